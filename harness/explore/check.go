@@ -500,6 +500,11 @@ func checkModeBounds(s *scenario.Scenario, o Outcome) []string {
 		case is(e, eventlog.EUICC, applet.KindMode):
 			check(e.T, "the next mode")
 			cur, since, entered = applet.Mode(e.Str("mode")), e.T, e
+		case is(e, eventlog.EUICC, applet.KindEnableHeld) && cur == applet.ModeAttemptEnabling:
+			// After a reset the enable waits for the network the device
+			// woke up on, as long as there is none: every check looks,
+			// as in idle.
+			cur = ""
 		case is(e, eventlog.Modem, modem.KindPower):
 			if boolField(e, "on") {
 				if off {

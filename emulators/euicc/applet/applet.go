@@ -147,7 +147,18 @@ func (a *Applet) location(svc Service, plmn string, ev Event) {
 		}
 	}
 	if held {
-		return // followed for the held enable (enableAfterNote), no more
+		// Followed for the held enable, no more: its note's answer lets
+		// it go (enableAfterNote), or, held for its place after a reset,
+		// the first network named (placeKnown).
+		if svc == LimitedService && plmn == "" && !look && a.heldForPlace() {
+			// The event names no network in limited service (TS 102
+			// 223 §7.5.4); PROVIDE LOCAL INFORMATION names the one the
+			// device camps on (§6.4.15).
+			a.emit(ReadLocation{})
+			return
+		}
+		a.placeKnown(plmn)
+		return
 	}
 	a.modeStep(ev)
 }

@@ -96,7 +96,11 @@ func (a *Applet) resume(prev []Profile) {
 		case cur.ICCID != c.Target && m.fallback():
 			a.enableFallback(c.Target) // the enable never reached NVM: again
 		case cur.ICCID != c.Target:
-			a.enableAttempt(c.Target)
+			// The enable never reached NVM: again, once the device knows
+			// where it woke up.
+			c.Booted = false
+			a.become(ModeAttemptEnabling)
+			a.holdForPlace()
 		default:
 			next := m.awaitAttach()
 			if m.enabling() {

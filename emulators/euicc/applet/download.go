@@ -2,6 +2,7 @@ package applet
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -384,15 +385,17 @@ func (a *Applet) dlNotified(dl *Download) {
 	if _, ok := a.profileByICCID(p.ICCID); !ok {
 		a.st.Profiles = append(a.st.Profiles, p)
 	}
-	a.installed(p, dl.Seq)
+	a.installed(p, dl.Seq, false)
 }
 
 // installed goes on from a profile the download put on the card: the
 // platform is owed its download-success (posted now if there is a bearer)
 // and the profile is enabled, the same attempt going on as a switch. The
 // mode changes before the post, so a reset while it is in flight resumes
-// the switch, not the download.
-func (a *Applet) installed(p Profile, seq int) {
+// the switch, not the download. afterReset: the install reached NVM
+// before a reset, and the device may have moved while it was off: the
+// enable waits for its place (holdForPlace).
+func (a *Applet) installed(p Profile, seq int, afterReset bool) {
 	c := a.st.Cycle
 	c.Download = nil
 	if why := a.leftArea(c); why != "" {
@@ -410,6 +413,10 @@ func (a *Applet) installed(p Profile, seq int) {
 	c.Target, c.Booted, c.EnableAfterNote = p.ICCID, false, true
 	a.become(ModeAttemptEnabling)
 	a.enqueue(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
+	if afterReset {
+		a.holdForPlace()
+		return
+	}
 	// The enable waits for the note's answer (a slow platform holds it):
 	// a device that leaves the country meanwhile must not be switched at
 	// home (outside tester sw66: enabled 20 s after it came home, the
@@ -417,23 +424,88 @@ func (a *Applet) installed(p Profile, seq int) {
 	a.enableOrHold()
 }
 
+// holdForPlace holds the enable of an attempt a reset interrupted until
+// the terminal names the network the device is on (placeKnown): it may
+// have been carried home, or across a border, while it was off, and
+// switching before it knows would cost a REFRESH for a country left and
+// one back, and report the profile failed where it was never meant to
+// attach (outside tester sw75: a cut between the install and the switch,
+// the power back in Beijing or Berlin). The check reads the location
+// while it waits (stepEnabling); the notes owed go out on the first
+// bearer, and the enable after their answer, as any held enable.
+func (a *Applet) holdForPlace() {
+	c := a.st.Cycle
+	c.EnableAfterNote = true
+	a.log(KindEnableHeld, "operator", c.Current, "iccid", c.Target, "reason", ReasonPlaceUnknown)
+}
+
+// ReasonPlaceUnknown is enable_held's reason after a reset.
+const ReasonPlaceUnknown = "the card was reset: it waits for the network the device woke up on"
+
+// heldForPlace says an attempt's enable is held with no note in flight:
+// only holdForPlace leaves it so (enableOrHold holds for a note in flight,
+// whose answer lets it go).
+func (a *Applet) heldForPlace() bool {
+	c := a.st.Cycle
+	return c != nil && a.st.Mode == ModeAttemptEnabling && c.EnableAfterNote && !a.notesOut()
+}
+
+// notesOut reports whether a note is on its way over the bearer — the
+// outbox's to the platform, or a pending SGP.22 notification to its SM-DP+
+// — whose answer an enable's REFRESH would cut, and the note go twice.
+func (a *Applet) notesOut() bool {
+	return slices.ContainsFunc(a.st.InFlight, func(r Request) bool {
+		return r.Answer == answerHTTP && (r.Owner == ownerOutbox || r.Owner == ownerRetry)
+	})
+}
+
+// placeKnown lets an enable held for its place go once the terminal names
+// plmn: enabled if the device is in the list's country, else the cycle
+// ends unswitched (leftArea), the profile kept.
+func (a *Applet) placeKnown(plmn string) {
+	c := a.st.Cycle
+	if !a.heldForPlace() || plmn == "" {
+		return
+	}
+	c.EnableAfterNote = false
+	if why := leftAreaAt(c, plmn, a.st.Online); why != "" {
+		a.endCycle(OutcomeListExhausted, why)
+		return
+	}
+	a.emit(EnableProfile{ICCID: c.Target})
+}
+
 // leftArea says why a downloaded profile is not to be enabled: the device
 // is served in another country than the list's ("" when it is not).
 func (a *Applet) leftArea(c *Cycle) string {
-	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && now != c.Area {
-		return fmt.Sprintf("%s: the profile downloaded for %s is kept, not enabled: the device is now served by %s", ReasonLeftArea, c.Area, a.st.Serving)
+	if !a.st.Online {
+		return ""
 	}
-	return ""
+	return leftAreaAt(c, a.st.Serving, true)
+}
+
+// leftAreaAt is leftArea for a device on plmn, served (online) or camped
+// in limited service.
+func leftAreaAt(c *Cycle, plmn string, online bool) string {
+	now := mcc(plmn)
+	if now == "" || c.Area == "" || now == c.Area {
+		return ""
+	}
+	on := "served by " + plmn
+	if !online {
+		on = "camped on " + plmn + " (limited service)"
+	}
+	return fmt.Sprintf("%s: the profile for %s is kept, not enabled: the device is now %s", ReasonLeftArea, c.Area, on)
 }
 
 // enableOrHold emits the enable of the cycle's Target, or holds it while a
-// note is in flight to the platform: the REFRESH after an enable resets
+// note is in flight to the platform or an SM-DP+ (notesOut): the REFRESH after an enable resets
 // the bearer before the note's answer is read, and the card would send
 // the note again (outside tester sw64 F2: a duplicate the platform had to
 // recognise). enableAfterNote lets it go.
 func (a *Applet) enableOrHold() {
 	c := a.st.Cycle
-	if a.owns(ownerOutbox) {
+	if a.notesOut() {
 		c.EnableAfterNote = true
 		return
 	}
@@ -448,6 +520,9 @@ func (a *Applet) enableAfterNote() {
 	c := a.st.Cycle
 	if c == nil || !c.EnableAfterNote || !a.st.Mode.enabling() {
 		return
+	}
+	if a.notesOut() {
+		return // another note's answer lets it go
 	}
 	c.EnableAfterNote = false
 	if why := a.leftArea(c); why != "" && !a.st.Mode.fallback() {
@@ -507,7 +582,7 @@ func (a *Applet) resumeDownload(prev []Profile) {
 	}
 	if p, ok := newProfileOf(dl.Operator, prev, a.st.Profiles); ok && !dl.Refused {
 		a.log(KindDownloadResult, "operator", dl.Operator, "ok", true, "reason", "installed before the card reset")
-		a.installed(p, dl.Seq)
+		a.installed(p, dl.Seq, true)
 		return
 	}
 	if dl.Failed == "" {

@@ -265,7 +265,7 @@ func TestDownloadHomeBeforeTheNoteIsAnswered(t *testing.T) {
 	runDL(t, a, append(slices.Clone(toInstalled), []dlStep{
 		{ev(LocationStatus{Service: NormalService, PLMN: "46000"}), ""},
 		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent iccid=89330100000000000012 kind=download-success operator=orange-fr report=1 to=platform; ` +
-			`log cycle_ended attempts=1 outcome=list-exhausted reason="the device left the area of the list: the profile downloaded for 208 is kept, not enabled: the device is now served by 46000" report=2; ` +
+			`log cycle_ended attempts=1 outcome=list-exhausted reason="the device left the area of the list: the profile for 208 is kept, not enabled: the device is now served by 46000" report=2; ` +
 			`log mode mode=idle; HTTPPost seq=4 /v1/notifications {"kind":"list-exhausted","plmn":"20801","report":2}; `},
 	}...))
 	if p, ok := a.enabled(); !ok || p.Operator != "cmcc" {
@@ -396,10 +396,15 @@ func TestDownloadSuccessOwed(t *testing.T) {
 		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
 			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
 		// A reset that the enable did not survive (the card kept cmcc):
-		// the enable is done again.
+		// the enable is done again, once the device is known to be still
+		// in the list's country (it may have moved while it was off).
 		{ev(Boot{Profiles: append(testProfiles(), Profile{ICCID: "89330100000000000012", Operator: "orange-fr", HomePLMN: "20801"})}),
 			"StartTimer 1 5m0s; log cycle_resumed mode=attempt.await-attach operator=orange-fr; log mode mode=attempt.enabling operator=orange-fr; " +
-				"EnableProfile orange-fr; ES10 ListNotification; "},
+				`log enable_held iccid=89330100000000000012 operator=orange-fr reason="the card was reset: it waits for the network the device woke up on"; ` +
+				"ES10 ListNotification; "},
+		// Limited service names no network: the card asks where it is.
+		{ev(LocationStatus{Service: LimitedService}), "ReadLocation; "},
+		{ev(LocalInfo{Service: LimitedService, PLMN: "20810"}), "EnableProfile orange-fr; "},
 		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
 			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
 		{ev(Boot{Profiles: []Profile{{ICCID: "89860000000000000019", Operator: "cmcc", HomePLMN: "46000", Original: true},

@@ -25,6 +25,7 @@ const (
 	KindProfileNotPreinstalled  eventlog.Kind = "profile_not_preinstalled"  // {operator}
 	KindDownloadRequested       eventlog.Kind = "download_requested"        // {operator}
 	KindDownloadResult          eventlog.Kind = "download_result"           // {operator, ok, reason, result?}
+	KindEnableHeld              eventlog.Kind = "enable_held"               // {operator, iccid, reason}: after a reset, an attempt's enable waits for the network the device woke up on
 	KindProfileEnabled          eventlog.Kind = "profile_enabled"           // {iccid, operator, original, role: attempt|fallback}
 	KindProfileEnableFailed     eventlog.Kind = "profile_enable_failed"     // {iccid, result}
 	KindAttachPending           eventlog.Kind = "attach_pending"            // {iccid, service, plmn}
@@ -49,7 +50,7 @@ var Kinds = eventlog.Register(eventlog.EUICC,
 	KindMode, KindCheck, KindRoamingDetected, KindPreferredListRequested, KindPreferredListReceived,
 	KindPreferredListFailed, KindPreferredListEmpty, KindPreferredAlreadyEnabled, KindReturningHome,
 	KindCycleStarted, KindCycleEnded, KindCycleResumed, KindAttempt, KindAttemptSkipped,
-	KindProfileNotPreinstalled, KindDownloadRequested, KindDownloadResult, KindProfileEnabled,
+	KindProfileNotPreinstalled, KindDownloadRequested, KindDownloadResult, KindEnableHeld, KindProfileEnabled,
 	KindProfileEnableFailed, KindAttachPending, KindAttachFailed, KindFallback, KindFallbackAttached,
 	KindFallbackFailed, KindFallbackExhausted, KindListExhausted, KindBackoff, KindLateAttach,
 	KindNotificationSent, KindNotificationFailed, KindNoteDropped, KindIgnored)

@@ -81,6 +81,10 @@ func stepEnabling(a *Applet, ev Event) string {
 		a.profileEnabled(e)
 		return ""
 	case TimerExpired:
+		if e.ID == CheckTimer && a.heldForPlace() {
+			a.emit(ReadLocation{}) // where did the device wake up?
+			return ""
+		}
 		return elsewhere(ev)
 	}
 	return "an enable is in progress"

@@ -73,6 +73,10 @@ func (a *Applet) retryES10(r *NotifRetry, e ES10Result) {
 			a.retryNext()
 			return
 		}
+		if a.enableOut() {
+			a.st.Retry, a.st.RetryDue = nil, true // as retryNext: not under an enable
+			return
+		}
 		m := list[0].Metadata()
 		r.Address, r.Kind, r.ICCID = m.Address, m.Event.String(), m.ICCID
 		r.Step = rtHandle
@@ -92,11 +96,13 @@ func (a *Applet) retryHTTP(r *NotifRetry, e HTTPResult) {
 		a.st.RetryDue = true // kept by the card; sent again with the next bearer
 		r.Seqs = r.Seqs[1:]
 		a.retryNext()
+		a.enableAfterNote()
 		return
 	}
 	a.log(KindNotificationSent, withRefusal([]any{"kind", r.Kind, "to", to, "seq", seq}, e)...)
 	r.Step = rtSent
 	a.emit(ES10{ReqID: a.send(ownerRetry, answerES10), Req: notificationSent(seq)})
+	a.enableAfterNote() // after the removal: the ISD-R takes them in order
 }
 
 func (a *Applet) retryNext() {
@@ -105,9 +111,10 @@ func (a *Applet) retryNext() {
 		a.st.Retry = nil
 		return
 	}
-	if !a.st.Online {
-		// No bearer yet (the terminal is still attaching after a reset):
-		// the card keeps them; normal service sends them.
+	if !a.st.Online || a.enableOut() {
+		// No bearer yet (the terminal is still attaching after a reset),
+		// or an enable is out, whose REFRESH would cut the next one's
+		// answer: the card keeps them; normal service after it sends them.
 		a.st.Retry, a.st.RetryDue = nil, true
 		return
 	}

@@ -2,6 +2,8 @@ package applet
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -49,14 +51,98 @@ func TestBootAfterInterruptedDownload(t *testing.T) {
 				t.Fatalf("mode %s, want %s", got.Mode, tc.mode)
 			}
 			if tc.ok {
-				if enabled != installed.ICCID || len(got.Outbox) != 1 || got.Outbox[0].Kind != NoteDownloadSuccess || got.Outbox[0].ICCID != installed.ICCID {
+				// The enable waits for the device's place: it may have
+				// moved while it was off (outside tester sw75).
+				if enabled != "" || len(got.Outbox) != 1 || got.Outbox[0].Kind != NoteDownloadSuccess || got.Outbox[0].ICCID != installed.ICCID {
 					t.Fatalf("enable %q, outbox %+v", enabled, got.Outbox)
+				}
+				for _, e := range b.Step(LocationStatus{Service: LimitedService, PLMN: "20801"}) {
+					if e, ok := e.(EnableProfile); ok {
+						enabled = e.ICCID
+					}
+				}
+				if enabled != installed.ICCID {
+					t.Fatalf("in the list's country: enable %q, want %s", enabled, installed.ICCID)
 				}
 			} else {
 				b.Step(LocationStatus{Service: NormalService, PLMN: "20801"})
 				if got := b.State(); got.Mode != ModeIdle || len(got.Outbox) != 1 || got.Outbox[0].Kind != NoteListExhausted {
 					t.Fatalf("after the attach: %s", mustJSON(got))
 				}
+			}
+		})
+	}
+}
+
+// A reset between the install and the switch: the card does not know
+// where the device woke up (it may have been carried home, or across a
+// border, while it was off), so the enable waits for the first network the
+// terminal names, and goes only in the list's country (outside tester
+// sw75: back in Beijing the card enabled SFR, was refused, fell back, and
+// reported SFR failed in China).
+func TestResetBeforeTheSwitchWaitsForThePlace(t *testing.T) {
+	installed := Profile{ICCID: "89208010000000000019", Operator: "orange-fr", HomePLMN: "20801"}
+	for _, tc := range []struct {
+		name   string
+		first  Event // after the boot
+		then   Event // the download-success's answer, when it went
+		enable bool
+		ended  string // the cycle_ended reason's end, "" for none
+	}{
+		{"the list's country, no bearer", LocationStatus{Service: LimitedService, PLMN: "20810"}, nil, true, ""},
+		{"the list's country, a bearer: the note first", LocationStatus{Service: NormalService, PLMN: "20801"}, HTTPResult{ReqID: 0, Status: 200, Body: []byte(`{"ack":true,"id":"1"}`)}, true, ""},
+		{"home", LocationStatus{Service: NormalService, PLMN: "46000"}, HTTPResult{ReqID: 0, Status: 200, Body: []byte(`{"ack":true,"id":"1"}`)}, false, "now served by 46000"},
+		{"another country, refused there", LocationStatus{Service: LimitedService, PLMN: "26201"}, nil, false, "now camped on 26201 (limited service)"},
+		{"no network named: the check looks", TimerExpired{ID: CheckTimer}, LocalInfo{Service: LimitedService, PLMN: "20820"}, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := DecodeState(mustJSON(toDownload(t).State()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := New(testCfg, st)
+			var enabled, ended string
+			var looked bool
+			see := func(effs []Effect) {
+				for _, e := range effs {
+					switch e := e.(type) {
+					case EnableProfile:
+						enabled = e.ICCID
+					case ReadLocation:
+						looked = true
+					case Log:
+						if e.Kind == KindCycleEnded {
+							ended, _ = e.Fields["reason"].(string)
+						}
+					}
+				}
+			}
+			see(b.Step(Boot{Profiles: append(testProfiles(), installed)}))
+			if enabled != "" {
+				t.Fatalf("enabled %s at the boot, before the device's place is known", enabled)
+			}
+			see(b.Step(tc.first))
+			if h, ok := tc.then.(HTTPResult); ok {
+				if enabled != "" {
+					t.Fatalf("enabled %s before the download-success's answer", enabled)
+				}
+				h.ReqID = b.State().LastReq
+				tc.then = h
+			}
+			if tc.then != nil {
+				see(b.Step(tc.then))
+			}
+			if _, ok := tc.first.(TimerExpired); ok && !looked {
+				t.Error("the periodic check did not read the location")
+			}
+			if got := enabled == installed.ICCID; got != tc.enable {
+				t.Errorf("enabled %q, want the enable: %v (%s)", enabled, tc.enable, mustJSON(b.State()))
+			}
+			if tc.ended != "" && !strings.HasSuffix(ended, tc.ended) || tc.ended == "" && ended != "" {
+				t.Errorf("cycle_ended reason %q, want one ending %q", ended, tc.ended)
+			}
+			if !tc.enable && !slices.ContainsFunc(b.State().Profiles, func(p Profile) bool { return p.ICCID == installed.ICCID }) {
+				t.Error("the installed profile is gone")
 			}
 		})
 	}
@@ -107,7 +193,7 @@ func TestBootAfterInterruptedEnable(t *testing.T) {
 		reenabled string
 	}{
 		{"attempt, enable in NVM", attempt, ModeAttemptEnabling, sfrEnabled(), "89331000000000000029 attempt", ModeAttemptAwaitAttach, ""},
-		{"attempt, enable lost", attempt, ModeAttemptEnabling, testProfiles(), "", ModeAttemptEnabling, "89331000000000000029"},
+		{"attempt, enable lost", attempt, ModeAttemptEnabling, testProfiles(), "", ModeAttemptEnabling, ""},
 		{"fallback, enable in NVM", fallback, ModeFallbackEnabling, testProfiles(), "89860000000000000019 fallback", ModeFallbackAwaitAttach, ""},
 		{"fallback, enable lost", fallback, ModeFallbackEnabling, sfrEnabled(), "", ModeFallbackEnabling, "89860000000000000019"},
 	} {
@@ -138,5 +224,79 @@ func TestBootAfterInterruptedEnable(t *testing.T) {
 				t.Errorf("profile_enabled %q, enable %q, mode %s; want %q, %q, %s", logged, reenabled, b.State().Mode, tc.logged, tc.reenabled, tc.mode)
 			}
 		})
+	}
+}
+
+// The fallback's enable waits for a pending SGP.22 notification on its way
+// to its SM-DP+, as for a note to the platform: the REFRESH would cut the
+// answer, the card keep the notification and send it again (a duplicate
+// install at the SM-DP+ once the enable after a reset waited for the
+// device's place). The card removes it first, then enables.
+func TestFallbackWaitsForTheSMDPNotification(t *testing.T) {
+	st := State{
+		Profiles: sfrEnabled(), Home: "89860000000000000019", Mode: ModeAttemptAwaitAttach,
+		Cycle: &Cycle{Trigger: TriggerList, Area: "208", Original: "89860000000000000019", Ops: []ListOperator{{ID: "sfr", PLMN: "20810"}},
+			Next: 1, Tried: []string{"sfr"}, Attempts: 1, Current: "sfr", Target: "89331000000000000029", Booted: true},
+		InFlight: []Request{{ID: 5, Answer: answerHTTP, Owner: ownerRetry}}, LastReq: 5,
+		Retry:  &NotifRetry{Step: rtHandle, Seqs: []int{1}, Address: "smdp.sfr.test", Kind: "install"},
+		Online: true, Serving: "20810", AttachArmed: true,
+	}
+	a := New(testCfg, st)
+	var got []string
+	see := func(effs []Effect) {
+		for _, e := range effs {
+			switch e.(type) {
+			case EnableProfile, ES10:
+				got = append(got, renderEffect(e))
+			}
+		}
+	}
+	see(a.Step(TimerExpired{ID: AttachTimer}))
+	if a.State().Mode != ModeFallbackEnabling || len(got) != 0 {
+		t.Fatalf("mode %s, effects %q: want the fallback's enable held", a.State().Mode, got)
+	}
+	// The attempt's attach-failure went to the platform too, over the
+	// same bearer: both answers come before the enable.
+	note := slices.IndexFunc(a.State().InFlight, func(r Request) bool { return r.Owner == ownerOutbox })
+	if note < 0 {
+		t.Fatalf("no attach-failure in flight: %s", mustJSON(a.State()))
+	}
+	noteID := a.State().InFlight[note].ID
+	see(a.Step(HTTPResult{ReqID: 5, Status: 204}))
+	if len(got) != 1 || !strings.HasPrefix(got[0], "ES10") {
+		t.Fatalf("after the SM-DP+'s answer: %q, want the notification removed, the enable still held for the platform's", got)
+	}
+	see(a.Step(HTTPResult{ReqID: noteID, Status: 200, Body: []byte(`{"ack":true,"id":"1"}`)}))
+	if len(got) != 2 || got[1] != "EnableProfile cmcc" {
+		t.Fatalf("after both answers: %q, want the enable", got)
+	}
+}
+
+// And the other way round: the platform's answer first, the SM-DP+'s
+// last, which lets the enable go.
+func TestFallbackWaitsForTheLastNote(t *testing.T) {
+	st := State{
+		Profiles: sfrEnabled(), Home: "89860000000000000019", Mode: ModeAttemptAwaitAttach,
+		Cycle: &Cycle{Trigger: TriggerList, Area: "208", Original: "89860000000000000019", Ops: []ListOperator{{ID: "sfr", PLMN: "20810"}},
+			Next: 1, Tried: []string{"sfr"}, Attempts: 1, Current: "sfr", Target: "89331000000000000029", Booted: true},
+		InFlight: []Request{{ID: 5, Answer: answerHTTP, Owner: ownerRetry}}, LastReq: 5,
+		Retry:  &NotifRetry{Step: rtHandle, Seqs: []int{1}, Address: "smdp.sfr.test", Kind: "install"},
+		Online: true, Serving: "20810", AttachArmed: true,
+	}
+	a := New(testCfg, st)
+	a.Step(TimerExpired{ID: AttachTimer})
+	note := a.State().LastReq
+	for _, e := range a.Step(HTTPResult{ReqID: note, Status: 200, Body: []byte(`{"ack":true,"id":"1"}`)}) {
+		if _, ok := e.(EnableProfile); ok {
+			t.Fatal("enabled with the SM-DP+'s notification still out")
+		}
+	}
+	enabled := false
+	for _, e := range a.Step(HTTPResult{ReqID: 5, Status: 204}) {
+		_, ok := e.(EnableProfile)
+		enabled = enabled || ok
+	}
+	if !enabled {
+		t.Fatalf("no enable after the last answer: %s", mustJSON(a.State()))
 	}
 }
