@@ -258,6 +258,26 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return 2
 	}
 	defer unlock()
+	// An index an earlier esimhil report wrote here summarises the record
+	// this run replaces: left, it says "passed" beside a failing run, and
+	// the `run && report` a CI job writes skips the report exactly then
+	// (outside tester sw76). It goes now and is written again from this
+	// run's record as the run ends, however it ends.
+	staleIndex, err := removeIndex(*out)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+		return 2
+	}
+	if staleIndex {
+		defer func() {
+			if err := rewriteIndex(*out, stdout); err != nil {
+				fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+				if code == 0 {
+					code = 1
+				}
+			}
+		}()
+	}
 	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
 	// The plain line comes every period during a long scenario too, not
 	// only as scenarios end (a CI log then shows the run is alive).
@@ -472,6 +492,38 @@ func notRun(ctx context.Context, meter *progress.Meter, results []report.Entry, 
 		results = append(results, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: why})
 	}
 	return results
+}
+
+// removeIndex removes out's index page, if there is one, and says whether
+// there was.
+func removeIndex(out string) (bool, error) {
+	path := filepath.Join(out, report.IndexFile)
+	err := os.Remove(path)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, iofs.ErrNotExist):
+		return false, nil
+	}
+	return false, fmt.Errorf("%s, an earlier report's, would go on summarising that run beside this one's results, and cannot be removed: %w", path, err)
+}
+
+// rewriteIndex writes out's index page again from what the directory
+// holds now (as esimhil report does), after a run replaced its record.
+func rewriteIndex(out string, stdout io.Writer) error {
+	entries, notes, err := report.Gather(out)
+	if err == nil && len(entries) == 0 {
+		err = errors.New("nothing to report")
+	}
+	if err != nil {
+		return fmt.Errorf("%s not written again (esimhil report --out %s writes it): %w", filepath.Join(out, report.IndexFile), out, err)
+	}
+	path, err := report.WriteIndex(out, entries, notes)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: written again for this run (an earlier report's was there)\n", path)
+	return nil
 }
 
 // reportCmd writes DIR/index.html from what make run left in DIR.

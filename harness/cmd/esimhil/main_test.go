@@ -453,6 +453,45 @@ func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
 	}
 }
 
+// A run into a directory an earlier report indexed does not leave that
+// index saying "passed" beside its own failure: the index is written
+// again from the new record (outside tester sw76: run && report skipped
+// the report exactly when the run failed).
+func TestRunWritesAStaleIndexAgain(t *testing.T) {
+	out := t.TempDir()
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	src, err := os.ReadFile(scen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := filepath.Join(t.TempDir(), "roam-fr-preinstalled.yaml")
+	if err := os.WriteFile(failing, bytes.Replace(src, []byte("attempts: [sfr]"), []byte("attempts: [orange-fr]"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if code := cli(context.Background(), []string{"report", "--out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("report exited %d: %s", code, stderr.String())
+	}
+	index := filepath.Join(out, report.IndexFile)
+	if b, _ := os.ReadFile(index); !strings.Contains(string(b), "1 of 1 passed") {
+		t.Fatalf("the first index does not say 1 of 1 passed")
+	}
+	stdout.Reset()
+	if code := cli(context.Background(), []string{"run", "--out", out, failing}, &stdout, &stderr); code != 1 {
+		t.Fatalf("the failing run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatalf("no index after the second run: %v", err)
+	}
+	if !strings.Contains(string(b), "0 of 1 passed") || !strings.Contains(stdout.String(), "written again for this run") {
+		t.Errorf("the index after a failing run does not say 0 of 1 passed, or the run did not say it wrote it:\n%s", stdout.String())
+	}
+}
+
 // A page written again from a run's directory that no record names
 // still says which notes the card dropped from its full outbox: the log
 // holds them.
