@@ -28,15 +28,25 @@ build:
 # own JUnit gives a report entry as JSON: an artifact path in quotes).
 # Each spec and scenario gets a timeline page; $(OUT)/index.html links them
 # all (written even when something failed; the target fails after it).
+# check-out refuses an OUT that a recipe's rm -rf would turn into more
+# than its reports: empty (/), holding whitespace (make splits it into two
+# paths: OUT="out 2" removed ./out whole), or the repository or a
+# directory holding it (OUT=. removed specs/) — compared as resolved
+# paths, as $(CURDIR) is: OUT=$$PWD through a symlink reads as another
+# path (outside testers sw71, sw76).
+define check-out
+@if [ -z "$(strip $(OUT))" ]; then echo "make $@: OUT is empty: name the reports' directory (OUT=out)" >&2; exit 2; fi
+@case '$(OUT)' in *[[:space:]]*) echo "make $@: OUT='$(OUT)' holds whitespace, which make splits into two paths: name a directory without it (OUT=out)" >&2; exit 2;; esac
+@o="$$(realpath -m -- '$(OUT)')"; r="$$(realpath -m -- '$(CURDIR)')"; case "$$r/" in "$${o%/}/"*) \
+	echo "make $@: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac
+endef
+
 run: deps build
 	@# The last run's reports and artifacts go first: a run killed before
 	@# Ginkgo writes report.json (or before esimhil report writes junit.xml
 	@# and index.html) must leave none that passed (make lab does the same).
 	@# $(OUT)/lab, make lab's, is not this run's. An empty OUT would be /.
-	@if [ -z "$(strip $(OUT))" ]; then echo "make run: OUT is empty: name the reports' directory (OUT=out)" >&2; exit 2; fi
-	@# Nor may OUT be the repository or hold it: OUT=. would remove specs/.
-	@o="$(abspath $(OUT))"; case "$(CURDIR)/" in "$${o%/}/"*) \
-		echo "make run: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac
+	$(check-out)
 	rm -rf $(OUT)/report.json $(OUT)/junit.xml $(OUT)/index.html $(OUT)/specs $(OUT)/scenarios
 	@mkdir -p $(OUT)
 	rc=0; \
@@ -103,6 +113,7 @@ lab:
 		echo "make lab: no modem configured: MODEM=/dev/ttyUSB2 (or /dev/serial/by-id/..., tcp://host:port, rfc2217://host:port); see README.md, Lab runs" >&2; \
 		exit 2; \
 	fi
+	$(check-out)
 	@mkdir -p $(OUT)/lab
 	@# One run owns $(OUT)/lab (flock on .lock, released when the run ends,
 	@# however it ends), and starts by removing the last run's reports: a
@@ -171,4 +182,5 @@ bench:
 	if [ $$rc != 0 ]; then echo "make bench: a benchmark failed (FAIL in $(OUT)/bench.txt)" >&2; fi; exit $$rc
 
 clean:
+	$(check-out)
 	rm -rf bin $(OUT)

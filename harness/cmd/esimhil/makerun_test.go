@@ -59,7 +59,8 @@ func TestMakeRunKilledLeavesNoEarlierReports(t *testing.T) {
 
 // make run removes the last run's reports from OUT first, so an OUT that
 // is the repository or holds it is refused: OUT=. removed specs/, the
-// suite's own sources (outside tester sw71). Run on a copy of the
+// suite's own sources (outside tester sw71), and so did OUT=$PWD through
+// a symlink; so is one with whitespace (sw76). Run on a copy of the
 // Makefile in a scratch tree, so a guard that fails removes nothing real.
 func TestMakeRunRefusesTheRepositoryAsOut(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
@@ -92,8 +93,43 @@ func TestMakeRunRefusesTheRepositoryAsOut(t *testing.T) {
 			t.Fatalf("OUT=%s removed the sources: %v", out, err)
 		}
 	}
+	// The tree entered through a symlink, OUT its logical path (a shell's
+	// $PWD): make's $(CURDIR) is the resolved one (outside tester sw76:
+	// specs/ removed). make clean removes OUT whole: the same guard.
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(tree, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"run", "clean"} {
+		cmd := exec.Command("make", "-s", "-o", "deps", "-o", "build", target, "OUT="+link, "GINKGO=false")
+		cmd.Dir = link
+		b, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(b), "is the repository or holds it") {
+			t.Errorf("make %s OUT=%s through a symlink: %v\n%s", target, link, err, b)
+		}
+		if _, err := os.Stat(src); err != nil {
+			t.Fatalf("make %s OUT=%s through a symlink removed the sources: %v", target, link, err)
+		}
+	}
+	// An OUT with whitespace is two paths to rm -rf: "out 2" removed ./out
+	// whole, make lab's recordings in out/lab with it.
+	lab := filepath.Join(tree, "out", "lab", "rec.txt")
+	if err := os.MkdirAll(filepath.Dir(lab), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lab, []byte("make lab's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("make", "-s", "-o", "deps", "-o", "build", "run", "OUT=out 2", "GINKGO=false")
+	cmd.Dir = tree
+	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "holds whitespace") {
+		t.Errorf(`OUT="out 2": %v\n%s`, err, b)
+	}
+	if _, err := os.Stat(lab); err != nil {
+		t.Errorf(`OUT="out 2" removed out/lab: %v`, err)
+	}
 	// Its own directory inside the tree is fine.
-	cmd := exec.Command("make", "-s", "-o", "deps", "-o", "build", "run", "OUT=out", "GINKGO=false")
+	cmd = exec.Command("make", "-s", "-o", "deps", "-o", "build", "run", "OUT=out", "GINKGO=false")
 	cmd.Dir = tree
 	if b, _ := cmd.CombinedOutput(); strings.Contains(string(b), "holds it") {
 		t.Errorf("OUT=out refused:\n%s", b)
