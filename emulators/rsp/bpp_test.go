@@ -163,7 +163,11 @@ func TestBPPRefusals(t *testing.T) {
 		{"package without End", f.session(), f.segments(t, noEnd), es10.BPPCmdLoadProfileElements, es10.ReasonPEProcessingError},
 		{"test profile class", f.session(), f.segments(t, testClass), es10.BPPCmdStoreMetadata, es10.ReasonUnsupportedProfileClass},
 		{"87 before BF23", f.session(), segs[1:], es10.BPPCmdInitialiseSecureChannel, es10.ReasonSCP03tStructureError},
-		{"metadata skipped", f.session(), append([][]byte{segs[0], segs[1]}, segs[4:]...), es10.BPPCmdConfigureISDP, es10.ReasonSCP03tStructureError},
+		// The command due fails, not the one before it, which succeeded
+		// (outside tester sw74).
+		{"metadata skipped", f.session(), append([][]byte{segs[0], segs[1]}, segs[4:]...), es10.BPPCmdStoreMetadata, es10.ReasonSCP03tStructureError},
+		{"profile elements before the metadata", f.session(), append([][]byte{segs[0], segs[1], segs[n-2]}, segs[2:]...), es10.BPPCmdStoreMetadata, es10.ReasonSCP03tStructureError},
+		{"metadata twice", f.session(), append(append([][]byte{}, segs[:4]...), segs[2:]...), es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tStructureError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -150,13 +150,20 @@ func (l *BPPLoader) load(seg []byte) *BPPError {
 	// A segment may start with the header of the next sequence.
 	switch l.st {
 	case stFirst87, stSeq88, stAfter88, stAfterA2:
+		next := map[loaderState][]uint32{stFirst87: {es10.TagFirstSequenceOf87}, stSeq88: {es10.TagSequenceOf88}, stAfter88: {es10.TagSecondSequenceOf87, es10.TagSequenceOf86}, stAfterA2: {es10.TagSequenceOf86}}[l.st]
+		// A bad or unexpected header fails the command the card was
+		// waiting for (SGP.22 §5.7.6: bppCommandId names the command in
+		// progress), not the one before it, which succeeded (outside
+		// tester sw74: metadata skipped was blamed on configureISDP).
+		// After the metadata, replaceSessionKeys is optional: the
+		// mandatory loadProfileElements is the one due.
+		due := cmdOf(next[len(next)-1])
 		tag, n, hl, err := readHeader(seg)
 		if err != nil {
-			return bppErr(cmdOf(l.seqTag), es10.ReasonSCP03tStructureError, "sequence header: %v", err)
+			return bppErr(due, es10.ReasonSCP03tStructureError, "sequence header: %v", err)
 		}
-		next := map[loaderState][]uint32{stFirst87: {es10.TagFirstSequenceOf87}, stSeq88: {es10.TagSequenceOf88}, stAfter88: {es10.TagSecondSequenceOf87, es10.TagSequenceOf86}, stAfterA2: {es10.TagSequenceOf86}}[l.st]
 		if !containsTag(next, tag) {
-			return bppErr(cmdOf(l.seqTag), es10.ReasonSCP03tStructureError, "sequence %X where %X expected", tag, next)
+			return bppErr(due, es10.ReasonSCP03tStructureError, "sequence %X where %X expected", tag, next)
 		}
 		l.seqTag, l.seqLeft, l.buf = tag, n, nil
 		seg = seg[hl:]
