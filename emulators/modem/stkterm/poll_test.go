@@ -122,3 +122,19 @@ func TestWithoutTimers(t *testing.T) {
 		}
 	}
 }
+
+// The profile a modem downloads says it has no display and no keypad
+// (TS 102 223 §5.2 byte 14 b6, b7): a module is headless, and a profile
+// without them claims a display of 0 characters and keys (outside tester
+// sw74), with or without the eUICC profile-state-change REFRESH.
+func TestProfileIsHeadless(t *testing.T) {
+	for _, psc := range []bool{false, true} {
+		p := Profile(psc)
+		if !p.Has(stk.FacNoDisplay) || !p.Has(stk.FacNoKeypad) || len(p) < 14 || p[13]&0x1F != 0 {
+			t.Errorf("profile %X (state change %v): byte 14 must say no display, no keypad", []byte(p), psc)
+		}
+		if p.Has(stk.FacRefreshEUICCProfile) != psc {
+			t.Errorf("profile %X: eUICC profile state change %v, want %v", []byte(p), !psc, psc)
+		}
+	}
+}

@@ -81,7 +81,8 @@ func (t *Terminal) SetTrace(w io.Writer) { t.trace = w }
 // LOCAL INFORMATION (location and IMEI, NMR, date, time and time zone,
 // language, access technology), SET UP EVENT LIST with location status,
 // data available and channel status, BIP (one channel, TCP client mode)
-// and REFRESH, with the "eUICC Profile State Change" mode when
+// and REFRESH, no display and no keypad (byte 14 b6, b7), with the
+// "eUICC Profile State Change" mode when
 // profileStateChange says the baseband has it. Of PROVIDE LOCAL
 // INFORMATION the terminal answers the IMEI with the check digit sent as
 // the spare digit 0 (TS 23.003 §6.2.1), the virtual clock's UTC time with
@@ -95,7 +96,12 @@ func Profile(profileStateChange bool) stk.TerminalProfile {
 		stk.FacEventDataAvailable, stk.FacEventChannelStatus,
 		stk.FacTimerStartStop, stk.FacTimerGetValue,
 		stk.FacOpenChannel, stk.FacCloseChannel, stk.FacReceiveData, stk.FacSendData,
-		stk.FacBearerGPRS, stk.FacTCPClientRemote, stk.FacBearerEUTRAN}
+		stk.FacBearerGPRS, stk.FacTCPClientRemote, stk.FacBearerEUTRAN,
+		// A modem has no screen or keys of its own: without these bits
+		// the profile claims both (byte 14 all 0: a display of 0
+		// characters), which a card's UI commands would take at its word
+		// (outside tester sw74).
+		stk.FacNoDisplay, stk.FacNoKeypad}
 	if profileStateChange {
 		fs = append(fs, stk.FacRefreshEUICCProfile)
 	}

@@ -29,6 +29,8 @@ var (
 	FacSendData            = Facility{12, 4}
 	FacGetChannelStatus    = Facility{12, 5}
 	FacBearerGPRS          = Facility{13, 2}
+	FacNoDisplay           = Facility{14, 6} // a headless module: the card sends it no DISPLAY TEXT
+	FacNoKeypad            = Facility{14, 7}
 	FacTCPClientRemote     = Facility{17, 1}
 	FacBearerEUTRAN        = Facility{17, 7}
 	FacRefreshEUICCProfile = Facility{34, 6}
