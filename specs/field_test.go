@@ -23,9 +23,21 @@ func replayDir(name string) string {
 	return filepath.Join(GinkgoT().TempDir(), name)
 }
 
-func replayFixture(dir string) *replay.Result {
+// replayNames are the artifact directory names (under field/) the specs
+// below replay into, one a spec: a spec that replays a copy of a
+// fixture must not share the fixture's, or make run's out/specs/field/<fixture>
+// would hold whichever of the two ran last (outside tester sw76 S3).
+var replayNames []string
+
+// tamperedCell names the negative spec's replay: the fixture's name and
+// what was done to it.
+const tamperedCell = "reattach-slower-than-wait.tampered-cell"
+
+// replayFixture replays the fixture in dir into the artifacts directory
+// name, which no other spec of this file uses.
+func replayFixture(dir, name string) *replay.Result {
 	GinkgoHelper()
-	res, err := replay.Run(dir, replay.Options{Dir: replayDir(filepath.Base(dir))})
+	res, err := replay.Run(dir, replay.Options{Dir: replayDir(name)})
 	Expect(err).NotTo(HaveOccurred())
 	AddReportEntry("replay", replay.Report(res))
 	return res
@@ -38,10 +50,12 @@ func replayFixture(dir string) *replay.Result {
 var _ = Describe("Field failures", framework.Emulated, func() {
 	dirs, _ := filepath.Glob(filepath.Join(framework.Root(), "fixtures", "field", "*", field.ManifestFile))
 	It("has a corpus of field failures", func() { Expect(len(dirs)).To(BeNumerically(">=", 8)) })
+	replayNames = append(replayNames, tamperedCell)
 	for _, m := range dirs {
 		dir := filepath.Dir(m)
+		replayNames = append(replayNames, filepath.Base(dir))
 		It("replays as its manifest expects: "+filepath.Base(dir), func() {
-			res := replayFixture(dir)
+			res := replayFixture(dir, filepath.Base(dir))
 			Expect(res.OK).To(BeTrue(), "%s\nartifacts in %s", replay.Report(res), res.Dir)
 			Expect(res.Plan.Fixture.Manifest.Drafted()).To(BeEmpty(), "a drafted field is still a placeholder")
 		})
@@ -60,7 +74,7 @@ var _ = Describe("Field failures", framework.Emulated, func() {
 		lines[47] = strings.Replace(lines[47], "0000C33D", "0000C33E", 1)
 		Expect(os.WriteFile(log, []byte(strings.Join(lines, "\n")), 0o644)).To(Succeed())
 
-		res := replayFixture(dir)
+		res := replayFixture(dir, tamperedCell)
 		Expect(res.OK).To(BeFalse())
 		Expect(res.Divergence).NotTo(BeNil())
 		Expect(res.Divergence.Src).To(Equal(field.Src{File: "modemmanager.log", Line: 48}))
@@ -69,5 +83,18 @@ var _ = Describe("Field failures", framework.Emulated, func() {
 		Expect(report).To(ContainSubstring("the recording, " + dir))
 		Expect(report).To(ContainSubstring(">>    48  "))
 		Expect(report).To(ContainSubstring("the replay, " + res.Dir))
+		// Not the fixture's own replay directory, which its spec's
+		// PASS must keep.
+		Expect(filepath.Base(res.Dir)).NotTo(Equal("reattach-slower-than-wait"))
+	})
+
+	It("gives each replay an artifacts directory of its own", func() {
+		seen := map[string]int{}
+		for _, n := range replayNames {
+			seen[n]++
+		}
+		for n, c := range seen {
+			Expect(c).To(Equal(1), "%d specs replay into field/%s: the last one's artifacts would stand for all", c, n)
+		}
 	})
 })
