@@ -37,6 +37,10 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "esimhil replay: no fixture directories\n%s", replayUsage)
 		return 2
 	}
+	if err := replayDirsClash(fs.Args(), *out); err != nil {
+		fmt.Fprintf(stderr, "esimhil replay: %v\n", err)
+		return 2
+	}
 	code := 0
 	for i, dir := range fs.Args() {
 		if ctx.Err() != nil {
@@ -77,6 +81,44 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	return code
+}
+
+// replayDirsClash says which two fixture directories would replay into
+// one artifacts directory (out/<base name>), before anything replays: the
+// second one's would overwrite the first one's, and both verdict lines
+// would point at what only the last left (outside tester sw76 S3).
+func replayDirsClash(dirs []string, out string) error {
+	named := map[string]string{}
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+			continue // skipped as it replays
+		}
+		name := filepath.Base(filepath.Clean(dir))
+		first, ok := named[name]
+		if !ok {
+			named[name] = dir
+			continue
+		}
+		if sameDir(first, dir) {
+			return fmt.Errorf("fixture %s is given twice (as %s and %s): replay it once", name, first, dir)
+		}
+		return fmt.Errorf("fixtures %s and %s are both named %q, which names the artifacts directory %s: the second would overwrite the first one's evidence; replay them in separate runs, each with its own --out",
+			first, dir, name, filepath.Join(out, name))
+	}
+	return nil
+}
+
+// sameDir reports whether a and b name one directory (through symlinks,
+// or the same path spelt twice).
+func sameDir(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	if err1 == nil && err2 == nil {
+		return os.SameFile(sa, sb)
+	}
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == ab
 }
 
 // logCmd prints the normalised transcript of logs, as replay reads them.

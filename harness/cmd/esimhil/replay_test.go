@@ -37,6 +37,14 @@ func TestReplayAndLogCommands(t *testing.T) {
 	unknown := copyDir(t, good, func(s string) string {
 		return strings.Replace(s, "personality: quectel-eg25", "personality: nokia-3310", 1)
 	})
+	// Of a name of its own: beside good it must not replay into good's
+	// artifacts directory.
+	renamed := filepath.Join(filepath.Dir(unknown), "bg95-nokia")
+	if err := os.Rename(unknown, renamed); err != nil {
+		t.Fatal(err)
+	}
+	unknown = renamed
+	same := copyDir(t, good, func(s string) string { return s })
 	wrongVerdict := copyDir(t, good, func(s string) string {
 		return strings.Replace(s, "expect: reproduces", "expect: fixed", 1)
 	})
@@ -44,7 +52,7 @@ func TestReplayAndLogCommands(t *testing.T) {
 	if err := os.WriteFile(junk, []byte("hello\nthis is\nno modem log\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, drafts := t.TempDir(), t.TempDir()
+	out, drafts, clashOut := t.TempDir(), t.TempDir(), t.TempDir()
 	tests := []struct {
 		args     []string
 		code     int
@@ -56,6 +64,11 @@ func TestReplayAndLogCommands(t *testing.T) {
 		{[]string{"replay", "--out", out, wrongVerdict}, 1, "FAIL  bg95-bare-cchc (expect fixed): expected fixed, but the replay still follows the recording through the failure at lpac-chip-info.log:15 (12 exchanges, 0 URCs)\n  the failure, still there (exchange): a bare +CCHC line before OK", ""},
 		{[]string{"replay", "--out", out, filepath.Join(field, "no-such-fixture")}, 1, "ERROR ", ""},
 		{[]string{"replay"}, 2, "", "no fixture directories"},
+		// Two fixtures of one name would replay into one directory, the
+		// second's artifacts over the first's: refused before either runs.
+		{[]string{"replay", "--out", clashOut, same, good}, 2, "", "esimhil replay: fixtures " + same + " and " + good + ` are both named "bg95-bare-cchc", which names the artifacts directory ` +
+			filepath.Join(clashOut, "bg95-bare-cchc") + ": the second would overwrite the first one's evidence"},
+		{[]string{"replay", "--out", clashOut, good, good + "/"}, 2, "", "fixture bg95-bare-cchc is given twice (as " + good + " and " + good + "/)"},
 		{[]string{"replay", "--out", out, filepath.Join(field, "README.md"), good}, 0, "SKIP  " + filepath.Join(field, "README.md") + ": a file, not a fixture directory", ""},
 		{[]string{"replay", "--speed", "2", good}, 2, "", "flag provided but not defined: -speed"},
 		{[]string{"log", filepath.Join(good, "lpac-chip-info.log")}, 0, "lpac-chip-info.log: format lpac, times: none", ""},
@@ -82,5 +95,8 @@ func TestReplayAndLogCommands(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "bg95-bare-cchc", "report.txt")); err != nil {
 		t.Errorf("replay artifacts: %v", err)
+	}
+	if des, err := os.ReadDir(clashOut); err != nil || len(des) != 0 {
+		t.Errorf("a refused replay wrote %v (%v)", des, err)
 	}
 }
