@@ -1,6 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,4 +28,49 @@ func TestLockDir(t *testing.T) {
 		t.Fatalf("after the first let go: %v", err)
 	}
 	again()
+}
+
+// esimhil report and timeline over a directory a live run holds (here
+// the test process) refuse, naming the run's pid, and write nothing: the
+// record there says "not finished" of the scenario in flight, which they
+// would take for a process that ended (outside tester sw76 M3). Once the
+// run lets go they go.
+func TestReportAndTimelineRefuseARunInProgress(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	parent := t.TempDir()
+	out := filepath.Join(parent, "scenarios") // make run's layout: parent/scenarios
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--seed", "1", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d: %s%s", code, stdout.String(), stderr.String())
+	}
+	dir := filepath.Join(out, "home-no-request")
+	page := filepath.Join(dir, "timeline.html")
+	if err := os.Remove(page); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := fmt.Sprintf("esimhil run (pid %d) is still writing %s: ", os.Getpid(), out)
+	for _, args := range [][]string{{"report", "--out", out}, {"report", "--out", parent}, {"timeline", dir}} {
+		stdout.Reset()
+		stderr.Reset()
+		if code := cli(context.Background(), args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), held) {
+			t.Errorf("%q while the run holds %s: exit %d\nstderr %s", args, out, code, stderr.String())
+		}
+	}
+	for _, f := range []string{filepath.Join(out, "index.html"), filepath.Join(parent, "index.html"), page} {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s written while the run holds its directory (%v)", f, err)
+		}
+	}
+	unlock()
+	for _, args := range [][]string{{"report", "--out", out}, {"timeline", dir}} {
+		stdout.Reset()
+		stderr.Reset()
+		if code := cli(context.Background(), args, &stdout, &stderr); code != 0 {
+			t.Errorf("%q once the run let go: exit %d\nstderr %s", args, code, stderr.String())
+		}
+	}
 }

@@ -543,6 +543,12 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil report: %s\n%s", stray, usage)
 		return 2
 	}
+	// make run's esimhil run writes DIR/scenarios, esimhil run --out DIR
+	// DIR itself.
+	if err := stillRunning(*out, filepath.Join(*out, "scenarios")); err != nil {
+		fmt.Fprintf(stderr, "esimhil report: %v; no index written\n", err)
+		return 1
+	}
 	entries, notes, err := report.Gather(*out)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil report: %v\n", err)
@@ -631,6 +637,12 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 		if st, err := os.Stat(filepath.Join(dir, harness.EventsFile)); err != nil || !st.Mode().IsRegular() {
 			fmt.Fprintf(stderr, "esimhil timeline: %s: no %s in it (want a run's directory, which holds its events.jsonl)%s\n",
 				dir, harness.EventsFile, runsBelow(dir))
+			code = 1
+			continue
+		}
+		// The run's --out is the directory above a scenario's.
+		if err := stillRunning(filepath.Dir(filepath.Clean(dir)), dir); err != nil {
+			fmt.Fprintf(stderr, "esimhil timeline: %s: %v; no page written\n", dir, err)
 			code = 1
 			continue
 		}
