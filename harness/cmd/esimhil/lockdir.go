@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,41 +19,93 @@ func lockDir(dir string) (unlock func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("--out: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, runLock), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err = takeLock(filepath.Join(dir, runLock))
+	switch {
+	case errors.Is(err, errLockHeld):
+		return nil, fmt.Errorf("--out %s: another esimhil run is writing there (it holds %s): wait for it, or give this one its own --out", dir, runLock)
+	case err != nil:
+		return nil, fmt.Errorf("--out %s: %w", dir, err)
+	}
+	return unlock, nil
+}
+
+// junitLock is the lock file of a --junit file: beside it, hidden, so
+// that a CI's glob for *.xml does not take it in. It is a file of its
+// own, since the JUnit file is replaced (a new inode) at every write.
+func junitLock(junit string) string {
+	return filepath.Join(filepath.Dir(junit), "."+filepath.Base(junit)+runLock)
+}
+
+// lockJUnit takes the lock of the --junit file path, or says which run
+// holds it: two runs at once into one file (each its own --out) would
+// keep only the last writer's verdicts, a failure of the other's lost
+// (outside tester sw76 M4).
+func lockJUnit(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("--junit %s: %w", path, err)
+	}
+	lock := junitLock(path)
+	unlock, err = takeLock(lock)
+	switch {
+	case errors.Is(err, errLockHeld):
+		return nil, fmt.Errorf("--junit %s: esimhil run (%s) is writing it too (it holds %s), and the last to write it would keep only its own verdicts: give each run its own --junit",
+			path, pidOf(lock), lock)
+	case err != nil:
+		return nil, fmt.Errorf("--junit %s: %w", path, err)
+	}
+	return unlock, nil
+}
+
+// errLockHeld says another process holds a lock takeLock wanted.
+var errLockHeld = errors.New("lock held by another process")
+
+// takeLock takes the lock file path (flock, exclusive: released however
+// the process ends) and writes the process's pid in it, or returns
+// errLockHeld.
+func takeLock(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("--out: %w", err)
+		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("--out %s: another esimhil run is writing there (it holds %s): wait for it, or give this one its own --out", dir, runLock)
+			return nil, errLockHeld
 		}
-		return nil, fmt.Errorf("--out %s: lock: %w", dir, err)
+		return nil, fmt.Errorf("lock: %w", err)
 	}
-	// The holder's pid, for the commands that read dir to name it
-	// (runHolding); a lock whose pid could not be written still locks.
+	// The holder's pid, for the commands that find the lock held to name
+	// it; a lock whose pid could not be written still locks.
 	if f.Truncate(0) == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return func() { f.Close() }, nil
 }
 
-// runHolding reports whether a live process holds dir's run lock, and the
-// pid it wrote there (0 when none is readable). It takes the lock shared
-// for an instant to find out: a run starting in that instant is refused as
-// if another run held dir, which is as true as it needs to be.
-func runHolding(dir string) (pid int, held bool) {
+// pidOf is "pid N" of the process a lock file names, or "pid unknown".
+func pidOf(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > 32 {
+		return "pid unknown"
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return "pid unknown"
+	}
+	return "pid " + strconv.Itoa(pid)
+}
+
+// runHolding reports whether a live process holds dir's run lock. It
+// takes the lock shared for an instant to find out: a run starting in
+// that instant is refused as if another run held dir, which is as true as
+// it needs to be.
+func runHolding(dir string) bool {
 	f, err := os.Open(filepath.Join(dir, runLock))
 	if err != nil {
-		return 0, false // never run into, or unreadable: nothing to go by
+		return false // never run into, or unreadable: nothing to go by
 	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); !errors.Is(err, syscall.EWOULDBLOCK) {
-		return 0, false // closing f lets go of a lock taken
-	}
-	b, _ := io.ReadAll(io.LimitReader(f, 32))
-	pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-	return pid, true
+	defer f.Close() // lets go of a lock taken
+	return errors.Is(syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB), syscall.EWOULDBLOCK)
 }
 
 // stillRunning says which of dirs a live esimhil run is writing, for a
@@ -63,16 +114,10 @@ func runHolding(dir string) (pid int, held bool) {
 // M3); nil when none is.
 func stillRunning(dirs ...string) error {
 	for _, d := range dirs {
-		pid, held := runHolding(d)
-		if !held {
-			continue
+		if runHolding(d) {
+			return fmt.Errorf("esimhil run (%s) is still writing %s: its record and pages are not final until it ends (it holds %s); run this again once it has",
+				pidOf(filepath.Join(d, runLock)), d, filepath.Join(d, runLock))
 		}
-		who := "pid unknown"
-		if pid > 0 {
-			who = "pid " + strconv.Itoa(pid)
-		}
-		return fmt.Errorf("esimhil run (%s) is still writing %s: its record and pages are not final until it ends (it holds %s); run this again once it has",
-			who, d, filepath.Join(d, runLock))
 	}
 	return nil
 }

@@ -258,6 +258,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return 2
 	}
 	defer unlock()
+	if *junit != "" {
+		unlockJUnit, err := lockJUnit(*junit)
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+			return 2
+		}
+		defer unlockJUnit()
+	}
 	// An index an earlier esimhil report wrote here summarises the record
 	// this run replaces: left, it says "passed" beside a failing run, and
 	// the `run && report` a CI job writes skips the report exactly then
