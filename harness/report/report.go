@@ -693,6 +693,9 @@ func Reconcile(e *Entry) (notes []string) {
 	case e.Timeline != "" && err != nil:
 		e.Timeline = "" // gone since: the index says it has none
 	}
+	if note := otherRun(e); note != "" {
+		return []string{note}
+	}
 	if !e.Unfinished {
 		return nil
 	}
@@ -709,6 +712,45 @@ func Reconcile(e *Entry) (notes []string) {
 		notes = append(notes, fmt.Sprintf("%s %q: its recorded result and its directory disagree (see its row): the record says not finished, the directory says the simulation finished", e.Kind, e.Name))
 	}
 	return notes
+}
+
+// otherRun turns a scenario's entry whose record is not of the run its
+// directory holds — another seed or scenario than its events.jsonl's
+// run_started, as when an earlier results.json is put back beside the next
+// run's directory — into one with no verdict (NotRecorded) and what the
+// directory says, rather than lend that run the record's verdict (a FAIL
+// shown as PASS: outside tester sw76 M2). It returns the note saying so,
+// "" when the record is the directory's (or the log does not say).
+func otherRun(e *Entry) string {
+	if e.Kind != "scenario" {
+		return "" // a spec's directory may hold several rigs' runs
+	}
+	ends, err := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
+	if err != nil || !ends.HasSeed {
+		return ""
+	}
+	seedDiffers := e.Seed != nil && *e.Seed != ends.Seed
+	nameDiffers := ends.Scenario != "" && ends.Scenario != e.Name
+	if !seedDiffers && !nameDiffers {
+		return ""
+	}
+	recorded := "no seed"
+	if e.Seed != nil {
+		recorded = fmt.Sprintf("seed %d", *e.Seed)
+	}
+	dirName := ends.Scenario
+	if dirName == "" {
+		dirName = e.Name // an older log's run_started names none
+	}
+	e.Message = fmt.Sprintf("%s names this directory, but its record (scenario %q, %s, %s) is not of the run the directory holds "+
+		"(its %s starts scenario %q, seed %d): one was written after the other (a run into this directory after the record, a record put back, "+
+		"a run killed before it wrote here); that verdict is not this run's, whose verdict is in the output of the run that wrote it",
+		ScenariosFile, e.Name, recorded, e.Verdict, eventsFile, dirName, ends.Seed)
+	note := fmt.Sprintf("%s %q: its record in %s is of another run than its directory holds (seed %s there, %d in the directory): listed with no verdict",
+		e.Kind, e.Name, ScenariosFile, strings.TrimPrefix(recorded, "seed "), ends.Seed)
+	e.Verdict, e.Seed, e.Simulated, e.Wall, e.Unfinished = NotRecorded, new(ends.Seed), ends.Reached(), 0, false
+	e.Unfired, e.Dropped, e.OpenCycle = nil, "", readOpenCycle(filepath.Join(e.Dir, eventsFile))
+	return note
 }
 
 // writeAtomic replaces path, making its directory if need be.

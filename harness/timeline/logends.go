@@ -17,6 +17,8 @@ type LogEnds struct {
 	// Seed is run_started's seed; HasSeed says there was one.
 	Seed    int64
 	HasSeed bool
+	// Scenario is run_started's scenario name ("" when it has none).
+	Scenario string
 	// Start and Last are the first and last readable lines' times.
 	Start, Last time.Time
 	// Incomplete says the last readable line is run_incomplete.
@@ -56,6 +58,7 @@ func ReadLogEnds(path string) (LogEnds, error) {
 		T     string `json:"t"`
 		Event string `json:"event"`
 		Seed  *int64 `json:"seed"`
+		Scen  string `json:"scenario"`
 	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
@@ -69,7 +72,7 @@ func ReadLogEnds(path string) (LogEnds, error) {
 			l.Start = t
 		}
 		if e.Event == "run_started" && e.Seed != nil && !l.HasSeed {
-			l.Seed, l.HasSeed = *e.Seed, true
+			l.Seed, l.HasSeed, l.Scenario = *e.Seed, true, e.Scen
 		}
 	}
 	fi, err := f.Stat()

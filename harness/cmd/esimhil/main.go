@@ -830,10 +830,17 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 			}
 		}
 	}
-	note := ""
+	note, foreign := "", ""
+	var disagree []string
 	if entry != nil {
-		// What the directory holds now: the record may predate its end.
-		disagree := report.Reconcile(entry)
+		// What the directory holds now: the record may predate its end,
+		// or be of another run than the directory holds.
+		disagree = report.Reconcile(entry)
+		if entry.Verdict == report.NotRecorded {
+			foreign, entry = entry.Message, nil
+		}
+	}
+	if entry != nil {
 		run.Kind, run.Verdict, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Simulated, entry.Wall
 		run.Unfired = entry.Unfired
 		run.OpenCycle = entry.OpenCycle
@@ -858,6 +865,10 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		case entry.Verdict == "error" && strings.HasPrefix(entry.Message, "stopped by "):
 			run.ErrTitle = timeline.StoppedTitle
 		}
+	} else if foreign != "" {
+		note = strings.Join(disagree, "; ") + ": the page shows no verdict"
+		run.ErrTitle, run.Err = "Its record is another run's", foreign
+		run.TimesUnknown = true
 	} else {
 		note = "no verdict recorded for it (" + report.SpecFile + " beside it, or ../" + report.ScenariosFile + "): the page shows none"
 		run.TimesUnknown = true

@@ -1069,3 +1069,70 @@ func TestRunSaysTheScenarioWasNotKept(t *testing.T) {
 		})
 	}
 }
+
+// A results.json of an earlier run (seed 1, pass) put back beside the
+// directory the next run wrote (seed 5, FAIL): report and timeline read
+// the directory's run_started, list it with no verdict and say why — the
+// FAIL page is never written again as a PASS (outside tester sw76 M2).
+func TestReportAndTimelineSeeARecordOfAnotherRun(t *testing.T) {
+	out := t.TempDir()
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	src, err := os.ReadFile(scen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := filepath.Join(t.TempDir(), "wrong.yaml")
+	if err := os.WriteFile(wrong, bytes.Replace(src, []byte("attempts: [sfr]"), []byte("attempts: [orange-fr]"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--seed", "1", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	results := filepath.Join(out, report.ScenariosFile)
+	passed, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := cli(context.Background(), []string{"run", "--seed", "5", "--out", out, wrong}, &stdout, &stderr); code != 1 {
+		t.Fatalf("the failing run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if err := os.WriteFile(results, passed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(out, "roam-fr-preinstalled")
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"report", "--out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("report exited %d: %s", code, stderr.String())
+	}
+	index, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"0 of 0 passed", "is not of the run the directory holds", `starts scenario &#34;roam-fr-preinstalled&#34;, seed 5`} {
+		if !strings.Contains(string(index), want) {
+			t.Errorf("the index lacks %q", want)
+		}
+	}
+	if !strings.Contains(stderr.String(), `scenario "roam-fr-preinstalled": its record in results.json is of another run than its directory holds (seed 1 there, 5 in the directory)`) {
+		t.Errorf("report does not say the record is another run's: %s", stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("timeline exited %d: %s", code, stderr.String())
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(page), `badge pass">pass`) || !strings.Contains(string(page), `badge unknown">unknown`) {
+		t.Error("the page written again takes the other run's verdict")
+	}
+	for _, want := range []string{"<b>Its record is another run&#39;s:</b>", "seed 5"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page written again lacks %q", want)
+		}
+	}
+}
