@@ -110,6 +110,26 @@ func unmapped(a netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }
 
+// Dial opens a data channel's TCP connection (net.Dialer's Dial).
+type Dial func(network, address string) (net.Conn, error)
+
+// WrapDial wraps the dial function of the channels opened from now on
+// (a capture that records each connection from the terminal's side).
+// The connection it returns must implement CloseWrite for a channel to
+// be half-closed (closeChannel). Call it before Start.
+func (t *Terminal) WrapDial(wrap func(Dial) Dial) { t.dial = wrap(t.dialer()) }
+
+// dialer is the channels' dial function: by default a net.Dialer with no
+// TCP keep-alive (a channel lives for one exchange, and a terminal's BIP
+// stack sends none; it saves four setsockopt calls a channel).
+func (t *Terminal) dialer() Dial {
+	if t.dial != nil {
+		return t.dial
+	}
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: -1}
+	return d.Dial
+}
+
 func bipError(c stk.Command, info byte) stk.TerminalResponse {
 	return stk.Respond(c, result(stk.ResultBIPError, info))
 }
@@ -142,11 +162,7 @@ func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
 		granted = maxBuffer
 		res = result(stk.ResultModified)
 	}
-	// No TCP keep-alive: a channel lives for one exchange, and a
-	// terminal's BIP stack sends none (it saves four setsockopt calls a
-	// channel).
-	d := net.Dialer{Timeout: dialTimeout, KeepAlive: -1}
-	conn, err := d.Dial("tcp", netip.AddrPortFrom(c.Address, c.Transport.Port).String())
+	conn, err := t.dialer()("tcp", netip.AddrPortFrom(c.Address, c.Transport.Port).String())
 	if err != nil {
 		t.tracef("open channel: %v", err)
 		return bipError(c, stk.BIPRemoteNotReachable)
@@ -375,7 +391,7 @@ func (t *Terminal) abandonChannel() {
 // cut, or whenever the loop had run on to (the next check, the power
 // coming back) if nothing held it.
 func (t *Terminal) halfClose(ch *channel) bool {
-	tc, ok := ch.conn.(*net.TCPConn)
+	tc, ok := ch.conn.(interface{ CloseWrite() error })
 	if !ok || ch.dropped || ch.eof {
 		return false
 	}

@@ -40,7 +40,8 @@ type Terminal struct {
 	events map[byte]bool
 	lastLS *lsKey
 
-	ch *channel
+	ch   *channel
+	dial Dial // nil: dialer's default
 	// linkErr is why the last channel's link failed (LinkError).
 	linkErr error
 
