@@ -322,7 +322,21 @@ func (s *Session) Wrap(l net.Listener) net.Listener {
 		}
 		return l
 	}
+	s.tap.addServer(l.Addr())
 	return &tapListener{Listener: l, tap: s.tap}
+}
+
+// WrapDial wraps an in-process client's dial function. Tap: a connection
+// it opens to a wrapped listener is recorded from the client's side —
+// its bytes as it sends them, its FIN or RST as it closes — and the
+// server's from the server's, so the file holds what each end put on the
+// wire whether or not the other read it (README "Capture"). Live: the
+// kernel sees the wire; dial is returned as is.
+func (s *Session) WrapDial(dial func(network, address string) (net.Conn, error)) func(network, address string) (net.Conn, error) {
+	if s.tap == nil {
+		return dial
+	}
+	return func(network, address string) (net.Conn, error) { return s.tap.dial(dial, network, address) }
 }
 
 // writePacket appends one frame, with its mark as the Enhanced Packet

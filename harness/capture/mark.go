@@ -26,6 +26,9 @@ type Mark struct {
 	// handled the command, which came before them and caused them.
 	Command   int
 	CommandOK bool
+	// Note, if set, is one more comment for the frame, for a reader of
+	// the file (serverSideNote); readers of marks skip it.
+	Note string
 }
 
 // eventCount counts the events the run's log has taken (Config.Events);
@@ -90,10 +93,15 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 	b = le.AppendUint32(b, uint32(ci.Length))
 	b = append(b, data...)
 	b = pad4(b, len(data))
-	if m.OK {
-		b = appendComment(b, markPrefix, m.Events)
-		if m.CommandOK {
+	if m.OK || m.Note != "" {
+		if m.OK {
+			b = appendComment(b, markPrefix, m.Events)
+		}
+		if m.OK && m.CommandOK {
 			b = appendComment(b, commandPrefix, m.Command)
+		}
+		if m.Note != "" {
+			b = appendText(b, m.Note)
 		}
 		b = le.AppendUint16(b, optEndOfOptions)
 		b = le.AppendUint16(b, 0)
@@ -113,6 +121,16 @@ func appendComment(b []byte, prefix string, n int) []byte {
 	l := len(b) - at - optionHeaderLen
 	binary.LittleEndian.PutUint16(b[at+2:], uint16(l))
 	return pad4(b, l)
+}
+
+// appendText appends an opt_comment holding s (at most 65535 bytes, as
+// the option's length field allows), padded to 32 bits.
+func appendText(b []byte, s string) []byte {
+	s = s[:min(len(s), 0xffff)]
+	b = binary.LittleEndian.AppendUint16(b, optComment)
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(s)))
+	b = append(b, s...)
+	return pad4(b, len(s))
 }
 
 // pad4 appends the zeros that bring n bytes to a multiple of 4.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -49,6 +50,17 @@ type tap struct {
 	// segment's frame, reused under mu: a run's connections make
 	// thousands of frames, and write copies each.
 	buf []byte
+
+	// dmu guards the in-process dials (Session.WrapDial): servers are
+	// the addresses of the wrapped listeners, dialed the flows of dialed
+	// connections not yet accepted (by the client's address), pending
+	// the dials under way, whose connection Accept may meet before the
+	// dial returns.
+	dmu     sync.Mutex
+	dcond   *sync.Cond
+	servers map[netip.AddrPort]int
+	dialed  map[netip.AddrPort]*flow
+	pending int
 }
 
 // finish closes, in creation order, every flow still open when the session
@@ -65,7 +77,9 @@ func (t *tap) finish() {
 }
 
 func newTap(clk clock.Clock, events eventCount, write func(gopacket.CaptureInfo, []byte, Mark) error) *tap {
-	return &tap{clk: clk, events: events, write: write}
+	t := &tap{clk: clk, events: events, write: write}
+	t.dcond = sync.NewCond(&t.dmu)
+	return t
 }
 
 // stamp returns the clock's time, moved 1 µs past the previous frame when
@@ -98,6 +112,25 @@ type flow struct {
 	tap    *tap
 	c, s   endpoint
 	closed bool
+
+	// dialed: the client is in process and its connection was dialed
+	// through the tap (Session.WrapDial), so the client's bytes, FIN and
+	// RST are recorded as it sends them (tapClientConn), not as the
+	// server reads them, and the close is each side's own. The counts
+	// say what the other end has not read yet: a side that closes with
+	// bytes unread resets the connection instead of sending its FIN,
+	// and a server that has closed answers the client's later bytes with
+	// an RST, as Linux does (RFC 1122 §4.2.2.13, RFC 2525 §2.17).
+	dialed       bool
+	cSent, sRead int64 // client bytes in the file; those the server read
+	sSent, cRead int64 // server bytes in the file; those the client read
+	sClosed      bool  // the server closed its socket (not a half-close)
+	// note is the comment of the server's next FIN or RST (serverSideNote).
+	note string
+	// wire orders a client's write with the server's close: held across
+	// the record and the kernel's write, so that bytes recorded before
+	// a close reached the server's socket before it closed.
+	wire sync.Mutex
 
 	// A TLS client's handshake bytes are held (held) until the server
 	// next writes, closes or resets: in a full handshake the server logs
@@ -145,6 +178,11 @@ const maxHeld = 64 << 10
 func (f *flow) clientData(b []byte) {
 	f.tap.mu.Lock()
 	defer f.tap.mu.Unlock()
+	f.clientDataLocked(b)
+}
+
+// clientDataLocked is clientData; callers hold tap.mu.
+func (f *flow) clientDataLocked(b []byte) {
 	if f.closed || len(b) == 0 {
 		return
 	}
@@ -292,6 +330,7 @@ func (f *flow) data(fromClient bool, b []byte) {
 	f.flushHeld()
 	if !fromClient {
 		f.serverData(b)
+		f.sSent += int64(len(b))
 	}
 	f.dataLocked(fromClient, b)
 }
@@ -301,6 +340,13 @@ func (f *flow) dataLocked(fromClient bool, b []byte) {
 	if f.closed || len(b) == 0 {
 		return
 	}
+	f.segments(fromClient, b)
+	f.segment(!fromClient, flagACK, nil)
+}
+
+// segments writes b's segments, PSH on the last, and no acknowledgement.
+// Callers hold tap.mu.
+func (f *flow) segments(fromClient bool, b []byte) {
 	for len(b) > 0 {
 		n := min(len(b), mss)
 		flags := flagACK
@@ -310,7 +356,6 @@ func (f *flow) dataLocked(fromClient bool, b []byte) {
 		f.segment(fromClient, flags, b[:n])
 		b = b[n:]
 	}
-	f.segment(!fromClient, flagACK, nil)
 }
 
 // fin records one side closing its sending direction and the peer's ACK.
@@ -335,9 +380,14 @@ func (f *flow) finLocked(fromClient bool) {
 	}
 	from.fin = true
 	f.segment(fromClient, flagFIN|flagACK, nil)
-	if to.fin {
+	switch {
+	case to.fin:
 		f.segment(!fromClient, flagACK, nil)
 		f.closed = true
+	case f.dialed:
+		// The peer's kernel acknowledges the FIN at once; its own
+		// FIN comes when its owner closes.
+		f.segment(!fromClient, flagACK, nil)
 	}
 }
 
@@ -363,8 +413,10 @@ func (f *flow) close() {
 		return
 	}
 	f.flushHeld()
-	if f.c.fin {
-		f.finLocked(false)
+	if f.c.fin || f.s.fin {
+		// One side has sent its FIN already (a dialed flow at the
+		// session's end): the other's closes the connection.
+		f.finLocked(f.s.fin)
 		return
 	}
 	f.s.fin = true
@@ -373,6 +425,64 @@ func (f *flow) close() {
 	f.segment(true, flagFIN|flagACK, nil) // acknowledges the server's FIN too
 	f.segment(false, flagACK, nil)
 	f.closed = true
+}
+
+// clientSend records bytes an in-process client sends (a dialed flow), as
+// it sends them. Once the server has closed its socket they reach no
+// reader: the server's kernel answers them with an RST (RFC 1122
+// §4.2.2.13; Linux sends it bare, its sequence number the one the client
+// acknowledged), which ends the connection.
+func (f *flow) clientSend(b []byte) {
+	f.tap.mu.Lock()
+	defer f.tap.mu.Unlock()
+	if f.closed || len(b) == 0 {
+		return
+	}
+	f.cSent += int64(len(b))
+	if !f.sClosed {
+		f.clientDataLocked(b)
+		return
+	}
+	f.flushHeld()
+	f.segments(true, b)
+	f.segment(false, flagRST, nil)
+	f.closed = true
+}
+
+// read counts bytes one side of a dialed flow read, for its close.
+func (f *flow) read(byClient bool, n int) {
+	f.tap.mu.Lock()
+	defer f.tap.mu.Unlock()
+	if byClient {
+		f.cRead += int64(n)
+	} else {
+		f.sRead += int64(n)
+	}
+}
+
+// endpointClose records one side of a dialed flow closing its socket
+// (full) or its sending direction: its FIN, or, when it closes its socket
+// with bytes of its peer's unread, the RST Linux sends instead (RFC 2525
+// §2.17). A server that closed answers later client bytes with an RST
+// (clientSend).
+func (f *flow) endpointClose(fromClient, full bool) {
+	f.tap.mu.Lock()
+	defer f.tap.mu.Unlock()
+	if f.closed {
+		return
+	}
+	f.flushHeld()
+	unread := f.sSent > f.cRead
+	if !fromClient {
+		unread = f.cSent > f.sRead
+		f.sClosed = f.sClosed || full
+	}
+	if full && unread {
+		f.segment(fromClient, flagRST|flagACK, nil)
+		f.closed = true
+		return
+	}
+	f.finLocked(fromClient)
 }
 
 // segment serializes one frame and advances the sender's sequence number.
@@ -418,7 +528,11 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 	frame := t.buf // valid until the next segment; write copies it
 	ci := gopacket.CaptureInfo{Timestamp: f.tap.stamp(), CaptureLength: len(frame), Length: len(frame)}
 	// Marked under mu: frames are counted in file order.
-	if err := f.tap.write(ci, frame, f.tap.events.mark()); err != nil {
+	m := f.tap.events.mark()
+	if f.note != "" && !fromClient && flags&(flagFIN|flagRST) != 0 {
+		m.Note, f.note = f.note, ""
+	}
+	if err := f.tap.write(ci, frame, m); err != nil {
 		f.tap.fail(err)
 	}
 }
@@ -448,6 +562,118 @@ type tapListener struct {
 	tap *tap
 }
 
+// addServer notes a wrapped listener's address: in-process clients that
+// dial it are recorded from their own side (Session.WrapDial).
+func (t *tap) addServer(a net.Addr) {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return
+	}
+	t.dmu.Lock()
+	defer t.dmu.Unlock()
+	if t.servers == nil {
+		t.servers = map[netip.AddrPort]int{}
+	}
+	t.servers[unmapped(ta.AddrPort())]++
+}
+
+// dropServer undoes addServer when the listener closes.
+func (t *tap) dropServer(a net.Addr) {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return
+	}
+	t.dmu.Lock()
+	defer t.dmu.Unlock()
+	k := unmapped(ta.AddrPort())
+	if t.servers[k]--; t.servers[k] <= 0 {
+		delete(t.servers, k)
+	}
+}
+
+// serves reports whether a wrapped listener is at a; callers hold dmu.
+func (t *tap) serves(a netip.AddrPort) bool {
+	if t.servers[a] > 0 {
+		return true
+	}
+	for s := range t.servers { // a listener on all addresses
+		if s.Addr().IsUnspecified() && s.Port() == a.Port() {
+			return true
+		}
+	}
+	return false
+}
+
+func unmapped(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
+
+// dial dials address with next and, if a wrapped listener is there,
+// records the connection from the client's side (tapClientConn). The
+// server may accept the connection before the dial returns: Accept waits
+// while a dial is under way (pending) for the flow the dial registers.
+func (t *tap) dial(next func(network, address string) (net.Conn, error), network, address string) (net.Conn, error) {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil || network != "tcp" && network != "tcp4" && network != "tcp6" {
+		return next(network, address)
+	}
+	ap = unmapped(ap)
+	t.dmu.Lock()
+	ours := t.serves(ap)
+	if ours {
+		t.pending++
+	}
+	t.dmu.Unlock()
+	if !ours {
+		return next(network, address)
+	}
+	c, err := next(network, address)
+	var f *flow
+	var key netip.AddrPort
+	if err == nil {
+		client, ok1 := c.LocalAddr().(*net.TCPAddr)
+		server, ok2 := c.RemoteAddr().(*net.TCPAddr)
+		if ok1 && ok2 {
+			f = t.newFlow(client, server)
+			f.dialed = true
+			key = unmapped(client.AddrPort())
+		}
+	}
+	t.dmu.Lock()
+	t.pending--
+	if f != nil {
+		if t.dialed == nil {
+			t.dialed = map[netip.AddrPort]*flow{}
+		}
+		t.dialed[key] = f
+	}
+	t.dcond.Broadcast()
+	t.dmu.Unlock()
+	if f == nil {
+		return c, err
+	}
+	return &tapClientConn{Conn: c, flow: f}, nil
+}
+
+// dialedFlow returns the flow an in-process dial registered for a
+// connection from client, waiting while dials are under way; nil for a
+// client the tap did not dial.
+func (t *tap) dialedFlow(client *net.TCPAddr) *flow {
+	k := unmapped(client.AddrPort())
+	t.dmu.Lock()
+	defer t.dmu.Unlock()
+	for {
+		if f := t.dialed[k]; f != nil {
+			delete(t.dialed, k)
+			return f
+		}
+		if t.pending == 0 || t.dcond == nil {
+			return nil
+		}
+		t.dcond.Wait()
+	}
+}
+
 func (l *tapListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
@@ -458,12 +684,25 @@ func (l *tapListener) Accept() (net.Conn, error) {
 	if !ok1 || !ok2 {
 		return c, nil // not TCP: nothing to synthesize
 	}
+	if f := l.tap.dialedFlow(client); f != nil {
+		return &tapConn{Conn: c, flow: f}, nil
+	}
 	return &tapConn{Conn: c, flow: l.tap.newFlow(client, server)}, nil
 }
 
-// tapConn records what the server reads (client data, after the read) and
-// writes (before the write), so causes precede effects in the file. It does
-// not implement CloseWrite, so net/http closes it right after the answer.
+// Close stops the tap recording dials to the listener's address.
+func (l *tapListener) Close() error {
+	l.tap.dropServer(l.Listener.Addr())
+	return l.Listener.Close()
+}
+
+// tapConn is a server's end of a recorded connection. It records what
+// the server writes (before the write), so causes precede effects in the
+// file, and how it closes. The client's bytes are recorded by the client's
+// end when the tap dialed it (tapClientConn); else, for a client out of
+// process (a host LPA, curl), as the server reads them (after the read),
+// and at Close whatever already arrived unread. It does not implement
+// CloseWrite, so net/http closes it right after the answer.
 type tapConn struct {
 	net.Conn
 	flow *flow
@@ -499,6 +738,11 @@ func (c *tapConn) NetConn() net.Conn { return c.Conn }
 
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if c.flow.dialed {
+		// The client recorded its bytes, FIN or RST as it sent them.
+		c.flow.read(false, n)
+		return n, err
+	}
 	c.flow.clientData(p[:n])
 	switch {
 	case err == nil:
@@ -516,7 +760,7 @@ func (c *tapConn) Read(p []byte) (int, error) {
 func (c *tapConn) Write(p []byte) (int, error) {
 	c.flow.data(false, p)
 	n, err := c.Conn.Write(p)
-	if err != nil && isReset(err) {
+	if err != nil && isReset(err) && !c.flow.dialed {
 		c.flow.reset(true)
 	}
 	return n, err
@@ -528,16 +772,137 @@ func isReset(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// Close records the FIN exchange (or an abort's RST) before closing, so
-// the client cannot see EOF (and open its next connection) before the
-// frames are written.
+// Close records the server's close before closing, so the client cannot
+// see EOF (and open its next connection) before the frames are written:
+// an abort's RST; for a dialed flow the server's FIN, or its RST when
+// client bytes are unread (endpointClose), the client's own close to come
+// from the client; for a client out of process, the bytes that already
+// arrived unread (drained without waiting) and then the RST the kernel
+// sends for them, else the FIN exchange (README "Capture": what such a
+// client sends after this is not in the file).
 func (c *tapConn) Close() error {
+	locked := false
 	c.once.Do(func() {
-		if c.abort.Load() {
+		switch {
+		case c.abort.Load():
 			c.flow.reset(false)
-		} else {
-			c.flow.close()
+		case c.flow.dialed:
+			// A client write under way holds wire: its bytes are
+			// recorded and on their way, and make this close a reset.
+			locked = c.flow.wire.TryLock()
+			c.flow.endpointClose(false, true)
+		default:
+			c.flow.tap.mu.Lock()
+			c.flow.note = serverSideNote
+			c.flow.tap.mu.Unlock()
+			if tail, err := drainUnread(c.Conn); len(tail) > 0 {
+				c.flow.clientData(tail)
+				c.flow.reset(false)
+			} else if err != nil {
+				c.flow.tap.mu.Lock()
+				c.flow.tap.fail(fmt.Errorf("capture tap: bytes unread at close: %w", err))
+				c.flow.tap.mu.Unlock()
+				c.flow.close()
+			} else {
+				c.flow.close()
+			}
 		}
 	})
+	err := c.Conn.Close()
+	if locked {
+		c.flow.wire.Unlock()
+	}
+	return err
+}
+
+// serverSideNote is the comment on the server's FIN or RST of a
+// connection the tap did not dial (a client out of process: a host LPA,
+// curl), seen from the server's socket only: what arrived before the
+// close is in the file, what the client sent after it is not.
+const serverSideNote = "esimhil: recorded at the server's socket (a client out of process): " +
+	"bytes the client sent after this close, and the RST the server's kernel answered them with, are not in the file"
+
+// maxDrain bounds what Close drains of a server socket: a receive queue
+// holds a few MiB at most (net.core.rmem_max).
+const maxDrain = 64 << 20
+
+// drainUnread reads, without waiting, the bytes already in c's receive
+// queue: those a client sent that the server never read. Closed with them
+// unread, the socket sends an RST (RFC 2525 §2.17); they are on the wire
+// all the same.
+func drainUnread(c net.Conn) ([]byte, error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil, nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	buf := make([]byte, 64<<10)
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for len(out) < maxDrain {
+			n, _, e := syscall.Recvfrom(int(fd), buf, syscall.MSG_DONTWAIT)
+			if n > 0 {
+				out = append(out, buf[:n]...)
+				continue
+			}
+			if e != nil && e != syscall.EAGAIN && e != syscall.EINTR && !errors.Is(e, syscall.ECONNRESET) {
+				rerr = e
+			}
+			if e == syscall.EINTR {
+				continue
+			}
+			break // empty, the peer's FIN (n 0), or an error
+		}
+		return true // done: never wait for more
+	})
+	if err != nil && rerr == nil && !errors.Is(err, net.ErrClosed) {
+		rerr = err
+	}
+	return out, rerr
+}
+
+// tapClientConn is an in-process client's end of a recorded connection
+// (Session.WrapDial): its bytes are recorded as it sends them, before
+// the kernel has them, and its close as it closes.
+type tapClientConn struct {
+	net.Conn
+	flow *flow
+	once sync.Once
+}
+
+func (c *tapClientConn) Write(p []byte) (int, error) {
+	c.flow.wire.Lock()
+	defer c.flow.wire.Unlock()
+	c.flow.clientSend(p)
+	return c.Conn.Write(p)
+}
+
+func (c *tapClientConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.flow.read(true, n)
+	return n, err
+}
+
+// CloseWrite sends the client's FIN, the socket open for reading.
+func (c *tapClientConn) CloseWrite() error {
+	cw, ok := c.Conn.(interface{ CloseWrite() error })
+	if !ok {
+		return fmt.Errorf("capture tap: CloseWrite: %w", errors.ErrUnsupported)
+	}
+	c.flow.endpointClose(true, false)
+	return cw.CloseWrite()
+}
+
+// Close records the client's close (its FIN, or an RST if it leaves the
+// server's bytes unread) before the kernel's.
+func (c *tapClientConn) Close() error {
+	c.once.Do(func() { c.flow.endpointClose(true, true) })
 	return c.Conn.Close()
 }
+
+// NetConn is the connection the tap wraps.
+func (c *tapClientConn) NetConn() net.Conn { return c.Conn }

@@ -1,0 +1,182 @@
+package capture
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+)
+
+// wireLog is a tap's frames after the handshake, one word each: the
+// sender (C or S), its flags (F, R, P, A) and the payload's length, as in
+// "C:PA:10 S:A", and "+note" after a frame that carries serverSideNote.
+type wireLog struct {
+	mu     sync.Mutex
+	frames [][]byte
+	notes  []string
+}
+
+func (w *wireLog) write(_ gopacket.CaptureInfo, b []byte, m Mark) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.frames = append(w.frames, bytes.Clone(b))
+	w.notes = append(w.notes, m.Note)
+	return nil
+}
+
+func (w *wireLog) String(serverPort int) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for i, b := range w.frames {
+		if i < 3 {
+			continue // the handshake
+		}
+		tcp := gopacket.NewPacket(b, layers.LayerTypeEthernet, gopacket.Default).Layer(layers.LayerTypeTCP).(*layers.TCP)
+		side := "C"
+		if int(tcp.SrcPort) == serverPort {
+			side = "S"
+		}
+		flags := ""
+		for _, f := range []struct {
+			on   bool
+			name string
+		}{{tcp.FIN, "F"}, {tcp.RST, "R"}, {tcp.PSH, "P"}, {tcp.ACK, "A"}} {
+			if f.on {
+				flags += f.name
+			}
+		}
+		word := side + ":" + flags
+		if len(tcp.Payload) > 0 {
+			word += ":" + strconv.Itoa(len(tcp.Payload))
+		}
+		switch w.notes[i] {
+		case "":
+		case serverSideNote:
+			word += "+note"
+		default:
+			word += "+" + w.notes[i]
+		}
+		out = append(out, word)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestTapRecordsEachSideAsItSends drives a wrapped server and a client,
+// dialed through the tap (an in-process client: the card's BIP channel)
+// or not (one out of process: a host LPA), and holds the frames after the
+// handshake against what Linux puts on the wire: the client's bytes as it
+// sends them, read or not; a FIN from whichever side closes, when it
+// closes; a server that closes with bytes unread resets the connection
+// (RFC 2525 §2.17), and one that has closed answers later bytes with an
+// RST (RFC 1122 §4.2.2.13). The tap used to record a client's bytes only
+// as the server read them and to draw a FIN exchange at every close
+// (outside tester sw74 F1).
+func TestTapRecordsEachSideAsItSends(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		dialed bool
+		// The client sends req (the server reads readN of it), the
+		// server answers 5 bytes and closes; halfClose has the client
+		// send its FIN first, after its request; late bytes go out once
+		// the client has read the server's end.
+		req, readN int
+		halfClose  bool
+		late       int
+		want       string
+	}{
+		{"dialed, both close", true, 10, 10, true, 0,
+			"C:PA:10 S:A C:FA S:A S:PA:5 C:A S:FA C:A"},
+		{"dialed, the client sends after the server's close", true, 10, 10, false, 31,
+			"C:PA:10 S:A S:PA:5 C:A S:FA C:A C:PA:31 S:R"},
+		{"dialed, the server closes with bytes unread", true, 14, 10, false, 0,
+			"C:PA:14 S:A S:PA:5 C:A S:RA"},
+		{"not dialed, the server closes with bytes unread", false, 14, 10, false, 0,
+			"C:PA:10 S:A S:PA:5 C:A C:PA:4 S:A S:RA+note"},
+		{"not dialed, both close", false, 10, 10, true, 0,
+			"C:PA:10 S:A C:FA S:PA:5 C:A S:FA+note C:A"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var log wireLog
+			tp := newTap(clock.NewVirtual(clock.Epoch), nil, log.write)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp.addServer(ln.Addr())
+			tl := &tapListener{Listener: ln, tap: tp}
+			defer tl.Close()
+			port := ln.Addr().(*net.TCPAddr).Port
+
+			serverDone := make(chan error, 1)
+			go func() {
+				c, err := tl.Accept()
+				if err != nil {
+					serverDone <- err
+					return
+				}
+				buf := make([]byte, tc.readN)
+				if _, err := io.ReadFull(c, buf); err != nil {
+					serverDone <- err
+					return
+				}
+				if tc.halfClose { // read the client's end
+					if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+						serverDone <- err
+						return
+					}
+				}
+				_, err = c.Write([]byte("hello"))
+				if err == nil {
+					err = c.Close()
+				}
+				serverDone <- err
+			}()
+
+			dial := net.Dial
+			if tc.dialed {
+				dial = func(network, address string) (net.Conn, error) { return tp.dial(net.Dial, network, address) }
+			}
+			c, err := dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Write(bytes.Repeat([]byte{'q'}, tc.req)); err != nil {
+				t.Fatal(err)
+			}
+			if tc.halfClose {
+				if err := c.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := <-serverDone; err != nil {
+				t.Fatal(err)
+			}
+			if tc.req == tc.readN { // else the server's RST may cut the answer
+				if b, err := io.ReadAll(c); err != nil || string(b) != "hello" {
+					t.Fatalf("client read %q, %v", b, err)
+				}
+			}
+			if tc.late > 0 {
+				if _, err := c.Write(bytes.Repeat([]byte{'z'}, tc.late)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tp.finish()
+			if got := log.String(port); got != tc.want {
+				t.Errorf("frames after the handshake\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
