@@ -831,9 +831,16 @@ const maxDrain = 64 << 20
 // unread, the socket sends an RST (RFC 2525 §2.17); they are on the wire
 // all the same.
 func drainUnread(c net.Conn) ([]byte, error) {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil, nil
+	var sc syscall.Conn
+	for sc == nil {
+		switch u := c.(type) {
+		case syscall.Conn:
+			sc = u
+		case interface{ NetConn() net.Conn }: // a listener's wrapper beneath the tap
+			c = u.NetConn()
+		default:
+			return nil, fmt.Errorf("%T: %w", c, errors.ErrUnsupported)
+		}
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // wireLog is a tap's frames after the handshake, one word each: the
@@ -178,5 +179,65 @@ func TestTapRecordsEachSideAsItSends(t *testing.T) {
 				t.Errorf("frames after the handshake\n got %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// A client out of process (not dialed through the tap) that sends a body
+// past the server's limit: the server answers after reading part of it
+// and closes with the rest unread, which resets the connection. The file
+// holds what had arrived by then — more than the server read, as on the
+// wire —, decodes, and matches the server's log (outside tester sw74 F1: a 2 MiB ES9+ body
+// was in the file only as far as the server read it).
+func TestTapDrainsWhatTheServerLeftUnread(t *testing.T) {
+	clk := clock.NewVirtual(clock.Epoch)
+	dir := t.TempDir()
+	path := dir + "/big.pcapng"
+	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPlatform(t, clk)
+	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"eid":"` + testEID + `","kind":"list-exhausted","pad":"` + strings.Repeat("x", 3<<20) + `"}`
+	c, err := net.Dial("tcp", p.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := "POST /v1/notifications HTTP/1.1\r\nHost: platform\r\nContent-Type: application/json\r\n" +
+		"Connection: close\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	sent := make(chan int, 1)
+	go func() {
+		n, _ := io.WriteString(c, req) // cut by the server's RST
+		sent <- n
+	}()
+	answer, _ := io.ReadAll(c) // ends in the RST (or EOF)
+	n := <-sent
+	c.Close()
+	if !strings.HasPrefix(string(answer), "HTTP/1.1 413") && !strings.HasPrefix(string(answer), "HTTP/1.1 400") {
+		t.Logf("answer: %.80q", answer)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := ReadHTTP(path)
+	if err != nil {
+		t.Fatalf("ReadHTTP: %v", err)
+	}
+	if len(ex) != 1 || ex[0].Status != 413 {
+		t.Fatalf("%d exchanges, want one, answered 413", len(ex))
+	}
+	reqs, dropped := p.Requests()
+	if d := Compare(ex, []ServerLog{{Name: "platform", Addr: p.Addr(), Requests: reqs, Dropped: dropped}}); len(d) > 0 {
+		t.Errorf("against the server's log: %v", d)
+	}
+	// net/http reads up to 256 KiB past a handler's limit before it
+	// gives up on a body (maxPostHandlerReadBytes).
+	if got, read := len(ex[0].RequestBody), platformapi.MaxBody+256<<10+64<<10; got <= read || got > n {
+		t.Errorf("%d bytes of body in the file; the server read at most about %d, the client sent %d", got, read, n)
 	}
 }
