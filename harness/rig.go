@@ -488,6 +488,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		link.m = r.Modem
 	}
 	r.Terminal = stkterm.New(r.Modem.Contacts(), r.Modem, r.Loop, r.Log)
+	// The tap records the card's connections from the terminal's side:
+	// its bytes as it sends them, read by the server or not.
+	r.Terminal.WrapDial(func(d stkterm.Dial) stkterm.Dial { return r.Capture.WrapDial(d) })
 	r.Terminal.SetProfile(terminalProfile(r.Personality))
 	r.Modem.SetSTK(r.Terminal)
 
