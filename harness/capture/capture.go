@@ -8,8 +8,10 @@
 // short too.
 //
 // Two ways to record: live, with a pure-Go AF_PACKET socket on an interface
-// (needs CAP_NET_RAW), or a software tap that wraps the server's listener and
-// synthesizes Ethernet/IPv4/TCP frames for the bytes its connections carry.
+// (needs CAP_NET_RAW), or a software tap that wraps the servers' listeners
+// and the in-process clients' dials (WrapDial) and synthesizes
+// Ethernet/IPv4/TCP frames for what each side of a connection sends, as
+// it sends it.
 // Either way the card's APDUs join the file as GSMTAP SIM datagrams
 // (SIMTap, sim.go), and a lab's SIMtrace2 datagrams through WriteDatagram.
 // Every frame the rig writes itself carries its place among the run's
