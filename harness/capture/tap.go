@@ -559,7 +559,8 @@ func (t *tap) fail(err error) {
 // tapListener wraps a server listener; accepted connections are recorded.
 type tapListener struct {
 	net.Listener
-	tap *tap
+	tap    *tap
+	closed sync.Once
 }
 
 // addServer notes a wrapped listener's address: in-process clients that
@@ -692,7 +693,7 @@ func (l *tapListener) Accept() (net.Conn, error) {
 
 // Close stops the tap recording dials to the listener's address.
 func (l *tapListener) Close() error {
-	l.tap.dropServer(l.Listener.Addr())
+	l.closed.Do(func() { l.tap.dropServer(l.Listener.Addr()) })
 	return l.Listener.Close()
 }
 
