@@ -27,6 +27,16 @@ func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame i
 	if !m.OK || len(b.events) == 0 {
 		return false
 	}
+	if last := b.events[len(b.events)-1].Line; m.Events > last {
+		// The artifact saw more events than the log holds: the log lost
+		// its end (cut at a line's end, which no parse notices), or the
+		// artifact is another run's (outside tester sw76).
+		if b.beyond == nil {
+			b.beyond = map[string]int{}
+		}
+		f := sourceFile(it.Source)
+		b.beyond[f] = max(b.beyond[f], m.Events)
+	}
 	// The first event logged after the frame: the mark counts lines.
 	k := sort.Search(len(b.events), func(i int) bool { return b.events[i].Line > m.Events })
 	t := stamp
@@ -85,6 +95,19 @@ func (b *Builder) noteMisplaced() {
 		}
 		b.Note("%s: %s at their own time, not where %s put them: the mark names events more than %v from the row's own time (a damaged events.jsonl, or marks that are not this run's)",
 			f, rows, marks, markSlack)
+	}
+}
+
+// noteBeyond says, for each artifact whose marks name events past the
+// event log's last line, how far they go.
+func (b *Builder) noteBeyond() {
+	if len(b.events) == 0 {
+		return
+	}
+	last := b.events[len(b.events)-1].Line
+	for _, f := range slices.Sorted(maps.Keys(b.beyond)) {
+		b.Note("%s: its marks name events up to line %d of events.jsonl, which ends at line %d: the event log lost its end (cut at a line's end), or %s is another run's; the page shows what the log holds",
+			f, b.beyond[f], last, f)
 	}
 }
 

@@ -209,6 +209,9 @@ type Builder struct {
 	// misplaced counts, by artifact, the rows whose marks disagreed with
 	// their own time (placeMarked).
 	misplaced map[string]int
+	// beyond holds, by artifact, the furthest event its marks name past
+	// the log's last line (placeMarked).
+	beyond map[string]int
 	// storeData names, by logical channel, the ES10 function of the
 	// STORE DATA sequence at.log's host has begun and not ended, for
 	// naming its later blocks.
@@ -275,6 +278,7 @@ func Build(dir string, run Run) (*Timeline, error) {
 		}
 	}
 	b.noteMisplaced()
+	b.noteBeyond()
 	// The run's own word that it, or its capture, is not complete — but
 	// not that this very page is pending: that is over once it is written.
 	for _, marker := range []string{"INCOMPLETE", "traffic.INCOMPLETE"} {

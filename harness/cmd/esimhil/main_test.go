@@ -492,6 +492,50 @@ func TestRunWritesAStaleIndexAgain(t *testing.T) {
 	}
 }
 
+// A page written again from an event log cut at a line's end — which no
+// parse notices — says so: at.log's and the capture's marks name events
+// past the log's last line (outside tester sw76: a clean PASS page).
+func TestTimelineAgainSaysTheLogLostItsEnd(t *testing.T) {
+	out := t.TempDir()
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	dir := filepath.Join(out, "roam-fr-download")
+	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lost = "the event log lost its end"
+	if strings.Contains(string(page), lost) {
+		t.Fatalf("the run's own page says %q", lost)
+	}
+	log := filepath.Join(dir, harness.EventsFile)
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	if err := os.WriteFile(log, bytes.Join(lines[:len(lines)*6/10], nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("timeline exited %d: %s", code, stderr.String())
+	}
+	page, err = os.ReadFile(filepath.Join(dir, "timeline.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"at.log: its marks name events up to line", "traffic.pcapng: its marks name events up to line", lost} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page of the cut log lacks %q", want)
+		}
+	}
+}
+
 // A page written again from a run's directory that no record names
 // still says which notes the card dropped from its full outbox: the log
 // holds them.
