@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -175,7 +176,17 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 			res.TimelineErr = errors.Join(res.TimelineErr, fmt.Errorf("mark incomplete: %w", err))
 		}
 		if res.Err == nil {
-			res.Err = fmt.Errorf("timeline: %w", res.TimelineErr)
+			// The run is an error; what its expectations said is kept
+			// in the message (outside tester sw76: recorded nowhere).
+			held := "the expectations held"
+			if n := len(res.Mismatches); n > 0 {
+				held = fmt.Sprintf("%d expectation(s) failed: %s", n, strings.Join(res.Mismatches, "; "))
+			}
+			err := res.TimelineErr
+			if !strings.HasPrefix(err.Error(), "timeline: ") {
+				err = fmt.Errorf("timeline: %w", err)
+			}
+			res.Err = fmt.Errorf("%w (%s)", err, held)
 		}
 	}
 	if res.Incomplete == "" && res.TimelineErr == nil && !o.Scratch {

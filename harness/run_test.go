@@ -845,15 +845,21 @@ func TestSameSeedSameMessages(t *testing.T) {
 func TestTimelineNotWrittenIsAnError(t *testing.T) {
 	s := loadFixture(t, "roam-fr-preinstalled.yaml")
 	dir := t.TempDir()
-	enospc := errors.New("write timeline.html: no space left on device")
+	enospc := fmt.Errorf("timeline: %w", errors.New("write timeline.html: no space left on device"))
 	defer func(w func(string, timeline.Run) (string, error)) { writeTimeline = w }(writeTimeline)
 	writeTimeline = func(string, timeline.Run) (string, error) { return "", enospc }
 	res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
 	if res.Verdict() != "error" || !errors.Is(res.Err, enospc) || len(res.Mismatches) > 0 {
 		t.Errorf("verdict %s: %v %v", res.Verdict(), res.Err, res.Mismatches)
 	}
+	// Said once, and with what the expectations said, which the error
+	// verdict would otherwise hide (outside tester sw76: "timeline:
+	// timeline: write …", the expectations recorded nowhere).
+	if msg := res.Err.Error(); strings.Count(msg, "timeline: ") != 1 || !strings.HasSuffix(msg, "(the expectations held)") {
+		t.Errorf("error %q", msg)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, IncompleteFile))
-	if err != nil || strings.HasPrefix(string(b), timeline.PagePending) || !strings.Contains(string(b), "timeline.html not written (the run is an error): write timeline.html: no space left on device") {
+	if err != nil || strings.HasPrefix(string(b), timeline.PagePending) || !strings.Contains(string(b), "timeline.html not written (the run is an error): timeline: write timeline.html: no space left on device") {
 		t.Errorf("INCOMPLETE %q, %v", b, err)
 	}
 	if res.Incomplete == "" {
