@@ -130,6 +130,28 @@ func TestCheckNoAttach(t *testing.T) {
 	}
 }
 
+// A run shorter than one check period fails every expectation of the
+// method, and the first failure says why (outside tester sw75): once, not
+// as one more failure; a run long enough has no such note.
+func TestCheckRunShorterThanACheck(t *testing.T) {
+	end := EndRegistration{Registration: "home", IMSI: "460000000000019"}
+	for _, tc := range []struct {
+		within, interval time.Duration
+		note             bool
+	}{
+		{3 * time.Minute, 5 * time.Minute, true},
+		{5 * time.Minute, 5 * time.Minute, false},
+		{time.Hour, 5 * time.Minute, false},
+	} {
+		s := &Scenario{Network: scn.Network, Device: Device{CheckInterval: tc.interval}, Expect: Expect{Attempts: []string{"sfr"}, Within: tc.within}}
+		got := Check(s, runLog()[:1], end)
+		has := len(got) > 0 && strings.Contains(got[0], "the card made no periodic check")
+		if len(got) != 2 || has != tc.note {
+			t.Errorf("within %v, interval %v: %q (want the note: %v)", tc.within, tc.interval, got, tc.note)
+		}
+	}
+}
+
 func TestRegistrationOf(t *testing.T) {
 	for stat, want := range map[int]string{0: "none", 1: "home", 2: "searching", 3: "denied", 4: "unknown", 5: "roaming"} {
 		if got := RegistrationOf(stat); got != want {
