@@ -233,15 +233,7 @@ func TestBootAfterInterruptedEnable(t *testing.T) {
 // install at the SM-DP+ once the enable after a reset waited for the
 // device's place). The card removes it first, then enables.
 func TestFallbackWaitsForTheSMDPNotification(t *testing.T) {
-	st := State{
-		Profiles: sfrEnabled(), Home: "89860000000000000019", Mode: ModeAttemptAwaitAttach,
-		Cycle: &Cycle{Trigger: TriggerList, Area: "208", Original: "89860000000000000019", Ops: []ListOperator{{ID: "sfr", PLMN: "20810"}},
-			Next: 1, Tried: []string{"sfr"}, Attempts: 1, Current: "sfr", Target: "89331000000000000029", Booted: true},
-		InFlight: []Request{{ID: 5, Answer: answerHTTP, Owner: ownerRetry}}, LastReq: 5,
-		Retry:  &NotifRetry{Step: rtHandle, Seqs: []int{1}, Address: "smdp.sfr.test", Kind: "install"},
-		Online: true, Serving: "20810", AttachArmed: true,
-	}
-	a := New(testCfg, st)
+	a := New(testCfg, smdpNoteOut())
 	var got []string
 	see := func(effs []Effect) {
 		for _, e := range effs {
@@ -275,15 +267,7 @@ func TestFallbackWaitsForTheSMDPNotification(t *testing.T) {
 // And the other way round: the platform's answer first, the SM-DP+'s
 // last, which lets the enable go.
 func TestFallbackWaitsForTheLastNote(t *testing.T) {
-	st := State{
-		Profiles: sfrEnabled(), Home: "89860000000000000019", Mode: ModeAttemptAwaitAttach,
-		Cycle: &Cycle{Trigger: TriggerList, Area: "208", Original: "89860000000000000019", Ops: []ListOperator{{ID: "sfr", PLMN: "20810"}},
-			Next: 1, Tried: []string{"sfr"}, Attempts: 1, Current: "sfr", Target: "89331000000000000029", Booted: true},
-		InFlight: []Request{{ID: 5, Answer: answerHTTP, Owner: ownerRetry}}, LastReq: 5,
-		Retry:  &NotifRetry{Step: rtHandle, Seqs: []int{1}, Address: "smdp.sfr.test", Kind: "install"},
-		Online: true, Serving: "20810", AttachArmed: true,
-	}
-	a := New(testCfg, st)
+	a := New(testCfg, smdpNoteOut())
 	a.Step(TimerExpired{ID: AttachTimer})
 	note := a.State().LastReq
 	for _, e := range a.Step(HTTPResult{ReqID: note, Status: 200, Body: []byte(`{"ack":true,"id":"1"}`)}) {
@@ -298,5 +282,18 @@ func TestFallbackWaitsForTheLastNote(t *testing.T) {
 	}
 	if !enabled {
 		t.Fatalf("no enable after the last answer: %s", mustJSON(a.State()))
+	}
+}
+
+// smdpNoteOut is an attempt on sfr awaiting its attach, with the card's
+// install notification on its way to sfr's SM-DP+ (request 5).
+func smdpNoteOut() State {
+	return State{
+		Profiles: sfrEnabled(), Home: "89860000000000000019", Mode: ModeAttemptAwaitAttach,
+		Cycle: &Cycle{Trigger: TriggerList, Area: "208", Original: "89860000000000000019", Ops: []ListOperator{{ID: "sfr", PLMN: "20810"}},
+			Next: 1, Tried: []string{"sfr"}, Attempts: 1, Current: "sfr", Target: "89331000000000000029", Booted: true},
+		InFlight: []Request{{ID: 5, Answer: answerHTTP, Owner: ownerRetry}}, LastReq: 5,
+		Retry:  &NotifRetry{Step: rtHandle, Seqs: []int{1}, Address: "smdp.sfr.test", Kind: "install"},
+		Online: true, Serving: "20810", AttachArmed: true,
 	}
 }

@@ -416,13 +416,8 @@ func TestEmulateRejectsBadPersonalityAndState(t *testing.T) {
 // recorded — its verdict from ../results.json, its seed — not "unknown"
 // and seed 0.
 func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
-	out := t.TempDir()
-	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	_, dir := runFixture(t, "roam-fr-preinstalled", "--seed", "7")
 	var stdout, stderr bytes.Buffer
-	if code := cli(context.Background(), []string{"run", "--seed", "7", "--out", out, scen}, &stdout, &stderr); code != 0 {
-		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
-	}
-	dir := filepath.Join(out, "roam-fr-preinstalled")
 	if err := os.Remove(filepath.Join(dir, "timeline.html")); err != nil {
 		t.Fatal(err)
 	}
@@ -431,8 +426,6 @@ func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
 	if err := os.WriteFile(pending, []byte(timeline.PagePending+": …\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout.Reset()
-	stderr.Reset()
 	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 || stderr.Len() > 0 {
 		t.Fatalf("timeline exited %d: %s", code, stderr.String())
 	}
@@ -496,13 +489,7 @@ func TestRunWritesAStaleIndexAgain(t *testing.T) {
 // parse notices — says so: at.log's and the capture's marks name events
 // past the log's last line (outside tester sw76: a clean PASS page).
 func TestTimelineAgainSaysTheLogLostItsEnd(t *testing.T) {
-	out := t.TempDir()
-	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
-	var stdout, stderr bytes.Buffer
-	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 0 {
-		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
-	}
-	dir := filepath.Join(out, "roam-fr-download")
+	_, dir := runFixture(t, "roam-fr-download")
 	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
 	if err != nil {
 		t.Fatal(err)
@@ -520,17 +507,9 @@ func TestTimelineAgainSaysTheLogLostItsEnd(t *testing.T) {
 	if err := os.WriteFile(log, bytes.Join(lines[:len(lines)*6/10], nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout.Reset()
-	stderr.Reset()
-	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("timeline exited %d: %s", code, stderr.String())
-	}
-	page, err = os.ReadFile(filepath.Join(dir, "timeline.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	again, _ := timelineAgain(t, dir)
 	for _, want := range []string{"at.log: its marks name events up to line", "traffic.pcapng: its marks name events up to line", lost} {
-		if !strings.Contains(string(page), want) {
+		if !strings.Contains(again, want) {
 			t.Errorf("the page of the cut log lacks %q", want)
 		}
 	}
@@ -540,13 +519,7 @@ func TestTimelineAgainSaysTheLogLostItsEnd(t *testing.T) {
 // still says which notes the card dropped from its full outbox: the log
 // holds them.
 func TestTimelineAgainWithoutRecordNamesDroppedNotes(t *testing.T) {
-	out := t.TempDir()
-	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "dark-at-sea.yaml")
-	var stdout, stderr bytes.Buffer
-	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 0 {
-		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
-	}
-	dir := filepath.Join(out, "dark-at-sea")
+	out, dir := runFixture(t, "dark-at-sea")
 	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
 	if err != nil {
 		t.Fatal(err)
@@ -558,19 +531,11 @@ func TestTimelineAgainWithoutRecordNamesDroppedNotes(t *testing.T) {
 	if err := os.Remove(filepath.Join(out, report.ScenariosFile)); err != nil {
 		t.Fatal(err)
 	}
-	stdout.Reset()
-	stderr.Reset()
-	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("timeline exited %d: %s", code, stderr.String())
+	again, said := timelineAgain(t, dir)
+	if !strings.Contains(said, "no verdict recorded") {
+		t.Errorf("stderr %q does not say no verdict was recorded", said)
 	}
-	if !strings.Contains(stderr.String(), "no verdict recorded") {
-		t.Errorf("stderr %q does not say no verdict was recorded", stderr.String())
-	}
-	again, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(again), want) {
+	if !strings.Contains(again, want) {
 		t.Errorf("the page written again without results.json lacks %q", want)
 	}
 }
@@ -580,13 +545,8 @@ func TestTimelineAgainWithoutRecordNamesDroppedNotes(t *testing.T) {
 // the page written again heads the message with the disagreement, not as
 // a failure of the rig.
 func TestTimelineAgainSaysRecordAndDirectoryDisagree(t *testing.T) {
-	out := t.TempDir()
-	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	out, dir := runFixture(t, "roam-fr-preinstalled")
 	var stdout, stderr bytes.Buffer
-	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 0 {
-		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
-	}
-	dir := filepath.Join(out, "roam-fr-preinstalled")
 	results := filepath.Join(out, report.ScenariosFile)
 	es, err := report.ReadScenarios(results)
 	if err != nil || len(es) != 1 {
@@ -1179,4 +1139,33 @@ func TestReportAndTimelineSeeARecordOfAnotherRun(t *testing.T) {
 			t.Errorf("the page written again lacks %q", want)
 		}
 	}
+}
+
+// runFixture runs fixtures/scenarios/<name>.yaml with esimhil run into a
+// new directory, wanting it to pass; it returns that --out and the
+// scenario's directory in it.
+func runFixture(t *testing.T, name string, args ...string) (out, dir string) {
+	t.Helper()
+	out = t.TempDir()
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), append(append([]string{"run", "--out", out}, args...), scen), &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	return out, filepath.Join(out, name)
+}
+
+// timelineAgain writes dir's page again with esimhil timeline, wanting
+// exit 0; it returns the page and what the command said on stderr.
+func timelineAgain(t *testing.T, dir string) (page, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := cli(context.Background(), []string{"timeline", dir}, &out, &errb); code != 0 {
+		t.Fatalf("timeline exited %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), errb.String()
 }
