@@ -27,6 +27,7 @@ type tcpStream struct {
 	serverRST      bool // the server reset it
 	rstAfterData   bool // … right after client bytes that came after its FIN
 	lastFromClient bool // the frame before the RST was the client's data
+	afterRST       bool // a frame came after the server's RST
 }
 
 // tcpStreams reads a capture's TCP connections in the order of their SYNs.
@@ -68,6 +69,9 @@ func tcpStreams(t *testing.T, path string) []*tcpStream {
 			continue
 		}
 		fromClient := tcp.SrcPort == s.client
+		if s.serverRST {
+			s.afterRST = true
+		}
 		switch {
 		case fromClient && len(tcp.Payload) > 0:
 			s.up = append(s.up, tcp.Payload...)
@@ -114,10 +118,11 @@ func bipSent(t *testing.T, path string) [][]byte {
 // the card's own account of what it sent: on every connection, the
 // client's TCP payload is the channel data of the card's SEND DATA
 // commands on that channel, byte for byte — the TLS close_notify it sends
-// after the SM-DP+ has closed included —, and a server that closed before
-// such bytes arrived resets the connection right after them, as Linux
-// does (RFC 1122 §4.2.2.13), which the live capture of the same run
-// shows. The tap used to record the card's bytes only as the server read
+// as the SM-DP+ closes included —, and a server that closed before such
+// bytes arrived resets the connection right after them, as Linux does
+// (RFC 1122 §4.2.2.13), or resets it as it closes with them unread (RFC
+// 2525 §2.17): which, is the race of the card's goroutine with the
+// server's, the live capture of the same run shows one or the other. The tap used to record the card's bytes only as the server read
 // them and draw a clean close for every connection (outside tester sw74
 // F1: 5 × 31 bytes of close_notify missing, no RST, the run a PASS).
 func TestTapRecordsWhatTheCardSent(t *testing.T) {
@@ -140,17 +145,21 @@ func TestTapRecordsWhatTheCardSent(t *testing.T) {
 				if !bytes.Equal(s.up, sent[i]) {
 					t.Errorf("%s: %d bytes from the client in the file, the card sent %d over BIP", name, len(s.up), len(sent[i]))
 				}
+				// Whether the card's close_notify reaches the server
+				// after its close (then an RST right after it) or before
+				// (unread as the server closes: an RST in place of a clean
+				// end) is the race of two goroutines, on the wire too.
 				switch {
 				case s.afterFIN > 0 && !s.rstAfterData:
 					t.Errorf("%s: %d client bytes after the server's FIN, and no RST right after them", name, s.afterFIN)
-				case s.serverRST && !s.rstAfterData:
-					t.Errorf("%s: the server reset it, not in answer to bytes after its close", name)
-				case s.rstAfterData:
+				case s.serverRST && s.afterRST:
+					t.Errorf("%s: frames after the server's RST", name)
+				case s.serverRST:
 					resets++
 				}
 			}
 			if resets == 0 {
-				t.Error("no connection where the card's close_notify came after the server's close: the run no longer shows the case")
+				t.Error("no connection the card's close_notify met closed: the run no longer shows the case")
 			}
 		})
 	}

@@ -145,22 +145,25 @@ func TestCaptureInWireshark(t *testing.T) {
 }
 
 // wireResets lists the RST frames of a tap file that the wire has too:
-// the server's answer to bytes its client sent after the server's FIN
-// (the card's TLS close_notify, written once it read the server's end),
-// which reach a closed socket (RFC 1122 §4.2.2.13; a live capture of the
-// same run shows them). Any other RST is Wireshark's warning to report.
+// the server's reset that ends a connection whose client sent bytes the
+// server never read — the card's TLS close_notify, written once it read
+// the server's end, reaching a socket closed already, or waiting unread
+// as it closes (RFC 1122 §4.2.2.13, RFC 2525 §2.17). Which of the two,
+// and whether the card or the server closes first, is the race of their
+// goroutines, on the wire as in the tap: a live capture of the same run
+// shows one or the other. Any other RST is Wireshark's warning to report.
 func wireResets(t *testing.T, file string) map[string]bool {
 	t.Helper()
 	out := tshark(t, "-r", file, "-Y", "tcp", "-T", "fields", "-E", "separator=|",
 		"-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack",
 		"-e", "tcp.flags.fin", "-e", "tcp.flags.reset", "-e", "tcp.len")
 	type stream struct {
-		client       string // the SYN's source port
-		serverFIN    bool
-		dataAfterFIN bool
+		client   string // the SYN's source port
+		sent     bool   // the client sent data
+		last     string // the stream's last frame
+		serverRS string // the server's RST, if it sent one
 	}
 	streams := map[string]*stream{}
-	ok := map[string]bool{}
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Split(l, "|")
 		if len(f) != 8 {
@@ -175,13 +178,18 @@ func wireResets(t *testing.T, file string) map[string]bool {
 			st.client = f[2]
 		}
 		fromClient := f[2] == st.client
+		st.last = f[0]
 		switch {
-		case !fromClient && f[5] == "1":
-			st.serverFIN = true
-		case fromClient && st.serverFIN && f[7] != "0":
-			st.dataAfterFIN = true
-		case !fromClient && f[6] == "1" && st.dataAfterFIN:
-			ok[f[0]] = true
+		case fromClient && f[7] != "0":
+			st.sent = true
+		case !fromClient && f[6] == "1" && st.sent:
+			st.serverRS = f[0]
+		}
+	}
+	ok := map[string]bool{}
+	for _, st := range streams {
+		if st.serverRS != "" && st.serverRS == st.last {
+			ok[st.serverRS] = true
 		}
 	}
 	return ok
