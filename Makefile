@@ -29,16 +29,21 @@ build:
 # Each spec and scenario gets a timeline page; $(OUT)/index.html links them
 # all (written even when something failed; the target fails after it).
 # check-out refuses an OUT that a recipe's rm -rf would turn into more
-# than its reports: empty (/), holding whitespace (make splits it into two
-# paths: OUT="out 2" removed ./out whole), or the repository or a
-# directory holding it (OUT=. removed specs/) — compared as resolved
-# paths, as $(CURDIR) is: OUT=$$PWD through a symlink reads as another
-# path (outside testers sw71, sw76).
+# than its reports: empty (/); with a character a shell reads as more
+# than a name — whitespace (make splits it into two paths: OUT="out 2"
+# removed ./out whole), a glob (OUT='fi*' removed fixtures/scenarios/) —;
+# the repository or a directory holding it (OUT=. removed specs/),
+# compared as resolved paths, as $(CURDIR) is (OUT=$$PWD through a
+# symlink reads as another path); or a directory holding the
+# repository's own files (OUT=fixtures removed fixtures/scenarios/)
+# (outside testers sw71, sw76, sw77).
 define check-out
 @if [ -z "$(strip $(OUT))" ]; then echo "make $@: OUT is empty: name the reports' directory (OUT=out)" >&2; exit 2; fi
-@case '$(OUT)' in *[[:space:]]*) echo "make $@: OUT='$(OUT)' holds whitespace, which make splits into two paths: name a directory without it (OUT=out)" >&2; exit 2;; esac
+@case '$(OUT)' in *[!A-Za-z0-9._/+:@%=,~-]*) echo "make $@: OUT='$(OUT)' holds a character other than letters, digits and ._/+:@%=,~- (whitespace, which make splits into two paths, or a glob, which the shell expands): name a directory without it (OUT=out)" >&2; exit 2;; esac
 @o="$$(realpath -m -- '$(OUT)')"; r="$$(realpath -m -- '$(CURDIR)')"; case "$$r/" in "$${o%/}/"*) \
 	echo "make $@: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac
+@o="$$(realpath -m -- '$(OUT)')"; if [ -n "$$(git -C '$(CURDIR)' ls-files -- "$$o" 2>/dev/null | head -n 1)" ]; then \
+	echo "make $@: OUT=$(OUT) holds the repository's own files (git ls-files), and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2; fi
 endef
 
 run: deps build
