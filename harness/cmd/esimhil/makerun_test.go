@@ -125,7 +125,7 @@ func TestMakeRunRefusesTheRepositoryAsOut(t *testing.T) {
 		cmd := exec.Command("make", "-s", "-o", "deps", "-o", "build", "run", "OUT="+out, "GINKGO=false")
 		cmd.Dir = tree
 		if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "holds a character other than") {
-			t.Errorf(`OUT=%q: %v\n%s`, out, err, b)
+			t.Errorf("OUT=%q: %v\n%s", out, err, b)
 		}
 		if _, err := os.Stat(lab); err != nil {
 			t.Fatalf(`OUT=%q removed out/lab: %v`, out, err)
