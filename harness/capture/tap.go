@@ -850,7 +850,12 @@ func drainUnread(c net.Conn) ([]byte, error) {
 	var out []byte
 	buf := make([]byte, 64<<10)
 	var rerr error
-	err = rc.Read(func(fd uintptr) bool {
+	// Control, not Read: Read takes the socket's read lock, which a Read
+	// the server left waiting holds (an idle keep-alive connection's
+	// next request) until the client goes — 90 s for Go's HTTP client —
+	// and Close would wait that long. A non-blocking recv beside it only
+	// takes what has arrived.
+	err = rc.Control(func(fd uintptr) {
 		for len(out) < maxDrain {
 			n, _, e := syscall.Recvfrom(int(fd), buf, syscall.MSG_DONTWAIT)
 			if n > 0 {
@@ -865,7 +870,6 @@ func drainUnread(c net.Conn) ([]byte, error) {
 			}
 			break // empty, the peer's FIN (n 0), or an error
 		}
-		return true // done: never wait for more
 	})
 	if err != nil && rerr == nil && !errors.Is(err, net.ErrClosed) {
 		rerr = err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -239,5 +240,50 @@ func TestTapDrainsWhatTheServerLeftUnread(t *testing.T) {
 	// gives up on a body (maxPostHandlerReadBytes).
 	if got, read := len(ex[0].RequestBody), platformapi.MaxBody+256<<10+64<<10; got <= read || got > n {
 		t.Errorf("%d bytes of body in the file; the server read at most about %d, the client sent %d", got, read, n)
+	}
+}
+
+// A server closed while a keep-alive connection idles — its handler's
+// Read waiting for the next request — closes at once: the drain of what
+// arrived unread does not queue behind that Read, which holds the
+// socket's read lock until the client leaves (Go's HTTP client after 90 s
+// idle: every lab spec's teardown waited that long). The client here
+// stays until the server's Close has returned, so a drain that waits for
+// it never returns; the bound only ends such a test.
+func TestTapCloseBesideAnIdleKeepAlive(t *testing.T) {
+	clk := clock.NewVirtual(clock.Epoch)
+	sess, err := Start(Config{Path: t.TempDir() + "/idle.pcapng", Mode: Tap, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPlatform(t, clk)
+	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", p.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// One request on a kept-alive connection, answered; then it idles.
+	if _, err := io.WriteString(c, "GET /v1/nothing HTTP/1.1\r\nHost: platform\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	if n, err := c.Read(buf); err != nil || !strings.HasPrefix(string(buf[:n]), "HTTP/1.1 ") {
+		t.Fatalf("answer %q, %v", buf[:n], err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server's Close waits for its idle client to leave")
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
