@@ -63,7 +63,15 @@ func Compare(ex []Exchange, logs []ServerLog) []string {
 		}
 		var extra []Exchange
 		for i, e := range seen {
-			if !used[i] {
+			switch {
+			case used[i]:
+			case e.Status == 0:
+				// Never answered and in no log: no handler read it — a
+				// request still queued when the server closed (drained
+				// into the file then), or cut before its end. Traffic
+				// the file holds, not a gap in it (outside tester sw78:
+				// a host LPA's 13,518 pipelined requests failed the run).
+			default:
 				extra = append(extra, e)
 			}
 		}
