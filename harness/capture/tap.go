@@ -819,9 +819,13 @@ func (c *tapConn) Close() error {
 // serverSideNote is the comment on the server's FIN or RST of a
 // connection the tap did not dial (a client out of process: a host LPA,
 // curl), seen from the server's socket only: what arrived before the
-// close is in the file, what the client sent after it is not.
+// close is in the file, what the client sent after it is not, and the
+// client's FIN the close draws after the server's is the usual end of an
+// exchange, not one the tap saw (outside tester sw78: a keep-alive LPA
+// still open looked closed).
 const serverSideNote = "esimhil: recorded at the server's socket (a client out of process): " +
-	"bytes the client sent after this close, and the RST the server's kernel answered them with, are not in the file"
+	"bytes the client sent after this close, and the RST the server's kernel answered them with, are not in the file; " +
+	"a FIN of the client's drawn after this one was not seen (a client still open, a keep-alive LPA, never sent it)"
 
 // maxDrain bounds what Close drains of a server socket: a receive queue
 // holds a few MiB at most (net.core.rmem_max).
