@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -36,6 +37,32 @@ func TestPrepareResetsRegistrationReports(t *testing.T) {
 	for _, want := range []string{"ATE0", "AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0", "AT+CMEE=1"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("Prepare sent %q, not %s", got, want)
+		}
+	}
+}
+
+// Prepare's failure names its command once (the client's errors name it
+// already, a final ERROR does not) and, when the port dropped, says the
+// recording never began and what to do (outside tester sw78: "AT+CGREG=0:
+// AT+CGREG=0: no final result: …", exit 1, nothing said).
+func TestPrepareFailedWording(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		err  error
+		want []string
+	}{
+		{"AT+CGREG=0", fmt.Errorf("AT+CGREG=0: no final result: %w", fmt.Errorf("%w: tcp://127.0.0.1:1: EOF", atclient.ErrPortDown)),
+			[]string{"setting the modem up for the recording: AT+CGREG=0: no final result", "nothing was recorded: record again"}},
+		{"ATE0", atclient.ErrError, []string{"setting the modem up for the recording: ATE0: at: ERROR"}},
+	} {
+		msg := prepareFailed(tc.cmd, tc.err).Error()
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%q lacks %q", msg, w)
+			}
+		}
+		if strings.Count(msg, tc.cmd) != 1 {
+			t.Errorf("%q names %s more than once", msg, tc.cmd)
 		}
 	}
 }

@@ -139,15 +139,26 @@ func Prepare(c *atclient.Client) error {
 	if err := lab.Check(c); err != nil {
 		return err
 	}
-	if _, err := c.Command("ATE0"); err != nil {
-		return fmt.Errorf("ATE0: %w", err)
-	}
-	for _, cmd := range []string{"AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0", "AT+CMEE=1"} {
-		if _, err := c.Command(cmd); err != nil && !isFinalError(err) {
-			return fmt.Errorf("%s: %w", cmd, err)
+	for _, cmd := range []string{"ATE0", "AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0", "AT+CMEE=1"} {
+		if _, err := c.Command(cmd); err != nil && (cmd == "ATE0" || !isFinalError(err)) {
+			return prepareFailed(cmd, err)
 		}
 	}
 	return nil
+}
+
+// prepareFailed words a failure of Prepare: the client's error names the
+// command already (outside tester sw78: "AT+CGREG=0: AT+CGREG=0: …"),
+// and a port that dropped meanwhile (ser2net restarted, a modem
+// resetting) says what to do, as a drop during the probe or a step does.
+func prepareFailed(cmd string, err error) error {
+	if !strings.HasPrefix(err.Error(), cmd+":") {
+		err = fmt.Errorf("%s: %w", cmd, err) // a final result (ERROR) does not name it
+	}
+	if errors.Is(err, atclient.ErrPortDown) {
+		return fmt.Errorf("setting the modem up for the recording: %w; the port dropped before the recording began, so nothing was recorded: record again once it is steady", err)
+	}
+	return fmt.Errorf("setting the modem up for the recording: %w", err)
 }
 
 // isFinalError reports a command the modem answered with ERROR or +CME
