@@ -452,15 +452,7 @@ func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
 // the report exactly when the run failed).
 func TestRunWritesAStaleIndexAgain(t *testing.T) {
 	out := t.TempDir()
-	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
-	src, err := os.ReadFile(scen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	failing := filepath.Join(t.TempDir(), "roam-fr-preinstalled.yaml")
-	if err := os.WriteFile(failing, bytes.Replace(src, []byte("attempts: [sfr]"), []byte("attempts: [orange-fr]"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	scen, failing := preinstalledAndAFailingCopy(t, "roam-fr-preinstalled.yaml")
 	var stdout, stderr bytes.Buffer
 	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 0 {
 		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
@@ -1080,15 +1072,7 @@ func TestRunSaysTheScenarioWasNotKept(t *testing.T) {
 // FAIL page is never written again as a PASS (outside tester sw76 M2).
 func TestReportAndTimelineSeeARecordOfAnotherRun(t *testing.T) {
 	out := t.TempDir()
-	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
-	src, err := os.ReadFile(scen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrong := filepath.Join(t.TempDir(), "wrong.yaml")
-	if err := os.WriteFile(wrong, bytes.Replace(src, []byte("attempts: [sfr]"), []byte("attempts: [orange-fr]"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	scen, wrong := preinstalledAndAFailingCopy(t, "wrong.yaml")
 	var stdout, stderr bytes.Buffer
 	if code := cli(context.Background(), []string{"run", "--seed", "1", "--out", out, scen}, &stdout, &stderr); code != 0 {
 		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
@@ -1168,4 +1152,22 @@ func timelineAgain(t *testing.T, dir string) (page, stderr string) {
 		t.Fatal(err)
 	}
 	return string(b), errb.String()
+}
+
+// preinstalledAndAFailingCopy is the roam-fr-preinstalled fixture and a
+// copy of it, named name in a new directory, whose expected attempts the
+// run never makes (the scenario's name unchanged: it fails into the same
+// directory).
+func preinstalledAndAFailingCopy(t *testing.T, name string) (scen, failing string) {
+	t.Helper()
+	scen = filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	src, err := os.ReadFile(scen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing = filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(failing, bytes.Replace(src, []byte("attempts: [sfr]"), []byte("attempts: [orange-fr]"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return scen, failing
 }
