@@ -538,7 +538,6 @@ func TestTimelineAgainWithoutRecordNamesDroppedNotes(t *testing.T) {
 // a failure of the rig.
 func TestTimelineAgainSaysRecordAndDirectoryDisagree(t *testing.T) {
 	out, dir := runFixture(t, "roam-fr-preinstalled")
-	var stdout, stderr bytes.Buffer
 	results := filepath.Join(out, report.ScenariosFile)
 	es, err := report.ReadScenarios(results)
 	if err != nil || len(es) != 1 {
@@ -556,16 +555,8 @@ func TestTimelineAgainSaysRecordAndDirectoryDisagree(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, harness.IncompleteFile), []byte(timeline.PagePending+": …\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout.Reset()
-	stderr.Reset()
-	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("timeline exited %d: %s", code, stderr.String())
-	}
-	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(page), "<b>Its record and its directory disagree:</b>") || strings.Contains(string(page), "The rig failed") {
+	page, _ := timelineAgain(t, dir)
+	if !strings.Contains(page, "<b>Its record and its directory disagree:</b>") || strings.Contains(page, "The rig failed") {
 		t.Error("the page does not head the message with the disagreement")
 	}
 }
@@ -1106,20 +1097,12 @@ func TestReportAndTimelineSeeARecordOfAnotherRun(t *testing.T) {
 	if !strings.Contains(stderr.String(), `scenario "roam-fr-preinstalled": its record in results.json is of another run than its directory holds (seed 1 there, 5 in the directory)`) {
 		t.Errorf("report does not say the record is another run's: %s", stderr.String())
 	}
-	stdout.Reset()
-	stderr.Reset()
-	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("timeline exited %d: %s", code, stderr.String())
-	}
-	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(page), `badge pass">pass`) || !strings.Contains(string(page), `badge unknown">unknown`) {
+	page, _ := timelineAgain(t, dir)
+	if strings.Contains(page, `badge pass">pass`) || !strings.Contains(page, `badge unknown">unknown`) {
 		t.Error("the page written again takes the other run's verdict")
 	}
 	for _, want := range []string{"<b>Its record is another run&#39;s:</b>", "seed 5"} {
-		if !strings.Contains(string(page), want) {
+		if !strings.Contains(page, want) {
 			t.Errorf("the page written again lacks %q", want)
 		}
 	}
