@@ -73,8 +73,7 @@ func (a *Applet) retryES10(r *NotifRetry, e ES10Result) {
 			a.retryNext()
 			return
 		}
-		if a.enableOut() {
-			a.st.Retry, a.st.RetryDue = nil, true // as retryNext: not under an enable
+		if a.retryWaits() {
 			return
 		}
 		m := list[0].Metadata()
@@ -111,11 +110,7 @@ func (a *Applet) retryNext() {
 		a.st.Retry = nil
 		return
 	}
-	if !a.st.Online || a.enableOut() {
-		// No bearer yet (the terminal is still attaching after a reset),
-		// or an enable is out, whose REFRESH would cut the next one's
-		// answer: the card keeps them; normal service after it sends them.
-		a.st.Retry, a.st.RetryDue = nil, true
+	if a.retryWaits() {
 		return
 	}
 	r.Step = rtRetrieve
@@ -133,4 +128,16 @@ func (a *Applet) operatorOf(address string) string {
 		return op
 	}
 	return address
+}
+
+// retryWaits stops the retry until a bearer can carry it: none yet (the
+// terminal is still attaching after a reset), or an enable is out, whose
+// REFRESH would cut the next notification's answer. The card keeps them;
+// normal service after it sends them (RetryDue).
+func (a *Applet) retryWaits() bool {
+	if a.st.Online && !a.enableOut() {
+		return false
+	}
+	a.st.Retry, a.st.RetryDue = nil, true
+	return true
 }

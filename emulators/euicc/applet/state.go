@@ -206,12 +206,15 @@ type Cycle struct {
 	// judge the attach.
 	Booted   bool      `json:"booted,omitempty"`
 	Download *Download `json:"download,omitempty"`
-	// EnableAfterNote: the enable of Target waits until the platform
-	// answers the note in flight, as the REFRESH that follows an enable
-	// would cut that answer and the note go out twice (a downloaded
-	// profile's download-success above all: claim 2, notify, then
-	// switch). The location is followed meanwhile, and an attempt whose
-	// device left the list's country ends unswitched.
+	// EnableAfterNote: the enable of Target is held. With a note in
+	// flight (to the platform, or a pending SGP.22 notification to its
+	// SM-DP+: notesOut) it waits for the answer, as the REFRESH that
+	// follows an enable would cut that answer and the note go out twice
+	// (a downloaded profile's download-success above all: claim 2,
+	// notify, then switch). With none, an attempt a reset interrupted
+	// waits for the network the device woke up on (holdForPlace). The
+	// location is followed meanwhile, and an attempt whose device left
+	// the list's country ends unswitched.
 	EnableAfterNote bool `json:"enable_after_note,omitempty"`
 	// Abroad are this cycle's attempts that a network of another country
 	// than Area served or refused. The card cannot tell a border it
