@@ -482,12 +482,9 @@ func TestRunWritesAStaleIndexAgain(t *testing.T) {
 // past the log's last line (outside tester sw76: a clean PASS page).
 func TestTimelineAgainSaysTheLogLostItsEnd(t *testing.T) {
 	_, dir := runFixture(t, "roam-fr-download")
-	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := pageOf(t, dir)
 	const lost = "the event log lost its end"
-	if strings.Contains(string(page), lost) {
+	if strings.Contains(page, lost) {
 		t.Fatalf("the run's own page says %q", lost)
 	}
 	log := filepath.Join(dir, harness.EventsFile)
@@ -512,12 +509,9 @@ func TestTimelineAgainSaysTheLogLostItsEnd(t *testing.T) {
 // holds them.
 func TestTimelineAgainWithoutRecordNamesDroppedNotes(t *testing.T) {
 	out, dir := runFixture(t, "dark-at-sea")
-	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := pageOf(t, dir)
 	const want = "the card dropped 53 notes from its full outbox"
-	if !strings.Contains(string(page), want) {
+	if !strings.Contains(page, want) {
 		t.Fatalf("the run's own page lacks %q", want)
 	}
 	if err := os.Remove(filepath.Join(out, report.ScenariosFile)); err != nil {
@@ -1130,11 +1124,17 @@ func timelineAgain(t *testing.T, dir string) (page, stderr string) {
 	if code := cli(context.Background(), []string{"timeline", dir}, &out, &errb); code != 0 {
 		t.Fatalf("timeline exited %d: %s", code, errb.String())
 	}
+	return pageOf(t, dir), errb.String()
+}
+
+// pageOf is dir's timeline page.
+func pageOf(t *testing.T, dir string) string {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b), errb.String()
+	return string(b)
 }
 
 // preinstalledAndAFailingCopy is the roam-fr-preinstalled fixture and a
