@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,8 @@ type inspector struct {
 	client *http.Client
 	// ctx ends a read in flight when the storm is stopped.
 	ctx context.Context
+	// afterSignal: ctx is the bounded one of the last read after a stop.
+	afterSignal bool
 	// reading is closed when the read in flight ends; nil when none is.
 	// readSent and readFrom are the cards' requests and the log's offset
 	// when it began.
@@ -113,6 +116,14 @@ var finishRetryFor = 30 * time.Second
 // platform's entry may follow its answer by that much
 // (docs/platform-api.md).
 var logLag, logLagStep = 3 * time.Second, 250 * time.Millisecond
+
+// afterStop bounds the last read of the log after a signal stopped the
+// storm: what the cards had acknowledged by then is checked against the
+// log still (outside tester sw78: a stopped storm's log stayed NOT
+// CHECKED with the platform up and every note in it). A second signal
+// ends the process at once (main.go), so a slow log holds no one. A var:
+// tests shorten it.
+var afterStop = 5 * time.Second
 
 // maxUnread is how many of the cards' requests the log's reader may be
 // behind before virtual time waits for it: half of the newest 10,000 the
@@ -206,8 +217,23 @@ func markOf(e platformapi.Received) entryMark {
 }
 
 // LogReadStopped is why a platform's log is NOT CHECKED when a signal
-// ended a read of it.
+// ended a read of it (finish reads again, after the stop, up to
+// afterStop).
 const LogReadStopped = "not read to its end: a signal stopped the read"
+
+// logReadCut is why a platform's log is NOT CHECKED when the last read
+// after a signal ran past afterStop.
+func logReadCut() string {
+	return fmt.Sprintf("not read to its end: the last read after the signal took more than %v", afterStop)
+}
+
+// LogCutByStop reports whether unchecked (Result.Unchecked) holds the
+// platform's log as left unread by a signal.
+func LogCutByStop(unchecked []string) bool {
+	return slices.ContainsFunc(unchecked, func(u string) bool {
+		return u == uncheckedPlatform+LogReadStopped || u == uncheckedPlatform+logReadCut()
+	})
+}
 
 // answered is an error of a log route that answered, with no page of
 // its log: the platform is there, its log is not to be read.
@@ -345,6 +371,14 @@ func behindBound(sent, logged int) int {
 	return max(1, maxUnread*sent/logged)
 }
 
+// stoppedWhy is why a read that its context ended left the log unread.
+func (in *inspector) stoppedWhy() string {
+	if in.afterSignal {
+		return logReadCut()
+	}
+	return LogReadStopped
+}
+
 // poll reads what arrived since the last read, page after page of the
 // most the API gives.
 func (in *inspector) poll() {
@@ -359,7 +393,7 @@ func (in *inspector) poll() {
 		p, err := in.page(from, inspectPage)
 		switch {
 		case err != nil && in.ctx.Err() != nil:
-			in.problem = LogReadStopped
+			in.problem = in.stoppedWhy()
 			return
 		case err != nil && passing(err):
 			in.retryErr = err.Error()
@@ -493,13 +527,20 @@ func (in *inspector) finish(r *Result) {
 		<-in.reading
 		in.reading = nil
 	}
+	if in.ctx.Err() != nil && (in.problem == "" || in.problem == LogReadStopped) {
+		// Stopped: one last read, bounded, of what the storm left; a
+		// read the signal cut is read again from where it was.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(in.ctx), afterStop)
+		defer cancel()
+		in.ctx, in.problem, in.afterSignal = ctx, "", true
+	}
 	in.poll()
 	// A read that failed in a way that may pass is tried again for a
 	// while: the storm is over, nothing else waits for it.
 	for end := time.Now().Add(finishRetryFor); in.retryErr != "" && in.problem == "" && time.Now().Before(end); {
 		select {
 		case <-in.ctx.Done():
-			in.problem = LogReadStopped
+			in.problem = in.stoppedWhy()
 		case <-time.After(min(in.pause(), time.Until(end))):
 			in.poll()
 		}
@@ -514,7 +555,7 @@ func (in *inspector) finish(r *Result) {
 	for end := time.Now().Add(logLag); in.problem == "" && in.notes != nil && in.notes.match().lost > 0 && time.Now().Before(end); {
 		select {
 		case <-in.ctx.Done():
-			in.problem = LogReadStopped
+			in.problem = in.stoppedWhy()
 		case <-time.After(logLagStep):
 			in.poll()
 		}

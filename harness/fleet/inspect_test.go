@@ -1,11 +1,14 @@
 package fleet
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +188,71 @@ func TestInspectorDroppedBeforeRead(t *testing.T) {
 	in.poll()
 	if want := "the platform dropped requests 10…17 from its log before they were read"; in.problem != want {
 		t.Errorf("problem %q, want %q", in.problem, want)
+	}
+}
+
+// A storm stopped by a signal against an external platform reads the
+// platform's log once more after the stop, within afterStop: what the
+// cards had acknowledged is checked against it (outside tester sw78: it
+// stayed NOT CHECKED with the platform up and every note in it). A log
+// route that does not answer within the bound is NOT CHECKED, saying so.
+func TestStoppedStormReadsTheLogAfterTheStop(t *testing.T) {
+	defer func(old time.Duration) { afterStop = old }(afterStop)
+	afterStop = 300 * time.Millisecond
+	for _, tc := range []struct {
+		name      string
+		hang      bool // the log route answers nothing once the storm is stopped
+		unchecked string
+	}{
+		{"the log answers", false, ""},
+		{"the log hangs after the stop", true, "platform log: not read to its end: the last read after the signal took more than 300ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tp := loadTemplate(t, 40, 0)
+			tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+			tp.ArriveWithin = Duration(6 * time.Hour)
+			pki, err := NewPKI(tp.Base, tp.Seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sv := startEmulated(t, tp, pki)
+			ctx := newStopAfter(300)
+			defer ctx.cancel(nil)
+			release := make(chan struct{})
+			platform := sv.Platform.Handler()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.hang && r.URL.Path == platformapi.PathInspect && ctx.Context.Err() != nil {
+					select {
+					case <-release:
+					case <-r.Context().Done():
+					}
+					return
+				}
+				platform.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			defer close(release)
+			res, err := Run(ctx, Config{Template: tp, Platform: srv.URL})
+			if !errors.Is(err, context.Canceled) || res == nil || res.Stopped == 0 {
+				t.Fatalf("storm ended with %v (result %v), want it stopped with devices on", err, res != nil)
+			}
+			var out strings.Builder
+			res.Print(&out)
+			var platformUnchecked []string
+			for _, u := range res.Unchecked {
+				if strings.HasPrefix(u, "platform log: ") {
+					platformUnchecked = append(platformUnchecked, u)
+				}
+			}
+			if tc.unchecked == "" {
+				if len(platformUnchecked) > 0 || !res.PlatformByReport || res.PlatformLost != 0 || len(res.CardToPlatform) == 0 {
+					t.Errorf("unchecked %q, held note by note %v, %d lost:\n%s", platformUnchecked, res.PlatformByReport, res.PlatformLost, out.String())
+				}
+				return
+			}
+			if !slices.Equal(platformUnchecked, []string{tc.unchecked}) || !LogCutByStop(res.Unchecked) {
+				t.Errorf("unchecked %q, want %q:\n%s", platformUnchecked, tc.unchecked, out.String())
+			}
+		})
 	}
 }

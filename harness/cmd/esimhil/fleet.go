@@ -195,7 +195,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// status (a pod's Job index is not run again for it).
 	stopped := res.StoppedBy != "" || res.Stopped > 0 || res.NotStarted > 0
 	if ctx.Err() != nil && !stopped {
-		if slices.Contains(res.Unchecked, "platform log: "+fleet.LogReadStopped) {
+		if fleet.LogCutByStop(res.Unchecked) {
 			fmt.Fprintf(stdout, "signal     %v after the storm ended, during the last read of the platform's log: the result is whole but for that log (NOT CHECKED)\n", context.Cause(ctx))
 		} else {
 			fmt.Fprintf(stdout, "signal     %v after the storm ended: the result is whole\n", context.Cause(ctx))
