@@ -204,6 +204,9 @@ type state struct {
 	charset  string         // +CSCS
 	attachT  clock.Timer
 	restartT clock.Timer
+	// refreshT is a REFRESH waiting out refresh_delay; a reset of the
+	// card before it (a restart, +CFUN=0) makes it moot.
+	refreshT clock.Timer
 	// pending is the command line whose running command answers later
 	// (errPending); selecting is that command when it is a manual
 	// network selection, answered as its attempt ends (selectionEnded).

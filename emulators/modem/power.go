@@ -273,6 +273,10 @@ func (m *Modem) detach() {
 // powerDown detaches, stops the toolkit and powers the card off; a
 // restart does it without a word (report false): the stack is going down.
 func (m *Modem) powerDown(report bool) {
+	if m.st.refreshT != nil {
+		m.st.refreshT.Stop()
+		m.st.refreshT = nil
+	}
 	if report {
 		m.detach()
 	} else {
@@ -298,7 +302,7 @@ func (m *Modem) powerDown(report bool) {
 // re-attach.
 func (m *Modem) Refresh(qualifier byte) {
 	epoch := m.st.epoch
-	m.loop.Post(func() {
+	run := func() {
 		if m.st.off || m.st.epoch != epoch {
 			return // the power was cut before the REFRESH ran
 		}
@@ -322,7 +326,20 @@ func (m *Modem) Refresh(qualifier byte) {
 				}
 			})
 		}
-	})
+	}
+	// refresh_delay: the host's commands meanwhile reach a card still
+	// in its session (a +CCHC right after the enable answers OK).
+	if d := m.o.Personality.RefreshDelay; d > 0 {
+		if m.st.refreshT != nil {
+			m.st.refreshT.Stop() // one reset does for both
+		}
+		m.st.refreshT = m.afterFunc(d, func() {
+			m.st.refreshT = nil
+			run()
+		})
+		return
+	}
+	m.loop.Post(run)
 }
 
 func cmdCFUN(m *Modem, c at.Command) error {

@@ -200,3 +200,40 @@ func TestRefreshIgnored(t *testing.T) {
 		t.Error("no RDY after the restart")
 	}
 }
+
+// TestRefreshDelay: under refresh_delay the REFRESH the toolkit fetched
+// is carried out that long after: a host's channel stays open meanwhile
+// (+CCHC answers OK, as lpac logs of a switch show), and then the card
+// is reset, the channels gone and the REFRESH's URCs sent. A restart
+// before it makes it moot: one reset, not two.
+func TestRefreshDelay(t *testing.T) {
+	r := quirkRig(t, "refresh_delay: 1500ms\nrefresh_urcs: [\"+QUSIM: 1\"]\n")
+	resets := r.card.resets
+	if got := r.answer(openISDR); got != "+CCHO: 1|OK" {
+		t.Fatalf("%s: %q", openISDR, got)
+	}
+	r.loop.Do(func() { r.m.Refresh(4) })
+	r.advance(t, time.Second)
+	if r.card.resets != resets || strings.Contains(r.atlog.String(), "+QUSIM: 1") {
+		t.Fatalf("the REFRESH ran before its delay: %d resets, at.log:\n%s", r.card.resets-resets, r.atlog.String())
+	}
+	if got := r.answer(`AT+CGLA=1,10,"80CA005A00"`); got != `+CGLA: 4,"6D00"|OK` {
+		t.Errorf("+CGLA while the REFRESH waits: %q", got)
+	}
+	if got := r.answer("AT+CCHC=1"); got != "OK" {
+		t.Errorf("+CCHC while the REFRESH waits: %q", got)
+	}
+	r.advance(t, time.Second)
+	if r.card.resets != resets+1 || !strings.Contains(r.atlog.String(), "< +QUSIM: 1") {
+		t.Fatalf("the REFRESH did not run after its delay: %d resets, at.log:\n%s", r.card.resets-resets, r.atlog.String())
+	}
+
+	// Asked for, then a restart before its time: the restart's reset only.
+	resets = r.card.resets
+	r.loop.Do(func() { r.m.Refresh(4) })
+	r.cmd(t, "AT+CFUN=1,1")
+	r.advance(t, time.Minute)
+	if r.card.resets != resets+1 {
+		t.Errorf("a REFRESH pending at a restart: %d resets after it, want the restart's 1", r.card.resets-resets)
+	}
+}

@@ -81,6 +81,9 @@ type Facts struct {
 	// refreshAsked are the enables and disables the card answered with a
 	// REFRESH pending.
 	refreshAsked []Obs
+	// channelOK are the +CGLA and +CCHC commands answered OK: after an
+	// enable with a REFRESH due, one says the card was not reset yet.
+	channelOK []channelCmd
 	// Enables are the EnableProfile answers the logs show, with the
 	// profile the request named.
 	Enables []EnableFact
@@ -398,10 +401,12 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	slices.SortStableFunc(fs.Selections, func(a, b Selection) int { return int(a.At - b.At) })
 	fs.copsRejectError()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
-	fs.refreshIgnored(func(s Src) bool {
+	untimed := func(s Src) bool {
 		i := slices.IndexFunc(f.Logs, func(t *fieldlog.Transcript) bool { return t.File == s.File })
 		return i >= 0 && f.Logs[i].Clock == fieldlog.NoTime
-	})
+	}
+	fs.refreshIgnored(untimed)
+	fs.refreshDelay(untimed, f.End())
 	slices.SortStableFunc(fs.Card, func(a, b CardFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Names, func(a, b OperName) int { return int(a.At - b.At) })
@@ -934,6 +939,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.Selections = append(fs.Selections, sel)
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil && e.APDU.Malformed == "":
 				cglaSeen = true
+				if final == "OK" {
+					fs.channelOK = append(fs.channelOK, channelCmd{obs, "+CGLA"})
+				}
 				id, _, _ := strings.Cut(strings.TrimPrefix(u, "AT+CGLA="), ",")
 				if code, ok := cmeCode(final); ok && sessions[id] != nil {
 					fs.cglaClosed(sessions[id].opened, sessions[id].closed, id, code, obs, Src{t.File, answer[len(answer)-1].Line})
@@ -967,6 +975,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					s.closed = true
 				}
 				if final == "OK" {
+					fs.channelOK = append(fs.channelOK, channelCmd{obs, "+CCHC"})
 					// A channel closed: the modem has +CCHC. Its ERROR
 					// says nothing (the channel may not have been open).
 					fs.Dialect = append(fs.Dialect, Evidence{"no_cchc", "false", obs.Src, "+CCHC answers OK", 0},
@@ -1674,6 +1683,69 @@ func cmeCode(final string) (atcodec.CMEError, bool) {
 		return atcodec.CMEError(n), true
 	}
 	return atcodec.CMECode(rest)
+}
+
+// channelCmd is a +CGLA or +CCHC command line the modem answered OK.
+type channelCmd struct {
+	Obs
+	name string
+}
+
+// untimedRefreshDelay is the refresh_delay a log without times gets when
+// it shows the host's channel still open after an enable and the card's
+// reset later: its commands are played one after the other at one
+// instant, so any delay puts the REFRESH after them.
+const untimedRefreshDelay = time.Second
+
+// refreshDelay notes a modem that carried out the card's REFRESH some time
+// after the enable that asked for it (refresh_delay): a +CGLA or +CCHC
+// answered OK after the enable, before any sign of the card's reset (the
+// REFRESH's URCs, a restart, a boot, the registration lost), as an lpac
+// session that closes its channel and exits before the module's +QUSIM: 1
+// shows (outside testers sw73, sw79). The delay is the time to that sign,
+// or past the logs' end (end) when none comes.
+func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
+	if slices.ContainsFunc(fs.Dialect, func(e Evidence) bool { return e.Field == "refresh_ignored" }) {
+		return
+	}
+	signs := slices.Concat(fs.Refreshes, fs.Restarts, fs.Boots)
+	for _, r := range fs.Regs {
+		if r.Stat != 1 && r.Stat != 5 {
+			signs = append(signs, r.Obs)
+		}
+	}
+	for _, asked := range fs.refreshAsked {
+		var sign *Obs
+		for i, s := range signs {
+			if s.After(asked) && (sign == nil || sign.After(s)) {
+				sign = &signs[i]
+			}
+		}
+		var open *channelCmd
+		for i, c := range fs.channelOK {
+			if c.After(asked) && (sign == nil || sign.After(c.Obs)) {
+				open = &fs.channelOK[i]
+			}
+		}
+		if open == nil {
+			continue // reset before the host's next channel command, or none came
+		}
+		var d time.Duration
+		var to string
+		switch {
+		case sign != nil && untimed(open.Src):
+			d, to = untimedRefreshDelay, "the card's reset shows at "+sign.Src.String()+"; the log has no times, its commands are played at one instant"
+		case sign != nil:
+			d, to = max(sign.At-asked.At, open.At-asked.At+100*time.Millisecond), "the card's reset shows at "+sign.Src.String()
+		default:
+			// Past the replay's own end (tail), as the field's was.
+			d, to = end-asked.At+tail+time.Second, "no reset shows before the logs end"
+		}
+		d = min(d.Round(time.Millisecond), personality.MaxRefreshDelay)
+		fs.Dialect = append(fs.Dialect, Evidence{"refresh_delay", d.String(), open.Src,
+			fmt.Sprintf("the host's %s after the switch with a REFRESH due (%s) answers OK, the card not reset yet; %s", open.name, asked.Src, to), 0})
+		return
+	}
 }
 
 // refreshIgnored notes a modem that left the card's REFRESH undone

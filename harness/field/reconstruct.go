@@ -692,7 +692,7 @@ var quirkFields = map[string]bool{
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
-	"cfun0_keeps_card": true,
+	"cfun0_keeps_card": true, "refresh_delay": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -842,6 +842,10 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "hides_91xx " + strconv.FormatBool(d.Hides91xx), strconv.FormatBool(d.Hides91xx) == ev.Value
 	case "refresh_ignored":
 		return "refresh_ignored " + strconv.FormatBool(d.RefreshIgnored), strconv.FormatBool(d.RefreshIgnored) == ev.Value
+	case "refresh_delay":
+		// Any delay keeps the channel open past the enable; the logs'
+		// figure is only the time to the reset they show.
+		return "refresh_delay " + d.RefreshDelay.String(), d.RefreshDelay > 0
 	case "no_service_stat":
 		have := "2"
 		if d.NoServiceStat0 {

@@ -1,6 +1,7 @@
 package field
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -2452,5 +2453,52 @@ func TestCardGoneCPINNotCompared(t *testing.T) {
 	}
 	if p.URCUncompared("+CPIN: READY") {
 		t.Errorf("+CPIN: READY not compared:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+}
+
+// TestRefreshDelayTheLogsShow: after an EnableProfile answered ok with a
+// REFRESH due, a +CCHC (or +CGLA) the modem answers OK before any sign of
+// the card's reset shows a modem that carried the REFRESH out later
+// (refresh_delay): until the reset the logs show, or past the replay's
+// end when they show none (outside testers sw73, sw79: lpac closes its
+// channel and exits before the module's +QUSIM: 1). A +CCHC refused, or
+// the reset before it, shows no delay.
+func TestRefreshDelayTheLogsShow(t *testing.T) {
+	const (
+		open   = "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n"
+		enable = "> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n"
+		closed = "> AT+CCHC=1\n< OK\n"
+	)
+	timed := func(at string, lines string) string {
+		return "[" + at + "] " + strings.ReplaceAll(strings.TrimSuffix(lines, "\n"), "\n", "\n["+at+"] ") + "\n"
+	}
+	for _, tc := range []struct {
+		name, log string
+		want      string // the assumed value, "" for none
+	}{
+		{"closed, then the log ends", open + enable + closed, "6s"},
+		{"timed, the reset 1.4 s after", timed("0.000", open) + timed("0.100", enable) + timed("0.200", closed) + "[1.500] < +CEREG: 0\n", "1.4s"},
+		{"timed, no reset before the end", timed("0.000", open) + timed("0.100", enable) + timed("0.200", closed) + "[2.000] > AT\n[2.000] < OK\n", "7.9s"},
+		{"closed refused", open + enable + "> AT+CCHC=1\n< +CME ERROR: 21\n", ""},
+		{"the reset before the close", timed("0.000", open) + timed("0.100", enable) + "[0.150] < +CEREG: 0\n" + timed("0.200", "> AT+CCHC=1\n< ERROR\n"), ""},
+		{"no REFRESH due", open + strings.NewReplacer("8101FF", "810100", "910B", "9000").Replace(enable) + closed, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "late", map[string]string{ManifestFile: orangePlain("late", "generic"), "host.log": tc.log}), Options{})
+			all := strings.Join(p.Assumptions, "\n")
+			got := ""
+			for _, a := range p.Assumptions {
+				if v, ok := strings.CutPrefix(a, "device.quirks.refresh_delay: "); ok {
+					got, _, _ = strings.Cut(v, " ")
+					got = strings.Trim(got, `"`)
+				}
+			}
+			if got != tc.want {
+				t.Errorf("refresh_delay %q, want %q:\n%s", got, tc.want, all)
+			}
+			if want, _ := time.ParseDuration(cmp.Or(tc.want, "0s")); p.Dialect.RefreshDelay != want {
+				t.Errorf("the dialect's refresh_delay %v, want %v", p.Dialect.RefreshDelay, want)
+			}
+		})
 	}
 }

@@ -96,6 +96,12 @@ type Personality struct {
 	// detach, no card reset, the old ICCID, IMSI and registration stay
 	// until AT+CFUN=1,1 or a power cycle.
 	RefreshIgnored bool
+	// RefreshDelay is how long after the card's REFRESH was fetched the
+	// modem carries it out (the card's reset, its channels gone, the
+	// REFRESH URCs): 0, the default, at once. A host that closes its
+	// channel right after an EnableProfile then gets OK, as lpac logs
+	// show, and the REFRESH's URCs come after (quirk refresh_delay).
+	RefreshDelay time.Duration
 	// APDUAnswerNoSpace writes the +CGLA and +CSIM answers without the
 	// space after the colon ("+CGLA:4,\"611A\""), as a SIMCom A7908E does.
 	APDUAnswerNoSpace bool
@@ -156,6 +162,10 @@ type Personality struct {
 	// terminal's STATUS polls (quirk no_timer_management).
 	NoTimerManagement bool
 }
+
+// MaxRefreshDelay bounds refresh_delay: a card left waiting longer for
+// its reset is a modem that ignores the REFRESH (refresh_ignored).
+const MaxRefreshDelay = time.Minute
 
 // Hex digit cases (LocationHex).
 const (
@@ -462,6 +472,10 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.EchoJoinsPrevious, err = boolValue(v)
 		case "refresh_ignored":
 			p.RefreshIgnored, err = boolValue(v)
+		case "refresh_delay":
+			if p.RefreshDelay, err = yamlnode.Duration(v); err == nil && (p.RefreshDelay < 0 || p.RefreshDelay > MaxRefreshDelay) {
+				err = fmt.Errorf("%q: want 0 to %v", v.Value, MaxRefreshDelay)
+			}
 		case "apdu_answer_no_space":
 			p.APDUAnswerNoSpace, err = boolValue(v)
 		case "cgla_passes_61xx":
