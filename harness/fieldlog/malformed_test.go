@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,17 @@ func TestMalformedHex(t *testing.T) {
 		// and its last four digits are no status word.
 		{"answer shorter than its length field", getEID + "< +CGLA: 92,\"" + eid + "9000\"\n< OK\n",
 			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: malformed answer: 46 hex digits of the 92 its length field says: cut short]"}},
+		// A paste wrapped the hex (outside tester sw79): the quote left
+		// open, the rest on lines of hex alone, together the digits the
+		// length field says, is one answer.
+		{"answer wrapped over lines", getEID + "< +CGLA: 46,\"" + eid[:20] + "\n" + eid[20:] + "\n9000\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: EID 89049032000001000000000000000171, SW 9000]"}},
+		{"command wrapped", "> AT+CGLA=1,22,\"81E2910006\nBF3E035C015A\"\n< +CGLA: 46,\"" + eid + "9000\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: EID 89049032000001000000000000000171, SW 9000]"}},
+		// Lines of hex that do not make up the length field's digits
+		// are not its rest: the answer stays cut short.
+		{"hex after an answer cut short, not its rest", getEID + "< +CGLA: 92,\"" + eid + "\n9000\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: malformed answer: 42 hex digits of the 92 its length field says: cut short]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("lpa.log", []byte(tc.log), Plain)
@@ -61,6 +73,33 @@ func TestMalformedHex(t *testing.T) {
 			}
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("the view's APDU lines\n%s\nwant\n%s\nview:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"), b.String())
+			}
+		})
+	}
+}
+
+// TestJoinWrappedHex: lines a paste wrapped are joined where the log shows
+// they are one (an APDU's quoted hex left open, lpac's APDU line's bytes),
+// each line keeping its number; anything else is left as it is.
+func TestJoinWrappedHex(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		in, want []string
+	}{
+		{"an answer's hex", []string{`AT_DEBUG: +CGLA: 16,"BF2003`, `8001`, `009000"`, `AT_DEBUG: OK`},
+			[]string{`AT_DEBUG: +CGLA: 16,"BF20038001009000"`, "", "", `AT_DEBUG: OK`}},
+		{"lpac's APDU line", []string{"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 20 03", " 80 01 00", "AT_DEBUG: AT+CCHC=1"},
+			[]string{"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 20 03 80 01 00", "", "AT_DEBUG: AT+CCHC=1"}},
+		{"digits short of the length field", []string{`+CGLA: 20,"BF2003`, `8001009000"`}, []string{`+CGLA: 20,"BF2003`, `8001009000"`}},
+		{"never closed", []string{`+CGLA: 16,"BF2003`, `8001009000`, `OK`}, []string{`+CGLA: 16,"BF2003`, `8001009000`, `OK`}},
+		{"a closed line", []string{`+CGLA: 4,"9000"`, `9000"`}, []string{`+CGLA: 4,"9000"`, `9000"`}},
+		{"bytes after another line", []string{"+CSQ: 17,99", " 80 01 00"}, []string{"+CSQ: 17,99", " 80 01 00"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := slices.Clone(tc.in)
+			joinWrappedHex(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
 			}
 		})
 	}

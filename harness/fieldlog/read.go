@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -311,6 +312,7 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
+	joinWrappedHex(ls)
 	given := f != ""
 	if !given {
 		if f, err = detect(file, ls); err != nil {
@@ -582,4 +584,68 @@ func asciiUTF16(data []byte, zero int) bool {
 		}
 	}
 	return true
+}
+
+// wrappedHexHead is a +CGLA or +CSIM line (command or answer) whose
+// quoted hex runs to the line's end unclosed; wrappedHexTail a line of
+// hex alone, closing it or not.
+var (
+	wrappedHexHead = regexp.MustCompile(`\+C(?:GLA|SIM)[:=][^"]*?(\d+)\s*,\s*"([0-9A-Fa-f]*)\s*$`)
+	wrappedHexTail = regexp.MustCompile(`^\s*([0-9A-Fa-f]+)("?)\s*$`)
+	// An lpac APDU line's data (LIBEUICC_DEBUG_APDU: "Data: BF 20 35 …"),
+	// and a line of such bytes alone.
+	wrappedBytesHead = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[(?:TX|RX)\] .*Data:(?: [0-9A-Fa-f]{2})+\s*$`)
+	wrappedBytesTail = regexp.MustCompile(`^\s*[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2})*\s*$`)
+)
+
+// joinWrappedHex mends an APDU's hex a paste or a terminal wrapped over
+// lines (outside tester sw79: a GetEUICCInfo1 answer wrapped after 76 of
+// its 116 digits read as cut short, its rest as a note): a +CGLA or +CSIM
+// line whose quote is left open, followed by lines of hex alone the last
+// of which closes it, is one line when together they hold the digits its
+// length field says; lpac's own APDU lines ("Data: BF 20 …") take the
+// lines of bytes alone after them. The lines that were joined stay, empty,
+// so every line keeps its number.
+func joinWrappedHex(ls []string) {
+	for i := 0; i < len(ls); i++ {
+		if wrappedBytesHead.MatchString(ls[i]) {
+			// lpac writes one line an APDU; its data's bytes on the lines
+			// after it are its rest.
+			j := i + 1
+			for ; j < len(ls) && wrappedBytesTail.MatchString(ls[j]); j++ {
+				ls[i] = strings.TrimRight(ls[i], " \t") + " " + strings.TrimSpace(ls[j])
+				ls[j] = ""
+			}
+			i = j - 1
+			continue
+		}
+		m := wrappedHexHead.FindStringSubmatch(ls[i])
+		if m == nil {
+			continue
+		}
+		want, err := strconv.Atoi(m[1])
+		if err != nil {
+			continue
+		}
+		digits := len(m[2])
+		var tail []string
+		closed := false
+		for j := i + 1; j < len(ls) && !closed && digits < want; j++ {
+			t := wrappedHexTail.FindStringSubmatch(ls[j])
+			if t == nil {
+				break
+			}
+			tail = append(tail, t[1]+t[2])
+			digits += len(t[1])
+			closed = t[2] != ""
+		}
+		if !closed || digits != want {
+			continue
+		}
+		ls[i] = strings.TrimRight(ls[i], " \t") + strings.Join(tail, "")
+		for j := range tail {
+			ls[i+1+j] = ""
+		}
+		i += len(tail)
+	}
 }
