@@ -682,6 +682,12 @@ func (p *Plan) assume(format string, args ...any) {
 // askFor is assume for what the user should state in the manifest.
 func (p *Plan) askFor(format string, args ...any) {
 	p.assume(format, args...)
+	if strings.Contains(p.Assumptions[len(p.Assumptions)-1], "give the manifest faults") {
+		// The advice must not cost what the logs showed (outside tester
+		// sw79: following it dropped the card's absence the replay had
+		// reproduced the failure with).
+		p.Assumptions[len(p.Assumptions)-1] += "; a manifest's faults replace all those the logs give (-v lists them): keep those in its list too"
+	}
 	p.ToDo = append(p.ToDo, p.Assumptions[len(p.Assumptions)-1])
 }
 

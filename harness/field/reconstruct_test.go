@@ -2502,3 +2502,43 @@ func TestRefreshDelayTheLogsShow(t *testing.T) {
 		})
 	}
 }
+
+// TestManifestFaultsSayWhatTheyReplace: a manifest's faults replace every
+// fault the logs show; the plan says which ones the replay then leaves out
+// (outside tester sw79: following the advice to add a coverage fault
+// dropped the card's absence, and nothing said so), and the advice to
+// give faults says they replace the logs' ones.
+func TestManifestFaultsSayWhatTheyReplace(t *testing.T) {
+	const log = "> AT+CPIN?\n< +CME ERROR: 10\n> AT+COPS=0\n< +CME ERROR: 30\n"
+	for _, tc := range []struct {
+		name, faults, want, notWant string
+	}{
+		{"none given", "", "", "replace every fault"},
+		{"a coverage fault given", "faults:\n  - {coverage: lost, from: 0s, until: 1h}\n",
+			"the manifest's faults (manifest ", "{coverage: lost"},
+		{"the same fault given", "faults:\n  - {card: absent, from: 0s}\n", "and the replay leaves out these the logs gave: {card: absent, from: 0s} (host.log:2)", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := orangePlain("faults", "generic") + tc.faults
+			p := reconstruct(t, writeFixture(t, "faults", map[string]string{ManifestFile: man, "host.log": log}), Options{})
+			all := strings.Join(p.Assumptions, "\n")
+			var said string
+			for _, a := range p.Assumptions {
+				if strings.Contains(a, "replace every fault the logs show") {
+					said = a
+				}
+			}
+			switch {
+			case tc.want == "" && said != "":
+				t.Errorf("said %q with no faults given", said)
+			case tc.want != "" && (!strings.Contains(said, tc.want) || !strings.Contains(said, "{card: absent, from: 0s} (host.log:2)")):
+				t.Errorf("said %q, want %q and the card's absence:\n%s", said, tc.want, all)
+			case tc.notWant != "" && strings.Contains(said, tc.notWant):
+				t.Errorf("said %q, which names %q", said, tc.notWant)
+			}
+			if tc.faults == "" && !strings.Contains(all, "a manifest's faults replace all those the logs give") {
+				t.Errorf("the advice to give faults does not say they replace the logs' ones:\n%s", all)
+			}
+		})
+	}
+}
