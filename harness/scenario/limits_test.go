@@ -31,6 +31,7 @@ func TestLimits(t *testing.T) {
 		{"fault window past the horizon", "itinerary:", "faults: [{platform: unreachable, until: 800h}]\nitinerary:", "b.yaml:15:41: faults[0].until: 800h0m0s is past the longest run, 744h0m0s"},
 		{"signal past the horizon", "itinerary:", "signal: [{at: 900h, area: FR, operator: sfr, rsrp: -90}]\nitinerary:", "b.yaml:15:15: signal[0].at: 900h0m0s is past the longest run, 744h0m0s"},
 		{"attach_wait 0", "check_interval: 5m", "check_interval: 5m\n  attach_wait: 0s", `b.yaml:12:16: device.attach_wait: 0 is not a length of time (leave the field out for the default)`},
+		{"free_nvm 0", "check_interval: 5m", "check_interval: 5m\n  free_nvm: 0", `b.yaml:12:13: device.free_nvm: 0 bytes is no card's free memory: for a full card give fewer than a profile package takes (2048 is), for the card's default (256 KiB) leave the field out`},
 		{"expect.within 0", "itinerary:", "expect: {within: 0s}\nitinerary:", `b.yaml:15:18: expect.within: 0 is not a length of time (leave the field out for the default)`},
 		{"a stop after expect.within", "itinerary:", "expect: {within: 30m}\nitinerary:", `b.yaml:18:10: itinerary[1].at: 1h0m0s would never happen: the run ends at expect.within, 30m0s`},
 		{"a signal change after the run", "itinerary:", "signal: [{at: 10h, area: FR, operator: sfr, rsrp: -90}]\nitinerary:", `b.yaml:15:15: signal[0].at: 10h0m0s would never happen: the run ends at 3h0m0s, the last stop + 2h0m0s`},

@@ -161,7 +161,7 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 		yamlnode.Required("eid", d.Str(&dv.EID)),
 		yamlnode.Optional("personality", d.Str(&dv.Personality)),
 		yamlnode.Required("check_interval", d.duration(&dv.CheckInterval)),
-		yamlnode.Optional("free_nvm", d.int(&dv.FreeNVM, 0, 1<<30)),
+		yamlnode.Optional("free_nvm", d.freeNVM(&dv.FreeNVM)),
 		yamlnode.Optional("attach_wait", d.positiveDuration(&dv.AttachWait)),
 		yamlnode.Optional("backoff", func(n *yaml.Node, p string) error {
 			return d.Mapping(n, p,

@@ -60,6 +60,22 @@ func (d *decoder) int(dst *int, lo, hi int) yamlnode.Func {
 	}
 }
 
+// freeNVM reads device.free_nvm, bytes. 0 is refused rather than taken as
+// the card's default, as a full card was meant (outside tester sw80: a
+// "full card" ran on an empty one and passed).
+func (d *decoder) freeNVM(dst *int) yamlnode.Func {
+	read := d.int(dst, 0, 1<<30)
+	return func(n *yaml.Node, path string) error {
+		if err := read(n, path); err != nil {
+			return err
+		}
+		if *dst == 0 {
+			return d.ErrAt(n, path, "0 bytes is no card's free memory: for a full card give fewer than a profile package takes (2048 is), for the card's default (256 KiB) leave the field out")
+		}
+		return nil
+	}
+}
+
 func (d *decoder) float(dst *float64) yamlnode.Func {
 	return func(n *yaml.Node, path string) error {
 		v, err := d.Scalar(n, path, "a number")
