@@ -236,13 +236,13 @@ func parseManifest(file string, data []byte, dir string) (m *Manifest, err error
 	if err := yamlnode.Parse(dec, &doc); errors.Is(err, io.EOF) {
 		return nil, &Error{File: file, Msg: "the manifest is empty: want a mapping of manifest fields (fixtures/field/README.md, \"The manifest\")"}
 	} else if err != nil {
-		return nil, yamlErr(file, yamlnode.Explain(data, err))
+		return nil, yamlnode.SyntaxError(file, yamlnode.Explain(data, err))
 	}
 	switch err := yamlnode.Parse(dec, &next); {
 	case err == nil:
 		return nil, m.errAt(&next, "", "a second YAML document starts here: one manifest per fixture")
 	case !errors.Is(err, io.EOF):
-		return nil, yamlErr(file, err)
+		return nil, yamlnode.SyntaxError(file, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, &Error{File: file, Line: 1, Msg: "want a mapping of manifest fields"}
@@ -252,11 +252,6 @@ func parseManifest(file string, data []byte, dir string) (m *Manifest, err error
 		return nil, err
 	}
 	return m, nil
-}
-
-func yamlErr(file string, err error) error {
-	line, col, msg := yamlnode.Syntax(err)
-	return &Error{File: file, Line: line, Col: col, Msg: "YAML syntax: " + msg}
 }
 
 // newDecoder walks a manifest; a wrong key gets the sorted list of right ones.

@@ -254,7 +254,7 @@ func parse(file string, b []byte) (*Template, error) {
 	root, second, err := yamlnode.OneDocument(b)
 	switch {
 	case err != nil:
-		return nil, syntaxErr(file, err)
+		return nil, yamlnode.SyntaxError(file, err)
 	case root == nil:
 		return nil, &yamlnode.Error{File: file, Msg: "empty fleet template (it needs at least scenario and devices)"}
 	case second != nil:
@@ -301,12 +301,6 @@ func parse(file string, b []byte) (*Template, error) {
 		t.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
 	}
 	return t, nil
-}
-
-// syntaxErr locates a YAML parser error by its line.
-func syntaxErr(file string, err error) error {
-	line, col, msg := yamlnode.Syntax(err)
-	return &yamlnode.Error{File: file, Line: max(line, 1), Col: max(col, 1), Msg: "YAML syntax: " + msg}
 }
 
 // integer reads an integer scalar as YAML writes one (1000, 1_000,

@@ -73,7 +73,7 @@ func TestTemplateErrors(t *testing.T) {
 		{"a second document", head + "---\ndevices: 3\n", false,
 			"storm.yaml:4:1: a second YAML document starts here: one template per file"},
 		{"YAML syntax", head + "dwell: 1m: 2m\n", false,
-			"storm.yaml:4:1: YAML syntax: mapping values are not allowed in this context"},
+			"storm.yaml:4: YAML syntax: mapping values are not allowed in this context"},
 		{"no scenario", "devices: 2\n", false,
 			"storm.yaml:1:1: scenario: required (the base scenario file)"},
 		{"an empty scenario", "scenario: ''\ndevices: 2\n", false,

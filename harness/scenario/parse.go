@@ -45,7 +45,7 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	top, second, err := yamlnode.OneDocument(data)
 	switch {
 	case err != nil:
-		return nil, d.syntaxError(err)
+		return nil, yamlnode.SyntaxError(d.File, err)
 	case top == nil:
 		return nil, d.ErrAt(nil, "", "empty scenario")
 	case second != nil:
@@ -59,12 +59,6 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// syntaxError turns a YAML parser error into an *Error with its line.
-func (d *decoder) syntaxError(err error) error {
-	line, col, msg := yamlnode.Syntax(err)
-	return &Error{File: d.File, Line: max(line, 1), Col: max(col, 1), Msg: "YAML syntax: " + msg}
 }
 
 func (d *decoder) scenario(n *yaml.Node, s *Scenario) error {
