@@ -125,8 +125,11 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 		window  bool   // the fault clears at 1h20m and the next period succeeds
 		reason  string // part of the card's reason
 		reached bool   // the download request reached the platform
+		// noRoom: the card's memory is full; it does not order the
+		// profile again until a profile leaves the card, and says why.
+		noRoom bool
 	}
-	DescribeTable("a broken download leaves the card as it was and is tried again next period",
+	DescribeTable("a broken download leaves the card as it was and is tried again next period (a full card's not: it would not fit)",
 		func(fc faultCase) {
 			line := "{download: " + fc.fault + ", operator: sfr}"
 			if fc.window {
@@ -148,7 +151,12 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 			if !fc.reached {
 				tries = events(r, "preferred_list_failed")
 			}
-			Expect(len(tries)).To(BeNumerically(">=", 3), "a try at 1h, 1h05m, 1h10m, 1h15m")
+			if fc.noRoom {
+				Expect(tries).To(HaveLen(2), "one order, the card's and the platform's events of it: the next would not fit either")
+				Expect(reasons(r, "attempt_skipped")).To(ContainElement(ContainSubstring("no room on the card: its install failed for lack of memory (errorReason 10)")))
+			} else {
+				Expect(len(tries)).To(BeNumerically(">=", 3), "a try at 1h, 1h05m, 1h10m, 1h15m")
+			}
 			Expect(events(r, "profile_installed")).To(BeEmpty())
 
 			advanceTo(r, 2*time.Hour)
@@ -163,19 +171,19 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 			msgs := traffic(r)
 			Expect(trace(msgs)).To(ContainElement("platform:preferred-list"), "the capture decodes, failed handshakes included")
 		},
-		Entry("SM-DP+ unreachable", faultCase{scenario.SMDPUnreachable, true, "initiateAuthentication: open channel: result 3A/07", true}),
-		Entry("TLS failure", faultCase{scenario.TLSFailure, true, "certificate signed by unknown authority", true}),
-		Entry("eUICC certificate from an unknown CI", faultCase{scenario.UnknownCI, false, "unknown CI", true}),
-		Entry("expired SM-DP+ certificate", faultCase{scenario.ExpiredSMDPCert, true, "certificate has expired", true}),
-		Entry("bad serverSignature1", faultCase{scenario.BadServerSignature, true, "serverSignature1: signature does not verify", true}),
-		Entry("bad euiccSignature1", faultCase{scenario.BadEUICCSignature, true, "euiccSignature1 does not verify", true}),
-		Entry("wrong transactionId", faultCase{scenario.WrongTransactionID, true, "transactionId does not match", true}),
-		Entry("EID outside the EUM range", faultCase{scenario.EIDOutOfRange, true, "EID outside the EUM's permitted range", true}),
-		Entry("eligibility refused", faultCase{scenario.EligibilityRefused, true, "eligibility: eid not allowed", true}),
-		Entry("connection reset during getBoundProfilePackage", faultCase{scenario.ConnectionReset, true, "getBoundProfilePackage", true}),
-		Entry("tampered bound profile package", faultCase{scenario.TamperedBPP, true, "install failed: bppCommandId 5 errorReason 8", true}),
-		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "install failed: bppCommandId 5 errorReason 12", true}),
-		Entry("card out of memory", faultCase{scenario.OutOfMemory, false, "errorReason 10", true}),
+		Entry("SM-DP+ unreachable", faultCase{scenario.SMDPUnreachable, true, "initiateAuthentication: open channel: result 3A/07", true, false}),
+		Entry("TLS failure", faultCase{scenario.TLSFailure, true, "certificate signed by unknown authority", true, false}),
+		Entry("eUICC certificate from an unknown CI", faultCase{scenario.UnknownCI, false, "unknown CI", true, false}),
+		Entry("expired SM-DP+ certificate", faultCase{scenario.ExpiredSMDPCert, true, "certificate has expired", true, false}),
+		Entry("bad serverSignature1", faultCase{scenario.BadServerSignature, true, "serverSignature1: signature does not verify", true, false}),
+		Entry("bad euiccSignature1", faultCase{scenario.BadEUICCSignature, true, "euiccSignature1 does not verify", true, false}),
+		Entry("wrong transactionId", faultCase{scenario.WrongTransactionID, true, "transactionId does not match", true, false}),
+		Entry("EID outside the EUM range", faultCase{scenario.EIDOutOfRange, true, "EID outside the EUM's permitted range", true, false}),
+		Entry("eligibility refused", faultCase{scenario.EligibilityRefused, true, "eligibility: eid not allowed", true, false}),
+		Entry("connection reset during getBoundProfilePackage", faultCase{scenario.ConnectionReset, true, "getBoundProfilePackage", true, false}),
+		Entry("tampered bound profile package", faultCase{scenario.TamperedBPP, true, "install failed: bppCommandId 5 errorReason 8", true, false}),
+		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "install failed: bppCommandId 5 errorReason 12", true, false}),
+		Entry("card out of memory", faultCase{scenario.OutOfMemory, false, "errorReason 10", true, true}),
 	)
 
 	It("keeps a notification the platform does not acknowledge, sends it again after a restart, and never loses it", func() {

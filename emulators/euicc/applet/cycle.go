@@ -64,6 +64,9 @@ func (a *Applet) next() {
 		case !have && !a.st.Online:
 			skip("no bearer for a download")
 			continue
+		case !have && a.noRoomFor(op.ID) != "":
+			skip(a.noRoomFor(op.ID))
+			continue
 		}
 		c.Tried = append(c.Tried, op.ID)
 		c.Attempts++

@@ -310,6 +310,7 @@ func (a *Applet) dlLoadAnswer(dl *Download, e ES10Result) error {
 		// then the session is cancelled (loadBppExecutionError).
 		dl.Refused = true
 		dl.Failed = fmt.Sprintf("install failed: bppCommandId %d errorReason %d", pir.Data.CommandID, pir.Data.ErrorReason)
+		a.noteNoRoom(dl.Operator, pir.Data.ErrorReason)
 		a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", dl.Failed)
 	} else if pir.Data.Notification.ICCID != "" && dl.Profile != nil {
 		dl.Profile.ICCID = pir.Data.Notification.ICCID

@@ -56,7 +56,8 @@ func durableEqual(a, b *State) bool {
 		a.Online == b.Online &&
 		a.Serving == b.Serving &&
 		a.AttachArmed == b.AttachArmed &&
-		slices.Equal(a.SMDPs, b.SMDPs)
+		slices.Equal(a.SMDPs, b.SMDPs) &&
+		slices.Equal(a.NoRoom, b.NoRoom)
 }
 
 func ptrEqual[T any](a, b *T, eq func(a, b *T) bool) bool {
@@ -180,6 +181,9 @@ func plainDurable(s *State) bool {
 	}
 	for _, e := range s.SMDPs {
 		ok = ok && utf8.ValidString(e.Address) && utf8.ValidString(e.Operator)
+	}
+	for _, r := range s.NoRoom {
+		ok = ok && utf8.ValidString(r.Operator)
 	}
 	return ok
 }

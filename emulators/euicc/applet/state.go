@@ -122,6 +122,17 @@ type State struct {
 	// names its operator, not the address. At most maxSMDPs: a card
 	// meets few SM-DP+s, and NVM is bounded.
 	SMDPs []SMDPOperator `json:"smdps,omitempty"`
+	// NoRoom holds the operators whose profile the card could not install
+	// for lack of memory (SGP.22 errorReason 10): not ordered again until
+	// the card holds fewer profiles than it did then (room.go).
+	NoRoom []NoRoom `json:"no_room,omitempty"`
+}
+
+// NoRoom is an operator whose install failed for lack of memory, and how
+// many profiles the card held when it did.
+type NoRoom struct {
+	Operator string `json:"operator"`
+	Profiles int    `json:"profiles"`
 }
 
 // SMDPOperator is an SM-DP+ address and the operator it delivers for.
@@ -314,6 +325,7 @@ func (s State) clone() State {
 	}
 	c.Outbox = append([]Note(nil), s.Outbox...)
 	c.SMDPs = append([]SMDPOperator(nil), s.SMDPs...)
+	c.NoRoom = append([]NoRoom(nil), s.NoRoom...)
 	if s.Retry != nil {
 		r := *s.Retry
 		r.Seqs = append([]int(nil), s.Retry.Seqs...)

@@ -1,0 +1,41 @@
+package applet
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/esimhil/esimhil/internal/proto/es10"
+)
+
+// maxNoRoom bounds State.NoRoom: NVM is bounded, and a card meets few
+// operators.
+const maxNoRoom = 16
+
+// noteNoRoom remembers that op's profile did not fit: an install refused
+// for lack of memory (errorReason 10) fails again until something leaves
+// the card, and each order costs the operator a profile (outside tester
+// sw80: a full card ordered 6 profiles of each of two operators in 12 h,
+// each a new ICCID). A profile's size is its operator's, so others may
+// still fit and are tried.
+func (a *Applet) noteNoRoom(op string, errorReason int) {
+	if errorReason != es10.ReasonInsufficientMemory {
+		return
+	}
+	a.st.NoRoom = slices.DeleteFunc(a.st.NoRoom, func(n NoRoom) bool { return n.Operator == op })
+	a.st.NoRoom = append(a.st.NoRoom, NoRoom{Operator: op, Profiles: len(a.st.Profiles)})
+	if len(a.st.NoRoom) > maxNoRoom {
+		a.st.NoRoom = a.st.NoRoom[len(a.st.NoRoom)-maxNoRoom:]
+	}
+}
+
+// noRoomFor says why op's profile is not ordered ("" when it is): its
+// last install did not fit, and no profile has left the card since.
+func (a *Applet) noRoomFor(op string) string {
+	n := len(a.st.Profiles)
+	a.st.NoRoom = slices.DeleteFunc(a.st.NoRoom, func(r NoRoom) bool { return n < r.Profiles })
+	i := slices.IndexFunc(a.st.NoRoom, func(r NoRoom) bool { return r.Operator == op })
+	if i < 0 {
+		return ""
+	}
+	return fmt.Sprintf("no room on the card: its install failed for lack of memory (errorReason %d) with %d profiles on the card, and none has left it since", es10.ReasonInsufficientMemory, a.st.NoRoom[i].Profiles)
+}
