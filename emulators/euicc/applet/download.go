@@ -410,10 +410,12 @@ func (a *Applet) installed(p Profile, seq int, afterReset bool) {
 		a.endCycle(OutcomeListExhausted, why)
 		return
 	}
-	// Held from the start (no enable out), so the note goes first.
+	// Held from the start (no enable out), so the note goes first: ahead
+	// of any the platform has been failing (oweFirst), sent now.
 	c.Target, c.Booted, c.EnableAfterNote = p.ICCID, false, true
 	a.become(ModeAttemptEnabling)
-	a.enqueue(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
+	a.oweFirst(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
+	a.flush()
 	if afterReset {
 		a.holdForPlace()
 		return

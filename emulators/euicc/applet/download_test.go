@@ -484,3 +484,27 @@ func TestAuthenticateServerCarriesDeviceInfo(t *testing.T) {
 		t.Fatalf("ctxParams1 = %+v, want %+v", got, want)
 	}
 }
+
+// A download-success goes before the switch even when older notes wait
+// in the outbox for a platform that failed them (claim 2: notify, then
+// switch): it is put at the head and sent at once, not behind the failed
+// note that waits for the next check (outside tester sw80: a cruise
+// switched to TIM and Vodafone with their download-success still queued).
+func TestDownloadSuccessGoesBeforeFailedNotes(t *testing.T) {
+	a := toDownload(t)
+	bpp := testBPP(t)
+	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+	load(t, a, bpp)
+	// An attach-failure the platform failed, waiting for the next check.
+	a.st.LastReport = 1
+	a.st.Outbox = []Note{{Kind: NoteAttachFailure, Operator: "sfr", ICCID: "89331000000000000029", PLMN: "20810", Report: 1}}
+	a.st.OutboxRetry = true
+	installed := slices.Clone(toInstalled)
+	installed[2].want = strings.Replace(installed[2].want, `"report":1}`, `"report":2}`, 1)
+	runDL(t, a, append(installed, []dlStep{
+		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent iccid=89330100000000000012 kind=download-success operator=orange-fr report=2 to=platform; EnableProfile orange-fr; `},
+	}...))
+	if st := a.State(); len(st.Outbox) != 1 || st.Outbox[0].Report != 1 || !st.OutboxRetry {
+		t.Fatalf("the failed note is no longer owed as it was: %s", mustJSON(st.Outbox))
+	}
+}

@@ -51,6 +51,28 @@ func (a *Applet) owe(n Note) uint64 {
 	return n.Report
 }
 
+// oweFirst is owe for a note that must be tried before the notes already
+// owed: the download-success, which claim 2 sends before the switch. Put
+// behind older notes that the platform keeps failing (the outbox sends in
+// order, each failed head waiting for the next check), it was not even
+// tried before the enable (outside tester sw80: a cruise whose platform
+// refused notes for days switched to TIM and Vodafone with their
+// download-success still queued). It goes at the head, behind a note in
+// flight, whose answer comes first.
+func (a *Applet) oweFirst(n Note) uint64 {
+	r := a.owe(n)
+	at := 0
+	if a.owns(ownerOutbox) {
+		at = 1
+	}
+	last := len(a.st.Outbox) - 1
+	if last > at && a.st.Outbox[last].Report == r {
+		n := a.st.Outbox[last]
+		a.st.Outbox = slices.Insert(a.st.Outbox[:last], at, n)
+	}
+	return r
+}
+
 // keep ranks a note for a full outbox: the lowest rank goes first.
 func keep(kind string) int {
 	switch kind {
@@ -140,6 +162,13 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 	}
 	a.st.Outbox = a.st.Outbox[1:]
 	a.log(KindNotificationSent, kv...)
+	if c := a.st.Cycle; c != nil && c.EnableAfterNote && len(a.st.Outbox) > 0 &&
+		a.st.Outbox[0].Kind == NoteDownloadSuccess && a.st.Outbox[0].ICCID == c.Target {
+		// The held enable's own download-success, behind the note that
+		// was in flight (oweFirst): it goes before the switch, which
+		// waits for its answer too.
+		a.flush()
+	}
 	a.enableAfterNote()
 	a.flush()
 }
