@@ -21,6 +21,23 @@ func (a *Applet) backedOff(op, area string) (uint64, bool) {
 	return 0, false
 }
 
+// rescueExempt says whether a rescue may try op in area in spite of its
+// pause: its network (plmn) is among those visible when the rescue began,
+// and no rescue has done so since it last attached. mark records the try.
+func (a *Applet) rescueExempt(op, area, plmn string, visible []string, mark bool) bool {
+	if !slices.Contains(visible, plmn) {
+		return false
+	}
+	i := slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && b.Area == area })
+	if i < 0 || a.st.Backoff[i].Rescued {
+		return false
+	}
+	if mark {
+		a.st.Backoff[i].Rescued = true
+	}
+	return true
+}
+
 // backoffFailed records a failure of op in area and logs the pause.
 func (a *Applet) backoffFailed(op, area string) {
 	if op == "" {

@@ -42,7 +42,8 @@ func (a *Applet) next() {
 		if cur, ok := a.enabled(); ok && serves(cur, op) {
 			p, have = cur, true
 		}
-		if until, off := a.backedOff(op.ID, c.Area); off && !(have && slices.Contains(c.Failed, p.ICCID)) {
+		if until, off := a.backedOff(op.ID, c.Area); off && !(have && slices.Contains(c.Failed, p.ICCID)) &&
+			!(c.Trigger == TriggerRescue && a.rescueExempt(op.ID, c.Area, op.PLMN, c.Visible, true)) {
 			skip(fmt.Sprintf("backed off until check %d", until))
 			continue
 		}

@@ -83,7 +83,8 @@ func cycleEqual(a, b *Cycle) bool {
 		a.Booted == b.Booted &&
 		ptrEqual(a.Download, b.Download, downloadEqual) &&
 		a.EnableAfterNote == b.EnableAfterNote &&
-		slices.Equal(a.Abroad, b.Abroad)
+		slices.Equal(a.Abroad, b.Abroad) &&
+		slices.Equal(a.Visible, b.Visible)
 }
 
 // downloadEqual leaves out Segments, which is not persisted (json:"-").
@@ -148,7 +149,8 @@ func plainDurable(s *State) bool {
 	if c := s.Cycle; c != nil {
 		ok = ok && utf8.ValidString(c.Trigger) && utf8.ValidString(c.Area) && utf8.ValidString(c.Serving) &&
 			utf8.ValidString(c.Original) && utf8.ValidString(c.ListID) && plainOps(c.Ops) &&
-			plainStrings(c.Tried) && plainStrings(c.Failed) && utf8.ValidString(c.Current) && utf8.ValidString(c.Target)
+			plainStrings(c.Tried) && plainStrings(c.Failed) && utf8.ValidString(c.Current) && utf8.ValidString(c.Target) &&
+			plainStrings(c.Visible)
 		for _, ab := range c.Abroad {
 			ok = ok && utf8.ValidString(ab.ICCID) && utf8.ValidString(ab.Operator)
 		}

@@ -47,7 +47,8 @@ func (a *Applet) idleCheck(e LocalInfo) {
 	}
 	if e.Service != NormalService {
 		if a.st.NoService >= rescueAfter {
-			if ops := a.rescueOps(cur, area); len(ops) > 0 {
+			visible := visibleNetworks(e)
+			if ops := a.rescueOps(cur, area, visible); len(ops) > 0 {
 				// The enabled profile failed here as surely as an attempt,
 				// unless that failure is counted already: a cycle left it
 				// here after it failed, and this is the same outage.
@@ -55,7 +56,7 @@ func (a *Applet) idleCheck(e LocalInfo) {
 					a.backoffFailed(cur.Operator, area)
 					a.strand(cur, area, true, false, false)
 				}
-				a.startCycle(&Cycle{Trigger: TriggerRescue, Area: area, Original: cur.ICCID, Ops: ops})
+				a.startCycle(&Cycle{Trigger: TriggerRescue, Area: area, Original: cur.ICCID, Ops: ops, Visible: visible})
 				return
 			}
 		}
@@ -115,15 +116,34 @@ func (a *Applet) homeVisible(e LocalInfo, cur Profile, area string) (Profile, bo
 	return h, true
 }
 
+// visibleNetworks are the networks the terminal camps on (limited
+// service names one) or measures.
+func visibleNetworks(e LocalInfo) []string {
+	var out []string
+	if e.Service != NoService && e.PLMN != "" {
+		out = append(out, e.PLMN)
+	}
+	for _, c := range e.Cells {
+		if !slices.Contains(out, c.PLMN) {
+			out = append(out, c.PLMN)
+		}
+	}
+	return out
+}
+
 // rescueOps lists the profiles to try when the enabled one has no service:
-// the home profile first, then the others in card order, none backed off.
-func (a *Applet) rescueOps(cur Profile, area string) []ListOperator {
+// the home profile first, then the others in card order, none backed off
+// but one whose network is visible, once (rescueExempt): a back-off earned
+// where that network had no cell must not keep the device off it where
+// it is the only one (outside tester sw80: 19 minutes in limited service
+// beside Bouygues' cells, backed off since Paris, where it had none).
+func (a *Applet) rescueOps(cur Profile, area string, visible []string) []ListOperator {
 	var ops []ListOperator
 	add := func(p Profile) {
 		if p.ICCID == cur.ICCID || p.Operator == cur.Operator {
 			return
 		}
-		if _, off := a.backedOff(p.Operator, area); off {
+		if _, off := a.backedOff(p.Operator, area); off && !a.rescueExempt(p.Operator, area, p.HomePLMN, visible, false) {
 			return
 		}
 		for _, o := range ops {

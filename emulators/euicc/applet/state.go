@@ -234,6 +234,10 @@ type Cycle struct {
 	// shows the device is still there, and those attempts are backed
 	// off there.
 	Abroad []Abroad `json:"abroad,omitempty"`
+	// Visible are the networks the terminal camped on or measured when a
+	// rescue began: a profile of one of them is tried though backed off
+	// in the area (rescueOps), as it may be the only network there.
+	Visible []string `json:"visible,omitempty"`
 }
 
 // Abroad is an attempt a network of another country served (Bearer: it
@@ -269,6 +273,11 @@ type BackoffEntry struct {
 	Area     string `json:"area"`
 	Failures int    `json:"failures"`
 	Until    uint64 `json:"until"`
+	// Rescued says a rescue tried the operator once in spite of the
+	// pause, its network visible (rescueExempt): once only, until it
+	// attaches, so a network that keeps refusing its own subscriber
+	// costs no REFRESH a round.
+	Rescued bool `json:"rescued,omitempty"`
 }
 
 // maxBackoff bounds the back-off table; the oldest entry makes room.
@@ -305,6 +314,8 @@ func (s State) clone() State {
 		cy.Ops = append([]ListOperator(nil), s.Cycle.Ops...)
 		cy.Tried = append([]string(nil), s.Cycle.Tried...)
 		cy.Failed = append([]string(nil), s.Cycle.Failed...)
+		cy.Abroad = append([]Abroad(nil), s.Cycle.Abroad...)
+		cy.Visible = append([]string(nil), s.Cycle.Visible...)
 		if d := s.Cycle.Download; d != nil {
 			dc := *d
 			dc.Segments = append([][]byte(nil), d.Segments...)
