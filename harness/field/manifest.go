@@ -408,9 +408,22 @@ func (m *Manifest) present(file string) string {
 	return "no such file in the fixture's directory (it holds " + strings.Join(names, ", ") + ")"
 }
 
+// deviceFields are the keys of a manifest's device.
+var deviceFields = []string{"personality", "quirks", "eid", "check_interval", "attach_wait", "backoff", "free_nvm", "profiles", "notifications"}
+
 func (m *Manifest) device(v *yaml.Node, path string) error {
 	d := &m.Device
 	var freeNVM string
+	if v.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			k := v.Content[i]
+			if !slices.Contains(deviceFields, k.Value) && personality.IsField(k.Value) {
+				// The dialect's fields go under quirks (outside tester
+				// sw79: card_back_urcs under device was "unknown field").
+				return m.errAt(k, path+"."+k.Value, "a field of the modem's dialect: give it under %s.quirks", path)
+			}
+		}
+	}
 	if err := m.d.Mapping(v, path,
 		yamlnode.Required("personality", m.d.Str(&d.Personality)),
 		yamlnode.Optional("quirks", m.node(&d.Quirks)),

@@ -100,6 +100,7 @@ func TestManifestErrors(t *testing.T) {
 		{"bad EID", `eid: "89049032003850000000000003304519"`, `eid: "89049032003850000000000003304518"`, `demo/manifest.yaml:9:8: device.eid: "89049032003850000000000003304518": want 32 digits whose last two are the MOD 97-10 check digits`},
 		{"bad duration", "check_interval: 30m", "check_interval: half an hour", `demo/manifest.yaml:10:19: device.check_interval: want a duration like 90s, 5m or 1h30m, got "half an hour"`},
 		{"negative duration", "attach_wait: 30s", "attach_wait: -30s", `demo/manifest.yaml:11:16: device.attach_wait: want a duration of more than 0, got "-30s"`},
+		{"a dialect field under device", "free_nvm: 20000", "card_back_urcs: [\"+CPIN: READY\"]", "demo/manifest.yaml:12:3: device.card_back_urcs: a field of the modem's dialect: give it under device.quirks"},
 		{"bad free_nvm", "free_nvm: 20000", "free_nvm: lots", `demo/manifest.yaml:12:13: device.free_nvm: want a number of bytes, got "lots"`},
 		{"bad ICCID", `"89331000006044180016"`, `"8933100000604418001Z"`, `demo/manifest.yaml:15:15: device.profiles[1].iccid: "8933100000604418001Z": want the ICCID as the card reports it, 18-20 digits`},
 		{"short ICCID", `"89331000006044180016"`, `"8933100000604418"`, `demo/manifest.yaml:15:15: device.profiles[1].iccid: "8933100000604418": want the ICCID as the card reports it, 18-20 digits`},

@@ -259,6 +259,17 @@ const maxBaseDepth = 8
 // unknown name lists the known ones; a bad file is reported as file:line.
 func Load(name string) (Personality, error) { return load(name, 0) }
 
+// IsField reports whether name is a personality field (a quirk or a
+// dialect field), as a file or a fixture's device.quirks gives it.
+func IsField(name string) bool {
+	root := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		{Kind: yaml.ScalarNode, Value: name}, {Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}}}
+	q := Generic()
+	_, err := apply(&q, &yamlnode.Decoder{File: "field"}, root)
+	var e *Error
+	return !(errors.As(err, &e) && e.Msg == "unknown field")
+}
+
 // IsFile says whether a personality is given as a file (a .yaml path:
 // quirks over a built-in one, one `esimhil lab personality` wrote) rather
 // than by a built-in name.
