@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/textcut"
 )
 
@@ -227,6 +229,11 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 		rep = fmt.Sprintf("%s:%d", d.File, d.Line)
 	}
 	fmt.Fprintf(&b, "    replayed %-28s %s\n", rep, orNothing(d.Replayed))
+	if d.Track == URCs && d.Replayed == "" && d.Recorded != "" {
+		if h := urcHint(res.Plan.Dialect, d.Recorded); h != "" {
+			b.WriteString("    why      " + h + "\n")
+		}
+	}
 	if li := f.LogIndex(d.Src.File); li >= 0 && d.Src.Line > 0 {
 		fmt.Fprintf(&b, "  the recording, %s:\n", filepath.Join(f.Dir, d.Src.File))
 		b.WriteString(around(f.Lines[li], d.Src.Line, 3))
@@ -238,6 +245,46 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 		}
 	}
 	return b.String()
+}
+
+// urcHint says why the replay lacks a URC the recording has, when the
+// emulated modem sends it at none of the moments its personality's lists
+// name, or at some only (outside tester sw79: an EG25's "+QIND: SMS DONE"
+// after a card came back, a boot URC of its personality, showed only as
+// "(nothing)"). A registration is the world's, not a list's.
+func urcHint(d personality.Personality, urc string) string {
+	for _, reg := range []string{"+CREG:", "+CGREG:", "+CEREG:", "+C5GREG:"} {
+		if strings.HasPrefix(urc, reg) {
+			return ""
+		}
+	}
+	lists := []struct {
+		field, when string
+		urcs        []string
+	}{
+		{"boot_urcs", "a boot", d.BootURCs},
+		{"refresh_urcs", "a REFRESH", d.RefreshURCs},
+		{"card_gone_urcs", "a card's leaving", d.CardGoneURCs},
+		{"card_back_urcs", "a card's return", d.CardBackURCs},
+	}
+	var at, others []string
+	for _, l := range lists {
+		if slices.Contains(l.urcs, urc) {
+			at = append(at, l.when+" ("+l.field+")")
+		} else {
+			others = append(others, l.field)
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	q := textcut.Cut(urc, commandWidth)
+	if len(at) == 0 {
+		return fmt.Sprintf("the emulated modem (%s) never sends %q unasked: if the module sends it at a boot, a REFRESH, or a card's leaving or return, give that list in the manifest's device.quirks (%s: the whole list, in the module's order)",
+			d.Name, q, strings.Join(others, ", "))
+	}
+	return fmt.Sprintf("the emulated modem (%s) sends %q unasked only at %s: if the module sends it at other moments too, give their list in the manifest's device.quirks (%s: the whole list, in the module's order)",
+		d.Name, q, strings.Join(at, ", "), strings.Join(others, ", "))
 }
 
 func orNothing(s string) string {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/esimhil/esimhil/harness/field"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 const corpus = "../../fixtures/field"
@@ -1836,6 +1837,28 @@ func TestFailureLineMustBeCompared(t *testing.T) {
 		}
 		if !tc.ok && !strings.Contains(res.Why, `the failure at gw.log:7 is no line it compares ("+CGEV: ME DETACH": a URC the plan leaves uncompared, one the emulated modem never sends)`) {
 			t.Errorf("why: %s", res.Why)
+		}
+	}
+}
+
+// TestURCHint: a URC the replay lacks that the emulated modem never sends,
+// or sends at some moments only, is said so, with the quirks that would
+// state it; a registration is not.
+func TestURCHint(t *testing.T) {
+	eg25, err := personality.Load("quectel-eg25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		urc  string
+		want string
+	}{
+		{"+QIND: SMS DONE", `the emulated modem (quectel-eg25) sends "+QIND: SMS DONE" unasked only at a boot (boot_urcs): if the module sends it at other moments too, give their list in the manifest's device.quirks (refresh_urcs, card_gone_urcs, card_back_urcs: the whole list, in the module's order)`},
+		{"+QFOO: 1", `the emulated modem (quectel-eg25) never sends "+QFOO: 1" unasked: if the module sends it at a boot, a REFRESH, or a card's leaving or return, give that list in the manifest's device.quirks (boot_urcs, refresh_urcs, card_gone_urcs, card_back_urcs: the whole list, in the module's order)`},
+		{"+CEREG: 2", ""},
+	} {
+		if got := urcHint(eg25, tc.urc); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.urc, got, tc.want)
 		}
 	}
 }
