@@ -79,6 +79,16 @@ var _ = Describe("Fault scope", framework.Emulated, func() {
 		}
 		Expect(vodafoneFailed).To(BeNumerically(">=", 1))
 
+		if fault == scenario.OutOfMemory {
+			// A card with no room for a package does not order it again
+			// until a profile leaves it (README, "A card with no room"):
+			// the window's end at the SM-DP+ is nothing the card can see.
+			By("the card does not order Vodafone again after its install failed for lack of memory, and stays on O2")
+			Expect(installed(evs, vodafoneICCIDPrefix)).To(BeEmpty())
+			Expect(reasons(r, "attempt_skipped")).To(ContainElement(ContainSubstring("no room on the card")))
+			Expect(iccid(r)).To(HavePrefix(o2ICCIDPrefix))
+			return
+		}
 		By("Vodafone's download works once the window closed, and the device is at home on it")
 		vf := installed(evs, vodafoneICCIDPrefix)
 		Expect(vf).To(HaveLen(1))
