@@ -92,7 +92,11 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 			if f.PLMN != "" {
 				want += " on " + f.PLMN
 			}
-			bad = append(bad, fmt.Sprintf("final: got %s, want %s", got, want))
+			m := fmt.Sprintf("final: got %s, want %s", got, want)
+			if f.Operator != "" && op != f.Operator {
+				m += lastWordOn(events, f.Operator)
+			}
+			bad = append(bad, m)
 		}
 	}
 	if l := e.LastAttach; l != nil {
@@ -369,4 +373,22 @@ func sum(m map[string]int) (n int) {
 		n += v
 	}
 	return n
+}
+
+// lastWordOn is what the card last logged of why operator op was not
+// reached (a failed download, attach or enable, an attempt skipped), so
+// that a final state's mismatch says why, not only what (outside tester
+// sw80: a quota's 403 was only in download_result).
+func lastWordOn(events []eventlog.Event, op string) string {
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		if e.Actor != eventlog.EUICC || e.Str("operator") != op || e.Str("reason") == "" {
+			continue
+		}
+		switch e.Kind {
+		case "download_result", "attach_failed", "attempt_skipped", "fallback_failed":
+			return fmt.Sprintf("; the card's last word on %s: %s at %v: %s", op, e.Kind, e.T.Sub(events[0].T).Round(time.Millisecond), e.Str("reason"))
+		}
+	}
+	return ""
 }

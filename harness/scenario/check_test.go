@@ -306,3 +306,20 @@ func TestGotWant(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckFinalSaysWhy: a final state on another operator than expected
+// says the card's last word on the one expected (outside tester sw80: a
+// quota's 403 was only in download_result).
+func TestCheckFinalSaysWhy(t *testing.T) {
+	evs := append(runLog(),
+		eventlog.Event{T: clock.Epoch.Add(time.Hour + 20*time.Minute), Actor: eventlog.EUICC, Kind: "download_result",
+			Fields: eventlog.F{"operator": "orange-fr", "ok": false, "reason": "http status 403: eligibility: daily quota reached (3 per day)"}},
+		eventlog.Event{T: clock.Epoch.Add(time.Hour + 21*time.Minute), Actor: eventlog.EUICC, Kind: "attempt_skipped",
+			Fields: eventlog.F{"operator": "sfr", "reason": "repeated in list"}})
+	s := scn
+	s.Expect = Expect{Final: &Final{Registration: "home", Operator: "orange-fr"}}
+	want := []string{"final: got home (subscriber sfr on 20810), want home (subscriber orange-fr); the card's last word on orange-fr: download_result at 1h20m0s: http status 403: eligibility: daily quota reached (3 per day)"}
+	if got := Check(&s, evs, atHome); !reflect.DeepEqual(got, want) {
+		t.Errorf("Check = %q\nwant %q", got, want)
+	}
+}
