@@ -81,6 +81,15 @@ type Facts struct {
 	// refreshAsked are the enables and disables the card answered with a
 	// REFRESH pending.
 	refreshAsked []Obs
+	// RefreshSign is the line of a log without times that shows the
+	// card's reset after the host's channel command answered OK
+	// (refresh_delay): the replay plays the commands after it once the
+	// reset is done.
+	RefreshSign *Src
+	// RefreshBounds bound refresh_delay as the logs' times show it: more
+	// than Min (the host's channel still open then), at most Max (the
+	// reset's sign; 0: none shown).
+	RefreshBounds struct{ Min, Max time.Duration }
 	// channelOK are the +CGLA and +CCHC commands answered OK: after an
 	// enable with a REFRESH due, one says the card was not reset yet.
 	channelOK []channelCmd
@@ -1100,6 +1109,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			if a := e.APDU; a != nil && a.Done {
 				fs.es10Answer(a, obs, true)
 			}
+			if a := e.APDU; a != nil && a.Response && a.Ins == "MANAGE CHANNEL" && a.SW == 0x9000 && strings.Contains(a.Summary, "close") {
+				// A channel closed over +CSIM (a csim_only modem): the
+				// card not reset yet, as a +CCHC OK says (outside tester
+				// sw81: an A7600's close after an enable).
+				fs.channelOK = append(fs.channelOK, channelCmd{obs, "MANAGE CHANNEL close"})
+			}
 			if a := e.APDU; a != nil && a.Response && a.Malformed != "" && a.ES10 != "" {
 				fs.Lost = append(fs.Lost, LostAnswer{obs, a.ES10, a.Malformed})
 			}
@@ -1715,6 +1730,19 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 		}
 	}
 	for _, asked := range fs.refreshAsked {
+		// A new identity read after the enable is the reset's sign too: a
+		// port that carries no URCs shows it only so (outside tester sw81).
+		var iccid, imsi string
+		for _, idn := range fs.Identities {
+			if idn.After(asked) {
+				if idn.ICCID != "" && iccid != "" && idn.ICCID != iccid || idn.IMSI != "" && imsi != "" && idn.IMSI != imsi {
+					signs = append(signs, idn.Obs)
+					break
+				}
+				continue
+			}
+			iccid, imsi = cmp.Or(idn.ICCID, iccid), cmp.Or(idn.IMSI, imsi)
+		}
 		var sign *Obs
 		for i, s := range signs {
 			if s.After(asked) && (sign == nil || sign.After(s)) {
@@ -1730,20 +1758,31 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 		if open == nil {
 			continue // reset before the host's next channel command, or none came
 		}
+		ev := Evidence{Field: "refresh_delay", Src: open.Src}
+		b := &fs.RefreshBounds
 		var d time.Duration
 		var to string
 		switch {
 		case sign != nil && untimed(open.Src):
-			d, to = untimedRefreshDelay, "the card's reset shows at "+sign.Src.String()+"; the log has no times, its commands are played at one instant"
+			// The replay plays the commands after the sign once the reset
+			// is done (RefreshSign), as the log orders them.
+			d, to = untimedRefreshDelay, "the card's reset shows at "+sign.Src.String()+"; the log has no times: the commands after it are played once the reset is done"
+			fs.RefreshSign = &sign.Src
 		case sign != nil:
 			d, to = max(sign.At-asked.At, open.At-asked.At+100*time.Millisecond), "the card's reset shows at "+sign.Src.String()
+			b.Min, b.Max = open.At-asked.At, d
 		default:
 			// Past the replay's own end (tail), as the field's was.
 			d, to = end-asked.At+tail+time.Second, "no reset shows before the logs end"
+			b.Min = open.At - asked.At
 		}
-		d = min(d.Round(time.Millisecond), personality.MaxRefreshDelay)
-		fs.Dialect = append(fs.Dialect, Evidence{"refresh_delay", d.String(), open.Src,
-			fmt.Sprintf("the host's %s after the switch with a REFRESH due (%s) answers OK, the card not reset yet; %s", open.name, asked.Src, to), 0})
+		if d > personality.MaxRefreshDelay {
+			to += fmt.Sprintf(" (%v after the enable: the modem's longest refresh_delay, %v, is taken)", d.Round(time.Millisecond), personality.MaxRefreshDelay)
+			d = personality.MaxRefreshDelay
+		}
+		ev.Value = d.Round(time.Millisecond).String()
+		ev.Why = fmt.Sprintf("the host's %s after the switch with a REFRESH due (%s) answers OK, the card not reset yet; %s", open.name, asked.Src, to)
+		fs.Dialect = append(fs.Dialect, ev)
 		return
 	}
 }

@@ -733,6 +733,9 @@ func (p *Plan) dialect(base personality.Personality) error {
 		}
 		seen[key] = true
 		have, agrees := dialectHas(eff, ev)
+		if key == "refresh_delay" {
+			have, agrees = refreshDelayAgrees(eff, p.Facts.RefreshBounds)
+		}
 		if agrees {
 			continue
 		}
@@ -792,6 +795,14 @@ func (p *Plan) dialect(base personality.Personality) error {
 	return nil
 }
 
+// refreshDelayAgrees says whether d's refresh_delay fits what the logs'
+// times show: longer than the host's channel stayed open, no longer than
+// the reset's sign came (outside tester sw81: 5 s stated against a reset
+// the log shows 1.5 s after the enable was taken).
+func refreshDelayAgrees(d personality.Personality, b struct{ Min, Max time.Duration }) (string, bool) {
+	return "refresh_delay " + d.RefreshDelay.String(), d.RefreshDelay > b.Min && (b.Max == 0 || d.RefreshDelay <= b.Max)
+}
+
 // dialectHas says whether personality d does what the evidence shows,
 // and what it does.
 func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
@@ -848,10 +859,6 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "hides_91xx " + strconv.FormatBool(d.Hides91xx), strconv.FormatBool(d.Hides91xx) == ev.Value
 	case "refresh_ignored":
 		return "refresh_ignored " + strconv.FormatBool(d.RefreshIgnored), strconv.FormatBool(d.RefreshIgnored) == ev.Value
-	case "refresh_delay":
-		// Any delay keeps the channel open past the enable; the logs'
-		// figure is only the time to the reset they show.
-		return "refresh_delay " + d.RefreshDelay.String(), d.RefreshDelay > 0
 	case "no_service_stat":
 		have := "2"
 		if d.NoServiceStat0 {
@@ -1073,6 +1080,7 @@ func (p *Plan) steps(o Options) {
 		// commands after one are played once the emulated modem is back
 		// (its restart, then the warm-up a log's start is given).
 		var restarted time.Duration
+		refreshSign := p.Facts.RefreshSign // a log without times: see below
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
 				continue
@@ -1080,6 +1088,17 @@ func (p *Plan) steps(o Options) {
 			line := e.Text
 			if i := strings.Index(line, " (ignored: "); i >= 0 {
 				line = line[:i]
+			}
+			if sign := refreshSign; sign != nil && t.Clock == fieldlog.NoTime && sign.File == t.File && e.Line > sign.Line {
+				// The card's reset the log shows (after the host's
+				// channel command, refresh_delay) comes before the
+				// commands after it, as the log orders them (outside
+				// tester sw81: its commands at one instant read the old
+				// ICCID before the REFRESH).
+				refreshSign = nil
+				restarted += p.Dialect.RefreshDelay + warmUp
+				p.assume("%s has no times: the commands after the card's reset at %s are played %v later, once the emulated modem has carried the REFRESH out (refresh_delay %v) and warmed up (%v)",
+					t.File, sign, p.Dialect.RefreshDelay+warmUp, p.Dialect.RefreshDelay, warmUp)
 			}
 			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: p.withStandIns(line), Log: li, Entry: k, Src: Src{t.File, e.Line}}
 			if p.PowerOn && slices.Contains(p.Facts.PreBoot, entryAt{li, k}) {

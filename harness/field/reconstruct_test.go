@@ -2456,6 +2456,13 @@ func TestCardGoneCPINNotCompared(t *testing.T) {
 	}
 }
 
+// lateManifest is orangePlain with SFR's profile on the card too, the one
+// the enables of the refresh_delay tests switch to.
+func lateManifest() string {
+	m := strings.Replace(orangePlain("late", "generic"), "enabled: true}\n", "enabled: true}\n    - {iccid: \"89331000000512404415\", operator: sfr}\n", 1)
+	return strings.Replace(m, "country: FR}\n", "country: FR}\n    - {id: sfr, plmn: \"20810\", country: FR}\n", 1)
+}
+
 // TestRefreshDelayTheLogsShow: after an EnableProfile answered ok with a
 // REFRESH due, a +CCHC (or +CGLA) the modem answers OK before any sign of
 // the card's reset shows a modem that carried the REFRESH out later
@@ -2482,9 +2489,15 @@ func TestRefreshDelayTheLogsShow(t *testing.T) {
 		{"closed refused", open + enable + "> AT+CCHC=1\n< +CME ERROR: 21\n", ""},
 		{"the reset before the close", timed("0.000", open) + timed("0.100", enable) + "[0.150] < +CEREG: 0\n" + timed("0.200", "> AT+CCHC=1\n< ERROR\n"), ""},
 		{"no REFRESH due", open + strings.NewReplacer("8101FF", "810100", "910B", "9000").Replace(enable) + closed, ""},
+		// A new ICCID read is the reset's sign on a port without URCs
+		// (outside tester sw81).
+		{"timed, a new ICCID read 3 s after", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
+			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404415\n[3.111] < OK\n", "3.01s"},
+		// Over +CSIM (a csim_only modem): MANAGE CHANNEL close answered 9000.
+		{"closed over +CSIM", open + enable + "> AT+CSIM=10,\"0070800100\"\n< +CSIM: 4,\"9000\"\n< OK\n", "6s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := reconstruct(t, writeFixture(t, "late", map[string]string{ManifestFile: orangePlain("late", "generic"), "host.log": tc.log}), Options{})
+			p := reconstruct(t, writeFixture(t, "late", map[string]string{ManifestFile: lateManifest(), "host.log": tc.log}), Options{})
 			all := strings.Join(p.Assumptions, "\n")
 			got := ""
 			for _, a := range p.Assumptions {
@@ -2516,7 +2529,10 @@ func TestManifestFaultsSayWhatTheyReplace(t *testing.T) {
 		{"none given", "", "", "replace every fault"},
 		{"a coverage fault given", "faults:\n  - {coverage: lost, from: 0s, until: 1h}\n",
 			"the manifest's faults (manifest ", "{coverage: lost"},
-		{"the same fault given", "faults:\n  - {card: absent, from: 0s}\n", "and the replay leaves out these the logs gave: {card: absent, from: 0s} (host.log:2)", ""},
+		// In the manifest's times, from the logs' start (10 s after the
+		// power-on here): as it would be copied there (outside tester sw81).
+		{"the card's absence at another time", "faults:\n  - {card: absent, from: 0s}\n", "and the replay leaves out these the logs gave: {card: absent, from: -10s} (host.log:2)", ""},
+		{"the same fault given", "faults:\n  - {card: absent, from: -10s}\n", "", "replace every fault"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			man := orangePlain("faults", "generic") + tc.faults
@@ -2531,7 +2547,7 @@ func TestManifestFaultsSayWhatTheyReplace(t *testing.T) {
 			switch {
 			case tc.want == "" && said != "":
 				t.Errorf("said %q with no faults given", said)
-			case tc.want != "" && (!strings.Contains(said, tc.want) || !strings.Contains(said, "{card: absent, from: 0s} (host.log:2)")):
+			case tc.want != "" && (!strings.Contains(said, tc.want) || !strings.Contains(said, "{card: absent, from: -10s} (host.log:2)")):
 				t.Errorf("said %q, want %q and the card's absence:\n%s", said, tc.want, all)
 			case tc.notWant != "" && strings.Contains(said, tc.notWant):
 				t.Errorf("said %q, which names %q", said, tc.notWant)
@@ -2540,5 +2556,45 @@ func TestManifestFaultsSayWhatTheyReplace(t *testing.T) {
 				t.Errorf("the advice to give faults does not say they replace the logs' ones:\n%s", all)
 			}
 		})
+	}
+}
+
+// TestRefreshDelayUntimed: in a log without times whose host goes on
+// after the card's reset shows, the commands after that sign are played
+// once the REFRESH is done (outside tester sw81: at one instant they read
+// the old ICCID before it); and a manifest's refresh_delay the log's times
+// contradict is refused.
+func TestRefreshDelayUntimed(t *testing.T) {
+	const log = "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+		"> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n" +
+		"> AT+CCHC=1\n< OK\n< +CEREG: 0\n> AT+CCID\n< +CCID: 89331000000512404415\n< OK\n"
+	p := reconstruct(t, writeFixture(t, "late", map[string]string{ManifestFile: lateManifest(), "host.log": log}), Options{})
+	all := strings.Join(p.Assumptions, "\n")
+	if !strings.Contains(all, `device.quirks.refresh_delay: "1s"`) || !strings.Contains(all, "host.log has no times: the commands after the card's reset at host.log:12 are played 11s later") {
+		t.Errorf("assumptions:\n%s", all)
+	}
+	var ccid *Step
+	for i, s := range p.Steps {
+		if s.Line == "AT+CCID" {
+			ccid = &p.Steps[i]
+		}
+	}
+	if ccid == nil || ccid.At-p.Start < 11*time.Second {
+		t.Errorf("the read after the reset is played at %v, want 11 s after the logs' start", ccid)
+	}
+
+	timedLog := "[0.000] > AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n[0.000] < +CCHO: 1\n[0.000] < OK\n" +
+		"[0.100] > AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101FF\"\n[0.100] < +CGLA: 16,\"BF3103800100910B\"\n[0.100] < OK\n" +
+		"[0.200] > AT+CCHC=1\n[0.200] < OK\n[1.500] < +CEREG: 0\n"
+	for _, tc := range []struct{ delay, want string }{{"5s", "contradicts"}, {"1s", ""}} {
+		man := strings.Replace(lateManifest(), "  profiles:", "  quirks: {refresh_delay: "+tc.delay+"}\n  profiles:", 1)
+		f, err := Load(writeFixture(t, "late", map[string]string{ManifestFile: man, "host.log": timedLog}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Reconstruct(f, Options{})
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), "refresh_delay") || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("refresh_delay %s stated against a reset 1.4 s after the enable: %v", tc.delay, err)
+		}
 	}
 }

@@ -1828,11 +1828,59 @@ func (p *Plan) derivedFaults(ops []operator, subscriberAt func(time.Duration) st
 	if err != nil {
 		return nil
 	}
+	// The manifest's own, on the run's clock, to leave out those it has.
+	var stated []map[string]string
+	for _, it := range m.Faults.Content {
+		stated = append(stated, faultFields(flow(shifted(it, p.Start, "from", "until"))))
+	}
 	var out []string
 	for _, l := range strings.Split(scratch.b.String(), "\n") {
-		if f, ok := strings.CutPrefix(l, "  - "); ok {
-			out = append(out, strings.Replace(f, "  # ", " (", 1)+map[bool]string{true: ")", false: ""}[strings.Contains(f, "  # ")])
+		f, ok := strings.CutPrefix(l, "  - ")
+		if !ok {
+			continue
 		}
+		f, origin, _ := strings.Cut(f, "  # ")
+		if slices.ContainsFunc(stated, func(g map[string]string) bool { return maps.Equal(g, faultFields(f)) }) {
+			continue
+		}
+		// In the manifest's times, which count from the logs' start, so
+		// that it can be copied there as it is (outside tester sw81: a
+		// fault from the power-on printed as from 0s).
+		text := f
+		if node, err := flowNode(f); err == nil {
+			text = flow(shifted(node, -p.Start, "from", "until"))
+		}
+		if origin != "" {
+			text += " (" + origin + ")"
+		}
+		out = append(out, text)
+	}
+	return out
+}
+
+// flowNode parses one fault's flow mapping.
+func flowNode(f string) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(f), &doc); err != nil || len(doc.Content) != 1 {
+		return nil, fmt.Errorf("fault %q: %v", f, err)
+	}
+	return doc.Content[0], nil
+}
+
+// faultFields are a fault's fields, its times normalised, to tell two
+// ways of writing one fault apart from two faults.
+func faultFields(f string) map[string]string {
+	n, err := flowNode(f)
+	if err != nil || n.Kind != yaml.MappingNode {
+		return map[string]string{"": f}
+	}
+	out := map[string]string{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v := n.Content[i+1].Value
+		if d, err := time.ParseDuration(v); err == nil {
+			v = durString(d)
+		}
+		out[n.Content[i].Value] = v
 	}
 	return out
 }

@@ -84,13 +84,13 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 		case m.re == lpacAPDUTX:
 			raw, err := hexField(strings.Join(m.sub[1:6], "") + m.sub[6])
 			if err != nil {
-				return nil, errAt(file, n, "APDU line: %v", err)
+				return nil, errAt(file, n, "APDU line: %v (a paste that wrapped it leaves its rest on the next line: join them)", err)
 			}
 			recs = append(recs, record{line: n, dir: Host, text: strings.TrimSpace(l), apdu: raw, isAPD: true})
 		case m.re == lpacAPDURX:
 			data, err := hexField(m.sub[3])
 			if err != nil {
-				return nil, errAt(file, n, "APDU line: %v", err)
+				return nil, errAt(file, n, "APDU line: %v (a paste that wrapped it leaves its rest on the next line: join them)", err)
 			}
 			sw, _ := hex.DecodeString(m.sub[1] + m.sub[2])
 			recs = append(recs, record{line: n, dir: Modem, text: strings.TrimSpace(l), apdu: append(data, sw...), isAPD: true})

@@ -594,8 +594,8 @@ var (
 	wrappedHexTail = regexp.MustCompile(`^\s*([0-9A-Fa-f]+)("?)\s*$`)
 	// An lpac APDU line's data (LIBEUICC_DEBUG_APDU: "Data: BF 20 35 …"),
 	// and a line of such bytes alone.
-	wrappedBytesHead = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[(?:TX|RX)\] .*Data:(?: [0-9A-Fa-f]{2})+\s*$`)
-	wrappedBytesTail = regexp.MustCompile(`^\s*[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2})*\s*$`)
+	wrappedBytesHead = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[(?:TX|RX)\] .*Data:(?: [0-9A-Fa-f]{2})*(?: [0-9A-Fa-f]{1,2})\s*$`)
+	wrappedBytesTail = regexp.MustCompile(`^\s*[0-9A-Fa-f]{1,2}(?: [0-9A-Fa-f]{2})*\s*$`)
 )
 
 // joinWrappedHex mends an APDU's hex a paste or a terminal wrapped over
@@ -613,8 +613,17 @@ func joinWrappedHex(ls []string) {
 			// after it are its rest.
 			j := i + 1
 			for ; j < len(ls) && wrappedBytesTail.MatchString(ls[j]); j++ {
-				ls[i] = strings.TrimRight(ls[i], " \t") + " " + strings.TrimSpace(ls[j])
-				ls[j] = ""
+				head, tail := strings.TrimRight(ls[i], " \t"), strings.TrimSpace(ls[j])
+				headHalf := len(head) >= 2 && head[len(head)-2] == ' '
+				tailHalf := len(tail) == 1 || tail[1] == ' '
+				if headHalf != tailHalf {
+					break // halves that make no byte: not its rest
+				}
+				sep := " "
+				if headHalf {
+					sep = "" // a byte cut in two
+				}
+				ls[i], ls[j] = head+sep+tail, ""
 			}
 			i = j - 1
 			continue

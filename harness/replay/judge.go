@@ -234,6 +234,14 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 			b.WriteString("    why      " + h + "\n")
 		}
 	}
+	// What the draft already knew it could not show at this line, said
+	// here too: only -v listed it (outside tester sw79: an XMM7360's
+	// +CME ERROR: 30 to AT+COPS=0).
+	for _, td := range res.Plan.ToDo {
+		if d.Src.Line > 0 && strings.Contains(td, d.Src.String()) {
+			b.WriteString("    known    " + td + "\n")
+		}
+	}
 	if li := f.LogIndex(d.Src.File); li >= 0 && d.Src.Line > 0 {
 		fmt.Fprintf(&b, "  the recording, %s:\n", filepath.Join(f.Dir, d.Src.File))
 		b.WriteString(around(f.Lines[li], d.Src.Line, 3))

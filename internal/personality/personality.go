@@ -165,7 +165,7 @@ type Personality struct {
 
 // MaxRefreshDelay bounds refresh_delay: a card left waiting longer for
 // its reset is a modem that ignores the REFRESH (refresh_ignored).
-const MaxRefreshDelay = time.Minute
+const MaxRefreshDelay = 5 * time.Minute
 
 // Hex digit cases (LocationHex).
 const (
