@@ -1862,3 +1862,16 @@ func TestURCHint(t *testing.T) {
 		}
 	}
 }
+
+// TestDivergenceSaysWhatTheDraftKnew: a divergence at a line the draft
+// already named as beyond the replay says so beside it, not only under
+// -v (outside tester sw79: an XMM7360's +CME ERROR: 30 to AT+COPS=0).
+func TestDivergenceSaysWhatTheDraftKnew(t *testing.T) {
+	todo := "the modem answered +CME ERROR: 30 to AT+COPS=0 at mm.log:21, and the logs show no registration: the replay cannot show this answer"
+	res := &Result{Plan: &field.Plan{Fixture: &field.Fixture{Manifest: &field.Manifest{}}, ToDo: []string{"something at mm.log:3", todo}}}
+	d := &Divergence{Track: Exchanges, Src: field.Src{File: "mm.log", Line: 21}, Recorded: "+CME ERROR: 30", Replayed: "OK"}
+	got := divergenceText(res, d, "first divergence")
+	if !strings.Contains(got, "    known    "+todo+"\n") || strings.Contains(got, "mm.log:3") {
+		t.Errorf("divergence:\n%s", got)
+	}
+}
