@@ -2459,7 +2459,7 @@ func TestCardGoneCPINNotCompared(t *testing.T) {
 // lateManifest is orangePlain with SFR's profile on the card too, the one
 // the enables of the refresh_delay tests switch to.
 func lateManifest() string {
-	m := strings.Replace(orangePlain("late", "generic"), "enabled: true}\n", "enabled: true}\n    - {iccid: \"89331000000512404415\", operator: sfr}\n", 1)
+	m := strings.Replace(orangePlain("late", "generic"), "enabled: true}\n", "enabled: true}\n    - {iccid: \"89331000000512404412\", operator: sfr}\n", 1)
 	return strings.Replace(m, "country: FR}\n", "country: FR}\n    - {id: sfr, plmn: \"20810\", country: FR}\n", 1)
 }
 
@@ -2492,7 +2492,7 @@ func TestRefreshDelayTheLogsShow(t *testing.T) {
 		// A new ICCID read is the reset's sign on a port without URCs
 		// (outside tester sw81).
 		{"timed, a new ICCID read 3 s after", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
-			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404415\n[3.111] < OK\n", "3.01s"},
+			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404412\n[3.111] < OK\n", "3.01s"},
 		// Over +CSIM (a csim_only modem): MANAGE CHANNEL close answered 9000.
 		{"closed over +CSIM", open + enable + "> AT+CSIM=10,\"0070800100\"\n< +CSIM: 4,\"9000\"\n< OK\n", "6s"},
 	} {
@@ -2567,7 +2567,7 @@ func TestManifestFaultsSayWhatTheyReplace(t *testing.T) {
 func TestRefreshDelayUntimed(t *testing.T) {
 	const log = "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
 		"> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n" +
-		"> AT+CCHC=1\n< OK\n< +CEREG: 0\n> AT+CCID\n< +CCID: 89331000000512404415\n< OK\n"
+		"> AT+CCHC=1\n< OK\n< +CEREG: 0\n> AT+CCID\n< +CCID: 89331000000512404412\n< OK\n"
 	p := reconstruct(t, writeFixture(t, "late", map[string]string{ManifestFile: lateManifest(), "host.log": log}), Options{})
 	all := strings.Join(p.Assumptions, "\n")
 	if !strings.Contains(all, `device.quirks.refresh_delay: "1s"`) || !strings.Contains(all, "host.log has no times: the commands after the card's reset at host.log:12 are played 11s later") {
