@@ -153,7 +153,7 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 			}
 			if fc.noRoom {
 				Expect(tries).To(HaveLen(2), "one order, the card's and the platform's events of it: the next would not fit either")
-				Expect(reasons(r, "attempt_skipped")).To(ContainElement(ContainSubstring("no room on the card: its install failed for lack of memory (errorReason 10)")))
+				Expect(passedOver(r)).To(ContainElement(ContainSubstring("sfr: no room on the card: its install failed for lack of memory (errorReason 10)")))
 			} else {
 				Expect(len(tries)).To(BeNumerically(">=", 3), "a try at 1h, 1h05m, 1h10m, 1h15m")
 			}

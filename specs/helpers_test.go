@@ -120,6 +120,18 @@ func profileList(r *harness.Rig) string {
 }
 
 // reasons returns the reason fields of the card's events of the given kinds.
+// passedOver are the reasons of the lists the card could try nothing of
+// (list_passed_over: no cycle started), "operator: why" each.
+func passedOver(r *harness.Rig) []string {
+	GinkgoHelper()
+	var out []string
+	for _, e := range events(r, "list_passed_over") {
+		why, _ := e.Get("reasons").([]string)
+		out = append(out, why...)
+	}
+	return out
+}
+
 func reasons(r *harness.Rig, kinds ...eventlog.Kind) []string {
 	GinkgoHelper()
 	var out []string

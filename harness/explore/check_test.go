@@ -175,8 +175,10 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			start("list", "cn1", "fr1"), try("fr1"), ended("none", 1, 0)}}, "ended \"none\""},
 		{"nested cycles", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
 			start("list", "cn1", "fr1"), start("home", "fr1", "cn1")}}, "while another was open"},
-		{"a cycle without attempts ends none", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
-			start("list", "cn1", "fr1"), skipped("fr1"), ended("none", 0, 0)}}, ""},
+		{"a cycle without attempts ends none", "DESIGN: every cycle ends with one outcome report", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), skipped("fr1"), ended("none", 0, 0)}}, "ended \"none\""},
+		{"a cycle without attempts ends list-exhausted, reported", "DESIGN: every cycle ends with one outcome report", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), skipped("fr1"), ended("list-exhausted", 0, 3), received("list-exhausted", 3)}}, ""},
 		{"attach wait within its bound", "issue 8", checkModeBounds, Outcome{Events: []eventlog.Event{
 			mode("attempt.await-attach", 0), mode("idle", 4*time.Minute)}}, ""},
 		{"a mode that waits forever", "issue 8", checkModeBounds, Outcome{Events: []eventlog.Event{

@@ -69,11 +69,7 @@ func (a *Applet) resume(prev []Profile) {
 	if _, ok := a.profileByICCID(c.Target); !ok && (m.enabling() || m.awaiting()) {
 		// The profile the cycle was on is gone from the card: nothing to
 		// resume on.
-		outcome := OutcomeNone
-		if c.Attempts > 0 {
-			outcome = OutcomeListExhausted
-		}
-		a.endCycle(outcome, "profile "+c.Target+" is no longer on the card")
+		a.endCycle(OutcomeListExhausted, "profile "+c.Target+" is no longer on the card")
 		return
 	}
 	switch m {

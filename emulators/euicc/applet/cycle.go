@@ -8,66 +8,100 @@ import (
 // startCycle logs the new cycle and makes its first attempt. The checks
 // without service counted so far were the profile's the cycle leaves or
 // tries again: a rescue after it needs two more, on the profile it ends on.
+// A list the walk would pass over whole (every operator backed off, no
+// room, no bearer), or whose first operator it would try is the profile
+// already serving, starts no cycle: nothing is switched, so there is no
+// outcome to report, and every cycle ends with one (DESIGN, "Decisions";
+// outside tester sw82: a full card's cycles ended "none", unreported, for
+// hours). The next check asks again.
 func (a *Applet) startCycle(c *Cycle) {
-	a.st.Cycle = c
-	a.st.NoService = 0
 	ids := make([]string, len(c.Ops))
 	for i, o := range c.Ops {
 		ids[i] = o.ID
 	}
+	var reasons []string
+	for _, op := range c.Ops {
+		why, serving, _, _ := a.pass(c, op, false)
+		switch {
+		case why != "":
+			reasons = append(reasons, op.ID+": "+why)
+			continue
+		case serving:
+			a.log(KindPreferredAlreadyEnabled, "operator", op.ID)
+			a.st.Cycle = nil
+			a.become(ModeIdle)
+			return
+		}
+		reasons = nil
+		break
+	}
+	if len(reasons) > 0 {
+		a.log(KindListPassedOver, "trigger", c.Trigger, "operators", ids, "reasons", reasons)
+		a.st.Cycle = nil
+		a.become(ModeIdle)
+		return
+	}
+	a.st.Cycle = c
+	a.st.NoService = 0
 	orig, _ := a.profileByICCID(c.Original)
 	a.log(KindCycleStarted, "trigger", c.Trigger, "operators", ids, "original", orig.Operator, "area", c.Area)
 	a.next()
 }
 
+// pass is the walk's judgment of op in cycle c: why it is passed over
+// ("" when it is not), and whether it is the profile serving the device
+// (the walk ends there: the list led to where the device is), with its
+// profile if the card holds one. mark records a rescue's use of its
+// exemption from the back-off (rescueExempt).
+func (a *Applet) pass(c *Cycle, op ListOperator, mark bool) (why string, serving bool, p Profile, have bool) {
+	if slices.Contains(c.Tried, op.ID) {
+		return "repeated in list", false, p, false
+	}
+	p, have = a.profileByPLMN(op.PLMN)
+	if cur, ok := a.enabled(); ok && serves(cur, op) {
+		p, have = cur, true
+	}
+	if until, off := a.backedOff(op.ID, c.Area); off && !(have && slices.Contains(c.Failed, p.ICCID)) &&
+		!(c.Trigger == TriggerRescue && a.rescueExempt(op.ID, c.Area, op.PLMN, c.Visible, mark)) {
+		return fmt.Sprintf("backed off until check %d", until), false, p, have
+	}
+	switch {
+	case have && p.Enabled && a.st.Online && !slices.Contains(c.Failed, p.ICCID):
+		return "", true, p, have
+	case have && slices.Contains(c.Failed, p.ICCID):
+		return "did not attach in this cycle", false, p, have
+	case have && p.Enabled:
+		return "enabled, without service", false, p, have
+	case !have && !a.st.Online:
+		return "no bearer for a download", false, p, have
+	case !have:
+		return a.noRoomFor(op.ID), false, p, have
+	}
+	return "", false, p, have
+}
+
 // next walks the cycle's list to the next operator worth an attempt
 // (claim 3: in order, each once): preinstalled → enable (claim 1),
-// otherwise download (claim 2). An operator is passed over when the list
-// names it again, when it is backed off in this area, when its profile
-// already failed in this cycle, or when it needs a download and no
-// profile has a bearer. Reaching the profile that serves ends the cycle:
-// the list led to where the device is. At the end of the list the cycle is
-// exhausted.
+// otherwise download (claim 2). An operator is passed over (pass) when
+// the list names it again, when it is backed off in this area, when its
+// profile already failed in this cycle, when it needs a download and no
+// profile has a bearer, or the card has no room for it. Reaching the
+// profile that serves ends the cycle: the list led to where the device
+// is. At the end of the list the cycle is exhausted.
 func (a *Applet) next() {
 	c := a.st.Cycle
 	for c.Next < len(c.Ops) {
 		op := c.Ops[c.Next]
 		c.Next++
-		skip := func(reason string) { a.log(KindAttemptSkipped, "operator", op.ID, "reason", reason) }
-		if slices.Contains(c.Tried, op.ID) {
-			skip("repeated in list")
-			continue
-		}
-		p, have := a.profileByPLMN(op.PLMN)
-		if cur, ok := a.enabled(); ok && serves(cur, op) {
-			p, have = cur, true
-		}
-		if until, off := a.backedOff(op.ID, c.Area); off && !(have && slices.Contains(c.Failed, p.ICCID)) &&
-			!(c.Trigger == TriggerRescue && a.rescueExempt(op.ID, c.Area, op.PLMN, c.Visible, true)) {
-			skip(fmt.Sprintf("backed off until check %d", until))
-			continue
-		}
+		why, serving, p, have := a.pass(c, op, true)
 		switch {
-		case have && p.Enabled && a.st.Online && !slices.Contains(c.Failed, p.ICCID):
+		case why != "":
+			a.log(KindAttemptSkipped, "operator", op.ID, "reason", why)
+			continue
+		case serving:
 			a.log(KindPreferredAlreadyEnabled, "operator", op.ID)
-			if c.Attempts == 0 {
-				a.endCycle(OutcomeNone, "the list reached the serving profile before any attempt")
-				return
-			}
 			a.succeed(op.ID, p.ICCID, a.st.Serving)
 			return
-		case have && slices.Contains(c.Failed, p.ICCID):
-			skip("did not attach in this cycle")
-			continue
-		case have && p.Enabled:
-			skip("enabled, without service")
-			continue
-		case !have && !a.st.Online:
-			skip("no bearer for a download")
-			continue
-		case !have && a.noRoomFor(op.ID) != "":
-			skip(a.noRoomFor(op.ID))
-			continue
 		}
 		c.Tried = append(c.Tried, op.ID)
 		c.Attempts++
@@ -80,10 +114,6 @@ func (a *Applet) next() {
 		}
 		a.log(KindAttempt, "operator", op.ID, "via", "preinstalled")
 		a.enableAttempt(p.ICCID)
-		return
-	}
-	if c.Attempts == 0 {
-		a.endCycle(OutcomeNone, "no operator of the list could be attempted")
 		return
 	}
 	ids := make([]string, len(c.Ops))

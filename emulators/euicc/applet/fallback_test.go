@@ -59,12 +59,12 @@ func TestFallbackPaths(t *testing.T) {
 				"profile_enabled(cmcc) fallback_attached(cmcc) profile_not_preinstalled(free) download_requested(free) notification_sent(attach-failure) " +
 				"download_result(free) list_exhausted cycle_ended(list-exhausted) notification_sent(list-exhausted) " +
 				// the next period: both backed off, nothing attempted
-				"roaming_detected preferred_list_requested preferred_list_received attempt_skipped(sfr) attempt_skipped(free) cycle_ended(none) " +
+				"roaming_detected preferred_list_requested preferred_list_received list_passed_over " +
 				// then the list again: each sits out two periods after
 				"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
 				"profile_enabled(cmcc) fallback_attached(cmcc) profile_not_preinstalled(free) download_requested(free) notification_sent(attach-failure) " +
 				"download_result(free) list_exhausted cycle_ended(list-exhausted) notification_sent(list-exhausted) " +
-				"roaming_detected preferred_list_requested preferred_list_received attempt_skipped(sfr) attempt_skipped(free) cycle_ended(none)",
+				"roaming_detected preferred_list_requested preferred_list_received list_passed_over",
 			map[string]int{"attach-failure": 2, "list-exhausted": 2}},
 		{"claim 3: the original does not re-attach → no profile left to fall back to, the list goes on without a bearer", []simOp{sfr(attachOther), orange(attachOK)},
 			[]outcome{attachOK, attachNone}, false, 3,

@@ -16,6 +16,7 @@ const (
 	KindPreferredListFailed     eventlog.Kind = "preferred_list_failed"     // {reason, result?}
 	KindPreferredListEmpty      eventlog.Kind = "preferred_list_empty"      // {}
 	KindPreferredAlreadyEnabled eventlog.Kind = "preferred_already_enabled" // {operator}: the walk reached the serving profile
+	KindListPassedOver          eventlog.Kind = "list_passed_over"          // {trigger, operators, reasons}: nothing to try, no cycle
 	KindReturningHome           eventlog.Kind = "returning_home"            // {operator, plmn}: the home profile's network is visible
 	KindCycleStarted            eventlog.Kind = "cycle_started"             // {trigger, operators, original, area}
 	KindCycleEnded              eventlog.Kind = "cycle_ended"               // {outcome, attempts, operator?, plmn?, report?, reason?}
@@ -48,7 +49,7 @@ const (
 // Kinds lists every kind above (the registry's share of the applet).
 var Kinds = eventlog.Register(eventlog.EUICC,
 	KindMode, KindCheck, KindRoamingDetected, KindPreferredListRequested, KindPreferredListReceived,
-	KindPreferredListFailed, KindPreferredListEmpty, KindPreferredAlreadyEnabled, KindReturningHome,
+	KindPreferredListFailed, KindPreferredListEmpty, KindPreferredAlreadyEnabled, KindListPassedOver, KindReturningHome,
 	KindCycleStarted, KindCycleEnded, KindCycleResumed, KindAttempt, KindAttemptSkipped,
 	KindProfileNotPreinstalled, KindDownloadRequested, KindDownloadResult, KindEnableHeld, KindProfileEnabled,
 	KindProfileEnableFailed, KindAttachPending, KindAttachFailed, KindFallback, KindFallbackAttached,
@@ -62,13 +63,12 @@ const (
 	TriggerRescue = "rescue" // no normal service on the enabled profile: try the others on the card
 )
 
-// Cycle outcomes (cycle_ended.outcome). Every cycle that attempted at
-// least one operator ends with attach-success or list-exhausted, each
-// reported once to the platform; a cycle that attempted none ends "none".
+// Cycle outcomes (cycle_ended.outcome). Every cycle ends with
+// attach-success or list-exhausted, reported once to the platform — one
+// that could attempt no operator of its list too (DESIGN, "Decisions").
 const (
 	OutcomeAttachSuccess = "attach-success"
 	OutcomeListExhausted = "list-exhausted"
-	OutcomeNone          = "none"
 )
 
 // Notification kinds posted to the platform (POST /v1/notifications).
