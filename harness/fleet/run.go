@@ -241,7 +241,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	noted := make(chan struct{})
 	stopNote := context.AfterFunc(ctx, func() {
 		defer close(noted)
-		when := "now"
+		// None in flight at the signal: the step under way may still
+		// start one, whose answer is waited for (outside tester sw82:
+		// "now", then 10.7 s).
+		when := "at the storm's next step (an exchange with a server it starts ends first, within the cards' 10 s BIP limit)"
 		switch n := s.loop.InFlight(); n {
 		case 0:
 		case 1:
