@@ -359,11 +359,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = fleet.UnservedFaults(*file, data, s)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		if t, terr := fleet.Load(*file); terr == nil {
-			// A fleet template: what serve wants is its base scenario.
+			// A fleet template: what serve wants is its base scenario,
+			// said alone (outside tester sw82: the scenario parser's
+			// "unknown field" first read like a broken file).
 			fmt.Fprintf(stderr, "esimhil serve: %s is a fleet template (esimhil fleet --scenario-template); serve its base scenario: --scenario %s\n", *file, t.Base.File)
+			return 2
 		}
+		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 2
 	}
 	smdpListen, probs := parseSMDPListen(smdpListens, s, *listen)

@@ -324,6 +324,9 @@ func TestFleetBadFiles(t *testing.T) {
 		if code == 2 && out.Len() != 0 { // no storm, no merged figures, no servers
 			t.Errorf("%v: refused, but wrote %q", tc.args, out.String())
 		}
+		if strings.Contains(tc.want, "is a fleet template") && strings.Count(errOut.String(), "\n") != 1 {
+			t.Errorf("%v: the template's hint is not said alone: %q", tc.args, errOut.String())
+		}
 		for _, leak := range []string{"Go struct", "!!", "unmarshal", "map["} {
 			if strings.Contains(errOut.String(), leak) {
 				t.Errorf("%v: stderr %q speaks of Go (%q)", tc.args, errOut.String(), leak)
