@@ -81,11 +81,11 @@ type Facts struct {
 	// refreshAsked are the enables and disables the card answered with a
 	// REFRESH pending.
 	refreshAsked []Obs
-	// RefreshSign is the line of a log without times that shows the
+	// RefreshSigns are the lines of a log without times that show the
 	// card's reset after the host's channel command answered OK
-	// (refresh_delay): the replay plays the commands after it once the
-	// reset is done.
-	RefreshSign *Src
+	// (refresh_delay), one an enable: the replay plays the commands from
+	// each on once the reset is done.
+	RefreshSigns []Src
 	// RefreshBounds bound refresh_delay as the logs' times show it: more
 	// than Min (the host's channel still open then), at most Max (the
 	// reset's sign; 0: none shown).
@@ -1729,14 +1729,17 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 			signs = append(signs, r.Obs)
 		}
 	}
+	var first *Evidence
+	b := &fs.RefreshBounds
 	for _, asked := range fs.refreshAsked {
 		// A new identity read after the enable is the reset's sign too: a
 		// port that carries no URCs shows it only so (outside tester sw81).
+		all := slices.Clone(signs)
 		var iccid, imsi string
 		for _, idn := range fs.Identities {
 			if idn.After(asked) {
 				if idn.ICCID != "" && iccid != "" && idn.ICCID != iccid || idn.IMSI != "" && imsi != "" && idn.IMSI != imsi {
-					signs = append(signs, idn.Obs)
+					all = append(all, idn.Obs)
 					break
 				}
 				continue
@@ -1744,9 +1747,9 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 			iccid, imsi = cmp.Or(idn.ICCID, iccid), cmp.Or(idn.IMSI, imsi)
 		}
 		var sign *Obs
-		for i, s := range signs {
+		for i, s := range all {
 			if s.After(asked) && (sign == nil || sign.After(s)) {
-				sign = &signs[i]
+				sign = &all[i]
 			}
 		}
 		var open *channelCmd
@@ -1758,33 +1761,53 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 		if open == nil {
 			continue // reset before the host's next channel command, or none came
 		}
-		ev := Evidence{Field: "refresh_delay", Src: open.Src}
-		b := &fs.RefreshBounds
 		var d time.Duration
 		var to string
 		switch {
 		case sign != nil && untimed(open.Src):
-			// The replay plays the commands after the sign once the reset
-			// is done (RefreshSign), as the log orders them.
-			d, to = untimedRefreshDelay, "the card's reset shows at "+sign.Src.String()+"; the log has no times: the commands after it are played once the reset is done"
-			fs.RefreshSign = &sign.Src
+			// The replay plays the commands from the sign on once the
+			// reset is done (RefreshSigns), as the log orders them; each
+			// enable's (outside tester sw84: a second enable's read
+			// played before its reset).
+			d, to = untimedRefreshDelay, "the card's reset shows at "+sign.Src.String()+"; the log has no times: the commands from there on are played once the reset is done"
+			fs.RefreshSigns = append(fs.RefreshSigns, sign.Src)
 		case sign != nil:
 			d, to = max(sign.At-asked.At, open.At-asked.At+100*time.Millisecond), "the card's reset shows at "+sign.Src.String()
-			b.Min, b.Max = open.At-asked.At, d
+			b.Min, b.Max = max(b.Min, open.At-asked.At), minPositive(b.Max, d)
 		default:
 			// Past the replay's own end (tail), as the field's was.
 			d, to = end-asked.At+tail+time.Second, "no reset shows before the logs end"
-			b.Min = open.At - asked.At
+			b.Min = max(b.Min, open.At-asked.At)
+		}
+		if sign != nil && !slices.ContainsFunc(fs.Refreshes, func(r Obs) bool { return r.After(asked) }) &&
+			slices.ContainsFunc(fs.Identities, func(idn Identity) bool { return idn.Obs == *sign }) &&
+			!slices.ContainsFunc(fs.Dialect, func(e Evidence) bool { return e.Field == "refresh_urcs" }) {
+			// The reset shows only as the new identity: this port shows
+			// no REFRESH URC (outside tester sw84: lpac's port).
+			fs.Dialect = append(fs.Dialect, Evidence{"refresh_urcs", "[]", sign.Src,
+				fmt.Sprintf("the card's reset after the switch at %s shows as the new identity read, with no REFRESH URC before it: the modem sends none on this port", asked.Src), 0})
+		}
+		if first != nil {
+			continue // the first enable's figure speaks; the others bound it
 		}
 		if d > personality.MaxRefreshDelay {
 			to += fmt.Sprintf(" (%v after the enable: the modem's longest refresh_delay, %v, is taken)", d.Round(time.Millisecond), personality.MaxRefreshDelay)
 			d = personality.MaxRefreshDelay
 		}
-		ev.Value = d.Round(time.Millisecond).String()
-		ev.Why = fmt.Sprintf("the host's %s after the switch with a REFRESH due (%s) answers OK, the card not reset yet; %s", open.name, asked.Src, to)
-		fs.Dialect = append(fs.Dialect, ev)
-		return
+		first = &Evidence{Field: "refresh_delay", Src: open.Src, Value: d.Round(time.Millisecond).String(),
+			Why: fmt.Sprintf("the host's %s after the switch with a REFRESH due (%s) answers OK, the card not reset yet; %s", open.name, asked.Src, to)}
 	}
+	if first != nil {
+		fs.Dialect = append(fs.Dialect, *first)
+	}
+}
+
+// minPositive is the smaller of a and b, where 0 is none.
+func minPositive(a, b time.Duration) time.Duration {
+	if a == 0 {
+		return b
+	}
+	return min(a, b)
 }
 
 // refreshIgnored notes a modem that left the card's REFRESH undone
@@ -1793,7 +1816,8 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 // with no REFRESH URC, restart or power-on between, as when the host runs
 // SIM Toolkit itself (Quectel's AT+QSTK=1) and never answers the REFRESH.
 // A read within 5 s of the enable may precede a REFRESH still on its way;
-// a log without times has only the order to go by.
+// a log without times has only the order to go by; and a reset the log
+// shows after the read was late, not left undone.
 func (fs *Facts) refreshIgnored(untimed func(Src) bool) {
 	changes := slices.Concat(fs.Refreshes, fs.Restarts, fs.Boots)
 	for _, en := range fs.Enables {
@@ -1816,6 +1840,16 @@ func (fs *Facts) refreshIgnored(untimed func(Src) bool) {
 			}
 			if !untimed(idn.Src) && idn.At-en.At < 5*time.Second {
 				continue
+			}
+			// The reset the log shows later — a REFRESH's URC, a restart,
+			// a boot, the new identity read — was late, not left undone
+			// (outside tester sw84: an old ICCID read between an enable
+			// and its +QUSIM: 1 in a log without times).
+			if slices.ContainsFunc(changes, func(c Obs) bool { return c.After(idn.Obs) }) ||
+				slices.ContainsFunc(fs.Identities, func(l Identity) bool {
+					return l.After(idn.Obs) && (l.ICCID != "" && iccid != "" && l.ICCID != iccid || l.IMSI != "" && imsi != "" && l.IMSI != imsi)
+				}) {
+				break
 			}
 			old, what := "", ""
 			switch {

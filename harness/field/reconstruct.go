@@ -695,7 +695,7 @@ func (p *Plan) askFor(format string, args ...any) {
 // device adds to its dialect; the others belong to the dialect itself.
 var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
-	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
+	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true, "refresh_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
 	"cfun0_keeps_card": true, "refresh_delay": true,
@@ -773,7 +773,7 @@ func (p *Plan) dialect(base personality.Personality) error {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(added)) {
 		v := yamlScalar(added[k])
-		if k == "boot_urcs" {
+		if k == "boot_urcs" || k == "refresh_urcs" {
 			v = added[k] // a JSON array: a YAML flow sequence as it is
 		}
 		fmt.Fprintf(&b, "%s: %s\n", k, v)
@@ -875,6 +875,11 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "location_hex " + have, have == ev.Value
 	case "iccid_prefix":
 		return fmt.Sprintf("iccid_prefix %q", d.ICCIDPrefix), strings.TrimSpace(d.ICCIDPrefix) == strings.TrimSpace(ev.Value)
+	case "refresh_urcs":
+		var list []string
+		_ = json.Unmarshal([]byte(ev.Value), &list)
+		have, _ := json.Marshal(d.RefreshURCs)
+		return "refresh_urcs " + string(have), slices.Equal(d.RefreshURCs, list)
 	case "boot_urcs":
 		var list []string
 		_ = json.Unmarshal([]byte(ev.Value), &list)
@@ -1066,6 +1071,17 @@ func (p *Plan) attachDelay() time.Duration {
 	return d
 }
 
+// answersAt says whether the answer of command k of t (its lines up to
+// the next command, URCs among them not counted) holds line.
+func answersAt(t *fieldlog.Transcript, k, line int) bool {
+	for j := k + 1; j < len(t.Entries) && t.Entries[j].Role != fieldlog.Command; j++ {
+		if t.Entries[j].Line == line && t.Entries[j].Role != fieldlog.URC {
+			return true
+		}
+	}
+	return false
+}
+
 // preBootSkip starts the reason a command sent before the module was up
 // is not played.
 const preBootSkip = "sent before the modem was up"
@@ -1080,7 +1096,7 @@ func (p *Plan) steps(o Options) {
 		// commands after one are played once the emulated modem is back
 		// (its restart, then the warm-up a log's start is given).
 		var restarted time.Duration
-		refreshSign := p.Facts.RefreshSign // a log without times: see below
+		refreshSigns := p.Facts.RefreshSigns // a log without times: see below
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
 				continue
@@ -1089,15 +1105,18 @@ func (p *Plan) steps(o Options) {
 			if i := strings.Index(line, " (ignored: "); i >= 0 {
 				line = line[:i]
 			}
-			if sign := refreshSign; sign != nil && t.Clock == fieldlog.NoTime && sign.File == t.File && e.Line > sign.Line {
+			for len(refreshSigns) > 0 && t.Clock == fieldlog.NoTime && refreshSigns[0].File == t.File &&
+				(e.Line > refreshSigns[0].Line || answersAt(t, k, refreshSigns[0].Line)) {
 				// The card's reset the log shows (after the host's
 				// channel command, refresh_delay) comes before the
-				// commands after it, as the log orders them (outside
-				// tester sw81: its commands at one instant read the old
-				// ICCID before the REFRESH).
-				refreshSign = nil
+				// commands from there on — the one whose answer shows it
+				// (a new ICCID read) included —, as the log orders them
+				// (outside testers sw81, sw84: at one instant they read
+				// the old ICCID before the REFRESH).
+				sign := refreshSigns[0]
+				refreshSigns = refreshSigns[1:]
 				restarted += p.Dialect.RefreshDelay + warmUp
-				p.assume("%s has no times: the commands after the card's reset at %s are played %v later, once the emulated modem has carried the REFRESH out (refresh_delay %v) and warmed up (%v)",
+				p.assume("%s has no times: the commands from the card's reset at %s on are played %v later, once the emulated modem has carried the REFRESH out (refresh_delay %v) and warmed up (%v)",
 					t.File, sign, p.Dialect.RefreshDelay+warmUp, p.Dialect.RefreshDelay, warmUp)
 			}
 			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: p.withStandIns(line), Log: li, Entry: k, Src: Src{t.File, e.Line}}

@@ -2570,7 +2570,7 @@ func TestRefreshDelayUntimed(t *testing.T) {
 		"> AT+CCHC=1\n< OK\n< +CEREG: 0\n> AT+CCID\n< +CCID: 89331000000512404412\n< OK\n"
 	p := reconstruct(t, writeFixture(t, "late", map[string]string{ManifestFile: lateManifest(), "host.log": log}), Options{})
 	all := strings.Join(p.Assumptions, "\n")
-	if !strings.Contains(all, `device.quirks.refresh_delay: "1s"`) || !strings.Contains(all, "host.log has no times: the commands after the card's reset at host.log:12 are played 11s later") {
+	if !strings.Contains(all, `device.quirks.refresh_delay: "1s"`) || !strings.Contains(all, "host.log has no times: the commands from the card's reset at host.log:12 on are played 11s later") {
 		t.Errorf("assumptions:\n%s", all)
 	}
 	var ccid *Step
@@ -2596,5 +2596,45 @@ func TestRefreshDelayUntimed(t *testing.T) {
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), "refresh_delay") || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("refresh_delay %s stated against a reset 1.4 s after the enable: %v", tc.delay, err)
 		}
+	}
+}
+
+// TestRefreshDelayUntimedIdentitySign: in a log without times whose only
+// sign of the reset is the new ICCID read, that read is played after the
+// reset, and the port is taken to show no REFRESH URC (refresh_urcs: []);
+// an old ICCID read between the enable and a later sign is a late REFRESH,
+// not one left undone (outside tester sw84).
+func TestRefreshDelayUntimedIdentitySign(t *testing.T) {
+	const before = "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+		"> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n"
+	newRead := "> AT+CCID\n< +CCID: 89331000000512404412\n< OK\n"
+	for _, tc := range []struct {
+		name, log string
+		want      []string
+		notWant   string
+	}{
+		{"the new ICCID the only sign", before + "> AT+CCHC=1\n< OK\n" + newRead,
+			[]string{"the commands from the card's reset at host.log:13 on are played 11s later"}, ""},
+		{"an old ICCID read before the sign", before + "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n> AT+CCHC=1\n< OK\n< +CEREG: 0\n" + newRead,
+			[]string{`device.quirks.refresh_delay: "1s"`}, "refresh_ignored"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "late", map[string]string{ManifestFile: lateManifest(), "host.log": tc.log}), Options{})
+			all := strings.Join(p.Assumptions, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("no %q among the assumptions:\n%s", w, all)
+				}
+			}
+			if tc.notWant != "" && strings.Contains(all, tc.notWant) {
+				t.Errorf("%q among the assumptions:\n%s", tc.notWant, all)
+			}
+			// The generic personality sends no REFRESH URC already; the
+			// evidence is there for one that does (quectel-eg25's +QUSIM: 1).
+			shown := slices.ContainsFunc(p.Facts.Dialect, func(e Evidence) bool { return e.Field == "refresh_urcs" && e.Value == "[]" })
+			if shown != (tc.notWant == "") {
+				t.Errorf("refresh_urcs [] evidence %v, want %v: %+v", shown, tc.notWant == "", p.Facts.Dialect)
+			}
+		})
 	}
 }
