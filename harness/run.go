@@ -3,6 +3,7 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,6 +47,11 @@ type Result struct {
 	// Dropped says which notes the card dropped from its full outbox
 	// (scenario.DroppedNotes), "" when none: the platform never got them.
 	Dropped string
+	// Owed says which notes the card still owed the platform at the end
+	// of the run, unacknowledged ("" when none): the device offline or
+	// the platform down at the end, so the run's evidence shows them
+	// neither delivered nor dropped (outside tester sw83).
+	Owed string
 	// OpenCycle says that the run ended inside a cycle of the card's
 	// ("" when it did not): the end state was read mid-switch, which
 	// explains a final that does not hold.
@@ -109,6 +115,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	// what the scenario never asked.
 	if runErr == nil {
 		res.OpenCycle = r.noteOpenCycle()
+		res.Owed = r.owedNotes()
 	}
 	var end scenario.EndRegistration
 	switch {
@@ -230,6 +237,7 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run.Unfired = res.Unfired
 	run.OpenCycle = res.OpenCycle
 	run.Dropped = res.Dropped
+	run.Owed = res.Owed
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			run.SMDP[o.SMDP] = o.ID
@@ -241,6 +249,33 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 // ProgressEvery is how often (wall clock) RunScenario reports progress
 // unless Options.ProgressInterval says otherwise.
 const ProgressEvery = 2 * time.Second
+
+// owedNotes says, in words, which notes the card still owes the platform
+// at the end of the run ("" when none, or no emulated card).
+func (r *Rig) owedNotes() string {
+	if r.Card == nil {
+		return ""
+	}
+	notes := r.Card.OwedNotes()
+	if len(notes) == 0 {
+		return ""
+	}
+	kinds := map[string]int{}
+	var reports []string
+	for _, n := range notes {
+		kinds[n.Kind]++
+		reports = append(reports, fmt.Sprint(n.Report))
+	}
+	var ks []string
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		ks = append(ks, fmt.Sprintf("%d %s", kinds[k], k))
+	}
+	if len(reports) > 8 {
+		reports = append(reports[:8:8], "…")
+	}
+	return fmt.Sprintf("the card still owed %d note(s) at the end, which the platform had not acknowledged (sent again once the card has a bearer and the platform answers): %s (reports %s)",
+		len(notes), strings.Join(ks, ", "), strings.Join(reports, ", "))
+}
 
 // noteOpenCycle logs run_ended_in_cycle when the card's last cycle has
 // not ended at the end of the run, or when the check that would begin one

@@ -2,6 +2,7 @@ package euicc
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -185,6 +186,15 @@ func (c *Card) Reset() []byte {
 	}
 	c.rt = newRuntime(c)
 	return append([]byte(nil), atr...)
+}
+
+// OwedNotes are the notes the card's applet still owes the platform, in
+// the order it would send them: what a run that ends names as not
+// acknowledged (the device offline, the platform down).
+func (c *Card) OwedNotes() []applet.Note {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.appletState.Outbox)
 }
 
 // PowerOff removes power: volatile state is lost, NVM is kept.

@@ -96,7 +96,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			recorded++
 		}
 		msg := e.Message
-		for _, u := range append(slices.Clip(e.Unfired), e.Dropped, e.OpenCycle) {
+		for _, u := range append(slices.Clip(e.Unfired), e.Dropped, e.Owed, e.OpenCycle) {
 			if u != "" {
 				msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
 			}
@@ -338,6 +338,9 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		}
 		if e.Dropped != "" {
 			props = append(props, junitProperty{EntryDropped, e.Dropped})
+		}
+		if e.Owed != "" {
+			props = append(props, junitProperty{EntryOwed, e.Owed})
 		}
 		if e.OpenCycle != "" {
 			props = append(props, junitProperty{EntryOpenCycle, e.OpenCycle})

@@ -53,6 +53,9 @@ type Entry struct {
 	// Dropped says which notes the card dropped from its full outbox:
 	// the platform never got them.
 	Dropped string `json:"dropped_notes,omitempty"`
+	// Owed says which notes the card still owed the platform at the end
+	// of the run, unacknowledged.
+	Owed string `json:"owed_notes,omitempty"`
 	// OpenCycle says the scenario's run ended inside a cycle of the
 	// card's: its end state was read mid-switch.
 	OpenCycle string `json:"open_cycle,omitempty"`
@@ -83,6 +86,7 @@ const (
 	EntryUnfired   = "unfired"       // a fault of the plan that never fired
 	EntryOpenCycle = "open_cycle"    // the run ended inside a cycle of the card's
 	EntryDropped   = "dropped_notes" // notes the card dropped from its full outbox
+	EntryOwed      = "owed_notes"    // notes the card still owed at the end of the run
 	EntryCapture   = "capture"       // tap or live
 )
 
@@ -749,7 +753,7 @@ func otherRun(e *Entry) string {
 	note := fmt.Sprintf("%s %q: its record in %s is of another run than its directory holds (seed %s there, %d in the directory): listed with no verdict",
 		e.Kind, e.Name, ScenariosFile, strings.TrimPrefix(recorded, "seed "), ends.Seed)
 	e.Verdict, e.Seed, e.Simulated, e.Wall, e.Unfinished = NotRecorded, new(ends.Seed), ends.Reached(), 0, false
-	e.Unfired, e.Dropped, e.OpenCycle = nil, "", readOpenCycle(filepath.Join(e.Dir, eventsFile))
+	e.Unfired, e.Dropped, e.Owed, e.OpenCycle = nil, "", "", readOpenCycle(filepath.Join(e.Dir, eventsFile))
 	return note
 }
 

@@ -64,6 +64,9 @@ type Run struct {
 	// Dropped says which notes the card dropped from its full outbox
 	// (scenario.DroppedNotes).
 	Dropped string `json:",omitempty"`
+	// Owed says which notes the card still owed the platform at the end
+	// of the run.
+	Owed string `json:",omitempty"`
 	// OpenCycle says the run ended inside a cycle of the card's (its
 	// end state read mid-switch): the page says so beside the verdict.
 	OpenCycle string `json:",omitempty"`

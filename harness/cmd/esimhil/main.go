@@ -415,7 +415,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
-			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, OpenCycle: res.OpenCycle, Capture: res.Capture}
+			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture}
 		// A signal that came once the simulation was over stops what
 		// follows, not this scenario: its verdict and artifacts are whole.
 		stopped := ctx.Err() != nil && errors.Is(res.Err, harness.ErrInterrupted)
@@ -455,7 +455,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		for _, u := range res.Unfired {
 			meter.Printf("      note: %s\n", u)
 		}
-		for _, n := range []string{res.Dropped, res.OpenCycle} {
+		for _, n := range []string{res.Dropped, res.Owed, res.OpenCycle} {
 			if n != "" {
 				meter.Printf("      note: %s\n", n)
 			}
@@ -845,6 +845,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Unfired = entry.Unfired
 		run.OpenCycle = entry.OpenCycle
 		run.Dropped = entry.Dropped
+		run.Owed = entry.Owed
 		run.TimesUnknown = entry.Unfinished
 		if entry.Seed != nil {
 			run.Seed = *entry.Seed
