@@ -382,7 +382,28 @@ func sum(m map[string]int) (n int) {
 func lastWordOn(events []eventlog.Event, op string) string {
 	for i := len(events) - 1; i >= 0; i-- {
 		e := events[i]
-		if e.Actor != eventlog.EUICC || e.Str("operator") != op || e.Str("reason") == "" {
+		if e.Actor != eventlog.EUICC {
+			continue
+		}
+		if e.Kind == "list_passed_over" {
+			// A list of which nothing was tried, each operator's reason.
+			var why []string
+			switch v := e.Get("reasons").(type) {
+			case []string:
+				why = v
+			case []any: // read back from events.jsonl
+				for _, w := range v {
+					why = append(why, fmt.Sprint(w))
+				}
+			}
+			for _, w := range why {
+				if r, ok := strings.CutPrefix(w, op+": "); ok {
+					return fmt.Sprintf("; the card's last word on %s: list_passed_over at %v: %s", op, e.T.Sub(events[0].T).Round(time.Millisecond), r)
+				}
+			}
+			continue
+		}
+		if e.Str("operator") != op || e.Str("reason") == "" {
 			continue
 		}
 		switch e.Kind {

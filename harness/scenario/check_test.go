@@ -323,3 +323,19 @@ func TestCheckFinalSaysWhy(t *testing.T) {
 		t.Errorf("Check = %q\nwant %q", got, want)
 	}
 }
+
+// The card's last word may be a list it passed over, each operator's
+// reason in it (outside tester sw83: an older failure was named).
+func TestCheckFinalSaysWhyPassedOver(t *testing.T) {
+	evs := append(runLog(),
+		eventlog.Event{T: clock.Epoch.Add(time.Hour + 20*time.Minute), Actor: eventlog.EUICC, Kind: "download_result",
+			Fields: eventlog.F{"operator": "orange-fr", "ok": false, "reason": "install failed: bppCommandId 2 errorReason 10"}},
+		eventlog.Event{T: clock.Epoch.Add(time.Hour + 25*time.Minute), Actor: eventlog.EUICC, Kind: "list_passed_over",
+			Fields: eventlog.F{"trigger": "list", "operators": []string{"orange-fr"}, "reasons": []string{"orange-fr: no room on the card"}}})
+	s := scn
+	s.Expect = Expect{Final: &Final{Registration: "home", Operator: "orange-fr"}}
+	want := []string{"final: got home (subscriber sfr on 20810), want home (subscriber orange-fr); the card's last word on orange-fr: list_passed_over at 1h25m0s: no room on the card"}
+	if got := Check(&s, evs, atHome); !reflect.DeepEqual(got, want) {
+		t.Errorf("Check = %q\nwant %q", got, want)
+	}
+}
