@@ -3,7 +3,6 @@ package harness
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -260,21 +259,13 @@ func (r *Rig) owedNotes() string {
 	if len(notes) == 0 {
 		return ""
 	}
-	kinds := map[string]int{}
-	var reports []string
+	var kinds, reports []string
 	for _, n := range notes {
-		kinds[n.Kind]++
+		kinds = append(kinds, n.Kind)
 		reports = append(reports, fmt.Sprint(n.Report))
 	}
-	var ks []string
-	for _, k := range slices.Sorted(maps.Keys(kinds)) {
-		ks = append(ks, fmt.Sprintf("%d %s", kinds[k], k))
-	}
-	if len(reports) > 8 {
-		reports = append(reports[:8:8], "…")
-	}
-	return fmt.Sprintf("the card still owed %d note(s) at the end, which the platform had not acknowledged (sent again once the card has a bearer and the platform answers): %s (reports %s)",
-		len(notes), strings.Join(ks, ", "), strings.Join(reports, ", "))
+	return fmt.Sprintf("the card still owed %d note(s) at the end, which the platform had not acknowledged (sent again once the card has a bearer and the platform answers): %s",
+		len(notes), scenario.TallyNotes(kinds, reports))
 }
 
 // noteOpenCycle logs run_ended_in_cycle when the card's last cycle has

@@ -318,27 +318,36 @@ func DroppedForRoom(e eventlog.Event) bool {
 // got; "" when it dropped none. A note refused for good by the platform is
 // not counted here: its notification_failed says so.
 func DroppedNotes(events []eventlog.Event) string {
-	kinds := map[string]int{}
-	var reports []string
+	var kinds, reports []string
 	for _, e := range events {
 		if !DroppedForRoom(e) {
 			continue
 		}
-		kinds[e.Str("kind")]++
+		kinds = append(kinds, e.Str("kind"))
 		reports = append(reports, fmt.Sprint(e.Get("report")))
 	}
 	if len(reports) == 0 {
 		return ""
 	}
+	return fmt.Sprintf("the card dropped %d notes from its full outbox, which the platform never got: %s", len(reports), TallyNotes(kinds, reports))
+}
+
+// TallyNotes says which notes these are, kinds[i] of report reports[i]:
+// how many of each kind, and the first 8 report numbers ("2
+// attach-failure, 1 list-exhausted (reports 3, 4, 7)").
+func TallyNotes(kinds, reports []string) string {
+	count := map[string]int{}
+	for _, k := range kinds {
+		count[k]++
+	}
 	var ks []string
-	for _, k := range slices.Sorted(maps.Keys(kinds)) {
-		ks = append(ks, fmt.Sprintf("%d %s", kinds[k], k))
+	for _, k := range slices.Sorted(maps.Keys(count)) {
+		ks = append(ks, fmt.Sprintf("%d %s", count[k], k))
 	}
 	if len(reports) > 8 {
 		reports = append(reports[:8:8], "…")
 	}
-	return fmt.Sprintf("the card dropped %d notes from its full outbox, which the platform never got: %s (reports %s)",
-		sum(kinds), strings.Join(ks, ", "), strings.Join(reports, ", "))
+	return fmt.Sprintf("%s (reports %s)", strings.Join(ks, ", "), strings.Join(reports, ", "))
 }
 
 // DroppedInLog is DroppedNotes of the event log r (events.jsonl), read
@@ -366,13 +375,6 @@ func DroppedInLog(r io.Reader) (string, error) {
 		return "", err
 	}
 	return DroppedNotes(events), nil
-}
-
-func sum(m map[string]int) (n int) {
-	for _, v := range m {
-		n += v
-	}
-	return n
 }
 
 // lastWordOn is what the card last logged of why operator op was not
