@@ -144,7 +144,7 @@ var _ = Describe("Fallback", framework.Emulated, func() {
 var _ = Describe("Power cuts", framework.Emulated, func() {
 	for _, p := range scenario.PowerCutPointList {
 		p := p
-		if p.Event == "attach_timeout" || p.Event == "list_exhausted" {
+		if p.Event == "attach_timeout" || p.Event == "list_exhausted" || p.Event == "list_passed_over" || p.Event == "preferred_already_enabled" {
 			continue // not reached in this scenario: see the cases below
 		}
 		It("recovers from a power cut after "+p.Event+" ("+p.Step+")", func() {
@@ -191,5 +191,37 @@ var _ = Describe("Power cuts around an exhausted list", framework.Emulated, func
 		advanceTo(r, 2*time.Hour)
 		Expect(iccid(r)).To(Equal(sfrICCID), "the next list, after the rejections stopped, attaches on SFR")
 		Expect(platformNotes(r, "list-exhausted")).To(BeNumerically(">=", 1))
+	})
+
+	// A list passed over starts no cycle: a cut right after it leaves the
+	// card as it was, and the next check asks again (outside tester sw83:
+	// the new events could not be cut points).
+	It("recovers from a power cut right after list_passed_over", func() {
+		r := framework.NewRig(framework.Variant("fallback-all-fail.yaml", "cut-list-passed-over", nil, "{power_cut: list_passed_over}"))
+		advanceTo(r, 1*time.Hour+15*time.Minute)
+		cut := false
+		for _, e := range events(r, "fault") {
+			cut = cut || e.Str("fault") == "power_cut" && e.Str("name") == "list_passed_over"
+		}
+		Expect(cut).To(BeTrue(), "the cut happened")
+		Expect(iccid(r)).To(Equal(cmccICCID), "on the original after the cut")
+		Expect(strings.Count(profileList(r), "9F700101")).To(Equal(1))
+		advanceTo(r, 2*time.Hour)
+		Expect(iccid(r)).To(Equal(sfrICCID), "the next list, after the rejections stopped, attaches on SFR")
+	})
+})
+
+var _ = Describe("Power cuts where the list leads to the serving profile", framework.Emulated, func() {
+	It("recovers from a power cut right after preferred_already_enabled", func() {
+		r := framework.NewRig(framework.Variant("serving-in-list.yaml", "cut-preferred-already-enabled", nil, "{power_cut: preferred_already_enabled}"))
+		advanceTo(r, 75*time.Minute)
+		cut := false
+		for _, e := range events(r, "fault") {
+			cut = cut || e.Str("fault") == "power_cut" && e.Str("name") == "preferred_already_enabled"
+		}
+		Expect(cut).To(BeTrue(), "the cut happened")
+		Expect(strings.Count(profileList(r), "9F700101")).To(Equal(1))
+		Expect(iccid(r)).To(Equal(cmccICCID), "still on the profile the list led to")
+		Expect(platformNotes(r, "attach-success")).To(BeNumerically("<=", 1), "a cycle's outcome once")
 	})
 })

@@ -262,6 +262,8 @@ type PowerCutPoint struct {
 var PowerCutPointList = []PowerCutPoint{
 	{"preferred_list_served", []string{"platform"}, "the platform answered the list request, before the card stored it", ""},
 	{"preferred_list_received", []string{"euicc"}, "list stored and acted on in the same step: after the switch (as profile_enabled) or with the download request sent (as download_requested)", ""},
+	{"list_passed_over", []string{"euicc"}, "a list of which nothing could be tried (backed off, no room, no bearer): no cycle started, the next check asks again", ""},
+	{"preferred_already_enabled", []string{"euicc"}, "the list led to the profile already serving: no cycle started, or a cycle's walk ended there", ""},
 	{"profile_not_preinstalled", []string{"euicc"}, "in the same step, the download request sent (as download_requested)", ""},
 	{"download_requested", []string{"euicc", "platform"}, "download asked for: the platform orders the profile at that instant, the card never hears back", ""},
 	{"mutual_auth", []string{"euicc", "smdp"}, "mid-download: after mutual authentication", "smdp"},
