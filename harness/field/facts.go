@@ -86,6 +86,11 @@ type Facts struct {
 	// (refresh_delay), one an enable: the replay plays the commands from
 	// each on once the reset is done.
 	RefreshSigns []Src
+	// refreshAskedAt are the times of the commands refreshAsked answer:
+	// the emulated modem answers at once, so its REFRESH's delay counts
+	// from there (outside tester sw84: a manifest's 0.1 s, shorter than
+	// the field's +CGLA to +CCHC, was taken).
+	refreshAskedAt []time.Duration
 	// RefreshBounds bound refresh_delay as the logs' times show it: more
 	// than Min (the host's channel still open then), at most Max (the
 	// reset's sign; 0: none shown).
@@ -1107,7 +1112,11 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 			}
 			if a := e.APDU; a != nil && a.Done {
-				fs.es10Answer(a, obs, true)
+				cmdAt := at
+				if e.Cmd >= 0 {
+					cmdAt = f.EntryTime(li, e.Cmd)
+				}
+				fs.es10Answer(a, obs, cmdAt, true)
 			}
 			if a := e.APDU; a != nil && a.Response && a.Ins == "MANAGE CHANNEL" && a.SW == 0x9000 && strings.Contains(a.Summary, "close") {
 				// A channel closed over +CSIM (a csim_only modem): the
@@ -1221,7 +1230,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 		case fieldlog.Note:
 			if a := e.APDU; a != nil && a.Done {
-				fs.es10Answer(a, obs, false)
+				fs.es10Answer(a, obs, at, false)
 			}
 		}
 	}
@@ -1474,7 +1483,7 @@ func (fs *Facts) lost(fn string) string {
 // notes an enable or disable the card answered with a proactive command
 // pending (91xx): the REFRESH that puts the change into effect. viaAT
 // says the answer is a +CGLA or +CSIM line, the SW as the modem showed it.
-func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs, viaAT bool) {
+func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs, cmdAt time.Duration, viaAT bool) {
 	switch a.ES10 {
 	case es10.FunctionName(es10.TagEnableProfile), es10.FunctionName(es10.TagDisableProfile):
 		tag, ev := uint32(es10.TagEnableProfile), es10.EventEnable
@@ -1500,6 +1509,7 @@ func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs, viaAT bool) {
 		}
 		if refresh {
 			fs.refreshAsked = append(fs.refreshAsked, o)
+			fs.refreshAskedAt = append(fs.refreshAskedAt, cmdAt)
 		}
 		if tag == es10.TagEnableProfile {
 			en := EnableFact{Obs: o, Refresh: refresh, OK: ok}
@@ -1731,7 +1741,8 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 	}
 	var first *Evidence
 	b := &fs.RefreshBounds
-	for _, asked := range fs.refreshAsked {
+	for i, asked := range fs.refreshAsked {
+		askedAt := fs.refreshAskedAt[i]
 		// A new identity read after the enable is the reset's sign too: a
 		// port that carries no URCs shows it only so (outside tester sw81).
 		all := slices.Clone(signs)
@@ -1772,12 +1783,18 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 			d, to = untimedRefreshDelay, "the card's reset shows at "+sign.Src.String()+"; the log has no times: the commands from there on are played once the reset is done"
 			fs.RefreshSigns = append(fs.RefreshSigns, sign.Src)
 		case sign != nil:
-			d, to = max(sign.At-asked.At, open.At-asked.At+100*time.Millisecond), "the card's reset shows at "+sign.Src.String()
-			b.Min, b.Max = max(b.Min, open.At-asked.At), minPositive(b.Max, d)
+			at := sign.At
+			if slices.ContainsFunc(fs.Identities, func(idn Identity) bool { return idn.Obs == *sign }) {
+				// A read's answer: the reset came before the read was sent,
+				// somewhere after the host's channel command (halfway).
+				at = open.At + (sign.At-open.At)/2
+			}
+			d, to = max(at-askedAt, open.At-askedAt+100*time.Millisecond), "the card's reset shows at "+sign.Src.String()
+			b.Min, b.Max = max(b.Min, open.At-askedAt), minPositive(b.Max, d)
 		default:
 			// Past the replay's own end (tail), as the field's was.
-			d, to = end-asked.At+tail+time.Second, "no reset shows before the logs end"
-			b.Min = max(b.Min, open.At-asked.At)
+			d, to = end-askedAt+tail+time.Second, "no reset shows before the logs end"
+			b.Min = max(b.Min, open.At-askedAt)
 		}
 		if sign != nil && !slices.ContainsFunc(fs.Refreshes, func(r Obs) bool { return r.After(asked) }) &&
 			slices.ContainsFunc(fs.Identities, func(idn Identity) bool { return idn.Obs == *sign }) &&

@@ -2492,7 +2492,7 @@ func TestRefreshDelayTheLogsShow(t *testing.T) {
 		// A new ICCID read is the reset's sign on a port without URCs
 		// (outside tester sw81).
 		{"timed, a new ICCID read 3 s after", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
-			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404412\n[3.111] < OK\n", "3.01s"},
+			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404412\n[3.111] < OK\n", "1.555s"},
 		// Over +CSIM (a csim_only modem): MANAGE CHANNEL close answered 9000.
 		{"closed over +CSIM", open + enable + "> AT+CSIM=10,\"0070800100\"\n< +CSIM: 4,\"9000\"\n< OK\n", "6s"},
 	} {
@@ -2586,9 +2586,15 @@ func TestRefreshDelayUntimed(t *testing.T) {
 	timedLog := "[0.000] > AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n[0.000] < +CCHO: 1\n[0.000] < OK\n" +
 		"[0.100] > AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101FF\"\n[0.100] < +CGLA: 16,\"BF3103800100910B\"\n[0.100] < OK\n" +
 		"[0.200] > AT+CCHC=1\n[0.200] < OK\n[1.500] < +CEREG: 0\n"
-	for _, tc := range []struct{ delay, want string }{{"5s", "contradicts"}, {"1s", ""}} {
+	// The emulated modem answers the enable at once, so the delay counts
+	// from the command, not from the field's answer (outside tester sw84:
+	// a delay shorter than the +CGLA command to the +CCHC was taken).
+	slowAnswer := strings.Replace(timedLog, "[0.100] > AT+CGLA", "[0.000] > AT+CGLA", 1)
+	for _, tc := range []struct{ delay, want, log string }{
+		{"5s", "contradicts", timedLog}, {"1s", "", timedLog}, {"0.15s", "contradicts", slowAnswer}, {"0.25s", "", slowAnswer},
+	} {
 		man := strings.Replace(lateManifest(), "  profiles:", "  quirks: {refresh_delay: "+tc.delay+"}\n  profiles:", 1)
-		f, err := Load(writeFixture(t, "late", map[string]string{ManifestFile: man, "host.log": timedLog}))
+		f, err := Load(writeFixture(t, "late", map[string]string{ManifestFile: man, "host.log": tc.log}))
 		if err != nil {
 			t.Fatal(err)
 		}
