@@ -264,7 +264,7 @@ func (r *Rig) owedNotes() string {
 		kinds = append(kinds, n.Kind)
 		reports = append(reports, fmt.Sprint(n.Report))
 	}
-	return fmt.Sprintf("the card still owed %d note(s) at the end, which the platform had not acknowledged (sent again once the card has a bearer and the platform answers): %s",
+	return fmt.Sprintf("the card still owed %d note(s) at the end, which it had not seen acknowledged (the platform may have taken one whose answer was lost; sent again once the card has a bearer and the platform answers): %s",
 		len(notes), scenario.TallyNotes(kinds, reports))
 }
 

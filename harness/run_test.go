@@ -1050,7 +1050,7 @@ func TestRunNamesTheNotesStillOwed(t *testing.T) {
 	}
 	for _, tt := range []struct{ name, faults, want string }{
 		{"the platform refusing notes at the end", "faults:\n  - {platform: no_ack, from: 1h}\n",
-			"the card still owed 1 note(s) at the end, which the platform had not acknowledged (sent again once the card has a bearer and the platform answers): 1 attach-success (reports 1)"},
+			"the card still owed 1 note(s) at the end, which it had not seen acknowledged (the platform may have taken one whose answer was lost; sent again once the card has a bearer and the platform answers): 1 attach-success (reports 1)"},
 		{"every note delivered", "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1749,7 +1749,7 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 		var iccid, imsi string
 		for _, idn := range fs.Identities {
 			if idn.After(asked) {
-				if idn.ICCID != "" && iccid != "" && idn.ICCID != iccid || idn.IMSI != "" && imsi != "" && idn.IMSI != imsi {
+				if isNew(idn, iccid, imsi) {
 					all = append(all, idn.Obs)
 					break
 				}
@@ -1782,22 +1782,30 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 			// played before its reset).
 			d, to = untimedRefreshDelay, "the card's reset shows at "+sign.Src.String()+"; the log has no times: the commands from there on are played once the reset is done"
 			fs.RefreshSigns = append(fs.RefreshSigns, sign.Src)
-		case sign != nil:
-			at := sign.At
-			if slices.ContainsFunc(fs.Identities, func(idn Identity) bool { return idn.Obs == *sign }) {
-				// A read's answer: the reset came before the read was sent,
-				// somewhere after the host's channel command (halfway).
-				at = open.At + (sign.At-open.At)/2
+		case sign != nil && isIdentity(fs.Identities, *sign):
+			// A read's answer: the reset came after the host's channel
+			// command and after every read of the old identity, and
+			// before this read was sent; any time in that window
+			// replays alike, so soon after its start (outside tester
+			// sw85: halfway fell before a later read of the old ICCID).
+			lo := open.At
+			for _, idn := range fs.Identities {
+				if idn.After(asked) && sign.After(idn.Obs) && !isNew(idn, iccid, imsi) {
+					lo = max(lo, idn.At)
+				}
 			}
-			d, to = max(at-askedAt, open.At-askedAt+100*time.Millisecond), "the card's reset shows at "+sign.Src.String()
+			d = min(lo+100*time.Millisecond, lo+(sign.At-lo)/2) - askedAt
+			to = "the card's reset shows at " + sign.Src.String() + ", the first read of the new identity"
+			b.Min, b.Max = max(b.Min, lo-askedAt), minPositive(b.Max, sign.At-askedAt)
+		case sign != nil:
+			d, to = max(sign.At-askedAt, open.At-askedAt+100*time.Millisecond), "the card's reset shows at "+sign.Src.String()
 			b.Min, b.Max = max(b.Min, open.At-askedAt), minPositive(b.Max, d)
 		default:
 			// Past the replay's own end (tail), as the field's was.
 			d, to = end-askedAt+tail+time.Second, "no reset shows before the logs end"
 			b.Min = max(b.Min, open.At-askedAt)
 		}
-		if sign != nil && !slices.ContainsFunc(fs.Refreshes, func(r Obs) bool { return r.After(asked) }) &&
-			slices.ContainsFunc(fs.Identities, func(idn Identity) bool { return idn.Obs == *sign }) &&
+		if sign != nil && len(fs.Refreshes) == 0 && isIdentity(fs.Identities, *sign) &&
 			!slices.ContainsFunc(fs.Dialect, func(e Evidence) bool { return e.Field == "refresh_urcs" }) {
 			// The reset shows only as the new identity: this port shows
 			// no REFRESH URC (outside tester sw84: lpac's port).
@@ -1817,6 +1825,17 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 	if first != nil {
 		fs.Dialect = append(fs.Dialect, *first)
 	}
+}
+
+// isNew says whether idn reads another identity than iccid and imsi, the
+// card's before a switch.
+func isNew(idn Identity, iccid, imsi string) bool {
+	return idn.ICCID != "" && iccid != "" && idn.ICCID != iccid || idn.IMSI != "" && imsi != "" && idn.IMSI != imsi
+}
+
+// isIdentity says whether o is an identity read's.
+func isIdentity(ids []Identity, o Obs) bool {
+	return slices.ContainsFunc(ids, func(idn Identity) bool { return idn.Obs == o })
 }
 
 // minPositive is the smaller of a and b, where 0 is none.

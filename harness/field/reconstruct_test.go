@@ -2492,7 +2492,12 @@ func TestRefreshDelayTheLogsShow(t *testing.T) {
 		// A new ICCID read is the reset's sign on a port without URCs
 		// (outside tester sw81).
 		{"timed, a new ICCID read 3 s after", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
-			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404412\n[3.111] < OK\n", "1.555s"},
+			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404412\n[3.111] < OK\n", "200ms"},
+		// An old ICCID read after the +CCHC puts the reset after it
+		// (outside tester sw85).
+		{"timed, an old ICCID read, then the new", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
+			"[2.000] > AT+CCID\n[2.010] < +CCID: 89330100005021044451\n[2.011] < OK\n" +
+			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404412\n[3.111] < OK\n", "2.01s"},
 		// Over +CSIM (a csim_only modem): MANAGE CHANNEL close answered 9000.
 		{"closed over +CSIM", open + enable + "> AT+CSIM=10,\"0070800100\"\n< +CSIM: 4,\"9000\"\n< OK\n", "6s"},
 	} {
