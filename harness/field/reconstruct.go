@@ -800,7 +800,11 @@ func (p *Plan) dialect(base personality.Personality) error {
 // the reset's sign came (outside tester sw81: 5 s stated against a reset
 // the log shows 1.5 s after the enable was taken).
 func refreshDelayAgrees(d personality.Personality, b struct{ Min, Max time.Duration }) (string, bool) {
-	return "refresh_delay " + d.RefreshDelay.String(), d.RefreshDelay > b.Min && (b.Max == 0 || d.RefreshDelay <= b.Max)
+	have := "refresh_delay " + d.RefreshDelay.String() + " (the logs' times allow more than " + b.Min.String()
+	if b.Max > 0 {
+		have += ", up to " + b.Max.String()
+	}
+	return have + ", from the enable's command)", d.RefreshDelay > b.Min && (b.Max == 0 || d.RefreshDelay <= b.Max)
 }
 
 // dialectHas says whether personality d does what the evidence shows,
@@ -890,7 +894,7 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 }
 
 func (p *Plan) contradiction(n *yaml.Node, path string, ev Evidence, have string) error {
-	return p.Fixture.Manifest.errAt(n, path, "contradicts %s: %s; the manifest's device: %s", ev.Src, ev.Why, have)
+	return p.Fixture.Manifest.errAt(n, path, "contradicts %s: %s; the manifest's %s: %s", ev.Src, ev.Why, path, have)
 }
 
 // dialectFile writes the device's dialect as a personality file.

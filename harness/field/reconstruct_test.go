@@ -292,7 +292,7 @@ func TestNoTestForms(t *testing.T) {
 		{"stated false, a command the modem lacks", "no_test_forms: false",
 			map[string]string{"host.log": "> AT+FOO=?\n< ERROR\n> AT+FOO\n< ERROR\n"}, false, ""},
 		{"stated false, a command that works", "no_test_forms: false", map[string]string{"host.log": cgla}, false,
-			"manifest.yaml:8:5: device.quirks.no_test_forms: contradicts host.log:5: AT+CGLA=? answers ERROR, +CGLA itself answers OK; the manifest's device: no_test_forms false"},
+			"manifest.yaml:8:5: device.quirks.no_test_forms: contradicts host.log:5: AT+CGLA=? answers ERROR, +CGLA itself answers OK; the manifest's device.quirks.no_test_forms: no_test_forms false"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var m strings.Builder
@@ -391,7 +391,7 @@ func TestReconstructErrors(t *testing.T) {
 			"manifest.yaml:15:5: device.quirks.cgla_refused: contradicts lpac-download.log:38: +CGLA of 125 bytes answers ERROR while 29 bytes passed"},
 		{"a cgla_refused the log contradicts", "fm350-csim-only",
 			func(s string) string { return strings.Replace(s, "cgla_refused: true", "cgla_refused: false", 1) },
-			"manifest.yaml:18:5: device.quirks.cgla_refused: contradicts lpac-at-2.3.log:20: every +CGLA answers ERROR; the manifest's device: cgla_refused false"},
+			"manifest.yaml:18:5: device.quirks.cgla_refused: contradicts lpac-at-2.3.log:20: every +CGLA answers ERROR; the manifest's device.quirks.cgla_refused: cgla_refused false"},
 		{"a stated answer form the log contradicts", "a7908e-cgla-61xx",
 			func(s string) string {
 				return strings.Replace(s, "apdu_answer_no_space: true", "apdu_answer_no_space: false", 1)

@@ -25,10 +25,10 @@ func TestBadFixtures(t *testing.T) {
 			`manifest.yaml:11:16: device.personality: unknown personality "nokia-3310" (known: `},
 		{"a quirk the log contradicts", "ec20f-long-cgla", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "cgla_max_apdu: 64", "cgla_max_apdu: 200", 1) },
-			"manifest.yaml:15:5: device.quirks.cgla_max_apdu: contradicts lpac-download.log:38: +CGLA of 125 bytes answers ERROR while 29 bytes passed (lpac-download.log:41); the manifest's device: cgla_max_apdu 200"},
+			"manifest.yaml:15:5: device.quirks.cgla_max_apdu: contradicts lpac-download.log:38: +CGLA of 125 bytes answers ERROR while 29 bytes passed (lpac-download.log:41); the manifest's device.quirks.cgla_max_apdu: cgla_max_apdu 200"},
 		{"a dialect the log contradicts", "fm350-csim-only", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "    ccho_form: bare\n", "", 1) },
-			`manifest.yaml:15:16: device.personality: contradicts lpac-at-2.1.log:25: +CCHO answers "1"; the manifest's device: personality generic, ccho_form prefixed`},
+			`manifest.yaml:15:16: device.personality: contradicts lpac-at-2.1.log:25: +CCHO answers "1"; the manifest's device.personality: personality generic, ccho_form prefixed`},
 		{"an EID the log contradicts", "bg95-bare-cchc", "manifest.yaml",
 			func(s string) string {
 				return strings.Replace(s, "  profiles:", "  eid: \"89049032000001000000000000000171\"\n  profiles:", 1)
