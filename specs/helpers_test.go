@@ -126,8 +126,7 @@ func passedOver(r *harness.Rig) []string {
 	GinkgoHelper()
 	var out []string
 	for _, e := range events(r, "list_passed_over") {
-		why, _ := e.Get("reasons").([]string)
-		out = append(out, why...)
+		out = append(out, e.Strs("reasons")...)
 	}
 	return out
 }

@@ -49,6 +49,23 @@ func (e Event) Str(key string) string {
 	return s
 }
 
+// Strs returns a field as a list of strings, as logged ([]string) or as
+// read back from events.jsonl ([]any); nil if missing or not a list.
+func (e Event) Strs(key string) []string {
+	switch x := e.Fields[key].(type) {
+	case []string:
+		return x
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, v := range x {
+			s, _ := v.(string)
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}
+
 // MarshalJSON writes t, actor and event first, then the fields sorted by key.
 func (e Event) MarshalJSON() ([]byte, error) {
 	return e.appendJSON(make([]byte, 0, lineSize))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,4 +204,26 @@ func FuzzValueAsJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestStrs: a list field reads the same logged and read back from JSON.
+func TestStrs(t *testing.T) {
+	logged := Event{Fields: F{"ops": []string{"sfr", "orange-fr"}}}
+	b, err := json.Marshal(logged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any // as a reader of events.jsonl decodes a line
+	if err := json.Unmarshal(b, &line); err != nil {
+		t.Fatal(err)
+	}
+	back := Event{Fields: F{"ops": line["ops"]}}
+	for _, e := range []Event{logged, back} {
+		if got := e.Strs("ops"); !slices.Equal(got, []string{"sfr", "orange-fr"}) {
+			t.Errorf("Strs %q from %#v", got, e.Fields["ops"])
+		}
+	}
+	if got := logged.Strs("missing"); got != nil {
+		t.Errorf("missing field: %q", got)
+	}
 }

@@ -61,21 +61,6 @@ func at(e eventlog.Event) string {
 	return fmt.Sprintf("%s %s/%s", e.T.UTC().Format("15:04:05.000"), e.Actor, e.Kind)
 }
 
-func strs(v any) []string {
-	switch x := v.(type) {
-	case []string:
-		return x
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			s, _ := e.(string)
-			out = append(out, s)
-		}
-		return out
-	}
-	return nil
-}
-
 func boolField(e eventlog.Event, k string) bool {
 	b, _ := e.Get(k).(bool)
 	return b
@@ -157,7 +142,7 @@ func cycles(events []eventlog.Event) (out []*cycle, nested []eventlog.Event) {
 			if cur != nil {
 				nested = append(nested, e)
 			}
-			cur = &cycle{start: e, trigger: e.Str("trigger"), ops: strs(e.Get("operators")), original: e.Str("original")}
+			cur = &cycle{start: e, trigger: e.Str("trigger"), ops: e.Strs("operators"), original: e.Str("original")}
 			out = append(out, cur)
 		case applet.KindCycleEnded:
 			if cur != nil {

@@ -389,16 +389,7 @@ func lastWordOn(events []eventlog.Event, op string) string {
 		}
 		if e.Kind == "list_passed_over" {
 			// A list of which nothing was tried, each operator's reason.
-			var why []string
-			switch v := e.Get("reasons").(type) {
-			case []string:
-				why = v
-			case []any: // read back from events.jsonl
-				for _, w := range v {
-					why = append(why, fmt.Sprint(w))
-				}
-			}
-			for _, w := range why {
+			for _, w := range e.Strs("reasons") {
 				if r, ok := strings.CutPrefix(w, op+": "); ok {
 					return fmt.Sprintf("; the card's last word on %s: list_passed_over at %v: %s", op, e.T.Sub(events[0].T).Round(time.Millisecond), r)
 				}
