@@ -21,7 +21,10 @@ func (a *Applet) noteNoRoom(op string, errorReason int) {
 	if errorReason != es10.ReasonInsufficientMemory {
 		return
 	}
-	a.st.NoRoom = slices.DeleteFunc(a.st.NoRoom, func(n NoRoom) bool { return n.Operator == op })
+	// Entries a profile's leaving made stale go too (noRoomFor ignores
+	// them): the table stays small without a query that writes.
+	profiles := len(a.st.Profiles)
+	a.st.NoRoom = slices.DeleteFunc(a.st.NoRoom, func(n NoRoom) bool { return n.Operator == op || profiles < n.Profiles })
 	a.st.NoRoom = append(a.st.NoRoom, NoRoom{Operator: op, Profiles: len(a.st.Profiles)})
 	if len(a.st.NoRoom) > maxNoRoom {
 		a.st.NoRoom = a.st.NoRoom[len(a.st.NoRoom)-maxNoRoom:]
@@ -32,8 +35,7 @@ func (a *Applet) noteNoRoom(op string, errorReason int) {
 // last install did not fit, and no profile has left the card since.
 func (a *Applet) noRoomFor(op string) string {
 	n := len(a.st.Profiles)
-	a.st.NoRoom = slices.DeleteFunc(a.st.NoRoom, func(r NoRoom) bool { return n < r.Profiles })
-	i := slices.IndexFunc(a.st.NoRoom, func(r NoRoom) bool { return r.Operator == op })
+	i := slices.IndexFunc(a.st.NoRoom, func(r NoRoom) bool { return r.Operator == op && n >= r.Profiles })
 	if i < 0 {
 		return ""
 	}
