@@ -336,7 +336,10 @@ func TestDrainUnreadStopsAtTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	rcvbuf := 0
-	for rcvbuf == 0 { // wait for the queue to fill, then read its limit
+	for deadline := time.Now().Add(10 * time.Second); rcvbuf == 0; { // the queue filled, then its limit
+		if time.Now().After(deadline) {
+			t.Fatal("the server's receive queue never held 64 KiB")
+		}
 		raw.Control(func(fd uintptr) {
 			if q, _ := unix.IoctlGetInt(int(fd), unix.SIOCINQ); q >= 64<<10 {
 				rcvbuf, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
