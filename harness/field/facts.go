@@ -17,6 +17,7 @@ import (
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // Src names a line of a log.
@@ -420,7 +421,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 		return i >= 0 && f.Logs[i].Clock == fieldlog.NoTime
 	}
 	fs.refreshIgnored(untimed)
-	fs.refreshDelay(untimed, f.End())
+	fs.refreshDelay(untimed, f.End(), ownerPLMNs(f.Manifest, fs.Profiles))
 	slices.SortStableFunc(fs.Card, func(a, b CardFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Names, func(a, b OperName) int { return int(a.At - b.At) })
@@ -1729,7 +1730,12 @@ const untimedRefreshDelay = time.Second
 // session that closes its channel and exits before the module's +QUSIM: 1
 // shows (outside testers sw73, sw79). The delay is the time to that sign,
 // or past the logs' end (end) when none comes.
-func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
+//
+// owners maps ICCIDs to their operator's network where it is known: an
+// IMSI read after the enable with no IMSI read before it is new when it
+// is not the old profile's network's (outside tester sw84: a host that
+// reads the ICCID, switches, then only the IMSI).
+func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration, owners map[string]string) {
 	if slices.ContainsFunc(fs.Dialect, func(e Evidence) bool { return e.Field == "refresh_ignored" }) {
 		return
 	}
@@ -1749,7 +1755,7 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 		var iccid, imsi string
 		for _, idn := range fs.Identities {
 			if idn.After(asked) {
-				if isNew(idn, iccid, imsi) {
+				if isNew(idn, iccid, imsi) || isNewIMSI(idn, iccid, imsi, owners) {
 					all = append(all, idn.Obs)
 					break
 				}
@@ -1790,7 +1796,7 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 			// sw85: halfway fell before a later read of the old ICCID).
 			lo := open.At
 			for _, idn := range fs.Identities {
-				if idn.After(asked) && sign.After(idn.Obs) && !isNew(idn, iccid, imsi) {
+				if idn.After(asked) && sign.After(idn.Obs) && !isNew(idn, iccid, imsi) && !isNewIMSI(idn, iccid, imsi, owners) {
 					lo = max(lo, idn.At)
 				}
 			}
@@ -1831,6 +1837,44 @@ func (fs *Facts) refreshDelay(untimed func(Src) bool, end time.Duration) {
 // card's before a switch.
 func isNew(idn Identity, iccid, imsi string) bool {
 	return idn.ICCID != "" && iccid != "" && idn.ICCID != iccid || idn.IMSI != "" && imsi != "" && idn.IMSI != imsi
+}
+
+// isNewIMSI says whether idn reads an IMSI of another network than the
+// old profile's (iccid's, in owners) when the old IMSI was never read.
+func isNewIMSI(idn Identity, iccid, imsi string, owners map[string]string) bool {
+	home := owners[iccid]
+	return idn.IMSI != "" && imsi == "" && home != "" && !strings.HasPrefix(idn.IMSI, home)
+}
+
+// ownerPLMNs maps ICCIDs to their operator's network: the manifest's
+// profiles with the network.operators it names, and the owners the logs'
+// profile lists give.
+func ownerPLMNs(m *Manifest, listed []ProfileFact) map[string]string {
+	owners := map[string]string{}
+	for _, pf := range listed {
+		if pf.OwnerPLMN != "" {
+			owners[pf.ICCID] = pf.OwnerPLMN
+		}
+	}
+	if m == nil {
+		return owners
+	}
+	plmnOf := map[string]string{}
+	if n, ok := mapValue(m.Network, "operators"); ok && n.Kind == yaml.SequenceNode {
+		for _, it := range n.Content {
+			id, _ := mapValue(it, "id")
+			plmn, _ := mapValue(it, "plmn")
+			if id != nil && plmn != nil {
+				plmnOf[id.Value] = plmn.Value
+			}
+		}
+	}
+	for _, pr := range m.Device.Profiles {
+		if plmn := plmnOf[pr.Operator]; plmn != "" {
+			owners[pr.ICCID] = plmn
+		}
+	}
+	return owners
 }
 
 // isIdentity says whether o is an identity read's.

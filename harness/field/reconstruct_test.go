@@ -2493,6 +2493,13 @@ func TestRefreshDelayTheLogsShow(t *testing.T) {
 		// (outside tester sw81).
 		{"timed, a new ICCID read 3 s after", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
 			"[3.100] > AT+CCID\n[3.110] < +CCID: 89331000000512404412\n[3.111] < OK\n", "200ms"},
+		// So is an IMSI of another network than the old profile's, when
+		// the host never read the old IMSI (outside tester sw84 N5); the
+		// old profile's own IMSI is none.
+		{"timed, a new IMSI read 3 s after", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
+			"[3.100] > AT+CIMI\n[3.110] < 208101234567890\n[3.111] < OK\n", "200ms"},
+		{"timed, the old IMSI read 3 s after", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
+			"[3.100] > AT+CIMI\n[3.110] < 208011234567890\n[3.111] < OK\n", "9.011s"},
 		// An old ICCID read after the +CCHC puts the reset after it
 		// (outside tester sw85).
 		{"timed, an old ICCID read, then the new", timed("0.000", "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n"+open) + timed("0.100", enable) + timed("0.200", closed) +
@@ -2625,6 +2632,8 @@ func TestRefreshDelayUntimedIdentitySign(t *testing.T) {
 		notWant   string
 	}{
 		{"the new ICCID the only sign", before + "> AT+CCHC=1\n< OK\n" + newRead,
+			[]string{"the commands from the card's reset at host.log:13 on are played 11s later"}, ""},
+		{"the new IMSI the only sign", before + "> AT+CCHC=1\n< OK\n> AT+CIMI\n< 208101234567890\n< OK\n",
 			[]string{"the commands from the card's reset at host.log:13 on are played 11s later"}, ""},
 		{"an old ICCID read before the sign", before + "> AT+CCID\n< +CCID: 89330100005021044451\n< OK\n> AT+CCHC=1\n< OK\n< +CEREG: 0\n" + newRead,
 			[]string{`device.quirks.refresh_delay: "1s"`}, "refresh_ignored"},

@@ -2087,16 +2087,23 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		if idn.ICCID == "" {
 			continue
 		}
+		pr := find(idn.ICCID)
+		// An IMSI of another operator's network is another profile's,
+		// read after a switch whose reset no URC shows (outside tester
+		// sw84: ICCID read, enable, only the new IMSI read).
+		theirs := func(imsi string) bool {
+			op := opOfPLMN(homePLMN(imsi, known))
+			return pr == nil || op == "" || op == pr.Operator
+		}
 		imsi := ""
 		for j := range ids {
-			if ids[j].IMSI != "" && !between(idn.Obs, ids[j].Obs) && (imsi == "" || absDur(ids[j].At-idn.At) < 2*time.Minute) {
+			if ids[j].IMSI != "" && !between(idn.Obs, ids[j].Obs) && theirs(ids[j].IMSI) && (imsi == "" || absDur(ids[j].At-idn.At) < 2*time.Minute) {
 				imsi = ids[j].IMSI
 				if j > i {
 					break
 				}
 			}
 		}
-		pr := find(idn.ICCID)
 		if pr == nil {
 			op := ""
 			if imsi != "" {
