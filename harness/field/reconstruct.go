@@ -109,6 +109,10 @@ type Plan struct {
 	// Assumptions says what the reconstruction had to assume, and what it
 	// took from where.
 	Assumptions []string
+	// DroppedFaults are the faults the logs show that the manifest's
+	// faults replaced (each with its log line): a URC the replay then
+	// misses may be one of theirs.
+	DroppedFaults []string
 	// ToDo are the assumptions that ask the manifest for what the logs
 	// lack and the replay may need (a reject cause, a network's name):
 	// the draft lists them as things to do.

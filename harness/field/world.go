@@ -1631,6 +1631,7 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				e.line(m.pos(it), "  - %s", flow(shifted(it, p.Start, "from", "until")))
 			}
 		}
+		p.DroppedFaults = replaced
 		if len(replaced) > 0 {
 			// Said, as the advice to give faults does not undo what the
 			// logs showed (outside tester sw79: a card's absence that

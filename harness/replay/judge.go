@@ -230,7 +230,22 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 	}
 	fmt.Fprintf(&b, "    replayed %-28s %s\n", rep, orNothing(d.Replayed))
 	if d.Track == URCs && d.Replayed == "" && d.Recorded != "" {
-		if h := urcHint(res.Plan.Dialect, d.Recorded); h != "" {
+		// The manifest's faults replaced the logs' ones: the URC may be
+		// of one left out, whatever the quirks say (outside tester sw84
+		// N7: a card's leaving dropped, the quirks blamed).
+		own := ""
+		for _, f := range res.Plan.DroppedFaults {
+			if strings.HasSuffix(f, "("+d.Src.String()+")") {
+				own = f
+			}
+		}
+		switch dropped := res.Plan.DroppedFaults; {
+		case own != "":
+			b.WriteString("    why      the manifest's faults replace those the logs show, and the replay leaves out " + own + ", the fault this URC shows: give it in faults: too\n")
+		case len(dropped) > 0:
+			b.WriteString("    why      the manifest's faults replace those the logs show, and the replay leaves out " + strings.Join(dropped, "; ") + ": if this URC came of one, give it in faults: too\n")
+		}
+		if h := urcHint(res.Plan.Dialect, d.Recorded); h != "" && own == "" {
 			b.WriteString("    why      " + h + "\n")
 		}
 	}

@@ -1875,3 +1875,37 @@ func TestDivergenceSaysWhatTheDraftKnew(t *testing.T) {
 		t.Errorf("divergence:\n%s", got)
 	}
 }
+
+// TestDivergenceNamesDroppedFaults: a URC the replay lacks, after the
+// manifest's faults replaced the logs' ones, names the fault left out —
+// the one the URC shows when it is that line's, and not the quirks —
+// (outside tester sw84 N7: a card's leaving dropped, the quirks blamed).
+func TestDivergenceNamesDroppedFaults(t *testing.T) {
+	gone := "{card: absent, from: 4.488s} (a76.log:4)"
+	for _, tc := range []struct {
+		name    string
+		dropped []string
+		want    []string
+		notWant string
+	}{
+		{"this URC's fault", []string{"{coverage: lost, from: 1s} (a76.log:2)", gone},
+			[]string{"the replay leaves out " + gone + ", the fault this URC shows: give it in faults: too"}, "device.quirks"},
+		{"another line's", []string{"{coverage: lost, from: 1s} (a76.log:2)"},
+			[]string{"the replay leaves out {coverage: lost, from: 1s} (a76.log:2): if this URC came of one", "device.quirks"}, ""},
+		{"none dropped", nil, []string{"device.quirks"}, "leaves out"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := &Result{Plan: &field.Plan{Fixture: &field.Fixture{Manifest: &field.Manifest{}}, DroppedFaults: tc.dropped}}
+			d := &Divergence{Track: URCs, Src: field.Src{File: "a76.log", Line: 4}, Recorded: "+SIMCARD: NOT AVAILABLE"}
+			got := divergenceText(res, d, "first divergence")
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("no %q in:\n%s", w, got)
+				}
+			}
+			if tc.notWant != "" && strings.Contains(got, tc.notWant) {
+				t.Errorf("%q in:\n%s", tc.notWant, got)
+			}
+		})
+	}
+}
