@@ -123,7 +123,7 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 // the suite is killed before it writes its report. why is its failure.
 func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string) {
 	e := report.Entry{Kind: "spec", Name: rep.FullText(), Verdict: "pass", Seed: new(r.Seed), Simulated: r.Now(),
-		Wall: time.Since(rep.StartTime), Dir: r.Dir(), Timeline: page, Message: why}
+		Wall: time.Since(rep.StartTime), Dir: r.Dir(), Timeline: page, Message: why, Digests: report.Digests(r.Dir())}
 	if why != "" {
 		e.Verdict = "fail"
 	}

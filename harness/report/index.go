@@ -348,6 +348,9 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		if e.Capture != "" {
 			props = append(props, junitProperty{EntryCapture, e.Capture})
 		}
+		if c := RerunCommand(e, path(e.Dir)); c != "" {
+			props = append(props, junitProperty{EntryRerun, c})
+		}
 		for _, p := range e.Props {
 			props = append(props, junitProperty{p.Name, p.Value})
 		}

@@ -62,6 +62,14 @@ type Entry struct {
 	// Capture is how the run's traffic.pcapng was made: tap or live
 	// (what --capture auto chose).
 	Capture string `json:"capture,omitempty"`
+	// Digests are the SHA-256 of the evidence files as the run wrote
+	// them (DigestedFiles, Digests): Reconcile holds the directory to
+	// them, so an artifact cut, edited or swapped since is said.
+	Digests map[string]string `json:"sha256,omitempty"`
+	// Rerun is, in results.json, the command that runs the scenario
+	// again as it ran (RerunCommand), from the directory the file is in;
+	// written for people, never read back.
+	Rerun string `json:"rerun,omitempty"`
 	// Props are a spec's other report entries (replay, dialect, a lab
 	// run's transcripts…) as their text, for its JUnit properties;
 	// Output is what a spec that did not pass wrote to GinkgoWriter, its
@@ -88,6 +96,7 @@ const (
 	EntryDropped   = "dropped_notes" // notes the card dropped from its full outbox
 	EntryOwed      = "owed_notes"    // notes the card still owed at the end of the run
 	EntryCapture   = "capture"       // tap or live
+	EntryRerun     = "rerun"         // the command that runs a scenario again as it ran
 )
 
 // ScenariosFile is where `esimhil run --out DIR` lists its results.
@@ -256,6 +265,7 @@ func WriteScenarios(path string, es []Entry) error {
 	stored := slices.Clone(es)
 	for i := range stored {
 		stored[i].Dir, stored[i].Timeline = relUnder(base, stored[i].Dir), relUnder(base, stored[i].Timeline)
+		stored[i].Rerun = RerunCommand(stored[i], stored[i].Dir)
 	}
 	b, err := json.MarshalIndent(stored, "", "  ")
 	if err != nil {
@@ -700,8 +710,13 @@ func Reconcile(e *Entry) (notes []string) {
 	if note := otherRun(e); note != "" {
 		return []string{note}
 	}
+	if changed, identity := altered(e); identity {
+		return []string{unrecord(e, changed)}
+	} else if len(changed) > 0 {
+		notes = append(notes, alteredNote(e, changed))
+	}
 	if !e.Unfinished {
-		return nil
+		return notes
 	}
 	st := ReadDirState(e.Dir)
 	if e.Seed == nil && st.Ends.HasSeed {
@@ -752,9 +767,31 @@ func otherRun(e *Entry) string {
 		ScenariosFile, e.Name, recorded, e.Verdict, eventsFile, dirName, ends.Seed)
 	note := fmt.Sprintf("%s %q: its record in %s is of another run than its directory holds (seed %s there, %d in the directory): listed with no verdict",
 		e.Kind, e.Name, ScenariosFile, strings.TrimPrefix(recorded, "seed "), ends.Seed)
-	e.Verdict, e.Seed, e.Simulated, e.Wall, e.Unfinished = NotRecorded, new(ends.Seed), ends.Reached(), 0, false
-	e.Unfired, e.Dropped, e.Owed, e.OpenCycle = nil, "", "", readOpenCycle(filepath.Join(e.Dir, eventsFile))
+	dropVerdict(e, ends)
 	return note
+}
+
+// unrecord is otherRun for a directory whose scenario or event log is not
+// the one its record's run wrote (changed: which, and how), whatever the
+// name and seed say: the record's verdict is not lent to it.
+func unrecord(e *Entry, changed []string) string {
+	e.Message = fmt.Sprintf("its record says %s, but the directory is not what that run left: %s; one was written after the other, or a file was "+
+		"edited or put back: that verdict is not this directory's, whose verdict is in the output of the run that wrote it",
+		e.Verdict, strings.Join(changed, ", "))
+	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
+	dropVerdict(e, ends)
+	return fmt.Sprintf("%s %q: %s, not what its recorded run wrote: listed with no verdict", e.Kind, e.Name, strings.Join(changed, ", "))
+}
+
+// dropVerdict leaves e with what its directory says (ends, its event
+// log's) and no verdict of its record's.
+func dropVerdict(e *Entry, ends timeline.LogEnds) {
+	e.Verdict, e.Simulated, e.Wall, e.Unfinished = NotRecorded, ends.Reached(), 0, false
+	e.Seed = nil
+	if ends.HasSeed {
+		e.Seed = new(ends.Seed)
+	}
+	e.Unfired, e.Dropped, e.Owed, e.OpenCycle = nil, "", "", readOpenCycle(filepath.Join(e.Dir, eventsFile))
 }
 
 // writeAtomic replaces path, making its directory if need be.

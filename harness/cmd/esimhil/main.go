@@ -416,6 +416,16 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture}
+		if res.Dir != "" {
+			// What the run wrote, so that a file cut, edited or put back
+			// since is said when its evidence is read again (outside
+			// tester sw87: a passing run's record made a FAIL page PASS).
+			e.Digests = report.Digests(res.Dir)
+			if notKept != "" {
+				delete(e.Digests, ScenarioCopy) // not this run's, if there
+			}
+		}
+		rerun := report.RerunCommand(e, res.Dir)
 		// A signal that came once the simulation was over stops what
 		// follows, not this scenario: its verdict and artifacts are whole.
 		stopped := ctx.Err() != nil && errors.Is(res.Err, harness.ErrInterrupted)
@@ -433,6 +443,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			meter.Printf("ERROR %s (seed %d): %v [%s]\n", s.Name, res.Seed, res.Err, res.Dir)
 			e.Message = res.Err.Error()
 			code = 1
+			printRerun(meter, rerun)
 		case notKept != "":
 			meter.Printf("ERROR %s (seed %d, %v simulated): %s [%s]\n", s.Name, res.Seed, res.Simulated, notKept, res.Dir)
 			e.Verdict, e.Message = "error", strings.Join(append([]string{notKept}, res.Mismatches...), "\n")
@@ -445,6 +456,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			}
 			e.Message = strings.Join(res.Mismatches, "\n")
 			code = 1
+			printRerun(meter, rerun)
 		default:
 			meter.Printf("PASS  %s (seed %d, %v simulated, %v) [%s]\n",
 				s.Name, res.Seed, res.Simulated, res.Wall.Round(time.Millisecond), res.Dir)
@@ -474,6 +486,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return interruptedCode(ctx) // it came during the last scenario's closing
 	}
 	return code
+}
+
+// printRerun prints the command that runs a scenario that did not pass
+// again as it ran (outside tester sw87: its kept copy names the file's
+// seed, not a --seed the run was given).
+func printRerun(meter *progress.Meter, rerun string) {
+	if rerun != "" {
+		meter.Printf("      rerun: %s\n", rerun)
+	}
 }
 
 // pendingWhy is what results.json says of a scenario the run had not
@@ -859,6 +880,10 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		switch {
 		case len(disagree) > 0:
 			run.ErrTitle = "Its record and its directory disagree"
+			if run.Err == "" && len(run.Mismatches) == 0 {
+				run.Err = strings.Join(disagree, "\n") // a passing record's: nothing else speaks
+			}
+			note = strings.Join(disagree, "; ")
 		case entry.Unfinished:
 			run.ErrTitle = "Not finished"
 			// The record's message says so in its own first words.

@@ -1,0 +1,126 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// DigestedFiles are the artifacts a run's record holds the SHA-256 of:
+// what the run was given and what it wrote as evidence. Pages are not
+// among them: esimhil timeline writes them again from these.
+var DigestedFiles = []string{scenarioFile, eventsFile, "at.log", "at.marks", "traffic.pcapng", "traffic.keys", "ci.pem"}
+
+// identityFiles are the digested files that say which run a directory
+// holds: the scenario as it ran and its event log. Another one there
+// makes the record another run's (two runs of one name and seed whose
+// expectations differ have the same events: outside tester sw87).
+var identityFiles = []string{scenarioFile, eventsFile}
+
+// Digests are the hex SHA-256 of the DigestedFiles dir holds, by name.
+// A file that cannot be read is left out.
+func Digests(dir string) map[string]string {
+	out := map[string]string{}
+	for _, name := range DigestedFiles {
+		if d, err := fileDigest(filepath.Join(dir, name)); err == nil {
+			out[name] = d
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func fileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// altered says which recorded files in e.Dir are no longer what the run
+// wrote (cut, edited, replaced, gone), grouped by how, and whether one
+// of them says which run the directory holds.
+func altered(e *Entry) (changed []string, identity bool) {
+	var differ, gone []string
+	for _, name := range slices.Sorted(maps.Keys(e.Digests)) {
+		d, err := fileDigest(filepath.Join(e.Dir, name))
+		switch {
+		case err != nil && os.IsNotExist(err):
+			gone = append(gone, name)
+		case err != nil:
+			changed = append(changed, fmt.Sprintf("%s cannot be read (%v)", name, err))
+		case d != e.Digests[name]:
+			differ = append(differ, name)
+		default:
+			continue
+		}
+		identity = identity || slices.Contains(identityFiles, name)
+	}
+	if len(differ) > 0 {
+		changed = append(changed, fmt.Sprintf("%s %s not the file%s its run wrote (SHA-256 against the record's)",
+			strings.Join(differ, ", "), isAre(len(differ)), plural(len(differ))))
+	}
+	if len(gone) > 0 {
+		changed = append(changed, fmt.Sprintf("%s %s gone", strings.Join(gone, ", "), isAre(len(gone))))
+	}
+	return changed, identity
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// alteredNote is what Reconcile says of a directory whose evidence files
+// changed since its record was written.
+func alteredNote(e *Entry, changed []string) string {
+	return fmt.Sprintf("%s %q: its evidence changed since its run recorded it: %s; the page and the index show what the files hold now",
+		e.Kind, e.Name, strings.Join(changed, ", "))
+}
+
+// RerunDir is where a rerun command writes, beside the run directories.
+const RerunDir = "rerun"
+
+// RerunCommand is the command that runs e's scenario again as it ran — the
+// copy its directory keeps, with its seed — when dir, e's directory, is
+// reached as given (from where the command is run); its artifacts go to
+// RerunDir beside dir, not over the evidence. "" for a spec, a scenario
+// that never ran or one whose copy was not kept.
+func RerunCommand(e Entry, dir string) string {
+	if e.Kind != "scenario" || e.Seed == nil || dir == "" || e.Digests[scenarioFile] == "" {
+		return ""
+	}
+	return fmt.Sprintf("esimhil run --seed %d --out %s %s", *e.Seed,
+		shellQuote(filepath.Join(filepath.Dir(dir), RerunDir)), shellQuote(filepath.Join(dir, scenarioFile)))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/+:@%=,~-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

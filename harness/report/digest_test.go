@@ -1,0 +1,110 @@
+package report
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReconcileHoldsTheDirectoryToItsDigests: a record holds the SHA-256
+// of the evidence its run wrote. A scenario or event log changed since is
+// another run's, whatever its name and seed (outside tester sw87: a
+// passing run's record beside a failing one of the same name and seed
+// turned its page PASS); a capture cut or edited keeps the verdict, with
+// a note on the entry, the index and the page; a file gone is said too.
+func TestReconcileHoldsTheDirectoryToItsDigests(t *testing.T) {
+	const events = `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"a","seed":1}` + "\n"
+	for _, tc := range []struct {
+		name    string
+		change  func(dir string) error
+		verdict string
+		note    string // "" for none
+	}{
+		{"untouched", func(string) error { return nil }, "pass", ""},
+		{"the scenario edited", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, scenarioFile), []byte("name: a\nexpect: {attempts: [orange-fr]}\n"), 0o644)
+		}, NotRecorded, "scenario.yaml is not the file its run wrote (SHA-256 against the record's), not what its recorded run wrote: listed with no verdict"},
+		{"the capture cut", func(dir string) error {
+			return os.Truncate(filepath.Join(dir, "traffic.pcapng"), 4)
+		}, "pass", "its evidence changed since its run recorded it: traffic.pcapng is not the file its run wrote"},
+		{"at.log gone", func(dir string) error {
+			return os.Remove(filepath.Join(dir, "at.log"))
+		}, "pass", "at.log is gone"},
+		{"the event log cut", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, eventsFile), []byte(events[:20]), 0o644)
+		}, NotRecorded, "events.jsonl is not the file its run wrote"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, text := range map[string]string{scenarioFile: "name: a\n", eventsFile: events, "at.log": "AT\r\nOK\r\n", "traffic.pcapng": "0123456789"} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := Entry{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir, Digests: Digests(dir)}
+			if len(e.Digests) != 4 {
+				t.Fatalf("digests %v, want the four files written", e.Digests)
+			}
+			if err := tc.change(dir); err != nil {
+				t.Fatal(err)
+			}
+			notes := Reconcile(&e)
+			if e.Verdict != tc.verdict {
+				t.Errorf("verdict %q, want %q", e.Verdict, tc.verdict)
+			}
+			switch {
+			case tc.note == "" && len(notes) > 0:
+				t.Errorf("notes %q, want none", notes)
+			case tc.note != "" && (len(notes) != 1 || !strings.Contains(notes[0], tc.note)):
+				t.Errorf("notes %q, want one with %q", notes, tc.note)
+			}
+		})
+	}
+}
+
+// TestRerunCommand: a scenario's record says how to run it again as it
+// ran — its kept copy, its seed (a --seed the run was given is not in
+// the copy: outside tester sw87) — writing beside its directory, not over
+// it; results.json from its own directory, JUnit from the JUnit's.
+func TestRerunCommand(t *testing.T) {
+	kept := map[string]string{scenarioFile: "x"}
+	for _, tc := range []struct {
+		e    Entry
+		dir  string
+		want string
+	}{
+		{Entry{Kind: "scenario", Seed: new(int64(7)), Digests: kept}, "a", "esimhil run --seed 7 --out rerun a/scenario.yaml"},
+		{Entry{Kind: "scenario", Seed: new(int64(0)), Digests: kept}, "out/x y/a", "esimhil run --seed 0 --out 'out/x y/rerun' 'out/x y/a/scenario.yaml'"},
+		{Entry{Kind: "scenario", Seed: new(int64(1)), Digests: kept}, "it's/a", `esimhil run --seed 1 --out 'it'\''s/rerun' 'it'\''s/a/scenario.yaml'`},
+		{Entry{Kind: "scenario", Seed: new(int64(1))}, "a", ""}, // the copy was not kept
+		{Entry{Kind: "scenario", Digests: kept}, "a", ""},       // it never ran
+		{Entry{Kind: "spec", Seed: new(int64(1)), Digests: kept}, "a", ""},
+	} {
+		if got := RerunCommand(tc.e, tc.dir); got != tc.want {
+			t.Errorf("%+v in %q: %q, want %q", tc.e, tc.dir, got, tc.want)
+		}
+	}
+
+	out := t.TempDir()
+	e := Entry{Kind: "scenario", Name: "a", Verdict: "fail", Seed: new(int64(7)), Dir: filepath.Join(out, "a"), Digests: kept}
+	if err := WriteScenarios(filepath.Join(out, ScenariosFile), []Entry{e}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, ScenariosFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []map[string]any
+	if err := json.Unmarshal(b, &stored); err != nil || len(stored) != 1 || stored[0]["rerun"] != "esimhil run --seed 7 --out rerun a/scenario.yaml" {
+		t.Errorf("results.json %s (%v), want the rerun from its directory", b, err)
+	}
+	j, err := JUnit("esimhil run", filepath.Join(out, "j"), []Entry{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<property name="rerun" value="esimhil run --seed 7 --out ../rerun ../a/scenario.yaml">`; !strings.Contains(string(j), want) {
+		t.Errorf("JUnit lacks %s:\n%s", want, j)
+	}
+}
