@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
@@ -74,11 +75,14 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (es9
 
 // ownAddress accepts the SM-DP+ address with or without the port.
 func (s *Server) ownAddress(a string) bool {
-	if a == s.cfg.Host || a == s.Address() {
+	// A host name compares without regard to case (RFC 4343): activation
+	// codes printed as QR codes in alphanumeric mode are upper case, and
+	// LPAs pass the address on as read (outside tester sw86).
+	if strings.EqualFold(a, s.cfg.Host) || strings.EqualFold(a, s.Address()) {
 		return true
 	}
 	h, _, err := net.SplitHostPort(a)
-	return err == nil && h == s.cfg.Host
+	return err == nil && strings.EqualFold(h, s.cfg.Host)
 }
 
 func containsID(ids [][]byte, id []byte) bool {

@@ -154,6 +154,18 @@ func TestBadInput(t *testing.T) {
 			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
 		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
 	})
+	// A host name compares without regard to case (RFC 4343; outside
+	// tester sw86: an upper-case activation code's address refused).
+	for _, addr := range []string{strings.ToUpper(testHost), "Smdp.Sfr.Test:443"} {
+		t.Run("smdpAddress "+addr, func(t *testing.T) {
+			c := e.card(testEID, "")
+			code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": addr,
+				"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
+			if st, subj, rsn := status(m); err != nil || code != http.StatusOK || st != es9.StatusSuccess {
+				t.Fatalf("got HTTP %d %s %s/%s (%v), want success", code, st, subj, rsn, err)
+			}
+		})
+	}
 	// euiccInfo1's two CI lists (SGP.22 §5.6.1): ForVerification must
 	// name a CI CERT.DPauth chains to (8.8.4/3.7), ForSigning a CI this
 	// SM-DP+ can verify the eUICC's chain with (8.8.2/3.1).
