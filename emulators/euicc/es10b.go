@@ -306,6 +306,11 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 	if err != nil {
 		return fail(es10.DlErrInvalidCertificate, "binding certificate: "+err.Error())
 	}
+	// CERT.DPpb must be the authenticated SM-DP+'s own (SGP.22 §5.7.5:
+	// the same SM-DP+ OID as CERT.DPauth), not any server's the CI signed.
+	if !bytes.Equal(rsp.RegisteredID(dppb), sess.smdpOID) {
+		return fail(es10.DlErrInvalidCertificate, "binding certificate: its SM-DP+ OID is not the authenticated SM-DP+'s (CERT.DPauth's)")
+	}
 	pub, _ := dppb.PublicKey.(*ecdsa.PublicKey)
 	if err := rsp.Verify(pub, es10.SignedData2(s2.Signed(), sess.euiccSignature1), req.SmdpSignature2); err != nil {
 		return fail(es10.DlErrInvalidSignature, "smdpSignature2: "+err.Error())

@@ -222,6 +222,12 @@ func TestDownloadFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// CERT.DPpb of another SM-DP+ than the one that authenticated: its
+	// registeredID (SM-DP+ OID) is not CERT.DPauth's.
+	otherPB, err := rsp.IssueSMDP(p.CI, "orange-fr", "smdp.orange-fr.test", rsp.RolePB, 8, rsp.ValidFrom, rsp.ValidUntil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	type stage int
 	const (
 		atAuth stage = iota
@@ -287,6 +293,7 @@ func TestDownloadFailures(t *testing.T) {
 			}
 		}, nil, atPrepare, es10.DlErrInvalidSignature, "smdpSignature2"},
 		{"auth cert as binding cert", nil, func(l *lpa) { l.pb = l.auth }, nil, atPrepare, es10.DlErrInvalidCertificate, "binding certificate"},
+		{"another SM-DP+'s binding cert", nil, func(l *lpa) { l.pb = otherPB }, nil, atPrepare, es10.DlErrInvalidCertificate, "SM-DP+ OID"},
 		{"tampered BPP", nil, nil, func(s [][]byte) [][]byte {
 			s[len(s)-1] = append([]byte{}, s[len(s)-1]...)
 			s[len(s)-1][4] ^= 0x40
