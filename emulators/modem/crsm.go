@@ -15,6 +15,9 @@ const (
 	crsmUpdateBinary = 214
 	crsmUpdateRecord = 220
 	crsmStatus       = 242
+	// Defined, not carried out here.
+	crsmRetrieveData = 203
+	crsmSetData      = 219
 )
 
 var crsmINS = map[int]byte{
@@ -73,8 +76,12 @@ func cmdCRSM(m *Modem, c at.Command) error {
 		}
 		apdu = append([]byte{0x00, crsmINS[cmd], byte(p1), byte(p2), byte(p3)}, data...)
 	case crsmGetResponse:
-	default:
+	case crsmRetrieveData, crsmSetData:
 		return fmt.Errorf("+CRSM command %d: %w", cmd, at.CMENotSupported)
+	default:
+		// No §8.18 command: the host's parameter, not a missing feature
+		// (outside tester sw86).
+		return fmt.Errorf("+CRSM command %d is none of TS 27.007's: %w", cmd, at.CMEIncorrectParameters)
 	}
 	rsp, err := m.crsmSelect(fid, path, cmd != crsmStatus || len(c.Args) > 1)
 	if err != nil {
