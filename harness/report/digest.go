@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/esimhil/esimhil/harness/timeline"
 )
 
 // DigestedFiles are the artifacts a run's record holds the SHA-256 of:
@@ -123,4 +125,38 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// cutPages lists the pages of dir's timeline that are not whole (empty,
+// or cut before their closing tag): the index links them, and a reader
+// would find a blank or broken page (outside tester sw87).
+func cutPages(dir string) []string {
+	var cut []string
+	for i := 1; i <= timeline.Pages(dir); i++ {
+		name := timeline.PageFile(i)
+		if !pageWhole(filepath.Join(dir, name)) {
+			cut = append(cut, name)
+		}
+	}
+	return cut
+}
+
+// pageWhole says whether the page at path ends as a page the harness
+// writes does.
+func pageWhole(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	const end = "</html>\n"
+	st, err := f.Stat()
+	if err != nil || st.Size() < int64(len(end)) {
+		return false
+	}
+	b := make([]byte, len(end))
+	if _, err := f.ReadAt(b, st.Size()-int64(len(end))); err != nil {
+		return false
+	}
+	return string(b) == end
 }

@@ -108,3 +108,26 @@ func TestRerunCommand(t *testing.T) {
 		t.Errorf("JUnit lacks %s:\n%s", want, j)
 	}
 }
+
+// TestGatherNotesCutPages: a page of a run's timeline that is empty or cut
+// before its end is named in the index's notes (outside tester sw87: an
+// emptied timeline-2.html went unsaid).
+func TestGatherNotesCutPages(t *testing.T) {
+	out := t.TempDir()
+	dir := filepath.Join(out, "a")
+	writePages(t, dir)
+	if err := os.WriteFile(filepath.Join(dir, "timeline-2.html"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := Entry{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir, Timeline: filepath.Join(dir, "timeline.html")}
+	if err := WriteScenarios(filepath.Join(out, ScenariosFile), []Entry{e}); err != nil {
+		t.Fatal(err)
+	}
+	_, notes, err := Gather(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], `scenario "a": timeline-2.html, which the index links, is cut or empty`) {
+		t.Errorf("notes %q, want one naming timeline-2.html", notes)
+	}
+}

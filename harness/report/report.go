@@ -511,6 +511,10 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		if e.Dir != "" && e.Timeline == "" && e.Verdict != "skipped" {
 			notes = append(notes, fmt.Sprintf("%s %q kept artifacts but has no timeline", e.Kind, e.Name))
 		}
+		if cut := cutPages(e.Dir); e.Dir != "" && len(cut) > 0 {
+			notes = append(notes, fmt.Sprintf("%s %q: %s, which the index links, %s cut or empty (esimhil timeline %s writes %s again)",
+				e.Kind, e.Name, strings.Join(cut, ", "), isAre(len(cut)), shellQuote(e.Dir), map[bool]string{true: "it", false: "them"}[len(cut) == 1]))
+		}
 	}
 	if len(unrecorded) > 0 {
 		names := make([]string, len(unrecorded))

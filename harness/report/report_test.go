@@ -65,7 +65,7 @@ func writePages(t *testing.T, dirs ...string) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(d, "timeline.html"), []byte("<!DOCTYPE html>"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(d, "timeline.html"), []byte("<!DOCTYPE html>\n<html></html>\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
