@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
@@ -266,7 +267,7 @@ func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item
 		m := capture.DecodeES9(e)
 		lane = SMDPLane(b.smdpOperator(m.Server))
 		req = Item{From: LaneCard, To: lane, Kind: KindES9, Source: src,
-			Label:  "ES9+ " + m.Function,
+			Label:  "ES9+ " + m.Function + es9Summary(m),
 			Detail: fmt.Sprintf("POST %s\n%s\n\n%s", e.Path, meta, bodyText(e.RequestBody))}
 		resp = Item{From: lane, To: LaneCard, Kind: KindES9, Reply: true, Source: src}
 		var parts []string
@@ -312,6 +313,31 @@ func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item
 	resp.Label = strings.Join(parts, " · ")
 	resp.Failed = resp.Failed || e.Status == 0 || e.Status >= 400
 	return lane, req, resp
+}
+
+// es9Summary names what an ES9+ request carries that a reader traces
+// through the other artifacts: a notification's seqNumber and operation,
+// and an install result's outcome (outside tester sw87: seq 36 decoded
+// from the base64 by hand).
+func es9Summary(m capture.ES9Message) string {
+	r, ok := m.Request.(*es9.HandleNotificationRequest)
+	if !ok {
+		return ""
+	}
+	n, err := es10.DecodePendingNotification(r.PendingNotification)
+	if err != nil {
+		return ""
+	}
+	md := n.Metadata()
+	s := fmt.Sprintf(" · %s seq %d", md.Event, md.Seq)
+	if n.Install != nil {
+		if d := n.Install.Data; d.OK {
+			s += " ok"
+		} else {
+			s += fmt.Sprintf(" failed, errorReason %d", d.ErrorReason)
+		}
+	}
+	return s
 }
 
 func requestSummary(m capture.Message) string {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -90,5 +92,36 @@ func TestCutLiveExchangeFollowsTheOneBefore(t *testing.T) {
 	}
 	if len(b.t.Notes) == 0 || !slices.ContainsFunc(b.t.Notes, func(n string) bool { return strings.Contains(n, "after exchange 1") }) {
 		t.Errorf("notes %q", b.t.Notes)
+	}
+}
+
+// TestES9Summary: a handleNotification row names the notification's
+// seqNumber and operation, and an install result its outcome, so a
+// reader traces it to the event log without decoding the base64 (outside
+// tester sw87); other functions and bodies that do not decode add nothing.
+func TestES9Summary(t *testing.T) {
+	md := func(seq int, ev es10.NotificationEvent) es10.NotificationMetadata {
+		return es10.NotificationMetadata{Seq: seq, Event: ev, Address: "smdp.sfr.test", ICCID: "89331000000000000029"}
+	}
+	install := func(ok bool) []byte {
+		d := es10.ProfileInstallationResultData{TransactionID: []byte{1, 2}, Notification: md(36, es10.EventInstall), OK: ok, AID: []byte{0xA0, 0, 0, 5, 0x59}, ErrorReason: 10}
+		return es10.PendingNotification{Install: &es10.ProfileInstallationResult{Data: d, Signature: make([]byte, 64)}}.Encode()
+	}
+	enable := es10.PendingNotification{Other: &es10.OtherSignedNotification{Metadata: md(7, es10.EventEnable), Signature: make([]byte, 64)}}.Encode()
+	for _, tc := range []struct {
+		name string
+		req  es9.Message
+		want string
+	}{
+		{"install ok", &es9.HandleNotificationRequest{PendingNotification: install(true)}, " · install seq 36 ok"},
+		{"install failed", &es9.HandleNotificationRequest{PendingNotification: install(false)}, " · install seq 36 failed, errorReason 10"},
+		{"enable", &es9.HandleNotificationRequest{PendingNotification: enable}, " · enable seq 7"},
+		{"not a notification", &es9.HandleNotificationRequest{PendingNotification: []byte{1, 2, 3}}, ""},
+		{"another function", &es9.CancelSessionRequest{}, ""},
+		{"no body", nil, ""},
+	} {
+		if got := es9Summary(capture.ES9Message{Function: es9.FnHandleNotification, Request: tc.req}); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
