@@ -678,6 +678,10 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 		n := *name
 		if n == "" {
 			n = filepath.Base(filepath.Clean(dir))
+		} else if ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile)); err == nil && ends.Scenario != "" && ends.Scenario != n {
+			// Said, not refused: a spec's page is titled by its spec, and
+			// a reader may want another title (outside tester sw87).
+			fmt.Fprintf(stderr, "esimhil timeline: %s: the page is titled %q, but its %s's run_started names scenario %q\n", dir, n, harness.EventsFile, ends.Scenario)
 		}
 		run, note := rebuiltRun(dir, n)
 		if note != "" {

@@ -1154,3 +1154,58 @@ func preinstalledAndAFailingCopy(t *testing.T, name string) (scen, failing strin
 	}
 	return scen, failing
 }
+
+// A passing run's record put beside a failing run of the same scenario
+// name and seed — whose event logs are alike: only the expectation
+// differs — lends it no verdict: the kept scenario is not the recorded
+// one, so the page says the record is another run's, never PASS (outside
+// tester sw87). The failing run printed the command that runs it again as
+// it ran, and that command gives the same event log.
+func TestRecordOfASameSeedRunIsRefused(t *testing.T) {
+	scen, failing := preinstalledAndAFailingCopy(t, "roam-fr-preinstalled.yaml")
+	pass, fail := t.TempDir(), t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--out", pass, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if code := cli(context.Background(), []string{"run", "--seed", "3", "--out", fail, failing}, &stdout, &stderr); code != 1 {
+		t.Fatalf("the failing run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	dir := filepath.Join(fail, "roam-fr-preinstalled")
+	rerun := fmt.Sprintf("rerun: esimhil run --seed 3 --out %s %s", filepath.Join(fail, "rerun"), filepath.Join(dir, "scenario.yaml"))
+	if !strings.Contains(stdout.String(), rerun) {
+		t.Fatalf("the failing run printed no %q:\n%s", rerun, stdout.String())
+	}
+	args := strings.Fields(strings.TrimPrefix(rerun, "rerun: esimhil "))
+	if code := cli(context.Background(), args, &stdout, &stderr); code != 1 {
+		t.Fatalf("the rerun exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	first, _ := os.ReadFile(filepath.Join(dir, harness.EventsFile))
+	again, _ := os.ReadFile(filepath.Join(fail, "rerun", "roam-fr-preinstalled", harness.EventsFile))
+	if len(first) == 0 || !bytes.Equal(first, again) {
+		t.Errorf("the rerun's event log is not the run's (%d and %d bytes)", len(first), len(again))
+	}
+
+	// Same name and seed as the passing run now.
+	if code := cli(context.Background(), []string{"run", "--out", fail, failing}, &stdout, &stderr); code != 1 {
+		t.Fatalf("the failing run exited %d", code)
+	}
+	rec, err := os.ReadFile(filepath.Join(pass, report.ScenariosFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The passing record, its directory rebased on the failing run's.
+	if err := os.WriteFile(filepath.Join(fail, report.ScenariosFile), rec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, said := timelineAgain(t, dir)
+	if strings.Contains(page, `badge pass">pass`) || !strings.Contains(page, "Its record is another run") || !strings.Contains(said, "scenario.yaml") {
+		t.Errorf("the page written again under another run's record: pass badge %v, stderr %q", strings.Contains(page, `badge pass">pass`), said)
+	}
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"timeline", "--name", "other", dir}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stderr.String(), `the page is titled "other", but its events.jsonl's run_started names scenario "roam-fr-preinstalled"`) {
+		t.Errorf("timeline --name other: exit %d, stderr %q", code, stderr.String())
+	}
+}
