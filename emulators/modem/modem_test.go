@@ -201,7 +201,7 @@ func TestCommands(t *testing.T) {
 		{"AT+CRSM=176,28423,9,0,1", "+CRSM: 107,0"},
 		{"AT+CRSM=99,12258", "!+CME ERROR: 50"}, // no TS 27.007 command
 		{"AT+CRSM=203,12258", "!+CME ERROR: 4"}, // RETRIEVE DATA: defined, not carried out
-		{"AT+CRSM=176", "!+CME ERROR: 50"}, // no <fileid>: not 106,130
+		{"AT+CRSM=176", "!+CME ERROR: 50"},      // no <fileid>: not 106,130
 		{"AT+CRSM=192", "!+CME ERROR: 50"},
 		{"AT+CRSM=178,,1,4,0", "!+CME ERROR: 50"},
 		{`AT+CRSM=214,12258,0,0,3,"0011"`, "!+CME ERROR: 50"},
