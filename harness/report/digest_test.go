@@ -1,6 +1,8 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -25,7 +27,7 @@ func TestReconcileHoldsTheDirectoryToItsDigests(t *testing.T) {
 		{"untouched", func(string) error { return nil }, "pass", ""},
 		{"the scenario edited", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, scenarioFile), []byte("name: a\nexpect: {attempts: [orange-fr]}\n"), 0o644)
-		}, NotRecorded, "scenario.yaml is not the file its run wrote (SHA-256 against the record's), not what its recorded run wrote: listed with no verdict"},
+		}, NotRecorded, "scenario.yaml is not the file its run wrote (SHA-256 against the record's): listed with no verdict"},
 		{"the capture cut", func(dir string) error {
 			return os.Truncate(filepath.Join(dir, "traffic.pcapng"), 4)
 		}, "pass", "its evidence changed since its run recorded it: traffic.pcapng is not the file its run wrote"},
@@ -129,5 +131,36 @@ func TestGatherNotesCutPages(t *testing.T) {
 	}
 	if len(notes) != 1 || !strings.Contains(notes[0], `scenario "a": timeline-2.html, which the index links, is cut or empty`) {
 		t.Errorf("notes %q, want one naming timeline-2.html", notes)
+	}
+}
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// TestReconcileSaysARecordWithoutDigests: a finished scenario's record
+// that holds no SHA-256 (an older esimhil's, or one edited) is said, not
+// trusted in silence (outside tester sw88); one still running, and a
+// directory without events, are not.
+func TestReconcileSaysARecordWithoutDigests(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, eventsFile), []byte(`{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"a","seed":1}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		e    Entry
+		want bool
+	}{
+		{Entry{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir}, true},
+		{Entry{Kind: "scenario", Name: "a", Verdict: "error", Seed: new(int64(1)), Dir: dir, Unfinished: true}, false},
+		{Entry{Kind: "scenario", Name: "a", Verdict: "error", Seed: new(int64(1)), Dir: t.TempDir()}, false},
+		{Entry{Kind: "spec", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir}, false},
+	} {
+		notes := Reconcile(&tc.e)
+		said := len(notes) == 1 && strings.Contains(notes[0], "its record holds no SHA-256 of its evidence")
+		if said != tc.want {
+			t.Errorf("%+v: notes %q, want the record's lack of digests said: %v", tc.e, notes, tc.want)
+		}
 	}
 }

@@ -719,6 +719,9 @@ func Reconcile(e *Entry) (notes []string) {
 	} else if len(changed) > 0 {
 		notes = append(notes, alteredNote(e, changed))
 	}
+	if note := undigested(e); note != "" {
+		notes = append(notes, note)
+	}
 	if !e.Unfinished {
 		return notes
 	}
@@ -775,6 +778,20 @@ func otherRun(e *Entry) string {
 	return note
 }
 
+// undigested says of a finished scenario's record that holds no SHA-256
+// of its evidence (one an earlier esimhil wrote, or an edited one) that
+// nothing holds its files to it, rather than pass it in silence (outside
+// tester sw88).
+func undigested(e *Entry) string {
+	if e.Kind != "scenario" || e.Digests != nil || e.Unfinished || e.Verdict == NotRecorded || e.Verdict == "skipped" {
+		return ""
+	}
+	if _, err := os.Stat(filepath.Join(e.Dir, eventsFile)); err != nil {
+		return "" // no run's evidence to hold
+	}
+	return fmt.Sprintf("%s %q: its record holds no SHA-256 of its evidence (written by an esimhil without them, or edited): nothing checks the files against the run that wrote them", e.Kind, e.Name)
+}
+
 // unrecord is otherRun for a directory whose scenario or event log is not
 // the one its record's run wrote (changed: which, and how), whatever the
 // name and seed say: the record's verdict is not lent to it.
@@ -784,7 +801,7 @@ func unrecord(e *Entry, changed []string) string {
 		e.Verdict, strings.Join(changed, ", "))
 	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
 	dropVerdict(e, ends)
-	return fmt.Sprintf("%s %q: %s, not what its recorded run wrote: listed with no verdict", e.Kind, e.Name, strings.Join(changed, ", "))
+	return fmt.Sprintf("%s %q: %s: listed with no verdict", e.Kind, e.Name, strings.Join(changed, "; "))
 }
 
 // dropVerdict leaves e with what its directory says (ends, its event

@@ -497,6 +497,9 @@ func TestReconcileWithTheDirectory(t *testing.T) {
 				}
 			}
 			e := Entry{Kind: "scenario", Name: "long", Verdict: "error", Dir: dir, Unfinished: tc.unfinished, Message: "not finished"}
+			if !tc.unfinished {
+				e.Digests = Digests(dir) // a finished run's record holds them
+			}
 			notes := Reconcile(&e)
 			if got := e.Timeline != ""; got != tc.page {
 				t.Errorf("page linked: %v, want %v", got, tc.page)
@@ -955,7 +958,8 @@ func TestIndexBadgesDoNotWrap(t *testing.T) {
 func TestGatherListsScenarioDirsNotInTheRecord(t *testing.T) {
 	out := t.TempDir()
 	scen := []Entry{{Kind: "scenario", Name: "b", Verdict: "pass", Seed: new(int64(1)), Simulated: time.Hour,
-		Dir: filepath.Join(out, "b"), Timeline: filepath.Join(out, "b", "timeline.html")}}
+		Dir: filepath.Join(out, "b"), Timeline: filepath.Join(out, "b", "timeline.html"),
+		Digests: map[string]string{eventsFile: sha256Hex(`{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"b","seed":1}` + "\n")}}}
 	if err := WriteScenarios(filepath.Join(out, ScenariosFile), scen); err != nil {
 		t.Fatal(err)
 	}

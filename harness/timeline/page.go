@@ -324,3 +324,26 @@ func removeStaleTemps(dir string) {
 		os.Remove(f)
 	}
 }
+
+// PageVerdict is the verdict the page at path shows in its header
+// ("pass", "fail", "error", "unknown"…), "" when it shows none it can
+// read (not a page, cut before its header).
+func PageVerdict(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10) // the header opens the body, after the inline CSS
+	n, _ := io.ReadFull(f, head)
+	const mark = `<span class="badge `
+	_, rest, ok := strings.Cut(string(head[:n]), mark)
+	if !ok {
+		return ""
+	}
+	v, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return ""
+	}
+	return v
+}

@@ -186,3 +186,30 @@ func TestPagesWriteLeavesNoTemporaries(t *testing.T) {
 		t.Errorf("%d pages, want 5", n)
 	}
 }
+
+// TestPageVerdict reads the verdict a written page shows, and none from
+// a file that is no page or is cut before its header.
+func TestPageVerdict(t *testing.T) {
+	dir := t.TempDir()
+	run := Run{Name: "x", Verdict: "fail", Mismatches: []string{"attempts: got [sfr], want [orange-fr]"}}
+	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(`{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, err := Write(dir, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := PageVerdict(page); got != "fail" {
+		t.Errorf("written page: %q, want fail", got)
+	}
+	b, _ := os.ReadFile(page)
+	cut := filepath.Join(dir, "cut.html")
+	if err := os.WriteFile(cut, b[:100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{cut, filepath.Join(dir, "events.jsonl"), filepath.Join(dir, "none.html")} {
+		if got := PageVerdict(p); got != "" {
+			t.Errorf("%s: %q, want none", p, got)
+		}
+	}
+}

@@ -496,7 +496,8 @@ func TestTimelineAgainSaysTheLogLostItsEnd(t *testing.T) {
 	if err := os.WriteFile(log, bytes.Join(lines[:len(lines)*6/10], nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	again, _ := timelineAgain(t, dir)
+	// The record's SHA-256 of the log no longer holds: another run's.
+	again, _ := timelineOverForeignRecord(t, dir)
 	for _, want := range []string{"at.log: its marks name events up to line", "traffic.pcapng: its marks name events up to line", lost} {
 		if !strings.Contains(again, want) {
 			t.Errorf("the page of the cut log lacks %q", want)
@@ -1091,7 +1092,7 @@ func TestReportAndTimelineSeeARecordOfAnotherRun(t *testing.T) {
 	if !strings.Contains(stderr.String(), `scenario "roam-fr-preinstalled": its record in results.json is of another run than its directory holds (seed 1 there, 5 in the directory)`) {
 		t.Errorf("report does not say the record is another run's: %s", stderr.String())
 	}
-	page, _ := timelineAgain(t, dir)
+	page, _ := timelineOverForeignRecord(t, dir)
 	if strings.Contains(page, `badge pass">pass`) || !strings.Contains(page, `badge unknown">unknown`) {
 		t.Error("the page written again takes the other run's verdict")
 	}
@@ -1125,6 +1126,26 @@ func timelineAgain(t *testing.T, dir string) (page, stderr string) {
 		t.Fatalf("timeline exited %d: %s", code, errb.String())
 	}
 	return pageOf(t, dir), errb.String()
+}
+
+// timelineOverForeignRecord is timelineAgain for a directory whose record
+// is another run's: esimhil timeline first keeps the page the run wrote
+// (exit 1, saying so: outside tester sw88), and writes one with no
+// verdict once that page is removed.
+func timelineOverForeignRecord(t *testing.T, dir string) (page, stderr string) {
+	t.Helper()
+	before := pageOf(t, dir)
+	var out, errb bytes.Buffer
+	if code := cli(context.Background(), []string{"timeline", dir}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "the page there is kept") {
+		t.Fatalf("timeline over another run's record exited %d: %s", code, errb.String())
+	}
+	if pageOf(t, dir) != before {
+		t.Fatal("timeline changed the run's own page under another run's record")
+	}
+	if err := os.Remove(filepath.Join(dir, "timeline.html")); err != nil {
+		t.Fatal(err)
+	}
+	return timelineAgain(t, dir)
 }
 
 // pageOf is dir's timeline page.
@@ -1199,7 +1220,7 @@ func TestRecordOfASameSeedRunIsRefused(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(fail, report.ScenariosFile), rec, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	page, said := timelineAgain(t, dir)
+	page, said := timelineOverForeignRecord(t, dir)
 	if strings.Contains(page, `badge pass">pass`) || !strings.Contains(page, "Its record is another run") || !strings.Contains(said, "scenario.yaml") {
 		t.Errorf("the page written again under another run's record: pass badge %v, stderr %q", strings.Contains(page, `badge pass">pass`), said)
 	}
