@@ -295,6 +295,7 @@ func TestES9PageOrder(t *testing.T) {
 	checked := map[string]int{}
 	for r, req := range tl.Items {
 		fn, ok := strings.CutPrefix(req.Label, "ES9+ ")
+		fn, _, _ = strings.Cut(fn, " ") // "handleNotification · install seq 1 ok"
 		if req.Kind != timeline.KindES9 || req.Reply || !ok || caused[fn] == "" {
 			continue
 		}
