@@ -335,6 +335,9 @@ func es9Summary(m capture.ES9Message) string {
 			s += " ok"
 		} else {
 			s += fmt.Sprintf(" failed, errorReason %d", d.ErrorReason)
+			if name := es10.ReasonName(d.ErrorReason); name != "" {
+				s += " " + name
+			}
 		}
 	}
 	return s

@@ -114,7 +114,7 @@ func TestES9Summary(t *testing.T) {
 		want string
 	}{
 		{"install ok", &es9.HandleNotificationRequest{PendingNotification: install(true)}, " · install seq 36 ok"},
-		{"install failed", &es9.HandleNotificationRequest{PendingNotification: install(false)}, " · install seq 36 failed, errorReason 10"},
+		{"install failed", &es9.HandleNotificationRequest{PendingNotification: install(false)}, " · install seq 36 failed, errorReason 10 installFailedDueToInsufficientMemoryForProfile"},
 		{"enable", &es9.HandleNotificationRequest{PendingNotification: enable}, " · enable seq 7"},
 		{"not a notification", &es9.HandleNotificationRequest{PendingNotification: []byte{1, 2, 3}}, ""},
 		{"another function", &es9.CancelSessionRequest{}, ""},

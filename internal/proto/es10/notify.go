@@ -179,6 +179,22 @@ const (
 	ReasonUnknownError               = 127
 )
 
+// reasonNames are the errorReason values' names in SGP.22's ASN.1.
+var reasonNames = map[int]string{
+	ReasonIncorrectInputValues: "incorrectInputValues", ReasonInvalidSignature: "invalidSignature",
+	ReasonInvalidTransactionID: "invalidTransactionId", ReasonUnsupportedCrtValues: "unsupportedCrtValues",
+	ReasonUnsupportedRemoteOperation: "unsupportedRemoteOperationType", ReasonUnsupportedProfileClass: "unsupportedProfileClass",
+	ReasonSCP03tStructureError: "scp03tStructureError", ReasonSCP03tSecurityError: "scp03tSecurityError",
+	ReasonICCIDAlreadyExists: "installFailedDueToIccidAlreadyExistsOnEuicc", ReasonInsufficientMemory: "installFailedDueToInsufficientMemoryForProfile",
+	ReasonInstallInterrupted: "installFailedDueToInterruption", ReasonPEProcessingError: "installFailedDueToPEProcessingError",
+	ReasonDataMismatch: "installFailedDueToDataMismatch", ReasonInvalidNAAKey: "testProfileInstallFailedDueToInvalidNaaKey",
+	ReasonPPRNotAllowed: "pprNotAllowed", ReasonUnknownError: "installFailedDueToUnknownError",
+}
+
+// ReasonName is errorReason r's name in SGP.22's ASN.1, "" for a value it
+// does not name.
+func ReasonName(r int) string { return reasonNames[r] }
+
 // MinimalEUICCResponse is the smallest valid EUICCResponse of the TCA
 // profile package specification: SEQUENCE { peStatus [0] SEQUENCE OF
 // PEStatus } with no entry, 30 02 A0 00.
