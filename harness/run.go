@@ -128,6 +128,8 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	if runErr != nil {
 		r.MarkIncomplete(runErr.Error())
+	} else {
+		r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, end.Fields()) })
 	}
 	res.Simulated = r.Now()
 	stage := func(string) {}

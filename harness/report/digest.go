@@ -160,3 +160,40 @@ func pageWhole(path string) bool {
 	}
 	return string(b) == end
 }
+
+// Rechecker checks a scenario run's expectations again from its directory
+// alone (harness.Recheck): the mismatches, and false when the directory
+// cannot say.
+type Rechecker func(dir string) (mismatches []string, checked bool, why string)
+
+// Recheck holds a finished scenario's recorded verdict to its expectations
+// checked again from its directory (check), when the directory can say. A
+// record whose verdict or failures are not those is no verdict of that
+// directory (outside tester sw88: a FAIL run's record edited to pass made
+// its page PASS): it is listed with none, its message saying what the
+// directory gives, and the note returned says so.
+func Recheck(e *Entry, check Rechecker) []string {
+	if e.Kind != "scenario" || e.Dir == "" || (e.Verdict != "pass" && e.Verdict != "fail") {
+		return nil
+	}
+	got, ok, _ := check(e.Dir)
+	if !ok {
+		return nil
+	}
+	recorded := ""
+	if e.Verdict == "fail" {
+		recorded = e.Message
+	}
+	if strings.Join(got, "\n") == recorded {
+		return nil
+	}
+	gives := "pass"
+	if len(got) > 0 {
+		gives = "fail: " + strings.Join(got, "; ")
+	}
+	was := e.Verdict
+	e.Message = fmt.Sprintf("its record says %s, but its expectations checked again against its kept scenario and events give %s; the record was edited, or is another run's: that verdict is not this directory's", was, gives)
+	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
+	dropVerdict(e, ends)
+	return []string{fmt.Sprintf("%s %q: its record says %s, but its expectations checked again against its directory give %s: listed with no verdict", e.Kind, e.Name, was, gives)}
+}

@@ -164,3 +164,43 @@ func TestReconcileSaysARecordWithoutDigests(t *testing.T) {
 		}
 	}
 }
+
+// TestRecheck: a finished scenario whose recorded verdict or failures are
+// not what its expectations give when checked again from its directory is
+// listed with no verdict, saying both (outside tester sw88: a FAIL run's
+// record edited to pass); one that agrees, or a directory that cannot
+// say, keeps its record.
+func TestRecheck(t *testing.T) {
+	const miss = "attempts: got [sfr], want [orange-fr]"
+	gives := func(m ...string) Rechecker {
+		return func(string) ([]string, bool, string) { return m, true, "" }
+	}
+	cannot := func(string) ([]string, bool, string) { return nil, false, "no run_ended" }
+	for _, tc := range []struct {
+		name    string
+		e       Entry
+		check   Rechecker
+		verdict string
+		note    string
+	}{
+		{"pass that passes", Entry{Verdict: "pass"}, gives(), "pass", ""},
+		{"fail that fails alike", Entry{Verdict: "fail", Message: miss}, gives(miss), "fail", ""},
+		{"pass that fails", Entry{Verdict: "pass"}, gives(miss), NotRecorded, "its record says pass, but its expectations checked again against its directory give fail: " + miss},
+		{"fail that passes", Entry{Verdict: "fail", Message: miss}, gives(), NotRecorded, "its record says fail, but its expectations checked again against its directory give pass"},
+		{"fail that fails otherwise", Entry{Verdict: "fail", Message: "within: …"}, gives(miss), NotRecorded, "give fail: " + miss},
+		{"a directory that cannot say", Entry{Verdict: "pass"}, cannot, "pass", ""},
+		{"an error", Entry{Verdict: "error", Message: "run: …"}, gives(miss), "error", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.e
+			e.Kind, e.Name, e.Dir, e.Seed = "scenario", "a", t.TempDir(), new(int64(1))
+			notes := Recheck(&e, tc.check)
+			if e.Verdict != tc.verdict {
+				t.Errorf("verdict %q, want %q", e.Verdict, tc.verdict)
+			}
+			if said := len(notes) == 1 && strings.Contains(notes[0], tc.note); tc.note != "" && !said || tc.note == "" && len(notes) > 0 {
+				t.Errorf("notes %q, want %q", notes, tc.note)
+			}
+		})
+	}
+}

@@ -377,6 +377,35 @@ func DroppedInLog(r io.Reader) (string, error) {
 	return DroppedNotes(events), nil
 }
 
+// ReadEvents reads a whole event log (events.jsonl) back into events as
+// Check takes them: numbers as their JSON text (json.Number), a line that
+// does not decode an error naming it.
+func ReadEvents(r io.Reader) ([]eventlog.Event, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	var events []eventlog.Event
+	for n := 1; sc.Scan(); n++ {
+		d := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		d.UseNumber()
+		var f map[string]any
+		if err := d.Decode(&f); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		ts, _ := f["t"].(string)
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: t: %w", n, err)
+		}
+		actor, _ := f["actor"].(string)
+		kind, _ := f["event"].(string)
+		delete(f, "t")
+		delete(f, "actor")
+		delete(f, "event")
+		events = append(events, eventlog.Event{T: t, Actor: actor, Kind: eventlog.Kind(kind), Fields: f})
+	}
+	return events, sc.Err()
+}
+
 // lastWordOn is what the card last logged of why operator op was not
 // reached (a failed download, attach or enable, an attempt skipped), so
 // that a final state's mismatch says why, not only what (outside tester

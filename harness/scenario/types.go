@@ -11,6 +11,8 @@ package scenario
 import (
 	"fmt"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
 )
 
 // Scenario is one parsed and validated scenario file.
@@ -446,6 +448,29 @@ type EndRegistration struct {
 	// PIN is "SIM PIN" or "SIM PUK" when the card wanted PIN1 (or the
 	// PUK) at the end: +CIMI answered no IMSI; the host enters none.
 	PIN string
+}
+
+// Fields are e as run_ended logs it (the empty fields left out).
+func (e EndRegistration) Fields() eventlog.F {
+	f := eventlog.F{"registration": e.Registration}
+	for k, v := range map[string]string{"plmn": e.PLMN, "imsi": e.IMSI, "pin": e.PIN} {
+		if v != "" {
+			f[k] = v
+		}
+	}
+	return f
+}
+
+// EndOf is the end state a log's run_ended says the host read, and
+// false when the log has none (a run that did not finish, or one an
+// esimhil before it wrote).
+func EndOf(events []eventlog.Event) (EndRegistration, bool) {
+	for i := len(events) - 1; i >= 0; i-- {
+		if e := events[i]; e.Actor == eventlog.Harness && e.Kind == eventlog.KindRunEnded {
+			return EndRegistration{Registration: e.Str("registration"), PLMN: e.Str("plmn"), IMSI: e.Str("imsi"), PIN: e.Str("pin")}, true
+		}
+	}
+	return EndRegistration{}, false
 }
 
 // PlatformDown reports whether a platform_unreachable fault is in force at

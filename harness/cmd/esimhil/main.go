@@ -505,7 +505,7 @@ func pendingWhy(what string) string {
 
 // ScenarioCopy is the scenario file esimhil run keeps in each run's
 // directory, byte for byte as it ran.
-const ScenarioCopy = "scenario.yaml"
+const ScenarioCopy = harness.ScenarioCopy
 
 // notRun records the scenario files a signal left unrun as skipped, each
 // under its path (it was not loaded), so that results.json and JUnit list
@@ -540,7 +540,7 @@ func removeIndex(out string) (bool, error) {
 // rewriteIndex writes out's index page again from what the directory
 // holds now (as esimhil report does), after a run replaced its record.
 func rewriteIndex(out string, stdout io.Writer) error {
-	entries, notes, err := report.Gather(out)
+	entries, notes, err := gather(out)
 	if err == nil && len(entries) == 0 {
 		err = errors.New("nothing to report")
 	}
@@ -578,7 +578,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil report: %v; no index written\n", err)
 		return 1
 	}
-	entries, notes, err := report.Gather(*out)
+	entries, notes, err := gather(*out)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil report: %v\n", err)
 		return 1
@@ -690,7 +690,7 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 		if v := timeline.PageVerdict(filepath.Join(dir, timeline.FileName)); run.ErrTitle == foreignRecordTitle && (v == "pass" || v == "fail" || v == "error") {
 			// The page there was written with a verdict, by the run; one
 			// without would replace it (outside tester sw88).
-			fmt.Fprintf(stderr, "esimhil timeline: %s: its record is another run's: the page there is kept, as the run that wrote it left it; put that run's own record back, or remove %s to write a page with no verdict\n",
+			fmt.Fprintf(stderr, "esimhil timeline: %s: its record is not this directory's (above): the page there is kept, as the run that wrote it left it; put that run's own record back, or remove %s to write a page with no verdict\n",
 				dir, timeline.FileName)
 			code = 1
 			continue
@@ -869,6 +869,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		// What the directory holds now: the record may predate its end,
 		// or be of another run than the directory holds.
 		disagree = report.Reconcile(entry)
+		disagree = append(disagree, report.Recheck(entry, harness.Recheck)...)
 		if entry.Verdict == report.NotRecorded {
 			foreign, entry = entry.Message, nil
 		}
@@ -927,6 +928,19 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Seed, run.NoSeed = ends.Seed, err != nil || !ends.HasSeed
 	}
 	return run, note
+}
+
+// gather is report.Gather with each finished scenario's verdict checked
+// again from its directory (report.Recheck).
+func gather(out string) ([]report.Entry, []string, error) {
+	entries, notes, err := report.Gather(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range entries {
+		notes = append(notes, report.Recheck(&entries[i], harness.Recheck)...)
+	}
+	return entries, notes, nil
 }
 
 // foreignRecordTitle heads the page of a run whose record is another run's.

@@ -1230,3 +1230,38 @@ func TestRecordOfASameSeedRunIsRefused(t *testing.T) {
 		t.Errorf("timeline --name other: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// A failing run's record edited to say it passed is not believed: its
+// expectations, checked again from the scenario and events its directory
+// keeps, fail, so the index lists it with no verdict and esimhil timeline
+// keeps the run's own FAIL page (outside tester sw88).
+func TestEditedVerdictIsCheckedAgain(t *testing.T) {
+	_, failing := preinstalledAndAFailingCopy(t, "roam-fr-preinstalled.yaml")
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--out", out, failing}, &stdout, &stderr); code != 1 {
+		t.Fatalf("the failing run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	path := filepath.Join(out, report.ScenariosFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte(`"verdict": "fail"`), []byte(`"verdict": "pass"`), 1)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"report", "--out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("report exited %d: %s", code, stderr.String())
+	}
+	index, _ := os.ReadFile(filepath.Join(out, report.IndexFile))
+	if !strings.Contains(string(index), "0 of 0 passed") || !strings.Contains(stderr.String(), "its record says pass, but its expectations checked again against its directory give fail: attempts:") {
+		t.Errorf("report believed the edited verdict: %s", stderr.String())
+	}
+	dir := filepath.Join(out, "roam-fr-preinstalled")
+	page, _ := timelineOverForeignRecord(t, dir)
+	if strings.Contains(page, `badge pass">pass`) {
+		t.Error("the page written again shows the edited verdict")
+	}
+}

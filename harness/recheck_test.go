@@ -1,0 +1,69 @@
+package harness
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// TestRecheckGivesTheRunsVerdict: a finished run's expectations, checked
+// again from its directory alone — the scenario it kept and its event
+// log, whose run_ended holds the end state the host read — give the
+// run's own mismatches, word for word, for a run that passes, one that
+// fails on its attempts and one that fails on its final state; a log
+// without run_ended (a run that did not finish) cannot say.
+func TestRecheckGivesTheRunsVerdict(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "roam-fr-download.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		src      []byte
+		failures int
+	}{
+		{"passes", src, 0},
+		{"attempts differ", bytes.Replace(src, []byte("attempts: [sfr]"), []byte("attempts: [orange-fr]"), 1), 1},
+		{"final state differs", bytes.Replace(src, []byte("registration: home"), []byte("registration: roaming"), 1), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, ScenarioCopy), tc.src, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s, err := scenario.Parse(ScenarioCopy, tc.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
+			if res.Err != nil || len(res.Mismatches) != tc.failures {
+				t.Fatalf("run: %v, mismatches %q, want %d", res.Err, res.Mismatches, tc.failures)
+			}
+			got, checked, why := Recheck(dir)
+			if !checked || !slices.Equal(got, res.Mismatches) {
+				t.Errorf("checked again: %q (%v, %s), the run's %q", got, checked, why, res.Mismatches)
+			}
+			log := filepath.Join(dir, EventsFile)
+			b, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := bytes.SplitAfter(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
+			if !bytes.Contains(lines[len(lines)-1], []byte(`"event":"run_ended"`)) {
+				t.Fatalf("the log's last line is not run_ended: %s", lines[len(lines)-1])
+			}
+			if err := os.WriteFile(log, bytes.Join(lines[:len(lines)-1], nil), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, checked, why := Recheck(dir); checked || !strings.Contains(why, "no run_ended") {
+				t.Errorf("a log without run_ended checked again: %v (%s)", checked, why)
+			}
+		})
+	}
+}
