@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/harness/timeline"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // DigestedFiles are the artifacts a run's record holds the SHA-256 of:
@@ -168,32 +169,69 @@ type Rechecker func(dir string) (mismatches []string, checked bool, why string)
 
 // Recheck holds a finished scenario's recorded verdict to its expectations
 // checked again from its directory (check), when the directory can say. A
-// record whose verdict or failures are not those is no verdict of that
-// directory (outside tester sw88: a FAIL run's record edited to pass made
-// its page PASS): it is listed with none, its message saying what the
-// directory gives, and the note returned says so.
+// record whose verdict or failures are not those — or that gives a
+// verdict to a run its directory says did not finish, or a verdict
+// esimhil never writes — is no verdict of that directory (outside testers
+// sw88, sw90: a record edited to pass made a FAIL page, and a stopped
+// run's page, PASS): it is listed with none, its message saying what the
+// directory gives, and the note returned says so. A directory that
+// cannot say (a log without run_ended, as an earlier esimhil wrote it)
+// is said too. An error's verdict is the run's own (its rig, its
+// capture), not its expectations', and is not checked again.
 func Recheck(e *Entry, check Rechecker) []string {
-	if e.Kind != "scenario" || e.Dir == "" || (e.Verdict != "pass" && e.Verdict != "fail") {
+	if e.Kind != "scenario" || e.Dir == "" || e.Unfinished || e.Verdict == NotRecorded || e.Verdict == "skipped" || e.Verdict == "error" {
 		return nil
 	}
-	got, ok, _ := check(e.Dir)
+	was := e.Verdict
+	if was != "pass" && was != "fail" {
+		e.Message = fmt.Sprintf("its record's verdict %q is none esimhil writes (pass, fail, error, skipped): the record was edited", was)
+		ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
+		dropVerdict(e, ends)
+		return []string{fmt.Sprintf("%s %q: its record's verdict %q is none esimhil writes: listed with no verdict", e.Kind, e.Name, was)}
+	}
+	got, ok, why := check(e.Dir)
 	if !ok {
-		return nil
-	}
-	recorded := ""
-	if e.Verdict == "fail" {
-		recorded = e.Message
-	}
-	if strings.Join(got, "\n") == recorded {
-		return nil
+		st := ReadDirState(e.Dir)
+		if unfinished := st.Ends.Incomplete || st.Ends.Cut || st.Marker != "" && !strings.HasPrefix(st.Marker, timeline.PagePending); unfinished {
+			says := "its event log ends without run_ended"
+			if st.Marker != "" {
+				says += ", and INCOMPLETE says: " + textcut.Cut(firstLine(st.Marker), 200)
+			}
+			e.Message = fmt.Sprintf("its record says %s, but its directory says the run did not finish (%s): a finished run's verdict is not this directory's", was, says)
+			dropVerdict(e, st.Ends)
+			return []string{fmt.Sprintf("%s %q: its record says %s, but its directory says the run did not finish (%s): listed with no verdict", e.Kind, e.Name, was, says)}
+		}
+		if e.Digests[scenarioFile] != "" && e.Digests[eventsFile] != "" {
+			// A record with digests is this esimhil's, whose finished runs
+			// all log run_ended and keep their scenario: its directory
+			// should say, and does not (sw90: run_ended removed, the
+			// digest made again, the verdict edited).
+			e.Message = fmt.Sprintf("its record says %s, but its directory cannot give that verdict again (%s), as every finished run's can: the record or the directory was edited", was, why)
+			dropVerdict(e, st.Ends)
+			return []string{fmt.Sprintf("%s %q: its record says %s, but its directory cannot give that verdict again (%s): listed with no verdict", e.Kind, e.Name, was, why)}
+		}
+		return []string{fmt.Sprintf("%s %q: its verdict (%s) was not checked again from its directory: %s", e.Kind, e.Name, was, why)}
 	}
 	gives := "pass"
 	if len(got) > 0 {
-		gives = "fail: " + strings.Join(got, "; ")
+		gives = "fail"
 	}
-	was := e.Verdict
+	if gives == was && (gives == "pass" || strings.Join(got, "\n") == e.Message) {
+		// The verdict holds; the open cycle the record names is the log's
+		// too (run_ended_in_cycle).
+		if oc := readOpenCycle(filepath.Join(e.Dir, eventsFile)); oc != e.OpenCycle {
+			recorded := e.OpenCycle
+			e.OpenCycle = oc
+			return []string{fmt.Sprintf("%s %q: its record's open cycle (%q) is not its event log's (%q): the log's is shown", e.Kind, e.Name, recorded, oc)}
+		}
+		return nil
+	}
+	if gives == "fail" {
+		gives += ": " + strings.Join(got, "; ")
+	}
 	e.Message = fmt.Sprintf("its record says %s, but its expectations checked again against its kept scenario and events give %s; the record was edited, or is another run's: that verdict is not this directory's", was, gives)
 	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
 	dropVerdict(e, ends)
 	return []string{fmt.Sprintf("%s %q: its record says %s, but its expectations checked again against its directory give %s: listed with no verdict", e.Kind, e.Name, was, gives)}
 }
+

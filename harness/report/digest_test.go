@@ -188,12 +188,25 @@ func TestRecheck(t *testing.T) {
 		{"pass that fails", Entry{Verdict: "pass"}, gives(miss), NotRecorded, "its record says pass, but its expectations checked again against its directory give fail: " + miss},
 		{"fail that passes", Entry{Verdict: "fail", Message: miss}, gives(), NotRecorded, "its record says fail, but its expectations checked again against its directory give pass"},
 		{"fail that fails otherwise", Entry{Verdict: "fail", Message: "within: …"}, gives(miss), NotRecorded, "give fail: " + miss},
-		{"a directory that cannot say", Entry{Verdict: "pass"}, cannot, "pass", ""},
+		// sw90: a failing record needs failures; "fail" alone is no verdict the
+		// directory gives.
+		{"fail without failures that passes", Entry{Verdict: "fail"}, gives(), NotRecorded, "its record says fail, but its expectations checked again against its directory give pass"},
+		{"a verdict esimhil never writes", Entry{Verdict: "PASS"}, gives(), NotRecorded, `its record's verdict "PASS" is none esimhil writes`},
+		{"a directory that cannot say", Entry{Verdict: "pass"}, cannot, "pass", "its verdict (pass) was not checked again from its directory: no run_ended"},
+		{"a record with digests whose directory cannot say", Entry{Verdict: "pass", Digests: map[string]string{scenarioFile: "0", eventsFile: "0"}}, cannot, NotRecorded,
+			"its record says pass, but its directory cannot give that verdict again (no run_ended)"},
+		{"a run that did not finish", Entry{Verdict: "pass"}, cannot, NotRecorded, "its record says pass, but its directory says the run did not finish (its event log ends without run_ended, and INCOMPLETE says: stopped by SIGTERM)"},
 		{"an error", Entry{Verdict: "error", Message: "run: …"}, gives(miss), "error", ""},
+		{"an open cycle the log does not have", Entry{Verdict: "pass", OpenCycle: "the run ended inside a cycle"}, gives(), "pass", "its record's open cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := tc.e
 			e.Kind, e.Name, e.Dir, e.Seed = "scenario", "a", t.TempDir(), new(int64(1))
+			if tc.name == "a run that did not finish" {
+				if err := os.WriteFile(filepath.Join(e.Dir, "INCOMPLETE"), []byte("stopped by SIGTERM\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			notes := Recheck(&e, tc.check)
 			if e.Verdict != tc.verdict {
 				t.Errorf("verdict %q, want %q", e.Verdict, tc.verdict)
@@ -202,5 +215,26 @@ func TestRecheck(t *testing.T) {
 				t.Errorf("notes %q, want %q", notes, tc.note)
 			}
 		})
+	}
+}
+
+// TestGatherRecordWhoseDirectoryIsGone: a record naming a directory that
+// is gone keeps its verdict, says so, and is not counted among the
+// directories the record does not name (outside tester sw90).
+func TestGatherRecordWhoseDirectoryIsGone(t *testing.T) {
+	out := t.TempDir()
+	e := Entry{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: filepath.Join(out, "a"), Digests: map[string]string{eventsFile: "00"}}
+	if err := WriteScenarios(filepath.Join(out, ScenariosFile), []Entry{e}); err != nil {
+		t.Fatal(err)
+	}
+	entries, notes, err := Gather(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Verdict != "pass" {
+		t.Errorf("entries %+v, want a with its record's verdict", entries)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], `scenario "a": its directory `) || !strings.Contains(notes[0], "is gone: its verdict is its record's alone") {
+		t.Errorf("notes %q", notes)
 	}
 }

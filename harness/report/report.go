@@ -508,7 +508,7 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 	for i := range all {
 		e := &all[i]
 		notes = append(notes, Reconcile(e)...)
-		if e.Dir != "" && e.Timeline == "" && e.Verdict != "skipped" {
+		if _, err := os.Stat(e.Dir); err == nil && e.Timeline == "" && e.Verdict != "skipped" {
 			notes = append(notes, fmt.Sprintf("%s %q kept artifacts but has no timeline", e.Kind, e.Name))
 		}
 		if cut := cutPages(e.Dir); e.Dir != "" && len(cut) > 0 {
@@ -710,6 +710,11 @@ func Reconcile(e *Entry) (notes []string) {
 		e.Timeline = page
 	case e.Timeline != "" && err != nil:
 		e.Timeline = "" // gone since: the index says it has none
+	}
+	if st, err := os.Stat(e.Dir); err != nil || !st.IsDir() {
+		// Nothing to hold the record to, nor to list apart (outside
+		// tester sw90: read as directories not in the record).
+		return []string{fmt.Sprintf("%s %q: its directory %s is gone: its verdict is its record's alone", e.Kind, e.Name, e.Dir)}
 	}
 	if note := otherRun(e); note != "" {
 		return []string{note}
