@@ -234,4 +234,3 @@ func Recheck(e *Entry, check Rechecker) []string {
 	dropVerdict(e, ends)
 	return []string{fmt.Sprintf("%s %q: its record says %s, but its expectations checked again against its directory give %s: listed with no verdict", e.Kind, e.Name, was, gives)}
 }
-
