@@ -105,7 +105,7 @@ func TestTapWritesAStandInForATakenPort(t *testing.T) {
 		return nil
 	})
 	lo := net.IPv4(127, 0, 0, 1)
-	f := tp.newFlow(&net.TCPAddr{IP: lo, Port: 34980}, &net.TCPAddr{IP: lo, Port: 40000})
+	f := tp.newFlow(&net.TCPAddr{IP: lo, Port: 34980}, &net.TCPAddr{IP: lo, Port: 40000}, false)
 	f.data(true, []byte("GET / HTTP/1.1\r\nHost: p\r\n\r\n"))
 	f.close()
 	want, _ := dissectorports.StandIn(34980)

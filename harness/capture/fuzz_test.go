@@ -44,7 +44,7 @@ func synthCapture(t testing.TB, ng bool) []byte {
 	}
 	tp := newTap(clock.NewVirtual(clock.Epoch), nil, unmarked(write))
 	for _, ip := range []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback} {
-		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080})
+		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080}, false)
 		body := `{"eid":"89049032000001000000000000000171","kind":"list-exhausted"}`
 		f.data(true, []byte("POST /v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Length: "+
 			strconv.Itoa(len(body))+"\r\n\r\n"+body))
@@ -118,7 +118,7 @@ func tapFlow(t *testing.T, port int) (f *flow, file func() []byte) {
 	t.Helper()
 	tp, file := memTap(t)
 	ip := net.IPv4(127, 0, 0, 1)
-	return tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: port}), file
+	return tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: port}, false), file
 }
 
 // memTap is a tap writing pcapng into memory; file flushes and returns it.
@@ -412,7 +412,7 @@ func TestPortReusedFarApart(t *testing.T) {
 					exchange(f, i)
 					continue
 				}
-				f := tp.newFlow(&net.TCPAddr{IP: ip, Port: port}, server)
+				f := tp.newFlow(&net.TCPAddr{IP: ip, Port: port}, server, false)
 				if i == 257 && f.c.seq == first.c.seq+1 {
 					t.Errorf("connection 257 has connection 1's ISN %#x", first.c.seq)
 				}
@@ -448,12 +448,12 @@ func TestCutShortFile(t *testing.T) {
 	ip := net.IPv4(127, 0, 0, 1)
 	server := &net.TCPAddr{IP: ip, Port: 8080}
 	for i := 1; i <= 3; i++ {
-		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000 + i}, server)
+		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000 + i}, server, false)
 		f.data(true, numbered(i))
 		f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"))
 		f.close()
 	}
-	open := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40004}, server)
+	open := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40004}, server, false)
 	open.data(true, numbered(4))
 	open.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"partial"))
 	whole := file()

@@ -29,7 +29,15 @@ type Mark struct {
 	// Note, if set, is one more comment for the frame, for a reader of
 	// the file (serverSideNote); readers of marks skip it.
 	Note string
+	// Outside marks a frame a client out of process sent (a host LPA,
+	// curl: a connection the tap did not dial), as the comment
+	// OutsideComment: not the card's BIP, whose connections the tap dials.
+	Outside bool
 }
+
+// OutsideComment is the comment on each frame a client out of process
+// sent (Mark.Outside).
+const OutsideComment = "esimhil:client=out-of-process"
 
 // eventCount counts the events the run's log has taken (Config.Events);
 // nil when the session has no log, and its frames carry no mark.
@@ -65,6 +73,9 @@ func markComments(m Mark) []string {
 	if m.CommandOK {
 		c = append(c, commandPrefix+strconv.Itoa(m.Command))
 	}
+	if m.Outside {
+		c = append(c, OutsideComment)
+	}
 	return c
 }
 
@@ -99,6 +110,9 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 		}
 		if m.OK && m.CommandOK {
 			b = appendComment(b, commandPrefix, m.Command)
+		}
+		if m.OK && m.Outside {
+			b = appendText(b, OutsideComment)
 		}
 		if m.Note != "" {
 			b = appendText(b, m.Note)
@@ -179,6 +193,7 @@ func markOf(comments []string) Mark {
 		if n, ok := ParseCommandMark(c); ok && !m.CommandOK {
 			m.Command, m.CommandOK = n, true
 		}
+		m.Outside = m.Outside || c == OutsideComment
 	}
 	if !m.OK {
 		return Mark{} // a command's place without the frame's own is no mark

@@ -2,7 +2,10 @@ package capture
 
 import (
 	"bytes"
+	"io"
+	"net"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -105,7 +108,9 @@ func TestMarksRoundTrip(t *testing.T) {
 		t.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs), err)
 	}
 	e := ex[0]
-	if e.Mark != (Mark{Events: 1, OK: true}) || e.RespMark != (Mark{Events: 2, OK: true}) {
+	// The test's client dials the server itself, not through the tap:
+	// a client out of process, as far as the capture can tell.
+	if e.Mark != (Mark{Events: 1, OK: true, Outside: true}) || e.RespMark != (Mark{Events: 2, OK: true}) {
 		t.Errorf("request after %+v, answer after %+v; want events 1 and 2", e.Mark, e.RespMark)
 	}
 	if e.Frame <= dgs[0].Frame || e.RespFrame <= e.Frame || dgs[1].Frame <= e.RespFrame {
@@ -210,5 +215,61 @@ func TestEPBAsPcapgo(t *testing.T) {
 				t.Errorf("%d bytes, mark %+v:\n got %x\nwant %x", size, m, got, want.Bytes()[head:])
 			}
 		}
+	}
+}
+
+// TestOutsideClientsMarked: the frames of a client the tap did not dial —
+// another program, a host LPA — carry OutsideComment, and the decoders set
+// Mark.Outside on its exchange; a connection dialed through the tap (the
+// card's BIP, WrapDial) is not so marked (outside tester sw91: a host
+// LPA's ES9+ drawn as the card's).
+func TestOutsideClientsMarked(t *testing.T) {
+	clk := clock.NewVirtual(clock.Epoch)
+	log := eventlog.New(clk.Now)
+	path := filepath.Join(t.TempDir(), "marked.pcapng")
+	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clk, Events: log.Count})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := platform.New(platform.Config{
+		Operators: []platform.Operator{{ID: "orange-fr", PLMN: "20801", Country: "FR", Tariff: 0.8}},
+		Preferred: map[string][]string{"FR": {"orange-fr"}},
+		Clock:     clk,
+		Log:       log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
+		t.Fatal(err)
+	}
+	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil)
+	dial := sess.WrapDial(net.Dial)
+	for _, d := range []func(network, address string) (net.Conn, error){dial, net.Dial} {
+		c, err := d("tcp", p.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := "POST /v1/preferred-list HTTP/1.1\r\nHost: platform\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+			strconv.Itoa(len(listReq)) + "\r\n\r\n" + listReq
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(c); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	p.Close()
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ex, _, err := ReadEvidence(path, gsmtap.Port, 0)
+	if err != nil || len(ex) != 2 {
+		t.Fatalf("%d exchanges, %v", len(ex), err)
+	}
+	if ex[0].Mark.Outside || !ex[1].Mark.Outside || ex[0].RespMark.Outside || ex[1].RespMark.Outside {
+		t.Errorf("outside: dialed through the tap %v, dialed on its own %v (answers %v, %v); want false, true (false, false)",
+			ex[0].Mark.Outside, ex[1].Mark.Outside, ex[0].RespMark.Outside, ex[1].RespMark.Outside)
 	}
 }

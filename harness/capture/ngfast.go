@@ -190,6 +190,7 @@ func (c *commentMarks) add(comment []byte) {
 	if n, ok := parseCountBytes(comment, commandPrefix); ok && !c.m.CommandOK {
 		c.m.Command, c.m.CommandOK = n, true
 	}
+	c.m.Outside = c.m.Outside || string(comment) == OutsideComment
 }
 
 func (c *commentMarks) mark() Mark {

@@ -122,7 +122,7 @@ func TestTapHoldsOnlyTheFullHandshake(t *testing.T) {
 				frames = append(frames, frame{bytes.Clone(b), m})
 				return nil
 			})
-			f := tp.newFlow(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 443})
+			f := tp.newFlow(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 443}, false)
 			for _, s := range tc.steps {
 				switch {
 				case s.event:
@@ -307,7 +307,8 @@ func TestTapResumedSessionOrder(t *testing.T) {
 	}
 	var want []string
 	for i, fn := range calls {
-		want = append(want, fn+" "+MarkComment(Mark{Events: i}), strconv.Itoa(status(fn))+" "+MarkComment(Mark{Events: i + 1}))
+		// The request's frames are a client's the tap did not dial.
+		want = append(want, fn+" "+MarkComment(Mark{Events: i})+","+OutsideComment, strconv.Itoa(status(fn))+" "+MarkComment(Mark{Events: i + 1}))
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("tshark reads:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -287,7 +287,10 @@ const isnStride = 0x9E3779B1
 // retransmitted SYN by its new ISN (RFC 9293 §3.4.1). They used to be
 // n<<24, the same again every 256 connections: a week-long run that got
 // the same port for connection n and n+256 decoded as one connection.
-func (t *tap) newFlow(client, server *net.TCPAddr) *flow {
+// newFlow opens a flow and writes its handshake; dialed says the tap
+// dialed it (Session.WrapDial), so its client's frames are not marked
+// Outside from the first.
+func (t *tap) newFlow(client, server *net.TCPAddr, dialed bool) *flow {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.conns++
@@ -299,9 +302,10 @@ func (t *tap) newFlow(client, server *net.TCPAddr) *flow {
 		cport = p
 	}
 	f := &flow{
-		tap: t,
-		c:   endpoint{mac: clientMAC, ip: client.IP, port: cport, seq: isn, ipID: uint16(n) << 8},
-		s:   endpoint{mac: serverMAC, ip: server.IP, port: uint16(server.Port), seq: isn + 1<<31, ipID: uint16(n)<<8 | 0x80},
+		tap:    t,
+		c:      endpoint{mac: clientMAC, ip: client.IP, port: cport, seq: isn, ipID: uint16(n) << 8},
+		s:      endpoint{mac: serverMAC, ip: server.IP, port: uint16(server.Port), seq: isn + 1<<31, ipID: uint16(n)<<8 | 0x80},
+		dialed: dialed,
 	}
 	f.segment(true, flagSYN, nil)
 	f.segment(false, flagSYN|flagACK, nil)
@@ -533,6 +537,10 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 	if f.note != "" && !fromClient && flags&(flagFIN|flagRST) != 0 {
 		m.Note, f.note = f.note, ""
 	}
+	// The card's connections are the ones the tap dials (WrapDial): a
+	// client it accepted undialed is another program (outside tester
+	// sw91: a host LPA's ES9+ drawn as the card's).
+	m.Outside = m.OK && fromClient && !f.dialed
 	if err := f.tap.write(ci, frame, m); err != nil {
 		f.tap.fail(err)
 	}
@@ -636,8 +644,7 @@ func (t *tap) dial(next func(network, address string) (net.Conn, error), network
 		client, ok1 := c.LocalAddr().(*net.TCPAddr)
 		server, ok2 := c.RemoteAddr().(*net.TCPAddr)
 		if ok1 && ok2 {
-			f = t.newFlow(client, server)
-			f.dialed = true
+			f = t.newFlow(client, server, true)
 			key = unmapped(client.AddrPort())
 		}
 	}
@@ -689,7 +696,7 @@ func (l *tapListener) Accept() (net.Conn, error) {
 	if f := l.tap.dialedFlow(client); f != nil {
 		return &tapConn{Conn: c, flow: f}, nil
 	}
-	return &tapConn{Conn: c, flow: l.tap.newFlow(client, server)}, nil
+	return &tapConn{Conn: c, flow: l.tap.newFlow(client, server, false)}, nil
 }
 
 // Close stops the tap recording dials to the listener's address.

@@ -728,3 +728,27 @@ func samplePage(t *testing.T, run Run) string {
 	}
 	return page.String()
 }
+
+// A request of a client the tap did not dial (Mark.Outside: a host LPA,
+// curl) is drawn from the host's lane, its answer to it; the card's own,
+// dialed through the tap, from the card's. An SM-DP+ named in upper case
+// is the same lane as in lower case (outside tester sw91).
+func TestExchangeLanes(t *testing.T) {
+	b := &Builder{t: &Timeline{Run: Run{SMDP: map[string]string{"smdp.sfr.test": "sfr"}}}, lanes: map[string]Lane{}, faults: &faultWindows{}}
+	for _, tc := range []struct {
+		e          capture.Exchange
+		from, lane string
+	}{
+		{capture.Exchange{Method: "POST", Path: "/v1/preferred-list", Status: 200}, LaneCard, LanePlatform},
+		{capture.Exchange{Method: "POST", Path: "/v1/preferred-list", Status: 200, Mark: capture.Mark{OK: true, Outside: true}}, LaneHost, LanePlatform},
+		{capture.Exchange{Method: "POST", Path: "/gsma/rsp2/es9plus/initiateAuthentication", Host: "SMDP.SFR.TEST:8443", Status: 200,
+			Mark: capture.Mark{OK: true, Outside: true}}, LaneHost, SMDPLane("sfr")},
+		{capture.Exchange{Method: "POST", Path: "/gsma/rsp2/es9plus/initiateAuthentication", Host: "smdp.sfr.test", Status: 200}, LaneCard, SMDPLane("sfr")},
+	} {
+		lane, req, resp := b.exchangeItems(tc.e)
+		if lane != tc.lane || req.From != tc.from || req.To != tc.lane || resp.From != tc.lane || resp.To != tc.from {
+			t.Errorf("%s %s (outside %v): lane %s, request %s → %s, answer %s → %s; want %s ↔ %s",
+				tc.e.Host, tc.e.Path, tc.e.Mark.Outside, lane, req.From, req.To, resp.From, resp.To, tc.from, tc.lane)
+		}
+	}
+}

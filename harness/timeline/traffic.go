@@ -262,14 +262,21 @@ func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item
 		respSrc = fmt.Sprintf("traffic.pcapng frame %d", e.RespFrame)
 	}
 	defer func() { resp.unanswered, resp.Source = e.Status == 0, respSrc }()
+	// The card's connections are dialed through the tap; a client the
+	// tap did not dial is another program on the host (a host LPA, curl:
+	// outside tester sw91).
+	client := LaneCard
+	if e.Mark.Outside {
+		client = LaneHost
+	}
 	meta := fmt.Sprintf("%s → %s (Host %s%s), captured %s", e.Client, e.Server, e.Host, tlsNote(e.TLS), e.Time.Format(time.RFC3339Nano))
 	if strings.HasPrefix(e.Path, es9.PathPrefix) {
 		m := capture.DecodeES9(e)
 		lane = SMDPLane(b.smdpOperator(m.Server))
-		req = Item{From: LaneCard, To: lane, Kind: KindES9, Source: src,
+		req = Item{From: client, To: lane, Kind: KindES9, Source: src,
 			Label:  "ES9+ " + m.Function + es9Summary(m),
 			Detail: fmt.Sprintf("POST %s\n%s\n\n%s", e.Path, meta, bodyText(e.RequestBody))}
-		resp = Item{From: lane, To: LaneCard, Kind: KindES9, Reply: true, Source: src}
+		resp = Item{From: lane, To: client, Kind: KindES9, Reply: true, Source: src}
 		var parts []string
 		parts = append(parts, statusText(e))
 		if m.ExecutionStatus != "" {
@@ -294,10 +301,10 @@ func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item
 	if e.Method == "" {
 		line = "(request line cut short)"
 	}
-	req = Item{From: LaneCard, To: lane, Kind: KindHTTP, Source: src,
+	req = Item{From: client, To: lane, Kind: KindHTTP, Source: src,
 		Label:  line,
 		Detail: fmt.Sprintf("%s %s\n%s\n\n%s", e.Method, e.Path, meta, bodyText(e.RequestBody))}
-	resp = Item{From: lane, To: LaneCard, Kind: KindHTTP, Reply: true, Source: src,
+	resp = Item{From: lane, To: client, Kind: KindHTTP, Reply: true, Source: src,
 		Detail: fmt.Sprintf("%s\n%s", statusText(e), bodyText(e.ResponseBody))}
 	msgs, err := capture.DecodePlatform([]capture.Exchange{e})
 	parts := []string{statusText(e)}
@@ -424,6 +431,9 @@ func bodyText(body []byte) string {
 // share its lane: the caller's map, else an operator the event log names
 // that is a label of the host ("smdp.sfr.test" → sfr), else the host.
 func (b *Builder) smdpOperator(host string) string {
+	// A host name has no case (RFC 4343): an LPA may send it upper case,
+	// as a QR code's alphanumeric mode writes it (outside tester sw91).
+	host = strings.ToLower(host)
 	if op, ok := b.t.Run.SMDP[host]; ok {
 		return op
 	}
