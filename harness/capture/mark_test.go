@@ -69,25 +69,7 @@ func TestParseMark(t *testing.T) {
 // goroutine), its answer's follow, and each datagram sits between the
 // events logged around it.
 func TestMarksRoundTrip(t *testing.T) {
-	clk := clock.NewVirtual(clock.Epoch)
-	log := eventlog.New(clk.Now)
-	path := filepath.Join(t.TempDir(), "marked.pcapng")
-	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clk, Events: log.Count})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := platform.New(platform.Config{
-		Operators: []platform.Operator{{ID: "orange-fr", PLMN: "20801", Country: "FR", Tariff: 0.8}},
-		Preferred: map[string][]string{"FR": {"orange-fr"}},
-		Clock:     clk,
-		Log:       log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
-		t.Fatal(err)
-	}
+	sess, p, log, path := markedPlatform(t)
 	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil) // line 1
 	sess.SIM().SniffATR(hexdump.Bytes(t, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4"))
 	eofClient(t, p.Addr().String(), 0, "/v1/preferred-list", listReq) // line 2: preferred_list_served
@@ -224,25 +206,7 @@ func TestEPBAsPcapgo(t *testing.T) {
 // card's BIP, WrapDial) is not so marked (outside tester sw91: a host
 // LPA's ES9+ drawn as the card's).
 func TestOutsideClientsMarked(t *testing.T) {
-	clk := clock.NewVirtual(clock.Epoch)
-	log := eventlog.New(clk.Now)
-	path := filepath.Join(t.TempDir(), "marked.pcapng")
-	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clk, Events: log.Count})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := platform.New(platform.Config{
-		Operators: []platform.Operator{{ID: "orange-fr", PLMN: "20801", Country: "FR", Tariff: 0.8}},
-		Preferred: map[string][]string{"FR": {"orange-fr"}},
-		Clock:     clk,
-		Log:       log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
-		t.Fatal(err)
-	}
+	sess, p, log, path := markedPlatform(t)
 	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil)
 	dial := sess.WrapDial(net.Dial)
 	for _, d := range []func(network, address string) (net.Conn, error){dial, net.Dial} {
@@ -272,4 +236,30 @@ func TestOutsideClientsMarked(t *testing.T) {
 		t.Errorf("outside: dialed through the tap %v, dialed on its own %v (answers %v, %v); want false, true (false, false)",
 			ex[0].Mark.Outside, ex[1].Mark.Outside, ex[0].RespMark.Outside, ex[1].RespMark.Outside)
 	}
+}
+
+// markedPlatform starts a tap session whose frames carry the marks of
+// log, and a platform served through it; path is the capture's file.
+func markedPlatform(t *testing.T) (*Session, *platform.Server, *eventlog.Log, string) {
+	t.Helper()
+	clk := clock.NewVirtual(clock.Epoch)
+	log := eventlog.New(clk.Now)
+	path := filepath.Join(t.TempDir(), "marked.pcapng")
+	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clk, Events: log.Count})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := platform.New(platform.Config{
+		Operators: []platform.Operator{{ID: "orange-fr", PLMN: "20801", Country: "FR", Tariff: 0.8}},
+		Preferred: map[string][]string{"FR": {"orange-fr"}},
+		Clock:     clk,
+		Log:       log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
+		t.Fatal(err)
+	}
+	return sess, p, log, path
 }
