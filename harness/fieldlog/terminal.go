@@ -22,6 +22,14 @@ var atCommandLine = regexp.MustCompile(`^(?i:at)(?:$|[^A-Za-z]|[A-Za-z](?:$|[^a-
 // millis() then "###").
 var libraryDebug = regexp.MustCompile(`^\[\d+\] ###`)
 
+// libraryTrace is TinyGSM's waitResponse trace ("[16926] < 1 > /OK/": its
+// millis(), the index of the response it matched, the data it read up to
+// it). Printed the moment the library matches, it lands in the middle of
+// the modem's line when the match is the line's start ("+CGREG:[16926]
+// < 1 > /+CGREG:", then " 0,0" on the next line): the line's rest follows
+// the trace (outside tester sw93, TinyGSM issue 296).
+var libraryTrace = regexp.MustCompile(`\[\d+\] < ?\d+ ?> /`)
+
 var unaskedLine = regexp.MustCompile(`^(?:\+[A-Z][A-Z0-9]*: ?.*|RDY|\^[A-Z]+:.*)$`)
 
 // programExit is what a terminal program prints as it quits, which a copy
@@ -60,6 +68,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		note bool // the program's text a command ran on after
 	}
 	var ls []line
+	cont := -1 // the modem's line a library's trace cut, whose rest is the next
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -74,6 +83,19 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		// result code ends with a lone CR (ATV0), the next echo after it.
 		for piece := range strings.SplitSeq(strings.TrimRight(rest, "\r"), "\r") {
 			piece = terminalText(piece)
+			if cont >= 0 && piece != "" {
+				ls[cont].text += piece // the modem's line goes on after the trace
+				cont = -1
+				continue
+			}
+			if loc := libraryTrace.FindStringIndex(piece); loc != nil {
+				if loc[0] > 0 {
+					ls = append(ls, line{n, t, piece[:loc[0]], false})
+					cont = len(ls) - 1
+				}
+				ls = append(ls, line{n, t, piece[loc[0]:], true})
+				continue
+			}
 			if note, cmd, ok := trailingCommand(piece); ok {
 				ls = append(ls, line{n, t, note, true}, line{n, t, cmd, false})
 			} else if piece != "" {

@@ -54,6 +54,11 @@ func TestTerminalDumpAcrossURCs(t *testing.T) {
 		// no answer to the AT before them.
 		{"TinyGSM's debug line", "AT\r\nAT\r\n*ATREADY: 1\r\n[10922] ### Unhandled: *ATREADY: 1\r\nAT\r\nAT\r\nOK\r\n",
 			[]string{"command AT", "echo AT", "urc *ATREADY: 1", "note [10922] ### Unhandled: *ATREADY: 1", "command AT", "echo AT", "final OK"}},
+		// TinyGSM's waitResponse trace, printed as it matches: a note,
+		// and where it cut the modem's line, the line's rest is on the
+		// next (outside tester sw93, TinyGSM issue 296).
+		{"TinyGSM's waitResponse trace", "ATE0\r\nOK\r\n[324] < 1 > /OK/\r\nAT+CGREG?\r\n\r\n+CGREG:[16926] < 1 > /+CGREG:\r\n 0,0\r\n\r\nOK\r\n[16933] < 1 > /OK/\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "note [324] < 1 > /OK/", "command AT+CGREG?", "info +CGREG: 0,0", "note [16926] < 1 > /+CGREG:", "final OK", "note [16933] < 1 > /OK/"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkEntries(t, tc.capture, Terminal, func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)

@@ -425,7 +425,69 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 	if firstSrc.File != "" {
 		return firstSrc, firstWhat, true, "", unplayed
 	}
+	if s, w, ok := neverRegistered(ts, notPlayed); ok {
+		return s, w, true, "", ""
+	}
 	return lastSrcOf(ts, notPlayed, false), "", false, "", ""
+}
+
+// neverRegistered finds a device the logs never show registered: two or
+// more registration states the modem gave (+CREG, +CGREG, +CEREG,
+// +C5GREG, read or unasked, in an exchange the replay plays), none of
+// them home or roaming. Its failure is the last of them, where the host
+// still saw it unregistered (outside tester sw93: a tracker polling
+// "+CGREG: 0,0" for minutes read as no failure).
+func neverRegistered(ts []*fieldlog.Transcript, notPlayed func(line string) string) (field.Src, string, bool) {
+	var first, last field.Src
+	n := 0
+	for _, t := range ts {
+		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
+			continue
+		}
+		for _, e := range t.Entries {
+			if e.Dir != fieldlog.Modem || e.Role == fieldlog.Info && (e.Cmd < 0 || notPlayed(t.Entries[e.Cmd].Text) != "") {
+				continue
+			}
+			stat, ok := regStat(e)
+			switch {
+			case !ok:
+			case stat == 1 || stat == 5:
+				return field.Src{}, "", false
+			default:
+				if n == 0 {
+					first = field.Src{File: filepath.Base(t.File), Line: e.Line}
+				}
+				last = field.Src{File: filepath.Base(t.File), Line: e.Line}
+				n++
+			}
+		}
+	}
+	if n < 2 {
+		return field.Src{}, "", false
+	}
+	return last, fmt.Sprintf("the device never registered: the %d registration states the modem gave, from %s on, show it unregistered", n, first), true
+}
+
+// regStat is the <stat> of a registration the modem gave: "+CEREG: 2"
+// unasked, "+CEREG: 0,2" read (<n> first); false for any other line.
+func regStat(e fieldlog.Entry) (int, bool) {
+	for _, name := range []string{"+CREG:", "+CGREG:", "+CEREG:", "+C5GREG:"} {
+		rest, ok := strings.CutPrefix(e.Text, name)
+		if !ok {
+			continue
+		}
+		f := strings.Split(strings.TrimSpace(rest), ",")
+		i := 0
+		if e.Role == fieldlog.Info {
+			i = 1
+		}
+		if len(f) <= i {
+			return 0, false
+		}
+		stat, err := strconv.Atoi(strings.TrimSpace(f[i]))
+		return stat, err == nil
+	}
+	return 0, false
 }
 
 // lastSrcOf is the line a draft names when none shows a failure: the

@@ -631,3 +631,28 @@ func draftOf(t *testing.T, dir, name, text string) *Drafted {
 	}
 	return d
 }
+
+// TestDraftFailureNeverRegistered: a device the logs never show
+// registered — two or more registration states the modem gave, none home
+// or roaming — fails at the last of them (outside tester sw93: a tracker
+// polling "+CGREG: 0,0" for minutes drafted with no failure); one that
+// registers in the end, or one state alone, is none.
+func TestDraftFailureNeverRegistered(t *testing.T) {
+	poll := func(stat string) string { return "> AT+CGREG?\n< +CGREG: 0," + stat + "\n< OK\n" }
+	for _, tc := range []struct {
+		name, log string
+		found     bool
+		line      int
+	}{
+		{"never registered", poll("0") + poll("2") + poll("0"), true, 8},
+		{"registered in the end", poll("0") + poll("2") + poll("1"), false, 0},
+		{"one state alone", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n" + poll("0"), false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := draftOf(t, t.TempDir(), "poll", tc.log)
+			if d.Found != tc.found || tc.found && d.Failure.Line != tc.line {
+				t.Errorf("failure %v (found %v), want found %v at line %d", d.Failure, d.Found, tc.found, tc.line)
+			}
+		})
+	}
+}
