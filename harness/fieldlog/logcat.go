@@ -33,8 +33,11 @@ var (
 	// logcatBrief is time's, brief's and tag's rest: priority/tag(pid):
 	// message, the pid missing in tag.
 	logcatBrief = regexp.MustCompile(`^[VDIWEFAS]/(.*?)(?:\(\s*(\d+)\))?: (.*)$`)
-	// logcatAT is a RIL's AT line, with its channel's name if it gives one.
-	logcatAT = regexp.MustCompile(`^(?:([^\s:]{1,40}): )?AT([<>]) (.*)$`)
+	// logcatAT is a RIL's AT line, with its channel's name if it gives one:
+	// AOSP's reference RIL "AT> AT+CPIN?" (a vendor's "name: AT> …"), and
+	// Huawei's Balong RIL "[modem_0][ch:8] AT > AT+CPIN?", whose modem and
+	// channel name the port (outside tester sw93).
+	logcatAT = regexp.MustCompile(`^(?:([^\s:]{1,40}): |\[(\w{1,20})\]\[(ch:\d{1,3})\] )?AT ?([<>]) (.*)$`)
 	// logcatColour is an SGR sequence -v color wraps a line in.
 	logcatColour = regexp.MustCompile("\x1b\\[[0-9;]*m")
 	// logcatBanner is logcat's "--------- beginning of radio".
@@ -140,15 +143,18 @@ func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 			ll.t = years.place(ll.t)
 		}
 		if m := logcatAT.FindStringSubmatch(ll.msg); m != nil {
-			text := m[3]
-			if m[2] == ">" {
+			text, dir, port := m[5], m[4], m[1]
+			if m[2] != "" {
+				port = m[2] + "/" + m[3] // each channel of each modem a port
+			}
+			if dir == ">" {
 				// writeCtrlZ logs what follows the "> " prompt with a
 				// caret: the modem was sent the Ctrl-Z itself.
 				if pdu, ok := strings.CutSuffix(text, "^Z"); ok {
 					text = pdu + "\x1a"
 				}
 			}
-			recs = append(recs, record{line: n, dir: Dir(m[2][0]), t: ll.t, text: text, port: m[1]})
+			recs = append(recs, record{line: n, dir: Dir(dir[0]), t: ll.t, text: text, port: port})
 			pids = append(pids, ll.pid)
 		} else if strings.HasPrefix(ll.msg, "atchannel: ") {
 			recs = append(recs, record{line: n, dir: Tool, t: ll.t, text: ll.tag + ": " + ll.msg})

@@ -54,6 +54,12 @@ func TestLogcat(t *testing.T) {
 		// port, the new RIL's first command ends the dead one's wait.
 		{"a RIL restarted", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT+COPS=?\n12-02 10:00:09.000  1520  1545 D AT      : atchannel: EOF reached\n12-02 10:00:12.000  1733  1750 D AT      : AT> ATE0Q0V1\n12-02 10:00:12.003  1733  1751 D AT      : AT< OK\n",
 			[]string{"12-02 10:00:00.100 command AT+COPS=?", "12-02 10:00:09.000 note AT: atchannel: EOF reached", "12-02 10:00:12.000 command ATE0Q0V1", "12-02 10:00:12.003 final OK"}},
+		// Huawei's Balong RIL: "AT > " and "AT < " after the modem and
+		// its channel, each channel a port (outside tester sw93).
+		{"Balong's channels", "12-02 10:00:00.100  1520  1544 I BALONG_AT: [modem_0][ch:8] AT > AT^CSTR=42,\"8103\"\n12-02 10:00:00.113  1520  1545 I BALONG_AT: [modem_0][ch:8] AT < OK\n" +
+			"12-02 10:00:00.184  1520  1544 I BALONG_AT: [modem_0][ch:1] AT > AT+CPIN?\n12-02 10:00:00.197  1520  1545 I BALONG_AT: [modem_0][ch:1] AT < +CME ERROR: 10\n",
+			[]string{"12-02 10:00:00.100 command AT^CSTR=42,\"8103\" (modem_0/ch:8)", "12-02 10:00:00.113 final OK (modem_0/ch:8)",
+				"12-02 10:00:00.184 command AT+CPIN? (modem_0/ch:1)", "12-02 10:00:00.197 final +CME ERROR: 10 (modem_0/ch:1)"}},
 		{"a PDU after the prompt", "D/AT( 1520): AT> AT+CMGS=18\nD/AT( 1520): AT< > \nD/AT( 1520): AT> 0001000B91^Z\nD/AT( 1520): AT< +CMGS: 7\nD/AT( 1520): AT< OK\n",
 			[]string{"command AT+CMGS=18", "info > ", "command 0001000B91\x1a", "info +CMGS: 7", "final OK"}},
 	} {
