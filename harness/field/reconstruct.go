@@ -350,7 +350,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 // gives: the field card's status words (CardLimits) and the radio access
 // technologies the emulated modem lacks (RATLimits).
 func Limits(f *Fixture) []string {
-	return slices.Concat(CardLimits(f), RATLimits(f), BusyLimits(f), ReenumerationLimits(f))
+	return slices.Concat(CardLimits(f), RATLimits(f), BusyLimits(f), CRSMLimits(f), ReenumerationLimits(f))
 }
 
 // ReenumerationLimits names each time a ModemManager log shows the
@@ -466,7 +466,10 @@ func RATLimits(f *Fixture) []string {
 // BusyLimits names each command the field modem answered +CME ERROR: 14,
 // SIM busy: a module's SIM task held by its own toolkit or a REFRESH, for
 // a moment no world or personality field gives the emulated modem, whose
-// card answers at once.
+// card answers at once; and each card command (+CGLA, +CSIM, +CRSM) it
+// answered +CME ERROR: 13, SIM failure, which the emulated modem gives
+// only for an AID its card lacks (+CCHO) (outside tester sw93: a +CGLA
+// drafted "reproduces" without a word).
 func BusyLimits(f *Fixture) []string {
 	if f == nil {
 		return nil
@@ -477,19 +480,63 @@ func BusyLimits(f *Fixture) []string {
 			if e.Role != fieldlog.Final {
 				continue
 			}
-			if code, ok := cmeCode(e.Text); !ok || code != at.CMESIMBusy {
+			code, ok := cmeCode(e.Text)
+			cmd, cmdText := "a command", ""
+			if e.Cmd >= 0 && e.Cmd < len(t.Entries) {
+				cmdText = t.Entries[e.Cmd].Text
+				cmd = textcut.Cut(cmdText, 40)
+			}
+			var why string
+			switch {
+			case !ok:
+				continue
+			case code == at.CMESIMBusy:
+				why = "its card answers at once: no toolkit or SIM task of its own holds it"
+			case code == at.CMESIMFailure && cardCommand.MatchString(cmdText):
+				why = "it answers a card command with what its card answers, and gives SIM failure only to +CCHO for an AID its card lacks; no fault or quirk makes the card fail"
+			default:
 				continue
 			}
-			cmd := "a command"
-			if e.Cmd >= 0 && e.Cmd < len(t.Entries) {
-				cmd = textcut.Cut(t.Entries[e.Cmd].Text, 40)
-			}
-			out = append(out, fmt.Sprintf("%s:%d: the field modem answered %s with %s, which the emulated modem never gives (its card answers at once: no toolkit or SIM task of its own holds it): the replay's answer differs there, so a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
-				filepath.Base(t.File), e.Line, cmd, e.Text))
+			out = append(out, fmt.Sprintf("%s:%d: the field modem answered %s with %s, which the emulated modem never gives (%s): the replay's answer differs there, so a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+				filepath.Base(t.File), e.Line, cmd, e.Text, why))
 		}
 	}
 	return out
 }
+
+// cardCommand is an AT command that carries an APDU or a file access to
+// the card.
+var cardCommand = regexp.MustCompile(`^(?i:at)\+(?i:cgla|csim|crsm)=`)
+
+// CRSMLimits names each +CRSM the field card answered with an error status
+// word: the emulated card answers from its own file system, which no
+// manifest field shapes, so its word for the same file may differ
+// (outside tester sw93: 148,8 replayed as 105,129, unexplained).
+func CRSMLimits(f *Fixture) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range f.Logs {
+		for _, e := range t.Entries {
+			m := crsmAnswer.FindStringSubmatch(e.Text)
+			if e.Role != fieldlog.Info || m == nil || e.Cmd < 0 {
+				continue
+			}
+			sw1, _ := strconv.Atoi(m[1])
+			sw2, _ := strconv.Atoi(m[2])
+			if sw1 > 0xFF || sw2 > 0xFF || apdu.NormalProcessing(uint16(sw1)<<8|uint16(sw2)) {
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s:%d: the field card answered %s with %s (SW %02X%02X), an error: the emulated card answers from its own files (README, +CRSM), which no manifest field shapes, so its word for this file may differ: a failure that is this line may not reproduce",
+				filepath.Base(t.File), e.Line, textcut.Cut(t.Entries[e.Cmd].Text, 40), e.Text, sw1, sw2))
+		}
+	}
+	return out
+}
+
+// crsmAnswer is +CRSM's answer: its sw1 and sw2.
+var crsmAnswer = regexp.MustCompile(`^\+CRSM: ?(\d{1,3}),(\d{1,3})`)
 
 // CardLimits names each ES10 function the logs show the field card
 // answering with an error status word the emulated card cannot be made to

@@ -2134,14 +2134,23 @@ func TestBusyLimits(t *testing.T) {
 	}{
 		{"words", "> AT+CMEE=2\n< OK\n" + get + "< +CME ERROR: SIM busy\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: SIM busy, which the emulated modem never gives"},
 		{"numeric", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 14\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 14"},
-		{"another error", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 13\n", ""},
+		// SIM failure to a card command: nothing makes the emulated card
+		// fail (outside tester sw93); to +CCHO it is an AID not on the
+		// card, which the emulated modem answers alike.
+		{"SIM failure to a card command", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 13\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 13, which the emulated modem never gives (it answers a card command"},
+		{"SIM failure to +CCHO", "> AT+CMEE=1\n< OK\n> AT+CCHO=\"A000000087\"\n< +CME ERROR: 13\n", ""},
+		{"another error", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 21\n", ""},
+		// An error status word to +CRSM: the emulated card's files answer
+		// as they do; a normal one is none.
+		{"CRSM error word", "> AT+CRSM=176,28599,0,0,15\n< +CRSM: 148,8,\"\"\n< OK\n", `host.log:2: the field card answered AT+CRSM=176,28599,0,0,15 with +CRSM: 148,8,"" (SW 9408), an error`},
+		{"CRSM normal word", "> AT+CRSM=176,12258,0,0,10\n< +CRSM: 144,0,\"98101010101010101010\"\n< OK\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Load(writeFixture(t, "busy", map[string]string{ManifestFile: orangePlain("busy", "simcom-a7600"), "host.log": tc.log}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Join(BusyLimits(f), "\n")
+			got := strings.Join(slices.Concat(BusyLimits(f), CRSMLimits(f)), "\n")
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 				t.Errorf("limits %q, want %q", got, tc.want)
 			}
