@@ -54,6 +54,8 @@ func TestTerminalDumpAcrossURCs(t *testing.T) {
 		// no answer to the AT before them.
 		{"TinyGSM's debug line", "AT\r\nAT\r\n*ATREADY: 1\r\n[10922] ### Unhandled: *ATREADY: 1\r\nAT\r\nAT\r\nOK\r\n",
 			[]string{"command AT", "echo AT", "urc *ATREADY: 1", "note [10922] ### Unhandled: *ATREADY: 1", "command AT", "echo AT", "final OK"}},
+		// NULs of a serial line's glitch are nothing, as on a terminal.
+		{"NULs of a glitch", "AT\r\nAT\r\n\x00\x00OK\r\n", []string{"command AT", "echo AT", "final OK"}},
 		// TinyGSM's waitResponse trace, printed as it matches: a note,
 		// and where it cut the modem's line, the line's rest is on the
 		// next (outside tester sw93, TinyGSM issue 296).
