@@ -29,14 +29,15 @@ type Mark struct {
 	// Note, if set, is one more comment for the frame, for a reader of
 	// the file (serverSideNote); readers of marks skip it.
 	Note string
-	// Outside marks a frame a client out of process sent (a host LPA,
-	// curl: a connection the tap did not dial), as the comment
-	// OutsideComment: not the card's BIP, whose connections the tap dials.
+	// Outside marks a frame of a connection with a client out of process
+	// (a host LPA, curl: a connection the tap did not dial), either way,
+	// as the comment OutsideComment: not the card's BIP, whose
+	// connections the tap dials.
 	Outside bool
 }
 
-// OutsideComment is the comment on each frame a client out of process
-// sent (Mark.Outside).
+// OutsideComment is the comment on each frame of a connection with a
+// client out of process (Mark.Outside).
 const OutsideComment = "esimhil:client=out-of-process"
 
 // eventCount counts the events the run's log has taken (Config.Events);

@@ -92,7 +92,7 @@ func TestMarksRoundTrip(t *testing.T) {
 	e := ex[0]
 	// The test's client dials the server itself, not through the tap:
 	// a client out of process, as far as the capture can tell.
-	if e.Mark != (Mark{Events: 1, OK: true, Outside: true}) || e.RespMark != (Mark{Events: 2, OK: true}) {
+	if e.Mark != (Mark{Events: 1, OK: true, Outside: true}) || e.RespMark != (Mark{Events: 2, OK: true, Outside: true}) {
 		t.Errorf("request after %+v, answer after %+v; want events 1 and 2", e.Mark, e.RespMark)
 	}
 	if e.Frame <= dgs[0].Frame || e.RespFrame <= e.Frame || dgs[1].Frame <= e.RespFrame {
@@ -232,8 +232,8 @@ func TestOutsideClientsMarked(t *testing.T) {
 	if err != nil || len(ex) != 2 {
 		t.Fatalf("%d exchanges, %v", len(ex), err)
 	}
-	if ex[0].Mark.Outside || !ex[1].Mark.Outside || ex[0].RespMark.Outside || ex[1].RespMark.Outside {
-		t.Errorf("outside: dialed through the tap %v, dialed on its own %v (answers %v, %v); want false, true (false, false)",
+	if ex[0].Mark.Outside || !ex[1].Mark.Outside || ex[0].RespMark.Outside || !ex[1].RespMark.Outside {
+		t.Errorf("outside: dialed through the tap %v, dialed on its own %v (answers %v, %v); want false, true (false, true)",
 			ex[0].Mark.Outside, ex[1].Mark.Outside, ex[0].RespMark.Outside, ex[1].RespMark.Outside)
 	}
 }

@@ -308,7 +308,7 @@ func TestTapResumedSessionOrder(t *testing.T) {
 	var want []string
 	for i, fn := range calls {
 		// The request's frames are a client's the tap did not dial.
-		want = append(want, fn+" "+MarkComment(Mark{Events: i})+","+OutsideComment, strconv.Itoa(status(fn))+" "+MarkComment(Mark{Events: i + 1}))
+		want = append(want, fn+" "+MarkComment(Mark{Events: i})+","+OutsideComment, strconv.Itoa(status(fn))+" "+MarkComment(Mark{Events: i + 1})+","+OutsideComment)
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("tshark reads:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

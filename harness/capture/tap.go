@@ -540,7 +540,7 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 	// The card's connections are the ones the tap dials (WrapDial): a
 	// client it accepted undialed is another program (outside tester
 	// sw91: a host LPA's ES9+ drawn as the card's).
-	m.Outside = m.OK && fromClient && !f.dialed
+	m.Outside = m.OK && !f.dialed // both directions: a filter on it keeps the conversation whole
 	if err := f.tap.write(ci, frame, m); err != nil {
 		f.tap.fail(err)
 	}

@@ -179,10 +179,16 @@ type Rechecker func(dir string) (mismatches []string, checked bool, why string)
 // is said too. An error's verdict is the run's own (its rig, its
 // capture), not its expectations', and is not checked again.
 func Recheck(e *Entry, check Rechecker) []string {
-	if e.Kind != "scenario" || e.Dir == "" || e.Unfinished || e.Verdict == NotRecorded || e.Verdict == "skipped" || e.Verdict == "error" {
+	if e.Kind != "scenario" || e.Dir == "" || e.Unfinished || e.Verdict == NotRecorded {
 		return nil
 	}
+	if st, err := os.Stat(e.Dir); err != nil || !st.IsDir() {
+		return nil // gone: Reconcile said so, and the record is all there is
+	}
 	was := e.Verdict
+	if was == "error" || was == "skipped" {
+		return recheckNoVerdict(e, check)
+	}
 	if was != "pass" && was != "fail" {
 		e.Message = fmt.Sprintf("its record's verdict %q is none esimhil writes (pass, fail, error, skipped): the record was edited", was)
 		ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
@@ -216,7 +222,7 @@ func Recheck(e *Entry, check Rechecker) []string {
 	if len(got) > 0 {
 		gives = "fail"
 	}
-	if gives == was && (gives == "pass" || strings.Join(got, "\n") == e.Message) {
+	if gives == was && strings.Join(got, "\n") == e.Message { // a pass has no message
 		// The verdict holds; the open cycle the record names is the log's
 		// too (run_ended_in_cycle).
 		if oc := readOpenCycle(filepath.Join(e.Dir, eventsFile)); oc != e.OpenCycle {
@@ -226,11 +232,45 @@ func Recheck(e *Entry, check Rechecker) []string {
 		}
 		return nil
 	}
+	same := gives == was // the verdict holds, its words do not
 	if gives == "fail" {
 		gives += ": " + strings.Join(got, "; ")
+	}
+	if same {
+		was += " with other words (" + textcut.Cut(strings.ReplaceAll(e.Message, "\n", "; "), 200) + ")"
 	}
 	e.Message = fmt.Sprintf("its record says %s, but its expectations checked again against its kept scenario and events give %s; the record was edited, or is another run's: that verdict is not this directory's", was, gives)
 	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
 	dropVerdict(e, ends)
 	return []string{fmt.Sprintf("%s %q: its record says %s, but its expectations checked again against its directory give %s: listed with no verdict", e.Kind, e.Name, was, gives)}
+}
+
+// recheckNoVerdict is Recheck of an error or a skipped scenario, which
+// has no expectations' verdict: its record is not the directory's when
+// the directory holds a run that finished with every artifact whole
+// (run_ended, no INCOMPLETE, no traffic.INCOMPLETE, the scenario kept),
+// which esimhil records as pass or fail (outside tester sw92: a pass
+// edited to error, a fail to skipped, went unsaid).
+func recheckNoVerdict(e *Entry, check Rechecker) []string {
+	for _, marker := range []string{incompleteFile, "traffic.INCOMPLETE"} {
+		if _, err := os.Stat(filepath.Join(e.Dir, marker)); err == nil {
+			return nil // a run's error, said by the run
+		}
+	}
+	if e.Digests[scenarioFile] == "" {
+		return nil // the scenario not kept: an error of its own
+	}
+	got, ok, _ := check(e.Dir)
+	if !ok {
+		return nil
+	}
+	gives := "pass"
+	if len(got) > 0 {
+		gives = "fail: " + strings.Join(got, "; ")
+	}
+	was := e.Verdict
+	e.Message = fmt.Sprintf("its record says %s, but its directory holds a run that finished with every artifact whole, whose expectations give %s: the record was edited, or is another run's", was, gives)
+	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
+	dropVerdict(e, ends)
+	return []string{fmt.Sprintf("%s %q: its record says %s, but its directory holds a finished run whose expectations give %s: listed with no verdict", e.Kind, e.Name, was, gives)}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,6 +198,7 @@ func TestRecheck(t *testing.T) {
 			"its record says pass, but its directory cannot give that verdict again (no run_ended)"},
 		{"a run that did not finish", Entry{Verdict: "pass"}, cannot, NotRecorded, "its record says pass, but its directory says the run did not finish (its event log ends without run_ended, and INCOMPLETE says: stopped by SIGTERM)"},
 		{"an error", Entry{Verdict: "error", Message: "run: …"}, gives(miss), "error", ""},
+		{"pass with a message", Entry{Verdict: "pass", Message: "something"}, gives(), NotRecorded, "its record says pass with other words (something), but its expectations checked again against its directory give pass"},
 		{"an open cycle the log does not have", Entry{Verdict: "pass", OpenCycle: "the run ended inside a cycle"}, gives(), "pass", "its record's open cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,5 +238,69 @@ func TestGatherRecordWhoseDirectoryIsGone(t *testing.T) {
 	}
 	if len(notes) != 1 || !strings.Contains(notes[0], `scenario "a": its directory `) || !strings.Contains(notes[0], "is gone: its verdict is its record's alone") {
 		t.Errorf("notes %q", notes)
+	}
+}
+
+// TestReconcileKindOfItsFile: a results.json holds scenarios and a
+// spec.json a spec: a record of another kind there is an edit, which
+// would take it past its own kind's checks (outside tester sw92: a
+// failing scenario recorded as a passing "spec"), and is listed with no
+// verdict.
+func TestReconcileKindOfItsFile(t *testing.T) {
+	out := t.TempDir()
+	dir := filepath.Join(out, "a")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"scenario", "spec", "fleet"} {
+		e := Entry{Kind: kind, Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir, Digests: map[string]string{}}
+		if err := WriteScenarios(filepath.Join(out, ScenariosFile), []Entry{e}); err != nil {
+			t.Fatal(err)
+		}
+		es, err := ReadScenarios(filepath.Join(out, ScenariosFile))
+		if err != nil || len(es) != 1 {
+			t.Fatal(es, err)
+		}
+		notes := Reconcile(&es[0])
+		edited := kind != "scenario"
+		if said := len(notes) == 1 && strings.Contains(notes[0], fmt.Sprintf("its record's kind is %q, which esimhil never writes there", kind)); said != edited || (es[0].Verdict == NotRecorded) != edited {
+			t.Errorf("kind %s: verdict %s, notes %q; want the edit said: %v", kind, es[0].Verdict, notes, edited)
+		}
+	}
+}
+
+// TestRecheckNoVerdict: an error or a skipped record beside a run that
+// finished with every artifact whole — which esimhil records as pass or
+// fail — is no verdict of that directory (outside tester sw92); beside
+// a run whose capture or end was incomplete, or whose scenario was not
+// kept, it is the run's own.
+func TestRecheckNoVerdict(t *testing.T) {
+	passes := func(string) ([]string, bool, string) { return nil, true, "" }
+	kept := map[string]string{scenarioFile: "0"}
+	for _, tc := range []struct {
+		name   string
+		e      Entry
+		marker string
+		edited bool
+	}{
+		{"error beside a whole run", Entry{Verdict: "error", Message: "x", Digests: kept}, "", true},
+		{"skipped beside a whole run", Entry{Verdict: "skipped", Digests: kept}, "", true},
+		{"error with the capture incomplete", Entry{Verdict: "error", Message: "close: …", Digests: kept}, "traffic.INCOMPLETE", false},
+		{"error with the run incomplete", Entry{Verdict: "error", Message: "stopped", Digests: kept}, "INCOMPLETE", false},
+		{"error, the scenario not kept", Entry{Verdict: "error", Message: "not kept"}, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.e
+			e.Kind, e.Name, e.Dir, e.Seed = "scenario", "a", t.TempDir(), new(int64(1))
+			if tc.marker != "" {
+				if err := os.WriteFile(filepath.Join(e.Dir, tc.marker), []byte("x\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			notes := Recheck(&e, passes)
+			if (e.Verdict == NotRecorded) != tc.edited || (len(notes) == 1) != tc.edited {
+				t.Errorf("verdict %s, notes %q; want edited %v", e.Verdict, notes, tc.edited)
+			}
+		})
 	}
 }

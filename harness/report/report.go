@@ -80,6 +80,9 @@ type Entry struct {
 	// it failed and, for a panic, its value and stack —, the JUnit
 	// failure's text ("" for a scenario: its Message is that).
 	Failure string `json:"-"`
+	// wantKind is the kind the file the entry was read from holds (a
+	// results.json: scenario; a spec.json: spec), "" for one built here.
+	wantKind string
 }
 
 // Prop is one named report entry of a spec, as text.
@@ -222,6 +225,7 @@ func ReadSpecFile(dir string) (Entry, error) {
 	was := e.Dir
 	e.Dir = dir
 	e.Timeline = moved(joinRel(dir, e.Timeline), joinRel(dir, was), dir)
+	e.wantKind = "spec"
 	return e, nil
 }
 
@@ -254,6 +258,7 @@ func ReadScenarios(path string) ([]Entry, error) {
 	base := filepath.Dir(path)
 	for i := range out {
 		out[i].Dir, out[i].Timeline = joinRel(base, out[i].Dir), joinRel(base, out[i].Timeline)
+		out[i].wantKind = "scenario"
 	}
 	return out, nil
 }
@@ -700,6 +705,8 @@ const eventsFile = "events.jsonl"
 // record and the directory disagree it says so, in the entry's message
 // and in the returned notes, rather than pick one silently.
 func Reconcile(e *Entry) (notes []string) {
+	want := e.wantKind
+	e.wantKind = "" // checked once, below: an entry holds what it says
 	if e.Dir == "" {
 		return nil
 	}
@@ -710,6 +717,17 @@ func Reconcile(e *Entry) (notes []string) {
 		e.Timeline = page
 	case e.Timeline != "" && err != nil:
 		e.Timeline = "" // gone since: the index says it has none
+	}
+	if want != "" && e.Kind != want {
+		// esimhil writes one kind a file: another is an edit, which
+		// would take the record past the checks of its own kind (outside
+		// tester sw92: a failing scenario's record made a passing "spec").
+		was, verdict := e.Kind, e.Verdict
+		e.Kind = want
+		e.Message = fmt.Sprintf("its record says kind %q (and %s), but the file holds %ss only: the record was edited", was, verdict, want)
+		ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
+		dropVerdict(e, ends)
+		return []string{fmt.Sprintf("%s %q: its record's kind is %q, which esimhil never writes there: listed with no verdict", e.Kind, e.Name, was)}
 	}
 	if st, err := os.Stat(e.Dir); err != nil || !st.IsDir() {
 		// Nothing to hold the record to, nor to list apart (outside
@@ -777,8 +795,12 @@ func otherRun(e *Entry) string {
 		"(its %s starts scenario %q, seed %d): one was written after the other (a run into this directory after the record, a record put back, "+
 		"a run killed before it wrote here); that verdict is not this run's, whose verdict is in the output of the run that wrote it",
 		ScenariosFile, e.Name, recorded, e.Verdict, eventsFile, dirName, ends.Seed)
-	note := fmt.Sprintf("%s %q: its record in %s is of another run than its directory holds (seed %s there, %d in the directory): listed with no verdict",
-		e.Kind, e.Name, ScenariosFile, strings.TrimPrefix(recorded, "seed "), ends.Seed)
+	differs := fmt.Sprintf("seed %s there, %d in the directory", strings.TrimPrefix(recorded, "seed "), ends.Seed)
+	if nameDiffers {
+		differs = fmt.Sprintf("scenario %q there, %q in the directory", e.Name, dirName)
+	}
+	note := fmt.Sprintf("%s %q: its record in %s is of another run than its directory holds (%s): listed with no verdict",
+		e.Kind, e.Name, ScenariosFile, differs)
 	dropVerdict(e, ends)
 	return note
 }
