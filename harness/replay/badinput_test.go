@@ -82,7 +82,7 @@ func TestBadFixtures(t *testing.T) {
 			`sniffer.log:1: no line reads as mm (it starts `},
 		{"binary junk", "bg95-bare-cchc", "lpac-chip-info.log",
 			func(s string) string { return strings.Replace(s, "+CCHO: 1", "+CCHO: \x00\x01\x02", 1) },
-			"lpac-chip-info.log:31: binary data (byte 0x00 at column 18): not a text log"},
+			"lpac-chip-info.log:31: binary data (byte 0x01 at column 19): not a text log"}, // the NUL before it is nothing
 		{"an unknown format", "bg95-bare-cchc", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "format: lpac", "format: minicom", 1) },
 			`manifest.yaml:9:40: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, docklight, sscom, qcom, logcat, gammu, ofono, luat, chat, plain, terminal, platform, events`},
