@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
@@ -18,27 +19,35 @@ const ScenarioCopy = "scenario.yaml"
 // check words them, and false when the directory cannot say (no kept
 // scenario, a log without run_ended: a run that did not finish, or one an
 // earlier esimhil wrote), with why.
-func Recheck(dir string) (mismatches []string, checked bool, why string) {
+//
+// With the mismatches it gives what the run's record says beside its
+// verdict, as the log says it: the notes the card dropped and still owed,
+// and the simulated time the run covered.
+func Recheck(dir string) (got report.Rechecked, checked bool, why string) {
 	src, err := os.ReadFile(filepath.Join(dir, ScenarioCopy))
 	if err != nil {
-		return nil, false, fmt.Sprintf("no kept scenario: %v", err)
+		return got, false, fmt.Sprintf("no kept scenario: %v", err)
 	}
 	s, err := scenario.Parse(filepath.Join(dir, ScenarioCopy), src)
 	if err != nil {
-		return nil, false, fmt.Sprintf("%s: %v", ScenarioCopy, err)
+		return got, false, fmt.Sprintf("%s: %v", ScenarioCopy, err)
 	}
 	f, err := os.Open(filepath.Join(dir, EventsFile))
 	if err != nil {
-		return nil, false, err.Error()
+		return got, false, err.Error()
 	}
 	defer f.Close()
 	events, err := scenario.ReadEvents(f)
 	if err != nil {
-		return nil, false, fmt.Sprintf("%s: %v", EventsFile, err)
+		return got, false, fmt.Sprintf("%s: %v", EventsFile, err)
 	}
-	end, ok := scenario.EndOf(events)
+	end, at, ok := scenario.EndOf(events)
 	if !ok {
-		return nil, false, EventsFile + " has no run_ended (the run did not finish, or an earlier esimhil wrote it)"
+		return got, false, EventsFile + " has no run_ended (the run did not finish, or an earlier esimhil wrote it)"
 	}
-	return scenario.Check(s, events, end), true, ""
+	got.Mismatches = scenario.Check(s, events, end)
+	got.Dropped = scenario.DroppedNotes(events)
+	got.Owed = scenario.OwedNote(at.Strs("owed_kinds"), at.Strs("owed_reports"))
+	got.Simulated = at.T.Sub(events[0].T)
+	return got, true, ""
 }

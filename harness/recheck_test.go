@@ -31,6 +31,10 @@ func TestRecheckGivesTheRunsVerdict(t *testing.T) {
 		{"passes", src, 0},
 		{"attempts differ", bytes.Replace(src, []byte("attempts: [sfr]"), []byte("attempts: [orange-fr]"), 1), 1},
 		{"final state differs", bytes.Replace(src, []byte("registration: home"), []byte("registration: roaming"), 1), 1},
+		// The platform takes no note for the rest of the run: the card
+		// still owes them at the end, and the log says which.
+		{"notes still owed", bytes.Replace(bytes.Replace(src, []byte("expect:"), []byte("faults:\n  - {platform: no_ack, from: 59m, until: 10h}\nexpect:"), 1),
+			[]byte("  notifications: [install@sfr, download-success@platform, attach-success@platform, enable@sfr]\n"), nil, 1), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -46,8 +50,14 @@ func TestRecheckGivesTheRunsVerdict(t *testing.T) {
 				t.Fatalf("run: %v, mismatches %q, want %d", res.Err, res.Mismatches, tc.failures)
 			}
 			got, checked, why := Recheck(dir)
-			if !checked || !slices.Equal(got, res.Mismatches) {
-				t.Errorf("checked again: %q (%v, %s), the run's %q", got, checked, why, res.Mismatches)
+			if !checked || !slices.Equal(got.Mismatches, res.Mismatches) {
+				t.Errorf("checked again: %q (%v, %s), the run's %q", got.Mismatches, checked, why, res.Mismatches)
+			}
+			if strings.HasPrefix(tc.name, "notes") && res.Owed == "" {
+				t.Fatal("the run owed no note: the case holds nothing")
+			}
+			if got.Dropped != res.Dropped || got.Owed != res.Owed || got.Simulated != res.Simulated {
+				t.Errorf("the log says dropped %q, owed %q, simulated %v; the run %q, %q, %v", got.Dropped, got.Owed, got.Simulated, res.Dropped, res.Owed, res.Simulated)
 			}
 			log := filepath.Join(dir, EventsFile)
 			b, err := os.ReadFile(log)

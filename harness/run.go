@@ -112,9 +112,11 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	// with its AT port hung) at that moment is the end state (a host would
 	// read nothing from it), and running on until it is back would judge
 	// what the scenario never asked.
+	var owedKinds, owedReports []string
 	if runErr == nil {
 		res.OpenCycle = r.noteOpenCycle()
-		res.Owed = r.owedNotes()
+		owedKinds, owedReports = r.owedNotes()
+		res.Owed = scenario.OwedNote(owedKinds, owedReports)
 	}
 	var end scenario.EndRegistration
 	switch {
@@ -129,7 +131,12 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	if runErr != nil {
 		r.MarkIncomplete(runErr.Error())
 	} else {
-		r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, end.Fields()) })
+		f := end.Fields()
+		if len(owedKinds) > 0 {
+			// What the card still owed, so the directory alone says it.
+			f["owed_kinds"], f["owed_reports"] = owedKinds, owedReports
+		}
+		r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f) })
 	}
 	res.Simulated = r.Now()
 	stage := func(string) {}
@@ -251,23 +258,17 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 // unless Options.ProgressInterval says otherwise.
 const ProgressEvery = 2 * time.Second
 
-// owedNotes says, in words, which notes the card still owes the platform
-// at the end of the run ("" when none, or no emulated card).
-func (r *Rig) owedNotes() string {
+// owedNotes are the kinds and report numbers of the notes the card still
+// owes the platform at the end of the run (none without an emulated card).
+func (r *Rig) owedNotes() (kinds, reports []string) {
 	if r.Card == nil {
-		return ""
+		return nil, nil
 	}
-	notes := r.Card.OwedNotes()
-	if len(notes) == 0 {
-		return ""
-	}
-	var kinds, reports []string
-	for _, n := range notes {
+	for _, n := range r.Card.OwedNotes() {
 		kinds = append(kinds, n.Kind)
 		reports = append(reports, fmt.Sprint(n.Report))
 	}
-	return fmt.Sprintf("the card still owed %d note(s) at the end, which it had not seen acknowledged (the platform may have taken one whose answer was lost; sent again once the card has a bearer and the platform answers): %s",
-		len(notes), scenario.TallyNotes(kinds, reports))
+	return kinds, reports
 }
 
 // noteOpenCycle logs run_ended_in_cycle when the card's last cycle has

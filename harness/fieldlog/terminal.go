@@ -30,6 +30,11 @@ var libraryDebug = regexp.MustCompile(`^\[\d+\] ###`)
 // the trace (outside tester sw93, TinyGSM issue 296).
 var libraryTrace = regexp.MustCompile(`\[\d+\] < ?\d+ ?> /`)
 
+// libraryUnhandled is TinyGSM's DBG() of a line it read and did not
+// handle: the modem's own text after "### Unhandled: ".
+var libraryUnhandled = regexp.MustCompile(`^\[\d+\] ### Unhandled: (.+)$`)
+
+
 var unaskedLine = regexp.MustCompile(`^(?:\+[A-Z][A-Z0-9]*: ?.*|RDY|\^[A-Z]+:.*)$`)
 
 // programExit is what a terminal program prints as it quits, which a copy
@@ -89,11 +94,34 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 				continue
 			}
 			if loc := libraryTrace.FindStringIndex(piece); loc != nil {
+				trace := piece[loc[0]:]
 				if loc[0] > 0 {
 					ls = append(ls, line{n, t, piece[:loc[0]], false})
-					cont = len(ls) - 1
+					// A trace closed ("/…/") printed the line's whole
+					// text: nothing of it follows (outside tester sw94).
+					if !strings.HasSuffix(trace, "/") || len(trace) == loc[1]-loc[0] {
+						cont = len(ls) - 1
+					}
 				}
-				ls = append(ls, line{n, t, piece[loc[0]:], true})
+				ls = append(ls, line{n, t, trace, true})
+				continue
+			}
+			if m := libraryUnhandled.FindStringSubmatch(piece); m != nil {
+				// TinyGSM read the modem's line and did not handle it: with
+				// a StreamDebugger the line itself is on screen just
+				// before; without one this is all that shows it (outside
+				// tester sw94: a +CGREG: 5 lost).
+				shown := false
+				for k := len(ls) - 1; k >= 0; k-- {
+					if !ls[k].note {
+						shown = ls[k].text == m[1]
+						break
+					}
+				}
+				ls = append(ls, line{n, t, piece, true})
+				if !shown {
+					ls = append(ls, line{n, t, m[1], false})
+				}
 				continue
 			}
 			if note, cmd, ok := trailingCommand(piece); ok {

@@ -54,6 +54,13 @@ func TestTerminalDumpAcrossURCs(t *testing.T) {
 		// no answer to the AT before them.
 		{"TinyGSM's debug line", "AT\r\nAT\r\n*ATREADY: 1\r\n[10922] ### Unhandled: *ATREADY: 1\r\nAT\r\nAT\r\nOK\r\n",
 			[]string{"command AT", "echo AT", "urc *ATREADY: 1", "note [10922] ### Unhandled: *ATREADY: 1", "command AT", "echo AT", "final OK"}},
+		// A trace closed ("/…/") at the line's end cut nothing; an
+		// Unhandled line is the modem's text when the screen does not
+		// show that line already (outside tester sw94).
+		{"TinyGSM's closed trace at a line's end", "ATE0\r\nOK\r\nAT+CGREG?\r\n+CGREG: 0,5[1152] < 1 > /+CGREG: 0,5/\r\n\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+CGREG?", "info +CGREG: 0,5", "note [1152] < 1 > /+CGREG: 0,5/", "final OK"}},
+		{"TinyGSM's Unhandled alone", "ATE0\r\nOK\r\n[3500] ### Unhandled: +CGREG: 5\r\nAT\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "note [3500] ### Unhandled: +CGREG: 5", "urc +CGREG: 5", "command AT", "final OK"}},
 		// NULs of a serial line's glitch are nothing, as on a terminal.
 		{"NULs of a glitch", "AT\r\nAT\r\n\x00\x00OK\r\n", []string{"command AT", "echo AT", "final OK"}},
 		// TinyGSM's waitResponse trace, printed as it matches: a note,

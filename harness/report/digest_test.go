@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReconcileHoldsTheDirectoryToItsDigests: a record holds the SHA-256
@@ -174,9 +175,9 @@ func TestReconcileSaysARecordWithoutDigests(t *testing.T) {
 func TestRecheck(t *testing.T) {
 	const miss = "attempts: got [sfr], want [orange-fr]"
 	gives := func(m ...string) Rechecker {
-		return func(string) ([]string, bool, string) { return m, true, "" }
+		return func(string) (Rechecked, bool, string) { return Rechecked{Mismatches: m}, true, "" }
 	}
-	cannot := func(string) ([]string, bool, string) { return nil, false, "no run_ended" }
+	cannot := func(string) (Rechecked, bool, string) { return Rechecked{}, false, "no run_ended" }
 	for _, tc := range []struct {
 		name    string
 		e       Entry
@@ -199,6 +200,13 @@ func TestRecheck(t *testing.T) {
 		{"a run that did not finish", Entry{Verdict: "pass"}, cannot, NotRecorded, "its record says pass, but its directory says the run did not finish (its event log ends without run_ended, and INCOMPLETE says: stopped by SIGTERM)"},
 		{"an error", Entry{Verdict: "error", Message: "run: …"}, gives(miss), "error", ""},
 		{"pass with a message", Entry{Verdict: "pass", Message: "something"}, gives(), NotRecorded, "its record says pass with other words (something), but its expectations checked again against its directory give pass"},
+		// sw94: what the record says beside its verdict is the log's.
+		{"dropped notes the record lost", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
+			return Rechecked{Dropped: "the card dropped 53 notes"}, true, ""
+		}, "pass", `its record's dropped notes ("", the log's "the card dropped 53 notes") is not its event log's`},
+		{"owed notes edited, time too", Entry{Verdict: "pass", Owed: "1 note", Simulated: time.Hour}, func(string) (Rechecked, bool, string) {
+			return Rechecked{Owed: "2 notes", Simulated: 2 * time.Hour}, true, ""
+		}, "pass", `owed notes ("1 note", the log's "2 notes"), simulated time (1h0m0s, the log's 2h0m0s) are not its event log's`},
 		{"an open cycle the log does not have", Entry{Verdict: "pass", OpenCycle: "the run ended inside a cycle"}, gives(), "pass", "its record's open cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -275,7 +283,7 @@ func TestReconcileKindOfItsFile(t *testing.T) {
 // a run whose capture or end was incomplete, or whose scenario was not
 // kept, it is the run's own.
 func TestRecheckNoVerdict(t *testing.T) {
-	passes := func(string) ([]string, bool, string) { return nil, true, "" }
+	passes := func(string) (Rechecked, bool, string) { return Rechecked{}, true, "" }
 	kept := map[string]string{scenarioFile: "0"}
 	for _, tc := range []struct {
 		name   string
@@ -302,5 +310,30 @@ func TestRecheckNoVerdict(t *testing.T) {
 				t.Errorf("verdict %s, notes %q; want edited %v", e.Verdict, notes, tc.edited)
 			}
 		})
+	}
+}
+
+// TestReconcileLinksTheDirectorysPage: a record linking another page than
+// its directory's has it linked, and says so; a file of the run's evidence
+// the record holds no digest of (its digest taken out, the file swapped)
+// is said (outside tester sw94).
+func TestReconcileLinksTheDirectorysPage(t *testing.T) {
+	out := t.TempDir()
+	dir, other := filepath.Join(out, "a"), filepath.Join(out, "b")
+	writePages(t, dir, other)
+	for name, text := range map[string]string{eventsFile: "x\n", "at.log": "AT\r\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := Digests(dir)
+	delete(d, "at.log")
+	e := Entry{Kind: "scenario", Name: "a", Verdict: "fail", Message: "m", Seed: new(int64(1)), Dir: dir, Timeline: filepath.Join(other, "timeline.html"), Digests: d}
+	notes := strings.Join(Reconcile(&e), "\n")
+	if e.Timeline != filepath.Join(dir, "timeline.html") || !strings.Contains(notes, "as its page, not its directory's") {
+		t.Errorf("page %s, notes %q", e.Timeline, notes)
+	}
+	if !strings.Contains(notes, "at.log is in the directory with no digest in the record") {
+		t.Errorf("notes %q, want at.log without a digest said", notes)
 	}
 }

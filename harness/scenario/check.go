@@ -350,6 +350,16 @@ func TallyNotes(kinds, reports []string) string {
 	return fmt.Sprintf("%s (reports %s)", strings.Join(ks, ", "), strings.Join(reports, ", "))
 }
 
+// OwedNote says, in words, which notes (their kinds and report numbers)
+// the card still owed the platform at the end of a run; "" for none.
+func OwedNote(kinds, reports []string) string {
+	if len(kinds) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the card still owed %d note(s) at the end, which it had not seen acknowledged (the platform may have taken one whose answer was lost; sent again once the card has a bearer and the platform answers): %s",
+		len(kinds), TallyNotes(kinds, reports))
+}
+
 // DroppedInLog is DroppedNotes of the event log r (events.jsonl), read
 // line by line: a page written again from a run's directory that no record
 // names still says which notes the card dropped. Only the card's

@@ -461,16 +461,16 @@ func (e EndRegistration) Fields() eventlog.F {
 	return f
 }
 
-// EndOf is the end state a log's run_ended says the host read, and
-// false when the log has none (a run that did not finish, or one an
-// esimhil before it wrote).
-func EndOf(events []eventlog.Event) (EndRegistration, bool) {
+// EndOf is the end state a log's run_ended says the host read, with the
+// event, and false when the log has none (a run that did not finish, or
+// one an esimhil before it wrote).
+func EndOf(events []eventlog.Event) (EndRegistration, eventlog.Event, bool) {
 	for i := len(events) - 1; i >= 0; i-- {
 		if e := events[i]; e.Actor == eventlog.Harness && e.Kind == eventlog.KindRunEnded {
-			return EndRegistration{Registration: e.Str("registration"), PLMN: e.Str("plmn"), IMSI: e.Str("imsi"), PIN: e.Str("pin")}, true
+			return EndRegistration{Registration: e.Str("registration"), PLMN: e.Str("plmn"), IMSI: e.Str("imsi"), PIN: e.Str("pin")}, e, true
 		}
 	}
-	return EndRegistration{}, false
+	return EndRegistration{}, eventlog.Event{}, false
 }
 
 // PlatformDown reports whether a platform_unreachable fault is in force at
