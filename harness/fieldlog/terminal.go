@@ -34,7 +34,6 @@ var libraryTrace = regexp.MustCompile(`\[\d+\] < ?\d+ ?> /`)
 // handle: the modem's own text after "### Unhandled: ".
 var libraryUnhandled = regexp.MustCompile(`^\[\d+\] ### Unhandled: (.+)$`)
 
-
 var unaskedLine = regexp.MustCompile(`^(?:\+[A-Z][A-Z0-9]*: ?.*|RDY|\^[A-Z]+:.*)$`)
 
 // programExit is what a terminal program prints as it quits, which a copy
