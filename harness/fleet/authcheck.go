@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -119,6 +120,14 @@ type answer struct {
 	retry  time.Duration
 	err    error // no HTTP answer
 	silent bool  // none at all within probeTimeout, or nothing there
+	ctype  string
+}
+
+// cardTakes says a 2xx is an answer a card would take: JSON, declared so.
+// Anything else (an ingress's default page) is no platform's verdict.
+func (a answer) cardTakes() bool {
+	mt, _, err := mime.ParseMediaType(a.ctype)
+	return err == nil && mt == "application/json" && json.Valid(a.body)
 }
 
 // busy says the answer is the platform's load, not its verdict.
@@ -213,6 +222,7 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 			return nil
 		}, header: func(h http.Header) {
 			a.retry = retryAfter(h, time.Now(), maxAuthPause)
+			a.ctype = h.Get("Content-Type")
 		}}
 		if tlsOn {
 			p.tls = harness.PlatformHost
@@ -296,7 +306,7 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 			}
 			continue
 		}
-		if a.status != http.StatusUnauthorized {
+		if a.status != http.StatusUnauthorized && (a.status >= 300 || a.cardTakes()) {
 			taken = &r
 		}
 		break
@@ -304,6 +314,8 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 	switch {
 	case taken != nil:
 		found[AuthGood] = ""
+	case a.err == nil && a.status < 300:
+		found[AuthGood] = fmt.Sprintf("%sanswered %d %s (Content-Type %q), which no card takes as an answer (not JSON, or not declared so: an ingress's own page?)", NotChecked, a.status, quoteBody(a.body), a.ctype)
 	case a.err != nil:
 		found[AuthGood] = NotChecked + a.err.Error()
 	case a.status == http.StatusUnauthorized && strings.HasPrefix(a.reason, platformapi.ReasonReplay):
@@ -380,6 +392,11 @@ func judgeRefusal(a answer, replay bool) string {
 		return NotChecked + a.err.Error()
 	case a.busy():
 		return fmt.Sprintf("%sanswered %d %s each of %d times", NotChecked, a.status, quoteBody(a.body), authTries)
+	case a.status < 300 && !a.cardTakes():
+		// An ingress's default page, a route to another service: the
+		// request never reached a platform that could refuse it (outside
+		// tester sw95: read as forged requests taken).
+		return fmt.Sprintf("%sanswered %d %s (Content-Type %q), which no card takes as an answer (not JSON, or not declared so: an ingress's own page?): no verdict on the request", NotChecked, a.status, quoteBody(a.body), a.ctype)
 	case a.status < 300:
 		return fmt.Sprintf("ACCEPTED: answered %d %s", a.status, quoteBody(a.body))
 	case a.status != http.StatusUnauthorized:

@@ -104,6 +104,8 @@ func TestPlatformAuthChecks(t *testing.T) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
 			body := bytes.Replace(rec.Body.Bytes(), []byte(platformapi.ReasonReplay), []byte("auth: seq too low: "), 1)
+			maps.Copy(w.Header(), rec.Header())
+			w.Header().Del("Content-Length") // the body is rewritten
 			w.WriteHeader(rec.Code)
 			w.Write(body)
 		}, with(map[string]string{AuthReplay: `answered 401 with "{\"error\":\"auth: seq too low: seq`}), false},
@@ -127,6 +129,17 @@ func TestPlatformAuthChecks(t *testing.T) {
 			AuthLowerSeq: NotChecked + "the request signed right was not taken",
 			AuthReplay:   NotChecked + "the request signed right was not taken"}), false},
 		{"busy at each check's first send", everyOtherBusy(http.StatusServiceUnavailable), pass, true},
+		// An ingress's default page in front of the platform: no card
+		// takes it as an answer, and it is no verdict of the platform's
+		// (outside tester sw95: read as forged requests taken).
+		{"an ingress's default page", func(_ http.Handler, w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<html><body>Welcome to nginx!</body></html>")
+		}, with(map[string]string{
+			AuthUnsigned: NotChecked + `answered 200 "<html><body>Welcome to nginx!</body></html>" (Content-Type "text/html"), which no card takes as an answer`,
+			AuthUnsignedDownload: NotChecked + "answered 200", AuthUnsignedNotification: NotChecked + "answered 200",
+			AuthGood: NotChecked + "answered 200", AuthForged: NotChecked + "answered 200", AuthUnknownCI: NotChecked + "answered 200", AuthOtherEID: NotChecked + "answered 200",
+			AuthLowerSeq: NotChecked + "the request signed right was not taken", AuthReplay: NotChecked + "the request signed right was not taken"}), false},
 		{"each connection reset with half an answer", func(_ http.Handler, w http.ResponseWriter, r *http.Request) {
 			conn, buf, err := http.NewResponseController(w).Hijack()
 			if err != nil {
