@@ -47,7 +47,9 @@ func Recheck(dir string) (got report.Rechecked, checked bool, why string) {
 	}
 	got.Mismatches = scenario.Check(s, events, end)
 	got.Dropped = scenario.DroppedNotes(events)
+	_, got.OwedKnown = at.Fields["owed_kinds"] // an older esimhil's run_ended has none
 	got.Owed = scenario.OwedNote(at.Strs("owed_kinds"), at.Strs("owed_reports"))
+	got.Unfired = scenario.Unfired(s, events)
 	got.Simulated = at.T.Sub(events[0].T)
 	return got, true, ""
 }

@@ -35,6 +35,8 @@ func TestRecheckGivesTheRunsVerdict(t *testing.T) {
 		// still owes them at the end, and the log says which.
 		{"notes still owed", bytes.Replace(bytes.Replace(src, []byte("expect:"), []byte("faults:\n  - {platform: no_ack, from: 59m, until: 10h}\nexpect:"), 1),
 			[]byte("  notifications: [install@sfr, download-success@platform, attach-success@platform, enable@sfr]\n"), nil, 1), 0},
+		// A fault for an operator the card never downloads from.
+		{"a fault that never fired", bytes.Replace(src, []byte("expect:"), []byte("faults:\n  - {download: tampered_bpp, operator: orange-fr}\nexpect:"), 1), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -56,8 +58,11 @@ func TestRecheckGivesTheRunsVerdict(t *testing.T) {
 			if strings.HasPrefix(tc.name, "notes") && res.Owed == "" {
 				t.Fatal("the run owed no note: the case holds nothing")
 			}
-			if got.Dropped != res.Dropped || got.Owed != res.Owed || got.Simulated != res.Simulated {
-				t.Errorf("the log says dropped %q, owed %q, simulated %v; the run %q, %q, %v", got.Dropped, got.Owed, got.Simulated, res.Dropped, res.Owed, res.Simulated)
+			if tc.name == "a fault that never fired" && len(res.Unfired) == 0 {
+				t.Fatal("the fault fired: the case holds nothing")
+			}
+			if got.Dropped != res.Dropped || got.Owed != res.Owed || !got.OwedKnown || got.Simulated != res.Simulated || !slices.Equal(got.Unfired, res.Unfired) {
+				t.Errorf("the log says dropped %q, owed %q (%v), simulated %v, unfired %q; the run %q, %q, %v, %q", got.Dropped, got.Owed, got.OwedKnown, got.Simulated, got.Unfired, res.Dropped, res.Owed, res.Simulated, res.Unfired)
 			}
 			log := filepath.Join(dir, EventsFile)
 			b, err := os.ReadFile(log)

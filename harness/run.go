@@ -132,10 +132,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		r.MarkIncomplete(runErr.Error())
 	} else {
 		f := end.Fields()
-		if len(owedKinds) > 0 {
-			// What the card still owed, so the directory alone says it.
-			f["owed_kinds"], f["owed_reports"] = owedKinds, owedReports
-		}
+		// What the card still owed, none included, so the directory
+		// alone says it (a log without the field is an older esimhil's).
+		f["owed_kinds"], f["owed_reports"] = append([]string{}, owedKinds...), append([]string{}, owedReports...)
 		r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f) })
 	}
 	res.Simulated = r.Now()

@@ -66,6 +66,25 @@ func (e Event) Strs(key string) []string {
 	return nil
 }
 
+// Int returns a whole-number field as logged (an int) or as read back
+// from events.jsonl (a json.Number, a float64); false if missing or not
+// one.
+func (e Event) Int(key string) (int, bool) {
+	switch x := e.Fields[key].(type) {
+	case int:
+		return x, true
+	case int64:
+		return int(x), true
+	case json.Number:
+		n, err := strconv.Atoi(string(x))
+		return n, err == nil
+	case float64:
+		n := int(x)
+		return n, float64(n) == x
+	}
+	return 0, false
+}
+
 // MarshalJSON writes t, actor and event first, then the fields sorted by key.
 func (e Event) MarshalJSON() ([]byte, error) {
 	return e.appendJSON(make([]byte, 0, lineSize))

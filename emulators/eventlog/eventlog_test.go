@@ -227,3 +227,36 @@ func TestStrs(t *testing.T) {
 		t.Errorf("missing field: %q", got)
 	}
 }
+
+// TestInt: a whole-number field reads the same logged and read back from
+// JSON, as numbers or as json.Number; a fraction or a string is none.
+func TestInt(t *testing.T) {
+	logged := Event{Fields: F{"entry": 3, "big": int64(7), "frac": 1.5, "text": "3"}}
+	b, err := json.Marshal(logged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(b, &line); err != nil {
+		t.Fatal(err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var numbers map[string]any
+	if err := d.Decode(&numbers); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []Event{logged, {Fields: line}, {Fields: numbers}} {
+		if n, ok := e.Int("entry"); !ok || n != 3 {
+			t.Errorf("entry %d %v from %#v", n, ok, e.Fields["entry"])
+		}
+		if n, ok := e.Int("big"); !ok || n != 7 {
+			t.Errorf("big %d %v from %#v", n, ok, e.Fields["big"])
+		}
+		for _, k := range []string{"frac", "text", "missing"} {
+			if _, ok := e.Int(k); ok {
+				t.Errorf("%s read as a whole number from %#v", k, e.Fields[k])
+			}
+		}
+	}
+}

@@ -93,16 +93,23 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 				continue
 			}
 			if loc := libraryTrace.FindStringIndex(piece); loc != nil {
-				trace := piece[loc[0]:]
-				if loc[0] > 0 {
-					ls = append(ls, line{n, t, piece[:loc[0]], false})
-					// A trace closed ("/…/") printed the line's whole
-					// text: nothing of it follows (outside tester sw94).
-					if !strings.HasSuffix(trace, "/") || len(trace) == loc[1]-loc[0] {
-						cont = len(ls) - 1
+				// The trace runs to its closing "/" (the data it read,
+				// "/…/"), or to the line's end when the library printed
+				// it before the rest of the modem's line came.
+				end, closed := len(piece), false
+				if i := strings.IndexByte(piece[loc[1]:], '/'); i >= 0 {
+					end, closed = loc[1]+i+1, true
+				}
+				text := piece[:loc[0]] + piece[end:] // the modem's, around it
+				if text != "" {
+					ls = append(ls, line{n, t, text, false})
+					if !closed {
+						cont = len(ls) - 1 // its rest is the next line (sw93)
 					}
 				}
-				ls = append(ls, line{n, t, trace, true})
+				// Closed, the line was whole, or goes on after it on this
+				// line (outside testers sw94, sw96).
+				ls = append(ls, line{n, t, piece[loc[0]:end], true})
 				continue
 			}
 			if m := libraryUnhandled.FindStringSubmatch(piece); m != nil {

@@ -59,6 +59,8 @@ func TestTerminalDumpAcrossURCs(t *testing.T) {
 		// show that line already (outside tester sw94).
 		{"TinyGSM's closed trace at a line's end", "ATE0\r\nOK\r\nAT+CGREG?\r\n+CGREG: 0,5[1152] < 1 > /+CGREG: 0,5/\r\n\r\nOK\r\n",
 			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+CGREG?", "info +CGREG: 0,5", "note [1152] < 1 > /+CGREG: 0,5/", "final OK"}},
+		{"TinyGSM's closed trace mid-line", "ATE0\r\nOK\r\nAT+CSQ\r\n+CSQ: 1[1300] < 1 > /+CSQ: 1/5,99\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+CSQ", "info +CSQ: 15,99", "note [1300] < 1 > /+CSQ: 1/", "final OK"}},
 		{"TinyGSM's Unhandled alone", "ATE0\r\nOK\r\n[3500] ### Unhandled: +CGREG: 5\r\nAT\r\nOK\r\n",
 			[]string{"command ATE0", "echo ATE0", "final OK", "note [3500] ### Unhandled: +CGREG: 5", "urc +CGREG: 5", "command AT", "final OK"}},
 		// NULs of a serial line's glitch are nothing, as on a terminal.

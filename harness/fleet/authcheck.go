@@ -121,13 +121,29 @@ type answer struct {
 	err    error // no HTTP answer
 	silent bool  // none at all within probeTimeout, or nothing there
 	ctype  string
+	path   string // the route asked
 }
 
-// cardTakes says a 2xx is an answer a card would take: JSON, declared so.
-// Anything else (an ingress's default page) is no platform's verdict.
+// cardTakes says a 2xx is an answer a card would take: JSON, declared so,
+// that the route's own decoder takes (the one the cards use). Anything
+// else (an ingress's default page, JSON of another shape) is no
+// platform's verdict (outside testers sw95, sw96).
 func (a answer) cardTakes() bool {
-	mt, _, err := mime.ParseMediaType(a.ctype)
-	return err == nil && mt == "application/json" && json.Valid(a.body)
+	if mt, _, err := mime.ParseMediaType(a.ctype); err != nil || mt != "application/json" {
+		return false
+	}
+	var err error
+	switch a.path {
+	case platformapi.PathPreferredList:
+		_, err = platformapi.DecodeListResponse(a.body)
+	case platformapi.PathNotifications:
+		_, err = platformapi.DecodeNotificationAck(a.body)
+	case platformapi.PathDownload:
+		_, err = platformapi.DecodeDownloadResponse(a.body)
+	default:
+		return json.Valid(a.body)
+	}
+	return err == nil
 }
 
 // busy says the answer is the platform's load, not its verdict.
@@ -213,7 +229,7 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 		if silent != "" {
 			return answer{silent: true, err: fmt.Errorf("not sent: the platform did not answer the %s request", silent)}
 		}
-		var a answer
+		a := answer{path: r.path}
 		p := probe{ctx: ctx, addr: addr, ci: pki.CI.X509, seed: t.Seed, end: t.End(), req: r.http(), want: func(status int, body []byte) error {
 			a.status, a.body = status, body
 			if e, err := platformapi.DecodeErrorResponse(body); err == nil {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/textcut"
@@ -185,7 +186,11 @@ func pageWhole(path string) bool {
 type Rechecked struct {
 	Mismatches    []string
 	Dropped, Owed string
-	Simulated     time.Duration
+	// OwedKnown says the log says which notes were owed (an older
+	// esimhil's does not).
+	OwedKnown bool
+	Unfired   []string
+	Simulated time.Duration
 }
 
 // Rechecker checks a scenario run's expectations again from its directory
@@ -305,13 +310,20 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 	var differ []string
 	field := func(name string, recorded *string, log string) {
 		if *recorded != log {
-			differ = append(differ, fmt.Sprintf("%s (%q, the log's %q)", name, textcut.Cut(*recorded, 80), textcut.Cut(log, 80)))
+			a, b := whereDiffer(*recorded, log)
+			differ = append(differ, fmt.Sprintf("%s (%q, the log's %q)", name, a, b))
 			*recorded = log
 		}
 	}
 	field("dropped notes", &e.Dropped, res.Dropped)
-	field("owed notes", &e.Owed, res.Owed)
+	if res.OwedKnown {
+		field("owed notes", &e.Owed, res.Owed)
+	}
 	field("open cycle", &e.OpenCycle, readOpenCycle(filepath.Join(e.Dir, eventsFile)))
+	if !slices.Equal(e.Unfired, res.Unfired) {
+		differ = append(differ, fmt.Sprintf("faults that never fired (%d, the log's %d)", len(e.Unfired), len(res.Unfired)))
+		e.Unfired = res.Unfired
+	}
 	if e.Simulated != res.Simulated {
 		differ = append(differ, fmt.Sprintf("simulated time (%v, the log's %v)", e.Simulated, res.Simulated))
 		e.Simulated = res.Simulated
@@ -321,4 +333,26 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 	}
 	return []string{fmt.Sprintf("%s %q: its record's %s %s not its event log's: the log's %s shown", e.Kind, e.Name,
 		strings.Join(differ, ", "), isAre(len(differ)), isAre(len(differ)))}
+}
+
+// whereDiffer cuts two long texts that differ to where they do, so that a
+// note quoting them shows the difference, not the start they share.
+func whereDiffer(a, b string) (string, string) {
+	const before, width = 20, 80
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	cut := func(s string) string {
+		from := max(0, i-before)
+		for from > 0 && !utf8.RuneStart(s[from]) {
+			from--
+		}
+		out := textcut.Cut(s[from:], width)
+		if from > 0 {
+			out = "…" + out
+		}
+		return out
+	}
+	return cut(a), cut(b)
 }

@@ -205,8 +205,17 @@ func TestRecheck(t *testing.T) {
 			return Rechecked{Dropped: "the card dropped 53 notes"}, true, ""
 		}, "pass", `its record's dropped notes ("", the log's "the card dropped 53 notes") is not its event log's`},
 		{"owed notes edited, time too", Entry{Verdict: "pass", Owed: "1 note", Simulated: time.Hour}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Owed: "2 notes", Simulated: 2 * time.Hour}, true, ""
+			return Rechecked{Owed: "2 notes", OwedKnown: true, Simulated: 2 * time.Hour}, true, ""
 		}, "pass", `owed notes ("1 note", the log's "2 notes"), simulated time (1h0m0s, the log's 2h0m0s) are not its event log's`},
+		// A log that does not say which notes were owed (an older
+		// esimhil's run_ended) holds the record's to nothing (sw96 R1);
+		// faults that never fired are the log's (sw96).
+		{"owed notes an older log does not say", Entry{Verdict: "pass", Owed: "2 notes"}, func(string) (Rechecked, bool, string) {
+			return Rechecked{}, true, ""
+		}, "pass", ""},
+		{"unfired faults taken out", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
+			return Rechecked{Unfired: []string{"a fault"}}, true, ""
+		}, "pass", "faults that never fired (0, the log's 1)"},
 		{"an open cycle the log does not have", Entry{Verdict: "pass", OpenCycle: "the run ended inside a cycle"}, gives(), "pass", "its record's open cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,5 +344,17 @@ func TestReconcileLinksTheDirectorysPage(t *testing.T) {
 	}
 	if !strings.Contains(notes, "at.log is in the directory with no digest in the record") {
 		t.Errorf("notes %q, want at.log without a digest said", notes)
+	}
+}
+
+// TestWhereDiffer: two long texts are quoted where they differ.
+func TestWhereDiffer(t *testing.T) {
+	head := strings.Repeat("the card still owed notes ", 6)
+	a, b := whereDiffer(head+"(reports 1, 2)", head+"(reports 1, 3)")
+	if !strings.Contains(a, "(reports 1, 2)") || !strings.Contains(b, "(reports 1, 3)") || !strings.HasPrefix(a, "…") {
+		t.Errorf("%q, %q", a, b)
+	}
+	if a, b := whereDiffer("x", ""); a != "x" || b != "" {
+		t.Errorf("short: %q, %q", a, b)
 	}
 }

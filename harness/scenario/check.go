@@ -213,7 +213,7 @@ func Unfired(s *Scenario, events []eventlog.Event) []string {
 		if e.Kind != eventlog.KindFault {
 			continue
 		}
-		if i, ok := e.Get("entry").(int); ok && i >= 0 && i < len(fired) {
+		if i, ok := e.Int("entry"); ok && i >= 0 && i < len(fired) {
 			fired[i] = true
 		}
 	}
