@@ -9,7 +9,7 @@ import "github.com/esimhil/esimhil/emulators/eventlog"
 const (
 	KindMutualAuth          eventlog.Kind = "mutual_auth"          // {operator, ok, reason}: the ISD-R judged the SM-DP+
 	KindProfileInstalled    eventlog.Kind = "profile_installed"    // {iccid, operator}
-	KindNotificationDropped eventlog.Kind = "notification_dropped" // {seq, event}: the oldest pending notification made room
+	KindNotificationDropped eventlog.Kind = "notification_dropped" // {seq, operation}: the oldest pending notification made room
 	KindCardError           eventlog.Kind = "card_error"           // {reason, apdu}: a recovered panic (a bug)
 	KindSTKError            eventlog.Kind = "stk_error"            // {reason, result?}: a proactive command failed
 	KindBIPError            eventlog.Kind = "bip_error"            // {reason, result?}: a BIP exchange failed

@@ -32,7 +32,7 @@ func (c *Card) keep(n Notification) {
 	if len(c.notifications) >= maxPending {
 		old := c.notifications[0]
 		c.notifications = c.notifications[1:]
-		c.cfg.Log.Emit(eventlog.EUICC, KindNotificationDropped, eventlog.F{"seq": old.Seq, "event": old.Event})
+		c.cfg.Log.Emit(eventlog.EUICC, KindNotificationDropped, eventlog.F{"seq": old.Seq, "operation": old.Event})
 	}
 	c.notifications = append(c.notifications, n)
 }

@@ -203,12 +203,26 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 		e.Fields = F{}
 	}
 	known := Known(actor, kind)
+	// A field named as the line's own keys would be lost from its line
+	// (appendJSON writes those once): as loud as an unknown kind (outside
+	// tester sw97: notification_dropped's event never reached the file).
+	var reserved []string
+	for _, k := range []string{"t", "actor", "event"} {
+		if _, ok := f[k]; ok {
+			reserved = append(reserved, k)
+		}
+	}
 	l.mu.Lock()
-	if !known {
+	if !known || len(reserved) > 0 {
 		if l.unregistered == nil {
 			l.unregistered = map[string]int{}
 		}
+	}
+	if !known {
 		l.unregistered[actor+"/"+string(kind)]++
+	}
+	for _, k := range reserved {
+		l.unregistered[actor+"/"+string(kind)+" field "+k+" (a line's own key)"]++
 	}
 	if l.pass {
 		l.streamLocked(e)

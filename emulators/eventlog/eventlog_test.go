@@ -91,6 +91,12 @@ func TestRegistry(t *testing.T) {
 	if u := l.Unregistered(); len(u) != 1 || u[0] != "test-actor/unheard_of" || len(l.Events()) != 3 {
 		t.Fatalf("unregistered %v, %d events", u, len(l.Events()))
 	}
+	// A field named as a line's own key would be lost from the line: as
+	// loud as an unknown kind (outside tester sw97).
+	l.Emit("test-actor", "tested", F{"event": "x"})
+	if u := l.Unregistered(); len(u) != 2 || u[0] != "test-actor/tested field event (a line's own key)" {
+		t.Fatalf("unregistered %v", u)
+	}
 	defer func() {
 		if recover() == nil {
 			t.Fatal("an empty kind registered")

@@ -320,7 +320,8 @@ func labTimeline(r *lab.Rig, rep ginkgo.SpecReport, closeErr error, unasked stri
 		why = unasked + unaskedWhen
 	}
 	ginkgo.AddReportEntry(report.EntryArtifacts, b.Rig.Dir())
-	writeSpecFile(b.Rig, rep, writeTimeline(b.Rig, rep, why), why)
+	wall := time.Since(rep.StartTime)
+	writeSpecFile(b.Rig, rep, writeTimeline(b.Rig, rep, why, wall), why, wall)
 }
 
 // listenSIMTrace starts the run's GSMTAP receiver (LabSIMTraceEnv) into

@@ -358,3 +358,23 @@ func TestWhereDiffer(t *testing.T) {
 		t.Errorf("short: %q, %q", a, b)
 	}
 }
+
+// TestSkippedHasNoTime: a spec skipped never ran: the index gives it no
+// wall time and its JUnit case no time, not 0s (outside tester sw97).
+func TestSkippedHasNoTime(t *testing.T) {
+	e := Entry{Kind: "spec", Name: "a lab spec", Verdict: "skipped"}
+	b, err := Index(t.TempDir(), []Entry{e}, nil, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), ">0s<") {
+		t.Error("the index gives a skipped spec 0s")
+	}
+	j, err := JUnit("suite", "", []Entry{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(j), `status="skipped">`) {
+		t.Errorf("the JUnit gives a skipped spec a time:\n%s", j)
+	}
+}

@@ -112,6 +112,9 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		default:
 			r.Seed = "not recorded"
 		}
+		if e.Verdict == "skipped" && e.Wall == 0 {
+			r.Wall = "" // never ran: no time to give (outside tester sw97: 0s)
+		}
 		switch {
 		case e.Verdict == NotRecorded && e.Simulated > 0:
 			// Its events' reach, not its horizon: a run goes on past its
@@ -303,9 +306,9 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		switch {
 		case e.Unfinished:
 			measured = false
-		case e.Kind == "scenario" && e.Seed == nil:
-			// Never ran (did not load, or a signal came first): no time
-			// to give, and none to add to the suite's.
+		case e.Kind == "scenario" && e.Seed == nil, e.Verdict == "skipped" && e.Wall == 0:
+			// Never ran (did not load, a signal came first, a spec
+			// skipped): no time to give, and none to add to the suite's.
 		default:
 			t := junitSeconds(e.Wall.Seconds())
 			c.Time = &t

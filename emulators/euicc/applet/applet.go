@@ -83,7 +83,7 @@ func (a *Applet) modeStep(ev Event) {
 }
 
 func (a *Applet) ignore(ev Event, reason string) {
-	a.log(KindIgnored, "event", eventName(ev), "mode", string(a.st.Mode), "reason", reason)
+	a.log(KindIgnored, "input", eventName(ev), "mode", string(a.st.Mode), "reason", reason)
 }
 
 // timer runs the periodic check's common part (the back-off clock, the

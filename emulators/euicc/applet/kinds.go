@@ -43,7 +43,7 @@ const (
 	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?, iccid?, operator?, plmn?}
 	KindNoteDropped        eventlog.Kind = "note_dropped"        // {kind, report, reason}: a note the platform will never get: refused for good (a 4xx), or made room for in a full outbox (reason starts ReasonOutboxFull)
 	// Bad input.
-	KindIgnored eventlog.Kind = "ignored" // {event, mode, reason}
+	KindIgnored eventlog.Kind = "ignored" // {input, mode, reason}: input the event ignored ("event" is the line's own key)
 )
 
 // Kinds lists every kind above (the registry's share of the applet).

@@ -643,7 +643,7 @@ func runsBelow(dir string) string {
 func timelineCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("timeline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	name := fs.String("name", "", "name shown on the page (default: the directory's name)")
+	name := fs.String("name", "", "name shown on the page (default: a spec's name from its spec.json, else the directory's name)")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
@@ -677,7 +677,12 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		n := *name
 		if n == "" {
+			// A spec's page is titled by its spec, as its rig wrote it
+			// (outside tester sw97: rebuilt under the directory's name).
 			n = filepath.Base(filepath.Clean(dir))
+			if spec, err := report.ReadSpecFile(dir); err == nil && spec.Name != "" {
+				n = spec.Name
+			}
 		} else if ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile)); err == nil && ends.Scenario != "" && ends.Scenario != n {
 			// Said, not refused: a spec's page is titled by its spec, and
 			// a reader may want another title (outside tester sw87).

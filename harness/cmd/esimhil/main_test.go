@@ -1265,3 +1265,24 @@ func TestEditedVerdictIsCheckedAgain(t *testing.T) {
 		t.Error("the page written again shows the edited verdict")
 	}
 }
+
+// A spec's page written again is titled by its spec, from its spec.json,
+// not by its directory's short name (outside tester sw97).
+func TestTimelineAgainTitlesASpecByItsName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a-spec-dir")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	events := `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":3}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, harness.EventsFile), []byte(events), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	name := "A spec that roams and switches"
+	if err := report.WriteSpecFile(dir, report.Entry{Kind: "spec", Name: name, Verdict: "pass", Seed: new(int64(3)), Dir: dir, Digests: report.Digests(dir)}); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := timelineAgain(t, dir)
+	if !strings.Contains(page, "<title>"+name+" — esimhil timeline</title>") {
+		t.Errorf("the page is not titled %q", name)
+	}
+}
