@@ -128,9 +128,14 @@ type answer struct {
 // that the route's own decoder takes (the one the cards use). Anything
 // else (an ingress's default page, JSON of another shape) is no
 // platform's verdict (outside testers sw95, sw96).
-func (a answer) cardTakes() bool {
+func (a answer) cardTakes() bool { return a.refusedBy() == "" }
+
+// refusedBy says why a card would not take a 2xx as its answer: not
+// declared JSON, or what the route's decoder (the cards') says of it; ""
+// when a card takes it.
+func (a answer) refusedBy() string {
 	if mt, _, err := mime.ParseMediaType(a.ctype); err != nil || mt != "application/json" {
-		return false
+		return fmt.Sprintf("Content-Type %q, not application/json: an ingress's own page?", a.ctype)
 	}
 	var err error
 	switch a.path {
@@ -141,9 +146,14 @@ func (a answer) cardTakes() bool {
 	case platformapi.PathDownload:
 		_, err = platformapi.DecodeDownloadResponse(a.body)
 	default:
-		return json.Valid(a.body)
+		if !json.Valid(a.body) {
+			return "not JSON"
+		}
 	}
-	return err == nil
+	if err != nil {
+		return "the route's answer does not decode: " + err.Error()
+	}
+	return ""
 }
 
 // busy says the answer is the platform's load, not its verdict.
@@ -331,7 +341,7 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 	case taken != nil:
 		found[AuthGood] = ""
 	case a.err == nil && a.status < 300:
-		found[AuthGood] = fmt.Sprintf("%sanswered %d %s (Content-Type %q), which no card takes as an answer (not JSON, or not declared so: an ingress's own page?)", NotChecked, a.status, quoteBody(a.body), a.ctype)
+		found[AuthGood] = fmt.Sprintf("%sanswered %d %s, which no card takes as an answer (%s)", NotChecked, a.status, quoteBody(a.body), a.refusedBy())
 	case a.err != nil:
 		found[AuthGood] = NotChecked + a.err.Error()
 	case a.status == http.StatusUnauthorized && strings.HasPrefix(a.reason, platformapi.ReasonReplay):
@@ -412,7 +422,7 @@ func judgeRefusal(a answer, replay bool) string {
 		// An ingress's default page, a route to another service: the
 		// request never reached a platform that could refuse it (outside
 		// tester sw95: read as forged requests taken).
-		return fmt.Sprintf("%sanswered %d %s (Content-Type %q), which no card takes as an answer (not JSON, or not declared so: an ingress's own page?): no verdict on the request", NotChecked, a.status, quoteBody(a.body), a.ctype)
+		return fmt.Sprintf("%sanswered %d %s, which no card takes as an answer (%s): no verdict on the request", NotChecked, a.status, quoteBody(a.body), a.refusedBy())
 	case a.status < 300:
 		return fmt.Sprintf("ACCEPTED: answered %d %s", a.status, quoteBody(a.body))
 	case a.status != http.StatusUnauthorized:

@@ -136,7 +136,7 @@ func TestPlatformAuthChecks(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, "<html><body>Welcome to nginx!</body></html>")
 		}, with(map[string]string{
-			AuthUnsigned:         NotChecked + `answered 200 "<html><body>Welcome to nginx!</body></html>" (Content-Type "text/html"), which no card takes as an answer`,
+			AuthUnsigned:         NotChecked + `answered 200 "<html><body>Welcome to nginx!</body></html>", which no card takes as an answer (Content-Type "text/html", not application/json`,
 			AuthUnsignedDownload: NotChecked + "answered 200", AuthUnsignedNotification: NotChecked + "answered 200",
 			AuthGood: NotChecked + "answered 200", AuthForged: NotChecked + "answered 200", AuthUnknownCI: NotChecked + "answered 200", AuthOtherEID: NotChecked + "answered 200",
 			AuthLowerSeq: NotChecked + "the request signed right was not taken", AuthReplay: NotChecked + "the request signed right was not taken"}), false},

@@ -436,7 +436,7 @@ func TestBadExternalPlatform(t *testing.T) {
 				return
 			}
 			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
-		}, 30 * time.Minute, "malformed JSON: invalid character '<'", `, platform authentication NOT CHECKED (unsigned: answered 200 "{\"operators\": \"not a list\", <<garbage>>" (Content-Type "application/json"), which no card takes as an answer`},
+		}, 30 * time.Minute, "malformed JSON: invalid character '<'", `, platform authentication NOT CHECKED (unsigned: answered 200 "{\"operators\": \"not a list\", <<garbage>>", which no card takes as an answer (the route's answer does not decode`},
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				// Past the card's BIP idle limit (10 s of wall time).

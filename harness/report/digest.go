@@ -321,18 +321,23 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 	}
 	field("open cycle", &e.OpenCycle, readOpenCycle(filepath.Join(e.Dir, eventsFile)))
 	if !slices.Equal(e.Unfired, res.Unfired) {
-		differ = append(differ, fmt.Sprintf("faults that never fired (%d, the log's %d)", len(e.Unfired), len(res.Unfired)))
+		a, b := whereDiffer(strings.Join(e.Unfired, "; "), strings.Join(res.Unfired, "; "))
+		differ = append(differ, fmt.Sprintf("faults that never fired (%d: %q, the log's %d: %q)", len(e.Unfired), a, len(res.Unfired), b))
 		e.Unfired = res.Unfired
 	}
 	if e.Simulated != res.Simulated {
 		differ = append(differ, fmt.Sprintf("simulated time (%v, the log's %v)", e.Simulated, res.Simulated))
 		e.Simulated = res.Simulated
 	}
-	if len(differ) == 0 {
-		return nil
+	var notes []string
+	if !res.OwedKnown {
+		notes = append(notes, fmt.Sprintf("%s %q: its owed notes were not checked again: its run_ended names none (an earlier esimhil's)", e.Kind, e.Name))
 	}
-	return []string{fmt.Sprintf("%s %q: its record's %s %s not its event log's: the log's %s shown", e.Kind, e.Name,
-		strings.Join(differ, ", "), isAre(len(differ)), isAre(len(differ)))}
+	if len(differ) == 0 {
+		return notes
+	}
+	return append(notes, fmt.Sprintf("%s %q: its record's %s %s not its event log's: the log's %s shown", e.Kind, e.Name,
+		strings.Join(differ, ", "), isAre(len(differ)), isAre(len(differ))))
 }
 
 // whereDiffer cuts two long texts that differ to where they do, so that a

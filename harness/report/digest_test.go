@@ -175,7 +175,7 @@ func TestReconcileSaysARecordWithoutDigests(t *testing.T) {
 func TestRecheck(t *testing.T) {
 	const miss = "attempts: got [sfr], want [orange-fr]"
 	gives := func(m ...string) Rechecker {
-		return func(string) (Rechecked, bool, string) { return Rechecked{Mismatches: m}, true, "" }
+		return func(string) (Rechecked, bool, string) { return Rechecked{Mismatches: m, OwedKnown: true}, true, "" }
 	}
 	cannot := func(string) (Rechecked, bool, string) { return Rechecked{}, false, "no run_ended" }
 	for _, tc := range []struct {
@@ -202,7 +202,7 @@ func TestRecheck(t *testing.T) {
 		{"pass with a message", Entry{Verdict: "pass", Message: "something"}, gives(), NotRecorded, "its record says pass with other words (something), but its expectations checked again against its directory give pass"},
 		// sw94: what the record says beside its verdict is the log's.
 		{"dropped notes the record lost", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Dropped: "the card dropped 53 notes"}, true, ""
+			return Rechecked{Dropped: "the card dropped 53 notes", OwedKnown: true}, true, ""
 		}, "pass", `its record's dropped notes ("", the log's "the card dropped 53 notes") is not its event log's`},
 		{"owed notes edited, time too", Entry{Verdict: "pass", Owed: "1 note", Simulated: time.Hour}, func(string) (Rechecked, bool, string) {
 			return Rechecked{Owed: "2 notes", OwedKnown: true, Simulated: 2 * time.Hour}, true, ""
@@ -212,10 +212,10 @@ func TestRecheck(t *testing.T) {
 		// faults that never fired are the log's (sw96).
 		{"owed notes an older log does not say", Entry{Verdict: "pass", Owed: "2 notes"}, func(string) (Rechecked, bool, string) {
 			return Rechecked{}, true, ""
-		}, "pass", ""},
+		}, "pass", "its owed notes were not checked again: its run_ended names none"},
 		{"unfired faults taken out", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Unfired: []string{"a fault"}}, true, ""
-		}, "pass", "faults that never fired (0, the log's 1)"},
+			return Rechecked{Unfired: []string{"a fault"}, OwedKnown: true}, true, ""
+		}, "pass", `faults that never fired (0: "", the log's 1: "a fault")`},
 		{"an open cycle the log does not have", Entry{Verdict: "pass", OpenCycle: "the run ended inside a cycle"}, gives(), "pass", "its record's open cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -292,7 +292,7 @@ func TestReconcileKindOfItsFile(t *testing.T) {
 // a run whose capture or end was incomplete, or whose scenario was not
 // kept, it is the run's own.
 func TestRecheckNoVerdict(t *testing.T) {
-	passes := func(string) (Rechecked, bool, string) { return Rechecked{}, true, "" }
+	passes := func(string) (Rechecked, bool, string) { return Rechecked{OwedKnown: true}, true, "" }
 	kept := map[string]string{scenarioFile: "0"}
 	for _, tc := range []struct {
 		name   string
