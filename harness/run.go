@@ -231,7 +231,7 @@ func (r Result) Verdict() string {
 func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run := timeline.Run{
 		Name: res.Name, Kind: "scenario", Seed: r.Seed, Verdict: res.Verdict(),
-		Simulated: res.Simulated, Wall: res.Wall, Mismatches: res.Mismatches, SMDP: map[string]string{},
+		Simulated: res.Simulated, Wall: res.Wall, Mismatches: res.Mismatches, SMDP: SMDPHosts(r.Scenario),
 		Traffic: r.DecodedTraffic(),
 	}
 	if res.Err != nil {
@@ -245,12 +245,19 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run.OpenCycle = res.OpenCycle
 	run.Dropped = res.Dropped
 	run.Owed = res.Owed
-	for _, o := range r.Scenario.Network.Operators {
+	return run
+}
+
+// SMDPHosts maps each SM-DP+ host of s to its operator, for a page's
+// lanes (timeline.Run.SMDP).
+func SMDPHosts(s *scenario.Scenario) map[string]string {
+	m := map[string]string{}
+	for _, o := range s.Network.Operators {
 		if o.SMDP != "" {
-			run.SMDP[o.SMDP] = o.ID
+			m[o.SMDP] = o.ID
 		}
 	}
-	return run
+	return m
 }
 
 // ProgressEvery is how often (wall clock) RunScenario reports progress

@@ -961,13 +961,7 @@ func keptSMDPs(dir string) map[string]string {
 	if err != nil {
 		return nil
 	}
-	m := map[string]string{}
-	for _, o := range s.Network.Operators {
-		if o.SMDP != "" {
-			m[o.SMDP] = o.ID
-		}
-	}
-	return m
+	return harness.SMDPHosts(s)
 }
 
 // foreignRecordTitle heads the page of a run whose record is another run's.

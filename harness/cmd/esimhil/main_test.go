@@ -1286,3 +1286,18 @@ func TestTimelineAgainTitlesASpecByItsName(t *testing.T) {
 		t.Errorf("the page is not titled %q", name)
 	}
 }
+
+// A page written again draws each SM-DP+ on its operator's lane, from the
+// kept scenario, as the run's own page did — not on a lane of its host's
+// when the host names the operator otherwise (outside tester sw98:
+// smdp.movistar.test beside movistar-es).
+func TestTimelineAgainKeepsSMDPLanes(t *testing.T) {
+	_, dir := runFixture(t, "grand-tour")
+	before := pageOf(t, dir)
+	page, _ := timelineAgain(t, dir)
+	for _, p := range []string{before, page} {
+		if strings.Contains(p, "smdp:smdp.") || !strings.Contains(p, "smdp:movistar-es") {
+			t.Fatalf("an SM-DP+ on its host's lane, or movistar-es's missing")
+		}
+	}
+}
