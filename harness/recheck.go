@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
@@ -22,7 +23,8 @@ const ScenarioCopy = "scenario.yaml"
 //
 // With the mismatches it gives what the run's record says beside its
 // verdict, as the log says it: the notes the card dropped and still owed,
-// and the simulated time the run covered.
+// the faults that never fired, the open cycle and the simulated time the
+// run covered — from the one read of the log.
 func Recheck(dir string) (got report.Rechecked, checked bool, why string) {
 	src, err := os.ReadFile(filepath.Join(dir, ScenarioCopy))
 	if err != nil {
@@ -50,6 +52,11 @@ func Recheck(dir string) (got report.Rechecked, checked bool, why string) {
 	_, got.OwedKnown = at.Fields["owed_kinds"] // an older esimhil's run_ended has none
 	got.Owed = scenario.OwedNote(at.Strs("owed_kinds"), at.Strs("owed_reports"))
 	got.Unfired = scenario.Unfired(s, events)
+	for _, e := range events {
+		if e.Actor == eventlog.Harness && e.Kind == eventlog.KindEndedInCycle {
+			got.OpenCycle = report.OpenCycleNote(e.Str("started"), e.Str("trigger"), e.Str("awaiting"), e.Str("operator"))
+		}
+	}
 	got.Simulated = at.T.Sub(events[0].T)
 	return got, true, ""
 }

@@ -941,12 +941,19 @@ func TestRunEndsBeforeTheHorizonsInstant(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, ScenarioCopy), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
 			if res.Err != nil || len(res.Mismatches) > 0 {
 				t.Fatalf("run: %v %q", res.Err, res.Mismatches)
 			}
 			if !strings.HasPrefix(res.OpenCycle, tt.open) || (tt.open == "") != (res.OpenCycle == "") {
 				t.Errorf("OpenCycle %q, want it to begin %q", res.OpenCycle, tt.open)
+			}
+			// The directory alone says it as the run did (Recheck).
+			if got, ok, why := Recheck(dir); !ok || got.OpenCycle != res.OpenCycle {
+				t.Errorf("checked again: open cycle %q (%v, %s), the run's %q", got.OpenCycle, ok, why, res.OpenCycle)
 			}
 			events, err := os.ReadFile(filepath.Join(dir, EventsFile))
 			if err != nil {

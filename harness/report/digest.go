@@ -190,6 +190,7 @@ type Rechecked struct {
 	// esimhil's does not).
 	OwedKnown bool
 	Unfired   []string
+	OpenCycle string // OpenCycleNote of the log's run_ended_in_cycle
 	Simulated time.Duration
 }
 
@@ -220,10 +221,8 @@ func Recheck(e *Entry, check Rechecker) []string {
 		return recheckNoVerdict(e, check)
 	}
 	if was != "pass" && was != "fail" {
-		e.Message = fmt.Sprintf("its record's verdict %q is none esimhil writes (pass, fail, error, skipped): the record was edited", was)
-		ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
-		dropVerdict(e, ends)
-		return []string{fmt.Sprintf("%s %q: its record's verdict %q is none esimhil writes: listed with no verdict", e.Kind, e.Name, was)}
+		return disown(e, fmt.Sprintf("its record's verdict %q is none esimhil writes (pass, fail, error, skipped): the record was edited", was),
+			fmt.Sprintf("%s %q: its record's verdict %q is none esimhil writes: listed with no verdict", e.Kind, e.Name, was))
 	}
 	res, ok, why := check(e.Dir)
 	got := res.Mismatches
@@ -234,18 +233,16 @@ func Recheck(e *Entry, check Rechecker) []string {
 			if st.Marker != "" {
 				says += ", and INCOMPLETE says: " + textcut.Cut(firstLine(st.Marker), 200)
 			}
-			e.Message = fmt.Sprintf("its record says %s, but its directory says the run did not finish (%s): a finished run's verdict is not this directory's", was, says)
-			dropVerdict(e, st.Ends)
-			return []string{fmt.Sprintf("%s %q: its record says %s, but its directory says the run did not finish (%s): listed with no verdict", e.Kind, e.Name, was, says)}
+			return disown(e, fmt.Sprintf("its record says %s, but its directory says the run did not finish (%s): a finished run's verdict is not this directory's", was, says),
+				fmt.Sprintf("%s %q: its record says %s, but its directory says the run did not finish (%s): listed with no verdict", e.Kind, e.Name, was, says))
 		}
 		if e.Digests[scenarioFile] != "" && e.Digests[eventsFile] != "" {
 			// A record with digests is this esimhil's, whose finished runs
 			// all log run_ended and keep their scenario: its directory
 			// should say, and does not (sw90: run_ended removed, the
 			// digest made again, the verdict edited).
-			e.Message = fmt.Sprintf("its record says %s, but its directory cannot give that verdict again (%s), as every finished run's can: the record or the directory was edited", was, why)
-			dropVerdict(e, st.Ends)
-			return []string{fmt.Sprintf("%s %q: its record says %s, but its directory cannot give that verdict again (%s): listed with no verdict", e.Kind, e.Name, was, why)}
+			return disown(e, fmt.Sprintf("its record says %s, but its directory cannot give that verdict again (%s), as every finished run's can: the record or the directory was edited", was, why),
+				fmt.Sprintf("%s %q: its record says %s, but its directory cannot give that verdict again (%s): listed with no verdict", e.Kind, e.Name, was, why))
 		}
 		return []string{fmt.Sprintf("%s %q: its verdict (%s) was not checked again from its directory: %s", e.Kind, e.Name, was, why)}
 	}
@@ -266,10 +263,17 @@ func Recheck(e *Entry, check Rechecker) []string {
 	if same {
 		was += " with other words (" + textcut.Cut(strings.ReplaceAll(e.Message, "\n", "; "), 200) + ")"
 	}
-	e.Message = fmt.Sprintf("its record says %s, but its expectations checked again against its kept scenario and events give %s; the record was edited, or is another run's: that verdict is not this directory's", was, gives)
+	return disown(e, fmt.Sprintf("its record says %s, but its expectations checked again against its kept scenario and events give %s; the record was edited, or is another run's: that verdict is not this directory's", was, gives),
+		fmt.Sprintf("%s %q: its record says %s, but its expectations checked again against its directory give %s: listed with no verdict", e.Kind, e.Name, was, gives))
+}
+
+// disown lists e with no verdict — message says why, on its row — and
+// returns note, which says it among the index's notes.
+func disown(e *Entry, message, note string) []string {
+	e.Message = message
 	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
 	dropVerdict(e, ends)
-	return []string{fmt.Sprintf("%s %q: its record says %s, but its expectations checked again against its directory give %s: listed with no verdict", e.Kind, e.Name, was, gives)}
+	return []string{note}
 }
 
 // recheckNoVerdict is Recheck of an error or a skipped scenario, which
@@ -296,15 +300,13 @@ func recheckNoVerdict(e *Entry, check Rechecker) []string {
 		gives = "fail: " + strings.Join(got, "; ")
 	}
 	was := e.Verdict
-	e.Message = fmt.Sprintf("its record says %s, but its directory holds a run that finished with every artifact whole, whose expectations give %s: the record was edited, or is another run's", was, gives)
-	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
-	dropVerdict(e, ends)
-	return []string{fmt.Sprintf("%s %q: its record says %s, but its directory holds a finished run whose expectations give %s: listed with no verdict", e.Kind, e.Name, was, gives)}
+	return disown(e, fmt.Sprintf("its record says %s, but its directory holds a run that finished with every artifact whole, whose expectations give %s: the record was edited, or is another run's", was, gives),
+		fmt.Sprintf("%s %q: its record says %s, but its directory holds a finished run whose expectations give %s: listed with no verdict", e.Kind, e.Name, was, gives))
 }
 
 // besideVerdict holds what a record says beside its verdict — the notes
 // the card dropped and still owed, the open cycle, the simulated time —
-// to what its directory says (res, and run_ended_in_cycle), shows the
+// to what its directory says (res), shows the
 // directory's, and says what differed.
 func besideVerdict(e *Entry, res Rechecked) []string {
 	var differ []string
@@ -319,7 +321,7 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 	if res.OwedKnown {
 		field("owed notes", &e.Owed, res.Owed)
 	}
-	field("open cycle", &e.OpenCycle, readOpenCycle(filepath.Join(e.Dir, eventsFile)))
+	field("open cycle", &e.OpenCycle, res.OpenCycle)
 	if !slices.Equal(e.Unfired, res.Unfired) {
 		a, b := whereDiffer(strings.Join(e.Unfired, "; "), strings.Join(res.Unfired, "; "))
 		differ = append(differ, fmt.Sprintf("faults that never fired (%d: %q, the log's %d: %q)", len(e.Unfired), a, len(res.Unfired), b))

@@ -730,10 +730,8 @@ func Reconcile(e *Entry) (notes []string) {
 		// tester sw92: a failing scenario's record made a passing "spec").
 		was, verdict := e.Kind, e.Verdict
 		e.Kind = want
-		e.Message = fmt.Sprintf("its record says kind %q (and %s), but the file holds %ss only: the record was edited", was, verdict, want)
-		ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
-		dropVerdict(e, ends)
-		return []string{fmt.Sprintf("%s %q: its record's kind is %q, which esimhil never writes there: listed with no verdict", e.Kind, e.Name, was)}
+		return disown(e, fmt.Sprintf("its record says kind %q (and %s), but the file holds %ss only: the record was edited", was, verdict, want),
+			fmt.Sprintf("%s %q: its record's kind is %q, which esimhil never writes there: listed with no verdict", e.Kind, e.Name, was))
 	}
 	if st, err := os.Stat(e.Dir); err != nil || !st.IsDir() {
 		// Nothing to hold the record to, nor to list apart (outside
@@ -744,7 +742,7 @@ func Reconcile(e *Entry) (notes []string) {
 		return []string{note}
 	}
 	if changed, identity := altered(e); identity {
-		return []string{unrecord(e, changed)}
+		return unrecord(e, changed)
 	} else if len(changed) > 0 {
 		notes = append(notes, alteredNote(e, changed))
 	}
@@ -828,13 +826,11 @@ func undigested(e *Entry) string {
 // unrecord is otherRun for a directory whose scenario or event log is not
 // the one its record's run wrote (changed: which, and how), whatever the
 // name and seed say: the record's verdict is not lent to it.
-func unrecord(e *Entry, changed []string) string {
-	e.Message = fmt.Sprintf("its record says %s, but the directory is not what that run left: %s; one was written after the other, or a file was "+
+func unrecord(e *Entry, changed []string) []string {
+	return disown(e, fmt.Sprintf("its record says %s, but the directory is not what that run left: %s; one was written after the other, or a file was "+
 		"edited or put back: that verdict is not this directory's, whose verdict is in the output of the run that wrote it",
-		e.Verdict, strings.Join(changed, ", "))
-	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
-	dropVerdict(e, ends)
-	return fmt.Sprintf("%s %q: %s: listed with no verdict", e.Kind, e.Name, strings.Join(changed, "; "))
+		e.Verdict, strings.Join(changed, ", ")),
+		fmt.Sprintf("%s %q: %s: listed with no verdict", e.Kind, e.Name, strings.Join(changed, "; ")))
 }
 
 // dropVerdict leaves e with what its directory says (ends, its event
