@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
@@ -80,5 +81,15 @@ func TestRecheckGivesTheRunsVerdict(t *testing.T) {
 				t.Errorf("a log without run_ended checked again: %v (%s)", checked, why)
 			}
 		})
+	}
+}
+
+// TestDigestedFilesAreTheRunsEvidence: the files a record holds the
+// SHA-256 of (report.DigestedFiles, which cannot import this package)
+// are the ones a run writes as its evidence and the scenario it keeps.
+func TestDigestedFilesAreTheRunsEvidence(t *testing.T) {
+	want := []string{ScenarioCopy, EventsFile, ATLogFile, ATMarksFile, TrafficFile, capture.KeysPathFor(TrafficFile), CIFile}
+	if !slices.Equal(report.DigestedFiles, want) {
+		t.Errorf("report.DigestedFiles %q, the run's evidence %q", report.DigestedFiles, want)
 	}
 }
