@@ -249,8 +249,14 @@ func onlyNotes(t *fieldlog.Transcript, n int) (string, bool) {
 	return note, seen
 }
 
+// AllPorts is the manifest's port that keeps every AT port of a log:
+// channels of one modem (a RIL's), whose commands the replay plays in the
+// log's order on the emulated modem's one port.
+const AllPorts = "all"
+
 // selectPort keeps one AT port of a log with several (ModemManager, a
-// dual-SIM radio log): the manifest's, or the only one.
+// dual-SIM radio log): the manifest's, or the only one; or all of them
+// (AllPorts).
 func selectPort(m *Manifest, i int, t *fieldlog.Transcript) (*fieldlog.Transcript, error) {
 	ports := map[string]bool{}
 	for _, e := range t.Entries {
@@ -260,14 +266,14 @@ func selectPort(m *Manifest, i int, t *fieldlog.Transcript) (*fieldlog.Transcrip
 	}
 	want := m.Logs[i].Port
 	switch {
-	case want == "" && len(ports) <= 1:
+	case want == "" && len(ports) <= 1, want == AllPorts:
 		return t, nil
 	case want == "":
 		var names []string
 		for p := range ports {
 			names = append(names, p)
 		}
-		return nil, m.errAt(m.Logs[i].node, fmt.Sprintf("logs[%d]", i), "%s talks to %d AT ports (%s): say which with port:", m.Logs[i].File, len(ports), strings.Join(sorted(names), ", "))
+		return nil, m.errAt(m.Logs[i].node, fmt.Sprintf("logs[%d]", i), "%s talks to %d AT ports (%s): say which with port: (or port: all for channels of one modem)", m.Logs[i].File, len(ports), strings.Join(sorted(names), ", "))
 	case !ports[want]:
 		return nil, m.errAt(m.Node(fmt.Sprintf("logs[%d].port", i)), fmt.Sprintf("logs[%d].port", i), "%s has no AT port %q", m.Logs[i].File, want)
 	}

@@ -87,6 +87,11 @@ type Plan struct {
 	// module's, from a boot before the one the replay powers on at, and
 	// not compared either.
 	HostBeforeBoot, EarlierBoot []Src
+	// Unshown are the recording's URCs the plan places before the logs
+	// begin (a first registration or a search the device went through
+	// before the replay's window): the assumptions say why, and they are
+	// not compared.
+	Unshown []Src
 	// AttachDelay is the attach time the logs show (0: the seed's).
 	AttachDelay time.Duration
 	// detached: the replay detaches the device first, the host's attach
@@ -147,6 +152,12 @@ func (p *Plan) URCUncompared(text string) bool {
 // the comparison.
 func (p *Plan) BeforePowerOn(src Src) bool {
 	return slices.Contains(p.HostBeforeBoot, src) || slices.Contains(p.EarlierBoot, src)
+}
+
+// URCShown reports whether the replay can show the recording's URC at
+// src: not one the plan placed before the logs begin (Unshown).
+func (p *Plan) URCShown(src Src) bool {
+	return !slices.Contains(p.Unshown, src)
 }
 
 // srcList names lines: "d9.log:4, d9.log:6".

@@ -961,7 +961,8 @@ func (p *Plan) registersLater(stops []stop) (placed bool) {
 		// A signal read before it: the device had a cell, which the
 		// emulated modem measures only once registered on it.
 		if r.URC {
-			p.assume("the first registration the logs show (%s) is a URC, after a signal read (%s): the emulated modem measures a cell only once registered on it, so the replay registers at its boot, before the logs, and cannot show that URC", r.Src, fs.Signal[i].Src)
+			p.assume("the first registration the logs show (%s) is a URC, after a signal read (%s): the emulated modem measures a cell only once registered on it, so the replay registers at its boot, before the logs, and cannot show that URC: not compared", r.Src, fs.Signal[i].Src)
+			p.Unshown = append(p.Unshown, r.Src)
 		}
 		return false
 	}
@@ -980,7 +981,8 @@ func (p *Plan) registersLater(stops []stop) (placed bool) {
 	}
 	p.assume("the device registered first at %s (%s): it is out of coverage (searching) from its power-on until then, %s on the logs' clock", r.Src, why, fieldlogOffset(at))
 	if i := slices.IndexFunc(before, func(n Reg) bool { return n.URC && n.Stat == 2 }); i >= 0 {
-		p.assume("the search URC at %s the replay cannot show: the device searches from its power-on, before the logs, and the emulated modem shows a search only as it starts an attach", before[i].Src)
+		p.assume("the search URC at %s the replay cannot show: the device searches from its power-on, before the logs, and the emulated modem shows a search only as it starts an attach: not compared", before[i].Src)
+		p.Unshown = append(p.Unshown, before[i].Src)
 	}
 	return true
 }

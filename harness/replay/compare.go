@@ -364,7 +364,8 @@ func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
 	var a, b []item
 	for li, t := range f.Logs {
 		for k, e := range t.Entries {
-			if e.Role == fieldlog.URC && !p.URCUncompared(e.Text) && !p.BeforePowerOn(field.Src{File: t.File, Line: e.Line}) {
+			src := field.Src{File: t.File, Line: e.Line}
+			if e.Role == fieldlog.URC && !p.URCUncompared(e.Text) && !p.BeforePowerOn(src) && p.URCShown(src) {
 				a = append(a, item{masks.Apply(e.Text), field.Src{File: baseName(t.File), Line: e.Line}, f.EntryTime(li, k), e.Line})
 			}
 		}

@@ -95,7 +95,24 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 	d := &Drafted{Dir: dir}
 	var last error
 	var f *field.Fixture
-	for _, p := range candidates(raw, ts) {
+	// A radio log's channels of one modem are played together (port:
+	// all) unless no personality fits them all — a vendor's identity
+	// command on a channel the busiest does not use —, then the busiest.
+	type way struct {
+		merged bool
+		p      string
+	}
+	var ways []way
+	for _, merged := range []bool{true, false} {
+		if merged && !slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return len(oneModemChannels(t)) > 1 }) {
+			continue
+		}
+		for _, p := range candidates(raw, ts) {
+			ways = append(ways, way{merged, p})
+		}
+	}
+	for _, w := range ways {
+		merged, p := w.merged, w.p
 		// What the replay plays depends on the dialect (its ICCID
 		// command), and so does the failure it can compare.
 		failure, what, found, passed, unplayed := firstFailure(ts, notPlayedUnder(p), bootURCsOf(p))
@@ -110,7 +127,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			// one as the failure line.
 			tried, triedWhat, triedFound = lastSrcOf(ts, notPlayedUnder(p), true), "", false
 		}
-		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, tried, triedWhat, triedFound), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, merged, p, tried, triedWhat, triedFound), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
 		}
 		// The logs are read and placed once: the candidates' manifests
@@ -132,7 +149,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				failure, what, found = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage", true
 				unplayed = ""
 				d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, "", ""
-				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, merged, p, failure, what, found), 0o644); err != nil {
 					return nil, errors.Join(err, os.RemoveAll(dir))
 				}
 				if f, err = f.Reload(); err == nil {
@@ -150,7 +167,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				ev := plan.Facts.Dialect[i]
 				failure, what, found = ev.Src, "the old identity after the switch: "+ev.Why, true
 				d.Failure, d.Found = failure, found
-				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, merged, p, failure, what, found), 0o644); err != nil {
 					return nil, errors.Join(err, os.RemoveAll(dir))
 				}
 				if f, err = f.Reload(); err == nil {
@@ -162,7 +179,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		if (err == nil || !errors.As(err, &fe) || fe.Path != "device.personality") && unplayed != "" {
 			// The personality fits: now the manifest names the line that
 			// went wrong, and says why the replay cannot compare it.
-			if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, merged, p, failure, what, found), 0o644); err != nil {
 				return nil, errors.Join(err, os.RemoveAll(dir))
 			}
 			if f == nil {
@@ -190,6 +207,9 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			d.Personality, d.Problem = p, err
 			d.Limits = draftLimits(f)
 			return d, nil
+		}
+		if merged {
+			p += " (all channels)"
 		}
 		d.Tried = append(d.Tried, p+": "+fe.Msg)
 		last = err
@@ -673,7 +693,7 @@ func closingNotOpen(t *fieldlog.Transcript, e fieldlog.Entry) bool {
 
 // draftManifest writes the manifest text; its comments tell the user what
 // to check and what the replay will assume.
-func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers string, failure field.Src, what string, found bool) []byte {
+func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, merged bool, pers string, failure field.Src, what string, found bool) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Drafted by esimhil fixture from %d log(s). Check every line, then run\n", len(ts))
 	fmt.Fprintf(&b, "#   esimhil replay -v %s\n", dir)
@@ -687,6 +707,10 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers str
 	fmt.Fprintf(&b, "source: %s\n", strconv.Quote(source))
 	b.WriteString("logs:\n")
 	for _, t := range ts {
+		if chans := oneModemChannels(t); merged && len(chans) > 1 {
+			fmt.Fprintf(&b, "  - {file: %s, format: %s, port: %s}   # its %d AT channels (%s) are one modem's: played in the log's order on the emulated modem's one port\n", filepath.Base(t.File), t.Format, field.AllPorts, len(chans), strings.Join(chans, ", "))
+			continue
+		}
 		if port, n := busiestPort(t); n > 1 {
 			fmt.Fprintf(&b, "  - {file: %s, format: %s, port: %s}   # the busiest of its %d AT ports: check it\n", filepath.Base(t.File), t.Format, port, n)
 			continue
@@ -729,6 +753,31 @@ func registrationDenied(e fieldlog.Entry) bool {
 		stat = 1
 	}
 	return len(f) > stat && strings.TrimSpace(f[stat]) == "3"
+}
+
+// oneModemChannels are the AT ports of a radio log that are channels of
+// one modem — a RIL's (Balong's modem_0/ch:1 and modem_0/ch:8) — in the
+// order the log first shows them; nil otherwise: a dual-SIM device's RIL
+// daemons (pid 1520, pid 1544) talk to two modems, and a ModemManager
+// log's ports may be two modems' too.
+func oneModemChannels(t *fieldlog.Transcript) []string {
+	if t.Format != fieldlog.Logcat {
+		return nil
+	}
+	var chans []string
+	modem := ""
+	for _, e := range t.Entries {
+		if e.Port == "" || slices.Contains(chans, e.Port) {
+			continue
+		}
+		m, _, _ := strings.Cut(e.Port, "/")
+		if strings.HasPrefix(e.Port, "pid ") || len(chans) > 0 && m != modem {
+			return nil
+		}
+		modem = m
+		chans = append(chans, e.Port)
+	}
+	return chans
 }
 
 // busiestPort is the AT port of a log that talks to several (a
