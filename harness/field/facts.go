@@ -454,6 +454,13 @@ func (fs *Facts) unexplainedLoss(i int) bool {
 	return !near(fs.Restarts) && !near(fs.Boots) && !near(fs.Rebooted) && !near(fs.Refreshes) && !near(fs.hostDetaches) && !gone && !fs.switchedAfter(r.At)
 }
 
+// detachedBefore reports a host command that ended the registration
+// (+CFUN=4, +COPS=2, …) at or before o: the attach after it, its search
+// and its registration, the replay shows as the logs do.
+func (fs *Facts) detachedBefore(o Obs) bool {
+	return slices.ContainsFunc(fs.hostDetaches, func(d Obs) bool { return !d.After(o) })
+}
+
 // BootMark reports a modem line that marks its boot: RDY, or the first of
 // a personality's boot URCs (bootURCs) when it is not the card's state
 // (SIMCom's *ATREADY: 1; a u-blox's +CPIN: READY is also a PIN entry's).

@@ -2667,3 +2667,34 @@ func TestRefreshDelayUntimedIdentitySign(t *testing.T) {
 		})
 	}
 }
+
+// TestPowerOnIsNoSwitch: the power-on a log opens with is where it
+// begins, not a switch of the card's: the profile read first after it is
+// the one enabled at the start, the one read after the REFRESH the one
+// switched to (outside tester sw99: a BG95 log that booted first had its
+// profiles the other way round, and diverged at the first ICCID read).
+func TestPowerOnIsNoSwitch(t *testing.T) {
+	read := func(at int, iccid, imsi string) string {
+		return fmt.Sprintf("[%d.000] > AT+QCCID\n[%d.010] < +QCCID: %s\n[%d.011] < OK\n[%d.100] > AT+CIMI\n[%d.110] < %s\n[%d.111] < OK\n",
+			at, at, iccid, at, at, at, imsi, at)
+	}
+	first, second := read(10, "89004600012345678903", "460001234567890"), read(90, "89330100000000000012", "208019876543210")
+	refresh := "[60.000] < +CPIN: NOT READY\n[61.000] < +CPIN: READY\n[61.100] < +QUSIM: 1\n"
+	for _, tc := range []struct{ name, log string }{
+		{"opens with the boot", "[0.000] < RDY\n[2.000] < +CPIN: READY\n[2.100] < +QUSIM: 1\n" + first + refresh + second},
+		{"no boot", first + refresh + second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "boot", map[string]string{ManifestFile: cnFRManifest("boot", "quectel-eg25"), "plain.log": tc.log}), Options{})
+			y := string(p.ScenarioYAML)
+			for _, want := range []string{
+				`{iccid: "89004600012345678903", operator: cmcc, imsi: "460001234567890", enabled: true}`,
+				`{iccid: "89330100000000000012", operator: orange-fr, imsi: "208019876543210"}`,
+			} {
+				if !strings.Contains(y, want) {
+					t.Errorf("scenario lacks %s:\n%s\n%s", want, y, strings.Join(p.Assumptions, "\n"))
+				}
+			}
+		})
+	}
+}

@@ -960,7 +960,7 @@ func (p *Plan) registersLater(stops []stop) (placed bool) {
 	if i := slices.IndexFunc(fs.Signal, func(sg SignalFact) bool { return sg.At < r.At }); i >= 0 {
 		// A signal read before it: the device had a cell, which the
 		// emulated modem measures only once registered on it.
-		if r.URC {
+		if r.URC && !fs.detachedBefore(r.Obs) {
 			p.assume("the first registration the logs show (%s) is a URC, after a signal read (%s): the emulated modem measures a cell only once registered on it, so the replay registers at its boot, before the logs, and cannot show that URC: not compared", r.Src, fs.Signal[i].Src)
 			p.Unshown = append(p.Unshown, r.Src)
 		}
@@ -980,7 +980,7 @@ func (p *Plan) registersLater(stops []stop) (placed bool) {
 		why = "after the logs show it unregistered"
 	}
 	p.assume("the device registered first at %s (%s): it is out of coverage (searching) from its power-on until then, %s on the logs' clock", r.Src, why, fieldlogOffset(at))
-	if i := slices.IndexFunc(before, func(n Reg) bool { return n.URC && n.Stat == 2 }); i >= 0 {
+	if i := slices.IndexFunc(before, func(n Reg) bool { return n.URC && n.Stat == 2 }); i >= 0 && !fs.detachedBefore(before[i].Obs) {
 		p.assume("the search URC at %s the replay cannot show: the device searches from its power-on, before the logs, and the emulated modem shows a search only as it starts an attach: not compared", before[i].Src)
 		p.Unshown = append(p.Unshown, before[i].Src)
 	}
@@ -2074,7 +2074,15 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 	// Pair each ICCID answer with the IMSI read beside it (no REFRESH,
 	// restart or power-on between).
 	ids := fs.Identities
-	changes := append(append(append([]Obs(nil), fs.Refreshes...), fs.Restarts...), fs.Boots...)
+	changes := append(append([]Obs(nil), fs.Refreshes...), fs.Restarts...)
+	for _, b := range fs.Boots {
+		// The power-on the logs open with is where they begin, not a
+		// switch: what is read after it is the start's (outside tester
+		// sw99: a BG95's boot made its first profile the one switched to).
+		if fs.PowerOn == nil || b.Src != fs.PowerOn.Src {
+			changes = append(changes, b)
+		}
+	}
 	between := func(a, b Obs) bool {
 		if b.After(a) {
 			a, b = b, a
