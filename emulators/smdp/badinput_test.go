@@ -1,11 +1,15 @@
 package smdp
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +50,6 @@ func TestBadInput(t *testing.T) {
 			{"trailing data", `{} {}`, subjFunction, reasonInvalidFormat},
 			{"empty object", `{}`, subjFunction, reasonMissing},
 			{"bad base64", b64Field[fn], subjFunction, reasonInvalidFormat},
-			{"oversized", `{"x":"` + strings.Repeat("A", es9.MaxBody) + `"}`, subjFunction, reasonInvalidFormat},
 		}
 		if fn == es9.FnAuthenticateClient || fn == es9.FnGetBoundProfilePackage || fn == es9.FnCancelSession {
 			cases = append(cases,
@@ -259,6 +262,64 @@ func FuzzES9(f *testing.F) {
 		}
 		if st, _, _ := status(m); st != es9.StatusFailed && st != es9.StatusSuccess {
 			t.Fatalf("status %q", st)
+		}
+	})
+}
+
+// TestHTTPFraming: a request that is no whole HTTP message — a body over
+// the limit, a broken chunked encoding — is refused at the HTTP layer
+// (413, 400: RFC 9110 §15.5, RFC 9112 §7.1) in the ES9+ envelope, not in
+// SGP.22's 200 for a function's failure (outside testers sw74, sw100); a
+// client that asks "Expect: 100-continue" for a body over the limit is
+// told so before it sends it.
+func TestHTTPFraming(t *testing.T) {
+	e := newEnv(t)
+	big := `{"x":"` + strings.Repeat("A", es9.MaxBody) + `"}`
+	for _, tc := range []struct {
+		name string
+		body io.Reader
+	}{
+		{"over the limit, its length said", strings.NewReader(big)},
+		{"over the limit, chunked", io.MultiReader(strings.NewReader(big))}, // no length: chunked
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, tc.body)
+			req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
+			req.Header.Set("Content-Type", es9.ContentType)
+			code, m, err := e.do(req)
+			mustFail(t, tc.name, code, m, err, http.StatusRequestEntityTooLarge, subjFunction, reasonInvalidFormat)
+		})
+	}
+	raw := func(t *testing.T, request string) string {
+		t.Helper()
+		cfg := e.client.Transport.(*http.Transport).TLSClientConfig.Clone()
+		conn, err := tls.Dial("tcp", e.srv.Addr().String(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(conn, request); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(line)
+	}
+	head := "POST " + es9.PathPrefix + es9.FnInitiateAuthentication + " HTTP/1.1\r\nHost: " + testHost +
+		"\r\nX-Admin-Protocol: " + es9.AdminProtocol + "\r\nContent-Type: " + es9.ContentType + "\r\n"
+	t.Run("a broken chunk", func(t *testing.T) {
+		if got := raw(t, head+"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"); got != "HTTP/1.1 400 Bad Request" {
+			t.Errorf("status line %q, want 400", got)
+		}
+	})
+	t.Run("100-continue over the limit", func(t *testing.T) {
+		// Headers alone: the client waits for 100 before the body.
+		req := head + "Content-Length: " + strconv.Itoa(es9.MaxBody+1) + "\r\nExpect: 100-continue\r\n\r\n"
+		if got := raw(t, req); got != "HTTP/1.1 413 Request Entity Too Large" {
+			t.Errorf("status line %q, want 413 before any 100 Continue", got)
 		}
 	})
 }

@@ -116,9 +116,12 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	body, err := httpserve.ReadBody(w, r, es9.MaxBody)
 	if f := bodyread.Classify(err, es9.MaxBody); f != nil {
 		body = nil // not read whole: no hash in the request log
-		// SGP.22 §6.5: a body that cannot be read is a malformed request,
-		// answered in a 200 like every function error.
-		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "%s", f.Reason))
+		// A body that is not an HTTP message's whole (a broken chunk,
+		// cut short, over the limit) is refused at the HTTP layer, 400,
+		// 408 or 413 (RFC 9112 §6.3, RFC 9110 §15.5), with the ES9+
+		// envelope as with an unknown path: SGP.22 §6.5.1's 200 is for
+		// requests that were HTTP whole (outside testers sw74, sw100).
+		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonInvalidFormat, msg: f.Reason, http: f.Status()})
 		return
 	}
 	out, err := h(w, body)

@@ -15,6 +15,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -216,8 +217,17 @@ type limitsKey struct{}
 // while reading is a net.Error whose Timeout() is true. What was read
 // before an error is returned with it.
 //
+// A client that asked "Expect: 100-continue" for a Content-Length over
+// max is refused before a byte is read (net/http sends the 100 only once
+// the body is read): it is told without uploading it (RFC 9110 §10.1.1).
+// Any other client is read up to max, as it sends the body anyway: an
+// answer before it would meet a client still writing, and a reset.
+//
 // Outside Serve (httptest) no deadline is touched.
 func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		return nil, &http.MaxBytesError{Limit: max}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if l, ok := r.Context().Value(limitsKey{}).(Limits); ok {
 		// Best effort: a writer that cannot set deadlines keeps net/http's.
