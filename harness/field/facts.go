@@ -454,6 +454,16 @@ func (fs *Facts) unexplainedLoss(i int) bool {
 	return !near(fs.Restarts) && !near(fs.Boots) && !near(fs.Rebooted) && !near(fs.Refreshes) && !near(fs.hostDetaches) && !gone && !fs.switchedAfter(r.At)
 }
 
+// ICCIDAnswer reads an answer to an ICCID command ("#CCID: 8939…",
+// "+QCCID: 8986…", a bare "8944…"): the prefix before the ICCID.
+func ICCIDAnswer(text string) (prefix string, ok bool) {
+	m := iccidLine.FindStringSubmatch(text)
+	if m == nil {
+		return "", false
+	}
+	return strings.TrimSuffix(text[:strings.Index(text, m[1])], `"`), true
+}
+
 // detachedBefore reports a host command that ended the registration
 // (+CFUN=4, +COPS=2, …) at or before o: the attach after it, its search
 // and its registration, the replay shows as the logs do.
@@ -1115,7 +1125,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 				if m := iccidLine.FindStringSubmatch(e.Text); m != nil {
 					fs.Identities = append(fs.Identities, Identity{Obs: obs, ICCID: m[1]})
-					prefix := strings.TrimSuffix(e.Text[:strings.Index(e.Text, m[1])], `"`)
+					prefix, _ := ICCIDAnswer(e.Text)
 					fs.Dialect = append(fs.Dialect, Evidence{"iccid_prefix", prefix, obs.Src, fmt.Sprintf("the ICCID answer %q", e.Text), 0})
 				}
 			}

@@ -20,6 +20,7 @@ import (
 type Drafted struct {
 	Dir         string
 	Personality string // the personality the manifest names
+	Quirks      string // the device.quirks it lays over it (an ICCID command no personality has), if any
 	// Tried are the personalities the logs contradicted, with why.
 	Tried []string
 	// Failure is the line the manifest names as the failure, and whether
@@ -93,26 +94,29 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		}
 	}
 	d := &Drafted{Dir: dir}
-	var last error
+	var last string
 	var f *field.Fixture
 	// A radio log's channels of one modem are played together (port:
 	// all) unless no personality fits them all — a vendor's identity
 	// command on a channel the busiest does not use —, then the busiest.
-	type way struct {
-		merged bool
-		p      string
-	}
-	var ways []way
+	// An ICCID command no personality has (Telit's #CCID, Huawei's
+	// ^ICCID) is tried last, as quirks of the first candidate.
+	var ways []draftWay
+	quirks := iccidQuirks(ts)
+	names := candidates(raw, ts)
 	for _, merged := range []bool{true, false} {
 		if merged && !slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return len(oneModemChannels(t)) > 1 }) {
 			continue
 		}
-		for _, p := range candidates(raw, ts) {
-			ways = append(ways, way{merged, p})
+		for _, p := range names {
+			ways = append(ways, draftWay{merged, p, ""})
+		}
+		if quirks != "" {
+			ways = append(ways, draftWay{merged, names[0], quirks})
 		}
 	}
 	for _, w := range ways {
-		merged, p := w.merged, w.p
+		p := w.personality
 		// What the replay plays depends on the dialect (its ICCID
 		// command), and so does the failure it can compare.
 		failure, what, found, passed, unplayed := firstFailure(ts, notPlayedUnder(p), bootURCsOf(p))
@@ -127,7 +131,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			// one as the failure line.
 			tried, triedWhat, triedFound = lastSrcOf(ts, notPlayedUnder(p), true), "", false
 		}
-		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, merged, p, tried, triedWhat, triedFound), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, w, tried, triedWhat, triedFound), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
 		}
 		// The logs are read and placed once: the candidates' manifests
@@ -149,7 +153,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				failure, what, found = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage", true
 				unplayed = ""
 				d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, "", ""
-				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, merged, p, failure, what, found), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, w, failure, what, found), 0o644); err != nil {
 					return nil, errors.Join(err, os.RemoveAll(dir))
 				}
 				if f, err = f.Reload(); err == nil {
@@ -167,7 +171,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				ev := plan.Facts.Dialect[i]
 				failure, what, found = ev.Src, "the old identity after the switch: "+ev.Why, true
 				d.Failure, d.Found = failure, found
-				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, merged, p, failure, what, found), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, w, failure, what, found), 0o644); err != nil {
 					return nil, errors.Join(err, os.RemoveAll(dir))
 				}
 				if f, err = f.Reload(); err == nil {
@@ -179,7 +183,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		if (err == nil || !errors.As(err, &fe) || fe.Path != "device.personality") && unplayed != "" {
 			// The personality fits: now the manifest names the line that
 			// went wrong, and says why the replay cannot compare it.
-			if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, merged, p, failure, what, found), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, w, failure, what, found), 0o644); err != nil {
 				return nil, errors.Join(err, os.RemoveAll(dir))
 			}
 			if f == nil {
@@ -191,6 +195,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
 			}
 			d.Personality, d.Plan, d.Problem = p, plan, err
+			d.Quirks = w.quirks
 			if err != nil {
 				d.Plan = nil
 				d.Limits = draftLimits(f)
@@ -199,22 +204,23 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		}
 		if err == nil {
 			d.Personality, d.Plan = p, plan
+			d.Quirks = w.quirks
 			return d, nil
 		}
 		if !errors.As(err, &fe) || fe.Path != "device.personality" {
 			// Not a question of dialect (the dialect is checked first):
 			// the draft stays for the user to complete.
 			d.Personality, d.Problem = p, err
+			d.Quirks = w.quirks
 			d.Limits = draftLimits(f)
 			return d, nil
 		}
-		if merged {
-			p += " (all channels)"
-		}
-		d.Tried = append(d.Tried, p+": "+fe.Msg)
-		last = err
+		d.Tried = append(d.Tried, w.String()+": "+fe.Msg)
+		last = w.String() + ": " + fe.Msg
 	}
-	return nil, errors.Join(fmt.Errorf("draft %s: every known personality contradicts the logs; the last: %w", name, last), os.RemoveAll(dir))
+	// The manifest tried is removed with the draft: the error names the
+	// log's line, not it.
+	return nil, errors.Join(fmt.Errorf("draft %s: every known personality contradicts the logs; the last, %s", name, last), os.RemoveAll(dir))
 }
 
 // draftLimits are the to-dos a draft that something else stops prints
@@ -693,7 +699,7 @@ func closingNotOpen(t *fieldlog.Transcript, e fieldlog.Entry) bool {
 
 // draftManifest writes the manifest text; its comments tell the user what
 // to check and what the replay will assume.
-func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, merged bool, pers string, failure field.Src, what string, found bool) []byte {
+func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, w draftWay, failure field.Src, what string, found bool) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Drafted by esimhil fixture from %d log(s). Check every line, then run\n", len(ts))
 	fmt.Fprintf(&b, "#   esimhil replay -v %s\n", dir)
@@ -707,7 +713,7 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, merged b
 	fmt.Fprintf(&b, "source: %s\n", strconv.Quote(source))
 	b.WriteString("logs:\n")
 	for _, t := range ts {
-		if chans := oneModemChannels(t); merged && len(chans) > 1 {
+		if chans := oneModemChannels(t); w.merged && len(chans) > 1 {
 			fmt.Fprintf(&b, "  - {file: %s, format: %s, port: %s}   # its %d AT channels (%s) are one modem's: played in the log's order on the emulated modem's one port\n", filepath.Base(t.File), t.Format, field.AllPorts, len(chans), strings.Join(chans, ", "))
 			continue
 		}
@@ -718,7 +724,12 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, merged b
 		fmt.Fprintf(&b, "  - {file: %s, format: %s}\n", filepath.Base(t.File), t.Format)
 	}
 	b.WriteString("device:\n")
-	fmt.Fprintf(&b, "  personality: %s   # the first known personality the logs do not contradict\n", pers)
+	if w.quirks == "" {
+		fmt.Fprintf(&b, "  personality: %s   # the first known personality the logs do not contradict\n", w.personality)
+	} else {
+		fmt.Fprintf(&b, "  personality: %s   # no known personality reads the ICCID as the logs do:\n", w.personality)
+		fmt.Fprintf(&b, "  quirks: %s   # the logs' ICCID command and answer\n", w.quirks)
+	}
 	b.WriteString("  # eid, check_interval, attach_wait: what the logs cannot show, if you know it.\n")
 	b.WriteString("  # profiles: needed when the logs read no ICCID (or no IMSI beside one), e.g.\n")
 	b.WriteString("  #   - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n")
@@ -753,6 +764,55 @@ func registrationDenied(e fieldlog.Entry) bool {
 		stat = 1
 	}
 	return len(f) > stat && strings.TrimSpace(f[stat]) == "3"
+}
+
+// draftWay is one way a draft tries the logs: one modem's channels
+// merged or the busiest, a personality, quirks laid over it.
+type draftWay struct {
+	merged      bool
+	personality string
+	quirks      string // device.quirks, a YAML flow mapping
+}
+
+func (w draftWay) String() string {
+	s := w.personality
+	if w.quirks != "" {
+		s += " with quirks " + w.quirks
+	}
+	if w.merged {
+		s += " (all channels)"
+	}
+	return s
+}
+
+// iccidQuirks is the ICCID command and answer prefix the logs show, as
+// device.quirks, when no personality's is theirs; "" when the logs read
+// no ICCID or a personality reads it so.
+func iccidQuirks(ts []*fieldlog.Transcript) string {
+	for _, t := range ts {
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Command {
+				continue
+			}
+			cmd, ok := strings.CutPrefix(strings.ToUpper(strings.TrimSpace(e.Text)), "AT")
+			if !ok || !slices.Contains(personality.ICCIDCommands, strings.TrimSuffix(cmd, "?")) {
+				continue
+			}
+			for _, a := range t.Answer(k) {
+				prefix, ok := field.ICCIDAnswer(a.Text)
+				if !ok || a.Role != fieldlog.Info {
+					continue
+				}
+				if slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool {
+					return p.ICCIDCommand == cmd && strings.TrimSpace(p.ICCIDPrefix) == strings.TrimSpace(prefix)
+				}) {
+					return ""
+				}
+				return fmt.Sprintf("{iccid_command: %s, iccid_prefix: %s}", strconv.Quote(cmd), strconv.Quote(prefix))
+			}
+		}
+	}
+	return ""
 }
 
 // oneModemChannels are the AT ports of a radio log that are channels of

@@ -5,6 +5,10 @@ package ident
 // to show, not all of them.
 var countries = map[string]string{
 	"001": "ZZ", // test networks (TS 23.003 §2.2)
+	// E.212's shared international code: no country's (global IoT
+	// operators' IMSIs, maritime and aeronautical networks), so ZZ too:
+	// their networks may serve any country, their subscribers roam in all.
+	"901": "ZZ",
 	"202": "GR", "204": "NL", "206": "BE", "208": "FR", "212": "MC", "213": "AD", "214": "ES", "216": "HU",
 	"218": "BA", "219": "HR", "220": "RS", "222": "IT", "226": "RO", "228": "CH", "230": "CZ", "231": "SK",
 	"232": "AT", "234": "GB", "235": "GB", "238": "DK", "240": "SE", "242": "NO", "244": "FI", "246": "LT",
@@ -19,7 +23,8 @@ var countries = map[string]string{
 }
 
 // CountryOfMCC is the ISO 3166 alpha-2 country of a Mobile Country Code
-// ("208": "FR"), if the table knows it; the test networks' 001 is "ZZ".
+// ("208": "FR"), if the table knows it; the test networks' 001 and the
+// international 901 are "ZZ".
 func CountryOfMCC(mcc string) (string, bool) {
 	c, ok := countries[mcc]
 	return c, ok
@@ -36,7 +41,8 @@ var sharedMCC = map[string][]string{
 
 // MCCServes reports whether networks of MCC mcc may serve country: its
 // country in the table, a territory that uses its MCCs, any country for
-// the test networks' 001, and any for an MCC the table does not know.
+// the test networks' 001 and the international 901, and any for an MCC
+// the table does not know.
 func MCCServes(mcc, country string) bool {
 	c, ok := countries[mcc]
 	switch {

@@ -171,6 +171,9 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "wrote %s (personality %s", filepath.Join(d.Dir, "manifest.yaml"), d.Personality)
+	if d.Quirks != "" {
+		fmt.Fprintf(stdout, " with quirks %s", d.Quirks)
+	}
 	if len(d.Tried) > 0 {
 		fmt.Fprintf(stdout, "; the logs contradict %d before it", len(d.Tried))
 	}
