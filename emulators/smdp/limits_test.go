@@ -57,8 +57,8 @@ func TestRequestLog(t *testing.T) {
 	}
 }
 
-// A body cut short by the read timeout is answered (SGP.22's error in a
-// 200) and the answer reaches the card, whatever the write limit: the log
+// A body cut short by the read timeout is answered (408, with SGP.22's
+// error envelope) and the answer reaches the card, whatever the write limit: the log
 // holds no answer the wire lacks.
 func TestSlowBodyAnswered(t *testing.T) {
 	const read = 300 * time.Millisecond
@@ -74,10 +74,10 @@ func TestSlowBodyAnswered(t *testing.T) {
 				es9.PathPrefix, es9.FnInitiateAuthentication, testHost, es9.AdminProtocol)
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
 			b, err := io.ReadAll(c)
-			if !strings.HasPrefix(string(b), "HTTP/1.1 200 ") || !strings.Contains(string(b), "reading body: not complete within the read timeout") {
+			if !strings.HasPrefix(string(b), "HTTP/1.1 408 ") || !strings.Contains(string(b), "reading body: not complete within the read timeout") {
 				t.Fatalf("answer %q (%v), want the function's error", b, err)
 			}
-			if reqs, _ := e.srv.Requests(); len(reqs) != 1 || reqs[0].Status != http.StatusOK {
+			if reqs, _ := e.srv.Requests(); len(reqs) != 1 || reqs[0].Status != http.StatusRequestTimeout {
 				t.Errorf("request log %+v, want the one answer the card saw", reqs)
 			}
 		})

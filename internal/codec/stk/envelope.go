@@ -131,7 +131,27 @@ func ParseEnvelope(b []byte) (Envelope, error) {
 	if tag == TagEventDownload && !seen.has(TagEventList) {
 		return e, errors.New("event download: missing event list")
 	}
+	if tag == TagEventDownload {
+		// The objects each event's clause makes mandatory (TS 102 223
+		// §7.5.4, §7.5.10, §7.5.11): without them the event says nothing.
+		for _, m := range mandatoryObjects[e.Event] {
+			if !seen.has(m.tag) {
+				return e, fmt.Errorf("event download: %s event without its %s", EventName(e.Event), m.name)
+			}
+		}
+	}
 	return e, nil
+}
+
+// mandatoryObjects are the objects an event download must carry beside
+// the device identities and event list, by event.
+var mandatoryObjects = map[byte][]struct {
+	tag  byte
+	name string
+}{
+	EventLocationStatus: {{TagLocationStatus, "location status"}},
+	EventDataAvailable:  {{TagChannelStatus, "channel status"}, {TagChannelDataLength, "channel data length"}},
+	EventChannelStatus:  {{TagChannelStatus, "channel status"}},
 }
 
 func (e *Envelope) decodeObject(o SimpleTLV) error {

@@ -358,7 +358,14 @@ func TestEnvelopeVectors(t *testing.T) {
 	if err != nil || e.Event != EventDataAvailable || *e.ChannelDataLength != 16 || !e.ChannelStatus.Established {
 		t.Fatalf("parsed %+v, %v", e, err)
 	}
-	for _, bad := range []string{"D7 04 82 02 82 81", "D6 04 82 02 82 81", "D1 00", "D6 05 19 02 03 09"} {
+	for _, bad := range []string{"D7 04 82 02 82 81", "D6 04 82 02 82 81", "D1 00", "D6 05 19 02 03 09",
+		// Each event without an object its clause makes mandatory
+		// (outside tester sw100: a channel status event without its
+		// channel status was answered 9000).
+		"D6 07 99 01 0A 82 02 82 81",             // channel status
+		"D6 0B 99 01 09 82 02 82 81 38 02 81 00", // data available, no length
+		"D6 0A 99 01 09 82 02 82 81 B7 01 10",    // data available, no status
+		"D6 07 99 01 03 82 02 82 81"} {           // location status
 		if _, err := ParseEnvelope(hexdump.Bytes(t, bad)); err == nil {
 			t.Errorf("ParseEnvelope(%s) accepted", bad)
 		}
