@@ -95,6 +95,11 @@ func (f *Fixture) Reload() (*Fixture, error) {
 // scenario file it names, the failure line's checks, the timeline.
 func (f *Fixture) complete() (*Fixture, error) {
 	m := f.Manifest
+	for i, t := range f.Logs {
+		if t.Page {
+			f.Notes = append(f.Notes, m.Logs[i].File+" is "+fieldlog.PageNote)
+		}
+	}
 	if m.Scenario != "" {
 		var err error
 		if f.ScenarioText, err = yamlnode.ReadFile(filepath.Join(f.Dir, m.Scenario), scenario.MaxFileSize); err != nil {

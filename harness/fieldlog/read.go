@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"regexp"
@@ -107,6 +108,14 @@ func fileHead(path string) []byte {
 // Read reads a log held in data; file names it in errors and entries. An
 // empty format is detected from the content (Detect).
 func Read(file string, data []byte, f Format) (*Transcript, error) {
+	t, err := readLog(file, data, f)
+	if err == nil {
+		t.Page = htmlPage.Match(gbkText(unmarked(data)))
+	}
+	return t, err
+}
+
+func readLog(file string, data []byte, f Format) (*Transcript, error) {
 	if len(data) > MaxFile {
 		if f == "" {
 			f = headFormat(file, data)
@@ -537,10 +546,76 @@ func latin1Letter(l []byte, i int) bool {
 // stays.
 func LogText(data []byte) []byte {
 	data = gbkText(unmarked(data))
+	if page, ok := pageText(data); ok {
+		data = page
+	}
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
 		return bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
 	return data
+}
+
+// PageNote says how a log that is an HTML page is read.
+const PageNote = "an HTML page (a ticket saved from a browser): read as the text of its <pre> blocks (of its body when it has none), tags left out, character references such as &quot; unescaped; the line numbers are the file's"
+
+// htmlPage opens a web page: a ticket or an issue saved from a browser.
+var htmlPage = regexp.MustCompile(`(?i)^\s*<(?:!doctype\s+html|html)[\s>]`)
+
+// pageText is the text of an HTML page, line for line: what its <pre>
+// blocks hold (the whole body's text when it has none), its tags and
+// everything else blanked, its character references unescaped — a pasted
+// log's quotes are &quot; there. Every newline stays where it was, so a
+// line of the text is that line of the file. ok is false for a text
+// that is not such a page.
+func pageText(data []byte) ([]byte, bool) {
+	if !htmlPage.Match(data) {
+		return nil, false
+	}
+	low := bytes.ToLower(data)
+	keepAll := !bytes.Contains(low, []byte("<pre"))
+	out := make([]byte, 0, len(data))
+	keep := func(b []byte) { out = append(out, html.UnescapeString(string(b))...) }
+	blank := func(b []byte) { out = append(out, bytes.Repeat([]byte{'\n'}, bytes.Count(b, []byte{'\n'}))...) }
+	inPre, skip := 0, "" // skip: the element whose content is no text (script, style, head)
+	for i := 0; i < len(data); {
+		lt := bytes.IndexByte(data[i:], '<')
+		if lt < 0 {
+			lt = len(data) - i
+		}
+		if text := data[i : i+lt]; skip == "" && (inPre > 0 || keepAll) {
+			keep(text)
+		} else {
+			blank(text)
+		}
+		i += lt
+		if i >= len(data) {
+			break
+		}
+		gt := bytes.IndexByte(data[i:], '>')
+		if gt < 0 {
+			gt = len(data) - i - 1
+		}
+		tag := low[i : i+gt+1]
+		blank(tag)
+		i += gt + 1
+		name := ""
+		if f := strings.Fields(strings.Trim(string(tag), "<>/ \n\t")); len(f) > 0 {
+			name = f[0]
+		}
+		closing := bytes.HasPrefix(tag, []byte("</"))
+		switch {
+		case skip != "" && closing && name == skip:
+			skip = ""
+		case skip != "":
+		case !closing && (name == "script" || name == "style" || name == "head" || name == "title"):
+			skip = name
+		case name == "pre" && !closing:
+			inPre++
+		case name == "pre" && closing && inPre > 0:
+			inPre--
+		}
+	}
+	return out, true
 }
 
 // unmarked is a log's text without its byte order mark: a UTF-8 one

@@ -250,6 +250,9 @@ type Transcript struct {
 	// Carried marks the AT conversation OverCGLA made of a log of APDUs
 	// alone: its AT lines are the replay's, not a modem's.
 	Carried bool
+	// Page says the log was an HTML page (a ticket saved from a
+	// browser), read as the text of its <pre> blocks (LogText).
+	Page    bool
 	Entries []Entry
 	// Requests holds the platform log's requests (Format Platform).
 	Requests []Request

@@ -142,6 +142,9 @@ func logCmd(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		fmt.Fprintf(stdout, "# %s: format %s, times: %s\n", path, t.Format, t.Clock)
+		if t.Page {
+			fmt.Fprintf(stdout, "# %s\n", fieldlog.PageNote)
+		}
 		if err := t.Render(stdout); err != nil {
 			fmt.Fprintf(stderr, "esimhil log: %v\n", err)
 			return 1

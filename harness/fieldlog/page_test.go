@@ -1,0 +1,52 @@
+package fieldlog
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestHTMLPage: a log saved as a web page (a ticket, an issue) reads as
+// the text of its <pre> blocks — of its body when it has none — with its
+// character references unescaped and every line where the file has it,
+// and says it was a page (outside tester sw99: the quotes of +COPS came
+// out as &quot; and the page's markup as notes).
+func TestHTMLPage(t *testing.T) {
+	const session = "AT+COPS?\n+COPS: 0,2,&quot;26202&quot;,7\n\nOK\n"
+	for _, tc := range []struct {
+		name, text string
+		line       int // of the +COPS answer
+	}{
+		{"a pre block", "<!DOCTYPE html>\n<html lang=\"en\">\n<head><title>Issue #79</title>\n<style>\npre { color: red }\n</style></head>\n<body><p>Here's the output:</p>\n<pre><code>" + session + "</code></pre>\n<p>Any idea?</p></body></html>\n", 9},
+		{"no pre", "<html><body>\n" + session + "</body></html>\n", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("ticket.html", []byte(tc.text), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tr.Page {
+				t.Error("not said to be a page")
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				got = append(got, e.Role.String()+" "+e.Text)
+				if e.Text == `+COPS: 0,2,"26202",7` && e.Line != tc.line {
+					t.Errorf("the answer at line %d, want the file's %d", e.Line, tc.line)
+				}
+			}
+			if want := []string{"command AT+COPS?", "echo AT+COPS?", `info +COPS: 0,2,"26202",7`, "final OK"}; strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("entries %q, want %q", got, want)
+			}
+		})
+	}
+	t.Run("not a page", func(t *testing.T) {
+		// A log that holds markup of its own is not a page.
+		tr, err := Read("plain.log", []byte("AT+CGDCONT?\n+CGDCONT: 1,\"IP\",\"<html>\"\n\nOK\n"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Page || !strings.Contains(tr.Entries[len(tr.Entries)-2].Text, `"<html>"`) {
+			t.Errorf("page %v, entries %+v", tr.Page, tr.Entries)
+		}
+	})
+}
