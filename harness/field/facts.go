@@ -703,6 +703,16 @@ func (fs *Facts) cardURC(text string, o Obs) {
 					fs.Card = append(fs.Card, present)
 				}
 			}
+		case "#QSS":
+			// Telit (AT#QSS=1 or 2): 0 SIM not inserted; 1 inserted, 2
+			// inserted and PIN unlocked, 3 inserted and ready.
+			switch v {
+			case "0":
+				absent.Went = true
+				fs.Card = append(fs.Card, absent)
+			case "1", "2", "3":
+				fs.Card = append(fs.Card, present)
+			}
 		case "+SIMCARD":
 			// SIMCom's report of the card pulled out.
 			if v == "NOT AVAILABLE" {
