@@ -505,6 +505,10 @@ func BusyLimits(f *Fixture) []string {
 				why = "its card answers at once: no toolkit or SIM task of its own holds it"
 			case code == at.CMESIMFailure && cardCommand.MatchString(cmdText):
 				why = "it answers a card command with what its card answers, and gives SIM failure only to +CCHO for an AID its card lacks; no fault or quirk makes the card fail"
+			case code == at.CMESIMFailure && strings.EqualFold(strings.TrimSpace(cmdText), "AT+CPIN?"):
+				// A SIMCom A76xx answers so while its card starts
+				// (outside tester sw99: LilyGo's A7670G at its boot).
+				why = "it reads its card as ready from its power-on, or as absent under a card fault: a card it powered and cannot talk to, or one still starting, is no state it has"
 			default:
 				continue
 			}

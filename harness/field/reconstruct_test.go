@@ -2140,6 +2140,10 @@ func TestBusyLimits(t *testing.T) {
 		{"SIM failure to a card command", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 13\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 13, which the emulated modem never gives (it answers a card command"},
 		{"SIM failure to +CCHO", "> AT+CMEE=1\n< OK\n> AT+CCHO=\"A000000087\"\n< +CME ERROR: 13\n", ""},
 		{"another error", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 21\n", ""},
+		// SIM failure to +CPIN? while the card starts (outside tester
+		// sw99: an A7670G at its boot).
+		{"SIM failure to +CPIN?", "> AT+CMEE=2\n< OK\n> AT+CPIN?\n< +CME ERROR: SIM failure\n", "host.log:4: the field modem answered AT+CPIN? with +CME ERROR: SIM failure, which the emulated modem never gives (it reads its card as ready"},
+		{"SIM not inserted to +CPIN?", "> AT+CMEE=1\n< OK\n> AT+CPIN?\n< +CME ERROR: 10\n", ""},
 		// An error status word to +CRSM: the emulated card's files answer
 		// as they do; a normal one is none.
 		{"CRSM error word", "> AT+CRSM=176,28599,0,0,15\n< +CRSM: 148,8,\"\"\n< OK\n", `host.log:2: the field card answered AT+CRSM=176,28599,0,0,15 with +CRSM: 148,8,"" (SW 9408), an error`},
