@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/fieldlog"
@@ -1211,7 +1212,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			} else if powerOn && fs.PowerOn != nil {
 				openEnded = -1 // booted again: what follows is that boot's
 			}
-			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) {
+			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) && strings.IndexFunc(e.Text, unicode.IsLetter) >= 0 {
+				// A line without a letter ("." a sketch prints as it
+				// waits, outside tester sw99) is no modem's boot URC.
 				// After the host's first answer only the personality's
 				// boot URCs, in their order, go on with the boot.
 				next := -1

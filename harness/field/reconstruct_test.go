@@ -1851,6 +1851,10 @@ func TestBootAmongCommands(t *testing.T) {
 		// ends before PB DONE does not show it.
 		{"the boot cut short", "", "*ATREADY: 1\nAT\nOK\n+CPIN: READY\nAT+CSQ\n+CSQ: 20,99\nOK\n", all[:2], []time.Duration{0, 5 * s},
 			map[int]time.Duration{2: 2500 * time.Millisecond, 5: 10 * s}, ""},
+		// A sketch's progress dot among the boot's lines is no URC of
+		// it (outside tester sw99).
+		{"a sketch's dot", "", "AT\n.\nAT\n\n*ATREADY: 1\n.\nAT\nAT\nOK\n+CPIN: READY\nSMS DONE\nPB DONE\nAT\nOK\n", all, []time.Duration{0, 5 * s, 5 * s, 5 * s},
+			nil, ""},
 		// A second boot ends the first: its URCs are not the first's.
 		{"booted again", "", "*ATREADY: 1\nAT\nOK\n*ATREADY: 1\n+CPIN: READY\nAT\nOK\n", all[:1], nil,
 			map[int]time.Duration{2: 10 * s, 6: 10 * s}, ""},
