@@ -22,6 +22,11 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"empty", "", "", "bad.log: empty log"},
 		{"no known format", "\nhello\nworld\n", "", `bad.log:2: no known log format (`},
+		// A log pasted as a JSON string or inside a ticket's JSON
+		// (outside tester sw99: the object was read as a request entry
+		// with an unknown member "ticket").
+		{"a JSON string", `"AT\r\nOK\r\nAT+CPIN?\r\n+CPIN: READY\r\n"` + "\n", "", `: it is a JSON string whose line ends are escapes (\r\n); save its text unescaped`},
+		{"a ticket's JSON", `{"ticket": 4711, "body": "AT\r\nOK\r\n"}` + "\n", "", `bad.log:1: a JSON object with members "body", "ticket", not a platform request log`},
 		{"stamps of a form not read", "01.02.2024 10:00:00.123 AT\n01.02.2024 10:00:00.150 OK\n", "",
 			`it starts "01.02.2024 10:00:00.123 AT", and its lines all start with a time stamp of a form not read (`},
 		{"not the format given", "> AT\n< OK\n", MM, `bad.log:1: no line reads as mm (it starts "> AT"); it reads as plain`},

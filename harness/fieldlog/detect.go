@@ -132,7 +132,17 @@ func detect(file string, lines []string) (Format, error) {
 	case looksLikeURCCapture(lines), looksLikeCutTerminal(lines):
 		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s", clip(first), unknownStamps(lines))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s%s", clip(first), unknownStamps(lines), jsonStringHint(first))
+}
+
+// jsonStringHint says what a log pasted as one JSON string is (a ticket
+// system's export, a chat's copy: `"AT\r\nOK\r\n…"`): its line ends are
+// escapes, so it is one line no reader takes.
+func jsonStringHint(first string) string {
+	if t := strings.TrimSpace(first); strings.HasPrefix(t, `"`) && (strings.Contains(t, `\n`) || strings.Contains(t, `\r`)) {
+		return `: it is a JSON string whose line ends are escapes (\r\n); save its text unescaped (jq -r . FILE > FILE.log) and give that`
+	}
+	return ""
 }
 
 // ownLine names the format whose own marker line l carries, one that

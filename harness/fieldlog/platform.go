@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/exactjson"
@@ -112,6 +115,11 @@ func readPlatform(file string, data []byte) (*Transcript, error) {
 		}
 		var e inspectEntry
 		if err := exactjson.Decode(raw, &e); err != nil {
+			if keys := notAnEntry(raw); keys != "" {
+				// A JSON document of another kind (a ticket's export
+				// with the log in a member): not a request log at all.
+				return errAt(file, lineAt(off), "a JSON object with members %s, not a platform request log (its entries have t, method, path and status): if a log is inside it, save that text as a file of its own", keys)
+			}
 			return errAt(file, lineAt(off), "request entry: %v", err)
 		}
 		if e.Method == "" || e.Path == "" || e.T.IsZero() || e.Status == 0 {
@@ -171,4 +179,26 @@ func readPlatform(file string, data []byte) (*Transcript, error) {
 		return nil, errAt(file, 0, "no requests in the platform log")
 	}
 	return t, nil
+}
+
+// notAnEntry names the members of a JSON object that has none a request
+// entry has (t, method, path, status); "" for one that has some.
+func notAnEntry(raw []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var keys []string
+	for k := range m {
+		switch k {
+		case "t", "method", "path", "status":
+			return ""
+		}
+		keys = append(keys, strconv.Quote(k))
+	}
+	slices.Sort(keys)
+	if len(keys) > 6 {
+		keys = append(keys[:6], "…")
+	}
+	return strings.Join(keys, ", ")
 }
