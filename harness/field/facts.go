@@ -106,6 +106,9 @@ type Facts struct {
 	// copsPLMNs are the numeric +COPS? answers, applied to the
 	// registrations once all are read (setPLMN).
 	copsPLMNs []plmnAt
+	// ceers are the EMM causes +CEER answers gave, for the denials
+	// that carry none (ceerCauses).
+	ceers []causeAt
 	// Restarts are restart commands answered OK (AT+CFUN=1,1, any
 	// <fun> with <rst> 1: fieldlog.Restarts); Boots are boot URCs
 	// (RDY) no restart command asked for: the power was cut; Rebooted
@@ -411,6 +414,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	for _, c := range fs.copsPLMNs {
 		fs.setPLMN(c)
 	}
+	fs.ceerCauses()
 	fs.fillPLMNs()
 	fs.searching()
 	fs.lossStat()
@@ -453,6 +457,23 @@ func (fs *Facts) unexplainedLoss(i int) bool {
 		return false // the host chose another network: the modem left its own for it
 	}
 	return !near(fs.Restarts) && !near(fs.Boots) && !near(fs.Rebooted) && !near(fs.Refreshes) && !near(fs.hostDetaches) && !gone && !fs.switchedAfter(r.At)
+}
+
+// deniedAfter is the denial the search after Regs[i] ends in, within a
+// minute and before any registration: the network dropped the device
+// and refused it again (nil for none).
+func (fs *Facts) deniedAfter(i int) *Reg {
+	r := fs.Regs[i]
+	for j := i + 1; j < len(fs.Regs); j++ {
+		n := &fs.Regs[j]
+		if n.At > r.At+time.Minute || n.Stat == 1 || n.Stat == 5 {
+			return nil
+		}
+		if n.Stat == 3 {
+			return n
+		}
+	}
+	return nil
 }
 
 // ICCIDAnswer reads an answer to an ICCID command ("#CCID: 8939…",
@@ -1116,6 +1137,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 						fs.Signal = append(fs.Signal, SignalFact{obs, n - 141})
 					}
 				}
+			case cmd == "AT+CEER":
+				if c := ceerCause(e.Text); c > 0 {
+					fs.ceers = append(fs.ceers, causeAt{obs, c})
+				}
 			case cmd == "AT+CIMI":
 				if imsi, ok := dialect.IMSIOf(e.Text); ok {
 					fs.Identities = append(fs.Identities, Identity{Obs: obs, IMSI: imsi})
@@ -1440,6 +1465,55 @@ type plmnAt struct {
 // +CEREG URC inside the very answer that named the network).
 const copsWindow = 2 * time.Second
 
+// causeAt is an EMM cause the logs give at an observation.
+type causeAt struct {
+	Obs
+	cause int
+}
+
+// ceerCause is the EMM cause a +CEER answer gives: "EMM cause 11…", or
+// the text of a cause 27.007 §9.2 numbers as +CME ERROR 100 + cause
+// ("PLMN not allowed": 111, cause #11); 0 for another answer.
+func ceerCause(text string) int {
+	rest, ok := strings.CutPrefix(text, "+CEER:")
+	if !ok {
+		return 0
+	}
+	rest = strings.Trim(strings.TrimSpace(rest), `"`)
+	if m := emmCauseText.FindStringSubmatch(rest); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	if c, ok := atcodec.CMECode(rest); ok && c > 100 && c < 200 {
+		if _, ok := atcodec.EMMCause(int(c) - 100); ok {
+			return int(c) - 100
+		}
+	}
+	return 0
+}
+
+var emmCauseText = regexp.MustCompile(`(?i)\bEMM cause:? ?#?(\d{1,3})\b`)
+
+// ceerCauses gives a denial that carries no reject cause the one a
+// +CEER answer after it gives, before the next registration (outside
+// tester sw101: +CEER: "PLMN not allowed" a line after +CEREG: 3, and
+// the draft said the log gave no cause).
+func (fs *Facts) ceerCauses() {
+	for i := range fs.Regs {
+		r := &fs.Regs[i]
+		if r.Stat != 3 || r.Cause != 0 {
+			continue
+		}
+		for _, c := range fs.ceers {
+			if c.At < r.At || c.At-r.At > time.Minute || i+1 < len(fs.Regs) && c.At > fs.Regs[i+1].At {
+				continue
+			}
+			r.Cause = c.cause
+			break
+		}
+	}
+}
+
 // setPLMN names the network of the registration in force at a +COPS?
 // answer: the last one up to it, when the device was registered then;
 // else (none yet, or one not registered) the first registered one
@@ -1482,7 +1556,10 @@ func (fs *Facts) fillPLMNs() {
 	}
 	for i := range fs.Regs {
 		r := &fs.Regs[i]
-		if r.PLMN == "" && r.HasCells && (r.Stat == 1 || r.Stat == 5) {
+		if r.PLMN == "" && r.HasCells && (r.Stat == 1 || r.Stat == 5 || r.Stat == 3) {
+			// A denial on the cell a registration named is that
+			// network's (outside tester sw101: a national roaming
+			// network's #11 was put on the home network).
 			r.PLMN = byCell[r.TAC+"/"+r.CI]
 		}
 	}

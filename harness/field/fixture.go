@@ -22,6 +22,9 @@ type Fixture struct {
 	Logs []*fieldlog.Transcript
 	// Lines holds each log's raw lines, for the context of a report.
 	Lines [][]string
+	// unplayed holds, for each log of several AT ports read for one,
+	// the lines of the others' entries and their port.
+	unplayed []map[int]string
 	// ScenarioText is the whole scenario a manifest names (exploration
 	// cases), nil otherwise.
 	ScenarioText []byte
@@ -56,9 +59,20 @@ func Load(dir string) (*Fixture, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t, err = selectPort(m, i, t); err != nil {
+		kept, err := selectPort(m, i, t)
+		if err != nil {
 			return nil, err
 		}
+		others := map[int]string{}
+		if kept != t {
+			for _, e := range t.Entries {
+				if e.Port != "" && e.Port != m.Logs[i].Port && e.Dir != fieldlog.Tool {
+					others[e.Line] = e.Port
+				}
+			}
+		}
+		f.unplayed = append(f.unplayed, others)
+		t = kept
 		// Within a fixture a log is named by its file name.
 		t.File = l.File
 		for k := range t.Entries {
@@ -88,7 +102,7 @@ func (f *Fixture) Reload() (*Fixture, error) {
 	}) {
 		return Load(f.Dir)
 	}
-	return (&Fixture{Dir: f.Dir, Manifest: m, Logs: f.Logs, Lines: f.Lines}).complete()
+	return (&Fixture{Dir: f.Dir, Manifest: m, Logs: f.Logs, Lines: f.Lines, unplayed: f.unplayed}).complete()
 }
 
 // complete does what needs the manifest and the logs together: the
@@ -112,6 +126,12 @@ func (f *Fixture) complete() (*Fixture, error) {
 	}
 	if strings.TrimSpace(f.Lines[fl][m.Failure.Line-1]) == "" {
 		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is blank: name the line that shows the failure", m.Failure.Log, m.Failure.Line)
+	}
+	if port, ok := f.unplayed[fl][m.Failure.Line]; ok {
+		// Nothing would compare it: a replay that reaches it would say
+		// it followed the logs through a failure it never showed
+		// (outside tester sw101).
+		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is AT port %s's, which the replay does not play (port: %s): name a line of that port, or give port: %s", m.Failure.Log, m.Failure.Line, port, m.Logs[fl].Port, AllPorts)
 	}
 	if t := f.Logs[fl]; t.Format == fieldlog.Socat {
 		// A transfer's header ("> 2026/11/23 … length=…") holds no

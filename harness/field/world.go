@@ -1,6 +1,7 @@
 package field
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -106,8 +107,10 @@ func (p *Plan) world() error {
 		return nil
 	}
 	// The card changes its profile at a REFRESH (or a restart, a
-	// power-on): the IMSI the host reads next tells whose it is.
-	changes := append(append(append([]Obs(nil), fs.Refreshes...), fs.Restarts...), fs.Boots...)
+	// power-on, its coming back after the modem lost it: a reset some
+	// modems report as the card's state): the IMSI the host reads next
+	// tells whose it is.
+	changes := slices.Concat(fs.Refreshes, fs.Restarts, fs.Boots, fs.cardReturns())
 	subscriberAt := func(t time.Duration) string {
 		last := time.Duration(-1)
 		for _, c := range changes {
@@ -369,6 +372,14 @@ func (p *Plan) world() error {
 		if o == nil || area == "" || m.Itinerary == nil && o.Country != area || slices.ContainsFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }) {
 			continue
 		}
+		if slices.ContainsFunc(fs.Regs, func(n Reg) bool {
+			return n.Stat == 5 && n.At < r.At && subscriberAt(n.At) == o.ID && areaAt(n.At) == area
+		}) {
+			// The same subscriber roamed here before (national
+			// roaming): its own network has no cell here, or the modem
+			// would have taken it (outside tester sw101).
+			continue
+		}
 		cells = append(cells, cell{Area: area, Operator: o.ID, RSRP: defaultRSRP, origin: r.Src.String()})
 		p.assume("a cell of %s in %s: the device searched for its network there (%s)", o.ID, area, r.Src)
 	}
@@ -521,12 +532,20 @@ func (p *Plan) world() error {
 		held[p.emulatedICCID(pr.ICCID)] = true
 	}
 	p.notifications(&e, held)
+	// A switch shows as a REFRESH, or as the card leaving and coming
+	// back (a modem that reports the reset as the card's state).
+	resets := slices.SortedFunc(slices.Values(slices.Concat(fs.Refreshes, fs.cardReturns())), func(a, b Obs) int { return cmp.Compare(a.At, b.At) })
+	var pref map[string][]string
+	if m.Platform == nil {
+		pref = p.switchedTo(resets, subscriberAt, opByID, areaAt, enabled.Operator)
+		p.unreproducedSwitches(pref, subscriberAt, opByID, areaAt, enabled.Operator)
+	}
 	if m.Platform != nil {
 		e.line("", "platform:")
 		for i := 0; i+1 < len(m.Platform.Content); i += 2 {
 			e.line(m.pos(m.Platform.Content[i]), "  %s: %s", m.Platform.Content[i].Value, flow(m.Platform.Content[i+1]))
 		}
-	} else if pref := p.switchedTo(fs.Refreshes, subscriberAt, opByID, areaAt, enabled.Operator); len(pref) > 0 {
+	} else if len(pref) > 0 {
 		var parts []string
 		for _, area := range slices.Sorted(maps.Keys(pref)) {
 			parts = append(parts, fmt.Sprintf("%s: [%s]", area, strings.Join(pref[area], ", ")))
@@ -1323,8 +1342,8 @@ const t3410 = 15 * time.Second
 // or a search that ended not registered when T3410 ran out (0).
 func (p *Plan) derivesAttachFault(stat int) bool {
 	for i, r := range p.Facts.Regs {
-		if stat == 3 && r.Stat == 3 && r.Cause != 0 {
-			return true
+		if stat == 3 && r.Stat == 3 && r.Cause != 0 && (r.HasCells || r.PLMN != "") {
+			return true // one placed on no network is a to-do (faults)
 		}
 		if stat == 0 && r.Stat == 2 && r.URC {
 			if _, _, ok := p.timedOut(i); ok {
@@ -1341,7 +1360,9 @@ func (p *Plan) derivesAttachFault(stat int) bool {
 func (p *Plan) LostRegistrations() []Src {
 	var out []Src
 	for _, l := range p.coverageLosses() {
-		out = append(out, l.lost.Src)
+		if l.denied == nil { // else the denial is what went wrong
+			out = append(out, l.lost.Src)
+		}
 	}
 	return out
 }
@@ -1368,6 +1389,9 @@ type coverageLoss struct {
 	lost        Reg
 	back        *Reg
 	from, until time.Duration
+	// denied is the denial the search ends in: the dead zone ends
+	// as its attach begins, in its reject's window.
+	denied *Reg
 }
 
 // coverageLosses finds where a registered device went unregistered for
@@ -1397,6 +1421,12 @@ func (p *Plan) coverageLosses() []coverageLoss {
 			} else if n.Stat == 3 {
 				break // a denial ends the search: its reject is the fault
 			}
+		}
+		if d := fs.deniedAfter(i); d != nil && d.Cause != 0 && l.back == nil {
+			// The network dropped the device and refused it again
+			// (outside tester sw101): the search lasts until the
+			// attach the reject answers, inside its window (faults).
+			l.denied, l.until = d, max(l.from, d.At-p.AttachDelay-500*time.Millisecond)
 		}
 		out = append(out, l)
 	}
@@ -1686,17 +1716,31 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			}
 			p.askFor("%s's network rejected its subscriber with EMM cause #%d at %s, which the replay cannot show: %s; give the manifest an attach_reject fault for %s and the device is denied from its power-on",
 				subscriberAt(r.At), r.Cause, r.Src, why, subscriberAt(r.At))
+		case r.Stat == 3 && !r.HasCells && r.PLMN == "":
+			// A cause the logs give beside the denial (+CEER), on a
+			// network they do not name nor place: no cell of it to
+			// put the fault on.
+			sub := subscriberAt(r.At)
+			p.askFor("the registration denied at %s with EMM cause #%d is on a network the logs neither name nor place (no cell, no +COPS? beside it): the replay cannot show it; give the manifest that network (network.operators, network.cells where the device is) and faults: - {attach_reject: %d, operator: <the network>, subscriber: %s, from: %s, until: %s}",
+				r.Src, r.Cause, r.Cause, sub, durString(max(0, r.At-p.AttachDelay-time.Second)), durString(r.At+time.Second))
 		case r.Stat == 3:
-			op := subscriberAt(r.At)
+			sub := subscriberAt(r.At)
+			op := sub
+			if k := slices.IndexFunc(ops, func(o operator) bool { return r.PLMN != "" && o.PLMN == r.PLMN }); k >= 0 {
+				// The network the modem names denied it, the one its
+				// cell is of (outside tester sw101: a national roaming
+				// network's #11 put on the home network).
+				op = ops[k].ID
+			}
 			from := p.Start + r.At - p.AttachDelay - time.Second
 			if i == 0 && !r.URC {
 				// A read of the state the logs begin in: the attach
 				// was denied before them, at the power-on's.
 				from = 0
 			}
-			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", r.Cause, op, op,
+			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", r.Cause, op, sub,
 				durString(from), durString(p.Start+r.At+time.Second))
-			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s", op, r.Cause, r.Src)
+			p.assume("%s's network rejected %s's subscriber with EMM cause #%d at %s", op, sub, r.Cause, r.Src)
 			if r.Cause == 13 && r.PLMN == "" && !asked13 {
 				asked13 = true
 				// Roaming not allowed in this tracking area (TS 24.301
@@ -1742,9 +1786,13 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 	}
 	for _, l := range p.coverageLosses() {
 		line, until := fmt.Sprintf("{coverage: lost, from: %s}", durString(p.Start+l.from)), "to the end"
-		if l.back != nil {
+		switch {
+		case l.back != nil:
 			line = fmt.Sprintf("{coverage: lost, from: %s, until: %s}", durString(p.Start+l.from), durString(p.Start+l.until))
 			until = "until " + l.back.Src.String()
+		case l.denied != nil:
+			line = fmt.Sprintf("{coverage: lost, from: %s, until: %s}", durString(p.Start+l.from), durString(p.Start+l.until))
+			until = "until the attach the network rejects at " + l.denied.Src.String()
 		}
 		add(l.lost.Src.String(), "%s", line)
 		shows := ""
@@ -2322,6 +2370,81 @@ func (p *Plan) switchedTo(refreshes []Obs, subscriberAt func(time.Duration) stri
 		p.assume("the platform lists %s first in %s: the card switched to it at %s (the manifest gives no platform section)", after, area, r.Src)
 	}
 	return pref
+}
+
+// unreproducedSwitches names each switch of the card's own the logs show
+// — another operator's subscriber read, no enable of the host's before it
+// — that the replay's card has no reason to make: it switches only when
+// its periodic check finds the device roaming, to an operator the
+// platform lists for the country the device is in (claims 1–3), and pref
+// (the lists derived from the switches) or the device's whereabouts give
+// it none. A fallback to the original profile is the method's own. The
+// lines between the two reads (the card's leaving, the registration
+// lost) are named, so that a divergence at one says why (outside tester
+// sw101: a card's switch at home replayed as no switch, with no word).
+func (p *Plan) unreproducedSwitches(pref map[string][]string, subscriberAt func(time.Duration) string, opByID func(string) *operator,
+	areaAt func(time.Duration) string, original string) {
+	fs := p.Facts
+	prev, prevSrc, prevAt := original, Src{}, time.Duration(-1)
+	for _, idn := range fs.Identities {
+		if idn.IMSI == "" {
+			continue
+		}
+		cur := subscriberAt(idn.At)
+		if cur == prev || p.hostSwitched(idn.At) || cur == original {
+			prev, prevSrc, prevAt = cur, idn.Src, idn.At
+			continue
+		}
+		area := areaAt(idn.At)
+		from, to := opByID(prev), opByID(cur)
+		var why string
+		switch {
+		case from == nil || to == nil || area == "":
+		case from.Country == area:
+			why = fmt.Sprintf("the device is in %s, %s's own country, then: not roaming", area, prev)
+		case to.Country != area:
+			why = fmt.Sprintf("%s is an operator of %s, and the device is in %s then", cur, to.Country, area)
+		case !slices.Contains(pref[area], cur):
+			why = fmt.Sprintf("no platform list for %s names %s", area, cur)
+		}
+		if why != "" {
+			var between []string
+			for _, r := range fs.Regs {
+				if r.At > prevAt && r.At < idn.At && r.Stat != 1 && r.Stat != 5 {
+					between = append(between, r.Src.String())
+				}
+			}
+			for _, c := range fs.Card {
+				if c.At > prevAt && c.At < idn.At && (c.URC || !c.Present) {
+					between = append(between, c.Src.String())
+				}
+			}
+			for _, o := range fs.Identities {
+				if o.ICCID != "" && o.At > prevAt && o.At <= idn.At {
+					between = append(between, o.Src.String()+" (its ICCID)")
+				}
+			}
+			shown := ""
+			if len(between) > 0 {
+				slices.SortFunc(between, func(a, b string) int { return cmp.Compare(srcLine(a), srcLine(b)) })
+				shown = " (its signs: " + strings.Join(clipList(between, 8), ", ") + ")"
+			}
+			readBefore := ""
+			if prevSrc.File != "" {
+				readBefore = ", " + prevSrc.String() + " read " + prev + "'s"
+			}
+			p.askFor("%s: the card's own switch to %s's profile%s%s: the emulated card switches only when its periodic check finds the device roaming, to an operator the platform lists for the country it is in, and %s, so the replay's card keeps %s's profile and what follows differs; if the device was abroad, give the manifest's itinerary the country and network.cells its network there, and platform: {preferred: {<country>: [%s]}}",
+				idn.Src, cur, readBefore, shown, why, prev, cur)
+		}
+		prev, prevSrc, prevAt = cur, idn.Src, idn.At
+	}
+}
+
+// srcLine is the line number a "file:line" source ends with.
+func srcLine(s string) int {
+	s, _, _ = strings.Cut(s, " ")
+	n, _ := strconv.Atoi(s[strings.LastIndexByte(s, ':')+1:])
+	return n
 }
 
 // attachWaitShown is the card's attach wait as the logs show it: the time

@@ -53,7 +53,8 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	for last > 0 && strings.TrimSpace(lines[last]) == "" {
 		last--
 	}
-	io := "" // the last serial I/O line
+	io := ""                    // the last serial I/O line
+	modems := map[string]bool{} // the modem objects the ports are named under
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -88,6 +89,7 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		port := m[3] + m[4]
 		port = strings.TrimSuffix(port, "/at")
 		if k := strings.LastIndexByte(port, '/'); k >= 0 {
+			modems[port[:k]] = true
 			port = port[k+1:] // modem0/ttyUSB2 → ttyUSB2
 		}
 		body := m[6]
@@ -112,6 +114,7 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	if err := oneFinalEach(file, t); err != nil {
 		return nil, err
 	}
+	t.Modems = len(modems)
 	return t, nil
 }
 

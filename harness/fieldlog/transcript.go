@@ -252,7 +252,11 @@ type Transcript struct {
 	Carried bool
 	// Page says the log was an HTML page (a ticket saved from a
 	// browser), read as the text of its <pre> blocks (LogText).
-	Page    bool
+	Page bool
+	// Modems counts the modem objects a ModemManager log names its ports
+	// under ("[modem0/ttyUSB2/at]"): 0 when it names none (older
+	// releases, "(ttyUSB2)").
+	Modems  int
 	Entries []Entry
 	// Requests holds the platform log's requests (Format Platform).
 	Requests []Request

@@ -714,7 +714,7 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, w draftW
 	b.WriteString("logs:\n")
 	for _, t := range ts {
 		if chans := oneModemChannels(t); w.merged && len(chans) > 1 {
-			fmt.Fprintf(&b, "  - {file: %s, format: %s, port: %s}   # its %d AT channels (%s) are one modem's: played in the log's order on the emulated modem's one port\n", filepath.Base(t.File), t.Format, field.AllPorts, len(chans), strings.Join(chans, ", "))
+			fmt.Fprintf(&b, "  - {file: %s, format: %s, port: %s}   # its %d AT ports (%s) are taken for one modem's: played in the log's order on the emulated modem's one port\n", filepath.Base(t.File), t.Format, field.AllPorts, len(chans), strings.Join(chans, ", "))
 			continue
 		}
 		if port, n := busiestPort(t); n > 1 {
@@ -815,13 +815,16 @@ func iccidQuirks(ts []*fieldlog.Transcript) string {
 	return ""
 }
 
-// oneModemChannels are the AT ports of a radio log that are channels of
-// one modem — a RIL's (Balong's modem_0/ch:1 and modem_0/ch:8) — in the
-// order the log first shows them; nil otherwise: a dual-SIM device's RIL
-// daemons (pid 1520, pid 1544) talk to two modems, and a ModemManager
-// log's ports may be two modems' too.
+// oneModemChannels are the AT ports of a log that are one modem's — a
+// RIL's channels (Balong's modem_0/ch:1 and modem_0/ch:8), a ModemManager
+// log's primary and secondary ports, which get the URCs the other lacks
+// (outside tester sw101) — in the order the log first shows them; nil
+// otherwise: a dual-SIM device's RIL daemons (pid 1520, pid 1544) talk to
+// two modems, as does a ModemManager log naming two modem objects.
 func oneModemChannels(t *fieldlog.Transcript) []string {
-	if t.Format != fieldlog.Logcat {
+	switch {
+	case t.Format == fieldlog.MM && t.Modems <= 1:
+	case t.Format != fieldlog.Logcat:
 		return nil
 	}
 	var chans []string
@@ -831,6 +834,9 @@ func oneModemChannels(t *fieldlog.Transcript) []string {
 			continue
 		}
 		m, _, _ := strings.Cut(e.Port, "/")
+		if t.Format == fieldlog.MM {
+			m = "" // the modem objects are counted (Modems)
+		}
 		if strings.HasPrefix(e.Port, "pid ") || len(chans) > 0 && m != modem {
 			return nil
 		}

@@ -188,35 +188,45 @@ network:
 			t.Errorf("scenario without the power cut before host.log:10's boot:\n%s", y)
 		}
 	})
-	t.Run("ModemManager log of two ports: the busiest one", func(t *testing.T) {
-		// ttyUSB3 polls the signal and carries a URC; ttyUSB2 holds the
-		// conversation, whose +QCCID only a Quectel personality answers.
-		mm := "<dbg> [1772445601.105911] [ttyUSB2/at] --> 'AT+CPIN?<CR>'\n" +
-			"<dbg> [1772445601.106011] [ttyUSB3/at] --> 'AT+CSQ<CR>'\n" +
-			"<dbg> [1772445601.109011] [ttyUSB2/at] <-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'\n" +
-			"<dbg> [1772445601.109511] [ttyUSB3/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n" +
-			"<dbg> [1772445601.205911] [ttyUSB2/at] --> 'AT+QCCID<CR>'\n" +
-			"<dbg> [1772445601.209011] [ttyUSB2/at] <-- '<CR><LF>+QCCID: 89330100005021044451<CR><LF><CR><LF>OK<CR><LF>'\n" +
-			"<dbg> [1772445601.305911] [ttyUSB3/at] <-- '<CR><LF>+QSTK: \"FETCH\"<CR><LF>'\n"
-		log := filepath.Join(t.TempDir(), "mm.log")
-		if err := os.WriteFile(log, []byte(mm), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		d, err := Draft(t.TempDir(), "two-ports", "", []string{log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Personality != "quectel-eg25" {
-			t.Errorf("personality %q (problem %v), want quectel-eg25", d.Personality, d.Problem)
-		}
-		b, err := os.ReadFile(filepath.Join(d.Dir, "manifest.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(b), "port: ttyUSB2}") {
-			t.Errorf("manifest names no port ttyUSB2:\n%s", b)
-		}
-	})
+	// ttyUSB3 polls the signal and carries a URC; ttyUSB2 holds the
+	// conversation, whose +QCCID only a Quectel personality answers. One
+	// modem's ports are played together (outside tester sw101: the
+	// registration URCs MM's secondary port had were dropped); two
+	// modems' are not, the busiest port is.
+	for _, tc := range []struct {
+		name, a, b, port string
+	}{
+		{"ModemManager log of one modem's two ports: played together", "ttyUSB2", "ttyUSB3", "port: all}"},
+		{"ModemManager log of two modems' ports: the busiest one", "modem0/ttyUSB2", "modem1/ttyUSB3", "port: ttyUSB2}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mm := "<dbg> [1772445601.105911] [" + tc.a + "/at] --> 'AT+CPIN?<CR>'\n" +
+				"<dbg> [1772445601.106011] [" + tc.b + "/at] --> 'AT+CSQ<CR>'\n" +
+				"<dbg> [1772445601.109011] [" + tc.a + "/at] <-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'\n" +
+				"<dbg> [1772445601.109511] [" + tc.b + "/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n" +
+				"<dbg> [1772445601.205911] [" + tc.a + "/at] --> 'AT+QCCID<CR>'\n" +
+				"<dbg> [1772445601.209011] [" + tc.a + "/at] <-- '<CR><LF>+QCCID: 89330100005021044451<CR><LF><CR><LF>OK<CR><LF>'\n" +
+				"<dbg> [1772445601.305911] [" + tc.b + "/at] <-- '<CR><LF>+QSTK: \"FETCH\"<CR><LF>'\n"
+			log := filepath.Join(t.TempDir(), "mm.log")
+			if err := os.WriteFile(log, []byte(mm), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := Draft(t.TempDir(), "two-ports", "", []string{log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Personality != "quectel-eg25" {
+				t.Errorf("personality %q (problem %v), want quectel-eg25", d.Personality, d.Problem)
+			}
+			b, err := os.ReadFile(filepath.Join(d.Dir, "manifest.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tc.port) {
+				t.Errorf("manifest names no %s:\n%s", tc.port, b)
+			}
+		})
+	}
 	t.Run("lpac closing channels 1 to 4 first: not the failure", func(t *testing.T) {
 		// lpac's AT driver closes the channels a run before may have left
 		// open; those that were not answer ERROR, which is no failure.

@@ -1,0 +1,106 @@
+package field
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCEERCause: the EMM cause a +CEER answer gives, by number or by the
+// text 27.007 gives its +CME ERROR 100 + cause.
+func TestCEERCause(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want int
+	}{
+		{`+CEER: "PLMN not allowed"`, 11},
+		{`+CEER: "EMM cause 11: PLMN not allowed"`, 11},
+		{`+CEER: "roaming not allowed in this location area"`, 13},
+		{`+CEER: LTE EMM cause #15`, 15},
+		{`+CEER: "No cause information available"`, 0},
+		{`+CEER: "SIM failure"`, 0}, // a +CME text, no EMM cause
+		{`+CSQ: 20,99`, 0},
+	} {
+		if got := ceerCause(tc.text); got != tc.want {
+			t.Errorf("ceerCause(%q) = %d, want %d", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestDenialCauses: a denial with no cause of its own takes the one a
+// +CEER after it gives (outside tester sw101: the draft said the log gave
+// none); placed on no network the logs name, it is a to-do with that
+// cause, not a fault on a network without a cell. A denial on a network
+// the modem names is that network's fault, the subscriber's beside it
+// (sw101: a national roaming network's #11 put on the home network).
+func TestDenialCauses(t *testing.T) {
+	head := "[0.000] > AT+CIMI\n[0.010] < 208019876543210\n[0.011] < OK\n"
+	for _, tc := range []struct {
+		name, log string
+		fault     string // in the scenario, "" for none
+		todo      string
+	}{
+		{"+CEER after the only denial", head + "[10.000] < +CEREG: 3\n[10.500] > AT+CEER\n[10.510] < +CEER: \"PLMN not allowed\"\n[10.511] < OK\n",
+			"", "orange-fr's network rejected its subscriber with EMM cause #11 at plain.log:4"},
+		{"+CEER after an unplaced denial", head + "[1.000] > AT+CEREG?\n[1.010] < +CEREG: 0,1\n[1.011] < OK\n" +
+			"[10.000] < +CEREG: 3\n[10.500] > AT+CEER\n[10.510] < +CEER: \"PLMN not allowed\"\n[10.511] < OK\n",
+			"", "the registration denied at plain.log:7 with EMM cause #11 is on a network the logs neither name nor place"},
+		{"the named network's denial", head + "[5.000] > AT+CEREG=3\n[5.010] < OK\n[6.000] > AT+COPS?\n[6.010] < +COPS: 0,2,\"20810\",7\n[6.011] < OK\n" +
+			"[6.100] > AT+CEREG?\n[6.110] < +CEREG: 3,5,\"1A2B\",\"01A2D301\",7\n[6.111] < OK\n[10.000] < +CEREG: 3,\"1A2B\",\"01A2D301\",7,0,11\n",
+			"{attach_reject: 11, operator: sfr, subscriber: orange-fr,", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "deny", map[string]string{ManifestFile: strings.Replace(cnFRManifest("deny", "quectel-eg25"), "  operators:\n", "  operators:\n    - {id: sfr, plmn: \"20810\", country: FR}\n", 1), "plain.log": tc.log}), Options{})
+			y := string(p.ScenarioYAML)
+			if tc.fault != "" && !strings.Contains(y, tc.fault) {
+				t.Errorf("scenario lacks %s:\n%s\n%s", tc.fault, y, strings.Join(p.Assumptions, "\n"))
+			}
+			if tc.todo != "" && !strings.Contains(strings.Join(p.ToDo, "\n"), tc.todo) {
+				t.Errorf("to-dos lack %q:\n%s", tc.todo, strings.Join(p.ToDo, "\n"))
+			}
+		})
+	}
+}
+
+// TestSearchThenDenial: a registered device that searches and is denied
+// within the minute was dropped and refused by the network: a dead zone
+// until the attach the reject answers, not to the end (which would leave
+// the reject unshown), and not itself the failure (outside tester sw101).
+func TestSearchThenDenial(t *testing.T) {
+	log := "[0.000] > AT+CIMI\n[0.010] < 208019876543210\n[0.011] < OK\n[1.000] > AT+CEREG=3\n[1.010] < OK\n" +
+		"[2.000] > AT+CEREG?\n[2.010] < +CEREG: 3,1,\"1A2B\",\"01A2D301\",7\n[2.011] < OK\n" +
+		"[100.000] < +CEREG: 2\n[112.000] < +CEREG: 3,\"1A2B\",\"01A2D301\",7,0,11\n"
+	p := reconstruct(t, writeFixture(t, "drop", map[string]string{ManifestFile: cnFRManifest("drop", "quectel-eg25"), "plain.log": log}), Options{})
+	y := string(p.ScenarioYAML)
+	for _, want := range []string{
+		"{attach_reject: 11, operator: orange-fr, subscriber: orange-fr, from: 2m1s, until: 2m3s}",
+		"{coverage: lost, from: 1m50s, until: 2m1.5s}",
+	} {
+		if !strings.Contains(y, want) {
+			t.Errorf("scenario lacks %s:\n%s", want, y)
+		}
+	}
+	if lost := p.LostRegistrations(); len(lost) != 0 {
+		t.Errorf("lost registrations %v, want none: the denial is what went wrong", lost)
+	}
+}
+
+// TestFailureOnAnUnplayedPort: a failure line on an AT port the manifest
+// does not play is refused where it is given: the replay would compare
+// nothing there and say it followed the logs through it (outside tester
+// sw101).
+func TestFailureOnAnUnplayedPort(t *testing.T) {
+	mm := "<dbg> [1772445601.105911] [ttyUSB2/at] --> 'AT+CPIN?<CR>'\n" +
+		"<dbg> [1772445601.109011] [ttyUSB2/at] <-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'\n" +
+		"<dbg> [1772445601.305911] [ttyUSB3/at] <-- '<CR><LF>+CEREG: 3<CR><LF>'\n"
+	manifest := func(port string) string {
+		return "name: ports\nsource: \"a test\"\nlogs:\n  - {file: mm.log, format: mm, port: " + port + "}\n" +
+			"device:\n  personality: quectel-eg25\nexpected: \"registered\"\nfailure: {log: mm.log, line: 3, what: \"denied\"}\nexpect: reproduces\n"
+	}
+	_, err := Load(writeFixture(t, "ports", map[string]string{ManifestFile: manifest("ttyUSB2"), "mm.log": mm}))
+	if want := "failure.line: mm.log:3 is AT port ttyUSB3's, which the replay does not play (port: ttyUSB2): name a line of that port, or give port: all"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	if _, err := Load(writeFixture(t, "ports", map[string]string{ManifestFile: manifest("all"), "mm.log": mm})); err != nil {
+		t.Errorf("port: all: %v", err)
+	}
+}
