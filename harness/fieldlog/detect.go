@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -61,7 +62,7 @@ func Detect(file string, data []byte) (Format, error) {
 // tools' own markers decide at once; the harness's at.log and a plain transcript need most
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
-	var nonblank, atlog, plain, mmLines, logcat int
+	var nonblank, atlog, plain, mmLines, logcat, zephyr int
 	var arrows [2]int // debug arrows: "-->" and "<--" (arrowMarker)
 	first := ""
 	logged := loggingLog(lines)
@@ -85,6 +86,9 @@ func detect(file string, lines []string) (Format, error) {
 		}
 		if isLogcat {
 			logcat++
+		}
+		if _, ok := parseZephyr(l); ok || strings.Contains(l, zephyrBanner) {
+			zephyr++
 		}
 		// ModemManager's own lines, behind a syslog, journal or logread
 		// prefix or not: at info level they hold no AT traffic.
@@ -129,10 +133,12 @@ func detect(file string, lines []string) (Format, error) {
 		return Logcat, nil // the reader says it holds no AT lines
 	case mmLines*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
+	case zephyr*2 >= nonblank:
+		return "", errAt(file, firstLine(lines), "%s", zephyrNothing(fmt.Sprintf(" in the first %d lines", sniffLines)))
 	case looksLikeURCCapture(lines), looksLikeCutTerminal(lines):
 		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s%s", clip(first), unknownStamps(lines), jsonStringHint(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, Zephyr's modem_chat debug log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s%s", clip(first), unknownStamps(lines), jsonStringHint(first))
 }
 
 // jsonStringHint says what a log pasted as one JSON string is (a ticket
@@ -164,6 +170,8 @@ func ownLine(l string, ll logcatLine, isLogcat bool) Format {
 		return Ofono
 	case looksLikeLuat(l):
 		return Luat
+	case looksLikeZephyr(l):
+		return Zephyr
 	case looksLikeChat(l):
 		return Chat
 	case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):

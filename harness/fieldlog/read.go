@@ -365,6 +365,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readLuat(file, ls, cut)
 	case Chat:
 		t, err = readChat(file, ls)
+	case Zephyr:
+		t, err = readZephyr(file, ls, cut)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

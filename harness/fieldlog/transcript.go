@@ -89,6 +89,12 @@ const (
 	// Chat is pppd's chat -v log (syslog, or stderr with -s): "send
 	// (AT^M)", "expect (OK)", what it received, " -- got it", "alarm".
 	Chat Format = "chat"
+	// Zephyr is Zephyr RTOS's modem subsystem debug log
+	// (CONFIG_MODEM_MODULES_LOG_LEVEL_DBG=y): modem_chat's "sending:
+	// AT+CREG?" commands and the lines it parsed
+	// ("modem_chat_log_received_command: +CREG:  1 0", rebuilt as
+	// "+CREG: 1,0"), times since boot, the rest notes.
+	Zephyr Format = "zephyr"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (a minicom, picocom,
@@ -106,7 +112,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {

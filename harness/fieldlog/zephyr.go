@@ -1,0 +1,244 @@
+package fieldlog
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Zephyr RTOS's modem subsystem debug log: the modem_chat module (the
+// cellular driver's scripts) logging at debug level
+// (CONFIG_MODEM_MODULES_LOG_LEVEL_DBG=y), through Zephyr's log backend
+// on a UART or RTT console:
+//
+//	[00:00:12.532,000] <dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?
+//	[00:00:12.661,000] <dbg> modem_chat: modem_chat_log_received_command: +CREG:  1 0
+//	[00:00:12.661,000] <dbg> modem_chat: modem_chat_log_received_command: OK
+//	[00:46:50.287,688] <wrn> modem_chat: quectel_bg770_dial_chat_script: timed out
+//
+// The stamp is time since boot ("[hh:mm:ss.mmm,uuu]"); the level; the
+// module, then (at debug level, CONFIG_LOG_FUNC_NAME_PREFIX_DBG) the
+// function, as "modem_chat: func: " or "modem_chat.func: ". A shell's
+// prompt may come before the stamp ("uart:~$ ", an RTT viewer's
+// "00> rtt:~$ "), the line's own text after it.
+//
+// "sending: X" is the script's command X, as it wrote it (the delimiter
+// left out). modem_chat does not log a line it read as it came: it logs
+// the arguments it parsed out of it, joined by single blanks, the first
+// being the match's text ("+CREG: "), the rest what lay between the
+// match's separators (quotes kept). The reader rebuilds the line from
+// that: the match's text up to its ": ", then the arguments joined with
+// commas — "+CREG:  1 0" was "+CREG: 1,0". A quoted argument's blanks
+// are its own. A line no match took is logged whole: as a catch-all
+// match's second argument (after an empty first, so after a blank), or
+// by modem_chat_on_unknown_command_received; either is read as it is,
+// as is an answer of one word (OK, ERROR) or one a match took whole.
+// A match with no separators takes the rest of the line as one
+// argument: "+CME ERROR" taking "+CME ERROR: 10" logs
+// "+CME ERROR : 10", read back as "+CME ERROR: 10".
+//
+// "SCRIPT: timed out" (a warning) is the script giving up: on the
+// command it sent last, when that is unanswered. "running script:",
+// "step:", "complete", "aborted" and the other modules' lines are notes,
+// as is Zephyr's boot banner ("*** Booting Zephyr OS build …", the
+// MCU's boot, not the modem's): after it the clock starts again, and the
+// times run on from the last before it.
+var (
+	// zephyrLine is one of Zephyr's log lines: prompts, stamp, level,
+	// module, and the rest.
+	zephyrLine = regexp.MustCompile(`^((?:\d\d> ?|[\w.-]{1,32}:~\$ ?)*)\[(\d{2,5}):(\d\d):(\d\d)\.(\d{3})(?:,(\d{3}))?\] <(dbg|inf|wrn|err)> (\w{1,64})(?:: |\.)(.*)$`)
+	// zephyrFunc is the function a debug message names first.
+	zephyrFunc = regexp.MustCompile(`^(modem_chat_\w{1,64}): ?`)
+	// zephyrPrompt is a shell's prompt on a line of its own text.
+	zephyrPrompt = regexp.MustCompile(`^(?:\d\d> ?|[\w.-]{1,32}:~\$ ?)+`)
+	// zephyrScript is a script's message: its name, then what it did.
+	zephyrScript = regexp.MustCompile(`^\w{1,128}: (timed out|aborted|complete|step: \d+)$`)
+)
+
+// zephyrMsg is one of Zephyr's log lines, read.
+type zephyrMsg struct {
+	at     time.Duration // since boot
+	level  string        // dbg, inf, wrn, err
+	module string
+	fn     string // the function named, "" for none
+	text   string // the message after module and function
+	rest   string // the line without prompts and stamp
+}
+
+// parseZephyr reads one of Zephyr's log lines; ok is false for another.
+func parseZephyr(l string) (zephyrMsg, bool) {
+	if !strings.Contains(l, "] <") { // what zephyrLine needs, found cheaply
+		return zephyrMsg{}, false
+	}
+	m := zephyrLine.FindStringSubmatch(strings.TrimRight(l, "\r"))
+	if m == nil {
+		return zephyrMsg{}, false
+	}
+	h, _ := strconv.Atoi(m[2])
+	mi, _ := strconv.Atoi(m[3])
+	s, _ := strconv.Atoi(m[4])
+	ms, _ := strconv.Atoi(m[5])
+	us := 0
+	if m[6] != "" {
+		us, _ = strconv.Atoi(m[6])
+	}
+	if mi > 59 || s > 59 {
+		return zephyrMsg{}, false
+	}
+	z := zephyrMsg{
+		at:     time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second + time.Duration(ms)*time.Millisecond + time.Duration(us)*time.Microsecond,
+		level:  m[7],
+		module: m[8],
+		text:   m[9],
+	}
+	z.rest = l[len(m[1]):]
+	if i := strings.Index(z.rest, "] "); i >= 0 {
+		z.rest = strings.TrimRight(z.rest[i+2:], "\r")
+	}
+	if f := zephyrFunc.FindStringSubmatch(z.text); f != nil {
+		z.fn, z.text = f[1], z.text[len(f[0]):]
+	}
+	return z, true
+}
+
+// zephyrTraffic says what a modem_chat line is: a command the host sent
+// (Host), a line it read (Modem), or neither (Tool); text is the line.
+func zephyrTraffic(z zephyrMsg) (Dir, string) {
+	if z.module != "modem_chat" || z.level != "dbg" {
+		return Tool, ""
+	}
+	switch z.fn {
+	case "modem_chat_script_next", "":
+		if cmd, ok := strings.CutPrefix(z.text, "sending: "); ok {
+			return Host, cmd
+		}
+	}
+	switch z.fn {
+	case "modem_chat_log_received_command":
+		return Modem, zephyrWire(z.text)
+	case "modem_chat_on_unknown_command_received":
+		return Modem, z.text
+	case "":
+		// Without function names (CONFIG_LOG_FUNC_NAME_PREFIX_DBG=n),
+		// modem_chat's own messages are told by their form; the rest
+		// are lines it read.
+		if strings.HasPrefix(z.text, "running script: ") || zephyrScript.MatchString(z.text) {
+			return Tool, ""
+		}
+		return Modem, zephyrWire(z.text)
+	}
+	return Tool, ""
+}
+
+// zephyrWire rebuilds the line modem_chat_log_received_command logged
+// as its arguments joined by blanks.
+func zephyrWire(s string) string {
+	if rest, ok := strings.CutPrefix(s, " "); ok {
+		return rest // a catch-all match: the line whole, after an empty match
+	}
+	for _, p := range []string{"+CME ERROR : ", "+CMS ERROR : "} {
+		if strings.HasPrefix(s, p) {
+			return p[:len(p)-3] + s[len(p)-2:] // "+CME ERROR" took ": 10"
+		}
+	}
+	i := strings.Index(s, ":  ")
+	if i < 0 {
+		return s // a word, or a line a match took whole
+	}
+	prefix, args := s[:i+2], s[i+3:]
+	var out []string
+	quoted := false
+	for _, a := range strings.Split(args, " ") {
+		if quoted {
+			out[len(out)-1] += " " + a // a quoted argument's own blank
+		} else {
+			out = append(out, a)
+		}
+		if strings.Count(a, `"`)%2 == 1 {
+			quoted = !quoted
+		}
+	}
+	return prefix + strings.Join(out, ",")
+}
+
+// looksLikeZephyr reports one of modem_chat's AT records in a Zephyr
+// log: a command it sent or a line it read.
+func looksLikeZephyr(l string) bool {
+	if !strings.Contains(l, "modem_chat") {
+		return false
+	}
+	z, ok := parseZephyr(l)
+	if !ok {
+		return false
+	}
+	d, _ := zephyrTraffic(z)
+	return d == Host || d == Modem && z.fn != ""
+}
+
+// zephyrBanner is Zephyr's boot banner.
+const zephyrBanner = "*** Booting Zephyr OS"
+
+// zephyrNothing is the error for a Zephyr log without modem_chat's AT
+// records (where: "", or which lines were looked at).
+func zephyrNothing(where string) string {
+	return "Zephyr RTOS log lines, but none of modem_chat's AT records (\"<dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?\", \"<dbg> modem_chat: modem_chat_log_received_command: OK\")" + where + ": nothing to replay; log them with CONFIG_MODEM_MODULES_LOG_LEVEL_DBG=y (modem_chat logs at the modem modules' level) and CONFIG_MODEM_CHAT_LOG_BUFFER_SIZE large enough for the longest answer"
+}
+
+// readZephyr reads modem_chat's AT conversation out of a Zephyr log.
+func readZephyr(file string, lines []string, cut bool) (*Transcript, error) {
+	var (
+		recs    []record
+		last    time.Time
+		base    time.Duration // the times before the last boot banner
+		booted  bool          // a banner since the last stamp
+		traffic int
+		stamped bool
+	)
+	for i, l := range lines {
+		n := i + 1
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		z, ok := parseZephyr(l)
+		if !ok {
+			text := strings.TrimRight(l, "\r")
+			if p := zephyrPrompt.FindString(text); p != "" && p != text {
+				text = text[len(p):]
+			}
+			if strings.Contains(text, zephyrBanner) && stamped {
+				base, booted = last.Sub(RelativeEpoch), true
+			}
+			recs = append(recs, record{line: n, dir: Tool, t: last, text: text})
+			continue
+		}
+		t := RelativeEpoch.Add(base + z.at)
+		if booted {
+			booted = false
+		} else if stamped && t.Before(last) {
+			return nil, errAt(file, n, "time since boot %s, before the line before's %s, with no boot banner (%q) between", z.at, last.Sub(RelativeEpoch)-base, zephyrBanner)
+		}
+		last, stamped = t, true
+		switch d, text := zephyrTraffic(z); d {
+		case Host, Modem:
+			if strings.TrimSpace(text) == "" {
+				recs = append(recs, record{line: n, dir: Tool, t: t, text: z.rest})
+				continue
+			}
+			recs = append(recs, record{line: n, dir: d, t: t, text: text})
+			if traffic++; traffic > MaxEntries {
+				return nil, errAt(file, n, "more than %d modem_chat records", MaxEntries)
+			}
+		default:
+			r := record{line: n, dir: Tool, t: t, text: z.rest}
+			if z.module == "modem_chat" && z.level == "wrn" && strings.HasSuffix(z.text, ": timed out") {
+				r.timeout = true
+			}
+			recs = append(recs, r)
+		}
+	}
+	if traffic == 0 {
+		return nil, errAt(file, firstLine(lines), "%s", zephyrNothing(""))
+	}
+	return finish(file, Relative, recs, cut)
+}
