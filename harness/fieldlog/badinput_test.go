@@ -51,6 +51,14 @@ func TestBadInput(t *testing.T) {
 			`bad.log:1: ModemManager's lines, but none of an AT port's traffic`},
 		{"ModemManager at info level, in OpenWrt's logread", "Fri Aug 16 18:47:51 2024 daemon.warn [5840]: <wrn> [modem0] could not load SIM identifier\nFri Aug 16 18:47:52 2024 daemon.info [5840]: <inf> [modem0] SIM imsi has not changed\n", "",
 			`bad.log:1: ModemManager's lines, but none of an AT port's traffic`},
+		{"Zephyr without modem_chat's records", "*** Booting Zephyr OS build v3.7.0 ***\n[00:00:00.512,000] <inf> modem_cellular: modem power on\n[00:00:01.000,000] <inf> main: hello\n", "",
+			"bad.log:1: Zephyr RTOS log lines, but none of modem_chat's AT records"},
+		{"Zephyr without modem_chat's records, given", "[00:00:00.512,000] <inf> modem_cellular: modem power on\n", Zephyr,
+			"bad.log:1: Zephyr RTOS log lines, but none of modem_chat's AT records (\"<dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?\", \"<dbg> modem_chat: modem_chat_log_received_command: OK\"): nothing to replay; log them with CONFIG_MODEM_MODULES_LOG_LEVEL_DBG=y"},
+		{"Zephyr: time going back without a boot", "[00:00:12.532,000] <dbg> modem_chat: modem_chat_script_next: sending: AT\n[00:00:10.560,000] <dbg> modem_chat: modem_chat_log_received_command: OK\n", "",
+			"bad.log:2: time since boot 10.56s, before the line before's 12.532s, with no boot banner"},
+		{"Zephyr: cut before the answer", "[00:00:12.532,000] <dbg> modem_chat: modem_chat_script_next: sending: AT+CPIN?\n[00:00:12.560,000] <dbg> modem_chat: modem_chat_log_received_command: +CPIN:  READY\n", "",
+			"bad.log:1: the log ends before the final result of AT+CPIN?"},
 		{"arrows that do not say the host's", "--> AT\n<-- AT\n", Plain, `bad.log:1: arrow lines ("-->", "<--"), but which arrow is the host's the lines do not say`},
 		{"a line before any marker", "AT\n> AT\n< OK\n", Plain, `bad.log:1: a line before any direction marker (">", "<", "-->", "<--", "TX:", "[RX]"): "AT"`},
 		{"quoted, no format", "> hello\n>\n> world\n", "", `bad.log:1: no known log format (`},
@@ -429,7 +437,7 @@ func TestScale(t *testing.T) {
 		t.Skip("a single goroutine's work at scale: make test runs it without -race")
 	}
 	const n = 40000
-	var plain, mm, platform, sscom, qcom, logcat, gammu, ofono, luat, chat strings.Builder
+	var plain, mm, platform, sscom, qcom, logcat, gammu, ofono, luat, chat, zephyr strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&plain, "> AT+CGLA=%d,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"6A88\"\n< OK\n", i%4000)
 		fmt.Fprintf(&mm, "<dbg> [%d.000001] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [%d.000002] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", 1772445601+i, 1772445601+i)
@@ -450,6 +458,8 @@ func TestScale(t *testing.T) {
 		fmt.Fprintf(&ofono, "%s gw ofonod[4140]: Aux: > AT+CSQ\\r\n%s gw ofonod[4140]: drivers/atmodem/network-registration.c:csq_cb() ok\n%s gw ofonod[4140]: Aux: < \\r\\n+CSQ: 20,99\\r\\n\\r\\nOK\\r\\n\n", j, j, j)
 		s := q.Format("[2006-01-02 15:04:05")
 		fmt.Fprintf(&luat, "%s.000] [I]-[ril.sendat] AT+CSQ\n%s.031] [I]-[ril.proatc] +CSQ: 20,99\n%s.032] [I]-[net.csq] 20\n%s.033] [I]-[ril.proatc] OK\n", s, s, s, s)
+		z := fmt.Sprintf("[%02d:%02d:%02d.%03d,000]", int(at.Hours()), int(at.Minutes())%60, int(at.Seconds())%60, i%1000)
+		fmt.Fprintf(&zephyr, "%s <dbg> modem_chat: modem_chat_script_next: sending: AT+CSQ\n%s <dbg> modem_chat: modem_chat_log_received_command: +CSQ:  20 99\n%s <dbg> modem_cellular: modem_cellular_chat_on_csq: rssi 20\n%s <dbg> modem_chat: modem_chat_log_received_command: OK\n", z, z, z, z)
 		fmt.Fprintf(&chat, "%s gw chat[6514]: send (AT+CSQ^M)\n%s gw chat[6514]: expect (OK)\n%s gw chat[6514]: ^M\n%s gw chat[6514]: AT+CSQ^M^M\n%s gw chat[6514]: +CSQ: 20,99^M\n%s gw chat[6514]: ^M\n%s gw chat[6514]: OK\n%s gw chat[6514]:  -- got it\n", j, j, j, j, j, j, j, j)
 	}
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(sscom.String())
@@ -459,7 +469,7 @@ func TestScale(t *testing.T) {
 	for _, tc := range []struct {
 		f    Format
 		data string
-	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}, {Ofono, ofono.String()}, {Luat, luat.String()}, {Chat, chat.String()}} {
+	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}, {Ofono, ofono.String()}, {Luat, luat.String()}, {Chat, chat.String()}, {Zephyr, zephyr.String()}} {
 		tr, err := Read("big.log", []byte(tc.data), tc.f)
 		if err != nil {
 			t.Fatal(err)

@@ -188,6 +188,11 @@ func TestGolden(t *testing.T) {
 		// LuatTools' trace: the ril's lines are the conversation, the
 		// script's others notes, a dispatched URC's repeat left out.
 		{"luat.log", Luat},
+		// Zephyr's modem_chat debug log: received lines rebuilt from the
+		// arguments it logged, a catch-all match's line, an unmatched
+		// +CME ERROR, shell prompts, both module forms, the dial script
+		// timing out on ATD*99#, a line of another firmware's.
+		{"zephyr-sim7080.log", Zephyr},
 		// The same with the echo off, verbose: AT+CREG? has its answer
 		// cut (one result before the next command): lost, as before.
 		{"terminal-pipelined.log", Terminal},

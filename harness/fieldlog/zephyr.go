@@ -30,7 +30,9 @@ import (
 // match's separators (quotes kept). The reader rebuilds the line from
 // that: the match's text up to its ": ", then the arguments joined with
 // commas — "+CREG:  1 0" was "+CREG: 1,0". A quoted argument's blanks
-// are its own. A line no match took is logged whole: as a catch-all
+// are its own, and so is a blank between two words of letters ("+CPIN:
+// SIM PIN"): the log does not say which blanks were separators, and
+// such words are one argument's text far more often than two. A line no match took is logged whole: as a catch-all
 // match's second argument (after an empty first, so after a blank), or
 // by modem_chat_on_unknown_command_received; either is read as it is,
 // as is an answer of one word (OK, ERROR) or one a match took whole.
@@ -148,18 +150,39 @@ func zephyrWire(s string) string {
 	}
 	prefix, args := s[:i+2], s[i+3:]
 	var out []string
-	quoted := false
+	quoted, word := false, false
 	for _, a := range strings.Split(args, " ") {
-		if quoted {
+		switch {
+		case quoted:
 			out[len(out)-1] += " " + a // a quoted argument's own blank
-		} else {
+		case word && zephyrWord(a):
+			out[len(out)-1] += " " + a // "SIM PIN": words of one argument
+		default:
 			out = append(out, a)
 		}
+		word = !quoted && zephyrWord(a)
 		if strings.Count(a, `"`)%2 == 1 {
 			quoted = !quoted
 		}
 	}
 	return prefix + strings.Join(out, ",")
+}
+
+// zephyrWord reports an unquoted argument of letters alone ("SIM",
+// "PH-SIM", "not"): the log cannot tell a blank that separated two
+// arguments from one inside an argument, and two such words side by side
+// are one answer's text far more often ("+CPIN: SIM PIN", a verbose
+// "+CME ERROR: SIM not inserted") than two arguments.
+func zephyrWord(a string) bool {
+	if a == "" {
+		return false
+	}
+	for _, c := range a {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // looksLikeZephyr reports one of modem_chat's AT records in a Zephyr
