@@ -49,7 +49,11 @@ import (
 var (
 	// zephyrLine is one of Zephyr's log lines: prompts, stamp, level,
 	// module, and the rest.
-	zephyrLine = regexp.MustCompile(`^((?:\d\d> ?|[\w.-]{1,32}:~\$ ?)*)\[(\d{2,5}):(\d\d):(\d\d)\.(\d{3})(?:,(\d{3}))?\] <(dbg|inf|wrn|err)> (\w{1,64})(?:: |\.)(.*)$`)
+	// The stamp is the time since boot, or (without
+	// CONFIG_LOG_BACKEND_FORMAT_TIMESTAMP) the raw ticks, "[00012345]",
+	// read as no time; a multi-domain build puts the domain before the
+	// module ("cpuapp/").
+	zephyrLine = regexp.MustCompile(`^((?:\d\d> ?|[\w.-]{1,32}:~\$ ?)*)\[(?:(\d{2,5}):(\d\d):(\d\d)\.(\d{3})(?:,(\d{3}))?|(\d{8,10}))\] <(dbg|inf|wrn|err)> (?:\w{1,32}/)?(\w{1,64})(?:: |\.)(.*)$`)
 	// zephyrFunc is the function a debug message names first.
 	zephyrFunc = regexp.MustCompile(`^(modem_chat_\w{1,64}): ?`)
 	// zephyrPrompt is a shell's prompt on a line of its own text.
@@ -61,6 +65,7 @@ var (
 // zephyrMsg is one of Zephyr's log lines, read.
 type zephyrMsg struct {
 	at     time.Duration // since boot
+	timed  bool          // false: raw ticks, no time
 	level  string        // dbg, inf, wrn, err
 	module string
 	fn     string // the function named, "" for none
@@ -77,22 +82,21 @@ func parseZephyr(l string) (zephyrMsg, bool) {
 	if m == nil {
 		return zephyrMsg{}, false
 	}
-	h, _ := strconv.Atoi(m[2])
-	mi, _ := strconv.Atoi(m[3])
-	s, _ := strconv.Atoi(m[4])
-	ms, _ := strconv.Atoi(m[5])
-	us := 0
-	if m[6] != "" {
-		us, _ = strconv.Atoi(m[6])
-	}
-	if mi > 59 || s > 59 {
-		return zephyrMsg{}, false
-	}
-	z := zephyrMsg{
-		at:     time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second + time.Duration(ms)*time.Millisecond + time.Duration(us)*time.Microsecond,
-		level:  m[7],
-		module: m[8],
-		text:   m[9],
+	z := zephyrMsg{level: m[8], module: m[9], text: m[10]}
+	if m[7] == "" {
+		h, _ := strconv.Atoi(m[2])
+		mi, _ := strconv.Atoi(m[3])
+		s, _ := strconv.Atoi(m[4])
+		ms, _ := strconv.Atoi(m[5])
+		us := 0
+		if m[6] != "" {
+			us, _ = strconv.Atoi(m[6])
+		}
+		if mi > 59 || s > 59 {
+			return zephyrMsg{}, false
+		}
+		z.at = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second + time.Duration(ms)*time.Millisecond + time.Duration(us)*time.Microsecond
+		z.timed = true
 	}
 	z.rest = l[len(m[1]):]
 	if i := strings.Index(z.rest, "] "); i >= 0 {
@@ -235,13 +239,16 @@ func readZephyr(file string, lines []string, cut bool) (*Transcript, error) {
 			recs = append(recs, record{line: n, dir: Tool, t: last, text: text})
 			continue
 		}
-		t := RelativeEpoch.Add(base + z.at)
-		if booted {
-			booted = false
-		} else if stamped && t.Before(last) {
-			return nil, errAt(file, n, "time since boot %s, before the line before's %s, with no boot banner (%q) between", z.at, last.Sub(RelativeEpoch)-base, zephyrBanner)
+		t := last // raw ticks: the time before, if any
+		if z.timed {
+			t = RelativeEpoch.Add(base + z.at)
+			if booted {
+				booted = false
+			} else if stamped && t.Before(last) {
+				return nil, errAt(file, n, "time since boot %s, before the line before's %s, with no boot banner (%q) between", z.at, last.Sub(RelativeEpoch)-base, zephyrBanner)
+			}
+			last, stamped = t, true
 		}
-		last, stamped = t, true
 		switch d, text := zephyrTraffic(z); d {
 		case Host, Modem:
 			if strings.TrimSpace(text) == "" {
@@ -263,5 +270,9 @@ func readZephyr(file string, lines []string, cut bool) (*Transcript, error) {
 	if traffic == 0 {
 		return nil, errAt(file, firstLine(lines), "%s", zephyrNothing(""))
 	}
-	return finish(file, Relative, recs, cut)
+	clock := NoTime
+	if stamped {
+		clock = Relative
+	}
+	return finish(file, clock, recs, cut)
 }

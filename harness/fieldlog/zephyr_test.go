@@ -149,3 +149,34 @@ func TestZephyrForms(t *testing.T) {
 		t.Errorf("after the reboot, OK at %s, want 31.571s (31.051s before the banner, 0.52s after)", at)
 	}
 }
+
+// TestZephyrRawTicks: without formatted time stamps Zephyr prints its
+// raw ticks ("[00012345]"), which say no time: the log reads in order,
+// untimed; a colour console's escapes and a multi-domain build's domain
+// ("cpuapp/") are left out.
+func TestZephyrRawTicks(t *testing.T) {
+	log := "[00012345] <dbg> cpuapp/modem_chat: modem_chat_script_next: sending: AT+CSQ\n" +
+		"[00012350] \x1b[1;33m<wrn> modem_cellular: slow\x1b[0m\n" +
+		"[00012360] <dbg> cpuapp/modem_chat: modem_chat_log_received_command: +CSQ:  20 99\n" +
+		"[00012361] <dbg> cpuapp/modem_chat: modem_chat_log_received_command: OK\n"
+	if f, err := Detect("z.log", []byte(log)); err != nil || f != Zephyr {
+		t.Fatalf("Detect = %q, %v; want zephyr", f, err)
+	}
+	tr, err := Read("z.log", []byte(log), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Clock != NoTime {
+		t.Errorf("clock %s, want none", tr.Clock)
+	}
+	var got []string
+	for _, e := range tr.Entries {
+		got = append(got, e.Role.String()+" "+e.Text)
+		if !e.Time.IsZero() {
+			t.Errorf("line %d has a time", e.Line)
+		}
+	}
+	if want := "command AT+CSQ|note <wrn> modem_cellular: slow|info +CSQ: 20,99|final OK"; strings.Join(got, "|") != want {
+		t.Errorf("entries\n got %q\nwant %q", strings.Join(got, "|"), want)
+	}
+}
