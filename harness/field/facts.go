@@ -415,6 +415,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 		fs.setPLMN(c)
 	}
 	fs.ceerCauses()
+	fs.selectionDenials()
 	fs.fillPLMNs()
 	fs.searching()
 	fs.lossStat()
@@ -1464,6 +1465,35 @@ type plmnAt struct {
 // may be reported: the URC can trail the read (ModemManager logs show a
 // +CEREG URC inside the very answer that named the network).
 const copsWindow = 2 * time.Second
+
+// selectionDenials reads a manual selection answered with the +CME
+// ERROR of an EMM cause (27.007 §9.2: 111 PLMN not allowed, … 115, 100 +
+// the cause) as the chosen network's denial with that cause, when no
+// registration line shows it: a host with its registration URCs off sees
+// the reject only so (outside tester sw101: +CME ERROR: 111 after 18 s,
+// replayed as no network service at once).
+func (fs *Facts) selectionDenials() {
+	added := false
+	for _, s := range fs.Selections {
+		code, ok := cmeCode(s.Final)
+		if s.Mode != 1 || !ok || code <= 100 {
+			continue
+		}
+		cause := int(code) - 100
+		if own, known := atcodec.EMMCause(cause); !known || own != code {
+			continue
+		}
+		if slices.ContainsFunc(fs.Regs, func(r Reg) bool { return r.At >= s.At && r.At <= s.FinalAt && r.Stat == 3 }) {
+			continue // a registration line shows it: read there
+		}
+		o := Obs{At: s.FinalAt, Src: s.FinalSrc}
+		fs.Regs = append(fs.Regs, Reg{Obs: o, Stat: 3, Shown: 3, Name: "+COPS", Cause: cause})
+		added = true
+	}
+	if added {
+		slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
+	}
+}
 
 // causeAt is an EMM cause the logs give at an observation.
 type causeAt struct {

@@ -60,6 +60,13 @@ func TestManualSelectionReject(t *testing.T) {
 				"[2.000] > AT+COPS=1,2,\"20810\"\n[4.000] < +CEREG: 2\n[9.000] < +CEREG: 3,\"1A2B\",\"01234567\",7,0,11\n[9.010] < +CME ERROR: 111\n",
 			[]string{"{attach_reject: 11, operator: sfr, subscriber: orange-fr,", "{area: FR, operator: orange-fr, rsrp: -90, tac: 0x1A2C, cell_id: 0x0123ABCD}"},
 			[]string{"coverage: lost"}, nil, ""},
+		// The host's registration URCs off: the error alone shows the
+		// cause (outside tester sw101: replayed as no service at once).
+		{"the cause's own error alone", vodafone, "[1.000] > AT+CEREG=0\n[1.010] < OK\n[2.000] > AT+COPS=1,2,\"22210\"\n[20.000] < +CME ERROR: 111\n",
+			[]string{"{attach_reject: 11, operator: vodafone-it, subscriber: orange-fr,", "{at: 0s, area: IT}"}, nil,
+			[]string{"vodafone-it, the network the host selected at host.log:3, rejected orange-fr's subscriber with EMM cause #11 at host.log:4"}, ""},
+		{"an error of no cause alone", vodafone, "[2.000] > AT+COPS=1,2,\"22210\"\n[3.000] < +CME ERROR: 30\n",
+			nil, []string{"attach_reject"}, nil, "the modem answered +CME ERROR: 30 to AT+COPS=1,2,\"22210\" at host.log:2"},
 		{"automatic again: the home network's own", sfr,
 			"[1.000] > AT+COPS=1,2,\"20810\"\n[1.010] < +CME ERROR: 30\n[2.000] > AT+COPS=0\n[2.010] < OK\n[9.000] < +CEREG: 3,\"1A2B\",\"01234567\",7,0,11\n",
 			[]string{"{attach_reject: 11, operator: orange-fr, subscriber: orange-fr,"}, []string{"operator: sfr"}, nil, ""},

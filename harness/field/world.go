@@ -266,6 +266,8 @@ func (p *Plan) world() error {
 				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
 				p.askFor("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
 					unnamed.Src, how, home.Country, home.ID)
+			case stops[0].Area != home.Country:
+				// Placed where the host's selection is (said above).
 			default:
 				p.assume("the logs show no registration%s: the device stays in %s, the country of its enabled profile's operator %s", unread, home.Country, home.ID)
 			}
