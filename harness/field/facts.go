@@ -726,6 +726,18 @@ func (fs *Facts) cardURC(text string, o Obs) {
 					fs.Card = append(fs.Card, present)
 				}
 			}
+		case "^SIMST":
+			// Huawei: <sim_state>[,<lock_state>]: 255 USIM not present,
+			// 1 valid; 0, 2 to 4 invalid (the card there, refused) say
+			// no more than that.
+			st, _, _ := strings.Cut(v, ",")
+			switch strings.TrimSpace(st) {
+			case "255":
+				absent.Went = true
+				fs.Card = append(fs.Card, absent)
+			case "1":
+				fs.Card = append(fs.Card, present)
+			}
 		case "#QSS":
 			// Telit (AT#QSS=1 or 2): 0 SIM not inserted; 1 inserted, 2
 			// inserted and PIN unlocked, 3 inserted and ready.

@@ -2204,6 +2204,7 @@ func TestVendorSIMStateURCs(t *testing.T) {
 		{"Quectel", "[60.000] < +QSIMSTAT: 1,0\n", "[80.000] < +QSIMSTAT: 1,1\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
 		{"SIMCom", "[60.000] < +SIMCARD: NOT AVAILABLE\n", "[80.000] < +CPIN: READY\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
 		{"Telit", "[60.000] < #QSS: 0\n", "[80.000] < #QSS: 3\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"Huawei", "[60.000] < ^SIMST: 255\n", "[80.000] < ^SIMST: 1\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
 		{"Telit, inserted again", "[60.000] < #QSS: 0\n", "[80.000] < #QSS: 1\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
 		{"+CPIN: NOT READY says nothing", "[60.000] < +CPIN: NOT READY\n", "[80.000] < +CPIN: READY\n", "coverage: lost"},
 		{"u-blox REFRESH outcome says nothing", "[60.000] < +UUSIMSTAT: 9\n", "[80.000] < +UUSIMSTAT: 6\n", "coverage: lost"},
