@@ -683,6 +683,30 @@ func (fs *Facts) cardReturns() []Obs {
 	return out
 }
 
+// vendorCardStates are vendors' URCs of the card's state: which field
+// says it (from 0), its values for the card gone and for the card there;
+// went: a gone value says the card was there until then (removed), not
+// that it never was. The values not listed say neither.
+var vendorCardStates = map[string]struct {
+	field       int
+	gone, there []string
+	went        bool
+}{
+	// u-blox (AT+USIMSTAT): 0 SIM card not present; 1 to 3 it wants a
+	// PIN or PUK, 5 to 8 it is in use; 4 (not operational) and 9 to 11
+	// (a REFRESH's outcome) say neither.
+	"+UUSIMSTAT": {0, []string{"0"}, []string{"1", "2", "3", "5", "6", "7", "8"}, false},
+	// Quectel (AT+QSIMSTAT=1): <enable>,<inserted_status>: 0 removed, 1
+	// inserted (2 unknown).
+	"+QSIMSTAT": {1, []string{"0"}, []string{"1"}, true},
+	// Huawei: <sim_state>[,<lock_state>]: 255 USIM not present, 1 valid;
+	// 0 and 2 to 4 (the card there, refused) say no more.
+	"^SIMST": {0, []string{"255"}, []string{"1"}, true},
+	// Telit (AT#QSS=1 or 2): 0 not inserted; 1 inserted, 2 unlocked, 3
+	// ready.
+	"#QSS": {0, []string{"0"}, []string{"1", "2", "3"}, true},
+}
+
 // cardURC reads a URC that says the card's state: +CPIN's, the card
 // ready or wanting a PIN, or gone; or a vendor's SIM state report, so that
 // a card pulled and put back is the card's absence and not a dead zone.
@@ -703,49 +727,17 @@ func (fs *Facts) cardURC(text string, o Obs) {
 			}
 			// NOT READY is no 27.007 code: modems send it as the card
 			// starts, as +CFUN powers it down and as it goes alike.
-		case "+UUSIMSTAT":
-			// u-blox (AT+USIMSTAT): 0 SIM card not present; 1 to 3 it
-			// wants a PIN or PUK, 5 to 8 it is in use. 4 (not
-			// operational) and 9 to 11 (a REFRESH's outcome) say
-			// neither.
-			switch v {
-			case "0":
-				fs.Card = append(fs.Card, absent)
-			case "1", "2", "3", "5", "6", "7", "8":
-				fs.Card = append(fs.Card, present)
+		case "+UUSIMSTAT", "+QSIMSTAT", "^SIMST", "#QSS":
+			st := vendorCardStates[name]
+			f := strings.Split(v, ",")
+			if st.field >= len(f) {
+				break
 			}
-		case "+QSIMSTAT":
-			// Quectel (AT+QSIMSTAT=1): <enable>,<inserted_status>, 0
-			// removed, 1 inserted (2 unknown).
-			if _, st, ok := strings.Cut(v, ","); ok {
-				switch strings.TrimSpace(st) {
-				case "0":
-					absent.Went = true
-					fs.Card = append(fs.Card, absent)
-				case "1":
-					fs.Card = append(fs.Card, present)
-				}
-			}
-		case "^SIMST":
-			// Huawei: <sim_state>[,<lock_state>]: 255 USIM not present,
-			// 1 valid; 0, 2 to 4 invalid (the card there, refused) say
-			// no more than that.
-			st, _, _ := strings.Cut(v, ",")
-			switch strings.TrimSpace(st) {
-			case "255":
-				absent.Went = true
+			switch val := strings.TrimSpace(f[st.field]); {
+			case slices.Contains(st.gone, val):
+				absent.Went = st.went
 				fs.Card = append(fs.Card, absent)
-			case "1":
-				fs.Card = append(fs.Card, present)
-			}
-		case "#QSS":
-			// Telit (AT#QSS=1 or 2): 0 SIM not inserted; 1 inserted, 2
-			// inserted and PIN unlocked, 3 inserted and ready.
-			switch v {
-			case "0":
-				absent.Went = true
-				fs.Card = append(fs.Card, absent)
-			case "1", "2", "3":
+			case slices.Contains(st.there, val):
 				fs.Card = append(fs.Card, present)
 			}
 		case "+SIMCARD":
