@@ -24,7 +24,7 @@ func TestZephyrWire(t *testing.T) {
 		{"+CPIN: READY", "+CPIN: READY"},                  // a match that took the line whole
 		{"+CME ERROR: 10", "+CME ERROR: 10"},              // an unmatched line, logged whole
 		{"+CME ERROR : 10", "+CME ERROR: 10"},             // "+CME ERROR" took ": 10" as one argument
-		{" 89490200001234567890", "89490200001234567890"}, // a catch-all match: "" then the line
+		{" 89490200001234567892", "89490200001234567892"}, // a catch-all match: "" then the line
 		{" +CGSN: 867", "+CGSN: 867"},
 	} {
 		if got := zephyrWire(tc.in); got != tc.want {
