@@ -955,7 +955,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			if fieldlog.ControlOnly(e.Text) {
 				continue
 			}
-			if fs.Host.Echo == nil && !echoKnown && t.ShowsEcho {
+			if fs.Host.Echo == nil && !echoKnown && t.ShowsEcho && len(t.Answer(k)) > 0 {
+				// (A command the modem did not answer at all — not up
+				// yet, hung — says nothing of its echo: sw103.)
 				fs.Host.Echo, fs.Host.EchoSrc = &echoed, obs.Src
 			}
 			// After a restart the module echoes as its stored profile
@@ -1301,7 +1303,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	givenUp := func(q entryAt) bool {
 		return slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool { return e.GaveUpOn > 0 && e.GaveUpOn == t.Entries[q.entry].Line })
 	}
-	if fs.PowerOn == nil && opened && fs.Unready == nil && !slices.ContainsFunc(quiet, givenUp) {
+	// Zephyr's cellular driver gives its init script a timeout while the
+	// modem powers up and runs it again: a log that opens with it timing
+	// out shows a modem not up yet, not hung (outside tester sw103).
+	if fs.PowerOn == nil && opened && fs.Unready == nil && (!slices.ContainsFunc(quiet, givenUp) || t.Format == fieldlog.Zephyr) {
 		fs.Unready = quiet
 	}
 	switch {

@@ -1976,6 +1976,15 @@ func (p *Plan) hangs() []hang {
 				continue // inside a hang to the end
 			}
 			at := f.EntryTime(li, c)
+			if po := p.Facts.PowerOn; po != nil && po.Src.File == t.File && t.Entries[c].Line < po.Src.Line ||
+				slices.ContainsFunc(p.Facts.Unready, func(q entryAt) bool { return q.log == li && q.entry == c }) {
+				// Given up on before the boot the log opens with, or
+				// among the commands it opens with that the modem did
+				// not answer: not up yet, not hung (outside tester
+				// sw103: a Zephyr script's ATE0 timing out before the
+				// BG95's RDY).
+				continue
+			}
 			h := hang{from: at - halfGap(at, f, li, c), src: Src{t.File, t.Entries[c].Line}, gaveUp: Src{t.File, e.Line}}
 			tie := h.from == at
 			if tie {
