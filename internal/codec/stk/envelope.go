@@ -139,6 +139,11 @@ func ParseEnvelope(b []byte) (Envelope, error) {
 				return e, fmt.Errorf("event download: %s event without its %s", EventName(e.Event), m.name)
 			}
 		}
+		if e.Event == EventLocationStatus && *e.LocationStatus == LocNormal && !seen.has(TagLocationInfo) {
+			// §7.5.4: with normal service the location goes with it
+			// (outside tester sw104).
+			return e, errors.New("event download: location status event of normal service without its location information")
+		}
 	}
 	return e, nil
 }

@@ -365,7 +365,8 @@ func TestEnvelopeVectors(t *testing.T) {
 		"D6 07 99 01 0A 82 02 82 81",             // channel status
 		"D6 0B 99 01 09 82 02 82 81 38 02 81 00", // data available, no length
 		"D6 0A 99 01 09 82 02 82 81 B7 01 10",    // data available, no status
-		"D6 07 99 01 03 82 02 82 81"} {           // location status
+		"D6 07 99 01 03 82 02 82 81",             // location status
+		"D6 0A 99 01 03 82 02 82 81 9B 01 00"} {  // normal service, no location
 		if _, err := ParseEnvelope(hexdump.Bytes(t, bad)); err == nil {
 			t.Errorf("ParseEnvelope(%s) accepted", bad)
 		}
