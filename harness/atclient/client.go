@@ -131,6 +131,9 @@ type Timeout struct {
 	// nothing since an earlier one timed out, nor the probe (ATS3?) the
 	// client sent before it within Within.
 	NotSent bool
+	// Noise counts the lines of noise (no text: another speed, parity)
+	// read while it was awaited: a wrong setting more than a slow modem.
+	Noise int
 	// Partial is what came for it before it timed out, no final result
 	// among it (the first maxPartial lines): what a port that is no
 	// modem's says, a GPS receiver's NMEA sentences say.
@@ -147,6 +150,9 @@ func (t Timeout) String() string {
 	s := fmt.Sprintf("the modem did not answer %s within %v", t.Command, t.Within)
 	if t.Late > 0 {
 		s += fmt.Sprintf(" (late answer after %.1fs)", t.Late.Seconds())
+	}
+	if t.Noise > 0 {
+		s += fmt.Sprintf(" (it sent %d line(s) of noise meanwhile, no text: a wrong speed or line settings rather than a slow modem?)", t.Noise)
 	}
 	return s
 }
@@ -320,6 +326,7 @@ type pending struct {
 	timeout time.Duration
 	late    bool
 	poll    bool // Poll's: not waited for once late, nor resynced after
+	noise   int  // lines of noise read while it was awaited (denoise)
 	probe   bool // a probe (ATS3?) sent while the modem was silent
 	setsV   bool // the line sets V (ATV0, ATV1, ATZ, AT&F): its result may come in either form
 	bare    bool // a bare AT: no information text, so a lone digit is a V0 result
@@ -575,7 +582,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 			p.late, c.late = true, p
 			if len(c.timeouts) < MaxTimeouts {
 				p.timeoutAt = len(c.timeouts)
-				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout, Partial: slices.Clone(p.lines[:min(len(p.lines), maxPartial)])})
+				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout, Partial: slices.Clone(p.lines[:min(len(p.lines), maxPartial)]), Noise: p.noise})
 			}
 			c.mu.Unlock()
 			if n, why := c.noteUnframed(cmd); n > 0 {

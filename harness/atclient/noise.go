@@ -29,5 +29,10 @@ func (c *Client) denoise(raw string) (string, bool) {
 		return clean, true
 	}
 	c.tracef("#", fmt.Sprintf("a line with %d noise byte(s) (line noise? a UART at power-up, a wrong speed?), not taken as an answer", n))
+	c.mu.Lock()
+	if p := c.pending; p != nil {
+		p.noise++ // its timeout says so (Timeout.Noise)
+	}
+	c.mu.Unlock()
 	return "", false
 }

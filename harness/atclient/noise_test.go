@@ -61,3 +61,27 @@ func TestLineNoise(t *testing.T) {
 		}
 	}
 }
+
+// A command answered by noise alone — a port at another speed — times out
+// saying so, not as a slow modem (outside tester sw104: garbage on the
+// line was advised a longer --timeout).
+func TestNoiseInsteadOfAnAnswer(t *testing.T) {
+	path := answerpty.Open(t, func(l string) string {
+		if l == "AT+CGMM" {
+			return "\r\n\x00\xff\x13\xfe\r\n\xff\xff\xff\r\n"
+		}
+		return "\r\nOK\r\n"
+	})
+	c, err := Open(path, WithTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Command("AT+CGMM"); err == nil {
+		t.Fatal("noise taken for an answer")
+	}
+	to := c.Timeouts()
+	if len(to) != 1 || to[0].Noise != 2 || !strings.Contains(to[0].String(), "2 line(s) of noise meanwhile, no text: a wrong speed or line settings") {
+		t.Errorf("timeouts %+v", to)
+	}
+}

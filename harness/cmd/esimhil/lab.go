@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -296,8 +297,17 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		for _, s := range to {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
-		fmt.Fprintf(stderr, "esimhil lab record: %d command(s) timed out or were not sent; a late answer is filed under its command in %s (see the # notes), and a command the modem was too busy to take (silent even to the client's probe) was not sent; record again with a longer --timeout\n",
-			len(to), filepath.Join(*out, record.LogFile))
+		advice := "record again with a longer --timeout"
+		if slices.ContainsFunc(to, func(s string) bool { return strings.Contains(s, "line(s) of noise") }) {
+			advice = "check the port's speed and line settings (--baud, the serial server's) before a longer --timeout"
+		}
+		if len(log.Cut()) > 0 {
+			// A timeout beside a drop is the drop's (outside tester
+			// sw104: a late-noticed drop was advised a longer timeout).
+			advice = "the port also dropped (above): record again once it is steady, and with a longer --timeout only if the modem itself is slow"
+		}
+		fmt.Fprintf(stderr, "esimhil lab record: %d command(s) timed out or were not sent; a late answer is filed under its command in %s (see the # notes), and a command the modem was too busy to take (silent even to the client's probe) was not sent; %s\n",
+			len(to), filepath.Join(*out, record.LogFile), advice)
 		return 1
 	}
 	if len(log.Cut()) > 0 {

@@ -75,10 +75,16 @@ func Probe(c *atclient.Client) (Proposal, error) {
 	// says nothing, and must not pass for one.
 	if to := c.Timeouts()[before:]; len(to) > 0 {
 		var what []string
+		advice := "give the modem more time (--timeout)"
 		for _, t := range to {
 			what = append(what, t.String())
+			if t.Noise > 0 {
+				// Noise is a setting's, not slowness (outside tester
+				// sw104: bytes of no text advised a longer timeout).
+				advice = "check the port's speed and line settings (--baud, the serial server's) before giving the modem more time (--timeout)"
+			}
 		}
-		return pr, fmt.Errorf("%s: %w: %s; the proposal (%s) may be wrong: give the modem more time (--timeout)", c.Port(), ErrUnanswered, strings.Join(what, "; "), lp.Personality)
+		return pr, fmt.Errorf("%s: %w: %s; the proposal (%s) may be wrong: %s", c.Port(), ErrUnanswered, strings.Join(what, "; "), lp.Personality, advice)
 	}
 	return pr, nil
 }

@@ -143,3 +143,40 @@ func TestStepCutByADropThatLasts(t *testing.T) {
 		t.Errorf("identity %q, want the one read before the drop", identity)
 	}
 }
+
+// A port that drops only after a command timed out — ser2net's client
+// closed after the modem stopped answering, the close reaching the
+// recorder late: the step whose answer never came is cut all the same
+// (Cut, the manifest's cut:), not only timed out (outside tester sw104:
+// a drop filed as a slow modem, and a personality drafted from the
+// conversation it cut).
+func TestDropNoticedAfterTheTimeout(t *testing.T) {
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case in == "":
+			return "", false
+		case n == 1 && strings.Contains(in, "AT+CIMI"):
+			time.Sleep(600 * time.Millisecond) // the modem silent, then the port gone
+			return "", true
+		}
+		return "\r\n+CPIN: READY\r\n\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseScript("s.yaml", []byte("name: x\nsteps:\n  - AT+CPIN?\n  - AT+CIMI\n  - AT+CPIN?\n  - AT+CPIN?\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &Log{}
+	c := atclient.New(p, atclient.WithTrace(log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(200*time.Millisecond), atclient.WithReconnect(10*time.Second))
+	defer c.Close()
+	if err := Run(c, personality.Generic(), s, log, Wall{AT: c}); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(log.Lines(), "\n")
+	if cut := log.Cut(); len(cut) != 1 || !strings.HasPrefix(cut[0], "step 2 (AT+CIMI): ") {
+		t.Errorf("Cut() = %q, want the step the drop took\n%s", cut, text)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -254,11 +255,13 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	before := len(c.Timeouts())
 	stepOf := map[int]string{}
 	var cut []string
+	prevTimedOut := false // the step before timed out
 	for i, st := range s.Steps {
 		log.Note(clk.Now(), "step %d: %s", i+1, st)
 		if st.Await == "" {
 			c.ClearURCs()
 		}
+		reopens, timeouts := c.Reopens(), len(c.Timeouts())
 		var err error
 		switch {
 		case st.Await != "":
@@ -286,7 +289,19 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 		// either way the recording lacks the modem's answer to it.
 		if errors.Is(err, atclient.ErrPortDown) {
 			cut = append(cut, fmt.Sprintf("step %d (%s): %v", i+1, st, err))
+		} else if timedOut := len(c.Timeouts()) > timeouts; c.Reopens() > reopens && st.Ready == 0 && st.Await == "" && (timedOut || prevTimedOut) {
+			// A drop that came to light only after a command timed
+			// out — this one's, or the step before's, whose answer the
+			// drop took — cuts that step all the same: the timeout is
+			// the drop's, not the modem's slowness (outside tester
+			// sw104).
+			j := i
+			if !timedOut {
+				j = i - 1
+			}
+			cut = append(cut, fmt.Sprintf("step %d (%s): the port dropped while it awaited its answer (noticed after the command's timeout)", j+1, s.Steps[j]))
 		}
+		prevTimedOut = len(c.Timeouts()) > timeouts && st.Ready == 0 && st.Await == "" && !restarts.MatchString(st.AT)
 		n := len(c.Timeouts())
 		for k := before; k < n; k++ {
 			if st.Ready == 0 {
@@ -302,6 +317,10 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	log.settle(c, stepOf, cut)
 	return nil
 }
+
+// restarts is a command after which the port may drop as the modem
+// restarts (a USB modem's port goes and comes back): not a cut.
+var restarts = regexp.MustCompile(`(?i)^AT\+CFUN=\d+,1\b`)
 
 // settle keeps, for TimedOut and Cut, the steps whose command timed out
 // (stepOf: by index in c.Timeouts) and those a drop cut.
