@@ -141,6 +141,10 @@ func TestMCCServes(t *testing.T) {
 	}{
 		{"208", "FR", true}, {"208", "DE", false}, {"310", "US", true}, {"310", "GU", true},
 		{"311", "PR", true}, {"234", "JE", true}, {"234", "FR", false}, {"001", "FR", true}, {"999", "FR", true},
+		// Every geographic MCC is known (outside tester sw103: the
+		// Dominican Republic's 370 was not); the international 901's
+		// networks serve anywhere.
+		{"370", "DO", true}, {"370", "FR", false}, {"639", "KE", true}, {"732", "CO", true}, {"901", "DE", true},
 	} {
 		if got := MCCServes(tc.mcc, tc.country); got != tc.want {
 			t.Errorf("MCCServes(%s, %s) = %v, want %v", tc.mcc, tc.country, got, tc.want)
