@@ -31,8 +31,20 @@ func (m *Modem) setReg(r Registration) {
 		return
 	}
 	for _, name := range regCmds {
-		if n := m.st.regN[name]; n > 0 {
-			m.urc(name + ": " + m.regFields(name, n, false))
+		n := m.st.regN[name]
+		if n == 0 {
+			continue
+		}
+		// Only what the URC shows changing is reported (27.007
+		// §10.1.22: a change of the status, or of the cell under n=2):
+		// a search still searching after the attach found no cell says
+		// nothing (outside tester sw103: "+CEREG: 2" twice).
+		now := m.regFields(name, n, false)
+		m.st.reg = old
+		was := m.regFields(name, n, false)
+		m.st.reg = r
+		if now != was {
+			m.urc(name + ": " + now)
 		}
 	}
 	m.storeLocation(old, r)

@@ -567,3 +567,30 @@ func TestSearchingURC(t *testing.T) {
 		})
 	}
 }
+
+// TestNoURCForAnUnseenChange: an attach that finds no cell leaves the
+// modem searching as it was: no second "+CEREG: 2", though the state
+// behind it changed in what the URC does not show (outside tester sw103:
+// a BG95 replay searched twice).
+func TestNoURCForAnUnseenChange(t *testing.T) {
+	p := personality.Generic()
+	p.SearchingURC = true
+	r := newRigWith(t, p)
+	r.net.reg = Registration{Stat: 2, AcT: 7}
+	r.cmd(t, "ATE0")
+	r.cmd(t, "AT+CEREG=2")
+	mark := len(r.atlog.String())
+	r.cmd(t, "AT+CFUN=4")
+	r.cmd(t, "AT+CFUN=1")
+	r.advance(t, 5*time.Second)
+	r.cmd(t, "AT") // the URCs before it are out
+	var got []string
+	for _, l := range strings.Split(r.atlog.String()[mark:], "\n") {
+		if _, text, ok := strings.Cut(l, " < "); ok && strings.HasPrefix(text, "+CEREG: ") {
+			got = append(got, text)
+		}
+	}
+	if want := []string{"+CEREG: 0", "+CEREG: 2"}; !slices.Equal(got, want) {
+		t.Errorf("URCs %q, want %q", got, want)
+	}
+}
