@@ -1,6 +1,7 @@
 package field
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -102,5 +103,23 @@ func TestFailureOnAnUnplayedPort(t *testing.T) {
 	}
 	if _, err := Load(writeFixture(t, "ports", map[string]string{ManifestFile: manifest("all"), "mm.log": mm})); err != nil {
 		t.Errorf("port: all: %v", err)
+	}
+}
+
+// TestDeniedFromThePowerOnUntimed: a log without times that shows the
+// device searching, then denied, and never registered, with the
+// manifest's reject for its network: the device meets the reject at its
+// power-on attach, not out of coverage throughout (outside tester sw105:
+// the manifest's fault, as the to-do asked, changed nothing), and the
+// URCs of that attach, before the logs, are not compared.
+func TestDeniedFromThePowerOnUntimed(t *testing.T) {
+	log := "> AT+CEREG=2\n< OK\n< +CEREG: 2,\"0B2C\",\"01A2B3C4\",7\n< +CEREG: 3,\"0B2C\",\"01A2B3C4\",7\n> AT+CPIN?\n< +CPIN: READY\n< OK\n"
+	manifest := orangePlain("untimed", "generic") + "faults:\n  - {attach_reject: 15, operator: orange-fr}\n"
+	p := reconstruct(t, writeFixture(t, "untimed", map[string]string{ManifestFile: manifest, "host.log": log}), Options{})
+	if assumed(p, "out of coverage throughout") || !assumed(p, "the device is in FR from the start, where its attach meets it") {
+		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+	if want := []Src{{"host.log", 3}, {"host.log", 4}}; !slices.Equal(p.Unshown, want) {
+		t.Errorf("unshown %v, want %v", p.Unshown, want)
 	}
 }

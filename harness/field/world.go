@@ -216,6 +216,22 @@ func (p *Plan) world() error {
 				break
 			}
 		}
+		if never != nil && never.Stat == 2 {
+			// A search that ends denied or not registered is that
+			// attach's: the outcome says what the fault is (outside
+			// tester sw105: a search, then cause #15, read as out of
+			// coverage throughout whatever the manifest's faults).
+			for i := range fs.Regs {
+				r := &fs.Regs[i]
+				if r.At < never.At || fs.SelectedAt(r.Obs) != nil || r.Stat == 2 {
+					continue
+				}
+				if r.Stat == 0 || r.Stat == 3 {
+					never = r
+				}
+				break
+			}
+		}
 		if len(stops) == 0 {
 			home := opByID(enabled.Operator)
 			stops = []stop{{0, home.Country, "assumed", false}}
@@ -245,6 +261,19 @@ func (p *Plan) world() error {
 				// coverage.
 				p.assume("the logs never show the device registered (%s: %s stat %d), which the emulated modem shows only by meeting an attach fault (the manifest's, or the one the logs show): the device is in %s from the start, where its attach meets it",
 					never.Src, never.Name, never.Shown, home.Country)
+				// Its URCs, and the search's before them, are that
+				// power-on attach's, before the logs: the replay cannot
+				// show them where a log without times has them.
+				var shown []string
+				for _, r := range fs.Regs {
+					if r.URC && r.At <= never.At && (r.Stat == 2 || r.Src == never.Src) && fs.SelectedAt(r.Obs) == nil {
+						p.Unshown = append(p.Unshown, r.Src)
+						shown = append(shown, r.Src.String())
+					}
+				}
+				if len(shown) > 0 {
+					p.assume("the URCs of that attach (%s) come at the power-on, before the logs begin: not compared", strings.Join(shown, ", "))
+				}
 			case unnamed == nil && never != nil:
 				// Out of coverage throughout: the area is reached an hour
 				// after the logs end.
