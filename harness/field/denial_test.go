@@ -17,6 +17,7 @@ func TestCEERCause(t *testing.T) {
 		{`+CEER: "EMM cause 11: PLMN not allowed"`, 11},
 		{`+CEER: "roaming not allowed in this location area"`, 13},
 		{`+CEER: LTE EMM cause #15`, 15},
+		{`+CEER: "Roaming not allowed in this tracking area"`, 13}, // TS 24.301's name
 		{`+CEER: "No cause information available"`, 0},
 		{`+CEER: "SIM failure"`, 0}, // a +CME text, no EMM cause
 		{`+CSQ: 20,99`, 0},
@@ -121,5 +122,22 @@ func TestDeniedFromThePowerOnUntimed(t *testing.T) {
 	}
 	if want := []Src{{"host.log", 3}, {"host.log", 4}}; !slices.Equal(p.Unshown, want) {
 		t.Errorf("unshown %v, want %v", p.Unshown, want)
+	}
+}
+
+// TestCinterionICCID: Cinterion's AT^SCID reads the ICCID (outside tester
+// sw105: the draft made one up).
+func TestCinterionICCID(t *testing.T) {
+	if prefix, ok := ICCIDAnswer("^SCID: 89372020001234567890"); !ok || prefix != "^SCID: " {
+		t.Errorf("ICCIDAnswer = %q, %v", prefix, ok)
+	}
+	log := "> AT^SCID\n< ^SCID: 89330100005021044451\n< OK\n"
+	f, err := Load(writeFixture(t, "scid", map[string]string{ManifestFile: orangePlain("scid", "generic"), "host.log": log}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := Extract(f, nil, nil)
+	if len(fs.Identities) != 1 || fs.Identities[0].ICCID != "89330100005021044451" {
+		t.Errorf("identities %+v", fs.Identities)
 	}
 }

@@ -358,7 +358,7 @@ var (
 	copsFormatSet = regexp.MustCompile(`\+COPS=\d,\d`)
 	csqRead       = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
 	cesqRead      = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
-	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
+	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*(?:CCID|SCID): )?"?(89\d{16,18})F?"?$`)
 	// redactedID is an identity answer with digits hidden by x or *,
 	// quoted or not, after its command's prefix (+CIMI:, +QCCID:, +CRSM's
 	// status words).
@@ -1162,7 +1162,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				} else if redactedID.MatchString(e.Text) && fs.Redacted == nil {
 					fs.Redacted = &obs.Src
 				}
-			case strings.Contains(cmd, "CCID") || strings.Contains(cmd, "ICCID"):
+			case strings.Contains(cmd, "CCID") || strings.Contains(cmd, "ICCID") || strings.Contains(cmd, "^SCID"):
 				if redactedID.MatchString(e.Text) && !iccidLine.MatchString(e.Text) && fs.Redacted == nil {
 					fs.Redacted = &obs.Src
 				}
@@ -1528,7 +1528,23 @@ func ceerCause(text string) int {
 			return int(c) - 100
 		}
 	}
+	for cause, name := range emmCauseNames {
+		if strings.EqualFold(rest, name) {
+			return cause
+		}
+	}
 	return 0
+}
+
+// emmCauseNames are TS 24.301 annex A's names of the causes a network
+// rejects an attach with, as modems quote them in +CEER (outside tester
+// sw105: "Roaming not allowed in this tracking area", 27.007's own text
+// saying "location area").
+var emmCauseNames = map[int]string{
+	3: "Illegal UE", 6: "Illegal ME", 7: "EPS services not allowed",
+	8: "EPS services and non-EPS services not allowed", 11: "PLMN not allowed",
+	12: "Tracking area not allowed", 13: "Roaming not allowed in this tracking area",
+	14: "EPS services not allowed in this PLMN", 15: "No suitable cells in tracking area",
 }
 
 var emmCauseText = regexp.MustCompile(`(?i)\bEMM cause:? ?#?(\d{1,3})\b`)
