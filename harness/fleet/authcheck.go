@@ -117,11 +117,13 @@ type answer struct {
 	status int
 	body   []byte
 	reason string // the JSON error's, if any
-	retry  time.Duration
-	err    error // no HTTP answer
-	silent bool  // none at all within probeTimeout, or nothing there
-	ctype  string
-	path   string // the route asked
+	// undecoded is why the body is no JSON error ("" when it is one).
+	undecoded string
+	retry     time.Duration
+	err       error // no HTTP answer
+	silent    bool  // none at all within probeTimeout, or nothing there
+	ctype     string
+	path      string // the route asked
 }
 
 // cardTakes says a 2xx is an answer a card would take: JSON, declared so,
@@ -244,6 +246,8 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 			a.status, a.body = status, body
 			if e, err := platformapi.DecodeErrorResponse(body); err == nil {
 				a.reason = e.Error
+			} else {
+				a.undecoded = err.Error()
 			}
 			return nil
 		}, header: func(h http.Header) {
@@ -427,6 +431,11 @@ func judgeRefusal(a answer, replay bool) string {
 		return fmt.Sprintf("ACCEPTED: answered %d %s", a.status, quoteBody(a.body))
 	case a.status != http.StatusUnauthorized:
 		return fmt.Sprintf("answered %d %s, not 401", a.status, quoteBody(a.body))
+	case a.reason == "" && !json.Valid(a.body):
+		// A 401 whose body is cut or mangled on the way (a Content-
+		// Length that lies): refused, its reason unread, as a 2xx no
+		// card takes is no verdict (outside tester sw106).
+		return fmt.Sprintf("%sanswered 401 with %s, a body that is no JSON (%s): refused, but its reason cannot be read", NotChecked, quoteBody(a.body), a.undecoded)
 	case !strings.HasPrefix(a.reason, want):
 		return fmt.Sprintf("answered 401 with %s, not a JSON error whose reason begins %q", quoteBody(a.body), want)
 	}

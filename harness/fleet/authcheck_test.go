@@ -158,6 +158,43 @@ func TestPlatformAuthChecks(t *testing.T) {
 			AuthUnsigned: NotChecked, AuthUnsignedDownload: NotChecked, AuthUnsignedNotification: NotChecked,
 			AuthGood: NotChecked, AuthForged: NotChecked, AuthUnknownCI: NotChecked, AuthOtherEID: NotChecked,
 			AuthLowerSeq: NotChecked + "the request signed right got no answer", AuthReplay: NotChecked + "the request signed right got no answer"}), false},
+		// An interim 100 Continue before each answer is HTTP's, not the
+		// platform's verdict (outside tester sw106: read as the answer).
+		{"an interim 100 Continue first", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			fmt.Fprintf(buf, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
+				rec.Code, http.StatusText(rec.Code), rec.Header().Get("Content-Type"), rec.Body.Len())
+			buf.Write(rec.Body.Bytes())
+			buf.Flush()
+		}, pass, true},
+		// A refusal whose body is cut on the way (a Content-Length that
+		// lies): refused, its reason unread — no verdict, not FAILED
+		// (outside tester sw106).
+		{"a refusal's body cut short", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get(platformapi.HeaderSignature) != "" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			body := `{"error":"auth: missing header X-Esim-Signature"}`
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			fmt.Fprintf(buf, "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body)-10, body)
+			buf.Flush()
+		}, with(map[string]string{
+			AuthUnsigned:             NotChecked + `answered 401 with "{\"error\":\"auth: missing header X-Esim-S", a body that is no JSON`,
+			AuthUnsignedDownload:     NotChecked + "answered 401",
+			AuthUnsignedNotification: NotChecked + "answered 401"}), false},
 		{"busy always", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, `{"error":"busy"}`)

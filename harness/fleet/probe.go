@@ -178,7 +178,14 @@ func (p probe) ask() error {
 	if err := p.req.Write(conn); err != nil {
 		return fmt.Errorf("sending %s %s: %w", p.req.Method, p.req.URL.Path, err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), p.req)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, p.req)
+	for n := 0; err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols && n < 5; n++ {
+		// An interim answer (100 Continue, 103) comes before the final
+		// one, which the cards' client waits for too (RFC 9110 §15.2;
+		// outside tester sw106).
+		resp, err = http.ReadResponse(br, p.req)
+	}
 	var nerr net.Error
 	switch {
 	case errors.As(err, &nerr) && nerr.Timeout():
