@@ -414,6 +414,16 @@ func Check(c *atclient.Client) error {
 		// Bytes came, none a line: a wrong line speed, not a silent port.
 		return fmt.Errorf("%s: %w: bytes but no line or final result to AT%s, in %v: wrong BAUD or parity? (last: %w)", c.Port(), ErrNotAModem, v1, took, err)
 	}
+	// Lines of noise where the answers should be: the bytes of a modem
+	// at another speed or parity, line ends and all (outside tester
+	// sw106: a wrong baud rate read as a console or GPS port).
+	noise := 0
+	for _, to := range c.Timeouts()[before:] {
+		noise += to.Noise
+	}
+	if noise > 0 {
+		return fmt.Errorf("%s: %w: %d line(s) of noise, no text, and no OK to AT%s, in %v: wrong BAUD or parity? (the speed and line settings of the port, or of the serial server in front of it) (last: %v)", c.Port(), ErrNotAModem, noise, v1, took, err)
+	}
 	// OKs that came after the client gave up on them: a slow modem or
 	// link, which more time per command lets through.
 	for _, to := range c.Timeouts()[before:] {

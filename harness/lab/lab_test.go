@@ -502,3 +502,20 @@ func TestOpenPortNotesDeviceInUse(t *testing.T) {
 		t.Errorf("notes %q", notes)
 	}
 }
+
+// A modem at another line speed: its answers come as lines of noise,
+// line ends and all. The refusal says so and points at the speed and
+// line settings, not at a console or GPS port, nor at more time (outside
+// tester sw106).
+func TestCheckWrongSpeed(t *testing.T) {
+	port := answerpty.Open(t, func(string) string { return "\r\n\xfe\x9c\xf3\xe6\r\n\xfe\xfe\r\n" })
+	c, err := atclient.Open(port, atclient.WithTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = Check(c)
+	if !errors.Is(err, ErrNotAModem) || !strings.Contains(err.Error(), "line(s) of noise, no text, and no OK to AT") || !strings.Contains(err.Error(), "wrong BAUD or parity?") {
+		t.Errorf("%v", err)
+	}
+}
