@@ -1827,13 +1827,13 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 	}
 	for _, l := range p.coverageLosses() {
 		line, until := fmt.Sprintf("{coverage: lost, from: %s}", durString(p.Start+l.from)), "to the end"
-		switch {
-		case l.back != nil:
+		if l.back != nil || l.denied != nil {
 			line = fmt.Sprintf("{coverage: lost, from: %s, until: %s}", durString(p.Start+l.from), durString(p.Start+l.until))
-			until = "until " + l.back.Src.String()
-		case l.denied != nil:
-			line = fmt.Sprintf("{coverage: lost, from: %s, until: %s}", durString(p.Start+l.from), durString(p.Start+l.until))
-			until = "until the attach the network rejects at " + l.denied.Src.String()
+			if l.back != nil {
+				until = "until " + l.back.Src.String()
+			} else {
+				until = "until the attach the network rejects at " + l.denied.Src.String()
+			}
 		}
 		add(l.lost.Src.String(), "%s", line)
 		shows := ""

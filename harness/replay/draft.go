@@ -94,7 +94,6 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		}
 	}
 	d := &Drafted{Dir: dir}
-	var last string
 	var f *field.Fixture
 	// A radio log's channels of one modem are played together (port:
 	// all) unless no personality fits them all — a vendor's identity
@@ -194,8 +193,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			if err == nil {
 				plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
 			}
-			d.Personality, d.Plan, d.Problem = p, plan, err
-			d.Quirks = w.quirks
+			d.Personality, d.Quirks, d.Plan, d.Problem = p, w.quirks, plan, err
 			if err != nil {
 				d.Plan = nil
 				d.Limits = draftLimits(f)
@@ -203,24 +201,21 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			return d, nil
 		}
 		if err == nil {
-			d.Personality, d.Plan = p, plan
-			d.Quirks = w.quirks
+			d.Personality, d.Quirks, d.Plan = p, w.quirks, plan
 			return d, nil
 		}
 		if !errors.As(err, &fe) || fe.Path != "device.personality" {
 			// Not a question of dialect (the dialect is checked first):
 			// the draft stays for the user to complete.
-			d.Personality, d.Problem = p, err
-			d.Quirks = w.quirks
+			d.Personality, d.Quirks, d.Problem = p, w.quirks, err
 			d.Limits = draftLimits(f)
 			return d, nil
 		}
 		d.Tried = append(d.Tried, w.String()+": "+fe.Msg)
-		last = w.String() + ": " + fe.Msg
 	}
 	// The manifest tried is removed with the draft: the error names the
 	// log's line, not it.
-	return nil, errors.Join(fmt.Errorf("draft %s: every known personality contradicts the logs; the last, %s", name, last), os.RemoveAll(dir))
+	return nil, errors.Join(fmt.Errorf("draft %s: every known personality contradicts the logs; the last, %s", name, d.Tried[len(d.Tried)-1]), os.RemoveAll(dir))
 }
 
 // draftLimits are the to-dos a draft that something else stops prints
