@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,20 @@ func TestHTMLPage(t *testing.T) {
 		}
 		if tr.Page || !strings.Contains(tr.Entries[len(tr.Entries)-2].Text, `"<html>"`) {
 			t.Errorf("page %v, entries %+v", tr.Page, tr.Entries)
+		}
+	})
+}
+
+// FuzzPageText: any page reads without a panic, line for line.
+func FuzzPageText(f *testing.F) {
+	f.Add([]byte("<html><body><pre>AT\nOK\n</pre></body></html>\n"))
+	f.Add([]byte("<!DOCTYPE html>\n<p>\xc4\xb0\xff</p><pre>AT+COPS?\n+COPS: 0,2,&quot;26202&quot;,7\nOK</pre>"))
+	f.Add([]byte("<html><pre>unclosed <b"))
+	f.Add([]byte("<html><pre>AT&#10;OK&#13;\n</pre>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, ok := pageText(data)
+		if ok && bytes.Count(out, []byte{'\n'}) != bytes.Count(data, []byte{'\n'}) {
+			t.Errorf("%d lines from %d", bytes.Count(out, []byte{'\n'}), bytes.Count(data, []byte{'\n'}))
 		}
 	})
 }

@@ -573,10 +573,27 @@ func pageText(data []byte) ([]byte, bool) {
 	if !htmlPage.Match(data) {
 		return nil, false
 	}
-	low := bytes.ToLower(data)
+	// ASCII alone, byte for byte: a Unicode case mapping (or the
+	// replacement of an invalid byte) may change the length, and low is
+	// indexed as data is.
+	low := make([]byte, len(data))
+	for i, c := range data {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
 	keepAll := !bytes.Contains(low, []byte("<pre"))
 	out := make([]byte, 0, len(data))
-	keep := func(b []byte) { out = append(out, html.UnescapeString(string(b))...) }
+	keep := func(b []byte) {
+		for i, line := range strings.Split(string(b), "\n") {
+			if i > 0 {
+				out = append(out, '\n')
+			}
+			// A reference to a line end (&#10;) is no line of the file.
+			out = append(out, strings.NewReplacer("\n", " ", "\r", " ").Replace(html.UnescapeString(line))...)
+		}
+	}
 	blank := func(b []byte) { out = append(out, bytes.Repeat([]byte{'\n'}, bytes.Count(b, []byte{'\n'}))...) }
 	inPre, skip := 0, "" // skip: the element whose content is no text (script, style, head)
 	for i := 0; i < len(data); {
