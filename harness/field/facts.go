@@ -118,6 +118,11 @@ type Facts struct {
 	// 1 and 4), in time order: a registration while a manual one is in
 	// force is on the network the host chose.
 	Selections []Selection
+	// SlotSwitches are the host's commands that put the modem on another
+	// SIM slot (Fibocom's +GTDUALSIM, Quectel's +QUIMSLOT and +QDSIM,
+	// Huawei's ^SIMSWITCH) answered OK: another card, which the emulated
+	// device, one card, does not have.
+	SlotSwitches []Obs
 	// hostDetaches are the host's commands that end the registration
 	// (+COPS=2, +CFUN=0 or 4, +CGATT=0) answered OK.
 	hostDetaches []Obs
@@ -485,6 +490,14 @@ func ICCIDAnswer(text string) (prefix string, ok bool) {
 		return "", false
 	}
 	return strings.TrimSuffix(text[:strings.Index(text, m[1])], `"`), true
+}
+
+// slotSwitch is a command that sets the modem's SIM slot.
+var slotSwitch = regexp.MustCompile(`(?i)^AT(?:\+GTDUALSIM|\+QUIMSLOT|\+QDSIM|\^SIMSWITCH)=\d`)
+
+// slotSwitchedBefore reports a slot switch of the host's at or before o.
+func (fs *Facts) slotSwitchedBefore(o Obs) bool {
+	return slices.ContainsFunc(fs.SlotSwitches, func(s Obs) bool { return !s.After(o) })
 }
 
 // detachedBefore reports a host command that ended the registration
@@ -988,6 +1001,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.Restarts = append(fs.Restarts, obs)
 				afterBoot, ceregSinceRestart = true, false
 				reset, regSinceReset = true, map[string]bool{}
+			case slotSwitch.MatchString(e.Text) && final == "OK":
+				fs.SlotSwitches = append(fs.SlotSwitches, obs)
 			case hostDetach.MatchString(e.Text) && final == "OK": // after Restarts: +CFUN=4,1 restarts
 				fs.hostDetaches = append(fs.hostDetaches, obs)
 			case copsSelect.MatchString(e.Text) && final != "":

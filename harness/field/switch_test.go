@@ -1,6 +1,7 @@
 package field
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,3 +53,20 @@ func TestCardsOwnSwitch(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestSlotSwitch: the host putting the modem on another SIM slot
+// (Fibocom's AT+GTDUALSIM=1) is another card, which the emulated device
+// does not have: a to-do naming it and what shows it, not the card's own
+// switch refused for want of a REFRESH (outside tester sw107).
+func TestSlotSwitch(t *testing.T) {
+	log := "> AT+CIMI\n< 460001234567890\n< OK\n> AT+GTDUALSIM=1\n< OK\n< +SIMST: 0\n< +CEREG: 0\n< +SIMST: 1\n" +
+		"> AT+CIMI\n< 208019876543210\n< OK\n"
+	p := reconstruct(t, writeFixture(t, "slot", map[string]string{ManifestFile: cnFRManifest("slot", "generic"), "plain.log": log}), Options{})
+	want := "plain.log:4: the host put the modem on another SIM slot (its signs: plain.log:7, plain.log:10 (the other card's identity)): the emulated device holds one card"
+	if !slices.ContainsFunc(p.ToDo, func(td string) bool { return strings.HasPrefix(td, want) }) {
+		t.Errorf("to-dos lack %q:\n%s", want, strings.Join(p.ToDo, "\n"))
+	}
+	if assumed(p, "own switch") {
+		t.Errorf("read as the card's own switch:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+}

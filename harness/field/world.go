@@ -566,6 +566,39 @@ func (p *Plan) world() error {
 	// A switch shows as a REFRESH, or as the card leaving and coming
 	// back (a modem that reports the reset as the card's state).
 	resets := slices.SortedFunc(slices.Values(slices.Concat(fs.Refreshes, fs.cardReturns())), func(a, b Obs) int { return cmp.Compare(a.At, b.At) })
+	if len(fs.SlotSwitches) > 0 {
+		// Another slot is another card: the emulated device holds one
+		// (outside tester sw107: read as the card's own switch).
+		s := fs.SlotSwitches[0]
+		var after []string
+		for _, idn := range fs.Identities {
+			if idn.After(s) {
+				after = append(after, idn.Src.String()+" (the other card's identity)")
+			}
+		}
+		if len(after) > 0 {
+			// The card leaving and the registration lost on the way
+			// are the switch's too, where the replay first differs.
+			first := fs.Identities[slices.IndexFunc(fs.Identities, func(idn Identity) bool { return idn.After(s) })].Obs
+			for _, r := range fs.Regs {
+				if r.After(s) && !r.After(first) {
+					after = append(after, r.Src.String())
+				}
+			}
+			for _, c := range fs.Card {
+				if c.URC && c.After(s) && !c.After(first) {
+					after = append(after, c.Src.String())
+				}
+			}
+		}
+		slices.SortFunc(after, func(a, b string) int { return cmp.Compare(srcLine(a), srcLine(b)) })
+		signs := ""
+		if len(after) > 0 {
+			signs = " (its signs: " + strings.Join(clipList(after, 8), ", ") + ")"
+		}
+		p.askFor("%s: the host put the modem on another SIM slot%s: the emulated device holds one card, so the replay goes on with it and what follows differs; cut the log before line %d to replay what comes before it",
+			s.Src, signs, s.Src.Line)
+	}
 	var pref map[string][]string
 	if m.Platform == nil {
 		pref = p.switchedTo(resets, subscriberAt, opByID, areaAt, enabled.Operator)
@@ -1100,8 +1133,8 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 			continue
 		}
 		if idn.IMSI != first {
-			if p.hostSwitched(idn.At) {
-				break
+			if p.hostSwitched(idn.At) || p.Facts.slotSwitchedBefore(idn.Obs) {
+				break // the host's switch (an enable, another slot): no check of the card's
 			}
 			if best < 0 || idn.At < best {
 				// The switch happened before the host saw the new IMSI.
@@ -1603,7 +1636,7 @@ func (p *Plan) unplacedSwitch() (unplaced, bool) {
 			continue
 		}
 		li := p.Fixture.LogIndex(idn.Src.File)
-		if li < 0 || p.Fixture.Logs[li].Clock != fieldlog.NoTime || p.hostSwitched(idn.At) ||
+		if li < 0 || p.Fixture.Logs[li].Clock != fieldlog.NoTime || p.hostSwitched(idn.At) || p.Facts.slotSwitchedBefore(idn.Obs) ||
 			slices.ContainsFunc(p.Facts.Refreshes, func(r Obs) bool { return !r.After(idn.Obs) && r.After(prev.Obs) }) {
 			return unplaced{}, false
 		}
@@ -2441,7 +2474,7 @@ func (p *Plan) unreproducedSwitches(pref map[string][]string, subscriberAt func(
 			continue
 		}
 		cur := subscriberAt(idn.At)
-		if cur == prev || p.hostSwitched(idn.At) || cur == original {
+		if cur == prev || p.hostSwitched(idn.At) || cur == original || fs.slotSwitchedBefore(idn.Obs) {
 			prev, prevSrc, prevAt = cur, idn.Src, idn.At
 			continue
 		}
