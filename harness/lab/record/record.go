@@ -295,11 +295,11 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 			// drop took — cuts that step all the same: the timeout is
 			// the drop's, not the modem's slowness (outside tester
 			// sw104).
-			j := i
-			if !timedOut {
-				j = i - 1
+			for j := i - 1; j <= i; j++ {
+				if j == i && timedOut || j == i-1 && prevTimedOut {
+					cut = append(cut, fmt.Sprintf("step %d (%s): the port dropped while it awaited its answer (noticed after the command's timeout)", j+1, s.Steps[j]))
+				}
 			}
-			cut = append(cut, fmt.Sprintf("step %d (%s): the port dropped while it awaited its answer (noticed after the command's timeout)", j+1, s.Steps[j]))
 		}
 		prevTimedOut = len(c.Timeouts()) > timeouts && st.Ready == 0 && st.Await == "" && !restarts.MatchString(st.AT)
 		n := len(c.Timeouts())
