@@ -176,9 +176,9 @@ func TestDropNoticedAfterTheTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Join(log.Lines(), "\n")
-	// The step whose answer the drop took, and the next one when it
-	// timed out too (a loaded machine's resync).
-	if cut := log.Cut(); len(cut) == 0 || !strings.HasPrefix(cut[0], "step 2 (AT+CIMI): ") || len(cut) > 1 && !strings.HasPrefix(cut[1], "step 3 ") {
+	// The step whose answer the drop took — or, on a loaded machine
+	// whose probe met the drop first, the next one, cut by it — once.
+	if cut := log.Cut(); len(cut) == 0 || !strings.HasPrefix(cut[0], "step 2 (AT+CIMI): ") && !strings.HasPrefix(cut[0], "step 3 ") || len(cut) > 1 && !strings.HasPrefix(cut[1], "step 3 ") {
 		t.Errorf("Cut() = %q, want the step the drop took\n%s", cut, text)
 	}
 }

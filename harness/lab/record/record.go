@@ -256,6 +256,9 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	stepOf := map[int]string{}
 	var cut []string
 	prevTimedOut := false // the step before timed out
+	// The port's reopens since the run began, and those a cut step
+	// already stands for: one drop is one cut.
+	reopened, attributed := c.Reopens(), 0
 	for i, st := range s.Steps {
 		log.Note(clk.Now(), "step %d: %s", i+1, st)
 		if st.Await == "" {
@@ -289,7 +292,9 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 		// either way the recording lacks the modem's answer to it.
 		if errors.Is(err, atclient.ErrPortDown) {
 			cut = append(cut, fmt.Sprintf("step %d (%s): %v", i+1, st, err))
-		} else if timedOut := len(c.Timeouts()) > timeouts; c.Reopens() > reopens && st.Ready == 0 && st.Await == "" && (timedOut || prevTimedOut) {
+			attributed++
+		} else if timedOut := len(c.Timeouts()) > timeouts; c.Reopens() > reopens && c.Reopens()-reopened > attributed && st.Ready == 0 && st.Await == "" && (timedOut || prevTimedOut) {
+			attributed = c.Reopens() - reopened
 			// A drop that came to light only after a command timed
 			// out — this one's, or the step before's, whose answer the
 			// drop took — cuts that step all the same: the timeout is
