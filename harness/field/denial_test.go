@@ -141,3 +141,43 @@ func TestCinterionICCID(t *testing.T) {
 		t.Errorf("identities %+v", fs.Identities)
 	}
 }
+
+// TestModemManagerRegistrationState: ModemManager's own line for a
+// registration state change is a registration when no AT line shows one
+// beside it (outside tester sw107: a journal of a modem registered at
+// home read as never registered); beside the +CEREG URC it follows, it
+// adds nothing.
+func TestModemManagerRegistrationState(t *testing.T) {
+	const (
+		state = "Dec 05 10:14:02 gw ModemManager[712]: <info>  [1764929642.140113] [modem0] 3GPP registration state changed (unknown -> home)\n"
+		urc   = "Dec 05 10:14:02 gw ModemManager[712]: <debug> [1764929642.139000] [ttyUSB2/at] <-- '<CR><LF>+CEREG: 1<CR><LF>'\n"
+		cpin  = "Dec 05 10:14:00 gw ModemManager[712]: <debug> [1764929640.100000] [ttyUSB2/at] --> 'AT+CPIN?<CR>'\n" +
+			"Dec 05 10:14:00 gw ModemManager[712]: <debug> [1764929640.110000] [ttyUSB2/at] <-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'\n"
+	)
+	manifest := func(name string) string {
+		return "name: " + name + "\nsource: \"a test\"\nlogs:\n  - {file: mm.log, format: mm}\ndevice:\n  personality: quectel-eg25\n" +
+			"  profiles:\n    - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\nnetwork:\n  operators:\n    - {id: orange-fr, plmn: \"20801\", country: FR}\n" +
+			"expected: \"registered\"\nfailure: {log: mm.log, line: 1, what: \"none\"}\nexpect: reproduces\n"
+	}
+	for _, tc := range []struct {
+		name, log string
+		want      []int // the registrations' stats
+	}{
+		{"state alone", cpin + state, []int{1}},
+		{"beside its URC", cpin + urc + state, []int{1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "mm", map[string]string{ManifestFile: manifest("mm"), "mm.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, r := range Extract(f, nil, nil).Regs {
+				got = append(got, r.Stat)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("registrations %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -492,6 +492,25 @@ func ICCIDAnswer(text string) (prefix string, ok bool) {
 	return strings.TrimSuffix(text[:strings.Index(text, m[1])], `"`), true
 }
 
+// mmRegState is ModemManager's own line for a change of the 3GPP
+// registration state it follows (by +CEREG URCs, its polls, or QMI).
+var mmRegState = regexp.MustCompile(`3GPP registration state changed \(\S+ -> (\S+)\)`)
+
+// mmStats are ModemManager's registration states as 27.007 <stat>s.
+var mmStats = map[string]int{"idle": 0, "home": 1, "searching": 2, "denied": 3, "roaming": 5}
+
+// mmRegistration takes ModemManager's registration state change at o as
+// a registration when no AT line shows one there: a journal whose modem
+// reports it by QMI, or whose URCs are on a port not logged, still says
+// the device registered (outside tester sw107: "never registered").
+func (fs *Facts) mmRegistration(state string, o Obs) {
+	stat, ok := mmStats[state]
+	if !ok || slices.ContainsFunc(fs.Regs, func(r Reg) bool { return absDur(r.At-o.At) <= time.Second }) {
+		return
+	}
+	fs.Regs = append(fs.Regs, Reg{Obs: o, Stat: stat, Shown: stat, Name: "ModemManager's state", URC: true})
+}
+
 // slotSwitch is a command that sets the modem's SIM slot.
 var slotSwitch = regexp.MustCompile(`(?i)^AT(?:\+GTDUALSIM|\+QUIMSLOT|\+QDSIM|\^SIMSWITCH)=\d`)
 
@@ -1309,6 +1328,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 		case fieldlog.Note:
 			if a := e.APDU; a != nil && a.Done {
 				fs.es10Answer(a, obs, at, false)
+			}
+			if m := mmRegState.FindStringSubmatch(e.Text); m != nil && t.Format == fieldlog.MM {
+				fs.mmRegistration(m[1], obs)
 			}
 		}
 	}
