@@ -131,6 +131,10 @@ func TestCinterionICCID(t *testing.T) {
 	if prefix, ok := ICCIDAnswer("^SCID: 89372020001234567890"); !ok || prefix != "^SCID: " {
 		t.Errorf("ICCIDAnswer = %q, %v", prefix, ok)
 	}
+	// Sequans' answer names the operator after the ICCID (sw107).
+	if prefix, ok := ICCIDAnswer(`+SQNCCID: "89882280666012345678",""`); !ok || prefix != "+SQNCCID: " {
+		t.Errorf("ICCIDAnswer(+SQNCCID) = %q, %v", prefix, ok)
+	}
 	log := "> AT^SCID\n< ^SCID: 89330100005021044451\n< OK\n"
 	f, err := Load(writeFixture(t, "scid", map[string]string{ManifestFile: orangePlain("scid", "generic"), "host.log": log}))
 	if err != nil {

@@ -363,7 +363,7 @@ var (
 	copsFormatSet = regexp.MustCompile(`\+COPS=\d,\d`)
 	csqRead       = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
 	cesqRead      = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
-	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*(?:CCID|SCID): )?"?(89\d{16,18})F?"?$`)
+	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*(?:CCID|SCID): )?"?(89\d{16,18})F?"?(?:,"[^"]*")?$`)
 	// redactedID is an identity answer with digits hidden by x or *,
 	// quoted or not, after its command's prefix (+CIMI:, +QCCID:, +CRSM's
 	// status words).
