@@ -185,3 +185,17 @@ func TestModemManagerRegistrationState(t *testing.T) {
 		})
 	}
 }
+
+// TestDerivedRejectFromThePowerOn: in a log without times, the reject a
+// first denial shows (its cause from +CEER) is the power-on attach's: its
+// window opens at 0, not a second before the logs' one instant (outside
+// tester sw107: the device registered at its power-on and answered +COPS
+// as registered).
+func TestDerivedRejectFromThePowerOn(t *testing.T) {
+	log := "> AT+CEREG=2\n< OK\n< +CEREG: 2,\"0B2C\",\"01A2B3C4\",7\n< +CEREG: 3,\"0B2C\",\"01A2B3C4\",7\n" +
+		"> AT+CEER\n< +CEER: \"EMM cause 15: no suitable cells in tracking area\"\n< OK\n"
+	p := reconstruct(t, writeFixture(t, "untimed", map[string]string{ManifestFile: orangePlain("untimed", "generic"), "host.log": log}), Options{})
+	if y := string(p.ScenarioYAML); !strings.Contains(y, "{attach_reject: 15, operator: orange-fr, subscriber: orange-fr, from: 0s,") {
+		t.Errorf("scenario:\n%s", y)
+	}
+}

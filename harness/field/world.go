@@ -1807,9 +1807,13 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				op = ops[k].ID
 			}
 			from := p.Start + r.At - p.AttachDelay - time.Second
-			if i == 0 && !r.URC {
-				// A read of the state the logs begin in: the attach
-				// was denied before them, at the power-on's.
+			untimed := p.Fixture.Logs[p.Fixture.LogIndex(r.Src.File)].Clock == fieldlog.NoTime
+			if (!r.URC || untimed) && !slices.ContainsFunc(regs[:i], func(n Reg) bool { return n.Stat == 1 || n.Stat == 5 || n.Stat == 3 }) {
+				// A read of the state the logs begin in, or a first
+				// denial in a log without times before any registration:
+				// the attach was denied before them, at the power-on's
+				// (outside tester sw107: a window a second wide, 10 s
+				// after it).
 				from = 0
 			}
 			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", r.Cause, op, sub,
