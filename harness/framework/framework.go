@@ -108,6 +108,7 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 			// run to its rig's close (outside tester sw97: the page's,
 			// taken before the page, read low against spec.json's).
 			wall := time.Since(rep.StartTime)
+			ginkgo.AddReportEntry(report.EntryWall, wall.String(), ginkgo.ReportEntryVisibilityNever)
 			writeSpecFile(r, rep, writeTimeline(r, rep, why, wall), why, wall)
 		}
 		if failed {

@@ -94,6 +94,10 @@ const (
 	EntryTimeline  = "timeline"
 	EntrySeed      = "seed"
 	EntrySimulated = "simulated"
+	// EntryWall is a kept spec's wall time as its page and spec file give
+	// it (to its rig's close): the index shows that one, not Ginkgo's run
+	// time, which goes on while the page is written (outside tester sw108).
+	EntryWall = "wall"
 	EntryUnfired   = "unfired"       // a fault of the plan that never fired
 	EntryOpenCycle = "open_cycle"    // the run ended inside a cycle of the card's
 	EntryDropped   = "dropped_notes" // notes the card dropped from its full outbox
@@ -369,6 +373,12 @@ func specEntries(suites []types.Report) []Entry {
 				case EntrySimulated:
 					if s, ok := v.(string); ok {
 						e.Simulated, _ = time.ParseDuration(s)
+					}
+				case EntryWall:
+					if s, ok := v.(string); ok {
+						if d, err := time.ParseDuration(s); err == nil {
+							e.Wall = d
+						}
 					}
 				default:
 					// Its text as the spec gave it (a string's own

@@ -1104,3 +1104,19 @@ func TestUnrecordedDirWrittenAfterTheRecord(t *testing.T) {
 		t.Errorf("later: %q, want the run that wrote results.json named", m)
 	}
 }
+
+// TestSpecWallAsItsPage: a kept spec's wall time in the index is the one
+// its page and spec file give (EntryWall, to its rig's close), not
+// Ginkgo's run time, which goes on while the page is written (outside
+// tester sw108: three different times for one spec).
+func TestSpecWallAsItsPage(t *testing.T) {
+	rep := types.Report{SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "kept", State: types.SpecStatePassed, RunTime: 119 * time.Millisecond,
+			ReportEntries: types.ReportEntries{{Name: EntryWall, Value: types.WrapEntryValue("76.688ms")}}},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "not kept", State: types.SpecStatePassed, RunTime: 40 * time.Millisecond},
+	}}
+	es := specEntries([]types.Report{rep})
+	if len(es) != 2 || es[0].Wall != 76688*time.Microsecond || es[1].Wall != 40*time.Millisecond {
+		t.Errorf("walls %v", es)
+	}
+}
