@@ -165,6 +165,10 @@ type Rig struct {
 // ErrNotAModem is wrapped when a port does not answer AT with OK.
 var ErrNotAModem = errors.New("not a modem's AT port")
 
+// ErrLineNoise is wrapped, with ErrNotAModem, when the port answered AT
+// with lines of noise: a modem at another speed or parity.
+var ErrLineNoise = errors.New("line(s) of noise, no text")
+
 // Open opens the modem's port and checks that it is a modem: AT, then echo
 // off and verbose errors. On error nothing stays open (the backend is
 // closed too).
@@ -422,7 +426,7 @@ func Check(c *atclient.Client) error {
 		noise += to.Noise
 	}
 	if noise > 0 {
-		return fmt.Errorf("%s: %w: %d line(s) of noise, no text, and no OK to AT%s, in %v: wrong BAUD or parity? (the speed and line settings of the port, or of the serial server in front of it) (last: %v)", c.Port(), ErrNotAModem, noise, v1, took, err)
+		return fmt.Errorf("%s: %w: %d %w, and no OK to AT%s, in %v: wrong BAUD or parity? (the speed and line settings of the port, or of the serial server in front of it) (last: %v)", c.Port(), ErrNotAModem, noise, ErrLineNoise, v1, took, err)
 	}
 	// OKs that came after the client gave up on them: a slow modem or
 	// link, which more time per command lets through.

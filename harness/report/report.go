@@ -97,7 +97,7 @@ const (
 	// EntryWall is a kept spec's wall time as its page and spec file give
 	// it (to its rig's close): the index shows that one, not Ginkgo's run
 	// time, which goes on while the page is written (outside tester sw108).
-	EntryWall = "wall"
+	EntryWall      = "wall"
 	EntryUnfired   = "unfired"       // a fault of the plan that never fired
 	EntryOpenCycle = "open_cycle"    // the run ended inside a cycle of the card's
 	EntryDropped   = "dropped_notes" // notes the card dropped from its full outbox

@@ -42,7 +42,7 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		switch {
 		case errors.Is(err, lab.ErrLateOK):
 			return pr, fmt.Errorf("%w; refusing %s", err, c.Port())
-		case errors.Is(err, atclient.ErrNoLine):
+		case errors.Is(err, atclient.ErrNoLine), errors.Is(err, lab.ErrLineNoise):
 			return pr, fmt.Errorf("%w; refusing %s (check its line speed and parity: BAUD, --baud, or ser2net's)", err, c.Port())
 		}
 		return pr, fmt.Errorf("%w; refusing %s (a GPS/NMEA, diagnostics or console port answers like this)", err, c.Port())

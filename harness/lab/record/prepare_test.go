@@ -47,15 +47,20 @@ func TestPrepareResetsRegistrationReports(t *testing.T) {
 // AT+CGREG=0: no final result: …", exit 1, nothing said).
 func TestPrepareFailedWording(t *testing.T) {
 	for _, tc := range []struct {
-		cmd  string
-		err  error
-		want []string
+		cmd      string
+		err      error
+		timeouts []atclient.Timeout
+		want     []string
 	}{
-		{"AT+CGREG=0", fmt.Errorf("AT+CGREG=0: no final result: %w", fmt.Errorf("%w: tcp://127.0.0.1:1: EOF", atclient.ErrPortDown)),
+		{"AT+CGREG=0", fmt.Errorf("AT+CGREG=0: no final result: %w", fmt.Errorf("%w: tcp://127.0.0.1:1: EOF", atclient.ErrPortDown)), nil,
 			[]string{"setting the modem up for the recording: AT+CGREG=0: no final result", "nothing was recorded: record again"}},
-		{"ATE0", atclient.ErrError, []string{"setting the modem up for the recording: ATE0: at: ERROR"}},
+		{"ATE0", atclient.ErrError, nil, []string{"setting the modem up for the recording: ATE0: at: ERROR"}},
+		// Noise for its answer: the port's settings (outside tester
+		// sw108: garbage through a proxy read as a slow modem).
+		{"ATE0", fmt.Errorf("ATE0: %w after 5s", atclient.ErrTimeout), []atclient.Timeout{{Command: "ATE0", Noise: 3}},
+			[]string{"it sent 3 line(s) of noise meanwhile, no text: wrong BAUD or parity?"}},
 	} {
-		msg := prepareFailed(tc.cmd, tc.err).Error()
+		msg := prepareFailed(tc.cmd, tc.err, tc.timeouts).Error()
 		for _, w := range tc.want {
 			if !strings.Contains(msg, w) {
 				t.Errorf("%q lacks %q", msg, w)

@@ -142,7 +142,7 @@ func Prepare(c *atclient.Client) error {
 	}
 	for _, cmd := range []string{"ATE0", "AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0", "AT+CMEE=1"} {
 		if _, err := c.Command(cmd); err != nil && (cmd == "ATE0" || !isFinalError(err)) {
-			return prepareFailed(cmd, err)
+			return prepareFailed(cmd, err, c.Timeouts())
 		}
 	}
 	return nil
@@ -152,12 +152,17 @@ func Prepare(c *atclient.Client) error {
 // command already (outside tester sw78: "AT+CGREG=0: AT+CGREG=0: …"),
 // and a port that dropped meanwhile (ser2net restarted, a modem
 // resetting) says what to do, as a drop during the probe or a step does.
-func prepareFailed(cmd string, err error) error {
+func prepareFailed(cmd string, err error, timeouts []atclient.Timeout) error {
 	if !strings.HasPrefix(err.Error(), cmd+":") {
 		err = fmt.Errorf("%s: %w", cmd, err) // a final result (ERROR) does not name it
 	}
 	if errors.Is(err, atclient.ErrPortDown) {
 		return fmt.Errorf("setting the modem up for the recording: %w; the port dropped before the recording began, so nothing was recorded: record again once it is steady", err)
+	}
+	// A timeout with noise for its answer is the port's settings
+	// (outside testers sw106, sw108: garbage read as a slow modem).
+	if n := len(timeouts); n > 0 && errors.Is(err, atclient.ErrTimeout) && timeouts[n-1].Noise > 0 {
+		return fmt.Errorf("setting the modem up for the recording: %w; it sent %d line(s) of noise meanwhile, no text: wrong BAUD or parity? (the speed and line settings of the port, or of the serial server in front of it)", err, timeouts[n-1].Noise)
 	}
 	return fmt.Errorf("setting the modem up for the recording: %w", err)
 }
