@@ -199,3 +199,17 @@ func TestDerivedRejectFromThePowerOn(t *testing.T) {
 		t.Errorf("scenario:\n%s", y)
 	}
 }
+
+// TestICCIDReadThroughCRSMUnquoted: an Android RIL's log shows +CRSM's
+// answer bare, its hex unquoted: the ICCID all the same (outside tester
+// sw109: the draft made one up).
+func TestICCIDReadThroughCRSMUnquoted(t *testing.T) {
+	log := "> AT+CRSM=176,12258,0,0,10\n< +CRSM: 144,0,98331000000512404415\n< OK\n"
+	f, err := Load(writeFixture(t, "crsm", map[string]string{ManifestFile: orangePlain("crsm", "generic"), "host.log": log}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := Extract(f, nil, nil).Identities; len(ids) != 1 || ids[0].ICCID != "89330100005021044451" {
+		t.Errorf("identities %+v", ids)
+	}
+}

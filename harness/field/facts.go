@@ -378,7 +378,7 @@ var (
 	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
 	// ModemManager reads the ICCID of a modem it has no vendor command for.
 	crsmICCIDCmd = regexp.MustCompile(`^AT\+CRSM=176,12258(?:,|$)`)
-	crsmICCID    = regexp.MustCompile(`^\+CRSM: 144,0,"([0-9A-Fa-f]{20})"$`)
+	crsmICCID    = regexp.MustCompile(`^\+CRSM: 144,0,"?([0-9A-Fa-f]{20})"?$`)
 )
 
 // swappedICCID reads EF ICCID's content (digits in swapped nibbles, F

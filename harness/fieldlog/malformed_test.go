@@ -88,6 +88,10 @@ func TestJoinWrappedHex(t *testing.T) {
 	}{
 		{"an answer's hex", []string{`AT_DEBUG: +CGLA: 16,"BF2003`, `8001`, `009000"`, `AT_DEBUG: OK`},
 			[]string{`AT_DEBUG: +CGLA: 16,"BF20038001009000"`, "", "", `AT_DEBUG: OK`}},
+		// lpac logs the modem's split line behind its prefix too
+		// (outside tester sw109: read as digits lost).
+		{"an answer's hex, its rest behind lpac's prefix", []string{`AT_DEBUG: +CGLA: 16,"BF2003`, `AT_DEBUG: 8001009000"`, `AT_DEBUG: OK`},
+			[]string{`AT_DEBUG: +CGLA: 16,"BF20038001009000"`, "", `AT_DEBUG: OK`}},
 		{"lpac's APDU line", []string{"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 20 03", " 80 01 00", "AT_DEBUG: AT+CCHC=1"},
 			[]string{"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 20 03 80 01 00", "", "AT_DEBUG: AT+CCHC=1"}},
 		{"lpac's APDU line cut inside a byte", []string{"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 20 0", "3 80 01 00", "AT_DEBUG: OK"},

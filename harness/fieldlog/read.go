@@ -684,6 +684,9 @@ func asciiUTF16(data []byte, zero int) bool {
 	return true
 }
 
+// lpacATPrefix starts each line lpac's AT backend logs.
+const lpacATPrefix = "AT_DEBUG: "
+
 // wrappedHexHead is a +CGLA or +CSIM line (command or answer) whose
 // quoted hex runs to the line's end unclosed; wrappedHexTail a line of
 // hex alone, closing it or not.
@@ -737,8 +740,14 @@ func joinWrappedHex(ls []string) {
 		digits := len(m[2])
 		var tail []string
 		closed := false
+		// lpac writes each line it reads behind its prefix, the rest of
+		// a line the modem split too (outside tester sw109).
+		pre := ""
+		if strings.HasPrefix(ls[i], lpacATPrefix) {
+			pre = lpacATPrefix
+		}
 		for j := i + 1; j < len(ls) && !closed && digits < want; j++ {
-			t := wrappedHexTail.FindStringSubmatch(ls[j])
+			t := wrappedHexTail.FindStringSubmatch(strings.TrimPrefix(ls[j], pre))
 			if t == nil {
 				break
 			}

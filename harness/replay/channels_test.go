@@ -163,3 +163,14 @@ func TestICCIDCommandAsQuirks(t *testing.T) {
 		t.Fatalf("want the first divergence at the denial, picocom.log:14:\n%s", Report(res))
 	}
 }
+
+// TestCRSMAnswerBare: +CRSM's <response> printed bare (an Android RIL's
+// log) is the answer the emulated modem gives quoted: the same (outside
+// tester sw109: a replay failed at the ICCID read).
+func TestCRSMAnswerBare(t *testing.T) {
+	log := "> AT+CRSM=176,12258,0,0,10\n< +CRSM: 144,0,98331000000512404415\n< OK\n"
+	dir := newFixture(t, "crsm", map[string]string{"host.log": log, "manifest.yaml": orangeFixture("crsm", "generic", "host.log", "plain", 2)})
+	if res := replay(t, dir); !res.OK {
+		t.Fatalf("%s", Report(res))
+	}
+}

@@ -114,6 +114,12 @@ func canon(e fieldlog.Entry, masks align.Masks) string {
 		return "echo"
 	}
 	text := e.Text
+	if strings.HasPrefix(text, "+CRSM:") {
+		// 27.007's <response> is a string, which modems print quoted or
+		// bare (an Android RIL's log, outside tester sw109): the same
+		// answer either way.
+		text = strings.ReplaceAll(text, `"`, "")
+	}
 	if e.APDU != nil && e.APDU.Response && e.APDU.Summary != "" {
 		prefix, _, _ := strings.Cut(text, ":")
 		text = prefix + ": [" + e.APDU.Summary + "]"
