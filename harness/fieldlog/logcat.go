@@ -40,8 +40,9 @@ var (
 	logcatAT = regexp.MustCompile(`^(?:([^\s:]{1,40}): |\[(\w{1,20})\]\[(ch:\d{1,3})\] )?AT ?([<>]) (.*)$`)
 	// logcatColour is an SGR sequence -v color wraps a line in.
 	logcatColour = regexp.MustCompile("\x1b\\[[0-9;]*m")
-	// logcatBanner is logcat's "--------- beginning of radio".
-	logcatBanner = regexp.MustCompile(`^-{9} (?:beginning of|switch to) \w+$`)
+	// logcatBanner is logcat's "--------- beginning of radio" (up to
+	// Android 4.4, the buffer's device: "of /dev/log/radio").
+	logcatBanner = regexp.MustCompile(`^-{9} (?:beginning of|switch to) (?:/dev/log/)?\w+$`)
 )
 
 // logcatLine is one line of logcat output.

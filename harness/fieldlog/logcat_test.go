@@ -92,3 +92,15 @@ func TestLogcatDetectedLate(t *testing.T) {
 		t.Errorf("%d commands, want 1", n)
 	}
 }
+
+// TestLogcatOldBanner: Android 4.4 and before name the buffer by its
+// device in logcat's banner (outside tester sw109: refused at line 1).
+func TestLogcatOldBanner(t *testing.T) {
+	for _, banner := range []string{"--------- beginning of radio", "--------- beginning of /dev/log/radio", "--------- switch to main"} {
+		text := banner + "\n09-07 19:52:30.452 D/AT      ( 1887): AT> AT+CSQ\n09-07 19:52:30.470 D/AT      ( 1887): AT< +CSQ: 20,99\n09-07 19:52:30.471 D/AT      ( 1887): AT< OK\n"
+		tr, err := Read("radio.log", []byte(text), "")
+		if err != nil || tr.Format != Logcat || len(tr.Commands()) != 1 {
+			t.Errorf("%q: %v, %+v", banner, err, tr)
+		}
+	}
+}
