@@ -202,6 +202,12 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		}
 		if err == nil {
 			d.Personality, d.Quirks, d.Plan = p, w.quirks, plan
+			if found && !plan.URCShown(failure) {
+				// The failure a URC the plan places before the logs: no
+				// replay compares it (outside tester sw109: a verdict
+				// refused on the drafted line, with nothing said).
+				plan.ToDo = append(plan.ToDo, fmt.Sprintf("the failure drafted at %s is a URC the replay places before the logs begin (the assumptions say why): it is not compared, so no replay can show it; name a line the replay compares as the failure, or replay a capture with times", failure))
+			}
 			return d, nil
 		}
 		if !errors.As(err, &fe) || fe.Path != "device.personality" {
