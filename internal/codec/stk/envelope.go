@@ -125,6 +125,12 @@ func ParseEnvelope(b []byte) (Envelope, error) {
 	if !seen.has(TagDeviceIdentities) {
 		return e, fmt.Errorf("envelope %02X: missing device identities", tag)
 	}
+	// An ENVELOPE goes to the UICC, from the terminal (or, for an event
+	// download, the network): TS 102 223 §7.4, §7.5 (outside tester
+	// sw110: a timer expiration with them reversed was answered).
+	if e.Devices.Dest != DevUICC || e.Devices.Source != DevTerminal && !(tag == TagEventDownload && e.Devices.Source == DevNetwork) {
+		return e, fmt.Errorf("envelope %02X: device identities %02X to %02X, not the terminal's to the UICC", tag, e.Devices.Source, e.Devices.Dest)
+	}
 	if tag == TagTimerExpiration && (!seen.has(TagTimerID) || !seen.has(TagTimerValue)) {
 		return e, errors.New("timer expiration: missing timer identifier or value")
 	}

@@ -366,7 +366,10 @@ func TestEnvelopeVectors(t *testing.T) {
 		"D6 0B 99 01 09 82 02 82 81 38 02 81 00", // data available, no length
 		"D6 0A 99 01 09 82 02 82 81 B7 01 10",    // data available, no status
 		"D6 07 99 01 03 82 02 82 81",             // location status
-		"D6 0A 99 01 03 82 02 82 81 9B 01 00"} {  // normal service, no location
+		"D6 0A 99 01 03 82 02 82 81 9B 01 00",    // normal service, no location
+		// A timer expiration from the UICC to the terminal (outside
+		// tester sw110: answered 910B).
+		"D7 0C 82 02 81 82 A4 01 01 A5 03 00 00 01"} {
 		if _, err := ParseEnvelope(hexdump.Bytes(t, bad)); err == nil {
 			t.Errorf("ParseEnvelope(%s) accepted", bad)
 		}
