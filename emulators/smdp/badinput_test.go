@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 )
@@ -322,4 +323,25 @@ func TestHTTPFraming(t *testing.T) {
 			t.Errorf("status line %q, want 413 before any 100 Continue", got)
 		}
 	})
+}
+
+// TestDeclaredLengthOverTheLimit: a Content-Length far over the limit is
+// refused at once, not after the read timeout waiting for bytes the
+// client will not send (outside tester sw110: 10^12 declared, 408 after
+// 30 s).
+func TestDeclaredLengthOverTheLimit(t *testing.T) {
+	e := newEnvWith(t, func(c *Config) { c.Limits = httpserve.Limits{Read: 20 * time.Second, Write: 20 * time.Second} })
+	cfg := e.client.Transport.(*http.Transport).TLSClientConfig.Clone()
+	conn, err := tls.Dial("tcp", e.srv.Addr().String(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(conn, "POST %s%s HTTP/1.1\r\nHost: %s\r\nX-Admin-Protocol: %s\r\nContent-Type: %s\r\nContent-Length: 1000000000000\r\n\r\n{",
+		es9.PathPrefix, es9.FnInitiateAuthentication, testHost, es9.AdminProtocol, es9.ContentType)
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "HTTP/1.1 413 Request Entity Too Large" {
+		t.Errorf("status line %q (%v), want 413 at once", line, err)
+	}
 }
