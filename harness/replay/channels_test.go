@@ -182,7 +182,9 @@ func TestDraftedFailureNotCompared(t *testing.T) {
 	log := "AT+CEREG=2\r\r\nOK\r\n\r\n+CEREG: 2,\"0B2C\",\"01A2B3C4\",7\r\n\r\n+CEREG: 3,\"0B2C\",\"01A2B3C4\",7\r\n" +
 		"AT+CIMI\r\r\n208011234567890\r\n\r\nOK\r\nAT+CEER\r\r\n+CEER: \"EMM cause 15\"\r\n\r\nOK\r\n"
 	d, _ := draftLog(t, "session.log", log)
-	if !slices.ContainsFunc(d.Plan.ToDo, func(td string) bool { return strings.HasPrefix(td, "the failure drafted at session.log:6 is a URC the replay places before the logs begin") }) {
+	if !slices.ContainsFunc(d.Plan.ToDo, func(td string) bool {
+		return strings.HasPrefix(td, "the failure drafted at session.log:6 is a URC the replay places before the logs begin")
+	}) {
 		t.Errorf("failure %v; to-dos:\n%s", d.Failure, strings.Join(d.Plan.ToDo, "\n"))
 	}
 }
