@@ -99,10 +99,12 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 	// all) unless no personality fits them all — a vendor's identity
 	// command on a channel the busiest does not use —, then the busiest.
 	// An ICCID command no personality has (Telit's #CCID, Huawei's
-	// ^ICCID) is tried last, as quirks of the first candidate.
+	// ^ICCID), and the +CCHO form the logs show, are tried last, as
+	// quirks of the first candidate.
 	var ways []draftWay
-	quirks := iccidQuirks(ts)
 	names := candidates(raw, ts)
+	base, _ := builtin(names[0])
+	quirks := dialectQuirks(ts, base)
 	for _, merged := range []bool{true, false} {
 		if merged && !slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return len(oneModemChannels(t)) > 1 }) {
 			continue
@@ -789,10 +791,30 @@ func (w draftWay) String() string {
 	return s
 }
 
-// iccidQuirks is the ICCID command and answer prefix the logs show, as
-// device.quirks, when no personality's is theirs; "" when the logs read
-// no ICCID or a personality reads it so.
-func iccidQuirks(ts []*fieldlog.Transcript) string {
+// dialectQuirks are what the logs show of the modem's dialect where base
+// differs, as device.quirks: its ICCID command and answer prefix when no
+// personality has that pair (Telit's #CCID, Huawei's ^ICCID), and its
+// +CCHO answer's form (Telit's bare "1": outside tester sw109, refused
+// with #CCID by every personality); "" when base is the logs' dialect.
+func dialectQuirks(ts []*fieldlog.Transcript, base personality.Personality) string {
+	var q []string
+	if cmd, prefix, ok := iccidRead(ts); ok && !slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool {
+		return p.ICCIDCommand == cmd && strings.TrimSpace(p.ICCIDPrefix) == strings.TrimSpace(prefix)
+	}) {
+		q = append(q, "iccid_command: "+strconv.Quote(cmd), "iccid_prefix: "+strconv.Quote(prefix))
+	}
+	if form, ok := cchoForm(ts); ok && form != base.CCHOForm {
+		q = append(q, "ccho_form: "+form)
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "{" + strings.Join(q, ", ") + "}"
+}
+
+// iccidRead is the first ICCID command the logs show answered and its
+// answer's prefix.
+func iccidRead(ts []*fieldlog.Transcript) (cmd, prefix string, ok bool) {
 	for _, t := range ts {
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
@@ -803,20 +825,30 @@ func iccidQuirks(ts []*fieldlog.Transcript) string {
 				continue
 			}
 			for _, a := range t.Answer(k) {
-				prefix, ok := field.ICCIDAnswer(a.Text)
-				if !ok || a.Role != fieldlog.Info {
-					continue
+				if prefix, ok := field.ICCIDAnswer(a.Text); ok && a.Role == fieldlog.Info {
+					return cmd, prefix, true
 				}
-				if slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool {
-					return p.ICCIDCommand == cmd && strings.TrimSpace(p.ICCIDPrefix) == strings.TrimSpace(prefix)
-				}) {
-					return ""
-				}
-				return fmt.Sprintf("{iccid_command: %s, iccid_prefix: %s}", strconv.Quote(cmd), strconv.Quote(prefix))
 			}
 		}
 	}
-	return ""
+	return "", "", false
+}
+
+// cchoForm is the form of the logs' first +CCHO answer.
+func cchoForm(ts []*fieldlog.Transcript) (string, bool) {
+	for _, t := range ts {
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Command || !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(e.Text)), "AT+CCHO=") {
+				continue
+			}
+			for _, a := range t.Answer(k) {
+				if _, form, ok := personality.ParseCCHO(a.Text); ok && a.Role == fieldlog.Info {
+					return form, true
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 // oneModemChannels are the AT ports of a log that are one modem's — a
