@@ -378,3 +378,39 @@ func TestSkippedHasNoTime(t *testing.T) {
 		t.Errorf("the JUnit gives a skipped spec a time:\n%s", j)
 	}
 }
+
+// TestGatherNotesPageVerdict: a page whose badge shows another verdict
+// than the record's — its class and text edited, or its text alone — is
+// named in the index's notes (outside tester sw112: a pass run's page
+// turned FAIL went unsaid, the index linking it under pass).
+func TestGatherNotesPageVerdict(t *testing.T) {
+	for _, tc := range []struct{ name, badge, want string }{
+		{"as recorded", `<span class="badge pass">pass</span>`, ""},
+		{"class and text", `<span class="badge fail">fail</span>`, `scenario "a": its page shows fail where its record says pass`},
+		{"text alone", `<span class="badge pass">FAIL</span>`, `scenario "a": its page shows fail where its record says pass`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			dir := filepath.Join(out, "a")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			page := "<!DOCTYPE html>\n<html><body><header>" + tc.badge + "</header></body></html>\n"
+			if err := os.WriteFile(filepath.Join(dir, "timeline.html"), []byte(page), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			e := Entry{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir, Timeline: filepath.Join(dir, "timeline.html")}
+			if err := WriteScenarios(filepath.Join(out, ScenariosFile), []Entry{e}); err != nil {
+				t.Fatal(err)
+			}
+			_, notes, err := Gather(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(notes, "\n")
+			if tc.want == "" && strings.Contains(got, "its page shows") || !strings.Contains(got, tc.want) {
+				t.Errorf("notes %q, want %q", notes, tc.want)
+			}
+		})
+	}
+}

@@ -526,6 +526,13 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		if _, err := os.Stat(e.Dir); err == nil && e.Timeline == "" && e.Verdict != "skipped" {
 			notes = append(notes, fmt.Sprintf("%s %q kept artifacts but has no timeline", e.Kind, e.Name))
 		}
+		if v := timeline.PageVerdict(filepath.Join(e.Dir, timeline.FileName)); e.Dir != "" && e.Timeline != "" && knownVerdict(e.Verdict) && knownVerdict(v) && v != e.Verdict {
+			// The page a bug report attaches shows another verdict than
+			// the record's (outside tester sw112: a badge edited, the
+			// index linking it under pass, nothing said).
+			notes = append(notes, fmt.Sprintf("%s %q: its page shows %s where its record says %s: one of them was edited (esimhil timeline %s writes the page again from the directory)",
+				e.Kind, e.Name, v, e.Verdict, shellQuote(e.Dir)))
+		}
 		if cut := cutPages(e.Dir); e.Dir != "" && len(cut) > 0 {
 			notes = append(notes, fmt.Sprintf("%s %q: %s, which the index links, %s cut or empty (esimhil timeline %s writes %s again)",
 				e.Kind, e.Name, strings.Join(cut, ", "), isAre(len(cut)), shellQuote(e.Dir), map[bool]string{true: "it", false: "them"}[len(cut) == 1]))
@@ -639,6 +646,9 @@ func WriteSuiteJUnit(out string) (string, error) {
 	}
 	return path, writeAtomic(path, b)
 }
+
+// knownVerdict says v is a verdict esimhil writes on a run it judged.
+func knownVerdict(v string) bool { return v == "pass" || v == "fail" || v == "error" }
 
 // reroot points a spec entry of the suite's report at its directory
 // under specs when the report names it elsewhere: the report (Ginkgo's

@@ -341,9 +341,14 @@ func PageVerdict(path string) string {
 	if !ok {
 		return ""
 	}
-	v, _, ok := strings.Cut(rest, `"`)
+	v, rest, ok := strings.Cut(rest, `"`)
 	if !ok {
 		return ""
+	}
+	// What the reader sees is the badge's text: a text that is not its
+	// class's is what the page shows (an edit of the text alone).
+	if text, _, ok := strings.Cut(strings.TrimPrefix(rest, ">"), "<"); ok && !strings.EqualFold(strings.TrimSpace(text), v) && strings.TrimSpace(text) != "" {
+		return strings.ToLower(strings.TrimSpace(text))
 	}
 	return v
 }
