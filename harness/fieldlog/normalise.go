@@ -245,6 +245,13 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			if ControlOnly(e.Text) && len(t.Answer(c.cmd)) == 0 {
 				continue // gammu's ESC: no command line, so no answer is owed
 			}
+			if slices.ContainsFunc(t.Entries[c.cmd+1:], func(n Entry) bool { return n.Port == e.Port && n.Dir == Modem && powerOnURCs()[n.Text] }) {
+				// The modem booted with the command in flight (a
+				// watchdog, a crash) and never answered it: the boot is
+				// what the log shows of it, not a log cut short (outside
+				// tester sw111: refused as "truncated?").
+				continue
+			}
 			what := "the log ends"
 			last := e.Line // the line the log stops in: the answer's last, else the command's
 			if a := t.Answer(c.cmd); len(a) > 0 {

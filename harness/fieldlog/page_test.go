@@ -2,6 +2,7 @@ package fieldlog
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,4 +65,23 @@ func FuzzPageText(f *testing.F) {
 			t.Errorf("%d lines from %d", bytes.Count(out, []byte{'\n'}), bytes.Count(data, []byte{'\n'}))
 		}
 	})
+}
+
+// TestBootEndsACommandInFlight: a modem that boots with a command in
+// flight (a watchdog during an lpac download) never answers it: the boot
+// ends the wait, the log is not read as cut short (outside tester sw111:
+// refused as "truncated?" with ten lines after the command).
+func TestBootEndsACommandInFlight(t *testing.T) {
+	text := "> AT+CPIN?\n< +CPIN: READY\n< OK\n> AT+CGLA=1,16,\"81E2910003BF2000\"\n< RDY\n< +CPIN: READY\n"
+	tr, err := Read("lpac.log", []byte(text), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds := tr.Commands()
+	if len(cmds) != 2 || slices.ContainsFunc(tr.Answer(cmds[1]), func(e Entry) bool { return e.Role == Final }) {
+		t.Errorf("commands %v, the second's answer %v", cmds, tr.Answer(cmds[1]))
+	}
+	if _, err := Read("cut.log", []byte("> AT+CSQ\n< +CSQ: 1\n"), Plain); err == nil {
+		t.Error("a log cut inside an answer read whole")
+	}
 }
