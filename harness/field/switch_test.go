@@ -70,3 +70,16 @@ func TestSlotSwitch(t *testing.T) {
 		t.Errorf("read as the card's own switch:\n%s", strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestBootWithACommandInFlight: a modem that booted by itself with a
+// command unanswered is a to-do naming that command: the emulated modem
+// answers at once, so the replay shows an answer the field modem never
+// gave (outside tester sw113: a FAIL with nothing said).
+func TestBootWithACommandInFlight(t *testing.T) {
+	log := "[0.000] > AT+CIMI\n[0.010] < 460001234567890\n[0.011] < OK\n[5.000] > AT+CSQ\n[9.000] < RDY\n[11.000] < +CPIN: READY\n"
+	p := reconstruct(t, writeFixture(t, "wdog", map[string]string{ManifestFile: cnFRManifest("wdog", "quectel-eg25"), "plain.log": log}), Options{})
+	want := "the modem booted by itself at plain.log:5, with plain.log:4 unanswered"
+	if !slices.ContainsFunc(p.ToDo, func(td string) bool { return strings.HasPrefix(td, want) }) {
+		t.Errorf("to-dos lack %q:\n%s", want, strings.Join(p.ToDo, "\n"))
+	}
+}

@@ -1835,9 +1835,36 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		// modem's last line before the boot and gives it back as the
 		// boot shows: when in between the power went, the log cannot say.
 		li := p.Fixture.LogIndex(b.Src.File)
+		// The command it left unanswered, if the boot came with one in
+		// flight (a watchdog): named, so that a divergence there says why
+		// (outside tester sw113).
+		inFlight := ""
+		if li >= 0 {
+			t := p.Fixture.Logs[li]
+			for k, e := range t.Entries {
+				if e.Line >= b.Src.Line {
+					break
+				}
+				if e.Role == fieldlog.Command {
+					inFlight = ""
+					if !slices.ContainsFunc(t.Answer(k), func(a fieldlog.Entry) bool { return a.Role == fieldlog.Final }) {
+						inFlight = fmt.Sprintf(", with %s:%d unanswered", filepath.Base(t.File), e.Line)
+						for _, a := range t.Answer(k) {
+							inFlight += fmt.Sprintf(" (%s:%d)", filepath.Base(t.File), a.Line)
+						}
+					}
+				}
+			}
+		}
 		if li < 0 || p.Fixture.Logs[li].Clock == fieldlog.NoTime {
-			p.askFor("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed), which the replay cannot make: the log has no times, so no cut falls between the lines before and after the boot; cut the log before the boot, or give it times", b.Src)
+			p.askFor("the modem booted by itself at %s%s (no restart command before it: its power was cut, or it crashed), which the replay cannot make: the log has no times, so no cut falls between the lines before and after the boot; cut the log before the boot, or give it times", b.Src, inFlight)
 			continue
+		}
+		if inFlight != "" {
+			// The emulated modem answers a command the instant it takes
+			// it: no cut after the field modem's last line falls before
+			// that answer.
+			p.askFor("the modem booted by itself at %s%s: the emulated modem answers a command the instant it takes it, so the replay's power cut comes after its answer, and the replay shows one the field modem never gave", b.Src, inFlight)
 		}
 		cut, last := time.Duration(0), "the logs' start"
 		t := p.Fixture.Logs[li]
