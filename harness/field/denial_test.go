@@ -19,6 +19,7 @@ func TestCEERCause(t *testing.T) {
 		{`+CEER: LTE EMM cause #15`, 15},
 		{`+CEER: "Roaming not allowed in this tracking area"`, 13}, // TS 24.301's name
 		{`+CEER: "No cause information available"`, 0},
+		{`+CEER: "EMM cause 300"`, 0}, // one octet (outside review sw114)
 		{`+CEER: "SIM failure"`, 0}, // a +CME text, no EMM cause
 		{`+CSQ: 20,99`, 0},
 	} {
@@ -211,5 +212,21 @@ func TestICCIDReadThroughCRSMUnquoted(t *testing.T) {
 	}
 	if ids := Extract(f, nil, nil).Identities; len(ids) != 1 || ids[0].ICCID != "89330100005021044451" {
 		t.Errorf("identities %+v", ids)
+	}
+}
+
+// TestCEERBeforeTheDenial: in a log without times, a +CEER answer before
+// the denial is not its cause: the lines' order decides where the times
+// tie (outside review sw114).
+func TestCEERBeforeTheDenial(t *testing.T) {
+	log := "> AT+CEER\n< +CEER: \"PLMN not allowed\"\n< OK\n> AT+CEREG?\n< +CEREG: 0,3\n< OK\n"
+	f, err := Load(writeFixture(t, "ceer", map[string]string{ManifestFile: orangePlain("ceer", "generic"), "host.log": log}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Extract(f, nil, nil).Regs {
+		if r.Stat == 3 && r.Cause != 0 {
+			t.Errorf("denial %s given cause #%d by a +CEER before it", r.Src, r.Cause)
+		}
 	}
 }

@@ -1557,8 +1557,10 @@ func ceerCause(text string) int {
 	}
 	rest = strings.Trim(strings.TrimSpace(rest), `"`)
 	if m := emmCauseText.FindStringSubmatch(rest); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
+		if n, _ := strconv.Atoi(m[1]); n >= 1 && n <= 255 { // TS 24.301 §9.9.3.9: one octet
+			return n
+		}
+		return 0
 	}
 	if c, ok := atcodec.CMECode(rest); ok && c > 100 && c < 200 {
 		if _, ok := atcodec.EMMCause(int(c) - 100); ok {
@@ -1597,7 +1599,11 @@ func (fs *Facts) ceerCauses() {
 			continue
 		}
 		for _, c := range fs.ceers {
-			if c.At < r.At || c.At-r.At > time.Minute || i+1 < len(fs.Regs) && c.At > fs.Regs[i+1].At {
+			// After the denial and before the next registration, by
+			// time — and by line where times tie, as in a log without
+			// them (outside review sw114: a +CEER before the denial gave
+			// it its cause).
+			if !c.After(r.Obs) || c.At-r.At > time.Minute || i+1 < len(fs.Regs) && c.After(fs.Regs[i+1].Obs) {
 				continue
 			}
 			r.Cause = c.cause

@@ -6,8 +6,9 @@ package field
 var threeDigitMNC = map[string]bool{
 	"302": true, "310": true, "311": true, "312": true, "313": true, "314": true, "315": true, "316": true,
 	"334": true, "405": true,
-	// The Caribbean's numbering-plan islands, Argentina, Colombia.
-	"338": true, "342": true, "344": true, "346": true, "348": true, "350": true, "352": true, "354": true,
+	// Puerto Rico, the Caribbean's numbering-plan islands, Argentina,
+	// Colombia.
+	"330": true, "338": true, "342": true, "344": true, "346": true, "348": true, "350": true, "352": true, "354": true,
 	"356": true, "358": true, "360": true, "365": true, "366": true, "376": true, "722": true, "732": true,
 }
 

@@ -1790,10 +1790,14 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			// after it comes as soon as it is done, not when the field
 			// modem's search ended (outside tester sw103).
 			from := max(0, r.At-p.AttachDelay-time.Second)
+			last := time.Duration(-1) // the last change before it, after the registration before it
 			for _, c := range slices.Concat(p.Facts.Refreshes, p.Facts.cardReturns(), p.Facts.Restarts) {
-				if c.At < r.At && c.At < from && (i == 0 || c.At > regs[i-1].At || regs[i-1].Stat != 1 && regs[i-1].Stat != 5) {
-					from = c.At
+				if c.At < r.At && c.At > last && (i == 0 || c.At > regs[i-1].At || regs[i-1].Stat != 1 && regs[i-1].Stat != 5) {
+					last = c.At
 				}
+			}
+			if last >= 0 && last < from {
+				from = last
 			}
 			p.askFor("the registration denied at %s with EMM cause #%d is on a network the logs neither name nor place (no cell, no +COPS? beside it): the replay cannot show it; give the manifest that network (network.operators, network.cells where the device is), and give the manifest faults: - {attach_reject: %d, operator: <the network>, subscriber: %s, from: %s, until: %s}",
 				r.Src, r.Cause, r.Cause, sub, durString(from), durString(r.At+time.Second))

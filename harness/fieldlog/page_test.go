@@ -85,3 +85,23 @@ func TestBootEndsACommandInFlight(t *testing.T) {
 		t.Error("a log cut inside an answer read whole")
 	}
 }
+
+// TestHTMLPageEdges: a "<pre" inside a script is no <pre> block (the
+// body's text is read), and a page saved with CR-only line ends keeps
+// them (outside review sw114: the log blanked; one line).
+func TestHTMLPageEdges(t *testing.T) {
+	for _, tc := range []struct{ name, text string }{
+		{"pre in a script", "<html><head><script>var s = \"<pre>\";</script></head><body>\nAT+CSQ\n+CSQ: 20,99\n\nOK\n</body></html>\n"},
+		{"CR-only", "<html><body><pre>\rAT+CSQ\r+CSQ: 20,99\r\rOK\r</pre></body></html>\r"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("ticket.html", []byte(tc.text), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cmds := tr.Commands(); len(cmds) != 1 || tr.Entries[cmds[0]].Text != "AT+CSQ" {
+				t.Errorf("entries %+v", tr.Entries)
+			}
+		})
+	}
+}

@@ -583,18 +583,44 @@ func pageText(data []byte) ([]byte, bool) {
 		}
 		low[i] = c
 	}
-	keepAll := !bytes.Contains(low, []byte("<pre"))
-	out := make([]byte, 0, len(data))
+	// The text of the <pre> blocks, or of the whole body when the page
+	// has none outside its scripts and styles (outside review sw114: a
+	// "<pre" in a script blanked the page).
+	if out, sawPre := pageScan(data, low, false); sawPre {
+		return out, true
+	}
+	out, _ := pageScan(data, low, true)
+	return out, true
+}
+
+// pageScan is pageText's pass over a page: the text of its <pre> blocks
+// (all its body's text when keepAll), every line end kept where it is —
+// a CR-only page's too —, and whether it met a <pre> tag outside the
+// elements that hold no text.
+func pageScan(data, low []byte, keepAll bool) (out []byte, sawPre bool) {
+	out = make([]byte, 0, len(data))
 	keep := func(b []byte) {
-		for i, line := range strings.Split(string(b), "\n") {
-			if i > 0 {
-				out = append(out, '\n')
+		for len(b) > 0 {
+			n := bytes.IndexAny(b, "\r\n")
+			if n < 0 {
+				n = len(b)
 			}
 			// A reference to a line end (&#10;) is no line of the file.
-			out = append(out, strings.NewReplacer("\n", " ", "\r", " ").Replace(html.UnescapeString(line))...)
+			out = append(out, strings.NewReplacer("\n", " ", "\r", " ").Replace(html.UnescapeString(string(b[:n])))...)
+			if n < len(b) {
+				out = append(out, b[n])
+				n++
+			}
+			b = b[n:]
 		}
 	}
-	blank := func(b []byte) { out = append(out, bytes.Repeat([]byte{'\n'}, bytes.Count(b, []byte{'\n'}))...) }
+	blank := func(b []byte) {
+		for _, c := range b {
+			if c == '\n' || c == '\r' {
+				out = append(out, c)
+			}
+		}
+	}
 	inPre, skip := 0, "" // skip: the element whose content is no text (script, style, head)
 	for i := 0; i < len(data); {
 		lt := bytes.IndexByte(data[i:], '<')
@@ -618,7 +644,7 @@ func pageText(data []byte) ([]byte, bool) {
 		blank(tag)
 		i += gt + 1
 		name := ""
-		if f := strings.Fields(strings.Trim(string(tag), "<>/ \n\t")); len(f) > 0 {
+		if f := strings.Fields(strings.Trim(string(tag), "<>/ \r\n\t")); len(f) > 0 {
 			name = f[0]
 		}
 		closing := bytes.HasPrefix(tag, []byte("</"))
@@ -630,11 +656,12 @@ func pageText(data []byte) ([]byte, bool) {
 			skip = name
 		case name == "pre" && !closing:
 			inPre++
+			sawPre = true
 		case name == "pre" && closing && inPre > 0:
 			inPre--
 		}
 	}
-	return out, true
+	return out, sawPre
 }
 
 // unmarked is a log's text without its byte order mark: a UTF-8 one
