@@ -20,7 +20,7 @@ func TestCEERCause(t *testing.T) {
 		{`+CEER: "Roaming not allowed in this tracking area"`, 13}, // TS 24.301's name
 		{`+CEER: "No cause information available"`, 0},
 		{`+CEER: "EMM cause 300"`, 0}, // one octet (outside review sw114)
-		{`+CEER: "SIM failure"`, 0}, // a +CME text, no EMM cause
+		{`+CEER: "SIM failure"`, 0},   // a +CME text, no EMM cause
 		{`+CSQ: 20,99`, 0},
 	} {
 		if got := ceerCause(tc.text); got != tc.want {
