@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/dialect"
+	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
@@ -311,7 +311,7 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 				}
 			}
 		}
-		prevTimedOut = len(c.Timeouts()) > timeouts && st.Ready == 0 && st.Await == "" && !restarts.MatchString(st.AT)
+		prevTimedOut = len(c.Timeouts()) > timeouts && st.Ready == 0 && st.Await == "" && !fieldlog.Restarts(st.AT) // a restart's port may drop as the modem restarts: no cut
 		n := len(c.Timeouts())
 		for k := before; k < n; k++ {
 			if st.Ready == 0 {
@@ -327,10 +327,6 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	log.settle(c, stepOf, cut)
 	return nil
 }
-
-// restarts is a command after which the port may drop as the modem
-// restarts (a USB modem's port goes and comes back): not a cut.
-var restarts = regexp.MustCompile(`(?i)^AT\+CFUN=\d+,1\b`)
 
 // settle keeps, for TimedOut and Cut, the steps whose command timed out
 // (stepOf: by index in c.Timeouts) and those a drop cut.
