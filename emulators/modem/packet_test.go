@@ -543,24 +543,14 @@ func TestSearchingURC(t *testing.T) {
 			r.cmd(t, "AT+CFUN=1")
 			r.advance(t, 2*time.Second)
 			r.cmd(t, "AT") // the URCs before it are out
-			var got []string
-			for _, l := range strings.Split(r.atlog.String()[mark:], "\n") {
-				if _, text, ok := strings.Cut(l, " < "); ok && strings.HasPrefix(text, "+CEREG: ") {
-					got = append(got, text)
-				}
-			}
+			got := ceregURCs(r, mark)
 			if !slices.Equal(got, tc.afterFun1) {
 				t.Errorf("URCs %q, want %q", got, tc.afterFun1)
 			}
 			mark = len(r.atlog.String())
 			r.cmd(t, "AT+CGATT=0")
 			r.cmd(t, "AT+CGATT=1")
-			got = nil
-			for _, l := range strings.Split(r.atlog.String()[mark:], "\n") {
-				if _, text, ok := strings.Cut(l, " < "); ok && strings.HasPrefix(text, "+CEREG: ") {
-					got = append(got, text)
-				}
-			}
+			got = ceregURCs(r, mark)
 			if !slices.Equal(got, tc.afterAtt) {
 				t.Errorf("URCs of the host's attach %q, want %q", got, tc.afterAtt)
 			}
@@ -584,13 +574,19 @@ func TestNoURCForAnUnseenChange(t *testing.T) {
 	r.cmd(t, "AT+CFUN=1")
 	r.advance(t, 5*time.Second)
 	r.cmd(t, "AT") // the URCs before it are out
+	got := ceregURCs(r, mark)
+	if want := []string{"+CEREG: 0", "+CEREG: 2"}; !slices.Equal(got, want) {
+		t.Errorf("URCs %q, want %q", got, want)
+	}
+}
+
+// ceregURCs are the +CEREG lines the modem sent past byte mark of at.log.
+func ceregURCs(r *rig, mark int) []string {
 	var got []string
 	for _, l := range strings.Split(r.atlog.String()[mark:], "\n") {
 		if _, text, ok := strings.Cut(l, " < "); ok && strings.HasPrefix(text, "+CEREG: ") {
 			got = append(got, text)
 		}
 	}
-	if want := []string{"+CEREG: 0", "+CEREG: 2"}; !slices.Equal(got, want) {
-		t.Errorf("URCs %q, want %q", got, want)
-	}
+	return got
 }
