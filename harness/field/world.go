@@ -570,10 +570,10 @@ func (p *Plan) world() error {
 		// Another slot is another card: the emulated device holds one
 		// (outside tester sw107: read as the card's own switch).
 		s := fs.SlotSwitches[0]
-		var after []string
+		var after []sign
 		for _, idn := range fs.Identities {
 			if idn.After(s) {
-				after = append(after, idn.Src.String()+" (the other card's identity)")
+				after = append(after, sign{idn.Src, " (the other card's identity)"})
 			}
 		}
 		if len(after) > 0 {
@@ -582,20 +582,16 @@ func (p *Plan) world() error {
 			first := fs.Identities[slices.IndexFunc(fs.Identities, func(idn Identity) bool { return idn.After(s) })].Obs
 			for _, r := range fs.Regs {
 				if r.After(s) && !r.After(first) {
-					after = append(after, r.Src.String())
+					after = append(after, sign{src: r.Src})
 				}
 			}
 			for _, c := range fs.Card {
 				if c.URC && c.After(s) && !c.After(first) {
-					after = append(after, c.Src.String())
+					after = append(after, sign{src: c.Src})
 				}
 			}
 		}
-		slices.SortFunc(after, func(a, b string) int { return cmp.Compare(srcLine(a), srcLine(b)) })
-		signs := ""
-		if len(after) > 0 {
-			signs = " (its signs: " + strings.Join(clipList(after, 8), ", ") + ")"
-		}
+		signs := signsText(after)
 		p.askFor("%s: the host put the modem on another SIM slot%s: the emulated device holds one card, so the replay goes on with it and what follows differs; cut the log before line %d to replay what comes before it",
 			s.Src, signs, s.Src.Line)
 	}
@@ -2526,27 +2522,23 @@ func (p *Plan) unreproducedSwitches(pref map[string][]string, subscriberAt func(
 			why = fmt.Sprintf("no platform list for %s names %s", area, cur)
 		}
 		if why != "" {
-			var between []string
+			var between []sign
 			for _, r := range fs.Regs {
 				if r.At > prevAt && r.At < idn.At && r.Stat != 1 && r.Stat != 5 {
-					between = append(between, r.Src.String())
+					between = append(between, sign{src: r.Src})
 				}
 			}
 			for _, c := range fs.Card {
 				if c.At > prevAt && c.At < idn.At && (c.URC || !c.Present) {
-					between = append(between, c.Src.String())
+					between = append(between, sign{src: c.Src})
 				}
 			}
 			for _, o := range fs.Identities {
 				if o.ICCID != "" && o.At > prevAt && o.At <= idn.At {
-					between = append(between, o.Src.String()+" (its ICCID)")
+					between = append(between, sign{o.Src, " (its ICCID)"})
 				}
 			}
-			shown := ""
-			if len(between) > 0 {
-				slices.SortFunc(between, func(a, b string) int { return cmp.Compare(srcLine(a), srcLine(b)) })
-				shown = " (its signs: " + strings.Join(clipList(between, 8), ", ") + ")"
-			}
+			shown := signsText(between)
 			readBefore := ""
 			if prevSrc.File != "" {
 				readBefore = ", " + prevSrc.String() + " read " + prev + "'s"
@@ -2558,11 +2550,26 @@ func (p *Plan) unreproducedSwitches(pref map[string][]string, subscriberAt func(
 	}
 }
 
-// srcLine is the line number a "file:line" source ends with.
-func srcLine(s string) int {
-	s, _, _ = strings.Cut(s, " ")
-	n, _ := strconv.Atoi(s[strings.LastIndexByte(s, ':')+1:])
-	return n
+// sign is a line that shows a change, and what it is ("" for itself).
+type sign struct {
+	src   Src
+	label string
+}
+
+// signsText names signs in the logs' order, eight at most: " (its
+// signs: a.log:7, a.log:9 (its ICCID))", "" for none.
+func signsText(ss []sign) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	slices.SortFunc(ss, func(a, b sign) int {
+		return cmp.Or(strings.Compare(a.src.File, b.src.File), cmp.Compare(a.src.Line, b.src.Line))
+	})
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.src.String() + s.label
+	}
+	return " (its signs: " + strings.Join(clipList(out, 8), ", ") + ")"
 }
 
 // attachWaitShown is the card's attach wait as the logs show it: the time
