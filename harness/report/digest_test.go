@@ -123,6 +123,16 @@ func TestGatherNotesCutPages(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "timeline-2.html"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	notes := gatherPassingPage(t, out, dir)
+	if len(notes) != 1 || !strings.Contains(notes[0], `scenario "a": timeline-2.html, which the index links, is cut or empty`) {
+		t.Errorf("notes %q, want one naming timeline-2.html", notes)
+	}
+}
+
+// gatherPassingPage indexes one passing scenario whose page is dir's
+// timeline.html and returns the notes Gather writes about out.
+func gatherPassingPage(t *testing.T, out, dir string) []string {
+	t.Helper()
 	e := Entry{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir, Timeline: filepath.Join(dir, "timeline.html")}
 	if err := WriteScenarios(filepath.Join(out, ScenariosFile), []Entry{e}); err != nil {
 		t.Fatal(err)
@@ -131,9 +141,7 @@ func TestGatherNotesCutPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], `scenario "a": timeline-2.html, which the index links, is cut or empty`) {
-		t.Errorf("notes %q, want one naming timeline-2.html", notes)
-	}
+	return notes
 }
 
 func sha256Hex(s string) string {
@@ -399,14 +407,7 @@ func TestGatherNotesPageVerdict(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "timeline.html"), []byte(page), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			e := Entry{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir, Timeline: filepath.Join(dir, "timeline.html")}
-			if err := WriteScenarios(filepath.Join(out, ScenariosFile), []Entry{e}); err != nil {
-				t.Fatal(err)
-			}
-			_, notes, err := Gather(out)
-			if err != nil {
-				t.Fatal(err)
-			}
+			notes := gatherPassingPage(t, out, dir)
 			got := strings.Join(notes, "\n")
 			if tc.want == "" && strings.Contains(got, "its page shows") || !strings.Contains(got, tc.want) {
 				t.Errorf("notes %q, want %q", notes, tc.want)
