@@ -273,7 +273,7 @@ func disown(e *Entry, message, note string) []string {
 	e.Message = message
 	ends, _ := timeline.ReadLogEnds(filepath.Join(e.Dir, eventsFile))
 	dropVerdict(e, ends)
-	return []string{note}
+	return []string{doubt(e, note)}
 }
 
 // recheckNoVerdict is Recheck of an error or a skipped scenario, which
@@ -338,8 +338,8 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 	if len(differ) == 0 {
 		return notes
 	}
-	return append(notes, fmt.Sprintf("%s %q: its record's %s %s not its event log's: the log's %s shown", e.Kind, e.Name,
-		strings.Join(differ, ", "), isAre(len(differ)), isAre(len(differ))))
+	return append(notes, doubt(e, fmt.Sprintf("%s %q: its record's %s %s not its event log's: the log's %s shown", e.Kind, e.Name,
+		strings.Join(differ, ", "), isAre(len(differ)), isAre(len(differ)))))
 }
 
 // whereDiffer cuts two long texts that differ to where they do, so that a

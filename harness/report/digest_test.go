@@ -58,6 +58,10 @@ func TestReconcileHoldsTheDirectoryToItsDigests(t *testing.T) {
 			if e.Verdict != tc.verdict {
 				t.Errorf("verdict %q, want %q", e.Verdict, tc.verdict)
 			}
+			// Each change here contradicts the record: report exits 1.
+			if doubted := len(Doubted([]Entry{e})) == 1; doubted != (tc.note != "") {
+				t.Errorf("doubted %v, want %v (Doubt %q)", doubted, tc.note != "", e.Doubt)
+			}
 			switch {
 			case tc.note == "" && len(notes) > 0:
 				t.Errorf("notes %q, want none", notes)
@@ -123,25 +127,30 @@ func TestGatherNotesCutPages(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "timeline-2.html"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	notes := gatherPassingPage(t, out, dir)
+	notes, entries := gatherPassingPage(t, out, dir)
 	if len(notes) != 1 || !strings.Contains(notes[0], `scenario "a": timeline-2.html, which the index links, is cut or empty`) {
 		t.Errorf("notes %q, want one naming timeline-2.html", notes)
+	}
+	// A page is written again from the evidence, which still holds: said,
+	// and no reason for report to fail.
+	if d := Doubted(entries); len(d) > 0 {
+		t.Errorf("a cut page doubted the record: %q", d[0].Doubt)
 	}
 }
 
 // gatherPassingPage indexes one passing scenario whose page is dir's
 // timeline.html and returns the notes Gather writes about out.
-func gatherPassingPage(t *testing.T, out, dir string) []string {
+func gatherPassingPage(t *testing.T, out, dir string) ([]string, []Entry) {
 	t.Helper()
 	e := Entry{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(1)), Dir: dir, Timeline: filepath.Join(dir, "timeline.html")}
 	if err := WriteScenarios(filepath.Join(out, ScenariosFile), []Entry{e}); err != nil {
 		t.Fatal(err)
 	}
-	_, notes, err := Gather(out)
+	entries, notes, err := Gather(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return notes
+	return notes, entries
 }
 
 func sha256Hex(s string) string {
@@ -237,6 +246,11 @@ func TestRecheck(t *testing.T) {
 			notes := Recheck(&e, tc.check)
 			if e.Verdict != tc.verdict {
 				t.Errorf("verdict %q, want %q", e.Verdict, tc.verdict)
+			}
+			// A note that something was not checked again is no
+			// contradiction; every other one is (report exits 1).
+			if want := tc.note != "" && !strings.Contains(tc.note, "not checked again"); (e.Doubt != "") != want {
+				t.Errorf("Doubt %q, want doubted %v", e.Doubt, want)
 			}
 			if said := len(notes) == 1 && strings.Contains(notes[0], tc.note); tc.note != "" && !said || tc.note == "" && len(notes) > 0 {
 				t.Errorf("notes %q, want %q", notes, tc.note)
@@ -407,10 +421,13 @@ func TestGatherNotesPageVerdict(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "timeline.html"), []byte(page), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			notes := gatherPassingPage(t, out, dir)
+			notes, entries := gatherPassingPage(t, out, dir)
 			got := strings.Join(notes, "\n")
 			if tc.want == "" && strings.Contains(got, "its page shows") || !strings.Contains(got, tc.want) {
 				t.Errorf("notes %q, want %q", notes, tc.want)
+			}
+			if doubted := len(Doubted(entries)) > 0; doubted != (tc.want != "") {
+				t.Errorf("doubted %v, want %v", doubted, tc.want != "")
 			}
 		})
 	}

@@ -80,6 +80,11 @@ type Entry struct {
 	// it failed and, for a panic, its value and stack —, the JUnit
 	// failure's text ("" for a scenario: its Message is that).
 	Failure string `json:"-"`
+	// Doubt says why the index does not vouch for the entry's record: its
+	// directory contradicts it (a verdict withdrawn, evidence changed
+	// since, a page showing another verdict). esimhil report lists the
+	// entry and exits 1 (Doubted); never written to a file.
+	Doubt string `json:"-"`
 	// wantKind is the kind the file the entry was read from holds (a
 	// results.json: scenario; a spec.json: spec), "" for one built here.
 	wantKind string
@@ -530,8 +535,8 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 			// The page a bug report attaches shows another verdict than
 			// the record's (outside tester sw112: a badge edited, the
 			// index linking it under pass, nothing said).
-			notes = append(notes, fmt.Sprintf("%s %q: its page shows %s where its record says %s: one of them was edited (esimhil timeline %s writes the page again from the directory)",
-				e.Kind, e.Name, v, e.Verdict, shellQuote(e.Dir)))
+			notes = append(notes, doubt(e, fmt.Sprintf("%s %q: its page shows %s where its record says %s: one of them was edited (esimhil timeline %s writes the page again from the directory)",
+				e.Kind, e.Name, v, e.Verdict, shellQuote(e.Dir))))
 		}
 		if cut := cutPages(e.Dir); e.Dir != "" && len(cut) > 0 {
 			notes = append(notes, fmt.Sprintf("%s %q: %s, which the index links, %s cut or empty (esimhil timeline %s writes %s again)",
@@ -735,7 +740,7 @@ func Reconcile(e *Entry) (notes []string) {
 	if e.Timeline != "" && !same(e.Timeline, page) {
 		// A run's page is its directory's: another one linked is an
 		// edit (outside tester sw94: a FAIL row linking a PASS page).
-		notes = append(notes, fmt.Sprintf("%s %q: its record links %s as its page, not its directory's %s: the directory's is linked", e.Kind, e.Name, e.Timeline, page))
+		notes = append(notes, doubt(e, fmt.Sprintf("%s %q: its record links %s as its page, not its directory's %s: the directory's is linked", e.Kind, e.Name, e.Timeline, page)))
 		e.Timeline = page
 	}
 	switch {
@@ -764,7 +769,7 @@ func Reconcile(e *Entry) (notes []string) {
 	if changed, identity := altered(e); identity {
 		return unrecord(e, changed)
 	} else if len(changed) > 0 {
-		notes = append(notes, alteredNote(e, changed))
+		notes = append(notes, doubt(e, alteredNote(e, changed)))
 	}
 	if note := undigested(e); note != "" {
 		notes = append(notes, note)
@@ -782,7 +787,7 @@ func Reconcile(e *Entry) (notes []string) {
 			"events.jsonl is whole to %s without run_incomplete and INCOMPLETE %s; the process ended while closing it or writing its page, "+
 			"so its expectations were never checked and it has no verdict: run it again for one",
 			timeline.FormatSim(e.Simulated), map[bool]string{true: "is gone", false: "says only page pending"}[st.Marker == ""])
-		notes = append(notes, fmt.Sprintf("%s %q: its recorded result and its directory disagree (see its row): the record says not finished, the directory says the simulation finished", e.Kind, e.Name))
+		notes = append(notes, doubt(e, fmt.Sprintf("%s %q: its recorded result and its directory disagree (see its row): the record says not finished, the directory says the simulation finished", e.Kind, e.Name)))
 	}
 	return notes
 }
@@ -826,7 +831,7 @@ func otherRun(e *Entry) string {
 	note := fmt.Sprintf("%s %q: its record in %s is of another run than its directory holds (%s): listed with no verdict",
 		e.Kind, e.Name, ScenariosFile, differs)
 	dropVerdict(e, ends)
-	return note
+	return doubt(e, note)
 }
 
 // undigested says of a finished scenario's record that holds no SHA-256
@@ -851,6 +856,29 @@ func unrecord(e *Entry, changed []string) []string {
 		"edited or put back: that verdict is not this directory's, whose verdict is in the output of the run that wrote it",
 		e.Verdict, strings.Join(changed, ", ")),
 		fmt.Sprintf("%s %q: %s: listed with no verdict", e.Kind, e.Name, strings.Join(changed, "; ")))
+}
+
+// doubt marks e's record as one its directory contradicts (Entry.Doubt)
+// and returns note, which says how.
+func doubt(e *Entry, note string) string {
+	if e.Doubt == "" {
+		e.Doubt = note
+	}
+	return note
+}
+
+// Doubted are the entries whose records their directories contradict:
+// esimhil report writes the index with them listed as their directories
+// say, and exits 1, so that a CI step fails on evidence that does not
+// hold rather than pass with a note nobody reads (outside tester sw112).
+func Doubted(entries []Entry) []Entry {
+	var out []Entry
+	for _, e := range entries {
+		if e.Doubt != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // dropVerdict leaves e with what its directory says (ends, its event

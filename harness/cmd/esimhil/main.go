@@ -621,6 +621,21 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	if junit != "" {
 		fmt.Fprintf(stdout, "%s: the suite's JUnit\n", junit)
 	}
+	if doubted := report.Doubted(entries); len(doubted) > 0 {
+		// Written, and said, but no success: a CI step that runs report
+		// after the run must not pass over evidence that does not hold.
+		var names []string
+		for _, e := range doubted[:min(len(doubted), 5)] {
+			names = append(names, fmt.Sprintf("%s %q", e.Kind, e.Name))
+		}
+		if len(doubted) > len(names) {
+			names = append(names, fmt.Sprintf("and %d more", len(doubted)-len(names)))
+		}
+		fmt.Fprintf(stderr, "esimhil report: %d record%s not hold against %s director%s (the notes above: %s); the index shows what the directories hold, and the evidence is not vouched for\n",
+			len(doubted), map[bool]string{true: " does", false: "s do"}[len(doubted) == 1], map[bool]string{true: "its", false: "their"}[len(doubted) == 1],
+			map[bool]string{true: "y", false: "ies"}[len(doubted) == 1], strings.Join(names, ", "))
+		return 1
+	}
 	return 0
 }
 
