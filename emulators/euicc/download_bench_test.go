@@ -19,7 +19,9 @@ import (
 // Go's cryptographic primitives (samples with a primitive's frame on the
 // stack, cryptoshare.Primitive: TLS's socket writes and x509's parsing are
 // not crypto) and non-crypto/crypto, so that the two say how much of that
-// scenario's non-crypto work is the download's own.
+// scenario's non-crypto work is the download's own; and that work split
+// (cryptoshare.Shares): the transport's, the bare runtime's, and the
+// rest against the crypto (other/crypto).
 func BenchmarkDownloadOverBIP(b *testing.B) {
 	srv := newE2EServers(b, smdp.Faults{})
 	cryptoshare.Loop(b, 1000, func() { // ~400 profile samples: fewer move the share by points

@@ -54,29 +54,99 @@ func Primitive(fn string) bool {
 // frame of a cryptographic primitive (Primitive) anywhere on their stack,
 // and how many samples it holds.
 func Of(r io.Reader) (share float64, samples int64, err error) {
+	sh, err := Split(r)
+	return sh.Crypto, sh.Samples, err
+}
+
+// Shares split a CPU profile's time four ways, which sum to 1: crypto
+// (Primitive, anywhere on the stack), then of the rest the transport —
+// the first frame from the leaf that is not the runtime's is in sockets,
+// the poller, net/http, textproto, bufio or crypto/tls's record and
+// handshake framing (IO) —, the runtime with no code of the program's
+// on the stack (the collector's workers, the scheduler, the poller's
+// wait), and the other work: the program's own logic, its codecs (ASN.1,
+// TLV, JSON, base64), x509's parsing, and the allocation those do.
+type Shares struct {
+	Crypto, Transport, Runtime, Other float64
+	Samples                           int64
+}
+
+// transport are the packages whose frames are the cost of moving bytes:
+// sockets and the poller, HTTP and its header parsing, buffered I/O and
+// TLS's framing. crypto/tls's primitives are crypto (counted first).
+var transport = []string{"syscall", "internal/poll", "internal/runtime/syscall", "net", "bufio", "crypto/tls", "os", "io", "vendor/golang.org/x/net"}
+
+// Transport says whether fn is a frame of a transport package.
+func Transport(fn string) bool {
+	return inPackages(fn, transport)
+}
+
+// runtimeFrame says whether fn is the runtime's, which does a sample's
+// work for the first frame above it that is not.
+func runtimeFrame(fn string) bool {
+	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/runtime/") && !strings.HasPrefix(fn, "internal/runtime/syscall") ||
+		strings.HasPrefix(fn, "internal/sync.") || strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "sync/atomic.")
+}
+
+// inPackages says whether fn is a function of one of pkgs or of a
+// package below one (net/http is net's), not of a package whose path
+// merely starts like one (netx is not net).
+func inPackages(fn string, pkgs []string) bool {
+	for _, p := range pkgs {
+		if rest, ok := strings.CutPrefix(fn, p); ok && rest != "" && (rest[0] == '.' || rest[0] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+// Split is Shares of a CPU profile.
+func Split(r io.Reader) (Shares, error) {
+	var sh Shares
 	p, err := profile.Parse(r)
 	if err != nil {
-		return 0, 0, fmt.Errorf("cpu profile: %w", err)
+		return sh, fmt.Errorf("cpu profile: %w", err)
 	}
-	var total, crypto int64
+	var total, crypto, trans, rt int64
 	for _, s := range p.Sample {
 		v := s.Value[len(s.Value)-1]
 		total += v
-		samples += s.Value[0]
-	sample:
+		sh.Samples += s.Value[0]
+		class := "" // of the first frame from the leaf not the runtime's
+		isCrypto := false
 		for _, loc := range s.Location {
 			for _, ln := range loc.Line {
-				if ln.Function != nil && Primitive(ln.Function.Name) {
-					crypto += v
-					break sample
+				if ln.Function == nil {
+					continue
+				}
+				name := ln.Function.Name
+				if Primitive(name) {
+					isCrypto = true
+				}
+				if class == "" && !runtimeFrame(name) {
+					class = "other"
+					if Transport(name) {
+						class = "transport"
+					}
 				}
 			}
 		}
+		switch {
+		case isCrypto:
+			crypto += v
+		case class == "transport":
+			trans += v
+		case class == "":
+			rt += v
+		}
 	}
 	if total == 0 {
-		return 0, samples, nil
+		return sh, nil
 	}
-	return float64(crypto) / float64(total), samples, nil
+	f := func(n int64) float64 { return float64(n) / float64(total) }
+	sh.Crypto, sh.Transport, sh.Runtime = f(crypto), f(trans), f(rt)
+	sh.Other = f(total - crypto - trans - rt)
+	return sh, nil
 }
 
 // Profiler is a CPU profile being taken of the whole process.
@@ -93,10 +163,10 @@ func Start() (*Profiler, error) {
 	return p, nil
 }
 
-// Stop ends the profile and measures it (Of).
-func (p *Profiler) Stop() (share float64, samples int64, err error) {
+// Stop ends the profile and splits it (Split).
+func (p *Profiler) Stop() (Shares, error) {
 	pprof.StopCPUProfile()
-	return Of(&p.buf)
+	return Split(&p.buf)
 }
 
 // MinSamples is the fewest profile samples a share is reported from:
@@ -118,7 +188,7 @@ func Loop(b *testing.B, minProfiled int, run func()) {
 	} else {
 		defer func() {
 			if prof != nil { // run failed the benchmark
-				_, _, _ = prof.Stop()
+				_, _ = prof.Stop()
 			}
 		}()
 	}
@@ -135,13 +205,13 @@ func Loop(b *testing.B, minProfiled int, run func()) {
 	for ; b.N > 1 && runs < minProfiled; runs++ {
 		run()
 	}
-	share, n, err := prof.Stop()
+	sh, err := prof.Stop()
 	prof = nil
 	if err != nil {
 		b.Error(err)
 		return
 	}
-	report(b, share, n, runs)
+	report(b, sh, runs)
 }
 
 // metrics is what report needs of a *testing.B.
@@ -150,10 +220,14 @@ type metrics interface {
 	Logf(format string, args ...any)
 }
 
-// report reports the share of n samples taken over runs runs: %crypto,
-// non-crypto/crypto and profile-samples, or, with fewer than MinSamples
-// samples or none in crypto, nothing but a log line that says why.
-func report(m metrics, share float64, n int64, runs int) {
+// report reports the shares of sh's samples, taken over runs runs:
+// %crypto, non-crypto/crypto and profile-samples, and the non-crypto
+// work split: %transport, %runtime and other/crypto — the work that is
+// neither crypto nor moving bytes nor the bare runtime, against the
+// crypto. With fewer than MinSamples samples or none in crypto it
+// reports nothing but a log line that says why.
+func report(m metrics, sh Shares, runs int) {
+	share, n := sh.Crypto, sh.Samples
 	switch {
 	case n < MinSamples:
 		m.Logf("crypto share not reported: %d profile samples from %d runs, fewer than the %d it needs (a longer -benchtime profiles more runs; with -benchtime=1x only the one run is)", n, runs, MinSamples)
@@ -162,6 +236,9 @@ func report(m metrics, share float64, n int64, runs int) {
 	default:
 		m.ReportMetric(100*share, "%crypto")
 		m.ReportMetric((1-share)/share, "non-crypto/crypto")
+		m.ReportMetric(100*sh.Transport, "%transport")
+		m.ReportMetric(100*sh.Runtime, "%runtime")
+		m.ReportMetric(sh.Other/share, "other/crypto")
 		m.ReportMetric(float64(n), "profile-samples")
 	}
 }

@@ -76,6 +76,43 @@ func TestOf(t *testing.T) {
 	}
 }
 
+// TestSplit: the non-crypto time is the transport's when the first frame
+// from the leaf that is not the runtime's moves bytes, the runtime's when
+// there is none, and the rest is the other work (the program's logic and
+// codecs, with their allocation).
+func TestSplit(t *testing.T) {
+	for _, tc := range []struct {
+		name                             string
+		samples                          map[string]int64
+		crypto, transport, runtime, rest float64
+	}{
+		{"a socket write under TLS", map[string]int64{"internal/runtime/syscall/linux.Syscall6;syscall.write;internal/poll.(*FD).Write;net.(*conn).Write;crypto/tls.(*Conn).write;main.w": 10e6}, 0, 1, 0, 0},
+		{"TLS sealing a record is crypto", map[string]int64{"crypto/internal/fips140/aes/gcm.gcmAesEnc;crypto/cipher.(*gcmWithRandomNonce).Seal;crypto/tls.(*Conn).writeRecordLocked;main.w": 10e6}, 1, 0, 0, 0},
+		{"HTTP header parsing, malloc at the leaf", map[string]int64{"runtime.mallocgc;net/textproto.(*Reader).ReadMIMEHeader;net/http.readRequest;net/http.(*conn).serve": 10e6}, 0, 1, 0, 0},
+		// A handler's own work is the program's, though HTTP called it.
+		{"a handler's logic under net/http", map[string]int64{"runtime.mallocgc;main.encode;main.handler;net/http.HandlerFunc.ServeHTTP;net/http.(*conn).serve": 10e6}, 0, 0, 0, 1},
+		{"the collector's worker", map[string]int64{"runtime.scanObject;runtime.gcDrain;runtime.gcBgMarkWorker": 10e6}, 0, 0, 1, 0},
+		{"a lock in the program's code", map[string]int64{"internal/sync.(*Mutex).Lock;sync.(*Mutex).Lock;main.f": 10e6}, 0, 0, 0, 1},
+		{"a package merely named like one", map[string]int64{"netx.F;main.f": 10e6, "iox.G": 10e6}, 0, 0, 0, 1},
+		{"a mix", map[string]int64{"crypto/ecdsa.Verify;main.f": 40e6, "syscall.read;main.f": 20e6, "runtime.schedule": 10e6, "encoding/json.Marshal;main.f": 30e6}, 0.4, 0.2, 0.1, 0.3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sh, err := Split(cpuProfile(t, tc.samples))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				what      string
+				got, want float64
+			}{{"crypto", sh.Crypto, tc.crypto}, {"transport", sh.Transport, tc.transport}, {"runtime", sh.Runtime, tc.runtime}, {"other", sh.Other, tc.rest}} {
+				if math.Abs(c.got-c.want) > 1e-9 {
+					t.Errorf("%s %v, want %v (%+v)", c.what, c.got, c.want, sh)
+				}
+			}
+		})
+	}
+}
+
 func TestPrimitive(t *testing.T) {
 	for _, tc := range []struct {
 		fn   string
@@ -139,17 +176,17 @@ func TestReport(t *testing.T) {
 		{"one sample", map[string]int64{"crypto/ecdsa.Verify;main.f": 10e6}, 1, nil, "1 profile samples from 1 runs, fewer than the 100 it needs (a longer -benchtime"},
 		{"no sample", nil, 1, nil, "0 profile samples from 1 runs"},
 		{"just below the minimum", map[string]int64{"crypto/ecdsa.Verify;main.f": 50e6, "main.f": 940e6}, 3, nil, "99 profile samples from 3 runs"},
-		{"at the minimum", map[string]int64{"crypto/ecdsa.Verify;main.f": 250e6, "main.f": 750e6}, 300,
-			map[string]float64{"%crypto": 25, "non-crypto/crypto": 3, "profile-samples": 100}, ""},
+		{"at the minimum", map[string]int64{"crypto/ecdsa.Verify;main.f": 250e6, "main.f": 500e6, "syscall.write;main.f": 200e6, "runtime.gcBgMarkWorker": 50e6}, 300,
+			map[string]float64{"%crypto": 25, "non-crypto/crypto": 3, "%transport": 20, "%runtime": 5, "other/crypto": 2, "profile-samples": 100}, ""},
 		{"enough samples, none in crypto", map[string]int64{"crypto/tls.(*Conn).write;main.f": 500e6, "main.f": 1500e6}, 300, nil, "none of the 200 profile samples from 300 runs has a cryptographic primitive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			share, n, err := Of(cpuProfile(t, tc.samples))
+			sh, err := Split(cpuProfile(t, tc.samples))
 			if err != nil {
 				t.Fatal(err)
 			}
 			r := &recorder{metrics: map[string]float64{}}
-			report(r, share, n, tc.runs)
+			report(r, sh, tc.runs)
 			if len(r.metrics) != len(tc.metrics) {
 				t.Errorf("metrics %v, want %v", r.metrics, tc.metrics)
 			}
