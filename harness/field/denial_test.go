@@ -230,3 +230,38 @@ func TestCEERBeforeTheDenial(t *testing.T) {
 		}
 	}
 }
+
+// TestPSMRegistrationsRead: the registration lines of <n> 4 and 5, with
+// the PSM timers after empty cause fields, and a denial's with both, are
+// registrations (outside tester sw115: an nRF91 log read as never
+// registered, its "no service" lost).
+func TestPSMRegistrationsRead(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		stats     []int
+		cause     int // the last registration's
+	}{
+		{"URC and read form", "> AT+CEREG=5\n< OK\n< +CEREG: 2,\"0A2B\",\"01A2B3C4\",7\n< +CEREG: 1,\"0A2B\",\"01A2B3C4\",7,,,\"11100000\",\"11100000\"\n" +
+			"> AT+CEREG?\n< +CEREG: 5,1,\"0A2B\",\"01A2B3C4\",7,,,\"11100000\",\"11100000\"\n< OK\n", []int{2, 1, 1}, 0},
+		{"a denial with its cause and timers", "> AT+CEREG?\n< +CEREG: 5,3,\"FFFE\",\"FFFFFFFF\",7,0,15,\"00000000\",\"00000000\"\n< OK\n", []int{3}, 15},
+		{"stat 4 with zero timers", "> AT+CEREG?\n< +CEREG: 5,4,\"FFFE\",\"FFFFFFFF\",7,0,0,\"00000000\",\"00000000\"\n< OK\n", []int{4}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "psm", map[string]string{ManifestFile: orangePlain("psm", "generic"), "host.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			regs := Extract(f, nil, nil).Regs
+			var got []int
+			for _, r := range regs {
+				got = append(got, r.Stat)
+			}
+			if !slices.Equal(got, tc.stats) {
+				t.Fatalf("registrations %v, want %v", got, tc.stats)
+			}
+			if c := regs[len(regs)-1].Cause; c != tc.cause {
+				t.Errorf("cause %d, want %d", c, tc.cause)
+			}
+		})
+	}
+}

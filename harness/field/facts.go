@@ -349,8 +349,13 @@ type RegSetting struct {
 var (
 	// The <AcT> after the location may be left out, or empty before a
 	// reject cause (a modem of 27.007 before Release 7: reg_no_act).
-	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d+),(\d+))?)?$`)
-	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d+),(\d+))?)?$`)
+	// n=4 and 5 add the PSM timers the network gave, <Active-Time> and
+	// <Periodic-TAU> (§10.1.22: one-byte bit strings of TS 24.008), the
+	// cause fields before them empty when there was no denial (an nRF91's
+	// "+CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000"": outside
+	// tester sw115); group 8 holds them.
+	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d*),(\d*)(,"[01]*","[01]*")?)?)?$`)
+	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d*),(\d*)(,"[01]*","[01]*")?)?)?$`)
 	// cregURC and cregRead are the circuit and packet domains' forms
 	// (+CREG, +CGREG: TS 27.007 §7.2, §10.1.20), <lac> where +CEREG has
 	// <tac>: the registrations of a log whose host never asks +CEREG.

@@ -431,11 +431,17 @@ var actNames = map[string]string{
 	"0": "GSM", "2": "UTRAN", "3": "GSM with EGPRS", "8": "eMTC on a Quectel BG95/BG96 (27.007's EC-GSM-IoT)", "9": "NB-IoT, E-UTRAN NB-S1",
 }
 
+// ceregPSM is a +CEREG line of <n> 4 or 5 that shows the PSM timers
+// (TS 27.007 §10.1.22), which the emulated modem never has.
+var ceregPSM = regexp.MustCompile(`^\+CEREG: .*,"([01]{8})","([01]{8})"$`)
+
 // RATLimits names, once each, the access technologies the logs show the
 // field modem on or asked for that the emulated modem does not have: it
 // is E-UTRAN alone, reports <AcT> 7 in every registration line, and
 // takes 7 or 9 in AT+COPS (8, a BG95's eMTC, answers +CME ERROR: 50). A
-// BG95 is drafted as quectel-eg25, whose dialect it shares otherwise.
+// BG95 is drafted as quectel-eg25, whose dialect it shares otherwise. So
+// are the PSM timers a registration line shows (+CEREG n=4 or 5): the
+// emulated modem negotiates no PSM.
 func RATLimits(f *Fixture) []string {
 	if f == nil {
 		return nil
@@ -445,6 +451,7 @@ func RATLimits(f *Fixture) []string {
 	for _, t := range f.Logs {
 		for _, e := range t.Entries {
 			var key, what string
+			lacks := "another access technology"
 			name := func(act string) string {
 				if n := actNames[act]; n != "" {
 					return act + " (" + n + ")"
@@ -461,14 +468,17 @@ func RATLimits(f *Fixture) []string {
 				if m := regAcT.FindStringSubmatch(e.Text); m != nil && m[1] != "7" {
 					key = "reg " + m[1]
 					what = fmt.Sprintf("the field modem reports <AcT> %s in %s, where the emulated modem, E-UTRAN alone, reports 7", name(m[1]), e.Text)
+				} else if m := ceregPSM.FindStringSubmatch(e.Text); m != nil {
+					key, lacks = "psm", "PSM"
+					what = fmt.Sprintf("the field modem shows the PSM timers its network gave (<Active-Time> %s, <Periodic-TAU> %s) in %s, where the emulated modem, which negotiates no PSM, shows none", m[1], m[2], e.Text)
 				}
 			}
 			if key == "" || seen[key] {
 				continue
 			}
 			seen[key] = true
-			out = append(out, fmt.Sprintf("%s:%d: %s: no personality or manifest field gives the emulated modem another access technology, so the replay differs there and a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
-				filepath.Base(t.File), e.Line, what))
+			out = append(out, fmt.Sprintf("%s:%d: %s: no personality or manifest field gives the emulated modem %s, so the replay differs there and a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+				filepath.Base(t.File), e.Line, what, lacks))
 		}
 	}
 	return out

@@ -150,17 +150,24 @@ func TestOneModemsChannels(t *testing.T) {
 // (outside tester sw99: the draft refused the log, naming a manifest it
 // had removed).
 func TestICCIDCommandAsQuirks(t *testing.T) {
-	log := "AT+CGMM\r\r\nLE910C1-EUX\r\n\r\nOK\r\nAT#CCID\r\r\n#CCID: 89330100000000000012\r\n\r\nOK\r\n" +
-		"AT+CIMI\r\r\n208011234567890\r\n\r\nOK\r\nAT+CEREG?\r\r\n+CEREG: 0,3\r\n\r\nOK\r\n"
-	d, res := draftLog(t, "picocom.log", log)
-	if want := `{iccid_command: "#CCID", iccid_prefix: "#CCID: "}`; d.Quirks != want {
-		t.Fatalf("quirks %q, want %q (tried %q)", d.Quirks, want, d.Tried)
-	}
-	// The replay gets as far as the denial (a network the world lets in,
-	// a known limit): every exchange before it, AT#CCID's too, as
-	// recorded.
-	if d := res.Divergence; d == nil || d.Src.Line != 14 {
-		t.Fatalf("want the first divergence at the denial, picocom.log:14:\n%s", Report(res))
+	for _, tc := range []struct{ model, cmd string }{
+		{"LE910C1-EUX", "#CCID"},
+		{"nRF9160-SICA", "%XICCID"}, // sw115: Nordic's, unknown until then
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			log := "AT+CGMM\r\r\n" + tc.model + "\r\n\r\nOK\r\nAT" + tc.cmd + "\r\r\n" + tc.cmd + ": 89330100000000000012\r\n\r\nOK\r\n" +
+				"AT+CIMI\r\r\n208011234567890\r\n\r\nOK\r\nAT+CEREG?\r\r\n+CEREG: 0,3\r\n\r\nOK\r\n"
+			d, res := draftLog(t, "picocom.log", log)
+			if want := fmt.Sprintf(`{iccid_command: %q, iccid_prefix: "%s: "}`, tc.cmd, tc.cmd); d.Quirks != want {
+				t.Fatalf("quirks %q, want %q (tried %q)", d.Quirks, want, d.Tried)
+			}
+			// The replay gets as far as the denial (a network the world
+			// lets in, a known limit): every exchange before it, the
+			// ICCID's too, as recorded.
+			if d := res.Divergence; d == nil || d.Src.Line != 14 {
+				t.Fatalf("want the first divergence at the denial, picocom.log:14:\n%s", Report(res))
+			}
+		})
 	}
 }
 

@@ -216,9 +216,9 @@ func Generic() Personality {
 
 // ICCIDCommands are the commands modules read the ICCID with (the
 // personalities' and other makers': Huawei's ^ICCID, Telit's #CCID,
-// Cinterion's ^SCID, Sequans' +SQNCCID…),
+// Cinterion's ^SCID, Sequans' +SQNCCID, Nordic nRF91's %XICCID…),
 // by name: what a recording or a log shows reading the card's identity.
-var ICCIDCommands = []string{"+CCID", "+QCCID", "+CICCID", "!ICCID", "+ICCID", "^ICCID", "%CCID", "#CCID", "^SCID", "+SQNCCID"}
+var ICCIDCommands = []string{"+CCID", "+QCCID", "+CICCID", "!ICCID", "+ICCID", "^ICCID", "%CCID", "#CCID", "^SCID", "+SQNCCID", "%XICCID"}
 
 // ICCIDName is the ICCID command's name, without the "?" of a read form
 // ("!ICCID?" is sent, "!ICCID" is the command).
