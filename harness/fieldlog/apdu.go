@@ -339,6 +339,10 @@ func response(c *chain, a *APDU) {
 			// TS 102 221 §7.3.1.1.4: the host's Le was wrong, the card
 			// has xx bytes for a repeat of the command with that Le.
 			a.Summary = fmt.Sprintf("%s: wrong Le, %d bytes waiting, %s", cmd.ES10, a.SW&0xFF, sw)
+			// A step of the exchange, as 61xx is, not its outcome: the
+			// host repeats the command (outside tester sw115: an lpac
+			// session's 6C15 drafted as its failure).
+			a.Failed = false
 			return
 		}
 		a.Done, a.Answer, a.Request = true, c.resp, c.req

@@ -172,6 +172,11 @@ func TestGetResponseSummaries(t *testing.T) {
 	for _, e := range tr.Entries {
 		if e.APDU != nil && e.APDU.Response {
 			got = append(got, e.APDU.Summary)
+			// Steps of the exchange, not its outcome: no failure to draft
+			// (outside tester sw115: a 6C15 drafted as one).
+			if sw1 := e.APDU.SW >> 8; (sw1 == 0x61 || sw1 == 0x6C) && e.APDU.Failed {
+				t.Errorf("%q marked failed", e.APDU.Summary)
+			}
 		}
 	}
 	want := []string{"GetEUICCInfo1: more to fetch, SW 61xx", "GetEUICCInfo1: wrong Le, 5 bytes waiting, SW 6C05", "GetEUICCInfo1: "}
