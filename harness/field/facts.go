@@ -1370,6 +1370,48 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 		fs.Dialect = append(fs.Dialect, Evidence{"boot_urcs", string(list), bootSrc,
 			fmt.Sprintf("after a boot the modem sends %s", strings.Join(bootList, ", ")), 0})
 	}
+	fs.refreshList(t, refreshURCs, bootURCs)
+}
+
+// refreshList drafts refresh_urcs from the first REFRESH t shows whose
+// URCs run on past the personality's: a module that, like at a boot,
+// follows its refresh URC with more of its boot URCs (an EG25's +QUSIM: 1,
+// +CPIN: READY, +QIND: SMS DONE after a switch: outside tester sw115).
+// Registration URCs between them are the network's and are passed over;
+// the first line that is neither ends the list.
+func (fs *Facts) refreshList(t *fieldlog.Transcript, refreshURCs, bootURCs []string) {
+	if len(refreshURCs) == 0 || slices.ContainsFunc(fs.Dialect, func(e Evidence) bool { return e.Field == "refresh_urcs" }) {
+		return
+	}
+	for _, r := range fs.Refreshes {
+		if r.Src.File != t.File {
+			continue
+		}
+		k := slices.IndexFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Line == r.Src.Line && e.Role == fieldlog.URC })
+		if k < 0 || t.Entries[k].Text != refreshURCs[0] {
+			continue
+		}
+		list := []string{t.Entries[k].Text}
+		for _, e := range t.Entries[k+1:] {
+			if e.Role != fieldlog.URC || e.Text == refreshURCs[0] {
+				break
+			}
+			if regURCLine.MatchString(e.Text) {
+				continue
+			}
+			if !slices.Contains(bootURCs, e.Text) || slices.Contains(list, e.Text) {
+				break
+			}
+			list = append(list, e.Text)
+		}
+		if len(list) <= len(refreshURCs) || !slices.Equal(list[:len(refreshURCs)], refreshURCs) {
+			return // the personality's, or another order: its own words stand
+		}
+		b, _ := json.Marshal(list)
+		fs.Dialect = append(fs.Dialect, Evidence{"refresh_urcs", string(b), r.Src,
+			fmt.Sprintf("at the REFRESH at %s the modem sends %s, as at a boot", r.Src, strings.Join(list, ", ")), 0})
+		return
+	}
 }
 
 // apduAnswers takes what a command's +CGLA or +CSIM answer lines show of

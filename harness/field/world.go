@@ -111,11 +111,16 @@ func (p *Plan) world() error {
 	// modems report as the card's state): the IMSI the host reads next
 	// tells whose it is.
 	changes := slices.Concat(fs.Refreshes, fs.Restarts, fs.Boots, fs.cardReturns())
-	subscriberAt := func(t time.Duration) string {
-		last := time.Duration(-1)
-		for _, c := range changes {
-			if c.At <= t && c.At > last {
-				last = c.At
+	// subscriberOf is whose profile the card had at o: the IMSI read after
+	// the last change at or before it. Obs order, not times alone: a log
+	// without times has them all 0, and its lines' order is what tells a
+	// registration after a switch from one before it (outside tester
+	// sw115: roaming after a switch read as the old home network's).
+	subscriberOf := func(t Obs) string {
+		var last *Obs // the last change at or before t
+		for i, c := range changes {
+			if !c.After(t) && (last == nil || c.After(*last)) {
+				last = &changes[i]
 			}
 		}
 		id := enabled.Operator
@@ -128,29 +133,28 @@ func (p *Plan) world() error {
 				continue
 			}
 			switch {
-			case idn.At <= t && idn.At > last:
+			case !idn.After(t) && (last == nil || idn.After(*last)):
 				id = o.ID
-			case idn.At > t && last >= 0 && idn.At > last:
+			case idn.After(t) && last != nil && idn.After(*last):
 				// The first IMSI read after the change, though after t.
-				next := time.Duration(-1)
-				for _, c := range changes {
-					if c.At > last && (next < 0 || c.At < next) {
-						next = c.At
+				var next *Obs
+				for i, c := range changes {
+					if c.After(*last) && (next == nil || next.After(c)) {
+						next = &changes[i]
 					}
 				}
-				if next < 0 || idn.At < next {
+				if next == nil || next.After(idn.Obs) {
 					return o.ID
 				}
 				return id
-			case idn.At <= t && last < 0:
-				id = o.ID
 			}
-			if idn.At > t {
+			if idn.After(t) {
 				break
 			}
 		}
 		return id
 	}
+	subscriberAt := func(t time.Duration) string { return subscriberOf(Obs{At: t}) }
 
 	if err := p.operatorNames(ops, opByID, byPLMN, subscriberAt, enabled.Operator); err != nil {
 		return err
@@ -169,7 +173,7 @@ func (p *Plan) world() error {
 			}
 			plmn := r.PLMN
 			if plmn == "" && r.Stat == 1 {
-				plmn = opByID(subscriberAt(r.At)).PLMN
+				plmn = opByID(subscriberOf(r.Obs)).PLMN
 			}
 			o := byPLMN(plmn)
 			if o == nil {
@@ -347,7 +351,7 @@ func (p *Plan) world() error {
 		if r.Stat != 1 && r.Stat != 5 && !denied {
 			continue
 		}
-		sub := subscriberAt(r.At)
+		sub := subscriberOf(r.Obs)
 		plmn := r.PLMN
 		switch {
 		case plmn == "" && selOp != nil:
@@ -399,12 +403,12 @@ func (p *Plan) world() error {
 		if r.Stat != 2 || !r.URC || fs.SelectedAt(r.Obs) != nil {
 			continue // (after a manual selection: the network the host chose)
 		}
-		o, area := opByID(subscriberAt(r.At)), areaAt(r.At)
+		o, area := opByID(subscriberOf(r.Obs)), areaAt(r.At)
 		if o == nil || area == "" || m.Itinerary == nil && o.Country != area || slices.ContainsFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }) {
 			continue
 		}
 		if slices.ContainsFunc(fs.Regs, func(n Reg) bool {
-			return n.Stat == 5 && n.At < r.At && subscriberAt(n.At) == o.ID && areaAt(n.At) == area
+			return n.Stat == 5 && n.At < r.At && subscriberOf(n.Obs) == o.ID && areaAt(n.At) == area
 		}) {
 			// The same subscriber roamed here before (national
 			// roaming): its own network has no cell here, or the modem

@@ -208,3 +208,30 @@ func TestCCHOFormAsQuirk(t *testing.T) {
 		t.Errorf("quirks %q, want %q (tried %q)", d.Quirks, want, d.Tried)
 	}
 }
+
+// TestUntimedSwitchThenRoaming: a minicom capture (no times) of a switch
+// done by hand — EnableProfile answered 91xx, the REFRESH's +QUSIM: 1 and
+// the boot URCs an EG25 sends after it, then roaming on the new profile —
+// reproduces: the registration after the switch is the new subscriber's
+// (roaming, not its old home network), and the URCs after +QUSIM: 1 are
+// drafted as refresh_urcs (outside tester sw115).
+func TestUntimedSwitchThenRoaming(t *testing.T) {
+	lines := []string{"AT+CMEE=2", "OK", "AT+CEREG=2", "OK", "AT+QCCID", "+QCCID: 89492260000123456780", "OK", "AT+CIMI", "262021234567890", "OK",
+		`AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "+CCHO: 1", "OK",
+		`AT+CGLA=1,50,"81E2910014BF3111A00C5A0A984411008621436587598101FF"`, `+CGLA: 4,"6106"`, "OK",
+		`AT+CGLA=1,10,"81C0000006"`, `+CGLA: 16,"BF3103800100910B"`, "OK",
+		"AT+CCHC=1", "OK", "+CEREG: 0", "+QUSIM: 1", "+CPIN: READY", "+QIND: SMS DONE", "+CEREG: 2", `+CEREG: 5,"2F01","00C1D2E3",7`,
+		"AT+QCCID", "+QCCID: 89441100681234567895", "OK", "AT+CIMI", "234500012345678", "OK", "AT+COPS?", `+COPS: 0,2,"26202",7`, "OK"}
+	_, res := draftLog(t, "minicom.cap", strings.Join(lines, "\r\n")+"\r\n")
+	if !res.OK {
+		t.Fatalf("%s", Report(res))
+	}
+	if y := string(res.Plan.ScenarioYAML); !strings.Contains(y, "{home: op23450, visited: op26202}") {
+		t.Errorf("no roaming of the new subscriber in:\n%s", y)
+	}
+	if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool {
+		return strings.HasPrefix(a, `device.quirks.refresh_urcs: "[\"+QUSIM: 1\",\"+CPIN: READY\",\"+QIND: SMS DONE\"]"`)
+	}) {
+		t.Errorf("refresh_urcs not drafted: assumptions:\n%s", strings.Join(res.Plan.Assumptions, "\n"))
+	}
+}
