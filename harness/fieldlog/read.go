@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -108,21 +109,23 @@ func fileHead(path string) []byte {
 // Read reads a log held in data; file names it in errors and entries. An
 // empty format is detected from the content (Detect).
 func Read(file string, data []byte, f Format) (*Transcript, error) {
-	t, err := readLog(file, data, f)
-	if err == nil {
-		t.Page = htmlPage.Match(gbkText(unmarked(data)))
-	}
-	return t, err
-}
-
-func readLog(file string, data []byte, f Format) (*Transcript, error) {
 	if len(data) > MaxFile {
 		if f == "" {
 			f = headFormat(file, data)
 		}
 		return nil, tooBig(file, int64(len(data)), f)
 	}
-	data = LogText(data)
+	text, inv := logText(data)
+	t, err := readLog(file, text, f)
+	if err == nil {
+		t.Page = htmlPage.Match(gbkText(unmarked(data)))
+		t.Invisible = inv.note()
+	}
+	return t, err
+}
+
+// readLog reads a log's text (LogText).
+func readLog(file string, data []byte, f Format) (*Transcript, error) {
 	t, err := read(file, data, f)
 	if q, ok := unquoted(data); ok && quoteNoSense(file, data, q, f, t, err) {
 		// A log quoted in a reply (GitHub's "Quote reply", a mail):
@@ -547,14 +550,106 @@ func latin1Letter(l []byte, i int) bool {
 // end with LF, a CR inside one is where a modem's output ran on, and
 // stays.
 func LogText(data []byte) []byte {
+	text, _ := logText(data)
+	return text
+}
+
+// logText is LogText, and what it took out as invisible (visible).
+func logText(data []byte) ([]byte, invisibles) {
 	data = gbkText(unmarked(data))
 	if page, ok := pageText(data); ok {
 		data = page
 	}
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
-		return bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
+		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
-	return data
+	return visible(data)
+}
+
+// invisibles counts the characters visible took out or made spaces, and
+// places the first (1-based line, and column in bytes as the reader's
+// other messages count it).
+type invisibles struct{ n, line, col int }
+
+// note is the transcript's Invisible: "" for none.
+func (v invisibles) note() string {
+	if v.n == 0 {
+		return ""
+	}
+	chars := "characters"
+	if v.n == 1 {
+		chars = "character"
+	}
+	return fmt.Sprintf("%d invisible %s taken out, the first at line %d, column %d: %s", v.n, chars, v.line, v.col, InvisibleNote)
+}
+
+// InvisibleNote says what the reader does with characters a screen does
+// not show, which a log copied from a web page or a chat carries.
+const InvisibleNote = "zero-width spaces, joiners and non-joiners, word joiners and byte order marks (U+200B, U+200C, U+200D, U+2060, U+FEFF) dropped, no-break spaces (U+00A0) read as spaces and dropped at a line's end"
+
+// zeroWidth are the UTF-8 forms of the characters visible drops.
+var zeroWidth = [][]byte{[]byte("\u200b"), []byte("\u200c"), []byte("\u200d"), []byte("\u2060"), []byte("\ufeff")}
+
+// nbsp is the UTF-8 form of U+00A0, the no-break space.
+var nbsp = []byte("\u00a0")
+
+// visible is text without the characters a screen does not show: a
+// zero-width character or a byte order mark inside the text, pasted from a
+// web page, made "AT+C\u200bOPS?" an unknown command and "+CEREG:
+// 0,1\u200b" no registration, with nothing on the screen to say why. A
+// no-break space is a space, and the blanks that end a line with one in
+// them are dropped (a modem ends no line so). Bytes that are no UTF-8
+// stay for textLine to refuse. The line ends stay where they are.
+func visible(data []byte) ([]byte, invisibles) {
+	var v invisibles
+	if !bytes.Contains(data, nbsp) && !slices.ContainsFunc(zeroWidth, func(z []byte) bool { return bytes.Contains(data, z) }) {
+		return data, v // most logs: no copy
+	}
+	out := make([]byte, 0, len(data))
+	line, start := 1, 0 // start: where the line starts in data
+	lineOut, lastNBSP := 0, -1
+	endLine := func() {
+		// Blanks ending the line with a no-break space among them go, a
+		// CR before the LF staying.
+		end := len(out)
+		if end > lineOut && out[end-1] == '\r' {
+			end--
+		}
+		if trail := lineOut + len(bytes.TrimRight(out[lineOut:end], " \t")); lastNBSP >= trail {
+			out = append(out[:trail], out[end:]...)
+		}
+	}
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c == '\n' {
+			endLine()
+			out = append(out, c)
+			i++
+			line, start, lineOut, lastNBSP = line+1, i, len(out), -1
+			continue
+		}
+		seen := func() {
+			if v.n++; v.n == 1 {
+				v.line, v.col = line, i-start+1
+			}
+		}
+		if bytes.HasPrefix(data[i:], nbsp) {
+			seen()
+			lastNBSP = len(out)
+			out = append(out, ' ')
+			i += len(nbsp)
+			continue
+		}
+		if k := slices.IndexFunc(zeroWidth, func(z []byte) bool { return bytes.HasPrefix(data[i:], z) }); k >= 0 {
+			seen()
+			i += len(zeroWidth[k])
+			continue
+		}
+		out = append(out, c)
+		i++
+	}
+	endLine() // a last line without its line end
+	return out, v
 }
 
 // PageNote says how a log that is an HTML page is read.
