@@ -29,6 +29,11 @@ func TestBadInput(t *testing.T) {
 		{"a ticket's JSON", `{"ticket": 4711, "body": "AT\r\nOK\r\n"}` + "\n", "", `bad.log:1: a JSON object with members "body", "ticket", not a platform request log`},
 		{"stamps of a form not read", "01.02.2024 10:00:00.123 AT\n01.02.2024 10:00:00.150 OK\n", "",
 			`it starts "01.02.2024 10:00:00.123 AT", and its lines all start with a time stamp of a form not read (`},
+		// Seconds since boot in a form not read: say so too.
+		{"seconds stamps of a form not read", "(41.203311) > AT\n(41.210442) < OK\n", "",
+			`it starts "(41.203311) > AT", and its lines all start with a time stamp of a form not read (`},
+		{"bracketed seconds of a form not read", "[41,203311] > AT\n[41,210442] < OK\n", "",
+			`and its lines all start with a time stamp of a form not read (`},
 		{"not the format given", "> AT\n< OK\n", MM, `bad.log:1: no line reads as mm (it starts "> AT"); it reads as plain`},
 		{"binary junk", "> AT\n< O\x01K\n", "", "bad.log:2: binary data (byte 0x01 at column 4)"},
 		{"not UTF-8: boot noise", "> AT\n< \xff\xfeOK\n", Plain, "bad.log:2: byte 0xff at column 3 is not UTF-8: noise on the UART as the module powered up (bytes such as 0xff, 0xfe before its first line)? delete those bytes on this line; or text in Latin-1 or Windows-1252: convert the file, iconv -f latin1 -t utf-8"},

@@ -30,6 +30,12 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
+		if kernelLine.MatchString(l) || kernelHuman.MatchString(l) {
+			// The kernel's line (below), its stamp the kernel's clock:
+			// seconds since boot among a transcript's wall times.
+			recs = append(recs, record{line: n, dir: Tool, t: dirTime, text: strings.TrimSpace(l)})
+			continue
+		}
 		t, c, rest, err := clock.stamp(file, n, l)
 		if err != nil {
 			return nil, err
