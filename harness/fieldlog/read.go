@@ -460,7 +460,7 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 			return nil, false, errAt(file, n, "line of %d bytes, more than %d", len(l), MaxLine)
 		}
 		l = bytes.TrimSuffix(l, []byte{'\r'})
-		s, err := textLine(l)
+		s, err := textLine(l, data == nil && cut)
 		if err != nil {
 			return nil, false, errAt(file, n, "%v", err)
 		}
@@ -475,8 +475,9 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 // textLine checks one line is text and strips ANSI SGR sequences (ESC [
 // … m). A CR inside a line is kept: it is where a modem's output ran on
 // without a line feed. The error names the line's first byte that is not
-// text, whichever kind it is.
-func textLine(l []byte) (string, error) {
+// text, whichever kind it is; last says the line ends the file without
+// a line end, where a character cut short is a log cut short.
+func textLine(l []byte, last bool) (string, error) {
 	b := make([]byte, 0, len(l))
 	for i := 0; i < len(l); i++ {
 		c := l[i]
@@ -484,6 +485,11 @@ func textLine(l []byte) (string, error) {
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRune(l[i:])
 			if r == utf8.RuneError && size == 1 {
+				if last && !utf8.FullRune(l[i:]) && c >= 0xc2 && c <= 0xf4 {
+					// A UTF-8 character's first bytes, the file's last:
+					// cut there, not another encoding.
+					return "", fmt.Errorf("the file ends in the middle of a UTF-8 character (byte 0x%02x at column %d starts one, and nothing follows): the log was cut there, probably; copy it again whole, or cut it before this line", c, i+1)
+				}
 				return "", notUTF8(l, i)
 			}
 			b = append(b, l[i:i+size]...)
