@@ -395,6 +395,13 @@ func TestLimits(t *testing.T) {
 	if _, err := Read("huge.log", huge, Plain); err == nil || !strings.Contains(err.Error(), "more than the") {
 		t.Errorf("oversized log: %v", err)
 	}
+	// Too many lines, within the size: refused saying how to cut the
+	// log, as an oversized one is (outside tester sw115: no advice).
+	many := strings.Repeat("> AT\n< OK\n", MaxEntries/2+1)
+	want := "many.log:1048577: more than 1048576 lines: keep the part around the failure (plain: its lines from a command to a final result, sed -n 'FROM,TOp')"
+	if _, err := Read("many.log", []byte(many), ""); err == nil || err.Error() != want {
+		t.Errorf("too many lines: %v\nwant %s", err, want)
+	}
 }
 
 // TestTooBigHint: a log over MaxFile is refused with a way to cut it

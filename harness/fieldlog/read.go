@@ -30,6 +30,12 @@ const (
 // tooBig is the error for a log of size bytes, more than MaxFile: it says
 // how to cut a log of format f ("" not known) down to what a replay needs.
 func tooBig(file string, size int64, f Format) error {
+	return errAt(file, 0, "%d bytes, more than the %d a log may have: keep the part around the failure%s", size, MaxFile, cutHint(f))
+}
+
+// cutHint says how to cut a log of format f ("" not known) down to what a
+// replay needs: "" when the format is not known.
+func cutHint(f Format) string {
 	how := ""
 	switch f {
 	case "":
@@ -46,7 +52,7 @@ func tooBig(file string, size int64, f Format) error {
 	default:
 		how = fmt.Sprintf(" (%s: its lines from a command to a final result, sed -n 'FROM,TOp')", f)
 	}
-	return errAt(file, 0, "%d bytes, more than the %d a log may have: keep the part around the failure%s", size, MaxFile, how)
+	return how
 }
 
 // headFormat is the format a log's head reads as (Detect), "" for none:
@@ -446,6 +452,7 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 	if len(data) == 0 {
 		return nil, false, errAt(file, 0, "empty log")
 	}
+	all := data
 	n := 0
 	for len(data) > 0 {
 		n++
@@ -466,7 +473,8 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 		}
 		lines = append(lines, s)
 		if len(lines) > MaxEntries {
-			return nil, false, errAt(file, n, "more than %d lines", MaxEntries)
+			// A log of short lines within MaxFile: cut as a big one is.
+			return nil, false, errAt(file, n, "more than %d lines: keep the part around the failure%s", MaxEntries, cutHint(headFormat(file, all)))
 		}
 	}
 	return lines, cut, nil
