@@ -113,6 +113,9 @@ func (f *Fixture) complete() (*Fixture, error) {
 		if t.Page {
 			f.Notes = append(f.Notes, m.Logs[i].File+" is "+fieldlog.PageNote)
 		}
+		if t.Invisible != "" {
+			f.Notes = append(f.Notes, m.Logs[i].File+": "+t.Invisible)
+		}
 	}
 	if m.Scenario != "" {
 		var err error

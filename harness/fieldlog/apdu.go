@@ -359,11 +359,15 @@ func response(c *chain, a *APDU) {
 	}
 }
 
-// swText writes a status word; a 61xx's count of waiting bytes, which
-// depends on the card's own answer, as 61xx.
+// swText writes a status word; a 61xx's count of waiting bytes and a
+// 91xx's length of the proactive command pending (TS 102 221 §10.2.1.1),
+// which depend on the card's own answer, as 61xx and 91xx.
 func swText(sw uint16) string {
-	if sw>>8 == 0x61 {
+	switch sw >> 8 {
+	case 0x61:
 		return "61xx"
+	case 0x91:
+		return "91xx"
 	}
 	return fmt.Sprintf("%04X", sw)
 }

@@ -29,10 +29,22 @@ func TestBadInput(t *testing.T) {
 		{"a ticket's JSON", `{"ticket": 4711, "body": "AT\r\nOK\r\n"}` + "\n", "", `bad.log:1: a JSON object with members "body", "ticket", not a platform request log`},
 		{"stamps of a form not read", "01.02.2024 10:00:00.123 AT\n01.02.2024 10:00:00.150 OK\n", "",
 			`it starts "01.02.2024 10:00:00.123 AT", and its lines all start with a time stamp of a form not read (`},
+		// Seconds since boot in a form not read: say so too.
+		{"seconds stamps of a form not read", "(41.203311) > AT\n(41.210442) < OK\n", "",
+			`it starts "(41.203311) > AT", and its lines all start with a time stamp of a form not read (`},
+		{"bracketed seconds of a form not read", "[41,203311] > AT\n[41,210442] < OK\n", "",
+			`and its lines all start with a time stamp of a form not read (`},
 		{"not the format given", "> AT\n< OK\n", MM, `bad.log:1: no line reads as mm (it starts "> AT"); it reads as plain`},
 		{"binary junk", "> AT\n< O\x01K\n", "", "bad.log:2: binary data (byte 0x01 at column 4)"},
 		{"not UTF-8: boot noise", "> AT\n< \xff\xfeOK\n", Plain, "bad.log:2: byte 0xff at column 3 is not UTF-8: noise on the UART as the module powered up (bytes such as 0xff, 0xfe before its first line)? delete those bytes on this line; or text in Latin-1 or Windows-1252: convert the file, iconv -f latin1 -t utf-8"},
 		{"not UTF-8: Latin-1", "> AT+COPS?\n< +COPS: 0,0,\"Telef\xf3nica\",7\n< OK\n", Plain, "bad.log:2: byte 0xf3 at column 20 is not UTF-8: text in Latin-1 or Windows-1252 (an operator's name the modem sent under AT+CSCS=\"8859-1\", a terminal's save on a European Windows)? convert the file, iconv -f latin1 -t utf-8 (or -f cp1252), or delete the byte on this line"},
+		// A character cut in two where the file ends: the log was cut,
+		// not saved in Latin-1 (outside tester sw115: iconv's advice would
+		// garble the rest).
+		{"UTF-8 cut at the end", "> AT+COPS?\n< +COPS: 0,0,\"Telef\xc3", Plain, "bad.log:2: the file ends in the middle of a UTF-8 character (byte 0xc3 at column 20 starts one, and nothing follows): the log was cut there, probably; copy it again whole, or cut it before this line"},
+		{"UTF-8 cut alone on the last line", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n\xe2\x80", Plain, "bad.log:4: the file ends in the middle of a UTF-8 character (byte 0xe2 at column 1 starts one"},
+		// Not at the end: a byte in Latin-1 as before.
+		{"Latin-1 before the end", "> AT+COPS?\n< +COPS: 0,0,\"Telef\xc3\"", Plain, "bad.log:2: byte 0xc3 at column 20 is not UTF-8: text in Latin-1"},
 		// The first byte that is not text, whichever kind: an ELF's DEL
 		// before its NUL and its bytes that are no UTF-8.
 		{"binary: the first byte", "\x7fELF\x02\x01\x01\x00\xd0a\n", "", "bad.log:1: binary data (byte 0x7f at column 1): not a text log"},
@@ -382,6 +394,13 @@ func TestLimits(t *testing.T) {
 	huge := make([]byte, MaxFile+1)
 	if _, err := Read("huge.log", huge, Plain); err == nil || !strings.Contains(err.Error(), "more than the") {
 		t.Errorf("oversized log: %v", err)
+	}
+	// Too many lines, within the size: refused saying how to cut the
+	// log, as an oversized one is (outside tester sw115: no advice).
+	many := strings.Repeat("> AT\n< OK\n", MaxEntries/2+1)
+	want := "many.log:1048577: more than 1048576 lines: keep the part around the failure (plain: its lines from a command to a final result, sed -n 'FROM,TOp')"
+	if _, err := Read("many.log", []byte(many), ""); err == nil || err.Error() != want {
+		t.Errorf("too many lines: %v\nwant %s", err, want)
 	}
 }
 

@@ -326,8 +326,10 @@ func plainCommand(l string) bool {
 }
 
 // stampLike is what starts a line with a time stamp of some form: a time
-// of day, perhaps after a date, perhaps bracketed.
-var stampLike = regexp.MustCompile(`^\[?(?:\d{1,4}[-/.]\d\d?[-/.]\d{1,4}[ T_,-]*)?\d\d?:\d\d`)
+// of day, perhaps after a date, or seconds to the millisecond or finer
+// (since boot, since the tool started), perhaps bracketed or in
+// parentheses.
+var stampLike = regexp.MustCompile(`^[\[(<]? *(?:(?:\d{1,4}[-/.]\d\d?[-/.]\d{1,4}[ T_,-]*)?\d\d?:\d\d|\d+[.,]\d{3,}[\])>]?(?:[\s:]|$))`)
 
 // unknownStamps says, for the error of a log of no known format, that its
 // lines all start with a time stamp no reader takes (stampLayouts): the
@@ -351,7 +353,7 @@ func unknownStamps(lines []string) string {
 	if n == 0 {
 		return ""
 	}
-	return ", and its lines all start with a time stamp of a form not read (those read: RFC 3339, \"2006-01-02 15:04:05.000\", \"2006/01/02 15:04:05.000\", a time of day, \"[12.345]\" seconds since start, Tera Term's; bracketed or not)"
+	return ", and its lines all start with a time stamp of a form not read (those read: RFC 3339, \"2006-01-02 15:04:05.000\", \"2006/01/02 15:04:05.000\", a time of day, \"[12.345]\" seconds since start (dmesg's \"[   12.345678]\" too), Tera Term's; bracketed or not)"
 }
 
 // firstLine is the 1-based number of the first non-blank line.

@@ -640,6 +640,11 @@ var urcPrefixes = []string{
 	"+CLIP:", "+CCWA:", "+CSSU:", "+CBM:", "+CDSI:",
 	// The card's state as vendors report it: u-blox's, Quectel's.
 	"+UUSIMSTAT:", "+QSIMSTAT:",
+	// More of them: Telit's card state, the nRF91's card, signal, network
+	// time and EMM cause reports, Huawei's SIM Toolkit, Intel-based
+	// Fibocoms' card state, and the network's IMS voice support (TS 27.007
+	// +CIREP's +CIREPI). Each is an answer during its own command only.
+	"#QSS:", "%XSIM:", "%CESQ:", "%XTIME:", "+CNEC_ESM:", "^STIN:", "+XSIM:", "+CIREPI:",
 }
 
 // unaskedCodes are result codes no command answers: RING (V.250 §5.7.1,

@@ -30,6 +30,12 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
+		if kernelLine.MatchString(l) || kernelHuman.MatchString(l) {
+			// The kernel's line (below), its stamp the kernel's clock:
+			// seconds since boot among a transcript's wall times.
+			recs = append(recs, record{line: n, dir: Tool, t: dirTime, text: strings.TrimSpace(l)})
+			continue
+		}
 		t, c, rest, err := clock.stamp(file, n, l)
 		if err != nil {
 			return nil, err
@@ -219,7 +225,7 @@ func loggingLog(lines []string) bool {
 // arrows point from the program's side or to it — the two conventions
 // both in use (NetworkManager's lists: "--> AT+ICCID"; Wio LTE's
 // library: "<- AT+CEREG?"), so that the lines say which is the host's.
-var arrowMarker = regexp.MustCompile(`^(?:(--?>)|(<--?))(?: |$)`)
+var arrowMarker = regexp.MustCompile(`^(?:(--?>)|(<--?))(?:[ \t]|$)`)
 
 // arrowHost tells which arrow is the host's in a log of arrow lines: the
 // one whose lines are all command lines (AT…, A/), the other's not all.
@@ -281,11 +287,11 @@ func plainArrowMarker(rest string, right Dir) (Dir, string, bool) {
 	if m[2] != "" {
 		d = Host + Modem - right
 	}
-	return d, strings.TrimPrefix(rest[len(m[0]):], " "), true
+	return d, oneBlank(rest[len(m[0]):]), true
 }
 
 // txrxMarker is a serial tool's direction marker ("TX:", "[RX]", "[TX] -").
-var txrxMarker = regexp.MustCompile(`^(?i:\[(TX|RX)\]|(TX|RX):)(?: -(?: |$))?`)
+var txrxMarker = regexp.MustCompile(`^(?i:\[(TX|RX)\]|(TX|RX):)(?: -(?:[ \t]|$))?`)
 
 // plainMarker reads a line's direction marker: ">" host, "<" modem (or
 // doubled, ">>"/"<<"), or a serial tool's "TX:"/"RX:", "[TX]"/"[RX]"; the
@@ -307,7 +313,16 @@ func plainMarker(rest string) (Dir, string, bool) {
 	default:
 		return 0, "", false
 	}
-	return d, strings.TrimPrefix(text, " "), true
+	return d, oneBlank(text), true
+}
+
+// oneBlank is s without the space or the tab it starts with: the blank
+// after a marker, where a tool that lines its columns up writes a tab.
+func oneBlank(s string) string {
+	if s != "" && (s[0] == ' ' || s[0] == '\t') {
+		return s[1:]
+	}
+	return s
 }
 
 // logClock holds the kind of time a log's stamps are: the first stamped

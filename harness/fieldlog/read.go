@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -29,6 +30,12 @@ const (
 // tooBig is the error for a log of size bytes, more than MaxFile: it says
 // how to cut a log of format f ("" not known) down to what a replay needs.
 func tooBig(file string, size int64, f Format) error {
+	return errAt(file, 0, "%d bytes, more than the %d a log may have: keep the part around the failure%s", size, MaxFile, cutHint(f))
+}
+
+// cutHint says how to cut a log of format f ("" not known) down to what a
+// replay needs: "" when the format is not known.
+func cutHint(f Format) string {
 	how := ""
 	switch f {
 	case "":
@@ -45,7 +52,7 @@ func tooBig(file string, size int64, f Format) error {
 	default:
 		how = fmt.Sprintf(" (%s: its lines from a command to a final result, sed -n 'FROM,TOp')", f)
 	}
-	return errAt(file, 0, "%d bytes, more than the %d a log may have: keep the part around the failure%s", size, MaxFile, how)
+	return how
 }
 
 // headFormat is the format a log's head reads as (Detect), "" for none:
@@ -108,21 +115,23 @@ func fileHead(path string) []byte {
 // Read reads a log held in data; file names it in errors and entries. An
 // empty format is detected from the content (Detect).
 func Read(file string, data []byte, f Format) (*Transcript, error) {
-	t, err := readLog(file, data, f)
-	if err == nil {
-		t.Page = htmlPage.Match(gbkText(unmarked(data)))
-	}
-	return t, err
-}
-
-func readLog(file string, data []byte, f Format) (*Transcript, error) {
 	if len(data) > MaxFile {
 		if f == "" {
 			f = headFormat(file, data)
 		}
 		return nil, tooBig(file, int64(len(data)), f)
 	}
-	data = LogText(data)
+	text, inv := logText(data)
+	t, err := readLog(file, text, f)
+	if err == nil {
+		t.Page = htmlPage.Match(gbkText(unmarked(data)))
+		t.Invisible = inv.note()
+	}
+	return t, err
+}
+
+// readLog reads a log's text (LogText).
+func readLog(file string, data []byte, f Format) (*Transcript, error) {
 	t, err := read(file, data, f)
 	if q, ok := unquoted(data); ok && quoteNoSense(file, data, q, f, t, err) {
 		// A log quoted in a reply (GitHub's "Quote reply", a mail):
@@ -443,6 +452,7 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 	if len(data) == 0 {
 		return nil, false, errAt(file, 0, "empty log")
 	}
+	all := data
 	n := 0
 	for len(data) > 0 {
 		n++
@@ -457,13 +467,14 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 			return nil, false, errAt(file, n, "line of %d bytes, more than %d", len(l), MaxLine)
 		}
 		l = bytes.TrimSuffix(l, []byte{'\r'})
-		s, err := textLine(l)
+		s, err := textLine(l, data == nil && cut)
 		if err != nil {
 			return nil, false, errAt(file, n, "%v", err)
 		}
 		lines = append(lines, s)
 		if len(lines) > MaxEntries {
-			return nil, false, errAt(file, n, "more than %d lines", MaxEntries)
+			// A log of short lines within MaxFile: cut as a big one is.
+			return nil, false, errAt(file, n, "more than %d lines: keep the part around the failure%s", MaxEntries, cutHint(headFormat(file, all)))
 		}
 	}
 	return lines, cut, nil
@@ -472,8 +483,9 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 // textLine checks one line is text and strips ANSI SGR sequences (ESC [
 // … m). A CR inside a line is kept: it is where a modem's output ran on
 // without a line feed. The error names the line's first byte that is not
-// text, whichever kind it is.
-func textLine(l []byte) (string, error) {
+// text, whichever kind it is; last says the line ends the file without
+// a line end, where a character cut short is a log cut short.
+func textLine(l []byte, last bool) (string, error) {
 	b := make([]byte, 0, len(l))
 	for i := 0; i < len(l); i++ {
 		c := l[i]
@@ -481,6 +493,11 @@ func textLine(l []byte) (string, error) {
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRune(l[i:])
 			if r == utf8.RuneError && size == 1 {
+				if last && !utf8.FullRune(l[i:]) && c >= 0xc2 && c <= 0xf4 {
+					// A UTF-8 character's first bytes, the file's last:
+					// cut there, not another encoding.
+					return "", fmt.Errorf("the file ends in the middle of a UTF-8 character (byte 0x%02x at column %d starts one, and nothing follows): the log was cut there, probably; copy it again whole, or cut it before this line", c, i+1)
+				}
 				return "", notUTF8(l, i)
 			}
 			b = append(b, l[i:i+size]...)
@@ -547,14 +564,106 @@ func latin1Letter(l []byte, i int) bool {
 // end with LF, a CR inside one is where a modem's output ran on, and
 // stays.
 func LogText(data []byte) []byte {
+	text, _ := logText(data)
+	return text
+}
+
+// logText is LogText, and what it took out as invisible (visible).
+func logText(data []byte) ([]byte, invisibles) {
 	data = gbkText(unmarked(data))
 	if page, ok := pageText(data); ok {
 		data = page
 	}
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
-		return bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
+		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
-	return data
+	return visible(data)
+}
+
+// invisibles counts the characters visible took out or made spaces, and
+// places the first (1-based line, and column in bytes as the reader's
+// other messages count it).
+type invisibles struct{ n, line, col int }
+
+// note is the transcript's Invisible: "" for none.
+func (v invisibles) note() string {
+	if v.n == 0 {
+		return ""
+	}
+	chars := "characters"
+	if v.n == 1 {
+		chars = "character"
+	}
+	return fmt.Sprintf("%d invisible %s taken out, the first at line %d, column %d: %s", v.n, chars, v.line, v.col, InvisibleNote)
+}
+
+// InvisibleNote says what the reader does with characters a screen does
+// not show, which a log copied from a web page or a chat carries.
+const InvisibleNote = "zero-width spaces, joiners and non-joiners, word joiners and byte order marks (U+200B, U+200C, U+200D, U+2060, U+FEFF) dropped, no-break spaces (U+00A0) read as spaces and dropped at a line's end"
+
+// zeroWidth are the UTF-8 forms of the characters visible drops.
+var zeroWidth = [][]byte{[]byte("\u200b"), []byte("\u200c"), []byte("\u200d"), []byte("\u2060"), []byte("\ufeff")}
+
+// nbsp is the UTF-8 form of U+00A0, the no-break space.
+var nbsp = []byte("\u00a0")
+
+// visible is text without the characters a screen does not show: a
+// zero-width character or a byte order mark inside the text, pasted from a
+// web page, made "AT+C\u200bOPS?" an unknown command and "+CEREG:
+// 0,1\u200b" no registration, with nothing on the screen to say why. A
+// no-break space is a space, and the blanks that end a line with one in
+// them are dropped (a modem ends no line so). Bytes that are no UTF-8
+// stay for textLine to refuse. The line ends stay where they are.
+func visible(data []byte) ([]byte, invisibles) {
+	var v invisibles
+	if !bytes.Contains(data, nbsp) && !slices.ContainsFunc(zeroWidth, func(z []byte) bool { return bytes.Contains(data, z) }) {
+		return data, v // most logs: no copy
+	}
+	out := make([]byte, 0, len(data))
+	line, start := 1, 0 // start: where the line starts in data
+	lineOut, lastNBSP := 0, -1
+	endLine := func() {
+		// Blanks ending the line with a no-break space among them go, a
+		// CR before the LF staying.
+		end := len(out)
+		if end > lineOut && out[end-1] == '\r' {
+			end--
+		}
+		if trail := lineOut + len(bytes.TrimRight(out[lineOut:end], " \t")); lastNBSP >= trail {
+			out = append(out[:trail], out[end:]...)
+		}
+	}
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c == '\n' {
+			endLine()
+			out = append(out, c)
+			i++
+			line, start, lineOut, lastNBSP = line+1, i, len(out), -1
+			continue
+		}
+		seen := func() {
+			if v.n++; v.n == 1 {
+				v.line, v.col = line, i-start+1
+			}
+		}
+		if bytes.HasPrefix(data[i:], nbsp) {
+			seen()
+			lastNBSP = len(out)
+			out = append(out, ' ')
+			i += len(nbsp)
+			continue
+		}
+		if k := slices.IndexFunc(zeroWidth, func(z []byte) bool { return bytes.HasPrefix(data[i:], z) }); k >= 0 {
+			seen()
+			i += len(zeroWidth[k])
+			continue
+		}
+		out = append(out, c)
+		i++
+	}
+	endLine() // a last line without its line end
+	return out, v
 }
 
 // PageNote says how a log that is an HTML page is read.

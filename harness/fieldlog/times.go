@@ -26,7 +26,8 @@ var (
 	// or not. It ends at a bracket, a blank, a colon (ubxlib's and
 	// socat's "2024/01/01 00:13:32.020: ") or the line's end: a number
 	// run into text ("03.15,A00.01", u-blox's ATI9 answer) is the text.
-	leadingStamp = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})(?:[\]\s:]|$)`)
+	// Blanks may pad it inside its bracket, as dmesg's "[   41.203311]".
+	leadingStamp = regexp.MustCompile(`^(?:\[ *)?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})(?:[\]\s:]|$)`)
 	// stampEnd is what a stamp's text starts after: its bracket, a
 	// colon and a blank, blanks.
 	stampEnd = regexp.MustCompile(`^\]?(?::(?:\s|$))?\s*`)

@@ -66,6 +66,10 @@ func TestStampForms(t *testing.T) {
 		{"10:00:01.120,OK", "", "10:00:01.120,OK"},
 		{"12.345AT", "", "12.345AT"},
 		{"[12.345]AT", "1970-01-01T00:00:12.345Z", "AT"},
+		// dmesg's seconds since boot, padded to five places (outside
+		// tester sw115: refused as no known format).
+		{"[   41.203311] > AT", "1970-01-01T00:00:41.203311Z", "> AT"},
+		{"[ 4711.123456] < OK", "1970-01-01T01:18:31.123456Z", "< OK"},
 	} {
 		tm, c, rest := splitStamp(tc.line)
 		got := ""
@@ -80,6 +84,22 @@ func TestStampForms(t *testing.T) {
 	checkEntries(t, "0000/01/01 00:13:32.020: AT+CGREG?\n0000/01/01 00:13:32.060: \n0000/01/01 00:13:32.060: +CGREG: 2,4\n0000/01/01 00:13:32.060: OK\n", "",
 		func(e Entry) string { return e.Role.String() + " " + e.Text + " " + e.Time.Format("15:04:05.000") },
 		[]string{"command AT+CGREG? 00:13:32.020", "echo AT+CGREG? 00:13:32.020", "info +CGREG: 2,4 00:13:32.060", "final OK 00:13:32.060"})
+}
+
+// TestPaddedKernelStamps: a transcript stamped as dmesg stamps, the
+// seconds padded with blanks, reads as one without the padding does, the
+// kernel's own lines among it notes.
+func TestPaddedKernelStamps(t *testing.T) {
+	show := func(e Entry) string {
+		if e.Role == Note {
+			return "note " + strings.TrimSpace(e.Text[strings.IndexByte(e.Text, ']')+1:]) // its stamp as the file has it
+		}
+		return e.Role.String() + " " + e.Text + " " + e.Time.Sub(RelativeEpoch).String()
+	}
+	want := []string{"command AT 41.203311s", "final OK 41.210442s", "note usb 1-1: USB disconnect, device number 2", "urc RDY 1m3.500102s"}
+	for _, pad := range []string{"", " ", "   "} {
+		checkEntries(t, "["+pad+"41.203311] > AT\n["+pad+"41.210442] < OK\n["+pad+"52.118204] usb 1-1: USB disconnect, device number 2\n["+pad+"63.500102] < RDY\n", "", show, want)
+	}
 }
 
 // TestStampsHoldOverTheLog: a log is stamped when its stamps hold over

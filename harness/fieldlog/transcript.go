@@ -259,6 +259,10 @@ type Transcript struct {
 	// Page says the log was an HTML page (a ticket saved from a
 	// browser), read as the text of its <pre> blocks (LogText).
 	Page bool
+	// Invisible says how many characters a screen does not show the
+	// reader took out of the lines (InvisibleNote), and where the first
+	// was; "" when there were none.
+	Invisible string
 	// Modems counts the modem objects a ModemManager log names its ports
 	// under ("[modem0/ttyUSB2/at]"): 0 when it names none (older
 	// releases, "(ttyUSB2)").

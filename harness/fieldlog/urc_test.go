@@ -27,7 +27,22 @@ func TestVendorURCs(t *testing.T) {
 		{"+CUSD: 0,\"Balance 5 EUR\",15", "AT+CSQ", true},
 		{"^RSSI: 18", "AT+CSQ", true}, // Huawei
 		{"+CFUN: 1", "AT+CPIN?", true},
+		// Card, network and time reports of Telit, nRF91 (%XSIM, %CESQ,
+		// %XTIME, +CNEC_ESM), Huawei's STK, Fibocom's XMM and 27.007's IMS
+		// (+CIREPI) (outside tester sw115).
+		{"#QSS: 0", "AT+CSQ", true},
+		{"%XSIM: 1", "AT+CEREG?", true},
+		{"%CESQ: 54,2,16,2", "AT+CSQ", true},
+		{`%XTIME: "0A","42104201432","01"`, "AT+COPS?", true},
+		{"+CNEC_ESM: 15,1", "AT+CEREG?", true},
+		{"^STIN: 1,0,0", "AT+CEREG?", true},
+		{"+XSIM: 7", "AT+CIMI", true},
+		{"+CIREPI: 1", "AT+CSQ", true},
 		// A command's own answer.
+		{"#QSS: 0,1", "AT#QSS?", false},
+		{"%XSIM: 1", "AT%XSIM?", false},
+		{"+XSIM: 1,7", "AT+XSIM?", false},
+		{"%XTIME: 1", "AT%XTIME?", false},
 		{"+STKPRO: 37,0", "AT+STKPRO?", false},
 		{"+CUSD: 0,\"Balance 5 EUR\",15", "AT+CUSD=1,\"*100#\",15", false},
 		{"+CCID: 89330100005021044451", "AT+CCID", false},
@@ -36,6 +51,36 @@ func TestVendorURCs(t *testing.T) {
 		if got := unsolicited(tc.line, tc.cmd); got != tc.want {
 			t.Errorf("%q during %s: unsolicited %v, want %v", tc.line, tc.cmd, got, tc.want)
 		}
+	}
+}
+
+// TestVendorURCsInAnswers: a vendor's notification inside another
+// command's answer is a URC through a reader too, the command keeping its
+// own information line (the tester's FN980 and SIM8262 logs, cut short).
+func TestVendorURCsInAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []Role
+	}{
+		{"#QSS during +CSQ", "> AT+CSQ\n< #QSS: 0\n< +CSQ: 17,99\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"#QSS read", "> AT#QSS?\n< #QSS: 0,1\n< OK\n", []Role{Command, Info, Final}},
+		{"^STIN during +CEREG?", "> AT+CEREG?\n< +CUSATP: \"D009810301010482028182\"\n< ^STIN: 1,0,0\n< +CEREG: 0,1\n< OK\n",
+			[]Role{Command, URC, URC, Info, Final}},
+		{"%XSIM read", "> AT%XSIM?\n< %XSIM: 1\n< OK\n", []Role{Command, Info, Final}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("vendor.log", []byte(tc.log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Role
+			for _, e := range tr.Entries {
+				got = append(got, e.Role)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("roles %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -145,6 +145,9 @@ func logCmd(args []string, stdout, stderr io.Writer) int {
 		if t.Page {
 			fmt.Fprintf(stdout, "# %s\n", fieldlog.PageNote)
 		}
+		if t.Invisible != "" {
+			fmt.Fprintf(stdout, "# %s\n", t.Invisible)
+		}
 		if err := t.Render(stdout); err != nil {
 			fmt.Fprintf(stderr, "esimhil log: %v\n", err)
 			return 1

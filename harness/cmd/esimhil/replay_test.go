@@ -52,6 +52,10 @@ func TestReplayAndLogCommands(t *testing.T) {
 	if err := os.WriteFile(junk, []byte("hello\nthis is\nno modem log\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	pasted := filepath.Join(t.TempDir(), "pasted.log")
+	if err := os.WriteFile(pasted, []byte("> AT+C\u200bOPS?\n< +COPS: 0,2,\"26202\",7\n< OK\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, drafts, clashOut := t.TempDir(), t.TempDir(), t.TempDir()
 	tests := []struct {
 		args     []string
@@ -76,6 +80,7 @@ func TestReplayAndLogCommands(t *testing.T) {
 		{[]string{"log", junk}, 1, "", junk + ":1: "},
 		{[]string{"log", "--format", "minicom", junk}, 1, "", "minicom"},
 		{[]string{"log"}, 2, "", "no log files"},
+		{[]string{"log", pasted}, 0, "# 1 invisible character taken out, the first at line 1, column 7: zero-width spaces", ""},
 		{[]string{"fixture", "--dir", drafts, "--name", "gw-1042", filepath.Join(field, "reattach-slower-than-wait", "modemmanager.log")}, 0,
 			"wrote " + filepath.Join(drafts, "gw-1042", "manifest.yaml") + " (personality quectel-eg25", ""},
 		{[]string{"replay", "--out", out, filepath.Join(drafts, "gw-1042")}, 0, "PASS  gw-1042 (expect reproduces)", ""},
