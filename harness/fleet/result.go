@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -441,6 +442,16 @@ func (r *Result) lost(name bool) (lost, unconfirmed int, named []string) {
 			unconfirmed += r.PlatformUnconfirmed
 			if name {
 				named = append(named, r.PlatformLostNamed...)
+			}
+			// Never fewer lost than the counts show: more acknowledged
+			// than logged is lost whatever platform_lost says
+			// (notesAddUp refuses such a file; this keeps the report
+			// true of any result).
+			if g := gapOf(card, log); g.short > r.PlatformLost {
+				lost += g.short - r.PlatformLost
+				if name {
+					named = append(named, fmt.Sprintf("to platform: %d more acknowledged than logged, the first %s", g.short-r.PlatformLost, strings.Replace(g.shortAt, "|", " ", 1)))
+				}
 			}
 			continue
 		}
@@ -996,7 +1007,105 @@ func (r *Result) consistent() ([]shardID, error) {
 	if len(r.Runs) == len(r.Shards) && (devices != r.Devices || requests != r.PlatformRequests) {
 		return nil, fmt.Errorf("its shards' runs count %d devices and %d platform requests, not its %d and %d", devices, requests, r.Devices, r.PlatformRequests)
 	}
+	if err := r.notesAddUp(); err != nil {
+		return nil, err
+	}
 	return ids, nil
+}
+
+// countGap compares what cards counted acknowledged (card) with what a
+// server's log holds (log), per card (or operator) and kind: short sums
+// the acknowledged beyond the log's entries, surplus the entries beyond
+// the acknowledged, and bare counts the keys logged that no card saw
+// acknowledged at all; each at names its first key, in key order.
+type countGap struct {
+	short, surplus, bare       int
+	shortAt, surplusAt, bareAt string
+	acked                      int
+}
+
+func gapOf(card, log map[string]int) countGap {
+	var g countGap
+	keys := map[string]bool{}
+	for k := range card {
+		keys[k] = true
+	}
+	for k := range log {
+		keys[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		c, l := card[k], log[k]
+		g.acked += c
+		if c > l {
+			g.short += c - l
+			g.shortAt = cmp.Or(g.shortAt, k)
+		}
+		if l > c {
+			g.surplus += l - c
+			g.surplusAt = cmp.Or(g.surplusAt, k)
+		}
+		if c == 0 && l > 0 {
+			g.bare++
+			g.bareAt = cmp.Or(g.bareAt, k)
+		}
+	}
+	return g
+}
+
+// notesAddUp holds the figures a result states of its notifications
+// against the counts they were derived from. The stated ones (platform_lost,
+// platform_unconfirmed, platform_log_extra) are omitempty, so a member
+// left out reads 0: without this a result whose lost note was edited out
+// passed, its report saying "lost 0" under more acknowledged than logged
+// (outside tester sw116). Each bound holds for every storm the fleet runs:
+//
+//   - a note its card saw acknowledged that no entry holds is lost, so
+//     the acknowledged beyond the log's entries, per card and kind, are
+//     at most platform_lost, which is at most the acknowledged;
+//   - an entry beyond its card's acknowledgements is a send that failed
+//     (the card sends again) or an extra entry;
+//   - a card and kind logged and never acknowledged holds a note
+//     unconfirmed or extra, and an unconfirmed note failed at least once
+//     and was never acknowledged, so its card still held it, undelivered.
+//
+// The SM-DP+s' figures are derived from the counts alone (Lost); their
+// surplus is bounded by the failures likewise.
+func (r *Result) notesAddUp() error {
+	edited := "(a member edited or left out?)"
+	if !r.PlatformUnread && r.PlatformByReport {
+		g := gapOf(r.CardToPlatform, r.PlatformLog)
+		if r.PlatformLost < g.short {
+			return fmt.Errorf("platform_lost %d: card_to_platform[%q] %d is more than platform_log[%q] %d, %d acknowledged notification(s) in all beyond the log's entries: each is lost %s",
+				r.PlatformLost, g.shortAt, r.CardToPlatform[g.shortAt], g.shortAt, r.PlatformLog[g.shortAt], g.short, edited)
+		}
+		if r.PlatformLost > g.acked {
+			return fmt.Errorf("platform_lost %d: more than the %d notifications card_to_platform counts acknowledged, of which they are a part %s", r.PlatformLost, g.acked, edited)
+		}
+		if r.PlatformUnconfirmed+r.LogExtra < g.bare {
+			return fmt.Errorf("platform_unconfirmed %d and platform_log_extra %d: platform_log[%q] %d holds notifications no card saw acknowledged (card_to_platform %d), %d card(s) and kind(s) in all: each is unconfirmed or extra %s",
+				r.PlatformUnconfirmed, r.LogExtra, g.bareAt, r.PlatformLog[g.bareAt], r.CardToPlatform[g.bareAt], g.bare, edited)
+		}
+		if r.LogExtra+r.NotificationFailures < g.surplus {
+			return fmt.Errorf("platform_log_extra %d and notification_failures %d: platform_log holds %d entries beyond what card_to_platform counts acknowledged (the first at %q, %d for %d): each is a send that failed or an extra entry %s",
+				r.LogExtra, r.NotificationFailures, g.surplus, g.surplusAt, r.PlatformLog[g.surplusAt], r.CardToPlatform[g.surplusAt], edited)
+		}
+		if held := r.UndeliveredPlatform - r.QueuedPlatform; r.PlatformUnconfirmed > held {
+			return fmt.Errorf("platform_unconfirmed %d: more than the %d notes its cards tried and still held (undelivered_platform %d less queued_platform %d): a note never acknowledged stays undelivered %s",
+				r.PlatformUnconfirmed, held, r.UndeliveredPlatform, r.QueuedPlatform, edited)
+		}
+	}
+	if !r.SMDPUnread {
+		if g := gapOf(r.CardToSMDP, r.SMDPLog); g.surplus > r.NotificationFailures {
+			return fmt.Errorf("notification_failures %d: smdp_log holds %d entries beyond what card_to_smdp counts acknowledged (the first at %q, %d for %d): each is a send that failed %s",
+				r.NotificationFailures, g.surplus, g.surplusAt, r.SMDPLog[g.surplusAt], r.CardToSMDP[g.surplusAt], edited)
+		}
+	}
+	// A note tried and still held failed at least once.
+	if tried := r.UndeliveredPlatform - r.QueuedPlatform + r.UndeliveredSMDP; tried > r.NotificationFailures {
+		return fmt.Errorf("undelivered_platform %d less queued_platform %d and undelivered_smdp %d: %d notes tried and held undelivered, more than notification_failures %d, each having failed at least once %s",
+			r.UndeliveredPlatform, r.QueuedPlatform, r.UndeliveredSMDP, tried, r.NotificationFailures, edited)
+	}
+	return nil
 }
 
 // Write saves the result as JSON.
@@ -1267,7 +1376,12 @@ func (r *Result) Print(w io.Writer) {
 	case r.LogMismatched+r.LogExtra+r.LogUnreadable > 0:
 		fmt.Fprintf(w, "lost       0 (each notification the cards count as delivered has an entry in its server's log); mismatched %d, extra %d, unreadable %d: the platform's log differs from what the cards sent, below\n", r.LogMismatched, r.LogExtra, r.LogUnreadable)
 	default:
-		if unconfirmed == 0 {
+		// "==" only when it is so: matched note by note, a note sent
+		// again after a lost answer is logged twice and unconfirmed by
+		// none.
+		pg, sg := gapOf(r.CardToPlatform, r.PlatformLog), gapOf(r.CardToSMDP, r.SMDPLog)
+		equal := pg.short+pg.surplus+sg.short+sg.surplus == 0
+		if unconfirmed == 0 && equal {
 			if noSMDP {
 				fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log)\n")
 			} else {

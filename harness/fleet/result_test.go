@@ -231,6 +231,14 @@ func TestMergeChecksCounts(t *testing.T) {
 		edit(r)
 		return writeRead(t, r, filepath.Join(dir, strings.ReplaceAll(s, "/", "-")+".json"))
 	}
+	// Undelivered notes were tried and failed: as many failures.
+	undelivered := func(platform, smdp int) func(*Result) {
+		return func(r *Result) {
+			r.UndeliveredPlatform, r.UndeliveredSMDP = platform, smdp
+			r.NotificationFailures = platform + smdp
+			r.NotificationWhy = map[string]int{"platform: answer: 503": platform + smdp}
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		edit func(*Result)
@@ -278,7 +286,7 @@ func TestMergeChecksCounts(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := shard("1/2", tc.edit)
-			_, err := Merge([]*Result{shard("0/2", func(r *Result) { r.UndeliveredPlatform, r.UndeliveredSMDP = 1, 2 }), bad})
+			_, err := Merge([]*Result{shard("0/2", undelivered(1, 2)), bad})
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatal(err)
@@ -288,8 +296,8 @@ func TestMergeChecksCounts(t *testing.T) {
 		})
 	}
 	m, err := Merge([]*Result{
-		shard("0/2", func(r *Result) { r.UndeliveredPlatform, r.UndeliveredSMDP = 1, 2 }),
-		shard("1/2", func(r *Result) { r.UndeliveredPlatform = 3 }),
+		shard("0/2", undelivered(1, 2)),
+		shard("1/2", undelivered(3, 0)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -304,6 +312,10 @@ func TestMergeChecksCounts(t *testing.T) {
 		return func(r *Result) {
 			r.PlatformByReport = true
 			r.PlatformLost, r.LogMismatched = lost, mismatched
+			// The lost were acknowledged, and are in no entry.
+			for k := range r.CardToPlatform {
+				r.CardToPlatform[k] += lost
+			}
 			for i := range min(lost, maxLostNamed) {
 				r.PlatformLostNamed = append(r.PlatformLostNamed, fmt.Sprintf("to platform: %s lost %d", r.Shards[0], i))
 			}
@@ -451,5 +463,149 @@ func TestUnconfirmedWording(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The report of a result matched note by note never says fewer lost
+// than its counts show, nor "==" of counts that differ: a note sent
+// again after a lost answer is logged twice and unconfirmed by none.
+func TestLostLineHoldsToTheCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		card, log int
+		lost      int
+		want      string
+	}{
+		{"equal", 1, 1, 0, "lost       0 (cards' acknowledged notifications == platform log)\n"},
+		{"logged twice", 1, 2, 0, "lost       0 (every notification the cards count as delivered is in its server's log)\n"},
+		{"acknowledged beyond the log, platform_lost 0", 2, 1, 1, "LOST       1 notification(s) the cards count as delivered are in no server's log: to platform: 1 more acknowledged than logged, the first e attach-success\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newResult()
+			r.PlatformByReport = true
+			r.CardToPlatform["e|attach-success"], r.PlatformLog["e|attach-success"] = tc.card, tc.log
+			var out strings.Builder
+			r.Print(&out)
+			if lost, _ := r.Lost(); lost != tc.lost || !strings.Contains(out.String(), tc.want) {
+				t.Errorf("lost %d, want %d; report lacks %q:\n%s", lost, tc.lost, tc.want, out.String())
+			}
+		})
+	}
+}
+
+// Merge derives lost, unconfirmed and extra notifications again from the
+// counts a result carries and refuses a file whose stated figures
+// contradict them, naming the file and the member: outside tester sw116
+// took platform_lost out of a storm that lost a note (or a key out of a
+// healthy shard's platform_log) and merge passed it, "lost 0" under more
+// acknowledged than logged. An edit the counts cannot tell from a real
+// loss (platform_by_report taken out too; an SM-DP+'s log short) merges
+// as LOST, never as a pass. The files are real storms of the tester's:
+// one whose platform lost a note (a whole run), and a healthy shard.
+func TestMergeRederivesNotes(t *testing.T) {
+	read := func(t *testing.T, name string) map[string]any {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	counts := func(m map[string]any, member string) map[string]any { return m[member].(map[string]any) }
+	const lostKey = "89049032000000000000010000003412|attach-success" // the note loseone's platform lost
+	const key = "89049032000000000000010000000017|attach-success"     // a note of shard-0's
+	for _, tc := range []struct {
+		name, file string
+		edit       func(m map[string]any)
+		want       string // "" merges
+		lost       int    // when it merges
+	}{
+		{"lost, as run", "sw116-loseone.json", func(map[string]any) {}, "", 1},
+		{"lost, platform_lost left out", "sw116-loseone.json", func(m map[string]any) {
+			delete(m, "platform_lost")
+			delete(m, "platform_lost_named")
+		}, `platform_lost 0: card_to_platform["` + lostKey + `"] 1 is more than platform_log["` + lostKey + `"] 0, 1 acknowledged notification(s) in all beyond the log's entries: each is lost (a member edited or left out?)`, 0},
+		{"lost, platform_lost and platform_by_report left out", "sw116-loseone.json", func(m map[string]any) {
+			delete(m, "platform_lost")
+			delete(m, "platform_lost_named")
+			delete(m, "platform_by_report")
+		}, "", 1},
+		{"healthy, as run", "sw116-shard-0.json", func(map[string]any) {}, "", 0},
+		{"healthy, a platform_log key left out", "sw116-shard-0.json", func(m map[string]any) { delete(counts(m, "platform_log"), key) },
+			`platform_lost 0: card_to_platform["` + key + `"] 1 is more than platform_log["` + key + `"] 0, 1 acknowledged notification(s) in all beyond the log's entries: each is lost (a member edited or left out?)`, 0},
+		{"healthy, a platform_log key 0", "sw116-shard-0.json", func(m map[string]any) { counts(m, "platform_log")[key] = 0 },
+			`platform_lost 0: card_to_platform["` + key + `"] 1 is more than platform_log["` + key + `"] 0`, 0},
+		{"healthy, a platform_log key and platform_by_report left out", "sw116-shard-0.json", func(m map[string]any) {
+			delete(counts(m, "platform_log"), key)
+			delete(m, "platform_by_report")
+		}, "", 1},
+		{"healthy, platform_lost beyond the acknowledged", "sw116-shard-0.json", func(m map[string]any) {
+			m["platform_lost"], m["platform_lost_named"] = 1000, []string{"to platform: x"}
+		}, "platform_lost 1000: more than the 170 notifications card_to_platform counts acknowledged, of which they are a part (a member edited or left out?)", 0},
+		{"healthy, a card_to_platform key left out", "sw116-shard-0.json", func(m map[string]any) { delete(counts(m, "card_to_platform"), key) },
+			`platform_unconfirmed 0 and platform_log_extra 0: platform_log["` + key + `"] 1 holds notifications no card saw acknowledged (card_to_platform 0), 1 card(s) and kind(s) in all: each is unconfirmed or extra (a member edited or left out?)`, 0},
+		{"healthy, a platform_log entry more", "sw116-shard-0.json", func(m map[string]any) { counts(m, "platform_log")[key] = 2 },
+			`platform_log_extra 0 and notification_failures 0: platform_log holds 1 entries beyond what card_to_platform counts acknowledged (the first at "` + key + `", 2 for 1): each is a send that failed or an extra entry (a member edited or left out?)`, 0},
+		{"healthy, unconfirmed and nothing undelivered", "sw116-shard-0.json", func(m map[string]any) {
+			delete(counts(m, "card_to_platform"), key)
+			m["platform_unconfirmed"], m["notification_failures"] = 1, 1
+			m["notification_failures_why"] = map[string]int{"platform: answer: 503": 1}
+		}, "platform_unconfirmed 1: more than the 0 notes its cards tried and still held (undelivered_platform 0 less queued_platform 0): a note never acknowledged stays undelivered (a member edited or left out?)", 0},
+		{"healthy, an smdp_log key left out", "sw116-shard-0.json", func(m map[string]any) { delete(counts(m, "smdp_log"), "sfr|enable") }, "", 20},
+		{"healthy, an smdp_log key 0", "sw116-shard-0.json", func(m map[string]any) { counts(m, "smdp_log")["sfr|enable"] = 0 }, "", 20},
+		{"healthy, a card_to_smdp key left out", "sw116-shard-0.json", func(m map[string]any) { delete(counts(m, "card_to_smdp"), "sfr|enable") },
+			`notification_failures 0: smdp_log holds 20 entries beyond what card_to_smdp counts acknowledged (the first at "sfr|enable", 20 for 0): each is a send that failed (a member edited or left out?)`, 0},
+		{"healthy, an smdp_log entry more", "sw116-shard-0.json", func(m map[string]any) { counts(m, "smdp_log")["sfr|install"] = 21 },
+			`notification_failures 0: smdp_log holds 1 entries beyond what card_to_smdp counts acknowledged (the first at "sfr|install", 21 for 20): each is a send that failed (a member edited or left out?)`, 0},
+		{"healthy, undelivered_smdp with no failure", "sw116-shard-0.json", func(m map[string]any) { m["undelivered_smdp"] = 1 },
+			"undelivered_platform 0 less queued_platform 0 and undelivered_smdp 1: 1 notes tried and held undelivered, more than notification_failures 0, each having failed at least once (a member edited or left out?)", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := read(t, tc.file)
+			if m["shards"].([]any)[0] != "0/1" {
+				// A shard of three, merged alone as a whole run: its
+				// storm's size and cycle, which would want the other
+				// two, are left out as an older result's are.
+				m["shards"] = []string{"0/1"}
+				m["runs"].([]any)[0].(map[string]any)["shard"] = "0/1"
+				delete(m, "fleet_devices")
+				delete(m, "cycle")
+			}
+			tc.edit(m)
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(t.TempDir(), "result.json")
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, err := ReadResult(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			merged, err := Merge([]*Result{r})
+			if tc.want != "" {
+				if want := "fleet result " + p + ": " + tc.want; err == nil || !strings.HasPrefix(err.Error(), want) {
+					t.Errorf("error %v\nwant %s", err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			merged.Print(&out)
+			lost, _ := merged.Lost()
+			if lost != tc.lost || merged.OK() != (tc.lost == 0 && merged.UndeliveredPlatform == 0) {
+				t.Errorf("lost %d, OK %v; want lost %d", lost, merged.OK(), tc.lost)
+			}
+			if tc.lost > 0 && (strings.Contains(out.String(), "\nlost       0") || !strings.Contains(out.String(), fmt.Sprintf("\nLOST       %d ", tc.lost))) {
+				t.Errorf("report of %d lost:\n%s", tc.lost, out.String())
+			}
+		})
 	}
 }
