@@ -273,6 +273,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if !s.res.PlatformUnread {
 		s.notes.match().apply(s.res)
 	}
+	// The storm's own figures meet the bounds merge holds a result file
+	// to: one that does not would pass here and be refused there.
+	if aerr := s.res.notesAddUp(); aerr != nil {
+		err = errors.Join(err, fmt.Errorf("the result does not add up (fleet merge would refuse it): %w", aerr))
+	}
 	s.res.PeakRSS = peakRSS()
 	slices.Sort(s.res.SwitchTimes)
 	// When it ran, by the wall clock (UTC, no monotonic reading: it is
