@@ -4,8 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // parseInterleaved parses args with flags before, among or after the
@@ -90,4 +93,95 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
 	return given
+}
+
+// intFlag is a decimal integer flag whose refusal says what it wants
+// ("a whole number of devices from 1 to 1000000"), not flag.Int's
+// "parse error"; as seedFlag, "010" is ten, not octal eight.
+type intFlag struct {
+	n    *int
+	want string
+}
+
+func (f *intFlag) String() string {
+	if f.n == nil {
+		return "0"
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f *intFlag) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("%q: want %s", v, f.want)
+	}
+	*f.n = n
+	return nil
+}
+
+// intVar defines an intFlag; want says what it takes, usage is -h's
+// (a `name` in it names the value there).
+func intVar(fs *flag.FlagSet, name string, value int, want, usage string) *int {
+	f := &intFlag{n: &value, want: want}
+	fs.Var(f, name, usage)
+	return f.n
+}
+
+// durationFlag is a Go duration flag whose refusal says a unit is
+// missing ("10" for 10m) rather than flag.Duration's "parse error".
+type durationFlag struct{ d *time.Duration }
+
+func (f *durationFlag) String() string {
+	if f.d == nil {
+		return "0s"
+	}
+	return f.d.String()
+}
+
+func (f *durationFlag) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+			return fmt.Errorf("%q: no unit: want a Go duration with a unit, such as %sm or %ss (units h, m, s, ms)", v, v, v)
+		}
+		return fmt.Errorf("%q: want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)", v)
+	}
+	*f.d = d
+	return nil
+}
+
+func durationVar(fs *flag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
+	f := &durationFlag{d: &value}
+	fs.Var(f, name, usage)
+	return f.d
+}
+
+// invalidValue is how package flag words a value its flag refused.
+var invalidValue = regexp.MustCompile(`^invalid value ".*" for flag -([^:]+): (.*)$`)
+
+// parseFlags parses as parseInterleaved does, but says a refused flag in
+// one line, "esimhil fleet: --devices "1e12": want …", then where the
+// flags are listed — not Go's "invalid value … for flag -devices: …"
+// followed by the whole usage, under which the one line that matters
+// scrolled away. -h still prints the usage. cmd is the command as typed
+// ("fleet", "fleet merge").
+func parseFlags(fs *flag.FlagSet, args []string, cmd string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := parseInterleaved(fs, args)
+	fs.SetOutput(out)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	}
+	msg := err.Error()
+	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+		msg = "--" + m[1] + " " + m[2]
+	}
+	fmt.Fprintf(out, "esimhil %s: %s\nesimhil %s -h for the flags\n", cmd, msg, cmd)
+	return err
 }

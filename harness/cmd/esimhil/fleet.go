@@ -53,12 +53,14 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	tmpl := fs.String("scenario-template", "", "fleet template (fixtures/fleet/*.yaml)")
-	devices := fs.Int("devices", 0, "number of devices (default: the template's)")
-	within := fs.Duration("arrive-within", 0, "arrival window (default: the template's)")
-	dwell := fs.Duration("dwell", 0, "how long each device is followed after it arrives (default: the template's)")
+	// Typed as the template's fields are checked, so a typo is refused
+	// saying what was wanted (outside tester sw116: "parse error").
+	devices := intVar(fs, "devices", 0, fmt.Sprintf("a whole number of devices from 1 to %d", fleet.MaxDevices), "`number` of devices (default: the template's)")
+	within := durationVar(fs, "arrive-within", 0, "arrival window, a `duration` such as 10m (default: the template's)")
+	dwell := durationVar(fs, "dwell", 0, "how long each device is followed after it arrives, a `duration` such as 30m (default: the template's)")
 	// Default 0, not a -1 sentinel: only a given flag is read (Visit), and
 	// -h printed "(default -1)" beside a refusal of -1 as negative.
-	ptys := fs.Int("ptys", 0, "devices with a real pty; the others are linked in memory (default: the template's)")
+	ptys := intVar(fs, "ptys", 0, "a whole number of devices on a pty, from 0 to --devices", "`number` of devices with a real pty; the others are linked in memory (default: the template's)")
 	seed := seedVar(fs, "seed", 0, "seed of the whole fleet and of its test PKI (default: the template's, or else its base scenario's)")
 	shard := fs.String("shard", "", "run one slice i/n of the fleet (0 ≤ i < n)")
 	platformURL := fs.String("platform", "", "external platform http[s]://host:port (default: the emulator, in this process)")
@@ -66,8 +68,8 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Var(&smdps, "smdp", "external SM-DP+ of an operator, op=https://host:port (repeatable; needs --platform)")
 	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
-	giveUp := fs.Duration("give-up-after", 2*time.Minute, "stop the storm when its servers have sent nothing for this long while exchanges waited (0: never)")
-	if err := parseInterleaved(fs, args); err != nil {
+	giveUp := durationVar(fs, "give-up-after", 2*time.Minute, "stop the storm when its servers have sent nothing for this `duration` while exchanges waited (0: never)")
+	if err := parseFlags(fs, args, "fleet"); err != nil {
 		return usageExit(err)
 	}
 	if stray := strayOperands(fs); stray != "" {
@@ -277,7 +279,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
-	if err := parseInterleaved(fs, args); err != nil {
+	if err := parseFlags(fs, args, "fleet merge"); err != nil {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
@@ -343,7 +345,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	var smdpListens repeated
 	fs.Var(&smdpListens, "smdp-listen", "an operator's SM-DP+ address, op=HOST:PORT (repeatable; default: a port of its own on --listen's host)")
-	if err := parseInterleaved(fs, args); err != nil {
+	if err := parseFlags(fs, args, "serve"); err != nil {
 		return usageExit(err)
 	}
 	if stray := strayOperands(fs); stray != "" {

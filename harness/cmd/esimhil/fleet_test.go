@@ -675,3 +675,52 @@ func TestFleetPersonalityFromTheEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// A mistyped number or duration is refused in one line naming the flag,
+// what was given and what it wants, then where the flags are listed: not
+// Go's "invalid value … parse error" with the whole usage after it
+// (outside tester sw116). One out of range is the template's refusal,
+// in its words.
+func TestFleetFlagTypos(t *testing.T) {
+	const hint = "\nesimhil fleet -h for the flags\n"
+	for _, tc := range []struct {
+		flag, value, want string
+	}{
+		{"--devices", "1e12", `esimhil fleet: --devices "1e12": want a whole number of devices from 1 to 1000000` + hint},
+		{"--devices", "5.5", `esimhil fleet: --devices "5.5": want a whole number of devices from 1 to 1000000` + hint},
+		{"--devices", "-3", "esimhil fleet: --devices -3: a fleet needs at least one device\n"},
+		{"--devices", "0", "esimhil fleet: --devices 0: a fleet needs at least one device\n"},
+		{"--devices", "", `esimhil fleet: --devices "": want a whole number of devices from 1 to 1000000` + hint},
+		{"--devices", "2000000", "esimhil fleet: --devices 2000000: at most 1000000\n"},
+		{"--ptys", "1e3", `esimhil fleet: --ptys "1e3": want a whole number of devices on a pty, from 0 to --devices` + hint},
+		{"--ptys", "-3", "esimhil fleet: --ptys -3: negative\n"},
+		{"--arrive-within", "10", `esimhil fleet: --arrive-within "10": no unit: want a Go duration with a unit, such as 10m or 10s (units h, m, s, ms)` + hint},
+		{"--arrive-within", "10x", `esimhil fleet: --arrive-within "10x": want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)` + hint},
+		{"--arrive-within", "", `esimhil fleet: --arrive-within "": want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)` + hint},
+		{"--dwell", "30", `esimhil fleet: --dwell "30": no unit: want a Go duration with a unit, such as 30m or 30s (units h, m, s, ms)` + hint},
+		{"--dwell", "0", "esimhil fleet: --dwell 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)\n"},
+		{"--give-up-after", "5.5", `esimhil fleet: --give-up-after "5.5": no unit: want a Go duration with a unit, such as 5.5m or 5.5s (units h, m, s, ms)` + hint},
+		{"--seed", "1e3", `esimhil fleet: --seed "1e3": want a decimal integer` + hint},
+	} {
+		t.Run(tc.flag+" "+tc.value, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := cli(context.Background(), []string{"fleet", "--scenario-template", fleetTemplate, tc.flag, tc.value}, &out, &errOut)
+			if code != 2 || errOut.String() != tc.want || out.Len() != 0 {
+				t.Errorf("exit %d, stdout %q, stderr\n%s\nwant 2 and\n%s", code, out.String(), errOut.String(), tc.want)
+			}
+		})
+	}
+	// serve and fleet merge say theirs so too.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--seed", "x"}, "esimhil serve: --seed \"x\": want a decimal integer\nesimhil serve -h for the flags\n"},
+		{[]string{"fleet", "merge", "--outt", "x.json"}, "esimhil fleet merge: flag provided but not defined: -outt\nesimhil fleet merge -h for the flags\n"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := cli(context.Background(), tc.args, &out, &errOut); code != 2 || errOut.String() != tc.want {
+			t.Errorf("%q: exit %d, stderr\n%s\nwant 2 and\n%s", tc.args, code, errOut.String(), tc.want)
+		}
+	}
+}
