@@ -37,6 +37,11 @@ type Shared struct {
 	PlatformTLS bool
 	// Resolve maps each SM-DP+ host name to where it listens.
 	Resolve map[string]netip.AddrPort
+	// WallPeers, when set, says the servers run on wall time in another
+	// process (a fleet's external platform and SM-DP+s): the terminals
+	// let the loop run on once a card closes its channel, and count the
+	// servers that keep a connection open there (stkterm.SetWallPeers).
+	WallPeers *stkterm.PeerCloses
 }
 
 // DeviceConfig describes one device of a fleet.
@@ -121,6 +126,7 @@ func NewDevice(sh *Shared, c DeviceConfig) (*Device, error) {
 	}
 	d.Terminal = stkterm.New(d.Card, d.Modem, sh.Loop, c.Log)
 	d.Terminal.SetProfile(terminalProfile(d.pers))
+	d.Terminal.SetWallPeers(sh.WallPeers)
 	d.Modem.SetSTK(d.Terminal)
 	return d, nil
 }

@@ -2209,6 +2209,67 @@ func TestMislabelledAnswersNamed(t *testing.T) {
 	}
 }
 
+// A platform that answers the cards and then keeps each connection open,
+// ignoring the requests' Connection: close (RFC 9112 §9.6), costs the
+// storm nothing: each card has its answer when it closes its channel, the
+// terminal closes the connection after its grace, and the report counts
+// them. Before, each such exchange held the storm's clock for the 10 s
+// BIP limit and was failed as unanswered (outside tester sw116).
+func TestPlatformKeepingConnectionsOpen(t *testing.T) {
+	release := make(chan struct{})
+	var held sync.WaitGroup
+	t.Cleanup(func() { close(release); held.Wait() })
+	tp, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path == platformapi.PathInspect {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: keep-alive\r\n\r\n",
+			rec.Code, http.StatusText(rec.Code), rec.Header().Get("Content-Type"), rec.Body.Len())
+		buf.Write(rec.Body.Bytes())
+		buf.Flush()
+		held.Go(func() { <-release; conn.Close() }) // open past the card's end
+	})
+	r, out := stormReport(t, tp, srv.URL)
+	if !r.OK() || r.Outcomes[Failed] != 0 {
+		t.Fatalf("the storm did not pass:\n%s", out)
+	}
+	if r.KeptOpen < 2 || !strings.Contains(out.String(), "connections the servers kept open after their answer") {
+		t.Errorf("kept open %d (want one per card request at least), report:\n%s", r.KeptOpen, out)
+	}
+}
+
+// A platform whose card routes answer 201 (as REST frameworks answer a
+// POST) passes: the card takes a 2xx with a body, and its log's 201
+// entries are notifications it took (outside tester sw116: every
+// delivery failed, "http status 201").
+func TestPlatformAnswering201(t *testing.T) {
+	tp, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+		if rec.Code == http.StatusOK {
+			rec.Code = http.StatusCreated
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+	if r, out := stormReport(t, tp, srv.URL); !r.OK() || r.Outcomes[Failed] != 0 {
+		t.Errorf("the storm did not pass:\n%s", out)
+	}
+}
+
 // stormReport runs tp's storm against the platform at url and returns
 // its result and report, failing t if the storm cannot run.
 func stormReport(t *testing.T, tp *Template, url string) (*Result, *strings.Builder) {

@@ -54,7 +54,7 @@ type inspector struct {
 	// log counts the notifications read, by eid|kind (finish hands them
 	// to the result).
 	log map[string]int
-	// notes takes the log's taken entries (200) of each numbered report,
+	// notes takes the log's taken entries (a 2xx, platformapi.Answered) of each numbered report,
 	// to be held against the cards' notes (the storm's, shared).
 	notes *notes
 	// ours holds the EIDs of this storm's devices (nil: all): the other
@@ -62,7 +62,7 @@ type inspector struct {
 	// each shard counts only its own cards' notifications, so that their
 	// merge counts each once.
 	ours map[string]bool
-	// unreadable counts the taken (200) notification entries whose body
+	// unreadable counts the taken (2xx) notification entries whose body
 	// the API cannot read, the first named: a log entry the check cannot
 	// hold against the cards is no pass (outside tester sw72: a second,
 	// lying copy with one member more went unseen).
@@ -497,7 +497,7 @@ func passing(err error) bool {
 }
 
 func (in *inspector) count(index int, path string, status int, body string) {
-	if path != platformapi.PathNotifications || status != http.StatusOK {
+	if path != platformapi.PathNotifications || !platformapi.Answered(status) {
 		return
 	}
 	n, err := platformapi.DecodeNotification([]byte(body))

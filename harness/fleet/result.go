@@ -149,6 +149,12 @@ type Result struct {
 	// 5xx) and were tried again: a log read whole in the end is checked,
 	// and the report says how often it had to be asked.
 	LogReadFailures int `json:"platform_log_read_failures,omitempty"`
+	// KeptOpen counts the connections an external server kept open
+	// after the card had read its answer and closed the channel (it
+	// ignored the request's Connection: close, RFC 9112 §9.6): each was
+	// closed by the terminal after a grace of its own, costing the
+	// storm nothing, and is said in the report.
+	KeptOpen int `json:"kept_open,omitempty"`
 	// LogExtra counts the entries the platform's log holds of a card's
 	// numbered report beyond the requests its card sent of it (the
 	// platform recorded a note twice), or of a report no card sent (one
@@ -157,7 +163,7 @@ type Result struct {
 	// LogExtraNamed names the first of them.
 	LogExtra      int      `json:"platform_log_extra,omitempty"`
 	LogExtraNamed []string `json:"platform_log_extra_named,omitempty"`
-	// LogUnreadable counts the platform's taken (200) notification
+	// LogUnreadable counts the platform's taken (2xx) notification
 	// entries whose body the API cannot read (an unknown member, a number
 	// as a string…), the first named: the check cannot hold them against
 	// the cards, and any fails the storm.
@@ -619,6 +625,7 @@ func Merge(rs []*Result) (*Result, error) {
 		}
 		m.RequestFailures += r.RequestFailures
 		m.LogReadFailures += r.LogReadFailures
+		m.KeptOpen += r.KeptOpen
 		m.LogExtra += r.LogExtra
 		m.LogExtraNamed = appendNamed(m.LogExtraNamed, r.LogExtraNamed)
 		m.LogUnreadable += r.LogUnreadable
@@ -826,7 +833,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"platform_log_extra", r.LogExtra},
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
 		{"platform_lost", r.PlatformLost}, {"platform_unconfirmed", r.PlatformUnconfirmed}, {"platform_log_mismatched", r.LogMismatched}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
@@ -1402,6 +1409,9 @@ func (r *Result) Print(w io.Writer) {
 	if r.LogExtra > 0 {
 		fmt.Fprintf(w, "EXTRA      %d entries in the platform's log no card's request made (a note recorded twice, or under an EID, kind or report no card sent): %s%s\n",
 			r.LogExtra, strings.Join(r.LogExtraNamed, "; "), andMore(r.LogExtra, len(r.LogExtraNamed)))
+	}
+	if r.KeptOpen > 0 {
+		fmt.Fprintf(w, "keep-open  %d connections the servers kept open after their answer, though each request said Connection: close (RFC 9112 §9.6): the terminal closed them itself, the card having its answer\n", r.KeptOpen)
 	}
 	if r.LogReadFailures > 0 {
 		fmt.Fprintf(w, "log reads  %d reads of the platform's log failed (no answer in time, no connection, a 5xx or a 429) and were tried again\n", r.LogReadFailures)

@@ -260,6 +260,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		// writer once Run returns, so its line must be out by then.
 		<-noted
 	}
+	if pc := s.sh.WallPeers; pc != nil {
+		// The last exchanges' connections close within their grace.
+		pc.Wait()
+		s.res.KeptOpen = int(pc.KeptOpen())
+	}
 	s.res.Wall = time.Since(wall)
 	// A server that stopped serving (out of file descriptors, say) made
 	// its devices fail; the storm says why as well.
@@ -336,6 +341,7 @@ func (s *storm) servers(ctx context.Context) error {
 	if err != nil {
 		return refused("--platform %w", err)
 	}
+	s.sh.WallPeers = &stkterm.PeerCloses{}
 	for op := range s.cfg.SMDP {
 		if _, ok := t.operator(op); !ok {
 			return refused("--smdp %s: no such operator in %s", op, t.Base.File)

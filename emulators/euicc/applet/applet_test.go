@@ -207,3 +207,23 @@ func TestBackoffPeriods(t *testing.T) {
 		t.Errorf("max below first: %+v", b)
 	}
 }
+
+// TestPlatformAnswerStatus: the card takes a platform's 2xx with a body
+// as its answer — 201 too, as REST frameworks answer a POST — and not a
+// bodiless 204, nor an error, as docs/platform-api.md says (outside
+// tester sw116: a 201 acknowledgement failed every delivery).
+func TestPlatformAnswerStatus(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   string // "" taken
+	}{
+		{200, ""}, {201, ""}, {202, ""},
+		{204, "http status 204: no body"},
+		{400, "http status 400"}, {503, "http status 503"}, {302, "http status 302"},
+	} {
+		got := httpFailure(HTTPResult{Status: tc.status, Body: []byte(`{"ack":true,"id":"1"}`)})
+		if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("status %d: %q, want %q", tc.status, got, tc.want)
+		}
+	}
+}

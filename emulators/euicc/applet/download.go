@@ -161,7 +161,7 @@ func (a *Applet) dlPlatformAnswer(dl *Download, e HTTPResult) error {
 	if e.Err != "" {
 		return fmt.Errorf("platform: %s", e.Err)
 	}
-	if e.Status != 200 {
+	if !platformapi.Answered(e.Status) {
 		if why := refusal(e.Body); why != "" {
 			return fmt.Errorf("platform refused (%d): %s", e.Status, why)
 		}

@@ -64,12 +64,15 @@ func (a *Applet) listAnswer(e HTTPResult) {
 // serves reports whether profile p is list operator o's.
 func serves(p Profile, o ListOperator) bool { return p.Operator == o.ID || p.HomePLMN == o.PLMN }
 
-// httpFailure returns why e is not a 200 answer, or "".
+// httpFailure returns why e is not a platform's answer (a 2xx with a
+// body, platformapi.Answered), or "".
 func httpFailure(e HTTPResult) string {
 	switch {
 	case e.Err != "":
 		return e.Err
-	case e.Status != 200:
+	case e.Status == 204:
+		return "http status 204: no body, where the platform's answer is one (want 200)"
+	case !platformapi.Answered(e.Status):
 		if why := refusal(e.Body); why != "" {
 			return fmt.Sprintf("http status %d: %s", e.Status, why)
 		}

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -31,6 +32,37 @@ const (
 // open: the loop is held meanwhile, so virtual time cannot move. A
 // variable only so that tests need not wait 10 s.
 var idleLimit = 10 * time.Second
+
+// closeGrace is how long the terminal waits, after the card closed its
+// channel, for a wall-time peer (SetWallPeers) to close its side before
+// closing the socket itself. A variable only so that tests need not wait.
+var closeGrace = 5 * time.Second
+
+// SetWallPeers says the channels' peers run on wall time — servers of
+// another process, as a fleet's external platform and SM-DP+s are —, not
+// on the loop's simulated time: when the card closes a channel the
+// terminal ends its side (FIN) and lets the loop run on at once, as a
+// modem does, rather than hold simulated time until the peer closes too.
+// A peer that keeps the connection open (a server that ignores the
+// request's Connection: close, RFC 9112 §9.6) is closed after closeGrace
+// and counted in pc, which many terminals may share; nil (the default)
+// puts the peers on simulated time again. Call it before Start.
+func (t *Terminal) SetWallPeers(pc *PeerCloses) { t.wall = pc }
+
+// PeerCloses follows the wall-time peers' connections that terminals
+// left to close after their cards closed the channel (SetWallPeers).
+type PeerCloses struct {
+	open sync.WaitGroup
+	kept atomic.Int64
+}
+
+// KeptOpen is how many peers kept a connection open past closeGrace
+// after the card had closed its channel.
+func (p *PeerCloses) KeptOpen() int64 { return p.kept.Load() }
+
+// Wait waits until every such connection is closed: by its peer, or by
+// the terminal after closeGrace.
+func (p *PeerCloses) Wait() { p.open.Wait() }
 
 // ErrIdleLimit is in LinkError (errors.Is) when the terminal dropped the
 // link because its peer stayed silent for idleLimit. The card is told only
@@ -64,6 +96,10 @@ type channel struct {
 	holdMu sync.Mutex
 	hold   func(done func()) // nil while suspended (Suspend) or ended
 	ended  bool
+	// lingering: the card closed the channel to a wall-time peer and the
+	// loop runs on; the reader closes the socket at the peer's end or
+	// after closeGrace. Guarded by holdMu.
+	lingering bool
 }
 
 // release ends the channel's hold of the loop, queueing done, once: later
@@ -189,6 +225,19 @@ func (t *Terminal) readLoop(ch *channel) {
 	for {
 		ch.armIdleLimit()
 		n, err := ch.conn.Read(buf)
+		if ch.isLingering() {
+			// The card is done with it and nothing waits: what comes now
+			// is dropped, and the end closes the socket.
+			if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					t.wall.kept.Add(1)
+				}
+				_ = ch.conn.Close()
+				t.wall.open.Done()
+				return
+			}
+			continue
+		}
 		if n > 0 {
 			data := bytes.Clone(buf[:n])
 			t.loop.Post(func() { t.received(ch, data) })
@@ -209,6 +258,14 @@ func (t *Terminal) readLoop(ch *channel) {
 	}
 }
 
+// isLingering reports whether the card closed the channel to a wall-time
+// peer (halfClose), which nothing waits on any more.
+func (ch *channel) isLingering() bool {
+	ch.holdMu.Lock()
+	defer ch.holdMu.Unlock()
+	return ch.lingering
+}
+
 // armIdleLimit bounds the next read by the idle limit while the channel
 // holds the loop; a suspended one (Suspend) waits on simulated time, its
 // limit off. Checked under holdMu, so that a Suspend between readLoop's
@@ -216,6 +273,9 @@ func (t *Terminal) readLoop(ch *channel) {
 func (ch *channel) armIdleLimit() {
 	ch.holdMu.Lock()
 	defer ch.holdMu.Unlock()
+	if ch.lingering {
+		return // closeGrace's deadline stands
+	}
 	var d time.Time
 	if ch.hold != nil {
 		d = time.Now().Add(idleLimit)
@@ -401,6 +461,19 @@ func (t *Terminal) halfClose(ch *channel) bool {
 		return false
 	}
 	ch.abandoned = true
+	if t.wall != nil {
+		// Nothing of the run depends on when a wall-time peer closes:
+		// the loop runs on now, the reader closes the socket.
+		t.wall.open.Add(1)
+		ch.lingering = true
+		_ = ch.conn.SetReadDeadline(time.Now().Add(closeGrace))
+		h := ch.hold
+		ch.hold, ch.ended = nil, true
+		if h != nil {
+			h(nil)
+		}
+		return true
+	}
 	if ch.hold == nil {
 		ch.hold = t.loop.Hold()
 		// Bound the wait for the peer's end in wall time again, as

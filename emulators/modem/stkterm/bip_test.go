@@ -445,3 +445,93 @@ func mustFlow(t *testing.T, r *rig) Flow {
 	}
 	return f
 }
+
+// TestWallPeersClose: with peers on wall time (a fleet's external
+// servers), the card's CLOSE CHANNEL ends the terminal's side and lets
+// the loop run on at once; a peer that answers and then keeps the
+// connection open (ignoring Connection: close) is closed by the
+// terminal after closeGrace and counted, where it held simulated time
+// for the 10 s idle limit before and failed the exchange (outside tester
+// sw116: a keep-alive platform stalled a storm 10 s an exchange).
+func TestWallPeersClose(t *testing.T) {
+	defer func(g time.Duration) { closeGrace = g }(closeGrace)
+	closeGrace = 200 * time.Millisecond
+	reply := httpReply(300)
+	for _, tc := range []struct {
+		name string
+		keep bool
+		kept int64
+	}{
+		{"the peer closes", false, 0},
+		{"the peer keeps the connection", true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			served, release := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(served)
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer conn.Close()
+				req := make([]byte, 0, 512)
+				buf := make([]byte, 512)
+				for !bytes.Contains(req, []byte("\r\n\r\n")) {
+					n, err := conn.Read(buf)
+					req = append(req, buf[:n]...)
+					if err != nil {
+						return
+					}
+				}
+				_, _ = conn.Write(reply)
+				if tc.keep {
+					<-release // the card's end read or not: no close of its own
+				}
+			}()
+			r := newRig(t)
+			pc := &PeerCloses{}
+			r.term.SetWallPeers(pc)
+			var received []byte
+			r.card.onTR = func(tr stk.TerminalResponse) {
+				switch tr.Details.Type {
+				case stk.CmdOpenChannel:
+					r.card.push(stk.NewSendData(3, 1, []byte("POST /v1/x HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n"), true))
+				case stk.CmdReceiveData:
+					received = append(received, tr.ChannelData...)
+					if *tr.ChannelDataLength > 0 {
+						r.card.push(stk.NewReceiveData(5, 1, 255))
+					} else if len(received) == len(reply) {
+						r.card.push(stk.NewCloseChannel(6, 1)) // the whole answer read
+					}
+				}
+			}
+			r.card.onEnv = func(env stk.Envelope) {
+				if env.Event == stk.EventDataAvailable {
+					r.card.push(stk.NewReceiveData(5, 1, 255))
+				}
+			}
+			r.card.push(stk.NewSetUpEventList(1, stk.EventDataAvailable, stk.EventChannelStatus), stk.NewOpenChannel(2, netip.MustParseAddrPort(ln.Addr().String()), 200))
+			r.start(t) // the loop's Stall (5 s) fails it if the close held the loop
+			if !bytes.Equal(received, reply) || r.term.ch != nil {
+				t.Fatalf("card received %d of %d bytes, channel %v", len(received), len(reply), r.term.ch)
+			}
+			if n := r.loop.InFlight(); n != 0 {
+				t.Errorf("%d holds of the loop after the card closed the channel", n)
+			}
+			pc.Wait()
+			close(release)
+			<-served
+			if got := pc.KeptOpen(); got != tc.kept {
+				t.Errorf("KeptOpen %d, want %d", got, tc.kept)
+			}
+			if r.loop.Expired() != 0 {
+				t.Error("an exchange counted as expired")
+			}
+		})
+	}
+}

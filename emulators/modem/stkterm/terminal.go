@@ -44,6 +44,9 @@ type Terminal struct {
 	dial Dial // nil: dialer's default
 	// linkErr is why the last channel's link failed (LinkError).
 	linkErr error
+	// wall, when set, says the channels' peers run on wall time and
+	// counts their closes (SetWallPeers).
+	wall *PeerCloses
 
 	pending    []stk.Envelope // envelopes the card answered 9300 to
 	retryTimer clock.Timer
