@@ -98,8 +98,10 @@ type channel struct {
 	ended  bool
 	// lingering: the card closed the channel to a wall-time peer and the
 	// loop runs on; the reader closes the socket at the peer's end or
-	// after closeGrace. Guarded by holdMu.
-	lingering bool
+	// after closeGrace. readEnded: the reader met the stream's end first
+	// and settles the channel itself. Both guarded by holdMu, so that
+	// exactly one of them closes the socket.
+	lingering, readEnded bool
 }
 
 // release ends the channel's hold of the loop, queueing done, once: later
@@ -225,7 +227,7 @@ func (t *Terminal) readLoop(ch *channel) {
 	for {
 		ch.armIdleLimit()
 		n, err := ch.conn.Read(buf)
-		if ch.isLingering() {
+		if ch.lingers(err != nil) {
 			// The card is done with it and nothing waits: what comes now
 			// is dropped, and the end closes the socket.
 			if err != nil {
@@ -258,11 +260,16 @@ func (t *Terminal) readLoop(ch *channel) {
 	}
 }
 
-// isLingering reports whether the card closed the channel to a wall-time
-// peer (halfClose), which nothing waits on any more.
-func (ch *channel) isLingering() bool {
+// lingers reports whether the card closed the channel to a wall-time peer
+// (halfClose), which nothing waits on any more. At the stream's end (end)
+// a channel that does not linger is the reader's to settle from then on:
+// halfClose leaves it alone.
+func (ch *channel) lingers(end bool) bool {
 	ch.holdMu.Lock()
 	defer ch.holdMu.Unlock()
+	if end && !ch.lingering {
+		ch.readEnded = true
+	}
 	return ch.lingering
 }
 
@@ -457,8 +464,8 @@ func (t *Terminal) halfClose(ch *channel) bool {
 	}
 	ch.holdMu.Lock()
 	defer ch.holdMu.Unlock()
-	if ch.ended || tc.CloseWrite() != nil {
-		return false
+	if ch.ended || t.wall != nil && ch.readEnded || tc.CloseWrite() != nil {
+		return false // over, or the reader settling it: the caller closes
 	}
 	ch.abandoned = true
 	if t.wall != nil {
