@@ -30,7 +30,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		if kernelLine.MatchString(l) || kernelHuman.MatchString(l) {
+		if kernelOwn(l) {
 			// The kernel's line (below), its stamp the kernel's clock:
 			// seconds since boot among a transcript's wall times.
 			recs = append(recs, record{line: n, dir: Tool, t: dirTime, text: strings.TrimSpace(l)})
@@ -117,6 +117,18 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 // a colon.
 var kernelLine = regexp.MustCompile(`^\s*\[\s*\d+\.\d{6}\]\s+[\w.-]+(?:\s[\w.:-]+)?:\s`)
 
+// kernelOwn reports a line of the kernel's log (kernelLine, kernelHuman),
+// not a transcript's line stamped as the kernel stamps ("[0.100000] TX:
+// AT", a serial tool's marker where a driver's name would be: outside
+// reviewer sw117).
+func kernelOwn(l string) bool {
+	if !kernelLine.MatchString(l) && !kernelHuman.MatchString(l) {
+		return false
+	}
+	_, after, _ := strings.Cut(l, "]")
+	return !txrxMarker.MatchString(strings.TrimLeft(after, " \t"))
+}
+
 // kernelHuman is dmesg -T's line: the wall time in brackets
 // ("[Mon Nov 30 14:02:15 2026]"), then a driver's or a device's name.
 var kernelHuman = regexp.MustCompile(`^\s*\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4}\]\s+[\w.-]+(?:\s[\w.:-]+)?:\s`)
@@ -131,7 +143,7 @@ var kernelTagged = regexp.MustCompile(`^(?:[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:
 // stamp (outside tester sw73: journal, syslog and dmesg -T lines read as
 // URCs).
 func isKernel(l, rest string) bool {
-	return kernelLine.MatchString(l) || kernelHuman.MatchString(l) || kernelTagged.MatchString(rest)
+	return kernelOwn(l) || kernelTagged.MatchString(rest)
 }
 
 // maxBanner is how many unmarked lines a plain transcript may open with

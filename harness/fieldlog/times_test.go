@@ -100,6 +100,11 @@ func TestPaddedKernelStamps(t *testing.T) {
 	for _, pad := range []string{"", " ", "   "} {
 		checkEntries(t, "["+pad+"41.203311] > AT\n["+pad+"41.210442] < OK\n["+pad+"52.118204] usb 1-1: USB disconnect, device number 2\n["+pad+"63.500102] < RDY\n", "", show, want)
 	}
+	// A serial tool's TX:/RX: where a driver's name would be is its
+	// marker, not the kernel's line (outside reviewer sw117: read as
+	// notes only).
+	checkEntries(t, "[0.100000] TX: AT+CPIN?\n[0.120000] RX: +CPIN: READY\n[0.121000] RX: OK\n", "", show,
+		[]string{"command AT+CPIN? 100ms", "info +CPIN: READY 120ms", "final OK 121ms"})
 }
 
 // TestStampsHoldOverTheLog: a log is stamped when its stamps hold over
