@@ -62,7 +62,7 @@ func DecodePlatform(ex []Exchange) ([]Message, error) {
 
 func decodePlatform(e Exchange) (Message, error) {
 	m := Message{Time: e.Time, Kind: KindOther, Status: e.Status, Client: e.Client, Frame: e.Frame, Mark: e.Mark}
-	ok := e.Status == http.StatusOK
+	ok := platformapi.Answered(e.Status) // as the card takes it
 	if e.Status >= 400 {
 		if er, err := platformapi.DecodeErrorResponse(e.ResponseBody); err == nil {
 			m.Error = er.Error

@@ -15,6 +15,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Invariant is one property every run must have, whatever the world.
@@ -617,7 +618,7 @@ func checkCapture(s *scenario.Scenario, o Outcome) []string {
 			// card got nothing it could read. Only a garbled platform
 			// answers so (below).
 			malformed++
-		case m.Kind == capture.KindNotification && m.Status == 200 && m.Notification != nil:
+		case m.Kind == capture.KindNotification && platformapi.Answered(m.Status) && m.Notification != nil:
 			// Notifications are delivered at least once: the platform
 			// answers a repeat with the acknowledgement id it gave the
 			// first, and records it once.
@@ -631,7 +632,7 @@ func checkCapture(s *scenario.Scenario, o Outcome) []string {
 			fromPcap = append(fromPcap, n.Kind+"@"+n.Operator)
 		case m.Kind == capture.KindNotification && m.Status == 0 && m.Notification != nil:
 			cut = append(cut, m.Notification.Kind+"@"+m.Notification.Operator)
-		case m.Kind == capture.KindPreferredList && m.Status == 200:
+		case m.Kind == capture.KindPreferredList && platformapi.Answered(m.Status):
 			lists++
 		case m.Kind == capture.KindPreferredList && m.Status == 0:
 			cutLists++

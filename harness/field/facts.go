@@ -1373,8 +1373,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	fs.refreshList(t, refreshURCs, bootURCs)
 }
 
-// refreshList drafts refresh_urcs from the first REFRESH t shows whose
-// URCs run on past the personality's: a module that, like at a boot,
+// refreshList drafts refresh_urcs from the first REFRESH t shows, when
+// its URCs run on past the personality's (the personality's own words
+// stand otherwise): a module that, like at a boot,
 // follows its refresh URC with more of its boot URCs (an EG25's +QUSIM: 1,
 // +CPIN: READY, +QIND: SMS DONE after a switch: outside tester sw115).
 // Registration URCs between them are the network's and are passed over;

@@ -150,7 +150,9 @@ func TestRATLimits(t *testing.T) {
 			[]string{`host.log:2: the field modem reports <AcT> 0 (GSM) in +CREG: 2,1,"0B5A","00C3F21E",0`}},
 		// sw115: an nRF91's registrations with the network's PSM timers.
 		{"PSM timers shown, twice", "> AT+CEREG=5\n< OK\n< +CEREG: 1,\"0A2B\",\"01A2B3C4\",7,,,\"11100000\",\"11100000\"\n> AT+CEREG?\n< +CEREG: 5,1,\"0A2B\",\"01A2B3C4\",7,,,\"11100000\",\"11100000\"\n< OK\n",
-			[]string{`host.log:3: the field modem shows the PSM timers its network gave (<Active-Time> 11100000, <Periodic-TAU> 11100000) in +CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000", where the emulated modem, which negotiates no PSM, shows none: no personality or manifest field gives the emulated modem PSM`}},
+			[]string{`host.log:3: the field modem shows the PSM timers its network gave (<Active-Time> "11100000", <Periodic-TAU> "11100000") in +CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000", where the emulated modem, which negotiates no PSM, shows none: no personality or manifest field gives the emulated modem PSM`}},
+		{"PSM timers none given", "< +CEREG: 1,\"0A2B\",\"01A2B3C4\",7,,,\"\",\"\"\n",
+			[]string{`host.log:1: the field modem shows the PSM timers its network gave (<Active-Time> "", <Periodic-TAU> "")`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Load(writeFixture(t, "rat", map[string]string{ManifestFile: orangePlain("rat", "generic"), "host.log": tc.log}))

@@ -68,19 +68,7 @@ func TestVendorURCsInAnswers(t *testing.T) {
 			[]Role{Command, URC, URC, Info, Final}},
 		{"%XSIM read", "> AT%XSIM?\n< %XSIM: 1\n< OK\n", []Role{Command, Info, Final}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tr, err := Read("vendor.log", []byte(tc.log), Plain)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []Role
-			for _, e := range tr.Entries {
-				got = append(got, e.Role)
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Fatalf("roles %v, want %v", got, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkRoles(t, "vendor.log", tc.log, tc.want) })
 	}
 }
 
@@ -190,18 +178,23 @@ func TestCallURCsWhileCommandPending(t *testing.T) {
 		{"numeric NO CARRIER during +CSQ", "> ATV0\n< 0\n> AT+CSQ\n< 3\n< +CSQ: 17,99\n< 0\n",
 			[]Role{Command, Final, Command, URC, Info, Final}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tr, err := Read("call.log", []byte(tc.log), Plain)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []Role
-			for _, e := range tr.Entries {
-				got = append(got, e.Role)
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Fatalf("roles %v, want %v", got, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkRoles(t, "call.log", tc.log, tc.want) })
+	}
+}
+
+// checkRoles reads log as a plain transcript and holds its entries'
+// roles to want.
+func checkRoles(t *testing.T, file, log string, want []Role) {
+	t.Helper()
+	tr, err := Read(file, []byte(log), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Role
+	for _, e := range tr.Entries {
+		got = append(got, e.Role)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("roles %v, want %v", got, want)
 	}
 }

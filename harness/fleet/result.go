@@ -152,8 +152,9 @@ type Result struct {
 	// KeptOpen counts the connections an external server kept open
 	// after the card had read its answer and closed the channel (it
 	// ignored the request's Connection: close, RFC 9112 §9.6): each was
-	// closed by the terminal after a grace of its own, costing the
-	// storm nothing, and is said in the report.
+	// closed by the terminal after a grace of its own (5 s, a descriptor
+	// held meanwhile), costing the storm no simulated time, and is said
+	// in the report.
 	KeptOpen int `json:"kept_open,omitempty"`
 	// LogExtra counts the entries the platform's log holds of a card's
 	// numbered report beyond the requests its card sent of it (the
@@ -456,7 +457,8 @@ func (r *Result) lost(name bool) (lost, unconfirmed int, named []string) {
 			if g := gapOf(card, log); g.short > r.PlatformLost {
 				lost += g.short - r.PlatformLost
 				if name {
-					named = append(named, fmt.Sprintf("to platform: %d more acknowledged than logged, the first %s", g.short-r.PlatformLost, strings.Replace(g.shortAt, "|", " ", 1)))
+					// ×n last: namedCount counts it as the n it stands for.
+					named = append(named, fmt.Sprintf("to platform: acknowledged and not logged, the first %s ×%d", strings.Replace(g.shortAt, "|", " ", 1), g.short-r.PlatformLost))
 				}
 			}
 			continue

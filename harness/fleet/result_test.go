@@ -478,7 +478,10 @@ func TestLostLineHoldsToTheCounts(t *testing.T) {
 	}{
 		{"equal", 1, 1, 0, "lost       0 (cards' acknowledged notifications == platform log)\n"},
 		{"logged twice", 1, 2, 0, "lost       0 (every notification the cards count as delivered is in its server's log)\n"},
-		{"acknowledged beyond the log, platform_lost 0", 2, 1, 1, "LOST       1 notification(s) the cards count as delivered are in no server's log: to platform: 1 more acknowledged than logged, the first e attach-success\n"},
+		{"acknowledged beyond the log, platform_lost 0", 2, 1, 1, "LOST       1 notification(s) the cards count as delivered are in no server's log: to platform: acknowledged and not logged, the first e attach-success ×1\n"},
+		// Counted as the three it stands for, not one and "2 more"
+		// (outside reviewer sw117).
+		{"three beyond the log", 4, 1, 3, "LOST       3 notification(s) the cards count as delivered are in no server's log: to platform: acknowledged and not logged, the first e attach-success ×3\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newResult()

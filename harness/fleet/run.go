@@ -260,12 +260,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		// writer once Run returns, so its line must be out by then.
 		<-noted
 	}
+	s.res.Wall = time.Since(wall)
 	if pc := s.sh.WallPeers; pc != nil {
-		// The last exchanges' connections close within their grace.
+		// The last exchanges' connections close within their grace,
+		// which is no part of the storm's time.
 		pc.Wait()
 		s.res.KeptOpen = int(pc.KeptOpen())
 	}
-	s.res.Wall = time.Since(wall)
 	// A server that stopped serving (out of file descriptors, say) made
 	// its devices fail; the storm says why as well.
 	if cerr := s.inproc.Close(); cerr != nil {

@@ -218,7 +218,7 @@ func TestPlatformAnswerStatus(t *testing.T) {
 		want   string // "" taken
 	}{
 		{200, ""}, {201, ""}, {202, ""},
-		{204, "http status 204: no body"},
+		{204, "http status 204: no body"}, {205, "http status 205: no body"},
 		{400, "http status 400"}, {503, "http status 503"}, {302, "http status 302"},
 	} {
 		got := httpFailure(HTTPResult{Status: tc.status, Body: []byte(`{"ack":true,"id":"1"}`)})

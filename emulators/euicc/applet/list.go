@@ -70,8 +70,8 @@ func httpFailure(e HTTPResult) string {
 	switch {
 	case e.Err != "":
 		return e.Err
-	case e.Status == 204:
-		return "http status 204: no body, where the platform's answer is one (want 200)"
+	case e.Status == 204 || e.Status == 205:
+		return fmt.Sprintf("http status %d: no body, where the platform's answer is one (want 200)", e.Status)
 	case !platformapi.Answered(e.Status):
 		if why := refusal(e.Body); why != "" {
 			return fmt.Sprintf("http status %d: %s", e.Status, why)

@@ -57,7 +57,9 @@ type PeerCloses struct {
 }
 
 // KeptOpen is how many peers kept a connection open past closeGrace
-// after the card had closed its channel.
+// after the card had closed its channel (CLOSE CHANNEL: its answer read;
+// not one the card left at a power cut or a stop, whose peer may still
+// be working on the request).
 func (p *PeerCloses) KeptOpen() int64 { return p.kept.Load() }
 
 // Wait waits until every such connection is closed: by its peer, or by
@@ -102,6 +104,10 @@ type channel struct {
 	// and settles the channel itself. Both guarded by holdMu, so that
 	// exactly one of them closes the socket.
 	lingering, readEnded bool
+	// cardClosed: the card closed the channel (CLOSE CHANNEL, its answer
+	// read), not left it (a power cut, a stop): only then is a peer that
+	// keeps the connection open one that ignored Connection: close.
+	cardClosed bool
 }
 
 // release ends the channel's hold of the loop, queueing done, once: later
@@ -231,7 +237,7 @@ func (t *Terminal) readLoop(ch *channel) {
 			// The card is done with it and nothing waits: what comes now
 			// is dropped, and the end closes the socket.
 			if err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) {
+				if errors.Is(err, os.ErrDeadlineExceeded) && ch.cardClosed {
 					t.wall.kept.Add(1)
 				}
 				_ = ch.conn.Close()
@@ -441,7 +447,7 @@ func (t *Terminal) abandonChannel() {
 		return
 	}
 	t.ch = nil
-	if t.halfClose(ch) {
+	if t.halfClose(ch, false) {
 		return
 	}
 	_ = ch.conn.Close()
@@ -457,7 +463,7 @@ func (t *Terminal) abandonChannel() {
 // that close with the simulated time of the moment it happens — at the
 // cut, or whenever the loop had run on to (the next check, the power
 // coming back) if nothing held it.
-func (t *Terminal) halfClose(ch *channel) bool {
+func (t *Terminal) halfClose(ch *channel, byCard bool) bool {
 	tc, ok := ch.conn.(interface{ CloseWrite() error })
 	if !ok || ch.dropped || ch.eof {
 		return false
@@ -472,7 +478,7 @@ func (t *Terminal) halfClose(ch *channel) bool {
 		// Nothing of the run depends on when a wall-time peer closes:
 		// the loop runs on now, the reader closes the socket.
 		t.wall.open.Add(1)
-		ch.lingering = true
+		ch.lingering, ch.cardClosed = true, byCard
 		_ = ch.conn.SetReadDeadline(time.Now().Add(closeGrace))
 		h := ch.hold
 		ch.hold, ch.ended = nil, true
@@ -503,7 +509,7 @@ func (t *Terminal) closeChannel() {
 		return
 	}
 	t.ch = nil
-	if t.halfClose(ch) {
+	if t.halfClose(ch, true) {
 		return
 	}
 	_ = ch.conn.Close()

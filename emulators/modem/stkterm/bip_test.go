@@ -460,10 +460,13 @@ func TestWallPeersClose(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		keep bool
+		stop bool // the terminal stops (a power cut) instead of the card closing
 		kept int64
 	}{
-		{"the peer closes", false, 0},
-		{"the peer keeps the connection", true, 1},
+		{"the peer closes", false, false, 0},
+		{"the peer keeps the connection", true, false, 1},
+		// Left at a stop, its peer may still be at work: not counted.
+		{"the channel left at a stop", true, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -491,7 +494,11 @@ func TestWallPeersClose(t *testing.T) {
 				_, _ = conn.Write(reply)
 				if tc.keep {
 					<-release // the card's end read or not: no close of its own
+					return
 				}
+				// Closes once it reads the terminal's end, as servers do
+				// (after the card's CLOSE CHANNEL: the path under test).
+				_, _ = io.Copy(io.Discard, conn)
 			}()
 			r := newRig(t)
 			pc := &PeerCloses{}
@@ -505,6 +512,8 @@ func TestWallPeersClose(t *testing.T) {
 					received = append(received, tr.ChannelData...)
 					if *tr.ChannelDataLength > 0 {
 						r.card.push(stk.NewReceiveData(5, 1, 255))
+					} else if len(received) == len(reply) && tc.stop {
+						r.loop.Post(r.term.Stop) // a power cut, the channel open
 					} else if len(received) == len(reply) {
 						r.card.push(stk.NewCloseChannel(6, 1)) // the whole answer read
 					}

@@ -15,9 +15,11 @@ const (
 
 // Answered reports whether an HTTP status is a platform's answer to a
 // card's request: a 2xx with a body (200, or 201 and the like, which REST
-// frameworks give a POST), not a bodiless 204 — each card route answers
-// with a JSON body the card reads.
-func Answered(status int) bool { return status >= 200 && status < 300 && status != 204 }
+// frameworks give a POST), not the bodiless 204 and 205 (RFC 9110
+// §15.3.5-6) — each card route answers with a JSON body the card reads.
+func Answered(status int) bool {
+	return status >= 200 && status < 300 && status != 204 && status != 205
+}
 
 // ContentType is the media type of every body, requests and answers.
 const ContentType = "application/json"
