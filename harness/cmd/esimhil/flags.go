@@ -16,7 +16,36 @@ import (
 // them): Go's flag package stops at the first operand and would take the
 // flags after it for files. A "--" ends the flags; what follows is
 // operands all.
+//
+// A refused flag is said in one line, "esimhil fleet: --devices "1e12":
+// want …", then where the flags are listed — not Go's "invalid value …
+// for flag -devices: …" followed by the whole usage, under which the one
+// line that matters scrolled away. -h still prints the usage. The
+// command is named as fs is ("fleet merge").
 func parseInterleaved(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := parseSplit(fs, args)
+	fs.SetOutput(out)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	}
+	msg := err.Error()
+	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+		msg = "--" + m[1] + " " + m[2]
+	}
+	fmt.Fprintf(out, "esimhil %s: %s\nesimhil %s -h for the flags\n", fs.Name(), msg, fs.Name())
+	return err
+}
+
+// parseSplit parses args with the flags taken out from among the
+// operands (parseInterleaved).
+func parseSplit(fs *flag.FlagSet, args []string) error {
 	var flags, operands []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -158,30 +187,3 @@ func durationVar(fs *flag.FlagSet, name string, value time.Duration, usage strin
 
 // invalidValue is how package flag words a value its flag refused.
 var invalidValue = regexp.MustCompile(`^invalid value ".*" for flag -([^:]+): (.*)$`)
-
-// parseFlags parses as parseInterleaved does, but says a refused flag in
-// one line, "esimhil fleet: --devices "1e12": want …", then where the
-// flags are listed — not Go's "invalid value … for flag -devices: …"
-// followed by the whole usage, under which the one line that matters
-// scrolled away. -h still prints the usage. cmd is the command as typed
-// ("fleet", "fleet merge").
-func parseFlags(fs *flag.FlagSet, args []string, cmd string) error {
-	out := fs.Output()
-	fs.SetOutput(io.Discard)
-	err := parseInterleaved(fs, args)
-	fs.SetOutput(out)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
-		fs.PrintDefaults()
-		return err
-	}
-	msg := err.Error()
-	if m := invalidValue.FindStringSubmatch(msg); m != nil {
-		msg = "--" + m[1] + " " + m[2]
-	}
-	fmt.Fprintf(out, "esimhil %s: %s\nesimhil %s -h for the flags\n", cmd, msg, cmd)
-	return err
-}

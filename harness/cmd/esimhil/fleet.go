@@ -69,7 +69,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
 	giveUp := durationVar(fs, "give-up-after", 2*time.Minute, "stop the storm when its servers have sent nothing for this `duration` while exchanges waited (0: never)")
-	if err := parseFlags(fs, args, "fleet"); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if stray := strayOperands(fs); stray != "" {
@@ -279,7 +279,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
-	if err := parseFlags(fs, args, "fleet merge"); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
@@ -345,7 +345,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	var smdpListens repeated
 	fs.Var(&smdpListens, "smdp-listen", "an operator's SM-DP+ address, op=HOST:PORT (repeatable; default: a port of its own on --listen's host)")
-	if err := parseFlags(fs, args, "serve"); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if stray := strayOperands(fs); stray != "" {

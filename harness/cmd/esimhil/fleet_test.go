@@ -710,13 +710,16 @@ func TestFleetFlagTypos(t *testing.T) {
 			}
 		})
 	}
-	// serve and fleet merge say theirs so too.
+	// Every command whose flags parseInterleaved reads says theirs so too.
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"serve", "--seed", "x"}, "esimhil serve: --seed \"x\": want a decimal integer\nesimhil serve -h for the flags\n"},
 		{[]string{"fleet", "merge", "--outt", "x.json"}, "esimhil fleet merge: flag provided but not defined: -outt\nesimhil fleet merge -h for the flags\n"},
+		{[]string{"run", "--seed", "1e3", "x.yaml"}, "esimhil run: --seed \"1e3\": want a decimal integer\nesimhil run -h for the flags\n"},
+		{[]string{"replay", "--speed", "2", "x"}, "esimhil replay: flag provided but not defined: -speed\nesimhil replay -h for the flags\n"},
+		{[]string{"timeline", "--name"}, "esimhil timeline: flag needs an argument: -name\nesimhil timeline -h for the flags\n"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := cli(context.Background(), tc.args, &out, &errOut); code != 2 || errOut.String() != tc.want {
