@@ -34,28 +34,12 @@ var primitives = []string{
 // Primitive says whether fn, a function's name as a Go profile gives it
 // ("crypto/internal/fips140/nistec.(*P256Point).ScalarMult"), is in a
 // package of a cryptographic primitive. A sample counts as crypto when a
-// frame of its stack is one (Of): a TLS record's sealing counts, as it
+// frame of its stack is one (Split): a TLS record's sealing counts, as it
 // calls into crypto/cipher and fips140's AES-GCM, but the socket write of
 // crypto/tls.(*Conn).write, a handshake's malloc or x509's parsing with no
 // primitive under them do not.
 func Primitive(fn string) bool {
-	if strings.HasPrefix(fn, "crypto/internal/") {
-		return true
-	}
-	for _, p := range primitives {
-		if rest, ok := strings.CutPrefix(fn, p); ok && rest != "" && (rest[0] == '.' || rest[0] == '/') {
-			return true
-		}
-	}
-	return false
-}
-
-// Of is the fraction of CPU time in the profile's samples that have a
-// frame of a cryptographic primitive (Primitive) anywhere on their stack,
-// and how many samples it holds.
-func Of(r io.Reader) (share float64, samples int64, err error) {
-	sh, err := Split(r)
-	return sh.Crypto, sh.Samples, err
+	return strings.HasPrefix(fn, "crypto/internal/") || inPackages(fn, primitives)
 }
 
 // Shares split a CPU profile's time four ways, which sum to 1: crypto
@@ -75,11 +59,6 @@ type Shares struct {
 // sockets and the poller, HTTP and its header parsing, buffered I/O and
 // TLS's framing. crypto/tls's primitives are crypto (counted first).
 var transport = []string{"syscall", "internal/poll", "internal/runtime/syscall", "net", "bufio", "crypto/tls", "os", "io", "vendor/golang.org/x/net"}
-
-// Transport says whether fn is a frame of a transport package.
-func Transport(fn string) bool {
-	return inPackages(fn, transport)
-}
 
 // runtimeFrame says whether fn is the runtime's, which does a sample's
 // work for the first frame above it that is not.
@@ -125,7 +104,7 @@ func Split(r io.Reader) (Shares, error) {
 				}
 				if class == "" && !runtimeFrame(name) {
 					class = "other"
-					if Transport(name) {
+					if inPackages(name, transport) {
 						class = "transport"
 					}
 				}

@@ -42,7 +42,7 @@ func cpuProfile(t *testing.T, samples map[string]int64) *bytes.Buffer {
 	return &buf
 }
 
-func TestOf(t *testing.T) {
+func TestCryptoShare(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		samples map[string]int64
@@ -65,12 +65,12 @@ func TestOf(t *testing.T) {
 		{"a path that merely contains crypto", map[string]int64{"github.com/x/cryptoshare.Of": 10e6, "golang.org/x/crypto/cryptobyte.(*Builder).AddUint8": 10e6, "crypto/sha256x.F": 10e6, "crypto/sha256.Sum256": 10e6}, 0.25, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			share, n, err := Of(cpuProfile(t, tc.samples))
+			sh, err := Split(cpuProfile(t, tc.samples))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if math.Abs(share-tc.share) > 1e-9 || n != tc.n {
-				t.Errorf("Of = %v, %d samples; want %v, %d", share, n, tc.share, tc.n)
+			if math.Abs(sh.Crypto-tc.share) > 1e-9 || sh.Samples != tc.n {
+				t.Errorf("crypto %v, %d samples; want %v, %d", sh.Crypto, sh.Samples, tc.share, tc.n)
 			}
 		})
 	}
@@ -147,8 +147,8 @@ func TestPrimitive(t *testing.T) {
 	}
 }
 
-func TestOfRefusesWhatIsNotAProfile(t *testing.T) {
-	if _, _, err := Of(strings.NewReader("not a profile")); err == nil || !strings.Contains(err.Error(), "cpu profile") {
+func TestSplitRefusesWhatIsNotAProfile(t *testing.T) {
+	if _, err := Split(strings.NewReader("not a profile")); err == nil || !strings.Contains(err.Error(), "cpu profile") {
 		t.Errorf("err = %v", err)
 	}
 }
