@@ -232,18 +232,22 @@ type limitsKey struct{}
 //
 // Outside Serve (httptest) no deadline is touched.
 func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	// The answer's window opens once the body is read (or dropped): the
+	// refusal of one over max too, whose drain may have taken the read
+	// timeout's time.
+	defer func() {
+		if l, ok := r.Context().Value(limitsKey{}).(Limits); ok {
+			// Best effort: a writer that cannot set deadlines keeps net/http's.
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(l.Write))
+		}
+	}()
 	if r.ContentLength > max {
 		if r.ContentLength <= drainMax*max && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
 			_, _ = io.Copy(io.Discard, r.Body) // its own length bounds it
 		}
 		return nil, &http.MaxBytesError{Limit: max}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	if l, ok := r.Context().Value(limitsKey{}).(Limits); ok {
-		// Best effort: a writer that cannot set deadlines keeps net/http's.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(l.Write))
-	}
-	return body, err
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 }
 
 // Request is one request as a server's own log keeps it: enough to match

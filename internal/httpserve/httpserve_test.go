@@ -310,6 +310,31 @@ func TestAnswerAfterBodyTimeout(t *testing.T) {
 	}
 }
 
+// A body declared over the limit and drained to its end is refused with a
+// write window of its own too: a client slow to send what it declared
+// (past the write limit counted from the headers) still gets its 413,
+// not a connection closed with nothing (outside reviewer: the early
+// return skipped the window).
+func TestRefusalAfterASlowDrain(t *testing.T) {
+	addr, _ := serve(t, Limits{Read: time.Second, Write: 100 * time.Millisecond}, func(w http.ResponseWriter, r *http.Request) {
+		_, err := ReadBody(w, r, 10)
+		var mb *http.MaxBytesError
+		if !errors.As(err, &mb) {
+			t.Errorf("body read ended with %v, want the limit's refusal", err)
+		}
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		fmt.Fprint(w, "too big")
+	})
+	c := dial(t, addr)
+	fmt.Fprint(c, "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 20\r\n\r\n0123456789")
+	time.Sleep(300 * time.Millisecond) // a slow client: past the write limit from the headers
+	fmt.Fprint(c, "0123456789")
+	got := closedWithin(t, c, 5*time.Second)
+	if !strings.HasPrefix(got, "HTTP/1.1 413 ") || !strings.HasSuffix(got, "too big") {
+		t.Fatalf("answer %q, want the handler's 413", got)
+	}
+}
+
 // emfileListener fails every Accept as a process out of descriptors does.
 type emfileListener struct{ net.Listener }
 
