@@ -39,11 +39,7 @@ func (m *Modem) setReg(r Registration) {
 		// §10.1.22: a change of the status, or of the cell under n=2):
 		// a search still searching after the attach found no cell says
 		// nothing (outside tester sw103: "+CEREG: 2" twice).
-		now := m.regFields(name, n, false)
-		m.st.reg = old
-		was := m.regFields(name, n, false)
-		m.st.reg = r
-		if now != was {
+		if now := m.regFields(r, name, n, false); now != m.regFields(old, name, n, false) {
 			m.urc(name + ": " + now)
 		}
 	}
@@ -59,15 +55,14 @@ func (m *Modem) setReg(r Registration) {
 	}
 }
 
-// regFields renders "<stat>[,<lac/tac>,<ci>,<AcT>[,<cause_type>,<reject_cause>]]",
+// regFields renders r as "<stat>[,<lac/tac>,<ci>,<AcT>[,<cause_type>,<reject_cause>]]",
 // with "<n>," in front for the read form (TS 27.007 §7.2, §10.1.20,
 // §10.1.22). Location is shown for n≥2 when the modem is camped on a cell,
 // the reject cause for n=3 and 5 when the registration was denied. +CGREG
 // has a <rac> after <AcT> (§10.1.20), which an E-UTRAN cell has none of:
 // it stays empty, and is written only when a cause follows it, so the
 // cause is not read as the routing area.
-func (m *Modem) regFields(name string, n int, read bool) string {
-	r := m.st.reg
+func (m *Modem) regFields(r Registration, name string, n int, read bool) string {
 	var b strings.Builder
 	if read {
 		fmt.Fprintf(&b, "%d,", n)
@@ -106,7 +101,7 @@ var maxRegN = map[string]int{"+CREG": 3, "+CGREG": 4, "+CEREG": 5}
 func cmdReg(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Read:
-		m.info(c.Name + ": " + m.regFields(c.Name, m.st.regN[c.Name], true))
+		m.info(c.Name + ": " + m.regFields(m.st.reg, c.Name, m.st.regN[c.Name], true))
 	case at.Test:
 		m.info(fmt.Sprintf("%s: (0-%d)", c.Name, maxRegN[c.Name]))
 	case at.Set:

@@ -531,7 +531,7 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		if _, err := os.Stat(e.Dir); err == nil && e.Timeline == "" && e.Verdict != "skipped" {
 			notes = append(notes, fmt.Sprintf("%s %q kept artifacts but has no timeline", e.Kind, e.Name))
 		}
-		if v := timeline.PageVerdict(filepath.Join(e.Dir, timeline.FileName)); e.Dir != "" && e.Timeline != "" && knownVerdict(e.Verdict) && knownVerdict(v) && v != e.Verdict {
+		if v := pageVerdict(e); v != "" && v != e.Verdict {
 			// The page a bug report attaches shows another verdict than
 			// the record's (outside tester sw112: a badge edited, the
 			// index linking it under pass, nothing said).
@@ -652,8 +652,21 @@ func WriteSuiteJUnit(out string) (string, error) {
 	return path, writeAtomic(path, b)
 }
 
-// knownVerdict says v is a verdict esimhil writes on a run it judged.
-func knownVerdict(v string) bool { return v == "pass" || v == "fail" || v == "error" }
+// pageVerdict is the verdict the page of e, a judged run with one,
+// shows; "" for any other entry, or a page that shows none. The page is
+// read only then.
+func pageVerdict(e *Entry) string {
+	if e.Dir == "" || e.Timeline == "" || !Judged(e.Verdict) {
+		return ""
+	}
+	if v := timeline.PageVerdict(filepath.Join(e.Dir, timeline.FileName)); Judged(v) {
+		return v
+	}
+	return ""
+}
+
+// Judged says v is a verdict esimhil writes on a run it judged.
+func Judged(v string) bool { return v == "pass" || v == "fail" || v == "error" }
 
 // reroot points a spec entry of the suite's report at its directory
 // under specs when the report names it elsewhere: the report (Ginkgo's

@@ -93,6 +93,7 @@ func Split(r io.Reader) (Shares, error) {
 		sh.Samples += s.Value[0]
 		class := "" // of the first frame from the leaf not the runtime's
 		isCrypto := false
+	stack:
 		for _, loc := range s.Location {
 			for _, ln := range loc.Line {
 				if ln.Function == nil {
@@ -100,7 +101,8 @@ func Split(r io.Reader) (Shares, error) {
 				}
 				name := ln.Function.Name
 				if Primitive(name) {
-					isCrypto = true
+					isCrypto = true // whatever else the stack holds
+					break stack
 				}
 				if class == "" && !runtimeFrame(name) {
 					class = "other"

@@ -158,14 +158,11 @@ func (a *Applet) downloadES10(e ES10Result) {
 }
 
 func (a *Applet) dlPlatformAnswer(dl *Download, e HTTPResult) error {
-	if e.Err != "" {
-		return fmt.Errorf("platform: %s", e.Err)
-	}
-	if !platformapi.Answered(e.Status) {
-		if why := refusal(e.Body); why != "" {
-			return fmt.Errorf("platform refused (%d): %s", e.Status, why)
+	if why := httpFailure(e); why != "" {
+		if r := refusal(e.Body); e.Err == "" && r != "" {
+			return fmt.Errorf("platform refused (%d): %s", e.Status, r)
 		}
-		return fmt.Errorf("platform: http status %d", e.Status)
+		return fmt.Errorf("platform: %s", why)
 	}
 	ans, err := platformapi.DecodeDownloadResponse(e.Body)
 	if err != nil {

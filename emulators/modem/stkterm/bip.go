@@ -233,18 +233,16 @@ func (t *Terminal) readLoop(ch *channel) {
 	for {
 		ch.armIdleLimit()
 		n, err := ch.conn.Read(buf)
-		if ch.lingers(err != nil) {
-			// The card is done with it and nothing waits: what comes now
-			// is dropped, and the end closes the socket.
-			if err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) && ch.cardClosed {
-					t.wall.kept.Add(1)
-				}
-				_ = ch.conn.Close()
-				t.wall.open.Done()
-				return
+		if err != nil && ch.lingers() {
+			// The card is done with it and nothing waits: the end closes
+			// the socket. (Data before it went to received, which drops a
+			// closed channel's: no lock taken a read.)
+			if errors.Is(err, os.ErrDeadlineExceeded) && ch.cardClosed {
+				t.wall.kept.Add(1)
 			}
-			continue
+			_ = ch.conn.Close()
+			t.wall.open.Done()
+			return
 		}
 		if n > 0 {
 			data := bytes.Clone(buf[:n])
@@ -266,14 +264,14 @@ func (t *Terminal) readLoop(ch *channel) {
 	}
 }
 
-// lingers reports whether the card closed the channel to a wall-time peer
-// (halfClose), which nothing waits on any more. At the stream's end (end)
-// a channel that does not linger is the reader's to settle from then on:
-// halfClose leaves it alone.
-func (ch *channel) lingers(end bool) bool {
+// lingers, at the stream's end, reports whether the card closed the
+// channel to a wall-time peer (halfClose), which nothing waits on any
+// more; a channel that does not linger is the reader's to settle from
+// then on: halfClose leaves it alone.
+func (ch *channel) lingers() bool {
 	ch.holdMu.Lock()
 	defer ch.holdMu.Unlock()
-	if end && !ch.lingering {
+	if !ch.lingering {
 		ch.readEnded = true
 	}
 	return ch.lingering

@@ -707,7 +707,7 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 		if note != "" {
 			fmt.Fprintf(stderr, "esimhil timeline: %s: %s\n", dir, note)
 		}
-		if v := timeline.PageVerdict(filepath.Join(dir, timeline.FileName)); run.ErrTitle == foreignRecordTitle && (v == "pass" || v == "fail" || v == "error") {
+		if v := timeline.PageVerdict(filepath.Join(dir, timeline.FileName)); run.ErrTitle == foreignRecordTitle && report.Judged(v) {
 			// The page there was written with a verdict, by the run; one
 			// without would replace it (outside tester sw88).
 			fmt.Fprintf(stderr, "esimhil timeline: %s: its record is not this directory's (above): the page there is kept, as the run that wrote it left it; put that run's own record back, or remove %s to write a page with no verdict\n",

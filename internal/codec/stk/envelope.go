@@ -134,10 +134,10 @@ func ParseEnvelope(b []byte) (Envelope, error) {
 	if tag == TagTimerExpiration && (!seen.has(TagTimerID) || !seen.has(TagTimerValue)) {
 		return e, errors.New("timer expiration: missing timer identifier or value")
 	}
-	if tag == TagEventDownload && !seen.has(TagEventList) {
-		return e, errors.New("event download: missing event list")
-	}
 	if tag == TagEventDownload {
+		if !seen.has(TagEventList) {
+			return e, errors.New("event download: missing event list")
+		}
 		// The objects each event's clause makes mandatory (TS 102 223
 		// §7.5.4, §7.5.10, §7.5.11): without them the event says nothing.
 		for _, m := range mandatoryObjects[e.Event] {
