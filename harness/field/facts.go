@@ -353,9 +353,9 @@ var (
 	// <Periodic-TAU> (§10.1.22: one-byte bit strings of TS 24.008), the
 	// cause fields before them empty when there was no denial (an nRF91's
 	// "+CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000"": outside
-	// tester sw115); group 8 holds them.
-	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d*),(\d*)(,"[01]*","[01]*")?)?)?$`)
-	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d*),(\d*)(,"[01]*","[01]*")?)?)?$`)
+	// tester sw115): psmTimers reads them.
+	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d*),(\d*)(,"([01]*)","([01]*)")?)?)?$`)
+	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d*),(\d*)(,"([01]*)","([01]*)")?)?)?$`)
 	// cregURC and cregRead are the circuit and packet domains' forms
 	// (+CREG, +CGREG: TS 27.007 §7.2, §10.1.20), <lac> where +CEREG has
 	// <tac>: the registrations of a log whose host never asks +CEREG.
@@ -385,6 +385,19 @@ var (
 	crsmICCIDCmd = regexp.MustCompile(`^AT\+CRSM=176,12258(?:,|$)`)
 	crsmICCID    = regexp.MustCompile(`^\+CRSM: 144,0,"?([0-9A-Fa-f]{20})"?$`)
 )
+
+// psmTimers reads the PSM timers a +CEREG line shows (URC or read form,
+// ceregURC and ceregRead), <Active-Time> and <Periodic-TAU>; ok false
+// when it shows none.
+func psmTimers(text string) (active, tau string, ok bool) {
+	if m := ceregURC.FindStringSubmatch(text); m != nil && m[7] != "" {
+		return m[8], m[9], true
+	}
+	if m := ceregRead.FindStringSubmatch(text); m != nil && m[8] != "" {
+		return m[9], m[10], true
+	}
+	return "", "", false
+}
 
 // swappedICCID reads EF ICCID's content (digits in swapped nibbles, F
 // padding, TS 102 221 §13.2) as an ICCID, or "".
@@ -764,10 +777,16 @@ func (fs *Facts) cardURC(text string, o Obs) {
 			}
 			// NOT READY is no 27.007 code: modems send it as the card
 			// starts, as +CFUN powers it down and as it goes alike.
-		case "+UUSIMSTAT", "+QSIMSTAT", "^SIMST", "#QSS":
-			st := vendorCardStates[name]
+		case "+SIMCARD":
+			// SIMCom's report of the card pulled out.
+			if v == "NOT AVAILABLE" {
+				absent.Went = true
+				fs.Card = append(fs.Card, absent)
+			}
+		default:
+			st, ok := vendorCardStates[name]
 			f := strings.Split(v, ",")
-			if st.field >= len(f) {
+			if !ok || st.field >= len(f) {
 				break
 			}
 			switch val := strings.TrimSpace(f[st.field]); {
@@ -776,12 +795,6 @@ func (fs *Facts) cardURC(text string, o Obs) {
 				fs.Card = append(fs.Card, absent)
 			case slices.Contains(st.there, val):
 				fs.Card = append(fs.Card, present)
-			}
-		case "+SIMCARD":
-			// SIMCom's report of the card pulled out.
-			if v == "NOT AVAILABLE" {
-				absent.Went = true
-				fs.Card = append(fs.Card, absent)
 			}
 		}
 	}

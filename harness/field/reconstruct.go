@@ -431,10 +431,6 @@ var actNames = map[string]string{
 	"0": "GSM", "2": "UTRAN", "3": "GSM with EGPRS", "8": "eMTC on a Quectel BG95/BG96 (27.007's EC-GSM-IoT)", "9": "NB-IoT, E-UTRAN NB-S1",
 }
 
-// ceregPSM is a +CEREG line of <n> 4 or 5 that shows the PSM timers
-// (TS 27.007 §10.1.22), which the emulated modem never has.
-var ceregPSM = regexp.MustCompile(`^\+CEREG: .*,"([01]*)","([01]*)"$`)
-
 // RATLimits names, once each, the access technologies the logs show the
 // field modem on or asked for that the emulated modem does not have: it
 // is E-UTRAN alone, reports <AcT> 7 in every registration line, and
@@ -468,9 +464,9 @@ func RATLimits(f *Fixture) []string {
 				if m := regAcT.FindStringSubmatch(e.Text); m != nil && m[1] != "7" {
 					key = "reg " + m[1]
 					what = fmt.Sprintf("the field modem reports <AcT> %s in %s, where the emulated modem, E-UTRAN alone, reports 7", name(m[1]), e.Text)
-				} else if m := ceregPSM.FindStringSubmatch(e.Text); m != nil {
+				} else if active, tau, ok := psmTimers(e.Text); ok {
 					key, lacks = "psm", "PSM"
-					what = fmt.Sprintf("the field modem shows the PSM timers its network gave (<Active-Time> %q, <Periodic-TAU> %q) in %s, where the emulated modem, which negotiates no PSM, shows none", m[1], m[2], e.Text)
+					what = fmt.Sprintf("the field modem shows the PSM timers its network gave (<Active-Time> %q, <Periodic-TAU> %q) in %s, where the emulated modem, which negotiates no PSM, shows none", active, tau, e.Text)
 				}
 			}
 			if key == "" || seen[key] {

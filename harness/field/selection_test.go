@@ -151,6 +151,8 @@ func TestRATLimits(t *testing.T) {
 		// sw115: an nRF91's registrations with the network's PSM timers.
 		{"PSM timers shown, twice", "> AT+CEREG=5\n< OK\n< +CEREG: 1,\"0A2B\",\"01A2B3C4\",7,,,\"11100000\",\"11100000\"\n> AT+CEREG?\n< +CEREG: 5,1,\"0A2B\",\"01A2B3C4\",7,,,\"11100000\",\"11100000\"\n< OK\n",
 			[]string{`host.log:3: the field modem shows the PSM timers its network gave (<Active-Time> "11100000", <Periodic-TAU> "11100000") in +CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000", where the emulated modem, which negotiates no PSM, shows none: no personality or manifest field gives the emulated modem PSM`}},
+		// A location of 0s and 1s (a lab network's) is no timer.
+		{"binary-looking location", "> AT+CEREG?\n< +CEREG: 2,1,\"0001\",\"0010\"\n< OK\n", nil},
 		{"PSM timers none given", "< +CEREG: 1,\"0A2B\",\"01A2B3C4\",7,,,\"\",\"\"\n",
 			[]string{`host.log:1: the field modem shows the PSM timers its network gave (<Active-Time> "", <Periodic-TAU> "")`}},
 	} {

@@ -75,11 +75,12 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		case ownLine:
 			// The script's own message ("opening /dev/ttyUSB3"): a note.
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: rest})
-		case isKernel(l, rest):
-			// The kernel's log pasted among the AT lines (dmesg: "[
-			// 4711.123456] usb 1-1.2: USB disconnect"): the host's
-			// note of what happened to the port, not the modem's text
-			// (outside tester sw67: read as URCs).
+		case kernelTagged.MatchString(rest):
+			// The kernel's log pasted among the AT lines in the journal's
+			// or syslog's form ("kernel: usb 1-1.2: USB disconnect"; dmesg's
+			// own lines are taken above): the host's note of what happened
+			// to the port, not the modem's text (outside tester sw67: read
+			// as URCs).
 			recs = append(recs, record{line: n, dir: Tool, t: dirTime, text: strings.TrimSpace(l)})
 		case dir == 0 && banner < maxBanner && !atLike(rest):
 			// A ticket's greeting, the tool's banner, before the
@@ -137,14 +138,6 @@ var kernelHuman = regexp.MustCompile(`^\s*\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d
 // …" or "host kernel: …", after the time stamp the reader took, or after
 // syslog's own ("Nov 30 14:02:15 gw kernel: …").
 var kernelTagged = regexp.MustCompile(`^(?:[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2}\s+)?(?:[\w.-]+\s+)?kernel:\s`)
-
-// isKernel reports a line of the kernel's log pasted among the AT lines,
-// in any of its usual forms: l the whole line, rest what follows its time
-// stamp (outside tester sw73: journal, syslog and dmesg -T lines read as
-// URCs).
-func isKernel(l, rest string) bool {
-	return kernelOwn(l) || kernelTagged.MatchString(rest)
-}
 
 // maxBanner is how many unmarked lines a plain transcript may open with
 // (a banner, a greeting): more is no transcript.
