@@ -1,6 +1,7 @@
 package field
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -263,5 +264,24 @@ func TestPSMRegistrationsRead(t *testing.T) {
 				t.Errorf("cause %d, want %d", c, tc.cause)
 			}
 		})
+	}
+}
+
+// TestSelectionDenialInItsPlace: a manual selection's +CME ERROR denial in
+// a log without times stands among the registrations where its line is,
+// not after them all (outside reviewer: a second sort by time alone left
+// it last).
+func TestSelectionDenialInItsPlace(t *testing.T) {
+	log := "> AT+CEREG=2\n< OK\n> AT+COPS=1,2,\"20810\"\n< +CME ERROR: 111\n> AT+COPS=0\n< OK\n< +CEREG: 1,\"1A2B\",\"01234567\",7\n"
+	f, err := Load(writeFixture(t, "sel", map[string]string{ManifestFile: orangePlain("sel", "generic"), "host.log": log}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range Extract(f, nil, nil).Regs {
+		got = append(got, fmt.Sprintf("%s %d", r.Name, r.Stat))
+	}
+	if want := []string{"+COPS 3", "+CEREG 1"}; !slices.Equal(got, want) {
+		t.Errorf("registrations %q, want %q", got, want)
 	}
 }

@@ -1580,25 +1580,26 @@ const copsWindow = 2 * time.Second
 // the reject only so (outside tester sw101: +CME ERROR: 111 after 18 s,
 // replayed as no network service at once).
 func (fs *Facts) selectionDenials() {
-	added := false
 	for _, s := range fs.Selections {
 		code, ok := cmeCode(s.Final)
 		if s.Mode != 1 || !ok || code <= 100 {
 			continue
 		}
 		cause := int(code) - 100
-		if own, known := atcodec.EMMCause(cause); !known || own != code {
+		if _, known := atcodec.EMMCause(cause); !known {
 			continue
 		}
 		if slices.ContainsFunc(fs.Regs, func(r Reg) bool { return r.At >= s.At && r.At <= s.FinalAt && r.Stat == 3 }) {
 			continue // a registration line shows it: read there
 		}
+		// In its place among the registrations, which are in the logs'
+		// order: by time, and by line where times are none or equal.
 		o := Obs{At: s.FinalAt, Src: s.FinalSrc}
-		fs.Regs = append(fs.Regs, Reg{Obs: o, Stat: 3, Shown: 3, Name: "+COPS", Cause: cause})
-		added = true
-	}
-	if added {
-		slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
+		i := slices.IndexFunc(fs.Regs, func(r Reg) bool { return r.After(o) })
+		if i < 0 {
+			i = len(fs.Regs)
+		}
+		fs.Regs = slices.Insert(fs.Regs, i, Reg{Obs: o, Stat: 3, Shown: 3, Name: "+COPS", Cause: cause})
 	}
 }
 
