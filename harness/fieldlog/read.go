@@ -702,6 +702,9 @@ func pageText(data []byte) ([]byte, bool) {
 	return out, true
 }
 
+// lineEnds makes a page block's line ends blanks.
+var lineEnds = strings.NewReplacer("\n", " ", "\r", " ")
+
 // pageScan is pageText's pass over a page: the text of its <pre> blocks
 // (all its body's text when keepAll), every line end kept where it is —
 // a CR-only page's too —, and whether it met a <pre> tag outside the
@@ -715,7 +718,7 @@ func pageScan(data, low []byte, keepAll bool) (out []byte, sawPre bool) {
 				n = len(b)
 			}
 			// A reference to a line end (&#10;) is no line of the file.
-			out = append(out, strings.NewReplacer("\n", " ", "\r", " ").Replace(html.UnescapeString(string(b[:n])))...)
+			out = append(out, lineEnds.Replace(html.UnescapeString(string(b[:n])))...)
 			if n < len(b) {
 				out = append(out, b[n])
 				n++

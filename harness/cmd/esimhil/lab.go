@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -298,7 +297,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
 		advice := "record again with a longer --timeout"
-		if slices.ContainsFunc(to, func(s string) bool { return strings.Contains(s, "line(s) of noise") }) {
+		if log.Noisy() {
 			advice = "check the port's speed and line settings (--baud, the serial server's) before a longer --timeout"
 		}
 		if len(log.Cut()) > 0 {

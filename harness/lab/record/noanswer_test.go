@@ -23,9 +23,13 @@ func TestRecordingEndingOnSilence(t *testing.T) {
 	for _, tc := range []struct {
 		name, script string
 		want         string // the command noted unanswered; "" none
+		noise        bool   // the modem answers the silent command with noise
 	}{
-		{"silent to the last step", "name: x\nsteps:\n  - AT+CPIN?\n  - 'AT+CSIM=10,\"0070000001\"'\n", `AT+CSIM=10,"0070000001"`},
-		{"silent, then answering", "name: x\nsteps:\n  - 'AT+CSIM=10,\"0070000001\"'\n  - AT+CPIN?\n", `AT+CSIM=10,"0070000001"`},
+		{"silent to the last step", "name: x\nsteps:\n  - AT+CPIN?\n  - 'AT+CSIM=10,\"0070000001\"'\n", `AT+CSIM=10,"0070000001"`, false},
+		{"silent, then answering", "name: x\nsteps:\n  - 'AT+CSIM=10,\"0070000001\"'\n  - AT+CPIN?\n", `AT+CSIM=10,"0070000001"`, false},
+		// Noise for its answer: lab record advises the port's settings
+		// (Noisy), not a longer timeout.
+		{"noise for an answer", "name: x\nsteps:\n  - 'AT+CSIM=10,\"0070000001\"'\n  - AT+CPIN?\n", `AT+CSIM=10,"0070000001"`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := ParseScript("s.yaml", []byte(tc.script))
@@ -33,6 +37,9 @@ func TestRecordingEndingOnSilence(t *testing.T) {
 				t.Fatal(err)
 			}
 			port := scriptedModem(t, func(l string) string {
+				if strings.HasPrefix(l, "AT+CSIM") && tc.noise {
+					return "\r\n\xf0\xf8\x80\xfe\r\n" // garbage, not text
+				}
 				if strings.HasPrefix(l, "AT+CSIM") {
 					return "" // the modem hangs on the card
 				}
@@ -61,6 +68,9 @@ func TestRecordingEndingOnSilence(t *testing.T) {
 			// lab record exits 1 naming the step.
 			if to := log.TimedOut(); len(to) != 1 || !strings.Contains(to[0], "the modem did not answer "+tc.want+" within 1s") || strings.Contains(to[0], "late answer") {
 				t.Errorf("TimedOut() = %q, want the step of %s, never answered", to, tc.want)
+			}
+			if log.Noisy() != tc.noise {
+				t.Errorf("Noisy() = %v, want %v", log.Noisy(), tc.noise)
 			}
 			for _, k := range tr.Commands() {
 				if tr.Entries[k].Text == "AT+CPIN?" && !slices.ContainsFunc(tr.Answer(k), func(e fieldlog.Entry) bool { return e.Role == fieldlog.Final }) {

@@ -44,6 +44,7 @@ type Log struct {
 	// timedOut are the steps whose command the modem did not answer in
 	// time (Run): the recording holds them, and says so.
 	timedOut []string
+	noisy    bool // a timed-out step had noise for its answer (Noisy)
 	// cut are the steps whose answer a port drop cut (Run).
 	cut []string
 }
@@ -305,10 +306,12 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 			// drop took — cuts that step all the same: the timeout is
 			// the drop's, not the modem's slowness (outside tester
 			// sw104).
-			for j := i - 1; j <= i; j++ {
-				if j == i && timedOut || j == i-1 && prevTimedOut {
-					cut = append(cut, fmt.Sprintf("step %d (%s): the port dropped while it awaited its answer (noticed after the command's timeout)", j+1, s.Steps[j]))
-				}
+			const dropped = "step %d (%s): the port dropped while it awaited its answer (noticed after the command's timeout)"
+			if prevTimedOut {
+				cut = append(cut, fmt.Sprintf(dropped, i, s.Steps[i-1]))
+			}
+			if timedOut {
+				cut = append(cut, fmt.Sprintf(dropped, i+1, st))
 			}
 		}
 		prevTimedOut = len(c.Timeouts()) > timeouts && st.Ready == 0 && st.Await == "" && !fieldlog.Restarts(st.AT) // a restart's port may drop as the modem restarts: no cut
@@ -332,14 +335,25 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 // (stepOf: by index in c.Timeouts) and those a drop cut.
 func (l *Log) settle(c *atclient.Client, stepOf map[int]string, cut []string) {
 	var timedOut []string
+	noisy := false
 	for k, to := range c.Timeouts() {
 		if step, ok := stepOf[k]; ok {
 			timedOut = append(timedOut, step+": "+to.String())
+			noisy = noisy || to.Noise > 0
 		}
 	}
 	l.mu.Lock()
-	l.timedOut, l.cut = timedOut, cut
+	l.timedOut, l.cut, l.noisy = timedOut, cut, noisy
 	l.mu.Unlock()
+}
+
+// Noisy reports whether a step of the last Run timed out with lines of
+// noise for its answer (a wrong speed or parity rather than a slow
+// modem).
+func (l *Log) Noisy() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.noisy
 }
 
 // await lets time pass until the modem sends the line an await step
