@@ -1845,18 +1845,19 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		inFlight := ""
 		if li >= 0 {
 			t := p.Fixture.Logs[li]
+			last := -1 // the last command before the boot
 			for k, e := range t.Entries {
 				if e.Line >= b.Src.Line {
 					break
 				}
 				if e.Role == fieldlog.Command {
-					inFlight = ""
-					if !slices.ContainsFunc(t.Answer(k), func(a fieldlog.Entry) bool { return a.Role == fieldlog.Final }) {
-						inFlight = fmt.Sprintf(", with %s:%d unanswered", filepath.Base(t.File), e.Line)
-						for _, a := range t.Answer(k) {
-							inFlight += fmt.Sprintf(" (%s:%d)", filepath.Base(t.File), a.Line)
-						}
-					}
+					last = k
+				}
+			}
+			if last >= 0 && !hasFinal(t, last) {
+				inFlight = fmt.Sprintf(", with %s:%d unanswered", filepath.Base(t.File), t.Entries[last].Line)
+				for _, a := range t.Answer(last) {
+					inFlight += fmt.Sprintf(" (%s:%d)", filepath.Base(t.File), a.Line)
 				}
 			}
 		}
