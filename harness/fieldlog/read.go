@@ -467,7 +467,7 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 			return nil, false, errAt(file, n, "line of %d bytes, more than %d", len(l), MaxLine)
 		}
 		l = bytes.TrimSuffix(l, []byte{'\r'})
-		s, err := textLine(l, data == nil && cut)
+		s, err := textLine(l, cut) // cut only at the last line
 		if err != nil {
 			return nil, false, errAt(file, n, "%v", err)
 		}
