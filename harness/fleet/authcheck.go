@@ -136,6 +136,9 @@ func (a answer) cardTakes() bool { return a.refusedBy() == "" }
 // declared JSON, or what the route's decoder (the cards') says of it; ""
 // when a card takes it.
 func (a answer) refusedBy() string {
+	if !platformapi.Answered(a.status) {
+		return fmt.Sprintf("a %d has no body a card reads", a.status) // the cards' rule
+	}
 	if mt, _, err := mime.ParseMediaType(a.ctype); err != nil || mt != "application/json" {
 		return fmt.Sprintf("Content-Type %q, not application/json: an ingress's own page?", a.ctype)
 	}
