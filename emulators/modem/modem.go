@@ -207,6 +207,10 @@ type state struct {
 	// refreshT is a REFRESH waiting out refresh_delay; a reset of the
 	// card before it (a restart, +CFUN=0) makes it moot.
 	refreshT clock.Timer
+	// quietReg keeps setReg's URCs in (a refresh_stat 2 module's silent
+	// detach); refreshScan shows the scan after that REFRESH as
+	// searching, whatever searching_urc says.
+	quietReg, refreshScan bool
 	// pending is the command line whose running command answers later
 	// (errPending); selecting is that command when it is a manual
 	// network selection, answered as its attempt ends (selectionEnded).

@@ -32,7 +32,7 @@ func (m *Modem) setReg(r Registration) {
 	}
 	for _, name := range regCmds {
 		n := m.st.regN[name]
-		if n == 0 {
+		if n == 0 || m.st.quietReg {
 			continue
 		}
 		// Only what the URC shows changing is reported (27.007

@@ -590,3 +590,47 @@ func ceregURCs(r *rig, mark int) []string {
 	}
 	return got
 }
+
+// TestRefreshStat: a REFRESH's detach shows as not registered by default
+// and as searching under refresh_stat 2, straight after the old
+// registration; the scan after the card's reset then adds no second
+// "+CEREG: 2" (searching_urc or not). With the radio off there is no
+// scan to show, so the quirk leaves the registration alone.
+func TestRefreshStat(t *testing.T) {
+	for _, tc := range []struct {
+		searching, refresh2 bool
+		fun4                bool
+		want                []string
+	}{
+		{false, false, false, []string{"+CEREG: 0", "+CEREG: 5"}},
+		{true, false, false, []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}},
+		{false, true, false, []string{"+CEREG: 2", "+CEREG: 5"}},
+		{true, true, false, []string{"+CEREG: 2", "+CEREG: 5"}},
+		{false, true, true, nil},
+	} {
+		t.Run(fmt.Sprint(tc.searching, tc.refresh2, tc.fun4), func(t *testing.T) {
+			p := personality.Generic()
+			p.SearchingURC, p.RefreshSearching = tc.searching, tc.refresh2
+			r := newRigWith(t, p)
+			r.cmd(t, "ATE0")
+			r.cmd(t, "AT+CEREG=1")
+			r.advance(t, 2*time.Second)
+			if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if tc.fun4 {
+				r.cmd(t, "AT+CFUN=4")
+			}
+			mark := len(r.atlog.String())
+			r.loop.Do(func() { r.m.Refresh(4) })
+			r.advance(t, 2*time.Second)
+			r.cmd(t, "AT") // the URCs before it are out
+			if got := ceregURCs(r, mark); !slices.Equal(got, tc.want) {
+				t.Errorf("URCs %q, want %q", got, tc.want)
+			}
+			if tc.fun4 {
+				r.exchanges(t, []exchange{{"AT+CEREG?", "+CEREG: 1,0|OK"}})
+			}
+		})
+	}
+}

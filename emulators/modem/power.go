@@ -86,9 +86,13 @@ func (m *Modem) scheduleAttach() {
 
 // scanning is the start of an attach from not registered: a modem that
 // reports its scan (searching_urc) shows searching before the outcome,
-// whether the attach is its own or the host's (+COPS=0, +CGATT=1).
+// whether the attach is its own or the host's (+COPS=0, +CGATT=1); one
+// that shows a switch's detach as the scan (refresh_stat 2) does after a
+// REFRESH.
 func (m *Modem) scanning() {
-	if m.o.Personality.SearchingURC && m.st.cardOn && m.st.imsi != "" && m.st.fun == 1 && !m.st.reg.Registered() {
+	show := m.o.Personality.SearchingURC || m.st.refreshScan
+	m.st.refreshScan = false
+	if show && m.st.cardOn && m.st.imsi != "" && m.st.fun == 1 && !m.st.reg.Registered() {
 		m.setReg(Registration{Stat: 2})
 	}
 }
@@ -273,6 +277,7 @@ func (m *Modem) detach() {
 // powerDown detaches, stops the toolkit and powers the card off; a
 // restart does it without a word (report false): the stack is going down.
 func (m *Modem) powerDown(report bool) {
+	m.st.refreshScan = false
 	if m.st.refreshT != nil {
 		m.st.refreshT.Stop()
 		m.st.refreshT = nil
@@ -313,7 +318,18 @@ func (m *Modem) Refresh(qualifier byte) {
 			return
 		}
 		m.emit(KindRefresh, eventlog.F{"qualifier": int(qualifier)})
-		m.detach()
+		if m.o.Personality.RefreshSearching && m.st.fun == 1 && !m.st.copsOff {
+			// refresh_stat 2: the module says nothing of the detach; its
+			// next URC is the new subscriber's scan, once the card is
+			// read again. With the radio off or the host's +COPS=2
+			// there is no scan to show.
+			m.st.quietReg = true
+			m.detach()
+			m.st.quietReg = false
+			m.st.refreshScan = true
+		} else {
+			m.detach()
+		}
 		if s := m.getSTK(); s != nil {
 			s.Stop()
 		}

@@ -442,6 +442,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs.fillPLMNs()
 	fs.searching()
 	fs.lossStat()
+	fs.refreshStat()
 	slices.SortStableFunc(fs.Selections, func(a, b Selection) int { return int(a.At - b.At) })
 	fs.copsRejectError()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
@@ -578,6 +579,31 @@ func (fs *Facts) switchedAfter(at time.Duration) bool {
 		return before != "" && after != "" && before != after
 	}
 	return changed(func(id Identity) string { return id.ICCID }) || changed(func(id Identity) string { return id.IMSI })
+}
+
+// refreshStat notes a modem that shows a switch's detach as searching
+// (refresh_stat 2): a registration URC of stat 2 straight after a
+// registered state, a REFRESH (its URC, or the new identity read) between
+// them, with no stat 0 to show the detach (outside tester sw115: an EG25
+// went "+CEREG: 5,…", "+QUSIM: 1", "+CEREG: 2", "+CEREG: 5,…").
+func (fs *Facts) refreshStat() {
+	for i, r := range fs.Regs {
+		if i < 1 || !r.URC || r.Stat != 2 {
+			continue
+		}
+		prev := fs.Regs[i-1]
+		if prev.Stat != 1 && prev.Stat != 5 {
+			continue
+		}
+		from, to := prev.At, r.At+2*time.Second
+		refreshed := slices.ContainsFunc(fs.Refreshes, func(o Obs) bool { return o.At >= from && o.At <= to })
+		if !refreshed && !fs.switchedAfter(r.At) {
+			continue
+		}
+		fs.Dialect = append(fs.Dialect, Evidence{"refresh_stat", "2", r.Src,
+			fmt.Sprintf("searching (stat 2) straight after the registration at %s, the card reset between them: the modem shows the switch's detach as the new subscriber's scan, with no stat 0", prev.Src), 0})
+		return
+	}
 }
 
 // lossStat notes a modem that shows a lost cell as not registered (stat

@@ -775,7 +775,7 @@ var quirkFields = map[string]bool{
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true, "refresh_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
-	"cfun0_keeps_card": true, "refresh_delay": true,
+	"cfun0_keeps_card": true, "refresh_delay": true, "refresh_stat": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -946,6 +946,12 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 			have = "0"
 		}
 		return "no_service_stat " + have, have == ev.Value
+	case "refresh_stat":
+		have := "0"
+		if d.RefreshSearching {
+			have = "2"
+		}
+		return "refresh_stat " + have, have == ev.Value
 	case "cfun0_keeps_card":
 		return "cfun0_keeps_card " + strconv.FormatBool(d.CFUN0KeepsCard), strconv.FormatBool(d.CFUN0KeepsCard) == ev.Value
 	case "location_hex":
@@ -1132,9 +1138,10 @@ func (p *Plan) attachDelay() time.Duration {
 	starts := append(append(append([]Obs(nil), fs.Refreshes...), fs.Boots...), fs.Rebooted...)
 	for _, st := range starts {
 		for _, r := range fs.Regs {
-			if r.At < st.At || !r.URC || r.Stat == 0 || r.Stat == 2 && p.Dialect.SearchingURC {
-				// A modem that shows its scan (searching_urc) attaches
-				// when the outcome shows.
+			if r.At < st.At || !r.URC || r.Stat == 0 || r.Stat == 2 && (p.Dialect.SearchingURC || p.Dialect.RefreshSearching) {
+				// A modem that shows its scan (searching_urc), or a
+				// switch's detach as one (refresh_stat 2), attaches when
+				// the outcome shows.
 				continue
 			}
 			if d := r.At - st.At; (r.Stat == 1 || r.Stat == 5 || r.Stat == 3 || r.Stat == 2) && d > 0 && d < maxAttachDelay {

@@ -2711,3 +2711,42 @@ func TestPowerOnIsNoSwitch(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshStatIsAQuirk: searching straight after a registration, the
+// card's REFRESH between them, adds refresh_stat 2 to the dialect (a
+// manifest that says 0 is contradicted); a stat 0 between them, or a
+// search with no REFRESH near, is no evidence of it.
+func TestRefreshStatIsAQuirk(t *testing.T) {
+	manifest := func(quirks string) string {
+		return strings.Replace(orangePlain("refresh", "quectel-eg25"), "  profiles:\n", quirks+"  profiles:\n", 1)
+	}
+	const head = "[0.000] > AT+CEREG=1\n[0.010] < OK\n[3.000] < +CEREG: 1\n"
+	for _, tc := range []struct {
+		name, log, quirks string
+		want              bool
+		err               string
+	}{
+		{"straight", head + "[60.000] < +QUSIM: 1\n[60.300] < +CEREG: 2\n[62.000] < +CEREG: 1\n", "", true, ""},
+		{"detach shown", head + "[60.000] < +QUSIM: 1\n[60.100] < +CEREG: 0\n[60.300] < +CEREG: 2\n[62.000] < +CEREG: 1\n", "", false, ""},
+		{"no REFRESH", head + "[60.300] < +CEREG: 2\n[62.000] < +CEREG: 1\n", "", false, ""},
+		{"contradicted", head + "[60.000] < +QUSIM: 1\n[60.300] < +CEREG: 2\n[62.000] < +CEREG: 1\n", "  quirks: {refresh_stat: 0}\n", false, "device.quirks.refresh_stat"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "refresh", map[string]string{ManifestFile: manifest(tc.quirks), "host.log": tc.log})
+			if tc.err != "" {
+				f, err := Load(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := Reconstruct(f, Options{}); err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("a manifest the log contradicts: %v", err)
+				}
+				return
+			}
+			p := reconstruct(t, dir, Options{})
+			if p.Dialect.RefreshSearching != tc.want || tc.want && !assumed(p, "device.quirks.refresh_stat: 2", "host.log:5") {
+				t.Errorf("dialect RefreshSearching %v, want %v; assumptions:\n%s", p.Dialect.RefreshSearching, tc.want, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}

@@ -235,3 +235,25 @@ func TestUntimedSwitchThenRoaming(t *testing.T) {
 		t.Errorf("refresh_urcs not drafted: assumptions:\n%s", strings.Join(res.Plan.Assumptions, "\n"))
 	}
 }
+
+// TestSwitchShownAsSearching: the same switch from a module that shows
+// the REFRESH's detach as the new subscriber's scan — "+CEREG: 2" straight
+// after its registration, no "+CEREG: 0" — drafts refresh_stat 2 and
+// reproduces (outside tester sw115 #4b: the emulated modem could only
+// say 0 first).
+func TestSwitchShownAsSearching(t *testing.T) {
+	lines := []string{"AT+CMEE=2", "OK", "AT+CEREG=2", "OK", "AT+CEREG?", `+CEREG: 2,1,"2F01","00C1D2E3",7`, "OK",
+		"AT+QCCID", "+QCCID: 89492260000123456780", "OK", "AT+CIMI", "262021234567890", "OK",
+		`AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "+CCHO: 1", "OK",
+		`AT+CGLA=1,50,"81E2910014BF3111A00C5A0A984411008621436587598101FF"`, `+CGLA: 4,"6106"`, "OK",
+		`AT+CGLA=1,10,"81C0000006"`, `+CGLA: 16,"BF3103800100910B"`, "OK",
+		"AT+CCHC=1", "OK", "+QUSIM: 1", "+CPIN: READY", "+QIND: SMS DONE", "+CEREG: 2", `+CEREG: 5,"2F01","00C1D2E3",7`,
+		"AT+QCCID", "+QCCID: 89441100681234567895", "OK", "AT+CIMI", "234500012345678", "OK", "AT+COPS?", `+COPS: 0,2,"26202",7`, "OK"}
+	_, res := draftLog(t, "minicom.cap", strings.Join(lines, "\r\n")+"\r\n")
+	if !res.OK {
+		t.Fatalf("%s\n%s", Report(res), strings.Join(res.Plan.Assumptions, "\n"))
+	}
+	if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.HasPrefix(a, "device.quirks.refresh_stat: 2") }) {
+		t.Errorf("refresh_stat not drafted: assumptions:\n%s", strings.Join(res.Plan.Assumptions, "\n"))
+	}
+}

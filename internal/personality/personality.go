@@ -151,6 +151,12 @@ type Personality struct {
 	// their tries do (quirk no_service_stat: 0; 2, the default, is
 	// searching).
 	NoServiceStat0 bool
+	// RefreshSearching shows a REFRESH that resets the card as the new
+	// subscriber's scan: no URC at the detach, "+CEREG: 2" once the card
+	// is read again (after the refresh URCs), then the outcome — no
+	// "+CEREG: 0" between the old registration and the search (quirk
+	// refresh_stat: 2; 0, the default, shows the detach as not registered).
+	RefreshSearching bool
 	// CFUN0KeepsCard leaves the card powered and readable at +CFUN=0, as
 	// +CFUN=4 does (the radio off only), as u-blox's SARA-R4 does: +CPIN?
 	// answers READY; without it +CFUN=0 powers the card down.
@@ -512,6 +518,12 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 				err = fmt.Errorf("%d: want 0 (not registered) or 2 (searching)", n)
 			}
 			p.NoServiceStat0 = n == 0
+		case "refresh_stat":
+			var n int
+			if n, err = intValue(v); err == nil && n != 0 && n != 2 {
+				err = fmt.Errorf("%d: want 0 (not registered) or 2 (searching)", n)
+			}
+			p.RefreshSearching = n == 2
 		case "cfun0_keeps_card":
 			p.CFUN0KeepsCard, err = boolValue(v)
 		case "no_timer_management":

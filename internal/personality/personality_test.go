@@ -76,6 +76,7 @@ func TestErrors(t *testing.T) {
 		{base + "refresh_delay: -1s\n", `p.yaml:7:16: refresh_delay: "-1s": want 0 to 5m0s`},
 		{base + "refresh_delay: soon\n", "p.yaml:7:16: refresh_delay: "},
 		{base + "no_service_stat: 1\n", "p.yaml:7:18: no_service_stat: 1: want 0 (not registered) or 2 (searching)"},
+		{base + "refresh_stat: 5\n", "p.yaml:7:15: refresh_stat: 5: want 0 (not registered) or 2 (searching)"},
 		{base + "boot_urcs: [RDY, x]\nboot_urc_delays: [0s]\n", "p.yaml:8:18: boot_urc_delays: 1 delay(s) for 2 boot_urcs: want one for each"},
 		{base + "boot_urcs: [RDY, x]\nboot_urc_delays: [2s, 1s]\n", "p.yaml:8:23: boot_urc_delays[1]: 1s, before the one before it (2s): want them in the order of boot_urcs"},
 		{base + "boot_urcs: [RDY]\nboot_urc_delays: [-1s]\n", "p.yaml:8:19: boot_urc_delays[0]: want a duration of 0 or more"},
@@ -138,6 +139,9 @@ func TestOverride(t *testing.T) {
 	}
 	if !bg.CCHCBareLine || bg.TestAnswers["+CCHO"] != "+CCHO: <dfname>" || bg.CGLAMaxAPDU != 64 || !bg.EchoJoinsPrevious || !bg.RefreshIgnored || !bg.CGLARefused || !bg.SearchingURC {
 		t.Errorf("quirks: %+v", bg)
+	}
+	if rs, err := g.Override("m.yaml", []byte("refresh_stat: 2\n")); err != nil || !rs.RefreshSearching || g.RefreshSearching {
+		t.Errorf("refresh_stat: %+v, %v", rs, err)
 	}
 	if nt, err := g.Override("m.yaml", []byte("no_timer_management: true\n")); err != nil || !nt.NoTimerManagement || g.NoTimerManagement {
 		t.Errorf("no_timer_management: %+v, %v", nt, err)
