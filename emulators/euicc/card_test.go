@@ -274,6 +274,7 @@ func es10Steps(req, resp string) []step {
 func TestES10(t *testing.T) {
 	selectISDR := []step{{openISDR, "019000"}, {"01A4040C10" + isdrAID, "9000"}}
 	enableSFR := "BF3111 A00C5A0A" + iccidSFR + " 810100"
+	longAddr := "BF3F820104" + "80820100" + strings.Repeat("61", 256)
 	tests := []struct {
 		name  string
 		steps []step
@@ -326,6 +327,14 @@ func TestES10(t *testing.T) {
 		{"GetEuiccConfiguredAddresses with malformed content", es10Steps("BF3C02 8005", "6A80")},
 		{"SetDefaultDpAddress then read back", append(es10Steps("BF3F0F 800D736D64702E7366722E74657374", "BF3F03800100 9000"),
 			es10Steps("BF3C00", "BF3C20 800D736D64702E7366722E74657374 810F6C70612E64732E67736D612E636F6D 9000")...)},
+		// An address longer than the card keeps (256 characters, in two
+		// blocks) is the function's undefinedError, and the one set stays.
+		{"SetDefaultDpAddress too long", append([]step{
+			{"81E21100FF" + longAddr[:510], "9000"},
+			{fmt.Sprintf("81E29101%02X%s00", len(longAddr[510:])/2, longAddr[510:]), "BF3F0380017F 9000"}},
+			es10Steps("BF3C00", "BF3C11 810F6C70612E64732E67736D612E636F6D 9000")...)},
+		// A class the module does not name: incorrectInputValues.
+		{"GetProfilesInfo by an unnamed class", es10Steps("BF2D05 A003950107", "BF2D03810101 9000")},
 		{"GetRAT: no rules", es10Steps("BF4300", "BF4302A000 9000")},
 		// deleteOperationalProfiles (bit 0): both profiles go, the enabled
 		// one too, so the card waits for the terminal's reset.

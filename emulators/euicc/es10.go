@@ -7,6 +7,7 @@ package euicc
 
 import (
 	"bytes"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -55,6 +56,10 @@ func (c *Card) storeData(ch *channel, cmd apdu.Command) apdu.Response {
 	return respond(ch, cmd, data, sw)
 }
 
+// maxDefaultDP is the longest default SM-DP+ address the card keeps, in
+// characters: an FQDN's 255.
+const maxDefaultDP = 255
+
 // es10 runs one ES10 function. A request that is not exactly one well-formed
 // BER-TLV, or whose fields do not match the function's ASN.1, gets 6A80. A
 // well-formed request with a tag of no function this card implements gets
@@ -94,8 +99,15 @@ func (c *Card) es10(req []byte) ([]byte, uint16) {
 	case es10.TagSetDefaultDpAddress:
 		var addr string
 		if addr, err = es10.DecodeSetDefaultDpAddressRequest(req); err == nil {
-			c.defaultDP = addr
-			resp = es10.EncodeResult(es10.TagSetDefaultDpAddress, es10.SetDefaultDPOK)
+			// The module puts no size on the address; the card keeps
+			// an FQDN's worth and answers a longer one with the
+			// function's own error, not a status word (outside tester
+			// sw120).
+			result := es10.SetDefaultDPUndefined
+			if utf8.RuneCountInString(addr) <= maxDefaultDP {
+				c.defaultDP, result = addr, es10.SetDefaultDPOK
+			}
+			resp = es10.EncodeResult(es10.TagSetDefaultDpAddress, result)
 		}
 	case es10.TagGetRAT:
 		// The configured table; none configured, an empty one: no
@@ -127,6 +139,11 @@ func (c *Card) getProfilesInfo(req []byte) ([]byte, error) {
 	r, err := es10.DecodeProfileInfoListRequest(req)
 	if err != nil {
 		return nil, err
+	}
+	if r.Class != nil && (*r.Class < es10.ClassTest || *r.Class > es10.ClassOperational) {
+		// No profile can be of a class the module does not name
+		// (outside tester sw120: an empty list said nothing was wrong).
+		return es10.EncodeProfileInfoList(nil, nil, es10.ProfileInfoIncorrectInput), nil
 	}
 	tags := r.Tags
 	if tags == nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -414,5 +415,40 @@ func TestOpenSSLVerifies(t *testing.T) {
 				t.Errorf("%s: openssl shows no %q:\n%s", f, w, got)
 			}
 		}
+	}
+}
+
+// TestVerifyEUICCNamesTheCertificate: a chain failure says which
+// certificate is at fault, for SGP.22's codes (8.1.2 the EUM's, 8.1.3 the
+// eUICC's), and a broken signature under an issuer that is there is no
+// unknown CI (outside tester sw120).
+func TestVerifyEUICCNamesTheCertificate(t *testing.T) {
+	p := testPKI(t)
+	broken := func(der []byte) []byte {
+		b := slices.Clone(der)
+		b[len(b)-1] ^= 0x01 // the signature's last octet
+		return b
+	}
+	leaf := p.EUICC[testEID].DER
+	for _, tc := range []struct {
+		name       string
+		eum, euicc []byte
+		eumAtFault bool
+	}{
+		{"the EUM's signature broken", broken(p.EUM.DER), leaf, true},
+		{"the eUICC's signature broken", p.EUM.DER, broken(leaf), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := VerifyEUICC(p.CI.X509, tc.eum, tc.euicc, testNow)
+			if !errors.Is(err, ErrBadChain) || errors.Is(err, ErrUnknownCI) || errors.Is(err, ErrEUMCert) != tc.eumAtFault {
+				t.Errorf("err = %v: want a bad chain, the EUM at fault %v", err, tc.eumAtFault)
+			}
+		})
+	}
+	if _, _, err := VerifyEUICC(p.CI.X509, p.EUM.DER, p.EUICC["89049033000000000000000000000088"].DER, testNow); !errors.Is(err, ErrEIDOutOfRange) || errors.Is(err, ErrEUMCert) {
+		t.Errorf("EID out of range: %v, want the eUICC's certificate at fault", err)
+	}
+	if _, err := VerifySMDP(p.CI.X509, broken(p.SMDP["sfr"].Auth.DER), RoleAuth, testNow); !errors.Is(err, ErrBadChain) || errors.Is(err, ErrUnknownCI) {
+		t.Errorf("CERT.DPauth with a broken signature: %v, want a bad chain, not an unknown CI", err)
 	}
 }

@@ -10,19 +10,23 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
-// Typed certificate-check failures (SGP.22 §5.6 maps them to subject/reason
-// codes: unknown CI → 8.11.1/3.9, expired → x/6.3, EID range → 8.1.3 ...).
+// Typed certificate-check failures (SGP.22 §5.6.3 maps them to subject and
+// reason codes: unknown CI → 8.11.1/3.9, expired → 6.3, the rest 6.1, under
+// 8.1.2 when ErrEUMCert says the EUM's certificate is the one at fault and
+// 8.1.3, the eUICC's, otherwise).
 var (
 	ErrUnknownCI     = errors.New("certificate chain does not lead to a known CI")
 	ErrExpired       = errors.New("certificate expired or not yet valid")
 	ErrEIDOutOfRange = errors.New("EID outside the EUM's permitted range")
 	ErrBadChain      = errors.New("invalid certificate chain")
+	ErrEUMCert       = errors.New("the EUM certificate")
 )
 
 // VerifyEUICC checks the chain ci → EUM → eUICC at now (never the wall
@@ -36,23 +40,26 @@ func VerifyEUICC(ci *x509.Certificate, eumDER, euiccDER []byte, now time.Time) (
 	}
 	eum, err := x509.ParseCertificate(eumDER)
 	if err != nil {
-		return "", nil, fmt.Errorf("verify eUICC: EUM certificate: %v: %w", err, ErrBadChain)
+		return "", nil, fmt.Errorf("verify eUICC: EUM certificate: %v: %w: %w", err, ErrEUMCert, ErrBadChain)
 	}
 	leaf, err := x509.ParseCertificate(euiccDER)
 	if err != nil {
 		return "", nil, fmt.Errorf("verify eUICC: eUICC certificate: %v: %w", err, ErrBadChain)
 	}
 	if !eum.IsCA || !hasPolicy(eum, OIDRoleEUM) || eum.KeyUsage&x509.KeyUsageCertSign == 0 {
-		return "", nil, fmt.Errorf("verify eUICC: EUM certificate is not an EUM CA: %w", ErrBadChain)
+		return "", nil, fmt.Errorf("verify eUICC: EUM certificate is not an EUM CA: %w: %w", ErrEUMCert, ErrBadChain)
 	}
 	if leaf.IsCA || !hasPolicy(leaf, OIDRoleEUICC) || leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return "", nil, fmt.Errorf("verify eUICC: not an eUICC certificate: %w", ErrBadChain)
 	}
 	prefixes, eum, err := permittedEIDs(eum)
 	if err != nil {
-		return "", nil, fmt.Errorf("verify eUICC: %w", err)
+		return "", nil, fmt.Errorf("verify eUICC: %w: %w", ErrEUMCert, err)
 	}
 	if err := verifyChain(ci, []*x509.Certificate{eum}, leaf, now, x509.ExtKeyUsageAny); err != nil {
+		if c := failedCert(err); c != nil && c.Equal(eum) {
+			return "", nil, fmt.Errorf("verify eUICC: %w: %w", ErrEUMCert, err)
+		}
 		return "", nil, fmt.Errorf("verify eUICC: %w", err)
 	}
 	pub, err := p256Key(leaf)
@@ -206,12 +213,41 @@ func verifyChain(ci *x509.Certificate, inter []*x509.Certificate, leaf *x509.Cer
 	var ua x509.UnknownAuthorityError
 	var ci2 x509.CertificateInvalidError
 	switch {
+	case errors.As(err, &ua) && issuedByOneOf(ua.Cert, append([]*x509.Certificate{ci}, inter...)):
+		// Its issuer is here, by key identifier, and did not sign it: a
+		// broken signature, not an unknown CI.
+		return fmt.Errorf("%w: %w", err, ErrBadChain)
 	case errors.As(err, &ua):
-		return fmt.Errorf("%v: %w", err, ErrUnknownCI)
+		return fmt.Errorf("%w: %w", err, ErrUnknownCI)
 	case errors.As(err, &ci2) && ci2.Reason == x509.Expired:
-		return fmt.Errorf("%v: %w", err, ErrExpired)
+		return fmt.Errorf("%w: %w", err, ErrExpired)
 	}
-	return fmt.Errorf("%v: %w", err, ErrBadChain)
+	return fmt.Errorf("%w: %w", err, ErrBadChain)
+}
+
+// issuedByOneOf reports whether c names one of issuers as its issuer:
+// the same name and, when c has one, its authority key identifier.
+func issuedByOneOf(c *x509.Certificate, issuers []*x509.Certificate) bool {
+	if c == nil {
+		return false
+	}
+	return slices.ContainsFunc(issuers, func(i *x509.Certificate) bool {
+		return bytes.Equal(c.RawIssuer, i.RawSubject) && (len(c.AuthorityKeyId) == 0 || bytes.Equal(c.AuthorityKeyId, i.SubjectKeyId))
+	})
+}
+
+// failedCert is the certificate crypto/x509 names in a chain failure: the
+// one whose issuer did not verify, or the one not valid (nil: none named).
+func failedCert(err error) *x509.Certificate {
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &ua):
+		return ua.Cert
+	case errors.As(err, &ci):
+		return ci.Cert
+	}
+	return nil
 }
 
 func hasPolicy(c *x509.Certificate, oid asn1.ObjectIdentifier) bool {

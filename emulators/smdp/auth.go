@@ -133,15 +133,8 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 		return nil, fail(subjEUICC, reasonRefused, "eUICC refused the server: authenticateErrorCode %d", resp.ErrorCode)
 	}
 	eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, resp.EUMCertificate, resp.EuiccCertificate, s.cfg.Now())
-	switch {
-	case errors.Is(err, rsp.ErrUnknownCI):
-		return nil, fail(subjCIKey, reasonUnknown, "eUICC certificate chain: unknown CI")
-	case errors.Is(err, rsp.ErrExpired):
-		return nil, fail(subjEUICCCert, reasonCertExpired, "eUICC certificate chain expired")
-	case errors.Is(err, rsp.ErrEIDOutOfRange):
-		return nil, fail(subjEUICCCert, reasonRefused, "EID outside the EUM's permitted range")
-	case err != nil:
-		return nil, fail(subjEUICCCert, reasonVerifyFailed, "eUICC certificate chain invalid")
+	if err != nil {
+		return nil, chainFailure(err, "eUICC certificate chain")
 	}
 	s1 := resp.EuiccSigned1
 	if err := rsp.Verify(pub, s1.Signed(), resp.EuiccSignature1); err != nil {
@@ -179,4 +172,27 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	t.step = awaitBPP
 	return es9.AuthenticateClientResponse{Header: es9.Success(), TransactionID: t.id, ProfileMetadata: meta,
 		SmdpSigned2: signed2, SmdpSignature2: tlv.New(es10.TagSignature, sig2).Bytes(), SmdpCertificate: s.cfg.Certs.PB.DER}, nil
+}
+
+// chainFailure is SGP.22 §5.6.3's code for a card's certificate chain that
+// did not verify: an unknown CI 8.11.1/3.9; else under the certificate at
+// fault — the EUM's 8.1.2, the eUICC's 8.1.3 (an EID outside the EUM's
+// permitted range is the eUICC certificate's) — expired 6.3, any other
+// failure 6.1 (outside tester sw120: the EUM's failures were 8.1.3, the
+// EID range 3.8, which the table has not).
+func chainFailure(err error, what string) *es9Error {
+	if errors.Is(err, rsp.ErrUnknownCI) {
+		return fail(subjCIKey, reasonUnknown, "%s: unknown CI", what)
+	}
+	subj, cert := subjEUICCCert, "eUICC"
+	if errors.Is(err, rsp.ErrEUMCert) {
+		subj, cert = subjEUMCert, "EUM"
+	}
+	switch {
+	case errors.Is(err, rsp.ErrExpired):
+		return fail(subj, reasonCertExpired, "%s: the %s certificate expired or not yet valid", what, cert)
+	case errors.Is(err, rsp.ErrEIDOutOfRange):
+		return fail(subj, reasonVerifyFailed, "%s: EID outside the EUM's permitted range", what)
+	}
+	return fail(subj, reasonVerifyFailed, "%s: the %s certificate does not verify", what, cert)
 }

@@ -34,6 +34,7 @@ const (
 	subjFunction      = "1.2"    // the function request itself
 	subjEUICC         = "8.1"    // eUICC (its signatures)
 	subjEID           = "8.1.1"  // EID
+	subjEUMCert       = "8.1.2"  // EUM certificate
 	subjEUICCCert     = "8.1.3"  // eUICC certificate
 	subjMatchingID    = "8.2.6"  // matching ID
 	subjSMDPAddress   = "8.8.1"  // SM-DP+ address

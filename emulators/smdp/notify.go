@@ -51,7 +51,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	} else {
 		eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
 		if err != nil {
-			return nil, discard(fail(subjEUICCCert, reasonVerifyFailed, "notification certificate chain: %v", err))
+			return nil, discard(chainFailure(err, "notification certificate chain"))
 		}
 		if err := rsp.Verify(pub, n.Other.Signed(), n.Other.Signature); err != nil {
 			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccNotificationSignature does not verify"))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -193,7 +194,19 @@ func TestAuthenticateClientChecks(t *testing.T) {
 			c.cert, c.eum = rogue.EUICC[testEID], rogue.EUM
 			return c.authServerResponse(nil)
 		}, subjCIKey, reasonUnknown},
-		{"EID outside the EUM range", farEID, same, func(c *card) []byte { return c.authServerResponse(nil) }, subjEUICCCert, reasonRefused},
+		{"EID outside the EUM range", farEID, same, func(c *card) []byte { return c.authServerResponse(nil) }, subjEUICCCert, reasonVerifyFailed},
+		{"EUM certificate's signature broken", testEID, same, func(c *card) []byte {
+			der := slices.Clone(c.eum.DER)
+			der[len(der)-1] ^= 0x01
+			c.eum = &rsp.Cert{X509: c.eum.X509, DER: der, Key: c.eum.Key}
+			return c.authServerResponse(nil)
+		}, subjEUMCert, reasonVerifyFailed},
+		{"eUICC certificate's signature broken", testEID, same, func(c *card) []byte {
+			der := slices.Clone(c.cert.DER)
+			der[len(der)-1] ^= 0x01
+			c.cert = &rsp.Cert{X509: c.cert.X509, DER: der, Key: c.cert.Key}
+			return c.authServerResponse(nil)
+		}, subjEUICCCert, reasonVerifyFailed},
 		{"bad euiccSignature1", testEID, same, func(c *card) []byte {
 			b := c.authServerResponse(nil)
 			i := bytes.Index(b, []byte{0x5F, 0x37, 0x40})
@@ -343,7 +356,7 @@ func TestNotificationChecks(t *testing.T) {
 		t.Fatalf("enable notification: %d %v", code, err)
 	}
 	other.EuiccCertificate, other.EUMCertificate = rogue.EUICC[testEID].DER, rogue.EUM.DER
-	discarded("notification from a rogue chain", other.Encode(), subjEUICCCert, reasonVerifyFailed)
+	discarded("notification from a rogue chain", other.Encode(), subjCIKey, reasonUnknown)
 	evs := e.log.Kind("notification_received")
 	if len(evs) != 2 || evs[0].Str("kind") != "install" || evs[1].Str("kind") != "enable" || evs[1].Get("seq") != 3 {
 		t.Fatalf("notifications %v", evs)

@@ -525,7 +525,10 @@ func DecodeSetDefaultDpAddressRequest(b []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return f.text(0x80, maxText), f.err
+	// No size in the module: the card, not the codec, decides what it
+	// keeps (a longer one is its undefinedError); the request's own
+	// length bounds it.
+	return f.text(0x80, len(b)), f.err
 }
 
 // PolicyRule is ProfilePolicyAuthorisationRule (30): pprIds [0] 80,
