@@ -85,7 +85,7 @@ func TestLaneInWireshark(t *testing.T) {
 		}
 		info[strings.TrimSpace(f[6])] = true
 		if f[3] != "" {
-			refresh = append(refresh, f[3])
+			refresh = append(refresh, f[3]+" in "+f[1]) // the qualifier, the instruction
 		}
 	}
 	all := strings.Join(keys(info), "\n")
@@ -105,8 +105,11 @@ func TestLaneInWireshark(t *testing.T) {
 	} else if names := tshark(t, "-G", "values"); strings.Contains(names, "gsm_sim.apdu.ins\t0xe2\tSTORE DATA") && !strings.Contains(storeData, "STORE DATA") {
 		t.Errorf("this tshark names STORE DATA but shows %q", storeData)
 	}
-	if fmt.Sprint(refresh) != "[0x09]" {
-		t.Errorf("REFRESH qualifiers %v, want the one REFRESH in mode 09 (generic announces eUICC Profile State Change)", refresh)
+	// The one REFRESH, in mode 09 (generic announces eUICC Profile State
+	// Change), fetched and answered: the TERMINAL RESPONSE echoes its
+	// command details (TS 102 223 §6.4.7: no reset in that mode).
+	if fmt.Sprint(refresh) != "[0x09 in 0x12 0x09 in 0x14]" {
+		t.Errorf("REFRESH qualifiers %v, want the one REFRESH in mode 09 fetched and answered", refresh)
 	}
 	// The terminal profile announces the PROVIDE LOCAL INFORMATION the
 	// terminal answers (TestLocalInfoInWireshark): location and IMEI, date,

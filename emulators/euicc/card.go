@@ -176,6 +176,13 @@ func (c *Card) Reset() []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.powered = true
+	c.restart()
+	return append([]byte(nil), atr...)
+}
+
+// restart is the card's state after activation, with c.mu held: what a
+// reset does, and an eUICC Profile State Change REFRESH without one.
+func (c *Card) restart() {
 	c.refreshDue = false
 	c.sess = nil
 	c.fs = buildFS(c.enabled())
@@ -185,7 +192,6 @@ func (c *Card) Reset() []byte {
 		c.rt.stop()
 	}
 	c.rt = newRuntime(c)
-	return append([]byte(nil), atr...)
 }
 
 // OwedNotes are the notes the card's applet still owes the platform, in

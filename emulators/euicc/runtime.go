@@ -39,6 +39,9 @@ type runtime struct {
 	// STATUS polls (clk, polltimers.go).
 	noTimers bool
 	clk      pollClock
+	// switched: the terminal answered an eUICC Profile State Change
+	// REFRESH; the card resets itself before answering (Card.toolkit).
+	switched bool
 }
 
 // op is an effect being carried out through proactive commands.

@@ -565,9 +565,29 @@ func TestES10RefreshWithRuntime(t *testing.T) {
 			tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultTerminalUnable, Additional: []byte{stk.UnableNoService}}))
 			runScript(t, tm.c, []step{{"80E2910014BF3111A00C5A0A" + iccidSFR + "8101FF00", "BF3103800100 910B"}})
 			tm.lastSW = 0x910B
-			if ref := tm.fetch(stk.CmdRefresh); ref.Details.Qualifier != tc.want {
+			ref := tm.fetch(stk.CmdRefresh)
+			if ref.Details.Qualifier != tc.want {
 				t.Fatalf("REFRESH qualifier %02X, want %02X", ref.Details.Qualifier, tc.want)
 			}
+			// Answered, an eUICC Profile State Change takes effect
+			// before the card answers (TS 102 223 §6.4.7): the new
+			// profile's files, the ISD-R's selection gone, the toolkit
+			// waiting for the terminal's initialisation, and the next
+			// switch taken. A UICC reset waits for the reset itself.
+			if r := tm.ok(ref); r.SW != apdu.SWOK {
+				t.Fatalf("the answer to the REFRESH: %04X", r.SW)
+			}
+			enableSFR := "80E2910014BF3111A00C5A0A" + iccidSFR + "8101FF00"
+			if tc.want == stk.RefreshUICCReset {
+				runScript(t, tm.c, []step{{enableSFR, "6985"}, {"00A4000C022FE2", "9000"}, {"00B000000A", iccidCMCC + "9000"}})
+				return
+			}
+			runScript(t, tm.c, []step{{enableSFR, "6D00"}, {"00A4000C022FE2", "9000"}, {"00B000000A", iccidSFR + "9000"}})
+			if r := tm.envelope(stk.Envelope{Tag: stk.TagTimerExpiration, TimerID: 1}); r.SW != apdu.SWConditionsNotSatisfied {
+				t.Errorf("an ENVELOPE before the terminal's initialisation: %04X", r.SW)
+			}
+			// Enabled already: profileNotInDisabledState, not 6985.
+			runScript(t, tm.c, []step{{"00A4040C10" + isdrAID, "9000"}, {enableSFR, "BF3103800102 9000"}})
 		})
 	}
 }

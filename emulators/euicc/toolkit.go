@@ -23,7 +23,15 @@ func (c *Card) toolkit(ch *channel, cmd apdu.Command) apdu.Response {
 	case stk.InsFetch:
 		return r.fetch(cmd)
 	case stk.InsTerminalResponse:
-		return r.terminalResponse(cmd.Data)
+		resp := r.terminalResponse(cmd.Data)
+		if r.switched {
+			// The profile state change takes effect before the answer
+			// to its TERMINAL RESPONSE: channels, selections and the
+			// toolkit as after an ATR, the new profile's files (TS 102
+			// 223 §6.4.7); the terminal initialises the card again.
+			c.restart()
+		}
+		return resp
 	default:
 		return r.envelopeAPDU(cmd.Data)
 	}
@@ -58,6 +66,7 @@ func (r *runtime) terminalResponse(data []byte) apdu.Response {
 		return apdu.Response{SW: apdu.SWIncorrectData}
 	}
 	r.pending, r.fetched = nil, false
+	r.switched = sent.Type == stk.CmdRefresh && sent.Qualifier == stk.RefreshEUICCProfileChange && tr.Result.OK()
 	if !tr.Result.OK() && !isBIP(sent.Type) {
 		r.resultErrorf(KindSTKError, tr.Result, "proactive command %02X: result %s", sent.Type, tr.Result)
 	}

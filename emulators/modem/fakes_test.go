@@ -217,6 +217,7 @@ func (s *fakeSTK) Start() error                { s.starts++; return nil }
 func (s *fakeSTK) Stop()                       { s.stops++ }
 func (s *fakeSTK) Transmit(apdu []byte) []byte { return s.card.Transmit(apdu) }
 func (s *fakeSTK) LocationChanged()            { s.locationChgs++ }
+func (s *fakeSTK) AnswerRefresh() bool         { return false }
 
 // fakeNet is a world with two French operators; the subscriber roams.
 type fakeNet struct {

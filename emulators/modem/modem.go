@@ -44,6 +44,10 @@ type STK interface {
 	Transmit(apdu []byte) []byte
 	// LocationChanged reports a registration or cell change.
 	LocationChanged()
+	// AnswerRefresh answers the eUICC Profile State Change REFRESH the
+	// terminal handed the modem (Refresh 09) and stops: the card then
+	// resets itself, with no ATR. False when none waits.
+	AnswerRefresh() bool
 }
 
 // Network is the radio world as the modem sees it.

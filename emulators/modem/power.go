@@ -9,23 +9,31 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // boot powers the card, starts the toolkit terminal, reads the card's
 // identities and schedules the attach. It runs inside loop work.
 func (m *Modem) boot() { m.bootThen(nil) }
 
-// bootThen is boot with afterRead run once the card is read (or found
+func (m *Modem) bootThen(afterRead func()) { m.bootCard(false, afterRead) }
+
+// bootCard is boot with afterRead run once the card is read (or found
 // absent) and before the attach starts: the URCs that say the card is
 // ready (+QUSIM: 1, +CPIN: READY) come before the scan that needs its
 // IMSI (+CEREG: 2 under searching_urc), as a field EG25 shows them.
-func (m *Modem) bootThen(afterRead func()) {
+//
+// warm initialises a card that reset itself (eUICC Profile State Change):
+// no electrical reset, no ATR, the rest as after one.
+func (m *Modem) bootCard(warm bool, afterRead func()) {
 	if afterRead == nil {
 		afterRead = func() {}
 	}
 	m.st.channels = map[int]bool{}
-	atr := m.resetCard()
-	m.st.cardOn = len(atr) > 0
+	if !warm {
+		atr := m.resetCard()
+		m.st.cardOn = len(atr) > 0
+	}
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 	if !m.st.cardOn {
 		m.emit(KindCard, eventlog.F{"present": false})
@@ -318,6 +326,13 @@ func (m *Modem) Refresh(qualifier byte) {
 			return
 		}
 		m.emit(KindRefresh, eventlog.F{"qualifier": int(qualifier)})
+		// eUICC Profile State Change: the terminal answers the REFRESH
+		// now (the card switches and resets itself before it answers);
+		// the initialisation after it is without an ATR.
+		warm := false
+		if s := m.getSTK(); s != nil && qualifier == stk.RefreshEUICCProfileChange {
+			warm = s.AnswerRefresh() && m.st.cardOn
+		}
 		if m.o.Personality.RefreshSearching && m.st.fun == 1 && !m.st.copsOff {
 			// refresh_stat 2: the module says nothing of the detach; its
 			// next URC is the new subscriber's scan, once the card is
@@ -334,7 +349,7 @@ func (m *Modem) Refresh(qualifier byte) {
 			s.Stop()
 		}
 		if m.st.fun != 0 {
-			m.bootThen(func() {
+			m.bootCard(warm, func() {
 				if m.st.cardOn {
 					for _, u := range m.refreshURCs() {
 						m.urc(u)

@@ -208,8 +208,11 @@ func (w *Walk) ListRequest(platform netip.AddrPort) (Step, error) {
 // and checks that its mode is the one the terminal profile allows: "eUICC
 // Profile State Change" (09) when the last TERMINAL PROFILE before it
 // announces that mode, UICC reset (04) otherwise (TS 102 223 §6.4.7,
-// SGP.22 §3.2.1); then the card's reset (a new ATR) after it. The step's
-// REFRESH APDU gives the qualifier (APDUs[0].Qualifier()).
+// SGP.22 §3.2.1); then the card's reset after it: for 04 a new ATR, for
+// 09 the TERMINAL RESPONSE to the REFRESH, before whose answer the card
+// resets itself (the terminal then initialises it again without an ATR;
+// a terminal that resets it all the same, a new ATR first, does too). The
+// step's REFRESH APDU gives the qualifier (APDUs[0].Qualifier()).
 func (w *Walk) Switch() (Step, error) {
 	i := w.find(w.at, fetches(stk.CmdRefresh))
 	if i < 0 {
@@ -239,13 +242,30 @@ func (w *Walk) Switch() (Step, error) {
 			break
 		}
 	}
+	end := len(w.lane.APDUs)
+	if reset != nil {
+		end = w.find(i+1, func(a simtrace.APDU) bool { return a.Frame > reset.Frame })
+		if end < 0 {
+			end = len(w.lane.APDUs)
+		}
+	}
+	if ref.Qualifier() == stk.RefreshEUICCProfileChange {
+		if tr := w.answer(i); tr >= 0 && tr < end {
+			if !w.lane.APDUs[tr].TR.Result.OK() {
+				return Step{}, fmt.Errorf("switch: frame %d %s answered %s in frame %d: the terminal did not carry it out",
+					ref.Frame, ref, w.lane.APDUs[tr].TR.Result, w.lane.APDUs[tr].Frame)
+			}
+			w.at = tr + 1
+			return Step{Name: "switch", APDUs: []simtrace.APDU{ref, w.lane.APDUs[tr]}}, nil
+		}
+	}
 	if reset == nil {
+		if ref.Qualifier() == stk.RefreshEUICCProfileChange {
+			return Step{}, fmt.Errorf("switch: frame %d %s but neither its TERMINAL RESPONSE nor an ATR after it: the terminal never carried it out", ref.Frame, ref)
+		}
 		return Step{}, fmt.Errorf("switch: frame %d %s but no ATR after it: the terminal never reset the card", ref.Frame, ref)
 	}
-	w.at = i + 1
-	for w.at < len(w.lane.APDUs) && w.lane.APDUs[w.at].Frame < reset.Frame {
-		w.at++ // what the card answered before its reset belongs to the switch
-	}
+	w.at = end // what the card answered before its reset belongs to the switch
 	return Step{Name: "switch", APDUs: []simtrace.APDU{ref}}, nil
 }
 

@@ -150,25 +150,47 @@ func TestSwitchModeFromTerminalProfile(t *testing.T) {
 	}
 }
 
-// A REFRESH the terminal never acted on (no ATR after it) is no switch.
+// A REFRESH the terminal never acted on is no switch: 09 (the recording's
+// mode, whose terminal initialises the card again with no ATR) is the
+// switch when answered, and without its TERMINAL RESPONSE or an ATR after
+// it is none.
 func TestSwitchNeedsReset(t *testing.T) {
-	seenRefresh := false
-	l, _ := recorded(t, func(_ int, p []byte) []byte {
-		// FETCH: CLA INS P1 P2 P3, D0 len, 81 03 number type qualifier.
-		if isAPDU(p, stk.InsFetch) && len(p) > gsmtap.HeaderLen+10 && p[gsmtap.HeaderLen+10] == stk.CmdRefresh {
-			seenRefresh = true
-		}
-		if seenRefresh && p[12] == gsmtap.SubATR {
-			return nil
-		}
-		return p
-	})
-	if !seenRefresh {
-		t.Fatal("no REFRESH in the recording")
-	}
-	_, err := NewWalk(l).Switch()
-	if err == nil || !strings.Contains(err.Error(), "no ATR after it") {
-		t.Errorf("switch: %v", err)
+	for _, tc := range []struct {
+		name   string
+		dropTR bool
+		err    string
+	}{
+		{"answered", false, ""},
+		{"not answered", true, "neither its TERMINAL RESPONSE nor an ATR after it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seenRefresh, seenTR := false, false
+			l, _ := recorded(t, func(_ int, p []byte) []byte {
+				// FETCH: CLA INS P1 P2 P3, D0 len, 81 03 number type
+				// qualifier; TERMINAL RESPONSE: CLA INS P1 P2 P3, 81 03
+				// number type qualifier.
+				if isAPDU(p, stk.InsFetch) && len(p) > gsmtap.HeaderLen+10 && p[gsmtap.HeaderLen+10] == stk.CmdRefresh {
+					seenRefresh = true
+				}
+				if isAPDU(p, stk.InsTerminalResponse) && len(p) > gsmtap.HeaderLen+8 && p[gsmtap.HeaderLen+8] == stk.CmdRefresh {
+					seenTR = true
+					if tc.dropTR {
+						return nil
+					}
+				}
+				if seenRefresh && p[12] == gsmtap.SubATR {
+					t.Errorf("an ATR after the REFRESH 09: the terminal reset the card")
+				}
+				return p
+			})
+			if !seenRefresh || !seenTR {
+				t.Fatalf("REFRESH %v, its TERMINAL RESPONSE %v in the recording", seenRefresh, seenTR)
+			}
+			sw, err := NewWalk(l).Switch()
+			if tc.err == "" && (err != nil || len(sw.APDUs) != 2 || sw.APDUs[1].TR == nil) || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("switch %+v: %v, want %q", sw.APDUs, err, tc.err)
+			}
+		})
 	}
 }
 

@@ -16,7 +16,10 @@ const (
 // sendEnvelope delivers env now, or queues it if a proactive session is
 // running or about to run.
 func (t *Terminal) sendEnvelope(env stk.Envelope) {
-	if !t.running {
+	if !t.running || t.held != nil {
+		// Held: the card waits on its REFRESH's answer, and what it
+		// would be told now is gone with the reset that follows (or
+		// with the restart a refresh_ignored modem waits for).
 		return
 	}
 	if t.inSession || t.fetchPosted || len(t.pending) > 0 {

@@ -71,14 +71,23 @@ func (t *Terminal) run(c stk.Command) (stk.TerminalResponse, bool) {
 	return stk.Respond(c, result(stk.ResultBeyondCapabilities)), true
 }
 
-// refresh hands the REFRESH to the modem. With UICC reset or eUICC profile
-// state change the card is about to be reset, so no terminal response is
-// sent (TS 102 223 §6.4.7) and the terminal stops until the next Start.
+// refresh hands the REFRESH to the modem (TS 102 223 §6.4.7). With UICC
+// reset the card is about to be reset, so no terminal response is sent and
+// the terminal stops until the next Start. With eUICC Profile State Change
+// the modem ends the card's session (its AT side, the network) and then
+// answers it (AnswerRefresh): the card resets itself internally before it
+// answers that TERMINAL RESPONSE, and the terminal initialises it again
+// without an electrical reset — no ATR (outside tester sw119: the
+// terminal took 09 for a reset and never answered it).
 func (t *Terminal) refresh(c stk.Command) (stk.TerminalResponse, bool) {
 	q := c.Details.Qualifier
 	switch q {
-	case stk.RefreshUICCReset, stk.RefreshEUICCProfileChange:
+	case stk.RefreshUICCReset:
 		t.stop()
+		t.host.Refresh(q)
+		return stk.TerminalResponse{}, false
+	case stk.RefreshEUICCProfileChange:
+		t.held = &c
 		t.host.Refresh(q)
 		return stk.TerminalResponse{}, false
 	case stk.RefreshNAAInitFullFileChange, stk.RefreshFileChange, stk.RefreshNAAInitFileChange,

@@ -1,6 +1,7 @@
 package stkterm
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
@@ -34,6 +35,10 @@ type Terminal struct {
 	fetchPosted bool
 	fetchLe     byte
 	inSession   bool
+	// held is an eUICC Profile State Change REFRESH the host is carrying
+	// out: the session waits on it, and AnswerRefresh sends its TERMINAL
+	// RESPONSE.
+	held *stk.Command
 
 	timers [9]*timerState // index 1..8
 	polls  *pollState     // proactive polling the card asked for, nil if off
@@ -147,6 +152,27 @@ func (t *Terminal) Start() error {
 // closed, pending envelopes dropped, and nothing more is sent to the card.
 func (t *Terminal) Stop() { t.stop() }
 
+// AnswerRefresh sends the TERMINAL RESPONSE (command performed) of the
+// eUICC Profile State Change REFRESH the host has been handed, once the
+// host has ended the card's session, and stops the terminal: the card
+// switches and resets itself internally before it answers (TS 102 223
+// §6.4.7), and the host initialises it again with Start, without an
+// ATR. It reports whether a REFRESH was waiting.
+func (t *Terminal) AnswerRefresh() bool {
+	c := t.held
+	if c == nil {
+		return false
+	}
+	t.held = nil
+	if b, err := stk.Respond(*c, result(stk.ResultOK)).Encode(); err == nil {
+		if resp := t.exchange(append([]byte{0x80, stk.InsTerminalResponse, 0, 0, byte(len(b))}, b...)); !bytes.HasSuffix(resp, []byte{0x90, 0x00}) {
+			t.tracef("terminal response to the REFRESH: card answered % X", resp)
+		}
+	}
+	t.stop()
+	return true
+}
+
 func (t *Terminal) stop() {
 	t.running = false
 	t.gen++
@@ -168,6 +194,7 @@ func (t *Terminal) stop() {
 	}
 	t.fetchPosted = false
 	t.inSession = false
+	t.held = nil
 }
 
 // Transmit passes an APDU to the card and returns its answer. When the card
@@ -210,6 +237,9 @@ func (t *Terminal) session(le byte) {
 			break
 		}
 		tr, respond := t.execute(cmd[:len(cmd)-2])
+		if t.held != nil {
+			return // the session waits on the host (AnswerRefresh)
+		}
 		if gen != t.gen || !respond {
 			break
 		}

@@ -280,6 +280,24 @@ func TestRefresh(t *testing.T) {
 		if sawRefreshTR != tt.wantTR {
 			t.Fatalf("q %02X: refresh TR sent = %v, want %v", tt.q, sawRefreshTR, tt.wantTR)
 		}
+		// eUICC Profile State Change: answered when the host says so
+		// (TS 102 223 §6.4.7: the card resets itself before answering),
+		// and the terminal stops; UICC reset is never answered.
+		var answered bool
+		r.loop.Do(func() { answered = r.term.AnswerRefresh() })
+		if answered != (tt.q == stk.RefreshEUICCProfileChange) {
+			t.Fatalf("q %02X: AnswerRefresh %v", tt.q, answered)
+		}
+		if answered {
+			last := r.card.trs[len(r.card.trs)-1]
+			if last.Details.Type != stk.CmdRefresh || last.Details.Qualifier != tt.q || !last.Result.OK() {
+				t.Fatalf("q %02X: the answer %+v", tt.q, last)
+			}
+			r.loop.Do(func() { answered = r.term.AnswerRefresh() })
+			if answered {
+				t.Fatalf("q %02X: answered twice", tt.q)
+			}
+		}
 		if !tt.wantTR {
 			if len(r.card.queue) != 1 {
 				t.Fatalf("q %02X: fetched past the REFRESH", tt.q)
