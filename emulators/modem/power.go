@@ -403,9 +403,9 @@ func cmdCFUN(m *Modem, c at.Command) error {
 		m.powerDown(true)
 	case fun == 0 || fun == 4: // the radio off, the card on
 		m.detach()
-	case !m.st.cardOn: // 0 → 1: card back on
+	case !m.st.cardOn: // 0 → 1: card back on, and said so (outside tester sw118)
 		m.st.fun = fun
-		m.boot()
+		m.cardBack()
 	default: // 4 → 1
 		m.st.fun = fun
 		m.scheduleAttach()
@@ -518,7 +518,18 @@ func (m *Modem) SetCardPresent(present bool) {
 	if m.st.off || m.st.fun == 0 && !m.o.Personality.CFUN0KeepsCard || m.st.restarting {
 		return
 	}
+	m.cardBack()
+}
+
+// cardBack reads a card that comes back to the modem — put back, or
+// powered again at +CFUN=1 after +CFUN=0 took its power — as at boot, and
+// says so as the dialect does (CardBackURCs; by default the card-state
+// ones of its boot URCs: an EG25's +CPIN: READY and +QUSIM: 1).
+func (m *Modem) cardBack() {
 	m.boot()
+	if !m.st.cardOn {
+		return // none in the holder: nothing to say
+	}
 	urcs := m.o.Personality.CardBackURCs
 	if urcs == nil {
 		urcs = slices.DeleteFunc(slices.Clone(m.o.Personality.BootURCs), func(u string) bool { return !cardURC(u) })

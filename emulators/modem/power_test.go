@@ -398,3 +398,43 @@ func TestCardGoneURCs(t *testing.T) {
 		t.Errorf("URCs %q, want %q (and PB DONE, taken)", got, want)
 	}
 }
+
+// TestCFUNCycleSaysTheCardIsBack: +CFUN=0 takes the card's power and
+// +CFUN=1 reads it again; the modem says so as when a card comes back
+// (outside tester sw118: a host waiting for +QUSIM: 1 after a radio
+// cycle hung). A module whose +CFUN=0 keeps the card says nothing.
+func TestCFUNCycleSaysTheCardIsBack(t *testing.T) {
+	for _, tc := range []struct {
+		personality string
+		keeps       bool
+		want        []string
+	}{
+		{"quectel-eg25", false, []string{"+CPIN: READY", "+QUSIM: 1"}},
+		{"simcom-a7600", false, []string{"+CPIN: READY", "SMS DONE", "PB DONE"}},
+		{"generic", true, nil},
+	} {
+		t.Run(tc.personality, func(t *testing.T) {
+			p, err := personality.Load(tc.personality)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.CFUN0KeepsCard = tc.keeps
+			r := newRigWith(t, p)
+			r.cmd(t, "ATE0")
+			r.advance(t, 30*time.Second)
+			r.cmd(t, "AT+CFUN=0")
+			r.c.ClearURCs()
+			r.cmd(t, "AT+CFUN=1")
+			r.cmd(t, "AT") // the URCs before it are out
+			var got []string
+			for _, u := range r.c.URCs() {
+				if !strings.HasPrefix(u, "+CEREG") && !strings.HasPrefix(u, "+CREG") && !strings.HasPrefix(u, "+CGREG") {
+					got = append(got, u)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("URCs after +CFUN=1: %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
