@@ -180,8 +180,19 @@ func bipError(c stk.Command, info byte) stk.TerminalResponse {
 
 // openChannel runs OPEN CHANNEL (TS 102 223 §6.4.27) in TCP client mode.
 // The link is always set up at once, even when the card asked for
-// on-demand establishment.
+// on-demand establishment. Its answer carries the bearer description and
+// the buffer size whatever the result (§6.8: a failed one too, the
+// card's bearer and the size it asked for; outside tester sw119).
 func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
+	r := t.openChannelLink(c)
+	if !r.Result.OK() {
+		r.Bearer = &c.Bearer
+		r.BufferSize = new(c.BufferSize)
+	}
+	return r
+}
+
+func (t *Terminal) openChannelLink(c stk.Command) stk.TerminalResponse {
 	switch c.Bearer.Type {
 	case stk.BearerDefault, stk.BearerGPRS, stk.BearerEUTRANPackets:
 	default:
@@ -411,7 +422,14 @@ func (t *Terminal) receiveData(c stk.Command) stk.TerminalResponse {
 	if c.Length > 0 {
 		n = min(n, c.Length)
 	}
-	r := stk.Respond(c, result(stk.ResultOK))
+	// Fewer bytes buffered than the card asked for: performed with
+	// missing information (§6.4.29; outside tester sw119). A chunk cut
+	// at 237 with more buffered is whole; B7 says what remains.
+	res := byte(stk.ResultOK)
+	if c.Length > len(ch.rx) {
+		res = stk.ResultMissingInfo
+	}
+	r := stk.Respond(c, result(res))
 	r.ChannelData = ch.rx[:n:n]
 	ch.rx = ch.rx[n:]
 	r.ChannelDataLength = new(min(len(ch.rx), 255))

@@ -104,6 +104,11 @@ func TestBIPExchange(t *testing.T) {
 			if len(tr.ChannelData) > 237 {
 				t.Errorf("RECEIVE DATA returned %d bytes", len(tr.ChannelData))
 			}
+			// 255 asked: short of the buffer only when it held fewer
+			// (result 02, missing information), else a whole chunk.
+			if short := len(tr.ChannelData)+*tr.ChannelDataLength < 255; short != (tr.Result.General == stk.ResultMissingInfo) || !tr.Result.OK() {
+				t.Errorf("RECEIVE DATA of %d bytes, %d left: result %s", len(tr.ChannelData), *tr.ChannelDataLength, tr.Result)
+			}
 			received = append(received, tr.ChannelData...)
 			if *tr.ChannelDataLength > 0 {
 				r.card.push(stk.NewReceiveData(5, 1, 255))
@@ -181,6 +186,11 @@ func TestOpenChannelErrors(t *testing.T) {
 			}
 			if tt.wantBuf != 0 && (tr.BufferSize == nil || *tr.BufferSize != tt.wantBuf) {
 				t.Fatalf("buffer %v, want %d", tr.BufferSize, tt.wantBuf)
+			}
+			// A failed open still answers the bearer and buffer size
+			// (§6.8): the card's own.
+			if !tr.Result.OK() && (tr.Bearer == nil || tr.Bearer.Type != tt.cmd.Bearer.Type || tr.BufferSize == nil || *tr.BufferSize != tt.cmd.BufferSize) {
+				t.Fatalf("failed open: bearer %+v, buffer %v; want the command's %+v, %d", tr.Bearer, tr.BufferSize, tt.cmd.Bearer, tt.cmd.BufferSize)
 			}
 			if tt.twiceWant.General != 0 && r.card.trs[1].Result.String() != tt.twiceWant.String() {
 				t.Fatalf("second open: %s, want %s", r.card.trs[1].Result, tt.twiceWant)

@@ -68,6 +68,9 @@ func (t *Terminal) run(c stk.Command) (stk.TerminalResponse, bool) {
 	case stk.CmdRefresh:
 		return t.refresh(c)
 	}
+	if !stk.KnownCommand(c.Details.Type) {
+		return stk.Respond(c, result(stk.ResultTypeNotUnderstood)), true
+	}
 	return stk.Respond(c, result(stk.ResultBeyondCapabilities)), true
 }
 

@@ -233,8 +233,16 @@ func TestMalformedAndUnknownCommands(t *testing.T) {
 	}{
 		{"unknown type DISPLAY TEXT", "D0 0F 81 03 01 21 80 82 02 81 02 8D 04 04 48 69 21",
 			"81 03 01 21 80 82 02 82 81 83 01 30"},
+		// Answered as the command it is, whose details open it (outside
+		// tester sw119: 81 03 00 00 00 was answered 6A80 by the card).
 		{"truncated template", "D0 0B 81 03 01 26 00",
-			"81 03 00 00 00 82 02 82 81 83 01 32"},
+			"81 03 01 26 00 82 02 82 81 83 01 32"},
+		{"an object cut short", "D0 0D 81 03 01 26 00 82 02 81 82 85 05 41 42",
+			"81 03 01 26 00 82 02 82 81 83 01 32"},
+		{"no device identities", "D0 05 81 03 02 26 00",
+			"81 03 02 26 00 82 02 82 81 83 01 36"},
+		{"no command at all", "D0 09 81 03 01 7F 00 82 02 81 82",
+			"81 03 01 7F 00 82 02 82 81 83 01 31"},
 		{"timer without value", "D0 0C 81 03 07 27 00 82 02 81 82 A4 01 01",
 			"81 03 07 27 00 82 02 82 81 83 01 36"},
 		{"unsupported event", "D0 0C 81 03 01 05 00 82 02 81 82 19 01 05",

@@ -243,6 +243,7 @@ func ParseCommand(b []byte) (Command, error) {
 	var c Command
 	tag, body, err := UnwrapBER(b)
 	if err != nil {
+		c.Details = leadingDetails(b)
 		return c, notUnderstood("proactive command: %w", err)
 	}
 	if tag != TagProactiveCommand {
@@ -251,9 +252,11 @@ func ParseCommand(b []byte) (Command, error) {
 	var buf [maxObjects]SimpleTLV
 	objs, err := appendTLVs(buf[:0], body)
 	if err != nil {
+		c.Details = leadingDetails(b)
 		return c, notUnderstood("proactive command: %w", err)
 	}
 	if len(objs) < 2 || objs[0].Tag != TagCommandDetails || objs[1].Tag != TagDeviceIdentities {
+		c.Details = leadingDetails(b)
 		return c, missing("command details and device identities at the start of the command")
 	}
 	if c.Details, err = DecodeCommandDetails(objs[0].Value); err != nil {
@@ -266,6 +269,29 @@ func ParseCommand(b []byte) (Command, error) {
 		return c, fmt.Errorf("proactive command %02X: %w", c.Details.Type, err)
 	}
 	return c, nil
+}
+
+// leadingDetails reads the command details a D0 template opens with
+// when the rest of it does not decode, so that the terminal's answer to
+// a malformed command is that command's (TS 102 223 §6.8: a card matches
+// the number and type; outside tester sw119: 81 03 00 00 00 was answered
+// 6A80 and the session hung). None readable: zero details.
+func leadingDetails(b []byte) CommandDetails {
+	if len(b) < 2 || b[0] != TagProactiveCommand {
+		return CommandDetails{}
+	}
+	off := 2
+	if b[1] == 0x81 {
+		off = 3
+	}
+	if len(b) < off+5 || b[off]&0x7F != TagCommandDetails || b[off+1] != 3 {
+		return CommandDetails{}
+	}
+	d, err := DecodeCommandDetails(b[off+2 : off+5])
+	if err != nil {
+		return CommandDetails{}
+	}
+	return d
 }
 
 func (c *Command) decodeBody(objs []SimpleTLV) error {

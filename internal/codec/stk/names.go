@@ -20,6 +20,14 @@ var commandNames = map[byte]string{
 	0x72: "COMMAND CONTAINER", 0x73: "ENCAPSULATED SESSION CONTROL",
 }
 
+// KnownCommand reports whether TS 102 223 §9.4 defines typ: a terminal
+// answers one it does not do 30 (beyond its capabilities), one that is no
+// command at all 31 (command type not understood, §6.10).
+func KnownCommand(typ byte) bool {
+	_, ok := commandNames[typ]
+	return ok
+}
+
 // CommandName names a type of command ("OPEN CHANNEL"), or gives it in
 // hex when TS 102 223 defines none.
 func CommandName(typ byte) string {

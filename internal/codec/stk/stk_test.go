@@ -533,3 +533,32 @@ func TestTagSet(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedCommandKeepsItsDetails: a command that does not decode
+// still gives the details it opens with, so the terminal answers that
+// command (outside tester sw119); a template with none readable gives
+// none.
+func TestMalformedCommandKeepsItsDetails(t *testing.T) {
+	want := CommandDetails{Number: 1, Type: CmdProvideLocalInfo}
+	for _, tc := range []struct {
+		name, hex string
+		want      CommandDetails
+	}{
+		{"an object cut short", "D0 0D 81 03 01 26 00 82 02 81 82 85 05 41 42", want},
+		{"a BER length past the end", "D0 FF 81 03 01 26 00 82 02 81 82", want},
+		{"no device identities", "D0 05 81 03 01 26 00", want},
+		{"details without the CR bit", "D0 05 01 03 01 26 00", want},
+		{"no details", "D0 04 82 02 81 82", CommandDetails{}},
+		{"not a proactive command", "D1 05 81 03 01 26 00", CommandDetails{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseCommand(hexdump.Bytes(t, tc.hex))
+			if err == nil {
+				t.Fatal("decoded")
+			}
+			if c.Details != tc.want {
+				t.Errorf("details %+v, want %+v", c.Details, tc.want)
+			}
+		})
+	}
+}
