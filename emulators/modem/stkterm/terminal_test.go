@@ -276,7 +276,11 @@ func TestRefresh(t *testing.T) {
 		r := newRig(t)
 		// A command queued behind the REFRESH must not be fetched when
 		// the card is being reset.
-		r.card.push(stk.NewTimerStart(9, 1, time.Minute), stk.NewRefresh(1, tt.q), stk.NewProvideLocalInfo(2, 0))
+		ref := stk.NewRefresh(1, tt.q)
+		if tt.q == stk.RefreshFileChange {
+			ref.Files = []byte{1, 0x3F, 0x00, 0x2F, 0xE2} // EF ICCID
+		}
+		r.card.push(stk.NewTimerStart(9, 1, time.Minute), ref, stk.NewProvideLocalInfo(2, 0))
 		r.start(t)
 		if !bytes.Equal(r.host.refreshes, []byte{tt.q}) {
 			t.Fatalf("q %02X: host refreshes % X", tt.q, r.host.refreshes)
@@ -414,5 +418,29 @@ func TestStopCancelsTimersAndEnvelopes(t *testing.T) {
 	r.poke(t)
 	if len(r.card.queue) != 1 {
 		t.Fatal("fetched after Stop")
+	}
+}
+
+// TestRefreshFileList: a REFRESH naming files is understood (TS 102 223
+// §6.6.13, the File List comprehension-required: outside tester sw119, it
+// was answered 32), and one whose mode needs the list and lacks it is
+// answered 36.
+func TestRefreshFileList(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw, want string
+	}{
+		{"file change with its list", "D0 12 81 03 01 01 01 82 02 81 82 92 07 01 3F 00 7F 20 6F 07", "81 03 01 01 01 82 02 82 81 83 01 00"},
+		{"file change without", "D0 09 81 03 01 01 01 82 02 81 82", "81 03 01 01 01 82 02 82 81 83 01 36"},
+		{"NAA initialisation with an AID", "D0 1B 81 03 01 01 03 82 02 81 82 2F 10 A0 00 00 00 87 10 02 FF FF FF FF 89 06 19 00 00", "81 03 01 01 03 82 02 82 81 83 01 00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.pushRaw(hexdump.Bytes(t, tc.raw))
+			r.start(t)
+			tr := r.card.apdus[len(r.card.apdus)-1]
+			if want := hexdump.Bytes(t, tc.want); !bytes.Equal(tr[5:], want) {
+				t.Fatalf("TR % X\nwant % X", tr[5:], want)
+			}
+		})
 	}
 }

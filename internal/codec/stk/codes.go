@@ -8,6 +8,7 @@ const (
 	TagResult            = 0x03
 	TagDuration          = 0x04
 	TagAlphaIdentifier   = 0x05
+	TagFileList          = 0x12
 	TagLocationInfo      = 0x13
 	TagIMEI              = 0x14
 	TagNMR               = 0x16
@@ -17,6 +18,7 @@ const (
 	TagTimerValue        = 0x25
 	TagDateTime          = 0x26
 	TagLanguage          = 0x2D
+	TagAID               = 0x2F
 	TagBearerDescription = 0x35
 	TagChannelData       = 0x36
 	TagChannelDataLength = 0x37

@@ -19,11 +19,14 @@ type Command struct {
 	TimerValue time.Duration
 	// SET UP EVENT LIST: the events to report (empty removes all).
 	Events []byte
-	// OPEN CHANNEL.
-	Bearer     BearerDescription
-	BufferSize uint16
-	Transport  *TransportLevel // nil when absent
-	Address    netip.Addr      // zero when absent (dynamic)
+	// OPEN CHANNEL: Address is the data destination (the Other address
+	// after the transport level); LocalAddress the one before it, the
+	// terminal's own (zero: absent, or dynamic as asked).
+	Bearer       BearerDescription
+	BufferSize   uint16
+	Transport    *TransportLevel // nil when absent
+	Address      netip.Addr      // zero when absent (dynamic)
+	LocalAddress netip.Addr
 	// SEND DATA.
 	Data []byte
 	// RECEIVE DATA: the number of bytes asked for.
@@ -33,6 +36,9 @@ type Command struct {
 	MeasQualifier byte
 	// POLL INTERVAL: the interval asked for.
 	Duration Duration
+	// REFRESH: the File List (§8.18, as given: the number of files, then
+	// their paths) and the application's AID (§8.60), nil when absent.
+	Files, AID []byte
 	// Alpha identifiers and other objects this package does not interpret,
 	// in order.
 	Others []SimpleTLV
@@ -204,11 +210,21 @@ func (c Command) Encode() ([]byte, error) {
 		objs = append(objs, EventListObject(c.Events))
 	case CmdOpenChannel:
 		objs = append(objs, c.Bearer.Object(), BufferSizeObject(c.BufferSize))
+		if c.LocalAddress.IsValid() {
+			objs = append(objs, OtherAddressObject(c.LocalAddress))
+		}
 		if c.Transport != nil {
 			objs = append(objs, c.Transport.Object())
 		}
 		if c.Address.IsValid() {
 			objs = append(objs, OtherAddressObject(c.Address))
+		}
+	case CmdRefresh:
+		if c.Files != nil {
+			objs = append(objs, SimpleTLV{Tag: TagFileList, CR: true, Value: c.Files})
+		}
+		if c.AID != nil {
+			objs = append(objs, SimpleTLV{Tag: TagAID, Value: c.AID})
 		}
 	case CmdSendData:
 		objs = append(objs, ChannelDataObject(c.Data))
@@ -302,6 +318,7 @@ func (c *Command) decodeBody(objs []SimpleTLV) error {
 			c.Others = append(c.Others, o)
 			continue
 		}
+		local := c.Details.Type == CmdOpenChannel && o.Tag == TagOtherAddress && c.Transport == nil
 		used, err := c.decodeObject(o)
 		if errors.Is(err, errUnknownType) {
 			known = false
@@ -313,6 +330,9 @@ func (c *Command) decodeBody(objs []SimpleTLV) error {
 		if used {
 			seen.add(o.Tag)
 			continue
+		}
+		if local {
+			continue // OPEN CHANNEL's local address: the destination may follow
 		}
 		if known && o.CR && !ignorable[o.Tag] {
 			return notUnderstood("object %s: comprehension required but not understood", o.name())
@@ -360,6 +380,13 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 			c.Transport = &t
 			return true, err
 		case TagOtherAddress:
+			// §6.6.27's order: the local address comes before the
+			// transport level, the data destination after it (outside
+			// tester sw119: a local address was dialled).
+			if c.Transport == nil {
+				c.LocalAddress, err = DecodeLocalAddress(o.Value)
+				return false, err // read, and kept out of seen (decodeBody)
+			}
 			c.Address, err = DecodeOtherAddress(o.Value)
 			return true, err
 		}
@@ -379,7 +406,19 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 			c.MeasQualifier, err = DecodeByte("measurement qualifier", o.Value)
 			return true, err
 		}
-	case CmdCloseChannel, CmdRefresh, CmdPollingOff:
+	case CmdRefresh:
+		switch o.Tag {
+		case TagFileList:
+			if len(o.Value) < 1 || len(o.Value[1:])%2 != 0 {
+				return true, fmt.Errorf("file list of %d bytes: want a count, then paths of 2-byte file ids", len(o.Value))
+			}
+			c.Files = o.Value
+			return true, nil
+		case TagAID:
+			c.AID = o.Value
+			return true, nil
+		}
+	case CmdCloseChannel, CmdPollingOff:
 	default:
 		return false, errUnknownType
 	}
@@ -404,6 +443,11 @@ func (c *Command) checkMandatory(seen tagSet) error {
 		need = []byte{TagChannelData}
 	case CmdReceiveData:
 		need = []byte{TagChannelDataLength}
+	case CmdRefresh:
+		// §6.6.13: the modes that name files carry their list.
+		if q := c.Details.Qualifier; q == RefreshFileChange || q == RefreshNAAInitFileChange {
+			need = []byte{TagFileList}
+		}
 	}
 	for _, t := range need {
 		if !seen.has(t) {

@@ -382,6 +382,17 @@ func DecodeOtherAddress(v []byte) (netip.Addr, error) {
 	return netip.Addr{}, fmt.Errorf("other address: type %02X with %d address bytes", v[0], len(v)-1)
 }
 
+// DecodeLocalAddress decodes the Other address an OPEN CHANNEL gives
+// before its transport level: the terminal's own address on the bearer
+// (TS 102 223 §6.6.27), or only its type, asking the terminal for a
+// dynamic one (§8.58), which gives the zero Addr.
+func DecodeLocalAddress(v []byte) (netip.Addr, error) {
+	if len(v) == 1 && (v[0] == AddrIPv4 || v[0] == AddrIPv6) {
+		return netip.Addr{}, nil
+	}
+	return DecodeOtherAddress(v)
+}
+
 // AccessTechnologyObject encodes data object 3F (TS 102 223 §8.62).
 func AccessTechnologyObject(t byte) SimpleTLV {
 	return SimpleTLV{Tag: TagAccessTechnology, Value: []byte{t}}

@@ -562,3 +562,35 @@ func TestMalformedCommandKeepsItsDetails(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenChannelAddresses: the Other address before the transport level
+// is the terminal's own (a type alone asks for a dynamic one), the one
+// after it the data destination (TS 102 223 §6.6.27; outside tester
+// sw119: the first was dialled, a type alone refused 32).
+func TestOpenChannelAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		name, hex   string
+		local, dest string
+	}{
+		{"destination alone", "D0 1C 81 03 01 40 01 82 02 81 82 35 01 03 39 02 05 78 3C 03 02 12 34 3E 05 21 7F 00 00 01", "invalid IP", "127.0.0.1"},
+		{"dynamic local address first", "D0 1F 81 03 01 40 01 82 02 81 82 35 01 03 39 02 05 78 3E 01 21 3C 03 02 12 34 3E 05 21 7F 00 00 01", "invalid IP", "127.0.0.1"},
+		{"explicit local address first", "D0 23 81 03 01 40 01 82 02 81 82 35 01 03 39 02 05 78 3E 05 21 0A 00 00 02 3C 03 02 12 34 3E 05 21 7F 00 00 01", "10.0.0.2", "127.0.0.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseCommand(hexdump.Bytes(t, tc.hex))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.LocalAddress.String() != tc.local || c.Address.String() != tc.dest || c.Transport == nil || c.Transport.Port != 0x1234 {
+				t.Errorf("local %v, destination %v, transport %+v", c.LocalAddress, c.Address, c.Transport)
+			}
+			b, err := c.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, err := ParseCommand(b); err != nil || again.Address != c.Address || again.LocalAddress != c.LocalAddress {
+				t.Errorf("round trip %X: %+v, %v", b, again, err)
+			}
+		})
+	}
+}
