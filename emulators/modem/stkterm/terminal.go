@@ -99,7 +99,9 @@ func (t *Terminal) SetTrace(w io.Writer) { t.trace = w }
 // known) and the language of SetLanguage, "en" by default.
 func Profile(profileStateChange bool) stk.TerminalProfile {
 	fs := []stk.Facility{stk.FacProfileDownload, stk.FacTimerExpiration, stk.FacCommandResult,
-		stk.FacRefresh, stk.FacPollInterval, stk.FacPollingOff, stk.FacPLILocation, stk.FacPLINMR, stk.FacPLIAccessTech,
+		// NMR as E-UTRAN gives it (the measurement qualifier's form), not
+		// GERAN's, which it answers 36 (outside tester sw119).
+		stk.FacRefresh, stk.FacPollInterval, stk.FacPollingOff, stk.FacPLILocation, stk.FacPLINMRUTRANEUTRAN, stk.FacPLIAccessTech,
 		stk.FacPLIDateTime, stk.FacPLILanguage,
 		stk.FacSetUpEventList, stk.FacEventLocationStatus,
 		stk.FacEventDataAvailable, stk.FacEventChannelStatus,

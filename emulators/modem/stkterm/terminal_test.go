@@ -26,7 +26,7 @@ func TestStartSendsTerminalProfile(t *testing.T) {
 	p := stk.TerminalProfile(r.card.profile)
 	for _, f := range []stk.Facility{
 		stk.FacTimerExpiration, stk.FacTimerStartStop, stk.FacTimerGetValue, stk.FacPLILocation,
-		stk.FacPLINMR, stk.FacPLIAccessTech, stk.FacSetUpEventList, stk.FacEventLocationStatus,
+		stk.FacPLINMRUTRANEUTRAN, stk.FacPLIAccessTech, stk.FacSetUpEventList, stk.FacEventLocationStatus,
 		stk.FacEventDataAvailable, stk.FacEventChannelStatus, stk.FacOpenChannel, stk.FacCloseChannel,
 		stk.FacReceiveData, stk.FacSendData, stk.FacTCPClientRemote, stk.FacRefresh, stk.FacRefreshEUICCProfile,
 		stk.FacPLIDateTime, stk.FacPLILanguage, stk.FacPollInterval, stk.FacPollingOff,
@@ -35,8 +35,8 @@ func TestStartSendsTerminalProfile(t *testing.T) {
 			t.Errorf("profile % X lacks %+v", r.card.profile, f)
 		}
 	}
-	if p.Has(stk.FacGetChannelStatus) || p.Channels() != 1 {
-		t.Errorf("profile % X: announces GET CHANNEL STATUS or %d channels", r.card.profile, p.Channels())
+	if p.Has(stk.FacGetChannelStatus) || p.Channels() != 1 || p.Has(stk.FacPLINMR) {
+		t.Errorf("profile % X: announces GET CHANNEL STATUS, GERAN's NMR or %d channels", r.card.profile, p.Channels())
 	}
 }
 

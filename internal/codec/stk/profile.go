@@ -6,14 +6,18 @@ type Facility struct{ Byte, Bit int }
 
 // Facilities this rig's terminal announces or the card checks.
 var (
-	FacProfileDownload     = Facility{1, 1}
-	FacTimerExpiration     = Facility{1, 6}
-	FacCommandResult       = Facility{2, 1}
-	FacPollInterval        = Facility{3, 6}
-	FacPollingOff          = Facility{3, 7}
-	FacRefresh             = Facility{3, 8}
-	FacPLILocation         = Facility{4, 7} // MCC, MNC, LAC, Cell ID and IMEI
-	FacPLINMR              = Facility{4, 8}
+	FacProfileDownload = Facility{1, 1}
+	FacTimerExpiration = Facility{1, 6}
+	FacCommandResult   = Facility{2, 1}
+	FacPollInterval    = Facility{3, 6}
+	FacPollingOff      = Facility{3, 7}
+	FacRefresh         = Facility{3, 8}
+	FacPLILocation     = Facility{4, 7} // MCC, MNC, LAC, Cell ID and IMEI
+	FacPLINMR          = Facility{4, 8} // GERAN's NMR
+	// FacPLINMRUTRANEUTRAN is NMR of UTRAN and E-UTRAN (TS 31.111 §5.2,
+	// byte 23 b7; Wireshark's "PROVIDE LOCAL INFORMATION (NMR(UTRAN/
+	// E-UTRAN))"): the measurement qualifier form an LTE terminal answers.
+	FacPLINMRUTRANEUTRAN   = Facility{23, 7}
 	FacSetUpEventList      = Facility{5, 1}
 	FacEventLocationStatus = Facility{5, 5}
 	FacEventDataAvailable  = Facility{6, 3}
