@@ -164,12 +164,13 @@ func cmdCOPS(m *Modem, c at.Command) error {
 			if err := m.pinRequired(); err != nil {
 				return fmt.Errorf("+COPS=%d: %w", mode, err)
 			}
+			act := 7
 			if len(c.Args) == 4 && !c.Args[3].Empty {
-				if act, err := c.Args[3].Int(); err != nil || act != 7 && act != 9 {
+				if act, err = c.Args[3].Int(); err != nil || act != 7 && act != 9 {
 					return fmt.Errorf("+COPS <AcT> %q: E-UTRAN (7) or NB-S1 (9): %w", c.Args[3].Raw, at.CMEIncorrectParameters)
 				}
 			}
-			return m.manualSelection(mode, format, c.Args[2])
+			return m.manualSelection(mode, format, c.Args[2], act)
 		case 2:
 			m.deregister()
 		case 3:
@@ -215,7 +216,13 @@ func (m *Modem) selectAndAttach() Registration {
 // manualSelection is +COPS=1 and 4: the host's network, by number or by
 // the name a visible one goes by, then an attach on it now. Mode 1
 // answers why it failed: no cell of it (30), no answer (31), a denial (32).
-func (m *Modem) manualSelection(mode, format int, oper at.Arg) error {
+//
+// act is the access technology asked for: the emulated world's cells are
+// E-UTRAN in WB-S1 mode (7), so one in NB-S1 mode (9) finds none — mode
+// 1 fails with no network service, mode 4 falls back to automatic
+// selection (27.007 §7.3; outside tester sw118: 9 answered OK and stayed
+// on 7).
+func (m *Modem) manualSelection(mode, format int, oper at.Arg, act int) error {
 	if !oper.Quoted || oper.Raw == "" {
 		return fmt.Errorf("+COPS=%d wants <format>,\"<oper>\": %w", mode, at.CMEIncorrectParameters)
 	}
@@ -251,8 +258,17 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg) error {
 	default:
 		return fmt.Errorf("+COPS=%d wants <format>,\"<oper>\": %w", mode, at.CMEIncorrectParameters)
 	}
+	if act == 9 && mode == 1 {
+		return fmt.Errorf("+COPS: no cell of %s in NB-S1 mode (<AcT> 9): %w", plmn, at.CMENoNetworkService)
+	}
 	if err := m.attachBlocked(); err != nil {
 		return err
+	}
+	if act == 9 {
+		// Mode 4: the manual selection fails at once, automatic follows.
+		m.st.copsFormat = format
+		m.attachNow()
+		return nil
 	}
 	m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, mode, plmn
 	m.st.copsFormat = format

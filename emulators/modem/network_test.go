@@ -135,6 +135,11 @@ func TestManualSelectionAtOnce(t *testing.T) {
 		{`AT+COPS=1,2,20801`, "+CME ERROR: 50"},
 		{`AT+COPS=1,2,"2080"`, "+CME ERROR: 50"},
 		{`AT+COPS=1,2,"20801",2`, "+CME ERROR: 50"},
+		// NB-S1 asked for: the world's cells are WB-S1 alone (outside
+		// tester sw118: 9 answered OK and stayed on 7); mode 4 then
+		// selects automatically.
+		{`AT+COPS=1,2,"20801",9`, "+CME ERROR: 30"},
+		{`AT+COPS=4,2,"20801",9;+COPS?`, `+COPS: 0,2,"20801",7|OK`},
 		{"AT+COPS=3,2;+COPS=0;+COPS?", `+COPS: 0,2,"20801",7|OK`},
 	})
 	r.loop.Do(func() { r.net.reg = Registration{} })

@@ -434,7 +434,9 @@ var actNames = map[string]string{
 // RATLimits names, once each, the access technologies the logs show the
 // field modem on or asked for that the emulated modem does not have: it
 // is E-UTRAN alone, reports <AcT> 7 in every registration line, and
-// takes 7 or 9 in AT+COPS (8, a BG95's eMTC, answers +CME ERROR: 50). A
+// takes 7 in AT+COPS (9, NB-IoT, finds no cell: +CME ERROR: 30 in mode
+// 1, automatic selection in mode 4; 8, a BG95's eMTC, answers +CME
+// ERROR: 50). A
 // BG95 is drafted as quectel-eg25, whose dialect it shares otherwise. So
 // are the PSM timers a registration line shows (+CEREG n=4 or 5): the
 // emulated modem negotiates no PSM.
@@ -456,7 +458,12 @@ func RATLimits(f *Fixture) []string {
 			}
 			switch {
 			case e.Role == fieldlog.Command:
-				if m := copsAcT.FindStringSubmatch(e.Text); m != nil && m[1] != "7" && m[1] != "9" {
+				switch m := copsAcT.FindStringSubmatch(e.Text); {
+				case m == nil || m[1] == "7":
+				case m[1] == "9":
+					key = "cops " + m[1]
+					what = fmt.Sprintf("the host asks for <AcT> %s in %s, for which the emulated modem, E-UTRAN in WB-S1 mode alone, finds no cell (+CME ERROR: 30 in mode 1, its automatic selection in mode 4)", name(m[1]), e.Text)
+				default:
 					key = "cops " + m[1]
 					what = fmt.Sprintf("the host asks for <AcT> %s in %s, which the emulated modem refuses with +CME ERROR: 50 (it takes 7, E-UTRAN, or 9)", name(m[1]), e.Text)
 				}

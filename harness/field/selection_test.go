@@ -134,15 +134,17 @@ func TestManualSelectionWithoutTimes(t *testing.T) {
 
 // TestRATLimits: an access technology the emulated modem lacks — a
 // BG95's eMTC (<AcT> 8) asked for in AT+COPS, NB-IoT (9) or GSM (0) in a
-// registration line — is a limit named once per technology and where;
-// E-UTRAN (7), and 9 in AT+COPS (which the emulated modem takes), are not.
+// registration line, or NB-IoT asked for in AT+COPS, which finds no cell
+// of the emulated world — is a limit named once per technology and
+// where; E-UTRAN (7) is not.
 func TestRATLimits(t *testing.T) {
 	for _, tc := range []struct {
 		name, log string
 		want      []string
 	}{
 		{"E-UTRAN", "> AT+COPS=1,2,\"20801\",7\n< OK\n< +CEREG: 1,\"1A2B\",\"01234567\",7\n", nil},
-		{"NB-IoT asked for", "> AT+COPS=1,2,\"20801\",9\n< OK\n", nil},
+		{"NB-IoT asked for", "> AT+COPS=1,2,\"20801\",9\n< OK\n",
+			[]string{`host.log:1: the host asks for <AcT> 9 (NB-IoT, E-UTRAN NB-S1) in AT+COPS=1,2,"20801",9, for which the emulated modem, E-UTRAN in WB-S1 mode alone, finds no cell`}},
 		{"eMTC asked for, NB-IoT shown twice", "> AT+COPS=1,2,\"20801\",8\n< +CEREG: 3,\"1A2B\",\"01234567\",9,0,11\n< +CME ERROR: 30\n> AT+CEREG?\n< +CEREG: 3,3,\"1A2B\",\"01234567\",9,0,11\n< OK\n",
 			[]string{`host.log:1: the host asks for <AcT> 8 (eMTC on a Quectel BG95/BG96 (27.007's EC-GSM-IoT)) in AT+COPS=1,2,"20801",8, which the emulated modem refuses with +CME ERROR: 50`,
 				`host.log:2: the field modem reports <AcT> 9 (NB-IoT, E-UTRAN NB-S1) in +CEREG: 3,"1A2B","01234567",9,0,11, where the emulated modem, E-UTRAN alone, reports 7`}},
