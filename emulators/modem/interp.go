@@ -2,6 +2,7 @@ package modem
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"sort"
@@ -366,9 +367,9 @@ func cmdIdent(m *Modem, c at.Command) error {
 	}
 	switch c.Name {
 	case "+CGMI", "+GMI":
-		m.info("esimhil")
+		m.info(cmp.Or(m.o.Personality.Manufacturer, "esimhil"))
 	case "+CGMR", "+GMR":
-		m.info("1.0")
+		m.info(cmp.Or(m.o.Personality.Revision, "1.0"))
 	default: // +CGMM, +GMM, ATI
 		m.info(m.o.Personality.Model)
 	}

@@ -56,6 +56,7 @@ func TestPersonalityDialects(t *testing.T) {
 			{"AT+CCID", "+CCID: 89330123456789012342|OK"},
 			{"AT+QCCID", "ERROR"},
 			{"ATI", "esimhil modem emulator|OK"},
+			{"AT+CGMI;+CGMR", "esimhil|1.0|OK"},
 			{"AT+CCHO=?", "OK"},
 			{openISDR, "+CCHO: 1|OK"},
 			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
@@ -67,6 +68,9 @@ func TestPersonalityDialects(t *testing.T) {
 			{"AT+QCCID", "+QCCID: 89330123456789012342|OK"},
 			{"AT+CCID", "ERROR"},
 			{"AT+CGMM", "EG25-like (esimhil)|OK"},
+			// The vendor's name, which hosts pick their vendor code by
+			// (outside tester sw118).
+			{"AT+CGMI;+GMI", "Quectel|Quectel|OK"},
 			{openISDR, "+CCHO: 1|OK"},
 			{"AT+CMEE=2", "OK"},
 			{`AT+CSIM=4,"00"`, "+CME ERROR: Incorrect parameters"},
@@ -89,6 +93,7 @@ func TestPersonalityDialects(t *testing.T) {
 			{"AT!ICCID?", "!ICCID: 89330123456789012342|OK"},
 			{"AT!ICCID", "!ICCID: 89330123456789012342|OK"},
 			{"AT!ICCID=?", "ERROR"},
+			{"AT+CGMI", "Sierra Wireless, Incorporated|OK"},
 			{openISDR, "+CCHO: 000000000385a7cf|OK"},
 			{`AT+CGLA=000000000385a7cf,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
 			{`AT+CGLA=000000000385A7CF,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
@@ -103,6 +108,7 @@ func TestPersonalityDialects(t *testing.T) {
 		}},
 		{"ublox-sara-r5", []step{
 			{"AT+CCID", "+CCID: 89330123456789012342|OK"},
+			{"AT+CGMI", "u-blox|OK"},
 			{openISDR, "+CCHO: 1|OK"},
 			{"AT+CCHC=1", "OK"},
 		}},
@@ -111,6 +117,7 @@ func TestPersonalityDialects(t *testing.T) {
 			{openISDR, "1|OK"},
 			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
 			{"AT+CCHC=1", "ERROR"},
+			{"AT+CGMI", "Fibocom Wireless Inc.|OK"},
 			{`AT+CSIM=10,"0070800100"`, `+CSIM: 4,"9000"|OK`},
 			{openISDR, "1|OK"},
 		}},

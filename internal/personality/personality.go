@@ -32,9 +32,15 @@ import (
 // the emulator's interpreter turns the fields into behaviour. The card
 // never sees it.
 type Personality struct {
-	Name         string
-	Base         string   // the personality this one was composed on, "" if none
-	Model        string   // +CGMM / ATI text, e.g. "EG25-like (esimhil)"
+	Name  string
+	Base  string // the personality this one was composed on, "" if none
+	Model string // +CGMM / ATI text, e.g. "EG25-like (esimhil)"
+	// Manufacturer is the +CGMI answer, the vendor's own ("Quectel"): a
+	// host picks its vendor code by it where the port has no USB ids (a
+	// pty, ser2net), as ModemManager's plugins do (outside tester sw118).
+	// "" is the emulator's, "esimhil".
+	Manufacturer string
+	Revision     string   // +CGMR; "" is "1.0"
 	ICCIDCommand string   // the command the host sends: "+CCID", "+QCCID", "+CICCID", "!ICCID?" (a read form keeps its "?")
 	ICCIDPrefix  string   // its answer prefix: "+CCID: ", "+QCCID: ", "+ICCID: ", "!ICCID: "
 	CCHOForm     string   // "prefixed" (+CCHO: 1), "bare" (1), "long" (a session id, not the channel)
@@ -440,6 +446,10 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			err = str(&p.Name)
 		case "model":
 			err = str(&p.Model)
+		case "manufacturer":
+			err = str(&p.Manufacturer)
+		case "revision":
+			err = str(&p.Revision)
 		case "iccid_command":
 			err = str(&p.ICCIDCommand)
 		case "iccid_prefix":

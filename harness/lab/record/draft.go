@@ -1,6 +1,7 @@
 package record
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -116,6 +117,10 @@ func Draft(rec *Recording, name string) (string, error) {
 			if m := text(info[0]); m != base.Model {
 				set(info[0].line, "model", strconv.Quote(m), "the +CGMM answer")
 				set(info[0].line, "identify", fmt.Sprintf("[%s]", strconv.Quote(regexp.QuoteMeta(m))), "matches the +CGMM answer")
+			}
+		case upper == "AT+CGMI" && ok && len(info) == 1:
+			if m := text(info[0]); m != cmp.Or(base.Manufacturer, "esimhil") {
+				set(info[0].line, "manufacturer", strconv.Quote(m), "the +CGMI answer")
 			}
 		case strings.HasPrefix(upper, "AT+CCHO=") && !strings.HasSuffix(upper, "=?"):
 			if !ok {

@@ -239,6 +239,7 @@ func TestDiff(t *testing.T) {
 func TestDraft(t *testing.T) {
 	r := rec(t,
 		"T > AT+CGMM", "T < EM7511", "T < OK",
+		"T > AT+CGMI", "T < Sierra Wireless, Incorporated", "T < OK",
 		"T > AT+CCID", "T < ERROR",
 		`T > AT!ICCID?`, "T < !ICCID: 89330100000000000012", "T < OK",
 		"T > AT+CCHO=?", "T < ERROR",
@@ -254,11 +255,11 @@ func TestDraft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Base != "generic" || p.Model != "EM7511" || p.ICCIDCommand != "!ICCID?" || p.ICCIDPrefix != "!ICCID: " ||
+	if p.Base != "generic" || p.Model != "EM7511" || p.Manufacturer != "Sierra Wireless, Incorporated" || p.ICCIDCommand != "!ICCID?" || p.ICCIDPrefix != "!ICCID: " ||
 		p.CCHOForm != personality.CCHOLong || !p.NoCCHC || !p.NoTestForms || !p.Identifies("Model: EM7511") {
 		t.Errorf("draft:\n%s\n%+v", y, p)
 	}
-	if !strings.Contains(y, "# - ccho_form: the +CCHO answer \"+CCHO: 00000000038aa32f\" (at.log:12)") {
+	if !strings.Contains(y, "# - ccho_form: the +CCHO answer \"+CCHO: 00000000038aa32f\" (at.log:15)") {
 		t.Errorf("draft does not cite its lines:\n%s", y)
 	}
 }
