@@ -7,10 +7,16 @@ import (
 )
 
 // Busy-card retry: when the card answers 9300 outside a proactive session
-// (nothing will end to trigger a retry), try again on the virtual clock.
+// (nothing will end to trigger a retry), try again on the virtual clock:
+// every second at first, then every half minute, for as long as it stays
+// busy — TS 102 223 §7.4 foresees no giving up, and an applet's timer
+// whose expiration is dropped never runs again (outside tester sw119).
+// At most maxPending envelopes wait; past that the oldest goes.
 const (
 	busyRetryDelay = time.Second
+	busySlowDelay  = 30 * time.Second
 	maxBusyRetries = 10
+	maxPending     = 32
 )
 
 // sendEnvelope delivers env now, or queues it if a proactive session is
@@ -23,6 +29,10 @@ func (t *Terminal) sendEnvelope(env stk.Envelope) {
 		return
 	}
 	if t.inSession || t.fetchPosted || len(t.pending) > 0 {
+		if len(t.pending) >= maxPending {
+			t.tracef("envelope: %d waiting for a busy card; the oldest dropped", len(t.pending))
+			t.pending = t.pending[1:]
+		}
 		t.pending = append(t.pending, env)
 		return
 	}
@@ -75,15 +85,13 @@ func (t *Terminal) scheduleRetry() {
 	if t.retryTimer != nil {
 		return
 	}
+	delay := busyRetryDelay
 	if t.retries >= maxBusyRetries {
-		t.tracef("envelope: card busy after %d retries; %d envelopes dropped", t.retries, len(t.pending))
-		t.pending = nil
-		t.retries = 0
-		return
+		delay = busySlowDelay
 	}
 	t.retries++
 	gen := t.gen
-	t.retryTimer = t.loop.Clock().AfterFunc(busyRetryDelay, func() {
+	t.retryTimer = t.loop.Clock().AfterFunc(delay, func() {
 		if gen != t.gen {
 			return
 		}

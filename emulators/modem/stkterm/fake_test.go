@@ -22,8 +22,11 @@ type fakeCard struct {
 	envs     []stk.Envelope
 	envTimes []time.Time
 	busy     int // answer 9300 to this many envelopes
-	onTR     func(stk.TerminalResponse)
-	onEnv    func(stk.Envelope)
+	// misstated: 91xx names one byte more than the pending command, and
+	// a FETCH of the wrong length is answered 6Cxx with the right one.
+	misstated bool
+	onTR      func(stk.TerminalResponse)
+	onEnv     func(stk.Envelope)
 }
 
 func (c *fakeCard) push(cmds ...stk.Command) {
@@ -41,6 +44,9 @@ func (c *fakeCard) pushRaw(b []byte) { c.queue = append(c.queue, b) }
 
 func (c *fakeCard) status() []byte {
 	if len(c.queue) > 0 {
+		if c.misstated {
+			return []byte{0x91, byte(len(c.queue[0]) + 1)}
+		}
 		return []byte{0x91, byte(len(c.queue[0]))}
 	}
 	return []byte{0x90, 0x00}
@@ -64,6 +70,9 @@ func (c *fakeCard) Transmit(apdu []byte) []byte {
 			return []byte{0x6F, 0x00}
 		}
 		cmd := c.queue[0]
+		if int(apdu[4]) != len(cmd) && c.misstated {
+			return []byte{0x6C, byte(len(cmd))}
+		}
 		if int(apdu[4]) != len(cmd) {
 			c.t.Errorf("FETCH Le %d, pending %d bytes", apdu[4], len(cmd))
 		}

@@ -381,6 +381,27 @@ func TestEnvelopeBusy(t *testing.T) {
 			t.Fatalf("envelopes %+v at %v", r.card.envs, r.card.envTimes)
 		}
 	})
+	// A card busy longer than ten tries still gets its timer's
+	// expiration: half a minute apart from then on, never dropped
+	// (TS 102 223 §7.4; outside tester sw119).
+	t.Run("busy for long", func(t *testing.T) {
+		r := newRig(t)
+		r.card.push(stk.NewTimerStart(1, 1, time.Minute))
+		r.start(t)
+		r.card.busy = 12                         // the first try and eleven retries
+		r.advance(t, time.Minute+10*time.Second) // the try and ten retries, a second apart
+		if len(r.card.envs) != 0 {
+			t.Fatal("busy card took the envelope")
+		}
+		r.advance(t, 30*time.Second)
+		if len(r.card.envs) != 0 {
+			t.Fatal("the eleventh retry should be refused too")
+		}
+		r.advance(t, 30*time.Second)
+		if len(r.card.envs) != 1 || r.card.envs[0].TimerValue != time.Minute {
+			t.Fatalf("envelopes %+v at %v: the expiration was dropped", r.card.envs, r.card.envTimes)
+		}
+	})
 	t.Run("after the proactive session", func(t *testing.T) {
 		r := newRig(t)
 		r.card.push(stk.NewSetUpEventList(1, stk.EventLocationStatus))
@@ -442,5 +463,19 @@ func TestRefreshFileList(t *testing.T) {
 				t.Fatalf("TR % X\nwant % X", tr[5:], want)
 			}
 		})
+	}
+}
+
+// TestFetchAfter6Cxx: a card whose 91xx names another length than its
+// command has answers the FETCH 6Cxx; the terminal fetches again with
+// that length (T=0, TS 102 221 §7.3.1.1.5) and the session goes on
+// (outside tester sw119: it ended there).
+func TestFetchAfter6Cxx(t *testing.T) {
+	r := newRig(t)
+	r.card.misstated = true
+	r.card.push(stk.NewProvideLocalInfo(1, stk.PLILanguage), stk.NewProvideLocalInfo(2, stk.PLILanguage))
+	r.start(t)
+	if len(r.card.trs) != 2 || !r.card.trs[1].Result.OK() {
+		t.Fatalf("terminal responses %+v, want both commands answered", r.card.trs)
 	}
 }
