@@ -196,15 +196,11 @@ func TestAuthenticateClientChecks(t *testing.T) {
 		}, subjCIKey, reasonUnknown},
 		{"EID outside the EUM range", farEID, same, func(c *card) []byte { return c.authServerResponse(nil) }, subjEUICCCert, reasonVerifyFailed},
 		{"EUM certificate's signature broken", testEID, same, func(c *card) []byte {
-			der := slices.Clone(c.eum.DER)
-			der[len(der)-1] ^= 0x01
-			c.eum = &rsp.Cert{X509: c.eum.X509, DER: der, Key: c.eum.Key}
+			c.eum = brokenSignature(c.eum)
 			return c.authServerResponse(nil)
 		}, subjEUMCert, reasonVerifyFailed},
 		{"eUICC certificate's signature broken", testEID, same, func(c *card) []byte {
-			der := slices.Clone(c.cert.DER)
-			der[len(der)-1] ^= 0x01
-			c.cert = &rsp.Cert{X509: c.cert.X509, DER: der, Key: c.cert.Key}
+			c.cert = brokenSignature(c.cert)
 			return c.authServerResponse(nil)
 		}, subjEUICCCert, reasonVerifyFailed},
 		{"bad euiccSignature1", testEID, same, func(c *card) []byte {
@@ -674,4 +670,12 @@ func TestNoTicketsNoResumption(t *testing.T) {
 	if lines != 3 {
 		t.Errorf("%d key log lines for 3 connections, want 3", lines)
 	}
+}
+
+// brokenSignature is c with the last octet of its signature flipped: it
+// parses, and its issuer did not sign it.
+func brokenSignature(c *rsp.Cert) *rsp.Cert {
+	der := slices.Clone(c.DER)
+	der[len(der)-1] ^= 0x01
+	return &rsp.Cert{X509: c.X509, DER: der, Key: c.Key}
 }
