@@ -68,7 +68,17 @@ func (e *Error) Unwrap() error { return e.Err }
 //
 // A type the rules do not cover (channels, functions, non-string map
 // keys, the ",string" option) is refused whatever the document holds.
-func Decode(b []byte, v any) error {
+func Decode(b []byte, v any) error { return decodeWith(b, v, false) }
+
+// DecodeExtensible is Decode for a protocol a later release may extend
+// (SGP.22's ES9+, whose ASN.1 is EXTENSIBILITY IMPLIED): a member of a
+// name no field has is skipped, once checked as JSON with no duplicate
+// member inside it, as an older peer skips what it does not know. A name
+// that is a known one in another case is still refused ("did you mean"):
+// a peer's slip, not an extension.
+func DecodeExtensible(b []byte, v any) error { return decodeWith(b, v, true) }
+
+func decodeWith(b []byte, v any, ext bool) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &Error{Msg: "exactjson: decoding needs a non-nil pointer"}
@@ -77,7 +87,7 @@ func Decode(b []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := decode(b, v, rv, p); err != nil {
+	if err := decode(b, v, rv, p, ext); err != nil {
 		// The check stops at the first thing it refuses, reading in
 		// document order: a body cut short after an unknown name would be
 		// refused for the name ("unknown member"), sending its reader
@@ -93,7 +103,7 @@ func Decode(b []byte, v any) error {
 }
 
 // decode is Decode past its type's plan p; rv is v's value.
-func decode(b []byte, v any, rv reflect.Value, p *plan) error {
+func decode(b []byte, v any, rv reflect.Value, p *plan, ext bool) error {
 	// The check reads the document with plainTokens, which takes only
 	// plain JSON (no escapes in strings) and refuses anything else without
 	// saying why; the check is then done again with encoding/json's
@@ -105,7 +115,7 @@ func decode(b []byte, v any, rv reflect.Value, p *plan) error {
 	// second reading (FuzzDecode holds the two to the same values). What
 	// it does not fill as surely (see fill) is left to json.Unmarshal.
 	if target := rv.Elem(); target.IsZero() {
-		c := &checker{d: &plainTokens{src: b}, src: b}
+		c := &checker{d: &plainTokens{src: b}, src: b, ext: ext}
 		err := c.check(p, target)
 		if err == nil && !c.unsure {
 			return nil
@@ -114,12 +124,12 @@ func decode(b []byte, v any, rv reflect.Value, p *plan) error {
 		if err == nil {
 			return unmarshal(b, v)
 		}
-	} else if err := check(&plainTokens{src: b}, b, p); err == nil {
+	} else if err := check(&plainTokens{src: b}, b, p, ext); err == nil {
 		return unmarshal(b, v)
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber() // numbers as written, to check integers and ranges
-	if err := check(d, b, p); err != nil {
+	if err := check(d, b, p, ext); err != nil {
 		return err
 	}
 	return unmarshal(b, v)
@@ -171,8 +181,8 @@ func unmarshal(b []byte, v any) error {
 }
 
 // check checks the document src, read by d, against p.
-func check(d tokenizer, src []byte, p *plan) error {
-	c := &checker{d: d, src: src}
+func check(d tokenizer, src []byte, p *plan, ext bool) error {
+	c := &checker{d: d, src: src, ext: ext}
 	return c.check(p, reflect.Value{})
 }
 
@@ -209,6 +219,7 @@ type tokenizer interface {
 type checker struct {
 	d     tokenizer
 	src   []byte
+	ext   bool  // DecodeExtensible: unknown members skipped
 	start int64 // where the text before the last token read starts
 	// unsure says the fill met a value json.Unmarshal might fill
 	// otherwise, or refuse: the fill is then discarded for it.
@@ -490,6 +501,18 @@ func (c *checker) object(p *plan, at *step, depth int, v reflect.Value) error {
 		var ev reflect.Value
 		if p.kind == kStruct {
 			f, known := p.fields[key]
+			if !known && c.ext && !slices.ContainsFunc(p.names, func(n string) bool { return strings.EqualFold(n, key) }) {
+				val, err := c.token()
+				if err != nil {
+					return malformed(err)
+				}
+				err = c.skip(val, c.push(step{up: at, key: key, member: true}), depth)
+				c.pop()
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if !known {
 				return at.errorf("%s", unknown(key, p.names))
 			}

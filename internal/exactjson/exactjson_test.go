@@ -300,10 +300,10 @@ func decodeChecked(b []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := check(&plainTokens{src: b}, b, p); err != nil {
+	if err := check(&plainTokens{src: b}, b, p, false); err != nil {
 		d := json.NewDecoder(bytes.NewReader(b))
 		d.UseNumber()
-		if err := check(d, b, p); err != nil {
+		if err := check(d, b, p, false); err != nil {
 			if serr := syntax(b); serr != nil {
 				return serr
 			}
@@ -347,4 +347,37 @@ func FuzzDecodeFill(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeExtensible: a later release's member is skipped — checked as
+// JSON, no duplicate member inside — while a known name in another case,
+// a duplicate and every other rule still refuse; Decode refuses it.
+func TestDecodeExtensible(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string // want: the error; "" decodes
+	}{
+		{"a later member", `{` + base + `,"colour":{"r":[1,2],"g":null}}`, ""},
+		{"one inside a known object", `{` + base + `,"signal":[{"plmn":"20810","rsrp":-101,"band":3}]}`, ""},
+		{"a known name in another case", `{` + base + `,"EID":"x"}`, `unknown member "EID"; did you mean "eid"?`},
+		{"a duplicate inside the skipped member", `{` + base + `,"colour":{"r":1,"r":2}}`, `colour: duplicate member "r"`},
+		{"a wrong type beside it", `{` + base + `,"colour":1,"cause":"x"}`, "cause: want an integer, got a string"},
+		{"cut short inside it", `{` + base + `,"colour":[1,`, "malformed JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var d doc
+			err := DecodeExtensible([]byte(tc.body), &d)
+			if tc.want == "" {
+				if err != nil || d.EID != "8904" {
+					t.Fatalf("%+v, %v", d, err)
+				}
+				if strict := Decode([]byte(tc.body), new(doc)); strict == nil || !strings.Contains(strict.Error(), "unknown member") {
+					t.Errorf("Decode took it: %v", strict)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
 }

@@ -201,7 +201,7 @@ func Decode(b []byte, m Message) error {
 	if len(b) > MaxBody {
 		return &jsonError{fmt.Errorf("body of %d bytes, more than %d", len(b), MaxBody)}
 	}
-	if err := exactjson.Decode(b, m); err != nil {
+	if err := exactjson.DecodeExtensible(b, m); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			return fe
