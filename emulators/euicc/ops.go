@@ -70,7 +70,16 @@ type refreshOp struct{ q byte }
 
 func (o *refreshOp) start() stk.Command { return stk.NewRefresh(0, o.q) }
 
-func (o *refreshOp) response(stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+// response: an eUICC Profile State Change the terminal could not carry
+// out is asked again as a UICC reset, which every terminal with REFRESH
+// does — not left half done, the new profile enabled and the old one's
+// files served (outside tester sw121).
+func (o *refreshOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+	if o.q == stk.RefreshEUICCProfileChange && !tr.Result.OK() {
+		o.q = stk.RefreshUICCReset
+		cmd := o.start()
+		return &cmd, false, nil
+	}
 	return nil, true, nil
 }
 

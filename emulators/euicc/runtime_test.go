@@ -592,6 +592,35 @@ func TestES10RefreshWithRuntime(t *testing.T) {
 	}
 }
 
+// TestRefreshRefusedAsksForAReset: a terminal that cannot carry out the
+// eUICC Profile State Change (temporarily, 20 xx; or not at all, 30) is
+// asked for a UICC reset instead, and the reset brings the new profile's
+// files (outside tester sw121: the card stayed half switched).
+func TestRefreshRefusedAsksForAReset(t *testing.T) {
+	for _, res := range []stk.Result{{General: stk.ResultTerminalUnable, Additional: []byte{stk.UnableBusy}}, {General: stk.ResultBeyondCapabilities}} {
+		t.Run(res.String(), func(t *testing.T) {
+			tm := newTerm(t, testConfig(), &fakeMethod{})
+			tm.boot(stk.FacRefresh, stk.FacRefreshEUICCProfile)
+			runScript(t, tm.c, []step{{"00A4040C10" + isdrAID, "9000"}, {"80E2910014BF3111A00C5A0A" + iccidSFR + "8101FF00", "BF3103800100 910B"}})
+			tm.lastSW = 0x910B
+			ref := tm.fetch(stk.CmdRefresh)
+			if ref.Details.Qualifier != stk.RefreshEUICCProfileChange {
+				t.Fatalf("REFRESH %02X", ref.Details.Qualifier)
+			}
+			r := tm.respond(stk.Respond(ref, res))
+			if r.SW>>8 != 0x91 {
+				t.Fatalf("after the refusal: %04X, want the next command", r.SW)
+			}
+			tm.lastSW = r.SW
+			if again := tm.fetch(stk.CmdRefresh); again.Details.Qualifier != stk.RefreshUICCReset {
+				t.Fatalf("then REFRESH %02X, want UICC reset", again.Details.Qualifier)
+			}
+			tm.c.Reset()
+			runScript(t, tm.c, []step{{"00A4000C022FE2", "9000"}, {"00B000000A", iccidSFR + "9000"}})
+		})
+	}
+}
+
 func TestNVMRoundTrip(t *testing.T) {
 	c := newTestCard(t, testConfig())
 	c.appletState = applet.State{Version: applet.StateVersion, Mode: applet.ModeIdle, LastReq: 42}

@@ -4,16 +4,17 @@ import "github.com/esimhil/esimhil/emulators/eventlog"
 
 // Event kinds the modem logs (README, "The event log").
 const (
-	KindCard          eventlog.Kind = "card"           // {present, iccid, imsi, pin?}: the card as read after a reset (pin: SIM PIN or SIM PUK while PIN1 keeps the IMSI unread), or once the PIN is entered
-	KindCardError     eventlog.Kind = "card-error"     // {error}: the card did not answer a read
-	KindSTKError      eventlog.Kind = "stk-error"      // {error}: the toolkit terminal failed to start
-	KindRegistration  eventlog.Kind = "registration"   // {stat, plmn, cause}: a +CEREG change
-	KindRefresh       eventlog.Kind = "refresh"        // {qualifier}: REFRESH run
-	KindAttachTimeout eventlog.Kind = "attach_timeout" // {plmn, timer}: T3410 expired
-	KindPower         eventlog.Kind = "power"          // {on}
-	KindCFUN          eventlog.Kind = "cfun"           // {fun}
-	KindRestart       eventlog.Kind = "restart"        // +CFUN=1,1
+	KindCard          eventlog.Kind = "card"            // {present, iccid, imsi, pin?}: the card as read after a reset (pin: SIM PIN or SIM PUK while PIN1 keeps the IMSI unread), or once the PIN is entered
+	KindCardError     eventlog.Kind = "card-error"      // {error}: the card did not answer a read
+	KindSTKError      eventlog.Kind = "stk-error"       // {error}: the toolkit terminal failed to start
+	KindRegistration  eventlog.Kind = "registration"    // {stat, plmn, cause}: a +CEREG change
+	KindRefresh       eventlog.Kind = "refresh"         // {qualifier}: REFRESH run
+	KindRefreshLost   eventlog.Kind = "refresh_dropped" // {qualifier}: one refresh_delay held, dropped by a power cut or restart
+	KindAttachTimeout eventlog.Kind = "attach_timeout"  // {plmn, timer}: T3410 expired
+	KindPower         eventlog.Kind = "power"           // {on}
+	KindCFUN          eventlog.Kind = "cfun"            // {fun}
+	KindRestart       eventlog.Kind = "restart"         // +CFUN=1,1
 )
 
 var _ = eventlog.Register(eventlog.Modem, KindCard, KindCardError, KindSTKError, KindRegistration,
-	KindRefresh, KindAttachTimeout, KindPower, KindCFUN, KindRestart)
+	KindRefresh, KindRefreshLost, KindAttachTimeout, KindPower, KindCFUN, KindRestart)

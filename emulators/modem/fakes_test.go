@@ -211,13 +211,28 @@ func (c *fakeCard) transmit(apdu []byte) []byte {
 type fakeSTK struct {
 	card                        *fakeCard
 	starts, stops, locationChgs int
+	// held: an eUICC Profile State Change REFRESH waits for its answer;
+	// calls: the order of LocationChanged ("location") and the answer.
+	held  bool
+	calls []string
 }
 
 func (s *fakeSTK) Start() error                { s.starts++; return nil }
 func (s *fakeSTK) Stop()                       { s.stops++ }
 func (s *fakeSTK) Transmit(apdu []byte) []byte { return s.card.Transmit(apdu) }
-func (s *fakeSTK) LocationChanged()            { s.locationChgs++ }
-func (s *fakeSTK) AnswerRefresh() bool         { return false }
+func (s *fakeSTK) LocationChanged() {
+	s.locationChgs++
+	s.calls = append(s.calls, "location")
+}
+
+func (s *fakeSTK) AnswerRefresh() bool {
+	if !s.held {
+		return false
+	}
+	s.held = false
+	s.calls = append(s.calls, "answer")
+	return true
+}
 
 // fakeNet is a world with two French operators; the subscriber roams.
 type fakeNet struct {

@@ -211,6 +211,7 @@ type state struct {
 	// refreshT is a REFRESH waiting out refresh_delay; a reset of the
 	// card before it (a restart, +CFUN=0) makes it moot.
 	refreshT clock.Timer
+	refreshQ byte // refreshT's qualifier
 	// quietReg keeps setReg's URCs in (a refresh_stat 2 module's silent
 	// detach); refreshScan shows the scan after that REFRESH as
 	// searching, whatever searching_urc says.

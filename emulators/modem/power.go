@@ -287,6 +287,9 @@ func (m *Modem) detach() {
 func (m *Modem) powerDown(report bool) {
 	m.st.refreshScan = false
 	if m.st.refreshT != nil {
+		// A REFRESH refresh_delay held is dropped: the card's reset
+		// now does its work (outside tester sw121: the log did not say).
+		m.emit(KindRefreshLost, eventlog.F{"qualifier": int(m.st.refreshQ)})
 		m.st.refreshT.Stop()
 		m.st.refreshT = nil
 	}
@@ -326,13 +329,8 @@ func (m *Modem) Refresh(qualifier byte) {
 			return
 		}
 		m.emit(KindRefresh, eventlog.F{"qualifier": int(qualifier)})
-		// eUICC Profile State Change: the terminal answers the REFRESH
-		// now (the card switches and resets itself before it answers);
-		// the initialisation after it is without an ATR.
-		warm := false
-		if s := m.getSTK(); s != nil && qualifier == stk.RefreshEUICCProfileChange {
-			warm = s.AnswerRefresh() && m.st.cardOn
-		}
+		// The session with the old subscriber ends first: its
+		// registration (and the location it stores in the old profile).
 		if m.o.Personality.RefreshSearching && m.st.fun == 1 && !m.st.copsOff {
 			// refresh_stat 2: the module says nothing of the detach; its
 			// next URC is the new subscriber's scan, once the card is
@@ -345,10 +343,20 @@ func (m *Modem) Refresh(qualifier byte) {
 		} else {
 			m.detach()
 		}
+		// eUICC Profile State Change: then the terminal answers the
+		// REFRESH (the card switches and resets itself before it
+		// answers), and initialises it again without an ATR (outside
+		// tester sw121: the answer went before the detach).
+		warm := false
 		if s := m.getSTK(); s != nil {
+			if qualifier == stk.RefreshEUICCProfileChange {
+				warm = s.AnswerRefresh() && m.st.cardOn
+			}
 			s.Stop()
 		}
-		if m.st.fun != 0 {
+		// A card the modem keeps powered at +CFUN=0 (cfun0_keeps_card)
+		// is initialised again too: it has switched (sw121).
+		if m.st.fun != 0 || m.st.cardOn {
 			m.bootCard(warm, func() {
 				if m.st.cardOn {
 					for _, u := range m.refreshURCs() {
@@ -364,6 +372,7 @@ func (m *Modem) Refresh(qualifier byte) {
 		if m.st.refreshT != nil {
 			m.st.refreshT.Stop() // one reset does for both
 		}
+		m.st.refreshQ = qualifier
 		m.st.refreshT = m.afterFunc(d, func() {
 			m.st.refreshT = nil
 			run()

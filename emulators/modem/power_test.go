@@ -10,6 +10,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -436,5 +437,70 @@ func TestCFUNCycleSaysTheCardIsBack(t *testing.T) {
 				t.Errorf("URCs after +CFUN=1: %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestProfileStateChangeOrder: an eUICC Profile State Change REFRESH is
+// answered after the old subscriber's session ends — the detach, which
+// the toolkit hears of first — and the card is then read again without
+// an electrical reset; a card the modem keeps powered at +CFUN=0
+// (cfun0_keeps_card) is read again too, though nothing attaches (outside
+// tester sw121: the answer went first, and at +CFUN=0 the switched card
+// was never read).
+func TestProfileStateChangeOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fun0  bool
+		calls []string
+	}{
+		{"registered", false, []string{"location", "answer"}},
+		{"at +CFUN=0, the card kept", true, []string{"answer"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := personality.Generic()
+			p.CFUN0KeepsCard = tc.fun0
+			r := newRigWith(t, p)
+			r.cmd(t, "ATE0")
+			r.advance(t, 2*time.Second)
+			if tc.fun0 {
+				r.cmd(t, "AT+CFUN=0")
+			}
+			var starts, resets int
+			r.loop.Do(func() {
+				starts, resets = r.stk.starts, r.card.resets
+				r.stk.calls, r.stk.held = nil, true
+				r.m.Refresh(stk.RefreshEUICCProfileChange)
+			})
+			r.advance(t, 2*time.Second)
+			r.loop.Do(func() {
+				// (The re-attach's location change may follow.)
+				if len(r.stk.calls) < len(tc.calls) || !slices.Equal(r.stk.calls[:len(tc.calls)], tc.calls) {
+					t.Errorf("calls %q, want %q first", r.stk.calls, tc.calls)
+				}
+				if r.stk.starts != starts+1 || r.card.resets != resets {
+					t.Errorf("terminal started %d more times, card reset %d more times; want once and none", r.stk.starts-starts, r.card.resets-resets)
+				}
+			})
+		})
+	}
+}
+
+// TestRefreshDroppedIsLogged: a REFRESH refresh_delay holds, dropped by a
+// restart before it runs, says so in the event log (outside tester
+// sw121), and is not run after it.
+func TestRefreshDroppedIsLogged(t *testing.T) {
+	p := personality.Generic()
+	p.RefreshDelay = 3 * time.Second
+	r := newRigWith(t, p)
+	r.cmd(t, "ATE0")
+	r.advance(t, 2*time.Second)
+	r.loop.Do(func() { r.m.Refresh(stk.RefreshUICCReset) })
+	r.cmd(t, "AT+CFUN=1,1")
+	r.advance(t, time.Minute)
+	if got := r.log.Kind(KindRefreshLost); len(got) != 1 || got[0].Get("qualifier") != int(stk.RefreshUICCReset) {
+		t.Errorf("refresh_dropped events %+v, want one", got)
+	}
+	if got := r.log.Kind(KindRefresh); len(got) != 0 {
+		t.Errorf("refresh run after all: %+v", got)
 	}
 }

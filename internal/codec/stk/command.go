@@ -287,6 +287,35 @@ func ParseCommand(b []byte) (Command, error) {
 	return c, nil
 }
 
+// checkFileList holds a File List (§8.18) to its form: the number of
+// files, then that many full paths of 2-byte file ids, each from the MF
+// (3F00) to a file below it (outside tester sw121: a count the paths did
+// not match was taken).
+func checkFileList(v []byte) error {
+	if len(v) < 1 || len(v[1:])%2 != 0 {
+		return fmt.Errorf("file list of %d bytes: want a count, then paths of 2-byte file ids", len(v))
+	}
+	paths, ids := 0, 0 // ids: in the path being read
+	for i := 1; i < len(v); i += 2 {
+		if v[i] == 0x3F && v[i+1] == 0x00 {
+			if paths > 0 && ids < 2 {
+				return fmt.Errorf("file list: path %d names no file below the MF", paths)
+			}
+			paths, ids = paths+1, 0
+		} else if paths == 0 {
+			return fmt.Errorf("file list: a path starts with %02X%02X, not the MF (3F00)", v[i], v[i+1])
+		}
+		ids++
+	}
+	if paths > 0 && ids < 2 {
+		return fmt.Errorf("file list: path %d names no file below the MF", paths)
+	}
+	if paths != int(v[0]) {
+		return fmt.Errorf("file list: %d files announced, %d paths given", v[0], paths)
+	}
+	return nil
+}
+
 // leadingDetails reads the command details a D0 template opens with
 // when the rest of it does not decode, so that the terminal's answer to
 // a malformed command is that command's (TS 102 223 §6.8: a card matches
@@ -409,8 +438,8 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 	case CmdRefresh:
 		switch o.Tag {
 		case TagFileList:
-			if len(o.Value) < 1 || len(o.Value[1:])%2 != 0 {
-				return true, fmt.Errorf("file list of %d bytes: want a count, then paths of 2-byte file ids", len(o.Value))
+			if err := checkFileList(o.Value); err != nil {
+				return true, err
 			}
 			c.Files = o.Value
 			return true, nil

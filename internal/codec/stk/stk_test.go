@@ -594,3 +594,32 @@ func TestOpenChannelAddresses(t *testing.T) {
 		})
 	}
 }
+
+// TestFileList: a REFRESH's File List is the number of files, then that
+// many full paths from the MF (TS 102 223 §8.18; outside tester sw121).
+func TestFileList(t *testing.T) {
+	for _, tc := range []struct {
+		name, list string
+		ok         bool
+	}{
+		{"one file", "01 3F 00 7F 20 6F 07", true},
+		{"two files", "02 3F 00 2F E2 3F 00 7F FF 6F 07", true},
+		{"the count says three", "03 3F 00 7F 20 6F 07", false},
+		{"a path not from the MF", "01 7F 20 6F 07", false},
+		{"a count and no path", "01", false},
+		{"the MF alone", "01 3F 00", false},
+		{"an odd length", "01 3F 00 7F", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list := hexdump.Bytes(t, tc.list)
+			raw := append([]byte{0xD0, byte(9 + 2 + len(list)), 0x81, 0x03, 0x01, 0x01, 0x01, 0x82, 0x02, 0x81, 0x82, 0x92, byte(len(list))}, list...)
+			c, err := ParseCommand(raw)
+			if tc.ok != (err == nil) {
+				t.Fatalf("%X: %v", raw, err)
+			}
+			if tc.ok && !bytes.Equal(c.Files, list) {
+				t.Errorf("files %X", c.Files)
+			}
+		})
+	}
+}
