@@ -231,6 +231,13 @@ func (t *Terminal) openChannelLink(c stk.Command) stk.TerminalResponse {
 	r.ChannelStatus = &stk.ChannelStatus{Channel: channelID, Established: true}
 	r.Bearer = &c.Bearer
 	r.BufferSize = new(uint16(granted))
+	if c.LocalType != 0 && !c.LocalAddress.IsValid() {
+		// The card asked for a local address to be allocated: the one
+		// the link has (§6.4.27; outside tester sw121).
+		if a, ok := conn.LocalAddr().(*net.TCPAddr); ok {
+			r.LocalAddress = a.AddrPort().Addr().Unmap()
+		}
+	}
 	return r
 }
 

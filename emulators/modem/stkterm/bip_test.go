@@ -554,3 +554,39 @@ func TestWallPeersClose(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenChannelAllocatesALocalAddress: a card that asks for a dynamic
+// local address (an Other address of its type alone, before the transport
+// level) gets the link's in the answer; one that gives its own, or none,
+// gets none back (TS 102 223 §6.4.27; outside tester sw121).
+func TestOpenChannelAllocatesALocalAddress(t *testing.T) {
+	srv := newServer(t, nil, true)
+	for _, tc := range []struct {
+		name      string
+		localType byte
+		local     netip.Addr
+		want      string
+	}{
+		{"dynamic", stk.AddrIPv4, netip.Addr{}, "127.0.0.1"},
+		{"given", stk.AddrIPv4, netip.MustParseAddr("10.0.0.2"), "invalid IP"},
+		{"none", 0, netip.Addr{}, "invalid IP"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			cmd := stk.NewOpenChannel(1, srv.addr, 1000)
+			cmd.LocalType, cmd.LocalAddress = tc.localType, tc.local
+			r.card.push(cmd)
+			r.loop.Do(func() {
+				if err := r.term.Start(); err != nil {
+					t.Error(err)
+				}
+			})
+			tr := r.card.trs[0]
+			if !tr.Result.OK() || tr.LocalAddress.String() != tc.want {
+				t.Errorf("result %s, local address %v; want %s", tr.Result, tr.LocalAddress, tc.want)
+			}
+			r.loop.Do(r.term.Stop)
+			r.settle(t)
+		})
+	}
+}

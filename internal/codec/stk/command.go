@@ -21,12 +21,15 @@ type Command struct {
 	Events []byte
 	// OPEN CHANNEL: Address is the data destination (the Other address
 	// after the transport level); LocalAddress the one before it, the
-	// terminal's own (zero: absent, or dynamic as asked).
+	// terminal's own, and LocalType its address type when one was given
+	// (0: none; with a zero LocalAddress, one the terminal is to
+	// allocate and answer, §8.58).
 	Bearer       BearerDescription
 	BufferSize   uint16
 	Transport    *TransportLevel // nil when absent
 	Address      netip.Addr      // zero when absent (dynamic)
 	LocalAddress netip.Addr
+	LocalType    byte
 	// SEND DATA.
 	Data []byte
 	// RECEIVE DATA: the number of bytes asked for.
@@ -210,8 +213,11 @@ func (c Command) Encode() ([]byte, error) {
 		objs = append(objs, EventListObject(c.Events))
 	case CmdOpenChannel:
 		objs = append(objs, c.Bearer.Object(), BufferSizeObject(c.BufferSize))
-		if c.LocalAddress.IsValid() {
+		switch {
+		case c.LocalAddress.IsValid():
 			objs = append(objs, OtherAddressObject(c.LocalAddress))
+		case c.LocalType != 0:
+			objs = append(objs, SimpleTLV{Tag: TagOtherAddress, Value: []byte{c.LocalType}})
 		}
 		if c.Transport != nil {
 			objs = append(objs, c.Transport.Object())
@@ -414,6 +420,9 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 			// tester sw119: a local address was dialled).
 			if c.Transport == nil {
 				c.LocalAddress, err = DecodeLocalAddress(o.Value)
+				if err == nil && len(o.Value) > 0 {
+					c.LocalType = o.Value[0]
+				}
 				return false, err // read, and kept out of seen (decodeBody)
 			}
 			c.Address, err = DecodeOtherAddress(o.Value)

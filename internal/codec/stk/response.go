@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -27,6 +28,7 @@ type TerminalResponse struct {
 	ChannelStatus     *ChannelStatus     // OPEN CHANNEL
 	Bearer            *BearerDescription // OPEN CHANNEL
 	BufferSize        *uint16            // OPEN CHANNEL
+	LocalAddress      netip.Addr         // OPEN CHANNEL: the one the terminal allocated when the card asked (zero: absent)
 	ChannelData       []byte             // RECEIVE DATA
 	ChannelDataLength *int               // RECEIVE DATA (remaining), SEND DATA (free space)
 	Others            []SimpleTLV
@@ -98,6 +100,9 @@ func (r TerminalResponse) Encode() ([]byte, error) {
 	}
 	if r.BufferSize != nil {
 		objs = append(objs, BufferSizeObject(*r.BufferSize))
+	}
+	if r.LocalAddress.IsValid() {
+		objs = append(objs, OtherAddressObject(r.LocalAddress))
 	}
 	if r.ChannelData != nil {
 		objs = append(objs, ChannelDataObject(r.ChannelData))
@@ -194,6 +199,10 @@ func (r *TerminalResponse) decodeObject(o SimpleTLV) error {
 	case TagBufferSize:
 		n, err := DecodeBufferSize(o.Value)
 		r.BufferSize = &n
+		return err
+	case TagOtherAddress:
+		a, err := DecodeOtherAddress(o.Value)
+		r.LocalAddress = a
 		return err
 	case TagChannelData:
 		r.ChannelData = o.Value
