@@ -23,7 +23,7 @@ func init() {
 	handlers = map[string]handler{
 		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "&W": cmdStore, "Q": cmdV250Setting, "I": cmdIdent, "H": cmdOnlyZero,
 		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent, "+CGSN": cmdCGSN,
-		"+GMI": cmdIdent, "+GMM": cmdIdent, "+GMR": cmdIdent, "+GSN": cmdGSN, "+GCAP": cmdGCAP,
+		"+GMI": cmdIdent, "+GMM": cmdIdent, "+GMR": cmdIdent, "+GSN": cmdGSN, "+GCAP": cmdGCAP, "+WS46": cmdWS46,
 		"X": cmdV250Setting, "&C": cmdV250Setting, "&D": cmdV250Setting,
 		"S0": cmdSRegister, "S3": cmdSRegister, "S4": cmdSRegister, "S5": cmdSRegister,
 		"S6": cmdSRegister, "S7": cmdSRegister, "S8": cmdSRegister, "S10": cmdSRegister,
@@ -396,6 +396,33 @@ func cmdGCAP(m *Modem, c at.Command) error {
 	case at.Exec:
 		m.info("+GCAP: +CGSM")
 	case at.Test:
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+// ws46EUTRAN is +WS46's <n> for E-UTRAN alone (27.007 §5.9), the one
+// access technology of the emulated world.
+const ws46EUTRAN = 28
+
+// cmdWS46 is +WS46, the wireless data service: E-UTRAN alone. A host
+// that finds no LTE in +GCAP's +CGSM asks it (ModemManager's capability
+// probe: without it the modem is 2G/3G to it; outside tester sw122).
+func cmdWS46(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Read:
+		m.info(fmt.Sprintf("+WS46: %d", ws46EUTRAN))
+	case at.Test:
+		m.info(fmt.Sprintf("+WS46: (%d)", ws46EUTRAN))
+	case at.Set:
+		v, err := intArgs(c, 0, ws46EUTRAN)
+		if err != nil {
+			return err
+		}
+		if v[0] != ws46EUTRAN {
+			return fmt.Errorf("+WS46=%d: E-UTRAN (28) alone: %w", v[0], at.CMENotSupported)
+		}
 	default:
 		return errUnknown
 	}

@@ -213,9 +213,11 @@ type state struct {
 	refreshT clock.Timer
 	refreshQ byte // refreshT's qualifier
 	// quietReg keeps setReg's URCs in (a refresh_stat 2 module's silent
-	// detach); refreshScan shows the scan after that REFRESH as
-	// searching, whatever searching_urc says.
+	// detach), quietFrom the registration it left unsaid; refreshScan
+	// shows the scan after that REFRESH as searching, whatever
+	// searching_urc says — or, with no scan to show, the detach after all.
 	quietReg, refreshScan bool
+	quietFrom             Registration
 	// pending is the command line whose running command answers later
 	// (errPending); selecting is that command when it is a manual
 	// network selection, answered as its attempt ends (selectionEnded).

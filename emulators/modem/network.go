@@ -30,18 +30,10 @@ func (m *Modem) setReg(r Registration) {
 	if old.Stat == r.Stat && old.PLMN == r.PLMN && old.TAC == r.TAC && old.CellID == r.CellID && old.AcT == r.AcT {
 		return
 	}
-	for _, name := range regCmds {
-		n := m.st.regN[name]
-		if n == 0 || m.st.quietReg {
-			continue
-		}
-		// Only what the URC shows changing is reported (27.007
-		// §10.1.22: a change of the status, or of the cell under n=2):
-		// a search still searching after the attach found no cell says
-		// nothing (outside tester sw103: "+CEREG: 2" twice).
-		if now := m.regFields(r, name, n, false); now != m.regFields(old, name, n, false) {
-			m.urc(name + ": " + now)
-		}
+	if m.st.quietReg {
+		m.st.quietFrom = old
+	} else {
+		m.regURCs(old, r)
 	}
 	m.storeLocation(old, r)
 	m.storeForbidden(old, r)
@@ -52,6 +44,21 @@ func (m *Modem) setReg(r Registration) {
 	m.emit(KindRegistration, f)
 	if s := m.getSTK(); s != nil && m.st.cardOn {
 		s.LocationChanged()
+	}
+}
+
+// regURCs reports a registration change from old to r as the URCs the
+// host asked for show it. Only what a URC shows changing is reported
+// (27.007 §10.1.22: a change of the status, or of the cell under n=2): a
+// search still searching after the attach found no cell says nothing
+// (outside tester sw103: "+CEREG: 2" twice).
+func (m *Modem) regURCs(old, r Registration) {
+	for _, name := range regCmds {
+		if n := m.st.regN[name]; n != 0 {
+			if now := m.regFields(r, name, n, false); now != m.regFields(old, name, n, false) {
+				m.urc(name + ": " + now)
+			}
+		}
 	}
 }
 
@@ -193,6 +200,18 @@ func cmdCOPS(m *Modem, c at.Command) error {
 	return nil
 }
 
+// manualFellBack is +COPS=4 whose manual selection cannot even start —
+// no network by that name, none in the access technology asked for —:
+// automatic selection follows at once (27.007 §7.3).
+func (m *Modem) manualFellBack(format int) error {
+	if err := m.attachBlocked(); err != nil {
+		return err
+	}
+	m.st.copsFormat = format
+	m.attachNow()
+	return nil
+}
+
 // attachNow is +COPS=0, +CGATT=1 and the attach of +CGACT=1: leave the deregistered mode and, unless
 // already registered, run network selection and attach at once (an attempt
 // waiting for AttachDelay or T3410 starts again). The outcome is known
@@ -252,6 +271,10 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg, act int) error {
 				break
 			}
 		}
+		if plmn == "" && mode == 4 {
+			// By name as by number (outside tester sw122).
+			return m.manualFellBack(format)
+		}
 		if plmn == "" {
 			return fmt.Errorf("+COPS: no visible network named %q: %w", oper.Raw, at.CMENoNetworkService)
 		}
@@ -261,14 +284,11 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg, act int) error {
 	if act == 9 && mode == 1 {
 		return fmt.Errorf("+COPS: no cell of %s in NB-S1 mode (<AcT> 9): %w", plmn, at.CMENoNetworkService)
 	}
+	if act == 9 {
+		return m.manualFellBack(format)
+	}
 	if err := m.attachBlocked(); err != nil {
 		return err
-	}
-	if act == 9 {
-		// Mode 4: the manual selection fails at once, automatic follows.
-		m.st.copsFormat = format
-		m.attachNow()
-		return nil
 	}
 	m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, mode, plmn
 	m.st.copsFormat = format

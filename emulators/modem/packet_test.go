@@ -599,16 +599,20 @@ func ceregURCs(r *rig, mark int) []string {
 func TestRefreshStat(t *testing.T) {
 	for _, tc := range []struct {
 		searching, refresh2 bool
-		fun4                bool
+		fun4, noIMSI        bool
 		want                []string
 	}{
-		{false, false, false, []string{"+CEREG: 0", "+CEREG: 5"}},
-		{true, false, false, []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}},
-		{false, true, false, []string{"+CEREG: 2", "+CEREG: 5"}},
-		{true, true, false, []string{"+CEREG: 2", "+CEREG: 5"}},
-		{false, true, true, nil},
+		{false, false, false, false, []string{"+CEREG: 0", "+CEREG: 5"}},
+		{true, false, false, false, []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}},
+		{false, true, false, false, []string{"+CEREG: 2", "+CEREG: 5"}},
+		{true, true, false, false, []string{"+CEREG: 2", "+CEREG: 5"}},
+		{false, true, true, false, nil},
+		// No subscriber to scan for after the switch (its IMSI
+		// unread: a PIN, a card error): the detach is said after all
+		// (outside tester sw122: the URCs kept the old registration).
+		{true, true, false, true, []string{"+CEREG: 0"}},
 	} {
-		t.Run(fmt.Sprint(tc.searching, tc.refresh2, tc.fun4), func(t *testing.T) {
+		t.Run(fmt.Sprint(tc.searching, tc.refresh2, tc.fun4, tc.noIMSI), func(t *testing.T) {
 			p := personality.Generic()
 			p.SearchingURC, p.RefreshSearching = tc.searching, tc.refresh2
 			r := newRigWith(t, p)
@@ -622,7 +626,14 @@ func TestRefreshStat(t *testing.T) {
 				r.cmd(t, "AT+CFUN=4")
 			}
 			mark := len(r.atlog.String())
-			r.loop.Do(func() { r.m.Refresh(4) })
+			r.loop.Do(func() {
+				if tc.noIMSI {
+					r.card.mu.Lock()
+					delete(r.card.files, 0x6F07)
+					r.card.mu.Unlock()
+				}
+				r.m.Refresh(4)
+			})
 			r.advance(t, 2*time.Second)
 			r.cmd(t, "AT") // the URCs before it are out
 			if got := ceregURCs(r, mark); !slices.Equal(got, tc.want) {

@@ -57,6 +57,12 @@ func TestPersonalityDialects(t *testing.T) {
 			{"AT+QCCID", "ERROR"},
 			{"ATI", "esimhil modem emulator|OK"},
 			{"AT+CGMI;+CGMR", "esimhil|1.0|OK"},
+			// E-UTRAN alone, for a host that finds no LTE in +GCAP
+			// (outside tester sw122).
+			{"AT+WS46=?;+WS46?", "+WS46: (28)|+WS46: 28|OK"},
+			{"AT+WS46=28", "OK"},
+			{"AT+CMEE=2;+WS46=12", "+CME ERROR: operation not supported"},
+			{"AT+CMEE=0", "OK"},
 			{"AT+CCHO=?", "OK"},
 			{openISDR, "+CCHO: 1|OK"},
 			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},

@@ -16,7 +16,7 @@ import (
 // identities and schedules the attach. It runs inside loop work.
 func (m *Modem) boot() { m.bootThen(nil) }
 
-func (m *Modem) bootThen(afterRead func()) { m.bootCard(false, afterRead) }
+func (m *Modem) bootThen(afterRead func()) { m.bootCard(false, false, afterRead) }
 
 // bootCard is boot with afterRead run once the card is read (or found
 // absent) and before the attach starts: the URCs that say the card is
@@ -24,10 +24,28 @@ func (m *Modem) bootThen(afterRead func()) { m.bootCard(false, afterRead) }
 // IMSI (+CEREG: 2 under searching_urc), as a field EG25 shows them.
 //
 // warm initialises a card that reset itself (eUICC Profile State Change):
-// no electrical reset, no ATR, the rest as after one.
-func (m *Modem) bootCard(warm bool, afterRead func()) {
+// no electrical reset, no ATR, the rest as after one. afterAnswer leaves
+// afterRead and the attach until the command that powered the card has
+// answered (+CFUN=1 after +CFUN=0): the card is read at once — a host's
+// +CPIN? right after finds it ready —, its URCs and the scan follow the
+// OK.
+func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 	if afterRead == nil {
 		afterRead = func() {}
+	}
+	if afterAnswer {
+		read, epoch := afterRead, m.st.epoch
+		afterRead = func() {
+			m.loop.Post(func() {
+				if m.st.off || m.st.epoch != epoch || m.st.restarting {
+					return
+				}
+				read()
+				if m.st.cardOn {
+					m.scheduleAttach()
+				}
+			})
+		}
 	}
 	m.st.channels = map[int]bool{}
 	if !warm {
@@ -37,6 +55,7 @@ func (m *Modem) bootCard(warm bool, afterRead func()) {
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 	if !m.st.cardOn {
 		m.emit(KindCard, eventlog.F{"present": false})
+		m.owedDetach()
 		afterRead()
 		return
 	}
@@ -72,7 +91,9 @@ func (m *Modem) bootCard(warm bool, afterRead func()) {
 	}
 	m.emit(KindCard, f)
 	afterRead()
-	m.scheduleAttach()
+	if !afterAnswer {
+		m.scheduleAttach()
+	}
 }
 
 // T3410 is the attach timer (TS 24.301 §10.2): how long the modem waits for
@@ -98,10 +119,24 @@ func (m *Modem) scheduleAttach() {
 // that shows a switch's detach as the scan (refresh_stat 2) does after a
 // REFRESH.
 func (m *Modem) scanning() {
-	show := m.o.Personality.SearchingURC || m.st.refreshScan
-	m.st.refreshScan = false
+	owed := m.st.refreshScan
+	show := m.o.Personality.SearchingURC || owed
 	if show && m.st.cardOn && m.st.imsi != "" && m.st.fun == 1 && !m.st.reg.Registered() {
+		m.st.refreshScan = false
 		m.setReg(Registration{Stat: 2})
+		return
+	}
+	m.owedDetach()
+}
+
+// owedDetach says the detach a refresh_stat 2 module left unsaid when no
+// scan follows to show it (a new profile whose PIN1 keeps its IMSI
+// unread, a card gone): the URCs must not keep the old registration
+// (outside tester sw122).
+func (m *Modem) owedDetach() {
+	if m.st.refreshScan {
+		m.st.refreshScan = false
+		m.regURCs(m.st.quietFrom, m.st.reg)
 	}
 }
 
@@ -357,7 +392,7 @@ func (m *Modem) Refresh(qualifier byte) {
 		// A card the modem keeps powered at +CFUN=0 (cfun0_keeps_card)
 		// is initialised again too: it has switched (sw121).
 		if m.st.fun != 0 || m.st.cardOn {
-			m.bootCard(warm, func() {
+			m.bootCard(warm, false, func() {
 				if m.st.cardOn {
 					for _, u := range m.refreshURCs() {
 						m.urc(u)
@@ -410,11 +445,11 @@ func cmdCFUN(m *Modem, c at.Command) error {
 	case fun == m.st.fun:
 	case fun == 0 && !m.o.Personality.CFUN0KeepsCard:
 		m.powerDown(true)
+	case !m.st.cardOn && fun != 0: // 0 → 1 or 4: the card powered again, and said so
+		m.st.fun = fun
+		m.cardBack(true)
 	case fun == 0 || fun == 4: // the radio off, the card on
 		m.detach()
-	case !m.st.cardOn: // 0 → 1: card back on, and said so (outside tester sw118)
-		m.st.fun = fun
-		m.cardBack()
 	default: // 4 → 1
 		m.st.fun = fun
 		m.scheduleAttach()
@@ -527,27 +562,32 @@ func (m *Modem) SetCardPresent(present bool) {
 	if m.st.off || m.st.fun == 0 && !m.o.Personality.CFUN0KeepsCard || m.st.restarting {
 		return
 	}
-	m.cardBack()
+	m.cardBack(false)
 }
 
 // cardBack reads a card that comes back to the modem — put back, or
 // powered again at +CFUN=1 after +CFUN=0 took its power — as at boot, and
 // says so as the dialect does (CardBackURCs; by default the card-state
 // ones of its boot URCs: an EG25's +CPIN: READY and +QUSIM: 1).
-func (m *Modem) cardBack() {
-	m.boot()
-	if !m.st.cardOn {
-		return // none in the holder: nothing to say
-	}
-	urcs := m.o.Personality.CardBackURCs
-	if urcs == nil {
-		urcs = slices.DeleteFunc(slices.Clone(m.o.Personality.BootURCs), func(u string) bool { return !cardURC(u) })
-	}
-	for _, u := range urcs {
-		if !cardURC(u) || m.st.cardOn {
+//
+// The URCs come once the card is read and before the scan that needs its
+// IMSI, as at boot (outside tester sw122: +CEREG: 2 came first); with
+// afterAnswer, after the OK of the command that powered the card again
+// (+CFUN=1 or 4 after +CFUN=0: a module reads its card after it answers;
+// outside testers sw118, sw122).
+func (m *Modem) cardBack(afterAnswer bool) {
+	m.bootCard(false, afterAnswer, func() {
+		if !m.st.cardOn {
+			return // none in the holder: nothing to say
+		}
+		urcs := m.o.Personality.CardBackURCs
+		if urcs == nil {
+			urcs = slices.DeleteFunc(slices.Clone(m.o.Personality.BootURCs), func(u string) bool { return !cardURC(u) })
+		}
+		for _, u := range urcs {
 			m.urc(m.pinURC(u))
 		}
-	}
+	})
 }
 
 // cardURC reports a URC that tells the card's state.

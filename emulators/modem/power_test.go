@@ -401,40 +401,45 @@ func TestCardGoneURCs(t *testing.T) {
 }
 
 // TestCFUNCycleSaysTheCardIsBack: +CFUN=0 takes the card's power and
-// +CFUN=1 reads it again; the modem says so as when a card comes back
-// (outside tester sw118: a host waiting for +QUSIM: 1 after a radio
-// cycle hung). A module whose +CFUN=0 keeps the card says nothing.
+// +CFUN=1 — or 4, the radio still off — reads it again; the modem says so
+// as when a card comes back (outside tester sw118: a host waiting for
+// +QUSIM: 1 after a radio cycle hung), after the OK, the card URCs before
+// the scan (sw122), and the card answers at once. A module whose +CFUN=0
+// keeps the card says nothing of it (its scan as at +CFUN=4 → 1).
 func TestCFUNCycleSaysTheCardIsBack(t *testing.T) {
 	for _, tc := range []struct {
 		personality string
 		keeps       bool
+		fun         string
 		want        []string
 	}{
-		{"quectel-eg25", false, []string{"+CPIN: READY", "+QUSIM: 1"}},
-		{"simcom-a7600", false, []string{"+CPIN: READY", "SMS DONE", "PB DONE"}},
-		{"generic", true, nil},
+		{"quectel-eg25", false, "1", []string{"OK", "+CPIN: READY", "+QUSIM: 1", "+CEREG: 2", "+CEREG: 5"}},
+		{"quectel-eg25", false, "4", []string{"OK", "+CPIN: READY", "+QUSIM: 1"}},
+		{"simcom-a7600", false, "1", []string{"OK", "+CPIN: READY", "SMS DONE", "PB DONE", "+CEREG: 2", "+CEREG: 5"}},
+		{"generic", true, "1", []string{"+CEREG: 2", "OK", "+CEREG: 5"}},
 	} {
-		t.Run(tc.personality, func(t *testing.T) {
+		t.Run(tc.personality+" "+tc.fun, func(t *testing.T) {
 			p, err := personality.Load(tc.personality)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p.CFUN0KeepsCard = tc.keeps
+			p.CFUN0KeepsCard, p.SearchingURC = tc.keeps, true
 			r := newRigWith(t, p)
 			r.cmd(t, "ATE0")
+			r.cmd(t, "AT+CEREG=1")
 			r.advance(t, 30*time.Second)
 			r.cmd(t, "AT+CFUN=0")
-			r.c.ClearURCs()
-			r.cmd(t, "AT+CFUN=1")
-			r.cmd(t, "AT") // the URCs before it are out
-			var got []string
-			for _, u := range r.c.URCs() {
-				if !strings.HasPrefix(u, "+CEREG") && !strings.HasPrefix(u, "+CREG") && !strings.HasPrefix(u, "+CGREG") {
-					got = append(got, u)
-				}
+			mark := len(r.atlog.String())
+			r.cmd(t, "AT+CFUN="+tc.fun)
+			r.advance(t, 5*time.Second)
+			if got := sent(r.atlog.String()[mark:]); !slices.Equal(got, tc.want) {
+				t.Errorf("after +CFUN=%s: %q, want %q", tc.fun, got, tc.want)
 			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("URCs after +CFUN=1: %q, want %q", got, tc.want)
+			// Read at once: a +CPIN? right after the OK finds it ready.
+			r.cmd(t, "AT+CFUN=0")
+			r.cmd(t, "AT+CFUN="+tc.fun)
+			if got := r.cmd(t, "AT+CPIN?"); got[0] != "+CPIN: READY" {
+				t.Errorf("+CPIN? right after: %q", got)
 			}
 		})
 	}
