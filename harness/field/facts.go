@@ -588,22 +588,27 @@ func (fs *Facts) switchedAfter(at time.Duration) bool {
 // went "+CEREG: 5,…", "+QUSIM: 1", "+CEREG: 2", "+CEREG: 5,…").
 func (fs *Facts) refreshStat() {
 	for i, r := range fs.Regs {
-		if i < 1 || !r.URC || r.Stat != 2 {
-			continue
+		if fs.refreshScanAt(i) {
+			fs.Dialect = append(fs.Dialect, Evidence{"refresh_stat", "2", r.Src,
+				fmt.Sprintf("searching (stat 2) straight after the registration at %s, the card reset between them: the modem shows the switch's detach as the new subscriber's scan, with no stat 0", fs.Regs[i-1].Src), 0})
+			return
 		}
-		prev := fs.Regs[i-1]
-		if prev.Stat != 1 && prev.Stat != 5 {
-			continue
-		}
-		from, to := prev.At, r.At+2*time.Second
-		refreshed := slices.ContainsFunc(fs.Refreshes, func(o Obs) bool { return o.At >= from && o.At <= to })
-		if !refreshed && !fs.switchedAfter(r.At) {
-			continue
-		}
-		fs.Dialect = append(fs.Dialect, Evidence{"refresh_stat", "2", r.Src,
-			fmt.Sprintf("searching (stat 2) straight after the registration at %s, the card reset between them: the modem shows the switch's detach as the new subscriber's scan, with no stat 0", prev.Src), 0})
-		return
 	}
+}
+
+// refreshScanAt says whether Regs[i] is refresh_stat 2's sign: a stat 2
+// URC straight after a registered state, a REFRESH (its URC, or the new
+// identity read) between them.
+func (fs *Facts) refreshScanAt(i int) bool {
+	if i < 1 || i >= len(fs.Regs) || !fs.Regs[i].URC || fs.Regs[i].Stat != 2 {
+		return false
+	}
+	r, prev := fs.Regs[i], fs.Regs[i-1]
+	if prev.Stat != 1 && prev.Stat != 5 {
+		return false
+	}
+	from, to := prev.At, r.At+2*time.Second
+	return slices.ContainsFunc(fs.Refreshes, func(o Obs) bool { return o.At >= from && o.At <= to }) || fs.switchedAfter(r.At)
 }
 
 // lossStat notes a modem that shows a lost cell as not registered (stat
@@ -629,8 +634,10 @@ func (fs *Facts) searching() {
 		if !r.URC {
 			continue
 		}
-		if fs.unexplainedLoss(i) {
-			// A lost cell searched for: every modem shows that.
+		if fs.unexplainedLoss(i) || fs.refreshScanAt(i) {
+			// A lost cell searched for: every modem shows that; and a
+			// switch shown as a scan is refresh_stat 2's, no evidence of
+			// searching_urc (outside tester sw122).
 			prev = nil
 			continue
 		}

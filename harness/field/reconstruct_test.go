@@ -2747,6 +2747,11 @@ func TestRefreshStatIsAQuirk(t *testing.T) {
 			if p.Dialect.RefreshSearching != tc.want || tc.want && !assumed(p, "device.quirks.refresh_stat: 2", "host.log:5") {
 				t.Errorf("dialect RefreshSearching %v, want %v; assumptions:\n%s", p.Dialect.RefreshSearching, tc.want, strings.Join(p.Assumptions, "\n"))
 			}
+			// The same line is no evidence of searching_urc (outside
+			// tester sw122).
+			if tc.want && p.Dialect.SearchingURC {
+				t.Errorf("searching_urc drafted from refresh_stat's line; assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+			}
 		})
 	}
 }

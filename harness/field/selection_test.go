@@ -143,6 +143,9 @@ func TestRATLimits(t *testing.T) {
 		want      []string
 	}{
 		{"E-UTRAN", "> AT+COPS=1,2,\"20801\",7\n< OK\n< +CEREG: 1,\"1A2B\",\"01234567\",7\n", nil},
+		// One the field modem found no cell for either answers as the
+		// emulated modem does: no limit (outside tester sw122).
+		{"NB-IoT asked for, none found", "> AT+COPS=1,2,\"20801\",9\n< +CME ERROR: no network service\n", nil},
 		{"NB-IoT asked for", "> AT+COPS=1,2,\"20801\",9\n< OK\n",
 			[]string{`host.log:1: the host asks for <AcT> 9 (NB-IoT, E-UTRAN NB-S1) in AT+COPS=1,2,"20801",9, for which the emulated modem, E-UTRAN in WB-S1 mode alone, finds no cell`}},
 		{"eMTC asked for, NB-IoT shown twice", "> AT+COPS=1,2,\"20801\",8\n< +CEREG: 3,\"1A2B\",\"01234567\",9,0,11\n< +CME ERROR: 30\n> AT+CEREG?\n< +CEREG: 3,3,\"1A2B\",\"01234567\",9,0,11\n< OK\n",

@@ -36,8 +36,9 @@ type Personality struct {
 	Base  string // the personality this one was composed on, "" if none
 	Model string // +CGMM / ATI text, e.g. "EG25-like (esimhil)"
 	// Manufacturer is the +CGMI answer, the vendor's own ("Quectel"): a
-	// host picks its vendor code by it where the port has no USB ids (a
-	// pty, ser2net), as ModemManager's plugins do (outside tester sw118).
+	// host may pick its vendor code by it where the port has no USB ids
+	// (a pty, ser2net), as ModemManager's Quectel and u-blox plugins do
+	// (outside testers sw118, sw122).
 	// "" is the emulator's, "esimhil".
 	Manufacturer string
 	Revision     string   // +CGMR; "" is "1.0"
