@@ -2755,3 +2755,47 @@ func TestRefreshStatIsAQuirk(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchEndingRoamingFindsNoHomeCell: a search (stat 2) the same
+// subscriber ends roaming found no cell of its own network there: the
+// world gets none, though the manifest's itinerary places the device
+// (outside tester sw122: a switch to a roaming profile, shown as a scan,
+// registered at a phantom home cell abroad).
+func TestSearchEndingRoamingFindsNoHomeCell(t *testing.T) {
+	manifest := `name: roam-switch
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: quectel-eg25
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN}
+    - {id: cucc, plmn: "46001", country: CN}
+    - {id: orange-fr, plmn: "20801", country: FR}
+  roaming:
+    - {home: cmcc, visited: orange-fr}
+    - {home: cucc, visited: orange-fr}
+  cells:
+    - {area: FR, operator: orange-fr, rsrp: -85, tac: 0x3a9b, cell_id: 0xc33d}
+itinerary:
+  - {at: 0s, area: FR}
+platform: {preferred: {FR: [cucc]}}
+expected: "the switch, roaming on Orange again"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`
+	log := "[0.000] > AT+CEREG=2\n[0.010] < OK\n[1.000] > AT+QCCID\n[1.010] < +QCCID: 89860000000000000019\n[1.011] < OK\n" +
+		"[2.000] > AT+CIMI\n[2.010] < 460000000000019\n[2.011] < OK\n" +
+		"[3.000] > AT+CEREG?\n[3.010] < +CEREG: 2,5,\"3A9B\",\"0000C33D\",7\n[3.011] < OK\n" +
+		"[300.100] < +QUSIM: 1\n[300.400] < +CEREG: 2\n[303.200] < +CEREG: 5,\"3A9B\",\"0000C33D\",7\n" +
+		"[310.000] > AT+QCCID\n[310.010] < +QCCID: 89860000000000000027\n[310.011] < OK\n" +
+		"[311.000] > AT+CIMI\n[311.010] < 460010000000027\n[311.011] < OK\n"
+	p := reconstruct(t, writeFixture(t, "roam-switch", map[string]string{ManifestFile: manifest, "host.log": log}), Options{})
+	if y := string(p.ScenarioYAML); strings.Contains(y, "operator: cucc") && strings.Contains(y, "area: FR, operator: cucc") {
+		t.Errorf("a cell of cucc in FR:\n%s\n%s", y, strings.Join(p.Assumptions, "\n"))
+	}
+	if assumed(p, "a cell of cucc in FR") {
+		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+}

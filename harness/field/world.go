@@ -415,6 +415,15 @@ func (p *Plan) world() error {
 			// would have taken it (outside tester sw101).
 			continue
 		}
+		if j := slices.IndexFunc(fs.Regs, func(n Reg) bool { return n.After(r.Obs) && n.Stat != 2 }); j >= 0 {
+			if n := fs.Regs[j]; n.Stat == 5 && subscriberOf(n.Obs) == o.ID && areaAt(n.At) == area {
+				// The search ended roaming: its own network was not
+				// there to find (outside tester sw122: a switch to a
+				// roaming profile, shown as a scan, got a home cell
+				// abroad).
+				continue
+			}
+		}
 		cells = append(cells, cell{Area: area, Operator: o.ID, RSRP: defaultRSRP, origin: r.Src.String()})
 		p.assume("a cell of %s in %s: the device searched for its network there (%s)", o.ID, area, r.Src)
 	}
