@@ -9,7 +9,7 @@ const (
 	KindSTKError      eventlog.Kind = "stk-error"       // {error}: the toolkit terminal failed to start
 	KindRegistration  eventlog.Kind = "registration"    // {stat, plmn, cause}: a +CEREG change
 	KindRefresh       eventlog.Kind = "refresh"         // {qualifier}: REFRESH run
-	KindRefreshLost   eventlog.Kind = "refresh_dropped" // {qualifier}: one refresh_delay held, dropped by a power cut or restart
+	KindRefreshLost   eventlog.Kind = "refresh_dropped" // {qualifier}: one refresh_delay held, dropped by a power cut, +CFUN=0 or a restart
 	KindAttachTimeout eventlog.Kind = "attach_timeout"  // {plmn, timer}: T3410 expired
 	KindPower         eventlog.Kind = "power"           // {on}
 	KindCFUN          eventlog.Kind = "cfun"            // {fun}

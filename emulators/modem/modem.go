@@ -212,12 +212,12 @@ type state struct {
 	// card before it (a restart, +CFUN=0) makes it moot.
 	refreshT clock.Timer
 	refreshQ byte // refreshT's qualifier
-	// quietReg keeps setReg's URCs in (a refresh_stat 2 module's silent
-	// detach), quietFrom the registration it left unsaid; refreshScan
-	// shows the scan after that REFRESH as searching, whatever
-	// searching_urc says — or, with no scan to show, the detach after all.
-	quietReg, refreshScan bool
-	quietFrom             Registration
+	// quietFrom is the registration a refresh_stat 2 module's silent
+	// detach left unsaid; refreshScan shows the scan after that REFRESH
+	// as searching, whatever searching_urc says — or, with no scan to
+	// show, the detach after all.
+	refreshScan bool
+	quietFrom   Registration
 	// pending is the command line whose running command answers later
 	// (errPending); selecting is that command when it is a manual
 	// network selection, answered as its attempt ends (selectionEnded).

@@ -15,7 +15,12 @@ var regCmds = []string{"+CREG", "+CGREG", "+CEREG"}
 
 // setReg records a registration; on a change it sends the enabled URCs,
 // logs the event and tells the toolkit terminal.
-func (m *Modem) setReg(r Registration) {
+func (m *Modem) setReg(r Registration) { m.updateReg(r, true) }
+
+// updateReg is setReg; with shown false the URCs are kept in and the
+// registration they left unsaid noted (quietFrom: a refresh_stat 2
+// module's silent detach).
+func (m *Modem) updateReg(r Registration, shown bool) {
 	old := m.st.reg
 	m.st.reg = r
 	if old.Registered() != r.Registered() {
@@ -30,10 +35,10 @@ func (m *Modem) setReg(r Registration) {
 	if old.Stat == r.Stat && old.PLMN == r.PLMN && old.TAC == r.TAC && old.CellID == r.CellID && old.AcT == r.AcT {
 		return
 	}
-	if m.st.quietReg {
-		m.st.quietFrom = old
-	} else {
+	if shown {
 		m.regURCs(old, r)
+	} else {
+		m.st.quietFrom = old
 	}
 	m.storeLocation(old, r)
 	m.storeForbidden(old, r)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -601,18 +602,21 @@ func TestRefreshStat(t *testing.T) {
 		searching, refresh2 bool
 		fun4, noIMSI        bool
 		want                []string
+		warm                bool // eUICC Profile State Change: no electrical reset
 	}{
-		{false, false, false, false, []string{"+CEREG: 0", "+CEREG: 5"}},
-		{true, false, false, false, []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}},
-		{false, true, false, false, []string{"+CEREG: 2", "+CEREG: 5"}},
-		{true, true, false, false, []string{"+CEREG: 2", "+CEREG: 5"}},
-		{false, true, true, false, nil},
+		{false, false, false, false, []string{"+CEREG: 0", "+CEREG: 5"}, false},
+		{true, false, false, false, []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}, false},
+		{false, true, false, false, []string{"+CEREG: 2", "+CEREG: 5"}, false},
+		{true, true, false, false, []string{"+CEREG: 2", "+CEREG: 5"}, false},
+		{false, true, true, false, nil, false},
 		// No subscriber to scan for after the switch (its IMSI
 		// unread: a PIN, a card error): the detach is said after all
 		// (outside tester sw122: the URCs kept the old registration).
-		{true, true, false, true, []string{"+CEREG: 0"}},
+		{true, true, false, true, []string{"+CEREG: 0"}, false},
+		{false, true, false, false, []string{"+CEREG: 2", "+CEREG: 5"}, true},
+		{false, false, false, false, []string{"+CEREG: 0", "+CEREG: 5"}, true},
 	} {
-		t.Run(fmt.Sprint(tc.searching, tc.refresh2, tc.fun4, tc.noIMSI), func(t *testing.T) {
+		t.Run(fmt.Sprint(tc.searching, tc.refresh2, tc.fun4, tc.noIMSI, tc.warm), func(t *testing.T) {
 			p := personality.Generic()
 			p.SearchingURC, p.RefreshSearching = tc.searching, tc.refresh2
 			r := newRigWith(t, p)
@@ -631,6 +635,11 @@ func TestRefreshStat(t *testing.T) {
 					r.card.mu.Lock()
 					delete(r.card.files, 0x6F07)
 					r.card.mu.Unlock()
+				}
+				if tc.warm {
+					r.stk.held = true
+					r.m.Refresh(stk.RefreshEUICCProfileChange)
+					return
 				}
 				r.m.Refresh(4)
 			})

@@ -269,6 +269,7 @@ func (m *Modem) PowerOff() {
 		m.st.restartT = nil
 	}
 	m.st.restarting = false
+	m.dropHeldRefresh()
 	if m.st.reg.Stat != 0 {
 		m.o.Network.Detach()
 	}
@@ -308,26 +309,35 @@ func (m *Modem) PowerOn() {
 func (m *Modem) Powered() bool { return !m.st.off }
 
 // detach leaves the network and reports "not registered".
-func (m *Modem) detach() {
+func (m *Modem) detach() { m.detachShown(true) }
+
+// detachShown is detach, with its URCs kept in when shown is false.
+func (m *Modem) detachShown(shown bool) {
 	m.cancelAttach()
 	if m.st.reg.Stat != 0 {
 		m.o.Network.Detach()
 	}
-	m.setReg(Registration{})
+	m.updateReg(Registration{}, shown)
 	m.selectionEnded() // the card gone: the attempt ends, not registered
+}
+
+// dropHeldRefresh drops a REFRESH refresh_delay holds, which the card's
+// reset now does the work of, and says so in the event log (outside
+// testers sw121, sw123: a power cut dropped it unsaid and left it to be
+// reported at the next reset).
+func (m *Modem) dropHeldRefresh() {
+	m.st.refreshScan = false
+	if m.st.refreshT != nil {
+		m.emit(KindRefreshLost, eventlog.F{"qualifier": int(m.st.refreshQ)})
+		m.st.refreshT.Stop()
+		m.st.refreshT = nil
+	}
 }
 
 // powerDown detaches, stops the toolkit and powers the card off; a
 // restart does it without a word (report false): the stack is going down.
 func (m *Modem) powerDown(report bool) {
-	m.st.refreshScan = false
-	if m.st.refreshT != nil {
-		// A REFRESH refresh_delay held is dropped: the card's reset
-		// now does its work (outside tester sw121: the log did not say).
-		m.emit(KindRefreshLost, eventlog.F{"qualifier": int(m.st.refreshQ)})
-		m.st.refreshT.Stop()
-		m.st.refreshT = nil
-	}
+	m.dropHeldRefresh()
 	if report {
 		m.detach()
 	} else {
@@ -371,9 +381,7 @@ func (m *Modem) Refresh(qualifier byte) {
 			// next URC is the new subscriber's scan, once the card is
 			// read again. With the radio off or the host's +COPS=2
 			// there is no scan to show.
-			m.st.quietReg = true
-			m.detach()
-			m.st.quietReg = false
+			m.detachShown(false)
 			m.st.refreshScan = true
 		} else {
 			m.detach()

@@ -416,9 +416,9 @@ func TestCFUNCycleSaysTheCardIsBack(t *testing.T) {
 		{"quectel-eg25", false, "1", []string{"OK", "+CPIN: READY", "+QUSIM: 1", "+CEREG: 2", "+CEREG: 5"}},
 		{"quectel-eg25", false, "4", []string{"OK", "+CPIN: READY", "+QUSIM: 1"}},
 		{"simcom-a7600", false, "1", []string{"OK", "+CPIN: READY", "SMS DONE", "PB DONE", "+CEREG: 2", "+CEREG: 5"}},
-		{"generic", true, "1", []string{"+CEREG: 2", "OK", "+CEREG: 5"}},
+		{"quectel-eg25", true, "1", []string{"+CEREG: 2", "OK", "+CEREG: 5"}},
 	} {
-		t.Run(tc.personality+" "+tc.fun, func(t *testing.T) {
+		t.Run(fmt.Sprint(tc.personality, " ", tc.fun, " keeps ", tc.keeps), func(t *testing.T) {
 			p, err := personality.Load(tc.personality)
 			if err != nil {
 				t.Fatal(err)
@@ -490,22 +490,44 @@ func TestProfileStateChangeOrder(t *testing.T) {
 	}
 }
 
-// TestRefreshDroppedIsLogged: a REFRESH refresh_delay holds, dropped by a
-// restart before it runs, says so in the event log (outside tester
-// sw121), and is not run after it.
+// TestRefreshDroppedIsLogged: a REFRESH refresh_delay holds, dropped by
+// a restart, +CFUN=0 or a power cut before it runs, says so once in the
+// event log (outside testers sw121, sw123) and is not run after it, nor
+// reported again at a later reset; under cfun0_keeps_card +CFUN=0 does
+// not drop it: it runs.
 func TestRefreshDroppedIsLogged(t *testing.T) {
-	p := personality.Generic()
-	p.RefreshDelay = 3 * time.Second
-	r := newRigWith(t, p)
-	r.cmd(t, "ATE0")
-	r.advance(t, 2*time.Second)
-	r.loop.Do(func() { r.m.Refresh(stk.RefreshUICCReset) })
-	r.cmd(t, "AT+CFUN=1,1")
-	r.advance(t, time.Minute)
-	if got := r.log.Kind(KindRefreshLost); len(got) != 1 || got[0].Get("qualifier") != int(stk.RefreshUICCReset) {
-		t.Errorf("refresh_dropped events %+v, want one", got)
-	}
-	if got := r.log.Kind(KindRefresh); len(got) != 0 {
-		t.Errorf("refresh run after all: %+v", got)
+	for _, tc := range []struct {
+		name    string
+		keeps   bool
+		drop    func(r *rig)
+		dropped int
+	}{
+		{"restart", false, func(r *rig) { r.cmd(t, "AT+CFUN=1,1") }, 1},
+		{"+CFUN=0", false, func(r *rig) { r.cmd(t, "AT+CFUN=0") }, 1},
+		{"power cut", false, func(r *rig) { r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() }) }, 1},
+		{"+CFUN=0, the card kept", true, func(r *rig) { r.cmd(t, "AT+CFUN=0") }, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := personality.Generic()
+			p.RefreshDelay, p.CFUN0KeepsCard = 3*time.Second, tc.keeps
+			r := newRigWith(t, p)
+			r.cmd(t, "ATE0")
+			r.advance(t, 2*time.Second)
+			r.loop.Do(func() { r.m.Refresh(stk.RefreshUICCReset) })
+			tc.drop(r)
+			r.advance(t, time.Minute)
+			if got := r.log.Kind(KindRefreshLost); len(got) != tc.dropped {
+				t.Errorf("refresh_dropped events at the drop %+v, want %d", got, tc.dropped)
+			}
+			r.cmd(t, "ATE0;+CFUN=1")
+			r.cmd(t, "AT+CFUN=0") // a later reset reports nothing more
+			r.advance(t, time.Minute)
+			if got := r.log.Kind(KindRefreshLost); len(got) != tc.dropped {
+				t.Errorf("refresh_dropped events %+v, want %d", got, tc.dropped)
+			}
+			if got := r.log.Kind(KindRefresh); len(got) != 1-tc.dropped {
+				t.Errorf("refresh events %+v, want %d", got, 1-tc.dropped)
+			}
+		})
 	}
 }

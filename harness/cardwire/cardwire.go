@@ -235,28 +235,27 @@ func (w *Walk) Switch() (Step, error) {
 		}
 		break
 	}
-	var reset *simtrace.ATR
-	for k := range w.lane.ATRs {
-		if w.lane.ATRs[k].Time.After(ref.Time) || (w.lane.ATRs[k].Time.Equal(ref.Time) && w.lane.ATRs[k].Frame > ref.Frame) {
-			reset = &w.lane.ATRs[k]
-			break
-		}
-	}
-	end := len(w.lane.APDUs)
-	if reset != nil {
-		end = w.find(i+1, func(a simtrace.APDU) bool { return a.Frame > reset.Frame })
-		if end < 0 {
-			end = len(w.lane.APDUs)
-		}
-	}
+	reset, end := w.resetAfter(ref)
 	if ref.Qualifier() == stk.RefreshEUICCProfileChange {
 		if tr := w.answer(i); tr >= 0 && tr < end {
-			if !w.lane.APDUs[tr].TR.Result.OK() {
-				return Step{}, fmt.Errorf("switch: frame %d %s answered %s in frame %d: the terminal did not carry it out",
+			if w.lane.APDUs[tr].TR.Result.OK() {
+				w.at = tr + 1
+				return Step{Name: "switch", APDUs: []simtrace.APDU{ref, w.lane.APDUs[tr]}}, nil
+			}
+			// Refused: the card asks again as a UICC reset, which the
+			// terminal carries out electrically (the emulated card does;
+			// reviewer sw123).
+			j := w.find(tr+1, fetches(stk.CmdRefresh))
+			if j < 0 || w.lane.APDUs[j].Qualifier() != stk.RefreshUICCReset {
+				return Step{}, fmt.Errorf("switch: frame %d %s answered %s in frame %d, and no REFRESH in UICC reset mode after it: the terminal did not carry it out",
 					ref.Frame, ref, w.lane.APDUs[tr].TR.Result, w.lane.APDUs[tr].Frame)
 			}
-			w.at = tr + 1
-			return Step{Name: "switch", APDUs: []simtrace.APDU{ref, w.lane.APDUs[tr]}}, nil
+			again := w.lane.APDUs[j]
+			if reset, end = w.resetAfter(again); reset == nil {
+				return Step{}, fmt.Errorf("switch: frame %d %s (after frame %d's refused 09) but no ATR after it: the terminal never reset the card", again.Frame, again, ref.Frame)
+			}
+			w.at = end
+			return Step{Name: "switch", APDUs: []simtrace.APDU{ref, w.lane.APDUs[tr], again}}, nil
 		}
 	}
 	if reset == nil {
@@ -267,6 +266,21 @@ func (w *Walk) Switch() (Step, error) {
 	}
 	w.at = end // what the card answered before its reset belongs to the switch
 	return Step{Name: "switch", APDUs: []simtrace.APDU{ref}}, nil
+}
+
+// resetAfter is the first ATR after APDU a (nil: none) and the index of
+// the first APDU after that ATR (the lane's length when none or no ATR).
+func (w *Walk) resetAfter(a simtrace.APDU) (*simtrace.ATR, int) {
+	for k := range w.lane.ATRs {
+		if r := &w.lane.ATRs[k]; r.Time.After(a.Time) || r.Time.Equal(a.Time) && r.Frame > a.Frame {
+			end := w.find(0, func(x simtrace.APDU) bool { return x.Frame > r.Frame })
+			if end < 0 {
+				end = len(w.lane.APDUs)
+			}
+			return r, end
+		}
+	}
+	return nil, len(w.lane.APDUs)
 }
 
 // AttachCheck finds the location-status ENVELOPE by which the card learns

@@ -4,11 +4,13 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
 const fixture = "../../fixtures/simtrace/roam-fr-preinstalled"
@@ -205,5 +207,48 @@ func TestSwitchWithoutTerminalProfile(t *testing.T) {
 	})
 	if _, err := NewWalk(l).Switch(); err != nil {
 		t.Error(err)
+	}
+}
+
+// A terminal that refuses the eUICC Profile State Change it announced
+// (30) and resets the card on the UICC reset the card then asks for made
+// the switch (reviewer sw123); without the reset it made none.
+func TestSwitchAfterARefused09(t *testing.T) {
+	sniffer := netip.MustParseAddrPort("192.0.2.7:41729")
+	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	sim := func(sub uint8, h string) []byte {
+		return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, h)...)
+	}
+	tp := "80 10 00 00 22" + strings.Repeat(" 00", 33) + " 20 91 0B"
+	payloads := [][]byte{
+		sim(gsmtap.SubATR, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4"),
+		sim(gsmtap.SubAPDU, tp),
+		sim(gsmtap.SubAPDU, "80 12 00 00 0B D0 09 81 03 01 01 09 82 02 81 82 90 00"),
+		sim(gsmtap.SubAPDU, "80 14 00 00 0C 81 03 01 01 09 82 02 82 81 83 01 30 91 0B"),
+		sim(gsmtap.SubAPDU, "80 12 00 00 0B D0 09 81 03 02 01 04 82 02 81 82 90 00"),
+		sim(gsmtap.SubATR, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4"),
+		sim(gsmtap.SubAPDU, tp),
+	}
+	for _, withReset := range []bool{true, false} {
+		ps := payloads
+		if !withReset {
+			ps = payloads[:5]
+		}
+		dgs := make([]capture.Datagram, len(ps))
+		for i, p := range ps {
+			dgs[i] = capture.Datagram{Frame: i + 1, Time: t0.Add(time.Duration(i) * time.Millisecond), Src: sniffer,
+				Dst: netip.AddrPortFrom(sniffer.Addr(), gsmtap.Port), Payload: p}
+		}
+		l, err := simtrace.Decode(dgs).Only()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw, err := NewWalk(l).Switch()
+		if withReset && (err != nil || len(sw.APDUs) != 3 || sw.APDUs[2].Qualifier() != stk.RefreshUICCReset) {
+			t.Errorf("with the reset: %+v, %v", sw.APDUs, err)
+		}
+		if !withReset && (err == nil || !strings.Contains(err.Error(), "no ATR after it")) {
+			t.Errorf("without the reset: %v", err)
+		}
 	}
 }

@@ -234,8 +234,11 @@ func (t *Terminal) openChannelLink(c stk.Command) stk.TerminalResponse {
 	if c.LocalType != 0 && !c.LocalAddress.IsValid() {
 		// The card asked for a local address to be allocated: the one
 		// the link has (§6.4.27; outside tester sw121).
+		// Of the family it asked for: a link of the other has none.
 		if a, ok := conn.LocalAddr().(*net.TCPAddr); ok {
-			r.LocalAddress = a.AddrPort().Addr().Unmap()
+			if l := a.AddrPort().Addr().Unmap(); l.Is4() == (c.LocalType == stk.AddrIPv4) {
+				r.LocalAddress = l
+			}
 		}
 	}
 	return r

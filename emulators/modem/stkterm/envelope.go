@@ -1,6 +1,7 @@
 package stkterm
 
 import (
+	"slices"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/stk"
@@ -11,7 +12,8 @@ import (
 // every second at first, then every half minute, for as long as it stays
 // busy — TS 102 223 §7.4 foresees no giving up, and an applet's timer
 // whose expiration is dropped never runs again (outside tester sw119).
-// At most maxPending envelopes wait; past that the oldest goes.
+// At most maxPending envelopes wait; past that the oldest event download
+// goes.
 const (
 	busyRetryDelay = time.Second
 	busySlowDelay  = 30 * time.Second
@@ -30,8 +32,13 @@ func (t *Terminal) sendEnvelope(env stk.Envelope) {
 	}
 	if t.inSession || t.fetchPosted || len(t.pending) > 0 {
 		if len(t.pending) >= maxPending {
-			t.tracef("envelope: %d waiting for a busy card; the oldest dropped", len(t.pending))
-			t.pending = t.pending[1:]
+			// The oldest event download goes (a later one tells the card
+			// the same thing afresh); a timer's expiration, which nothing
+			// else tells, only when nothing but expirations waits
+			// (reviewer sw123).
+			i := slices.IndexFunc(t.pending, func(e stk.Envelope) bool { return e.Tag != stk.TagTimerExpiration })
+			t.tracef("envelope: %d waiting for a busy card; one dropped", len(t.pending))
+			t.pending = slices.Delete(t.pending, max(i, 0), max(i, 0)+1)
 		}
 		t.pending = append(t.pending, env)
 		return

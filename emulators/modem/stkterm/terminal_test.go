@@ -452,7 +452,7 @@ func TestRefreshFileList(t *testing.T) {
 	}{
 		{"file change with its list", "D0 12 81 03 01 01 01 82 02 81 82 92 07 01 3F 00 7F 20 6F 07", "81 03 01 01 01 82 02 82 81 83 01 00"},
 		{"file change without", "D0 09 81 03 01 01 01 82 02 81 82", "81 03 01 01 01 82 02 82 81 83 01 36"},
-		{"NAA initialisation with an AID", "D0 1B 81 03 01 01 03 82 02 81 82 2F 10 A0 00 00 00 87 10 02 FF FF FF FF 89 06 19 00 00", "81 03 01 01 03 82 02 82 81 83 01 00"},
+		{"NAA initialisation with an AID", "D0 1B 81 03 01 01 03 82 02 81 82 AF 10 A0 00 00 00 87 10 02 FF FF FF FF 89 06 19 00 00", "81 03 01 01 03 82 02 82 81 83 01 00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)
@@ -478,4 +478,27 @@ func TestFetchAfter6Cxx(t *testing.T) {
 	if len(r.card.trs) != 2 || !r.card.trs[1].Result.OK() {
 		t.Fatalf("terminal responses %+v, want both commands answered", r.card.trs)
 	}
+}
+
+// TestPendingCap: at most maxPending envelopes wait for a busy card; past
+// that the oldest event download goes, never a timer's expiration while
+// an event download could go instead (reviewer sw123).
+func TestPendingCap(t *testing.T) {
+	r := newRig(t)
+	r.start(t)
+	r.loop.Do(func() {
+		r.term.inSession = true // the card's session holds every envelope
+		r.term.sendEnvelope(stk.NewTimerExpiration(1, time.Minute))
+		for range maxPending + 8 {
+			r.term.sendEnvelope(stk.Envelope{Tag: stk.TagEventDownload, Event: stk.EventDataAvailable})
+		}
+		if n := len(r.term.pending); n != maxPending {
+			t.Errorf("%d waiting, want %d", n, maxPending)
+		}
+		if r.term.pending[0].Tag != stk.TagTimerExpiration {
+			t.Errorf("the timer's expiration went: %+v", r.term.pending[0])
+		}
+		r.term.inSession = false
+		r.term.pending = nil
+	})
 }

@@ -301,6 +301,9 @@ func checkFileList(v []byte) error {
 	if len(v) < 1 || len(v[1:])%2 != 0 {
 		return fmt.Errorf("file list of %d bytes: want a count, then paths of 2-byte file ids", len(v))
 	}
+	if v[0] == 0 {
+		return errors.New("file list of no file")
+	}
 	paths, ids := 0, 0 // ids: in the path being read
 	for i := 1; i < len(v); i += 2 {
 		if v[i] == 0x3F && v[i+1] == 0x00 {
@@ -353,7 +356,21 @@ func (c *Command) decodeBody(objs []SimpleTLV) error {
 			c.Others = append(c.Others, o)
 			continue
 		}
-		local := c.Details.Type == CmdOpenChannel && o.Tag == TagOtherAddress && c.Transport == nil
+		if c.Details.Type == CmdOpenChannel && o.Tag == TagOtherAddress && c.Transport == nil {
+			// §6.6.27's order: the local address comes before the
+			// transport level, the data destination after it (outside
+			// tester sw119: a local address was dialled). It stays out
+			// of seen: the destination may follow.
+			a, err := DecodeLocalAddress(o.Value)
+			if err != nil {
+				return notUnderstood("%w", err)
+			}
+			c.LocalAddress = a
+			if len(o.Value) > 0 {
+				c.LocalType = o.Value[0]
+			}
+			continue
+		}
 		used, err := c.decodeObject(o)
 		if errors.Is(err, errUnknownType) {
 			known = false
@@ -365,9 +382,6 @@ func (c *Command) decodeBody(objs []SimpleTLV) error {
 		if used {
 			seen.add(o.Tag)
 			continue
-		}
-		if local {
-			continue // OPEN CHANNEL's local address: the destination may follow
 		}
 		if known && o.CR && !ignorable[o.Tag] {
 			return notUnderstood("object %s: comprehension required but not understood", o.name())
@@ -414,17 +428,7 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 			t, err := DecodeTransportLevel(o.Value)
 			c.Transport = &t
 			return true, err
-		case TagOtherAddress:
-			// §6.6.27's order: the local address comes before the
-			// transport level, the data destination after it (outside
-			// tester sw119: a local address was dialled).
-			if c.Transport == nil {
-				c.LocalAddress, err = DecodeLocalAddress(o.Value)
-				if err == nil && len(o.Value) > 0 {
-					c.LocalType = o.Value[0]
-				}
-				return false, err // read, and kept out of seen (decodeBody)
-			}
+		case TagOtherAddress: // after the transport level (decodeBody)
 			c.Address, err = DecodeOtherAddress(o.Value)
 			return true, err
 		}

@@ -20,7 +20,9 @@ var commandNames = map[byte]string{
 	0x72: "COMMAND CONTAINER", 0x73: "ENCAPSULATED SESSION CONTROL",
 }
 
-// KnownCommand reports whether TS 102 223 §9.4 defines typ: a terminal
+// KnownCommand reports whether TS 102 223 §9.4 defines typ — the names
+// table is also §6.10's set of known types: a name added there turns 31
+// into 30 for that type —: a terminal
 // answers one it does not do 30 (beyond its capabilities), one that is no
 // command at all 31 (command type not understood, §6.10).
 func KnownCommand(typ byte) bool {

@@ -201,9 +201,13 @@ func (r *TerminalResponse) decodeObject(o SimpleTLV) error {
 		r.BufferSize = &n
 		return err
 	case TagOtherAddress:
-		a, err := DecodeOtherAddress(o.Value)
-		r.LocalAddress = a
-		return err
+		// A form this code does not read is kept, not a refusal of the
+		// whole answer: the peer's answer is read leniently (reviewer
+		// sw123).
+		if a, err := DecodeOtherAddress(o.Value); err == nil && a.IsValid() {
+			r.LocalAddress = a
+			return nil
+		}
 	case TagChannelData:
 		r.ChannelData = o.Value
 		return nil

@@ -607,6 +607,7 @@ func TestFileList(t *testing.T) {
 		{"the count says three", "03 3F 00 7F 20 6F 07", false},
 		{"a path not from the MF", "01 7F 20 6F 07", false},
 		{"a count and no path", "01", false},
+		{"no file", "00", false},
 		{"the MF alone", "01 3F 00", false},
 		{"an odd length", "01 3F 00 7F", false},
 	} {
@@ -621,5 +622,36 @@ func TestFileList(t *testing.T) {
 				t.Errorf("files %X", c.Files)
 			}
 		})
+	}
+}
+
+// TestTerminalResponseOddAddress: an Other address the codec does not
+// read (a type alone, a short one) is kept in Others, not a refusal of
+// the whole answer (reviewer sw123); a whole one is the local address.
+func TestTerminalResponseOddAddress(t *testing.T) {
+	for _, tc := range []struct {
+		name, hex, local string
+		others           int
+	}{
+		{"allocated", "81 03 01 40 01 82 02 82 81 83 01 00 3E 05 21 7F 00 00 01", "127.0.0.1", 0},
+		{"type alone", "81 03 01 40 01 82 02 82 81 83 01 00 3E 01 21", "invalid IP", 1},
+		{"cut short", "81 03 01 40 01 82 02 82 81 83 01 00 3E 03 21 0A 00", "invalid IP", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := ParseTerminalResponse(hexdump.Bytes(t, tc.hex))
+			if err != nil || r.LocalAddress.String() != tc.local || len(r.Others) != tc.others {
+				t.Errorf("%+v, %v", r, err)
+			}
+		})
+	}
+}
+
+// TestRefreshAID: a REFRESH's AID (2F, comprehension required as cards
+// send it: AF) is read, not refused as not understood (outside testers
+// sw119, sw123).
+func TestRefreshAID(t *testing.T) {
+	c, err := ParseCommand(hexdump.Bytes(t, "D0 1B 81 03 01 01 03 82 02 81 82 AF 10 A0 00 00 00 87 10 02 FF FF FF FF 89 06 19 00 00"))
+	if err != nil || !bytes.Equal(c.AID, hexdump.Bytes(t, "A0 00 00 00 87 10 02 FF FF FF FF 89 06 19 00 00")) {
+		t.Fatalf("%+v, %v", c, err)
 	}
 }
