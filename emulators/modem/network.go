@@ -268,6 +268,11 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg, act int) error {
 			// automatic selection instead.
 			return fmt.Errorf("+COPS: no visible network %s: %w", plmn, at.CMENoNetworkService)
 		}
+		if !visible {
+			// Mode 4 with nothing to try: automatic at once, as by name
+			// (outside tester sw124: by number it left its cell first).
+			return m.manualFellBack(format)
+		}
 	case 0, 1:
 		for _, c := range m.o.Network.Cells() {
 			long, short := m.o.Network.OperatorName(c.PLMN)

@@ -141,6 +141,8 @@ func TestManualSelectionAtOnce(t *testing.T) {
 		{`AT+COPS=1,2,"20801",9`, "+CME ERROR: 30"},
 		{`AT+COPS=4,2,"20801",9;+COPS?`, `+COPS: 0,2,"20801",7|OK`},
 		{`AT+COPS=4,0,"Nowhere";+COPS=3,2;+COPS?`, `+COPS: 0,2,"20801",7|OK`},
+		// By number alike: automatic at once, the cell kept (sw124).
+		{`AT+CEREG=1;+COPS=4,2,"99999";+COPS?;+CEREG=0`, `+COPS: 0,2,"20801",7|OK`},
 		{"AT+COPS=3,2;+COPS=0;+COPS?", `+COPS: 0,2,"20801",7|OK`},
 	})
 	r.loop.Do(func() { r.net.reg = Registration{} })

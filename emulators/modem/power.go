@@ -3,13 +3,13 @@ package modem
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // boot powers the card, starts the toolkit terminal, reads the card's
@@ -41,7 +41,10 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 					return
 				}
 				read()
-				if m.st.cardOn {
+				// Unless a later command of the line attached already
+				// (+CFUN=1;+COPS=0: outside tester sw124 saw two).
+				busy := m.st.attachT != nil || m.st.t3410 != nil || m.st.selecting != nil || m.st.reg.Registered()
+				if m.st.cardOn && !busy {
 					m.scheduleAttach()
 				}
 			})
@@ -269,7 +272,6 @@ func (m *Modem) PowerOff() {
 		m.st.restartT = nil
 	}
 	m.st.restarting = false
-	m.dropHeldRefresh()
 	if m.st.reg.Stat != 0 {
 		m.o.Network.Detach()
 	}
@@ -282,6 +284,7 @@ func (m *Modem) PowerOff() {
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 	m.st.channels = map[int]bool{}
 	m.emit(KindPower, eventlog.F{"on": false})
+	m.dropHeldRefresh() // after the cause, in the log too
 }
 
 // PowerOn restores the power after PowerOff and boots as a fresh modem:
@@ -449,21 +452,22 @@ func cmdCFUN(m *Modem, c at.Command) error {
 		m.restart()
 		return nil
 	}
+	// The command first, then what it causes (outside tester sw124: the
+	// card read and a dropped REFRESH were logged before it).
+	m.emit(KindCFUN, eventlog.F{"fun": fun})
+	from := m.st.fun
+	m.st.fun = fun
 	switch {
-	case fun == m.st.fun:
+	case fun == from:
 	case fun == 0 && !m.o.Personality.CFUN0KeepsCard:
 		m.powerDown(true)
-	case !m.st.cardOn && fun != 0: // 0 → 1 or 4: the card powered again, and said so
-		m.st.fun = fun
+	case from == 0 && !m.st.cardOn: // 0 → 1 or 4: the card powered again, and said so
 		m.cardBack(true)
 	case fun == 0 || fun == 4: // the radio off, the card on
 		m.detach()
 	default: // 4 → 1
-		m.st.fun = fun
 		m.scheduleAttach()
 	}
-	m.st.fun = fun
-	m.emit(KindCFUN, eventlog.F{"fun": fun})
 	return nil
 }
 
@@ -498,7 +502,7 @@ func (m *Modem) restart() {
 func (m *Modem) bootWithURCs() {
 	m.st.boots++
 	urcs := m.o.Personality.BootURCs
-	first := slices.IndexFunc(urcs, cardURC)
+	first := slices.IndexFunc(urcs, personality.CardStateURC)
 	if first < 0 {
 		first = len(urcs)
 	}
@@ -533,7 +537,7 @@ func (m *Modem) bootURCsFrom(i int, elapsed time.Duration) {
 			})
 			return
 		}
-		if u := urcs[i]; !cardURC(u) || m.st.cardOn {
+		if u := urcs[i]; !personality.CardStateURC(u) || m.st.cardOn {
 			m.urc(m.pinURC(u))
 		}
 	}
@@ -588,18 +592,11 @@ func (m *Modem) cardBack(afterAnswer bool) {
 		if !m.st.cardOn {
 			return // none in the holder: nothing to say
 		}
-		urcs := m.o.Personality.CardBackURCs
-		if urcs == nil {
-			urcs = slices.DeleteFunc(slices.Clone(m.o.Personality.BootURCs), func(u string) bool { return !cardURC(u) })
-		}
-		for _, u := range urcs {
+		for _, u := range m.o.Personality.CardBack() {
 			m.urc(m.pinURC(u))
 		}
 	})
 }
-
-// cardURC reports a URC that tells the card's state.
-func cardURC(u string) bool { return strings.HasPrefix(u, "+CPIN:") || strings.HasPrefix(u, "+QUSIM:") }
 
 func cmdCIMI(m *Modem, c at.Command) error {
 	if c.Form == at.Test {

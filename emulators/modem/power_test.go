@@ -531,3 +531,46 @@ func TestRefreshDroppedIsLogged(t *testing.T) {
 		})
 	}
 }
+
+// TestCFUNLines: +CFUN=1 after +CFUN=0 with a command after it on the
+// line that attaches (+COPS=0) makes one attach, not a second after the
+// card's URCs; every change of <fun> while the card is absent reads the
+// empty holder only when the card was off (from 0), and each command is
+// logged before what it causes (outside tester sw124).
+func TestCFUNLines(t *testing.T) {
+	p, err := personality.Load("quectel-eg25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRigWith(t, p)
+	r.cmd(t, "ATE0")
+	r.advance(t, 30*time.Second)
+	attaches := len(r.net.attaches)
+	r.cmd(t, "AT+CFUN=0")
+	r.cmd(t, "AT+CFUN=1;+COPS=0")
+	r.advance(t, time.Minute)
+	if n := len(r.net.attaches) - attaches; n != 1 {
+		t.Errorf("%d attaches after +CFUN=1;+COPS=0 (%q), want 1", n, r.net.attaches[attaches:])
+	}
+	var kinds []string
+	for _, e := range r.log.Events() {
+		if e.Kind == KindCFUN || e.Kind == KindCard {
+			kinds = append(kinds, string(e.Kind))
+		}
+	}
+	if want := []string{"card", "cfun", "cfun", "card"}; !slices.Equal(kinds[len(kinds)-4:], want) {
+		t.Errorf("events %q, want %q last", kinds, want)
+	}
+
+	r.loop.Do(func() { r.m.SetCardPresent(false) })
+	mark := len(r.log.Events())
+	for _, fun := range []string{"4", "1", "4", "1"} {
+		r.cmd(t, "AT+CFUN="+fun)
+	}
+	r.advance(t, time.Second)
+	for _, e := range r.log.Events()[mark:] {
+		if e.Kind == KindCard {
+			t.Errorf("a card event at a change of <fun> with the card absent and powered: %+v", e)
+		}
+	}
+}

@@ -126,6 +126,11 @@ type Facts struct {
 	// hostDetaches are the host's commands that end the registration
 	// (+COPS=2, +CFUN=0 or 4, +CGATT=0) answered OK.
 	hostDetaches []Obs
+	// radioBacks are the +CFUN=1 or 4 answered OK after a +CFUN=0 that
+	// took the card's power (one that kept it answering is no such): the
+	// card is read again, and its URCs (+QUSIM: 1) are its return, no
+	// REFRESH (outside tester sw124).
+	radioBacks []Obs
 	// PowerOn is the boot URC a log opens with (RDY, or the personality's
 	// first boot URC, before any command the modem answered): the logs
 	// begin at power-on. PreBoot are the commands the modem left
@@ -1064,6 +1069,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			case u == "AT+CFUN=0" && final == "OK":
 				fun0 = &obs.Src
 			case strings.HasPrefix(u, "AT+CFUN="):
+				if fun0 != nil && final == "OK" && (u == "AT+CFUN=1" || u == "AT+CFUN=4") {
+					fs.radioBacks = append(fs.radioBacks, obs)
+				}
 				fun0 = nil
 			}
 			switch {
@@ -1351,7 +1359,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 				bootList = append(bootList, e.Text)
 			}
-			starts := slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted, fs.cardReturns())
+			starts := slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted, fs.cardReturns(), fs.radioBacks)
 			if fs.PowerOn != nil {
 				starts = append(starts, *fs.PowerOn)
 			}

@@ -2799,3 +2799,23 @@ expect: reproduces
 		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestRadioCycleIsNoRefresh: the +QUSIM: 1 an EG25 sends when +CFUN=1
+// powers its card again after +CFUN=0 is the card's return, no REFRESH;
+// the REFRESH later in the log is (outside tester sw124: the cycle's was
+// taken for the switch, and the card's check aligned on it). A +CFUN=0
+// the card answered under (cfun0_keeps_card) took no power: no return.
+func TestRadioCycleIsNoRefresh(t *testing.T) {
+	log := "[0.000] > AT+CEREG=2\n[0.010] < OK\n[3.000] > AT+CEREG?\n[3.010] < +CEREG: 2,5,\"3A9B\",\"0000C33D\",7\n[3.011] < OK\n" +
+		"[10.000] > AT+CFUN=0\n[10.010] < +CEREG: 0\n[10.011] < OK\n" +
+		"[30.000] > AT+CFUN=1\n[30.010] < OK\n[30.300] < +CPIN: READY\n[30.500] < +QUSIM: 1\n[32.500] < +CEREG: 5,\"3A9B\",\"0000C33D\",7\n" +
+		"[300.100] < +QUSIM: 1\n[300.200] < +CEREG: 0\n[303.200] < +CEREG: 5,\"3A9B\",\"0000C33D\",7\n"
+	p := reconstruct(t, writeFixture(t, "cycle", map[string]string{ManifestFile: orangePlain("cycle", "quectel-eg25"), "host.log": log}), Options{})
+	var lines []int
+	for _, r := range p.Facts.Refreshes {
+		lines = append(lines, r.Src.Line)
+	}
+	if !slices.Equal(lines, []int{14}) {
+		t.Errorf("REFRESHes at lines %v, want the one of host.log:14; assumptions:\n%s", lines, strings.Join(p.Assumptions, "\n"))
+	}
+}

@@ -176,6 +176,21 @@ type Personality struct {
 	NoTimerManagement bool
 }
 
+// CardStateURC reports a URC that tells the card's state (+CPIN:,
+// Quectel's +QUSIM:).
+func CardStateURC(u string) bool {
+	return strings.HasPrefix(u, "+CPIN:") || strings.HasPrefix(u, "+QUSIM:")
+}
+
+// CardBack is what the modem says when a card comes back and is read:
+// CardBackURCs, or by default the card-state URCs of BootURCs.
+func (p Personality) CardBack() []string {
+	if p.CardBackURCs != nil {
+		return p.CardBackURCs
+	}
+	return slices.DeleteFunc(slices.Clone(p.BootURCs), func(u string) bool { return !CardStateURC(u) })
+}
+
 // MaxRefreshDelay bounds refresh_delay: a card left waiting longer for
 // its reset is a modem that ignores the REFRESH (refresh_ignored).
 const MaxRefreshDelay = 5 * time.Minute
