@@ -218,6 +218,12 @@ type state struct {
 	// show, the detach after all.
 	refreshScan bool
 	quietFrom   Registration
+	// cardBackDue are the card-back URCs of a card read at +CFUN=1 or 4
+	// after +CFUN=0, due after that command's OK (flushCardBack);
+	// cardGen counts the card's boots and resets, so that a post of an
+	// earlier one does nothing.
+	cardBackDue func()
+	cardGen     uint64
 	// pending is the command line whose running command answers later
 	// (errPending); selecting is that command when it is a manual
 	// network selection, answered as its attempt ends (selectionEnded).

@@ -21,6 +21,7 @@ func (m *Modem) setReg(r Registration) { m.updateReg(r, true) }
 // registration they left unsaid noted (quietFrom: a refresh_stat 2
 // module's silent detach).
 func (m *Modem) updateReg(r Registration, shown bool) {
+	m.flushCardBack() // the card's URCs first: the registration needs it
 	old := m.st.reg
 	m.st.reg = r
 	if old.Registered() != r.Registered() {

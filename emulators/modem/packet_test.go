@@ -654,3 +654,34 @@ func TestRefreshStat(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshStatAlreadyUnregistered: under refresh_stat 2 a REFRESH
+// that finds the modem unregistered owes no detach: none is said again,
+// whatever an earlier REFRESH left (reviewer sw125: a second +CEREG: 0).
+func TestRefreshStatAlreadyUnregistered(t *testing.T) {
+	p := personality.Generic()
+	p.RefreshSearching, p.NoServiceStat0 = true, true
+	r := newRigWith(t, p)
+	r.cmd(t, "ATE0")
+	r.cmd(t, "AT+CEREG=1")
+	r.advance(t, 2*time.Second)
+	r.loop.Do(func() { r.m.Refresh(4) }) // registered: 2, then 5 again
+	r.advance(t, 5*time.Second)
+	r.loop.Do(func() {
+		r.net.reg = Registration{Stat: 2}
+		r.m.Reselect() // the cell lost: +CEREG: 0 (no_service_stat 0)
+	})
+	r.advance(t, time.Second)
+	mark := len(r.atlog.String())
+	r.loop.Do(func() {
+		r.card.mu.Lock()
+		delete(r.card.files, 0x6F07) // the new profile's IMSI unread
+		r.card.mu.Unlock()
+		r.m.Refresh(4)
+	})
+	r.advance(t, 5*time.Second)
+	r.cmd(t, "AT")
+	if got := ceregURCs(r, mark); len(got) != 0 {
+		t.Errorf("URCs %q, want none: the detach was said at the loss", got)
+	}
+}

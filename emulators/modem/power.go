@@ -26,27 +26,32 @@ func (m *Modem) bootThen(afterRead func()) { m.bootCard(false, false, afterRead)
 // warm initialises a card that reset itself (eUICC Profile State Change):
 // no electrical reset, no ATR, the rest as after one. afterAnswer leaves
 // afterRead and the attach until the command that powered the card has
-// answered (+CFUN=1 after +CFUN=0): the card is read at once — a host's
+// answered (+CFUN=1 or 4 after +CFUN=0): the card is read at once — a host's
 // +CPIN? right after finds it ready —, its URCs and the scan follow the
 // OK.
 func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 	if afterRead == nil {
 		afterRead = func() {}
 	}
+	m.st.cardGen++
+	m.st.cardBackDue = nil
 	if afterAnswer {
-		read, epoch := afterRead, m.st.epoch
+		// Due once the command has its OK, or sooner if anything
+		// reports the registration first (flushCardBack): the card's
+		// URCs never follow the scan they precede (outside testers
+		// sw124, sw125).
+		say, gen := afterRead, m.st.cardGen
 		afterRead = func() {
+			if !m.st.cardOn {
+				return
+			}
+			m.st.cardBackDue = say
 			m.loop.Post(func() {
-				if m.st.off || m.st.epoch != epoch || m.st.restarting {
-					return
+				if m.st.off || m.st.restarting || m.st.cardGen != gen || m.st.cardBackDue == nil {
+					return // a reset since, or said already: the attach ran with it
 				}
-				read()
-				// Unless a later command of the line attached already
-				// (+CFUN=1;+COPS=0: outside tester sw124 saw two).
-				busy := m.st.attachT != nil || m.st.t3410 != nil || m.st.selecting != nil || m.st.reg.Registered()
-				if m.st.cardOn && !busy {
-					m.scheduleAttach()
-				}
+				m.flushCardBack()
+				m.scheduleAttach()
 			})
 		}
 	}
@@ -96,6 +101,15 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 	afterRead()
 	if !afterAnswer {
 		m.scheduleAttach()
+	}
+}
+
+// flushCardBack says the card-back URCs still due (bootCard's
+// afterAnswer) before anything reports the registration.
+func (m *Modem) flushCardBack() {
+	if say := m.st.cardBackDue; say != nil {
+		m.st.cardBackDue = nil
+		say()
 	}
 }
 
@@ -330,6 +344,8 @@ func (m *Modem) detachShown(shown bool) {
 // reported at the next reset).
 func (m *Modem) dropHeldRefresh() {
 	m.st.refreshScan = false
+	m.st.cardGen++ // a card-back due now is a reset's past
+	m.st.cardBackDue = nil
 	if m.st.refreshT != nil {
 		m.emit(KindRefreshLost, eventlog.F{"qualifier": int(m.st.refreshQ)})
 		m.st.refreshT.Stop()
@@ -384,6 +400,7 @@ func (m *Modem) Refresh(qualifier byte) {
 			// next URC is the new subscriber's scan, once the card is
 			// read again. With the radio off or the host's +COPS=2
 			// there is no scan to show.
+			m.st.quietFrom = m.st.reg // what the URCs last said, changed or not
 			m.detachShown(false)
 			m.st.refreshScan = true
 		} else {
@@ -461,7 +478,7 @@ func cmdCFUN(m *Modem, c at.Command) error {
 	case fun == from:
 	case fun == 0 && !m.o.Personality.CFUN0KeepsCard:
 		m.powerDown(true)
-	case from == 0 && !m.st.cardOn: // 0 → 1 or 4: the card powered again, and said so
+	case from == 0 && !m.st.cardOn && !m.o.Personality.CFUN0KeepsCard: // 0 → 1 or 4: the card powered again, and said so
 		m.cardBack(true)
 	case fun == 0 || fun == 4: // the radio off, the card on
 		m.detach()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/internal/codec/stk"
@@ -519,6 +520,14 @@ func TestRefreshDroppedIsLogged(t *testing.T) {
 			if got := r.log.Kind(KindRefreshLost); len(got) != tc.dropped {
 				t.Errorf("refresh_dropped events at the drop %+v, want %d", got, tc.dropped)
 			}
+			// Logged after its cause (outside tester sw124, reviewer
+			// sw125): the power cut, +CFUN=0 or the restart.
+			evs := r.log.Events()
+			if i := slices.IndexFunc(evs, func(e eventlog.Event) bool { return e.Kind == KindRefreshLost }); i > 0 {
+				if k := evs[i-1].Kind; k != KindPower && k != KindCFUN && k != KindRestart {
+					t.Errorf("refresh_dropped after %s, want after its cause", k)
+				}
+			}
 			r.cmd(t, "ATE0;+CFUN=1")
 			r.cmd(t, "AT+CFUN=0") // a later reset reports nothing more
 			r.advance(t, time.Minute)
@@ -560,6 +569,31 @@ func TestCFUNLines(t *testing.T) {
 	}
 	if want := []string{"card", "cfun", "cfun", "card"}; !slices.Equal(kinds[len(kinds)-4:], want) {
 		t.Errorf("events %q, want %q last", kinds, want)
+	}
+
+	// The card's URCs before the scan and the registration, though a
+	// later command of the line attaches; said once, though the line
+	// powers the card twice (outside tester sw125).
+	p.SearchingURC = true
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"AT+CFUN=1;+COPS=0", []string{"+CPIN: READY", "+QUSIM: 1", "+CEREG: 2", "+CEREG: 5", "OK"}},
+		{"AT+CFUN=4;+CFUN=1", []string{"+CPIN: READY", "+QUSIM: 1", "+CEREG: 2", "OK", "+CEREG: 5"}},
+		{"AT+CFUN=1;+CFUN=0;+CFUN=1", []string{"OK", "+CPIN: READY", "+QUSIM: 1", "+CEREG: 2", "+CEREG: 5"}},
+	} {
+		q := newRigWith(t, p)
+		q.cmd(t, "ATE0")
+		q.cmd(t, "AT+CEREG=1")
+		q.advance(t, 30*time.Second)
+		q.cmd(t, "AT+CFUN=0")
+		mark := len(q.atlog.String())
+		q.cmd(t, tc.line)
+		q.advance(t, time.Minute)
+		if got := sent(q.atlog.String()[mark:]); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.line, got, tc.want)
+		}
 	}
 
 	r.loop.Do(func() { r.m.SetCardPresent(false) })

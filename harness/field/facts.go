@@ -367,6 +367,9 @@ var (
 	cregURC  = regexp.MustCompile(`^\+CG?REG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
 	cregRead = regexp.MustCompile(`^\+CG?REG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
 	cfunRead = regexp.MustCompile(`^\+CFUN: ?(\d)$`)
+	// radioOn is +CFUN=1 or 4 (with <rst> 0), upper-cased: the radio,
+	// or the card alone, on again.
+	radioOn  = regexp.MustCompile(`^AT\+CFUN=[14](?:,0)?$`)
 	cmeeRead = regexp.MustCompile(`^\+CMEE: ?([012])$`)
 	// copsFormatSet is a +COPS= that gives a <format> (+COPS=3,0 and the
 	// manual modes): the host chose it, the log's start did not.
@@ -1069,7 +1072,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			case u == "AT+CFUN=0" && final == "OK":
 				fun0 = &obs.Src
 			case strings.HasPrefix(u, "AT+CFUN="):
-				if fun0 != nil && final == "OK" && (u == "AT+CFUN=1" || u == "AT+CFUN=4") {
+				if fun0 != nil && final == "OK" && radioOn.MatchString(u) {
 					fs.radioBacks = append(fs.radioBacks, obs)
 				}
 				fun0 = nil

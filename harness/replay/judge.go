@@ -288,7 +288,7 @@ func urcHint(d personality.Personality, urc string) string {
 		{"boot_urcs", "a boot", d.BootURCs},
 		{"refresh_urcs", "a REFRESH", d.RefreshURCs},
 		{"card_gone_urcs", "a card's leaving", d.CardGoneURCs},
-		{"card_back_urcs", "a card's return (put back, or powered again at +CFUN=1 after +CFUN=0)", d.CardBack()},
+		{"card_back_urcs", "a card's return (put back, or powered again at +CFUN=1 or 4 after +CFUN=0)", d.CardBack()},
 	}
 	var at, others []string
 	for _, l := range lists {

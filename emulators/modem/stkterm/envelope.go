@@ -32,10 +32,11 @@ func (t *Terminal) sendEnvelope(env stk.Envelope) {
 	}
 	if t.inSession || t.fetchPosted || len(t.pending) > 0 {
 		if len(t.pending) >= maxPending {
-			// The oldest event download goes (a later one tells the card
-			// the same thing afresh); a timer's expiration, which nothing
-			// else tells, only when nothing but expirations waits
-			// (reviewer sw123).
+			// The oldest event download goes (a location status, a data
+			// available is told afresh by the next; a channel status may
+			// not be, but it waits behind newer news of the same channel);
+			// a timer's expiration, which nothing else tells, only when
+			// nothing but expirations waits (reviewers sw123, sw125).
 			i := slices.IndexFunc(t.pending, func(e stk.Envelope) bool { return e.Tag != stk.TagTimerExpiration })
 			t.tracef("envelope: %d waiting for a busy card; one dropped", len(t.pending))
 			t.pending = slices.Delete(t.pending, max(i, 0), max(i, 0)+1)
