@@ -2819,3 +2819,32 @@ func TestRadioCycleIsNoRefresh(t *testing.T) {
 		t.Errorf("REFRESHes at lines %v, want the one of host.log:14; assumptions:\n%s", lines, strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestChecksCountFromARadioCycle: +CFUN=1 after +CFUN=0 powers the card
+// again, and the emulated card's checks count from there: a switch a
+// check interval later is aligned, one off the grid said to differ, and
+// with no interval given the gap is taken for it (outside tester sw124,
+// reviewer sw125: the checks were aligned from the boot).
+func TestChecksCountFromARadioCycle(t *testing.T) {
+	head := "[0.000] > AT+CEREG=2\n[0.010] < OK\n[3.000] > AT+CEREG?\n[3.010] < +CEREG: 2,5,\"3A9B\",\"0000C33D\",7\n[3.011] < OK\n" +
+		"[10.000] > AT+CFUN=0\n[10.010] < +CEREG: 0\n[10.011] < OK\n" +
+		"[30.000] > AT+CFUN=1\n[30.010] < OK\n[30.300] < +CPIN: READY\n[30.500] < +QUSIM: 1\n[32.500] < +CEREG: 5,\"3A9B\",\"0000C33D\",7\n"
+	manifest := func(check string) string {
+		return strings.Replace(orangePlain("cycle", "quectel-eg25"), "  profiles:\n", check+"  profiles:\n", 1)
+	}
+	for _, tc := range []struct {
+		name, check, at, want string
+	}{
+		{"on the grid", "  check_interval: 5m\n", "330.000", "one falls at the REFRESH of host.log:14"},
+		{"off the grid", "  check_interval: 5m\n", "400.000", "not at the REFRESH of host.log:14 (+6m40s): the replay differs there"},
+		{"no interval given", "", "400.000", "the card checks every 6m10s: its check (the REFRESH of host.log:14) came that long after the card was powered again (host.log:9)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := head + "[" + tc.at + "] < +QUSIM: 1\n"
+			p := reconstruct(t, writeFixture(t, "cycle", map[string]string{ManifestFile: manifest(tc.check), "host.log": log}), Options{})
+			if !assumed(p, tc.want) {
+				t.Errorf("assumptions lack %q:\n%s", tc.want, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}

@@ -89,6 +89,16 @@ func (p *Plan) world() error {
 	if check == 0 {
 		check = p.checkInterval()
 	}
+	if m.Device.CheckInterval == 0 && check == defaultCheck && !p.checkFromRequests {
+		// The only gap the logs show: from the card powered again to
+		// its check (outside tester sw124, reviewer sw125).
+		if act, what, ok := p.firstCardAction(); ok {
+			if c, src, ok := p.lastCardPowerUp(act); ok && act-c >= time.Minute {
+				check = (act - c).Round(time.Second)
+				p.assume("the card checks every %v: its check (%s) came that long after the card was powered again (%s), which restarts the card's clock", check, what, src)
+			}
+		}
+	}
 	// The subscriber's home network over time: the enabled profile's at
 	// the start, then each IMSI the host read.
 	var enabled profile
@@ -936,6 +946,7 @@ func (p *Plan) checkInterval() time.Duration {
 	}
 	if best > 0 {
 		p.assume("the card checks every %v: the shortest gap between two list requests (%s)", best, src)
+		p.checkFromRequests = true
 		return best
 	}
 	p.assume("the card checks every %v: the manifest gives no device.check_interval and the logs cannot show it", defaultCheck)
@@ -1105,6 +1116,16 @@ func (p *Plan) alignChecks(check, least time.Duration) time.Duration {
 		p.assume("the logs begin %v after the device powered on (boot and first attach); nothing shows when the card checks", least)
 		return least
 	}
+	if c, src, ok := p.lastCardPowerUp(act); ok {
+		// +CFUN powered the card again before its action: the emulated
+		// card's checks count from there, whenever the logs begin.
+		if gap := act - c; (gap+time.Second/2)%check > time.Second {
+			p.assume("the card's checks count from the card powered again at %s: every %v from there, not at %s (%s): the replay differs there", src, check, what, fieldlogOffset(act))
+		} else {
+			p.assume("the card's checks count from the card powered again at %s: one falls at %s (%s)", src, what, fieldlogOffset(act))
+		}
+		return least
+	}
 	k := (act + least + check - 1) / check
 	start := k*check - act
 	p.assume("the logs begin %v after power-on, so that the card's periodic check falls at %s (%s): when the field card checked is not in the logs", durString(start), what, fieldlogOffset(act))
@@ -1112,6 +1133,19 @@ func (p *Plan) alignChecks(check, least time.Duration) time.Duration {
 }
 
 func fieldlogOffset(d time.Duration) string { return "+" + durString(d) }
+
+// lastCardPowerUp is the last time before t the card was powered again
+// in the logs — +CFUN=1 or 4 after a +CFUN=0 that took its power, or the
+// card put back —, which restarts the emulated card's clock.
+func (p *Plan) lastCardPowerUp(t time.Duration) (time.Duration, Src, bool) {
+	at, src, ok := time.Duration(0), Src{}, false
+	for _, o := range slices.Concat(p.Facts.radioBacks, p.Facts.cardReturns()) {
+		if o.At < t && (!ok || o.At > at) {
+			at, src, ok = o.At, o.Src, true
+		}
+	}
+	return at, src, ok
+}
 
 // firstCardAction is the first thing in the logs only the card's check
 // explains.
