@@ -370,6 +370,17 @@ func TestCampedWhenDenied(t *testing.T) {
 	}
 }
 
+// registeredRig is a rig of personality p, echo off, +CEREG URCs on,
+// registered: its boot and first attach done.
+func registeredRig(t *testing.T, p personality.Personality) *rig {
+	t.Helper()
+	r := newRigWith(t, p)
+	r.cmd(t, "ATE0")
+	r.cmd(t, "AT+CEREG=1")
+	r.advance(t, 30*time.Second)
+	return r
+}
+
 // TestCardGoneURCs: a dialect that says the card went (card_gone_urcs)
 // says it first, then the detach follows; the card put back, its boot
 // sequence from the card's state on comes again (an A7600's SMS DONE and
@@ -379,10 +390,7 @@ func TestCardGoneURCs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newRigWith(t, p)
-	r.cmd(t, "ATE0")
-	r.cmd(t, "AT+CEREG=1")
-	r.advance(t, 30*time.Second)
+	r := registeredRig(t, p)
 	if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -425,10 +433,7 @@ func TestCFUNCycleSaysTheCardIsBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.CFUN0KeepsCard, p.SearchingURC = tc.keeps, true
-			r := newRigWith(t, p)
-			r.cmd(t, "ATE0")
-			r.cmd(t, "AT+CEREG=1")
-			r.advance(t, 30*time.Second)
+			r := registeredRig(t, p)
 			r.cmd(t, "AT+CFUN=0")
 			mark := len(r.atlog.String())
 			r.cmd(t, "AT+CFUN="+tc.fun)
@@ -583,10 +588,7 @@ func TestCFUNLines(t *testing.T) {
 		{"AT+CFUN=4;+CFUN=1", []string{"+CPIN: READY", "+QUSIM: 1", "+CEREG: 2", "OK", "+CEREG: 5"}},
 		{"AT+CFUN=1;+CFUN=0;+CFUN=1", []string{"OK", "+CPIN: READY", "+QUSIM: 1", "+CEREG: 2", "+CEREG: 5"}},
 	} {
-		q := newRigWith(t, p)
-		q.cmd(t, "ATE0")
-		q.cmd(t, "AT+CEREG=1")
-		q.advance(t, 30*time.Second)
+		q := registeredRig(t, p)
 		q.cmd(t, "AT+CFUN=0")
 		mark := len(q.atlog.String())
 		q.cmd(t, tc.line)
