@@ -423,9 +423,6 @@ func ReenumerationLimits(f *Fixture) []string {
 // (URC or read form, +CREG/+CGREG/+CEREG).
 var regAcT = regexp.MustCompile(`^\+C(?:E|G)?REG: (?:\d,)?\d,"[0-9A-Fa-f]*","[0-9A-Fa-f]*",(\d+)`)
 
-// copsAcT reads the <AcT> a manual selection asks for.
-var copsAcT = regexp.MustCompile(`(?i)^AT\+COPS=[14],\d,"[^"]*",(\d+)\s*$`)
-
 // actNames names the <AcT>s a field modem may show that the emulated
 // one lacks (TS 27.007 §7.3; 8 is EC-GSM-IoT there, but Quectel's BG95
 // and BG96 give it to eMTC, LTE Cat M1).
@@ -460,18 +457,19 @@ func RATLimits(f *Fixture) []string {
 			}
 			switch {
 			case e.Role == fieldlog.Command:
-				switch m := copsAcT.FindStringSubmatch(e.Text); {
-				case m == nil || m[1] == "7":
-				case m[1] == "9" && strings.HasPrefix(copsMode(e.Text), "1") && noServiceAnswer(t, k):
+				// copsSelect: mode, format, oper, AcT.
+				switch m := copsSelect.FindStringSubmatch(e.Text); {
+				case m == nil || m[4] == "" || m[4] == "7":
+				case m[4] == "9" && m[1] == "1" && answeredNoService(t, k):
 					// The field modem found no NB-S1 cell either: the
 					// emulated modem's answer is its own (outside tester
 					// sw122: the note said it would differ).
-				case m[1] == "9":
-					key = "cops " + m[1]
-					what = fmt.Sprintf("the host asks for <AcT> %s in %s, for which the emulated modem, E-UTRAN in WB-S1 mode alone, finds no cell (+CME ERROR: 30 in mode 1, its automatic selection in mode 4)", name(m[1]), e.Text)
+				case m[4] == "9":
+					key = "cops " + m[4]
+					what = fmt.Sprintf("the host asks for <AcT> %s in %s, for which the emulated modem, E-UTRAN in WB-S1 mode alone, finds no cell (+CME ERROR: 30 in mode 1, its automatic selection in mode 4)", name(m[4]), e.Text)
 				default:
-					key = "cops " + m[1]
-					what = fmt.Sprintf("the host asks for <AcT> %s in %s, which the emulated modem refuses with +CME ERROR: 50 (it takes 7, E-UTRAN, or 9)", name(m[1]), e.Text)
+					key = "cops " + m[4]
+					what = fmt.Sprintf("the host asks for <AcT> %s in %s, which the emulated modem refuses with +CME ERROR: 50 (it takes 7, E-UTRAN, or 9)", name(m[4]), e.Text)
 				}
 			case e.Role == fieldlog.URC || e.Role == fieldlog.Info:
 				if m := regAcT.FindStringSubmatch(e.Text); m != nil && m[1] != "7" {
@@ -493,29 +491,15 @@ func RATLimits(f *Fixture) []string {
 	return out
 }
 
-// copsMode is the <mode> of an AT+COPS= line ("" for none).
-func copsMode(line string) string {
-	_, rest, ok := strings.Cut(line, "=")
-	if !ok {
-		return ""
+// answeredNoService says whether command k of t was answered +CME
+// ERROR: 30, no network service.
+func answeredNoService(t *fieldlog.Transcript, k int) bool {
+	a := t.Answer(k)
+	if len(a) == 0 || a[len(a)-1].Role != fieldlog.Final {
+		return false
 	}
-	mode, _, _ := strings.Cut(rest, ",")
-	return strings.TrimSpace(mode)
-}
-
-// noServiceAnswer says whether command k of t was answered +CME ERROR:
-// 30, no network service.
-func noServiceAnswer(t *fieldlog.Transcript, k int) bool {
-	for _, e := range t.Entries[k+1:] {
-		if e.Role == fieldlog.Final && e.Cmd == k {
-			code, ok := cmeCode(e.Text)
-			return ok && code == at.CMENoNetworkService
-		}
-		if e.Role == fieldlog.Command {
-			return false
-		}
-	}
-	return false
+	code, ok := cmeCode(a[len(a)-1].Text)
+	return ok && code == at.CMENoNetworkService
 }
 
 // BusyLimits names each command the field modem answered +CME ERROR: 14,
