@@ -66,8 +66,6 @@ type Plan struct {
 	DialectYAML []byte
 	// Start is the run time at which the logs begin (fixture time 0).
 	Start time.Duration
-	// checkFromRequests: the card's period came from the platform's log.
-	checkFromRequests bool
 	// End is the run time at which the replay stops.
 	End time.Duration
 	// PowerOn says the logs begin at the device's power-on (they open with

@@ -85,19 +85,10 @@ func (p *Plan) world() error {
 	if err != nil {
 		return err
 	}
+	act := p.firstCardAction()
 	check := m.Device.CheckInterval
 	if check == 0 {
-		check = p.checkInterval()
-	}
-	if m.Device.CheckInterval == 0 && check == defaultCheck && !p.checkFromRequests {
-		// The only gap the logs show: from the card powered again to
-		// its check (outside tester sw124, reviewer sw125).
-		if act, what, ok := p.firstCardAction(); ok {
-			if c, src, ok := p.lastCardPowerUp(act); ok && act-c >= time.Minute {
-				check = (act - c).Round(time.Second)
-				p.assume("the card checks every %v: its check (%s) came that long after the card was powered again (%s), which restarts the card's clock", check, what, src)
-			}
-		}
+		check = p.checkInterval(act)
 	}
 	// The subscriber's home network over time: the enabled profile's at
 	// the start, then each IMSI the host read.
@@ -107,7 +98,7 @@ func (p *Plan) world() error {
 			enabled = pr
 		}
 	}
-	p.Start = p.alignChecks(check, p.leastStart(enabled.Operator))
+	p.Start = p.alignChecks(check, p.leastStart(enabled.Operator), act)
 	opByID := func(id string) *operator {
 		for i := range ops {
 			if ops[i].ID == id {
@@ -928,8 +919,10 @@ func (p *Plan) eidOrigin() string {
 }
 
 // checkInterval is the card's period as the platform's log shows it (the
-// shortest gap between two list requests), else the default.
-func (p *Plan) checkInterval() time.Duration {
+// shortest gap between two list requests), else as the card's first
+// action shows it after the card was powered again (which restarts the
+// card's clock: outside tester sw124, reviewer sw125), else the default.
+func (p *Plan) checkInterval(act *cardAction) time.Duration {
 	var best time.Duration
 	var src Src
 	var last *Request
@@ -946,8 +939,14 @@ func (p *Plan) checkInterval() time.Duration {
 	}
 	if best > 0 {
 		p.assume("the card checks every %v: the shortest gap between two list requests (%s)", best, src)
-		p.checkFromRequests = true
 		return best
+	}
+	if act != nil {
+		if c, src, ok := p.lastCardPowerUp(act.At); ok && act.At-c >= time.Minute {
+			d := (act.At - c).Round(time.Second)
+			p.assume("the card checks every %v: its check (%s) came that long after the card was powered again (%s), which restarts the card's clock", d, act.What, src)
+			return d
+		}
 	}
 	p.assume("the card checks every %v: the manifest gives no device.check_interval and the logs cannot show it", defaultCheck)
 	return defaultCheck
@@ -1094,7 +1093,7 @@ func (p *Plan) registersLater(stops []stop) (placed bool) {
 // card's periodic check falls when the field card's first visible action
 // did (a list request in the platform's log, a REFRESH, a new IMSI): the
 // emulated card checks at every check interval from its boot.
-func (p *Plan) alignChecks(check, least time.Duration) time.Duration {
+func (p *Plan) alignChecks(check, least time.Duration, first *cardAction) time.Duration {
 	if on := p.Facts.PowerOn; p.PowerOn {
 		// The card's checks count from its boot, which the logs show.
 		p.PowerOnAt = warmUp
@@ -1111,11 +1110,11 @@ func (p *Plan) alignChecks(check, least time.Duration) time.Duration {
 		}
 		return p.PowerOnAt
 	}
-	act, what, ok := p.firstCardAction()
-	if !ok {
+	if first == nil {
 		p.assume("the logs begin %v after the device powered on (boot and first attach); nothing shows when the card checks", least)
 		return least
 	}
+	act, what := first.At, first.What
 	if c, src, ok := p.lastCardPowerUp(act); ok {
 		// +CFUN powered the card again before its action: the emulated
 		// card's checks count from there, whenever the logs begin.
@@ -1147,9 +1146,16 @@ func (p *Plan) lastCardPowerUp(t time.Duration) (time.Duration, Src, bool) {
 	return at, src, ok
 }
 
+// cardAction is the first thing in the logs only the card's check
+// explains: when, and what it is.
+type cardAction struct {
+	At   time.Duration
+	What string
+}
+
 // firstCardAction is the first thing in the logs only the card's check
-// explains.
-func (p *Plan) firstCardAction() (time.Duration, string, bool) {
+// explains (nil: none).
+func (p *Plan) firstCardAction() *cardAction {
 	best, what := time.Duration(-1), ""
 	for _, r := range p.Facts.Requests {
 		if r.Path == "/v1/preferred-list" {
@@ -1186,7 +1192,10 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 			break
 		}
 	}
-	return best, what, best >= 0
+	if best < 0 {
+		return nil
+	}
+	return &cardAction{best, what}
 }
 
 // hostSwitched reports a switch at t the host's own enable or disable
