@@ -501,17 +501,19 @@ func (c *checker) object(p *plan, at *step, depth int, v reflect.Value) error {
 		var ev reflect.Value
 		if p.kind == kStruct {
 			f, known := p.fields[key]
-			if !known && c.ext && !slices.ContainsFunc(p.names, func(n string) bool { return strings.EqualFold(n, key) }) {
-				val, err := c.token()
-				if err != nil {
-					return malformed(err)
+			if !known && c.ext {
+				if _, slip := caseOf(key, p.names); !slip {
+					val, err := c.token()
+					if err != nil {
+						return malformed(err)
+					}
+					err = c.skip(val, c.push(step{up: at, key: key, member: true}), depth)
+					c.pop()
+					if err != nil {
+						return err
+					}
+					continue
 				}
-				err = c.skip(val, c.push(step{up: at, key: key, member: true}), depth)
-				c.pop()
-				if err != nil {
-					return err
-				}
-				continue
 			}
 			if !known {
 				return at.errorf("%s", unknown(key, p.names))

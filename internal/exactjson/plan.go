@@ -285,10 +285,19 @@ func orName(tagName, goName string) string {
 // encoding/json would have taken it for (the same name but for case).
 func unknown(key string, known []string) string {
 	msg := "unknown member " + quote(key)
-	for _, n := range known {
-		if strings.EqualFold(n, key) {
-			return msg + "; did you mean " + quote(n) + "?"
-		}
+	if n, ok := caseOf(key, known); ok {
+		return msg + "; did you mean " + quote(n) + "?"
 	}
 	return msg
+}
+
+// caseOf is the known name key is in another case (as encoding/json
+// would fold it), if any.
+func caseOf(key string, known []string) (string, bool) {
+	for _, n := range known {
+		if strings.EqualFold(n, key) {
+			return n, true
+		}
+	}
+	return "", false
 }
