@@ -167,7 +167,7 @@ func (t *Terminal) AnswerRefresh() bool {
 	}
 	t.held = nil
 	if b, err := stk.Respond(*c, result(stk.ResultOK)).Encode(); err == nil {
-		if resp := t.exchange(append([]byte{0x80, stk.InsTerminalResponse, 0, 0, byte(len(b))}, b...)); !bytes.HasSuffix(resp, []byte{0x90, 0x00}) {
+		if resp := t.respond(b); !bytes.HasSuffix(resp, []byte{0x90, 0x00}) {
 			t.tracef("terminal response to the REFRESH: card answered % X", resp)
 		}
 	}
@@ -251,7 +251,7 @@ func (t *Terminal) session(le byte) {
 		if gen != t.gen || !respond {
 			break
 		}
-		resp := t.exchange(append([]byte{0x80, stk.InsTerminalResponse, 0, 0, byte(len(tr))}, tr...))
+		resp := t.respond(tr)
 		sw1, sw2, ok = sw(resp)
 		if !ok || sw1 != 0x91 {
 			if !ok || sw1 != 0x90 {
@@ -266,6 +266,12 @@ func (t *Terminal) session(le byte) {
 	}
 	t.inSession = false
 	t.flushPending()
+}
+
+// respond sends an encoded TERMINAL RESPONSE (TS 102 221 §10.1.2, 80 14)
+// and returns the card's answer.
+func (t *Terminal) respond(tr []byte) []byte {
+	return t.exchange(append([]byte{0x80, stk.InsTerminalResponse, 0, 0, byte(len(tr))}, tr...))
 }
 
 func (t *Terminal) exchange(apdu []byte) []byte {
