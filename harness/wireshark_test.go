@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/tsharktest"
 )
 
 // Wireshark's expert severities (epan/proto.h, PI_SEVERITY_MASK).
@@ -210,8 +211,9 @@ func TestLiveCaptureInWireshark(t *testing.T) {
 	probe.Close()
 	probe.Release()
 	file := twoHoursCaptured(t, "roam-fr-download.yaml", capture.Live)
-	out := tshark(t, "-r", file, "-T", "fields", "-E", "separator=|",
-		"-e", "frame.number", "-e", "frame.interface_name", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "udp.dstport", "-e", "_ws.col.Info")
+	opts := append([]string{"-r", file}, tsharktest.LiveOptions(t, file)...)
+	out := tshark(t, append(opts, "-T", "fields", "-E", "separator=|",
+		"-e", "frame.number", "-e", "frame.interface_name", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "udp.dstport", "-e", "_ws.col.Info")...)
 	count := map[string]int{}
 	var bad []string
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -245,7 +247,7 @@ func TestLiveCaptureInWireshark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := tshark(t, "-r", file, "-Y", "http.request", "-T", "fields", "-e", "frame.number")
+	reqs := tshark(t, append(opts, "-Y", "http.request", "-T", "fields", "-e", "frame.number")...)
 	if n := strings.Count(reqs, "\n"); n != len(ex) || n == 0 {
 		t.Errorf("tshark decrypts %d requests, the decoder reads %d", n, len(ex))
 	}

@@ -7,9 +7,12 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/dissectorports"
 )
 
 // Run runs tshark with args and returns its standard output; a missing
@@ -31,4 +34,20 @@ func Run(t testing.TB, args ...string) string {
 		t.Fatalf("tshark %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return string(out)
+}
+
+// LiveOptions gives the options a live capture at path needs to dissect
+// as a user is told to open it (README, "Capture"): none, unless one of
+// its connections has a client port Wireshark hands to a protocol of its
+// own (internal/dissectorports; the kernel picks one for about 1 in 4,000
+// connections), when HTTP and TLS must be tried before the port's
+// dissector. A tapped capture never needs it: the tap writes a stand-in.
+func LiveOptions(t testing.TB, path string) []string {
+	t.Helper()
+	for _, f := range strings.Fields(Run(t, "-r", path, "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0", "-T", "fields", "-e", "tcp.srcport")) {
+		if p, err := strconv.ParseUint(f, 10, 16); err == nil && dissectorports.Taken(uint16(p)) {
+			return []string{"-o", "tcp.try_heuristic_first:TRUE"}
+		}
+	}
+	return nil
 }
