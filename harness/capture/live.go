@@ -31,9 +31,12 @@ type live struct {
 	stopping bool
 	closed   bool
 	err      error
-	// held are frames the rig made itself (datagrams), waiting for the
-	// kernel's frames stamped before them, so the file stays in time order.
-	held []heldFrame
+	// held are the frames not yet written, in timestamp order: the
+	// kernel's and those the rig made itself (datagrams), each waiting
+	// holdFor (which see) so the file stays in time order and behind the
+	// TLS secrets that decrypt it.
+	held      []heldFrame
+	heldBytes int
 	// started is when the ring opened; counted says the kernel's
 	// counters were read at the end (finish), for the file's statistics.
 	started time.Time
@@ -89,9 +92,8 @@ func (l *live) start(s *Session) {
 			l.writeHeld(s, held)
 		}()
 		write := func(ts time.Time, data []byte) error {
-			l.release(s, ts)
-			ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(data), Length: len(data)}
-			return s.writePacket(ci, append([]byte(nil), data...), Mark{}) // read after the fact: no mark
+			l.insert(heldFrame{ts: ts, data: append([]byte(nil), data...), kernel: true}) // read after the fact: no mark
+			return nil
 		}
 		var quietSince time.Time
 		for {
@@ -104,6 +106,7 @@ func (l *live) start(s *Session) {
 				return
 			}
 			l.release(s, time.Now().Add(-holdFor))
+			l.releaseOver(s)
 			if !stopping {
 				continue
 			}
@@ -138,27 +141,71 @@ func (l *live) finish() {
 	}
 }
 
-// holdFor is how long a datagram waits for kernel frames stamped before
-// it: a full ring's worth of blocks, the longest the kernel may keep a
-// packet from the reader without dropping it.
+// holdFor is how long a frame waits before it is written: a datagram for
+// kernel frames stamped before it, a full ring's worth of blocks, the
+// longest the kernel may keep a packet from the reader without dropping
+// it; and a kernel frame for the TLS secrets that decrypt it. A server
+// logs a full handshake's secrets only once it has read the client's
+// flight with its Finished, which is on the wire, and may be in the
+// reader's hands, by then; a frame written at once could precede its
+// Decryption Secrets Block, and Wireshark, reading in one pass, then
+// decrypts none of that client's records (a CI run: getBoundProfilePackage's
+// request hidden, its answer decrypted). Held, the frame goes after any
+// secret logged within holdFor of it, and at Close after all of them.
 const holdFor = ringBlocks*blockTimeout + 500*time.Millisecond
 
+// maxLiveHeld bounds the bytes held: past it the oldest frames are
+// written at once (a run moving more than that in holdFor).
+const maxLiveHeld = 32 << 20
+
 type heldFrame struct {
-	ts   time.Time
-	data []byte
-	mark Mark // taken when the rig handed the frame over, not when written
+	ts     time.Time
+	data   []byte
+	mark   Mark // taken when the rig handed the frame over, not when written
+	kernel bool // read from the ring (its interface), not the rig's datagram
 }
 
-// hold queues a frame for the reader, which writes it among the kernel's
-// frames in timestamp order.
+// hold queues a datagram for the reader, which writes it among the
+// kernel's frames in timestamp order.
 func (l *live) hold(ts time.Time, data []byte, m Mark) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return errors.New("capture live: frame after the capture ended")
 	}
-	l.held = append(l.held, heldFrame{ts, data, m})
+	l.insertLocked(heldFrame{ts: ts, data: data, mark: m})
 	return nil
+}
+
+// insert queues a frame in timestamp order, after those stamped no later.
+func (l *live) insert(f heldFrame) {
+	l.mu.Lock()
+	l.insertLocked(f)
+	l.mu.Unlock()
+}
+
+func (l *live) insertLocked(f heldFrame) {
+	i := len(l.held)
+	for i > 0 && l.held[i-1].ts.After(f.ts) {
+		i--
+	}
+	l.held = slices.Insert(l.held, i, f)
+	l.heldBytes += len(f.data)
+}
+
+// releaseOver writes the oldest held frames while more than maxLiveHeld
+// bytes are held.
+func (l *live) releaseOver(s *Session) {
+	l.mu.Lock()
+	n, bytes := 0, l.heldBytes
+	for n < len(l.held) && bytes > maxLiveHeld {
+		bytes -= len(l.held[n].data)
+		n++
+	}
+	l.mu.Unlock()
+	if n > 0 {
+		l.releaseN(s, n)
+	}
 }
 
 // release writes the held frames stamped up to until.
@@ -168,8 +215,18 @@ func (l *live) release(s *Session, until time.Time) {
 	for n < len(l.held) && !l.held[n].ts.After(until) {
 		n++
 	}
+	l.mu.Unlock()
+	l.releaseN(s, n)
+}
+
+// releaseN writes the n oldest held frames.
+func (l *live) releaseN(s *Session, n int) {
+	l.mu.Lock()
 	out := l.held[:n:n]
 	l.held = l.held[n:]
+	for _, f := range out {
+		l.heldBytes -= len(f.data)
+	}
 	l.mu.Unlock()
 	l.writeHeld(s, out)
 }
@@ -177,6 +234,9 @@ func (l *live) release(s *Session, until time.Time) {
 func (l *live) writeHeld(s *Session, frames []heldFrame) {
 	for _, f := range frames {
 		ci := gopacket.CaptureInfo{Timestamp: f.ts, CaptureLength: len(f.data), Length: len(f.data), InterfaceIndex: simIface}
+		if f.kernel {
+			ci.InterfaceIndex = 0
+		}
 		if err := s.writePacket(ci, f.data, f.mark); err != nil {
 			l.fail(err)
 		}
