@@ -108,6 +108,42 @@ type channel struct {
 	// read), not left it (a power cut, a stop): only then is a peer that
 	// keeps the connection open one that ignored Connection: close.
 	cardClosed bool
+
+	// pending is the bytes readLoop posted that received has not taken
+	// yet (awaitRoom); room wakes a reader waiting for it to fall.
+	pending atomic.Int64
+	room    chan struct{}
+}
+
+// awaitRoom holds the reader while maxRxBuffer bytes or more of the
+// peer's wait for the loop: a peer writing faster than the loop runs (an
+// external platform answering 100 MB to a fleet's busy loop) had every
+// chunk read and queued before the first overflowed the card's buffer,
+// 28 MB an exchange (outside tester sw126), where a modem stops reading
+// and lets TCP's window close. Bounded by idleLimit, as a silent peer
+// is: with nobody running the loop the reader goes on, a chunk at a time.
+func (ch *channel) awaitRoom() {
+	if ch.pending.Load() < maxRxBuffer {
+		return
+	}
+	limit := time.NewTimer(idleLimit)
+	defer limit.Stop()
+	for ch.pending.Load() >= maxRxBuffer {
+		select {
+		case <-ch.room:
+		case <-limit.C:
+			return
+		}
+	}
+}
+
+// took notes that the loop took n posted bytes, waking the reader.
+func (ch *channel) took(n int64) {
+	ch.pending.Add(-n)
+	select {
+	case ch.room <- struct{}{}:
+	default:
+	}
 }
 
 // release ends the channel's hold of the loop, queueing done, once: later
@@ -224,7 +260,7 @@ func (t *Terminal) openChannelLink(c stk.Command) stk.TerminalResponse {
 	}
 	// The transmit buffer at its granted size at once: the card fills it
 	// a chunk (200 bytes) at a time, and appending would reallocate it.
-	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold()}
+	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold(), room: make(chan struct{}, 1)}
 	t.ch, t.linkErr = ch, nil
 	go t.readLoop(ch)
 	r := stk.Respond(c, res)
@@ -252,6 +288,7 @@ func (t *Terminal) readLoop(ch *channel) {
 	defer readBufs.Put(bp)
 	buf := *bp
 	for {
+		ch.awaitRoom()
 		ch.armIdleLimit()
 		n, err := ch.conn.Read(buf)
 		if err != nil && ch.lingers() {
@@ -267,7 +304,11 @@ func (t *Terminal) readLoop(ch *channel) {
 		}
 		if n > 0 {
 			data := bytes.Clone(buf[:n])
-			t.loop.Post(func() { t.received(ch, data) })
+			ch.pending.Add(int64(n))
+			t.loop.Post(func() {
+				ch.took(int64(len(data)))
+				t.received(ch, data)
+			})
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {

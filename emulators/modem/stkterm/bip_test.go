@@ -320,6 +320,44 @@ func TestRxOverflowDropsLink(t *testing.T) {
 	}
 }
 
+// A peer that writes faster than the loop runs is read no further than
+// the card's buffer can take: the reader waits for the loop once
+// maxRxBuffer bytes are queued for it, and the link drops at the
+// overflow as before, with at most a chunk more read (outside tester
+// sw126: a 100 MB answer queued 28 MB an exchange in a busy fleet).
+func TestRxFloodReadsNoFurtherThanTheBuffer(t *testing.T) {
+	srv := newServer(t, httpReply(32<<20), false)
+	r := newRig(t)
+	r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus, stk.EventDataAvailable),
+		stk.NewOpenChannel(2, srv.addr, 100),
+		stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
+	var err error
+	r.loop.Do(func() { err = r.term.Start() }) // the loop is not run: nothing takes the chunks
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ch *channel
+	r.loop.Do(func() { ch = r.term.ch })
+	if ch == nil {
+		t.Fatal("no channel open")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for ch.pending.Load() < maxRxBuffer {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes read in 5 s", ch.pending.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // room for a reader that goes on to read more, at loopback's GB/s
+	if n := ch.pending.Load(); n > maxRxBuffer+readChunk {
+		t.Fatalf("%d bytes read and queued, want at most %d", n, maxRxBuffer+readChunk)
+	}
+	r.settle(t)
+	if len(r.card.envs) != 2 || r.card.envs[0].Event != stk.EventDataAvailable || r.card.envs[1].Event != stk.EventChannelStatus {
+		t.Fatalf("envelopes %+v, want data available then link dropped", r.card.envs)
+	}
+}
+
 // A peer silent past the idle limit is dropped as one that closed is —
 // the card hears "link dropped" either way — but LinkError tells the
 // two apart, until the next OPEN CHANNEL.
