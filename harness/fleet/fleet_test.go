@@ -359,6 +359,37 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 	}
 }
 
+// A shard needs room for its own pty devices only: sharding is how a
+// storm has more ptys than one machine allows (outside tester sw126).
+func TestPTYRoomIsTheShards(t *testing.T) {
+	tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Override(Flags{PTYs: ptr(160)})
+	sum := 0
+	for i := range 8 {
+		sum += tp.PTYsOf(i, 8)
+	}
+	if sum != 160 || tp.PTYsOf(0, 1) != 160 {
+		t.Fatalf("the shards' ptys add up to %d (one shard: %d), want 160", sum, tp.PTYsOf(0, 1))
+	}
+	for _, tc := range []struct {
+		shard, shards int
+		want          string // "" accepted
+	}{
+		{0, 8, ""},
+		{7, 8, ""},
+		{0, 4, "--ptys 160: shard 0/4 opens 40 of them, and this system allows 30 more"},
+		{0, 0, "--ptys 160: this system allows 30 more"},
+	} {
+		err := tp.Validate(PTYRoom{N: 30, Limit: "kernel.pty.max less those in use", Shard: tc.shard, Shards: tc.shards})
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("shard %d/%d: %v, want %q", tc.shard, tc.shards, err, tc.want)
+		}
+	}
+}
+
 // The longest storm a template may ask for — the widest window, the
 // longest dwell — ends inside the test PKI's validity, so no device fails
 // on the harness's own expired certificates; and that window is taken.

@@ -161,12 +161,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		plans = append(plans, p)
 	}
 	sort.SliceStable(plans, func(i, j int) bool { return plans[i].Start < plans[j].Start })
-	ptys := 0
-	for _, p := range plans {
-		if p.Index < t.PTYs {
-			ptys++
-		}
-	}
+	ptys := t.PTYsOf(cfg.Shard, cfg.Shards)
 	vclk := clock.NewVirtual(clock.Epoch)
 	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult(), notes: newNotes()}
 	s.loop.Stall = stallLimit

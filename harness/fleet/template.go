@@ -330,10 +330,12 @@ func duration(d *yamlnode.Decoder, dst *Duration) yamlnode.Func {
 
 // PTYRoom is how many more pseudo-terminals the system allows a fleet
 // (N, negative when unknown) and the limit that sets it, as a refusal
-// names it.
+// names it; Shard of Shards is the slice of the fleet this process runs
+// (Shards 0 or 1: all of it), whose own pty devices are what must fit.
 type PTYRoom struct {
-	N     int
-	Limit string // "kernel.pty.max less those in use", "the open-file limit …"
+	N             int
+	Limit         string // "kernel.pty.max less those in use", "the open-file limit …"
+	Shard, Shards int
 }
 
 // NoPTYLimit is a room nobody measured: no pty count is refused for it.
@@ -394,7 +396,12 @@ func (t *Template) Validate(room PTYRoom) error {
 		bad("ptys", "%d: negative", t.PTYs)
 	case t.PTYs > t.Devices && t.Devices > 0:
 		bad("ptys", "%d: more than the %d devices", t.PTYs, t.Devices)
-	case room.N >= 0 && t.PTYs > room.N:
+	case room.N >= 0 && room.Shards > 1 && t.PTYsOf(room.Shard, room.Shards) > room.N:
+		// A shard opens only its own devices' ptys: sharding is how a
+		// storm has more than one machine allows (outside tester sw126).
+		bad("ptys", "%d: shard %d/%d opens %d of them, and this system allows %d more pseudo-terminals (%s); link the rest in memory or shard further",
+			t.PTYs, room.Shard, room.Shards, t.PTYsOf(room.Shard, room.Shards), room.N, room.Limit)
+	case room.N >= 0 && room.Shards <= 1 && t.PTYs > room.N:
 		bad("ptys", "%d: this system allows %d more pseudo-terminals (%s); link the rest in memory", t.PTYs, room.N, room.Limit)
 	}
 	if len(t.Mix) == 0 {
@@ -533,6 +540,18 @@ func (t *Template) cycle() int {
 // i mod n put each kind in the shards of its places: storm-fr's cycle of
 // 20 over 4 shards gave one shard every bad signature and two none.)
 func (t *Template) ShardOf(i, n int) int { return shardOf(i, n, t.Devices, t.cycle()) }
+
+// PTYsOf is how many of shard i of n's devices are on a pty (the first
+// PTYs of the fleet are).
+func (t *Template) PTYsOf(i, n int) int {
+	k := 0
+	for d := range min(t.PTYs, t.Devices) {
+		if t.ShardOf(d, n) == i {
+			k++
+		}
+	}
+	return k
+}
 
 // shardOf is ShardOf for a fleet of devices whose mix's cycle is c: what
 // merge checks each result's devices against.

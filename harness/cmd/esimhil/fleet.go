@@ -88,6 +88,13 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// those of the file carry its name and place, a flag's its name.
 		probs = append(probs, strings.Split(err.Error(), "\n")...)
 	}
+	var shardI, shardN int // the slice this process runs, before the pty room is judged
+	if *shard != "" {
+		var err error
+		if shardI, shardN, err = parseShard(*shard); err != nil {
+			problem(err)
+		}
+	}
 	t, err := fleet.Load(*tmpl)
 	if v := os.Getenv(harness.PersonalityEnv); v != "" {
 		// Every device loads it: a bad one is one problem before the
@@ -116,24 +123,21 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			}
 		})
 		t.Override(given)
-		if err := t.Validate(ptyRoom()); err != nil {
+		room := ptyRoom()
+		room.Shard, room.Shards = shardI, shardN
+		if err := t.Validate(room); err != nil {
 			problem(err)
 		}
 	}
 	if *giveUp != 0 && *giveUp < fleet.MinGiveUpAfter {
 		problem(fmt.Errorf("--give-up-after %v: want 0 (never) or at least %v, the cards' own BIP limit for an exchange", *giveUp, fleet.MinGiveUpAfter))
 	}
-	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr, GiveUpAfter: *giveUp}
+	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr, GiveUpAfter: *giveUp, Shard: shardI, Shards: shardN}
 	if flagGiven(fs, "platform") && strings.TrimSpace(*platformURL) == "" {
 		// An empty value is a variable left unset (a Job's PLATFORM_URL),
 		// not a wish for the emulated platform: that would load-test the
 		// harness and pass.
 		problem(fmt.Errorf("--platform %q: empty URL (want http[s]://host:port; leave --platform out for the emulated platform)", *platformURL))
-	}
-	if *shard != "" {
-		if cfg.Shard, cfg.Shards, err = parseShard(*shard); err != nil {
-			problem(err)
-		}
 	}
 	for _, v := range smdps {
 		op, u, err := fleet.ParseSMDPFlag(v)
