@@ -926,6 +926,7 @@ func TestJudge(t *testing.T) {
 	}{
 		{"nothing injected, switched", plain, true, "", "", ""},
 		{"nothing injected, switched after a failure it got over", plain, true, listFails, "", ""},
+		{"nothing injected, switched past the list's first", plain, true, "", "switched to orange-fr, past the list's first sfr, which failed: download: initiateAuthentication: tls handshake: EOF", ""},
 		{"nothing injected, stayed by the platform", plain, false, listFails, "nothing injected: preferred list: reply", ""},
 		{"nothing injected, stayed silently", plain, false, "", "no failure logged", ""},
 		{"card fault, refused by the SM-DP+", sig, false, badSig, "", ""},
@@ -947,7 +948,11 @@ func TestJudge(t *testing.T) {
 		if first == "" {
 			first = tc.why
 		}
-		got := judge(tc.p, tc.switched, first, tc.why)
+		passed := ""
+		if strings.Contains(tc.name, "past the list's first") {
+			passed = "orange-fr, past the list's first sfr, which failed: download: initiateAuthentication: tls handshake: EOF"
+		}
+		got := judge(tc.p, tc.switched, first, tc.why, passed)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: judged %q, want %q", tc.name, got, tc.want)
 		}
@@ -1383,7 +1388,7 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 					}
 					r.Body = io.NopCloser(bytes.NewReader(body))
 				}
-				ownDownload(t, tp, pki, sv, true).ServeHTTP(w, r)
+				ownDownload(t, tp, pki, sv, func(string) bool { return true }).ServeHTTP(w, r)
 			}))
 			defer srv.Close()
 			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, SMDP: smdpURLs(sv)})
@@ -1639,7 +1644,7 @@ func TestOwnPlatformOrdersOverES2(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sv := startEmulated(t, tp, pki)
-			platform := httptest.NewServer(ownDownload(t, tp, pki, sv, tc.order))
+			platform := httptest.NewServer(ownDownload(t, tp, pki, sv, func(string) bool { return tc.order }))
 			defer platform.Close()
 			r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdpURLs(sv)})
 			if err != nil {
@@ -1657,11 +1662,38 @@ func TestOwnPlatformOrdersOverES2(t *testing.T) {
 	}
 }
 
+// A download device that got its profile from the list's second operator,
+// because every download from the first failed, did not do as set up: an
+// SM-DP+ refusing every card passed while its cards went on to the next
+// operator (outside tester sw126).
+func TestSwitchPastTheListsFirstFails(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindDownload}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := startEmulated(t, tp, pki)
+	first := tp.Preferred[0]
+	platform := httptest.NewServer(ownDownload(t, tp, pki, sv, func(op string) bool { return op != first }))
+	defer platform.Close()
+	r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdpURLs(sv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	want := "switched to " + tp.Preferred[1] + ", past the list's first " + first + ", which failed: download: "
+	if r.Outcomes[Failed] != 4 || r.OK() || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), unknownMatchingID) {
+		t.Errorf("%v, want 4 failed: %q …%s\n%s", r.Outcomes, want, unknownMatchingID, out.String())
+	}
+}
+
 // ownDownload is a platform of one's own: it answers /v1/download itself,
 // having ordered the profile at the operator's SM-DP+ over ES2+ (order
-// false: with a matching ID it never ordered), and hands every other
-// route to the emulated platform.
-func ownDownload(t *testing.T, tp *Template, pki *rsp.PKI, sv *Servers, order bool) http.Handler {
+// false for the operator: with a matching ID it never ordered), and hands
+// every other route to the emulated platform.
+func ownDownload(t *testing.T, tp *Template, pki *rsp.PKI, sv *Servers, order func(op string) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != platformapi.PathDownload {
 			sv.Platform.Handler().ServeHTTP(w, r)
@@ -1682,7 +1714,7 @@ func ownDownload(t *testing.T, tp *Template, pki *rsp.PKI, sv *Servers, order bo
 		}
 		o, _ := tp.operator(req.Operator)
 		mid, address := "MID-NEVER-ORDERED", o.SMDP
-		if order {
+		if order(req.Operator) {
 			if mid, address, err = es2Order(r.Context(), sv.SMDP[req.Operator].Addr().String(), o.SMDP, pki.CI.X509, req.EID); err != nil {
 				t.Error(err)
 			}

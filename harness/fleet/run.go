@@ -107,6 +107,13 @@ type live struct {
 	// replayed is the first request of the card's the platform refused
 	// as a replay ("" for none): its counters were ahead of the card's.
 	replayed string
+	// listFirst is the first operator of the last preferred list the
+	// card got, sinceList the last failure it logged after that list;
+	// passedOver, set at each attach on a visited network, says the card
+	// got there past the list's first by such a failure ("" if not): an
+	// SM-DP+ that fails every download passed while its cards went on to
+	// the next operator (outside tester sw126).
+	listFirst, sinceList, passedOver string
 	// silent is what the card read of the last exchange it failed
 	// ("reply: connection closed without a reply") when the terminal had
 	// dropped that link at its 10 s limit, "" otherwise.
@@ -657,7 +664,7 @@ const emptyList = "preferred list: empty (the platform listed no operator for th
 // BIP completions, which run in loop work too).
 func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 	if why, ok := cardFailure(e, l.silent); ok {
-		l.why = why
+		l.why, l.sinceList = why, why
 		if l.first == "" {
 			l.first = why
 		}
@@ -690,9 +697,22 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if l.first == "" {
 			l.first = l.why
 		}
+	case e.Actor == eventlog.EUICC && e.Kind == "preferred_list_received":
+		l.listFirst, l.sinceList = "", ""
+		if ops := e.Strs("operators"); len(ops) > 0 {
+			l.listFirst = ops[0]
+		}
 	case e.Actor == eventlog.World && e.Kind == "attach_result" && e.Get("ok") == true:
-		if l.switched == 0 && e.Str("operator") != l.home && !e.T.Before(l.arrive) {
+		op := e.Str("operator")
+		if op == l.home || e.T.Before(l.arrive) {
+			break
+		}
+		if l.switched == 0 {
 			l.switched = e.T.Sub(l.arrive)
+		}
+		l.passedOver = ""
+		if l.listFirst != "" && op != l.listFirst && l.sinceList != "" {
+			l.passedOver = fmt.Sprintf("%s, past the list's first %s, which failed: %s", op, l.listFirst, l.sinceList)
 		}
 	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent" && e.Str("refused") == "":
 		if id, ok := noteID(e); ok {
@@ -908,7 +928,7 @@ func (s *storm) retire(l *live, stopped string) {
 		s.failBecause(l, reason, reason)
 		return
 	}
-	if reason := judge(l.p.Part, switched, l.first, l.why); reason != "" {
+	if reason := judge(l.p.Part, switched, l.first, l.why, l.passedOver); reason != "" {
 		s.failBecause(l, reason, reason)
 		return
 	}
@@ -951,13 +971,15 @@ func (p Part) injections() []injection {
 }
 
 // judge holds a device that ran its dwell to what its part of the mix set
-// it up for: with nothing injected it switches; with a fault it stays on
+// it up for: with nothing injected it switches, to the first operator of
+// its list unless that one was skipped without a failure (passedOver
+// says where a failure took it instead); with a fault it stays on
 // its original profile, the first or the last failure its card logged
 // being the injected one (the method's fallback, not a harness failure;
 // a long dwell's retries may end on what they cause, as the platform's
 // daily quota). Anything else is a failed device; judge says why, or ""
 // when it did as planned.
-func judge(p Part, switched bool, first, why string) string {
+func judge(p Part, switched bool, first, why, passedOver string) string {
 	in := p.injections()
 	names := make([]string, len(in))
 	for i, j := range in {
@@ -965,6 +987,8 @@ func judge(p Part, switched bool, first, why string) string {
 	}
 	injected := strings.Join(names, " and ")
 	switch {
+	case len(in) == 0 && switched && passedOver != "":
+		return "switched to " + passedOver
 	case len(in) == 0 && switched:
 		return ""
 	case len(in) == 0 && why == "":
