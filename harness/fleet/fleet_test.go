@@ -311,7 +311,16 @@ func TestShardsMergeToOneRun(t *testing.T) {
 			r.SwitchTimes = append([]time.Duration{r.Simulated + time.Second}, r.SwitchTimes[1:]...)
 		})}, "longer than the storm's"},
 		{"switch times dropped", []*Result{edited(whole, func(r *Result) { r.SwitchTimes = r.SwitchTimes[1:] })}, "switch times for"},
-		{"a negative wall time", []*Result{edited(whole, func(r *Result) { r.Wall = -5 })}, "not the times of a storm"},
+		{"a negative wall time", []*Result{edited(whole, func(r *Result) { r.Wall = -5 })}, "not the times and memory of a storm"},
+		// Outside tester sw126: three hand edits merge accepted.
+		{"a negative peak memory", []*Result{edited(whole, func(r *Result) { r.PeakRSS = -1 })}, "peak_rss_bytes -1"},
+		{"a wall of 0 over a span", []*Result{edited(whole, func(r *Result) {
+			r.Wall = 0
+			r.Runs = slices.Clone(r.Runs)
+			r.Runs[0].Wall = 0
+		})}, "took wall 0s: not what the fleet writes"},
+		{"a wall its run does not have", []*Result{edited(whole, func(r *Result) { r.Wall++ })}, "its run's"},
+		{"ptys its storm does not have", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.PTYs = 5 })}, "ptys 5: its storm"},
 		{"a shard past its count", []*Result{edited(whole, func(r *Result) { r.Shards = []string{"5/3"} })}, `shard "5/3"`},
 		{"no shard named", []*Result{edited(whole, func(r *Result) { r.Shards = nil })}, "no shard named"},
 	} {

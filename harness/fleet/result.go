@@ -713,6 +713,26 @@ func Merge(rs []*Result) (*Result, error) {
 	return m, nil
 }
 
+// shardPTYs is how many of the devices of shards ids are on ptys, from
+// the storm's size, cycle and its fingerprint's pty count (the first
+// that many devices); ok is false for a result that does not say them.
+func (r *Result) shardPTYs(ids []shardID) (int, bool) {
+	var devices, ptys int
+	if r.FleetDevices <= 0 || r.Cycle <= 0 {
+		return 0, false
+	}
+	if _, err := fmt.Sscanf(r.Fleet, "%d devices (%d on ptys)", &devices, &ptys); err != nil || devices != r.FleetDevices || ptys < 0 || ptys > devices {
+		return 0, false
+	}
+	k := 0
+	for d := range ptys {
+		if slices.ContainsFunc(ids, func(id shardID) bool { return shardOf(d, id.n, devices, r.Cycle) == id.i }) {
+			k++
+		}
+	}
+	return k, true
+}
+
 // ownDevices checks that every device a result's notification counts
 // name is one of its storm's and runs in one of its shards (ids), when the
 // result says how its storm dealt them.
@@ -955,8 +975,8 @@ func (r *Result) consistent() ([]shardID, error) {
 	if r.FleetDevices < 0 || (r.FleetDevices > 0 && r.Devices > r.FleetDevices) {
 		return nil, fmt.Errorf("devices %d of a storm of fleet_devices %d: not a slice of it", r.Devices, r.FleetDevices)
 	}
-	if r.Wall < 0 || r.Simulated < 0 {
-		return nil, fmt.Errorf("wall %v, simulated %v: not the times of a storm", r.Wall, r.Simulated)
+	if r.Wall < 0 || r.Simulated < 0 || r.PeakRSS < 0 {
+		return nil, fmt.Errorf("wall %v, simulated %v, peak_rss_bytes %d: not the times and memory of a storm", r.Wall, r.Simulated, r.PeakRSS)
 	}
 	// Each switched device has its time from arrival to attach: never
 	// negative, never longer than the storm.
@@ -1008,6 +1028,9 @@ func (r *Result) consistent() ([]shardID, error) {
 			return nil, fmt.Errorf("run of shard %s: devices %d, platform requests %d, wall %v: not a run", run.Shard, run.Devices, run.PlatformRequests, run.Wall)
 		case run.spanned() && run.End.Before(run.Start):
 			return nil, fmt.Errorf("run of shard %s ends (%v) before it starts (%v)", run.Shard, run.End, run.Start)
+		case run.spanned() && run.End.Sub(run.Start) != run.Wall:
+			// The fleet writes the span as its start and wall.
+			return nil, fmt.Errorf("run of shard %s spans %v and took wall %v: not what the fleet writes", run.Shard, run.End.Sub(run.Start), run.Wall)
 		}
 		seen[run.Shard] = true
 		devices += run.Devices
@@ -1015,6 +1038,12 @@ func (r *Result) consistent() ([]shardID, error) {
 	}
 	if len(r.Runs) == len(r.Shards) && (devices != r.Devices || requests != r.PlatformRequests) {
 		return nil, fmt.Errorf("its shards' runs count %d devices and %d platform requests, not its %d and %d", devices, requests, r.Devices, r.PlatformRequests)
+	}
+	if len(r.Runs) == 1 && len(r.Shards) == 1 && r.Runs[0].Wall != r.Wall {
+		return nil, fmt.Errorf("wall %v, its run's %v: not what the fleet writes", r.Wall, r.Runs[0].Wall)
+	}
+	if want, ok := r.shardPTYs(ids); ok && r.PTYs != want {
+		return nil, fmt.Errorf("ptys %d: its storm (%s) puts %d of its shards' devices on ptys", r.PTYs, r.Fleet, want)
 	}
 	if err := r.notesAddUp(); err != nil {
 		return nil, err
