@@ -500,6 +500,10 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 	}
 	var lastTick time.Time // wall clock: what the line shows, not what the storm does
 	gate := progressGate{rel: s.loop.Released(), exp: s.loop.Expired()}
+	note := func() string {
+		sim := s.loop.Now().Sub(epoch)
+		return fmt.Sprintf("%d on, %v of %v simulated", len(active), sim.Truncate(time.Second), span.Truncate(time.Second))
+	}
 	tick := func() {
 		lastTick = time.Now()
 		sim := s.loop.Now().Sub(epoch)
@@ -510,7 +514,15 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 				s.meter.Creep(float64(sim) / float64(span))
 			}
 		}
-		s.meter.Tick(fmt.Sprintf("%d on, %v of %v simulated", len(active), sim.Truncate(time.Second), span.Truncate(time.Second)))
+		s.meter.Tick(note())
+	}
+	// retireNext retires the next device, the line its Done may draw
+	// saying how many are on without it (outside tester sw127: "1/300
+	// devices … 300 on", the count of the tick before).
+	retireNext := func(stopped string) {
+		l := heap.Pop(&active).(*live)
+		s.meter.SetNote(note())
+		s.retire(l, stopped)
 	}
 	for next < len(plans) || len(active) > 0 {
 		if err := cmp.Or(ctx.Err(), s.givenUp); err != nil {
@@ -521,7 +533,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 				cause = context.Cause(ctx).Error()
 			}
 			for len(active) > 0 {
-				s.retire(heap.Pop(&active).(*live), "still on when the storm was "+cause)
+				retireNext("still on when the storm was " + cause)
 			}
 			s.stopBefore(plans[next:], cause)
 			tick() // the last line says none is on any more
@@ -561,14 +573,14 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 			}
 			if _, err := s.loop.RunUntil(at, step); err != nil {
 				for len(active) > 0 {
-					s.retire(heap.Pop(&active).(*live), "storm stopped: "+err.Error())
+					retireNext("storm stopped: " + err.Error())
 				}
 				s.stopBefore(plans[next:], "stopped by an error of the storm: "+err.Error())
 				return fmt.Errorf("storm: %w", err)
 			}
 		}
 		for len(active) > 0 && !active[0].retire.After(s.loop.Now()) {
-			s.retire(heap.Pop(&active).(*live), "")
+			retireNext("")
 		}
 		for next < len(plans) && !epoch.Add(plans[next].Start).After(s.loop.Now()) {
 			if l := s.start(plans[next], epoch); l != nil {

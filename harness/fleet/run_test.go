@@ -1,10 +1,15 @@
 package fleet
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/harness/progress"
 )
 
 // Simulated time that moves after exchanges only ran out (a paused
@@ -57,4 +62,42 @@ func TestResetPeakRSS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every progress line counts a device once: done or on, never both (outside
+// tester sw127: "fleet 1/300 devices … 300 on", the count of the tick
+// before the retirement the line was drawn for).
+func TestProgressCountsADeviceOnce(t *testing.T) {
+	t.Setenv(progress.EnvEvery, "1ns") // a plain line at every retirement
+	t.Setenv(progress.EnvMode, "plain")
+	tp := loadTemplate(t, 40, 0)
+	var out strings.Builder
+	if _, err := Run(context.Background(), Config{Template: tp, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`^fleet (\d+)/(\d+) devices .*, (\d+) on,`)
+	lines := 0
+	for _, l := range strings.Split(out.String(), "\n") {
+		m := re.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		lines++
+		done, total, on := atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3])
+		if done+on > total {
+			t.Errorf("%d done and %d on of %d: %s", done, on, total, l)
+		}
+	}
+	if lines < 40 {
+		t.Errorf("%d progress lines, want one at each of 40 retirements at least:\n%s", lines, out.String())
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

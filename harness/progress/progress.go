@@ -238,6 +238,18 @@ func (m *Meter) Tick(note string) {
 	m.showLocked()
 }
 
+// SetNote is Tick's note without showing the line: for a note that must
+// be true of the line the next Done draws (a storm's devices still on,
+// one fewer with each that retires).
+func (m *Meter) SetNote(note string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.note = note
+}
+
 // Heartbeat shows the line on the wall clock, as Tick would, though
 // nobody calls Tick: for a run that waits on real I/O (a fleet whose
 // external platform is slow to answer or does not answer), whose line
@@ -476,7 +488,8 @@ type part struct {
 const (
 	rankTail    = iota // the run's note and what it waits on
 	rankElapsed        // also the clock's
-	rankCore           // failed, errors, rate, ETA or why it stopped
+	rankRate           // what the counts and the ETA say again, per second
+	rankCore           // failed, errors, ETA or why it stopped
 	rankHead
 )
 
@@ -522,7 +535,7 @@ func (m *Meter) partsLocked(now time.Time) []part {
 		rate = float64(m.done) / el.Seconds()
 	}
 	fmt.Fprintf(&b, ", %.1f/s", rate)
-	add(rankCore)
+	add(rankRate)
 	fmt.Fprintf(&b, ", %s elapsed", round(el))
 	add(rankElapsed)
 	switch {

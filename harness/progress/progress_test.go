@@ -342,7 +342,7 @@ func TestBadPeriodWarns(t *testing.T) {
 // The live line is cut to the terminal's width less one column — a line
 // that wraps leaves its first rows behind at every redraw, as \r goes
 // back only to the start of the last — by dropping whole trailing parts
-// first (the counts, rate and ETA stay), and by cells, never inside a
+// first (the counts and the ETA stay), and by cells, never inside a
 // UTF-8 sequence, when even its first part is too long. Plain lines and
 // the final line stay whole.
 func TestLiveLineFitsTheTerminal(t *testing.T) {
@@ -378,7 +378,8 @@ func TestLiveLineFitsTheTerminal(t *testing.T) {
 }
 
 // Of the meter's own parts the note and what the run waits on go first,
-// then the elapsed time, before the ETA or why the run stopped.
+// then the elapsed time, then the rate, before the ETA or why the run
+// stopped.
 func TestFitKeepsTheETA(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := start
@@ -398,7 +399,11 @@ func TestFitKeepsTheETA(t *testing.T) {
 		{90, "", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, ETA unknown: no progress for 1m2s, …"},
 		{83, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 1m12s elapsed, stopped by SIGINT, …"},
 		{79, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, stopped by SIGINT, …"},
-		{60, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, …"},
+		// Then the rate, before the ETA (outside tester sw127: 50
+		// columns showed the rate and no ETA).
+		{80, "", "fleet 0/100000 devices (0.0%), 0 failed, ETA unknown: no progress for 1m2s, …"},
+		{64, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, stopped by SIGINT, …"},
+		{60, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, …"},
 	} {
 		m.stopped = tc.stop
 		if got := fit(m.partsLocked(now), tc.cells); got != tc.want {
