@@ -341,7 +341,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	for i, path := range fs.Args() {
 		loaded[i].s, loaded[i].source, loaded[i].err = scenario.LoadSource(path)
 	}
-	span := newSpanGauge(meter, loaded)
+	span := newSpanGauge(meter, loaded, time.Now)
 	// A scenario's name names its artifacts directory: a second file of
 	// the same name would overwrite the first one's evidence.
 	named := map[string]string{}
@@ -411,7 +411,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Progress: func(now, horizon time.Duration) {
 				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
-			Stage:    func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
+			Stage: func(what string) {
+				span.closing(i) // the stages are the close's
+				meter.Fprintf(stderr, "...   %s: %s\n", name, what)
+			},
 			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),

@@ -11,13 +11,30 @@ import (
 // simulated time done, so that its ETA weighs each scenario by its span
 // rather than counting scenarios: counted, a run of many short scenarios
 // then a few long ones promised the long ones the short ones' pace, and
-// one long scenario had no ETA at all until it ended.
+// one long scenario had no ETA at all until it ended. A scenario's work
+// does not end with its simulated time: closing the rig, checking the
+// capture and writing the timeline took as long again in a week's run,
+// whose ETA read "~0s" all that while (outside tester sw127). So the
+// simulated time stands for a part of each scenario's weight only, the
+// rest being its close, in the share of wall time the scenarios that
+// ended spent closing (half, before one has).
 type spanGauge struct {
 	meter *progress.Meter
-	spans []time.Duration // each file's horizon; 0 for one that does not load
+	now   func() time.Time // wall clock
+	spans []time.Duration  // each file's horizon; 0 for one that does not load
 	total time.Duration
 	done  time.Duration // the spans of the scenarios ended
+
+	// The scenario running (cur): when it started, by the wall clock,
+	// and when its close began (zero before).
+	cur                int
+	started, closed    time.Time
+	simWall, closeWall time.Duration // of the scenarios ended with both measured
 }
+
+// closeShareBefore is a scenario's close's share of its wall time until
+// one has been measured.
+const closeShareBefore = 0.5
 
 // loadedScenario is a scenario file as read before the run, or why it
 // did not load.
@@ -29,8 +46,8 @@ type loadedScenario struct {
 
 // newSpanGauge takes each file's horizon; one that did not load counts
 // for nothing.
-func newSpanGauge(m *progress.Meter, loaded []loadedScenario) *spanGauge {
-	g := &spanGauge{meter: m, spans: make([]time.Duration, len(loaded))}
+func newSpanGauge(m *progress.Meter, loaded []loadedScenario, now func() time.Time) *spanGauge {
+	g := &spanGauge{meter: m, now: now, spans: make([]time.Duration, len(loaded)), cur: -1}
 	for i, l := range loaded {
 		if l.err == nil {
 			g.spans[i] = l.s.Horizon()
@@ -40,15 +57,46 @@ func newSpanGauge(m *progress.Meter, loaded []loadedScenario) *spanGauge {
 	return g
 }
 
+// begin notes scenario i's start, once.
+func (g *spanGauge) begin(i int) {
+	if g.cur != i {
+		g.cur, g.started, g.closed = i, g.now(), time.Time{}
+	}
+}
+
 // at says scenario i has run to now of its span.
 func (g *spanGauge) at(i int, now time.Duration) {
-	g.set(g.done + min(max(now, 0), g.spans[i]))
+	g.begin(i)
+	g.set(g.done + time.Duration((1-g.closeShare())*float64(min(max(now, 0), g.spans[i]))))
+}
+
+// closing says scenario i's simulation is over and its close begins (the
+// rig's first stage): its simulated time counts whole.
+func (g *spanGauge) closing(i int) {
+	g.begin(i)
+	if g.closed.IsZero() {
+		g.closed = g.now()
+		g.at(i, g.spans[i])
+	}
 }
 
 // finished says scenario i ended, whatever its verdict.
 func (g *spanGauge) finished(i int) {
+	if g.cur == i && !g.closed.IsZero() {
+		g.simWall += g.closed.Sub(g.started)
+		g.closeWall += g.now().Sub(g.closed)
+	}
+	g.cur = -1
 	g.done += g.spans[i]
 	g.set(g.done)
+}
+
+// closeShare is the share of a scenario's wall time its close takes.
+func (g *spanGauge) closeShare() float64 {
+	if all := g.simWall + g.closeWall; all > 0 {
+		return float64(g.closeWall) / float64(all)
+	}
+	return closeShareBefore
 }
 
 func (g *spanGauge) set(d time.Duration) {

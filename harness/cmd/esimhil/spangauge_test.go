@@ -33,27 +33,38 @@ func TestRunETAWeighsScenariosBySpan(t *testing.T) {
 	for i, p := range paths {
 		loaded[i].s, loaded[i].source, loaded[i].err = scenario.LoadSource(p)
 	}
-	g := newSpanGauge(m, loaded)
+	g := newSpanGauge(m, loaded, func() time.Time { return now })
 	if g.total != spans[0]+spans[1] || g.spans[1] != 0 {
 		t.Fatalf("spans %v (total %v), want %v and nothing for the missing file", g.spans, g.total, spans)
 	}
-	// The fixtures' spans are 1 h and 2 h: a third, then two thirds.
+	// The fixtures' spans are 1 h and 2 h: a third, then two thirds. A
+	// scenario's simulated time is half its weight until a close has
+	// been measured, the other half its close (outside tester sw127: a
+	// week's close read "ETA ~0s" for as long as its simulation took).
 	for _, step := range []struct {
 		after time.Duration
 		do    func()
 		want  string
 	}{
 		{10 * time.Second, func() {}, "ETA unknown"},
-		{0, func() { g.finished(0); m.Done(true) }, "ETA ~20s"},       // a third of the span in 10 s
-		{0, func() { g.finished(1); m.Errored() }, "ETA ~20s"},        // the missing file holds no time
-		{10 * time.Second, func() { g.at(2, time.Hour) }, "ETA ~10s"}, // two thirds in 20 s
-		{0, func() { g.at(2, 5*time.Hour) }, "ETA ~0s"},               // past its span: held to it
+		{0, func() { g.finished(0); m.Done(true) }, "ETA ~20s"},               // a third of the span in 10 s
+		{0, func() { g.finished(1); m.Errored() }, "ETA ~20s"},                // the missing file holds no time
+		{0, func() { g.at(2, 0) }, "ETA ~20s"},                                // it starts
+		{10 * time.Second, func() { g.at(2, time.Hour) }, "ETA ~20s"},         // half of two thirds in 20 s
+		{10 * time.Second, func() { g.at(2, 5*time.Hour) }, "ETA ~15s"},       // past its span: held to it
+		{0, func() { g.closing(2) }, "ETA ~15s"},                              // its close: not ~0s
+		{30 * time.Second, func() { g.finished(2); m.Done(true) }, "elapsed"}, // done: no ETA
 	} {
 		now = now.Add(step.after)
 		step.do()
 		if line := m.Line(); !strings.HasSuffix(line, step.want) {
 			t.Errorf("line %q, want it to end %q", line, step.want)
 		}
+	}
+	// The third ran 20 s and closed for 30: the next scenario's close is
+	// weighed so.
+	if got := g.closeShare(); got != 0.6 {
+		t.Errorf("close share %v, want 0.6 (20 s simulating, 30 s closing)", got)
 	}
 }
 
