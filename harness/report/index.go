@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"html/template"
@@ -310,7 +311,7 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 			// Never ran (did not load, a signal came first, a spec
 			// skipped): no time to give, and none to add to the suite's.
 		default:
-			t := junitSeconds(e.Wall.Seconds())
+			t := junitSeconds(cmp.Or(e.RunTime, e.Wall).Seconds())
 			c.Time = &t
 			total += t
 		}
