@@ -351,6 +351,8 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 		{"dwell too long", func(t *Template) { t.Override(Flags{Dwell: ptr(30 * 24 * time.Hour)}) }, -1, "--dwell 720h0m0s"},
 		{"dwell 0 (given, not left out)", func(t *Template) { t.Override(Flags{Dwell: ptr(time.Duration(0))}) }, -1, "--dwell 0s: want more than 0"},
 		{"a window of part of a second", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(1500 * time.Millisecond)}) }, -1, "--arrive-within 1.5s: whole seconds"},
+		{"a dwell of part of a second", func(t *Template) { t.Override(Flags{Dwell: ptr(30*time.Minute + 500*time.Millisecond)}) }, -1, "--dwell 30m0.5s: whole seconds"},
+		{"a dwell shorter than a check", func(t *Template) { t.Override(Flags{Dwell: ptr(time.Second)}) }, -1, "--dwell 1s: shorter than the card's check interval"},
 		{"an empty mix (given, not left out)", func(t *Template) { t.Mix = []Part{} }, -1, "mix: empty"},
 	}
 	for _, tc := range tests {

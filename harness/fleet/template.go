@@ -388,8 +388,17 @@ func (t *Template) Validate(room PTYRoom) error {
 	case time.Duration(t.ArriveWithin)%time.Second != 0:
 		bad("arrive_within", "%v: whole seconds (arrivals fall on whole seconds)", time.Duration(t.ArriveWithin))
 	}
-	if t.Dwell <= 0 || time.Duration(t.Dwell) > MaxDwell {
-		bad("dwell", "%v: want more than 0 and at most %v (leave it out for %v)", time.Duration(t.Dwell), MaxDwell, DefaultDwell)
+	switch dwell := time.Duration(t.Dwell); {
+	case dwell <= 0 || dwell > MaxDwell:
+		bad("dwell", "%v: want more than 0 and at most %v (leave it out for %v)", dwell, MaxDwell, DefaultDwell)
+	case dwell%time.Second != 0:
+		// As the arrivals: a device retires on a whole second.
+		bad("dwell", "%v: whole seconds (devices retire on whole seconds)", dwell)
+	case t.Base != nil && t.Base.Device.CheckInterval > 0 && dwell < t.Base.Device.CheckInterval:
+		// Every device would leave before its card first looked at the
+		// network: each one failed, "no failure logged" (outside tester
+		// sw126: --dwell 1ns accepted).
+		bad("dwell", "%v: shorter than the card's check interval %v (%s): no card would check for roaming before its device leaves", dwell, t.Base.Device.CheckInterval, t.Base.Name)
 	}
 	switch {
 	case t.PTYs < 0:
