@@ -88,12 +88,12 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// those of the file carry its name and place, a flag's its name.
 		probs = append(probs, strings.Split(err.Error(), "\n")...)
 	}
-	var shardI, shardN int // the slice this process runs, before the pty room is judged
+	// The slice this process runs, before the pty room is judged; a
+	// bad one is told after the template's problems, in the flags' order.
+	var shardI, shardN int
+	var shardErr error
 	if *shard != "" {
-		var err error
-		if shardI, shardN, err = parseShard(*shard); err != nil {
-			problem(err)
-		}
+		shardI, shardN, shardErr = parseShard(*shard)
 	}
 	t, err := fleet.Load(*tmpl)
 	if v := os.Getenv(harness.PersonalityEnv); v != "" {
@@ -138,6 +138,9 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// not a wish for the emulated platform: that would load-test the
 		// harness and pass.
 		problem(fmt.Errorf("--platform %q: empty URL (want http[s]://host:port; leave --platform out for the emulated platform)", *platformURL))
+	}
+	if shardErr != nil {
+		problem(shardErr)
 	}
 	for _, v := range smdps {
 		op, u, err := fleet.ParseSMDPFlag(v)
