@@ -1460,21 +1460,43 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 // Preinstalled devices reach no SM-DP+: a storm of them against an
 // external platform without --smdp notes no SM-DP+ log unread.
 func TestPreinstalledStormNotesNoSMDPUnread(t *testing.T) {
-	tp := loadTemplate(t, 4, 0)
-	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
-	pki, err := NewPKI(tp.Base, tp.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv := startEmulated(t, tp, pki)
-	srv := httptest.NewServer(sv.Platform.Handler())
-	defer srv.Close()
-	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if slices.ContainsFunc(r.Unchecked, func(u string) bool { return strings.HasPrefix(u, "SM-DP+") }) || r.SMDPUnread || !r.OK() {
-		t.Errorf("a storm without downloads: unchecked %q, OK %v", r.Unchecked, r.OK())
+	for _, tc := range []struct {
+		name    string
+		devices int
+		mix     []Part // nil: storm-fr's, whose download places are past the tenth
+		smdp    bool   // the SM-DP+s given (--smdp)
+	}{
+		{"a mix without downloads", 4, []Part{{Share: 1, Kind: KindPreinstalled}}, false},
+		// Outside tester sw126: the given SM-DP+s' logs were NOT CHECKED.
+		{"too few devices to reach the mix's downloads", 10, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tp := loadTemplate(t, tc.devices, 0)
+			if tc.mix != nil {
+				tp.Mix = tc.mix
+			}
+			pki, err := NewPKI(tp.Base, tp.Seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sv := startEmulated(t, tp, pki)
+			srv := httptest.NewServer(sv.Platform.Handler())
+			defer srv.Close()
+			cfg := Config{Template: tp, Platform: srv.URL}
+			if tc.smdp {
+				cfg.SMDP = smdpURLs(sv)
+			}
+			r, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.ByKind["download"] != nil {
+				t.Fatalf("the storm has download devices %v: the case tests none", r.ByKind)
+			}
+			if slices.ContainsFunc(r.Unchecked, func(u string) bool { return strings.HasPrefix(u, "SM-DP+") }) || r.SMDPUnread || !r.OK() {
+				t.Errorf("a storm without downloads: unchecked %q, OK %v", r.Unchecked, r.OK())
+			}
+		})
 	}
 }
 

@@ -68,6 +68,9 @@ const stallLimit = 30 * time.Second
 type storm struct {
 	cfg    Config
 	t      *Template
+	// downloads says some of the storm's devices (this shard's) download:
+	// only they reach an SM-DP+.
+	downloads bool
 	loop   *clock.Loop
 	sh     *harness.Shared
 	res    *Result
@@ -170,7 +173,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sort.SliceStable(plans, func(i, j int) bool { return plans[i].Start < plans[j].Start })
 	ptys := t.PTYsOf(cfg.Shard, cfg.Shards)
 	vclk := clock.NewVirtual(clock.Epoch)
-	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult(), notes: newNotes()}
+	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult(), notes: newNotes(),
+		downloads: slices.ContainsFunc(plans, func(p plan) bool { return p.Part.Kind == KindDownload })}
 	s.loop.Stall = stallLimit
 	s.loop.Together = true // devices due at one second load the servers at once
 	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
@@ -370,9 +374,10 @@ func (s *storm) servers(ctx context.Context) error {
 	check(func() error { return probePlatform(ctx, addr, tlsOn, pki.CI.X509, t.Seed, t.End()) }, "--platform "+s.cfg.Platform)
 	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
 	s.res.Platform = s.cfg.Platform
-	// Only download devices reach an SM-DP+: a storm without them has no
-	// SM-DP+ log to leave unread.
-	downloads := slices.ContainsFunc(t.Mix, func(p Part) bool { return p.Kind == KindDownload && p.Share > 0 })
+	// Only download devices reach an SM-DP+: a storm without them — its
+	// mix has none, or too few devices to reach them (outside tester
+	// sw126: 10 devices of storm-fr) — has no SM-DP+ log to leave unread.
+	downloads := s.downloads
 	for _, o := range t.Base.Network.Operators {
 		if o.SMDP == "" {
 			continue
@@ -400,8 +405,10 @@ func (s *storm) servers(ctx context.Context) error {
 		check(func() error { return probeSMDP(ctx, a, o.SMDP, pki.CI.X509, t.Seed, t.End()) }, fmt.Sprintf("--smdp %s=%s", o.ID, raw))
 		s.sh.Resolve[o.SMDP] = a
 		s.res.SMDP[o.ID] = raw
-		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf(uncheckedSMDP+"%s log: an external SM-DP+ has no log route to read", o.ID))
-		s.res.SMDPUnread = true
+		if downloads {
+			s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf(uncheckedSMDP+"%s log: an external SM-DP+ has no log route to read", o.ID))
+			s.res.SMDPUnread = true
+		}
 	}
 	probing.Wait()
 	var msgs []string
