@@ -233,23 +233,20 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
 	}
 	if err := listenSIMTrace(modem != "", &cfg); err != nil {
-		if cfg.Backend != nil {
-			cfg.Backend.Close()
-		}
-		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
+		r, cerr := lab.Unopened(cfg, err)
+		labNotOpened(r, fmt.Sprintf("lab run for %s: %v", s.Name, errors.Join(err, cerr)))
 	}
 	if err := notAModem(cfg.Modem); err != nil {
-		if cfg.Backend != nil {
-			cfg.Backend.Close()
-		}
-		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v (found by an earlier spec of this run; not asked again)", s.Name, err))
+		err = fmt.Errorf("%w (found by an earlier spec of this run; not asked again)", err)
+		r, cerr := lab.Unopened(cfg, err)
+		labNotOpened(r, fmt.Sprintf("lab run for %s: %v", s.Name, errors.Join(err, cerr)))
 	}
 	r, err := lab.Open(context.Background(), cfg)
 	if err != nil {
 		if errors.Is(err, lab.ErrNotAModem) {
 			notModems.Store(cfg.Modem, err)
 		}
-		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
+		labNotOpened(&lab.Rig{Config: cfg}, fmt.Sprintf("lab run for %s: %v", s.Name, err))
 	}
 	if r.DialectHint != "" {
 		ginkgo.AddReportEntry("dialect", r.DialectHint)
@@ -272,12 +269,7 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		if kept {
 			labTimeline(r, ginkgo.CurrentSpecReport(), err, unasked)
 		}
-		for _, a := range r.Artifacts() {
-			ginkgo.AddReportEntry("lab artifact", a)
-		}
-		if b, rerr := os.ReadFile(filepath.Join(dir, lab.TranscriptFile)); rerr == nil && len(b) < 256<<10 {
-			ginkgo.AddReportEntry("AT transcript ("+r.Modem+")", string(b))
-		}
+		labEntries(r)
 		if kept {
 			fmt.Fprintf(ginkgo.GinkgoWriter, "lab artifacts in %s\n", dir)
 		} else {
@@ -319,9 +311,42 @@ func labTimeline(r *lab.Rig, rep ginkgo.SpecReport, closeErr error, unasked stri
 	case unasked != "":
 		why = unasked + unaskedWhen
 	}
+	writeLabPages(b, rep, why)
+}
+
+// writeLabPages writes a kept lab spec's timeline page and spec.json,
+// failed with why unless it is "", and names its directory in the report.
+func writeLabPages(b *harness.LabBackend, rep ginkgo.SpecReport, why string) {
 	ginkgo.AddReportEntry(report.EntryArtifacts, b.Rig.Dir())
 	wall := time.Since(rep.StartTime)
 	writeSpecFile(b.Rig, rep, writeTimeline(b.Rig, rep, why, wall), why, wall)
+}
+
+// labEntries lists a lab spec's artifacts in the report, and its
+// transcript when it is small enough to read there.
+func labEntries(r *lab.Rig) {
+	for _, a := range r.Artifacts() {
+		ginkgo.AddReportEntry("lab artifact", a)
+	}
+	if b, err := os.ReadFile(filepath.Join(r.Dir, lab.TranscriptFile)); err == nil && len(b) < 256<<10 {
+		ginkgo.AddReportEntry("AT transcript ("+r.Modem+")", string(b))
+	}
+}
+
+// labNotOpened fails a lab spec whose run did not open (a silent port,
+// a ser2net that refuses it, a port found not to be a modem) with the
+// evidence any failed spec keeps: its transcript ends saying why, and the
+// timeline page, spec.json and the report's entries are written as for
+// a spec that failed later (outside tester sw128 F2). The rig's backend
+// is closed already.
+func labNotOpened(r *lab.Rig, why string) {
+	ginkgo.GinkgoHelper()
+	if b, ok := r.Backend.(*harness.LabBackend); ok && b.Rig.Dir() != "" {
+		writeLabPages(b, ginkgo.CurrentSpecReport(), why)
+	}
+	labEntries(r)
+	fmt.Fprintf(ginkgo.GinkgoWriter, "lab artifacts in %s\n", r.Dir)
+	ginkgo.Fail(why)
 }
 
 // listenSIMTrace starts the run's GSMTAP receiver (LabSIMTraceEnv) into

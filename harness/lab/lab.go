@@ -196,28 +196,23 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	r = &Rig{Config: c, Timeouts: Scale(c.Personality.Timeouts, c.Speed, c.Slack)}
-	if r.transcript, err = os.Create(filepath.Join(c.Dir, TranscriptFile)); err != nil {
-		return nil, fmt.Errorf("lab: transcript: %w", err)
+	run, err := startTranscript(c)
+	if err != nil {
+		return nil, err
 	}
-	baud := ""
-	if c.Serial.Baud != 0 {
-		baud = fmt.Sprintf(" at %d baud", c.Serial.Baud)
-	}
-	r.note("lab run: modem %s%s, personality %s, speed %gx", c.Modem, baud, c.Personality.Name, c.Speed)
-	if c.SIMTrace.IsValid() {
-		r.note("SIMtrace receiver on udp://%s (GSMTAP SIM into the capture)", c.SIMTrace)
-	}
-	if c.Backend != nil {
-		for _, l := range c.Backend.Describe() {
-			r.note("%s", l)
+	// A run that does not open is a failed spec's evidence all the same:
+	// its transcript ends saying why, not cut off after its header
+	// (outside tester sw128 F2).
+	defer func() {
+		if err != nil {
+			run.notOpened(err)
 		}
-	}
+	}()
+	r = run
 	scfg := c.Serial
 	scfg.OnModemState = func(s byte) { r.note("modem state %s", modemState(s)) }
 	port, err := OpenPort(ctx, c.Modem, scfg, func(s string) { r.note("%s", s) })
 	if err != nil {
-		r.transcript.Close()
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	// A modem that restarts (AT+CFUN=1,1, a power cut) comes back with
@@ -229,12 +224,10 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		atclient.WithURCs(ModemURCs(c.Personality)...))
 	if err := Check(r.AT); err != nil {
 		r.AT.Close()
-		r.transcript.Close()
 		return nil, err
 	}
 	if err := r.setUp(r.AT.Command); err != nil {
 		r.AT.Close()
-		r.transcript.Close()
 		hint := ""
 		if errors.Is(err, atclient.ErrTimeout) {
 			hint = sharedHint(c.Modem) // it answered AT, then not
@@ -254,6 +247,61 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		c.Backend.Start()
 	}
 	return r, nil
+}
+
+// startTranscript creates the run's at.log with its header: the port, the
+// personality, and where the run's servers listen.
+func startTranscript(c Config) (*Rig, error) {
+	r := &Rig{Config: c, Timeouts: Scale(c.Personality.Timeouts, c.Speed, c.Slack)}
+	var err error
+	if r.transcript, err = os.Create(filepath.Join(c.Dir, TranscriptFile)); err != nil {
+		return nil, fmt.Errorf("lab: transcript: %w", err)
+	}
+	baud := ""
+	if c.Serial.Baud != 0 {
+		baud = fmt.Sprintf(" at %d baud", c.Serial.Baud)
+	}
+	r.note("lab run: modem %s%s, personality %s, speed %gx", c.Modem, baud, c.Personality.Name, c.Speed)
+	if c.SIMTrace.IsValid() {
+		r.note("SIMtrace receiver on udp://%s (GSMTAP SIM into the capture)", c.SIMTrace)
+	}
+	if c.Backend != nil {
+		for _, l := range c.Backend.Describe() {
+			r.note("%s", l)
+		}
+	}
+	return r, nil
+}
+
+// notOpened ends the transcript of a run that did not open with why.
+func (r *Rig) notOpened(why error) {
+	r.note("lab run did not open: %v", why)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	r.transcript.Close()
+}
+
+// Unopened writes the transcript of a run refused before its port was
+// opened (a port an earlier spec found not to be a modem) and closes the
+// backend: the spec fails with the same evidence as one whose port did
+// not open. It returns the unopened rig, whose Artifacts the report
+// lists.
+func Unopened(c Config, why error) (*Rig, error) {
+	var errs []error
+	if c.Dir != "" {
+		if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+			errs = append(errs, fmt.Errorf("lab: %w", err))
+		} else if r, err := startTranscript(c); err != nil {
+			errs = append(errs, err)
+		} else {
+			r.notOpened(why)
+		}
+	}
+	if c.Backend != nil {
+		errs = append(errs, c.Backend.Close())
+	}
+	return &Rig{Config: c, closed: true}, errors.Join(errs...)
 }
 
 // OpenPort opens a modem's port (transport.Open) and notes, through
