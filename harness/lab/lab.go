@@ -509,7 +509,8 @@ func nmea(c *atclient.Client, before int) (string, bool) {
 // sharedHint names the other processes that have a device path open, for
 // a port whose answers did not come: one that reads the tty (ModemManager
 // probing it, a forgotten cat, a serial console) takes them, and a modem
-// then looks silent. TIOCEXCL and the lock keep out only later openers.
+// then looks silent. Open refuses a tty others have open already; root
+// gets past TIOCEXCL after it, and one that takes no lock past the lock.
 func sharedHint(port string) string {
 	if strings.Contains(port, "://") {
 		return ""
@@ -521,7 +522,7 @@ func sharedHint(port string) string {
 	}
 	switch {
 	case len(others) > 0:
-		return fmt.Sprintf("; other processes have %s open: %s — one that reads it (ModemManager, a cat, a serial console) takes the modem's answers: stop it (a pty's own emulator holds it too)", port, strings.Join(others, ", "))
+		return fmt.Sprintf("; other processes have %s open: %s — one that reads it (ModemManager, a cat, a serial console, a ser2net) takes the modem's answers: stop it", port, strings.Join(others, ", "))
 	case hidden > 0:
 		return fmt.Sprintf("; another process may be reading %s and taking the modem's answers (ModemManager? this user cannot see other users' open files: sudo fuser -v %s)", port, port)
 	}

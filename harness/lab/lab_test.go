@@ -358,11 +358,12 @@ func TestCommandPort(t *testing.T) {
 	}
 }
 
-// A port whose answers another process takes (ModemManager, a stray cat
-// reading the tty: TIOCEXCL keeps out only later openers) is not only
-// called "not a modem's AT port": the error names the other openers of
-// the device, whatever path they opened it by.
-func TestNotAModemNamesOtherOpeners(t *testing.T) {
+// A port whose answers another process would take (ModemManager, a stray
+// cat reading the tty, a ser2net exporting it: TIOCEXCL and the lock keep
+// out only later openers that honour them) is refused as the port opens,
+// naming the other openers of the device, whatever path they opened it
+// by; not opened and then called "not a modem's AT port".
+func TestOpenRefusesAPortOthersHaveOpen(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		holder bool
@@ -385,10 +386,10 @@ func TestNotAModemNamesOtherOpeners(t *testing.T) {
 				}
 				f.Close()
 				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-				tc.want = fmt.Sprintf("other processes have %s open: pid %d (sleep)", port, cmd.Process.Pid)
+				tc.want = fmt.Sprintf("in use: other processes have it open: pid %d (sleep)", cmd.Process.Pid)
 			}
 			_, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(100 * time.Millisecond), Slack: time.Millisecond})
-			if !errors.Is(err, ErrNotAModem) {
+			if tc.holder && !errors.Is(err, transport.ErrInUse) || !tc.holder && !errors.Is(err, ErrNotAModem) {
 				t.Fatalf("%v", err)
 			}
 			if tc.want != "" && !strings.Contains(err.Error(), tc.want) || tc.want == "" && strings.Contains(err.Error(), "other processes") {

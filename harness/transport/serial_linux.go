@@ -30,7 +30,7 @@ func openSerial(path string, cfg Config) (io.ReadWriteCloser, error) {
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	switch {
 	case errors.Is(err, unix.EBUSY):
-		return nil, fmt.Errorf("open %s: in use: another process opened it exclusively (another lab run, ModemManager?): %w", path, err)
+		return nil, fmt.Errorf("open %s: %w: another process opened it exclusively (another lab run, ModemManager?): %w", path, ErrInUse, err)
 	case errors.Is(err, unix.EACCES):
 		return nil, fmt.Errorf("open %s: %w (join the group that owns it, e.g. dialout, or add a udev rule: README, Permissions and udev)", path, err)
 	case err != nil:
@@ -73,7 +73,14 @@ func setupTTYFile(fd int, path string, cfg Config, speed uint32, f *os.File) (io
 		// device does (released with the descriptor, however the
 		// process ends).
 		if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); errors.Is(err, unix.EWOULDBLOCK) {
-			return fail("in use", errors.New("another process holds the port's lock (another lab run, an esimhil lab discover?)"))
+			return nil, fmt.Errorf("%s: %w: another process holds the port's lock (another lab run, an esimhil lab discover?)", path, ErrInUse)
+		}
+		// Neither holds back a process that opened the tty before us and
+		// takes no lock (ser2net exporting it, ModemManager, a cat, a
+		// console) — nor one as root after us: it would read the modem's
+		// answers and URCs in our place (outside tester sw128 F5).
+		if others := othersOpen(fd); len(others) > 0 {
+			return nil, fmt.Errorf("%s: %w: other processes have it open: %s — one that reads it takes the modem's answers; stop it (or its client: a ser2net holds the device while a client is connected) and try again", path, ErrInUse, processList(others))
 		}
 	}
 	makeRaw(t, cfg, speed)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -993,5 +994,57 @@ func TestRFC2217RefusalBeforeTheClientSpeaks(t *testing.T) {
 		if !errors.As(err, &r) || r.Text != "Device open failure: Value or file not found" {
 			t.Fatalf("open %d: %v", i+1, err)
 		}
+	}
+}
+
+// A tty another process has open already — a ser2net exporting it (as
+// root it gets past TIOCEXCL, and it takes no lock), a cat, a console —
+// is refused at open, naming the process: it would take the modem's
+// answers. The process on the pty's other end (an emulator holding its
+// master, and its slave open) is the modem, not a reader (outside tester
+// sw128 F5).
+func TestOpenRefusesATTYOthersHaveOpen(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		holds  func(m, s *os.File) []*os.File // what a child process holds
+		refuse bool
+	}{
+		{"nobody else", nil, false},
+		{"another process has the tty open", func(m, s *os.File) []*os.File { return []*os.File{s} }, true},
+		{"the pty's other end (its emulator)", func(m, s *os.File) []*os.File { return []*os.File{m, s} }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			link := filepath.Join(t.TempDir(), "modem")
+			m, s, err := pty.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			defer s.Close()
+			if err := os.Symlink(s.Name(), link); err != nil {
+				t.Fatal(err)
+			}
+			pid := 0
+			if tc.holds != nil {
+				cmd := exec.Command("sleep", "60")
+				cmd.ExtraFiles = tc.holds(m, s)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer func() { cmd.Process.Kill(); cmd.Wait() }()
+				pid = cmd.Process.Pid
+			}
+			p, err := Open(context.Background(), link, Config{})
+			if p != nil {
+				p.Close()
+			}
+			want := fmt.Sprintf("%s: in use: other processes have it open: pid %d (sleep)", link, pid)
+			switch {
+			case tc.refuse && (!errors.Is(err, ErrInUse) || !strings.Contains(fmt.Sprint(err), want)):
+				t.Errorf("%v, want %q", err, want)
+			case !tc.refuse && err != nil:
+				t.Errorf("refused: %v", err)
+			}
+		})
 	}
 }
