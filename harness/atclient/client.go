@@ -99,6 +99,15 @@ func WithURCs(lines ...string) Option {
 // command was given). Zero: the client's default.
 func WithLateGrace(d time.Duration) Option { return func(c *Client) { c.grace = d } }
 
+// WithQuiet makes each command line wait, before it goes out, until the
+// modem has sent nothing for d (at most 4·d in all: a URC stream does not
+// hold it back). A final result the modem sends twice (OK, then OK again
+// in its own write) then comes with no command pending, where it is
+// noted and counted (Strays), instead of being taken as the next
+// command's and shifting every later answer by one (outside tester
+// sw128 F6). Zero (the default): no wait.
+func WithQuiet(d time.Duration) Option { return func(c *Client) { c.quiet = d } }
+
 // streamCap bounds how long a command whose answer keeps arriving is
 // waited for, in its timeouts: past its timeout each byte gives it the
 // timeout again after it, up to this many in all.
@@ -269,8 +278,13 @@ type Client struct {
 	// numeric: the modem gives result codes as digits (ATV0 took).
 	numeric  bool
 	grace    time.Duration
+	quiet    time.Duration // WithQuiet
 	timeouts []Timeout
 	strays   int // final results that came with no command pending
+	// loose counts those of them no resync explained (Strays); resyncing
+	// is set while a resync reads its finals.
+	loose     int
+	resyncing bool
 
 	// setUp runs again before the next command once the port came back
 	// or a boot URC came (WithSetUp); setUpAt are the reopens and boots
@@ -539,6 +553,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	if err := c.probe(cmd, timeout); err != nil {
 		return nil, err
 	}
+	c.awaitQuiet()
 	p := c.reusePending(cmd)
 	p.poll = poll
 	if cmds, ok := p.commands(); ok {
@@ -774,6 +789,53 @@ func (l *limit) stop() {
 	}
 }
 
+// awaitQuiet waits, with WithQuiet, until no byte has come for c.quiet,
+// or 4·c.quiet have passed: what the modem still sends for the command
+// before (a doubled final result) comes before the next line goes out.
+// The timer fires when the port would have been quiet long enough; a
+// byte since then moves that time on.
+func (c *Client) awaitQuiet() {
+	if c.quiet <= 0 {
+		return
+	}
+	start := time.Now()
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
+	for {
+		now := time.Now()
+		until := c.clock.at(c.lastByte.Load()).Add(c.quiet)
+		if cap := start.Add(4 * c.quiet); until.After(cap) {
+			until = cap
+		}
+		if !until.After(now) {
+			return
+		}
+		if t == nil {
+			t = time.NewTimer(until.Sub(now))
+		} else {
+			t.Reset(until.Sub(now))
+		}
+		select {
+		case <-t.C:
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// Strays is how many final results came with nothing pending: answers
+// the modem sent twice, or unasked, which the client took for no
+// command's (route notes each in the trace).
+func (c *Client) Strays() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.loose
+}
+
 // send makes p the pending command and writes its line, once the port is
 // up (within lim).
 func (c *Client) send(p *pending, cmd string, timeout time.Duration, lim *limit) error {
@@ -912,6 +974,14 @@ func (c *Client) awaitLate(p *pending, grace time.Duration) bool {
 func (c *Client) resync(lp *pending) {
 	wait := min(c.timeout, resyncWait)
 	c.tracef("#", fmt.Sprintf("resynchronising after %s: AT until a lone OK", lp.line))
+	c.mu.Lock()
+	c.resyncing = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.resyncing = false
+		c.mu.Unlock()
+	}()
 	p := newPending("AT")
 	for n := range lp.names {
 		p.addName(n) // lp's late lines are its answer, not URCs

@@ -174,8 +174,16 @@ func (c *Client) route(line string) (note string) {
 	line, final, digits := c.finalResult(p, line)
 	switch {
 	case p == nil && final:
-		c.strays++ // no command awaits it: the transcript shows it, nothing takes it
-		return ""
+		// No command awaits it: the transcript shows it, nothing takes
+		// it, and a note says so — a modem that sends a final result
+		// twice would otherwise shift the answers (outside tester sw128
+		// F6).
+		c.strays++
+		if c.resyncing {
+			return "" // the resync tells what it was (a late answer)
+		}
+		c.loose++
+		return fmt.Sprintf("%s with no command pending: a final result the modem sent twice or unasked, taken for no command's", strings.TrimSpace(line))
 	case p == nil || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names)):
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)

@@ -221,7 +221,7 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	r.AT = atclient.New(port, atclient.WithTrace(r), atclient.WithTimestamps(time.Now),
 		atclient.WithTimeout(r.Timeouts.Command), atclient.WithReconnect(r.Timeouts.Restart),
 		atclient.WithSetUp(r.setUp, bootLines(c.Personality)...),
-		atclient.WithURCs(ModemURCs(c.Personality)...))
+		atclient.WithURCs(ModemURCs(c.Personality)...), atclient.WithQuiet(Quiet))
 	if err := Check(r.AT); err != nil {
 		r.AT.Close()
 		return nil, err
@@ -303,6 +303,12 @@ func Unopened(c Config, why error) (*Rig, error) {
 	}
 	return &Rig{Config: c, closed: true}, errors.Join(errs...)
 }
+
+// Quiet is how long the port must have been silent before a lab command
+// line goes out (atclient.WithQuiet): a modem that sends a final result
+// twice sends the second within milliseconds, and it must come before
+// the next command, not be taken as its answer.
+const Quiet = 30 * time.Millisecond
 
 // OpenPort opens a modem's port (transport.Open) and notes, through
 // note, a ser2net "Port's device already in use" that it tries again

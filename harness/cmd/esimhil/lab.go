@@ -142,7 +142,7 @@ func openAT(ctx context.Context, addr string, baud int, timeout time.Duration, n
 	// The modems' known unprefixed URCs (SMS DONE, *ATREADY: 1) are no
 	// part of an identity or an answer.
 	urcs := atclient.WithURCs(lab.ModemURCs(personality.Personality{})...)
-	return atclient.New(p, append([]atclient.Option{atclient.WithTimeout(timeout), urcs}, opts...)...), nil
+	return atclient.New(p, append([]atclient.Option{atclient.WithTimeout(timeout), urcs, atclient.WithQuiet(lab.Quiet)}, opts...)...), nil
 }
 
 func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -262,9 +262,20 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			m.Incomplete = fmt.Sprintf("%v (%v)", recErr, context.Cause(ctx))
 		}
 	}
+	// A final result with no command pending may have shifted the
+	// answers after it by one: never saved as the modem's conversation
+	// (outside tester sw128 F6: "identity: OK").
+	if n := log.Strays(); n > 0 && m.Incomplete == "" {
+		m.Incomplete = fmt.Sprintf("the modem sent %d final result(s) with no command pending (# ... with no command pending in %s): an answer may be filed under the wrong command", n, record.LogFile)
+		m.Identity = ""
+	}
 	m.Accept, m.Note = earlier.Accept, earlier.Note
 	if err := record.Save(*out, m, text, log.Lines()); err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	if recErr == nil && m.Incomplete != "" {
+		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded are in %s, marked incomplete: record again\n", m.Incomplete, len(log.Lines()), *out)
 		return 1
 	}
 	if recErr != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -285,5 +286,36 @@ func TestProbePortGoneMidway(t *testing.T) {
 	_, err = Probe(c)
 	if err == nil || !strings.Contains(err.Error(), "during the probe") {
 		t.Errorf("Probe: %v", err)
+	}
+}
+
+// A modem that sends every final result twice: the probe's commands each
+// get their own answer (the client waits for the port to fall quiet), and
+// the probe fails saying the modem sent results with no command pending,
+// never a proposal that passes (outside tester sw128 F6: the same modem
+// proposed one way or the other from run to run, exit 0).
+func TestProbeRefusesDoubledFinalResults(t *testing.T) {
+	port := answerpty.Open(t, func(l string) string {
+		switch strings.TrimSpace(l) {
+		case "ATI", "AT+CGMM":
+			return "\r\nFakeModem X1\r\n\r\nOK\r\n\r\nOK\r\n"
+		case "AT+CGMI":
+			return "\r\nFakeCo\r\n\r\nOK\r\n\r\nOK\r\n"
+		case "AT+CCID":
+			return "\r\n+CCID: 89330100000000000012\r\n\r\nOK\r\n\r\nOK\r\n"
+		}
+		return "\r\nOK\r\n\r\nOK\r\n"
+	})
+	c, err := atclient.Open(port, atclient.WithTimeout(time.Second), atclient.WithQuiet(lab.Quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pr, err := Probe(c)
+	if err == nil || !strings.Contains(err.Error(), "final result(s) with no command pending during the probe") {
+		t.Fatalf("%v: %+v", err, pr)
+	}
+	if !slices.Contains(pr.Identity, "FakeCo") {
+		t.Errorf("identity %q: the +CGMI answer went elsewhere", pr.Identity)
 	}
 }

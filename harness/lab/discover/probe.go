@@ -55,7 +55,7 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		c.Command("AT+CMEE=1")
 	}
 	c.ClearURCs() // what came before the probe is nobody's
-	before, reopens := len(c.Timeouts()), c.Reopens()
+	before, reopens, strays := len(c.Timeouts()), c.Reopens(), c.Strays()
 	lp, err := lab.Propose(c, lab.Identify(c))
 	pr.Proposal = lp
 	if err != nil {
@@ -69,6 +69,12 @@ func Probe(c *atclient.Client) (Proposal, error) {
 	}
 	if n := c.Reopens() - reopens; n > 0 {
 		return pr, fmt.Errorf("%s: the port dropped and came back %d time(s) during the probe: the proposal (%s) may mix two sessions' answers; probe it again", c.Port(), n, lp.Personality)
+	}
+	// A final result with no command pending may have shifted the
+	// answers after it by one (outside tester sw128 F6: the same modem
+	// proposed one way or the other from run to run).
+	if n := c.Strays() - strays; n > 0 {
+		return pr, fmt.Errorf("%s: the modem sent %d final result(s) with no command pending during the probe (a modem that sends OK twice?): an answer may have been taken for the next command's, and the proposal (%s) may be wrong; probe it again", c.Port(), n, lp.Personality)
 	}
 	// A modem too busy or slow for the probe's commands answers some of
 	// them late or not at all: a proposal made without those answers

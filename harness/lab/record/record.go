@@ -47,6 +47,20 @@ type Log struct {
 	noisy    bool // a timed-out step had noise for its answer (Noisy)
 	// cut are the steps whose answer a port drop cut (Run).
 	cut []string
+	// strays counts the final results that came with no command pending
+	// during the last Run (atclient.Client.Strays).
+	strays int
+}
+
+// Strays is how many final results came with no command pending during
+// the last Run: a modem that sends a result twice or unasked. The client
+// took them for no command's, but one that came after the next command
+// went out was taken as its answer, and every later answer shifted:
+// lab record marks such a recording incomplete (outside tester sw128 F6).
+func (l *Log) Strays() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.strays
 }
 
 // Cut returns the steps of the last Run whose answer a port drop cut
@@ -126,7 +140,7 @@ func (l *Log) setPolling(on bool) {
 func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.lines, l.part, l.timedOut, l.cut = nil, nil, nil, nil
+	l.lines, l.part, l.timedOut, l.cut, l.strays = nil, nil, nil, nil, 0
 }
 
 // Prepare puts a modem in the state every recording starts from: it
@@ -265,6 +279,12 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	// The port's reopens since the run began, and those a cut step
 	// already stands for: one drop is one cut.
 	reopened, attributed := c.Reopens(), 0
+	strays := c.Strays()
+	defer func() {
+		log.mu.Lock()
+		log.strays = c.Strays() - strays
+		log.mu.Unlock()
+	}()
 	for i, st := range s.Steps {
 		log.Note(clk.Now(), "step %d: %s", i+1, st)
 		if st.Await == "" {

@@ -1,0 +1,64 @@
+package atclient
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/answerpty"
+)
+
+// A modem that sends each final result twice, the second OK in a write
+// of its own a moment later: with WithQuiet the next command waits for
+// the port to fall quiet, so the second OK comes with nothing pending —
+// noted, counted (Strays) and taken for no command's — and every command
+// gets its own answer, not the one before's (outside tester sw128 F6: one
+// extra OK shifted every later answer by one, and a recording saved
+// "identity: OK").
+func TestDoubledFinalResultShiftsNothing(t *testing.T) {
+	answers := map[string]string{"ATI": "FakeModem X1", "AT+CGMI": "FakeCo", "AT+CGMM": "X1", "AT+CPIN?": "+CPIN: READY"}
+	master, path := answerpty.Master(t)
+	go func() {
+		buf := make([]byte, 512)
+		var line []byte
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			for _, b := range buf[:n] {
+				if b != '\r' {
+					line = append(line, b)
+					continue
+				}
+				master.Write([]byte("\r\n" + answers[string(line)] + "\r\n\r\nOK\r\n"))
+				line = line[:0]
+				// The modem's second OK, a moment after the first (its
+				// timing, not a wait for a condition).
+				time.Sleep(5 * time.Millisecond)
+				master.Write([]byte("\r\nOK\r\n"))
+			}
+		}
+	}()
+	trace := &syncBuf{}
+	c, err := Open(path, WithTimeout(2*time.Second), WithQuiet(250*time.Millisecond), WithTrace(trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	cmds := []string{"ATI", "AT+CGMI", "AT+CGMM", "AT+CPIN?"}
+	for _, cmd := range cmds {
+		rsp, err := c.Command(cmd)
+		if err != nil || !slices.Equal(rsp.Lines, []string{answers[cmd]}) {
+			t.Fatalf("%s: %v, %v; want [%s]\n%s", cmd, rsp, err, answers[cmd], trace)
+		}
+	}
+	// The last command's second OK may come after it returned.
+	if n := c.Strays(); n < len(cmds)-1 {
+		t.Errorf("%d strays counted, want %d or more", n, len(cmds)-1)
+	}
+	if !strings.Contains(trace.String(), "OK with no command pending: a final result the modem sent twice or unasked, taken for no command's") {
+		t.Errorf("the trace does not note the stray OK:\n%s", trace)
+	}
+}
