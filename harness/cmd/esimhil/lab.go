@@ -265,6 +265,13 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// A final result with no command pending may have shifted the
 	// answers after it by one: never saved as the modem's conversation
 	// (outside tester sw128 F6: "identity: OK").
+	if n := log.Dropped(); n > 0 && m.Incomplete == "" {
+		// The bound on a recording's lines was reached (a URC flood):
+		// what the script did after it is not in at.log (outside tester
+		// sw128 F4).
+		m.Incomplete = fmt.Sprintf("%d line(s) past the %d a recording keeps were dropped (a flood of URCs or noise?): the steps after them are not in %s", n, record.MaxLogLines, record.LogFile)
+		m.Identity = ""
+	}
 	if n := log.Strays(); n > 0 && m.Incomplete == "" {
 		m.Incomplete = fmt.Sprintf("the modem sent %d final result(s) with no command pending (# ... with no command pending in %s): an answer may be filed under the wrong command", n, record.LogFile)
 		m.Identity = ""

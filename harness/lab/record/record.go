@@ -28,8 +28,12 @@ const (
 	LogFile      = "at.log"
 )
 
-// maxLogLines bounds a conversation kept in memory.
-const maxLogLines = 100000
+// maxLogLines bounds a conversation kept in memory; MaxLogLines is the
+// bound for messages.
+const (
+	maxLogLines = 100000
+	MaxLogLines = maxLogLines
+)
 
 // Log is a conversation in at.log form: "<RFC 3339 time> > line" (host to
 // modem), "< line" (modem to host), "# note". It takes the AT client's
@@ -47,9 +51,21 @@ type Log struct {
 	noisy    bool // a timed-out step had noise for its answer (Noisy)
 	// cut are the steps whose answer a port drop cut (Run).
 	cut []string
+	// dropped counts the lines past maxLogLines, not kept.
+	dropped int
 	// strays counts the final results that came with no command pending
 	// during the last Run (atclient.Client.Strays).
 	strays int
+}
+
+// Dropped is how many lines past the bound a Log keeps (100,000) were
+// not kept: the recording lacks them, and whatever the script did after
+// them (outside tester sw128 F4: a URC flood ended the recording
+// silently, exit 0).
+func (l *Log) Dropped() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dropped
 }
 
 // Strays is how many final results came with no command pending during
@@ -100,6 +116,8 @@ func (l *Log) Write(p []byte) (int, error) {
 				line = pollNote(line)
 			}
 			l.lines = append(l.lines, line)
+		} else {
+			l.dropped++ // the bound keeps memory, Dropped says what it cost
 		}
 		l.part = l.part[i+1:]
 	}
@@ -140,7 +158,7 @@ func (l *Log) setPolling(on bool) {
 func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.lines, l.part, l.timedOut, l.cut, l.strays = nil, nil, nil, nil, 0
+	l.lines, l.part, l.timedOut, l.cut, l.strays, l.dropped = nil, nil, nil, nil, 0, 0
 }
 
 // Prepare puts a modem in the state every recording starts from: it
@@ -186,11 +204,16 @@ func prepareFailed(cmd string, err error, timeouts []atclient.Timeout) error {
 // ERROR (refused, not gone).
 func isFinalError(err error) bool { return errors.Is(err, atclient.ErrError) || isCME(err) }
 
-// Lines returns the lines so far.
+// Lines returns the lines so far; past the bound, a last note says how
+// many were not kept.
 func (l *Log) Lines() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]string(nil), l.lines...)
+	out := append([]string(nil), l.lines...)
+	if l.dropped > 0 {
+		out = append(out, fmt.Sprintf("%s # %d line(s) past the %d kept were dropped: the recording is incomplete", time.Now().Format(time.RFC3339Nano), l.dropped, maxLogLines))
+	}
+	return out
 }
 
 // Clock is the time a script runs on: the wall clock on a real modem

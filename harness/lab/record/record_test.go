@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -413,5 +414,30 @@ func TestSaveStampsTheTime(t *testing.T) {
 	}
 	if rec.Manifest.Timeout != 10*time.Second {
 		t.Errorf("timeout %v, want 10s", rec.Manifest.Timeout)
+	}
+}
+
+// A conversation past the lines a Log keeps is not cut silently: the
+// lines past the bound are counted, and the log ends saying so (outside
+// tester sw128 F4).
+func TestLogPastItsBoundSaysSo(t *testing.T) {
+	for _, tc := range []struct {
+		lines, dropped int
+	}{
+		{maxLogLines, 0},
+		{maxLogLines + 7, 7},
+	} {
+		var l Log
+		for i := 0; i < tc.lines; i++ {
+			fmt.Fprintf(&l, "2026-01-01T00:00:00Z < +CEREG: 1\n")
+		}
+		lines := l.Lines()
+		if got := l.Dropped(); got != tc.dropped {
+			t.Errorf("%d lines: %d dropped, want %d", tc.lines, got, tc.dropped)
+		}
+		last := lines[len(lines)-1]
+		if noted := strings.Contains(last, fmt.Sprintf("# %d line(s) past the %d kept were dropped: the recording is incomplete", tc.dropped, maxLogLines)); noted != (tc.dropped > 0) {
+			t.Errorf("%d lines: last line %q", tc.lines, last)
+		}
 	}
 }
