@@ -66,17 +66,17 @@ const stallLimit = 30 * time.Second
 
 // storm is a run in progress.
 type storm struct {
-	cfg    Config
-	t      *Template
+	cfg Config
+	t   *Template
 	// downloads says some of the storm's devices (this shard's) download:
 	// only they reach an SM-DP+.
 	downloads bool
-	loop   *clock.Loop
-	sh     *harness.Shared
-	res    *Result
-	meter  *progress.Meter
-	inproc *Servers
-	ext    *inspector
+	loop      *clock.Loop
+	sh        *harness.Shared
+	res       *Result
+	meter     *progress.Meter
+	inproc    *Servers
+	ext       *inspector
 
 	mu sync.Mutex // guards res's notification and request counters
 	// notes holds the cards' numbered notes to the platform (what each
