@@ -320,3 +320,62 @@ func TestLongLaneTitlesClippedInChromium(t *testing.T) {
 		t.Errorf("no SM-DP+ lane of the long id among %+v", lanes)
 	}
 }
+
+// "failure ▶" and "◀ failure" (and n/p) from the top of a page with
+// nothing selected reach a failure on the page's first row, filtered to
+// failures only or not (outside tester sw127 F1: the search began at row
+// 1 going forward and at row -1 going back, so a page whose only failure
+// was row 0 showed nothing).
+func TestFailureButtonsReachFirstRowInChromium(t *testing.T) {
+	b := browsertest.Start(t)
+	dir := t.TempDir()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ev strings.Builder
+	for i := range 240 {
+		// Failures on rows 0 and 200, a few screens below.
+		fmt.Fprintf(&ev, `{"t":%q,"actor":"euicc","event":"step","n":%d,"ok":%v}`+"\n",
+			t0.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano), i, i != 0 && i != 200)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(ev.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, err := timeline.Write(dir, timeline.Run{Name: "first-row", Kind: "scenario", Verdict: "fail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// selected names the selected row by its n, or "none".
+	const selected = `(document.getElementById("detail").hidden ? "none" : (document.getElementById("d-label").textContent.match(/n=(\d+)/) || ["", "?"])[1])`
+	for _, tc := range []struct {
+		name     string
+		failOnly bool
+		press    []string // button ids or keys, in order
+		want     []string // the selection after each
+	}{
+		{"next", false, []string{"nextfail", "nextfail", "nextfail"}, []string{"0", "200", "200"}},
+		{"next, failures only", true, []string{"nextfail", "nextfail"}, []string{"0", "200"}},
+		{"prev from the top", false, []string{"prevfail", "prevfail"}, []string{"0", "0"}},
+		// Both failures in view: going back starts from the view's bottom.
+		{"prev, failures only", true, []string{"prevfail", "nextfail", "prevfail"}, []string{"200", "200", "0"}},
+		{"keys", true, []string{"n", "n", "p"}, []string{"0", "200", "0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := b.Open(t, "file://"+page, time.Minute)
+			if tc.failOnly {
+				got := eval[string](t, p, `(() => { const f = document.getElementById("failonly"); f.checked = true; f.dispatchEvent(new Event("change")); return document.getElementById("count").textContent })()`)
+				if got != "2 of 240 rows" {
+					t.Fatalf("failures only: count %q", got)
+				}
+			}
+			for i, press := range tc.press {
+				js := fmt.Sprintf(`document.getElementById(%q).click()`, press)
+				if len(press) == 1 {
+					js = fmt.Sprintf(`document.dispatchEvent(new KeyboardEvent("keydown", {key: %q}))`, press)
+				}
+				if got := eval[string](t, p, "("+js+", "+selected+")"); got != tc.want[i] {
+					t.Errorf("after %q: selected %s, want %s", tc.press[:i+1], got, tc.want[i])
+				}
+			}
+			checkClean(t, p, page)
+		})
+	}
+}

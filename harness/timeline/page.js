@@ -196,9 +196,13 @@
   }
   // jumpFail selects the next (dir 1) or previous (-1) failed row; past
   // the last one of this page it opens the nearest page with a failure
-  // in that direction, which shows its first (or last) one.
+  // in that direction, which shows its first (or last) one. With no row
+  // selected (or the selected one filtered out) the rows in view are the
+  // cursor: the search takes them in, from the top row going forward and
+  // from the bottom one going back, so a failure on row 0 is reached.
   function jumpFail(dir) {
-    var cur = Math.floor((scroller.scrollTop + 1) / RH) + (dir > 0 ? 1 : -1);
+    var cur = dir > 0 ? Math.floor(scroller.scrollTop / RH)
+      : Math.min(rows.length, Math.ceil((scroller.scrollTop + (scroller.clientHeight || 600)) / RH)) - 1;
     if (selected >= 0) { var k = rowOf(selected); if (k >= 0) cur = k + dir; }
     for (var k2 = cur; k2 >= 0 && k2 < rows.length; k2 += dir) {
       var r = rows[k2];
