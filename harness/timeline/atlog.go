@@ -18,11 +18,14 @@ import (
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
-// atLine is one line of at.log: "<time> > <command>" (host to modem) or
-// "<time> < <text>" (modem to host).
+// atLine is one line of at.log: "<time> > <command>" (host to modem),
+// "<time> < <text>" (modem to host) or "<time> # <note>" (the harness's
+// own note: a lab run's port and transport, a port drop, a reconnect, a
+// command left unanswered — README, Lab runs; fieldlog reads the same).
 type atLine struct {
 	T    time.Time
 	In   bool // host to modem
+	Note bool // the harness's note
 	Text string
 	N    int
 }
@@ -30,7 +33,7 @@ type atLine struct {
 func parseATLine(s string, n int) (atLine, error) {
 	ts, rest, ok := strings.Cut(s, " ")
 	if !ok || len(rest) < 1 {
-		return atLine{}, errors.New(`want "<time> > text" or "<time> < text"`)
+		return atLine{}, errors.New(`want "<time> > text", "<time> < text" or "<time> # note"`)
 	}
 	t, err := time.Parse(time.RFC3339Nano, ts)
 	if err != nil {
@@ -42,8 +45,10 @@ func parseATLine(s string, n int) (atLine, error) {
 		return atLine{T: t, In: true, Text: text, N: n}, nil
 	case "<":
 		return atLine{T: t, Text: text, N: n}, nil
+	case "#":
+		return atLine{T: t, Note: true, Text: text, N: n}, nil
 	}
-	return atLine{}, fmt.Errorf("direction %q: want > or <", dir)
+	return atLine{}, fmt.Errorf("direction %q: want >, < or #", dir)
 }
 
 // Priorities of rows at one simulated instant: a command first, then what
@@ -82,6 +87,17 @@ func readATLog(path string, b *Builder) error {
 	}
 	n := 0
 	var bad badLines
+	// Notes written while a command awaits its answer (a drop that cut
+	// it) are added after the exchange's rows, which are added at its
+	// end: rows sort by time, and one of the same instant keeps line order.
+	var notes []atLine
+	addNotes := func() {
+		for _, l := range notes {
+			b.addAT(l.N, Item{T: l.T, From: LaneHost, Kind: KindAT, Label: "# " + l.Text,
+				Detail: "the harness's note in at.log\n" + l.Text, Source: fmt.Sprintf("at.log:%d", l.N), priority: prioCommand})
+		}
+		notes = nil
+	}
 	for sc.Scan() {
 		n++
 		if strings.TrimSpace(sc.Text()) == "" {
@@ -97,8 +113,14 @@ func readATLog(path string, b *Builder) error {
 			continue
 		}
 		switch {
+		case l.Note:
+			notes = append(notes, l)
+			if open == nil {
+				addNotes()
+			}
 		case l.In:
 			flush(nil)
+			addNotes()
 			if strings.HasSuffix(l.Text, ")") && strings.Contains(l.Text, " (ignored: ") {
 				b.addAT(l.N, Item{T: l.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: l.Text, Failed: true,
 					Detail: "the modem did not answer this line", Source: fmt.Sprintf("at.log:%d", l.N), priority: prioCommand})
@@ -109,6 +131,7 @@ func readATLog(path string, b *Builder) error {
 		case open != nil:
 			if at.Classify(l.Text).Kind.IsFinal() {
 				flush(&l)
+				addNotes()
 				continue
 			}
 			answer = append(answer, l)
@@ -118,6 +141,7 @@ func readATLog(path string, b *Builder) error {
 		}
 	}
 	flush(nil)
+	addNotes()
 	if len(b.atMarks) > 0 && len(b.atMarks) < n {
 		// The two are written line for line; a process killed between the
 		// two writes leaves one short.

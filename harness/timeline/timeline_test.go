@@ -752,3 +752,62 @@ func TestExchangeLanes(t *testing.T) {
 		}
 	}
 }
+
+// A lab run's at.log holds the harness's "# ..." notes (the port and
+// transport, port drops, reconnects, late answers): they are rows on the
+// host's lane at their time, and no reason to call the log unreadable
+// (outside tester sw128 F1: every lab page said "incomplete or
+// approximate" and left the notes out).
+func TestATLogNotesAreRows(t *testing.T) {
+	const lab = `2026-12-05T10:00:00.000Z # lab run: modem rfc2217://127.0.0.1:23002, personality generic
+2026-12-05T10:00:00.100Z > AT
+2026-12-05T10:00:00.110Z < AT
+2026-12-05T10:00:00.120Z < OK
+2026-12-05T10:00:01.000Z > AT+CEREG?
+2026-12-05T10:00:01.500Z # port dropped (EOF); reopening
+2026-12-05T10:00:02.000Z # port back; AT+CEREG?, which the drop cut, is not answered yet
+2026-12-05T10:00:02.100Z < +CEREG: 2,1
+2026-12-05T10:00:02.110Z < OK
+2026-12-05T10:00:03.000Z #
+2026-12-05T10:00:04.000Z # port did not come back
+`
+	for _, tc := range []struct {
+		name, log string
+		want      []string // the at.log rows' labels, in order
+	}{
+		{"lab", lab, []string{
+			"# lab run: modem rfc2217://127.0.0.1:23002, personality generic",
+			"AT", "AT · OK",
+			"AT+CEREG?", "# port dropped (EOF); reopening", "# port back; AT+CEREG?, which the drop cut, is not answered yet",
+			"+CEREG: 2,1 · OK",
+			"# ", "# port did not come back",
+		}},
+		{"note ends an unanswered log", "2026-01-01T00:00:00Z > AT+CSQ\n2026-01-01T00:00:00Z # no answer: AT+CSQ\n",
+			[]string{"AT+CSQ", "(no final result)", "# no answer: AT+CSQ"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl, err := Build(writeArtifacts(t, map[string]string{"at.log": tc.log}), Run{Name: "lab"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range tl.Notes {
+				if strings.HasPrefix(n, "at.log") {
+					t.Errorf("note %q", n)
+				}
+			}
+			var got []string
+			for _, it := range tl.Items {
+				if !strings.HasPrefix(it.Source, "at.log:") {
+					continue
+				}
+				got = append(got, it.Label)
+				if strings.HasPrefix(it.Label, "# ") && (it.From != LaneHost || it.To != "" || it.Failed) {
+					t.Errorf("note %q: %s→%q failed=%v, want a mark on the host's lane", it.Label, it.From, it.To, it.Failed)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("rows\n  %q\nwant\n  %q", got, tc.want)
+			}
+		})
+	}
+}
