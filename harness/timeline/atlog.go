@@ -326,12 +326,16 @@ func decodeCall(name, hexArg string, answer []string, open map[int]string) (call
 		out.response = fmt.Sprintf("SW %04X", sw)
 		if len(resp) > 2 {
 			out.response += fmt.Sprintf(" · %d bytes", len(resp)-2)
-			if s := describeResponse(cmd, resp[:len(resp)-2]); s != "" {
-				out.response += " · " + s
-			}
+		}
+		s, refused := describeResponse(cmd, resp[:len(resp)-2])
+		if s != "" {
+			out.response += " · " + s
 		}
 		out.responseDetail = fmt.Sprintf("status word %04X (%s)\ndata %X", sw, swText(sw), resp[:len(resp)-2])
-		out.failed = !apdu.NormalProcessing(sw)
+		if refused {
+			out.responseDetail += "\nthe ES10 function failed: " + s
+		}
+		out.failed = !apdu.NormalProcessing(sw) || refused
 	}
 	return out, true
 }
@@ -401,34 +405,33 @@ func describeCommand(c apdu.Command, hexText string, open map[int]string) (label
 	return fmt.Sprintf("APDU INS %02X", c.INS), detail
 }
 
-// describeResponse decodes the answers worth a word on the row.
-func describeResponse(c apdu.Command, data []byte) string {
+// describeResponse decodes the answers worth a word on the row; refused
+// says the ES10 function failed, though the status word says the card
+// processed the command: a card answers a refused ES10 call 9000 with the
+// refusal in its data (SGP.22 §5.7), and that call is a failure.
+func describeResponse(c apdu.Command, data []byte) (s string, refused bool) {
 	if c.INS != 0xE2 || len(data) == 0 {
-		return ""
+		return "", false
 	}
 	data = tlv.Canonical(data)
 	top, _, err := tlv.ParseOne(data)
 	if err != nil {
-		return ""
+		return "", false
+	}
+	if o, ok := es10.ResponseOutcome(data); ok {
+		return o.String(), o.Failed
 	}
 	switch top.Tag {
 	case es10.TagGetEuiccData:
 		if eid, ok := top.Find(0x5A); ok {
-			return fmt.Sprintf("EID %X", eid.Value)
+			return fmt.Sprintf("EID %X", eid.Value), false
 		}
 	case es10.TagProfileInfoList:
-		if list, code, err := es10.DecodeProfileInfoList(data); err == nil {
-			if code != 0 {
-				return fmt.Sprintf("profileInfoListError %d", code)
-			}
-			return fmt.Sprintf("%d profiles", len(list))
-		}
-	case es10.TagEnableProfile, es10.TagDisableProfile, es10.TagDeleteProfile:
-		if r, ok := top.Find(0x80); ok && len(r.Value) == 1 {
-			return fmt.Sprintf("result %d", r.Value[0])
+		if list, _, err := es10.DecodeProfileInfoList(data); err == nil {
+			return fmt.Sprintf("%d profiles", len(list)), false
 		}
 	}
-	return ""
+	return "", false
 }
 
 func swText(sw uint16) string {

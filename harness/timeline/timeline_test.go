@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 func writeArtifacts(t *testing.T, files map[string]string) string {
@@ -487,6 +488,10 @@ func TestPageIsSelfContained(t *testing.T) {
 }
 
 func TestAPDUCalls(t *testing.T) {
+	pir := es10.ProfileInstallationResult{Data: es10.ProfileInstallationResultData{TransactionID: []byte{1}, CommandID: 3,
+		ErrorReason: es10.ReasonPPRNotAllowed}, Signature: make([]byte, es10.SigLen)}.Encode()
+	pirHex := fmt.Sprintf(`%d,"%X9000"`, 2*len(pir)+4, pir)
+	pirLen := fmt.Sprint(len(pir))
 	tests := []struct {
 		cmd    string
 		answer string
@@ -495,7 +500,15 @@ func TestAPDUCalls(t *testing.T) {
 		failed bool
 	}{
 		{`AT+CGLA=1,16,"81E2910003BF2D00"`, `+CGLA: 14,"BF2D03A001009000"`, "ES10 GetProfilesInfo (BF2D)", "SW 9000 · 6 bytes", false},
-		{`AT+CGLA=1,34,"81E291000CBF3109A0075A0598000000F1"`, `+CGLA: 16,"BF31038001019000"`, "ES10 EnableProfile (BF31)", "SW 9000 · 6 bytes · result 1", false},
+		// A refused ES10 call is a failure under 9000, its result named
+		// (outside tester sw127 F4).
+		{`AT+CGLA=1,34,"81E291000CBF3109A0075A0598000000F1"`, `+CGLA: 16,"BF31038001019000"`, "ES10 EnableProfile (BF31)", "SW 9000 · 6 bytes · enableResult 1 iccidOrAidNotFound", true},
+		{`AT+CGLA=1,34,"81E291000CBF3109A0075A0598000000F1"`, `+CGLA: 16,"BF31038001009000"`, "ES10 EnableProfile (BF31)", "SW 9000 · 6 bytes · enableResult 0 ok", false},
+		{`AT+CGLA=1,34,"81E291000CBF3209A0075A0598000000F1"`, `+CGLA: 16,"BF32038001039000"`, "ES10 DisableProfile (BF32)", "SW 9000 · 6 bytes · disableResult 3 disallowedByPolicy", true},
+		{`AT+CGLA=1,16,"81E2910003BF2900"`, `+CGLA: 16,"BF29038001019000"`, "ES10 SetNickname (BF29)", "SW 9000 · 6 bytes · setNicknameResult 1 iccidNotFound", true},
+		{`AT+CGLA=1,16,"81E2910003BF3400"`, `+CGLA: 16,"BF34038001019000"`, "ES10 eUICCMemoryReset (BF34)", "SW 9000 · 6 bytes · resetResult 1 nothingToDelete", true},
+		{`AT+CGLA=1,16,"81E2910003BF3800"`, `+CGLA: 26,"BF3808A1068001010201069000"`, "ES10 AuthenticateServer (BF38)", "SW 9000 · 11 bytes · authenticateErrorCode 6 euiccChallengeMismatch", true},
+		{`AT+CGLA=1,14,"81E2910102AABB"`, `+CGLA: ` + pirHex, "ES10 STORE DATA block 1", "SW 9000 · " + pirLen + " bytes · errorReason 15 pprNotAllowed, bppCommandId 3", true},
 		{`AT+CSIM=10,"0070000001"`, `+CSIM: 6,"019000"`, "MANAGE CHANNEL open", "SW 9000 · 1 bytes", false},
 		{`AT+CSIM=42,"01A4040010A0000005591010FFFFFFFF8900000100"`, `+CSIM: 4,"6A82"`, "SELECT ISD-R", "SW 6A82", true},
 		{`AT+CGLA=1,10,"81E2110100"`, `+CGLA: 4,"9000"`, "ES10 STORE DATA block 1", "SW 9000", false},

@@ -1,0 +1,175 @@
+package es10
+
+import (
+	"fmt"
+
+	"github.com/esimhil/esimhil/internal/codec/tlv"
+)
+
+// Outcome is what an ES10 response says of its call: the result or error
+// code it carries, by the name SGP.22 v2.2.2's ASN.1 gives it for that
+// function. A card answers a refused call with status word 9000 and the
+// refusal in its data, so a reader of a trace must look here, not at the
+// status word, to tell a failed call (outside tester sw127 F4).
+type Outcome struct {
+	// Field is the ASN.1 field that carries Code ("disableResult",
+	// "authenticateErrorCode", "errorReason").
+	Field string
+	// Code is the field's value: 0 is ok for a result; an error field
+	// is present only on failure.
+	Code int
+	// Name is SGP.22's name of Code for this function
+	// ("disallowedByPolicy"), "" for a number it does not define.
+	Name string
+	// Failed says the call failed: a result other than ok(0), or the
+	// error alternative of a response's CHOICE.
+	Failed bool
+	// Extra is what else the error says ("bppCommandId 3": the step of
+	// the package that failed).
+	Extra string
+}
+
+// String is "disableResult 3 disallowedByPolicy" (the name when known),
+// "successResult" for an outcome with no field, and Extra after a comma.
+func (o Outcome) String() string {
+	s := o.Name
+	switch {
+	case o.Field == "":
+	case o.Name == "":
+		s = fmt.Sprintf("%s %d", o.Field, o.Code)
+	default:
+		s = fmt.Sprintf("%s %d %s", o.Field, o.Code, o.Name)
+	}
+	if o.Extra != "" {
+		s += ", " + o.Extra
+	}
+	return s
+}
+
+// resultField is a response of the form <tag> {80 result}: the field's
+// name and its values' names.
+type resultField struct {
+	field string
+	names map[int]string
+}
+
+// Named values shared by the result fields.
+const (
+	nameOK        = "ok"
+	nameUndefined = "undefinedError"
+)
+
+// resultFields are the ES10 responses that are one result INTEGER
+// (SGP.22 v2.2.2 §5.7.4, §5.7.11, §5.7.16-19, §5.7.21).
+var resultFields = map[uint32]resultField{
+	TagEnableProfile: {"enableResult", map[int]string{0: nameOK, 1: "iccidOrAidNotFound", 2: "profileNotInDisabledState",
+		3: "disallowedByPolicy", 4: "wrongProfileReenabling", 5: "catBusy", 127: nameUndefined}},
+	TagDisableProfile: {"disableResult", map[int]string{0: nameOK, 1: "iccidOrAidNotFound", 2: "profileNotInEnabledState",
+		3: "disallowedByPolicy", 5: "catBusy", 127: nameUndefined}},
+	TagDeleteProfile: {"deleteResult", map[int]string{0: nameOK, 1: "iccidOrAidNotFound", 2: "profileNotInDisabledState",
+		3: "disallowedByPolicy", 127: nameUndefined}},
+	TagEuiccMemoryReset:    {"resetResult", map[int]string{0: nameOK, 1: "nothingToDelete", 5: "catBusy", 127: nameUndefined}},
+	TagSetNickname:         {"setNicknameResult", map[int]string{0: nameOK, 1: "iccidNotFound", 127: nameUndefined}},
+	TagSetDefaultDpAddress: {"setDefaultDpAddressResult", map[int]string{0: nameOK, 127: nameUndefined}},
+	TagNotificationSent:    {"deleteNotificationStatus", map[int]string{0: nameOK, 1: "nothingToDelete", 127: nameUndefined}},
+}
+
+// errorChoices are the responses that are a CHOICE of an ok form (A0) and
+// an error form: the error alternative's tag, the code's tag inside it (0
+// when the alternative is the INTEGER itself), the field's name and its
+// values' names (§5.7.5, §5.7.9, §5.7.10, §5.7.13-15). AuthenticateServer's
+// and PrepareDownload's error SEQUENCE tags its transactionId [0], so its
+// code keeps the universal INTEGER tag (X.680 §25.3: no automatic tags).
+var errorChoices = map[uint32]struct {
+	alt, code uint32
+	field     string
+	names     map[int]string
+}{
+	TagPrepareDownload: {0xA1, 0x02, "downloadErrorCode", map[int]string{1: "invalidCertificate", 2: "invalidSignature",
+		3: "unsupportedCurve", 4: "noSessionContext", 5: "invalidTransactionId", 127: nameUndefined}},
+	TagAuthenticateServer: {0xA1, 0x02, "authenticateErrorCode", map[int]string{1: "invalidCertificate", 2: "invalidSignature",
+		3: "unsupportedCurve", 4: "noSessionContext", 5: "invalidOid", 6: "euiccChallengeMismatch", 7: "ciPKUnknown", 127: nameUndefined}},
+	TagCancelSession:         {0x81, 0, "cancelSessionResponseError", map[int]string{5: "invalidTransactionId", 127: nameUndefined}},
+	TagListNotification:      {0x81, 0, "listNotificationsResultError", map[int]string{127: nameUndefined}},
+	TagRetrieveNotifications: {0x81, 0, "notificationsListResultError", map[int]string{1: "noResultAvailable", 127: nameUndefined}},
+	TagProfileInfoList:       {0x81, 0, "profileInfoListError", map[int]string{1: "incorrectInputValues", 127: nameUndefined}},
+}
+
+// ResponseOutcome reads the outcome of the ES10 response b (DER; a reader
+// of a real card's answer passes it through tlv.Canonical first). ok is
+// false when b is no response that carries one (GetEID, an ok form
+// without a code, an undecodable answer). A LoadBoundProfilePackage's
+// ProfileInstallationResult (BF37) gives its errorResult's errorReason
+// (§2.5.6, with the bppCommandId), or successResult.
+func ResponseOutcome(b []byte) (o Outcome, ok bool) {
+	top, _, err := tlv.ParseOne(b)
+	if err != nil {
+		return Outcome{}, false
+	}
+	if rf, found := resultFields[top.Tag]; found {
+		v, has := top.Find(0x80)
+		if !has {
+			return Outcome{}, false
+		}
+		n, err := decodeInt(v.Value)
+		if err != nil {
+			return Outcome{}, false
+		}
+		return Outcome{Field: rf.field, Code: n, Name: rf.names[n], Failed: n != ResultOK}, true
+	}
+	if ec, found := errorChoices[top.Tag]; found {
+		alt, has := top.Find(ec.alt)
+		if !has {
+			return Outcome{}, false
+		}
+		v := alt
+		if ec.code != 0 {
+			if v, has = alt.Find(ec.code); !has {
+				return Outcome{}, false
+			}
+		}
+		n, err := decodeInt(v.Value)
+		if err != nil {
+			return Outcome{}, false
+		}
+		return Outcome{Field: ec.field, Code: n, Name: ec.names[n], Failed: true}, true
+	}
+	if top.Tag == TagProfileInstallResult {
+		return installOutcome(top)
+	}
+	return Outcome{}, false
+}
+
+// installOutcome reads a ProfileInstallationResult's finalResult (BF37
+// {BF27 {… A2 {A0 successResult | A1 errorResult {80 bppCommandId, 81
+// errorReason}}}}) without checking the rest: a trace shows the outcome
+// of a result whose signature or metadata is odd too.
+func installOutcome(top tlv.TLV) (Outcome, bool) {
+	data, ok := top.Find(TagPIRData)
+	if !ok {
+		return Outcome{}, false
+	}
+	final, ok := data.Find(0xA2)
+	if !ok {
+		return Outcome{}, false
+	}
+	if _, ok := final.Find(0xA0); ok {
+		return Outcome{Name: "successResult"}, true
+	}
+	e, ok := final.Find(0xA1)
+	if !ok {
+		return Outcome{}, false
+	}
+	o := Outcome{Field: "errorReason", Failed: true}
+	if v, ok := e.Find(0x81); ok {
+		if n, err := decodeInt(v.Value); err == nil {
+			o.Code, o.Name = n, ReasonName(n)
+		}
+	}
+	if v, ok := e.Find(0x80); ok {
+		if n, err := decodeInt(v.Value); err == nil {
+			o.Extra = fmt.Sprintf("bppCommandId %d", n)
+		}
+	}
+	return o, true
+}
