@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/linescan"
 )
 
 // Check compares the run's event log and the registration a host read at
@@ -360,15 +360,31 @@ func OwedNote(kinds, reports []string) string {
 		len(kinds), TallyNotes(kinds, reports))
 }
 
+// maxEventLine bounds a line of events.jsonl read back here.
+const maxEventLine = 16 << 20
+
+// errEventLineTooLong says a line of events.jsonl is over maxEventLine.
+func errEventLineTooLong(n int, length int64) error {
+	return fmt.Errorf("line %d: %d bytes long, over the %d MiB a line may hold", n, length, maxEventLine>>20)
+}
+
 // DroppedInLog is DroppedNotes of the event log r (events.jsonl), read
 // line by line: a page written again from a run's directory that no record
 // names still says which notes the card dropped. Only the card's
 // note_dropped lines are decoded; one that does not decode is an error.
+// A line over maxEventLine is passed over and the rest read: the error
+// names it beside the notes found.
 func DroppedInLog(r io.Reader) (string, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	sc := linescan.New(r, maxEventLine)
 	var events []eventlog.Event
+	var long error
 	for n := 1; sc.Scan(); n++ {
+		if length, ok := sc.TooLong(); ok {
+			if long == nil {
+				long = errEventLineTooLong(n, length)
+			}
+			continue
+		}
 		line := sc.Bytes()
 		if !bytes.Contains(line, []byte(`"`+applet.KindNoteDropped+`"`)) {
 			continue
@@ -382,19 +398,21 @@ func DroppedInLog(r io.Reader) (string, error) {
 		events = append(events, eventlog.Event{Actor: actor, Kind: eventlog.Kind(kind), Fields: f})
 	}
 	if err := sc.Err(); err != nil {
-		return "", err
+		return "", fmt.Errorf("reading line %d: %w", sc.Line()+1, err)
 	}
-	return DroppedNotes(events), nil
+	return DroppedNotes(events), long
 }
 
 // ReadEvents reads a whole event log (events.jsonl) back into events as
 // Check takes them: numbers as their JSON text (json.Number), a line that
 // does not decode an error naming it.
 func ReadEvents(r io.Reader) ([]eventlog.Event, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	sc := linescan.New(r, maxEventLine)
 	var events []eventlog.Event
 	for n := 1; sc.Scan(); n++ {
+		if length, ok := sc.TooLong(); ok {
+			return nil, errEventLineTooLong(n, length)
+		}
 		d := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		d.UseNumber()
 		var f map[string]any
@@ -413,7 +431,10 @@ func ReadEvents(r io.Reader) ([]eventlog.Event, error) {
 		delete(f, "event")
 		events = append(events, eventlog.Event{T: t, Actor: actor, Kind: eventlog.Kind(kind), Fields: f})
 	}
-	return events, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading line %d: %w", sc.Line()+1, err)
+	}
+	return events, nil
 }
 
 // lastWordOn is what the card last logged of why operator op was not

@@ -275,6 +275,24 @@ func TestDroppedNotes(t *testing.T) {
 	if _, err := DroppedInLog(strings.NewReader("{}\n" + bad)); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("DroppedInLog of a cut line: %v, want an error naming line 2", err)
 	}
+	// A line over the bound is named by number and length, not as
+	// bufio.Scanner's "token too long", and the notes after it are still
+	// found (outside tester sw127 F3).
+	var b bytes.Buffer
+	if err := eventlog.WriteLines(&b, []eventlog.Event{drop("list-exhausted", 3, full)}); err != nil {
+		t.Fatal(err)
+	}
+	huge := `{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"ignored","input":"` + strings.Repeat("A", maxEventLine) + `"}` + "\n"
+	got, err := DroppedInLog(strings.NewReader("{}\n" + huge + b.String()))
+	if want := fmt.Sprintf("line 2: %d bytes long, over the 16 MiB a line may hold", len(huge)); err == nil || err.Error() != want {
+		t.Errorf("DroppedInLog past an over-long line: error %v, want %q", err, want)
+	}
+	if !strings.Contains(got, "list-exhausted (reports 3)") {
+		t.Errorf("DroppedInLog past an over-long line: %q, want the note after it", got)
+	}
+	if _, err := ReadEvents(strings.NewReader(b.String() + huge)); err == nil || !strings.HasPrefix(err.Error(), "line 2: ") {
+		t.Errorf("ReadEvents of an over-long line: %v, want an error naming line 2", err)
+	}
 }
 
 // Long lists are worded by where they first differ, short ones whole.

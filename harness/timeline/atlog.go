@@ -1,7 +1,6 @@
 package timeline
 
 import (
-	"bufio"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/linescan"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -74,8 +74,7 @@ func readATLog(path string, b *Builder) error {
 	if marksProblem != "" {
 		b.Note("%s: %s; at.log's rows are at their own time, not placed among the events of their instant", ATMarksFile, marksProblem)
 	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
+	sc := linescan.New(f, maxLineBytes)
 	var open *atLine // the command waiting for its final result
 	var answer []atLine
 	flush := func(final *atLine) {
@@ -100,6 +99,12 @@ func readATLog(path string, b *Builder) error {
 	}
 	for sc.Scan() {
 		n++
+		if long, ok := sc.TooLong(); ok {
+			if bad.add(n, tooLong(long)) {
+				break
+			}
+			continue
+		}
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
@@ -149,7 +154,7 @@ func readATLog(path string, b *Builder) error {
 	}
 	errs := bad.report(f, n, "lines")
 	if err := sc.Err(); err != nil {
-		errs = append(errs, fmt.Sprintf("line %d: %v; the lines after it are not shown", n+1, err))
+		errs = append(errs, fmt.Sprintf("reading line %d: %v; the lines after it are not shown", n+1, err))
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
@@ -225,9 +230,9 @@ func readATMarks(path string) (marks []int, problem string) {
 		return nil, err.Error()
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	sc := linescan.New(f, 64)
 	for sc.Scan() && len(marks) < maxATMarks {
-		n, err := strconv.Atoi(sc.Text())
+		n, err := strconv.Atoi(sc.Text()) // a TooLong line is "": no count
 		switch {
 		case err != nil || n < 0:
 			return nil, fmt.Sprintf("line %d is not a count of events (%.40q)", len(marks)+1, sc.Text())
@@ -237,7 +242,7 @@ func readATMarks(path string) (marks []int, problem string) {
 		marks = append(marks, n)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Sprintf("line %d: %v", len(marks)+1, err)
+		return nil, fmt.Sprintf("reading line %d: %v", len(marks)+1, err)
 	}
 	return marks, ""
 }

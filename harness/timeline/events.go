@@ -1,7 +1,6 @@
 package timeline
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/linescan"
 )
 
 // event is one line of events.jsonl.
@@ -38,22 +38,28 @@ const maxLineBytes = 1 << 20
 const maxBadLines = 100
 
 // readEventLog parses events.jsonl: one JSON object per line with t, actor
-// and event first. An unreadable line is skipped and the rest read; the
-// error names the lines left out (and a last line cut short, which a
-// write that stopped mid-line leaves).
-func readEventLog(path string) ([]event, error) {
+// and event first. An unreadable line (one over maxLineBytes too) is
+// skipped and the rest read; the error names the lines left out (and a
+// last line cut short, which a write that stopped mid-line leaves). lines
+// is how many lines the file holds, 0 when reading stopped before its end.
+func readEventLog(path string) (evs []event, lines int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer f.Close()
 	var out []event
 	var bad badLines
 	n := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
+	sc := linescan.New(f, maxLineBytes)
 	for sc.Scan() {
 		n++
+		if long, ok := sc.TooLong(); ok {
+			if bad.add(n, tooLong(long)) {
+				break
+			}
+			continue
+		}
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
@@ -69,12 +75,20 @@ func readEventLog(path string) ([]event, error) {
 	}
 	errs := bad.report(f, n, "events")
 	if err := sc.Err(); err != nil {
-		errs = append(errs, fmt.Sprintf("line %d: %v; the events after it are not shown", n+1, err))
+		errs = append(errs, fmt.Sprintf("reading line %d: %v; the events after it are not shown", n+1, err))
+	}
+	if bad.stopped == 0 && sc.Err() == nil {
+		lines = n
 	}
 	if len(errs) > 0 {
-		return out, errors.New(strings.Join(errs, "; "))
+		return out, lines, errors.New(strings.Join(errs, "; "))
 	}
-	return out, nil
+	return out, lines, nil
+}
+
+// tooLong is the reason a line over maxLineBytes is skipped.
+func tooLong(n int64) error {
+	return fmt.Errorf("%d bytes long, over the %d KiB a line may hold", n, maxLineBytes>>10)
 }
 
 // badLines collects the unreadable lines of a line-oriented artifact
@@ -209,8 +223,8 @@ var arrows = map[string]struct {
 var labelOmits = map[string]bool{"eid": true}
 
 func readEvents(path string, b *Builder) error {
-	evs, err := readEventLog(path)
-	b.events = evs
+	evs, lines, err := readEventLog(path)
+	b.events, b.eventLines = evs, lines
 	b.eventsSorted = slices.IsSortedFunc(evs, func(x, y event) int { return x.T.Compare(y.T) })
 	// Sized once: growing 100,000 rows by appends was a fifth of a long
 	// run's page (each growth copies and faults in fresh pages).

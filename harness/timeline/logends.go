@@ -1,12 +1,13 @@
 package timeline
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"os"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/linescan"
 )
 
 // LogEnds is what the two ends of an events.jsonl say of its run, read
@@ -60,8 +61,9 @@ func ReadLogEnds(path string) (LogEnds, error) {
 		Seed  *int64 `json:"seed"`
 		Scen  string `json:"scenario"`
 	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
+	// An over-long line is passed over (its Bytes are nil), as the
+	// page's reader does: it is no reason to miss run_started after it.
+	sc := linescan.New(f, maxLineBytes)
 	for i := 0; sc.Scan() && i < 100; i++ {
 		var e line
 		if json.Unmarshal(sc.Bytes(), &e) != nil {

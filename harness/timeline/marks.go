@@ -27,10 +27,12 @@ func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame i
 	if !m.OK || len(b.events) == 0 {
 		return false
 	}
-	if last := b.events[len(b.events)-1].Line; m.Events > last {
+	if last := b.eventLines; last > 0 && m.Events > last {
 		// The artifact saw more events than the log holds: the log lost
 		// its end (cut at a line's end, which no parse notices), or the
-		// artifact is another run's (outside tester sw76).
+		// artifact is another run's (outside tester sw76). Held to the
+		// lines the log holds, unreadable ones too, and not claimed when
+		// its reading stopped early: neither is a lost end (sw127 F3).
 		if b.beyond == nil {
 			b.beyond = map[string]int{}
 		}
@@ -104,7 +106,7 @@ func (b *Builder) noteBeyond() {
 	if len(b.events) == 0 {
 		return
 	}
-	last := b.events[len(b.events)-1].Line
+	last := b.eventLines
 	for _, f := range slices.Sorted(maps.Keys(b.beyond)) {
 		b.Note("%s: its marks name events up to line %d of events.jsonl, which ends at line %d: the event log lost its end (cut at a line's end), or %s is another run's; the page shows what the log holds",
 			f, b.beyond[f], last, f)

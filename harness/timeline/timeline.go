@@ -199,7 +199,10 @@ type Builder struct {
 	// events are the event log's entries, for sources that place their
 	// items by them.
 	events []event
-	evSeq  []int // each event's item seq
+	// eventLines is how many lines events.jsonl holds, unreadable ones
+	// included; 0 when its reading stopped before the end.
+	eventLines int
+	evSeq      []int // each event's item seq
 	// eventsSorted says the log is in time order (the harness writes it
 	// so; a log put together by hand may not be).
 	eventsSorted bool

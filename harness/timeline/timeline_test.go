@@ -609,7 +609,7 @@ func TestEventLogReadsPastBadLines(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.log), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			evs, err := readEventLog(path)
+			evs, _, err := readEventLog(path)
 			if len(evs) != tc.events {
 				t.Errorf("%d events, want %d", len(evs), tc.events)
 			}
@@ -820,6 +820,56 @@ func TestATLogNotesAreRows(t *testing.T) {
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("rows\n  %q\nwant\n  %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A line of events.jsonl over maxLineBytes is skipped, named and read
+// past, and neither it nor unreadable last lines make at.log "another
+// run's": its marks are held to the lines the log holds (outside tester
+// sw127 F3: a 2 MiB line ended the read, and the page blamed at.log and
+// the capture).
+func TestOverLongEventLineReadPast(t *testing.T) {
+	events := strings.SplitAfter(sampleEvents, "\n")
+	events = events[:len(events)-1]
+	huge := `{"t":"2026-01-01T00:00:01Z","actor":"euicc","event":"ignored","input":"` + strings.Repeat("A", 2<<20) + `","mode":"idle","reason":"x"}` + "\n"
+	withHuge := strings.Join(events[:2], "") + huge + strings.Join(events[2:], "")
+	marks := func(n int) string { return strings.Repeat(fmt.Sprintf("%d\n", n), strings.Count(sampleAT, "\n")) }
+	for _, tc := range []struct {
+		name, events, marks string
+		rows                int    // event rows
+		note                string // in the notes
+		beyond              bool   // at.log said to name events the log lacks
+	}{
+		{"over-long line", withHuge, marks(len(events) + 1), len(events),
+			fmt.Sprintf("events.jsonl: line 3 unreadable (%d bytes long, over the 1024 KiB a line may hold); left out, the rest of the file was read", len(huge)), false},
+		{"over-long last line", sampleEvents + huge, marks(len(events) + 1), len(events),
+			fmt.Sprintf("events.jsonl: line %d unreadable (%d bytes long", len(events)+1, len(huge)), false},
+		{"unreadable last line", sampleEvents + "{\n", marks(len(events) + 1), len(events), "events.jsonl: line 10 unreadable", false},
+		{"a log that lost its end", sampleEvents, marks(len(events) + 3), len(events),
+			"at.log: its marks name events up to line 12 of events.jsonl, which ends at line 9", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl, err := Build(writeArtifacts(t, map[string]string{"events.jsonl": tc.events, "at.log": sampleAT, ATMarksFile: tc.marks}), Run{Name: "long"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(tl.Notes, "\n")
+			if !strings.Contains(notes, tc.note) {
+				t.Errorf("notes %q lack %q", notes, tc.note)
+			}
+			if got := strings.Contains(notes, "another run's"); got != tc.beyond {
+				t.Errorf("notes %q: at.log called another run's: %v, want %v", notes, got, tc.beyond)
+			}
+			n := 0
+			for _, it := range tl.Items {
+				if it.Kind == KindEvent || it.Kind == KindFault {
+					n++
+				}
+			}
+			if n != tc.rows {
+				t.Errorf("%d event rows, want %d", n, tc.rows)
 			}
 		})
 	}
