@@ -102,7 +102,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 				msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
 			}
 		}
-		r := indexRow{Verdict: e.Verdict, Name: e.Name, Message: firstLines(msg, indexLines),
+		r := indexRow{Verdict: e.Verdict, Name: e.Name, Message: indexMessage(msg, e.Timeline != ""),
 			Wall: e.Wall.Round(time.Millisecond).String()}
 		// What nobody recorded is said so, never shown as a zero.
 		switch {
@@ -413,15 +413,33 @@ func WriteJUnit(path, suite string, entries []Entry) error {
 	return writeAtomic(path, b)
 }
 
-// indexLines is how many lines of a message the index shows (a scenario
-// that failed three expectations lists all three); the page has the rest.
-const indexLines = 5
+// indexLines is how many lines of a message the index shows for a run
+// with a timeline page (a scenario that failed three expectations lists
+// all three); the page has the rest. A run without one (a spec run in a
+// temporary directory) has its message nowhere else to read beside the
+// JUnit report, so the index shows up to indexWholeLines of it: Gomega's
+// "Expected … to be empty" puts the matcher, what was expected, last
+// (outside tester sw127 F2).
+const (
+	indexLines      = 5
+	indexWholeLines = 200
+)
 
-// firstLines is msg's first n lines, and how many more there are.
-func firstLines(msg string, n int) string {
+// indexMessage is what the index shows of a run's message: its first
+// lines and where the rest is.
+func indexMessage(msg string, hasPage bool) string {
+	if hasPage {
+		return firstLines(msg, indexLines, "on its page")
+	}
+	return firstLines(msg, indexWholeLines, "in junit.xml")
+}
+
+// firstLines is msg's first n lines, and how many more there are and
+// where they are to be read.
+func firstLines(msg string, n int, where string) string {
 	lines := strings.Split(strings.TrimSpace(msg), "\n")
 	if len(lines) <= n {
 		return strings.Join(lines, "\n")
 	}
-	return strings.Join(lines[:n], "\n") + fmt.Sprintf("\n… and %d more (on its page)", len(lines)-n)
+	return strings.Join(lines[:n], "\n") + fmt.Sprintf("\n… and %d more (%s)", len(lines)-n, where)
 }

@@ -448,8 +448,41 @@ func TestIndexListsTheFailedExpectations(t *testing.T) {
 	if err != nil || strings.ContainsRune(string(b), '\u202e') || !strings.Contains(string(b), `got [sfr\u202e], want [orange-fr]`) || !strings.Contains(string(b), `\u202eLMTH.yaml`) {
 		t.Errorf("index obeys or loses a bidi override (%v)", err)
 	}
-	if got := firstLines("1\n2\n3\n4\n5\n6\n7", 5); got != "1\n2\n3\n4\n5\n… and 2 more (on its page)" {
-		t.Errorf("firstLines = %q", got)
+}
+
+// A failure message is cut to its first lines only where a timeline page
+// has the rest; a run without one shows it whole (up to a bound), never
+// pointing to a page that does not exist (outside tester sw127 F2).
+func TestIndexMessageWholeWithoutAPage(t *testing.T) {
+	gomega := "Expected\n    <[]string | len:2, cap:2>: [\n        \"notifications: …\",\n        \"final: …\",\n    ]\nto be empty"
+	long := strings.TrimSuffix(strings.Repeat("x\n", indexWholeLines+3), "\n")
+	for _, tc := range []struct {
+		name, msg, page string
+		want            string // in the index
+		not             string // not in it
+	}{
+		{"page-less spec: whole", gomega, "", "    ]\nto be empty</", "on its page"},
+		{"with a page: first lines", gomega, "timeline.html", "… and 1 more (on its page)", "to be empty"},
+		{"page-less, over the bound", long, "", "x\n… and 3 more (in junit.xml)", "on its page"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			e := Entry{Kind: "spec", Name: "s", Verdict: "fail", Message: tc.msg}
+			if tc.page != "" {
+				e.Timeline, e.Dir = filepath.Join(dir, "s", tc.page), filepath.Join(dir, "s")
+			}
+			b, err := Index(dir, []Entry{e}, nil, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			html := strings.ReplaceAll(string(b), "&#34;", `"`)
+			if !strings.Contains(html, tc.want) {
+				t.Errorf("index lacks %q:\n%s", tc.want, html)
+			}
+			if strings.Contains(html, tc.not) {
+				t.Errorf("index holds %q", tc.not)
+			}
+		})
 	}
 }
 
