@@ -172,10 +172,10 @@ func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
 	for _, a := range answer {
 		texts = append(texts, a.Text)
 	}
-	if b.storeData == nil {
-		b.storeData = map[int]string{}
+	if b.calls == nil {
+		b.calls = newCallState()
 	}
-	if call, ok := apduCall(cmd.Text, texts, b.storeData); ok && call.response == "" && final != nil && at.Classify(final.Text).Kind != at.FinalOK {
+	if call, ok := apduCall(cmd.Text, texts, b.calls); ok && call.response == "" && final != nil && at.Classify(final.Text).Kind != at.FinalOK {
 		// Refused with no card answer: a command the modem turned down
 		// (bad parameters, a channel not open) never reached the card
 		// — drawn on the modem's lane, not as an arrow to the card
@@ -275,11 +275,36 @@ type call struct {
 	failed                   bool
 }
 
+// callState is what decoding at.log's APDUs carries from one call to
+// the next, by logical channel: the ES10 function of a STORE DATA
+// sequence begun and not ended, which names its later blocks, and the
+// ES10 command whose answer the card holds for a GET RESPONSE.
+type callState struct {
+	open    map[int]string
+	pending map[int]*pendingAnswer
+}
+
+// pendingAnswer is an ES10 command the card answered 61xx: its answer's
+// data comes in the GET RESPONSEs that follow on the channel (TS 102 221
+// §7.3.1.1.4, a card over T=0; +CSIM hands them to the host, where +CGLA
+// modems fetch them themselves).
+type pendingAnswer struct {
+	cmd  apdu.Command // the STORE DATA answered 61xx
+	name string       // its row's label ("ES10 GetEID (BF3E)")
+	data []byte       // fetched so far, while GET RESPONSE says 61xx again
+}
+
+func newCallState() *callState {
+	return &callState{open: map[int]string{}, pending: map[int]*pendingAnswer{}}
+}
+
 // apduCall decodes the APDU of an AT+CGLA or AT+CSIM command and the
-// card's answer in the command's information line. open holds, by
-// channel, the ES10 function of a STORE DATA sequence begun and not
-// ended (nil: none kept).
-func apduCall(cmdText string, answer []string, open map[int]string) (call, bool) {
+// card's answer in the command's information line, with st carrying what
+// earlier calls left (nil: a call on its own).
+func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
+	if st == nil {
+		st = newCallState()
+	}
 	cmds, err := at.Parse(cmdText)
 	if err != nil || len(cmds) != 1 {
 		return call{}, false
@@ -300,13 +325,13 @@ func apduCall(cmdText string, answer []string, open map[int]string) (call, bool)
 	if n, err := strconv.Atoi(length); err != nil || n != len(hexArg) {
 		mismatch = fmt.Sprintf(" · length %s for %d hex digits", length, len(hexArg))
 	}
-	out, ok := decodeCall(c.Name, hexArg, answer, open)
+	out, ok := decodeCall(c.Name, hexArg, answer, st)
 	out.request += mismatch
 	return out, ok
 }
 
 // decodeCall is apduCall's decoding of the command's hex and the answer.
-func decodeCall(name, hexArg string, answer []string, open map[int]string) (call, bool) {
+func decodeCall(name, hexArg string, answer []string, st *callState) (call, bool) {
 	raw, err := hex.DecodeString(hexArg)
 	if err != nil {
 		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
@@ -315,8 +340,19 @@ func decodeCall(name, hexArg string, answer []string, open map[int]string) (call
 	if err != nil {
 		return call{request: "APDU " + err.Error(), requestDetail: hexArg}, true
 	}
+	ch := cmd.Channel()
 	var out call
-	out.request, out.requestDetail = describeCommand(cmd, hexArg, open)
+	out.request, out.requestDetail = describeCommand(cmd, hexArg, st.open, ch)
+	// A GET RESPONSE fetches the answer of the ES10 command before it
+	// on its channel; any other command there drops that answer.
+	p := st.pending[ch]
+	delete(st.pending, ch)
+	if cmd.INS == 0xC0 && p != nil {
+		out.request += " · the answer to " + p.name
+		out.requestDetail += "\nfetches the answer to " + p.name
+	} else {
+		p = nil
+	}
 	for _, a := range answer {
 		h, ok, err := at.ParseHexAnswer(a, name)
 		if !ok {
@@ -328,11 +364,22 @@ func decodeCall(name, hexArg string, answer []string, open map[int]string) (call
 		}
 		resp := h.Data
 		sw := uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1])
+		data := resp[:len(resp)-2]
 		out.response = fmt.Sprintf("SW %04X", sw)
 		if len(resp) > 2 {
 			out.response += fmt.Sprintf(" · %d bytes", len(resp)-2)
 		}
-		s, refused := describeResponse(cmd, resp[:len(resp)-2])
+		answered := cmd
+		switch {
+		case cmd.INS == 0xE2 && sw>>8 == 0x61:
+			st.pending[ch] = &pendingAnswer{cmd: cmd, name: out.request}
+		case p != nil && sw>>8 == 0x61:
+			// More to fetch: the answer is whole at the last GET RESPONSE.
+			st.pending[ch] = &pendingAnswer{cmd: p.cmd, name: p.name, data: append(p.data, data...)}
+		case p != nil:
+			answered, data = p.cmd, append(p.data, data...)
+		}
+		s, refused := describeResponse(answered, data)
 		if s != "" {
 			out.response += " · " + s
 		}
@@ -349,12 +396,12 @@ func decodeCall(name, hexArg string, answer []string, open map[int]string) (call
 // (SGP.22 §5.7.2), else the ISO 7816-4 instruction. A command too long
 // for one block comes in several (P2 numbers them, P1's bit 8 marks the
 // last): the first names the function by its first tag, and open carries
-// the name over to the blocks that follow on its channel.
-func describeCommand(c apdu.Command, hexText string, open map[int]string) (label, detail string) {
+// the name over to the blocks that follow on its channel, ch.
+func describeCommand(c apdu.Command, hexText string, open map[int]string, ch int) (label, detail string) {
 	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (channel %d)\n%s", c.CLA, c.INS, c.P1, c.P2, c.Channel(), hexText)
 	switch c.INS {
 	case 0xE2: // STORE DATA
-		ch, last := c.Channel(), c.P1&0x80 != 0
+		last := c.P1&0x80 != 0
 		if c.P2 != 0 {
 			fn, ok := open[ch]
 			if last {

@@ -218,10 +218,9 @@ type Builder struct {
 	// beyond holds, by artifact, the furthest event its marks name past
 	// the log's last line (placeMarked).
 	beyond map[string]int
-	// storeData names, by logical channel, the ES10 function of the
-	// STORE DATA sequence at.log's host has begun and not ended, for
-	// naming its later blocks.
-	storeData map[int]string
+	// calls is what at.log's APDUs carry from one to the next (a STORE
+	// DATA sequence's function, an answer left for GET RESPONSE).
+	calls *callState
 }
 
 // Add puts an item on the timeline, creating its lanes.

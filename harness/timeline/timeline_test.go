@@ -707,7 +707,7 @@ func TestStoreDataSequencesNamed(t *testing.T) {
 		h := fmt.Sprintf("%02XE2%02X%02X%02X%s", cla, p1, p2, len(data)/2, data)
 		return fmt.Sprintf(`AT+CGLA=1,%d,"%s"`, len(h), h)
 	}
-	open := map[int]string{}
+	open := newCallState()
 	for _, tc := range []struct{ cmd, want string }{
 		{cgla(0x81, 0x11, 0, "BF21820105"+strings.Repeat("00", 8)), "ES10 PrepareDownload (BF21, first block)"},
 		{cgla(0x81, 0x11, 1, strings.Repeat("00", 8)), "ES10 PrepareDownload · block 1"},
@@ -870,6 +870,56 @@ func TestOverLongEventLineReadPast(t *testing.T) {
 			}
 			if n != tc.rows {
 				t.Errorf("%d event rows, want %d", n, tc.rows)
+			}
+		})
+	}
+}
+
+// Over +CSIM the card's answer to an ES10 command comes in the GET
+// RESPONSE after its 61xx (TS 102 221 §7.3.1.1.4): that row is decoded
+// as the command's answer, as a +CGLA answer is (outside tester sw127
+// F5: the simcom-a7600 pages showed no EID, no profile count, no result).
+func TestCSIMAnswerInGetResponse(t *testing.T) {
+	csim := func(h string) string { return fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(h), h) }
+	answer := func(h string) string { return fmt.Sprintf(`+CSIM: %d,"%s"`, len(h), h) }
+	const eid = "BF3E125A1089049032000001000000000000000171"
+	type step struct{ cmd, answer, req, resp string }
+	for _, tc := range []struct {
+		name   string
+		steps  []step
+		failed bool // the last answer
+	}{
+		{"GetEID", []step{
+			{csim("80E2910006BF3E035C015A"), answer("6115"), "ES10 GetEID (BF3E)", "SW 6115"},
+			{csim("00C0000015"), answer(eid + "9000"), "GET RESPONSE · the answer to ES10 GetEID (BF3E)", "SW 9000 · 21 bytes · EID 89049032000001000000000000000171"},
+		}, false},
+		{"a refused DisableProfile", []step{
+			{csim("80E291000CBF3209A0075A0598000000F1"), answer("6106"), "ES10 DisableProfile (BF32)", "SW 6106"},
+			{csim("00C0000006"), answer("BF32038001039000"), "GET RESPONSE · the answer to ES10 DisableProfile (BF32)", "SW 9000 · 6 bytes · disableResult 3 disallowedByPolicy"},
+		}, true},
+		{"fetched in two parts", []step{
+			{csim("80E2910006BF3E035C015A"), answer("6115"), "ES10 GetEID (BF3E)", "SW 6115"},
+			{csim("00C0000005"), answer(eid[:10] + "6110"), "GET RESPONSE · the answer to ES10 GetEID (BF3E)", "SW 6110 · 5 bytes"},
+			{csim("00C0000010"), answer(eid[10:] + "9000"), "GET RESPONSE · the answer to ES10 GetEID (BF3E)", "SW 9000 · 16 bytes · EID 89049032000001000000000000000171"},
+		}, false},
+		{"another command between drops the answer", []step{
+			{csim("80E2910006BF3E035C015A"), answer("6115"), "ES10 GetEID (BF3E)", "SW 6115"},
+			{csim("80F2000000"), answer("9000"), "STATUS", "SW 9000"},
+			{csim("00C0000015"), answer("6F00"), "GET RESPONSE", "SW 6F00"},
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newCallState()
+			var c call
+			for _, s := range tc.steps {
+				var ok bool
+				c, ok = apduCall(s.cmd, []string{s.answer}, st)
+				if !ok || c.request != s.req || c.response != s.resp {
+					t.Errorf("%s → %q / %q, want %q / %q", s.cmd, c.request, c.response, s.req, s.resp)
+				}
+			}
+			if c.failed != tc.failed {
+				t.Errorf("last answer failed=%v, want %v", c.failed, tc.failed)
 			}
 		})
 	}
