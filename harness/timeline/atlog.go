@@ -311,9 +311,16 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 	}
 	c := cmds[0]
 	var hexArg, length string
+	session := -1 // +CSIM: the CLA's channel
 	switch {
 	case c.Name == "+CGLA" && c.Form == at.Set && len(c.Args) == 3:
 		hexArg, length = c.Args[2].Raw, c.Args[1].Raw
+		// The modem puts the channel of <sessionid> in the CLA it sends
+		// the card (27.007 §8.43): a host's CLA says 80 on every one, so
+		// the session is the channel a STORE DATA sequence continues on.
+		if n, err := strconv.Atoi(c.Args[0].Raw); err == nil && n >= 0 {
+			session = n
+		}
 	case c.Name == "+CSIM" && c.Form == at.Set && len(c.Args) == 2:
 		hexArg, length = c.Args[1].Raw, c.Args[0].Raw
 	default:
@@ -325,13 +332,14 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 	if n, err := strconv.Atoi(length); err != nil || n != len(hexArg) {
 		mismatch = fmt.Sprintf(" · length %s for %d hex digits", length, len(hexArg))
 	}
-	out, ok := decodeCall(c.Name, hexArg, answer, st)
+	out, ok := decodeCall(c.Name, hexArg, answer, st, session)
 	out.request += mismatch
 	return out, ok
 }
 
-// decodeCall is apduCall's decoding of the command's hex and the answer.
-func decodeCall(name, hexArg string, answer []string, st *callState) (call, bool) {
+// decodeCall is apduCall's decoding of the command's hex and the answer;
+// session is +CGLA's channel, -1 for the CLA's.
+func decodeCall(name, hexArg string, answer []string, st *callState, session int) (call, bool) {
 	raw, err := hex.DecodeString(hexArg)
 	if err != nil {
 		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
@@ -341,6 +349,9 @@ func decodeCall(name, hexArg string, answer []string, st *callState) (call, bool
 		return call{request: "APDU " + err.Error(), requestDetail: hexArg}, true
 	}
 	ch := cmd.Channel()
+	if session >= 0 {
+		ch = session
+	}
 	var out call
 	out.request, out.requestDetail = describeCommand(cmd, hexArg, st.open, ch)
 	// A GET RESPONSE fetches the answer of the ES10 command before it

@@ -924,3 +924,25 @@ func TestCSIMAnswerInGetResponse(t *testing.T) {
 		})
 	}
 }
+
+// A STORE DATA sequence over +CGLA continues on its <sessionid>, not on
+// the CLA's channel, which a host leaves at 0 (CLA 80) for the modem to
+// set: two sequences on two sessions keep their names (outside tester
+// sw127 F6).
+func TestStoreDataSequenceBySession(t *testing.T) {
+	st := newCallState()
+	for _, tc := range []struct{ cmd, want string }{
+		{`AT+CGLA=1,20,"80E2110005BF38020101"`, "ES10 AuthenticateServer (BF38, first block)"},
+		{`AT+CGLA=2,20,"80E2110005BF21020101"`, "ES10 PrepareDownload (BF21, first block)"},
+		{`AT+CGLA=1,16,"80E2910103AABBCC"`, "ES10 AuthenticateServer · block 1"},
+		{`AT+CGLA=2,14,"80E29101020A0B"`, "ES10 PrepareDownload · block 1"},
+		// +CSIM has no session: the CLA's channel (81: 1) it is.
+		{`AT+CSIM=20,"81E2110005BF2D020101"`, "ES10 GetProfilesInfo (BF2D, first block)"},
+		{`AT+CSIM=14,"81E29101020A0B"`, "ES10 GetProfilesInfo · block 1"},
+	} {
+		c, ok := apduCall(tc.cmd, []string{`+CGLA: 4,"9000"`}, st)
+		if !ok || c.request != tc.want {
+			t.Errorf("%s → %q, want %q", tc.cmd, c.request, tc.want)
+		}
+	}
+}
