@@ -419,10 +419,15 @@ func ReadEvents(r io.Reader) ([]eventlog.Event, error) {
 		if err := d.Decode(&f); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		ts, _ := f["t"].(string)
+		ts, ok := f["t"].(string)
+		if !ok {
+			// Its own value, not the "" a failed assertion leaves.
+			b, _ := json.Marshal(f["t"])
+			return nil, fmt.Errorf("line %d: t: %.40s is no RFC 3339 time string", n, b)
+		}
 		t, err := time.Parse(time.RFC3339Nano, ts)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: t: %w", n, err)
+			return nil, fmt.Errorf("line %d: t: %.40q is no RFC 3339 time", n, ts)
 		}
 		actor, _ := f["actor"].(string)
 		kind, _ := f["event"].(string)

@@ -293,6 +293,16 @@ func TestDroppedNotes(t *testing.T) {
 	if _, err := ReadEvents(strings.NewReader(b.String() + huge)); err == nil || !strings.HasPrefix(err.Error(), "line 2: ") {
 		t.Errorf("ReadEvents of an over-long line: %v, want an error naming line 2", err)
 	}
+	// A t that is no string is quoted as it is (outside tester sw127 F14).
+	for in, want := range map[string]string{
+		`{"t": 12345, "actor":"euicc","event":"x"}`: "line 1: t: 12345 is no RFC 3339 time string",
+		`{"actor":"euicc","event":"x"}`:             "line 1: t: null is no RFC 3339 time string",
+		`{"t":"soon","actor":"euicc","event":"x"}`:  `line 1: t: "soon" is no RFC 3339 time`,
+	} {
+		if _, err := ReadEvents(strings.NewReader(in + "\n")); err == nil || err.Error() != want {
+			t.Errorf("ReadEvents(%s): %v, want %q", in, err, want)
+		}
+	}
 }
 
 // Long lists are worded by where they first differ, short ones whole.

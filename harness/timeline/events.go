@@ -154,10 +154,9 @@ func parseEvent(line []byte, n int) (event, error) {
 	if err := dec.Decode(&m); err != nil {
 		return event{}, err
 	}
-	ts, _ := m["t"].(string)
-	t, err := time.Parse(time.RFC3339Nano, ts)
+	t, err := eventTime(m["t"])
 	if err != nil {
-		return event{}, fmt.Errorf("t: %w", err)
+		return event{}, err
 	}
 	e := event{T: t, Line: n, Fields: m}
 	e.Actor, _ = m["actor"].(string)
@@ -166,6 +165,39 @@ func parseEvent(line []byte, n int) (event, error) {
 	delete(m, "actor")
 	delete(m, "event")
 	return e, nil
+}
+
+// eventTime reads an event's t, naming what it holds when that is no
+// RFC 3339 string (a number read as "" was reported as parsing "").
+func eventTime(v any) (time.Time, error) {
+	ts, ok := v.(string)
+	switch {
+	case v == nil:
+		return time.Time{}, errors.New("t: missing (want an RFC 3339 time)")
+	case !ok:
+		b, _ := json.Marshal(v)
+		return time.Time{}, fmt.Errorf("t: %.40s is no RFC 3339 time (a JSON %s, want a string)", b, jsonKind(v))
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("t: %.40q is no RFC 3339 time", ts)
+	}
+	return t, nil
+}
+
+// jsonKind names a decoded JSON value's type as JSON does.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	}
+	return "value"
 }
 
 // lineList names line numbers, the first ten of them.

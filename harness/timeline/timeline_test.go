@@ -602,6 +602,10 @@ func TestEventLogReadsPastBadLines(t *testing.T) {
 			"line 2 unreadable (invalid character 'x' looking for beginning of value); left out, the rest of the file was read; line 4, the last, is cut short (no newline)"},
 		{"last line without newline", good(0) + strings.TrimSuffix(good(1), "\n"), 2, "line 2, the last, has no newline"},
 		{"too many bad lines", many, 1, fmt.Sprintf("stopped reading at line %d: the events after it are not shown", maxBadLines+1)},
+		// t's own value is named, not "" (outside tester sw127 F14).
+		{"t a number", good(0) + `{"t": 12345, "actor":"card","event":"check"}` + "\n", 1, "line 2 unreadable (t: 12345 is no RFC 3339 time (a JSON number, want a string))"},
+		{"t missing", good(0) + `{"actor":"card","event":"check"}` + "\n", 1, "line 2 unreadable (t: missing (want an RFC 3339 time))"},
+		{"t not a time", good(0) + `{"t":"yesterday","actor":"card","event":"check"}` + "\n", 1, `line 2 unreadable (t: "yesterday" is no RFC 3339 time)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
