@@ -522,6 +522,19 @@ func (in *inspector) count(index int, path string, status int, body string) {
 
 // finish reads the rest and records what was read and what could not
 // be checked.
+// retrying is why the log's reads go on after the storm (its last read
+// failed in a way that may pass), "" when they need not.
+func (in *inspector) retrying() string {
+	if in.reading != nil {
+		<-in.reading
+		in.reading = nil
+	}
+	if in.retryErr == "" || in.problem != "" {
+		return ""
+	}
+	return "its last read failed: " + in.retryErr
+}
+
 func (in *inspector) finish(r *Result) {
 	if in.reading != nil {
 		<-in.reading
