@@ -18,29 +18,11 @@ import (
 // "identity: OK").
 func TestDoubledFinalResultShiftsNothing(t *testing.T) {
 	answers := map[string]string{"ATI": "FakeModem X1", "AT+CGMI": "FakeCo", "AT+CGMM": "X1", "AT+CPIN?": "+CPIN: READY"}
-	master, path := answerpty.Master(t)
-	go func() {
-		buf := make([]byte, 512)
-		var line []byte
-		for {
-			n, err := master.Read(buf)
-			if err != nil {
-				return
-			}
-			for _, b := range buf[:n] {
-				if b != '\r' {
-					line = append(line, b)
-					continue
-				}
-				master.Write([]byte("\r\n" + answers[string(line)] + "\r\n\r\nOK\r\n"))
-				line = line[:0]
-				// The modem's second OK, a moment after the first (its
-				// timing, not a wait for a condition).
-				time.Sleep(5 * time.Millisecond)
-				master.Write([]byte("\r\nOK\r\n"))
-			}
-		}
-	}()
+	// The modem's second OK comes a moment after the first, in a write
+	// of its own.
+	path := answerpty.OpenWrites(t, func(line string) []string {
+		return []string{"\r\n" + answers[line] + "\r\n\r\nOK\r\n", "\r\nOK\r\n"}
+	}, 5*time.Millisecond)
 	trace := &syncBuf{}
 	c, err := Open(path, WithTimeout(2*time.Second), WithQuiet(250*time.Millisecond), WithTrace(trace))
 	if err != nil {

@@ -8,6 +8,7 @@ package answerpty
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 
@@ -19,6 +20,14 @@ import (
 // side, for the client under test to open. Both ends close when the test
 // ends, which ends the answering goroutine.
 func Open(t testing.TB, answer func(line string) string) string {
+	t.Helper()
+	return OpenWrites(t, func(line string) []string { return []string{answer(line)} }, 0)
+}
+
+// OpenWrites is Open for a modem that answers a line in several writes
+// (writes(line), "" ones skipped), gap apart: a final result sent twice,
+// the second in a write of its own.
+func OpenWrites(t testing.TB, writes func(line string) []string, gap time.Duration) string {
 	t.Helper()
 	master, name := Master(t)
 	go func() {
@@ -34,8 +43,13 @@ func Open(t testing.TB, answer func(line string) string) string {
 					line = append(line, b)
 					continue
 				}
-				if a := answer(string(line)); a != "" {
-					master.Write([]byte(a))
+				for i, w := range writes(string(line)) {
+					if i > 0 && gap > 0 {
+						time.Sleep(gap) // the modem's timing, not a wait for a condition
+					}
+					if w != "" {
+						master.Write([]byte(w))
+					}
 				}
 				line = line[:0]
 			}
