@@ -1402,12 +1402,7 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 				ownDownload(t, tp, pki, sv, func(string) bool { return true }).ServeHTTP(w, r)
 			}))
 			defer srv.Close()
-			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, SMDP: smdpURLs(sv)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out strings.Builder
-			r.Print(&out)
+			r, out := runReport(t, Config{Template: tp, Platform: srv.URL, SMDP: smdpURLs(sv)})
 			if r.Outcomes[Switched] != 4 || r.OK() != tc.want {
 				t.Errorf("outcomes %v, OK %v, want %v:\n%s", r.Outcomes, r.OK(), tc.want, out.String())
 			}
@@ -1679,12 +1674,7 @@ func TestOwnPlatformOrdersOverES2(t *testing.T) {
 			sv := startEmulated(t, tp, pki)
 			platform := httptest.NewServer(ownDownload(t, tp, pki, sv, func(string) bool { return tc.order }))
 			defer platform.Close()
-			r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdpURLs(sv)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out strings.Builder
-			r.Print(&out)
+			r, out := runReport(t, Config{Template: tp, Platform: platform.URL, SMDP: smdpURLs(sv)})
 			switch {
 			case tc.order && (r.Outcomes[Switched] != 4 || !r.OK()):
 				t.Errorf("ordered over ES2+: %v\n%s", r.Outcomes, out.String())
@@ -1710,12 +1700,7 @@ func TestSwitchPastTheListsFirstFails(t *testing.T) {
 	first := tp.Preferred[0]
 	platform := httptest.NewServer(ownDownload(t, tp, pki, sv, func(op string) bool { return op != first }))
 	defer platform.Close()
-	r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdpURLs(sv)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	r.Print(&out)
+	r, out := runReport(t, Config{Template: tp, Platform: platform.URL, SMDP: smdpURLs(sv)})
 	want := "switched to " + tp.Preferred[1] + ", past the list's first " + first + ", which failed: download: "
 	if r.Outcomes[Failed] != 4 || r.OK() || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), unknownMatchingID) {
 		t.Errorf("%v, want 4 failed: %q …%s\n%s", r.Outcomes, want, unknownMatchingID, out.String())
@@ -2370,7 +2355,13 @@ func TestPlatformAnswering201(t *testing.T) {
 // its result and report, failing t if the storm cannot run.
 func stormReport(t *testing.T, tp *Template, url string) (*Result, *strings.Builder) {
 	t.Helper()
-	r, err := Run(context.Background(), Config{Template: tp, Platform: url})
+	return runReport(t, Config{Template: tp, Platform: url})
+}
+
+// runReport runs the storm cfg sets up and prints its report.
+func runReport(t *testing.T, cfg Config) (*Result, *strings.Builder) {
+	t.Helper()
+	r, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -2437,12 +2428,7 @@ func TestLogStillFailingAfterTheStorm(t *testing.T) {
 		h.ServeHTTP(w, r)
 	})
 	var progress strings.Builder
-	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, Progress: &progress})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	r.Print(&out)
+	r, out := runReport(t, Config{Template: tp, Platform: srv.URL, Progress: &progress})
 	if !r.PlatformUnread || r.OK() || r.LogReadFailures < 2 || len(r.Unchecked) != 1 ||
 		!strings.Contains(r.Unchecked[0], "answered 502 (still failing after the storm") {
 		t.Errorf("unread %v, OK %v, %d failed reads, unchecked %q:\n%s", r.PlatformUnread, r.OK(), r.LogReadFailures, r.Unchecked, out.String())
