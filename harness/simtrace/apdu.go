@@ -50,6 +50,13 @@ type APDU struct {
 	Answer   []byte
 	AnswerSW uint16
 	Answered bool
+	// Outcome is, on the exchange that ended an ES10 function's answer
+	// (its last STORE DATA block, or the GET RESPONSE that fetched the
+	// answer's last part), what the answer says (es10.DescribeAnswer, as
+	// the AT lane reads it: "enableResult 3 disallowedByPolicy", "EID
+	// 89…"); Refused says the function failed under a normal status word.
+	Outcome string
+	Refused bool
 	// For is, for GET RESPONSE, the index in Lane.APDUs of the command
 	// whose answer it fetches (-1: none seen).
 	For int
@@ -108,12 +115,21 @@ func (a APDU) String() string {
 	}
 	b = append(b, ' ')
 	b = appendHex(b, byte(a.SW>>8), byte(a.SW))
+	if a.Outcome != "" {
+		b = append(b, " · "...)
+		b = append(b, a.Outcome...)
+	}
 	return string(b)
 }
 
 // OK reports a normal ending (apdu.NormalProcessing); anything else is a
 // warning or an error the card returned.
 func (a APDU) OK() bool { return apdu.NormalProcessing(a.SW) }
+
+// Failed reports an exchange to draw as a failure: a status word other
+// than normal processing, or an ES10 function the card refused under
+// one (SGP.22 §5.7: the refusal is in the answer's data).
+func (a APDU) Failed() bool { return !a.OK() || a.Refused }
 
 // Detail is the exchange in full, one fact per line: the bytes both ways
 // and what they carry (for a timeline row opened, a failure message).
@@ -166,6 +182,14 @@ func (a APDU) Detail() string {
 		b = append(b, "whole answer (through GET RESPONSE) "...)
 		b = append(appendHex(b, a.Answer...), ' ')
 		b = appendHex(b, byte(a.AnswerSW>>8), byte(a.AnswerSW))
+		b = append(b, '\n')
+	}
+	if a.Outcome != "" {
+		b = append(b, "ES10 answer: "...)
+		b = append(b, a.Outcome...)
+		if a.Refused {
+			b = append(b, " (the function failed)"...)
+		}
 		b = append(b, '\n')
 	}
 	return string(b[:len(b)-1]) // less the last line's newline
@@ -241,8 +265,8 @@ func locationStatusName(s byte) string {
 // FETCH preceded a TERMINAL RESPONSE.
 type decoder struct {
 	sawATR    bool
-	toldLate  bool        // the mid-session warning for a lane without ATR was given
-	chains    map[int]int // channel → index of the command whose 61xx chain is open
+	toldLate  bool             // the mid-session warning for a lane without ATR was given
+	chains    apdu.Chains[int] // answers left for GET RESPONSE, by the index of their command
 	storeData map[int]storeData
 	fetched   bool // a proactive command was fetched and not yet answered
 }
@@ -273,27 +297,23 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		d.toldLate = true
 		l.add(frame, t, MidSession, "first APDU (%s) before any ATR: the card's reset and what preceded it are not in the trace", apdu.InsName(g.INS))
 	}
-	if d.chains == nil {
-		d.chains, d.storeData = map[int]int{}, map[int]storeData{}
+	if d.storeData == nil {
+		d.storeData = map[int]storeData{}
 	}
 	a := APDU{Frame: frame, Time: t, APDU: g, Channel: g.Channel(), Name: apdu.InsName(g.INS), For: -1}
 	a.Data = append([]byte(nil), g.Data...)
 	a.Response = append([]byte(nil), g.Response...)
 	idx := len(l.APDUs)
-	if g.INS != 0xC0 {
-		delete(d.chains, a.Channel) // a pending answer is lost on any other command
-	}
+	// The answer is put together as the AT lane puts a +CSIM one: a
+	// pending answer is lost on any other command of its channel.
+	step := d.chains.Add(a.Channel, idx, g.INS, a.Response, a.SW)
 	switch g.INS {
-	case 0xC0: // GET RESPONSE
-		orig, ok := d.chains[a.Channel]
-		if !ok {
+	case apdu.InsGetResponse:
+		if !step.Continues {
 			l.add(frame, t, MidSession, "GET RESPONSE on channel %d with no 61xx before it", a.Channel)
 			break
 		}
-		a.For = orig
-		o := &l.APDUs[orig]
-		o.Answer = append(o.Answer, a.Response...)
-		o.AnswerSW = a.SW
+		a.For = step.Key
 	case 0xE2: // STORE DATA (GlobalPlatform; SGP.22 §5.7.1 for ES10)
 		l.storeData(&a)
 	case stk.InsFetch:
@@ -335,21 +355,19 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			a.AID = append([]byte(nil), g.Data...)
 		}
 	}
-	switch {
-	case a.For >= 0: // a GET RESPONSE continuing a chain
-		if a.SW>>8 == 0x61 {
-			d.chains[a.Channel] = a.For
-		} else {
-			delete(d.chains, a.Channel)
-			l.APDUs[a.For].Answered = true
+	// The command's whole answer, on the command; what an ES10 answer
+	// says, on the exchange that ended it (the row that shows its data).
+	orig := &a
+	if step.Continues {
+		orig = &l.APDUs[step.Key]
+	}
+	if step.Whole {
+		orig.Answer, orig.AnswerSW, orig.Answered = step.Data, step.SW, true
+		if orig.INS == 0xE2 {
+			a.Outcome, a.Refused = es10.DescribeAnswer(step.Data)
 		}
-	default:
-		a.Answer, a.AnswerSW = a.Response, a.SW
-		if a.SW>>8 == 0x61 {
-			d.chains[a.Channel] = idx
-		} else {
-			a.Answered = true
-		}
+	} else if !step.Continues {
+		orig.Answer, orig.AnswerSW = a.Response, a.SW
 	}
 	l.APDUs = append(l.APDUs, a)
 }

@@ -65,11 +65,14 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 	// and the card's answer after the events it logged meanwhile.
 	addSplit := func(a simtrace.APDU, lane string, m capture.Mark) {
 		src := fmt.Sprintf("traffic.pcapng frame %d", a.Frame)
-		sw := fmt.Sprintf(" %04X", a.SW)
+		answer := fmt.Sprintf(" %04X", a.SW)
+		if a.Outcome != "" {
+			answer += " · " + a.Outcome
+		}
 		detail := a.Detail()
-		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), sw) + " …", Detail: detail, Source: src, bip: bipOf(a)}, a.Time, a.Frame)
-		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + sw, Detail: detail,
-			Failed: !a.OK(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m, a.Frame, sim)
+		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), answer) + " …", Detail: detail, Source: src, bip: bipOf(a)}, a.Time, a.Frame)
+		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + answer, Detail: detail,
+			Failed: a.Failed(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m, a.Frame, sim)
 	}
 	for i, l := range tr.Lanes {
 		lane := LaneAPDU
@@ -87,7 +90,7 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 				continue
 			}
 			add(Item{From: lane, Kind: KindAPDU, Label: a.String(), Detail: a.Detail(),
-				Failed: !a.OK(), Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame), bip: bipOf(a)}, a.Time, a.Frame)
+				Failed: a.Failed(), Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame), bip: bipOf(a)}, a.Time, a.Frame)
 		}
 		if w := l.Summary(); w != "" {
 			b.Note("traffic.pcapng: APDU lane %s: %s", l.Source, w)

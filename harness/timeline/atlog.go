@@ -278,24 +278,23 @@ type call struct {
 // callState is what decoding at.log's APDUs carries from one call to
 // the next, by logical channel: the ES10 function of a STORE DATA
 // sequence begun and not ended, which names its later blocks, and the
-// ES10 command whose answer the card holds for a GET RESPONSE.
+// answers the card left for GET RESPONSE after 61xx (TS 102 221
+// §7.3.1.1.4, a card over T=0; +CSIM hands them to the host, where +CGLA
+// modems fetch them themselves), put together as the card's APDU lane
+// puts them (apdu.Chains), keyed by the command's decoded call.
 type callState struct {
-	open    map[int]string
-	pending map[int]*pendingAnswer
+	open   map[int]string
+	chains apdu.Chains[pendingAnswer]
 }
 
-// pendingAnswer is an ES10 command the card answered 61xx: its answer's
-// data comes in the GET RESPONSEs that follow on the channel (TS 102 221
-// §7.3.1.1.4, a card over T=0; +CSIM hands them to the host, where +CGLA
-// modems fetch them themselves).
+// pendingAnswer is a command whose answer GET RESPONSE fetches.
 type pendingAnswer struct {
-	cmd  apdu.Command // the STORE DATA answered 61xx
-	name string       // its row's label ("ES10 GetEID (BF3E)")
-	data []byte       // fetched so far, while GET RESPONSE says 61xx again
+	cmd  apdu.Command
+	name string // its row's label ("ES10 GetEID (BF3E)")
 }
 
 func newCallState() *callState {
-	return &callState{open: map[int]string{}, pending: map[int]*pendingAnswer{}}
+	return &callState{open: map[int]string{}}
 }
 
 // apduCall decodes the APDU of an AT+CGLA or AT+CSIM command and the
@@ -354,16 +353,6 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 	}
 	var out call
 	out.request, out.requestDetail = describeCommand(cmd, hexArg, st.open, ch)
-	// A GET RESPONSE fetches the answer of the ES10 command before it
-	// on its channel; any other command there drops that answer.
-	p := st.pending[ch]
-	delete(st.pending, ch)
-	if cmd.INS == 0xC0 && p != nil {
-		out.request += " · the answer to " + p.name
-		out.requestDetail += "\nfetches the answer to " + p.name
-	} else {
-		p = nil
-	}
 	for _, a := range answer {
 		h, ok, err := at.ParseHexAnswer(a, name)
 		if !ok {
@@ -380,17 +369,16 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		if len(resp) > 2 {
 			out.response += fmt.Sprintf(" · %d bytes", len(resp)-2)
 		}
-		answered := cmd
-		switch {
-		case cmd.INS == 0xE2 && sw>>8 == 0x61:
-			st.pending[ch] = &pendingAnswer{cmd: cmd, name: out.request}
-		case p != nil && sw>>8 == 0x61:
-			// More to fetch: the answer is whole at the last GET RESPONSE.
-			st.pending[ch] = &pendingAnswer{cmd: p.cmd, name: p.name, data: append(p.data, data...)}
-		case p != nil:
-			answered, data = p.cmd, append(p.data, data...)
+		step := st.chains.Add(ch, pendingAnswer{cmd: cmd, name: out.request}, cmd.INS, data, sw)
+		if step.Continues {
+			out.request += " · the answer to " + step.Key.name
+			out.requestDetail += "\nfetches the answer to " + step.Key.name
 		}
-		s, refused := describeResponse(answered, data)
+		var s string
+		var refused bool
+		if step.Whole {
+			s, refused = describeResponse(step.Key.cmd, step.Data)
+		}
 		if s != "" {
 			out.response += " · " + s
 		}
@@ -468,33 +456,16 @@ func describeCommand(c apdu.Command, hexText string, open map[int]string, ch int
 	return fmt.Sprintf("APDU INS %02X", c.INS), detail
 }
 
-// describeResponse decodes the answers worth a word on the row; refused
-// says the ES10 function failed, though the status word says the card
-// processed the command: a card answers a refused ES10 call 9000 with the
-// refusal in its data (SGP.22 §5.7), and that call is a failure.
+// describeResponse is what an ES10 STORE DATA's answer data says
+// (es10.DescribeAnswer, as the card's APDU lane reads it); refused says
+// the function failed though the status word says the card processed the
+// command: a card answers a refused ES10 call 9000 with the refusal in
+// its data (SGP.22 §5.7), and that call is a failure.
 func describeResponse(c apdu.Command, data []byte) (s string, refused bool) {
-	if c.INS != 0xE2 || len(data) == 0 {
+	if c.INS != 0xE2 {
 		return "", false
 	}
-	data = tlv.Canonical(data)
-	top, _, err := tlv.ParseOne(data)
-	if err != nil {
-		return "", false
-	}
-	if o, ok := es10.ResponseOutcome(data); ok {
-		return o.String(), o.Failed
-	}
-	switch top.Tag {
-	case es10.TagGetEuiccData:
-		if eid, ok := top.Find(0x5A); ok {
-			return fmt.Sprintf("EID %X", eid.Value), false
-		}
-	case es10.TagProfileInfoList:
-		if list, _, err := es10.DecodeProfileInfoList(data); err == nil {
-			return fmt.Sprintf("%d profiles", len(list)), false
-		}
-	}
-	return "", false
+	return es10.DescribeAnswer(data)
 }
 
 func swText(sw uint16) string {

@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -948,5 +950,81 @@ func TestStoreDataSequenceBySession(t *testing.T) {
 		if !ok || c.request != tc.want {
 			t.Errorf("%s → %q, want %q", tc.cmd, c.request, tc.want)
 		}
+	}
+}
+
+// The card's APDU lane judges an ES10 answer as the AT lane does — one
+// decoding (es10.DescribeAnswer) of an answer put together the same way
+// (apdu.Chains): a refused call is red under 9000 on both, its result
+// named alike (outside tester sw127 F11's brief: the APDU lane judged by
+// status word only).
+func TestES10AnswerJudgedAlikeOnBothLanes(t *testing.T) {
+	const eid = "BF3E125A1089049032000001000000000000000171"
+	type ex struct{ cmd, resp string } // hex, the answer with its SW
+	for _, tc := range []struct {
+		name    string
+		exs     []ex
+		outcome string // what the last exchange's row names
+		failed  bool
+	}{
+		{"refused EnableProfile under 9000", []ex{{"80E291000CBF3109A0075A0598000000F1", "BF31038001039000"}},
+			"enableResult 3 disallowedByPolicy", true},
+		{"EnableProfile ok", []ex{{"80E291000CBF3109A0075A0598000000F1", "BF31038001009000"}},
+			"enableResult 0 ok", false},
+		{"refused DisableProfile through GET RESPONSE", []ex{
+			{"80E291000CBF3209A0075A0598000000F1", "6106"},
+			{"00C0000006", "BF32038001039000"},
+		}, "disableResult 3 disallowedByPolicy", true},
+		{"a two-block command, its answer in two parts", []ex{
+			{"80E2110003BF3105", "9000"},
+			{"80E2910105A0035A0100", "6106"},
+			{"00C0000003", "BF31036103"},
+			{"00C0000003", "8001029000"},
+		}, "enableResult 2 profileNotInDisabledState", true},
+		{"GetEID", []ex{{"80E2910006BF3E035C015A", "6115"}, {"00C0000015", eid + "9000"}},
+			"EID 89049032000001000000000000000171", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The AT lane: the exchanges as +CSIM commands.
+			st := newCallState()
+			var c call
+			for _, e := range tc.exs {
+				c, _ = apduCall(fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(e.cmd), e.cmd), []string{fmt.Sprintf(`+CSIM: %d,"%s"`, len(e.resp), e.resp)}, st)
+			}
+			if !strings.HasSuffix(c.response, " · "+tc.outcome) || c.failed != tc.failed {
+				t.Errorf("AT lane: %q failed=%v, want … · %s failed=%v", c.response, c.failed, tc.outcome, tc.failed)
+			}
+			// The card's APDU lane: the same exchanges sniffed.
+			var dgs []capture.Datagram
+			at := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)
+			atr := gsmtap.SIMHeader(gsmtap.SubATR)
+			dgs = append(dgs, capture.Datagram{Frame: 1, Time: at, Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(atr.Append(nil), 0x3B, 0x00)})
+			for i, e := range tc.exs {
+				cmd, _ := hex.DecodeString(e.cmd)
+				resp, _ := hex.DecodeString(e.resp)
+				g := gsmtap.SIMHeader(gsmtap.SubAPDU)
+				dgs = append(dgs, capture.Datagram{Frame: i + 2, Time: at.Add(time.Duration(i+1) * time.Millisecond),
+					Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: gsmtap.AppendExchange(g.Append(nil), cmd, resp)})
+			}
+			dir := writeArtifacts(t, map[string]string{"events.jsonl": `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}` + "\n", "traffic.pcapng": ""})
+			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Datagrams: dgs}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := fmt.Sprintf("traffic.pcapng frame %d", len(tc.exs)+1)
+			found := false
+			for _, it := range tl.Items {
+				if it.Kind != KindAPDU || it.Source != last {
+					continue
+				}
+				found = true
+				if !strings.HasSuffix(it.Label, " · "+tc.outcome) || it.Failed != tc.failed {
+					t.Errorf("APDU lane: %q failed=%v, want … · %s failed=%v", it.Label, it.Failed, tc.outcome, tc.failed)
+				}
+			}
+			if !found {
+				t.Errorf("no APDU lane row of %s", last)
+			}
+		})
 	}
 }

@@ -173,3 +173,36 @@ func installOutcome(top tlv.TLV) (Outcome, bool) {
 	}
 	return o, true
 }
+
+// DescribeAnswer is what a trace says of an ES10 function's whole answer
+// (the response data of its last STORE DATA block, with what GET
+// RESPONSE fetched after a 61xx): its outcome (ResponseOutcome), or the
+// EID of GetEID, or how many profiles GetProfilesInfo lists; "" when it
+// says nothing worth a word. failed is the outcome's: a card refuses an
+// ES10 call under status word 9000, so every reader of a trace (the AT
+// lane, the card's APDU lane) judges the call here. b may be a real
+// card's answer: BER lengths are taken.
+func DescribeAnswer(b []byte) (s string, failed bool) {
+	if len(b) == 0 {
+		return "", false
+	}
+	b = tlv.Canonical(b)
+	top, _, err := tlv.ParseOne(b)
+	if err != nil {
+		return "", false
+	}
+	if o, ok := ResponseOutcome(b); ok {
+		return o.String(), o.Failed
+	}
+	switch top.Tag {
+	case TagGetEuiccData:
+		if eid, ok := top.Find(0x5A); ok {
+			return fmt.Sprintf("EID %X", eid.Value), false
+		}
+	case TagProfileInfoList:
+		if list, _, err := DecodeProfileInfoList(b); err == nil {
+			return fmt.Sprintf("%d profiles", len(list)), false
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,59 @@
+package apdu
+
+// InsGetResponse is GET RESPONSE (ETSI TS 102 221 §11.1.13).
+const InsGetResponse = 0xC0
+
+// Chains puts together the answers a card gives in parts over T=0 (TS
+// 102 221 §7.3.1.1.4): a command answered 61xx leaves its answer waiting
+// on its logical channel, each GET RESPONSE there fetches a part — the
+// one whose status word is not 61xx ends it — and any other command on
+// the channel drops it. A reader of a trace (the card's APDU lane, an
+// at.log's +CSIM commands) steps every exchange through one, so the two
+// put an answer together the same way. K is the caller's handle of a
+// command (its index, its decoded name). The zero value is ready.
+type Chains[K any] struct {
+	open map[int]*chain[K]
+}
+
+type chain[K any] struct {
+	key  K
+	data []byte
+}
+
+// Step is what Chains says of one exchange.
+type Step[K any] struct {
+	// Key is the command whose answer this exchange carries: for a GET
+	// RESPONSE continuing a chain, the command that began it (Continues
+	// set); else the exchange's own key.
+	Key       K
+	Continues bool
+	// Whole is set when the answer ended here: Data is all of it, the
+	// parts of every GET RESPONSE together, and SW its last status word.
+	Whole bool
+	Data  []byte
+	SW    uint16
+}
+
+// Add takes one exchange on channel ch: key is the caller's handle of
+// the command, data the response data and sw the status word. A GET
+// RESPONSE with no chain open is taken as a command of its own.
+func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K] {
+	if c.open == nil {
+		c.open = map[int]*chain[K]{}
+	}
+	p := c.open[ch]
+	delete(c.open, ch)
+	s := Step[K]{Key: key}
+	var got []byte
+	if ins == InsGetResponse && p != nil {
+		s.Key, s.Continues = p.key, true
+		got = p.data
+	}
+	got = append(got[:len(got):len(got)], data...) // a copy: the caller's data may be reused
+	if sw&0xFF00 == SWBytesAvailablePrefix {
+		c.open[ch] = &chain[K]{key: s.Key, data: got}
+		return s
+	}
+	s.Whole, s.Data, s.SW = true, got, sw
+	return s
+}
