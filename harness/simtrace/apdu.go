@@ -106,12 +106,13 @@ func (a APDU) String() string {
 	case a.Envelope != nil:
 		b = append(b, ' ')
 		b = append(b, describeEnvelope(*a.Envelope)...)
-	case a.AID != nil:
-		b = append(b, ' ')
-		b = appendHex(b, a.AID...)
-	case a.INS == 0xA4 && a.P1 == 0x00:
-		b = append(b, ' ')
-		b = appendHex(b, byte(a.File>>8), byte(a.File))
+	case a.INS == apdu.InsSelect:
+		// The file or path as the AT lane names it (a path, P1 08, is
+		// how a modem reads ADF/EF.EPSLOCI).
+		if f := apdu.SelectTarget(a.P1, a.Data); f != "" {
+			b = append(b, ' ')
+			b = append(b, f...)
+		}
 	}
 	b = append(b, ' ')
 	b = appendHex(b, byte(a.SW>>8), byte(a.SW))

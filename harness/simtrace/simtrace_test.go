@@ -110,6 +110,27 @@ func TestDecodeTyped(t *testing.T) {
 	}
 }
 
+// A SELECT shows the file it names, however P1 names it — by path from
+// the MF, as a modem reads ADF/EF.EPSLOCI, too (outside tester sw127 F11).
+func TestSelectNamesItsFile(t *testing.T) {
+	for _, tc := range []struct{ apdu, want string }{
+		{"00 A4 00 04 02 3F 00 90 00", "SELECT 3F00 9000"},
+		{"00 A4 08 0C 04 7F FF 6F E3 90 00", "SELECT 3F00/7FFF/6FE3 9000"},
+		{"00 A4 09 0C 04 5F 3A 4F 09 6A 82", "SELECT ./5F3A/4F09 6A82"},
+		{"01 A4 04 00 10 A0 00 00 05 59 10 10 FF FF FF FF 89 00 00 01 00 90 00", "SELECT [ch 1] A0000005591010FFFFFFFF8900000100 9000"},
+		{"00 A4 03 0C 00 90 00", "SELECT 9000"},
+	} {
+		tr := Decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu)))
+		l, err := tr.Only()
+		if err != nil || len(l.APDUs) != 1 {
+			t.Fatalf("%s: %v, %d APDUs (%s)", tc.apdu, err, len(l.APDUs), l.Summary())
+		}
+		if got := l.APDUs[0].String(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.apdu, got, tc.want)
+		}
+	}
+}
+
 // Bad input on GSMTAP's port: each is skipped or flagged with a counted
 // warning in the protocol's terms, and the rest of the lane decodes.
 func TestDecodeBadInput(t *testing.T) {

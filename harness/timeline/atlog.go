@@ -438,7 +438,10 @@ func describeCommand(c apdu.Command, hexText string, open map[int]string, ch int
 		if hex.EncodeToString(c.Data) == strings.ToLower(es10.ISDRAID) {
 			return "SELECT ISD-R", detail
 		}
-		return fmt.Sprintf("SELECT %X", c.Data), detail
+		if f := apdu.SelectTarget(c.P1, c.Data); f != "" {
+			return "SELECT " + f, detail
+		}
+		return "SELECT", detail
 	case apdu.InsManageChannel:
 		if c.P1 == 0x80 {
 			return fmt.Sprintf("MANAGE CHANNEL close %d", c.P2), detail
