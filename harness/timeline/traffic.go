@@ -316,6 +316,9 @@ func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item
 		m := msgs[0]
 		req.Label += requestSummary(m)
 		parts = append(parts, responseSummary(m)...)
+		// A 200 whose body is not the API's is a protocol error like a
+		// 5xx: the card could not use it.
+		resp.Failed = m.Malformed != ""
 	}
 	resp.Label = strings.Join(parts, " · ")
 	resp.Failed = resp.Failed || e.Status == 0 || e.Status >= 400

@@ -125,3 +125,33 @@ func TestES9Summary(t *testing.T) {
 		}
 	}
 }
+
+// A platform answer is red when the card cannot use it: an error status,
+// no answer, or a 200 whose body does not decode — a garbled answer is a
+// protocol error like the others (outside tester sw127 F12: "200 OK ·
+// malformed body" was drawn as a normal row).
+func TestPlatformAnswerFailed(t *testing.T) {
+	const listReq = `{"eid":"89049032000001000000000000000171","iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"20801"}`
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		label  string // the answer row's label starts so
+		failed bool
+	}{
+		{"a list", 200, `{"list_id":"4","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810","tariff":1}]}`, "200 OK · [sfr]", false},
+		{"garbled", 200, `{"list_id":"4","coun`, "200 OK · malformed body: ", true},
+		{"a list without operators", 200, `{"list_id":"4","country":"FR","order_by":"tariff"}`, "200 OK · malformed body: ", true},
+		{"refused", 503, `{"error":"busy"}`, "503 Service Unavailable", true},
+		{"no answer", 0, ``, "no answer", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Builder{t: &Timeline{}, lanes: map[string]Lane{}, faults: &faultWindows{}}
+			_, _, resp := b.exchangeItems(capture.Exchange{Method: "POST", Path: platformapi.PathPreferredList,
+				RequestBody: []byte(listReq), Status: tc.status, ResponseBody: []byte(tc.body)})
+			if !strings.HasPrefix(resp.Label, tc.label) || resp.Failed != tc.failed {
+				t.Errorf("answer %q failed=%v, want %q… failed=%v", resp.Label, resp.Failed, tc.label, tc.failed)
+			}
+		})
+	}
+}
