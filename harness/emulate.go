@@ -4,10 +4,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 )
 
 // CIFile is where the rig writes the test CI certificate, for tools (an LPA,
@@ -33,14 +31,13 @@ type SMDPEndpoint struct {
 	Operator, Host, Addr string
 }
 
-// SMDPEndpoints lists the running SM-DP+s in operator order.
+// SMDPEndpoints lists the running SM-DP+s in the order the scenario
+// lists their operators (as the timeline draws their lanes).
 func (r *Rig) SMDPEndpoints() []SMDPEndpoint {
 	var out []SMDPEndpoint
-	for _, id := range slices.Sorted(maps.Keys(r.SMDP)) {
-		for _, o := range r.Scenario.Network.Operators {
-			if o.ID == id {
-				out = append(out, SMDPEndpoint{Operator: id, Host: o.SMDP, Addr: r.SMDP[id].Addr().String()})
-			}
+	for _, o := range r.Scenario.Network.Operators {
+		if s, ok := r.SMDP[o.ID]; ok {
+			out = append(out, SMDPEndpoint{Operator: o.ID, Host: o.SMDP, Addr: s.Addr().String()})
 		}
 	}
 	return out

@@ -232,7 +232,8 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run := timeline.Run{
 		Name: res.Name, Kind: "scenario", Seed: r.Seed, Verdict: res.Verdict(),
 		Simulated: res.Simulated, Wall: res.Wall, Mismatches: res.Mismatches, SMDP: SMDPHosts(r.Scenario),
-		Traffic: r.DecodedTraffic(),
+		SMDPOrder: SMDPOperators(r.Scenario),
+		Traffic:   r.DecodedTraffic(),
 	}
 	if res.Err != nil {
 		run.Err = res.Err.Error()
@@ -258,6 +259,18 @@ func SMDPHosts(s *scenario.Scenario) map[string]string {
 		}
 	}
 	return m
+}
+
+// SMDPOperators are the operators the scenario gives an SM-DP+, in the
+// order it lists them: the timeline's SM-DP+ lanes (Run.SMDPOrder).
+func SMDPOperators(s *scenario.Scenario) []string {
+	var ops []string
+	for _, o := range s.Network.Operators {
+		if o.SMDP != "" {
+			ops = append(ops, o.ID)
+		}
+	}
+	return ops
 }
 
 // ProgressEvery is how often (wall clock) RunScenario reports progress

@@ -151,6 +151,7 @@ func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport, why string, wall time.
 	}
 	for _, e := range r.SMDPEndpoints() {
 		run.SMDP[e.Host] = e.Operator
+		run.SMDPOrder = append(run.SMDPOrder, e.Operator)
 	}
 	path, err := timeline.Write(r.Dir(), run)
 	if err != nil {

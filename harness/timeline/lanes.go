@@ -12,6 +12,7 @@ type Lane struct {
 	// Sub is a second title line (what the actor is).
 	Sub  string `json:"sub"`
 	rank int
+	pos  int // among lanes of one rank (SM-DP+s: the scenario's order)
 }
 
 // Lane IDs. An SM-DP+ lane is SMDPLane(operator).
@@ -36,7 +37,8 @@ var laneOrder = map[string]Lane{
 	LanePlatform: {Title: "platform", Sub: "management API", rank: 40},
 }
 
-// smdpRank is where SM-DP+ lanes start; they follow in operator order.
+// smdpRank is where SM-DP+ lanes start; they follow in the order the
+// scenario lists their operators (Run.SMDPOrder).
 const smdpRank = 50
 
 // coreLanes are on every page, even when nothing happened on them.
@@ -60,6 +62,9 @@ func sortLanes(ls []Lane) {
 	sort.Slice(ls, func(i, j int) bool {
 		if ls[i].rank != ls[j].rank {
 			return ls[i].rank < ls[j].rank
+		}
+		if ls[i].pos != ls[j].pos {
+			return ls[i].pos < ls[j].pos
 		}
 		return ls[i].ID < ls[j].ID
 	})

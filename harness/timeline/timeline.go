@@ -74,6 +74,11 @@ type Run struct {
 	// share a lane with the SM-DP+'s log entries (optional: without it a
 	// host is matched to an operator that is one of its labels).
 	SMDP map[string]string
+	// SMDPOrder are the operators whose SM-DP+ the run configured, in
+	// the order the scenario lists them: each gets a lane, in that order,
+	// even one no card reached (optional: without it an SM-DP+ has a lane
+	// only when something happened on it, lanes ordered by id).
+	SMDPOrder []string `json:",omitempty"`
 	// Traffic, if set, is traffic.pcapng as the caller already decoded it
 	// (optional: the rig decodes its capture once, to hold it against
 	// the servers' logs); the page is the same as from the file.
@@ -261,6 +266,9 @@ func Build(dir string, run Run) (*Timeline, error) {
 	for _, id := range coreLanes {
 		b.lanes[id] = laneFor(id)
 	}
+	for _, op := range run.SMDPOrder {
+		b.lanes[SMDPLane(op)] = laneFor(SMDPLane(op))
+	}
 	noted := map[string]bool{}
 	for _, src := range Sources {
 		path := filepath.Join(dir, src.File)
@@ -372,7 +380,32 @@ func (b *Builder) finish() {
 	if len(t.Items) > 0 && t.Start.IsZero() {
 		t.Start = t.Items[0].T
 	}
+	used := map[string]bool{}
+	for i := range t.Items {
+		used[t.Items[i].From], used[t.Items[i].To] = true, true
+	}
+	pos := map[string]int{}
+	for i, op := range t.Run.SMDPOrder {
+		if _, dup := pos[SMDPLane(op)]; !dup {
+			pos[SMDPLane(op)] = i
+		}
+	}
 	for _, l := range b.lanes {
+		if strings.HasPrefix(l.ID, smdpPrefix) {
+			// The scenario's order; an SM-DP+ it does not list (a host
+			// no operator names) after those it does.
+			l.pos = len(t.Run.SMDPOrder)
+			if i, ok := pos[l.ID]; ok {
+				l.pos = i
+			}
+			if !used[l.ID] {
+				// Configured, and not one message or log entry: said
+				// (in place of "ES9+", which fits the lane's box beside
+				// it only cut), or an empty column reads as a page that
+				// lost its rows.
+				l.Sub = "nothing reached it"
+			}
+		}
 		t.Lanes = append(t.Lanes, l)
 	}
 	sortLanes(t.Lanes)

@@ -1034,3 +1034,40 @@ func TestES10AnswerJudgedAlikeOnBothLanes(t *testing.T) {
 		})
 	}
 }
+
+// Every SM-DP+ the scenario configures has a lane, in the order the
+// scenario lists its operators, one nothing reached saying so; an SM-DP+
+// it does not list comes after them (outside tester sw127 F13: only the
+// contacted SM-DP+s had lanes, sorted by id).
+func TestSMDPLanesInScenarioOrder(t *testing.T) {
+	events := `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}
+{"t":"2026-01-01T00:00:01Z","actor":"smdp","event":"profile_ordered","operator":"sfr"}
+{"t":"2026-01-01T00:00:02Z","actor":"smdp","event":"profile_ordered","operator":"aa"}
+`
+	for _, tc := range []struct {
+		name  string
+		order []string
+		want  string
+	}{
+		{"configured", []string{"vodafone-de", "orange-fr", "sfr"},
+			"smdp:vodafone-de (nothing reached it) · smdp:orange-fr (nothing reached it) · smdp:sfr (ES9+) · smdp:aa (ES9+)"},
+		{"not known (an older run's directory)", nil, "smdp:aa (ES9+) · smdp:sfr (ES9+)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeArtifacts(t, map[string]string{"events.jsonl": events})
+			tl, err := Build(dir, Run{Name: "x", SMDPOrder: tc.order})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, l := range tl.Lanes {
+				if strings.HasPrefix(l.ID, "smdp:") {
+					got = append(got, fmt.Sprintf("%s (%s)", l.ID, l.Sub))
+				}
+			}
+			if g := strings.Join(got, " · "); g != tc.want {
+				t.Errorf("SM-DP+ lanes\n got %s\nwant %s", g, tc.want)
+			}
+		})
+	}
+}

@@ -869,7 +869,8 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // `esimhil run` scenario) recorded, the seed of its run_started event, and
 // INCOMPLETE's reason. note says what could not be found.
 func rebuiltRun(dir, name string) (timeline.Run, string) {
-	run := timeline.Run{Name: name, SMDP: keptSMDPs(dir)}
+	run := timeline.Run{Name: name}
+	run.SMDP, run.SMDPOrder = keptSMDPs(dir)
 	if b, err := os.ReadFile(filepath.Join(dir, harness.IncompleteFile)); err == nil && !strings.HasPrefix(string(b), timeline.PagePending) {
 		run.Incomplete = strings.TrimSpace(string(b))
 	}
@@ -970,17 +971,18 @@ func gather(out string) ([]report.Entry, []string, error) {
 // keptSMDPs maps each SM-DP+ host of the scenario a run's directory kept
 // to its operator, as the run's own page had them (outside tester sw98: a
 // page written again drew an SM-DP+ named unlike its operator on a lane
-// of its host's); nil without a kept scenario that parses.
-func keptSMDPs(dir string) map[string]string {
+// of its host's), and the operators in the scenario's order (their lanes'
+// order); nil without a kept scenario that parses.
+func keptSMDPs(dir string) (hosts map[string]string, order []string) {
 	src, err := os.ReadFile(filepath.Join(dir, ScenarioCopy))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	s, err := scenario.Parse(ScenarioCopy, src)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	return harness.SMDPHosts(s)
+	return harness.SMDPHosts(s), harness.SMDPOperators(s)
 }
 
 // foreignRecordTitle heads the page of a run whose record is another run's.
