@@ -234,7 +234,7 @@ func ReadSpecFile(dir string) (Entry, error) {
 	}
 	var e Entry
 	if err := json.Unmarshal(b, &e); err != nil {
-		return Entry{}, fmt.Errorf("%s: %w", path, err)
+		return Entry{}, jsonAt(path, b, err)
 	}
 	was := e.Dir
 	e.Dir = dir
@@ -267,7 +267,7 @@ func ReadScenarios(path string) ([]Entry, error) {
 	}
 	var out []Entry
 	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("scenario results %s: %w", path, err)
+		return nil, fmt.Errorf("scenario results %w", jsonAt(path, b, err))
 	}
 	base := filepath.Dir(path)
 	for i := range out {
@@ -334,7 +334,7 @@ func readSuites(path string) ([]types.Report, error) {
 	}
 	var suites []types.Report
 	if err := json.Unmarshal(b, &suites); err != nil {
-		return nil, fmt.Errorf("ginkgo report %s: %w", path, err)
+		return nil, fmt.Errorf("ginkgo report %w", jsonAt(path, b, err))
 	}
 	return suites, nil
 }

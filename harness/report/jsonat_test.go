@@ -1,0 +1,32 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A results.json that does not read is placed at its line and column
+// (outside tester sw127 F14: "unexpected end of JSON input" named only the
+// file).
+func TestBadResultsPlaced(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, want string
+	}{
+		{"cut short", "[\n  {\n    \"name\": \"x\",\n", "results.json:3:17: unexpected end of JSON input"},
+		{"syntax", "[\n  {\"name\": \"x\",, \"seed\": 1}\n]\n", "results.json:2:16: invalid character ','"},
+		{"mistyped", "[\n  {\n    \"name\": \"x\",\n    \"seed\": \"one\"\n  }\n]\n", "results.json:4:17: json: cannot unmarshal string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "results.json")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ReadScenarios(path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one with %q", err, tc.want)
+			}
+		})
+	}
+}
