@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhil/esimhil/internal/bidi"
 	"golang.org/x/term"
 	"golang.org/x/text/width"
 )
@@ -302,23 +303,27 @@ func (m *Meter) showLocked() {
 	}
 }
 
-// Printf prints a line of other output without breaking the live line.
+// Printf prints a line of other output without breaking the live line,
+// its format characters shown as Fprintf shows them.
 func (m *Meter) Printf(format string, args ...any) {
 	if m == nil {
 		return
 	}
-	m.Above(func() { fmt.Fprintf(m.w, format, args...) })
+	m.Above(func() { io.WriteString(m.w, bidi.Term(fmt.Sprintf(format, args...))) })
 }
 
 // Fprintf prints a line of other output to w — another stream on the
 // same terminal, such as standard error — without running it into the
 // live line: the live line is cleared first and drawn again after.
 func (m *Meter) Fprintf(w io.Writer, format string, args ...any) {
+	// A verdict's names are a scenario's: a format character in one is
+	// shown, not obeyed (bidi.Term), as on the page.
+	line := bidi.Term(fmt.Sprintf(format, args...))
 	if m == nil {
-		fmt.Fprintf(w, format, args...)
+		io.WriteString(w, line)
 		return
 	}
-	m.Above(func() { fmt.Fprintf(w, format, args...) })
+	m.Above(func() { io.WriteString(w, line) })
 }
 
 // Above runs write, which prints whole lines of other output by any

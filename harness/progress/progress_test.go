@@ -1,6 +1,7 @@
 package progress
 
 import (
+	"bytes"
 	"io"
 	"math"
 	"strings"
@@ -570,4 +571,22 @@ func TestStopEndsTheLine(t *testing.T) {
 	}
 	var m *Meter
 	m.Stop("stopped by SIGINT") // a nil meter stays silent
+}
+
+// A verdict line shows a format character in a name as its escape, as the
+// page does, on the meter's stream and another (outside tester sw127 F14:
+// a U+202E in an operator id reversed the rest of the FAIL line).
+func TestPrintedNamesShowFormatCharacters(t *testing.T) {
+	var out, errOut bytes.Buffer
+	m := New(&out, "run", 1, Unit("scenarios"))
+	m.Printf("      - final: got home (%s on 20810)\n", "x\u202eevil")
+	m.Fprintf(&errOut, "esimhil run: %s\n", "a\u2066b\u200d")
+	var none *Meter
+	none.Fprintf(&errOut, "%s\n", "\u202b")
+	if got, want := out.String(), `      - final: got home (x\u202eevil on 20810)`+"\n"; got != want {
+		t.Errorf("Printf: %q, want %q", got, want)
+	}
+	if got, want := errOut.String(), `esimhil run: a\u2066b\u200d`+"\n"+`\u202b`+"\n"; got != want {
+		t.Errorf("Fprintf: %q, want %q", got, want)
+	}
 }

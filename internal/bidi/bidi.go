@@ -9,6 +9,8 @@ package bidi
 import (
 	"bytes"
 	"fmt"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -96,3 +98,33 @@ func next(b []byte, i int, c byte) int {
 	}
 	return len(b)
 }
+
+// Term returns s with each format character (Unicode category Cf: the
+// bidi controls, zero-width joiners and spaces, a BOM, tag characters)
+// written as its escape, `\u202e`, for a line printed on a terminal,
+// which, like a page, would obey a RIGHT-TO-LEFT OVERRIDE in an operator
+// id and show the rest of the verdict's line reversed — or hide a
+// character that makes two ids differ. Line feeds, tabs and a meter's
+// own escape sequences (control characters, Cc) are left as they are.
+func Term(s string) string {
+	i := strings.IndexFunc(s, isFormat)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		switch {
+		case !isFormat(r):
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }

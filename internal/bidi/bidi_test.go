@@ -45,3 +45,21 @@ func BenchmarkShow(b *testing.B) {
 		Show(data, true)
 	}
 }
+
+// A terminal line shows every format character as its escape (outside
+// tester sw127 F14: a U+202E in an operator id reversed the rest of the
+// FAIL line); other text, and a meter's ESC sequences, pass.
+func TestTerm(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"final: got sfr", "final: got sfr"},
+		{"op \u202egro on 20810", `op \u202egro on 20810`},
+		{"\u2066a\u2069 \u200eb\u200f \u061c", `\u2066a\u2069 \u200eb\u200f \u061c`},
+		{"orange\u200bfr \ufeff", `orange\u200bfr \ufeff`},
+		{"tag \U000E0041", `tag \U000e0041`},
+		{"é → … 日本\n\t\x1b[K", "é → … 日本\n\t\x1b[K"},
+	} {
+		if got := Term(tc.in); got != tc.want {
+			t.Errorf("Term(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
