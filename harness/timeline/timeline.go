@@ -106,6 +106,16 @@ func (r Run) Unfinished() bool {
 	return why != "" && !strings.HasPrefix(why, UnwrittenReason) && !strings.HasPrefix(why, PageUnwrittenReason)
 }
 
+// IncompleteApart says the page shows Incomplete in a banner of its own:
+// not when it is Err's very text (a stopped run's "run interrupted at
+// …"), which Err's banner then says, with that the artifacts are
+// incomplete — two banners of the same text read as two problems
+// (outside tester sw127 F14).
+func (r Run) IncompleteApart() bool {
+	why := strings.TrimSpace(r.Incomplete)
+	return why != "" && why != strings.TrimSpace(r.Err)
+}
+
 // Decoded is a capture as capture.ReadEvidence decodes it: the HTTP
 // exchanges (TLS decrypted) and the GSMTAP datagrams.
 type Decoded struct {

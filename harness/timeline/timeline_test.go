@@ -687,6 +687,36 @@ func TestIncompleteBannerSaysWhy(t *testing.T) {
 	}
 }
 
+// A stopped run's page says its stop once: INCOMPLETE's reason is the
+// error's own text, so one banner, headed Stopped, says both (outside
+// tester sw127 F14: "The run stopped early…" and "Stopped:" repeated it).
+func TestStoppedRunOneBanner(t *testing.T) {
+	const why = "run interrupted at 131h16m0s simulated: stopped by SIGTERM"
+	for _, tc := range []struct {
+		name    string
+		run     Run
+		banners []string // the error banners' text, in order
+	}{
+		{"stopped", Run{Incomplete: why, Err: why, ErrTitle: StoppedTitle},
+			[]string{"<b>Stopped:</b> " + why + " — its artifacts are incomplete"}},
+		{"not finished, apart", Run{Incomplete: "run not finished: started …", Err: "esimhil run was in this scenario …", ErrTitle: "Not finished"},
+			[]string{"<b>The run stopped early; its artifacts are incomplete:</b> run not finished: started …", "<b>Not finished:</b> esimhil run was in this scenario …"}},
+		{"the rig failed", Run{Err: "close: boom"}, []string{"<b>The rig failed:</b> close: boom"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.run.Name, tc.run.Verdict = "x", "error"
+			head := samplePage(t, tc.run)
+			var got []string
+			for _, part := range strings.Split(head, `<div class="banner error">`)[1:] {
+				got = append(got, part[:strings.Index(part, "</div>")])
+			}
+			if !slices.Equal(got, tc.banners) {
+				t.Errorf("error banners\n got %q\nwant %q", got, tc.banners)
+			}
+		})
+	}
+}
+
 // A notification its receiver answered with a refusal was not delivered:
 // its row is a failure, a delivered one's is not.
 func TestRefusedNotificationIsAFailure(t *testing.T) {
