@@ -248,10 +248,10 @@ func recordEmulator(scriptName string, edit func(personality.Personality, []byte
 	log.Reset()
 	identity, err := record.Record(c, r.Personality, script, log)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(identity).To(Equal(r.Personality.Model))
+	Expect(identity.Text).To(Equal(r.Personality.Model))
 	dir = filepath.Join(tmp, "rec")
 	scen, _ := filepath.Abs(filepath.Join(framework.Root(), "fixtures", "scenarios", "lab-home.yaml"))
 	Expect(record.Save(dir, record.Manifest{Script: script.Name, Modem: "emulator", Personality: r.Personality.Name,
-		Identity: identity, Scenario: scen}, text, log.Lines())).To(Succeed())
+		Identity: identity.Text, Scenario: scen}, text, log.Lines())).To(Succeed())
 	return dir, log
 }

@@ -276,7 +276,7 @@ func (c *Client) readLine() error {
 			c.tracef("#", note)
 		}
 	case errors.Is(err, at.ErrLineTooLong):
-		c.tracef("<", "<overlong line dropped>")
+		c.tracef("<", OverlongLine)
 		c.mu.Lock()
 		if c.pending != nil {
 			c.pending.overlong++ // its answer is not whole: say so
@@ -470,3 +470,8 @@ func (c *Client) kickLoop() {
 	default:
 	}
 }
+
+// OverlongLine is what the trace holds in place of a line over
+// at.MaxResponseLine: the client's text, never the modem's (lab record
+// must not take it for an identity).
+const OverlongLine = "<overlong line dropped>"

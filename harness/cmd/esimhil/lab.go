@@ -253,7 +253,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	stopOnSignal := context.AfterFunc(ctx, func() { c.Close() })
 	identity, recErr := record.Record(c, p, script, &log)
 	stopOnSignal()
-	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity, Timeout: *timeout,
+	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity.Text, NoIdentity: identity.Missing, Timeout: *timeout,
 		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(log.Cut(), "; ")}
 	if recErr != nil {
 		// What came before is kept, and says it is not the whole script.
@@ -271,10 +271,12 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		// sw128 F4).
 		m.Incomplete = fmt.Sprintf("%d line(s) past the %d a recording keeps were dropped (a flood of URCs or noise?): the steps after them are not in %s", n, record.MaxLogLines, record.LogFile)
 		m.Identity = ""
+		m.NoIdentity = "not taken from a recording that is incomplete: " + m.Incomplete
 	}
 	if n := log.Strays(); n > 0 && m.Incomplete == "" {
 		m.Incomplete = fmt.Sprintf("the modem sent %d final result(s) with no command pending (# ... with no command pending in %s): an answer may be filed under the wrong command", n, record.LogFile)
 		m.Identity = ""
+		m.NoIdentity = "not taken from a recording that is incomplete: " + m.Incomplete
 	}
 	m.Accept, m.Note = earlier.Accept, earlier.Note
 	if err := record.Save(*out, m, text, log.Lines()); err != nil {
@@ -298,6 +300,12 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s%s\n", len(log.Lines()), *modem, p.Name, *out, kept)
+	if m.Identity == "" {
+		// Loud, not silent: a recording without the modem's model drafts
+		// none (outside tester sw128 F3).
+		fmt.Fprintf(stderr, "esimhil lab record: warning: no identity recorded: %s (no_identity: in %s); lab personality drafts no model from it\n",
+			m.NoIdentity, filepath.Join(*out, record.ManifestFile))
+	}
 	// A command the modem did not answer in time makes the recording
 	// unlike the modem's usual conversation (and, with an answer that
 	// came late, slower than --timeout allows): never a silent success.

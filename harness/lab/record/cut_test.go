@@ -139,8 +139,8 @@ func TestStepCutByADropThatLasts(t *testing.T) {
 	if cut := log.Cut(); len(cut) != 1 || !strings.HasPrefix(cut[0], `step 3 (AT+COPS=1,2,"20810"): `) || !strings.Contains(cut[0], "port dropped") {
 		t.Errorf("Cut() = %q\n%s", cut, text)
 	}
-	if identity != "FM100" {
-		t.Errorf("identity %q, want the one read before the drop", identity)
+	if identity.Text != "FM100" {
+		t.Errorf("identity %q, want the one read before the drop", identity.Text)
 	}
 }
 

@@ -113,14 +113,16 @@ func Draft(rec *Recording, name string) (string, error) {
 			if verdict.NoTestForms && !base.NoTestForms {
 				set(final.line, "no_test_forms", "true", cmd+" answers "+text(final)+", "+verdict.Name+" itself answers OK")
 			}
-		case upper == "AT+CGMM" && ok && len(info) == 1:
-			if m := text(info[0]); m != base.Model {
-				set(info[0].line, "model", strconv.Quote(m), "the +CGMM answer")
-				set(info[0].line, "identify", fmt.Sprintf("[%s]", strconv.Quote(regexp.QuoteMeta(m))), "matches the +CGMM answer")
+		case upper == identityCommand:
+			// The check lab record's identity: passed (IdentityOf):
+			// an echo, a URC or noise is never drafted as the model.
+			if l, why := identityLine(ex, i); why == "" && text(l) != base.Model {
+				set(l.line, "model", strconv.Quote(text(l)), "the +CGMM answer")
+				set(l.line, "identify", fmt.Sprintf("[%s]", strconv.Quote(regexp.QuoteMeta(text(l)))), "matches the +CGMM answer")
 			}
-		case upper == "AT+CGMI" && ok && len(info) == 1:
-			if m := text(info[0]); m != cmp.Or(base.Manufacturer, "esimhil") {
-				set(info[0].line, "manufacturer", strconv.Quote(m), "the +CGMI answer")
+		case upper == "AT+CGMI":
+			if l, why := identityLine(ex, i); why == "" && text(l) != cmp.Or(base.Manufacturer, "esimhil") {
+				set(l.line, "manufacturer", strconv.Quote(text(l)), "the +CGMI answer")
 			}
 		case strings.HasPrefix(upper, "AT+CCHO=") && !strings.HasSuffix(upper, "=?"):
 			if !ok {
@@ -154,10 +156,15 @@ func Draft(rec *Recording, name string) (string, error) {
 			}
 		}
 	}
+	id := IdentityOf(rec.Lines)
+	if !seen["model"] && id.Text == "" {
+		// Said, not invented: the base's model stays.
+		notes = append(notes, "# Not drafted: model and identify (the base's stay): "+id.Missing)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: drafted by `esimhil lab personality` from the recording %s\n", name, rec.Dir)
-	fmt.Fprintf(&b, "# (modem %s, %s, recorded %s).\n", rec.Manifest.Modem, rec.Manifest.Identity, rec.Manifest.Recorded.Format("2006-01-02"))
-	if len(notes) == 0 {
+	fmt.Fprintf(&b, "# (modem %s, %s, recorded %s).\n", rec.Manifest.Modem, cmp.Or(id.Text, "identity unknown"), rec.Manifest.Recorded.Format("2006-01-02"))
+	if len(fields) == 0 {
 		b.WriteString("# The conversation shows no difference from the base.\n")
 	}
 	for _, n := range notes {

@@ -473,29 +473,28 @@ func es10(h dialect.Host, req []byte) error {
 
 // Record plays the script on a prepared modem (Prepare) in the
 // personality's dialect, with wall-clock time in the log, and returns the
-// modem's identity (its +CGMM answer, if the script asked).
+// modem's identity (its +CGMM answer, IdentityOf), or why the
+// conversation holds none.
 //
 // A run the port's loss stopped returns its error with the identity
 // recorded before it: the incomplete recording's manifest still says
 // which modem it was.
-func Record(c *atclient.Client, p personality.Personality, s *Script, log *Log) (identity string, err error) {
-	err = Run(c, p, s, log, Wall{AT: c})
-	ex := parse(log.Lines(), func(s string) string { return s })
-	for i, e := range ex {
-		if strings.EqualFold(e.raw, "> AT+CGMM") && i+1 < len(ex) && ex[i+1].raw[0] == '<' {
-			return strings.TrimSpace(ex[i+1].raw[1:]), err
-		}
-	}
-	return "", err
+func Record(c *atclient.Client, p personality.Personality, s *Script, log *Log) (Identity, error) {
+	err := Run(c, p, s, log, Wall{AT: c})
+	return IdentityOf(log.Lines()), err
 }
 
 // Manifest describes a recording.
 type Manifest struct {
-	Script      string    `yaml:"script"`
-	Modem       string    `yaml:"modem"`
-	Personality string    `yaml:"personality"`
-	Identity    string    `yaml:"identity,omitempty"`
-	Recorded    time.Time `yaml:"recorded"`
+	Script      string `yaml:"script"`
+	Modem       string `yaml:"modem"`
+	Personality string `yaml:"personality"`
+	Identity    string `yaml:"identity,omitempty"`
+	// NoIdentity says why identity: is empty (IdentityOf): the script
+	// sent no AT+CGMM, or its answer held nothing that can be the
+	// modem's model. Lab personality drafts no model then.
+	NoIdentity string    `yaml:"no_identity,omitempty"`
+	Recorded   time.Time `yaml:"recorded"`
 	// Timeout is the time each command was given (lab record --timeout):
 	// `lab diff` gives the emulator's answers the same, so that an answer
 	// the bench waited 10 s for is not a timeout in the diff.
