@@ -93,8 +93,15 @@ func checkRefusal(c net.Conn, name string) (net.Conn, error) {
 			}
 			return &prefixConn{Conn: c, r: io.MultiReader(bytes.NewReader(got), c)}, nil
 		case err != nil:
+			// ser2net says why it refuses a client (the texts above); it
+			// closes one wordlessly when a later client takes the port
+			// (kickolduser hands it to the client that connects last).
+			// Not tried again: that would take the port back from the
+			// other client, who would take it back in turn (outside
+			// tester sw128 F7: the message had this client refused for
+			// connecting while another held the port).
 			c.Close()
-			return nil, fmt.Errorf("%s: closed as it was opened: %w (ser2net lets a client in and closes it at once when another client holds the port; with kickolduser, the client that connects last takes it)", name, err)
+			return nil, fmt.Errorf("%s: closed as it was opened: %w (another client connected to the port just after this one and took it — ser2net's kickolduser gives the port to the client that connects last —, or the server closes every connection; not tried again, so as not to take the port back from that client)", name, err)
 		}
 	}
 }

@@ -1048,3 +1048,66 @@ func TestOpenRefusesATTYOthersHaveOpen(t *testing.T) {
 		})
 	}
 }
+
+// Against ser2net itself (kickolduser, as the README configures it): a
+// client that connects to the raw port just after this one takes the
+// port, and ser2net closes this one wordlessly as it opens. Open says
+// that a later client took it, not that this one came while another
+// held the port (ser2net says "Port already in use" then, in words), and
+// does not take the port back (outside tester sw128 F7).
+func TestSer2netLaterClientTakesThePort(t *testing.T) {
+	m, s := startSer2net(t)
+	saved := refusalWait
+	refusalWait = 10 * time.Second // the other client comes within it, however loaded the machine
+	t.Cleanup(func() { refusalWait = saved })
+	intruder := make(chan net.Conn, 1)
+	go func() {
+		// Once ser2net has this client's connection, the other connects.
+		for !established(s.Raw) {
+			time.Sleep(5 * time.Millisecond) // polling /proc, no event to wait on
+		}
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Raw))
+		if err != nil {
+			t.Error(err)
+		}
+		intruder <- c
+	}()
+	p, err := Open(context.Background(), s.RawAddr(), Config{})
+	c := <-intruder
+	if c == nil {
+		return
+	}
+	defer c.Close()
+	if err == nil {
+		p.Close()
+		t.Fatalf("open succeeded though another client took the port\nser2net: %s", s.Log())
+	}
+	if !strings.Contains(err.Error(), s.RawAddr()+": closed as it was opened: EOF (another client connected to the port just after this one and took it") ||
+		!strings.Contains(err.Error(), "not tried again") {
+		t.Errorf("%v", err)
+	}
+	// The port is the other client's still: what it sends reaches the modem.
+	if _, err := c.Write([]byte("AT\r")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFull(t, m, 3); string(got) != "AT\r" {
+		t.Errorf("the other client's line reached the modem as %q", got)
+	}
+}
+
+// established reports an established TCP connection to the local port,
+// from /proc/net/tcp (state 01).
+func established(port int) bool {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return false
+	}
+	want := fmt.Sprintf(":%04X", port)
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "01" {
+			return true
+		}
+	}
+	return false
+}
