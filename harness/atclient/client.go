@@ -624,7 +624,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		case perr != nil:
 			return nil, fmt.Errorf("%s: no final result: %w", cmd, perr)
 		case long > 0:
-			return rsp, fmt.Errorf("%s: %d answer line(s) over %d bytes dropped: %w", cmd, long, at.MaxResponseLine, at.ErrLineTooLong)
+			return rsp, fmt.Errorf("%s: %d answer line(s) over %d bytes dropped: %w", cmd, long, at.MaxResponseLine, at.ErrResponseTooLong)
 		case trunc > 0:
 			return rsp, fmt.Errorf("%s: %d information lines past the %d kept (a flood?)", cmd, trunc, MaxLines)
 		}

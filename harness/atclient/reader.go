@@ -257,7 +257,7 @@ func (c *Client) handOver() bool {
 // is traced as dropped), and returns the read's error.
 func (c *Client) readLine() error {
 	line, err := c.lr.Next()
-	if err == nil || errors.Is(err, at.ErrLineTooLong) {
+	if err == nil || errors.Is(err, at.ErrResponseTooLong) {
 		c.raw.line()
 	}
 	switch {
@@ -275,7 +275,7 @@ func (c *Client) readLine() error {
 		if note := c.route(line); note != "" {
 			c.tracef("#", note)
 		}
-	case errors.Is(err, at.ErrLineTooLong):
+	case errors.Is(err, at.ErrResponseTooLong):
 		c.tracef("<", OverlongLine)
 		c.mu.Lock()
 		if c.pending != nil {

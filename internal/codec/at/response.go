@@ -17,6 +17,10 @@ import (
 // terminal here follows (apdu.MaxGetResponse blocks of 256 bytes) in hex.
 const MaxResponseLine = 64 << 10
 
+// ErrResponseTooLong reports a response line over MaxResponseLine: the
+// modem's answer, not a command line (the Splitter's ErrLineTooLong).
+var ErrResponseTooLong = errors.New("at: answer line too long")
+
 // LineReader frames response lines: text between CR or LF bytes, empty lines
 // skipped. It reads through a bufio.Reader, so it owns r from then on.
 type LineReader struct {
@@ -33,7 +37,7 @@ type LineReader struct {
 func NewLineReader(r io.Reader) *LineReader { return &LineReader{r: bufio.NewReader(r)} }
 
 // Next returns the next non-empty line. An overlong line is consumed up to its
-// terminator and reported as ErrLineTooLong; the reader stays usable. After
+// terminator and reported as ErrResponseTooLong; the reader stays usable. After
 // an error other than the end of the stream the bytes of an unfinished line are kept, and
 // the next call goes on with them.
 func (l *LineReader) Next() (string, error) {
@@ -52,7 +56,7 @@ func (l *LineReader) Next() (string, error) {
 		if c == '\r' || c == '\n' {
 			if l.over {
 				l.take()
-				return "", fmt.Errorf("%w: response line over %d bytes", ErrLineTooLong, MaxResponseLine)
+				return "", fmt.Errorf("%w: over %d bytes", ErrResponseTooLong, MaxResponseLine)
 			}
 			if len(l.buf) > 0 {
 				return l.take(), nil

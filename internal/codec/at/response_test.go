@@ -69,7 +69,7 @@ func TestLineReader(t *testing.T) {
 		l, err := lr.Next()
 		got := l
 		switch {
-		case errors.Is(err, ErrLineTooLong):
+		case errors.Is(err, ErrResponseTooLong):
 			got = "!toolong"
 		case err == io.EOF:
 			got = "!eof"
@@ -156,7 +156,7 @@ func FuzzLineReader(f *testing.F) {
 			if err == io.EOF {
 				return
 			}
-			if err != nil && !errors.Is(err, ErrLineTooLong) {
+			if err != nil && !errors.Is(err, ErrResponseTooLong) {
 				t.Fatalf("unexpected error %v", err)
 			}
 			if len(l) > MaxResponseLine || strings.ContainsAny(l, "\r\n") || (err == nil && l == "") {
