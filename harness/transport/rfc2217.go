@@ -51,9 +51,9 @@ func dialRFC2217(ctx context.Context, hostport string, cfg Config) (*rfc2217, er
 	if _, _, err := net.SplitHostPort(hostport); err != nil {
 		return nil, fmt.Errorf("%s: want rfc2217://host:port: %w", name, err)
 	}
-	c, err := dialTCP(ctx, hostport, cfg)
+	c, err := dialTCP(ctx, name, hostport, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
 	r := &rfc2217{c: c, name: name, cfg: cfg, raw: make([]byte, 4096)}
 	r.opts.Accept = func(opt byte, us bool) bool {
@@ -195,16 +195,47 @@ func (r *rfc2217) handshake() error {
 			return r.handshakeErr("line settings", err)
 		}
 		if w.Cmd == telnet.CPSetBaudRate {
-			if b, err := ack.Baud(); err != nil || int(b) != r.cfg.Baud {
-				return fmt.Errorf("asked for %d baud, the server set %d (%v)", r.cfg.Baud, b, err)
+			b, err := ack.Baud()
+			switch {
+			case err != nil:
+				return fmt.Errorf("asked for %d baud, the server's answer is no rate: %w", r.cfg.Baud, err)
+			case int(b) != r.cfg.Baud:
+				return fmt.Errorf("asked for %d baud, the server set %d", r.cfg.Baud, b)
 			}
 			continue
 		}
-		if v, err := ack.Byte(); err != nil || v != w.Value[0] {
-			return fmt.Errorf("the server answered %s, asked for % X", ack, w.Value)
+		v, err := ack.Byte()
+		switch {
+		case err != nil:
+			return fmt.Errorf("asked for %s, the server's answer is no setting: %w", setting(w.Cmd, w.Value[0]), err)
+		case v != w.Value[0]:
+			return fmt.Errorf("asked for %s, the server set %s", setting(w.Cmd, w.Value[0]), setting(w.Cmd, v))
 		}
 	}
 	return nil
+}
+
+// setting names an RFC 2217 line setting's value as a person sets it
+// ("no flow control"), with the command and value on the wire for one
+// no table here names (RFC 2217 §3).
+func setting(cmd, v byte) string {
+	var names map[byte]string
+	switch cmd {
+	case telnet.CPSetDataSize:
+		if v >= 5 && v <= 8 {
+			return fmt.Sprintf("%d data bits", v)
+		}
+	case telnet.CPSetParity:
+		names = map[byte]string{telnet.ParityNone: "no parity", telnet.ParityOdd: "odd parity", telnet.ParityEven: "even parity", telnet.ParityMark: "mark parity", telnet.ParitySpace: "space parity"}
+	case telnet.CPSetStopSize:
+		names = map[byte]string{telnet.Stop1: "1 stop bit", telnet.Stop2: "2 stop bits", telnet.Stop15: "1.5 stop bits"}
+	case telnet.CPSetControl:
+		names = map[byte]string{telnet.ControlFlowNone: "no flow control", telnet.ControlFlowXonXoff: "XON/XOFF flow control", telnet.ControlFlowHardware: "hardware (RTS/CTS) flow control"}
+	}
+	if n, ok := names[v]; ok {
+		return n
+	}
+	return telnet.ComPort{Cmd: cmd, Value: []byte{v}}.Setting()
 }
 
 func (r *rfc2217) handshakeErr(what string, err error) error {

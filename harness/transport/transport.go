@@ -113,7 +113,7 @@ func Open(ctx context.Context, addr string, cfg Config) (Port, error) {
 	case strings.HasPrefix(addr, "tcp://"):
 		host := strings.TrimPrefix(addr, "tcp://")
 		dial = func(ctx context.Context) (io.ReadWriteCloser, error) {
-			c, err := dialTCP(ctx, host, cfg)
+			c, err := dialTCP(ctx, addr, host, cfg)
 			if err != nil {
 				return nil, err
 			}

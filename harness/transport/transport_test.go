@@ -1111,3 +1111,72 @@ func established(port int) bool {
 	}
 	return false
 }
+
+// An RFC 2217 server that sets the line otherwise than asked is refused
+// in a person's words — the rate, "no flow control" — never with a nil
+// error or the raw bytes alone; a connection refused names its address
+// once (outside tester sw128 F8: "(<nil>)", "the server answered server
+// SET-CONTROL 02, asked for 01", "rfc2217://…: tcp://…: dial tcp").
+func TestRFC2217SettingsRefusedInWords(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		acks map[byte][]byte // the server's value per setting; others as asked
+		want string
+	}{
+		{"baud", map[byte][]byte{telnet.CPSetBaudRate: {0, 0, 0x25, 0x80}}, "asked for 115200 baud, the server set 9600"},
+		{"flow", map[byte][]byte{telnet.CPSetControl: {telnet.ControlFlowXonXoff}}, "asked for no flow control, the server set XON/XOFF flow control"},
+		{"parity", map[byte][]byte{telnet.CPSetParity: {telnet.ParityEven}}, "asked for no parity, the server set even parity"},
+		{"stop", map[byte][]byte{telnet.CPSetStopSize: {telnet.Stop2}}, "asked for 1 stop bit, the server set 2 stop bits"},
+		{"data size", map[byte][]byte{telnet.CPSetDataSize: {7}}, "asked for 8 data bits, the server set 7 data bits"},
+		{"unknown value", map[byte][]byte{telnet.CPSetControl: {0x42}}, "asked for no flow control, the server set SET-CONTROL 42"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := comPortAcks(t, tc.acks)
+			_, err := Open(context.Background(), "rfc2217://"+addr, Config{DialTimeout: 2 * time.Second})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "<nil>") || strings.Contains(err.Error(), "server SET-") {
+				t.Errorf("%v, want %q", err, tc.want)
+			}
+		})
+	}
+	// Nothing listens on the port: one name, the one given.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := l.Addr().String()
+	l.Close()
+	for _, scheme := range []string{"tcp", "rfc2217"} {
+		_, err := Open(context.Background(), scheme+"://"+free, Config{DialTimeout: 2 * time.Second})
+		if err == nil || !strings.HasPrefix(err.Error(), scheme+"://"+free+": dial tcp") || strings.Count(err.Error(), "://") != 1 {
+			t.Errorf("%s: %v, want the address named once", scheme, err)
+		}
+	}
+}
+
+// comPortAcks is an RFC 2217 server that agrees to COM-PORT-OPTION and
+// confirms each setting with acks[cmd], or as asked.
+func comPortAcks(t *testing.T, acks map[byte][]byte) string {
+	return fakeServer(t, func(c net.Conn) {
+		var d telnet.Decoder
+		buf := make([]byte, 256)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			_, evs := d.Feed(buf[:n])
+			for _, e := range evs {
+				switch {
+				case e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == telnet.OptComPort:
+					c.Write(telnet.Negotiate(telnet.DO, telnet.OptComPort))
+				case e.Kind == telnet.Subnegotiation && e.Opt == telnet.OptComPort:
+					v, ok := acks[e.Payload[0]]
+					if !ok {
+						v = e.Payload[1:]
+					}
+					c.Write(telnet.EncodeComPort(e.Payload[0], true, v))
+				}
+			}
+		}
+	})
+}

@@ -98,6 +98,10 @@ func (c ComPort) String() string {
 	return fmt.Sprintf("%s %s % X", dir, cpName(c.Cmd), c.Value)
 }
 
+// Setting is the command and its value as on the wire, without the
+// direction: "SET-CONTROL 02".
+func (c ComPort) Setting() string { return fmt.Sprintf("%s % X", cpName(c.Cmd), c.Value) }
+
 func cpName(c byte) string {
 	names := [...]string{"SIGNATURE", "SET-BAUDRATE", "SET-DATASIZE", "SET-PARITY", "SET-STOPSIZE",
 		"SET-CONTROL", "NOTIFY-LINESTATE", "NOTIFY-MODEMSTATE", "FLOWCONTROL-SUSPEND",
