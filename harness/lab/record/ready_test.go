@@ -173,3 +173,26 @@ func TestWallWaitWakesOnURCs(t *testing.T) {
 		t.Errorf("port gone: %v %v", ok, err)
 	}
 }
+
+// The waits in at.log's notes read as a script writes them, to the
+// millisecond, never with Duration.Seconds()'s float noise (outside
+// tester sw128 F8: "RDY after 10.975999999999999s").
+func TestSecondsAsAScriptWritesThem(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{10976 * time.Millisecond, "10.976s"},
+		{10*time.Second + 975999999, "10.976s"},
+		{60 * time.Second, "60s"},
+		{1500 * time.Millisecond, "1.5s"},
+		{100 * time.Millisecond, "0.1s"},
+		{4 * time.Millisecond, "0.004s"},
+		{0, "0s"},
+		{10 * time.Minute, "600s"},
+	} {
+		if got := seconds(tc.d); got != tc.want {
+			t.Errorf("seconds(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,8 +75,12 @@ func (s Step) String() string {
 func (s Step) Matches(line string) bool { return s.await != nil && s.await.MatchString(line) }
 
 // seconds writes a duration as a script does ("60s", "1.5s"), not as
-// time.Duration does ("1m0s").
-func seconds(d time.Duration) string { return fmt.Sprintf("%gs", d.Seconds()) }
+// time.Duration does ("1m0s"), to the millisecond: counted in whole
+// milliseconds, not from Duration.Seconds()'s sum of two floats, which
+// wrote 10.976 s as "10.975999999999999s" (outside tester sw128 F8).
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Round(time.Millisecond).Milliseconds())/1000, 'f', -1, 64) + "s"
+}
 
 // Limits on a script: it is input.
 const (
