@@ -60,6 +60,16 @@ func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// labUsageOnce prints the lab usage after a lab command's arguments
+// were not its own, unless the flag package printed the command's flags
+// and why already (-h, a flag it does not know): once is enough (outside
+// tester sw128 F8: lab discover --help printed both).
+func labUsageOnce(stderr io.Writer, parseErr error) {
+	if parseErr == nil {
+		fmt.Fprint(stderr, labUsage)
+	}
+}
+
 func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lab discover", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -68,7 +78,7 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	baud := fs.Int("baud", 115200, "baud rate for --probe")
 	timeout := fs.Duration("timeout", 5*time.Second, "time one command of --probe may take (as lab record's)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
-		fmt.Fprint(stderr, labUsage)
+		labUsageOnce(stderr, err)
 		return usageExit(err)
 	}
 	if *probe != "" {
@@ -372,7 +382,7 @@ func labDiff(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 0, "simulated time one command may take (default: the recording's --timeout, 5s if it names none)")
 	dir, rest := firstArg(args)
 	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
-		fmt.Fprint(stderr, labUsage)
+		labUsageOnce(stderr, err)
 		return usageExit(err)
 	}
 	// Unset means the recording's; a --timeout given is checked like
@@ -405,7 +415,7 @@ func labPersonality(args []string, stdout, stderr io.Writer) int {
 	name := fs.String("name", "", "name of the new personality (default: <base>-draft)")
 	dir, rest := firstArg(args)
 	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
-		fmt.Fprint(stderr, labUsage)
+		labUsageOnce(stderr, err)
 		return usageExit(err)
 	}
 	rec, err := record.Load(dir)

@@ -25,7 +25,7 @@ func labSniff(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("out", "simtrace.pcapng", "pcapng file to write")
 	dur := fs.Duration("for", 0, "stop after this long (default: at Ctrl-C or SIGTERM)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
-		fmt.Fprint(stderr, labUsage)
+		labUsageOnce(stderr, err)
 		return usageExit(err)
 	}
 	sess, err := capture.Start(capture.Config{Path: *out, Mode: capture.Tap})
