@@ -18,7 +18,7 @@ func TestSpecs(t *testing.T) {
 	RegisterFailHandler(framework.Fail)
 	// Errors as their message, once: not Gomega's dump of their insides.
 	framework.RegisterErrorFormat()
-	RunSpecs(t, "esimhil emulated rig")
+	RunSpecs(t, framework.SuiteName())
 }
 
 // A spec skipped for a reason (a lab that lacks what it needs) says why

@@ -114,3 +114,20 @@ func TestLabBaud(t *testing.T) {
 		}
 	}
 }
+
+// The suite is named for what it runs on: a make lab's JUnit files its
+// specs under the lab, not the emulated rig (outside tester sw128 F8).
+func TestSuiteName(t *testing.T) {
+	for _, tc := range []struct{ modem, target, want string }{
+		{"/dev/ttyUSB2", "", "esimhil lab"},
+		{"tcp://lab:3001", "", "esimhil lab"},
+		{"", "rfc2217", "esimhil lab (emulator over rfc2217)"},
+		{"", "", "esimhil emulated rig"},
+	} {
+		t.Setenv(LabModemEnv, tc.modem)
+		t.Setenv(LabTargetEnv, tc.target)
+		if got := SuiteName(); got != tc.want {
+			t.Errorf("modem %q, target %q: %q, want %q", tc.modem, tc.target, got, tc.want)
+		}
+	}
+}

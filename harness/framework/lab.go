@@ -197,6 +197,21 @@ func notAModem(port string) error {
 	return nil
 }
 
+// SuiteName names the spec suite for what it runs on, as its JUnit
+// testsuite and classname show it: a lab's modem (make lab), the
+// emulator behind a lab transport (make lab-emulated), or the emulated
+// rig (outside tester sw128 F8: a real modem's specs were filed under
+// "esimhil emulated rig").
+func SuiteName() string {
+	switch t := os.Getenv(LabTargetEnv); {
+	case os.Getenv(LabModemEnv) != "":
+		return "esimhil lab"
+	case t != "":
+		return "esimhil lab (emulator over " + t + ")"
+	}
+	return "esimhil emulated rig"
+}
+
 // NewLabRig opens a lab run for the current spec and registers its
 // teardown: the transcript and the capture are written and attached to
 // the report. A spec whose needs: labels the lab does not offer is
