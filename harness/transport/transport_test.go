@@ -806,7 +806,11 @@ func TestOpenRetriesDeviceInUse(t *testing.T) {
 
 // serveRFC2217 is an RFC 2217 server that agrees to everything asked and
 // confirms each setting as asked, until the client leaves.
-func serveRFC2217(c net.Conn) {
+func serveRFC2217(c net.Conn) { serveRFC2217Acks(c, nil) }
+
+// serveRFC2217Acks is serveRFC2217 confirming a setting cmd with
+// acks[cmd] where acks has it.
+func serveRFC2217Acks(c net.Conn, acks map[byte][]byte) {
 	var d telnet.Decoder
 	buf := make([]byte, 1024)
 	for {
@@ -820,7 +824,11 @@ func serveRFC2217(c net.Conn) {
 			case e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == telnet.OptComPort:
 				c.Write(telnet.Negotiate(telnet.DO, telnet.OptComPort))
 			case e.Kind == telnet.Subnegotiation && e.Opt == telnet.OptComPort:
-				c.Write(telnet.EncodeComPort(e.Payload[0], true, e.Payload[1:]))
+				v, ok := acks[e.Payload[0]]
+				if !ok {
+					v = e.Payload[1:]
+				}
+				c.Write(telnet.EncodeComPort(e.Payload[0], true, v))
 			}
 		}
 	}
@@ -1157,27 +1165,5 @@ func TestRFC2217SettingsRefusedInWords(t *testing.T) {
 // comPortAcks is an RFC 2217 server that agrees to COM-PORT-OPTION and
 // confirms each setting with acks[cmd], or as asked.
 func comPortAcks(t *testing.T, acks map[byte][]byte) string {
-	return fakeServer(t, func(c net.Conn) {
-		var d telnet.Decoder
-		buf := make([]byte, 256)
-		for {
-			n, err := c.Read(buf)
-			if err != nil {
-				return
-			}
-			_, evs := d.Feed(buf[:n])
-			for _, e := range evs {
-				switch {
-				case e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == telnet.OptComPort:
-					c.Write(telnet.Negotiate(telnet.DO, telnet.OptComPort))
-				case e.Kind == telnet.Subnegotiation && e.Opt == telnet.OptComPort:
-					v, ok := acks[e.Payload[0]]
-					if !ok {
-						v = e.Payload[1:]
-					}
-					c.Write(telnet.EncodeComPort(e.Payload[0], true, v))
-				}
-			}
-		}
-	})
+	return fakeServer(t, func(c net.Conn) { serveRFC2217Acks(c, acks) })
 }
