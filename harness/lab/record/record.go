@@ -533,12 +533,12 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"), may("timeout"))
+	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), may("no_identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"), may("timeout"))
 	if err != nil {
 		return m, err
 	}
 	for k, dst := range map[string]*string{
-		"script": &m.Script, "modem": &m.Modem, "personality": &m.Personality, "identity": &m.Identity,
+		"script": &m.Script, "modem": &m.Modem, "personality": &m.Personality, "identity": &m.Identity, "no_identity": &m.NoIdentity,
 		"scenario": &m.Scenario, "note": &m.Note, "incomplete": &m.Incomplete, "cut": &m.Cut,
 	} {
 		if n := fields[k]; n != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -439,5 +440,34 @@ func TestLogPastItsBoundSaysSo(t *testing.T) {
 		if noted := strings.Contains(last, fmt.Sprintf("# %d line(s) past the %d kept were dropped: the recording is incomplete", tc.dropped, maxLogLines)); noted != (tc.dropped > 0) {
 			t.Errorf("%d lines: last line %q", tc.lines, last)
 		}
+	}
+}
+
+// Every field Save writes, ParseManifest reads back: a field added to the
+// one and not the other made every recording with it unreadable to lab
+// diff and lab personality (outside tester sw130: no_identity "unknown
+// field").
+func TestManifestRoundTrip(t *testing.T) {
+	m := Manifest{Script: "probe-es10", Modem: "/dev/ttyUSB2", Personality: "quectel-eg25", Identity: "EG25",
+		NoIdentity: "the answer to AT+CGMM held no line that can be the model", Recorded: time.Date(2026, 11, 30, 17, 20, 37, 0, time.UTC),
+		Timeout: 10 * time.Second, Scenario: "home-no-request", Accept: []Accept{{Line: 3, Reason: "r"}, {Pattern: "x", Reason: "s"}},
+		Note: "EG25-G, R2.1", Incomplete: "the port went away", Cut: "step 3"}
+	v := reflect.ValueOf(m)
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			t.Fatalf("field %s left zero: the test must set every field", v.Type().Field(i).Name)
+		}
+	}
+	dir := t.TempDir()
+	if err := Save(dir, m, []byte("name: x\nsteps: [AT]\n"), []string{"AT"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseManifest(ManifestFile, b)
+	if err != nil || !reflect.DeepEqual(got, m) {
+		t.Errorf("read back %+v, %v\nwrote %+v", got, err, m)
 	}
 }
