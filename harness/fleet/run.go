@@ -111,12 +111,15 @@ type live struct {
 	// as a replay ("" for none): its counters were ahead of the card's.
 	replayed string
 	// listFirst is the first operator of the last preferred list the
-	// card got, sinceList the last failure it logged after that list;
-	// passedOver, set at each attach on a visited network, says the card
-	// got there past the list's first by such a failure ("" if not): an
-	// SM-DP+ that fails every download passed while its cards went on to
-	// the next operator (outside tester sw126).
-	listFirst, sinceList, passedOver string
+	// card got, firstFailed the last failure of a download of its
+	// profile since that list; passedOver, set at each attach on a
+	// visited network, says the card got there past the list's first by
+	// such a failure ("" if not): an SM-DP+ that fails every download
+	// passed while its cards went on to the next operator (outside tester
+	// sw126). Only a server's failure counts, not the radio's: a list
+	// whose first operator has no coverage where the device is makes the
+	// card fall back as designed (outside tester sw129).
+	listFirst, firstFailed, passedOver string
 	// silent is what the card read of the last exchange it failed
 	// ("reply: connection closed without a reply") when the terminal had
 	// dropped that link at its 10 s limit, "" otherwise.
@@ -690,7 +693,10 @@ const emptyList = "preferred list: empty (the platform listed no operator for th
 // BIP completions, which run in loop work too).
 func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 	if why, ok := cardFailure(e, l.silent); ok {
-		l.why, l.sinceList = why, why
+		l.why = why
+		if e.Kind == "download_result" && l.listFirst != "" && e.Str("operator") == l.listFirst {
+			l.firstFailed = why
+		}
 		if l.first == "" {
 			l.first = why
 		}
@@ -724,7 +730,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			l.first = l.why
 		}
 	case e.Actor == eventlog.EUICC && e.Kind == "preferred_list_received":
-		l.listFirst, l.sinceList = "", ""
+		l.listFirst, l.firstFailed = "", ""
 		if ops := e.Strs("operators"); len(ops) > 0 {
 			l.listFirst = ops[0]
 		}
@@ -737,8 +743,8 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			l.switched = e.T.Sub(l.arrive)
 		}
 		l.passedOver = ""
-		if l.listFirst != "" && op != l.listFirst && l.sinceList != "" {
-			l.passedOver = fmt.Sprintf("%s, past the list's first %s, which failed: %s", op, l.listFirst, l.sinceList)
+		if op != l.listFirst && l.firstFailed != "" {
+			l.passedOver = fmt.Sprintf("%s, past the list's first %s, whose download failed: %s", op, l.listFirst, l.firstFailed)
 		}
 	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent" && e.Str("refused") == "":
 		if id, ok := noteID(e); ok {
