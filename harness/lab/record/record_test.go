@@ -149,7 +149,7 @@ func TestLoadManifestErrors(t *testing.T) {
 		{good + "accept: [{line: 3, reason: r, why: x}]\n", "manifest.yaml:6:31: accept[0].why: unknown field (the fields: line, pattern, reason)"},
 		{strings.Replace(good, "2026-11-30T17:20:37Z", "yesterday", 1), `manifest.yaml:4:11: recorded: want a time like 2026-11-30T17:20:37Z, got "yesterday"`},
 		{strings.Replace(good, "generic", "{name: generic}", 1), "manifest.yaml:3:14: personality: want a string, got a mapping"},
-		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, recorded, scenario, accept, note, incomplete, cut, timeout)"},
+		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, no_identity, recorded, scenario, accept, note, incomplete, cut, timeout)"},
 		{good + "timeout: soon\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "soon"`},
 		{good + "timeout: 0s\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "0s"`},
 		{good + "incomplete: the port went away\n", "manifest.yaml: the recording stopped before the script's end (the port went away): record it again"},
