@@ -72,6 +72,17 @@ func (p *PeerCloses) Wait() { p.open.Wait() }
 // ends before it began, as if the peer had closed.
 var ErrIdleLimit = errors.New("no answer within the 10 s BIP limit")
 
+// ErrHoldLimit is a link dropped because its exchange held the loop for
+// holdLimit of wall time while its peer kept sending, too slowly for the
+// idle limit to end it (a peer dripping its answer, a byte a second).
+var ErrHoldLimit = errors.New("the exchange went on past the 60 s wall-time limit of a link, its peer sending too slowly")
+
+// holdLimit bounds the wall time a link holds the loop (simulated time
+// stands still meanwhile) however its peer keeps it alive: a dripping
+// peer froze a fleet's storm, signals and --give-up-after included
+// (outside tester sw129). A variable only so that tests need not wait.
+var holdLimit = 60 * time.Second
+
 var errRxOverflow = fmt.Errorf("receive buffer exceeds %d bytes", maxRxBuffer)
 
 // channel is the one BIP channel: a TCP connection, the card's transmit
@@ -109,28 +120,54 @@ type channel struct {
 	// keeps the connection open one that ignored Connection: close.
 	cardClosed bool
 
+	// heldSince is when the channel last took its hold of the loop
+	// (holdLimit); guarded by holdMu.
+	heldSince time.Time
+
 	// pending is the bytes readLoop posted that received has not taken
-	// yet (awaitRoom); room wakes a reader waiting for it to fall.
-	pending atomic.Int64
-	room    chan struct{}
+	// yet (awaitRoom); room wakes a reader waiting for it to fall, quit
+	// (closed once, with the socket: closeConn) one whose channel ended.
+	pending  atomic.Int64
+	room     chan struct{}
+	quit     chan struct{}
+	quitOnce sync.Once
 }
+
+// closeConn closes the channel's socket and wakes its reader if it waits
+// for the loop (awaitRoom): it goes on to read the closed socket's end.
+func (ch *channel) closeConn() {
+	ch.quitOnce.Do(func() { close(ch.quit) })
+	_ = ch.conn.Close()
+}
+
+// awaitRoomParked, when set (tests), is called as the reader starts to
+// wait for the loop.
+var awaitRoomParked func()
 
 // awaitRoom holds the reader while maxRxBuffer bytes or more of the
 // peer's wait for the loop: a peer writing faster than the loop runs (an
 // external platform answering 100 MB to a fleet's busy loop) had every
 // chunk read and queued before the first overflowed the card's buffer,
-// 28 MB an exchange (outside tester sw126), where a modem stops reading
-// and lets TCP's window close. Bounded by idleLimit, as a silent peer
-// is: with nobody running the loop the reader goes on, a chunk at a time.
+// 28 MB an exchange (outside tester sw126). Only what the loop has not
+// taken is bounded here, as a modem's reader stops while its own queue is
+// full; the card's buffer (received) still drops the link when the card
+// does not read. Bounded by idleLimit, as a silent peer is — with nobody
+// running the loop the reader goes on, a chunk at a time — and ended
+// with the channel (closeConn).
 func (ch *channel) awaitRoom() {
-	if ch.pending.Load() < maxRxBuffer {
+	if ch.pending.Load() < maxRxBuffer || ch.isLingering() {
 		return
+	}
+	if awaitRoomParked != nil {
+		awaitRoomParked()
 	}
 	limit := time.NewTimer(idleLimit)
 	defer limit.Stop()
-	for ch.pending.Load() >= maxRxBuffer {
+	for ch.pending.Load() >= maxRxBuffer && !ch.isLingering() {
 		select {
 		case <-ch.room:
+		case <-ch.quit:
+			return
 		case <-limit.C:
 			return
 		}
@@ -260,7 +297,7 @@ func (t *Terminal) openChannelLink(c stk.Command) stk.TerminalResponse {
 	}
 	// The transmit buffer at its granted size at once: the card fills it
 	// a chunk (200 bytes) at a time, and appending would reallocate it.
-	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold(), room: make(chan struct{}, 1)}
+	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold(), heldSince: time.Now(), room: make(chan struct{}, 1), quit: make(chan struct{})}
 	t.ch, t.linkErr = ch, nil
 	go t.readLoop(ch)
 	r := stk.Respond(c, res)
@@ -298,9 +335,17 @@ func (t *Terminal) readLoop(ch *channel) {
 			if errors.Is(err, os.ErrDeadlineExceeded) && ch.cardClosed {
 				t.wall.kept.Add(1)
 			}
-			_ = ch.conn.Close()
+			ch.closeConn()
 			t.wall.open.Done()
 			return
+		}
+		if n > 0 && ch.isLingering() {
+			// The card closed the channel: a peer still sending its
+			// answer is read to its end at once and nothing is queued
+			// (waiting for the loop, a 100 MB answer outlasted the close
+			// grace and was counted a peer that kept the connection
+			// open: outside tester sw129).
+			n = 0
 		}
 		if n > 0 {
 			data := bytes.Clone(buf[:n])
@@ -312,12 +357,16 @@ func (t *Terminal) readLoop(ch *channel) {
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				err = fmt.Errorf("%w: %w", ErrIdleLimit, err)
+				limit := ErrIdleLimit
+				if ch.pastHoldLimit() {
+					limit = ErrHoldLimit
+				}
+				err = fmt.Errorf("%w: %w", limit, err)
 				t.loop.Expire() // before the release: never seen as answered
 			}
 			ch.release(t.loop, func() {
 				if ch.abandoned {
-					_ = ch.conn.Close() // the card is gone: nobody else will
+					ch.closeConn() // the card is gone: nobody else will
 				}
 				t.peerEnded(ch, err)
 			})
@@ -352,8 +401,26 @@ func (ch *channel) armIdleLimit() {
 	var d time.Time
 	if ch.hold != nil {
 		d = time.Now().Add(idleLimit)
+		if end := ch.heldSince.Add(holdLimit); end.Before(d) {
+			d = end
+		}
 	}
 	_ = ch.conn.SetReadDeadline(d)
+}
+
+// pastHoldLimit reports whether the channel's hold has lasted holdLimit.
+func (ch *channel) pastHoldLimit() bool {
+	ch.holdMu.Lock()
+	defer ch.holdMu.Unlock()
+	return !ch.heldSince.IsZero() && !time.Now().Before(ch.heldSince.Add(holdLimit))
+}
+
+// isLingering reports whether the card closed the channel to a
+// wall-time peer (halfClose): what the peer still sends is for nobody.
+func (ch *channel) isLingering() bool {
+	ch.holdMu.Lock()
+	defer ch.holdMu.Unlock()
+	return ch.lingering
 }
 
 // LinkError is why the last channel's link failed (ErrIdleLimit: its peer
@@ -410,7 +477,7 @@ func (t *Terminal) dropLink(ch *channel) {
 	}
 	ch.dropped = true
 	ch.tx = nil
-	_ = ch.conn.Close()
+	ch.closeConn()
 	if t.events[stk.EventChannelStatus] {
 		t.sendEnvelope(stk.NewChannelStatusEvent(stk.ChannelStatus{Channel: channelID, Info: stk.ChannelLinkDropped}))
 	}
@@ -517,7 +584,7 @@ func (t *Terminal) abandonChannel() {
 	if t.halfClose(ch, false) {
 		return
 	}
-	_ = ch.conn.Close()
+	ch.closeConn()
 	ch.release(t.loop, nil)
 }
 
@@ -546,6 +613,10 @@ func (t *Terminal) halfClose(ch *channel, byCard bool) bool {
 		// the loop runs on now, the reader closes the socket.
 		t.wall.open.Add(1)
 		ch.lingering, ch.cardClosed = true, byCard
+		select { // a reader waiting for the loop reads on, to the end
+		case ch.room <- struct{}{}:
+		default:
+		}
 		_ = ch.conn.SetReadDeadline(time.Now().Add(closeGrace))
 		h := ch.hold
 		ch.hold, ch.ended = nil, true
@@ -555,7 +626,7 @@ func (t *Terminal) halfClose(ch *channel, byCard bool) bool {
 		return true
 	}
 	if ch.hold == nil {
-		ch.hold = t.loop.Hold()
+		ch.hold, ch.heldSince = t.loop.Hold(), time.Now()
 		// Bound the wait for the peer's end in wall time again, as
 		// while the channel was never suspended.
 		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
@@ -579,7 +650,7 @@ func (t *Terminal) closeChannel() {
 	if t.halfClose(ch, true) {
 		return
 	}
-	_ = ch.conn.Close()
+	ch.closeConn()
 	ch.release(t.loop, nil)
 }
 
@@ -625,7 +696,7 @@ func (t *Terminal) Suspend(local netip.AddrPort) (resume func() bool, ok bool) {
 		if ch.ended || ch.hold != nil {
 			return false
 		}
-		ch.hold = t.loop.Hold()
+		ch.hold, ch.heldSince = t.loop.Hold(), time.Now()
 		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
 		return true
 	}, true

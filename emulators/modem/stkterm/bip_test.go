@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"testing"
 	"time"
 
@@ -326,6 +327,7 @@ func TestRxOverflowDropsLink(t *testing.T) {
 // overflow as before, with at most a chunk more read (outside tester
 // sw126: a 100 MB answer queued 28 MB an exchange in a busy fleet).
 func TestRxFloodReadsNoFurtherThanTheBuffer(t *testing.T) {
+	parked := parkHook(t)
 	srv := newServer(t, httpReply(32<<20), false)
 	r := newRig(t)
 	r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus, stk.EventDataAvailable),
@@ -341,20 +343,99 @@ func TestRxFloodReadsNoFurtherThanTheBuffer(t *testing.T) {
 	if ch == nil {
 		t.Fatal("no channel open")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for ch.pending.Load() < maxRxBuffer {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d bytes read in 5 s", ch.pending.Load())
-		}
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(200 * time.Millisecond) // room for a reader that goes on to read more, at loopback's GB/s
+	waitParked(t, parked)
 	if n := ch.pending.Load(); n > maxRxBuffer+readChunk {
 		t.Fatalf("%d bytes read and queued, want at most %d", n, maxRxBuffer+readChunk)
 	}
 	r.settle(t)
 	if len(r.card.envs) != 2 || r.card.envs[0].Event != stk.EventDataAvailable || r.card.envs[1].Event != stk.EventChannelStatus {
 		t.Fatalf("envelopes %+v, want data available then link dropped", r.card.envs)
+	}
+}
+
+// parkHook reports, on the channel it returns, each time a reader starts
+// to wait for the loop (awaitRoom).
+func parkHook(t *testing.T) <-chan struct{} {
+	parked := make(chan struct{}, 1)
+	awaitRoomParked = func() {
+		select {
+		case parked <- struct{}{}:
+		default:
+		}
+	}
+	t.Cleanup(func() { awaitRoomParked = nil })
+	return parked
+}
+
+// waitParked waits for the reader to wait for the loop; a reader that
+// reads on, unbounded, never does.
+func waitParked(t *testing.T, parked <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-parked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reader never waited for the loop in 5 s: it reads on, whatever the loop has yet to take")
+	}
+}
+
+// A reader waiting for the loop ends with its channel: the link dropped
+// while nobody runs the loop, it reads the socket's end and ends its
+// hold at once, not after the idle limit (reviewer sw131).
+func TestWaitingReaderEndsWithItsChannel(t *testing.T) {
+	parked := parkHook(t)
+	srv := newServer(t, httpReply(32<<20), false)
+	r := newRig(t)
+	r.card.push(stk.NewOpenChannel(1, srv.addr, 100), stk.NewSendData(2, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
+	var err error
+	r.loop.Do(func() { err = r.term.Start() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitParked(t, parked)
+	r.loop.Do(func() { r.term.dropLink(r.term.ch) })
+	deadline := time.Now().Add(idleLimit / 2)
+	for r.loop.InFlight() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reader still holds the loop %v after its link was dropped", idleLimit/2)
+		}
+		runtime.Gosched()
+	}
+	r.settle(t)
+}
+
+// A peer that keeps a link alive with a byte at a time, inside the idle
+// limit, is dropped at the hold limit, and LinkError says so (outside
+// tester sw129: a dripping platform froze a storm, signals included).
+func TestDrippingPeerDroppedAtTheHoldLimit(t *testing.T) {
+	defer func(d time.Duration) { holdLimit = d }(holdLimit)
+	holdLimit = 300 * time.Millisecond // not a measure: only how long the test waits
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.Write([]byte("HTTP/1.1 200 OK\r\n"))
+		for {
+			time.Sleep(20 * time.Millisecond) // the peer's drip, its own pace
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}()
+	r := newRig(t)
+	r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus),
+		stk.NewOpenChannel(2, netip.MustParseAddrPort(ln.Addr().String()), 100),
+		stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
+	r.start(t) // settles once the link is down
+	r.loop.Do(func() { err = r.term.LinkError() })
+	if !errors.Is(err, ErrHoldLimit) || r.loop.Expired() != 1 {
+		t.Fatalf("LinkError %v, %d expired; want the hold limit, expired once", err, r.loop.Expired())
 	}
 }
 
