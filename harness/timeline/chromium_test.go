@@ -385,3 +385,118 @@ func TestFailureButtonsReachFirstRowInChromium(t *testing.T) {
 		})
 	}
 }
+
+// Refiltering while scrolled down keeps the view on the rows that remain,
+// and the filter carries to the page "failure ▶" opens (outside tester
+// sw130 N3: ticking "failures only" at the bottom of a long page drew no
+// row, and n then skipped the page's failures for the next page).
+func TestRefilterScrolledDownInChromium(t *testing.T) {
+	b := browsertest.Start(t)
+	dir := t.TempDir()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ev strings.Builder
+	for i := range 3000 {
+		// Page 1 (rows 0–1499): failures 3, 8, … 498 (several screens of
+		// them) and 1400; page 2: 1600.
+		fail := i < 500 && i%5 == 3 || i == 1400 || i == 1600
+		fmt.Fprintf(&ev, `{"t":%q,"actor":"euicc","event":"step","n":%d,"ok":%v}`+"\n",
+			t0.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano), i, !fail)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(ev.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := timeline.Build(dir, timeline.Run{Name: "refilter", Kind: "scenario", Verdict: "fail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl.PageRows = 1500
+	page, err := tl.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		selected = `(document.getElementById("detail").hidden ? "none" : (document.getElementById("d-label").textContent.match(/n=(\d+)/) || ["", "?"])[1])`
+		failOnly = `(() => { const f = document.getElementById("failonly"); f.checked = true; f.dispatchEvent(new Event("change")); return true })()`
+		// inView lists the n of each drawn row inside the scroller's box.
+		inView = `(() => { const b = document.getElementById("scroller").getBoundingClientRect();
+			return Array.from(document.querySelectorAll("#rows g.row")).filter(g => { const r = g.getBoundingClientRect(); return r.bottom > b.top && r.top < b.bottom })
+				.map(g => (g.querySelector("title").textContent.match(/n=(\d+)/) || ["", "?"])[1]) })()`
+	)
+	// toBottom scrolls to the page's last row and waits until it is drawn.
+	toBottom := func(p *browsertest.Page) {
+		eval[bool](t, p, `(document.getElementById("scroller").scrollTop = 1e9, true)`)
+		pollRows(t, p, func(labels []string) bool {
+			return slices.ContainsFunc(labels, func(l string) bool { return strings.Contains(l, "n=1499") })
+		})
+	}
+	press := func(p *browsertest.Page, key string) string {
+		return eval[string](t, p, fmt.Sprintf(`(document.dispatchEvent(new KeyboardEvent("keydown", {key: %q})), location.pathname.split("/").pop() + " " + %s)`, key, selected))
+	}
+
+	t.Run("failures only at the bottom", func(t *testing.T) {
+		p := b.Open(t, "file://"+page, time.Minute)
+		toBottom(p)
+		// Ticked and n pressed in one go: what the page drew and chose at
+		// once, before any later frame could correct it.
+		first := eval[struct {
+			View []string
+			Sel  string
+		}](t, p, `(() => { `+failOnly+`; const v = `+inView+`; document.dispatchEvent(new KeyboardEvent("keydown", {key: "n"}));
+			return {View: v, Sel: location.pathname.split("/").pop() + " " + `+selected+`} })()`)
+		// The view stays at the end, on the page's last failures, and n
+		// takes the first of them.
+		v := first.View
+		if len(v) < 2 || v[len(v)-1] != "1400" {
+			t.Fatalf("rows in view after 'failures only' %q, want the page's last failures", v)
+		}
+		if first.Sel != "timeline.html "+v[0] {
+			t.Fatalf("n after 'failures only': %q, want this page's %s", first.Sel, v[0])
+		}
+		for _, want := range v[1:] {
+			if got := press(p, "n"); got != "timeline.html "+want {
+				t.Fatalf("n: %q, want %s: the page's failures in view, in order", got, want)
+			}
+		}
+		// Past the page's last failure: the next page, filtered the same.
+		press(p, "n")
+		if err := p.Run(20*time.Second, chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)), chromedp.WaitVisible(chromedp.ID("detail"))); err != nil {
+			t.Fatal(err)
+		}
+		got := eval[string](t, p, `location.pathname.split("/").pop() + location.hash + " " + document.getElementById("failonly").checked + " " + document.getElementById("count").textContent + " " + `+selected)
+		if want := "timeline-2.html#first-failure&failonly true 1 of 1500 rows on this page 1600"; got != want {
+			t.Errorf("next page: %q, want %q", got, want)
+		}
+	})
+	t.Run("search keeps the selected row in view", func(t *testing.T) {
+		p := b.Open(t, "file://"+page, time.Minute)
+		toBottom(p)
+		if got := press(p, "p"); got != "timeline.html 1400" {
+			t.Fatalf("p from the bottom: %q", got)
+		}
+		// "n=1" keeps 1, 10–19, 100–199, 1000–1499: 1400 moves up ~900 rows.
+		// The search box refilters 120 ms after typing stops: wait for the
+		// count, then look at once (the debounce's own frame drew it).
+		setFilter(t, p, "n=1")
+		var view []string
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			r := eval[struct {
+				Count string
+				View  []string
+			}](t, p, `({Count: document.getElementById("count").textContent, View: `+inView+`})`)
+			if strings.HasPrefix(r.Count, "611 of") {
+				view = r.View
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("filter not applied: %q", r.Count)
+			}
+		}
+		if got := view; !slices.Contains(got, "1400") {
+			t.Errorf("rows in view after the search %q: the selected row 1400 is not among them", got)
+		}
+		// The pager's links carry the search to the page they open.
+		if got := eval[string](t, p, `document.querySelector('#pages a[rel="next"]').getAttribute("href")`); got != "timeline-2.html#q=n%3D1" {
+			t.Errorf("next page link %q", got)
+		}
+	})
+}

@@ -66,7 +66,26 @@
     return hay.indexOf(needle) >= 0;
   }
 
+  // filterState is the filter a page opened from this one (▶/◀, the
+  // pager) takes on, as fragment parameters: "&failonly&q=text".
+  function filterState() {
+    var v = q.value.trim();
+    return (failOnly.checked ? "&failonly" : "") + (v ? "&q=" + encodeURIComponent(v) : "");
+  }
+  var pageLinks = Array.prototype.slice.call(document.querySelectorAll("#pages a"));
+  pageLinks.forEach(function (a) { a.setAttribute("data-file", a.getAttribute("href")); });
+
   function refilter() {
+    // What the view is on: the selected row if it stays in, its offset
+    // in the view kept; otherwise the first remaining item from the top
+    // of the view on. Without this the old scrollTop, past the end of a
+    // shorter list, drew nothing and n/p started past its last row.
+    var oldK = selected >= 0 ? rowOf(selected) : -1;
+    var oldOff = oldK >= 0 ? oldK * RH - scroller.scrollTop : -1;
+    var anchor = -1;
+    for (var a = Math.max(0, Math.floor(scroller.scrollTop / RH)); a < rows.length; a++) {
+      if (rows[a].i !== undefined) { anchor = rows[a].i; break; }
+    }
     var needle = q.value.trim().toLowerCase();
     rows = [];
     var last = null, shown = 0;
@@ -79,7 +98,22 @@
       shown++;
     }
     count.textContent = shown + " of " + items.length + " rows" + (DATA.page ? " on this page" : "");
+    // The old drawing sits where the old rows were and would hold the
+    // scroll area open below the new ones: drop it before scrolling.
+    svg.innerHTML = "";
+    svg.style.top = "0px";
+    svg.setAttribute("height", 1);
     spacer.style.height = (rows.length * RH + 8) + "px";
+    var h = scroller.clientHeight || 600;
+    var k = selected >= 0 ? rowOf(selected) : -1;
+    if (k >= 0) {
+      scroller.scrollTop = oldOff >= 0 && oldOff <= h - RH ? k * RH - oldOff : Math.max(0, k * RH - h / 3);
+    } else {
+      for (k = 0; k < rows.length && !(rows[k].i >= anchor); k++);
+      scroller.scrollTop = k * RH; // the browser clamps it to the new height
+    }
+    var st = filterState();
+    pageLinks.forEach(function (l) { l.setAttribute("href", l.getAttribute("data-file") + (st ? "#" + st.slice(1) : "")); });
     render();
   }
 
@@ -201,7 +235,9 @@
   // cursor: the search takes them in, from the top row going forward and
   // from the bottom one going back, so a failure on row 0 is reached.
   function jumpFail(dir) {
-    var cur = dir > 0 ? Math.floor(scroller.scrollTop / RH)
+    // Never from past the last row (the view is clamped to the rows,
+    // but a scroll not yet drawn may lag).
+    var cur = dir > 0 ? Math.min(Math.floor(scroller.scrollTop / RH), rows.length - 1)
       : Math.min(rows.length, Math.ceil((scroller.scrollTop + (scroller.clientHeight || 600)) / RH)) - 1;
     if (selected >= 0) { var k = rowOf(selected); if (k >= 0) cur = k + dir; }
     for (var k2 = cur; k2 >= 0 && k2 < rows.length; k2 += dir) {
@@ -210,11 +246,18 @@
     }
     var ps = DATA.pages || [];
     for (var n = DATA.page - 1 + dir; n >= 0 && n < ps.length; n += dir) {
-      if (ps[n].failed > 0) { location.href = ps[n].file + (dir > 0 ? "#first-failure" : "#last-failure"); return; }
+      if (ps[n].failed > 0) { location.href = ps[n].file + (dir > 0 ? "#first-failure" : "#last-failure") + filterState(); return; }
     }
   }
+  // The fragment: "first-failure" or "last-failure" (from ▶/◀ on the
+  // page before or after), then the filter that page had.
+  var hashParts = location.hash.slice(1).split("&");
+  hashParts.slice(1).concat(hashParts[0]).forEach(function (p) {
+    if (p === "failonly") failOnly.checked = true;
+    else if (p.indexOf("q=") === 0) { try { q.value = decodeURIComponent(p.slice(2)); } catch (e) { /* a hand-edited fragment */ } }
+  });
   function failFromHash() {
-    var dir = location.hash === "#first-failure" ? 1 : location.hash === "#last-failure" ? -1 : 0;
+    var dir = hashParts[0] === "first-failure" ? 1 : hashParts[0] === "last-failure" ? -1 : 0;
     if (!dir) return;
     for (var k = dir > 0 ? 0 : rows.length - 1; k >= 0 && k < rows.length; k += dir) {
       if (rows[k].i !== undefined && items[rows[k].i].x) { showRow(k); return; }
