@@ -352,7 +352,13 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		ch = session
 	}
 	var out call
-	out.request, out.requestDetail = describeCommand(cmd, hexArg, st.open, ch)
+	// The channel the card gets it on: +CGLA's <sessionid>, whatever the
+	// host's CLA says (the modem sets the CLA's channel bits).
+	chText := fmt.Sprintf("channel %d", ch)
+	if session >= 0 {
+		chText += ", +CGLA's <sessionid>"
+	}
+	out.request, out.requestDetail = describeCommand(cmd, hexArg, st.open, ch, chText)
 	for _, a := range answer {
 		h, ok, err := at.ParseHexAnswer(a, name)
 		if !ok {
@@ -395,9 +401,10 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 // (SGP.22 §5.7.2), else the ISO 7816-4 instruction. A command too long
 // for one block comes in several (P2 numbers them, P1's bit 8 marks the
 // last): the first names the function by its first tag, and open carries
-// the name over to the blocks that follow on its channel, ch.
-func describeCommand(c apdu.Command, hexText string, open map[int]string, ch int) (label, detail string) {
-	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (channel %d)\n%s", c.CLA, c.INS, c.P1, c.P2, c.Channel(), hexText)
+// the name over to the blocks that follow on its channel, ch (chText
+// says which it is).
+func describeCommand(c apdu.Command, hexText string, open map[int]string, ch int, chText string) (label, detail string) {
+	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (%s)\n%s", c.CLA, c.INS, c.P1, c.P2, chText, hexText)
 	switch c.INS {
 	case 0xE2: // STORE DATA
 		last := c.P1&0x80 != 0

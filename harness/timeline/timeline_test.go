@@ -500,29 +500,36 @@ func TestAPDUCalls(t *testing.T) {
 		req    string
 		resp   string
 		failed bool
+		detail string // in the request's detail, when not ""
 	}{
-		{`AT+CGLA=1,16,"81E2910003BF2D00"`, `+CGLA: 14,"BF2D03A001009000"`, "ES10 GetProfilesInfo (BF2D)", "SW 9000 · 6 bytes", false},
+		{`AT+CGLA=1,16,"81E2910003BF2D00"`, `+CGLA: 14,"BF2D03A001009000"`, "ES10 GetProfilesInfo (BF2D)", "SW 9000 · 6 bytes", false, ""},
 		// A refused ES10 call is a failure under 9000, its result named
 		// (outside tester sw127 F4).
-		{`AT+CGLA=1,34,"81E291000CBF3109A0075A0598000000F1"`, `+CGLA: 16,"BF31038001019000"`, "ES10 EnableProfile (BF31)", "SW 9000 · 6 bytes · enableResult 1 iccidOrAidNotFound", true},
-		{`AT+CGLA=1,34,"81E291000CBF3109A0075A0598000000F1"`, `+CGLA: 16,"BF31038001009000"`, "ES10 EnableProfile (BF31)", "SW 9000 · 6 bytes · enableResult 0 ok", false},
-		{`AT+CGLA=1,34,"81E291000CBF3209A0075A0598000000F1"`, `+CGLA: 16,"BF32038001039000"`, "ES10 DisableProfile (BF32)", "SW 9000 · 6 bytes · disableResult 3 disallowedByPolicy", true},
-		{`AT+CGLA=1,16,"81E2910003BF2900"`, `+CGLA: 16,"BF29038001019000"`, "ES10 SetNickname (BF29)", "SW 9000 · 6 bytes · setNicknameResult 1 iccidNotFound", true},
-		{`AT+CGLA=1,16,"81E2910003BF3400"`, `+CGLA: 16,"BF34038001019000"`, "ES10 eUICCMemoryReset (BF34)", "SW 9000 · 6 bytes · resetResult 1 nothingToDelete", true},
-		{`AT+CGLA=1,16,"81E2910003BF3800"`, `+CGLA: 26,"BF3808A1068001010201069000"`, "ES10 AuthenticateServer (BF38)", "SW 9000 · 11 bytes · authenticateErrorCode 6 euiccChallengeMismatch", true},
-		{`AT+CGLA=1,14,"81E2910102AABB"`, `+CGLA: ` + pirHex, "ES10 STORE DATA block 1", "SW 9000 · " + pirLen + " bytes · errorReason 15 pprNotAllowed, bppCommandId 3", true},
-		{`AT+CSIM=10,"0070000001"`, `+CSIM: 6,"019000"`, "MANAGE CHANNEL open", "SW 9000 · 1 bytes", false},
-		{`AT+CSIM=42,"01A4040010A0000005591010FFFFFFFF8900000100"`, `+CSIM: 4,"6A82"`, "SELECT ISD-R", "SW 6A82", true},
-		{`AT+CGLA=1,10,"81E2110100"`, `+CGLA: 4,"9000"`, "ES10 STORE DATA block 1", "SW 9000", false},
+		{`AT+CGLA=1,34,"81E291000CBF3109A0075A0598000000F1"`, `+CGLA: 16,"BF31038001019000"`, "ES10 EnableProfile (BF31)", "SW 9000 · 6 bytes · enableResult 1 iccidOrAidNotFound", true, ""},
+		{`AT+CGLA=1,34,"81E291000CBF3109A0075A0598000000F1"`, `+CGLA: 16,"BF31038001009000"`, "ES10 EnableProfile (BF31)", "SW 9000 · 6 bytes · enableResult 0 ok", false, ""},
+		{`AT+CGLA=1,34,"81E291000CBF3209A0075A0598000000F1"`, `+CGLA: 16,"BF32038001039000"`, "ES10 DisableProfile (BF32)", "SW 9000 · 6 bytes · disableResult 3 disallowedByPolicy", true, ""},
+		{`AT+CGLA=1,16,"81E2910003BF2900"`, `+CGLA: 16,"BF29038001019000"`, "ES10 SetNickname (BF29)", "SW 9000 · 6 bytes · setNicknameResult 1 iccidNotFound", true, ""},
+		{`AT+CGLA=1,16,"81E2910003BF3400"`, `+CGLA: 16,"BF34038001019000"`, "ES10 eUICCMemoryReset (BF34)", "SW 9000 · 6 bytes · resetResult 1 nothingToDelete", true, ""},
+		{`AT+CGLA=1,16,"81E2910003BF3800"`, `+CGLA: 26,"BF3808A1068001010201069000"`, "ES10 AuthenticateServer (BF38)", "SW 9000 · 11 bytes · authenticateErrorCode 6 euiccChallengeMismatch", true, ""},
+		{`AT+CGLA=1,14,"81E2910102AABB"`, `+CGLA: ` + pirHex, "ES10 STORE DATA block 1", "SW 9000 · " + pirLen + " bytes · errorReason 15 pprNotAllowed, bppCommandId 3 storeMetadata2", true, ""},
+		// LoadCRL's error alternative, LpaeActivation's notSupported; a
+		// +CGLA's channel is its session's, not its CLA's (outside tester
+		// sw130 N4).
+		{`AT+CGLA=1,16,"80E2910003BF3500"`, `+CGLA: 16,"BF35038101019000"`, "ES10 LoadCRL (BF35)", "SW 9000 · 6 bytes · loadCRLResponseError 1 invalidSignature", true, ""},
+		{`AT+CGLA=1,16,"80E2910003BF4200"`, `+CGLA: 16,"BF42038001019000"`, "ES10 LpaeActivation (BF42)", "SW 9000 · 6 bytes · lpaeActivationResult 1 notSupported", true, "(channel 1, +CGLA's <sessionid>)"},
+		{`AT+CSIM=16,"81E2910003BF2D00"`, `+CSIM: 4,"6A88"`, "ES10 GetProfilesInfo (BF2D)", "SW 6A88", true, "(channel 1)"},
+		{`AT+CSIM=10,"0070000001"`, `+CSIM: 6,"019000"`, "MANAGE CHANNEL open", "SW 9000 · 1 bytes", false, ""},
+		{`AT+CSIM=42,"01A4040010A0000005591010FFFFFFFF8900000100"`, `+CSIM: 4,"6A82"`, "SELECT ISD-R", "SW 6A82", true, ""},
+		{`AT+CGLA=1,10,"81E2110100"`, `+CGLA: 4,"9000"`, "ES10 STORE DATA block 1", "SW 9000", false, ""},
 		// A SELECT names its file as the card's APDU lane does: by path
 		// too, and no trailing blank when it names none (outside tester
 		// sw127 F11).
-		{`AT+CSIM=18,"00A4080C047FFF6FE3"`, `+CSIM: 4,"9000"`, "SELECT 3F00/7FFF/6FE3", "SW 9000", false},
-		{`AT+CSIM=14,"00A4000C023F00"`, `+CSIM: 4,"9000"`, "SELECT 3F00", "SW 9000", false},
-		{`AT+CSIM=10,"00A4030C00"`, `+CSIM: 4,"9000"`, "SELECT", "SW 9000", false},
-		{`AT+CGLA=1,3,"8"`, ``, "APDU (bad hex) · length 3 for 1 hex digits", "", true},
-		{`AT+CGLA=1,38,"81E2910011BF3111A00C5A0A98000000000000000000"`, ``, "ES10 EnableProfile (BF31) · malformed · length 38 for 44 hex digits", "", false},
-		{`AT+CGLA=1,16,"81E2910003FF0000"`, `+CGLA: 4,"6A80"`, "ES10 STORE DATA (undecodable)", "SW 6A80", true},
+		{`AT+CSIM=18,"00A4080C047FFF6FE3"`, `+CSIM: 4,"9000"`, "SELECT 3F00/7FFF/6FE3", "SW 9000", false, ""},
+		{`AT+CSIM=14,"00A4000C023F00"`, `+CSIM: 4,"9000"`, "SELECT 3F00", "SW 9000", false, ""},
+		{`AT+CSIM=10,"00A4030C00"`, `+CSIM: 4,"9000"`, "SELECT", "SW 9000", false, ""},
+		{`AT+CGLA=1,3,"8"`, ``, "APDU (bad hex) · length 3 for 1 hex digits", "", true, ""},
+		{`AT+CGLA=1,38,"81E2910011BF3111A00C5A0A98000000000000000000"`, ``, "ES10 EnableProfile (BF31) · malformed · length 38 for 44 hex digits", "", false, ""},
+		{`AT+CGLA=1,16,"81E2910003FF0000"`, `+CGLA: 4,"6A80"`, "ES10 STORE DATA (undecodable)", "SW 6A80", true, ""},
 	}
 	for _, tc := range tests {
 		c, ok := apduCall(tc.cmd, []string{tc.answer}, nil)
@@ -532,6 +539,9 @@ func TestAPDUCalls(t *testing.T) {
 		}
 		if c.request != tc.req || c.response != tc.resp || c.failed != tc.failed {
 			t.Errorf("%s → %q / %q failed=%v, want %q / %q failed=%v", tc.cmd, c.request, c.response, c.failed, tc.req, tc.resp, tc.failed)
+		}
+		if !strings.Contains(c.requestDetail, tc.detail) {
+			t.Errorf("%s: request detail %q, want %q in it", tc.cmd, c.requestDetail, tc.detail)
 		}
 	}
 	if _, ok := apduCall("AT+CEREG?", nil, nil); ok {

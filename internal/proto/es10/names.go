@@ -30,6 +30,9 @@ var functionNames = map[uint32]string{
 	TagSetDefaultDpAddress:     "SetDefaultDpAddress",
 	TagCancelSession:           "CancelSession",
 	TagGetRAT:                  "GetRAT",
+	// SGP.22's ASN.1 module declares it (LpaeActivationRequest); its
+	// name is the type's.
+	TagLpaeActivation: "LpaeActivation",
 }
 
 // bppSegments name the STORE DATA sequences a segmented

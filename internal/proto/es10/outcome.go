@@ -2,6 +2,7 @@ package es10
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
@@ -24,8 +25,8 @@ type Outcome struct {
 	// Failed says the call failed: a result other than ok(0), or the
 	// error alternative of a response's CHOICE.
 	Failed bool
-	// Extra is what else the error says ("bppCommandId 3": the step of
-	// the package that failed).
+	// Extra is what else the error says ("bppCommandId 3 storeMetadata2":
+	// the step of the package that failed).
 	Extra string
 }
 
@@ -60,7 +61,8 @@ const (
 )
 
 // resultFields are the ES10 responses that are one result INTEGER
-// (SGP.22 v2.2.2 §5.7.4, §5.7.11, §5.7.16-19, §5.7.21).
+// (SGP.22 v2.2.2 §5.7.4, §5.7.11, §5.7.16-19, §5.7.21; LpaeActivation's
+// as RSPDefinitions.asn declares it).
 var resultFields = map[uint32]resultField{
 	TagEnableProfile: {"enableResult", map[int]string{0: nameOK, 1: "iccidOrAidNotFound", 2: "profileNotInDisabledState",
 		3: "disallowedByPolicy", 4: "wrongProfileReenabling", 5: "catBusy", 127: nameUndefined}},
@@ -72,12 +74,13 @@ var resultFields = map[uint32]resultField{
 	TagSetNickname:         {"setNicknameResult", map[int]string{0: nameOK, 1: "iccidNotFound", 127: nameUndefined}},
 	TagSetDefaultDpAddress: {"setDefaultDpAddressResult", map[int]string{0: nameOK, 127: nameUndefined}},
 	TagNotificationSent:    {"deleteNotificationStatus", map[int]string{0: nameOK, 1: "nothingToDelete", 127: nameUndefined}},
+	TagLpaeActivation:      {"lpaeActivationResult", map[int]string{0: nameOK, 1: "notSupported"}},
 }
 
 // errorChoices are the responses that are a CHOICE of an ok form (A0) and
 // an error form: the error alternative's tag, the code's tag inside it (0
 // when the alternative is the INTEGER itself), the field's name and its
-// values' names (§5.7.5, §5.7.9, §5.7.10, §5.7.13-15). AuthenticateServer's
+// values' names (§5.7.5, §5.7.9, §5.7.10, §5.7.12-15). AuthenticateServer's
 // and PrepareDownload's error SEQUENCE tags its transactionId [0], so its
 // code keeps the universal INTEGER tag (X.680 §25.3: no automatic tags).
 var errorChoices = map[uint32]struct {
@@ -93,6 +96,20 @@ var errorChoices = map[uint32]struct {
 	TagListNotification:      {0x81, 0, "listNotificationsResultError", map[int]string{127: nameUndefined}},
 	TagRetrieveNotifications: {0x81, 0, "notificationsListResultError", map[int]string{1: "noResultAvailable", 127: nameUndefined}},
 	TagProfileInfoList:       {0x81, 0, "profileInfoListError", map[int]string{1: "incorrectInputValues", 127: nameUndefined}},
+	// LoadCRLResponse: loadCRLResponseOk [0] or loadCRLResponseError [1].
+	TagLoadCRL: {0x81, 0, "loadCRLResponseError", map[int]string{1: "invalidSignature", 2: "invalidCRLFormat",
+		3: "notEnoughMemorySpace", 4: "verificationKeyNotFound", 127: nameUndefined}},
+}
+
+// bppCommandNames name the BppCommandId values (§2.5.6): the step of a
+// package an install failed at.
+var bppCommandNames = map[int]string{
+	BPPCmdInitialiseSecureChannel: "initialiseSecureChannel",
+	BPPCmdConfigureISDP:           "configureISDP",
+	BPPCmdStoreMetadata:           "storeMetadata",
+	BPPCmdStoreMetadata2:          "storeMetadata2",
+	BPPCmdReplaceSessionKeys:      "replaceSessionKeys",
+	BPPCmdLoadProfileElements:     "loadProfileElements",
 }
 
 // ResponseOutcome reads the outcome of the ES10 response b (DER; a reader
@@ -168,7 +185,7 @@ func installOutcome(top tlv.TLV) (Outcome, bool) {
 	}
 	if v, ok := e.Find(0x80); ok {
 		if n, err := decodeInt(v.Value); err == nil {
-			o.Extra = fmt.Sprintf("bppCommandId %d", n)
+			o.Extra = strings.TrimSpace(fmt.Sprintf("bppCommandId %d %s", n, bppCommandNames[n]))
 		}
 	}
 	return o, true

@@ -37,8 +37,14 @@ func TestResponseOutcome(t *testing.T) {
 		{"cancel error", CancelSessionResponse{ErrorCode: CancelErrInvalidTransID}.Encode(), "cancelSessionResponseError 5 invalidTransactionId", true},
 		{"profiles error", []byte{0xBF, 0x2D, 0x03, 0x81, 0x01, 0x01}, "profileInfoListError 1 incorrectInputValues", true},
 		{"profiles ok", []byte{0xBF, 0x2D, 0x02, 0xA0, 0x00}, "", false},
-		{"install failed", pir(false), "errorReason 15 pprNotAllowed, bppCommandId 3", true},
+		{"install failed", pir(false), "errorReason 15 pprNotAllowed, bppCommandId 3 storeMetadata2", true},
 		{"install ok", pir(true), "successResult", false},
+		// LoadCRLResponse's loadCRLResponseError [1] and LpaeActivation's
+		// notSupported(1) (outside tester sw130 N4).
+		{"load CRL error", []byte{0xBF, 0x35, 0x03, 0x81, 0x01, 0x01}, "loadCRLResponseError 1 invalidSignature", true},
+		{"load CRL ok", []byte{0xBF, 0x35, 0x02, 0xA0, 0x00}, "", false},
+		{"LPAe not supported", []byte{0xBF, 0x42, 0x03, 0x80, 0x01, 0x01}, "lpaeActivationResult 1 notSupported", true},
+		{"LPAe ok", []byte{0xBF, 0x42, 0x03, 0x80, 0x01, 0x00}, "lpaeActivationResult 0 ok", false},
 		{"GetEID", []byte{0xBF, 0x3E, 0x03, 0x5A, 0x01, 0x89}, "", false},
 		{"garbage", []byte{0xBF}, "", false},
 	} {
@@ -88,10 +94,24 @@ func TestOutcomeNamesAreTheModules(t *testing.T) {
 		check(rf.field, rf.field+" INTEGER {", rf.names)
 	}
 	for _, ec := range errorChoices {
+		// The field's own INTEGER, or the type named after it.
 		decl := ec.field + " INTEGER {"
-		if ec.code != 0 || ec.field == "profileInfoListError" {
+		if !strings.Contains(module, decl) {
 			decl = strings.ToUpper(ec.field[:1]) + ec.field[1:] + " ::= INTEGER {"
 		}
 		check(ec.field, decl, ec.names)
+	}
+	check("bppCommandId", "BppCommandId ::= INTEGER {", bppCommandNames)
+	// Every response the module gives a result INTEGER or an error
+	// alternative is read (outside tester sw130 N4: LoadCRL's and
+	// LpaeActivation's were not).
+	for tag, field := range map[uint32]string{TagLoadCRL: "loadCRLResponseError", TagLpaeActivation: "lpaeActivationResult"} {
+		if rf, ok := resultFields[tag]; ok && rf.field == field {
+			continue
+		}
+		if ec, ok := errorChoices[tag]; ok && ec.field == field {
+			continue
+		}
+		t.Errorf("%X: %s is not read", tag, field)
 	}
 }
