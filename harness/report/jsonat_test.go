@@ -17,6 +17,9 @@ func TestBadResultsPlaced(t *testing.T) {
 		{"cut short", "[\n  {\n    \"name\": \"x\",\n", "results.json:3:17: unexpected end of JSON input"},
 		{"syntax", "[\n  {\"name\": \"x\",, \"seed\": 1}\n]\n", "results.json:2:16: invalid character ','"},
 		{"mistyped", "[\n  {\n    \"name\": \"x\",\n    \"seed\": \"one\"\n  }\n]\n", "results.json:4:17: json: cannot unmarshal string"},
+		// Columns count characters, as an editor shows them (outside
+		// tester sw130 N5: col 21 here, by bytes).
+		{"after non-ASCII", "[\n  {\"name\": \"ééé\",, \"seed\": 1}\n]\n", "results.json:2:18: invalid character ','"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "results.json")

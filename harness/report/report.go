@@ -533,6 +533,14 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 	for i := range all {
 		e := &all[i]
 		notes = append(notes, Reconcile(e)...)
+		if e.Kind == "spec" && e.Dir != "" {
+			// Listed from report.json, a spec's own record is not read
+			// here, but esimhil timeline reads it: say it is damaged
+			// (outside tester sw130 N5).
+			if _, err := ReadSpecFile(e.Dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+				notes = append(notes, fmt.Sprintf("spec %q: its record does not read: %v (esimhil timeline %s would write its page with no verdict)", e.Name, err, shellQuote(e.Dir)))
+			}
+		}
 		if _, err := os.Stat(e.Dir); err == nil && e.Timeline == "" && e.Verdict != "skipped" {
 			notes = append(notes, fmt.Sprintf("%s %q kept artifacts but has no timeline", e.Kind, e.Name))
 		}

@@ -1169,3 +1169,22 @@ func TestJUnitTimeIsTheWholeRun(t *testing.T) {
 		t.Errorf("times:\n%s", x)
 	}
 }
+
+// A spec listed from report.json whose own spec.json does not read is
+// named in a note, placed at its line and column (outside tester sw130
+// N5: the report said nothing, and esimhil timeline drew it as unrecorded).
+func TestGatherNamesADamagedSpecRecord(t *testing.T) {
+	out := t.TempDir()
+	ginkgoReport(t, out)
+	if err := os.WriteFile(filepath.Join(out, "specs", "roaming-switches", SpecFile), []byte("{\"kind\":\"spec\",\n \"name\": 5}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, notes, err := Gather(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `spec "roaming switches": its record does not read: ` + filepath.Join(out, "specs", "roaming-switches", SpecFile) + ":2:10: json: cannot unmarshal number"
+	if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, want) }) {
+		t.Errorf("notes %q, want one with %q", notes, want)
+	}
+}

@@ -875,18 +875,25 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Incomplete = strings.TrimSpace(string(b))
 	}
 	var entry *report.Entry
+	var damaged error // a record there that does not read
 	spec, err := report.ReadSpecFile(dir)
 	switch {
 	case err == nil:
 		entry = &spec
 	case errors.Is(err, os.ErrNotExist):
-		if es, err := report.ReadScenarios(filepath.Join(dir, "..", report.ScenariosFile)); err == nil {
+		es, err := report.ReadScenarios(filepath.Join(dir, "..", report.ScenariosFile))
+		switch {
+		case err == nil:
 			for i := range es {
 				if es[i].Dir != "" && filepath.Base(filepath.Clean(es[i].Dir)) == filepath.Base(filepath.Clean(dir)) {
 					entry = &es[i]
 				}
 			}
+		case !errors.Is(err, os.ErrNotExist):
+			damaged = err
 		}
+	default:
+		damaged = err
 	}
 	note, foreign := "", ""
 	var disagree []string
@@ -932,6 +939,12 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 	} else if foreign != "" {
 		note = strings.Join(disagree, "; ") + ": the page shows no verdict"
 		run.ErrTitle, run.Err = foreignRecordTitle, foreign
+		run.TimesUnknown = true
+	} else if damaged != nil {
+		// Not "no verdict recorded": one was, and cannot be read
+		// (outside tester sw130 N5).
+		note = "its record does not read: " + damaged.Error() + ": the page shows no verdict"
+		run.ErrTitle, run.Err = damagedRecordTitle, damaged.Error()
 		run.TimesUnknown = true
 	} else {
 		note = "no verdict recorded for it (" + report.SpecFile + " beside it, or ../" + report.ScenariosFile + "): the page shows none"
@@ -984,6 +997,9 @@ func keptSMDPs(dir string) (hosts map[string]string, order []string) {
 	}
 	return harness.SMDPHosts(s), harness.SMDPOperators(s)
 }
+
+// damagedRecordTitle heads the page of a run whose record does not read.
+const damagedRecordTitle = "Its record is damaged; the page shows no verdict"
 
 // foreignRecordTitle heads the page of a run whose record is another run's.
 const foreignRecordTitle = "Its record is another run's"

@@ -1304,3 +1304,35 @@ func TestTimelineAgainKeepsSMDPLanes(t *testing.T) {
 		}
 	}
 }
+
+// A record beside a run that does not read is named, placed at its line
+// and column, on stderr and in a banner of the page, not taken for no
+// record (outside tester sw130 N5: "no verdict recorded").
+func TestTimelineSaysADamagedRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, text, want string
+	}{
+		{"spec.json mistyped", "run/spec.json", "{\"kind\":\"spec\",\n \"name\": 5}", "spec.json:2:10: json: cannot unmarshal number"},
+		{"results.json cut", "results.json", "[\n  {\n    \"name\": \"x\",\n", "results.json:3:17: unexpected end of JSON input"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			dir := filepath.Join(out, "run")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, text := range map[string]string{"run/events.jsonl": `{"t":0,"kind":"run_started","seed":3}` + "\n", tc.file: tc.text} {
+				if err := os.WriteFile(filepath.Join(out, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			page, said := timelineAgain(t, dir)
+			if !strings.Contains(said, "its record does not read: ") || !strings.Contains(said, tc.want) || strings.Contains(said, "no verdict recorded") {
+				t.Errorf("stderr %q, want the record's error %q", said, tc.want)
+			}
+			if !strings.Contains(page, damagedRecordTitle) || !strings.Contains(page, tc.want) {
+				t.Errorf("the page has no banner %q naming %q", damagedRecordTitle, tc.want)
+			}
+		})
+	}
+}
