@@ -208,6 +208,12 @@ func TestParseErrors(t *testing.T) {
 		{"missing plmn", `{id: sfr, plmn: "20810", country: FR, tariff: 0.5}`, "{id: sfr, country: FR}", "b.yaml:5:7: network.operators[1].plmn: required field missing"},
 		{"operator id past serviceProviderName's 32 characters", `{id: sfr,`, `{id: sfr-operator-with-a-long-identiés,`,
 			`b.yaml:5:12: network.operators[1].id: 33 characters, at most 32: it is the serviceProviderName of the operator's profiles (SGP.22 ProfileInfo, UTF8String SIZE(0..32)); give the long form as name`},
+		// An id is printed in verdict lines: no control characters
+		// (outside tester sw130 N8).
+		{"operator id with an ESC sequence", `{id: sfr,`, `{id: "sf\e[31mr",`,
+			`b.yaml:5:12: network.operators[1].id: "sf\x1b[31mr" holds the control character U+001B: an operator id is printed in verdict lines and names a lane; give it without one`},
+		{"operator id with a line separator", `{id: sfr,`, `{id: "sf\u2028r",`,
+			`b.yaml:5:12: network.operators[1].id: "sf\u2028r" holds the control character U+2028: an operator id is printed in verdict lines and names a lane; give it without one`},
 		{"short plmn", `plmn: "20810"`, `plmn: "2081"`, `b.yaml:5:23: network.operators[1].plmn: "2081" is not a PLMN (MCC+MNC, 5 or 6 digits)`},
 		{"plmns overlapping", `plmn: "20810"`, `plmn: "460001"`, `b.yaml:5:23: network.operators[1].plmn: 460001 overlaps cmcc's 46000: an IMSI beginning 460001 would be a subscriber of both (one MCC does not hold the 2-digit MNC 00 and a 3-digit MNC starting with it)`},
 		{"seed beyond 64 bits", "name: t", "name: t\nseed: 99999999999999999999999", "b.yaml:2:7: seed: 99999999999999999999999 out of range -9223372036854775808..9223372036854775807"},

@@ -38,6 +38,11 @@ func (d *decoder) validate(s *Scenario) error {
 			// from the operator would fail inside the harness.
 			return d.ErrPath(p+".id", "%d characters, at most %d: it is the serviceProviderName of the operator's profiles (SGP.22 ProfileInfo, UTF8String SIZE(0..%d)); give the long form as name",
 				utf8.RuneCountInString(o.ID), es10.MaxServiceProviderName, es10.MaxServiceProviderName)
+		case strings.IndexFunc(o.ID, isControl) >= 0:
+			// An id is printed in verdict lines and titles a lane: a
+			// control character there moves the cursor or recolours the
+			// terminal, or breaks the line (outside tester sw130 N8).
+			return d.ErrPath(p+".id", "%q holds the control character U+%04X: an operator id is printed in verdict lines and names a lane; give it without one", o.ID, firstControl(o.ID))
 		case ops[o.ID].ID != "":
 			return d.ErrPath(p+".id", "duplicate operator %q", o.ID)
 		case !ident.IsPLMN(o.PLMN):
@@ -749,4 +754,13 @@ func (d *decoder) line(path string) string {
 		return fmt.Sprintf("line %d", n.Line)
 	}
 	return "not in the file"
+}
+
+// isControl reports a C0 or C1 control character (TAB and line feeds
+// too), or the line or paragraph separator.
+func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+
+// firstControl is the first character of s that isControl reports.
+func firstControl(s string) rune {
+	return []rune(s[strings.IndexFunc(s, isControl):])[0]
 }

@@ -99,15 +99,19 @@ func next(b []byte, i int, c byte) int {
 	return len(b)
 }
 
-// Term returns s with each format character (Unicode category Cf: the
-// bidi controls, zero-width joiners and spaces, a BOM, tag characters)
-// written as its escape, `\u202e`, for a line printed on a terminal,
-// which, like a page, would obey a RIGHT-TO-LEFT OVERRIDE in an operator
-// id and show the rest of the verdict's line reversed — or hide a
-// character that makes two ids differ. Line feeds, tabs and a meter's
-// own escape sequences (control characters, Cc) are left as they are.
+// Term returns s with each character that would act on a terminal
+// rather than show written as its escape, `\u202e`, for a line printed on
+// a terminal: format characters (Unicode category Cf: the bidi controls —
+// a RIGHT-TO-LEFT OVERRIDE in an operator id would show the rest of the
+// verdict's line reversed —, zero-width joiners and spaces that hide
+// what makes two ids differ, a BOM, tag characters), every C0 and C1
+// control but the line feed (an ESC sequence recolours or clears the
+// screen, a CR or backspace overwrites the start of the FAIL line, C1's
+// NEL breaks it; a TAB too: a one-line verdict needs none), DEL, and the
+// line and paragraph separators U+2028 and U+2029. A line feed stays:
+// the callers print whole lines, and one only starts another.
 func Term(s string) string {
-	i := strings.IndexFunc(s, isFormat)
+	i := strings.IndexFunc(s, termEscaped)
 	if i < 0 {
 		return s
 	}
@@ -116,7 +120,7 @@ func Term(s string) string {
 	b.WriteString(s[:i])
 	for _, r := range s[i:] {
 		switch {
-		case !isFormat(r):
+		case !termEscaped(r):
 			b.WriteRune(r)
 		case r > 0xFFFF:
 			fmt.Fprintf(&b, `\U%08x`, r)
@@ -125,6 +129,11 @@ func Term(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// termEscaped reports a character Term writes as its escape.
+func termEscaped(r rune) bool {
+	return r != '\n' && (isFormat(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029')
 }
 
 func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }

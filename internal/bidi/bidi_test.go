@@ -56,7 +56,13 @@ func TestTerm(t *testing.T) {
 		{"\u2066a\u2069 \u200eb\u200f \u061c", `\u2066a\u2069 \u200eb\u200f \u061c`},
 		{"orange\u200bfr \ufeff", `orange\u200bfr \ufeff`},
 		{"tag \U000E0041", `tag \U000e0041`},
-		{"é → … 日本\n\t\x1b[K", "é → … 日本\n\t\x1b[K"},
+		{"é → … 日本\n", "é → … 日本\n"},
+		// What a terminal obeys: ESC sequences, CR, backspace, TAB, DEL,
+		// C1 (NEL, CSI), the line and paragraph separators (outside tester
+		// sw130 N8); the line feed ending the line stays.
+		{"sfr\x1b[31mRED\x1b[0m\rX\n", `sfr\u001b[31mRED\u001b[0m\u000dX` + "\n"},
+		{"a\bb\tc\x7fd\x00e", `a\u0008b\u0009c\u007fd\u0000e`},
+		{"X\u2028Y\u2029Z\u0085W\u009b2J", `X\u2028Y\u2029Z\u0085W\u009b2J`},
 	} {
 		if got := Term(tc.in); got != tc.want {
 			t.Errorf("Term(%q) = %q, want %q", tc.in, got, tc.want)
