@@ -118,7 +118,10 @@ func TestSelectNamesItsFile(t *testing.T) {
 		{"00 A4 08 0C 04 7F FF 6F E3 90 00", "SELECT 3F00/7FFF/6FE3 9000"},
 		{"00 A4 09 0C 04 5F 3A 4F 09 6A 82", "SELECT ./5F3A/4F09 6A82"},
 		{"01 A4 04 00 10 A0 00 00 05 59 10 10 FF FF FF FF 89 00 00 01 00 90 00", "SELECT [ch 1] A0000005591010FFFFFFFF8900000100 9000"},
-		{"00 A4 03 0C 00 90 00", "SELECT 9000"},
+		{"00 A4 03 0C 00 90 00", "SELECT parent DF 9000"},
+		// The MF's own id in a path from the MF is flagged, not doubled
+		// (outside tester sw130 N9).
+		{"00 A4 08 0C 06 3F 00 7F FF 6F E3 6A 82", "SELECT path 3F00/7FFF/6FE3 from the MF, naming the MF's own 3F00 (TS 102 221 §11.1.1.2 excludes it) 6A82"},
 	} {
 		tr := Decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu)))
 		l, err := tr.Only()

@@ -526,7 +526,8 @@ func TestAPDUCalls(t *testing.T) {
 		// sw127 F11).
 		{`AT+CSIM=18,"00A4080C047FFF6FE3"`, `+CSIM: 4,"9000"`, "SELECT 3F00/7FFF/6FE3", "SW 9000", false, ""},
 		{`AT+CSIM=14,"00A4000C023F00"`, `+CSIM: 4,"9000"`, "SELECT 3F00", "SW 9000", false, ""},
-		{`AT+CSIM=10,"00A4030C00"`, `+CSIM: 4,"9000"`, "SELECT", "SW 9000", false, ""},
+		{`AT+CSIM=10,"00A4030C00"`, `+CSIM: 4,"9000"`, "SELECT parent DF", "SW 9000", false, ""},
+		{`AT+CSIM=22,"00A4080C063F007FFF6FE3"`, `+CSIM: 4,"6A82"`, "SELECT path 3F00/7FFF/6FE3 from the MF, naming the MF's own 3F00 (TS 102 221 §11.1.1.2 excludes it)", "SW 6A82", true, ""},
 		{`AT+CGLA=1,3,"8"`, ``, "APDU (bad hex) · length 3 for 1 hex digits", "", true, ""},
 		{`AT+CGLA=1,38,"81E2910011BF3111A00C5A0A98000000000000000000"`, ``, "ES10 EnableProfile (BF31) · malformed · length 38 for 44 hex digits", "", false, ""},
 		{`AT+CGLA=1,16,"81E2910003FF0000"`, `+CGLA: 4,"6A80"`, "ES10 STORE DATA (undecodable)", "SW 6A80", true, ""},

@@ -17,7 +17,10 @@ func TestSelectTarget(t *testing.T) {
 		{0x08, "7FFF6F", ""}, // half a file id
 		{0x00, "", ""},
 		{0x00, "3F007FFF", ""},
-		{0x03, "", ""}, // the parent DF: nothing named
+		// The MF's id in a path from the MF; the parent DF (outside
+		// tester sw130 N9: "3F00/3F00/7FFF/6FE3", and no name).
+		{0x08, "3F007FFF6FE3", "path 3F00/7FFF/6FE3 from the MF, naming the MF's own 3F00 (TS 102 221 §11.1.1.2 excludes it)"},
+		{0x03, "", "parent DF"},
 	} {
 		if got := SelectTarget(tc.p1, mustHexPIN(t, tc.data)); got != tc.want {
 			t.Errorf("P1 %02X data %s: %q, want %q", tc.p1, tc.data, got, tc.want)
