@@ -352,7 +352,8 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 		{"dwell 0 (given, not left out)", func(t *Template) { t.Override(Flags{Dwell: ptr(time.Duration(0))}) }, -1, "--dwell 0s: want more than 0"},
 		{"a window of part of a second", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(1500 * time.Millisecond)}) }, -1, "--arrive-within 1.5s: whole seconds"},
 		{"a dwell of part of a second", func(t *Template) { t.Override(Flags{Dwell: ptr(30*time.Minute + 500*time.Millisecond)}) }, -1, "--dwell 30m0.5s: whole seconds"},
-		{"a dwell shorter than a check", func(t *Template) { t.Override(Flags{Dwell: ptr(time.Second)}) }, -1, "--dwell 1s: shorter than the card's check interval"},
+		{"a dwell shorter than a check", func(t *Template) { t.Override(Flags{Dwell: ptr(time.Second)}) }, -1, "--dwell 1s: shorter than the card's check interval 5m0s and its attach wait 3m0s"},
+		{"a dwell of a check interval (sw129)", func(t *Template) { t.Override(Flags{Dwell: ptr(5 * time.Minute)}) }, -1, "--dwell 5m0s: shorter than the card's check interval 5m0s and its attach wait 3m0s"},
 		{"an empty mix (given, not left out)", func(t *Template) { t.Mix = []Part{} }, -1, "mix: empty"},
 	}
 	for _, tc := range tests {

@@ -28,6 +28,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
@@ -394,11 +395,13 @@ func (t *Template) Validate(room PTYRoom) error {
 	case dwell%time.Second != 0:
 		// As the arrivals: a device retires on a whole second.
 		bad("dwell", "%v: whole seconds (devices retire on whole seconds)", dwell)
-	case t.Base != nil && t.Base.Device.CheckInterval > 0 && dwell < t.Base.Device.CheckInterval:
-		// Every device would leave before its card first looked at the
-		// network: each one failed, "no failure logged" (outside tester
-		// sw126: --dwell 1ns accepted).
-		bad("dwell", "%v: shorter than the card's check interval %v (%s): no card would check for roaming before its device leaves", dwell, t.Base.Device.CheckInterval, t.Base.Name)
+	case t.Base != nil && dwell < t.minDwell():
+		// A device checks within a check interval of arriving, and its
+		// switch may then wait the card's attach wait before it can fall
+		// back: one that leaves sooner fails, "no failure logged"
+		// (outside testers sw126: --dwell 1ns accepted; sw129: --dwell 5m,
+		// the check interval, failed 15 of 2000).
+		bad("dwell", "%v: shorter than the card's check interval %v and its attach wait %v (%s): a device that checks late would leave before its switch could end", dwell, t.Base.Device.CheckInterval, t.attachWait(), t.Base.Name)
 	}
 	switch {
 	case t.PTYs < 0:
@@ -549,6 +552,21 @@ func (t *Template) cycle() int {
 // i mod n put each kind in the shards of its places: storm-fr's cycle of
 // 20 over 4 shards gave one shard every bad signature and two none.)
 func (t *Template) ShardOf(i, n int) int { return shardOf(i, n, t.Devices, t.cycle()) }
+
+// attachWait is the card's wait for an attach after a switch (the base
+// scenario's, else the card's default).
+func (t *Template) attachWait() time.Duration {
+	if w := t.Base.Device.AttachWait; w > 0 {
+		return w
+	}
+	return applet.DefaultAttachWait
+}
+
+// minDwell is the shortest dwell in which every device can check and
+// end its switch: a check interval, then the attach wait.
+func (t *Template) minDwell() time.Duration {
+	return t.Base.Device.CheckInterval + t.attachWait()
+}
 
 // PTYsOf is how many of shard i of n's devices are on a pty (the first
 // PTYs of the fleet are).

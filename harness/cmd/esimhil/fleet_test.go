@@ -492,6 +492,12 @@ func TestFleetReportsEveryFlagProblem(t *testing.T) {
 			"esimhil fleet: --dwell 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)",
 			`esimhil fleet: --shard "3/2": want i/n with 0 ≤ i < n (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as i)`,
 		}},
+		// A bad shard leaves the pty room unjudged: which devices this
+		// process runs is unknown (outside tester sw129: the whole
+		// fleet's room was judged, a wrong extra problem).
+		{"a bad shard and more ptys than a machine allows", []string{"--devices", "1000000", "--ptys", "1000000", "--shard", "8/8"}, []string{
+			`esimhil fleet: --shard "8/8": want i/n with 0 ≤ i < n (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as i)`,
+		}},
 		{"a shard, an SM-DP+ and the output", []string{"--shard", "x", "--smdp", "bogus", "--out", "/nonexistent/x.json"}, []string{
 			`esimhil fleet: --shard "x": want i/n with 0 ≤ i < n (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as i)`,
 			`esimhil fleet: --smdp "bogus": want operator=https://host:port`,
