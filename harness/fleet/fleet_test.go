@@ -321,6 +321,8 @@ func TestShardsMergeToOneRun(t *testing.T) {
 		})}, "took wall 0s: not what the fleet writes"},
 		{"a wall its run does not have", []*Result{edited(whole, func(r *Result) { r.Wall++ })}, "its run's"},
 		{"ptys its storm does not have", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.PTYs = 5 })}, "ptys 5: its storm"},
+		// Reviewer sw131: a fingerprint that did not read left ptys unchecked.
+		{"a fingerprint that does not read", []*Result{edited(whole, func(r *Result) { r.Fleet = "40 machines" })}, `fleet "40 machines": not the fingerprint of a storm`},
 		{"a shard past its count", []*Result{edited(whole, func(r *Result) { r.Shards = []string{"5/3"} })}, `shard "5/3"`},
 		{"no shard named", []*Result{edited(whole, func(r *Result) { r.Shards = nil })}, "no shard named"},
 	} {

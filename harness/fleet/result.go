@@ -716,21 +716,18 @@ func Merge(rs []*Result) (*Result, error) {
 // shardPTYs is how many of the devices of shards ids are on ptys, from
 // the storm's size, cycle and its fingerprint's pty count (the first
 // that many devices); ok is false for a result that does not say them.
-func (r *Result) shardPTYs(ids []shardID) (int, bool) {
+func (r *Result) shardPTYs(ids []shardID) (int, bool, error) {
 	var devices, ptys int
 	if r.FleetDevices <= 0 || r.Cycle <= 0 {
-		return 0, false
+		return 0, false, nil
 	}
+	// The fingerprint (Template.Fingerprint) is the one place a result
+	// says its storm's pty count; one that does not read so is refused,
+	// not left unchecked.
 	if _, err := fmt.Sscanf(r.Fleet, "%d devices (%d on ptys)", &devices, &ptys); err != nil || devices != r.FleetDevices || ptys < 0 || ptys > devices {
-		return 0, false
+		return 0, false, fmt.Errorf("fleet %q: not the fingerprint of a storm of its fleet_devices %d", r.Fleet, r.FleetDevices)
 	}
-	k := 0
-	for d := range ptys {
-		if slices.ContainsFunc(ids, func(id shardID) bool { return shardOf(d, id.n, devices, r.Cycle) == id.i }) {
-			k++
-		}
-	}
-	return k, true
+	return ptysIn(ptys, devices, r.Cycle, ids), true, nil
 }
 
 // ownDevices checks that every device a result's notification counts
@@ -1042,7 +1039,9 @@ func (r *Result) consistent() ([]shardID, error) {
 	if len(r.Runs) == 1 && len(r.Shards) == 1 && r.Runs[0].Wall != r.Wall {
 		return nil, fmt.Errorf("wall %v, its run's %v: not what the fleet writes", r.Wall, r.Runs[0].Wall)
 	}
-	if want, ok := r.shardPTYs(ids); ok && r.PTYs != want {
+	if want, ok, err := r.shardPTYs(ids); err != nil {
+		return nil, err
+	} else if ok && r.PTYs != want {
 		return nil, fmt.Errorf("ptys %d: its storm (%s) puts %d of its shards' devices on ptys", r.PTYs, r.Fleet, want)
 	}
 	if err := r.notesAddUp(); err != nil {

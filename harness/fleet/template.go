@@ -571,9 +571,15 @@ func (t *Template) minDwell() time.Duration {
 // PTYsOf is how many of shard i of n's devices are on a pty (the first
 // PTYs of the fleet are).
 func (t *Template) PTYsOf(i, n int) int {
+	return ptysIn(min(t.PTYs, t.Devices), t.Devices, t.cycle(), []shardID{{i: i, n: n}})
+}
+
+// ptysIn counts the pty devices (the first ptys of a fleet of devices
+// whose mix's cycle is c) that shards ids run.
+func ptysIn(ptys, devices, c int, ids []shardID) int {
 	k := 0
-	for d := range min(t.PTYs, t.Devices) {
-		if t.ShardOf(d, n) == i {
+	for d := range ptys {
+		if slices.ContainsFunc(ids, func(id shardID) bool { return shardOf(d, id.n, devices, c) == id.i }) {
 			k++
 		}
 	}
