@@ -139,6 +139,10 @@ type Options struct {
 	// the run has gone on long enough to report progress: a week-long
 	// run spends seconds there.
 	Stage func(what string)
+	// Closing, if set, is called as the run's simulation ends and its
+	// close begins, however short the run (Stage only speaks for long
+	// ones): `esimhil run`'s ETA measures the close's share of a run.
+	Closing func()
 	// NoDevice starts only the platform and the SM-DP+s, for a lab run
 	// whose device is a real modem (see LabBackend).
 	NoDevice bool

@@ -148,6 +148,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	case time.Since(wall) >= every:
 		stage = o.Stage
 	}
+	if o.Closing != nil {
+		o.Closing()
+	}
 	stage("closing the rig and checking the capture against the servers' logs")
 	if r.Capture != nil {
 		res.Capture = string(r.Capture.Mode())

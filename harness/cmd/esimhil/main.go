@@ -412,10 +412,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Progress: func(now, horizon time.Duration) {
 				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
-			Stage: func(what string) {
-				span.closing(i) // the stages are the close's
-				meter.Fprintf(stderr, "...   %s: %s\n", name, what)
-			},
+			Stage:    func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
+			Closing:  func() { span.closing(i) },
 			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),

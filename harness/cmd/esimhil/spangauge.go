@@ -30,6 +30,11 @@ type spanGauge struct {
 	cur                int
 	started, closed    time.Time
 	simWall, closeWall time.Duration // of the scenarios ended with both measured
+	// creepEvery is how often a close's estimated progress moves the
+	// line (0: never; tests step it themselves), stopCreep ends that
+	// (closing); nil when none runs.
+	creepEvery time.Duration
+	stopCreep  func()
 }
 
 // closeShareBefore is a scenario's close's share of its wall time until
@@ -47,7 +52,7 @@ type loadedScenario struct {
 // newSpanGauge takes each file's horizon; one that did not load counts
 // for nothing.
 func newSpanGauge(m *progress.Meter, loaded []loadedScenario, now func() time.Time) *spanGauge {
-	g := &spanGauge{meter: m, now: now, spans: make([]time.Duration, len(loaded)), cur: -1}
+	g := &spanGauge{meter: m, now: now, spans: make([]time.Duration, len(loaded)), cur: -1, creepEvery: 250 * time.Millisecond}
 	for i, l := range loaded {
 		if l.err == nil {
 			g.spans[i] = l.s.Horizon()
@@ -74,14 +79,63 @@ func (g *spanGauge) at(i int, now time.Duration) {
 // rig's first stage): its simulated time counts whole.
 func (g *spanGauge) closing(i int) {
 	g.begin(i)
-	if g.closed.IsZero() {
-		g.closed = g.now()
-		g.at(i, g.spans[i])
+	if !g.closed.IsZero() {
+		return
+	}
+	g.closed = g.now()
+	g.at(i, g.spans[i])
+	// The close moves the line by its expected length, so the ETA comes
+	// down as it goes rather than climb and then read "no progress"
+	// (outside tester sw129: 15 s closes, known from the ones before).
+	if g.creepEvery <= 0 {
+		return
+	}
+	creep, every := g.creeper(i), g.creepEvery
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				creep(g.now())
+			}
+		}
+	}()
+	g.stopCreep = func() { close(done); <-stopped }
+}
+
+// creeper returns the close of scenario i's progress at a moment: its
+// simulated part done, and of its close's part the share of the close's
+// expected wall time gone (the scenario's simulation's, weighed as the
+// ended ones' closes were), never all of it. It reads nothing of g the
+// gauge changes while it runs.
+func (g *spanGauge) creeper(i int) func(now time.Time) {
+	share, span, done, total := g.closeShare(), float64(g.spans[i]), float64(g.done), float64(g.total)
+	closed, expect := g.closed, g.closed.Sub(g.started)
+	if g.simWall > 0 && g.closeWall > 0 {
+		expect = time.Duration(float64(expect) * float64(g.closeWall) / float64(g.simWall))
+	}
+	meter := g.meter
+	return func(now time.Time) {
+		if total <= 0 || expect <= 0 {
+			return
+		}
+		part := min(float64(now.Sub(closed))/float64(expect), 0.95)
+		meter.SetFraction((done + (1-share)*span + share*span*part) / total)
 	}
 }
 
 // finished says scenario i ended, whatever its verdict.
 func (g *spanGauge) finished(i int) {
+	if g.stopCreep != nil {
+		g.stopCreep()
+		g.stopCreep = nil
+	}
 	if g.cur == i && !g.closed.IsZero() {
 		g.simWall += g.closed.Sub(g.started)
 		g.closeWall += g.now().Sub(g.closed)

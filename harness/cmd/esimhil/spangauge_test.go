@@ -34,6 +34,7 @@ func TestRunETAWeighsScenariosBySpan(t *testing.T) {
 		loaded[i].s, loaded[i].source, loaded[i].err = scenario.LoadSource(p)
 	}
 	g := newSpanGauge(m, loaded, func() time.Time { return now })
+	g.creepEvery = 0 // the close's progress is stepped below
 	if g.total != spans[0]+spans[1] || g.spans[1] != 0 {
 		t.Fatalf("spans %v (total %v), want %v and nothing for the missing file", g.spans, g.total, spans)
 	}
@@ -53,7 +54,8 @@ func TestRunETAWeighsScenariosBySpan(t *testing.T) {
 		{10 * time.Second, func() { g.at(2, time.Hour) }, "ETA ~20s"},         // half of two thirds in 20 s
 		{10 * time.Second, func() { g.at(2, 5*time.Hour) }, "ETA ~15s"},       // past its span: held to it
 		{0, func() { g.closing(2) }, "ETA ~15s"},                              // its close: not ~0s
-		{30 * time.Second, func() { g.finished(2); m.Done(true) }, "elapsed"}, // done: no ETA
+		{10 * time.Second, func() { g.creeper(2)(now) }, "ETA ~8s"},           // half of its expected 20 s: the ETA comes down
+		{20 * time.Second, func() { g.finished(2); m.Done(true) }, "elapsed"}, // done: no ETA
 	} {
 		now = now.Add(step.after)
 		step.do()
