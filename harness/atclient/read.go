@@ -8,21 +8,25 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // bareURCs are unsolicited lines without a "+NAME:" prefix that modems send
 // at any time, even between a command's echo and its final result (27.007
-// §4.1): V.250's RING (§5.7, an incoming call), the boot URCs of Quectel
-// and SIMCom (RDY, *ATREADY: 1, SMS DONE, PB DONE), SIM800's Call Ready
-// and SMS Ready, and Cinterion/Thales's ^SYSSTART. A client adds its
+// §4.1): V.250's RING (§5.7, an incoming call), the boot and power URCs
+// fieldlog knows (RDY, SMS DONE, ^SYSSTART, NORMAL POWER DOWN, …: one list
+// for the client and the log readers), and +CUSATEND. A client adds its
 // modem's own (WithURCs); other unprefixed lines are a basic command's
 // answer, which nothing tells from an unknown URC.
-var bareURCs = map[string]bool{
-	"RING": true, "RDY": true, "+CUSATEND": true, "SMS DONE": true, "PB DONE": true,
-	"*ATREADY: 1": true, "Call Ready": true, "SMS Ready": true, "^SYSSTART": true,
-}
+var bareURCs = func() map[string]bool {
+	out := map[string]bool{"+CUSATEND": true}
+	for _, u := range fieldlog.BareURCs() {
+		out[u] = true
+	}
+	return out
+}()
 
 // regURCs are the registration commands whose URC and read answer share a
 // prefix (TS 27.007 §7.2, §10.1.20, §10.1.22). The read answer has <n>

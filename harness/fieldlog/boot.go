@@ -8,11 +8,29 @@ import (
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
-// bareBootURCs are what modems send unasked as they boot, or when their
-// SIM is ready, with no "+NAME:" to tell them by: Quectel's and SIMCom's
-// RDY, SIMCom's SMS DONE, PB DONE and *ATREADY: 1, SIM800's Call Ready
-// and SMS Ready.
-var bareBootURCs = []string{"RDY", "SMS DONE", "PB DONE", "*ATREADY: 1", "Call Ready", "SMS Ready"}
+// bareBootURCs are what modems send unasked as they boot, power down, or
+// when their SIM is ready, with no "+NAME:" to tell them by: Quectel's and
+// SIMCom's RDY, SIMCom's SMS DONE, PB DONE and *ATREADY: 1, SIM800's Call
+// Ready and SMS Ready, Cinterion/Thales's ^SYSSTART (and its airplane-mode
+// form) and ^SHUTDOWN, SIMCom's NORMAL POWER DOWN and its under- and
+// over-voltage ones, Quectel's POWERED DOWN. This is the one list: the AT
+// client takes its bare URCs from here (BareURCs).
+var bareBootURCs = []string{
+	"RDY", "SMS DONE", "PB DONE", "*ATREADY: 1", "Call Ready", "SMS Ready",
+	"^SYSSTART", "^SYSSTART AIRPLANE MODE", "^SHUTDOWN",
+	"NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN",
+}
+
+// BareURCs are the unsolicited lines with no "+NAME:" that a modem may send
+// at any time, even inside a command's answer: the boot and power URCs
+// (bareBootURCs) and V.250's RING (unaskedCodes).
+func BareURCs() []string {
+	out := slices.Clone(bareBootURCs)
+	for c := range unaskedCodes {
+		out = append(out, c)
+	}
+	return out
+}
 
 // modemURCs are the boot and REFRESH URCs the built-in personalities
 // send (fixtures/personalities, boot_urcs and refresh_urcs) and
@@ -61,10 +79,12 @@ func knownURC(line string) bool {
 
 // ModemURC reports a line that is a modem's unsolicited result code by its
 // text alone, as the terminal reader takes one before any command: a
-// "+NAME:" or "^NAME:" line, RDY, a boot or REFRESH URC of a known modem,
-// a known notification. The reconstruction tells a module's lines from a
+// "+NAME:" or "^NAME:" line, RDY, a boot, power or REFRESH URC of a known
+// modem, a known notification, V.250's RING. The reconstruction tells a module's lines from a
 // host's print by it where the log cannot (before a power-on).
-func ModemURC(line string) bool { return unaskedLine.MatchString(line) || knownURC(line) }
+func ModemURC(line string) bool {
+	return unaskedLine.MatchString(line) || knownURC(line) || unaskedCodes[line]
+}
 
 // bareURC reports a known URC without a name ("+CPIN: READY" is one only
 // by its name's rules: during AT+CPIN? it is the answer).

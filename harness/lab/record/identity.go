@@ -56,7 +56,9 @@ func IdentityOf(lines []string) Identity {
 // that names the modem, or why there is none ("" when there is one). It
 // is the one information-text line of an answer ended by OK, once lines
 // that cannot be it are set aside: an echo of a command, a URC the
-// dialects know (by its name, not the command's own), the client's
+// dialects know (by its name, not the command's own) or a boot or power
+// URC or RING (fieldlog's one list), a V.250 result code, a +NAME or ^NAME
+// with no colon, a line with no letter or digit, the client's
 // placeholder for an overlong line, and a line with noise (at.log writes
 // its bytes escaped: `\x00`, which match nothing a modem says).
 func identityLine(ex []exchange, i int) (exchange, string) {
@@ -109,6 +111,15 @@ func notIdentity(t, cmd string) string {
 		return "has noise bytes in it"
 	case fieldlog.ModemURC(t) && !strings.HasPrefix(upper, strings.TrimPrefix(strings.ToUpper(cmd), "AT")+":"):
 		return "is an unsolicited result code"
+	case upper == "CONNECT" || strings.HasPrefix(upper, "CONNECT "):
+		// V.250 §5.7.1 result code 1: a data call's, never a name.
+		return "is a V.250 result code"
+	case (t[0] == '+' || t[0] == '^') && !strings.Contains(t, ":"):
+		// A 27.007 or vendor name with no answer after it: an echo
+		// that lost its AT, or a URC (+PACSP1, ^SYSSTART), not a model.
+		return "is a +NAME or ^NAME with no colon: a command's name or a URC, not a model"
+	case strings.IndexFunc(t, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0:
+		return "has no letter or digit"
 	}
 	return ""
 }

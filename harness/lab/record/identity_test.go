@@ -34,6 +34,17 @@ func TestIdentityIsTheModems(t *testing.T) {
 		{"noise", "\r\nFake\x00Modem\xff X1\r\n\r\nOK\r\n", "", "has noise bytes in it"},
 		{"two candidates", "\r\nMODEM READY\r\n\r\nFakeModem X1\r\n\r\nOK\r\n", "", `2 lines that could each be the model ("MODEM READY", "FakeModem X1")`},
 		{"nothing", "\r\nOK\r\n", "", "no line before OK"},
+		// outside tester sw130 N2: result codes, boot and power URCs, a
+		// bare name and a line of symbols were each taken as the model.
+		{"RING", "\r\nRING\r\n\r\nOK\r\n", "", `"RING" is an unsolicited result code`},
+		{"RING then model", "\r\nRING\r\n\r\nFakeModem X1\r\n\r\nOK\r\n", "FakeModem X1", ""},
+		{"CONNECT", "\r\nCONNECT 115200\r\n\r\nOK\r\n", "", `"CONNECT 115200" is a V.250 result code`},
+		{"SYSSTART", "\r\n^SYSSTART\r\n\r\nOK\r\n", "", `"^SYSSTART" is an unsolicited result code`},
+		{"NORMAL POWER DOWN", "\r\nNORMAL POWER DOWN\r\n\r\nOK\r\n", "", `"NORMAL POWER DOWN" is an unsolicited result code`},
+		{"POWERED DOWN", "\r\nPOWERED DOWN\r\n\r\nOK\r\n", "", `"POWERED DOWN" is an unsolicited result code`},
+		{"echo without AT", "\r\n+CGMM\r\n\r\nOK\r\n", "", `"+CGMM" is a +NAME or ^NAME with no colon`},
+		{"vendor name alone", "\r\n^SQPORT\r\n\r\nOK\r\n", "", `"^SQPORT" is a +NAME or ^NAME with no colon`},
+		{"symbols", "\r\n~~~~\r\n\r\nOK\r\n", "", `"~~~~" has no letter or digit`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			port := scriptedModem(t, func(l string) string {
