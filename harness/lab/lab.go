@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
@@ -164,6 +166,27 @@ type Rig struct {
 
 // ErrNotAModem is wrapped when a port does not answer AT with OK.
 var ErrNotAModem = errors.New("not a modem's AT port")
+
+// ErrPortClosed is wrapped, instead of ErrNotAModem, when the port's
+// other end closed the connection before answering AT: what the port is,
+// that does not tell.
+var ErrPortClosed = errors.New("the port closed the connection")
+
+// closedByPeer reports a client that failed because the other end closed
+// (EOF, a reset, a broken pipe), not because this side closed it.
+func closedByPeer(err error) bool {
+	return errors.Is(err, atclient.ErrClosed) &&
+		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
+}
+
+// closedWhy says what closed a port's connection: for a network port, its
+// server (transport.ServerClosedWhy); a tty is not closed by its far end.
+func closedWhy(port string) string {
+	if strings.Contains(port, "://") {
+		return "the server closed it: " + transport.ServerClosedWhy + "; try again once the port is free"
+	}
+	return "try again once the port is back"
+}
 
 // ErrLineNoise is wrapped, with ErrNotAModem, when the port answered AT
 // with lines of noise: a modem at another speed or parity.
@@ -468,6 +491,12 @@ func Check(c *atclient.Client) error {
 	// costs two timeouts, the wait for a late answer, the resync and the
 	// probes before the commands the silence keeps back.
 	took := time.Since(start).Round(100 * time.Millisecond)
+	if closedByPeer(err) {
+		// The other end closed the connection before any answer: that
+		// tells nothing of what the port is (outside tester sw130 N7: a
+		// modem's RFC 2217 port ser2net closed was called a GPS port).
+		return fmt.Errorf("%s: %w before it answered AT, in %v (%v): %s", c.Port(), ErrPortClosed, took, err, closedWhy(c.Port()))
+	}
 	if errors.Is(err, atclient.ErrNoLine) {
 		// Bytes came, none a line: a wrong line speed, not a silent port.
 		return fmt.Errorf("%s: %w: bytes but no line or final result to AT%s, in %v: wrong BAUD or parity? (last: %w)", c.Port(), ErrNotAModem, v1, took, err)

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -464,6 +465,49 @@ func TestCheckSlowModem(t *testing.T) {
 				t.Errorf("%v", err)
 			case tc.want != "" && (!errors.Is(err, ErrNotAModem) || !errors.Is(err, ErrLateOK) || !strings.Contains(err.Error(), tc.want) ||
 				!strings.Contains(err.Error(), "over the 500ms a command is given") || !strings.Contains(err.Error(), "give it more time (--timeout)")):
+				t.Errorf("%v", err)
+			}
+		})
+	}
+}
+
+// A network port whose server closes the connection before it answers AT
+// (ser2net's kickolduser handing the port to a later client) is not
+// called "not a modem's AT port": nothing was heard to tell (outside
+// tester sw130 N7: a modem's RFC 2217 port was refused as a GPS/NMEA,
+// diagnostics or console port).
+func TestCheckServerClosed(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reset bool // close with a reset (SO_LINGER 0), not a FIN
+	}{{"fin", false}, {"reset", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			go func() {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				// The first AT read whole (a FIN, not a reset for unread
+				// bytes), then the close.
+				bufio.NewReader(c).ReadString('\r')
+				if tc.reset {
+					c.(*net.TCPConn).SetLinger(0)
+				}
+				c.Close()
+			}()
+			c, err := atclient.Open("tcp://"+l.Addr().String(), atclient.WithTimeout(2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			err = Check(c)
+			if !errors.Is(err, ErrPortClosed) || errors.Is(err, ErrNotAModem) ||
+				!strings.Contains(err.Error(), "the server closed it: another client connected after this one and took the port") {
 				t.Errorf("%v", err)
 			}
 		})

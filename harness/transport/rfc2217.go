@@ -263,11 +263,8 @@ func (r *rfc2217) handshakeErr(what string, err error) error {
 		}
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
-		// ser2net says in words when it cannot open the device or
-		// another client holds the port (handled above); it closes
-		// wordlessly a client a later one took the port from
-		// (kickolduser), as on raw TCP (outside tester sw128 F7).
-		return fmt.Errorf("%s: the server closed the connection (%w): another client connected to the port just after this one and took it — ser2net's kickolduser gives the port to the client that connects last —, or the server closes every connection", what, err)
+		// As on raw TCP (ServerClosedWhy).
+		return fmt.Errorf("%s: %w (%w): %s", what, ErrServerClosed, err, ServerClosedWhy)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

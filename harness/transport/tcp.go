@@ -44,6 +44,20 @@ type RefusedError struct{ Text string }
 func (e *RefusedError) Error() string { return "ser2net: " + e.Text }
 func (e *RefusedError) Unwrap() error { return ErrRefused }
 
+// ErrServerClosed is wrapped when a network port's server closed the
+// connection without a word, before the modem's first answer.
+var ErrServerClosed = errors.New("the server closed the connection")
+
+// ServerClosedWhy is what such a close can tell, as ser2net 4.3.11 does
+// it (tried, TestSer2netLastClientTakesThePort): it says in words when the
+// device fails to open, or when another client holds a port without
+// kickolduser (ser2netRefusals); with kickolduser the client that
+// connects last always gets the port and the one before is closed, also
+// while the device is still being opened for that one. So a wordless
+// close is a later client's doing, not an earlier one's (outside tester
+// sw130 N7 read a slow-starting holder as the earlier client).
+const ServerClosedWhy = "another client connected after this one and took the port (ser2net's kickolduser gives it to the client that connects last; an earlier client never keeps it, and ser2net says in words when the device fails to open or, without kickolduser, the port is in use), or the server closes every connection"
+
 // ser2netRefusals begin the texts ser2net 4 writes on a raw TCP connection
 // it then closes, the device not being its to give (gensio's ser2net
 // dataxfer.c).
@@ -94,15 +108,10 @@ func checkRefusal(c net.Conn, name string) (net.Conn, error) {
 			}
 			return &prefixConn{Conn: c, r: io.MultiReader(bytes.NewReader(got), c)}, nil
 		case err != nil:
-			// ser2net says why it refuses a client (the texts above); it
-			// closes one wordlessly when a later client takes the port
-			// (kickolduser hands it to the client that connects last).
-			// Not tried again: that would take the port back from the
-			// other client, who would take it back in turn (outside
-			// tester sw128 F7: the message had this client refused for
-			// connecting while another held the port).
+			// Not tried again: that could take the port back from the
+			// other client, who would take it back in turn.
 			c.Close()
-			return nil, fmt.Errorf("%s: closed as it was opened: %w (another client connected to the port just after this one and took it — ser2net's kickolduser gives the port to the client that connects last —, or the server closes every connection; not tried again, so as not to take the port back from that client)", name, err)
+			return nil, fmt.Errorf("%s: %w as it opened (%w): %s; not tried again, so as not to take the port from that client", name, ErrServerClosed, err, ServerClosedWhy)
 		}
 	}
 }

@@ -31,7 +31,8 @@ func (p Proposal) String() string {
 }
 
 // Probe asks a port what it is and proposes a personality: a port that
-// does not answer AT with OK is refused (lab.ErrNotAModem); then (with
+// does not answer AT with OK is refused (lab.ErrNotAModem), one whose
+// connection closes before it answers is not (lab.ErrPortClosed); then (with
 // +CMEE=2, or 1, so a missing card says so) ATI,
 // AT+CGMI and AT+CGMM are matched against each personality's identify
 // patterns, and the ICCID commands settle it (the personality whose
@@ -42,6 +43,9 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		switch {
 		case errors.Is(err, lab.ErrLateOK):
 			return pr, fmt.Errorf("%w; refusing %s", err, c.Port())
+		case errors.Is(err, lab.ErrPortClosed):
+			// Not refused as no modem: nothing was heard to tell.
+			return pr, fmt.Errorf("%w; %s not probed", err, c.Port())
 		case errors.Is(err, atclient.ErrNoLine), errors.Is(err, lab.ErrLineNoise):
 			return pr, fmt.Errorf("%w; refusing %s (check its line speed and parity: BAUD, --baud, or ser2net's)", err, c.Port())
 		}
