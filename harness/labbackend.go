@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/lab"
 )
 
@@ -30,7 +31,16 @@ type LabBackend struct {
 	closed  bool
 }
 
-var _ lab.Backend = (*LabBackend)(nil)
+var (
+	_ lab.Backend    = (*LabBackend)(nil)
+	_ lab.FailureLog = (*LabBackend)(nil)
+)
+
+// Failed logs a lab run's failure (a run that did not open) as the
+// harness's error event, which the page draws as a failure.
+func (b *LabBackend) Failed(reason string) {
+	b.Rig.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": reason})
+}
 
 // NewLabBackend serves a lab run from r; its clock stands still until
 // Start (an emulated device answers AT meanwhile, but nothing it does on

@@ -313,7 +313,15 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	vclk := clock.NewVirtual(clock.Epoch)
 	r = &Rig{Scenario: s, Seed: seed, Loop: clock.NewLoop(vclk), dir: dir, scratch: o.Scratch, pageAfter: o.pageAfter, start: clock.Epoch, ctx: o.Context}
-	r.Log = eventlog.New(vclk.Now)
+	// A lab run's events share a page with at.log's rows, which the lab
+	// host stamps with the wall clock as the modem speaks: they are
+	// stamped with it too, one time base (outside tester sw130 N6: the
+	// simulated epoch put run_started 338 days before the AT rows).
+	logClock := vclk.Now
+	if o.NoDevice {
+		logClock = time.Now
+	}
+	r.Log = eventlog.New(logClock)
 	max := o.MaxEvents
 	if max == 0 {
 		max = DefaultMaxEvents

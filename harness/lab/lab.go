@@ -296,9 +296,18 @@ func startTranscript(c Config) (*Rig, error) {
 	return r, nil
 }
 
-// notOpened ends the transcript of a run that did not open with why.
+// FailureLog is a Backend that keeps an event log (LabBackend): a run's
+// failure logged there is drawn on its page as one, where a note in
+// at.log is only a note (outside tester sw130 N6).
+type FailureLog interface{ Failed(reason string) }
+
+// notOpened ends the transcript of a run that did not open with why, and
+// logs it as a failure where the backend keeps events.
 func (r *Rig) notOpened(why error) {
 	r.note("lab run did not open: %v", why)
+	if f, ok := r.Config.Backend.(FailureLog); ok {
+		f.Failed(fmt.Sprintf("lab run did not open: %v", why))
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true

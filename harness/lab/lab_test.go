@@ -564,3 +564,37 @@ func TestCheckWrongSpeed(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// failBackend is a backend that keeps the failures logged to it.
+type failBackend struct {
+	fileBackend
+	failed []string
+}
+
+func (b *failBackend) Failed(reason string) { b.failed = append(b.failed, reason) }
+
+// A lab run that does not open logs why as a failure where the backend
+// keeps events, so that its page draws it as one, not only as at.log's
+// note (outside tester sw130 N6).
+func TestNotOpenedIsLoggedAsAFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open func(Config) error
+	}{
+		{"port missing", func(c Config) error { _, err := Open(context.Background(), c); return err }},
+		{"refused before opening", func(c Config) error { _, err := Unopened(c, errors.New("not a modem (an earlier spec)")); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &failBackend{}
+			dir := t.TempDir()
+			c := Config{Modem: filepath.Join(dir, "no-such-tty"), Dir: dir, Backend: b}
+			err := tc.open(c)
+			if tc.name == "port missing" && err == nil {
+				t.Fatal("opened a missing port")
+			}
+			if len(b.failed) != 1 || !strings.HasPrefix(b.failed[0], "lab run did not open: ") {
+				t.Errorf("failures logged %q", b.failed)
+			}
+		})
+	}
+}
