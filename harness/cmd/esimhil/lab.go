@@ -60,6 +60,16 @@ func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// positionalUsage makes fs's --help name the command's positional
+// argument before its flags: the flag package knows only the flags
+// (outside tester sw130 N9: lab personality --help showed -name alone).
+func positionalUsage(fs *flag.FlagSet, synopsis, arg string) {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: esimhil %s\n  %s\n", synopsis, arg)
+		fs.PrintDefaults()
+	}
+}
+
 // labUsageOnce prints the lab usage after a lab command's arguments
 // were not its own, unless the flag package printed the command's flags
 // and why already (-h, a flag it does not know): once is enough (outside
@@ -263,6 +273,9 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	stopOnSignal := context.AfterFunc(ctx, func() { c.Close() })
 	identity, recErr := record.Record(c, p, script, &log)
 	stopOnSignal()
+	// One reading of the log for at.log, the manifest and the messages: a
+	// flood still being dropped would make each count differ.
+	recorded, nKept, nDropped := log.Snapshot()
 	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity.Text, NoIdentity: identity.Missing, Timeout: *timeout,
 		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(log.Cut(), "; ")}
 	if recErr != nil {
@@ -275,7 +288,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// A final result with no command pending may have shifted the
 	// answers after it by one: never saved as the modem's conversation
 	// (outside tester sw128 F6: "identity: OK").
-	if n := log.Dropped(); n > 0 && m.Incomplete == "" {
+	if n := nDropped; n > 0 && m.Incomplete == "" {
 		// The bound on a recording's lines was reached (a URC flood):
 		// what the script did after it is not in at.log (outside tester
 		// sw128 F4).
@@ -289,12 +302,12 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		m.NoIdentity = "not taken from a recording that is incomplete: " + m.Incomplete
 	}
 	m.Accept, m.Note = earlier.Accept, earlier.Note
-	if err := record.Save(*out, m, text, log.Lines()); err != nil {
+	if err := record.Save(*out, m, text, recorded); err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
 	}
 	if recErr == nil && m.Incomplete != "" {
-		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded are in %s, marked incomplete: record again\n", m.Incomplete, len(log.Lines()), *out)
+		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded are in %s, marked incomplete: record again\n", m.Incomplete, nKept, *out)
 		return 1
 	}
 	if recErr != nil {
@@ -303,13 +316,13 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		for _, s := range log.Cut() {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
-		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded before are in %s, marked incomplete\n", m.Incomplete, len(log.Lines()), *out)
+		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded before are in %s, marked incomplete\n", m.Incomplete, nKept, *out)
 		if ctx.Err() != nil {
 			return interruptedCode(ctx)
 		}
 		return 1
 	}
-	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s%s\n", len(log.Lines()), *modem, p.Name, *out, kept)
+	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s%s\n", nKept, *modem, p.Name, *out, kept)
 	if m.Identity == "" {
 		// Loud, not silent: a recording without the modem's model drafts
 		// none (outside tester sw128 F3).
@@ -380,6 +393,7 @@ func labDiff(args []string, stdout, stderr io.Writer) int {
 	pers := fs.String("personality", "", "emulator dialect, a built-in name or a personality file (default: the recording's)")
 	scen := fs.String("scenario", "", "emulator scenario (default: the recording's)")
 	timeout := fs.Duration("timeout", 0, "simulated time one command may take (default: the recording's --timeout, 5s if it names none)")
+	positionalUsage(fs, "lab diff RECORDING [flags]", "RECORDING\n    \ta directory lab record wrote, replayed against the emulator")
 	dir, rest := firstArg(args)
 	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
 		labUsageOnce(stderr, err)
@@ -413,6 +427,7 @@ func labPersonality(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lab personality", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "name of the new personality (default: <base>-draft)")
+	positionalUsage(fs, "lab personality RECORDING [--name NAME]", "RECORDING\n    \ta directory lab record wrote; the draft YAML goes to standard output")
 	dir, rest := firstArg(args)
 	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
 		labUsageOnce(stderr, err)

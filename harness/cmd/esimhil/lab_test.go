@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -253,6 +254,56 @@ func TestLabTimeoutFlag(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		if code := cli(context.Background(), tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%q: exit %d, %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
+
+// A recording past the lines a recording keeps says one count of lines
+// kept and one of lines dropped, the same on standard error as in
+// at.log's last note: one reading of the log (outside tester sw130 N9:
+// 4605859 against 4605890 dropped, and "the 100001 lines recorded"
+// against "the 100000 a recording keeps").
+func TestRecordPastTheBoundCountsOnce(t *testing.T) {
+	const extra = 250
+	flood := strings.Repeat("\r\n+CEREG: 1\r\n", record.MaxLogLines+extra)
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case in == "":
+			return "", false
+		case strings.Contains(in, "AT+CGMM"):
+			return "\r\nFM100\r\n" + flood + "\r\nOK\r\n", false
+		}
+		return "\r\nOK\r\n", false
+	})
+	dir := t.TempDir()
+	script := filepath.Join(dir, "flood.yaml")
+	if err := os.WriteFile(script, []byte("name: flood\nsteps:\n  - AT+CGMM\n  - AT+CIMI\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "rec")
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), []string{"lab", "record", "--modem", link, "--out", out, "--script", script, "--personality", "generic", "--timeout", "20s"}, &stdout, &stderr)
+	b, err := os.ReadFile(filepath.Join(out, record.LogFile))
+	if err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	note := regexp.MustCompile(`# (\d+) line\(s\) past the 100000 kept were dropped`).FindStringSubmatch(lines[len(lines)-1])
+	said := regexp.MustCompile(`: (\d+) line\(s\) past the 100000 a recording keeps were dropped .*; the (\d+) lines recorded are in `).FindStringSubmatch(stderr.String())
+	if code != 1 || note == nil || said == nil || said[1] != note[1] || said[2] != fmt.Sprint(len(lines)-1) || said[2] != fmt.Sprint(record.MaxLogLines) {
+		t.Errorf("exit %d; at.log's last line %q (%d lines)\nstderr %s", code, lines[len(lines)-1], len(lines), stderr.String())
+	}
+}
+
+// The --help of a lab command that takes a recording names it, not only
+// the flags (outside tester sw130 N9: lab personality --help showed
+// -name alone).
+func TestLabHelpNamesTheRecording(t *testing.T) {
+	for _, cmd := range []string{"personality", "diff"} {
+		var stdout, stderr bytes.Buffer
+		code := cli(context.Background(), []string{"lab", cmd, "--help"}, &stdout, &stderr)
+		if code != 0 || !strings.Contains(stderr.String(), "Usage: esimhil lab "+cmd+" RECORDING") || !strings.Contains(stderr.String(), "a directory lab record wrote") {
+			t.Errorf("lab %s --help: exit %d\n%s", cmd, code, stderr.String())
 		}
 	}
 }

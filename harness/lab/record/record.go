@@ -207,13 +207,24 @@ func isFinalError(err error) bool { return errors.Is(err, atclient.ErrError) || 
 // Lines returns the lines so far; past the bound, a last note says how
 // many were not kept.
 func (l *Log) Lines() []string {
+	lines, _, _ := l.Snapshot()
+	return lines
+}
+
+// Snapshot returns Lines, how many of them the modem's conversation
+// holds (the note on dropped lines not counted) and how many were
+// dropped, all read at one instant: a flood goes on being dropped while
+// a recording is saved, and counts read apart disagree with at.log's
+// note (outside tester sw130 N9).
+func (l *Log) Snapshot() (lines []string, kept, dropped int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := append([]string(nil), l.lines...)
-	if l.dropped > 0 {
-		out = append(out, fmt.Sprintf("%s # %d line(s) past the %d kept were dropped: the recording is incomplete", time.Now().Format(time.RFC3339Nano), l.dropped, maxLogLines))
+	lines = append([]string(nil), l.lines...)
+	kept, dropped = len(lines), l.dropped
+	if dropped > 0 {
+		lines = append(lines, fmt.Sprintf("%s # %d line(s) past the %d kept were dropped: the recording is incomplete", time.Now().Format(time.RFC3339Nano), dropped, maxLogLines))
 	}
-	return out
+	return lines, kept, dropped
 }
 
 // Clock is the time a script runs on: the wall clock on a real modem
