@@ -65,7 +65,7 @@ func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // (outside tester sw130 N9: lab personality --help showed -name alone).
 func positionalUsage(fs *flag.FlagSet, synopsis, arg string) {
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: esimhil %s\n  %s\n", synopsis, arg)
+		fmt.Fprintf(fs.Output(), "Usage of %s:\n  esimhil %s\n  %s\n", fs.Name(), synopsis, arg)
 		fs.PrintDefaults()
 	}
 }

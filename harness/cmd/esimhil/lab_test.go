@@ -302,7 +302,7 @@ func TestLabHelpNamesTheRecording(t *testing.T) {
 	for _, cmd := range []string{"personality", "diff"} {
 		var stdout, stderr bytes.Buffer
 		code := cli(context.Background(), []string{"lab", cmd, "--help"}, &stdout, &stderr)
-		if code != 0 || !strings.Contains(stderr.String(), "Usage: esimhil lab "+cmd+" RECORDING") || !strings.Contains(stderr.String(), "a directory lab record wrote") {
+		if code != 0 || !strings.Contains(stderr.String(), "esimhil lab "+cmd+" RECORDING") || !strings.Contains(stderr.String(), "a directory lab record wrote") {
 			t.Errorf("lab %s --help: exit %d\n%s", cmd, code, stderr.String())
 		}
 	}
