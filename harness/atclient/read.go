@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -16,13 +15,13 @@ import (
 // bareURCs are unsolicited lines without a "+NAME:" prefix that modems send
 // at any time, even between a command's echo and its final result (27.007
 // §4.1): V.250's RING (§5.7, an incoming call), the boot and power URCs
-// fieldlog knows (RDY, SMS DONE, ^SYSSTART, NORMAL POWER DOWN, …: one list
-// for the client and the log readers), and +CUSATEND. A client adds its
+// the AT codec lists (at.BootURCs: RDY, SMS DONE, ^SYSSTART, NORMAL POWER
+// DOWN, …, one list for the client and the log readers), and +CUSATEND. A client adds its
 // modem's own (WithURCs); other unprefixed lines are a basic command's
 // answer, which nothing tells from an unknown URC.
 var bareURCs = func() map[string]bool {
-	out := map[string]bool{"+CUSATEND": true}
-	for _, u := range fieldlog.BareURCs() {
+	out := map[string]bool{at.Ring: true, "+CUSATEND": true}
+	for _, u := range at.BootURCs {
 		out[u] = true
 	}
 	return out

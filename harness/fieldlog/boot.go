@@ -5,32 +5,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
-// bareBootURCs are what modems send unasked as they boot, power down, or
-// when their SIM is ready, with no "+NAME:" to tell them by: Quectel's and
-// SIMCom's RDY, SIMCom's SMS DONE, PB DONE and *ATREADY: 1, SIM800's Call
-// Ready and SMS Ready, Cinterion/Thales's ^SYSSTART (and its airplane-mode
-// form) and ^SHUTDOWN, SIMCom's NORMAL POWER DOWN and its under- and
-// over-voltage ones, Quectel's POWERED DOWN. This is the one list: the AT
-// client takes its bare URCs from here (BareURCs).
-var bareBootURCs = []string{
-	"RDY", "SMS DONE", "PB DONE", "*ATREADY: 1", "Call Ready", "SMS Ready",
-	"^SYSSTART", "^SYSSTART AIRPLANE MODE", "^SHUTDOWN",
-	"NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN",
-}
-
-// BareURCs are the unsolicited lines with no "+NAME:" that a modem may send
-// at any time, even inside a command's answer: the boot and power URCs
-// (bareBootURCs) and V.250's RING (unaskedCodes).
-func BareURCs() []string {
-	out := slices.Clone(bareBootURCs)
-	for c := range unaskedCodes {
-		out = append(out, c)
-	}
-	return out
-}
+// bareBootURCs are the boot and power URCs with no "+NAME:" (at.BootURCs).
+var bareBootURCs = at.BootURCs[:]
 
 // modemURCs are the boot and REFRESH URCs the built-in personalities
 // send (fixtures/personalities, boot_urcs and refresh_urcs) and

@@ -649,7 +649,7 @@ var urcPrefixes = []string{
 
 // unaskedCodes are result codes no command answers: RING (V.250 §5.7.1,
 // result code 2) comes whenever a call does.
-var unaskedCodes = map[string]bool{"RING": true}
+var unaskedCodes = map[string]bool{at.Ring: true}
 
 // unsolicited reports whether line, arriving while cmd awaits its final
 // result, is a URC rather than cmd's answer: a boot URC without a name

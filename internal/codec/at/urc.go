@@ -1,0 +1,19 @@
+package at
+
+// BootURCs are what modems send unasked as they boot, power down, or when
+// their SIM is ready, with no "+NAME:" to tell them by, even between a
+// command's echo and its final result (27.007 §4.1): Quectel's and
+// SIMCom's RDY, SIMCom's SMS DONE, PB DONE and *ATREADY: 1, SIM800's Call
+// Ready and SMS Ready, Cinterion/Thales's ^SYSSTART (and its airplane-mode
+// form) and ^SHUTDOWN, SIMCom's NORMAL POWER DOWN and its under- and
+// over-voltage ones, Quectel's POWERED DOWN. The one list: the AT client
+// and the field-log readers take them from here.
+var BootURCs = [...]string{
+	"RDY", "SMS DONE", "PB DONE", "*ATREADY: 1", "Call Ready", "SMS Ready",
+	"^SYSSTART", "^SYSSTART AIRPLANE MODE", "^SHUTDOWN",
+	"NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN",
+}
+
+// Ring is V.250's unsolicited result code for an incoming call (§5.7.1):
+// no command answers it.
+const Ring = "RING"
