@@ -267,6 +267,16 @@ func (m *Meter) Heartbeat() (stop func()) {
 	// last line.
 	period := max(min(m.every/10, time.Second), redraw)
 	m.mu.Unlock()
+	return Ticking(period, func() {
+		m.mu.Lock()
+		m.showLocked()
+		m.mu.Unlock()
+	})
+}
+
+// Ticking calls f every period on a goroutine of its own until stop,
+// which returns once f can no longer be called (and may be called again).
+func Ticking(period time.Duration, f func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -277,9 +287,7 @@ func (m *Meter) Heartbeat() (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				m.mu.Lock()
-				m.showLocked()
-				m.mu.Unlock()
+				f()
 			}
 		}
 	})

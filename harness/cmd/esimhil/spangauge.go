@@ -90,23 +90,8 @@ func (g *spanGauge) closing(i int) {
 	if g.creepEvery <= 0 {
 		return
 	}
-	creep, every := g.creeper(i), g.creepEvery
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				creep(g.now())
-			}
-		}
-	}()
-	g.stopCreep = func() { close(done); <-stopped }
+	creep, now := g.creeper(i), g.now
+	g.stopCreep = progress.Ticking(g.creepEvery, func() { creep(now()) })
 }
 
 // creeper returns the close of scenario i's progress at a moment: its
