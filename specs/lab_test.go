@@ -289,8 +289,10 @@ func portHealth(r *lab.Rig) string {
 	return "the modem answers AT: the network did not re-attach it"
 }
 
-// resultText is an ES10 result with SGP.22's name: "5 (catBusy)".
-func resultText(r int) string { return fmt.Sprintf("%d (%s)", r, es10.ResultName(r)) }
+// resultText is an EnableProfile result with SGP.22's name: "5 (catBusy)".
+func resultText(r int) string {
+	return fmt.Sprintf("%d (%s)", r, es10.ResultNameOf(es10.TagEnableProfile, r))
+}
 
 func servingOn(r *lab.Rig) string {
 	GinkgoHelper()

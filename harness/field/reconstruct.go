@@ -595,7 +595,7 @@ func CardLimits(f *Fixture) []string {
 	for _, t := range f.Logs {
 		for _, e := range t.Entries {
 			a := e.APDU
-			if a != nil && a.Response && a.Done && a.Malformed == "" && strings.Contains(a.Summary, "("+es10.ResultName(es10.ResultCatBusy)+")") {
+			if a != nil && a.Response && a.Done && a.Malformed == "" && strings.Contains(a.Summary, " "+es10.NameCatBusy) {
 				// The emulated card is busy only while a toolkit session
 				// of its own runs (a REFRESH, a BIP exchange), which no
 				// reconstruction sets up at a given instant (outside

@@ -434,8 +434,11 @@ func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) 
 		if err != nil {
 			return undecodable(err), true
 		}
-		if n := es10.ResultName(r); n != "" && tag != es10.TagNotificationSent {
-			return fmt.Sprintf("result %d (%s)", r, n), r != es10.ResultOK
+		// Named as the timeline names it, by the function's own field
+		// and values (enableResult 2 profileNotInDisabledState): one
+		// vocabulary for one at.log (reviewer sw131).
+		if o, ok := es10.ResponseOutcome(b); ok {
+			return o.String(), o.Failed
 		}
 		return fmt.Sprintf("result %d", r), r != es10.ResultOK
 	case es10.TagGetEuiccChallenge:

@@ -54,8 +54,10 @@ type resultField struct {
 	names map[int]string
 }
 
-// Named values shared by the result fields.
+// Named values shared by the result fields. NameCatBusy is the one a
+// trace's reader looks for: a card busy with a toolkit session of its own.
 const (
+	NameCatBusy   = "catBusy"
 	nameOK        = "ok"
 	nameUndefined = "undefinedError"
 )
@@ -65,12 +67,12 @@ const (
 // as RSPDefinitions.asn declares it).
 var resultFields = map[uint32]resultField{
 	TagEnableProfile: {"enableResult", map[int]string{0: nameOK, 1: "iccidOrAidNotFound", 2: "profileNotInDisabledState",
-		3: "disallowedByPolicy", 4: "wrongProfileReenabling", 5: "catBusy", 127: nameUndefined}},
+		3: "disallowedByPolicy", 4: "wrongProfileReenabling", 5: NameCatBusy, 127: nameUndefined}},
 	TagDisableProfile: {"disableResult", map[int]string{0: nameOK, 1: "iccidOrAidNotFound", 2: "profileNotInEnabledState",
-		3: "disallowedByPolicy", 5: "catBusy", 127: nameUndefined}},
+		3: "disallowedByPolicy", 5: NameCatBusy, 127: nameUndefined}},
 	TagDeleteProfile: {"deleteResult", map[int]string{0: nameOK, 1: "iccidOrAidNotFound", 2: "profileNotInDisabledState",
 		3: "disallowedByPolicy", 127: nameUndefined}},
-	TagEuiccMemoryReset:    {"resetResult", map[int]string{0: nameOK, 1: "nothingToDelete", 5: "catBusy", 127: nameUndefined}},
+	TagEuiccMemoryReset:    {"resetResult", map[int]string{0: nameOK, 1: "nothingToDelete", 5: NameCatBusy, 127: nameUndefined}},
 	TagSetNickname:         {"setNicknameResult", map[int]string{0: nameOK, 1: "iccidNotFound", 127: nameUndefined}},
 	TagSetDefaultDpAddress: {"setDefaultDpAddressResult", map[int]string{0: nameOK, 127: nameUndefined}},
 	TagNotificationSent:    {"deleteNotificationStatus", map[int]string{0: nameOK, 1: "nothingToDelete", 127: nameUndefined}},
@@ -223,3 +225,8 @@ func DescribeAnswer(b []byte) (s string, failed bool) {
 	}
 	return "", false
 }
+
+// ResultNameOf is SGP.22's name of code in the one-result response of
+// the function tag ("catBusy" for EnableProfile's 5), "" when it names
+// none.
+func ResultNameOf(tag uint32, code int) string { return resultFields[tag].names[code] }

@@ -115,3 +115,26 @@ func TestOutcomeNamesAreTheModules(t *testing.T) {
 		t.Errorf("%X: %s is not read", tag, field)
 	}
 }
+
+// A result's name is its function's: code 2 is profileNotInDisabledState
+// for an enable and profileNotInEnabledState for a disable, where one
+// shared table named both profileNotInExpectedState, which SGP.22 has not
+// (reviewer sw131).
+func TestResultNameOf(t *testing.T) {
+	for _, tc := range []struct {
+		tag  uint32
+		code int
+		want string
+	}{
+		{TagEnableProfile, 2, "profileNotInDisabledState"},
+		{TagDisableProfile, 2, "profileNotInEnabledState"},
+		{TagEnableProfile, 5, NameCatBusy},
+		{TagSetNickname, 1, "iccidNotFound"},
+		{TagEnableProfile, 99, ""},
+		{TagGetEuiccData, 0, ""},
+	} {
+		if got := ResultNameOf(tc.tag, tc.code); got != tc.want {
+			t.Errorf("ResultNameOf(%X, %d) = %q, want %q", tc.tag, tc.code, got, tc.want)
+		}
+	}
+}

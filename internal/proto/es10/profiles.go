@@ -296,17 +296,6 @@ const (
 	ResultUndefined              = 127
 )
 
-// resultNames are SGP.22's names of the results above.
-var resultNames = map[int]string{
-	ResultOK: "ok", ResultNotFound: "iccidOrAidNotFound", ResultWrongState: "profileNotInExpectedState",
-	ResultDisallowedByPolicy: "disallowedByPolicy", ResultWrongProfileReenabling: "wrongProfileReenabling",
-	ResultCatBusy: "catBusy", ResultUndefined: "undefinedError",
-}
-
-// ResultName is SGP.22's name of an Enable, Disable or Delete result
-// ("catBusy"), "" for a number it does not define.
-func ResultName(r int) string { return resultNames[r] }
-
 // SwitchRequest is EnableProfileRequest (BF31) or DisableProfileRequest
 // (BF32): profileIdentifier [0] A0 {4F | 5A}, refreshFlag [1] 81 BOOLEAN.
 type SwitchRequest struct {
