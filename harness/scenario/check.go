@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -389,13 +388,11 @@ func DroppedInLog(r io.Reader) (string, error) {
 		if !bytes.Contains(line, []byte(`"`+applet.KindNoteDropped+`"`)) {
 			continue
 		}
-		var f map[string]any
-		if err := json.Unmarshal(line, &f); err != nil {
+		e, err := eventlog.ParseLine(line)
+		if err != nil {
 			return "", fmt.Errorf("line %d: %w", n, err)
 		}
-		actor, _ := f["actor"].(string)
-		kind, _ := f["event"].(string)
-		events = append(events, eventlog.Event{Actor: actor, Kind: eventlog.Kind(kind), Fields: f})
+		events = append(events, e)
 	}
 	if err := sc.Err(); err != nil {
 		return "", fmt.Errorf("reading line %d: %w", sc.Line()+1, err)
@@ -413,28 +410,11 @@ func ReadEvents(r io.Reader) ([]eventlog.Event, error) {
 		if length, ok := sc.TooLong(); ok {
 			return nil, errEventLineTooLong(n, length)
 		}
-		d := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-		d.UseNumber()
-		var f map[string]any
-		if err := d.Decode(&f); err != nil {
+		e, err := eventlog.ParseLine(sc.Bytes())
+		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		ts, ok := f["t"].(string)
-		if !ok {
-			// Its own value, not the "" a failed assertion leaves.
-			b, _ := json.Marshal(f["t"])
-			return nil, fmt.Errorf("line %d: t: %.40s is no RFC 3339 time string", n, b)
-		}
-		t, err := time.Parse(time.RFC3339Nano, ts)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: t: %.40q is no RFC 3339 time", n, ts)
-		}
-		actor, _ := f["actor"].(string)
-		kind, _ := f["event"].(string)
-		delete(f, "t")
-		delete(f, "actor")
-		delete(f, "event")
-		events = append(events, eventlog.Event{T: t, Actor: actor, Kind: eventlog.Kind(kind), Fields: f})
+		events = append(events, e)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading line %d: %w", sc.Line()+1, err)

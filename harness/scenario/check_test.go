@@ -295,8 +295,8 @@ func TestDroppedNotes(t *testing.T) {
 	}
 	// A t that is no string is quoted as it is (outside tester sw127 F14).
 	for in, want := range map[string]string{
-		`{"t": 12345, "actor":"euicc","event":"x"}`: "line 1: t: 12345 is no RFC 3339 time string",
-		`{"actor":"euicc","event":"x"}`:             "line 1: t: null is no RFC 3339 time string",
+		`{"t": 12345, "actor":"euicc","event":"x"}`: "line 1: t: 12345 is no RFC 3339 time (a JSON number, want a string)",
+		`{"actor":"euicc","event":"x"}`:             "line 1: t: missing (want an RFC 3339 time)",
 		`{"t":"soon","actor":"euicc","event":"x"}`:  `line 1: t: "soon" is no RFC 3339 time`,
 	} {
 		if _, err := ReadEvents(strings.NewReader(in + "\n")); err == nil || err.Error() != want {

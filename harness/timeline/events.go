@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/linescan"
 )
@@ -148,56 +149,11 @@ func (b *badLines) report(f *os.File, n int, what string) []string {
 
 // parseEvent reads line n of events.jsonl.
 func parseEvent(line []byte, n int) (event, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return event{}, err
-	}
-	t, err := eventTime(m["t"])
+	e, err := eventlog.ParseLine(line)
 	if err != nil {
 		return event{}, err
 	}
-	e := event{T: t, Line: n, Fields: m}
-	e.Actor, _ = m["actor"].(string)
-	e.Kind, _ = m["event"].(string)
-	delete(m, "t")
-	delete(m, "actor")
-	delete(m, "event")
-	return e, nil
-}
-
-// eventTime reads an event's t, naming what it holds when that is no
-// RFC 3339 string (a number read as "" was reported as parsing "").
-func eventTime(v any) (time.Time, error) {
-	ts, ok := v.(string)
-	switch {
-	case v == nil:
-		return time.Time{}, errors.New("t: missing (want an RFC 3339 time)")
-	case !ok:
-		b, _ := json.Marshal(v)
-		return time.Time{}, fmt.Errorf("t: %.40s is no RFC 3339 time (a JSON %s, want a string)", b, jsonKind(v))
-	}
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("t: %.40q is no RFC 3339 time", ts)
-	}
-	return t, nil
-}
-
-// jsonKind names a decoded JSON value's type as JSON does.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case json.Number, float64:
-		return "number"
-	case bool:
-		return "boolean"
-	case map[string]any:
-		return "object"
-	case []any:
-		return "array"
-	}
-	return "value"
+	return event{T: e.T, Actor: e.Actor, Kind: string(e.Kind), Fields: e.Fields, Line: n}, nil
 }
 
 // lineList names line numbers, the first ten of them.
