@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -126,6 +127,13 @@ func Escape(s string) string {
 	}
 	return b.String()
 }
+
+// escapedForm matches what Escape writes for a control or non-UTF-8 byte.
+var escapedForm = regexp.MustCompile(`\\x[0-9A-F]{2}|<CR>|<LF>|<\^Z>`)
+
+// Escaped reports whether the logged line s holds a byte Escape wrote in
+// its escaped form: line noise, which no modem's text has.
+func Escaped(s string) bool { return escapedForm.MatchString(s) }
 
 // needsEscape says whether Escape changes s: noise, or a TAB.
 func needsEscape(s string) bool { return Noisy(s) || strings.IndexByte(s, '\t') >= 0 }

@@ -2,7 +2,6 @@ package record
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -94,10 +93,6 @@ func identityLine(ex []exchange, i int) (exchange, string) {
 	return exchange{}, "its answer has no final result (cut off, or the recording ended)"
 }
 
-// escapedNoise is how at.log writes the bytes of a noisy line
-// (fieldlog.Escape).
-var escapedNoise = regexp.MustCompile(`\\x[0-9A-F]{2}|<CR>|<LF>|<\^Z>`)
-
 // notIdentity says why the information line t of cmd's answer cannot be
 // the modem's identity, or "" when it can.
 func notIdentity(t, cmd string) string {
@@ -107,7 +102,7 @@ func notIdentity(t, cmd string) string {
 		return "is the client's placeholder for a line over the bound, not the modem's text"
 	case strings.EqualFold(t, cmd) || strings.HasPrefix(upper, "AT") && (len(t) == 2 || !isAlnum(upper[2])):
 		return "is the echo of a command"
-	case escapedNoise.MatchString(t) || strings.IndexFunc(t, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+	case fieldlog.Escaped(t) || strings.IndexFunc(t, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
 		return "has noise bytes in it"
 	case fieldlog.ModemURC(t) && !strings.HasPrefix(upper, strings.TrimPrefix(strings.ToUpper(cmd), "AT")+":"):
 		return "is an unsolicited result code"
