@@ -520,26 +520,28 @@ func (in *inspector) count(index int, path string, status int, body string) {
 	in.log[key]++
 }
 
-// finish reads the rest and records what was read and what could not
-// be checked.
-// retrying is why the log's reads go on after the storm (its last read
-// failed in a way that may pass), "" when they need not.
-func (in *inspector) retrying() string {
+// awaitRead waits for a read of the log under way, if one is.
+func (in *inspector) awaitRead() {
 	if in.reading != nil {
 		<-in.reading
 		in.reading = nil
 	}
+}
+
+// retrying is why the log's reads go on after the storm (its last read
+// failed in a way that may pass), "" when they need not.
+func (in *inspector) retrying() string {
+	in.awaitRead()
 	if in.retryErr == "" || in.problem != "" {
 		return ""
 	}
 	return "its last read failed: " + in.retryErr
 }
 
+// finish reads the rest and records what was read and what could not
+// be checked.
 func (in *inspector) finish(r *Result) {
-	if in.reading != nil {
-		<-in.reading
-		in.reading = nil
-	}
+	in.awaitRead()
 	if in.ctx.Err() != nil && (in.problem == "" || in.problem == LogReadStopped) {
 		// Stopped: one last read, bounded, of what the storm left; a
 		// read the signal cut is read again from where it was.
