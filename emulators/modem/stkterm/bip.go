@@ -326,7 +326,7 @@ func (t *Terminal) readLoop(ch *channel) {
 	buf := *bp
 	for {
 		ch.awaitRoom()
-		ch.armIdleLimit()
+		lingering := ch.armIdleLimit()
 		n, err := ch.conn.Read(buf)
 		if err != nil && ch.lingers() {
 			// The card is done with it and nothing waits: the end closes
@@ -339,7 +339,7 @@ func (t *Terminal) readLoop(ch *channel) {
 			t.wall.open.Done()
 			return
 		}
-		if n > 0 && ch.isLingering() {
+		if n > 0 && lingering {
 			// The card closed the channel: a peer still sending its
 			// answer is read to its end at once and nothing is queued
 			// (waiting for the loop, a 100 MB answer outlasted the close
@@ -391,12 +391,14 @@ func (ch *channel) lingers() bool {
 // armIdleLimit bounds the next read by the idle limit while the channel
 // holds the loop; a suspended one (Suspend) waits on simulated time, its
 // limit off. Checked under holdMu, so that a Suspend between readLoop's
-// reads is never undone by the deadline of the next one.
-func (ch *channel) armIdleLimit() {
+// reads is never undone by the deadline of the next one. It reports
+// whether the card closed the channel (halfClose): what is read then is
+// for nobody.
+func (ch *channel) armIdleLimit() (lingering bool) {
 	ch.holdMu.Lock()
 	defer ch.holdMu.Unlock()
 	if ch.lingering {
-		return // closeGrace's deadline stands
+		return true // closeGrace's deadline stands
 	}
 	var d time.Time
 	if ch.hold != nil {
@@ -406,6 +408,7 @@ func (ch *channel) armIdleLimit() {
 		}
 	}
 	_ = ch.conn.SetReadDeadline(d)
+	return false
 }
 
 // pastHoldLimit reports whether the channel's hold has lasted holdLimit.
