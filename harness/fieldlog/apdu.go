@@ -1,7 +1,6 @@
 package fieldlog
 
 import (
-	"bytes"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -304,11 +303,8 @@ func command(c *chain, a *APDU) {
 			a.Summary = "MANAGE CHANNEL open"
 		}
 		c.fn = ""
-	case 0xA4:
-		a.Summary = "SELECT " + hex.EncodeToString(cmd.Data)
-		if bytes.Equal(cmd.Data, es10.ISDRAIDBytes()) {
-			a.Summary = "SELECT ISD-R"
-		}
+	case apdu.InsSelect:
+		a.Summary = es10.SelectName(cmd.P1, cmd.Data)
 		c.fn = ""
 	default:
 		a.Summary = a.Ins

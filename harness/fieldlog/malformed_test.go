@@ -22,7 +22,7 @@ func TestMalformedHex(t *testing.T) {
 		{"non-hex answer", getEID + "< +CGLA: 46,\"" + eid[:40] + "ZZ9000\"\n< OK\n",
 			[]string{"[STORE DATA GetEID block 0 (last)]", `[GetEID: malformed answer: character 41 ("ZZ9000"…) is not a hex digit]`}},
 		{"no status word", "> AT+CSIM=10,\"00A4000400\"\n< +CSIM: 2,\"90\"\n< OK\n",
-			[]string{"[SELECT ]", "[malformed answer: 1 bytes, no status word]"}},
+			[]string{"[SELECT]", "[malformed answer: 1 bytes, no status word]"}},
 		{"odd command", "> AT+CGLA=1,21,\"81E2910006BF3E035C015\"\n< +CME ERROR: 50\n",
 			[]string{"[malformed command: 21 hex digits, not whole bytes]"}},
 		{"short command", "> AT+CSIM=4,\"00A4\"\n< +CME ERROR: 50\n",

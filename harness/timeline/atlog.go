@@ -441,14 +441,8 @@ func describeCommand(c apdu.Command, hexText string, open map[int]string, ch int
 		}
 		// The whole command in one block, and not one TLV.
 		return fmt.Sprintf("ES10 %s (%X) · malformed", es10.FunctionName(first), first), detail + "\n" + err.Error()
-	case 0xA4:
-		if hex.EncodeToString(c.Data) == strings.ToLower(es10.ISDRAID) {
-			return "SELECT ISD-R", detail
-		}
-		if f := apdu.SelectTarget(c.P1, c.Data); f != "" {
-			return "SELECT " + f, detail
-		}
-		return "SELECT", detail
+	case apdu.InsSelect:
+		return es10.SelectName(c.P1, c.Data), detail
 	case apdu.InsManageChannel:
 		if c.P1 == 0x80 {
 			return fmt.Sprintf("MANAGE CHANNEL close %d", c.P2), detail

@@ -1,6 +1,11 @@
 package es10
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+)
 
 // functionNames names the ES10 function each request tag starts (SGP.22
 // §5.7, the names of its clause headings); readers of traces use it.
@@ -67,4 +72,18 @@ func FunctionName(tag uint32) string {
 func IsFunction(tag uint32) bool {
 	_, ok := functionNames[tag]
 	return ok
+}
+
+// SelectName is how a trace names a SELECT: the ISD-R by name, another
+// target as apdu.SelectTarget gives it, a SELECT of nothing nameable as
+// SELECT alone (no trailing blank). One wording for the timeline and the
+// field-log readers.
+func SelectName(p1 byte, data []byte) string {
+	if bytes.Equal(data, ISDRAIDBytes()) {
+		return "SELECT ISD-R"
+	}
+	if f := apdu.SelectTarget(p1, data); f != "" {
+		return "SELECT " + f
+	}
+	return "SELECT"
 }
