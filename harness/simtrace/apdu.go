@@ -107,12 +107,9 @@ func (a APDU) String() string {
 		b = append(b, ' ')
 		b = append(b, describeEnvelope(*a.Envelope)...)
 	case a.INS == apdu.InsSelect:
-		// The file or path as the AT lane names it (a path, P1 08, is
-		// how a modem reads ADF/EF.EPSLOCI).
-		if f := apdu.SelectTarget(a.P1, a.Data); f != "" {
-			b = append(b, ' ')
-			b = append(b, f...)
-		}
+		// The file, path or application as the AT lane names it (a
+		// path, P1 08, is how a modem reads ADF/EF.EPSLOCI).
+		b = append(b, strings.TrimPrefix(es10.SelectName(a.P1, a.Data), "SELECT")...)
 	}
 	b = append(b, ' ')
 	b = appendHex(b, byte(a.SW>>8), byte(a.SW))

@@ -117,7 +117,8 @@ func TestSelectNamesItsFile(t *testing.T) {
 		{"00 A4 00 04 02 3F 00 90 00", "SELECT 3F00 9000"},
 		{"00 A4 08 0C 04 7F FF 6F E3 90 00", "SELECT 3F00/7FFF/6FE3 9000"},
 		{"00 A4 09 0C 04 5F 3A 4F 09 6A 82", "SELECT ./5F3A/4F09 6A82"},
-		{"01 A4 04 00 10 A0 00 00 05 59 10 10 FF FF FF FF 89 00 00 01 00 90 00", "SELECT [ch 1] A0000005591010FFFFFFFF8900000100 9000"},
+		{"01 A4 04 00 10 A0 00 00 05 59 10 10 FF FF FF FF 89 00 00 01 00 90 00", "SELECT [ch 1] ISD-R 9000"},
+		{"00 A4 04 00 07 A0 00 00 00 87 10 02 90 00", "SELECT A0000000871002 9000"}, // the USIM: its AID
 		{"00 A4 03 0C 00 90 00", "SELECT parent DF 9000"},
 		// The MF's own id in a path from the MF is flagged, not doubled
 		// (outside tester sw130 N9).
