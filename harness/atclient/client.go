@@ -731,7 +731,14 @@ func (c *Client) reusePending(line string) *pending {
 	default:
 	}
 	clear(names)
+	same := p.parsed && p.text == line
+	cmds, parseOK := p.cmds, p.parseOK
 	*p = pending{line: strings.TrimSpace(line), text: line, names: names, echoOK: true, final: final, timeoutAt: -1}
+	if same {
+		// The line sent again (a poll, a loop of GetEID): its parse is
+		// the same, and parsing is most of what a command costs here.
+		p.cmds, p.parseOK, p.parsed = cmds, parseOK, true
+	}
 	return p
 }
 
