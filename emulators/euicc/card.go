@@ -90,6 +90,9 @@ func or(s, def string) string {
 type Card struct {
 	mu  sync.Mutex
 	cfg Config
+	// eidResponse is GetEID's answer, encoded once: hosts ask for it in
+	// loops (an LPA's every call, the GetEID benchmark).
+	eidResponse []byte
 
 	// Non-volatile memory.
 	profiles      []*profile
@@ -141,7 +144,7 @@ func New(cfg Config) (*Card, error) {
 }
 
 func newCard(cfg Config) *Card {
-	return &Card{cfg: cfg, newMethod: defaultMethod}
+	return &Card{cfg: cfg, newMethod: defaultMethod, eidResponse: es10.EncodeEID(cfg.EID)}
 }
 
 func isdpAID(i int) []byte {

@@ -7,6 +7,7 @@ package euicc
 
 import (
 	"bytes"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
@@ -79,7 +80,7 @@ func (c *Card) es10(req []byte) ([]byte, uint16) {
 		resp, err = c.getProfilesInfo(req)
 	case es10.TagGetEuiccData:
 		if err = es10.DecodeGetEuiccDataRequest(req); err == nil {
-			resp = es10.EncodeEID(c.cfg.EID)
+			resp = slices.Clone(c.eidResponse) // the answer is handed on (GET RESPONSE keeps it): not the card's own
 		}
 	case es10.TagEnableProfile, es10.TagDisableProfile:
 		if c.refreshDue {
