@@ -51,6 +51,9 @@ func NewLabBackend(r *Rig, speed float64) *LabBackend {
 	return &LabBackend{Rig: r, speed: speed, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }
 
+// Speed is how fast the rig's clock follows the wall clock.
+func (b *LabBackend) Speed() float64 { return b.speed }
+
 // Start runs the rig on the wall clock times speed until Close.
 func (b *LabBackend) Start() {
 	b.mu.Lock()

@@ -109,7 +109,7 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 			// taken before the page, read low against spec.json's).
 			wall := time.Since(rep.StartTime)
 			ginkgo.AddReportEntry(report.EntryWall, wall.String(), ginkgo.ReportEntryVisibilityNever)
-			writeSpecFile(r, rep, writeTimeline(r, rep, why, wall), why, wall)
+			writeSpecFile(r, rep, writeTimeline(r, rep, why, wall, 0), why, wall, 0)
 		}
 		if failed {
 			fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s (seed %d)\n", r.Dir(), r.Seed)
@@ -125,10 +125,11 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 
 // writeSpecFile writes the spec's entry beside its artifacts
 // (report.SpecFile): what the suite's report says of it, there even when
-// the suite is killed before it writes its report. why is its failure.
-func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string, wall time.Duration) {
+// the suite is killed before it writes its report. why is its failure;
+// speed a lab run's clock (writeTimeline).
+func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string, wall time.Duration, speed float64) {
 	e := report.Entry{Kind: "spec", Name: rep.FullText(), Verdict: "pass", Seed: new(r.Seed), Simulated: r.Now(),
-		Wall: wall, Dir: r.Dir(), Timeline: page, Message: why, Digests: report.Digests(r.Dir())}
+		Wall: wall, LabSpeed: speed, Dir: r.Dir(), Timeline: page, Message: why, Digests: report.Digests(r.Dir())}
 	if why != "" {
 		e.Verdict = "fail"
 	}
@@ -138,12 +139,13 @@ func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string, wall
 }
 
 // writeTimeline writes the spec's timeline page beside its artifacts and
-// names it in the report; why, the spec's failure, is its mismatch. It
-// returns the page's path ("" when it could not be written).
-func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport, why string, wall time.Duration) string {
+// names it in the report; why, the spec's failure, is its mismatch; speed
+// is a lab run's (timeline.Run.Speed), 0 for an emulated one. It returns
+// the page's path ("" when it could not be written).
+func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport, why string, wall time.Duration, speed float64) string {
 	run := timeline.Run{
 		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Verdict: "pass",
-		Simulated: r.Now(), Wall: wall, SMDP: map[string]string{},
+		Simulated: r.Now(), Wall: wall, Speed: speed, SMDP: map[string]string{},
 		Traffic: r.DecodedTraffic(),
 	}
 	if why != "" {

@@ -194,6 +194,12 @@ func TestLabOpenFailureKeepsEvidence(t *testing.T) {
 		if e.Verdict != "fail" || !strings.Contains(e.Message, want) || e.Timeline == "" {
 			t.Errorf("%s: %s: verdict %q, message %q, timeline %q", name, report.SpecFile, e.Verdict, e.Message, e.Timeline)
 		}
+		// A real modem's run is on the wall clock, and its page and
+		// record say so (the page said "simulated").
+		page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
+		if e.LabSpeed != 1 || err != nil || !strings.Contains(string(page), "lab run on the wall clock") || !strings.Contains(string(page), `data-time="wall time"`) {
+			t.Errorf("%s: lab_speed %v in %s, and the page (%v) does not name the wall clock", name, e.LabSpeed, report.SpecFile, err)
+		}
 	}
 	if len(wants) > 0 {
 		t.Errorf("specs not in the report: %v\n%s", wants, out)

@@ -334,7 +334,7 @@ func labTimeline(r *lab.Rig, rep ginkgo.SpecReport, closeErr error, unasked stri
 func writeLabPages(b *harness.LabBackend, rep ginkgo.SpecReport, why string) {
 	ginkgo.AddReportEntry(report.EntryArtifacts, b.Rig.Dir())
 	wall := time.Since(rep.StartTime)
-	writeSpecFile(b.Rig, rep, writeTimeline(b.Rig, rep, why, wall), why, wall)
+	writeSpecFile(b.Rig, rep, writeTimeline(b.Rig, rep, why, wall, b.Speed()), why, wall, b.Speed())
 }
 
 // labEntries lists a lab spec's artifacts in the report, and its

@@ -36,6 +36,10 @@ type Entry struct {
 	// Wall is 0.
 	Simulated time.Duration `json:"simulated_ns"`
 	Wall      time.Duration `json:"wall_ns"`
+	// LabSpeed, for a lab spec, is how fast its clock followed the wall
+	// clock (timeline.Run.Speed: 1 with a real modem); absent for an
+	// emulated one.
+	LabSpeed float64 `json:"lab_speed,omitempty"`
 	// RunTime is the whole run's wall time, its close included (the
 	// capture checked, the page written), which Wall, the rig's, leaves
 	// out: JUnit's time, so that a CI server's case times add up to the

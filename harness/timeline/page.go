@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -226,9 +227,10 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		Notes     []string
 		Start     string
 		Reached   string
+		Clock     clockWords
 		CSS       template.CSS
 	}{t.Run, verdict, len(t.Items), failed, refusals(t.Items), pg, t.Artifacts, t.Notes,
-		t.Start.UTC().Format(time.RFC3339Nano), t.reached(), template.CSS(pageCSS)}
+		t.Start.UTC().Format(time.RFC3339Nano), t.reached(), clockOf(t.Run.Speed), template.CSS(pageCSS)}
 	var hb bytes.Buffer
 	if err := pageHead.Execute(&hb, head); err != nil {
 		return err
@@ -351,4 +353,24 @@ func PageVerdict(path string) string {
 		return strings.ToLower(strings.TrimSpace(text))
 	}
 	return v
+}
+
+// clockWords is how a page names the time down its side: a lab run with a
+// real modem is on the wall clock, and a page calling it simulated would
+// misreport the evidence.
+type clockWords struct {
+	Time string // the time column's heading
+	Span string // after a span of it ("simulated", "on the wall clock")
+	Lab  string // the header's note of a lab run's clock; "" for an emulated run
+}
+
+func clockOf(speed float64) clockWords {
+	switch {
+	case speed <= 0:
+		return clockWords{Time: "simulated time", Span: "simulated"}
+	case speed == 1:
+		return clockWords{Time: "wall time", Span: "on the wall clock", Lab: "lab run on the wall clock"}
+	}
+	x := strconv.FormatFloat(speed, 'g', 4, 64)
+	return clockWords{Time: x + "× wall time", Span: "simulated", Lab: "lab run, its clock at " + x + "× the wall clock"}
 }

@@ -126,7 +126,7 @@
     svg.setAttribute("width", total);
     laneSvg.setAttribute("width", total);
     laneSvg.setAttribute("viewBox", "0 0 " + total + " 44");
-    var h = '<text x="10" y="27" class="sub">simulated time</text>';
+    var h = '<text x="10" y="27" class="sub">' + esc(laneSvg.getAttribute("data-time") || "simulated time") + '</text>';
     lanes.forEach(function (l, i) {
       var bw = Math.min(laneW - 16, 170);
       // Clipped to the lane's box (a long operator id ran over its

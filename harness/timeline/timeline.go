@@ -42,6 +42,11 @@ type Run struct {
 	// Simulated is the simulated time the run covered; Wall how long it
 	// took.
 	Simulated, Wall time.Duration
+	// Speed, for a lab run, is how fast its clock followed the wall
+	// clock: 1 for a real modem's (the rows are on the wall clock), 60
+	// for an emulated device at 60×. Zero: an emulated run, whose time
+	// is simulated.
+	Speed float64
 	// TimesUnknown says Simulated and Wall were never recorded (the
 	// process ended during the run): the page shows how far its rows
 	// reach instead, never a zero that looks measured.

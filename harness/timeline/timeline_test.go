@@ -662,6 +662,34 @@ func TestPageSaysWhatWasNotRecorded(t *testing.T) {
 	}
 }
 
+// A lab run's page names its clock: with a real modem the rows are on
+// the wall clock, and "simulated" there misreported the evidence.
+func TestPageNamesItsClock(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		speed     float64
+		want, bad []string
+	}{
+		{"emulated", 0, []string{"2h0m0s simulated · 3s wall", `data-time="simulated time"`}, []string{"lab run", "wall clock"}},
+		{"lab with a real modem", 1, []string{"lab run on the wall clock · 2h0m0s on the wall clock · 3s wall", `data-time="wall time"`}, []string{"simulated"}},
+		{"lab with an emulated device", 60, []string{"lab run, its clock at 60× the wall clock · 2h0m0s simulated", `data-time="60× wall time"`}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			head, _, _ := strings.Cut(samplePage(t, Run{Name: "clock", Seed: 1, Simulated: 2 * time.Hour, Wall: 3 * time.Second, Speed: tc.speed}), "<script")
+			for _, want := range tc.want {
+				if !strings.Contains(head, want) {
+					t.Errorf("page lacks %q", want)
+				}
+			}
+			for _, bad := range tc.bad {
+				if strings.Contains(head, bad) {
+					t.Errorf("page says %q", bad)
+				}
+			}
+		})
+	}
+}
+
 // The INCOMPLETE banner tells a run that did not finish (a signal, the
 // event limit, a killed process) from one that reached its horizon with
 // an artifact not written whole (the key log's bound, a full disk): the

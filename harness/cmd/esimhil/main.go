@@ -905,7 +905,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		}
 	}
 	if entry != nil {
-		run.Kind, run.Verdict, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Simulated, entry.Wall
+		run.Kind, run.Verdict, run.Simulated, run.Wall, run.Speed = entry.Kind, entry.Verdict, entry.Simulated, entry.Wall, entry.LabSpeed
 		run.Unfired = entry.Unfired
 		run.OpenCycle = entry.OpenCycle
 		run.Dropped = entry.Dropped

@@ -1336,3 +1336,15 @@ func TestTimelineSaysADamagedRecord(t *testing.T) {
 		})
 	}
 }
+
+// A lab spec's page written again names the wall clock its run was on,
+// from its spec.json, as the page first written did.
+func TestTimelineAgainKeepsTheLabClock(t *testing.T) {
+	dir := t.TempDir()
+	if err := report.WriteSpecFile(dir, report.Entry{Kind: "spec", Name: "lab", Verdict: "pass", Seed: new(int64(1)), LabSpeed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if run, _ := rebuiltRun(dir, "lab"); run.Speed != 1 {
+		t.Errorf("the run rebuilt from spec.json has speed %v, want the lab's 1", run.Speed)
+	}
+}
