@@ -242,3 +242,28 @@ func TestNormalProcessing(t *testing.T) {
 		}
 	}
 }
+
+// MoreData and RepeatWithLe read the two status words of T=0's steps
+// (TS 102 221 §7.3.1.1.4) and the Le each asks of the next command.
+func TestMoreDataRepeatWithLe(t *testing.T) {
+	for _, tc := range []struct {
+		sw          uint16
+		more, again bool
+		le          byte
+	}{
+		{0x6110, true, false, 0x10},
+		{0x6100, true, false, 0x00}, // 256 or more
+		{0x6C15, false, true, 0x15},
+		{0x6C00, false, true, 0x00},
+		{0x9000, false, false, 0},
+		{0x9110, false, false, 0}, // a proactive command pending, not more data
+		{0x6210, false, false, 0},
+		{0x6D00, false, false, 0},
+	} {
+		le, more := MoreData(tc.sw)
+		le2, again := RepeatWithLe(tc.sw)
+		if more != tc.more || again != tc.again || (more && le != tc.le) || (again && le2 != tc.le) {
+			t.Errorf("%04X: MoreData %02X %v, RepeatWithLe %02X %v; want %v %v, Le %02X", tc.sw, le, more, le2, again, tc.more, tc.again, tc.le)
+		}
+	}
+}

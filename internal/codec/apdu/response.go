@@ -39,6 +39,20 @@ func ProactivePending(n int) uint16 { return SWProactivePendingPrefix | uint16(b
 // WrongLe returns 6Cxx telling the terminal to repeat with Le = n.
 func WrongLe(n int) uint16 { return SWWrongLePrefix | uint16(byte(n)) }
 
+// MoreData reports a 61xx (ISO/IEC 7816-4 §5.6, ETSI TS 102 221
+// §7.3.1.1.4): the answer goes on, the card has le bytes of it waiting
+// (00: 256 or more) for GET RESPONSE with Le = le on the channel.
+func MoreData(sw uint16) (le byte, ok bool) {
+	return byte(sw), sw&0xFF00 == SWBytesAvailablePrefix
+}
+
+// RepeatWithLe reports a 6Cxx (ISO/IEC 7816-4 §5.6, ETSI TS 102 221
+// §7.3.1.1.4): the command's Le was wrong and the card answered nothing;
+// it has le bytes (00: 256) for the same command again with Le = le.
+func RepeatWithLe(sw uint16) (le byte, ok bool) {
+	return byte(sw), sw&0xFF00 == SWWrongLePrefix
+}
+
 // Response is a response APDU: data then SW1 SW2.
 type Response struct {
 	Data []byte
