@@ -7,10 +7,14 @@ const InsGetResponse = 0xC0
 // 102 221 §7.3.1.1.4): a command answered 61xx leaves its answer waiting
 // on its logical channel, each GET RESPONSE there fetches a part — the
 // one whose status word is not 61xx ends it — and any other command on
-// the channel drops it. A reader of a trace (the card's APDU lane, an
-// at.log's +CSIM commands) steps every exchange through one, so the two
-// put an answer together the same way. K is the caller's handle of a
-// command (its index, its decoded name). The zero value is ready.
+// the channel drops it. A GET RESPONSE answered 6Cxx (its Le was wrong)
+// leaves the answer waiting for the GET RESPONSE again with the Le the
+// card named; any other command answered 6Cxx has no answer yet: its
+// repeat with that Le, a command of its own, gets it. A reader of a
+// trace (the card's APDU lane, an at.log's +CSIM commands) steps every
+// exchange through one, so the two put an answer together the same way.
+// K is the caller's handle of a command (its index, its decoded name).
+// The zero value is ready.
 type Chains[K any] struct {
 	open map[int]*chain[K]
 }
@@ -44,16 +48,24 @@ func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K]
 	p := c.open[ch]
 	delete(c.open, ch)
 	s := Step[K]{Key: key}
-	var got []byte
 	if ins == InsGetResponse && p != nil {
 		s.Key, s.Continues = p.key, true
-		got = p.data
+	} else {
+		p = &chain[K]{key: key}
 	}
-	got = append(got[:len(got):len(got)], data...) // a copy: the caller's data may be reused
-	if sw&0xFF00 == SWBytesAvailablePrefix {
-		c.open[ch] = &chain[K]{key: s.Key, data: got}
+	if _, ok := RepeatWithLe(sw); ok {
+		// The card sent nothing (data it should not have sent is no
+		// part of the answer): it gives the part to the command again.
+		if s.Continues {
+			c.open[ch] = p
+		}
 		return s
 	}
-	s.Whole, s.Data, s.SW = true, got, sw
+	p.data = append(p.data, data...) // a copy: the caller's data may be reused
+	if _, ok := MoreData(sw); ok {
+		c.open[ch] = p
+		return s
+	}
+	s.Whole, s.Data, s.SW = true, p.data, sw
 	return s
 }

@@ -39,11 +39,59 @@ func TestChainsPutAnAnswerTogether(t *testing.T) {
 			{0, "S", 0xF2, "", 0x9000, "S", false, "", 0x9000},
 			{0, "G", 0xC0, "BF3100", 0x9000, "G", false, "BF3100", 0x9000},
 		}},
+		{"GET RESPONSE with no 61xx before it: a command of its own", []ex{
+			{0, "A", 0xE2, "BF3100", 0x9000, "A", false, "BF3100", 0x9000},
+			{0, "G", 0xC0, "BF3200", 0x9000, "G", false, "BF3200", 0x9000},
+		}},
+		// TS 102 221 §7.3.1.1.4: a GET RESPONSE whose Le was wrong is
+		// answered 6Cxx, and the part waits for it again with Le = xx.
+		{"a GET RESPONSE answered 6Cxx keeps the chain", []ex{
+			{0, "A", 0xE2, "BF31", 0x6103, "A", false, "", 0},
+			{0, "G1", 0xC0, "", 0x6C01, "A", true, "", 0},
+			{0, "G2", 0xC0, "00", 0x9000, "A", true, "BF3100", 0x9000},
+		}},
+		{"6Cxx's data is no part of the answer", []ex{
+			{0, "A", 0xE2, "", 0x6103, "A", false, "", 0},
+			{0, "G1", 0xC0, "EEEE", 0x6C03, "A", true, "", 0},
+			{0, "G2", 0xC0, "BF3100", 0x9000, "A", true, "BF3100", 0x9000},
+		}},
+		// Any other command answered 6Cxx has no answer yet: the
+		// command again with Le = xx is a command of its own.
+		{"a command answered 6Cxx: its repeat answers", []ex{
+			{0, "A", 0xCA, "", 0x6C03, "A", false, "", 0},
+			{0, "A2", 0xCA, "BF3100", 0x9000, "A2", false, "BF3100", 0x9000},
+		}},
+		{"6Cxx, then a GET RESPONSE: nothing to continue", []ex{
+			{0, "A", 0xE2, "", 0x6C03, "A", false, "", 0},
+			{0, "G", 0xC0, "BF3100", 0x9000, "G", false, "BF3100", 0x9000},
+		}},
+		{"a GET RESPONSE answered 6Cxx with no chain", []ex{
+			{0, "G1", 0xC0, "", 0x6C03, "G1", false, "", 0},
+			{0, "G2", 0xC0, "BF3100", 0x9000, "G2", false, "BF3100", 0x9000},
+		}},
+		{"a chain dropped by a 6Cxx to another command", []ex{
+			{0, "A", 0xE2, "BF", 0x6103, "A", false, "", 0},
+			{0, "S", 0xF2, "", 0x6C10, "S", false, "", 0},
+			{0, "G", 0xC0, "BF3100", 0x9000, "G", false, "BF3100", 0x9000},
+		}},
+		{"a chain ended by an error", []ex{
+			{0, "A", 0xE2, "BF", 0x6103, "A", false, "", 0},
+			{0, "G", 0xC0, "", 0x6F00, "A", true, "BF", 0x6F00},
+		}},
 		{"channels apart", []ex{
 			{0, "A", 0xE2, "", 0x6103, "A", false, "", 0},
 			{1, "B", 0xE2, "", 0x6102, "B", false, "", 0},
 			{1, "G1", 0xC0, "BF32", 0x9000, "B", true, "BF32", 0x9000},
 			{0, "G0", 0xC0, "BF3100", 0x9000, "A", true, "BF3100", 0x9000},
+		}},
+		{"channels interleaved part by part", []ex{
+			{0, "A", 0xE2, "AA", 0x6101, "A", false, "", 0},
+			{1, "B", 0xE2, "BB", 0x6101, "B", false, "", 0},
+			{0, "G0", 0xC0, "A1", 0x6101, "A", true, "", 0},
+			{1, "G1", 0xC0, "B1", 0x6101, "B", true, "", 0},
+			{1, "S", 0xF2, "", 0x9000, "S", false, "", 0x9000},
+			{0, "G0", 0xC0, "A2", 0x9000, "A", true, "AAA1A2", 0x9000},
+			{1, "G1", 0xC0, "B2", 0x9000, "G1", false, "B2", 0x9000},
 		}},
 	}
 	for _, tt := range tests {
