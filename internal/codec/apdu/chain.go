@@ -3,6 +3,14 @@ package apdu
 // InsGetResponse is GET RESPONSE (ETSI TS 102 221 §11.1.13).
 const InsGetResponse = 0xC0
 
+// MaxAnswer bounds an answer Chains puts together: 65,536 bytes, the
+// most one response with an extended Le can carry (ISO/IEC 7816-4
+// §5.1), and far more than any ES10 answer. A chain that goes past it —
+// a 61xx chain that never ends, in a trace of a card or a log gone
+// wrong — keeps its first MaxAnswer bytes and drops the rest (Step.Cut),
+// so a trace cannot make a reader hold more than that per channel.
+const MaxAnswer = 64 << 10
+
 // Chains puts together the answers a card gives in parts over T=0 (TS
 // 102 221 §7.3.1.1.4): a command answered 61xx leaves its answer waiting
 // on its logical channel, each GET RESPONSE there fetches a part — the
@@ -22,6 +30,16 @@ type Chains[K any] struct {
 type chain[K any] struct {
 	key  K
 	data []byte
+	cut  bool
+}
+
+// add appends a part, up to MaxAnswer bytes in all. The parts are
+// copied: the caller's data may be reused.
+func (p *chain[K]) add(data []byte) {
+	if room := MaxAnswer - len(p.data); len(data) > room {
+		data, p.cut = data[:room], true
+	}
+	p.data = append(p.data, data...)
 }
 
 // Step is what Chains says of one exchange.
@@ -33,9 +51,12 @@ type Step[K any] struct {
 	Continues bool
 	// Whole is set when the answer ended here: Data is all of it, the
 	// parts of every GET RESPONSE together, and SW its last status word.
+	// Cut says the parts ran past MaxAnswer: Data is the first MaxAnswer
+	// bytes of them.
 	Whole bool
 	Data  []byte
 	SW    uint16
+	Cut   bool
 }
 
 // Add takes one exchange on channel ch: key is the caller's handle of
@@ -61,11 +82,11 @@ func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K]
 		}
 		return s
 	}
-	p.data = append(p.data, data...) // a copy: the caller's data may be reused
+	p.add(data)
 	if _, ok := MoreData(sw); ok {
 		c.open[ch] = p
 		return s
 	}
-	s.Whole, s.Data, s.SW = true, p.data, sw
+	s.Whole, s.Data, s.SW, s.Cut = true, p.data, sw, p.cut
 	return s
 }

@@ -109,3 +109,37 @@ func TestChainsPutAnAnswerTogether(t *testing.T) {
 		})
 	}
 }
+
+// TestChainsBounded: hostile chains neither panic nor grow memory past
+// MaxAnswer a channel: a 61xx chain that never ends keeps its first
+// MaxAnswer bytes, and the answer that finally ends says it was cut.
+func TestChainsBounded(t *testing.T) {
+	part := bytes.Repeat([]byte{0xA5}, 255)
+	var c Chains[int]
+	c.Add(3, 0, 0xE2, part, 0x61FF)
+	for i := range 10_000 { // 2.5 MB of parts
+		if s := c.Add(3, i+1, InsGetResponse, part, 0x61FF); !s.Continues || s.Whole || s.Key != 0 {
+			t.Fatalf("part %d: %+v", i, s)
+		}
+		if n := len(c.open[3].data); n > MaxAnswer {
+			t.Fatalf("part %d: %d bytes held", i, n)
+		}
+	}
+	s := c.Add(3, -1, InsGetResponse, part, 0x9000)
+	if !s.Whole || !s.Cut || len(s.Data) != MaxAnswer || s.Key != 0 {
+		t.Fatalf("end: whole %v cut %v %d bytes key %d", s.Whole, s.Cut, len(s.Data), s.Key)
+	}
+	// Exactly MaxAnswer is whole, not cut.
+	c.Add(0, 0, 0xE2, nil, 0x6100)
+	for range MaxAnswer / 256 {
+		c.Add(0, 1, InsGetResponse, make([]byte, 256), 0x6100)
+	}
+	if s := c.Add(0, 2, InsGetResponse, nil, 0x9000); !s.Whole || s.Cut || len(s.Data) != MaxAnswer {
+		t.Errorf("MaxAnswer bytes: whole %v cut %v %d bytes", s.Whole, s.Cut, len(s.Data))
+	}
+	// Once past the bound, a part costs nothing.
+	c.Add(1, 0, 0xE2, make([]byte, MaxAnswer), 0x6100)
+	if n := testing.AllocsPerRun(100, func() { c.Add(1, 1, InsGetResponse, part, 0x6100) }); n > 1 {
+		t.Errorf("%v allocations a part past the bound", n)
+	}
+}
