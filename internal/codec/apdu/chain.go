@@ -90,3 +90,21 @@ func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K]
 	s.Whole, s.Data, s.SW, s.Cut = true, p.data, sw, p.cut
 	return s
 }
+
+// Sent takes a command on channel ch ahead of its answer, for a reader
+// that meets the two apart: a log's command line, its answer on a later
+// line or on none (a modem's +CME ERROR). Any command but GET RESPONSE
+// drops what was open on ch, as its answer in Add would; for a GET
+// RESPONSE, key is the command whose answer it continues (continues
+// false when none is open). The answer, when there is one, goes to Add.
+func (c *Chains[K]) Sent(ch int, ins byte) (key K, continues bool) {
+	p := c.open[ch]
+	if ins != InsGetResponse {
+		delete(c.open, ch)
+		return key, false
+	}
+	if p == nil {
+		return key, false
+	}
+	return p.key, true
+}

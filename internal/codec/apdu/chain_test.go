@@ -110,6 +110,33 @@ func TestChainsPutAnAnswerTogether(t *testing.T) {
 	}
 }
 
+// Sent takes a command whose answer comes later or never: any command
+// but GET RESPONSE drops the chain open on its channel whether or not an
+// answer follows; a GET RESPONSE learns the command it continues.
+func TestChainsSent(t *testing.T) {
+	var c Chains[string]
+	if k, ok := c.Sent(0, InsGetResponse); ok {
+		t.Fatalf("zero value: Sent continues %q", k)
+	}
+	c.Add(0, "A", 0xE2, nil, 0x6110)
+	c.Add(1, "B", 0xE2, nil, 0x6110)
+	if k, ok := c.Sent(0, InsGetResponse); !ok || k != "A" {
+		t.Errorf("GET RESPONSE on 0 continues %q %v, want A", k, ok)
+	}
+	// A GET RESPONSE with no answer in the log leaves the chain.
+	if s := c.Add(0, "G", InsGetResponse, []byte{1}, 0x9000); !s.Continues || s.Key != "A" || !s.Whole {
+		t.Errorf("GET RESPONSE after Sent: %+v", s)
+	}
+	// STATUS on 1, its answer not in the log: B's answer is gone.
+	c.Sent(1, 0xF2)
+	if k, ok := c.Sent(1, InsGetResponse); ok {
+		t.Errorf("after another command, GET RESPONSE continues %q", k)
+	}
+	if s := c.Add(1, "G", InsGetResponse, []byte{1}, 0x9000); s.Continues || s.Key != "G" {
+		t.Errorf("GET RESPONSE after another command: %+v", s)
+	}
+}
+
 // TestChainsBounded: hostile chains neither panic nor grow memory past
 // MaxAnswer a channel: a 61xx chain that never ends keeps its first
 // MaxAnswer bytes, and the answer that finally ends says it was cut.
@@ -142,4 +169,42 @@ func TestChainsBounded(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { c.Add(1, 1, InsGetResponse, part, 0x6100) }); n > 1 {
 		t.Errorf("%v allocations a part past the bound", n)
 	}
+}
+
+// FuzzChains: any run of exchanges, on any channels, in any order, with
+// any status words, neither panics nor holds more than MaxAnswer bytes on
+// a channel, and a step says only what the rules allow.
+func FuzzChains(f *testing.F) {
+	f.Add([]byte{0, 0xE2, 0x61, 0x10, 3, 0, 0xC0, 0x6C, 0x05, 0, 0, 0xC0, 0x90, 0x00, 5})
+	f.Add([]byte{1, 0xC0, 0x61, 0x00, 255, 2, 0xC0, 0x61, 0x00, 255, 1, 0xC0, 0x61, 0x00, 255})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var c Chains[int]
+		for i := 0; i+5 <= len(b); i += 5 {
+			ch, ins, sw := int(b[i]%4), b[i+1], uint16(b[i+2])<<8|uint16(b[i+3])
+			data := bytes.Repeat([]byte{b[i+4]}, int(b[i+4]))
+			if b[i]&0x80 != 0 {
+				if k, ok := c.Sent(ch, ins); ok && (ins != InsGetResponse || k >= i) {
+					t.Fatalf("exchange %d: Sent continues %d", i, k)
+				}
+			}
+			s := c.Add(ch, i, ins, data, sw)
+			_, more := MoreData(sw)
+			_, again := RepeatWithLe(sw)
+			switch {
+			case s.Continues && (ins != InsGetResponse || s.Key >= i):
+				t.Fatalf("exchange %d: %+v continues", i, s)
+			case !s.Continues && s.Key != i:
+				t.Fatalf("exchange %d: key %d", i, s.Key)
+			case s.Whole == (more || again):
+				t.Fatalf("exchange %d SW %04X: whole %v", i, sw, s.Whole)
+			case s.Whole && (s.SW != sw || len(s.Data) > MaxAnswer || s.Cut && len(s.Data) != MaxAnswer):
+				t.Fatalf("exchange %d: %+v", i, s)
+			}
+			for ch, p := range c.open {
+				if len(p.data) > MaxAnswer {
+					t.Fatalf("channel %d holds %d bytes", ch, len(p.data))
+				}
+			}
+		}
+	})
 }
