@@ -60,12 +60,14 @@ type APDU struct {
 }
 
 // chain is the state of one logical channel: the ES10 function whose
-// request is on its way and the answer collected so far.
+// request is on its way, and the answer its card gives in parts, put
+// together by apdu.Chains as the timeline's lanes put one (its key names
+// the port and the channel, so its Chains holds channel 0 alone).
 type chain struct {
 	fn      string
 	tag     uint32
 	req     []byte
-	resp    []byte
+	answer  apdu.Chains[*APDU]
 	lastCmd *APDU
 }
 
@@ -115,7 +117,7 @@ func decodeAPDUs(t *Transcript) {
 				// What the card got, if anything, is unknown: the
 				// chain's function is lost.
 				a.Ins, a.Summary = "malformed", "malformed command: "+a.Malformed
-				ch.fn, ch.tag, ch.req, ch.resp, ch.lastCmd = "", 0, nil, nil, nil
+				*ch = chain{}
 				continue
 			}
 			command(ch, a)
@@ -145,7 +147,7 @@ func decodeAPDUs(t *Transcript) {
 					// The function's answer is lost to the reader; its
 					// chain ends as an answered one would. A middle
 					// block's answer carries no data: the chain goes on.
-					c.fn, c.resp = "", nil
+					c.fn, c.answer = "", apdu.Chains[*APDU]{}
 				}
 			case answers:
 				response(c, a)
@@ -257,6 +259,9 @@ func responseAPDU(line string) (hexLine, bool) {
 // command decodes a command APDU on chain c.
 func command(c *chain, a *APDU) {
 	c.lastCmd = a
+	// What waited for GET RESPONSE on the channel: the card drops it for
+	// any other command (pending is the command a GET RESPONSE continues).
+	pending, continues := c.answer.Sent(0, insOf(a.Raw))
 	cmd, err := apdu.Parse(a.Raw)
 	if err != nil {
 		a.Ins, a.Summary = "malformed", fmt.Sprintf("malformed APDU %X: %v", a.Raw, err)
@@ -270,12 +275,12 @@ func command(c *chain, a *APDU) {
 			// Only block 0 begins with the function's tag: a later
 			// block whose block 0 the log does not hold (it begins
 			// mid-command) is the middle of an encoding.
-			c.tag, c.req, c.resp = 0, nil, nil
+			c.tag, c.req = 0, nil
 			a.Summary = fmt.Sprintf("STORE DATA block %d (its block 0 is not in the log)", a.Block)
 			return
 		}
 		if a.Block == 0 {
-			c.fn, c.tag, c.req, c.resp = "", 0, nil, nil
+			c.fn, c.tag, c.req = "", 0, nil
 			if tag, ok := tlv.FirstTag(cmd.Data); ok && es10.IsFunction(tag) {
 				c.fn, c.tag = es10.FunctionName(tag), tag
 			} else if ok {
@@ -290,11 +295,13 @@ func command(c *chain, a *APDU) {
 		if a.Last {
 			a.Summary += " (last)" + requestDetail(c.tag, c.req)
 		}
-	case 0xC0:
-		a.ES10 = c.fn
+	case apdu.InsGetResponse:
+		// Named for the function whose answer it fetches: one that
+		// nothing waits for (no 61xx before it) fetches none.
 		a.Summary = "GET RESPONSE"
-		if c.fn != "" {
-			a.Summary += " for " + c.fn
+		if continues && pending.ES10 != "" {
+			a.ES10 = pending.ES10
+			a.Summary += " for " + a.ES10
 		}
 	case apdu.InsManageChannel:
 		if cmd.P1 == 0x80 {
@@ -312,7 +319,16 @@ func command(c *chain, a *APDU) {
 	}
 }
 
-// response decodes the answer to c's last command. The summary leaves
+// insOf is a command's INS, 0 for one too short to have one.
+func insOf(raw []byte) byte {
+	if len(raw) < 2 {
+		return 0
+	}
+	return raw[1]
+}
+
+// response decodes the answer to c's last command, putting the answer
+// together with what came before it (apdu.Chains). The summary leaves
 // out what one card answers differently from another without deciding
 // anything: how many bytes a 61xx has waiting, a SELECT's FCP.
 func response(c *chain, a *APDU) {
@@ -322,32 +338,39 @@ func response(c *chain, a *APDU) {
 	a.Failed = !apdu.NormalProcessing(a.SW)
 	data := a.Raw[:len(a.Raw)-2]
 	sw := "SW " + swText(a.SW)
+	step := c.answer.Add(0, cmd, insOf(cmd.Raw), data, a.SW)
+	le, wrongLe := apdu.RepeatWithLe(a.SW)
+	// first is the command whose answer this is: the function's last
+	// block, for the GET RESPONSEs that fetch its answer.
+	first := step.Key
 	switch {
-	case cmd.ES10 != "" && (cmd.Last || cmd.Ins == "GET RESPONSE"):
-		if len(c.resp) < 1<<16 {
-			c.resp = append(c.resp, data...)
-		}
-		if a.SW>>8 == 0x61 {
-			a.Summary = fmt.Sprintf("%s: more to fetch, %s", cmd.ES10, sw)
+	case first.ES10 != "" && first.Last:
+		if _, more := apdu.MoreData(a.SW); more {
+			a.Summary = fmt.Sprintf("%s: more to fetch, %s", first.ES10, sw)
 			return
 		}
-		if a.SW>>8 == 0x6C {
+		if wrongLe {
 			// TS 102 221 §7.3.1.1.4: the host's Le was wrong, the card
 			// has xx bytes for a repeat of the command with that Le.
-			a.Summary = fmt.Sprintf("%s: wrong Le, %d bytes waiting, %s", cmd.ES10, a.SW&0xFF, sw)
+			a.Summary = fmt.Sprintf("%s: wrong Le, %d bytes waiting, %s", first.ES10, le, sw)
 			// A step of the exchange, as 61xx is, not its outcome: the
 			// host repeats the command (outside tester sw115: an lpac
 			// session's 6C15 drafted as its failure).
 			a.Failed = false
 			return
 		}
-		a.Done, a.Answer, a.Request = true, c.resp, c.req
-		detail, failed := answerDetail(c.tag, c.resp, a.SW)
-		a.Summary = fmt.Sprintf("%s: %s, %s", cmd.ES10, detail, sw)
+		a.Done, a.Answer, a.Request = true, step.Data, c.req
+		detail, failed := answerDetail(c.tag, step.Data, a.SW)
+		if step.Cut {
+			// A chain that never ended (apdu.MaxAnswer): its first part
+			// alone is no answer to decode.
+			detail, failed = fmt.Sprintf("answer of more than %d bytes, not decoded", apdu.MaxAnswer), true
+		}
+		a.Summary = fmt.Sprintf("%s: %s, %s", first.ES10, detail, sw)
 		a.Failed = a.Failed || failed
-		c.fn, c.resp = "", nil
-	case cmd.ES10 != "":
-		a.Summary = fmt.Sprintf("%s block %d: %s", cmd.ES10, cmd.Block, sw)
+		c.fn = ""
+	case first.ES10 != "":
+		a.Summary = fmt.Sprintf("%s block %d: %s", first.ES10, first.Block, sw)
 	case cmd.Ins == "MANAGE CHANNEL" && strings.HasSuffix(cmd.Summary, "open") && len(data) == 1:
 		a.Summary = fmt.Sprintf("channel %d, %s", data[0], sw)
 	default:

@@ -18,11 +18,11 @@ const MaxAnswer = 64 << 10
 // the channel drops it. A GET RESPONSE answered 6Cxx (its Le was wrong)
 // leaves the answer waiting for the GET RESPONSE again with the Le the
 // card named; any other command answered 6Cxx has no answer yet: its
-// repeat with that Le, a command of its own, gets it. A reader of a
-// trace (the card's APDU lane, an at.log's +CSIM commands) steps every
-// exchange through one, so the two put an answer together the same way.
-// K is the caller's handle of a command (its index, its decoded name).
-// The zero value is ready.
+// repeat with that Le, a command of its own, gets it. Every reader of a
+// trace (the card's APDU lane, an at.log's +CSIM commands, a field log's
+// +CGLA, +CSIM and LPA lines) steps every exchange through one, so they
+// all put an answer together the same way. K is the caller's handle of a
+// command (its index, its decoded name). The zero value is ready.
 type Chains[K any] struct {
 	open map[int]*chain[K]
 }

@@ -1,0 +1,128 @@
+package fieldlog
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+)
+
+// cgla writes one +CGLA exchange of a plain transcript.
+func cgla(session int, cmd, answer string) string {
+	return fmt.Sprintf("> AT+CGLA=%d,%d,\"%s\"\n< +CGLA: %d,\"%s\"\n< OK\n", session, len(cmd), cmd, len(answer), answer)
+}
+
+// TestHostileChains: the answer of an ES10 function is put together as
+// TS 102 221 §7.3.1.1.4 has a card give it (apdu.Chains), whatever the
+// log shows: a GET RESPONSE that nothing waits for, sessions
+// interleaved, a chain that never ends. Each case
+// lists the summaries of the answers that complete a function (Done).
+func TestHostileChains(t *testing.T) {
+	const (
+		info1      = "BF2003820102"           // EUICCInfo1, SVN 1.2 short: undecodable, but an answer
+		getInfo1   = "81E2910003BF2000"       // GetEUICCInfo1
+		getEID     = "81E2910006BF3E035C015A" // GetEID
+		eid        = "89049032000001000000000000000171"
+		eidAnswer  = "BF3E125A10" + eid   // its answer
+		authBlock0 = "81E2110004BF380102" // AuthenticateServer's block 0 of 2
+	)
+	for _, tc := range []struct {
+		name, log string
+		done      []string // prefixes of the Done answers' summaries
+		notes     []string // what the command lines' summaries hold, in order ("" skips one)
+	}{
+		{"61xx, then GET RESPONSE", cgla(1, getInfo1, "6106") + cgla(1, "81C0000006", info1+"9000"),
+			[]string{"GetEUICCInfo1: "}, []string{"", "GET RESPONSE for GetEUICCInfo1"}},
+		// A middle block's 9000 leaves nothing for GET RESPONSE: what it
+		// fetches is no answer of the function, whose last block is to
+		// come.
+		{"GET RESPONSE with no 61xx before it", cgla(1, authBlock0, "9000") + cgla(1, "81C0000006", info1+"9000"),
+			nil, []string{"STORE DATA AuthenticateServer block 0", "GET RESPONSE"}},
+		{"GET RESPONSE after the answer", cgla(1, getInfo1, info1+"9000") + cgla(1, "81C0000006", info1+"9000"),
+			[]string{"GetEUICCInfo1: "}, []string{"", "GET RESPONSE"}},
+		{"sessions interleaved", cgla(1, getInfo1, "6106") + cgla(2, getEID, "6114") + cgla(2, "81C0000014", eidAnswer+"9000") + cgla(1, "81C0000006", info1+"9000"),
+			[]string{"GetEID: EID " + eid, "GetEUICCInfo1: "}, nil},
+		{"parts interleaved", cgla(1, getEID, eidAnswer[:10]+"6110") + cgla(2, getInfo1, info1[:4]+"6104") +
+			cgla(1, "81C0000010", eidAnswer[10:]+"9000") + cgla(2, "81C0000004", info1[4:]+"9000"),
+			[]string{"GetEID: EID " + eid, "GetEUICCInfo1: "}, nil},
+		// Another command on the channel drops the answer, its own
+		// answer in the log or not (a modem's +CME ERROR).
+		{"another command between", cgla(1, getInfo1, "6106") + "> AT+CGLA=1,10,\"81F2000000\"\n< +CME ERROR: 4\n" + cgla(1, "81C0000006", info1+"9000"),
+			nil, []string{"", "STATUS", "GET RESPONSE"}},
+		// A GET RESPONSE the modem refused leaves the chain as it was.
+		{"a GET RESPONSE without its answer", cgla(1, getInfo1, "6106") + "> AT+CGLA=1,10,\"81C0000006\"\n< +CME ERROR: 4\n" + cgla(1, "81C0000006", info1+"9000"),
+			[]string{"GetEUICCInfo1: "}, nil},
+		// A malformed line in the chain: the answer is lost.
+		{"a malformed GET RESPONSE", cgla(1, getInfo1, "6106") + "> AT+CGLA=1,9,\"81C000000\"\n< +CME ERROR: 4\n" + cgla(1, "81C0000006", info1+"9000"),
+			nil, nil},
+		{"a malformed part", cgla(1, getInfo1, "6106") + "> AT+CGLA=1,10,\"81C0000006\"\n< +CGLA: 5,\"BF200\"\n< OK\n" +
+			cgla(1, "81C0000006", info1+"9000"),
+			nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("lpa.log", []byte(tc.log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var done, notes []string
+			for _, e := range tr.Entries {
+				switch {
+				case e.APDU != nil && e.APDU.Done:
+					done = append(done, e.APDU.Summary)
+				case e.Role == Command:
+					s := ""
+					if e.APDU != nil {
+						s = e.APDU.Summary
+					}
+					notes = append(notes, s)
+				}
+			}
+			if len(done) != len(tc.done) {
+				t.Fatalf("answers %q, want %q", done, tc.done)
+			}
+			for i := range done {
+				if !strings.HasPrefix(done[i], tc.done[i]) {
+					t.Errorf("answer %d %q, want %q", i, done[i], tc.done[i])
+				}
+			}
+			for i, want := range tc.notes {
+				if want != "" && (i >= len(notes) || notes[i] != want) {
+					t.Errorf("commands %q, want %q", notes, tc.notes)
+					break
+				}
+			}
+		})
+	}
+}
+
+// TestEndlessChain: a 61xx chain that never ends in a log keeps the first
+// apdu.MaxAnswer bytes of the answer, says so, and holds no more.
+func TestEndlessChain(t *testing.T) {
+	part := strings.Repeat("A5", 255)
+	var b strings.Builder
+	b.WriteString(cgla(1, "81E2910003BF2000", "61FF"))
+	for range 2 * apdu.MaxAnswer / 255 {
+		b.WriteString(cgla(1, "81C00000FF", part+"61FF"))
+	}
+	b.WriteString(cgla(1, "81C00000FF", part+"9000"))
+	tr, err := Read("lpa.log", []byte(b.String()), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*APDU
+	for _, e := range tr.Entries {
+		if e.APDU != nil && e.APDU.Done {
+			got = append(got, e.APDU)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d answers, want 1", len(got))
+	}
+	a := got[0]
+	if len(a.Answer) != apdu.MaxAnswer || !bytes.Equal(a.Answer[:4], []byte{0xA5, 0xA5, 0xA5, 0xA5}) || !a.Failed ||
+		!strings.Contains(a.Summary, fmt.Sprintf("more than %d bytes", apdu.MaxAnswer)) {
+		t.Errorf("answer of %d bytes, failed %v, summary %q", len(a.Answer), a.Failed, a.Summary)
+	}
+}
