@@ -101,6 +101,12 @@ func decodeAPDUs(t *Transcript) {
 		case e.Role == Command:
 			c, ok := commandAPDU(e.Text)
 			if !ok {
+				if n, ok := closesSession(e.Text); ok {
+					// Closing a session ends what waited on its channel
+					// (TS 27.007 §8.46), though a session opened later
+					// may get its number again.
+					delete(chains, e.Port+"/cgla/"+strconv.Itoa(n))
+				}
 				continue
 			}
 			a := &APDU{Raw: c.raw, Channel: c.session, Malformed: c.malformed, LengthOff: c.lengthOff}
@@ -122,6 +128,11 @@ func decodeAPDUs(t *Transcript) {
 			}
 			command(ch, a)
 			of[a] = ch
+			if n, ok := closesChannel(a.Raw); ok && c.session < 0 && n != a.Channel {
+				// MANAGE CHANNEL from another channel: what waited on
+				// the one it closes is gone.
+				delete(chains, e.Port+"/csim/"+strconv.Itoa(n))
+			}
 		case e.Role == Info && e.Cmd >= 0 && t.Entries[e.Cmd].APDU != nil:
 			r, ok := responseAPDU(e.Text)
 			if !ok {
@@ -207,6 +218,23 @@ func commandAPDU(line string) (c hexLine, ok bool) {
 		c.lengthOff = lengthOff(n, len(h))
 	}
 	return c, true
+}
+
+// closesSession reads AT+CCHC=<session>.
+func closesSession(line string) (int, bool) {
+	if !strings.HasPrefix(strings.ToUpper(line), "AT+CCHC=") {
+		return 0, false
+	}
+	return sessionID(line[len("AT+CCHC="):])
+}
+
+// closesChannel reads MANAGE CHANNEL close (ISO/IEC 7816-4 §11.1.2: P1
+// 80, P2 the channel; 00 is the CLA's own).
+func closesChannel(raw []byte) (int, bool) {
+	if len(raw) < 4 || raw[1] != apdu.InsManageChannel || raw[2] != 0x80 || raw[3] == 0 {
+		return 0, false
+	}
+	return int(raw[3]), true
 }
 
 // lengthOff says how a length field n disagrees with digits hex digits.

@@ -16,8 +16,8 @@ func cgla(session int, cmd, answer string) string {
 
 // TestHostileChains: the answer of an ES10 function is put together as
 // TS 102 221 §7.3.1.1.4 has a card give it (apdu.Chains), whatever the
-// log shows: a GET RESPONSE that nothing waits for, sessions
-// interleaved, a chain that never ends. Each case
+// log shows: a GET RESPONSE that nothing waits for, a session closed
+// mid-chain, sessions interleaved, a chain that never ends. Each case
 // lists the summaries of the answers that complete a function (Done).
 func TestHostileChains(t *testing.T) {
 	const (
@@ -27,6 +27,8 @@ func TestHostileChains(t *testing.T) {
 		eid        = "89049032000001000000000000000171"
 		eidAnswer  = "BF3E125A10" + eid   // its answer
 		authBlock0 = "81E2110004BF380102" // AuthenticateServer's block 0 of 2
+		open1      = "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n"
+		close1     = "> AT+CCHC=1\n< OK\n"
 	)
 	for _, tc := range []struct {
 		name, log string
@@ -42,6 +44,12 @@ func TestHostileChains(t *testing.T) {
 			nil, []string{"STORE DATA AuthenticateServer block 0", "GET RESPONSE"}},
 		{"GET RESPONSE after the answer", cgla(1, getInfo1, info1+"9000") + cgla(1, "81C0000006", info1+"9000"),
 			[]string{"GetEUICCInfo1: "}, []string{"", "GET RESPONSE"}},
+		// Closing the session ends what waited on its channel (TS 27.007
+		// §8.46), though the next session gets the same number.
+		{"a chain across a +CGLA session close", open1 + cgla(1, getInfo1, "6106") + close1 + open1 + cgla(1, "81C0000006", info1+"9000"),
+			nil, []string{"", "", "", "", "GET RESPONSE"}},
+		{"a chain on another session than the one closed", open1 + cgla(2, getInfo1, "6106") + close1 + cgla(2, "81C0000006", info1+"9000"),
+			[]string{"GetEUICCInfo1: "}, nil},
 		{"sessions interleaved", cgla(1, getInfo1, "6106") + cgla(2, getEID, "6114") + cgla(2, "81C0000014", eidAnswer+"9000") + cgla(1, "81C0000006", info1+"9000"),
 			[]string{"GetEID: EID " + eid, "GetEUICCInfo1: "}, nil},
 		{"parts interleaved", cgla(1, getEID, eidAnswer[:10]+"6110") + cgla(2, getInfo1, info1[:4]+"6104") +
@@ -60,6 +68,12 @@ func TestHostileChains(t *testing.T) {
 		{"a malformed part", cgla(1, getInfo1, "6106") + "> AT+CGLA=1,10,\"81C0000006\"\n< +CGLA: 5,\"BF200\"\n< OK\n" +
 			cgla(1, "81C0000006", info1+"9000"),
 			nil, nil},
+		// +CSIM's channel is the CLA's; MANAGE CHANNEL closing it from
+		// channel 0 ends what waited there.
+		{"+CSIM: a channel closed from channel 0", "> AT+CSIM=16,\"81E2910003BF2000\"\n< +CSIM: 4,\"6106\"\n< OK\n" +
+			"> AT+CSIM=10,\"0070800100\"\n< +CSIM: 4,\"9000\"\n< OK\n> AT+CSIM=10,\"0070000001\"\n< +CSIM: 6,\"019000\"\n< OK\n" +
+			"> AT+CSIM=10,\"81C0000006\"\n< +CSIM: 16,\"" + info1 + "9000\"\n< OK\n",
+			nil, []string{"", "MANAGE CHANNEL close 1", "MANAGE CHANNEL open", "GET RESPONSE"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("lpa.log", []byte(tc.log), Plain)
