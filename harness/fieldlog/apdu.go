@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -69,6 +70,9 @@ type chain struct {
 	req     []byte
 	answer  apdu.Chains[*APDU]
 	lastCmd *APDU
+	// again is the command answered 6Cxx, which the host sends again
+	// with the Le the card named: its repeat is no further block.
+	again *APDU
 }
 
 // decodeAPDUs attaches the APDU of every +CGLA and +CSIM command and
@@ -287,6 +291,8 @@ func responseAPDU(line string) (hexLine, bool) {
 // command decodes a command APDU on chain c.
 func command(c *chain, a *APDU) {
 	c.lastCmd = a
+	again := c.again
+	c.again = nil
 	// What waited for GET RESPONSE on the channel: the card drops it for
 	// any other command (pending is the command a GET RESPONSE continues).
 	pending, continues := c.answer.Sent(0, insOf(a.Raw))
@@ -307,7 +313,8 @@ func command(c *chain, a *APDU) {
 			a.Summary = fmt.Sprintf("STORE DATA block %d (its block 0 is not in the log)", a.Block)
 			return
 		}
-		if a.Block == 0 {
+		repeat := repeats(again, cmd)
+		if a.Block == 0 && !repeat {
 			c.fn, c.tag, c.req = "", 0, nil
 			if tag, ok := tlv.FirstTag(cmd.Data); ok && es10.IsFunction(tag) {
 				c.fn, c.tag = es10.FunctionName(tag), tag
@@ -315,7 +322,7 @@ func command(c *chain, a *APDU) {
 				c.fn, c.tag = fmt.Sprintf("tag %X", tag), tag
 			}
 		}
-		if len(c.req) < 1<<16 {
+		if len(c.req) < 1<<16 && !repeat {
 			c.req = append(c.req, cmd.Data...)
 		}
 		a.ES10 = c.fn
@@ -355,6 +362,17 @@ func insOf(raw []byte) byte {
 	return raw[1]
 }
 
+// repeats reports whether cmd is prev, answered 6Cxx, sent again with
+// the Le the card named (TS 102 221 §7.3.1.1.4): the same command, not
+// one more block of a request.
+func repeats(prev *APDU, cmd apdu.Command) bool {
+	if prev == nil {
+		return false
+	}
+	p, err := apdu.Parse(prev.Raw)
+	return err == nil && p.CLA == cmd.CLA && p.INS == cmd.INS && p.P1 == cmd.P1 && p.P2 == cmd.P2 && bytes.Equal(p.Data, cmd.Data)
+}
+
 // response decodes the answer to c's last command, putting the answer
 // together with what came before it (apdu.Chains). The summary leaves
 // out what one card answers differently from another without deciding
@@ -368,6 +386,9 @@ func response(c *chain, a *APDU) {
 	sw := "SW " + swText(a.SW)
 	step := c.answer.Add(0, cmd, insOf(cmd.Raw), data, a.SW)
 	le, wrongLe := apdu.RepeatWithLe(a.SW)
+	if wrongLe && !step.Continues {
+		c.again = cmd
+	}
 	// first is the command whose answer this is: the function's last
 	// block, for the GET RESPONSEs that fetch its answer.
 	first := step.Key

@@ -140,3 +140,41 @@ func TestEndlessChain(t *testing.T) {
 		t.Errorf("answer of %d bytes, failed %v, summary %q", len(a.Answer), a.Failed, a.Summary)
 	}
 }
+
+// TestWrongLeRepeat: a 6Cxx asks for the command again with Le = xx (TS
+// 102 221 §7.3.1.1.4, ISO/IEC 7816-4 §5.6): the repeat of a request's
+// last block is that block again, not one more, so the request is the
+// same as the function's summary says, and the repeat's answer is the
+// function's.
+func TestWrongLeRepeat(t *testing.T) {
+	const (
+		req   = "BF3111A00C5A0A983301000000000000928101FF" // EnableProfile 89331000000000000029
+		block = "81E291010D983301000000000000928101FF"
+	)
+	log := cgla(1, "81E2110007"+req[:14], "9000") + cgla(1, block, "6C05") + cgla(1, block+"05", "BF31038001009000")
+	tr, err := Read("lpa.log", []byte(log), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []string
+	var done []*APDU
+	for _, e := range tr.Entries {
+		switch {
+		case e.APDU == nil:
+		case e.APDU.Done:
+			done = append(done, e.APDU)
+		case e.Role == Command:
+			cmds = append(cmds, e.APDU.Summary)
+		}
+	}
+	const last = "STORE DATA EnableProfile block 1 (last): 89331000000000000029"
+	if len(cmds) != 3 || cmds[1] != last || cmds[2] != last {
+		t.Errorf("commands %q, want the last block and its repeat %q", cmds, last)
+	}
+	if len(done) != 1 || fmt.Sprintf("%X", done[0].Request) != req || !strings.HasPrefix(done[0].Summary, "EnableProfile: enableResult 0 ok") {
+		for _, a := range done {
+			t.Logf("%q request %X", a.Summary, a.Request)
+		}
+		t.Errorf("want one answer to the request %s", req)
+	}
+}
