@@ -13,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	atcodec "github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -1492,11 +1493,13 @@ func (fs *Facts) apduAnswers(t *fieldlog.Transcript, answer []fieldlog.Entry) {
 			fs.Dialect = append(fs.Dialect, Evidence{"apdu_answer_no_space", strconv.FormatBool(noSpace), src,
 				map[bool]string{true: name + " answers without a space after the colon", false: name + " answers with a space after the colon"}[noSpace], 0})
 		}
-		if sw1 := a.APDU.Raw[len(a.APDU.Raw)-2]; name == "+CGLA" && (sw1 == 0x61 || sw1 == 0x6C) {
-			why := fmt.Sprintf("+CGLA hands the card's %02X%02X to the host", sw1, a.APDU.Raw[len(a.APDU.Raw)-1])
+		r, _ := apdu.ParseResponse(a.APDU.Raw) // a status word at least (above)
+		_, more := apdu.MoreData(r.SW)
+		_, again := apdu.RepeatWithLe(r.SW)
+		if name == "+CGLA" && (more || again) {
+			why := fmt.Sprintf("+CGLA hands the card's %04X to the host", r.SW)
 			if t.Carried {
-				why = fmt.Sprintf("the card answered %02X%02X to the LPA, which fetched the rest with GET RESPONSE (a T=0 reader hands it over); the replay carries those APDUs in +CGLA, which must hand it over too",
-					sw1, a.APDU.Raw[len(a.APDU.Raw)-1])
+				why = fmt.Sprintf("the card answered %04X to the LPA, which fetched the rest with GET RESPONSE (a T=0 reader hands it over); the replay carries those APDUs in +CGLA, which must hand it over too", r.SW)
 			}
 			fs.Dialect = append(fs.Dialect, Evidence{"cgla_passes_61xx", "true", src, why, 0})
 		}

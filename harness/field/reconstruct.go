@@ -595,7 +595,10 @@ func CardLimits(f *Fixture) []string {
 	for _, t := range f.Logs {
 		for _, e := range t.Entries {
 			a := e.APDU
-			if a != nil && a.Response && a.Done && a.Malformed == "" && strings.Contains(a.Summary, " "+es10.NameCatBusy) {
+			if a == nil || !a.Response || a.Malformed != "" {
+				continue
+			}
+			if a.Done && strings.Contains(a.Summary, " "+es10.NameCatBusy) {
 				// The emulated card is busy only while a toolkit session
 				// of its own runs (a REFRESH, a BIP exchange), which no
 				// reconstruction sets up at a given instant (outside
@@ -604,12 +607,12 @@ func CardLimits(f *Fixture) []string {
 					filepath.Base(t.File), e.Line, a.ES10))
 				continue
 			}
-			if a != nil && a.Response && a.ES10 != "" && a.Malformed == "" && a.SW>>8 == 0x6C {
+			if le, again := apdu.RepeatWithLe(a.SW); again && a.ES10 != "" {
 				out = append(out, fmt.Sprintf("%s:%d: the field card answered %s with SW %04X (wrong Le: the command again with Le %02X), a step of T=0's exchange that the emulated modem's +CGLA never shows (its card answers with the data at once): the replay's answers differ from there to the repeat; cut the logs before it, or keep the fixture as one that shows the limit",
-					filepath.Base(t.File), e.Line, a.ES10, a.SW, a.SW&0xFF))
+					filepath.Base(t.File), e.Line, a.ES10, a.SW, le))
 				continue
 			}
-			if a == nil || !a.Response || !a.Done || a.ES10 == "" || a.Malformed != "" || apdu.NormalProcessing(a.SW) {
+			if !a.Done || a.ES10 == "" || apdu.NormalProcessing(a.SW) {
 				continue
 			}
 			switch {

@@ -484,8 +484,13 @@ func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
 		ch := apdu.ChannelOf(byte(cla))
 		delete(m.waiting, ch)
 		for _, l := range answer {
-			if a, ok, err := at.ParseHexAnswer(l, "+"+strings.ToUpper(g[1])); ok && err == nil && a.Data[len(a.Data)-2] == 0x61 {
-				m.waiting[ch] = int(a.Data[len(a.Data)-1])
+			a, ok, err := at.ParseHexAnswer(l, "+"+strings.ToUpper(g[1]))
+			if !ok || err != nil {
+				continue
+			}
+			r, _ := apdu.ParseResponse(a.Data) // a status word at least (ParseHexAnswer)
+			if le, more := apdu.MoreData(r.SW); more {
+				m.waiting[ch] = int(le)
 			}
 		}
 	}
