@@ -85,9 +85,12 @@ func (e Event) Int(key string) (int, bool) {
 	return 0, false
 }
 
-// MarshalJSON writes t, actor and event first, then the fields sorted by key.
+// MarshalJSON writes the event's line: t, actor and event first, then
+// the fields sorted by key; an event whose line would be over MaxLine as
+// Shortened.
 func (e Event) MarshalJSON() ([]byte, error) {
-	return e.appendJSON(make([]byte, 0, lineSize))
+	_, b, err := e.appendLine(make([]byte, 0, lineSize))
+	return b, err
 }
 
 // lineSize holds an event's line, newline included, but for a rare long
@@ -225,7 +228,7 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 		l.unregistered[actor+"/"+string(kind)+" field "+k+" (a line's own key)"]++
 	}
 	if l.pass {
-		l.streamLocked(e)
+		e = l.streamLocked(e)
 		l.logged.Add(1)
 		subs := l.subs
 		l.mu.Unlock()
@@ -247,8 +250,8 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 		e = Event{T: e.T, Actor: Harness, Kind: LimitKind, Fields: F{"limit": l.limit}}
 		l.dropped++
 	}
+	e = l.streamLocked(e)
 	l.evs = append(l.evs, e)
-	l.streamLocked(e)
 	l.logged.Add(1)
 	subs := l.subs
 	l.mu.Unlock()
@@ -363,18 +366,60 @@ func (l *Log) StreamErr() error {
 	return l.sinkErr
 }
 
-// streamLocked writes e to the sink; callers hold l.mu.
-func (l *Log) streamLocked(e Event) {
+// streamLocked writes e to the sink and returns it as its line has it:
+// Shortened when the line would be over MaxLine; callers hold l.mu.
+//
+// Emit keeps and hands on the event streamLocked returns: the
+// subscribers, Events() and events.jsonl all hold the same shortened
+// event, so a run's own check (scenario.Check on Events()) and its
+// recheck from the file (scenario.ReadEvents) judge the same event — a
+// field over 1 MiB is a peer's junk, whose whole text is not worth a
+// verdict that differs with where the events are read. Shortened before
+// the log keeps it, an event is the same whether the log streams or not.
+// A streamed event's length is its line's, encoded anyway; a log without
+// a stream counts a bound from its fields instead (lineBound): an event
+// of normal length costs a length compare, or a loop over its fields.
+func (l *Log) streamLocked(e Event) Event {
 	if l.sink == nil || l.sinkErr != nil {
-		return
+		if lineBound(e) > MaxLine {
+			e = e.Shortened()
+		}
+		return e
 	}
-	b, err := e.appendJSON(make([]byte, 0, lineSize))
+	e, b, err := e.appendLine(make([]byte, 0, lineSize))
 	if err == nil {
 		_, err = l.sink.Write(append(b, '\n'))
 	}
 	if err != nil {
 		l.sinkErr = fmt.Errorf("stream events: %w", err)
 	}
+	return e
+}
+
+// lineBound is at least the length of e's line, counted from its fields'
+// lengths (a string's every byte takes at most 6 in JSON, \u00XX; t and
+// the keys' quotes and colons fewer than 128); more than MaxLine when a
+// field is of a type only its encoding tells the length of (none of
+// ours: a map, a struct).
+func lineBound(e Event) int {
+	n := 128 + 6*(len(e.Actor)+len(e.Kind))
+	for k, v := range e.Fields {
+		n += 6*len(k) + 4
+		switch x := v.(type) {
+		case string:
+			n += 6*len(x) + 2
+		case bool, int, int64, uint64, int32, uint32, int16, uint16, int8, uint8, float64, nil:
+			n += 24
+		case []string:
+			n += 2
+			for _, s := range x {
+				n += 6*len(s) + 3
+			}
+		default:
+			return MaxLine + 1
+		}
+	}
+	return n
 }
 
 // WriteJSONL writes every event as one JSON line.
