@@ -359,22 +359,21 @@ func OwedNote(kinds, reports []string) string {
 		len(kinds), TallyNotes(kinds, reports))
 }
 
-// maxEventLine bounds a line of events.jsonl read back here.
-const maxEventLine = 16 << 20
-
-// errEventLineTooLong says a line of events.jsonl is over maxEventLine.
+// errEventLineTooLong says line n of events.jsonl is over eventlog.MaxLine,
+// which the log writes none over (it shortens an event to fit): the line
+// is damage, or another writer's.
 func errEventLineTooLong(n int, length int64) error {
-	return fmt.Errorf("line %d: %d bytes long, over the %d MiB a line may hold", n, length, maxEventLine>>20)
+	return fmt.Errorf("line %d: %w", n, eventlog.TooLong(length))
 }
 
 // DroppedInLog is DroppedNotes of the event log r (events.jsonl), read
 // line by line: a page written again from a run's directory that no record
 // names still says which notes the card dropped. Only the card's
 // note_dropped lines are decoded; one that does not decode is an error.
-// A line over maxEventLine is passed over and the rest read: the error
-// names it beside the notes found.
+// A line over eventlog.MaxLine is passed over and the rest read: the
+// error names it beside the notes found.
 func DroppedInLog(r io.Reader) (string, error) {
-	sc := linescan.New(r, maxEventLine)
+	sc := linescan.New(r, eventlog.MaxLine)
 	var events []eventlog.Event
 	var long error
 	for n := 1; sc.Scan(); n++ {
@@ -402,9 +401,12 @@ func DroppedInLog(r io.Reader) (string, error) {
 
 // ReadEvents reads a whole event log (events.jsonl) back into events as
 // Check takes them: numbers as their JSON text (json.Number), a line that
-// does not decode an error naming it.
+// does not decode, or one over eventlog.MaxLine (which the log writes
+// none over), an error naming it (the caller names the file: Recheck).
+// An event the log shortened reads as it was written, TruncatedKey and
+// all, as the run's own check had it.
 func ReadEvents(r io.Reader) ([]eventlog.Event, error) {
-	sc := linescan.New(r, maxEventLine)
+	sc := linescan.New(r, eventlog.MaxLine)
 	var events []eventlog.Event
 	for n := 1; sc.Scan(); n++ {
 		if length, ok := sc.TooLong(); ok {

@@ -282,9 +282,9 @@ func TestDroppedNotes(t *testing.T) {
 	if err := eventlog.WriteLines(&b, []eventlog.Event{drop("list-exhausted", 3, full)}); err != nil {
 		t.Fatal(err)
 	}
-	huge := `{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"ignored","input":"` + strings.Repeat("A", maxEventLine) + `"}` + "\n"
+	huge := `{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"ignored","input":"` + strings.Repeat("A", eventlog.MaxLine) + `"}` + "\n"
 	got, err := DroppedInLog(strings.NewReader("{}\n" + huge + b.String()))
-	if want := fmt.Sprintf("line 2: %d bytes long, over the 16 MiB a line may hold", len(huge)); err == nil || err.Error() != want {
+	if want := "line 2: " + eventlog.TooLong(int64(len(huge))).Error(); err == nil || err.Error() != want {
 		t.Errorf("DroppedInLog past an over-long line: error %v, want %q", err, want)
 	}
 	if !strings.Contains(got, "list-exhausted (reports 3)") {
