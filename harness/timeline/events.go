@@ -30,7 +30,8 @@ func (e event) str(k string) string {
 	return s
 }
 
-// maxLineBytes bounds one line of an artifact the page reads.
+// maxLineBytes bounds one line of at.log the page reads (events.jsonl's
+// is eventlog.MaxLine, which its writer keeps to).
 const maxLineBytes = 1 << 20
 
 // maxBadLines is how many unreadable lines of a log the page skips
@@ -39,7 +40,8 @@ const maxLineBytes = 1 << 20
 const maxBadLines = 100
 
 // readEventLog parses events.jsonl: one JSON object per line with t, actor
-// and event first. An unreadable line (one over maxLineBytes too) is
+// and event first. An unreadable line (one over eventlog.MaxLine too,
+// which the log writes none over: a damaged or foreign file's) is
 // skipped and the rest read; the error names the lines left out (and a
 // last line cut short, which a write that stopped mid-line leaves). lines
 // is how many lines the file holds, 0 when reading stopped before its end.
@@ -52,11 +54,11 @@ func readEventLog(path string) (evs []event, lines int, err error) {
 	var out []event
 	var bad badLines
 	n := 0
-	sc := linescan.New(f, maxLineBytes)
+	sc := linescan.New(f, eventlog.MaxLine)
 	for sc.Scan() {
 		n++
 		if long, ok := sc.TooLong(); ok {
-			if bad.add(n, tooLong(long)) {
+			if bad.add(n, eventlog.TooLong(long)) {
 				break
 			}
 			continue
@@ -87,7 +89,7 @@ func readEventLog(path string) (evs []event, lines int, err error) {
 	return out, lines, nil
 }
 
-// tooLong is the reason a line over maxLineBytes is skipped.
+// tooLong is the reason a line of at.log over maxLineBytes is skipped.
 func tooLong(n int64) error {
 	return fmt.Errorf("%d bytes long, over the %d KiB a line may hold", n, maxLineBytes>>10)
 }

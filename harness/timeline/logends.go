@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/linescan"
 )
 
@@ -43,7 +44,9 @@ func (l LogEnds) Reached() time.Duration {
 func FormatSim(d time.Duration) string { return fmtSim(d) }
 
 // tailBytes is how much of the log's end ReadLogEnds reads for its last
-// lines.
+// lines; when no line in it reads, the last is longer (an event's line
+// is up to eventlog.MaxLine), and the last MaxLine bytes and the newline
+// before them are read.
 const tailBytes = 256 << 10
 
 // ReadLogEnds reads the first hundred lines of the event log at path (for
@@ -63,7 +66,7 @@ func ReadLogEnds(path string) (LogEnds, error) {
 	}
 	// An over-long line is passed over (its Bytes are nil), as the
 	// page's reader does: it is no reason to miss run_started after it.
-	sc := linescan.New(f, maxLineBytes)
+	sc := linescan.New(f, eventlog.MaxLine)
 	for i := 0; sc.Scan() && i < 100; i++ {
 		var e line
 		if json.Unmarshal(sc.Bytes(), &e) != nil {
@@ -81,24 +84,29 @@ func ReadLogEnds(path string) (LogEnds, error) {
 	if err != nil {
 		return l, err
 	}
-	off := max(0, fi.Size()-tailBytes)
-	tail := make([]byte, fi.Size()-off)
-	if _, err := f.ReadAt(tail, off); err != nil && err != io.EOF {
-		return l, err
-	}
-	l.Cut = len(tail) > 0 && tail[len(tail)-1] != '\n'
-	lines := bytes.Split(bytes.TrimRight(tail, "\n"), []byte("\n"))
-	for i := len(lines) - 1; i >= 0; i-- {
-		var e line
-		if json.Unmarshal(lines[i], &e) != nil {
-			continue // a cut or damaged line: the one before says how far the run got
+	for window := int64(tailBytes); ; window = eventlog.MaxLine + 2 {
+		off := max(0, fi.Size()-window)
+		tail := make([]byte, fi.Size()-off)
+		if _, err := f.ReadAt(tail, off); err != nil && err != io.EOF {
+			return l, err
 		}
-		t, err := time.Parse(time.RFC3339Nano, e.T)
-		if err != nil {
-			continue
+		l.Cut = len(tail) > 0 && tail[len(tail)-1] != '\n'
+		lines := bytes.Split(bytes.TrimRight(tail, "\n"), []byte("\n"))
+		for i := len(lines) - 1; i >= 0; i-- {
+			var e line
+			if json.Unmarshal(lines[i], &e) != nil {
+				continue // a cut or damaged line: the one before says how far the run got
+			}
+			t, err := time.Parse(time.RFC3339Nano, e.T)
+			if err != nil {
+				continue
+			}
+			l.Last, l.Incomplete = t, e.Event == "run_incomplete"
+			return l, nil
 		}
-		l.Last, l.Incomplete = t, e.Event == "run_incomplete"
-		break
+		if off == 0 || window > tailBytes {
+			break
+		}
 	}
 	return l, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -906,7 +907,7 @@ func TestATLogNotesAreRows(t *testing.T) {
 	}
 }
 
-// A line of events.jsonl over maxLineBytes is skipped, named and read
+// A line of events.jsonl over eventlog.MaxLine is skipped, named and read
 // past, and neither it nor unreadable last lines make at.log "another
 // run's": its marks are held to the lines the log holds (outside tester
 // sw127 F3: a 2 MiB line ended the read, and the page blamed at.log and
@@ -924,7 +925,7 @@ func TestOverLongEventLineReadPast(t *testing.T) {
 		beyond              bool   // at.log said to name events the log lacks
 	}{
 		{"over-long line", withHuge, marks(len(events) + 1), len(events),
-			fmt.Sprintf("events.jsonl: line 3 unreadable (%d bytes long, over the 1024 KiB a line may hold); left out, the rest of the file was read", len(huge)), false},
+			fmt.Sprintf("events.jsonl: line 3 unreadable (%v); left out, the rest of the file was read", eventlog.TooLong(int64(len(huge)))), false},
 		{"over-long last line", sampleEvents + huge, marks(len(events) + 1), len(events),
 			fmt.Sprintf("events.jsonl: line %d unreadable (%d bytes long", len(events)+1, len(huge)), false},
 		{"unreadable last line", sampleEvents + "{\n", marks(len(events) + 1), len(events), "events.jsonl: line 10 unreadable", false},
