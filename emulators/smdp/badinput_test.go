@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -157,6 +158,21 @@ func TestBadInput(t *testing.T) {
 		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": "smdp.orange-fr.test",
 			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
 		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
+	})
+	// A peer's junk quoted in the event: 800 KiB of U+0080 is 2.8 MB in
+	// the message's JSON (%q writes \u0080, JSON its backslash again). The
+	// event is logged shortened to a line of eventlog.MaxLine.
+	t.Run("an smdpAddress of junk", func(t *testing.T) {
+		c := e.card(testEID, "")
+		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": strings.Repeat("\u0080", 400<<10),
+			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
+		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
+		evs := e.log.Kind("es9_error")
+		last := evs[len(evs)-1]
+		line, err := last.MarshalJSON()
+		if _, cut := last.Fields[eventlog.TruncatedKey]; err != nil || !cut || len(line) > eventlog.MaxLine || !strings.HasPrefix(last.Str("message"), `smdpAddress "\u0080`) {
+			t.Errorf("es9_error: %d bytes (%v), message %.40q…, %s %v", len(line), err, last.Str("message"), eventlog.TruncatedKey, last.Fields[eventlog.TruncatedKey])
+		}
 	})
 	// A host name compares without regard to case (RFC 4343; outside
 	// tester sw86: an upper-case activation code's address refused).
