@@ -310,7 +310,7 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 			if err != nil {
 				return err
 			}
-			sessions.learn(p, s, answer)
+			sessions.learn(s, textsOf(p.Fixture.Logs[s.Log].Answer(s.Entry)), answer)
 		}
 		if err := h.until(max(p.End, r.Now())); err != nil {
 			return err
@@ -431,11 +431,15 @@ func writePlatform(path string, r *harness.Rig) error {
 // card.
 type sessionMap struct {
 	ids     map[string]string
-	waiting map[int]int // channel → bytes the last 61xx announced
+	waiting map[int]int // channel → bytes the emulated card's last 61xx announced
+	// fieldWaiting is the same of the field card, from the recorded
+	// answers: a host that asked for less than that (ISO 7816-4 lets a
+	// GET RESPONSE take the answer in parts) is followed as it asked.
+	fieldWaiting map[int]int
 }
 
 func newSessionMap() *sessionMap {
-	return &sessionMap{ids: map[string]string{}, waiting: map[int]int{}}
+	return &sessionMap{ids: map[string]string{}, waiting: map[int]int{}, fieldWaiting: map[int]int{}}
 }
 
 var (
@@ -469,35 +473,42 @@ func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 	if g := getResponse.FindStringSubmatch(line); g != nil {
 		cla, _ := strconv.ParseUint(g[2], 16, 8)
 		le, _ := strconv.ParseUint(g[3], 16, 8)
-		if n, ok := m.waiting[apdu.ChannelOf(byte(cla))]; ok && uint64(n) != le {
+		ch := apdu.ChannelOf(byte(cla))
+		n, ok := m.waiting[ch]
+		field, known := m.fieldWaiting[ch]
+		// Only a GET RESPONSE that took all the field card announced is
+		// the card's to size; one that took less is the host's choice,
+		// kept while the emulated card has that much.
+		whole := !known || uint64(field) == le
+		if ok && uint64(n) != le && (whole || uint64(n) < le) {
 			line = fmt.Sprintf(`%s%sC00000%02X"`, g[1], strings.ToUpper(g[2]), n)
-			out = append(out, adaptation{adaptGetResponse, fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, where the field card's announced %d (Le %02X)", n, n, le, le)})
+			why := fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, where the field's asked for the %d its card's announced (Le %02X)", n, n, le, le)
+			switch {
+			case !known:
+				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, where the field's asked for %d (Le %02X; the log does not say what its card announced)", n, n, le, le)
+			case !whole:
+				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, fewer than the %d the field's asked for of the %d its card announced (Le %02X)", n, n, le, field, le)
+			}
+			out = append(out, adaptation{adaptGetResponse, why})
 		}
 	}
 	return line, out
 }
 
-// learn takes what the emulated modem answered to a recorded step.
-func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
+// learn takes what the emulated modem answered to a recorded step, and
+// what the field's answered (recorded).
+func (m *sessionMap) learn(s field.Step, recorded, answer []string) {
 	if g := apduCLA.FindStringSubmatch(s.Line); g != nil {
 		cla, _ := strconv.ParseUint(g[2], 16, 8)
 		ch := apdu.ChannelOf(byte(cla))
-		delete(m.waiting, ch)
-		for _, l := range answer {
-			a, ok, err := at.ParseHexAnswer(l, "+"+strings.ToUpper(g[1]))
-			if !ok || err != nil {
-				continue
-			}
-			r, _ := apdu.ParseResponse(a.Data) // a status word at least (ParseHexAnswer)
-			if le, more := apdu.MoreData(r.SW); more {
-				m.waiting[ch] = int(le)
-			}
-		}
+		prefix := "+" + strings.ToUpper(g[1])
+		moreIn(answer, prefix, ch, m.waiting)
+		moreIn(recorded, prefix, ch, m.fieldWaiting)
 	}
 	if !isCCHO(s.Line) {
 		return
 	}
-	rec := sessionID(textsOf(p.Fixture.Logs[s.Log].Answer(s.Entry)))
+	rec := sessionID(recorded)
 	got := sessionID(answer)
 	if rec != "" && got != "" {
 		m.ids[rec] = got
@@ -534,6 +545,22 @@ func (m *sessionMap) opened(d personality.Personality, answer []string) {
 func isCCHO(line string) bool { return strings.HasPrefix(strings.ToUpper(line), "AT+CCHO=\"") }
 
 // apduCLA finds the command and CLA of an APDU sent in +CSIM or +CGLA.
+// moreIn notes in waiting what the 61xx among an answer's lines
+// announced on channel ch, or that nothing waits there.
+func moreIn(lines []string, prefix string, ch int, waiting map[int]int) {
+	delete(waiting, ch)
+	for _, l := range lines {
+		a, ok, err := at.ParseHexAnswer(l, prefix)
+		if !ok || err != nil {
+			continue
+		}
+		r, _ := apdu.ParseResponse(a.Data) // a status word at least (ParseHexAnswer)
+		if le, more := apdu.MoreData(r.SW); more {
+			waiting[ch] = int(le)
+		}
+	}
+}
+
 var apduCLA = regexp.MustCompile(`(?i)^AT\+(CSIM|CGLA)=(?:[^,]+,)?\d+,"([0-9A-F]{2})`)
 
 func sessionID(lines []string) string {

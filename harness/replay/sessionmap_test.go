@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/esimhil/esimhil/harness/field"
@@ -10,28 +11,46 @@ import (
 // field card for what its 61xx announced; the replay asks the emulated
 // card for what its own 61xx announced, in +CSIM and in +CGLA (where an
 // APDU-only log's APDUs go), on the channel the session id maps to.
+//
+// A host that asked for less than its card announced (ISO 7816-4 lets
+// GET RESPONSE take an answer in parts) is followed as it asked, while
+// the emulated card has that much: the replay asked for the whole and
+// said the field card had announced the host's Le (outside tester t63).
 func TestGetResponseAsksWhatTheCardHas(t *testing.T) {
 	for _, tc := range []struct {
-		name, sent, answer, ids, recorded, want string
+		name, sent, field, answer, ids, recorded, want, why string
 	}{
-		{"+CGLA", `AT+CGLA=1,16,"81E2910003BF2000"`, `+CGLA: 4,"6138"`, "", `AT+CGLA=1,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000038"`},
-		{"+CGLA on a mapped session", `AT+CGLA=3,16,"81E2910003BF2000"`, `+CGLA: 4,"6138"`, "3=1", `AT+CGLA=3,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000038"`},
-		{"+CSIM", `AT+CSIM=16,"81E2910003BF2000"`, `+CSIM: 4,"6115"`, "", `AT+CSIM=10,"81C0000020"`, `AT+CSIM=10,"81C0000015"`},
-		{"another channel's 61xx", `AT+CGLA=2,16,"82E2910003BF2000"`, `+CGLA: 4,"6138"`, "", `AT+CGLA=1,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000064"`},
-		{"no 61xx", `AT+CGLA=1,16,"81E2910003BF2000"`, `+CGLA: 4,"9000"`, "", `AT+CGLA=1,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000064"`},
+		{"+CGLA", `AT+CGLA=1,16,"81E2910003BF2000"`, `+CGLA: 4,"6164"`, `+CGLA: 4,"6138"`, "", `AT+CGLA=1,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000038"`,
+			"the 56 bytes the emulated card's 6138 announced, where the field's asked for the 100 its card's announced (Le 64)"},
+		{"+CGLA on a mapped session", `AT+CGLA=3,16,"81E2910003BF2000"`, `+CGLA: 4,"6164"`, `+CGLA: 4,"6138"`, "3=1", `AT+CGLA=3,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000038"`, ""},
+		{"+CSIM", `AT+CSIM=16,"81E2910003BF2000"`, `+CSIM: 4,"6120"`, `+CSIM: 4,"6115"`, "", `AT+CSIM=10,"81C0000020"`, `AT+CSIM=10,"81C0000015"`, ""},
+		{"another channel's 61xx", `AT+CGLA=2,16,"82E2910003BF2000"`, `+CGLA: 4,"6164"`, `+CGLA: 4,"6138"`, "", `AT+CGLA=1,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000064"`, ""},
+		{"no 61xx", `AT+CGLA=1,16,"81E2910003BF2000"`, `+CGLA: 4,"9000"`, `+CGLA: 4,"9000"`, "", `AT+CGLA=1,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000064"`, ""},
+		{"a part, as the host asked", `AT+CGLA=1,22,"81E2910006BF3E035C015A"`, `+CGLA: 4,"6115"`, `+CGLA: 4,"6115"`, "", `AT+CGLA=1,10,"81C000000A"`, `AT+CGLA=1,10,"81C000000A"`, ""},
+		{"a part the emulated card has less than", `AT+CGLA=1,22,"81E2910006BF3E035C015A"`, `+CGLA: 4,"6140"`, `+CGLA: 4,"6108"`, "", `AT+CGLA=1,10,"81C000000A"`, `AT+CGLA=1,10,"81C0000008"`,
+			"the 8 bytes the emulated card's 6108 announced, fewer than the 10 the field's asked for of the 64 its card announced (Le 0A)"},
+		{"the field's answer not in the log", `AT+CGLA=1,16,"81E2910003BF2000"`, "", `+CGLA: 4,"6138"`, "", `AT+CGLA=1,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000038"`,
+			"where the field's asked for 100 (Le 64; the log does not say what its card announced)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newSessionMap()
 			if tc.ids != "" {
 				m.ids[tc.ids[:1]] = tc.ids[2:]
 			}
-			m.learn(nil, field.Step{Line: tc.sent}, []string{tc.answer, "OK"})
+			var recorded []string
+			if tc.field != "" {
+				recorded = []string{tc.field, "OK"}
+			}
+			m.learn(field.Step{Line: tc.sent}, recorded, []string{tc.answer, "OK"})
 			got, why := m.outgoing(tc.recorded)
 			if got != tc.want {
 				t.Errorf("%s went out as %s, want %s", tc.recorded, got, tc.want)
 			}
 			if (got != tc.recorded) != (len(why) > 0) {
 				t.Errorf("%s went out as %s, and why %+v", tc.recorded, got, why)
+			}
+			if tc.why != "" && (len(why) != 1 || !strings.Contains(why[0].why, tc.why)) {
+				t.Errorf("why %+v, want one saying %q", why, tc.why)
 			}
 		})
 	}
