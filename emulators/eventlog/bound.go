@@ -36,7 +36,7 @@ const TruncatedKey = "truncated"
 const CutMark = "…[cut]"
 
 // TooLong is a reader's error for a line of events.jsonl length bytes
-// long (its end included), over MaxLine.
+// long (its end not counted), over MaxLine.
 func TooLong(length int64) error {
 	return fmt.Errorf("%d bytes long, over the %d MiB a line of events.jsonl may hold (esimhil shortens an event to fit: a damaged or foreign line)", length, MaxLine>>20)
 }

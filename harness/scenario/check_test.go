@@ -284,7 +284,7 @@ func TestDroppedNotes(t *testing.T) {
 	}
 	huge := `{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"ignored","input":"` + strings.Repeat("A", eventlog.MaxLine) + `"}` + "\n"
 	got, err := DroppedInLog(strings.NewReader("{}\n" + huge + b.String()))
-	if want := "line 2: " + eventlog.TooLong(int64(len(huge))).Error(); err == nil || err.Error() != want {
+	if want := "line 2: " + eventlog.TooLong(int64(len(huge)-1)).Error(); err == nil || err.Error() != want {
 		t.Errorf("DroppedInLog past an over-long line: error %v, want %q", err, want)
 	}
 	if !strings.Contains(got, "list-exhausted (reports 3)") {

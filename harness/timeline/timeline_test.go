@@ -925,9 +925,9 @@ func TestOverLongEventLineReadPast(t *testing.T) {
 		beyond              bool   // at.log said to name events the log lacks
 	}{
 		{"over-long line", withHuge, marks(len(events) + 1), len(events),
-			fmt.Sprintf("events.jsonl: line 3 unreadable (%v); left out, the rest of the file was read", eventlog.TooLong(int64(len(huge)))), false},
+			fmt.Sprintf("events.jsonl: line 3 unreadable (%v); left out, the rest of the file was read", eventlog.TooLong(int64(len(huge)-1))), false},
 		{"over-long last line", sampleEvents + huge, marks(len(events) + 1), len(events),
-			fmt.Sprintf("events.jsonl: line %d unreadable (%d bytes long", len(events)+1, len(huge)), false},
+			fmt.Sprintf("events.jsonl: line %d unreadable (%d bytes long", len(events)+1, len(huge)-1), false}, // its newline not counted
 		{"unreadable last line", sampleEvents + "{\n", marks(len(events) + 1), len(events), "events.jsonl: line 10 unreadable", false},
 		{"a log that lost its end", sampleEvents, marks(len(events) + 3), len(events),
 			"at.log: its marks name events up to line 12 of events.jsonl, which ends at line 9", true},

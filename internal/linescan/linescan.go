@@ -38,9 +38,17 @@ func (s *Scanner) Scan() bool {
 	}
 	s.buf, s.line, s.long = s.buf[:0], nil, 0
 	var total int64
+	var tail [2]byte // the line's last two bytes: its end, when over the bound
 	for {
 		chunk, err := s.r.ReadSlice('\n')
 		total += int64(len(chunk))
+		switch len(chunk) {
+		case 0:
+		case 1:
+			tail = [2]byte{tail[1], chunk[0]}
+		default:
+			tail = [2]byte{chunk[len(chunk)-2], chunk[len(chunk)-1]}
+		}
 		if s.long == 0 && len(s.buf)+len(chunk) <= s.max+2 { // room for "\r\n"
 			s.buf = append(s.buf, chunk...)
 		} else {
@@ -67,12 +75,24 @@ func (s *Scanner) Scan() bool {
 			s.long = 1
 		}
 		if s.long != 0 {
-			s.long = total
+			s.long = total - lineEnd(tail, total)
 			return true
 		}
 		s.line = line
 		return true
 	}
+}
+
+// lineEnd is how many of a line's last bytes (tail, of total) are its
+// end: "\n", "\r\n", or none at the end of the input.
+func lineEnd(tail [2]byte, total int64) int64 {
+	switch {
+	case tail[1] != '\n':
+		return 0
+	case total >= 2 && tail[0] == '\r':
+		return 2
+	}
+	return 1
 }
 
 // Bytes is the line read, without its end; nil for a TooLong one. It is
@@ -86,7 +106,8 @@ func (s *Scanner) Text() string { return string(s.line) }
 func (s *Scanner) Line() int { return s.n }
 
 // TooLong reports that the line is over the bound, and its length in
-// bytes (its end included); its content was passed over.
+// bytes (its end not counted, as the bound does not count it); its
+// content was passed over.
 func (s *Scanner) TooLong() (length int64, ok bool) { return s.long, s.long != 0 }
 
 // Err is the read error that ended the scan, nil at the end of the input.
