@@ -333,6 +333,7 @@ func labTimeline(r *lab.Rig, rep ginkgo.SpecReport, closeErr error, unasked stri
 // failed with why unless it is "", and names its directory in the report.
 func writeLabPages(b *harness.LabBackend, rep ginkgo.SpecReport, why string) {
 	ginkgo.AddReportEntry(report.EntryArtifacts, b.Rig.Dir())
+	ginkgo.AddReportEntry(report.EntryLabSpeed, b.Speed(), ginkgo.ReportEntryVisibilityNever)
 	wall := time.Since(rep.StartTime)
 	writeSpecFile(b.Rig, rep, writeTimeline(b.Rig, rep, why, wall, b.Speed()), why, wall, b.Speed())
 }

@@ -13,12 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -272,6 +274,34 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	return r, nil
 }
 
+// headerNote begins the first line of a lab run's at.log, after its
+// time and "# ".
+const headerNote = "lab run: "
+
+// speedNote is the header's last words: the run's clock rate.
+var speedNote = regexp.MustCompile(`, speed ([0-9.e+]+)x$`)
+
+// SpeedOf reads a lab run's clock rate (Config.Speed: 1 with a real
+// modem) from its at.log's first line, as startTranscript wrote it; ok
+// is false for a line that is not a lab run's header (an emulated run's
+// at.log, a damaged one). What a page written again has of the run
+// when its spec.json is gone.
+func SpeedOf(firstLine string) (speed float64, ok bool) {
+	_, note, found := strings.Cut(firstLine, " # ")
+	if !found || !strings.HasPrefix(note, headerNote) {
+		return 0, false
+	}
+	m := speedNote.FindStringSubmatch(strings.TrimRight(note, "\r\n"))
+	if m == nil {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
 // startTranscript creates the run's at.log with its header: the port, the
 // personality, and where the run's servers listen.
 func startTranscript(c Config) (*Rig, error) {
@@ -284,7 +314,7 @@ func startTranscript(c Config) (*Rig, error) {
 	if c.Serial.Baud != 0 {
 		baud = fmt.Sprintf(" at %d baud", c.Serial.Baud)
 	}
-	r.note("lab run: modem %s%s, personality %s, speed %gx", c.Modem, baud, c.Personality.Name, c.Speed)
+	r.note(headerNote+"modem %s%s, personality %s, speed %gx", c.Modem, baud, c.Personality.Name, c.Speed)
 	if c.SIMTrace.IsValid() {
 		r.note("SIMtrace receiver on udp://%s (GSMTAP SIM into the capture)", c.SIMTrace)
 	}

@@ -127,6 +127,12 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+e.Simulated.String(), "not recorded"
 		case e.Unfinished:
 			r.Simulated, r.Wall = "not recorded", "not recorded"
+		case e.LabSpeed == 1:
+			// A real modem's run: nothing simulated, its servers on the
+			// wall clock (outside tester t63: "simulated" misreported it).
+			r.Simulated = "none (lab run on the wall clock)"
+		case e.LabSpeed > 0 && simulatedRecorded(e):
+			r.Simulated = e.Simulated.String() + " (lab, " + strconv.FormatFloat(e.LabSpeed, 'g', 4, 64) + "× the wall clock)"
 		case simulatedRecorded(e):
 			r.Simulated = e.Simulated.String()
 		case e.Kind == "scenario" && e.Seed == nil:
@@ -333,9 +339,14 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		switch {
 		case e.Unfinished && e.Dir != "":
 			props = append(props, junitProperty{EntrySimulated, "not recorded (the run did not finish)"})
+		case e.LabSpeed == 1:
+			props = append(props, junitProperty{EntrySimulated, "none (lab run on the wall clock)"})
 		case simulatedRecorded(e):
 			// 0s too: "nothing simulated" is not "not recorded".
 			props = append(props, junitProperty{EntrySimulated, e.Simulated.String()})
+		}
+		if e.LabSpeed > 0 {
+			props = append(props, junitProperty{EntryLabSpeed, strconv.FormatFloat(e.LabSpeed, 'g', -1, 64)})
 		}
 		for _, u := range e.Unfired {
 			props = append(props, junitProperty{EntryUnfired, u})

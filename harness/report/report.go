@@ -108,6 +108,8 @@ const (
 	EntryTimeline  = "timeline"
 	EntrySeed      = "seed"
 	EntrySimulated = "simulated"
+	// EntryLabSpeed is a lab spec's clock rate (Entry.LabSpeed).
+	EntryLabSpeed = "lab_speed"
 	// EntryWall is a kept spec's wall time as its page and spec file give
 	// it (to its rig's close): the index shows that one, not Ginkgo's run
 	// time, which goes on while the page is written (outside tester sw108).
@@ -387,6 +389,10 @@ func specEntries(suites []types.Report) []Entry {
 				case EntrySimulated:
 					if s, ok := v.(string); ok {
 						e.Simulated, _ = time.ParseDuration(s)
+					}
+				case EntryLabSpeed:
+					if f, ok := v.(float64); ok && f > 0 {
+						e.LabSpeed = f
 					}
 				case EntryWall:
 					if s, ok := v.(string); ok {

@@ -672,7 +672,7 @@ func TestPageNamesItsClock(t *testing.T) {
 		want, bad []string
 	}{
 		{"emulated", 0, []string{"2h0m0s simulated · 3s wall", `data-time="simulated time"`}, []string{"lab run", "wall clock"}},
-		{"lab with a real modem", 1, []string{"lab run on the wall clock · 2h0m0s on the wall clock · 3s wall", `data-time="wall time"`}, []string{"simulated"}},
+		{"lab with a real modem", 1, []string{"lab run on the wall clock · 2h0m0s with the servers up · 3s wall", `data-time="wall time"`}, []string{"simulated"}},
 		{"lab with an emulated device", 60, []string{"lab run, its clock at 60× the wall clock · 2h0m0s simulated", `data-time="60× wall time"`}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

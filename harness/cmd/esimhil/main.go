@@ -33,6 +33,7 @@ import (
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/harness/progress"
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -352,7 +353,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		}
 		s, source, err := loaded[i].s, loaded[i].source, loaded[i].err
 		if err != nil {
-			meter.Printf("ERROR %s: %v\n", path, err)
+			meter.Printf("ERROR %s: %s\n", path, continued(err.Error()))
 			meter.Errored()
 			results = append(results, report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()})
 			code = 1
@@ -361,7 +362,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		if first, ok := named[s.Name]; ok {
 			err := fmt.Errorf("scenario name %q is already %s's in this run, and it names the artifacts directory %s: give each scenario its own name",
 				s.Name, first, filepath.Join(*out, s.Name))
-			meter.Printf("ERROR %s: %v\n", path, err)
+			meter.Printf("ERROR %s: %s\n", path, continued(err.Error()))
 			span.finished(i)
 			meter.Errored()
 			results = append(results, report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()})
@@ -442,12 +443,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:])
 			return interrupted()
 		case res.Err != nil:
-			meter.Printf("ERROR %s (seed %d): %v [%s]\n", s.Name, res.Seed, res.Err, res.Dir)
+			meter.Printf("ERROR %s (seed %d): %s [%s]\n", s.Name, res.Seed, continued(res.Err.Error()), res.Dir)
 			e.Message = res.Err.Error()
 			code = 1
 			printRerun(meter, rerun)
 		case notKept != "":
-			meter.Printf("ERROR %s (seed %d, %v simulated): %s [%s]\n", s.Name, res.Seed, res.Simulated, notKept, res.Dir)
+			meter.Printf("ERROR %s (seed %d, %v simulated): %s [%s]\n", s.Name, res.Seed, res.Simulated, continued(notKept), res.Dir)
 			e.Verdict, e.Message = "error", strings.Join(append([]string{notKept}, res.Mismatches...), "\n")
 			code = 1
 		case len(res.Mismatches) > 0:
@@ -862,6 +863,29 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
+// continued indents the lines of a result's text after its first, as
+// the lines under a FAIL are: an error joined from two (a capture's and
+// its flush's on a full disk) read as a line of its own at column 0
+// (outside tester t63).
+func continued(text string) string {
+	return strings.ReplaceAll(text, "\n", "\n      ")
+}
+
+// labSpeedIn is the clock rate a lab run's at.log in dir names in its
+// first line (lab.SpeedOf), 0 when it names none.
+func labSpeedIn(dir string) float64 {
+	f, err := os.Open(filepath.Join(dir, harness.ATLogFile))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	head := make([]byte, 4096) // a header line is a path and a few words
+	n, _ := io.ReadFull(f, head)
+	line, _, _ := strings.Cut(string(head[:n]), "\n")
+	speed, _ := lab.SpeedOf(line)
+	return speed
+}
+
 // rebuiltRun is what a page written again from dir says of its run: the
 // verdict, times and message its spec.json (a spec) or ../results.json (an
 // `esimhil run` scenario) recorded, the seed of its run_started event, and
@@ -949,6 +973,9 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.TimesUnknown = true
 	}
 	if entry == nil {
+		// No record: a lab run's at.log says its clock in its first
+		// line (outside tester t63: the page fell back to "simulated").
+		run.Speed = labSpeedIn(dir)
 		// No record: the log itself says which notes the card dropped.
 		if f, err := os.Open(filepath.Join(dir, harness.EventsFile)); err == nil {
 			d, err := scenario.DroppedInLog(f)

@@ -1347,4 +1347,30 @@ func TestTimelineAgainKeepsTheLabClock(t *testing.T) {
 	if run, _ := rebuiltRun(dir, "lab"); run.Speed != 1 {
 		t.Errorf("the run rebuilt from spec.json has speed %v, want the lab's 1", run.Speed)
 	}
+	// A spec killed before its spec.json: at.log's header says it
+	// (outside tester t63 F2).
+	killed := t.TempDir()
+	header := "2026-12-06T00:01:02.5Z # lab run: modem /tmp/t63/mdm, personality generic, speed 1x\n2026-12-06T00:01:02.6Z > AT\n"
+	if err := os.WriteFile(filepath.Join(killed, harness.ATLogFile), []byte(header), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if run, _ := rebuiltRun(killed, "lab"); run.Speed != 1 {
+		t.Errorf("the killed lab run rebuilt from its at.log has speed %v, want 1", run.Speed)
+	}
+	if run, _ := rebuiltRun(t.TempDir(), "emulated"); run.Speed != 0 {
+		t.Errorf("a run with no at.log rebuilt with speed %v, want 0 (simulated)", run.Speed)
+	}
+}
+
+// An error of two lines (a capture's and its flush's, joined) is printed
+// with its second line under the first's text, not at column 0.
+func TestContinuedLines(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"one line", "one line"},
+		{"capture: write packet: x\ncapture: flush: no space left on device", "capture: write packet: x\n      capture: flush: no space left on device"},
+	} {
+		if got := continued(tc.in); got != tc.want {
+			t.Errorf("continued(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }
