@@ -33,7 +33,6 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/internal/aheadwrite"
 )
 
 // Mode selects how packets are recorded.
@@ -116,8 +115,8 @@ type Session struct {
 	released bool
 
 	mu     sync.Mutex
-	bw     *aheadwrite.Writer // the packets' buffer on the file (nil while held)
-	epb    []byte             // writePacket's block, reused
+	bw     *aheadWriter // the packets' buffer on the file (nil while held)
+	epb    []byte       // writePacket's block, reused
 	closed bool
 	// held, while holding (Config.NoKeysFile, Config.InMemory), is every
 	// packet block so far, not yet written.
@@ -210,7 +209,7 @@ func Start(cfg Config) (*Session, error) {
 	if cfg.InMemory || lv == nil && cfg.KeyLog && cfg.NoKeysFile {
 		s.held, s.holding = getHeld(), true
 	} else {
-		s.bw = aheadwrite.New(s.file, 64<<10)
+		s.bw = newAheadWriter(s.file)
 		if s.keys != nil {
 			s.keys.inline = s.writeDSB
 		}
@@ -369,7 +368,7 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) erro
 		}
 		// A long run: on to the file as it comes.
 		s.holding = false
-		s.bw = aheadwrite.New(s.file, 64<<10)
+		s.bw = newAheadWriter(s.file)
 		_, err := s.file.Write(*s.held)
 		*s.held = (*s.held)[:0]
 		if err != nil {

@@ -2,17 +2,15 @@
 // but never more than a set wall-clock lag after they were written: a
 // write per line costs a system call each (as much as a pty round trip
 // for at.log), while a buffer flushed only at the end leaves nothing on
-// disk when the process is killed. The batches are written ahead
-// (internal/aheadwrite): the writer of a line never waits for the disk.
+// disk when the process is killed.
 package lagwrite
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"sync"
 	"time"
-
-	"github.com/esimhil/esimhil/internal/aheadwrite"
 )
 
 // Writer is a buffered writer whose data reaches the underlying writer at
@@ -22,7 +20,7 @@ type Writer struct {
 	lag time.Duration
 
 	mu     sync.Mutex
-	w      *aheadwrite.Writer
+	w      *bufio.Writer
 	timer  *time.Timer // pending flush, nil when none
 	closed bool
 }
@@ -30,7 +28,7 @@ type Writer struct {
 // New buffers up to size bytes for w and flushes them at most lag after
 // they were written.
 func New(w io.Writer, size int, lag time.Duration) *Writer {
-	return &Writer{lag: lag, w: aheadwrite.New(w, size)}
+	return &Writer{lag: lag, w: bufio.NewWriterSize(w, size)}
 }
 
 // Write buffers p and arms the timed flush.
@@ -54,14 +52,14 @@ func (l *Writer) timedFlush() {
 	if l.closed {
 		return
 	}
-	// An error sticks in the aheadwrite.Writer: the next Write and
-	// Close return it.
-	l.w.HandOff()
+	// An error sticks in the bufio.Writer: the next Write and Close
+	// return it.
+	_ = l.w.Flush()
 }
 
 // Close flushes what is left and stops the timer; it does not close the
-// underlying writer. It returns the first error of any flush (the
-// aheadwrite.Writer keeps it).
+// underlying writer. It returns the first error of any flush (bufio keeps
+// it).
 func (l *Writer) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

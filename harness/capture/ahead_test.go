@@ -1,4 +1,4 @@
-package aheadwrite
+package capture
 
 import (
 	"bytes"
@@ -6,13 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
-
-	"github.com/esimhil/esimhil/internal/leakcheck"
 )
-
-func TestMain(m *testing.M) { leakcheck.Main(m) }
-
-const size = 64 << 10
 
 // recordingWriter keeps what it is given and fails from its failAt-th
 // write on (0: never), as a full disk would.
@@ -35,7 +29,7 @@ func (w *recordingWriter) Write(p []byte) (int, error) {
 	return w.got.Write(p)
 }
 
-func TestKeepsTheOrder(t *testing.T) {
+func TestAheadWriterKeepsTheOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
 		name    string
@@ -44,12 +38,12 @@ func TestKeepsTheOrder(t *testing.T) {
 		minSent int // writes the file must have seen: buffers went ahead
 	}{
 		{"frames", func() int { return 40 + rng.IntN(300) }, 1 << 20, 15},
-		{"blocks over the buffer", func() int { return size/2 + rng.IntN(2*size) }, 4 << 20, 20},
-		{"one byte at a time", func() int { return 1 }, 3*size + 7, 3},
+		{"blocks over the buffer", func() int { return aheadSize/2 + rng.IntN(2*aheadSize) }, 4 << 20, 20},
+		{"one byte at a time", func() int { return 1 }, 3*aheadSize + 7, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := &recordingWriter{}
-			a := New(w, size)
+			a := newAheadWriter(w)
 			var want bytes.Buffer
 			for i := 0; want.Len() < tc.total; i++ {
 				p := bytes.Repeat([]byte{byte(i)}, tc.sizes())
@@ -77,9 +71,9 @@ func TestKeepsTheOrder(t *testing.T) {
 // A failed write is said by the next Write and by Flush, and nothing
 // after it reaches the file: a capture with a hole in it would read as
 // complete.
-func TestStopsAtAFailedWrite(t *testing.T) {
+func TestAheadWriterStopsAtAFailedWrite(t *testing.T) {
 	w := &recordingWriter{failAt: 2}
-	a := New(w, size)
+	a := newAheadWriter(w)
 	frame := bytes.Repeat([]byte{0xAB}, 1000)
 	var err error
 	writes := 0
@@ -89,7 +83,7 @@ func TestStopsAtAFailedWrite(t *testing.T) {
 	if !errors.Is(err, errDiskFull) {
 		t.Fatalf("after %d writes: %v, want the disk's error", writes, err)
 	}
-	if writes > 3*size/len(frame)+1 {
+	if writes > 3*aheadSize/len(frame)+1 {
 		t.Errorf("the error came %d writes in, more than the two buffers in play", writes)
 	}
 	if _, err := a.Write(frame); !errors.Is(err, errDiskFull) {
@@ -98,7 +92,7 @@ func TestStopsAtAFailedWrite(t *testing.T) {
 	if err := a.Flush(); !errors.Is(err, errDiskFull) {
 		t.Errorf("flush: %v, want the disk's error", err)
 	}
-	if w.got.Len() != size/len(frame)*len(frame) {
-		t.Errorf("the file holds %d bytes, want only the first buffer's %d", w.got.Len(), size/len(frame)*len(frame))
+	if w.got.Len() != aheadSize/len(frame)*len(frame) {
+		t.Errorf("the file holds %d bytes, want only the first buffer's %d", w.got.Len(), aheadSize/len(frame)*len(frame))
 	}
 }
