@@ -121,16 +121,7 @@ func TestEndlessChain(t *testing.T) {
 		b.WriteString(cgla(1, "81C00000FF", part+"61FF"))
 	}
 	b.WriteString(cgla(1, "81C00000FF", part+"9000"))
-	tr, err := Read("lpa.log", []byte(b.String()), Plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []*APDU
-	for _, e := range tr.Entries {
-		if e.APDU != nil && e.APDU.Done {
-			got = append(got, e.APDU)
-		}
-	}
+	got := doneAPDUs(t, b.String())
 	if len(got) != 1 {
 		t.Fatalf("%d answers, want 1", len(got))
 	}

@@ -95,17 +95,27 @@ func TestEUICCInfo1Summary(t *testing.T) {
 // summaries of its APDU answers.
 func answerSummaries(t *testing.T, log string) []string {
 	t.Helper()
+	var out []string
+	for _, a := range doneAPDUs(t, log) {
+		out = append(out, a.Summary)
+	}
+	return out
+}
+
+// doneAPDUs reads a plain log and returns its answered APDUs.
+func doneAPDUs(t *testing.T, log string) []*APDU {
+	t.Helper()
 	tr, err := Read("lpa.log", []byte(log), Plain)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
+	var got []*APDU
 	for _, e := range tr.Entries {
 		if e.APDU != nil && e.APDU.Done {
-			out = append(out, e.APDU.Summary)
+			got = append(got, e.APDU)
 		}
 	}
-	return out
+	return got
 }
 
 // TestEUICCInfo2Summary: EUICCInfo2 is summarised as EUICCInfo1 is; a
@@ -136,16 +146,7 @@ func TestEUICCInfo2Summary(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ans := tc.answer + "9000"
 			log := "> AT+CGLA=1,16,\"81E2910003BF2200\"\n< +CGLA: " + fmt.Sprint(len(ans)) + ",\"" + ans + "\"\n< OK\n"
-			tr, err := Read("lpa.log", []byte(log), Plain)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []*APDU
-			for _, e := range tr.Entries {
-				if e.APDU != nil && e.APDU.Done {
-					got = append(got, e.APDU)
-				}
-			}
+			got := doneAPDUs(t, log)
 			if len(got) != 1 || !strings.HasPrefix(got[0].Summary, tc.want) || got[0].Failed != tc.failed {
 				for _, a := range got {
 					t.Logf("%q failed=%v", a.Summary, a.Failed)
