@@ -50,3 +50,16 @@ func InsName(ins byte) string {
 	}
 	return fmt.Sprintf("INS %02X", ins)
 }
+
+// Closes reports the logical channel a MANAGE CHANNEL close (ISO/IEC
+// 7816-4 §11.1.2, ETSI TS 102 221 §11.1.17: P1 80) closes: P2's, or the
+// class byte's own when P2 is 00.
+func (c Command) Closes() (int, bool) {
+	if c.INS != InsManageChannel || c.P1 != 0x80 {
+		return 0, false
+	}
+	if c.P2 == 0 {
+		return c.Channel(), true
+	}
+	return int(c.P2), true
+}
