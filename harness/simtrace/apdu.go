@@ -10,7 +10,6 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
-	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -263,15 +262,10 @@ func locationStatusName(s byte) string {
 // FETCH preceded a TERMINAL RESPONSE.
 type decoder struct {
 	sawATR    bool
-	toldLate  bool             // the mid-session warning for a lane without ATR was given
-	chains    apdu.Chains[int] // answers left for GET RESPONSE, by the index of their command
-	storeData map[int]storeData
-	fetched   bool // a proactive command was fetched and not yet answered
-}
-
-type storeData struct {
-	function string
-	next     int // block number expected next
+	toldLate  bool                // the mid-session warning for a lane without ATR was given
+	chains    apdu.Chains[int]    // answers left for GET RESPONSE, by the index of their command
+	storeData es10.StoreData[int] // the ES10 requests on their way, by channel
+	fetched   bool                // a proactive command was fetched and not yet answered
 }
 
 func (l *Lane) addATR(frame int, t time.Time, b []byte) {
@@ -295,9 +289,6 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		d.toldLate = true
 		l.add(frame, t, MidSession, "first APDU (%s) before any ATR: the card's reset and what preceded it are not in the trace", apdu.InsName(g.INS))
 	}
-	if d.storeData == nil {
-		d.storeData = map[int]storeData{}
-	}
 	a := APDU{Frame: frame, Time: t, APDU: g, Channel: g.Channel(), Name: apdu.InsName(g.INS), For: -1}
 	a.Data = append([]byte(nil), g.Data...)
 	a.Response = append([]byte(nil), g.Response...)
@@ -305,6 +296,14 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 	// The answer is put together as the AT lane puts a +CSIM one: a
 	// pending answer is lost on any other command of its channel.
 	step := d.chains.Add(a.Channel, idx, g.INS, a.Response, a.SW)
+	if g.INS != es10.InsStoreData {
+		// A SELECT ends the channel's ES10 request, a MANAGE CHANNEL
+		// close the closed channel's (es10.StoreData).
+		d.storeData.Command(a.Channel, g.INS)
+		if n, ok := (apdu.Command{CLA: g.CLA, INS: g.INS, P1: g.P1, P2: g.P2}).Closes(); ok {
+			d.storeData.End(n)
+		}
+	}
 	switch g.INS {
 	case apdu.InsGetResponse:
 		if !step.Continues {
@@ -312,7 +311,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			break
 		}
 		a.For = step.Key
-	case 0xE2: // STORE DATA (GlobalPlatform; SGP.22 §5.7.1 for ES10)
+	case es10.InsStoreData: // GlobalPlatform §11.11; SGP.22 §5.7.2 for ES10
 		l.storeData(&a)
 	case stk.InsFetch:
 		if a.SW == 0x9000 && len(a.Response) > 0 {
@@ -370,36 +369,18 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 	l.APDUs = append(l.APDUs, a)
 }
 
-// storeData types one STORE DATA block: the ES10 function comes from the
-// first tag of block 0 and carries over to the blocks that follow.
+// storeData types one STORE DATA block: its ES10 function, from the
+// first tag of its sequence's block 0, as es10.StoreData follows it for
+// every reader of a trace.
 func (l *Lane) storeData(a *APDU) {
-	d := &l.dec
-	a.Block, a.Last = int(a.P2), a.P1&0x80 != 0
-	sd, ok := d.storeData[a.Channel]
-	switch {
-	case a.Block == 0:
-		sd = storeData{function: es10Function(a.Data)}
-	case !ok || sd.next != a.Block:
+	b := l.dec.storeData.Add(a.Channel, a.P1, a.P2, a.Data)
+	a.Block, a.Last, a.ES10 = b.Number, b.Last, b.Function
+	switch b.Break {
+	case es10.NoSequence:
 		l.add(a.Frame, a.Time, MidSession, "STORE DATA block %d on channel %d without the blocks before it", a.Block, a.Channel)
-		delete(d.storeData, a.Channel)
-		return
+	case es10.OutOfSequence:
+		l.add(a.Frame, a.Time, MidSession, "STORE DATA block %d on channel %d out of sequence (block %d expected)", a.Block, a.Channel, b.Expected)
 	}
-	a.ES10 = sd.function
-	if a.Last {
-		delete(d.storeData, a.Channel)
-		return
-	}
-	sd.next = a.Block + 1
-	d.storeData[a.Channel] = sd
-}
-
-// es10Function names the ES10 function whose request starts b.
-func es10Function(b []byte) string {
-	tag, ok := tlv.FirstTag(b)
-	if !ok {
-		return ""
-	}
-	return es10.FunctionName(tag) // "unknown ES10 tag BF99" for others
 }
 
 func (l *Lane) add(frame int, t time.Time, k Kind, format string, a ...any) {

@@ -241,3 +241,54 @@ func TestWarningsBounded(t *testing.T) {
 		t.Errorf("%d counted, %d kept", tr.Count(NotGSMTAP), len(tr.Warnings()))
 	}
 }
+
+// TestStoreDataSequence: the lane follows an ES10 request's STORE DATA
+// blocks as every reader of a trace does (es10.StoreData): the block a
+// 6Cxx has sent again is that block, named and no warning (TS 102 221
+// §7.3.1.1.4); a SELECT on the channel, or its close, ends the request, so
+// a block after it belongs to none; a block out of sequence says which
+// the card expected.
+func TestStoreDataSequence(t *testing.T) {
+	const (
+		block0 = "81 E2 11 00 02 BF 31 90 00"
+		last   = "81 E2 91 01 03 03 A0 00"
+	)
+	for _, tc := range []struct {
+		name  string
+		apdus []string
+		want  string // the last APDU's String
+		warns []string
+	}{
+		{"the last block again after 6Cxx", []string{block0, last + " 6C 05", last + " BF 31 03 80 01 00 90 00"},
+			"STORE DATA [ch 1] EnableProfile (block 1) 9000 · enableResult 0 ok", nil},
+		{"a SELECT between two blocks", []string{block0, "01 A4 04 00 10 A0 00 00 05 59 10 10 FF FF FF FF 89 00 00 01 00 90 00", last + " 90 00"},
+			"STORE DATA [ch 1] 9000", []string{"STORE DATA block 1 on channel 1 without the blocks before it"}},
+		{"the channel closed from channel 0", []string{block0, "00 70 80 01 00 90 00", last + " 90 00"},
+			"STORE DATA [ch 1] 9000", []string{"STORE DATA block 1 on channel 1 without the blocks before it"}},
+		{"another channel closed", []string{block0, "00 70 80 02 00 90 00", last + " 90 00"},
+			"STORE DATA [ch 1] EnableProfile (block 1) 9000", nil},
+		{"a block out of sequence", []string{block0, "81 E2 91 02 01 00 90 00"},
+			"STORE DATA [ch 1] 9000", []string{"STORE DATA block 2 on channel 1 out of sequence (block 1 expected)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dgs := [][]byte{sim(t, gsmtap.SubATR, "3B 00")}
+			for _, a := range tc.apdus {
+				dgs = append(dgs, sim(t, gsmtap.SubAPDU, a))
+			}
+			l, err := Decode(stream(dgs...)).Only()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := l.APDUs[len(l.APDUs)-1].String(); got != tc.want {
+				t.Errorf("%q, want %q", got, tc.want)
+			}
+			var warns []string
+			for _, w := range l.Warnings() {
+				warns = append(warns, w.Detail)
+			}
+			if strings.Join(warns, "|") != strings.Join(tc.warns, "|") {
+				t.Errorf("warnings %q, want %q", warns, tc.warns)
+			}
+		})
+	}
+}
