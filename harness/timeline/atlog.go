@@ -276,15 +276,16 @@ type call struct {
 }
 
 // callState is what decoding at.log's APDUs carries from one call to
-// the next, by logical channel: the ES10 function of a STORE DATA
-// sequence begun and not ended, which names its later blocks, and the
-// answers the card left for GET RESPONSE after 61xx (TS 102 221
+// the next, by logical channel: the STORE DATA sequences begun and not
+// ended, whose ES10 function names their later blocks, followed as the
+// card's APDU lane and the field-log reader follow them (es10.StoreData),
+// and the answers the card left for GET RESPONSE after 61xx (TS 102 221
 // §7.3.1.1.4, a card over T=0; +CSIM hands them to the host, where +CGLA
 // modems fetch them themselves), put together as the card's APDU lane
 // puts them (apdu.Chains), keyed by the command's decoded call.
 type callState struct {
-	open   map[int]string
-	chains apdu.Chains[pendingAnswer]
+	storeData es10.StoreData[int]
+	chains    apdu.Chains[pendingAnswer]
 }
 
 // pendingAnswer is a command whose answer GET RESPONSE fetches.
@@ -293,9 +294,7 @@ type pendingAnswer struct {
 	name string // its row's label ("ES10 GetEID (BF3E)")
 }
 
-func newCallState() *callState {
-	return &callState{open: map[int]string{}}
-}
+func newCallState() *callState { return &callState{} }
 
 // apduCall decodes the APDU of an AT+CGLA or AT+CSIM command and the
 // card's answer in the command's information line, with st carrying what
@@ -309,6 +308,15 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 		return call{}, false
 	}
 	c := cmds[0]
+	if c.Name == "+CCHC" && c.Form == at.Set && len(c.Args) == 1 {
+		// Closing a session ends what was on its way on its channel
+		// (TS 27.007 §8.46), though a session opened later may get its
+		// number again.
+		if n, err := strconv.Atoi(c.Args[0].Raw); err == nil {
+			st.storeData.End(n)
+		}
+		return call{}, false
+	}
 	var hexArg, length string
 	session := -1 // +CSIM: the CLA's channel
 	switch {
@@ -341,6 +349,11 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 func decodeCall(name, hexArg string, answer []string, st *callState, session int) (call, bool) {
 	raw, err := hex.DecodeString(hexArg)
 	if err != nil {
+		// What the card got, if anything, is not known: the request on
+		// the channel is lost, as the field-log reader loses it.
+		if session >= 0 {
+			st.storeData.End(session)
+		}
 		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
 	}
 	cmd, err := apdu.Parse(raw)
@@ -358,7 +371,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 	if session >= 0 {
 		chText += ", +CGLA's <sessionid>"
 	}
-	out.request, out.requestDetail = describeCommand(cmd, hexArg, st.open, ch, chText)
+	out.request, out.requestDetail = describeCommand(cmd, hexArg, &st.storeData, ch, chText)
 	for _, a := range answer {
 		h, ok, err := at.ParseHexAnswer(a, name)
 		if !ok {
@@ -400,47 +413,51 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 // describeCommand names an APDU: the ES10 function of a STORE DATA
 // (SGP.22 §5.7.2), else the ISO 7816-4 instruction. A command too long
 // for one block comes in several (P2 numbers them, P1's bit 8 marks the
-// last): the first names the function by its first tag, and open carries
-// the name over to the blocks that follow on its channel, ch (chText
-// says which it is).
-func describeCommand(c apdu.Command, hexText string, open map[int]string, ch int, chText string) (label, detail string) {
+// last): the first names the function by its first tag, and sd, which
+// follows the sequences by channel, names the blocks that follow on its
+// channel, ch (chText says which it is). Any other command goes to sd
+// too: a SELECT, or the channel's close, ends its sequence.
+func describeCommand(c apdu.Command, hexText string, sd *es10.StoreData[int], ch int, chText string) (label, detail string) {
 	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (%s)\n%s", c.CLA, c.INS, c.P1, c.P2, chText, hexText)
-	switch c.INS {
-	case 0xE2: // STORE DATA
-		last := c.P1&0x80 != 0
-		if c.P2 != 0 {
-			fn, ok := open[ch]
-			if last {
-				delete(open, ch)
+	if c.INS != es10.InsStoreData {
+		sd.Command(ch, c.INS)
+		if n, ok := c.Closes(); ok {
+			if c.P2 == 0 {
+				n = ch // its own: +CGLA's session
 			}
-			if ok {
-				return fmt.Sprintf("ES10 %s · block %d", fn, c.P2), detail
+			sd.End(n)
+		}
+	}
+	switch c.INS {
+	case es10.InsStoreData:
+		b := sd.Add(ch, c.P1, c.P2, c.Data)
+		if c.P2 != 0 {
+			switch {
+			case b.Break == es10.OutOfSequence:
+				detail += fmt.Sprintf("\nout of sequence: the channel's STORE DATA sequence expected block %d", b.Expected)
+			case b.Function != "":
+				return fmt.Sprintf("ES10 %s · block %d", b.Function, c.P2), detail
 			}
 			return fmt.Sprintf("ES10 STORE DATA block %d", c.P2), detail
 		}
-		delete(open, ch)
 		// A log may be a real card's: BER lengths taken.
 		data := tlv.Canonical(c.Data)
 		tag, _, err := tlv.ParseOne(data)
-		if err == nil && last {
+		if err == nil && b.Last {
 			return fmt.Sprintf("ES10 %s (%X)", es10.FunctionName(tag.Tag), tag.Tag), detail
 		}
-		first, ok := tlv.FirstTag(c.Data)
-		if seg := es10.SegmentName(data); seg != "" && last {
+		if seg := es10.SegmentName(data); seg != "" && b.Last {
 			// A segmented package's command: a header, not one TLV.
-			return fmt.Sprintf("ES10 %s (%X)", seg, first), detail
+			return fmt.Sprintf("ES10 %s (%X)", seg, b.Tag), detail
 		}
 		switch {
-		case !ok:
+		case b.Function == "":
 			return "ES10 STORE DATA (undecodable)", detail
-		case !last:
-			if open != nil {
-				open[ch] = es10.FunctionName(first)
-			}
-			return fmt.Sprintf("ES10 %s (%X, first block)", es10.FunctionName(first), first), detail
+		case !b.Last:
+			return fmt.Sprintf("ES10 %s (%X, first block)", b.Function, b.Tag), detail
 		}
 		// The whole command in one block, and not one TLV.
-		return fmt.Sprintf("ES10 %s (%X) · malformed", es10.FunctionName(first), first), detail + "\n" + err.Error()
+		return fmt.Sprintf("ES10 %s (%X) · malformed", b.Function, b.Tag), detail + "\n" + err.Error()
 	case apdu.InsSelect:
 		return es10.SelectName(c.P1, c.Data), detail
 	case apdu.InsManageChannel:

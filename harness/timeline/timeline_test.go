@@ -1141,3 +1141,47 @@ func TestSMDPLanesInScenarioOrder(t *testing.T) {
 		})
 	}
 }
+
+// The AT lane follows an ES10 request's STORE DATA blocks as the card's
+// APDU lane and the field-log reader do (es10.StoreData; GlobalPlatform
+// Card Specification 2.3 §11.11.2, SGP.22 §5.7.2): a block out of
+// sequence, or after a SELECT, a session's close or a line whose hex the
+// log lost on the channel, is no function's block; the last block sent
+// again after 6Cxx (TS 102 221 §7.3.1.1.4) is still the function's.
+func TestStoreDataSequenceRules(t *testing.T) {
+	const (
+		first = `AT+CGLA=1,20,"80E2110005BF38020101"`
+		last  = `AT+CGLA=1,16,"80E2910103AABBCC"`
+		named = "ES10 AuthenticateServer · block 1"
+		none  = "ES10 STORE DATA block 1"
+	)
+	for _, tc := range []struct {
+		name string
+		cmds []string // answered 9000 but the one before the last, answered 6C05 when repeat is set
+		want string   // the last command's label
+	}{
+		{"in sequence", []string{first, last}, named},
+		{"out of sequence", []string{first, `AT+CGLA=1,14,"80E29102020A0B"`}, "ES10 STORE DATA block 2"},
+		{"the last block after 6Cxx", []string{first, last, last}, named},
+		{"a SELECT between", []string{first, `AT+CGLA=1,42,"00A4040010A0000005591010FFFFFFFF8900000100"`, last}, none},
+		{"the session closed between", []string{first, `AT+CCHC=1`, `AT+CCHO="A0000005591010FFFFFFFF8900000100"`, last}, none},
+		{"MANAGE CHANNEL close between", []string{first, `AT+CGLA=1,10,"0070800100"`, last}, none},
+		{"a line of bad hex between", []string{first, `AT+CGLA=1,9,"80E291010"`, last}, none},
+		{"a STATUS between", []string{first, `AT+CGLA=1,10,"80F2000000"`, last}, named},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newCallState()
+			var c call
+			for i, cmd := range tc.cmds {
+				answer := `+CGLA: 4,"9000"`
+				if tc.name == "the last block after 6Cxx" && i == 1 {
+					answer = `+CGLA: 4,"6C05"`
+				}
+				c, _ = apduCall(cmd, []string{answer}, st)
+			}
+			if c.request != tc.want {
+				t.Errorf("%q, want %q", c.request, tc.want)
+			}
+		})
+	}
+}
