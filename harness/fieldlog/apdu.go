@@ -1,7 +1,6 @@
 package fieldlog
 
 import (
-	"bytes"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -61,18 +60,18 @@ type APDU struct {
 }
 
 // chain is the state of one logical channel: the ES10 function whose
-// request is on its way, and the answer its card gives in parts, put
-// together by apdu.Chains as the timeline's lanes put one (its key names
-// the port and the channel, so its Chains holds channel 0 alone).
+// request was sent last (its tag, and its whole request once its last
+// block went), and the answer its card gives in parts, put together by
+// apdu.Chains as the timeline's lanes put one (its key names the port and
+// the channel, so its Chains holds channel 0 alone). The request's blocks
+// are followed by an es10.StoreData under the same key, as the timeline's
+// lanes follow them.
 type chain struct {
-	fn      string
+	key     string
 	tag     uint32
 	req     []byte
 	answer  apdu.Chains[*APDU]
 	lastCmd *APDU
-	// again is the command answered 6Cxx, which the host sends again
-	// with the Le the card named: its repeat is no further block.
-	again *APDU
 }
 
 // decodeAPDUs attaches the APDU of every +CGLA and +CSIM command and
@@ -80,13 +79,19 @@ type chain struct {
 func decodeAPDUs(t *Transcript) {
 	chains := map[string]*chain{}
 	of := map[*APDU]*chain{} // each command APDU's chain
+	sd := &es10.StoreData[string]{Keep: true}
 	get := func(k string) *chain {
 		c := chains[k]
 		if c == nil {
-			c = &chain{}
+			c = &chain{key: k}
 			chains[k] = c
 		}
 		return c
+	}
+	// drop forgets what was on its way on channel k: the channel closed.
+	drop := func(k string) {
+		delete(chains, k)
+		sd.End(k)
 	}
 	for i := range t.Entries {
 		e := &t.Entries[i]
@@ -98,7 +103,13 @@ func decodeAPDUs(t *Transcript) {
 				if len(a.Raw) > 0 {
 					a.Channel = apdu.ChannelOf(a.Raw[0])
 				}
-				command(get(e.Port+"/lib"), a)
+				c := get(e.Port + "/lib")
+				command(c, sd, a)
+				if _, ok := closesChannel(a.Raw); ok {
+					// One key for an LPA's lines of every channel: any
+					// close ends its request.
+					sd.End(c.key)
+				}
 			} else if c := chains[e.Port+"/lib"]; c != nil && c.lastCmd != nil && len(a.Raw) >= 2 {
 				response(c, a)
 			}
@@ -109,7 +120,7 @@ func decodeAPDUs(t *Transcript) {
 					// Closing a session ends what waited on its channel
 					// (TS 27.007 §8.46), though a session opened later
 					// may get its number again.
-					delete(chains, e.Port+"/cgla/"+strconv.Itoa(n))
+					drop(e.Port + "/cgla/" + strconv.Itoa(n))
 				}
 				continue
 			}
@@ -127,15 +138,24 @@ func decodeAPDUs(t *Transcript) {
 				// What the card got, if anything, is unknown: the
 				// chain's function is lost.
 				a.Ins, a.Summary = "malformed", "malformed command: "+a.Malformed
-				*ch = chain{}
+				*ch = chain{key: key}
+				sd.End(key)
 				continue
 			}
-			command(ch, a)
+			command(ch, sd, a)
 			of[a] = ch
-			if n, ok := closesChannel(a.Raw); ok && c.session < 0 && n != a.Channel {
-				// MANAGE CHANNEL from another channel: what waited on
-				// the one it closes is gone.
-				delete(chains, e.Port+"/csim/"+strconv.Itoa(n))
+			if n, ok := closesChannel(a.Raw); ok {
+				switch {
+				case c.session >= 0:
+					// A close sent on a session is the session's.
+					sd.End(key)
+				case n != a.Channel:
+					// MANAGE CHANNEL from another channel: what waited
+					// on the one it closes is gone.
+					drop(e.Port + "/csim/" + strconv.Itoa(n))
+				default:
+					sd.End(key)
+				}
 			}
 		case e.Role == Info && e.Cmd >= 0 && t.Entries[e.Cmd].APDU != nil:
 			r, ok := responseAPDU(e.Text)
@@ -162,7 +182,7 @@ func decodeAPDUs(t *Transcript) {
 					// The function's answer is lost to the reader; its
 					// chain ends as an answered one would. A middle
 					// block's answer carries no data: the chain goes on.
-					c.fn, c.answer = "", apdu.Chains[*APDU]{}
+					c.answer = apdu.Chains[*APDU]{}
 				}
 			case answers:
 				response(c, a)
@@ -232,13 +252,13 @@ func closesSession(line string) (int, bool) {
 	return sessionID(line[len("AT+CCHC="):])
 }
 
-// closesChannel reads MANAGE CHANNEL close (ISO/IEC 7816-4 §11.1.2: P1
-// 80, P2 the channel; 00 is the CLA's own).
+// closesChannel reads MANAGE CHANNEL close (apdu.Command.Closes: P2
+// the channel; 00 the CLA's own).
 func closesChannel(raw []byte) (int, bool) {
-	if len(raw) < 4 || raw[1] != apdu.InsManageChannel || raw[2] != 0x80 || raw[3] == 0 {
+	if len(raw) < 4 {
 		return 0, false
 	}
-	return int(raw[3]), true
+	return apdu.Command{CLA: raw[0], INS: raw[1], P1: raw[2], P2: raw[3]}.Closes()
 }
 
 // lengthOff says how a length field n disagrees with digits hex digits.
@@ -288,11 +308,10 @@ func responseAPDU(line string) (hexLine, bool) {
 	return hexLine{}, false
 }
 
-// command decodes a command APDU on chain c.
-func command(c *chain, a *APDU) {
+// command decodes a command APDU on chain c, its STORE DATA blocks
+// followed by sd under the chain's key.
+func command(c *chain, sd *es10.StoreData[string], a *APDU) {
 	c.lastCmd = a
-	again := c.again
-	c.again = nil
 	// What waited for GET RESPONSE on the channel: the card drops it for
 	// any other command (pending is the command a GET RESPONSE continues).
 	pending, continues := c.answer.Sent(0, insOf(a.Raw))
@@ -302,32 +321,33 @@ func command(c *chain, a *APDU) {
 		return
 	}
 	a.Ins = apdu.InsName(cmd.INS)
+	if cmd.INS != es10.InsStoreData {
+		sd.Command(c.key, cmd.INS) // a SELECT ends the request
+	}
 	switch cmd.INS {
-	case 0xE2: // STORE DATA, GlobalPlatform §11.11: the ES10 request (SGP.22 §5.7.2)
-		a.Block, a.Last = int(cmd.P2), cmd.P1&0x80 != 0
-		if a.Block > 0 && c.fn == "" {
+	case es10.InsStoreData: // GlobalPlatform §11.11: the ES10 request (SGP.22 §5.7.2)
+		b := sd.Add(c.key, cmd.P1, cmd.P2, cmd.Data)
+		a.Block, a.Last = b.Number, b.Last
+		switch b.Break {
+		case es10.NoSequence:
 			// Only block 0 begins with the function's tag: a later
 			// block whose block 0 the log does not hold (it begins
 			// mid-command) is the middle of an encoding.
-			c.tag, c.req = 0, nil
 			a.Summary = fmt.Sprintf("STORE DATA block %d (its block 0 is not in the log)", a.Block)
 			return
+		case es10.OutOfSequence:
+			a.Summary = fmt.Sprintf("STORE DATA block %d (out of sequence: block %d expected)", a.Block, b.Expected)
+			return
 		}
-		repeat := repeats(again, cmd)
-		if a.Block == 0 && !repeat {
-			c.fn, c.tag, c.req = "", 0, nil
-			if tag, ok := tlv.FirstTag(cmd.Data); ok && es10.IsFunction(tag) {
-				c.fn, c.tag = es10.FunctionName(tag), tag
-			} else if ok {
-				c.fn, c.tag = fmt.Sprintf("tag %X", tag), tag
-			}
+		c.tag = b.Tag
+		a.ES10 = b.Function
+		a.Summary = "STORE DATA "
+		if b.Function != "" {
+			a.Summary += b.Function + " "
 		}
-		if len(c.req) < 1<<16 && !repeat {
-			c.req = append(c.req, cmd.Data...)
-		}
-		a.ES10 = c.fn
-		a.Summary = fmt.Sprintf("STORE DATA %s block %d", c.fn, a.Block)
+		a.Summary += fmt.Sprintf("block %d", a.Block)
 		if a.Last {
+			c.req = b.Request
 			a.Summary += " (last)" + requestDetail(c.tag, c.req)
 		}
 	case apdu.InsGetResponse:
@@ -344,13 +364,10 @@ func command(c *chain, a *APDU) {
 		} else {
 			a.Summary = "MANAGE CHANNEL open"
 		}
-		c.fn = ""
 	case apdu.InsSelect:
 		a.Summary = es10.SelectName(cmd.P1, cmd.Data)
-		c.fn = ""
 	default:
 		a.Summary = a.Ins
-		c.fn = ""
 	}
 }
 
@@ -360,17 +377,6 @@ func insOf(raw []byte) byte {
 		return 0
 	}
 	return raw[1]
-}
-
-// repeats reports whether cmd is prev, answered 6Cxx, sent again with
-// the Le the card named (TS 102 221 §7.3.1.1.4): the same command, not
-// one more block of a request.
-func repeats(prev *APDU, cmd apdu.Command) bool {
-	if prev == nil {
-		return false
-	}
-	p, err := apdu.Parse(prev.Raw)
-	return err == nil && p.CLA == cmd.CLA && p.INS == cmd.INS && p.P1 == cmd.P1 && p.P2 == cmd.P2 && bytes.Equal(p.Data, cmd.Data)
 }
 
 // response decodes the answer to c's last command, putting the answer
@@ -386,9 +392,6 @@ func response(c *chain, a *APDU) {
 	sw := "SW " + swText(a.SW)
 	step := c.answer.Add(0, cmd, insOf(cmd.Raw), data, a.SW)
 	le, wrongLe := apdu.RepeatWithLe(a.SW)
-	if wrongLe && !step.Continues {
-		c.again = cmd
-	}
 	// first is the command whose answer this is: the function's last
 	// block, for the GET RESPONSEs that fetch its answer.
 	first := step.Key
@@ -417,7 +420,6 @@ func response(c *chain, a *APDU) {
 		}
 		a.Summary = fmt.Sprintf("%s: %s, %s", first.ES10, detail, sw)
 		a.Failed = a.Failed || failed
-		c.fn = ""
 	case first.ES10 != "":
 		a.Summary = fmt.Sprintf("%s block %d: %s", first.ES10, first.Block, sw)
 	case cmd.Ins == "MANAGE CHANNEL" && strings.HasSuffix(cmd.Summary, "open") && len(data) == 1:

@@ -190,3 +190,54 @@ func TestGetResponseSummaries(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreDataSequenceRules: the reader follows an ES10 request's STORE
+// DATA blocks as the timeline's lanes do (es10.StoreData; GlobalPlatform
+// Card Specification 2.3 §11.11.2, SGP.22 §5.7.2). A command between two
+// blocks that is no SELECT and closes no channel leaves the request on
+// its way (the card takes the next block in sequence); a block out of
+// sequence, or after the last, is no function's; a request's first tag
+// names it as the timeline names it, a LoadBoundProfilePackage segment by
+// its part; a block 0 with no tag begins a request of no name.
+func TestStoreDataSequenceRules(t *testing.T) {
+	const (
+		block0 = "> AT+CGLA=1,18,\"81E2110004BF380102\"\n< +CGLA: 4,\"9000\"\n< OK\n"
+		block1 = "> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n"
+	)
+	for _, tc := range []struct {
+		name, log string
+		want      []string // the summaries of the command lines, in order
+	}{
+		{"a STATUS between two blocks", block0 + "> AT+CGLA=1,10,\"81F2000000\"\n< +CGLA: 4,\"9000\"\n< OK\n" + block1,
+			[]string{"STORE DATA AuthenticateServer block 0", "STATUS", "STORE DATA AuthenticateServer block 1 (last)"}},
+		{"MANAGE CHANNEL open from the channel between two blocks", block0 + "> AT+CGLA=1,10,\"0170000001\"\n< +CGLA: 6,\"029000\"\n< OK\n" + block1,
+			[]string{"STORE DATA AuthenticateServer block 0", "MANAGE CHANNEL open", "STORE DATA AuthenticateServer block 1 (last)"}},
+		{"a block out of sequence", block0 + "> AT+CGLA=1,16,\"81E2910203A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA block 2 (out of sequence: block 1 expected)"}},
+		{"a block after the last, its answer lost", block0 + "> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CME ERROR: 4\n" +
+			"> AT+CGLA=1,16,\"81E2910203A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)", "STORE DATA block 2 (its block 0 is not in the log)"}},
+		{"a LoadBoundProfilePackage segment", "> AT+CGLA=1,24,\"81E2910007A0058703010203\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"STORE DATA LoadBoundProfilePackage: firstSequenceOf87 block 0 (last)"}},
+		{"an unknown tag", "> AT+CGLA=1,16,\"81E2910003BF7F00\"\n< +CGLA: 4,\"6A88\"\n< OK\n",
+			[]string{"STORE DATA unknown ES10 tag BF7F block 0 (last)"}},
+		{"a block 0 with no tag", "> AT+CGLA=1,10,\"81E2110000\"\n< +CGLA: 4,\"9000\"\n< OK\n" + block1,
+			[]string{"STORE DATA block 0", "STORE DATA block 1 (last)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("lpa.log", []byte(tc.log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				if e.Role == Command && e.APDU != nil {
+					got = append(got, e.APDU.Summary)
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("summaries %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
