@@ -45,8 +45,9 @@ type APDU struct {
 	// Request is, on that response, the function's whole request (its
 	// STORE DATA blocks' data): what a profile operation named.
 	Request []byte
-	// Failed marks a response whose status word is not of normal
-	// processing (apdu.NormalProcessing), or whose ES10 answer is an error (a result other than ok, an
+	// Failed marks a response whose status word ends its command in
+	// failure (apdu.Failed: neither normal processing nor 6Cxx, T=0's
+	// step), or whose ES10 answer is an error (a result other than ok, an
 	// error code, an answer that does not decode), or that is Malformed.
 	Failed bool
 	// Malformed says why the line's hex is no APDU (odd digits, a
@@ -387,7 +388,7 @@ func response(c *chain, a *APDU) {
 	cmd := c.lastCmd
 	a.Ins, a.ES10, a.Block, a.Last = cmd.Ins, cmd.ES10, cmd.Block, cmd.Last
 	a.SW = uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
-	a.Failed = !apdu.NormalProcessing(a.SW)
+	a.Failed = apdu.Failed(a.SW) // a 61xx or 6Cxx is a step of the exchange
 	data := a.Raw[:len(a.Raw)-2]
 	sw := "SW " + swText(a.SW)
 	step := c.answer.Add(0, cmd, insOf(cmd.Raw), data, a.SW)
@@ -404,11 +405,10 @@ func response(c *chain, a *APDU) {
 		if wrongLe {
 			// TS 102 221 §7.3.1.1.4: the host's Le was wrong, the card
 			// has xx bytes for a repeat of the command with that Le.
-			a.Summary = fmt.Sprintf("%s: wrong Le, %d bytes waiting, %s", first.ES10, le, sw)
 			// A step of the exchange, as 61xx is, not its outcome: the
 			// host repeats the command (outside tester sw115: an lpac
-			// session's 6C15 drafted as its failure).
-			a.Failed = false
+			// session's 6C15 drafted as its failure; apdu.Failed).
+			a.Summary = fmt.Sprintf("%s: wrong Le, %d bytes waiting, %s", first.ES10, le, sw)
 			return
 		}
 		a.Done, a.Answer, a.Request = true, step.Data, c.req

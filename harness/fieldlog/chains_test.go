@@ -169,3 +169,28 @@ func TestWrongLeRepeat(t *testing.T) {
 		t.Errorf("want one answer to the request %s", req)
 	}
 }
+
+// TestWrongLeNeverFailed: a 6Cxx is a step of T=0's exchange for every
+// command (apdu.Failed; ISO/IEC 7816-4 §5.6, TS 102 221 §7.3.1.1.4), as
+// the timeline's lanes draw it: a READ BINARY's, or an ES10 request's
+// middle block's, is not marked failed (only an ES10 function's last
+// block was); an error still is.
+func TestWrongLeNeverFailed(t *testing.T) {
+	log := "> AT+CSIM=10,\"00B0000000\"\n< +CSIM: 4,\"6C0A\"\n< OK\n" +
+		"> AT+CSIM=10,\"00B000000A\"\n< +CSIM: 24,\"001122334455667788999000\"\n< OK\n" +
+		cgla(1, "81E2110004BF380102", "6C00") +
+		"> AT+CSIM=10,\"00B0000000\"\n< +CSIM: 4,\"6B00\"\n< OK\n"
+	tr, err := Read("lpa.log", []byte(log), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	for _, e := range tr.Entries {
+		if e.APDU != nil && e.APDU.Response {
+			got = append(got, e.APDU.Failed)
+		}
+	}
+	if want := []bool{false, false, false, true}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("failed %v, want %v", got, want)
+	}
+}

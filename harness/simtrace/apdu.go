@@ -123,10 +123,11 @@ func (a APDU) String() string {
 // warning or an error the card returned.
 func (a APDU) OK() bool { return apdu.NormalProcessing(a.SW) }
 
-// Failed reports an exchange to draw as a failure: a status word other
-// than normal processing, or an ES10 function the card refused under
-// one (SGP.22 §5.7: the refusal is in the answer's data).
-func (a APDU) Failed() bool { return !a.OK() || a.Refused }
+// Failed reports an exchange to draw as a failure: a status word that
+// ends the command in failure (apdu.Failed: a 6Cxx, T=0's "again with Le
+// xx", is a step, as a 61xx is), or an ES10 function the card refused
+// under a normal one (SGP.22 §5.7: the refusal is in the answer's data).
+func (a APDU) Failed() bool { return apdu.Failed(a.SW) || a.Refused }
 
 // Detail is the exchange in full, one fact per line: the bytes both ways
 // and what they carry (for a timeline row opened, a failure message).

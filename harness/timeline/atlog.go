@@ -405,7 +405,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		if refused {
 			out.responseDetail += "\nthe ES10 function failed: " + s
 		}
-		out.failed = !apdu.NormalProcessing(sw) || refused
+		out.failed = apdu.Failed(sw) || refused
 	}
 	return out, true
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -1181,6 +1182,66 @@ func TestStoreDataSequenceRules(t *testing.T) {
 			}
 			if c.request != tc.want {
 				t.Errorf("%q, want %q", c.request, tc.want)
+			}
+		})
+	}
+}
+
+// A 6Cxx is T=0's "again with Le = xx" (ISO/IEC 7816-4 §5.6, TS 102 221
+// §7.3.1.1.4), a step of the exchange as a 61xx is, not the command's
+// failure: neither the AT lane nor the card's APDU lane draws it red, as
+// the field-log reader does not mark it failed (apdu.Failed); the
+// repeat's answer says how the command went.
+func TestWrongLeIsAStep(t *testing.T) {
+	const eid = "BF3E125A1089049032000001000000000000000171"
+	type ex struct{ cmd, resp string }
+	for _, tc := range []struct {
+		name   string
+		exs    []ex
+		failed []bool // per exchange
+	}{
+		{"READ BINARY", []ex{{"00B0000000", "6C0A"}, {"00B000000A", "00112233445566778899" + "9000"}}, []bool{false, false}},
+		{"GetEID", []ex{{"81E2910006BF3E035C015A00", "6C15"}, {"81E2910006BF3E035C015A15", eid + "9000"}}, []bool{false, false}},
+		{"GET RESPONSE", []ex{{"81E2910006BF3E035C015A", "6115"}, {"01C0000020", "6C15"}, {"01C0000015", eid + "9000"}}, []bool{false, false, false}},
+		{"an error is still one", []ex{{"00B0000000", "6B00"}}, []bool{true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newCallState()
+			for i, e := range tc.exs {
+				c, _ := apduCall(fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(e.cmd), e.cmd), []string{fmt.Sprintf(`+CSIM: %d,"%s"`, len(e.resp), e.resp)}, st)
+				if c.failed != tc.failed[i] {
+					t.Errorf("AT lane, exchange %d: %q failed=%v, want %v", i, c.response, c.failed, tc.failed[i])
+				}
+			}
+			var dgs []capture.Datagram
+			at := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)
+			atr := gsmtap.SIMHeader(gsmtap.SubATR)
+			dgs = append(dgs, capture.Datagram{Frame: 1, Time: at, Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(atr.Append(nil), 0x3B, 0x00)})
+			for i, e := range tc.exs {
+				cmd, _ := hex.DecodeString(e.cmd)
+				resp, _ := hex.DecodeString(e.resp)
+				g := gsmtap.SIMHeader(gsmtap.SubAPDU)
+				dgs = append(dgs, capture.Datagram{Frame: i + 2, Time: at.Add(time.Duration(i+1) * time.Millisecond),
+					Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: gsmtap.AppendExchange(g.Append(nil), apdu.TPDU(cmd), resp)})
+			}
+			dir := writeArtifacts(t, map[string]string{"events.jsonl": `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}` + "\n", "traffic.pcapng": ""})
+			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Datagrams: dgs}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := 0
+			for _, it := range tl.Items {
+				var i int
+				if _, err := fmt.Sscanf(it.Source, "traffic.pcapng frame %d", &i); it.Kind != KindAPDU || err != nil || i < 2 {
+					continue // the ATR's row is frame 1
+				}
+				rows++
+				if it.Failed != tc.failed[i-2] {
+					t.Errorf("APDU lane, exchange %d: %q failed=%v, want %v", i-2, it.Label, it.Failed, tc.failed[i-2])
+				}
+			}
+			if rows != len(tc.exs) {
+				t.Errorf("%d APDU lane rows, want %d", rows, len(tc.exs))
 			}
 		})
 	}

@@ -243,6 +243,20 @@ func TestNormalProcessing(t *testing.T) {
 	}
 }
 
+// TestFailed: a 6Cxx is a step of T=0's exchange, not a failure (ISO/IEC
+// 7816-4 §5.6, TS 102 221 §7.3.1.1.4); the rest fail as they are not of
+// normal processing.
+func TestFailed(t *testing.T) {
+	for sw, want := range map[uint16]bool{
+		0x9000: false, 0x910B: false, 0x6110: false, 0x6C10: false, 0x6C00: false,
+		0x6A88: true, 0x6985: true, 0x6282: true, 0x6700: true, 0x6B00: true,
+	} {
+		if got := Failed(sw); got != want {
+			t.Errorf("Failed(%04X) = %v, want %v", sw, got, want)
+		}
+	}
+}
+
 // MoreData and RepeatWithLe read the two status words of T=0's steps
 // (TS 102 221 §7.3.1.1.4) and the Le each asks of the next command.
 func TestMoreDataRepeatWithLe(t *testing.T) {

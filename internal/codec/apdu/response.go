@@ -87,6 +87,20 @@ func NormalProcessing(sw uint16) bool {
 	return false
 }
 
+// Failed reports a status word that ends a command in failure: neither
+// normal processing (NormalProcessing) nor 6Cxx. A 6Cxx is T=0's
+// procedure step, not the command's outcome (ISO/IEC 7816-4 §5.6: SW1 6C,
+// a checking error the terminal answers; ETSI TS 102 221 §7.3.1.1.4):
+// the terminal sends the command again with Le = xx, and that repeat's
+// answer says how the command went. Every reader of a trace marks a
+// failure by it, so a 6Cxx is a step on all of them.
+func Failed(sw uint16) bool {
+	if _, again := RepeatWithLe(sw); again {
+		return false
+	}
+	return !NormalProcessing(sw)
+}
+
 // ParseResponse decodes a response APDU; Data aliases b.
 func ParseResponse(b []byte) (Response, error) {
 	if len(b) < 2 {
