@@ -472,27 +472,38 @@ func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 	}
 	if g := getResponse.FindStringSubmatch(line); g != nil {
 		cla, _ := strconv.ParseUint(g[2], 16, 8)
-		le, _ := strconv.ParseUint(g[3], 16, 8)
+		rawLe, _ := strconv.ParseUint(g[3], 16, 8)
+		le := leBytes(byte(rawLe))
 		ch := apdu.ChannelOf(byte(cla))
 		n, ok := m.waiting[ch]
 		field, known := m.fieldWaiting[ch]
 		// Only a GET RESPONSE that took all the field card announced is
 		// the card's to size; one that took less is the host's choice,
 		// kept while the emulated card has that much.
-		whole := !known || uint64(field) == le
-		if ok && uint64(n) != le && (whole || uint64(n) < le) {
-			line = fmt.Sprintf(`%s%sC00000%02X"`, g[1], strings.ToUpper(g[2]), n)
-			why := fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, where the field's asked for the %d its card's announced (Le %02X)", n, n, le, le)
+		whole := !known || field == le
+		if ok && n != le && (whole || n < le) {
+			line = fmt.Sprintf(`%s%sC00000%02X"`, g[1], strings.ToUpper(g[2]), byte(n))
+			sw := fmt.Sprintf("61%02X", byte(n))
+			why := fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %s announced, where the field's asked for the %d its card's announced (Le %02X)", n, sw, le, rawLe)
 			switch {
 			case !known:
-				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, where the field's asked for %d (Le %02X; the log does not say what its card announced)", n, n, le, le)
+				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %s announced, where the field's asked for %d (Le %02X; the log does not say what its card announced)", n, sw, le, rawLe)
 			case !whole:
-				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, fewer than the %d the field's asked for of the %d its card announced (Le %02X)", n, n, le, field, le)
+				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %s announced, fewer than the %d the field's asked for of the %d its card announced (Le %02X)", n, sw, le, field, rawLe)
 			}
 			out = append(out, adaptation{adaptGetResponse, why})
 		}
 	}
 	return line, out
+}
+
+// leBytes is how many bytes an Le or a 61xx's SW2 stands for: 00 is 256
+// (ISO/IEC 7816-4 §5.1; a 6100 says 256 or more).
+func leBytes(b byte) int {
+	if b == 0 {
+		return 256
+	}
+	return int(b)
 }
 
 // learn takes what the emulated modem answered to a recorded step, and
@@ -545,8 +556,10 @@ func (m *sessionMap) opened(d personality.Personality, answer []string) {
 func isCCHO(line string) bool { return strings.HasPrefix(strings.ToUpper(line), "AT+CCHO=\"") }
 
 // apduCLA finds the command and CLA of an APDU sent in +CSIM or +CGLA.
-// moreIn notes in waiting what the 61xx among an answer's lines
-// announced on channel ch, or that nothing waits there.
+var apduCLA = regexp.MustCompile(`(?i)^AT\+(CSIM|CGLA)=(?:[^,]+,)?\d+,"([0-9A-F]{2})`)
+
+// moreIn notes in waiting how many bytes the 61xx among an answer's
+// lines announced on channel ch, or that nothing waits there.
 func moreIn(lines []string, prefix string, ch int, waiting map[int]int) {
 	delete(waiting, ch)
 	for _, l := range lines {
@@ -556,12 +569,10 @@ func moreIn(lines []string, prefix string, ch int, waiting map[int]int) {
 		}
 		r, _ := apdu.ParseResponse(a.Data) // a status word at least (ParseHexAnswer)
 		if le, more := apdu.MoreData(r.SW); more {
-			waiting[ch] = int(le)
+			waiting[ch] = leBytes(le)
 		}
 	}
 }
-
-var apduCLA = regexp.MustCompile(`(?i)^AT\+(CSIM|CGLA)=(?:[^,]+,)?\d+,"([0-9A-F]{2})`)
 
 func sessionID(lines []string) string {
 	for _, l := range lines {

@@ -29,6 +29,12 @@ func TestGetResponseAsksWhatTheCardHas(t *testing.T) {
 		{"a part, as the host asked", `AT+CGLA=1,22,"81E2910006BF3E035C015A"`, `+CGLA: 4,"6115"`, `+CGLA: 4,"6115"`, "", `AT+CGLA=1,10,"81C000000A"`, `AT+CGLA=1,10,"81C000000A"`, ""},
 		{"a part the emulated card has less than", `AT+CGLA=1,22,"81E2910006BF3E035C015A"`, `+CGLA: 4,"6140"`, `+CGLA: 4,"6108"`, "", `AT+CGLA=1,10,"81C000000A"`, `AT+CGLA=1,10,"81C0000008"`,
 			"the 8 bytes the emulated card's 6108 announced, fewer than the 10 the field's asked for of the 64 its card announced (Le 0A)"},
+		// Le 00 and 6100 stand for 256 (ISO/IEC 7816-4 §5.1): a host
+		// that took 255 of a 6100 took a part (reviewer r65 read it as
+		// asking for more than the card's 0 and sent Le 00).
+		{"a part of a 6100", `AT+CGLA=1,22,"81E2910006BF3E035C015A"`, `+CGLA: 4,"6100"`, `+CGLA: 4,"6100"`, "", `AT+CGLA=1,10,"81C00000FF"`, `AT+CGLA=1,10,"81C00000FF"`, ""},
+		{"all of a 6100", `AT+CGLA=1,22,"81E2910006BF3E035C015A"`, `+CGLA: 4,"6100"`, `+CGLA: 4,"6140"`, "", `AT+CGLA=1,10,"81C0000000"`, `AT+CGLA=1,10,"81C0000040"`,
+			"the 64 bytes the emulated card's 6140 announced, where the field's asked for the 256 its card's announced (Le 00)"},
 		{"the field's answer not in the log", `AT+CGLA=1,16,"81E2910003BF2000"`, "", `+CGLA: 4,"6138"`, "", `AT+CGLA=1,10,"81C0000064"`, `AT+CGLA=1,10,"81C0000038"`,
 			"where the field's asked for 100 (Le 64; the log does not say what its card announced)"},
 	} {
