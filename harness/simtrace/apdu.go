@@ -303,6 +303,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		d.storeData.Command(a.Channel, g.INS)
 		if n, ok := (apdu.Command{CLA: g.CLA, INS: g.INS, P1: g.P1, P2: g.P2}).Closes(); ok {
 			d.storeData.End(n)
+			d.chains.End(n) // and the answer waiting there
 		}
 	}
 	switch g.INS {

@@ -314,6 +314,7 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 		// number again.
 		if n, err := strconv.Atoi(c.Args[0].Raw); err == nil {
 			st.storeData.End(n)
+			st.chains.End(n)
 		}
 		return call{}, false
 	}
@@ -353,6 +354,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		// the channel is lost, as the field-log reader loses it.
 		if session >= 0 {
 			st.storeData.End(session)
+			st.chains.End(session)
 		}
 		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
 	}
@@ -372,6 +374,13 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		chText += ", +CGLA's <sessionid>"
 	}
 	out.request, out.requestDetail = describeCommand(cmd, hexArg, &st.storeData, ch, chText)
+	// The command drops what waited on its channel even when no answer
+	// line follows (+CME ERROR), and a close the closed channel's, as
+	// the field-log reader takes them (apdu.Chains.Sent).
+	st.chains.Sent(ch, cmd.INS)
+	if n, ok := cmd.Closes(); ok && cmd.P2 != 0 {
+		st.chains.End(n)
+	}
 	for _, a := range answer {
 		h, ok, err := at.ParseHexAnswer(a, name)
 		if !ok {

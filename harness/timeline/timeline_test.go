@@ -990,11 +990,35 @@ func TestCSIMAnswerInGetResponse(t *testing.T) {
 			{csim("80F2000000"), answer("9000"), "STATUS", "SW 9000"},
 			{csim("00C0000015"), answer("6F00"), "GET RESPONSE", "SW 6F00"},
 		}, true},
+		// As the field-log reader takes them (reviewer r65 #2): a
+		// command the modem refused with +CME ERROR still went to the
+		// channel, and a close drops what waited on the closed one.
+		{"a command answered +CME ERROR between drops the answer", []step{
+			{csim("80E2910006BF3E035C015A"), answer("6115"), "ES10 GetEID (BF3E)", "SW 6115"},
+			{csim("80F2000000"), "+CME ERROR: 4", "STATUS", ""},
+			{csim("00C0000015"), answer("6F00"), "GET RESPONSE", "SW 6F00"},
+		}, true},
+		{"the channel closed from channel 0 drops the answer", []step{
+			{csim("81E2910006BF3E035C015A"), answer("6115"), "ES10 GetEID (BF3E)", "SW 6115"},
+			{csim("0070800100"), answer("9000"), "MANAGE CHANNEL close 1", "SW 9000"},
+			{csim("81C0000015"), answer("6F00"), "GET RESPONSE", "SW 6F00"},
+		}, true},
+		{"+CCHC between drops the answer", []step{
+			{`AT+CGLA=1,22,"80E2910006BF3E035C015A"`, `+CGLA: 4,"6115"`, "ES10 GetEID (BF3E)", "SW 6115"},
+			{`AT+CCHC=1`, "OK", "", ""},
+			{`AT+CGLA=1,10,"80C0000015"`, `+CGLA: 4,"6F00"`, "GET RESPONSE", "SW 6F00"},
+		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newCallState()
 			var c call
 			for _, s := range tc.steps {
+				if strings.HasPrefix(s.cmd, "AT+CCHC") {
+					if _, ok := apduCall(s.cmd, []string{s.answer}, st); ok {
+						t.Errorf("%s taken for an APDU", s.cmd)
+					}
+					continue
+				}
 				var ok bool
 				c, ok = apduCall(s.cmd, []string{s.answer}, st)
 				if !ok || c.request != s.req || c.response != s.resp {

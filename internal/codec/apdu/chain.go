@@ -91,6 +91,11 @@ func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K]
 	return s
 }
 
+// End drops the answer waiting on channel ch: the channel was closed
+// (MANAGE CHANNEL close, +CCHC), the card reset, or a command went to it
+// whose bytes the trace lost.
+func (c *Chains[K]) End(ch int) { delete(c.open, ch) }
+
 // Sent takes a command on channel ch ahead of its answer, for a reader
 // that meets the two apart: a log's command line, its answer on a later
 // line or on none (a modem's +CME ERROR). Any command but GET RESPONSE
