@@ -474,6 +474,16 @@ func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) 
 		return "no data", false
 	}
 	b = tlv.Canonical(b)
+	if top, _, err := tlv.ParseOne(b); err == nil && top.Tag == es10.TagProfileInstallResult {
+		// The card ends a bound profile package's loading with its
+		// ProfileInstallationResult, answering whichever segment it
+		// stopped at (SGP.22 §5.7.6): the last one's, an 86 of
+		// sequenceOf86, or an earlier one it refused — not a BF36 the
+		// host sends whole. Read by the answer's tag, or a failed
+		// install answered to a segment read "answered" (outside tester
+		// t66 #4); named as the timeline names it.
+		tag = es10.TagBoundProfilePackage
+	}
 	switch tag {
 	case es10.TagGetEuiccData:
 		eid, err := es10.DecodeEID(b)
@@ -568,6 +578,9 @@ func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) 
 			return undecodable(err), true
 		case r.Data.OK:
 			return "installed", false
+		}
+		if o, ok := es10.ResponseOutcome(b); ok {
+			return o.String(), true
 		}
 		return fmt.Sprintf("error bppCommandId %d, reason %d", r.Data.CommandID, r.Data.ErrorReason), true
 	case es10.TagCancelSession:

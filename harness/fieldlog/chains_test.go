@@ -194,3 +194,30 @@ func TestWrongLeNeverFailed(t *testing.T) {
 		t.Errorf("failed %v, want %v", got, want)
 	}
 }
+
+// A bound profile package's loading ends with the card's
+// ProfileInstallationResult answered to the segment it stopped at — an
+// 86 of sequenceOf86 (SGP.22 §5.7.6) —: a failed install there is the
+// log's failure, named as the timeline names it (outside tester t66 #4:
+// "an 86 of sequenceOf86: answered", and no failure in the draft).
+func TestInstallResultAnsweredToASegment(t *testing.T) {
+	const pir = "BF377CBF2736801000000000000000000000000000000000BF2F12800101810207800C09736D64702E7465737406032B0601A208A10680010381010F5F374000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+	for _, tc := range []struct {
+		name, answer, want string
+		failed             bool
+	}{
+		{"failed", pir, "LoadBoundProfilePackage: an 86 of sequenceOf86: errorReason 15 pprNotAllowed, bppCommandId 3 storeMetadata2", true},
+		{"nothing to say yet", "", "LoadBoundProfilePackage: an 86 of sequenceOf86: no data", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := cgla(1, "81E2910005860300000000", tc.answer+"9000")
+			got := doneAPDUs(t, log)
+			if len(got) != 1 || !strings.HasPrefix(got[0].Summary, tc.want) || got[0].Failed != tc.failed {
+				for _, a := range got {
+					t.Logf("%q failed=%v", a.Summary, a.Failed)
+				}
+				t.Errorf("want one answer %q, failed=%v", tc.want, tc.failed)
+			}
+		})
+	}
+}
