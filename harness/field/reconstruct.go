@@ -1312,7 +1312,7 @@ func (p *Plan) steps(o Options) {
 		if s.Skip != "" {
 			continue
 		}
-		if e := p.Fixture.Logs[s.Log].Entries[s.Entry]; e.APDU != nil && e.APDU.Ins == "STORE DATA" && e.APDU.Block > 0 && strings.Contains(e.APDU.Summary, "block 0 is not in the log") {
+		if e := p.Fixture.Logs[s.Log].Entries[s.Entry]; e.APDU != nil && e.APDU.Ins == "STORE DATA" && e.APDU.Block > 0 && e.APDU.NoRequest {
 			p.askFor("%s is STORE DATA block %d of a command whose block 0 the logs do not hold (they begin in the middle of it): the emulated card, which never saw the start, refuses it where the field card took it; cut the log before the next command that begins with block 0, or paste the logs from its start", s.Src, e.APDU.Block)
 			break
 		}

@@ -30,6 +30,10 @@ type APDU struct {
 	// block (P1 b8).
 	Block int
 	Last  bool
+	// NoRequest marks a later STORE DATA block with no request open on
+	// its channel (es10.NoSequence): its block 0 is not in the log, or
+	// the request ended before it.
+	NoRequest bool
 	// SW is a response's status word.
 	SW uint16
 	// Summary says, in the terms of the standards, what the command asks
@@ -94,9 +98,20 @@ func decodeAPDUs(t *Transcript) {
 		delete(chains, k)
 		sd.End(k)
 	}
+	// reset forgets all that was on its way on port's channels: the card
+	// was reset (a boot URC, +CFUN's reset; at.ResetsCard).
+	reset := func(port string) {
+		for k := range chains {
+			if strings.HasPrefix(k, port+"/") {
+				drop(k)
+			}
+		}
+	}
 	for i := range t.Entries {
 		e := &t.Entries[i]
 		switch {
+		case e.Role == URC && (at.IsBootURC(e.Text) || powerOnURCs()[e.Text]):
+			reset(e.Port)
 		case e.APDU != nil: // an LPA library's own line
 			a := e.APDU
 			if !a.Response {
@@ -117,6 +132,9 @@ func decodeAPDUs(t *Transcript) {
 		case e.Role == Command:
 			c, ok := commandAPDU(e.Text)
 			if !ok {
+				if cmds, err := at.Parse(e.Text); err == nil && at.ResetsCard(cmds) {
+					reset(e.Port)
+				}
 				if n, ok := closesSession(e.Text); ok {
 					// Closing a session ends what waited on its channel
 					// (TS 27.007 §8.46), though a session opened later
@@ -147,8 +165,14 @@ func decodeAPDUs(t *Transcript) {
 			of[a] = ch
 			if n, ok := closesChannel(a.Raw); ok {
 				switch {
+				case c.session >= 0 && len(a.Raw) >= 4 && a.Raw[3] != 0:
+					// A close naming a channel sent on a session: the
+					// channel's session, as the AT lane takes it (a
+					// modem's sessions are its channels' numbers; t66
+					// #2 saw the two readers end different ones).
+					drop(e.Port + "/cgla/" + strconv.Itoa(n))
 				case c.session >= 0:
-					// A close sent on a session is the session's.
+					// Its own (P2 00): the session's.
 					sd.End(key)
 				case n != a.Channel:
 					// MANAGE CHANNEL from another channel: what waited
@@ -333,8 +357,10 @@ func command(c *chain, sd *es10.StoreData[string], a *APDU) {
 		case es10.NoSequence:
 			// Only block 0 begins with the function's tag: a later
 			// block whose block 0 the log does not hold (it begins
-			// mid-command) is the middle of an encoding.
-			a.Summary = fmt.Sprintf("STORE DATA block %d (its block 0 is not in the log)", a.Block)
+			// mid-command), or whose request ended (a SELECT, a close,
+			// a reset, its last block), is the middle of an encoding.
+			a.NoRequest = true
+			a.Summary = fmt.Sprintf("STORE DATA block %d (no request open on its channel: its block 0 not in the log, or ended before it)", a.Block)
 			return
 		case es10.OutOfSequence:
 			a.Summary = fmt.Sprintf("STORE DATA block %d (out of sequence: block %d expected)", a.Block, b.Expected)

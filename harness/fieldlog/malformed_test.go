@@ -39,7 +39,7 @@ func TestMalformedHex(t *testing.T) {
 		{"the function's malformed answer ends its chain",
 			getEID + "< +CGLA: 3,\"900\"\n< OK\n> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
 			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: malformed answer: 3 hex digits, not whole bytes]",
-				"[STORE DATA block 1 (its block 0 is not in the log)]", "[STORE DATA block 1 (its block 0 is not in the log): SW 9000]"}},
+				"[STORE DATA block 1 (no request open on its channel: its block 0 not in the log, or ended before it)]", "[STORE DATA block 1 (no request open on its channel: its block 0 not in the log, or ended before it): SW 9000]"}},
 		// The modem's line lost digits: its length field says more,
 		// and its last four digits are no status word.
 		{"answer shorter than its length field", getEID + "< +CGLA: 92,\"" + eid + "9000\"\n< OK\n",

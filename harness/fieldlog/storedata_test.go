@@ -20,9 +20,9 @@ func TestStoreDataBlocks(t *testing.T) {
 		want      []string // the summaries of the command lines, in order
 	}{
 		{"a middle block alone", "> AT+CGLA=1,26,\"81E2110308A1A2A3A4A5A6A7A8\"\n< +CGLA: 4,\"9000\"\n< OK\n",
-			[]string{"STORE DATA block 3 (its block 0 is not in the log)"}},
+			[]string{"STORE DATA block 3 (no request open on its channel: its block 0 not in the log, or ended before it)"}},
 		{"a last block alone, its data a function's tag", "> AT+CGLA=1,26,\"81E2910308BF3E035C015A0000\"\n< +CGLA: 4,\"9000\"\n< OK\n",
-			[]string{"STORE DATA block 3 (its block 0 is not in the log)"}},
+			[]string{"STORE DATA block 3 (no request open on its channel: its block 0 not in the log, or ended before it)"}},
 		{"a chain from block 0", "> AT+CGLA=1,18,\"81E2110004BF380102\"\n< +CGLA: 4,\"9000\"\n< OK\n" +
 			"> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
 			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)"}},
@@ -200,6 +200,7 @@ func TestGetResponseSummaries(t *testing.T) {
 // names it as the timeline names it, a LoadBoundProfilePackage segment by
 // its part; a block 0 with no tag begins a request of no name.
 func TestStoreDataSequenceRules(t *testing.T) {
+	const noRequest = "(no request open on its channel: its block 0 not in the log, or ended before it)"
 	const (
 		block0 = "> AT+CGLA=1,18,\"81E2110004BF380102\"\n< +CGLA: 4,\"9000\"\n< OK\n"
 		block1 = "> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n"
@@ -216,11 +217,30 @@ func TestStoreDataSequenceRules(t *testing.T) {
 			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA block 2 (out of sequence: block 1 expected)"}},
 		{"a block after the last, its answer lost", block0 + "> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CME ERROR: 4\n" +
 			"> AT+CGLA=1,16,\"81E2910203A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
-			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)", "STORE DATA block 2 (its block 0 is not in the log)"}},
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)", "STORE DATA block 2 (no request open on its channel: its block 0 not in the log, or ended before it)"}},
 		{"a LoadBoundProfilePackage segment", "> AT+CGLA=1,24,\"81E2910007A0058703010203\"\n< +CGLA: 4,\"9000\"\n< OK\n",
 			[]string{"STORE DATA LoadBoundProfilePackage: firstSequenceOf87 block 0 (last)"}},
 		{"an unknown tag", "> AT+CGLA=1,16,\"81E2910003BF7F00\"\n< +CGLA: 4,\"6A88\"\n< OK\n",
 			[]string{"STORE DATA unknown ES10 tag BF7F block 0 (last)"}},
+		// The card resets with its modem: what was on its way on every
+		// channel ends (outside tester t66 #3: the blocks after an
+		// AT+CFUN=1,1 and RDY joined the request before it).
+		{"a reset between two blocks", block0 + "> AT+CFUN=1,1\n< OK\n< RDY\n" + block1,
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA block 1 " + noRequest}},
+		{"a power-down between two blocks", block0 + "> AT+CFUN=0\n< OK\n> AT+CFUN=1\n< OK\n" + block1,
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA block 1 " + noRequest}},
+		{"a boot URC alone between two blocks", block0 + "< RDY\n" + block1,
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA block 1 " + noRequest}},
+		{"radio off between two blocks", block0 + "> AT+CFUN=4\n< OK\n" + block1,
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)"}},
+		// A close sent on session 1 naming channel 2 ends session 2's
+		// request, not its own, as the AT lane takes it (t66 #2).
+		{"a close of another channel sent on a session", block0 +
+			"> AT+CGLA=2,18,\"81E2110004BF380102\"\n< +CGLA: 4,\"9000\"\n< OK\n" +
+			"> AT+CGLA=1,10,\"0170800200\"\n< +CGLA: 4,\"9000\"\n< OK\n" + block1 +
+			"> AT+CGLA=2,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 0", "MANAGE CHANNEL close 2",
+				"STORE DATA AuthenticateServer block 1 (last)", "STORE DATA block 1 " + noRequest}},
 		{"a block 0 with no tag", "> AT+CGLA=1,10,\"81E2110000\"\n< +CGLA: 4,\"9000\"\n< OK\n" + block1,
 			[]string{"STORE DATA block 0", "STORE DATA block 1 (last)"}},
 	} {

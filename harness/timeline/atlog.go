@@ -141,6 +141,11 @@ func readATLog(path string, b *Builder) error {
 			}
 			answer = append(answer, l)
 		default:
+			if at.IsBootURC(l.Text) {
+				// The modem booted, its card with it: nothing is on its
+				// way on any channel (as the field-log reader takes it).
+				b.calls = nil
+			}
 			b.addAT(l.N, Item{T: l.T, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: l.Text,
 				Detail: "unsolicited result code\n" + l.Text, Source: fmt.Sprintf("at.log:%d", l.N), priority: prioURC})
 		}
@@ -304,6 +309,13 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 		st = newCallState()
 	}
 	cmds, err := at.Parse(cmdText)
+	if err == nil && at.ResetsCard(cmds) {
+		// The card resets with the modem (or powers down): its
+		// channels' sequences and answers end.
+		st.storeData.Reset()
+		st.chains.Reset()
+		return call{}, false
+	}
 	if err != nil || len(cmds) != 1 {
 		return call{}, false
 	}

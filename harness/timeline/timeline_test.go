@@ -1193,6 +1193,10 @@ func TestStoreDataSequenceRules(t *testing.T) {
 		{"MANAGE CHANNEL close between", []string{first, `AT+CGLA=1,10,"0070800100"`, last}, none},
 		{"a line of bad hex between", []string{first, `AT+CGLA=1,9,"80E291010"`, last}, none},
 		{"a STATUS between", []string{first, `AT+CGLA=1,10,"80F2000000"`, last}, named},
+		// The card resets with its modem (outside tester t66 #3).
+		{"a reset between", []string{first, `AT+CFUN=1,1`, last}, none},
+		{"a power-down between", []string{first, `AT+CFUN=0`, `AT+CFUN=1`, last}, none},
+		{"radio off between", []string{first, `AT+CFUN=4`, last}, named},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newCallState()
@@ -1268,5 +1272,31 @@ func TestWrongLeIsAStep(t *testing.T) {
 				t.Errorf("%d APDU lane rows, want %d", rows, len(tc.exs))
 			}
 		})
+	}
+}
+
+// A boot URC in at.log (the modem booted on its own, its card with it)
+// ends what the AT lane followed, as +CFUN's reset does (t66 #3).
+func TestBootURCEndsTheSequences(t *testing.T) {
+	const at = `2026-01-01T00:00:00Z > AT+CGLA=1,20,"80E2110005BF38020101"
+2026-01-01T00:00:00Z < +CGLA: 4,"9000"
+2026-01-01T00:00:00Z < OK
+2026-01-01T00:00:01Z < RDY
+2026-01-01T00:00:02Z > AT+CGLA=1,16,"80E2910103AABBCC"
+2026-01-01T00:00:02Z < +CGLA: 4,"9000"
+2026-01-01T00:00:02Z < OK
+`
+	tl, err := Build(writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents, "at.log": at}), Run{Name: "boot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, it := range tl.Items {
+		if strings.HasPrefix(it.Label, "ES10 ") {
+			labels = append(labels, it.Label)
+		}
+	}
+	if want := []string{"ES10 AuthenticateServer (BF38, first block)", "ES10 STORE DATA block 1"}; !slices.Equal(labels, want) {
+		t.Errorf("ES10 rows %q, want %q", labels, want)
 	}
 }

@@ -96,6 +96,9 @@ func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K]
 // whose bytes the trace lost.
 func (c *Chains[K]) End(ch int) { delete(c.open, ch) }
 
+// Reset drops every answer waiting: the card was reset.
+func (c *Chains[K]) Reset() { clear(c.open) }
+
 // Sent takes a command on channel ch ahead of its answer, for a reader
 // that meets the two apart: a log's command line, its answer on a later
 // line or on none (a modem's +CME ERROR). Any command but GET RESPONSE

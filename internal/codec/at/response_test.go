@@ -231,3 +231,26 @@ func TestHexProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestResetsCard(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{"AT+CFUN=1,1", true},
+		{"AT+CFUN=0", true},
+		{"at+cfun=4,1", true},
+		{"AT+CFUN=1", false},
+		{"AT+CFUN=4", false},
+		{"AT+CFUN?", false},
+		{"AT+CFUN=?", false},
+		{"AT+CGLA=1,10,\"81C0000015\"", false},
+		{"ATE0;+CFUN=1,1", true},
+		{"garbage", false},
+	} {
+		cmds, _ := Parse(tc.line)
+		if got := ResetsCard(cmds); got != tc.want {
+			t.Errorf("ResetsCard(%q) = %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}

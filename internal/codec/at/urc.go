@@ -17,3 +17,31 @@ var BootURCs = [...]string{
 // Ring is V.250's unsolicited result code for an incoming call (§5.7.1):
 // no command answers it.
 const Ring = "RING"
+
+// ResetsCard reports a command line (its commands, as Parse gives them)
+// after which no logical channel of the card is open and nothing it was
+// sent is on its way: +CFUN with <rst> 1 (TS 27.007 §8.2: the MT resets,
+// its UICC with it) or <fun> 0 (minimum functionality, in which modems
+// power the UICC down). A reader of a trace ends what it followed on the
+// card's channels there, as it does at a boot URC.
+func ResetsCard(cmds []Command) bool {
+	for _, c := range cmds {
+		if c.Name != "+CFUN" || c.Form != Set || len(c.Args) == 0 {
+			continue
+		}
+		if c.Args[0].Raw == "0" || len(c.Args) > 1 && c.Args[1].Raw == "1" {
+			return true
+		}
+	}
+	return false
+}
+
+// IsBootURC reports one of BootURCs.
+func IsBootURC(line string) bool {
+	for _, u := range BootURCs {
+		if line == u {
+			return true
+		}
+	}
+	return false
+}
