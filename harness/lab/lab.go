@@ -279,7 +279,7 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 const headerNote = "lab run: "
 
 // speedNote is the header's last words: the run's clock rate.
-var speedNote = regexp.MustCompile(`, speed ([0-9.e+]+)x$`)
+var speedNote = regexp.MustCompile(`, speed ([0-9.e+-]+)x$`) // %g: 60, 2.5, 1e-05
 
 // SpeedOf reads a lab run's clock rate (Config.Speed: 1 with a real
 // modem) from its at.log's first line, as startTranscript wrote it; ok

@@ -26,6 +26,8 @@ func TestSpeedOf(t *testing.T) {
 		{"no speed", "t # lab run: modem /dev/ttyUSB2, personality generic", 0, false},
 		{"a speed of nothing", "t # lab run: modem m, personality p, speed 0x", 0, false},
 		{"garbage", "t # lab run: modem m, personality p, speed 1e999x", 0, false},
+		{"a small speed as %g writes it", "t # lab run: modem m, personality p, speed 1e-05x", 1e-05, true},
+		{"a negative speed", "t # lab run: modem m, personality p, speed -1x", 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if speed, ok := SpeedOf(tc.line); speed != tc.speed || ok != tc.ok {

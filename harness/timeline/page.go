@@ -366,15 +366,18 @@ type clockWords struct {
 	// how long the servers ran, beside the spec's wall time, and "on
 	// the wall clock" twice read as two measures of one thing (t63).
 	Ran string
+	// Unrecorded names the header's time when the run never recorded
+	// it (Run.TimesUnknown), beside "wall time not recorded".
+	Unrecorded string
 }
 
 func clockOf(speed float64) clockWords {
 	switch {
 	case speed <= 0:
-		return clockWords{Time: "simulated time", Span: "simulated", Ran: "simulated"}
+		return clockWords{Time: "simulated time", Span: "simulated", Ran: "simulated", Unrecorded: "simulated time"}
 	case speed == 1:
-		return clockWords{Time: "wall time", Span: "on the wall clock", Lab: "lab run on the wall clock", Ran: "with the servers up"}
+		return clockWords{Time: "wall time", Span: "on the wall clock", Lab: "lab run on the wall clock", Ran: "with the servers up", Unrecorded: "its span"}
 	}
 	x := strconv.FormatFloat(speed, 'g', 4, 64)
-	return clockWords{Time: x + "× wall time", Span: "simulated", Lab: "lab run, its clock at " + x + "× the wall clock", Ran: "simulated"}
+	return clockWords{Time: x + "× wall time", Span: "simulated", Lab: "lab run, its clock at " + x + "× the wall clock", Ran: "simulated", Unrecorded: "simulated time"}
 }

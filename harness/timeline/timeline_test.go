@@ -662,6 +662,13 @@ func TestPageSaysWhatWasNotRecorded(t *testing.T) {
 			t.Errorf("page shows %q, which nobody recorded", bad)
 		}
 	}
+	// A killed lab spec's page (its at.log names its clock) says it was
+	// a lab run on the wall clock here too (reviewer r65 #3: "wall time
+	// not recorded … · wall time not recorded", no lab run).
+	head = samplePage(t, Run{Name: "killed lab", NoSeed: true, TimesUnknown: true, Speed: 1})
+	if want := "lab run on the wall clock · its span not recorded (rows reach ≥ "; !strings.Contains(head, want) {
+		t.Errorf("lab page lacks %q", want)
+	}
 }
 
 // A lab run's page names its clock: with a real modem the rows are on
