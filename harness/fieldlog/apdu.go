@@ -375,7 +375,13 @@ func command(c *chain, sd *es10.StoreData[string], a *APDU) {
 		a.Summary += fmt.Sprintf("block %d", a.Block)
 		if a.Last {
 			c.req = b.Request
-			a.Summary += " (last)" + requestDetail(c.tag, c.req)
+			if b.Cut {
+				// Over es10.MaxRequest: its first part is no request
+				// to decode.
+				a.Summary += fmt.Sprintf(" (last; a request of more than %d bytes, not decoded)", es10.MaxRequest)
+			} else {
+				a.Summary += " (last)" + requestDetail(c.tag, c.req)
+			}
 		}
 	case apdu.InsGetResponse:
 		// Named for the function whose answer it fetches: one that

@@ -362,7 +362,12 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 	}
 	if step.Whole {
 		orig.Answer, orig.AnswerSW, orig.Answered = step.Data, step.SW, true
-		if orig.INS == 0xE2 {
+		switch {
+		case step.Cut:
+			// A chain that never ended (apdu.MaxAnswer): its first part
+			// is no answer to decode, as the field-log reader says.
+			a.Outcome, a.Refused = fmt.Sprintf("answer of more than %d bytes, not decoded", apdu.MaxAnswer), true
+		case orig.INS == es10.InsStoreData:
 			a.Outcome, a.Refused = es10.DescribeAnswer(step.Data)
 		}
 	} else if !step.Continues {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/hexdump"
@@ -290,5 +291,28 @@ func TestStoreDataSequence(t *testing.T) {
 				t.Errorf("warnings %q, want %q", warns, tc.warns)
 			}
 		})
+	}
+}
+
+// A 61xx chain that never ends is cut at apdu.MaxAnswer, and the lane
+// says so rather than decode its first 64 KiB as the answer (reviewer
+// r65 #4), as the field-log reader and the AT lane say.
+func TestEndlessChainNotDecoded(t *testing.T) {
+	part := strings.Repeat("00", 255)
+	p := [][]byte{sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, "81E2910003BF2D00 61FF")}
+	for range apdu.MaxAnswer/255 + 2 {
+		p = append(p, sim(t, gsmtap.SubAPDU, "81C00000FF"+part+"61FF"))
+	}
+	p = append(p, sim(t, gsmtap.SubAPDU, "81C00000FF"+part+"9000"))
+	l, err := Decode(stream(p...)).Only()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := l.APDUs[len(l.APDUs)-1]
+	if want := "answer of more than 65536 bytes, not decoded"; last.Outcome != want || !last.Refused {
+		t.Errorf("outcome %q refused=%v, want %q", last.Outcome, last.Refused, want)
+	}
+	if n := len(l.APDUs[0].Answer); n != apdu.MaxAnswer {
+		t.Errorf("the command's answer holds %d bytes, want the first %d", n, apdu.MaxAnswer)
 	}
 }

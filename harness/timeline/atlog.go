@@ -416,7 +416,12 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		}
 		var s string
 		var refused bool
-		if step.Whole {
+		switch {
+		case step.Whole && step.Cut:
+			// A chain that never ended (apdu.MaxAnswer): its first part
+			// is no answer to decode, as the field-log reader says.
+			s, refused = fmt.Sprintf("answer of more than %d bytes, not decoded", apdu.MaxAnswer), true
+		case step.Whole:
 			s, refused = describeResponse(step.Key.cmd, step.Data)
 		}
 		if s != "" {

@@ -1307,3 +1307,21 @@ func TestBootURCEndsTheSequences(t *testing.T) {
 		t.Errorf("ES10 rows %q, want %q", labels, want)
 	}
 }
+
+// A 61xx chain that never ends is cut at apdu.MaxAnswer, and the AT lane
+// says so rather than decode its first 64 KiB as the answer (reviewer
+// r65 #4), as the field-log reader and the APDU lane say.
+func TestEndlessChainNotDecodedOnTheATLane(t *testing.T) {
+	csim := func(h string) string { return fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(h), h) }
+	answer := func(h string) string { return fmt.Sprintf(`+CSIM: %d,"%s"`, len(h), h) }
+	st := newCallState()
+	apduCall(csim("81E2910003BF2D00"), []string{answer("61FF")}, st)
+	part := strings.Repeat("00", 255)
+	for range apdu.MaxAnswer/255 + 2 {
+		apduCall(csim("81C00000FF"), []string{answer(part + "61FF")}, st)
+	}
+	c, _ := apduCall(csim("81C00000FF"), []string{answer(part + "9000")}, st)
+	if want := "answer of more than 65536 bytes, not decoded"; !strings.HasSuffix(c.response, want) || !c.failed {
+		t.Errorf("last answer %q failed=%v, want one ending %q, failed", c.response, c.failed, want)
+	}
+}
