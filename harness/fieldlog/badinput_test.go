@@ -382,6 +382,13 @@ func TestLimits(t *testing.T) {
 	if _, err := Read("big.log", []byte(long), Plain); err == nil || !strings.Contains(err.Error(), "big.log:1: line of") {
 		t.Errorf("overlong line: %v", err)
 	}
+	// At the bound, its end not counted: CRLF as LF (r65 #7).
+	for _, end := range []string{"\n", "\r\n"} {
+		at := "> AT" + strings.Repeat("A", MaxLine-4) + end
+		if _, err := Read("big.log", []byte(at), Plain); err != nil && strings.Contains(err.Error(), "line of") {
+			t.Errorf("a line of %d bytes ending %q: %v", MaxLine, end, err)
+		}
+	}
 	for _, f := range []struct {
 		format Format
 		line   string

@@ -463,10 +463,12 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 		} else {
 			l, data = data[:i], data[i+1:]
 		}
+		// The bound does not count the line's end, CR or LF, as
+		// linescan's readers of esimhil's own files do not (r65 #7).
+		l = bytes.TrimSuffix(l, []byte{'\r'})
 		if len(l) > MaxLine {
 			return nil, false, errAt(file, n, "line of %d bytes, more than %d", len(l), MaxLine)
 		}
-		l = bytes.TrimSuffix(l, []byte{'\r'})
 		s, err := textLine(l, cut) // cut only at the last line
 		if err != nil {
 			return nil, false, errAt(file, n, "%v", err)

@@ -91,7 +91,7 @@ func readEventLog(path string) (evs []event, lines int, err error) {
 
 // tooLong is the reason a line of at.log over maxLineBytes is skipped.
 func tooLong(n int64) error {
-	return fmt.Errorf("%d bytes long, over the %d KiB a line may hold", n, maxLineBytes>>10)
+	return fmt.Errorf("%d bytes long, over the %d MiB a line of at.log may hold", n, maxLineBytes>>20)
 }
 
 // badLines collects the unreadable lines of a line-oriented artifact
