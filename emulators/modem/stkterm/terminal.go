@@ -7,6 +7,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
@@ -233,11 +234,13 @@ func (t *Terminal) session(le byte) {
 	gen := t.gen
 	for range maxSessionCommands {
 		cmd := t.exchange([]byte{0x80, stk.InsFetch, 0, 0, le})
-		if sw1, sw2, ok := sw(cmd); ok && sw1 == 0x6C && len(cmd) == 2 {
-			// T=0: the length the card has (TS 102 221 §7.3.1.1.5), when
-			// its 91xx said another (outside tester sw119).
-			le = sw2
-			cmd = t.exchange([]byte{0x80, stk.InsFetch, 0, 0, le})
+		if sw1, sw2, ok := sw(cmd); ok && len(cmd) == 2 {
+			if n, wrong := apdu.RepeatWithLe(uint16(sw1)<<8 | uint16(sw2)); wrong {
+				// T=0: the length the card has (TS 102 221 §7.3.1.1.5),
+				// when its 91xx said another (outside tester sw119).
+				le = n
+				cmd = t.exchange([]byte{0x80, stk.InsFetch, 0, 0, le})
+			}
 		}
 		sw1, sw2, ok := sw(cmd)
 		if !ok || sw1 != 0x90 || sw2 != 0x00 || len(cmd) == 2 {

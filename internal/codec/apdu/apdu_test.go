@@ -136,6 +136,11 @@ func TestExchange(t *testing.T) {
 			[]string{"00B000000A"}, "893301000000000000129000"},
 		{"GSM class", "A0C0000000", []string{"6102", "0102 9000"}, []string{"A0C0000002"}, "01029000"},
 		{"error ends the chain", "80E2910003BF2D00", []string{"6102", "6A88"}, []string{"00C0000002"}, "6A88"},
+		// A GET RESPONSE answered 6Cxx is a step (TS 102 221
+		// §7.3.1.1.4), as apdu.Chains reads it in a trace: asked again
+		// with the Le the card names (reviewer r65 #6).
+		{"6Cxx to GET RESPONSE", "80E2910003BF2D00", []string{"6104", "6C02", "A000 9000"},
+			[]string{"00C0000004", "00C0000002"}, "A0009000"},
 	}
 	for _, tc := range tests {
 		c := &card{answers: tc.answers}

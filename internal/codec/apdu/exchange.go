@@ -21,7 +21,9 @@ var ErrEndlessResponse = fmt.Errorf("card kept answering 61xx after %d GET RESPO
 // case-2 command is repeated once with Le = xx; 61xx is followed by GET
 // RESPONSE with Le = xx on the command's logical channel (interindustry
 // class, or 'A0' after a GSM-class command) until another status word ends
-// the chain. It returns the data of every part followed by the last SW.
+// the chain, a GET RESPONSE answered 6Cxx being sent again with that Le,
+// as apdu.Chains reads a trace. It returns the data of every part
+// followed by the last SW.
 func Exchange(tx Transmit, cmd []byte) ([]byte, error) {
 	if len(cmd) < 4 {
 		return nil, fmt.Errorf("apdu: command of %d bytes, the header alone is 4", len(cmd))
@@ -30,8 +32,8 @@ func Exchange(tx Transmit, cmd []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rsp[len(rsp)-2] == 0x6C && len(cmd) == 5 { // case 2 with a wrong Le
-		again := append(append([]byte(nil), cmd[:4]...), rsp[len(rsp)-1])
+	if le, wrong := RepeatWithLe(swOf(rsp)); wrong && len(cmd) == 5 { // case 2 with a wrong Le
+		again := append(append([]byte(nil), cmd[:4]...), le)
 		if rsp, err = send(tx, again); err != nil {
 			return nil, err
 		}
@@ -42,17 +44,29 @@ func Exchange(tx Transmit, cmd []byte) ([]byte, error) {
 	}
 	var data []byte
 	for range MaxGetResponse {
-		sw1, sw2 := rsp[len(rsp)-2], rsp[len(rsp)-1]
-		data = append(data, rsp[:len(rsp)-2]...)
-		if sw1 != 0x61 {
-			return append(data, sw1, sw2), nil
+		le, more := MoreData(swOf(rsp))
+		if !more {
+			return append(data, rsp...), nil
 		}
-		if rsp, err = send(tx, []byte{cla, 0xC0, 0x00, 0x00, sw2}); err != nil {
+		data = append(data, rsp[:len(rsp)-2]...)
+		getResponse := []byte{cla, InsGetResponse, 0x00, 0x00, le}
+		if rsp, err = send(tx, getResponse); err != nil {
 			return nil, fmt.Errorf("GET RESPONSE: %w", err)
+		}
+		if le, wrong := RepeatWithLe(swOf(rsp)); wrong {
+			// The card has fewer bytes than its 61xx said: it names
+			// them, and the same GET RESPONSE asks for those.
+			getResponse[4] = le
+			if rsp, err = send(tx, getResponse); err != nil {
+				return nil, fmt.Errorf("GET RESPONSE: %w", err)
+			}
 		}
 	}
 	return nil, ErrEndlessResponse
 }
+
+// swOf is the status word that ends a response (send checks there is one).
+func swOf(rsp []byte) uint16 { return uint16(rsp[len(rsp)-2])<<8 | uint16(rsp[len(rsp)-1]) }
 
 func send(tx Transmit, cmd []byte) ([]byte, error) {
 	rsp, err := tx(cmd)
