@@ -431,15 +431,15 @@ func writePlatform(path string, r *harness.Rig) error {
 // card.
 type sessionMap struct {
 	ids     map[string]string
-	waiting map[int]int // channel → bytes the emulated card's last 61xx announced
+	waiting map[string]int // channel (channelKey) → bytes the emulated card's last 61xx announced
 	// fieldWaiting is the same of the field card, from the recorded
 	// answers: a host that asked for less than that (ISO 7816-4 lets a
 	// GET RESPONSE take the answer in parts) is followed as it asked.
-	fieldWaiting map[int]int
+	fieldWaiting map[string]int
 }
 
 func newSessionMap() *sessionMap {
-	return &sessionMap{ids: map[string]string{}, waiting: map[int]int{}, fieldWaiting: map[int]int{}}
+	return &sessionMap{ids: map[string]string{}, waiting: map[string]int{}, fieldWaiting: map[string]int{}}
 }
 
 var (
@@ -464,6 +464,7 @@ const (
 // gave, the length the emulated card's 61xx announced.
 func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 	var out []adaptation
+	key, _ := channelKey(line) // the recorded line's, as learn keys it
 	if s := sessionArg.FindStringSubmatch(line); s != nil {
 		if id, ok := m.ids[s[2]]; ok && id != s[2] {
 			line = s[1] + id + s[3]
@@ -471,12 +472,10 @@ func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 		}
 	}
 	if g := getResponse.FindStringSubmatch(line); g != nil {
-		cla, _ := strconv.ParseUint(g[2], 16, 8)
 		rawLe, _ := strconv.ParseUint(g[3], 16, 8)
 		le := leBytes(byte(rawLe))
-		ch := apdu.ChannelOf(byte(cla))
-		n, ok := m.waiting[ch]
-		field, known := m.fieldWaiting[ch]
+		n, ok := m.waiting[key]
+		field, known := m.fieldWaiting[key]
 		// Only a GET RESPONSE that took all the field card announced is
 		// the card's to size; one that took less is the host's choice,
 		// kept while the emulated card has that much.
@@ -510,11 +509,10 @@ func leBytes(b byte) int {
 // what the field's answered (recorded).
 func (m *sessionMap) learn(s field.Step, recorded, answer []string) {
 	if g := apduCLA.FindStringSubmatch(s.Line); g != nil {
-		cla, _ := strconv.ParseUint(g[2], 16, 8)
-		ch := apdu.ChannelOf(byte(cla))
+		key, _ := channelKey(s.Line)
 		prefix := "+" + strings.ToUpper(g[1])
-		moreIn(answer, prefix, ch, m.waiting)
-		moreIn(recorded, prefix, ch, m.fieldWaiting)
+		moreIn(answer, prefix, key, m.waiting)
+		moreIn(recorded, prefix, key, m.fieldWaiting)
 	}
 	if !isCCHO(s.Line) {
 		return
@@ -558,9 +556,26 @@ func isCCHO(line string) bool { return strings.HasPrefix(strings.ToUpper(line), 
 // apduCLA finds the command and CLA of an APDU sent in +CSIM or +CGLA.
 var apduCLA = regexp.MustCompile(`(?i)^AT\+(CSIM|CGLA)=(?:[^,]+,)?\d+,"([0-9A-F]{2})`)
 
+// cglaSession finds +CGLA's <sessionid>.
+var cglaSession = regexp.MustCompile(`(?i)^AT\+CGLA="?([0-9A-F]{1,16})"?,`)
+
+// channelKey names the logical channel a recorded +CGLA or +CSIM line
+// went on: +CGLA's <sessionid> (a host's CLA says 80 on every session:
+// the modem sets the channel, 27.007 §8.43), +CSIM's CLA's channel.
+func channelKey(line string) (string, bool) {
+	if s := cglaSession.FindStringSubmatch(line); s != nil {
+		return "cgla " + strings.ToUpper(s[1]), true
+	}
+	if g := apduCLA.FindStringSubmatch(line); g != nil {
+		cla, _ := strconv.ParseUint(g[2], 16, 8)
+		return "csim " + strconv.Itoa(apdu.ChannelOf(byte(cla))), true
+	}
+	return "", false
+}
+
 // moreIn notes in waiting how many bytes the 61xx among an answer's
 // lines announced on channel ch, or that nothing waits there.
-func moreIn(lines []string, prefix string, ch int, waiting map[int]int) {
+func moreIn(lines []string, prefix string, ch string, waiting map[string]int) {
 	delete(waiting, ch)
 	for _, l := range lines {
 		a, ok, err := at.ParseHexAnswer(l, prefix)

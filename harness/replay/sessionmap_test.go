@@ -61,3 +61,20 @@ func TestGetResponseAsksWhatTheCardHas(t *testing.T) {
 		})
 	}
 }
+
+// Over +CGLA a host's CLA says 80 on every session: what waits is the
+// session's, not the CLA's channel 0's (reviewer r65 #9: two sessions'
+// 61xx overwrote each other).
+func TestGetResponseBySession(t *testing.T) {
+	m := newSessionMap()
+	m.learn(field.Step{Line: `AT+CGLA=1,22,"80E2910006BF3E035C015A"`}, []string{`+CGLA: 4,"6115"`, "OK"}, []string{`+CGLA: 4,"6110"`, "OK"})
+	m.learn(field.Step{Line: `AT+CGLA=2,16,"80E2910003BF2D00"`}, []string{`+CGLA: 4,"6164"`, "OK"}, []string{`+CGLA: 4,"6140"`, "OK"})
+	for _, tc := range []struct{ recorded, want string }{
+		{`AT+CGLA=1,10,"80C0000015"`, `AT+CGLA=1,10,"80C0000010"`},
+		{`AT+CGLA=2,10,"80C0000064"`, `AT+CGLA=2,10,"80C0000040"`},
+	} {
+		if got, _ := m.outgoing(tc.recorded); got != tc.want {
+			t.Errorf("%s went out as %s, want %s", tc.recorded, got, tc.want)
+		}
+	}
+}
