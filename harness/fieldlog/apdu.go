@@ -342,7 +342,11 @@ func command(c *chain, sd *es10.StoreData[string], a *APDU) {
 	pending, continues := c.answer.Sent(0, insOf(a.Raw))
 	cmd, err := apdu.Parse(a.Raw)
 	if err != nil {
+		// What the card got of it is not known (a length that does
+		// not fit its data: bytes lost): the request on the channel
+		// ends, as a line of bad hex ends it (outside tester t66 #8).
 		a.Ins, a.Summary = "malformed", fmt.Sprintf("malformed APDU %X: %v", a.Raw, err)
+		sd.End(c.key)
 		return
 	}
 	a.Ins = apdu.InsName(cmd.INS)

@@ -225,6 +225,8 @@ func TestStoreDataSequenceRules(t *testing.T) {
 		// The card resets with its modem: what was on its way on every
 		// channel ends (outside tester t66 #3: the blocks after an
 		// AT+CFUN=1,1 and RDY joined the request before it).
+		{"a block that lost bytes", block0 + "> AT+CGLA=1,20,\"81E2910107A1A2A3A4A5A6\"\n< +CGLA: 4,\"6700\"\n< OK\n" + block1,
+			[]string{"STORE DATA AuthenticateServer block 0", "malformed APDU 81E2910107A1A2A3A4A5A6: apdu: Lc 7 with 6 byte(s) after it: want 7, or 8 with an Le (SW 6700)", "STORE DATA block 1 " + noRequest}},
 		{"a reset between two blocks", block0 + "> AT+CFUN=1,1\n< OK\n< RDY\n" + block1,
 			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA block 1 " + noRequest}},
 		{"a power-down between two blocks", block0 + "> AT+CFUN=0\n< OK\n> AT+CFUN=1\n< OK\n" + block1,

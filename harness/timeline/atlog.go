@@ -372,6 +372,16 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 	}
 	cmd, err := apdu.Parse(raw)
 	if err != nil {
+		// Bytes lost (a length its data does not fill): what the card
+		// got is not known, as for bad hex (outside tester t66 #8).
+		ch := session
+		if ch < 0 && len(raw) > 0 {
+			ch = apdu.ChannelOf(raw[0])
+		}
+		if ch >= 0 {
+			st.storeData.End(ch)
+			st.chains.End(ch)
+		}
 		return call{request: "APDU " + err.Error(), requestDetail: hexArg}, true
 	}
 	ch := cmd.Channel()

@@ -1199,6 +1199,7 @@ func TestStoreDataSequenceRules(t *testing.T) {
 		{"the session closed between", []string{first, `AT+CCHC=1`, `AT+CCHO="A0000005591010FFFFFFFF8900000100"`, last}, none},
 		{"MANAGE CHANNEL close between", []string{first, `AT+CGLA=1,10,"0070800100"`, last}, none},
 		{"a line of bad hex between", []string{first, `AT+CGLA=1,9,"80E291010"`, last}, none},
+		{"a block that lost bytes between", []string{first, `AT+CGLA=1,20,"80E2910107A1A2A3A4A5A6"`, last}, none},
 		{"a STATUS between", []string{first, `AT+CGLA=1,10,"80F2000000"`, last}, named},
 		// The card resets with its modem (outside tester t66 #3).
 		{"a reset between", []string{first, `AT+CFUN=1,1`, last}, none},

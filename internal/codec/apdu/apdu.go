@@ -64,7 +64,9 @@ func Parse(b []byte) (Command, error) {
 		c.Data = body[1 : 1+lc : 1+lc]
 		c.Le, c.HasLe = leOf(body[1+lc]), true
 	default:
-		return Command{}, &Error{SW: SWWrongLength, Msg: fmt.Sprintf("Lc %d does not match %d body bytes", lc, len(body))}
+		// Said in the data's terms: "7 body bytes" against Lc 7 read as
+		// a match (outside tester t66 saw it).
+		return Command{}, &Error{SW: SWWrongLength, Msg: fmt.Sprintf("Lc %d with %d byte(s) after it: want %d, or %d with an Le", lc, len(body)-1, lc, lc+1)}
 	}
 	return c, nil
 }
