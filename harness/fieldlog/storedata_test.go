@@ -28,16 +28,7 @@ func TestStoreDataBlocks(t *testing.T) {
 			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr, err := Read("lpa.log", []byte(tc.log), Plain)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range tr.Entries {
-				if e.Role == Command && e.APDU != nil {
-					got = append(got, e.APDU.Summary)
-				}
-			}
+			got := commandSummaries(t, tc.log)
 			// A last block's summary goes on with what the request is about.
 			if len(got) != len(tc.want) {
 				t.Fatalf("summaries %q, want %q", got, tc.want)
@@ -100,6 +91,23 @@ func answerSummaries(t *testing.T, log string) []string {
 		out = append(out, a.Summary)
 	}
 	return out
+}
+
+// commandSummaries reads a plain log and returns the summaries of its
+// command APDUs, in order.
+func commandSummaries(t *testing.T, log string) []string {
+	t.Helper()
+	tr, err := Read("lpa.log", []byte(log), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tr.Entries {
+		if e.Role == Command && e.APDU != nil {
+			got = append(got, e.APDU.Summary)
+		}
+	}
+	return got
 }
 
 // doneAPDUs reads a plain log and returns its answered APDUs.
@@ -247,16 +255,7 @@ func TestStoreDataSequenceRules(t *testing.T) {
 			[]string{"STORE DATA block 0", "STORE DATA block 1 (last)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr, err := Read("lpa.log", []byte(tc.log), Plain)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range tr.Entries {
-				if e.Role == Command && e.APDU != nil {
-					got = append(got, e.APDU.Summary)
-				}
-			}
+			got := commandSummaries(t, tc.log)
 			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 				t.Errorf("summaries %q, want %q", got, tc.want)
 			}

@@ -1068,7 +1068,7 @@ func TestStoreDataSequenceBySession(t *testing.T) {
 // status word only).
 func TestES10AnswerJudgedAlikeOnBothLanes(t *testing.T) {
 	const eid = "BF3E125A1089049032000001000000000000000171"
-	type ex struct{ cmd, resp string } // hex, the answer with its SW
+	type ex = hexExchange
 	for _, tc := range []struct {
 		name    string
 		exs     []ex
@@ -1103,17 +1103,7 @@ func TestES10AnswerJudgedAlikeOnBothLanes(t *testing.T) {
 				t.Errorf("AT lane: %q failed=%v, want … · %s failed=%v", c.response, c.failed, tc.outcome, tc.failed)
 			}
 			// The card's APDU lane: the same exchanges sniffed.
-			var dgs []capture.Datagram
-			at := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)
-			atr := gsmtap.SIMHeader(gsmtap.SubATR)
-			dgs = append(dgs, capture.Datagram{Frame: 1, Time: at, Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(atr.Append(nil), 0x3B, 0x00)})
-			for i, e := range tc.exs {
-				cmd, _ := hex.DecodeString(e.cmd)
-				resp, _ := hex.DecodeString(e.resp)
-				g := gsmtap.SIMHeader(gsmtap.SubAPDU)
-				dgs = append(dgs, capture.Datagram{Frame: i + 2, Time: at.Add(time.Duration(i+1) * time.Millisecond),
-					Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: gsmtap.AppendExchange(g.Append(nil), cmd, resp)})
-			}
+			dgs := sniffed(tc.exs, false)
 			dir := writeArtifacts(t, map[string]string{"events.jsonl": `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}` + "\n", "traffic.pcapng": ""})
 			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Datagrams: dgs}})
 			if err != nil {
@@ -1230,7 +1220,7 @@ func TestStoreDataSequenceRules(t *testing.T) {
 // repeat's answer says how the command went.
 func TestWrongLeIsAStep(t *testing.T) {
 	const eid = "BF3E125A1089049032000001000000000000000171"
-	type ex struct{ cmd, resp string }
+	type ex = hexExchange
 	for _, tc := range []struct {
 		name   string
 		exs    []ex
@@ -1249,17 +1239,7 @@ func TestWrongLeIsAStep(t *testing.T) {
 					t.Errorf("AT lane, exchange %d: %q failed=%v, want %v", i, c.response, c.failed, tc.failed[i])
 				}
 			}
-			var dgs []capture.Datagram
-			at := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)
-			atr := gsmtap.SIMHeader(gsmtap.SubATR)
-			dgs = append(dgs, capture.Datagram{Frame: 1, Time: at, Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(atr.Append(nil), 0x3B, 0x00)})
-			for i, e := range tc.exs {
-				cmd, _ := hex.DecodeString(e.cmd)
-				resp, _ := hex.DecodeString(e.resp)
-				g := gsmtap.SIMHeader(gsmtap.SubAPDU)
-				dgs = append(dgs, capture.Datagram{Frame: i + 2, Time: at.Add(time.Duration(i+1) * time.Millisecond),
-					Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: gsmtap.AppendExchange(g.Append(nil), apdu.TPDU(cmd), resp)})
-			}
+			dgs := sniffed(tc.exs, true)
 			dir := writeArtifacts(t, map[string]string{"events.jsonl": `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}` + "\n", "traffic.pcapng": ""})
 			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Datagrams: dgs}})
 			if err != nil {
@@ -1325,4 +1305,27 @@ func TestEndlessChainNotDecodedOnTheATLane(t *testing.T) {
 	if want := "answer of more than 65536 bytes, not decoded"; !strings.HasSuffix(c.response, want) || !c.failed {
 		t.Errorf("last answer %q failed=%v, want one ending %q, failed", c.response, c.failed, want)
 	}
+}
+
+// hexExchange is a command and its answer (with its SW), in hex.
+type hexExchange struct{ cmd, resp string }
+
+// sniffed is the card's APDU lane of exs as a SIMtrace2 sends it: an ATR,
+// then a GSMTAP SIM datagram per exchange, 1 ms apart; tpdu sends each
+// command as T=0 carries it (apdu.TPDU).
+func sniffed(exs []hexExchange, tpdu bool) []capture.Datagram {
+	at := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)
+	atr := gsmtap.SIMHeader(gsmtap.SubATR)
+	dgs := []capture.Datagram{{Frame: 1, Time: at, Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(atr.Append(nil), 0x3B, 0x00)}}
+	for i, e := range exs {
+		cmd, _ := hex.DecodeString(e.cmd)
+		if tpdu {
+			cmd = apdu.TPDU(cmd)
+		}
+		resp, _ := hex.DecodeString(e.resp)
+		g := gsmtap.SIMHeader(gsmtap.SubAPDU)
+		dgs = append(dgs, capture.Datagram{Frame: i + 2, Time: at.Add(time.Duration(i+1) * time.Millisecond),
+			Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: gsmtap.AppendExchange(g.Append(nil), cmd, resp)})
+	}
+	return dgs
 }
