@@ -99,7 +99,7 @@ func decodeAPDUs(t *Transcript) {
 		sd.End(k)
 	}
 	// reset forgets all that was on its way on port's channels: the card
-	// was reset (a boot URC, +CFUN's reset; at.ResetsCard).
+	// was reset (a power URC, at.IsPowerURC; +CFUN's reset, at.ResetsCard).
 	reset := func(port string) {
 		for k := range chains {
 			if strings.HasPrefix(k, port+"/") {
@@ -110,7 +110,7 @@ func decodeAPDUs(t *Transcript) {
 	for i := range t.Entries {
 		e := &t.Entries[i]
 		switch {
-		case e.Role == URC && (at.IsBootURC(e.Text) || powerOnURCs()[e.Text]):
+		case e.Role == URC && at.IsPowerURC(e.Text):
 			reset(e.Port)
 		case e.APDU != nil: // an LPA library's own line
 			a := e.APDU
@@ -132,7 +132,7 @@ func decodeAPDUs(t *Transcript) {
 		case e.Role == Command:
 			c, ok := commandAPDU(e.Text)
 			if !ok {
-				if cmds, err := at.Parse(e.Text); err == nil && at.ResetsCard(cmds) {
+				if cmds, err := at.Parse(e.Text); err == nil && at.ResetsCard(cmds) && !refused(t, i) {
 					reset(e.Port)
 				}
 				if n, ok := closesSession(e.Text); ok {
@@ -214,6 +214,18 @@ func decodeAPDUs(t *Transcript) {
 			}
 		}
 	}
+}
+
+// refused reports a command at index i the modem answered with an error:
+// a reset it refused reset nothing (outside tester t67 B). Without a
+// final result (the log ends, the modem rebooted) it is not refused.
+func refused(t *Transcript, i int) bool {
+	for _, a := range t.Answer(i) {
+		if a.Role == Final {
+			return at.Classify(a.Text).Kind != at.FinalOK
+		}
+	}
+	return false
 }
 
 // hexLine is what a +CGLA or +CSIM line, command or answer, carries: the

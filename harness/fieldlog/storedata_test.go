@@ -241,6 +241,9 @@ func TestStoreDataSequenceRules(t *testing.T) {
 			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA block 1 " + noRequest}},
 		{"a boot URC alone between two blocks", block0 + "< RDY\n" + block1,
 			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA block 1 " + noRequest}},
+		// A reset the modem refused reset nothing (outside tester t67 B).
+		{"a refused reset between two blocks", block0 + "> AT+CFUN=1,1\n< ERROR\n" + block1,
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)"}},
 		{"radio off between two blocks", block0 + "> AT+CFUN=4\n< OK\n" + block1,
 			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)"}},
 		// A close sent on session 1 naming channel 2 ends session 2's

@@ -133,7 +133,7 @@ func readATLog(path string, b *Builder) error {
 			}
 			c := l
 			open = &c
-		case open != nil:
+		case open != nil && !at.IsPowerURC(l.Text):
 			if at.Classify(l.Text).Kind.IsFinal() {
 				flush(&l)
 				addNotes()
@@ -141,9 +141,14 @@ func readATLog(path string, b *Builder) error {
 			}
 			answer = append(answer, l)
 		default:
-			if at.IsBootURC(l.Text) {
+			if at.IsPowerURC(l.Text) {
 				// The modem booted, its card with it: nothing is on its
-				// way on any channel (as the field-log reader takes it).
+				// way on any channel (as the field-log reader takes it),
+				// and a command waiting for its answer gets none (a boot
+				// URC is no answer: outside tester t67 A saw the blocks
+				// after a reboot mid-command joined to the one before).
+				flush(nil)
+				addNotes()
 				b.calls = nil
 			}
 			b.addAT(l.N, Item{T: l.T, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: l.Text,
@@ -180,7 +185,10 @@ func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
 	if b.calls == nil {
 		b.calls = newCallState()
 	}
-	if call, ok := apduCall(cmd.Text, texts, b.calls); ok && call.response == "" && final != nil && at.Classify(final.Text).Kind != at.FinalOK {
+	if final != nil && at.Classify(final.Text).Kind != at.FinalOK && resetsCard(cmd.Text) {
+		// A reset the modem refused reset nothing (t67 B): what the
+		// channels had on their way stays.
+	} else if call, ok := apduCall(cmd.Text, texts, b.calls); ok && call.response == "" && final != nil && at.Classify(final.Text).Kind != at.FinalOK {
 		// Refused with no card answer: a command the modem turned down
 		// (bad parameters, a channel not open) never reached the card
 		// — drawn on the modem's lane, not as an arrow to the card
@@ -444,6 +452,13 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		out.failed = apdu.Failed(sw) || refused
 	}
 	return out, true
+}
+
+// resetsCard reports a command line that resets the card
+// (at.ResetsCard).
+func resetsCard(line string) bool {
+	cmds, err := at.Parse(line)
+	return err == nil && at.ResetsCard(cmds)
 }
 
 // describeCommand names an APDU: the ES10 function of a STORE DATA

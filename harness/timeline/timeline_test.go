@@ -1289,6 +1289,47 @@ func TestBootURCEndsTheSequences(t *testing.T) {
 	}
 }
 
+// A boot URC while a command waits for its answer is no answer: the
+// modem rebooted, and the blocks after it are no longer the request's
+// (outside tester t67 A); a reset the modem refused reset nothing (B).
+func TestResetsAroundACommand(t *testing.T) {
+	const block0 = `2026-01-01T00:00:00Z > AT+CGLA=1,20,"80E2110005BF38020101"
+`
+	const block1 = `2026-01-01T00:00:02Z > AT+CGLA=1,16,"80E2910103AABBCC"
+2026-01-01T00:00:02Z < +CGLA: 4,"9000"
+2026-01-01T00:00:02Z < OK
+`
+	for _, tc := range []struct {
+		name, at string
+		want     []string
+	}{
+		{"a reboot mid-command", block0 + "2026-01-01T00:00:01Z < RDY\n" + block1,
+			[]string{"ES10 AuthenticateServer (BF38, first block)", "ES10 STORE DATA block 1"}},
+		// A readiness notice is no reboot: it may come in any exchange.
+		{"SMS DONE mid-command", block0 + "2026-01-01T00:00:00Z < SMS DONE\n2026-01-01T00:00:00Z < +CGLA: 4,\"9000\"\n2026-01-01T00:00:00Z < OK\n" + block1,
+			[]string{"ES10 AuthenticateServer (BF38, first block)", "ES10 AuthenticateServer · block 1"}},
+		{"a refused reset", block0 + "2026-01-01T00:00:00Z < +CGLA: 4,\"9000\"\n2026-01-01T00:00:00Z < OK\n" +
+			"2026-01-01T00:00:01Z > AT+CFUN=1,1\n2026-01-01T00:00:01Z < ERROR\n" + block1,
+			[]string{"ES10 AuthenticateServer (BF38, first block)", "ES10 AuthenticateServer · block 1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl, err := Build(writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents, "at.log": tc.at}), Run{Name: "reset"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var labels []string
+			for _, it := range tl.Items {
+				if strings.HasPrefix(it.Label, "ES10 ") {
+					labels = append(labels, it.Label)
+				}
+			}
+			if !slices.Equal(labels, tc.want) {
+				t.Errorf("ES10 rows %q, want %q", labels, tc.want)
+			}
+		})
+	}
+}
+
 // A 61xx chain that never ends is cut at apdu.MaxAnswer, and the AT lane
 // says so rather than decode its first 64 KiB as the answer (reviewer
 // r65 #4), as the field-log reader and the APDU lane say.

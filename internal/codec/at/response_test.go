@@ -254,3 +254,18 @@ func TestResetsCard(t *testing.T) {
 		}
 	}
 }
+
+// Every power URC is a boot URC, and the readiness notices are not
+// power URCs: a reader ends what it followed on the card's channels at a
+// power URC, never at an SMS DONE that arrives mid-exchange.
+func TestIsPowerURC(t *testing.T) {
+	for _, u := range BootURCs {
+		want := u != "SMS DONE" && u != "PB DONE" && u != "Call Ready" && u != "SMS Ready"
+		if got := IsPowerURC(u); got != want {
+			t.Errorf("IsPowerURC(%q) = %v, want %v", u, got, want)
+		}
+	}
+	if IsPowerURC("+CPIN: READY") || IsPowerURC("OK") {
+		t.Error("a non-boot line taken for a power URC")
+	}
+}

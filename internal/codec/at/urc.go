@@ -36,12 +36,15 @@ func ResetsCard(cmds []Command) bool {
 	return false
 }
 
-// IsBootURC reports one of BootURCs.
-func IsBootURC(line string) bool {
-	for _, u := range BootURCs {
-		if line == u {
-			return true
-		}
+// IsPowerURC reports one of BootURCs that says the modem powered on or
+// down — its UICC with it —, not one of the readiness notices that follow
+// a boot by seconds and may come in the middle of any exchange (SMS
+// DONE, PB DONE, Call Ready, SMS Ready).
+func IsPowerURC(line string) bool {
+	switch line {
+	case "RDY", "*ATREADY: 1", "^SYSSTART", "^SYSSTART AIRPLANE MODE", "^SHUTDOWN",
+		"NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN":
+		return true
 	}
 	return false
 }
