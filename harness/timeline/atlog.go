@@ -309,6 +309,13 @@ type pendingAnswer struct {
 
 func newCallState() *callState { return &callState{} }
 
+// end forgets what was on its way on channel ch: its STORE DATA sequence
+// and the answer waiting there (the channel closed, or its bytes lost).
+func (st *callState) end(ch int) {
+	st.storeData.End(ch)
+	st.chains.End(ch)
+}
+
 // apduCall decodes the APDU of an AT+CGLA or AT+CSIM command and the
 // card's answer in the command's information line, with st carrying what
 // earlier calls left (nil: a call on its own).
@@ -320,8 +327,7 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 	if err == nil && at.ResetsCard(cmds) {
 		// The card resets with the modem (or powers down): its
 		// channels' sequences and answers end.
-		st.storeData.Reset()
-		st.chains.Reset()
+		*st = callState{}
 		return call{}, false
 	}
 	if err != nil || len(cmds) != 1 {
@@ -333,8 +339,7 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 		// (TS 27.007 §8.46), though a session opened later may get its
 		// number again.
 		if n, err := strconv.Atoi(c.Args[0].Raw); err == nil {
-			st.storeData.End(n)
-			st.chains.End(n)
+			st.end(n)
 		}
 		return call{}, false
 	}
@@ -373,8 +378,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		// What the card got, if anything, is not known: the request on
 		// the channel is lost, as the field-log reader loses it.
 		if session >= 0 {
-			st.storeData.End(session)
-			st.chains.End(session)
+			st.end(session)
 		}
 		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
 	}
@@ -387,8 +391,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 			ch = apdu.ChannelOf(raw[0])
 		}
 		if ch >= 0 {
-			st.storeData.End(ch)
-			st.chains.End(ch)
+			st.end(ch)
 		}
 		return call{request: "APDU " + err.Error(), requestDetail: hexArg}, true
 	}
@@ -408,8 +411,11 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 	// line follows (+CME ERROR), and a close the closed channel's, as
 	// the field-log reader takes them (apdu.Chains.Sent).
 	st.chains.Sent(ch, cmd.INS)
-	if n, ok := cmd.Closes(); ok && cmd.P2 != 0 {
-		st.chains.End(n)
+	if n, ok := cmd.Closes(); ok {
+		if cmd.P2 == 0 {
+			n = ch // its own: +CGLA's session
+		}
+		st.end(n)
 	}
 	for _, a := range answer {
 		h, ok, err := at.ParseHexAnswer(a, name)
@@ -467,17 +473,11 @@ func resetsCard(line string) bool {
 // last): the first names the function by its first tag, and sd, which
 // follows the sequences by channel, names the blocks that follow on its
 // channel, ch (chText says which it is). Any other command goes to sd
-// too: a SELECT, or the channel's close, ends its sequence.
+// too: a SELECT ends its sequence (a closed channel's, decodeCall ends).
 func describeCommand(c apdu.Command, hexText string, sd *es10.StoreData[int], ch int, chText string) (label, detail string) {
 	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (%s)\n%s", c.CLA, c.INS, c.P1, c.P2, chText, hexText)
 	if c.INS != es10.InsStoreData {
-		sd.Command(ch, c.INS)
-		if n, ok := c.Closes(); ok {
-			if c.P2 == 0 {
-				n = ch // its own: +CGLA's session
-			}
-			sd.End(n)
-		}
+		sd.Command(ch, c.INS) // a SELECT ends the sequence; a close, decodeCall
 	}
 	switch c.INS {
 	case es10.InsStoreData:

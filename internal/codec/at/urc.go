@@ -1,18 +1,24 @@
 package at
 
-// BootURCs are what modems send unasked as they boot, power down, or when
-// their SIM is ready, with no "+NAME:" to tell them by, even between a
-// command's echo and its final result (27.007 §4.1): Quectel's and
-// SIMCom's RDY, SIMCom's SMS DONE, PB DONE and *ATREADY: 1, SIM800's Call
-// Ready and SMS Ready, Cinterion/Thales's ^SYSSTART (and its airplane-mode
-// form) and ^SHUTDOWN, SIMCom's NORMAL POWER DOWN and its under- and
-// over-voltage ones, Quectel's POWERED DOWN. The one list: the AT client
-// and the field-log readers take them from here.
-var BootURCs = [...]string{
-	"RDY", "SMS DONE", "PB DONE", "*ATREADY: 1", "Call Ready", "SMS Ready",
-	"^SYSSTART", "^SYSSTART AIRPLANE MODE", "^SHUTDOWN",
+import "slices"
+
+// PowerURCs are the unsolicited lines, with no "+NAME:" to tell them by,
+// that say a modem powered on or down, its UICC with it: Quectel's and
+// SIMCom's RDY, SIMCom's *ATREADY: 1, Cinterion/Thales's ^SYSSTART (and
+// its airplane-mode form) and ^SHUTDOWN, SIMCom's NORMAL POWER DOWN and
+// its under- and over-voltage ones, Quectel's POWERED DOWN.
+var PowerURCs = [...]string{
+	"RDY", "*ATREADY: 1", "^SYSSTART", "^SYSSTART AIRPLANE MODE", "^SHUTDOWN",
 	"NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN",
 }
+
+// BootURCs are what modems send unasked as they boot, power down, or when
+// their SIM is ready, with no "+NAME:" to tell them by, even between a
+// command's echo and its final result (27.007 §4.1): the PowerURCs and
+// the readiness notices that follow a boot by seconds (SIMCom's SMS DONE
+// and PB DONE, SIM800's Call Ready and SMS Ready). The one list: the AT
+// client and the field-log readers take them from here.
+var BootURCs = append(PowerURCs[:len(PowerURCs):len(PowerURCs)], "SMS DONE", "PB DONE", "Call Ready", "SMS Ready")
 
 // Ring is V.250's unsolicited result code for an incoming call (§5.7.1):
 // no command answers it.
@@ -36,15 +42,6 @@ func ResetsCard(cmds []Command) bool {
 	return false
 }
 
-// IsPowerURC reports one of BootURCs that says the modem powered on or
-// down — its UICC with it —, not one of the readiness notices that follow
-// a boot by seconds and may come in the middle of any exchange (SMS
-// DONE, PB DONE, Call Ready, SMS Ready).
-func IsPowerURC(line string) bool {
-	switch line {
-	case "RDY", "*ATREADY: 1", "^SYSSTART", "^SYSSTART AIRPLANE MODE", "^SHUTDOWN",
-		"NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN":
-		return true
-	}
-	return false
-}
+// IsPowerURC reports one of PowerURCs: not a readiness notice, which may
+// come in the middle of any exchange.
+func IsPowerURC(line string) bool { return slices.Contains(PowerURCs[:], line) }
