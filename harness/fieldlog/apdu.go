@@ -464,7 +464,7 @@ func response(c *chain, a *APDU) {
 		if step.Cut {
 			// A chain that never ended (apdu.MaxAnswer): its first part
 			// alone is no answer to decode.
-			detail, failed = fmt.Sprintf("answer of more than %d bytes, not decoded", apdu.MaxAnswer), true
+			detail, failed = apdu.CutAnswer, true
 		}
 		a.Summary = fmt.Sprintf("%s: %s, %s", first.ES10, detail, sw)
 		a.Failed = a.Failed || failed

@@ -366,7 +366,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		case step.Cut:
 			// A chain that never ended (apdu.MaxAnswer): its first part
 			// is no answer to decode, as the field-log reader says.
-			a.Outcome, a.Refused = fmt.Sprintf("answer of more than %d bytes, not decoded", apdu.MaxAnswer), true
+			a.Outcome, a.Refused = apdu.CutAnswer, true
 		case orig.INS == es10.InsStoreData:
 			a.Outcome, a.Refused = es10.DescribeAnswer(step.Data)
 		}

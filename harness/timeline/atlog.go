@@ -444,7 +444,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		case step.Whole && step.Cut:
 			// A chain that never ended (apdu.MaxAnswer): its first part
 			// is no answer to decode, as the field-log reader says.
-			s, refused = fmt.Sprintf("answer of more than %d bytes, not decoded", apdu.MaxAnswer), true
+			s, refused = apdu.CutAnswer, true
 		case step.Whole:
 			s, refused = describeResponse(step.Key.cmd, step.Data)
 		}

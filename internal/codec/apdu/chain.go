@@ -1,5 +1,7 @@
 package apdu
 
+import "fmt"
+
 // InsGetResponse is GET RESPONSE (ETSI TS 102 221 §11.1.13).
 const InsGetResponse = 0xC0
 
@@ -10,6 +12,10 @@ const InsGetResponse = 0xC0
 // wrong — keeps its first MaxAnswer bytes and drops the rest (Step.Cut),
 // so a trace cannot make a reader hold more than that per channel.
 const MaxAnswer = 64 << 10
+
+// CutAnswer is what every reader of a trace says of an answer Chains cut
+// (Step.Cut): its first part is no answer to decode.
+var CutAnswer = fmt.Sprintf("answer of more than %d bytes, not decoded", MaxAnswer)
 
 // Chains puts together the answers a card gives in parts over T=0 (TS
 // 102 221 §7.3.1.1.4): a command answered 61xx leaves its answer waiting
