@@ -9,17 +9,18 @@ import (
 
 // MaxLine bounds a line of events.jsonl, in bytes, its newline not
 // counted: the log writes none longer (an event that would be is
-// shortened, Shortened), and every reader of ours (the timeline page,
+// shortened), and every reader of ours (the timeline page,
 // scenario.ReadEvents and DroppedInLog, fieldlog's replay of a fixture)
 // takes lines up to it, so a line over it is one no esimhil wrote.
 //
 // 1 MiB: an event's line is a few hundred bytes (the longest of the
 // exploration cases' is 242), and what an emulator quotes of its peers is
-// bounded below it by their own limits (a platform request body 64 KiB,
-// request headers 32 KiB, an APDU's hex 128 KiB) — but for an SM-DP+
-// request body (es9.MaxBody, 1 MiB) quoted with %q in an es9_error's
-// message, which only junk fills. The page, which holds each line in
-// its data, and fieldlog (MaxLine, for every field log) read no more.
+// bounded below it where it is quoted (a platform request body 64 KiB,
+// request headers 32 KiB, an APDU's hex 128 KiB, an SM-DP+'s quoted
+// request values 300 characters): the writer's shortening is the net
+// for an emitter that forgets, not the way events are kept short. The
+// page, which holds each line in its data, and fieldlog (MaxLine, for
+// every field log) read no more.
 const MaxLine = 1 << 20
 
 // TruncatedKey names the field a shortened event gains:
@@ -31,7 +32,7 @@ const MaxLine = 1 << 20
 // and kind are cut to 256 bytes too.
 const TruncatedKey = "truncated"
 
-// CutMark ends a value Shortened cut: what it kept of a string, or of
+// CutMark ends a value shortened cuts: what it kept of a string, or of
 // the JSON text of any other value (which thus becomes a string).
 const CutMark = "…[cut]"
 
@@ -43,7 +44,7 @@ func TooLong(length int64) error {
 
 // appendLine appends e's line as the log writes it, and returns the
 // event the line has: e and appendJSON's line, or, over MaxLine, the
-// Shortened event and its line. An event that fits costs a length
+// shortened event and its line. An event that fits costs a length
 // compare.
 func (e Event) appendLine(b []byte) (Event, []byte, error) {
 	start := len(b)
@@ -59,14 +60,14 @@ func (e Event) appendLine(b []byte) (Event, []byte, error) {
 	return e, b, err
 }
 
-// Shortened returns e as its line is written: e itself when the line
+// shortened returns e as its line is written: e itself when the line
 // fits in MaxLine (or cannot be written: a field JSON has no value for),
 // else e with its longest fields cut to fit, each ending with CutMark,
 // and TruncatedKey saying what was cut. Cut the same way every time: the
 // fields by length then key, the longest cut to the one length that lets
 // the rest stay whole (none cut more than another), each kept to whole
 // characters.
-func (e Event) Shortened() Event {
+func (e Event) shortened() Event {
 	b, err := e.appendJSON(make([]byte, 0, lineSize))
 	if err != nil || len(b) <= MaxLine {
 		return e

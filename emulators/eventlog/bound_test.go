@@ -168,7 +168,7 @@ func TestShortenedLine(t *testing.T) {
 // Two long fields are cut to the same length: neither is sacrificed for
 // the other.
 func TestShortenedEvenly(t *testing.T) {
-	e := Event{Actor: Harness, Kind: "x", Fields: F{"a": strings.Repeat("a", 3<<20), "b": strings.Repeat("b", 2<<20), "c": strings.Repeat("c", 100)}}.Shortened()
+	e := Event{Actor: Harness, Kind: "x", Fields: F{"a": strings.Repeat("a", 3<<20), "b": strings.Repeat("b", 2<<20), "c": strings.Repeat("c", 100)}}.shortened()
 	a, b := e.Str("a"), e.Str("b")
 	if len(a) != len(b) || e.Str("c") != strings.Repeat("c", 100) || len(a) < MaxLine/2-1000 {
 		t.Errorf("a %d bytes, b %d, c %q: want a and b cut alike, c whole", len(a), len(b), e.Str("c"))

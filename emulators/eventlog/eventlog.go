@@ -87,7 +87,7 @@ func (e Event) Int(key string) (int, bool) {
 
 // MarshalJSON writes the event's line: t, actor and event first, then
 // the fields sorted by key; an event whose line would be over MaxLine as
-// Shortened.
+// shortened.
 func (e Event) MarshalJSON() ([]byte, error) {
 	_, b, err := e.appendLine(make([]byte, 0, lineSize))
 	return b, err
@@ -367,7 +367,7 @@ func (l *Log) StreamErr() error {
 }
 
 // streamLocked writes e to the sink and returns it as its line has it:
-// Shortened when the line would be over MaxLine; callers hold l.mu.
+// shortened when the line would be over MaxLine; callers hold l.mu.
 //
 // Emit keeps and hands on the event streamLocked returns: the
 // subscribers, Events() and events.jsonl all hold the same shortened
@@ -382,7 +382,7 @@ func (l *Log) StreamErr() error {
 func (l *Log) streamLocked(e Event) Event {
 	if l.sink == nil || l.sinkErr != nil {
 		if lineBound(e) > MaxLine {
-			e = e.Shortened()
+			e = e.shortened()
 		}
 		return e
 	}

@@ -3,6 +3,7 @@ package smdp
 import (
 	"bytes"
 	"errors"
+	"github.com/esimhil/esimhil/internal/textcut"
 	"net"
 	"net/http"
 	"strings"
@@ -27,7 +28,7 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (es9
 		return nil, fail(subjFunction, reasonInvalidFormat, "euiccInfo1: %v", err)
 	}
 	if !s.ownAddress(req.SMDPAddress) {
-		return nil, fail(subjSMDPAddress, reasonRefused, "smdpAddress %q is not this SM-DP+", req.SMDPAddress)
+		return nil, fail(subjSMDPAddress, reasonRefused, "smdpAddress %q is not this SM-DP+", textcut.Cut(req.SMDPAddress, maxQuoted))
 	}
 	// An eUICC of another release (its SVN's major version) gets 8.8.3/3.1:
 	// this SM-DP+ serves SGP.22 v2 eUICCs (v2.2.2's ASN.1, its signed

@@ -159,9 +159,9 @@ func TestBadInput(t *testing.T) {
 			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
 		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
 	})
-	// A peer's junk quoted in the event: 800 KiB of U+0080 is 2.8 MB in
-	// the message's JSON (%q writes \u0080, JSON its backslash again). The
-	// event is logged shortened to a line of eventlog.MaxLine.
+	// A peer's junk is quoted cut (maxQuoted): 800 KiB of U+0080 made a
+	// 2.8 MB line of the event log (%q writes \u0080, JSON its backslash
+	// again), which the log had to shorten.
 	t.Run("an smdpAddress of junk", func(t *testing.T) {
 		c := e.card(testEID, "")
 		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": strings.Repeat("\u0080", 400<<10),
@@ -170,7 +170,7 @@ func TestBadInput(t *testing.T) {
 		evs := e.log.Kind("es9_error")
 		last := evs[len(evs)-1]
 		line, err := last.MarshalJSON()
-		if _, cut := last.Fields[eventlog.TruncatedKey]; err != nil || !cut || len(line) > eventlog.MaxLine || !strings.HasPrefix(last.Str("message"), `smdpAddress "\u0080`) {
+		if _, cut := last.Fields[eventlog.TruncatedKey]; err != nil || cut || len(line) > 4096 || !strings.HasPrefix(last.Str("message"), `smdpAddress "\u0080`) || !strings.Contains(last.Str("message"), `…" is not this SM-DP+`) {
 			t.Errorf("es9_error: %d bytes (%v), message %.40q…, %s %v", len(line), err, last.Str("message"), eventlog.TruncatedKey, last.Fields[eventlog.TruncatedKey])
 		}
 	})

@@ -2,6 +2,7 @@ package smdp
 
 import (
 	"fmt"
+	"github.com/esimhil/esimhil/internal/textcut"
 	"net/http"
 	"regexp"
 
@@ -107,7 +108,7 @@ func (s *Server) downloadOrder(_ http.ResponseWriter, body []byte) (es9.Message,
 	}
 	switch {
 	case req.EID != "" && !ident.IsEID(req.EID):
-		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", req.EID)
+		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", textcut.Cut(req.EID, maxQuoted))
 	case req.ICCID != "" && !ident.IsICCID(req.ICCID):
 		return nil, fail(subjICCID, reasonInvalidFormat, "iccid %s", ident.ExplainICCID(req.ICCID))
 	case req.ICCID != "":
@@ -137,13 +138,13 @@ func (s *Server) confirmOrder(_ http.ResponseWriter, body []byte) (es9.Message, 
 		// Malformed is not unknown: no order could ever have it.
 		return nil, fail(subjICCID, reasonInvalidFormat, "iccid %s", ident.ExplainICCID(req.ICCID))
 	case req.EID != "" && !ident.IsEID(req.EID):
-		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", req.EID)
+		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", textcut.Cut(req.EID, maxQuoted))
 	case req.ReleaseFlag == nil:
 		return nil, fail(subjFunction, reasonMissing, "releaseFlag is required")
 	case !*req.ReleaseFlag:
 		return nil, fail(subjFunction, reasonUnsupported, "releaseFlag false: ReleaseProfile is not emulated; confirm with releaseFlag true")
 	case req.MatchingID != "" && !matchingIDForm.MatchString(req.MatchingID):
-		return nil, fail(subjMatchingID, reasonInvalidFormat, "matchingId %q: an activation code carries only 0-9, A-Z and '-' (SGP.22 §4.1)", req.MatchingID)
+		return nil, fail(subjMatchingID, reasonInvalidFormat, "matchingId %q: an activation code carries only 0-9, A-Z and '-' (SGP.22 §4.1)", textcut.Cut(req.MatchingID, maxQuoted))
 	case req.ConfirmationCode != "":
 		return nil, fail(subjFunction, reasonUnsupported, "confirmationCode: not emulated")
 	case req.SMDSAddress != "":

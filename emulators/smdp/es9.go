@@ -24,6 +24,11 @@ type es9Error struct {
 
 func (e *es9Error) Error() string { return fmt.Sprintf("%s/%s: %s", e.subject, e.reason, e.msg) }
 
+// maxQuoted bounds a peer's value quoted in an error, in characters: an
+// FQDN's 255 and then some. A megabyte of junk in a request is not
+// quoted whole into the answer and the event log (textcut marks the cut).
+const maxQuoted = 300
+
 func fail(subject, reason, format string, a ...any) *es9Error {
 	return &es9Error{subject: subject, reason: reason, msg: fmt.Sprintf(format, a...)}
 }
