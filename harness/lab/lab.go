@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/netip"
 	"os"
@@ -23,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
@@ -177,8 +175,7 @@ var ErrPortClosed = errors.New("the port closed the connection")
 // closedByPeer reports a client that failed because the other end closed
 // (EOF, a reset, a broken pipe), not because this side closed it.
 func closedByPeer(err error) bool {
-	return errors.Is(err, atclient.ErrClosed) &&
-		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
+	return errors.Is(err, atclient.ErrClosed) && transport.ClosedByPeer(err)
 }
 
 // closedWhy says what closed a port's connection: for a network port, its

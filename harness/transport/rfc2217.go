@@ -66,7 +66,7 @@ func dialRFC2217(ctx context.Context, hostport string, cfg Config) (*rfc2217, er
 		return false // ECHO included: a modem echoes on its own (ATE)
 	}
 	if err := r.handshake(); err != nil {
-		if !r.comPort && !errors.Is(err, ErrRefused) && !closedErr(err) {
+		if !r.comPort && !errors.Is(err, ErrRefused) && !ClosedByPeer(err) {
 			err = fmt.Errorf("%w%s", err, r.endLine())
 		}
 		c.Close()
@@ -122,9 +122,10 @@ func (r *rfc2217) endLine() string {
 	return " (a CR ended the negotiation's bytes there, in case they reached a modem's command line)"
 }
 
-// closedErr reports a handshake that failed because the server closed
-// the connection: nothing can be sent after it.
-func closedErr(err error) bool {
+// ClosedByPeer reports an error that says the other end closed the
+// connection (end of file, a reset, a broken pipe), not this side:
+// nothing can be sent after it.
+func ClosedByPeer(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
@@ -262,7 +263,7 @@ func (r *rfc2217) handshakeErr(what string, err error) error {
 			}
 		}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+	if ClosedByPeer(err) {
 		// As on raw TCP (ServerClosedWhy).
 		return fmt.Errorf("%s: %w (%w): %s", what, ErrServerClosed, err, ServerClosedWhy)
 	}
