@@ -130,9 +130,9 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		case e.LabSpeed == 1:
 			// A real modem's run: nothing simulated, its servers on the
 			// wall clock (outside tester t63: "simulated" misreported it).
-			r.Simulated = "none (lab run on the wall clock)"
+			r.Simulated = "none (" + timeline.LabClock(1) + ")"
 		case e.LabSpeed > 0 && simulatedRecorded(e):
-			r.Simulated = e.Simulated.String() + " (lab, " + strconv.FormatFloat(e.LabSpeed, 'g', 4, 64) + "× the wall clock)"
+			r.Simulated = e.Simulated.String() + " (" + timeline.LabClock(e.LabSpeed) + ")"
 		case simulatedRecorded(e):
 			r.Simulated = e.Simulated.String()
 		case e.Kind == "scenario" && e.Seed == nil:
@@ -340,7 +340,7 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		case e.Unfinished && e.Dir != "":
 			props = append(props, junitProperty{EntrySimulated, "not recorded (the run did not finish)"})
 		case e.LabSpeed == 1:
-			props = append(props, junitProperty{EntrySimulated, "none (lab run on the wall clock)"})
+			props = append(props, junitProperty{EntrySimulated, "none (" + timeline.LabClock(1) + ")"})
 		case simulatedRecorded(e):
 			// 0s too: "nothing simulated" is not "not recorded".
 			props = append(props, junitProperty{EntrySimulated, e.Simulated.String()})

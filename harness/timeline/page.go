@@ -371,6 +371,11 @@ type clockWords struct {
 	Unrecorded string
 }
 
+// LabClock says, for a lab run, what clock it ran on ("lab run on the
+// wall clock", "lab run, its clock at 60× the wall clock"); "" for an
+// emulated run (speed 0). The page's header and the index say it alike.
+func LabClock(speed float64) string { return clockOf(speed).Lab }
+
 func clockOf(speed float64) clockWords {
 	switch {
 	case speed <= 0:
