@@ -415,7 +415,15 @@ func (ch *channel) armIdleLimit() (lingering bool) {
 func (ch *channel) pastHoldLimit() bool {
 	ch.holdMu.Lock()
 	defer ch.holdMu.Unlock()
-	return !ch.heldSince.IsZero() && !time.Now().Before(ch.heldSince.Add(holdLimit))
+	return !time.Now().Before(ch.heldSince.Add(holdLimit)) // set from the channel's opening
+}
+
+// rehold takes the loop's hold again for a channel that had let it go,
+// and bounds the wait for the peer's end in wall time again, as while
+// the channel was never suspended; callers hold holdMu.
+func (ch *channel) rehold(loop *clock.Loop) {
+	ch.hold, ch.heldSince = loop.Hold(), time.Now()
+	_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
 }
 
 // isLingering reports whether the card closed the channel to a
@@ -629,10 +637,7 @@ func (t *Terminal) halfClose(ch *channel, byCard bool) bool {
 		return true
 	}
 	if ch.hold == nil {
-		ch.hold, ch.heldSince = t.loop.Hold(), time.Now()
-		// Bound the wait for the peer's end in wall time again, as
-		// while the channel was never suspended.
-		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
+		ch.rehold(t.loop)
 	}
 	return true
 }
@@ -699,8 +704,7 @@ func (t *Terminal) Suspend(local netip.AddrPort) (resume func() bool, ok bool) {
 		if ch.ended || ch.hold != nil {
 			return false
 		}
-		ch.hold, ch.heldSince = t.loop.Hold(), time.Now()
-		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
+		ch.rehold(t.loop)
 		return true
 	}, true
 }
