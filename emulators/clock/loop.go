@@ -104,6 +104,28 @@ func (l *Loop) InFlight() int {
 	return l.inflight
 }
 
+// Idle waits until no real I/O is held (InFlight is 0) or the deadline
+// passes, and reports whether the holds ended: a caller that must see a
+// hold end (a test of a reader's exit) waits on the releases rather than
+// polling InFlight.
+func (l *Loop) Idle(deadline time.Time) bool {
+	wake := time.AfterFunc(time.Until(deadline), func() {
+		l.mu.Lock() // not between the waiter's check and its Wait
+		l.mu.Unlock()
+		l.cond.Broadcast()
+	})
+	defer wake.Stop()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.inflight > 0 {
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		l.cond.Wait()
+	}
+	return true
+}
+
 // Released is how many pieces of real I/O have ended (their Hold's
 // release called) since the loop began: while simulated time waits on
 // them, what still moves.

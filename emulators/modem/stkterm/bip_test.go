@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"runtime"
 	"testing"
 	"time"
 
@@ -393,12 +392,8 @@ func TestWaitingReaderEndsWithItsChannel(t *testing.T) {
 	}
 	waitParked(t, parked)
 	r.loop.Do(func() { r.term.dropLink(r.term.ch) })
-	deadline := time.Now().Add(idleLimit / 2)
-	for r.loop.InFlight() > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the reader still holds the loop %v after its link was dropped", idleLimit/2)
-		}
-		runtime.Gosched()
+	if !r.loop.Idle(time.Now().Add(idleLimit / 2)) {
+		t.Fatalf("the reader still holds the loop %v after its link was dropped", idleLimit/2)
 	}
 	r.settle(t)
 }
