@@ -14,7 +14,7 @@ import "slices"
 // backedOff reports whether op is backed off in area, and until which check.
 func (a *Applet) backedOff(op, area string) (uint64, bool) {
 	for _, b := range a.st.Backoff {
-		if b.Operator == op && b.Area == area && a.st.Checks < b.Until {
+		if b.Operator == op && sameArea(b.Area, area) && a.st.Checks < b.Until {
 			return b.Until, true
 		}
 	}
@@ -28,7 +28,7 @@ func (a *Applet) rescueExempt(op, area, plmn string, visible []string, mark bool
 	if !slices.Contains(visible, plmn) {
 		return false
 	}
-	i := slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && b.Area == area })
+	i := slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && sameArea(b.Area, area) })
 	if i < 0 || a.st.Backoff[i].Rescued {
 		return false
 	}
@@ -43,7 +43,7 @@ func (a *Applet) backoffFailed(op, area string) {
 	if op == "" {
 		return
 	}
-	i := slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && b.Area == area })
+	i := slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && sameArea(b.Area, area) })
 	if i < 0 {
 		if len(a.st.Backoff) >= maxBackoff {
 			a.st.Backoff = a.st.Backoff[1:]
@@ -61,7 +61,7 @@ func (a *Applet) backoffFailed(op, area string) {
 
 // backoffCleared forgets op's failures in area: it attached.
 func (a *Applet) backoffCleared(op, area string) {
-	a.st.Backoff = slices.DeleteFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && b.Area == area })
+	a.st.Backoff = slices.DeleteFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && sameArea(b.Area, area) })
 }
 
 // periods is the pause after the n-th failure in a row: First·2^(n-1),

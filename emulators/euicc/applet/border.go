@@ -41,7 +41,7 @@ func (a *Applet) crossed(p Profile, to string) {
 			ops = append(ops, ab.Operator)
 		}
 	}
-	if prev := a.st.LeftArea; prev != nil && prev.From == to && prev.To == c.Area {
+	if prev := a.st.LeftArea; prev != nil && sameArea(prev.From, to) && sameArea(prev.To, c.Area) {
 		for _, op := range ops {
 			a.backoffFailed(op, c.Area)
 		}

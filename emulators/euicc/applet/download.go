@@ -488,7 +488,7 @@ func (a *Applet) leftArea(c *Cycle) string {
 // in limited service.
 func leftAreaAt(c *Cycle, plmn string, online bool) string {
 	now := mcc(plmn)
-	if now == "" || c.Area == "" || now == c.Area {
+	if now == "" || c.Area == "" || sameArea(now, c.Area) {
 		return ""
 	}
 	on := "served by " + plmn

@@ -37,7 +37,7 @@ func (a *Applet) judge(svc Service, plmn string) {
 		pending()
 	case svc == LimitedService && plmn == "":
 		a.attachFailedNow("registration denied (limited service)")
-	case c.Area != "" && mcc(plmn) != "" && mcc(plmn) != c.Area:
+	case c.Area != "" && mcc(plmn) != "" && !sameArea(mcc(plmn), c.Area):
 		// Served or refused by a network of another country: the device
 		// crossed a border before the profile attached, or it is in a
 		// border area where the profile's network does not reach and a
@@ -189,7 +189,7 @@ func (a *Applet) fallbackAttached(plmn string) {
 	c := a.st.Cycle
 	p, _ := a.profileByICCID(c.Target)
 	a.log(KindFallbackAttached, "operator", p.Operator, "plmn", plmn)
-	if c.Area != "" && mcc(plmn) != "" && mcc(plmn) != c.Area {
+	if c.Area != "" && mcc(plmn) != "" && !sameArea(mcc(plmn), c.Area) {
 		if slices.ContainsFunc(c.Abroad, func(ab Abroad) bool { return ab.ICCID == p.ICCID }) {
 			// The last fallback, an attempt with service across the
 			// border: its attach-failure went out, so its attach on its

@@ -34,7 +34,7 @@ func (a *Applet) listAnswer(e HTTPResult) {
 		ids[i] = o.ID
 	}
 	a.log(KindPreferredListReceived, "operators", ids)
-	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && now != c.Area {
+	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && !sameArea(now, c.Area) {
 		// The device crossed into another country while the list was on
 		// its way (a slow platform: outside tester sw51): the list is for
 		// the one it left, and acting on it would cost a switch there and

@@ -56,7 +56,7 @@ func (a *Applet) strand(p Profile, area string, counted, reported, anyNetwork bo
 // twice.
 func (a *Applet) strandedCounted(p Profile, area string) bool {
 	s := a.st.Stranded
-	return s != nil && s.ICCID == p.ICCID && (s.Area == area || area == "") && s.Counted
+	return s != nil && s.ICCID == p.ICCID && (sameArea(s.Area, area) || area == "") && s.Counted
 }
 
 // unstrandUnlessEnabled forgets the stranded profile once another is
