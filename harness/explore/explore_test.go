@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,7 +107,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 		firstK   = -1
 		first    failure
 		firstS   uint64
-		failures int
+		failed   []failedCase
 		tolerate = &toleratedIssues{}
 		wg       sync.WaitGroup
 		tally    = &pinTally{}
@@ -129,11 +130,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 					continue
 				}
 				mu.Lock()
-				if failures++; failures <= 20 {
-					meter.Above(func() {
-						t.Logf("case %d (-rapid.seed=%d -rapid.checks=1) violates:\n  %s", k+1, s, strings.Join(v, "\n  "))
-					})
-				}
+				failed = append(failed, failedCase{k, s, v})
 				if firstK < 0 || k < firstK {
 					firstK, first, firstS = k, failure{c, v}, s
 				}
@@ -143,12 +140,13 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	}
 	wg.Wait()
 	meter.Finish() // its last line, before the test's own lines below it
-	t.Logf("%d cases, %d failed; PIN1: %v", n, failures, tally)
+	t.Logf("%d cases, %d failed; PIN1: %v", n, len(failed), tally)
 	tolerate.save(t)
 	if firstK < 0 {
 		return
 	}
-	t.Logf("%d of %d cases failed; shrinking the first, case %d (-rapid.seed=%d), with rapid", failures, n, firstK+1, firstS)
+	logFailed(t, failed)
+	t.Logf("%d of %d cases failed; shrinking the first, case %d (-rapid.seed=%d), with rapid", len(failed), n, firstK+1, firstS)
 	for name, val := range map[string]string{"rapid.seed": strconv.FormatUint(firstS, 10), "rapid.checks": "1"} {
 		if err := flag.Set(name, val); err != nil {
 			t.Fatal(err)
@@ -159,6 +157,69 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 		path, err := WriteFixture(OutDir(), first.c, first.v)
 		t.Errorf("rapid did not reproduce the failing case (a flaky run?); saved as drawn in %s (%v)", path, err)
 	}
+}
+
+// failedCase is a failing case of a sweep: its index, its rapid seed and
+// the invariants it violated.
+type failedCase struct {
+	k    int
+	seed uint64
+	v    []string
+}
+
+// shownFailed is how many failing cases a sweep logs in full; the rest
+// are listed in a file, so that a sweep where most cases fail does not
+// bury its log, and none goes unnamed.
+const shownFailed = 20
+
+// logFailed logs a sweep's failing cases in case order — the workers
+// finish them in any order, and the same seed must give the same log
+// (outside tester t72 F6: two runs logged different cases) —, each with
+// the command that runs it alone: the first shownFailed in full, and all
+// of them, one a line, in failing-cases.txt under OutDir when there are
+// more.
+func logFailed(t *testing.T, failed []failedCase) {
+	t.Helper()
+	shown, list := failedReport(failed)
+	for _, l := range shown {
+		t.Log(l)
+	}
+	if list == "" {
+		return
+	}
+	path := filepath.Join(OutDir(), "failing-cases.txt")
+	err := os.MkdirAll(OutDir(), 0o755)
+	if err == nil {
+		err = os.WriteFile(path, []byte(list), 0o644)
+	}
+	if err != nil {
+		t.Errorf("%d more failing cases not shown, and their list not written: %v", len(failed)-shownFailed, err)
+		return
+	}
+	t.Logf("%d more failing cases not shown: all %d, with their seeds and violations, in %s", len(failed)-shownFailed, len(failed), path)
+}
+
+// failedReport sorts failed by case and returns the log lines of the first
+// shownFailed and, when there are more, the list of all, one a line.
+func failedReport(failed []failedCase) (shown []string, list string) {
+	slices.SortFunc(failed, func(a, b failedCase) int { return a.k - b.k })
+	for _, f := range failed[:min(len(failed), shownFailed)] {
+		shown = append(shown, fmt.Sprintf("case %d violates (alone: %s):\n  %s", f.k+1, caseCommand(f.seed), strings.Join(f.v, "\n  ")))
+	}
+	if len(failed) <= shownFailed {
+		return shown, ""
+	}
+	var b strings.Builder
+	for _, f := range failed {
+		fmt.Fprintf(&b, "case %d\t-rapid.seed=%d -rapid.checks=1\t%s\n", f.k+1, f.seed, strings.Join(f.v, " | "))
+	}
+	return shown, b.String()
+}
+
+// caseCommand is the command that runs the case of rapid seed s alone (and
+// shrinks it, if it fails).
+func caseCommand(s uint64) string {
+	return fmt.Sprintf("go test -count=1 -run '^TestExplore$' ./harness/explore/ -rapid.seed=%d -rapid.checks=1", s)
 }
 
 // rapidSeed is the seed of rapid's k-th case from seed: rapid adds the
@@ -312,7 +373,15 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 		mu.Unlock()
 		c := Generator(feats).Draw(rt, "case")
 		v := runCase(c, nil)
-		meter.Done(len(v) == 0)
+		mu.Lock()
+		shrinking := first != nil
+		mu.Unlock()
+		if !shrinking {
+			// After the first failure rapid runs smaller variants of it
+			// to shrink it: those are not cases of the run's count (t72 F7:
+			// "586/1 cases").
+			meter.Done(len(v) == 0)
+		}
 		if !strict {
 			// Bugs already reported (see KnownIssue): logged and saved,
 			// while every other violation of the run still fails it.
