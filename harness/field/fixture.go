@@ -33,6 +33,11 @@ type Fixture struct {
 	origin []time.Duration
 	zero   []time.Time // each log's first timed entry
 	years  []int       // added to a log's times that carry no year
+	// timed[i][k] is the last entry of log i at or before k that has a
+	// time (-1: none), so that EntryTime is not a walk back through a
+	// log without times for every entry (t79 F3: a 100,000-line log
+	// drafted in two minutes).
+	timed [][]int32
 	// Notes say what placing the logs on one timeline assumed.
 	Notes []string
 }
@@ -339,6 +344,10 @@ func (f *Fixture) LogIndex(file string) int {
 func (f *Fixture) place() {
 	n := len(f.Logs)
 	f.origin, f.zero, f.years = make([]time.Duration, n), make([]time.Time, n), make([]int, n)
+	f.timed = make([][]int32, n)
+	for i, t := range f.Logs {
+		f.timed[i] = lastTimed(t.Entries)
+	}
 	var t0 time.Time
 	year := 0 // of the logs that say it
 	for i, t := range f.Logs {
@@ -399,12 +408,31 @@ func (f *Fixture) Time(i int, tm time.Time) time.Duration {
 // EntryTime is the fixture time of entry k of log i.
 func (f *Fixture) EntryTime(i, k int) time.Duration {
 	es := f.Logs[i].Entries
-	for j := k; j >= 0; j-- {
-		if !es[j].Time.IsZero() {
-			return f.Time(i, es[j].Time)
+	j := k
+	if i < len(f.timed) && len(f.timed[i]) == len(es) {
+		j = int(f.timed[i][k])
+	} else {
+		for j >= 0 && es[j].Time.IsZero() {
+			j--
 		}
 	}
-	return f.origin[i]
+	if j < 0 {
+		return f.origin[i]
+	}
+	return f.Time(i, es[j].Time)
+}
+
+// lastTimed is Fixture.timed of one log's entries.
+func lastTimed(es []fieldlog.Entry) []int32 {
+	idx := make([]int32, len(es))
+	last := int32(-1)
+	for k := range es {
+		if !es[k].Time.IsZero() {
+			last = int32(k)
+		}
+		idx[k] = last
+	}
+	return idx
 }
 
 // lastTime is the fixture time of log i's last line.
