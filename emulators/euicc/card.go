@@ -206,6 +206,22 @@ func (c *Card) OwedNotes() []applet.Note {
 	return slices.Clone(c.appletState.Outbox)
 }
 
+// PendingNotifications are the SGP.22 notifications the card still
+// holds (§3.5: each kept until the LPA removes it as delivered,
+// NotificationSent), in the order of its list and without their signed
+// encoding: what a run that ends names as still owed to an SM-DP+ (its
+// address unreachable, or the device offline, to the end).
+func (c *Card) PendingNotifications() []Notification {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Notification, len(c.notifications))
+	for i, n := range c.notifications {
+		n.Pending = nil
+		out[i] = n
+	}
+	return out
+}
+
 // PowerOff removes power: volatile state is lost, NVM is kept.
 func (c *Card) PowerOff() {
 	c.mu.Lock()

@@ -135,6 +135,17 @@ func TestPendingAtStartRemovedAndNumbered(t *testing.T) {
 	if got := seqs(c); got != want {
 		t.Fatalf("pending %s, want %s", got, want)
 	}
+	// What a run that ends names as owed is the list, addresses and all.
+	var held []string
+	for _, n := range c.PendingNotifications() {
+		held = append(held, fmt.Sprintf("%s %d %s", n.Event, n.Seq, n.Address))
+		if n.Pending != nil {
+			t.Errorf("PendingNotifications hands out notification %d's signed encoding", n.Seq)
+		}
+	}
+	if got, want := strings.Join(held, ", "), "install 9 smdp.example.com, disable 14 rsp.sfr.test, install 15 smdp.sfr.test:8443"; got != want {
+		t.Errorf("PendingNotifications %s, want %s", got, want)
+	}
 	img, err := c.NVM()
 	if err != nil {
 		t.Fatal(err)
