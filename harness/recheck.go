@@ -22,9 +22,10 @@ const ScenarioCopy = "scenario.yaml"
 // earlier esimhil wrote), with why.
 //
 // With the mismatches it gives what the run's record says beside its
-// verdict, as the log says it: the notes the card dropped and still owed,
-// the faults that never fired, the open cycle and the simulated time the
-// run covered — from the one read of the log.
+// verdict, as the log says it: the notes the card dropped and still owed
+// (the platform's and the SM-DP+s'), the faults that never fired, the
+// open cycle and the simulated time the run covered — from the one read
+// of the log.
 func Recheck(dir string) (got report.Rechecked, checked bool, why string) {
 	src, err := os.ReadFile(filepath.Join(dir, ScenarioCopy))
 	if err != nil {
@@ -51,6 +52,8 @@ func Recheck(dir string) (got report.Rechecked, checked bool, why string) {
 	got.Dropped = scenario.DroppedNotes(events)
 	_, got.OwedKnown = at.Fields["owed_kinds"] // an older esimhil's run_ended has none
 	got.Owed = scenario.OwedNote(at.Strs("owed_kinds"), at.Strs("owed_reports"))
+	_, got.OwedSMDPKnown = at.Fields["owed_smdp"] // nor has one before t78 F2
+	got.OwedSMDP = scenario.OwedSMDPNote(at.Strs("owed_smdp"))
 	got.Unfired = scenario.Unfired(s, events)
 	for _, e := range events {
 		if e.Actor == eventlog.Harness && e.Kind == eventlog.KindEndedInCycle {

@@ -51,6 +51,11 @@ type Result struct {
 	// the platform down at the end, so the run's evidence shows them
 	// neither delivered nor dropped (outside tester sw83).
 	Owed string
+	// OwedSMDP says which SGP.22 notifications the card still held for
+	// SM-DP+s at the end of the run, unacknowledged ("" when none): an
+	// SM-DP+ unreachable, or the device offline, to the end (outside
+	// tester t78 F2).
+	OwedSMDP string
 	// OpenCycle says that the run ended inside a cycle of the card's
 	// ("" when it did not): the end state was read mid-switch, which
 	// explains a final that does not hold.
@@ -112,11 +117,13 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	// with its AT port hung) at that moment is the end state (a host would
 	// read nothing from it), and running on until it is back would judge
 	// what the scenario never asked.
-	var owedKinds, owedReports []string
+	var owedKinds, owedReports, owedSMDP []string
 	if runErr == nil {
 		res.OpenCycle = r.noteOpenCycle()
 		owedKinds, owedReports = r.owedNotes()
 		res.Owed = scenario.OwedNote(owedKinds, owedReports)
+		owedSMDP = r.owedSMDP()
+		res.OwedSMDP = scenario.OwedSMDPNote(owedSMDP)
 	}
 	var end scenario.EndRegistration
 	switch {
@@ -133,8 +140,10 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	} else {
 		f := end.Fields()
 		// What the card still owed, none included, so the directory
-		// alone says it (a log without the field is an older esimhil's).
+		// alone says it (a log without the field is an older esimhil's):
+		// the platform's notes, and the SM-DP+s' notifications.
 		f["owed_kinds"], f["owed_reports"] = append([]string{}, owedKinds...), append([]string{}, owedReports...)
+		f["owed_smdp"] = append([]string{}, owedSMDP...)
 		r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f) })
 	}
 	res.Simulated = r.Now()
@@ -249,6 +258,7 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run.OpenCycle = res.OpenCycle
 	run.Dropped = res.Dropped
 	run.Owed = res.Owed
+	run.OwedSMDP = res.OwedSMDP
 	return run
 }
 
@@ -291,6 +301,20 @@ func (r *Rig) owedNotes() (kinds, reports []string) {
 		reports = append(reports, fmt.Sprint(n.Report))
 	}
 	return kinds, reports
+}
+
+// owedSMDP names the SGP.22 notifications the card still holds for
+// SM-DP+s at the end of the run (scenario.OwedSMDPEntry), in the order of
+// its list (none without an emulated card).
+func (r *Rig) owedSMDP() []string {
+	if r.Card == nil {
+		return nil
+	}
+	var owed []string
+	for _, n := range r.Card.PendingNotifications() {
+		owed = append(owed, scenario.OwedSMDPEntry(n.Event, n.Address, n.Seq))
+	}
+	return owed
 }
 
 // noteOpenCycle logs run_ended_in_cycle when the card's last cycle has

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -1072,6 +1073,66 @@ func TestRunNamesTheNotesStillOwed(t *testing.T) {
 			}
 			if res.Owed != tt.want {
 				t.Errorf("owed %q\nwant %q", res.Owed, tt.want)
+			}
+		})
+	}
+}
+
+// A run that ends with SGP.22 notifications the card still holds for an
+// SM-DP+ (unreachable from just after the install to the end) names them
+// — kind, address, seq — in run_ended, beside the verdict and in what
+// Recheck reads back, as it names the platform's (outside tester t78 F2:
+// an enable SFR's SM-DP+ never got went unsaid); one whose SM-DP+ came
+// back in time, or was never away, says nothing.
+func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "roam-fr-download.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, faults, want string }{
+		{"the SM-DP+ unreachable to the end", "faults:\n  - {download: smdp_unreachable, operator: sfr, from: 1h0m1s}\n",
+			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): enable@smdp.sfr.test seq 2"},
+		{"the SM-DP+ back before the end", "faults:\n  - {download: smdp_unreachable, operator: sfr, from: 1h0m1s, until: 1h30m}\n", ""},
+		{"every notification delivered", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := strings.Replace(string(src), "expect:\n", tt.faults+"expect:\n", 1)
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, ScenarioCopy), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s, err := scenario.Parse(ScenarioCopy, []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Expect = scenario.Expect{Within: s.Expect.Within} // the enable@sfr the fault holds back
+			res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
+			if !res.OK() {
+				t.Fatalf("run: %v %v", res.Err, res.Mismatches)
+			}
+			if res.OwedSMDP != tt.want || res.Owed != "" {
+				t.Errorf("owed SM-DP+s %q\nwant %q\n(the platform: %q, want none)", res.OwedSMDP, tt.want, res.Owed)
+			}
+			got, checked, why := Recheck(dir)
+			if !checked || !got.OwedSMDPKnown || got.OwedSMDP != res.OwedSMDP {
+				t.Errorf("the log says owed SM-DP+s %q (known %v; %v %s), the run %q", got.OwedSMDP, got.OwedSMDPKnown, checked, why, res.OwedSMDP)
+			}
+			// An older esimhil's run_ended, without the field, names none:
+			// not known, rather than "none owed".
+			log := filepath.Join(dir, EventsFile)
+			b, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			older := regexp.MustCompile(`"owed_smdp":\[[^]]*\],`).ReplaceAll(b, nil)
+			if bytes.Equal(older, b) {
+				t.Fatal("run_ended has no owed_smdp to take out")
+			}
+			if err := os.WriteFile(log, older, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if got, checked, _ := Recheck(dir); !checked || got.OwedSMDPKnown || got.OwedSMDP != "" || !got.OwedKnown {
+				t.Errorf("an older log: owed SM-DP+s %q, known %v (the platform's known %v, checked %v)", got.OwedSMDP, got.OwedSMDPKnown, got.OwedKnown, checked)
 			}
 		})
 	}

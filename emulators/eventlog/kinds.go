@@ -115,10 +115,11 @@ const (
 	// read mid-switch. {started, trigger, awaiting, serving_plmn} when it
 	// reached it inside a check still awaiting its preferred list.
 	KindEndedInCycle Kind = "run_ended_in_cycle"
-	// KindRunEnded {registration, plmn?, imsi?, pin?}: the run reached its
-	// horizon, and the host read this end state (the registration
-	// expect.final is held to), so the verdict can be checked again from
-	// the log alone.
+	// KindRunEnded {registration, plmn?, imsi?, pin?, owed_kinds,
+	// owed_reports, owed_smdp}: the run reached its horizon, and the host
+	// read this end state (the registration expect.final is held to), so
+	// the verdict can be checked again from the log alone; with the notes
+	// the card still owed the platform and the SM-DP+s then.
 	KindRunEnded Kind = "run_ended"
 )
 

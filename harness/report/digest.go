@@ -181,17 +181,18 @@ func pageWhole(path string) bool {
 }
 
 // Rechecked is what a scenario run's directory alone says of it: its
-// expectations' mismatches, the notes the card dropped and still owed,
-// the simulated time it covered.
+// expectations' mismatches, the notes the card dropped and still owed
+// (the platform's, Owed, and the SM-DP+s', OwedSMDP), the simulated time
+// it covered.
 type Rechecked struct {
-	Mismatches    []string
-	Dropped, Owed string
-	// OwedKnown says the log says which notes were owed (an older
-	// esimhil's does not).
-	OwedKnown bool
-	Unfired   []string
-	OpenCycle string // OpenCycleNote of the log's run_ended_in_cycle
-	Simulated time.Duration
+	Mismatches              []string
+	Dropped, Owed, OwedSMDP string
+	// OwedKnown and OwedSMDPKnown say the log says which notes were owed
+	// the platform, and the SM-DP+s (an older esimhil's does not).
+	OwedKnown, OwedSMDPKnown bool
+	Unfired                  []string
+	OpenCycle                string // OpenCycleNote of the log's run_ended_in_cycle
+	Simulated                time.Duration
 }
 
 // Rechecker checks a scenario run's expectations again from its directory
@@ -321,6 +322,9 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 	if res.OwedKnown {
 		field("owed notes", &e.Owed, res.Owed)
 	}
+	if res.OwedSMDPKnown {
+		field("notes owed SM-DP+s", &e.OwedSMDP, res.OwedSMDP)
+	}
 	field("open cycle", &e.OpenCycle, res.OpenCycle)
 	if !slices.Equal(e.Unfired, res.Unfired) {
 		a, b := whereDiffer(strings.Join(e.Unfired, "; "), strings.Join(res.Unfired, "; "))
@@ -332,8 +336,11 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 		e.Simulated = res.Simulated
 	}
 	var notes []string
-	if !res.OwedKnown {
+	switch {
+	case !res.OwedKnown:
 		notes = append(notes, fmt.Sprintf("%s %q: its owed notes were not checked again: its run_ended names none (an earlier esimhil's)", e.Kind, e.Name))
+	case !res.OwedSMDPKnown:
+		notes = append(notes, fmt.Sprintf("%s %q: its notes owed SM-DP+s were not checked again: its run_ended does not name them (an earlier esimhil's)", e.Kind, e.Name))
 	}
 	if len(differ) == 0 {
 		return notes

@@ -192,7 +192,9 @@ func TestReconcileSaysARecordWithoutDigests(t *testing.T) {
 func TestRecheck(t *testing.T) {
 	const miss = "attempts: got [sfr], want [orange-fr]"
 	gives := func(m ...string) Rechecker {
-		return func(string) (Rechecked, bool, string) { return Rechecked{Mismatches: m, OwedKnown: true}, true, "" }
+		return func(string) (Rechecked, bool, string) {
+			return Rechecked{Mismatches: m, OwedKnown: true, OwedSMDPKnown: true}, true, ""
+		}
 	}
 	cannot := func(string) (Rechecked, bool, string) { return Rechecked{}, false, "no run_ended" }
 	for _, tc := range []struct {
@@ -219,10 +221,10 @@ func TestRecheck(t *testing.T) {
 		{"pass with a message", Entry{Verdict: "pass", Message: "something"}, gives(), NotRecorded, "its record says pass with other words (something), but its expectations checked again against its directory give pass"},
 		// sw94: what the record says beside its verdict is the log's.
 		{"dropped notes the record lost", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Dropped: "the card dropped 53 notes", OwedKnown: true}, true, ""
+			return Rechecked{Dropped: "the card dropped 53 notes", OwedKnown: true, OwedSMDPKnown: true}, true, ""
 		}, "pass", `its record's dropped notes ("", the log's "the card dropped 53 notes") is not its event log's`},
 		{"owed notes edited, time too", Entry{Verdict: "pass", Owed: "1 note", Simulated: time.Hour}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Owed: "2 notes", OwedKnown: true, Simulated: 2 * time.Hour}, true, ""
+			return Rechecked{Owed: "2 notes", OwedKnown: true, OwedSMDPKnown: true, Simulated: 2 * time.Hour}, true, ""
 		}, "pass", `owed notes ("1 note", the log's "2 notes"), simulated time (1h0m0s, the log's 2h0m0s) are not its event log's`},
 		// A log that does not say which notes were owed (an older
 		// esimhil's run_ended) holds the record's to nothing (sw96 R1);
@@ -230,8 +232,16 @@ func TestRecheck(t *testing.T) {
 		{"owed notes an older log does not say", Entry{Verdict: "pass", Owed: "2 notes"}, func(string) (Rechecked, bool, string) {
 			return Rechecked{}, true, ""
 		}, "pass", "its owed notes were not checked again: its run_ended names none"},
+		// t78 F2: the notifications the card still owed SM-DP+s are the
+		// log's too; a log from before it says none (not known).
+		{"notes owed SM-DP+s deleted from the record", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
+			return Rechecked{OwedSMDP: "enable@smdp.sfr.test seq 2", OwedKnown: true, OwedSMDPKnown: true}, true, ""
+		}, "pass", `its record's notes owed SM-DP+s ("", the log's "enable@smdp.sfr.test seq 2") is not its event log's`},
+		{"notes owed SM-DP+s an older log does not say", Entry{Verdict: "pass", OwedSMDP: "enable@smdp.sfr.test seq 2"}, func(string) (Rechecked, bool, string) {
+			return Rechecked{OwedKnown: true}, true, ""
+		}, "pass", "its notes owed SM-DP+s were not checked again: its run_ended does not name them"},
 		{"unfired faults taken out", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Unfired: []string{"a fault"}, OwedKnown: true}, true, ""
+			return Rechecked{Unfired: []string{"a fault"}, OwedKnown: true, OwedSMDPKnown: true}, true, ""
 		}, "pass", `faults that never fired (0: "", the log's 1: "a fault")`},
 		{"an open cycle the log does not have", Entry{Verdict: "pass", OpenCycle: "the run ended inside a cycle"}, gives(), "pass", "its record's open cycle"},
 	} {
@@ -314,7 +324,9 @@ func TestReconcileKindOfItsFile(t *testing.T) {
 // a run whose capture or end was incomplete, or whose scenario was not
 // kept, it is the run's own.
 func TestRecheckNoVerdict(t *testing.T) {
-	passes := func(string) (Rechecked, bool, string) { return Rechecked{OwedKnown: true}, true, "" }
+	passes := func(string) (Rechecked, bool, string) {
+		return Rechecked{OwedKnown: true, OwedSMDPKnown: true}, true, ""
+	}
 	kept := map[string]string{scenarioFile: "0"}
 	for _, tc := range []struct {
 		name   string

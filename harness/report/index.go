@@ -97,7 +97,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			recorded++
 		}
 		msg := e.Message
-		for _, u := range append(slices.Clip(e.Unfired), e.Dropped, e.Owed, e.OpenCycle) {
+		for _, u := range append(slices.Clip(e.Unfired), e.Dropped, e.Owed, e.OwedSMDP, e.OpenCycle) {
 			if u != "" {
 				msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
 			}
@@ -356,6 +356,9 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		}
 		if e.Owed != "" {
 			props = append(props, junitProperty{EntryOwed, e.Owed})
+		}
+		if e.OwedSMDP != "" {
+			props = append(props, junitProperty{EntryOwedSMDP, e.OwedSMDP})
 		}
 		if e.OpenCycle != "" {
 			props = append(props, junitProperty{EntryOpenCycle, e.OpenCycle})

@@ -359,6 +359,29 @@ func OwedNote(kinds, reports []string) string {
 		len(kinds), TallyNotes(kinds, reports))
 }
 
+// OwedSMDPEntry is how run_ended's owed_smdp names an SGP.22
+// notification the card still held for an SM-DP+ at the end of a run: its
+// operation, the address it goes to and its sequence number
+// ("enable@smdp.bouygues.test seq 2").
+func OwedSMDPEntry(kind, address string, seq int) string {
+	return fmt.Sprintf("%s@%s seq %d", kind, address, seq)
+}
+
+// OwedSMDPNote says, in words, which SGP.22 notifications (run_ended's
+// owed_smdp entries) the card still held for SM-DP+s at the end of a run,
+// the first 8 of them; "" for none.
+func OwedSMDPNote(owed []string) string {
+	if len(owed) == 0 {
+		return ""
+	}
+	list := owed
+	if len(list) > 8 {
+		list = append(list[:8:8], "…")
+	}
+	return fmt.Sprintf("the card still owed SM-DP+s %d notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): %s",
+		len(owed), strings.Join(list, ", "))
+}
+
 // errEventLineTooLong says line n of events.jsonl is over eventlog.MaxLine,
 // which the log writes none over (it shortens an event to fit): the line
 // is damage, or another writer's.

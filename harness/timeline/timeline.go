@@ -72,6 +72,9 @@ type Run struct {
 	// Owed says which notes the card still owed the platform at the end
 	// of the run.
 	Owed string `json:",omitempty"`
+	// OwedSMDP says which SGP.22 notifications the card still owed
+	// SM-DP+s then (the same banner names both).
+	OwedSMDP string `json:",omitempty"`
 	// OpenCycle says the run ended inside a cycle of the card's (its
 	// end state read mid-switch): the page says so beside the verdict.
 	OpenCycle string `json:",omitempty"`

@@ -418,7 +418,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
-			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture}
+			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OwedSMDP: res.OwedSMDP, OpenCycle: res.OpenCycle, Capture: res.Capture}
 		if res.Dir != "" {
 			// What the run wrote, so that a file cut, edited or put back
 			// since is said when its evidence is read again (outside
@@ -470,7 +470,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		for _, u := range res.Unfired {
 			meter.Printf("      note: %s\n", u)
 		}
-		for _, n := range []string{res.Dropped, res.Owed, res.OpenCycle} {
+		for _, n := range []string{res.Dropped, res.Owed, res.OwedSMDP, res.OpenCycle} {
 			if n != "" {
 				meter.Printf("      note: %s\n", n)
 			}
@@ -934,6 +934,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.OpenCycle = entry.OpenCycle
 		run.Dropped = entry.Dropped
 		run.Owed = entry.Owed
+		run.OwedSMDP = entry.OwedSMDP
 		run.TimesUnknown = entry.Unfinished
 		if entry.Seed != nil {
 			run.Seed = *entry.Seed

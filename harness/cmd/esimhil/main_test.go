@@ -816,6 +816,28 @@ func TestRunSaysWhichFaultsNeverFired(t *testing.T) {
 	}, note+" under its own heading")
 }
 
+// A run that ends with a notification the card still holds for an SM-DP+
+// (one it was made with, to an address that never resolves) says so
+// beside its verdict, on the terminal, in results.json, in JUnit and on
+// the page, again when written from the record (outside tester t78 F2).
+func TestRunSaysWhichSMDPNotesWereStillOwed(t *testing.T) {
+	stdout, entries, junit := runVariant(t, "platform:\n",
+		"  notifications:\n    - {seq: 3, event: disable, iccid: \"89331000000000000029\", address: smdp.gone.test}\nplatform:\n", 0)
+	const note = "the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): disable@smdp.gone.test seq 3"
+	if !strings.Contains(stdout, "\n      note: "+note+"\n") {
+		t.Errorf("no note on the terminal:\n%s", stdout)
+	}
+	if entries[0].OwedSMDP != note || entries[0].Owed != "" || entries[0].Verdict != "pass" {
+		t.Fatalf("results %+v", entries)
+	}
+	if !strings.Contains(junit, `<property name="owed_smdp_notes" value="`+note+`">`) {
+		t.Errorf("junit:\n%s", junit)
+	}
+	pageSays(t, entries[0].Dir, func(b string) bool {
+		return strings.Contains(b, "<b>Notes still owed:</b> "+strings.ReplaceAll(note, "+", "&#43;"))
+	}, note)
+}
+
 // A run that ends inside a cycle of the card's says so beside its verdict,
 // on the terminal, in results.json, in JUnit and on the page (again when
 // it is written again from the record): its end state was read mid-switch.
