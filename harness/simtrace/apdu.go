@@ -143,7 +143,11 @@ func (a APDU) Detail() string {
 	for _, h := range [...]byte{a.CLA, a.INS, a.P1, a.P2, a.P3} {
 		b = append(appendHex(b, h), ' ')
 	}
-	b = append(appendHex(b, a.Data...), '\n')
+	b = appendHex(b, a.Data...)
+	if a.NoData() {
+		b = append(b, "(none sent: the card answered the header)"...)
+	}
+	b = append(b, '\n')
 	if len(a.Response) > 0 {
 		b = append(b, "response "...)
 		b = append(appendHex(b, a.Response...), '\n')
@@ -306,16 +310,18 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			d.chains.End(n) // and the answer waiting there
 		}
 	}
-	switch g.INS {
-	case apdu.InsGetResponse:
+	switch ins := g.INS; {
+	case g.NoData() && (ins == stk.InsTerminalResponse || ins == stk.InsEnvelope):
+		// Refused after its header: there is no content to decode.
+	case ins == apdu.InsGetResponse:
 		if !step.Continues {
 			l.add(frame, t, MidSession, "GET RESPONSE on channel %d with no 61xx before it", a.Channel)
 			break
 		}
 		a.For = step.Key
-	case es10.InsStoreData: // GlobalPlatform §11.11; SGP.22 §5.7.2 for ES10
+	case ins == es10.InsStoreData: // GlobalPlatform §11.11; SGP.22 §5.7.2 for ES10
 		l.storeData(&a)
-	case stk.InsFetch:
+	case ins == stk.InsFetch:
 		if a.SW == 0x9000 && len(a.Response) > 0 {
 			c, err := stk.ParseCommand(a.Response)
 			if err != nil {
@@ -325,7 +331,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			a.Proactive = &c
 			d.fetched = true
 		}
-	case stk.InsTerminalResponse:
+	case ins == stk.InsTerminalResponse:
 		r, err := stk.ParseTerminalResponse(a.Data)
 		if err != nil {
 			l.add(frame, t, Undecoded, "TERMINAL RESPONSE: %v", err)
@@ -336,7 +342,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			l.add(frame, t, MidSession, "TERMINAL RESPONSE to %s with no FETCH before it", stk.CommandName(r.Details.Type))
 		}
 		d.fetched = false
-	case stk.InsEnvelope:
+	case ins == stk.InsEnvelope:
 		e, err := stk.ParseEnvelope(a.Data)
 		switch {
 		case err == nil:
@@ -346,7 +352,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		default:
 			l.add(frame, t, Undecoded, "ENVELOPE: %v", err)
 		}
-	case 0xA4: // SELECT
+	case ins == apdu.InsSelect:
 		switch {
 		case g.P1 == 0x00 && len(g.Data) == 2:
 			a.File = uint16(g.Data[0])<<8 | uint16(g.Data[1])

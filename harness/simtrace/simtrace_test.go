@@ -316,3 +316,37 @@ func TestEndlessChainNotDecoded(t *testing.T) {
 		t.Errorf("the command's answer holds %d bytes, want the first %d", n, apdu.MaxAnswer)
 	}
 }
+
+// TestRefusedAfterHeader: a command the card refused after its header
+// (SW1 SW2 in place of a procedure byte, ISO/IEC 7816-3 §10.3.3; the
+// SIMtrace2 sends the header and the status word) is a row of the lane,
+// failed, with no data (outside tester t72 F1).
+func TestRefusedAfterHeader(t *testing.T) {
+	for _, tc := range []struct {
+		apdu, want string
+		failed     bool
+	}{
+		{"82 E2 91 00 06 68 81", "STORE DATA [ch 2] 6881", true},
+		{"81 E2 91 00 06 69 85", "STORE DATA [ch 1] 6985", true},
+		{"80 E2 91 00 03 6D 00", "STORE DATA 6D00", true},
+		{"00 A4 00 04 02 6A 82", "SELECT 6A82", true},
+		{"00 70 00 00 01 6A 81", "MANAGE CHANNEL 6A81", true},
+		{"80 C2 00 00 05 93 00", "ENVELOPE 9300", true},
+	} {
+		l, err := Decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu))).Only()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.APDUs) != 1 || l.Total() != 0 {
+			t.Errorf("%s: %d APDUs, warnings %q", tc.apdu, len(l.APDUs), l.Summary())
+			continue
+		}
+		a := l.APDUs[0]
+		if a.String() != tc.want || a.Failed() != tc.failed || len(a.Data) != 0 {
+			t.Errorf("%s: %q failed=%v data %X, want %q failed=%v", tc.apdu, a, a.Failed(), a.Data, tc.want, tc.failed)
+		}
+		if a.INS != 0x70 && !strings.Contains(a.Detail(), "(none sent: the card answered the header)") {
+			t.Errorf("%s: detail %q says nothing of the data not sent", tc.apdu, a.Detail())
+		}
+	}
+}

@@ -78,7 +78,8 @@ func (a APDU) Bytes() []byte {
 	return append(b, byte(a.SW>>8), byte(a.SW))
 }
 
-// ParseAPDU splits a SubAPDU payload. Data and Response alias b. It fails
+// ParseAPDU splits a SubAPDU payload. Data and Response alias b. A
+// command the card refused after its header has no Data (NoData). It fails
 // with ErrNoResponse for an exchange the sniffer saw no status word of
 // (the card did not answer, or the trace was cut), ErrShortAPDU when even
 // the header is incomplete, and ErrBadAPDU for bytes no T=0 exchange can
@@ -103,20 +104,46 @@ func ParseAPDU(b []byte) (APDU, error) {
 	} else {
 		n := int(a.P3)
 		switch {
+		case n > 0 && len(rest) == 2 && statusByte(rest[0]):
+			// SW1 SW2 straight after the header: the card sent them in
+			// place of a procedure byte (ISO/IEC 7816-3 §10.3.3), refusing
+			// the command before any data crossed, and the sniffer (the
+			// SIMtrace2 firmware, which drops procedure bytes) sent header
+			// and status word. With P3 2 the two bytes could also be the
+			// data of a command the card never answered (a reset cut the
+			// exchange); they are read as a status word when they are one,
+			// as Wireshark's gsm_sim reads them: a card refusing a header
+			// is everyday T=0 traffic, a reset between a command's data
+			// and its answer is rare, and only two data bytes that look
+			// like a status word (an EF id 6Fxx) are misread.
 		case len(rest) == n || len(rest) < 2:
 			return a, fmt.Errorf("%w: %s with %d data bytes and no status word", ErrNoResponse, apdu.InsName(a.INS), len(rest))
 		case len(rest) < n+2:
 			return a, fmt.Errorf("%w: %s with P3 %d but %d bytes after the header", ErrShortAPDU, apdu.InsName(a.INS), n, len(rest))
+		default:
+			a.Data = rest[:n:n]
+			a.Response = rest[n : len(rest)-2 : len(rest)-2]
 		}
-		a.Data = rest[:n:n]
-		a.Response = rest[n : len(rest)-2 : len(rest)-2]
 	}
 	sw1, sw2 := b[len(b)-2], b[len(b)-1]
-	if sw1&0xF0 != 0x60 && sw1&0xF0 != 0x90 || sw1 == 0x60 {
+	if !statusByte(sw1) {
 		return a, fmt.Errorf("%w: SW1 %02X is not a status byte", ErrBadAPDU, sw1)
 	}
 	a.SW = uint16(sw1)<<8 | uint16(sw2)
 	return a, nil
+}
+
+// statusByte reports a valid SW1 on T=0: '6X' but '60' (the NULL
+// procedure byte), or '9X' (ISO/IEC 7816-3 §10.3.3).
+func statusByte(sw1 byte) bool {
+	return (sw1&0xF0 == 0x60 || sw1&0xF0 == 0x90) && sw1 != 0x60
+}
+
+// NoData reports a command that announces P3 bytes of data for the card
+// but got its status word right after the header (ParseAPDU): the card
+// refused it before the data crossed.
+func (a APDU) NoData() bool {
+	return a.P3 != 0 && len(a.Data) == 0 && !outgoing(a.INS, a.P1)
 }
 
 // Channel is the logical channel of the exchange (CLA, ETSI TS 102 221

@@ -101,3 +101,49 @@ func TestParseAPDUErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestParseAPDURefusedAfterHeader: a card may send SW1 SW2 in place of a
+// procedure byte (ISO/IEC 7816-3 §10.3.3), refusing a command before its
+// data; the SIMtrace2 firmware then sends the header and the status word
+// alone. Each is one APDU with no data (outside tester t72 F1), and two
+// bytes after a P3 of 2 are a status word when they are one.
+func TestParseAPDURefusedAfterHeader(t *testing.T) {
+	tests := []struct {
+		name   string
+		hex    string
+		sw     uint16
+		data   string
+		noData bool
+		err    error
+	}{
+		{"STORE DATA on a closed channel", "82 E2 91 00 06 68 81", 0x6881, "", true, nil},
+		{"STORE DATA, conditions not satisfied", "81 E2 91 00 06 69 85", 0x6985, "", true, nil},
+		{"INS not supported", "80 E2 91 00 03 6D 00", 0x6D00, "", true, nil},
+		{"SELECT refused, P3 2: a status word", "00 A4 00 04 02 6A 82", 0x6A82, "", true, nil},
+		{"SELECT refused, P3 2, SW1 9X", "A0 A4 00 00 02 98 04", 0x9804, "", true, nil},
+		{"P3 2, the data of an unanswered SELECT", "00 A4 00 04 02 3F 00", 0, "", false, ErrNoResponse},
+		{"P3 2, a NULL byte is no status word", "00 A4 00 04 02 60 00", 0, "", false, ErrNoResponse},
+		{"SELECT answered after its data", "00 A4 00 04 02 3F 00 6A 82", 0x6A82, "3F 00", false, nil},
+		{"P3 6, two bytes that are no status word", "81 E2 91 00 06 BF 2D", 0, "", false, ErrShortAPDU},
+		{"case 1: no data announced", "00 70 80 01 00 90 00", 0x9000, "", false, nil},
+		{"case 2 refused: never NoData", "00 B0 00 00 0A 69 82", 0x6982, "", false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := hexdump.Bytes(t, tc.hex)
+			a, err := ParseAPDU(b)
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("error %v, want %v", err, tc.err)
+			}
+			if err != nil {
+				return
+			}
+			if a.SW != tc.sw || !bytes.Equal(a.Data, hexdump.Bytes(t, tc.data)) || len(a.Response) != 0 || a.NoData() != tc.noData {
+				t.Errorf("ParseAPDU = %+v (NoData %v), want SW %04X, data %s, NoData %v", a, a.NoData(), tc.sw, tc.data, tc.noData)
+			}
+			if !bytes.Equal(a.Bytes(), b) {
+				t.Errorf("Bytes = % X, want % X", a.Bytes(), b)
+			}
+		})
+	}
+}
