@@ -23,12 +23,22 @@ type Datagram struct {
 	// Truncated reports a frame the capture cut short (snap length): the
 	// payload is what was kept.
 	Truncated bool
+	// Unassembled, when set, says the datagram came in IP fragments that
+	// could not be put back together, which frames hold them and why
+	// ("IPv4 fragments at frames 14, 15, not reassembled: its last
+	// fragment is missing"). Payload is empty, Frame and Time are its
+	// first fragment's, and Src and Dst have port 0 when that fragment,
+	// the one with the UDP header, is missing.
+	Unassembled string
 }
 
 // ReadDatagrams returns the UDP datagrams to or from port in a pcapng or
 // pcap file (Ethernet, Linux cooked, raw IP or loopback link types), in
-// file order. IPv4 fragments are not reassembled: a datagram split in
-// fragments is not in the list.
+// file order. A datagram in IPv4 fragments is put back together, in
+// whatever order they come, and listed at the frame of the fragment that
+// completed it (as Wireshark lists it); one whose fragments do not make
+// it whole (one is missing or broken, or they are IPv6's) is listed at
+// its first fragment with Unassembled set.
 func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -49,6 +59,7 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 			break
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
+			dg.finish()
 			return dg.out, fmt.Errorf("read capture %s: %w", path, cutShort(n, len(dg.out), "datagrams read"))
 		}
 		if err != nil {
@@ -58,6 +69,7 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 			return nil, fmt.Errorf("read capture %s: %w", path, err)
 		}
 	}
+	dg.finish()
 	return dg.out, nil
 }
 
@@ -84,6 +96,7 @@ func evidence(port uint16, datagrams int, read func(*datagramReader) ([]Exchange
 	if err != nil && !errors.Is(err, ErrCutShort) {
 		return nil, nil, err
 	}
+	dg.finish()
 	return ex, dg.out, err
 }
 
@@ -97,6 +110,7 @@ type datagramReader struct {
 	eth     layers.Ethernet
 	ip4     layers.IPv4
 	ip6     layers.IPv6
+	ip6frag layers.IPv6Fragment
 	udp     layers.UDP
 	parser  *gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
@@ -104,6 +118,12 @@ type datagramReader struct {
 	expect  int // out's room when its first datagram comes
 	total   int
 	slab    []byte // where keep copies payloads
+	// frags holds the datagrams whose IP fragments are being put
+	// together (fragments.go); pairs, the address pairs that exchange
+	// datagrams on the port. unordered says out needs sorting by frame.
+	frags     map[fragKey]*fragGroup
+	pairs     map[[2]netip.Addr]struct{}
+	unordered bool
 }
 
 // keep copies a payload (the frame's bytes are the reader's, reused) into
@@ -123,11 +143,15 @@ func (d *datagramReader) keep(p []byte) []byte {
 }
 
 // reset forgets the datagrams taken, for a second reading of a file.
-func (d *datagramReader) reset() { d.out, d.total = nil, 0 }
+func (d *datagramReader) reset() {
+	d.out, d.total, d.unordered = nil, 0, false
+	clear(d.frags)
+	clear(d.pairs)
+}
 
 func newDatagramReader(port uint16) *datagramReader {
 	d := &datagramReader{port: port}
-	d.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &d.eth, &d.ip4, &d.ip6, &d.udp)
+	d.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &d.eth, &d.ip4, &d.ip6, &d.ip6frag, &d.udp)
 	d.parser.IgnoreUnsupported = true
 	return d
 }
@@ -139,7 +163,7 @@ func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, m Mark, data []byt
 			if !ok || (src.Port() != d.port && dst.Port() != d.port) {
 				return nil
 			}
-			return d.add(n, ci, m, src, dst, payload)
+			return d.add(n, ci, m, src, dst, payload, ci.CaptureLength < ci.Length)
 		}
 	}
 	return d.takeParsed(n, ci, m, data, lt)
@@ -149,6 +173,7 @@ func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, m Mark, data []byt
 func (d *datagramReader) takeParsed(n int, ci gopacket.CaptureInfo, m Mark, data []byte, lt layers.LinkType) error {
 	var udp *layers.UDP
 	var netLayer gopacket.NetworkLayer
+	var frag6 *layers.IPv6Fragment
 	if lt == layers.LinkTypeEthernet {
 		_ = d.parser.DecodeLayers(data, &d.decoded) // an unsupported or broken layer ends the list
 		for _, l := range d.decoded {
@@ -157,6 +182,8 @@ func (d *datagramReader) takeParsed(n int, ci gopacket.CaptureInfo, m Mark, data
 				netLayer = &d.ip4
 			case layers.LayerTypeIPv6:
 				netLayer = &d.ip6
+			case layers.LayerTypeIPv6Fragment:
+				frag6 = &d.ip6frag
 			case layers.LayerTypeUDP:
 				udp = &d.udp
 			}
@@ -164,7 +191,22 @@ func (d *datagramReader) takeParsed(n int, ci gopacket.CaptureInfo, m Mark, data
 	} else {
 		pkt := gopacket.NewPacket(data, lt, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
 		udp, _ = pkt.Layer(layers.LayerTypeUDP).(*layers.UDP)
+		frag6, _ = pkt.Layer(layers.LayerTypeIPv6Fragment).(*layers.IPv6Fragment)
 		netLayer = pkt.NetworkLayer()
+	}
+	if udp == nil {
+		// A fragment of a datagram (RFC 791 §2.3, RFC 8200 §4.5): the UDP
+		// header is in the first one only.
+		switch ip := netLayer.(type) {
+		case *layers.IPv4:
+			if (ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0) && ip.Protocol == layers.IPProtocolUDP {
+				return d.fragment4(n, ci, m, ip)
+			}
+		case *layers.IPv6:
+			if frag6 != nil && (frag6.MoreFragments || frag6.FragmentOffset != 0) {
+				d.fragment6(n, ci, ip, frag6)
+			}
+		}
 	}
 	if udp == nil || (uint16(udp.SrcPort) != d.port && uint16(udp.DstPort) != d.port) {
 		return nil
@@ -180,13 +222,19 @@ func (d *datagramReader) takeParsed(n int, ci gopacket.CaptureInfo, m Mark, data
 	default:
 		return nil
 	}
-	return d.add(n, ci, m, netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)), netip.AddrPortFrom(dstIP, uint16(udp.DstPort)), udp.Payload)
+	return d.add(n, ci, m, netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)), netip.AddrPortFrom(dstIP, uint16(udp.DstPort)), udp.Payload, ci.CaptureLength < ci.Length)
 }
 
-// add keeps frame n's datagram.
-func (d *datagramReader) add(n int, ci gopacket.CaptureInfo, m Mark, src, dst netip.AddrPort, payload []byte) error {
+// add keeps frame n's datagram; truncated says the capture cut it short.
+func (d *datagramReader) add(n int, ci gopacket.CaptureInfo, m Mark, src, dst netip.AddrPort, payload []byte, truncated bool) error {
 	if d.total += len(payload); d.total > maxTotalBytes {
 		return fmt.Errorf("more than %d bytes of datagrams to port %d", maxTotalBytes, d.port)
+	}
+	if p := pairOf(src.Addr(), dst.Addr()); len(d.pairs) < maxPortPairs {
+		if d.pairs == nil {
+			d.pairs = map[[2]netip.Addr]struct{}{}
+		}
+		d.pairs[p] = struct{}{}
 	}
 	if d.out == nil && d.expect > 0 {
 		d.out = make([]Datagram, 0, d.expect)
@@ -194,7 +242,7 @@ func (d *datagramReader) add(n int, ci gopacket.CaptureInfo, m Mark, src, dst ne
 	d.out = append(d.out, Datagram{
 		Frame: n, Time: ci.Timestamp, Mark: m, Src: src, Dst: dst,
 		Payload:   d.keep(payload),
-		Truncated: ci.CaptureLength < ci.Length,
+		Truncated: truncated,
 	})
 	return nil
 }
