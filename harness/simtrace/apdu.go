@@ -271,6 +271,39 @@ type decoder struct {
 	chains    apdu.Chains[int]    // answers left for GET RESPONSE, by the index of their command
 	storeData es10.StoreData[int] // the ES10 requests on their way, by channel
 	fetched   bool                // a proactive command was fetched and not yet answered
+	// lost is set when the datagram before this one was lost (Lane.lost),
+	// at lostFrame (0: skipped by the receiver, not in the capture).
+	lost      bool
+	lostFrame int
+}
+
+// lost takes bytes lost on the card's interface at frame — a datagram
+// skipped that may have carried an exchange on channel ch (-1: any): what
+// was on its way there ends, as for a command whose bytes a log lost
+// (apdu.Chains.End, es10.StoreData.End), so that no later GET RESPONSE
+// completes an answer whose parts may be missing.
+func (l *Lane) lost(ch, frame int) {
+	d := &l.dec
+	if ch < 0 {
+		d.chains.Reset()
+		d.storeData.Reset()
+	} else {
+		d.chains.End(ch)
+		d.storeData.End(ch)
+	}
+	d.lost, d.lostFrame = true, frame
+}
+
+// afterLoss says, for a warning about what precedes an exchange, that
+// the datagram just before it was lost ("" if not).
+func (d *decoder) afterLoss() string {
+	switch {
+	case !d.lost:
+		return ""
+	case d.lostFrame == 0:
+		return " (just after a datagram the receiver skipped)"
+	}
+	return fmt.Sprintf(" (just after the datagram skipped at frame %d)", d.lostFrame)
 }
 
 func (l *Lane) addATR(frame int, t time.Time, b []byte) {
@@ -283,10 +316,16 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 	g, err := gsmtap.ParseAPDU(b)
 	switch {
 	case errors.Is(err, gsmtap.ErrNoResponse):
+		// The command reached the card on its channel; what it did
+		// there is not known.
 		l.add(frame, t, NoResponse, "%v", err)
+		l.lost(g.Channel(), frame)
 		return
 	case err != nil:
 		l.add(frame, t, BadAPDU, "%v", err)
+		if len(b) == 0 || b[0] != 0xFF { // a PPS is no command
+			l.lost(-1, frame)
+		}
 		return
 	}
 	d := &l.dec
@@ -315,7 +354,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		// Refused after its header: there is no content to decode.
 	case ins == apdu.InsGetResponse:
 		if !step.Continues {
-			l.add(frame, t, MidSession, "GET RESPONSE on channel %d with no 61xx before it", a.Channel)
+			l.add(frame, t, MidSession, "GET RESPONSE on channel %d with no 61xx before it%s", a.Channel, d.afterLoss())
 			break
 		}
 		a.For = step.Key
@@ -380,6 +419,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		orig.Answer, orig.AnswerSW = a.Response, a.SW
 	}
 	l.APDUs = append(l.APDUs, a)
+	d.lost = false
 }
 
 // storeData types one STORE DATA block: its ES10 function, from the
@@ -390,7 +430,7 @@ func (l *Lane) storeData(a *APDU) {
 	a.Block, a.Last, a.ES10 = b.Number, b.Last, b.Function
 	switch b.Break {
 	case es10.NoSequence:
-		l.add(a.Frame, a.Time, MidSession, "STORE DATA block %d on channel %d without the blocks before it", a.Block, a.Channel)
+		l.add(a.Frame, a.Time, MidSession, "STORE DATA block %d on channel %d without the blocks before it%s", a.Block, a.Channel, l.dec.afterLoss())
 	case es10.OutOfSequence:
 		l.add(a.Frame, a.Time, MidSession, "STORE DATA block %d on channel %d out of sequence (block %d expected)", a.Block, a.Channel, b.Expected)
 	}

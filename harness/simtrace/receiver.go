@@ -49,6 +49,15 @@ type Sink interface {
 	WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error
 }
 
+// LossSink is a Sink that decodes what it is given (a live view of the
+// lane): it is told of each datagram the receiver skipped that may have
+// carried an exchange (not GSMTAP, a TPDU part), bytes lost on the card's
+// interface (Trace.Lost), though the capture never holds them.
+type LossSink interface {
+	Sink
+	Lost(src netip.AddrPort)
+}
+
 // Receiver takes the GSMTAP datagrams a SIMtrace2 sniffer sends and
 // merges the SIM ones into a capture as they arrive. A datagram that is
 // not GSMTAP SIM (truncated, another protocol on the port, another GSMTAP
@@ -91,6 +100,9 @@ func Listen(addr string, sink Sink) (*Receiver, error) {
 		return nil, fmt.Errorf("SIMtrace receiver on %s: %w", addr, err)
 	}
 	r := &Receiver{conn: conn, sink: sink, addr: conn.LocalAddr().(*net.UDPAddr).AddrPort(), done: make(chan struct{})}
+	// Its numbers count the datagrams as they arrived: the skipped ones
+	// are not in the capture, so no frame of it has them.
+	r.skipped.unit = [2]string{"received datagram", "received datagrams"}
 	go r.run()
 	return r, nil
 }
@@ -149,18 +161,22 @@ func (r *Receiver) take(src netip.AddrPort, b []byte) {
 	var g gsmtap.GSMTAP
 	var skip Kind
 	var why string
+	lost := false
 	switch err := g.DecodeFromBytes(b, gopacket.NilDecodeFeedback); {
 	case err != nil:
-		skip, why = NotGSMTAP, fmt.Sprintf("%d bytes from %s: %v", len(b), src, err)
+		skip, why, lost = NotGSMTAP, fmt.Sprintf("%d bytes from %s: %v", len(b), src, err), true
 	case g.Type != gsmtap.TypeSIM:
 		skip, why = OtherType, fmt.Sprintf("type %s from %s", g.Type, src)
 	case g.SubType != gsmtap.SubAPDU && g.SubType != gsmtap.SubATR:
-		skip, why = OtherSubType, fmt.Sprintf("sub-type %d from %s", g.SubType, src)
+		skip, why, lost = OtherSubType, fmt.Sprintf("sub-type %d from %s", g.SubType, src), LosesExchange(g.SubType)
 	}
 	if skip != "" {
 		r.mu.Lock()
 		r.skipped.add(n, now, skip, "%s", why)
 		r.mu.Unlock()
+		if ls, ok := r.sink.(LossSink); ok && lost {
+			ls.Lost(src)
+		}
 		return
 	}
 	// The frame names GSMTAP's port as its destination whatever port the
@@ -194,7 +210,7 @@ type Stats struct {
 	Received int    // datagrams that arrived
 	Merged   int    // GSMTAP SIM datagrams written to the capture
 	Skipped  int    // datagrams that were not GSMTAP SIM
-	Summary  string // the skipped ones by kind ("2 not GSMTAP, 1 GSMTAP of another type than SIM")
+	Summary  string // the skipped ones by kind ("2 not GSMTAP (received datagrams 1, 7), 1 GSMTAP of another type than SIM (received datagram 3)")
 }
 
 func (s Stats) String() string {

@@ -9,8 +9,13 @@
 //
 // What a lane cannot use is skipped with a counted warning in the
 // protocol's own terms (not GSMTAP, another GSMTAP type, an APDU without a
-// response, a sniffer that started mid-session); the rest of the lane and
-// of the capture is unaffected.
+// response, a sniffer that started mid-session), naming the frames of the
+// first few of each kind; the rest of the lane and of the capture is
+// unaffected. A skipped datagram that may have carried an exchange (cut
+// short, not reassembled, not GSMTAP) is bytes lost on the card's
+// interface: what was on its way on the sniffer's lane — an answer
+// waiting for GET RESPONSE, a STORE DATA sequence — ends there, as it
+// does for every reader of a trace (apdu.Chains.End, es10.StoreData.End).
 package simtrace
 
 import (
@@ -18,6 +23,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,15 +44,20 @@ const (
 	OtherType    Kind = "GSMTAP of another type than SIM"   // e.g. GSM Um from a phone's baseband
 	OtherSubType Kind = "GSMTAP SIM other than ATR or APDU" // PPS, TPDU parts
 	Truncated    Kind = "datagram cut short by the capture" // snap length
-	NoResponse   Kind = "APDU without a response"           // skipped: no status word
-	BadAPDU      Kind = "not an APDU"                       // skipped: PPS bytes, INS or SW1 no card sends
-	MidSession   Kind = "sniffer started mid-session"       // kept: context lost (GET RESPONSE without 61xx, …)
-	Undecoded    Kind = "APDU data does not decode"         // kept untyped: a FETCH, ENVELOPE, … whose contents are malformed
+	Unassembled  Kind = "datagram in IP fragments not reassembled"
+	NoResponse   Kind = "APDU without a response"     // skipped: no status word
+	BadAPDU      Kind = "not an APDU"                 // skipped: PPS bytes, INS or SW1 no card sends
+	MidSession   Kind = "sniffer started mid-session" // kept: context lost (GET RESPONSE without 61xx, …)
+	Undecoded    Kind = "APDU data does not decode"   // kept untyped: a FETCH, ENVELOPE, … whose contents are malformed
 )
 
 // MaxWarnings bounds the warnings kept with their details; counts are
 // exact whatever their number.
 const MaxWarnings = 100
+
+// FramesNamed is how many frames of each kind a Summary names: enough to
+// find them in Wireshark, few enough for a line.
+const FramesNamed = 5
 
 // Warning is one thing of a trace that could not be used as it is.
 type Warning struct {
@@ -60,17 +71,25 @@ func (w Warning) String() string {
 	return fmt.Sprintf("frame %d (%s): %s: %s", w.Frame, w.Time.UTC().Format("15:04:05.000000"), w.Kind, w.Detail)
 }
 
-// warnings counts warnings by kind and keeps the first MaxWarnings.
+// warnings counts warnings by kind and keeps the first MaxWarnings, and
+// the frames of the first FramesNamed of each kind.
 type warnings struct {
 	list   []Warning
 	counts map[Kind]int
+	frames map[Kind][]int
+	// unit names what Frame counts, singular and plural: "frame" (a
+	// packet of the capture file) unless set.
+	unit [2]string
 }
 
 func (w *warnings) add(frame int, t time.Time, k Kind, format string, a ...any) {
 	if w.counts == nil {
-		w.counts = map[Kind]int{}
+		w.counts, w.frames = map[Kind]int{}, map[Kind][]int{}
 	}
 	w.counts[k]++
+	if len(w.frames[k]) < FramesNamed {
+		w.frames[k] = append(w.frames[k], frame)
+	}
 	if len(w.list) < MaxWarnings {
 		w.list = append(w.list, Warning{Frame: frame, Time: t, Kind: k, Detail: fmt.Sprintf(format, a...)})
 	}
@@ -91,14 +110,36 @@ func (w *warnings) Total() int {
 	return n
 }
 
-// Summary says how many warnings of each kind there were ("" for none).
+// Summary says how many warnings of each kind there were, with the
+// frames of the first FramesNamed ("" for none): "14 datagram cut short
+// by the capture (frames 2, 3, 4, 5, 6 and 9 more), 1 not an APDU (frame
+// 25)".
 func (w *warnings) Summary() string {
-	kinds := make([]string, 0, len(w.counts))
-	for k, n := range w.counts {
-		kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+	unit := w.unit
+	if unit[0] == "" {
+		unit = [2]string{"frame", "frames"}
 	}
-	sort.Strings(kinds)
-	return strings.Join(kinds, ", ")
+	kinds := make([]Kind, 0, len(w.counts))
+	for k := range w.counts {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		n, frames := w.counts[k], w.frames[k]
+		b := fmt.Appendf(nil, "%d %s (%s ", n, k, unit[min(len(frames), 2)-1])
+		for j, f := range frames {
+			if j > 0 {
+				b = append(b, ", "...)
+			}
+			b = strconv.AppendInt(b, int64(f), 10)
+		}
+		if more := n - len(frames); more > 0 {
+			b = fmt.Appendf(b, " and %d more", more)
+		}
+		parts[i] = string(append(b, ')'))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Trace is everything a capture holds on GSMTAP's port: one lane per
@@ -203,21 +244,33 @@ func (tr *Trace) CountAll(k Kind) int {
 // header, then its SIM payload on the lane of its source (a live view of a
 // sniffer decodes as the datagrams arrive).
 func (tr *Trace) Add(d capture.Datagram) {
-	if d.Truncated {
+	switch {
+	case d.Unassembled != "":
+		tr.warnings.add(d.Frame, d.Time, Unassembled, "%s (from %s)", d.Unassembled, d.Src)
+		tr.Lost(d.Src, d.Frame)
+		return
+	case d.Truncated:
 		tr.warnings.add(d.Frame, d.Time, Truncated, "%d bytes kept from %s", len(d.Payload), d.Src)
+		tr.Lost(d.Src, d.Frame)
 		return
 	}
 	var g gsmtap.GSMTAP
 	if err := g.DecodeFromBytes(d.Payload, gopacket.NilDecodeFeedback); err != nil {
 		tr.warnings.add(d.Frame, d.Time, NotGSMTAP, "%d bytes from %s: %v", len(d.Payload), d.Src, err)
+		tr.Lost(d.Src, d.Frame)
 		return
 	}
 	if g.Type != gsmtap.TypeSIM {
+		// Another protocol's GSMTAP (a baseband's radio messages): no
+		// part of the card's exchanges.
 		tr.warnings.add(d.Frame, d.Time, OtherType, "type %s from %s", g.Type, d.Src)
 		return
 	}
 	if g.SubType != gsmtap.SubAPDU && g.SubType != gsmtap.SubATR {
 		tr.warnings.add(d.Frame, d.Time, OtherSubType, "sub-type %d from %s", g.SubType, d.Src)
+		if LosesExchange(g.SubType) {
+			tr.Lost(d.Src, d.Frame)
+		}
 		return
 	}
 	l := tr.Lane(d.Src)
@@ -233,4 +286,22 @@ func (tr *Trace) Add(d capture.Datagram) {
 		return
 	}
 	l.addAPDU(d.Frame, d.Time, g.Payload)
+}
+
+// LosesExchange reports a GSMTAP SIM sub-type that carries part of an
+// exchange the lane does not read (a TPDU's header, command, response or
+// status word apart): skipping it loses the exchange. A PPS is no part
+// of a command's.
+func LosesExchange(sub uint8) bool { return sub >= gsmtap.SubTPDUHdr && sub <= gsmtap.SubTPDUSW }
+
+// Lost says that a datagram from src that may have carried an exchange
+// was lost at frame (0: one the receiver skipped, not in the capture):
+// what was on its way on the lane of src ends. A src of port 0 (a
+// datagram whose UDP header was not seen) is every lane of its address.
+func (tr *Trace) Lost(src netip.AddrPort, frame int) {
+	for _, l := range tr.Lanes {
+		if l.Source.Addr() == src.Addr() && (src.Port() == 0 || l.Source.Port() == src.Port()) {
+			l.lost(-1, frame)
+		}
+	}
 }

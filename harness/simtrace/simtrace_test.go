@@ -350,3 +350,115 @@ func TestRefusedAfterHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestLostDatagramEndsWhatWasOnItsWay: a datagram on GSMTAP's port that
+// is skipped but may have carried an exchange (cut short by the snap
+// length, IP fragments not reassembled, not GSMTAP, a TPDU part, an APDU
+// without its answer or cut inside its data) is bytes lost on the card's
+// interface: the 61xx chain open on the lane ends there, so the GET
+// RESPONSE after it is no part of a "whole answer", and says where the
+// loss was (outside tester t72 F2). Other datagrams (another GSMTAP type,
+// a PPS, another sender) leave the chain whole.
+func TestLostDatagramEndsWhatWasOnItsWay(t *testing.T) {
+	part1 := "01 C0 00 00 00 " + strings.Repeat("E3 ", 256) + "61 A1"
+	part2 := "01 C0 00 00 A1 " + strings.Repeat("E3 ", 161) + "90 00"
+	other := netip.MustParseAddrPort("192.0.2.99:5000")
+	for _, tc := range []struct {
+		name string
+		lost func(t *testing.T, d *capture.Datagram)
+		ends bool
+	}{
+		{"cut short by the capture", func(t *testing.T, d *capture.Datagram) {
+			d.Payload, d.Truncated = d.Payload[:40], true
+		}, true},
+		{"IPv4 fragments not reassembled", func(t *testing.T, d *capture.Datagram) {
+			d.Payload, d.Unassembled = nil, "IPv4 fragment at frame 3, not reassembled: its last fragment is missing"
+		}, true},
+		{"fragments without their first, from the sniffer's address", func(t *testing.T, d *capture.Datagram) {
+			d.Payload, d.Src, d.Unassembled = nil, netip.AddrPortFrom(sniffer.Addr(), 0), "IPv4 fragment at frame 3, not reassembled: its first fragment is missing"
+		}, true},
+		{"not GSMTAP", func(t *testing.T, d *capture.Datagram) { d.Payload = []byte("hello world, not gsmtap") }, true},
+		{"a TPDU part", func(t *testing.T, d *capture.Datagram) { d.Payload = sim(t, gsmtap.SubTPDUHdr, "01 C0 00 00 00") }, true},
+		{"an APDU without its answer", func(t *testing.T, d *capture.Datagram) { d.Payload = sim(t, gsmtap.SubAPDU, "01 C0 00 00 00 E3 E3") }, true},
+		{"an APDU cut inside its data", func(t *testing.T, d *capture.Datagram) { d.Payload = sim(t, gsmtap.SubAPDU, "01 E2 91 00 09 E3 90 00") }, true},
+		{"GSMTAP of another type", func(t *testing.T, d *capture.Datagram) {
+			d.Payload = hexdump.Bytes(t, "02 04 01 00 0001 C4 1E 00000000 01 00 00 00 06 12 00 00")
+		}, false},
+		{"a PPS", func(t *testing.T, d *capture.Datagram) { d.Payload = sim(t, gsmtap.SubPPSReq, "FF 10 96 79") }, false},
+		{"another sender's datagram", func(t *testing.T, d *capture.Datagram) { d.Src, d.Payload = other, []byte("not gsmtap") }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Frame 3 is the chain's first GET RESPONSE, lost; or, for a
+			// datagram that loses nothing, one beside the chain.
+			p := [][]byte{sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 00"), sim(t, gsmtap.SubAPDU, part1)}
+			if !tc.ends {
+				p = append(p, sim(t, gsmtap.SubAPDU, part1))
+			}
+			dgs := stream(append(p, sim(t, gsmtap.SubAPDU, part2))...)
+			tc.lost(t, &dgs[2])
+			tr := Decode(dgs)
+			l := tr.Lane(sniffer)
+			if l == nil {
+				t.Fatalf("no lane: %s", tr.Summary())
+			}
+			sd, last := l.APDUs[0], l.APDUs[len(l.APDUs)-1]
+			if tc.ends {
+				if sd.Answered || last.For != -1 || last.Outcome != "" {
+					t.Errorf("the chain went on past the loss: answered %v (%d bytes), GET RESPONSE for %d, outcome %q", sd.Answered, len(sd.Answer), last.For, last.Outcome)
+				}
+				if strings.Contains(sd.Detail()+last.Detail(), "whole answer") {
+					t.Errorf("a whole answer is claimed:\n%s\n%s", sd.Detail(), last.Detail())
+				}
+				want := "GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 3)"
+				if ws := l.Warnings(); len(ws) == 0 || ws[len(ws)-1].Detail != want {
+					t.Errorf("lane warnings %v, want the last %q", ws, want)
+				}
+				return
+			}
+			if !sd.Answered || len(sd.Answer) != 256+161 || last.For != 0 || l.Count(MidSession) != 0 {
+				t.Errorf("the chain broke: answered %v (%d bytes), GET RESPONSE for %d, warnings %q", sd.Answered, len(sd.Answer), last.For, l.Summary())
+			}
+		})
+	}
+}
+
+// A datagram lost between two STORE DATA blocks ends the sequence: the
+// block after it is no function's, and the warning says why.
+func TestLostDatagramEndsStoreData(t *testing.T) {
+	dgs := stream(
+		sim(t, gsmtap.SubATR, "3B 00"),
+		sim(t, gsmtap.SubAPDU, "81 E2 11 00 02 BF 38 90 00"),
+		sim(t, gsmtap.SubAPDU, "81 E2 11 01 02 30 00 90 00"),
+		sim(t, gsmtap.SubAPDU, "81 E2 91 02 02 80 00 61 10"),
+	)
+	dgs[2].Payload, dgs[2].Truncated = dgs[2].Payload[:20], true
+	l, err := Decode(dgs).Only()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := l.APDUs[len(l.APDUs)-1]; a.ES10 != "" {
+		t.Errorf("the block after the loss is named %q", a.ES10)
+	}
+	want := "STORE DATA block 2 on channel 1 without the blocks before it (just after the datagram skipped at frame 3)"
+	if ws := l.Warnings(); len(ws) != 1 || ws[0].Detail != want {
+		t.Errorf("warnings %v, want %q", ws, want)
+	}
+}
+
+// A summary names each kind's count and the frames of its first
+// FramesNamed, so a reader finds them in Wireshark (outside tester t72
+// F3).
+func TestSummaryNamesFrames(t *testing.T) {
+	var p [][]byte
+	for range 7 {
+		p = append(p, []byte{1})
+	}
+	p = append(p, sim(t, gsmtap.SubPPSReq, "FF 10 96 79"))
+	dgs := stream(p...)
+	dgs[0].Truncated = true
+	tr := Decode(dgs)
+	want := "1 GSMTAP SIM other than ATR or APDU (frame 8), 1 datagram cut short by the capture (frame 1), 6 not GSMTAP (frames 2, 3, 4, 5, 6 and 1 more)"
+	if got := tr.Summary(); got != want {
+		t.Errorf("summary\n%q, want\n%q", got, want)
+	}
+}

@@ -96,6 +96,12 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 			b.Note("traffic.pcapng: APDU lane %s: %s", l.Source, w)
 		}
 	}
+	// The datagrams no lane took: what the capture cut short, could not
+	// put together, or that was not GSMTAP SIM. Each that may have carried
+	// an exchange ended what was on its way on its sniffer's lane.
+	if w := tr.Summary(); w != "" {
+		b.Note("traffic.pcapng: datagrams on GSMTAP's port %d skipped: %s", gsmtap.Port, w)
+	}
 	return nil
 }
 

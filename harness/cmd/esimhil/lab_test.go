@@ -121,7 +121,7 @@ func TestLabSniff(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	for _, want := range []string{"ATR 3B9A9680", "TERMINAL PROFILE 9110", "ENVELOPE timer expiration (timer 1)",
-		"41 datagrams received, 40 GSMTAP SIM merged into the capture, 1 skipped (1 not GSMTAP)"} {
+		"41 datagrams received, 40 GSMTAP SIM merged into the capture, 1 skipped (1 not GSMTAP (received datagram 1))"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
 		}

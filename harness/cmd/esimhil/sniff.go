@@ -95,9 +95,23 @@ func (v *laneView) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload 
 	return err
 }
 
+// Lost takes a datagram the receiver skipped that may have carried an
+// exchange: the lane's pending answer or STORE DATA sequence ends there.
+func (v *laneView) Lost(src netip.AddrPort) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.tr.Lost(src, 0)
+}
+
+// summary says what each lane holds and what was skipped, by kind with
+// the frames of the first few (the receiver's own skips, which the
+// capture does not hold, are in its Stats).
 func (v *laneView) summary(w io.Writer) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if s := v.tr.Summary(); s != "" {
+		fmt.Fprintf(w, "skipped datagrams: %s\n", s)
+	}
 	for _, l := range v.tr.Lanes {
 		fmt.Fprintf(w, "lane %s: %d ATRs, %d APDUs", l.Source, len(l.ATRs), len(l.APDUs))
 		if s := l.Summary(); s != "" {
