@@ -29,6 +29,10 @@ func TestChainsPutAnAnswerTogether(t *testing.T) {
 			{0, "A", 0xE2, "", 0x6103, "A", false, "", 0},
 			{0, "G", 0xC0, "BF3100", 0x9000, "A", true, "BF3100", 0x9000},
 		}},
+		{"GSM class: 9Fxx then GET RESPONSE", []ex{
+			{0, "A", 0xA4, "", 0x9F03, "A", false, "", 0},
+			{0, "G", 0xC0, "620190", 0x9000, "A", true, "620190", 0x9000},
+		}},
 		{"two GET RESPONSEs", []ex{
 			{1, "A", 0xE2, "", 0x6102, "A", false, "", 0},
 			{1, "G1", 0xC0, "BF31", 0x6101, "A", true, "", 0},

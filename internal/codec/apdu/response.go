@@ -41,9 +41,14 @@ func WrongLe(n int) uint16 { return SWWrongLePrefix | uint16(byte(n)) }
 
 // MoreData reports a 61xx (ISO/IEC 7816-4 §5.6, ETSI TS 102 221
 // §7.3.1.1.4): the answer goes on, the card has le bytes of it waiting
-// (00: 256 or more) for GET RESPONSE with Le = le on the channel.
+// (00: 256 or more) for GET RESPONSE with Le = le on the channel — or
+// the GSM class's 9Fxx, the same step for a command of class A0 (TS
+// 51.011 §9.4.1: "length xx of the response data"), which a UICC answers
+// to the modems that still read the card in that class at boot (outside
+// tester t72: a SIMtrace's A0 SELECT answered 9F22, then its GET
+// RESPONSE, was drawn as a GET RESPONSE with nothing before it).
 func MoreData(sw uint16) (le byte, ok bool) {
-	return byte(sw), sw&0xFF00 == SWBytesAvailablePrefix
+	return byte(sw), sw&0xFF00 == SWBytesAvailablePrefix || sw&0xFF00 == 0x9F00
 }
 
 // RepeatWithLe reports a 6Cxx (ISO/IEC 7816-4 §5.6, ETSI TS 102 221
