@@ -68,12 +68,8 @@ func plural(n int, one, more string) string {
 // for a basic command or a line that does not parse.
 func prefixOf(cmd string) string {
 	cmds, err := at.Parse(cmd)
-	if err != nil || len(cmds) != 1 || !strings.HasPrefix(cmds[0].Name, "+") {
-		return ""
-	}
-	switch cmds[0].Name {
-	case "+CIMI", "+CGMM", "+CGMI", "+CGMR", "+CGSN":
-		return "" // 27.007 §5: their answers carry no prefix
+	if err != nil || len(cmds) != 1 || !strings.HasPrefix(cmds[0].Name, "+") || at.Unnamed(cmds[0].Name) {
+		return "" // +CIMI, +CGMM…: their answers carry no prefix
 	}
 	return cmds[0].Name
 }

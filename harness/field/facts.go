@@ -754,7 +754,12 @@ func (fs *Facts) cardAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, fi
 		fs.Card = append(fs.Card, CardFact{Obs: o})
 		return
 	}
-	if len(cmds) != 1 || cmds[0].Form == atcodec.Test || !slices.Contains(cardCommands, cmds[0].Name) {
+	// A line of several commands (AT+CSQ;+CPIN?) answered OK ran them
+	// all; one that failed stopped at a command the log does not name
+	// (V.250 §5.2.1), but a PIN the card wants is the card's whichever.
+	if !slices.ContainsFunc(cmds, func(c atcodec.Command) bool {
+		return c.Form != atcodec.Test && slices.Contains(cardCommands, c.Name)
+	}) {
 		return
 	}
 	if r.Kind == atcodec.FinalOK || cme(atcodec.CMESIMPINRequired, atcodec.CMESIMPUKRequired) {
@@ -855,17 +860,27 @@ func (fs *Facts) pinAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, fin
 			p.Wanted = &Obs{o.At, Src{src.File, line}}
 		}
 	}
+	// Each information line by the command it answers (Sub: one of a
+	// line's several).
+	for _, a := range answer {
+		if a.Role != fieldlog.Info || a.Sub >= len(cmds) {
+			continue
+		}
+		switch c := cmds[a.Sub]; {
+		case c.Name == "+CPIN" && c.Form == atcodec.Read && strings.TrimSpace(strings.TrimPrefix(a.Text, "+CPIN:")) == "SIM PIN",
+			c.Name == "+CLCK" && len(c.Args) >= 2 && strings.EqualFold(strings.Trim(c.Args[0].Raw, `"`), "SC") && c.Args[1].Raw == "2" &&
+				strings.TrimSpace(strings.TrimPrefix(a.Text, "+CLCK:")) == "1":
+			wanted(a.Line)
+		}
+	}
+	if r := atcodec.Classify(final); r.Kind == atcodec.FinalCME && r.Code == int(atcodec.CMESIMPINRequired) && len(answer) > 0 {
+		wanted(answer[len(answer)-1].Line)
+	}
 	if len(cmds) != 1 {
-		return
+		return // which of a line's commands a final result is, the log does not say
 	}
 	c := cmds[0]
 	switch {
-	case c.Name == "+CPIN" && c.Form == atcodec.Read:
-		for _, a := range answer {
-			if a.Role == fieldlog.Info && strings.TrimSpace(strings.TrimPrefix(a.Text, "+CPIN:")) == "SIM PIN" {
-				wanted(a.Line)
-			}
-		}
 	case c.Name == "+CPIN" && c.Form == atcodec.Set && len(c.Args) == 1 && ident.Digits(c.Args[0].Raw, 4, 8):
 		// One argument: the PIN (two would be the PUK and a new PIN).
 		switch kind := atcodec.Classify(final).Kind; {
@@ -874,15 +889,6 @@ func (fs *Facts) pinAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, fin
 		case kind.IsFinal() && kind != atcodec.FinalOK:
 			pin().Refused = append(fs.PIN.Refused, c.Args[0].Raw)
 		}
-	case c.Name == "+CLCK" && len(c.Args) >= 2 && strings.EqualFold(strings.Trim(c.Args[0].Raw, `"`), "SC") && c.Args[1].Raw == "2":
-		for _, a := range answer {
-			if a.Role == fieldlog.Info && strings.TrimSpace(strings.TrimPrefix(a.Text, "+CLCK:")) == "1" {
-				wanted(a.Line)
-			}
-		}
-	}
-	if r := atcodec.Classify(final); r.Kind == atcodec.FinalCME && r.Code == int(atcodec.CMESIMPINRequired) && len(answer) > 0 {
-		wanted(answer[len(answer)-1].Line)
 	}
 }
 
@@ -1190,7 +1196,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 			}
 		case fieldlog.Info:
-			cmd := strings.ToUpper(t.Entries[e.Cmd].Text)
+			cmd := strings.ToUpper(t.CommandOf(e)) // of a line of several, the one e answers
 			text := fs.oddLocation(e.Text, oddLocationRead, obs.Src)
 			switch {
 			case strings.Contains(cmd, "+CEREG?"):

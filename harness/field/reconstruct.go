@@ -570,7 +570,7 @@ func CRSMLimits(f *Fixture) []string {
 				continue
 			}
 			out = append(out, fmt.Sprintf("%s:%d: the field card answered %s with %s (SW %02X%02X), an error: the emulated card answers from its own files (README, +CRSM), which no manifest field shapes, so its word for this file may differ: a failure that is this line may not reproduce",
-				filepath.Base(t.File), e.Line, textcut.Cut(t.Entries[e.Cmd].Text, 40), e.Text, sw1, sw2))
+				filepath.Base(t.File), e.Line, textcut.Cut(t.CommandOf(e), 40), e.Text, sw1, sw2))
 		}
 	}
 	return out
@@ -1505,8 +1505,13 @@ var csqBER = regexp.MustCompile(`(\+CSQ: ?\d+,)\d+`)
 
 // berShown masks the <ber> of +CSQ when a field modem gave one other than
 // 99 (not known): the emulated modem, on E-UTRAN, has no bit error rate to
-// give (TS 27.007 §8.5), and the world models none.
+// give (TS 27.007 §8.5), and the world models none. Not under the signal
+// mask, which takes the whole answer: masked first, the <ber> would leave
+// the answer no longer the signal mask's shape, its <rssi> compared.
 func (p *Plan) berShown() {
+	if slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == "signal" }) {
+		return
+	}
 	for _, t := range p.Fixture.Logs {
 		for _, e := range t.Entries {
 			m := csqBER.FindString(e.Text)

@@ -140,7 +140,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			e.Role, e.Text = Command, r.text
 			add(e)
 			c.prev = c.cmd
-			c.cmd, c.echoed, c.answering = len(t.Entries)-1, false, false
+			c.command(len(t.Entries)-1, r.text)
 			c.setsV = c.vSetting(r.text)
 			if strings.Contains(r.text, " (ignored: ") {
 				c.cmd = -1 // the emulated modem logs a line it dropped
@@ -184,7 +184,8 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				cmd.Dir, cmd.Role, cmd.Joined = Host, Command, false
 				add(cmd)
 				c.prev = c.cmd // left without its final result, or given it run into this echo
-				c.cmd, c.echoed, c.answering = len(t.Entries)-1, true, false
+				c.command(len(t.Entries)-1, piece)
+				c.echoed = true
 				c.setsV = c.vSetting(piece)
 				e.Role, e.Cmd = Echo, c.cmd
 			case c.cmd >= 0 && !c.echoed && !c.answering && piece == t.Entries[c.cmd].Text:
@@ -227,8 +228,11 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					// The modem's line came before the command's echo: it
 					// is no answer to it (a URC sent as the host typed).
 					e.Role = URC
-				case c.cmd >= 0 && !unsolicited(piece, t.Entries[c.cmd].Text):
-					e.Role, e.Cmd, c.answering = Info, c.cmd, true
+				case c.cmd >= 0:
+					e.Role = URC
+					if sub, ok := c.answers(piece, t.Entries[c.cmd].Text); ok {
+						e.Role, e.Cmd, e.Sub, c.answering = Info, c.cmd, sub, true
+					}
 				default:
 					e.Role = URC
 				}
@@ -297,6 +301,97 @@ type portConv struct {
 	// data is the line of the CONNECT that put the port in data mode, 0
 	// while it is in command mode.
 	data int
+	// cmds are the commands of cmd's line when it holds several
+	// (lineCommands), sub the one whose answer is coming and subLines
+	// how many lines it has given.
+	cmds          []at.Command
+	sub, subLines int
+}
+
+// command makes the command line at index i the one awaiting its final
+// result.
+func (c *portConv) command(i int, text string) {
+	c.cmd, c.echoed, c.answering = i, false, false
+	c.cmds, c.sub, c.subLines = lineCommands(text), 0, 0
+}
+
+// lineCommands are the commands of a command line that holds several
+// (AT+CSQ;+CPIN?: V.250 §5.2.1), as the codec parses them; nil for a
+// line of one command, or one that does not parse.
+func lineCommands(text string) []at.Command {
+	if strings.IndexByte(text, ';') < 0 {
+		return nil
+	}
+	cmds, err := at.Parse(text)
+	if err != nil || len(cmds) < 2 {
+		return nil
+	}
+	return cmds
+}
+
+// answers reports whether line, arriving while the command line cmd
+// awaits its final result, answers it, and which of its commands (sub).
+// A line of several commands gets their information text in command
+// order, then one final result (V.250 §5.2.1, §5.7.2; TS 27.007 §4.1:
+// an error ends the line at the command that failed): a line carrying a
+// name ("+CPIN: READY") answers the next of its commands by that name —
+// a URC's name that none of them has makes it a URC, as during a command
+// alone —; a line without one answers the command in progress, or, once
+// that has given a line, the next whose answer carries no name (+CIMI
+// after +CSQ).
+func (c *portConv) answers(line, cmd string) (sub int, ok bool) {
+	if c.cmds == nil {
+		return 0, !unsolicited(line, cmd)
+	}
+	if bareURC(line) || unaskedCodes[line] {
+		return 0, false
+	}
+	name, named := at.InfoName(line)
+	j := c.sub
+	switch k := c.named(name); {
+	case !named:
+		if c.subLines > 0 {
+			if k := slices.IndexFunc(c.cmds[c.sub+1:], func(x at.Command) bool { return at.Unnamed(x.Name) }); k >= 0 {
+				j = c.sub + 1 + k
+			}
+		}
+	case k >= 0:
+		j = k
+		if regNames[name] && regURCShape(strings.TrimPrefix(line, name+":")) {
+			return 0, false // the notification's shape, not the read's
+		}
+	case slices.ContainsFunc(urcPrefixes, func(p string) bool { return strings.HasPrefix(line, p) }):
+		return 0, false // a URC's name, which no command of the line has
+	}
+	if j != c.sub {
+		c.sub, c.subLines = j, 0
+	}
+	c.subLines++
+	return j, true
+}
+
+// named is the command of the line that a line carrying name answers, -1
+// for none: the first by that name from the one in progress on — past
+// the one in progress once it has given a line and another by the name
+// follows (AT+COPS?;+COPS=3,2;+COPS? answers two +COPS: lines), and past
+// a set command that a read or test of its name follows (the +COPS: of
+// AT+COPS=3,0;+COPS? is the read's).
+func (c *portConv) named(name string) int {
+	stay := -1
+	for j := c.sub; j < len(c.cmds); j++ {
+		x := c.cmds[j]
+		if !strings.EqualFold(x.Name, name) {
+			continue
+		}
+		switch {
+		case j == c.sub && c.subLines > 0:
+			stay = j // its answer may run on to more lines
+		case x.Form == at.Set && slices.ContainsFunc(c.cmds[j+1:], func(y at.Command) bool { return y.Name == x.Name && y.Form != at.Set }):
+		default:
+			return j
+		}
+	}
+	return stay
 }
 
 // dataCall is a command a modem answers with CONNECT when it goes into
@@ -668,8 +763,8 @@ func unsolicited(line, cmd string) bool {
 	for _, p := range urcPrefixes {
 		if strings.HasPrefix(line, p) {
 			name := strings.TrimSuffix(p, ":")
-			if !strings.HasPrefix(strings.ToUpper(cmd), "AT"+name) {
-				return true
+			if !strings.HasPrefix(strings.ToUpper(cmd), "AT"+name) && !slices.ContainsFunc(lineCommands(cmd), func(c at.Command) bool { return c.Name == name }) {
+				return true // no command of the line has the name
 			}
 			return regNames[name] && regURCShape(line[len(p):])
 		}

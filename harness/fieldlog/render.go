@@ -34,7 +34,12 @@ func (t *Transcript) Render(w io.Writer) error {
 		if e.Joined {
 			b.WriteString("  (joined)")
 		}
-		if e.Cmd >= 0 && e.Role != Echo && e.Role != Command {
+		switch {
+		case e.Cmd < 0 || e.Role == Echo || e.Role == Command:
+		case e.Role == Info && lineCommands(t.Entries[e.Cmd].Text) != nil:
+			// One of a line's several commands: say which.
+			fmt.Fprintf(&b, "  (to line %d: %s)", t.Entries[e.Cmd].Line, Escape(t.CommandOf(e)))
+		default:
 			fmt.Fprintf(&b, "  (to line %d)", t.Entries[e.Cmd].Line)
 		}
 		if e.Result != "" {

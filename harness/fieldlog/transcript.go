@@ -196,6 +196,10 @@ type Entry struct {
 	// Cmd is the index in the transcript of the command this line answers
 	// or echoes; -1 for commands themselves, URCs and notes.
 	Cmd int
+	// Sub is, on an information line answering a command line that holds
+	// several commands (AT+CSQ;+CPIN?: V.250 §5.2.1), which of them it
+	// answers (from 0, in at.Parse's order); 0 else. CommandOf reads it.
+	Sub int
 	// Port is the AT port a ModemManager log names ("ttyUSB2"); "" else.
 	Port string
 	// APDU is set on +CSIM/+CGLA commands and their answers, and on the
@@ -341,6 +345,25 @@ func (t *Transcript) Answer(i int) []Entry {
 		}
 	}
 	return out
+}
+
+// CommandOf is the command the answer line e answers, as a line of its
+// own: "AT+CPIN?" for the +CPIN: READY of AT+CSQ;+CPIN? (e.Sub), the
+// command line itself when it holds one command; "" for a line that
+// answers none.
+func (t *Transcript) CommandOf(e Entry) string {
+	if e.Cmd < 0 || e.Cmd >= len(t.Entries) {
+		return ""
+	}
+	line := t.Entries[e.Cmd].Text
+	if e.Role != Info {
+		return line
+	}
+	cmds := lineCommands(line)
+	if e.Sub >= len(cmds) {
+		return line
+	}
+	return line[:2] + cmds[e.Sub].String()
 }
 
 // Error is a problem with a log, at a line (0: the file as a whole).
