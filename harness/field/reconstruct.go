@@ -361,7 +361,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 // gives: the field card's status words (CardLimits) and the radio access
 // technologies the emulated modem lacks (RATLimits).
 func Limits(f *Fixture) []string {
-	return slices.Concat(CardLimits(f), RATLimits(f), BusyLimits(f), CRSMLimits(f), ReenumerationLimits(f))
+	return slices.Concat(CardLimits(f), RATLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
 }
 
 // ReenumerationLimits names each time a ModemManager log shows the
@@ -500,54 +500,161 @@ func answeredNoService(t *fieldlog.Transcript, k int) bool {
 	return ok && code == at.CMENoNetworkService
 }
 
-// BusyLimits names each command the field modem answered +CME ERROR: 14,
-// SIM busy: a module's SIM task held by its own toolkit or a REFRESH, for
-// a moment no world or personality field gives the emulated modem, whose
-// card answers at once; and each card command (+CGLA, +CSIM, +CRSM) it
-// answered +CME ERROR: 13, SIM failure, which the emulated modem gives
-// only for an AID its card lacks (+CCHO) (outside tester sw93: a +CGLA
-// drafted "reproduces" without a word).
-func BusyLimits(f *Fixture) []string {
+// ErrorLimits names each +CME ERROR of the field modem's that the
+// emulated modem never gives there, so that a failure that is one is a
+// to-do of the draft's and not a surprise of the replay's (outside
+// testers sw93, t79): SIM busy to any command (its card answers at once:
+// no toolkit or SIM task of its own holds it); an error in words neither
+// TS 27.007 §9.2 nor the personality's cme_text has (a Sierra's
+// "Parameters error"); and, to a line of one command that reaches the
+// card (cardErrors), a code the emulated modem does not give that
+// command. A bare ERROR says no code (a host at +CMEE=0 sees every error
+// so), and a failed line of several commands does not say which failed.
+func ErrorLimits(f *Fixture) []string {
 	if f == nil {
 		return nil
 	}
+	words := errorWords(f.Manifest)
 	var out []string
 	for _, t := range f.Logs {
-		for _, e := range t.Entries {
-			if e.Role != fieldlog.Final {
+		gone := goneSessions(t)
+		for k, e := range t.Entries {
+			rest, isCME := strings.CutPrefix(e.Verbose(), "+CME ERROR:")
+			if e.Role != fieldlog.Final || !isCME || e.Cmd < 0 || e.Cmd >= len(t.Entries) {
 				continue
 			}
-			code, ok := cmeCode(e.Text)
-			cmd, cmdText := "a command", ""
-			if e.Cmd >= 0 && e.Cmd < len(t.Entries) {
-				cmdText = t.Entries[e.Cmd].Text
-				cmd = textcut.Cut(cmdText, 40)
+			cmdText := t.Entries[e.Cmd].Text
+			code, known := cmeCode(e.Verbose())
+			if !known {
+				code, known = words[strings.ToLower(strings.TrimSpace(rest))]
 			}
 			var why string
-			switch {
-			case !ok:
-				continue
+			switch cmds, _ := at.Parse(cmdText); {
+			case !known:
+				why = "it words its errors as TS 27.007 §9.2 does, or as its personality's cme_text: give device.quirks a cme_text for the code, if you know which this is"
 			case code == at.CMESIMBusy:
 				why = "its card answers at once: no toolkit or SIM task of its own holds it"
-			case code == at.CMESIMFailure && cardCommand.MatchString(cmdText):
-				why = "it answers a card command with what its card answers, and gives SIM failure only to +CCHO for an AID its card lacks; no fault or quirk makes the card fail"
-			case code == at.CMESIMFailure && strings.EqualFold(strings.TrimSpace(cmdText), "AT+CPIN?"):
-				// A SIMCom A76xx answers so while its card starts
-				// (outside tester sw99: LilyGo's A7670G at its boot).
-				why = "it reads its card as ready from its power-on, or as absent under a card fault: a card it powered and cannot talk to, or one still starting, is no state it has"
-			default:
+			case len(cmds) != 1 || gone[k]:
+				// A +CGLA on a session the log shows gone answers the
+				// field's code (cgla_closed_error).
 				continue
+			default:
+				c := cmds[0]
+				name := c.Name
+				if c.Form == at.Read {
+					name += "?"
+				}
+				given, card := cardErrors[name]
+				if !card || c.Form == at.Test || code == at.CMESIMNotInserted || code == at.CMEIncorrectParameters ||
+					slices.ContainsFunc(given, func(g cardError) bool { return g.code == code }) {
+					continue
+				}
+				causes := []string{"a card out of its reach (10, a card fault)", "a line it cannot read (50)"}
+				for _, g := range given {
+					causes = append(causes, fmt.Sprintf("%s (%d)", g.cause, int(g.code)))
+				}
+				why = fmt.Sprintf("it answers %s with what its card answers, and with an error only for %s or %s; no fault or quirk makes its card or its modem fail otherwise",
+					name, strings.Join(causes[:len(causes)-1], ", "), causes[len(causes)-1])
 			}
 			out = append(out, fmt.Sprintf("%s:%d: the field modem answered %s with %s, which the emulated modem never gives (%s): the replay's answer differs there, so a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
-				filepath.Base(t.File), e.Line, cmd, e.Text, why))
+				filepath.Base(t.File), e.Line, textcut.Cut(cmdText, 40), e.Text, why))
 		}
 	}
 	return out
 }
 
-// cardCommand is an AT command that carries an APDU or a file access to
-// the card.
-var cardCommand = regexp.MustCompile(`^(?i:at)\+(?i:cgla|csim|crsm)=`)
+// cardError is a +CME ERROR code the emulated modem gives a command, and
+// for what.
+type cardError struct {
+	code  at.CMEError
+	cause string
+}
+
+// cardErrors are the commands that reach the card, with the +CME ERROR
+// codes the emulated modem gives each (emulators/modem: simaccess.go,
+// crsm.go, pin.go) besides SIM not inserted (10: a card fault) and
+// incorrect parameters (50: a line it cannot read), which it gives them
+// all. A +CPIN? it answers with the card's state.
+var cardErrors = map[string][]cardError{
+	"+CCHO":  {{at.CMESIMFailure, "an AID its card lacks"}},
+	"+CCHC":  {{at.CMEInvalidIndex, "a session not open"}},
+	"+CGLA":  {{at.CMEInvalidIndex, "a session not open"}, {at.CMENotAllowed, "a MANAGE CHANNEL in it"}},
+	"+CSIM":  nil,
+	"+CRSM":  {{at.CMENotSupported, "a command it lacks, RETRIEVE DATA or SET DATA"}},
+	"+CPIN?": nil,
+}
+
+// errorWords are the personality's own words for +CME ERROR codes
+// (cme_text, lower case), the manifest's quirks over its personality's.
+func errorWords(m *Manifest) map[string]at.CMEError {
+	p, err := personality.Load(m.Device.Personality)
+	if err != nil {
+		return nil
+	}
+	if q := m.Device.Quirks; q != nil {
+		if p, err = p.OverrideNode(m.File, q); err != nil {
+			return nil
+		}
+	}
+	out := map[string]at.CMEError{}
+	for c, w := range p.CMEText {
+		out[strings.ToLower(w)] = at.CMEError(c)
+	}
+	return out
+}
+
+// goneSessions are the final results of t (by index) of +CGLA commands
+// on a session the log shows gone: closed by +CCHC, or opened before a
+// command that resets the card or a power URC. The emulated modem answers
+// those with the code the logs show (cgla_closed_error).
+func goneSessions(t *fieldlog.Transcript) map[int]bool {
+	open, closed := map[string]bool{}, map[string]bool{}
+	out := map[int]bool{}
+	reset := func() {
+		for id := range open {
+			closed[id] = true
+		}
+		clear(open)
+	}
+	for k, e := range t.Entries {
+		if e.Role == fieldlog.URC && at.IsPowerURC(e.Text) {
+			reset()
+		}
+		if e.Role != fieldlog.Command {
+			continue
+		}
+		cmds, err := at.Parse(e.Text)
+		if err != nil {
+			continue
+		}
+		answer := t.Answer(k)
+		ok := FinalOf(t, k) == "OK"
+		for _, c := range cmds {
+			switch {
+			case c.Name == "+CCHO" && c.Form == at.Set && ok:
+				for _, a := range answer {
+					if id, _, isID := personality.ParseCCHO(a.Text); a.Role == fieldlog.Info && isID {
+						open[id], closed[id] = true, false
+					}
+				}
+			case c.Name == "+CCHC" && c.Form == at.Set && len(c.Args) == 1 && ok:
+				delete(open, c.Args[0].Raw)
+				closed[c.Args[0].Raw] = true
+			case c.Name == "+CGLA" && c.Form == at.Set && len(c.Args) > 0 && closed[c.Args[0].Raw] && len(answer) > 0:
+				for j := k + 1; j < len(t.Entries); j++ {
+					if f := t.Entries[j]; f.Cmd == k && f.Role == fieldlog.Final {
+						out[j] = true
+						break
+					}
+				}
+			}
+		}
+		if at.ResetsCard(cmds) && ok {
+			reset()
+		}
+	}
+	return out
+}
 
 // CRSMLimits names each +CRSM the field card answered with an error status
 // word: the emulated card answers from its own file system, which no

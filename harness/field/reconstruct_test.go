@@ -2130,26 +2130,49 @@ func TestCardLimits(t *testing.T) {
 	}
 }
 
-// TestBusyLimits: a modem's +CME ERROR: SIM busy, numeric or in words,
-// is a to-do the draft prints (the emulated modem is never busy); other
-// errors are not this limit.
-func TestBusyLimits(t *testing.T) {
+// TestErrorLimits: a +CME ERROR of the field modem's that the emulated
+// modem never gives there is a to-do the draft prints: SIM busy to any
+// command (the emulated modem is never busy), an error in words it does
+// not use, and to a command that reaches the card a code it does not give
+// that command (outside testers sw93, sw99, t79); the codes it gives
+// are no limit.
+func TestErrorLimits(t *testing.T) {
 	const get = `> AT+CSIM=10,"01C0000071"` + "\n"
+	const ccho = `> AT+CCHO="A0000005591010FFFFFFFF8900000100"` + "\n"
 	for _, tc := range []struct {
 		name, log, want string
 	}{
 		{"words", "> AT+CMEE=2\n< OK\n" + get + "< +CME ERROR: SIM busy\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: SIM busy, which the emulated modem never gives"},
 		{"numeric", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 14\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 14"},
+		{"busy to any command", "> AT+CMEE=1\n< OK\n> AT+COPS?\n< +CME ERROR: 14\n", "host.log:4: the field modem answered AT+COPS? with +CME ERROR: 14"},
 		// SIM failure to a card command: nothing makes the emulated card
 		// fail (outside tester sw93); to +CCHO it is an AID not on the
 		// card, which the emulated modem answers alike.
-		{"SIM failure to a card command", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 13\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 13, which the emulated modem never gives (it answers a card command"},
+		{"SIM failure to a card command", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 13\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 13, which the emulated modem never gives (it answers +CSIM with what its card answers"},
 		{"SIM failure to +CCHO", "> AT+CMEE=1\n< OK\n> AT+CCHO=\"A000000087\"\n< +CME ERROR: 13\n", ""},
-		{"another error", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 21\n", ""},
 		// SIM failure to +CPIN? while the card starts (outside tester
 		// sw99: an A7670G at its boot).
-		{"SIM failure to +CPIN?", "> AT+CMEE=2\n< OK\n> AT+CPIN?\n< +CME ERROR: SIM failure\n", "host.log:4: the field modem answered AT+CPIN? with +CME ERROR: SIM failure, which the emulated modem never gives (it reads its card as ready"},
+		{"SIM failure to +CPIN?", "> AT+CMEE=2\n< OK\n> AT+CPIN?\n< +CME ERROR: SIM failure\n", "host.log:4: the field modem answered AT+CPIN? with +CME ERROR: SIM failure, which the emulated modem never gives (it answers +CPIN? with what its card answers"},
 		{"SIM not inserted to +CPIN?", "> AT+CMEE=1\n< OK\n> AT+CPIN?\n< +CME ERROR: 10\n", ""},
+		// Any code a card command gets that the emulated modem does not
+		// give it (outside tester t79: an EG916Q's +CRSM).
+		{"not allowed to +CRSM", "> AT+CMEE=1\n< OK\n> AT+CRSM=176,12258,0,0,10\n< +CME ERROR: 3\n", "host.log:4: the field modem answered AT+CRSM=176,12258,0,0,10 with +CME ERROR: 3, which the emulated modem never gives (it answers +CRSM with what its card answers, and with an error only for a card out of its reach (10, a card fault), a line it cannot read (50) or a command it lacks, RETRIEVE DATA or SET DATA (4)"},
+		{"invalid index to +CSIM", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 21\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 21"},
+		{"not supported to +CRSM", "> AT+CMEE=1\n< OK\n> AT+CRSM=203,28423\n< +CME ERROR: 4\n", ""},
+		{"incorrect parameters", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 50\n", ""},
+		{"SIM not inserted", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 10\n", ""},
+		{"invalid index to +CGLA", "> AT+CMEE=1\n< OK\n> AT+CGLA=1,10,\"81F2000000\"\n< +CME ERROR: 21\n", ""},
+		{"an error the modem's own", "> AT+CMEE=1\n< OK\n> AT+COPS=1,2,\"20810\"\n< +CME ERROR: 30\n", ""},
+		// Words neither 27.007 nor the personality has (outside tester
+		// t79: a Sierra EM9191's +CCHO, lpac issue 187), to any command.
+		{"a vendor's words", ccho + "< +CME ERROR: Parameters error\n", "host.log:2: the field modem answered AT+CCHO=\"A0000005591010FFFFFFFF890000010… with +CME ERROR: Parameters error, which the emulated modem never gives (it words its errors as TS 27.007 §9.2 does"},
+		{"27.007's words", ccho + "< +CME ERROR: incorrect parameters\n", ""},
+		// +CGLA on a session the log shows closed: cgla_closed_error
+		// gives the field's code.
+		{"a closed session", ccho + "< +CCHO: 1\n< OK\n> AT+CCHC=1\n< OK\n> AT+CGLA=1,10,\"81F2000000\"\n< +CME ERROR: 13\n", ""},
+		{"an open session", ccho + "< +CCHO: 1\n< OK\n> AT+CGLA=1,10,\"81F2000000\"\n< +CME ERROR: 13\n", "host.log:5: the field modem answered AT+CGLA=1,10,\"81F2000000\" with +CME ERROR: 13"},
+		// A line of several commands does not say which failed.
+		{"a line of several", "> AT+CMEE=1\n< OK\n> AT+CSQ;+CRSM=176,12258,0,0,10\n< +CSQ: 20,99\n< +CME ERROR: 3\n", ""},
 		// An error status word to +CRSM: the emulated card's files answer
 		// as they do; a normal one is none.
 		{"CRSM error word", "> AT+CRSM=176,28599,0,0,15\n< +CRSM: 148,8,\"\"\n< OK\n", `host.log:2: the field card answered AT+CRSM=176,28599,0,0,15 with +CRSM: 148,8,"" (SW 9408), an error`},
@@ -2160,7 +2183,7 @@ func TestBusyLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Join(slices.Concat(BusyLimits(f), CRSMLimits(f)), "\n")
+			got := strings.Join(slices.Concat(ErrorLimits(f), CRSMLimits(f)), "\n")
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 				t.Errorf("limits %q, want %q", got, tc.want)
 			}
