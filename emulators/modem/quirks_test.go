@@ -58,6 +58,15 @@ func TestQuirks(t *testing.T) {
 			{`AT+CGLA=1,10,"00C0000005"`, `+CGLA:14,"62038201219000"|OK`},
 			{`AT+CSIM=10,"81CA005A00"`, `+CSIM:4,"6D00"|OK`},
 		}},
+		// The +CCHO answer's space is its own field: apdu_answer_no_space
+		// (above) leaves "+CCHO: 1"; a bare or long form is as its own.
+		{"ccho_no_space: +CCHO:1", "ccho_no_space: true\n", []step{
+			{openISDR, "+CCHO:1|OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
+		}},
+		{"ccho_no_space with a handle", "ccho_no_space: true\nccho_form: long\n", []step{
+			{openISDR, "+CCHO:000000000385a7cf|OK"},
+		}},
 		{"without them: the modem fetches it, the answers have their space", "cgla_passes_61xx: false\n", []step{
 			{openISDR, "+CCHO: 1|OK"},
 			{`AT+CGLA=1,42,"00A4040410A0000005591010FFFFFFFF8900000100"`, `+CGLA: 14,"62038201219000"|OK`},

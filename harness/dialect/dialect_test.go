@@ -66,6 +66,7 @@ func TestQuirkyModems(t *testing.T) {
 		{"A7908E-like", "generic", "apdu_answer_no_space: true\ncgla_passes_61xx: true\n"},
 		{"a handle and 61xx", "sierra-em7511", "cgla_passes_61xx: true\n"},
 		{"bare and no space", "fibocom-l850", "apdu_answer_no_space: true\ncgla_passes_61xx: true\n"},
+		{"no space in +CCHO either", "generic", "apdu_answer_no_space: true\ncgla_passes_61xx: true\nccho_no_space: true\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base, err := personality.Load(tc.base)

@@ -1143,6 +1143,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					}
 					sessions[id] = &session{opened: obs}
 					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text), 0})
+					if rest, ok := strings.CutPrefix(strings.ToUpper(a.Text), "+CCHO:"); ok && !t.Carried {
+						// (A carried log's AT lines are the replay's own spelling.)
+						noSpace := !strings.HasPrefix(rest, " ")
+						fs.Dialect = append(fs.Dialect, Evidence{"ccho_no_space", strconv.FormatBool(noSpace), Src{t.File, a.Line},
+							map[bool]string{true: "+CCHO answers without a space after the colon", false: "+CCHO answers with a space after the colon"}[noSpace], 0})
+					}
 				}
 			case strings.HasPrefix(u, "AT+CCHC=") && !strings.HasSuffix(u, "=?"):
 				if s := sessions[strings.TrimSpace(strings.TrimPrefix(u, "AT+CCHC="))]; s != nil && final == "OK" {

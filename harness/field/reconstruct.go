@@ -903,7 +903,7 @@ func (p *Plan) askFor(format string, args ...any) {
 var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true, "refresh_urcs": true,
-	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
+	"apdu_answer_no_space": true, "ccho_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
 	"cfun0_keeps_card": true, "refresh_delay": true, "refresh_stat": true,
 }
@@ -1040,6 +1040,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "cgla_refused " + strconv.FormatBool(d.CGLARefused), d.CGLARefused
 	case "apdu_answer_no_space":
 		return "apdu_answer_no_space " + strconv.FormatBool(d.APDUAnswerNoSpace), strconv.FormatBool(d.APDUAnswerNoSpace) == ev.Value
+	case "ccho_no_space":
+		return "ccho_no_space " + strconv.FormatBool(d.CCHONoSpace), strconv.FormatBool(d.CCHONoSpace) == ev.Value
 	case "no_cchc":
 		return "no_cchc " + strconv.FormatBool(d.NoCCHC), strconv.FormatBool(d.NoCCHC) == ev.Value
 	case "csim_only":

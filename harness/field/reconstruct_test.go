@@ -397,6 +397,12 @@ func TestReconstructErrors(t *testing.T) {
 				return strings.Replace(s, "apdu_answer_no_space: true", "apdu_answer_no_space: false", 1)
 			},
 			"manifest.yaml:14:5: device.quirks.apdu_answer_no_space: contradicts lpac-at.log:20: +CGLA answers without a space after the colon"},
+		// +CCHO's space is not +CGLA's: this log has "+CCHO: 1".
+		{"a stated ccho_no_space the log contradicts", "a7908e-cgla-61xx",
+			func(s string) string {
+				return strings.Replace(s, "cgla_passes_61xx: true", "cgla_passes_61xx: true\n    ccho_no_space: true", 1)
+			},
+			"device.quirks.ccho_no_space: contradicts lpac-at.log:16: +CCHO answers with a space after the colon"},
 		{"test forms the log shows answered", "fm350-csim-only",
 			func(s string) string {
 				return strings.Replace(s, "cgla_refused: true", "cgla_refused: true\n    no_test_forms: true", 1)

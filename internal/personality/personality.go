@@ -112,6 +112,11 @@ type Personality struct {
 	// APDUAnswerNoSpace writes the +CGLA and +CSIM answers without the
 	// space after the colon ("+CGLA:4,\"611A\""), as a SIMCom A7908E does.
 	APDUAnswerNoSpace bool
+	// CCHONoSpace writes the +CCHO answer without the space after the
+	// colon ("+CCHO:1"), which a recording may show beside +CGLA's
+	// (apdu_answer_no_space is the APDU answers' alone: lpac's A7908E
+	// report shows its +CGLA, not its +CCHO).
+	CCHONoSpace bool
 	// CGLAPasses61xx hands the card's 61xx (and 6Cxx) to the host in the
 	// +CGLA answer instead of fetching the response itself: the host sends
 	// GET RESPONSE in its own +CGLA (an A7908E answered a STORE DATA with
@@ -522,6 +527,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			}
 		case "apdu_answer_no_space":
 			p.APDUAnswerNoSpace, err = boolValue(v)
+		case "ccho_no_space":
+			p.CCHONoSpace, err = boolValue(v)
 		case "cgla_passes_61xx":
 			p.CGLAPasses61xx, err = boolValue(v)
 		case "hides_91xx":
@@ -788,8 +795,11 @@ func (p Personality) Channel(session string) (ch int, ok bool) {
 
 // CCHOLine is the +CCHO answer line for a session id.
 func (p Personality) CCHOLine(session string) string {
-	if p.CCHOForm == CCHOBare {
+	switch {
+	case p.CCHOForm == CCHOBare:
 		return session
+	case p.CCHONoSpace:
+		return "+CCHO:" + session
 	}
 	return "+CCHO: " + session
 }
