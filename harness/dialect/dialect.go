@@ -150,18 +150,24 @@ func (h Host) Open(aid string) (Channel, error) {
 // noChannelsHint is what a refused +CCHO or +CGLA may mean: a modem
 // without the logical-channel commands of TS 27.007 §8.45/§8.46 (SIMCom's
 // A76xx reach the card through +CSIM alone) answers them ERROR, or
-// "operation not supported"/"not allowed", or an error of its own wording.
+// "operation not supported"/"not allowed", or an error of its own wording
+// (at.Result.Refuses); a refused +CSIM, the reverse.
 // An error that names another cause (no SIM, SIM busy, a wrong password)
 // gets no hint, nor does an answer that was never given (a timeout).
 func noChannelsHint(cmd string, err error) string {
 	var cme *atclient.CMEError
 	switch {
 	case errors.As(err, &cme):
-		if cme.Code != int(at.CMENotAllowed) && cme.Code != int(at.CMENotSupported) && cme.Code != int(at.CMEUnknown) && cme.Code != -1 {
+		if !(at.Result{Kind: at.FinalCME, Code: cme.Code}).Refuses() {
 			return ""
 		}
 	case !errors.Is(err, atclient.ErrError):
 		return ""
+	}
+	if cmd == "+CSIM" {
+		// The other way round: a module with +CCHO/+CGLA and no +CSIM
+		// (outside tester t72: an A7600-like one, +CME ERROR: 4).
+		return " (the modem refuses +CSIM: if it has the 27.007 logical-channel commands +CCHO/+CGLA instead, a personality without csim_only reaches the card through them — PERSONALITY=generic, or one of its own from esimhil lab record and esimhil lab personality)"
 	}
 	return fmt.Sprintf(" (the modem refuses %s: if it lacks the 27.007 logical-channel commands +CCHO/+CGLA, a personality with csim_only: true reaches the card through +CSIM — PERSONALITY=simcom-a7600, or one of its own from esimhil lab record and esimhil lab personality)", cmd)
 }
@@ -194,7 +200,7 @@ func (h Host) openCSIM(aid string) (Channel, error) {
 	}
 	rsp, err := h.csim([]byte{0x00, apdu.InsManageChannel, 0x00, 0x00, 0x01})
 	if err != nil {
-		return Channel{}, fmt.Errorf("MANAGE CHANNEL open: %w", err)
+		return Channel{}, fmt.Errorf("MANAGE CHANNEL open: %w%s", err, noChannelsHint("+CSIM", err))
 	}
 	if sw(rsp) != 0x9000 || len(rsp) != 3 || rsp[0] == 0 || rsp[0] > 19 {
 		return Channel{}, fmt.Errorf("MANAGE CHANNEL open: %X: %w", rsp, &StatusError{SW: sw(rsp)})

@@ -282,6 +282,43 @@ func TestChannelRefusedHint(t *testing.T) {
 	}
 }
 
+// A modem that refuses +CSIM as unsupported, under a csim_only
+// personality, is told of the other way, +CCHO/+CGLA; a refusal that
+// names another cause is not (outside tester t72).
+func TestCSIMRefusedHint(t *testing.T) {
+	const hint = "the modem refuses +CSIM: if it has the 27.007 logical-channel commands +CCHO/+CGLA instead, a personality without csim_only reaches the card through them — PERSONALITY=generic"
+	a7600, err := personality.Load("simcom-a7600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, csim string
+		hint       bool
+	}{
+		{"not supported", "\r\n+CME ERROR: 4\r\n", true},
+		{"bare ERROR", "\r\nERROR\r\n", true},
+		{"no SIM", "\r\n+CME ERROR: 10\r\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(l string) string {
+				if strings.HasPrefix(l, "AT+CSIM=") {
+					return tc.csim
+				}
+				return "\r\nOK\r\n"
+			})
+			c, err := atclient.Open(port, atclient.WithTimeout(2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_, err = dialect.Host{AT: c, P: a7600, BusyWait: time.Millisecond}.OpenISDR()
+			if err == nil || !strings.HasPrefix(err.Error(), "MANAGE CHANNEL open: AT+CSIM: ") || strings.Contains(err.Error(), hint) != tc.hint {
+				t.Errorf("%v; want the hint: %v", err, tc.hint)
+			}
+		})
+	}
+}
+
 // An unprefixed line the personality does not know inside a +CCHO or
 // +CGLA answer is named, as it is in +CGMM's or +CEREG?'s (README: the
 // client does not guess), not skipped; a known URC or a prefixed one

@@ -8,7 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/esimhil/esimhil/harness/dialect"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // Draft writes a personality YAML for the recorded modem: the recording's
@@ -95,6 +99,31 @@ func Draft(rec *Recording, name string) (string, error) {
 	if cglaSeen && cglaRefused && firstRefusal.raw != "" && text(firstRefusal) == "ERROR" && !base.CGLARefused {
 		set(firstRefusal.line, "cgla_refused", "true", "every +CGLA answers ERROR")
 	}
+	// apduAnswer takes what a +CGLA or +CSIM answer shows (the one codec,
+	// at.ParseHexAnswer): the space after the colon, the first answer
+	// speaking, and a +CGLA that hands the card's 61xx or 6Cxx to the
+	// host, which fetches the response in its own GET RESPONSE.
+	apduAnswer := func(name string, info []exchange) {
+		for _, l := range info {
+			a, isAnswer, err := at.ParseHexAnswer(text(l), name)
+			if !isAnswer || err != nil {
+				continue
+			}
+			if !seen["apdu_answer_no_space"] {
+				if noSpace := text(l)[len(name)+1] != ' '; noSpace != base.APDUAnswerNoSpace {
+					set(l.line, "apdu_answer_no_space", strconv.FormatBool(noSpace), "the "+name+" answer "+strconv.Quote(textcut.Cut(text(l), 40)))
+				} else {
+					seen["apdu_answer_no_space"] = true
+				}
+			}
+			sw := dialect.SW(a.Data)
+			_, more := apdu.MoreData(sw)
+			_, again := apdu.RepeatWithLe(sw)
+			if name == "+CGLA" && (more || again) && !base.CGLAPasses61xx {
+				set(l.line, "cgla_passes_61xx", "true", fmt.Sprintf("+CGLA hands the card's %04X to the host", sw))
+			}
+		}
+	}
 	testForm := -1 // in ex
 	var verdict personality.TestFormVerdict
 	if v := personality.TestFormVerdicts(conv); len(v) > 0 {
@@ -126,16 +155,31 @@ func Draft(rec *Recording, name string) (string, error) {
 			}
 		case strings.HasPrefix(upper, "AT+CCHO=") && !strings.HasSuffix(upper, "=?"):
 			if !ok {
-				if !base.CSIMOnly {
+				// Refused as a command the modem lacks; a refusal that
+				// names the card (SIM not inserted) says nothing of it.
+				if !base.CSIMOnly && at.Classify(text(final)).Refuses() {
 					set(final.line, "csim_only", "true", "+CCHO answers "+text(final))
 				}
 				continue
 			}
 			for _, l := range info {
-				if _, form, ok := personality.ParseCCHO(text(l)); ok && form != base.CCHOForm {
+				_, form, ok := personality.ParseCCHO(text(l))
+				if !ok {
+					continue
+				}
+				if form != base.CCHOForm {
 					set(l.line, "ccho_form", form, "the +CCHO answer "+strconv.Quote(text(l)))
 				}
+				if rest, prefixed := strings.CutPrefix(text(l), "+CCHO:"); prefixed && !seen["ccho_no_space"] {
+					if noSpace := !strings.HasPrefix(rest, " "); noSpace != base.CCHONoSpace {
+						set(l.line, "ccho_no_space", strconv.FormatBool(noSpace), "the +CCHO answer "+strconv.Quote(text(l)))
+					} else {
+						seen["ccho_no_space"] = true // the first answer speaks
+					}
+				}
 			}
+		case (strings.HasPrefix(upper, "AT+CGLA=") || strings.HasPrefix(upper, "AT+CSIM=")) && !strings.HasSuffix(upper, "=?") && ok:
+			apduAnswer(upper[2:7], info)
 		case strings.HasPrefix(upper, "AT+CCHC=") && !strings.HasSuffix(upper, "=?"):
 			if !ok && text(final) == "ERROR" && !base.NoCCHC {
 				set(final.line, "no_cchc", "true", "+CCHC answers ERROR")
@@ -154,6 +198,31 @@ func Draft(rec *Recording, name string) (string, error) {
 					set(l.line, "iccid_prefix", strconv.Quote(m[1]), "its answer")
 				}
 			}
+		}
+	}
+	// The base's way to the card (+CSIM under csim_only, +CCHO
+	// otherwise), every command of it refused: as a command the modem
+	// lacks, under csim_only, the recording contradicts the base and
+	// shows no other way (the +CCHO refusal's csim_only is drafted
+	// above); for the card (SIM not inserted), it leaves the way
+	// unexercised (outside tester t72: an A7600-like module that
+	// refuses +CSIM with +CME ERROR: 4 was drafted csim_only).
+	if refusal, ok := pathRefused(ex, base, answer, text); ok {
+		switch r := at.Classify(text(refusal)); {
+		case base.CSIMOnly && r.Refuses():
+			other := ""
+			for i, e := range ex {
+				if u := strings.ToUpper(text(e)); e.raw[0] == '>' && (u == "AT+CCHO=?" || u == "AT+CGLA=?") {
+					if _, final := answer(i); text(final) == "OK" {
+						other = fmt.Sprintf("; it answered %s OK (at.log:%d), so it may have +CCHO/+CGLA", text(e), final.line)
+						break
+					}
+				}
+			}
+			return "", fmt.Errorf("draft: %s reaches the card through +CSIM alone (csim_only), but the modem refused every +CSIM (at.log:%d: %s)%s: the recording shows no way to the card, and a draft on %s would say the opposite of the modem; record again with --personality generic (+CCHO/+CGLA)",
+				base.Name, refusal.line, text(refusal), other, base.Name)
+		case !r.Refuses():
+			notes = append(notes, fmt.Sprintf("# Not exercised: the card (every %s answers %s, at.log:%d), so the base's way to it and its answer forms stay.", pathCommand(base), text(refusal), refusal.line))
 		}
 	}
 	id := IdentityOf(rec.Lines)
@@ -185,4 +254,34 @@ func Draft(rec *Recording, name string) (string, error) {
 func isICCIDCommand(upper string) bool {
 	name, ok := strings.CutPrefix(strings.TrimSuffix(upper, "?"), "AT")
 	return ok && slices.Contains(personality.ICCIDCommands, name)
+}
+
+// pathCommand is the command of base's way to the card: +CSIM under
+// csim_only, +CCHO otherwise (the channel +CGLA then needs).
+func pathCommand(base personality.Personality) string {
+	if base.CSIMOnly {
+		return "+CSIM"
+	}
+	return "+CCHO"
+}
+
+// pathRefused returns the first refusal when the recording sends the
+// command of base's way to the card (pathCommand) and the modem answered
+// none of them OK.
+func pathRefused(ex []exchange, base personality.Personality, answer func(int) ([]exchange, exchange), text func(exchange) string) (exchange, bool) {
+	cmd := "AT" + pathCommand(base) + "="
+	var refusal exchange
+	for i, e := range ex {
+		u := strings.ToUpper(text(e))
+		if e.raw[0] != '>' || !strings.HasPrefix(u, cmd) || strings.HasSuffix(u, "=?") {
+			continue
+		}
+		switch _, final := answer(i); {
+		case text(final) == "OK":
+			return exchange{}, false
+		case refusal.raw == "" && text(final) != "":
+			refusal = final
+		}
+	}
+	return refusal, refusal.raw != ""
 }

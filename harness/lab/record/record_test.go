@@ -471,3 +471,74 @@ func TestManifestRoundTrip(t *testing.T) {
 		t.Errorf("read back %+v, %v\nwrote %+v", got, err, m)
 	}
 }
+
+// What the recording shows of the way to the card and of its answers is
+// drafted, and never the opposite (outside tester t72): a SIMCom-like
+// module's +CCHO:1, +CGLA:4,"6115" and the host's own GET RESPONSE; a
+// module that refuses every +CSIM of a csim_only base as a command it
+// lacks is refused a draft on that base; a modem without its card leaves
+// the way unexercised, not drafted csim_only.
+func TestDraftAPDUPath(t *testing.T) {
+	const open = `T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`
+	for _, tc := range []struct {
+		name, base string
+		lines      []string
+		want, not  []string // in the draft (or, for an error, its message)
+		err        bool
+	}{
+		{"SIMCom-like: no spaces, 61xx handed back", "generic", []string{
+			"T > AT+CCHO=?", "T < OK",
+			open, "T < +CCHO:1", "T < OK",
+			`T > AT+CGLA=1,22,"80E2910006BF3E035C015A"`, `T < +CGLA:4,"6116"`, "T < OK",
+			`T > AT+CGLA=1,10,"00C0000016"`, `T < +CGLA:48,"BF3E125A10890490320000010000000000000001719000"`, "T < OK",
+			"T > AT+CCHC=1", "T < OK"},
+			[]string{"ccho_no_space: true\n", "apdu_answer_no_space: true\n", "cgla_passes_61xx: true\n",
+				`# - ccho_no_space: the +CCHO answer "+CCHO:1" (at.log:4)`,
+				"# - cgla_passes_61xx: +CGLA hands the card's 6116 to the host (at.log:7)"},
+			[]string{"csim_only"}, false},
+		{"27.007's spaces, the modem fetches", "generic", []string{
+			open, "T < +CCHO: 1", "T < OK",
+			`T > AT+CGLA=1,22,"80E2910006BF3E035C015A"`, `T < +CGLA: 46,"BF3E125A10890490320000010000000000000001719000"`, "T < OK"},
+			[]string{"shows no difference from the base"}, []string{"no_space", "61xx"}, false},
+		{"+CSIM: no space", "simcom-a7600", []string{
+			`T > AT+CSIM=10,"0070000001"`, `T < +CSIM:6,"019000"`, "T < OK"},
+			[]string{"apdu_answer_no_space: true\n"}, []string{"cgla_passes_61xx"}, false},
+		{"csim_only, every +CSIM refused, +CCHO=? OK", "simcom-a7600", []string{
+			"T > AT+CCHO=?", "T < OK",
+			`T > AT+CSIM=10,"0070000001"`, "T < +CME ERROR: 4",
+			`T > AT+CSIM=10,"0070000001"`, "T < +CME ERROR: 4"},
+			[]string{"simcom-a7600 reaches the card through +CSIM alone (csim_only), but the modem refused every +CSIM (at.log:4: +CME ERROR: 4); it answered AT+CCHO=? OK (at.log:2)", "record again with --personality generic"},
+			nil, true},
+		{"csim_only, no card", "simcom-a7600", []string{
+			`T > AT+CSIM=10,"0070000001"`, "T < +CME ERROR: 10"},
+			[]string{"# Not exercised: the card (every +CSIM answers +CME ERROR: 10, at.log:2)"}, []string{"csim_only"}, false},
+		{"+CCHO, no card", "generic", []string{open, "T < +CME ERROR: 10"},
+			[]string{"# Not exercised: the card (every +CCHO answers +CME ERROR: 10, at.log:2)"}, []string{"csim_only"}, false},
+		{"+CCHO refused as unknown", "generic", []string{open, "T < ERROR"},
+			[]string{"csim_only: true\n"}, []string{"Not exercised: the card"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rec(t, tc.lines...)
+			r.Manifest.Personality, r.Dir = tc.base, "rec"
+			y, err := Draft(r, "x")
+			if (err != nil) != tc.err {
+				t.Fatalf("error %v, want one: %v\n%s", err, tc.err, y)
+			}
+			if err != nil {
+				y = err.Error()
+			} else if _, perr := personality.Parse("x.yaml", []byte(y)); perr != nil {
+				t.Fatalf("draft does not parse: %v\n%s", perr, y)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(y, w) {
+					t.Errorf("no %q in:\n%s", w, y)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(y, n) {
+					t.Errorf("%q in:\n%s", n, y)
+				}
+			}
+		})
+	}
+}

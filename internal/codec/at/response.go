@@ -152,6 +152,21 @@ type Result struct {
 	Text string
 }
 
+// Refuses says whether a final result refuses the command itself: ERROR
+// (or a Huawei's COMMAND NOT SUPPORT), or +CME ERROR 3 (operation not
+// allowed), 4 (not supported), 100 (unknown) or a text 27.007 does not
+// have — what a modem without the command answers — rather than naming
+// another cause (SIM not inserted, SIM busy, a password wanted).
+func (r Result) Refuses() bool {
+	switch r.Kind {
+	case FinalError:
+		return r.Text == "ERROR" || r.Text == "COMMAND NOT SUPPORT"
+	case FinalCME:
+		return r.Code == int(CMENotAllowed) || r.Code == int(CMENotSupported) || r.Code == int(CMEUnknown) || r.Code < 0
+	}
+	return false
+}
+
 // Classify tells final result codes from information text. Only V1 (verbose)
 // results are recognised: a bare "0" or "4" may be the information text of a
 // command (some modems answer +CCHO with a bare channel number).

@@ -269,3 +269,31 @@ func TestIsPowerURC(t *testing.T) {
 		t.Error("a non-boot line taken for a power URC")
 	}
 }
+
+// Refuses: the command itself refused (what a modem without it answers),
+// not another cause the error names.
+func TestRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{"ERROR", true},
+		{"COMMAND NOT SUPPORT", true},
+		{"+CME ERROR: 3", true},
+		{"+CME ERROR: 4", true},
+		{"+CME ERROR: operation not supported", true},
+		{"+CME ERROR: 100", true},
+		{"+CME ERROR: command not support", true}, // a vendor's own text
+		{"+CME ERROR: 10", false},
+		{"+CME ERROR: SIM not inserted", false},
+		{"+CME ERROR: 14", false},
+		{"+CMS ERROR: 500", false},
+		{"NO CARRIER", false},
+		{"OK", false},
+		{"+CSIM: 4,\"6D00\"", false},
+	} {
+		if got := Classify(tc.line).Refuses(); got != tc.want {
+			t.Errorf("%q: Refuses() = %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}
