@@ -276,8 +276,29 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// One reading of the log for at.log, the manifest and the messages: a
 	// flood still being dropped would make each count differ.
 	recorded, nKept, nDropped := log.Snapshot()
+	cut, timedOut, noisy, strays := log.Cut(), log.TimedOut(), log.Noisy(), log.Strays()
+	// Every ES10 step refused, none reached the card: never a silent
+	// success (outside tester t72: a probed simcom-a7600 sent +CSIM to a
+	// module that refuses it and has +CCHO/+CGLA, exit 0). A probed
+	// personality whose way the modem lacks is the probe's mistake: the
+	// script is recorded again over the other way, when the modem says it
+	// has it.
+	cardWarning := ""
+	if refusal, refused := log.CardRefused(); refused && recErr == nil && nDropped == 0 && strays == 0 && len(cut) == 0 && len(timedOut) == 0 {
+		var retried bool
+		var alt personality.Personality
+		if cardWarning, alt, retried = otherWay(ctx, c, p, script, &log, refusal, recorded, *pers == "auto", stdout); retried {
+			p = alt
+			identity = record.IdentityOf(log.Lines())
+			recorded, nKept, nDropped = log.Snapshot()
+			cut, timedOut, noisy, strays = log.Cut(), log.TimedOut(), log.Noisy(), log.Strays()
+		}
+		if cardWarning != "" {
+			recorded = append(recorded, fmt.Sprintf("%s # warning: %s", time.Now().Format(time.RFC3339Nano), cardWarning))
+		}
+	}
 	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity.Text, NoIdentity: identity.Missing, Timeout: *timeout,
-		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(log.Cut(), "; ")}
+		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(cut, "; ")}
 	if recErr != nil {
 		// What came before is kept, and says it is not the whole script.
 		m.Incomplete = recErr.Error()
@@ -296,7 +317,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		m.Identity = ""
 		m.NoIdentity = "not taken from a recording that is incomplete: " + m.Incomplete
 	}
-	if n := log.Strays(); n > 0 && m.Incomplete == "" {
+	if n := strays; n > 0 && m.Incomplete == "" {
 		m.Incomplete = fmt.Sprintf("the modem sent %d final result(s) with no command pending (# ... with no command pending in %s): an answer may be filed under the wrong command", n, record.LogFile)
 		m.Identity = ""
 		m.NoIdentity = "not taken from a recording that is incomplete: " + m.Incomplete
@@ -313,7 +334,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if recErr != nil {
 		// The step whose answer the drop cut, most often the one before
 		// the step that met the port gone for good, is named first.
-		for _, s := range log.Cut() {
+		for _, s := range cut {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
 		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded before are in %s, marked incomplete\n", m.Incomplete, nKept, *out)
@@ -334,22 +355,22 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// came late, slower than --timeout allows): never a silent success.
 	// An answer a port drop cut is not the modem's answer either: the
 	// manifest names its step, which diff and personality then refuse.
-	if cut := log.Cut(); len(cut) > 0 {
+	if len(cut) > 0 {
 		for _, s := range cut {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
 		fmt.Fprintf(stderr, "esimhil lab record: the port dropped while %d step(s) awaited their answer (# port dropped in %s; cut: in the manifest); record again\n",
 			len(cut), filepath.Join(*out, record.LogFile))
 	}
-	if to := log.TimedOut(); len(to) > 0 {
+	if to := timedOut; len(to) > 0 {
 		for _, s := range to {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
 		advice := "record again with a longer --timeout"
-		if log.Noisy() {
+		if noisy {
 			advice = "check the port's speed and line settings (--baud, the serial server's) before a longer --timeout"
 		}
-		if len(log.Cut()) > 0 {
+		if len(cut) > 0 {
 			// A timeout beside a drop is the drop's (outside tester
 			// sw104: a late-noticed drop was advised a longer timeout).
 			advice = "the port also dropped (above): record again once it is steady, and with a longer --timeout only if the modem itself is slow"
@@ -358,10 +379,62 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			len(to), filepath.Join(*out, record.LogFile), advice)
 		return 1
 	}
-	if len(log.Cut()) > 0 {
+	if cardWarning != "" {
+		fmt.Fprintf(stderr, "esimhil lab record: warning: %s (# warning: in %s)\n", cardWarning, filepath.Join(*out, record.LogFile))
+		return 1
+	}
+	if len(cut) > 0 {
 		return 1
 	}
 	return 0
+}
+
+// otherWay follows a recording whose every ES10 step the modem refused
+// (refusal) under p: it returns the warning to give, and whether it
+// recorded the script again into log under the personality it returns,
+// over the other way to the card, which reached it. It does so for a probed
+// personality (probed) whose way the modem lacks while it answers the
+// other's test form OK — in the recording, or asked now, unrecorded.
+func otherWay(ctx context.Context, c *atclient.Client, p personality.Personality, script *record.Script, log *record.Log, refusal record.CardRefusal, recorded []string, probed bool, stdout io.Writer) (string, personality.Personality, bool) {
+	warning := fmt.Sprintf("every ES10 step (%d) was refused, none reached the card (the first: %s)", len(refusal.Steps), refusal.Steps[0])
+	if !refusal.Lacks {
+		return warning + "; the modem names the card: is it inserted and powered? record again once AT+CPIN? answers READY", personality.Personality{}, false
+	}
+	way, err := record.OtherWayOf(p)
+	if err != nil {
+		return warning + "; " + err.Error(), personality.Personality{}, false
+	}
+	line, sent, ok := way.TestAnswered(recorded)
+	where := fmt.Sprintf(" (%s:%d)", record.LogFile, line)
+	if !sent {
+		// Not in the script: asked now, after the recording's lines.
+		rsp, err := c.Command(way.Tests[0])
+		ok, where = err == nil && rsp.Final == "OK", " (asked after the script, unrecorded)"
+	}
+	if !ok {
+		return fmt.Sprintf("%s; nor does it answer %s OK: check the personality (esimhil lab discover --probe) and the card", warning, strings.Join(way.Tests, " or ")), personality.Personality{}, false
+	}
+	advice := fmt.Sprintf("%s; the modem answers %s OK%s, so it may reach the card through %s: record again with --personality %s",
+		warning, way.Tests[0], where, way.Name, way.Personality.Name)
+	if !probed {
+		return advice, personality.Personality{}, false
+	}
+	// (No at.log line: the recording it names is not kept.)
+	fmt.Fprintf(stdout, "personality %s (under %s, the probe's, every ES10 step was refused: %s; the modem answers %s OK: recording again through %s)\n",
+		way.Personality.Name, p.Name, refusal.Steps[0], way.Tests[0], way.Name)
+	log.Reset()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	_, err = record.Record(c, way.Personality, script, log)
+	stop()
+	_, again := log.CardRefused()
+	_, _, dropped := log.Snapshot()
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s; recording again under %s failed (%v): the recording kept is the probe's", advice, way.Personality.Name, err), personality.Personality{}, false
+	case again || dropped > 0 || log.Strays() > 0 || len(log.Cut()) > 0 || len(log.TimedOut()) > 0:
+		return fmt.Sprintf("%s; recorded again under %s, the card was not reached either, or the recording not whole: the recording kept is the probe's", advice, way.Personality.Name), personality.Personality{}, false
+	}
+	return "", way.Personality, true
 }
 
 // keepWritten carries into m what a person wrote in the manifest of the

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -305,5 +307,154 @@ func TestLabHelpNamesTheRecording(t *testing.T) {
 		if code != 0 || !strings.Contains(stderr.String(), "esimhil lab "+cmd+" RECORDING") || !strings.Contains(stderr.String(), "a directory lab record wrote") {
 			t.Errorf("lab %s --help: exit %d\n%s", cmd, code, stderr.String())
 		}
+	}
+}
+
+// simcomLike is a pty module that names itself an A7600 but has
+// +CCHO/+CGLA and refuses +CSIM (+CME ERROR: csim), as outside tester
+// t72's did: its +CCHO and +CGLA answers have no space after the colon,
+// and +CGLA hands the card's 61xx back for the host's GET RESPONSE. Its
+// card answers the ES10 requests as the emulator's on lab-home does
+// (fixtures/recordings/emulator-quectel-eg25), so that a draft from it
+// can be held to the emulator's answers; cme, when set, answers every
+// card command instead (a module without its card: 10).
+func simcomLike(t *testing.T, csim, cme string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "recordings", "emulator-quectel-eg25", record.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards := map[string][]byte{} // ES10 request tag → the card's response data
+	for _, m := range regexp.MustCompile(`\+CGLA: \d+,"((BF[0-9A-F]{2})[0-9A-F]*)9000"`).FindAllStringSubmatch(string(b), -1) {
+		cards[m[2]], _ = hex.DecodeString(m[1])
+	}
+	if len(cards) != 3 {
+		t.Fatalf("ES10 answers in the fixture: %d", len(cards))
+	}
+	var pending []byte
+	apdu := regexp.MustCompile(`^AT\+CGLA=1,\d+,"([0-9A-F]+)"$`)
+	return answerpty.Open(t, func(l string) string {
+		const ok = "\r\nOK\r\n"
+		switch {
+		case cme != "" && (strings.HasPrefix(l, "AT+CSIM=") || strings.HasPrefix(l, "AT+CCHO=\"") || strings.HasPrefix(l, "AT+CICCID")):
+			return "\r\n+CME ERROR: " + cme + "\r\n"
+		case l == "ATI":
+			return "\r\nManufacturer: SIMCOM INCORPORATED\r\nModel: SIMCOM_A7600E-H\r\nRevision: A7600M7_V1.0.6\r\n" + ok
+		case l == "AT+CGMI":
+			return "\r\nSIMCOM INCORPORATED\r\n" + ok
+		case l == "AT+CGMM":
+			return "\r\nA7600E-H\r\n" + ok
+		case l == "AT+CPIN?":
+			return "\r\n+CPIN: READY\r\n" + ok
+		case l == "AT+CICCID":
+			return "\r\n+ICCID: 89440000000000000012\r\n" + ok
+		case l == "AT+CCID" || l == "AT+QCCID" || l == "AT!ICCID?":
+			return "\r\nERROR\r\n"
+		case strings.HasPrefix(l, "AT+CSIM="):
+			return csim
+		case strings.HasPrefix(l, "AT+CCHO=\""):
+			return "\r\n+CCHO:1\r\n" + ok
+		case apdu.MatchString(l):
+			cmd, _ := hex.DecodeString(apdu.FindStringSubmatch(l)[1])
+			var rsp string
+			switch {
+			case len(cmd) > 7 && cmd[1] == 0xE2:
+				pending = cards[fmt.Sprintf("%X", cmd[5:7])]
+				rsp = fmt.Sprintf("61%02X", len(pending))
+			case len(cmd) == 5 && cmd[1] == 0xC0:
+				rsp, pending = fmt.Sprintf("%X9000", pending), nil
+			default:
+				rsp = "6D00"
+			}
+			return fmt.Sprintf("\r\n+CGLA:%d,\"%s\"\r\n", len(rsp), rsp) + ok
+		}
+		return ok
+	})
+}
+
+// Every ES10 step refused is never a silent success (outside tester t72,
+// F4): under a probed personality whose way to the card the modem lacks
+// while it answers the other's test form, lab record records again over
+// that way, and the draft from it has the module's answer forms, so that
+// the emulator under it answers the ES10 exchange as the module did;
+// under one given, or with no card, it saves the recording, warns in it
+// and on standard error, and exits 1 — and lab personality drafts no
+// way to the card the recording contradicts.
+func TestRecordEveryES10StepRefused(t *testing.T) {
+	const cme4 = "\r\n+CME ERROR: 4\r\n"
+	for _, tc := range []struct {
+		name, personality, csim, cme string
+		code                         int
+		out, err                     []string // in standard output, error
+		recorded                     string   // the manifest's personality
+		draft                        []string // in lab personality's output ("" error: refused)
+		diff                         bool     // lab diff under the draft: no difference on the way to the card
+	}{
+		{name: "probed simcom-a7600, the module has +CCHO/+CGLA", personality: "auto", csim: cme4, code: 0,
+			out:      []string{"personality simcom-a7600 (probed:", "personality generic (under simcom-a7600, the probe's, every ES10 step was refused: step 18 (es10 BF3E035C015A): MANAGE CHANNEL open: AT+CSIM: +CME ERROR: 4 (operation not supported); the modem answers AT+CCHO=? OK: recording again through +CCHO/+CGLA)", "(generic) into"},
+			recorded: "generic",
+			draft:    []string{"base: generic\n", "ccho_no_space: true\n", "apdu_answer_no_space: true\n", "cgla_passes_61xx: true\n", "iccid_command: \"+CICCID\"\n"},
+			diff:     true},
+		{name: "simcom-a7600 given", personality: "simcom-a7600", csim: cme4, code: 1,
+			err:      []string{"esimhil lab record: warning: every ES10 step (3) was refused, none reached the card (the first: step 18 (es10 BF3E035C015A): MANAGE CHANNEL open: AT+CSIM: +CME ERROR: 4 (operation not supported)); the modem answers AT+CCHO=? OK (at.log:", "so it may reach the card through +CCHO/+CGLA: record again with --personality generic (# warning: in "},
+			recorded: "simcom-a7600",
+			draft:    []string{"esimhil lab personality: draft: simcom-a7600 reaches the card through +CSIM alone (csim_only), but the modem refused every +CSIM"}},
+		{name: "no card", personality: "auto", cme: "10", code: 1,
+			err:      []string{"warning: every ES10 step (3) was refused", "+CME ERROR: 10", "the modem names the card: is it inserted and powered?"},
+			recorded: "simcom-a7600",
+			draft:    []string{"# Not exercised: the card (every +CSIM answers +CME ERROR: 10"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := simcomLike(t, tc.csim, tc.cme)
+			out := filepath.Join(t.TempDir(), "rec")
+			var stdout, stderr bytes.Buffer
+			code := cli(context.Background(), []string{"lab", "record", "--modem", port, "--out", out, "--personality", tc.personality, "--timeout", "2s"}, &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout %s\nstderr %s", code, tc.code, stdout.String(), stderr.String())
+			}
+			for _, w := range tc.out {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("no %q in standard output:\n%s", w, stdout.String())
+				}
+			}
+			for _, w := range tc.err {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("no %q in standard error:\n%s", w, stderr.String())
+				}
+			}
+			rec, err := record.Load(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := slices.ContainsFunc(rec.Lines, func(l string) bool { return strings.Contains(l, " # warning: every ES10 step") })
+			if rec.Manifest.Personality != tc.recorded || warned != (tc.code != 0) {
+				t.Errorf("recorded under %s, warning in at.log %v:\n%s", rec.Manifest.Personality, warned, strings.Join(rec.Lines, "\n"))
+			}
+			stdout.Reset()
+			stderr.Reset()
+			code = cli(context.Background(), []string{"lab", "personality", out, "--name", "x"}, &stdout, &stderr)
+			draft := stdout.String() + stderr.String()
+			for _, w := range tc.draft {
+				if !strings.Contains(draft, w) {
+					t.Errorf("lab personality (exit %d): no %q in\n%s", code, w, draft)
+				}
+			}
+			if !tc.diff {
+				return
+			}
+			// The emulator under the draft answers the ES10 exchange as
+			// the module did: no difference on the way to the card.
+			file := filepath.Join(t.TempDir(), "x.yaml")
+			if err := os.WriteFile(file, stdout.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			stdout.Reset()
+			cli(context.Background(), []string{"lab", "diff", out, "--personality", file}, &stdout, &stderr)
+			for _, l := range strings.Split(stdout.String(), "\n") {
+				if strings.Contains(l, "+CCHO") || strings.Contains(l, "+CGLA") || strings.Contains(l, "+CSIM") || strings.Contains(l, "+CCHC") {
+					t.Errorf("lab diff under the draft: %s\n%s", l, stdout.String())
+				}
+			}
+		})
 	}
 }

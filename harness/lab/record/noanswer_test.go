@@ -91,3 +91,83 @@ func scriptedModem(t *testing.T, answer func(line string) string) transport.Port
 	}
 	return p
 }
+
+// CardRefused: every ES10 step refused before an APDU reached the card
+// (outside tester t72), told from a card that answered, even with an
+// error status word, and from a refused close (a modem without +CCHC).
+func TestCardRefused(t *testing.T) {
+	const script = "name: x\nsteps:\n  - AT+CPIN?\n  - {es10: BF3E035C015A}\n  - {es10: BF2000}\n"
+	for _, tc := range []struct {
+		name             string
+		ccho, cgla, cchc string
+		refused, lacks   bool
+		first            string // the first step's refusal
+	}{
+		{"+CCHO not supported", "+CME ERROR: 4", "", "OK", true, true,
+			"step 2 (es10 BF3E035C015A): AT+CCHO: +CME ERROR: 4 (operation not supported)"},
+		{"+CGLA refused", "+CCHO: 1\r\n\r\nOK", "ERROR", "OK", true, true, "step 2 (es10 BF3E035C015A): AT+CGLA: at: ERROR"},
+		{"no card", "+CME ERROR: 10", "", "OK", true, false, "step 2 (es10 BF3E035C015A): AT+CCHO: +CME ERROR: 10 (SIM not inserted)"},
+		{"the card answers 6A88", "+CCHO: 1\r\n\r\nOK", "+CGLA: 4,\"6A88\"\r\n\r\nOK", "OK", false, false, ""},
+		{"only the close refused", "+CCHO: 1\r\n\r\nOK", "+CGLA: 4,\"9000\"\r\n\r\nOK", "ERROR", false, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseScript("s.yaml", []byte(script))
+			if err != nil {
+				t.Fatal(err)
+			}
+			port := scriptedModem(t, func(l string) string {
+				switch {
+				case strings.HasPrefix(l, "AT+CCHO="):
+					return "\r\n" + tc.ccho + "\r\n"
+				case strings.HasPrefix(l, "AT+CGLA="):
+					return "\r\n" + tc.cgla + "\r\n"
+				case strings.HasPrefix(l, "AT+CCHC="):
+					return "\r\n" + tc.cchc + "\r\n"
+				}
+				return "\r\nOK\r\n"
+			})
+			var log Log
+			c := atclient.New(port, atclient.WithTrace(&log), atclient.WithTimeout(2*time.Second))
+			defer c.Close()
+			if err := Run(c, personality.Generic(), s, &log, Wall{AT: c}); err != nil {
+				t.Fatal(err)
+			}
+			r, refused := log.CardRefused()
+			if refused != tc.refused || r.Lacks != tc.lacks || tc.refused && (len(r.Steps) != 2 || r.Steps[0] != tc.first) {
+				t.Errorf("CardRefused() = %q, lacks %v, %v; want %v, lacks %v, first %q", r.Steps, r.Lacks, refused, tc.refused, tc.lacks, tc.first)
+			}
+		})
+	}
+}
+
+// OtherWayOf and TestAnswered: the way a personality does not take, and
+// whether the recording shows the modem has it.
+func TestOtherWay(t *testing.T) {
+	a7600, err := personality.Load("simcom-a7600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		p        personality.Personality
+		lines    []string
+		way, alt string
+		line     int
+		sent, ok bool
+	}{
+		{"+CSIM refused, +CCHO=? OK", a7600, []string{"T # step 17: AT+CCHO=?", "T > AT+CCHO=?", "T < OK"}, "+CCHO/+CGLA", "generic", 3, true, true},
+		{"+CGLA=? refused", a7600, []string{"T > AT+CGLA=?", "T < ERROR"}, "+CCHO/+CGLA", "generic", 0, true, false},
+		{"+CCHO refused, no +CSIM=? in the script", personality.Generic(), []string{"T > AT+CCHO=?", "T < OK"}, "+CSIM", "simcom-a7600", 0, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := OtherWayOf(tc.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			line, sent, ok := w.TestAnswered(tc.lines)
+			if w.Name != tc.way || w.Personality.Name != tc.alt || line != tc.line || sent != tc.sent || ok != tc.ok {
+				t.Errorf("%s via %s, test answered at %d sent %v ok %v", w.Name, w.Personality.Name, line, sent, ok)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,47 @@ type Log struct {
 	// strays counts the final results that came with no command pending
 	// during the last Run (atclient.Client.Strays).
 	strays int
+	// es10 are the last Run's ES10 steps, each with its error (nil: the
+	// card answered).
+	es10 []stepErr
+}
+
+// stepErr is a step and what became of it.
+type stepErr struct {
+	step string
+	err  error
+}
+
+// CardRefusal is a Run whose every ES10 step the modem refused before
+// an APDU reached the card: an ERROR or +CME ERROR to the commands of the
+// dialect's way to it (+CSIM, or +CCHO and +CGLA).
+type CardRefusal struct {
+	// Steps are the ES10 steps, each with its error.
+	Steps []string
+	// Lacks: every refusal is one of a command the modem lacks (ERROR,
+	// +CME ERROR 3, 4, 100 or a text of its own: at.Result.Refuses),
+	// none names the card (SIM not inserted): the other way may reach it.
+	Lacks bool
+}
+
+// CardRefused returns the last Run's CardRefusal; false when it had no
+// ES10 step, or one that reached the card (answered, even with an error
+// status word) or that failed otherwise (a timeout, a drop).
+func (l *Log) CardRefused() (CardRefusal, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := CardRefusal{Lacks: true}
+	for _, s := range l.es10 {
+		if !isFinalError(s.err) {
+			return CardRefusal{}, false
+		}
+		r.Steps = append(r.Steps, s.step+": "+refusedText(s.err))
+		var cme *atclient.CMEError
+		if errors.As(s.err, &cme) && !(at.Result{Kind: at.FinalCME, Code: cme.Code}).Refuses() {
+			r.Lacks = false
+		}
+	}
+	return r, len(r.Steps) > 0
 }
 
 // Dropped is how many lines past the bound a Log keeps (100,000) were
@@ -158,7 +200,7 @@ func (l *Log) setPolling(on bool) {
 func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.lines, l.part, l.timedOut, l.cut, l.strays, l.dropped = nil, nil, nil, nil, 0, 0
+	l.lines, l.part, l.timedOut, l.cut, l.strays, l.dropped, l.es10 = nil, nil, nil, nil, 0, 0, nil
 }
 
 // Prepare puts a modem in the state every recording starts from: it
@@ -314,6 +356,9 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	// already stands for: one drop is one cut.
 	reopened, attributed := c.Reopens(), 0
 	strays := c.Strays()
+	log.mu.Lock()
+	log.es10 = nil
+	log.mu.Unlock()
 	defer func() {
 		log.mu.Lock()
 		log.strays = c.Strays() - strays
@@ -334,7 +379,11 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 		case st.ICCID:
 			_, err = h.ICCID()
 		case st.ES10 != nil:
-			err = es10(h, st.ES10)
+			var sent error
+			sent, err = es10(h, st.ES10)
+			log.mu.Lock()
+			log.es10 = append(log.es10, stepErr{fmt.Sprintf("step %d (%s)", i+1, st), sent})
+			log.mu.Unlock()
 		default:
 			_, err = c.Command(st.AT)
 		}
@@ -470,16 +519,21 @@ func isCME(err error) bool {
 	return errors.As(err, &cme)
 }
 
-func es10(h dialect.Host, req []byte) error {
+// es10 sends an ES10 request on an ISD-R channel it opens and closes:
+// sent is the error of the request itself (opening the channel, STORE
+// DATA), err that or the close's (a modem without +CCHC under a
+// personality with it refuses the close, not the request).
+func es10(h dialect.Host, req []byte) (sent, err error) {
 	ch, err := h.OpenISDR()
 	if err != nil {
-		return err
+		return err, err
 	}
 	_, err = ch.StoreData(req)
+	sent = err
 	if cerr := ch.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	return sent, err
 }
 
 // Record plays the script on a prepared modem (Prepare) in the
@@ -692,4 +746,68 @@ func Load(dir string) (*Recording, error) {
 	}
 	r.Lines = strings.Split(strings.TrimRight(string(lb), "\n"), "\n")
 	return r, nil
+}
+
+// refusedText is a refusal's error up to the modem's final result: the
+// dialect's advice after it (a personality that takes the other way) is
+// lab record's to give, once, not once a step.
+func refusedText(err error) string {
+	text, final := err.Error(), atclient.ErrError.Error()
+	var cme *atclient.CMEError
+	if errors.As(err, &cme) {
+		final = cme.Error()
+	}
+	if i := strings.Index(text, final); i >= 0 {
+		return text[:i+len(final)]
+	}
+	return text
+}
+
+// OtherWay is the way to the card a personality does not take, which lab
+// record tries when every ES10 step was refused on its own: the test
+// forms that say the modem has it, and the built-in personality that
+// takes it (generic, the 27.007 dialect, for +CCHO/+CGLA; the csim_only
+// one, simcom-a7600, for +CSIM).
+type OtherWay struct {
+	Name        string   // "+CCHO/+CGLA" or "+CSIM"
+	Tests       []string // "AT+CCHO=?", …: one answered OK says the modem has it
+	Personality personality.Personality
+}
+
+// OtherWayOf returns the way to the card p does not take.
+func OtherWayOf(p personality.Personality) (OtherWay, error) {
+	if p.CSIMOnly {
+		g, err := personality.Load("generic")
+		return OtherWay{Name: "+CCHO/+CGLA", Tests: []string{"AT+CCHO=?", "AT+CGLA=?"}, Personality: g}, err
+	}
+	w := OtherWay{Name: "+CSIM", Tests: []string{"AT+CSIM=?"}}
+	for _, q := range personality.Builtin() {
+		if q.CSIMOnly {
+			w.Personality = q
+			return w, nil
+		}
+	}
+	return w, fmt.Errorf("no built-in personality reaches the card through %s alone", w.Name)
+}
+
+// TestAnswered looks in a conversation (at.log's lines) for one of the
+// way's test forms: sent says whether any was, ok whether one answered
+// OK, line is that OK's line in at.log (1-based).
+func (w OtherWay) TestAnswered(lines []string) (line int, sent, ok bool) {
+	ex := parse(lines, func(s string) string { return s })
+	for i, e := range ex {
+		if e.raw[0] != '>' || !slices.ContainsFunc(w.Tests, func(t string) bool { return strings.EqualFold(strings.TrimSpace(e.raw[1:]), t) }) {
+			continue
+		}
+		sent = true
+		for k := i + 1; k < len(ex) && ex[k].raw[0] == '<'; k++ {
+			if r := at.Classify(strings.TrimSpace(ex[k].raw[1:])); r.Kind.IsFinal() {
+				if r.Kind == at.FinalOK {
+					return ex[k].line, true, true
+				}
+				break
+			}
+		}
+	}
+	return 0, sent, false
 }
