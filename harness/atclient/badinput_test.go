@@ -515,6 +515,7 @@ func TestBytesButNoLine(t *testing.T) {
 		wantErr      string // "" for no ErrNoLine
 		wantNote     string
 		slow         bool // the error blames a slow link, not the baud rate
+		garbled      bool // lines came, not all text: ErrGarbled
 	}{
 		{name: "garbled answer", answer: "\xbb(1\x8d\xbb(",
 			wantErr: "AT: at: timeout after 300ms: 6 bytes received but no line or final result from ", wantNote: "# 6 bytes after AT formed no line (wrong BAUD or parity?): bb 28 31 8d bb 28\n"},
@@ -526,6 +527,12 @@ func TestBytesButNoLine(t *testing.T) {
 			wantErr:  "AT: at: timeout after 300ms: 21 bytes received but no line or final result from ",
 			wantNote: "# 21 bytes after AT formed no line (text with no line end yet: an answer still arriving on a slow link? give it more time (--timeout)): 0d 0a 2b",
 			slow:     true},
+		// Its echo, a line, then bytes that are no text: no silence
+		// either (outside tester t72, F8).
+		{name: "echo, then garbage", answer: "AT\r\x0e\xe0\x82\xfb",
+			wantErr:  `AT: at: timeout after 300ms: 7 bytes received that are not text, and no final result from `,
+			wantNote: "# 7 bytes after AT are not all text (1 line(s) among them) (wrong BAUD or parity?): 41 54 0d 0e e0 82 fb\n",
+			garbled:  true},
 		{name: "silent", answer: ""},
 		{name: "a line, no final result", answer: "\r\nbusy\r\n"},
 	} {
@@ -550,7 +557,7 @@ func TestBytesButNoLine(t *testing.T) {
 			}
 			got := tw.String()
 			if tc.wantErr == "" {
-				if errors.Is(err, ErrNoLine) || strings.Contains(got, "formed no line") {
+				if Garbled(err) || strings.Contains(got, "formed no line") || strings.Contains(got, "not all text") {
 					t.Errorf("err = %v\n%s", err, got)
 				}
 				return
@@ -559,7 +566,11 @@ func TestBytesButNoLine(t *testing.T) {
 			if tc.slow {
 				suffix = "an answer still arriving on a slow link? give it more time (--timeout)"
 			}
-			if !errors.Is(err, ErrNoLine) || !strings.Contains(err.Error(), tc.wantErr) || !strings.HasSuffix(err.Error(), suffix) {
+			sentinel := ErrNoLine
+			if tc.garbled {
+				sentinel = ErrGarbled
+			}
+			if !errors.Is(err, sentinel) || !strings.Contains(err.Error(), tc.wantErr) || !strings.HasSuffix(err.Error(), suffix) {
 				t.Errorf("err = %v", err)
 			}
 			if !strings.Contains(got, tc.wantNote) {

@@ -199,17 +199,38 @@ var ErrPortDown = errors.New("at: port dropped")
 // another baud rate or parity than the modem's reads. It is no silence.
 var ErrNoLine = errors.New("bytes received but no line or final result")
 
+// ErrGarbled is wrapped, with ErrTimeout, by the error of a command that
+// got lines, but bytes that are no text among them and no final result:
+// its echo in step, say, then garbage (outside tester t72, F8: read as a
+// port that answered nothing). It is no silence either.
+var ErrGarbled = errors.New("bytes received that are not text, and no final result")
+
+// Garbled says whether err is a command's that got bytes but nothing a
+// modem's answer is made of (ErrNoLine, ErrGarbled): a wrong line speed
+// or parity, not a silent port.
+func Garbled(err error) bool { return errors.Is(err, ErrNoLine) || errors.Is(err, ErrGarbled) }
+
 // noteUnframed notes in the trace the bytes that came since cmd went out
-// when they formed no line (bounded, in hex), and returns how many, and
-// why it thinks so (unframedWhy).
-func (c *Client) noteUnframed(cmd string) (int, string) {
-	n, hex, text := c.raw.unframed()
-	if n == 0 {
-		return 0, ""
+// when a command can take no answer from them (rawBytes.unframed:
+// bounded, in hex), and returns why, as an error wrapping ErrNoLine or
+// ErrGarbled, "from" the port when from is set; nil when there were
+// none.
+func (c *Client) noteUnframed(cmd string, from bool) error {
+	u := c.raw.unframed()
+	if u.n == 0 {
+		return nil
 	}
-	why := unframedWhy(text)
-	c.tracef("#", fmt.Sprintf("%d bytes after %s formed no line (%s): %s", n, cmd, why, hex))
-	return n, why
+	why := unframedWhy(u.text)
+	sentinel, what := ErrNoLine, "formed no line"
+	if u.lines > 0 {
+		sentinel, what = ErrGarbled, fmt.Sprintf("are not all text (%d line(s) among them)", u.lines)
+	}
+	c.tracef("#", fmt.Sprintf("%d bytes after %s %s (%s): %s", u.n, cmd, what, why, u.hex))
+	src := ""
+	if from {
+		src = " from " + c.port.Name()
+	}
+	return fmt.Errorf("%d %w%s (the first: %s): %s", u.n, sentinel, src, u.first, why)
 }
 
 // unframedWhy is the likely cause of bytes that formed no line: text
@@ -600,8 +621,8 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout, Partial: slices.Clone(p.lines[:min(len(p.lines), maxPartial)]), Noise: p.noise})
 			}
 			c.mu.Unlock()
-			if n, why := c.noteUnframed(cmd); n > 0 {
-				return nil, fmt.Errorf("%s: %w after %v: %d %w from %s: %s", cmd, ErrTimeout, timeout, n, ErrNoLine, c.port.Name(), why)
+			if uerr := c.noteUnframed(cmd, true); uerr != nil {
+				return nil, fmt.Errorf("%s: %w after %v: %w", cmd, ErrTimeout, timeout, uerr)
 			}
 			return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, timeout, c.port.Name())
 		}
@@ -1012,8 +1033,8 @@ func (c *Client) resync(lp *pending) {
 			c.mu.Lock()
 			c.goSilent(lp, p)
 			c.mu.Unlock()
-			if n, why := c.noteUnframed("AT"); n > 0 {
-				c.tracef("#", fmt.Sprintf("resync: %d bytes but no line or final result to AT within %v either (%s): the modem is taken as silent: a command goes out only once it answers %s", n, wait, why, probeLine))
+			if uerr := c.noteUnframed("AT", false); uerr != nil {
+				c.tracef("#", fmt.Sprintf("resync: no final result to AT within %v either, only %v: the modem is taken as silent: a command goes out only once it answers %s", wait, uerr, probeLine))
 				return
 			}
 			c.tracef("#", fmt.Sprintf("resync: no answer to AT within %v either; the modem is silent: a command goes out only once it answers %s", wait, probeLine))

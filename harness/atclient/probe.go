@@ -239,11 +239,11 @@ func (c *Client) probe(cmd string, timeout time.Duration) error {
 			return fmt.Errorf("%s: %w (%w after %v to %s): %s", cmd, ErrNotSent, ErrTimeout, wait, probeLine, why)
 		}
 		c.mu.Unlock()
-		if n, why := c.noteUnframed(probeLine); n > 0 {
-			// Bytes but no line: a wrong line speed, which the caller
+		if uerr := c.noteUnframed(probeLine, false); uerr != nil {
+			// Bytes but no answer: a wrong line speed, which the caller
 			// (lab.Check) tells from silence.
-			c.tracef("#", fmt.Sprintf("not sent: %s (no answer to %s but %d bytes that formed no line)", cmd, probeLine, n))
-			return fmt.Errorf("%s: %w (%w after %v to %s: %d %w: %s)", cmd, ErrNotSent, ErrTimeout, wait, probeLine, n, ErrNoLine, why)
+			c.tracef("#", fmt.Sprintf("not sent: %s (no answer to %s but %v)", cmd, probeLine, uerr))
+			return fmt.Errorf("%s: %w (%w after %v to %s: %w)", cmd, ErrNotSent, ErrTimeout, wait, probeLine, uerr)
 		}
 		c.tracef("#", fieldlog.NoAnswerNote(probeLine))
 		c.tracef("#", fmt.Sprintf("not sent: %s (the modem still answers nothing)", cmd))

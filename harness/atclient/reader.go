@@ -95,7 +95,12 @@ type rawBytes struct {
 	n     int
 	head  []byte
 	lines int
+	junk  int // bytes that are no text (textByte)
 }
+
+// textByte says whether b can be part of a modem's text: printable ASCII,
+// CR, LF or tab.
+func textByte(b byte) bool { return b >= 0x20 && b <= 0x7e || b == '\r' || b == '\n' || b == '\t' }
 
 // maxRawNote bounds the bytes a note on them shows.
 const maxRawNote = 64
@@ -104,6 +109,11 @@ func (r *rawBytes) add(b []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.n += len(b)
+	for _, c := range b {
+		if !textByte(c) {
+			r.junk++
+		}
+	}
 	if k := min(len(b), maxRawNote-len(r.head)); k > 0 {
 		r.head = append(r.head, b[:k]...)
 	}
@@ -118,32 +128,45 @@ func (r *rawBytes) line() {
 // mark starts counting again, as a command line goes out.
 func (r *rawBytes) mark() {
 	r.mu.Lock()
-	r.n, r.head, r.lines = 0, r.head[:0], 0 // head's array kept for the next
+	r.n, r.head, r.lines, r.junk = 0, r.head[:0], 0, 0 // head's array kept for the next
 	r.mu.Unlock()
 }
 
-// unframed returns how many bytes came since the mark when none of them
-// formed a line (0 otherwise), the first of them in hex, and whether
-// those are text (printable ASCII, CR, LF, tab): an answer still arriving
-// on a slow link rather than noise at the wrong baud rate.
-func (r *rawBytes) unframed() (n int, hex string, text bool) {
+// unframed are the bytes read since the mark when a command can take
+// no answer from them: none formed a line, or some are not text (a
+// modem at another speed or parity, or one whose echo came in step and
+// garbage after it: outside tester t72, F8).
+type unframed struct {
+	n     int    // bytes since the mark; 0: an answer may be among them
+	lines int    // lines they formed
+	hex   string // the first of them in hex, for the trace
+	first string // the first firstBytes of them escaped, for an error
+	// text: all printable ASCII, CR, LF, tab — an answer whose line has
+	// not ended, still arriving on a slow link, rather than noise.
+	text bool
+}
+
+// firstBytes bounds what an error shows of the bytes.
+const firstBytes = 16
+
+func (r *rawBytes) unframed() unframed {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.lines > 0 || r.n == 0 {
-		return 0, "", false
+	if r.n == 0 {
+		return unframed{}
 	}
-	h := fmt.Sprintf("% x", r.head)
+	u := unframed{n: r.n, lines: r.lines, text: r.junk == 0, hex: fmt.Sprintf("% x", r.head)}
+	if r.lines > 0 && u.text {
+		return unframed{} // lines of text: the answer's, its final result not come
+	}
 	if r.n > len(r.head) {
-		h += " …"
+		u.hex += " …"
 	}
-	text = true
-	for _, b := range r.head {
-		if (b < 0x20 || b > 0x7e) && b != '\r' && b != '\n' && b != '\t' {
-			text = false
-			break
-		}
+	u.first = fieldlog.Escape(string(r.head[:min(len(r.head), firstBytes)]))
+	if r.n > firstBytes {
+		u.first += "…"
 	}
-	return r.n, h, text
+	return u
 }
 
 func newReader(p transport.Port) reader {

@@ -521,6 +521,11 @@ func Check(c *atclient.Client) error {
 			// A port silent in step keeps commands back until it answers
 			// the client's probe: the verdict must not claim ATV1 tried.
 			v1 = " (ATV1 not sent: the port answered nothing in step, not even ATS3?)"
+			if atclient.Garbled(err) {
+				// Bytes came, none an answer: no silence (outside
+				// tester t72, F8).
+				v1 = " (ATV1 not sent: the port answered nothing in step, only bytes that are no answer, not even to ATS3?)"
+			}
 		}
 	}
 	// The whole wait, not only the last command's timeout: a silent port
@@ -533,10 +538,6 @@ func Check(c *atclient.Client) error {
 		// modem's RFC 2217 port ser2net closed was called a GPS port).
 		return fmt.Errorf("%s: %w before it answered AT, in %v (%v): %s", c.Port(), ErrPortClosed, took, err, closedWhy(c.Port()))
 	}
-	if errors.Is(err, atclient.ErrNoLine) {
-		// Bytes came, none a line: a wrong line speed, not a silent port.
-		return fmt.Errorf("%s: %w: bytes but no line or final result to AT%s, in %v: wrong BAUD or parity? (last: %w)", c.Port(), ErrNotAModem, v1, took, err)
-	}
 	// Lines of noise where the answers should be: the bytes of a modem
 	// at another speed or parity, line ends and all (outside tester
 	// sw106: a wrong baud rate read as a console or GPS port).
@@ -545,7 +546,18 @@ func Check(c *atclient.Client) error {
 		noise += to.Noise
 	}
 	if noise > 0 {
-		return fmt.Errorf("%s: %w: %d %w, and no OK to AT%s, in %v: wrong BAUD or parity? (the speed and line settings of the port, or of the serial server in front of it) (last: %v)", c.Port(), ErrNotAModem, noise, ErrLineNoise, v1, took, err)
+		return fmt.Errorf("%s: %w: %d %w, and no OK to AT%s, in %v: wrong BAUD or parity? %s (last: %v)", c.Port(), ErrNotAModem, noise, ErrLineNoise, v1, took, transport.SettingsAt(c.Port()), err)
+	}
+	if atclient.Garbled(err) {
+		// Bytes came, none a line, or not text (an echo in step, then
+		// garbage: outside tester t72), and no line of noise: a wrong
+		// line speed, not a silent port. The last command's error says
+		// how many bytes, and the first of them.
+		what := "bytes but no line or final result"
+		if !errors.Is(err, atclient.ErrNoLine) {
+			what = "bytes that are not text, and no final result,"
+		}
+		return fmt.Errorf("%s: %w: %s to AT%s, in %v: wrong BAUD or parity? %s (last: %w)", c.Port(), ErrNotAModem, what, v1, took, transport.SettingsAt(c.Port()), err)
 	}
 	// OKs that came after the client gave up on them: a slow modem or
 	// link, which more time per command lets through.

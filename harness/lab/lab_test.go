@@ -20,6 +20,7 @@ import (
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/answerpty"
+	"github.com/esimhil/esimhil/internal/answertcp"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -562,6 +563,69 @@ func TestCheckWrongSpeed(t *testing.T) {
 	err = Check(c)
 	if !errors.Is(err, ErrNotAModem) || !strings.Contains(err.Error(), "line(s) of noise, no text, and no OK to AT") || !strings.Contains(err.Error(), "wrong BAUD or parity?") {
 		t.Errorf("%v", err)
+	}
+}
+
+// A port that sends garbage, with or without its echo in step, is not
+// read as one that answers nothing: the refusal says how many bytes came
+// and the first of them, escaped, and where the line settings are set;
+// a silent port's says it answered nothing (outside tester t72, F8).
+func TestCheckSilentOrGarbled(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer func(line string) string
+		want   []string
+		not    []string
+		tcp    bool // through raw TCP (ser2net), which carries no line settings
+	}{
+		{"silent", func(string) string { return "" },
+			[]string{"no OK to AT (ATV1 not sent: the port answered nothing in step, not even ATS3?)"},
+			[]string{"bytes", "BAUD"}, false},
+		{"its echo, then garbage", func(l string) string { return l + "\r\x0e\xe0\x82\xfb\xa9\x9e" },
+			[]string{"not a modem's AT port: bytes that are not text, and no final result, to AT (ATV1 not sent: the port answered nothing in step, only bytes that are no answer, not even to ATS3?), in ",
+				"wrong BAUD or parity? set --baud (BAUD for make lab) to the modem's speed: the port is opened 8N1 (last: ",
+				`12 bytes received that are not text, and no final result (the first: ATS3?<CR>\x0E\xE0\x82\xFB\xA9\x9E): wrong BAUD or parity?`},
+			[]string{"the modem has answered nothing"}, false},
+		{"garbage, no echo", func(string) string { return "\xbb(1\x8d\xbb(" },
+			[]string{"not a modem's AT port: bytes but no line or final result to AT (ATV1 not sent: the port answered nothing in step, only bytes that are no answer, not even to ATS3?), in ",
+				`6 bytes received but no line or final result (the first: \xBB(1\x8D\xBB(): wrong BAUD or parity?`},
+			[]string{"the modem has answered nothing"}, false},
+		{"garbage through raw TCP", func(string) string { return "\xbb(1\x8d\xbb(" },
+			[]string{"wrong BAUD or parity? raw TCP carries no line settings: set the modem's speed and parity in the serial server's configuration (ser2net's) (last: "},
+			[]string{"--baud"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := ""
+			if tc.tcp {
+				port = answertcp.Serve(t, func(_ int, in string) (string, bool) {
+					if in == "" {
+						return "", false
+					}
+					return tc.answer(in), false
+				})
+			} else {
+				port = answerpty.Open(t, tc.answer)
+			}
+			c, err := atclient.Open(port, atclient.WithTimeout(200*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			err = Check(c)
+			if !errors.Is(err, ErrNotAModem) {
+				t.Fatalf("%v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("no %q in %v", w, err)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("%q in %v", n, err)
+				}
+			}
+		})
 	}
 }
 

@@ -134,6 +134,21 @@ func Open(ctx context.Context, addr string, cfg Config) (Port, error) {
 	return newPort(addr, dial, c), nil
 }
 
+// SettingsAt says where to set the speed and line settings of the UART
+// behind the port at addr, for an error that blames them (bytes that are
+// no text): the host sets a tty's (--baud; 8N1 here), and an RFC 2217
+// port's through the serial server; raw TCP carries none, so only the
+// serial server's own configuration does.
+func SettingsAt(addr string) string {
+	switch {
+	case strings.HasPrefix(addr, "tcp://"):
+		return "raw TCP carries no line settings: set the modem's speed and parity in the serial server's configuration (ser2net's)"
+	case strings.HasPrefix(addr, "rfc2217://"):
+		return "set --baud (BAUD for make lab) to the modem's speed: the serial server applies it over RFC 2217, 8N1"
+	}
+	return "set --baud (BAUD for make lab) to the modem's speed: the port is opened 8N1"
+}
+
 // InUseFor bounds how long Open retries ser2net's "Port's device already
 // in use": ser2net refuses a connection while the device is still open
 // for the connection before it (through this port or another of its

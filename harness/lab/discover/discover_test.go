@@ -230,7 +230,7 @@ func TestProbeRefusesGarbleAsWrongBaud(t *testing.T) {
 	}
 	defer c.Close()
 	_, err = Probe(c)
-	if err == nil || !strings.Contains(err.Error(), "not a modem's AT port: bytes but no line or final result to AT (ATV1 not sent: the port answered nothing in step, not even ATS3?), in ") ||
+	if err == nil || !strings.Contains(err.Error(), "not a modem's AT port: bytes but no line or final result to AT (ATV1 not sent: the port answered nothing in step, only bytes that are no answer, not even to ATS3?), in ") ||
 		!strings.Contains(err.Error(), "wrong BAUD or parity?") || strings.Contains(err.Error(), "GPS") || strings.Contains(err.Error(), "no OK to AT") {
 		t.Errorf("%v", err)
 	}

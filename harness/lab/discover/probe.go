@@ -46,8 +46,9 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		case errors.Is(err, lab.ErrPortClosed):
 			// Not refused as no modem: nothing was heard to tell.
 			return pr, fmt.Errorf("%w; %s not probed", err, c.Port())
-		case errors.Is(err, atclient.ErrNoLine), errors.Is(err, lab.ErrLineNoise):
-			return pr, fmt.Errorf("%w; refusing %s (check its line speed and parity: BAUD, --baud, or ser2net's)", err, c.Port())
+		case atclient.Garbled(err), errors.Is(err, lab.ErrLineNoise):
+			// Check's error says where the port's line settings are set.
+			return pr, fmt.Errorf("%w; refusing %s", err, c.Port())
 		}
 		return pr, fmt.Errorf("%w; refusing %s (a GPS/NMEA, diagnostics or console port answers like this)", err, c.Port())
 	}
