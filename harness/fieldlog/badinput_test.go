@@ -327,6 +327,27 @@ func TestBadInput(t *testing.T) {
 			fmt.Sprintf("bad.log:%d: a line of mm's, in a log read as plain (its lines from line 1)", 3*sniffLines+1)},
 		{"two logs in a file: mm, then plain, the format given", mmTwo + plainTwo, MM,
 			"bad.log:3: a line of plain's, in a log read as mm"},
+		// A terminal session (minicom, a forum paste) has no marker
+		// either: its typed command line and the modem's final result,
+		// bare, among a daemon's notes (outside tester t79 F2).
+		{"two logs in a file: terminal, then lpac", termTwo + "AT_DEBUG: AT\nAT_DEBUG: OK\n", "",
+			"bad.log:7: a line of lpac's, after terminal's lines (from line 1): a file of two logs is not read as one"},
+		{"two logs in a file: terminal, then mm", termTwo + mmTwo, "",
+			"bad.log:7: a line of mm's, after terminal's lines (from line 1)"},
+		{"two logs in a file: mm, then terminal", mmTwo + termTwo, "",
+			"bad.log:3: a line of terminal's, in a log read as mm (its lines from line 1)"},
+		{"two logs in a file: mm, then a stamped terminal", mmTwo + "[10:00:01.100] AT+CPIN?\n[10:00:01.130] +CPIN: READY\n[10:00:01.131] OK\n", "",
+			"bad.log:3: a line of terminal's, in a log read as mm (its lines from line 1)"},
+		{"two logs in a file: gammu, then terminal", gammuTwo + termTwo, "",
+			"bad.log:6: a line of terminal's, in a log read as gammu (its lines from line 2)"},
+		{"two logs in a file: terminal, then gammu", termTwo + gammuTwo, "",
+			"bad.log:8: a line of gammu's, after terminal's lines (from line 1)"},
+		{"two logs in a file: terminal, then chat", termTwo + chatTwo, "",
+			"bad.log:7: a line of chat's, after terminal's lines (from line 1)"},
+		{"two logs in a file: mm cut after a command, then terminal", mmTwo + mmCmd + termTwo, "",
+			"bad.log:4: a line of terminal's, in a log read as mm (its lines from line 1)"},
+		{"two logs in a file: terminal, then lpac cut after a command", termTwo + "AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n", "",
+			"bad.log:7: a line of lpac's, after terminal's lines (from line 1)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("bad.log", []byte(tc.data), tc.format)
@@ -344,11 +365,21 @@ func TestBadInput(t *testing.T) {
 }
 
 // Halves of a file of two logs (TestBadInput): a journal's exchange, a
-// command it was cut after, a plain transcript's exchange.
+// command it was cut after, a plain transcript's exchange, a terminal
+// session's, gammu's and chat's.
 const (
-	mmTwo    = "Nov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.120101] [ttyUSB2/at] --> 'AT+CMEE=1<CR>'\nNov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.124430] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n"
-	mmCmd    = "Nov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.140010] [ttyUSB2/at] --> 'AT!ICCID?<CR>'\n"
-	plainTwo = "[2026-11-20 09:14:00.101] > AT+CEREG=2\n[2026-11-20 09:14:00.109] < OK\n[2026-11-20 09:14:00.110] < +CEREG: 2\n"
+	mmTwo     = "Nov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.120101] [ttyUSB2/at] --> 'AT+CMEE=1<CR>'\nNov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.124430] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n"
+	mmCmd     = "Nov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.140010] [ttyUSB2/at] --> 'AT!ICCID?<CR>'\n"
+	plainTwo  = "[2026-11-20 09:14:00.101] > AT+CEREG=2\n[2026-11-20 09:14:00.109] < OK\n[2026-11-20 09:14:00.110] < +CEREG: 2\n"
+	termTwo   = "AT\nAT\nOK\nAT+CRSM=176,12258,0,0,10\nAT+CRSM=176,12258,0,0,10\n+CME ERROR: 3\n"
+	gammuTwo  = gammuSend + gammuReceived
+	gammuSend = "gammu: SENDING frame type 0x00/length 0x09/9\n" +
+		"gammu: 41A|54T|2B+|43C|50P|49I|4EN|3F?|0D                              AT+CPIN?.\n"
+	gammuReceived = "gammu: RECEIVED frame type 0x00/length 0x1F/31\n" +
+		"gammu: 41A|54T|2B+|43C|50P|49I|4EN|3F?|0D |0D |0A |2B+|43C|50P|49I|4EN AT+CPIN?...+CPIN\n" +
+		"gammu: 3A:|20 |52R|45E|41A|44D|59Y|0D |0A |0D |0A |4FO|4BK|0D |0A      : READY....OK..\n"
+	chatTwo = "Oct 12 23:47:20 sonic chat[23140]: send (ATZ^M)\nOct 12 23:47:20 sonic chat[23140]: expect (OK)\n" +
+		"Oct 12 23:47:21 sonic chat[23140]: ATZ^M^M\nOct 12 23:47:21 sonic chat[23140]: OK\nOct 12 23:47:21 sonic chat[23140]:  -- got it\n"
 )
 
 // TestOneLogNamingCommands: a log whose notes name AT commands, or whose
@@ -362,6 +393,12 @@ func TestOneLogNamingCommands(t *testing.T) {
 			"<warn>  [modem0] > AT+CGSN gave no answer\n" + mmTwo, MM},
 		{"lpac after a shell prompt", "root@OpenWrt:~# lpac chip info > AT.txt\nAT_DEBUG: AT\nAT_DEBUG: OK\n", LPAC},
 		{"plain notes of commands", "# > AT+CSQ, typed by hand\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", Plain},
+		// gammu's parser notes start with "AT" and name results; a
+		// daemon's bare command or result alone is no terminal session.
+		{"gammu's parser notes", gammuSend + "gammu: 1 \"AT+CPIN?\"\ngammu: 2 \"OK\"\ngammu: Checking line: OK\ngammu: AT reply state: 1\n" + gammuReceived, Gammu},
+		{"lpac with a bare OK of its own", "AT_DEBUG: AT\nAT_DEBUG: OK\nOK\n", LPAC},
+		{"mm with a bare command line, then its own", "AT+CGSN\n" + mmTwo + "OK\n", MM},
+		{"mm notes of a command and OK, with words", mmTwo + "AT command sent\nOK then\n", MM},
 		{"at.log", "2026-01-01T00:00:00Z > AT+CSQ\n2026-01-01T00:00:00Z < +CSQ: 20,99\n2026-01-01T00:00:00Z < OK\n2026-01-01T00:00:01Z # > AT+CSQ\n", ATLog},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

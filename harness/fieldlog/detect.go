@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 var (
@@ -195,20 +197,92 @@ func ownLine(l string, ll logcatLine, isLogcat bool) Format {
 // and a replay would play half the file without a word.
 func secondFormat(t *Transcript) error {
 	s := twoLogs{file: t.File, f: t.Format}
+	var term terminalRun
 	for _, e := range t.Entries {
 		if e.Role != Note || e.APDU != nil || e.Event != nil {
+			term.mine()
 			if err := s.mine(e.Line); err != nil {
 				return err
 			}
 			continue
 		}
-		if f := foreignLine(e.Text, t.Format); f != "" {
-			if err := s.foreign(e.Line, f); err != nil {
+		f, n := foreignLine(e.Text, t.Format), e.Line
+		if f == "" && !e.OpenAnswer && watchesTerminal(t.Format) {
+			if from, ok := term.note(e.Line, e.Text); ok {
+				f, n = Terminal, from // the session's first command
+			}
+		}
+		if f != "" {
+			if err := s.foreign(n, f); err != nil {
 				return err
 			}
 		}
 	}
 	return s.end()
+}
+
+// watchesTerminal reports a format a terminal session is looked for in
+// (terminalRun): a program's debug log, whose every line of traffic
+// carries the program's marker, so that a bare command line is none of
+// its own. A capture of the port's bytes (socat, strace, a serial tool's
+// log) has bare command lines of its own, and the bare-line formats read
+// a session themselves.
+func watchesTerminal(f Format) bool {
+	switch f {
+	case LPAC, MM, Gammu, Chat, Ofono, Logcat, Luat, Zephyr:
+		return true
+	}
+	return false
+}
+
+// terminalRun follows a log's notes for a terminal session pasted with
+// it (a minicom test and the daemon's debug output in one ticket): a
+// command line as typed at the modem, bare ("AT+CPIN?": one V.250 command
+// line, no words after it), then, before the log's own next line, a bare
+// final result ("OK", "+CME ERROR: 3"). Either alone is no session: a
+// daemon's note may start with "AT" ("AT reply state: 1" is gammu's), but
+// no daemon writes both bare, one after the other.
+type terminalRun struct {
+	cmd int // the first typed command line since the log's own last, 0 for none
+}
+
+// mine notes a line of the log's own: a session is in its notes alone.
+func (r *terminalRun) mine() { r.cmd = 0 }
+
+// note takes note n's text; it reports the session's first command line
+// when text is a final result that closes one of its exchanges.
+func (r *terminalRun) note(n int, text string) (int, bool) {
+	_, _, rest := splitStamp(text)
+	rest = strings.TrimSpace(terminalText(rest))
+	switch {
+	case typedCommand(rest):
+		if r.cmd == 0 {
+			r.cmd = n
+		}
+	case r.cmd > 0 && resultLine.MatchString(rest):
+		return r.cmd, true
+	}
+	return 0, false
+}
+
+// typedCommand reports a command line as a person types it: "AT" and
+// commands V.250 parses, no blank outside a quoted string (a tool's
+// message that starts with "AT" has words after it).
+func typedCommand(s string) bool {
+	if !atCommandLine.MatchString(s) {
+		return false
+	}
+	quoted := false
+	for _, c := range s {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case (c == ' ' || c == '\t') && !quoted:
+			return false
+		}
+	}
+	_, err := at.Parse(s)
+	return err == nil
 }
 
 // secondFormatLines is secondFormat for a log its reader refused: a log
@@ -217,6 +291,7 @@ func secondFormat(t *Transcript) error {
 // line is f's own when it carries f's marker (ownLine).
 func secondFormatLines(file string, lines []string, f Format) error {
 	s := twoLogs{file: file, f: f}
+	var term terminalRun
 	for i, l := range lines {
 		if strings.TrimSpace(l) == "" {
 			continue
@@ -224,9 +299,14 @@ func secondFormatLines(file string, lines []string, f Format) error {
 		ll, isLogcat := parseLogcat(l)
 		var err error
 		if ownLine(l, ll, isLogcat) == f {
+			term.mine()
 			err = s.mine(i + 1)
 		} else if g := foreignLine(l, f); g != "" {
 			err = s.foreign(i+1, g)
+		} else if watchesTerminal(f) {
+			if n, ok := term.note(i+1, l); ok {
+				err = s.foreign(n, Terminal)
+			}
 		}
 		if err != nil {
 			return err
