@@ -314,6 +314,13 @@ func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
 			}
 			continue
 		}
+		if c == '\b' {
+			// A sniffer's bytes hold the backspace itself (socat -v's
+			// "\b", strace's "\10"): the line is what the modem took,
+			// and what its echo showed ("X\b \b" erases the X).
+			s.buf = backspace(s.buf)
+			continue
+		}
 		if len(s.buf) == 0 {
 			s.line, s.t = line, t
 		}

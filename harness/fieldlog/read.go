@@ -505,13 +505,7 @@ func textLine(l []byte, last bool) (string, error) {
 			b = append(b, l[i:i+size]...)
 			i += size - 1
 		case c == '\b':
-			// A typing mistake corrected in a terminal: the backspace
-			// takes back the character before it, on the screen as in the
-			// modem's command line (V.250 S5).
-			if n := len(b); n > 0 && b[n-1] != '\r' {
-				_, size := utf8.DecodeLastRune(b)
-				b = b[:n-size]
-			}
+			b = backspace(b)
 		case c == 0x1b && i+1 < len(l) && l[i+1] == '[':
 			j := i + 2
 			for j < len(l) && (l[j] >= '0' && l[j] <= '9' || l[j] == ';') {
@@ -535,6 +529,18 @@ func textLine(l []byte, last bool) (string, error) {
 		}
 	}
 	return string(b), nil
+}
+
+// backspace applies a backspace to the text before it: a typing mistake
+// corrected in a terminal takes back the character before it, on the
+// screen as in the modem's command line (V.250 S5); none at a line's
+// start, nor across a CR inside a line (where the modem's output ran on).
+func backspace(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] != '\r' {
+		_, size := utf8.DecodeLastRune(b)
+		return b[:n-size]
+	}
+	return b
 }
 
 // notUTF8 says why byte i of l is no UTF-8 and what to do. A log is read

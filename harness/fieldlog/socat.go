@@ -3,6 +3,7 @@ package fieldlog
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,24 +16,33 @@ import (
 //	> 2026/12/01 08:41:11.000044587  length=5 from=0 to=4
 //
 // ('>' from the first address to the second, '<' back) and then its bytes:
-// with -v as text (CR as \r, a backslash as \\, LF as a line break, other
-// control bytes as '.'), the next header following the last byte on the
-// same line when the data did not end with LF; with -x as hex on one line;
-// with both as hex lines of up to 16 bytes beside their text, then "--".
+// with -v as text (socatEscapes, LF as a line break), the next header
+// following the last byte on the same line when the data did not end with
+// LF; with -x as hex on one line; with both as hex lines of up to 16 bytes
+// beside their text, then "--". socat's own messages (-d) may come
+// between transfers, in the same stderr (socatDiag).
 var (
 	socatHeader = regexp.MustCompile(`^([<>]) (\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{1,9})  length=(\d+) from=\d+ to=\d+$`)
 	// socatHex is a hex dump line: bytes as " 41 54", then the text
 	// column after two or more spaces (-v -x) or nothing (-x).
 	socatHex = regexp.MustCompile(`^((?: [0-9a-f]{2})+)(?:\s{2,}.*)?$`)
+	// socatDiag is one of socat's own messages, which -d (up to -d -d -d
+	// -d) writes to the same stderr as the dump: its time (microseconds
+	// with -lu), the host with -lh, the program's name (-lp) and pid, the
+	// level (Debug, Info, Notice, Warning, Error, Fatal) and the text.
+	// "2026/12/06 02:55:44 socat[25047] N PTY is /dev/pts/1"
+	socatDiag = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d{6})? (?:\S+ )?[^\s\[\]]+\[\d+\] [DINWEF] `)
 )
 
 // maxSocatTransfer bounds one transfer's length (socat reads at most its
 // buffer, 8 KiB by default; -b raises it).
 const maxSocatTransfer = 1 << 20
 
-// socatTransfer is one header and the bytes it announced.
+// socatTransfer is one header and the bytes it announced, or one of
+// socat's own messages (diag).
 type socatTransfer struct {
 	line int // the header's
+	diag string
 	dir  byte
 	date string // "2006/01/02 15:04:05"
 	frac string // the digits after the seconds' point
@@ -68,7 +78,7 @@ func readSocat(file string, data []byte) (*Transcript, error) {
 	// are microseconds.
 	micro := len(ts) > 0
 	for _, x := range ts {
-		if len(x.frac) != 9 || !strings.HasPrefix(x.frac, "000") {
+		if x.diag == "" && (len(x.frac) != 9 || !strings.HasPrefix(x.frac, "000")) {
 			micro = false
 			break
 		}
@@ -78,6 +88,13 @@ func readSocat(file string, data []byte) (*Transcript, error) {
 	var last time.Time
 	lastLine := 0
 	for _, x := range ts {
+		if x.diag != "" {
+			// socat's own message: a note, its time the second's
+			// (microseconds with -lu), which would not keep order with
+			// the headers'.
+			recs = append(recs, record{line: x.line, dir: Tool, text: x.diag})
+			continue
+		}
 		t, err := socatTime(x.date, x.frac, micro)
 		if err != nil {
 			return nil, errAt(file, x.line, "socat header time %s.%s: %v", x.date, x.frac, err)
@@ -121,6 +138,11 @@ func socatTransfers(file, text string) ([]socatTransfer, error) {
 			text, line = rest, line+1
 			continue
 		}
+		if socatDiag.MatchString(hdr) {
+			out = append(out, socatTransfer{line: line, diag: hdr})
+			text, line = rest, line+1
+			continue
+		}
 		m := socatHeader.FindStringSubmatch(hdr)
 		if m == nil {
 			if err := overrun(file, out, hdr); err != nil {
@@ -151,7 +173,7 @@ func socatTransfers(file, text string) ([]socatTransfer, error) {
 			return nil, errAt(file, line, "more than %d transfers", MaxEntries)
 		}
 	}
-	if len(out) == 0 {
+	if !slices.ContainsFunc(out, func(x socatTransfer) bool { return x.diag == "" }) {
 		return nil, errAt(file, 0, "no socat transfer in the log")
 	}
 	return out, nil
@@ -173,9 +195,15 @@ func overrun(file string, out []socatTransfer, hdr string) error {
 	return errAt(file, prev.line, "this transfer's length=%d counts %d byte(s) of the next header (%q): it holds %d", len(prev.data), len(tail), tail, len(prev.data)-len(tail))
 }
 
-// socatTextBytes decodes n bytes of -v text: \r and \\ are escapes, a line
-// break is LF, anything else stands for itself ('.' may have been any
-// other control byte: socat does not say which).
+// socatEscapes are the bytes socat -v writes as a backslash and a letter
+// (socat 1.7.4: printf '\x07\x08\x0b\x0c\r\\' | socat -v - /dev/null),
+// by the letter. TAB and LF stand for themselves; every other byte below
+// 0x20, and every byte from 0x7F on, is '.'.
+var socatEscapes = [256]byte{'a': '\a', 'b': '\b', 'v': '\v', 'f': '\f', 'r': '\r', '\\': '\\'}
+
+// socatTextBytes decodes n bytes of -v text: socatEscapes, a line break
+// is LF, anything else stands for itself ('.' may have been any other
+// control byte, or one from 0x7F on: socat does not say which).
 // hdr is the header's line, which errors name. cuts are where in the
 // bytes each line after the first begins.
 func socatTextBytes(file, text string, line, n, hdr int) (b []byte, cuts []int, _ string, _ int, _ error) {
@@ -186,10 +214,8 @@ func socatTextBytes(file, text string, line, n, hdr int) (b []byte, cuts []int, 
 		}
 		c := text[0]
 		switch {
-		case c == '\\' && len(text) > 1 && text[1] == 'r':
-			b, text = append(b, '\r'), text[2:]
-		case c == '\\' && len(text) > 1 && text[1] == '\\':
-			b, text = append(b, '\\'), text[2:]
+		case c == '\\' && len(text) > 1 && socatEscapes[text[1]] != 0:
+			b, text = append(b, socatEscapes[text[1]]), text[2:]
 		case c == '\n':
 			b, text, line = append(b, '\n'), text[1:], line+1
 			cuts = append(cuts, len(b))

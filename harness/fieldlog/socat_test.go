@@ -1,8 +1,10 @@
 package fieldlog
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +32,23 @@ func TestSocatLines(t *testing.T) {
 			[]string{"2 ATI", "4 ATI", "4 OK"}},
 		// A +CGLA answer the modem cut (an outside tester's LE910): 40
 		// of the 192 hex digits its length field says.
+		// A typing mistake corrected: the host's backspace, the modem's
+		// "\b \b" echo that erases the X on screen (V.250 S5); socat
+		// writes 0x08 as "\b" (outside tester t79 F4).
+		{"-v, a backspace both ways", "> 2026/12/06 02:55:45.000208007  length=11 from=3 to=13\nAT+CPIX\\bN?\\r" +
+			"< 2026/12/06 02:55:45.000208226  length=35 from=9 to=43\nAT+CPIX\\b \\bN?\\r\\r\n+CPIN: READY\\r\n\\r\nOK\\r\n",
+			[]string{"2 AT+CPIN?", "3 AT+CPIN?", "4 +CPIN: READY", "6 OK"}},
+		// socat -d -d's own messages in the same stderr: notes, the one
+		// after data without a final LF on the data's line.
+		{"-d -d -v, socat's own messages", "2026/12/06 02:55:44 socat[25047] N PTY is /dev/pts/1\n" +
+			"2026/12/06 02:55:44.123456 vm socat[25047] N starting data transfer loop with FDs [5,5] and [7,7]\n" +
+			"> 2026/12/06 02:55:45.000107160  length=3 from=0 to=2\nAT\\r2026/12/06 02:55:45 socat[25047] D write(7, 0x55d679d99000, 3)\n" +
+			"< 2026/12/06 02:55:45.000107443  length=9 from=0 to=8\nAT\\r\\r\nOK\\r\n" +
+			"2026/12/06 02:55:46 socat[25047] W exiting on signal 15\n",
+			[]string{"1 2026/12/06 02:55:44 socat[25047] N PTY is /dev/pts/1",
+				"2 2026/12/06 02:55:44.123456 vm socat[25047] N starting data transfer loop with FDs [5,5] and [7,7]",
+				"4 AT", "4 2026/12/06 02:55:45 socat[25047] D write(7, 0x55d679d99000, 3)", "6 AT", "7 OK",
+				"8 2026/12/06 02:55:46 socat[25047] W exiting on signal 15"}},
 		{"-v, a cut answer among a URC", "> 2026/11/23 10:21:04.000100203  length=32 from=0 to=31\nAT+CGLA=1,16,\"81E2910003BF2D00\"\\r\n" +
 			"< 2026/11/23 10:21:04.000180422  length=96 from=0 to=95\n\\r\n+CEREG: 5,\"B21C\",\"0A3F1D03\",7\\r\n\\r\n+CGLA: 192,\"BF2D5BA059E32B5A0A986800002100338198204F\"\\r\n\\r\nOK\\r\n",
 			[]string{"2 AT+CGLA=1,16,\"81E2910003BF2D00\" [STORE DATA GetProfilesInfo block 0 (last)]", "5 +CEREG: 5,\"B21C\",\"0A3F1D03\",7",
@@ -52,5 +71,36 @@ func TestSocatLines(t *testing.T) {
 				t.Errorf("entries %q\nwant %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSocatEscapes: -v text decodes to the bytes socat read. The dump is
+// socat 1.7.4.4's of the bytes 0x00 to 0xFF (python3 -c
+// 'import sys; sys.stdout.buffer.write(bytes(range(256)))' | socat -v -
+// /dev/null): BEL, BS, VT, FF, CR and the backslash escaped, TAB and LF
+// as they are, every other control byte and all from 0x7F as '.'
+// (outside tester t79 F4: a backspace miscounted the transfer).
+func TestSocatEscapes(t *testing.T) {
+	dump := "> 2026/12/06 03:11:49.000334569  length=256 from=0 to=255\n" +
+		".......\\a\\b\t\n\\v\\f\\r.................. !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abcdefghijklmnopqrstuvwxyz{|}~" +
+		strings.Repeat(".", 129)
+	want := make([]byte, 256)
+	for i := range want {
+		switch c := byte(i); {
+		case c >= 0x07 && c <= 0x0d, c >= 0x20 && c < 0x7f:
+			want[i] = c
+		default:
+			want[i] = '.'
+		}
+	}
+	ts, err := socatTransfers("socat.log", dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 {
+		t.Fatalf("%d transfers, want 1", len(ts))
+	}
+	if !bytes.Equal(ts[0].data, want) {
+		t.Errorf("bytes %q\nwant %q", ts[0].data, want)
 	}
 }

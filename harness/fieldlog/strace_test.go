@@ -23,6 +23,12 @@ func TestStraceForms(t *testing.T) {
 		{"octal and hex escapes, an error result",
 			"write(3, \"AT\\15\", 3) = 3\nread(3, 0x7ffd, 64) = -1 EAGAIN (Resource temporarily unavailable)\nread(3, \"\\x0d\\x0aOK\\r\\n\", 64) = 6\n",
 			[]string{"command AT", "final OK"}},
+		// A typing mistake corrected: what the modem took, and what its
+		// echo shows, is the line after the backspaces (V.250 S5;
+		// outside tester t79 F4).
+		{"a backspace in the command and its echo",
+			"write(3, \"AT+CPIX\\10N?\\r\", 11) = 11\nread(3, \"AT+CPIX\\10 \\10N?\\r\\r\\n+CPIN: READY\\r\\n\\r\\nOK\\r\\n\", 64) = 35\n",
+			[]string{"command AT+CPIN?", "echo AT+CPIN?", "info +CPIN: READY", "final OK"}},
 		{"a descriptor reused: opens and closes tell the files apart",
 			"openat(AT_FDCWD, \"/etc/motd\", O_RDONLY) = 3\nread(3, \"OK\\nAT is not a command here\\n\", 64) = 29\nclose(3) = 0\n" +
 				"openat(AT_FDCWD, \"/dev/ttyUSB2\", O_RDWR|O_NOCTTY) = 3\nwrite(3, \"AT\\r\", 3) = 3\nread(3, \"\\r\\nOK\\r\\n\", 64) = 6\n",
