@@ -92,7 +92,34 @@ func TestBadInput(t *testing.T) {
 			"bad.log:3: the log ends before the final result of AT+CGLA"},
 		{"plain: out of order", "10:00:02.000 > AT\n10:00:01.000 < OK\n", Plain,
 			"bad.log:2: time Jan 01 10:00:01.000000 is before the Jan 01 10:00:02.000000 of line 1: timestamps out of order"},
-		{"plain: mixed clocks", "[1.5] > AT\n2026-03-02 10:00:01.000 < OK\n", Plain, "bad.log:2: a absolute time among relative ones"},
+		{"plain: mixed clocks", "[1.5] > AT\n2026-03-02 10:00:01.000 < OK\n", Plain, "bad.log:2: a dated time among relative times (from line 1)"},
+		// A time of day and a date are both wall-clock times, but set
+		// against each other they are two thousand years apart, more
+		// than a time.Duration holds (outside tester t79 F5: an offset
+		// of +2562047h47m16.854775807s, a step back invented).
+		{"plain: a dated time among times of day", "[10:00:01.100] > AT+CPIN?\n[10:00:01.130] < +CPIN: READY\n2026-05-02T10:00:01.131Z < OK\n", Plain,
+			"bad.log:3: a dated time among times of day (from line 1): a log's times go on one clock, so they are of one kind; stamp its lines alike"},
+		{"plain: a time of day among dated times", "2026-05-02T10:00:01.100Z > AT+CPIN?\n[10:00:01.130] < +CPIN: READY\n[10:00:01.131] < OK\n", "",
+			"bad.log:2: a time of day among dated times (from line 1)"},
+		{"terminal: a dated time among times of day", "[10:00:01.100] AT\n2026-05-02 10:00:01.131 OK\n", Terminal,
+			"bad.log:2: a dated time among times of day (from line 1)"},
+		{"chat: a dated time among syslog's", "Oct 12 23:47:20 sonic chat[23140]: send (AT^M)\nOct 12 23:47:20 sonic chat[23140]: expect (OK)\n" +
+			"2026-10-12T23:47:21+00:00 sonic chat[23140]: AT^M^M\n2026-10-12T23:47:21+00:00 sonic chat[23140]: OK\n", "",
+			"bad.log:3: a dated time among times without a year (from line 1)"},
+		{"ofono: a dated time among syslog's", "Mar 02 10:00:01 h ofonod[1]: Aux: > AT\\r\n2026-03-02T10:00:01.5+00:00 h ofonod[1]: Aux: < \\r\\nOK\\r\\n\n", Ofono,
+			"bad.log:2: a dated time among times without a year (from line 1)"},
+		{"logcat: a dated time among yearless ones", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n2026-12-02 10:00:00.130  1520  1545 D AT      : AT< OK\n", Logcat,
+			"bad.log:2: a dated time among times without a year (from line 1)"},
+		// Readers whose own check lets both through (each an Absolute
+		// clock) meet the same one as the records are put together.
+		{"strace: -ttt among -tt", "10:00:00.000001 write(3, \"AT\\r\", 3) = 3\n1790000000.000002 read(3, \"\\r\\nOK\\r\\n\", 64) = 6\n", Strace,
+			"bad.log:2: a dated time among times without a year (from line 1)"},
+		{"mm: a dated journal among a yearless one", "Nov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [ttyUSB2/at] --> 'AT<CR>'\n" +
+			"2026-11-21T06:10:03+00:00 rtr-11 ModemManager[702]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
+			"bad.log:2: a dated time among times without a year (from line 1)"},
+		{"gammu: a journal among textalldate's", "Thu 2026/11/19 10:00:00: SENDING frame type 0x00/length 0x03/3\nThu 2026/11/19 10:00:00: 41A|54T|0D                                      AT.\n" +
+			"Nov 19 10:00:01 pi gammu-smsd[1190]: gammu: RECEIVED frame type 0x00/length 0x09/9\nNov 19 10:00:01 pi gammu-smsd[1190]: gammu: 41A|54T|0D |0D |0A |4FO|4BK|0D |0A                    AT...OK..\n", Gammu,
+			"bad.log:4: a time without a year among dated times (from line 2)"},
 		{"plain: text before any marker", "OK\n> AT\n< OK\n", Plain, "bad.log:1: a line before any"},
 		{"terminal: no command", "\nWelcome to minicom 2.8\nOK\n", Terminal, "bad.log:2: no line starting with AT: not a terminal session with a modem"},
 		{"terminal: truncated", "AT+CGMM\r\nEG25\r\n\r\nOK\r\nAT+CSQ\r\n+CSQ: 2", Terminal, "bad.log:5: the log ends before the final result of AT+CSQ"},
@@ -105,7 +132,7 @@ func TestBadInput(t *testing.T) {
 		// text, or a result twice).
 		{"terminal: a second OK, the echo on", "AT+CPIN?\r\n+CPIN: READY\r\nOK\r\nWaiting...\r\n+CREG: 0,1\r\nOK\r\n", Terminal,
 			"bad.log:6: OK with no command before it: AT+CPIN? (line 1) had its final result at line 3 already; a second final result, or the result of a command the capture does not show"},
-		{"terminal: mixed clocks", "[1.5] AT\n2026-03-02 10:00:01.000 OK\n", Terminal, "bad.log:2: a absolute time among relative ones"},
+		{"terminal: mixed clocks", "[1.5] AT\n2026-03-02 10:00:01.000 OK\n", Terminal, "bad.log:2: a dated time among relative times (from line 1)"},
 		{"atlog: not a line", "2026-01-01T00:00:00Z > AT\ngarbage\n", ATLog, `bad.log:2: want "<RFC 3339 time> > line"`},
 		{"atlog: bad direction", "2026-01-01T00:00:00Z > AT\n2026-01-01T00:00:01Z ! OK\n", ATLog, `bad.log:2: after the time, want ">"`},
 		{"atlog: out of order", "2026-01-01T00:00:05Z > AT\n2026-01-01T00:00:01Z < OK\n", ATLog,
@@ -233,7 +260,7 @@ func TestBadInput(t *testing.T) {
 		{"logcat: text before the first line", "adb server started\n12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n", Logcat,
 			`bad.log:1: expected a logcat line ("12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CPIN?"), found "adb server started"`},
 		{"logcat: two kinds of time", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n   812.103  1520  1545 D AT      : AT< OK\n", Logcat,
-			"bad.log:2: a relative time among absolute ones"},
+			"bad.log:2: a relative time among times without a year (from line 1)"},
 		{"logcat: truncated", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CSQ\n12-02 10:00:00.130  1520  1545 D AT      : AT< +CSQ: 20,99\n", Logcat,
 			"bad.log:1: the log ends before the final result of AT+CSQ"},
 		{"logcat: out of order", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n12-02 10:00:00.050  1520  1545 D AT      : AT< OK\n", Logcat,
@@ -263,7 +290,7 @@ func TestBadInput(t *testing.T) {
 		{"ofono: no AT traffic", "ofonod[1]: oFono version 1.34\nofonod[1]: src/modem.c:ofono_modem_register() 0x1\n", Ofono,
 			"bad.log:1: oFono's lines, but no AT channel's traffic"},
 		{"ofono: mixed clocks", "00:00:01 ofonod[1]: Aux: > AT\\r\nMar 02 10:00:01 h ofonod[1]: Aux: < \\r\\nOK\\r\\n\n", Ofono,
-			"bad.log:2: a absolute time among relative ones"},
+			"bad.log:2: a time without a year among relative times (from line 1)"},
 		{"ofono: out of order", "Mar 02 10:00:05 h ofonod[1]: Aux: > AT\\r\nMar 02 10:00:01 h ofonod[1]: Aux: < \\r\\nOK\\r\\n\n", Ofono,
 			"bad.log:2: time Mar 02 10:00:01.000000 is before the Mar 02 10:00:05.000000 of line 1: timestamps out of order"},
 		{"chat: send without its parenthesis", "chat[1]: send (AT+CGLA=1,16,\"81E2\nchat[1]: expect (OK)\n", Chat,

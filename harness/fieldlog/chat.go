@@ -124,6 +124,8 @@ func readChat(file string, lines []string) (*Transcript, error) {
 		out     chatOrder
 		streams = serialLines{}
 		clock   = NoTime
+		kind    timeKind // of the first stamp's time
+		from    int      // its line
 		last    time.Time
 		years   yearless
 		expect  bool // chat is reading what the modem sends
@@ -136,9 +138,12 @@ func readChat(file string, lines []string) (*Transcript, error) {
 		switch {
 		case l.c == NoTime:
 			t = last
-		case clock != NoTime && l.c != clock:
-			return nil, errAt(file, n, "a %s time among %s ones", l.c, clock)
+		case clock != NoTime && kindOf(t, l.c, yearlessTimes) != kind:
+			return nil, mixedTimes(file, n, kindOf(t, l.c, yearlessTimes), kind, from)
 		default:
+			if clock == NoTime {
+				kind, from = kindOf(t, l.c, yearlessTimes), n
+			}
 			if l.c == Absolute && t.Year() == 0 {
 				t = years.place(t)
 			}

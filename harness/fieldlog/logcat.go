@@ -118,8 +118,8 @@ func logcatSeconds(s string) (time.Time, Clock, bool) {
 // readLogcat reads a RIL's AT traffic out of an Android radio log.
 func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 	var recs []record
-	var pids []string // each record's process
-	var clock logClock
+	var pids []string                         // each record's process
+	clock := logClock{undated: yearlessTimes} // "12-02 10:00:01.000"
 	var years yearless
 	sawLogcat := false
 	for i, l := range lines {
@@ -137,7 +137,7 @@ func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 			continue
 		}
 		sawLogcat = true
-		if err := clock.kind(file, n, ll.c); err != nil {
+		if err := clock.kind(file, n, ll.t, ll.c); err != nil {
 			return nil, err
 		}
 		if ll.c != NoTime && ll.t.Year() == 0 {

@@ -93,8 +93,19 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	add := func(e Entry) {
 		t.Entries = append(t.Entries, e)
 	}
+	var kind timeKind // of the first time
+	kindFrom := 0
 	for ri, r := range recs {
 		if !r.t.IsZero() {
+			// A reader refuses a mix of kinds in its own words; a time
+			// without a year among others would overflow any difference
+			// taken (the offsets shown, a step back).
+			switch k := kindOf(r.t, clock, yearlessTimes); {
+			case kindFrom == 0:
+				kind, kindFrom = k, r.line
+			case k != kind:
+				return nil, mixedTimes(file, r.line, k, kind, kindFrom)
+			}
 			if lastLine > 0 && r.t.Before(lastT) {
 				return nil, outOfOrder(file, r.line, clock, r.t, lastT, lastLine)
 			}

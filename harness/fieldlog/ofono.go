@@ -92,6 +92,8 @@ func readOfono(file string, lines []string) (*Transcript, error) {
 		recs    []record
 		streams = serialLines{}
 		clock   = NoTime
+		kind    timeKind // of the first stamp's time
+		from    int      // its line
 		last    time.Time
 		years   yearless
 		traffic int
@@ -105,9 +107,12 @@ func readOfono(file string, lines []string) (*Transcript, error) {
 		switch {
 		case c == NoTime:
 			t = last // a line without a stamp takes the one before it
-		case clock != NoTime && c != clock:
-			return nil, errAt(file, n, "a %s time among %s ones", c, clock)
+		case clock != NoTime && kindOf(t, c, yearlessTimes) != kind:
+			return nil, mixedTimes(file, n, kindOf(t, c, yearlessTimes), kind, from)
 		default:
+			if clock == NoTime {
+				kind, from = kindOf(t, c, yearlessTimes), n
+			}
 			if c == Absolute && t.Year() == 0 {
 				t = years.place(t)
 			}

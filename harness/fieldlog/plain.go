@@ -335,8 +335,13 @@ func oneBlank(s string) string {
 // last time too, to carry times of day past midnight (onward).
 type logClock struct {
 	c    Clock
+	k    timeKind // the kind of the first stamp's time
+	from int      // its line
 	last time.Time
 	none bool // the log has no stamps (stampedLog): a line's text is all its own
+	// undated is what the log's wall-clock times without a year are:
+	// times of day unless set (logcat's dates have no year).
+	undated timeKind
 }
 
 // stampedLog reports whether a log's stamps hold over it: from its first
@@ -385,18 +390,25 @@ func (k *logClock) stamp(file string, n int, l string) (time.Time, Clock, string
 		return time.Time{}, NoTime, l, nil
 	}
 	t, c, rest := splitStamp(l)
-	return t, c, rest, k.kind(file, n, c)
+	return t, c, rest, k.kind(file, n, t, c)
 }
 
-// kind takes line n's kind of time: the first stamped line sets the
-// log's, and another kind later is an error.
-func (k *logClock) kind(file string, n int, c Clock) error {
-	switch {
-	case c == NoTime:
+// kind takes the kind of line n's time t (clock c): the first stamped
+// line sets the log's, and another kind later is an error (a time of
+// day among dated times too, both Absolute).
+func (k *logClock) kind(file string, n int, t time.Time, c Clock) error {
+	if c == NoTime {
+		return nil
+	}
+	undated := k.undated
+	if undated == (timeKind{}) {
+		undated = timesOfDay
+	}
+	switch got := kindOf(t, c, undated); {
 	case k.c == NoTime:
-		k.c = c
-	case k.c != c:
-		return errAt(file, n, "a %s time among %s ones", c, k.c)
+		k.c, k.k, k.from = c, got, n
+	case got != k.k:
+		return mixedTimes(file, n, got, k.k, k.from)
 	}
 	return nil
 }

@@ -76,6 +76,40 @@ func fracNanos(frac string) (time.Duration, error) {
 	return time.Duration(ns), err
 }
 
+// timeKind is a kind of time a log's stamps give. Times of one kind are
+// on one clock; of two kinds they are not, and a log that mixes them is
+// refused (mixedTimes): a date set against year 0, which a time without a
+// year has, is two thousand years, more than a time.Duration holds.
+type timeKind struct{ one, many string }
+
+var (
+	relativeTimes = timeKind{"relative time", "relative times"} // since the tool started
+	datedTimes    = timeKind{"dated time", "dated times"}
+	// What a reader's wall-clock times without a year are: a
+	// transcript's "[10:00:01.100]", syslog's "Mar  2 10:00:01"; the
+	// latter's dates are placed in years from 0 on (yearless).
+	timesOfDay    = timeKind{"time of day", "times of day"}
+	yearlessTimes = timeKind{"time without a year", "times without a year"}
+)
+
+// kindOf is the kind of t, a time of clock c (not NoTime); undated is
+// what the reader's wall-clock times without a year are.
+func kindOf(t time.Time, c Clock, undated timeKind) timeKind {
+	switch {
+	case t.Year() < 1000: // year 0, or a yearless date placed after it
+		return undated
+	case c == Relative: // RelativeEpoch on
+		return relativeTimes
+	}
+	return datedTimes
+}
+
+// mixedTimes is the error for line n, whose time is of kind got, in a log
+// whose times, from line from on, are of kind want.
+func mixedTimes(file string, n int, got, want timeKind, from int) error {
+	return errAt(file, n, "a %s among %s (from line %d): a log's times go on one clock, so they are of one kind; stamp its lines alike", got.one, want.many, from)
+}
+
 // yearless places the dates of a log whose stamps have no year (syslog's
 // and the journal's "Dec 31 23:59:59"): the first in year 0, each next in
 // the year nearest the date before it. "Jan  1 00:00:00" after "Dec 31
