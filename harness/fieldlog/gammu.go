@@ -139,6 +139,12 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 		report  bool     // LAST SENT was dumped: the RECEIVED after it repeats
 		traffic int      // frames read, or answer lines in a log without frames
 		years   yearless // a syslog prefix's time has no year
+		// parsed holds the lines gammu parsed out of an answer since the
+		// last frame it sent (sent, the last frame's kind): it logs them
+		// before the RECEIVED frame they come from, so a log cut between
+		// the two has them alone.
+		parsed []record
+		sent   bool
 	)
 	for i, raw := range lines {
 		n := i + 1
@@ -199,6 +205,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 				if traffic++; traffic > MaxEntries {
 					return nil, errAt(file, n, "more than %d frames", MaxEntries)
 				}
+				parsed, sent = parsed[:0], m[1] == "SENDING" // a new command, or the answer's own frame
 			}
 			if size > 0 {
 				cur = d
@@ -211,6 +218,8 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 					return nil, errAt(file, n, "more than %d answer lines", MaxEntries)
 				}
 				recs = append(recs, record{line: n, dir: Modem, t: t, text: m[2], echoOnly: true})
+			} else if m[2] != "" && len(parsed) < MaxEntries {
+				parsed = append(parsed, record{line: n, dir: Modem, t: t, text: m[2]})
 			}
 			continue // else it repeats the RECEIVED frame
 		}
@@ -224,6 +233,13 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 	}
 	if !framed {
 		return finish(file, clock, recs, false)
+	}
+	// The log cut after gammu parsed the last answer and before the
+	// RECEIVED frame it logs next (outside tester t79: a Huawei log
+	// ending "2 \"OK\"", "AT reply state: 1"): the lines it parsed are
+	// the answer, the echo among them, as in a log without frames.
+	if sent {
+		recs = append(recs, parsed...)
 	}
 	return streams.wire(file, clock, recs, false)
 }

@@ -2,6 +2,8 @@ package fieldlog
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +79,41 @@ func TestControlLineEnd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGammuCutAfterParsing: gammu logs the lines it parsed out of an
+// answer before the RECEIVED frame they come from; a log cut between the
+// two reads its last answer from them (outside tester t79 F6: a Huawei
+// log ending `2 "OK"`, `AT reply state: 1` was refused as one that ends
+// before the final result). With the frame there, they repeat it.
+func TestGammuCutAfterParsing(t *testing.T) {
+	const (
+		sent = "SENDING frame type 0x00/length 0x0D/13\n" +
+			"41A|54T|5E^|50P|4FO|52R|54T|53S|45E|4CL|3D=|311|0D              AT^PORTSEL=1.\n"
+		parsed   = "1 \"AT^PORTSEL=1\"\n2 \"OK\"\nChecking line: OK\nAT reply state: 1\n"
+		received = "RECEIVED frame type 0x00/length 0x13/19\n" +
+			"41A|54T|5E^|50P|4FO|52R|54T|53S|45E|4CL|3D=|311|0D |0D |0A |4FO  AT^PORTSEL=1...O\n" +
+			"4BK|0D |0A                                                      K..\n"
+	)
+	show := func(e Entry) string { return fmt.Sprintf("%d %s %s", e.Line, strings.ToLower(e.Role.String()), e.Text) }
+	for _, tc := range []struct {
+		name, log string
+		want      []string
+	}{
+		{"cut after the parsed lines", sent + parsed,
+			[]string{"2 command AT^PORTSEL=1", "3 echo AT^PORTSEL=1", "4 final OK", "5 note Checking line: OK", "6 note AT reply state: 1"}},
+		{"the frame after them", sent + parsed + received,
+			[]string{"2 command AT^PORTSEL=1", "5 note Checking line: OK", "6 note AT reply state: 1", "8 echo AT^PORTSEL=1", "8 final OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEntries(t, tc.log, Gammu, show, tc.want)
+		})
+	}
+	// Cut before gammu parsed a final result, the log is one that ends
+	// before it.
+	_, err := Read("x.log", []byte(sent+"1 \"AT^PORTSEL=1\"\n"), Gammu)
+	if want := "x.log:2: the log ends before the final result of AT^PORTSEL=1"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err %v, want %q…", err, want)
 	}
 }
