@@ -252,7 +252,15 @@ func (r *terminalRun) mine() { r.cmd = 0 }
 // note takes note n's text; it reports the session's first command line
 // when text is a final result that closes one of its exchanges.
 func (r *terminalRun) note(n int, text string) (int, bool) {
-	_, _, rest := splitStamp(text)
+	// Found without a regexp where it can be: a long log's every note
+	// is asked. A stamp starts with a bracket or a digit.
+	rest := strings.TrimLeft(text, " \t")
+	if rest == "" {
+		return 0, false
+	}
+	if c := rest[0]; c == '[' || c >= '0' && c <= '9' {
+		_, _, rest = splitStamp(rest)
+	}
 	rest = strings.TrimSpace(terminalText(rest))
 	switch {
 	case typedCommand(rest):
@@ -269,7 +277,7 @@ func (r *terminalRun) note(n int, text string) (int, bool) {
 // commands V.250 parses, no blank outside a quoted string (a tool's
 // message that starts with "AT" has words after it).
 func typedCommand(s string) bool {
-	if !atCommandLine.MatchString(s) {
+	if len(s) < 2 || s[0]|0x20 != 'a' || s[1]|0x20 != 't' || !atCommandLine.MatchString(s) {
 		return false
 	}
 	quoted := false
