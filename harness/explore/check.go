@@ -42,6 +42,7 @@ var Invariants = []Invariant{
 	{"one-judgment-per-failure", "README \"Decisions on the open points\" (back-off: a failure counts once; one outcome: attach-failure reports say what happened to each attempt): within a cycle an operator's attempt is judged failed once and backed off once per area, a power cut between the judgment and the fallback included", checkOneJudgment},
 	{"no-border-ping-pong", "README \"Decisions on the open points\" (a device that crosses a border; back-off): a device that does not move does not leave the list's area cycle after cycle — in a border area the card switches between two countries' lists at every check, with no back-off", checkNoBorderPingPong},
 	{"note-not-cut", "docs/platform-api.md (delivery at least once: a lost answer, not the card's own doing): the card enables no profile while a note the platform took awaits its answer — the REFRESH would cut the answer and the note go twice — unless a power cut, restart or card loss cut it first", checkNoteNotCut},
+	{"left-area-abroad", "claim 3, README \"Decisions on the open points\" (back-off: an area is a country): a cycle ends as the device having left the list's area only when its fallback attached in another country — one the scenario gives the network's operator —, not on another MCC of the list's country", checkLeftAreaAbroad},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 
@@ -725,7 +726,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			failures[e.Str("operator")] = fail{e, lastPLMN}
 		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
 			if p := e.Str("plmn"); len(p) >= 3 {
-				stayed[p[:3]] = true
+				stayed[countryOfMCC(s, p[:3])] = true
 			}
 		case is(e, eventlog.EUICC, applet.KindDownloadResult):
 			clear(failures) // a download's failure is no network's
@@ -740,7 +741,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			op, area := e.Str("operator"), e.Str("area")
 			f, ok := failures[op]
 			delete(failures, op)
-			if !ok || area == "" || len(f.plmn) < 3 || f.plmn[:3] == area || stayed[area] {
+			if !ok || area == "" || len(f.plmn) < 3 || countryOfMCC(s, f.plmn[:3]) == countryOfMCC(s, area) || stayed[countryOfMCC(s, area)] {
 				continue
 			}
 			pending = append(pending, fmt.Sprintf("%s: %s backed off in %s for a failure on %s, a network of another country (%s: %s)",
@@ -748,6 +749,19 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 		}
 	}
 	return append(v, pending...)
+}
+
+// countryOfMCC is the country the scenario gives the operators of MCC
+// mcc (an area is a country, and a country may have several MCCs: the
+// checks judge by the scenario's own word, not the card's table), mcc
+// itself when none of its operators has it.
+func countryOfMCC(s *scenario.Scenario, mcc string) string {
+	for _, o := range s.Network.Operators {
+		if strings.HasPrefix(o.PLMN, mcc) {
+			return o.Country
+		}
+	}
+	return mcc
 }
 
 // checkOneJudgment: within a cycle, each operator's attach_failed comes
@@ -816,6 +830,33 @@ func checkNoBorderPingPong(s *scenario.Scenario, o Outcome) []string {
 				continue
 			}
 			left = &o.Events[i]
+		}
+	}
+	return v
+}
+
+// checkLeftAreaAbroad: a cycle that ends as the device having left the
+// list's area (applet.ReasonLeftArea) had its fallback attach on a network
+// of another country than the cycle's area, by the countries the scenario
+// gives its operators: a country with several MCCs is one area (outside
+// tester t78: a US cycle begun on 311 ended so when the original profile
+// attached on 310, the list's next operator never tried).
+func checkLeftAreaAbroad(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	area, attached := "", ""
+	for _, e := range o.Events {
+		switch {
+		case is(e, eventlog.EUICC, applet.KindCycleStarted):
+			area, attached = e.Str("area"), ""
+		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
+			attached = e.Str("plmn")
+		case is(e, eventlog.EUICC, applet.KindCycleEnded):
+			if e.Str("reason") == applet.ReasonLeftArea && area != "" && len(attached) >= 3 &&
+				countryOfMCC(s, attached[:3]) == countryOfMCC(s, area) {
+				v = append(v, fmt.Sprintf("%s: the cycle begun in %s (%s) ended as the device having left the list's area, its fallback attached on %s, a network of the same country",
+					at(e), area, countryOfMCC(s, area), attached))
+			}
+			area, attached = "", ""
 		}
 	}
 	return v

@@ -38,11 +38,24 @@ import (
 // silent for the leg (Generator).
 const flightArea = "AIR"
 
-// country is one country the generator may use: its code and MCC.
-type country struct{ Code, MCC string }
+// country is one country the generator may use: its code and MCC, and a
+// second MCC its even-numbered operators use (E.212 gives some countries
+// several: the United States 310–316), "" for none.
+type country struct{ Code, MCC, MCC2 string }
 
-// countries is the pool; the first one drawn is the device's home.
-var countries = []country{{"CN", "460"}, {"FR", "208"}, {"DE", "262"}, {"ES", "214"}}
+// mccOf is the MCC of the country's k-th operator (from 1).
+func (c country) mccOf(k int) string {
+	if c.MCC2 != "" && k%2 == 0 {
+		return c.MCC2
+	}
+	return c.MCC
+}
+
+// countries is the pool; the first one drawn is the device's home. The
+// United States' operators are on two MCCs, so that a fallback may attach
+// in the list's country on another code than the cycle began on (outside
+// tester t78: the card took that for leaving the area).
+var countries = []country{{"CN", "460", ""}, {"FR", "208", ""}, {"DE", "262", ""}, {"US", "310", "311"}}
 
 // pinCases: a case has PIN-locked profiles when a draw of 0..pinCases-1
 // is 0; rapid favours a range's ends, so about one case in six does (108
@@ -134,7 +147,8 @@ type op struct {
 // periodic check's instant or seconds either side of it, or inside the
 // cycle a check starts (the attach after a switch, the attach wait); a
 // third of those fly one leg, with no coverage until the next stop. About
-// one case in six has PIN-locked profiles (pinCases).
+// one case in six has PIN-locked profiles (pinCases), a third have signal
+// changes, and the US's operators are on two MCCs.
 func Generator(f Features) *rapid.Generator[Case] {
 	return rapid.Custom(func(t *rapid.T) Case {
 		var b strings.Builder
@@ -148,7 +162,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 			for k := 1; k <= n; k++ {
 				o := op{
 					ID:      fmt.Sprintf("%s%d", strings.ToLower(c.Code), k),
-					PLMN:    fmt.Sprintf("%s%02d", c.MCC, k),
+					PLMN:    fmt.Sprintf("%s%02d", c.mccOf(k), k),
 					Country: c.Code,
 					// Steps of 0.1 make equal tariffs common: claim 5's tie rule.
 					Tariff: float64(rapid.IntRange(1, 12).Draw(t, "tariff")) / 10,
@@ -395,6 +409,11 @@ func Generator(f Features) *rapid.Generator[Case] {
 			areas = insertAt(areas, rapid.IntRange(0, len(areas)-1).Draw(t, "takeoff"), flightArea)
 		}
 		var legs [][2]time.Duration // flights: takeoff, landing
+		type arrival struct {
+			area string
+			at   time.Duration
+		}
+		var arrivals []arrival
 		for _, area := range areas {
 			if fast {
 				at = fastStop(t, at, interval, wait)
@@ -408,6 +427,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 				legs = append(legs, [2]time.Duration{at, 0})
 			}
 			fmt.Fprintf(&b, "  - {at: %s, area: %s}\n", shortDur(at), area)
+			arrivals = append(arrivals, arrival{area, at})
 		}
 		last := at
 
@@ -512,6 +532,35 @@ func Generator(f Features) *rapid.Generator[Case] {
 			case "platform":
 				k := rapid.SampledFrom([]string{"unreachable", "no_ack"}).Draw(t, "platform_fault")
 				faults = append(faults, fmt.Sprintf("{platform: %s%s}", k, window()))
+			}
+		}
+		// Signal changes, in a third of the cases: a network's cell in its
+		// country's area gets stronger or weaker, often just after a
+		// periodic check, inside the cycle it starts — the modem's next
+		// selection (a fallback's re-attach) may then take another
+		// network than the one the cycle began on (outside tester t78:
+		// in a country of two MCCs, the other code).
+		if rapid.IntRange(0, 2).Draw(t, "signal_changes") == 0 {
+			b.WriteString("signal:\n")
+			for range rapid.IntRange(1, 3).Draw(t, "signal_n") {
+				o := rapid.SampledFrom(celled).Draw(t, "signal_op")
+				// The first or second check after an arrival in the
+				// network's country (checks stay on multiples of the
+				// interval until a power cut), a few seconds in: between
+				// a switch's failure and its fallback's re-attach.
+				var in []arrival
+				for _, a := range arrivals {
+					if a.area == o.Country+"-A" {
+						in = append(in, a)
+					}
+				}
+				at := time.Duration(rapid.IntRange(0, int(last/interval)).Draw(t, "signal_check")) * interval
+				if len(in) > 0 {
+					a := rapid.SampledFrom(in).Draw(t, "signal_arrival")
+					at = (a.at/interval + 1 + time.Duration(rapid.IntRange(0, 1).Draw(t, "signal_k"))) * interval
+				}
+				at += time.Duration(rapid.IntRange(1, 8).Draw(t, "signal_offset")) * time.Second
+				fmt.Fprintf(&b, "  - {at: %s, area: %s-A, operator: %s, rsrp: %d}\n", shortDur(at), o.Country, o.ID, -60-5*rapid.IntRange(0, 12).Draw(t, "signal_rsrp"))
 			}
 		}
 		if len(faults) > 0 {
