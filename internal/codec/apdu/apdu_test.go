@@ -275,7 +275,7 @@ func TestMoreDataRepeatWithLe(t *testing.T) {
 		{0x6C15, false, true, 0x15},
 		{0x6C00, false, true, 0x00},
 		{0x9000, false, false, 0},
-		{0x9110, false, false, 0}, // a proactive command pending, not more data
+		{0x9110, false, false, 0},   // a proactive command pending, not more data
 		{0x9F22, true, false, 0x22}, // GSM class (TS 51.011 §9.4.1)
 		{0x6210, false, false, 0},
 		{0x6D00, false, false, 0},
