@@ -17,8 +17,14 @@ const (
 	KindListExhausted   = "list-exhausted"
 )
 
-// Validate checks the fields of a preferred-list request.
-func (r ListRequest) Validate() error {
+// Validate checks the fields of a preferred-list request built in Go,
+// whose every signal entry has its rsrp (an int cannot be absent); a body
+// is checked by DecodeListRequest, which also tells a left-out rsrp from 0.
+func (r ListRequest) Validate() error { return r.validate(nil) }
+
+// validate checks r; rsrpGiven, if not nil, says for each signal entry
+// whether the body gave its rsrp.
+func (r ListRequest) validate(rsrpGiven []bool) error {
 	if err := checkEID(r.EID); err != nil {
 		return err
 	}
@@ -41,8 +47,15 @@ func (r ListRequest) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, s := range r.Signal {
-		if !validPLMN(s.PLMN) {
+		switch {
+		case s.PLMN == "":
+			return fmt.Errorf("signal[%d].plmn: required", i)
+		case !validPLMN(s.PLMN):
 			return fmt.Errorf("signal[%d].plmn: want 5 or 6 digits, got %q", i, s.PLMN)
+		case rsrpGiven != nil && !rsrpGiven[i]:
+			// Left out, not 0 dBm: a value the card never sent is not
+			// named as if it had (outside tester t71, F9).
+			return fmt.Errorf("signal[%d].rsrp: required", i)
 		}
 		// RSRP reporting range of TS 36.133 §9.1.4 (extended): -156..-31 dBm.
 		if s.RSRP < -156 || s.RSRP > -31 {
@@ -168,12 +181,29 @@ func (r DownloadRequest) Validate() error {
 }
 
 // DecodeListRequest parses and validates a preferred-list request body.
+// A signal entry without rsrp is refused as such: exactjson leaves the
+// int at 0, a value the body never held.
 func DecodeListRequest(b []byte) (ListRequest, error) {
 	var r ListRequest
 	if err := exactjson.Decode(b, &r); err != nil {
 		return r, err
 	}
-	return r, r.Validate()
+	var given []bool
+	if len(r.Signal) > 0 {
+		// The body is exact JSON by now (names as written, no
+		// duplicates): encoding/json reads it the same.
+		var raw struct {
+			Signal []map[string]json.RawMessage `json:"signal"`
+		}
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return r, err
+		}
+		given = make([]bool, len(r.Signal))
+		for i, m := range raw.Signal {
+			_, given[i] = m["rsrp"]
+		}
+	}
+	return r, r.validate(given)
 }
 
 // DecodeNotification parses and validates a notification body.
