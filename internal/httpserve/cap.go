@@ -58,6 +58,59 @@ type capConn struct {
 	once    sync.Once
 	release func()
 	grown   atomic.Bool // SetReadDeadline grew the serving goroutine's stack
+	// serving: net/http holds a request of this connection, from the end
+	// of its headers to the end of its answer (http.StateActive).
+	serving atomic.Bool
+	// mute: a read timed out with no request in hand — the header
+	// timeout, while a request line or headers were still arriving.
+	// Nothing is written after it (Write).
+	mute atomic.Bool
+}
+
+// errMuted is what Write returns once the connection is mute.
+var errMuted = errors.New("httpserve: the request's headers did not arrive in time: no answer")
+
+// Read notes a read that timed out with no request in hand: the header
+// timeout (ReadHeader), or the idle one. net/http closes the connection
+// after it, silently unless it has bytes of a request line by then: its
+// bufio reader hands the part as a whole line, which does not parse, and
+// net/http writes "400 Bad Request" in plain text (outside tester t71,
+// F5). A client whose request is merely slow is not told it is bad: the
+// connection is closed with no answer, as the limit documents. A
+// timeout while a request is in hand (its body, a read net/http aborts
+// after the answer) is the handler's to answer (408).
+func (c *capConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	var ne net.Error
+	if err != nil && !c.serving.Load() && errors.As(err, &ne) && ne.Timeout() {
+		c.mute.Store(true)
+	}
+	return n, err
+}
+
+// Write refuses to write on a mute connection (Read): net/http's answer
+// to a request whose headers timed out is dropped, and it closes the
+// connection.
+func (c *capConn) Write(p []byte) (int, error) {
+	if c.mute.Load() {
+		return 0, errMuted
+	}
+	return c.Conn.Write(p)
+}
+
+// capOf finds the capConn beneath c (a TLS connection's NetConn), nil if
+// none is.
+func capOf(c net.Conn) *capConn {
+	for {
+		switch v := c.(type) {
+		case *capConn:
+			return v
+		case interface{ NetConn() net.Conn }:
+			c = v.NetConn()
+		default:
+			return nil
+		}
+	}
 }
 
 // SetReadDeadline is the first call net/http's serve makes on a connection
