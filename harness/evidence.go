@@ -3,16 +3,15 @@ package harness
 import (
 	"fmt"
 	"maps"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/esimhil/esimhil/emulators/platform"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
-	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // CaptureIncompleteFile, beside traffic.pcapng, lists what the capture
@@ -97,7 +96,7 @@ func (r *Rig) serverLogs() []capture.ServerLog {
 	if r.Platform != nil {
 		reqs, dropped := r.Platform.Requests()
 		logs = append(logs, capture.ServerLog{Name: "platform", Addr: r.Platform.Addr(), Requests: reqs, Dropped: dropped,
-			Unlogged: func(method, path string) bool { return method == http.MethodGet && path == platformapi.PathInspect }})
+			Unlogged: platform.IsLogRead})
 	}
 	for _, id := range slices.Sorted(maps.Keys(r.SMDP)) {
 		reqs, dropped := r.SMDP[id].Requests()

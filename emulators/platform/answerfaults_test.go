@@ -24,7 +24,7 @@ import (
 // member list_id").
 func TestGarbledAnswers(t *testing.T) {
 	for path, rt := range routes {
-		if rt.record && garbled[path] == nil {
+		if rt.card && garbled[path] == nil {
 			t.Errorf("card route %s has no garbled answer", path)
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/bodyread"
@@ -40,19 +42,31 @@ func reject(status int, format string, a ...any) answer {
 }
 
 type route struct {
-	method string
-	record bool
-	handle func(s *Server, r *http.Request, body []byte) answer
+	methods []string // what Allow names; the first is the route's own
+	card    bool     // a card route: its answers may be held (FaultSlow)
+	handle  func(s *Server, r *http.Request, body []byte) answer
 }
 
 var routes = map[string]route{
-	platformapi.PathPreferredList: {method: http.MethodPost, record: true, handle: card(platformapi.DecodeListRequest,
+	platformapi.PathPreferredList: {methods: []string{http.MethodPost}, card: true, handle: card(platformapi.DecodeListRequest,
 		func(r platformapi.ListRequest) string { return r.EID }, (*Server).preferredList)},
-	platformapi.PathNotifications: {method: http.MethodPost, record: true, handle: card(platformapi.DecodeNotification,
+	platformapi.PathNotifications: {methods: []string{http.MethodPost}, card: true, handle: card(platformapi.DecodeNotification,
 		func(n platformapi.Notification) string { return n.EID }, (*Server).notification)},
-	platformapi.PathDownload: {method: http.MethodPost, record: true, handle: card(platformapi.DecodeDownloadRequest,
+	platformapi.PathDownload: {methods: []string{http.MethodPost}, card: true, handle: card(platformapi.DecodeDownloadRequest,
 		func(r platformapi.DownloadRequest) string { return r.EID }, (*Server).download)},
-	platformapi.PathInspect: {method: http.MethodGet, handle: (*Server).inspect},
+	// HEAD is GET without the body (RFC 9110 §9.3.2), which a
+	// general-purpose server must take wherever it takes GET (§9.1).
+	platformapi.PathInspect: {methods: []string{http.MethodGet, http.MethodHead}, handle: (*Server).inspect},
+}
+
+// allServed is what OPTIONS * (the server as a whole) is told it takes.
+const allServed = "GET, HEAD, POST"
+
+// IsLogRead reports whether a request reads the request log (GET or HEAD
+// of /v1/inspect/received): the one request the log does not list, so
+// that reading it changes nothing in it.
+func IsLogRead(method, path string) bool {
+	return path == platformapi.PathInspect && (method == http.MethodGet || method == http.MethodHead)
 }
 
 // card serves a card route in the documented order: the body on its own,
@@ -88,11 +102,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	read := false // the whole body was read
 	switch {
+	case r.Method == http.MethodOptions && r.URL.Path == "*":
+		// OPTIONS * asks about the server as a whole (RFC 9110
+		// §9.3.7): it takes no OPTIONS, and Allow names the methods
+		// its routes take.
+		w.Header().Set("Allow", allServed)
+		a = reject(http.StatusMethodNotAllowed, "method OPTIONS not allowed on * (the platform takes POST on its card routes, GET and HEAD on %s)", platformapi.PathInspect)
 	case !known:
 		a = reject(http.StatusNotFound, "no route %s", r.URL.Path)
-	case r.Method != rt.method:
-		w.Header().Set("Allow", rt.method)
-		a = reject(http.StatusMethodNotAllowed, "method %s not allowed on %s (use %s)", r.Method, r.URL.Path, rt.method)
+	case !slices.Contains(rt.methods, r.Method):
+		allow := strings.Join(rt.methods, ", ")
+		w.Header().Set("Allow", allow)
+		a = reject(http.StatusMethodNotAllowed, "method %s not allowed on %s (use %s)", r.Method, r.URL.Path, strings.Join(rt.methods, " or "))
 	default:
 		var err error
 		body, err = httpserve.ReadBody(w, r, platformapi.MaxBody)
@@ -103,7 +124,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			a = rt.handle(s, r, body)
 		}
 	}
-	if !known || rt.record {
+	// Every request but a read of the log itself is logged: refused
+	// ones, unknown routes, other methods on the log's route.
+	if !IsLogRead(r.Method, r.URL.Path) {
 		s.record(r, body, read, a)
 	}
 	if a.reason != "" {
@@ -115,7 +138,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("WWW-Authenticate", platformapi.AuthScheme)
 		}
 	}
-	if rt.record && a.status < 400 {
+	if known && rt.card && a.status < 400 {
 		if !s.hold(r) {
 			// The client left, or the server closes, while the answer was
 			// held: nothing is sent (net/http drops the connection).

@@ -1,7 +1,10 @@
 package platform
 
 import (
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
@@ -71,15 +74,30 @@ func (s *Server) ReceivedCount() (total, dropped int) {
 
 // inspect answers one page: ?offset=<index of the first request>
 // (default: the oldest kept) and ?limit=<at most MaxInspectLimit>.
+//
+// The query is read as strictly as a body: a parameter of another name, one
+// given twice or given empty is refused (400), not ignored, taken first or
+// read as its default (outside tester t71, F6).
 func (s *Server) inspect(r *http.Request, _ []byte) answer {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return reject(http.StatusBadRequest, "query: %v", err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		switch {
+		case name != "offset" && name != "limit":
+			return reject(http.StatusBadRequest, "query: unknown parameter %q (want offset, limit)", name)
+		case len(q[name]) > 1:
+			return reject(http.StatusBadRequest, "%s: given %d times, want once", name, len(q[name]))
+		}
+	}
 	param := func(name string, def, max int) (int, bool) {
-		v := q.Get(name)
-		if v == "" {
+		vs, given := q[name]
+		if !given {
 			return def, true
 		}
-		n, err := strconv.Atoi(v)
-		return n, err == nil && n >= 0 && n <= max
+		n, err := strconv.Atoi(vs[0])
+		return n, err == nil && n >= 0 && n <= max && strconv.Itoa(n) == vs[0]
 	}
 	limit, ok := param("limit", DefaultInspectLimit, MaxInspectLimit)
 	if !ok || limit == 0 {

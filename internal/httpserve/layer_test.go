@@ -176,3 +176,32 @@ func TestChunkedRequestClosesTheConnection(t *testing.T) {
 		}
 	}
 }
+
+// Requests net/http would answer by itself reach the server's handler,
+// which answers them in its API's terms and logs them: OPTIONS * (net/http
+// answered a bodiless 200 that no server's log held: outside tester t71,
+// F6).
+func TestRequestsReachTheHandler(t *testing.T) {
+	tests := []struct{ name, line, method, path string }{
+		{"OPTIONS *", "OPTIONS * HTTP/1.1", "OPTIONS", "*"},
+		{"OPTIONS of a path", "OPTIONS /x HTTP/1.1", "OPTIONS", "/x"},
+		{"HEAD", "HEAD /x HTTP/1.1", "HEAD", "/x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, _ := serve(t, Limits{}, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("X-Seen", r.Method+" "+r.URL.Path)
+				w.WriteHeader(http.StatusTeapot)
+			})
+			c := dial(t, addr)
+			fmt.Fprint(c, tc.line+"\r\nHost: x\r\nConnection: close\r\n\r\n")
+			resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: tc.method})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := tc.method + " " + tc.path; resp.StatusCode != http.StatusTeapot || resp.Header.Get("X-Seen") != want {
+				t.Errorf("answered %d, handler saw %q; want the handler's 418 for %q", resp.StatusCode, resp.Header.Get("X-Seen"), want)
+			}
+		})
+	}
+}
