@@ -1,11 +1,13 @@
 package platform
 
 import (
+	"encoding/base64"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
@@ -33,14 +35,33 @@ func (s *Server) record(r *http.Request, body []byte, read bool, a answer) {
 	if read {
 		rec.BodySHA256 = httpserve.BodyHash(body)
 	}
-	if len(body) > MaxRecordedBody {
-		body, rec.Truncated = body[:MaxRecordedBody], true
-	}
-	rec.Body = string(body)
+	rec.Body, rec.BodyEncoding, rec.Truncated = keptBody(body)
 	s.mu.Lock()
 	rec.Index = s.received.Total()
 	s.received.Add(rec)
 	s.mu.Unlock()
+}
+
+// keptBody is what the log keeps of a body: its first MaxRecordedBody
+// bytes at most, as text when they are UTF-8 — cut at a character's
+// start, so that a UTF-8 body's part is UTF-8 too — and else in base64
+// (platformapi.BodyBase64): exact either way.
+func keptBody(body []byte) (kept, encoding string, truncated bool) {
+	keep := body
+	if len(body) > MaxRecordedBody {
+		n := MaxRecordedBody
+		for i := n; i > n-utf8.UTFMax && i > 0; i-- {
+			if utf8.RuneStart(body[i]) {
+				n = i
+				break
+			}
+		}
+		keep, truncated = body[:n], true
+	}
+	if utf8.Valid(keep) {
+		return string(keep), "", truncated
+	}
+	return base64.StdEncoding.EncodeToString(body[:min(len(body), MaxRecordedBody)]), platformapi.BodyBase64, truncated
 }
 
 // Received returns the requests kept so far (the newest MaxReceived), in

@@ -87,3 +87,55 @@ func TestInspectPages(t *testing.T) {
 		t.Errorf("page past the last request: %+v", p)
 	}
 }
+
+// The log's body is the body's bytes exactly, read back from a page: as
+// text when they are UTF-8 (a long body cut at a character's start, never
+// inside one), in base64 when not. Before, JSON put U+FFFD in place of a
+// byte that is not UTF-8 and the entry no longer matched its own hash,
+// unflagged (outside tester t71, F3).
+func TestLoggedBodyExact(t *testing.T) {
+	pad := func(n int) string { return strings.Repeat("a", n) }
+	tests := []struct {
+		name      string
+		body      string
+		encoding  string
+		truncated bool
+		kept      int // bytes kept
+	}{
+		{"JSON", `{"eid":"1"}`, "", false, 11},
+		{"a byte that is not UTF-8", "{\"eid\":\"89\xff\"}", platformapi.BodyBase64, false, 13},
+		{"a cut character", "{\"eid\":\"89\xe2\x82\"}", platformapi.BodyBase64, false, 14},
+		{"UTF-8 over the bound", pad(MaxRecordedBody+10) + "é", "", true, MaxRecordedBody},
+		{"a character across the bound", pad(MaxRecordedBody-1) + "€" + pad(5), "", true, MaxRecordedBody - 1},
+		{"a character ending at the bound", pad(MaxRecordedBody-3) + "€" + pad(5), "", true, MaxRecordedBody},
+		{"not UTF-8, over the bound", "\xff" + pad(MaxRecordedBody+10), platformapi.BodyBase64, true, MaxRecordedBody},
+		{"not UTF-8 past the bound only", pad(MaxRecordedBody+10) + "\xff", "", true, MaxRecordedBody},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newTestServer(t, nil)
+			s.Handler().ServeHTTP(httptest.NewRecorder(), cardRequest("POST", platformapi.PathNotifications, tc.body))
+			w := httptest.NewRecorder()
+			s.Handler().ServeHTTP(w, httptest.NewRequest("GET", platformapi.PathInspect, nil))
+			p, err := platformapi.DecodeInspectPage(w.Body.Bytes())
+			if err != nil || len(p.Entries) != 1 {
+				t.Fatalf("page: %v %s", err, w.Body)
+			}
+			e := p.Entries[0]
+			got, err := e.KeptBody()
+			if err != nil {
+				t.Fatalf("KeptBody: %v (%+v)", err, e)
+			}
+			if e.BodyEncoding != tc.encoding || e.Truncated != tc.truncated || string(got) != tc.body[:tc.kept] {
+				t.Errorf("body_encoding %q, truncated %v, %d bytes kept %q…; want %q, %v, the body's first %d",
+					e.BodyEncoding, e.Truncated, len(got), textcut(got), tc.encoding, tc.truncated, tc.kept)
+			}
+			sum := sha256.Sum256(got)
+			if whole := hex.EncodeToString(sum[:]) == e.BodySHA256; whole == tc.truncated {
+				t.Errorf("the kept body's SHA-256 matches body_sha256: %v, truncated %v", whole, tc.truncated)
+			}
+		})
+	}
+}
+
+func textcut(b []byte) string { return fmt.Sprintf("%q", b[:min(len(b), 20)]) }

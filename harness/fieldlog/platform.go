@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/exactjson"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Request is one request the management platform logged
@@ -45,6 +46,7 @@ type inspectEntry struct {
 	Path       string    `json:"path"`
 	Status     int       `json:"status"`
 	Body       string    `json:"body"`
+	BodyEnc    string    `json:"body_encoding"` // platformapi.BodyBase64: Body is the bytes in base64
 	BodySize   int       `json:"body_size"`
 	BodySHA256 string    `json:"body_sha256"`
 	Truncated  bool      `json:"truncated"`
@@ -125,8 +127,12 @@ func readPlatform(file string, data []byte) (*Transcript, error) {
 		if e.Method == "" || e.Path == "" || e.T.IsZero() || e.Status == 0 {
 			return errAt(file, lineAt(off), "a request entry wants t, method, path and status")
 		}
+		body, err := platformapi.Received{Body: e.Body, BodyEncoding: e.BodyEnc}.KeptBody()
+		if err != nil {
+			return errAt(file, lineAt(off), "request entry: %v", err)
+		}
 		r := Request{File: file, Line: lineAt(off), Index: e.Index, Time: e.T, Method: e.Method, Path: e.Path,
-			Status: e.Status, Error: e.Error, Body: e.Body}
+			Status: e.Status, Error: e.Error, Body: string(body)}
 		var b struct {
 			EID         string   `json:"eid"`
 			ICCID       string   `json:"iccid"`
@@ -137,7 +143,7 @@ func readPlatform(file string, data []byte) (*Transcript, error) {
 			ServingPLMN string   `json:"serving_plmn"`
 			Signal      []Signal `json:"signal"`
 		}
-		if json.Unmarshal([]byte(e.Body), &b) == nil {
+		if json.Unmarshal(body, &b) == nil {
 			r.EID, r.ICCID, r.Kind, r.Operator, r.PLMN = b.EID, b.ICCID, b.Kind, b.Operator, b.PLMN
 			r.HomePLMN, r.ServingPLMN, r.Signal = b.HomePLMN, b.ServingPLMN, b.Signal
 		}

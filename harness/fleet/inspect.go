@@ -208,12 +208,13 @@ func (in *inspector) probe(name string, seed int64) error {
 type entryMark struct {
 	t                  time.Time
 	method, path, body string // body: its SHA-256
+	encoding           string
 	status             int
 }
 
 func markOf(e platformapi.Received) entryMark {
 	sum := sha256.Sum256([]byte(e.Body))
-	return entryMark{t: e.Time, method: e.Method, path: e.Path, status: e.Status, body: hex.EncodeToString(sum[:])}
+	return entryMark{t: e.Time, method: e.Method, path: e.Path, status: e.Status, body: hex.EncodeToString(sum[:]), encoding: e.BodyEncoding}
 }
 
 // LogReadStopped is why a platform's log is NOT CHECKED when a signal
@@ -443,7 +444,7 @@ func (in *inspector) poll() {
 				in.problem = fmt.Sprintf("the platform's log gave request %d again after %d: entries out of order", e.Index, in.offset-1)
 				return
 			}
-			in.count(e.Index, e.Path, e.Status, e.Body)
+			in.count(e)
 			in.offset = e.Index + 1
 			in.lastEntry, in.hasLast = markOf(e), true
 		}
@@ -496,11 +497,16 @@ func passing(err error) bool {
 	return ans.status >= 500 || ans.status == http.StatusTooManyRequests
 }
 
-func (in *inspector) count(index int, path string, status int, body string) {
-	if path != platformapi.PathNotifications || !platformapi.Answered(status) {
+func (in *inspector) count(e platformapi.Received) {
+	if e.Path != platformapi.PathNotifications || !platformapi.Answered(e.Status) {
 		return
 	}
-	n, err := platformapi.DecodeNotification([]byte(body))
+	index := e.Index
+	body, err := e.KeptBody()
+	var n platformapi.Notification
+	if err == nil {
+		n, err = platformapi.DecodeNotification(body)
+	}
 	if err != nil {
 		in.unreadable++
 		if len(in.unreadableNamed) < maxLostNamed {

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ func TestInspectorCountsItsOwnCards(t *testing.T) {
 	r := newResult()
 	for _, eid := range []string{mine, theirs, mine} {
 		body := fmt.Sprintf(`{"eid":%q,"kind":"attach-success","iccid":"89208100005000006594","operator":"sfr","plmn":"20810"}`, eid)
-		in.count(0, platformapi.PathNotifications, http.StatusOK, body)
+		in.count(platformapi.Received{Path: platformapi.PathNotifications, Status: http.StatusOK, Body: body})
 	}
 	in.finish(r)
 	if want := map[string]int{mine + "|attach-success": 2}; !reflect.DeepEqual(r.PlatformLog, want) {
@@ -252,6 +253,31 @@ func TestStoppedStormReadsTheLogAfterTheStop(t *testing.T) {
 			}
 			if !slices.Equal(platformUnchecked, []string{tc.unchecked}) || !LogCutByStop(res.Unchecked) {
 				t.Errorf("unchecked %q, want %q:\n%s", platformUnchecked, tc.unchecked, out.String())
+			}
+		})
+	}
+}
+
+// A log entry may carry its body in base64 (body_encoding,
+// docs/platform-api.md): the note it holds is counted as its text would
+// be, and base64 that is not is an entry the check cannot read.
+func TestInspectorReadsBodyEncodings(t *testing.T) {
+	const eid = "89049032000000000000010000000017"
+	note := fmt.Sprintf(`{"eid":%q,"kind":"attach-success","iccid":"89208100005000006594","operator":"sfr","plmn":"20810"}`, eid)
+	for _, tc := range []struct {
+		name, body, encoding string
+		counted, unreadable  int
+	}{
+		{"text", note, "", 1, 0},
+		{"base64", base64.StdEncoding.EncodeToString([]byte(note)), platformapi.BodyBase64, 1, 0},
+		{"base64 that is not", "%%%", platformapi.BodyBase64, 0, 1},
+		{"an encoding unknown", note, "gzip", 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := newInspector("http://127.0.0.1:1", nil)
+			in.count(platformapi.Received{Path: platformapi.PathNotifications, Status: http.StatusOK, Body: tc.body, BodyEncoding: tc.encoding})
+			if got := in.log[eid+"|attach-success"]; got != tc.counted || in.unreadable != tc.unreadable {
+				t.Errorf("counted %d, unreadable %d; want %d, %d", got, in.unreadable, tc.counted, tc.unreadable)
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 package platformapi
 
 import (
+	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/exactjson"
@@ -17,14 +19,39 @@ type Received struct {
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
 	Status int       `json:"status"`
-	Body   string    `json:"body"`
+	// Body is the body's bytes exactly, or its first ones (Truncated says
+	// it was cut): as text when they are UTF-8, else in base64 with
+	// BodyEncoding BodyBase64 — a JSON string holds no other bytes, and
+	// one with U+FFFD in their place would no longer be the body its
+	// hash describes (outside tester t71, F3). KeptBody decodes either.
+	Body         string `json:"body"`
+	BodyEncoding string `json:"body_encoding,omitempty"`
 	// BodySize and BodySHA256 describe the body as read (no hash when it
-	// was not read whole: too large, too slow, or an unknown route); Body
-	// holds at most its first bytes (Truncated says it was cut).
+	// was not read whole: too large, too slow, or an unknown route).
 	BodySize   int    `json:"body_size"`
 	BodySHA256 string `json:"body_sha256,omitempty"`
 	Truncated  bool   `json:"truncated,omitempty"`
 	Error      string `json:"error,omitempty"`
+}
+
+// BodyBase64 is the BodyEncoding of a body that is not UTF-8: standard
+// base64 with padding (RFC 4648 §4).
+const BodyBase64 = "base64"
+
+// KeptBody is the body's bytes the entry holds (all of them unless
+// Truncated).
+func (r Received) KeptBody() ([]byte, error) {
+	switch r.BodyEncoding {
+	case "":
+		return []byte(r.Body), nil
+	case BodyBase64:
+		b, err := base64.StdEncoding.Strict().DecodeString(r.Body)
+		if err != nil || strings.ContainsAny(r.Body, "\r\n") {
+			return nil, fmt.Errorf("body: not base64 (RFC 4648 §4, with padding)")
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("body_encoding: unknown %q (want %s, or none for text)", r.BodyEncoding, BodyBase64)
 }
 
 // InspectPage is the 200 answer of GET /v1/inspect/received: one page of
