@@ -98,9 +98,57 @@ func card[T any](decode func([]byte) (T, error), eid func(T) string, serve func(
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, known := routes[r.URL.Path]
-	var a answer
-	var body []byte
-	read := false // the whole body was read
+	var (
+		a    answer
+		body []byte
+		read bool // the whole body was read
+	)
+	if IsLogRead(r.Method, r.URL.Path) {
+		a, body, read = s.decide(w, r, rt, known)
+	} else {
+		// Every other request is logged (refused ones, unknown routes,
+		// other methods on the log's route): numbered and stamped as it
+		// arrives, its entry completed once its answer is decided.
+		idx := s.arrive(r)
+		settled := false
+		defer func() {
+			if !settled {
+				// A handler that failed (a panic, which net/http
+				// recovers): no answer, and the entry holds back none
+				// after it.
+				s.settle(idx, answer{reason: "no answer: the platform failed serving it"}, nil, false)
+			}
+		}()
+		a, body, read = s.decide(w, r, rt, known)
+		s.settle(idx, a, body, read)
+		settled = true
+	}
+	if a.reason != "" {
+		s.log.Emit(eventlog.Platform, KindRequestRejected, eventlog.F{
+			"path": r.URL.Path, "status": a.status, "reason": a.reason,
+		})
+		a.body = platformapi.ErrorResponse{Error: a.reason}
+		if a.status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", platformapi.AuthScheme)
+		}
+	}
+	if known && rt.card && a.status < 400 {
+		if !s.hold(r) {
+			// The client left, or the server closes, while the answer was
+			// held: nothing is sent (net/http drops the connection).
+			panic(http.ErrAbortHandler)
+		}
+	}
+	if a.raw != nil {
+		s.writeRaw(w, a.status, a.raw)
+		return
+	}
+	s.writeJSON(w, a.status, a.body)
+}
+
+// decide answers a request: its route and method, then its body read
+// whole and the route's handler.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route, known bool) (a answer, body []byte, read bool) {
 	switch {
 	case r.Method == http.MethodOptions && r.URL.Path == "*":
 		// OPTIONS * asks about the server as a whole (RFC 9110
@@ -124,32 +172,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			a = rt.handle(s, r, body)
 		}
 	}
-	// Every request but a read of the log itself is logged: refused
-	// ones, unknown routes, other methods on the log's route.
-	if !IsLogRead(r.Method, r.URL.Path) {
-		s.record(r, body, read, a)
-	}
-	if a.reason != "" {
-		s.log.Emit(eventlog.Platform, KindRequestRejected, eventlog.F{
-			"path": r.URL.Path, "status": a.status, "reason": a.reason,
-		})
-		a.body = platformapi.ErrorResponse{Error: a.reason}
-		if a.status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", platformapi.AuthScheme)
-		}
-	}
-	if known && rt.card && a.status < 400 {
-		if !s.hold(r) {
-			// The client left, or the server closes, while the answer was
-			// held: nothing is sent (net/http drops the connection).
-			panic(http.ErrAbortHandler)
-		}
-	}
-	if a.raw != nil {
-		s.writeRaw(w, a.status, a.raw)
-		return
-	}
-	s.writeJSON(w, a.status, a.body)
+	return a, body, read
 }
 
 // hold keeps a card request's answer for as long as Config.Slow says

@@ -25,21 +25,53 @@ const (
 	MaxInspectLimit     = 1000
 )
 
-// record logs a request; read says its whole body was read (else the
-// body is partial or absent and gets no hash).
-func (s *Server) record(r *http.Request, body []byte, read bool, a answer) {
-	rec := platformapi.Received{
-		Time: s.clk.Now(), Method: r.Method, Path: r.URL.Path, Status: a.status,
-		BodySize: len(body), Error: a.reason,
-	}
-	if read {
-		rec.BodySHA256 = httpserve.BodyHash(body)
-	}
-	rec.Body, rec.BodyEncoding, rec.Truncated = keptBody(body)
+// arrive logs a request as it arrives — its headers read, the handler
+// called —, numbered and stamped now by the platform's clock, and returns
+// its index: the log's order and t are those of arrival, not of the
+// answers (outside tester t71, F2: a body sent slowly was logged after a
+// later request, 30 s late). Its entry is pending until settle.
+func (s *Server) arrive(r *http.Request) int {
 	s.mu.Lock()
-	rec.Index = s.received.Total()
-	s.received.Add(rec)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	i := s.received.Total()
+	s.received.Add(platformapi.Received{Index: i, Time: s.clk.Now(), Method: r.Method, Path: r.URL.Path})
+	s.pending[i] = struct{}{}
+	return i
+}
+
+// settle completes entry i with its answer; read says the whole body was
+// read (else the body is partial or absent and gets no hash). An entry
+// dropped meanwhile (MaxReceived arrived after it) is only no longer
+// pending.
+func (s *Server) settle(i int, a answer, body []byte, read bool) {
+	kept, enc, cut := keptBody(body)
+	var sum string
+	if read {
+		sum = httpserve.BodyHash(body)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.pending, i)
+	if e := s.received.At(i); e != nil {
+		e.Status, e.Error = a.status, a.reason
+		e.Body, e.BodyEncoding, e.Truncated = kept, enc, cut
+		e.BodySize, e.BodySHA256 = len(body), sum
+	}
+}
+
+// settledFrom is the index of the first entry from i on whose answer is
+// not decided yet (the log's total when none is): what the log shows
+// from i stops before it, so an entry, once shown, never changes, and a
+// reader that pages on from where it stopped misses none. Callers hold
+// mu.
+func (s *Server) settledFrom(i int) int {
+	end := s.received.Total()
+	for p := range s.pending {
+		if p >= i && p < end {
+			end = p
+		}
+	}
+	return end
 }
 
 // keptBody is what the log keeps of a body: its first MaxRecordedBody
@@ -65,11 +97,19 @@ func keptBody(body []byte) (kept, encoding string, truncated bool) {
 }
 
 // Received returns the requests kept so far (the newest MaxReceived), in
-// order, except reads of the inspect route itself.
+// the order they arrived, except reads of the inspect route itself; it
+// stops before the first whose answer is not decided yet.
 func (s *Server) Received() []platformapi.Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.received.Entries()
+	return s.settled()
+}
+
+// settled is the kept entries up to the first still pending. Callers
+// hold mu.
+func (s *Server) settled() []platformapi.Received {
+	d := s.received.Dropped()
+	return s.received.Slice(d, s.settledFrom(d))
 }
 
 // Requests returns the kept requests in the form every server's log shares
@@ -77,16 +117,17 @@ func (s *Server) Received() []platformapi.Received {
 func (s *Server) Requests() ([]httpserve.Request, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]httpserve.Request, 0, len(s.received.Entries()))
-	for _, r := range s.received.Entries() {
+	kept := s.settled()
+	out := make([]httpserve.Request, 0, len(kept))
+	for _, r := range kept {
 		out = append(out, httpserve.Request{Index: r.Index, Time: r.Time, Method: r.Method, Path: r.Path,
 			Status: r.Status, BodySize: r.BodySize, BodySHA256: r.BodySHA256})
 	}
 	return out, s.received.Dropped()
 }
 
-// ReceivedCount reports how many requests arrived and how many of the
-// oldest the log no longer keeps.
+// ReceivedCount reports how many requests arrived (answered or not) and
+// how many of the oldest the log no longer keeps.
 func (s *Server) ReceivedCount() (total, dropped int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -132,7 +173,8 @@ func (s *Server) inspect(r *http.Request, _ []byte) answer {
 		return reject(http.StatusBadRequest, "offset: want 0..%d (requests so far), got %q", l.Total(), q.Get("offset"))
 	}
 	offset = max(offset, l.Dropped()) // older entries are gone: start at the oldest kept
-	entries := l.Slice(offset, offset+limit)
+	// The page stops before a request still unanswered; next names it.
+	entries := l.Slice(offset, min(offset+limit, s.settledFrom(offset)))
 	var next *int
 	if n := offset + len(entries); n < l.Total() {
 		next = &n

@@ -101,6 +101,7 @@ type Server struct {
 	listID   int
 	noteID   int
 	received httpserve.Ring[platformapi.Received]
+	pending  map[int]struct{}    // received entries whose answer is not decided yet
 	lastSeq  map[string]uint64   // EID → last accepted X-Esimhil-Seq
 	acked    map[string]string   // notification identity → the id it was acknowledged with
 	quota    map[string]dayCount // EID → forwarded downloads today
@@ -141,8 +142,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	return &Server{
 		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, slow: cfg.Slow, wait: cfg.Wait, limits: cfg.Limits, onReplay: cfg.OnReplay,
-		received: httpserve.NewRing[platformapi.Received](MaxReceived),
-		lastSeq:  lastSeq, acked: map[string]string{}, parked: map[string]int{}, quota: map[string]dayCount{},
+		received: httpserve.NewRing[platformapi.Received](MaxReceived), pending: map[int]struct{}{},
+		lastSeq: lastSeq, acked: map[string]string{}, parked: map[string]int{}, quota: map[string]dayCount{},
 	}, nil
 }
 

@@ -319,6 +319,15 @@ func (r *Ring[T]) Add(v T) int {
 	return i
 }
 
+// At is the kept entry with index i, to be changed in place while the
+// caller holds what guards the ring; nil once dropped (or never added).
+func (r *Ring[T]) At(i int) *T {
+	if i -= r.Dropped(); i < 0 || i >= len(r.entries) {
+		return nil
+	}
+	return &r.entries[i]
+}
+
 // Entries returns a copy of the kept entries, oldest first.
 func (r *Ring[T]) Entries() []T { return append([]T(nil), r.entries...) }
 
