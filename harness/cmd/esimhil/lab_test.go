@@ -347,7 +347,7 @@ func simcomLike(t *testing.T, csim, cme string) string {
 		case l == "AT+CPIN?":
 			return "\r\n+CPIN: READY\r\n" + ok
 		case l == "AT+CICCID":
-			return "\r\n+ICCID: 89440000000000000012\r\n" + ok
+			return "\r\n+ICCID: 89440000000000000010\r\n" + ok
 		case l == "AT+CCID" || l == "AT+QCCID" || l == "AT!ICCID?":
 			return "\r\nERROR\r\n"
 		case strings.HasPrefix(l, "AT+CSIM="):
