@@ -111,6 +111,11 @@ func TestDecode(t *testing.T) {
 		{"object for an array", `{"signal":{}}`, `signal: want an array, got an object`},
 		{"null array element", `{"signal":[null]}`, `signal[0]: want an object, got null`},
 		{"bad base64", `{"blob":"AQI"}`, `blob: not base64 (RFC 4648 §4, with padding)`},
+		// Go's decoder skips CR and LF; RFC 4648 §3.3 refuses them (t71 F8).
+		{"base64 with LF", `{"blob":"AQID\nBA=="}`, `blob: not base64 (RFC 4648 §4, with padding): a line break at byte 4 (§3.3: nothing outside the alphabet)`},
+		{"base64 with CR LF", `{"blob":"AQIDBA==\r\n"}`, `blob: not base64 (RFC 4648 §4, with padding): a line break at byte 8 (§3.3: nothing outside the alphabet)`},
+		{"base64 with CR", `{"blob":"\rAQIDBA=="}`, `blob: not base64 (RFC 4648 §4, with padding): a line break at byte 0 (§3.3: nothing outside the alphabet)`},
+		{"base64 with a space", `{"blob":"AQID BA=="}`, `blob: not base64 (RFC 4648 §4, with padding)`},
 		{"number for base64", `{"blob":5}`, `blob: want a string (base64), got a number`},
 		{"text refused by its type", `{"id":"0G"}`, `id: not hex`},
 		{"number for text", `{"id":12}`, `id: want a string, got a number`},

@@ -180,6 +180,15 @@ func TestDecodeRefusalWords(t *testing.T) {
 		{FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":"v*gA"}`,
 			`authenticateServerResponse: not base64 (RFC 4648 §4, with padding)`, false},
 		{FnAuthenticateClient, `{"transactionId":"0G","authenticateServerResponse":"vzgA"}`, `transactionId: not 1..16 bytes of hex`, false},
+		// A line break inside base64 (RFC 4648 §3.3), in what the SM-DP+
+		// reads and in what the card's LPA reads: one strictness for both
+		// sides (outside tester t71 F8: Go's decoder skipped it).
+		{FnInitiateAuthentication, `{"smdpAddress":"a","euiccChallenge":"wcHBwcHBwcHBwcHB\nwcHBwQ==","euiccInfo1":"vyAA"}`,
+			`euiccChallenge: not base64 (RFC 4648 §4, with padding): a line break at byte 16 (§3.3: nothing outside the alphabet)`, false},
+		{FnHandleNotification, `{"pendingNotification":"vzcA\r\n"}`,
+			`pendingNotification: not base64 (RFC 4648 §4, with padding): a line break at byte 4 (§3.3: nothing outside the alphabet)`, false},
+		{FnGetBoundProfilePackage, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"01","boundProfilePackage":"vzYA\n"}`,
+			`boundProfilePackage: not base64 (RFC 4648 §4, with padding): a line break at byte 4 (§3.3: nothing outside the alphabet)`, true},
 	}
 	for _, c := range cases {
 		m := NewRequest(c.fn)
