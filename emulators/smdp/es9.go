@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/bodyread"
@@ -69,7 +70,7 @@ var errNoContent = errors.New("no content") // handleNotification answers 204
 // /gsma/rsp2/es2plus/<function>) and wraps every answer in
 // the ES9+ envelope; nothing a client sends can panic it.
 func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
-	w := &statusWriter{ResponseWriter: rw}
+	w := &statusWriter{ResponseWriter: rw, now: s.cfg.Now}
 	var body []byte
 	defer func() { s.logRequest(r, w.status, body) }()
 	var (
@@ -85,9 +86,6 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		fn = strings.TrimPrefix(r.URL.Path, ES2PathPrefix)
 		h, known = s.es2Handlers()[fn]
 	}
-	// Date is the virtual clock's (RFC 9110 §6.6.1): the rig's time, so a
-	// run's traffic is the same whatever the wall clock says.
-	w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
 	// The header names the version the sender implements (SGP.22
 	// §6.5.1): ours, whatever the client named, even when refusing it.
 	w.Header().Set(es9.AdminProtocolHeader, es9.AdminProtocol)
@@ -163,15 +161,23 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 type handler func(w http.ResponseWriter, body []byte) (es9.Message, error)
 
 // statusWriter remembers the status a request was answered with, for the
-// server's request log; 0 means no answer (hijacked and reset).
+// server's request log; 0 means no answer (hijacked and reset). It dates
+// the answer as it is written.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	now    func() time.Time
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		// Date is when the answer was made (RFC 9110 §6.6.1), by the
+		// virtual clock: the rig's time, so a run's traffic is the same
+		// whatever the wall clock says. Set here, not when the request
+		// came: a body read for 30 s (a 408) was dated at its start
+		// (outside tester t71 F7).
+		w.Header().Set("Date", w.now().UTC().Format(http.TimeFormat))
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"syscall"
@@ -678,4 +679,70 @@ func brokenSignature(c *rsp.Cert) *rsp.Cert {
 	der := slices.Clone(c.DER)
 	der[len(der)-1] ^= 0x01
 	return &rsp.Cert{X509: c.X509, DER: der, Key: c.Key}
+}
+
+// slowBody is a request body whose reading takes simulated time: it moves
+// the clock by d before it gives its bytes (or its error).
+type slowBody struct {
+	r     io.Reader
+	clock *vclock
+	d     time.Duration
+	err   error // after the bytes: a read timeout, say
+	moved bool
+}
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	if !b.moved {
+		b.moved = true
+		b.clock.Add(b.d)
+	}
+	n, err := b.r.Read(p)
+	if err == io.EOF && b.err != nil {
+		err = b.err
+	}
+	return n, err
+}
+
+func (b *slowBody) Close() error { return nil }
+
+// timeoutErr is a connection's read deadline passing (net.Error).
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// The Date of an answer is when it was made, not when its request began:
+// a body that took 30 s to arrive (or never ended: 408) is answered with
+// the time at its end (RFC 9110 §6.6.1; outside tester t71 F7).
+func TestDateIsWhenAnswered(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fn     string
+		body   string
+		err    error
+		status int
+	}{
+		{"slow body taken", es9.FnHandleNotification, `{"pendingNotification":"AAAA"}`, nil, http.StatusNoContent},
+		{"slow body refused", es9.FnInitiateAuthentication, `{}`, nil, http.StatusOK},
+		{"body never ends", es9.FnHandleNotification, `{"pendingNot`, timeoutErr{}, http.StatusRequestTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			start := e.clock.Now()
+			req := httptest.NewRequest(http.MethodPost, es9.PathPrefix+tc.fn, nil)
+			req.Body = &slowBody{r: strings.NewReader(tc.body), clock: e.clock, d: 30 * time.Second, err: tc.err}
+			req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
+			req.Header.Set("Content-Type", es9.ContentType)
+			rec := httptest.NewRecorder()
+			e.srv.serveHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			want := start.Add(30 * time.Second).UTC().Format(http.TimeFormat)
+			if got := rec.Header().Get("Date"); got != want {
+				t.Errorf("Date %q, want %q (the request began at %s)", got, want, start.UTC().Format(http.TimeFormat))
+			}
+		})
+	}
 }
