@@ -153,6 +153,14 @@ func (s *Server) confirmOrder(_ http.ResponseWriter, body []byte) (es9.Message, 
 	s.mu.Lock()
 	o := s.allocated[req.ICCID]
 	switch {
+	case o == nil && s.released[req.ICCID] != nil:
+		// Confirmed already (outside tester t71 F12: "no profile reserved"
+		// of one that was): the profile is in use by its order, whatever
+		// its state now — SGP.22 §5.3.2 releases a profile once. 3.3 as
+		// the matching ID of an order past "released" is answered (ES9+).
+		r := s.released[req.ICCID]
+		s.mu.Unlock()
+		return nil, fail(subjICCID, reasonAlreadyUsed, "iccid %s: already confirmed, under matchingId %s (order %s): confirmOrder releases a reserved profile once", req.ICCID, r.matchingID, r.state)
 	case o == nil:
 		s.mu.Unlock()
 		return nil, fail(subjICCID, reasonUnknown, "iccid %s: no profile reserved by downloadOrder", req.ICCID)
@@ -177,6 +185,7 @@ func (s *Server) confirmOrder(_ http.ResponseWriter, body []byte) (es9.Message, 
 	delete(s.allocated, req.ICCID)
 	s.setState(o, "released")
 	s.orders[o.matchingID] = o
+	s.released[o.profile.ICCID] = o
 	s.mu.Unlock()
 	s.emit(KindOrder, eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})
 	return ConfirmOrderResponse{Header: es9.Success(), EID: o.eid, MatchingID: o.matchingID, SMDPAddress: s.cfg.Host}, nil

@@ -78,8 +78,8 @@ func TestES2Order(t *testing.T) {
 	if err != nil || o.profile.ICCID != iccid {
 		t.Errorf("the card's matching ID %s: %v", mid, err)
 	}
-	// Confirmed once: the ICCID is no longer reserved.
-	if _, code := call(FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","releaseFlag":true}`); code != subjICCID+"/"+reasonUnknown {
+	// Confirmed once: the ICCID is in use by its order (TestConfirmOrderTwice).
+	if _, code := call(FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","releaseFlag":true}`); code != subjICCID+"/"+reasonAlreadyUsed {
 		t.Errorf("a second confirmOrder: %s", code)
 	}
 	// A matching ID of the caller's, and an EID given only at confirmation.
@@ -88,4 +88,84 @@ func TestES2Order(t *testing.T) {
 	if code != "" || co["matchingId"] != "MINE-1" {
 		t.Errorf("confirmOrder with a matchingId: %s %v", code, co)
 	}
+}
+
+// A profile confirmed (or ordered by Order) is answered as in use by its
+// order, in whatever state the order is now, never as unknown (outside
+// tester t71 F12: "no profile reserved by downloadOrder" of a profile
+// that was reserved and confirmed).
+func TestConfirmOrderTwice(t *testing.T) {
+	const eid = "89049032000001000000000000000171"
+	const hdr = `"header":{"functionRequesterIdentifier":"platform","functionCallIdentifier":"1"}`
+	for _, tc := range []struct {
+		name  string
+		order func(t *testing.T, srv *Server) (iccid, matchingID string) // an order released
+		state string                                                     // the order's state before the second confirmation
+		want  string
+	}{
+		{"confirmed", func(t *testing.T, srv *Server) (string, string) {
+			iccid, _ := es2Call(t, srv, FnDownloadOrder, `{`+hdr+`,"eid":"`+eid+`"}`)["iccid"].(string)
+			mid, _ := es2Call(t, srv, FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","releaseFlag":true}`)["matchingId"].(string)
+			return iccid, mid
+		}, "", "released"},
+		{"confirmed and downloaded", func(t *testing.T, srv *Server) (string, string) {
+			iccid, _ := es2Call(t, srv, FnDownloadOrder, `{`+hdr+`,"eid":"`+eid+`"}`)["iccid"].(string)
+			mid, _ := es2Call(t, srv, FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","matchingId":"MINE-2","releaseFlag":true}`)["matchingId"].(string)
+			return iccid, mid
+		}, "downloaded", "downloaded"},
+		{"ordered by the platform's call", func(t *testing.T, srv *Server) (string, string) {
+			_, mid, err := srv.Order(eid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return srv.orders[mid].profile.ICCID, mid
+		}, "installed", "installed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := thePKI(t)
+			srv, err := New(Config{Operator: testOp, Host: testHost, CI: p.CI.X509, Certs: p.SMDP[testOp],
+				Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			iccid, mid := tc.order(t, srv)
+			if o := srv.orders[mid]; o == nil || o.profile.ICCID != iccid {
+				t.Fatalf("no order %s of ICCID %s", mid, iccid)
+			}
+			if tc.state != "" {
+				srv.mu.Lock()
+				srv.setState(srv.orders[mid], tc.state)
+				srv.mu.Unlock()
+			}
+			m := es2Call(t, srv, FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","releaseFlag":true}`)
+			st, subj, reason := status(m)
+			var msg string
+			if h, ok := m["header"].(map[string]any); ok {
+				if f, ok := h["functionExecutionStatus"].(map[string]any); ok {
+					if d, ok := f["statusCodeData"].(map[string]any); ok {
+						msg, _ = d["message"].(string)
+					}
+				}
+			}
+			if st != es9.StatusFailed || subj != subjICCID || reason != reasonAlreadyUsed ||
+				!strings.Contains(msg, "already confirmed") || !strings.Contains(msg, "(order "+tc.want+")") {
+				t.Errorf("second confirmOrder: %s %s/%s %q, want Failed %s/%s naming the order %s", st, subj, reason, msg, subjICCID, reasonAlreadyUsed, tc.want)
+			}
+		})
+	}
+}
+
+// es2Call answers one ES2+ request and returns its decoded body.
+func es2Call(t *testing.T, srv *Server, fn, body string) map[string]any {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, ES2PathPrefix+fn, strings.NewReader(body))
+	req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
+	req.Header.Set("Content-Type", es9.ContentType)
+	rec := httptest.NewRecorder()
+	srv.serveHTTP(rec, req)
+	var m map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+		t.Fatalf("%s: %v: %s", fn, err, rec.Body.String())
+	}
+	return m
 }

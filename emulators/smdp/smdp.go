@@ -118,8 +118,10 @@ type Server struct {
 	tx     map[string]*transaction // by upper-case hex transactionId
 	orders map[string]*order       // by matching ID
 	// allocated holds the orders ES2+ DownloadOrder reserved and
-	// ConfirmOrder has not released yet, by ICCID.
-	allocated map[string]*order
+	// ConfirmOrder has not released yet, by ICCID; released holds them
+	// (and Order's) once released, by ICCID, so that a second
+	// ConfirmOrder is told the profile's state, not that it is unknown.
+	allocated, released map[string]*order
 	// outstanding counts the orders released or downloaded (setState).
 	outstanding int
 	nOrders     int
@@ -176,6 +178,7 @@ func New(cfg Config) (*Server, error) {
 		tx:        map[string]*transaction{},
 		orders:    map[string]*order{},
 		allocated: map[string]*order{},
+		released:  map[string]*order{},
 		euicc:     map[string]*ecdsa.PublicKey{},
 		sent:      map[string]string{},
 		notified:  map[string]bool{},

@@ -135,6 +135,7 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 	o.matchingID = orderMatchingID(eid, o.seq)
 	s.setState(o, "released")
 	s.orders[o.matchingID] = o
+	s.released[o.profile.ICCID] = o
 	s.mu.Unlock()
 	s.emit(KindOrder, eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})
 	// The address the card is given is the SM-DP+'s FQDN alone (port 443
