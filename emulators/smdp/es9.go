@@ -45,23 +45,25 @@ const (
 	subjMatchingID    = "8.2.6"  // matching ID
 	subjSMDPAddress   = "8.8.1"  // SM-DP+ address
 	subjSecurityConf  = "8.8.2"  // security configuration (the eUICC's CIs for signing)
+	subjSMDP          = "8.8"    // SM-DP+
 	subjSVN           = "8.8.3"  // specification version number
 	subjNoDPauthCert  = "8.8.4"  // CERT.DPauth for a CI the eUICC verifies with
 	subjDownloadOrder = "8.8.5"  // download order
 	subjTransactionID = "8.10.1" // transactionId
 	subjCIKey         = "8.11.1" // CI public key
 
-	reasonInvalidFormat = "2.1" // format error: invalid
-	reasonMissing       = "2.2" // mandatory element missing
-	reasonUnsupported   = "3.1" // unsupported
-	reasonNoCertForCI   = "3.7" // unavailable server authentication certificate
-	reasonRefused       = "3.8" // refused / invalid association
-	reasonUnknown       = "3.9" // unknown
-	reasonAlreadyUsed   = "3.3" // already in use
-	reasonExecution     = "4.2" // execution error
-	reasonTTLExpired    = "4.10"
-	reasonVerifyFailed  = "6.1" // signature / certificate verification failed
-	reasonCertExpired   = "6.3"
+	reasonInvalidFormat      = "2.1"  // format error: invalid
+	reasonMissing            = "2.2"  // mandatory element missing
+	reasonUnsupported        = "3.1"  // unsupported
+	reasonNoCertForCI        = "3.7"  // unavailable server authentication certificate
+	reasonRefused            = "3.8"  // refused / invalid association
+	reasonUnknown            = "3.9"  // unknown
+	reasonInvalidAssociation = "3.10" // invalid association
+	reasonAlreadyUsed        = "3.3"  // already in use
+	reasonExecution          = "4.2"  // execution error
+	reasonTTLExpired         = "4.10"
+	reasonVerifyFailed       = "6.1" // signature / certificate verification failed
+	reasonCertExpired        = "6.3"
 )
 
 var errNoContent = errors.New("no content") // handleNotification answers 204

@@ -9,7 +9,7 @@ const (
 	KindBPPSent               eventlog.Kind = "bpp_sent"               // {operator, iccid}
 	KindNotificationReceived  eventlog.Kind = "notification_received"  // {operator, kind, seq, ok?, error_reason?}
 	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {operator, kind, seq}
-	KindSessionCancelled      eventlog.Kind = "session_cancelled"      // {operator, reason, order}
+	KindSessionCancelled      eventlog.Kind = "session_cancelled"      // {operator, reason, order, verified}
 	KindES9Error              eventlog.Kind = "es9_error"              // {operator, function, subject, reason, message}
 )
 

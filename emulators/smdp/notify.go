@@ -102,13 +102,23 @@ func (s *Server) installed(d es10.ProfileInstallationResultData) {
 	}
 }
 
-// cancelSession (SGP.22 §5.6.5): the card's signed cancel ends the session.
-// Before authenticateClient the SM-DP+ does not know the eUICC key yet, so
-// the signature is checked only when it does. The order then depends on
-// the reason the card signed: postponed (1) and timeout (2) release it for
-// a later download; any other reason (end user rejection, PPR not allowed,
-// metadata mismatch, loadBppExecutionError after a refused package,
-// undefined) puts it in error. An order already installed stays so.
+// cancelSession (SGP.22 §5.6.5): the LPA's cancellation ends the session.
+// The SM-DP+ verifies euiccCancelSessionSigned — its transactionId, its
+// smdpOid (this SM-DP+'s, from CERT.DPauth: else 8.8/3.10) and the eUICC's
+// signature with PK.EUICC.SIG attached to the session — and a cancellation
+// that fails one is refused, the session left as it was. The order then
+// depends on the reason the card signed: postponed (1) and timeout (2)
+// release it for a later download; any other reason (end user rejection,
+// PPR not allowed, metadata mismatch, loadBppExecutionError after a
+// refused package, undefined) puts it in error. An order already
+// installed stays so.
+//
+// A cancellation whose signature cannot be verified moves no order
+// (docs/conformance.md, outside tester t71 F10): the error form
+// (cancelSessionResponseError, which the eUICC does not sign) and a signed
+// form before authenticateClient (no PK.EUICC.SIG yet: no order is bound
+// to the session then either) only end the session; anyone holding the
+// transactionId could send them.
 func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message, error) {
 	var req es9.CancelSessionRequest
 	if err := decode(body, &req); err != nil {
@@ -125,14 +135,19 @@ func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message,
 	if t == nil || t.step == closed {
 		return nil, fail(subjTransactionID, reasonUnknown, "unknown transactionId")
 	}
+	verified := false
 	if resp.ErrorCode == 0 {
 		if !bytes.Equal(resp.TransactionID, t.id) {
 			return nil, fail(subjTransactionID, reasonUnknown, "euiccCancelSessionSigned carries another transactionId")
+		}
+		if own := rsp.RegisteredID(s.cfg.Certs.Auth.X509); !bytes.Equal(resp.SmdpOID, own) {
+			return nil, fail(subjSMDP, reasonInvalidAssociation, "euiccCancelSessionSigned names another SM-DP+'s OID")
 		}
 		if pub := t.euiccPub; pub != nil {
 			if err := rsp.Verify(pub, resp.SignedPart(), resp.Signature); err != nil {
 				return nil, fail(subjEUICC, reasonVerifyFailed, "euiccCancelSessionSignature does not verify")
 			}
+			verified = true
 		}
 	}
 	t.step = closed
@@ -142,7 +157,7 @@ func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message,
 	}
 	state := ""
 	if o := t.order; o != nil {
-		if o.state == "downloaded" || o.state == "released" {
+		if verified && (o.state == "downloaded" || o.state == "released") {
 			switch reason {
 			case es10.CancelPostponed, es10.CancelTimeout:
 				s.setState(o, "released")
@@ -152,6 +167,6 @@ func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message,
 		}
 		state = o.state
 	}
-	s.emit(KindSessionCancelled, eventlog.F{"operator": s.cfg.Operator, "reason": reason, "order": state})
+	s.emit(KindSessionCancelled, eventlog.F{"operator": s.cfg.Operator, "reason": reason, "order": state, "verified": verified})
 	return es9.HeaderOnly{Header: es9.Success()}, nil
 }

@@ -746,3 +746,110 @@ func TestDateIsWhenAnswered(t *testing.T) {
 		})
 	}
 }
+
+// SGP.22 §5.6.5: only a cancellation whose euiccCancelSessionSignature
+// the SM-DP+ verified with PK.EUICC.SIG moves the order. The error form
+// (unsigned) and a signed one before authenticateClient (no key yet) end
+// the session only; one naming another SM-DP+'s OID is refused, 8.8/3.10,
+// and leaves the session open (outside tester t71 F10: an unsigned error
+// form ended the order for good).
+func TestCancelSessionTrust(t *testing.T) {
+	other := rsp.RegisteredID(thePKI(t).SMDP[testOp].Auth.X509)
+	other = append(append([]byte(nil), other[:len(other)-1]...), other[len(other)-1]+1)
+	for _, tc := range []struct {
+		name  string
+		stage string // "init": after initiateAuthentication; "auth": after authenticateClient; "bpp": after the package
+		resp  func(c *card) es10.CancelSessionResponse
+		// fails: the cancellation's refusal, "" when it is taken.
+		fails    string
+		verified bool
+		order    string // the order's state after it
+		closed   bool   // the session ended
+	}{
+		{"error form after authenticateClient", "auth", func(c *card) es10.CancelSessionResponse {
+			return es10.CancelSessionResponse{ErrorCode: es10.CancelErrInvalidTransID}
+		}, "", false, "released", true},
+		{"error form after the package", "bpp", func(c *card) es10.CancelSessionResponse {
+			return es10.CancelSessionResponse{ErrorCode: es10.CancelErrUndefined}
+		}, "", false, "downloaded", true},
+		{"forged signature before authenticateClient", "init", func(c *card) es10.CancelSessionResponse {
+			r := c.cancel(es10.CancelEndUserRejection, nil)
+			r.Signature[5] ^= 1
+			return r
+		}, "", false, "released", true},
+		{"signed end user rejection after authenticateClient", "auth", func(c *card) es10.CancelSessionResponse {
+			return c.cancel(es10.CancelEndUserRejection, nil)
+		}, "", true, "error", true},
+		{"forged signature after authenticateClient", "auth", func(c *card) es10.CancelSessionResponse {
+			r := c.cancel(es10.CancelEndUserRejection, nil)
+			r.Signature[5] ^= 1
+			return r
+		}, subjEUICC + "/" + reasonVerifyFailed, false, "released", false},
+		{"another SM-DP+'s OID", "auth", func(c *card) es10.CancelSessionResponse {
+			return c.cancel(es10.CancelEndUserRejection, other)
+		}, subjSMDP + "/" + reasonInvalidAssociation, false, "released", false},
+		{"another SM-DP+'s OID before authenticateClient", "init", func(c *card) es10.CancelSessionResponse {
+			return c.cancel(es10.CancelEndUserRejection, other)
+		}, subjSMDP + "/" + reasonInvalidAssociation, false, "released", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			_, mid, _ := e.srv.Order(testEID)
+			c := e.card(testEID, mid)
+			switch tc.stage {
+			case "init":
+				code, m, err := c.initiate()
+				mustOK(t, "initiateAuthentication", code, m, err)
+				if err := c.authenticateServer(m); err != nil {
+					t.Fatal(err)
+				}
+			case "auth", "bpp":
+				c.upToBPP()
+			}
+			if tc.stage == "bpp" {
+				code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+				mustOK(t, "getBoundProfilePackage", code, m, err)
+			}
+			code, m, err := e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(tc.resp(c).Encode())})
+			if tc.fails == "" {
+				mustOK(t, "cancelSession", code, m, err)
+				bound := tc.order // before authenticateClient no order is bound to the session
+				if tc.stage == "init" {
+					bound = ""
+				}
+				evs := e.log.Kind(KindSessionCancelled)
+				if len(evs) != 1 || evs[0].Get("verified") != tc.verified || evs[0].Str("order") != bound {
+					t.Fatalf("session_cancelled %v, want verified %v order %q", evs, tc.verified, bound)
+				}
+			} else {
+				subj, reason, _ := strings.Cut(tc.fails, "/")
+				mustFail(t, "cancelSession", code, m, err, http.StatusOK, subj, reason)
+			}
+			e.srv.mu.Lock()
+			state := e.srv.orders[mid].state
+			step := e.srv.tx[c.tx].step
+			e.srv.mu.Unlock()
+			if state != tc.order {
+				t.Errorf("order %s, want %s", state, tc.order)
+			}
+			if (step == closed) != tc.closed {
+				t.Errorf("session %s, want closed %v", step, tc.closed)
+			}
+		})
+	}
+}
+
+// cancel is the card's signed CancelSession answer (SGP.22 §5.7.14) for
+// the session, naming oid (nil: the SM-DP+'s own).
+func (c *card) cancel(reason int, oid []byte) es10.CancelSessionResponse {
+	if oid == nil {
+		oid = rsp.RegisteredID(thePKI(c.t).SMDP[testOp].Auth.X509)
+	}
+	r := es10.CancelSessionResponse{TransactionID: c.txBytes, SmdpOID: oid, Reason: reason}
+	sig, err := rsp.Sign(c.cert.Key, r.SignedPart())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	r.Signature = sig
+	return r
+}
