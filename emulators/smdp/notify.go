@@ -95,10 +95,10 @@ func (s *Server) installed(d es10.ProfileInstallationResultData) {
 		}
 		return
 	}
-	for _, o := range s.orders {
-		if d.OK && o.state == "downloaded" && o.profile.ICCID == d.Notification.ICCID {
-			s.setState(o, "installed")
-		}
+	// The session is gone (its TTL ended, or it was the oldest of too
+	// many): the order is found by the profile's ICCID.
+	if o := s.released[d.Notification.ICCID]; o != nil && d.OK && o.state == "downloaded" {
+		s.setState(o, "installed")
 	}
 }
 

@@ -72,6 +72,9 @@ type Config struct {
 	// Limits bound what one client can make the server hold (zero fields:
 	// httpserve.Default).
 	Limits httpserve.Limits
+	// MaxSessions bounds the ES9+ sessions held (0: DefaultMaxSessions);
+	// past it the oldest goes.
+	MaxSessions int
 	// MaxOrders bounds the outstanding orders (0: DefaultMaxOrders); a
 	// storm of thousands of cards, some of which never come back for
 	// their order, needs more.
@@ -116,7 +119,11 @@ type Server struct {
 	mu     sync.Mutex
 	faults Faults
 	tx     map[string]*transaction // by upper-case hex transactionId
-	orders map[string]*order       // by matching ID
+	// txOrder queues the sessions of tx in creation order from txHead
+	// (expireLocked, dropOldestLocked); it may hold ones tx has dropped.
+	txOrder []*transaction
+	txHead  int
+	orders  map[string]*order // by matching ID
 	// allocated holds the orders ES2+ DownloadOrder reserved and
 	// ConfirmOrder has not released yet, by ICCID; released holds them
 	// (and Order's) once released, by ICCID, so that a second
@@ -165,6 +172,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.TransactionTTL <= 0 {
 		cfg.TransactionTTL = DefaultTransactionTTL
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
 	}
 	if cfg.NewProfile == nil {
 		op := cfg.Operator

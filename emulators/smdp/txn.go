@@ -73,29 +73,69 @@ func (s *Server) lookup(id []byte, want step) (*transaction, error) {
 }
 
 // newTransaction makes a session with a random transactionId and server
-// challenge (Config.Random: they never reach the event log).
+// challenge (Config.Random: they never reach the event log). The oldest
+// session goes when the server holds MaxSessions (Config.MaxSessions).
 func (s *Server) newTransaction(euiccChallenge []byte) (*transaction, error) {
+	now := s.cfg.Now()
 	t := &transaction{id: make([]byte, 16), serverChallenge: make([]byte, 16), euiccChallenge: euiccChallenge,
-		expires: s.cfg.Now().Add(s.cfg.TransactionTTL)}
+		expires: now.Add(s.cfg.TransactionTTL)}
 	if err := rsp.Nonce(s.cfg.Random, t.id); err != nil {
 		return nil, fmt.Errorf("transactionId: %w", err)
 	}
 	if err := rsp.Nonce(s.cfg.Random, t.serverChallenge); err != nil {
 		return nil, fmt.Errorf("serverChallenge: %w", err)
 	}
-
-	s.gcLocked()
+	s.expireLocked(now)
+	for len(s.tx) >= s.cfg.MaxSessions {
+		s.dropOldestLocked()
+	}
 	s.tx[hexID(t.id)] = t
+	s.txOrder = append(s.txOrder, t)
 	return t, nil
 }
 
-// gcLocked forgets expired sessions so the store stays bounded.
-func (s *Server) gcLocked() {
-	now := s.cfg.Now()
-	for k, t := range s.tx {
-		if !now.Before(t.expires) || t.step == closed {
-			delete(s.tx, k)
+// DefaultMaxSessions bounds the sessions a server holds (open, or ended
+// within their TTL) when Config.MaxSessions is zero: an LPA goes from
+// initiateAuthentication to its package in seconds, while a session nobody
+// comes back for is held for the whole TTL (outside tester t71 F4: 60,000
+// abandoned ones took 47 MB and slowed every call).
+const DefaultMaxSessions = 10000
+
+// expireLocked forgets the sessions whose TTL has ended, oldest first:
+// every session has the same TTL, so txOrder (creation order) is expiry
+// order, and the walk stops at the first one still live — a request
+// costs what expired since the last, not a sweep of every session.
+func (s *Server) expireLocked(now time.Time) {
+	for s.txHead < len(s.txOrder) {
+		t := s.txOrder[s.txHead]
+		if s.tx[hexID(t.id)] == t && now.Before(t.expires) {
+			return
 		}
+		s.dropOldestLocked()
+	}
+}
+
+// dropOldestLocked forgets the oldest session still queued (gone from the
+// map already — expired at a lookup — or not): its later calls are
+// answered as for any session the server does not know, 8.10.1/3.9. Why
+// the oldest rather than refusing new sessions: SGP.22 §5.6.1 gives
+// initiateAuthentication no status for a busy server, and refusing would
+// lock every card out for a TTL after a flood, whereas the oldest
+// sessions are the abandoned ones — an LPA finishes its own in seconds.
+func (s *Server) dropOldestLocked() {
+	if s.txHead >= len(s.txOrder) {
+		return
+	}
+	t := s.txOrder[s.txHead]
+	s.txOrder[s.txHead] = nil
+	s.txHead++
+	if k := hexID(t.id); s.tx[k] == t {
+		delete(s.tx, k)
+	}
+	if s.txHead > 1024 && s.txHead*2 > len(s.txOrder) {
+		// Keep the queue's array in proportion to what it holds.
+		s.txOrder = append(s.txOrder[:0], s.txOrder[s.txHead:]...)
+		s.txHead = 0
 	}
 }
 

@@ -32,6 +32,12 @@ const serverConns = 1024
 // thousands of them.
 const stormOrders = 1 << 20
 
+// stormSessions bounds each SM-DP+'s ES9+ sessions in a storm (and under
+// esimhil serve): devices arriving together open thousands at one
+// simulated instant, each held for its TTL, and the oldest going would
+// fail a download under way. Their cost per call does not grow with them.
+const stormSessions = 1 << 17
+
 // NewPKI makes the storm's test PKI from the seed: the CI and EUM (whose
 // keys follow from the seed, so a platform started elsewhere with the
 // same seed trusts the fleet's cards) and the SM-DP+ certificates of the
@@ -122,7 +128,7 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 		op := o
 		srv, err := smdp.New(smdp.Config{
 			Operator: op.ID, Host: op.SMDP, CI: pki.CI.X509, CIKey: pki.CI.Key, Certs: pki.SMDP[op.ID],
-			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders,
+			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders, MaxSessions: stormSessions,
 			NewProfile: func(seq int) smdp.Profile { return harness.DeliveredProfile(op, seq) },
 		})
 		if err != nil {
