@@ -11,6 +11,7 @@ import (
 	"github.com/esimhil/esimhil/internal/bodyread"
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/smdplog"
 )
 
 // es9Error is a function failure with its SGP.22 subject and reason codes
@@ -74,16 +75,32 @@ var errNoContent = errors.New("no content") // handleNotification answers 204
 func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw, now: s.cfg.Now}
 	var body []byte
-	defer func() { s.logRequest(r, w.status, body) }()
+	// note is what became of a handleNotification request, for the
+	// notification log (notelog.go); nil for every other request.
+	var note *smdplog.Entry
+	defer func() {
+		s.logRequest(r, w.status, body)
+		if note != nil {
+			s.logNotification(note, w, body)
+		}
+	}()
 	var (
 		fn    string
 		h     handler
 		known bool
 	)
 	switch {
+	case r.URL.Path == smdplog.Path:
+		// The emulator's own route, outside SGP.22's /gsma/rsp2/.
+		s.serveNotificationLog(w, r)
+		return
 	case strings.HasPrefix(r.URL.Path, es9.PathPrefix):
 		fn = strings.TrimPrefix(r.URL.Path, es9.PathPrefix)
 		h, known = s.handlers()[fn]
+		if fn == es9.FnHandleNotification {
+			note = &smdplog.Entry{}
+			h = func(_ http.ResponseWriter, body []byte) (es9.Message, error) { return s.handleNotification(body, note) }
+		}
 	case strings.HasPrefix(r.URL.Path, ES2PathPrefix):
 		fn = strings.TrimPrefix(r.URL.Path, ES2PathPrefix)
 		h, known = s.es2Handlers()[fn]
@@ -148,6 +165,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		// cannot read (malformed JSON, a missing member) is still
 		// answered with the generic 1.2 codes.
 		s.emit(KindES9Error, eventlog.F{"operator": s.cfg.Operator, "function": fn, "subject": e.subject, "reason": e.reason, "message": e.msg + " (discarded, acknowledged 204)"})
+		note.Outcome, note.Subject, note.Reason, note.Error = smdplog.Discarded, e.subject, e.reason, e.msg
 		w.WriteHeader(http.StatusNoContent)
 		return
 	case errors.As(err, &e):
@@ -169,6 +187,8 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	now    func() time.Time
+	// failed is the function error the answer carried (writeErr).
+	failed *es9Error
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -192,12 +212,16 @@ func (s *Server) handlers() map[string]handler {
 		es9.FnInitiateAuthentication: s.initiateAuthentication,
 		es9.FnAuthenticateClient:     s.authenticateClient,
 		es9.FnGetBoundProfilePackage: s.getBoundProfilePackage,
-		es9.FnHandleNotification:     s.handleNotification,
-		es9.FnCancelSession:          s.cancelSession,
+		// serveHTTP calls it with the request's entry of the notification log.
+		es9.FnHandleNotification: func(_ http.ResponseWriter, body []byte) (es9.Message, error) {
+			return s.handleNotification(body, &smdplog.Entry{})
+		},
+		es9.FnCancelSession: s.cancelSession,
 	}
 }
 
-func (s *Server) writeErr(w http.ResponseWriter, fn string, e *es9Error) {
+func (s *Server) writeErr(w *statusWriter, fn string, e *es9Error) {
+	w.failed = e
 	s.emit(KindES9Error, eventlog.F{"operator": s.cfg.Operator, "function": fn, "subject": e.subject, "reason": e.reason, "message": e.msg})
 	code := e.http
 	if code == 0 {

@@ -9,14 +9,16 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/smdplog"
 )
 
 // handleNotification (SGP.22 §5.6.4): an install result (BF37, signed
 // euiccSignPIR, verified with the key learnt in authenticateClient, so a
 // notification re-sent after a restart is still accepted) or another signed
 // notification (30, carrying its own certificate chain). Answers 204, to
-// one it cannot take too (discard).
-func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Message, error) {
+// one it cannot take too (discard). note gathers what the notification
+// said and what became of it, for the notification log.
+func (s *Server) handleNotification(body []byte, note *smdplog.Entry) (es9.Message, error) {
 	var req es9.HandleNotificationRequest
 	if err := decode(body, &req); err != nil {
 		return nil, err
@@ -28,6 +30,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	md := n.Metadata()
+	note.Kind, note.Seq, note.ICCID = md.Event.String(), md.Seq, md.ICCID
 	var key string      // one notification, however often the card sends it
 	var installOK *bool // an install result's outcome
 	reason := 0         // a failed install's errorReason
@@ -37,6 +40,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 		if !ok {
 			return nil, discard(fail(subjTransactionID, reasonUnknown, "install result for an unknown transactionId"))
 		}
+		note.EID = eid
 		if err := rsp.Verify(s.euicc[eid], d.Signed(), n.Install.Signature); err != nil {
 			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccSignPIR does not verify"))
 		}
@@ -57,11 +61,13 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccNotificationSignature does not verify"))
 		}
 		key = fmt.Sprintf("%s/%d", eid, md.Seq)
+		note.EID = eid
 	}
 	if s.notified[key] {
 		// A card that lost our answer (a power cut) sends it again
 		// (SGP.22 §3.5: delivery until acknowledged): acknowledge, once.
 		s.emit(KindNotificationDuplicate, eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq})
+		note.Outcome = smdplog.Duplicate
 		return nil, errNoContent
 	}
 	s.notified[key] = true
@@ -75,6 +81,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 		f["error_reason"] = reason
 	}
 	s.emit(KindNotificationReceived, f)
+	note.Outcome, note.OK, note.ErrorReason = smdplog.Taken, installOK, reason
 	return nil, errNoContent
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/smdplog"
 )
 
 // Config configures one SM-DP+.
@@ -148,6 +149,10 @@ type Server struct {
 
 	reqMu    sync.Mutex
 	requests httpserve.Ring[httpserve.Request]
+
+	// notes is the notification log (notelog.go).
+	noteMu sync.Mutex
+	notes  httpserve.Ring[smdplog.Entry]
 }
 
 // DefaultTransactionTTL is the session lifetime when Config leaves it zero.
@@ -195,6 +200,7 @@ func New(cfg Config) (*Server, error) {
 		authCert:  cfg.Certs.Auth,
 		tlsCert:   cfg.Certs.TLS,
 		requests:  httpserve.NewRing[httpserve.Request](MaxRequests),
+		notes:     httpserve.NewRing[smdplog.Entry](smdplog.MaxEntries),
 	}, nil
 }
 

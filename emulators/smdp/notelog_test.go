@@ -1,0 +1,141 @@
+package smdp
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/smdplog"
+)
+
+// Every handleNotification request is in the SM-DP+'s notification log
+// with what became of it — taken, a duplicate, discarded (acknowledged 204
+// all the same: SGP.22 gives the function no error) or refused — served
+// at smdplog.Path beside ES9+, so a peer can tell a taken notification
+// from a discarded one (outside tester t71 F1: both were a bare 204, and
+// nothing anywhere said which).
+func TestNotificationLog(t *testing.T) {
+	e := newEnv(t)
+	_, mid, _ := e.srv.Order(testEID)
+	c := e.card(testEID, mid)
+	c.upToBPP()
+	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+	mustOK(t, "getBoundProfilePackage", code, m, err)
+	forged := c.installResult(2, true)
+	forged[len(forged)-3] ^= 1 // in euiccSignPIR
+	steps := []struct {
+		name string
+		body string
+		want smdplog.Entry
+	}{
+		{"install result", `{"pendingNotification":"` + enc(c.installResult(1, true)) + `"}`,
+			smdplog.Entry{Status: 204, Outcome: smdplog.Taken, Kind: "install", Seq: 1, ICCID: c.meta.ICCID, EID: testEID, OK: new(true)}},
+		{"the same again", `{"pendingNotification":"` + enc(c.installResult(1, true)) + `"}`,
+			smdplog.Entry{Status: 204, Outcome: smdplog.Duplicate, Kind: "install", Seq: 1, ICCID: c.meta.ICCID, EID: testEID}},
+		{"a forged signature", `{"pendingNotification":"` + enc(forged) + `"}`,
+			smdplog.Entry{Status: 204, Outcome: smdplog.Discarded, Kind: "install", Seq: 2, ICCID: c.meta.ICCID, EID: testEID,
+				Subject: subjEUICC, Reason: reasonVerifyFailed, Error: "euiccSignPIR does not verify"}},
+		{"not a notification", `{"pendingNotification":"AAAA"}`,
+			smdplog.Entry{Status: 204, Outcome: smdplog.Discarded, Subject: subjFunction, Reason: reasonInvalidFormat}},
+		{"malformed JSON", `{"pendingNotification":`,
+			smdplog.Entry{Status: 200, Outcome: smdplog.Refused, Subject: subjFunction, Reason: reasonInvalidFormat}},
+	}
+	for _, st := range steps {
+		e.post(es9.FnHandleNotification, []byte(st.body))
+	}
+	e.post(es9.FnInitiateAuthentication, []byte(`{}`)) // not a notification: not in the log
+	page := e.notificationLog(t, "?offset=0&limit=10")
+	if *page.Total != len(steps) || page.Dropped != 0 || *page.Offset != 0 || page.Next != nil || len(page.Entries) != len(steps) {
+		t.Fatalf("page %+v, want the %d notifications", page, len(steps))
+	}
+	for i, st := range steps {
+		got := page.Entries[i]
+		if got.Index != i || got.Time.IsZero() || got.BodySize != len(st.body) || got.BodySHA256 == "" {
+			t.Errorf("%s: entry %+v", st.name, got)
+		}
+		if st.want.Error == "" {
+			got.Error = "" // the decoder's words, checked elsewhere
+		}
+		got.Index, got.Time, got.BodySize, got.BodySHA256 = 0, st.want.Time, 0, ""
+		gb, _ := json.Marshal(got)
+		wb, _ := json.Marshal(st.want)
+		if string(gb) != string(wb) {
+			t.Errorf("%s: entry %s, want %s", st.name, gb, wb)
+		}
+	}
+	// Pages: from an offset, of a limit.
+	if p := e.notificationLog(t, "?offset=3&limit=1"); len(p.Entries) != 1 || p.Entries[0].Index != 3 || p.Next == nil || *p.Next != 4 {
+		t.Errorf("page from 3 of 1: %+v", p)
+	}
+}
+
+// The log route's refusals, in JSON; it is no ES9+ function, and ES9+'s
+// routes answer as before beside it.
+func TestNotificationLogRefusals(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, method, query string
+		status              int
+		want                string
+	}{
+		{"a POST", http.MethodPost, "", http.StatusMethodNotAllowed, "method POST: GET the log"},
+		{"limit 0", http.MethodGet, "?limit=0", http.StatusBadRequest, `limit: want 1..1000, got "0"`},
+		{"limit over the most", http.MethodGet, "?limit=1001", http.StatusBadRequest, `limit: want 1..1000, got "1001"`},
+		{"an offset past the log", http.MethodGet, "?offset=1", http.StatusBadRequest, `offset: want 0..0 (entries so far), got "1"`},
+		{"an offset with a sign", http.MethodGet, "?offset=%2B0", http.StatusBadRequest, `offset: want 0..0 (entries so far), got "+0"`},
+		{"an unknown parameter", http.MethodGet, "?foo=1", http.StatusBadRequest, `query: unknown parameter "foo" (offset, limit)`},
+		{"a parameter twice", http.MethodGet, "?limit=1&limit=2", http.StatusBadRequest, `query: limit given 2 times`},
+		{"the first page", http.MethodGet, "", http.StatusOK, ""},
+		{"HEAD", http.MethodHead, "", http.StatusOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, "https://"+testHost+smdplog.Path+tc.query, nil)
+			resp, err := e.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != "application/json" || resp.Header.Get("Date") == "" {
+				t.Fatalf("%d %q %s, want %d in JSON", resp.StatusCode, resp.Header.Get("Content-Type"), b, tc.status)
+			}
+			if tc.want != "" {
+				var er smdplog.ErrorAnswer
+				if err := json.Unmarshal(b, &er); err != nil || er.Error != tc.want {
+					t.Errorf("error %s, want %q", b, tc.want)
+				}
+			}
+			if tc.method == http.MethodPost && resp.Header.Get("Allow") != "GET, HEAD" {
+				t.Errorf("Allow %q", resp.Header.Get("Allow"))
+			}
+		})
+	}
+	// ES9+ beside it: an unknown function is still ES9+'s 404.
+	code, m, err := e.post("inspect", []byte(`{}`))
+	mustFail(t, "an unknown ES9+ function", code, m, err, http.StatusNotFound, subjFunction, reasonUnknown)
+	if !strings.HasPrefix(smdplog.Path, "/esimhil/") || strings.HasPrefix(smdplog.Path, "/gsma/") {
+		t.Errorf("the log's route %s is in SGP.22's namespace", smdplog.Path)
+	}
+}
+
+// notificationLog reads a page of the log as the fleet does.
+func (e *env) notificationLog(t *testing.T, query string) smdplog.Page {
+	t.Helper()
+	resp, err := e.client.Get("https://" + testHost + smdplog.Path + query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", smdplog.Path+query, resp.StatusCode, b)
+	}
+	p, err := smdplog.DecodePage(b)
+	if err != nil {
+		t.Fatalf("GET %s: %v: %s", smdplog.Path+query, err, b)
+	}
+	return p
+}
