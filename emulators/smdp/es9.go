@@ -78,12 +78,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	// note is what became of a handleNotification request, for the
 	// notification log (notelog.go); nil for every other request.
 	var note *smdplog.Entry
-	defer func() {
-		s.logRequest(r, w.status, body)
-		if note != nil {
-			s.logNotification(note, w, body)
-		}
-	}()
+	defer func() { s.logRequest(r, w.status, body) }()
 	var (
 		fn    string
 		h     handler
@@ -100,6 +95,9 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		if fn == es9.FnHandleNotification {
 			note = &smdplog.Entry{}
 			h = func(_ http.ResponseWriter, body []byte) (es9.Message, error) { return s.handleNotification(body, note) }
+			// Logged as the answer goes, not after: a reader that saw
+			// the 204 finds the entry.
+			w.onAnswer = func() { s.logNotification(note, w, body) }
 		}
 	case strings.HasPrefix(r.URL.Path, ES2PathPrefix):
 		fn = strings.TrimPrefix(r.URL.Path, ES2PathPrefix)
@@ -189,6 +187,8 @@ type statusWriter struct {
 	now    func() time.Time
 	// failed is the function error the answer carried (writeErr).
 	failed *es9Error
+	// onAnswer, if set, is called as the answer's status is written.
+	onAnswer func()
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -200,6 +200,9 @@ func (w *statusWriter) WriteHeader(code int) {
 		// came: a body read for 30 s (a 408) was dated at its start
 		// (outside tester t71 F7).
 		w.Header().Set("Date", w.now().UTC().Format(http.TimeFormat))
+		if w.onAnswer != nil {
+			w.onAnswer()
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

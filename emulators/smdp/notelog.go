@@ -12,13 +12,11 @@ import (
 )
 
 // logNotification records one handleNotification request with what became
-// of it: an outcome the handler set (taken, duplicate, discarded), else
-// refused with the error its answer carried. A request answered by no one
-// (the connection reset) is not a notification anybody was told of.
+// of it, as its answer's status is written: an outcome the handler set
+// (taken, duplicate, discarded), else refused with the error its answer
+// carried. A request answered by no one (the connection reset) is not in
+// it.
 func (s *Server) logNotification(note *smdplog.Entry, w *statusWriter, body []byte) {
-	if w.status == 0 {
-		return
-	}
 	e := *note
 	e.Time, e.Status, e.BodySize = s.cfg.Now(), w.status, len(body)
 	if body != nil {

@@ -77,6 +77,9 @@ type storm struct {
 	meter     *progress.Meter
 	inproc    *Servers
 	ext       *inspector
+	// smdpLogs read the external SM-DP+s' notification logs (one each,
+	// for the SM-DP+s of a storm with download devices).
+	smdpLogs []*smdpReader
 
 	mu sync.Mutex // guards res's notification and request counters
 	// notes holds the cards' numbered notes to the platform (what each
@@ -196,6 +199,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		for _, p := range plans {
 			s.ext.ours[p.EID] = true
 		}
+		for _, r := range s.smdpLogs {
+			r.ours = s.ext.ours
+		}
 	}
 	defer s.inproc.Close()
 	// While the loop waits on real I/O the line says on how much: a slow
@@ -299,6 +305,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			fmt.Fprintf(orDiscard(s.cfg.Progress), "the storm is over; the platform's log is read again for up to %v: %s\n", finishRetryFor, why)
 		}
 		s.ext.finish(s.res)
+	}
+	for _, r := range s.smdpLogs {
+		r.finish(ctx, s.res)
 	}
 	if !s.res.PlatformUnread {
 		s.notes.match().apply(s.res)
@@ -416,8 +425,7 @@ func (s *storm) servers(ctx context.Context) error {
 		s.sh.Resolve[o.SMDP] = a
 		s.res.SMDP[o.ID] = raw
 		if downloads {
-			s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf(uncheckedSMDP+"%s log: an external SM-DP+ has no log route to read", o.ID))
-			s.res.SMDPUnread = true
+			s.smdpLogs = append(s.smdpLogs, newSMDPReader(o.ID, a, cardTrust(pki.CI.X509, o.SMDP, s.loop.Clock().Now)))
 		}
 	}
 	probing.Wait()
@@ -429,6 +437,13 @@ func (s *storm) servers(ctx context.Context) error {
 	}
 	if len(msgs) > 0 {
 		return fmt.Errorf("%w:\n  %s", ErrRefused, strings.Join(msgs, "\n  "))
+	}
+	// Where each SM-DP+'s notification log starts, or why it cannot be
+	// read: the emulated SM-DP+'s route (esimhil serve's); a third
+	// party's SM-DP+ has none, and its log is NOT CHECKED without failing
+	// the storm.
+	for _, r := range s.smdpLogs {
+		r.probe(ctx)
 	}
 	// What the platform refuses, before its log's start is taken: the
 	// checks are not the storm's requests.
@@ -449,6 +464,22 @@ func (s *storm) servers(ctx context.Context) error {
 		return fmt.Errorf("%w:\n  --platform %s: %w", ErrRefused, s.cfg.Platform, err)
 	}
 	return nil
+}
+
+// smdpKeepUp reads the external SM-DP+s' notification logs when due
+// (smdpReader.keepUp), between the storm's steps.
+func (s *storm) smdpKeepUp(ctx context.Context) {
+	for _, r := range s.smdpLogs {
+		s.mu.Lock()
+		sent := 0
+		for k, n := range s.res.CardToSMDP {
+			if strings.HasPrefix(k, r.op+"|") {
+				sent += n
+			}
+		}
+		s.mu.Unlock()
+		r.keepUp(ctx, sent)
+	}
 }
 
 // serverEvent counts the emulated servers' log entries (from the
@@ -585,6 +616,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 					sent := s.res.PlatformRequests
 					s.mu.Unlock()
 					s.ext.keepUp(sent)
+					s.smdpKeepUp(ctx)
 				}
 				return ctx.Err() != nil || s.givenUp != nil
 			}
@@ -610,6 +642,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 			sent := s.res.PlatformRequests
 			s.mu.Unlock()
 			s.ext.keepUp(sent)
+			s.smdpKeepUp(ctx)
 		}
 		tick()
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/pem"
 	"errors"
@@ -348,7 +349,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 
 // serveCmd runs the emulated platform and SM-DP+s of a scenario on their
 // own, on the wall clock, for a fleet (or any client) in another process.
-func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret int) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("scenario", "", "scenario whose operators, lists and SM-DP+s to serve")
@@ -357,6 +358,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	var smdpListens repeated
 	fs.Var(&smdpListens, "smdp-listen", "an operator's SM-DP+ address, op=HOST:PORT (repeatable; default: a port of its own on --listen's host)")
+	out := fs.String("out", filepath.Join("out", "serve"), "directory for events.jsonl: every event of the platform and the SM-DP+s, written as it happens")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
@@ -402,18 +404,52 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 2
 		}
 	}
+	// One serve writes DIR's events.jsonl at a time (a run's lock: a run
+	// into the same directory is refused too).
+	unlock, err := lockDir(*out)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
+		return 2
+	}
+	defer unlock()
 	pki, err := fleet.NewPKI(s, *seed)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 1
 	}
-	log := eventlog.NewPassing(time.Now)
-	sv, err := fleet.StartServers(s, pki, *seed, clock.Wall{}, log, *listen, smdpListen)
+	// The servers' events, as a run's events.jsonl has them (each line
+	// bounded by eventlog.MaxLine), written as they happen by the log's
+	// own stream, unbuffered: a serve killed at any point leaves every
+	// event before the kill on disk. Nothing is kept in memory.
+	eventsPath := filepath.Join(*out, harness.EventsFile)
+	events, err := os.Create(eventsPath)
 	if err != nil {
+		fmt.Fprintf(stderr, "esimhil serve: --out %v\n", err)
+		return 2
+	}
+	log := eventlog.NewPassing(time.Now)
+	if err := log.Stream(events); err != nil {
+		events.Close()
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 1
 	}
-	defer sv.Close()
+	sv, err := fleet.StartServers(s, pki, *seed, clock.Wall{}, log, *listen, smdpListen)
+	if err != nil {
+		events.Close()
+		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
+		return 1
+	}
+	defer func() {
+		// The servers stop before the file closes: their last events go
+		// in it. A file that could not be written whole fails the serve.
+		sv.Close()
+		if err := cmp.Or(log.StreamErr(), events.Sync(), events.Close()); err != nil {
+			fmt.Fprintf(stderr, "esimhil serve: %s: %v\n", eventsPath, err)
+			if ret == 0 {
+				ret = 1
+			}
+		}
+	}()
 	scheme := "http"
 	if s.Platform.TLS {
 		scheme = "https"
@@ -437,6 +473,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		fmt.Fprintf(stdout, "test CI   %s\n", *ciFile)
 	}
+	fmt.Fprintf(stdout, "events    %s\n", eventsPath)
 	fmt.Fprintln(stdout, "serving (Ctrl-C to stop)")
 	<-ctx.Done()
 	if errors.Is(context.Cause(ctx), context.Canceled) {

@@ -30,8 +30,10 @@ var fleetTemplate = filepath.Join("..", "..", "..", "fixtures", "fleet", "storm-
 // The fleet loads an emulator started as another process (esimhil
 // serve) over --platform and --smdp, and finds what it finds against
 // the emulator in its own process: the same outcomes and switch times,
-// the platform's log equal to what the cards count as delivered (the
-// SM-DP+ logs of another process are said to be unchecked).
+// the platform's log and the SM-DP+s' notification logs (read over their
+// route: outside tester t71 F1, they were NOT CHECKED) equal to what the
+// cards count as delivered; serve's events.jsonl holds both servers'
+// events.
 func TestFleetAgainstAnotherProcess(t *testing.T) {
 	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
 	// A fixed port, as a platform team would give: the platform gets it,
@@ -43,7 +45,8 @@ func TestFleetAgainstAnotherProcess(t *testing.T) {
 	port := free.Addr().(*net.TCPAddr).Port
 	free.Close()
 	// No --seed: the scenario's own, which the flags line hands on.
-	cmd := exec.Command(os.Args[0], "serve", "--scenario", scen, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	outDir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "serve", "--scenario", scen, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--out", outDir)
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -90,7 +93,7 @@ func TestFleetAgainstAnotherProcess(t *testing.T) {
 		t.Fatalf("fleet exited %d:\n%s%s", code, out.String(), errOut.String())
 	}
 	t.Log("\n" + out.String())
-	for _, want := range []string{"servers    platform http://127.0.0.1:", "lost       0 in the logs read; NOT CHECKED: SM-DP+ orange-fr log",
+	for _, want := range []string{"servers    platform http://127.0.0.1:", "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)",
 		"auth       the platform took a request signed right and refused with 401 each request sent that it must refuse (unsigned, unsigned download, unsigned notification, forged signature, unknown CI, another card's EID, lower seq, replay ×4)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
@@ -113,6 +116,22 @@ func TestFleetAgainstAnotherProcess(t *testing.T) {
 	}
 	if !equalInts(a.CardToPlatform, a.PlatformLog) || len(a.PlatformLog) == 0 {
 		t.Errorf("external platform's log %v, cards %v", a.PlatformLog, a.CardToPlatform)
+	}
+	if a.SMDPUnread || !equalInts(a.CardToSMDP, a.SMDPLog) || len(a.SMDPLog) == 0 || !equalInts(a.SMDPLog, b.SMDPLog) {
+		t.Errorf("external SM-DP+ logs %v (unread %v %q), cards %v; in process %v", a.SMDPLog, a.SMDPUnread, a.Unchecked, a.CardToSMDP, b.SMDPLog)
+	}
+	// serve's events, as the storm made them: the SM-DP+s' notifications
+	// and the platform's, one JSON line each.
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	evs, err := os.ReadFile(filepath.Join(outDir, "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"actor":"smdp","event":"notification_received"`, `"actor":"platform","event":"notification_received"`, `"actor":"smdp","event":"order"`} {
+		if !bytes.Contains(evs, []byte(want)) {
+			t.Errorf("serve's events.jsonl lacks %s", want)
+		}
 	}
 }
 
@@ -470,7 +489,7 @@ func TestServeSeedIsTheScenarios(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			var out, errOut bytes.Buffer
-			cli(ctx, append([]string{"serve", "--scenario", scen}, tc.args...), &out, &errOut)
+			cli(ctx, append([]string{"serve", "--scenario", scen, "--out", t.TempDir()}, tc.args...), &out, &errOut)
 			if !strings.Contains(out.String(), "\n"+tc.want) {
 				t.Errorf("serve printed:\n%s%s\nwant a line %q…", out.String(), errOut.String(), tc.want)
 			}
@@ -593,12 +612,13 @@ func TestServeSMDPListen(t *testing.T) {
 	for _, l := range held {
 		l.Close()
 	}
+	outDir := t.TempDir() // one for every serve: a restarted one writes its events there again
 	serve := func(args ...string) (int, string, string) {
 		// Stopped already: serve prints its servers and returns.
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		var out, errOut bytes.Buffer
-		code := cli(ctx, append([]string{"serve", "--scenario", scen}, args...), &out, &errOut)
+		code := cli(ctx, append([]string{"serve", "--scenario", scen, "--out", outDir}, args...), &out, &errOut)
 		return code, out.String(), errOut.String()
 	}
 	fixed := []string{"--listen", platform, "--smdp-listen", "orange-fr=" + orange, "--smdp-listen", "sfr=" + sfr}

@@ -1,0 +1,100 @@
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/proto/smdplog"
+)
+
+// The fleet reads an SM-DP+'s notification log (esimhil serve's route)
+// and counts what the SM-DP+ took, its own cards' only; an SM-DP+ without
+// the route (a third party's), or whose log cannot be read whole, is NOT
+// CHECKED with the reason (outside tester t71 F1: serve's SM-DP+ was
+// never checked).
+func TestSMDPReader(t *testing.T) {
+	const ours, theirs = "89049032000001000000000000000171", "89049032000001000000000000000268"
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	entry := func(i int, outcome, eid string) smdplog.Entry {
+		return smdplog.Entry{Index: i, Time: at, Status: 204, Outcome: outcome, Kind: "install", Seq: 1, EID: eid}
+	}
+	page := func(total, dropped int, es ...smdplog.Entry) func(offset int) (int, any) {
+		return func(offset int) (int, any) {
+			var in []smdplog.Entry
+			for _, e := range es {
+				if e.Index >= offset {
+					in = append(in, e)
+				}
+			}
+			return 200, smdplog.NewPage(total, dropped, max(offset, dropped), in, nil)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		// before answers the probe, after every later read (offset: the
+		// read's); status and body.
+		before, after func(offset int) (int, any)
+		log           map[string]int
+		problem       string // "" when read whole
+	}{
+		{"taken, ours only", page(2, 0), page(6, 0,
+			entry(2, smdplog.Taken, ours), entry(3, smdplog.Taken, theirs), entry(4, smdplog.Duplicate, ours), entry(5, smdplog.Discarded, "")),
+			map[string]int{"sfr|install": 1}, ""},
+		{"no route", func(int) (int, any) { return 404, smdplog.ErrorAnswer{Error: "no such route"} }, nil,
+			map[string]int{}, "an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 404: no such route)"},
+		{"not a page", func(int) (int, any) { return 200, map[string]int{"count": 3} }, nil,
+			map[string]int{}, `an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 200 with a body that is not a page of its log: unknown member "count"`},
+		{"restarted", page(5, 0), page(1, 0, entry(0, smdplog.Taken, ours)),
+			map[string]int{}, "the SM-DP+'s log went back: it holds 1 entries, and 5 had been read from it (restarted?)"},
+		{"dropped unread", page(5, 0), page(20000, 10000, entry(10000, smdplog.Taken, ours)),
+			map[string]int{}, "the SM-DP+ dropped entries 5…9999 from its log before they were read"},
+		{"failing after the storm", page(0, 0), func(int) (int, any) { return 503, smdplog.ErrorAnswer{Error: "busy"} },
+			map[string]int{}, "GET /esimhil/v1/inspect/notifications answered 503: busy (still failing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probed := false
+			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != smdplog.Path {
+					http.NotFound(w, r)
+					return
+				}
+				var offset int
+				json.Unmarshal([]byte(r.URL.Query().Get("offset")), &offset)
+				answer := tc.after
+				if !probed {
+					answer, probed = tc.before, true
+				}
+				status, body := answer(offset)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				json.NewEncoder(w).Encode(body)
+			}))
+			defer srv.Close()
+			defer func(d time.Duration) { finishRetryFor = d }(finishRetryFor)
+			finishRetryFor = 300 * time.Millisecond
+			addr := netip.MustParseAddrPort(srv.Listener.Addr().String())
+			r := newSMDPReader("sfr", addr, srv.Client().Transport.(*http.Transport).TLSClientConfig)
+			defer r.client.CloseIdleConnections()
+			r.ours = map[string]bool{ours: true}
+			r.probe(context.Background())
+			res := newResult()
+			r.finish(context.Background(), res)
+			unchecked := strings.Join(res.Unchecked, "; ")
+			switch {
+			case tc.problem == "" && (res.SMDPUnread || unchecked != ""):
+				t.Errorf("NOT CHECKED: %s", unchecked)
+			case tc.problem != "" && (!res.SMDPUnread || !strings.HasPrefix(unchecked, "SM-DP+ sfr log: "+tc.problem)):
+				t.Errorf("unchecked %q, want it to start %q", unchecked, "SM-DP+ sfr log: "+tc.problem)
+			}
+			if len(res.SMDPLog) != len(tc.log) || res.SMDPLog["sfr|install"] != tc.log["sfr|install"] {
+				t.Errorf("log %v, want %v", res.SMDPLog, tc.log)
+			}
+		})
+	}
+}
