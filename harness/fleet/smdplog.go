@@ -168,6 +168,7 @@ func (r *smdpReader) poll(ctx context.Context) bool {
 // again for up to finishRetryFor; after a signal, one read bounded by
 // afterStop) and records what was read and what could not be.
 func (r *smdpReader) finish(ctx context.Context, res *Result) {
+	defer r.client.CloseIdleConnections() // the last read: nothing more to keep open
 	if ctx.Err() != nil {
 		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterStop)
 		defer cancel()
