@@ -1,6 +1,10 @@
 package applet
 
-import "testing"
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
 
 func TestSameArea(t *testing.T) {
 	for _, c := range []struct {
@@ -26,6 +30,120 @@ func TestSameArea(t *testing.T) {
 		}
 		if got := sameArea(c.b, c.a); got != c.want {
 			t.Errorf("sameArea(%q, %q) = %v, want %v", c.b, c.a, got, c.want)
+		}
+	}
+}
+
+// TestInArea: once the platform named the list's country, every MCC that
+// may serve it is in the cycle's area (outside tester t84 N1); before it,
+// and for the rescue and coming home, the MCCs' countries decide.
+func TestInArea(t *testing.T) {
+	for _, c := range []struct {
+		m, area, country string
+		want             bool
+	}{
+		{"310", "330", "PR", true}, // Puerto Rico on the United States' codes
+		{"330", "310", "PR", true},
+		{"310", "330", "", false}, // no list: E.212's countries
+		{"310", "535", "GU", true},
+		{"310", "332", "VI", true},
+		{"208", "001", "FR", true}, // a test network standing in France
+		{"001", "208", "FR", true},
+		{"208", "901", "FR", true},
+		{"262", "208", "FR", false}, // across the border
+		{"302", "310", "PR", false},
+		{"313", "310", "US", true},
+		{"310", "313", "", true},
+		{"234", "234", "JE", true},
+	} {
+		if got := inArea(c.m, c.area, c.country); got != c.want {
+			t.Errorf("inArea(%q, %q, %q) = %v, want %v", c.m, c.area, c.country, got, c.want)
+		}
+	}
+}
+
+// TestSamePlace: a back-off's place. Two list countries decide between
+// them (a PR failure on 330 holds on 310 under PR; 901 under FR is not
+// 901 under DE); without a list on a side the MCCs do.
+func TestSamePlace(t *testing.T) {
+	for _, c := range []struct {
+		a, ca, b, cb string
+		want         bool
+	}{
+		{"330", "PR", "310", "PR", true},
+		{"330", "PR", "310", "", false},
+		{"310", "US", "310", "PR", false}, // one code, two lists' countries
+		{"316", "US", "312", "US", true},
+		{"313", "US", "310", "", true}, // coming home has no list: the MCCs' country
+		{"313", "", "310", "US", true},
+		{"901", "FR", "901", "FR", true},
+		{"901", "FR", "901", "DE", false},
+		{"901", "FR", "901", "", true}, // no list: the code is all the card has
+		{"001", "FR", "208", "FR", true},
+		{"208", "FR", "262", "DE", false},
+		{"208", "", "262", "", false},
+	} {
+		if got := samePlace(c.a, c.ca, c.b, c.cb); got != c.want {
+			t.Errorf("samePlace(%q, %q, %q, %q) = %v, want %v", c.a, c.ca, c.b, c.cb, got, c.want)
+		}
+		if got := samePlace(c.b, c.cb, c.a, c.ca); got != c.want {
+			t.Errorf("samePlace(%q, %q, %q, %q) = %v, want %v", c.b, c.cb, c.a, c.ca, got, c.want)
+		}
+	}
+}
+
+// TestCycleCountryInNVM: the list's country is kept with the cycle across
+// a reset, and a cycle persisted before the card kept it (no "country")
+// decodes with none: judged by the MCCs alone, as it was begun.
+func TestCycleCountryInNVM(t *testing.T) {
+	card := func(enabled string) []Profile {
+		var ps []Profile
+		for _, n := range []string{"sfr", "claro-pr", "liberty-pr"} {
+			p := fixture(t, n)
+			p.Enabled, p.Original = n == enabled, n == "sfr"
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	a := New(testCfg, State{})
+	for _, ev := range []Event{
+		Boot{Profiles: card("sfr")},
+		TimerExpired{ID: CheckTimer},
+		LocalInfo{Service: NormalService, PLMN: "330110"},
+		ok200(2, `{"list_id":"1","country":"PR","order_by":"tariff","operators":[{"id":"claro-pr","plmn":"330110","tariff":1},{"id":"liberty-pr","plmn":"310030","tariff":2}]}`),
+		ProfileEnabled{ICCID: fixture(t, "claro-pr").ICCID},
+		Boot{Profiles: card("claro-pr")},
+		LocationStatus{Service: LimitedService, PLMN: "330110"},
+		ProfileEnabled{ICCID: fixture(t, "sfr").ICCID},
+	} {
+		a.Step(ev)
+	}
+	nvm := mustJSON(a.State())
+	var old map[string]any
+	if err := json.Unmarshal(nvm, &old); err != nil {
+		t.Fatal(err)
+	}
+	delete(old["cycle"].(map[string]any), "country")
+	for _, c := range []struct {
+		name    string
+		nvm     []byte
+		country string
+		want    string // in the effects of the fallback's attach on 310
+	}{
+		{"kept", nvm, "PR", "log attempt operator=liberty-pr"},
+		{"from before", mustJSON(old), "", ReasonLeftArea},
+	} {
+		st, err := DecodeState(c.nvm)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if st.Cycle == nil || st.Cycle.Country != c.country {
+			t.Fatalf("%s: cycle %+v, want country %q", c.name, st.Cycle, c.country)
+		}
+		b := New(testCfg, st)
+		b.Step(Boot{Profiles: card("sfr")})
+		if got := render(b.Step(LocationStatus{Service: NormalService, PLMN: "310030"})); !strings.Contains(got, c.want) {
+			t.Errorf("%s: the fallback's attach on 310030: %s, want %q", c.name, got, c.want)
 		}
 	}
 }

@@ -10,13 +10,22 @@ import "slices"
 // and every download order costs the operator; a list whose operators all
 // fail must not cost that at every period. The table is persisted, so
 // resets and power cuts do not clear it; the clock is State.Checks.
+// Where an operator failed is the MCC the cycle began on and the country
+// of its list, when it had one (samePlace).
 
-// backedOff reports whether op is backed off in area, and until which check.
-func (a *Applet) backedOff(op, area string) (uint64, bool) {
-	for _, b := range a.st.Backoff {
-		if b.Operator == op && sameArea(b.Area, area) && a.st.Checks < b.Until {
-			return b.Until, true
-		}
+// backoffAt is the index of op's back-off entry for MCC area under a list
+// for country, -1 when there is none; live ones only when live is set.
+func (a *Applet) backoffAt(op, area, country string, live bool) int {
+	return slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool {
+		return b.Operator == op && samePlace(b.Area, b.Country, area, country) && (!live || a.st.Checks < b.Until)
+	})
+}
+
+// backedOff reports whether op is backed off in area (under a list for
+// country), and until which check.
+func (a *Applet) backedOff(op, area, country string) (uint64, bool) {
+	if i := a.backoffAt(op, area, country, true); i >= 0 {
+		return a.st.Backoff[i].Until, true
 	}
 	return 0, false
 }
@@ -28,7 +37,7 @@ func (a *Applet) rescueExempt(op, area, plmn string, visible []string, mark bool
 	if !slices.Contains(visible, plmn) {
 		return false
 	}
-	i := slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && sameArea(b.Area, area) })
+	i := a.backoffAt(op, area, "", true)
 	if i < 0 || a.st.Backoff[i].Rescued {
 		return false
 	}
@@ -38,30 +47,41 @@ func (a *Applet) rescueExempt(op, area, plmn string, visible []string, mark bool
 	return true
 }
 
-// backoffFailed records a failure of op in area and logs the pause.
-func (a *Applet) backoffFailed(op, area string) {
+// backoffFailed records a failure of op in area, under a list for country
+// ("" for none), and logs the pause.
+func (a *Applet) backoffFailed(op, area, country string) {
 	if op == "" {
 		return
 	}
-	i := slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && sameArea(b.Area, area) })
+	i := a.backoffAt(op, area, country, false)
 	if i < 0 {
 		if len(a.st.Backoff) >= maxBackoff {
 			a.st.Backoff = a.st.Backoff[1:]
 		}
-		a.st.Backoff = append(a.st.Backoff, BackoffEntry{Operator: op, Area: area})
+		a.st.Backoff = append(a.st.Backoff, BackoffEntry{Operator: op, Area: area, Country: country})
 		i = len(a.st.Backoff) - 1
 	}
 	b := &a.st.Backoff[i]
+	if b.Country == "" {
+		b.Country = country // an entry from a rescue: now known under a list too
+	}
 	b.Failures++
 	periods := a.cfg.backoff().periods(b.Failures)
 	// Left out of the next `periods` checks: allowed again at the one after.
 	b.Until = a.st.Checks + uint64(periods) + 1
-	a.log(KindBackoff, "operator", op, "area", area, "failures", b.Failures, "periods", periods, "until_check", b.Until)
+	kv := []any{"operator", op, "area", area}
+	if b.Country != "" {
+		kv = append(kv, "country", b.Country)
+	}
+	a.log(KindBackoff, append(kv, "failures", b.Failures, "periods", periods, "until_check", b.Until)...)
 }
 
-// backoffCleared forgets op's failures in area: it attached.
-func (a *Applet) backoffCleared(op, area string) {
-	a.st.Backoff = slices.DeleteFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && sameArea(b.Area, area) })
+// backoffCleared forgets op's failures in area (under a list for
+// country): it attached.
+func (a *Applet) backoffCleared(op, area, country string) {
+	a.st.Backoff = slices.DeleteFunc(a.st.Backoff, func(b BackoffEntry) bool {
+		return b.Operator == op && samePlace(b.Area, b.Country, area, country)
+	})
 }
 
 // periods is the pause after the n-th failure in a row: First·2^(n-1),

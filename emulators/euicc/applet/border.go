@@ -14,11 +14,13 @@ package applet
 // a REFRESH pair every period): the attempts a neighbour's network served
 // in either cycle failed in their list's country and are backed off there.
 
-// LeftArea is a cycle's end across a border: the country of its list, the
+// LeftArea is a cycle's end across a border: the country of its list (the
+// MCC it began on, and the list's country as the platform named it), the
 // country its fallback attached in, and the operators of its attempts a
 // network of another country served or refused.
 type LeftArea struct {
 	From      string   `json:"from"`
+	Country   string   `json:"country,omitempty"`
 	To        string   `json:"to"`
 	Operators []string `json:"operators,omitempty"`
 }
@@ -41,16 +43,16 @@ func (a *Applet) crossed(p Profile, to string) {
 			ops = append(ops, ab.Operator)
 		}
 	}
-	if prev := a.st.LeftArea; prev != nil && sameArea(prev.From, to) && sameArea(prev.To, c.Area) {
+	if prev := a.st.LeftArea; prev != nil && inArea(to, prev.From, prev.Country) && inArea(prev.To, c.Area, c.Country) {
 		for _, op := range ops {
-			a.backoffFailed(op, c.Area)
+			a.backoffFailed(op, c.Area, c.Country)
 		}
 		for _, op := range prev.Operators {
-			a.backoffFailed(op, prev.From)
+			a.backoffFailed(op, prev.From, prev.Country)
 		}
 		a.endCycle(OutcomeListExhausted, ReasonBorderArea)
 		return
 	}
-	a.st.LeftArea = &LeftArea{From: c.Area, To: to, Operators: ops}
+	a.st.LeftArea = &LeftArea{From: c.Area, Country: c.Country, To: to, Operators: ops}
 	a.endCycle(OutcomeListExhausted, ReasonLeftArea)
 }

@@ -44,7 +44,11 @@ func (a *Applet) startCycle(c *Cycle) {
 	a.st.Cycle = c
 	a.st.NoService = 0
 	orig, _ := a.profileByICCID(c.Original)
-	a.log(KindCycleStarted, "trigger", c.Trigger, "operators", ids, "original", orig.Operator, "area", c.Area)
+	kv := []any{"trigger", c.Trigger, "operators", ids, "original", orig.Operator, "area", c.Area}
+	if c.Country != "" {
+		kv = append(kv, "country", c.Country)
+	}
+	a.log(KindCycleStarted, kv...)
 	a.next()
 }
 
@@ -61,7 +65,7 @@ func (a *Applet) pass(c *Cycle, op ListOperator, mark bool) (why string, serving
 	if cur, ok := a.enabled(); ok && serves(cur, op) {
 		p, have = cur, true
 	}
-	if until, off := a.backedOff(op.ID, c.Area); off && !(have && slices.Contains(c.Failed, p.ICCID)) &&
+	if until, off := a.backedOff(op.ID, c.Area, c.Country); off && !(have && slices.Contains(c.Failed, p.ICCID)) &&
 		!(c.Trigger == TriggerRescue && a.rescueExempt(op.ID, c.Area, op.PLMN, c.Visible, mark)) {
 		return fmt.Sprintf("backed off until check %d", until), false, p, have
 	}
@@ -174,7 +178,7 @@ func (a *Applet) logEnabled(iccid string) Mode {
 // serving on plmn. The report names the operator's own network (the
 // platform API's plmn is the operator's), the log the serving one.
 func (a *Applet) succeed(op, iccid, plmn string) {
-	a.backoffCleared(op, a.st.Cycle.Area)
+	a.backoffCleared(op, a.st.Cycle.Area, a.st.Cycle.Country)
 	p, _ := a.profileByICCID(iccid)
 	n := Note{Kind: NoteAttachSuccess, Operator: op, ICCID: iccid, PLMN: p.HomePLMN}
 	a.endCycleWith(OutcomeAttachSuccess, "", n, plmn)
@@ -232,7 +236,7 @@ func (a *Applet) failAttemptAs(reason string, switched, backoff bool) {
 		a.log(KindAttachFailed, "operator", c.Current, "reason", reason)
 	}
 	if backoff {
-		a.backoffFailed(c.Current, c.Area)
+		a.backoffFailed(c.Current, c.Area, c.Country)
 	}
 	a.stopAttachTimer()
 	if !switched {
@@ -242,7 +246,7 @@ func (a *Applet) failAttemptAs(reason string, switched, backoff bool) {
 	target, _ := a.profileByICCID(c.Target)
 	c.Failed = append(c.Failed, c.Target)
 	if cur, ok := a.enabled(); ok && cur.ICCID == target.ICCID {
-		a.strand(target, c.Area, backoff, true, c.Trigger == TriggerRescue)
+		a.strand(target, c.Area, c.Country, backoff, true, c.Trigger == TriggerRescue)
 	}
 	a.enqueue(Note{Kind: NoteAttachFailure, Operator: c.Current, ICCID: target.ICCID, PLMN: target.HomePLMN})
 	a.afterFailedAttempt()

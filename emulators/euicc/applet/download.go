@@ -488,14 +488,14 @@ func (a *Applet) leftArea(c *Cycle) string {
 // in limited service.
 func leftAreaAt(c *Cycle, plmn string, online bool) string {
 	now := mcc(plmn)
-	if now == "" || c.Area == "" || sameArea(now, c.Area) {
+	if now == "" || c.Area == "" || inArea(now, c.Area, c.Country) {
 		return ""
 	}
 	on := "served by " + plmn
 	if !online {
 		on = "camped on " + plmn + " (limited service)"
 	}
-	return fmt.Sprintf("%s: the profile for %s is kept, not enabled: the device is now %s", ReasonLeftArea, c.Area, on)
+	return fmt.Sprintf("%s: the profile for %s is kept, not enabled: the device is now %s", ReasonLeftArea, listPlace(c.Area, c.Country), on)
 }
 
 // enableOrHold emits the enable of the cycle's Target, or holds it while a

@@ -166,7 +166,7 @@ func toDownloadWith(t *testing.T, cfg Config) *Applet {
 		{ev(parisInfo), `log roaming_detected serving_plmn=20801; log mode mode=awaiting-list; log preferred_list_requested serving_plmn=20801; ` +
 			`HTTPPost seq=1 /v1/preferred-list {"cell_id":"0000c33d","home_plmn":"46000","iccid":"89860000000000000019","serving_plmn":"20801","signal":[{"plmn":"20801","rsrp":-85},{"plmn":"20810","rsrp":-101}],"tac":"3a9b"}; `},
 		// claim 2: not preinstalled → download request to the platform.
-		{httpAns(200, orangeList), `log preferred_list_received operators=["orange-fr"]; log cycle_started area=208 operators=["orange-fr"] original=cmcc trigger=list; ` +
+		{httpAns(200, orangeList), `log preferred_list_received operators=["orange-fr"]; log cycle_started area=208 country=FR operators=["orange-fr"] original=cmcc trigger=list; ` +
 			`log attempt operator=orange-fr via=download; log profile_not_preinstalled operator=orange-fr; log download_requested operator=orange-fr; ` +
 			`log mode mode=attempt.downloading operator=orange-fr; HTTPPost seq=2 /v1/download {"operator":"orange-fr","serving_plmn":"20801"}; `},
 	})
@@ -265,7 +265,7 @@ func TestDownloadHomeBeforeTheNoteIsAnswered(t *testing.T) {
 	runDL(t, a, append(slices.Clone(toInstalled), []dlStep{
 		{ev(LocationStatus{Service: NormalService, PLMN: "46000"}), ""},
 		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent iccid=89330100000000000012 kind=download-success operator=orange-fr report=1 to=platform; ` +
-			`log cycle_ended attempts=1 outcome=list-exhausted reason="the device left the area of the list: the profile for 208 is kept, not enabled: the device is now served by 46000" report=2; ` +
+			`log cycle_ended attempts=1 outcome=list-exhausted reason="the device left the area of the list: the profile for FR (208) is kept, not enabled: the device is now served by 46000" report=2; ` +
 			`log mode mode=idle; HTTPPost seq=4 /v1/notifications {"kind":"list-exhausted","plmn":"20801","report":2}; `},
 	}...))
 	if p, ok := a.enabled(); !ok || p.Operator != "cmcc" {
@@ -302,7 +302,7 @@ func TestDownloadInstallRefused(t *testing.T) {
 	runDL(t, a, []dlStep{
 		{es10Ans(signedCancel, 0x9000), "ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "},
 		{httpAns(200, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`),
-			`log backoff area=208 failures=1 operator=orange-fr periods=1 until_check=2; ` + exhausted},
+			`log backoff area=208 country=FR failures=1 operator=orange-fr periods=1 until_check=2; ` + exhausted},
 	})
 }
 
@@ -333,7 +333,7 @@ func TestDownloadFailures(t *testing.T) {
 	failed := func(reason string) string {
 		return `log download_result ok=false operator=orange-fr reason=` + value(reason) + `; `
 	}
-	backedOff := `log backoff area=208 failures=1 operator=orange-fr periods=1 until_check=2; `
+	backedOff := `log backoff area=208 country=FR failures=1 operator=orange-fr periods=1 until_check=2; `
 	tests := []struct {
 		name   string
 		script []dlStep

@@ -47,7 +47,7 @@ func durableEqual(a, b *State) bool {
 		slices.Equal(a.Backoff, b.Backoff) &&
 		ptrEqual(a.Stranded, b.Stranded, func(a, b *Stranded) bool { return *a == *b }) &&
 		ptrEqual(a.LeftArea, b.LeftArea, func(a, b *LeftArea) bool {
-			return a.From == b.From && a.To == b.To && slices.Equal(a.Operators, b.Operators)
+			return a.From == b.From && a.Country == b.Country && a.To == b.To && slices.Equal(a.Operators, b.Operators)
 		}) &&
 		slices.Equal(a.Outbox, b.Outbox) &&
 		a.OutboxRetry == b.OutboxRetry &&
@@ -70,6 +70,7 @@ func ptrEqual[T any](a, b *T, eq func(a, b *T) bool) bool {
 func cycleEqual(a, b *Cycle) bool {
 	return a.Trigger == b.Trigger &&
 		a.Area == b.Area &&
+		a.Country == b.Country &&
 		a.Serving == b.Serving &&
 		a.Original == b.Original &&
 		a.ListID == b.ListID &&
@@ -147,7 +148,7 @@ func plainDurable(s *State) bool {
 		ok = ok && plainProfile(&p)
 	}
 	if c := s.Cycle; c != nil {
-		ok = ok && utf8.ValidString(c.Trigger) && utf8.ValidString(c.Area) && utf8.ValidString(c.Serving) &&
+		ok = ok && utf8.ValidString(c.Trigger) && utf8.ValidString(c.Area) && utf8.ValidString(c.Country) && utf8.ValidString(c.Serving) &&
 			utf8.ValidString(c.Original) && utf8.ValidString(c.ListID) && plainOps(c.Ops) &&
 			plainStrings(c.Tried) && plainStrings(c.Failed) && utf8.ValidString(c.Current) && utf8.ValidString(c.Target) &&
 			plainStrings(c.Visible)
@@ -167,13 +168,13 @@ func plainDurable(s *State) bool {
 		ok = ok && utf8.ValidString(r.Answer) && utf8.ValidString(r.Owner)
 	}
 	for _, b := range s.Backoff {
-		ok = ok && utf8.ValidString(b.Operator) && utf8.ValidString(b.Area)
+		ok = ok && utf8.ValidString(b.Operator) && utf8.ValidString(b.Area) && utf8.ValidString(b.Country)
 	}
 	if t := s.Stranded; t != nil {
-		ok = ok && utf8.ValidString(t.ICCID) && utf8.ValidString(t.Operator) && utf8.ValidString(t.Area)
+		ok = ok && utf8.ValidString(t.ICCID) && utf8.ValidString(t.Operator) && utf8.ValidString(t.Area) && utf8.ValidString(t.Country)
 	}
 	if l := s.LeftArea; l != nil {
-		ok = ok && utf8.ValidString(l.From) && utf8.ValidString(l.To) && plainStrings(l.Operators)
+		ok = ok && utf8.ValidString(l.From) && utf8.ValidString(l.Country) && utf8.ValidString(l.To) && plainStrings(l.Operators)
 	}
 	for _, n := range s.Outbox {
 		ok = ok && utf8.ValidString(n.Kind) && utf8.ValidString(n.Operator) && utf8.ValidString(n.ICCID) && utf8.ValidString(n.PLMN)

@@ -37,7 +37,7 @@ func (a *Applet) judge(svc Service, plmn string) {
 		pending()
 	case svc == LimitedService && plmn == "":
 		a.attachFailedNow("registration denied (limited service)")
-	case c.Area != "" && mcc(plmn) != "" && !sameArea(mcc(plmn), c.Area):
+	case c.Area != "" && mcc(plmn) != "" && !inArea(mcc(plmn), c.Area, c.Country):
 		// Served or refused by a network of another country: the device
 		// crossed a border before the profile attached, or it is in a
 		// border area where the profile's network does not reach and a
@@ -90,7 +90,7 @@ func (a *Applet) fallbackCandidates() []Profile {
 			return
 		}
 		if p.ICCID != c.Original {
-			if _, off := a.backedOff(p.Operator, c.Area); off {
+			if _, off := a.backedOff(p.Operator, c.Area, c.Country); off {
 				return
 			}
 			if slices.ContainsFunc(c.Ops[c.Next:], func(o ListOperator) bool { return serves(p, o) && !slices.Contains(c.Tried, o.ID) }) {
@@ -169,10 +169,10 @@ func (a *Applet) fallbackFailedAs(reason string, backoff bool) {
 	a.log(KindFallbackFailed, "operator", p.Operator, "reason", reason)
 	a.stopAttachTimer()
 	if backoff {
-		a.backoffFailed(p.Operator, c.Area)
+		a.backoffFailed(p.Operator, c.Area, c.Country)
 	}
 	if cur, ok := a.enabled(); ok && cur.ICCID == p.ICCID {
-		a.strand(p, c.Area, backoff, false, false)
+		a.strand(p, c.Area, c.Country, backoff, false, false)
 	}
 	c.Failed = append(c.Failed, c.Target)
 	a.fallbackNext(p.Operator)
@@ -189,19 +189,19 @@ func (a *Applet) fallbackAttached(plmn string) {
 	c := a.st.Cycle
 	p, _ := a.profileByICCID(c.Target)
 	a.log(KindFallbackAttached, "operator", p.Operator, "plmn", plmn)
-	if c.Area != "" && mcc(plmn) != "" && !sameArea(mcc(plmn), c.Area) {
+	if c.Area != "" && mcc(plmn) != "" && !inArea(mcc(plmn), c.Area, c.Country) {
 		if slices.ContainsFunc(c.Abroad, func(ab Abroad) bool { return ab.ICCID == p.ICCID }) {
 			// The last fallback, an attempt with service across the
 			// border: its attach-failure went out, so its attach on its
 			// own network later owes attach-success.
-			a.strand(p, c.Area, false, true, false)
+			a.strand(p, c.Area, c.Country, false, true, false)
 		}
 		a.crossed(p, mcc(plmn))
 		return
 	}
 	for _, ab := range c.Abroad {
 		if ab.ICCID != p.ICCID {
-			a.backoffFailed(ab.Operator, c.Area)
+			a.backoffFailed(ab.Operator, c.Area, c.Country)
 		}
 	}
 	c.Abroad = nil

@@ -53,8 +53,8 @@ func (a *Applet) idleCheck(e LocalInfo) {
 				// unless that failure is counted already: a cycle left it
 				// here after it failed, and this is the same outage.
 				if !a.strandedCounted(cur, area) {
-					a.backoffFailed(cur.Operator, area)
-					a.strand(cur, area, true, false, false)
+					a.backoffFailed(cur.Operator, area, "")
+					a.strand(cur, area, "", true, false, false)
 				}
 				a.startCycle(&Cycle{Trigger: TriggerRescue, Area: area, Original: cur.ICCID, Ops: ops, Visible: visible})
 				return
@@ -110,7 +110,7 @@ func (a *Applet) homeVisible(e LocalInfo, cur Profile, area string) (Profile, bo
 	if !seen {
 		return Profile{}, false
 	}
-	if _, off := a.backedOff(h.Operator, area); off {
+	if _, off := a.backedOff(h.Operator, area, ""); off {
 		return Profile{}, false
 	}
 	return h, true
@@ -143,7 +143,7 @@ func (a *Applet) rescueOps(cur Profile, area string, visible []string) []ListOpe
 		if p.ICCID == cur.ICCID || p.Operator == cur.Operator {
 			return
 		}
-		if _, off := a.backedOff(p.Operator, area); off && !a.rescueExempt(p.Operator, area, p.HomePLMN, visible, false) {
+		if _, off := a.backedOff(p.Operator, area, ""); off && !a.rescueExempt(p.Operator, area, p.HomePLMN, visible, false) {
 			return
 		}
 		for _, o := range ops {

@@ -18,7 +18,7 @@ const (
 	KindPreferredAlreadyEnabled eventlog.Kind = "preferred_already_enabled" // {operator}: the walk reached the serving profile
 	KindListPassedOver          eventlog.Kind = "list_passed_over"          // {trigger, operators, reasons}: nothing to try, no cycle
 	KindReturningHome           eventlog.Kind = "returning_home"            // {operator, plmn}: the home profile's network is visible
-	KindCycleStarted            eventlog.Kind = "cycle_started"             // {trigger, operators, original, area}
+	KindCycleStarted            eventlog.Kind = "cycle_started"             // {trigger, operators, original, area, country?}
 	KindCycleEnded              eventlog.Kind = "cycle_ended"               // {outcome, attempts, operator?, plmn?, report?, reason?}
 	KindCycleResumed            eventlog.Kind = "cycle_resumed"             // {mode, operator: the attempt the cycle is on (a fallback mode names its target in the mode event)}: a reset in the middle of a cycle
 	KindAttempt                 eventlog.Kind = "attempt"                   // {operator, via: preinstalled|download}
@@ -36,7 +36,7 @@ const (
 	KindFallbackFailed          eventlog.Kind = "fallback_failed"           // {operator, reason}
 	KindFallbackExhausted       eventlog.Kind = "fallback_exhausted"        // {operators}: no profile on the card attached
 	KindListExhausted           eventlog.Kind = "list_exhausted"            // {operators}
-	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, failures, periods, until_check}
+	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, country?, failures, periods, until_check}
 	KindLateAttach              eventlog.Kind = "late_attach"               // {operator, iccid, plmn, report}: a profile reported failed, which the card stayed on, attached later: attach-success owed (claim 7)
 	// Background duties.
 	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?, iccid?, operator?, plmn?, refused?}: a platform note names what its body carried

@@ -34,14 +34,17 @@ func (a *Applet) listAnswer(e HTTPResult) {
 		ids[i] = o.ID
 	}
 	a.log(KindPreferredListReceived, "operators", ids)
-	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && !sameArea(now, c.Area) {
+	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && !inArea(now, c.Area, l.Country) {
 		// The device crossed into another country while the list was on
 		// its way (a slow platform: outside tester sw51): the list is for
 		// the one it left, and acting on it would cost a switch there and
-		// one back. The next check asks for the new country's.
-		fail(fmt.Sprintf("the list is for %s, and the device is now served by %s: the next check asks again", c.Area, a.st.Serving))
+		// one back. The next check asks for the new country's. A network
+		// on another MCC that may serve the list's country is no crossing
+		// (inArea: Puerto Rico's 330 and 310, outside tester t84 N1).
+		fail(fmt.Sprintf("the list is for %s, and the device is now served by %s: the next check asks again", listPlace(c.Area, l.Country), a.st.Serving))
 		return
 	}
+	c.Country = l.Country
 	a.st.List = l
 	if len(l.Operators) == 0 {
 		a.log(KindPreferredListEmpty)
@@ -59,6 +62,15 @@ func (a *Applet) listAnswer(e HTTPResult) {
 	c.ListID = l.ListID
 	c.Ops = append([]ListOperator(nil), l.Operators...)
 	a.startCycle(c)
+}
+
+// listPlace names where a list is for in a reason: its country as the
+// platform named it, and the MCC its cycle began on.
+func listPlace(area, country string) string {
+	if country == "" {
+		return area
+	}
+	return country + " (" + area + ")"
 }
 
 // serves reports whether profile p is list operator o's.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // TestScripts runs testdata/*.txt (datadriven_test.go) against a thin
@@ -24,7 +25,9 @@ import (
 //	check | attach-timer | timer <id>
 //	info <normal|limited|none> [plmn] [tac=3a9b] [cell=c33d] [cells=plmn:rsrp,...]
 //	location <normal|limited|none> [plmn]
-//	http <id> <status> [list=op,op | body=<json>] | http <id> [result=20/04] err=<text>
+//	http <id> <status> [list=op,op [country=PR] | body=<json>] | http <id> [result=20/04] err=<text>
+//	                              (country: the list's, by default the country of
+//	                              the MCC the cycle began on, as the platform answers)
 //	                              (result: the terminal's, TS 102 223 §8.12)
 //	es10 <id> [sw=9000] [notifications=none]
 //	enabled <profile> [result=N]
@@ -49,6 +52,11 @@ var fixtures = []Profile{
 	{ICCID: "89332000000000000019", Operator: "bouygues", HomePLMN: "20820"},
 	{ICCID: "89491000000000000013", Operator: "telekom-de", HomePLMN: "26201"},
 	{ICCID: "89492000000000000037", Operator: "vodafone-de", HomePLMN: "26202"},
+	// Puerto Rico's networks use its own 330 and the United States' 310–316.
+	{ICCID: "89101100000000000017", Operator: "claro-pr", HomePLMN: "330110"},
+	{ICCID: "89101200000000000024", Operator: "liberty-pr", HomePLMN: "310030"},
+	{ICCID: "89012600000000000037", Operator: "tmo-us", HomePLMN: "310260"},
+	{ICCID: "89520200000000000041", Operator: "telcel", HomePLMN: "334020"},
 }
 
 func fixture(t *testing.T, name string) Profile {
@@ -76,6 +84,21 @@ type scriptRun struct {
 	a    *Applet
 	card []Profile
 	nvm  State
+}
+
+// listCountry is a list answer's country: country= if given, else the
+// country of the MCC the awaiting cycle began on, as the platform names
+// the serving network's.
+func (r *scriptRun) listCountry(args map[string]string) string {
+	if c, ok := args["country"]; ok {
+		return c
+	}
+	if cy := r.a.State().Cycle; cy != nil {
+		if c, ok := ident.CountryOfMCC(cy.Area); ok {
+			return c
+		}
+	}
+	return ""
 }
 
 func (r *scriptRun) do(t *testing.T, c scriptCase) string {
@@ -177,7 +200,7 @@ func (r *scriptRun) do(t *testing.T, c scriptCase) string {
 		e.Status = atoi(t, pos[1])
 		switch {
 		case args["list"] != "" || strings.Contains(c.Cmd, " list="):
-			l := PreferredList{ListID: "l" + pos[0], Country: "FR", OrderBy: "tariff", Operators: []ListOperator{}}
+			l := PreferredList{ListID: "l" + pos[0], Country: r.listCountry(args), OrderBy: "tariff", Operators: []ListOperator{}}
 			for _, n := range strings.Split(args["list"], ",") {
 				if n != "" {
 					p := fixture(t, n)

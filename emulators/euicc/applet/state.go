@@ -194,6 +194,11 @@ type Cycle struct {
 	Trigger string `json:"trigger"` // TriggerList, TriggerHome, TriggerRescue
 	// Area is the country (MCC) the cycle runs in: the back-off key.
 	Area string `json:"area,omitempty"`
+	// Country is the list's country, as the platform named it (a list
+	// cycle's, once the list came; "" before, for the rescue and coming
+	// home, and in a state from before the card kept it): every MCC that
+	// may serve it is in the cycle's area too (inArea).
+	Country string `json:"country,omitempty"`
 	// Serving is the serving PLMN when the cycle began.
 	Serving string `json:"serving,omitempty"`
 	// Original is the ICCID enabled (and, for list and home cycles,
@@ -266,11 +271,13 @@ type ListOperator struct {
 	RSRP   int     `json:"rsrp,omitempty"`
 }
 
-// BackoffEntry: Operator failed Failures times in a row in Area; it is
-// left out until the periodic check numbered Until.
+// BackoffEntry: Operator failed Failures times in a row in Area, under a
+// list for Country ("" when the cycle had no list: samePlace); it is left
+// out until the periodic check numbered Until.
 type BackoffEntry struct {
 	Operator string `json:"operator"`
 	Area     string `json:"area"`
+	Country  string `json:"country,omitempty"`
 	Failures int    `json:"failures"`
 	Until    uint64 `json:"until"`
 	// Rescued says a rescue tried the operator once in spite of the

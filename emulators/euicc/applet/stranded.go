@@ -27,9 +27,11 @@ package applet
 type Stranded struct {
 	ICCID    string `json:"iccid"`
 	Operator string `json:"operator"`
-	// Area is the country (MCC) where it failed; Counted says the failure
-	// is in that area's back-off (not when the device had crossed a border).
+	// Area is the country (MCC) where it failed, Country its cycle's list's
+	// (Cycle.Country); Counted says the failure is in that area's back-off
+	// (not when the device had crossed a border).
 	Area    string `json:"area,omitempty"`
+	Country string `json:"country,omitempty"`
 	Counted bool   `json:"counted,omitempty"`
 	// Reported says the platform heard attach-failure for it: its attach
 	// owes attach-success.
@@ -39,13 +41,14 @@ type Stranded struct {
 	AnyNetwork bool `json:"any_network,omitempty"`
 }
 
-// strand records that p, the enabled profile, failed in area (counted:
-// in its back-off). A profile already stranded keeps what it was owed.
-func (a *Applet) strand(p Profile, area string, counted, reported, anyNetwork bool) {
+// strand records that p, the enabled profile, failed in area under a list
+// for country (counted: in its back-off). A profile already stranded keeps
+// what it was owed.
+func (a *Applet) strand(p Profile, area, country string, counted, reported, anyNetwork bool) {
 	if s := a.st.Stranded; s != nil && s.ICCID == p.ICCID && s.Reported && !reported {
 		reported, anyNetwork = true, s.AnyNetwork
 	}
-	a.st.Stranded = &Stranded{ICCID: p.ICCID, Operator: p.Operator, Area: area, Counted: counted,
+	a.st.Stranded = &Stranded{ICCID: p.ICCID, Operator: p.Operator, Area: area, Country: country, Counted: counted,
 		Reported: reported, AnyNetwork: anyNetwork}
 }
 
@@ -85,7 +88,7 @@ func (a *Applet) strandedService(plmn string) {
 	if m := a.st.Mode; m == ModeAttemptAwaitAttach && a.st.Cycle.Target == p.ICCID {
 		return // attempted again: the cycle's own outcome reports it
 	}
-	a.backoffCleared(s.Operator, s.Area)
+	a.backoffCleared(s.Operator, s.Area, s.Country)
 	r := a.owe(Note{Kind: NoteAttachSuccess, Operator: s.Operator, ICCID: p.ICCID, PLMN: p.HomePLMN})
 	a.log(KindLateAttach, "operator", s.Operator, "iccid", p.ICCID, "plmn", plmn, "report", r)
 	a.flush()
