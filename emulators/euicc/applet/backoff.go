@@ -30,10 +30,14 @@ func (a *Applet) backedOff(op, area, country string) (uint64, bool) {
 	return 0, false
 }
 
-// rescueExempt says whether a rescue may try op in area in spite of its
-// pause: its network (plmn) is among those visible when the rescue began,
-// and no rescue has done so since it last attached. mark records the try.
-func (a *Applet) rescueExempt(op, area, plmn string, visible []string, mark bool) bool {
+// visibleExempt says whether a rescue, or coming home, may try op in area
+// in spite of its pause: its network (plmn) is among those visible when
+// the cycle began, and neither has done so since it last attached. A
+// back-off earned where that network had no cell must not keep the device
+// off it where it is visible (outside testers sw80, t84 N2); once only,
+// so a network that keeps refusing its own subscriber costs no REFRESH a
+// round. mark records the try.
+func (a *Applet) visibleExempt(op, area, plmn string, visible []string, mark bool) bool {
 	if !slices.Contains(visible, plmn) {
 		return false
 	}
@@ -45,6 +49,23 @@ func (a *Applet) rescueExempt(op, area, plmn string, visible []string, mark bool
 		a.st.Backoff[i].Rescued = true
 	}
 	return true
+}
+
+// failedInSight spends the exemption of cycle c's attempt, just backed
+// off, when it was a rescue's or coming home's and failed with its own
+// network in sight: that back-off was earned where the network has cells,
+// and trying it again at the next check would only cost a REFRESH pair.
+func (a *Applet) failedInSight(c *Cycle) {
+	if c.Trigger == TriggerList {
+		return
+	}
+	i := slices.IndexFunc(c.Ops, func(o ListOperator) bool { return o.ID == c.Current })
+	if i < 0 || !slices.Contains(c.Visible, c.Ops[i].PLMN) {
+		return
+	}
+	if j := a.backoffAt(c.Current, c.Area, c.Country, true); j >= 0 {
+		a.st.Backoff[j].Rescued = true
+	}
 }
 
 // backoffFailed records a failure of op in area, under a list for country

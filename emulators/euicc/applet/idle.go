@@ -42,7 +42,7 @@ func (a *Applet) idleCheck(e LocalInfo) {
 	if h, ok := a.homeVisible(e, cur, area); ok {
 		a.log(KindReturningHome, "operator", h.Operator, "plmn", h.HomePLMN)
 		a.startCycle(&Cycle{Trigger: TriggerHome, Area: area, Serving: a.st.Serving, Original: cur.ICCID,
-			Ops: []ListOperator{{ID: h.Operator, PLMN: h.HomePLMN}}})
+			Ops: []ListOperator{{ID: h.Operator, PLMN: h.HomePLMN}}, Visible: visibleNetworks(e)})
 		return
 	}
 	if e.Service != NormalService {
@@ -94,7 +94,12 @@ func (a *Applet) idleCheck(e LocalInfo) {
 
 // homeVisible returns the home profile when coming home applies: it is not
 // the enabled one, its network serves or is visible, the enabled profile
-// roams or has no normal service, and it is not backed off here.
+// roams or has no normal service, and it is not backed off here — but for
+// once, as for the rescue (visibleExempt): a back-off earned where the
+// home network had no cell must not keep the device off it where it is
+// visible (outside tester t84 N2: T-Mobile backed off for failures where
+// only Sprint's 313 served kept a device roaming beside its own network's
+// cells in New York for 35 minutes, asking for a list at every check).
 func (a *Applet) homeVisible(e LocalInfo, cur Profile, area string) (Profile, bool) {
 	h, ok := a.profileByICCID(a.st.Home)
 	if !ok || h.ICCID == cur.ICCID {
@@ -110,7 +115,7 @@ func (a *Applet) homeVisible(e LocalInfo, cur Profile, area string) (Profile, bo
 	if !seen {
 		return Profile{}, false
 	}
-	if _, off := a.backedOff(h.Operator, area, ""); off {
+	if _, off := a.backedOff(h.Operator, area, ""); off && !a.visibleExempt(h.Operator, area, h.HomePLMN, visibleNetworks(e), false) {
 		return Profile{}, false
 	}
 	return h, true
@@ -133,7 +138,7 @@ func visibleNetworks(e LocalInfo) []string {
 
 // rescueOps lists the profiles to try when the enabled one has no service:
 // the home profile first, then the others in card order, none backed off
-// but one whose network is visible, once (rescueExempt): a back-off earned
+// but one whose network is visible, once (visibleExempt): a back-off earned
 // where that network had no cell must not keep the device off it where
 // it is the only one (outside tester sw80: 19 minutes in limited service
 // beside Bouygues' cells, backed off since Paris, where it had none).
@@ -143,7 +148,7 @@ func (a *Applet) rescueOps(cur Profile, area string, visible []string) []ListOpe
 		if p.ICCID == cur.ICCID || p.Operator == cur.Operator {
 			return
 		}
-		if _, off := a.backedOff(p.Operator, area, ""); off && !a.rescueExempt(p.Operator, area, p.HomePLMN, visible, false) {
+		if _, off := a.backedOff(p.Operator, area, ""); off && !a.visibleExempt(p.Operator, area, p.HomePLMN, visible, false) {
 			return
 		}
 		for _, o := range ops {

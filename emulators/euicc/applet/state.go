@@ -240,8 +240,9 @@ type Cycle struct {
 	// off there.
 	Abroad []Abroad `json:"abroad,omitempty"`
 	// Visible are the networks the terminal camped on or measured when a
-	// rescue began: a profile of one of them is tried though backed off
-	// in the area (rescueOps), as it may be the only network there.
+	// rescue or coming home began: a profile of one of them is tried
+	// though backed off in the area (visibleExempt), as it may be the
+	// only network there, or the home network.
 	Visible []string `json:"visible,omitempty"`
 }
 
@@ -280,8 +281,9 @@ type BackoffEntry struct {
 	Country  string `json:"country,omitempty"`
 	Failures int    `json:"failures"`
 	Until    uint64 `json:"until"`
-	// Rescued says a rescue tried the operator once in spite of the
-	// pause, its network visible (rescueExempt): once only, until it
+	// Rescued says a rescue or coming home tried the operator once in
+	// spite of the pause, its network visible (visibleExempt), or that
+	// one failed with it in sight (failedInSight): once only, until it
 	// attaches, so a network that keeps refusing its own subscriber
 	// costs no REFRESH a round.
 	Rescued bool `json:"rescued,omitempty"`
