@@ -391,13 +391,31 @@ func errEventLineTooLong(n int, length int64) error {
 
 // DroppedInLog is DroppedNotes of the event log r (events.jsonl), read
 // line by line: a page written again from a run's directory that no record
-// names still says which notes the card dropped. Only the card's
-// note_dropped lines are decoded; one that does not decode is an error.
-// A line over eventlog.MaxLine is passed over and the rest read: the
-// error names it beside the notes found.
+// names still says which notes the card dropped (NotesInLog).
 func DroppedInLog(r io.Reader) (string, error) {
+	n, err := NotesInLog(r)
+	return n.Dropped, err
+}
+
+// LogNotes is what an event log says of the notes the platform and the
+// SM-DP+s never got, worded as a run's record words them: those the card
+// dropped (DroppedNotes) and those it still owed at the end (run_ended's
+// owed_kinds and owed_reports, OwedNote; its owed_smdp, OwedSMDPNote).
+type LogNotes struct {
+	Dropped, Owed, OwedSMDP string
+}
+
+// NotesInLog reads LogNotes from the event log r (events.jsonl), line by
+// line: a page written again from a run's directory whose record says
+// none — no record, or an unfinished run's, whose log may still end in
+// run_ended — names them from the log (outside tester t84 N3). Only the
+// card's note_dropped lines and run_ended are decoded; one that does not
+// decode is an error. A line over eventlog.MaxLine is passed over and
+// the rest read: the error names it beside the notes found.
+func NotesInLog(r io.Reader) (LogNotes, error) {
 	sc := linescan.New(r, eventlog.MaxLine)
-	var events []eventlog.Event
+	var dropped []eventlog.Event
+	var end *eventlog.Event
 	var long error
 	for n := 1; sc.Scan(); n++ {
 		if length, ok := sc.TooLong(); ok {
@@ -407,19 +425,29 @@ func DroppedInLog(r io.Reader) (string, error) {
 			continue
 		}
 		line := sc.Bytes()
-		if !bytes.Contains(line, []byte(`"`+applet.KindNoteDropped+`"`)) {
+		if !bytes.Contains(line, []byte(`"`+applet.KindNoteDropped+`"`)) && !bytes.Contains(line, []byte(`"`+eventlog.KindRunEnded+`"`)) {
 			continue
 		}
 		e, err := eventlog.ParseLine(line)
 		if err != nil {
-			return "", fmt.Errorf("line %d: %w", n, err)
+			return LogNotes{}, fmt.Errorf("line %d: %w", n, err)
 		}
-		events = append(events, e)
+		switch {
+		case e.Actor == eventlog.Harness && e.Kind == eventlog.KindRunEnded:
+			end = &e
+		default:
+			dropped = append(dropped, e)
+		}
 	}
 	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("reading line %d: %w", sc.Line()+1, err)
+		return LogNotes{}, fmt.Errorf("reading line %d: %w", sc.Line()+1, err)
 	}
-	return DroppedNotes(events), long
+	n := LogNotes{Dropped: DroppedNotes(dropped)}
+	if end != nil {
+		n.Owed = OwedNote(end.Strs("owed_kinds"), end.Strs("owed_reports"))
+		n.OwedSMDP = OwedSMDPNote(end.Strs("owed_smdp"))
+	}
+	return n, long
 }
 
 // ReadEvents reads a whole event log (events.jsonl) back into events as

@@ -16,6 +16,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -977,21 +978,43 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		// No record: a lab run's at.log says its clock in its first
 		// line (outside tester t63: the page fell back to "simulated").
 		run.Speed = labSpeedIn(dir)
-		// No record: the log itself says which notes the card dropped.
-		if f, err := os.Open(filepath.Join(dir, harness.EventsFile)); err == nil {
-			d, err := scenario.DroppedInLog(f)
-			f.Close()
-			if err != nil {
-				note += "; " + harness.EventsFile + ": " + err.Error() + ": the page may not name every note the card dropped"
-			}
-			run.Dropped = d
-		}
+	}
+	if err := notesFromLog(dir, &run.Dropped, &run.Owed, &run.OwedSMDP); err != nil {
+		note = joinNote(note, harness.EventsFile+": "+err.Error()+": the page may not name every note the card dropped or owed")
 	}
 	if entry == nil || entry.Seed == nil {
 		ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile))
 		run.Seed, run.NoSeed = ends.Seed, err != nil || !ends.HasSeed
 	}
 	return run, note
+}
+
+// notesFromLog fills in what a run's record leaves empty of the notes
+// the card dropped and still owed the platform and the SM-DP+s, from the
+// run's event log in dir (scenario.NotesInLog): with no record, or an
+// unfinished run's, which names none though its log may end in run_ended
+// (outside tester t84 N3: a run killed while its page was written). A log
+// that cannot be read says nothing; one with a bad line, the error.
+func notesFromLog(dir string, dropped, owed, owedSMDP *string) error {
+	if *dropped != "" && *owed != "" && *owedSMDP != "" {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(dir, harness.EventsFile))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	n, err := scenario.NotesInLog(f)
+	*dropped, *owed, *owedSMDP = cmp.Or(*dropped, n.Dropped), cmp.Or(*owed, n.Owed), cmp.Or(*owedSMDP, n.OwedSMDP)
+	return err
+}
+
+// joinNote adds more to a rebuilt page's note.
+func joinNote(note, more string) string {
+	if note == "" {
+		return more
+	}
+	return note + "; " + more
 }
 
 // gather is report.Gather with each finished scenario's verdict checked
@@ -1002,7 +1025,15 @@ func gather(out string) ([]report.Entry, []string, error) {
 		return nil, nil, err
 	}
 	for i := range entries {
-		notes = append(notes, report.Recheck(&entries[i], harness.Recheck)...)
+		e := &entries[i]
+		notes = append(notes, report.Recheck(e, harness.Recheck)...)
+		if e.Kind == "scenario" && e.Unfinished && e.Dir != "" {
+			// Its record was written before the end: what the log says
+			// of the notes, the index and JUnit say too.
+			if err := notesFromLog(e.Dir, &e.Dropped, &e.Owed, &e.OwedSMDP); err != nil {
+				notes = append(notes, fmt.Sprintf("%s %q: %s: %v: its notes may not all be named", e.Kind, e.Name, harness.EventsFile, err))
+			}
+		}
 	}
 	return entries, notes, nil
 }

@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/report"
+	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 )
 
@@ -1394,5 +1396,67 @@ func TestContinuedLines(t *testing.T) {
 		if got := continued(tc.in); got != tc.want {
 			t.Errorf("continued(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// A page written again from a run's directory, and the index, name the
+// notes the card still owed the platform and the SM-DP+s as the log's
+// run_ended lists them when its record names none — an unfinished run's,
+// killed while its page was written, or no record at all —, and the
+// record's when it has them (outside tester t84 N3: the rebuilt page and
+// the index named neither).
+func TestRebuiltRunNamesOwedNotesFromTheLog(t *testing.T) {
+	logOwed := scenario.OwedNote([]string{"attach-success"}, []string{"7"})
+	logSMDP := scenario.OwedSMDPNote([]string{"enable@smdp.bouygues.test seq 2", "disable@smdp.bouygues.test seq 4"})
+	for _, tc := range []struct {
+		name               string
+		record             *report.Entry // nil: no results.json
+		wantOwed, wantSMDP string
+	}{
+		{"unfinished, naming none", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished: esimhil run ended during this scenario"}, logOwed, logSMDP},
+		{"no record", nil, logOwed, logSMDP},
+		{"the record's own", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", Owed: "recorded", OwedSMDP: "recorded too"}, "recorded", "recorded too"},
+		{"the record's platform notes, the log's SM-DP+ notes", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", Owed: "recorded"}, "recorded", logSMDP},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			dir := filepath.Join(out, "s")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			end := eventlog.Event{T: clock.Epoch.Add(time.Hour), Actor: eventlog.Harness, Kind: eventlog.KindRunEnded, Fields: eventlog.F{
+				"registration": "home", "owed_kinds": []string{"attach-success"}, "owed_reports": []string{"7"},
+				"owed_smdp": []string{"enable@smdp.bouygues.test seq 2", "disable@smdp.bouygues.test seq 4"}}}
+			if err := eventlog.WriteLines(&b, []eventlog.Event{end}); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, harness.EventsFile), b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tc.record != nil {
+				e := *tc.record
+				e.Kind, e.Name, e.Dir = "scenario", "s", dir
+				rb, _ := json.Marshal([]report.Entry{e})
+				if err := os.WriteFile(filepath.Join(out, report.ScenariosFile), rb, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run, _ := rebuiltRun(dir, "s")
+			if run.Owed != tc.wantOwed || run.OwedSMDP != tc.wantSMDP {
+				t.Errorf("page: owed %q, owed SM-DP+ %q; want %q, %q", run.Owed, run.OwedSMDP, tc.wantOwed, tc.wantSMDP)
+			}
+			if tc.record == nil {
+				return
+			}
+			// The index (and JUnit) esimhil report writes, the same.
+			es, _, err := gather(out)
+			if err != nil || len(es) != 1 {
+				t.Fatalf("gather: %v, %v", es, err)
+			}
+			if es[0].Owed != tc.wantOwed || es[0].OwedSMDP != tc.wantSMDP {
+				t.Errorf("index: owed %q, owed SM-DP+ %q; want %q, %q", es[0].Owed, es[0].OwedSMDP, tc.wantOwed, tc.wantSMDP)
+			}
+		})
 	}
 }
