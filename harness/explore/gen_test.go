@@ -3,11 +3,8 @@ package explore
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
-
-	"pgregory.net/rapid"
 
 	"github.com/esimhil/esimhil/harness/scenario"
 )
@@ -141,45 +138,3 @@ func TestGeneratorPINLocked(t *testing.T) {
 		t.Errorf("without pin1 in the loader: %d locked cases, %d disabled PIN1s", locked, disabled)
 	}
 }
-
-// TestGeneratorShrinksToCasesThatLoad: rapid shrinks a failing case
-// towards equal draws, where two signal entries for one cell and instant
-// met — a scenario the loader refuses, so the shrink ended at the
-// generator's own error and hid the failure it was shrinking (outside
-// tester t83). A property failing on every case with two signal changes
-// is shrunk here; its last failure must be the property's.
-func TestGeneratorShrinksToCasesThatLoad(t *testing.T) {
-	gen := Generator(Probe())
-	rec := &failures{TB: t}
-	rapid.Check(rec, func(rt *rapid.T) {
-		c := gen.Draw(rt, "case")
-		if len(c.Scenario.Signal) >= 2 {
-			rt.Fatalf("two signal changes")
-		}
-	})
-	if len(rec.msgs) == 0 {
-		t.Fatal("no case with two signal changes drawn")
-	}
-	for _, m := range rec.msgs {
-		if strings.Contains(m, "does not load") {
-			t.Errorf("the shrink ended at a case the generator should not make:\n%s", m)
-		}
-	}
-}
-
-// failures is a testing.TB that keeps what rapid reports as failing
-// instead of failing the test.
-type failures struct {
-	testing.TB
-	msgs []string
-}
-
-func (f *failures) Errorf(format string, args ...any) {
-	f.msgs = append(f.msgs, fmt.Sprintf(format, args...))
-}
-func (f *failures) Error(args ...any)                 { f.msgs = append(f.msgs, fmt.Sprint(args...)) }
-func (f *failures) Fatalf(format string, args ...any) { f.Errorf(format, args...) }
-func (f *failures) Fatal(args ...any)                 { f.Error(args...) }
-func (f *failures) Fail()                             {}
-func (f *failures) FailNow()                          {}
-func (f *failures) Failed() bool                      { return len(f.msgs) > 0 }
