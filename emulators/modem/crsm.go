@@ -77,7 +77,7 @@ func cmdCRSM(m *Modem, c at.Command) error {
 		apdu = append([]byte{0x00, crsmINS[cmd], byte(p1), byte(p2), byte(p3)}, data...)
 	case crsmGetResponse:
 	case crsmRetrieveData, crsmSetData:
-		return fmt.Errorf("+CRSM command %d: %w", cmd, at.CMENotSupported)
+		return crsmUnsupported.err(fmt.Sprintf("+CRSM command %d", cmd))
 	default:
 		// No §8.18 command: the host's parameter, not a missing feature
 		// (outside tester sw86).

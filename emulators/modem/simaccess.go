@@ -101,7 +101,7 @@ func cmdCCHO(m *Modem, c at.Command) error {
 		return m.cardErr(err)
 	}
 	if !done(rsp) || len(rsp) != 3 || rsp[0] == 0 || rsp[0] > 19 {
-		return fmt.Errorf("MANAGE CHANNEL open: %X: %w", rsp, at.CMESIMFailure)
+		return cchoNotSelected.err(fmt.Sprintf("MANAGE CHANNEL open: %X", rsp))
 	}
 	ch := int(rsp[0])
 	sel, err := m.exchange(selectAPDU(apdu.WithChannel(0x00, ch), 0x04, aid))
@@ -110,7 +110,7 @@ func cmdCCHO(m *Modem, c at.Command) error {
 		if err != nil {
 			return m.cardErr(err)
 		}
-		return fmt.Errorf("SELECT %X on channel %d: SW %04X: %w", aid, ch, sw(sel), at.CMESIMFailure)
+		return cchoNotSelected.err(fmt.Sprintf("SELECT %X on channel %d: SW %04X", aid, ch, sw(sel)))
 	}
 	m.st.channels[ch] = true
 	m.info(m.o.Personality.CCHOLine(m.o.Personality.SessionID(ch)))
@@ -159,17 +159,16 @@ func cmdCGLA(m *Modem, c at.Command) error {
 		return err
 	}
 	if !m.st.channels[ch] {
-		code := at.CMEInvalidIndex
 		if q := m.o.Personality.CGLAClosedError; q != 0 {
-			code = at.CMEError(q) // a quirk
+			return fmt.Errorf("session %s not open: %w", session, at.CMEError(q)) // a quirk
 		}
-		return fmt.Errorf("session %s not open: %w", session, code)
+		return cglaNotOpen.err("session " + session + " not open")
 	}
 	if len(cmd) >= 2 && cmd[1] == apdu.InsManageChannel {
 		// +CCHO and +CCHC own the channels: a MANAGE CHANNEL passed
 		// through would close the session under the MT or open one it
 		// does not know of.
-		return fmt.Errorf("MANAGE CHANNEL in +CGLA (use +CCHO/+CCHC): %w", at.CMENotAllowed)
+		return cglaManageChannel.err("MANAGE CHANNEL in +CGLA (use +CCHO/+CCHC)")
 	}
 	cmd[0] = apdu.WithChannel(cmd[0], ch)
 	send := m.exchange
@@ -211,14 +210,14 @@ func cmdCCHC(m *Modem, c at.Command) error {
 		return nil
 	}
 	if !m.st.channels[ch] {
-		return fmt.Errorf("session %s not open: %w", session, at.CMEInvalidIndex)
+		return cchcNotOpen.err("session " + session + " not open")
 	}
 	rsp, err := m.closeChannel(ch)
 	if err != nil {
 		return m.cardErr(err)
 	}
 	if !done(rsp) {
-		return fmt.Errorf("MANAGE CHANNEL close %d: SW %04X: %w", ch, sw(rsp), at.CMESIMFailure)
+		return cchcCloseRefused.err(fmt.Sprintf("MANAGE CHANNEL close %d: SW %04X", ch, sw(rsp)))
 	}
 	return nil
 }

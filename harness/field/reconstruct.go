@@ -1,6 +1,7 @@
 package field
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness/align"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -503,13 +505,16 @@ func answeredNoService(t *fieldlog.Transcript, k int) bool {
 // ErrorLimits names each +CME ERROR of the field modem's that the
 // emulated modem never gives there, so that a failure that is one is a
 // to-do of the draft's and not a surprise of the replay's (outside
-// testers sw93, t79): SIM busy to any command (its card answers at once:
-// no toolkit or SIM task of its own holds it); an error in words neither
-// TS 27.007 §9.2 nor the personality's cme_text has (a Sierra's
-// "Parameters error"); and, to a line of one command that reaches the
-// card (cardErrors), a code the emulated modem does not give that
-// command. A bare ERROR says no code (a host at +CMEE=0 sees every error
-// so), and a failed line of several commands does not say which failed.
+// testers sw93, t79, t83): SIM busy to any command (its card answers at
+// once: no toolkit or SIM task of its own holds it); an error in words
+// neither TS 27.007 §9.2 nor the personality's cme_text has (a Sierra's
+// "Parameters error"); and, to a command that reaches the card
+// (modem.CardCommands), a code the emulated modem does not give that
+// command in the condition the log shows (modem.CardRefusals: 3 to a
+// +CGLA only for a MANAGE CHANNEL in it). A bare ERROR says no code (a
+// host at +CMEE=0 sees every error so); on a line of several commands the
+// command that failed is the one after the last that answered, when that
+// one answers whenever it succeeds (failedCommand), else it is not judged.
 func ErrorLimits(f *Fixture) []string {
 	if f == nil {
 		return nil
@@ -517,8 +522,8 @@ func ErrorLimits(f *Fixture) []string {
 	words := errorWords(f.Manifest)
 	var out []string
 	for _, t := range f.Logs {
-		gone := goneSessions(t)
-		for k, e := range t.Entries {
+		sessions := sessionStates(t)
+		for _, e := range t.Entries {
 			rest, isCME := strings.CutPrefix(e.Verbose(), "+CME ERROR:")
 			if e.Role != fieldlog.Final || !isCME || e.Cmd < 0 || e.Cmd >= len(t.Entries) {
 				continue
@@ -529,32 +534,19 @@ func ErrorLimits(f *Fixture) []string {
 				code, known = words[strings.ToLower(strings.TrimSpace(rest))]
 			}
 			var why string
-			switch cmds, _ := at.Parse(cmdText); {
+			c, j, judged := failedCommand(t, e.Cmd)
+			switch {
 			case !known:
 				why = "it words its errors as TS 27.007 §9.2 does, or as its personality's cme_text: give device.quirks a cme_text for the code, if you know which this is"
 			case code == at.CMESIMBusy:
 				why = "its card answers at once: no toolkit or SIM task of its own holds it"
-			case len(cmds) != 1 || gone[k]:
-				// A +CGLA on a session the log shows gone answers the
-				// field's code (cgla_closed_error).
+			case !judged:
 				continue
 			default:
-				c := cmds[0]
-				name := c.Name
-				if c.Form == at.Read {
-					name += "?"
-				}
-				given, card := cardErrors[name]
-				if !card || c.Form == at.Test || code == at.CMESIMNotInserted || code == at.CMEIncorrectParameters ||
-					slices.ContainsFunc(given, func(g cardError) bool { return g.code == code }) {
+				why = cardRefusalLimit(c, code, sessions[[2]int{e.Cmd, j}])
+				if why == "" {
 					continue
 				}
-				causes := []string{"a card out of its reach (10, a card fault)", "a line it cannot read (50)"}
-				for _, g := range given {
-					causes = append(causes, fmt.Sprintf("%s (%d)", g.cause, int(g.code)))
-				}
-				why = fmt.Sprintf("it answers %s with what its card answers, and with an error only for %s or %s; no fault or quirk makes its card or its modem fail otherwise",
-					name, strings.Join(causes[:len(causes)-1], ", "), causes[len(causes)-1])
 			}
 			out = append(out, fmt.Sprintf("%s:%d: the field modem answered %s with %s, which the emulated modem never gives (%s): the replay's answer differs there, so a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
 				filepath.Base(t.File), e.Line, textcut.Cut(cmdText, 40), e.Text, why))
@@ -563,25 +555,112 @@ func ErrorLimits(f *Fixture) []string {
 	return out
 }
 
-// cardError is a +CME ERROR code the emulated modem gives a command, and
-// for what.
-type cardError struct {
-	code  at.CMEError
-	cause string
+// cardRefusalLimit says why the emulated modem does not give code to c, a
+// command that failed on a session in state st; "" when it gives it, or
+// c reaches no card.
+func cardRefusalLimit(c at.Command, code at.CMEError, st sessionState) string {
+	name := c.Name
+	if c.Form == at.Read {
+		name += "?"
+	}
+	if !slices.Contains(modem.CardCommands, name) || c.Form == at.Test || st == sessionGone ||
+		code == at.CMESIMNotInserted || code == at.CMEIncorrectParameters {
+		// A +CGLA on a session the log shows gone answers the field's
+		// code (cgla_closed_error); a card out of reach and a line
+		// the modem cannot read it answers alike to every command.
+		return ""
+	}
+	causes := []string{"a card out of its reach (10, a card fault)", "a line it cannot read (50)"}
+	var notHere []string
+	for _, r := range modem.CardRefusals() {
+		if r.Command != name {
+			continue
+		}
+		causes = append(causes, fmt.Sprintf("%s (%d)", r.When, int(r.Code)))
+		if r.Code != code {
+			continue
+		}
+		if refusalHolds[r.When](c, st) {
+			return ""
+		}
+		notHere = append(notHere, string(r.When))
+	}
+	why := fmt.Sprintf("it answers %s with what its card answers, and with an error only for %s or %s",
+		name, strings.Join(causes[:len(causes)-1], ", "), causes[len(causes)-1])
+	if len(notHere) > 0 {
+		return why + fmt.Sprintf("; it gives %d to %s only for %s, which the log does not show here", int(code), name, strings.Join(notHere, " or "))
+	}
+	return why + "; no fault or quirk makes its card or its modem fail otherwise"
 }
 
-// cardErrors are the commands that reach the card, with the +CME ERROR
-// codes the emulated modem gives each (emulators/modem: simaccess.go,
-// crsm.go, pin.go) besides SIM not inserted (10: a card fault) and
-// incorrect parameters (50: a line it cannot read), which it gives them
-// all. A +CPIN? it answers with the card's state.
-var cardErrors = map[string][]cardError{
-	"+CCHO":  {{at.CMESIMFailure, "an AID its card lacks"}},
-	"+CCHC":  {{at.CMEInvalidIndex, "a session not open"}},
-	"+CGLA":  {{at.CMEInvalidIndex, "a session not open"}, {at.CMENotAllowed, "a MANAGE CHANNEL in it"}},
-	"+CSIM":  nil,
-	"+CRSM":  {{at.CMENotSupported, "a command it lacks, RETRIEVE DATA or SET DATA"}},
-	"+CPIN?": nil,
+// refusalHolds says, for each condition of the emulated modem's card
+// refusals (modem.CardRefusals), whether the log shows it for a command
+// c on a session in state st: the replay's modem refuses c there alike.
+var refusalHolds = map[modem.Condition]func(c at.Command, st sessionState) bool{
+	// Which AIDs the replay's card selects is the reconstruction's (its
+	// profiles), not the log's to say.
+	modem.AIDNotSelected: func(at.Command, sessionState) bool { return true },
+	modem.SessionNotOpen: func(_ at.Command, st sessionState) bool { return st != sessionOpen },
+	modem.ManageChannel: func(c at.Command, st sessionState) bool {
+		return st == sessionOpen && apduINS(c) == int(apdu.InsManageChannel)
+	},
+	modem.CRSMUnsupported: func(c at.Command, _ sessionState) bool {
+		return len(c.Args) > 0 && (c.Args[0].Raw == "203" || c.Args[0].Raw == "219")
+	},
+	// The emulated card closes every channel it opened.
+	modem.CloseRefused: func(at.Command, sessionState) bool { return false },
+}
+
+// apduINS is the INS of the APDU a +CGLA carries; -1 when it carries none
+// that reads.
+func apduINS(c at.Command) int {
+	if len(c.Args) < 3 {
+		return -1
+	}
+	b, err := hex.DecodeString(c.Args[2].Raw)
+	if err != nil || len(b) < 2 {
+		return -1
+	}
+	return int(b[1])
+}
+
+// failedCommand is the command of the line at index k that its error
+// result answers, and its place on the line: the line's only one, or on a
+// line of several (V.250 §5.2.1: the line stops at the command that
+// failed) the one after the last that gave information text, when it is
+// the last or one that gives some whenever it succeeds; ok is false when
+// the log cannot say which failed.
+func failedCommand(t *fieldlog.Transcript, k int) (c at.Command, j int, ok bool) {
+	cmds, err := at.Parse(t.Entries[k].Text)
+	if err != nil || len(cmds) == 0 {
+		return at.Command{}, 0, false
+	}
+	if len(cmds) == 1 {
+		return cmds[0], 0, true
+	}
+	for _, a := range t.Answer(k) {
+		if a.Role == fieldlog.Info {
+			j = max(j, a.Sub+1)
+		}
+	}
+	if j >= len(cmds) || j < len(cmds)-1 && !answersOnSuccess(cmds[j]) {
+		return at.Command{}, 0, false
+	}
+	return cmds[j], j, true
+}
+
+// answersOnSuccess reports a command that gives information text whenever
+// it succeeds: a read, an identity command, a card command but +CCHC.
+func answersOnSuccess(c at.Command) bool {
+	switch {
+	case c.Form == at.Read:
+		return true
+	case c.Form == at.Exec && at.Unnamed(c.Name):
+		return true
+	case c.Form == at.Set:
+		return slices.Contains([]string{"+CCHO", "+CGLA", "+CSIM", "+CRSM"}, c.Name)
+	}
+	return false
 }
 
 // errorWords are the personality's own words for +CME ERROR codes
@@ -603,18 +682,32 @@ func errorWords(m *Manifest) map[string]at.CMEError {
 	return out
 }
 
-// goneSessions are the final results of t (by index) of +CGLA commands
-// on a session the log shows gone: closed by +CCHC, or opened before a
-// command that resets the card or a power URC. The emulated modem answers
-// those with the code the logs show (cgla_closed_error).
-func goneSessions(t *fieldlog.Transcript) map[int]bool {
-	open, closed := map[string]bool{}, map[string]bool{}
-	out := map[int]bool{}
+// sessionState is what the log shows of the session a +CGLA or +CCHC
+// names, when it is sent.
+type sessionState int
+
+const (
+	// sessionNever: no +CCHO of the log opened it, nor did the card
+	// answer on it before (a session left open when the log begins).
+	sessionNever sessionState = iota
+	sessionOpen
+	// sessionGone: closed by +CCHC, or opened before a command that
+	// resets the card or a power URC. The emulated modem answers a
+	// +CGLA on it with the code the logs show (cgla_closed_error).
+	sessionGone
+)
+
+// sessionStates are, by command index and place on its line, the states
+// of the sessions t's +CGLA and +CCHC commands name.
+func sessionStates(t *fieldlog.Transcript) map[[2]int]sessionState {
+	state := map[string]sessionState{}
+	out := map[[2]int]sessionState{}
 	reset := func() {
-		for id := range open {
-			closed[id] = true
+		for id, s := range state {
+			if s == sessionOpen {
+				state[id] = sessionGone
+			}
 		}
-		clear(open)
 	}
 	for k, e := range t.Entries {
 		if e.Role == fieldlog.URC && at.IsPowerURC(e.Text) {
@@ -629,24 +722,23 @@ func goneSessions(t *fieldlog.Transcript) map[int]bool {
 		}
 		answer := t.Answer(k)
 		ok := FinalOf(t, k) == "OK"
-		for _, c := range cmds {
+		for j, c := range cmds {
+			if (c.Name == "+CGLA" || c.Name == "+CCHC") && c.Form == at.Set && len(c.Args) > 0 {
+				out[[2]int{k, j}] = state[c.Args[0].Raw]
+			}
 			switch {
 			case c.Name == "+CCHO" && c.Form == at.Set && ok:
 				for _, a := range answer {
-					if id, _, isID := personality.ParseCCHO(a.Text); a.Role == fieldlog.Info && isID {
-						open[id], closed[id] = true, false
+					if id, _, isID := personality.ParseCCHO(a.Text); a.Role == fieldlog.Info && isID && (len(cmds) == 1 || a.Sub == j) {
+						state[id] = sessionOpen
 					}
 				}
 			case c.Name == "+CCHC" && c.Form == at.Set && len(c.Args) == 1 && ok:
-				delete(open, c.Args[0].Raw)
-				closed[c.Args[0].Raw] = true
-			case c.Name == "+CGLA" && c.Form == at.Set && len(c.Args) > 0 && closed[c.Args[0].Raw] && len(answer) > 0:
-				for j := k + 1; j < len(t.Entries); j++ {
-					if f := t.Entries[j]; f.Cmd == k && f.Role == fieldlog.Final {
-						out[j] = true
-						break
-					}
-				}
+				state[c.Args[0].Raw] = sessionGone
+			case c.Name == "+CGLA" && c.Form == at.Set && len(c.Args) > 0 && ok && state[c.Args[0].Raw] == sessionNever:
+				// The card answered on it: open when the log begins
+				// (leftOpen).
+				state[c.Args[0].Raw] = sessionOpen
 			}
 		}
 		if at.ResetsCard(cmds) && ok {
