@@ -375,6 +375,17 @@ func TestBadInput(t *testing.T) {
 			"bad.log:4: a line of terminal's, in a log read as mm (its lines from line 1)"},
 		{"two logs in a file: terminal, then lpac cut after a command", termTwo + "AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n", "",
 			"bad.log:7: a line of lpac's, after terminal's lines (from line 1)"},
+		// Blanks V.250 ignores in what was typed (§5.1: "AT+CCHO= \"…\"",
+		// after a comma, after a semicolon, after AT) (outside tester t83).
+		{"two logs in a file: terminal typed with a blank after =, then lpac", "AT+CCHO= \"A0000005591010FFFFFFFF8900000100\"\n+CME ERROR: 3\n" +
+			"AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG: +CME ERROR: Parameters error\n", "",
+			"bad.log:3: a line of lpac's, after terminal's lines (from line 1)"},
+		{"two logs in a file: mm, then terminal typed with blanks after commas", mmTwo + "AT+CGLA=1, 10, \"81F2000000\"\n+CME ERROR: 21\n", "",
+			"bad.log:3: a line of terminal's, in a log read as mm (its lines from line 1)"},
+		{"two logs in a file: mm, then terminal typed with a blank after ;", mmTwo + "at+csq; +cpin?\n+CSQ: 20,99\n+CPIN: READY\nOK\n", "",
+			"bad.log:3: a line of terminal's, in a log read as mm (its lines from line 1)"},
+		{"two logs in a file: mm, then terminal typed with a blank after AT", mmTwo + "AT +CPIN?\n+CPIN: READY\nOK\n", "",
+			"bad.log:3: a line of terminal's, in a log read as mm (its lines from line 1)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("bad.log", []byte(tc.data), tc.format)
@@ -426,6 +437,10 @@ func TestOneLogNamingCommands(t *testing.T) {
 		{"lpac with a bare OK of its own", "AT_DEBUG: AT\nAT_DEBUG: OK\nOK\n", LPAC},
 		{"mm with a bare command line, then its own", "AT+CGSN\n" + mmTwo + "OK\n", MM},
 		{"mm notes of a command and OK, with words", mmTwo + "AT command sent\nOK then\n", MM},
+		// Words after "AT" are a note's, not a typed command's blanks.
+		{"mm notes of a command in words, then OK", mmTwo + "AT command sent\nOK\n", MM},
+		{"gammu's parser note, then OK", gammuSend + "gammu: AT reply state: 1\nOK\n" + gammuReceived, Gammu},
+		{"mm note of a read in words, then OK", mmTwo + "AT+CPIN? is sent\nOK\n", MM},
 		{"at.log", "2026-01-01T00:00:00Z > AT+CSQ\n2026-01-01T00:00:00Z < +CSQ: 20,99\n2026-01-01T00:00:00Z < OK\n2026-01-01T00:00:01Z # > AT+CSQ\n", ATLog},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
