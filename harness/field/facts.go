@@ -1202,6 +1202,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 			}
 		case fieldlog.Info:
+			if e.Unsure {
+				break // which command gave it the log cannot tell: no fact of either's
+			}
 			cmd := strings.ToUpper(t.CommandOf(e)) // of a line of several, the one e answers
 			text := fs.oddLocation(e.Text, oddLocationRead, obs.Src)
 			switch {

@@ -227,6 +227,29 @@ func (p *Plan) TextUncompared(line string) bool {
 	return true
 }
 
+// AnswerUncompared reports whether the information line e of t is left
+// out of the comparison by the command it answers: of a line of several
+// commands, the one it answers (AT+CSQ;+CGMM's EG25 is +CGMM's), one of
+// UncomparedCommands as a line of that command alone is; a line the log
+// cannot pair for sure, when both commands it may answer are.
+func (p *Plan) AnswerUncompared(t *fieldlog.Transcript, e fieldlog.Entry) bool {
+	if e.Role != fieldlog.Info {
+		return false
+	}
+	if !p.TextUncompared(t.CommandOf(e)) {
+		return false
+	}
+	return !e.Unsure || p.TextUncompared(t.OtherCommandOf(e))
+}
+
+// Unpaired reports whether the answer lines of one exchange hold a line
+// without a name that the log cannot pair with one of its commands for
+// sure (fieldlog.Entry.Unsure), and which the comparison would compare:
+// then none of its lines without a name is compared, on either side.
+func (p *Plan) Unpaired(t *fieldlog.Transcript, lines []fieldlog.Entry) bool {
+	return slices.ContainsFunc(lines, func(e fieldlog.Entry) bool { return e.Unsure && !p.AnswerUncompared(t, e) })
+}
+
 // Step is one command the host sent.
 type Step struct {
 	// At is the run time at which the command was sent.
@@ -1806,6 +1829,19 @@ identity:
 				p.assume("the field module's identity (ATI, +CGMI, +CGMM, +CGMR, +CGSN, +GCAP and their V.250 forms: maker, model, firmware, IMEI) is not the emulated modem's: those answers are compared without their text (%s:%d)", t.File, e.Line)
 				p.UncomparedCommands = identityCommands
 				break identity
+			}
+		}
+	}
+	// A line without a name that the log cannot give one of its line's
+	// commands (ATI's text running over lines before +CGMM's, a text
+	// message's line of digits before +CIMI's): not compared, and said.
+	for _, t := range p.Fixture.Logs {
+		said := -1
+		for _, e := range t.Entries {
+			if e.Unsure && e.Cmd != said && !p.AnswerUncompared(t, e) {
+				said = e.Cmd
+				p.assume("the answer to %s (%s:%d) runs over lines without a name that %s or %s may have given (from line %d): the log cannot tell which, so that answer's lines without a name are not compared",
+					textcut.Cut(t.Entries[e.Cmd].Text, 40), t.File, t.Entries[e.Cmd].Line, t.CommandOf(e), t.OtherCommandOf(e), e.Line)
 			}
 		}
 	}

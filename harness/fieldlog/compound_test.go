@@ -35,6 +35,26 @@ func TestCompoundLine(t *testing.T) {
 			[]string{"info AT+CSQ", "final AT+CSQ;+CPIN?;+COPS?"}},
 		{"one command keeps its line", "> AT+CPIN?\n< +CPIN: READY\n< OK\n",
 			[]string{"info AT+CPIN?", "final AT+CPIN?"}},
+		// An answer of several lines without a name stays on its command
+		// until a line only the next can have given (outside tester t83:
+		// ATI's later lines, and +CMGL's PDU, went to +CIMI).
+		{"ATI's lines, then the IMSI", "> ATI;+CIMI\n< Quectel\n< EG25\n< Revision: EG25GGBR07A08M2G\n< 232100000000001\n< OK\n",
+			[]string{"info ATI", "info ATI", "info ATI", "info AT+CIMI (1)", "final ATI;+CIMI"}},
+		{"the IMEI, then the IMSI", "> AT+CGSN;+CIMI\n< 866758040000001\n< 232100000000001\n< OK\n",
+			[]string{"info AT+CGSN", "info AT+CIMI (1)", "final AT+CGSN;+CIMI"}},
+		{"a redacted IMSI after ATI", "> ATI;+CIMI\n< Quectel\n< EG25\n< 23210xxxxxxxxxx\n< OK\n",
+			[]string{"info ATI", "info ATI", "info AT+CIMI (1)", "final ATI;+CIMI"}},
+		{"+CMGL's PDU, then the IMSI", "> AT+CMGL=4;+CIMI\n< +CMGL: 1,1,,24\n< 07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07\n< 232100000000001\n< OK\n",
+			[]string{"info AT+CMGL=4", "info AT+CMGL=4", "info AT+CIMI (1)", "final AT+CMGL=4;+CIMI"}},
+		{"+CMGL's PDUs, then the IMSI", "> AT+CMGL=4;+CIMI\n< +CMGL: 1,1,,24\n< 0791\n< +CMGL: 2,1,,24\n< 0792\n< 232100000000001\n< OK\n",
+			[]string{"info AT+CMGL=4", "info AT+CMGL=4", "info AT+CMGL=4", "info AT+CMGL=4", "info AT+CIMI (1)", "final AT+CMGL=4;+CIMI"}},
+		{"a text message's words, then the IMSI", "> AT+CMGL=\"ALL\";+CIMI\n< +CMGL: 1,\"REC READ\",\"+4915112345\",,\"26/12/06,10:00:00+04\"\n< 262011234567890\n< Hello\n< 232100000000001\n< OK\n",
+			[]string{"info AT+CMGL=\"ALL\"", "info AT+CMGL=\"ALL\"", "info AT+CMGL=\"ALL\"", "info AT+CIMI (1) or 0", "final AT+CMGL=\"ALL\";+CIMI"}},
+		// Where either may have given a line, the log cannot tell.
+		{"ATI's lines, then +CGMM's", "> ATI;+CGMM\n< Quectel\n< EG25\n< EG25\n< OK\n",
+			[]string{"info ATI", "info ATI or 1", "info ATI or 1", "final ATI;+CGMM"}},
+		{"+CSQ, then a line without a name", "> AT+CSQ;+CGMM\n< +CSQ: 20,99\n< EG25\n< OK\n",
+			[]string{"info AT+CSQ", "info AT+CGMM (1)", "final AT+CSQ;+CGMM"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("compound.log", []byte(tc.log), Plain)
@@ -52,6 +72,9 @@ func TestCompoundLine(t *testing.T) {
 				}
 				if e.Sub > 0 {
 					s += fmt.Sprintf(" (%d)", e.Sub) // which of the line's commands
+				}
+				if e.Unsure {
+					s += fmt.Sprintf(" or %d", e.Or) // the other it may answer
 				}
 				got = append(got, s)
 			}

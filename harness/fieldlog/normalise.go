@@ -241,8 +241,8 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					e.Role = URC
 				case c.cmd >= 0:
 					e.Role = URC
-					if sub, ok := c.answers(piece, t.Entries[c.cmd].Text); ok {
-						e.Role, e.Cmd, e.Sub, c.answering = Info, c.cmd, sub, true
+					if pr, ok := c.answers(piece, t.Entries[c.cmd].Text); ok {
+						e.Role, e.Cmd, e.Sub, e.Unsure, e.Or, c.answering = Info, c.cmd, pr.sub, pr.unsure, pr.or, true
 					}
 				default:
 					e.Role = URC
@@ -317,6 +317,10 @@ type portConv struct {
 	// how many lines it has given.
 	cmds          []at.Command
 	sub, subLines int
+	// header says the last line sub gave was an SMS read's header
+	// (+CMGL:, +CMGR:), and smsText that it was text mode's (its <stat>
+	// quoted): a message of several lines may follow.
+	header, smsText bool
 }
 
 // command makes the command line at index i the one awaiting its final
@@ -324,6 +328,7 @@ type portConv struct {
 func (c *portConv) command(i int, text string) {
 	c.cmd, c.echoed, c.answering = i, false, false
 	c.cmds, c.sub, c.subLines = lineCommands(text), 0, 0
+	c.header, c.smsText = false, false
 }
 
 // lineCommands are the commands of a command line that holds several
@@ -340,45 +345,154 @@ func lineCommands(text string) []at.Command {
 	return cmds
 }
 
+// pairing is which of a command line's commands an information line
+// answers: sub; when the log cannot tell (unsure), or the other it may.
+type pairing struct {
+	sub, or int
+	unsure  bool
+}
+
 // answers reports whether line, arriving while the command line cmd
-// awaits its final result, answers it, and which of its commands (sub).
+// awaits its final result, answers it, and which of its commands.
 // A line of several commands gets their information text in command
 // order, then one final result (V.250 §5.2.1, §5.7.2; TS 27.007 §4.1:
 // an error ends the line at the command that failed): a line carrying a
 // name ("+CPIN: READY") answers the next of its commands by that name —
 // a URC's name that none of them has makes it a URC, as during a command
 // alone —; a line without one answers the command in progress, or, once
-// that has given a line, the next whose answer carries no name (+CIMI
-// after +CSQ).
-func (c *portConv) answers(line, cmd string) (sub int, ok bool) {
+// that has given a line, the one it belongs to by nameless.
+func (c *portConv) answers(line, cmd string) (pairing, bool) {
 	if c.cmds == nil {
-		return 0, !unsolicited(line, cmd)
+		return pairing{}, !unsolicited(line, cmd)
 	}
 	if bareURC(line) || unaskedCodes[line] {
-		return 0, false
+		return pairing{}, false
 	}
 	name, named := at.InfoName(line)
-	j := c.sub
+	pr := pairing{sub: c.sub}
 	switch k := c.named(name); {
 	case !named:
 		if c.subLines > 0 {
-			if k := slices.IndexFunc(c.cmds[c.sub+1:], func(x at.Command) bool { return at.Unnamed(x.Name) }); k >= 0 {
-				j = c.sub + 1 + k
-			}
+			pr = c.nameless(line)
 		}
 	case k >= 0:
-		j = k
+		pr.sub = k
 		if regNames[name] && regURCShape(strings.TrimPrefix(line, name+":")) {
-			return 0, false // the notification's shape, not the read's
+			return pairing{}, false // the notification's shape, not the read's
 		}
 	case slices.ContainsFunc(urcPrefixes, func(p string) bool { return strings.HasPrefix(line, p) }):
-		return 0, false // a URC's name, which no command of the line has
+		return pairing{}, false // a URC's name, which no command of the line has
 	}
-	if j != c.sub {
-		c.sub, c.subLines = j, 0
+	if pr.sub != c.sub {
+		c.sub, c.subLines = pr.sub, 0
 	}
 	c.subLines++
-	return j, true
+	c.header = named && smsRead(c.cmds[c.sub].Name) && strings.EqualFold(name, c.cmds[c.sub].Name)
+	if c.header {
+		c.smsText = smsTextHeader(name, line)
+	}
+	return pr, true
+}
+
+// nameless pairs a line without a name that comes once the command in
+// progress (sub) has given a line: it answers the next command of the
+// line whose answer carries no name (+CIMI after +CSQ), unless the one in
+// progress answers several such lines and the line may be its own — an
+// identity command's (ATI: "Quectel", "EG25", "Revision: …"; V.250
+// §6.1.3 lets its text run over lines), or an SMS read's message after
+// its header (+CMGL, +CMGR). Such a command keeps the lines until one
+// that can only be the next's (an IMSI after ATI); where either may
+// have given it (a text message's line of digits before +CIMI's, ATI's
+// lines before +CGMM's), the pairing is unsure (V.250 §5.7.1 gives
+// information text no length) and the replay does not compare it.
+func (c *portConv) nameless(line string) pairing {
+	stay := pairing{sub: c.sub}
+	k := slices.IndexFunc(c.cmds[c.sub+1:], func(x at.Command) bool { return at.Unnamed(x.Name) })
+	if k < 0 {
+		return stay // no later command answers so: the one in progress runs on
+	}
+	next := pairing{sub: c.sub + 1 + k}
+	cur := c.cmds[c.sub]
+	sms := smsRead(cur.Name)
+	switch {
+	case sms && c.header:
+		return stay // a message follows its header
+	case sms && !c.smsText:
+		return next // a PDU is one line (TS 27.005 §3.4.2)
+	case !sms && !severalLines(cur.Name):
+		return next
+	}
+	switch shape := answerShape(c.cmds[next.sub].Name, line); {
+	case shape == onlyIts && !sms:
+		return next
+	case shape == notIts:
+		return stay
+	case shape == onlyIts, shape == maybeIts && c.cmds[next.sub].Name == "+CIMI":
+		// A text message may hold a line of digits: the IMSI more likely.
+		return pairing{sub: next.sub, or: c.sub, unsure: true}
+	}
+	return pairing{sub: c.sub, or: next.sub, unsure: true}
+}
+
+// smsRead reports the SMS reads whose answer is a header line and the
+// message after it (TS 27.005 §3.4.2, §3.4.3): +CMGL, +CMGR.
+func smsRead(name string) bool { return name == "+CMGL" || name == "+CMGR" }
+
+// smsTextHeader reports an SMS read's header in text mode: its <stat>
+// quoted ("REC UNREAD"), where PDU mode gives a number (+CMGL: 1,1,,24).
+func smsTextHeader(name, line string) bool {
+	_, rest, _ := strings.Cut(line, ":")
+	fields := strings.Split(rest, ",")
+	i := 0 // +CMGR: <stat>,…
+	if strings.EqualFold(name, "+CMGL") {
+		i = 1 // +CMGL: <index>,<stat>,…
+	}
+	return i < len(fields) && strings.HasPrefix(strings.TrimSpace(fields[i]), `"`)
+}
+
+// severalLines reports a command whose nameless answer may run over
+// several lines: the identity commands of V.250 §6.1 and TS 27.007 §5
+// (I, +GMI, +CGMI, …) but +CIMI, whose IMSI is one.
+func severalLines(name string) bool { return at.Unnamed(name) && name != "+CIMI" }
+
+// shapeFit is how a line without a name fits a command's answer.
+type shapeFit int
+
+const (
+	maybeIts shapeFit = iota // any text may be (ATI's)
+	onlyIts                  // no other answer has its shape (an IMSI's 14 or 15 digits)
+	notIts                   // not its shape
+)
+
+// answerShape is how line fits the answer of the command name: an
+// IMSI is 6 to 15 digits (TS 23.003 §2.2), 14 or 15 but on a few
+// networks, some hidden by x or * in a pasted log; the identity
+// commands' text has no shape.
+func answerShape(name, line string) shapeFit {
+	if name != "+CIMI" {
+		return maybeIts
+	}
+	v := strings.Trim(strings.TrimSpace(line), `"`)
+	digits := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == 'x' || c == 'X' || c == '*':
+			if i < 5 {
+				return notIts // the MCC and MNC show
+			}
+		default:
+			return notIts
+		}
+	}
+	switch {
+	case len(v) < 6 || len(v) > 15:
+		return notIts
+	case len(v) >= 14:
+		return onlyIts
+	}
+	return maybeIts
 }
 
 // named is the command of the line that a line carrying name answers, -1

@@ -36,6 +36,9 @@ func (t *Transcript) Render(w io.Writer) error {
 		}
 		switch {
 		case e.Cmd < 0 || e.Role == Echo || e.Role == Command:
+		case e.Role == Info && e.Unsure:
+			// Either of two: the log cannot tell which.
+			fmt.Fprintf(&b, "  (to line %d: %s or %s, the log cannot tell which)", t.Entries[e.Cmd].Line, Escape(t.CommandOf(e)), Escape(t.OtherCommandOf(e)))
 		case e.Role == Info && lineCommands(t.Entries[e.Cmd].Text) != nil:
 			// One of a line's several commands: say which.
 			fmt.Fprintf(&b, "  (to line %d: %s)", t.Entries[e.Cmd].Line, Escape(t.CommandOf(e)))

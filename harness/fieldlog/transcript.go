@@ -200,6 +200,13 @@ type Entry struct {
 	// several commands (AT+CSQ;+CPIN?: V.250 §5.2.1), which of them it
 	// answers (from 0, in at.Parse's order); 0 else. CommandOf reads it.
 	Sub int
+	// Unsure marks such a line that carries no name when the log cannot
+	// tell which of two of the line's commands gave it (the text of an
+	// ATI, or of a text-mode SMS, runs over lines with no length: V.250
+	// §5.7.1): Sub is the likelier, Or the other. A replay does not
+	// compare such lines as they stand.
+	Unsure bool
+	Or     int
 	// Port is the AT port a ModemManager log names ("ttyUSB2"); "" else.
 	Port string
 	// APDU is set on +CSIM/+CGLA commands and their answers, and on the
@@ -359,11 +366,26 @@ func (t *Transcript) CommandOf(e Entry) string {
 	if e.Role != Info {
 		return line
 	}
+	return subCommand(line, e.Sub)
+}
+
+// OtherCommandOf is, for an Unsure answer line, the other command of its
+// line it may answer (e.Or), as a line of its own; "" else.
+func (t *Transcript) OtherCommandOf(e Entry) string {
+	if !e.Unsure || e.Cmd < 0 || e.Cmd >= len(t.Entries) {
+		return ""
+	}
+	return subCommand(t.Entries[e.Cmd].Text, e.Or)
+}
+
+// subCommand is command sub of a command line, as a line of its own; the
+// line itself when it holds one command.
+func subCommand(line string, sub int) string {
 	cmds := lineCommands(line)
-	if e.Sub >= len(cmds) {
+	if sub >= len(cmds) {
 		return line
 	}
-	return line[:2] + cmds[e.Sub].String()
+	return line[:2] + cmds[sub].String()
 }
 
 // Error is a problem with a log, at a line (0: the file as a whole).

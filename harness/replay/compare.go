@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/harness/align"
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/textcut"
 )
 
@@ -144,11 +145,19 @@ func answerLines(t *fieldlog.Transcript, k int, echo bool) []fieldlog.Entry {
 	return out
 }
 
-// compared drops the information lines the plan does not compare: those
-// with an uncompared prefix, or all of them (noText).
-func compared(lines []fieldlog.Entry, p *field.Plan, noText bool) []fieldlog.Entry {
+// compared drops the information lines of t the plan does not compare:
+// those with an uncompared prefix, those of a command whose text is not
+// compared (the field module's identity), even on a line of several
+// commands, or all of them (noText); and, when the log cannot pair some
+// line without a name with its command (unpaired), all those without a
+// name.
+func compared(t *fieldlog.Transcript, lines []fieldlog.Entry, p *field.Plan, noText, unpaired bool) []fieldlog.Entry {
 	return slices.DeleteFunc(lines, func(e fieldlog.Entry) bool {
-		return e.Role == fieldlog.Info && (noText || p.InfoUncompared(e.Text))
+		if e.Role != fieldlog.Info {
+			return false
+		}
+		_, named := at.InfoName(e.Text)
+		return noText || p.InfoUncompared(e.Text) || p.AnswerUncompared(t, e) || unpaired && !named
 	})
 }
 
@@ -163,8 +172,10 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		rec := f.Logs[s.Log]
 		echo := rec.ShowsEcho // the replay's host log always shows it
 		noText := p.TextUncompared(s.Line)
-		a := compared(answerLines(rec, s.Entry, echo), p, noText)
-		b := compared(answerLines(rp.host, k, echo), p, noText)
+		a := answerLines(rec, s.Entry, echo)
+		unpaired := p.Unpaired(rec, a)
+		a = compared(rec, a, p, noText, unpaired)
+		b := compared(rp.host, answerLines(rp.host, k, echo), p, noText, unpaired)
 		res.Compared[Exchanges]++
 		res.markCompared(rec.File, s.Src.Line)
 		for _, e := range a {
