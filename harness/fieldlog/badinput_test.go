@@ -99,6 +99,10 @@ func TestBadInput(t *testing.T) {
 		// of +2562047h47m16.854775807s, a step back invented).
 		{"plain: a dated time among times of day", "[10:00:01.100] > AT+CPIN?\n[10:00:01.130] < +CPIN: READY\n2026-05-02T10:00:01.131Z < OK\n", Plain,
 			"bad.log:3: a dated time among times of day (from line 1): a log's times go on one clock, so they are of one kind; stamp its lines alike"},
+		// Dated times more than a time.Duration apart (outside tester
+		// t83: an offset of +2562047h47m16.854775807s still shown).
+		{"plain: dated times 292 years apart", "[1970-01-01 00:00:01.100] > AT+CPIN?\n[2262-04-12 00:00:00.130] < +CPIN: READY\n[2262-04-12 00:00:00.131] < OK\n", Plain,
+			"bad.log:2: time 2262-04-12T00:00:00.13Z is more than 292 years after line 1's 1970-01-01T00:00:01.1Z: no log spans that"},
 		{"plain: a time of day among dated times", "2026-05-02T10:00:01.100Z > AT+CPIN?\n[10:00:01.130] < +CPIN: READY\n[10:00:01.131] < OK\n", "",
 			"bad.log:2: a time of day among dated times (from line 1)"},
 		{"terminal: a dated time among times of day", "[10:00:01.100] AT\n2026-05-02 10:00:01.131 OK\n", Terminal,

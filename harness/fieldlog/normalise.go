@@ -2,6 +2,7 @@ package fieldlog
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -95,6 +96,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	}
 	var kind timeKind // of the first time
 	kindFrom := 0
+	var firstT time.Time
 	for ri, r := range recs {
 		if !r.t.IsZero() {
 			// A reader refuses a mix of kinds in its own words; a time
@@ -102,9 +104,14 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			// taken (the offsets shown, a step back).
 			switch k := kindOf(r.t, clock, yearlessTimes); {
 			case kindFrom == 0:
-				kind, kindFrom = k, r.line
+				kind, kindFrom, firstT = k, r.line, r.t
 			case k != kind:
 				return nil, mixedTimes(file, r.line, k, kind, kindFrom)
+			}
+			if r.t.Sub(firstT) == math.MaxInt64 {
+				// More than a time.Duration holds (292 years): every
+				// offset shown from here would be that bound.
+				return nil, errAt(file, r.line, "time %s is more than 292 years after line %d's %s: no log spans that, so a clock jumped (an RTC set wrong, then by the network); cut the log there", stamp(clock, r.t), kindFrom, stamp(clock, firstT))
 			}
 			if lastLine > 0 && r.t.Before(lastT) {
 				return nil, outOfOrder(file, r.line, clock, r.t, lastT, lastLine)
