@@ -45,17 +45,29 @@ type APDU struct {
 	// Answer is the whole answer to this command once its 61xx chain
 	// ended: the response data it got itself and through every GET
 	// RESPONSE, with AnswerSW the last status word. Answered is false
-	// while the chain is open (or was cut by another command).
+	// while the chain is open (or was cut by another command). Partial
+	// is set instead on a GET RESPONSE with no 61xx before it (the
+	// sniffer started, or a datagram was lost, in the middle of an
+	// answer): Answer is then only the end of an answer, whose start is
+	// not in the trace (apdu.Step.Partial).
 	Answer   []byte
 	AnswerSW uint16
 	Answered bool
+	Partial  bool
 	// Outcome is, on the exchange that ended an ES10 function's answer
 	// (its last STORE DATA block, or the GET RESPONSE that fetched the
 	// answer's last part), what the answer says (es10.DescribeAnswer, as
 	// the AT lane reads it: "enableResult 3 disallowedByPolicy", "EID
 	// 89…"); Refused says the function failed under a normal status word.
+	// An answer that is no answer to decode says so here too: cut
+	// (apdu.CutAnswer, Refused), or partial (apdu.PartialAnswer).
 	Outcome string
 	Refused bool
+	// Warnings are the lane's warnings about this exchange, kind and
+	// detail ("sniffer started mid-session: GET RESPONSE on channel 1
+	// with no 61xx before it (just after the datagram skipped at frame
+	// 5)"), for its row: the lane's Summary counts them by kind.
+	Warnings []string
 	// For is, for GET RESPONSE, the index in Lane.APDUs of the command
 	// whose answer it fetches (-1: none seen).
 	For int
@@ -180,18 +192,35 @@ func (a APDU) Detail() string {
 		b = append(b, describeEnvelope(*a.Envelope)...)
 		b = append(b, '\n')
 	}
-	if a.Answered && (len(a.Answer) != len(a.Response) || a.AnswerSW != a.SW) {
+	switch {
+	case a.Partial:
+		b = append(b, "partial answer (its start is not in the trace) "...)
+		b = append(appendHex(b, a.Answer...), ' ')
+		b = appendHex(b, byte(a.AnswerSW>>8), byte(a.AnswerSW))
+		b = append(b, '\n')
+	case a.Answered && (len(a.Answer) != len(a.Response) || a.AnswerSW != a.SW):
 		b = append(b, "whole answer (through GET RESPONSE) "...)
 		b = append(appendHex(b, a.Answer...), ' ')
 		b = appendHex(b, byte(a.AnswerSW>>8), byte(a.AnswerSW))
 		b = append(b, '\n')
 	}
-	if a.Outcome != "" {
+	switch a.Outcome {
+	case "":
+	case apdu.CutAnswer, apdu.PartialAnswer:
+		b = append(b, "answer: "...)
+		b = append(b, a.Outcome...)
+		b = append(b, '\n')
+	default:
 		b = append(b, "ES10 answer: "...)
 		b = append(b, a.Outcome...)
 		if a.Refused {
 			b = append(b, " (the function failed)"...)
 		}
+		b = append(b, '\n')
+	}
+	for _, w := range a.Warnings {
+		b = append(b, "warning: "...)
+		b = append(b, w...)
 		b = append(b, '\n')
 	}
 	return string(b[:len(b)-1]) // less the last line's newline
@@ -271,18 +300,22 @@ type decoder struct {
 	chains    apdu.Chains[int]    // answers left for GET RESPONSE, by the index of their command
 	storeData es10.StoreData[int] // the ES10 requests on their way, by channel
 	fetched   bool                // a proactive command was fetched and not yet answered
-	// lost is set when the datagram before this one was lost (Lane.lost),
-	// at lostFrame (0: skipped by the receiver, not in the capture).
-	lost      bool
-	lostFrame int
+	// lost is set when the datagram before this one was lost (Lane.lost):
+	// lostAt says where ("the datagram skipped at frame 5").
+	lost   bool
+	lostAt string
+	// warnings gathers the lane's warnings about the exchange being
+	// decoded, for its row (APDU.Warnings).
+	warnings []string
 }
 
-// lost takes bytes lost on the card's interface at frame — a datagram
-// skipped that may have carried an exchange on channel ch (-1: any): what
-// was on its way there ends, as for a command whose bytes a log lost
-// (apdu.Chains.End, es10.StoreData.End), so that no later GET RESPONSE
-// completes an answer whose parts may be missing.
-func (l *Lane) lost(ch, frame int) {
+// lost takes bytes lost on the card's interface at where ("the datagram
+// skipped at frame 5") — a datagram skipped that may have carried an
+// exchange on channel ch (-1: any): what was on its way there ends, as
+// for a command whose bytes a log lost (apdu.Chains.End,
+// es10.StoreData.End), so that no later GET RESPONSE completes an answer
+// whose parts may be missing (its chain is partial).
+func (l *Lane) lost(ch int, where string) {
 	d := &l.dec
 	if ch < 0 {
 		d.chains.Reset()
@@ -291,25 +324,25 @@ func (l *Lane) lost(ch, frame int) {
 		d.chains.End(ch)
 		d.storeData.End(ch)
 	}
-	d.lost, d.lostFrame = true, frame
+	d.lost, d.lostAt = true, where
 }
+
+// skippedAt names a datagram of the capture a lane skipped.
+func skippedAt(frame int) string { return fmt.Sprintf("the datagram skipped at frame %d", frame) }
 
 // afterLoss says, for a warning about what precedes an exchange, that
 // the datagram just before it was lost ("" if not).
 func (d *decoder) afterLoss() string {
-	switch {
-	case !d.lost:
+	if !d.lost {
 		return ""
-	case d.lostFrame == 0:
-		return " (just after a datagram the receiver skipped)"
 	}
-	return fmt.Sprintf(" (just after the datagram skipped at frame %d)", d.lostFrame)
+	return " (just after " + d.lostAt + ")"
 }
 
 func (l *Lane) addATR(frame int, t time.Time, b []byte) {
 	l.ATRs = append(l.ATRs, ATR{Frame: frame, Time: t, Bytes: append([]byte(nil), b...)})
 	// A reset ends every logical channel, pending answer and session.
-	l.dec = decoder{sawATR: true, toldLate: l.dec.toldLate}
+	l.dec = decoder{sawATR: true, toldLate: l.dec.toldLate, warnings: l.dec.warnings[:0]}
 }
 
 func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
@@ -319,16 +352,17 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		// The command reached the card on its channel; what it did
 		// there is not known.
 		l.add(frame, t, NoResponse, "%v", err)
-		l.lost(g.Channel(), frame)
+		l.lost(g.Channel(), skippedAt(frame))
 		return
 	case err != nil:
 		l.add(frame, t, BadAPDU, "%v", err)
 		if len(b) == 0 || b[0] != 0xFF { // a PPS is no command
-			l.lost(-1, frame)
+			l.lost(-1, skippedAt(frame))
 		}
 		return
 	}
 	d := &l.dec
+	d.warnings = d.warnings[:0]
 	if !d.sawATR && !d.toldLate {
 		d.toldLate = true
 		l.add(frame, t, MidSession, "first APDU (%s) before any ATR: the card's reset and what preceded it are not in the trace", apdu.InsName(g.INS))
@@ -405,7 +439,13 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 	if step.Continues {
 		orig = &l.APDUs[step.Key]
 	}
-	if step.Whole {
+	switch {
+	case step.Whole && step.Partial:
+		// The end of an answer whose start was lost (or came before the
+		// trace): never shown, nor decoded, as a whole one.
+		orig.Answer, orig.AnswerSW, orig.Partial = step.Data, step.SW, true
+		a.Outcome = apdu.PartialAnswer
+	case step.Whole:
 		orig.Answer, orig.AnswerSW, orig.Answered = step.Data, step.SW, true
 		switch {
 		case step.Cut:
@@ -415,8 +455,11 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		case orig.INS == es10.InsStoreData:
 			a.Outcome, a.Refused = es10.DescribeAnswer(step.Data)
 		}
-	} else if !step.Continues {
+	case !step.Continues:
 		orig.Answer, orig.AnswerSW = a.Response, a.SW
+	}
+	if len(d.warnings) > 0 {
+		a.Warnings = append([]string(nil), d.warnings...)
 	}
 	l.APDUs = append(l.APDUs, a)
 	d.lost = false
@@ -436,6 +479,10 @@ func (l *Lane) storeData(a *APDU) {
 	}
 }
 
+// add counts a warning on the lane; one about the exchange being decoded
+// goes on its row too (APDU.Warnings), where a reader of the row sees it.
 func (l *Lane) add(frame int, t time.Time, k Kind, format string, a ...any) {
-	l.warnings.add(frame, t, k, format, a...)
+	detail := fmt.Sprintf(format, a...)
+	l.warnings.add(frame, t, k, "%s", detail)
+	l.dec.warnings = append(l.dec.warnings, string(k)+": "+detail)
 }

@@ -52,10 +52,11 @@ type Sink interface {
 // LossSink is a Sink that decodes what it is given (a live view of the
 // lane): it is told of each datagram the receiver skipped that may have
 // carried an exchange (not GSMTAP, a TPDU part), bytes lost on the card's
-// interface (Trace.Lost), though the capture never holds them.
+// interface (Trace.LostReceived), though the capture never holds them: n
+// is its number among the datagrams received, as Stats name it.
 type LossSink interface {
 	Sink
-	Lost(src netip.AddrPort)
+	Lost(src netip.AddrPort, n int)
 }
 
 // Receiver takes the GSMTAP datagrams a SIMtrace2 sniffer sends and
@@ -175,7 +176,7 @@ func (r *Receiver) take(src netip.AddrPort, b []byte) {
 		r.skipped.add(n, now, skip, "%s", why)
 		r.mu.Unlock()
 		if ls, ok := r.sink.(LossSink); ok && lost {
-			ls.Lost(src)
+			ls.Lost(src, n)
 		}
 		return
 	}

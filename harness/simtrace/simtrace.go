@@ -295,13 +295,22 @@ func (tr *Trace) Add(d capture.Datagram) {
 func LosesExchange(sub uint8) bool { return sub >= gsmtap.SubTPDUHdr && sub <= gsmtap.SubTPDUSW }
 
 // Lost says that a datagram from src that may have carried an exchange
-// was lost at frame (0: one the receiver skipped, not in the capture):
-// what was on its way on the lane of src ends. A src of port 0 (a
-// datagram whose UDP header was not seen) is every lane of its address.
-func (tr *Trace) Lost(src netip.AddrPort, frame int) {
+// was lost at frame: what was on its way on the lane of src ends. A src
+// of port 0 (a datagram whose UDP header was not seen) is every lane of
+// its address.
+func (tr *Trace) Lost(src netip.AddrPort, frame int) { tr.lose(src, skippedAt(frame)) }
+
+// LostReceived is Lost for the datagram a receiver skipped, never in the
+// capture: n is its number among those the receiver got, as the
+// receiver's Stats name it.
+func (tr *Trace) LostReceived(src netip.AddrPort, n int) {
+	tr.lose(src, fmt.Sprintf("received datagram %d, which the receiver skipped", n))
+}
+
+func (tr *Trace) lose(src netip.AddrPort, where string) {
 	for _, l := range tr.Lanes {
 		if l.Source.Addr() == src.Addr() && (src.Port() == 0 || l.Source.Port() == src.Port()) {
-			l.lost(-1, frame)
+			l.lost(-1, where)
 		}
 	}
 }

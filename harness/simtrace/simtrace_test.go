@@ -2,6 +2,7 @@ package simtrace
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -403,8 +404,8 @@ func TestLostDatagramEndsWhatWasOnItsWay(t *testing.T) {
 			}
 			sd, last := l.APDUs[0], l.APDUs[len(l.APDUs)-1]
 			if tc.ends {
-				if sd.Answered || last.For != -1 || last.Outcome != "" {
-					t.Errorf("the chain went on past the loss: answered %v (%d bytes), GET RESPONSE for %d, outcome %q", sd.Answered, len(sd.Answer), last.For, last.Outcome)
+				if sd.Answered || last.For != -1 || last.Outcome != apdu.PartialAnswer || !last.Partial {
+					t.Errorf("the chain went on past the loss: answered %v (%d bytes), GET RESPONSE for %d, outcome %q, partial %v", sd.Answered, len(sd.Answer), last.For, last.Outcome, last.Partial)
 				}
 				if strings.Contains(sd.Detail()+last.Detail(), "whole answer") {
 					t.Errorf("a whole answer is claimed:\n%s\n%s", sd.Detail(), last.Detail())
@@ -417,6 +418,104 @@ func TestLostDatagramEndsWhatWasOnItsWay(t *testing.T) {
 			}
 			if !sd.Answered || len(sd.Answer) != 256+161 || last.For != 0 || l.Count(MidSession) != 0 {
 				t.Errorf("the chain broke: answered %v (%d bytes), GET RESPONSE for %d, warnings %q", sd.Answered, len(sd.Answer), last.For, l.Summary())
+			}
+		})
+	}
+}
+
+// TestLostDatagramLeavesAPartialAnswer: the GET RESPONSEs after a loss
+// put together only the end of an answer. No row shows it as the whole
+// answer, nor decodes it as an ES10 one, however many parts follow, and
+// the flagged GET RESPONSE's row says where the loss was (outside tester
+// t83 F3: the last 361 of 617 bytes shown as the whole answer, and "just
+// after the datagram skipped at frame N" on no row).
+func TestLostDatagramLeavesAPartialAnswer(t *testing.T) {
+	eid := "BF 3E 12 5A 10 89 04 90 32 12 34 51 23 45 12 34 56 78 90 12 35"
+	head := []string{"3B 00", "81 E2 91 00 03 BF 3E 00 61 00"} // ATR, STORE DATA GetEID: 61xx
+	gr := func(data, sw string) string { return "01 C0 00 00 00 " + data + " " + sw }
+	for _, tc := range []struct {
+		name string
+		// apdus after head (an ATR: "3B 00" at its place; "" for none),
+		// and which of them is lost, cut short by the capture (-1: none).
+		apdus []string
+		lose  int
+		// want: the partial answer (hex, "" for a whole one) put together
+		// on the first GET RESPONSE after the loss, and that row's
+		// warning.
+		partial string
+		warning string
+	}{
+		{"lost the first of three parts", []string{
+			gr(strings.Repeat("AA ", 256), "61 00"), gr(strings.Repeat("BB ", 256), "61 02"), gr("CC CC", "90 00"),
+		}, 0, strings.Repeat("BB", 256) + "CCCC",
+			"sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 3)"},
+		{"lost a part: what follows is a well-formed EID answer, never decoded", []string{
+			gr("AA AA", "61 16"), gr(eid, "61 02"), gr(eid[:5], "90 00"),
+		}, 0, strings.ReplaceAll(eid, " ", "") + "BF3E",
+			"sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 3)"},
+		{"lost the first of two parts", []string{
+			gr("AA AA", "61 16"), gr(eid, "90 00"),
+		}, 0, strings.ReplaceAll(eid, " ", ""),
+			"sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 3)"},
+		{"a reset between the parts", []string{
+			gr("AA AA", "61 16"), "3B 00", gr(eid, "90 00"),
+		}, -1, strings.ReplaceAll(eid, " ", ""),
+			"sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it"},
+		{"nothing lost: whole, and decoded", []string{
+			gr("BF 3E 12", "61 13"), gr(strings.ReplaceAll(eid, "BF 3E 12 ", ""), "90 00"),
+		}, -1, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var p [][]byte
+			for i, h := range append(head, tc.apdus...) {
+				sub := gsmtap.SubAPDU
+				if i == 0 || h == "3B 00" {
+					sub = gsmtap.SubATR
+				}
+				p = append(p, sim(t, sub, h))
+			}
+			dgs := stream(p...)
+			if tc.lose >= 0 {
+				d := &dgs[len(head)+tc.lose]
+				d.Payload, d.Truncated = d.Payload[:20], true
+			}
+			l, err := Decode(dgs).Only()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows strings.Builder
+			for _, a := range l.APDUs {
+				rows.WriteString(a.String() + "\n" + a.Detail() + "\n")
+			}
+			sd := l.APDUs[0]
+			if tc.partial == "" {
+				if !sd.Answered || sd.Partial || !strings.Contains(rows.String(), "EID 89049032123451234512345678901235") {
+					t.Errorf("the whole answer is not whole:\n%s", rows.String())
+				}
+				return
+			}
+			if sd.Answered || strings.Contains(rows.String(), "whole answer") || strings.Contains(rows.String(), "EID 89") {
+				t.Errorf("a whole answer is claimed across the loss:\n%s", rows.String())
+			}
+			var first *APDU // the first GET RESPONSE after the loss
+			for i := range l.APDUs {
+				if a := &l.APDUs[i]; a.INS == apdu.InsGetResponse && len(a.Warnings) > 0 {
+					first = a
+					break
+				}
+			}
+			switch {
+			case first == nil:
+				t.Fatalf("no GET RESPONSE carries a warning:\n%s", rows.String())
+			case !first.Partial || first.Answered || fmt.Sprintf("%X", first.Answer) != tc.partial:
+				t.Errorf("frame %d: partial %v answered %v answer %X, want partial %s", first.Frame, first.Partial, first.Answered, first.Answer, tc.partial)
+			case !strings.Contains(first.Detail(), "partial answer (its start is not in the trace) "+tc.partial+" 9000"):
+				t.Errorf("frame %d's detail does not show the partial answer:\n%s", first.Frame, first.Detail())
+			case !strings.Contains(first.Detail(), "warning: "+tc.warning):
+				t.Errorf("frame %d's detail lacks %q:\n%s", first.Frame, tc.warning, first.Detail())
+			}
+			if last := l.APDUs[len(l.APDUs)-1]; last.Outcome != apdu.PartialAnswer || last.Refused || !strings.HasSuffix(last.String(), "9000 · "+apdu.PartialAnswer) {
+				t.Errorf("the chain's end: %q, outcome %q refused %v", last, last.Outcome, last.Refused)
 			}
 		})
 	}

@@ -441,6 +441,11 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		var s string
 		var refused bool
 		switch {
+		case step.Whole && step.Partial:
+			// The end of an answer whose start the log does not hold
+			// (it began, or lost a line, mid-answer): no answer to
+			// decode, as the card's APDU lane says.
+			s = apdu.PartialAnswer
 		case step.Whole && step.Cut:
 			// A chain that never ended (apdu.MaxAnswer): its first part
 			// is no answer to decode, as the field-log reader says.

@@ -141,3 +141,70 @@ func TestAPDULaneSaysEverySkip(t *testing.T) {
 		}
 	}
 }
+
+// TestAPDULanePartialAnswer: after a datagram lost inside a 61xx chain,
+// the rows of the GET RESPONSEs that follow show the end of an answer as
+// partial, never as the whole answer, and the first one's row says where
+// the loss was — on the page, not only in the lane's warning list
+// (outside tester t83 F3: a 617-byte answer's last 361 bytes drawn as the
+// "whole answer", and "just after the datagram skipped at frame N" on no
+// row).
+func TestAPDULanePartialAnswer(t *testing.T) {
+	sim := func(sub uint8, h string) []byte {
+		return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, h)...)
+	}
+	gr1 := sim(gsmtap.SubAPDU, "01 C0 00 00 00 "+strings.Repeat("A1 ", 256)+"61 00")
+	gr2 := sim(gsmtap.SubAPDU, "01 C0 00 00 00 "+strings.Repeat("B2 ", 256)+"61 69")
+	gr3 := sim(gsmtap.SubAPDU, "01 C0 00 00 69 "+strings.Repeat("C3 ", 105)+"90 00")
+	for _, tc := range []struct {
+		name  string
+		lost  simFrame // frame 4, between the first and the second GET RESPONSE's
+		which string   // what the warning names
+	}{
+		{"the first GET RESPONSE cut short by the capture", simFrame{gsmtap: gr1, snap: 60}, "the datagram skipped at frame 4"},
+		{"a datagram not GSMTAP after the first GET RESPONSE", simFrame{gsmtap: []byte("not GSMTAP")}, "the datagram skipped at frame 5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frames := []simFrame{
+				{gsmtap: sim(gsmtap.SubATR, "3B 00")},                          // 1
+				{gsmtap: sim(gsmtap.SubAPDU, "00 70 00 00 01 01 90 00")},       // 2
+				{gsmtap: sim(gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 00")}, // 3
+				tc.lost,       // 4
+				{gsmtap: gr2}, // 5 (6)
+				{gsmtap: gr3}, // 6 (7)
+			}
+			if tc.lost.snap == 0 { // the loss comes after the first part
+				frames = append(frames[:3], append([]simFrame{{gsmtap: gr1}}, frames[3:]...)...)
+			}
+			dir := writeArtifacts(t, map[string]string{"events.jsonl": `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}` + "\n"})
+			simCapture(t, dir, frames)
+			tl, err := Build(dir, Run{Name: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows []Item
+			var all strings.Builder
+			for _, it := range tl.Items {
+				if it.Kind == KindAPDU {
+					rows = append(rows, it)
+					all.WriteString(it.Source + ": " + it.Label + "\n" + it.Detail + "\n")
+				}
+			}
+			if strings.Contains(all.String(), "whole answer") {
+				t.Errorf("a whole answer is claimed across the loss:\n%s", all.String())
+			}
+			flagged, last := rows[len(rows)-2], rows[len(rows)-1]
+			for _, want := range []string{
+				"partial answer (its start is not in the trace) " + strings.Repeat("B2", 256) + strings.Repeat("C3", 105) + " 9000",
+				"warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after " + tc.which + ")",
+			} {
+				if !strings.Contains(flagged.Detail, want) {
+					t.Errorf("%s's detail lacks %q:\n%s", flagged.Source, want, flagged.Detail)
+				}
+			}
+			if want := "GET RESPONSE [ch 1] 9000 · partial answer (its start is not in the trace), not decoded"; last.Label != want || last.Failed {
+				t.Errorf("%s: %q failed %v, want %q", last.Source, last.Label, last.Failed, want)
+			}
+		})
+	}
+}

@@ -997,6 +997,13 @@ func TestCSIMAnswerInGetResponse(t *testing.T) {
 			{csim("80F2000000"), answer("9000"), "STATUS", "SW 9000"},
 			{csim("00C0000015"), answer("6F00"), "GET RESPONSE", "SW 6F00"},
 		}, true},
+		// A log that begins (or lost a line) mid-answer: the parts it
+		// holds are the end of an answer, said so, never decoded
+		// (outside tester t83 F3).
+		{"GET RESPONSEs with no 61xx before them: a partial answer", []step{
+			{csim("00C0000005"), answer(eid[:10] + "6110"), "GET RESPONSE", "SW 6110 · 5 bytes"},
+			{csim("00C0000010"), answer(eid[10:] + "9000"), "GET RESPONSE · the answer to GET RESPONSE", "SW 9000 · 16 bytes · partial answer (its start is not in the trace), not decoded"},
+		}, false},
 		// As the field-log reader takes them (reviewer r65 #2): a
 		// command the modem refused with +CME ERROR still went to the
 		// channel, and a close drops what waited on the closed one.

@@ -91,16 +91,20 @@ func (v *laneView) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload 
 	}
 	for _, a := range l.APDUs[apdus:] {
 		fmt.Fprintf(v.out, "%s %s %s\n", a.Time.Format("15:04:05.000000"), src, a)
+		for _, w := range a.Warnings { // under its row, as the timeline's row detail says it
+			fmt.Fprintf(v.out, "    warning: %s\n", w)
+		}
 	}
 	return err
 }
 
 // Lost takes a datagram the receiver skipped that may have carried an
-// exchange: the lane's pending answer or STORE DATA sequence ends there.
-func (v *laneView) Lost(src netip.AddrPort) {
+// exchange, n among those received: the lane's pending answer or STORE
+// DATA sequence ends there.
+func (v *laneView) Lost(src netip.AddrPort, n int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.tr.Lost(src, 0)
+	v.tr.LostReceived(src, n)
 }
 
 // summary says what each lane holds and what was skipped, by kind with

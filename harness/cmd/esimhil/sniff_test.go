@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/hexdump"
 )
@@ -52,7 +53,7 @@ func TestLabSniffSaysWhatItSkipped(t *testing.T) {
 	if l == nil || len(l.APDUs) != 2 {
 		t.Fatalf("lane %v", l)
 	}
-	if sd := l.APDUs[0]; sd.Answered || l.APDUs[1].Outcome != "" {
+	if sd := l.APDUs[0]; sd.Answered || l.APDUs[1].Outcome != apdu.PartialAnswer {
 		t.Errorf("the answer is whole across a skipped datagram: %q, then %q", sd.Detail(), l.APDUs[1])
 	}
 	var sum bytes.Buffer
@@ -66,7 +67,53 @@ func TestLabSniffSaysWhatItSkipped(t *testing.T) {
 			t.Errorf("summary\n%s\nlacks %q", sum.String(), want)
 		}
 	}
-	if w := l.Warnings(); len(w) != 1 || !strings.Contains(w[0].Detail, "just after a datagram the receiver skipped") {
+	if w := l.Warnings(); len(w) != 1 || !strings.Contains(w[0].Detail, "just after received datagram 3, which the receiver skipped") {
 		t.Errorf("lane warnings %v", w)
+	}
+}
+
+// TestLabSniffFlagsTheRowAfterALoss: `lab sniff`'s live lines say, under
+// the GET RESPONSE after a loss, why it is flagged and where the loss was
+// — the datagram the lane skipped by its frame in the capture, or the one
+// the receiver skipped by its number received — and the chain's end is a
+// partial answer, not decoded (outside tester t83 F3: only "sniffer
+// started mid-session (frames 6)" at the end).
+func TestLabSniffFlagsTheRowAfterALoss(t *testing.T) {
+	sim := func(sub uint8, h string) []byte {
+		return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, h)...)
+	}
+	src := netip.MustParseAddrPort("192.0.2.7:41729")
+	dst := netip.MustParseAddrPort("192.0.2.1:4729")
+	for _, tc := range []struct {
+		name string
+		lose func(v *laneView) // between the first GET RESPONSE and the second
+		want string
+	}{
+		{"the receiver skipped one", func(v *laneView) { v.Lost(src, 5) },
+			"    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after received datagram 5, which the receiver skipped)\n"},
+		{"the lane skipped one (an APDU without its answer)", func(v *laneView) {
+			_ = v.WriteDatagram(time.Time{}, src, dst, sim(gsmtap.SubAPDU, "01 C0 00 00 00 E3"))
+		}, "    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 4)\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			v := &laneView{sink: discardSink{}, tr: &simtrace.Trace{}, out: &out}
+			_ = v.WriteDatagram(time.Time{}, src, dst, sim(gsmtap.SubATR, "3B 00"))
+			for _, h := range []string{"81 E2 91 00 03 BF 3E 00 61 00", "01 C0 00 00 00 " + strings.Repeat("AA ", 256) + "61 16"} {
+				_ = v.WriteDatagram(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h))
+			}
+			tc.lose(v)
+			for _, h := range []string{"01 C0 00 00 00 " + strings.Repeat("BB ", 256) + "61 02", "01 C0 00 00 02 CC CC 90 00"} {
+				_ = v.WriteDatagram(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h))
+			}
+			got := out.String()
+			lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+			if !strings.Contains(got, "GET RESPONSE [ch 1] 6102\n"+tc.want) {
+				t.Errorf("output\n%s\nlacks, under the flagged GET RESPONSE,\n%s", got, tc.want)
+			}
+			if last := lines[len(lines)-1]; !strings.HasSuffix(last, "GET RESPONSE [ch 1] 9000 · partial answer (its start is not in the trace), not decoded") {
+				t.Errorf("the chain's end: %q", last)
+			}
+		})
 	}
 }

@@ -17,6 +17,11 @@ const MaxAnswer = 64 << 10
 // (Step.Cut): its first part is no answer to decode.
 var CutAnswer = fmt.Sprintf("answer of more than %d bytes, not decoded", MaxAnswer)
 
+// PartialAnswer is what every reader of a trace says of an answer whose
+// start it does not hold (Step.Partial): its parts are no answer to
+// decode, and no whole one to show.
+const PartialAnswer = "partial answer (its start is not in the trace), not decoded"
+
 // Chains puts together the answers a card gives in parts over T=0 (TS
 // 102 221 §7.3.1.1.4): a command answered 61xx leaves its answer waiting
 // on its logical channel, each GET RESPONSE there fetches a part — the
@@ -27,16 +32,20 @@ var CutAnswer = fmt.Sprintf("answer of more than %d bytes, not decoded", MaxAnsw
 // repeat with that Le, a command of its own, gets it. Every reader of a
 // trace (the card's APDU lane, an at.log's +CSIM commands, a field log's
 // +CGLA, +CSIM and LPA lines) steps every exchange through one, so they
-// all put an answer together the same way. K is the caller's handle of a
+// all put an answer together the same way. A GET RESPONSE with no chain
+// open on its channel — the trace began, or lost bytes, in the middle of
+// an answer — begins one of its own whose start is missing: what it puts
+// together is never a whole answer (Step.Partial). K is the caller's handle of a
 // command (its index, its decoded name). The zero value is ready.
 type Chains[K any] struct {
 	open map[int]*chain[K]
 }
 
 type chain[K any] struct {
-	key  K
-	data []byte
-	cut  bool
+	key     K
+	data    []byte
+	cut     bool
+	partial bool // begun by a GET RESPONSE: the answer's start is missing
 }
 
 // add appends a part, up to MaxAnswer bytes in all. The parts are
@@ -58,16 +67,20 @@ type Step[K any] struct {
 	// Whole is set when the answer ended here: Data is all of it, the
 	// parts of every GET RESPONSE together, and SW its last status word.
 	// Cut says the parts ran past MaxAnswer: Data is the first MaxAnswer
-	// bytes of them.
-	Whole bool
-	Data  []byte
-	SW    uint16
-	Cut   bool
+	// bytes of them. Partial says the chain began with a GET RESPONSE
+	// that had no 61xx before it, and got data: Data is the end of an
+	// answer whose start the trace does not hold (PartialAnswer), not an
+	// answer. (One refused with no data, 6F00, got no part of any.)
+	Whole   bool
+	Data    []byte
+	SW      uint16
+	Cut     bool
+	Partial bool
 }
 
 // Add takes one exchange on channel ch: key is the caller's handle of
 // the command, data the response data and sw the status word. A GET
-// RESPONSE with no chain open is taken as a command of its own.
+// RESPONSE with no chain open begins a chain of its own, partial.
 func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K] {
 	if c.open == nil {
 		c.open = map[int]*chain[K]{}
@@ -78,7 +91,7 @@ func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K]
 	if ins == InsGetResponse && p != nil {
 		s.Key, s.Continues = p.key, true
 	} else {
-		p = &chain[K]{key: key}
+		p = &chain[K]{key: key, partial: ins == InsGetResponse}
 	}
 	if _, ok := RepeatWithLe(sw); ok {
 		// The card sent nothing (data it should not have sent is no
@@ -93,7 +106,7 @@ func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K]
 		c.open[ch] = p
 		return s
 	}
-	s.Whole, s.Data, s.SW, s.Cut = true, p.data, sw, p.cut
+	s.Whole, s.Data, s.SW, s.Cut, s.Partial = true, p.data, sw, p.cut, p.partial && len(p.data) > 0
 	return s
 }
 

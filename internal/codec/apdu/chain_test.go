@@ -114,6 +114,66 @@ func TestChainsPutAnAnswerTogether(t *testing.T) {
 	}
 }
 
+// TestChainsPartial: a chain begun by a GET RESPONSE with no 61xx before
+// it on its channel — a trace begun, or bytes lost (End), in the middle
+// of an answer — ends as the end of an answer, never a whole one, however
+// many parts follow (outside tester t83 F3: the last 361 of 617 bytes
+// shown as the whole answer). A chain begun by a command is whole.
+func TestChainsPartial(t *testing.T) {
+	type ex struct {
+		ch   int
+		ins  byte
+		data string
+		sw   uint16
+		end  bool // the exchange ends the chain on ch (before it runs)
+	}
+	for _, tc := range []struct {
+		name    string
+		exs     []ex
+		whole   string // the last exchange's Data
+		partial bool
+	}{
+		{"a command and its GET RESPONSEs", []ex{
+			{0, 0xE2, "", 0x6102, false}, {0, InsGetResponse, "BF31", 0x6101, false}, {0, InsGetResponse, "00", 0x9000, false},
+		}, "BF3100", false},
+		{"a GET RESPONSE alone", []ex{
+			{0, InsGetResponse, "BF3100", 0x9000, false},
+		}, "BF3100", true},
+		{"a GET RESPONSE alone, refused: no part of any answer", []ex{
+			{0, InsGetResponse, "", 0x6F00, false},
+		}, "", false},
+		{"lost after the first part: the next two make no whole", []ex{
+			{1, 0xE2, "", 0x6100, false}, {1, InsGetResponse, "AA", 0x6169, false}, {1, InsGetResponse, "BB", 0x6101, true}, {1, InsGetResponse, "CC", 0x9000, false},
+		}, "BBCC", true},
+		{"a GET RESPONSE after another command's answer", []ex{
+			{0, 0xF2, "", 0x9000, false}, {0, InsGetResponse, "AA", 0x6101, false}, {0, InsGetResponse, "BB", 0x9000, false},
+		}, "AABB", true},
+		{"a partial one answered 6Cxx, then again", []ex{
+			{0, InsGetResponse, "", 0x6C02, false}, {0, InsGetResponse, "AABB", 0x9000, false},
+		}, "AABB", true},
+		{"a partial chain dropped by a command: the next is whole", []ex{
+			{0, InsGetResponse, "AA", 0x6101, false}, {0, 0xE2, "BB", 0x6101, false}, {0, InsGetResponse, "CC", 0x9000, false},
+		}, "BBCC", false},
+		{"a partial chain on another channel leaves this one whole", []ex{
+			{0, 0xE2, "AA", 0x6101, false}, {2, InsGetResponse, "EE", 0x6101, false}, {0, InsGetResponse, "BB", 0x9000, false},
+		}, "AABB", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c Chains[int]
+			var s Step[int]
+			for i, e := range tc.exs {
+				if e.end {
+					c.End(e.ch)
+				}
+				s = c.Add(e.ch, i, e.ins, mustHexPIN(t, e.data), e.sw)
+			}
+			if !s.Whole || !bytes.Equal(s.Data, mustHexPIN(t, tc.whole)) || s.Partial != tc.partial {
+				t.Errorf("got %+v, want %s partial %v", s, tc.whole, tc.partial)
+			}
+		})
+	}
+}
+
 // Sent takes a command whose answer comes later or never: any command
 // but GET RESPONSE drops the chain open on its channel whether or not an
 // answer follows; a GET RESPONSE learns the command it continues.
