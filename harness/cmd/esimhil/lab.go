@@ -284,11 +284,12 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// script is recorded again over the other way, when the modem says it
 	// has it.
 	cardWarning := ""
+	var retry wayTried
 	if refusal, refused := log.CardRefused(); refused && recErr == nil && nDropped == 0 && strays == 0 && len(cut) == 0 && len(timedOut) == 0 {
-		var retried bool
-		var alt personality.Personality
-		if cardWarning, alt, retried = otherWay(ctx, c, p, script, &log, refusal, recorded, *pers == "auto", stdout); retried {
-			p = alt
+		retry = otherWay(ctx, c, p, script, &log, refusal, recorded, *pers == "auto", stdout)
+		cardWarning = retry.warning
+		if retry.reached {
+			p = retry.p
 			identity = record.IdentityOf(log.Lines())
 			recorded, nKept, nDropped = log.Snapshot()
 			cut, timedOut, noisy, strays = log.Cut(), log.TimedOut(), log.Noisy(), log.Strays()
@@ -298,7 +299,8 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity.Text, NoIdentity: identity.Missing, Timeout: *timeout,
-		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(cut, "; ")}
+		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(cut, "; "),
+		RetriedUnder: retry.under, Retried: retry.outcome}
 	if recErr != nil {
 		// What came before is kept, and says it is not the whole script.
 		m.Incomplete = recErr.Error()
@@ -326,6 +328,12 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := record.Save(*out, m, text, recorded); err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
+	}
+	if retry.under != "" {
+		if err := record.SaveRetry(*out, retry.lines); err != nil {
+			fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+			return 1
+		}
 	}
 	if recErr == nil && m.Incomplete != "" {
 		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded are in %s, marked incomplete: record again\n", m.Incomplete, nKept, *out)
@@ -389,52 +397,115 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
+// wayTried is what otherWay did and found.
+type wayTried struct {
+	warning string // for at.log's last note and standard error ("" when the card was reached)
+	// reached: the script was recorded again into the log under p, and
+	// that reached the card: it is the recording now.
+	reached bool
+	p       personality.Personality
+	// A recording again that did not reach the card, or is not whole:
+	// its personality, what it gave, and its lines, kept in retry.log
+	// (record.Manifest.RetriedUnder).
+	under, outcome string
+	lines          []string
+}
+
+// wayName is the way to the card p takes.
+func wayName(p personality.Personality) string {
+	if p.CSIMOnly {
+		return "+CSIM"
+	}
+	return "+CCHO/+CGLA"
+}
+
 // otherWay follows a recording whose every ES10 step the modem refused
-// (refusal) under p: it returns the warning to give, and whether it
-// recorded the script again into log under the personality it returns,
-// over the other way to the card, which reached it. It does so for a probed
-// personality (probed) whose way the modem lacks while it answers the
-// other's test form OK — in the recording, or asked now, unrecorded.
-func otherWay(ctx context.Context, c *atclient.Client, p personality.Personality, script *record.Script, log *record.Log, refusal record.CardRefusal, recorded []string, probed bool, stdout io.Writer) (string, personality.Personality, bool) {
-	warning := fmt.Sprintf("every ES10 step (%d) was refused, none reached the card (the first: %s)", len(refusal.Steps), refusal.Steps[0])
+// (refusal) under p. For a probed personality (probed) whose way the
+// modem lacks while it answers the other's test form OK — in the
+// recording, or asked now, unrecorded — it records the script again into
+// log over that way. Every message says what was tried and what each
+// way answered, and names a command's answer only when it was sent
+// (outside tester t83 F4: a refusal both ways advised the retry it had
+// just made, and dropped it).
+func otherWay(ctx context.Context, c *atclient.Client, p personality.Personality, script *record.Script, log *record.Log, refusal record.CardRefusal, recorded []string, probed bool, stdout io.Writer) wayTried {
+	warning := fmt.Sprintf("every ES10 step (%d) was refused under %s (%s), none reached the card (the first: %s)", len(refusal.Steps), p.Name, wayName(p), refusal.Steps[0])
 	if !refusal.Lacks {
-		return warning + "; the modem names the card: is it inserted and powered? record again once AT+CPIN? answers READY", personality.Personality{}, false
+		return wayTried{warning: warning + "; the modem names the card: is it inserted and powered? record again once AT+CPIN? answers READY"}
 	}
 	way, err := record.OtherWayOf(p)
 	if err != nil {
-		return warning + "; " + err.Error(), personality.Personality{}, false
+		return wayTried{warning: warning + "; " + err.Error()}
 	}
-	line, sent, ok := way.TestAnswered(recorded)
-	where := fmt.Sprintf(" (%s:%d)", record.LogFile, line)
+	test, final, line, sent := way.TestAnswered(recorded)
+	where := fmt.Sprintf("%s:%d", record.LogFile, line)
 	if !sent {
 		// Not in the script: asked now, after the recording's lines.
-		rsp, err := c.Command(way.Tests[0])
-		ok, where = err == nil && rsp.Final == "OK", " (asked after the script, unrecorded)"
+		test, where = way.Tests[0], "asked after the script, not in "+record.LogFile
+		final = finalOf(c.Command(test))
 	}
-	if !ok {
-		return fmt.Sprintf("%s; nor does it answer %s OK: check the personality (esimhil lab discover --probe) and the card", warning, strings.Join(way.Tests, " or ")), personality.Personality{}, false
+	if final == "" {
+		final = "nothing" // the recording ends before its final result
 	}
-	advice := fmt.Sprintf("%s; the modem answers %s OK%s, so it may reach the card through %s: record again with --personality %s",
-		warning, way.Tests[0], where, way.Name, way.Personality.Name)
+	if final != "OK" {
+		return wayTried{warning: fmt.Sprintf("%s; the other way, %s, was not tried: %s answered %s (%s): check the personality (esimhil lab discover --probe) and the card",
+			warning, way.Name, test, final, where)}
+	}
 	if !probed {
-		return advice, personality.Personality{}, false
+		return wayTried{warning: fmt.Sprintf("%s; the modem answers %s OK (%s), so it may reach the card through %s: record again with --personality %s",
+			warning, test, where, way.Name, way.Personality.Name)}
 	}
-	// (No at.log line: the recording it names is not kept.)
+	// (No at.log line: at.log is the recording that reached the card, or
+	// the probe's, whose last note says what the retry gave.)
 	fmt.Fprintf(stdout, "personality %s (under %s, the probe's, every ES10 step was refused: %s; the modem answers %s OK: recording again through %s)\n",
-		way.Personality.Name, p.Name, refusal.Steps[0], way.Tests[0], way.Name)
+		way.Personality.Name, p.Name, refusal.Steps[0], test, way.Name)
 	log.Reset()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	_, err = record.Record(c, way.Personality, script, log)
 	stop()
-	_, again := log.CardRefused()
-	_, _, dropped := log.Snapshot()
+	lines, _, dropped := log.Snapshot()
+	again, refused := log.CardRefused()
+	tried := wayTried{under: way.Personality.Name, lines: lines}
+	var whole []string
+	if dropped > 0 {
+		whole = append(whole, fmt.Sprintf("%d line(s) dropped", dropped))
+	}
+	if n := log.Strays(); n > 0 {
+		whole = append(whole, fmt.Sprintf("%d final result(s) with no command pending", n))
+	}
+	whole = append(append(whole, log.Cut()...), log.TimedOut()...)
+	advice := "record again with --personality " + way.Personality.Name
 	switch {
 	case err != nil:
-		return fmt.Sprintf("%s; recording again under %s failed (%v): the recording kept is the probe's", advice, way.Personality.Name, err), personality.Personality{}, false
-	case again || dropped > 0 || log.Strays() > 0 || len(log.Cut()) > 0 || len(log.TimedOut()) > 0:
-		return fmt.Sprintf("%s; recorded again under %s, the card was not reached either, or the recording not whole: the recording kept is the probe's", advice, way.Personality.Name), personality.Personality{}, false
+		tried.outcome = fmt.Sprintf("the recording stopped: %v", err)
+	case refused && again.Lacks:
+		tried.outcome = fmt.Sprintf("every ES10 step (%d) was refused there too (the first: %s)", len(again.Steps), again.Steps[0])
+		advice = "neither way reaches the card: see whether the module gives the host the card at all (its firmware, its SIM settings) and whether the card answers; lab personality drafts nothing from this recording"
+	case refused:
+		tried.outcome = fmt.Sprintf("every ES10 step (%d) was refused there too (the first: %s)", len(again.Steps), again.Steps[0])
+		advice = "the modem names the card: is it inserted and powered? record again once AT+CPIN? answers READY"
+	case len(whole) > 0:
+		tried.outcome = "the recording is not whole: " + strings.Join(whole, "; ")
+	default:
+		return wayTried{reached: true, p: way.Personality}
 	}
-	return "", way.Personality, true
+	tried.warning = fmt.Sprintf("%s; the modem answers %s OK (%s), so the script was recorded again under %s (%s): %s (its conversation: %s); %s",
+		warning, test, where, way.Personality.Name, way.Name, tried.outcome, record.RetryLogFile, advice)
+	return tried
+}
+
+// finalOf is the final result a command got: OK, the modem's error, or
+// what kept it from one.
+func finalOf(rsp *atclient.Response, err error) string {
+	var cme *atclient.CMEError
+	switch {
+	case err == nil:
+		return rsp.Final
+	case errors.As(err, &cme):
+		return cme.Error()
+	case errors.Is(err, atclient.ErrError):
+		return "ERROR"
+	}
+	return fmt.Sprintf("no final result (%v)", err)
 }
 
 // keepWritten carries into m what a person wrote in the manifest of the

@@ -317,8 +317,10 @@ func TestLabHelpNamesTheRecording(t *testing.T) {
 // card answers the ES10 requests as the emulator's on lab-home does
 // (fixtures/recordings/emulator-quectel-eg25), so that a draft from it
 // can be held to the emulator's answers; cme, when set, answers every
-// card command instead (a module without its card: 10).
-func simcomLike(t *testing.T, csim, cme string) string {
+// card command instead (a module without its card: 10). ccho, when set,
+// answers +CCHO instead (a module that refuses that way too), cgla every
+// +CGLA, and csimTest AT+CSIM=? (else csim answers it).
+func simcomLike(t *testing.T, csim, ccho, cgla, csimTest, cme string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "recordings", "emulator-quectel-eg25", record.LogFile))
 	if err != nil {
@@ -350,10 +352,16 @@ func simcomLike(t *testing.T, csim, cme string) string {
 			return "\r\n+ICCID: 89440000000000000010\r\n" + ok
 		case l == "AT+CCID" || l == "AT+QCCID" || l == "AT!ICCID?":
 			return "\r\nERROR\r\n"
+		case l == "AT+CSIM=?" && csimTest != "":
+			return csimTest
+		case ccho != "" && strings.HasPrefix(l, "AT+CCHO=\""):
+			return ccho
 		case strings.HasPrefix(l, "AT+CSIM="):
 			return csim
 		case strings.HasPrefix(l, "AT+CCHO=\""):
 			return "\r\n+CCHO:1\r\n" + ok
+		case cgla != "" && strings.HasPrefix(l, "AT+CGLA="):
+			return cgla
 		case apdu.MatchString(l):
 			cmd, _ := hex.DecodeString(apdu.FindStringSubmatch(l)[1])
 			var rsp string
@@ -384,10 +392,13 @@ func TestRecordEveryES10StepRefused(t *testing.T) {
 	const cme4 = "\r\n+CME ERROR: 4\r\n"
 	for _, tc := range []struct {
 		name, personality, csim, cme string
+		ccho, cgla, csimTest         string
 		code                         int
 		out, err                     []string // in standard output, error
 		recorded                     string   // the manifest's personality
+		retried, retryHas            string   // the manifest's retried_under, a line in retry.log
 		draft                        []string // in lab personality's output ("" error: refused)
+		not                          []string // in neither lab record's nor lab personality's output
 		diff                         bool     // lab diff under the draft: no difference on the way to the card
 	}{
 		{name: "probed simcom-a7600, the module has +CCHO/+CGLA", personality: "auto", csim: cme4, code: 0,
@@ -396,16 +407,42 @@ func TestRecordEveryES10StepRefused(t *testing.T) {
 			draft:    []string{"base: generic\n", "ccho_no_space: true\n", "apdu_answer_no_space: true\n", "cgla_passes_61xx: true\n", "iccid_command: \"+CICCID\"\n"},
 			diff:     true},
 		{name: "simcom-a7600 given", personality: "simcom-a7600", csim: cme4, code: 1,
-			err:      []string{"esimhil lab record: warning: every ES10 step (3) was refused, none reached the card (the first: step 18 (es10 BF3E035C015A): MANAGE CHANNEL open: AT+CSIM: +CME ERROR: 4 (operation not supported)); the modem answers AT+CCHO=? OK (at.log:", "so it may reach the card through +CCHO/+CGLA: record again with --personality generic (# warning: in "},
+			err:      []string{"esimhil lab record: warning: every ES10 step (3) was refused under simcom-a7600 (+CSIM), none reached the card (the first: step 18 (es10 BF3E035C015A): MANAGE CHANNEL open: AT+CSIM: +CME ERROR: 4 (operation not supported)); the modem answers AT+CCHO=? OK (at.log:", "so it may reach the card through +CCHO/+CGLA: record again with --personality generic (# warning: in "},
 			recorded: "simcom-a7600",
 			draft:    []string{"esimhil lab personality: draft: simcom-a7600 reaches the card through +CSIM alone (csim_only), but the modem refused every +CSIM"}},
 		{name: "no card", personality: "auto", cme: "10", code: 1,
 			err:      []string{"warning: every ES10 step (3) was refused", "+CME ERROR: 10", "the modem names the card: is it inserted and powered?"},
 			recorded: "simcom-a7600",
 			draft:    []string{"# Not exercised: the card (every +CSIM answers +CME ERROR: 10"}},
+		// A module that refuses both ways (outside tester t83 F4): each
+		// way tried is named with its answer, the retry is kept, no
+		// retry already made is advised, no answer is claimed of a
+		// command not sent, and no way to the card is drafted.
+		{name: "probed simcom-a7600, the module refuses both ways", personality: "auto", csim: cme4, ccho: cme4, code: 1,
+			out: []string{"personality generic (under simcom-a7600, the probe's, every ES10 step was refused: step 18 (es10 BF3E035C015A): MANAGE CHANNEL open: AT+CSIM: +CME ERROR: 4 (operation not supported); the modem answers AT+CCHO=? OK: recording again through +CCHO/+CGLA)"},
+			err: []string{"esimhil lab record: warning: every ES10 step (3) was refused under simcom-a7600 (+CSIM), none reached the card (the first: step 18 (es10 BF3E035C015A): MANAGE CHANNEL open: AT+CSIM: +CME ERROR: 4 (operation not supported)); the modem answers AT+CCHO=? OK (at.log:",
+				"), so the script was recorded again under generic (+CCHO/+CGLA): every ES10 step (3) was refused there too (the first: step 18 (es10 BF3E035C015A): AT+CCHO: +CME ERROR: 4 (operation not supported)) (its conversation: retry.log); neither way reaches the card"},
+			recorded: "simcom-a7600", retried: "generic", retryHas: ` > AT+CCHO="A0000005591010FFFFFFFF8900000100"`,
+			draft: []string{"draft: simcom-a7600 reaches the card through +CSIM alone (csim_only), but the modem refused every +CSIM (at.log:", "recorded again under generic, it refused every +CCHO too (retry.log:", "neither way reaches the card"},
+			not:   []string{"record again with --personality", "csim_only: true", "nor does it answer"}},
+		{name: "generic given, the module refuses both ways", personality: "generic", csim: cme4, ccho: cme4, code: 1,
+			err:      []string{"esimhil lab record: warning: every ES10 step (3) was refused under generic (+CCHO/+CGLA), none reached the card (the first: step 18 (es10 BF3E035C015A): AT+CCHO: +CME ERROR: 4 (operation not supported)); the other way, +CSIM, was not tried: AT+CSIM=? answered +CME ERROR: 4 (operation not supported) (asked after the script, not in at.log)"},
+			recorded: "generic",
+			draft:    []string{"draft: generic reaches the card through +CCHO/+CGLA, but the modem refused every +CCHO (at.log:", "), and no +CSIM in the recording worked: the recording shows no way to the card"},
+			not:      []string{"csim_only: true", "nor does it answer", "recorded again"}},
+		{name: "generic given, +CCHO refused, AT+CSIM=? OK", personality: "generic", csim: cme4, ccho: cme4, csimTest: "\r\nOK\r\n", code: 1,
+			err:      []string{"; the modem answers AT+CSIM=? OK (asked after the script, not in at.log), so it may reach the card through +CSIM: record again with --personality simcom-a7600"},
+			recorded: "generic",
+			draft:    []string{"and no +CSIM in the recording worked: the recording shows no way to the card", "whether the modem has +CSIM, the recording does not show (lab record's # warning: at the end of at.log says what it found)"},
+			not:      []string{"csim_only: true", "recorded again"}},
+		{name: "probed simcom-a7600, +CCHO opens a channel, every +CGLA refused", personality: "auto", csim: cme4, cgla: "\r\n+CME ERROR: 3\r\n", code: 1,
+			err:      []string{"so the script was recorded again under generic (+CCHO/+CGLA): every ES10 step (3) was refused there too (the first: step 18 (es10 BF3E035C015A): AT+CGLA: +CME ERROR: 3 (operation not allowed)) (its conversation: retry.log); neither way reaches the card"},
+			recorded: "simcom-a7600", retried: "generic", retryHas: ` < +CME ERROR: 3`,
+			draft: []string{"recorded again under generic, it refused every +CGLA too (retry.log:", "neither way reaches the card"},
+			not:   []string{"record again with --personality", "csim_only: true"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := simcomLike(t, tc.csim, tc.cme)
+			port := simcomLike(t, tc.csim, tc.ccho, tc.cgla, tc.csimTest, tc.cme)
 			out := filepath.Join(t.TempDir(), "rec")
 			var stdout, stderr bytes.Buffer
 			code := cli(context.Background(), []string{"lab", "record", "--modem", port, "--out", out, "--personality", tc.personality, "--timeout", "2s"}, &stdout, &stderr)
@@ -430,6 +467,10 @@ func TestRecordEveryES10StepRefused(t *testing.T) {
 			if rec.Manifest.Personality != tc.recorded || warned != (tc.code != 0) {
 				t.Errorf("recorded under %s, warning in at.log %v:\n%s", rec.Manifest.Personality, warned, strings.Join(rec.Lines, "\n"))
 			}
+			if rec.Manifest.RetriedUnder != tc.retried || slices.ContainsFunc(rec.RetryLines, func(l string) bool { return strings.Contains(l, tc.retryHas) }) != (tc.retryHas != "") {
+				t.Errorf("retried under %q (%s), retry.log:\n%s", rec.Manifest.RetriedUnder, rec.Manifest.Retried, strings.Join(rec.RetryLines, "\n"))
+			}
+			said := stdout.String() + stderr.String()
 			stdout.Reset()
 			stderr.Reset()
 			code = cli(context.Background(), []string{"lab", "personality", out, "--name", "x"}, &stdout, &stderr)
@@ -437,6 +478,11 @@ func TestRecordEveryES10StepRefused(t *testing.T) {
 			for _, w := range tc.draft {
 				if !strings.Contains(draft, w) {
 					t.Errorf("lab personality (exit %d): no %q in\n%s", code, w, draft)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(said+draft, n) {
+					t.Errorf("%q in lab record's or lab personality's output:\n%s\n%s", n, said, draft)
 				}
 			}
 			if !tc.diff {

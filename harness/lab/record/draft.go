@@ -39,26 +39,8 @@ func Draft(rec *Recording, name string) (string, error) {
 		fields = append(fields, fmt.Sprintf("%s: %s", field, value))
 		notes = append(notes, fmt.Sprintf("# - %s: %s (at.log:%d)", field, why, line))
 	}
-	// answer returns the information lines and the final line after the
-	// command at index i.
-	answer := func(i int) (info []exchange, final exchange) {
-		for k := i + 1; k < len(ex) && ex[k].raw[0] == '<'; k++ {
-			t := strings.TrimSpace(ex[k].raw[1:])
-			if t == "OK" || t == "ERROR" || strings.HasPrefix(t, "+CME ERROR") {
-				return info, ex[k]
-			}
-			info = append(info, ex[k])
-		}
-		return info, exchange{}
-	}
-	// text is a line without its direction; "" for the final result a
-	// command cut off by the recording's end never got.
-	text := func(e exchange) string {
-		if e.raw == "" {
-			return ""
-		}
-		return strings.TrimSpace(e.raw[1:])
-	}
+	answer := func(i int) (info []exchange, final exchange) { return answerIn(ex, i) }
+	text := lineText
 	iccidLine := regexp.MustCompile(`^(.*?)"?(89\d{16,18})F?"?$`)
 	// The first test form that tells whether the modem has test forms
 	// speaks (personality.TestFormVerdicts: a refusal counts only for a
@@ -155,12 +137,7 @@ func Draft(rec *Recording, name string) (string, error) {
 			}
 		case strings.HasPrefix(upper, "AT+CCHO=") && !strings.HasSuffix(upper, "=?"):
 			if !ok {
-				// Refused as a command the modem lacks; a refusal that
-				// names the card (SIM not inserted) says nothing of it.
-				if !base.CSIMOnly && at.Classify(text(final)).Refuses() {
-					set(final.line, "csim_only", "true", "+CCHO answers "+text(final))
-				}
-				continue
+				continue // the way to the card, below
 			}
 			for _, l := range info {
 				_, form, ok := personality.ParseCCHO(text(l))
@@ -200,29 +177,25 @@ func Draft(rec *Recording, name string) (string, error) {
 			}
 		}
 	}
-	// The base's way to the card (+CSIM under csim_only, +CCHO
-	// otherwise), every command of it refused: as a command the modem
-	// lacks, under csim_only, the recording contradicts the base and
-	// shows no other way (the +CCHO refusal's csim_only is drafted
-	// above); for the card (SIM not inserted), it leaves the way
-	// unexercised (outside tester t72: an A7600-like module that
-	// refuses +CSIM with +CME ERROR: 4 was drafted csim_only).
-	if refusal, ok := pathRefused(ex, base, answer, text); ok {
+	// The base's way to the card (+CSIM under csim_only, +CCHO and
+	// +CGLA otherwise), every command of it refused. For the card (SIM
+	// not inserted), the way is left unexercised. As a command the modem
+	// lacks, the recording contradicts the base: a +CCHO refused drafts
+	// csim_only only when a +CSIM in the recording worked, every +CGLA
+	// refused with ERROR is cgla_refused (above), and with no way seen to
+	// work there is no draft — any base asserts a way to the card
+	// (outside tester t72: an A7600-like module that refuses +CSIM with
+	// +CME ERROR: 4 was drafted csim_only; t83 F4: one that refuses
+	// +CCHO too was drafted csim_only from the +CCHO refusal alone).
+	if cmd, refusal, ok := wayRefused(ex, base); ok && !(cmd == "+CGLA" && seen["cgla_refused"]) {
+		csim := worked(ex, "AT+CSIM=")
 		switch r := at.Classify(text(refusal)); {
-		case base.CSIMOnly && r.Refuses():
-			other := ""
-			for i, e := range ex {
-				if u := strings.ToUpper(text(e)); e.raw[0] == '>' && (u == "AT+CCHO=?" || u == "AT+CGLA=?") {
-					if _, final := answer(i); text(final) == "OK" {
-						other = fmt.Sprintf("; it answered %s OK (at.log:%d), so it may have +CCHO/+CGLA", text(e), final.line)
-						break
-					}
-				}
-			}
-			return "", fmt.Errorf("draft: %s reaches the card through +CSIM alone (csim_only), but the modem refused every +CSIM (at.log:%d: %s)%s: the recording shows no way to the card, and a draft on %s would say the opposite of the modem; record again with --personality generic (+CCHO/+CGLA)",
-				base.Name, refusal.line, text(refusal), other, base.Name)
 		case !r.Refuses():
-			notes = append(notes, fmt.Sprintf("# Not exercised: the card (every %s answers %s, at.log:%d), so the base's way to it and its answer forms stay.", pathCommand(base), text(refusal), refusal.line))
+			notes = append(notes, fmt.Sprintf("# Not exercised: the card (every %s answers %s, at.log:%d), so the base's way to it and its answer forms stay.", cmd, text(refusal), refusal.line))
+		case cmd == "+CCHO" && csim.raw != "":
+			set(csim.line, "csim_only", "true", fmt.Sprintf("+CCHO answers %s (at.log:%d), +CSIM answers OK", text(refusal), refusal.line))
+		default:
+			return "", noWay(rec, base, cmd, refusal)
 		}
 	}
 	id := IdentityOf(rec.Lines)
@@ -251,35 +224,118 @@ func Draft(rec *Recording, name string) (string, error) {
 	return out, nil
 }
 
+// answerIn returns the information lines and the final line after the
+// command at index i of ex.
+func answerIn(ex []exchange, i int) (info []exchange, final exchange) {
+	for k := i + 1; k < len(ex) && ex[k].raw[0] == '<'; k++ {
+		t := strings.TrimSpace(ex[k].raw[1:])
+		if t == "OK" || t == "ERROR" || strings.HasPrefix(t, "+CME ERROR") {
+			return info, ex[k]
+		}
+		info = append(info, ex[k])
+	}
+	return info, exchange{}
+}
+
+// lineText is a line without its direction; "" for the final result a
+// command cut off by the recording's end never got.
+func lineText(e exchange) string {
+	if e.raw == "" {
+		return ""
+	}
+	return strings.TrimSpace(e.raw[1:])
+}
+
+// worked returns the final OK of the first command (not its "=?" form)
+// starting with prefix ("AT+CSIM=") that the modem answered OK.
+func worked(ex []exchange, prefix string) exchange {
+	for i, e := range ex {
+		if u := strings.ToUpper(lineText(e)); e.raw[0] == '>' && strings.HasPrefix(u, prefix) && !strings.HasSuffix(u, "=?") {
+			if _, final := answerIn(ex, i); lineText(final) == "OK" {
+				return final
+			}
+		}
+	}
+	return exchange{}
+}
+
+// noWay is Draft's refusal of a recording in which the modem refused
+// every command of base's way to the card as one it lacks (refusal),
+// with no other way seen to work: what the other way gave, where the
+// recording says, and what to do — record over it when it was not tried,
+// nothing more when it was refused too.
+func noWay(rec *Recording, base personality.Personality, cmd string, refusal exchange) error {
+	way, alone := "+CCHO/+CGLA", ", and no +CSIM in the recording worked"
+	if base.CSIMOnly {
+		way, alone = "+CSIM alone (csim_only)", ""
+	}
+	msg := fmt.Sprintf("draft: %s reaches the card through %s, but the modem refused every %s (%s:%d: %s)%s",
+		base.Name, way, cmd, LogFile, refusal.line, lineText(refusal), alone)
+	other, err := OtherWayOf(base)
+	if err != nil {
+		return fmt.Errorf("%s; %w", msg, err)
+	}
+	const none = ": the recording shows no way to the card, and a draft would assert one the modem refuses or was never seen to take"
+	if under := rec.Manifest.RetriedUnder; under != "" {
+		// Recorded again over the other way: its own refusal speaks.
+		q, err := personality.Load(under)
+		if err != nil {
+			return fmt.Errorf("%s; recorded again under %s (%s): %w", msg, under, RetryLogFile, err)
+		}
+		rcmd, again, refused := wayRefused(parse(rec.RetryLines, func(s string) string { return s }), q)
+		if refused && at.Classify(lineText(again)).Refuses() {
+			return fmt.Errorf("%s; recorded again under %s, it refused every %s too (%s:%d: %s): neither way reaches the card, and a draft on either would assert one the modem refuses, so none is drafted: see whether the module gives the host the card at all (its firmware, its SIM settings) and whether the card answers",
+				msg, under, rcmd, RetryLogFile, again.line, lineText(again))
+		}
+		return fmt.Errorf("%s; recorded again under %s, %s (%s)%s; record again with --personality %s (%s)", msg, under, rec.Manifest.Retried, RetryLogFile, none, under, other.Name)
+	}
+	// Not recorded over the other way: advised only when the recording
+	// shows the modem may have it, as lab record advises.
+	switch test, final, line, sent := other.TestAnswered(rec.Lines); {
+	case sent && final == "OK":
+		return fmt.Errorf("%s; it answered %s OK (%s:%d), so it may have %s%s; record again with --personality %s (%s)",
+			msg, test, LogFile, line, other.Name, none, other.Personality.Name, other.Name)
+	case sent:
+		return fmt.Errorf("%s; it answered %s %s (%s:%d)%s", msg, test, cmp.Or(final, "nothing"), LogFile, line, none)
+	}
+	return fmt.Errorf("%s%s; whether the modem has %s, the recording does not show (lab record's # warning: at the end of %s says what it found)", msg, none, other.Name, LogFile)
+}
+
 func isICCIDCommand(upper string) bool {
 	name, ok := strings.CutPrefix(strings.TrimSuffix(upper, "?"), "AT")
 	return ok && slices.Contains(personality.ICCIDCommands, name)
 }
 
-// pathCommand is the command of base's way to the card: +CSIM under
-// csim_only, +CCHO otherwise (the channel +CGLA then needs).
-func pathCommand(base personality.Personality) string {
+// wayRefused returns the first refusal of base's way to the card when
+// the recording sends its commands and the modem answered none of them
+// OK: every +CSIM under csim_only; otherwise every +CCHO, or every +CGLA
+// on the channels +CCHO opened. cmd names the command refused.
+func wayRefused(ex []exchange, base personality.Personality) (cmd string, refusal exchange, ok bool) {
 	if base.CSIMOnly {
-		return "+CSIM"
+		refusal, ok = refusedAll(ex, "+CSIM")
+		return "+CSIM", refusal, ok
 	}
-	return "+CCHO"
+	if refusal, ok = refusedAll(ex, "+CCHO"); ok {
+		return "+CCHO", refusal, ok
+	}
+	refusal, ok = refusedAll(ex, "+CGLA")
+	return "+CGLA", refusal, ok
 }
 
-// pathRefused returns the first refusal when the recording sends the
-// command of base's way to the card (pathCommand) and the modem answered
-// none of them OK.
-func pathRefused(ex []exchange, base personality.Personality, answer func(int) ([]exchange, exchange), text func(exchange) string) (exchange, bool) {
-	cmd := "AT" + pathCommand(base) + "="
+// refusedAll returns the first refusal when the recording sends the set
+// form of cmd ("+CCHO") and the modem answered none of them OK.
+func refusedAll(ex []exchange, cmd string) (exchange, bool) {
+	prefix := "AT" + cmd + "="
 	var refusal exchange
 	for i, e := range ex {
-		u := strings.ToUpper(text(e))
-		if e.raw[0] != '>' || !strings.HasPrefix(u, cmd) || strings.HasSuffix(u, "=?") {
+		u := strings.ToUpper(lineText(e))
+		if e.raw[0] != '>' || !strings.HasPrefix(u, prefix) || strings.HasSuffix(u, "=?") {
 			continue
 		}
-		switch _, final := answer(i); {
-		case text(final) == "OK":
+		switch _, final := answerIn(ex, i); {
+		case lineText(final) == "OK":
 			return exchange{}, false
-		case refusal.raw == "" && text(final) != "":
+		case refusal.raw == "" && lineText(final) != "":
 			refusal = final
 		}
 	}

@@ -27,6 +27,10 @@ const (
 	ManifestFile = "manifest.yaml"
 	ScriptFile   = "script.yaml"
 	LogFile      = "at.log"
+	// RetryLogFile is the conversation of the script recorded again over
+	// the other way to the card (Manifest.RetriedUnder), kept beside
+	// at.log when that did not reach the card either.
+	RetryLogFile = "retry.log"
 )
 
 // maxLogLines bounds a conversation kept in memory; MaxLogLines is the
@@ -580,6 +584,13 @@ type Manifest struct {
 	// Cut names the steps whose answer a port drop cut (Log.Cut): at.log
 	// holds the part that came, marked. Load refuses it too.
 	Cut string `yaml:"cut,omitempty"`
+	// RetriedUnder names the personality the script was recorded again
+	// under, over the other way to the card, when every ES10 step at.log
+	// holds was refused and that recording was no better: its
+	// conversation is in retry.log, and Retried says what it gave
+	// ("every ES10 step (3) was refused there too (the first: …)").
+	RetriedUnder string `yaml:"retried_under,omitempty"`
+	Retried      string `yaml:"retried,omitempty"`
 }
 
 // Accept is one accepted difference, with the reason.
@@ -598,13 +609,14 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), may("no_identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"), may("timeout"))
+	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), may("no_identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"), may("timeout"), may("retried_under"), may("retried"))
 	if err != nil {
 		return m, err
 	}
 	for k, dst := range map[string]*string{
 		"script": &m.Script, "modem": &m.Modem, "personality": &m.Personality, "identity": &m.Identity, "no_identity": &m.NoIdentity,
 		"scenario": &m.Scenario, "note": &m.Note, "incomplete": &m.Incomplete, "cut": &m.Cut,
+		"retried_under": &m.RetriedUnder, "retried": &m.Retried,
 	} {
 		if n := fields[k]; n != nil {
 			if *dst, err = f.str(n, k); err != nil {
@@ -671,12 +683,15 @@ func (f yamlFile) accept(n *yaml.Node, path string) (Accept, error) {
 	return a, nil
 }
 
-// Recording is a directory: manifest, script, conversation.
+// Recording is a directory: manifest, script, conversation, and the
+// conversation recorded again over the other way to the card, when the
+// manifest names one (RetryLines, retry.log).
 type Recording struct {
-	Dir      string
-	Manifest Manifest
-	Script   *Script
-	Lines    []string
+	Dir        string
+	Manifest   Manifest
+	Script     *Script
+	Lines      []string
+	RetryLines []string
 }
 
 // Save writes a recording directory; a manifest without its time gets
@@ -700,7 +715,17 @@ func Save(dir string, m Manifest, scriptText []byte, lines []string) error {
 			return err
 		}
 	}
+	// An earlier recording's retry is no part of this one.
+	if err := os.Remove(filepath.Join(dir, RetryLogFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	return nil
+}
+
+// SaveRetry writes, after Save, the conversation the manifest's
+// retried_under names (retry.log).
+func SaveRetry(dir string, lines []string) error {
+	return os.WriteFile(filepath.Join(dir, RetryLogFile), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
 // maxRecording bounds a recording's files.
@@ -745,6 +770,13 @@ func Load(dir string) (*Recording, error) {
 		return nil, fmt.Errorf("recording: %w", err)
 	}
 	r.Lines = strings.Split(strings.TrimRight(string(lb), "\n"), "\n")
+	if r.Manifest.RetriedUnder != "" {
+		b, err := read(RetryLogFile)
+		if err != nil {
+			return nil, fmt.Errorf("recording: the manifest's retried_under: %s: %w", r.Manifest.RetriedUnder, err)
+		}
+		r.RetryLines = strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	}
 	return r, nil
 }
 
@@ -790,24 +822,40 @@ func OtherWayOf(p personality.Personality) (OtherWay, error) {
 	return w, fmt.Errorf("no built-in personality reaches the card through %s alone", w.Name)
 }
 
-// TestAnswered looks in a conversation (at.log's lines) for one of the
-// way's test forms: sent says whether any was, ok whether one answered
-// OK, line is that OK's line in at.log (1-based).
-func (w OtherWay) TestAnswered(lines []string) (line int, sent, ok bool) {
+// TestAnswered looks in a conversation (at.log's lines) for the way's
+// test forms: the first answered OK, else the first sent. sent says
+// whether any was; command is that test form, final its final result
+// ("OK", "+CME ERROR: 4"; "" for none) and line the final's line in
+// at.log (1-based; 0 for none).
+func (w OtherWay) TestAnswered(lines []string) (command, final string, line int, sent bool) {
 	ex := parse(lines, func(s string) string { return s })
 	for i, e := range ex {
-		if e.raw[0] != '>' || !slices.ContainsFunc(w.Tests, func(t string) bool { return strings.EqualFold(strings.TrimSpace(e.raw[1:]), t) }) {
+		cmd := strings.TrimSpace(e.raw[1:])
+		if e.raw[0] != '>' || !slices.ContainsFunc(w.Tests, func(t string) bool { return strings.EqualFold(cmd, t) }) {
 			continue
 		}
-		sent = true
+		fin, at := "", 0
 		for k := i + 1; k < len(ex) && ex[k].raw[0] == '<'; k++ {
-			if r := at.Classify(strings.TrimSpace(ex[k].raw[1:])); r.Kind.IsFinal() {
-				if r.Kind == at.FinalOK {
-					return ex[k].line, true, true
-				}
+			if r := parseFinal(ex[k].raw[1:]); r != "" {
+				fin, at = r, ex[k].line
 				break
 			}
 		}
+		if fin == "OK" {
+			return cmd, fin, at, true
+		}
+		if !sent {
+			command, final, line, sent = cmd, fin, at, true
+		}
 	}
-	return 0, sent, false
+	return command, final, line, sent
+}
+
+// parseFinal is a received line's final result, "" if it is none.
+func parseFinal(raw string) string {
+	t := strings.TrimSpace(raw)
+	if at.Classify(t).Kind.IsFinal() {
+		return t
+	}
+	return ""
 }

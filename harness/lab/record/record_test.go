@@ -149,7 +149,7 @@ func TestLoadManifestErrors(t *testing.T) {
 		{good + "accept: [{line: 3, reason: r, why: x}]\n", "manifest.yaml:6:31: accept[0].why: unknown field (the fields: line, pattern, reason)"},
 		{strings.Replace(good, "2026-11-30T17:20:37Z", "yesterday", 1), `manifest.yaml:4:11: recorded: want a time like 2026-11-30T17:20:37Z, got "yesterday"`},
 		{strings.Replace(good, "generic", "{name: generic}", 1), "manifest.yaml:3:14: personality: want a string, got a mapping"},
-		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, no_identity, recorded, scenario, accept, note, incomplete, cut, timeout)"},
+		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, no_identity, recorded, scenario, accept, note, incomplete, cut, timeout, retried_under, retried)"},
 		{good + "timeout: soon\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "soon"`},
 		{good + "timeout: 0s\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "0s"`},
 		{good + "incomplete: the port went away\n", "manifest.yaml: the recording stopped before the script's end (the port went away): record it again"},
@@ -451,7 +451,8 @@ func TestManifestRoundTrip(t *testing.T) {
 	m := Manifest{Script: "probe-es10", Modem: "/dev/ttyUSB2", Personality: "quectel-eg25", Identity: "EG25",
 		NoIdentity: "the answer to AT+CGMM held no line that can be the model", Recorded: time.Date(2026, 11, 30, 17, 20, 37, 0, time.UTC),
 		Timeout: 10 * time.Second, Scenario: "home-no-request", Accept: []Accept{{Line: 3, Reason: "r"}, {Pattern: "x", Reason: "s"}},
-		Note: "EG25-G, R2.1", Incomplete: "the port went away", Cut: "step 3"}
+		Note: "EG25-G, R2.1", Incomplete: "the port went away", Cut: "step 3",
+		RetriedUnder: "generic", Retried: "every ES10 step (3) was refused there too (the first: step 18 (es10 BF3E035C015A): AT+CCHO: +CME ERROR: 4 (operation not supported))"}
 	v := reflect.ValueOf(m)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {
@@ -514,8 +515,22 @@ func TestDraftAPDUPath(t *testing.T) {
 			[]string{"# Not exercised: the card (every +CSIM answers +CME ERROR: 10, at.log:2)"}, []string{"csim_only"}, false},
 		{"+CCHO, no card", "generic", []string{open, "T < +CME ERROR: 10"},
 			[]string{"# Not exercised: the card (every +CCHO answers +CME ERROR: 10, at.log:2)"}, []string{"csim_only"}, false},
-		{"+CCHO refused as unknown", "generic", []string{open, "T < ERROR"},
-			[]string{"csim_only: true\n"}, []string{"Not exercised: the card"}, false},
+		// No way to the card seen to work is no way drafted (outside
+		// tester t83 F4: csim_only from a +CCHO refusal alone, on a
+		// module that refuses +CSIM too).
+		{"+CCHO refused as unknown, no +CSIM tried", "generic", []string{open, "T < ERROR"},
+			[]string{"draft: generic reaches the card through +CCHO/+CGLA, but the modem refused every +CCHO (at.log:2: ERROR), and no +CSIM in the recording worked: the recording shows no way to the card", "whether the modem has +CSIM, the recording does not show (lab record's # warning: at the end of at.log says what it found)"},
+			[]string{"csim_only: true", "record again"}, true},
+		{"+CCHO refused as unknown, +CSIM=? refused", "generic", []string{"T > AT+CSIM=?", "T < +CME ERROR: 4", open, "T < +CME ERROR: 4"},
+			[]string{"refused every +CCHO (at.log:4: +CME ERROR: 4), and no +CSIM in the recording worked; it answered AT+CSIM=? +CME ERROR: 4 (at.log:2): the recording shows no way to the card"},
+			[]string{"csim_only: true"}, true},
+		{"a channel opened, every +CGLA refused as unknown (not ERROR)", "generic", []string{open, "T < +CCHO: 1", "T < OK",
+			`T > AT+CGLA=1,22,"80E2910006BF3E035C015A"`, "T < +CME ERROR: 3"},
+			[]string{"draft: generic reaches the card through +CCHO/+CGLA, but the modem refused every +CGLA (at.log:5: +CME ERROR: 3), and no +CSIM in the recording worked"},
+			[]string{"csim_only: true"}, true},
+		{"+CCHO refused as unknown, a +CSIM worked", "generic", []string{open, "T < ERROR",
+			`T > AT+CSIM=10,"0070000001"`, `T < +CSIM: 6,"019000"`, "T < OK"},
+			[]string{"csim_only: true\n", "# - csim_only: +CCHO answers ERROR (at.log:2), +CSIM answers OK (at.log:5)"}, []string{"Not exercised: the card"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rec(t, tc.lines...)
@@ -538,6 +553,112 @@ func TestDraftAPDUPath(t *testing.T) {
 				if strings.Contains(y, n) {
 					t.Errorf("%q in:\n%s", n, y)
 				}
+			}
+		})
+	}
+}
+
+// A recording whose script was recorded again over the other way to the
+// card (retried_under, retry.log): the draft says what each way
+// answered, and advises no retry the recording already holds — when the
+// modem refused both ways, there is no draft, on either base (outside
+// tester t83 F4: "record again with --personality generic" after
+// exactly that, and csim_only drafted from the generic attempt).
+func TestDraftAfterARetry(t *testing.T) {
+	const open = `T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`
+	const csim = `T > AT+CSIM=10,"0070000001"`
+	for _, tc := range []struct {
+		name, base, under, retried string
+		lines, retry               []string
+		want, not                  []string
+	}{
+		{"+CSIM refused, then +CCHO refused", "simcom-a7600", "generic", "every ES10 step (3) was refused there too",
+			[]string{"T > AT+CCHO=?", "T < OK", csim, "T < +CME ERROR: 4"},
+			[]string{"T > AT+CCHO=?", "T < OK", open, "T < +CME ERROR: 4"},
+			[]string{"draft: simcom-a7600 reaches the card through +CSIM alone (csim_only), but the modem refused every +CSIM (at.log:4: +CME ERROR: 4); recorded again under generic, it refused every +CCHO too (retry.log:4: +CME ERROR: 4): neither way reaches the card"},
+			[]string{"record again with --personality", "csim_only: true", "may have"}},
+		{"+CCHO refused, then +CSIM refused", "generic", "simcom-a7600", "every ES10 step (3) was refused there too",
+			[]string{open, "T < ERROR"},
+			[]string{csim, "T < ERROR"},
+			[]string{"draft: generic reaches the card through +CCHO/+CGLA, but the modem refused every +CCHO (at.log:2: ERROR), and no +CSIM in the recording worked; recorded again under simcom-a7600, it refused every +CSIM too (retry.log:2: ERROR): neither way reaches the card"},
+			[]string{"record again with --personality", "csim_only: true"}},
+		{"+CSIM refused, then +CGLA refused", "simcom-a7600", "generic", "every ES10 step (3) was refused there too",
+			[]string{"T > AT+CCHO=?", "T < OK", csim, "T < +CME ERROR: 4"},
+			[]string{open, "T < +CCHO:1", "T < OK", `T > AT+CGLA=1,22,"80E2910006BF3E035C015A"`, "T < +CME ERROR: 3"},
+			[]string{"recorded again under generic, it refused every +CGLA too (retry.log:5: +CME ERROR: 3): neither way reaches the card"},
+			[]string{"record again with --personality", "csim_only: true"}},
+		{"+CSIM refused, the retry not whole", "simcom-a7600", "generic", "the recording is not whole: step 18 (es10 BF3E035C015A): timed out",
+			[]string{"T > AT+CCHO=?", "T < OK", csim, "T < +CME ERROR: 4"},
+			[]string{open, "T < +CCHO: 1", "T < OK", `T > AT+CGLA=1,22,"80E2910006BF3E035C015A"`},
+			[]string{"refused every +CSIM (at.log:4: +CME ERROR: 4); recorded again under generic, the recording is not whole: step 18 (es10 BF3E035C015A): timed out (retry.log): the recording shows no way to the card", "; record again with --personality generic (+CCHO/+CGLA)"},
+			[]string{"neither way", "csim_only: true"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rec(t, tc.lines...)
+			r.Manifest.Personality, r.Dir = tc.base, "rec"
+			r.Manifest.RetriedUnder, r.Manifest.Retried, r.RetryLines = tc.under, tc.retried, tc.retry
+			y, err := Draft(r, "x")
+			if err == nil {
+				t.Fatalf("drafted:\n%s", y)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("no %q in:\n%v", w, err)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("%q in:\n%v", n, err)
+				}
+			}
+		})
+	}
+}
+
+// retry.log goes with the manifest that names it: Load reads it (and
+// refuses a manifest naming one that is not there), and Save removes an
+// earlier recording's.
+func TestRetryLogKeptWithItsManifest(t *testing.T) {
+	script := []byte("name: x\nsteps: [AT]\n")
+	for _, tc := range []struct {
+		name    string
+		under   string
+		retry   []string // nil: no SaveRetry
+		want    []string // RetryLines after Load
+		wantErr string
+	}{
+		{"a retry kept", "generic", []string{"T > AT+CCHO=\"A0\"", "T < +CME ERROR: 4"}, []string{"T > AT+CCHO=\"A0\"", "T < +CME ERROR: 4"}, ""},
+		{"no retry: an earlier one's retry.log removed", "", nil, nil, ""},
+		{"named, not there", "generic", nil, nil, "the manifest's retried_under: generic"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			// An earlier recording's retry in the directory.
+			if err := os.WriteFile(filepath.Join(dir, RetryLogFile), []byte("old\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m := Manifest{Script: "x", Modem: "m", Personality: "simcom-a7600", RetriedUnder: tc.under, Retried: "refused there too"}
+			if err := Save(dir, m, script, []string{"T > AT", "T < OK"}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.retry != nil {
+				if err := SaveRetry(dir, tc.retry); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := Load(dir)
+			switch {
+			case tc.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("Load: %v, want %q", err, tc.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case !reflect.DeepEqual(r.RetryLines, tc.want):
+				t.Errorf("retry lines %q, want %q", r.RetryLines, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, RetryLogFile)); (err == nil) != (tc.retry != nil) {
+				t.Errorf("retry.log there: %v, want %v", err == nil, tc.retry != nil)
 			}
 		})
 	}
