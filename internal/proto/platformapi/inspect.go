@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhil/esimhil/internal/exactjson"
+	"github.com/esimhil/esimhil/internal/proto/logpage"
 )
 
 // Received is one request of the platform's log as GET
@@ -55,47 +55,17 @@ func (r Received) KeptBody() ([]byte, error) {
 }
 
 // InspectPage is the 200 answer of GET /v1/inspect/received: one page of
-// the platform's request log. Total, Offset and Entries are required, and
-// nil when a body lacks them: a body of another shape answered with 200
-// ({"error": …}) is then told from a page, where read as an empty one it
-// would show a log with nothing in it.
-type InspectPage struct {
-	Total   *int       `json:"total"`   // requests since the platform started
-	Dropped int        `json:"dropped"` // oldest ones no longer kept
-	Offset  *int       `json:"offset"`  // Index of the first entry
-	Entries []Received `json:"entries"`
-	// Next is the offset of the following page; absent on the last.
-	Next *int `json:"next,omitempty"`
-}
+// the platform's request log (logpage.Page).
+type InspectPage = logpage.Page[Received]
 
 // NewInspectPage is the page of entries starting at offset, of a log that
 // received total requests and dropped its oldest dropped; next is nil on
 // the last page.
 func NewInspectPage(total, dropped, offset int, entries []Received, next *int) InspectPage {
-	if entries == nil {
-		entries = []Received{} // "entries": [], never null
-	}
-	return InspectPage{Total: &total, Dropped: dropped, Offset: &offset, Entries: entries, Next: next}
+	return logpage.NewPage(total, dropped, offset, entries, next)
 }
 
-// DecodeInspectPage parses a page of the request log, refusing a body
-// without the page's required members; an error answer ({"error": …})
-// is refused as such, its reason quoted.
+// DecodeInspectPage parses a page of the request log (logpage.Decode).
 func DecodeInspectPage(b []byte) (InspectPage, error) {
-	var p InspectPage
-	if err := exactjson.Decode(b, &p); err != nil {
-		if e, eerr := DecodeErrorResponse(b); eerr == nil && e.Error != "" {
-			return p, fmt.Errorf("an error answer, not a page: %q", e.Error)
-		}
-		return p, err
-	}
-	for _, f := range []struct {
-		name   string
-		absent bool
-	}{{"total", p.Total == nil}, {"offset", p.Offset == nil}, {"entries", p.Entries == nil}} {
-		if f.absent {
-			return p, fmt.Errorf("missing member %q", f.name)
-		}
-	}
-	return p, nil
+	return logpage.Decode[Received](b, nil)
 }

@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/esimhil/esimhil/internal/exactjson"
+	"github.com/esimhil/esimhil/internal/proto/logpage"
 )
 
 // Path is the route of the log, on the SM-DP+'s own HTTPS port.
@@ -77,57 +77,28 @@ type Entry struct {
 	BodySHA256 string `json:"body_sha256,omitempty"`
 }
 
-// Page is the 200 answer of GET Path. Total, Offset and Entries are
-// required (nil when a body lacks them), so that a 200 of another shape
-// is not read as an empty log.
-type Page struct {
-	Total   *int    `json:"total"`   // entries since the server started
-	Dropped int     `json:"dropped"` // oldest ones no longer kept
-	Offset  *int    `json:"offset"`  // Index of the first entry
-	Entries []Entry `json:"entries"`
-	// Next is the offset of the following page; absent on the last.
-	Next *int `json:"next,omitempty"`
-}
+// Page is the 200 answer of GET Path (logpage.Page).
+type Page = logpage.Page[Entry]
 
 // NewPage is the page of entries from offset of a log of total entries
 // that dropped its oldest dropped; next is nil on the last page.
 func NewPage(total, dropped, offset int, entries []Entry, next *int) Page {
-	if entries == nil {
-		entries = []Entry{}
-	}
-	return Page{Total: &total, Dropped: dropped, Offset: &offset, Entries: entries, Next: next}
+	return logpage.NewPage(total, dropped, offset, entries, next)
 }
 
 // ErrorAnswer is the body of a 4xx answer of the route.
-type ErrorAnswer struct {
-	Error string `json:"error"`
+type ErrorAnswer = logpage.ErrorAnswer
+
+// DecodePage reads a page exactly (logpage.Decode), each entry's outcome
+// one of the four.
+func DecodePage(b []byte) (Page, error) {
+	return logpage.Decode(b, checkEntry)
 }
 
-// DecodePage reads a page exactly (a member of another name or type is
-// refused); an error answer is refused as such, its reason quoted.
-func DecodePage(b []byte) (Page, error) {
-	var p Page
-	if err := exactjson.Decode(b, &p); err != nil {
-		var e ErrorAnswer
-		if exactjson.Decode(b, &e) == nil && e.Error != "" {
-			return p, fmt.Errorf("an error answer, not a page: %q", e.Error)
-		}
-		return p, err
+func checkEntry(e Entry) error {
+	switch e.Outcome {
+	case Taken, Duplicate, Discarded, Refused:
+		return nil
 	}
-	for _, f := range []struct {
-		name   string
-		absent bool
-	}{{"total", p.Total == nil}, {"offset", p.Offset == nil}, {"entries", p.Entries == nil}} {
-		if f.absent {
-			return p, fmt.Errorf("missing member %q", f.name)
-		}
-	}
-	for i, e := range p.Entries {
-		switch e.Outcome {
-		case Taken, Duplicate, Discarded, Refused:
-		default:
-			return p, fmt.Errorf("entries[%d].outcome: %q, want %s, %s, %s or %s", i, e.Outcome, Taken, Duplicate, Discarded, Refused)
-		}
-	}
-	return p, nil
+	return fmt.Errorf("outcome: %q, want %s, %s, %s or %s", e.Outcome, Taken, Duplicate, Discarded, Refused)
 }
