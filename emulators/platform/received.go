@@ -2,11 +2,7 @@ package platform
 
 import (
 	"encoding/base64"
-	"maps"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
@@ -134,50 +130,22 @@ func (s *Server) ReceivedCount() (total, dropped int) {
 	return s.received.Total(), s.received.Dropped()
 }
 
+// inspectQuery is how GET /v1/inspect/received pages the log.
+var inspectQuery = httpserve.LogQuery{DefaultLimit: DefaultInspectLimit, MaxLimit: MaxInspectLimit, Unit: "requests"}
+
 // inspect answers one page: ?offset=<index of the first request>
-// (default: the oldest kept) and ?limit=<at most MaxInspectLimit>.
-//
-// The query is read as strictly as a body: a parameter of another name, one
-// given twice or given empty is refused (400), not ignored, taken first or
-// read as its default (outside tester t71, F6).
+// (default: the oldest kept) and ?limit=<at most MaxInspectLimit>, the
+// query read as strictly as a body (httpserve.LogQuery).
 func (s *Server) inspect(r *http.Request, _ []byte) answer {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return reject(http.StatusBadRequest, "query: %v", err)
-	}
-	for _, name := range slices.Sorted(maps.Keys(q)) {
-		switch {
-		case name != "offset" && name != "limit":
-			return reject(http.StatusBadRequest, "query: unknown parameter %q (want offset, limit)", name)
-		case len(q[name]) > 1:
-			return reject(http.StatusBadRequest, "%s: given %d times, want once", name, len(q[name]))
-		}
-	}
-	param := func(name string, def, max int) (int, bool) {
-		vs, given := q[name]
-		if !given {
-			return def, true
-		}
-		n, err := strconv.Atoi(vs[0])
-		return n, err == nil && n >= 0 && n <= max && strconv.Itoa(n) == vs[0]
-	}
-	limit, ok := param("limit", DefaultInspectLimit, MaxInspectLimit)
-	if !ok || limit == 0 {
-		return reject(http.StatusBadRequest, "limit: want 1..%d, got %q", MaxInspectLimit, q.Get("limit"))
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := &s.received
-	offset, ok := param("offset", l.Dropped(), l.Total())
-	if !ok {
-		return reject(http.StatusBadRequest, "offset: want 0..%d (requests so far), got %q", l.Total(), q.Get("offset"))
+	offset, limit, err := inspectQuery.Read(r.URL.RawQuery, l.Total(), l.Dropped())
+	if err != nil {
+		return reject(http.StatusBadRequest, "%s", err)
 	}
-	offset = max(offset, l.Dropped()) // older entries are gone: start at the oldest kept
 	// The page stops before a request still unanswered; next names it.
 	entries := l.Slice(offset, min(offset+limit, s.settledFrom(offset)))
-	var next *int
-	if n := offset + len(entries); n < l.Total() {
-		next = &n
-	}
+	next := httpserve.LogNext(offset, len(entries), l.Total())
 	return answer{status: http.StatusOK, body: platformapi.NewInspectPage(l.Total(), l.Dropped(), offset, entries, next)}
 }

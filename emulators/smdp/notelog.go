@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
@@ -42,6 +41,10 @@ func (s *Server) Notifications() ([]smdplog.Entry, int) {
 	return s.notes.Entries(), s.notes.Dropped()
 }
 
+// noteQuery is how GET smdplog.Path pages the log: as the platform's
+// request log is paged.
+var noteQuery = httpserve.LogQuery{DefaultLimit: smdplog.DefaultLimit, MaxLimit: smdplog.MaxLimit, Unit: "entries"}
+
 // serveNotificationLog answers GET smdplog.Path?offset=N&limit=M with a
 // page of the notification log (docs/conformance.md).
 func (s *Server) serveNotificationLog(w *statusWriter, r *http.Request) {
@@ -50,45 +53,21 @@ func (s *Server) serveNotificationLog(w *statusWriter, r *http.Request) {
 		writeLogError(w, http.StatusMethodNotAllowed, "method %s: GET the log", r.Method)
 		return
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		writeLogError(w, http.StatusBadRequest, "query: %v", err)
-		return
-	}
-	for k, v := range q {
-		switch {
-		case k != "offset" && k != "limit":
-			writeLogError(w, http.StatusBadRequest, "query: unknown parameter %q (offset, limit)", k)
-			return
-		case len(v) > 1:
-			writeLogError(w, http.StatusBadRequest, "query: %s given %d times", k, len(v))
-			return
-		}
-	}
 	s.noteMu.Lock()
-	total, dropped := s.notes.Total(), s.notes.Dropped()
-	s.noteMu.Unlock()
-	limit, ok := queryInt(q, "limit", smdplog.DefaultLimit, 1, smdplog.MaxLimit)
-	if !ok {
-		writeLogError(w, http.StatusBadRequest, "limit: want 1..%d, got %q", smdplog.MaxLimit, q.Get("limit"))
-		return
-	}
-	offset, ok := queryInt(q, "offset", dropped, 0, total)
-	if !ok {
-		writeLogError(w, http.StatusBadRequest, "offset: want 0..%d (entries so far), got %q", total, q.Get("offset"))
-		return
-	}
-	s.noteMu.Lock()
-	// Read again under the lock the page is cut under: entries logged
+	// The query read and the page cut under one lock: entries logged
 	// meanwhile are the next page's.
-	total, dropped = s.notes.Total(), s.notes.Dropped()
-	offset = max(offset, dropped) // older entries are gone: from the oldest kept
-	entries := s.notes.Slice(offset, offset+limit)
-	s.noteMu.Unlock()
-	var next *int
-	if n := offset + len(entries); n < total {
-		next = &n
+	total, dropped := s.notes.Total(), s.notes.Dropped()
+	offset, limit, err := noteQuery.Read(r.URL.RawQuery, total, dropped)
+	var entries []smdplog.Entry
+	if err == nil {
+		entries = s.notes.Slice(offset, offset+limit)
 	}
+	s.noteMu.Unlock()
+	if err != nil {
+		writeLogError(w, http.StatusBadRequest, "%s", err)
+		return
+	}
+	next := httpserve.LogNext(offset, len(entries), total)
 	b, err := json.Marshal(smdplog.NewPage(total, dropped, offset, entries, next))
 	if err != nil {
 		writeLogError(w, http.StatusInternalServerError, "page: %v", err)
@@ -98,16 +77,6 @@ func (s *Server) serveNotificationLog(w *statusWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
-}
-
-// queryInt reads a whole number in lo..hi from q, def when absent.
-func queryInt(q url.Values, name string, def, lo, hi int) (int, bool) {
-	v, ok := q[name]
-	if !ok {
-		return def, true
-	}
-	n, err := strconv.Atoi(v[0])
-	return n, err == nil && n >= lo && n <= hi && strconv.Itoa(n) == v[0]
 }
 
 func writeLogError(w *statusWriter, status int, format string, a ...any) {
