@@ -149,6 +149,9 @@ type Result struct {
 	// 5xx) and were tried again: a log read whole in the end is checked,
 	// and the report says how often it had to be asked.
 	LogReadFailures int `json:"platform_log_read_failures,omitempty"`
+	// SMDPLogReadFailures counts those reads of the SM-DP+s' notification
+	// logs, alike.
+	SMDPLogReadFailures int `json:"smdp_log_read_failures,omitempty"`
 	// KeptOpen counts the connections an external server kept open
 	// after the card had read its answer and closed the channel (it
 	// ignored the request's Connection: close, RFC 9112 §9.6): each was
@@ -627,6 +630,7 @@ func Merge(rs []*Result) (*Result, error) {
 		}
 		m.RequestFailures += r.RequestFailures
 		m.LogReadFailures += r.LogReadFailures
+		m.SMDPLogReadFailures += r.SMDPLogReadFailures
 		m.KeptOpen += r.KeptOpen
 		m.LogExtra += r.LogExtra
 		m.LogExtraNamed = appendNamed(m.LogExtraNamed, r.LogExtraNamed)
@@ -852,7 +856,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"smdp_log_read_failures", r.SMDPLogReadFailures}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
 		{"platform_lost", r.PlatformLost}, {"platform_unconfirmed", r.PlatformUnconfirmed}, {"platform_log_mismatched", r.LogMismatched}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
@@ -1445,6 +1449,9 @@ func (r *Result) Print(w io.Writer) {
 	}
 	if r.LogReadFailures > 0 {
 		fmt.Fprintf(w, "log reads  %d reads of the platform's log failed (no answer in time, no connection, a 5xx or a 429) and were tried again\n", r.LogReadFailures)
+	}
+	if r.SMDPLogReadFailures > 0 {
+		fmt.Fprintf(w, "log reads  %d reads of the SM-DP+s' notification logs failed (no answer in time, no connection, a 5xx or a 429) and were tried again\n", r.SMDPLogReadFailures)
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx, %d queued behind a held one, never tried\n",

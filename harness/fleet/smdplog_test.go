@@ -35,30 +35,49 @@ func TestSMDPReader(t *testing.T) {
 			return 200, smdplog.NewPage(total, dropped, max(offset, dropped), in, nil)
 		}
 	}
+	busy := func(int) (int, any) { return 503, smdplog.ErrorAnswer{Error: "busy"} }
+	moved := entry(3, smdplog.Taken, ours)
+	moved.Kind = "delete" // another entry 3: a log numbered from 0 again
 	for _, tc := range []struct {
 		name string
-		// before answers the probe, after every later read (offset: the
-		// read's); status and body.
-		before, after func(offset int) (int, any)
-		log           map[string]int
-		problem       string // "" when read whole
+		// answers answers the probe, the read during the storm and those
+		// after it, the last one every later read (offset: the read's);
+		// status and body.
+		answers  []func(offset int) (int, any)
+		log      map[string]int
+		problem  string // "" when read whole
+		failures int    // reads that failed and were tried again
 	}{
-		{"taken, ours only", page(2, 0), page(6, 0,
-			entry(2, smdplog.Taken, ours), entry(3, smdplog.Taken, theirs), entry(4, smdplog.Duplicate, ours), entry(5, smdplog.Discarded, "")),
-			map[string]int{"sfr|install": 1}, ""},
-		{"no route", func(int) (int, any) { return 404, smdplog.ErrorAnswer{Error: "no such route"} }, nil,
-			map[string]int{}, "an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 404: no such route)"},
-		{"not a page", func(int) (int, any) { return 200, map[string]int{"count": 3} }, nil,
-			map[string]int{}, `an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 200 with a body that is not a page of its log: unknown member "count"`},
-		{"restarted", page(5, 0), page(1, 0, entry(0, smdplog.Taken, ours)),
-			map[string]int{}, "the SM-DP+'s log went back: it holds 1 entries, and 5 had been read from it (restarted?)"},
-		{"dropped unread", page(5, 0), page(20000, 10000, entry(10000, smdplog.Taken, ours)),
-			map[string]int{}, "the SM-DP+ dropped entries 5…9999 from its log before they were read"},
-		{"failing after the storm", page(0, 0), func(int) (int, any) { return 503, smdplog.ErrorAnswer{Error: "busy"} },
-			map[string]int{}, "GET /esimhil/v1/inspect/notifications answered 503: busy (still failing"},
+		{"taken, ours only", []func(int) (int, any){page(2, 0), page(6, 0,
+			entry(2, smdplog.Taken, ours), entry(3, smdplog.Taken, theirs), entry(4, smdplog.Duplicate, ours), entry(5, smdplog.Discarded, ""))},
+			map[string]int{"sfr|install": 1}, "", 0},
+		{"no route", []func(int) (int, any){func(int) (int, any) { return 404, smdplog.ErrorAnswer{Error: "no such route"} }},
+			map[string]int{}, "an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 404: no such route)", 0},
+		{"not a page", []func(int) (int, any){func(int) (int, any) { return 200, map[string]int{"count": 3} }},
+			map[string]int{}, `an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 200 with a body that is not a page of its log: unknown member "count"`, 0},
+		{"restarted", []func(int) (int, any){page(5, 0), page(1, 0, entry(0, smdplog.Taken, ours))},
+			map[string]int{}, "the SM-DP+'s log went back: it holds 1 entries, and 5 had been read from it (restarted, or its log cleared?)", 0},
+		// Restarted between two reads and grown past where it was read:
+		// told by the last entry read, not there again (r85 #1).
+		{"restarted and grown past", []func(int) (int, any){page(2, 0), page(4, 0, entry(2, smdplog.Taken, ours), entry(3, smdplog.Taken, ours)),
+			page(6, 0, moved, entry(4, smdplog.Taken, ours), entry(5, smdplog.Taken, ours))},
+			map[string]int{"sfr|install": 2}, "the SM-DP+'s log changed under the reader: entry 3 is not the one read before (restarted, its log numbered from 0 again?)", 0},
+		{"dropped unread", []func(int) (int, any){page(5, 0), page(20000, 10000, entry(10000, smdplog.Taken, ours))},
+			map[string]int{}, "the SM-DP+ dropped entries 5…9999 from its log before they were read", 0},
+		{"a skip", []func(int) (int, any){page(0, 0), page(2, 0, entry(1, smdplog.Taken, ours))},
+			map[string]int{}, "the SM-DP+'s log skips entries 0…0 without saying it dropped them (its page's dropped is 0)", 0},
+		{"out of order", []func(int) (int, any){page(1, 0), page(3, 0, entry(1, smdplog.Taken, ours), entry(1, smdplog.Taken, ours))},
+			map[string]int{"sfr|install": 1}, "the SM-DP+'s log gave entry 1 again after 1: entries out of order", 0},
+		// A 503 at the probe is asked again, as the platform's is.
+		{"busy at the probe", []func(int) (int, any){busy, busy, page(0, 0), page(1, 0, entry(0, smdplog.Taken, ours))},
+			map[string]int{"sfr|install": 1}, "", 0},
+		{"busy once, counted", []func(int) (int, any){page(0, 0), busy, page(1, 0, entry(0, smdplog.Taken, ours))},
+			map[string]int{"sfr|install": 1}, "", 1},
+		{"failing after the storm", []func(int) (int, any){page(0, 0), busy},
+			map[string]int{}, "GET /esimhil/v1/inspect/notifications answered 503: busy (still failing after the storm: ", -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			probed := false
+			asked := 0
 			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path != smdplog.Path {
 					http.NotFound(w, r)
@@ -66,11 +85,8 @@ func TestSMDPReader(t *testing.T) {
 				}
 				var offset int
 				json.Unmarshal([]byte(r.URL.Query().Get("offset")), &offset)
-				answer := tc.after
-				if !probed {
-					answer, probed = tc.before, true
-				}
-				status, body := answer(offset)
+				status, body := tc.answers[min(asked, len(tc.answers)-1)](offset)
+				asked++
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(status)
 				json.NewEncoder(w).Encode(body)
@@ -83,6 +99,7 @@ func TestSMDPReader(t *testing.T) {
 			defer r.client.CloseIdleConnections()
 			r.ours = map[string]bool{ours: true}
 			r.probe(context.Background())
+			r.keepUp(context.Background(), smdpMaxBehind) // a read during the storm
 			res := newResult()
 			r.finish(context.Background(), res)
 			unchecked := strings.Join(res.Unchecked, "; ")
@@ -91,6 +108,9 @@ func TestSMDPReader(t *testing.T) {
 				t.Errorf("NOT CHECKED: %s", unchecked)
 			case tc.problem != "" && (!res.SMDPUnread || !strings.HasPrefix(unchecked, "SM-DP+ sfr log: "+tc.problem)):
 				t.Errorf("unchecked %q, want it to start %q", unchecked, "SM-DP+ sfr log: "+tc.problem)
+			}
+			if tc.failures >= 0 && res.SMDPLogReadFailures != tc.failures || tc.failures < 0 && res.SMDPLogReadFailures == 0 {
+				t.Errorf("%d failed reads counted, want %d (-1: some)", res.SMDPLogReadFailures, tc.failures)
 			}
 			if len(res.SMDPLog) != len(tc.log) || res.SMDPLog["sfr|install"] != tc.log["sfr|install"] {
 				t.Errorf("log %v, want %v", res.SMDPLog, tc.log)
