@@ -91,14 +91,13 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasPrefix(r.URL.Path, es9.PathPrefix):
 		fn = strings.TrimPrefix(r.URL.Path, es9.PathPrefix)
-		h, known = s.handlers()[fn]
 		if fn == es9.FnHandleNotification {
 			note = &smdplog.Entry{}
-			h = func(_ http.ResponseWriter, body []byte) (es9.Message, error) { return s.handleNotification(body, note) }
 			// Logged as the answer goes, not after: a reader that saw
 			// the 204 finds the entry.
 			w.onAnswer = func() { s.logNotification(note, w, body) }
 		}
+		h, known = s.handlers(note)[fn]
 	case strings.HasPrefix(r.URL.Path, ES2PathPrefix):
 		fn = strings.TrimPrefix(r.URL.Path, ES2PathPrefix)
 		h, known = s.es2Handlers()[fn]
@@ -210,14 +209,16 @@ func (w *statusWriter) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the connection (Hijack).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (s *Server) handlers() map[string]handler {
+// handlers is the ES9+ functions; note is the request's entry of the
+// notification log, which handleNotification fills (one handler per
+// function: r85 #13, where a second one logged nothing).
+func (s *Server) handlers(note *smdplog.Entry) map[string]handler {
 	return map[string]handler{
 		es9.FnInitiateAuthentication: s.initiateAuthentication,
 		es9.FnAuthenticateClient:     s.authenticateClient,
 		es9.FnGetBoundProfilePackage: s.getBoundProfilePackage,
-		// serveHTTP calls it with the request's entry of the notification log.
 		es9.FnHandleNotification: func(_ http.ResponseWriter, body []byte) (es9.Message, error) {
-			return s.handleNotification(body, &smdplog.Entry{})
+			return s.handleNotification(body, note)
 		},
 		es9.FnCancelSession: s.cancelSession,
 	}

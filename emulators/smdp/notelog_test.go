@@ -147,3 +147,28 @@ func (e *env) notificationLog(t *testing.T, query string) smdplog.Page {
 	}
 	return p
 }
+
+// The ES9+ function table's handleNotification is the one serveHTTP
+// calls, filling the entry it is given (r85 #13: the table held a second
+// one, which filled a throw-away entry).
+func TestHandlersFillTheNote(t *testing.T) {
+	e := newEnv(t)
+	_, mid, _ := e.srv.Order(testEID)
+	c := e.card(testEID, mid)
+	c.upToBPP()
+	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+	mustOK(t, "getBoundProfilePackage", code, m, err)
+	for _, tc := range []struct {
+		name, body string
+		kind       string
+	}{
+		{"an install result", `{"pendingNotification":"` + enc(c.installResult(1, true)) + `"}`, "install"},
+		{"not a notification", `{"pendingNotification":"AAAA"}`, ""},
+	} {
+		var note smdplog.Entry
+		e.srv.handlers(&note)[es9.FnHandleNotification](nil, []byte(tc.body)) // its answer: serveHTTP's (204 either way)
+		if note.Kind != tc.kind || tc.kind != "" && (note.ICCID != c.meta.ICCID || note.EID != testEID) {
+			t.Errorf("%s: entry %+v, want kind %q of the card", tc.name, note, tc.kind)
+		}
+	}
+}
