@@ -8,10 +8,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/platform"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // CaptureIncompleteFile, beside traffic.pcapng, lists what the capture
@@ -96,7 +96,7 @@ func (r *Rig) serverLogs() []capture.ServerLog {
 	if r.Platform != nil {
 		reqs, dropped := r.Platform.Requests()
 		logs = append(logs, capture.ServerLog{Name: "platform", Addr: r.Platform.Addr(), Requests: reqs, Dropped: dropped,
-			Unlogged: platform.IsLogRead})
+			Unlogged: platformapi.IsLogRead})
 	}
 	for _, id := range slices.Sorted(maps.Keys(r.SMDP)) {
 		reqs, dropped := r.SMDP[id].Requests()

@@ -62,13 +62,6 @@ var routes = map[string]route{
 // allServed is what OPTIONS * (the server as a whole) is told it takes.
 const allServed = "GET, HEAD, POST"
 
-// IsLogRead reports whether a request reads the request log (GET or HEAD
-// of /v1/inspect/received): the one request the log does not list, so
-// that reading it changes nothing in it.
-func IsLogRead(method, path string) bool {
-	return path == platformapi.PathInspect && (method == http.MethodGet || method == http.MethodHead)
-}
-
 // card serves a card route in the documented order: the body on its own,
 // declared as JSON (415), decoded and validated (400: a malformed body is
 // malformed whoever signed it, and its eid is needed to check the signer);
@@ -103,7 +96,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		body []byte
 		read bool // the whole body was read
 	)
-	if IsLogRead(r.Method, r.URL.Path) {
+	if platformapi.IsLogRead(r.Method, r.URL.Path) {
 		a, body, read = s.decide(w, r, rt, known)
 	} else {
 		// Every other request is logged (refused ones, unknown routes,

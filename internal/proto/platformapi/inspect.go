@@ -3,11 +3,20 @@ package platformapi
 import (
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/proto/logpage"
 )
+
+// IsLogRead reports whether a request reads the request log (GET or HEAD
+// of PathInspect): the one request the log does not list, so that reading
+// it changes nothing in it. A fact of the API: a reader matching a
+// capture against the log leaves these out, whoever serves it.
+func IsLogRead(method, path string) bool {
+	return path == PathInspect && (method == http.MethodGet || method == http.MethodHead)
+}
 
 // Received is one request of the platform's log as GET
 // /v1/inspect/received serves it: as it arrived, with the status it was

@@ -48,3 +48,24 @@ func TestInspectPageRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// The log leaves out its own reads, GET and HEAD of its route only: a
+// fact of the API, for whoever matches a capture against the log (r85
+// #14: it lived in the emulator).
+func TestIsLogRead(t *testing.T) {
+	for _, tc := range []struct {
+		method, path string
+		want         bool
+	}{
+		{"GET", PathInspect, true},
+		{"HEAD", PathInspect, true},
+		{"POST", PathInspect, false},
+		{"OPTIONS", PathInspect, false},
+		{"GET", PathInspect + "/", false},
+		{"GET", PathNotifications, false},
+	} {
+		if got := IsLogRead(tc.method, tc.path); got != tc.want {
+			t.Errorf("%s %s: %v, want %v", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
