@@ -311,6 +311,10 @@ func (s *Server) Address() string {
 // Operator returns the operator id.
 func (s *Server) Operator() string { return s.cfg.Operator }
 
+// MaxSessions is how many ES9+ sessions the server holds at most
+// (Config.MaxSessions, or DefaultMaxSessions).
+func (s *Server) MaxSessions() int { return s.cfg.MaxSessions }
+
 // Requests returns the server's own log of the requests that reached it
 // (the newest MaxRequests) and how many older ones were dropped, for
 // matching against a capture of the wire.

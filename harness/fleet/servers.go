@@ -32,11 +32,13 @@ const serverConns = 1024
 // thousands of them.
 const stormOrders = 1 << 20
 
-// stormSessions bounds each SM-DP+'s ES9+ sessions in a storm (and under
-// esimhil serve): devices arriving together open thousands at one
-// simulated instant, each held for its TTL, and the oldest going would
-// fail a download under way. Their cost per call does not grow with them.
-const stormSessions = 1 << 17
+// StormSessions bounds each in-process SM-DP+'s ES9+ sessions in a storm:
+// devices arriving together open thousands at one simulated instant, each
+// held for its TTL, and the oldest going would fail a download under way.
+// Their cost per call does not grow with them. esimhil serve, open to any
+// client for as long as it runs, keeps smdp.DefaultMaxSessions (outside
+// tester t71 F4, r85 #11: abandoned sessions held memory for their TTL).
+const StormSessions = 1 << 17
 
 // NewPKI makes the storm's test PKI from the seed: the CI and EUM (whose
 // keys follow from the seed, so a platform started elsewhere with the
@@ -70,8 +72,9 @@ type Servers struct {
 // (`esimhil serve --smdp-listen`: a restarted serve takes back a storm's
 // downloads at the addresses its cards were given), else on listen's
 // host on a port the kernel picks; trusting pki's CI, with clk's time.
-// Close stops them.
-func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string, smdpListen map[string]string) (sv *Servers, err error) {
+// Each SM-DP+ holds up to maxSessions ES9+ sessions (0:
+// smdp.DefaultMaxSessions). Close stops them.
+func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string, smdpListen map[string]string, maxSessions int) (sv *Servers, err error) {
 	for op := range smdpListen {
 		if !slices.ContainsFunc(s.Network.Operators, func(o scenario.Operator) bool { return o.ID == op && o.SMDP != "" }) {
 			return nil, fmt.Errorf("SM-DP+ %s: no operator %s with an SM-DP+ in the scenario", op, op)
@@ -128,7 +131,7 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 		op := o
 		srv, err := smdp.New(smdp.Config{
 			Operator: op.ID, Host: op.SMDP, CI: pki.CI.X509, CIKey: pki.CI.Key, Certs: pki.SMDP[op.ID],
-			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders, MaxSessions: stormSessions,
+			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders, MaxSessions: maxSessions,
 			NewProfile: func(seq int) smdp.Profile { return harness.DeliveredProfile(op, seq) },
 		})
 		if err != nil {

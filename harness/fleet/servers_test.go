@@ -7,6 +7,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/smdp"
 )
 
 // `esimhil serve --listen`: the platform gets the port asked for, each
@@ -25,7 +26,7 @@ func TestStartServersFixedPort(t *testing.T) {
 	addr := free.Addr().String()
 	free.Close()
 	log := eventlog.NewPassing(clock.Wall{}.Now)
-	sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil)
+	sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func TestStartServersFixedPort(t *testing.T) {
 			t.Errorf("SM-DP+ %s on %v", op, a)
 		}
 	}
-	again, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil)
+	again, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil, 0)
 	if err == nil {
 		again.Close()
 		t.Fatal("a second platform on the same port started")
@@ -77,5 +78,35 @@ func TestParseEndpoint(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// Each SM-DP+ holds the sessions asked for: esimhil serve (0) the
+// emulator's default, a storm's in-process ones StormSessions (r85 #11:
+// serve held 1<<17 abandoned sessions for their TTL).
+func TestStartServersSessionCap(t *testing.T) {
+	tp := loadTemplate(t, 1, 0)
+	pki, err := NewPKI(tp.Base, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		asked int
+		want  int
+	}{
+		{"serve", 0, smdp.DefaultMaxSessions},
+		{"a storm", StormSessions, 1 << 17},
+	} {
+		sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, eventlog.NewPassing(clock.Wall{}.Now), "127.0.0.1:0", nil, tc.asked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for op, srv := range sv.SMDP {
+			if got := srv.MaxSessions(); got != tc.want {
+				t.Errorf("%s: SM-DP+ %s holds %d sessions, want %d", tc.name, op, got, tc.want)
+			}
+		}
+		sv.Close()
 	}
 }
