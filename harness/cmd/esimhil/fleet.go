@@ -359,6 +359,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 	var smdpListens repeated
 	fs.Var(&smdpListens, "smdp-listen", "an operator's SM-DP+ address, op=HOST:PORT (repeatable; default: a port of its own on --listen's host)")
 	out := fs.String("out", filepath.Join("out", "serve"), "directory for events.jsonl: every event of the platform and the SM-DP+s, written as it happens")
+	maxEvents := fs.Int64("max-events-bytes", DefaultServeEventsBytes, "bound on events.jsonl's size: past it a last event says so, and later ones are not written")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
@@ -397,6 +398,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 		// names none: their test CIs then agree.
 		*seed = s.Seed
 	}
+	if *maxEvents < lastLineRoom {
+		fmt.Fprintf(stderr, "esimhil serve: --max-events-bytes %d: want at least %d\n", *maxEvents, lastLineRoom)
+		return 2
+	}
 	if *ciFile != "" {
 		// Before the servers start and print their flags.
 		if err := checkWritable(*ciFile); err != nil {
@@ -428,7 +433,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 		return 2
 	}
 	log := eventlog.NewPassing(time.Now)
-	if err := log.Stream(events); err != nil {
+	bounded := &capWriter{w: events, max: *maxEvents, cut: func() {
+		fmt.Fprintf(stderr, "esimhil serve: warning: %s reached --max-events-bytes %d: later events are not written (the servers go on)\n", eventsPath, *maxEvents)
+	}}
+	if err := log.Stream(bounded); err != nil {
 		events.Close()
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 1

@@ -49,6 +49,7 @@ const usage = `usage:
   esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--shard i/n] [--platform URL] ...
   esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
   esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--smdp-listen op=HOST:PORT]... [--ci FILE]
+                [--out DIR] [--max-events-bytes N]
   esimhil emulate [--scenario F] [--personality NAME|FILE.yaml] [--state FILE] [--link PATH] [--speed X]
                   [--capture tap|live|auto] [--out DIR]
   esimhil lab discover|record|diff|personality|sniff ...   (esimhil lab for details)
