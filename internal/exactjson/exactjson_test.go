@@ -116,6 +116,10 @@ func TestDecode(t *testing.T) {
 		{"base64 with CR LF", `{"blob":"AQIDBA==\r\n"}`, `blob: not base64 (RFC 4648 §4, with padding): a line break at byte 8 (§3.3: nothing outside the alphabet)`},
 		{"base64 with CR", `{"blob":"\rAQIDBA=="}`, `blob: not base64 (RFC 4648 §4, with padding): a line break at byte 0 (§3.3: nothing outside the alphabet)`},
 		{"base64 with a space", `{"blob":"AQID BA=="}`, `blob: not base64 (RFC 4648 §4, with padding)`},
+		// Non-zero pad bits: "QR==" is no canonical encoding (RFC 4648
+		// §3.5); Go's lenient decoder reads it as 0x41 (r85 #4).
+		{"base64 with pad bits set", `{"blob":"QR=="}`, `blob: not base64 (RFC 4648 §4, with padding)`},
+		{"base64 with pad bits set, one pad", `{"blob":"AQJ="}`, `blob: not base64 (RFC 4648 §4, with padding)`},
 		{"number for base64", `{"blob":5}`, `blob: want a string (base64), got a number`},
 		{"text refused by its type", `{"id":"0G"}`, `id: not hex`},
 		{"number for text", `{"id":12}`, `id: want a string, got a number`},

@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -11,7 +12,23 @@ import (
 	"sync"
 )
 
-var base64Std = base64.StdEncoding
+// DecodeBase64 decodes s as standard base64 with padding (RFC 4648 §4),
+// exactly: Strict refuses non-zero pad bits (§3.5 lets a decoder reject
+// them, so "QR==" is not "QQ=="), and the CR and LF Go's decoder skips
+// are refused as §3.3 asks (outside tester t71 F8), the message naming
+// where a peer wrapped its base64. Every ES9+ and platform decoder of a
+// base64 member uses it, so both sides refuse the same strings.
+func DecodeBase64(s string) ([]byte, error) {
+	const what = "not base64 (RFC 4648 §4, with padding)"
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return nil, fmt.Errorf(what+": a line break at byte %d (§3.3: nothing outside the alphabet)", i)
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, errors.New(what)
+	}
+	return b, nil
+}
 
 // kind is what JSON a Go type takes.
 type kind int

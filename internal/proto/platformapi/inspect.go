@@ -1,12 +1,11 @@
 package platformapi
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/proto/logpage"
 )
 
@@ -54,9 +53,9 @@ func (r Received) KeptBody() ([]byte, error) {
 	case "":
 		return []byte(r.Body), nil
 	case BodyBase64:
-		b, err := base64.StdEncoding.Strict().DecodeString(r.Body)
-		if err != nil || strings.ContainsAny(r.Body, "\r\n") {
-			return nil, fmt.Errorf("body: not base64 (RFC 4648 §4, with padding)")
+		b, err := exactjson.DecodeBase64(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("body: %w", err)
 		}
 		return b, nil
 	}

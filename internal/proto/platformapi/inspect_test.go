@@ -69,3 +69,30 @@ func TestIsLogRead(t *testing.T) {
 		}
 	}
 }
+
+// A kept body in base64 is read by the one strict decoder the ES9+ codec
+// uses (r85 #4): both sides refuse the same strings, in the same words.
+func TestKeptBody(t *testing.T) {
+	for _, tc := range []struct {
+		name, enc, body string
+		want            string // the bytes, or the error
+	}{
+		{"text", "", "{}", "{}"},
+		{"base64", BodyBase64, "AP8=", "\x00\xff"},
+		{"base64 with pad bits set", BodyBase64, "QR==", `body: not base64 (RFC 4648 §4, with padding)`},
+		{"base64 unpadded", BodyBase64, "QQ", `body: not base64 (RFC 4648 §4, with padding)`},
+		{"base64 wrapped", BodyBase64, "AP8=\n", `body: not base64 (RFC 4648 §4, with padding): a line break at byte 4 (§3.3: nothing outside the alphabet)`},
+		{"unknown encoding", "hex", "00", `body_encoding: unknown "hex" (want base64, or none for text)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := Received{BodyEncoding: tc.enc, Body: tc.body}.KeptBody()
+			got := string(b)
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Fatalf("KeptBody(%q, %q) = %q, want %q", tc.enc, tc.body, got, tc.want)
+			}
+		})
+	}
+}
