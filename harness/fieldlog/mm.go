@@ -247,7 +247,7 @@ func (sl serialLines) rest() []record {
 	for _, c := range sl {
 		if len(c.buf) > 0 {
 			out = append(out, record{line: c.line, dir: c.dir, t: c.t, text: string(c.buf), port: c.port})
-			c.buf = c.buf[:0]
+			c.buf, c.echo = c.buf[:0], false
 		}
 	}
 	return out
@@ -262,7 +262,7 @@ func (sl serialLines) flush(port string, dir Dir) []record {
 		return nil
 	}
 	r := record{line: c.line, dir: c.dir, t: c.t, text: string(c.buf), port: c.port}
-	c.buf = c.buf[:0]
+	c.buf, c.echo = c.buf[:0], false
 	return []record{r}
 }
 
@@ -287,6 +287,7 @@ type lineCutter struct {
 	buf  []byte
 	line int // where buf started
 	t    time.Time
+	echo bool // a modem's line that is the echo of a command
 }
 
 type cutLine struct {
@@ -308,21 +309,30 @@ func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
 	var out []cutLine
 	for _, c := range []byte(data) {
 		if c == '\r' || c == '\n' {
+			s.echo = false
 			if len(s.buf) > 0 {
 				out = append(out, cutLine{s.line, s.t, string(s.buf)})
 				s.buf = s.buf[:0]
 			}
 			continue
 		}
-		if c == '\b' {
-			// A sniffer's bytes hold the backspace itself (socat -v's
-			// "\b", strace's "\10"): the line is what the modem took,
-			// and what its echo showed ("X\b \b" erases the X).
-			s.buf = backspace(s.buf)
-			continue
+		if s.dir == Host || s.echo {
+			// A sniffer's bytes hold the backspace itself (socat's "\b"
+			// or hex 7f, strace's "\10" or "\177"): the line is what
+			// the modem took, and what its echo showed ("X\b \b" erases
+			// the X). The modem's other bytes (answers, data after
+			// CONNECT) are no command line, and keep theirs.
+			if b, ok := edit(s.buf, c); ok {
+				s.buf = b
+				continue
+			}
 		}
 		if len(s.buf) == 0 {
 			s.line, s.t = line, t
+			// A modem's line that starts as a command line does is its
+			// echo (V.250 §5.2.1: "AT", or "A/"), until the line ends,
+			// even when its edits take it back to nothing.
+			s.echo = s.echo || s.dir == Modem && (c == 'A' || c == 'a')
 		}
 		if len(s.buf) < MaxLine {
 			s.buf = append(s.buf, c)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // Limits on what a log can make a reader hold.
@@ -492,6 +494,11 @@ func textLine(l []byte, last bool) (string, error) {
 	for i := 0; i < len(l); i++ {
 		c := l[i]
 		switch {
+		case c == '\b':
+			// A text log is what a screen showed, where BS moves back
+			// over a character and DEL shows nothing: a DEL the modem
+			// took is seen in its echo, so one here is binary (below).
+			b, _ = edit(b, c)
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRune(l[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -504,8 +511,6 @@ func textLine(l []byte, last bool) (string, error) {
 			}
 			b = append(b, l[i:i+size]...)
 			i += size - 1
-		case c == '\b':
-			b = backspace(b)
 		case c == 0x1b && i+1 < len(l) && l[i+1] == '[':
 			j := i + 2
 			for j < len(l) && (l[j] >= '0' && l[j] <= '9' || l[j] == ';') {
@@ -531,16 +536,18 @@ func textLine(l []byte, last bool) (string, error) {
 	return string(b), nil
 }
 
-// backspace applies a backspace to the text before it: a typing mistake
-// corrected in a terminal takes back the character before it, on the
-// screen as in the modem's command line (V.250 S5); none at a line's
-// start, nor across a CR inside a line (where the modem's output ran on).
-func backspace(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] != '\r' {
-		_, size := utf8.DecodeLastRune(b)
-		return b[:n-size]
+// edit applies the modem's command-line editing (at.Edit: BS, S5 as
+// reset, or DEL) to the text before c: a typing mistake corrected in a
+// terminal takes back the character before it, in the modem's command
+// line as in its echo on the screen ("X\b \b" erases the X). None at a
+// line's start, nor across a CR inside a line (where the modem's output
+// ran on). ok says c was an edit.
+func edit(b []byte, c byte) ([]byte, bool) {
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		_, ok := at.Edit(nil, c, '\b')
+		return b, ok
 	}
-	return b
+	return at.Edit(b, c, '\b')
 }
 
 // notUTF8 says why byte i of l is no UTF-8 and what to do. A log is read

@@ -38,6 +38,20 @@ func TestSocatLines(t *testing.T) {
 		{"-v, a backspace both ways", "> 2026/12/06 02:55:45.000208007  length=11 from=3 to=13\nAT+CPIX\\bN?\\r" +
 			"< 2026/12/06 02:55:45.000208226  length=35 from=9 to=43\nAT+CPIX\\b \\bN?\\r\\r\n+CPIN: READY\\r\n\\r\nOK\\r\n",
 			[]string{"2 AT+CPIN?", "3 AT+CPIN?", "4 +CPIN: READY", "6 OK"}},
+		// A DEL edits as BS does (V.250 S5; the modem's splitter, at.Edit:
+		// r85 #5), here echoed as it came; -x shows it as 7f. -v alone
+		// writes DEL as '.', as it writes every other byte it does not
+		// escape, so a '.' there is read as '.'.
+		{"-v -x, a DEL both ways", "> 2026/12/06 02:55:45.000208007  length=11 from=3 to=13\n" +
+			" 41 54 2b 43 50 49 58 7f 4e 3f 0d                 AT+CPIX.N?.\n--\n" +
+			"< 2026/12/06 02:55:45.000208226  length=33 from=9 to=41\n" +
+			" 41 54 2b 43 50 49 58 7f 4e 3f 0d 0d 0a 2b 43 50  AT+CPIX.N?...+CP\n 49 4e 3a 20 52 45 41 44 59 0d 0a 0d 0a 4f 4b 0d  IN: READY....OK.\n 0a                                               .\n--\n",
+			[]string{"2 AT+CPIN?", "5 AT+CPIN?", "5 +CPIN: READY", "6 OK"}},
+		// The modem's answers are no command line: a BS in one is a byte
+		// of the answer, not an edit (r85 #5).
+		{"-v, a backspace in an answer", "> 2026/12/06 02:55:45.000208007  length=9 from=0 to=8\nAT+COPS?\\r" +
+			"< 2026/12/06 02:55:45.000208226  length=27 from=0 to=26\n\\r\n+COPS: 0,0,\"AB\\bC\"\\r\n\\r\nOK\\r\n",
+			[]string{"2 AT+COPS?", "4 +COPS: 0,0,\"AB\bC\"", "6 OK"}},
 		// socat -d -d's own messages in the same stderr: notes, the one
 		// after data without a final LF on the data's line.
 		{"-d -d -v, socat's own messages", "2026/12/06 02:55:44 socat[25047] N PTY is /dev/pts/1\n" +

@@ -29,6 +29,19 @@ func TestStraceForms(t *testing.T) {
 		{"a backspace in the command and its echo",
 			"write(3, \"AT+CPIX\\10N?\\r\", 11) = 11\nread(3, \"AT+CPIX\\10 \\10N?\\r\\r\\n+CPIN: READY\\r\\n\\r\\nOK\\r\\n\", 64) = 35\n",
 			[]string{"command AT+CPIN?", "echo AT+CPIN?", "info +CPIN: READY", "final OK"}},
+		// DEL edits as BS does (the modem's splitter, at.Edit: r85 #5);
+		// strace writes it "\177". The modem echoes it as BS SP BS, or
+		// as it came.
+		{"a DEL in the command, echoed as BS SP BS",
+			"write(3, \"AT+CPIX\\177N?\\r\", 11) = 11\nread(3, \"AT+CPIX\\10 \\10N?\\r\\r\\n+CPIN: READY\\r\\n\\r\\nOK\\r\\n\", 64) = 35\n",
+			[]string{"command AT+CPIN?", "echo AT+CPIN?", "info +CPIN: READY", "final OK"}},
+		{"a DEL in the command, echoed as it came",
+			"write(3, \"AT+CPIX\\177N?\\r\", 11) = 11\nread(3, \"AT+CPIX\\177N?\\r\\r\\n+CPIN: READY\\r\\n\\r\\nOK\\r\\n\", 64) = 33\n",
+			[]string{"command AT+CPIN?", "echo AT+CPIN?", "info +CPIN: READY", "final OK"}},
+		// A typo erased back to the line's start: the echo is still one.
+		{"the whole line erased and typed again",
+			"write(3, \"A\\10AT\\r\", 5) = 5\nread(3, \"A\\10 \\10AT\\r\\r\\nOK\\r\\n\", 64) = 12\n",
+			[]string{"command AT", "echo AT", "final OK"}},
 		{"a descriptor reused: opens and closes tell the files apart",
 			"openat(AT_FDCWD, \"/etc/motd\", O_RDONLY) = 3\nread(3, \"OK\\nAT is not a command here\\n\", 64) = 29\nclose(3) = 0\n" +
 				"openat(AT_FDCWD, \"/dev/ttyUSB2\", O_RDWR|O_NOCTTY) = 3\nwrite(3, \"AT\\r\", 3) = 3\nread(3, \"\\r\\nOK\\r\\n\", 64) = 6\n",

@@ -3,6 +3,7 @@ package at
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // MaxLine is the longest command line the Splitter accepts, in bytes.
@@ -82,10 +83,14 @@ func (s *Splitter) FeedByte(c byte) (Line, bool) {
 		l := Line{Text: string(s.buf) + "/", Repeat: true}
 		s.buf = s.buf[:0]
 		return l, true
-	case c == edit || c == 0x7f:
-		if len(s.buf) > 0 && !s.overflow {
-			s.buf = s.buf[:len(s.buf)-1]
+	}
+	if b, ok := Edit(s.buf, c, edit); ok {
+		if !s.overflow {
+			s.buf = b
 		}
+		return Line{}, false
+	}
+	switch {
 	case c < 0x20 || c > 0x7e:
 		if !s.badSeen {
 			s.bad, s.badSeen = c, true
@@ -96,6 +101,28 @@ func (s *Splitter) FeedByte(c byte) (Line, bool) {
 		s.buf = append(s.buf, c)
 	}
 	return Line{}, false
+}
+
+// Del is DEL, which edits a command line as S5 does: a terminal's
+// Backspace key sends it more often than BS.
+const Del = 0x7f
+
+// Edit applies V.250's command-line editing (§6.2.3) to the line typed so
+// far: c is the editing character S5 (s5, BS unless set) or DEL, and the
+// character before it is taken back — none at the line's start. ok says c
+// was an edit. A reader of a log of the bytes a modem took (a sniffer's,
+// a terminal's) uses it to read the line the modem read; a multi-byte
+// UTF-8 character goes whole, as on a screen (the Splitter's lines hold
+// none).
+func Edit(line []byte, c, s5 byte) (edited []byte, ok bool) {
+	if c != s5 && c != Del {
+		return line, false
+	}
+	if len(line) > 0 {
+		_, size := utf8.DecodeLastRune(line)
+		line = line[:len(line)-size]
+	}
+	return line, true
 }
 
 // Plain consumes the leading bytes of p that go into the line as they

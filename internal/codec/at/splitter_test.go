@@ -197,3 +197,30 @@ func TestPlainAsFeedByte(t *testing.T) {
 		}
 	}
 }
+
+// Edit is the Splitter's editing step, which log readers share: S5 or
+// DEL takes back one character, a UTF-8 one whole; any other byte is no
+// edit.
+func TestEdit(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		c, s5      byte
+		want       string
+		ok         bool
+	}{
+		{"BS", "ATX", '\b', '\b', "AT", true},
+		{"DEL", "ATX", Del, '\b', "AT", true},
+		{"S5 set", "ATX", '~', '~', "AT", true},
+		{"BS when S5 is set is no edit", "ATX", '\b', '~', "ATX", false},
+		{"at the line's start", "", '\b', '\b', "", true},
+		{"a UTF-8 character whole", "Telef\u00f3", '\b', '\b', "Telef", true},
+		{"a letter", "AT", 'X', '\b', "AT", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := Edit([]byte(tc.line), tc.c, tc.s5)
+			if string(got) != tc.want || ok != tc.ok {
+				t.Fatalf("Edit(%q, %#x, %#x) = %q, %v; want %q, %v", tc.line, tc.c, tc.s5, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
