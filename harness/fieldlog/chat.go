@@ -123,31 +123,16 @@ func readChat(file string, lines []string) (*Transcript, error) {
 	var (
 		out     chatOrder
 		streams = serialLines{}
-		clock   = NoTime
-		kind    timeKind // of the first stamp's time
-		from    int      // its line
-		last    time.Time
-		years   yearless
-		expect  bool // chat is reading what the modem sends
+		clock   = logClock{undated: yearlessTimes} // syslog's "Dec  2 10:00:01"
+		expect  bool                               // chat is reading what the modem sends
 		traffic int
 	)
 	for i := range ls {
 		n := i + 1
 		l := &ls[i]
-		t := l.t
-		switch {
-		case l.c == NoTime:
-			t = last
-		case clock != NoTime && kindOf(t, l.c, yearlessTimes) != kind:
-			return nil, mixedTimes(file, n, kindOf(t, l.c, yearlessTimes), kind, from)
-		default:
-			if clock == NoTime {
-				kind, from = kindOf(t, l.c, yearlessTimes), n
-			}
-			if l.c == Absolute && t.Year() == 0 {
-				t = years.place(t)
-			}
-			clock, last = l.c, t
+		t, err := clock.take(file, n, l.t, l.c)
+		if err != nil {
+			return nil, err
 		}
 		if l.blank && !(l.chat && expect) {
 			continue
@@ -229,7 +214,7 @@ func readChat(file string, lines []string) (*Transcript, error) {
 	}
 	out.modem(streams.rest()) // what the last expect matched inside of
 	out.release()
-	t, err := finish(file, clock, out.recs, false)
+	t, err := finish(file, clock.c, out.recs, false)
 	if err == nil {
 		t.ShowsEcho = true // chat logs every byte it reads
 	}

@@ -94,24 +94,28 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	add := func(e Entry) {
 		t.Entries = append(t.Entries, e)
 	}
-	var kind timeKind // of the first time
-	kindFrom := 0
+	// A reader refuses a mix of kinds in its own words; a time without a
+	// year among others would overflow any difference taken (the offsets
+	// shown, a step back). A record's time is of the log's clock, which
+	// a log of times may leave unnamed: read as Absolute, as kindOf does.
+	kinds := logClock{undated: yearlessTimes}
+	kindClock := clock
+	if kindClock == NoTime {
+		kindClock = Absolute
+	}
 	var firstT time.Time
 	for ri, r := range recs {
 		if !r.t.IsZero() {
-			// A reader refuses a mix of kinds in its own words; a time
-			// without a year among others would overflow any difference
-			// taken (the offsets shown, a step back).
-			switch k := kindOf(r.t, clock, yearlessTimes); {
-			case kindFrom == 0:
-				kind, kindFrom, firstT = k, r.line, r.t
-			case k != kind:
-				return nil, mixedTimes(file, r.line, k, kind, kindFrom)
+			if err := kinds.kind(file, r.line, r.t, kindClock); err != nil {
+				return nil, err
+			}
+			if firstT.IsZero() {
+				firstT = r.t
 			}
 			if r.t.Sub(firstT) == math.MaxInt64 {
 				// More than a time.Duration holds (292 years): every
 				// offset shown from here would be that bound.
-				return nil, errAt(file, r.line, "time %s is more than 292 years after line %d's %s: no log spans that, so a clock jumped (an RTC set wrong, then by the network); cut the log there", stamp(clock, r.t), kindFrom, stamp(clock, firstT))
+				return nil, errAt(file, r.line, "time %s is more than 292 years after line %d's %s: no log spans that, so a clock jumped (an RTC set wrong, then by the network); cut the log there", stamp(clock, r.t), kinds.from, stamp(clock, firstT))
 			}
 			if lastLine > 0 && r.t.Before(lastT) {
 				return nil, outOfOrder(file, r.line, clock, r.t, lastT, lastLine)

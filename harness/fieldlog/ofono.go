@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // oFono's AT debug output (OFONO_AT_DEBUG=1 in ofonod's environment:
@@ -91,11 +90,7 @@ func readOfono(file string, lines []string) (*Transcript, error) {
 	var (
 		recs    []record
 		streams = serialLines{}
-		clock   = NoTime
-		kind    timeKind // of the first stamp's time
-		from    int      // its line
-		last    time.Time
-		years   yearless
+		clock   = logClock{undated: yearlessTimes} // syslog's "Dec  2 10:00:01"
 		traffic int
 	)
 	for i, raw := range lines {
@@ -104,19 +99,9 @@ func readOfono(file string, lines []string) (*Transcript, error) {
 			continue
 		}
 		t, c, daemon, msg := daemonLine(raw)
-		switch {
-		case c == NoTime:
-			t = last // a line without a stamp takes the one before it
-		case clock != NoTime && kindOf(t, c, yearlessTimes) != kind:
-			return nil, mixedTimes(file, n, kindOf(t, c, yearlessTimes), kind, from)
-		default:
-			if clock == NoTime {
-				kind, from = kindOf(t, c, yearlessTimes), n
-			}
-			if c == Absolute && t.Year() == 0 {
-				t = years.place(t)
-			}
-			clock, last = c, t
+		t, err := clock.take(file, n, t, c)
+		if err != nil {
+			return nil, err
 		}
 		if daemon != "" && daemon != "ofonod" {
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: strings.TrimRight(raw, "\r")})
@@ -146,7 +131,7 @@ func readOfono(file string, lines []string) (*Transcript, error) {
 	if traffic == 0 {
 		return nil, errAt(file, firstLine(lines), "oFono's lines, but no AT channel's traffic (\"Aux: > AT+CGMI\\r\", logged with OFONO_AT_DEBUG=1 in ofonod's environment): nothing to replay")
 	}
-	return streams.wire(file, clock, recs, false)
+	return streams.wire(file, clock.c, recs, false)
 }
 
 // looksLikeOfono reports one of oFono's AT debug lines: ofonod's tag and

@@ -331,8 +331,10 @@ func oneBlank(s string) string {
 }
 
 // logClock holds the kind of time a log's stamps are: the first stamped
-// line sets it, and a line stamped otherwise is an error. It holds the
-// last time too, to carry times of day past midnight (onward).
+// line sets it, and a line stamped otherwise is an error (kind). It holds
+// the last time too, to carry times of day past midnight (onward), or to
+// give a line without a stamp (take). It is the one such check: each
+// reader's in its own words, and normalise's over every reader's records.
 type logClock struct {
 	c    Clock
 	k    timeKind // the kind of the first stamp's time
@@ -342,6 +344,7 @@ type logClock struct {
 	// undated is what the log's wall-clock times without a year are:
 	// times of day unless set (logcat's dates have no year).
 	undated timeKind
+	years   yearless // where take places a date without a year
 }
 
 // stampedLog reports whether a log's stamps hold over it: from its first
@@ -411,6 +414,24 @@ func (k *logClock) kind(file string, n int, t time.Time, c Clock) error {
 		return mixedTimes(file, n, got, k.k, k.from)
 	}
 	return nil
+}
+
+// take is line n's time, of clock c: a stamped one, its kind checked
+// (kind) and a date without a year placed in a year (yearless); a line
+// without a stamp takes the time of the one before it (a daemon's line
+// run over several, another daemon's line without one in a journal).
+func (k *logClock) take(file string, n int, t time.Time, c Clock) (time.Time, error) {
+	if c == NoTime {
+		return k.last, nil
+	}
+	if err := k.kind(file, n, t, c); err != nil {
+		return time.Time{}, err
+	}
+	if c == Absolute && t.Year() == 0 {
+		t = k.years.place(t)
+	}
+	k.last = t
+	return t, nil
 }
 
 // splitStamp takes a leading timestamp off a line.

@@ -144,3 +144,54 @@ func TestStampsHoldOverTheLog(t *testing.T) {
 		})
 	}
 }
+
+// TestLogClockTake: the one tracker of a log's time kind (r85 #6), as chat
+// and oFono read their lines: a line without a stamp takes the time
+// before it, a date without a year goes on over New Year, and a stamp of
+// another kind is refused, naming the line that set the kind.
+func TestLogClockTake(t *testing.T) {
+	day := func(s string) time.Time {
+		p, err := time.Parse("Jan 2 15:04:05", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	dated := time.Date(2026, 3, 2, 10, 0, 1, 0, time.UTC)
+	type line struct {
+		t time.Time
+		c Clock
+	}
+	for _, tc := range []struct {
+		name  string
+		lines []line
+		want  []string // each line's time (Go's layout "Jan 2 2006 15:04:05"), or the error
+	}{
+		{"no stamp before any", []line{{time.Time{}, NoTime}, {day("Mar 2 10:00:01"), Absolute}},
+			[]string{"Jan 1 0001 00:00:00", "Mar 2 0000 10:00:01"}},
+		{"no stamp takes the one before", []line{{day("Mar 2 10:00:01"), Absolute}, {time.Time{}, NoTime}},
+			[]string{"Mar 2 0000 10:00:01", "Mar 2 0000 10:00:01"}},
+		{"over New Year", []line{{day("Dec 31 23:59:59"), Absolute}, {time.Time{}, NoTime}, {day("Jan 1 00:00:00"), Absolute}},
+			[]string{"Dec 31 0000 23:59:59", "Dec 31 0000 23:59:59", "Jan 1 0001 00:00:00"}},
+		{"a dated time among times without a year", []line{{time.Time{}, NoTime}, {day("Mar 2 10:00:01"), Absolute}, {dated, Absolute}},
+			[]string{"Jan 1 0001 00:00:00", "Mar 2 0000 10:00:01", "x.log:3: a dated time among times without a year (from line 2): a log's times go on one clock, so they are of one kind; stamp its lines alike"}},
+		{"a relative time among dated ones", []line{{dated, Absolute}, {RelativeEpoch.Add(time.Second), Relative}},
+			[]string{"Mar 2 2026 10:00:01", "x.log:2: a relative time among dated times (from line 1): a log's times go on one clock, so they are of one kind; stamp its lines alike"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := logClock{undated: yearlessTimes}
+			var got []string
+			for i, l := range tc.lines {
+				at, err := k.take("x.log", i+1, l.t, l.c)
+				if err != nil {
+					got = append(got, err.Error())
+					break
+				}
+				got = append(got, at.Format("Jan 2 2006 15:04:05"))
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("times %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
