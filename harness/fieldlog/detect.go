@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 var (
@@ -262,8 +260,8 @@ func (r *terminalRun) note(n int, text string) (int, bool) {
 		_, _, rest = splitStamp(rest)
 	}
 	rest = strings.TrimSpace(terminalText(rest))
-	switch {
-	case typedCommand(rest):
+	switch typed, _ := bareCommandLine(rest); {
+	case typed:
 		if r.cmd == 0 {
 			r.cmd = n
 		}
@@ -271,41 +269,6 @@ func (r *terminalRun) note(n int, text string) (int, bool) {
 		return r.cmd, true
 	}
 	return 0, false
-}
-
-// typedCommand reports a command line as a person types it: "AT" and
-// commands V.250 parses, blanks outside a quoted string only where V.250
-// ignores them beside its punctuation ("AT+CCHO= \"A0…\"", "AT+CGLA=1,
-// 16, …", "AT+CSQ; +CPIN?": §5.1), never between two letters or digits (a
-// tool's message that starts with "AT" has words after it: "AT reply
-// state: 1", "AT command sent").
-func typedCommand(s string) bool {
-	if len(s) < 2 || s[0]|0x20 != 'a' || s[1]|0x20 != 't' || !atCommandLine.MatchString(s) {
-		return false
-	}
-	quoted := false
-	var before byte // the last character outside blanks
-	blank := false  // blanks since before
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"':
-			quoted = !quoted
-		case (c == ' ' || c == '\t') && !quoted:
-			blank = true
-			continue
-		case blank && alnum(before) && alnum(c):
-			return false
-		}
-		before, blank = c, false
-	}
-	_, err := at.Parse(s)
-	return err == nil
-}
-
-// alnum reports an ASCII letter or digit.
-func alnum(c byte) bool {
-	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
 }
 
 // secondFormatLines is secondFormat for a log its reader refused: a log

@@ -285,9 +285,9 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 // TinyGSM's): note is the text, cmd the command. Conservatively: the AT
 // (upper case, as libraries send it) follows a character that is not a
 // letter, digit, blank or quote (backticks and typographic quotes too),
-// and the rest is a whole command line
-// without blanks outside its quotes — "Modem: ATI  SIM808 R14.18" and
-// "OKAT+CPIN?" (a final result run into an echo) are not.
+// and the rest is a whole command line without blanks outside its quotes
+// (bareCommandLine) — "Modem: ATI  SIM808 R14.18" and "OKAT+CPIN?" (a
+// final result run into an echo) are not.
 func trailingCommand(s string) (note, cmd string, ok bool) {
 	if atCommandLine.MatchString(s) {
 		return "", "", false
@@ -305,30 +305,51 @@ func trailingCommand(s string) (note, cmd string, ok bool) {
 		if r, _ := utf8.DecodeLastRuneInString(s[:i]); unicode.Is(unicode.Quotation_Mark, r) {
 			continue
 		}
-		rest := s[i:]
-		if !atCommandLine.MatchString(rest) || blankOutsideQuotes(rest) {
-			continue
+		// What a library dumps has no blanks: text after an "AT" with
+		// them is a message ("*ATREADY: 1", SIMCom's power-on URC).
+		if ok, blanks := bareCommandLine(s[i:]); ok && !blanks {
+			return s[:i], s[i:], true
 		}
-		if _, err := at.Parse(rest); err != nil {
-			continue
-		}
-		return s[:i], rest, true
 	}
 	return "", "", false
 }
 
-// blankOutsideQuotes reports a blank in s outside double quotes.
-func blankOutsideQuotes(s string) bool {
+// bareCommandLine reports a whole command line and nothing else, as a
+// person types it or a library dumps it: "AT" (not "A/") and commands
+// V.250 parses, blanks outside a quoted string only where V.250 ignores
+// them beside its punctuation ("AT+CCHO= \"A0…\"", "AT+CGLA=1, 16, …",
+// "AT+CSQ; +CPIN?": §5.1), never between two letters or digits (a tool's
+// message that starts with "AT" has words after it: "AT reply state: 1",
+// "AT command sent"). blanks says it held any outside its strings. The
+// "AT" is tested first: most lines are none, and the regexp and the
+// parser cost.
+func bareCommandLine(s string) (ok, blanks bool) {
+	if len(s) < 2 || s[0]|0x20 != 'a' || s[1]|0x20 != 't' || !atCommandLine.MatchString(s) {
+		return false, false
+	}
 	quoted := false
-	for _, c := range s {
+	var before byte // the last character outside blanks
+	blank := false  // blanks since before
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
 		case c == '"':
 			quoted = !quoted
-		case !quoted && (c == ' ' || c == '\t'):
-			return true
+		case (c == ' ' || c == '\t') && !quoted:
+			blank, blanks = true, true
+			continue
+		case blank && alnum(before) && alnum(c):
+			return false, blanks
 		}
+		before, blank = c, false
 	}
-	return false
+	_, err := at.Parse(s)
+	return err == nil, blanks
+}
+
+// alnum reports an ASCII letter or digit.
+func alnum(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
 }
 
 // restartCommand restarts the modem: +CFUN with <rst> 1 (TS 27.007

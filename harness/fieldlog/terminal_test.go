@@ -151,6 +151,10 @@ func TestTrailingCommand(t *testing.T) {
 		{"«AT+CPIN?»", "", ""},
 		{"「AT+CSQ」", "", ""},
 		{"发送：AT+CPIN?", "发送：", "AT+CPIN?"}, // a note in Chinese, then the command
+		// A library's dump has no blanks: "AT" then blanks, even where
+		// V.250 ignores them, is a message (SIMCom's "*ATREADY: 1").
+		{"Checking...AT+CSQ; +CPIN?", "", ""},
+		{"*ATREADY: 1", "", ""},
 	} {
 		note, cmd, ok := trailingCommand(tc.line)
 		if ok != (tc.cmd != "") || note != tc.note || cmd != tc.cmd {
@@ -194,5 +198,31 @@ func TestTerminalURCsAlone(t *testing.T) {
 			}
 			checkEntries(t, tc.log, "", func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)
 		})
+	}
+}
+
+// TestBareCommandLine: the one check of a whole command line, for a
+// terminal run's typed commands and a library's run-on dump (r85 #7).
+func TestBareCommandLine(t *testing.T) {
+	for _, tc := range []struct {
+		s          string
+		ok, blanks bool
+	}{
+		{"AT+CPIN?", true, false},
+		{"at+csq;+cpin?", true, false},
+		{`AT+CGDCONT=1,"IP","my apn"`, true, false}, // a blank in a string is none
+		{"AT+CSQ; +CPIN?", true, true},
+		{`AT+CCHO= "A0000005591010FFFFFFFF8900000100"`, true, true},
+		{"AT +CPIN?", true, true},
+		{"AT reply state: 1", false, true},
+		{"AT command sent", false, true},
+		{"ATREADY: 1", true, true}, // V.250 parses it: the caller weighs the blank
+		{"A/", false, false},
+		{"OK", false, false},
+		{`AT+CPIN="12`, false, false}, // its string is not closed
+	} {
+		if ok, blanks := bareCommandLine(tc.s); ok != tc.ok || blanks != tc.blanks {
+			t.Errorf("bareCommandLine(%q) = %v, %v; want %v, %v", tc.s, ok, blanks, tc.ok, tc.blanks)
+		}
 	}
 }
