@@ -61,6 +61,8 @@ func (e *Error) Unwrap() error { return e.Err }
 //     map may be nil. A type with UnmarshalJSON (json.RawMessage) takes
 //     what its method takes.
 //   - nothing but white space follows the value.
+//   - a field tagged exactjson:"required" has its member, not null: a
+//     required number left out is not read as 0.
 //
 // A document that is not one JSON value (cut short, broken further on,
 // with data after it) is refused as malformed, whatever else is wrong
@@ -533,13 +535,25 @@ func (c *checker) object(p *plan, at *step, depth int, v reflect.Value) error {
 		if err != nil {
 			return err
 		}
+		if val == nil && p.kind == kStruct && slices.Contains(p.required, key) {
+			// A nil slice, map or pointer: null is no value given.
+			return at.errorf("member %s is null", quote(key))
+		}
 		if p.kind == kMap && v.IsValid() {
 			kv := reflect.New(p.t.Key()).Elem()
 			kv.SetString(key)
 			v.SetMapIndex(kv, ev)
 		}
 	}
-	return c.closing()
+	if err := c.closing(); err != nil {
+		return err
+	}
+	for _, name := range p.required {
+		if !seen[name] {
+			return at.errorf("missing member %s", quote(name))
+		}
+	}
+	return nil
 }
 
 // field is struct v's field at index, an embedded nil pointer on the way

@@ -390,3 +390,40 @@ func TestDecodeExtensible(t *testing.T) {
 		})
 	}
 }
+
+// A field tagged exactjson:"required" must have its member, and not null
+// where null would read as nil: a required number left out is not read as
+// 0, in one walk of the document (r85 #8).
+func TestDecodeRequired(t *testing.T) {
+	type entry struct {
+		N int   `json:"n" exactjson:"required"`
+		L []int `json:"l,omitempty" exactjson:"required"`
+		O int   `json:"o"`
+	}
+	type doc struct {
+		E []entry `json:"e"`
+	}
+	for _, tc := range []struct{ name, in, want string }{
+		{"all given", `{"e":[{"n":0,"l":[]}]}`, ""},
+		{"the optional left out", `{"e":[{"n":-1,"l":[1],"o":2}]}`, ""},
+		{"a required number left out", `{"e":[{"l":[]}]}`, `e[0]: missing member "n"`},
+		{"in the second entry", `{"e":[{"n":1,"l":[]},{"l":[]}]}`, `e[1]: missing member "n"`},
+		{"the first missing named, by name", `{"e":[{}]}`, `e[0]: missing member "l"`},
+		{"a required slice null", `{"e":[{"n":1,"l":null}]}`, `e[0]: member "l" is null`},
+		{"a required number null", `{"e":[{"n":null,"l":[]}]}`, `e[0].n: want an integer, got null`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var d doc
+			err := Decode([]byte(tc.in), &d)
+			if got := fmt.Sprint(err); tc.want == "" && err != nil || tc.want != "" && got != tc.want {
+				t.Fatalf("Decode(%s): %v, want %q", tc.in, err, tc.want)
+			}
+		})
+	}
+	var bad struct {
+		N int `json:"n" exactjson:"requird"`
+	}
+	if err := Decode([]byte(`{"n":1}`), &bad); err == nil || !strings.Contains(err.Error(), `exactjson tag "requird", want "required"`) {
+		t.Fatalf("a misspelt tag: %v", err)
+	}
+}

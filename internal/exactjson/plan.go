@@ -61,6 +61,9 @@ type plan struct {
 	fields map[string]*plan // kStruct: by JSON name
 	names  []string         // kStruct: the JSON names, sorted
 	index  map[string][]int // kStruct: the field of a JSON name (reflect's FieldByIndex)
+	// required is a kStruct's JSON names tagged exactjson:"required",
+	// sorted: an object without one, or with null for one, is refused.
+	required []string
 }
 
 var (
@@ -202,10 +205,11 @@ func orTop(where string) string {
 // for embedded structs keeps the shallowest, and at one depth the only
 // one, or the only tagged one; a name with no winner is not decoded.
 type field struct {
-	t      reflect.Type
-	depth  int
-	tagged bool
-	index  []int
+	t        reflect.Type
+	depth    int
+	tagged   bool
+	required bool // tagged exactjson:"required"
+	index    []int
 }
 
 func (p *plan) structFields(t reflect.Type, building map[reflect.Type]*plan, where string) error {
@@ -247,8 +251,12 @@ func (p *plan) structFields(t reflect.Type, building map[reflect.Type]*plan, whe
 		p.fields[name] = fp
 		p.index[name] = top[0].index
 		p.names = append(p.names, name)
+		if top[0].required {
+			p.required = append(p.required, name)
+		}
 	}
 	slices.Sort(p.names)
+	slices.Sort(p.required)
 	return nil
 }
 
@@ -286,7 +294,15 @@ func collect(t reflect.Type, depth int, index []int, visiting map[reflect.Type]b
 		if !f.IsExported() {
 			continue
 		}
-		cands[orName(name, f.Name)] = append(cands[orName(name, f.Name)], field{t: ft, depth: depth, tagged: name != "", index: append(slices.Clip(index), i)})
+		var required bool
+		switch x := f.Tag.Get("exactjson"); x {
+		case "":
+		case "required":
+			required = true
+		default:
+			return fmt.Errorf("member %q: exactjson tag %q, want \"required\"", orName(name, f.Name), x)
+		}
+		cands[orName(name, f.Name)] = append(cands[orName(name, f.Name)], field{t: ft, depth: depth, tagged: name != "", required: required, index: append(slices.Clip(index), i)})
 	}
 	return nil
 }

@@ -49,12 +49,13 @@ func TestDecodeExact(t *testing.T) {
 		{"null array element", `{` + listReq + `,"signal":[null]}`, "signal[0]: want an object, got null"},
 		// A member left out is required, never read as the zero it is
 		// not: rsrp 0 is a value given (outside tester t71, F9).
-		{"rsrp left out", `{` + listReq + `,"signal":[{"plmn":"20810"}]}`, "signal[0].rsrp: required"},
-		{"rsrp left out of the second", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":-90},{"plmn":"20801"}]}`, "signal[1].rsrp: required"},
+		{"rsrp left out", `{` + listReq + `,"signal":[{"plmn":"20810"}]}`, `signal[0]: missing member "rsrp"`},
+		{"rsrp left out of the second", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":-90},{"plmn":"20801"}]}`, `signal[1]: missing member "rsrp"`},
 		{"rsrp 0 given", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":0}]}`, "signal[0].rsrp: 0 dBm outside -156..-31"},
 		{"plmn left out", `{` + listReq + `,"signal":[{"rsrp":-90}]}`, "signal[0].plmn: required"},
 		{"plmn empty", `{` + listReq + `,"signal":[{"plmn":"","rsrp":-90}]}`, "signal[0].plmn: required"},
-		{"empty entry", `{` + listReq + `,"signal":[{}]}`, "signal[0].plmn: required"},
+		{"empty entry", `{` + listReq + `,"signal":[{}]}`, `signal[0]: missing member "rsrp"`},
+		{"rsrp null", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":null}]}`, "signal[0].rsrp: want an integer, got null"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,7 +39,8 @@ const (
 // SignalReport is one visible network as the device measured it.
 type SignalReport struct {
 	PLMN string `json:"plmn"`
-	RSRP int    `json:"rsrp"` // dBm
+	// RSRP is required: left out, it is not 0 dBm (outside tester t71 F9).
+	RSRP int `json:"rsrp" exactjson:"required"` // dBm
 }
 
 // ListRequest is the body of POST /v1/preferred-list: the attach information
@@ -68,7 +69,7 @@ type ListResponse struct {
 	ListID    string           `json:"list_id"`
 	Country   string           `json:"country"`
 	OrderBy   string           `json:"order_by"`
-	Operators []ListedOperator `json:"operators"`
+	Operators []ListedOperator `json:"operators" exactjson:"required"` // [] is an empty list; absent or null is none
 }
 
 // Notification is the body of POST /v1/notifications. Operator and PLMN are
@@ -88,7 +89,7 @@ type Notification struct {
 
 // NotificationAck is the 200 answer to a notification.
 type NotificationAck struct {
-	Ack bool   `json:"ack"`
+	Ack bool   `json:"ack" exactjson:"required"` // absent is no "ack": false
 	ID  string `json:"id"`
 }
 

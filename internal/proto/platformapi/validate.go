@@ -1,7 +1,6 @@
 package platformapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -17,14 +16,10 @@ const (
 	KindListExhausted   = "list-exhausted"
 )
 
-// Validate checks the fields of a preferred-list request built in Go,
-// whose every signal entry has its rsrp (an int cannot be absent); a body
-// is checked by DecodeListRequest, which also tells a left-out rsrp from 0.
-func (r ListRequest) Validate() error { return r.validate(nil) }
-
-// validate checks r; rsrpGiven, if not nil, says for each signal entry
-// whether the body gave its rsrp.
-func (r ListRequest) validate(rsrpGiven []bool) error {
+// Validate checks the fields of a preferred-list request. A body's
+// signal entry without rsrp is refused by its decoder (the member is
+// required), never read as 0 dBm.
+func (r ListRequest) Validate() error {
 	if err := checkEID(r.EID); err != nil {
 		return err
 	}
@@ -52,10 +47,6 @@ func (r ListRequest) validate(rsrpGiven []bool) error {
 			return fmt.Errorf("signal[%d].plmn: required", i)
 		case !validPLMN(s.PLMN):
 			return fmt.Errorf("signal[%d].plmn: want 5 or 6 digits, got %q", i, s.PLMN)
-		case rsrpGiven != nil && !rsrpGiven[i]:
-			// Left out, not 0 dBm: a value the card never sent is not
-			// named as if it had (outside tester t71, F9).
-			return fmt.Errorf("signal[%d].rsrp: required", i)
 		}
 		// RSRP reporting range of TS 36.133 §9.1.4 (extended): -156..-31 dBm.
 		if s.RSRP < -156 || s.RSRP > -31 {
@@ -181,29 +172,12 @@ func (r DownloadRequest) Validate() error {
 }
 
 // DecodeListRequest parses and validates a preferred-list request body.
-// A signal entry without rsrp is refused as such: exactjson leaves the
-// int at 0, a value the body never held.
 func DecodeListRequest(b []byte) (ListRequest, error) {
 	var r ListRequest
 	if err := exactjson.Decode(b, &r); err != nil {
 		return r, err
 	}
-	var given []bool
-	if len(r.Signal) > 0 {
-		// The body is exact JSON by now (names as written, no
-		// duplicates): encoding/json reads it the same.
-		var raw struct {
-			Signal []map[string]json.RawMessage `json:"signal"`
-		}
-		if err := json.Unmarshal(b, &raw); err != nil {
-			return r, err
-		}
-		given = make([]bool, len(r.Signal))
-		for i, m := range raw.Signal {
-			_, given[i] = m["rsrp"]
-		}
-	}
-	return r, r.validate(given)
+	return r, r.Validate()
 }
 
 // DecodeNotification parses and validates a notification body.
@@ -221,9 +195,6 @@ func DecodeNotification(b []byte) (Notification, error) {
 func DecodeListResponse(b []byte) (ListResponse, error) {
 	var r ListResponse
 	if err := exactjson.Decode(b, &r); err != nil {
-		return r, err
-	}
-	if err := require(b, "operators"); err != nil {
 		return r, err
 	}
 	switch r.OrderBy {
@@ -249,28 +220,7 @@ func DecodeListResponse(b []byte) (ListResponse, error) {
 // is named as such, not taken for "ack": false.
 func DecodeNotificationAck(b []byte) (NotificationAck, error) {
 	var a NotificationAck
-	if err := exactjson.Decode(b, &a); err != nil {
-		return a, err
-	}
-	return a, require(b, "ack")
-}
-
-// require names the first of members the JSON object b lacks or gives
-// as null: exactjson takes either as the member's zero value.
-func require(b []byte, members ...string) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	for _, name := range members {
-		switch v, ok := m[name]; {
-		case !ok:
-			return fmt.Errorf("missing member %q", name)
-		case string(v) == "null":
-			return fmt.Errorf("member %q is null", name)
-		}
-	}
-	return nil
+	return a, exactjson.Decode(b, &a)
 }
 
 // DecodeErrorResponse parses the body of a 4xx answer.
