@@ -1117,7 +1117,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					fs.channelOK = append(fs.channelOK, channelCmd{obs, "+CGLA"})
 				}
 				id, _, _ := strings.Cut(strings.TrimPrefix(u, "AT+CGLA="), ",")
-				if code, ok := cmeCode(final); ok && sessions[id] != nil {
+				if code, ok := atcodec.Classify(final).CME(); ok && sessions[id] != nil {
 					fs.cglaClosed(sessions[id].opened, sessions[id].closed, id, code, obs, Src{t.File, answer[len(answer)-1].Line})
 				}
 				if final == "OK" && !cglaWorks {
@@ -1643,7 +1643,7 @@ const copsWindow = 2 * time.Second
 // replayed as no network service at once).
 func (fs *Facts) selectionDenials() {
 	for _, s := range fs.Selections {
-		code, ok := cmeCode(s.Final)
+		code, ok := atcodec.Classify(s.Final).CME()
 		if s.Mode != 1 || !ok || code <= 100 {
 			continue
 		}
@@ -1978,7 +1978,7 @@ func (fs *Facts) SelectedAt(o Obs) *Selection {
 // §9.2.2.1 error is the default (0).
 func (fs *Facts) copsRejectError() {
 	for _, s := range fs.Selections {
-		code, ok := cmeCode(s.Final)
+		code, ok := atcodec.Classify(s.Final).CME()
 		if s.Mode != 1 || !ok {
 			continue
 		}
@@ -2024,20 +2024,6 @@ func (fs *Facts) cglaClosed(opened Obs, closed bool, id string, code atcodec.CME
 	}
 	fs.Dialect = append(fs.Dialect, Evidence{"cgla_closed_error", v, final,
 		fmt.Sprintf("+CGLA on session %s, opened at %s and %s, answers +CME ERROR %d (%s)", id, opened.Src, why, int(code), code.Text()), 0})
-}
-
-// cmeCode reads a +CME ERROR final result's code, numeric or in 27.007's
-// words.
-func cmeCode(final string) (atcodec.CMEError, bool) {
-	rest, ok := strings.CutPrefix(final, "+CME ERROR:")
-	if !ok {
-		return 0, false
-	}
-	rest = strings.TrimSpace(rest)
-	if n, err := strconv.Atoi(rest); err == nil {
-		return atcodec.CMEError(n), true
-	}
-	return atcodec.CMECode(rest)
 }
 
 // channelCmd is a +CGLA or +CCHC command line the modem answered OK.

@@ -521,7 +521,7 @@ func answeredNoService(t *fieldlog.Transcript, k int) bool {
 	if len(a) == 0 || a[len(a)-1].Role != fieldlog.Final {
 		return false
 	}
-	code, ok := cmeCode(a[len(a)-1].Text)
+	code, ok := at.Classify(a[len(a)-1].Text).CME()
 	return ok && code == at.CMENoNetworkService
 }
 
@@ -547,14 +547,14 @@ func ErrorLimits(f *Fixture) []string {
 	for _, t := range f.Logs {
 		sessions := sessionStates(t)
 		for _, e := range t.Entries {
-			rest, isCME := strings.CutPrefix(e.Verbose(), "+CME ERROR:")
-			if e.Role != fieldlog.Final || !isCME || e.Cmd < 0 || e.Cmd >= len(t.Entries) {
+			res := at.Classify(e.Verbose())
+			if e.Role != fieldlog.Final || res.Kind != at.FinalCME || e.Cmd < 0 || e.Cmd >= len(t.Entries) {
 				continue
 			}
 			cmdText := t.Entries[e.Cmd].Text
-			code, known := cmeCode(e.Verbose())
+			code, known := res.CME()
 			if !known {
-				code, known = words[strings.ToLower(strings.TrimSpace(rest))]
+				code, known = words[strings.ToLower(res.Text)]
 			}
 			var why string
 			c, j, judged := failedCommand(t, e.Cmd)
@@ -1479,7 +1479,7 @@ func (p *Plan) steps(o Options) {
 				// attempt ends (an attach's time, and T3410 for one the
 				// network left unanswered): the field host waited for it.
 				wait := max(maxAttachTime, p.AttachDelay)
-				if c, ok := cmeCode(FinalOf(t, k)); ok && c == 31 {
+				if c, ok := at.Classify(FinalOf(t, k)).CME(); ok && c == 31 {
 					wait += t3410
 				}
 				restarted += wait

@@ -167,6 +167,15 @@ func (r Result) Refuses() bool {
 	return false
 }
 
+// CME is a +CME ERROR's code, given as a number or in TS 27.007 §9.2's
+// words; ok is false for any other result, or a text §9.2 does not have.
+func (r Result) CME() (code CMEError, ok bool) {
+	if r.Kind != FinalCME || r.Code < 0 {
+		return 0, false
+	}
+	return CMEError(r.Code), true
+}
+
 // Classify tells final result codes from information text. Only V1 (verbose)
 // results are recognised: a bare "0" or "4" may be the information text of a
 // command (some modems answer +CCHO with a bare channel number).

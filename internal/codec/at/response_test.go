@@ -297,3 +297,27 @@ func TestRefuses(t *testing.T) {
 		}
 	}
 }
+
+// CME reads a +CME ERROR's code as a field log's reader needs it, from
+// the one classifier (r85 #9): a number, or 27.007's words.
+func TestResultCME(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		code CMEError
+		ok   bool
+	}{
+		{"+CME ERROR: 13", CMESIMFailure, true},
+		{"+CME ERROR:21", CMEInvalidIndex, true},
+		{"+CME ERROR: SIM busy", CMESIMBusy, true},
+		{"+CME ERROR: invalid index", CMEInvalidIndex, true},
+		{"+CME ERROR: Parameters error", 0, false}, // no words of 27.007's
+		{"+CME ERROR: -1", 0, false},
+		{"+CMS ERROR: 500", 0, false},
+		{"ERROR", 0, false},
+		{"OK", 0, false},
+	} {
+		if code, ok := Classify(tc.line).CME(); code != tc.code || ok != tc.ok {
+			t.Errorf("Classify(%q).CME() = %d, %v; want %d, %v", tc.line, code, ok, tc.code, tc.ok)
+		}
+	}
+}
