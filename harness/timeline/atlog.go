@@ -545,14 +545,17 @@ func describeResponse(c apdu.Command, data []byte) (s string, refused bool) {
 	return es10.DescribeAnswer(data)
 }
 
+// swText words a status word for the APDU lane.
 func swText(sw uint16) string {
+	if le, ok := apdu.MoreData(sw); ok {
+		// 61xx, and the GSM class's 9Fxx (TS 51.011 §9.4.1).
+		return fmt.Sprintf("%d response bytes available", le)
+	}
 	switch {
 	case sw == 0x9000:
 		return "normal end"
 	case sw>>8 == 0x91:
 		return fmt.Sprintf("normal end, proactive command of %d bytes pending", sw&0xFF)
-	case sw>>8 == 0x61:
-		return fmt.Sprintf("%d response bytes available", sw&0xFF)
 	case sw == 0x6985:
 		return "conditions of use not satisfied"
 	case sw == 0x6A82:
