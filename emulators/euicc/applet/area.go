@@ -36,8 +36,17 @@ func sameArea(a, b string) bool {
 // tell: a US list's device that lands in Puerto Rico on a 310 network is
 // still in the US to it, as that network may serve the US (README,
 // "Decisions on the open points", back-off).
+// An MCC the table does not know (a private network's 999) stays an area
+// of its own: ident.MCCServes lets it serve any country (a scenario may
+// place one anywhere), which would keep every list going on it (outside
+// tester t87: a fallback on a German 99901 walked on through the French
+// list).
 func inArea(m, area, country string) bool {
-	return sameArea(m, area) || (country != "" && ident.MCCServes(m, country))
+	if sameArea(m, area) {
+		return true
+	}
+	_, known := ident.CountryOfMCC(m)
+	return known && country != "" && ident.MCCServes(m, country)
 }
 
 // samePlace says whether a back-off (or a border crossing) recorded on MCC

@@ -55,6 +55,8 @@ func TestInArea(t *testing.T) {
 		{"313", "310", "US", true},
 		{"310", "313", "", true},
 		{"234", "234", "JE", true},
+		{"999", "208", "FR", false}, // an MCC the table does not know: an area of its own
+		{"999", "999", "FR", true},
 	} {
 		if got := inArea(c.m, c.area, c.country); got != c.want {
 			t.Errorf("inArea(%q, %q, %q) = %v, want %v", c.m, c.area, c.country, got, c.want)
