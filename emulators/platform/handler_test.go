@@ -87,7 +87,7 @@ func TestRoutes(t *testing.T) {
 		{name: "ICCID with a bad Luhn digit", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), "89860000000000000019", "89860000000000000018", 1), wantStatus: 400,
 			wantErr: `iccid: "89860000000000000018" fails the Luhn check: last digit 8, want 9`},
 		{name: "notification wrong method", method: "PUT", path: platformapi.PathNotifications, wantStatus: 405},
-		{name: "inspect empty", method: "GET", path: platformapi.PathInspect, wantStatus: 200, wantBody: `{"total":0,"dropped":0,"offset":0,"entries":[]}`},
+		{name: "inspect empty", method: "GET", path: platformapi.PathInspect, wantStatus: 200, wantBody: `{"total":0,"dropped":0,"offset":0,"entries":[],"log_started":"2026-01-01T00:00:00Z"}`},
 		{name: "inspect limit zero", method: "GET", path: platformapi.PathInspect + "?limit=0", wantStatus: 400, wantErr: `limit: want 1..1000, got "0"`},
 		{name: "inspect limit too big", method: "GET", path: platformapi.PathInspect + "?limit=1001", wantStatus: 400, wantErr: `limit: want 1..1000, got "1001"`},
 		{name: "inspect offset past the end", method: "GET", path: platformapi.PathInspect + "?offset=5", wantStatus: 400, wantErr: `offset: want 0..0 (requests so far), got "5"`},

@@ -147,5 +147,5 @@ func (s *Server) inspect(r *http.Request, _ []byte) answer {
 	// The page stops before a request still unanswered; next names it.
 	entries := l.Slice(offset, min(offset+limit, s.settledFrom(offset)))
 	next := httpserve.LogNext(offset, len(entries), l.Total())
-	return answer{status: http.StatusOK, body: platformapi.NewInspectPage(l.Total(), l.Dropped(), offset, entries, next)}
+	return answer{status: http.StatusOK, body: platformapi.NewInspectPage(l.Total(), l.Dropped(), offset, entries, next).Started(s.logStarted)}
 }

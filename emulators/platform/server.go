@@ -101,12 +101,15 @@ type Server struct {
 	listID   int
 	noteID   int
 	received httpserve.Ring[platformapi.Received]
-	pending  map[int]struct{}    // received entries whose answer is not decided yet
-	lastSeq  map[string]uint64   // EID → last accepted X-Esimhil-Seq
-	acked    map[string]string   // notification identity → the id it was acknowledged with
-	quota    map[string]dayCount // EID → forwarded downloads today
-	faults   Faults
-	parked   map[string]int // client address → answers held for it (hold)
+	// logStarted is when the request log began (its pages' log_started):
+	// a reader tells a restarted platform by it.
+	logStarted time.Time
+	pending    map[int]struct{}    // received entries whose answer is not decided yet
+	lastSeq    map[string]uint64   // EID → last accepted X-Esimhil-Seq
+	acked      map[string]string   // notification identity → the id it was acknowledged with
+	quota      map[string]dayCount // EID → forwarded downloads today
+	faults     Faults
+	parked     map[string]int // client address → answers held for it (hold)
 
 	// lifecycle, guarded by life
 	life sync.Mutex
@@ -142,7 +145,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	return &Server{
 		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, slow: cfg.Slow, wait: cfg.Wait, limits: cfg.Limits, onReplay: cfg.OnReplay,
-		received: httpserve.NewRing[platformapi.Received](MaxReceived), pending: map[int]struct{}{},
+		received: httpserve.NewRing[platformapi.Received](MaxReceived), logStarted: clk.Now(), pending: map[int]struct{}{},
 		lastSeq: lastSeq, acked: map[string]string{}, parked: map[string]int{}, quota: map[string]dayCount{},
 	}, nil
 }

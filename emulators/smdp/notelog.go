@@ -68,7 +68,7 @@ func (s *Server) serveNotificationLog(w *statusWriter, r *http.Request) {
 		return
 	}
 	next := httpserve.LogNext(offset, len(entries), total)
-	b, err := json.Marshal(smdplog.NewPage(total, dropped, offset, entries, next))
+	b, err := json.Marshal(smdplog.NewPage(total, dropped, offset, entries, next).Started(s.notesStarted))
 	if err != nil {
 		writeLogError(w, http.StatusInternalServerError, "page: %v", err)
 		return

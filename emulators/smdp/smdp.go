@@ -153,6 +153,9 @@ type Server struct {
 	// notes is the notification log (notelog.go).
 	noteMu sync.Mutex
 	notes  httpserve.Ring[smdplog.Entry]
+	// notesStarted is when the notification log began (its pages'
+	// log_started): a reader tells a restarted SM-DP+ by it.
+	notesStarted time.Time
 }
 
 // DefaultTransactionTTL is the session lifetime when Config leaves it zero.
@@ -189,18 +192,19 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	return &Server{
-		cfg:       cfg,
-		tx:        map[string]*transaction{},
-		orders:    map[string]*order{},
-		allocated: map[string]*order{},
-		released:  map[string]*order{},
-		euicc:     map[string]*ecdsa.PublicKey{},
-		sent:      map[string]string{},
-		notified:  map[string]bool{},
-		authCert:  cfg.Certs.Auth,
-		tlsCert:   cfg.Certs.TLS,
-		requests:  httpserve.NewRing[httpserve.Request](MaxRequests),
-		notes:     httpserve.NewRing[smdplog.Entry](smdplog.MaxEntries),
+		cfg:          cfg,
+		tx:           map[string]*transaction{},
+		orders:       map[string]*order{},
+		allocated:    map[string]*order{},
+		released:     map[string]*order{},
+		euicc:        map[string]*ecdsa.PublicKey{},
+		sent:         map[string]string{},
+		notified:     map[string]bool{},
+		authCert:     cfg.Certs.Auth,
+		tlsCert:      cfg.Certs.TLS,
+		requests:     httpserve.NewRing[httpserve.Request](MaxRequests),
+		notes:        httpserve.NewRing[smdplog.Entry](smdplog.MaxEntries),
+		notesStarted: cfg.Now(),
 	}, nil
 }
 

@@ -35,6 +35,13 @@ func TestSMDPReader(t *testing.T) {
 			return 200, smdplog.NewPage(total, dropped, max(offset, dropped), in, nil)
 		}
 	}
+	// started is page with log_started naming when the log began.
+	started := func(began time.Time, total int, es ...smdplog.Entry) func(offset int) (int, any) {
+		return func(offset int) (int, any) {
+			_, p := page(total, 0, es...)(offset)
+			return 200, p.(smdplog.Page).Started(began)
+		}
+	}
 	busy := func(int) (int, any) { return 503, smdplog.ErrorAnswer{Error: "busy"} }
 	moved := entry(3, smdplog.Taken, ours)
 	moved.Kind = "delete" // another entry 3: a log numbered from 0 again
@@ -62,6 +69,27 @@ func TestSMDPReader(t *testing.T) {
 		{"restarted and grown past", []func(int) (int, any){page(2, 0), page(4, 0, entry(2, smdplog.Taken, ours), entry(3, smdplog.Taken, ours)),
 			page(6, 0, moved, entry(4, smdplog.Taken, ours), entry(5, smdplog.Taken, ours))},
 			map[string]int{"sfr|install": 2}, "the SM-DP+'s log changed under the reader: entry 3 is not the one read before (restarted, its log numbered from 0 again?)", 0},
+		// Entries before the storm; restarted before the first read and
+		// grown past them: its first entry is not the one read at the
+		// probe (outside tester t86 F1, form A).
+		{"held entries, restarted before the first read", []func(int) (int, any){page(1, 0, entry(0, smdplog.Taken, theirs)),
+			page(3, 0, entry(0, smdplog.Taken, ours), entry(1, smdplog.Taken, ours), entry(2, smdplog.Taken, ours))},
+			map[string]int{}, "the SM-DP+'s log changed under the reader: entry 0 is not the one read before (restarted, its log numbered from 0 again?)", 0},
+		// Empty before the storm, restarted before the first read: only
+		// log_started tells (form B).
+		{"empty, restarted before the first read", []func(int) (int, any){started(at, 0),
+			started(at.Add(time.Minute), 1, entry(0, smdplog.Taken, ours))},
+			map[string]int{}, "the SM-DP+'s log changed under the reader: it began at 2026-01-01T00:00:00Z, and now at 2026-01-01T00:01:00Z (restarted)", 0},
+		// A page naming no log_started is read as one without it.
+		{"log_started not named", []func(int) (int, any){started(at, 0), page(1, 0, entry(0, smdplog.Taken, ours))},
+			map[string]int{"sfr|install": 1}, "", 0},
+		// The same log, its entry before the storm and log_started found
+		// again: read whole.
+		{"held entries, the same log", []func(int) (int, any){started(at, 1, entry(0, smdplog.Taken, theirs)),
+			started(at, 3, entry(0, smdplog.Taken, theirs), entry(1, smdplog.Taken, ours), entry(2, smdplog.Taken, ours))},
+			map[string]int{"sfr|install": 2}, "", 0},
+		{"empty, the same log", []func(int) (int, any){started(at, 0), started(at, 1, entry(0, smdplog.Taken, ours))},
+			map[string]int{"sfr|install": 1}, "", 0},
 		{"dropped unread", []func(int) (int, any){page(5, 0), page(20000, 10000, entry(10000, smdplog.Taken, ours))},
 			map[string]int{}, "the SM-DP+ dropped entries 5…9999 from its log before they were read", 0},
 		{"a skip", []func(int) (int, any){page(0, 0), page(2, 0, entry(1, smdplog.Taken, ours))},
@@ -77,7 +105,7 @@ func TestSMDPReader(t *testing.T) {
 			map[string]int{}, "GET /esimhil/v1/inspect/notifications answered 503: busy (still failing after the storm: ", -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			asked := 0
+			asked, probed := 0, false
 			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path != smdplog.Path {
 					http.NotFound(w, r)
@@ -85,7 +113,14 @@ func TestSMDPReader(t *testing.T) {
 				}
 				var offset int
 				json.Unmarshal([]byte(r.URL.Query().Get("offset")), &offset)
+				one := r.URL.Query().Get("limit") == "1"
+				if probed && one {
+					// The read of the entry before the storm, right
+					// after the probe that passed: the probe's log.
+					asked--
+				}
 				status, body := tc.answers[min(asked, len(tc.answers)-1)](offset)
+				probed = one && !probed && status == 200
 				asked++
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(status)

@@ -10,6 +10,7 @@ package logpage
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/esimhil/esimhil/internal/exactjson"
 )
@@ -26,6 +27,12 @@ type Page[E any] struct {
 	Entries []E  `json:"entries"`
 	// Next is the offset of the following page; absent on the last.
 	Next *int `json:"next,omitempty"`
+	// LogStarted is when the server's log began (its start), the same on
+	// every page of one log: a reader that sees it change knows the log
+	// it was reading is gone (a restart), even when the new one has grown
+	// past where it read. Optional: absent, a restart before the reader's
+	// first entry cannot be told from a log that stayed empty.
+	LogStarted *time.Time `json:"log_started,omitempty"`
 }
 
 // NewPage is the page of entries starting at offset, of a log that holds
@@ -36,6 +43,12 @@ func NewPage[E any](total, dropped, offset int, entries []E, next *int) Page[E] 
 		entries = []E{} // "entries": [], never null
 	}
 	return Page[E]{Total: &total, Dropped: dropped, Offset: &offset, Entries: entries, Next: next}
+}
+
+// Started is p naming started as when its log began (LogStarted).
+func (p Page[E]) Started(started time.Time) Page[E] {
+	p.LogStarted = &started
+	return p
 }
 
 // ErrorAnswer is the body of a log route's 4xx answer.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 )
 
 type entry struct {
@@ -22,6 +23,8 @@ func TestPage(t *testing.T) {
 	}{
 		{NewPage(2, 0, 0, []entry{{0, "a"}}, &next), `{"total":2,"dropped":0,"offset":0,"entries":[{"index":0,"kind":"a"}],"next":1}`},
 		{NewPage[entry](0, 0, 0, nil, nil), `{"total":0,"dropped":0,"offset":0,"entries":[]}`},
+		{NewPage[entry](0, 0, 0, nil, nil).Started(time.Date(2026, 1, 1, 0, 0, 0, 5, time.UTC)),
+			`{"total":0,"dropped":0,"offset":0,"entries":[],"log_started":"2026-01-01T00:00:00.000000005Z"}`},
 	} {
 		b, err := json.Marshal(tc.page)
 		if err != nil || string(b) != tc.want {
@@ -41,6 +44,7 @@ func TestPage(t *testing.T) {
 		{"an error answer", `{"error":"busy"}`, `an error answer, not a page: "busy"`},
 		{"no total", `{"offset":0,"entries":[]}`, `missing member "total"`},
 		{"no offset", `{"total":0,"entries":[]}`, `missing member "offset"`},
+		{"log_started not a time", `{"total":0,"offset":0,"entries":[],"log_started":"yesterday"}`, `log_started: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"`},
 		{"entries null", `{"total":0,"offset":0,"entries":null}`, `missing member "entries"`},
 		{"an entry refused", `{"total":2,"offset":0,"entries":[{"index":0,"kind":"a"},{"index":1,"kind":"b"}]}`, `entries[1].kind: want "a"`},
 	} {
