@@ -1412,6 +1412,11 @@ func (r *Result) Print(w io.Writer) {
 			more = fmt.Sprintf("; … (%d more)", n)
 		}
 		fmt.Fprintf(w, "LOST       %d notification(s) the cards count as delivered are in no server's log: %s%s\n", lost, strings.Join(lostNamed, "; "), more)
+		if len(r.Unchecked) > 0 {
+			// Why another log was not read whole (a restart beside the
+			// loss, say): the verdict names it NOT CHECKED too.
+			fmt.Fprintf(w, "NOT CHECKED %s\n", strings.Join(r.Unchecked, "; "))
+		}
 	case len(r.Unchecked) > 0:
 		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
 	case r.LogMismatched+r.LogExtra+r.LogUnreadable > 0:

@@ -475,18 +475,26 @@ func TestLostLineHoldsToTheCounts(t *testing.T) {
 		card, log int
 		lost      int
 		want      string
+		unchecked string // an SM-DP+ log not read whole, and why
 	}{
-		{"equal", 1, 1, 0, "lost       0 (cards' acknowledged notifications == platform log)\n"},
-		{"logged twice", 1, 2, 0, "lost       0 (every notification the cards count as delivered is in its server's log)\n"},
-		{"acknowledged beyond the log, platform_lost 0", 2, 1, 1, "LOST       1 notification(s) the cards count as delivered are in no server's log: to platform: acknowledged and not logged, the first e attach-success ×1\n"},
+		{"equal", 1, 1, 0, "lost       0 (cards' acknowledged notifications == platform log)\n", ""},
+		{"logged twice", 1, 2, 0, "lost       0 (every notification the cards count as delivered is in its server's log)\n", ""},
+		{"acknowledged beyond the log, platform_lost 0", 2, 1, 1, "LOST       1 notification(s) the cards count as delivered are in no server's log: to platform: acknowledged and not logged, the first e attach-success ×1\n", ""},
 		// Counted as the three it stands for, not one and "2 more"
 		// (outside reviewer sw117).
-		{"three beyond the log", 4, 1, 3, "LOST       3 notification(s) the cards count as delivered are in no server's log: to platform: acknowledged and not logged, the first e attach-success ×3\n"},
+		{"three beyond the log", 4, 1, 3, "LOST       3 notification(s) the cards count as delivered are in no server's log: to platform: acknowledged and not logged, the first e attach-success ×3\n", ""},
+		// Beside notes lost, another log not read whole says why (outside
+		// tester t86 F2: only the result JSON said so).
+		{"lost, another log not checked", 2, 1, 1, "\nNOT CHECKED SM-DP+ sfr log: restarted\n", "SM-DP+ sfr log: restarted"},
+		{"not checked, none lost", 1, 1, 0, "lost       0 in the logs read; NOT CHECKED: SM-DP+ sfr log: restarted\n", "SM-DP+ sfr log: restarted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newResult()
 			r.PlatformByReport = true
 			r.CardToPlatform["e|attach-success"], r.PlatformLog["e|attach-success"] = tc.card, tc.log
+			if tc.unchecked != "" {
+				r.Unchecked, r.SMDPUnread = []string{tc.unchecked}, true
+			}
 			var out strings.Builder
 			r.Print(&out)
 			if lost, _ := r.Lost(); lost != tc.lost || !strings.Contains(out.String(), tc.want) {
