@@ -409,6 +409,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 			return 2
 		}
 	}
+	// A run's record is not serve's to write into.
+	if err := refuseRunRecord(*out); err != nil {
+		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
+		return 2
+	}
 	// One serve writes DIR's events.jsonl at a time (a run's lock: a run
 	// into the same directory is refused too).
 	unlock, err := lockDir(*out)
@@ -417,6 +422,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 		return 2
 	}
 	defer unlock()
+	// An earlier serve's events are kept, moved aside.
+	if kept, err := keepEarlierEvents(*out); err != nil {
+		fmt.Fprintf(stderr, "esimhil serve: --out %s: keeping the earlier %s: %v\n", *out, harness.EventsFile, err)
+		return 2
+	} else if kept != "" {
+		fmt.Fprintf(stderr, "esimhil serve: the earlier %s moved to %s\n", harness.EventsFile, kept)
+	}
 	pki, err := fleet.NewPKI(s, *seed)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
