@@ -359,7 +359,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 	var smdpListens repeated
 	fs.Var(&smdpListens, "smdp-listen", "an operator's SM-DP+ address, op=HOST:PORT (repeatable; default: a port of its own on --listen's host)")
 	out := fs.String("out", filepath.Join("out", "serve"), "directory for events.jsonl: every event of the platform and the SM-DP+s, written as it happens")
-	maxEvents := fs.Int64("max-events-bytes", DefaultServeEventsBytes, "bound on events.jsonl's size: past it a last event says so, and later ones are not written")
+	maxEvents := intVar(fs, "max-events-bytes", DefaultServeEventsBytes, fmt.Sprintf("a whole number of bytes, at least %d (1 GiB: %d)", lastLineRoom, DefaultServeEventsBytes),
+		"bound on events.jsonl's size: past it a last event says so, and later ones are not written")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
@@ -445,7 +446,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 		return 2
 	}
 	log := eventlog.NewPassing(time.Now)
-	bounded := &capWriter{w: events, max: *maxEvents, cut: func() {
+	bounded := &capWriter{w: events, max: int64(*maxEvents), cut: func() {
 		fmt.Fprintf(stderr, "esimhil serve: warning: %s reached --max-events-bytes %d: later events are not written (the servers go on)\n", eventsPath, *maxEvents)
 	}}
 	if err := log.Stream(bounded); err != nil {

@@ -742,6 +742,10 @@ func TestFleetFlagTypos(t *testing.T) {
 		want string
 	}{
 		{[]string{"serve", "--seed", "x"}, "esimhil serve: --seed \"x\": want a decimal integer\nesimhil serve -h for the flags\n"},
+		// Named with what it wants, as --devices is (outside tester t86 F7:
+		// "parse error").
+		{[]string{"serve", "--max-events-bytes", "abc"}, "esimhil serve: --max-events-bytes \"abc\": want a whole number of bytes, at least 256 (1 GiB: 1073741824)\nesimhil serve -h for the flags\n"},
+		{[]string{"serve", "--max-events-bytes", "1e9"}, "esimhil serve: --max-events-bytes \"1e9\": want a whole number of bytes, at least 256 (1 GiB: 1073741824)\nesimhil serve -h for the flags\n"},
 		{[]string{"fleet", "merge", "--outt", "x.json"}, "esimhil fleet merge: flag provided but not defined: -outt\nesimhil fleet merge -h for the flags\n"},
 		{[]string{"run", "--seed", "1e3", "x.yaml"}, "esimhil run: --seed \"1e3\": want a decimal integer\nesimhil run -h for the flags\n"},
 		{[]string{"replay", "--speed", "2", "x"}, "esimhil replay: flag provided but not defined: -speed\nesimhil replay -h for the flags\n"},
