@@ -123,7 +123,7 @@ func TestBadInput(t *testing.T) {
 			"bad.log:2: a dated time among times without a year (from line 1)"},
 		{"gammu: a journal among textalldate's", "Thu 2026/11/19 10:00:00: SENDING frame type 0x00/length 0x03/3\nThu 2026/11/19 10:00:00: 41A|54T|0D                                      AT.\n" +
 			"Nov 19 10:00:01 pi gammu-smsd[1190]: gammu: RECEIVED frame type 0x00/length 0x09/9\nNov 19 10:00:01 pi gammu-smsd[1190]: gammu: 41A|54T|0D |0D |0A |4FO|4BK|0D |0A                    AT...OK..\n", Gammu,
-			"bad.log:4: a time without a year among dated times (from line 2)"},
+			"bad.log:3: a time without a year among dated times (from line 1)"},
 		{"plain: text before any marker", "OK\n> AT\n< OK\n", Plain, "bad.log:1: a line before any"},
 		{"terminal: no command", "\nWelcome to minicom 2.8\nOK\n", Terminal, "bad.log:2: no line starting with AT: not a terminal session with a modem"},
 		{"terminal: truncated", "AT+CGMM\r\nEG25\r\n\r\nOK\r\nAT+CSQ\r\n+CSQ: 2", Terminal, "bad.log:5: the log ends before the final result of AT+CSQ"},

@@ -134,11 +134,9 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 		recs    []record
 		streams = serialLines{}
 		cur     *gammuDump
-		clock   = NoTime
-		last    time.Time
-		report  bool     // LAST SENT was dumped: the RECEIVED after it repeats
-		traffic int      // frames read, or answer lines in a log without frames
-		years   yearless // a syslog prefix's time has no year
+		clock   = logClock{undated: yearlessTimes} // a syslog prefix's time has no year
+		report  bool                               // LAST SENT was dumped: the RECEIVED after it repeats
+		traffic int                                // frames read, or answer lines in a log without frames
 		// parsed holds the lines gammu parsed out of an answer since the
 		// last frame it sent (sent, the last frame's kind): it logs them
 		// before the RECEIVED frame they come from, so a log cut between
@@ -152,13 +150,9 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 			continue
 		}
 		t, c, daemon, body := gammuLine(raw)
-		if c == Absolute {
-			if t.Year() == 0 {
-				t = years.place(t)
-			}
-			clock, last = Absolute, t
-		} else {
-			t = last // a line without a stamp takes the one before it
+		t, err := clock.take(file, n, t, c) // a line without a stamp takes the one before it
+		if err != nil {
+			return nil, err
 		}
 		if cur != nil && daemon != cur.daemon {
 			// Another daemon's line in a journal, between two lines of
@@ -232,7 +226,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 		return nil, errAt(file, firstLine(lines), "gammu's messages, but no frame it sent or read (\"SENDING frame type 0x00/length 0x09/9\" and its dump, logged with --debug textall or textalldate) and no line it parsed out of an answer (`1 \"AT+CSQ\"`): nothing to replay")
 	}
 	if !framed {
-		return finish(file, clock, recs, false)
+		return finish(file, clock.c, recs, false)
 	}
 	// The log cut after gammu parsed the last answer and before the
 	// RECEIVED frame it logs next (outside tester t79: a Huawei log
@@ -241,7 +235,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 	if sent {
 		recs = append(recs, parsed...)
 	}
-	return streams.wire(file, clock, recs, false)
+	return streams.wire(file, clock.c, recs, false)
 }
 
 // looksLikeGammu reports a gammu frame header, its banner or its AT

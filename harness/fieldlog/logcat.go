@@ -120,7 +120,6 @@ func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 	var recs []record
 	var pids []string                         // each record's process
 	clock := logClock{undated: yearlessTimes} // "12-02 10:00:01.000"
-	var years yearless
 	sawLogcat := false
 	for i, l := range lines {
 		n := i + 1
@@ -137,11 +136,11 @@ func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 			continue
 		}
 		sawLogcat = true
-		if err := clock.kind(file, n, ll.t, ll.c); err != nil {
-			return nil, err
-		}
-		if ll.c != NoTime && ll.t.Year() == 0 {
-			ll.t = years.place(ll.t)
+		if ll.c != NoTime { // a line of -v brief has no time: none is given it
+			var err error
+			if ll.t, err = clock.take(file, n, ll.t, ll.c); err != nil {
+				return nil, err
+			}
 		}
 		if m := logcatAT.FindStringSubmatch(ll.msg); m != nil {
 			text, dir, port := m[5], m[4], m[1]
