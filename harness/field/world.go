@@ -16,6 +16,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
+	atcodec "github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -2717,18 +2718,14 @@ func (p *Plan) noNetworkResult() (src Src, cmd, result string, ok bool) {
 				continue
 			}
 			v := e.Verbose()
-			code, ok := strings.CutPrefix(v, "+CME ERROR: ")
-			if !ok {
+			if code, ok := atcodec.Classify(v).CME(); !ok || code != atcodec.CMENoNetworkService && code != atcodec.CMENetworkTimeout {
 				continue
 			}
 			cmdObs := Obs{p.Fixture.EntryTime(p.Fixture.LogIndex(t.File), e.Cmd), Src{t.File, t.Entries[e.Cmd].Line}}
-			switch strings.ToLower(strings.TrimSpace(code)) {
-			case "30", "31", "no network service", "network timeout":
-				if p.selectionDenied(cmdObs) {
-					continue // a manual selection's denial: the reject answers it
-				}
-				return Src{filepath.Base(t.File), e.Line}, t.Entries[e.Cmd].Text, v, true
+			if p.selectionDenied(cmdObs) {
+				continue // a manual selection's denial: the reject answers it
 			}
+			return Src{filepath.Base(t.File), e.Line}, t.Entries[e.Cmd].Text, v, true
 		}
 	}
 	return Src{}, "", "", false
