@@ -464,7 +464,7 @@ const (
 // gave, the length the emulated card's 61xx announced.
 func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 	var out []adaptation
-	key, _ := channelKey(line) // the recorded line's, as learn keys it
+	recorded := line
 	if s := sessionArg.FindStringSubmatch(line); s != nil {
 		if id, ok := m.ids[s[2]]; ok && id != s[2] {
 			line = s[1] + id + s[3]
@@ -474,6 +474,7 @@ func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 	if g := getResponse.FindStringSubmatch(line); g != nil {
 		rawLe, _ := strconv.ParseUint(g[3], 16, 8)
 		le := leBytes(byte(rawLe))
+		key := channelKey(recorded) // as learn keys it
 		n, ok := m.waiting[key]
 		field, known := m.fieldWaiting[key]
 		// Only a GET RESPONSE that took all the field card announced is
@@ -509,7 +510,7 @@ func leBytes(b byte) int {
 // what the field's answered (recorded).
 func (m *sessionMap) learn(s field.Step, recorded, answer []string) {
 	if g := apduCLA.FindStringSubmatch(s.Line); g != nil {
-		key, _ := channelKey(s.Line)
+		key := channelKey(s.Line)
 		prefix := "+" + strings.ToUpper(g[1])
 		moreIn(answer, prefix, key, m.waiting)
 		moreIn(recorded, prefix, key, m.fieldWaiting)
@@ -561,16 +562,17 @@ var cglaSession = regexp.MustCompile(`(?i)^AT\+CGLA="?([0-9A-F]{1,16})"?,`)
 
 // channelKey names the logical channel a recorded +CGLA or +CSIM line
 // went on: +CGLA's <sessionid> (a host's CLA says 80 on every session:
-// the modem sets the channel, 27.007 §8.43), +CSIM's CLA's channel.
-func channelKey(line string) (string, bool) {
+// the modem sets the channel, 27.007 §8.43), +CSIM's CLA's channel; ""
+// for another line.
+func channelKey(line string) string {
 	if s := cglaSession.FindStringSubmatch(line); s != nil {
-		return "cgla " + strings.ToUpper(s[1]), true
+		return "cgla " + strings.ToUpper(s[1])
 	}
 	if g := apduCLA.FindStringSubmatch(line); g != nil {
 		cla, _ := strconv.ParseUint(g[2], 16, 8)
-		return "csim " + strconv.Itoa(apdu.ChannelOf(byte(cla))), true
+		return "csim " + strconv.Itoa(apdu.ChannelOf(byte(cla)))
 	}
-	return "", false
+	return ""
 }
 
 // moreIn notes in waiting how many bytes the 61xx among an answer's
