@@ -542,18 +542,27 @@ func ErrorLimits(f *Fixture) []string {
 	if f == nil {
 		return nil
 	}
-	words := errorWords(f.Manifest)
+	var (
+		words     map[string]at.CMEError // errorWords, read at the first error in words
+		wordsRead bool
+	)
 	var out []string
 	for _, t := range f.Logs {
-		sessions := sessionStates(t)
+		var sessions map[[2]int]sessionState // sessionStates, at the first card command judged
 		for _, e := range t.Entries {
+			if e.Role != fieldlog.Final || e.Cmd < 0 || e.Cmd >= len(t.Entries) {
+				continue
+			}
 			res := at.Classify(e.Verbose())
-			if e.Role != fieldlog.Final || res.Kind != at.FinalCME || e.Cmd < 0 || e.Cmd >= len(t.Entries) {
+			if res.Kind != at.FinalCME {
 				continue
 			}
 			cmdText := t.Entries[e.Cmd].Text
 			code, known := res.CME()
 			if !known {
+				if !wordsRead {
+					words, wordsRead = errorWords(f.Manifest), true
+				}
 				code, known = words[strings.ToLower(res.Text)]
 			}
 			var why string
@@ -566,6 +575,9 @@ func ErrorLimits(f *Fixture) []string {
 			case !judged:
 				continue
 			default:
+				if sessions == nil {
+					sessions = sessionStates(t)
+				}
 				why = cardRefusalLimit(c, code, sessions[[2]int{e.Cmd, j}])
 				if why == "" {
 					continue
@@ -744,7 +756,7 @@ func sessionStates(t *fieldlog.Transcript) map[[2]int]sessionState {
 			continue
 		}
 		answer := t.Answer(k)
-		ok := FinalOf(t, k) == "OK"
+		ok := len(answer) > 0 && answer[len(answer)-1].Role == fieldlog.Final && answer[len(answer)-1].Verbose() == "OK" // FinalOf's, from the answer at hand
 		for j, c := range cmds {
 			if (c.Name == "+CGLA" || c.Name == "+CCHC") && c.Form == at.Set && len(c.Args) > 0 {
 				out[[2]int{k, j}] = state[c.Args[0].Raw]
