@@ -756,7 +756,11 @@ func sessionStates(t *fieldlog.Transcript) map[[2]int]sessionState {
 			continue
 		}
 		answer := t.Answer(k)
-		ok := len(answer) > 0 && answer[len(answer)-1].Role == fieldlog.Final && answer[len(answer)-1].Verbose() == "OK" // FinalOf's, from the answer at hand
+		final := "" // FinalOf's, from the answer at hand
+		if n := len(answer); n > 0 && answer[n-1].Role == fieldlog.Final {
+			final = answer[n-1].Verbose()
+		}
+		ok := final == "OK"
 		for j, c := range cmds {
 			if (c.Name == "+CGLA" || c.Name == "+CCHC") && c.Form == at.Set && len(c.Args) > 0 {
 				out[[2]int{k, j}] = state[c.Args[0].Raw]
@@ -776,7 +780,11 @@ func sessionStates(t *fieldlog.Transcript) map[[2]int]sessionState {
 				state[c.Args[0].Raw] = sessionOpen
 			}
 		}
-		if at.ResetsCard(cmds) && ok {
+		if at.ResetsCard(cmds) && (ok || final == "") {
+			// Without a final result (the modem rebooted before it, the
+			// log ends) the reset is taken as done, as the log's APDU
+			// reader takes it (fieldlog's decodeAPDUs): only an error
+			// says it did not happen.
 			reset()
 		}
 	}

@@ -2193,6 +2193,11 @@ func TestErrorLimits(t *testing.T) {
 		{"not allowed on a session never opened", "> AT+CGLA=1,10,\"0070800100\"\n< +CME ERROR: 3\n", "host.log:2: the field modem answered AT+CGLA=1,10,\"0070800100\" with +CME ERROR: 3"},
 		{"invalid index on an open session", ccho + "< +CCHO: 1\n< OK\n> AT+CGLA=1,16,\"81E2910003BF2E00\"\n< +CME ERROR: 21\n", "it gives 21 to +CGLA only for a session not open, which the log does not show here"},
 		{"invalid index on a session the card answered on", "> AT+CGLA=1,10,\"81F2000000\"\n< +CGLA: 4,\"9000\"\n< OK\n> AT+CGLA=1,10,\"81F2000000\"\n< +CME ERROR: 21\n", "host.log:5: the field modem answered AT+CGLA=1,10,\"81F2000000\" with +CME ERROR: 21"},
+		// A reset closes every session: one whose final result the log
+		// lacks (the modem rebooted first) too, as the APDU reader takes
+		// it; one the modem refused does not.
+		{"invalid index after a reset without its final result", ccho + "< +CCHO: 1\n< OK\n> AT+CFUN=1,1\n> AT+CGLA=1,16,\"81E2910003BF2E00\"\n< +CME ERROR: 21\n", ""},
+		{"invalid index after a reset refused", ccho + "< +CCHO: 1\n< OK\n> AT+CFUN=1,1\n< ERROR\n> AT+CGLA=1,16,\"81E2910003BF2E00\"\n< +CME ERROR: 21\n", "it gives 21 to +CGLA only for a session not open, which the log does not show here"},
 		{"invalid index to +CCHC never opened", "> AT+CCHC=2\n< +CME ERROR: 21\n", ""},
 		{"invalid index to +CCHC of an open session", ccho + "< +CCHO: 2\n< OK\n> AT+CCHC=2\n< +CME ERROR: 21\n", "host.log:5: the field modem answered AT+CCHC=2 with +CME ERROR: 21"},
 		{"SIM failure to +CCHC", ccho + "< +CCHO: 2\n< OK\n> AT+CCHC=2\n< +CME ERROR: 13\n", "it gives 13 to +CCHC only for its card refusing to close the channel, which the log does not show here"},
