@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gopacket/gopacket"
-
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 )
 
@@ -159,19 +157,7 @@ func (r *Receiver) take(src netip.AddrPort, b []byte) {
 	r.received++
 	n := r.received
 	r.mu.Unlock()
-	var g gsmtap.GSMTAP
-	var skip Kind
-	var why string
-	lost := false
-	switch err := g.DecodeFromBytes(b, gopacket.NilDecodeFeedback); {
-	case err != nil:
-		skip, why, lost = NotGSMTAP, fmt.Sprintf("%d bytes from %s: %v", len(b), src, err), true
-	case g.Type != gsmtap.TypeSIM:
-		skip, why = OtherType, fmt.Sprintf("type %s from %s", g.Type, src)
-	case g.SubType != gsmtap.SubAPDU && g.SubType != gsmtap.SubATR:
-		skip, why, lost = OtherSubType, fmt.Sprintf("sub-type %d from %s", g.SubType, src), LosesExchange(g.SubType)
-	}
-	if skip != "" {
+	if _, skip, why, lost := classify(b, src); skip != "" {
 		r.mu.Lock()
 		r.skipped.add(n, now, skip, "%s", why)
 		r.mu.Unlock()

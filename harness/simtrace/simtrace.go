@@ -254,21 +254,10 @@ func (tr *Trace) Add(d capture.Datagram) {
 		tr.Lost(d.Src, d.Frame)
 		return
 	}
-	var g gsmtap.GSMTAP
-	if err := g.DecodeFromBytes(d.Payload, gopacket.NilDecodeFeedback); err != nil {
-		tr.warnings.add(d.Frame, d.Time, NotGSMTAP, "%d bytes from %s: %v", len(d.Payload), d.Src, err)
-		tr.Lost(d.Src, d.Frame)
-		return
-	}
-	if g.Type != gsmtap.TypeSIM {
-		// Another protocol's GSMTAP (a baseband's radio messages): no
-		// part of the card's exchanges.
-		tr.warnings.add(d.Frame, d.Time, OtherType, "type %s from %s", g.Type, d.Src)
-		return
-	}
-	if g.SubType != gsmtap.SubAPDU && g.SubType != gsmtap.SubATR {
-		tr.warnings.add(d.Frame, d.Time, OtherSubType, "sub-type %d from %s", g.SubType, d.Src)
-		if LosesExchange(g.SubType) {
+	g, skip, why, lost := classify(d.Payload, d.Src)
+	if skip != "" {
+		tr.warnings.add(d.Frame, d.Time, skip, "%s", why)
+		if lost {
 			tr.Lost(d.Src, d.Frame)
 		}
 		return
@@ -286,6 +275,25 @@ func (tr *Trace) Add(d capture.Datagram) {
 		return
 	}
 	l.addAPDU(d.Frame, d.Time, g.Payload)
+}
+
+// classify decodes a datagram's GSMTAP header, for Trace.Add and the
+// Receiver alike: skip is "" for GSMTAP SIM ATR or APDU, a lane's to
+// decode; else the kind of the skipped datagram and why, and lost says
+// whether it may have carried part of the card's exchanges (not GSMTAP,
+// a TPDU part: LosesExchange).
+func classify(payload []byte, src netip.AddrPort) (g gsmtap.GSMTAP, skip Kind, why string, lost bool) {
+	switch err := g.DecodeFromBytes(payload, gopacket.NilDecodeFeedback); {
+	case err != nil:
+		return g, NotGSMTAP, fmt.Sprintf("%d bytes from %s: %v", len(payload), src, err), true
+	case g.Type != gsmtap.TypeSIM:
+		// Another protocol's GSMTAP (a baseband's radio messages): no
+		// part of the card's exchanges.
+		return g, OtherType, fmt.Sprintf("type %s from %s", g.Type, src), false
+	case g.SubType != gsmtap.SubAPDU && g.SubType != gsmtap.SubATR:
+		return g, OtherSubType, fmt.Sprintf("sub-type %d from %s", g.SubType, src), LosesExchange(g.SubType)
+	}
+	return g, "", "", false
 }
 
 // LosesExchange reports a GSMTAP SIM sub-type that carries part of an
