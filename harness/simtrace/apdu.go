@@ -444,20 +444,14 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		// The end of an answer whose start was lost (or came before the
 		// trace): never shown, nor decoded, as a whole one.
 		orig.Answer, orig.AnswerSW, orig.Partial = step.Data, step.SW, true
-		a.Outcome = apdu.PartialAnswer
 	case step.Whole:
 		orig.Answer, orig.AnswerSW, orig.Answered = step.Data, step.SW, true
-		switch {
-		case step.Cut:
-			// A chain that never ended (apdu.MaxAnswer): its first part
-			// is no answer to decode, as the field-log reader says.
-			a.Outcome, a.Refused = apdu.CutAnswer, true
-		case orig.INS == es10.InsStoreData:
-			a.Outcome, a.Refused = es10.DescribeAnswer(step.Data)
-		}
 	case !step.Continues:
 		orig.Answer, orig.AnswerSW = a.Response, a.SW
 	}
+	// Partial or cut (a chain that never ended, apdu.MaxAnswer), it is
+	// no answer to decode, as the AT lane says.
+	a.Outcome, a.Refused = es10.StepOutcome(orig.INS, step)
 	if len(d.warnings) > 0 {
 		a.Warnings = append([]string(nil), d.warnings...)
 	}

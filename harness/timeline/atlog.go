@@ -438,21 +438,11 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 			out.request += " · the answer to " + step.Key.name
 			out.requestDetail += "\nfetches the answer to " + step.Key.name
 		}
-		var s string
-		var refused bool
-		switch {
-		case step.Whole && step.Partial:
-			// The end of an answer whose start the log does not hold
-			// (it began, or lost a line, mid-answer): no answer to
-			// decode, as the card's APDU lane says.
-			s = apdu.PartialAnswer
-		case step.Whole && step.Cut:
-			// A chain that never ended (apdu.MaxAnswer): its first part
-			// is no answer to decode, as the field-log reader says.
-			s, refused = apdu.CutAnswer, true
-		case step.Whole:
-			s, refused = describeResponse(step.Key.cmd, step.Data)
-		}
+		// An ES10 function's answer decoded, or said to be none to
+		// decode (partial, cut), as the card's APDU lane says; refused
+		// says the function failed though the status word says the card
+		// processed the command (SGP.22 §5.7: the refusal is in its data).
+		s, refused := es10.StepOutcome(step.Key.cmd.INS, step)
 		if s != "" {
 			out.response += " · " + s
 		}
@@ -531,18 +521,6 @@ func describeCommand(c apdu.Command, hexText string, sd *es10.StoreData[int], ch
 		return "STATUS", detail
 	}
 	return fmt.Sprintf("APDU INS %02X", c.INS), detail
-}
-
-// describeResponse is what an ES10 STORE DATA's answer data says
-// (es10.DescribeAnswer, as the card's APDU lane reads it); refused says
-// the function failed though the status word says the card processed the
-// command: a card answers a refused ES10 call 9000 with the refusal in
-// its data (SGP.22 §5.7), and that call is a failure.
-func describeResponse(c apdu.Command, data []byte) (s string, refused bool) {
-	if c.INS != 0xE2 {
-		return "", false
-	}
-	return es10.DescribeAnswer(data)
 }
 
 // swText words a status word for the APDU lane.

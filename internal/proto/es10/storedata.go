@@ -200,3 +200,23 @@ func (s *StoreData[K]) Reset() { clear(s.seqs) }
 
 // Open reports how many sequences s follows (at most maxSequences).
 func (s *StoreData[K]) Open() int { return len(s.seqs) }
+
+// StepOutcome is what every reader of a trace (the card's APDU lane, the
+// AT lane) says of the answer apdu.Chains put together for a command of
+// instruction ins, once step.Whole: that it is none to decode when
+// partial (apdu.PartialAnswer) or cut (apdu.CutAnswer, failed: a chain
+// that never ended); else, for STORE DATA, what the ES10 function's
+// answer says (DescribeAnswer). "" for any other.
+func StepOutcome[K any](ins byte, step apdu.Step[K]) (s string, failed bool) {
+	switch {
+	case !step.Whole:
+		return "", false
+	case step.Partial:
+		return apdu.PartialAnswer, false
+	case step.Cut:
+		return apdu.CutAnswer, true
+	case ins == InsStoreData:
+		return DescribeAnswer(step.Data)
+	}
+	return "", false
+}

@@ -326,3 +326,28 @@ func FuzzStoreData(f *testing.F) {
 		}
 	})
 }
+
+// TestStepOutcome: an answer Chains ended is none to decode when partial
+// or cut (cut failing the call), an ES10 answer's when it is STORE
+// DATA's, and nothing for any other command or an answer not ended.
+func TestStepOutcome(t *testing.T) {
+	refused, _ := hex.DecodeString("BF32038001039000")
+	refused = refused[:len(refused)-2]
+	for _, tc := range []struct {
+		name   string
+		ins    byte
+		step   apdu.Step[int]
+		want   string
+		failed bool
+	}{
+		{"not ended", InsStoreData, apdu.Step[int]{Data: refused}, "", false},
+		{"partial", InsStoreData, apdu.Step[int]{Whole: true, Partial: true, Cut: true, Data: refused}, apdu.PartialAnswer, false},
+		{"cut", apdu.InsSelect, apdu.Step[int]{Whole: true, Cut: true}, apdu.CutAnswer, true},
+		{"an ES10 refusal", InsStoreData, apdu.Step[int]{Whole: true, Data: refused}, "disableResult 3 disallowedByPolicy", true},
+		{"another command", apdu.InsSelect, apdu.Step[int]{Whole: true, Data: refused}, "", false},
+	} {
+		if s, failed := StepOutcome(tc.ins, tc.step); s != tc.want || failed != tc.failed {
+			t.Errorf("%s: %q %v, want %q %v", tc.name, s, failed, tc.want, tc.failed)
+		}
+	}
+}
