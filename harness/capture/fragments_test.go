@@ -13,7 +13,6 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 var (
@@ -77,21 +76,7 @@ func (f frag) packet(t *testing.T) []byte {
 // pcap of raw IP packets.
 func fragCapture(t *testing.T, ng bool, frames []frag) string {
 	var buf bytes.Buffer
-	var write func(gopacket.CaptureInfo, []byte) error
-	flush := func() error { return nil }
-	if ng {
-		w, err := newNgWriter(&buf, "tap")
-		if err != nil {
-			t.Fatal(err)
-		}
-		write, flush = w.WritePacket, w.Flush
-	} else {
-		w := pcapgo.NewWriterNanos(&buf)
-		if err := w.WriteFileHeader(65535, layers.LinkTypeRaw); err != nil {
-			t.Fatal(err)
-		}
-		write = w.WritePacket
-	}
+	write, flush := testWriter(t, &buf, ng, layers.LinkTypeRaw)
 	for i, f := range frames {
 		p := f.packet(t)
 		if ng {

@@ -23,25 +23,28 @@ import (
 	"github.com/esimhil/esimhil/internal/httpserve"
 )
 
+// testWriter writes a test capture to buf: a pcapng as the tap writes
+// it (Ethernet frames, ng), or a classic pcap of link type lt.
+func testWriter(t testing.TB, buf *bytes.Buffer, ng bool, lt layers.LinkType) (write func(gopacket.CaptureInfo, []byte) error, flush func() error) {
+	if ng {
+		w, err := newNgWriter(buf, "tap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w.WritePacket, w.Flush
+	}
+	w := pcapgo.NewWriterNanos(buf)
+	if err := w.WriteFileHeader(65535, lt); err != nil {
+		t.Fatal(err)
+	}
+	return w.WritePacket, func() error { return nil }
+}
+
 // synthCapture builds a small capture in memory with the tap's frame
 // synthesis: one exchange over IPv4, one over IPv6. pcapng or classic pcap.
 func synthCapture(t testing.TB, ng bool) []byte {
 	var buf bytes.Buffer
-	var write func(gopacket.CaptureInfo, []byte) error
-	var flush func() error
-	if ng {
-		w, err := newNgWriter(&buf, "tap")
-		if err != nil {
-			t.Fatal(err)
-		}
-		write, flush = w.WritePacket, w.Flush
-	} else {
-		w := pcapgo.NewWriterNanos(&buf)
-		if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-			t.Fatal(err)
-		}
-		write, flush = w.WritePacket, func() error { return nil }
-	}
+	write, flush := testWriter(t, &buf, ng, layers.LinkTypeEthernet)
 	tp := newTap(clock.NewVirtual(clock.Epoch), nil, unmarked(write))
 	for _, ip := range []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback} {
 		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080}, false)
