@@ -198,9 +198,6 @@ func (s *StoreData[K]) End(ch K) { delete(s.seqs, ch) }
 // Reset ends every sequence: the card was reset.
 func (s *StoreData[K]) Reset() { clear(s.seqs) }
 
-// Open reports how many sequences s follows (at most maxSequences).
-func (s *StoreData[K]) Open() int { return len(s.seqs) }
-
 // StepOutcome is what every reader of a trace (the card's APDU lane, the
 // AT lane) says of the answer apdu.Chains put together for a command of
 // instruction ins, once step.Whole: that it is none to decode when

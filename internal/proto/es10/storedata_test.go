@@ -248,8 +248,8 @@ func TestStoreDataBounded(t *testing.T) {
 	s = StoreData[int]{Keep: true}
 	for ch := range 4 * maxSequences {
 		s.Add(ch, 0x11, 0, []byte{0xBF, 0x38, 0x01})
-		if s.Open() > maxSequences {
-			t.Fatalf("%d sequences open", s.Open())
+		if len(s.seqs) > maxSequences {
+			t.Fatalf("%d sequences open", len(s.seqs))
 		}
 	}
 	if b := s.Add(4*maxSequences-1, 0x91, 1, []byte{0xAA}); b.Function != "AuthenticateServer" {
@@ -320,8 +320,8 @@ func FuzzStoreData(f *testing.F) {
 			case 3:
 				s.Reset()
 			}
-			if s.Open() > maxSequences {
-				t.Fatalf("%d sequences open", s.Open())
+			if len(s.seqs) > maxSequences {
+				t.Fatalf("%d sequences open", len(s.seqs))
 			}
 		}
 	})
