@@ -49,11 +49,10 @@ func Recheck(dir string) (got report.Rechecked, checked bool, why string) {
 		return got, false, EventsFile + " has no run_ended (the run did not finish, or an earlier esimhil wrote it)"
 	}
 	got.Mismatches = scenario.Check(s, events, end)
-	got.Dropped = scenario.DroppedNotes(events)
-	_, got.OwedKnown = at.Fields["owed_kinds"] // an older esimhil's run_ended has none
-	got.Owed = scenario.OwedNote(at.Strs("owed_kinds"), at.Strs("owed_reports"))
+	n := scenario.NotesOf(events, &at)
+	got.Dropped, got.Owed, got.OwedSMDP = n.Dropped, n.Owed, n.OwedSMDP
+	_, got.OwedKnown = at.Fields["owed_kinds"]    // an older esimhil's run_ended has none
 	_, got.OwedSMDPKnown = at.Fields["owed_smdp"] // nor has one before t78 F2
-	got.OwedSMDP = scenario.OwedSMDPNote(at.Strs("owed_smdp"))
 	got.Unfired = scenario.Unfired(s, events)
 	for _, e := range events {
 		if e.Actor == eventlog.Harness && e.Kind == eventlog.KindEndedInCycle {

@@ -10,7 +10,7 @@ import (
 // MaxLine bounds a line of events.jsonl, in bytes, its newline not
 // counted: the log writes none longer (an event that would be is
 // shortened), and every reader of ours (the timeline page,
-// scenario.ReadEvents and DroppedInLog, fieldlog's replay of a fixture)
+// scenario.ReadEvents and NotesInLog, fieldlog's replay of a fixture)
 // takes lines up to it, so a line over it is one no esimhil wrote.
 //
 // 1 MiB: an event's line is a few hundred bytes (the longest of the

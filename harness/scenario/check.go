@@ -389,20 +389,23 @@ func errEventLineTooLong(n int, length int64) error {
 	return fmt.Errorf("line %d: %w", n, eventlog.TooLong(length))
 }
 
-// DroppedInLog is DroppedNotes of the event log r (events.jsonl), read
-// line by line: a page written again from a run's directory that no record
-// names still says which notes the card dropped (NotesInLog).
-func DroppedInLog(r io.Reader) (string, error) {
-	n, err := NotesInLog(r)
-	return n.Dropped, err
-}
-
 // LogNotes is what an event log says of the notes the platform and the
 // SM-DP+s never got, worded as a run's record words them: those the card
 // dropped (DroppedNotes) and those it still owed at the end (run_ended's
 // owed_kinds and owed_reports, OwedNote; its owed_smdp, OwedSMDPNote).
 type LogNotes struct {
 	Dropped, Owed, OwedSMDP string
+}
+
+// NotesOf is LogNotes of a log's events (only the card's note_dropped
+// count) and its run_ended, end (nil without one: nothing said owed).
+func NotesOf(events []eventlog.Event, end *eventlog.Event) LogNotes {
+	n := LogNotes{Dropped: DroppedNotes(events)}
+	if end != nil {
+		n.Owed = OwedNote(end.Strs("owed_kinds"), end.Strs("owed_reports"))
+		n.OwedSMDP = OwedSMDPNote(end.Strs("owed_smdp"))
+	}
+	return n
 }
 
 // NotesInLog reads LogNotes from the event log r (events.jsonl), line by
@@ -442,12 +445,7 @@ func NotesInLog(r io.Reader) (LogNotes, error) {
 	if err := sc.Err(); err != nil {
 		return LogNotes{}, fmt.Errorf("reading line %d: %w", sc.Line()+1, err)
 	}
-	n := LogNotes{Dropped: DroppedNotes(dropped)}
-	if end != nil {
-		n.Owed = OwedNote(end.Strs("owed_kinds"), end.Strs("owed_reports"))
-		n.OwedSMDP = OwedSMDPNote(end.Strs("owed_smdp"))
-	}
-	return n, long
+	return NotesOf(dropped, end), long
 }
 
 // ReadEvents reads a whole event log (events.jsonl) back into events as

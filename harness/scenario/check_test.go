@@ -266,14 +266,14 @@ func TestDroppedNotes(t *testing.T) {
 		if err := eventlog.WriteLines(&b, tc.events); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := DroppedInLog(&b); err != nil || got != tc.want {
-			t.Errorf("%s: DroppedInLog = %q, %v; want %q", tc.name, got, err, tc.want)
+		if n, err := NotesInLog(&b); err != nil || n.Dropped != tc.want {
+			t.Errorf("%s: NotesInLog dropped %q, %v; want %q", tc.name, n.Dropped, err, tc.want)
 		}
 	}
 	// A note_dropped line that does not decode is named, not skipped.
 	bad := `{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"note_dropped","kind":` + "\n"
-	if _, err := DroppedInLog(strings.NewReader("{}\n" + bad)); err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Errorf("DroppedInLog of a cut line: %v, want an error naming line 2", err)
+	if _, err := NotesInLog(strings.NewReader("{}\n" + bad)); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("NotesInLog of a cut line: %v, want an error naming line 2", err)
 	}
 	// A line over the bound is named by number and length, not as
 	// bufio.Scanner's "token too long", and the notes after it are still
@@ -283,12 +283,12 @@ func TestDroppedNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	huge := `{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"ignored","input":"` + strings.Repeat("A", eventlog.MaxLine) + `"}` + "\n"
-	got, err := DroppedInLog(strings.NewReader("{}\n" + huge + b.String()))
+	n, err := NotesInLog(strings.NewReader("{}\n" + huge + b.String()))
 	if want := "line 2: " + eventlog.TooLong(int64(len(huge)-1)).Error(); err == nil || err.Error() != want {
-		t.Errorf("DroppedInLog past an over-long line: error %v, want %q", err, want)
+		t.Errorf("NotesInLog past an over-long line: error %v, want %q", err, want)
 	}
-	if !strings.Contains(got, "list-exhausted (reports 3)") {
-		t.Errorf("DroppedInLog past an over-long line: %q, want the note after it", got)
+	if !strings.Contains(n.Dropped, "list-exhausted (reports 3)") {
+		t.Errorf("NotesInLog past an over-long line: %q, want the note after it", n.Dropped)
 	}
 	if _, err := ReadEvents(strings.NewReader(b.String() + huge)); err == nil || !strings.HasPrefix(err.Error(), "line 2: ") {
 		t.Errorf("ReadEvents of an over-long line: %v, want an error naming line 2", err)

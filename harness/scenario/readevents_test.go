@@ -79,9 +79,9 @@ func TestReadEventsOfALongEvent(t *testing.T) {
 			if _, err := r.Seek(0, 0); err != nil {
 				t.Fatal(err)
 			}
-			dropped, err := DroppedInLog(r)
-			if want := DroppedNotes(held); err != nil || dropped != want || want != DroppedNotes(read) || !strings.Contains(want, "(reports 3)") {
-				t.Errorf("DroppedInLog = %q, %v; from memory %q", dropped, err, want)
+			n, err := NotesInLog(r)
+			if want := DroppedNotes(held); err != nil || n.Dropped != want || want != DroppedNotes(read) || !strings.Contains(want, "(reports 3)") {
+				t.Errorf("NotesInLog dropped %q, %v; from memory %q", n.Dropped, err, want)
 			}
 		})
 	}
