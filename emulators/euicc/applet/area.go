@@ -49,8 +49,9 @@ func inArea(m, area, country string) bool {
 	return known && country != "" && ident.MCCServes(m, country)
 }
 
-// samePlace says whether a back-off (or a border crossing) recorded on MCC
-// a under a list for country ca counts on MCC b under a list for cb. When
+// samePlace says whether a back-off recorded on MCC a under a list for
+// country ca counts on MCC b under a list for cb (a border crossing is
+// judged by inArea, the MCC it reached against the cycle's area). When
 // both lists named their country, those decide: the platform keeps one
 // list a country, so a failure under a PR list on 330 counts in the next
 // PR cycle on 310 (t84 N1), and two 901 networks, which may stand for any
