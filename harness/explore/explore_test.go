@@ -104,9 +104,6 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
-		firstK   = -1
-		first    failure
-		firstS   uint64
 		failed   []failedCase
 		tolerate = &toleratedIssues{}
 		wg       sync.WaitGroup
@@ -130,10 +127,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 					continue
 				}
 				mu.Lock()
-				failed = append(failed, failedCase{k, s, v})
-				if firstK < 0 || k < firstK {
-					firstK, first, firstS = k, failure{c, v}, s
-				}
+				failed = append(failed, failedCase{k, s, failure{c, v}})
 				mu.Unlock()
 			}
 		})
@@ -142,12 +136,13 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	meter.Finish() // its last line, before the test's own lines below it
 	t.Logf("%d cases, %d failed; PIN1: %v", n, len(failed), tally)
 	tolerate.save(t)
-	if firstK < 0 {
+	if len(failed) == 0 {
 		return
 	}
 	logFailed(t, failed)
-	t.Logf("%d of %d cases failed; shrinking the first, case %d (-rapid.seed=%d), with rapid", len(failed), n, firstK+1, firstS)
-	for name, val := range map[string]string{"rapid.seed": strconv.FormatUint(firstS, 10), "rapid.checks": "1"} {
+	first := slices.MinFunc(failed, func(a, b failedCase) int { return a.k - b.k })
+	t.Logf("%d of %d cases failed; shrinking the first, case %d (-rapid.seed=%d), with rapid", len(failed), n, first.k+1, first.seed)
+	for name, val := range map[string]string{"rapid.seed": strconv.FormatUint(first.seed, 10), "rapid.checks": "1"} {
 		if err := flag.Set(name, val); err != nil {
 			t.Fatal(err)
 		}
@@ -159,12 +154,12 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	}
 }
 
-// failedCase is a failing case of a sweep: its index, its rapid seed and
-// the invariants it violated.
+// failedCase is a failing case of a sweep: its index, its rapid seed, the
+// case and the invariants it violated.
 type failedCase struct {
 	k    int
 	seed uint64
-	v    []string
+	failure
 }
 
 // shownFailed is how many failing cases a sweep logs in full; the rest

@@ -14,7 +14,7 @@ func TestFailedReport(t *testing.T) {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			var failed []failedCase
 			for i := n - 1; i >= 0; i-- { // the last case first
-				failed = append(failed, failedCase{k: 2 * i, seed: uint64(100 + i), v: []string{fmt.Sprint("v", i)}})
+				failed = append(failed, failedCase{k: 2 * i, seed: uint64(100 + i), failure: failure{v: []string{fmt.Sprint("v", i)}}})
 			}
 			shown, list := failedReport(failed)
 			if want := min(n, shownFailed); len(shown) != want {
