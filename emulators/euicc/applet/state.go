@@ -192,7 +192,8 @@ const (
 // attaches (the cycle's original first) before the next.
 type Cycle struct {
 	Trigger string `json:"trigger"` // TriggerList, TriggerHome, TriggerRescue
-	// Area is the country (MCC) the cycle runs in: the back-off key.
+	// Area is the MCC the cycle began on, whose country (sameArea) is
+	// the cycle's area: with Country, where its failures are backed off.
 	Area string `json:"area,omitempty"`
 	// Country is the list's country, as the platform named it (a list
 	// cycle's, once the list came; "" before, for the rescue and coming
