@@ -252,7 +252,7 @@ func frameTyped(sp *at.Splitter, p []byte, out []typed) []typed {
 		case ends:
 			all = append(all, term)
 		case c == term || c == '\n':
-		case c == edit || c == 0x7f:
+		case c == edit || c == at.Del:
 			if sp.Len() < before {
 				all = append(all, edit, ' ', edit)
 			}

@@ -473,7 +473,7 @@ func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 	}
 	if g := getResponse.FindStringSubmatch(line); g != nil {
 		rawLe, _ := strconv.ParseUint(g[3], 16, 8)
-		le := leBytes(byte(rawLe))
+		le := apdu.LeOf(byte(rawLe))
 		key := channelKey(recorded) // as learn keys it
 		n, ok := m.waiting[key]
 		field, known := m.fieldWaiting[key]
@@ -495,15 +495,6 @@ func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 		}
 	}
 	return line, out
-}
-
-// leBytes is how many bytes an Le or a 61xx's SW2 stands for: 00 is 256
-// (ISO/IEC 7816-4 §5.1; a 6100 says 256 or more).
-func leBytes(b byte) int {
-	if b == 0 {
-		return 256
-	}
-	return int(b)
 }
 
 // learn takes what the emulated modem answered to a recorded step, and
@@ -586,7 +577,7 @@ func moreIn(lines []string, prefix string, ch string, waiting map[string]int) {
 		}
 		r, _ := apdu.ParseResponse(a.Data) // a status word at least (ParseHexAnswer)
 		if le, more := apdu.MoreData(r.SW); more {
-			waiting[ch] = leBytes(le)
+			waiting[ch] = apdu.LeOf(le)
 		}
 	}
 }

@@ -51,7 +51,7 @@ func Parse(b []byte) (Command, error) {
 	case len(body) == 0: // case 1
 		return c, nil
 	case len(body) == 1: // case 2: Le only
-		c.Le, c.HasLe = leOf(body[0]), true
+		c.Le, c.HasLe = LeOf(body[0]), true
 		return c, nil
 	case body[0] == 0:
 		return Command{}, ErrExtended
@@ -62,7 +62,7 @@ func Parse(b []byte) (Command, error) {
 		c.Data = body[1 : 1+lc : 1+lc]
 	case 2 + lc: // case 4
 		c.Data = body[1 : 1+lc : 1+lc]
-		c.Le, c.HasLe = leOf(body[1+lc]), true
+		c.Le, c.HasLe = LeOf(body[1+lc]), true
 	default:
 		// Said in the data's terms: "7 body bytes" against Lc 7 read as
 		// a match (outside tester t66 saw it).
@@ -71,7 +71,9 @@ func Parse(b []byte) (Command, error) {
 	return c, nil
 }
 
-func leOf(b byte) int {
+// LeOf is the length an Le byte asks for, short form: 00 is 256 (ISO/IEC
+// 7816-4 §5.1); a 61xx's or 6Cxx's xx counts the same way.
+func LeOf(b byte) int {
 	if b == 0 {
 		return 256
 	}
