@@ -17,25 +17,11 @@ import (
 // ID, as Order does in one call; what is not emulated is refused with
 // its subject and reason codes.
 func TestES2Order(t *testing.T) {
-	p := thePKI(t)
-	srv, err := New(Config{Operator: testOp, Host: testHost, CI: p.CI.X509, Certs: p.SMDP[testOp],
-		Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const eid = "89049032000001000000000000000171"
-	const hdr = `"header":{"functionRequesterIdentifier":"platform","functionCallIdentifier":"1"}`
+	srv := newES2Server(t)
+	const eid, hdr = es2EID, es2Header
 	call := func(fn, body string) (map[string]any, string) {
 		t.Helper()
-		req := httptest.NewRequest(http.MethodPost, ES2PathPrefix+fn, strings.NewReader(body))
-		req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
-		req.Header.Set("Content-Type", es9.ContentType)
-		rec := httptest.NewRecorder()
-		srv.serveHTTP(rec, req)
-		var m map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
-			t.Fatalf("%s: %v: %s", fn, err, rec.Body.String())
-		}
+		m := es2Call(t, srv, fn, body)
 		st, subj, reason := status(m)
 		if st == es9.StatusSuccess {
 			return m, ""
@@ -95,8 +81,7 @@ func TestES2Order(t *testing.T) {
 // tester t71 F12: "no profile reserved by downloadOrder" of a profile
 // that was reserved and confirmed).
 func TestConfirmOrderTwice(t *testing.T) {
-	const eid = "89049032000001000000000000000171"
-	const hdr = `"header":{"functionRequesterIdentifier":"platform","functionCallIdentifier":"1"}`
+	const eid, hdr = es2EID, es2Header
 	for _, tc := range []struct {
 		name  string
 		order func(t *testing.T, srv *Server) (iccid, matchingID string) // an order released
@@ -122,12 +107,7 @@ func TestConfirmOrderTwice(t *testing.T) {
 		}, "installed", "installed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := thePKI(t)
-			srv, err := New(Config{Operator: testOp, Host: testHost, CI: p.CI.X509, Certs: p.SMDP[testOp],
-				Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv := newES2Server(t)
 			iccid, mid := tc.order(t, srv)
 			if o := srv.orders[mid]; o == nil || o.profile.ICCID != iccid {
 				t.Fatalf("no order %s of ICCID %s", mid, iccid)
@@ -153,6 +133,25 @@ func TestConfirmOrderTwice(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The EID and the ES2+ request header the ES2+ tests order with.
+const (
+	es2EID    = "89049032000001000000000000000171"
+	es2Header = `"header":{"functionRequesterIdentifier":"platform","functionCallIdentifier":"1"}`
+)
+
+// newES2Server is an SM-DP+ whose ES2+ routes the tests call straight
+// (es2Call), its clock standing still.
+func newES2Server(t *testing.T) *Server {
+	t.Helper()
+	p := thePKI(t)
+	srv, err := New(Config{Operator: testOp, Host: testHost, CI: p.CI.X509, Certs: p.SMDP[testOp],
+		Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }
 
 // es2Call answers one ES2+ request and returns its decoded body.
