@@ -358,6 +358,22 @@ func (c *card) notify(pending []byte) (int, map[string]any, error) {
 	return c.e.post(es9.FnHandleNotification, map[string]string{"pendingNotification": enc(pending)})
 }
 
+// packageSent runs a card's session on a new order for testEID until its
+// package is sent (getBoundProfilePackage answered), and returns the card
+// and the order's matching ID.
+func (e *env) packageSent(t *testing.T) (*card, string) {
+	t.Helper()
+	_, mid, err := e.srv.Order(testEID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.card(testEID, mid)
+	c.upToBPP()
+	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+	mustOK(t, "getBoundProfilePackage", code, m, err)
+	return c, mid
+}
+
 // upToBPP runs initiateAuthentication, authenticateClient and checks both.
 func (c *card) upToBPP() {
 	c.t.Helper()

@@ -19,11 +19,7 @@ import (
 // nothing anywhere said which).
 func TestNotificationLog(t *testing.T) {
 	e := newEnv(t)
-	_, mid, _ := e.srv.Order(testEID)
-	c := e.card(testEID, mid)
-	c.upToBPP()
-	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
-	mustOK(t, "getBoundProfilePackage", code, m, err)
+	c, _ := e.packageSent(t)
 	forged := c.installResult(2, true)
 	forged[len(forged)-3] ^= 1 // in euiccSignPIR
 	steps := []struct {
@@ -153,11 +149,7 @@ func (e *env) notificationLog(t *testing.T, query string) smdplog.Page {
 // one, which filled a throw-away entry).
 func TestHandlersFillTheNote(t *testing.T) {
 	e := newEnv(t)
-	_, mid, _ := e.srv.Order(testEID)
-	c := e.card(testEID, mid)
-	c.upToBPP()
-	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
-	mustOK(t, "getBoundProfilePackage", code, m, err)
+	c, _ := e.packageSent(t)
 	for _, tc := range []struct {
 		name, body string
 		kind       string

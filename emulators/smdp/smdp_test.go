@@ -530,11 +530,7 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
-			_, mid, _ := e.srv.Order(testEID)
-			c := e.card(testEID, mid)
-			c.upToBPP()
-			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
-			mustOK(t, "getBoundProfilePackage", code, m, err)
+			c, mid := e.packageSent(t)
 			if tc.refused {
 				code, _, err := c.notify(c.installResult(1, false))
 				if err != nil || code != http.StatusNoContent {
@@ -547,7 +543,7 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 			}
 			r := es10.CancelSessionResponse{TransactionID: c.txBytes, SmdpOID: rsp.RegisteredID(thePKI(t).SMDP[testOp].Auth.X509), Reason: tc.reason}
 			r.Signature, _ = rsp.Sign(c.cert.Key, r.SignedPart())
-			code, m, err = e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
+			code, m, err := e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
 			mustOK(t, "cancelSession", code, m, err)
 			evs := e.log.Kind(KindSessionCancelled)
 			if len(evs) != 1 || evs[0].Get("reason") != tc.reason || evs[0].Str("order") != tc.order {
