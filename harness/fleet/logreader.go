@@ -380,37 +380,33 @@ func (l *logReader[E]) settle(lagging func() bool) {
 	}
 	l.poll()
 	// The storm is over, nothing else waits for the reads.
-	for end := time.Now().Add(finishRetryFor); l.retryErr != "" && l.problem == "" && time.Now().Before(end); {
-		select {
-		case <-l.ctx.Done():
-			l.problem = l.stoppedWhy()
-		case <-time.After(min(l.pause(), time.Until(end))):
-			l.poll()
-		}
-	}
+	l.pollWhile(finishRetryFor, l.pause, func() bool { return l.retryErr != "" })
 	if l.retryErr != "" && l.problem == "" {
 		l.problem = fmt.Sprintf("%s (still failing after the storm: %d reads failed, the last %v after it ended)", l.retryErr, l.failures, finishRetryFor)
 	}
 	// Pages that stop before an entry not settled yet (another client's
 	// request, with a slow body): it, and the cards' after it, come once
 	// it is answered — read again until then, or NOT CHECKED, never lost.
-	for end := time.Now().Add(pendingWait); l.short && l.problem == "" && time.Now().Before(end); {
-		select {
-		case <-l.ctx.Done():
-			l.problem = l.stoppedWhy()
-		case <-time.After(logLagStep):
-			l.poll()
-		}
-	}
+	l.pollWhile(pendingWait, lagStep, func() bool { return l.short })
 	if l.short && l.problem == "" {
 		l.problem = fmt.Sprintf("not read to its end: its pages stopped before %s %d for %v after the storm (a %s not answered yet holds back those after it)", l.spec.item, l.offset, pendingWait, l.spec.item)
 	}
-	for end := time.Now().Add(logLag); l.problem == "" && lagging != nil && lagging() && time.Now().Before(end); {
+	if lagging != nil {
+		l.pollWhile(logLag, lagStep, lagging)
+	}
+}
+
+// pollWhile reads the log again, a pause apart, while more says so and it
+// was read without a problem, for up to d.
+func (l *logReader[E]) pollWhile(d time.Duration, pause func() time.Duration, more func() bool) {
+	for end := time.Now().Add(d); l.problem == "" && more() && time.Now().Before(end); {
 		select {
 		case <-l.ctx.Done():
 			l.problem = l.stoppedWhy()
-		case <-time.After(logLagStep):
+		case <-time.After(min(pause(), time.Until(end))):
 			l.poll()
 		}
 	}
 }
+
+func lagStep() time.Duration { return logLagStep }
