@@ -29,7 +29,7 @@ func TestInspectPage(t *testing.T) {
 		{"an error object", `{"error": "inspect disabled"}`, `answered 200 with a body that is not a page of its log: an error answer, not a page: "inspect disabled"`},
 		{"no offset", `{"total": 0, "entries": []}`, `not a page of its log: missing member "offset"`},
 		{"no entries", `{"total": 0, "offset": 0}`, `not a page of its log: missing member "entries"`},
-		{"entries null", `{"total": 0, "offset": 0, "entries": null}`, `not a page of its log: missing member "entries"`},
+		{"entries null", `{"total": 0, "offset": 0, "entries": null}`, `not a page of its log: member "entries" is null`},
 		{"a member of another name", `{"total": 0, "offset": 0, "entries": [], "Next": 1}`, `not a page of its log: unknown member "Next"; did you mean "next"?`},
 		{"not JSON", `<html>`, "a body that is not a page of its log: malformed JSON"},
 	} {

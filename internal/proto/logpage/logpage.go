@@ -16,15 +16,15 @@ import (
 )
 
 // Page is the 200 answer of a log route: one page of entries. Total,
-// Offset and Entries are required, and nil when a body lacks them: a body
-// of another shape answered with 200 ({"error": …}) is then told from a
-// page, where read as an empty one it would show a log with nothing in
-// it.
+// Offset and Entries are required (Decode refuses a body that lacks one
+// or gives it null): a body of another shape answered with 200
+// ({"error": …}) is then told from a page, where read as an empty one it
+// would show a log with nothing in it.
 type Page[E any] struct {
-	Total   *int `json:"total"`   // entries since the server started
-	Dropped int  `json:"dropped"` // oldest ones no longer kept
-	Offset  *int `json:"offset"`  // index of the first entry
-	Entries []E  `json:"entries"`
+	Total   *int `json:"total" exactjson:"required"`  // entries since the server started
+	Dropped int  `json:"dropped"`                     // oldest ones no longer kept
+	Offset  *int `json:"offset" exactjson:"required"` // index of the first entry
+	Entries []E  `json:"entries" exactjson:"required"`
 	// Next is the offset of the following page; absent on the last.
 	Next *int `json:"next,omitempty"`
 	// LogStarted is when the server's log began (its start), the same on
@@ -63,7 +63,7 @@ func DecodeError(b []byte) (ErrorAnswer, error) {
 }
 
 // Decode reads a page exactly (a member of another name or type is
-// refused), refusing one without the page's required members and, with
+// refused, and a required one absent or null) and, with
 // check, one whose entry check refuses (its error names the entry); an
 // error answer is refused as such, its reason quoted.
 func Decode[E any](b []byte, check func(E) error) (Page[E], error) {
@@ -73,14 +73,6 @@ func Decode[E any](b []byte, check func(E) error) (Page[E], error) {
 			return p, fmt.Errorf("an error answer, not a page: %q", e.Error)
 		}
 		return p, err
-	}
-	for _, f := range []struct {
-		name   string
-		absent bool
-	}{{"total", p.Total == nil}, {"offset", p.Offset == nil}, {"entries", p.Entries == nil}} {
-		if f.absent {
-			return p, fmt.Errorf("missing member %q", f.name)
-		}
 	}
 	if check != nil {
 		for i, e := range p.Entries {

@@ -36,7 +36,7 @@ func TestInspectPageRoundTrip(t *testing.T) {
 		{"an error answer", `{"error":"inspect disabled"}`, `an error answer, not a page: "inspect disabled"`},
 		{"no total", `{"offset":0,"entries":[]}`, `missing member "total"`},
 		{"no offset", `{"total":0,"entries":[]}`, `missing member "offset"`},
-		{"entries null", `{"total":0,"offset":0,"entries":null}`, `missing member "entries"`},
+		{"entries null", `{"total":0,"offset":0,"entries":null}`, `member "entries" is null`},
 		{"a member of another name", `{"total":0,"offset":0,"entries":[],"Next":1}`, `unknown member "Next"; did you mean "next"?`},
 		{"an entry's index a string", `{"total":1,"offset":0,"entries":[{"index":"0"}]}`, `entries[0].index: want an integer, got a string`},
 		{"not JSON", `<html>`, `malformed JSON: invalid character '<' looking for beginning of value`},

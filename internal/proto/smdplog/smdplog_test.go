@@ -37,7 +37,7 @@ func TestPageRoundTrip(t *testing.T) {
 		{"an error answer", `{"error":"limit: want 1..1000"}`, `an error answer, not a page: "limit: want 1..1000"`},
 		{"no total", `{"offset":0,"entries":[]}`, `missing member "total"`},
 		{"no offset", `{"total":0,"entries":[]}`, `missing member "offset"`},
-		{"entries null", `{"total":0,"offset":0,"entries":null}`, `missing member "entries"`},
+		{"entries null", `{"total":0,"offset":0,"entries":null}`, `member "entries" is null`},
 		{"a member of another name", `{"total":0,"offset":0,"entries":[],"Next":1}`, `unknown member "Next"; did you mean "next"?`},
 		{"an unknown outcome", `{"total":1,"offset":0,"entries":[{"index":0,"t":"2026-01-01T00:00:00Z","status":204,"outcome":"ok","body_size":0}]}`,
 			`entries[0].outcome: "ok", want taken, duplicate, discarded or refused`},
