@@ -96,16 +96,16 @@ func discard(e *es9Error) *es9Error {
 // profile was not installed; a retry goes through a new order). The
 // transaction stays open for the LPA's cancelSession.
 func (s *Server) installed(d es10.ProfileInstallationResultData) {
-	if t := s.tx[hexID(d.TransactionID)]; t != nil && t.order != nil {
-		if t.order.state == "downloaded" {
-			s.setState(t.order, map[bool]string{true: "installed", false: "error"}[d.OK])
-		}
-		return
+	var o *order
+	if t := s.tx[hexID(d.TransactionID)]; t != nil {
+		o = t.order
+	} else {
+		// The session is gone (its TTL ended, or it was the oldest of
+		// too many): the order is found by the profile's ICCID.
+		o = s.released[d.Notification.ICCID]
 	}
-	// The session is gone (its TTL ended, or it was the oldest of too
-	// many): the order is found by the profile's ICCID.
-	if o := s.released[d.Notification.ICCID]; o != nil && d.OK && o.state == "downloaded" {
-		s.setState(o, "installed")
+	if o != nil && o.state == "downloaded" {
+		s.setState(o, map[bool]string{true: "installed", false: "error"}[d.OK])
 	}
 }
 

@@ -106,3 +106,38 @@ func BenchmarkNewSession(b *testing.B) {
 		})
 	}
 }
+
+// An install result that comes after its session is gone (its TTL ended,
+// or it was the oldest of too many) settles its order as one within the
+// session does: installed when it succeeded, in error when it failed — a
+// failed one left "downloaded" stayed outstanding for good.
+func TestInstallResultAfterTheSession(t *testing.T) {
+	for _, tc := range []struct {
+		ok   bool
+		want string
+	}{{true, "installed"}, {false, "error"}} {
+		t.Run(tc.want, func(t *testing.T) {
+			e := newEnvWith(t, func(c *Config) { c.MaxSessions = 1 })
+			c, mid := e.packageSent(t)
+			// A second session pushes the card's out.
+			other := e.card(testEID, "")
+			code, m, err := other.initiate()
+			mustOK(t, "initiateAuthentication", code, m, err)
+			e.srv.mu.Lock()
+			_, held := e.srv.tx[c.tx]
+			e.srv.mu.Unlock()
+			if held {
+				t.Fatal("the card's session is still held")
+			}
+			if code, _, err := c.notify(c.installResult(1, tc.ok)); err != nil || code != http.StatusNoContent {
+				t.Fatalf("install result: %d %v", code, err)
+			}
+			e.srv.mu.Lock()
+			state, outstanding := e.srv.orders[mid].state, e.srv.outstanding
+			e.srv.mu.Unlock()
+			if state != tc.want || outstanding != 0 {
+				t.Errorf("order %s, %d outstanding; want %s, 0", state, outstanding, tc.want)
+			}
+		})
+	}
+}
