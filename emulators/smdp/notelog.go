@@ -33,14 +33,6 @@ func (s *Server) logNotification(note *smdplog.Entry, w *statusWriter, body []by
 	s.noteMu.Unlock()
 }
 
-// Notifications returns the notification log kept (the newest
-// smdplog.MaxEntries) and how many older entries were dropped.
-func (s *Server) Notifications() ([]smdplog.Entry, int) {
-	s.noteMu.Lock()
-	defer s.noteMu.Unlock()
-	return s.notes.Entries(), s.notes.Dropped()
-}
-
 // noteQuery is how GET smdplog.Path pages the log: as the platform's
 // request log is paged.
 var noteQuery = httpserve.LogQuery{DefaultLimit: smdplog.DefaultLimit, MaxLimit: smdplog.MaxLimit, Unit: "entries"}
