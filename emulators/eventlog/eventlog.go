@@ -172,6 +172,12 @@ type Log struct {
 	// sink receives each event as its JSON line when it is logged.
 	sink    io.Writer
 	sinkErr error
+	// sinkMax bounds the bytes the sink is given (0: none), sinkN counts
+	// them; past the bound one LimitKind event ends the stream, full is
+	// called once, and later events are not written (StreamBounded).
+	sinkMax, sinkN int64
+	sinkFull       bool
+	full           func()
 	// pass: keep nothing, only hand events on (NewPassing).
 	pass bool
 	// logged counts the events kept or handed on (Count). It changes
@@ -180,7 +186,8 @@ type Log struct {
 	logged atomic.Int64
 }
 
-// LimitKind is the last event a full log keeps: {limit} (SetLimit).
+// LimitKind is the last event a full log keeps: {limit} (SetLimit); the
+// last a bounded stream writes: {limit_bytes, reason} (StreamBounded).
 const LimitKind Kind = "event_limit"
 
 // New returns a log that stamps events with now (the rig's virtual clock).
@@ -356,6 +363,26 @@ func (l *Log) Stream(w io.Writer) error {
 	return l.sinkErr
 }
 
+// StreamLineRoom is the room a bounded stream keeps for its last line,
+// the LimitKind event that says it is full: the smallest bound it takes.
+const StreamLineRoom = 256
+
+// StreamBounded is Stream with at most max bytes given to w: the event
+// whose line would take the stream past max-StreamLineRoom is replaced by
+// a LimitKind event {limit_bytes, reason}, full is called (once, under the
+// log's lock: it must not log), and no later event is written; the file
+// ends on a whole line. For a long-lived writer of a passing log (esimhil
+// serve), whose events no run limit bounds.
+func (l *Log) StreamBounded(w io.Writer, max int64, full func()) error {
+	if max < StreamLineRoom {
+		return fmt.Errorf("stream events: a bound of %d bytes, under the %d its last line needs", max, StreamLineRoom)
+	}
+	l.mu.Lock()
+	l.sinkMax, l.full = max, full
+	l.mu.Unlock()
+	return l.Stream(w)
+}
+
 // StreamErr is the error that stopped the stream, if any.
 func (l *Log) StreamErr() error {
 	if l == nil {
@@ -380,15 +407,26 @@ func (l *Log) StreamErr() error {
 // a stream counts a bound from its fields instead (lineBound): an event
 // of normal length costs a length compare, or a loop over its fields.
 func (l *Log) streamLocked(e Event) Event {
-	if l.sink == nil || l.sinkErr != nil {
+	if l.sink == nil || l.sinkErr != nil || l.sinkFull {
 		if lineBound(e) > MaxLine {
 			e = e.shortened()
 		}
 		return e
 	}
 	e, b, err := e.appendLine(make([]byte, 0, lineSize))
+	if err == nil && l.sinkMax > 0 && l.sinkN+int64(len(b))+1 > l.sinkMax-StreamLineRoom {
+		l.sinkFull = true
+		if l.full != nil {
+			l.full()
+		}
+		last := Event{T: e.T, Actor: Harness, Kind: LimitKind, Fields: F{"limit_bytes": l.sinkMax,
+			"reason": fmt.Sprintf("the stream reached its bound of %d bytes: later events are not written", l.sinkMax)}}
+		_, b, err = last.appendLine(b[:0])
+	}
 	if err == nil {
-		_, err = l.sink.Write(append(b, '\n'))
+		var n int
+		n, err = l.sink.Write(append(b, '\n'))
+		l.sinkN += int64(n)
 	}
 	if err != nil {
 		l.sinkErr = fmt.Errorf("stream events: %w", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -264,5 +265,69 @@ func TestInt(t *testing.T) {
 				t.Errorf("%s read as a whole number from %#v", k, e.Fields[k])
 			}
 		}
+	}
+}
+
+// TestStreamBounded: lines pass until the next would take the stream past
+// its bound (less the room of its last line); then one event_limit event
+// says so, full is told once, and later events are not written — the file
+// ends on whole lines, never over the bound.
+func TestStreamBounded(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	one := func() int { // one event's line, newline included
+		var b bytes.Buffer
+		l := NewPassing(func() time.Time { return t0 })
+		l.Stream(&b)
+		l.Emit("platform", "request_rejected", F{"status": 400})
+		return b.Len()
+	}()
+	for _, c := range []struct {
+		name   string
+		max    int64
+		events int
+		passed int
+		full   bool
+	}{
+		{"room for all", 10 * 1024, 20, 20, false},
+		{"full after some", StreamLineRoom + 5*int64(one), 20, 5, true},
+		{"full at once", StreamLineRoom, 3, 0, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			fulls := 0
+			l := NewPassing(func() time.Time { return t0 })
+			if err := l.StreamBounded(&buf, c.max, func() { fulls++ }); err != nil {
+				t.Fatal(err)
+			}
+			for range c.events {
+				l.Emit("platform", "request_rejected", F{"status": 400})
+			}
+			lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+			want := c.passed
+			if c.full {
+				want++
+			}
+			if len(lines) != want {
+				t.Fatalf("%d lines written, want %d:\n%s", len(lines), want, buf.String())
+			}
+			if int64(buf.Len()) > c.max {
+				t.Errorf("%d bytes written, over the bound %d", buf.Len(), c.max)
+			}
+			if (fulls == 1) != c.full || fulls > 1 {
+				t.Errorf("full told %d times", fulls)
+			}
+			if c.full {
+				var last map[string]any
+				if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last["event"] != string(LimitKind) || last["limit_bytes"] != float64(c.max) || last["t"] != "2026-12-06T00:00:00Z" {
+					t.Errorf("last line %q (%v), want the event_limit event with limit_bytes %d, on the log's clock", lines[len(lines)-1], err, c.max)
+				}
+			}
+			if err := l.StreamErr(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if err := NewPassing(time.Now).StreamBounded(io.Discard, StreamLineRoom-1, nil); err == nil {
+		t.Error("a bound under the last line's room taken")
 	}
 }

@@ -349,6 +349,10 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 
 // serveCmd runs the emulated platform and SM-DP+s of a scenario on their
 // own, on the wall clock, for a fleet (or any client) in another process.
+// DefaultServeEventsBytes bounds serve's events.jsonl: a serve left under
+// storms for days would otherwise fill the disk (reviewer r85).
+const DefaultServeEventsBytes = 1 << 30
+
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret int) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -359,7 +363,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 	var smdpListens repeated
 	fs.Var(&smdpListens, "smdp-listen", "an operator's SM-DP+ address, op=HOST:PORT (repeatable; default: a port of its own on --listen's host)")
 	out := fs.String("out", filepath.Join("out", "serve"), "directory for events.jsonl: every event of the platform and the SM-DP+s, written as it happens")
-	maxEvents := intVar(fs, "max-events-bytes", DefaultServeEventsBytes, fmt.Sprintf("a whole number of bytes, at least %d (1 GiB: %d)", lastLineRoom, DefaultServeEventsBytes),
+	maxEvents := intVar(fs, "max-events-bytes", DefaultServeEventsBytes, fmt.Sprintf("a whole number of bytes, at least %d (1 GiB: %d)", eventlog.StreamLineRoom, DefaultServeEventsBytes),
 		"bound on events.jsonl's size: past it a last event says so, and later ones are not written")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
@@ -399,8 +403,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 		// names none: their test CIs then agree.
 		*seed = s.Seed
 	}
-	if *maxEvents < lastLineRoom {
-		fmt.Fprintf(stderr, "esimhil serve: --max-events-bytes %d: want at least %d\n", *maxEvents, lastLineRoom)
+	if *maxEvents < eventlog.StreamLineRoom {
+		fmt.Fprintf(stderr, "esimhil serve: --max-events-bytes %d: want at least %d\n", *maxEvents, eventlog.StreamLineRoom)
 		return 2
 	}
 	if *ciFile != "" {
@@ -446,10 +450,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 		return 2
 	}
 	log := eventlog.NewPassing(time.Now)
-	bounded := &capWriter{w: events, max: int64(*maxEvents), cut: func() {
+	full := func() {
 		fmt.Fprintf(stderr, "esimhil serve: warning: %s reached --max-events-bytes %d: later events are not written (the servers go on)\n", eventsPath, *maxEvents)
-	}}
-	if err := log.Stream(bounded); err != nil {
+	}
+	if err := log.StreamBounded(events, int64(*maxEvents), full); err != nil {
 		events.Close()
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 1
