@@ -50,9 +50,8 @@ func Recheck(dir string) (got report.Rechecked, checked bool, why string) {
 	}
 	got.Mismatches = scenario.Check(s, events, end)
 	n := scenario.NotesOf(events, &at)
-	got.Dropped, got.Owed, got.OwedSMDP = n.Dropped, n.Owed, n.OwedSMDP
-	_, got.OwedKnown = at.Fields["owed_kinds"]    // an older esimhil's run_ended has none
-	_, got.OwedSMDPKnown = at.Fields["owed_smdp"] // nor has one before t78 F2
+	got.Dropped, got.Owed, got.OwedSMDP = n.Dropped, n.Owed.Platform, n.Owed.SMDP
+	got.OwedKnown, got.OwedSMDPKnown = n.Owed.PlatformKnown, n.Owed.SMDPKnown
 	got.Unfired = scenario.Unfired(s, events)
 	for _, e := range events {
 		if e.Actor == eventlog.Harness && e.Kind == eventlog.KindEndedInCycle {

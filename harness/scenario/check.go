@@ -349,39 +349,6 @@ func TallyNotes(kinds, reports []string) string {
 	return fmt.Sprintf("%s (reports %s)", strings.Join(ks, ", "), strings.Join(reports, ", "))
 }
 
-// OwedNote says, in words, which notes (their kinds and report numbers)
-// the card still owed the platform at the end of a run; "" for none.
-func OwedNote(kinds, reports []string) string {
-	if len(kinds) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("the card still owed %d note(s) at the end, which it had not seen acknowledged (the platform may have taken one whose answer was lost; sent again once the card has a bearer and the platform answers): %s",
-		len(kinds), TallyNotes(kinds, reports))
-}
-
-// OwedSMDPEntry is how run_ended's owed_smdp names an SGP.22
-// notification the card still held for an SM-DP+ at the end of a run: its
-// operation, the address it goes to and its sequence number
-// ("enable@smdp.bouygues.test seq 2").
-func OwedSMDPEntry(kind, address string, seq int) string {
-	return fmt.Sprintf("%s@%s seq %d", kind, address, seq)
-}
-
-// OwedSMDPNote says, in words, which SGP.22 notifications (run_ended's
-// owed_smdp entries) the card still held for SM-DP+s at the end of a run,
-// the first 8 of them; "" for none.
-func OwedSMDPNote(owed []string) string {
-	if len(owed) == 0 {
-		return ""
-	}
-	list := owed
-	if len(list) > 8 {
-		list = append(list[:8:8], "…")
-	}
-	return fmt.Sprintf("the card still owed SM-DP+s %d notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): %s",
-		len(owed), strings.Join(list, ", "))
-}
-
 // errEventLineTooLong says line n of events.jsonl is over eventlog.MaxLine,
 // which the log writes none over (it shortens an event to fit): the line
 // is damage, or another writer's.
@@ -391,21 +358,17 @@ func errEventLineTooLong(n int, length int64) error {
 
 // LogNotes is what an event log says of the notes the platform and the
 // SM-DP+s never got, worded as a run's record words them: those the card
-// dropped (DroppedNotes) and those it still owed at the end (run_ended's
-// owed_kinds and owed_reports, OwedNote; its owed_smdp, OwedSMDPNote).
+// dropped (DroppedNotes) and those it still owed at the end (OwedOf its
+// run_ended).
 type LogNotes struct {
-	Dropped, Owed, OwedSMDP string
+	Dropped string
+	Owed    OwedNotes
 }
 
 // NotesOf is LogNotes of a log's events (only the card's note_dropped
 // count) and its run_ended, end (nil without one: nothing said owed).
 func NotesOf(events []eventlog.Event, end *eventlog.Event) LogNotes {
-	n := LogNotes{Dropped: DroppedNotes(events)}
-	if end != nil {
-		n.Owed = OwedNote(end.Strs("owed_kinds"), end.Strs("owed_reports"))
-		n.OwedSMDP = OwedSMDPNote(end.Strs("owed_smdp"))
-	}
-	return n
+	return LogNotes{Dropped: DroppedNotes(events), Owed: OwedOf(end)}
 }
 
 // NotesInLog reads LogNotes from the event log r (events.jsonl), line by

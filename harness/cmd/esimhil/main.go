@@ -1006,7 +1006,7 @@ func notesFromLog(dir string, dropped, owed, owedSMDP *string) error {
 	}
 	defer f.Close()
 	n, err := scenario.NotesInLog(f)
-	*dropped, *owed, *owedSMDP = cmp.Or(*dropped, n.Dropped), cmp.Or(*owed, n.Owed), cmp.Or(*owedSMDP, n.OwedSMDP)
+	*dropped, *owed, *owedSMDP = cmp.Or(*dropped, n.Dropped), cmp.Or(*owed, n.Owed.Platform), cmp.Or(*owedSMDP, n.Owed.SMDP)
 	return err
 }
 

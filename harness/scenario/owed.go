@@ -1,0 +1,171 @@
+package scenario
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// OwedNotes are the notes a card still owed at the end of a run,
+// unacknowledged, in words, of each kind it can owe (Kinds). One value
+// carries them from run_ended to every record of the run — its Result,
+// results.json and JUnit (report.Entry), its page's banner, the index,
+// the terminal, a recheck — so that another kind of owed note is added
+// in this file alone (r85 #10). Its JSON tags are results.json's keys
+// (report.Entry embeds it), the same as Kinds' Key.
+type OwedNotes struct {
+	// Platform says which notes the card still owed the platform
+	// (OwedNote of run_ended's owed_kinds and owed_reports): the device
+	// offline or the platform down at the end, so the run's evidence
+	// shows them neither delivered nor dropped (outside tester sw83).
+	Platform string `json:"owed_notes,omitempty"`
+	// SMDP says which SGP.22 notifications the card still held for
+	// SM-DP+s (OwedSMDPNote of its owed_smdp): an SM-DP+ unreachable, or
+	// the device offline, to the end (outside tester t78 F2).
+	SMDP string `json:"owed_smdp_notes,omitempty"`
+	// PlatformKnown and SMDPKnown say the run_ended they were read from
+	// names them, none included: an older esimhil's names neither, one
+	// before t78 F2 no owed_smdp, and "" is then "not said", not "none
+	// owed". A record (results.json) does not keep them.
+	PlatformKnown, SMDPKnown bool `json:"-"`
+}
+
+// OwedKind is one kind of note a card can still owe at the end of a run,
+// as the run's records name it.
+type OwedKind struct {
+	// Key names it in results.json and as a JUnit property.
+	Key string
+	// Name is what a recheck's note calls it.
+	Name string
+	// Words and Known are the OwedNotes' own fields for it: which the
+	// card still owed ("" for none), and whether run_ended names them.
+	Words *string
+	Known *bool
+	// unnamed is what a recheck says of a run_ended without them.
+	unnamed string
+}
+
+// Kinds are o's kinds of owed note, in the order every record names
+// them.
+func (o *OwedNotes) Kinds() []OwedKind {
+	return []OwedKind{
+		{Key: "owed_notes", Name: "owed notes", Words: &o.Platform, Known: &o.PlatformKnown, unnamed: "names none"},
+		{Key: "owed_smdp_notes", Name: "notes owed SM-DP+s", Words: &o.SMDP, Known: &o.SMDPKnown, unnamed: "does not name them"},
+	}
+}
+
+// Said are the words of each kind the card owed any of, in order: a
+// note apiece beside the verdict (the terminal, the index).
+func (o OwedNotes) Said() []string {
+	var said []string
+	for _, k := range o.Kinds() {
+		if *k.Words != "" {
+			said = append(said, *k.Words)
+		}
+	}
+	return said
+}
+
+// Banner is what the page's "Notes still owed" banner says: every kind
+// said, in one line; "" for none.
+func (o OwedNotes) Banner() string { return strings.Join(o.Said(), "; ") }
+
+// AllSaid reports whether every kind names notes owed: nothing left for
+// Or to fill in.
+func (o OwedNotes) AllSaid() bool { return len(o.Said()) == len(o.Kinds()) }
+
+// Or is o with each kind it says nothing of taken from other: a record
+// that names none filled in from its log.
+func (o OwedNotes) Or(other OwedNotes) OwedNotes {
+	mine, theirs := o.Kinds(), other.Kinds()
+	for i, k := range mine {
+		if *k.Words == "" {
+			*k.Words, *k.Known = *theirs[i].Words, *theirs[i].Known || *k.Known
+		}
+	}
+	return o
+}
+
+// Unchecked says why a record's owed notes cannot all be held to a log
+// whose run_ended o was read from (the first kind it does not name, as
+// an earlier esimhil wrote it); "" when it names every kind.
+func (o OwedNotes) Unchecked() string {
+	for _, k := range o.Kinds() {
+		if !*k.Known {
+			return fmt.Sprintf("its %s were not checked again: its run_ended %s (an earlier esimhil's)", k.Name, k.unnamed)
+		}
+	}
+	return ""
+}
+
+// OwedAtEnd is what the card still owed at the end of a run, as its
+// run_ended names it: the kinds and report numbers of the notes owed the
+// platform, and the SGP.22 notifications held for SM-DP+s
+// (OwedSMDPEntry), in the order of the card's list.
+type OwedAtEnd struct {
+	Kinds, Reports, SMDP []string
+}
+
+// Log sets run_ended's fields f for o (owed_kinds, owed_reports,
+// owed_smdp), none included, so that the directory alone says it: a log
+// without them is an older esimhil's.
+func (o OwedAtEnd) Log(f eventlog.F) {
+	f["owed_kinds"], f["owed_reports"] = append([]string{}, o.Kinds...), append([]string{}, o.Reports...)
+	f["owed_smdp"] = append([]string{}, o.SMDP...)
+}
+
+// Notes are o in words, as a recheck reads them from the run_ended Log
+// writes.
+func (o OwedAtEnd) Notes() OwedNotes {
+	f := eventlog.F{}
+	o.Log(f)
+	return OwedOf(&eventlog.Event{Fields: f})
+}
+
+// OwedOf reads OwedNotes from run_ended (nil without one: none said,
+// none known).
+func OwedOf(end *eventlog.Event) OwedNotes {
+	var o OwedNotes
+	if end == nil {
+		return o
+	}
+	_, o.PlatformKnown = end.Fields["owed_kinds"]
+	_, o.SMDPKnown = end.Fields["owed_smdp"]
+	o.Platform = OwedNote(end.Strs("owed_kinds"), end.Strs("owed_reports"))
+	o.SMDP = OwedSMDPNote(end.Strs("owed_smdp"))
+	return o
+}
+
+// OwedNote says, in words, which notes (their kinds and report numbers)
+// the card still owed the platform at the end of a run; "" for none.
+func OwedNote(kinds, reports []string) string {
+	if len(kinds) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the card still owed %d note(s) at the end, which it had not seen acknowledged (the platform may have taken one whose answer was lost; sent again once the card has a bearer and the platform answers): %s",
+		len(kinds), TallyNotes(kinds, reports))
+}
+
+// OwedSMDPEntry is how run_ended's owed_smdp names an SGP.22
+// notification the card still held for an SM-DP+ at the end of a run: its
+// operation, the address it goes to and its sequence number
+// ("enable@smdp.bouygues.test seq 2").
+func OwedSMDPEntry(kind, address string, seq int) string {
+	return fmt.Sprintf("%s@%s seq %d", kind, address, seq)
+}
+
+// OwedSMDPNote says, in words, which SGP.22 notifications (run_ended's
+// owed_smdp entries) the card still held for SM-DP+s at the end of a run,
+// the first 8 of them; "" for none.
+func OwedSMDPNote(owed []string) string {
+	if len(owed) == 0 {
+		return ""
+	}
+	list := owed
+	if len(list) > 8 {
+		list = append(list[:8:8], "…")
+	}
+	return fmt.Sprintf("the card still owed SM-DP+s %d notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): %s",
+		len(owed), strings.Join(list, ", "))
+}
