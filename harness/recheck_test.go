@@ -56,14 +56,14 @@ func TestRecheckGivesTheRunsVerdict(t *testing.T) {
 			if !checked || !slices.Equal(got.Mismatches, res.Mismatches) {
 				t.Errorf("checked again: %q (%v, %s), the run's %q", got.Mismatches, checked, why, res.Mismatches)
 			}
-			if strings.HasPrefix(tc.name, "notes") && res.Owed == "" {
+			if strings.HasPrefix(tc.name, "notes") && res.Owed.Platform == "" {
 				t.Fatal("the run owed no note: the case holds nothing")
 			}
 			if tc.name == "a fault that never fired" && len(res.Unfired) == 0 {
 				t.Fatal("the fault fired: the case holds nothing")
 			}
-			if got.Dropped != res.Dropped || got.Owed != res.Owed || !got.OwedKnown || got.Simulated != res.Simulated || !slices.Equal(got.Unfired, res.Unfired) || got.OpenCycle != res.OpenCycle {
-				t.Errorf("the log says dropped %q, owed %q (%v), simulated %v, unfired %q; the run %q, %q, %v, %q", got.Dropped, got.Owed, got.OwedKnown, got.Simulated, got.Unfired, res.Dropped, res.Owed, res.Simulated, res.Unfired)
+			if got.Dropped != res.Dropped || got.Owed != res.Owed.Platform || !got.OwedKnown || got.Simulated != res.Simulated || !slices.Equal(got.Unfired, res.Unfired) || got.OpenCycle != res.OpenCycle {
+				t.Errorf("the log says dropped %q, owed %q (%v), simulated %v, unfired %q; the run %q, %q, %v, %q", got.Dropped, got.Owed, got.OwedKnown, got.Simulated, got.Unfired, res.Dropped, res.Owed.Platform, res.Simulated, res.Unfired)
 			}
 			log := filepath.Join(dir, EventsFile)
 			b, err := os.ReadFile(log)

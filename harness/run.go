@@ -46,16 +46,10 @@ type Result struct {
 	// Dropped says which notes the card dropped from its full outbox
 	// (scenario.DroppedNotes), "" when none: the platform never got them.
 	Dropped string
-	// Owed says which notes the card still owed the platform at the end
-	// of the run, unacknowledged ("" when none): the device offline or
-	// the platform down at the end, so the run's evidence shows them
-	// neither delivered nor dropped (outside tester sw83).
-	Owed string
-	// OwedSMDP says which SGP.22 notifications the card still held for
-	// SM-DP+s at the end of the run, unacknowledged ("" when none): an
-	// SM-DP+ unreachable, or the device offline, to the end (outside
-	// tester t78 F2).
-	OwedSMDP string
+	// Owed says which notes the card still owed the platform and the
+	// SM-DP+s at the end of the run, unacknowledged (none said when it
+	// owed none, or the run did not reach its end).
+	Owed scenario.OwedNotes
 	// OpenCycle says that the run ended inside a cycle of the card's
 	// ("" when it did not): the end state was read mid-switch, which
 	// explains a final that does not hold.
@@ -117,13 +111,11 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	// with its AT port hung) at that moment is the end state (a host would
 	// read nothing from it), and running on until it is back would judge
 	// what the scenario never asked.
-	var owedKinds, owedReports, owedSMDP []string
+	var owed scenario.OwedAtEnd
 	if runErr == nil {
 		res.OpenCycle = r.noteOpenCycle()
-		owedKinds, owedReports = r.owedNotes()
-		res.Owed = scenario.OwedNote(owedKinds, owedReports)
-		owedSMDP = r.owedSMDP()
-		res.OwedSMDP = scenario.OwedSMDPNote(owedSMDP)
+		owed = r.owedAtEnd()
+		res.Owed = owed.Notes()
 	}
 	var end scenario.EndRegistration
 	switch {
@@ -139,11 +131,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		r.MarkIncomplete(runErr.Error())
 	} else {
 		f := end.Fields()
-		// What the card still owed, none included, so the directory
-		// alone says it (a log without the field is an older esimhil's):
-		// the platform's notes, and the SM-DP+s' notifications.
-		f["owed_kinds"], f["owed_reports"] = append([]string{}, owedKinds...), append([]string{}, owedReports...)
-		f["owed_smdp"] = append([]string{}, owedSMDP...)
+		owed.Log(f) // none included: a log without them is an older esimhil's
 		r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f) })
 	}
 	res.Simulated = r.Now()
@@ -258,7 +246,6 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run.OpenCycle = res.OpenCycle
 	run.Dropped = res.Dropped
 	run.Owed = res.Owed
-	run.OwedSMDP = res.OwedSMDP
 	return run
 }
 
@@ -290,29 +277,22 @@ func SMDPOperators(s *scenario.Scenario) []string {
 // unless Options.ProgressInterval says otherwise.
 const ProgressEvery = 2 * time.Second
 
-// owedNotes are the kinds and report numbers of the notes the card still
-// owes the platform at the end of the run (none without an emulated card).
-func (r *Rig) owedNotes() (kinds, reports []string) {
+// owedAtEnd is what the card still owes at the end of the run: the
+// kinds and report numbers of its notes unacknowledged by the platform,
+// and the SGP.22 notifications it still holds for SM-DP+s
+// (scenario.OwedSMDPEntry), in the order of its lists (none without an
+// emulated card).
+func (r *Rig) owedAtEnd() scenario.OwedAtEnd {
+	var owed scenario.OwedAtEnd
 	if r.Card == nil {
-		return nil, nil
+		return owed
 	}
 	for _, n := range r.Card.OwedNotes() {
-		kinds = append(kinds, n.Kind)
-		reports = append(reports, fmt.Sprint(n.Report))
+		owed.Kinds = append(owed.Kinds, n.Kind)
+		owed.Reports = append(owed.Reports, fmt.Sprint(n.Report))
 	}
-	return kinds, reports
-}
-
-// owedSMDP names the SGP.22 notifications the card still holds for
-// SM-DP+s at the end of the run (scenario.OwedSMDPEntry), in the order of
-// its list (none without an emulated card).
-func (r *Rig) owedSMDP() []string {
-	if r.Card == nil {
-		return nil
-	}
-	var owed []string
 	for _, n := range r.Card.PendingNotifications() {
-		owed = append(owed, scenario.OwedSMDPEntry(n.Event, n.Address, n.Seq))
+		owed.SMDP = append(owed.SMDP, scenario.OwedSMDPEntry(n.Event, n.Address, n.Seq))
 	}
 	return owed
 }

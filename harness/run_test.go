@@ -1071,8 +1071,8 @@ func TestRunNamesTheNotesStillOwed(t *testing.T) {
 			if res.Err != nil {
 				t.Fatalf("run: %v", res.Err)
 			}
-			if res.Owed != tt.want {
-				t.Errorf("owed %q\nwant %q", res.Owed, tt.want)
+			if res.Owed.Platform != tt.want {
+				t.Errorf("owed %q\nwant %q", res.Owed.Platform, tt.want)
 			}
 		})
 	}
@@ -1110,12 +1110,12 @@ func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
 			if !res.OK() {
 				t.Fatalf("run: %v %v", res.Err, res.Mismatches)
 			}
-			if res.OwedSMDP != tt.want || res.Owed != "" {
-				t.Errorf("owed SM-DP+s %q\nwant %q\n(the platform: %q, want none)", res.OwedSMDP, tt.want, res.Owed)
+			if res.Owed.SMDP != tt.want || res.Owed.Platform != "" {
+				t.Errorf("owed SM-DP+s %q\nwant %q\n(the platform: %q, want none)", res.Owed.SMDP, tt.want, res.Owed.Platform)
 			}
 			got, checked, why := Recheck(dir)
-			if !checked || !got.OwedSMDPKnown || got.OwedSMDP != res.OwedSMDP {
-				t.Errorf("the log says owed SM-DP+s %q (known %v; %v %s), the run %q", got.OwedSMDP, got.OwedSMDPKnown, checked, why, res.OwedSMDP)
+			if !checked || !got.OwedSMDPKnown || got.OwedSMDP != res.Owed.SMDP {
+				t.Errorf("the log says owed SM-DP+s %q (known %v; %v %s), the run %q", got.OwedSMDP, got.OwedSMDPKnown, checked, why, res.Owed.SMDP)
 			}
 			// An older esimhil's run_ended, without the field, names none:
 			// not known, rather than "none owed".

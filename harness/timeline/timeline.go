@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // Run describes the run a page shows: what the caller knows beyond the
@@ -69,12 +70,9 @@ type Run struct {
 	// Dropped says which notes the card dropped from its full outbox
 	// (scenario.DroppedNotes).
 	Dropped string `json:",omitempty"`
-	// Owed says which notes the card still owed the platform at the end
-	// of the run.
-	Owed string `json:",omitempty"`
-	// OwedSMDP says which SGP.22 notifications the card still owed
-	// SM-DP+s then (the same banner names both).
-	OwedSMDP string `json:",omitempty"`
+	// Owed says which notes the card still owed the platform and the
+	// SM-DP+s at the end of the run (one banner names them all).
+	Owed scenario.OwedNotes
 	// OpenCycle says the run ended inside a cycle of the card's (its
 	// end state read mid-switch): the page says so beside the verdict.
 	OpenCycle string `json:",omitempty"`

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -420,7 +421,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
-			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OwedSMDP: res.OwedSMDP, OpenCycle: res.OpenCycle, Capture: res.Capture}
+			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed.Platform, OwedSMDP: res.Owed.SMDP, OpenCycle: res.OpenCycle, Capture: res.Capture}
 		if res.Dir != "" {
 			// What the run wrote, so that a file cut, edited or put back
 			// since is said when its evidence is read again (outside
@@ -472,7 +473,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		for _, u := range res.Unfired {
 			meter.Printf("      note: %s\n", u)
 		}
-		for _, n := range []string{res.Dropped, res.Owed, res.OwedSMDP, res.OpenCycle} {
+		for _, n := range slices.Concat([]string{res.Dropped}, res.Owed.Said(), []string{res.OpenCycle}) {
 			if n != "" {
 				meter.Printf("      note: %s\n", n)
 			}
@@ -935,8 +936,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Unfired = entry.Unfired
 		run.OpenCycle = entry.OpenCycle
 		run.Dropped = entry.Dropped
-		run.Owed = entry.Owed
-		run.OwedSMDP = entry.OwedSMDP
+		run.Owed = scenario.OwedNotes{Platform: entry.Owed, SMDP: entry.OwedSMDP}
 		run.TimesUnknown = entry.Unfinished
 		if entry.Seed != nil {
 			run.Seed = *entry.Seed
@@ -980,7 +980,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		// line (outside tester t63: the page fell back to "simulated").
 		run.Speed = labSpeedIn(dir)
 	}
-	if err := notesFromLog(dir, &run.Dropped, &run.Owed, &run.OwedSMDP); err != nil {
+	if err := notesFromLog(dir, &run.Dropped, &run.Owed); err != nil {
 		note = joinNote(note, harness.EventsFile+": "+err.Error()+": the page may not name every note the card dropped or owed")
 	}
 	if entry == nil || entry.Seed == nil {
@@ -996,8 +996,8 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 // unfinished run's, which names none though its log may end in run_ended
 // (outside tester t84 N3: a run killed while its page was written). A log
 // that cannot be read says nothing; one with a bad line, the error.
-func notesFromLog(dir string, dropped, owed, owedSMDP *string) error {
-	if *dropped != "" && *owed != "" && *owedSMDP != "" {
+func notesFromLog(dir string, dropped *string, owed *scenario.OwedNotes) error {
+	if *dropped != "" && owed.AllSaid() {
 		return nil
 	}
 	f, err := os.Open(filepath.Join(dir, harness.EventsFile))
@@ -1006,7 +1006,7 @@ func notesFromLog(dir string, dropped, owed, owedSMDP *string) error {
 	}
 	defer f.Close()
 	n, err := scenario.NotesInLog(f)
-	*dropped, *owed, *owedSMDP = cmp.Or(*dropped, n.Dropped), cmp.Or(*owed, n.Owed.Platform), cmp.Or(*owedSMDP, n.Owed.SMDP)
+	*dropped, *owed = cmp.Or(*dropped, n.Dropped), owed.Or(n.Owed)
 	return err
 }
 
@@ -1031,7 +1031,10 @@ func gather(out string) ([]report.Entry, []string, error) {
 		if e.Kind == "scenario" && e.Unfinished && e.Dir != "" {
 			// Its record was written before the end: what the log says
 			// of the notes, the index and JUnit say too.
-			if err := notesFromLog(e.Dir, &e.Dropped, &e.Owed, &e.OwedSMDP); err != nil {
+			owed := scenario.OwedNotes{Platform: e.Owed, SMDP: e.OwedSMDP}
+			err := notesFromLog(e.Dir, &e.Dropped, &owed)
+			e.Owed, e.OwedSMDP = owed.Platform, owed.SMDP
+			if err != nil {
 				notes = append(notes, fmt.Sprintf("%s %q: %s: %v: its notes may not all be named", e.Kind, e.Name, harness.EventsFile, err))
 			}
 		}

@@ -1443,8 +1443,8 @@ func TestRebuiltRunNamesOwedNotesFromTheLog(t *testing.T) {
 				}
 			}
 			run, _ := rebuiltRun(dir, "s")
-			if run.Owed != tc.wantOwed || run.OwedSMDP != tc.wantSMDP {
-				t.Errorf("page: owed %q, owed SM-DP+ %q; want %q, %q", run.Owed, run.OwedSMDP, tc.wantOwed, tc.wantSMDP)
+			if run.Owed.Platform != tc.wantOwed || run.Owed.SMDP != tc.wantSMDP {
+				t.Errorf("page: owed %q, owed SM-DP+ %q; want %q, %q", run.Owed.Platform, run.Owed.SMDP, tc.wantOwed, tc.wantSMDP)
 			}
 			if tc.record == nil {
 				return
