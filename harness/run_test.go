@@ -1114,8 +1114,8 @@ func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
 				t.Errorf("owed SM-DP+s %q\nwant %q\n(the platform: %q, want none)", res.Owed.SMDP, tt.want, res.Owed.Platform)
 			}
 			got, checked, why := Recheck(dir)
-			if !checked || !got.OwedSMDPKnown || got.OwedSMDP != res.Owed.SMDP {
-				t.Errorf("the log says owed SM-DP+s %q (known %v; %v %s), the run %q", got.OwedSMDP, got.OwedSMDPKnown, checked, why, res.Owed.SMDP)
+			if !checked || got.Owed != res.Owed {
+				t.Errorf("the log says owed %+v (%v %s), the run %+v", got.Owed, checked, why, res.Owed)
 			}
 			// An older esimhil's run_ended, without the field, names none:
 			// not known, rather than "none owed".
@@ -1131,8 +1131,8 @@ func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
 			if err := os.WriteFile(log, older, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if got, checked, _ := Recheck(dir); !checked || got.OwedSMDPKnown || got.OwedSMDP != "" || !got.OwedKnown {
-				t.Errorf("an older log: owed SM-DP+s %q, known %v (the platform's known %v, checked %v)", got.OwedSMDP, got.OwedSMDPKnown, got.OwedKnown, checked)
+			if got, checked, _ := Recheck(dir); !checked || got.Owed.SMDPKnown || got.Owed.SMDP != "" || !got.Owed.PlatformKnown {
+				t.Errorf("an older log: owed SM-DP+s %q, known %v (the platform's known %v, checked %v)", got.Owed.SMDP, got.Owed.SMDPKnown, got.Owed.PlatformKnown, checked)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/textcut"
 )
@@ -182,17 +183,15 @@ func pageWhole(path string) bool {
 
 // Rechecked is what a scenario run's directory alone says of it: its
 // expectations' mismatches, the notes the card dropped and still owed
-// (the platform's, Owed, and the SM-DP+s', OwedSMDP), the simulated time
-// it covered.
+// (Owed, with the kinds its run_ended names: an older esimhil's names
+// none, or not all), the simulated time it covered.
 type Rechecked struct {
-	Mismatches              []string
-	Dropped, Owed, OwedSMDP string
-	// OwedKnown and OwedSMDPKnown say the log says which notes were owed
-	// the platform, and the SM-DP+s (an older esimhil's does not).
-	OwedKnown, OwedSMDPKnown bool
-	Unfired                  []string
-	OpenCycle                string // OpenCycleNote of the log's run_ended_in_cycle
-	Simulated                time.Duration
+	Mismatches []string
+	Dropped    string
+	Owed       scenario.OwedNotes
+	Unfired    []string
+	OpenCycle  string // OpenCycleNote of the log's run_ended_in_cycle
+	Simulated  time.Duration
 }
 
 // Rechecker checks a scenario run's expectations again from its directory
@@ -319,11 +318,11 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 		}
 	}
 	field("dropped notes", &e.Dropped, res.Dropped)
-	if res.OwedKnown {
-		field("owed notes", &e.Owed, res.Owed)
-	}
-	if res.OwedSMDPKnown {
-		field("notes owed SM-DP+s", &e.OwedSMDP, res.OwedSMDP)
+	recorded := e.OwedNotes.Kinds()
+	for i, k := range res.Owed.Kinds() {
+		if *k.Known {
+			field(k.Name, recorded[i].Words, *k.Words)
+		}
 	}
 	field("open cycle", &e.OpenCycle, res.OpenCycle)
 	if !slices.Equal(e.Unfired, res.Unfired) {
@@ -336,11 +335,8 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 		e.Simulated = res.Simulated
 	}
 	var notes []string
-	switch {
-	case !res.OwedKnown:
-		notes = append(notes, fmt.Sprintf("%s %q: its owed notes were not checked again: its run_ended names none (an earlier esimhil's)", e.Kind, e.Name))
-	case !res.OwedSMDPKnown:
-		notes = append(notes, fmt.Sprintf("%s %q: its notes owed SM-DP+s were not checked again: its run_ended does not name them (an earlier esimhil's)", e.Kind, e.Name))
+	if why := res.Owed.Unchecked(); why != "" {
+		notes = append(notes, fmt.Sprintf("%s %q: %s", e.Kind, e.Name, why))
 	}
 	if len(differ) == 0 {
 		return notes

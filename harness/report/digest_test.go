@@ -10,7 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/scenario"
 )
+
+// known is what this esimhil's run_ended says of the notes owed: every
+// kind named, none owed.
+var known = scenario.OwedNotes{PlatformKnown: true, SMDPKnown: true}
 
 // TestReconcileHoldsTheDirectoryToItsDigests: a record holds the SHA-256
 // of the evidence its run wrote. A scenario or event log changed since is
@@ -193,7 +199,7 @@ func TestRecheck(t *testing.T) {
 	const miss = "attempts: got [sfr], want [orange-fr]"
 	gives := func(m ...string) Rechecker {
 		return func(string) (Rechecked, bool, string) {
-			return Rechecked{Mismatches: m, OwedKnown: true, OwedSMDPKnown: true}, true, ""
+			return Rechecked{Mismatches: m, Owed: known}, true, ""
 		}
 	}
 	cannot := func(string) (Rechecked, bool, string) { return Rechecked{}, false, "no run_ended" }
@@ -221,27 +227,27 @@ func TestRecheck(t *testing.T) {
 		{"pass with a message", Entry{Verdict: "pass", Message: "something"}, gives(), NotRecorded, "its record says pass with other words (something), but its expectations checked again against its directory give pass"},
 		// sw94: what the record says beside its verdict is the log's.
 		{"dropped notes the record lost", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Dropped: "the card dropped 53 notes", OwedKnown: true, OwedSMDPKnown: true}, true, ""
+			return Rechecked{Dropped: "the card dropped 53 notes", Owed: known}, true, ""
 		}, "pass", `its record's dropped notes ("", the log's "the card dropped 53 notes") is not its event log's`},
-		{"owed notes edited, time too", Entry{Verdict: "pass", Owed: "1 note", Simulated: time.Hour}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Owed: "2 notes", OwedKnown: true, OwedSMDPKnown: true, Simulated: 2 * time.Hour}, true, ""
+		{"owed notes edited, time too", Entry{Verdict: "pass", OwedNotes: scenario.OwedNotes{Platform: "1 note"}, Simulated: time.Hour}, func(string) (Rechecked, bool, string) {
+			return Rechecked{Owed: scenario.OwedNotes{Platform: "2 notes", PlatformKnown: true, SMDPKnown: true}, Simulated: 2 * time.Hour}, true, ""
 		}, "pass", `owed notes ("1 note", the log's "2 notes"), simulated time (1h0m0s, the log's 2h0m0s) are not its event log's`},
 		// A log that does not say which notes were owed (an older
 		// esimhil's run_ended) holds the record's to nothing (sw96 R1);
 		// faults that never fired are the log's (sw96).
-		{"owed notes an older log does not say", Entry{Verdict: "pass", Owed: "2 notes"}, func(string) (Rechecked, bool, string) {
+		{"owed notes an older log does not say", Entry{Verdict: "pass", OwedNotes: scenario.OwedNotes{Platform: "2 notes"}}, func(string) (Rechecked, bool, string) {
 			return Rechecked{}, true, ""
 		}, "pass", "its owed notes were not checked again: its run_ended names none"},
 		// t78 F2: the notifications the card still owed SM-DP+s are the
 		// log's too; a log from before it says none (not known).
 		{"notes owed SM-DP+s deleted from the record", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{OwedSMDP: "enable@smdp.sfr.test seq 2", OwedKnown: true, OwedSMDPKnown: true}, true, ""
+			return Rechecked{Owed: scenario.OwedNotes{SMDP: "enable@smdp.sfr.test seq 2", PlatformKnown: true, SMDPKnown: true}}, true, ""
 		}, "pass", `its record's notes owed SM-DP+s ("", the log's "enable@smdp.sfr.test seq 2") is not its event log's`},
-		{"notes owed SM-DP+s an older log does not say", Entry{Verdict: "pass", OwedSMDP: "enable@smdp.sfr.test seq 2"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{OwedKnown: true}, true, ""
+		{"notes owed SM-DP+s an older log does not say", Entry{Verdict: "pass", OwedNotes: scenario.OwedNotes{SMDP: "enable@smdp.sfr.test seq 2"}}, func(string) (Rechecked, bool, string) {
+			return Rechecked{Owed: scenario.OwedNotes{PlatformKnown: true}}, true, ""
 		}, "pass", "its notes owed SM-DP+s were not checked again: its run_ended does not name them"},
 		{"unfired faults taken out", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Unfired: []string{"a fault"}, OwedKnown: true, OwedSMDPKnown: true}, true, ""
+			return Rechecked{Unfired: []string{"a fault"}, Owed: known}, true, ""
 		}, "pass", `faults that never fired (0: "", the log's 1: "a fault")`},
 		{"an open cycle the log does not have", Entry{Verdict: "pass", OpenCycle: "the run ended inside a cycle"}, gives(), "pass", "its record's open cycle"},
 	} {
@@ -325,7 +331,7 @@ func TestReconcileKindOfItsFile(t *testing.T) {
 // kept, it is the run's own.
 func TestRecheckNoVerdict(t *testing.T) {
 	passes := func(string) (Rechecked, bool, string) {
-		return Rechecked{OwedKnown: true, OwedSMDPKnown: true}, true, ""
+		return Rechecked{Owed: known}, true, ""
 	}
 	kept := map[string]string{scenarioFile: "0"}
 	for _, tc := range []struct {

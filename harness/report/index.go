@@ -97,7 +97,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			recorded++
 		}
 		msg := e.Message
-		for _, u := range append(slices.Clip(e.Unfired), e.Dropped, e.Owed, e.OwedSMDP, e.OpenCycle) {
+		for _, u := range slices.Concat(e.Unfired, []string{e.Dropped}, e.OwedNotes.Said(), []string{e.OpenCycle}) {
 			if u != "" {
 				msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
 			}
@@ -354,11 +354,10 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		if e.Dropped != "" {
 			props = append(props, junitProperty{EntryDropped, e.Dropped})
 		}
-		if e.Owed != "" {
-			props = append(props, junitProperty{EntryOwed, e.Owed})
-		}
-		if e.OwedSMDP != "" {
-			props = append(props, junitProperty{EntryOwedSMDP, e.OwedSMDP})
+		for _, k := range e.OwedNotes.Kinds() {
+			if *k.Words != "" {
+				props = append(props, junitProperty{k.Key, *k.Words})
+			}
 		}
 		if e.OpenCycle != "" {
 			props = append(props, junitProperty{EntryOpenCycle, e.OpenCycle})

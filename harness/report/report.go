@@ -18,6 +18,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/atomicfile"
 )
@@ -62,12 +63,11 @@ type Entry struct {
 	// Dropped says which notes the card dropped from its full outbox:
 	// the platform never got them.
 	Dropped string `json:"dropped_notes,omitempty"`
-	// Owed says which notes the card still owed the platform at the end
-	// of the run, unacknowledged.
-	Owed string `json:"owed_notes,omitempty"`
-	// OwedSMDP says which SGP.22 notifications the card still held for
-	// SM-DP+s at the end of the run, unacknowledged.
-	OwedSMDP string `json:"owed_smdp_notes,omitempty"`
+	// OwedNotes say which notes the card still owed the platform and the
+	// SM-DP+s at the end of the run, unacknowledged: embedded, so that
+	// results.json names each kind at the top of the entry
+	// ("owed_notes", "owed_smdp_notes").
+	scenario.OwedNotes
 	// OpenCycle says the scenario's run ended inside a cycle of the
 	// card's: its end state was read mid-switch.
 	OpenCycle string `json:"open_cycle,omitempty"`
@@ -117,13 +117,11 @@ const (
 	// it (to its rig's close): the index shows that one, not Ginkgo's run
 	// time, which goes on while the page is written (outside tester sw108).
 	EntryWall      = "wall"
-	EntryUnfired   = "unfired"         // a fault of the plan that never fired
-	EntryOpenCycle = "open_cycle"      // the run ended inside a cycle of the card's
-	EntryDropped   = "dropped_notes"   // notes the card dropped from its full outbox
-	EntryOwed      = "owed_notes"      // notes the card still owed the platform at the end of the run
-	EntryOwedSMDP  = "owed_smdp_notes" // SGP.22 notifications the card still owed SM-DP+s then
-	EntryCapture   = "capture"         // tap or live
-	EntryRerun     = "rerun"           // the command that runs a scenario again as it ran
+	EntryUnfired   = "unfired"       // a fault of the plan that never fired
+	EntryOpenCycle = "open_cycle"    // the run ended inside a cycle of the card's
+	EntryDropped   = "dropped_notes" // notes the card dropped from its full outbox
+	EntryCapture   = "capture"       // tap or live
+	EntryRerun     = "rerun"         // the command that runs a scenario again as it ran
 )
 
 // ScenariosFile is where `esimhil run --out DIR` lists its results.
@@ -929,7 +927,7 @@ func dropVerdict(e *Entry, ends timeline.LogEnds) {
 	if ends.HasSeed {
 		e.Seed = new(ends.Seed)
 	}
-	e.Unfired, e.Dropped, e.Owed, e.OwedSMDP, e.OpenCycle = nil, "", "", "", readOpenCycle(filepath.Join(e.Dir, eventsFile))
+	e.Unfired, e.Dropped, e.OwedNotes, e.OpenCycle = nil, "", scenario.OwedNotes{}, readOpenCycle(filepath.Join(e.Dir, eventsFile))
 }
 
 // writeAtomic replaces path, making its directory if need be.

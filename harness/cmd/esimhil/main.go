@@ -421,7 +421,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
-			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed.Platform, OwedSMDP: res.Owed.SMDP, OpenCycle: res.OpenCycle, Capture: res.Capture}
+			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, OwedNotes: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture}
 		if res.Dir != "" {
 			// What the run wrote, so that a file cut, edited or put back
 			// since is said when its evidence is read again (outside
@@ -936,7 +936,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Unfired = entry.Unfired
 		run.OpenCycle = entry.OpenCycle
 		run.Dropped = entry.Dropped
-		run.Owed = scenario.OwedNotes{Platform: entry.Owed, SMDP: entry.OwedSMDP}
+		run.Owed = entry.OwedNotes
 		run.TimesUnknown = entry.Unfinished
 		if entry.Seed != nil {
 			run.Seed = *entry.Seed
@@ -1031,10 +1031,7 @@ func gather(out string) ([]report.Entry, []string, error) {
 		if e.Kind == "scenario" && e.Unfinished && e.Dir != "" {
 			// Its record was written before the end: what the log says
 			// of the notes, the index and JUnit say too.
-			owed := scenario.OwedNotes{Platform: e.Owed, SMDP: e.OwedSMDP}
-			err := notesFromLog(e.Dir, &e.Dropped, &owed)
-			e.Owed, e.OwedSMDP = owed.Platform, owed.SMDP
-			if err != nil {
+			if err := notesFromLog(e.Dir, &e.Dropped, &e.OwedNotes); err != nil {
 				notes = append(notes, fmt.Sprintf("%s %q: %s: %v: its notes may not all be named", e.Kind, e.Name, harness.EventsFile, err))
 			}
 		}

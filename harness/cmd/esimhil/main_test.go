@@ -829,7 +829,7 @@ func TestRunSaysWhichSMDPNotesWereStillOwed(t *testing.T) {
 	if !strings.Contains(stdout, "\n      note: "+note+"\n") {
 		t.Errorf("no note on the terminal:\n%s", stdout)
 	}
-	if entries[0].OwedSMDP != note || entries[0].Owed != "" || entries[0].Verdict != "pass" {
+	if entries[0].OwedNotes.SMDP != note || entries[0].OwedNotes.Platform != "" || entries[0].Verdict != "pass" {
 		t.Fatalf("results %+v", entries)
 	}
 	if !strings.Contains(junit, `<property name="owed_smdp_notes" value="`+note+`">`) {
@@ -1415,8 +1415,8 @@ func TestRebuiltRunNamesOwedNotesFromTheLog(t *testing.T) {
 	}{
 		{"unfinished, naming none", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished: esimhil run ended during this scenario"}, logOwed, logSMDP},
 		{"no record", nil, logOwed, logSMDP},
-		{"the record's own", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", Owed: "recorded", OwedSMDP: "recorded too"}, "recorded", "recorded too"},
-		{"the record's platform notes, the log's SM-DP+ notes", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", Owed: "recorded"}, "recorded", logSMDP},
+		{"the record's own", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", OwedNotes: scenario.OwedNotes{Platform: "recorded", SMDP: "recorded too"}}, "recorded", "recorded too"},
+		{"the record's platform notes, the log's SM-DP+ notes", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", OwedNotes: scenario.OwedNotes{Platform: "recorded"}}, "recorded", logSMDP},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
@@ -1454,8 +1454,8 @@ func TestRebuiltRunNamesOwedNotesFromTheLog(t *testing.T) {
 			if err != nil || len(es) != 1 {
 				t.Fatalf("gather: %v, %v", es, err)
 			}
-			if es[0].Owed != tc.wantOwed || es[0].OwedSMDP != tc.wantSMDP {
-				t.Errorf("index: owed %q, owed SM-DP+ %q; want %q, %q", es[0].Owed, es[0].OwedSMDP, tc.wantOwed, tc.wantSMDP)
+			if es[0].OwedNotes.Platform != tc.wantOwed || es[0].OwedNotes.SMDP != tc.wantSMDP {
+				t.Errorf("index: owed %q, owed SM-DP+ %q; want %q, %q", es[0].OwedNotes.Platform, es[0].OwedNotes.SMDP, tc.wantOwed, tc.wantSMDP)
 			}
 		})
 	}
