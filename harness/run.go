@@ -12,6 +12,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
@@ -49,7 +50,7 @@ type Result struct {
 	// Owed says which notes the card still owed the platform and the
 	// SM-DP+s at the end of the run, unacknowledged (none said when it
 	// owed none, or the run did not reach its end).
-	Owed scenario.OwedNotes
+	Owed owed.Notes
 	// OpenCycle says that the run ended inside a cycle of the card's
 	// ("" when it did not): the end state was read mid-switch, which
 	// explains a final that does not hold.
@@ -111,11 +112,11 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	// with its AT port hung) at that moment is the end state (a host would
 	// read nothing from it), and running on until it is back would judge
 	// what the scenario never asked.
-	var owed scenario.OwedAtEnd
+	var atEnd owed.AtEnd
 	if runErr == nil {
 		res.OpenCycle = r.noteOpenCycle()
-		owed = r.owedAtEnd()
-		res.Owed = owed.Notes()
+		atEnd = r.owedAtEnd()
+		res.Owed = atEnd.Notes()
 	}
 	var end scenario.EndRegistration
 	switch {
@@ -131,7 +132,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		r.MarkIncomplete(runErr.Error())
 	} else {
 		f := end.Fields()
-		owed.Log(f) // none included: a log without them is an older esimhil's
+		atEnd.Log(f) // none included: a log without them is an older esimhil's
 		r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f) })
 	}
 	res.Simulated = r.Now()
@@ -280,21 +281,21 @@ const ProgressEvery = 2 * time.Second
 // owedAtEnd is what the card still owes at the end of the run: the
 // kinds and report numbers of its notes unacknowledged by the platform,
 // and the SGP.22 notifications it still holds for SM-DP+s
-// (scenario.OwedSMDPEntry), in the order of its lists (none without an
+// (owed.SMDPEntry), in the order of its lists (none without an
 // emulated card).
-func (r *Rig) owedAtEnd() scenario.OwedAtEnd {
-	var owed scenario.OwedAtEnd
+func (r *Rig) owedAtEnd() owed.AtEnd {
+	var atEnd owed.AtEnd
 	if r.Card == nil {
-		return owed
+		return atEnd
 	}
 	for _, n := range r.Card.OwedNotes() {
-		owed.Kinds = append(owed.Kinds, n.Kind)
-		owed.Reports = append(owed.Reports, fmt.Sprint(n.Report))
+		atEnd.Kinds = append(atEnd.Kinds, n.Kind)
+		atEnd.Reports = append(atEnd.Reports, fmt.Sprint(n.Report))
 	}
 	for _, n := range r.Card.PendingNotifications() {
-		owed.SMDP = append(owed.SMDP, scenario.OwedSMDPEntry(n.Event, n.Address, n.Seq))
+		atEnd.SMDP = append(atEnd.SMDP, owed.SMDPEntry(n.Event, n.Address, n.Seq))
 	}
-	return owed
+	return atEnd
 }
 
 // noteOpenCycle logs run_ended_in_cycle when the card's last cycle has

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/textcut"
 )
@@ -188,7 +188,7 @@ func pageWhole(path string) bool {
 type Rechecked struct {
 	Mismatches []string
 	Dropped    string
-	Owed       scenario.OwedNotes
+	Owed       owed.Notes
 	Unfired    []string
 	OpenCycle  string // OpenCycleNote of the log's run_ended_in_cycle
 	Simulated  time.Duration
@@ -318,7 +318,7 @@ func besideVerdict(e *Entry, res Rechecked) []string {
 		}
 	}
 	field("dropped notes", &e.Dropped, res.Dropped)
-	recorded := e.OwedNotes.Kinds()
+	recorded := e.Owed.Kinds()
 	for i, k := range res.Owed.Kinds() {
 		if *k.Known {
 			field(k.Name, recorded[i].Words, *k.Words)

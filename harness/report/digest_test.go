@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/owed"
 )
 
 // known is what this esimhil's run_ended says of the notes owed: every
 // kind named, none owed.
-var known = scenario.OwedNotes{PlatformKnown: true, SMDPKnown: true}
+var known = owed.Notes{PlatformKnown: true, SMDPKnown: true}
 
 // TestReconcileHoldsTheDirectoryToItsDigests: a record holds the SHA-256
 // of the evidence its run wrote. A scenario or event log changed since is
@@ -229,22 +229,22 @@ func TestRecheck(t *testing.T) {
 		{"dropped notes the record lost", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
 			return Rechecked{Dropped: "the card dropped 53 notes", Owed: known}, true, ""
 		}, "pass", `its record's dropped notes ("", the log's "the card dropped 53 notes") is not its event log's`},
-		{"owed notes edited, time too", Entry{Verdict: "pass", OwedNotes: scenario.OwedNotes{Platform: "1 note"}, Simulated: time.Hour}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Owed: scenario.OwedNotes{Platform: "2 notes", PlatformKnown: true, SMDPKnown: true}, Simulated: 2 * time.Hour}, true, ""
+		{"owed notes edited, time too", Entry{Verdict: "pass", Owed: owed.Notes{Platform: "1 note"}, Simulated: time.Hour}, func(string) (Rechecked, bool, string) {
+			return Rechecked{Owed: owed.Notes{Platform: "2 notes", PlatformKnown: true, SMDPKnown: true}, Simulated: 2 * time.Hour}, true, ""
 		}, "pass", `owed notes ("1 note", the log's "2 notes"), simulated time (1h0m0s, the log's 2h0m0s) are not its event log's`},
 		// A log that does not say which notes were owed (an older
 		// esimhil's run_ended) holds the record's to nothing (sw96 R1);
 		// faults that never fired are the log's (sw96).
-		{"owed notes an older log does not say", Entry{Verdict: "pass", OwedNotes: scenario.OwedNotes{Platform: "2 notes"}}, func(string) (Rechecked, bool, string) {
+		{"owed notes an older log does not say", Entry{Verdict: "pass", Owed: owed.Notes{Platform: "2 notes"}}, func(string) (Rechecked, bool, string) {
 			return Rechecked{}, true, ""
 		}, "pass", "its owed notes were not checked again: its run_ended names none"},
 		// t78 F2: the notifications the card still owed SM-DP+s are the
 		// log's too; a log from before it says none (not known).
 		{"notes owed SM-DP+s deleted from the record", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Owed: scenario.OwedNotes{SMDP: "enable@smdp.sfr.test seq 2", PlatformKnown: true, SMDPKnown: true}}, true, ""
+			return Rechecked{Owed: owed.Notes{SMDP: "enable@smdp.sfr.test seq 2", PlatformKnown: true, SMDPKnown: true}}, true, ""
 		}, "pass", `its record's notes owed SM-DP+s ("", the log's "enable@smdp.sfr.test seq 2") is not its event log's`},
-		{"notes owed SM-DP+s an older log does not say", Entry{Verdict: "pass", OwedNotes: scenario.OwedNotes{SMDP: "enable@smdp.sfr.test seq 2"}}, func(string) (Rechecked, bool, string) {
-			return Rechecked{Owed: scenario.OwedNotes{PlatformKnown: true}}, true, ""
+		{"notes owed SM-DP+s an older log does not say", Entry{Verdict: "pass", Owed: owed.Notes{SMDP: "enable@smdp.sfr.test seq 2"}}, func(string) (Rechecked, bool, string) {
+			return Rechecked{Owed: owed.Notes{PlatformKnown: true}}, true, ""
 		}, "pass", "its notes owed SM-DP+s were not checked again: its run_ended does not name them"},
 		{"unfired faults taken out", Entry{Verdict: "pass"}, func(string) (Rechecked, bool, string) {
 			return Rechecked{Unfired: []string{"a fault"}, Owed: known}, true, ""

@@ -97,7 +97,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			recorded++
 		}
 		msg := e.Message
-		for _, u := range slices.Concat(e.Unfired, []string{e.Dropped}, e.OwedNotes.Said(), []string{e.OpenCycle}) {
+		for _, u := range slices.Concat(e.Unfired, []string{e.Dropped}, e.Owed.Said(), []string{e.OpenCycle}) {
 			if u != "" {
 				msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
 			}
@@ -354,7 +354,7 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		if e.Dropped != "" {
 			props = append(props, junitProperty{EntryDropped, e.Dropped})
 		}
-		for _, k := range e.OwedNotes.Kinds() {
+		for _, k := range e.Owed.Kinds() {
 			if *k.Words != "" {
 				props = append(props, junitProperty{k.Key, *k.Words})
 			}

@@ -18,10 +18,15 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/atomicfile"
 )
+
+// Owed is owed.Notes by the name Entry embeds it under: a record reads
+// e.Owed, as a run's Result, its page and a Rechecked do, while
+// results.json keeps each kind's key at the top of the entry.
+type Owed = owed.Notes
 
 // Entry is one spec or scenario run.
 type Entry struct {
@@ -63,11 +68,11 @@ type Entry struct {
 	// Dropped says which notes the card dropped from its full outbox:
 	// the platform never got them.
 	Dropped string `json:"dropped_notes,omitempty"`
-	// OwedNotes say which notes the card still owed the platform and the
+	// Owed says which notes the card still owed the platform and the
 	// SM-DP+s at the end of the run, unacknowledged: embedded, so that
 	// results.json names each kind at the top of the entry
 	// ("owed_notes", "owed_smdp_notes").
-	scenario.OwedNotes
+	Owed
 	// OpenCycle says the scenario's run ended inside a cycle of the
 	// card's: its end state was read mid-switch.
 	OpenCycle string `json:"open_cycle,omitempty"`
@@ -927,7 +932,7 @@ func dropVerdict(e *Entry, ends timeline.LogEnds) {
 	if ends.HasSeed {
 		e.Seed = new(ends.Seed)
 	}
-	e.Unfired, e.Dropped, e.OwedNotes, e.OpenCycle = nil, "", scenario.OwedNotes{}, readOpenCycle(filepath.Join(e.Dir, eventsFile))
+	e.Unfired, e.Dropped, e.Owed, e.OpenCycle = nil, "", owed.Notes{}, readOpenCycle(filepath.Join(e.Dir, eventsFile))
 }
 
 // writeAtomic replaces path, making its directory if need be.

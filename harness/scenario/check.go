@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/internal/linescan"
 )
 
@@ -328,25 +328,7 @@ func DroppedNotes(events []eventlog.Event) string {
 	if len(reports) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("the card dropped %d notes from its full outbox, which the platform never got: %s", len(reports), TallyNotes(kinds, reports))
-}
-
-// TallyNotes says which notes these are, kinds[i] of report reports[i]:
-// how many of each kind, and the first 8 report numbers ("2
-// attach-failure, 1 list-exhausted (reports 3, 4, 7)").
-func TallyNotes(kinds, reports []string) string {
-	count := map[string]int{}
-	for _, k := range kinds {
-		count[k]++
-	}
-	var ks []string
-	for _, k := range slices.Sorted(maps.Keys(count)) {
-		ks = append(ks, fmt.Sprintf("%d %s", count[k], k))
-	}
-	if len(reports) > 8 {
-		reports = append(reports[:8:8], "…")
-	}
-	return fmt.Sprintf("%s (reports %s)", strings.Join(ks, ", "), strings.Join(reports, ", "))
+	return fmt.Sprintf("the card dropped %d notes from its full outbox, which the platform never got: %s", len(reports), owed.Tally(kinds, reports))
 }
 
 // errEventLineTooLong says line n of events.jsonl is over eventlog.MaxLine,
@@ -358,17 +340,17 @@ func errEventLineTooLong(n int, length int64) error {
 
 // LogNotes is what an event log says of the notes the platform and the
 // SM-DP+s never got, worded as a run's record words them: those the card
-// dropped (DroppedNotes) and those it still owed at the end (OwedOf its
+// dropped (DroppedNotes) and those it still owed at the end (owed.Of its
 // run_ended).
 type LogNotes struct {
 	Dropped string
-	Owed    OwedNotes
+	Owed    owed.Notes
 }
 
 // NotesOf is LogNotes of a log's events (only the card's note_dropped
 // count) and its run_ended, end (nil without one: nothing said owed).
 func NotesOf(events []eventlog.Event, end *eventlog.Event) LogNotes {
-	return LogNotes{Dropped: DroppedNotes(events), Owed: OwedOf(end)}
+	return LogNotes{Dropped: DroppedNotes(events), Owed: owed.Of(end)}
 }
 
 // NotesInLog reads LogNotes from the event log r (events.jsonl), line by

@@ -367,31 +367,3 @@ func TestCheckFinalSaysWhyPassedOver(t *testing.T) {
 		t.Errorf("Check = %q\nwant %q", got, want)
 	}
 }
-
-// TestOwedSMDPNote: run_ended's owed_smdp in words — none says nothing,
-// the first eight are listed, the count is of all (t78 F2).
-func TestOwedSMDPNote(t *testing.T) {
-	const why = "the card still owed SM-DP+s %d notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): "
-	var many []string
-	for i := range 10 {
-		many = append(many, OwedSMDPEntry("disable", "smdp.sfr.test", i+1))
-	}
-	for _, tc := range []struct {
-		name string
-		owed []string
-		want string
-	}{
-		{"none", nil, ""},
-		{"none logged", []string{}, ""},
-		{"two", []string{OwedSMDPEntry("enable", "smdp.bouygues.test", 2), OwedSMDPEntry("disable", "smdp.bouygues.test", 4)},
-			fmt.Sprintf(why, 2) + "enable@smdp.bouygues.test seq 2, disable@smdp.bouygues.test seq 4"},
-		{"many: the first eight", many, fmt.Sprintf(why, 10) + strings.Join(many[:8], ", ") + ", …"},
-	} {
-		if got := OwedSMDPNote(tc.owed); got != tc.want {
-			t.Errorf("%s: %q\nwant %q", tc.name, got, tc.want)
-		}
-	}
-	if many[8] != OwedSMDPEntry("disable", "smdp.sfr.test", 9) {
-		t.Errorf("OwedSMDPNote wrote over its argument: %q", many[8])
-	}
-}

@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
-	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/owed"
 )
 
 // Run describes the run a page shows: what the caller knows beyond the
@@ -72,7 +72,7 @@ type Run struct {
 	Dropped string `json:",omitempty"`
 	// Owed says which notes the card still owed the platform and the
 	// SM-DP+s at the end of the run (one banner names them all).
-	Owed scenario.OwedNotes
+	Owed owed.Notes
 	// OpenCycle says the run ended inside a cycle of the card's (its
 	// end state read mid-switch): the page says so beside the verdict.
 	OpenCycle string `json:",omitempty"`

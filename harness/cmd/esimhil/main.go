@@ -36,6 +36,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/harness/progress"
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -421,7 +422,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
-			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, OwedNotes: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture}
+			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture}
 		if res.Dir != "" {
 			// What the run wrote, so that a file cut, edited or put back
 			// since is said when its evidence is read again (outside
@@ -936,7 +937,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Unfired = entry.Unfired
 		run.OpenCycle = entry.OpenCycle
 		run.Dropped = entry.Dropped
-		run.Owed = entry.OwedNotes
+		run.Owed = entry.Owed
 		run.TimesUnknown = entry.Unfinished
 		if entry.Seed != nil {
 			run.Seed = *entry.Seed
@@ -996,8 +997,8 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 // unfinished run's, which names none though its log may end in run_ended
 // (outside tester t84 N3: a run killed while its page was written). A log
 // that cannot be read says nothing; one with a bad line, the error.
-func notesFromLog(dir string, dropped *string, owed *scenario.OwedNotes) error {
-	if *dropped != "" && owed.AllSaid() {
+func notesFromLog(dir string, dropped *string, stillOwed *owed.Notes) error {
+	if *dropped != "" && stillOwed.AllSaid() {
 		return nil
 	}
 	f, err := os.Open(filepath.Join(dir, harness.EventsFile))
@@ -1006,7 +1007,7 @@ func notesFromLog(dir string, dropped *string, owed *scenario.OwedNotes) error {
 	}
 	defer f.Close()
 	n, err := scenario.NotesInLog(f)
-	*dropped, *owed = cmp.Or(*dropped, n.Dropped), owed.Or(n.Owed)
+	*dropped, *stillOwed = cmp.Or(*dropped, n.Dropped), stillOwed.Or(n.Owed)
 	return err
 }
 
@@ -1031,7 +1032,7 @@ func gather(out string) ([]report.Entry, []string, error) {
 		if e.Kind == "scenario" && e.Unfinished && e.Dir != "" {
 			// Its record was written before the end: what the log says
 			// of the notes, the index and JUnit say too.
-			if err := notesFromLog(e.Dir, &e.Dropped, &e.OwedNotes); err != nil {
+			if err := notesFromLog(e.Dir, &e.Dropped, &e.Owed); err != nil {
 				notes = append(notes, fmt.Sprintf("%s %q: %s: %v: its notes may not all be named", e.Kind, e.Name, harness.EventsFile, err))
 			}
 		}

@@ -20,8 +20,8 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/harness/report"
-	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 )
 
@@ -829,7 +829,7 @@ func TestRunSaysWhichSMDPNotesWereStillOwed(t *testing.T) {
 	if !strings.Contains(stdout, "\n      note: "+note+"\n") {
 		t.Errorf("no note on the terminal:\n%s", stdout)
 	}
-	if entries[0].OwedNotes.SMDP != note || entries[0].OwedNotes.Platform != "" || entries[0].Verdict != "pass" {
+	if entries[0].Owed.SMDP != note || entries[0].Owed.Platform != "" || entries[0].Verdict != "pass" {
 		t.Fatalf("results %+v", entries)
 	}
 	if !strings.Contains(junit, `<property name="owed_smdp_notes" value="`+note+`">`) {
@@ -1406,8 +1406,8 @@ func TestContinuedLines(t *testing.T) {
 // record's when it has them (outside tester t84 N3: the rebuilt page and
 // the index named neither).
 func TestRebuiltRunNamesOwedNotesFromTheLog(t *testing.T) {
-	logOwed := scenario.OwedNote([]string{"attach-success"}, []string{"7"})
-	logSMDP := scenario.OwedSMDPNote([]string{"enable@smdp.bouygues.test seq 2", "disable@smdp.bouygues.test seq 4"})
+	logOwed := owed.PlatformNote([]string{"attach-success"}, []string{"7"})
+	logSMDP := owed.SMDPNote([]string{"enable@smdp.bouygues.test seq 2", "disable@smdp.bouygues.test seq 4"})
 	for _, tc := range []struct {
 		name               string
 		record             *report.Entry // nil: no results.json
@@ -1415,8 +1415,8 @@ func TestRebuiltRunNamesOwedNotesFromTheLog(t *testing.T) {
 	}{
 		{"unfinished, naming none", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished: esimhil run ended during this scenario"}, logOwed, logSMDP},
 		{"no record", nil, logOwed, logSMDP},
-		{"the record's own", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", OwedNotes: scenario.OwedNotes{Platform: "recorded", SMDP: "recorded too"}}, "recorded", "recorded too"},
-		{"the record's platform notes, the log's SM-DP+ notes", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", OwedNotes: scenario.OwedNotes{Platform: "recorded"}}, "recorded", logSMDP},
+		{"the record's own", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", Owed: owed.Notes{Platform: "recorded", SMDP: "recorded too"}}, "recorded", "recorded too"},
+		{"the record's platform notes, the log's SM-DP+ notes", &report.Entry{Verdict: "error", Unfinished: true, Message: "not finished", Owed: owed.Notes{Platform: "recorded"}}, "recorded", logSMDP},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
@@ -1454,8 +1454,8 @@ func TestRebuiltRunNamesOwedNotesFromTheLog(t *testing.T) {
 			if err != nil || len(es) != 1 {
 				t.Fatalf("gather: %v, %v", es, err)
 			}
-			if es[0].OwedNotes.Platform != tc.wantOwed || es[0].OwedNotes.SMDP != tc.wantSMDP {
-				t.Errorf("index: owed %q, owed SM-DP+ %q; want %q, %q", es[0].OwedNotes.Platform, es[0].OwedNotes.SMDP, tc.wantOwed, tc.wantSMDP)
+			if es[0].Owed.Platform != tc.wantOwed || es[0].Owed.SMDP != tc.wantSMDP {
+				t.Errorf("index: owed %q, owed SM-DP+ %q; want %q, %q", es[0].Owed.Platform, es[0].Owed.SMDP, tc.wantOwed, tc.wantSMDP)
 			}
 		})
 	}

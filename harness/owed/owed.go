@@ -1,27 +1,33 @@
-package scenario
+// Package owed words the notes a card still owed at the end of a run —
+// the platform's and the SM-DP+s' — from run_ended to every record of the
+// run. It is a leaf (the standard library and the event log), so that the
+// page and the report name them without the scenario package (r85 #10).
+package owed
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 )
 
-// OwedNotes are the notes a card still owed at the end of a run,
+// Notes are the notes a card still owed at the end of a run,
 // unacknowledged, in words, of each kind it can owe (Kinds). One value
 // carries them from run_ended to every record of the run — its Result,
 // results.json and JUnit (report.Entry), its page's banner, the index,
 // the terminal, a recheck — so that another kind of owed note is added
 // in this file alone (r85 #10). Its JSON tags are results.json's keys
 // (report.Entry embeds it), the same as Kinds' Key.
-type OwedNotes struct {
+type Notes struct {
 	// Platform says which notes the card still owed the platform
-	// (OwedNote of run_ended's owed_kinds and owed_reports): the device
+	// (PlatformNote of run_ended's owed_kinds and owed_reports): the device
 	// offline or the platform down at the end, so the run's evidence
 	// shows them neither delivered nor dropped (outside tester sw83).
 	Platform string `json:"owed_notes,omitempty"`
 	// SMDP says which SGP.22 notifications the card still held for
-	// SM-DP+s (OwedSMDPNote of its owed_smdp): an SM-DP+ unreachable, or
+	// SM-DP+s (SMDPNote of its owed_smdp): an SM-DP+ unreachable, or
 	// the device offline, to the end (outside tester t78 F2).
 	SMDP string `json:"owed_smdp_notes,omitempty"`
 	// PlatformKnown and SMDPKnown say the run_ended they were read from
@@ -31,14 +37,14 @@ type OwedNotes struct {
 	PlatformKnown, SMDPKnown bool `json:"-"`
 }
 
-// OwedKind is one kind of note a card can still owe at the end of a run,
+// Kind is one kind of note a card can still owe at the end of a run,
 // as the run's records name it.
-type OwedKind struct {
+type Kind struct {
 	// Key names it in results.json and as a JUnit property.
 	Key string
 	// Name is what a recheck's note calls it.
 	Name string
-	// Words and Known are the OwedNotes' own fields for it: which the
+	// Words and Known are the Notes' own fields for it: which the
 	// card still owed ("" for none), and whether run_ended names them.
 	Words *string
 	Known *bool
@@ -48,8 +54,8 @@ type OwedKind struct {
 
 // Kinds are o's kinds of owed note, in the order every record names
 // them.
-func (o *OwedNotes) Kinds() []OwedKind {
-	return []OwedKind{
+func (o *Notes) Kinds() []Kind {
+	return []Kind{
 		{Key: "owed_notes", Name: "owed notes", Words: &o.Platform, Known: &o.PlatformKnown, unnamed: "names none"},
 		{Key: "owed_smdp_notes", Name: "notes owed SM-DP+s", Words: &o.SMDP, Known: &o.SMDPKnown, unnamed: "does not name them"},
 	}
@@ -57,7 +63,7 @@ func (o *OwedNotes) Kinds() []OwedKind {
 
 // Said are the words of each kind the card owed any of, in order: a
 // note apiece beside the verdict (the terminal, the index).
-func (o OwedNotes) Said() []string {
+func (o Notes) Said() []string {
 	var said []string
 	for _, k := range o.Kinds() {
 		if *k.Words != "" {
@@ -69,15 +75,15 @@ func (o OwedNotes) Said() []string {
 
 // Banner is what the page's "Notes still owed" banner says: every kind
 // said, in one line; "" for none.
-func (o OwedNotes) Banner() string { return strings.Join(o.Said(), "; ") }
+func (o Notes) Banner() string { return strings.Join(o.Said(), "; ") }
 
 // AllSaid reports whether every kind names notes owed: nothing left for
 // Or to fill in.
-func (o OwedNotes) AllSaid() bool { return len(o.Said()) == len(o.Kinds()) }
+func (o Notes) AllSaid() bool { return len(o.Said()) == len(o.Kinds()) }
 
 // Or is o with each kind it says nothing of taken from other: a record
 // that names none filled in from its log.
-func (o OwedNotes) Or(other OwedNotes) OwedNotes {
+func (o Notes) Or(other Notes) Notes {
 	mine, theirs := o.Kinds(), other.Kinds()
 	for i, k := range mine {
 		if *k.Words == "" {
@@ -90,7 +96,7 @@ func (o OwedNotes) Or(other OwedNotes) OwedNotes {
 // Unchecked says why a record's owed notes cannot all be held to a log
 // whose run_ended o was read from (the first kind it does not name, as
 // an earlier esimhil wrote it); "" when it names every kind.
-func (o OwedNotes) Unchecked() string {
+func (o Notes) Unchecked() string {
 	for _, k := range o.Kinds() {
 		if !*k.Known {
 			return fmt.Sprintf("its %s were not checked again: its run_ended %s (an earlier esimhil's)", k.Name, k.unnamed)
@@ -99,66 +105,66 @@ func (o OwedNotes) Unchecked() string {
 	return ""
 }
 
-// OwedAtEnd is what the card still owed at the end of a run, as its
+// AtEnd is what the card still owed at the end of a run, as its
 // run_ended names it: the kinds and report numbers of the notes owed the
 // platform, and the SGP.22 notifications held for SM-DP+s
-// (OwedSMDPEntry), in the order of the card's list.
-type OwedAtEnd struct {
+// (SMDPEntry), in the order of the card's list.
+type AtEnd struct {
 	Kinds, Reports, SMDP []string
 }
 
 // Log sets run_ended's fields f for o (owed_kinds, owed_reports,
 // owed_smdp), none included, so that the directory alone says it: a log
 // without them is an older esimhil's.
-func (o OwedAtEnd) Log(f eventlog.F) {
+func (o AtEnd) Log(f eventlog.F) {
 	f["owed_kinds"], f["owed_reports"] = append([]string{}, o.Kinds...), append([]string{}, o.Reports...)
 	f["owed_smdp"] = append([]string{}, o.SMDP...)
 }
 
 // Notes are o in words, as a recheck reads them from the run_ended Log
 // writes.
-func (o OwedAtEnd) Notes() OwedNotes {
+func (o AtEnd) Notes() Notes {
 	f := eventlog.F{}
 	o.Log(f)
-	return OwedOf(&eventlog.Event{Fields: f})
+	return Of(&eventlog.Event{Fields: f})
 }
 
-// OwedOf reads OwedNotes from run_ended (nil without one: none said,
+// Of reads Notes from run_ended (nil without one: none said,
 // none known).
-func OwedOf(end *eventlog.Event) OwedNotes {
-	var o OwedNotes
+func Of(end *eventlog.Event) Notes {
+	var o Notes
 	if end == nil {
 		return o
 	}
 	_, o.PlatformKnown = end.Fields["owed_kinds"]
 	_, o.SMDPKnown = end.Fields["owed_smdp"]
-	o.Platform = OwedNote(end.Strs("owed_kinds"), end.Strs("owed_reports"))
-	o.SMDP = OwedSMDPNote(end.Strs("owed_smdp"))
+	o.Platform = PlatformNote(end.Strs("owed_kinds"), end.Strs("owed_reports"))
+	o.SMDP = SMDPNote(end.Strs("owed_smdp"))
 	return o
 }
 
-// OwedNote says, in words, which notes (their kinds and report numbers)
+// PlatformNote says, in words, which notes (their kinds and report numbers)
 // the card still owed the platform at the end of a run; "" for none.
-func OwedNote(kinds, reports []string) string {
+func PlatformNote(kinds, reports []string) string {
 	if len(kinds) == 0 {
 		return ""
 	}
 	return fmt.Sprintf("the card still owed %d note(s) at the end, which it had not seen acknowledged (the platform may have taken one whose answer was lost; sent again once the card has a bearer and the platform answers): %s",
-		len(kinds), TallyNotes(kinds, reports))
+		len(kinds), Tally(kinds, reports))
 }
 
-// OwedSMDPEntry is how run_ended's owed_smdp names an SGP.22
+// SMDPEntry is how run_ended's owed_smdp names an SGP.22
 // notification the card still held for an SM-DP+ at the end of a run: its
 // operation, the address it goes to and its sequence number
 // ("enable@smdp.bouygues.test seq 2").
-func OwedSMDPEntry(kind, address string, seq int) string {
+func SMDPEntry(kind, address string, seq int) string {
 	return fmt.Sprintf("%s@%s seq %d", kind, address, seq)
 }
 
-// OwedSMDPNote says, in words, which SGP.22 notifications (run_ended's
+// SMDPNote says, in words, which SGP.22 notifications (run_ended's
 // owed_smdp entries) the card still held for SM-DP+s at the end of a run,
 // the first 8 of them; "" for none.
-func OwedSMDPNote(owed []string) string {
+func SMDPNote(owed []string) string {
 	if len(owed) == 0 {
 		return ""
 	}
@@ -168,4 +174,23 @@ func OwedSMDPNote(owed []string) string {
 	}
 	return fmt.Sprintf("the card still owed SM-DP+s %d notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): %s",
 		len(owed), strings.Join(list, ", "))
+}
+
+// Tally says which notes these are, kinds[i] of report reports[i]:
+// how many of each kind, and the first 8 report numbers ("2
+// attach-failure, 1 list-exhausted (reports 3, 4, 7)"): PlatformNote's
+// list, and scenario.DroppedNotes' of the notes the card dropped.
+func Tally(kinds, reports []string) string {
+	count := map[string]int{}
+	for _, k := range kinds {
+		count[k]++
+	}
+	var ks []string
+	for _, k := range slices.Sorted(maps.Keys(count)) {
+		ks = append(ks, fmt.Sprintf("%d %s", count[k], k))
+	}
+	if len(reports) > 8 {
+		reports = append(reports[:8:8], "…")
+	}
+	return fmt.Sprintf("%s (reports %s)", strings.Join(ks, ", "), strings.Join(reports, ", "))
 }
