@@ -35,10 +35,11 @@ const PartialAnswer = "partial answer (its start is not in the trace), not decod
 // all put an answer together the same way. A GET RESPONSE with no chain
 // open on its channel — the trace began, or lost bytes, in the middle of
 // an answer — begins one of its own whose start is missing: what it puts
-// together is never a whole answer (Step.Partial). K is the caller's handle of a
-// command (its index, its decoded name). The zero value is ready.
-type Chains[K any] struct {
-	open map[int]*chain[K]
+// together is never a whole answer (Step.Partial). C is the caller's key
+// of a logical channel (its number; a port and a session), K its handle
+// of a command (its index, its decoded name). The zero value is ready.
+type Chains[C comparable, K any] struct {
+	open map[C]*chain[K]
 }
 
 type chain[K any] struct {
@@ -81,9 +82,9 @@ type Step[K any] struct {
 // Add takes one exchange on channel ch: key is the caller's handle of
 // the command, data the response data and sw the status word. A GET
 // RESPONSE with no chain open begins a chain of its own, partial.
-func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K] {
+func (c *Chains[C, K]) Add(ch C, key K, ins byte, data []byte, sw uint16) Step[K] {
 	if c.open == nil {
-		c.open = map[int]*chain[K]{}
+		c.open = map[C]*chain[K]{}
 	}
 	p := c.open[ch]
 	delete(c.open, ch)
@@ -113,10 +114,10 @@ func (c *Chains[K]) Add(ch int, key K, ins byte, data []byte, sw uint16) Step[K]
 // End drops the answer waiting on channel ch: the channel was closed
 // (MANAGE CHANNEL close, +CCHC), the card reset, or a command went to it
 // whose bytes the trace lost.
-func (c *Chains[K]) End(ch int) { delete(c.open, ch) }
+func (c *Chains[C, K]) End(ch C) { delete(c.open, ch) }
 
 // Reset drops every answer waiting: the card was reset.
-func (c *Chains[K]) Reset() { clear(c.open) }
+func (c *Chains[C, K]) Reset() { clear(c.open) }
 
 // Sent takes a command on channel ch ahead of its answer, for a reader
 // that meets the two apart: a log's command line, its answer on a later
@@ -124,7 +125,7 @@ func (c *Chains[K]) Reset() { clear(c.open) }
 // drops what was open on ch, as its answer in Add would; for a GET
 // RESPONSE, key is the command whose answer it continues (continues
 // false when none is open). The answer, when there is one, goes to Add.
-func (c *Chains[K]) Sent(ch int, ins byte) (key K, continues bool) {
+func (c *Chains[C, K]) Sent(ch C, ins byte) (key K, continues bool) {
 	p := c.open[ch]
 	if ins != InsGetResponse {
 		delete(c.open, ch)

@@ -100,7 +100,7 @@ func TestChainsPutAnAnswerTogether(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c Chains[string]
+			var c Chains[int, string]
 			for i, e := range tt.exs {
 				d := mustHexPIN(t, e.data)
 				s := c.Add(e.ch, e.key, e.ins, d, e.sw)
@@ -159,7 +159,7 @@ func TestChainsPartial(t *testing.T) {
 		}, "AABB", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var c Chains[int]
+			var c Chains[int, int]
 			var s Step[int]
 			for i, e := range tc.exs {
 				if e.end {
@@ -178,7 +178,7 @@ func TestChainsPartial(t *testing.T) {
 // but GET RESPONSE drops the chain open on its channel whether or not an
 // answer follows; a GET RESPONSE learns the command it continues.
 func TestChainsSent(t *testing.T) {
-	var c Chains[string]
+	var c Chains[int, string]
 	if k, ok := c.Sent(0, InsGetResponse); ok {
 		t.Fatalf("zero value: Sent continues %q", k)
 	}
@@ -206,7 +206,7 @@ func TestChainsSent(t *testing.T) {
 // MaxAnswer bytes, and the answer that finally ends says it was cut.
 func TestChainsBounded(t *testing.T) {
 	part := bytes.Repeat([]byte{0xA5}, 255)
-	var c Chains[int]
+	var c Chains[int, int]
 	c.Add(3, 0, 0xE2, part, 0x61FF)
 	for i := range 10_000 { // 2.5 MB of parts
 		if s := c.Add(3, i+1, InsGetResponse, part, 0x61FF); !s.Continues || s.Whole || s.Key != 0 {
@@ -242,7 +242,7 @@ func FuzzChains(f *testing.F) {
 	f.Add([]byte{0, 0xE2, 0x61, 0x10, 3, 0, 0xC0, 0x6C, 0x05, 0, 0, 0xC0, 0x90, 0x00, 5})
 	f.Add([]byte{1, 0xC0, 0x61, 0x00, 255, 2, 0xC0, 0x61, 0x00, 255, 1, 0xC0, 0x61, 0x00, 255})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var c Chains[int]
+		var c Chains[int, int]
 		for i := 0; i+5 <= len(b); i += 5 {
 			ch, ins, sw := int(b[i]%4), b[i+1], uint16(b[i+2])<<8|uint16(b[i+3])
 			data := bytes.Repeat([]byte{b[i+4]}, int(b[i+4]))
