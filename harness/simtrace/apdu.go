@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/proto/cardtrace"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -295,11 +296,12 @@ func locationStatusName(s byte) string {
 // continues, which ES10 request a STORE DATA block belongs to, whether a
 // FETCH preceded a TERMINAL RESPONSE.
 type decoder struct {
-	sawATR    bool
-	toldLate  bool                // the mid-session warning for a lane without ATR was given
-	chains    apdu.Chains[int]    // answers left for GET RESPONSE, by the index of their command
-	storeData es10.StoreData[int] // the ES10 requests on their way, by channel
-	fetched   bool                // a proactive command was fetched and not yet answered
+	sawATR   bool
+	toldLate bool // the mid-session warning for a lane without ATR was given
+	// channels are the answers left for GET RESPONSE, by the index of
+	// their command, and the ES10 requests on their way, by channel.
+	channels cardtrace.Channels[int, int]
+	fetched  bool // a proactive command was fetched and not yet answered
 	// lost is set when the datagram before this one was lost (Lane.lost):
 	// lostAt says where ("the datagram skipped at frame 5").
 	lost   bool
@@ -312,18 +314,12 @@ type decoder struct {
 // lost takes bytes lost on the card's interface at where ("the datagram
 // skipped at frame 5") — a datagram skipped that may have carried an
 // exchange on channel ch (-1: any): what was on its way there ends, as
-// for a command whose bytes a log lost (apdu.Chains.End,
-// es10.StoreData.End), so that no later GET RESPONSE completes an answer
-// whose parts may be missing (its chain is partial).
+// every reader of a trace ends it (cardtrace.Channels.Lost), so that no
+// later GET RESPONSE completes an answer whose parts may be missing (its
+// chain is partial).
 func (l *Lane) lost(ch int, where string) {
 	d := &l.dec
-	if ch < 0 {
-		d.chains.Reset()
-		d.storeData.Reset()
-	} else {
-		d.chains.End(ch)
-		d.storeData.End(ch)
-	}
+	d.channels.Lost(ch, ch >= 0)
 	d.lost, d.lostAt = true, where
 }
 
@@ -373,15 +369,16 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 	idx := len(l.APDUs)
 	// The answer is put together as the AT lane puts a +CSIM one: a
 	// pending answer is lost on any other command of its channel.
-	step := d.chains.Add(a.Channel, idx, g.INS, a.Response, a.SW)
-	if g.INS != es10.InsStoreData {
-		// A SELECT ends the channel's ES10 request, a MANAGE CHANNEL
-		// close the closed channel's (es10.StoreData).
-		d.storeData.Command(a.Channel, g.INS)
-		if n, ok := (apdu.Command{CLA: g.CLA, INS: g.INS, P1: g.P1, P2: g.P2}).Closes(); ok {
-			d.storeData.End(n)
-			d.chains.End(n) // and the answer waiting there
-		}
+	// A SELECT ends the channel's ES10 request (cardtrace.Channels.Sent).
+	d.channels.Sent(a.Channel, g.INS)
+	if g.INS == es10.InsStoreData { // GlobalPlatform §11.11; SGP.22 §5.7.2 for ES10
+		l.storeData(&a)
+	}
+	step := d.channels.Answer(a.Channel, idx, g.INS, a.Response, a.SW)
+	if n, ok := (apdu.Command{CLA: g.CLA, INS: g.INS, P1: g.P1, P2: g.P2}).Closes(); ok {
+		// A MANAGE CHANNEL close ends what was on its way on the
+		// channel it closes.
+		d.channels.End(n)
 	}
 	switch ins := g.INS; {
 	case g.NoData() && (ins == stk.InsTerminalResponse || ins == stk.InsEnvelope):
@@ -392,8 +389,6 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			break
 		}
 		a.For = step.Key
-	case ins == es10.InsStoreData: // GlobalPlatform §11.11; SGP.22 §5.7.2 for ES10
-		l.storeData(&a)
 	case ins == stk.InsFetch:
 		if a.SW == 0x9000 && len(a.Response) > 0 {
 			c, err := stk.ParseCommand(a.Response)
@@ -463,7 +458,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 // first tag of its sequence's block 0, as es10.StoreData follows it for
 // every reader of a trace.
 func (l *Lane) storeData(a *APDU) {
-	b := l.dec.storeData.Add(a.Channel, a.P1, a.P2, a.Data)
+	b := l.dec.channels.Block(a.Channel, a.P1, a.P2, a.Data)
 	a.Block, a.Last, a.ES10 = b.Number, b.Last, b.Function
 	switch b.Break {
 	case es10.NoSequence:

@@ -15,7 +15,7 @@
 // short, not reassembled, not GSMTAP) is bytes lost on the card's
 // interface: what was on its way on the sniffer's lane — an answer
 // waiting for GET RESPONSE, a STORE DATA sequence — ends there, as it
-// does for every reader of a trace (apdu.Chains.End, es10.StoreData.End).
+// does for every reader of a trace (cardtrace.Channels.Lost).
 package simtrace
 
 import (
