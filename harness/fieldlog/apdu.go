@@ -9,6 +9,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/cardtrace"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -64,104 +65,123 @@ type APDU struct {
 	LengthOff string
 }
 
-// chain is the state of one logical channel: the ES10 function whose
-// request was sent last (its tag, and its whole request once its last
-// block went), and the answer its card gives in parts, put together by
-// apdu.Chains as the timeline's lanes put one (its key names the port and
-// the channel, so its Chains holds channel 0 alone). The request's blocks
-// are followed by an es10.StoreData under the same key, as the timeline's
-// lanes follow them.
+// chain is what the reader keeps of one logical channel beside its
+// card's channel state: the ES10 function whose request was sent last
+// (its tag, and its whole request once its last block went) and the
+// command the next answer answers. key names the channel on its port
+// ("cgla/1", "csim/0", "lib": an LPA's own lines, one key for all its
+// channels).
 type chain struct {
 	key     string
 	tag     uint32
 	req     []byte
-	answer  apdu.Chains[*APDU]
 	lastCmd *APDU
+}
+
+// port is what a port's lines carry from one to the next: its card's
+// channel state, the answers waiting for GET RESPONSE and the ES10
+// requests on their way (cardtrace.Channels, as the timeline's lanes
+// hold it), and each channel's chain.
+type port struct {
+	channels cardtrace.Channels[string, *APDU]
+	chains   map[string]*chain
+}
+
+// get is channel k's chain, begun if need be.
+func (p *port) get(k string) *chain {
+	c := p.chains[k]
+	if c == nil {
+		c = &chain{key: k}
+		p.chains[k] = c
+	}
+	return c
+}
+
+// drop forgets what was on its way on channel k: the channel closed.
+func (p *port) drop(k string) {
+	delete(p.chains, k)
+	p.channels.End(k)
 }
 
 // decodeAPDUs attaches the APDU of every +CGLA and +CSIM command and
 // answer, and of every APDU line an LPA's library printed.
 func decodeAPDUs(t *Transcript) {
-	chains := map[string]*chain{}
+	ports := map[string]*port{}
+	portOf := func(name string) *port {
+		p := ports[name]
+		if p == nil {
+			p = &port{channels: cardtrace.Channels[string, *APDU]{Keep: true}, chains: map[string]*chain{}}
+			ports[name] = p
+		}
+		return p
+	}
 	of := map[*APDU]*chain{} // each command APDU's chain
-	sd := &es10.StoreData[string]{Keep: true}
-	get := func(k string) *chain {
-		c := chains[k]
-		if c == nil {
-			c = &chain{key: k}
-			chains[k] = c
-		}
-		return c
-	}
-	// drop forgets what was on its way on channel k: the channel closed.
-	drop := func(k string) {
-		delete(chains, k)
-		sd.End(k)
-	}
-	// reset forgets all that was on its way on port's channels: the card
-	// was reset (a power URC, at.IsPowerURC; +CFUN's reset, at.ResetsCard).
-	reset := func(port string) {
-		for k := range chains {
-			if strings.HasPrefix(k, port+"/") {
-				drop(k)
-			}
-		}
-	}
 	for i := range t.Entries {
 		e := &t.Entries[i]
 		switch {
 		case e.Role == URC && at.IsPowerURC(e.Text):
-			reset(e.Port)
+			// The card was reset: all that was on its way on the
+			// port's channels ends.
+			if p := ports[e.Port]; p != nil {
+				p.channels.Reset()
+				clear(p.chains)
+			}
 		case e.APDU != nil: // an LPA library's own line
 			a := e.APDU
+			p := portOf(e.Port)
 			if !a.Response {
 				a.Channel = -1
 				if len(a.Raw) > 0 {
 					a.Channel = apdu.ChannelOf(a.Raw[0])
 				}
-				c := get(e.Port + "/lib")
-				command(c, sd, a)
+				c := p.get("lib")
+				command(c, &p.channels, a)
 				if _, ok := closesChannel(a.Raw); ok {
 					// One key for an LPA's lines of every channel: any
 					// close ends its request.
-					sd.End(c.key)
+					p.channels.End(c.key)
 				}
-			} else if c := chains[e.Port+"/lib"]; c != nil && c.lastCmd != nil && len(a.Raw) >= 2 {
-				response(c, a)
+			} else if c := p.chains["lib"]; c != nil && c.lastCmd != nil && len(a.Raw) >= 2 {
+				response(c, &p.channels, a)
 			}
 		case e.Role == Command:
+			p := portOf(e.Port)
 			c, ok := commandAPDU(e.Text)
 			if !ok {
 				if cmds, err := at.Parse(e.Text); err == nil && at.ResetsCard(cmds) && !refused(t, i) {
-					reset(e.Port)
+					p.channels.Reset()
+					clear(p.chains)
 				}
 				if n, ok := closesSession(e.Text); ok {
 					// Closing a session ends what waited on its channel
 					// (TS 27.007 §8.46), though a session opened later
 					// may get its number again.
-					drop(e.Port + "/cgla/" + strconv.Itoa(n))
+					p.drop("cgla/" + strconv.Itoa(n))
 				}
 				continue
 			}
 			a := &APDU{Raw: c.raw, Channel: c.session, Malformed: c.malformed, LengthOff: c.lengthOff}
-			key := e.Port + "/cgla/" + strconv.Itoa(c.session)
+			key := "cgla/" + strconv.Itoa(c.session)
 			if c.session < 0 {
-				if len(c.raw) > 0 {
-					a.Channel = apdu.ChannelOf(c.raw[0])
-				}
-				key = e.Port + "/csim/" + strconv.Itoa(a.Channel)
+				a.Channel = c.channel
+				key = "csim/" + strconv.Itoa(a.Channel)
 			}
 			e.APDU = a
-			ch := get(key)
 			if a.Malformed != "" {
-				// What the card got, if anything, is unknown: the
-				// chain's function is lost.
+				// What the card got, if anything, is not known: bytes
+				// lost on the channel, or — a +CSIM line whose CLA is
+				// not there to read — on one the reader cannot tell
+				// (cardtrace.Channels.Lost, as every reader takes it).
 				a.Ins, a.Summary = "malformed", "malformed command: "+a.Malformed
-				*ch = chain{key: key}
-				sd.End(key)
+				known := a.Channel >= 0
+				p.channels.Lost(key, known)
+				if known {
+					*p.get(key) = chain{key: key}
+				}
 				continue
 			}
-			command(ch, sd, a)
+			ch := p.get(key)
+			command(ch, &p.channels, a)
 			of[a] = ch
 			if n, ok := closesChannel(a.Raw); ok {
 				switch {
@@ -170,16 +190,16 @@ func decodeAPDUs(t *Transcript) {
 					// channel's session, as the AT lane takes it (a
 					// modem's sessions are its channels' numbers; t66
 					// #2 saw the two readers end different ones).
-					drop(e.Port + "/cgla/" + strconv.Itoa(n))
+					p.drop("cgla/" + strconv.Itoa(n))
 				case c.session >= 0:
 					// Its own (P2 00): the session's.
-					sd.End(key)
+					p.channels.End(key)
 				case n != a.Channel:
 					// MANAGE CHANNEL from another channel: what waited
 					// on the one it closes is gone.
-					drop(e.Port + "/csim/" + strconv.Itoa(n))
+					p.drop("csim/" + strconv.Itoa(n))
 				default:
-					sd.End(key)
+					p.channels.End(key)
 				}
 			}
 		case e.Role == Info && e.Cmd >= 0 && t.Entries[e.Cmd].APDU != nil:
@@ -203,14 +223,12 @@ func decodeAPDUs(t *Transcript) {
 				if cmd.ES10 != "" {
 					a.Summary = cmd.ES10 + ": " + a.Summary
 				}
-				if cmd.Last || cmd.Ins == "GET RESPONSE" {
-					// The function's answer is lost to the reader; its
-					// chain ends as an answered one would. A middle
-					// block's answer carries no data: the chain goes on.
-					c.answer = apdu.Chains[*APDU]{}
-				}
+				// The answer's bytes lost: what waited for GET
+				// RESPONSE ends, a middle block's request goes on
+				// (cardtrace.Channels.LostAnswer).
+				portOf(t.Entries[e.Cmd].Port).channels.LostAnswer(c.key)
 			case answers:
-				response(c, a)
+				response(c, &portOf(t.Entries[e.Cmd].Port).channels, a)
 			}
 		}
 	}
@@ -232,7 +250,10 @@ func refused(t *Transcript, i int) bool {
 // APDU, or why its hex is none, and how its length field disagrees with
 // the hex.
 type hexLine struct {
-	session   int // a command's session (-1 for +CSIM)
+	session int // a command's session (-1 for +CSIM)
+	// channel is a +CSIM command's channel, its CLA's; -1 when the hex
+	// has no CLA to read.
+	channel   int
 	raw       []byte
 	malformed string
 	lengthOff string
@@ -267,6 +288,10 @@ func commandAPDU(line string) (c hexLine, ok bool) {
 	}
 	h := strings.Trim(strings.TrimSpace(args[1]), `"`)
 	raw, err := hex.DecodeString(h)
+	c.channel = -1
+	if err == nil && len(raw) > 0 {
+		c.channel = apdu.ChannelOf(raw[0])
+	}
 	switch {
 	case err != nil:
 		c.malformed = at.HexProblem(h)
@@ -345,29 +370,28 @@ func responseAPDU(line string) (hexLine, bool) {
 	return hexLine{}, false
 }
 
-// command decodes a command APDU on chain c, its STORE DATA blocks
-// followed by sd under the chain's key.
-func command(c *chain, sd *es10.StoreData[string], a *APDU) {
+// command decodes a command APDU on chain c, given to its port's
+// channel state chs under the chain's key.
+func command(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 	c.lastCmd = a
-	// What waited for GET RESPONSE on the channel: the card drops it for
-	// any other command (pending is the command a GET RESPONSE continues).
-	pending, continues := c.answer.Sent(0, insOf(a.Raw))
 	cmd, err := apdu.Parse(a.Raw)
 	if err != nil {
 		// What the card got of it is not known (a length that does
-		// not fit its data: bytes lost): the request on the channel
-		// ends, as a line of bad hex ends it (outside tester t66 #8).
+		// not fit its data: bytes lost): what was on its way on the
+		// channel ends, as a line of bad hex ends it (outside tester
+		// t66 #8; cardtrace.Channels.Lost).
 		a.Ins, a.Summary = "malformed", fmt.Sprintf("malformed APDU %X: %v", a.Raw, err)
-		sd.End(c.key)
+		chs.Lost(c.key, true)
 		return
 	}
+	// What waited for GET RESPONSE on the channel: the card drops it for
+	// any other command (pending is the command a GET RESPONSE
+	// continues); a SELECT ends the request.
+	pending, continues := chs.Sent(c.key, cmd.INS)
 	a.Ins = apdu.InsName(cmd.INS)
-	if cmd.INS != es10.InsStoreData {
-		sd.Command(c.key, cmd.INS) // a SELECT ends the request
-	}
 	switch cmd.INS {
 	case es10.InsStoreData: // GlobalPlatform §11.11: the ES10 request (SGP.22 §5.7.2)
-		b := sd.Add(c.key, cmd.P1, cmd.P2, cmd.Data)
+		b := chs.Block(c.key, cmd.P1, cmd.P2, cmd.Data)
 		a.Block, a.Last = b.Number, b.Last
 		switch b.Break {
 		case es10.NoSequence:
@@ -432,19 +456,25 @@ func insOf(raw []byte) byte {
 // together with what came before it (apdu.Chains). The summary leaves
 // out what one card answers differently from another without deciding
 // anything: how many bytes a 61xx has waiting, a SELECT's FCP.
-func response(c *chain, a *APDU) {
+func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 	cmd := c.lastCmd
 	a.Ins, a.ES10, a.Block, a.Last = cmd.Ins, cmd.ES10, cmd.Block, cmd.Last
 	a.SW = uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
 	a.Failed = apdu.Failed(a.SW) // a 61xx or 6Cxx is a step of the exchange
 	data := a.Raw[:len(a.Raw)-2]
 	sw := "SW " + swText(a.SW)
-	step := c.answer.Add(0, cmd, insOf(cmd.Raw), data, a.SW)
+	step := chs.Answer(c.key, cmd, insOf(cmd.Raw), data, a.SW)
 	le, wrongLe := apdu.RepeatWithLe(a.SW)
 	// first is the command whose answer this is: the function's last
 	// block, for the GET RESPONSEs that fetch its answer.
 	first := step.Key
 	switch {
+	case step.Whole && step.Partial:
+		// The end of an answer whose start the log does not hold (it
+		// began, or lost bytes, mid-answer): no answer to decode, in
+		// the words of every reader of a trace (es10.StepOutcome).
+		s, _ := es10.StepOutcome(insOf(first.Raw), step)
+		a.Summary = fmt.Sprintf("%s: %s, %s", cmd.Summary, s, sw)
 	case first.ES10 != "" && first.Last:
 		if _, more := apdu.MoreData(a.SW); more {
 			a.Summary = fmt.Sprintf("%s: more to fetch, %s", first.ES10, sw)
@@ -463,8 +493,8 @@ func response(c *chain, a *APDU) {
 		detail, failed := answerDetail(c.tag, step.Data, a.SW)
 		if step.Cut {
 			// A chain that never ended (apdu.MaxAnswer): its first part
-			// alone is no answer to decode.
-			detail, failed = apdu.CutAnswer, true
+			// alone is no answer to decode (es10.StepOutcome).
+			detail, failed = es10.StepOutcome(insOf(first.Raw), step)
 		}
 		a.Summary = fmt.Sprintf("%s: %s, %s", first.ES10, detail, sw)
 		a.Failed = a.Failed || failed

@@ -15,6 +15,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/linescan"
+	"github.com/esimhil/esimhil/internal/proto/cardtrace"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -295,10 +296,10 @@ type call struct {
 // and the answers the card left for GET RESPONSE after 61xx (TS 102 221
 // §7.3.1.1.4, a card over T=0; +CSIM hands them to the host, where +CGLA
 // modems fetch them themselves), put together as the card's APDU lane
-// puts them (apdu.Chains), keyed by the command's decoded call.
+// puts them (apdu.Chains), keyed by the command's decoded call: one
+// cardtrace.Channels, as every reader of a trace holds.
 type callState struct {
-	storeData es10.StoreData[int]
-	chains    apdu.Chains[pendingAnswer]
+	channels cardtrace.Channels[int, pendingAnswer]
 }
 
 // pendingAnswer is a command whose answer GET RESPONSE fetches.
@@ -308,13 +309,6 @@ type pendingAnswer struct {
 }
 
 func newCallState() *callState { return &callState{} }
-
-// end forgets what was on its way on channel ch: its STORE DATA sequence
-// and the answer waiting there (the channel closed, or its bytes lost).
-func (st *callState) end(ch int) {
-	st.storeData.End(ch)
-	st.chains.End(ch)
-}
 
 // apduCall decodes the APDU of an AT+CGLA or AT+CSIM command and the
 // card's answer in the command's information line, with st carrying what
@@ -339,7 +333,7 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 		// (TS 27.007 §8.46), though a session opened later may get its
 		// number again.
 		if n, err := strconv.Atoi(c.Args[0].Raw); err == nil {
-			st.end(n)
+			st.channels.End(n)
 		}
 		return call{}, false
 	}
@@ -375,11 +369,10 @@ func apduCall(cmdText string, answer []string, st *callState) (call, bool) {
 func decodeCall(name, hexArg string, answer []string, st *callState, session int) (call, bool) {
 	raw, err := hex.DecodeString(hexArg)
 	if err != nil {
-		// What the card got, if anything, is not known: the request on
-		// the channel is lost, as the field-log reader loses it.
-		if session >= 0 {
-			st.end(session)
-		}
+		// What the card got, if anything, is not known: bytes lost on
+		// +CGLA's session, or on a channel a +CSIM line of bad hex does
+		// not tell (cardtrace.Channels.Lost, as every reader takes it).
+		st.channels.Lost(session, session >= 0)
 		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
 	}
 	cmd, err := apdu.Parse(raw)
@@ -390,9 +383,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		if ch < 0 && len(raw) > 0 {
 			ch = apdu.ChannelOf(raw[0])
 		}
-		if ch >= 0 {
-			st.end(ch)
-		}
+		st.channels.Lost(ch, ch >= 0)
 		return call{request: "APDU " + err.Error(), requestDetail: hexArg}, true
 	}
 	ch := cmd.Channel()
@@ -406,16 +397,17 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 	if session >= 0 {
 		chText += ", +CGLA's <sessionid>"
 	}
-	out.request, out.requestDetail = describeCommand(cmd, hexArg, &st.storeData, ch, chText)
 	// The command drops what waited on its channel even when no answer
-	// line follows (+CME ERROR), and a close the closed channel's, as
-	// the field-log reader takes them (apdu.Chains.Sent).
-	st.chains.Sent(ch, cmd.INS)
+	// line follows (+CME ERROR), a SELECT the channel's ES10 request,
+	// and a close what was on its way on the closed channel, as the
+	// field-log reader takes them (cardtrace.Channels.Sent).
+	st.channels.Sent(ch, cmd.INS)
+	out.request, out.requestDetail = describeCommand(cmd, hexArg, &st.channels, ch, chText)
 	if n, ok := cmd.Closes(); ok {
 		if cmd.P2 == 0 {
 			n = ch // its own: +CGLA's session
 		}
-		st.end(n)
+		st.channels.End(n)
 	}
 	for _, a := range answer {
 		h, ok, err := at.ParseHexAnswer(a, name)
@@ -423,6 +415,10 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 			continue
 		}
 		if err != nil {
+			// The answer's bytes lost: what waited for GET RESPONSE
+			// ends, as the field-log reader takes it
+			// (cardtrace.Channels.LostAnswer).
+			st.channels.LostAnswer(ch)
 			out.response, out.responseDetail, out.failed = "response undecodable: "+at.HexAnswerWhy(err), a, true
 			break
 		}
@@ -433,7 +429,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		if len(resp) > 2 {
 			out.response += fmt.Sprintf(" · %d bytes", len(resp)-2)
 		}
-		step := st.chains.Add(ch, pendingAnswer{cmd: cmd, name: out.request}, cmd.INS, data, sw)
+		step := st.channels.Answer(ch, pendingAnswer{cmd: cmd, name: out.request}, cmd.INS, data, sw)
 		if step.Continues {
 			out.request += " · the answer to " + step.Key.name
 			out.requestDetail += "\nfetches the answer to " + step.Key.name
@@ -467,16 +463,13 @@ func resetsCard(line string) bool {
 // for one block comes in several (P2 numbers them, P1's bit 8 marks the
 // last): the first names the function by its first tag, and sd, which
 // follows the sequences by channel, names the blocks that follow on its
-// channel, ch (chText says which it is). Any other command goes to sd
-// too: a SELECT ends its sequence (a closed channel's, decodeCall ends).
-func describeCommand(c apdu.Command, hexText string, sd *es10.StoreData[int], ch int, chText string) (label, detail string) {
+// channel, ch (chText says which it is); decodeCall gave sd the command
+// (cardtrace.Channels.Sent).
+func describeCommand(c apdu.Command, hexText string, sd *cardtrace.Channels[int, pendingAnswer], ch int, chText string) (label, detail string) {
 	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (%s)\n%s", c.CLA, c.INS, c.P1, c.P2, chText, hexText)
-	if c.INS != es10.InsStoreData {
-		sd.Command(ch, c.INS) // a SELECT ends the sequence; a close, decodeCall
-	}
 	switch c.INS {
 	case es10.InsStoreData:
-		b := sd.Add(ch, c.P1, c.P2, c.Data)
+		b := sd.Block(ch, c.P1, c.P2, c.Data)
 		if c.P2 != 0 {
 			switch {
 			case b.Break == es10.OutOfSequence:
