@@ -965,17 +965,21 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
 	var acceptedSrc, refusedSrc Src
 	cglaSeen, cglaWorks := false, false
-	// sessions are the +CCHO sessions of this log, when each was opened
-	// and whether +CCHC closed it since: a +CGLA on one that is gone
-	// shows the modem's error for it (cgla_closed_error).
-	type session struct {
-		opened Obs
-		closed bool
-	}
-	sessions := map[string]*session{}
+	// sessions are the +CCHO sessions of this log, as the error limits
+	// read them too: a +CGLA on one that is gone shows the modem's error
+	// for it (cgla_closed_error). cgla is the session the line's +CGLA
+	// names, as it was when sent.
+	sessions := newSessions(t)
+	obsAt := func(k int) Obs { return Obs{f.EntryTime(li, k), src(t.Entries[k])} }
 	for k, e := range t.Entries {
 		at := f.EntryTime(li, k)
 		obs := Obs{at, src(e)}
+		var cgla *session
+		sessions.entry(k, func(j int, c atcodec.Command, s session) {
+			if c.Name == "+CGLA" && cgla == nil {
+				cgla = &s
+			}
+		})
 		// A command the modem gave no answer to does not open the log: a
 		// host polling a module still off or booting (TinyGSM's AT, AT,
 		// AT…; a terminal shows the echo of what was typed, which a
@@ -1117,8 +1121,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					fs.channelOK = append(fs.channelOK, channelCmd{obs, "+CGLA"})
 				}
 				id, _, _ := strings.Cut(strings.TrimPrefix(u, "AT+CGLA="), ",")
-				if code, ok := atcodec.Classify(final).CME(); ok && sessions[id] != nil {
-					fs.cglaClosed(sessions[id].opened, sessions[id].closed, id, code, obs, Src{t.File, answer[len(answer)-1].Line})
+				if code, ok := atcodec.Classify(final).CME(); ok && cgla != nil && cgla.state != sessionNever {
+					fs.cglaClosed(*cgla, obsAt, id, code, obs, Src{t.File, answer[len(answer)-1].Line})
 				}
 				if final == "OK" && !cglaWorks {
 					cglaWorks = true
@@ -1137,11 +1141,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					if a.Role != fieldlog.Info {
 						continue
 					}
-					id, form, ok := personality.ParseCCHO(a.Text)
+					_, form, ok := personality.ParseCCHO(a.Text)
 					if !ok {
 						continue
 					}
-					sessions[id] = &session{opened: obs}
 					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text), 0})
 					if rest, ok := strings.CutPrefix(strings.ToUpper(a.Text), "+CCHO:"); ok && !t.Carried {
 						// (A carried log's AT lines are the replay's own spelling.)
@@ -1151,9 +1154,6 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					}
 				}
 			case strings.HasPrefix(u, "AT+CCHC=") && !strings.HasSuffix(u, "=?"):
-				if s := sessions[strings.TrimSpace(strings.TrimPrefix(u, "AT+CCHC="))]; s != nil && final == "OK" {
-					s.closed = true
-				}
 				if final == "OK" {
 					fs.channelOK = append(fs.channelOK, channelCmd{obs, "+CCHC"})
 					// A channel closed: the modem has +CCHC. Its ERROR
@@ -2006,24 +2006,36 @@ func (fs *Facts) copsRejectError() {
 }
 
 // cglaClosed notes the +CME ERROR a +CGLA on session id got at o
-// (cgla_closed_error) when the session was gone: closed by +CCHC, or
-// opened before a REFRESH, restart or boot that reset the card. 27.007
-// names no code; the emulated modem's default is 21, invalid index.
-func (fs *Facts) cglaClosed(opened Obs, closed bool, id string, code atcodec.CMEError, o Obs, final Src) {
-	why := "closed by +CCHC"
-	if !closed {
-		i := slices.IndexFunc(slices.Concat(fs.refreshAsked, fs.Refreshes, fs.Restarts, fs.Boots), func(c Obs) bool { return c.After(opened) && !c.After(o) })
-		if i < 0 {
-			return
-		}
-		why = fmt.Sprintf("gone with the card's reset (%s)", slices.Concat(fs.refreshAsked, fs.Refreshes, fs.Restarts, fs.Boots)[i].Src)
+// (cgla_closed_error) when the session s (sessions, at the +CGLA) was
+// gone: closed by +CCHC, or opened before a REFRESH, restart, boot or
+// other reset of the card (obsAt places an entry). 27.007 names no code;
+// the emulated modem's default is 21, invalid index.
+func (fs *Facts) cglaClosed(s session, obsAt func(int) Obs, id string, code atcodec.CMEError, o Obs, final Src) {
+	opened := obsAt(s.opened)
+	var why string
+	resets := slices.Concat(fs.refreshAsked, fs.Refreshes, fs.Restarts, fs.Boots)
+	switch i := slices.IndexFunc(resets, func(c Obs) bool { return c.After(opened) && !c.After(o) }); {
+	case s.state == sessionGone && s.closed:
+		why = "closed by +CCHC at " + obsAt(s.gone).Src.String()
+	case i >= 0:
+		// A REFRESH the card asked for ends its sessions too, which
+		// the log's lines alone do not show.
+		why = fmt.Sprintf("gone with the card's reset (%s)", resets[i].Src)
+	case s.state == sessionGone:
+		why = fmt.Sprintf("gone with the card's reset (%s)", obsAt(s.gone).Src)
+	default:
+		return
+	}
+	how := "opened at " + opened.Src.String()
+	if s.leftOpen {
+		how = "open when the log begins (the card answered on it at " + opened.Src.String() + ")"
 	}
 	v := "0"
 	if code != atcodec.CMEInvalidIndex {
 		v = strconv.Itoa(int(code))
 	}
 	fs.Dialect = append(fs.Dialect, Evidence{"cgla_closed_error", v, final,
-		fmt.Sprintf("+CGLA on session %s, opened at %s and %s, answers +CME ERROR %d (%s)", id, opened.Src, why, int(code), code.Text()), 0})
+		fmt.Sprintf("+CGLA on session %s, %s and %s, answers +CME ERROR %d (%s)", id, how, why, int(code), code.Text()), 0})
 }
 
 // channelCmd is a +CGLA or +CCHC command line the modem answered OK.

@@ -717,76 +717,13 @@ func errorWords(m *Manifest) map[string]at.CMEError {
 	return out
 }
 
-// sessionState is what the log shows of the session a +CGLA or +CCHC
-// names, when it is sent.
-type sessionState int
-
-const (
-	// sessionNever: no +CCHO of the log opened it, nor did the card
-	// answer on it before (a session left open when the log begins).
-	sessionNever sessionState = iota
-	sessionOpen
-	// sessionGone: closed by +CCHC, or opened before a command that
-	// resets the card or a power URC. The emulated modem answers a
-	// +CGLA on it with the code the logs show (cgla_closed_error).
-	sessionGone
-)
-
 // sessionStates are, by command index and place on its line, the states
-// of the sessions t's +CGLA and +CCHC commands name.
+// of the sessions t's +CGLA and +CCHC commands name (sessions).
 func sessionStates(t *fieldlog.Transcript) map[[2]int]sessionState {
-	state := map[string]sessionState{}
 	out := map[[2]int]sessionState{}
-	reset := func() {
-		for id, s := range state {
-			if s == sessionOpen {
-				state[id] = sessionGone
-			}
-		}
-	}
-	for k, e := range t.Entries {
-		if e.Role == fieldlog.URC && at.IsPowerURC(e.Text) {
-			reset()
-		}
-		if e.Role != fieldlog.Command {
-			continue
-		}
-		cmds, err := at.Parse(e.Text)
-		if err != nil {
-			continue
-		}
-		answer := t.Answer(k)
-		final := "" // FinalOf's, from the answer at hand
-		if n := len(answer); n > 0 && answer[n-1].Role == fieldlog.Final {
-			final = answer[n-1].Verbose()
-		}
-		ok := final == "OK"
-		for j, c := range cmds {
-			if (c.Name == "+CGLA" || c.Name == "+CCHC") && c.Form == at.Set && len(c.Args) > 0 {
-				out[[2]int{k, j}] = state[c.Args[0].Raw]
-			}
-			switch {
-			case c.Name == "+CCHO" && c.Form == at.Set && ok:
-				for _, a := range answer {
-					if id, _, isID := personality.ParseCCHO(a.Text); a.Role == fieldlog.Info && isID && (len(cmds) == 1 || a.Sub == j) {
-						state[id] = sessionOpen
-					}
-				}
-			case c.Name == "+CCHC" && c.Form == at.Set && len(c.Args) == 1 && ok:
-				state[c.Args[0].Raw] = sessionGone
-			case c.Name == "+CGLA" && c.Form == at.Set && len(c.Args) > 0 && ok && state[c.Args[0].Raw] == sessionNever:
-				// The card answered on it: open when the log begins
-				// (leftOpen).
-				state[c.Args[0].Raw] = sessionOpen
-			}
-		}
-		if at.ResetsCard(cmds) && (ok || final == "") {
-			// Without a final result (the modem rebooted before it, the
-			// log ends) the reset is taken as done, as the log's APDU
-			// reader takes it (fieldlog's decodeAPDUs): only an error
-			// says it did not happen.
-			reset()
-		}
+	ss := newSessions(t)
+	for k := range t.Entries {
+		ss.entry(k, func(j int, _ at.Command, s session) { out[[2]int{k, j}] = s.state })
 	}
 	return out
 }

@@ -2426,6 +2426,15 @@ func TestCGLAClosedErrorIsAQuirk(t *testing.T) {
 		{"gone with the REFRESH: operation not allowed", open + enable + getEID + "< +CME ERROR: operation not allowed\n", 3, "(host.log:10)"},
 		{"gone with the REFRESH: 21 is the default", open + enable + getEID + "< +CME ERROR: 21\n", 0, ""},
 		{"still open: not this error", open + getEID + "< +CME ERROR: 3\n", 0, ""},
+		// The sessions as the error limits follow them (sessions): on
+		// lines of several commands, and across every reset the log
+		// shows (f134: a +CCHC or +CCHO beside another command, and
+		// +CFUN=0, which powers the card down, were not seen).
+		{"closed by a +CCHC beside another command", open + "> AT+CSQ;+CCHC=1\n< +CSQ: 20,99\n< OK\n" + getEID + "< +CME ERROR: 3\n", 3, "(host.log:10)"},
+		{"opened by a +CCHO beside another command", "> AT+CMEE=1;+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" + closeIt + getEID + "< +CME ERROR: 3\n", 3, "(host.log:7)"},
+		{"gone with +CFUN=0", open + "> AT+CFUN=0\n< OK\n> AT+CFUN=1\n< OK\n" + getEID + "< +CME ERROR: 3\n", 3, "(host.log:11)"},
+		{"gone with a restart whose final result the log lacks", open + "> AT+CFUN=1,1\n" + getEID + "< +CME ERROR: 3\n", 3, "(host.log:8)"},
+		{"open again after the reset: not this error", open + "> AT+CFUN=0\n< OK\n> AT+CFUN=1\n< OK\n> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" + getEID + "< +CME ERROR: 3\n", 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := reconstruct(t, writeFixture(t, "closed", map[string]string{ManifestFile: orangePlain("closed", "generic"), "host.log": tc.log}), Options{})
