@@ -1809,6 +1809,29 @@ func (fs *Facts) lost(fn string) string {
 	return "; the answer to " + strings.Join(out, ", to ")
 }
 
+// switchRefresh reports an enable's or disable's whole answer a after
+// which the card asks for a REFRESH, which resets it (its sessions gone):
+// one with a proactive command pending (91xx), or, in a modem's answer
+// (viaAT), one answered ok to a request with refreshFlag set (flagged):
+// such a card has a REFRESH pending (SGP.22 §5.7.16), and a 9000 the host
+// sees is the modem's, whose toolkit fetched it without saying.
+func switchRefresh(a *fieldlog.APDU, viaAT bool) (refresh, flagged bool) {
+	tag := uint32(es10.TagEnableProfile)
+	switch a.ES10 {
+	case es10.FunctionName(es10.TagEnableProfile):
+	case es10.FunctionName(es10.TagDisableProfile):
+		tag = es10.TagDisableProfile
+	default:
+		return false, false
+	}
+	if viaAT {
+		req, reqErr := es10.DecodeSwitchRequest(tlv.Canonical(a.Request))
+		res, resErr := es10.DecodeResult(tag, tlv.Canonical(a.Answer))
+		flagged = resErr == nil && res == es10.ResultOK && reqErr == nil && req.Refresh
+	}
+	return a.SW>>8 == 0x91 || flagged, flagged
+}
+
 // es10Answer takes the EID and the profile list out of ES10 answers, and
 // notes an enable or disable the card answered with a proactive command
 // pending (91xx): the REFRESH that puts the change into effect. viaAT
@@ -1823,19 +1846,16 @@ func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs, cmdAt time.Duration, viaAT 
 		req, reqErr := es10.DecodeSwitchRequest(tlv.Canonical(a.Request))
 		res, resErr := es10.DecodeResult(tag, tlv.Canonical(a.Answer))
 		ok := resErr == nil && res == es10.ResultOK
-		refresh := a.SW>>8 == 0x91
-		if viaAT && ok && reqErr == nil && req.Refresh {
-			// A card that switched with refreshFlag set has a REFRESH
-			// pending (SGP.22 §5.7.16): a 9000 the host sees is the
-			// modem's, whose toolkit fetched it without saying.
+		refresh, flagged := switchRefresh(a, viaAT)
+		if flagged {
+			shown := a.SW>>8 == 0x91
 			why := fmt.Sprintf("%s with refreshFlag answered ok, SW %04X in the modem's answer: ", a.ES10, a.SW)
-			if refresh {
+			if shown {
 				why += "the modem shows the host the card's pending REFRESH"
 			} else {
 				why += "the modem hides the card's pending REFRESH (91xx) from the host"
 			}
-			fs.Dialect = append(fs.Dialect, Evidence{"hides_91xx", strconv.FormatBool(!refresh), o.Src, why, 0})
-			refresh = true
+			fs.Dialect = append(fs.Dialect, Evidence{"hides_91xx", strconv.FormatBool(!shown), o.Src, why, 0})
 		}
 		if refresh {
 			fs.refreshAsked = append(fs.refreshAsked, o)

@@ -2198,6 +2198,10 @@ func TestErrorLimits(t *testing.T) {
 		// it; one the modem refused does not.
 		{"invalid index after a reset without its final result", ccho + "< +CCHO: 1\n< OK\n> AT+CFUN=1,1\n> AT+CGLA=1,16,\"81E2910003BF2E00\"\n< +CME ERROR: 21\n", ""},
 		{"invalid index after a reset refused", ccho + "< +CCHO: 1\n< OK\n> AT+CFUN=1,1\n< ERROR\n> AT+CGLA=1,16,\"81E2910003BF2E00\"\n< +CME ERROR: 21\n", "it gives 21 to +CGLA only for a session not open, which the log does not show here"},
+		// A REFRESH the card asked for resets it, its sessions gone, as
+		// the facts take it (cgla_closed_error; sessions).
+		{"invalid index after an enable's REFRESH", ccho + "< +CCHO: 1\n< OK\n> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n" +
+			"> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n< +CME ERROR: 21\n", ""},
 		{"invalid index to +CCHC never opened", "> AT+CCHC=2\n< +CME ERROR: 21\n", ""},
 		{"invalid index to +CCHC of an open session", ccho + "< +CCHO: 2\n< OK\n> AT+CCHC=2\n< +CME ERROR: 21\n", "host.log:5: the field modem answered AT+CCHC=2 with +CME ERROR: 21"},
 		{"SIM failure to +CCHC", ccho + "< +CCHO: 2\n< OK\n> AT+CCHC=2\n< +CME ERROR: 13\n", "it gives 13 to +CCHC only for its card refusing to close the channel, which the log does not show here"},

@@ -16,7 +16,7 @@ const (
 	sessionNever sessionState = iota
 	sessionOpen
 	// sessionGone: closed by +CCHC, or opened before a command that
-	// resets the card or a power URC. The emulated modem answers a
+	// resets the card, a power URC or a REFRESH the card asked for. The emulated modem answers a
 	// +CGLA on it with the code the logs show (cgla_closed_error).
 	sessionGone
 )
@@ -31,7 +31,7 @@ type session struct {
 	leftOpen bool
 	// gone is, for sessionGone, the index of the entry that ended it:
 	// its +CCHC (closed), or the card's reset (a power URC, a command
-	// that resets the card).
+	// that resets the card, the answer that asked for a REFRESH).
 	gone   int
 	closed bool
 }
@@ -67,11 +67,19 @@ func (ss *sessions) reset(k int) {
 // answer names, a +CCHC answered OK closes its own, a +CGLA the card
 // answered opens one the log had not shown (left open when it begins),
 // and a reset of the card ends them all: a power URC, a command that
-// resets it.
+// resets it, an enable or disable that asks for a REFRESH.
 func (ss *sessions) entry(k int, use func(j int, c at.Command, s session)) {
 	e := ss.t.Entries[k]
 	if e.Role == fieldlog.URC && at.IsPowerURC(e.Text) {
 		ss.reset(k)
+	}
+	if a := e.APDU; a != nil && a.Done && (e.Role == fieldlog.Info || e.Role == fieldlog.Note) {
+		// An enable or disable that asks for a REFRESH: the card
+		// resets, its sessions with it, as the facts take it
+		// (switchRefresh).
+		if refresh, _ := switchRefresh(a, e.Role == fieldlog.Info); refresh {
+			ss.reset(k)
+		}
 	}
 	if e.Role != fieldlog.Command {
 		return
