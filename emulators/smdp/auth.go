@@ -156,7 +156,6 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	}
 	t.eid, t.euiccPub, t.order, t.euiccSignature1 = eid, pub, o, resp.EuiccSignature1
 	t.tac = s1.CtxParams1.DeviceInfo.TAC
-	s.euicc[eid] = pub
 
 	meta := s.metadata(o.profile).Encode()
 	signedTx := t.id

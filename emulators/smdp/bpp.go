@@ -14,6 +14,10 @@ import (
 
 var errHijacked = errors.New("connection hijacked")
 
+// maxSentPerOrder bounds the packages an order's install result is taken
+// for: the newest ones sent (one, but for a card that postponed).
+const maxSentPerOrder = 4
+
 // getBoundProfilePackage (SGP.22 §5.6.2): verify euiccSignature2 over
 // euiccSigned2 ‖ smdpSignature2 and build the package bound to this session
 // (InitialiseSecureChannel signed with SK.DPpb over the card's otPK, keys
@@ -43,7 +47,14 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9
 	}
 	t.step = bppSent
 	s.setState(t.order, "downloaded")
-	s.sent[hexID(t.id)] = t.eid
+	s.sent[hexID(t.id)] = sentPackage{eid: t.eid, pub: t.euiccPub, order: t.order}
+	if o := t.order; len(o.sent) == maxSentPerOrder {
+		// A card that postpones (cancelSession) and comes back gets a
+		// package each time; the install result is the last one's.
+		delete(s.sent, o.sent[0])
+		o.sent = o.sent[1:]
+	}
+	t.order.sent = append(t.order.sent, hexID(t.id))
 	switch {
 	case s.injected(FaultTamperBPP, s.faults.TamperBPP):
 		pkg = tamper(pkg)

@@ -36,17 +36,17 @@ func (s *Server) handleNotification(body []byte, note *smdplog.Entry) (es9.Messa
 	reason := 0         // a failed install's errorReason
 	if n.Install != nil {
 		d := n.Install.Data
-		eid, ok := s.sent[hexID(d.TransactionID)]
+		p, ok := s.sent[hexID(d.TransactionID)]
 		if !ok {
 			return nil, discard(fail(subjTransactionID, reasonUnknown, "install result for an unknown transactionId"))
 		}
-		note.EID = eid
-		if err := rsp.Verify(s.euicc[eid], d.Signed(), n.Install.Signature); err != nil {
+		note.EID = p.eid
+		if err := rsp.Verify(p.pub, d.Signed(), n.Install.Signature); err != nil {
 			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccSignPIR does not verify"))
 		}
 		key = "install/" + hexID(d.TransactionID)
 		if !s.notified[key] {
-			s.installed(d)
+			s.installed(p.order, d.OK)
 		}
 		installOK = &d.OK
 		if !d.OK {
@@ -71,6 +71,9 @@ func (s *Server) handleNotification(body []byte, note *smdplog.Entry) (es9.Messa
 		return nil, errNoContent
 	}
 	s.notified[key] = true
+	if old, ok := s.notifiedOrder.push(key); ok {
+		delete(s.notified, old)
+	}
 	f := eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq}
 	if installOK != nil {
 		f["ok"] = *installOK
@@ -94,18 +97,12 @@ func discard(e *es9Error) *es9Error {
 // installed records an install result on its order (SGP.22 §5.6.4): a
 // successful one makes it installed; a failed one puts it in error (the
 // profile was not installed; a retry goes through a new order). The
-// transaction stays open for the LPA's cancelSession.
-func (s *Server) installed(d es10.ProfileInstallationResultData) {
-	var o *order
-	if t := s.tx[hexID(d.TransactionID)]; t != nil {
-		o = t.order
-	} else {
-		// The session is gone (its TTL ended, or it was the oldest of
-		// too many): the order is found by the profile's ICCID.
-		o = s.released[d.Notification.ICCID]
-	}
-	if o != nil && o.state == "downloaded" {
-		s.setState(o, map[bool]string{true: "installed", false: "error"}[d.OK])
+// transaction stays open for the LPA's cancelSession. The order is the
+// package's (sent), found alike whether its session is still held or gone
+// (its TTL ended, or it was the oldest of too many).
+func (s *Server) installed(o *order, ok bool) {
+	if o.state == "downloaded" {
+		s.setState(o, map[bool]string{true: "installed", false: "error"}[ok])
 	}
 }
 

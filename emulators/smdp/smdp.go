@@ -80,6 +80,11 @@ type Config struct {
 	// storm of thousands of cards, some of which never come back for
 	// their order, needs more.
 	MaxOrders int
+	// MaxFinished bounds what the server keeps of finished work (0:
+	// DefaultMaxFinished): the finished orders (installed or in error)
+	// with their sessions' install records, and, apart, the
+	// notifications remembered as taken; past it the oldest goes (keep).
+	MaxFinished int
 }
 
 // MaxRequests bounds the server's own request log (Requests).
@@ -133,11 +138,17 @@ type Server struct {
 	// outstanding counts the orders released or downloaded (setState).
 	outstanding int
 	nOrders     int
-	euicc       map[string]*ecdsa.PublicKey // by EID, learnt in authenticateClient
-	sent        map[string]string           // transactionId → EID, for late notifications
+	// finished keeps the newest Config.MaxFinished finished orders: one
+	// that goes is dropped from orders and released, with its sent.
+	finished keep[*order]
+	// sent holds the packages sent, by transactionId, for their install
+	// results (which may come after the session is gone).
+	sent map[string]sentPackage
 	// notified holds the notifications already taken, so a repeat is
-	// acknowledged without being counted again.
-	notified map[string]bool
+	// acknowledged without being counted again; notifiedOrder keeps the
+	// newest Config.MaxFinished of its keys.
+	notified      map[string]bool
+	notifiedOrder keep[string]
 
 	authCert *rsp.Cert // CERT.DPauth in use (the expired one under the fault)
 	tlsCert  *rsp.Cert // CERT.DP.TLS in use (the rogue one under the fault)
@@ -184,6 +195,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
+	if cfg.MaxFinished <= 0 {
+		cfg.MaxFinished = DefaultMaxFinished
+	}
 	if cfg.NewProfile == nil {
 		op := cfg.Operator
 		cfg.NewProfile = func(seq int) Profile {
@@ -192,19 +206,20 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	return &Server{
-		cfg:          cfg,
-		tx:           map[string]*transaction{},
-		orders:       map[string]*order{},
-		allocated:    map[string]*order{},
-		released:     map[string]*order{},
-		euicc:        map[string]*ecdsa.PublicKey{},
-		sent:         map[string]string{},
-		notified:     map[string]bool{},
-		authCert:     cfg.Certs.Auth,
-		tlsCert:      cfg.Certs.TLS,
-		requests:     httpserve.NewRing[httpserve.Request](MaxRequests),
-		notes:        httpserve.NewRing[smdplog.Entry](smdplog.MaxEntries),
-		notesStarted: cfg.Now(),
+		cfg:           cfg,
+		tx:            map[string]*transaction{},
+		orders:        map[string]*order{},
+		allocated:     map[string]*order{},
+		released:      map[string]*order{},
+		finished:      keep[*order]{max: cfg.MaxFinished},
+		sent:          map[string]sentPackage{},
+		notified:      map[string]bool{},
+		notifiedOrder: keep[string]{max: cfg.MaxFinished},
+		authCert:      cfg.Certs.Auth,
+		tlsCert:       cfg.Certs.TLS,
+		requests:      httpserve.NewRing[httpserve.Request](MaxRequests),
+		notes:         httpserve.NewRing[smdplog.Entry](smdplog.MaxEntries),
+		notesStarted:  cfg.Now(),
 	}, nil
 }
 
@@ -318,6 +333,10 @@ func (s *Server) Operator() string { return s.cfg.Operator }
 // MaxSessions is how many ES9+ sessions the server holds at most
 // (Config.MaxSessions, or DefaultMaxSessions).
 func (s *Server) MaxSessions() int { return s.cfg.MaxSessions }
+
+// MaxFinished is how many finished orders the server keeps at most
+// (Config.MaxFinished, or DefaultMaxFinished).
+func (s *Server) MaxFinished() int { return s.cfg.MaxFinished }
 
 // Requests returns the server's own log of the requests that reached it
 // (the newest MaxRequests) and how many older ones were dropped, for

@@ -51,7 +51,19 @@ type order struct {
 	eid        string
 	seq        int
 	profile    Profile
-	state      string // "released", "downloaded", "installed"
+	state      string // "released", "downloaded", "installed", "error"
+	// sent holds the transactionIds its packages went out under (Server.sent's
+	// keys): a package refused by cancelSession (postponed) goes again.
+	sent []string
+}
+
+// sentPackage is what an install result is checked and applied against
+// once its session may be gone: the card the package went to, the key
+// its session learnt in authenticateClient, and its order.
+type sentPackage struct {
+	eid   string
+	pub   *ecdsa.PublicKey
+	order *order
 }
 
 // lookup returns the live session id at step want, or the ES9+ error:
@@ -141,12 +153,23 @@ func (s *Server) dropOldestLocked() {
 
 // maxOrders bounds the number of outstanding orders (released or
 // downloaded, not yet installed or failed): what a card may still come
-// for. Finished orders stay for their notifications but do not count, so
+// for. Finished orders stay a while (DefaultMaxFinished) but do not count, so
 // a storm of thousands of downloads is not refused after the 4096th.
 // Config.MaxOrders changes it.
 const DefaultMaxOrders = 4096
 
-// setState moves an order and keeps the count of outstanding ones.
+// DefaultMaxFinished bounds, when Config.MaxFinished is zero, the finished
+// orders an SM-DP+ keeps and, apart, the notifications it remembers as
+// taken: `esimhil serve` runs for days (outside tester t86 F9), and what a
+// finished order is kept for — telling a second confirmOrder or a reused
+// matching ID it was used, a repeated install result that it was taken —
+// comes within minutes of its end. An order and its install result are a
+// few hundred bytes: 10,000 of each are a few MB.
+const DefaultMaxFinished = 10000
+
+// setState moves an order and keeps the count of outstanding ones. An
+// order that finishes (installed, error: neither ever moves again) joins
+// the finished ones kept, and the oldest kept past Config.MaxFinished goes.
 func (s *Server) setState(o *order, state string) {
 	open := func(st string) bool { return st == "released" || st == "downloaded" }
 	switch {
@@ -156,7 +179,51 @@ func (s *Server) setState(o *order, state string) {
 		s.outstanding++
 	}
 	o.state = state
+	if !open(state) {
+		if old, ok := s.finished.push(o); ok {
+			s.forgetLocked(old)
+		}
+	}
 }
+
+// forgetLocked drops a finished order and its packages' records: its
+// matching ID and ICCID are then unknown to ES9+ and ES2+, and an install
+// result for one of its packages is discarded as for an unknown
+// transactionId (docs/conformance.md).
+func (s *Server) forgetLocked(o *order) {
+	if s.orders[o.matchingID] == o {
+		delete(s.orders, o.matchingID)
+	}
+	if s.released[o.profile.ICCID] == o {
+		delete(s.released, o.profile.ICCID)
+	}
+	for _, id := range o.sent {
+		delete(s.sent, id)
+	}
+	o.sent = nil
+}
+
+// keep holds the newest max values pushed, in a ring.
+type keep[T any] struct {
+	ring []T
+	next int
+	max  int
+}
+
+// push adds v and returns the oldest value, which it let go, when it
+// already held max.
+func (k *keep[T]) push(v T) (old T, ok bool) {
+	if len(k.ring) < k.max {
+		k.ring = append(k.ring, v)
+		return old, false
+	}
+	old, k.ring[k.next] = k.ring[k.next], v
+	k.next = (k.next + 1) % k.max
+	return old, true
+}
+
+// len is how many values it holds.
+func (k *keep[T]) len() int { return len(k.ring) }
 
 // Order reserves a new profile for eid (the platform forwarding a download
 // request, SGP.22 ES2+ DownloadOrder + ConfirmOrder with releaseFlag) and

@@ -1945,7 +1945,7 @@ func TestStopDuringTheProbe(t *testing.T) {
 // loopback, as esimhil serve runs them, for the test's duration.
 func startEmulated(t *testing.T, tp *Template, pki *rsp.PKI) *Servers {
 	t.Helper()
-	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0", nil, StormSessions)
+	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0", nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -350,7 +350,7 @@ func (s *storm) servers(ctx context.Context) error {
 		// counted as they come.
 		log := eventlog.NewPassing(s.loop.Clock().Now)
 		log.Subscribe(s.serverEvent)
-		if s.inproc, err = StartServers(t.Base, pki, t.Seed, s.loop.Clock(), log, "127.0.0.1:0", nil, StormSessions); err != nil {
+		if s.inproc, err = StartServers(t.Base, pki, t.Seed, s.loop.Clock(), log, "127.0.0.1:0", nil, true); err != nil {
 			return err
 		}
 		s.sh.Platform, s.sh.PlatformTLS = s.inproc.Platform.Addr(), t.Base.Platform.TLS

@@ -29,7 +29,9 @@ const serverConns = 1024
 // stormOrders bounds each SM-DP+'s outstanding orders in a storm: a card
 // the SM-DP+ refuses (bad_euicc_signature) leaves its order open and asks
 // for another at its next attempt, and an hour of storm holds tens of
-// thousands of them.
+// thousands of them. It bounds the finished orders each keeps too: a
+// storm's are all kept, as a card's late or repeated notes may come
+// for any of them within the storm.
 const stormOrders = 1 << 20
 
 // StormSessions bounds each in-process SM-DP+'s ES9+ sessions in a storm:
@@ -72,9 +74,11 @@ type Servers struct {
 // (`esimhil serve --smdp-listen`: a restarted serve takes back a storm's
 // downloads at the addresses its cards were given), else on listen's
 // host on a port the kernel picks; trusting pki's CI, with clk's time.
-// Each SM-DP+ holds up to maxSessions ES9+ sessions (0:
-// smdp.DefaultMaxSessions). Close stops them.
-func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string, smdpListen map[string]string, maxSessions int) (sv *Servers, err error) {
+// A storm's SM-DP+s (storm) hold StormSessions ES9+ sessions and keep
+// stormOrders finished orders, the whole storm's; `esimhil serve`'s
+// (!storm), open to any client for as long as it runs, the emulator's
+// defaults (smdp.DefaultMaxSessions, DefaultMaxFinished). Close stops them.
+func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string, smdpListen map[string]string, storm bool) (sv *Servers, err error) {
 	for op := range smdpListen {
 		if !slices.ContainsFunc(s.Network.Operators, func(o scenario.Operator) bool { return o.ID == op && o.SMDP != "" }) {
 			return nil, fmt.Errorf("SM-DP+ %s: no operator %s with an SM-DP+ in the scenario", op, op)
@@ -110,6 +114,10 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 		}
 	}()
 	limits := httpserve.Limits{MaxConns: serverConns}
+	maxSessions, maxFinished := 0, 0
+	if storm {
+		maxSessions, maxFinished = StormSessions, stormOrders
+	}
 	// The SM-DP+s at an address asked for bind first: a kernel-picked port
 	// could otherwise take one of theirs.
 	ops := slices.Clone(s.Network.Operators)
@@ -131,7 +139,7 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 		op := o
 		srv, err := smdp.New(smdp.Config{
 			Operator: op.ID, Host: op.SMDP, CI: pki.CI.X509, CIKey: pki.CI.Key, Certs: pki.SMDP[op.ID],
-			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders, MaxSessions: maxSessions,
+			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders, MaxSessions: maxSessions, MaxFinished: maxFinished,
 			NewProfile: func(seq int) smdp.Profile { return harness.DeliveredProfile(op, seq) },
 		})
 		if err != nil {

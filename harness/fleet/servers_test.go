@@ -26,7 +26,7 @@ func TestStartServersFixedPort(t *testing.T) {
 	addr := free.Addr().String()
 	free.Close()
 	log := eventlog.NewPassing(clock.Wall{}.Now)
-	sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil, 0)
+	sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestStartServersFixedPort(t *testing.T) {
 			t.Errorf("SM-DP+ %s on %v", op, a)
 		}
 	}
-	again, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil, 0)
+	again, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil, false)
 	if err == nil {
 		again.Close()
 		t.Fatal("a second platform on the same port started")
@@ -81,9 +81,10 @@ func TestParseEndpoint(t *testing.T) {
 	}
 }
 
-// Each SM-DP+ holds the sessions asked for: esimhil serve (0) the
-// emulator's default, a storm's in-process ones StormSessions (r85 #11:
-// serve held 1<<17 abandoned sessions for their TTL).
+// Each SM-DP+ holds what it was sized for: esimhil serve's the emulator's
+// defaults, a storm's in-process ones the storm's sessions and every
+// finished order (r85 #11: serve held 1<<17 abandoned sessions for their
+// TTL; t86 F9: and every finished order for good).
 func TestStartServersSessionCap(t *testing.T) {
 	tp := loadTemplate(t, 1, 0)
 	pki, err := NewPKI(tp.Base, 1)
@@ -91,20 +92,20 @@ func TestStartServersSessionCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name  string
-		asked int
-		want  int
+		name                   string
+		storm                  bool
+		sessions, finishedKept int
 	}{
-		{"serve", 0, smdp.DefaultMaxSessions},
-		{"a storm", StormSessions, 1 << 17},
+		{"serve", false, smdp.DefaultMaxSessions, smdp.DefaultMaxFinished},
+		{"a storm", true, 1 << 17, stormOrders},
 	} {
-		sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, eventlog.NewPassing(clock.Wall{}.Now), "127.0.0.1:0", nil, tc.asked)
+		sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, eventlog.NewPassing(clock.Wall{}.Now), "127.0.0.1:0", nil, tc.storm)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for op, srv := range sv.SMDP {
-			if got := srv.MaxSessions(); got != tc.want {
-				t.Errorf("%s: SM-DP+ %s holds %d sessions, want %d", tc.name, op, got, tc.want)
+			if got, kept := srv.MaxSessions(), srv.MaxFinished(); got != tc.sessions || kept != tc.finishedKept {
+				t.Errorf("%s: SM-DP+ %s holds %d sessions and keeps %d finished orders, want %d, %d", tc.name, op, got, kept, tc.sessions, tc.finishedKept)
 			}
 		}
 		sv.Close()

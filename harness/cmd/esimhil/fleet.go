@@ -458,7 +458,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 1
 	}
-	sv, err := fleet.StartServers(s, pki, *seed, clock.Wall{}, log, *listen, smdpListen, 0)
+	sv, err := fleet.StartServers(s, pki, *seed, clock.Wall{}, log, *listen, smdpListen, false)
 	if err != nil {
 		events.Close()
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)

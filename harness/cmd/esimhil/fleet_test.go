@@ -447,7 +447,7 @@ func TestFleetUncheckedLogFailsUnlessAccepted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sv, err := fleet.StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0", nil, fleet.StormSessions)
+		sv, err := fleet.StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0", nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
