@@ -41,17 +41,14 @@ func (s *Server) arrive(r *http.Request) int {
 // pending.
 func (s *Server) settle(i int, a answer, body []byte, read bool) {
 	kept, enc, cut := keptBody(body)
-	var sum string
-	if read {
-		sum = httpserve.BodyHash(body)
-	}
+	size, sum := httpserve.BodyAsRead(body, read)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.pending, i)
 	if e := s.received.At(i); e != nil {
 		e.Status, e.Error = a.status, a.reason
 		e.Body, e.BodyEncoding, e.Truncated = kept, enc, cut
-		e.BodySize, e.BodySHA256 = len(body), sum
+		e.BodySize, e.BodySHA256 = size, sum
 	}
 }
 

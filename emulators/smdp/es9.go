@@ -75,10 +75,11 @@ var errNoContent = errors.New("no content") // handleNotification answers 204
 func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw, now: s.cfg.Now}
 	var body []byte
+	whole := false // body was read to its end
 	// note is what became of a handleNotification request, for the
 	// notification log (notelog.go); nil for every other request.
 	var note *smdplog.Entry
-	defer func() { s.logRequest(r, w.status, body) }()
+	defer func() { s.logRequest(r, w.status, body, whole) }()
 	var (
 		fn    string
 		h     handler
@@ -95,7 +96,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 			note = &smdplog.Entry{}
 			// Logged as the answer goes, not after: a reader that saw
 			// the 204 finds the entry.
-			w.onAnswer = func() { s.logNotification(note, w, body) }
+			w.onAnswer = func() { s.logNotification(note, w, body, whole) }
 		}
 		h, known = s.handlers(note)[fn]
 	case strings.HasPrefix(r.URL.Path, ES2PathPrefix):
@@ -135,7 +136,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	body, err := httpserve.ReadBody(w, r, es9.MaxBody)
 	if f := bodyread.Classify(err, es9.MaxBody); f != nil {
-		body = nil // not read whole: no hash in the request log
+		// Not read whole: the logs give the size read and no hash.
 		// A body that is not an HTTP message's whole (a broken chunk,
 		// cut short, over the limit) is refused at the HTTP layer, 400,
 		// 408 or 413 (RFC 9112 §6.3, RFC 9110 §15.5), with the ES9+
@@ -144,6 +145,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonInvalidFormat, msg: f.Reason, http: f.Status()})
 		return
 	}
+	whole = true
 	out, err := h(w, body)
 	var e *es9Error
 	switch {

@@ -14,13 +14,11 @@ import (
 // of it, as its answer's status is written: an outcome the handler set
 // (taken, duplicate, discarded), else refused with the error its answer
 // carried. A request answered by no one (the connection reset) is not in
-// it.
-func (s *Server) logNotification(note *smdplog.Entry, w *statusWriter, body []byte) {
+// it. whole says body was read whole (else it is what came before a cut).
+func (s *Server) logNotification(note *smdplog.Entry, w *statusWriter, body []byte, whole bool) {
 	e := *note
-	e.Time, e.Status, e.BodySize = s.cfg.Now(), w.status, len(body)
-	if body != nil {
-		e.BodySHA256 = httpserve.BodyHash(body)
-	}
+	e.Time, e.Status = s.cfg.Now(), w.status
+	e.BodySize, e.BodySHA256 = httpserve.BodyAsRead(body, whole)
 	if e.Outcome == "" {
 		e.Outcome = smdplog.Refused
 		if f := w.failed; f != nil {

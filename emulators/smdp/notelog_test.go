@@ -1,7 +1,9 @@
 package smdp
 
 import (
+	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -162,5 +164,55 @@ func TestHandlersFillTheNote(t *testing.T) {
 		if note.Kind != tc.kind || tc.kind != "" && (note.ICCID != c.meta.ICCID || note.EID != testEID) {
 			t.Errorf("%s: entry %+v, want kind %q of the card", tc.name, note, tc.kind)
 		}
+	}
+}
+
+// A body the client cut short is logged as read, in both of the SM-DP+'s
+// logs: its size counts the bytes that came and no hash is given, as on
+// the platform (outside tester t86 F5: body_size 0 for 7 bytes read).
+func TestBodyAsReadLogged(t *testing.T) {
+	whole := `{"pendingNotification":"AAAA"}`
+	for _, tc := range []struct {
+		name     string
+		declared int    // Content-Length
+		sent     string // what the client sends before it closes its side
+		status   int
+		size     int
+		hash     bool
+	}{
+		{"whole", len(whole), whole, http.StatusNoContent, len(whole), true},
+		{"cut short", 1000, `{"eid":`, http.StatusBadRequest, 7, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			c, err := tls.Dial("tcp", e.srv.Addr().String(), e.client.Transport.(*http.Transport).TLSClientConfig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			fmt.Fprintf(c, "POST %s%s HTTP/1.1\r\nHost: %s\r\nX-Admin-Protocol: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+				es9.PathPrefix, es9.FnHandleNotification, testHost, es9.AdminProtocol, tc.declared, tc.sent)
+			if err := c.CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(c)
+			if want := fmt.Sprintf("HTTP/1.1 %d ", tc.status); !strings.HasPrefix(string(b), want) {
+				t.Fatalf("answer %q, want %s…", b, want)
+			}
+			reqs, _ := e.srv.Requests() // before the log's read joins them
+			p := e.notificationLog(t, "")
+			if len(p.Entries) != 1 || len(reqs) != 1 {
+				t.Fatalf("notification log %+v, request log %+v: want one entry each", p.Entries, reqs)
+			}
+			for _, got := range []struct {
+				log  string
+				size int
+				hash string
+			}{{"notification log", p.Entries[0].BodySize, p.Entries[0].BodySHA256}, {"request log", reqs[0].BodySize, reqs[0].BodySHA256}} {
+				if got.size != tc.size || (got.hash != "") != tc.hash {
+					t.Errorf("%s: body_size %d, body_sha256 %q; want %d, a hash %v", got.log, got.size, got.hash, tc.size, tc.hash)
+				}
+			}
+		})
 	}
 }

@@ -285,8 +285,8 @@ type Request struct {
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
 	Status int       `json:"status"` // 0: no answer (connection reset)
-	// BodySHA256 is empty when the server refused the request before
-	// reading its body.
+	// BodySize counts the body's bytes read (BodyAsRead); BodySHA256 is
+	// empty when it was not read whole (refused before, or cut).
 	BodySize   int    `json:"body_size"`
 	BodySHA256 string `json:"body_sha256,omitempty"`
 }
@@ -295,6 +295,17 @@ type Request struct {
 func BodyHash(body []byte) string {
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:])
+}
+
+// BodyAsRead is what a server's log records of a request body: the bytes
+// read (those before a cut too), and their SHA-256 only when whole — a
+// part's hash matches no body a client sent (docs/conformance.md: "the
+// body as read, no hash when it was not read whole").
+func BodyAsRead(body []byte, whole bool) (size int, sha256 string) {
+	if whole {
+		sha256 = BodyHash(body)
+	}
+	return len(body), sha256
 }
 
 // Ring keeps the newest max entries of a log and counts the rest.
