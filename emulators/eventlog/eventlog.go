@@ -178,6 +178,9 @@ type Log struct {
 	sinkMax, sinkN int64
 	sinkFull       bool
 	full           func()
+	// failed is told the write error that stops the stream, once, as it
+	// happens (StreamBounded).
+	failed func(error)
 	// pass: keep nothing, only hand events on (NewPassing).
 	pass bool
 	// logged counts the events kept or handed on (Count). It changes
@@ -371,14 +374,16 @@ const StreamLineRoom = 256
 // whose line would take the stream past max-StreamLineRoom is replaced by
 // a LimitKind event {limit_bytes, reason}, full is called (once, under the
 // log's lock: it must not log), and no later event is written; the file
-// ends on a whole line. For a long-lived writer of a passing log (esimhil
-// serve), whose events no run limit bounds.
-func (l *Log) StreamBounded(w io.Writer, max int64, full func()) error {
+// ends on a whole line. failed (if not nil; under the lock too) is told
+// the write error that stops the stream as it happens, not only at
+// StreamErr: a writer that runs for days (esimhil serve, whose events no
+// run limit bounds) says at once that its events are no longer kept.
+func (l *Log) StreamBounded(w io.Writer, max int64, full func(), failed func(error)) error {
 	if max < StreamLineRoom {
 		return fmt.Errorf("stream events: a bound of %d bytes, under the %d its last line needs", max, StreamLineRoom)
 	}
 	l.mu.Lock()
-	l.sinkMax, l.full = max, full
+	l.sinkMax, l.full, l.failed = max, full, failed
 	l.mu.Unlock()
 	return l.Stream(w)
 }
@@ -430,6 +435,9 @@ func (l *Log) streamLocked(e Event) Event {
 	}
 	if err != nil {
 		l.sinkErr = fmt.Errorf("stream events: %w", err)
+		if l.failed != nil {
+			l.failed(l.sinkErr)
+		}
 	}
 	return e
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -268,6 +269,58 @@ func TestInt(t *testing.T) {
 	}
 }
 
+// failingWriter takes ok bytes, then fails every write.
+type failingWriter struct {
+	ok     int
+	writes int
+}
+
+func (w *failingWriter) Write(b []byte) (int, error) {
+	w.writes++
+	if len(b) > w.ok {
+		n := w.ok
+		w.ok = 0
+		return n, syscall.ENOSPC
+	}
+	w.ok -= len(b)
+	return len(b), nil
+}
+
+// A bounded stream whose writer fails says so once, as the write fails —
+// not only at StreamErr, which a long-lived serve reads at exit (outside
+// tester t86 F4) — and writes nothing more.
+func TestStreamBoundedFailed(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		ok     int // bytes the writer takes before it fails
+		events int
+		told   int // failed's calls
+		writes int // the writer's calls
+	}{
+		{"no failure", 1 << 20, 5, 0, 5},
+		{"fails at the first", 0, 5, 1, 1},
+		{"fails mid-way", 250, 5, 1, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := &failingWriter{ok: c.ok}
+			var told []error
+			l := NewPassing(time.Now)
+			if err := l.StreamBounded(w, 1<<20, nil, func(err error) { told = append(told, err) }); err != nil {
+				t.Fatal(err)
+			}
+			for range c.events {
+				l.Emit("platform", "request_rejected", F{"status": 400, "reason": strings.Repeat("x", 80)})
+			}
+			if len(told) != c.told || w.writes != c.writes {
+				t.Fatalf("failed told %d times (%v), %d writes; want %d, %d", len(told), told, w.writes, c.told, c.writes)
+			}
+			if c.told > 0 && (!errors.Is(told[0], syscall.ENOSPC) || told[0] != l.StreamErr()) {
+				t.Errorf("told %v, StreamErr %v: want the write's error, the same", told[0], l.StreamErr())
+			}
+		})
+	}
+}
+
 // TestStreamBounded: lines pass until the next would take the stream past
 // its bound (less the room of its last line); then one event_limit event
 // says so, full is told once, and later events are not written — the file
@@ -296,7 +349,7 @@ func TestStreamBounded(t *testing.T) {
 			var buf bytes.Buffer
 			fulls := 0
 			l := NewPassing(func() time.Time { return t0 })
-			if err := l.StreamBounded(&buf, c.max, func() { fulls++ }); err != nil {
+			if err := l.StreamBounded(&buf, c.max, func() { fulls++ }, nil); err != nil {
 				t.Fatal(err)
 			}
 			for range c.events {
@@ -327,7 +380,7 @@ func TestStreamBounded(t *testing.T) {
 			}
 		})
 	}
-	if err := NewPassing(time.Now).StreamBounded(io.Discard, StreamLineRoom-1, nil); err == nil {
+	if err := NewPassing(time.Now).StreamBounded(io.Discard, StreamLineRoom-1, nil, nil); err == nil {
 		t.Error("a bound under the last line's room taken")
 	}
 }

@@ -453,7 +453,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 	full := func() {
 		fmt.Fprintf(stderr, "esimhil serve: warning: %s reached --max-events-bytes %d: later events are not written (the servers go on)\n", eventsPath, *maxEvents)
 	}
-	if err := log.StreamBounded(events, int64(*maxEvents), full); err != nil {
+	// A write that fails (a full disk) stops the stream for good: said
+	// at once, as the bound is, not only at exit (outside tester t86 F4).
+	failed := func(err error) {
+		fmt.Fprintf(stderr, "esimhil serve: warning: %s: %v: later events are not written (the servers go on)\n", eventsPath, err)
+	}
+	if err := log.StreamBounded(events, int64(*maxEvents), full, failed); err != nil {
 		events.Close()
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 1

@@ -133,3 +133,67 @@ func TestServeRecordsDiscardedNotifications(t *testing.T) {
 		})
 	}
 }
+
+// A write to events.jsonl that fails (a full disk: /dev/full here) is
+// said on standard error as it happens, once, and serve goes on serving
+// (outside tester t86 F4: nothing was said until Ctrl-C); at exit the
+// failure still fails the serve.
+func TestServeWarnsAtAFailedWrite(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/full", filepath.Join(dir, "events.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	pr, pw := io.Pipe()
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		code := cli(ctx, []string{"serve", "--scenario", scen, "--out", dir}, pw, stderr)
+		pw.Close()
+		done <- code
+	}()
+	var platformURL string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "platform" {
+			platformURL = f[1]
+		}
+		if strings.HasPrefix(sc.Text(), "serving") {
+			break
+		}
+	}
+	go func() { // keep serve's stdout drained
+		for sc.Scan() {
+		}
+	}()
+	if platformURL == "" {
+		t.Fatal("serve printed no platform")
+	}
+	warning := "esimhil serve: warning: " + filepath.Join(dir, "events.jsonl") +
+		": stream events: write " + filepath.Join(dir, "events.jsonl") + ": no space left on device: later events are not written (the servers go on)\n"
+	// Each request refused is an event (request_rejected), logged before
+	// its answer is written: the first one's write fails, and serve goes
+	// on answering.
+	for i := range 3 {
+		resp, err := http.Post(platformURL+"/v1/notifications", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("request %d answered %d, want 400", i, resp.StatusCode)
+		}
+		if got := stderr.String(); got != warning {
+			t.Fatalf("after request %d, serve running, standard error %q; want %q", i, got, warning)
+		}
+	}
+	stop()
+	if code := <-done; code != 1 || !strings.HasPrefix(stderr.String(), warning) || strings.Count(stderr.String(), "no space left") != 2 {
+		t.Errorf("serve exited %d, standard error %q: want 1, the warning and the failure once more at exit", code, stderr.String())
+	}
+}
