@@ -11,7 +11,8 @@ const (
 	KindNotificationReceived  eventlog.Kind = "notification_received"  // {kind, eid, operator, iccid?, plmn?, cause?, report?}: every field the note carried
 	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {kind, eid, iccid?, report?}
 	KindRequestRejected       eventlog.Kind = "request_rejected"       // {path, status, reason}
+	KindRequestCut            eventlog.Kind = "request_cut"            // {path, reason}: the platform stopped while reading it; not answered
 )
 
 var _ = eventlog.Register(eventlog.Platform, KindPreferredListServed, KindDownloadRequested, KindEligibility,
-	KindDownloadForwarded, KindNotificationReceived, KindNotificationDuplicate, KindRequestRejected)
+	KindDownloadForwarded, KindNotificationReceived, KindNotificationDuplicate, KindRequestRejected, KindRequestCut)

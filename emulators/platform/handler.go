@@ -21,6 +21,9 @@ type answer struct {
 	body   any
 	reason string
 	raw    []byte
+	// cut: the platform stopped while reading the request (it closed
+	// the connection): nothing is answered, status is 0.
+	cut bool
 }
 
 // garbled is what a garbled platform answers each card route with: that
@@ -116,6 +119,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.settle(idx, a, body, read)
 		settled = true
 	}
+	if a.cut {
+		// Serve stopping (or the platform made unreachable) closed the
+		// connection mid-body: no status was sent, and no client is to
+		// blame (outside tester t86 F6: logged as a 400 and a reset).
+		s.log.Emit(eventlog.Platform, KindRequestCut, eventlog.F{"path": r.URL.Path, "reason": a.reason})
+		panic(http.ErrAbortHandler)
+	}
 	if a.reason != "" {
 		s.log.Emit(eventlog.Platform, KindRequestRejected, eventlog.F{
 			"path": r.URL.Path, "status": a.status, "reason": a.reason,
@@ -159,9 +169,12 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route, known 
 		var err error
 		body, err = httpserve.ReadBody(w, r, platformapi.MaxBody)
 		read = err == nil
-		if f := bodyread.Classify(err, platformapi.MaxBody); f != nil {
+		switch f := bodyread.Classify(err, platformapi.MaxBody); {
+		case f != nil && f.Kind == bodyread.Stopped:
+			a = answer{reason: f.Reason, cut: true}
+		case f != nil:
 			a = reject(f.Status(), "%s", f.Reason)
-		} else {
+		default:
 			a = rt.handle(s, r, body)
 		}
 	}

@@ -135,7 +135,15 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := httpserve.ReadBody(w, r, es9.MaxBody)
-	if f := bodyread.Classify(err, es9.MaxBody); f != nil {
+	f := bodyread.Classify(err, es9.MaxBody)
+	if f != nil && f.Kind == bodyread.Stopped {
+		// Serve stopping (or the SM-DP+ made unreachable) closed the
+		// connection mid-body: nothing is answered, no status logged
+		// (outside tester t86 F6: an es9_error of a 400 never sent).
+		s.emit(KindRequestCut, eventlog.F{"operator": s.cfg.Operator, "function": fn, "reason": f.Reason})
+		panic(http.ErrAbortHandler)
+	}
+	if f != nil {
 		// Not read whole: the logs give the size read and no hash.
 		// A body that is not an HTTP message's whole (a broken chunk,
 		// cut short, over the limit) is refused at the HTTP layer, 400,

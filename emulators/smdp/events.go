@@ -11,7 +11,8 @@ const (
 	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {operator, kind, seq}
 	KindSessionCancelled      eventlog.Kind = "session_cancelled"      // {operator, reason, order, verified}
 	KindES9Error              eventlog.Kind = "es9_error"              // {operator, function, subject, reason, message}
+	KindRequestCut            eventlog.Kind = "request_cut"            // {operator, function, reason}: the SM-DP+ stopped while reading it; not answered
 )
 
 var _ = eventlog.Register(eventlog.SMDP, KindOrder, KindMutualAuth, KindBPPSent, KindNotificationReceived,
-	KindNotificationDuplicate, KindSessionCancelled, KindES9Error)
+	KindNotificationDuplicate, KindSessionCancelled, KindES9Error, KindRequestCut)

@@ -348,7 +348,7 @@ func (s *Server) Requests() ([]httpserve.Request, int) {
 }
 
 // logRequest records one request with the status it was answered (0: the
-// connection was reset instead) and its body as read (whole: to its end).
+// connection was reset instead, or cut by the server stopping) and its body as read (whole: to its end).
 func (s *Server) logRequest(r *http.Request, status int, body []byte, whole bool) {
 	e := httpserve.Request{Time: s.cfg.Now(), Method: r.Method, Path: r.URL.Path, Status: status}
 	e.BodySize, e.BodySHA256 = httpserve.BodyAsRead(body, whole)

@@ -193,7 +193,7 @@ func cutShort(f *os.File) bool {
 var failureKinds = map[string]bool{
 	"attach_failed": true, "notification_failed": true, "bip_error": true,
 	"preferred_list_failed": true, "profile_enable_failed": true, "es9_error": true,
-	"request_rejected": true, "attach_timeout": true, "list_exhausted": true,
+	"request_rejected": true, "request_cut": true, "attach_timeout": true, "list_exhausted": true,
 	"error": true, "no_service": true, "fallback_failed": true, "fallback_exhausted": true,
 	"run_incomplete": true, "event_limit": true, "note_dropped": true,
 }

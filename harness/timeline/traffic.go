@@ -156,16 +156,17 @@ func (b *Builder) stampsSimulated(ex []capture.Exchange) bool {
 }
 
 // serverKinds are the log entries a server writes for a request, by
-// route: the platform's by path, an SM-DP+'s by ES9+ function.
+// route: the platform's by path, an SM-DP+'s by ES9+ function;
+// request_cut when the server stopped while reading the request's body.
 var serverKinds = map[string][]string{
-	platformapi.PathPreferredList: {"preferred_list_served", "request_rejected"},
-	platformapi.PathDownload:      {"download_requested", "request_rejected"},
-	platformapi.PathNotifications: {"notification_received", "notification_duplicate", "request_rejected"},
-	"authenticateClient":          {"mutual_auth", "es9_error"},
-	"getBoundProfilePackage":      {"bpp_sent", "es9_error"},
-	"handleNotification":          {"notification_received", "notification_duplicate", "es9_error"},
-	"initiateAuthentication":      {"es9_error"},
-	"cancelSession":               {"session_cancelled", "es9_error"},
+	platformapi.PathPreferredList: {"preferred_list_served", "request_rejected", "request_cut"},
+	platformapi.PathDownload:      {"download_requested", "request_rejected", "request_cut"},
+	platformapi.PathNotifications: {"notification_received", "notification_duplicate", "request_rejected", "request_cut"},
+	"authenticateClient":          {"mutual_auth", "es9_error", "request_cut"},
+	"getBoundProfilePackage":      {"bpp_sent", "es9_error", "request_cut"},
+	"handleNotification":          {"notification_received", "notification_duplicate", "es9_error", "request_cut"},
+	"initiateAuthentication":      {"es9_error", "request_cut"},
+	"cancelSession":               {"session_cancelled", "es9_error", "request_cut"},
 }
 
 // anchor finds the first unused server log entry for exchange e on lane
@@ -209,13 +210,13 @@ func (b *Builder) anchorIn(lane string, e capture.Exchange, from, until time.Tim
 		if eventLane(ev) != lane || !contains(kinds, ev.Kind) {
 			continue
 		}
-		// A rejection or ES9+ error names its route.
+		// A rejection, cut or ES9+ error names its route: the
+		// platform's its path, an SM-DP+'s its function.
 		switch ev.Kind {
-		case "request_rejected":
+		case "request_rejected", "request_cut", "es9_error":
 			if p := ev.str("path"); p != "" && p != e.Path {
 				continue
 			}
-		case "es9_error":
 			if f := ev.str("function"); f != "" && f != route {
 				continue
 			}

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"strings"
 	"syscall"
+
+	"github.com/esimhil/esimhil/internal/httpserve"
 )
 
 // Kind classes a failed read.
@@ -28,6 +30,10 @@ const (
 	Gone
 	// Broken: any other read error (a malformed chunked encoding).
 	Broken
+	// Stopped: the server closed the connection itself, stopping
+	// (httpserve.ErrStopped): nothing can be answered, and no client is
+	// at fault.
+	Stopped
 )
 
 // Failure is a read that failed: its class and the reason to answer and
@@ -46,6 +52,8 @@ func Classify(err error, max int64) *Failure {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, httpserve.ErrStopped):
+		return &Failure{Stopped, "reading body: cut by the server stopping (it closed the connection; no answer sent)"}
 	case errors.As(err, &tooBig):
 		return &Failure{TooLarge, fmt.Sprintf("body larger than %d bytes", max)}
 	case errors.As(err, &nerr) && nerr.Timeout():
@@ -65,9 +73,12 @@ func Classify(err error, max int64) *Failure {
 }
 
 // Status is the HTTP status a plain HTTP API answers the failure with
-// (the platform; ES9+ answers 200 with its own codes).
+// (the platform; ES9+ answers 200 with its own codes); 0 for Stopped,
+// which is answered with nothing.
 func (f *Failure) Status() int {
 	switch f.Kind {
+	case Stopped:
+		return 0
 	case TooLarge:
 		return http.StatusRequestEntityTooLarge
 	case Timeout:

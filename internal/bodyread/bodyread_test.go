@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/httpserve"
 )
 
 func TestClassify(t *testing.T) {
@@ -30,6 +32,7 @@ func TestClassify(t *testing.T) {
 		{"reset", op(os.NewSyscallError("read", syscall.ECONNRESET)), Gone, 400, "reading body: the connection was reset before the body's end"},
 		{"closed", op(net.ErrClosed), Gone, 400, "reading body: the connection was reset before the body's end"},
 		{"bad chunk", errors.New("malformed chunked encoding"), Broken, 400, "reading body: malformed chunked encoding"},
+		{"the server stopping", fmt.Errorf("%w (%w)", httpserve.ErrStopped, op(net.ErrClosed)), Stopped, 0, "reading body: cut by the server stopping (it closed the connection; no answer sent)"},
 		{"other socket error, without its addresses", op(os.NewSyscallError("read", syscall.EIO)), Broken, 400, "reading body: read: input/output error"},
 	}
 	for _, tc := range tests {

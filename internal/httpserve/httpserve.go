@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -124,7 +125,8 @@ func serveFollowed(ln net.Listener, h http.Handler, limits Limits, wrap func(net
 		ConnState:         s.track,
 		// ReadBody finds the limits here.
 		BaseContext: func(net.Listener) context.Context {
-			return context.WithValue(context.Background(), limitsKey{}, l)
+			ctx := context.WithValue(context.Background(), limitsKey{}, l)
+			return context.WithValue(ctx, closingKey{}, &s.closing)
 		},
 		// Handshake failures and timeouts are expected under faults
 		// and bad input; they are the clients' business.
@@ -237,6 +239,23 @@ const drainMax = 4
 // limitsKey holds a served request's Limits in its context.
 type limitsKey struct{}
 
+// closingKey holds its server's closing flag (*atomic.Bool).
+type closingKey struct{}
+
+// ErrStopped is ReadBody's error for a body cut because the server itself
+// closed the connection, stopping (Close: esimhil serve's Ctrl-C, or an
+// unreachable fault), not because the client went: the read of a request
+// in flight fails then, and no answer can be sent. Callers log it as cut,
+// with no status (outside tester t86 F6: a 400 never sent, blamed on a
+// client reset).
+var ErrStopped = errors.New("the server stopped and closed the connection")
+
+// stopping reports whether r's server is closing (false outside Serve).
+func stopping(r *http.Request) bool {
+	c, ok := r.Context().Value(closingKey{}).(*atomic.Bool)
+	return ok && c.Load()
+}
+
 // ReadBody reads r's body whole, at most max bytes (beyond: an
 // *http.MaxBytesError), and then gives the answer a write window of its
 // own, Limits.Write from now. net/http opens that window when it has read
@@ -244,7 +263,8 @@ type limitsKey struct{}
 // read timeout — or one finished just before it — would leave no time to
 // write, and the answer a server logged (a 408, say) would never reach the
 // client, who would see the connection closed with nothing. A timeout
-// while reading is a net.Error whose Timeout() is true. What was read
+// while reading is a net.Error whose Timeout() is true; one because the
+// server closed the connection, stopping, is ErrStopped. What was read
 // before an error is returned with it.
 //
 // A Content-Length over max is refused without keeping a byte (RFC 9110
@@ -273,7 +293,13 @@ func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 		}
 		return nil, &http.MaxBytesError{Limit: max}
 	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil && errors.Is(err, net.ErrClosed) && stopping(r) {
+		// The connection was closed here, not by the client, and Close
+		// sets closing before it closes the connections.
+		err = fmt.Errorf("%w (%w)", ErrStopped, err)
+	}
+	return body, err
 }
 
 // Request is one request as a server's own log keeps it: enough to match
@@ -284,7 +310,7 @@ type Request struct {
 	Time   time.Time `json:"t"`
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
-	Status int       `json:"status"` // 0: no answer (connection reset)
+	Status int       `json:"status"` // 0: no answer (connection reset, or the server stopping)
 	// BodySize counts the body's bytes read (BodyAsRead); BodySHA256 is
 	// empty when it was not read whole (refused before, or cut).
 	BodySize   int    `json:"body_size"`

@@ -369,3 +369,36 @@ func TestOutOfFilesStopsServing(t *testing.T) {
 		t.Errorf("Close: %v, want the accept's EMFILE and the limit", err)
 	}
 }
+
+// A body whose read fails because the server closed the connection,
+// stopping, is ErrStopped: no client went, and no answer can go (outside
+// tester t86 F6: serve's Ctrl-C logged a 400 and a client reset). A client
+// that goes mid-body is not.
+func TestReadBodyCutByClose(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cut     func(c net.Conn, s *Server)
+		stopped bool
+	}{
+		{"the server stops", func(_ net.Conn, s *Server) { s.Close() }, true},
+		{"the client goes", func(c net.Conn, _ *Server) { c.Close() }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reading := make(chan struct{})
+			got := make(chan error, 1)
+			addr, s := serve(t, Limits{}, func(w http.ResponseWriter, r *http.Request) {
+				close(reading)
+				_, err := ReadBody(w, r, 1<<10)
+				got <- err
+			})
+			c := dial(t, addr)
+			fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"eid\":")
+			<-reading
+			tc.cut(c, s)
+			err := <-got
+			if err == nil || errors.Is(err, ErrStopped) != tc.stopped {
+				t.Fatalf("ReadBody: %v, want ErrStopped %v", err, tc.stopped)
+			}
+		})
+	}
+}
