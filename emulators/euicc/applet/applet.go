@@ -267,10 +267,10 @@ func (a *Applet) log(kind eventlog.Kind, kv ...any) {
 	a.out = append(a.out, Log{Kind: kind, Fields: f})
 }
 
-// persistIfChanged persists the state when it changed. The periodic-check
-// counter and the bearer alone do not make a write (NVM wears): a reset
-// then restarts the back-off clock a little early in time, which only
-// lengthens a pause, and the bearer is gone after a reset anyway.
+// persistIfChanged persists the state when it changed. The bearer alone
+// does not make a write (NVM wears, and the bearer is gone after a reset
+// anyway); the periodic-check counter does only while a back-off waits
+// for it (State.durable).
 func (a *Applet) persistIfChanged() {
 	d := a.st.durable()
 	changed, plain := durableChanged(&d, &a.saved, a.savedPlain)
@@ -283,9 +283,28 @@ func (a *Applet) persistIfChanged() {
 }
 
 // durable is s without the fields whose change alone is not worth a write.
+// The check count is the back-off's clock: the table keeps each entry's
+// end as a count (BackoffEntry.Until), so a count a reset took back would
+// add the checks since the last write to every pause, up to doubling it
+// (outside tester t137 F1: checks at home, forgotten by a power cut).
+// It is durable up to the last entry's end: a write a check while an
+// operator sits out (at most Backoff.Max checks after its last failure,
+// a few bytes each), one at the check that ends it, and none while no
+// back-off is outstanding. Ends kept as "checks remaining" would cost
+// the same writes, each entry rewritten at every check.
 func (s State) durable() State {
-	s.Checks, s.Online, s.Serving, s.NoService = 0, false, "", 0
+	s.Checks = min(s.Checks, s.backoffEnd())
+	s.Online, s.Serving, s.NoService = false, "", 0
 	return s
+}
+
+// backoffEnd is the last check a back-off entry waits for (0 for none).
+func (s *State) backoffEnd() uint64 {
+	var end uint64
+	for _, b := range s.Backoff {
+		end = max(end, b.Until)
+	}
+	return end
 }
 
 func (a *Applet) startAttachTimer() {

@@ -9,7 +9,9 @@ import "slices"
 // Every attempt costs a REFRESH, which drops the device's data session,
 // and every download order costs the operator; a list whose operators all
 // fail must not cost that at every period. The table is persisted, so
-// resets and power cuts do not clear it; the clock is State.Checks.
+// resets and power cuts do not clear it; the clock is State.Checks,
+// persisted too while an entry waits for it (State.durable). Checks are
+// counted while the card runs: time powered off is not.
 // Where an operator failed is the MCC the cycle began on and the country
 // of its list, when it had one (samePlace).
 

@@ -297,3 +297,54 @@ func smdpNoteOut() State {
 		Online: true, Serving: "20810", AttachArmed: true,
 	}
 }
+
+// The back-off's clock survives a reset while an operator sits out: each
+// entry's end is a check count, so a count taken back to the last write
+// would lengthen the pause by every check since (outside tester t137 F1:
+// checks at home, no other write, a power cut, the pause doubled). With
+// no back-off outstanding a check makes no write (NVM wears).
+func TestBackoffClockSurvivesReset(t *testing.T) {
+	sfr := func(until uint64) []BackoffEntry {
+		return []BackoffEntry{{Operator: "sfr", Area: "208", Country: "FR", Failures: 1, Until: until}}
+	}
+	for _, tc := range []struct {
+		name    string
+		backoff []BackoffEntry
+		checks  int    // periodic checks from check 10, nothing else happening
+		want    uint64 // the count a reset resumes from
+		writes  int
+	}{
+		{"no back-off: no write", nil, 5, 10, 0},
+		{"an operator sits out: every check", sfr(33), 5, 15, 5},
+		{"up to its end, not past it", sfr(12), 5, 12, 2},
+		{"ended before: no write", sfr(8), 5, 10, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := State{Mode: ModeIdle, Profiles: testProfiles(), Checks: 10, Backoff: tc.backoff}
+			a := New(testCfg, st)
+			nvm, writes := a.State(), 0 // what the card holds: the last Persist
+			for range tc.checks {
+				for _, e := range a.Step(TimerExpired{ID: CheckTimer}) {
+					if p, ok := e.(Persist); ok {
+						nvm, writes = p.State, writes+1
+					}
+				}
+			}
+			if a.State().Checks != 10+uint64(tc.checks) {
+				t.Fatalf("live count %d, want %d", a.State().Checks, 10+tc.checks)
+			}
+			b, err := DecodeState(mustJSON(nvm))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Checks != tc.want || writes != tc.writes {
+				t.Errorf("after a reset: check %d, want %d (%d writes, want %d)", b.Checks, tc.want, writes, tc.writes)
+			}
+			// Who sits out is the same with or without the reset.
+			_, live := a.backedOff("sfr", "208", "FR")
+			if _, after := New(testCfg, b).backedOff("sfr", "208", "FR"); after != live {
+				t.Errorf("sfr backed off after the reset: %v, without it %v", after, live)
+			}
+		})
+	}
+}

@@ -85,7 +85,8 @@ type State struct {
 	// LastReport numbers the notes to the platform (Note.Report), so a
 	// resend after a lost answer is taken once.
 	LastReport uint64 `json:"last_report,omitempty"`
-	// Checks counts periodic checks: the back-off clock.
+	// Checks counts periodic checks: the back-off clock, durable while a
+	// back-off entry waits for it (State.durable).
 	Checks uint64 `json:"checks,omitempty"`
 	// NoService counts the periodic checks in a row, in Idle, without
 	// normal service on the enabled profile (a rescue needs two).
