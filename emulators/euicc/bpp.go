@@ -44,9 +44,15 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 	}
 	done, err := sess.loader.Load(seg)
 	if err == nil && !done {
+		// Stored in the ISD-P being built: a reset from here on
+		// interrupts the install (install.go).
+		sess.segments++
+		c.installStored(sess)
+		c.cfg.Log.Emit(eventlog.EUICC, KindBPPSegmentStored, eventlog.F{"operator": sess.operator, "segment": sess.segments})
 		return nil, apdu.SWOK
 	}
 	c.sess = nil
+	c.installing = nil // the result, stored below with the profile, takes its place
 	if err != nil {
 		// Refused: only a CancelSession for this transaction is left.
 		c.sess = &rspSession{txID: sess.txID, serverAddress: sess.serverAddress, operator: sess.operator, smdpOID: sess.smdpOID, key: sess.key, ended: true}

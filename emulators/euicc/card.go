@@ -100,6 +100,8 @@ type Card struct {
 	notifications []Notification
 	notifSeq      int    // last notification sequence number (SGP.22 §5.7.9)
 	defaultDP     string // default SM-DP+ address (ES10a SetDefaultDpAddress)
+	// installing is the profile package being installed (install.go).
+	installing *installRecord
 	// persisted is the image last handed to Config.OnNVMWrite.
 	persisted []byte
 
@@ -113,6 +115,9 @@ type Card struct {
 	rt         *runtime
 	// sess is the ISD-R's download session (ES10b, es10b.go).
 	sess *rspSession
+
+	// interrupt, if set, says a power cut is under way (SetInterrupt).
+	interrupt func() bool
 
 	// newMethod builds the hosted applet; tests swap in a double.
 	newMethod func(applet.Config, applet.State) method
@@ -188,6 +193,7 @@ func (c *Card) Reset() []byte {
 func (c *Card) restart() {
 	c.refreshDue = false
 	c.sess = nil
+	c.interruptedInstall()
 	c.fs = buildFS(c.enabled())
 	c.chans = [maxChannels]*channel{}
 	c.chans[0] = newChannel(c.fs)
@@ -196,6 +202,20 @@ func (c *Card) restart() {
 	}
 	c.rt = newRuntime(c)
 }
+
+// SetInterrupt gives the card a check of whether its power is being
+// cut: the harness's cut after an event the card logs in the middle of its
+// own work (a segment of a profile package its applet loads). The card's
+// toolkit runtime carries out no further effect of the applet once it
+// says so, as a card loses power wherever it is; the cut itself comes
+// once the current command is answered.
+func (c *Card) SetInterrupt(cut func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.interrupt = cut
+}
+
+func (c *Card) interrupted() bool { return c.interrupt != nil && c.interrupt() }
 
 // OwedNotes are the notes the card's applet still owes the platform, in
 // the order it would send them: what a run that ends names as not

@@ -80,6 +80,8 @@ type rspSession struct {
 	key    *ecdsa.PrivateKey
 	otsk   *ecdh.PrivateKey
 	loader *rsp.BPPLoader
+	// segments counts the package's segments stored, the load not over.
+	segments int
 	// ended: the package was refused; the session only awaits the LPA's
 	// CancelSession (loadBppExecutionError), which the ISD-R still signs
 	// so the SM-DP+ can close its side (SGP.22 §3.1.3.3, §5.7.14).
@@ -205,7 +207,7 @@ func (c *Card) euiccInfo2() es10.EuiccInfo2 {
 func (c *Card) getEuiccChallenge() []byte {
 	ch := make([]byte, es10.ChallengeLen)
 	_ = rsp.Nonce(c.cfg.Random, ch) // crypto/rand cannot fail; a seeded source does not
-	c.sess = &rspSession{challenge: ch}
+	c.setSession(&rspSession{challenge: ch})
 	return es10.EncodeEuiccChallenge(ch)
 }
 
@@ -234,7 +236,7 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 	}
 	s1 := req.ServerSigned1
 	fail := func(code int, operator, reason string) ([]byte, uint16) {
-		c.sess = nil
+		c.setSession(nil)
 		c.mutualAuthEvent(operator, false, reason)
 		return es10.AuthenticateServerResponse{TransactionID: s1.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
 	}
@@ -273,8 +275,8 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 	if c.injected(FaultBadEUICCSignature, s1.ServerAddress, c.cfg.Faults.BadEuiccSignature1) {
 		sig[len(sig)-1] ^= 0xFF
 	}
-	c.sess = &rspSession{txID: s1.TransactionID, serverAddress: s1.ServerAddress, operator: operator,
-		smdpOID: rsp.RegisteredID(dpauth), euiccSignature1: sig, key: chain.Key}
+	c.setSession(&rspSession{txID: s1.TransactionID, serverAddress: s1.ServerAddress, operator: operator,
+		smdpOID: rsp.RegisteredID(dpauth), euiccSignature1: sig, key: chain.Key})
 	return es10.AuthenticateServerResponse{EuiccSigned1: signed, EuiccSignature1: sig,
 		EuiccCertificate: chain.EUICCCert, EUMCertificate: chain.EUMCert}.Encode(), apdu.SWOK
 }
@@ -295,7 +297,7 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 		operator = sess.operator
 	}
 	fail := func(code int, reason string) ([]byte, uint16) {
-		c.sess = nil
+		c.setSession(nil)
 		c.mutualAuthEvent(operator, false, reason)
 		return es10.PrepareDownloadResponse{TransactionID: s2.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
 	}
@@ -345,7 +347,7 @@ func (c *Card) cancelSession(raw []byte) ([]byte, uint16) {
 		return es10.CancelSessionResponse{ErrorCode: es10.CancelErrInvalidTransID}.Encode(), apdu.SWOK
 	}
 	oid := c.sess.smdpOID
-	c.sess = nil
+	c.setSession(nil)
 	r := es10.CancelSessionResponse{TransactionID: req.TransactionID, SmdpOID: oid, Reason: req.Reason}
 	sig, err := rsp.Sign(c.cfg.EUICCKey, r.SignedPart())
 	// smdpOid is mandatory: without the SM-DP+'s OID there is nothing valid to sign.

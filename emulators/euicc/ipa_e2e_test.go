@@ -184,7 +184,7 @@ func TestDownloadEndToEnd(t *testing.T) {
 		t.Fatalf("REFRESH %+v", ref)
 	}
 	want := "roaming_detected mode preferred_list_requested preferred_list_received cycle_started attempt profile_not_preinstalled download_requested mode " +
-		"mutual_auth profile_installed notification_sent download_result mode notification_sent profile_enabled mode"
+		"mutual_auth" + strings.Repeat(" bpp_segment_stored", 8) + " profile_installed notification_sent download_result mode notification_sent profile_enabled mode"
 	if got := kinds(log, "euicc"); got != want {
 		t.Fatalf("card events\n got: %s\nwant: %s", got, want)
 	}

@@ -39,6 +39,9 @@ type nvmImage struct {
 	NotifSeq      int            `json:"notif_seq,omitempty"`
 	// DefaultSMDP is the default SM-DP+ address (ES10a).
 	DefaultSMDP string `json:"default_smdp,omitempty"`
+	// Installing is a profile package being installed (install.go);
+	// absent from an image written before it existed.
+	Installing *installRecord `json:"installing,omitempty"`
 }
 
 type nvmProfile struct {
@@ -110,7 +113,7 @@ func (c *Card) nvmLocked() ([]byte, error) {
 		}
 	}
 	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: st, Notifications: append([]Notification{}, c.notifications...),
-		NotifSeq: c.notifSeq, DefaultSMDP: c.defaultDP}
+		NotifSeq: c.notifSeq, DefaultSMDP: c.defaultDP, Installing: c.installing}
 	for _, p := range c.profiles {
 		np := nvmProfile{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
@@ -184,6 +187,7 @@ type nvmFile struct {
 	Notifications []Notification  `json:"notifications"`
 	NotifSeq      int             `json:"notif_seq,omitempty"`
 	DefaultSMDP   string          `json:"default_smdp,omitempty"`
+	Installing    *installRecord  `json:"installing,omitempty"`
 }
 
 // errOr is err's text, else the given one.
@@ -241,6 +245,7 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		return nil, fmt.Errorf("euicc: NVM image: %w", err)
 	}
 	c.defaultDP = img.DefaultSMDP
+	c.installing = img.Installing
 	c.appletState = st
 	c.notifications, c.notifSeq = img.Notifications, img.NotifSeq
 	if c.notifications == nil {
@@ -320,6 +325,11 @@ func (img *nvmFile) check(eid string) error {
 	}
 	if img.DefaultSMDP != "" && !isHost(img.DefaultSMDP) {
 		return fail("default_smdp", "%q is not an SM-DP+ address", img.DefaultSMDP)
+	}
+	if img.Installing != nil {
+		if err := img.Installing.check(); err != nil {
+			return fmt.Errorf("installing.%w", err)
+		}
 	}
 	if img.NotifSeq < 0 || img.NotifSeq > maxNotifSeq {
 		return fail("notif_seq", "%d: want 0..%d", img.NotifSeq, maxNotifSeq)

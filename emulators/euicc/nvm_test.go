@@ -42,6 +42,16 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 	files := func(f map[string]any) func(map[string]any) {
 		return func(m map[string]any) { profiles(m)[0].(map[string]any)["files"] = f }
 	}
+	// installing sets an install record (install.go), sound but for fields.
+	installing := func(fields map[string]any) func(map[string]any) {
+		return func(m map[string]any) {
+			r := map[string]any{"transaction_id": "01234567", "smdp_oid": "2B06010401817D", "address": "smdp.sfr.test", "command": 5}
+			for k, v := range fields {
+				r[k] = v
+			}
+			m["installing"] = r
+		}
+	}
 	tests := []struct{ name, nvm, want string }{
 		{"unknown member", bend(func(m map[string]any) { m["flash"] = 1 }), `NVM image: unknown member "flash"`},
 		{"member in another case", strings.Replace(string(img), `"eid"`, `"EID"`, 1), `NVM image: unknown member "EID"; did you mean "eid"?`},
@@ -93,6 +103,12 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 		{"written file id not hex", bend(files(map[string]any{"LOCI": "00"})), `profiles[0].files: "LOCI": want a file id, 4 hex digits`},
 		{"written file short", bend(files(map[string]any{"6F7E": "FFFF"})), "profiles[0].files: 6F7E: 2 bytes, the file holds 11"},
 		{"written file not hex", bend(files(map[string]any{"6F7B": "zz"})), `profiles[0].files: 6F7B: "zz" is not hex`},
+		{"install record: transaction id", bend(installing(map[string]any{"transaction_id": "zz"})), `installing.transaction_id: "zz": want 1 to 16 bytes in hex`},
+		{"install record: OID", bend(installing(map[string]any{"smdp_oid": "2B06818F"})), `installing.smdp_oid: "2B06818F"`},
+		{"install record: address", bend(installing(map[string]any{"address": "not a host"})), `installing.address: "not a host" is not an SM-DP+ address`},
+		{"install record: ICCID", bend(installing(map[string]any{"iccid": "12"})), `installing.iccid: "12" is not an ICCID`},
+		{"install record: command", bend(installing(map[string]any{"command": 6})), "installing.command: 6 is not a bppCommandId (0..5)"},
+		{"install record: unknown member", bend(installing(map[string]any{"segment": 3})), `installing: unknown member "segment"`},
 		{"version", bend(func(m map[string]any) { m["version"] = 2 }), "version: 2, want 1"},
 		{"other card", bend(func(m map[string]any) { m["eid"] = "89049032000001000000000000000947" }), `eid: "89049032000001000000000000000947" is not this card's EID`},
 	}

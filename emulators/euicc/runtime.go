@@ -105,9 +105,10 @@ func (r *runtime) step(ev applet.Event) {
 	r.queue = append(r.queue, r.m.Step(ev)...)
 }
 
-// run carries out queued effects until one needs the terminal.
+// run carries out queued effects until one needs the terminal, or the
+// power is being cut (SetInterrupt).
 func (r *runtime) run() {
-	for r.cur == nil && len(r.queue) > 0 && !r.stopped {
+	for r.cur == nil && len(r.queue) > 0 && !r.stopped && !r.c.interrupted() {
 		e := r.queue[0]
 		r.queue = r.queue[1:]
 		switch e := e.(type) {

@@ -126,6 +126,25 @@ func (l *BPPLoader) Load(seg []byte) (done bool, err error) {
 	return l.st == stDone, nil
 }
 
+// Due is the bppCommandId in progress between two segments: the one the
+// current sequence belongs to, or, between sequences, the one the next
+// must be (after the metadata the mandatory loadProfileElements, as for a
+// bad header). A reset there interrupts that command (SGP.22 §2.5.6:
+// installFailedDueToInterruption).
+func (l *BPPLoader) Due() int {
+	switch l.st {
+	case stHeader:
+		return cmdInitialise
+	case stFirst87:
+		return cmdConfigure
+	case stSeq88, stMore88:
+		return cmdMetadata
+	case stMore87:
+		return cmdOf(l.seqTag)
+	}
+	return cmdLoad
+}
+
 // cmdOf is the bppCommandId a sequence tag belongs to.
 func cmdOf(tag uint32) int {
 	switch tag {

@@ -23,6 +23,11 @@ func TestBootAfterInterruptedDownload(t *testing.T) {
 		// Still booting: the list goes on once the profile that served is
 		// attached again (bounded by the attach timer).
 		{"install did not", testProfiles(), false, ModeFallbackAwaitAttach},
+		// Mid-install (outside tester t137 F2): the card discarded the
+		// partial profile and holds its failed install result, which the
+		// pending-notification round after the Boot sends to the SM-DP+;
+		// the attempt failed as any download.
+		{"install interrupted", testProfiles(), false, ModeFallbackAwaitAttach},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := toDownload(t)
@@ -30,9 +35,14 @@ func TestBootAfterInterruptedDownload(t *testing.T) {
 			if err != nil || st.Mode != ModeAttemptDownloading {
 				t.Fatalf("no download in progress: %v %s", err, mustJSON(st))
 			}
+			if tc.name == "install interrupted" {
+				dl := st.Cycle.Download
+				dl.Step, dl.Seg, dl.SMDP, dl.TxID = dlLoad, 3, "smdp.orange.test", "0102030405060708"
+			}
 			b := New(testCfg, st) // the card was reset: rebuilt from NVM
 			var result *Log
 			var enabled string
+			pending := false
 			for _, e := range b.Step(Boot{Profiles: tc.profiles}) {
 				switch e := e.(type) {
 				case Log:
@@ -41,10 +51,18 @@ func TestBootAfterInterruptedDownload(t *testing.T) {
 					}
 				case EnableProfile:
 					enabled = e.ICCID
+				case ES10:
+					pending = pending || strings.HasPrefix(fmt.Sprintf("%X", e.Req), "BF28")
 				}
 			}
 			if result == nil || result.Fields["ok"] != tc.ok {
 				t.Fatalf("download_result %+v, want ok=%v", result, tc.ok)
+			}
+			if !pending {
+				t.Errorf("no ListNotification after the Boot: the card's pending results would wait")
+			}
+			if tc.name == "install interrupted" && result.Fields["reason"] != "card reset during step load" {
+				t.Errorf("reason %q", result.Fields["reason"])
 			}
 			got := b.State()
 			if got.Mode != tc.mode {

@@ -1,0 +1,105 @@
+package euicc
+
+// A profile package interrupted mid-install (SGP.22 §2.5.6 errorReason
+// installFailedDueToInterruption, §3.1.3.3). The package's segments go
+// into the ISD-P being built as they come; what NVM holds of that install
+// is the record below, from the first segment to the install result. A
+// reset (power loss, a modem reset, a REFRESH that resets the card)
+// between two segments leaves it there: the next activation discards the
+// partial profile — it never reaches the profile list, so its ICCID and
+// ISD-P are free — and keeps the failed ProfileInstallationResult as a
+// pending notification for the SM-DP+ (docs/conformance.md says why).
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+)
+
+// installRecord is the install in progress, as NVM keeps it (hex for the
+// bytes, as the image's AIDs).
+type installRecord struct {
+	TxID     string `json:"transaction_id"`
+	SmdpOID  string `json:"smdp_oid"` // DER contents
+	Address  string `json:"address"`
+	Operator string `json:"operator,omitempty"`
+	ICCID    string `json:"iccid,omitempty"` // once StoreMetadata verified
+	// Command is the bppCommandId in progress (rsp.BPPLoader.Due).
+	Command int `json:"command"`
+}
+
+// setSession replaces the ISD-R's session. An install in progress ends
+// with its session, without a reset: nothing of it was installed, and its
+// record goes (the SM-DP+ learns of it by the cancellation, if any).
+func (c *Card) setSession(s *rspSession) {
+	c.sess = s
+	if c.installing != nil {
+		c.installing = nil
+		c.persistLocked()
+	}
+}
+
+// installStored records, after a segment that did not end the load, the
+// install in progress: written when it begins, and when the command in
+// progress or the profile's ICCID changes (not at every segment).
+func (c *Card) installStored(sess *rspSession) {
+	meta, _ := sess.loader.Result()
+	c.installing = &installRecord{TxID: hex.EncodeToString(sess.txID), SmdpOID: hex.EncodeToString(sess.smdpOID),
+		Address: sess.serverAddress, Operator: sess.operator, ICCID: meta.ICCID, Command: sess.loader.Due()}
+	c.persistLocked()
+}
+
+// interruptedInstall, at activation, discards an install a reset cut
+// short and keeps its failed result as a pending notification.
+func (c *Card) interruptedInstall() {
+	r := c.installing
+	if r == nil {
+		return
+	}
+	c.installing = nil
+	tx, _ := hex.DecodeString(r.TxID) // checked when read back
+	oid, _ := hex.DecodeString(r.SmdpOID)
+	data := es10.ProfileInstallationResultData{TransactionID: tx, SmdpOID: oid,
+		Notification: es10.NotificationMetadata{Event: es10.EventInstall, Address: r.Address, ICCID: r.ICCID},
+		CommandID:    r.Command, ErrorReason: es10.ReasonInstallInterrupted}
+	_, ok := c.signInstallResult(data)
+	c.persistLocked()
+	f := eventlog.F{"operator": r.Operator, "command": r.Command}
+	if r.ICCID != "" {
+		f["iccid"] = r.ICCID
+	}
+	if ok {
+		f["seq"] = c.notifSeq
+	}
+	c.cfg.Log.Emit(eventlog.EUICC, KindInstallInterrupted, f)
+}
+
+// check validates a record read back from NVM.
+func (r *installRecord) check() error {
+	tx, err := hex.DecodeString(r.TxID)
+	switch {
+	case err != nil || len(tx) < 1 || len(tx) > 16:
+		return fmt.Errorf("transaction_id: %q: want 1 to 16 bytes in hex", r.TxID)
+	case !isOIDContents(r.SmdpOID):
+		return fmt.Errorf("smdp_oid: %q: want an OID's DER contents in hex", r.SmdpOID)
+	case !isHost(r.Address):
+		return fmt.Errorf("address: %q is not an SM-DP+ address", r.Address)
+	case len(r.Operator) > maxNotifAddressLen:
+		return fmt.Errorf("operator: %d bytes, at most %d", len(r.Operator), maxNotifAddressLen)
+	case r.ICCID != "" && !ident.IsICCID(r.ICCID):
+		return fmt.Errorf("iccid: %q is not an ICCID", r.ICCID)
+	case r.Command < es10.BPPCmdInitialiseSecureChannel || r.Command > es10.BPPCmdLoadProfileElements:
+		return fmt.Errorf("command: %d is not a bppCommandId (%d..%d)", r.Command, es10.BPPCmdInitialiseSecureChannel, es10.BPPCmdLoadProfileElements)
+	}
+	return nil
+}
+
+// isOIDContents reports whether s is the hex of an OID's DER contents:
+// 1 to 64 bytes, the last one ending a sub-identifier.
+func isOIDContents(s string) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) >= 1 && len(b) <= 64 && b[len(b)-1]&0x80 == 0
+}
