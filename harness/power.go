@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/euicc"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
@@ -40,6 +41,7 @@ func (r *Rig) scheduleSignal() error {
 func (r *Rig) schedulePowerCuts() {
 	clk := r.Loop.Clock()
 	r.World.SetInterrupt(r.cutting.Load)
+	r.Card.SetInterrupt(r.cutting.Load)
 	for i, pc := range r.Scenario.Faults {
 		if pc.Kind != scenario.PowerCut {
 			continue
@@ -75,8 +77,11 @@ func (r *Rig) schedulePowerCuts() {
 			// world's attach is such a piece of work for each network it
 			// tries: it stops at the event's attempt, and the modem does
 			// nothing with it (the world's events come from loop work,
-			// so where the attach stops is the same in every run).
-			if e.Actor == eventlog.World {
+			// so where the attach stops is the same in every run). So
+			// does the card's load of a package its applet downloaded
+			// (the segments go in one after the other, in one piece of
+			// work): it stops after the event's segment.
+			if e.Actor == eventlog.World || e.Kind == euicc.KindBPPSegmentStored {
 				r.cutting.Store(true)
 			}
 			r.Loop.Post(func() {

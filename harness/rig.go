@@ -225,8 +225,10 @@ func personalityName(s *scenario.Scenario, o Options) string {
 
 // Rig is one emulated device with everything around it.
 type Rig struct {
-	// cutting is set from a power cut's world event until the cut is
-	// done: the world's attach stops there (World.SetInterrupt).
+	// cutting is set from a power cut's world event, or the card's
+	// bpp_segment_stored, until the cut is done: the world's attach, or
+	// the card's own work, stops there (World.SetInterrupt,
+	// Card.SetInterrupt).
 	cutting atomic.Bool
 
 	Scenario *scenario.Scenario

@@ -15,6 +15,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -534,9 +535,15 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 	platformGot := map[string]int{}
 	smdpGot := map[string]int{}
 	bpps := map[string]int{}
+	interrupted, smdpInterrupted := map[string]int{}, map[string]int{}
 	cardSent := 0
 	for _, e := range o.Events {
 		switch {
+		case is(e, eventlog.EUICC, "install_interrupted") && e.Get("seq") != nil:
+			interrupted[e.Str("operator")]++
+		case is(e, "smdp", "notification_received") && e.Str("kind") == "install" && intField(e, "error_reason") == es10.ReasonInstallInterrupted:
+			smdpInterrupted[e.Str("operator")]++
+			smdpGot[e.Str("operator")]++
 		case is(e, eventlog.EUICC, "profile_installed"):
 			installs[e.Str("iccid")] = e.Str("operator")
 			perOp[e.Str("operator")]++
@@ -581,6 +588,14 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 		if exact && smdpGot[op] < perOp[op] || smdpGot[op] > bpps[op] {
 			v = append(v, fmt.Sprintf("%s: %d profiles installed from %d packages sent, its SM-DP+ received %d install notifications",
 				op, perOp[op], bpps[op], smdpGot[op]))
+		}
+	}
+	// An install a reset cut short is discarded, and its failed result
+	// (installFailedDueToInterruption) is owed to the SM-DP+ as any
+	// install result (SGP.22 §2.5.6, docs/conformance.md).
+	for _, op := range slices.Sorted(maps.Keys(interrupted)) {
+		if exact && smdpInterrupted[op] < interrupted[op] {
+			v = append(v, fmt.Sprintf("%s: %d installs interrupted by a reset, its SM-DP+ received %d of their failed results", op, interrupted[op], smdpInterrupted[op]))
 		}
 	}
 	return v

@@ -215,6 +215,17 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
 			ev("smdp", "notification_received", "kind", "install", "operator", "fr2"),
 			ev("smdp", "notification_received", "kind", "install", "operator", "fr2")}}, "0 profiles installed from 1 packages sent"},
+		// A reset mid-install (outside tester t137 F2): the SM-DP+ is owed
+		// the failed result, installFailedDueToInterruption.
+		{"interrupted install told, run ends attached", "SGP.22 §2.5.6", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
+			ev("smdp", "notification_received", "kind", "install", "operator", "fr2", "ok", false, "error_reason", 11),
+			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", true)}}, ""},
+		{"interrupted install never told, run ends attached", "SGP.22 §2.5.6", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
+			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", true)}}, "fr2: 1 installs interrupted by a reset, its SM-DP+ received 0"},
 		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{
 			{ICCID: orig, Enabled: true}, {ICCID: fr1, Enabled: true}}}, "2 enabled"},
 		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{{ICCID: orig, Enabled: true}}}, "lost"},

@@ -270,6 +270,7 @@ var PowerCutPointList = []PowerCutPoint{
 	{"download_requested", []string{"euicc", "platform"}, "download asked for: the platform orders the profile at that instant, the card never hears back", ""},
 	{"mutual_auth", []string{"euicc", "smdp"}, "mid-download: after mutual authentication", "smdp"},
 	{"bpp_sent", []string{"smdp"}, "mid-download: the bound profile package is on its way", "smdp"},
+	{"bpp_segment_stored", []string{"euicc"}, "mid-install: the nth segment of the bound profile package stored, the next not: the card discards the partial profile and keeps a failed install result (installFailedDueToInterruption) for the SM-DP+", "smdp"},
 	{"profile_installed", []string{"euicc"}, "after the install, before the notifications", "smdp"},
 	{"download_result", []string{"euicc"}, "download finished (ok or not)", ""},
 	{"notification_received", []string{"platform", "smdp"}, "a notification arrived, before the card saw the acknowledgement", ""},
