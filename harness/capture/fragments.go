@@ -27,7 +27,10 @@ const (
 	// 16 × (64 KiB + 64 fragments' headers), about 1 MiB.
 	maxGroupFragments = 64
 	// fragmentTimeout is how long, in capture time, a datagram waits for
-	// its missing fragments: Linux's ipfrag_time (30 s).
+	// its missing fragments from its first: Linux's ipfrag_time (30 s),
+	// a timer not renewed by later fragments. A datagram given up stays
+	// until it has been silent that long again, to take its late
+	// fragments: they are its lost bytes, named once.
 	fragmentTimeout = 30 * time.Second
 	// maxPortPairs bounds the address pairs remembered as exchanging
 	// datagrams on the port (to tell a fragmented datagram whose first
@@ -48,7 +51,7 @@ type fragGroup struct {
 	v6       bool
 	defrag   *ip4defrag.IPv4Defragmenter // its own, so that it ends with the group; nil for IPv6
 	frames   []int
-	time     time.Time // the first fragment's
+	time     time.Time // the first fragment's: its wait ends fragmentTimeout after
 	last     time.Time // the latest fragment's
 	ports    bool      // the first fragment, with the UDP ports, was seen
 	src, dst netip.AddrPort
@@ -57,6 +60,12 @@ type fragGroup struct {
 	// it stays to take the datagram's later fragments, so that they are
 	// not named again as a datagram without its first fragment.
 	given bool
+	// named is where in out the datagram was named (+1; 0: not named),
+	// why is why, and late are the frames that came after: the name
+	// lists them too.
+	named int
+	why   string
+	late  []int
 }
 
 // fragment4 takes frame n's IPv4 fragment of a UDP datagram: when it is
@@ -110,13 +119,16 @@ func (d *datagramReader) fragment6(n int, ci gopacket.CaptureInfo, ip *layers.IP
 }
 
 // fragGroup returns the group of key, made if new. It first gives up the
-// groups that waited past fragmentTimeout, and the one heard from longest
-// ago when maxFragmentGroups wait.
+// groups that waited past fragmentTimeout since their first fragment
+// (kept to take their late fragments, and forgotten once silent that
+// long), and the one heard from longest ago when maxFragmentGroups wait.
 func (d *datagramReader) fragGroup(now time.Time, key fragKey, v6 bool) *fragGroup {
 	for k, g := range d.frags {
-		if now.Sub(g.last) > fragmentTimeout {
-			d.fragFailed(k, g, fmt.Sprintf("%s (none came for %v)", g.missing(), fragmentTimeout))
+		switch {
+		case g.given && now.Sub(g.last) > fragmentTimeout:
 			delete(d.frags, k)
+		case !g.given && now.Sub(g.time) > fragmentTimeout:
+			d.fragFailed(k, g, fmt.Sprintf("%s (not whole %v after its first fragment)", g.missing(), fragmentTimeout))
 		}
 	}
 	if g := d.frags[key]; g != nil {
@@ -126,7 +138,8 @@ func (d *datagramReader) fragGroup(now time.Time, key fragKey, v6 bool) *fragGro
 		var oldest fragKey
 		var og *fragGroup
 		for k, g := range d.frags {
-			if og == nil || g.last.Before(og.last) || g.last.Equal(og.last) && g.frames[0] < og.frames[0] {
+			// One given up goes first: it only waits for late fragments.
+			if og == nil || g.given && !og.given || g.given == og.given && (g.last.Before(og.last) || g.last.Equal(og.last) && g.frames[0] < og.frames[0]) {
 				oldest, og = k, g
 			}
 		}
@@ -149,12 +162,17 @@ func (d *datagramReader) fragGroup(now time.Time, key fragKey, v6 bool) *fragGro
 // (now, past maxGroupFragments, or before).
 func (d *datagramReader) fragSeen(key fragKey, g *fragGroup, n int, now time.Time, first, last bool, payload []byte) bool {
 	g.last = now
+	if g.given {
+		if g.named > 0 && len(g.frames)+len(g.late) < maxGroupFragments {
+			g.late = append(g.late, n)
+			d.out[g.named-1].Unassembled = g.name()
+		}
+		return false
+	}
 	if len(g.frames) < maxGroupFragments {
 		g.frames = append(g.frames, n)
 	} else {
 		d.fragFailed(key, g, fmt.Sprintf("more than %d fragments", maxGroupFragments))
-	}
-	if g.given {
 		return false
 	}
 	g.sawLast = g.sawLast || last
@@ -200,23 +218,39 @@ func (d *datagramReader) fragFailed(key fragKey, g *fragGroup, why string) {
 	if !onPort || len(g.frames) == 0 {
 		return
 	}
+	g.why = why
+	d.out = append(d.out, Datagram{Frame: g.frames[0], Time: g.time, Src: g.src, Dst: g.dst, Unassembled: g.name()})
+	g.named = len(d.out)
+	d.unordered = true
+}
+
+// name is what a given-up group's datagram says: its frames, why, and
+// the frames that came after it was given up.
+func (g *fragGroup) name() string {
 	ip := "IPv4"
 	if g.v6 {
 		ip = "IPv6"
 	}
-	frames := make([]string, len(g.frames))
-	for i, f := range g.frames {
-		frames[i] = strconv.Itoa(f)
+	list := func(fs []int) string {
+		s := make([]string, len(fs))
+		for i, f := range fs {
+			s[i] = strconv.Itoa(f)
+		}
+		return strings.Join(s, ", ")
 	}
 	noun := "fragment at frame "
-	if len(frames) > 1 {
+	if len(g.frames) > 1 {
 		noun = "fragments at frames "
 	}
-	d.out = append(d.out, Datagram{
-		Frame: g.frames[0], Time: g.time, Src: g.src, Dst: g.dst,
-		Unassembled: fmt.Sprintf("%s %s%s, not reassembled: %s", ip, noun, strings.Join(frames, ", "), why),
-	})
-	d.unordered = true
+	out := fmt.Sprintf("%s %s%s, not reassembled: %s", ip, noun, list(g.frames), g.why)
+	switch len(g.late) {
+	case 0:
+	case 1:
+		out += "; frame " + list(g.late) + " came after, too late"
+	default:
+		out += "; frames " + list(g.late) + " came after, too late"
+	}
+	return out
 }
 
 // pairOf is the unordered pair of a and b.

@@ -160,7 +160,13 @@ func TestFragmentedDatagrams(t *testing.T) {
 		{"the file ends before the last fragment", []frag{small(1), first},
 			[]want{one(1, 1), {frame: 2, skip: "IPv4 fragment at frame 2, not reassembled: its last fragment is missing"}}},
 		{"the last fragment 31 s late", []frag{first, small(1), {src: s4, dst: r4, id: 998, off: 200, data: tail, at: 31 * time.Second}, {src: s4, dst: r4, id: 998, more: true, data: head, at: 31 * time.Second}},
-			[]want{{frame: 1, skip: "IPv4 fragment at frame 1, not reassembled: its last fragment is missing (none came for 30s)"}, one(1, 2), {frame: 4, payload: big}}},
+			[]want{{frame: 1, skip: "IPv4 fragment at frame 1, not reassembled: its last fragment is missing (not whole 30s after its first fragment)"}, one(1, 2), {frame: 4, payload: big}}},
+		// Its late fragment is the same lost datagram's, named once
+		// with it, not again as one without its first fragment.
+		{"its own last fragment 31 s late", []frag{first, small(1), {src: s4, dst: r4, id: 999, off: 200, data: tail, at: 31 * time.Second}, {src: s4, dst: r4, id: 999, off: 200, data: tail, at: 32 * time.Second}},
+			[]want{{frame: 1, skip: "IPv4 fragment at frame 1, not reassembled: its last fragment is missing (not whole 30s after its first fragment); frames 3, 4 came after, too late"}, one(1, 2)}},
+		{"its last fragment 31 s late, the middle on time", []frag{first, {src: s4, dst: r4, id: 999, off: 200, more: true, data: tail[:96], at: 20 * time.Second}, {src: s4, dst: r4, id: 999, off: 296, data: tail[96:], at: 31 * time.Second}},
+			[]want{{frame: 1, skip: "IPv4 fragments at frames 1, 2, not reassembled: its last fragment is missing (not whole 30s after its first fragment); frame 3 came after, too late"}}},
 		{"IPv6 fragments", []frag{{src: s6, dst: r6, id: 7, more: true, data: head}, {src: s6, dst: r6, id: 7, off: 200, data: tail}},
 			[]want{{frame: 1, skip: "IPv6 fragments at frames 1, 2, not reassembled: IPv6 fragments are not put back together"}}},
 		{"fragments of another port", []frag{small(1), {src: s4, dst: r4, id: 5, more: true, data: udpBytes(fragSniffer, netip.AddrPortFrom(r4, 53), big)[:200]}},
