@@ -1146,9 +1146,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 						continue
 					}
 					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text), 0})
-					if rest, ok := strings.CutPrefix(strings.ToUpper(a.Text), "+CCHO:"); ok && !t.Carried {
+					if noSpace, ok := personality.CCHONoSpaceOf(a.Text); ok && !t.Carried {
 						// (A carried log's AT lines are the replay's own spelling.)
-						noSpace := !strings.HasPrefix(rest, " ")
 						fs.Dialect = append(fs.Dialect, Evidence{"ccho_no_space", strconv.FormatBool(noSpace), Src{t.File, a.Line},
 							map[bool]string{true: "+CCHO answers without a space after the colon", false: "+CCHO answers with a space after the colon"}[noSpace], 0})
 					}

@@ -198,14 +198,23 @@ func TestDraftedFailureNotCompared(t *testing.T) {
 
 // TestCCHOFormAsQuirk: Telit's bare +CCHO answer ("1") beside its #CCID
 // is drafted as quirks too (outside tester sw109: every personality
-// refused the log).
+// refused the log), and so is "+CCHO:1", as field facts and lab
+// personality read it (ccho_no_space; final71: the draft left it out).
 func TestCCHOFormAsQuirk(t *testing.T) {
-	log := "AT#CCID\r\r\n#CCID: 89330100000000000012\r\n\r\nOK\r\nAT+CIMI\r\r\n208011234567890\r\n\r\nOK\r\n" +
-		"AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\r\r\n1\r\n\r\nOK\r\nAT+CCHC=1\r\r\nOK\r\n" +
-		"AT+CEREG?\r\r\n+CEREG: 0,3\r\n\r\nOK\r\n"
-	d, _ := draftLog(t, "picocom.log", log)
-	if want := `{iccid_command: "#CCID", iccid_prefix: "#CCID: ", ccho_form: bare}`; d.Quirks != want {
-		t.Errorf("quirks %q, want %q (tried %q)", d.Quirks, want, d.Tried)
+	for _, tc := range []struct{ answer, want string }{
+		{"1", `{iccid_command: "#CCID", iccid_prefix: "#CCID: ", ccho_form: bare}`},
+		{"+CCHO:1", `{iccid_command: "#CCID", iccid_prefix: "#CCID: ", ccho_no_space: true}`},
+		{"+CCHO: 1", `{iccid_command: "#CCID", iccid_prefix: "#CCID: "}`},
+	} {
+		t.Run(tc.answer, func(t *testing.T) {
+			log := "AT#CCID\r\r\n#CCID: 89330100000000000012\r\n\r\nOK\r\nAT+CIMI\r\r\n208011234567890\r\n\r\nOK\r\n" +
+				"AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\r\r\n" + tc.answer + "\r\n\r\nOK\r\nAT+CCHC=1\r\r\nOK\r\n" +
+				"AT+CEREG?\r\r\n+CEREG: 0,3\r\n\r\nOK\r\n"
+			d, _ := draftLog(t, "picocom.log", log)
+			if d.Quirks != tc.want {
+				t.Errorf("quirks %q, want %q (tried %q)", d.Quirks, tc.want, d.Tried)
+			}
+		})
 	}
 }
 

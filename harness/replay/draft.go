@@ -795,7 +795,10 @@ func (w draftWay) String() string {
 // differs, as device.quirks: its ICCID command and answer prefix when no
 // personality has that pair (Telit's #CCID, Huawei's ^ICCID), and its
 // +CCHO answer's form (Telit's bare "1": outside tester sw109, refused
-// with #CCID by every personality); "" when base is the logs' dialect.
+// with #CCID by every personality) and spacing (ccho_no_space, which
+// the reconstruction would add anyway: the quirks say the dialect the
+// logs show, as a personality drafted from them does); "" when base is
+// the logs' dialect.
 func dialectQuirks(ts []*fieldlog.Transcript, base personality.Personality) string {
 	var q []string
 	if cmd, prefix, ok := iccidRead(ts); ok && !slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool {
@@ -805,6 +808,10 @@ func dialectQuirks(ts []*fieldlog.Transcript, base personality.Personality) stri
 	}
 	if form, ok := cchoForm(ts); ok && form != base.CCHOForm {
 		q = append(q, "ccho_form: "+form)
+	}
+	if noSpace, ok := cchoNoSpace(ts); ok && noSpace != base.CCHONoSpace {
+		// As field facts read it: the quirks say the whole dialect.
+		q = append(q, "ccho_no_space: "+strconv.FormatBool(noSpace))
 	}
 	if len(q) == 0 {
 		return ""
@@ -849,6 +856,32 @@ func cchoForm(ts []*fieldlog.Transcript) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// cchoNoSpace is what the logs' first "+CCHO:" answer shows of
+// ccho_no_space, as field facts read it (personality.CCHONoSpaceOf; not
+// in a carried log, whose AT lines are a replay's own spelling).
+func cchoNoSpace(ts []*fieldlog.Transcript) (noSpace, ok bool) {
+	for _, t := range ts {
+		if t.Carried {
+			continue
+		}
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Command || !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(e.Text)), "AT+CCHO=") {
+				continue
+			}
+			answer := t.Answer(k)
+			if !slices.ContainsFunc(answer, func(a fieldlog.Entry) bool { return a.Role == fieldlog.Final && a.Verbose() == "OK" }) {
+				continue
+			}
+			for _, a := range answer {
+				if noSpace, ok := personality.CCHONoSpaceOf(a.Text); ok && a.Role == fieldlog.Info {
+					return noSpace, true
+				}
+			}
+		}
+	}
+	return false, false
 }
 
 // oneModemChannels are the AT ports of a log that are one modem's — a

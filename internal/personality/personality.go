@@ -826,6 +826,20 @@ func ParseCCHO(line string) (session, form string, ok bool) {
 	return session, form, true
 }
 
+// CCHONoSpaceOf reads what a +CCHO answer line shows of ccho_no_space:
+// noSpace when no space follows "+CCHO:" ("+CCHO:1"); ok is false for a
+// line that is no "+CCHO:" answer (a bare id shows nothing of it). Field
+// facts, fixture drafts and lab personality drafts read it so, the first
+// answer speaking.
+func CCHONoSpaceOf(line string) (noSpace, ok bool) {
+	line = strings.TrimSpace(line)
+	rest, prefixed := strings.CutPrefix(line, "+CCHO:")
+	if _, _, isAnswer := ParseCCHO(line); !isAnswer || !prefixed {
+		return false, false
+	}
+	return !strings.HasPrefix(rest, " "), true
+}
+
 // Supports reports whether the dialect has a command at all; a missing one
 // answers plain ERROR like an unknown command.
 func (p Personality) Supports(c string) bool {

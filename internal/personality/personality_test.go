@@ -229,6 +229,26 @@ func TestParseCCHO(t *testing.T) {
 	}
 }
 
+// The +CCHO answer's spacing, as every drafter reads it.
+func TestCCHONoSpaceOf(t *testing.T) {
+	for _, tc := range []struct {
+		line        string
+		noSpace, ok bool
+	}{
+		{"+CCHO: 1", false, true},
+		{"+CCHO:1", true, true},
+		{" +CCHO:000000000385a7cf\r", true, true},
+		{`+CCHO:"0385A7CF"`, true, true},
+		{"1", false, false}, // bare: says nothing of the space
+		{"+CCHO: x", false, false},
+		{"OK", false, false},
+	} {
+		if noSpace, ok := CCHONoSpaceOf(tc.line); noSpace != tc.noSpace || ok != tc.ok {
+			t.Errorf("CCHONoSpaceOf(%q) = %v, %v; want %v, %v", tc.line, noSpace, ok, tc.noSpace, tc.ok)
+		}
+	}
+}
+
 // A session id in the personality's form names its channel; one in
 // another form is refused, one out of range names no open channel.
 func TestChannelOfSession(t *testing.T) {

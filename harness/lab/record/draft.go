@@ -147,8 +147,8 @@ func Draft(rec *Recording, name string) (string, error) {
 				if form != base.CCHOForm {
 					set(l.line, "ccho_form", form, "the +CCHO answer "+strconv.Quote(text(l)))
 				}
-				if rest, prefixed := strings.CutPrefix(text(l), "+CCHO:"); prefixed && !seen["ccho_no_space"] {
-					if noSpace := !strings.HasPrefix(rest, " "); noSpace != base.CCHONoSpace {
+				if noSpace, prefixed := personality.CCHONoSpaceOf(text(l)); prefixed && !seen["ccho_no_space"] {
+					if noSpace != base.CCHONoSpace {
 						set(l.line, "ccho_no_space", strconv.FormatBool(noSpace), "the +CCHO answer "+strconv.Quote(text(l)))
 					} else {
 						seen["ccho_no_space"] = true // the first answer speaks
