@@ -63,8 +63,12 @@ func Draft(rec *Recording, name string) (string, error) {
 			baseReads = baseReads || text(final) == "OK" && slices.ContainsFunc(info, func(l exchange) bool { return iccidLine.MatchString(text(l)) })
 		}
 	}
-	// Every +CGLA refused while +CCHO opened a channel: the modem takes
-	// the card only through +CSIM (cgla_refused, an FM350's).
+	// Every +CGLA refused with ERROR while +CCHO opened a channel, and a
+	// +CSIM answered OK (here, or recorded again over it): the modem takes
+	// the card only through +CSIM (cgla_refused, an FM350's). With no
+	// +CSIM seen to work, cgla_refused would claim a way to the card the
+	// recording never saw: the base's way refused, there is no draft
+	// (below), and the refusal says what would make it cgla_refused.
 	cglaRefused, cglaSeen, firstRefusal := true, false, exchange{}
 	for i, e := range ex {
 		if u := strings.ToUpper(text(e)); e.raw[0] == '>' && strings.HasPrefix(u, "AT+CGLA=") && !strings.HasSuffix(u, "=?") {
@@ -78,8 +82,13 @@ func Draft(rec *Recording, name string) (string, error) {
 			}
 		}
 	}
-	if cglaSeen && cglaRefused && firstRefusal.raw != "" && text(firstRefusal) == "ERROR" && !base.CGLARefused {
-		set(firstRefusal.line, "cgla_refused", "true", "every +CGLA answers ERROR")
+	csim, csimLog := worked(ex, "AT+CSIM="), LogFile
+	if csim.raw == "" && rec.Manifest.RetriedUnder != "" {
+		csim, csimLog = worked(parse(rec.RetryLines, func(s string) string { return s }), "AT+CSIM="), RetryLogFile
+	}
+	cglaERROR := cglaSeen && cglaRefused && firstRefusal.raw != "" && text(firstRefusal) == "ERROR"
+	if cglaERROR && csim.raw != "" && !base.CGLARefused {
+		set(firstRefusal.line, "cgla_refused", "true", fmt.Sprintf("+CSIM answers OK (%s:%d), every +CGLA answers ERROR", csimLog, csim.line))
 	}
 	// apduAnswer takes what a +CGLA or +CSIM answer shows (the one codec,
 	// at.ParseHexAnswer): the space after the colon, the first answer
@@ -190,6 +199,8 @@ func Draft(rec *Recording, name string) (string, error) {
 	if cmd, refusal, ok := wayRefused(ex, base); ok && !(cmd == "+CGLA" && seen["cgla_refused"]) {
 		csim := worked(ex, "AT+CSIM=")
 		switch r := at.Classify(text(refusal)); {
+		case cmd == "+CGLA" && cglaERROR && r.Refuses() && rec.Manifest.RetriedUnder == "":
+			return "", fmt.Errorf("%w; every +CGLA answering ERROR on a channel +CCHO opened is drafted cgla_refused (an FM350's: only +CSIM reaches the card) once a +CSIM is seen to answer OK, here or recorded again over it", noWay(rec, base, cmd, refusal))
 		case !r.Refuses():
 			notes = append(notes, fmt.Sprintf("# Not exercised: the card (every %s answers %s, at.log:%d), so the base's way to it and its answer forms stay.", cmd, text(refusal), refusal.line))
 		case cmd == "+CCHO" && csim.raw != "":

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -285,26 +286,47 @@ func TestDraftKeepsTheBaseICCIDCommand(t *testing.T) {
 	}
 }
 
-// Every +CGLA refused with a bare ERROR, the channel opened: the draft
-// says cgla_refused (only +CSIM reaches the card, an FM350's); one +CGLA
-// answered says nothing.
+// Every +CGLA refused with a bare ERROR, the channel opened, and a +CSIM
+// answered OK (in at.log, or recorded again over it): the draft says
+// cgla_refused (only +CSIM reaches the card, an FM350's). With no +CSIM
+// seen to work there is no draft (final71: cgla_refused claimed a way to
+// the card no line showed); one +CGLA answered says nothing.
 func TestDraftCGLARefused(t *testing.T) {
+	open := []string{`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 1", "T < OK"}
+	refused := append(slices.Clone(open), `T > AT+CGLA=1,10,"81E2910003BF3E00"`, "T < ERROR")
+	csim := []string{`T > AT+CSIM=10,"0070000001"`, `T < +CSIM: 6,"019000"`, "T < OK"}
 	for _, tc := range []struct {
-		lines []string
-		want  bool
+		name         string
+		lines, retry []string
+		want         string // in the draft, or in the error when err
+		err          bool
 	}{
-		{[]string{`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 1", "T < OK", `T > AT+CGLA=1,10,"81E2910003BF3E00"`, "T < ERROR"}, true},
-		{[]string{`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 1", "T < OK", `T > AT+CGLA=1,10,"81E2910003BF3E00"`, `T < +CGLA: 4,"6115"`, "T < OK"}, false},
+		{"+CSIM answers OK", slices.Concat(refused, csim), nil, "# - cgla_refused: +CSIM answers OK (at.log:8), every +CGLA answers ERROR (at.log:5)", false},
+		{"+CSIM answers OK recorded again", refused, csim, "# - cgla_refused: +CSIM answers OK (retry.log:3), every +CGLA answers ERROR (at.log:5)", false},
+		{"no +CSIM", refused, nil, "refused every +CGLA (at.log:5: ERROR), and no +CSIM in the recording worked: the recording shows no way to the card, and a draft would assert one the modem refuses or was never seen to take; whether the modem has +CSIM, the recording does not show (lab record's # warning: at the end of at.log says what it found); every +CGLA answering ERROR on a channel +CCHO opened is drafted cgla_refused (an FM350's: only +CSIM reaches the card) once a +CSIM is seen to answer OK, here or recorded again over it", true},
+		{"+CSIM refused", slices.Concat(refused, []string{`T > AT+CSIM=10,"0070000001"`, "T < ERROR"}), nil, "no +CSIM in the recording worked", true},
+		{"a +CGLA answered", append(slices.Clone(open), `T > AT+CGLA=1,10,"81E2910003BF3E00"`, `T < +CGLA: 4,"6115"`, "T < OK"), nil, "", false},
 	} {
-		r := rec(t, tc.lines...)
-		r.Dir = "rec"
-		y, err := Draft(r, "fm-x")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Contains(y, "cgla_refused: true"); got != tc.want {
-			t.Errorf("cgla_refused %v, want %v:\n%s", got, tc.want, y)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			r := rec(t, tc.lines...)
+			r.Dir = "rec"
+			if tc.retry != nil {
+				r.Manifest.RetriedUnder, r.Manifest.Retried, r.RetryLines = "simcom-a7600", "every ES10 step answered", tc.retry
+			}
+			y, err := Draft(r, "fm-x")
+			if (err != nil) != tc.err {
+				t.Fatalf("error %v, want one: %v\n%s", err, tc.err, y)
+			}
+			if err != nil {
+				y = err.Error()
+			}
+			if got := strings.Contains(y, "cgla_refused: true"); got != (tc.want != "" && !tc.err) {
+				t.Errorf("cgla_refused drafted %v:\n%s", got, y)
+			}
+			if !strings.Contains(y, tc.want) {
+				t.Errorf("want %q in:\n%s", tc.want, y)
+			}
+		})
 	}
 }
 
