@@ -430,7 +430,13 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 			out.response += fmt.Sprintf(" · %d bytes", len(resp)-2)
 		}
 		step := st.channels.Answer(ch, pendingAnswer{cmd: cmd, name: out.request}, cmd.INS, data, sw)
-		if step.Continues {
+		switch {
+		case step.Continues && step.Partial:
+			// The chain began with a GET RESPONSE (a loss, or the log's
+			// start, mid-answer): no command's answer to name.
+			out.request += " · part of a partial answer"
+			out.requestDetail += "\nfetches more of an answer whose start is not in the trace"
+		case step.Continues:
 			out.request += " · the answer to " + step.Key.name
 			out.requestDetail += "\nfetches the answer to " + step.Key.name
 		}

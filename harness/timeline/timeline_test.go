@@ -999,10 +999,21 @@ func TestCSIMAnswerInGetResponse(t *testing.T) {
 		}, true},
 		// A log that begins (or lost a line) mid-answer: the parts it
 		// holds are the end of an answer, said so, never decoded
-		// (outside tester t83 F3).
+		// (outside tester t83 F3), and the later parts name no answer
+		// of a command (final71: "the answer to GET RESPONSE").
 		{"GET RESPONSEs with no 61xx before them: a partial answer", []step{
 			{csim("00C0000005"), answer(eid[:10] + "6110"), "GET RESPONSE", "SW 6110 · 5 bytes"},
-			{csim("00C0000010"), answer(eid[10:] + "9000"), "GET RESPONSE · the answer to GET RESPONSE", "SW 9000 · 16 bytes · partial answer (its start is not in the trace), not decoded"},
+			{csim("00C0000010"), answer(eid[10:] + "9000"), "GET RESPONSE · part of a partial answer", "SW 9000 · 16 bytes · partial answer (its start is not in the trace), not decoded"},
+		}, false},
+		{"three parts with no 61xx before them", []step{
+			{csim("00C0000004"), answer(eid[:8] + "6112"), "GET RESPONSE", "SW 6112 · 4 bytes"},
+			{csim("00C0000002"), answer(eid[8:12] + "6110"), "GET RESPONSE · part of a partial answer", "SW 6110 · 2 bytes"},
+			{csim("00C0000010"), answer(eid[12:] + "9000"), "GET RESPONSE · part of a partial answer", "SW 9000 · 15 bytes · partial answer (its start is not in the trace), not decoded"},
+		}, false},
+		{"a partial chain, then a whole one", []step{
+			{csim("00C0000005"), answer(eid[:10] + "9000"), "GET RESPONSE", "SW 9000 · 5 bytes · partial answer (its start is not in the trace), not decoded"},
+			{csim("80E2910006BF3E035C015A"), answer("6115"), "ES10 GetEID (BF3E)", "SW 6115"},
+			{csim("00C0000015"), answer(eid + "9000"), "GET RESPONSE · the answer to ES10 GetEID (BF3E)", "SW 9000 · 21 bytes · EID 89049032000001000000000000000171"},
 		}, false},
 		// As the field-log reader takes them (reviewer r65 #2): a
 		// command the modem refused with +CME ERROR still went to the

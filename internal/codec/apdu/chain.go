@@ -68,10 +68,11 @@ type Step[K any] struct {
 	// Whole is set when the answer ended here: Data is all of it, the
 	// parts of every GET RESPONSE together, and SW its last status word.
 	// Cut says the parts ran past MaxAnswer: Data is the first MaxAnswer
-	// bytes of them. Partial says the chain began with a GET RESPONSE
-	// that had no 61xx before it, and got data: Data is the end of an
-	// answer whose start the trace does not hold (PartialAnswer), not an
-	// answer. (One refused with no data, 6F00, got no part of any.)
+	// bytes of them. Partial says the exchange carries part of an answer
+	// whose start the trace does not hold (PartialAnswer): its chain began
+	// with a GET RESPONSE that had no 61xx before it. Once Whole, Data is
+	// that answer's end, not an answer. (A GET RESPONSE alone refused with
+	// no data, 6F00, got no part of any: not Partial.)
 	Whole   bool
 	Data    []byte
 	SW      uint16
@@ -90,7 +91,7 @@ func (c *Chains[C, K]) Add(ch C, key K, ins byte, data []byte, sw uint16) Step[K
 	delete(c.open, ch)
 	s := Step[K]{Key: key}
 	if ins == InsGetResponse && p != nil {
-		s.Key, s.Continues = p.key, true
+		s.Key, s.Continues, s.Partial = p.key, true, p.partial
 	} else {
 		p = &chain[K]{key: key, partial: ins == InsGetResponse}
 	}
@@ -103,11 +104,12 @@ func (c *Chains[C, K]) Add(ch C, key K, ins byte, data []byte, sw uint16) Step[K
 		return s
 	}
 	p.add(data)
+	s.Partial = p.partial && (len(p.data) > 0 || s.Continues)
 	if _, ok := MoreData(sw); ok {
 		c.open[ch] = p
 		return s
 	}
-	s.Whole, s.Data, s.SW, s.Cut, s.Partial = true, p.data, sw, p.cut, p.partial && len(p.data) > 0
+	s.Whole, s.Data, s.SW, s.Cut = true, p.data, sw, p.cut
 	return s
 }
 

@@ -174,6 +174,35 @@ func TestChainsPartial(t *testing.T) {
 	}
 }
 
+// Every part of a partial chain says so, not only its last: a reader
+// names no command's answer for it (final71: the AT lane labelled the
+// later parts "the answer to GET RESPONSE").
+func TestChainsPartialParts(t *testing.T) {
+	type ex struct {
+		ins     byte
+		data    string
+		sw      uint16
+		partial bool // Step.Partial
+	}
+	for _, tc := range []struct {
+		name string
+		exs  []ex
+	}{
+		{"begun by GET RESPONSE", []ex{{InsGetResponse, "AA", 0x6102, true}, {InsGetResponse, "BB", 0x6101, true}, {InsGetResponse, "CC", 0x9000, true}}},
+		{"begun by GET RESPONSE, 6Cxx on the way", []ex{{InsGetResponse, "AA", 0x6102, true}, {InsGetResponse, "", 0x6C02, true}, {InsGetResponse, "BBCC", 0x9000, true}}},
+		{"begun by a command", []ex{{0xE2, "", 0x6102, false}, {InsGetResponse, "AA", 0x6101, false}, {InsGetResponse, "BB", 0x9000, false}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c Chains[int, int]
+			for i, e := range tc.exs {
+				if s := c.Add(0, i, e.ins, mustHexPIN(t, e.data), e.sw); s.Partial != e.partial {
+					t.Errorf("exchange %d: %+v, want partial %v", i, s, e.partial)
+				}
+			}
+		})
+	}
+}
+
 // Sent takes a command whose answer comes later or never: any command
 // but GET RESPONSE drops the chain open on its channel whether or not an
 // answer follows; a GET RESPONSE learns the command it continues.
