@@ -157,8 +157,13 @@ func (a APDU) Detail() string {
 		b = append(appendHex(b, h), ' ')
 	}
 	b = appendHex(b, a.Data...)
-	if a.NoData() {
+	switch {
+	case a.NoData():
 		b = append(b, "(none sent: the card answered the header)"...)
+	case a.PartData():
+		// gsmtap.ParseAPDU's reading, said: the bytes cannot tell it
+		// from an exchange the sniffer cut there.
+		b = fmt.Appendf(b, " (%d of %d sent: the card answered after them — or the sniffer cut the exchange there with two bytes that read as a status word, which GSMTAP does not tell)", len(a.Data), a.P3)
 	}
 	b = append(b, '\n')
 	if len(a.Response) > 0 {
@@ -381,8 +386,9 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		d.channels.End(n)
 	}
 	switch ins := g.INS; {
-	case g.NoData() && (ins == stk.InsTerminalResponse || ins == stk.InsEnvelope):
-		// Refused after its header: there is no content to decode.
+	case (g.NoData() || g.PartData()) && (ins == stk.InsTerminalResponse || ins == stk.InsEnvelope):
+		// Refused after its header, or part of its data: there is no
+		// whole content to decode.
 	case ins == apdu.InsGetResponse:
 		if !step.Continues {
 			l.add(frame, t, MidSession, "GET RESPONSE on channel %d with no 61xx before it%s", a.Channel, d.afterLoss())

@@ -352,6 +352,45 @@ func TestRefusedAfterHeader(t *testing.T) {
 	}
 }
 
+// TestRefusedAfterPartOfItsData: a card that took part of a command's
+// data (procedure bytes INS or ~INS) and then answered a failing status
+// word is a row of the lane, failed, with the data that crossed, and the
+// row says the bytes cannot tell it from a cut (final71: "not an APDU").
+// Two bytes that are no failing status word stay a loss.
+func TestRefusedAfterPartOfItsData(t *testing.T) {
+	for _, tc := range []struct {
+		apdu, want string // want "": skipped, not an APDU
+		data       int
+	}{
+		{"81 E2 91 00 06 BF 2D 00 6A 80", "STORE DATA [ch 1] GetProfilesInfo 6A80", 3},
+		{"80 14 00 00 0C 81 03 01 67 00", "TERMINAL RESPONSE 6700", 3},
+		{"80 C2 00 00 05 D1 03 6F 00", "ENVELOPE 6F00", 2},
+		{"81 E2 91 00 06 BF 2D 90 00", "", 0},
+	} {
+		l, err := Decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu))).Only()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.want == "" {
+			if len(l.APDUs) != 0 || !strings.Contains(l.Summary(), string(BadAPDU)) {
+				t.Errorf("%s: %d APDUs, warnings %q; want it skipped, not an APDU", tc.apdu, len(l.APDUs), l.Summary())
+			}
+			continue
+		}
+		if len(l.APDUs) != 1 || l.Total() != 0 {
+			t.Errorf("%s: %d APDUs, warnings %q", tc.apdu, len(l.APDUs), l.Summary())
+			continue
+		}
+		a := l.APDUs[0]
+		if a.String() != tc.want || !a.Failed() || len(a.Data) != tc.data {
+			t.Errorf("%s: %q failed=%v data %X, want %q failed, %d bytes", tc.apdu, a, a.Failed(), a.Data, tc.want, tc.data)
+		}
+		if want := fmt.Sprintf("(%d of %d sent: the card answered after them — or the sniffer cut the exchange there", tc.data, a.P3); !strings.Contains(a.Detail(), want) {
+			t.Errorf("%s: detail %q, want %q", tc.apdu, a.Detail(), want)
+		}
+	}
+}
+
 // TestLostDatagramEndsWhatWasOnItsWay: a datagram on GSMTAP's port that
 // is skipped but may have carried an exchange (cut short by the snap
 // length, IP fragments not reassembled, not GSMTAP, a TPDU part, an APDU

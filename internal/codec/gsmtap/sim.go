@@ -79,7 +79,8 @@ func (a APDU) Bytes() []byte {
 }
 
 // ParseAPDU splits a SubAPDU payload. Data and Response alias b. A
-// command the card refused after its header has no Data (NoData). It fails
+// command the card refused after its header has no Data (NoData); one it
+// refused after part of its data has that part (PartData). It fails
 // with ErrNoResponse for an exchange the sniffer saw no status word of
 // (the card did not answer, or the trace was cut), ErrShortAPDU when even
 // the header is incomplete, and ErrBadAPDU for bytes no T=0 exchange can
@@ -116,6 +117,19 @@ func ParseAPDU(b []byte) (APDU, error) {
 			// is everyday T=0 traffic, a reset between a command's data
 			// and its answer is rare, and only two data bytes that look
 			// like a status word (an EF id 6Fxx) are misread.
+		case n > 0 && len(rest) > 2 && len(rest)-2 < n && statusByte(rest[len(rest)-2]) && apdu.Failed(uint16(rest[len(rest)-2])<<8|uint16(rest[len(rest)-1])):
+			// SW1 SW2 after part of the data: the card took some bytes
+			// (procedure bytes INS or ~INS, which the SIMtrace2 firmware
+			// drops) and then sent a status word in place of the next
+			// procedure byte (ISO/IEC 7816-3 §10.3.3), refusing the
+			// command (PartData). Read so only when the two bytes are a
+			// status word that ends a command in failure: a TPDU the
+			// sniffer ended in its data (flagged "incomplete" over USB,
+			// a flag simtrace2-sniff does not put in GSMTAP) whose last
+			// two bytes look like one is misread so, and no byte tells
+			// the two apart.
+			k := len(rest) - 2
+			a.Data = rest[:k:k]
 		case len(rest) == n || len(rest) < 2:
 			return a, fmt.Errorf("%w: %s with %d data bytes and no status word", ErrNoResponse, apdu.InsName(a.INS), len(rest))
 		case len(rest) < n+2:
@@ -144,6 +158,14 @@ func statusByte(sw1 byte) bool {
 // refused it before the data crossed.
 func (a APDU) NoData() bool {
 	return a.P3 != 0 && len(a.Data) == 0 && !outgoing(a.INS, a.P1)
+}
+
+// PartData reports a command that announces P3 bytes of data for the
+// card but got a failing status word after fewer (ParseAPDU): the card
+// refused it after part of its data crossed — or the sniffer cut it
+// there, which the bytes do not tell.
+func (a APDU) PartData() bool {
+	return len(a.Data) > 0 && len(a.Data) < int(a.P3) && !outgoing(a.INS, a.P1)
 }
 
 // Channel is the logical channel of the exchange (CLA, ETSI TS 102 221
