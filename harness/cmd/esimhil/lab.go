@@ -213,16 +213,14 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
 	}
-	stopSniff, err := recordSniff(*sniff, *out, stdout)
+	// The card capture is staged until the session is saved: a record
+	// that fails before leaves the directory as it was (t136 F1).
+	cardCapture, err := recordSniff(*sniff, *out, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
 	}
-	defer func() {
-		if err := stopSniff(); err != nil {
-			fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
-		}
-	}()
+	defer cardCapture.discard()
 	text, scriptName := fixtures.ProbeScript, fixtures.ProbeScriptName
 	if *scriptFile != "" {
 		if text, err = os.ReadFile(*scriptFile); err != nil {
@@ -325,15 +323,22 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		m.NoIdentity = "not taken from a recording that is incomplete: " + m.Incomplete
 	}
 	m.Accept, m.Note = earlier.Accept, earlier.Note
-	if err := record.Save(*out, m, text, recorded); err != nil {
+	// One session's files replace the earlier recording's together; a
+	// capture the receiver could not complete is still this session's.
+	capFile, err := cardCapture.finish()
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+	}
+	session := record.Session{Manifest: m, Script: text, Lines: recorded, Capture: capFile}
+	if retry.under != "" {
+		session.Retry = retry.lines
+		if session.Retry == nil {
+			session.Retry = []string{}
+		}
+	}
+	if err := record.SaveSession(*out, session); err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
-	}
-	if retry.under != "" {
-		if err := record.SaveRetry(*out, retry.lines); err != nil {
-			fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
-			return 1
-		}
 	}
 	if recErr == nil && m.Incomplete != "" {
 		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded are in %s, marked incomplete: record again\n", m.Incomplete, nKept, *out)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -500,6 +501,111 @@ func TestRecordEveryES10StepRefused(t *testing.T) {
 				if strings.Contains(l, "+CCHO") || strings.Contains(l, "+CGLA") || strings.Contains(l, "+CSIM") || strings.Contains(l, "+CCHC") {
 					t.Errorf("lab diff under the draft: %s\n%s", l, stdout.String())
 				}
+			}
+		})
+	}
+}
+
+// A recording directory is one session's, whole (outside tester t136
+// F1): a record again that fails before its session (the port does not
+// open, the receiver cannot bind) leaves the earlier recording as it
+// was, its capture too; one that is saved without --simtrace leaves no
+// earlier capture beside its at.log; a failed record into a new
+// directory leaves no directory.
+func TestRecordAgainIsOneSession(t *testing.T) {
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case in == "":
+			return "", false
+		case strings.Contains(in, "AT+CGMM"):
+			return "\r\nFM100\r\n\r\nOK\r\n", false
+		}
+		return "\r\nOK\r\n", false
+	})
+	taken, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	base := t.TempDir()
+	script := filepath.Join(base, "cgmm.yaml")
+	if err := os.WriteFile(script, []byte("name: cgmm\nsteps:\n  - AT+CGMM\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	earlier := map[string]string{
+		record.ManifestFile:     "script: probe-es10\nmodem: /dev/ttyUSB2\npersonality: generic\nrecorded: 2026-11-30T17:20:37Z\nscenario: lab-home\nnote: the earlier session\n",
+		record.LogFile:          "earlier at.log\n",
+		record.CaptureFile:      "earlier capture\n",
+		record.RetryLogFile:     "earlier retry\n",
+		record.ScriptFile:       "name: probe-es10\nsteps: [AT]\n",
+		"notes-of-a-person.txt": "kept\n",
+	}
+	for _, tc := range []struct {
+		name    string
+		fresh   bool // into a directory that does not exist
+		modem   string
+		simtrac string // --simtrace
+		code    int
+		// What the directory holds afterwards: "earlier" for a file as it
+		// was, "new" for one this session wrote, "" for none.
+		want map[string]string
+	}{
+		{"the port does not open, with --simtrace", false, filepath.Join(base, "nonexistent"), "udp://127.0.0.1:0", 1,
+			map[string]string{record.ManifestFile: "earlier", record.LogFile: "earlier", record.CaptureFile: "earlier", record.RetryLogFile: "earlier"}},
+		{"the receiver cannot bind", false, link, "udp://" + taken.LocalAddr().String(), 1,
+			map[string]string{record.ManifestFile: "earlier", record.LogFile: "earlier", record.CaptureFile: "earlier", record.RetryLogFile: "earlier"}},
+		{"saved without --simtrace", false, link, "off", 0,
+			map[string]string{record.ManifestFile: "new", record.LogFile: "new", record.CaptureFile: "", record.RetryLogFile: ""}},
+		{"saved with --simtrace", false, link, "udp://127.0.0.1:0", 0,
+			map[string]string{record.ManifestFile: "new", record.LogFile: "new", record.CaptureFile: "new", record.RetryLogFile: ""}},
+		{"a new directory, the port does not open", true, filepath.Join(base, "nonexistent"), "udp://127.0.0.1:0", 1, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "rec")
+			if !tc.fresh {
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				for name, text := range earlier {
+					if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			var stdout, stderr bytes.Buffer
+			code := cli(context.Background(), []string{"lab", "record", "--modem", tc.modem, "--out", dir, "--script", script,
+				"--personality", "generic", "--simtrace", tc.simtrac, "--timeout", "2s"}, &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout %s\nstderr %s", code, tc.code, stdout.String(), stderr.String())
+			}
+			if tc.fresh {
+				if _, err := os.Stat(dir); !os.IsNotExist(err) {
+					es, _ := os.ReadDir(dir)
+					t.Errorf("the new directory is left behind (%v): %v", err, es)
+				}
+				return
+			}
+			for name, want := range tc.want {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				got := "new"
+				switch {
+				case err != nil:
+					got = ""
+				case string(b) == earlier[name]:
+					got = "earlier"
+				}
+				if got != want {
+					t.Errorf("%s: %q, want %q (%q)", name, got, want, b)
+				}
+			}
+			es, _ := os.ReadDir(dir)
+			for _, e := range es {
+				if strings.HasPrefix(e.Name(), ".") {
+					t.Errorf("left behind: %s", e.Name())
+				}
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "notes-of-a-person.txt")); string(b) != "kept\n" {
+				t.Errorf("a file lab record does not write was touched: %q", b)
 			}
 		})
 	}

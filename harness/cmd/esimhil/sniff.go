@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/lab/record"
 	"github.com/esimhil/esimhil/harness/simtrace"
 )
 
@@ -125,32 +126,80 @@ func (v *laneView) summary(w io.Writer) {
 	}
 }
 
-// recordSniff starts a receiver into DIR/traffic.pcapng for `lab record
-// --simtrace`; the returned stop drains it, completes the file and prints
-// what the card's lane held.
-func recordSniff(listen, dir string, stdout io.Writer) (stop func() error, err error) {
+// recordCapture is the card capture of a lab record session: staged
+// beside the recording until the session is saved (record.StageCapture),
+// so a record that fails leaves an earlier recording's capture whole.
+type recordCapture struct {
+	file    string // the staged file; "" without --simtrace
+	madeDir string // the recording directory, when staging made it
+	stop    func() error
+	stopped bool
+}
+
+// recordSniff starts a receiver for `lab record --simtrace` into a file
+// staged in dir; finish drains it and completes the file.
+func recordSniff(listen, dir string, stdout io.Writer) (*recordCapture, error) {
+	c := &recordCapture{}
 	if listen == simtrace.Off {
-		return func() error { return nil }, nil
+		return c, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		c.madeDir = dir
+	}
+	file, err := record.StageCapture(dir)
+	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "traffic.pcapng")
-	sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
+	c.file = file
+	sess, err := capture.Start(capture.Config{Path: file, Mode: capture.Tap})
 	if err != nil {
+		c.discard()
 		return nil, err
 	}
 	view := &laneView{sink: sess, tr: &simtrace.Trace{}, out: io.Discard}
 	rx, err := simtrace.Listen(listen, view)
 	if err != nil {
 		sess.Close()
+		c.discard()
 		return nil, err
 	}
+	path := filepath.Join(dir, record.CaptureFile)
 	fmt.Fprintf(stdout, "SIMtrace receiver on udp://%s, into %s\n", rx.Addr(), path)
-	return func() error {
+	c.stop = func() error {
 		err := errors.Join(rx.Close(), sess.Close())
 		fmt.Fprintf(stdout, "SIMtrace: %s\n", rx.Stats())
 		view.summary(stdout)
-		return err
-	}, nil
+		if err != nil {
+			return fmt.Errorf("SIMtrace capture %s: %w", path, err)
+		}
+		return nil
+	}
+	return c, nil
+}
+
+// finish stops the receiver and returns the completed capture for
+// record.Session.Capture ("" without --simtrace).
+func (c *recordCapture) finish() (string, error) {
+	if c.stopped || c.stop == nil {
+		return c.file, nil
+	}
+	c.stopped = true
+	return c.file, c.stop()
+}
+
+// discard stops the receiver if it runs and removes what a session that
+// was not saved staged: its capture, and the directory when staging made
+// it and it is still empty. After a save the capture is in place and
+// nothing is removed.
+func (c *recordCapture) discard() {
+	if c.stop != nil && !c.stopped {
+		c.stopped = true
+		c.stop()
+	}
+	if c.file != "" {
+		os.Remove(c.file)
+	}
+	if c.madeDir != "" {
+		os.Remove(c.madeDir) // only when empty
+	}
 }

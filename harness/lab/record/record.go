@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/yamlnode"
@@ -31,6 +33,9 @@ const (
 	// the other way to the card (Manifest.RetriedUnder), kept beside
 	// at.log when that did not reach the card either.
 	RetryLogFile = "retry.log"
+	// CaptureFile is the card's APDU lane of the session (lab record
+	// --simtrace); there is none without it.
+	CaptureFile = "traffic.pcapng"
 )
 
 // maxLogLines bounds a conversation kept in memory; MaxLogLines is the
@@ -694,12 +699,39 @@ type Recording struct {
 	RetryLines []string
 }
 
-// Save writes a recording directory; a manifest without its time gets
-// the present one.
+// Session is what one lab record session leaves in a recording
+// directory.
+type Session struct {
+	Manifest Manifest
+	Script   []byte
+	Lines    []string // at.log
+	// Retry is the conversation the manifest's retried_under names
+	// (retry.log); nil when there is none.
+	Retry []string
+	// Capture is the session's finished card capture, a file in the
+	// directory (StageCapture) that becomes traffic.pcapng; "" when the
+	// session had none.
+	Capture string
+}
+
+// Save writes a recording directory of one session without a retry or a
+// capture; a manifest without its time gets the present one.
 func Save(dir string, m Manifest, scriptText []byte, lines []string) error {
+	return SaveSession(dir, Session{Manifest: m, Script: scriptText, Lines: lines})
+}
+
+// SaveSession makes dir the recording of s, whole: every file is written
+// beside its target before any is renamed over it, and an earlier
+// recording's file the session has none of (retry.log, traffic.pcapng) is
+// removed. A directory never holds two sessions' files (outside tester
+// t136 F1: a record again without --simtrace left the earlier capture
+// beside the new at.log). What a person wrote in the manifest is the
+// caller's to carry over.
+func SaveSession(dir string, s Session) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	m := s.Manifest
 	if m.Recorded.IsZero() {
 		// Load refuses a recording without its time.
 		m.Recorded = time.Now().UTC().Truncate(time.Second)
@@ -708,24 +740,81 @@ func Save(dir string, m Manifest, scriptText []byte, lines []string) error {
 	if err != nil {
 		return err
 	}
-	for name, b := range map[string][]byte{
-		ManifestFile: mb, ScriptFile: scriptText, LogFile: []byte(strings.Join(lines, "\n") + "\n"),
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return err
+	files := []struct {
+		name string
+		data []byte
+	}{{ScriptFile, s.Script}, {LogFile, textLines(s.Lines)}, {ManifestFile, mb}}
+	if s.Retry != nil {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{RetryLogFile, textLines(s.Retry)})
+	}
+	type move struct{ from, to string }
+	var moves []move
+	removeTemps := func() {
+		for _, mv := range moves {
+			if mv.from != s.Capture {
+				os.Remove(mv.from)
+			}
 		}
 	}
-	// An earlier recording's retry is no part of this one.
-	if err := os.Remove(filepath.Join(dir, RetryLogFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		tmp, err := atomicfile.Temp(path, 0o644, false, func(w io.Writer) error {
+			_, err := w.Write(f.data)
+			return err
+		})
+		if err != nil {
+			removeTemps()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		moves = append(moves, move{tmp, path})
+	}
+	if s.Capture != "" {
+		// First, so that the manifest (last) is never beside another
+		// session's capture.
+		moves = append([]move{{s.Capture, filepath.Join(dir, CaptureFile)}}, moves...)
+	}
+	var gone []string
+	if s.Retry == nil {
+		gone = append(gone, RetryLogFile)
+	}
+	if s.Capture == "" {
+		gone = append(gone, CaptureFile)
+	}
+	for _, name := range gone {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			removeTemps()
+			return fmt.Errorf("remove the earlier recording's %s: %w", name, err)
+		}
+	}
+	for i, mv := range moves {
+		if err := os.Rename(mv.from, mv.to); err != nil {
+			moves = moves[i:]
+			removeTemps()
+			return fmt.Errorf("write %s: %w", mv.to, err)
+		}
 	}
 	return nil
 }
 
-// SaveRetry writes, after Save, the conversation the manifest's
-// retried_under names (retry.log).
-func SaveRetry(dir string, lines []string) error {
-	return os.WriteFile(filepath.Join(dir, RetryLogFile), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+func textLines(ls []string) []byte { return []byte(strings.Join(ls, "\n") + "\n") }
+
+// StageCapture names a new file in dir (made if need be) for the card
+// capture of a session: it becomes traffic.pcapng when SaveSession puts
+// the session in place, and until then an earlier recording's stays
+// whole. The caller removes it when the session is not saved.
+func StageCapture(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, "."+CaptureFile+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	f.Close()
+	return f.Name(), nil
 }
 
 // maxRecording bounds a recording's files.

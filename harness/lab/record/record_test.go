@@ -645,7 +645,7 @@ func TestRetryLogKeptWithItsManifest(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		under   string
-		retry   []string // nil: no SaveRetry
+		retry   []string // nil: none
 		want    []string // RetryLines after Load
 		wantErr string
 	}{
@@ -660,13 +660,8 @@ func TestRetryLogKeptWithItsManifest(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := Manifest{Script: "x", Modem: "m", Personality: "simcom-a7600", RetriedUnder: tc.under, Retried: "refused there too"}
-			if err := Save(dir, m, script, []string{"T > AT", "T < OK"}); err != nil {
+			if err := SaveSession(dir, Session{Manifest: m, Script: script, Lines: []string{"T > AT", "T < OK"}, Retry: tc.retry}); err != nil {
 				t.Fatal(err)
-			}
-			if tc.retry != nil {
-				if err := SaveRetry(dir, tc.retry); err != nil {
-					t.Fatal(err)
-				}
 			}
 			r, err := Load(dir)
 			switch {
