@@ -34,6 +34,15 @@ type Mark struct {
 	// as the comment OutsideComment: not the card's BIP, whose
 	// connections the tap dials.
 	Outside bool
+	// LostBefore, when not 0, is the number among the datagrams a
+	// SIMtrace receiver got of the last one from this frame's sender it
+	// skipped since the sender's frame before, one that may have carried
+	// an exchange (simtrace.Receiver): bytes lost on the card's
+	// interface, which the capture does not hold but marks here, as the
+	// comment "esimhil:receiver-skipped=N", for every reader of the file
+	// to end what was on its way (outside tester t136 F2). It is read
+	// whether or not the frame has an event count.
+	LostBefore int
 }
 
 // OutsideComment is the comment on each frame of a connection with a
@@ -60,6 +69,8 @@ func (n eventCount) mark() Mark {
 const (
 	markPrefix    = "esimhil:after-event="
 	commandPrefix = "esimhil:command-after-event="
+	// LostBeforePrefix starts the comment of Mark.LostBefore.
+	LostBeforePrefix = "esimhil:receiver-skipped="
 )
 
 // MarkComment is the EPB comment (pcapng opt_comment) that carries m.
@@ -70,12 +81,18 @@ func MarkComment(m Mark) string {
 // markComments are the EPB comments that carry m, the frame's own mark
 // first.
 func markComments(m Mark) []string {
-	c := []string{MarkComment(m)}
-	if m.CommandOK {
-		c = append(c, commandPrefix+strconv.Itoa(m.Command))
+	var c []string
+	if m.OK {
+		c = append(c, MarkComment(m))
+		if m.CommandOK {
+			c = append(c, commandPrefix+strconv.Itoa(m.Command))
+		}
+		if m.Outside {
+			c = append(c, OutsideComment)
+		}
 	}
-	if m.Outside {
-		c = append(c, OutsideComment)
+	if m.LostBefore > 0 {
+		c = append(c, LostBeforePrefix+strconv.Itoa(m.LostBefore))
 	}
 	return c
 }
@@ -105,7 +122,7 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 	b = le.AppendUint32(b, uint32(ci.Length))
 	b = append(b, data...)
 	b = pad4(b, len(data))
-	if m.OK || m.Note != "" {
+	if m.OK || m.Note != "" || m.LostBefore > 0 {
 		if m.OK {
 			b = appendComment(b, markPrefix, m.Events)
 		}
@@ -114,6 +131,9 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 		}
 		if m.OK && m.Outside {
 			b = appendText(b, OutsideComment)
+		}
+		if m.LostBefore > 0 {
+			b = appendComment(b, LostBeforePrefix, m.LostBefore)
 		}
 		if m.Note != "" {
 			b = appendText(b, m.Note)
@@ -195,9 +215,15 @@ func markOf(comments []string) Mark {
 			m.Command, m.CommandOK = n, true
 		}
 		m.Outside = m.Outside || c == OutsideComment
+		if n, ok := parseCount(c, LostBeforePrefix); ok && n > 0 && m.LostBefore == 0 {
+			m.LostBefore = n
+		}
 	}
 	if !m.OK {
-		return Mark{} // a command's place without the frame's own is no mark
+		// A command's place without the frame's own is no mark; a loss
+		// before the frame is one whatever wrote it (lab sniff's file
+		// has no events).
+		return Mark{LostBefore: m.LostBefore}
 	}
 	return m
 }

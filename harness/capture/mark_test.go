@@ -58,6 +58,19 @@ func TestParseMark(t *testing.T) {
 	if m := markOf([]string{"esimhil:command-after-event=7"}); m.OK || m.CommandOK {
 		t.Errorf("a command's place alone read as a mark: %+v", m)
 	}
+	// A SIMtrace receiver's skip before the frame, with or without the
+	// frame's own count (lab sniff's file has no events): read back
+	// either way; 0 and junk are no skip.
+	for _, m := range []Mark{{LostBefore: 3}, {Events: 4, OK: true, LostBefore: 12}} {
+		if c := markComments(m); markOf(c) != m || c[len(c)-1] != "esimhil:receiver-skipped="+strconv.Itoa(m.LostBefore) {
+			t.Errorf("mark %+v: comments %q read back as %+v", m, c, markOf(c))
+		}
+	}
+	for _, c := range []string{"esimhil:receiver-skipped=0", "esimhil:receiver-skipped=x", "esimhil:receiver-skipped="} {
+		if m := markOf([]string{c}); m != (Mark{}) {
+			t.Errorf("%q read as %+v", c, m)
+		}
+	}
 	if _, ok := ParseMark("esimhil:command-after-event=7"); ok {
 		t.Error("ParseMark took a command's place for the frame's mark")
 	}
@@ -169,7 +182,8 @@ func TestEventCountMark(t *testing.T) {
 // NgWriter.WritePacketWithOptions writes for a frame and its mark.
 func TestEPBAsPcapgo(t *testing.T) {
 	marks := []Mark{{}, {Events: 0, OK: true}, {Events: 12345, OK: true}, {Events: 7, OK: true, Command: 3, CommandOK: true},
-		{Events: 1 << 40, OK: true, Command: 99999, CommandOK: true}}
+		{Events: 1 << 40, OK: true, Command: 99999, CommandOK: true},
+		{LostBefore: 3}, {Events: 8, OK: true, LostBefore: 1 << 33}}
 	for size := range 9 {
 		for _, m := range marks {
 			data := bytes.Repeat([]byte{0xa5}, size)
@@ -184,9 +198,7 @@ func TestEPBAsPcapgo(t *testing.T) {
 			}
 			head := want.Len()
 			var opts pcapgo.NgPacketOptions
-			if m.OK {
-				opts.Comments = markComments(m)
-			}
+			opts.Comments = markComments(m)
 			if err := w.WritePacketWithOptions(ci, data, opts); err != nil {
 				t.Fatal(err)
 			}

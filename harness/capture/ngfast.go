@@ -191,11 +191,14 @@ func (c *commentMarks) add(comment []byte) {
 		c.m.Command, c.m.CommandOK = n, true
 	}
 	c.m.Outside = c.m.Outside || string(comment) == OutsideComment
+	if n, ok := parseCountBytes(comment, LostBeforePrefix); ok && n > 0 && c.m.LostBefore == 0 {
+		c.m.LostBefore = n
+	}
 }
 
 func (c *commentMarks) mark() Mark {
 	if !c.m.OK {
-		return Mark{}
+		return Mark{LostBefore: c.m.LostBefore}
 	}
 	return c.m
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -79,7 +80,26 @@ func TestNgFastAsPcapgo(t *testing.T) {
 	if err := os.WriteFile(synth, synthCapture(t, true), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{https, held, synth} {
+	// A SIMtrace receiver's frames, one naming a skip before it
+	// (Mark.LostBefore), in a session without events (lab sniff's).
+	sniffed := filepath.Join(t.TempDir(), "sniffed.pcapng")
+	sess, err := Start(Config{Path: sniffed, Mode: Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, dst := netip.MustParseAddrPort("127.0.0.1:41729"), netip.MustParseAddrPort("127.0.0.1:4729")
+	for _, lost := range []int{0, 5} {
+		if err := sess.WriteDatagramAfterLoss(time.Time{}, src, dst, []byte{2, 4, 4, 0}, lost); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, dgs, err := ReadEvidence(sniffed, gsmtap.Port, 0); err != nil || len(dgs) != 2 || dgs[0].Mark != (Mark{}) || dgs[1].Mark != (Mark{LostBefore: 5}) {
+		t.Fatalf("the receiver's skip read back: %+v, %v", dgs, err)
+	}
+	for _, path := range []string{https, held, synth, sniffed} {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			b, err := os.ReadFile(path)
 			if err != nil {

@@ -34,8 +34,17 @@ func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload [
 	return s.writeDatagram(ts, src, dst, payload, Mark{})
 }
 
+// WriteDatagramAfterLoss is WriteDatagram for a SIMtrace receiver's
+// datagram: lostBefore, when not 0, is the number of the last datagram
+// from src the receiver skipped since src's one before, which may have
+// carried an exchange; the frame's comment says so (Mark.LostBefore).
+func (s *Session) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore int) error {
+	return s.writeDatagram(ts, src, dst, payload, Mark{LostBefore: lostBefore})
+}
+
 // writeDatagram is WriteDatagram for an exchange that began at cmd's
-// event count (cmd.OK), which the frame's mark then carries beside its own.
+// event count (cmd.OK), which the frame's mark then carries beside its
+// own, and after the loss cmd.LostBefore names.
 func (s *Session) writeDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte, cmd Mark) error {
 	if src.Addr().Is4() != dst.Addr().Is4() {
 		return fmt.Errorf("capture: datagram %s → %s: addresses of two families", src, dst)
@@ -56,11 +65,13 @@ func (s *Session) writeDatagram(ts time.Time, src, dst netip.AddrPort, payload [
 	return s.tap.frame(ts, frame, cmd) // copied into the file's buffer
 }
 
-// withCommand adds to a frame's mark the place of the command it answers.
+// withCommand adds to a frame's mark the place of the command it answers,
+// and the loss before it.
 func withCommand(m, cmd Mark) Mark {
 	if m.OK && cmd.OK {
 		m.Command, m.CommandOK = cmd.Events, true
 	}
+	m.LostBefore = cmd.LostBefore
 	return m
 }
 

@@ -41,20 +41,16 @@ func ParseListen(s string) (string, error) {
 }
 
 // Sink is where received datagrams go: a capture session
-// (capture.Session.WriteDatagram), stamped on its own clock when ts is
-// zero.
+// (capture.Session.WriteDatagramAfterLoss), stamped on its own clock when
+// ts is zero. lostBefore, when not 0, is the number among the datagrams
+// received of the last one from src the receiver skipped since src's one
+// before that may have carried an exchange (not GSMTAP, a TPDU part):
+// bytes lost on the card's interface, which the capture does not hold
+// but marks on this datagram's frame (capture.Mark.LostBefore), so that a
+// reader of the file ends what was on its way as a live reader does
+// (outside tester t136 F2).
 type Sink interface {
-	WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error
-}
-
-// LossSink is a Sink that decodes what it is given (a live view of the
-// lane): it is told of each datagram the receiver skipped that may have
-// carried an exchange (not GSMTAP, a TPDU part), bytes lost on the card's
-// interface (Trace.LostReceived), though the capture never holds them: n
-// is its number among the datagrams received, as Stats name it.
-type LossSink interface {
-	Sink
-	Lost(src netip.AddrPort, n int)
+	WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore int) error
 }
 
 // Receiver takes the GSMTAP datagrams a SIMtrace2 sniffer sends and
@@ -72,14 +68,24 @@ type Receiver struct {
 	received int
 	merged   int
 	skipped  warnings
-	err      error // first write error
-	closing  bool
+	// lost holds, by sender, the last datagram skipped since its one
+	// before that may have carried an exchange, for the sender's next
+	// datagram's frame to name (Sink); at most maxLostSenders.
+	lost    map[netip.AddrPort]int
+	err     error // first write error
+	closing bool
 
 	done chan struct{}
 }
 
 // maxDatagram is the largest UDP payload over IPv4.
 const maxDatagram = 65507
+
+// maxLostSenders bounds the senders whose skipped datagrams wait for
+// their next datagram to be marked: a sniffer is one sender, and a flood
+// of junk from many ports must not grow the receiver without bound (the
+// skips past it are still counted in Stats).
+const maxLostSenders = 1024
 
 // Listen starts a receiver on addr (ParseListen's form) merging into sink.
 func Listen(addr string, sink Sink) (*Receiver, error) {
@@ -160,19 +166,27 @@ func (r *Receiver) take(src netip.AddrPort, b []byte) {
 	if _, skip, why, lost := classify(b, src); skip != "" {
 		r.mu.Lock()
 		r.skipped.add(n, now, skip, "%s", why)
-		r.mu.Unlock()
-		if ls, ok := r.sink.(LossSink); ok && lost {
-			ls.Lost(src, n)
+		if _, held := r.lost[src]; lost && (held || len(r.lost) < maxLostSenders) {
+			if r.lost == nil {
+				r.lost = map[netip.AddrPort]int{}
+			}
+			r.lost[src] = n
 		}
+		r.mu.Unlock()
 		return
 	}
+	// One reader goroutine: nothing else takes src's entry meanwhile.
+	r.mu.Lock()
+	lostBefore := r.lost[src]
+	delete(r.lost, src)
+	r.mu.Unlock()
 	// The frame names GSMTAP's port as its destination whatever port the
 	// receiver listens on, so Wireshark dissects it as GSMTAP.
 	dst := netip.AddrPortFrom(r.addr.Addr().Unmap(), gsmtap.Port)
 	if dst.Addr().IsUnspecified() && src.Addr().Is4() {
 		dst = netip.AddrPortFrom(netip.IPv4Unspecified(), gsmtap.Port)
 	}
-	err := r.sink.WriteDatagram(time.Time{}, src, dst, append([]byte(nil), b...))
+	err := r.sink.WriteDatagramAfterLoss(time.Time{}, src, dst, append([]byte(nil), b...), lostBefore)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {

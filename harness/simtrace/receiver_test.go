@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/hexdump"
 )
@@ -209,5 +210,88 @@ func TestReplayStopsWhenCancelled(t *testing.T) {
 	cancel()
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "stopped after 1 of 2 datagrams") {
 		t.Errorf("Replay = %v", err)
+	}
+}
+
+// A datagram the receiver skipped that may have carried an exchange is
+// not in the capture, but the sender's next frame says so (the comment
+// "esimhil:receiver-skipped=N"): a reader of the file — the lab run's
+// LabCardLane, the timeline page, a saved lab sniff — ends the answer
+// that was on its way there, as the live reader does, and does not
+// decode the GET RESPONSE after it as the whole answer (outside tester
+// t136 F2). A skip that carried no exchange (another GSMTAP type) is no
+// loss and leaves no mark.
+func TestReceiverSkipIsMarkedInTheCapture(t *testing.T) {
+	sim := func(sub uint8, h string) []byte {
+		return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, h)...)
+	}
+	um := sim(gsmtap.SubAPDU, "00")
+	um[2] = byte(gsmtap.TypeUm)
+	for _, tc := range []struct {
+		name    string
+		skipped []byte // between the command answered 6103 and its GET RESPONSE
+		lost    bool
+	}{
+		{"not GSMTAP", []byte("xx"), true},
+		{"a TPDU part", sim(gsmtap.SubTPDUHdr, "01 C0 00 00 03"), true},
+		{"GSMTAP of another type", um, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "simtrace.pcapng")
+			sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rx, err := Listen("udp://127.0.0.1:0", sess)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := NewReplayer(rx.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			stream := [][]byte{
+				sim(gsmtap.SubATR, "3B 00"),
+				sim(gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 03"),
+				tc.skipped,
+				sim(gsmtap.SubAPDU, "01 C0 00 00 03 BF 2D 00 90 00"),
+			}
+			if err := p.Replay(context.Background(), stream); err != nil {
+				t.Fatal(err)
+			}
+			p.Close()
+			if err := rx.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := sess.Close(); err != nil {
+				t.Fatal(err)
+			}
+			dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
+			if err != nil || len(dgs) != 3 {
+				t.Fatalf("%d datagrams in the capture, %v", len(dgs), err)
+			}
+			want := 0
+			if tc.lost {
+				want = 3
+			}
+			if got := dgs[2].Mark.LostBefore; got != want {
+				t.Errorf("the GET RESPONSE's frame names received datagram %d as skipped before it, want %d", got, want)
+			}
+			tr, err := Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := tr.Lane(p.From())
+			if l == nil || len(l.APDUs) != 2 {
+				t.Fatalf("lane %v", l)
+			}
+			partial := l.APDUs[1].Outcome == apdu.PartialAnswer
+			if partial != tc.lost || l.APDUs[0].Answered == tc.lost {
+				t.Errorf("read from the file: %q (%q), then %q; want the chain ended: %v", l.APDUs[0], l.APDUs[0].Detail(), l.APDUs[1], tc.lost)
+			}
+			if w := l.Warnings(); tc.lost && (len(w) != 1 || !strings.Contains(w[0].Detail, "just after received datagram 3, which the receiver skipped")) {
+				t.Errorf("lane warnings %v", w)
+			}
+		})
 	}
 }

@@ -244,6 +244,11 @@ func (tr *Trace) CountAll(k Kind) int {
 // header, then its SIM payload on the lane of its source (a live view of a
 // sniffer decodes as the datagrams arrive).
 func (tr *Trace) Add(d capture.Datagram) {
+	if d.Mark.LostBefore > 0 {
+		// The receiver skipped a datagram of this sender's just before
+		// it: the capture marks it on this frame (capture.Mark.LostBefore).
+		tr.LostReceived(d.Src, d.Mark.LostBefore)
+	}
 	switch {
 	case d.Unassembled != "":
 		tr.warnings.add(d.Frame, d.Time, Unassembled, "%s (from %s)", d.Unassembled, d.Src)
@@ -309,7 +314,8 @@ func LosesExchange(sub uint8) bool { return sub >= gsmtap.SubTPDUHdr && sub <= g
 func (tr *Trace) Lost(src netip.AddrPort, frame int) { tr.lose(src, skippedAt(frame)) }
 
 // LostReceived is Lost for the datagram a receiver skipped, never in the
-// capture: n is its number among those the receiver got, as the
+// capture but marked on the sender's next frame (capture.Mark.LostBefore,
+// which Add reads): n is its number among those the receiver got, as the
 // receiver's Stats name it.
 func (tr *Trace) LostReceived(src netip.AddrPort, n int) {
 	tr.lose(src, fmt.Sprintf("received datagram %d, which the receiver skipped", n))

@@ -73,8 +73,11 @@ type laneView struct {
 	frame int
 }
 
-func (v *laneView) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error {
-	err := v.sink.WriteDatagram(ts, src, dst, payload)
+// WriteDatagramAfterLoss writes the datagram to the capture and decodes
+// it as a reader of that file will (the loss before it included:
+// capture.Mark.LostBefore), so the live lines and the saved lane agree.
+func (v *laneView) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore int) error {
+	err := v.sink.WriteDatagramAfterLoss(ts, src, dst, payload, lostBefore)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.frame++
@@ -83,7 +86,7 @@ func (v *laneView) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload 
 	if l != nil {
 		atrs, apdus = len(l.ATRs), len(l.APDUs)
 	}
-	v.tr.Add(capture.Datagram{Frame: v.frame, Time: time.Now(), Src: src, Dst: dst, Payload: payload})
+	v.tr.Add(capture.Datagram{Frame: v.frame, Time: time.Now(), Src: src, Dst: dst, Payload: payload, Mark: capture.Mark{LostBefore: lostBefore}})
 	if l = v.tr.Lane(src); l == nil {
 		return err
 	}
@@ -99,18 +102,10 @@ func (v *laneView) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload 
 	return err
 }
 
-// Lost takes a datagram the receiver skipped that may have carried an
-// exchange, n among those received: the lane's pending answer or STORE
-// DATA sequence ends there.
-func (v *laneView) Lost(src netip.AddrPort, n int) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.tr.LostReceived(src, n)
-}
-
 // summary says what each lane holds and what was skipped, by kind with
 // the frames of the first few (the receiver's own skips, which the
-// capture does not hold, are in its Stats).
+// capture does not hold but marks on the sender's next frame, are in its
+// Stats).
 func (v *laneView) summary(w io.Writer) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -16,7 +16,9 @@ import (
 
 type discardSink struct{}
 
-func (discardSink) WriteDatagram(time.Time, netip.AddrPort, netip.AddrPort, []byte) error { return nil }
+func (discardSink) WriteDatagramAfterLoss(time.Time, netip.AddrPort, netip.AddrPort, []byte, int) error {
+	return nil
+}
 
 // `lab sniff`'s view of the lane: a datagram the receiver skipped that
 // may have carried an exchange ends what was on its way, so the GET
@@ -85,26 +87,31 @@ func TestLabSniffFlagsTheRowAfterALoss(t *testing.T) {
 	src := netip.MustParseAddrPort("192.0.2.7:41729")
 	dst := netip.MustParseAddrPort("192.0.2.1:4729")
 	for _, tc := range []struct {
-		name string
-		lose func(v *laneView) // between the first GET RESPONSE and the second
-		want string
+		name       string
+		lose       func(v *laneView) // between the first GET RESPONSE and the second
+		lostBefore int               // the receiver's skip, named on the second's frame
+		want       string
 	}{
-		{"the receiver skipped one", func(v *laneView) { v.Lost(src, 5) },
+		{"the receiver skipped one", func(*laneView) {}, 5,
 			"    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after received datagram 5, which the receiver skipped)\n"},
 		{"the lane skipped one (an APDU without its answer)", func(v *laneView) {
-			_ = v.WriteDatagram(time.Time{}, src, dst, sim(gsmtap.SubAPDU, "01 C0 00 00 00 E3"))
-		}, "    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 4)\n"},
+			_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, "01 C0 00 00 00 E3"), 0)
+		}, 0, "    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 4)\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			v := &laneView{sink: discardSink{}, tr: &simtrace.Trace{}, out: &out}
-			_ = v.WriteDatagram(time.Time{}, src, dst, sim(gsmtap.SubATR, "3B 00"))
+			_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubATR, "3B 00"), 0)
 			for _, h := range []string{"81 E2 91 00 03 BF 3E 00 61 00", "01 C0 00 00 00 " + strings.Repeat("AA ", 256) + "61 16"} {
-				_ = v.WriteDatagram(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h))
+				_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h), 0)
 			}
 			tc.lose(v)
-			for _, h := range []string{"01 C0 00 00 00 " + strings.Repeat("BB ", 256) + "61 02", "01 C0 00 00 02 CC CC 90 00"} {
-				_ = v.WriteDatagram(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h))
+			for i, h := range []string{"01 C0 00 00 00 " + strings.Repeat("BB ", 256) + "61 02", "01 C0 00 00 02 CC CC 90 00"} {
+				lost := 0
+				if i == 0 {
+					lost = tc.lostBefore
+				}
+				_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h), lost)
 			}
 			got := out.String()
 			lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
