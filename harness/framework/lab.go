@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -251,6 +252,13 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		r, cerr := lab.Unopened(cfg, err)
 		labNotOpened(r, fmt.Sprintf("lab run for %s: %v", s.Name, errors.Join(err, cerr)))
 	}
+	if why := needsSIMTraceUnmet(ginkgo.CurrentSpecReport().Labels(), cfg); why != "" {
+		// Failed here with the bind error, not later on an address that
+		// is not there (outside tester t136 F3: "Expected <bool>: false").
+		err := errors.New(why)
+		r, cerr := lab.Unopened(cfg, err)
+		labNotOpened(r, fmt.Sprintf("lab run for %s: %v", s.Name, errors.Join(err, cerr)))
+	}
 	if err := notAModem(cfg.Modem); err != nil {
 		err = fmt.Errorf("%w (found by an earlier spec of this run; not asked again)", err)
 		r, cerr := lab.Unopened(cfg, err)
@@ -365,6 +373,28 @@ func labNotOpened(r *lab.Rig, why string) {
 	ginkgo.Fail(why)
 }
 
+// noSIMTraceOnce says on the console, once a run, that the default
+// receiver's port is taken; labConsole is where (standard error: make
+// lab runs the specs serially, their standard error on the terminal).
+var (
+	noSIMTraceOnce sync.Once
+	labConsole     io.Writer = os.Stderr
+)
+
+// needsSIMTraceUnmet is why a spec that needs a SIMtrace2 cannot have one
+// in a lab that declares it: the run has no receiver ("" when it has one
+// or the spec does not need it).
+func needsSIMTraceUnmet(labels []string, cfg lab.Config) string {
+	if cfg.SIMTrace.IsValid() || !slices.Contains(labels, "needs:"+lab.SIMTrace) {
+		return ""
+	}
+	why := cfg.NoSIMTrace
+	if why == "" {
+		why = LabSIMTraceEnv + "=" + simtrace.Off
+	}
+	return fmt.Sprintf("the spec needs a SIMtrace2 (%s=%s), but the run has no receiver: %s", LabHasEnv, lab.SIMTrace, why)
+}
+
 // listenSIMTrace starts the run's GSMTAP receiver (LabSIMTraceEnv) into
 // the backend's capture; it stops, drained, before the capture closes. A
 // real modem's run listens on simtrace.DefaultListen unless told
@@ -381,12 +411,9 @@ func listenSIMTrace(realModem bool, cfg *lab.Config) error {
 	if addr == simtrace.Off || !ok {
 		return nil
 	}
-	rx, err := simtrace.Listen(addr, b.Rig.Capture)
-	if err != nil && !explicit {
-		fmt.Fprintf(ginkgo.GinkgoWriter, "no SIMtrace receiver: %v (%s=off to go without, or another address)\n", err, LabSIMTraceEnv)
-		return nil
-	}
-	if err != nil {
+	rx, none, err := startReceiver(addr, explicit, b.Rig.Capture)
+	if rx == nil {
+		cfg.NoSIMTrace = none
 		return err
 	}
 	cfg.SIMTrace = rx.Addr()
@@ -396,6 +423,27 @@ func listenSIMTrace(realModem bool, cfg *lab.Config) error {
 		return err
 	})
 	return nil
+}
+
+// startReceiver listens on addr into sink. A receiver on the default
+// address (explicit false) whose port is taken is no error: the run goes
+// on without it, and none says why — for at.log's header
+// (lab.Config.NoSIMTrace), the report, and once a run the console (outside
+// tester t136 F3: it was said only in report.json).
+func startReceiver(addr string, explicit bool, sink simtrace.Sink) (rx *simtrace.Receiver, none string, err error) {
+	rx, err = simtrace.Listen(addr, sink)
+	switch {
+	case err == nil:
+		return rx, "", nil
+	case explicit:
+		return nil, "", err
+	}
+	none = fmt.Sprintf("%v (%s=off to go without, or another address)", err, LabSIMTraceEnv)
+	fmt.Fprintf(ginkgo.GinkgoWriter, "no SIMtrace receiver: %s\n", none)
+	noSIMTraceOnce.Do(func() {
+		fmt.Fprintf(labConsole, "esimhil lab: warning: no SIMtrace receiver, the runs go without the card's lane: %s\n", none)
+	})
+	return nil, none, nil
 }
 
 // LabCardLane decodes the card's APDU lane from the lab run's capture:

@@ -138,6 +138,9 @@ type Config struct {
 	// SIMTrace is where the run's GSMTAP receiver listens for a SIMtrace2
 	// (its datagrams go into the backend's capture); zero: no receiver.
 	SIMTrace netip.AddrPort
+	// NoSIMTrace says why a run that would listen for a SIMtrace2 has no
+	// receiver (its port taken): at.log's header notes it.
+	NoSIMTrace string
 }
 
 // Rig is an open lab run.
@@ -314,6 +317,8 @@ func startTranscript(c Config) (*Rig, error) {
 	r.note(headerNote+"modem %s%s, personality %s, speed %gx", c.Modem, baud, c.Personality.Name, c.Speed)
 	if c.SIMTrace.IsValid() {
 		r.note("SIMtrace receiver on udp://%s (GSMTAP SIM into the capture)", c.SIMTrace)
+	} else if c.NoSIMTrace != "" {
+		r.note("no SIMtrace receiver: %s", c.NoSIMTrace)
 	}
 	if c.Backend != nil {
 		for _, l := range c.Backend.Describe() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -661,6 +662,42 @@ func TestNotOpenedIsLoggedAsAFailure(t *testing.T) {
 			}
 			if len(b.failed) != 1 || !strings.HasPrefix(b.failed[0], "lab run did not open: ") {
 				t.Errorf("failures logged %q", b.failed)
+			}
+		})
+	}
+}
+
+// at.log's header says where the run's SIMtrace receiver listens, or why
+// a run that would have one has none (outside tester t136 F3: a taken
+// port was said only in report.json).
+func TestTranscriptNamesTheSIMTraceReceiver(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string // "" for no note of a receiver
+	}{
+		{"listening", Config{SIMTrace: netip.MustParseAddrPort("[::]:4729")}, "# SIMtrace receiver on udp://[::]:4729 (GSMTAP SIM into the capture)"},
+		{"its port taken", Config{NoSIMTrace: "SIMtrace receiver on udp://0.0.0.0:4729: listen udp 0.0.0.0:4729: bind: address already in use"},
+			"# no SIMtrace receiver: SIMtrace receiver on udp://0.0.0.0:4729: listen udp 0.0.0.0:4729: bind: address already in use"},
+		{"none asked for", Config{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Dir, tc.cfg.Modem = t.TempDir(), "tcp://lab1:3001"
+			if _, err := Unopened(tc.cfg, errors.New("a spec it does not open")); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(tc.cfg.Dir, TranscriptFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			for _, l := range strings.Split(string(b), "\n") {
+				if strings.Contains(l, "SIMtrace receiver") {
+					got = l[strings.Index(l, "#"):]
+				}
+			}
+			if got != tc.want {
+				t.Errorf("at.log's receiver note %q, want %q:\n%s", got, tc.want, b)
 			}
 		})
 	}
