@@ -365,6 +365,10 @@ type pending struct {
 	probe   bool // a probe (ATS3?) sent while the modem was silent
 	setsV   bool // the line sets V (ATV0, ATV1, ATZ, AT&F): its result may come in either form
 	bare    bool // a bare AT: no information text, so a lone digit is a V0 result
+	// nmea: an NMEA sentence came while it was awaited (NMEASentence):
+	// a GPS receiver's stream, never a modem's answer, so it gives the
+	// command no more time (streamCap).
+	nmea bool
 	// dropped is the command a port drop cut, when this stands for it
 	// on the port back (its late answer may still come there).
 	dropped *pending
@@ -604,7 +608,12 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		if limit := p.sent.Add(streamCap * timeout); until.After(limit) {
 			until = limit
 		}
-		if p.poll || !last.After(p.sent) || !time.Now().Before(until) {
+		c.mu.Lock()
+		nmea := p.nmea
+		c.mu.Unlock()
+		if p.poll || nmea || !last.After(p.sent) || !time.Now().Before(until) {
+			// (A port streaming NMEA never stops: outside tester t136
+			// F4, a GPS port refused after 4× the timeout.)
 			break
 		}
 		lim.stop()

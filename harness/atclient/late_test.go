@@ -213,3 +213,48 @@ func testStreamingAnswer(t *testing.T, kind string) {
 		t.Errorf("trace:\n%s\nmodem got %s", got, s.lines())
 	}
 }
+
+// What keeps coming while a command is awaited gives it more time only
+// if it may be its answer: a port streaming NMEA sentences (a GPS
+// receiver's) is no modem answering slowly, and the command times out at
+// its own timeout, not at 4× it (outside tester t136 F4: lab discover
+// refused a GPS port after 20 s). Here the stream runs past the
+// timeout and an OK follows it, which the extra time would have taken
+// as the answer.
+func TestStreamGivesMoreTimeOnlyToAnAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream string // sent every 20 ms, for 3× the timeout, then OK
+		answer bool   // the OK taken as the command's answer
+	}{
+		{"an answer's text", "EM7511-like\r\n", true},
+		{"NMEA sentences", "$GPGSV,3,1,11,03,03,111,00*74\r\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const timeout = 300 * time.Millisecond
+			c, s := newScriptOn(t, withDeadlines, map[string]string{}, WithTimeout(timeout))
+			done := make(chan struct{})
+			defer func() { <-done }()
+			go func() {
+				defer close(done)
+				for !strings.Contains(s.lines(), "AT+CGMM") {
+					time.Sleep(time.Millisecond)
+				}
+				for range 3 * timeout / (20 * time.Millisecond) {
+					if _, err := io.WriteString(s.conn, tc.stream); err != nil {
+						return
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				io.WriteString(s.conn, "\r\nOK\r\n")
+			}()
+			rsp, err := c.Command("AT+CGMM")
+			if got := err == nil && rsp.Final == "OK"; got != tc.answer {
+				t.Errorf("answered %v (%v, %v), want %v", got, rsp, err, tc.answer)
+			}
+			if !tc.answer && !errors.Is(err, ErrTimeout) {
+				t.Errorf("%v, want a timeout", err)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package atclient
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -219,8 +220,19 @@ func (c *Client) route(line string) (note string) {
 	default:
 		p.lines = append(p.lines, line)
 	}
+	if p != nil && !final && NMEASentence(line) {
+		p.nmea = true
+	}
 	return ""
 }
+
+// nmeaSentence is an NMEA 0183 sentence: $, a talker and sentence id,
+// its fields, *checksum.
+var nmeaSentence = regexp.MustCompile(`^\$[A-Z]{5},.*\*[0-9A-Fa-f]{2}$`)
+
+// NMEASentence tells whether line is an NMEA 0183 sentence ($GPGSV,…*7A):
+// what a GPS receiver's port streams, which no modem answers to AT.
+func NMEASentence(line string) bool { return nmeaSentence.MatchString(strings.TrimSpace(line)) }
 
 // finalResult tells whether line is a final result code for p (nil: no
 // command pending), and returns it in words: under ATV0 (V.250 §6.2.6) a

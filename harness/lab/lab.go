@@ -575,10 +575,6 @@ func Check(c *atclient.Client) error {
 	return fmt.Errorf("%s: %w: no OK to AT%s, in %v (last: %v)%s", c.Port(), ErrNotAModem, v1, took, err, sharedHint(c.Port()))
 }
 
-// nmeaSentence is an NMEA 0183 sentence: $, a talker and sentence id,
-// its fields, *checksum.
-var nmeaSentence = regexp.MustCompile(`^\$[A-Z]{5},.*\*[0-9A-Fa-f]{2}$`)
-
 // nmea returns an NMEA sentence the port sent: in what came for the
 // commands that timed out since timeouts[before], or unasked.
 func nmea(c *atclient.Client, before int) (string, bool) {
@@ -587,8 +583,8 @@ func nmea(c *atclient.Client, before int) (string, bool) {
 		lines = append(lines, to.Partial...)
 	}
 	for _, l := range append(lines, c.URCs()...) {
-		if s := strings.TrimSpace(l); nmeaSentence.MatchString(s) {
-			return s, true
+		if atclient.NMEASentence(l) {
+			return strings.TrimSpace(l), true
 		}
 	}
 	return "", false
