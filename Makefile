@@ -92,6 +92,9 @@ specs-all:
 # (ESIMHIL_LAB_HAS=roaming,port-control): one spec is skipped in each, with
 # its reason in the output. Each run listens for a SIMtrace2 on a free
 # loopback port; the specs replay a recorded GSMTAP stream to it.
+# Each env:lab spec's title (every one carries the env:lab label; the
+# title ends with its labels), a skip's reason under its own spec's
+# title (Ginkgo prints the title again as "… [It] …" before the reason).
 lab-emulated:
 	@set -e; for t in serial tcp rfc2217; do \
 		has=; [ "$$t" = rfc2217 ] && has="ESIMHIL_LAB_HAS=roaming,port-control,simtrace"; \
@@ -101,7 +104,7 @@ lab-emulated:
 			-ginkgo.label-filter='env:lab' -ginkgo.v -ginkgo.no-color >$$log 2>&1; then \
 			cat $$log; rm -f $$log; exit 1; \
 		fi; \
-		grep -E '^(A modem in the lab|The card.s APDU lane in the lab|  \[SKIPPED\] this lab|Ran |ok )' $$log; rm -f $$log; \
+		grep -E '(\[env:lab[^]]*\]$$|^  \[SKIPPED\] this lab|^Ran |^ok )' $$log | grep -v ' \[It\] '; rm -f $$log; \
 	done
 
 # The env:lab specs against a real modem: make lab MODEM=/dev/ttyUSB2
