@@ -98,6 +98,27 @@ func TestLimits(t *testing.T) {
 			t.Errorf("answer %q, want 431 Request Header Fields Too Large", got)
 		}
 	})
+	// The bound is on the bytes of the request line and headers, as
+	// documented (README, Limits: 32 KiB), not that plus net/http's 4 KiB.
+	for _, tc := range []struct {
+		name string
+		head int // bytes of the request line and headers, through the blank line
+		want string
+	}{
+		{"headers of exactly the default bound", Default.MaxHeaderBytes, "HTTP/1.1 200 "},
+		{"headers a byte past the default bound", Default.MaxHeaderBytes + 1, "HTTP/1.1 431 "},
+		{"headers 4 KiB past the default bound", Default.MaxHeaderBytes + 4000, "HTTP/1.1 431 "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, _ := serve(t, Limits{}, ok)
+			c := dial(t, addr)
+			const frame = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: \r\n\r\n"
+			fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", tc.head-len(frame)))
+			if got := closedWithin(t, c, 5*time.Second); !strings.HasPrefix(got, tc.want) {
+				t.Errorf("answer %.40q, want %q", got, tc.want)
+			}
+		})
+	}
 	t.Run("more connections than the cap wait their turn", func(t *testing.T) {
 		addr, _ := serve(t, Limits{MaxConns: 2, Idle: time.Minute}, ok)
 		held := []net.Conn{dial(t, addr), dial(t, addr)}
