@@ -152,6 +152,10 @@ type Result struct {
 	// SMDPLogReadFailures counts those reads of the SM-DP+s' notification
 	// logs, alike.
 	SMDPLogReadFailures int `json:"smdp_log_read_failures,omitempty"`
+	// SMDPHeldBefore counts, of SMDPLog, the notifications the SM-DP+
+	// logged as duplicates of ones it took before the storm (a serve
+	// reused from an earlier storm): held, not taken by this storm.
+	SMDPHeldBefore int `json:"smdp_held_before,omitempty"`
 	// KeptOpen counts the connections an external server kept open
 	// after the card had read its answer and closed the channel (it
 	// ignored the request's Connection: close, RFC 9112 §9.6): each was
@@ -631,6 +635,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.RequestFailures += r.RequestFailures
 		m.LogReadFailures += r.LogReadFailures
 		m.SMDPLogReadFailures += r.SMDPLogReadFailures
+		m.SMDPHeldBefore += r.SMDPHeldBefore
 		m.KeptOpen += r.KeptOpen
 		m.LogExtra += r.LogExtra
 		m.LogExtraNamed = appendNamed(m.LogExtraNamed, r.LogExtraNamed)
@@ -856,7 +861,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"smdp_log_read_failures", r.SMDPLogReadFailures}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"smdp_log_read_failures", r.SMDPLogReadFailures}, {"smdp_held_before", r.SMDPHeldBefore}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
 		{"platform_lost", r.PlatformLost}, {"platform_unconfirmed", r.PlatformUnconfirmed}, {"platform_log_mismatched", r.LogMismatched}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
@@ -955,6 +960,9 @@ func (r *Result) consistent() ([]shardID, error) {
 				return nil, fmt.Errorf("%s[%q]: %d: not a count", m.name, k, n)
 			}
 		}
+	}
+	if n := sumOf(r.SMDPLog); r.SMDPHeldBefore > n {
+		return nil, fmt.Errorf("smdp_held_before %d: more than the %d its smdp_log holds, of which they are a part", r.SMDPHeldBefore, n)
 	}
 	// Each grouping of reasons splits its count.
 	for _, c := range []struct {
@@ -1395,6 +1403,9 @@ func (r *Result) Print(w io.Writer) {
 	// device, no --smdp) has no SM-DP+ log to hold anything.
 	noSMDP := len(r.SMDP) == 0 && sum(r.CardToSMDP) == 0 && sum(r.SMDPLog) == 0 && !r.SMDPUnread
 	smdpHeld := held("the SM-DP+s' logs", "hold", r.SMDPLog, r.SMDPUnread)
+	if r.SMDPHeldBefore > 0 {
+		smdpHeld += fmt.Sprintf(" (%d of them logged as duplicates of notifications taken before this storm: an SM-DP+ reused from an earlier run)", r.SMDPHeldBefore)
+	}
 	if noSMDP {
 		smdpHeld = "no SM-DP+ in this storm"
 	}
@@ -1541,4 +1552,12 @@ func serverKind(s string) string {
 		return "emulated"
 	}
 	return s
+}
+
+// sumOf is the total of a count map.
+func sumOf(m map[string]int) (n int) {
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/proto/smdplog"
@@ -36,6 +37,15 @@ type smdpReader struct {
 	ours map[string]bool
 	// log counts the notifications taken, by operator|kind.
 	log map[string]int
+	// taken holds the notifications (EID|seq) the SM-DP+ took during the
+	// storm: a duplicate of one of them is a card's re-send, counted
+	// once. A duplicate of one it took before the storm (a serve reused
+	// from an earlier storm) is held all the same, as the platform's log
+	// holds a notification it logs again: counted, and counted in before
+	// for the report to say so (outside tester t136 F9: called "in no
+	// server's log" while the log held it as a duplicate).
+	taken  map[string]bool
+	before int
 	// sentAtRead is how many notifications the cards had delivered to
 	// this SM-DP+ at the last complete read.
 	sentAtRead int
@@ -52,7 +62,7 @@ const (
 func newSMDPReader(op string, addr netip.AddrPort, tc *tls.Config) *smdpReader {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tc
-	r := &smdpReader{op: op, log: map[string]int{}}
+	r := &smdpReader{op: op, log: map[string]int{}, taken: map[string]bool{}}
 	r.logReader = newLogReader("https://"+addr.String(), &http.Client{Timeout: inspectTimeout, Transport: tr}, logSpec[smdplog.Entry]{
 		path: smdplog.Path, who: "the SM-DP+", item: "entry", items: "entries",
 		decode: smdplog.DecodePage,
@@ -81,10 +91,24 @@ func (r *smdpReader) probe(ctx context.Context) {
 }
 
 // count takes an entry read: taken is what the SM-DP+ recorded; a
-// duplicate was taken before, a discarded or refused one never was.
+// duplicate was taken before — during the storm (counted then), or
+// before it (counted now, once) — and a discarded or refused one never
+// was.
 func (r *smdpReader) count(e smdplog.Entry) {
-	if e.Outcome == smdplog.Taken && (r.ours == nil || e.EID == "" || r.ours[e.EID]) {
+	if r.ours != nil && e.EID != "" && !r.ours[e.EID] {
+		return
+	}
+	key := e.EID + "|" + strconv.Itoa(e.Seq)
+	switch {
+	case e.Outcome == smdplog.Taken:
 		r.log[r.op+"|"+e.Kind]++
+		if e.EID != "" {
+			r.taken[key] = true
+		}
+	case e.Outcome == smdplog.Duplicate && e.EID != "" && !r.taken[key]:
+		r.log[r.op+"|"+e.Kind]++
+		r.taken[key] = true
+		r.before++
 	}
 }
 
@@ -114,6 +138,7 @@ func (r *smdpReader) finish(ctx context.Context, res *Result) {
 	for k, n := range r.log {
 		res.SMDPLog[k] += n
 	}
+	res.SMDPHeldBefore += r.before
 	if r.problem != "" {
 		res.Unchecked = append(res.Unchecked, fmt.Sprintf(uncheckedSMDP+"%s log: %s", r.op, r.problem))
 		res.SMDPUnread = true

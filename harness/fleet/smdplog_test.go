@@ -153,3 +153,39 @@ func TestSMDPReader(t *testing.T) {
 		})
 	}
 }
+
+// A duplicate in the SM-DP+'s log is a notification it holds: counted
+// once when the storm's own card sent it again, and counted — as held
+// before the storm — when the SM-DP+ took it in an earlier run (a serve
+// reused); a discarded or refused one, or another shard's, is not
+// (outside tester t136 F9: 20 such were LOST "in no server's log").
+func TestSMDPReaderCountsDuplicates(t *testing.T) {
+	const ours, theirs = "89049032000001000000000000000171", "89049032000001000000000000000268"
+	e := func(outcome, eid string, seq int) smdplog.Entry {
+		return smdplog.Entry{Status: 204, Outcome: outcome, Kind: "enable", Seq: seq, EID: eid}
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []smdplog.Entry
+		held    int // counted in the log
+		before  int // of them, taken before the storm
+	}{
+		{"taken, then sent again", []smdplog.Entry{e(smdplog.Taken, ours, 1), e(smdplog.Duplicate, ours, 1)}, 1, 0},
+		{"taken before the storm", []smdplog.Entry{e(smdplog.Duplicate, ours, 1)}, 1, 1},
+		{"taken before, sent twice", []smdplog.Entry{e(smdplog.Duplicate, ours, 1), e(smdplog.Duplicate, ours, 1)}, 1, 1},
+		{"two notifications of one card", []smdplog.Entry{e(smdplog.Duplicate, ours, 1), e(smdplog.Taken, ours, 2)}, 2, 1},
+		{"another shard's", []smdplog.Entry{e(smdplog.Duplicate, theirs, 1)}, 0, 0},
+		{"discarded, refused", []smdplog.Entry{e(smdplog.Discarded, "", 0), e(smdplog.Refused, ours, 3)}, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newSMDPReader("sfr", netip.MustParseAddrPort("127.0.0.1:1"), nil)
+			r.ours = map[string]bool{ours: true}
+			for _, x := range tc.entries {
+				r.count(x)
+			}
+			if r.log["sfr|enable"] != tc.held || r.before != tc.before {
+				t.Errorf("held %d (%d before the storm), want %d (%d)", r.log["sfr|enable"], r.before, tc.held, tc.before)
+			}
+		})
+	}
+}
