@@ -582,15 +582,18 @@ func labPersonality(args []string, stdout, stderr io.Writer) int {
 		labUsageOnce(stderr, err)
 		return usageExit(err)
 	}
+	// A recording that cannot be drafted from (missing, incomplete, cut,
+	// its personality unknown) exits 2, as lab diff does for it (outside
+	// tester t136 F10: 1 here, 2 there, for one cut recording).
 	rec, err := record.Load(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab personality: %v\n", err)
-		return 1
+		return 2
 	}
 	y, err := record.Draft(rec, *name)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab personality: %v\n", err)
-		return 1
+		return 2
 	}
 	fmt.Fprint(stdout, y)
 	return 0

@@ -610,3 +610,34 @@ func TestRecordAgainIsOneSession(t *testing.T) {
 		})
 	}
 }
+
+// lab diff and lab personality refuse a recording they cannot use with
+// one exit code, 2, and the same reason (outside tester t136 F10: a cut
+// recording gave 2 from one and 1 from the other).
+func TestDiffAndPersonalityRefuseAlike(t *testing.T) {
+	script := []byte("name: x\nsteps:\n  - AT+CGMM\n")
+	for _, tc := range []struct {
+		name string
+		m    *record.Manifest // nil: no recording at all
+		want string
+	}{
+		{"cut", &record.Manifest{Script: "x", Modem: "tcp://lab1:3001", Personality: "generic", Cut: "step 1 (AT+CGMM): its answer was cut"}, "a port drop cut the answer of step 1"},
+		{"incomplete", &record.Manifest{Script: "x", Modem: "tcp://lab1:3001", Personality: "generic", Incomplete: "the port did not come back"}, "the recording stopped before the script's end"},
+		{"none", nil, "manifest.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.m != nil {
+				if err := record.Save(dir, *tc.m, script, []string{"> AT+CGMM", "< FM100", "< OK"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, cmd := range []string{"diff", "personality"} {
+				var stdout, stderr bytes.Buffer
+				if code := cli(context.Background(), []string{"lab", cmd, dir}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+					t.Errorf("lab %s: exit %d, want 2 with %q: %s", cmd, code, tc.want, stderr.String())
+				}
+			}
+		})
+	}
+}
