@@ -95,8 +95,11 @@ func TestSamePlace(t *testing.T) {
 }
 
 // TestCycleCountryInNVM: the list's country is kept with the cycle across
-// a reset, and a cycle persisted before the card kept it (no "country")
-// decodes with none: judged by the MCCs alone, as it was begun.
+// a reset, and a list cycle persisted before the card kept it (no
+// "country": the previous release's NVM, or version 1) takes it from the
+// stored list under the same list_id, so an upgraded card judges its
+// running cycle as a new one would. Only when the stored list is another
+// (or none) is the cycle judged by the MCCs alone, as it was begun.
 func TestCycleCountryInNVM(t *testing.T) {
 	card := func(enabled string) []Profile {
 		var ps []Profile
@@ -121,11 +124,33 @@ func TestCycleCountryInNVM(t *testing.T) {
 		a.Step(ev)
 	}
 	nvm := mustJSON(a.State())
-	var old map[string]any
-	if err := json.Unmarshal(nvm, &old); err != nil {
-		t.Fatal(err)
+	// previous rewrites the image as the previous release wrote it (no
+	// cycle country), then edit changes it further.
+	previous := func(edit func(top, cycle map[string]any)) []byte {
+		var top map[string]any
+		if err := json.Unmarshal(nvm, &top); err != nil {
+			t.Fatal(err)
+		}
+		cy := top["cycle"].(map[string]any)
+		delete(cy, "country")
+		if edit != nil {
+			edit(top, cy)
+		}
+		return mustJSON(top)
 	}
-	delete(old["cycle"].(map[string]any), "country")
+	// version1 is the same cycle in the format before the explicit modes
+	// (migration.txt): falling back to the original after claro-pr failed.
+	version1 := mustJSON(map[string]any{
+		"profiles": []map[string]any{
+			{"ICCID": fixture(t, "sfr").ICCID, "Operator": "sfr", "HomePLMN": "20810", "Enabled": true, "Original": true},
+			{"ICCID": fixture(t, "claro-pr").ICCID, "Operator": "claro-pr", "HomePLMN": "330110"},
+			{"ICCID": fixture(t, "liberty-pr").ICCID, "Operator": "liberty-pr", "HomePLMN": "310030"},
+		},
+		"original": fixture(t, "sfr").ICCID,
+		"serving":  "330110",
+		"list":     json.RawMessage(`{"list_id":"1","country":"PR","order_by":"tariff","operators":[{"id":"claro-pr","plmn":"330110","tariff":1},{"id":"liberty-pr","plmn":"310030","tariff":2}]}`),
+		"cycle":    map[string]any{"list_id": "1", "next": 1, "phase": "fallback", "tried": []string{"claro-pr"}, "waiting": true},
+	})
 	for _, c := range []struct {
 		name    string
 		nvm     []byte
@@ -133,7 +158,12 @@ func TestCycleCountryInNVM(t *testing.T) {
 		want    string // in the effects of the fallback's attach on 310
 	}{
 		{"kept", nvm, "PR", "log attempt operator=liberty-pr"},
-		{"from before", mustJSON(old), "", ReasonLeftArea},
+		{"previous release: from the stored list", previous(nil), "PR", "log attempt operator=liberty-pr"},
+		{"version 1: from the stored list", version1, "PR", "log attempt operator=liberty-pr"},
+		{"previous release: another list stored", previous(func(top, _ map[string]any) {
+			top["list"].(map[string]any)["list_id"] = "2"
+		}), "", ReasonLeftArea},
+		{"previous release: no list stored", previous(func(top, _ map[string]any) { delete(top, "list") }), "", ReasonLeftArea},
 	} {
 		st, err := DecodeState(c.nvm)
 		if err != nil {
@@ -141,6 +171,9 @@ func TestCycleCountryInNVM(t *testing.T) {
 		}
 		if st.Cycle == nil || st.Cycle.Country != c.country {
 			t.Fatalf("%s: cycle %+v, want country %q", c.name, st.Cycle, c.country)
+		}
+		if err := CheckState(st, card("sfr")); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
 		}
 		b := New(testCfg, st)
 		b.Step(Boot{Profiles: card("sfr")})

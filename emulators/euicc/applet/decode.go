@@ -54,10 +54,27 @@ func DecodeState(b []byte) (State, error) {
 	default:
 		return State{}, fmt.Errorf("applet state: version: %.24s, want 1 (migrated) or %d", version, StateVersion)
 	}
+	recoverListCountry(&st)
 	if err := st.Validate(); err != nil {
 		return State{}, fmt.Errorf("applet state: %w", err)
 	}
 	return st, nil
+}
+
+// recoverListCountry gives a list cycle persisted before the card kept the
+// list's country (Cycle.Country, absent from the previous release's NVM
+// and from version 1) the country of the stored list it walks: the list
+// is stored with its country whenever a cycle takes it (listAnswer), under
+// the same list_id. Without it an upgraded card judged its running cycle
+// by the MCCs alone, a PR cycle on 330 leaving "the area" on a PR network
+// on 310, where a cycle begun after the upgrade goes on. A cycle on
+// another list_id than the stored list's keeps none: nothing says which
+// country it was for.
+func recoverListCountry(st *State) {
+	c, l := st.Cycle, st.List
+	if c != nil && l != nil && c.Trigger == TriggerList && c.Country == "" && c.ListID != "" && c.ListID == l.ListID {
+		c.Country = l.Country
+	}
 }
 
 // Validate checks every field's range and the consistency of the mode with

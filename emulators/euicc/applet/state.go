@@ -197,9 +197,10 @@ type Cycle struct {
 	// the cycle's area: with Country, where its failures are backed off.
 	Area string `json:"area,omitempty"`
 	// Country is the list's country, as the platform named it (a list
-	// cycle's, once the list came; "" before, for the rescue and coming
-	// home, and in a state from before the card kept it): every MCC that
-	// may serve it is in the cycle's area too (inArea).
+	// cycle's, once the list came; "" before, and for the rescue and
+	// coming home; a state from before the card kept it takes the stored
+	// list's, recoverListCountry): every MCC that may serve it is in the
+	// cycle's area too (inArea).
 	Country string `json:"country,omitempty"`
 	// Serving is the serving PLMN when the cycle began.
 	Serving string `json:"serving,omitempty"`
