@@ -16,6 +16,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -43,7 +44,7 @@ var Invariants = []Invariant{
 	{"one-judgment-per-failure", "README \"Decisions on the open points\" (back-off: a failure counts once; one outcome: attach-failure reports say what happened to each attempt): within a cycle an operator's attempt is judged failed once and backed off once per area, a power cut between the judgment and the fallback included", checkOneJudgment},
 	{"no-border-ping-pong", "README \"Decisions on the open points\" (a device that crosses a border; back-off): a device that does not move does not leave the list's area cycle after cycle — in a border area the card switches between two countries' lists at every check, with no back-off", checkNoBorderPingPong},
 	{"note-not-cut", "docs/platform-api.md (delivery at least once: a lost answer, not the card's own doing): the card enables no profile while a note the platform took awaits its answer — the REFRESH would cut the answer and the note go twice — unless a power cut, restart or card loss cut it first", checkNoteNotCut},
-	{"left-area-abroad", "claim 3, README \"Decisions on the open points\" (back-off: an area is a country): a cycle ends as the device having left the list's area only when its fallback attached in another country — one the scenario gives the network's operator —, not on another MCC of the list's country", checkLeftAreaAbroad},
+	{"left-area-abroad", "claim 3, README \"Decisions on the open points\" (back-off: an area is a country): a cycle ends as the device having left the list's area only when its fallback attached in another country — one the scenario gives the network's operator —, not on another MCC of the list's country, nor, once the list named its country, on any network of it", checkLeftAreaAbroad},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 
@@ -718,6 +719,12 @@ func multisetDiff(a, b []string) (extra, missing []string) {
 // terminal left searching (no network answered, or one never answered
 // the ATTACH REQUEST: T3410, TS 24.301 §5.5.1.2.6) names no network, and
 // the card cannot place the failure: not judged.
+// The area is the back-off's list country when it has one, else every
+// country the scenario gives an operator of its MCC (inCountries); a
+// network is of its operator's country. A failure on a network whose MCC
+// may serve the list's country is not judged: the card cannot tell where
+// that network is (README, back-off: a US list's device in San Juan on a
+// PR network on 310, a 001 or 901 network).
 func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	type fail struct {
 		ev   eventlog.Event
@@ -726,7 +733,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	var v []string
 	lastPLMN := ""                // the network the terminal last reported since the last switch
 	failures := map[string]fail{} // by operator: its last failure in this cycle
-	stayed := map[string]bool{}   // the areas a fallback attached in, this cycle
+	stayed := map[string]bool{}   // the countries a fallback attached in, this cycle
 	var pending []string          // this cycle's violations, unless it ends as a border area
 	for _, e := range o.Events {
 		switch {
@@ -741,7 +748,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			failures[e.Str("operator")] = fail{e, lastPLMN}
 		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
 			if p := e.Str("plmn"); len(p) >= 3 {
-				stayed[countryOfMCC(s, p[:3])] = true
+				stayed[networkCountry(s, p)] = true
 			}
 		case is(e, eventlog.EUICC, applet.KindDownloadResult):
 			clear(failures) // a download's failure is no network's
@@ -753,30 +760,56 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			clear(failures)
 			clear(stayed)
 		case is(e, eventlog.EUICC, applet.KindBackoff):
-			op, area := e.Str("operator"), e.Str("area")
+			op, area, country := e.Str("operator"), e.Str("area"), e.Str("country")
 			f, ok := failures[op]
 			delete(failures, op)
-			if !ok || area == "" || len(f.plmn) < 3 || countryOfMCC(s, f.plmn[:3]) == countryOfMCC(s, area) || stayed[countryOfMCC(s, area)] {
+			if !ok || area == "" || len(f.plmn) < 3 || country != "" && ident.MCCServes(f.plmn[:3], country) {
 				continue
 			}
-			pending = append(pending, fmt.Sprintf("%s: %s backed off in %s for a failure on %s, a network of another country (%s: %s)",
-				at(e), op, area, f.plmn, at(f.ev), f.ev.Str("reason")))
+			in := []string{country}
+			if country == "" {
+				in = countriesOfMCC(s, area)
+			}
+			if slices.Contains(in, networkCountry(s, f.plmn)) || slices.ContainsFunc(in, func(c string) bool { return stayed[c] }) {
+				continue
+			}
+			pending = append(pending, fmt.Sprintf("%s: %s backed off in %s (%s) for a failure on %s, a network of another country (%s: %s)",
+				at(e), op, area, strings.Join(in, "/"), f.plmn, at(f.ev), f.ev.Str("reason")))
 		}
 	}
 	return append(v, pending...)
 }
 
-// countryOfMCC is the country the scenario gives the operators of MCC
-// mcc (an area is a country, and a country may have several MCCs: the
-// checks judge by the scenario's own word, not the card's table), mcc
-// itself when none of its operators has it.
-func countryOfMCC(s *scenario.Scenario, mcc string) string {
+// countriesOfMCC are the countries the scenario gives the operators of
+// MCC mcc, sorted (an area is a country, a country may have several MCCs,
+// and a territory's networks use another country's: the checks judge by
+// the scenario's own word, not the card's table). An MCC two countries
+// share (Puerto Rico's and the United States' 310) stands for both,
+// whatever the order of the scenario's operators; one no operator has
+// stands for itself.
+func countriesOfMCC(s *scenario.Scenario, mcc string) []string {
+	var cs []string
 	for _, o := range s.Network.Operators {
-		if strings.HasPrefix(o.PLMN, mcc) {
+		if strings.HasPrefix(o.PLMN, mcc) && !slices.Contains(cs, o.Country) {
+			cs = append(cs, o.Country)
+		}
+	}
+	if len(cs) == 0 {
+		return []string{mcc}
+	}
+	slices.Sort(cs)
+	return cs
+}
+
+// networkCountry is the country of the operator of PLMN plmn as the
+// scenario gives it; for a PLMN no operator has, its MCC's countries.
+func networkCountry(s *scenario.Scenario, plmn string) string {
+	for _, o := range s.Network.Operators {
+		if o.PLMN == plmn {
 			return o.Country
 		}
 	}
-	return mcc
+	return strings.Join(countriesOfMCC(s, plmn[:min(len(plmn), 3)]), "/")
 }
 
 // checkOneJudgment: within a cycle, each operator's attach_failed comes
@@ -855,26 +888,53 @@ func checkNoBorderPingPong(s *scenario.Scenario, o Outcome) []string {
 // of another country than the cycle's area, by the countries the scenario
 // gives its operators: a country with several MCCs is one area (outside
 // tester t78: a US cycle begun on 311 ended so when the original profile
-// attached on 310, the list's next operator never tried).
+// attached on 310, the list's next operator never tried). Once the list
+// named its country (cycle_started's country), a network of that country
+// is in the area, whatever its MCC (Puerto Rico's on 330 and 310, a test
+// network's 001, an international 901: outside tester t84 N1). Without
+// one (the rescue, coming home) the MCCs are all the card has (README,
+// back-off): a network is judged in the area only when E.212 gives its
+// MCC and the area's the network's country. An MCC the card's table does
+// not know is an area of its own (outside tester t87): not judged.
 func checkLeftAreaAbroad(s *scenario.Scenario, o Outcome) []string {
 	var v []string
-	area, attached := "", ""
+	area, country, attached := "", "", ""
 	for _, e := range o.Events {
 		switch {
 		case is(e, eventlog.EUICC, applet.KindCycleStarted):
-			area, attached = e.Str("area"), ""
+			area, country, attached = e.Str("area"), e.Str("country"), ""
 		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
 			attached = e.Str("plmn")
 		case is(e, eventlog.EUICC, applet.KindCycleEnded):
-			if e.Str("reason") == applet.ReasonLeftArea && area != "" && len(attached) >= 3 &&
-				countryOfMCC(s, attached[:3]) == countryOfMCC(s, area) {
+			if e.Str("reason") == applet.ReasonLeftArea && area != "" && len(attached) >= 3 && inCycleArea(s, attached, area, country) {
+				in := country
+				if in == "" {
+					in = strings.Join(countriesOfMCC(s, area), "/")
+				}
 				v = append(v, fmt.Sprintf("%s: the cycle begun in %s (%s) ended as the device having left the list's area, its fallback attached on %s, a network of the same country",
-					at(e), area, countryOfMCC(s, area), attached))
+					at(e), area, in, attached))
 			}
-			area, attached = "", ""
+			area, country, attached = "", "", ""
 		}
 	}
 	return v
+}
+
+// inCycleArea says whether network plmn is, by the scenario, in the area
+// of a cycle begun on MCC area whose list is for country ("" for none) —
+// where the card can tell (checkLeftAreaAbroad).
+func inCycleArea(s *scenario.Scenario, plmn, area, country string) bool {
+	m := plmn[:3]
+	if _, known := ident.CountryOfMCC(m); !known {
+		return false
+	}
+	x := networkCountry(s, plmn)
+	if country != "" {
+		return x == country
+	}
+	cm, _ := ident.CountryOfMCC(m)
+	ca, _ := ident.CountryOfMCC(area)
+	return cm == x && ca == x && slices.Contains(countriesOfMCC(s, area), x)
 }
 
 // intField reads a number field (an int in a live log, a float64 in one

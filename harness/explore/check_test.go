@@ -1,6 +1,8 @@
 package explore
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +336,129 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			}
 			t.Fatalf("want a violation containing %q, got %q", tc.want, got)
 		})
+	}
+}
+
+// worldsScenario is a world of every kind the generator draws: the US on
+// 310 and 311, Puerto Rico on 330 and the US's 310, France with a test
+// network on 001, Germany with an international one on 901 — its
+// operators as listed, or in reverse order.
+func worldsScenario(reversed bool) *scenario.Scenario {
+	ops := []scenario.Operator{
+		{ID: "us1", PLMN: "31001", Country: "US"}, {ID: "us2", PLMN: "31102", Country: "US"},
+		{ID: "pr1", PLMN: "33001", Country: "PR"}, {ID: "pr2", PLMN: "31002", Country: "PR"},
+		{ID: "fr1", PLMN: "20801", Country: "FR"}, {ID: "fr2", PLMN: "00102", Country: "FR"},
+		{ID: "de1", PLMN: "26201", Country: "DE"}, {ID: "de2", PLMN: "90102", Country: "DE"},
+	}
+	if reversed {
+		slices.Reverse(ops)
+	}
+	s := testScenario()
+	s.Network.Operators = ops
+	return s
+}
+
+// TestAreaChecksInWorlds: the two invariants that place networks in
+// countries judge territory, 001 and 901 worlds by the scenario's
+// countries where the card can tell — by the list's country once it came,
+// by E.212 alone for a cycle without one (README, back-off) — and the
+// same whatever the order of the scenario's operators: an MCC two
+// countries share (310) stands for both.
+func TestAreaChecksInWorlds(t *testing.T) {
+	cycle := func(area, country string) eventlog.Event {
+		e := started(area)
+		if country != "" {
+			e.Fields["country"] = country
+		} else {
+			e.Fields["trigger"] = "rescue"
+		}
+		return e
+	}
+	fbOn := func(plmn string) eventlog.Event {
+		return ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", plmn)
+	}
+	backoffIn := func(op, area, country string) eventlog.Event {
+		e := backoff(op, area)
+		if country != "" {
+			e.Fields["country"] = country
+		}
+		return e
+	}
+	const fr1 = "89990000000000000014"
+	tests := []struct {
+		name  string
+		check func(*scenario.Scenario, Outcome) []string
+		o     Outcome
+		want  string // substring of the one violation; "" = none
+	}{
+		// left-area-abroad
+		{"PR list on 330, the fallback on a PR network on 310", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("330", "PR"), fbOn("31002"), leftArea()}}, "network of the same country"},
+		{"PR list on 330, the fallback on a US network on 310", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("330", "PR"), fbOn("31001"), leftArea()}}, ""},
+		{"a rescue on 330, the fallback on a PR network on 310: the MCCs alone", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("330", ""), fbOn("31002"), leftArea()}}, ""},
+		{"a rescue on 310, the fallback on a US network on 311", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("310", ""), fbOn("31102"), leftArea()}}, "network of the same country"},
+		{"US list on 311, the fallback on 310", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("311", "US"), fbOn("31001"), leftArea()}}, "network of the same country"},
+		{"FR list on 208, the fallback on France's 001", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("208", "FR"), fbOn("00102"), leftArea()}}, "network of the same country"},
+		{"a rescue on 208, the fallback on France's 001: no country's code", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("208", ""), fbOn("00102"), leftArea()}}, ""},
+		{"DE list on 262, the fallback on Germany's 901", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("262", "DE"), fbOn("90102"), leftArea()}}, "network of the same country"},
+		{"DE list on 901, the fallback in France", checkLeftAreaAbroad, Outcome{Events: []eventlog.Event{
+			cycle("901", "DE"), fbOn("20801"), leftArea()}}, ""},
+		// backoff-where-failed
+		{"PR list: refused by a PR network on 310, backed off on 330", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "pr1", false), denied("31002"), failed("pr1"), backoffIn("pr1", "330", "PR")}}, ""},
+		{"PR list: refused on a US network, which may serve PR: the card's limit", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "pr1", false), denied("31102"), failed("pr1"), backoffIn("pr1", "330", "PR")}}, ""},
+		{"PR list: refused in France", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "pr1", false), denied("20801"), failed("pr1"), backoffIn("pr1", "330", "PR")}}, "network of another country"},
+		{"a rescue on 310: refused on a PR network on 330", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "pr1", false), denied("33001"), failed("pr1"), backoffIn("pr1", "310", "")}}, ""},
+		{"a rescue on 310: refused in Germany", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "de1", false), denied("26201"), failed("de1"), backoffIn("de1", "310", "")}}, "network of another country"},
+		{"FR list: refused by France's 001", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr2", false), denied("00102"), failed("fr2"), backoffIn("fr2", "208", "FR")}}, ""},
+	}
+	for _, tc := range tests {
+		for _, reversed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/reversed=%t", tc.name, reversed), func(t *testing.T) {
+				got := tc.check(worldsScenario(reversed), tc.o)
+				if tc.want == "" {
+					if len(got) != 0 {
+						t.Fatalf("want no violation, got %q", got)
+					}
+					return
+				}
+				if len(got) != 1 || !strings.Contains(got[0], tc.want) {
+					t.Fatalf("want one violation containing %q, got %q", tc.want, got)
+				}
+			})
+		}
+	}
+}
+
+// TestCountriesOfMCC: an MCC stands for every country the scenario gives
+// an operator of it, sorted, whatever the operators' order.
+func TestCountriesOfMCC(t *testing.T) {
+	for _, c := range []struct {
+		mcc  string
+		want []string
+	}{
+		{"310", []string{"PR", "US"}},
+		{"311", []string{"US"}},
+		{"330", []string{"PR"}},
+		{"001", []string{"FR"}},
+		{"999", []string{"999"}}, // no operator's: itself
+	} {
+		for _, reversed := range []bool{false, true} {
+			if got := countriesOfMCC(worldsScenario(reversed), c.mcc); !slices.Equal(got, c.want) {
+				t.Errorf("countriesOfMCC(%s), reversed=%t = %q, want %q", c.mcc, reversed, got, c.want)
+			}
+		}
 	}
 }
