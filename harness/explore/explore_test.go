@@ -45,13 +45,8 @@ func TestExplore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The shrunk case is saved as a scenario fixture below; rapid's own fail
-	// file would land in the source tree.
-	if f := flag.Lookup("rapid.nofailfile"); f != nil && !isSet("rapid.nofailfile") {
-		if err := f.Value.Set("true"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// The shrunk case is saved as a scenario fixture below.
+	noRapidFailFile(t)
 	// make test sweeps a fixed, seeded set of cases, so a red CI run
 	// means a regression and not a new random draw; make explore
 	// (ESIMHIL_EXPLORE_RANDOM=1) sweeps from a fresh seed, which it prints;
@@ -417,6 +412,16 @@ var requestedChecks = sync.OnceValues(func() (int, error) {
 	}
 	return n, nil
 })
+
+// noRapidFailFile stops rapid writing its fail file, which would land in
+// the source tree (testdata/rapid), unless -rapid.nofailfile is given.
+func noRapidFailFile(t *testing.T) {
+	if f := flag.Lookup("rapid.nofailfile"); f != nil && !isSet("rapid.nofailfile") {
+		if err := f.Value.Set("true"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
 
 func isSet(name string) bool {
 	set := false

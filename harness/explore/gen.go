@@ -22,6 +22,7 @@
 package explore
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -547,6 +548,11 @@ func Generator(f Features) *rapid.Generator[Case] {
 			// would shrink towards — equal draws are where it shrinks:
 			// outside tester t83).
 			set := map[string]bool{}
+			type change struct {
+				at   time.Duration
+				line string
+			}
+			var changes []change
 			for range rapid.IntRange(1, 3).Draw(t, "signal_n") {
 				o := rapid.SampledFrom(celled).Draw(t, "signal_op")
 				// The first or second check after an arrival in the
@@ -570,7 +576,16 @@ func Generator(f Features) *rapid.Generator[Case] {
 					continue
 				}
 				set[k] = true
-				fmt.Fprintf(&b, "  - {at: %s, area: %s-A, operator: %s, rsrp: %d}\n", shortDur(at), o.Country, o.ID, -60-5*rapid.IntRange(0, 12).Draw(t, "signal_rsrp"))
+				changes = append(changes, change{at, fmt.Sprintf("  - {at: %s, area: %s-A, operator: %s, rsrp: %d}\n",
+					shortDur(at), o.Country, o.ID, -60-5*rapid.IntRange(0, 12).Draw(t, "signal_rsrp"))})
+			}
+			// The loader takes a signal plan in time order; the changes
+			// are drawn in any (before, one draw in six did not load, and
+			// rapid's Example drew another case in its place: the sweep's
+			// command to run that case alone met the generator's failure).
+			slices.SortStableFunc(changes, func(x, y change) int { return cmp.Compare(x.at, y.at) })
+			for _, c := range changes {
+				b.WriteString(c.line)
 			}
 		}
 		if len(faults) > 0 {
