@@ -58,6 +58,42 @@ func (c country) mccOf(k int) string {
 // tester t78: the card took that for leaving the area).
 var countries = []country{{"CN", "460", ""}, {"FR", "208", ""}, {"DE", "262", ""}, {"US", "310", "311"}}
 
+// Worlds beyond the plain one, where an MCC does not name its network's
+// country (README, "Decisions on the open points", back-off: the card
+// judges those by the list's country, ident.MCCServes), in a quarter of
+// the cases each (drawWorld): a territory on its parent's codes (Puerto
+// Rico's operators on 330 and on the United States' 310, beside the US
+// when the case draws four countries), a country whose even-numbered
+// operators are test networks (001, TS 23.003 §2.2), or whose
+// even-numbered operators are on E.212's international 901 (a global
+// IoT operator's network).
+const (
+	worldPlain         = "plain"
+	worldTerritory     = "territory"
+	worldTest          = "test"
+	worldInternational = "international"
+)
+
+// territory is the territory world's country, in place of one of the
+// first three of the pool (never the US, so that four countries hold both).
+var territory = country{"PR", "330", "310"}
+
+// drawWorld draws the case's world and returns its countries: the pool's
+// first nc, one of them changed as the world says.
+func drawWorld(t *rapid.T, nc int) (string, []country) {
+	cs := slices.Clone(countries[:nc])
+	w := rapid.SampledFrom([]string{worldPlain, worldTerritory, worldTest, worldInternational}).Draw(t, "world")
+	switch w {
+	case worldTerritory:
+		cs[rapid.IntRange(0, min(nc, 3)-1).Draw(t, "territory_at")] = territory
+	case worldTest:
+		cs[rapid.IntRange(0, nc-1).Draw(t, "test_at")].MCC2 = "001"
+	case worldInternational:
+		cs[rapid.IntRange(0, nc-1).Draw(t, "international_at")].MCC2 = "901"
+	}
+	return w, cs
+}
+
 // pinCases: a case has PIN-locked profiles when a draw of 0..pinCases-1
 // is 0; rapid favours a range's ends, so about one case in six does (108
 // of 600, TestGeneratorPINLocked). Rare enough that the mix of the other
@@ -149,13 +185,15 @@ type op struct {
 // cycle a check starts (the attach after a switch, the attach wait); a
 // third of those fly one leg, with no coverage until the next stop. About
 // one case in six has PIN-locked profiles (pinCases), a third have signal
-// changes, and the US's operators are on two MCCs.
+// changes, the US's operators are on two MCCs, and three quarters are
+// worlds where an MCC does not name its country (drawWorld): a territory on
+// its parent's codes, test networks on 001, a network on 901.
 func Generator(f Features) *rapid.Generator[Case] {
 	return rapid.Custom(func(t *rapid.T) Case {
 		var b strings.Builder
 		seed := rapid.Int64Range(1, 1<<31).Draw(t, "seed")
 		nc := rapid.IntRange(2, 4).Draw(t, "countries")
-		cs := countries[:nc]
+		_, cs := drawWorld(t, nc)
 		var ops []op
 		byCountry := map[string][]op{}
 		for _, c := range cs {

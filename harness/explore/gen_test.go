@@ -141,6 +141,55 @@ func TestGeneratorPINLocked(t *testing.T) {
 	}
 }
 
+// TestGeneratorWorlds: besides plain worlds, the generator draws worlds
+// where an MCC does not name its network's country — a territory on its
+// parent's codes (Puerto Rico on 330 and 310, with the US on 310 and 311
+// in some), test networks on 001, international ones on 901 — each in a
+// good share of the cases, its operators' country the one the world
+// gives them; the same seed draws the same case.
+func TestGeneratorWorlds(t *testing.T) {
+	const n = 600
+	gen := Generator(Probe())
+	kinds := map[string]int{}
+	for i := 1; i <= n; i++ {
+		c := gen.Example(i)
+		if again := gen.Example(i); again.YAML != c.YAML {
+			t.Fatalf("example %d drawn twice differs:\n%s\n---\n%s", i, c.YAML, again.YAML)
+		}
+		countries := map[string]string{} // MCC → country, one a world
+		w := worldPlain
+		for _, o := range c.Scenario.Network.Operators {
+			mcc := o.PLMN[:3]
+			switch {
+			case mcc == "001":
+				w = worldTest
+			case mcc == "901":
+				w = worldInternational
+			case o.Country == territory.Code:
+				w = worldTerritory
+			}
+			if prev, ok := countries[mcc]; ok && prev != o.Country {
+				countries[mcc] = "shared"
+			} else if !ok {
+				countries[mcc] = o.Country
+			}
+		}
+		kinds[w]++
+		if countries["310"] == "shared" {
+			kinds["PR and US on 310"]++
+		}
+	}
+	for _, k := range []string{worldPlain, worldTerritory, worldTest, worldInternational} {
+		if kinds[k] < n/8 {
+			t.Errorf("only %d of %d cases are %s worlds (all: %v)", kinds[k], n, k, kinds)
+		}
+	}
+	if kinds["PR and US on 310"] < n/50 {
+		t.Errorf("only %d of %d cases have Puerto Rico and the US on 310 (all: %v)", kinds["PR and US on 310"], n, kinds)
+	}
+	t.Logf("worlds of %d cases: %v", n, kinds)
+}
+
 // TestGeneratorEveryDrawLoads: every draw is a case the loader takes, as
 // rapid draws it in TestExplore's run of one case (-rapid.seed=N
 // -rapid.checks=1). Example, which the sweep uses, draws again after a
