@@ -153,7 +153,8 @@ specs:
 
 # Seeded exploration beyond the 2,000 cases of make test: random worlds,
 # itineraries, lists and fault plans checked against the method's invariants.
-# A failing case is shrunk and written to out/explore/explore-<seed>.yaml.
+# A failing case is shrunk and written to out/explore/explore-<seed>/; past
+# 20, all failing cases are listed in out/explore/failing-cases-<seed>-<N>.txt.
 SEEDS ?= 5000
 # go test pipes the test's output: on a terminal the live line is asked
 # for (ESIMHIL_PROGRESS=live) and given the terminal's width (COLUMNS),

@@ -134,7 +134,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	if len(failed) == 0 {
 		return
 	}
-	logFailed(t, failed)
+	logFailed(t, sweepRun{seed, n, feats}, failed)
 	first := slices.MinFunc(failed, func(a, b failedCase) int { return a.k - b.k })
 	t.Logf("%d of %d cases failed; shrinking the first, case %d (-rapid.seed=%d), with rapid", len(failed), n, first.k+1, first.seed)
 	for name, val := range map[string]string{"rapid.seed": strconv.FormatUint(first.seed, 10), "rapid.checks": "1"} {
@@ -162,13 +162,30 @@ type failedCase struct {
 // bury its log, and none goes unnamed.
 const shownFailed = 20
 
+// sweepRun names a sweep: its seed and count (the same seed and count,
+// the same cases) and the features it drew with.
+type sweepRun struct {
+	seed  uint64
+	n     int
+	feats Features
+}
+
+// failingCasesFile is the name of run's list of failing cases under
+// OutDir: one a sweep, so that two sweeps into one directory (at once or
+// one after the other) keep each its own list, and a sweep run again
+// replaces its own.
+func (r sweepRun) failingCasesFile() string {
+	return fmt.Sprintf("failing-cases-%d-%d.txt", r.seed, r.n)
+}
+
 // logFailed logs a sweep's failing cases in case order — the workers
 // finish them in any order, and the same seed must give the same log
 // (outside tester t72 F6: two runs logged different cases) —, each with
 // the command that runs it alone: the first shownFailed in full, and all
-// of them, one a line, in failing-cases.txt under OutDir when there are
-// more.
-func logFailed(t *testing.T, failed []failedCase) {
+// of them, one a line, in run's failing-cases file under OutDir when
+// there are more, headed by the sweep. The file is written whole and
+// renamed into place: a sweep run twice at once leaves one whole list.
+func logFailed(t *testing.T, run sweepRun, failed []failedCase) {
 	t.Helper()
 	shown, list := failedReport(failed)
 	for _, l := range shown {
@@ -177,16 +194,41 @@ func logFailed(t *testing.T, failed []failedCase) {
 	if list == "" {
 		return
 	}
-	path := filepath.Join(OutDir(), "failing-cases.txt")
-	err := os.MkdirAll(OutDir(), 0o755)
-	if err == nil {
-		err = os.WriteFile(path, []byte(list), 0o644)
-	}
-	if err != nil {
+	path := filepath.Join(OutDir(), run.failingCasesFile())
+	head := fmt.Sprintf("# %d of %d cases failed in the sweep from -rapid.seed=%d (make explore SEEDS=%d SWEEP=%d), features %+v\n",
+		len(failed), run.n, run.seed, run.n, run.seed, run.feats)
+	if err := writeWhole(path, []byte(head+list)); err != nil {
 		t.Errorf("%d more failing cases not shown, and their list not written: %v", len(failed)-shownFailed, err)
 		return
 	}
 	t.Logf("%d more failing cases not shown: all %d, with their seeds and violations, in %s", len(failed)-shownFailed, len(failed), path)
+}
+
+// writeWhole writes b to path through a temporary file beside it, renamed
+// into place, making path's directory if need be.
+func writeWhole(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // failedReport sorts failed by case and returns the log lines of the first

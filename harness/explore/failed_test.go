@@ -2,6 +2,8 @@ package explore
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,5 +40,55 @@ func TestFailedReport(t *testing.T) {
 				t.Errorf("the list's last line %q is not case %d", lines[n-1], 2*n-1)
 			}
 		})
+	}
+}
+
+// TestFailingCasesPerSweep: two sweeps into one out directory keep each
+// its own list of failing cases, headed by the sweep; a sweep run again
+// replaces its own list (before, every sweep wrote failing-cases.txt, and
+// the last one's list was all that was left).
+func TestFailingCasesPerSweep(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ESIMHIL_EXPLORE_OUT", dir)
+	cases := func(n int, v string) []failedCase {
+		var failed []failedCase
+		for k := range n {
+			failed = append(failed, failedCase{k: k, seed: uint64(1000 + k), failure: failure{v: []string{v}}})
+		}
+		return failed
+	}
+	a, b := sweepRun{seed: 7, n: 500}, sweepRun{seed: 8, n: 500}
+	for _, w := range []struct {
+		run sweepRun
+		n   int
+		v   string
+	}{
+		{a, shownFailed + 5, "first"},
+		{b, shownFailed + 3, "other"},
+		{a, shownFailed + 1, "again"}, // the same sweep again: its list replaced
+	} {
+		logFailed(t, w.run, cases(w.n, w.v))
+	}
+	for _, want := range []struct {
+		run   sweepRun
+		n     int
+		v     string
+		sweep string
+	}{
+		{a, shownFailed + 1, "again", "-rapid.seed=7 "},
+		{b, shownFailed + 3, "other", "-rapid.seed=8 "},
+	} {
+		got, err := os.ReadFile(filepath.Join(dir, want.run.failingCasesFile()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+		if len(lines) != want.n+1 || !strings.HasPrefix(lines[0], "# ") || !strings.Contains(lines[0], want.sweep) ||
+			!strings.HasSuffix(lines[want.n], "\t"+want.v) {
+			t.Errorf("%s: %d lines, want a header naming %q and %d cases of %q:\n%s", want.run.failingCasesFile(), len(lines), want.sweep, want.n, want.v, got)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("%d files in the out directory, want the two lists (no temporary file left)", len(ents))
 	}
 }
