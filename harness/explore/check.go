@@ -720,11 +720,12 @@ func multisetDiff(a, b []string) (extra, missing []string) {
 // the ATTACH REQUEST: T3410, TS 24.301 §5.5.1.2.6) names no network, and
 // the card cannot place the failure: not judged.
 // The area is the back-off's list country when it has one, else every
-// country the scenario gives an operator of its MCC (inCountries); a
-// network is of its operator's country. A failure on a network whose MCC
-// may serve the list's country is not judged: the card cannot tell where
-// that network is (README, back-off: a US list's device in San Juan on a
-// PR network on 310, a 001 or 901 network).
+// country the scenario gives an operator of its MCC (countriesOfMCC); a
+// network is of its operator's country. A failure on a network the card
+// may take for the area's (cardMayPlace), or one a fallback attached on
+// such a network then placed there, is not judged: the card cannot tell
+// where that network is (README, back-off: a US list's device in San
+// Juan on a PR network on 310, a 001 or 901 network).
 func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	type fail struct {
 		ev   eventlog.Event
@@ -734,6 +735,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	lastPLMN := ""                // the network the terminal last reported since the last switch
 	failures := map[string]fail{} // by operator: its last failure in this cycle
 	stayed := map[string]bool{}   // the countries a fallback attached in, this cycle
+	stayedOn := map[string]bool{} // the MCCs a fallback attached on, this cycle
 	var pending []string          // this cycle's violations, unless it ends as a border area
 	for _, e := range o.Events {
 		switch {
@@ -749,6 +751,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
 			if p := e.Str("plmn"); len(p) >= 3 {
 				stayed[networkCountry(s, p)] = true
+				stayedOn[p[:3]] = true
 			}
 		case is(e, eventlog.EUICC, applet.KindDownloadResult):
 			clear(failures) // a download's failure is no network's
@@ -759,11 +762,13 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			pending = nil
 			clear(failures)
 			clear(stayed)
+			clear(stayedOn)
 		case is(e, eventlog.EUICC, applet.KindBackoff):
 			op, area, country := e.Str("operator"), e.Str("area"), e.Str("country")
 			f, ok := failures[op]
 			delete(failures, op)
-			if !ok || area == "" || len(f.plmn) < 3 || country != "" && ident.MCCServes(f.plmn[:3], country) {
+			if !ok || area == "" || len(f.plmn) < 3 || cardMayPlace(f.plmn[:3], area, country) ||
+				slices.ContainsFunc(slices.Collect(maps.Keys(stayedOn)), func(m string) bool { return cardMayPlace(m, area, country) }) {
 				continue
 			}
 			in := []string{country}
@@ -778,6 +783,23 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 		}
 	}
 	return append(v, pending...)
+}
+
+// cardMayPlace says whether the card may take a network of MCC m for the
+// area of a cycle begun on MCC area under a list for country ("" for
+// none), by the README's rule (back-off: an area is a country): E.212
+// gives both MCCs one country, or, the list's country known, m may serve
+// it (a territory on its parent's codes, 001, 901: ident.MCCServes); an
+// MCC E.212 does not know is an area of its own. The rule as documented,
+// not the card's code: an oracle that called the card's would excuse the
+// card's bugs.
+func cardMayPlace(m, area, country string) bool {
+	if m == area {
+		return true
+	}
+	cm, known := ident.CountryOfMCC(m)
+	ca, _ := ident.CountryOfMCC(area)
+	return known && (cm == ca && cm != "ZZ" || country != "" && ident.MCCServes(m, country))
 }
 
 // countriesOfMCC are the countries the scenario gives the operators of

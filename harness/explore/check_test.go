@@ -423,6 +423,18 @@ func TestAreaChecksInWorlds(t *testing.T) {
 			enable(fr1, "de1", false), denied("26201"), failed("de1"), backoffIn("de1", "310", "")}}, "network of another country"},
 		{"FR list: refused by France's 001", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr2", false), denied("00102"), failed("fr2"), backoffIn("fr2", "208", "FR")}}, ""},
+		{"US list: refused in PR on 330, the fallback on a PR network on 310: the card's limit", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "us2", false), denied("33001"), failed("us2"), fbOn("31002"), backoffIn("us2", "310", "US")}}, ""},
+		{"US list: refused in PR on 330, the fallback there too", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "us2", false), denied("33001"), failed("us2"), fbOn("33001"), backoffIn("us2", "310", "US")}}, "network of another country"},
+		{"FR list: refused in Germany, the fallback on Germany's 901: the card's limit", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr2", false), denied("26201"), failed("fr2"), fbOn("90102"), backoffIn("fr2", "208", "FR")}}, ""},
+		{"FR list: refused in Germany, the fallback there too", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr2", false), denied("26201"), failed("fr2"), fbOn("26201"), backoffIn("fr2", "208", "FR")}}, "network of another country"},
+		{"a rescue on 311: refused in PR on 330, the fallback on a PR network on 310: the MCCs alone", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "us2", false), denied("33001"), failed("us2"), fbOn("31002"), backoffIn("us2", "311", "")}}, ""},
+		{"a rescue on 311: refused by a PR network on 310: the MCCs alone", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "us2", false), denied("31002"), failed("us2"), backoffIn("us2", "311", "")}}, ""},
 	}
 	for _, tc := range tests {
 		for _, reversed := range []bool{false, true} {
