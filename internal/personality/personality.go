@@ -583,19 +583,23 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 }
 
 // check holds the rules that span fields.
+// An error is at the field's own value when this file gives it, else at
+// the file's start (the value came from the base).
 func (p Personality) check(d *yamlnode.Decoder, root *yaml.Node) error {
+	at := func(key string) *yaml.Node {
+		if v, ok := field(root, key); ok {
+			return v
+		}
+		return root
+	}
 	if !slices.Contains([]string{CCHOPrefixed, CCHOBare, CCHOLong}, p.CCHOForm) {
-		return d.ErrAt(root, "", "ccho_form %q: want prefixed, bare or long", p.CCHOForm)
+		return d.ErrAt(at("ccho_form"), "", "ccho_form %q: want prefixed, bare or long", p.CCHOForm)
 	}
 	if n := len(p.BootURCDelays); n > 0 && n != len(p.BootURCs) {
-		v, _ := field(root, "boot_urc_delays")
-		if v == nil {
-			v = root
-		}
-		return d.ErrAt(v, "boot_urc_delays", "%d delay(s) for %d boot_urcs: want one for each", n, len(p.BootURCs))
+		return d.ErrAt(at("boot_urc_delays"), "boot_urc_delays", "%d delay(s) for %d boot_urcs: want one for each", n, len(p.BootURCs))
 	}
 	if c := p.ICCIDCommand; len(c) < 2 || !strings.ContainsRune("+!$%#^", rune(c[0])) || strings.ToUpper(c) != c {
-		return d.ErrAt(root, "", "iccid_command %q: want an upper-case extended command such as +CCID", c)
+		return d.ErrAt(at("iccid_command"), "", "iccid_command %q: want an upper-case extended command such as +CCID", c)
 	}
 	return nil
 }

@@ -57,8 +57,9 @@ func TestErrors(t *testing.T) {
 		{base + "timeouts: {lunch: 1h}\n", "p.yaml:7:12: timeouts.lunch: unknown timeout; want command, restart, reattach or download"},
 		{strings.Replace(base, "1s", "-1s", 1), "p.yaml:6:16: restart_delay: want a duration of more than 0, got \"-1s\""},
 		{strings.Replace(base, "1s", "soon", 1), "p.yaml:6:16: restart_delay:"},
-		{strings.Replace(base, "bare", "fancy", 1), `p.yaml:1:1: ccho_form "fancy"`},
-		{strings.Replace(base, `"+CCID"`, "ccid", 1), `p.yaml:1:1: iccid_command "ccid"`},
+		{strings.Replace(base, "bare", "fancy", 1), `p.yaml:5:12: ccho_form "fancy"`},
+		{strings.Replace(base, `"+CCID"`, "ccid", 1), `p.yaml:3:16: iccid_command "ccid"`},
+		{"name: q6\nbase: generic\nccho_form: weird\n", `p.yaml:3:12: ccho_form "weird"`}, // over a base: still its own line (t135 F6)
 		{"name: x\n", "p.yaml:1:1: model: required field missing"},
 		{"name: x\nbase: nokia\n", `p.yaml:2:7: base: modem personality "nokia" unknown`},
 		{"base: generic\n", "p.yaml:1:1: name: required field missing"},
