@@ -34,6 +34,7 @@ import (
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/harness/timeline"
@@ -204,7 +205,7 @@ const IncompleteFile = "INCOMPLETE"
 // PersonalityEnv overrides every scenario's device.personality, so that a
 // whole suite runs under one dialect: a built-in name, or a personality
 // file (quirks over a built-in one, personality.IsFile).
-const PersonalityEnv = "ESIMHIL_PERSONALITY"
+const PersonalityEnv = report.PersonalityVar
 
 // CaptureEnv sets the capture mode of rigs whose options leave it empty,
 // so that a whole suite runs live (or on the tap).
@@ -373,12 +374,22 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
-	r.Log.Emit(eventlog.Harness, eventlog.KindRunStarted, eventlog.F{"scenario": s.Name, "seed": seed})
-
+	// run_started names the dialect the modem speaks: however it was
+	// chosen (the scenario, ESIMHIL_PERSONALITY, a fixture), the log says
+	// which, by name only, so the same seed and dialect give the same bytes.
+	var perr error
 	if o.Dialect != nil {
 		r.Personality = *o.Dialect
-	} else if r.Personality, err = personality.LoadNameOrFile(personalityName(s, o)); err != nil {
-		return r, fmt.Errorf("modem: %w", err)
+	} else {
+		r.Personality, perr = personality.LoadNameOrFile(personalityName(s, o))
+	}
+	started := eventlog.F{"scenario": s.Name, "seed": seed}
+	if perr == nil {
+		started["personality"] = r.Personality.Name
+	}
+	r.Log.Emit(eventlog.Harness, eventlog.KindRunStarted, started)
+	if perr != nil {
+		return r, fmt.Errorf("modem: %w", perr)
 	}
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
 		return r, fmt.Errorf("world: %w", err)

@@ -58,6 +58,9 @@ type Result struct {
 	// Capture is how traffic.pcapng was captured: "tap" or "live" (what
 	// auto chose), "" when the rig never started.
 	Capture string
+	// Personality is the dialect the modem spoke (its name), "" when the
+	// rig never started.
+	Personality string
 }
 
 // OK reports whether the run worked and every expectation held.
@@ -85,7 +88,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		}
 		return res
 	}
-	res.Seed, res.Dir = r.Seed, r.Dir()
+	res.Seed, res.Dir, res.Personality = r.Seed, r.Dir(), r.Personality.Name
 	runErr := r.Init()
 	every := o.ProgressInterval
 	if every <= 0 {
@@ -231,7 +234,7 @@ func (r Result) Verdict() string {
 // TimelineRun describes the rig's run for its timeline page.
 func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run := timeline.Run{
-		Name: res.Name, Kind: "scenario", Seed: r.Seed, Verdict: res.Verdict(),
+		Name: res.Name, Kind: "scenario", Seed: r.Seed, Personality: r.Personality.Name, Verdict: res.Verdict(),
 		Simulated: res.Simulated, Wall: res.Wall, Mismatches: res.Mismatches, SMDP: SMDPHosts(r.Scenario),
 		SMDPOrder: SMDPOperators(r.Scenario),
 		Traffic:   r.DecodedTraffic(),

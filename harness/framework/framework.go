@@ -144,7 +144,7 @@ func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string, wall
 // the page's path ("" when it could not be written).
 func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport, why string, wall time.Duration, speed float64) string {
 	run := timeline.Run{
-		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Verdict: "pass",
+		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Personality: r.Personality.Name, Verdict: "pass",
 		Simulated: r.Now(), Wall: wall, Speed: speed, SMDP: map[string]string{},
 		Traffic: r.DecodedTraffic(),
 	}

@@ -21,13 +21,22 @@ import (
 // DigestedFiles are the artifacts a run's record holds the SHA-256 of:
 // what the run was given and what it wrote as evidence. Pages are not
 // among them: esimhil timeline writes them again from these.
-var DigestedFiles = []string{scenarioFile, eventsFile, "at.log", "at.marks", "traffic.pcapng", "traffic.keys", "ci.pem"}
+var DigestedFiles = []string{scenarioFile, PersonalityFile, eventsFile, "at.log", "at.marks", "traffic.pcapng", "traffic.keys", "ci.pem"}
 
 // identityFiles are the digested files that say which run a directory
 // holds: the scenario as it ran and its event log. Another one there
 // makes the record another run's (two runs of one name and seed whose
 // expectations differ have the same events: outside tester sw87).
-var identityFiles = []string{scenarioFile, eventsFile}
+var identityFiles = []string{scenarioFile, PersonalityFile, eventsFile}
+
+// PersonalityFile is the personality file a run's directory keeps, byte
+// for byte, when ESIMHIL_PERSONALITY named a file: the rerun command
+// points the variable at it (the file it named may change or be gone).
+const PersonalityFile = "personality.yaml"
+
+// PersonalityVar is the variable that overrides every scenario's modem
+// personality (harness.PersonalityEnv, which imports this package).
+const PersonalityVar = "ESIMHIL_PERSONALITY"
 
 // Digests are the hex SHA-256 of the DigestedFiles dir holds, by name.
 // A file that cannot be read is left out.
@@ -127,7 +136,8 @@ func alteredNote(e *Entry, changed []string) string {
 const RerunDir = "rerun"
 
 // RerunCommand is the command that runs e's scenario again as it ran — the
-// copy its directory keeps, with its seed — when dir, e's directory, is
+// copy its directory keeps, with its seed, under the ESIMHIL_PERSONALITY
+// it ran under (the kept copy of a file) — when dir, e's directory, is
 // reached as given (from where the command is run); its artifacts go to
 // RerunDir beside dir, not over the evidence. "" for a spec, a scenario
 // that never ran or one whose copy was not kept.
@@ -135,7 +145,14 @@ func RerunCommand(e Entry, dir string) string {
 	if e.Kind != "scenario" || e.Seed == nil || dir == "" || e.Digests[scenarioFile] == "" {
 		return ""
 	}
-	return fmt.Sprintf("esimhil run --seed %d --out %s %s", *e.Seed,
+	env := ""
+	switch {
+	case e.Digests[PersonalityFile] != "":
+		env = PersonalityVar + "=" + shellQuote(filepath.Join(dir, PersonalityFile)) + " "
+	case e.PersonalityEnv != "":
+		env = PersonalityVar + "=" + shellQuote(e.PersonalityEnv) + " "
+	}
+	return fmt.Sprintf("%sesimhil run --seed %d --out %s %s", env, *e.Seed,
 		shellQuote(filepath.Join(filepath.Dir(dir), RerunDir)), shellQuote(filepath.Join(dir, scenarioFile)))
 }
 

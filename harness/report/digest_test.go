@@ -93,7 +93,17 @@ func TestRerunCommand(t *testing.T) {
 		{Entry{Kind: "scenario", Seed: new(int64(0)), Digests: kept}, "out/x y/a", "esimhil run --seed 0 --out 'out/x y/rerun' 'out/x y/a/scenario.yaml'"},
 		{Entry{Kind: "scenario", Seed: new(int64(1)), Digests: kept}, "it's/a", `esimhil run --seed 1 --out 'it'\''s/rerun' 'it'\''s/a/scenario.yaml'`},
 		{Entry{Kind: "scenario", Seed: new(int64(1))}, "a", ""}, // the copy was not kept
-		{Entry{Kind: "scenario", Digests: kept}, "a", ""},       // it never ran
+		// Under the ESIMHIL_PERSONALITY it ran under (outside tester t135 F1):
+		// a built-in name as given, a file by the copy its directory keeps.
+		{Entry{Kind: "scenario", Seed: new(int64(1)), Digests: kept, Personality: "simcom-a7600", PersonalityEnv: "simcom-a7600"}, "a",
+			"ESIMHIL_PERSONALITY=simcom-a7600 esimhil run --seed 1 --out rerun a/scenario.yaml"},
+		{Entry{Kind: "scenario", Seed: new(int64(1)), Digests: map[string]string{scenarioFile: "x", PersonalityFile: "y"}, PersonalityEnv: "/gone/q.yaml"}, "x y/a",
+			"ESIMHIL_PERSONALITY='x y/a/personality.yaml' esimhil run --seed 1 --out 'x y/rerun' 'x y/a/scenario.yaml'"},
+		{Entry{Kind: "scenario", Seed: new(int64(1)), Digests: kept, PersonalityEnv: "/gone/q.yaml"}, "a", // its copy not kept
+			"ESIMHIL_PERSONALITY=/gone/q.yaml esimhil run --seed 1 --out rerun a/scenario.yaml"},
+		{Entry{Kind: "scenario", Seed: new(int64(1)), Digests: kept, Personality: "sierra-em7511"}, "a", // the scenario's own
+			"esimhil run --seed 1 --out rerun a/scenario.yaml"},
+		{Entry{Kind: "scenario", Digests: kept}, "a", ""}, // it never ran
 		{Entry{Kind: "spec", Seed: new(int64(1)), Digests: kept}, "a", ""},
 	} {
 		if got := RerunCommand(tc.e, tc.dir); got != tc.want {

@@ -365,6 +365,9 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		if e.Capture != "" {
 			props = append(props, junitProperty{EntryCapture, e.Capture})
 		}
+		if e.Personality != "" {
+			props = append(props, junitProperty{EntryModem, e.Personality})
+		}
 		if c := RerunCommand(e, path(e.Dir)); c != "" {
 			props = append(props, junitProperty{EntryRerun, c})
 		}

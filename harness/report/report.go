@@ -79,6 +79,12 @@ type Entry struct {
 	// Capture is how the run's traffic.pcapng was made: tap or live
 	// (what --capture auto chose).
 	Capture string `json:"capture,omitempty"`
+	// Personality is the modem dialect the scenario's modem spoke (its
+	// name); PersonalityEnv the ESIMHIL_PERSONALITY the run was given, as
+	// given ("" when none: the scenario's own device.personality). Both
+	// empty in an older esimhil's record.
+	Personality    string `json:"personality,omitempty"`
+	PersonalityEnv string `json:"personality_env,omitempty"`
 	// Digests are the SHA-256 of the evidence files as the run wrote
 	// them (DigestedFiles, Digests): Reconcile holds the directory to
 	// them, so an artifact cut, edited or swapped since is said.
@@ -127,6 +133,7 @@ const (
 	EntryDropped   = "dropped_notes" // notes the card dropped from its full outbox
 	EntryCapture   = "capture"       // tap or live
 	EntryRerun     = "rerun"         // the command that runs a scenario again as it ran
+	EntryModem     = "personality"   // the modem dialect a scenario's modem spoke
 )
 
 // ScenariosFile is where `esimhil run --out DIR` lists its results.

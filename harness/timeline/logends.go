@@ -21,6 +21,9 @@ type LogEnds struct {
 	HasSeed bool
 	// Scenario is run_started's scenario name ("" when it has none).
 	Scenario string
+	// Personality is run_started's modem dialect ("" in an older log,
+	// which named none).
+	Personality string
 	// Start and Last are the first and last readable lines' times.
 	Start, Last time.Time
 	// Incomplete says the last readable line is run_incomplete.
@@ -63,6 +66,7 @@ func ReadLogEnds(path string) (LogEnds, error) {
 		Event string `json:"event"`
 		Seed  *int64 `json:"seed"`
 		Scen  string `json:"scenario"`
+		Pers  string `json:"personality"`
 	}
 	// An over-long line is passed over (its Bytes are nil), as the
 	// page's reader does: it is no reason to miss run_started after it.
@@ -77,7 +81,7 @@ func ReadLogEnds(path string) (LogEnds, error) {
 			l.Start = t
 		}
 		if e.Event == "run_started" && e.Seed != nil && !l.HasSeed {
-			l.Seed, l.HasSeed, l.Scenario = *e.Seed, true, e.Scen
+			l.Seed, l.HasSeed, l.Scenario, l.Personality = *e.Seed, true, e.Scen, e.Pers
 		}
 	}
 	fi, err := f.Stat()

@@ -38,6 +38,9 @@ type Run struct {
 	// NoSeed says no seed was recorded (no run_started, no result):
 	// the page says so instead of showing Seed.
 	NoSeed bool
+	// Personality is the modem dialect the run's modem spoke (run_started
+	// names it; "" for an older log): a rerun needs it as much as the seed.
+	Personality string
 	// Verdict is "pass", "fail" or "error".
 	Verdict string
 	// Simulated is the simulated time the run covered; Wall how long it

@@ -254,6 +254,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			return 2
 		}
 	}
+	// Refused before the first scenario, as esimhil fleet does: a bad one
+	// would fail every scenario alike, each with a rerun that hides why.
+	override, err := readPersonalityEnv()
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+		return 2
+	}
 	seedSet := flagGiven(fs, "seed")
 	// One run writes DIR's results.json at a time: a second would
 	// overwrite the first's verdicts with its own, each scenario's too.
@@ -379,11 +386,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			s.Seed = *seed // the run's seed, 0 included
 		}
 		runSeed := s.Seed
+		spoke := s.Device.Personality
+		if override.p != nil {
+			spoke = override.p.Name
+		}
 		// The scenarios after this one are recorded as not run until they
 		// are: a process killed outright leaves them listed, not missing
 		// (a CI dashboard would count fewer tests than were asked for).
 		pending := []report.Entry{{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
-			Unfinished: true, Message: pendingWhy("not finished: esimhil run was in this scenario") + "; its directory holds what was written, and INCOMPLETE"}}
+			Personality: spoke, PersonalityEnv: override.env, Unfinished: true, Message: pendingWhy("not finished: esimhil run was in this scenario") + "; its directory holds what was written, and INCOMPLETE"}}
 		for _, p := range fs.Args()[i+1:] {
 			pending = append(pending, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: pendingWhy("not run: esimhil run had not reached it")})
 		}
@@ -400,6 +411,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		if keepErr == nil {
 			keepErr = os.WriteFile(filepath.Join(runDir, ScenarioCopy), source, 0o644)
 		}
+		if keepErr == nil {
+			keepErr = override.keep(runDir)
+		}
 		notKept := ""
 		if keepErr != nil {
 			// Evidence without the scenario it came from is incomplete,
@@ -413,7 +427,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		}
 		began := time.Now()
 		res := harness.RunScenario(s, harness.Options{
-			Seed: runSeed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
+			Seed: runSeed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx, Dialect: override.p,
 			Progress: func(now, horizon time.Duration) {
 				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
@@ -422,14 +436,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
-			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture}
+			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture,
+			Personality: res.Personality, PersonalityEnv: override.env}
 		if res.Dir != "" {
 			// What the run wrote, so that a file cut, edited or put back
 			// since is said when its evidence is read again (outside
 			// tester sw87: a passing run's record made a FAIL page PASS).
 			e.Digests = report.Digests(res.Dir)
 			if notKept != "" {
-				delete(e.Digests, ScenarioCopy) // not this run's, if there
+				// not this run's, if there
+				delete(e.Digests, ScenarioCopy)
+				delete(e.Digests, report.PersonalityFile)
 			}
 		}
 		rerun := report.RerunCommand(e, res.Dir)
@@ -493,6 +510,53 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return interruptedCode(ctx) // it came during the last scenario's closing
 	}
 	return code
+}
+
+// personalityOverride is the ESIMHIL_PERSONALITY an esimhil run was given,
+// read once: every scenario runs this reading of it.
+type personalityOverride struct {
+	env  string                   // as given; "" when none
+	p    *personality.Personality // nil when none
+	file []byte                   // the file's bytes, when it named one
+}
+
+// readPersonalityEnv reads and checks $ESIMHIL_PERSONALITY.
+func readPersonalityEnv() (personalityOverride, error) {
+	o := personalityOverride{env: os.Getenv(harness.PersonalityEnv)}
+	if o.env == "" {
+		return o, nil
+	}
+	var p personality.Personality
+	var err error
+	if personality.IsFile(o.env) {
+		if o.file, err = os.ReadFile(o.env); err == nil {
+			p, err = personality.Parse(o.env, o.file)
+		} else {
+			err = fmt.Errorf("personality file: %w", err)
+		}
+	} else {
+		p, err = personality.Load(o.env)
+	}
+	if err != nil {
+		return o, fmt.Errorf("%s=%s: %w", harness.PersonalityEnv, o.env, err)
+	}
+	o.p = &p
+	return o, nil
+}
+
+// keep writes the personality file the run was given beside a scenario's
+// artifacts, as its scenario is, so that its rerun reads what this run
+// read; without one, an earlier run's copy there goes (it is not this
+// run's, and the rerun command would name it).
+func (o personalityOverride) keep(dir string) error {
+	path := filepath.Join(dir, report.PersonalityFile)
+	if o.file == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			return fmt.Errorf("remove the previous run's %s: %w", report.PersonalityFile, err)
+		}
+		return nil
+	}
+	return os.WriteFile(path, o.file, 0o644)
 }
 
 // printRerun prints the command that runs a scenario that did not pass
@@ -984,10 +1048,11 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 	if err := notesFromLog(dir, &run.Dropped, &run.Owed); err != nil {
 		note = joinNote(note, harness.EventsFile+": "+err.Error()+": the page may not name every note the card dropped or owed")
 	}
+	ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile))
 	if entry == nil || entry.Seed == nil {
-		ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile))
 		run.Seed, run.NoSeed = ends.Seed, err != nil || !ends.HasSeed
 	}
+	run.Personality = ends.Personality // the log says what the modem spoke
 	return run, note
 }
 
