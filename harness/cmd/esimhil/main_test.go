@@ -437,7 +437,7 @@ func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`badge pass">pass`, "seed 7 · 2h0m0s simulated"} {
+	for _, want := range []string{`badge pass">pass`, "seed 7 · modem generic · 2h0m0s simulated"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("the page written again lacks %q", want)
 		}
