@@ -359,14 +359,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	named := map[string]string{}
 	for i, path := range fs.Args() {
 		if ctx.Err() != nil {
-			results = notRun(ctx, meter, results, fs.Args()[i:])
+			results = notRun(ctx, meter, results, fs.Args()[i:], loaded[i:])
 			return interrupted()
 		}
 		s, source, err := loaded[i].s, loaded[i].source, loaded[i].err
 		if err != nil {
 			meter.Printf("ERROR %s: %s\n", path, continued(err.Error()))
 			meter.Errored()
-			results = append(results, report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()})
+			results = append(results, loadError(path, err))
 			code = 1
 			continue
 		}
@@ -395,9 +395,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		// (a CI dashboard would count fewer tests than were asked for).
 		pending := []report.Entry{{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
 			Personality: spoke, PersonalityEnv: override.env, Unfinished: true, Message: pendingWhy("not finished: esimhil run was in this scenario") + "; its directory holds what was written, and INCOMPLETE"}}
-		for _, p := range fs.Args()[i+1:] {
-			pending = append(pending, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: pendingWhy("not run: esimhil run had not reached it")})
-		}
+		pending = append(pending, notReached(fs.Args()[i+1:], loaded[i+1:])...)
 		// Worded for every way this record can be the last one: read
 		// while the run goes on, after a kill, or after a results.json
 		// that could no longer be written (a full disk: outside tester
@@ -461,7 +459,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			// Counted as results.json records it: an error, not unrun
 			// (its share of the simulated time stays as far as it got).
 			meter.Errored()
-			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:])
+			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:], loaded[i+1:])
 			return interrupted()
 		case res.Err != nil:
 			meter.Printf("ERROR %s (seed %d): %s [%s]\n", s.Name, res.Seed, continued(res.Err.Error()), res.Dir)
@@ -578,18 +576,50 @@ func pendingWhy(what string) string {
 // directory, byte for byte as it ran.
 const ScenarioCopy = harness.ScenarioCopy
 
-// notRun records the scenario files a signal left unrun as skipped, each
-// under its path (it was not loaded), so that results.json and JUnit list
-// every scenario the run was given, not only those it reached.
-func notRun(ctx context.Context, meter *progress.Meter, results []report.Entry, paths []string) []report.Entry {
-	if len(paths) == 0 {
-		return results
+// notReached is what the record written before a scenario says of the
+// files after it: not run yet, or, for one that did not load (known
+// before the first ran), the error it is however the run ends.
+func notReached(paths []string, loaded []loadedScenario) []report.Entry {
+	var es []report.Entry
+	for i, p := range paths {
+		if err := loaded[i].err; err != nil {
+			es = append(es, loadError(p, err))
+			continue
+		}
+		es = append(es, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: pendingWhy("not run: esimhil run had not reached it")})
 	}
+	return es
+}
+
+// loadError is the record of a scenario file that did not load: an error
+// under its path, whether or not the run got to it.
+func loadError(path string, err error) report.Entry {
+	return report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()}
+}
+
+// notRun records the scenario files a signal left unrun as skipped, each
+// under its path, so that results.json and JUnit list every scenario the
+// run was given, not only those it reached. A file that did not load (all
+// were read before the first ran) is an error as when the run goes on:
+// a stop does not hide a broken or missing file (outside tester t135 F4).
+func notRun(ctx context.Context, meter *progress.Meter, results []report.Entry, paths []string, loaded []loadedScenario) []report.Entry {
 	why := "not run: " + context.Cause(ctx).Error()
-	meter.Printf("SKIP  %d scenario(s) not run: %v\n", len(paths), context.Cause(ctx))
-	for _, p := range paths {
-		meter.Printf("      - %s\n", p)
+	var skipped []string
+	for i, p := range paths {
+		if err := loaded[i].err; err != nil {
+			meter.Printf("ERROR %s: %s\n", p, continued(err.Error()))
+			meter.Errored()
+			results = append(results, loadError(p, err))
+			continue
+		}
+		skipped = append(skipped, p)
 		results = append(results, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: why})
+	}
+	if len(skipped) > 0 {
+		meter.Printf("SKIP  %d scenario(s) not run: %v\n", len(skipped), context.Cause(ctx))
+		for _, p := range skipped {
+			meter.Printf("      - %s\n", p)
+		}
 	}
 	return results
 }
