@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -114,10 +115,8 @@ func publishLink(target, link string) error {
 		// stale one is replaced: its pty gone with the process, or the
 		// number handed to this modem (the kernel gives the lowest free
 		// one, so a restarted emulator often gets its old number back).
-		if old, err := os.Readlink(link); err == nil && old != target {
-			if inUse(old) {
-				return fmt.Errorf("link %s points to %s, a pseudo-terminal in use (another emulator?): give another --link, or remove it", link, old)
-			}
+		if old, via, ok := ptyInUse(link, target); ok {
+			return fmt.Errorf("link %s points to %s%s, a pseudo-terminal in use (another emulator?): give another --link, or remove it", link, old, via)
 		}
 		if err := os.Remove(link); err != nil {
 			return fmt.Errorf("replace link %s: %w", link, err)
@@ -452,6 +451,44 @@ func (m *Modem) OpenPeer() (*os.File, error) {
 		return nil, fmt.Errorf("pty peer of %s: %w", name, perr)
 	}
 	return os.NewFile(uintptr(fd), name), nil
+}
+
+// maxLinkHops is how many symlinks ptyInUse follows (the kernel's own
+// limit, ELOOP, is 40).
+const maxLinkHops = 40
+
+// ptyInUse follows link's chain of symlinks, hop by hop, and says whether
+// one of them leads to a pty someone holds — old, and via, the links it
+// went through — other than target: an alias of another emulator's link
+// is as much in use as that link (outside tester t135 F5: only one hop was
+// looked at, and the alias was replaced, then removed).
+func ptyInUse(link, target string) (old, via string, ok bool) {
+	cur := link
+	var hops []string
+	for range maxLinkHops {
+		next, err := os.Readlink(cur)
+		if err != nil {
+			return "", "", false // the chain ends: in a file, or nothing
+		}
+		if !filepath.IsAbs(next) {
+			next = filepath.Join(filepath.Dir(cur), next)
+		}
+		if next == target {
+			return "", "", false // this modem's own pty
+		}
+		if inUse(next) {
+			if len(hops) > 0 {
+				via = " (through " + strings.Join(hops, " → ") + ")"
+			}
+			return next, via, true
+		}
+		if strings.HasPrefix(next, "/proc/") {
+			return "", "", false // a descriptor link inUse judged stale
+		}
+		hops = append(hops, next)
+		cur = next
+	}
+	return "", "", false
 }
 
 // inUse reports whether a link's old target is a pty someone holds: a

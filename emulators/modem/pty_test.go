@@ -262,6 +262,75 @@ func TestLinkNamingTheModemsOwnPty(t *testing.T) {
 	}
 }
 
+// A link is judged by where its whole chain of symlinks leads: an alias
+// of another emulator's link (alias → modemA → /proc/<pid>/fd/<n>) is in
+// use and refused, not replaced and then removed at stop (outside tester
+// t135 F5); a chain that ends in nothing, a plain file or this modem's
+// own pty is stale and replaced.
+func TestLinkChainToAPtyInUse(t *testing.T) {
+	master, slave, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+	defer slave.Close()
+	held := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), slave.Fd()) // as an emulator links its pty
+	const own = "/dev/pts/own-target"
+	for _, tc := range []struct {
+		name  string
+		chain []string // link → chain[0] → chain[1] …, relative names in the test's directory
+		inUse bool
+	}{
+		{"straight to an open pty", []string{slave.Name()}, true},
+		{"through another link", []string{"modemA", slave.Name()}, true},
+		{"through two links to a descriptor", []string{"b", "modemA", held}, true},
+		{"to a pty gone", []string{"modemA", "/dev/pts/does-not-exist"}, false},
+		{"to a plain file", []string{"modemA", "plain"}, false},
+		{"to this modem's own pty", []string{"modemA", own}, false},
+		{"a cycle", []string{"modemA", "ttyESIM"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "plain"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(dir, "ttyESIM")
+			from := link
+			for i, to := range tc.chain {
+				if i == len(tc.chain)-1 {
+					if err := os.Symlink(to, from); err != nil {
+						t.Fatal(err)
+					}
+					break
+				}
+				if err := os.Symlink(to, from); err != nil { // relative to dir
+					t.Fatal(err)
+				}
+				from = filepath.Join(dir, to)
+			}
+			err := publishLink(own, link)
+			if tc.inUse != (err != nil) {
+				t.Fatalf("in use %v, got %v", tc.inUse, err)
+			}
+			if tc.inUse {
+				if !strings.Contains(err.Error(), "a pseudo-terminal in use") {
+					t.Errorf("error %v", err)
+				}
+				if got, _ := os.Readlink(link); got != tc.chain[0] {
+					t.Errorf("the link was changed to %q", got)
+				}
+				return
+			}
+			if got, _ := os.Readlink(link); got != own {
+				t.Errorf("the link points to %q, want %q", got, own)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "plain")); string(b) != "x" {
+				t.Error("the plain file changed")
+			}
+		})
+	}
+}
+
 // The pty the modem opens is a real pair: its path names the slave the
 // modem holds (the device of the slave opened by that path is the same),
 // the slave is raw, the master is non-blocking (under the poller, so Close
