@@ -136,9 +136,11 @@ type Options struct {
 	// progress line's fraction of the simulated time it holds).
 	Advanced func(now, horizon time.Duration)
 	// Stage, if set, is told what RunScenario does after the simulation
-	// (closing the rig, checking the capture, writing the timeline) when
-	// the run has gone on long enough to report progress: a week-long
-	// run spends seconds there.
+	// (closing the rig, checking the capture, writing the timeline) once
+	// the run has gone on long enough to report progress (its simulation
+	// and its close together: a week-long run spends seconds closing, and
+	// so does a short one with many pages), and at once, as stopped, when
+	// Context ends while it closes; never after RunScenario returns.
 	Stage func(what string)
 	// Closing, if set, is called as the run's simulation ends and its
 	// close begins, however short the run (Stage only speaks for long

@@ -145,9 +145,12 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	case errors.Is(runErr, ErrInterrupted):
 		// Whoever stopped it waits for these: say what takes the time,
 		// and how not to wait.
-		stage = func(what string) { o.Stage("stopped; " + what + " (a second signal kills the process at once)") }
-	case time.Since(wall) >= every:
-		stage = o.Stage
+		stage = func(what string) { o.Stage(stopWords(what)) }
+	default:
+		// Said once the run has taken a progress period, the close too.
+		st, end := newStager(o.Context, o.Stage, every, wall)
+		defer end()
+		stage = st.stage
 	}
 	if o.Closing != nil {
 		o.Closing()
