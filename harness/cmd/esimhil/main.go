@@ -624,6 +624,39 @@ func notRun(ctx context.Context, meter *progress.Meter, results []report.Entry, 
 	return results
 }
 
+// indexSummary counts what the index lists: the runs of the record, of
+// which those whose directory contradicts it are listed with no verdict,
+// and apart, the scenario directories the record does not name (outside
+// tester t135 F8: a contradicted record was called "not in its record").
+func indexSummary(entries []report.Entry) string {
+	inRecord, withdrawn, apart := 0, 0, 0
+	for _, e := range entries {
+		switch {
+		case e.Verdict != report.NotRecorded:
+			inRecord++
+		case e.Doubt != "":
+			inRecord++
+			withdrawn++
+		default:
+			apart++
+		}
+	}
+	s := fmt.Sprintf("%d runs", inRecord)
+	if inRecord == 1 {
+		s = "1 run"
+	}
+	if withdrawn > 0 {
+		s += fmt.Sprintf(", %d of them listed with no verdict: its record and its directory disagree (the notes above)", withdrawn)
+		if withdrawn > 1 {
+			s = strings.Replace(s, "its record and its directory disagree", "their records and their directories disagree", 1)
+		}
+	}
+	if apart > 0 {
+		s += fmt.Sprintf(" (and %d scenario director%s not in its record, listed apart)", apart, map[bool]string{true: "y", false: "ies"}[apart == 1])
+	}
+	return s
+}
+
 // removeIndex removes out's index page, if there is one, and says whether
 // there was.
 func removeIndex(out string) (bool, error) {
@@ -705,20 +738,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "esimhil report: %s\n", n)
 	}
-	recorded := 0
-	for _, e := range entries {
-		if e.Verdict != report.NotRecorded {
-			recorded++
-		}
-	}
-	runs := "runs"
-	if recorded == 1 {
-		runs = "run"
-	}
-	if n := len(entries) - recorded; n > 0 {
-		runs += fmt.Sprintf(" (and %d scenario director%s not in its record, listed apart)", n, map[bool]string{true: "y", false: "ies"}[n == 1])
-	}
-	fmt.Fprintf(stdout, "%s: %d %s\n", path, recorded, runs)
+	fmt.Fprintf(stdout, "%s: %s\n", path, indexSummary(entries))
 	if junit != "" {
 		fmt.Fprintf(stdout, "%s: the suite's JUnit\n", junit)
 	}
