@@ -35,12 +35,77 @@ func parseInterleaved(fs *flag.FlagSet, args []string) error {
 		fs.PrintDefaults()
 		return err
 	}
+	fmt.Fprintf(out, "esimhil %s: %s\nesimhil %s -h for the flags\n", fs.Name(), flagError(fs.Name(), err), fs.Name())
+	return err
+}
+
+// flagError words a refusal of package flag in the command's terms: a
+// value refused names its flag and what was given ("--speed "abc": want a
+// number"), an unknown flag the command's usage, what it takes.
+func flagError(cmd string, err error) string {
 	msg := err.Error()
 	if m := invalidValue.FindStringSubmatch(msg); m != nil {
-		msg = "--" + m[1] + " " + m[2]
+		switch m[3] {
+		case "parse error": // strconv's, for a number flag of package flag
+			return fmt.Sprintf("--%s %q: want a number", m[2], m[1])
+		case "value out of range":
+			return fmt.Sprintf("--%s %q: out of range", m[2], m[1])
+		}
+		return "--" + m[2] + " " + m[3]
 	}
-	fmt.Fprintf(out, "esimhil %s: %s\nesimhil %s -h for the flags\n", fs.Name(), msg, fs.Name())
-	return err
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = "unknown flag --" + name
+		if u := synopsis(cmd); u != "" {
+			msg += "; usage: " + u
+		}
+		return msg
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "--" + name + ": its value is missing"
+	}
+	return msg
+}
+
+// synopsis is cmd's line of the usage ("fleet merge" included), on one
+// line; "" for a command it does not list.
+func synopsis(cmd string) string {
+	var found []string
+	for _, block := range []string{usage, fleetUsage} {
+		var cur []string
+		flush := func() {
+			if len(cur) > 0 {
+				found = append(found, strings.Join(cur, " "))
+			}
+			cur = nil
+		}
+		for _, line := range strings.Split(block, "\n") {
+			t := strings.TrimSpace(line)
+			switch {
+			case strings.HasPrefix(t, "esimhil "):
+				flush()
+				words := strings.Fields(t)
+				name := words[1]
+				if len(words) > 2 && words[2] == "merge" {
+					name += " merge"
+				}
+				if name == cmd {
+					cur = []string{strings.Join(words, " ")}
+				}
+			case t != "" && cur != nil:
+				cur = append(cur, strings.Join(strings.Fields(t), " "))
+			default:
+				flush()
+			}
+		}
+		flush()
+	}
+	longest := "" // the fuller, when both blocks list it
+	for _, f := range found {
+		if len(f) > len(longest) {
+			longest = f
+		}
+	}
+	return longest
 }
 
 // parseSplit parses args with the flags taken out from among the
@@ -186,4 +251,4 @@ func durationVar(fs *flag.FlagSet, name string, value time.Duration, usage strin
 }
 
 // invalidValue is how package flag words a value its flag refused.
-var invalidValue = regexp.MustCompile(`^invalid value ".*" for flag -([^:]+): (.*)$`)
+var invalidValue = regexp.MustCompile(`^invalid value "(.*)" for flag -([^:]+): (.*)$`)

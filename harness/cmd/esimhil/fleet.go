@@ -33,6 +33,7 @@ const fleetUsage = `usage:
                 [--accept-unchecked] [--give-up-after D]
   esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
   esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--smdp-listen op=HOST:PORT]... [--ci FILE]
+                [--out DIR] [--max-events-bytes N]
 `
 
 const uncheckedUsage = "pass a storm whose external platform's log could not be read whole (reported NOT CHECKED) on its other figures"
@@ -369,11 +370,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 		return usageExit(err)
 	}
 	if stray := strayOperands(fs); stray != "" {
-		fmt.Fprintf(stderr, "esimhil serve: %s\n%s", stray, fleetUsage)
+		fmt.Fprintf(stderr, "esimhil serve: %s\nusage: %s\n", stray, synopsis("serve"))
 		return 2
 	}
 	if *file == "" {
-		fmt.Fprintf(stderr, "esimhil serve: --scenario is required\n%s", fleetUsage)
+		fmt.Fprintf(stderr, "esimhil serve: --scenario is required\nusage: %s\n", synopsis("serve"))
 		return 2
 	}
 	s, data, err := scenario.LoadSource(*file)

@@ -872,11 +872,11 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	out := fs.String("out", "", "directory for artifacts (default: a temporary directory)")
 	pers := fs.String("personality", "", "modem dialect: "+strings.Join(personality.Names(), ", ")+", or a personality file (a .yaml path: quirks, one esimhil lab personality wrote) (default: the scenario's)")
 	state := fs.String("state", "", "durable state file: the card's NVM (and the platform's replay counters in FILE"+harness.PlatformStateSuffix+"), loaded at start if present, written at every change")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(stderr, "esimhil emulate: unexpected arguments %q\n%s", fs.Args(), usage)
+	if stray := strayOperands(fs); stray != "" {
+		fmt.Fprintf(stderr, "esimhil emulate: %s\nusage: %s\n", stray, synopsis("emulate"))
 		return 2
 	}
 	if !(*speed > 0) || math.IsInf(*speed, 0) {

@@ -74,7 +74,7 @@ func TestReplayAndLogCommands(t *testing.T) {
 			filepath.Join(clashOut, "bg95-bare-cchc") + ": the second would overwrite the first one's evidence"},
 		{[]string{"replay", "--out", clashOut, good, good + "/"}, 2, "", "fixture bg95-bare-cchc is given twice (as " + good + " and " + good + "/)"},
 		{[]string{"replay", "--out", out, filepath.Join(field, "README.md"), good}, 0, "SKIP  " + filepath.Join(field, "README.md") + ": a file, not a fixture directory", ""},
-		{[]string{"replay", "--speed", "2", good}, 2, "", "flag provided but not defined: -speed"},
+		{[]string{"replay", "--speed", "2", good}, 2, "", "unknown flag --speed; usage: esimhil replay"},
 		{[]string{"log", filepath.Join(good, "lpac-chip-info.log")}, 0, "lpac-chip-info.log: format lpac, times: none", ""},
 		{[]string{"log", "--format", "mm", filepath.Join(good, "lpac-chip-info.log")}, 1, "", "lpac-chip-info.log:1: "},
 		{[]string{"log", junk}, 1, "", junk + ":1: "},
