@@ -1241,8 +1241,10 @@ func savedIn(err error, path string) string {
 // writableDir says whether a file can be made in dir, or in the nearest
 // directory above it that exists (dir itself is made when the file is
 // written), by making one there: on a read-only mount, or for root, the
-// mode bits do not tell.
+// mode bits do not tell. Its error names the directories, never the
+// probe (outside tester t135 F9: "open /proc/.esimhil-probe-1272792903").
 func writableDir(dir string) error {
+	want := dir
 	for {
 		st, err := os.Stat(dir)
 		if err == nil {
@@ -1263,7 +1265,15 @@ func writableDir(dir string) error {
 	}
 	f, err := os.CreateTemp(dir, ".esimhil-probe-*")
 	if err != nil {
-		return err
+		why := err
+		var pe *iofs.PathError
+		if errors.As(err, &pe) {
+			why = pe.Err // the probe's name is ours, not the user's
+		}
+		if dir != want {
+			return fmt.Errorf("%s does not exist, and %s, the nearest directory above it that does, takes no new directory: %v", want, dir, why)
+		}
+		return fmt.Errorf("%s takes no new file: %v", dir, why)
 	}
 	f.Close()
 	return os.Remove(f.Name())

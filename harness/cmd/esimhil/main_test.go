@@ -215,6 +215,17 @@ func TestRunRefusesAnUnwritableJUnit(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(tmp, "o")); !os.IsNotExist(err) {
 		t.Errorf("a refused run made its --out (%v)", err)
 	}
+	// One that cannot be made, nor a file in a directory: named, not the
+	// probe (outside tester t135 F9).
+	for _, tc := range []struct{ dir, want string }{
+		{"/proc/nope", "/proc/nope does not exist, and /proc, the nearest directory above it that does, takes no new directory: "},
+		{"/proc", "/proc takes no new file: "},
+	} {
+		err := writableDir(tc.dir)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "probe") {
+			t.Errorf("%s: %v, want %q…", tc.dir, err, tc.want)
+		}
+	}
 	// A directory still to be made is no refusal: the write makes it.
 	if err := writableDir(filepath.Join(tmp, "new", "dir")); err != nil {
 		t.Errorf("a directory to be made: %v", err)
