@@ -469,7 +469,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		r.Card, err = euicc.New(ccfg)
 	}
 	if err != nil && o.State != "" {
-		return r, fmt.Errorf("%s: %w", o.State, err)
+		return r, inFile(o.State, nvm, err)
 	}
 	if err != nil {
 		return r, fmt.Errorf("card: %w", err)

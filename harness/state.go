@@ -58,7 +58,7 @@ func loadState(path string) (nvm []byte, counters map[string]uint64, err error) 
 	}
 	var ps platformState
 	if err := exactjson.Decode(b, &ps); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", pp, err)
+		return nil, nil, inFile(pp, b, err)
 	}
 	if ps.Version != platformStateVersion {
 		return nil, nil, fmt.Errorf("%s: version: %d, want %d", pp, ps.Version, platformStateVersion)
@@ -67,6 +67,19 @@ func loadState(path string) (nvm []byte, counters map[string]uint64, err error) 
 		return nil, nil, fmt.Errorf("%s: %w", pp, err)
 	}
 	return nvm, ps.LastSeq, nil
+}
+
+// inFile names path as the place of err, a problem with its contents src:
+// with the line and column where a file that is not JSON stops reading as
+// JSON (cut short by a crash, edited by hand), as other files' errors give
+// them (outside tester t135 F9: "malformed JSON: unexpected EOF", where?).
+func inFile(path string, src []byte, err error) error {
+	var je *exactjson.Error
+	if errors.As(err, &je) && je.Syntax {
+		line, col := exactjson.Where(src, je.Offset)
+		return fmt.Errorf("%s:%d:%d: %w", path, line, col, err)
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 // savePlatformState writes the platform's counters beside the card's file.

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"github.com/esimhil/esimhil/internal/exactjson"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,25 @@ func TestLoadState(t *testing.T) {
 		os.WriteFile(path+PlatformStateSuffix, []byte(tc.body), 0o600)
 		if _, _, err := loadState(path); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "card.json.platform.json") {
 			t.Errorf("%s: error %v, want the file and %q", tc.body, err, tc.want)
+		}
+	}
+}
+
+// A state file that is not JSON is named with the line and column where
+// it stops reading as JSON, as other files' errors are; any other problem
+// with the file only (outside tester t135 F9).
+func TestStateFileErrorPlace(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"{\"version\":1,\n", "card.json:2:1: malformed JSON: unexpected EOF"},
+		{"{\n  x\n}", "card.json:2:3: malformed JSON: invalid character 'x'"},
+		{`{"version":"1"}`, "card.json: version: want an integer, got a string"},
+	} {
+		var v struct {
+			Version int `json:"version"`
+		}
+		err := exactjson.Decode([]byte(tc.src), &v)
+		if got := inFile("card.json", []byte(tc.src), err); got == nil || !strings.HasPrefix(got.Error(), tc.want) {
+			t.Errorf("%q: %v, want %s", tc.src, got, tc.want)
 		}
 	}
 }

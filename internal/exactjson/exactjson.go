@@ -38,6 +38,20 @@ type Error struct {
 	Path string
 	Msg  string
 	Err  error
+	// Syntax says the document is not JSON (cut short, a stray
+	// character); Offset is then the byte where its reading failed (the
+	// document's length when it was cut short), for a caller that names
+	// the place in its file (Where). The message stays the protocol's.
+	Syntax bool
+	Offset int64
+}
+
+// Where is the line and column (from 1, in bytes) of offset in src.
+func Where(src []byte, offset int64) (line, col int) {
+	offset = min(max(offset, 0), int64(len(src)))
+	before := src[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	return line, len(before) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 }
 
 func (e *Error) Error() string {
@@ -150,7 +164,7 @@ func syntax(src []byte) error {
 		case errors.Is(err, io.EOF) && depth == 0:
 			return nil // nothing at all
 		case err != nil:
-			return malformed(err) // io.EOF inside a value too
+			return malformed(err, src) // io.EOF inside a value too
 		}
 		if dl, ok := tok.(json.Delim); ok {
 			if dl == '{' || dl == '[' {
@@ -195,7 +209,7 @@ func (c *checker) check(p *plan, v reflect.Value) error {
 	case errors.Is(err, io.EOF):
 		return &Error{Msg: "malformed JSON: no value"}
 	case err != nil:
-		return malformed(err)
+		return malformed(err, c.src)
 	}
 	if err := c.value(tok, p, nil, 0, v); err != nil {
 		return err
@@ -256,13 +270,14 @@ func (c *checker) token() (json.Token, error) {
 
 // malformed words a tokenizer error: the document ends early, or a syntax
 // error (whose message encoding/json gives in JSON's terms).
-func malformed(err error) error {
+func malformed(err error, src []byte) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return &Error{Msg: "malformed JSON: unexpected EOF"}
+		return &Error{Msg: "malformed JSON: unexpected EOF", Syntax: true, Offset: int64(len(src))}
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return &Error{Msg: "malformed JSON: " + se.Error()}
+		// json.Decoder's offset is, in the main, the byte it refused.
+		return &Error{Msg: "malformed JSON: " + se.Error(), Syntax: true, Offset: se.Offset}
 	}
 	return &Error{Msg: "malformed JSON: " + err.Error()}
 }
@@ -325,7 +340,7 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int, v reflect.
 		for ; c.d.More(); n++ {
 			el, err := c.token()
 			if err != nil {
-				return malformed(err)
+				return malformed(err, c.src)
 			}
 			if p.kind == kArray && n >= p.length {
 				return at.errorf("more than %d values", p.length)
@@ -491,7 +506,7 @@ func (c *checker) object(p *plan, at *step, depth int, v reflect.Value) error {
 	for c.d.More() {
 		k, err := c.d.Token()
 		if err != nil {
-			return malformed(err)
+			return malformed(err, c.src)
 		}
 		key := k.(string) // the tokenizer allows nothing else here
 		if seen[key] {
@@ -506,7 +521,7 @@ func (c *checker) object(p *plan, at *step, depth int, v reflect.Value) error {
 				if _, slip := caseOf(key, p.names); !slip {
 					val, err := c.token()
 					if err != nil {
-						return malformed(err)
+						return malformed(err, c.src)
 					}
 					err = c.skip(val, c.push(step{up: at, key: key, member: true}), depth)
 					c.pop()
@@ -528,7 +543,7 @@ func (c *checker) object(p *plan, at *step, depth int, v reflect.Value) error {
 		}
 		val, err := c.token()
 		if err != nil {
-			return malformed(err)
+			return malformed(err, c.src)
 		}
 		err = c.value(val, ep, c.push(step{up: at, key: key, member: true}), depth, ev)
 		c.pop()
@@ -608,7 +623,7 @@ func (c *checker) skip(tok json.Token, at *step, depth int) error {
 		top := &stack[len(stack)-1]
 		var err error
 		if tok, err = c.d.Token(); err != nil {
-			return malformed(err)
+			return malformed(err, c.src)
 		}
 		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
 			continue
@@ -627,7 +642,7 @@ func (c *checker) skip(tok json.Token, at *step, depth int) error {
 		top.seen[key] = true
 		at = &step{up: top.at, key: key, member: true}
 		if tok, err = c.d.Token(); err != nil {
-			return malformed(err)
+			return malformed(err, c.src)
 		}
 	}
 }
@@ -635,7 +650,7 @@ func (c *checker) skip(tok json.Token, at *step, depth int) error {
 // closing reads the '}' or ']' that ends the object or array being read.
 func (c *checker) closing() error {
 	if _, err := c.d.Token(); err != nil {
-		return malformed(err)
+		return malformed(err, c.src)
 	}
 	return nil
 }

@@ -427,3 +427,35 @@ func TestDecodeRequired(t *testing.T) {
 		t.Fatalf("a misspelt tag: %v", err)
 	}
 }
+
+// A document that is not JSON says where its reading failed, for a caller
+// that names the place in its file (outside tester t135 F9: a --state file
+// cut short said "unexpected EOF" and no place); the message is unchanged.
+func TestSyntaxErrorPlace(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		line, col  int
+	}{
+		{"cut short", "{\"eid\":\n", 2, 1},
+		{"cut on its first line", `{"eid":"89`, 1, 11},
+		{"a stray character", "{\n  \"eid\": \"x\",\n  x\n}", 3, 3},
+		{"a trailing comma", `{"eid":"x",}`, 1, 12},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var d doc
+			err := Decode([]byte(tc.body), &d)
+			var e *Error
+			if !errors.As(err, &e) || !e.Syntax {
+				t.Fatalf("%v: no syntax error", err)
+			}
+			if line, col := Where([]byte(tc.body), e.Offset); line != tc.line || col != tc.col {
+				t.Errorf("%v at %d:%d, want %d:%d", err, line, col, tc.line, tc.col)
+			}
+		})
+	}
+	var d doc
+	var e *Error
+	if err := Decode([]byte(`{"eid":5}`), &d); !errors.As(err, &e) || e.Syntax {
+		t.Errorf("a wrong type is no syntax error: %v", err)
+	}
+}
