@@ -119,7 +119,7 @@ func TestManifestErrors(t *testing.T) {
 		{"two documents", "seed: 7", "seed: 7\n---\nname: other", "demo/manifest.yaml:23:1: a second YAML document starts here"},
 		// go.yaml.in/yaml/v3 reports this on the line before the one at
 		// fault (its mark's, counted from 0); yamlnode.Explain finds it.
-		{"bad YAML", "seed: 7", "seed: [7", "demo/manifest.yaml:22:1: YAML syntax: did not find expected"},
+		{"bad YAML", "seed: 7", "seed: [7", "demo/manifest.yaml:22:7: YAML syntax: did not find expected ',' or ']': the [ here is not closed before the file ends"},
 		{"tabs", "seed: 7", "\tseed: 7", "demo/manifest.yaml:22:1: YAML syntax: a tab in the indentation: YAML indents with spaces only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

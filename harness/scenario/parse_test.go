@@ -270,7 +270,7 @@ func TestParseErrors(t *testing.T) {
 		{"expect notification", "itinerary:", "expect: {notifications: [attach-success]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "attach-success": want kind@to, e.g. attach-success@platform`},
 		{"expect attempts ref", "itinerary:", "expect: {attempts: [dt]}\nitinerary:", `b.yaml:15:21: expect.attempts[0]: unknown operator "dt"`},
 		{"syntax", "name: t", "name: [t", "b.yaml:1:1: YAML syntax: did not find expected ',' or ']'"},
-		{"syntax later line", "{at: 1h, area: FR}", "{at: 1h, area: FR", "b.yaml:17:3: YAML syntax: did not find expected ',' or '}'"},
+		{"syntax later line", "{at: 1h, area: FR}", "{at: 1h, area: FR", "b.yaml:17:5: YAML syntax: did not find expected ',' or '}': the { here is not closed before the file ends"},
 		{"tab indent", "name: t", "name: t\n\tseed: 1", "b.yaml:2:1: YAML syntax: a tab in the indentation: YAML indents with spaces only"},
 		{"not UTF-8 on a later line", "{at: 1h, area: FR}", "{at: 1h, area: F\xe9}", "b.yaml:17:21: YAML syntax: byte 0xe9 is not UTF-8 (the file must be UTF-8 text)"},
 		{"anchor", "itinerary:", "x: &a 1\nitinerary:", "b.yaml:15:4: YAML syntax: anchor &a: anchors and aliases are not supported (write each value out)"},

@@ -439,6 +439,18 @@ func Explain(data []byte, err error) error {
 		// gave up: the search starts a line before the mark's own.
 		from, _ := strconv.Atoi(m[1])
 		if line, col, ok := firstBadLine(data, from, m[2]); ok {
+			if restBlank(data, line) && endsInFlow(data, m[2]) {
+				// Nothing on that line broke it: the file ended inside a
+				// [ or {, named where it opens when that line opens it,
+				// else where the file ends (outside tester t135 F9:
+				// "name: [" named 1:1).
+				lines := bytes.Split(data, []byte("\n"))
+				if c, ok := unclosedOn(lines[line-1]); ok {
+					return &textError{line, c, fmt.Sprintf("%s: the %c here is not closed before the file ends", m[2], lines[line-1][c-1])}
+				}
+				el, ec := endOf(data)
+				return &textError{el, ec, m[2] + ": the file ends inside a [ or { not closed"}
+			}
 			return &textError{line, col, m[2]}
 		}
 		return err
@@ -601,6 +613,85 @@ func firstBadLine(data []byte, from int, msg string) (line, col int, ok bool) {
 	}
 	l := lines[lo-1]
 	return lo, len(l) - len(bytes.TrimLeft(l, " ")) + 1, true
+}
+
+// restBlank says every line of data after line (from 1) is blank or a
+// comment: the parser's error on it may be the end of the file's.
+func restBlank(data []byte, line int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	for _, l := range lines[min(line, len(lines)):] {
+		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// endsInFlow says data fails with msg only because it ends inside a flow
+// collection: closed by a bracket or two, it parses, or fails otherwise.
+func endsInFlow(data []byte, msg string) bool {
+	if len(data) > maxLocate {
+		return false
+	}
+	// The closer goes after the last line that is not blank or a comment.
+	lines := bytes.Split(data, []byte("\n"))
+	for len(lines) > 0 {
+		if t := bytes.TrimSpace(lines[len(lines)-1]); len(t) > 0 && t[0] != '#' {
+			break
+		}
+		lines = lines[:len(lines)-1]
+	}
+	body := bytes.Join(lines, []byte("\n"))
+	if i := bytes.LastIndexByte(body, '\n'); bytes.Contains(body[i+1:], []byte(" #")) {
+		return false // a comment ends it: a bracket after it would be comment too
+	}
+	for _, closer := range []string{"]", "}", "]]", "}}", "]}", "}]"} {
+		var doc yaml.Node
+		err := Parse(yaml.NewDecoder(bytes.NewReader(append(bytes.Clone(body), closer...))), &doc)
+		if err == nil {
+			return true
+		}
+		if m := yamlLine.FindStringSubmatch(err.Error()); m == nil || m[2] != msg {
+			return true
+		}
+	}
+	return false
+}
+
+// unclosedOn is the column (from 1) of the outermost [ or { of line that
+// the line does not close, outside quotes and a comment.
+func unclosedOn(line []byte) (col int, ok bool) {
+	var open []int
+	quote := byte(0)
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote == '"' && c == '\\':
+			i++ // an escape
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
+			i = len(line)
+		case c == '[' || c == '{':
+			open = append(open, i)
+		case (c == ']' || c == '}') && len(open) > 0:
+			open = open[:len(open)-1]
+		}
+	}
+	if len(open) == 0 {
+		return 0, false
+	}
+	return open[0] + 1, true
+}
+
+// endOf is the line and column just past data's last byte.
+func endOf(data []byte) (line, col int) {
+	i := bytes.LastIndexByte(data, '\n')
+	return bytes.Count(data, []byte("\n")) + 1, len(data) - (i + 1) + 1
 }
 
 // parserMsgs are the YAML parser's own errors (the library's parserc),

@@ -348,6 +348,16 @@ func TestExplainParserLine(t *testing.T) {
 		{"a: 1\nb:\n  - {x: 1}\n  - {x: 2\n\nc: 3\n", 4, 3, "did not find expected ',' or '}'"},
 		{"name: [t\nnext: 1\n", 1, 1, "did not find expected ',' or ']'"},
 		{"a:\n  b: 1\n c: 2\n", 3, 2, "did not find expected key"},
+		// The file ends inside a flow: the bracket left open is named when
+		// the line names it, else the file's end (outside tester t135 F9:
+		// "name: [" at 1:1).
+		{"name: [\n", 1, 7, "did not find expected node content: the [ here is not closed before the file ends"},
+		{"name: [", 1, 7, "did not find expected node content: the [ here is not closed before the file ends"},
+		{"a: [1, [2,\n", 1, 4, "did not find expected node content: the [ here is not closed before the file ends"},
+		{"a: {x: '[', y: \"]\"\n", 1, 4, "did not find expected ',' or '}': the { here is not closed before the file ends"},
+		{"a: 1\nb: {x: 1,\n\n# done\n", 5, 1, "did not find expected node content: the file ends inside a [ or { not closed"},
+		// A line broken inside, at the end of the file: that line.
+		{"a: 1\nb: [1, 2] 3\n", 2, 1, "did not find expected key"},
 	} {
 		var doc yaml.Node
 		err := yaml.Unmarshal([]byte(tc.in), &doc)

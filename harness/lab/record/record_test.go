@@ -69,7 +69,7 @@ func TestParseScriptErrors(t *testing.T) {
 		{"name: &n x\nsteps: [*n]\n", "s.yaml:1:7: not YAML: anchor &n: anchors and aliases are not supported (write each value out)"},
 		{"- AT\n", "s.yaml:1:1: want a mapping of fields, got a list"},
 		{"", "s.yaml: empty: want a mapping of fields"},
-		{"name: x\nsteps: [AT\n", "s.yaml:2:1: not YAML: did not find expected ',' or ']'"},
+		{"name: x\nsteps: [AT\n", "s.yaml:2:8: not YAML: did not find expected ',' or ']': the [ here is not closed before the file ends"},
 	} {
 		_, err := ParseScript("s.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -154,7 +154,7 @@ func TestLoadManifestErrors(t *testing.T) {
 		{good + "timeout: soon\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "soon"`},
 		{good + "timeout: 0s\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "0s"`},
 		{good + "incomplete: the port went away\n", "manifest.yaml: the recording stopped before the script's end (the port went away): record it again"},
-		{"script: [\n", "manifest.yaml:1:1: not YAML: did not find expected node content"},
+		{"script: [\n", "manifest.yaml:1:9: not YAML: did not find expected node content: the [ here is not closed before the file ends"},
 	} {
 		dir := t.TempDir()
 		for name, text := range map[string]string{ManifestFile: tc.manifest, ScriptFile: "name: x\nsteps: [AT]\n", LogFile: "T > AT\nT < OK\n"} {
