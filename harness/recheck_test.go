@@ -88,7 +88,7 @@ func TestRecheckGivesTheRunsVerdict(t *testing.T) {
 // SHA-256 of (report.DigestedFiles, which cannot import this package)
 // are the ones a run writes as its evidence and the scenario it keeps.
 func TestDigestedFilesAreTheRunsEvidence(t *testing.T) {
-	want := []string{ScenarioCopy, EventsFile, ATLogFile, ATMarksFile, TrafficFile, capture.KeysPathFor(TrafficFile), CIFile}
+	want := []string{ScenarioCopy, PersonalityCopy, EventsFile, ATLogFile, ATMarksFile, TrafficFile, capture.KeysPathFor(TrafficFile), CIFile}
 	if !slices.Equal(report.DigestedFiles, want) {
 		t.Errorf("report.DigestedFiles %q, the run's evidence %q", report.DigestedFiles, want)
 	}
