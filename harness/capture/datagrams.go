@@ -30,6 +30,10 @@ type Datagram struct {
 	// first fragment's, and Src and Dst have port 0 when that fragment,
 	// the one with the UDP header, is missing.
 	Unassembled string
+	// Duplicates are the frames, after it, that repeat a fragment of this
+	// datagram put together from IP fragments: discarded, as the kernel
+	// discards a duplicate fragment (RFC 791 §3.2, RFC 815), no bytes lost.
+	Duplicates []int
 }
 
 // ReadDatagrams returns the UDP datagrams to or from port in a pcapng or

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,10 +133,19 @@ func TestFragmentedDatagrams(t *testing.T) {
 	}
 	first := frag{src: s4, dst: r4, id: 999, off: 0, more: true, data: head}
 	last := frag{src: s4, dst: r4, id: 999, off: 200, data: tail}
+	// at is f sent d after the capture's start.
+	at := func(f frag, d time.Duration) frag { f.at = d; return f }
+	// Another datagram with the same IP ID (it came round again).
+	other := slices.Clone(big)
+	other[0] = 0xEE
+	u2 := udpBytes(fragSniffer, fragRx, other)
+	first2 := frag{src: s4, dst: r4, id: 999, off: 0, more: true, data: u2[:200]}
+	last2 := frag{src: s4, dst: r4, id: 999, off: 200, data: u2[200:]}
 	type want struct {
 		frame   int
 		payload []byte // nil: Unassembled
 		skip    string // what Unassembled says
+		dups    []int  // Duplicates
 	}
 	one := func(b byte, frame int) want { return want{frame: frame, payload: []byte{b}} }
 	for _, tc := range []struct {
@@ -151,6 +161,26 @@ func TestFragmentedDatagrams(t *testing.T) {
 			[]want{one(1, 2), {frame: 3, payload: big}}},
 		{"a fragment sent twice", []frag{first, first, last},
 			[]want{{frame: 3, payload: big}}},
+		// A repeat of a datagram already put together is no loss: the
+		// kernel discards it (re-tester t145 F4).
+		{"a fragment repeated after its datagram was whole", []frag{first, last, small(1), at(first, time.Second), at(last, 2*time.Second)},
+			[]want{{frame: 2, payload: big, dups: []int{4, 5}}, one(1, 3)}},
+		{"the IP ID again 10 s after a whole datagram, other bytes", []frag{first, last, at(first2, 10*time.Second), at(last2, 10*time.Second)},
+			[]want{{frame: 2, payload: big}, {frame: 4, payload: other}}},
+		{"the IP ID again 40 s after a whole datagram, same bytes", []frag{first, last, at(first, 40*time.Second), at(last, 40*time.Second)},
+			[]want{{frame: 2, payload: big}, {frame: 4, payload: big}}},
+		// A datagram given up is forgotten after its own 30 s of
+		// silence, and one with its IP ID after that is new, put
+		// together; so is one sooner whose fragments come whole, as the
+		// kernel, which forgot the first at 30 s, does (re-tester t145
+		// F3).
+		{"the IP ID again 1000 s after a datagram given up", []frag{first, small(1), at(first, 1000*time.Second), at(last, 1000*time.Second), at(small(2), 1001*time.Second)},
+			[]want{{frame: 1, skip: "IPv4 fragment at frame 1, not reassembled: its last fragment is missing (not whole 30s after its first fragment)"}, one(1, 2), {frame: 4, payload: big}, one(2, 5)}},
+		{"the IP ID again 40 s after a datagram given up", []frag{first, at(first2, 40*time.Second), at(last2, 40*time.Second)},
+			[]want{{frame: 1, skip: "IPv4 fragment at frame 1, not reassembled: its last fragment is missing (not whole 30s after its first fragment)"}, {frame: 3, payload: other}}},
+		{"its own last fragment 70 s late", []frag{small(1), first, at(last, 70*time.Second)},
+			[]want{one(1, 1), {frame: 2, skip: "IPv4 fragment at frame 2, not reassembled: its last fragment is missing (not whole 30s after its first fragment)"},
+				{frame: 3, skip: "IPv4 fragment at frame 3, not reassembled: its first fragment is missing"}}},
 		{"the last fragment missing", []frag{small(1), first, small(2)},
 			[]want{one(1, 1), {frame: 2, skip: "IPv4 fragment at frame 2, not reassembled: its last fragment is missing"}, one(2, 3)}},
 		{"the first fragment missing", []frag{small(1), last, small(2)},
@@ -202,6 +232,10 @@ func TestFragmentedDatagrams(t *testing.T) {
 							t.Errorf("%s: datagram %d from %s: %d bytes, %q; want %d bytes", reader, i, g.Src, len(g.Payload), g.Unassembled, len(w.payload))
 						case w.payload == nil && (!strings.HasPrefix(g.Unassembled, w.skip) || len(g.Payload) != 0):
 							t.Errorf("%s: datagram %d says %q, want %q", reader, i, g.Unassembled, w.skip)
+						case w.skip != "" && strings.Contains(w.skip, "(not whole") && g.Unassembled != w.skip:
+							t.Errorf("%s: datagram %d says %q, want %q", reader, i, g.Unassembled, w.skip)
+						case !slices.Equal(g.Duplicates, w.dups):
+							t.Errorf("%s: datagram %d has duplicates at frames %v, want %v", reader, i, g.Duplicates, w.dups)
 						}
 					}
 				}

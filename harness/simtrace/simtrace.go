@@ -49,6 +49,9 @@ const (
 	BadAPDU      Kind = "not an APDU"                 // skipped: PPS bytes, INS or SW1 no card sends
 	MidSession   Kind = "sniffer started mid-session" // kept: context lost (GET RESPONSE without 61xx, …)
 	Undecoded    Kind = "APDU data does not decode"   // kept untyped: a FETCH, ENVELOPE, … whose contents are malformed
+	// Said of a datagram kept whole: IP fragments repeating its bytes
+	// came after it, discarded as duplicates (nothing lost).
+	DuplicateFragments Kind = "IP fragments repeated"
 )
 
 // MaxWarnings bounds the warnings kept with their details; counts are
@@ -258,6 +261,17 @@ func (tr *Trace) Add(d capture.Datagram) {
 		tr.warnings.add(d.Frame, d.Time, Truncated, "%d bytes kept from %s", len(d.Payload), d.Src)
 		tr.Lost(d.Src, d.Frame)
 		return
+	}
+	if len(d.Duplicates) > 0 {
+		fs := make([]string, len(d.Duplicates))
+		for i, f := range d.Duplicates {
+			fs[i] = strconv.Itoa(f)
+		}
+		noun := "frame"
+		if len(fs) > 1 {
+			noun = "frames"
+		}
+		tr.warnings.add(d.Frame, d.Time, DuplicateFragments, "%s %s repeated IP fragments of this datagram, already put together: discarded as duplicates, no bytes lost (from %s)", noun, strings.Join(fs, ", "), d.Src)
 	}
 	g, skip, why, lost := classify(d.Payload, d.Src)
 	if skip != "" {

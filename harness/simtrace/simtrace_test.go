@@ -462,6 +462,45 @@ func TestLostDatagramEndsWhatWasOnItsWay(t *testing.T) {
 	}
 }
 
+// TestDuplicateFragmentsLoseNothing: IP fragments repeating a datagram
+// already put together (capture.Datagram.Duplicates) were discarded as
+// duplicates: the trace says so, and the 61xx chain across them stays
+// whole, where a loss would have ended it (re-tester t145 F4).
+func TestDuplicateFragmentsLoseNothing(t *testing.T) {
+	part1 := "01 C0 00 00 00 " + strings.Repeat("E3 ", 256) + "61 A1"
+	part2 := "01 C0 00 00 A1 " + strings.Repeat("E3 ", 161) + "90 00"
+	for _, tc := range []struct {
+		name string
+		dups []int
+		want string // the warning's detail; "": none
+	}{
+		{"none", nil, ""},
+		{"one", []int{4}, "frame 4 repeated IP fragments of this datagram, already put together: discarded as duplicates, no bytes lost (from " + sniffer.String() + ")"},
+		{"two", []int{4, 6}, "frames 4, 6 repeated IP fragments of this datagram, already put together: discarded as duplicates, no bytes lost (from " + sniffer.String() + ")"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dgs := stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 00"), sim(t, gsmtap.SubAPDU, part1), sim(t, gsmtap.SubAPDU, part2))
+			dgs[2].Duplicates = tc.dups
+			tr := Decode(dgs)
+			l := tr.Lane(sniffer)
+			if l == nil {
+				t.Fatalf("no lane: %s", tr.Summary())
+			}
+			sd, last := l.APDUs[0], l.APDUs[len(l.APDUs)-1]
+			if !sd.Answered || len(sd.Answer) != 256+161 || last.Partial || l.Total() != 0 {
+				t.Errorf("the chain broke: answered %v (%d bytes), partial %v, lane warnings %q", sd.Answered, len(sd.Answer), last.Partial, l.Summary())
+			}
+			ws := tr.Warnings()
+			switch {
+			case tc.want == "" && len(ws) != 0:
+				t.Errorf("warnings %v, want none", ws)
+			case tc.want != "" && (len(ws) != 1 || ws[0].Kind != DuplicateFragments || ws[0].Detail != tc.want || ws[0].Frame != 3):
+				t.Errorf("warnings %v, want at frame 3 %q", ws, tc.want)
+			}
+		})
+	}
+}
+
 // TestLostDatagramLeavesAPartialAnswer: the GET RESPONSEs after a loss
 // put together only the end of an answer. No row shows it as the whole
 // answer, nor decodes it as an ES10 one, however many parts follow, and
