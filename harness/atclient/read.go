@@ -188,7 +188,10 @@ func (c *Client) route(line string) (note string) {
 		}
 		c.loose++
 		return fmt.Sprintf("%s with no command pending: a final result the modem sent twice or unasked, taken for no command's", strings.TrimSpace(line))
-	case p == nil || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names)):
+	case p == nil || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names) || NMEASentence(line)):
+		// An NMEA sentence is never a command's answer: a GPS stream
+		// sharing the port (re-tester t145 F1: one inside ATI's answer
+		// was printed as part of the modem's identity).
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
 			c.dropped++

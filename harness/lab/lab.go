@@ -498,14 +498,23 @@ var ErrLateOK = errors.New("the OK to AT came late")
 // OK: what every modem answers, and what refuses a GPS NMEA port, a
 // diagnostics port or a console. A modem an aborted session left in
 // numeric result codes (ATV0: "0" for OK) gets ATV1 first, then AT again.
+// A GPS receiver's port is one that sends NMEA sentences and answers no
+// AT at all: a modem's port that streams NMEA too (SIMCom's
+// AT+CGNSSTST=1, Quectel's NMEA on the AT port) answers, even if its
+// first AT meets ERROR.
 func Check(c *atclient.Client) error {
 	var err error
 	start := time.Now()
 	before := len(c.Timeouts())
 	v1 := ", nor after ATV1"
+	answered := false // a final result came to one of the lines
 	for _, line := range []string{"AT", "AT", "ATV1", "AT"} {
 		var rsp *atclient.Response
-		if rsp, err = c.Command(line); err == nil && rsp.Final == "OK" && line == "AT" {
+		rsp, err = c.Command(line)
+		if rsp != nil && rsp.Final != "" {
+			answered = true
+		}
+		if err == nil && rsp.Final == "OK" && line == "AT" {
 			if c.Numeric() {
 				// Read, but in digits ("0"): an aborted session left
 				// ATV0, which a recording would keep as the modem's
@@ -516,10 +525,14 @@ func Check(c *atclient.Client) error {
 			}
 			return nil
 		}
-		if s, ok := nmea(c, before); ok {
+		if s, ok := nmea(c, before); ok && !answered && !lateAnswer(c, before) {
 			// A GPS receiver's port says so in its first sentence: no
 			// need to wait out the resync and the probes a silent modem
-			// gets (outside tester sw66: 45 s to refuse one).
+			// gets (outside tester sw66: 45 s to refuse one). Not a
+			// port that answered: NMEA among its lines says a GPS
+			// stream shares it, not that no modem is there (re-tester
+			// t145 F1: an ERROR to the first AT refused a combined
+			// port before the second AT went out).
 			return fmt.Errorf("%s: %w: NMEA sentences where a modem answers OK (%s): a GPS receiver's port, in %v", c.Port(), ErrNotAModem, textcut.Cut(s, 40), time.Since(start).Round(100*time.Millisecond))
 		}
 		if line == "ATV1" && errors.Is(err, atclient.ErrNotSent) {
@@ -573,6 +586,12 @@ func Check(c *atclient.Client) error {
 		}
 	}
 	return fmt.Errorf("%s: %w: no OK to AT%s, in %v (last: %v)%s", c.Port(), ErrNotAModem, v1, took, err, sharedHint(c.Port()))
+}
+
+// lateAnswer reports whether a command that timed out since
+// timeouts[before] got its final result after all.
+func lateAnswer(c *atclient.Client, before int) bool {
+	return slices.ContainsFunc(c.Timeouts()[before:], func(to atclient.Timeout) bool { return to.Final != "" })
 }
 
 // nmea returns an NMEA sentence the port sent: in what came for the

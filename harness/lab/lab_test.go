@@ -62,6 +62,82 @@ func TestOpenRefusesNonModem(t *testing.T) {
 	}
 }
 
+// A modem's AT port that streams NMEA too (SIMCom's AT+CGNSSTST=1,
+// Quectel's NMEA on the AT port) is a modem's, whatever its first AT
+// meets: a GPS receiver's port is one that answers no AT at all. Its
+// sentences, between answers or inside one, are never an answer's lines,
+// so never in the identity (re-tester t145 F1: an ERROR to the first AT
+// refused the port as a GPS receiver's before the second AT went out, and
+// a sentence inside ATI's answer was printed in the identity).
+func TestCheckCombinedATAndNMEAPort(t *testing.T) {
+	const nmea = "\r\n$GPGSV,3,1,11,03,03,111,00*74\r\n"
+	for _, tc := range []struct {
+		name  string
+		first string // the answer to the first AT
+		want  string // what Check's error says; "": none
+	}{
+		{"first AT OK", nmea + "\r\nOK\r\n", ""},
+		{"first AT ERROR", "\r\nERROR\r\n", ""},
+		{"first AT ERROR, NMEA inside", nmea + "\r\nERROR\r\n", ""},
+		{"every AT ERROR", "\r\nERROR\r\n", "not a modem's AT port: no OK to AT, nor after ATV1, in "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ats := 0
+			port := answerpty.Open(t, func(l string) string {
+				switch l {
+				case "AT+CGNSSTST=1":
+					// The stream starts after the OK: the sentence
+					// comes with no command pending.
+					return "\r\nOK\r\n" + nmea
+				case "ATI":
+					return "\r\nSIMCOM_SIM7600G-H\r\n" + nmea + "\r\nRevision: LE20B04SIM7600G22\r\n\r\nOK\r\n"
+				case "AT":
+					if ats++; ats == 1 || tc.want != "" {
+						return tc.first
+					}
+				}
+				if tc.want != "" {
+					return "\r\nERROR\r\n"
+				}
+				return nmea + "\r\nOK\r\n"
+			})
+			c, err := atclient.Open(port, atclient.WithTimeout(silence))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Command("AT+CGNSSTST=1"); err != nil {
+				t.Fatal(err)
+			}
+			// The sentence is among the URCs (unsolicited, not taken)
+			// when Check begins.
+			for deadline := time.After(silence); !slices.ContainsFunc(c.URCs(), atclient.NMEASentence); {
+				sig := c.URCSignal()
+				if slices.ContainsFunc(c.URCs(), atclient.NMEASentence) {
+					break
+				}
+				select {
+				case <-sig:
+				case <-deadline:
+					t.Fatal("no NMEA sentence after AT+CGNSSTST=1")
+				}
+			}
+			err = Check(c)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (!errors.Is(err, ErrNotAModem) || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("%v, want %q", err, tc.want)
+			case tc.want != "":
+				return
+			}
+			if id := Identify(c); !slices.Equal(id, []string{"SIMCOM_SIM7600G-H", "Revision: LE20B04SIM7600G22"}) {
+				t.Errorf("identity %q", id)
+			}
+		})
+	}
+}
+
 // A modem an aborted session left in numeric result codes (ATV0) is a
 // modem: Check sets ATV1 and finds its OK.
 func TestCheckRestoresVerboseResults(t *testing.T) {

@@ -56,7 +56,7 @@ func IdentityOf(lines []string) Identity {
 // is the one information-text line of an answer ended by OK, once lines
 // that cannot be it are set aside: an echo of a command, a URC the
 // dialects know (by its name, not the command's own) or a boot or power
-// URC or RING (fieldlog's one list), a V.250 result code, a +NAME or ^NAME
+// URC or RING (fieldlog's one list), an NMEA sentence, a V.250 result code, a +NAME or ^NAME
 // with no colon, a line with no letter or digit, the client's
 // placeholder for an overlong line, and a line with noise (at.log writes
 // its bytes escaped: `\x00`, which match nothing a modem says).
@@ -104,6 +104,9 @@ func notIdentity(t, cmd string) string {
 		return "is the echo of a command"
 	case fieldlog.Escaped(t) || strings.IndexFunc(t, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
 		return "has noise bytes in it"
+	case atclient.NMEASentence(t):
+		// A GPS stream sharing the port (re-tester t145 F1).
+		return "is an NMEA sentence (a GPS stream on the port), not the modem's answer"
 	case fieldlog.ModemURC(t) && !strings.HasPrefix(upper, strings.TrimPrefix(strings.ToUpper(cmd), "AT")+":"):
 		return "is an unsolicited result code"
 	case upper == "CONNECT" || strings.HasPrefix(upper, "CONNECT "):

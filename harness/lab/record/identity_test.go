@@ -17,6 +17,7 @@ import (
 // draft's model:). Real pty, real client: the lines are what at.log holds.
 func TestIdentityIsTheModems(t *testing.T) {
 	const urc = "\r\n+CEREG: 1,\"3a9b\",\"0000c33d\",7\r\n"
+	const nmea = "\r\n$GPGSV,3,1,11,03,03,111,00*74\r\n"
 	for _, tc := range []struct {
 		name, answer  string // the modem's answer to AT+CGMM
 		want, missing string // identity, or what Missing says
@@ -45,6 +46,9 @@ func TestIdentityIsTheModems(t *testing.T) {
 		{"echo without AT", "\r\n+CGMM\r\n\r\nOK\r\n", "", `"+CGMM" is a +NAME or ^NAME with no colon`},
 		{"vendor name alone", "\r\n^SQPORT\r\n\r\nOK\r\n", "", `"^SQPORT" is a +NAME or ^NAME with no colon`},
 		{"symbols", "\r\n~~~~\r\n\r\nOK\r\n", "", `"~~~~" has no letter or digit`},
+		// A GPS stream on the port (re-tester t145 F1).
+		{"an NMEA sentence inside", "\r\nFakeModem X1\r\n" + nmea + "\r\nOK\r\n", "FakeModem X1", ""},
+		{"an NMEA sentence alone", nmea + "\r\nOK\r\n", "", `"$GPGSV,3,1,11,03,03,111,00*74" is an NMEA sentence (a GPS stream on the port), not the modem's answer`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			port := scriptedModem(t, func(l string) string {
