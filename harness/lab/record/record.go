@@ -796,6 +796,14 @@ func SaveSession(dir string, s Session) error {
 			return fmt.Errorf("write %s: %w", mv.to, err)
 		}
 	}
+	// The temporary files of a session killed before it was saved (its
+	// capture above all, StageCapture's): the directory is this session's
+	// now, and nothing of another stays (re-tester t145 F6). Only the
+	// recording's own names: whatever else is in the directory is not
+	// ours to remove.
+	for _, name := range []string{ManifestFile, ScriptFile, LogFile, RetryLogFile, CaptureFile} {
+		atomicfile.RemoveStale(filepath.Join(dir, name))
+	}
 	return nil
 }
 

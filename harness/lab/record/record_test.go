@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -437,6 +438,59 @@ func TestSaveStampsTheTime(t *testing.T) {
 	}
 	if rec.Manifest.Timeout != 10*time.Second {
 		t.Errorf("timeout %v, want 10s", rec.Manifest.Timeout)
+	}
+}
+
+// A session saved into a directory removes the temporary files a session
+// killed there before it was saved left (its staged capture above all),
+// and only those of the recording's own names (re-tester t145 F6: a
+// SIGKILLed lab record's .traffic.pcapng.tmp-* stayed for good).
+func TestSaveSessionRemovesAKilledSessionsTemps(t *testing.T) {
+	stale := []string{".traffic.pcapng.tmp-1395255752", ".at.log.tmp-42", ".manifest.yaml.tmp-7"}
+	kept := []string{"notes.txt", ".other.pcapng.tmp-1", "traffic.pcapng.tmp-2"}
+	for _, tc := range []struct {
+		name    string
+		capture bool // the session has a capture of its own (StageCapture)
+	}{{"with a capture", true}, {"without", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range append(slices.Clone(stale), kept...) {
+				if err := os.WriteFile(filepath.Join(dir, f), []byte("killed"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := Session{Manifest: Manifest{Script: "s", Modem: "emulator", Personality: "generic"}, Script: []byte("name: s\nsteps:\n  - AT\n"), Lines: []string{"> AT", "< OK"}}
+			if tc.capture {
+				c, err := StageCapture(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(c, []byte("this session's"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				s.Capture = c
+			}
+			if err := SaveSession(dir, s); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range stale {
+				if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("%s stays (%v)", f, err)
+				}
+			}
+			for _, f := range kept {
+				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+					t.Errorf("%s, not the recording's, was removed: %v", f, err)
+				}
+			}
+			b, err := os.ReadFile(filepath.Join(dir, CaptureFile))
+			switch {
+			case tc.capture && string(b) != "this session's":
+				t.Errorf("traffic.pcapng %q %v, want the session's", b, err)
+			case !tc.capture && !errors.Is(err, os.ErrNotExist):
+				t.Errorf("traffic.pcapng %q %v, want none", b, err)
+			}
+		})
 	}
 }
 
