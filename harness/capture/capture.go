@@ -27,6 +27,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -122,6 +123,9 @@ type Session struct {
 	// packet block so far, not yet written.
 	held    *[]byte
 	holding bool
+	// skippedAtEnd is written after the last frame (SkippedAtEnd).
+	skippedAtEnd []SkippedAtEnd
+	skippedAt    time.Time
 	// spillErr is why an in-memory session could not move on to a
 	// temporary file: it then holds on, past holdLimit.
 	spillErr error
@@ -470,7 +474,12 @@ func (s *Session) Close() error {
 		return nil
 	}
 	s.closed = true
-	if isb != nil {
+	iface := 0 // the datagrams' interface
+	if s.live != nil {
+		iface = simIface
+	}
+	isb = append(isb, skippedAtEndBlock(iface, s.skippedAt, s.skippedAtEnd)...)
+	if len(isb) > 0 {
 		// After the last frame (the reader has stopped): the block
 		// applies to the frames before it.
 		var err error

@@ -340,6 +340,19 @@ func (d *decoder) afterLoss() string {
 	return " (just after " + d.lostAt + ")"
 }
 
+// lastFrame is the frame, and its time, of the lane's latest ATR or APDU.
+func (l *Lane) lastFrame() (int, time.Time) {
+	var frame int
+	var t time.Time
+	if n := len(l.ATRs); n > 0 {
+		frame, t = l.ATRs[n-1].Frame, l.ATRs[n-1].Time
+	}
+	if n := len(l.APDUs); n > 0 && l.APDUs[n-1].Frame > frame {
+		frame, t = l.APDUs[n-1].Frame, l.APDUs[n-1].Time
+	}
+	return frame, t
+}
+
 func (l *Lane) addATR(frame int, t time.Time, b []byte) {
 	l.ATRs = append(l.ATRs, ATR{Frame: frame, Time: t, Bytes: append([]byte(nil), b...)})
 	// A reset ends every logical channel, pending answer and session.

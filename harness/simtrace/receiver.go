@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 )
 
@@ -51,6 +53,14 @@ func ParseListen(s string) (string, error) {
 // (outside tester t136 F2).
 type Sink interface {
 	WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore int) error
+}
+
+// EndSink is a Sink that also takes, as the receiver closes, the skips no
+// later frame of their sender marked (capture.Session.SkippedAtEnd): the
+// capture ends saying so, and a reader of the file ends what was on its
+// way there too (re-tester t145 F5).
+type EndSink interface {
+	SkippedAtEnd(at time.Time, list []capture.SkippedAtEnd)
 }
 
 // Receiver takes the GSMTAP datagrams a SIMtrace2 sniffer sends and
@@ -252,7 +262,17 @@ func (r *Receiver) Close() error {
 	_ = r.conn.SetReadDeadline(time.Now())
 	<-r.done
 	err := r.conn.Close()
+	// The reader has stopped: what r.lost holds no later frame marks.
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return errors.Join(err, r.err)
+	list := make([]capture.SkippedAtEnd, 0, len(r.lost))
+	for src, n := range r.lost {
+		list = append(list, capture.SkippedAtEnd{Src: src, Received: n})
+	}
+	err = errors.Join(err, r.err)
+	r.mu.Unlock()
+	if es, ok := r.sink.(EndSink); ok && len(list) > 0 {
+		slices.SortFunc(list, func(a, b capture.SkippedAtEnd) int { return a.Received - b.Received })
+		es.SkippedAtEnd(time.Now(), list)
+	}
+	return err
 }

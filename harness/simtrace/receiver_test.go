@@ -2,11 +2,13 @@ package simtrace
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -291,6 +293,88 @@ func TestReceiverSkipIsMarkedInTheCapture(t *testing.T) {
 			}
 			if w := l.Warnings(); tc.lost && (len(w) != 1 || !strings.Contains(w[0].Detail, "just after received datagram 3, which the receiver skipped")) {
 				t.Errorf("lane warnings %v", w)
+			}
+		})
+	}
+}
+
+// A skip with no later frame from its sender — the exchange the sniffer
+// was cut in — has no frame to mark: the capture ends saying so (an
+// Interface Statistics Block, capture.SkippedAtEnd), and a reader of the
+// file says it on the sender's lane (re-tester t145 F5: the saved file
+// held no trace of it). A skip that carried no exchange leaves nothing,
+// and neither does one a later frame marked.
+func TestReceiverSkipAtTheEndIsInTheCapture(t *testing.T) {
+	sim := func(sub uint8, h string) []byte {
+		return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, h)...)
+	}
+	um := sim(gsmtap.SubAPDU, "00")
+	um[2] = byte(gsmtap.TypeUm)
+	atr, sel := sim(gsmtap.SubATR, "3B 00"), sim(gsmtap.SubAPDU, "01 A4 00 04 02 3F 00 61 22")
+	for _, tc := range []struct {
+		name   string
+		stream [][]byte
+		want   int // the received datagram said skipped at the end; 0: none
+	}{
+		{"not GSMTAP, last", [][]byte{atr, sel, []byte("xx")}, 3},
+		{"a TPDU part, last", [][]byte{atr, sel, sim(gsmtap.SubTPDUHdr, "01 C0 00 00 22")}, 3},
+		{"GSMTAP of another type, last", [][]byte{atr, sel, um}, 0},
+		{"not GSMTAP, then a frame", [][]byte{atr, []byte("xx"), sel}, 0},
+		{"nothing skipped", [][]byte{atr, sel}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "simtrace.pcapng")
+			sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rx, err := Listen("udp://127.0.0.1:0", sess)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := NewReplayer(rx.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Replay(context.Background(), tc.stream); err != nil {
+				t.Fatal(err)
+			}
+			p.Close()
+			if err := rx.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := sess.Close(); err != nil {
+				t.Fatal(err)
+			}
+			ends, err := capture.ReadSkippedAtEnd(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []capture.SkippedAtEnd
+			if tc.want > 0 {
+				want = []capture.SkippedAtEnd{{Src: p.From(), Received: tc.want}}
+			}
+			if !slices.Equal(ends, want) {
+				t.Errorf("the capture ends with skips %v, want %v", ends, want)
+			}
+			tr, err := Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := tr.Lane(p.From())
+			if l == nil || len(l.APDUs) != 1 {
+				t.Fatalf("lane %v", l)
+			}
+			ws := l.Warnings()
+			if tc.want == 0 {
+				if slices.ContainsFunc(ws, func(w Warning) bool { return w.Kind == SkippedAtEnd }) {
+					t.Errorf("lane warnings %v, want no skip at the end", ws)
+				}
+				return
+			}
+			wantDetail := fmt.Sprintf("received datagram %d from %s, after the sender's last frame in the capture: part of an exchange may be lost there", tc.want, p.From())
+			if len(ws) != 1 || ws[0].Kind != SkippedAtEnd || ws[0].Detail != wantDetail || ws[0].Frame != 2 {
+				t.Errorf("lane warnings %v, want at frame 2 %q", ws, wantDetail)
 			}
 		})
 	}

@@ -49,6 +49,10 @@ const (
 	BadAPDU      Kind = "not an APDU"                 // skipped: PPS bytes, INS or SW1 no card sends
 	MidSession   Kind = "sniffer started mid-session" // kept: context lost (GET RESPONSE without 61xx, …)
 	Undecoded    Kind = "APDU data does not decode"   // kept untyped: a FETCH, ENVELOPE, … whose contents are malformed
+	// Said on a sender's lane at its last frame: the receiver skipped a
+	// datagram of it after that frame, which may have carried part of an
+	// exchange (the capture ends saying so: capture.SkippedAtEnd).
+	SkippedAtEnd Kind = "skipped by the receiver after the sender's last frame"
 	// Said of a datagram kept whole: IP fragments repeating its bytes
 	// came after it, discarded as duplicates (nothing lost).
 	DuplicateFragments Kind = "IP fragments repeated"
@@ -158,6 +162,12 @@ type Trace struct {
 	// is made that large (an APDU is 248 bytes; growing the slice was
 	// half of the lane's decoding).
 	sizeHint int
+	// last is the latest datagram taken: where a skip after every frame
+	// is said when its sender has no lane.
+	last struct {
+		frame int
+		time  time.Time
+	}
 }
 
 // Lane is the ATRs and APDUs of one card, in time order.
@@ -184,7 +194,31 @@ func Read(path string) (*Trace, error) {
 	if err != nil && !errors.Is(err, capture.ErrCutShort) {
 		return nil, err
 	}
-	return Decode(dgs), err // with ErrCutShort: what came before the cut
+	tr := Decode(dgs)
+	ends, rerr := capture.ReadSkippedAtEnd(path)
+	if rerr != nil {
+		return nil, rerr
+	}
+	tr.SkippedAtEnd(ends)
+	return tr, err // with ErrCutShort: what came before the cut
+}
+
+// SkippedAtEnd takes the receiver's skips a capture ends with
+// (capture.ReadSkippedAtEnd): each ends what was on its way on its
+// sender's lane, as a loss marked on a later frame does, and is said on
+// that lane at its last frame (on the trace, at its last datagram, for a
+// sender without a lane).
+func (tr *Trace) SkippedAtEnd(list []capture.SkippedAtEnd) {
+	for _, k := range list {
+		tr.LostReceived(k.Src, k.Received)
+		const format = "received datagram %d from %s, after the sender's last frame in the capture: part of an exchange may be lost there"
+		if l := tr.Lane(k.Src); l != nil {
+			frame, t := l.lastFrame()
+			l.warnings.add(frame, t, SkippedAtEnd, format, k.Received, k.Src)
+			continue
+		}
+		tr.warnings.add(tr.last.frame, tr.last.time, SkippedAtEnd, format, k.Received, k.Src)
+	}
 }
 
 // Decode builds the trace of datagrams (to or from port 4729), taking
@@ -247,6 +281,9 @@ func (tr *Trace) CountAll(k Kind) int {
 // header, then its SIM payload on the lane of its source (a live view of a
 // sniffer decodes as the datagrams arrive).
 func (tr *Trace) Add(d capture.Datagram) {
+	if d.Frame >= tr.last.frame {
+		tr.last.frame, tr.last.time = d.Frame, d.Time
+	}
 	if d.Mark.LostBefore > 0 {
 		// The receiver skipped a datagram of this sender's just before
 		// it: the capture marks it on this frame (capture.Mark.LostBefore).

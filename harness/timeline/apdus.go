@@ -23,7 +23,11 @@ func readAPDUs(path string, b *Builder) error {
 	if err != nil && !errors.Is(err, capture.ErrCutShort) {
 		return err
 	}
-	return b.addAPDUs(dgs)
+	ends, err := capture.ReadSkippedAtEnd(path)
+	if err != nil {
+		return err
+	}
+	return b.addAPDUs(dgs, ends...)
 }
 
 // addAPDUs adds the lanes of a capture's GSMTAP datagrams (see
@@ -32,8 +36,11 @@ func readAPDUs(path string, b *Builder) error {
 // the events the card logged while handling it (its datagram, written
 // with the answer, follows them). An APDU with such events is two rows:
 // the command before them, the card's answer (status word) after.
-func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
+// ends are the receiver's skips the capture ends with
+// (capture.ReadSkippedAtEnd).
+func (b *Builder) addAPDUs(dgs []capture.Datagram, ends ...capture.SkippedAtEnd) error {
 	tr := simtrace.Decode(dgs)
+	tr.SkippedAtEnd(ends)
 	marks := make(map[int]capture.Mark, len(dgs))
 	// answers holds the datagram's own mark where events came between the
 	// command and its answer: the card logged them while it handled the

@@ -102,6 +102,18 @@ func (v *laneView) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort,
 	return err
 }
 
+// SkippedAtEnd passes the receiver's skips no later frame marked on to
+// the capture, which ends saying so, and to the live lane, so that its
+// summary says what a reader of the file will.
+func (v *laneView) SkippedAtEnd(at time.Time, list []capture.SkippedAtEnd) {
+	if es, ok := v.sink.(simtrace.EndSink); ok {
+		es.SkippedAtEnd(at, list)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.tr.SkippedAtEnd(list)
+}
+
 // summary says what each lane holds and what was skipped, by kind with
 // the frames of the first few (the receiver's own skips, which the
 // capture does not hold but marks on the sender's next frame, are in its
