@@ -131,10 +131,10 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	meter.Finish() // its last line, before the test's own lines below it
 	t.Logf("%d cases, %d failed; PIN1: %v", n, len(failed), tally)
 	tolerate.save(t)
+	logFailed(t, sweepRun{seed, n, feats}, failed) // a green sweep too: it removes its old list
 	if len(failed) == 0 {
 		return
 	}
-	logFailed(t, sweepRun{seed, n, feats}, failed)
 	first := slices.MinFunc(failed, func(a, b failedCase) int { return a.k - b.k })
 	t.Logf("%d of %d cases failed; shrinking the first, case %d (-rapid.seed=%d), with rapid", len(failed), n, first.k+1, first.seed)
 	for name, val := range map[string]string{"rapid.seed": strconv.FormatUint(first.seed, 10), "rapid.checks": "1"} {
@@ -185,16 +185,25 @@ func (r sweepRun) failingCasesFile() string {
 // of them, one a line, in run's failing-cases file under OutDir when
 // there are more, headed by the sweep. The file is written whole and
 // renamed into place: a sweep run twice at once leaves one whole list.
+// A sweep with no list to write (none failed, or all shown) removes the
+// one an earlier run of it left: "the same sweep run again replaces its
+// own", and a list that outlives its failures names cases that pass
+// (outside tester t144 F1).
 func logFailed(t *testing.T, run sweepRun, failed []failedCase) {
 	t.Helper()
 	shown, list := failedReport(failed)
 	for _, l := range shown {
 		t.Log(l)
 	}
+	path := filepath.Join(OutDir(), run.failingCasesFile())
 	if list == "" {
+		if err := os.Remove(path); err == nil {
+			t.Logf("removed %s: the list an earlier run of this sweep left (%d of its cases fail now)", path, len(failed))
+		} else if !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the list an earlier run of this sweep left, %s, not removed: %v", path, err)
+		}
 		return
 	}
-	path := filepath.Join(OutDir(), run.failingCasesFile())
 	head := fmt.Sprintf("# %d of %d cases failed in the sweep from -rapid.seed=%d (make explore SEEDS=%d SWEEP=%d), features %+v\n",
 		len(failed), run.n, run.seed, run.n, run.seed, run.feats)
 	if err := writeWhole(path, []byte(head+list)); err != nil {

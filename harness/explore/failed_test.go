@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -90,5 +91,46 @@ func TestFailingCasesPerSweep(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
 		t.Errorf("%d files in the out directory, want the two lists (no temporary file left)", len(ents))
+	}
+}
+
+// TestFailingCasesListGoesWithItsFailures: a sweep run again that leaves
+// no list to write — all its cases pass, or those that fail are all shown
+// in the log — removes the list its earlier run left, and no other
+// sweep's (outside tester t144 F1: a green rerun kept "52 of 60 cases
+// failed").
+func TestFailingCasesListGoesWithItsFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		earlier bool // an earlier run of the sweep left a list
+		failed  int  // how many of its cases fail now
+	}{
+		{"green, after a red run", true, 0},
+		{"all failures shown, after more", true, shownFailed},
+		{"green, no list before", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Setenv("ESIMHIL_EXPLORE_OUT", dir)
+			cases := func(n int) []failedCase {
+				var failed []failedCase
+				for k := range n {
+					failed = append(failed, failedCase{k: k, seed: uint64(1000 + k), failure: failure{v: []string{"v"}}})
+				}
+				return failed
+			}
+			run, other := sweepRun{seed: 5150, n: 60}, sweepRun{seed: 5151, n: 60}
+			logFailed(t, other, cases(shownFailed+2))
+			if tc.earlier {
+				logFailed(t, run, cases(52))
+			}
+			logFailed(t, run, cases(tc.failed))
+			if _, err := os.Stat(filepath.Join(dir, run.failingCasesFile())); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s after the rerun: %v, want it gone", run.failingCasesFile(), err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, other.failingCasesFile())); err != nil {
+				t.Errorf("the other sweep's list: %v", err)
+			}
+		})
 	}
 }
