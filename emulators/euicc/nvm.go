@@ -330,6 +330,14 @@ func (img *nvmFile) check(eid string) error {
 		if err := img.Installing.check(); err != nil {
 			return fmt.Errorf("installing.%w", err)
 		}
+		// StoreMetadata refuses an ICCID the card holds (errorReason 9,
+		// installFailedDueToIccidAlreadyExistsOnEuicc): no install of it
+		// gets far enough to record it (outside tester t144 F6).
+		if id := img.Installing.ICCID; iccids[id] {
+			i := slices.IndexFunc(img.Profiles, func(p nvmProfile) bool { return p.ICCID == id })
+			return fail("installing.iccid", "%s is already on the card (profiles[%d]): StoreMetadata refuses it (errorReason %d, %s), so no install of it is recorded",
+				id, i, es10.ReasonICCIDAlreadyExists, es10.ReasonName(es10.ReasonICCIDAlreadyExists))
+		}
 	}
 	if img.NotifSeq < 0 || img.NotifSeq > maxNotifSeq {
 		return fail("notif_seq", "%d: want 0..%d", img.NotifSeq, maxNotifSeq)

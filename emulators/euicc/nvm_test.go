@@ -107,6 +107,8 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 		{"install record: OID", bend(installing(map[string]any{"smdp_oid": "2B06818F"})), `installing.smdp_oid: "2B06818F"`},
 		{"install record: address", bend(installing(map[string]any{"address": "not a host"})), `installing.address: "not a host" is not an SM-DP+ address`},
 		{"install record: ICCID", bend(installing(map[string]any{"iccid": "12"})), `installing.iccid: "12" is not an ICCID`},
+		{"install record: an ICCID on the card", bend(installing(map[string]any{"iccid": "89860000000000000019"})),
+			"installing.iccid: 89860000000000000019 is already on the card (profiles[0]): StoreMetadata refuses it (errorReason 9, installFailedDueToIccidAlreadyExistsOnEuicc)"},
 		{"install record: command", bend(installing(map[string]any{"command": 6})), "installing.command: 6 is not a bppCommandId (0..5)"},
 		{"install record: unknown member", bend(installing(map[string]any{"segment": 3})), `installing: unknown member "segment"`},
 		{"version", bend(func(m map[string]any) { m["version"] = 2 }), "version: 2, want 1"},
