@@ -73,6 +73,14 @@ func (a *Applet) startDownload(op ListOperator) {
 
 func (a *Applet) es10(dl *Download, step string, req []byte) {
 	dl.Step = step
+	if step == dlLoad {
+		// A segment changes the card's NVM (its install record, from the
+		// first segment on): the step goes to NVM first, so that a reset
+		// after it resumes in "load", as the card's install_interrupted
+		// says (outside tester t144 F4: the first segment's reset read
+		// "get-bpp"). The end of Step would write it anyway, after.
+		a.persistIfChanged()
+	}
 	a.emit(ES10{ReqID: a.send(ownerDownload, answerES10), Req: req})
 }
 

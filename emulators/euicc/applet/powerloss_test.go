@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Claim 2 and power loss: a reset that interrupts the download after the
@@ -362,6 +364,67 @@ func TestBackoffClockSurvivesReset(t *testing.T) {
 			_, live := a.backedOff("sfr", "208", "FR")
 			if _, after := New(testCfg, b).backedOff("sfr", "208", "FR"); after != live {
 				t.Errorf("sfr backed off after the reset: %v, without it %v", after, live)
+			}
+		})
+	}
+}
+
+// A reset right after the card stored a segment of the package — the
+// first one included — resumes from the NVM written before that segment
+// went to the card: step "load", as the card's install_interrupted says
+// (outside tester t144 F4: after the first segment the applet's NVM still
+// said "get-bpp", the reason a package that never reached the card gives).
+func TestResetAfterASegmentSaysLoad(t *testing.T) {
+	bpp := testBPP(t)
+	segs, err := es10.BPPSegments(bpp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		seg  int // the segment the card stored, from 1
+	}{
+		{"the first segment", 1},
+		{"the second", 2},
+		{"the last but one", len(segs) - 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := toDownload(t)
+			runDL(t, a, append(append([]dlStep(nil), toSession...), toBPP...))
+			nvm := a.saved.clone() // what NVM holds: the last Persist
+			events := []Event{bppStep(bpp).ev(a)}
+			sent := 0
+		feed:
+			for len(events) > 0 {
+				e := events[0]
+				events = events[1:]
+				for _, eff := range a.Step(e) {
+					switch eff := eff.(type) {
+					case Persist:
+						nvm = eff.State
+					case ES10:
+						if sent++; sent == tc.seg {
+							break feed // the card stores it, and the power goes
+						}
+						events = append(events, ES10Result{ReqID: eff.ReqID, SW: 0x9000})
+					}
+				}
+			}
+			if sent != tc.seg {
+				t.Fatalf("%d segments sent, want %d", sent, tc.seg)
+			}
+			st, err := DecodeState(mustJSON(nvm))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var reason any
+			for _, eff := range New(testCfg, st).Step(Boot{Profiles: testProfiles()}) {
+				if l, ok := eff.(Log); ok && l.Kind == KindDownloadResult {
+					reason = l.Fields["reason"]
+				}
+			}
+			if reason != "card reset during step load" {
+				t.Errorf("download_result reason %q after segment %d, want \"card reset during step load\"", reason, tc.seg)
 			}
 		})
 	}
