@@ -287,8 +287,8 @@ const ProgressEvery = 2 * time.Second
 // owedAtEnd is what the card still owes at the end of the run: the
 // kinds and report numbers of its notes unacknowledged by the platform,
 // and the SGP.22 notifications it still holds for SM-DP+s
-// (owed.SMDPEntry), in the order of its lists (none without an
-// emulated card).
+// (owed.SMDPEntry), in the order of its lists, then the install result
+// an install cut short still owes (none without an emulated card).
 func (r *Rig) owedAtEnd() owed.AtEnd {
 	var atEnd owed.AtEnd
 	if r.Card == nil {
@@ -300,6 +300,13 @@ func (r *Rig) owedAtEnd() owed.AtEnd {
 	}
 	for _, n := range r.Card.PendingNotifications() {
 		atEnd.SMDP = append(atEnd.SMDP, owed.SMDPEntry(n.Event, n.Address, n.Seq))
+	}
+	// A card off since a cut mid-install owes the SM-DP+ that install's
+	// failed result, though it makes it only at power-on (outside tester
+	// t144 F3: such a run named nothing, one cut just after the install
+	// named its result).
+	if addr, ok := r.Card.InterruptedInstall(); ok {
+		atEnd.SMDP = append(atEnd.SMDP, owed.SMDPInterruptedEntry(addr))
 	}
 	return atEnd
 }

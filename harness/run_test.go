@@ -1092,6 +1092,13 @@ func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
 	for _, tt := range []struct{ name, faults, want string }{
 		{"the SM-DP+ unreachable to the end", "faults:\n  - {download: smdp_unreachable, operator: sfr, from: 1h0m1s}\n",
 			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): enable@smdp.sfr.test seq 2"},
+		// The card off to the end after a cut (outside tester t144 F3):
+		// mid-install, the failed result its NVM will make at power-on;
+		// just after the install, the result it holds.
+		{"off to the end after a cut mid-install", "faults:\n  - {power_cut: bpp_segment_stored, nth: 5, off: 24h}\n",
+			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): install@smdp.sfr.test at power-on (an install cut short)"},
+		{"off to the end after a cut just after the install", "faults:\n  - {power_cut: profile_installed, nth: 1, off: 24h}\n",
+			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): install@smdp.sfr.test seq 1"},
 		{"the SM-DP+ back before the end", "faults:\n  - {download: smdp_unreachable, operator: sfr, from: 1h0m1s, until: 1h30m}\n", ""},
 		{"every notification delivered", "", ""},
 	} {

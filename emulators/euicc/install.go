@@ -52,6 +52,20 @@ func (c *Card) installStored(sess *rspSession) {
 	c.persistLocked()
 }
 
+// InterruptedInstall is the install a power cut left recorded in NVM on a
+// card still off, whose failed result (errorReason 11) the next activation
+// makes and owes the SM-DP+ (interruptedInstall): the address that result
+// goes to, and whether there is one. On a powered card a record is an
+// install still running: nothing is owed yet.
+func (c *Card) InterruptedInstall() (address string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.installing == nil || c.powered {
+		return "", false
+	}
+	return c.installing.Address, true
+}
+
 // interruptedInstall, at activation, discards an install a reset cut
 // short and keeps its failed result as a pending notification.
 func (c *Card) interruptedInstall() {

@@ -161,6 +161,15 @@ func SMDPEntry(kind, address string, seq int) string {
 	return fmt.Sprintf("%s@%s seq %d", kind, address, seq)
 }
 
+// SMDPInterruptedEntry is how run_ended's owed_smdp names the failed
+// install result a card left off after a cut mid-install owes the SM-DP+
+// at address: its NVM holds the install record, and the result, with its
+// sequence number, is made at power-on (errorReason 11,
+// installFailedDueToInterruption).
+func SMDPInterruptedEntry(address string) string {
+	return fmt.Sprintf("install@%s at power-on (an install cut short)", address)
+}
+
 // SMDPNote says, in words, which SGP.22 notifications (run_ended's
 // owed_smdp entries) the card still held for SM-DP+s at the end of a run,
 // the first 8 of them; "" for none.
