@@ -24,6 +24,12 @@ func ev(actor string, kind eventlog.Kind, kv ...any) eventlog.Event {
 	return eventlog.Event{T: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Actor: actor, Kind: kind, Fields: f}
 }
 
+// smdpUnreachable is the harness's edge of an smdp_unreachable fault on
+// op's SM-DP+ (harness faultPlan.syncSMDP).
+func smdpUnreachable(op string, on bool) eventlog.Event {
+	return ev(eventlog.Harness, eventlog.KindFault, "fault", "download", "name", "smdp_unreachable", "target", op, "at", "smdp", "on", on, "entry", 0)
+}
+
 func list(ops ...string) eventlog.Event {
 	return ev(eventlog.EUICC, "preferred_list_received", "operators", ops)
 }
@@ -227,6 +233,31 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"interrupted install never told, run ends attached", "SGP.22 §2.5.6", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
 			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
 			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
+			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", true)}}, "fr2: 1 installs interrupted by a reset, its SM-DP+ received 0"},
+		// The SM-DP+ unreachable to the end (outside tester t144 F5): the
+		// card keeps the result, and the run names it owed; back before
+		// the end, it must have it.
+		{"interrupted install owed to an SM-DP+ unreachable to the end", "SGP.22 §2.5.6", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
+			smdpUnreachable("fr2", true),
+			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", true)}}, ""},
+		{"install result owed to an SM-DP+ unreachable to the end", "claim 2", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"),
+			smdpUnreachable("fr2", true),
+			ev(eventlog.Platform, "notification_received", "kind", "download-success", "iccid", "i1"),
+			ev(eventlog.EUICC, "notification_sent", "kind", "download-success", "to", "platform"),
+			ev(eventlog.World, "attach_result", "operator", "fr2", "ok", true)}}, ""},
+		{"interrupted install never told, its SM-DP+ back before the end", "SGP.22 §2.5.6", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
+			smdpUnreachable("fr2", true), smdpUnreachable("fr2", false),
+			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", true)}}, "fr2: 1 installs interrupted by a reset, its SM-DP+ received 0"},
+		{"interrupted install never told, another SM-DP+ unreachable", "SGP.22 §2.5.6", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
+			smdpUnreachable("fr1", true),
 			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", true)}}, "fr2: 1 installs interrupted by a reset, its SM-DP+ received 0"},
 		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{
 			{ICCID: orig, Enabled: true}, {ICCID: fr1, Enabled: true}}}, "2 enabled"},
