@@ -562,6 +562,14 @@ func Generator(f Features) *rapid.Generator[Case] {
 				}
 				point := rapid.SampledFrom(points).Draw(t, "power_point")
 				nth := rapid.IntRange(1, 3).Draw(t, "power_nth")
+				if point == segmentStored {
+					// Segments count over the run: any of the first
+					// package's, or of the second's, half the time each
+					// (outside tester t144 F2: 1–3 never got past
+					// StoreMetadata, nor into a second download).
+					nth = rapid.IntRange(0, 1).Draw(t, "power_package")*packageSegments +
+						rapid.IntRange(1, packageSegments).Draw(t, "power_segment")
+				}
 				if cutUsed[point] {
 					continue // the loader refuses two cuts after one event
 				}
@@ -641,6 +649,18 @@ func Generator(f Features) *rapid.Generator[Case] {
 		return Case{Seed: seed, YAML: text, Scenario: s}
 	})
 }
+
+// packageSegments is how many bpp_segment_stored events a bound profile
+// package from the emulated SM-DP+ gives (fixtures/scenarios/README,
+// "Power cuts": about nine segments, the last of which installs): BF36
+// with BF23, A0 with 87, A1, 88, A3 and the four 86 of a profile package
+// of 3 to 4 kB (rsp.BuildBPP's 1000-byte segments) — the generator's
+// operators' all (TestPackageSegments). The generator draws a cut at
+// bpp_segment_stored over two packages' worth.
+const packageSegments = 8
+
+// segmentStored is the power-cut point inside an install.
+const segmentStored = "bpp_segment_stored"
 
 // fastStop draws the time of a fast itinerary's next stop after prev, on
 // a card checking every interval that waits wait for an attach: a stop

@@ -8,6 +8,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
@@ -199,4 +200,82 @@ func TestGeneratorEveryDrawLoads(t *testing.T) {
 	noRapidFailFile(t)
 	gen := Generator(Probe())
 	rapid.Check(t, func(rt *rapid.T) { gen.Draw(rt, "case") })
+}
+
+// TestGeneratorSegmentCuts: a cut at bpp_segment_stored lands anywhere in
+// the first package — in its profile elements, after StoreMetadata, too —
+// and in the second's (outside tester t144 F2: nth 1–3 never got past the
+// third segment of the run's first package); the other points keep 1–3.
+func TestGeneratorSegmentCuts(t *testing.T) {
+	const n = 3000
+	gen := Generator(Probe())
+	ranges := []struct {
+		name   string
+		lo, hi int
+		got    int
+	}{
+		{"the first package, before its metadata", 1, 3, 0},
+		{"the first package, after StoreMetadata", 4, packageSegments, 0},
+		{"the second package", packageSegments + 1, 2 * packageSegments, 0},
+	}
+	for i := 1; i <= n; i++ {
+		for _, f := range gen.Example(i).Scenario.Faults {
+			if f.Kind != scenario.PowerCut {
+				continue
+			}
+			hi := 3
+			if f.Event == segmentStored {
+				hi = 2 * packageSegments
+			}
+			if f.Nth < 1 || f.Nth > hi {
+				t.Errorf("case %d: a cut at %s nth %d, want 1..%d", i, f.Event, f.Nth, hi)
+			}
+			for k := range ranges {
+				if f.Event == segmentStored && f.Nth >= ranges[k].lo && f.Nth <= ranges[k].hi {
+					ranges[k].got++
+				}
+			}
+		}
+	}
+	for _, r := range ranges {
+		if r.got == 0 {
+			t.Errorf("%d cuts at %s in %s (nth %d..%d) in %d cases, want some", r.got, segmentStored, r.name, r.lo, r.hi, n)
+		}
+	}
+	t.Logf("cuts at %s: %+v", segmentStored, ranges)
+}
+
+// TestPackageSegments holds packageSegments to the emulated SM-DP+: every
+// package the generator's operators install — PIN-locked ones too — gives
+// that many bpp_segment_stored events before profile_installed.
+func TestPackageSegments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cases")
+	}
+	gen := Generator(Probe())
+	installs := 0
+	for i := 1; installs < 12 && i <= 400; i++ {
+		c := gen.Example(i)
+		o, err := runScratch(c.Scenario)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		stored := map[string]int{} // operator → segments of its package in flight
+		for _, e := range o.Events {
+			switch {
+			case is(e, "smdp", "bpp_sent"):
+				stored[e.Str("operator")] = 0
+			case is(e, eventlog.EUICC, segmentStored):
+				stored[e.Str("operator")]++
+			case is(e, eventlog.EUICC, "profile_installed"):
+				installs++
+				if got := stored[e.Str("operator")]; got != packageSegments {
+					t.Errorf("case %d: %s's package gave %d bpp_segment_stored, want packageSegments = %d\n%s", i, e.Str("operator"), got, packageSegments, c.YAML)
+				}
+			}
+		}
+	}
+	if installs < 12 {
+		t.Fatalf("%d installs in 400 cases, want 12 at least", installs)
+	}
 }
