@@ -2030,12 +2030,20 @@ func (fs *Facts) copsRejectError() {
 // other reset of the card (obsAt places an entry). 27.007 names no code;
 // the emulated modem's default is 21, invalid index.
 func (fs *Facts) cglaClosed(s session, obsAt func(int) Obs, id string, code atcodec.CMEError, o Obs, final Src) {
-	opened := obsAt(s.opened)
 	var why string
+	if s.closed {
+		why = "closed by +CCHC at " + obsAt(s.gone).Src.String()
+	}
+	if s.opened < 0 {
+		// Closed by a +CCHC before any line of the log opened it or
+		// the card answered on it: no opening to place.
+		fs.cglaClosedError(id, "never opened in the log and "+why, code, final)
+		return
+	}
+	opened := obsAt(s.opened)
 	resets := slices.Concat(fs.refreshAsked, fs.Refreshes, fs.Restarts, fs.Boots)
 	switch i := slices.IndexFunc(resets, func(c Obs) bool { return c.After(opened) && !c.After(o) }); {
-	case s.state == sessionGone && s.closed:
-		why = "closed by +CCHC at " + obsAt(s.gone).Src.String()
+	case s.closed:
 	case i >= 0:
 		// A REFRESH the card asked for ends its sessions too, which
 		// the log's lines alone do not show.
@@ -2049,12 +2057,18 @@ func (fs *Facts) cglaClosed(s session, obsAt func(int) Obs, id string, code atco
 	if s.leftOpen {
 		how = "open when the log begins (the card answered on it at " + opened.Src.String() + ")"
 	}
+	fs.cglaClosedError(id, how+" and "+why, code, final)
+}
+
+// cglaClosedError notes cgla_closed_error: the +CME ERROR code a +CGLA
+// on session id got, the session gone as said, at the final result final.
+func (fs *Facts) cglaClosedError(id, said string, code atcodec.CMEError, final Src) {
 	v := "0"
 	if code != atcodec.CMEInvalidIndex {
 		v = strconv.Itoa(int(code))
 	}
 	fs.Dialect = append(fs.Dialect, Evidence{"cgla_closed_error", v, final,
-		fmt.Sprintf("+CGLA on session %s, %s and %s, answers +CME ERROR %d (%s)", id, how, why, int(code), code.Text()), 0})
+		fmt.Sprintf("+CGLA on session %s, %s, answers +CME ERROR %d (%s)", id, said, int(code), code.Text()), 0})
 }
 
 // channelCmd is a +CGLA or +CCHC command line the modem answered OK.

@@ -2438,6 +2438,9 @@ func TestCGLAClosedErrorIsAQuirk(t *testing.T) {
 		{"opened by a +CCHO beside another command", "> AT+CMEE=1;+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" + closeIt + getEID + "< +CME ERROR: 3\n", 3, "(host.log:7)"},
 		{"gone with +CFUN=0", open + "> AT+CFUN=0\n< OK\n> AT+CFUN=1\n< OK\n" + getEID + "< +CME ERROR: 3\n", 3, "(host.log:11)"},
 		{"gone with a restart whose final result the log lacks", open + "> AT+CFUN=1,1\n" + getEID + "< +CME ERROR: 3\n", 3, "(host.log:8)"},
+		// A +CCHC on a session no line opened (opened before the log
+		// begins) closes it all the same: no opening to name.
+		{"closed by +CCHC, never opened in the log", "> AT+CMEE=1\n< OK\n" + closeIt + getEID + "< +CME ERROR: 3\n", 3, "(host.log:6)"},
 		{"open again after the reset: not this error", open + "> AT+CFUN=0\n< OK\n> AT+CFUN=1\n< OK\n> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" + getEID + "< +CME ERROR: 3\n", 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
