@@ -314,14 +314,23 @@ func IsFile(nameOrPath string) bool {
 // LoadNameOrFile is Load for a built-in name and Parse of the file for a
 // path (IsFile): every command that takes a personality takes both.
 func LoadNameOrFile(nameOrPath string) (Personality, error) {
+	p, _, err := ReadNameOrFile(nameOrPath)
+	return p, err
+}
+
+// ReadNameOrFile is LoadNameOrFile with the file's bytes as it read them
+// (nil for a built-in name), for a caller that keeps the file it ran.
+func ReadNameOrFile(nameOrPath string) (Personality, []byte, error) {
 	if !IsFile(nameOrPath) {
-		return Load(nameOrPath)
+		p, err := Load(nameOrPath)
+		return p, nil, err
 	}
 	b, err := os.ReadFile(nameOrPath)
 	if err != nil {
-		return Personality{}, fmt.Errorf("personality file: %w", err)
+		return Personality{}, nil, fmt.Errorf("personality file: %w", err)
 	}
-	return Parse(nameOrPath, b)
+	p, err := Parse(nameOrPath, b)
+	return p, b, err
 }
 
 func load(name string, depth int) (Personality, error) {

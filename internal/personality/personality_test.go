@@ -304,3 +304,19 @@ func TestLoadNameOrFile(t *testing.T) {
 		t.Errorf("unknown name: %v", err)
 	}
 }
+
+// ReadNameOrFile gives the bytes of the file it read, for a run that keeps
+// the file it ran (esimhil run's personality.yaml); none for a name.
+func TestReadNameOrFile(t *testing.T) {
+	if _, b, err := ReadNameOrFile("quectel-eg25"); err != nil || b != nil {
+		t.Errorf("built-in: %q, %v", b, err)
+	}
+	src := "name: eg25-fw07\nbase: quectel-eg25\nno_test_forms: true\n"
+	file := filepath.Join(t.TempDir(), "eg25-fw07.yaml")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p, b, err := ReadNameOrFile(file); err != nil || p.Name != "eg25-fw07" || string(b) != src {
+		t.Errorf("file: %q, %q, %v", p.Name, b, err)
+	}
+}

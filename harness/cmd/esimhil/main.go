@@ -524,21 +524,11 @@ func readPersonalityEnv() (personalityOverride, error) {
 	if o.env == "" {
 		return o, nil
 	}
-	var p personality.Personality
-	var err error
-	if personality.IsFile(o.env) {
-		if o.file, err = os.ReadFile(o.env); err == nil {
-			p, err = personality.Parse(o.env, o.file)
-		} else {
-			err = fmt.Errorf("personality file: %w", err)
-		}
-	} else {
-		p, err = personality.Load(o.env)
-	}
+	p, file, err := personality.ReadNameOrFile(o.env)
 	if err != nil {
 		return o, fmt.Errorf("%s=%s: %w", harness.PersonalityEnv, o.env, err)
 	}
-	o.p = &p
+	o.p, o.file = &p, file
 	return o, nil
 }
 
