@@ -1,11 +1,12 @@
 package harness
 
 import (
-	"github.com/esimhil/esimhil/internal/exactjson"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/exactjson"
 )
 
 // The platform's state file is checked field by field; the temporary file
