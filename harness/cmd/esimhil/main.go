@@ -386,10 +386,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			s.Seed = *seed // the run's seed, 0 included
 		}
 		runSeed := s.Seed
-		spoke := s.Device.Personality
-		if override.p != nil {
-			spoke = override.p.Name
-		}
+		spoke := willSpeak(s, override)
 		// The scenarios after this one are recorded as not run until they
 		// are: a process killed outright leaves them listed, not missing
 		// (a CI dashboard would count fewer tests than were asked for).
@@ -516,6 +513,17 @@ type personalityOverride struct {
 	env  string                   // as given; "" when none
 	p    *personality.Personality // nil when none
 	file []byte                   // the file's bytes, when it named one
+}
+
+// willSpeak is the dialect the rig will speak for s, which the record
+// written before the scenario runs names as the finished one does: a
+// scenario naming none speaks generic (r151: a killed run's record named
+// no dialect where a finished run's said generic).
+func willSpeak(s *scenario.Scenario, override personalityOverride) string {
+	if override.p != nil {
+		return override.p.Name
+	}
+	return cmp.Or(s.Device.Personality, personality.Generic().Name)
 }
 
 // readPersonalityEnv reads and checks $ESIMHIL_PERSONALITY.

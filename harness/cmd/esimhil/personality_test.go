@@ -11,7 +11,33 @@ import (
 
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/report"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 )
+
+// The record written before a scenario runs (what a kill -9 leaves) names
+// the dialect the rig will speak, as the finished record does: generic
+// for a scenario that names none (r151).
+func TestWillSpeak(t *testing.T) {
+	sim := personality.Generic()
+	sim.Name = "simcom-a7600"
+	for _, tc := range []struct {
+		named    string
+		override *personality.Personality
+		want     string
+	}{
+		{"", nil, "generic"},
+		{"quectel-eg25", nil, "quectel-eg25"},
+		{"quectel-eg25", &sim, "simcom-a7600"},
+		{"", &sim, "simcom-a7600"},
+	} {
+		s := &scenario.Scenario{}
+		s.Device.Personality = tc.named
+		if got := willSpeak(s, personalityOverride{p: tc.override}); got != tc.want {
+			t.Errorf("scenario naming %q, override %v: %q, want %q", tc.named, tc.override != nil, got, tc.want)
+		}
+	}
+}
 
 // The dialect a run's modem spoke is recorded where the run's identity is
 // — run_started, results.json, JUnit, the page's header — and its rerun
