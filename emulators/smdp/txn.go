@@ -222,9 +222,6 @@ func (k *keep[T]) push(v T) (old T, ok bool) {
 	return old, true
 }
 
-// len is how many values it holds.
-func (k *keep[T]) len() int { return len(k.ring) }
-
 // Order reserves a new profile for eid (the platform forwarding a download
 // request, SGP.22 ES2+ DownloadOrder + ConfirmOrder with releaseFlag) and
 // returns the SM-DP+ address and matching ID for the activation code
