@@ -973,11 +973,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	}{{"why_stayed", r.Why, "outcomes.stayed", r.Outcomes[Stayed]},
 		{"notification_failures_why", r.NotificationWhy, "notification_failures", r.NotificationFailures},
 		{"request_failures_why", r.RequestWhy, "request_failures", r.RequestFailures}} {
-		sum := 0
-		for _, n := range c.counts {
-			sum += n
-		}
-		if sum != c.want {
+		if sum := sumOf(c.counts); sum != c.want {
 			return nil, fmt.Errorf("%s adds up to %d, not its %s %d", c.name, sum, c.of, c.want)
 		}
 	}
@@ -1381,16 +1377,10 @@ func (r *Result) Print(w io.Writer) {
 		memOf = fmt.Sprintf(" (the largest of %d shards' processes, each its own)", len(r.Shards))
 	}
 	fmt.Fprintf(w, "memory     %.0f MiB peak resident%s\n", float64(r.PeakRSS)/(1<<20), memOf)
-	sum := func(m map[string]int) (n int) {
-		for _, v := range m {
-			n += v
-		}
-		return n
-	}
 	// A log nobody could read is "not read", never 0 (the NOT CHECKED
 	// line says why).
 	held := func(whose, verb string, m map[string]int, unread bool) string {
-		switch n := sum(m); {
+		switch n := sumOf(m); {
 		case unread && n == 0:
 			return whose + " not read"
 		case unread:
@@ -1401,7 +1391,7 @@ func (r *Result) Print(w io.Writer) {
 	}
 	// A storm with no SM-DP+ at all (an external platform, no download
 	// device, no --smdp) has no SM-DP+ log to hold anything.
-	noSMDP := len(r.SMDP) == 0 && sum(r.CardToSMDP) == 0 && sum(r.SMDPLog) == 0 && !r.SMDPUnread
+	noSMDP := len(r.SMDP) == 0 && sumOf(r.CardToSMDP) == 0 && sumOf(r.SMDPLog) == 0 && !r.SMDPUnread
 	smdpHeld := held("the SM-DP+s' logs", "hold", r.SMDPLog, r.SMDPUnread)
 	if r.SMDPHeldBefore > 0 {
 		smdpHeld += fmt.Sprintf(" (%d of them logged as duplicates of notifications taken before this storm: an SM-DP+ reused from an earlier run)", r.SMDPHeldBefore)
@@ -1410,7 +1400,7 @@ func (r *Result) Print(w io.Writer) {
 		smdpHeld = "no SM-DP+ in this storm"
 	}
 	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; %s, %s; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card\n",
-		sum(r.CardToPlatform), sum(r.CardToSMDP), held("the platform's log", "holds", r.PlatformLog, r.PlatformUnread), smdpHeld,
+		sumOf(r.CardToPlatform), sumOf(r.CardToSMDP), held("the platform's log", "holds", r.PlatformLog, r.PlatformUnread), smdpHeld,
 		r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
 	switch {
 	case lost > 0:
