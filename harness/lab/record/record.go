@@ -812,17 +812,14 @@ func textLines(ls []string) []byte { return []byte(strings.Join(ls, "\n") + "\n"
 // StageCapture names a new file in dir (made if need be) for the card
 // capture of a session: it becomes traffic.pcapng when SaveSession puts
 // the session in place, and until then an earlier recording's stays
-// whole. The caller removes it when the session is not saved.
+// whole. It is atomicfile's temporary file of traffic.pcapng (the name
+// RemoveStale finds; 0644, as the recording's other files). The caller
+// removes it when the session is not saved.
 func StageCapture(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	f, err := os.CreateTemp(dir, "."+CaptureFile+".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	f.Close()
-	return f.Name(), nil
+	return atomicfile.Temp(filepath.Join(dir, CaptureFile), 0o644, false, func(io.Writer) error { return nil })
 }
 
 // maxRecording bounds a recording's files.

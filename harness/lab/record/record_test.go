@@ -490,6 +490,11 @@ func TestSaveSessionRemovesAKilledSessionsTemps(t *testing.T) {
 			case !tc.capture && !errors.Is(err, os.ErrNotExist):
 				t.Errorf("traffic.pcapng %q %v, want none", b, err)
 			}
+			// Readable as the recording's other files are (the staged
+			// file was once os.CreateTemp's 0600).
+			if fi, err := os.Stat(filepath.Join(dir, CaptureFile)); tc.capture && (err != nil || fi.Mode().Perm() != 0o644) {
+				t.Errorf("traffic.pcapng: %v %v, want mode 0644", fi.Mode(), err)
+			}
 		})
 	}
 }
