@@ -740,16 +740,17 @@ func SaveSession(dir string, s Session) error {
 	if err != nil {
 		return err
 	}
-	files := []struct {
+	type file struct {
 		name string
 		data []byte
-	}{{ScriptFile, s.Script}, {LogFile, textLines(s.Lines)}, {ManifestFile, mb}}
-	if s.Retry != nil {
-		files = append(files, struct {
-			name string
-			data []byte
-		}{RetryLogFile, textLines(s.Retry)})
 	}
+	files := []file{{ScriptFile, s.Script}, {LogFile, textLines(s.Lines)}}
+	if s.Retry != nil {
+		files = append(files, file{RetryLogFile, textLines(s.Retry)})
+	}
+	// The manifest last: renamed in place only once every file it
+	// speaks of (retried_under: retry.log) is this session's.
+	files = append(files, file{ManifestFile, mb})
 	type move struct{ from, to string }
 	var moves []move
 	removeTemps := func() {
