@@ -525,7 +525,7 @@ func Check(c *atclient.Client) error {
 			}
 			return nil
 		}
-		if s, ok := nmea(c, before); ok && !answered && !lateAnswer(c, before) {
+		if s, ok := nmea(c); ok && !answered && !lateAnswer(c, before) {
 			// A GPS receiver's port says so in its first sentence: no
 			// need to wait out the resync and the probes a silent modem
 			// gets (outside tester sw66: 45 s to refuse one). Not a
@@ -594,14 +594,11 @@ func lateAnswer(c *atclient.Client, before int) bool {
 	return slices.ContainsFunc(c.Timeouts()[before:], func(to atclient.Timeout) bool { return to.Final != "" })
 }
 
-// nmea returns an NMEA sentence the port sent: in what came for the
-// commands that timed out since timeouts[before], or unasked.
-func nmea(c *atclient.Client, before int) (string, bool) {
-	var lines []string
-	for _, to := range c.Timeouts()[before:] {
-		lines = append(lines, to.Partial...)
-	}
-	for _, l := range append(lines, c.URCs()...) {
+// nmea returns an NMEA sentence the port sent. The client takes every
+// one for an unsolicited line, never a command's (atclient.NMEASentence),
+// so the URCs hold them all: a timeout's Partial never does.
+func nmea(c *atclient.Client) (string, bool) {
+	for _, l := range c.URCs() {
 		if atclient.NMEASentence(l) {
 			return strings.TrimSpace(l), true
 		}
