@@ -114,28 +114,30 @@ func TestParseAPDURefusedAfterHeader(t *testing.T) {
 		sw     uint16
 		data   string
 		noData bool
-		err    error
+		// partData: refused after part of its data (PartData).
+		partData bool
+		err      error
 	}{
-		{"STORE DATA on a closed channel", "82 E2 91 00 06 68 81", 0x6881, "", true, nil},
-		{"STORE DATA, conditions not satisfied", "81 E2 91 00 06 69 85", 0x6985, "", true, nil},
-		{"INS not supported", "80 E2 91 00 03 6D 00", 0x6D00, "", true, nil},
-		{"SELECT refused, P3 2: a status word", "00 A4 00 04 02 6A 82", 0x6A82, "", true, nil},
-		{"SELECT refused, P3 2, SW1 9X", "A0 A4 00 00 02 98 04", 0x9804, "", true, nil},
-		{"P3 2, the data of an unanswered SELECT", "00 A4 00 04 02 3F 00", 0, "", false, ErrNoResponse},
-		{"P3 2, a NULL byte is no status word", "00 A4 00 04 02 60 00", 0, "", false, ErrNoResponse},
-		{"SELECT answered after its data", "00 A4 00 04 02 3F 00 6A 82", 0x6A82, "3F 00", false, nil},
-		{"P3 6, two bytes that are no status word", "81 E2 91 00 06 BF 2D", 0, "", false, ErrShortAPDU},
-		{"case 1: no data announced", "00 70 80 01 00 90 00", 0x9000, "", false, nil},
-		{"case 2 refused: never NoData", "00 B0 00 00 0A 69 82", 0x6982, "", false, nil},
+		{"STORE DATA on a closed channel", "82 E2 91 00 06 68 81", 0x6881, "", true, false, nil},
+		{"STORE DATA, conditions not satisfied", "81 E2 91 00 06 69 85", 0x6985, "", true, false, nil},
+		{"INS not supported", "80 E2 91 00 03 6D 00", 0x6D00, "", true, false, nil},
+		{"SELECT refused, P3 2: a status word", "00 A4 00 04 02 6A 82", 0x6A82, "", true, false, nil},
+		{"SELECT refused, P3 2, SW1 9X", "A0 A4 00 00 02 98 04", 0x9804, "", true, false, nil},
+		{"P3 2, the data of an unanswered SELECT", "00 A4 00 04 02 3F 00", 0, "", false, false, ErrNoResponse},
+		{"P3 2, a NULL byte is no status word", "00 A4 00 04 02 60 00", 0, "", false, false, ErrNoResponse},
+		{"SELECT answered after its data", "00 A4 00 04 02 3F 00 6A 82", 0x6A82, "3F 00", false, false, nil},
+		{"P3 6, two bytes that are no status word", "81 E2 91 00 06 BF 2D", 0, "", false, false, ErrShortAPDU},
+		{"case 1: no data announced", "00 70 80 01 00 90 00", 0x9000, "", false, false, nil},
+		{"case 2 refused: never NoData", "00 B0 00 00 0A 69 82", 0x6982, "", false, false, nil},
 		// After part of its data (final71: "not an APDU"): a failing
 		// status word ends the command; anything else is a cut.
-		{"STORE DATA refused after 3 of 6 bytes", "81 E2 91 00 06 BF 2D 00 6A 80", 0x6A80, "BF 2D 00", false, nil},
-		{"refused after 1 of 6, SW1 9X", "A0 D6 00 00 06 01 98 04", 0x9804, "01", false, nil},
-		{"all but 2 of the data, then a failing word", "80 C2 00 00 05 D7 03 82 67 00", 0x6700, "D7 03 82", false, nil},
-		{"part of the data, then 9000: no refusal", "81 E2 91 00 06 BF 2D 90 00", 0, "", false, ErrShortAPDU},
-		{"part of the data, then 61xx: no refusal", "81 E2 91 00 06 BF 2D 61 10", 0, "", false, ErrShortAPDU},
-		{"part of the data, then 6Cxx: a step, no refusal", "81 E2 91 00 06 BF 2D 6C 10", 0, "", false, ErrShortAPDU},
-		{"part of the data, NULL byte", "81 E2 91 00 06 BF 2D 60 80", 0, "", false, ErrShortAPDU},
+		{"STORE DATA refused after 3 of 6 bytes", "81 E2 91 00 06 BF 2D 00 6A 80", 0x6A80, "BF 2D 00", false, true, nil},
+		{"refused after 1 of 6, SW1 9X", "A0 D6 00 00 06 01 98 04", 0x9804, "01", false, true, nil},
+		{"all but 2 of the data, then a failing word", "80 C2 00 00 05 D7 03 82 67 00", 0x6700, "D7 03 82", false, true, nil},
+		{"part of the data, then 9000: no refusal", "81 E2 91 00 06 BF 2D 90 00", 0, "", false, false, ErrShortAPDU},
+		{"part of the data, then 61xx: no refusal", "81 E2 91 00 06 BF 2D 61 10", 0, "", false, false, ErrShortAPDU},
+		{"part of the data, then 6Cxx: a step, no refusal", "81 E2 91 00 06 BF 2D 6C 10", 0, "", false, false, ErrShortAPDU},
+		{"part of the data, NULL byte", "81 E2 91 00 06 BF 2D 60 80", 0, "", false, false, ErrShortAPDU},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,8 +152,8 @@ func TestParseAPDURefusedAfterHeader(t *testing.T) {
 			if a.SW != tc.sw || !bytes.Equal(a.Data, hexdump.Bytes(t, tc.data)) || len(a.Response) != 0 || a.NoData() != tc.noData {
 				t.Errorf("ParseAPDU = %+v (NoData %v), want SW %04X, data %s, NoData %v", a, a.NoData(), tc.sw, tc.data, tc.noData)
 			}
-			if part := len(a.Data) > 0 && len(a.Data) < int(a.P3); a.PartData() != part {
-				t.Errorf("PartData %v, want %v", a.PartData(), part)
+			if a.PartData() != tc.partData {
+				t.Errorf("PartData %v, want %v", a.PartData(), tc.partData)
 			}
 			if !bytes.Equal(a.Bytes(), b) {
 				t.Errorf("Bytes = % X, want % X", a.Bytes(), b)
