@@ -40,7 +40,7 @@ func (r *Rig) checkEvidence(closeErr error) error {
 	} else {
 		r.exchanges, r.datagrams, r.evidenceRead = ex, dgs, true
 		problems = append(problems, capture.Compare(ex, r.serverLogs())...)
-		problems = append(problems, r.checkLane(dgs)...)
+		problems = append(problems, r.checkLane(dgs.List)...)
 	}
 	if len(problems) == 0 {
 		return nil

@@ -87,7 +87,7 @@ func TestPowerCutPageOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	marks := map[string]capture.Mark{}
-	for _, d := range dgs {
+	for _, d := range dgs.List {
 		marks[fmt.Sprintf("traffic.pcapng frame %d", d.Frame)] = d.Mark
 	}
 	tl, err := timeline.Build(dir, timeline.Run{Name: s.Name})
@@ -171,9 +171,9 @@ func TestAPDUBeforeTheCardsEvents(t *testing.T) {
 	// The APDU the card logged it in: its command came before the event,
 	// its answer after.
 	var apdu *capture.Datagram
-	for i, d := range dgs {
+	for i, d := range dgs.List {
 		if d.Mark.CommandOK && d.Mark.Command < line && d.Mark.Events >= line {
-			apdu = &dgs[i]
+			apdu = &dgs.List[i]
 		}
 	}
 	if apdu == nil {

@@ -275,7 +275,7 @@ type Rig struct {
 	// exchanges and datagrams are the decoded capture, once closed and
 	// checked (evidenceRead).
 	exchanges    []capture.Exchange
-	datagrams    []capture.Datagram
+	datagrams    capture.Datagrams
 	evidenceRead bool
 	// lane is the capture's APDU lane, once closed and checked; sniffing
 	// says the card's contacts are recorded.

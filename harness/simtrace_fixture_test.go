@@ -93,7 +93,7 @@ func writeSIMTraceFixture(t *testing.T) {
 	}
 	dst := netip.AddrPortFrom(fixtureSniffer.Addr(), gsmtap.Port)
 	n := 0
-	for _, d := range dgs {
+	for _, d := range dgs.List {
 		ts := recorded.Add(d.Time.Sub(clock.Epoch))
 		if err := sess.WriteDatagram(ts, fixtureSniffer, dst, d.Payload); err != nil {
 			t.Fatal(err)

@@ -63,8 +63,8 @@ func BenchmarkReadEvidence(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ex, dgs, err := ReadEvidence(path, gsmtap.Port, 4*benchAPDUs+1)
-		if err != nil || len(ex) != 4 || len(dgs) != 4*benchAPDUs+1 {
-			b.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs), err)
+		if err != nil || len(ex) != 4 || len(dgs.List) != 4*benchAPDUs+1 {
+			b.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs.List), err)
 		}
 	}
 }

@@ -524,15 +524,15 @@ func (s *Session) Close() error {
 
 // ReadEvidence is the package's ReadEvidence on the closed session's
 // capture, from its file or, in memory, from what the session holds.
-func (s *Session) ReadEvidence(port uint16, datagrams int) ([]Exchange, []Datagram, error) {
+func (s *Session) ReadEvidence(port uint16, datagrams int) ([]Exchange, Datagrams, error) {
 	s.mu.Lock()
 	closed, released, path := s.closed, s.released, s.path
 	s.mu.Unlock()
 	switch {
 	case !closed:
-		return nil, nil, errors.New("capture: read before Close: the capture is not complete")
+		return nil, Datagrams{}, errors.New("capture: read before Close: the capture is not complete")
 	case released:
-		return nil, nil, errors.New("capture: read after Release: the in-memory capture is gone")
+		return nil, Datagrams{}, errors.New("capture: read after Release: the in-memory capture is gone")
 	case path != "":
 		return ReadEvidence(path, port, datagrams)
 	}

@@ -36,45 +36,57 @@ type Datagram struct {
 	Duplicates []int
 }
 
+// Datagrams is what a capture holds on one UDP port: its datagrams, and
+// the SIMtrace receiver's skips the capture ends with (SkippedAtEnd),
+// read in the same pass, so that whoever has the one has the other
+// (simtrace.Decode takes both).
+type Datagrams struct {
+	List         []Datagram
+	SkippedAtEnd []SkippedAtEnd
+}
+
 // ReadDatagrams returns the UDP datagrams to or from port in a pcapng or
 // pcap file (Ethernet, Linux cooked, raw IP or loopback link types), in
-// file order. A datagram in IPv4 fragments is put back together, in
-// whatever order they come, and listed at the frame of the fragment that
-// completed it (as Wireshark lists it); one whose fragments do not make
-// it whole (one is missing or broken, or they are IPv6's) is listed at
-// its first fragment with Unassembled set.
-func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
+// file order, and the receiver's skips it ends with. A datagram in IPv4
+// fragments is put back together, in whatever order they come, and
+// listed at the frame of the fragment that completed it (as Wireshark
+// lists it); one whose fragments do not make it whole (one is missing or
+// broken, or they are IPv6's) is listed at its first fragment with
+// Unassembled set.
+func ReadDatagrams(path string, port uint16) (Datagrams, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read capture: %w", err)
+		return Datagrams{}, fmt.Errorf("read capture: %w", err)
 	}
 	defer f.Close()
 	src, linkType, err := openSource(f)
 	if err != nil {
-		return nil, fmt.Errorf("read capture %s: %w", path, err)
+		return Datagrams{}, fmt.Errorf("read capture %s: %w", path, err)
 	}
 	dg := newDatagramReader(port)
 	for n := 1; ; n++ {
 		if n > maxPackets {
-			return nil, fmt.Errorf("read capture %s: more than %d packets", path, maxPackets)
+			return Datagrams{}, fmt.Errorf("read capture %s: more than %d packets", path, maxPackets)
 		}
 		data, ci, m, err := src.readMarked()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
+			dg.ends = src.skippedAtEnd()
 			dg.finish()
-			return dg.out, fmt.Errorf("read capture %s: %w", path, cutShort(n, len(dg.out), "datagrams read"))
+			return dg.result(), fmt.Errorf("read capture %s: %w", path, cutShort(n, len(dg.out), "datagrams read"))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read capture %s: packet %d: %w", path, n, err)
+			return Datagrams{}, fmt.Errorf("read capture %s: packet %d: %w", path, n, err)
 		}
 		if err := dg.take(n, ci, m, data, linkType(ci)); err != nil {
-			return nil, fmt.Errorf("read capture %s: %w", path, err)
+			return Datagrams{}, fmt.Errorf("read capture %s: %w", path, err)
 		}
 	}
+	dg.ends = src.skippedAtEnd()
 	dg.finish()
-	return dg.out, nil
+	return dg.result(), nil
 }
 
 // ReadEvidence reads a capture once for both its HTTP exchanges (as
@@ -83,25 +95,25 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 // error wrapping ErrCutShort. datagrams is how many the caller expects,
 // if it knows (0 if not): the list is made that long at once, not grown
 // from nothing a datagram at a time.
-func ReadEvidence(path string, port uint16, datagrams int) ([]Exchange, []Datagram, error) {
+func ReadEvidence(path string, port uint16, datagrams int) ([]Exchange, Datagrams, error) {
 	return evidence(port, datagrams, func(dg *datagramReader) ([]Exchange, error) { return readTLS(path, nil, dg) })
 }
 
 // readEvidence is ReadEvidence on any source.
-func readEvidence(src captureSource, port uint16, datagrams int) ([]Exchange, []Datagram, error) {
+func readEvidence(src captureSource, port uint16, datagrams int) ([]Exchange, Datagrams, error) {
 	return evidence(port, datagrams, func(dg *datagramReader) ([]Exchange, error) { return readCapture(src, nil, dg) })
 }
 
 // evidence is ReadEvidence by read.
-func evidence(port uint16, datagrams int, read func(*datagramReader) ([]Exchange, error)) ([]Exchange, []Datagram, error) {
+func evidence(port uint16, datagrams int, read func(*datagramReader) ([]Exchange, error)) ([]Exchange, Datagrams, error) {
 	dg := newDatagramReader(port)
 	dg.expect = min(max(datagrams, 0), 1<<20)
 	ex, err := read(dg)
 	if err != nil && !errors.Is(err, ErrCutShort) {
-		return nil, nil, err
+		return nil, Datagrams{}, err
 	}
 	dg.finish()
-	return ex, dg.out, err
+	return ex, dg.result(), err
 }
 
 // datagramReader picks the datagrams of one port out of a capture's
@@ -128,6 +140,14 @@ type datagramReader struct {
 	frags     map[fragKey]*fragGroup
 	pairs     map[[2]netip.Addr]struct{}
 	unordered bool
+	// ends is the receiver's skips the capture ends with, set by the
+	// reader once it has read the file (packetSource.skippedAtEnd).
+	ends []SkippedAtEnd
+}
+
+// result is what the reader took, once finished.
+func (d *datagramReader) result() Datagrams {
+	return Datagrams{List: d.out, SkippedAtEnd: d.ends}
 }
 
 // keep copies a payload (the frame's bytes are the reader's, reused) into
@@ -148,7 +168,7 @@ func (d *datagramReader) keep(p []byte) []byte {
 
 // reset forgets the datagrams taken, for a second reading of a file.
 func (d *datagramReader) reset() {
-	d.out, d.total, d.unordered = nil, 0, false
+	d.out, d.total, d.unordered, d.ends = nil, 0, false, nil
 	clear(d.frags)
 	clear(d.pairs)
 }

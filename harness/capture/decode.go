@@ -233,10 +233,21 @@ type packetSource interface {
 	// readMarked's data is only valid until the next call (the readers
 	// reuse one buffer): a caller keeps a copy of what it keeps.
 	readMarked() ([]byte, gopacket.CaptureInfo, Mark, error)
+	// skippedAtEnd is the receiver's skips of the Interface Statistics
+	// Blocks read so far (SkippedAtEnd): at the end of the file, those it
+	// ends with.
+	skippedAtEnd() []SkippedAtEnd
 }
 
-// ngSource reads pcapng, whose Enhanced Packet Blocks carry comments.
-type ngSource struct{ *pcapgo.NgReader }
+// ngSource reads pcapng, whose Enhanced Packet Blocks carry comments, and
+// so do its Interface Statistics Blocks (ends, by the reader's
+// StatisticsCallback).
+type ngSource struct {
+	*pcapgo.NgReader
+	ends *endSkips
+}
+
+func (s ngSource) skippedAtEnd() []SkippedAtEnd { return s.ends.list }
 
 func (s ngSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 	data, ci, opts, err := s.ZeroCopyReadPacketDataWithOptions()
@@ -251,6 +262,8 @@ func (s pcapSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 	return data, ci, Mark{}, err
 }
 
+func (pcapSource) skippedAtEnd() []SkippedAtEnd { return nil }
+
 // openSource sniffs the magic number: pcapng's Section Header Block type
 // 0x0A0D0D0A, or one of pcap's four magics (µs/ns, either byte order).
 func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers.LinkType, error) {
@@ -261,11 +274,14 @@ func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers
 	}
 	switch m := binary.LittleEndian.Uint32(magic); m {
 	case 0x0A0D0D0A:
-		ng, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
+		ends := &endSkips{}
+		opts := pcapgo.DefaultNgReaderOptions
+		opts.StatisticsCallback = func(_ int, st pcapgo.NgInterfaceStatistics) { ends.take(st.Comment) }
+		ng, err := pcapgo.NewNgReader(br, opts)
 		if err != nil {
 			return nil, nil, fmt.Errorf("pcapng: %w", err)
 		}
-		return ngSource{ng}, func(ci gopacket.CaptureInfo) layers.LinkType {
+		return ngSource{ng, ends}, func(ci gopacket.CaptureInfo) layers.LinkType {
 			if intf, err := ng.Interface(ci.InterfaceIndex); err == nil {
 				return intf.LinkType
 			}
@@ -379,6 +395,9 @@ func decodeHTTP(src packetSource, linkType func(gopacket.CaptureInfo) layers.Lin
 		if fac.err != nil {
 			return nil, fac.err
 		}
+	}
+	if dg != nil {
+		dg.ends = src.skippedAtEnd()
 	}
 	for _, a := range set.asms {
 		a.FlushAll()

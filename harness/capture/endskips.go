@@ -1,12 +1,8 @@
 package capture
 
 import (
-	"bufio"
 	"encoding/binary"
-	"fmt"
-	"io"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +43,10 @@ func (s *Session) SkippedAtEnd(at time.Time, list []SkippedAtEnd) {
 }
 
 // skippedAtEndBlock is the ISB of list for the interface the datagrams
-// are written on, stamped now; nil for none.
+// are written on, stamped now; nil for none. It is encoded here, with
+// appendEPB's option codec, not by pcapgo's WriteInterfaceStats (as
+// live.statsBlock is): that writer drops NgInterfaceStatistics.Comment
+// (gopacket v1.7.7 writes only the times and counters).
 func skippedAtEndBlock(iface int, now time.Time, list []SkippedAtEnd) []byte {
 	if len(list) == 0 {
 		return nil
@@ -93,57 +92,16 @@ func parseSkippedAtEnd(comment string) ([]SkippedAtEnd, bool) {
 	return out[:min(len(out), maxSkippedAtEnd)], len(out) > 0
 }
 
-// ReadSkippedAtEnd returns the receiver's skips a pcapng file of ours
-// ends with (SkippedAtEnd): none for a pcap, or a file from elsewhere.
-// It walks the blocks' headers, reading only Interface Statistics Blocks.
-func ReadSkippedAtEnd(path string) ([]SkippedAtEnd, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read capture: %w", err)
-	}
-	defer f.Close()
-	br := bufio.NewReader(f)
-	le := binary.LittleEndian
-	var out []SkippedAtEnd
-	hdr := make([]byte, 8)
-	for {
-		if _, err := io.ReadFull(br, hdr); err != nil {
-			// The end, or a file cut short: what came before stands.
-			return out, nil
-		}
-		typ, total := le.Uint32(hdr), int(le.Uint32(hdr[4:]))
-		if typ == 0x0A0D0D0A {
-			// Its byte-order magic: a section written big-endian is
-			// none of ours.
-			if m, err := br.Peek(4); err != nil || le.Uint32(m) != 0x1A2B3C4D {
-				return out, nil
-			}
-		}
-		if total < 12 || total%4 != 0 || total > maxBlockLen {
-			return out, nil
-		}
-		if typ != blockTypeISB {
-			if _, err := br.Discard(total - 8); err != nil {
-				return out, nil
-			}
-			continue
-		}
-		body := make([]byte, total-8)
-		if _, err := io.ReadFull(br, body); err != nil {
-			return out, nil
-		}
-		// Interface, timestamp (12 bytes), then options, then the length.
-		for opts := body[12 : len(body)-4]; len(opts) >= 4; {
-			code, l := le.Uint16(opts), int(le.Uint16(opts[2:]))
-			if code == optEndOfOptions || 4+l > len(opts) {
-				break
-			}
-			if code == optComment {
-				if list, ok := parseSkippedAtEnd(string(opts[4 : 4+l])); ok {
-					out = list
-				}
-			}
-			opts = opts[min(len(opts), 4+(l+3)&^3):]
-		}
+// endSkips collects, as a capture is read, the receiver's skips of the
+// last Interface Statistics Block comment of ours (SkippedAtEnd): the
+// packet readers hand it each ISB's comment as they pass the block, so
+// the datagrams and the skips they end with come from one pass.
+type endSkips struct{ list []SkippedAtEnd }
+
+// take reads one ISB's comment (pcapgo keeps a block's last); another
+// tool's is passed over.
+func (e *endSkips) take(comment string) {
+	if list, ok := parseSkippedAtEnd(comment); ok {
+		e.list = list
 	}
 }

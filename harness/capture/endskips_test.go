@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -11,9 +12,12 @@ import (
 
 // The receiver's skips a capture ends with (an Interface Statistics
 // Block after its last frame) read back as written, for one sender or
-// several, IPv4 or IPv6; the frames before still read whole; a file
-// without the block, with another ISB comment, or cut inside the block
-// has none (re-tester t145 F5).
+// several, IPv4 or IPv6, with the datagrams in the same pass, by every
+// reader: pcapgo's (ReadDatagrams), the fast one (ReadEvidence of a tap
+// file, which reads it whole), an in-memory session's. A file without
+// the block, with another tool's ISB comment, or cut inside the block
+// has none (re-tester t145 F5; fixer f152: they were read by a second
+// walk over the file, and the fast reader declined such a file).
 func TestSkippedAtEndRoundTrip(t *testing.T) {
 	a := netip.MustParseAddrPort("127.0.0.1:40000")
 	b := netip.MustParseAddrPort("[2001:db8::7]:4729")
@@ -23,49 +27,81 @@ func TestSkippedAtEndRoundTrip(t *testing.T) {
 		list []SkippedAtEnd
 		edit func([]byte) []byte // of the file written
 		want []SkippedAtEnd
+		cut  bool // the edit cuts the file short
 	}{
-		{"none", nil, nil, nil},
-		{"one sender", []SkippedAtEnd{{a, 3}}, nil, []SkippedAtEnd{{a, 3}}},
-		{"two senders", []SkippedAtEnd{{a, 3}, {b, 17}}, nil, []SkippedAtEnd{{a, 3}, {b, 17}}},
-		{"cut inside the block", []SkippedAtEnd{{a, 3}}, func(f []byte) []byte { return f[:len(f)-6] }, nil},
+		{"none", nil, nil, nil, false},
+		{"one sender", []SkippedAtEnd{{a, 3}}, nil, []SkippedAtEnd{{a, 3}}, false},
+		{"two senders", []SkippedAtEnd{{a, 3}, {b, 17}}, nil, []SkippedAtEnd{{a, 3}, {b, 17}}, false},
+		{"cut inside the block", []SkippedAtEnd{{a, 3}}, func(f []byte) []byte { return f[:len(f)-6] }, nil, true},
 		{"another's comment", nil, func(f []byte) []byte {
 			blk := skippedAtEndBlock(0, at, []SkippedAtEnd{{a, 3}})
 			copy(blk[24:], "other:")
 			return append(f, blk...)
-		}, nil},
+		}, nil, false},
+		{"ours, then another's", []SkippedAtEnd{{b, 2}}, func(f []byte) []byte {
+			blk := skippedAtEndBlock(0, at, []SkippedAtEnd{{a, 3}})
+			copy(blk[24:], "other:")
+			return append(f, blk...)
+		}, []SkippedAtEnd{{b, 2}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			write := func(s *Session) {
+				t.Helper()
+				if err := s.WriteDatagram(time.Time{}, a, netip.AddrPortFrom(a.Addr(), 4729), []byte("gsmtap")); err != nil {
+					t.Fatal(err)
+				}
+				s.SkippedAtEnd(at, tc.list)
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
 			path := filepath.Join(t.TempDir(), "c.pcapng")
 			s, err := Start(Config{Path: path, Mode: Tap})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.WriteDatagram(time.Time{}, a, netip.AddrPortFrom(a.Addr(), 4729), []byte("gsmtap")); err != nil {
-				t.Fatal(err)
-			}
-			s.SkippedAtEnd(at, tc.list)
-			if err := s.Close(); err != nil {
+			write(s)
+			f, err := os.ReadFile(path)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if tc.edit != nil {
-				f, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, tc.edit(f), 0o644); err != nil {
+				f = tc.edit(f)
+				if err := os.WriteFile(path, f, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			got, err := ReadSkippedAtEnd(path)
-			if err != nil || !slices.Equal(got, tc.want) {
-				t.Errorf("ReadSkippedAtEnd = %v, %v; want %v", got, err, tc.want)
+			if whole := checkNgFastAsPcapgo(t, f); whole == tc.cut {
+				t.Errorf("the fast reader read the file whole: %v, want %v", whole, !tc.cut)
 			}
+			check := func(reader string, d Datagrams, err error) {
+				t.Helper()
+				if tc.cut != errors.Is(err, ErrCutShort) || !tc.cut && err != nil {
+					t.Errorf("%s: %v", reader, err)
+				}
+				if !slices.Equal(d.SkippedAtEnd, tc.want) {
+					t.Errorf("%s: skipped at the end %v, want %v", reader, d.SkippedAtEnd, tc.want)
+				}
+				if len(d.List) != 1 || string(d.List[0].Payload) != "gsmtap" {
+					t.Errorf("%s: the frame before: %+v", reader, d.List)
+				}
+			}
+			d, err := ReadDatagrams(path, 4729)
+			check("ReadDatagrams", d, err)
+			_, d, err = ReadEvidence(path, 4729, 0)
+			check("ReadEvidence", d, err)
 			if tc.edit != nil {
 				return
 			}
-			dgs, err := ReadDatagrams(path, 4729)
-			if err != nil || len(dgs) != 1 || string(dgs[0].Payload) != "gsmtap" {
-				t.Errorf("the frame before: %v, %v", dgs, err)
+			mem, err := Start(Config{InMemory: true, Mode: Tap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(mem)
+			_, d, err = mem.ReadEvidence(4729, 0)
+			check("in memory", d, err)
+			if err := mem.Release(); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}

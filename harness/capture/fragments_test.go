@@ -219,7 +219,7 @@ func TestFragmentedDatagrams(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for reader, got := range map[string][]Datagram{"ReadDatagrams": dgs, "ReadEvidence": ev} {
+				for reader, got := range map[string][]Datagram{"ReadDatagrams": dgs.List, "ReadEvidence": ev.List} {
 					if len(got) != len(tc.want) {
 						t.Fatalf("%s: %d datagrams, want %d: %+v", reader, len(got), len(tc.want), got)
 					}

@@ -365,7 +365,7 @@ func TestLiveFileInterfacesAndStatistics(t *testing.T) {
 	if statsAfter != packets[0]+packets[1] {
 		t.Errorf("statistics after %d of %d frames, want after the last", statsAfter, packets[0]+packets[1])
 	}
-	if dgs, err := ReadDatagrams(path, 4729); err != nil || len(dgs) != 2 {
-		t.Errorf("lane: %d datagrams, %v", len(dgs), err)
+	if dgs, err := ReadDatagrams(path, 4729); err != nil || len(dgs.List) != 2 {
+		t.Errorf("lane: %d datagrams, %v", len(dgs.List), err)
 	}
 }

@@ -99,8 +99,8 @@ func TestMarksRoundTrip(t *testing.T) {
 		t.Fatalf("events %v", evs)
 	}
 	ex, dgs, err := ReadEvidence(path, gsmtap.Port, 0)
-	if err != nil || len(ex) != 1 || len(dgs) != 2 {
-		t.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs), err)
+	if err != nil || len(ex) != 1 || len(dgs.List) != 2 {
+		t.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs.List), err)
 	}
 	e := ex[0]
 	// The test's client dials the server itself, not through the tap:
@@ -108,12 +108,12 @@ func TestMarksRoundTrip(t *testing.T) {
 	if e.Mark != (Mark{Events: 1, OK: true, Outside: true}) || e.RespMark != (Mark{Events: 2, OK: true, Outside: true}) {
 		t.Errorf("request after %+v, answer after %+v; want events 1 and 2", e.Mark, e.RespMark)
 	}
-	if e.Frame <= dgs[0].Frame || e.RespFrame <= e.Frame || dgs[1].Frame <= e.RespFrame {
-		t.Errorf("frames: ATR %d, request %d, answer %d, APDU %d: not in the order written", dgs[0].Frame, e.Frame, e.RespFrame, dgs[1].Frame)
+	if e.Frame <= dgs.List[0].Frame || e.RespFrame <= e.Frame || dgs.List[1].Frame <= e.RespFrame {
+		t.Errorf("frames: ATR %d, request %d, answer %d, APDU %d: not in the order written", dgs.List[0].Frame, e.Frame, e.RespFrame, dgs.List[1].Frame)
 	}
 	for i, want := range []Mark{{Events: 1, OK: true}, {Events: 3, OK: true, Command: 2, CommandOK: true}} {
-		if dgs[i].Mark != want {
-			t.Errorf("datagram %d marked %+v, want %+v", i, dgs[i].Mark, want)
+		if dgs.List[i].Mark != want {
+			t.Errorf("datagram %d marked %+v, want %+v", i, dgs.List[i].Mark, want)
 		}
 	}
 	// Every frame, the handshakes and closes too, is marked, and the marks
@@ -139,8 +139,8 @@ func TestUnmarkedSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	dgs, err := ReadDatagrams(path, gsmtap.Port)
-	if err != nil || len(dgs) != 1 || dgs[0].Mark.OK {
-		t.Fatalf("datagrams %+v, %v", dgs, err)
+	if err != nil || len(dgs.List) != 1 || dgs.List[0].Mark.OK {
+		t.Fatalf("datagrams %+v, %v", dgs.List, err)
 	}
 }
 

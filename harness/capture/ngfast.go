@@ -14,10 +14,11 @@ import (
 
 // ngFast reads the pcapng files the tap writes, in one pass, secrets and
 // packets: the section header and interface newNgWriter writes for "tap"
-// (little-endian, nanoseconds, Ethernet), then Decryption Secrets Blocks
-// and Enhanced Packet Blocks whose only options are comments. pcapgo's
-// reader parses every option of every packet into fresh strings and
-// slices, which cost more than the rest of the evidence check's read.
+// (little-endian, nanoseconds, Ethernet), then Decryption Secrets
+// Blocks, and Enhanced Packet Blocks and Interface Statistics Blocks (the
+// receiver's skips a capture ends with) whose only options are comments.
+// pcapgo's reader parses every option of every packet into fresh strings
+// and slices, which cost more than the rest of the evidence check's read.
 //
 // Anything else — another block, an option it does not read, a block cut
 // short or malformed — is errNotFast, and the caller reads the file again
@@ -26,8 +27,11 @@ import (
 // FuzzNgFastAsPcapgo), and it never returns an error of its own.
 type ngFast struct {
 	br      *bufio.Reader
-	secrets []byte // the TLS key logs of the DSBs read so far (readSecrets)
+	secrets []byte   // the TLS key logs of the DSBs read so far (readSecrets)
+	ends    endSkips // of the ISBs read so far, as pcapgo's StatisticsCallback
 }
+
+func (r *ngFast) skippedAtEnd() []SkippedAtEnd { return r.ends.list }
 
 // errNotFast is ngFast's "not mine": the file is read with pcapgo.
 var errNotFast = errors.New("capture: not a block the fast reader reads")
@@ -104,6 +108,10 @@ func (r *ngFast) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 			if err := r.readDSB(total); err != nil {
 				return nil, gopacket.CaptureInfo{}, Mark{}, errNotFast
 			}
+		case blockTypeISB:
+			if err := r.readISB(total); err != nil {
+				return nil, gopacket.CaptureInfo{}, Mark{}, errNotFast
+			}
 		default:
 			return nil, gopacket.CaptureInfo{}, Mark{}, errNotFast
 		}
@@ -136,6 +144,56 @@ func (r *ngFast) readDSB(total int) error {
 	return nil
 }
 
+// ISB layout: type, length, interface, timestamp high and low, then the
+// options.
+const isbHeaderLen = 20
+
+// readISB takes an Interface Statistics Block of interface 0 whose
+// options, if any, are comments, as pcapgo reads it: its comment is the
+// block's last (NgInterfaceStatistics.Comment), handed to ends.
+func (r *ngFast) readISB(total int) error {
+	if total < isbHeaderLen+blockTrailerLen {
+		return errNotFast
+	}
+	b, err := r.br.Peek(total) // fails past the buffer's size too
+	if err != nil || binary.LittleEndian.Uint32(b[8:]) != 0 {
+		return errNotFast
+	}
+	var comment []byte
+	if !commentOptions(b[isbHeaderLen:total-blockTrailerLen], func(c []byte) { comment = c }) {
+		return errNotFast
+	}
+	r.ends.take(string(comment))
+	if _, err := r.br.Discard(total); err != nil {
+		return errNotFast
+	}
+	return nil
+}
+
+// commentOptions hands f each opt_comment of a block's options when they
+// are all comments and end at the block's end (with or without
+// opt_endofopt), as pcapgo reads them; false for any other.
+func commentOptions(opts []byte, f func(comment []byte)) bool {
+	le := binary.LittleEndian
+	for len(opts) > 0 {
+		if len(opts) < optionHeaderLen {
+			return false
+		}
+		code, n := le.Uint16(opts), int(le.Uint16(opts[2:]))
+		opts = opts[optionHeaderLen:]
+		if code == optEndOfOptions {
+			return n == 0 && len(opts) == 0
+		}
+		pn := n + (4-n&3)&3
+		if code != optComment || pn > len(opts) {
+			return false
+		}
+		f(opts[:n])
+		opts = opts[pn:]
+	}
+	return true
+}
+
 // parseEPB reads one Enhanced Packet Block of interface 0 whose options,
 // if any, are comments and end at the block's end (with or without
 // opt_endofopt), as pcapgo reads it; ok is false for any other.
@@ -153,24 +211,8 @@ func parseEPB(b []byte) (data []byte, ci gopacket.CaptureInfo, m Mark, ok bool) 
 	}
 	data, opts = opts[:capLen], opts[padded:]
 	var c commentMarks
-	for len(opts) > 0 {
-		if len(opts) < optionHeaderLen {
-			return nil, ci, m, false
-		}
-		code, n := le.Uint16(opts), int(le.Uint16(opts[2:]))
-		opts = opts[optionHeaderLen:]
-		if code == optEndOfOptions {
-			if n != 0 || len(opts) != 0 {
-				return nil, ci, m, false
-			}
-			break
-		}
-		pn := n + (4-n&3)&3
-		if code != optComment || pn > len(opts) {
-			return nil, ci, m, false
-		}
-		c.add(opts[:n])
-		opts = opts[pn:]
+	if !commentOptions(opts, c.add) {
+		return nil, ci, m, false
 	}
 	// pcapgo's nanosecond interface, without an offset (tapHeader).
 	ci = gopacket.CaptureInfo{

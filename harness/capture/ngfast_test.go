@@ -28,8 +28,10 @@ type packet struct {
 
 // checkNgFastAsPcapgo holds ngFast to pcapgo and readSecrets on one file:
 // every packet it reads before it says errNotFast is the one pcapgo reads,
-// and when it reads the file to its end, pcapgo ends there too and the
-// secrets are readSecrets'. It reports whether ngFast read the file whole.
+// and when it reads the file to its end, pcapgo ends there too, the
+// secrets are readSecrets' and the receiver's skips the file ends with
+// are those of pcapgo's StatisticsCallback. It reports whether ngFast
+// read the file whole.
 func checkNgFastAsPcapgo(t *testing.T, file []byte) bool {
 	t.Helper()
 	ng, ok := newNgFast(bufio.NewReaderSize(bytes.NewReader(file), readBuffer))
@@ -64,6 +66,9 @@ func checkNgFastAsPcapgo(t *testing.T, file []byte) bool {
 	if err != nil || !bytes.Equal(ng.secrets, want) {
 		t.Fatalf("secrets %q, readSecrets %q, %v", ng.secrets, want, err)
 	}
+	if !reflect.DeepEqual(ng.skippedAtEnd(), src.skippedAtEnd()) {
+		t.Fatalf("skipped at the end %v, pcapgo's %v", ng.skippedAtEnd(), src.skippedAtEnd())
+	}
 	return true
 }
 
@@ -81,7 +86,8 @@ func TestNgFastAsPcapgo(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A SIMtrace receiver's frames, one naming a skip before it
-	// (Mark.LostBefore), in a session without events (lab sniff's).
+	// (Mark.LostBefore), in a session without events (lab sniff's), and
+	// a skip after the last (SkippedAtEnd: the file ends with an ISB).
 	sniffed := filepath.Join(t.TempDir(), "sniffed.pcapng")
 	sess, err := Start(Config{Path: sniffed, Mode: Tap})
 	if err != nil {
@@ -93,11 +99,14 @@ func TestNgFastAsPcapgo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	ends := []SkippedAtEnd{{Src: src, Received: 9}}
+	sess.SkippedAtEnd(time.Unix(1700000000, 0), ends)
 	if err := sess.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, dgs, err := ReadEvidence(sniffed, gsmtap.Port, 0); err != nil || len(dgs) != 2 || dgs[0].Mark != (Mark{}) || dgs[1].Mark != (Mark{LostBefore: 5}) {
-		t.Fatalf("the receiver's skip read back: %+v, %v", dgs, err)
+	if _, dgs, err := ReadEvidence(sniffed, gsmtap.Port, 0); err != nil || len(dgs.List) != 2 || dgs.List[0].Mark != (Mark{}) || dgs.List[1].Mark != (Mark{LostBefore: 5}) ||
+		!reflect.DeepEqual(dgs.SkippedAtEnd, ends) {
+		t.Fatalf("the receiver's skips read back: %+v, %v", dgs, err)
 	}
 	for _, path := range []string{https, held, synth, sniffed} {
 		t.Run(filepath.Base(path), func(t *testing.T) {
@@ -122,7 +131,7 @@ func TestNgFastAsPcapgo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dgs, dg.out) {
+			if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dgs, dg.result()) {
 				t.Errorf("ngFast's evidence differs from pcapgo's:\n%+v\n%+v", ex, wantEx)
 			}
 		})
@@ -167,10 +176,23 @@ func TestNgFastDeclines(t *testing.T) {
 			f[8], f[9], f[10], f[11] = 0x1A, 0x2B, 0x3C, 0x4D
 			return f
 		}),
-		"an interface statistics block": edit(func(f []byte) []byte {
+		// (An ISB of interface 0 whose options are comments is read:
+		// TestSkippedAtEndRoundTrip.)
+		"interface statistics with a counter": edit(func(f []byte) []byte {
+			isb := make([]byte, 40)
+			le.PutUint32(isb, blockTypeISB)
+			le.PutUint32(isb[4:], 40)
+			le.PutUint16(isb[20:], 4) // isb_ifrecv
+			le.PutUint16(isb[22:], 8)
+			isb[24] = 7
+			le.PutUint32(isb[36:], 40)
+			return append(f, isb...)
+		}),
+		"interface statistics of another interface": edit(func(f []byte) []byte {
 			isb := make([]byte, 28)
-			le.PutUint32(isb, 5)
+			le.PutUint32(isb, blockTypeISB)
 			le.PutUint32(isb[4:], 28)
+			le.PutUint32(isb[8:], 1)
 			le.PutUint32(isb[24:], 28)
 			return append(f, isb...)
 		}),
@@ -196,7 +218,7 @@ func TestNgFastDeclines(t *testing.T) {
 				t.Fatalf("ReadEvidence: %v\npcapgo's: %v", err, wantErr)
 			}
 			if wantErr == nil || errors.Is(wantErr, ErrCutShort) {
-				if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dgs, dg.out) {
+				if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dgs, dg.result()) {
 					t.Errorf("evidence differs from pcapgo's")
 				}
 			}
@@ -205,7 +227,7 @@ func TestNgFastDeclines(t *testing.T) {
 			mem := captureSource{name: p, rewind: func() (io.Reader, error) { return bytes.NewReader(file), nil }}
 			mex, mdgs, merr := readEvidence(mem, gsmtap.Port, 0)
 			if fmt.Sprint(merr) != fmt.Sprint(err) || !reflect.DeepEqual(mex, ex) || !reflect.DeepEqual(mdgs, dgs) {
-				t.Errorf("in memory: %d exchanges, %d datagrams, %v; from the file: %d, %d, %v", len(mex), len(mdgs), merr, len(ex), len(dgs), err)
+				t.Errorf("in memory: %d exchanges, %d datagrams, %v; from the file: %d, %d, %v", len(mex), len(mdgs.List), merr, len(ex), len(dgs.List), err)
 			}
 		})
 	}
@@ -220,6 +242,8 @@ func FuzzNgFastAsPcapgo(f *testing.F) {
 	f.Add(appendEPB(nil, ciOf(60), make([]byte, 60), Mark{Events: 3, OK: true, Command: 2, CommandOK: true}))
 	f.Add(append(dsbBlock(dsbTypeTLS, []byte("CLIENT_RANDOM 00 11")), appendEPB(nil, ciOf(1), []byte{1}, Mark{})...))
 	f.Add(append(appendEPB(nil, ciOf(3), []byte{1, 2, 3}, Mark{OK: true}), dsbBlock(7, []byte("x"))...))
+	f.Add(append(appendEPB(nil, ciOf(1), []byte{1}, Mark{}),
+		skippedAtEndBlock(0, time.Unix(1700000000, 0), []SkippedAtEnd{{netip.MustParseAddrPort("127.0.0.1:40000"), 3}})...))
 	f.Fuzz(func(t *testing.T, blocks []byte) {
 		checkNgFastAsPcapgo(t, append(append([]byte(nil), tapHeader()...), blocks...))
 	})

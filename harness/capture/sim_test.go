@@ -72,20 +72,20 @@ func TestSIMTapInterleaved(t *testing.T) {
 		}
 	}
 	dgs, err := ReadDatagrams(path, gsmtap.Port)
-	if err != nil || len(dgs) != 3 {
-		t.Fatalf("%d datagrams, %v", len(dgs), err)
+	if err != nil || len(dgs.List) != 3 {
+		t.Fatalf("%d datagrams, %v", len(dgs.List), err)
 	}
-	if dgs[0].Frame != 1 || dgs[1].Frame != 2 || dgs[2].Frame != len(times) || !dgs[2].Time.Equal(clock.Epoch.Add(time.Second)) {
-		t.Errorf("datagrams at frames %d, %d, %d (of %d), last at %v", dgs[0].Frame, dgs[1].Frame, dgs[2].Frame, len(times), dgs[2].Time)
+	if dgs.List[0].Frame != 1 || dgs.List[1].Frame != 2 || dgs.List[2].Frame != len(times) || !dgs.List[2].Time.Equal(clock.Epoch.Add(time.Second)) {
+		t.Errorf("datagrams at frames %d, %d, %d (of %d), last at %v", dgs.List[0].Frame, dgs.List[1].Frame, dgs.List[2].Frame, len(times), dgs.List[2].Time)
 	}
-	for _, d := range dgs {
+	for _, d := range dgs.List {
 		if d.Src != SIMTapAddr || d.Dst != SIMTapAddr {
 			t.Errorf("datagram %s → %s", d.Src, d.Dst)
 		}
 	}
 	want := append(gsmtap.SIMHeader(gsmtap.SubAPDU).Append(nil), hexdump.Bytes(t, "80 C2 00 00 03 D7 01 00 91 0B")...)
-	if !bytes.Equal(dgs[1].Payload, want) {
-		t.Errorf("APDU datagram % X, want % X", dgs[1].Payload, want)
+	if !bytes.Equal(dgs.List[1].Payload, want) {
+		t.Errorf("APDU datagram % X, want % X", dgs.List[1].Payload, want)
 	}
 	if ex, err := ReadHTTP(path); err != nil || len(ex) != 1 {
 		t.Errorf("HTTP beside the datagrams: %d exchanges, %v", len(ex), err)
@@ -104,8 +104,8 @@ func TestSIMTapAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	sess.SIM().SniffATR([]byte{0x3B, 0x00})
-	if dgs, _ := ReadDatagrams(path, gsmtap.Port); sess.SIM().Packets() != 1 || len(dgs) != 0 {
-		t.Errorf("%d handed, %d in the file", sess.SIM().Packets(), len(dgs))
+	if dgs, _ := ReadDatagrams(path, gsmtap.Port); sess.SIM().Packets() != 1 || len(dgs.List) != 0 {
+		t.Errorf("%d handed, %d in the file", sess.SIM().Packets(), len(dgs.List))
 	}
 }
 
@@ -133,11 +133,11 @@ func TestWriteDatagram(t *testing.T) {
 		t.Fatal(err)
 	}
 	dgs, err := ReadDatagrams(path, gsmtap.Port)
-	if err != nil || len(dgs) != 2 {
-		t.Fatalf("%d datagrams, %v", len(dgs), err)
+	if err != nil || len(dgs.List) != 2 {
+		t.Fatalf("%d datagrams, %v", len(dgs.List), err)
 	}
-	if dgs[0].Src != v4 || !dgs[0].Time.Equal(at) || dgs[1].Src != v6 || len(dgs[1].Payload) != 4 {
-		t.Errorf("datagrams %+v", dgs)
+	if dgs.List[0].Src != v4 || !dgs.List[0].Time.Equal(at) || dgs.List[1].Src != v6 || len(dgs.List[1].Payload) != 4 {
+		t.Errorf("datagrams %+v", dgs.List)
 	}
 	// The UDP checksum is right: Wireshark would flag it otherwise.
 	b, _ := os.ReadFile(path)
@@ -221,10 +221,10 @@ func TestSIMTapLive(t *testing.T) {
 		}
 	}
 	dgs, err := ReadDatagrams(path, gsmtap.Port)
-	if err != nil || len(dgs) != 3 {
-		t.Fatalf("%d datagrams, %v", len(dgs), err)
+	if err != nil || len(dgs.List) != 3 {
+		t.Fatalf("%d datagrams, %v", len(dgs.List), err)
 	}
-	for i, d := range dgs {
+	for i, d := range dgs.List {
 		if d.Time.Before(before) || d.Payload[len(d.Payload)-1] != byte(i) {
 			t.Errorf("datagram %d at %v (run began %v): % X", i, d.Time, before, d.Payload)
 		}

@@ -28,7 +28,7 @@ func recorded(t *testing.T, edit func(i int, payload []byte) []byte) (*simtrace.
 		t.Fatal(err)
 	}
 	var kept []capture.Datagram
-	for i, d := range dgs {
+	for i, d := range dgs.List {
 		if edit != nil {
 			if d.Payload = edit(i, append([]byte(nil), d.Payload...)); d.Payload == nil {
 				continue
@@ -36,7 +36,7 @@ func recorded(t *testing.T, edit func(i int, payload []byte) []byte) (*simtrace.
 		}
 		kept = append(kept, d)
 	}
-	l, err := simtrace.Decode(kept).Only()
+	l, err := simtrace.Decode(capture.Datagrams{List: kept}).Only()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestSwitchAfterARefused09(t *testing.T) {
 			dgs[i] = capture.Datagram{Frame: i + 1, Time: t0.Add(time.Duration(i) * time.Millisecond), Src: sniffer,
 				Dst: netip.AddrPortFrom(sniffer.Addr(), gsmtap.Port), Payload: p}
 		}
-		l, err := simtrace.Decode(dgs).Only()
+		l, err := simtrace.Decode(capture.Datagrams{List: dgs}).Only()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,7 +32,7 @@ func FuzzDecode(f *testing.F) {
 			payloads = append(payloads, b[1:1+n])
 			b = b[1+n:]
 		}
-		tr := Decode(stream(payloads...))
+		tr := decode(stream(payloads...))
 		items := tr.Total()
 		for _, l := range tr.Lanes {
 			items += len(l.ATRs) + len(l.APDUs) + l.Count(NoResponse) + l.Count(BadAPDU)

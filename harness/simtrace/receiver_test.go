@@ -168,8 +168,8 @@ func TestReceiverBadInput(t *testing.T) {
 		t.Errorf("lane %v, trace warnings %q, lane warnings %v", l, tr.Summary(), l.Warnings())
 	}
 	dgs, _ := capture.ReadDatagrams(path, gsmtap.Port)
-	if len(dgs) != 2 {
-		t.Errorf("%d datagrams in the capture, want the 2 GSMTAP SIM ones", len(dgs))
+	if len(dgs.List) != 2 {
+		t.Errorf("%d datagrams in the capture, want the 2 GSMTAP SIM ones", len(dgs.List))
 	}
 	if ex, err := capture.ReadHTTP(path); err != nil || len(ex) != 2 {
 		t.Errorf("HTTP beside the lane: %d exchanges, %v", len(ex), err)
@@ -269,14 +269,14 @@ func TestReceiverSkipIsMarkedInTheCapture(t *testing.T) {
 				t.Fatal(err)
 			}
 			dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
-			if err != nil || len(dgs) != 3 {
-				t.Fatalf("%d datagrams in the capture, %v", len(dgs), err)
+			if err != nil || len(dgs.List) != 3 {
+				t.Fatalf("%d datagrams in the capture, %v", len(dgs.List), err)
 			}
 			want := 0
 			if tc.lost {
 				want = 3
 			}
-			if got := dgs[2].Mark.LostBefore; got != want {
+			if got := dgs.List[2].Mark.LostBefore; got != want {
 				t.Errorf("the GET RESPONSE's frame names received datagram %d as skipped before it, want %d", got, want)
 			}
 			tr, err := Read(path)
@@ -346,16 +346,17 @@ func TestReceiverSkipAtTheEndIsInTheCapture(t *testing.T) {
 			if err := sess.Close(); err != nil {
 				t.Fatal(err)
 			}
-			ends, err := capture.ReadSkippedAtEnd(path)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var want []capture.SkippedAtEnd
 			if tc.want > 0 {
 				want = []capture.SkippedAtEnd{{Src: p.From(), Received: tc.want}}
 			}
-			if !slices.Equal(ends, want) {
-				t.Errorf("the capture ends with skips %v, want %v", ends, want)
+			// Read with the datagrams, by pcapgo and by the fast reader.
+			dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
+			if err != nil || !slices.Equal(dgs.SkippedAtEnd, want) {
+				t.Errorf("the capture ends with skips %v (%v), want %v", dgs.SkippedAtEnd, err, want)
+			}
+			if _, dgs, err := capture.ReadEvidence(path, gsmtap.Port, 0); err != nil || !slices.Equal(dgs.SkippedAtEnd, want) {
+				t.Errorf("its evidence ends with skips %v (%v), want %v", dgs.SkippedAtEnd, err, want)
 			}
 			tr, err := Read(path)
 			if err != nil {

@@ -56,8 +56,8 @@ func ReadStream(file string) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]byte, 0, len(dgs))
-	for _, d := range dgs {
+	out := make([][]byte, 0, len(dgs.List))
+	for _, d := range dgs.List {
 		if d.Dst.Port() == gsmtap.Port {
 			out = append(out, d.Payload)
 		}

@@ -190,21 +190,15 @@ type ATR struct {
 // Read decodes the GSMTAP datagrams of a capture file (of one cut short,
 // those before the cut, with the error).
 func Read(path string) (*Trace, error) {
-	dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
+	d, err := capture.ReadDatagrams(path, gsmtap.Port)
 	if err != nil && !errors.Is(err, capture.ErrCutShort) {
 		return nil, err
 	}
-	tr := Decode(dgs)
-	ends, rerr := capture.ReadSkippedAtEnd(path)
-	if rerr != nil {
-		return nil, rerr
-	}
-	tr.SkippedAtEnd(ends)
-	return tr, err // with ErrCutShort: what came before the cut
+	return Decode(d), err // with ErrCutShort: what came before the cut
 }
 
 // SkippedAtEnd takes the receiver's skips a capture ends with
-// (capture.ReadSkippedAtEnd): each ends what was on its way on its
+// (capture.Datagrams.SkippedAtEnd): each ends what was on its way on its
 // sender's lane, as a loss marked on a later frame does, and is said on
 // that lane at its last frame (on the trace, at its last datagram, for a
 // sender without a lane).
@@ -221,15 +215,17 @@ func (tr *Trace) SkippedAtEnd(list []capture.SkippedAtEnd) {
 	}
 }
 
-// Decode builds the trace of datagrams (to or from port 4729), taking
-// them in time order (a stable sort: a sniffer's order is kept).
-func Decode(dgs []capture.Datagram) *Trace {
-	sorted := append([]capture.Datagram(nil), dgs...)
+// Decode builds the trace of a capture's datagrams (to or from port
+// 4729), taking them in time order (a stable sort: a sniffer's order is
+// kept), then the receiver's skips the capture ends with.
+func Decode(d capture.Datagrams) *Trace {
+	sorted := append([]capture.Datagram(nil), d.List...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Time.Before(sorted[j].Time) })
 	tr := &Trace{sizeHint: len(sorted)}
 	for _, d := range sorted {
 		tr.Add(d)
 	}
+	tr.SkippedAtEnd(d.SkippedAtEnd)
 	return tr
 }
 

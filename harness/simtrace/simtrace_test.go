@@ -26,6 +26,9 @@ func sim(t *testing.T, sub uint8, hex string) []byte {
 }
 
 // stream makes datagrams from one sniffer, 1 ms apart.
+// decode is Decode of a capture's datagrams, none skipped at its end.
+func decode(dgs []capture.Datagram) *Trace { return Decode(capture.Datagrams{List: dgs}) }
+
 func stream(payloads ...[]byte) []capture.Datagram {
 	out := make([]capture.Datagram, len(payloads))
 	for i, p := range payloads {
@@ -40,7 +43,7 @@ func stream(payloads ...[]byte) []capture.Datagram {
 // STORE DATA blocks answered through two GET RESPONSEs, a SELECT whose FCP
 // comes through GET RESPONSE.
 func TestDecodeTyped(t *testing.T) {
-	tr := Decode(stream(
+	tr := decode(stream(
 		sim(t, gsmtap.SubATR, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4"),
 		sim(t, gsmtap.SubAPDU, "80 10 00 00 03 FF FF FF 91 10"),
 		sim(t, gsmtap.SubAPDU, "80 12 00 00 0B D0 09 81 03 01 01 09 82 02 81 82 90 00"),
@@ -126,7 +129,7 @@ func TestSelectNamesItsFile(t *testing.T) {
 		// (outside tester sw130 N9).
 		{"00 A4 08 0C 06 3F 00 7F FF 6F E3 6A 82", "SELECT path 3F00/7FFF/6FE3 from the MF, naming the MF's own 3F00 (TS 102 221 §11.1.1.2 excludes it) 6A82"},
 	} {
-		tr := Decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu)))
+		tr := decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu)))
 		l, err := tr.Only()
 		if err != nil || len(l.APDUs) != 1 {
 			t.Fatalf("%s: %v, %d APDUs (%s)", tc.apdu, err, len(l.APDUs), l.Summary())
@@ -161,7 +164,7 @@ func TestDecodeBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := Decode(stream(
+			tr := decode(stream(
 				sim(t, gsmtap.SubATR, "3B 00"),
 				sim(t, gsmtap.SubAPDU, "80 10 00 00 01 FF 90 00"),
 				tc.dg(t),
@@ -198,7 +201,7 @@ func laneSummary(tr *Trace) string {
 // a STORE DATA block without the first, a TERMINAL RESPONSE without its
 // FETCH. Each is counted; the APDUs stay, typed as far as they go.
 func TestDecodeMidSession(t *testing.T) {
-	tr := Decode(stream(
+	tr := decode(stream(
 		sim(t, gsmtap.SubAPDU, "01 C0 00 00 02 BF 31 90 00"),
 		sim(t, gsmtap.SubAPDU, "81 E2 91 02 01 00 90 00"),
 		sim(t, gsmtap.SubAPDU, "80 14 00 00 0C 81 03 01 26 00 82 02 82 81 83 01 00 90 00"),
@@ -220,14 +223,14 @@ func TestDecodeMidSession(t *testing.T) {
 func TestDecodeTwoSniffers(t *testing.T) {
 	dgs := stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubATR, "3B 00"))
 	dgs[1].Src = netip.MustParseAddrPort("192.0.2.8:41729")
-	tr := Decode(dgs)
+	tr := decode(dgs)
 	if len(tr.Lanes) != 2 || tr.Lane(dgs[1].Src) == nil {
 		t.Fatalf("%d lanes", len(tr.Lanes))
 	}
 	if _, err := tr.Only(); err == nil || !strings.Contains(err.Error(), "2 sniffers") {
 		t.Errorf("Only: %v", err)
 	}
-	if _, err := Decode(nil).Only(); err == nil || !strings.Contains(err.Error(), "no GSMTAP SIM") {
+	if _, err := decode(nil).Only(); err == nil || !strings.Contains(err.Error(), "no GSMTAP SIM") {
 		t.Errorf("Only on nothing: %v", err)
 	}
 }
@@ -238,7 +241,7 @@ func TestWarningsBounded(t *testing.T) {
 	for range MaxWarnings * 3 {
 		p = append(p, []byte{1})
 	}
-	tr := Decode(stream(p...))
+	tr := decode(stream(p...))
 	if tr.Count(NotGSMTAP) != MaxWarnings*3 || len(tr.Warnings()) != MaxWarnings {
 		t.Errorf("%d counted, %d kept", tr.Count(NotGSMTAP), len(tr.Warnings()))
 	}
@@ -277,7 +280,7 @@ func TestStoreDataSequence(t *testing.T) {
 			for _, a := range tc.apdus {
 				dgs = append(dgs, sim(t, gsmtap.SubAPDU, a))
 			}
-			l, err := Decode(stream(dgs...)).Only()
+			l, err := decode(stream(dgs...)).Only()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,7 +308,7 @@ func TestEndlessChainNotDecoded(t *testing.T) {
 		p = append(p, sim(t, gsmtap.SubAPDU, "81C00000FF"+part+"61FF"))
 	}
 	p = append(p, sim(t, gsmtap.SubAPDU, "81C00000FF"+part+"9000"))
-	l, err := Decode(stream(p...)).Only()
+	l, err := decode(stream(p...)).Only()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +337,7 @@ func TestRefusedAfterHeader(t *testing.T) {
 		{"00 70 00 00 01 6A 81", "MANAGE CHANNEL 6A81", true},
 		{"80 C2 00 00 05 93 00", "ENVELOPE 9300", true},
 	} {
-		l, err := Decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu))).Only()
+		l, err := decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu))).Only()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -367,7 +370,7 @@ func TestRefusedAfterPartOfItsData(t *testing.T) {
 		{"80 C2 00 00 05 D1 03 6F 00", "ENVELOPE 6F00", 2},
 		{"81 E2 91 00 06 BF 2D 90 00", "", 0},
 	} {
-		l, err := Decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu))).Only()
+		l, err := decode(stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, tc.apdu))).Only()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,7 +439,7 @@ func TestLostDatagramEndsWhatWasOnItsWay(t *testing.T) {
 			}
 			dgs := stream(append(p, sim(t, gsmtap.SubAPDU, part2))...)
 			tc.lost(t, &dgs[2])
-			tr := Decode(dgs)
+			tr := decode(dgs)
 			l := tr.Lane(sniffer)
 			if l == nil {
 				t.Fatalf("no lane: %s", tr.Summary())
@@ -481,7 +484,7 @@ func TestDuplicateFragmentsLoseNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dgs := stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 00"), sim(t, gsmtap.SubAPDU, part1), sim(t, gsmtap.SubAPDU, part2))
 			dgs[2].Duplicates = tc.dups
-			tr := Decode(dgs)
+			tr := decode(dgs)
 			l := tr.Lane(sniffer)
 			if l == nil {
 				t.Fatalf("no lane: %s", tr.Summary())
@@ -557,7 +560,7 @@ func TestLostDatagramLeavesAPartialAnswer(t *testing.T) {
 				d := &dgs[len(head)+tc.lose]
 				d.Payload, d.Truncated = d.Payload[:20], true
 			}
-			l, err := Decode(dgs).Only()
+			l, err := decode(dgs).Only()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -609,7 +612,7 @@ func TestLostDatagramEndsStoreData(t *testing.T) {
 		sim(t, gsmtap.SubAPDU, "81 E2 91 02 02 80 00 61 10"),
 	)
 	dgs[2].Payload, dgs[2].Truncated = dgs[2].Payload[:20], true
-	l, err := Decode(dgs).Only()
+	l, err := decode(dgs).Only()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,7 +636,7 @@ func TestSummaryNamesFrames(t *testing.T) {
 	p = append(p, sim(t, gsmtap.SubPPSReq, "FF 10 96 79"))
 	dgs := stream(p...)
 	dgs[0].Truncated = true
-	tr := Decode(dgs)
+	tr := decode(dgs)
 	want := "1 GSMTAP SIM other than ATR or APDU (frame 8), 1 datagram cut short by the capture (frame 1), 6 not GSMTAP (frames 2, 3, 4, 5, 6 and 1 more)"
 	if got := tr.Summary(); got != want {
 		t.Errorf("summary\n%q, want\n%q", got, want)

@@ -19,15 +19,11 @@ import (
 func readAPDUs(path string, b *Builder) error {
 	// A file cut short: readTraffic has noted it; the APDUs before the
 	// cut are shown.
-	dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
+	d, err := capture.ReadDatagrams(path, gsmtap.Port)
 	if err != nil && !errors.Is(err, capture.ErrCutShort) {
 		return err
 	}
-	ends, err := capture.ReadSkippedAtEnd(path)
-	if err != nil {
-		return err
-	}
-	return b.addAPDUs(dgs, ends...)
+	return b.addAPDUs(d)
 }
 
 // addAPDUs adds the lanes of a capture's GSMTAP datagrams (see
@@ -36,11 +32,10 @@ func readAPDUs(path string, b *Builder) error {
 // the events the card logged while handling it (its datagram, written
 // with the answer, follows them). An APDU with such events is two rows:
 // the command before them, the card's answer (status word) after.
-// ends are the receiver's skips the capture ends with
-// (capture.ReadSkippedAtEnd).
-func (b *Builder) addAPDUs(dgs []capture.Datagram, ends ...capture.SkippedAtEnd) error {
-	tr := simtrace.Decode(dgs)
-	tr.SkippedAtEnd(ends)
+// The receiver's skips the capture ends with are said at their
+// sender's last row (simtrace.Decode).
+func (b *Builder) addAPDUs(d capture.Datagrams) error {
+	tr, dgs := simtrace.Decode(d), d.List
 	marks := make(map[int]capture.Mark, len(dgs))
 	// answers holds the datagram's own mark where events came between the
 	// command and its answer: the card logged them while it handled the

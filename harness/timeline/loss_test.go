@@ -178,7 +178,7 @@ func apduLaneAfter(t *testing.T, steps []lossStep) string {
 		dgs = append(dgs, capture.Datagram{Frame: i + 2, Time: at.Add(time.Duration(i+1) * time.Millisecond),
 			Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: payload})
 	}
-	l := simtrace.Decode(dgs).Lane(capture.SIMTapAddr)
+	l := simtrace.Decode(capture.Datagrams{List: dgs}).Lane(capture.SIMTapAddr)
 	if l == nil || len(l.APDUs) == 0 {
 		t.Fatal("no APDU lane")
 	}

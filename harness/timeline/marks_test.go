@@ -96,7 +96,7 @@ func TestMarkedFramesAmongEvents(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeArtifacts(t, map[string]string{"events.jsonl": cutEvents, "traffic.pcapng": ""})
-			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Exchanges: tc.ex, Datagrams: tc.dgs}})
+			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Exchanges: tc.ex, Datagrams: capture.Datagrams{List: tc.dgs}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +145,7 @@ func TestMarkedFrameKeepsALaterStamp(t *testing.T) {
 	g := gsmtap.SIMHeader(gsmtap.SubATR)
 	atr := capture.Datagram{Frame: 3, Time: later, Mark: capture.Mark{Events: 4, OK: true},
 		Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(g.Append(nil), 0x3B, 0x00)}
-	tl, err := Build(dir, Run{Traffic: &Decoded{Datagrams: []capture.Datagram{atr}}})
+	tl, err := Build(dir, Run{Traffic: &Decoded{Datagrams: capture.Datagrams{List: []capture.Datagram{atr}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestRowsPastTheLastEventKeepTheirTime(t *testing.T) {
 		g := gsmtap.SIMHeader(gsmtap.SubATR)
 		atr := capture.Datagram{Frame: 1, Time: apdu, Mark: capture.Mark{Events: 4, OK: true},
 			Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(g.Append(nil), 0x3B, 0x00)}
-		run.Traffic = &Decoded{Datagrams: []capture.Datagram{atr}}
+		run.Traffic = &Decoded{Datagrams: capture.Datagrams{List: []capture.Datagram{atr}}}
 		tl, err := Build(dir, run)
 		if err != nil {
 			t.Fatal(err)
@@ -213,7 +213,7 @@ func TestCaptureJudgedByItsFirstFrame(t *testing.T) {
 		{"wall clock", []capture.Datagram{atr(1, wall), atr(2, wall.Add(time.Hour))}, time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)},
 	} {
 		dir := writeArtifacts(t, map[string]string{"events.jsonl": cutEvents, "traffic.pcapng": ""})
-		tl, err := Build(dir, Run{TimesUnknown: true, Traffic: &Decoded{Datagrams: tc.frames}})
+		tl, err := Build(dir, Run{TimesUnknown: true, Traffic: &Decoded{Datagrams: capture.Datagrams{List: tc.frames}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -79,7 +79,7 @@ func TestPowerCutAnswerJudgedByChannelReads(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeArtifacts(t, map[string]string{"events.jsonl": notifCutEvents, "traffic.pcapng": ""})
 			dgs := append(append([]capture.Datagram{}, before...), tc.after...)
-			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Exchanges: []capture.Exchange{ex}, Datagrams: dgs}})
+			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Exchanges: []capture.Exchange{ex}, Datagrams: capture.Datagrams{List: dgs}}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -126,10 +126,11 @@ func (r Run) IncompleteApart() bool {
 }
 
 // Decoded is a capture as capture.ReadEvidence decodes it: the HTTP
-// exchanges (TLS decrypted) and the GSMTAP datagrams.
+// exchanges (TLS decrypted) and the GSMTAP datagrams, with the receiver's
+// skips the capture ends with.
 type Decoded struct {
 	Exchanges []capture.Exchange
-	Datagrams []capture.Datagram
+	Datagrams capture.Datagrams
 }
 
 // Kind of an item: what it shows.

@@ -1123,7 +1123,7 @@ func TestES10AnswerJudgedAlikeOnBothLanes(t *testing.T) {
 			// The card's APDU lane: the same exchanges sniffed.
 			dgs := sniffed(tc.exs, false)
 			dir := writeArtifacts(t, map[string]string{"events.jsonl": `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}` + "\n", "traffic.pcapng": ""})
-			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Datagrams: dgs}})
+			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Datagrams: capture.Datagrams{List: dgs}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1259,7 +1259,7 @@ func TestWrongLeIsAStep(t *testing.T) {
 			}
 			dgs := sniffed(tc.exs, true)
 			dir := writeArtifacts(t, map[string]string{"events.jsonl": `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}` + "\n", "traffic.pcapng": ""})
-			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Datagrams: dgs}})
+			tl, err := Build(dir, Run{Name: "x", Traffic: &Decoded{Datagrams: capture.Datagrams{List: dgs}}})
 			if err != nil {
 				t.Fatal(err)
 			}
