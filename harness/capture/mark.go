@@ -78,25 +78,6 @@ func MarkComment(m Mark) string {
 	return markPrefix + strconv.Itoa(m.Events)
 }
 
-// markComments are the EPB comments that carry m, the frame's own mark
-// first.
-func markComments(m Mark) []string {
-	var c []string
-	if m.OK {
-		c = append(c, MarkComment(m))
-		if m.CommandOK {
-			c = append(c, commandPrefix+strconv.Itoa(m.Command))
-		}
-		if m.Outside {
-			c = append(c, OutsideComment)
-		}
-	}
-	if m.LostBefore > 0 {
-		c = append(c, LostBeforePrefix+strconv.Itoa(m.LostBefore))
-	}
-	return c
-}
-
 // pcapng codes (pcapng spec: Enhanced Packet Block, options).
 const (
 	blockTypeEPB    = 0x00000006
@@ -107,8 +88,10 @@ const (
 )
 
 // appendEPB appends a little-endian Enhanced Packet Block of interface 0
-// (nanosecond timestamps) holding data, with m's comments (markComments)
-// as its options: byte for byte what pcapgo.NgWriter writes for them.
+// (nanosecond timestamps) holding data, with m's comments as its options
+// (the frame's own mark first, then its command's, Outside, LostBefore
+// and Note): byte for byte what pcapgo.NgWriter writes for them
+// (TestEPBAsPcapgo).
 func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 	le := binary.LittleEndian
 	start := len(b)

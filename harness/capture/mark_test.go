@@ -178,12 +178,35 @@ func TestEventCountMark(t *testing.T) {
 	}
 }
 
+// markComments are the EPB comments that carry m, in appendEPB's order,
+// written out as a list for pcapgo's writer to encode.
+func markComments(m Mark) []string {
+	var c []string
+	if m.OK {
+		c = append(c, MarkComment(m))
+		if m.CommandOK {
+			c = append(c, commandPrefix+strconv.Itoa(m.Command))
+		}
+		if m.Outside {
+			c = append(c, OutsideComment)
+		}
+	}
+	if m.LostBefore > 0 {
+		c = append(c, LostBeforePrefix+strconv.Itoa(m.LostBefore))
+	}
+	if m.Note != "" {
+		c = append(c, m.Note)
+	}
+	return c
+}
+
 // The tap's blocks are pcapgo's: appendEPB encodes what
 // NgWriter.WritePacketWithOptions writes for a frame and its mark.
 func TestEPBAsPcapgo(t *testing.T) {
 	marks := []Mark{{}, {Events: 0, OK: true}, {Events: 12345, OK: true}, {Events: 7, OK: true, Command: 3, CommandOK: true},
 		{Events: 1 << 40, OK: true, Command: 99999, CommandOK: true},
-		{LostBefore: 3}, {Events: 8, OK: true, LostBefore: 1 << 33}}
+		{LostBefore: 3}, {Events: 8, OK: true, LostBefore: 1 << 33},
+		{Events: 2, OK: true, Outside: true}, {Note: "a note"}, {Events: 5, OK: true, Command: 4, CommandOK: true, Outside: true, LostBefore: 2, Note: "n"}}
 	for size := range 9 {
 		for _, m := range marks {
 			data := bytes.Repeat([]byte{0xa5}, size)
