@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -34,6 +35,25 @@ type Datagram struct {
 	// datagram put together from IP fragments: discarded, as the kernel
 	// discards a duplicate fragment (RFC 791 §3.2, RFC 815), no bytes lost.
 	Duplicates []int
+}
+
+// FrameList names frames of a capture as Wireshark numbers them (its
+// frame.number): "frame 5", "frames 5, 6, 9"; "" for none.
+func FrameList(frames []int) string {
+	if len(frames) == 0 {
+		return ""
+	}
+	b := []byte("frame ")
+	if len(frames) > 1 {
+		b = []byte("frames ")
+	}
+	for i, f := range frames {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendInt(b, int64(f), 10)
+	}
+	return string(b)
 }
 
 // Datagrams is what a capture holds on one UDP port: its datagrams, and

@@ -80,3 +80,22 @@ func FuzzPlainUDP4(f *testing.F) {
 	f.Add(udpFrame(f, sim, netip.MustParseAddrPort("127.0.0.2:1"), nil))
 	f.Fuzz(func(t *testing.T, frame []byte) { checkTakeAsParser(t, frame) })
 }
+
+// FrameList is the one way the capture's readers name frames ("frame 5",
+// "frames 5, 6"): IPv4 reassembly's give-ups and simtrace's duplicate
+// fragments say them alike (r150).
+func TestFrameList(t *testing.T) {
+	for _, tc := range []struct {
+		frames []int
+		want   string
+	}{
+		{nil, ""},
+		{[]int{5}, "frame 5"},
+		{[]int{5, 6}, "frames 5, 6"},
+		{[]int{1, 20, 300}, "frames 1, 20, 300"},
+	} {
+		if got := FrameList(tc.frames); got != tc.want {
+			t.Errorf("FrameList(%v) = %q, want %q", tc.frames, got, tc.want)
+		}
+	}
+}

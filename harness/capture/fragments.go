@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -292,24 +291,13 @@ func (g *fragGroup) name() string {
 	if g.v6 {
 		ip = "IPv6"
 	}
-	list := func(fs []int) string {
-		s := make([]string, len(fs))
-		for i, f := range fs {
-			s[i] = strconv.Itoa(f)
-		}
-		return strings.Join(s, ", ")
-	}
-	noun := "fragment at frame "
+	noun := "fragment"
 	if len(g.frames) > 1 {
-		noun = "fragments at frames "
+		noun = "fragments"
 	}
-	out := fmt.Sprintf("%s %s%s, not reassembled: %s", ip, noun, list(g.frames), g.why)
-	switch len(g.late) {
-	case 0:
-	case 1:
-		out += "; frame " + list(g.late) + " came after, too late"
-	default:
-		out += "; frames " + list(g.late) + " came after, too late"
+	out := fmt.Sprintf("%s %s at %s, not reassembled: %s", ip, noun, FrameList(g.frames), g.why)
+	if len(g.late) > 0 {
+		out += "; " + FrameList(g.late) + " came after, too late"
 	}
 	return out
 }

@@ -296,15 +296,7 @@ func (tr *Trace) Add(d capture.Datagram) {
 		return
 	}
 	if len(d.Duplicates) > 0 {
-		fs := make([]string, len(d.Duplicates))
-		for i, f := range d.Duplicates {
-			fs[i] = strconv.Itoa(f)
-		}
-		noun := "frame"
-		if len(fs) > 1 {
-			noun = "frames"
-		}
-		tr.warnings.add(d.Frame, d.Time, DuplicateFragments, "%s %s repeated IP fragments of this datagram, already put together: discarded as duplicates, no bytes lost (from %s)", noun, strings.Join(fs, ", "), d.Src)
+		tr.warnings.add(d.Frame, d.Time, DuplicateFragments, "%s repeated IP fragments of this datagram, already put together: discarded as duplicates, no bytes lost (from %s)", capture.FrameList(d.Duplicates), d.Src)
 	}
 	g, skip, why, lost := classify(d.Payload, d.Src)
 	if skip != "" {
