@@ -163,15 +163,31 @@ func cycles(events []eventlog.Event) (out []*cycle, nested []eventlog.Event) {
 	return out, nested
 }
 
-// checkListOrder: within each cycle the attempts take the list in order,
+// checkListOrder: a list cycle's list is the one the platform served
+// (claim 3 follows the platform's order: the card's own copy, which
+// cycle_started logs, could be wrong and then followed "in order" —
+// tester t139 M03); within each cycle the attempts take the list in order,
 // each at most once; an operator before an attempted one was attempted or
 // logged as skipped with a reason; an exhausted list had every operator
 // attempted or skipped. No attempt happens outside a cycle.
 func checkListOrder(s *scenario.Scenario, o Outcome) []string {
 	var v []string
 	cs, _ := cycles(o.Events)
+	served := map[int][]string{} // a list cycle's start → the list the platform last served before it
+	var last []string
+	for i, e := range o.Events {
+		switch {
+		case is(e, eventlog.Platform, platform.KindPreferredListServed):
+			last = e.Strs("operators")
+		case is(e, eventlog.EUICC, applet.KindCycleStarted) && e.Str("trigger") == applet.TriggerList && last != nil:
+			served[i] = last
+		}
+	}
 	in := map[int]bool{}
 	for _, c := range cs {
+		if p, ok := served[c.events[0]]; ok && !slices.Equal(p, c.ops) {
+			v = append(v, fmt.Sprintf("%s: the card's list %v is not the one the platform served, %v", at(c.start), c.ops, p))
+		}
 		for _, i := range c.events {
 			in[i] = true
 		}

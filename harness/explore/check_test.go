@@ -67,6 +67,9 @@ func leftArea() eventlog.Event {
 func backoff(op, area string) eventlog.Event {
 	return ev(eventlog.EUICC, "backoff", "operator", op, "area", area)
 }
+func listServed(ops ...string) eventlog.Event {
+	return ev(eventlog.Platform, "preferred_list_served", "operators", ops)
+}
 func fallback(from, to string) eventlog.Event {
 	return ev(eventlog.EUICC, "fallback", "from_operator", from, "to_operator", to)
 }
@@ -143,6 +146,15 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"a repeated operator in the list is tried once", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
 			start("list", "cn1", "fr1", "fr1"), try("fr1"), ev(eventlog.EUICC, "attempt_skipped", "operator", "fr1", "reason", "repeated in list"),
 			ended("list-exhausted", 1, 1)}}, ""},
+		// The card's copy of the list against the platform's (tester t139
+		// M03: a card that re-sorts the list follows its own copy in order).
+		{"the card follows the list the platform served", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
+			listServed("fr2", "fr1"), list("fr2", "fr1"), start("list", "cn1", "fr2", "fr1"), try("fr2"), ended("attach-success", 1, 2)}}, ""},
+		{"the card re-sorted the platform's list", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
+			listServed("fr2", "fr1"), list("fr2", "fr1"), start("list", "cn1", "fr1", "fr2"), try("fr1"), ended("attach-success", 1, 2)}},
+			"the card's list [fr1 fr2] is not the one the platform served, [fr2 fr1]"},
+		{"a rescue has no platform list", "README decisions", checkListOrder, Outcome{Events: []eventlog.Event{
+			listServed("fr2", "fr1"), start("rescue", "fr1", "cn1"), try("cn1"), ended("attach-success", 1, 2)}}, ""},
 		{"fallback to the original attaches before the next", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
 			start("list", "cn1", "fr1", "fr2"), try("fr1"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1", "cn1"),
 			enable(orig, "cn1", true), attached("cn1", "roaming"), fbAttached("cn1"), try("fr2")}}, ""},
