@@ -45,6 +45,7 @@ var Invariants = []Invariant{
 	{"no-border-ping-pong", "README \"Decisions on the open points\" (a device that crosses a border; back-off): a device that does not move does not leave the list's area cycle after cycle — in a border area the card switches between two countries' lists at every check, with no back-off", checkNoBorderPingPong},
 	{"note-not-cut", "docs/platform-api.md (delivery at least once: a lost answer, not the card's own doing): the card enables no profile while a note the platform took awaits its answer — the REFRESH would cut the answer and the note go twice — unless a power cut, restart or card loss cut it first", checkNoteNotCut},
 	{"left-area-abroad", "claim 3, README \"Decisions on the open points\" (back-off: an area is a country): a cycle ends as the device having left the list's area only when its fallback attached in another country — one the scenario gives the network's operator —, not on another MCC of the list's country, nor, once the list named its country, on any network of it", checkLeftAreaAbroad},
+	{"rescue-home-first", "README \"Decisions on the open points\" (never stranded): a rescue tries the card's other profiles home first — the first-boot home profile, wherever the card lists it — when it tries the home profile at all", checkRescueHomeFirst},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 
@@ -324,6 +325,22 @@ func checkFallback(s *scenario.Scenario, o Outcome) []string {
 			pending, fellBack = false, false
 		case is(e, eventlog.EUICC, applet.KindCycleEnded):
 			cur = nil
+		}
+	}
+	return v
+}
+
+// checkRescueHomeFirst: a rescue cycle that lists the home profile's
+// operator (the profile enabled at first boot; the rescue leaves it out
+// when it is the one without service, or backed off out of its network's
+// sight) lists it first, whatever the card's profile order.
+func checkRescueHomeFirst(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	home := s.EnabledProfile().Operator
+	cs, _ := cycles(o.Events)
+	for _, c := range cs {
+		if c.trigger == applet.TriggerRescue && slices.Contains(c.ops, home) && c.ops[0] != home {
+			v = append(v, fmt.Sprintf("%s: rescue tries %v, the home profile's %s not first", at(c.start), c.ops, home))
 		}
 	}
 	return v

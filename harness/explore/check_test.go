@@ -334,6 +334,16 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			started("208"), enable(fr1, "fr1", false), served("26201"), failed("fr1"), enable(orig, "cn1", true), served("26201"),
 			ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "26201"), backoff("fr1", "208"),
 			ev(eventlog.EUICC, "cycle_ended", "outcome", "list-exhausted", "reason", applet.ReasonBorderArea)}}, ""},
+		// The rescue's home first, wherever the card lists it (tester t139
+		// M27); testScenario's home is cn1.
+		{"rescue tries the home profile first", "README decisions (never stranded)", checkRescueHomeFirst, Outcome{Events: []eventlog.Event{
+			start("rescue", "fr1", "cn1", "de1")}}, ""},
+		{"rescue tries the home profile after another", "README decisions (never stranded)", checkRescueHomeFirst, Outcome{Events: []eventlog.Event{
+			start("rescue", "fr1", "de1", "cn1")}}, "rescue tries [de1 cn1], the home profile's cn1 not first"},
+		{"rescue from the home profile itself", "README decisions (never stranded)", checkRescueHomeFirst, Outcome{Events: []eventlog.Event{
+			start("rescue", "cn1", "de1", "fr1")}}, ""},
+		{"a list cycle need not start with home", "claim 3", checkRescueHomeFirst, Outcome{Events: []eventlog.Event{
+			start("list", "fr1", "de1", "cn1")}}, ""},
 		{"one failure judged once", "README decisions (sw50)", checkOneJudgment, Outcome{Events: []eventlog.Event{
 			started("208"), failed("fr1"), backoff("fr1", "208"), failed("fr2"), backoff("fr2", "208")}}, ""},
 		{"a failure judged twice in a cycle", "README decisions (sw50)", checkOneJudgment, Outcome{Events: []eventlog.Event{

@@ -335,10 +335,14 @@ func Generator(f Features) *rapid.Generator[Case] {
 			first := rapid.IntRange(1, 2).Draw(t, "backoff_first")
 			fmt.Fprintf(&b, "  backoff: {first: %d, max: %d}\n", first, first*rapid.SampledFrom([]int{1, 2, 4, 8}).Draw(t, "backoff_max"))
 		}
+		// The card lists the home profile (enabled, ICCID ...001) at a
+		// drawn place, not always first: the rescue's "home first" must
+		// come from the card's home, not from its order (tester t139 M27).
 		b.WriteString("  profiles:\n")
-		for i, p := range profiles {
+		homeAt := rapid.IntRange(0, len(profiles)-1).Draw(t, "home_on_card")
+		for _, i := range insertAt(indexes(len(profiles))[1:], homeAt, 0) {
 			iccid, _ := ident.MakeICCID(fmt.Sprintf("8999000000000000%03d", i+1))
-			fmt.Fprintf(&b, "    - {iccid: %q, operator: %s", iccid, p.ID)
+			fmt.Fprintf(&b, "    - {iccid: %q, operator: %s", iccid, profiles[i].ID)
 			if i == 0 {
 				b.WriteString(", enabled: true")
 			}
@@ -701,8 +705,8 @@ func fastStop(t *rapid.T, prev, interval, wait time.Duration) time.Duration {
 }
 
 // insertAt returns ids with id inserted at i.
-func insertAt(ids []string, i int, id string) []string {
-	return append(ids[:i:i], append([]string{id}, ids[i:]...)...)
+func insertAt[T any](ids []T, i int, id T) []T {
+	return append(ids[:i:i], append([]T{id}, ids[i:]...)...)
 }
 
 func indexes(n int) []int {

@@ -3,6 +3,7 @@ package explore
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -278,4 +279,36 @@ func TestPackageSegments(t *testing.T) {
 	if installs < 12 {
 		t.Fatalf("%d installs in 400 cases, want 12 at least", installs)
 	}
+}
+
+// TestGeneratorHomeOnCard: the card lists its home profile — the enabled
+// one, the home operator's, ICCID ...001 — anywhere among its profiles,
+// not always first, so a card that takes "home" from its order rather than
+// from its first boot fails rescue-home-first (tester t139 M27); the same
+// seed draws the same case.
+func TestGeneratorHomeOnCard(t *testing.T) {
+	const n = 600
+	gen := Generator(Probe())
+	several, notFirst := 0, 0
+	for i := 1; i <= n; i++ {
+		c := gen.Example(i)
+		if again := gen.Example(i); again.YAML != c.YAML {
+			t.Fatalf("example %d drawn twice differs:\n%s\n---\n%s", i, c.YAML, again.YAML)
+		}
+		ps := c.Scenario.Device.Profiles
+		home := slices.IndexFunc(ps, func(p scenario.Profile) bool { return p.Enabled })
+		if home < 0 || !strings.HasSuffix(ps[home].ICCID[:19], "001") || ps[home].Operator != c.Scenario.Network.Operators[0].ID {
+			t.Fatalf("example %d: the enabled profile is not the home operator's first ICCID: %+v", i, ps)
+		}
+		if len(ps) > 1 {
+			several++
+			if home > 0 {
+				notFirst++
+			}
+		}
+	}
+	if notFirst < several/3 {
+		t.Errorf("the home profile is not first on the card in only %d of %d cases with several profiles", notFirst, several)
+	}
+	t.Logf("home not first in %d of %d cases with several profiles", notFirst, several)
 }
