@@ -46,6 +46,7 @@ var Invariants = []Invariant{
 	{"note-not-cut", "docs/platform-api.md (delivery at least once: a lost answer, not the card's own doing): the card enables no profile while a note the platform took awaits its answer — the REFRESH would cut the answer and the note go twice — unless a power cut, restart or card loss cut it first", checkNoteNotCut},
 	{"left-area-abroad", "claim 3, README \"Decisions on the open points\" (back-off: an area is a country): a cycle ends as the device having left the list's area only when its fallback attached in another country — one the scenario gives the network's operator —, not on another MCC of the list's country, nor, once the list named its country, on any network of it", checkLeftAreaAbroad},
 	{"rescue-home-first", "README \"Decisions on the open points\" (never stranded): a rescue tries the card's other profiles home first — the first-boot home profile, wherever the card lists it — when it tries the home profile at all", checkRescueHomeFirst},
+	{"backoff-forgotten-on-success", "README \"Decisions on the open points\" (back-off: the pauses grow for failures in a row; a late attach forgets the operator's back-off in that area, as a cycle's success does): an operator's first failure after it attached in a place counts as the first again", checkBackoffForgotten},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 
@@ -341,6 +342,43 @@ func checkRescueHomeFirst(s *scenario.Scenario, o Outcome) []string {
 	for _, c := range cs {
 		if c.trigger == applet.TriggerRescue && slices.Contains(c.ops, home) && c.ops[0] != home {
 			v = append(v, fmt.Sprintf("%s: rescue tries %v, the home profile's %s not first", at(c.start), c.ops, home))
+		}
+	}
+	return v
+}
+
+// checkBackoffForgotten: an operator that attached — its cycle's
+// attach-success, or its late_attach — has its back-off in that place
+// forgotten, so its next backoff, when logged for the same place (area and
+// country as the backoff event logs them), counts failures from 1 again.
+// Only the next backoff of that operator is judged, and only in the same
+// place: the card matches places by samePlace, which is not transitive, so
+// another place, or an entry a later failure changed, may rightly go on.
+func checkBackoffForgotten(s *scenario.Scenario, o Outcome) []string {
+	type place struct{ area, country string }
+	var v []string
+	attached := map[string]place{} // operator → where it last attached, before its next backoff
+	var cur place                  // the open cycle's place
+	for _, e := range o.Events {
+		if e.Actor != eventlog.EUICC {
+			continue
+		}
+		switch e.Kind {
+		case applet.KindCycleStarted:
+			cur = place{e.Str("area"), e.Str("country")}
+		case applet.KindCycleEnded:
+			if e.Str("outcome") == applet.OutcomeAttachSuccess && e.Str("operator") != "" {
+				attached[e.Str("operator")] = cur
+			}
+		case applet.KindLateAttach:
+			attached[e.Str("operator")] = place{e.Str("area"), e.Str("country")}
+		case applet.KindBackoff:
+			op := e.Str("operator")
+			p, ok := attached[op]
+			delete(attached, op)
+			if n, _ := e.Int("failures"); ok && p == (place{e.Str("area"), e.Str("country")}) && n != 1 {
+				v = append(v, fmt.Sprintf("%s: %s backed off with failures %d in area %s %s, where it attached since its last failure (want 1)", at(e), op, n, p.area, p.country))
+			}
 		}
 	}
 	return v

@@ -67,6 +67,12 @@ func leftArea() eventlog.Event {
 func backoff(op, area string) eventlog.Event {
 	return ev(eventlog.EUICC, "backoff", "operator", op, "area", area)
 }
+func backoffN(op, area, country string, failures int) eventlog.Event {
+	return ev(eventlog.EUICC, "backoff", "operator", op, "area", area, "country", country, "failures", failures)
+}
+func placed(area, country string) eventlog.Event {
+	return ev(eventlog.EUICC, "cycle_started", "trigger", "list", "area", area, "country", country)
+}
 func listServed(ops ...string) eventlog.Event {
 	return ev(eventlog.Platform, "preferred_list_served", "operators", ops)
 }
@@ -344,6 +350,26 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			start("rescue", "cn1", "de1", "fr1")}}, ""},
 		{"a list cycle need not start with home", "claim 3", checkRescueHomeFirst, Outcome{Events: []eventlog.Event{
 			start("list", "fr1", "de1", "cn1")}}, ""},
+		// A success forgets the operator's back-off in its place (tester
+		// t139 M28): the next failure there is the first again.
+		{"attached, then refused again: the first failure again", "README decisions (back-off)", checkBackoffForgotten, Outcome{Events: []eventlog.Event{
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 1), ended("list-exhausted", 1, 1),
+			placed("208", "FR"), try("fr1"), ended("attach-success", 1, 2, "fr1"),
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 1)}}, ""},
+		{"attached, then refused again: failures go on counting", "README decisions (back-off)", checkBackoffForgotten, Outcome{Events: []eventlog.Event{
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 1), ended("list-exhausted", 1, 1),
+			placed("208", "FR"), try("fr1"), ended("attach-success", 1, 2, "fr1"),
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 2)}}, "fr1 backed off with failures 2 in area 208 FR"},
+		{"a late attach forgets it too", "README decisions (late attach)", checkBackoffForgotten, Outcome{Events: []eventlog.Event{
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 1), ended("list-exhausted", 1, 1),
+			ev(eventlog.EUICC, "late_attach", "operator", "fr1", "area", "208", "country", "FR"),
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 2)}}, "fr1 backed off with failures 2"},
+		{"failures in a row, no success between", "README decisions (back-off)", checkBackoffForgotten, Outcome{Events: []eventlog.Event{
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 1), ended("list-exhausted", 1, 1),
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 2)}}, ""},
+		{"attached in another place: that back-off is not its", "README decisions (back-off)", checkBackoffForgotten, Outcome{Events: []eventlog.Event{
+			placed("262", "DE"), try("fr1"), ended("attach-success", 1, 2, "fr1"),
+			placed("208", "FR"), failed("fr1"), backoffN("fr1", "208", "FR", 3)}}, ""},
 		{"one failure judged once", "README decisions (sw50)", checkOneJudgment, Outcome{Events: []eventlog.Event{
 			started("208"), failed("fr1"), backoff("fr1", "208"), failed("fr2"), backoff("fr2", "208")}}, ""},
 		{"a failure judged twice in a cycle", "README decisions (sw50)", checkOneJudgment, Outcome{Events: []eventlog.Event{

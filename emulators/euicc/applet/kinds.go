@@ -37,7 +37,7 @@ const (
 	KindFallbackExhausted       eventlog.Kind = "fallback_exhausted"        // {operators}: no profile on the card attached
 	KindListExhausted           eventlog.Kind = "list_exhausted"            // {operators}
 	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, country?, failures, periods, until_check}
-	KindLateAttach              eventlog.Kind = "late_attach"               // {operator, iccid, plmn, report}: a profile reported failed, which the card stayed on, attached later: attach-success owed (claim 7)
+	KindLateAttach              eventlog.Kind = "late_attach"               // {operator, iccid, plmn, report, area, country?}: a profile reported failed, which the card stayed on, attached later: attach-success owed (claim 7), its back-off in area (as a backoff event names it) forgotten
 	// Background duties.
 	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?, iccid?, operator?, plmn?, refused?}: a platform note names what its body carried
 	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?, iccid?, operator?, plmn?}

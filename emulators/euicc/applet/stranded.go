@@ -90,6 +90,11 @@ func (a *Applet) strandedService(plmn string) {
 	}
 	a.backoffCleared(s.Operator, s.Area, s.Country)
 	r := a.owe(Note{Kind: NoteAttachSuccess, Operator: s.Operator, ICCID: p.ICCID, PLMN: p.HomePLMN})
-	a.log(KindLateAttach, "operator", s.Operator, "iccid", p.ICCID, "plmn", plmn, "report", r)
+	// The place whose back-off it forgot, as a backoff event names it.
+	kv := []any{"operator", s.Operator, "iccid", p.ICCID, "plmn", plmn, "report", r, "area", s.Area}
+	if s.Country != "" {
+		kv = append(kv, "country", s.Country)
+	}
+	a.log(KindLateAttach, kv...)
 	a.flush()
 }
