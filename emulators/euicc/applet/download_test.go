@@ -304,6 +304,11 @@ func TestDownloadInstallRefused(t *testing.T) {
 		{httpAns(200, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`),
 			`log backoff area=208 country=FR failures=1 operator=orange-fr periods=1 until_check=2; ` + exhausted},
 	})
+	// The refused package left no profile: the card lists what it had
+	// (tester t139 M20: a card that kept it passed every unit test).
+	if !slices.Equal(a.st.Profiles, testProfiles()) {
+		t.Errorf("profiles after a refused install %+v, want the card's own %+v", a.st.Profiles, testProfiles())
+	}
 }
 
 // The ES10 CancelSession the card asks for after a refused package names
@@ -506,5 +511,48 @@ func TestDownloadSuccessGoesBeforeFailedNotes(t *testing.T) {
 	}...))
 	if st := a.State(); len(st.Outbox) != 1 || st.Outbox[0].Report != 1 || !st.OutboxRetry {
 		t.Fatalf("the failed note is no longer owed as it was: %s", mustJSON(st.Outbox))
+	}
+}
+
+// A device that leaves the list's country while the profile installs
+// keeps the installed profile, unswitched, and still owes the platform its
+// download-success (claim 2; outside tester sw64): the install happened.
+// Tester t139 M43: no unit test reached installed()'s left-area branch,
+// and a card that forgot the note there passed it.
+func TestDownloadEndsAfterLeavingTheArea(t *testing.T) {
+	tests := []struct {
+		name, plmn string
+	}{
+		{"home before the install ends", "46000"},
+		{"into another country before the install ends", "26201"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := toDownload(t)
+			bpp := testBPP(t)
+			runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+			load(t, a, bpp)
+			runDL(t, a, toInstalled[:2]) // the install result told to the SM-DP+, NotificationSent asked
+			out := show(a.Step(LocationStatus{Service: NormalService, PLMN: tt.plmn}))
+			out += show(a.Step(ES10Result{ReqID: inFlight(a), Resp: es10.EncodeNotificationSentResponse(0), SW: 0x9000}))
+			if !strings.Contains(out, "log cycle_ended attempts=1 outcome=list-exhausted reason=\"the device left the area of the list") {
+				t.Errorf("the cycle did not end as the device having left: %s", out)
+			}
+			owed := 0
+			for _, n := range a.st.Outbox {
+				if n.Kind == NoteDownloadSuccess && n.Operator == "orange-fr" && n.ICCID == "89330100000000000012" {
+					owed++
+				}
+			}
+			if owed != 1 {
+				t.Errorf("download-success owed %d times, want once; outbox %s; steps: %s", owed, mustJSON(a.st.Outbox), out)
+			}
+			if _, ok := a.profileByICCID("89330100000000000012"); !ok {
+				t.Errorf("the installed profile is not on the card: %s", mustJSON(a.st.Profiles))
+			}
+			if p, ok := a.enabled(); !ok || p.Operator != "cmcc" {
+				t.Errorf("switched after leaving: %s", mustJSON(a.st.Profiles))
+			}
+		})
 	}
 }
