@@ -37,6 +37,7 @@ var Invariants = []Invariant{
 	{"one-outcome-per-cycle", "issue 8, DESIGN (every cycle ends with one outcome report): every cycle ends once, with attach-success or list-exhausted — one that could attempt no operator too —, reported to the platform exactly once", checkOutcomes},
 	{"mode-bounds", "issue 8: no mode of the applet lasts longer than its bound without an event (no wait forever)", checkModeBounds},
 	{"download-notifications", "claim 2: each installed profile yields one download-success notification to its operator and one to the platform", checkDownloadNotifications},
+	{"attempt-on-a-held-profile", "claim 2, SGP.22 §3.1.3.3 (a refused install leaves no profile): an attempt via a preinstalled profile names an operator whose profile the card holds — preinstalled, or installed (profile_installed) before it", checkAttemptHeld},
 	{"capture-matches-platform", "issue 4 §4: the pcap and the platform's own log agree", checkCapture},
 	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
 	{"pin-locked-no-service", "TS 31.102 §5.1.1, README (modem): a profile whose PIN1 is enabled reads no IMSI and never attaches (the host never enters a PIN): no attach attempt, no attach reported, no run ending attached on it", checkPINLockedNoService},
@@ -116,6 +117,28 @@ func checkFinalProfiles(s *scenario.Scenario, o Outcome) []string {
 	for _, id := range slices.Sorted(maps.Keys(have)) {
 		if !want[id] {
 			v = append(v, fmt.Sprintf("profile %s on the card was neither preinstalled nor reported installed", id))
+		}
+	}
+	return v
+}
+
+// checkAttemptHeld: every attempt via a preinstalled profile is on an
+// operator the card holds a profile of: the scenario's, or one the card
+// logged installed before the attempt. A card that took a refused
+// install's profile into its list (tester t139 M20) attempts it "preinstalled"
+// later, on a profile the card never installed.
+func checkAttemptHeld(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	held := map[string]bool{}
+	for _, p := range s.Device.Profiles {
+		held[p.Operator] = true
+	}
+	for _, e := range o.Events {
+		switch {
+		case is(e, eventlog.EUICC, "profile_installed"):
+			held[e.Str("operator")] = true
+		case is(e, eventlog.EUICC, applet.KindAttempt) && e.Str("via") == "preinstalled" && !held[e.Str("operator")]:
+			v = append(v, fmt.Sprintf("%s: attempt on %s via a preinstalled profile, but the card holds none of its profiles", at(e), e.Str("operator")))
 		}
 	}
 	return v

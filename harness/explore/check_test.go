@@ -277,6 +277,12 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
 			smdpUnreachable("fr1", true),
 			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", true)}}, "fr2: 1 installs interrupted by a reset, its SM-DP+ received 0"},
+		// A refused install leaves no profile to attempt (tester t139 M20).
+		{"an attempt on a preinstalled profile", "claim 3", checkAttemptHeld, Outcome{Events: []eventlog.Event{try("fr1")}}, ""},
+		{"an attempt on a profile installed before", "claim 2", checkAttemptHeld, Outcome{Events: []eventlog.Event{
+			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"), try("fr2")}}, ""},
+		{"an attempt on a profile the card never installed", "claim 2, SGP.22 §3.1.3.3", checkAttemptHeld, Outcome{Events: []eventlog.Event{
+			ev(eventlog.EUICC, "download_result", "operator", "fr2", "ok", false), try("fr2")}}, "attempt on fr2 via a preinstalled profile, but the card holds none"},
 		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{
 			{ICCID: orig, Enabled: true}, {ICCID: fr1, Enabled: true}}}, "2 enabled"},
 		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{{ICCID: orig, Enabled: true}}}, "lost"},
