@@ -92,3 +92,43 @@ func TestBackoffForgottenOnSuccess(t *testing.T) {
 		})
 	}
 }
+
+// TestBackoffTableFull: the back-off table holds maxBackoff entries; a
+// failure in a new place when it is full drops the oldest entry, not the
+// newest (tester t139 M37: no test filled it), and a failure of an entry
+// already there drops none.
+func TestBackoffTableFull(t *testing.T) {
+	tests := []struct {
+		name    string
+		fill    int    // operators op0, op1 … failed in order in 208
+		then    string // one more failure in 208
+		gone    string // an operator with no entry after it ("" none)
+		kept    []string
+		entries int
+	}{
+		{"room for one more", maxBackoff - 1, "new", "", []string{"op0", "new"}, maxBackoff},
+		{"full: the oldest goes", maxBackoff, "new", "op0", []string{"op1", fmt.Sprintf("op%d", maxBackoff-1), "new"}, maxBackoff},
+		{"full, an operator already there: nothing goes", maxBackoff, "op0", "", []string{"op0", "op1", fmt.Sprintf("op%d", maxBackoff-1)}, maxBackoff},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := New(testCfg, State{})
+			for i := range tt.fill {
+				a.backoffFailed(fmt.Sprintf("op%d", i), "208", "FR")
+			}
+			a.backoffFailed(tt.then, "208", "FR")
+			if len(a.st.Backoff) != tt.entries {
+				t.Errorf("%d entries, want %d", len(a.st.Backoff), tt.entries)
+			}
+			has := func(op string) bool { return a.backoffAt(op, "208", "FR", false) >= 0 }
+			if tt.gone != "" && has(tt.gone) {
+				t.Errorf("%s still backed off, want its entry dropped", tt.gone)
+			}
+			for _, op := range tt.kept {
+				if !has(op) {
+					t.Errorf("%s's entry dropped, want it kept", op)
+				}
+			}
+		})
+	}
+}
