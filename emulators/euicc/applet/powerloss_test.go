@@ -20,16 +20,23 @@ func TestBootAfterInterruptedDownload(t *testing.T) {
 		profiles []Profile
 		ok       bool
 		mode     Mode
+		step     string // the download's step at the reset ("": before the session)
 	}{
-		{"install reached NVM", append(testProfiles(), installed), true, ModeAttemptEnabling},
+		{"install reached NVM", append(testProfiles(), installed), true, ModeAttemptEnabling, ""},
+		// Installed, its result taken by the SM-DP+, and the reset during
+		// ES10b NotificationSent: installed all the same (tester t139
+		// M45: the emulated runtime answers the ES10 call in the step that
+		// sends it, so no power cut of the rig lands here, but the step is
+		// persisted with the call, and the applet's resume must hold).
+		{"reset during NotificationSent", append(testProfiles(), installed), true, ModeAttemptEnabling, dlNotifSent},
 		// Still booting: the list goes on once the profile that served is
 		// attached again (bounded by the attach timer).
-		{"install did not", testProfiles(), false, ModeFallbackAwaitAttach},
+		{"install did not", testProfiles(), false, ModeFallbackAwaitAttach, ""},
 		// Mid-install (outside tester t137 F2): the card discarded the
 		// partial profile and holds its failed install result, which the
 		// pending-notification round after the Boot sends to the SM-DP+;
 		// the attempt failed as any download.
-		{"install interrupted", testProfiles(), false, ModeFallbackAwaitAttach},
+		{"install interrupted", testProfiles(), false, ModeFallbackAwaitAttach, dlLoad},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := toDownload(t)
@@ -37,9 +44,12 @@ func TestBootAfterInterruptedDownload(t *testing.T) {
 			if err != nil || st.Mode != ModeAttemptDownloading {
 				t.Fatalf("no download in progress: %v %s", err, mustJSON(st))
 			}
-			if tc.name == "install interrupted" {
+			if tc.step != "" {
 				dl := st.Cycle.Download
-				dl.Step, dl.Seg, dl.SMDP, dl.TxID = dlLoad, 3, "smdp.orange.test", "0102030405060708"
+				dl.Step, dl.SMDP, dl.TxID = tc.step, "smdp.orange.test", "0102030405060708"
+				if tc.step == dlLoad {
+					dl.Seg = 3
+				}
 			}
 			b := New(testCfg, st) // the card was reset: rebuilt from NVM
 			var result *Log
