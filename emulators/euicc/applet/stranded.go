@@ -74,7 +74,10 @@ func (a *Applet) unstrandUnlessEnabled() {
 
 // strandedService takes normal service on plmn: on the stranded profile
 // it ends the memory, and owes the platform attach-success when the
-// platform heard it failed and this is its attach.
+// platform heard it failed and this is its attach. It is never an
+// attempt's attach: the stranded profile is the enabled one (strand takes
+// only that, and a switch forgets it), and no attempt targets the enabled
+// profile (pass: serving, or "enabled, without service").
 func (a *Applet) strandedService(plmn string) {
 	s := a.st.Stranded
 	if s == nil {
@@ -84,9 +87,6 @@ func (a *Applet) strandedService(plmn string) {
 	p, ok := a.enabled()
 	if !ok || p.ICCID != s.ICCID || !s.Reported || !(s.AnyNetwork || plmn == p.HomePLMN) {
 		return
-	}
-	if m := a.st.Mode; m == ModeAttemptAwaitAttach && a.st.Cycle.Target == p.ICCID {
-		return // attempted again: the cycle's own outcome reports it
 	}
 	a.backoffCleared(s.Operator, s.Area, s.Country)
 	r := a.owe(Note{Kind: NoteAttachSuccess, Operator: s.Operator, ICCID: p.ICCID, PLMN: p.HomePLMN})
