@@ -140,10 +140,9 @@ func (a *Applet) fallbackNext(from string) {
 }
 
 // enableFallback enables candidate iccid, or, when it already is the
-// enabled profile, awaits its attach right away. Only resumeOnServing
-// falls back to the enabled profile, and only when it has no bearer:
-// fallbackNext's candidates leave out the cycle's failed profiles, the
-// enabled one among them, so there is no attach to judge yet.
+// enabled profile, awaits its attach right away — judged at once when it
+// has service: the failed attempt a network across the border serves,
+// the last candidate (fallbackCandidates), is attached already.
 func (a *Applet) enableFallback(iccid string) {
 	c := a.st.Cycle
 	c.Target, c.EnableAfterNote = iccid, false
@@ -151,6 +150,9 @@ func (a *Applet) enableFallback(iccid string) {
 		c.Booted = true
 		a.become(ModeFallbackAwaitAttach)
 		a.startAttachTimer()
+		if a.st.Online {
+			a.judge(NormalService, a.st.Serving)
+		}
 		return
 	}
 	c.Booted = false
