@@ -122,11 +122,12 @@ func checkFinalProfiles(s *scenario.Scenario, o Outcome) []string {
 	return v
 }
 
-// checkAttemptHeld: every attempt via a preinstalled profile is on an
-// operator the card holds a profile of: the scenario's, or one the card
-// logged installed before the attempt. A card that took a refused
-// install's profile into its list (tester t139 M20) attempts it "preinstalled"
-// later, on a profile the card never installed.
+// checkAttemptHeld: every attempt via a preinstalled profile, and every
+// operator of a rescue or coming home (which walk the card's own
+// profiles), is an operator the card holds a profile of: the scenario's,
+// or one the card logged installed before. A card that took a refused
+// install's profile into its list (tester t139 M20) names it there, a
+// profile the card never installed.
 func checkAttemptHeld(s *scenario.Scenario, o Outcome) []string {
 	var v []string
 	held := map[string]bool{}
@@ -139,6 +140,12 @@ func checkAttemptHeld(s *scenario.Scenario, o Outcome) []string {
 			held[e.Str("operator")] = true
 		case is(e, eventlog.EUICC, applet.KindAttempt) && e.Str("via") == "preinstalled" && !held[e.Str("operator")]:
 			v = append(v, fmt.Sprintf("%s: attempt on %s via a preinstalled profile, but the card holds none of its profiles", at(e), e.Str("operator")))
+		case is(e, eventlog.EUICC, applet.KindCycleStarted) && e.Str("trigger") != applet.TriggerList:
+			for _, op := range e.Strs("operators") {
+				if !held[op] {
+					v = append(v, fmt.Sprintf("%s: a %s cycle over the card's profiles names %s, but the card holds none of its profiles", at(e), e.Str("trigger"), op))
+				}
+			}
 		}
 	}
 	return v

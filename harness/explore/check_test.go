@@ -283,6 +283,11 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"), try("fr2")}}, ""},
 		{"an attempt on a profile the card never installed", "claim 2, SGP.22 §3.1.3.3", checkAttemptHeld, Outcome{Events: []eventlog.Event{
 			ev(eventlog.EUICC, "download_result", "operator", "fr2", "ok", false), try("fr2")}}, "attempt on fr2 via a preinstalled profile, but the card holds none"},
+		{"a rescue over profiles the card holds", "README decisions (never stranded)", checkAttemptHeld, Outcome{Events: []eventlog.Event{
+			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"), start("rescue", "fr1", "cn1", "fr2")}}, ""},
+		{"a rescue naming a refused install's operator", "README decisions (never stranded), SGP.22 §3.1.3.3", checkAttemptHeld, Outcome{Events: []eventlog.Event{
+			ev(eventlog.EUICC, "download_result", "operator", "fr2", "ok", false), start("rescue", "fr1", "cn1", "fr2")}},
+			"a rescue cycle over the card's profiles names fr2, but the card holds none"},
 		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{
 			{ICCID: orig, Enabled: true}, {ICCID: fr1, Enabled: true}}}, "2 enabled"},
 		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{{ICCID: orig, Enabled: true}}}, "lost"},
