@@ -2,7 +2,6 @@ package platform
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
@@ -101,20 +100,6 @@ func (c *catalogue) list(country string, signal []platformapi.SignalReport) []pl
 		}
 		out = append(out, lo)
 	}
-	if c.orderBy == platformapi.OrderSignal {
-		sort.SliceStable(out, func(i, j int) bool {
-			a, b := out[i].RSRP, out[j].RSRP
-			switch {
-			case a == nil:
-				return false
-			case b == nil:
-				return true
-			default:
-				return *a > *b
-			}
-		})
-	} else {
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Tariff < out[j].Tariff })
-	}
+	platformapi.SortList(out, c.orderBy)
 	return out
 }
