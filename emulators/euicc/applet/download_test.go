@@ -166,7 +166,7 @@ func toDownloadWith(t *testing.T, cfg Config) *Applet {
 		{ev(parisInfo), `log roaming_detected serving_plmn=20801; log mode mode=awaiting-list; log preferred_list_requested serving_plmn=20801; ` +
 			`HTTPPost seq=1 /v1/preferred-list {"cell_id":"0000c33d","home_plmn":"46000","iccid":"89860000000000000019","serving_plmn":"20801","signal":[{"plmn":"20801","rsrp":-85},{"plmn":"20810","rsrp":-101}],"tac":"3a9b"}; `},
 		// claim 2: not preinstalled → download request to the platform.
-		{httpAns(200, orangeList), `log preferred_list_received operators=["orange-fr"]; log cycle_started area=208 country=FR operators=["orange-fr"] original=cmcc trigger=list; ` +
+		{httpAns(200, orangeList), `log preferred_list_received country=FR operators=["orange-fr"] order_by=signal plmns=["20801"] rsrp=[-85] tariffs=[0]; log cycle_started area=208 country=FR operators=["orange-fr"] original=cmcc trigger=list; ` +
 			`log attempt operator=orange-fr via=download; log profile_not_preinstalled operator=orange-fr; log download_requested operator=orange-fr; ` +
 			`log mode mode=attempt.downloading operator=orange-fr; HTTPPost seq=2 /v1/download {"operator":"orange-fr","serving_plmn":"20801"}; `},
 	})

@@ -12,7 +12,7 @@ const (
 	KindCheck                   eventlog.Kind = "check"                     // {service, busy?, error?}: a periodic check that could not judge
 	KindRoamingDetected         eventlog.Kind = "roaming_detected"          // {serving_plmn}
 	KindPreferredListRequested  eventlog.Kind = "preferred_list_requested"  // {serving_plmn}
-	KindPreferredListReceived   eventlog.Kind = "preferred_list_received"   // {operators}
+	KindPreferredListReceived   eventlog.Kind = "preferred_list_received"   // {operators, plmns, tariffs, rsrp, country, order_by}
 	KindPreferredListFailed     eventlog.Kind = "preferred_list_failed"     // {reason, result?}
 	KindPreferredListEmpty      eventlog.Kind = "preferred_list_empty"      // {}
 	KindPreferredAlreadyEnabled eventlog.Kind = "preferred_already_enabled" // {operator}: the walk reached the serving profile

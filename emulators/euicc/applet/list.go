@@ -29,11 +29,17 @@ func (a *Applet) listAnswer(e HTTPResult) {
 		fail(err.Error())
 		return
 	}
-	ids := make([]string, len(l.Operators))
+	// The whole list is logged, so that a reader (esimhil fleet) can hold
+	// it against the configuration it expects.
+	ids, plmns := make([]string, len(l.Operators)), make([]string, len(l.Operators))
+	tariffs, rsrp := make([]float64, len(l.Operators)), make([]any, len(l.Operators))
 	for i, o := range l.Operators {
-		ids[i] = o.ID
+		ids[i], plmns[i], tariffs[i] = o.ID, o.PLMN, o.Tariff
+		if o.RSRP != 0 {
+			rsrp[i] = o.RSRP
+		}
 	}
-	a.log(KindPreferredListReceived, "operators", ids)
+	a.log(KindPreferredListReceived, "operators", ids, "plmns", plmns, "tariffs", tariffs, "rsrp", rsrp, "country", l.Country, "order_by", l.OrderBy)
 	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && !inArea(now, c.Area, l.Country) {
 		// The device crossed into another country while the list was on
 		// its way (a slow platform: outside tester sw51): the list is for
@@ -42,6 +48,15 @@ func (a *Applet) listAnswer(e HTTPResult) {
 		// on another MCC that may serve the list's country is no crossing
 		// (inArea: Puerto Rico's 330 and 310, outside tester t84 N1).
 		fail(fmt.Sprintf("the list is for %s, and the device is now served by %s: the next check asks again", listPlace(c.Area, l.Country), a.st.Serving))
+		return
+	}
+	if now := mcc(a.st.Serving); l.Country != "" && now != "" && !ident.MCCServes(now, l.Country) {
+		// A list is for the serving network's country (docs/platform-api.md):
+		// one for a country no network of this MCC may serve is another
+		// area's, whatever its operators, and acting on it would leave the
+		// place the card is in for a list it did not ask for (outside
+		// tester t146 F2). The next check asks again.
+		fail(fmt.Sprintf("the list is for %s, and the device is served by %s, a network that does not serve %s: another country's list, not acted on", l.Country, a.st.Serving, l.Country))
 		return
 	}
 	c.Country = l.Country
