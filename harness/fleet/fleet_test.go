@@ -1070,6 +1070,7 @@ func TestPassedOverOnlyByTheFirstsDownload(t *testing.T) {
 	}
 	attachFailed := eventlog.Event{Actor: eventlog.EUICC, Kind: "attach_failed", Fields: eventlog.F{"operator": "sfr", "reason": "limited service"}}
 	attached := eventlog.Event{Actor: eventlog.World, Kind: "attach_result", Fields: eventlog.F{"ok": true, "operator": "orange-fr"}}
+	tp := loadTemplate(t, 1, 0)
 	for _, tc := range []struct {
 		name   string
 		events []eventlog.Event
@@ -1080,7 +1081,7 @@ func TestPassedOverOnlyByTheFirstsDownload(t *testing.T) {
 		{"another operator's download failed", []eventlog.Event{list, dlFailed("orange-fr"), attached}, ""},
 		{"a failure before the list", []eventlog.Event{dlFailed("sfr"), list, attached}, ""},
 	} {
-		s := &storm{res: newResult()}
+		s := &storm{res: newResult(), t: tp}
 		l := &live{home: "vodafone-de"}
 		for _, e := range tc.events {
 			s.deviceEvent(l, e)
@@ -2189,7 +2190,9 @@ func TestEmptyListNamed(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"list_id":"1","country":"FR","order_by":"tariff","operators":[]}`)
 	})
-	r, out := stormReport(t, tp, srv.URL)
+	// Under --lists report, as France has a list in the template: strict
+	// fails it as one that leaves every operator out (TestWrongListsFailStrict).
+	r, out := runReport(t, Config{Template: tp, Platform: srv.URL, Lists: ListsReport})
 	if r.Outcomes[Failed] != 4 || !strings.Contains(out.String(), "FAILED          4 stayed on its original profile, nothing injected: "+emptyList) {
 		t.Errorf("report:\n%s", out.String())
 	}

@@ -214,6 +214,14 @@ type Result struct {
 	RequestFailures int            `json:"request_failures"`
 	RequestWhy      map[string]int `json:"request_failures_why,omitempty"`
 
+	// Lists counts the preferred lists the cards got by country,
+	// order_by and operators in order; ListDepartures those that were not
+	// the template's, by how (--lists strict failed their devices,
+	// report only counts them). ListsMode is the --lists the run had.
+	Lists          map[string]int `json:"lists,omitempty"`
+	ListDepartures map[string]int `json:"list_departures,omitempty"`
+	ListsMode      string         `json:"lists_mode,omitempty"`
+
 	// Failures groups the failed devices by why (cut to maxReason
 	// characters), with the lowest device indexes of each group.
 	Failures map[string]*FailureGroup `json:"failures,omitempty"`
@@ -632,6 +640,15 @@ func Merge(rs []*Result) (*Result, error) {
 		for k, n := range r.RequestWhy {
 			countWhy(&m.RequestWhy, k, n)
 		}
+		for k, n := range r.Lists {
+			countWhy(&m.Lists, k, n)
+		}
+		for k, n := range r.ListDepartures {
+			countWhy(&m.ListDepartures, k, n)
+		}
+		if m.ListsMode == "" {
+			m.ListsMode = r.ListsMode
+		}
 		m.RequestFailures += r.RequestFailures
 		m.LogReadFailures += r.LogReadFailures
 		m.SMDPLogReadFailures += r.SMDPLogReadFailures
@@ -954,7 +971,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, m := range []struct {
 		name   string
 		counts map[string]int
-	}{{"card_to_platform", r.CardToPlatform}, {"platform_log", r.PlatformLog}, {"card_to_smdp", r.CardToSMDP}, {"smdp_log", r.SMDPLog}, {"why_stayed", r.Why}, {"notification_failures_why", r.NotificationWhy}, {"request_failures_why", r.RequestWhy}} {
+	}{{"card_to_platform", r.CardToPlatform}, {"platform_log", r.PlatformLog}, {"card_to_smdp", r.CardToSMDP}, {"smdp_log", r.SMDPLog}, {"why_stayed", r.Why}, {"notification_failures_why", r.NotificationWhy}, {"request_failures_why", r.RequestWhy}, {"lists", r.Lists}, {"list_departures", r.ListDepartures}} {
 		for _, k := range slices.Sorted(maps.Keys(m.counts)) {
 			if n := m.counts[k]; n < 0 {
 				return nil, fmt.Errorf("%s[%q]: %d: not a count", m.name, k, n)
@@ -1450,6 +1467,25 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "EXTRA      %d entries in the platform's log no card's request made (a note recorded twice, or under an EID, kind or report no card sent): %s%s\n",
 			r.LogExtra, strings.Join(r.LogExtraNamed, "; "), andMore(r.LogExtra, len(r.LogExtraNamed)))
 	}
+	if len(r.ListDepartures) > 0 || r.ListsMode == ListsReport {
+		// The distribution of the lists served, most first, and every
+		// departure from the template's (--lists report passes them).
+		verdict := "each failed its device"
+		if r.ListsMode == ListsReport {
+			verdict = "counted, not failed"
+		}
+		fmt.Fprintf(w, "lists      %d lists the cards got, %d of them not the template's (--lists %s: %s):\n", sumOf(r.Lists), sumOf(r.ListDepartures), orStrict(r.ListsMode), verdict)
+		for _, m := range []struct {
+			label  string
+			counts map[string]int
+		}{{"list", r.Lists}, {"departure", r.ListDepartures}} {
+			keys := slices.Sorted(maps.Keys(m.counts))
+			slices.SortStableFunc(keys, func(a, b string) int { return m.counts[b] - m.counts[a] })
+			for _, k := range keys {
+				fmt.Fprintf(w, "%-10s %6d %s\n", m.label, m.counts[k], k)
+			}
+		}
+	}
 	if r.KeptOpen > 0 {
 		fmt.Fprintf(w, "keep-open  %d connections the servers kept open after their answer, though each request said Connection: close (RFC 9112 §9.6): the terminal closed them itself, the card having its answer\n", r.KeptOpen)
 	}
@@ -1486,6 +1522,14 @@ func (r *Result) Print(w io.Writer) {
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "error      %s\n", e)
 	}
+}
+
+// orStrict names a run's --lists, strict when it named none.
+func orStrict(mode string) string {
+	if mode == "" {
+		return ListsStrict
+	}
+	return mode
 }
 
 // describe is a shard's own rates and span.

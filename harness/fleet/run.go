@@ -50,6 +50,9 @@ type Config struct {
 	// a large storm against one would otherwise run for hours to say so.
 	// 0: never.
 	GiveUpAfter time.Duration
+	// Lists is how the cards' preferred lists are held against the
+	// template's (ListsStrict, the default, or ListsReport).
+	Lists string
 }
 
 // MinGiveUpAfter is the least GiveUpAfter: below the cards' own BIP limit
@@ -123,6 +126,10 @@ type live struct {
 	// whose first operator has no coverage where the device is makes the
 	// card fall back as designed (outside tester sw129).
 	listFirst, firstFailed, passedOver string
+	// listBad is why a list the card got fails the device: it breaks
+	// what the API fixes, or (--lists strict) departs from the
+	// template's (outside tester t146 F1); "" when none did.
+	listBad string
 	// silent is what the card read of the last exchange it failed
 	// ("reply: connection closed without a reply") when the terminal had
 	// dropped that link at its 10 s limit, "" otherwise.
@@ -162,6 +169,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Shard < 0 || cfg.Shard >= cfg.Shards {
 		return nil, refused("shard %d/%d: want 0 ≤ i < n", cfg.Shard, cfg.Shards)
 	}
+	if err := CheckLists(cfg.Lists, cfg.Platform); err != nil {
+		return nil, refusal{err}
+	}
 	if len(cfg.SMDP) > 0 && cfg.Platform == "" {
 		return nil, refused("--smdp needs --platform: the emulated platform orders profiles only from the SM-DP+s it runs itself")
 	}
@@ -184,6 +194,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.loop.Stall = stallLimit
 	s.loop.Together = true // devices due at one second load the servers at once
 	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
+	s.res.ListsMode = orStrict(cfg.Lists)
 	s.res.Fleet, s.res.FleetDevices, s.res.Cycle = t.Fingerprint(), t.Devices, t.cycle()
 	s.res.Shards = []string{fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)}
 	if err := s.servers(ctx); err != nil {
@@ -767,6 +778,14 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if ops := e.Strs("operators"); len(ops) > 0 {
 			l.listFirst = ops[0]
 		}
+		s.heldToTemplate(l, listOf(e))
+	case e.Actor == eventlog.EUICC && e.Kind == "preferred_already_enabled":
+		// No failure, and yet why the device stays: the list's first
+		// operator is the one it is on (outside tester t146 F2).
+		l.why = "preferred list: its first operator " + e.Str("operator") + " is the one in use: nothing to switch to"
+		if l.first == "" {
+			l.first = l.why
+		}
 	case e.Actor == eventlog.World && e.Kind == "attach_result" && e.Get("ok") == true:
 		op := e.Str("operator")
 		if op == l.home || e.T.Before(l.arrive) {
@@ -836,6 +855,32 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.mu.Lock()
 		s.res.PlatformRequests++
 		s.mu.Unlock()
+	}
+}
+
+// heldToTemplate counts a list a card got and holds it against what the
+// API fixes and, by Config.Lists, against the template's list for its
+// country: a platform serving lists in the wrong order, or leaving an
+// operator out, passed storms whose devices went where their lists said
+// (outside tester t146 F1).
+func (s *storm) heldToTemplate(l *live, got platformapi.ListResponse) {
+	bad := s.t.listBroken(got)
+	dep := ""
+	if bad == "" {
+		dep = s.t.listDeparture(got)
+	}
+	s.mu.Lock()
+	countWhy(&s.res.Lists, listKey(got), 1)
+	if dep != "" {
+		countWhy(&s.res.ListDepartures, dep, 1)
+	}
+	s.mu.Unlock()
+	switch {
+	case l.listBad != "":
+	case bad != "":
+		l.listBad = "preferred list: " + bad
+	case dep != "" && s.cfg.Lists != ListsReport:
+		l.listBad = "preferred list: " + dep + " (--lists strict)"
 	}
 }
 
@@ -991,6 +1036,10 @@ func (s *storm) retire(l *live, stopped string) {
 		// refusal).
 		reason := "the platform refused its request as a replay — it has this card's counters from before: a shard run again against the same platform? (a storm runs against a platform that has not seen its cards): " + l.replayed
 		s.failBecause(l, reason, reason)
+		return
+	}
+	if l.listBad != "" {
+		s.failBecause(l, l.listBad, l.listBad)
 		return
 	}
 	if reason := judge(l.p.Part, switched, l.first, l.why, l.passedOver); reason != "" {

@@ -30,7 +30,7 @@ import (
 const fleetUsage = `usage:
   esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--dwell D] [--ptys N]
                 [--seed N] [--shard i/n] [--platform URL] [--smdp op=URL]... [--out FILE]
-                [--accept-unchecked] [--give-up-after D]
+                [--accept-unchecked] [--give-up-after D] [--lists strict|report]
   esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
   esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--smdp-listen op=HOST:PORT]... [--ci FILE]
                 [--out DIR] [--max-events-bytes N]
@@ -70,6 +70,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Var(&smdps, "smdp", "external SM-DP+ of an operator, op=https://host:port (repeatable; needs --platform)")
 	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
+	lists := fs.String("lists", fleet.ListsStrict, "how the cards' preferred lists are held against the template's: strict fails a device given another list; report (with --platform) counts and names each departure")
 	giveUp := durationVar(fs, "give-up-after", 2*time.Minute, "stop the storm when its servers have sent nothing for this `duration` while exchanges waited (0: never)")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
@@ -139,7 +140,10 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *giveUp != 0 && *giveUp < fleet.MinGiveUpAfter {
 		problem(fmt.Errorf("--give-up-after %v: want 0 (never) or at least %v, the cards' own BIP limit for an exchange", *giveUp, fleet.MinGiveUpAfter))
 	}
-	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr, GiveUpAfter: *giveUp, Shard: shardI, Shards: shardN}
+	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr, GiveUpAfter: *giveUp, Shard: shardI, Shards: shardN, Lists: *lists}
+	if err := fleet.CheckLists(*lists, *platformURL); err != nil {
+		problem(err)
+	}
 	if flagGiven(fs, "platform") && strings.TrimSpace(*platformURL) == "" {
 		// An empty value is a variable left unset (a Job's PLATFORM_URL),
 		// not a wish for the emulated platform: that would load-test the

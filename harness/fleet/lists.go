@@ -1,0 +1,186 @@
+package fleet
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// How the fleet holds the preferred lists its cards get against the
+// template's base scenario (Config.Lists, --lists).
+const (
+	// ListsStrict fails a device given a list other than the one the
+	// template configures for its country, in its order_by: the emulated
+	// platform always, and by default an external one, which serves the
+	// base scenario's configuration (README, Bring your own platform).
+	ListsStrict = "strict"
+	// ListsReport (external platforms only) counts such lists and names
+	// each departure, without failing the device: a platform team's own
+	// service whose business rules differ from the template's. What the
+	// API fixes whatever the rules is still checked (listBroken).
+	ListsReport = "report"
+)
+
+// CheckLists refuses a --lists value that is not a mode, and report
+// against the emulated platform, which serves the template's lists: a
+// departure there is the harness's bug, never a business rule.
+func CheckLists(mode, platform string) error {
+	switch mode {
+	case "", ListsStrict:
+	case ListsReport:
+		if platform == "" {
+			return fmt.Errorf("--lists report: only with --platform (the emulated platform serves the template's lists, so a list that departs from them fails its device)")
+		}
+	default:
+		return fmt.Errorf("--lists %q: want strict or report", mode)
+	}
+	return nil
+}
+
+// listOf reads the list a card logged with preferred_list_received (the
+// applet logs it entry by entry: operators, plmns, tariffs, rsrp).
+func listOf(e eventlog.Event) platformapi.ListResponse {
+	ids, plmns := e.Strs("operators"), e.Strs("plmns")
+	tariffs := numbers(e.Get("tariffs"))
+	rsrp, _ := e.Get("rsrp").([]any)
+	l := platformapi.ListResponse{Country: e.Str("country"), OrderBy: e.Str("order_by"), Operators: make([]platformapi.ListedOperator, len(ids))}
+	for i, id := range ids {
+		o := platformapi.ListedOperator{ID: id}
+		if i < len(plmns) {
+			o.PLMN = plmns[i]
+		}
+		if i < len(tariffs) {
+			o.Tariff = tariffs[i]
+		}
+		if i < len(rsrp) {
+			switch v := rsrp[i].(type) {
+			case int:
+				o.RSRP = &v
+			case float64: // read back from events.jsonl
+				n := int(v)
+				o.RSRP = &n
+			}
+		}
+		l.Operators[i] = o
+	}
+	return l
+}
+
+// numbers reads a list of numbers as logged ([]float64) or as read back
+// from events.jsonl ([]any).
+func numbers(v any) []float64 {
+	switch x := v.(type) {
+	case []float64:
+		return x
+	case []any:
+		out := make([]float64, len(x))
+		for i, n := range x {
+			out[i], _ = n.(float64)
+		}
+		return out
+	}
+	return nil
+}
+
+// listBroken says how a list breaks what the API fixes whatever a
+// platform's business rules ("" when it does not): an operator the
+// template's network does not know, or under another PLMN, one named
+// twice, an order its own tariff or rsrp fields contradict. It fails its
+// device in either mode. (A list for a country the serving network does
+// not serve the card refuses itself: preferred_list_failed.)
+func (t *Template) listBroken(l platformapi.ListResponse) string {
+	for i, o := range l.Operators {
+		known, ok := t.operator(o.ID)
+		switch {
+		case !ok:
+			return fmt.Sprintf("operators[%d]: %s, an operator the template's network does not have", i, o.ID)
+		case known.PLMN != o.PLMN:
+			return fmt.Sprintf("operators[%d]: %s with plmn %s, the template's has %s", i, o.ID, o.PLMN, known.PLMN)
+		}
+	}
+	return platformapi.OrderContradiction(l)
+}
+
+// listDeparture says how a list departs from the one the template's
+// platform configures for its country ("" when it does not): another
+// order_by, an operator left out or added, another order. The expected
+// list is the template's operators for the country, ordered by the same
+// rule the emulated platform orders them by (platformapi.SortList), with
+// the rsrp the list reports (the device's own measurements, which the
+// fleet does not see).
+func (t *Template) listDeparture(l platformapi.ListResponse) string {
+	p := t.Base.Platform
+	orderBy := p.OrderBy
+	if orderBy == "" {
+		orderBy = platformapi.OrderTariff
+	}
+	if l.OrderBy != orderBy {
+		return fmt.Sprintf("order_by %s, the template's is %s", l.OrderBy, orderBy)
+	}
+	ids, ok := p.Preferred[l.Country]
+	if !ok {
+		return fmt.Sprintf("a list for %q, for which the template configures none", l.Country)
+	}
+	rsrp := map[string]*int{}
+	for _, o := range l.Operators {
+		rsrp[o.ID] = o.RSRP
+	}
+	want := make([]platformapi.ListedOperator, 0, len(ids))
+	for _, id := range ids {
+		o, _ := t.operator(id)
+		want = append(want, platformapi.ListedOperator{ID: id, PLMN: o.PLMN, Tariff: o.Tariff, RSRP: rsrp[id]})
+	}
+	platformapi.SortList(want, orderBy)
+	got, exp := opIDs(l.Operators), opIDs(want)
+	if strings.Join(got, ",") == strings.Join(exp, ",") {
+		return ""
+	}
+	why := fmt.Sprintf("%s's list [%s] is not the template's [%s]", l.Country, strings.Join(got, " "), strings.Join(exp, " "))
+	var out, in []string
+	for _, id := range exp {
+		if !contains(got, id) {
+			out = append(out, id)
+		}
+	}
+	for _, id := range got {
+		if !contains(exp, id) {
+			in = append(in, id)
+		}
+	}
+	switch {
+	case len(out) > 0:
+		why += ": " + strings.Join(out, ", ") + " left out"
+	case len(in) > 0:
+		why += ": " + strings.Join(in, ", ") + " not in it"
+	case orderBy == platformapi.OrderTariff:
+		why += ": not in ascending tariff"
+	default:
+		why += ": not by descending reported rsrp"
+	}
+	return why
+}
+
+func opIDs(ops []platformapi.ListedOperator) []string {
+	ids := make([]string, len(ops))
+	for i, o := range ops {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+func contains(s []string, x string) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// listKey names a list in the result's distribution of lists served
+// (Result.Lists): its country, order_by and operators in order.
+func listKey(l platformapi.ListResponse) string {
+	return fmt.Sprintf("%s %s [%s]", l.Country, l.OrderBy, strings.Join(opIDs(l.Operators), " "))
+}
