@@ -72,9 +72,11 @@ type ListResponse struct {
 	Operators []ListedOperator `json:"operators" exactjson:"required"` // [] is an empty list; absent or null is none
 }
 
-// Notification is the body of POST /v1/notifications. Operator and PLMN are
-// required except for list-exhausted; Cause is an optional EMM reject cause
-// (TS 24.301 §9.9.3.9) for attach-failure.
+// Notification is the body of POST /v1/notifications. Operator is
+// required except for list-exhausted, PLMN for attach-success and
+// attach-failure (optional for download-success, and for list-exhausted,
+// where it is the network the card asked for the list on); Cause is an
+// optional EMM reject cause (TS 24.301 §9.9.3.9) for attach-failure.
 type Notification struct {
 	EID      string `json:"eid"`
 	Kind     string `json:"kind"`
