@@ -1460,7 +1460,7 @@ func (r *Result) Print(w io.Writer) {
 			r.LogMismatched, strings.Join(r.LogMismatchedNamed, "; "), andMore(r.LogMismatched, len(r.LogMismatchedNamed)))
 	}
 	if r.LogUnreadable > 0 {
-		fmt.Fprintf(w, "UNREADABLE %d taken notification entries in the platform's log whose body the API cannot read (a lost note may be one of them): %s%s\n",
+		fmt.Fprintf(w, "UNREADABLE %d taken notification entries in the platform's log whose body the API cannot read, or that contradicts the entry's own body_size or body_sha256 (a lost note may be one of them): %s%s\n",
 			r.LogUnreadable, strings.Join(r.LogUnreadableNamed, "; "), andMore(r.LogUnreadable, len(r.LogUnreadableNamed)))
 	}
 	if r.LogExtra > 0 {

@@ -1,6 +1,8 @@
 package platformapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"time"
@@ -60,6 +62,42 @@ func (r Received) KeptBody() ([]byte, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("body_encoding: unknown %q (want %s, or none for text)", r.BodyEncoding, BodyBase64)
+}
+
+// Contradiction is how an entry's body disagrees with its own body_size
+// and body_sha256 (nil when it does not): a body not cut must be body_size
+// bytes, whose SHA-256 is body_sha256 when one is given; a cut one holds
+// at most body_size bytes. Such an entry is no record of the bytes sent
+// (a body re-serialised, a hash made up), so a reader cannot take it as
+// evidence (outside tester t146 F5).
+func (r Received) Contradiction() error {
+	body, err := r.KeptBody()
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Truncated && len(body) > r.BodySize:
+		return fmt.Errorf("body: %d bytes kept of a body_size %d, cut", len(body), r.BodySize)
+	case r.Truncated:
+		return nil
+	case len(body) != r.BodySize:
+		return fmt.Errorf("body: %d bytes, not its body_size %d", len(body), r.BodySize)
+	}
+	if r.BodySHA256 == "" {
+		return nil
+	}
+	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != r.BodySHA256 {
+		return fmt.Errorf("body: its SHA-256 is %x, not its body_sha256 %s (not the bytes received?)", sum[:4], cut(r.BodySHA256, 16))
+	}
+	return nil
+}
+
+// cut shortens s to n bytes for an error, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // InspectPage is the 200 answer of GET /v1/inspect/received: one page of

@@ -1,8 +1,11 @@
 package platformapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -92,6 +95,37 @@ func TestKeptBody(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Fatalf("KeptBody(%q, %q) = %q, want %q", tc.enc, tc.body, got, tc.want)
+			}
+		})
+	}
+}
+
+// An entry's body must be what its body_size and body_sha256 describe
+// (outside tester t146 F5).
+func TestReceivedContradiction(t *testing.T) {
+	body := `{"eid":"1"}`
+	sum := sha256.Sum256([]byte(body))
+	good := Received{Body: body, BodySize: len(body), BodySHA256: hex.EncodeToString(sum[:])}
+	for _, tc := range []struct {
+		name string
+		edit func(r *Received)
+		want string // "" for none
+	}{
+		{"as received", func(r *Received) {}, ""},
+		{"no hash (not read whole)", func(r *Received) { r.BodySHA256 = "" }, ""},
+		{"cut, size of the whole", func(r *Received) { r.Truncated, r.BodySize, r.BodySHA256 = true, 4096, "" }, ""},
+		{"cut, more kept than its size", func(r *Received) { r.Truncated, r.BodySize = true, 3 }, "body: 11 bytes kept of a body_size 3, cut"},
+		{"size", func(r *Received) { r.BodySize = 1 }, "body: 11 bytes, not its body_size 1"},
+		{"hash", func(r *Received) { r.BodySHA256 = strings.Repeat("0", 64) }, "not its body_sha256 0000000000000000…"},
+		{"re-serialised", func(r *Received) { r.Body = `{"eid": "1"}` }, "body: 12 bytes, not its body_size 11"},
+		{"bad encoding", func(r *Received) { r.BodyEncoding = "hex" }, `body_encoding: unknown "hex"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := good
+			tc.edit(&r)
+			err := r.Contradiction()
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
 	}
