@@ -90,6 +90,10 @@ type storm struct {
 	// platform's log of them (the emulated one's events, or an external
 	// one's log as ext reads it), note by note.
 	notes *notes
+	// smdpTried holds the notifications (EID|seq) the cards tried to
+	// send to an SM-DP+, delivered or not: an SM-DP+ log entry taken
+	// under none of them is another storm's (smdpReader.finish).
+	smdpTried map[string]bool
 	// givenUp, once set, stops the storm as a signal does, for its own
 	// cause (Config.GiveUpAfter). silence counts from the last time
 	// checkSilence saw an exchange answered (answeredWall, wall clock).
@@ -189,7 +193,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sort.SliceStable(plans, func(i, j int) bool { return plans[i].Start < plans[j].Start })
 	ptys := t.PTYsOf(cfg.Shard, cfg.Shards)
 	vclk := clock.NewVirtual(clock.Epoch)
-	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult(), notes: newNotes(),
+	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult(), notes: newNotes(), smdpTried: map[string]bool{},
 		downloads: slices.ContainsFunc(plans, func(p plan) bool { return p.Part.Kind == KindDownload })}
 	s.loop.Stall = stallLimit
 	s.loop.Together = true // devices due at one second load the servers at once
@@ -318,7 +322,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		s.ext.finish(s.res)
 	}
 	for _, r := range s.smdpLogs {
-		r.finish(ctx, s.res)
+		r.finish(ctx, s.res, s.smdpTried)
 	}
 	if !s.res.PlatformUnread {
 		s.notes.match().apply(s.res)
@@ -809,6 +813,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			s.notes.sent(l.p.Index, e, true)
 		} else {
 			s.res.CardToSMDP[to+"|"+e.Str("kind")]++
+			s.smdpTried[smdpKey(l.p.EID, e)] = true
 		}
 		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && (e.Kind == "notification_failed" || e.Kind == "notification_sent"):
@@ -837,6 +842,8 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 				s.res.PlatformUnreached++
 			}
 			s.notes.sent(l.p.Index, e, false)
+		} else {
+			s.smdpTried[smdpKey(l.p.EID, e)] = true
 		}
 		s.mu.Unlock()
 	case scenario.DroppedForRoom(e):
@@ -882,6 +889,12 @@ func (s *storm) heldToTemplate(l *live, got platformapi.ListResponse) {
 	case dep != "" && s.cfg.Lists != ListsReport:
 		l.listBad = "preferred list: " + dep + " (--lists strict)"
 	}
+}
+
+// smdpKey names a card's notification to an SM-DP+ as the SM-DP+'s log
+// does: EID|seq.
+func smdpKey(eid string, e eventlog.Event) string {
+	return fmt.Sprintf("%s|%v", eid, e.Get("seq"))
 }
 
 // unreached reports whether a card's failed platform request (a note's

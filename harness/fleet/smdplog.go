@@ -5,9 +5,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/proto/smdplog"
@@ -46,6 +49,18 @@ type smdpReader struct {
 	// server's log" while the log held it as a duplicate).
 	taken  map[string]bool
 	before int
+	// kinds holds the kind of each notification taken during the storm
+	// (EID|seq), and foreign counts the taken entries that are no card's
+	// of this storm, the first named: one taken again (a card's re-send
+	// is a duplicate, so a second taken is another card's under this EID
+	// and seq), or one no card of it tried to send (finish). Another
+	// storm of the same seed shares the SM-DP+ (same EIDs, same seqs):
+	// its entries cannot be told from this storm's, and could stand in
+	// for a note of this storm's lost, so the log is NOT CHECKED, saying
+	// so (outside tester t146 F3: called a result file edited by hand).
+	kinds        map[string]string
+	foreign      int
+	foreignNamed []string
 	// sentAtRead is how many notifications the cards had delivered to
 	// this SM-DP+ at the last complete read.
 	sentAtRead int
@@ -62,7 +77,7 @@ const (
 func newSMDPReader(op string, addr netip.AddrPort, tc *tls.Config) *smdpReader {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tc
-	r := &smdpReader{op: op, log: map[string]int{}, taken: map[string]bool{}}
+	r := &smdpReader{op: op, log: map[string]int{}, taken: map[string]bool{}, kinds: map[string]string{}}
 	r.logReader = newLogReader("https://"+addr.String(), &http.Client{Timeout: inspectTimeout, Transport: tr}, logSpec[smdplog.Entry]{
 		path: smdplog.Path, who: "the SM-DP+", item: "entry", items: "entries",
 		decode: smdplog.DecodePage,
@@ -100,15 +115,26 @@ func (r *smdpReader) count(e smdplog.Entry) {
 	}
 	key := e.EID + "|" + strconv.Itoa(e.Seq)
 	switch {
+	case e.Outcome == smdplog.Taken && e.EID != "" && r.taken[key]:
+		r.foreignEntry(fmt.Sprintf("%s seq %d (%s) taken again as another notification", e.EID, e.Seq, e.Kind))
 	case e.Outcome == smdplog.Taken:
 		r.log[r.op+"|"+e.Kind]++
 		if e.EID != "" {
 			r.taken[key] = true
+			r.kinds[key] = e.Kind
 		}
 	case e.Outcome == smdplog.Duplicate && e.EID != "" && !r.taken[key]:
 		r.log[r.op+"|"+e.Kind]++
 		r.taken[key] = true
 		r.before++
+	}
+}
+
+// foreignEntry counts an entry taken that no card of this storm sent.
+func (r *smdpReader) foreignEntry(what string) {
+	r.foreign++
+	if len(r.foreignNamed) < 3 {
+		r.foreignNamed = append(r.foreignNamed, what)
 	}
 }
 
@@ -129,11 +155,26 @@ func (r *smdpReader) keepUp(ctx context.Context, sent int) {
 }
 
 // finish reads the rest (logReader.settle) and records what was read and
-// what could not be.
-func (r *smdpReader) finish(ctx context.Context, res *Result) {
+// what could not be; tried holds the notifications (EID|seq) this
+// storm's cards tried to send to an SM-DP+, delivered or not.
+func (r *smdpReader) finish(ctx context.Context, res *Result, tried map[string]bool) {
 	defer r.client.CloseIdleConnections() // the last read: nothing more to keep open
 	r.ctx = ctx
 	r.settle(nil)
+	for _, key := range slices.Sorted(maps.Keys(r.kinds)) {
+		if !tried[key] {
+			kind := r.kinds[key]
+			if r.log[r.op+"|"+kind]--; r.log[r.op+"|"+kind] == 0 {
+				delete(r.log, r.op+"|"+kind)
+			}
+			eid, seq, _ := strings.Cut(key, "|")
+			r.foreignEntry(fmt.Sprintf("%s seq %s (%s), which no card of this storm sent", eid, seq, kind))
+		}
+	}
+	if r.foreign > 0 && r.problem == "" {
+		r.problem = fmt.Sprintf("another storm shares this SM-DP+: %d entries taken during the storm under this storm's EIDs are no notification its cards sent (%s%s): another storm of seed %d against the same SM-DP+ (its cards have these EIDs)? Its entries cannot be told from this storm's, and could stand in for one of them lost; run one storm at a time against a serve",
+			r.foreign, strings.Join(r.foreignNamed, "; "), andMore(r.foreign, len(r.foreignNamed)), res.Seed)
+	}
 	res.SMDPLogReadFailures += r.failures
 	for k, n := range r.log {
 		res.SMDPLog[k] += n

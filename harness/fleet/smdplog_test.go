@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -22,7 +23,7 @@ func TestSMDPReader(t *testing.T) {
 	const ours, theirs = "89049032000001000000000000000171", "89049032000001000000000000000268"
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	entry := func(i int, outcome, eid string) smdplog.Entry {
-		return smdplog.Entry{Index: i, Time: at, Status: 204, Outcome: outcome, Kind: "install", Seq: 1, EID: eid}
+		return smdplog.Entry{Index: i, Time: at, Status: 204, Outcome: outcome, Kind: "install", Seq: i + 1, EID: eid}
 	}
 	page := func(total, dropped int, es ...smdplog.Entry) func(offset int) (int, any) {
 		return func(offset int) (int, any) {
@@ -43,6 +44,12 @@ func TestSMDPReader(t *testing.T) {
 		}
 	}
 	busy := func(int) (int, any) { return 503, smdplog.ErrorAnswer{Error: "busy"} }
+	rewritten := entry(0, smdplog.Taken, ours)
+	rewritten.Status = 500
+	again := entry(1, smdplog.Taken, ours)
+	again.Seq = 1 // entry 0's
+	resent := entry(4, smdplog.Duplicate, ours)
+	resent.Seq = 3 // entry 2's, sent again
 	moved := entry(3, smdplog.Taken, ours)
 	moved.Kind = "delete" // another entry 3: a log numbered from 0 again
 	for _, tc := range []struct {
@@ -54,55 +61,71 @@ func TestSMDPReader(t *testing.T) {
 		log      map[string]int
 		problem  string // "" when read whole
 		failures int    // reads that failed and were tried again
+		// untried: the storm's cards tried to send none of the entries
+		// (else each entry's EID|seq is one they tried).
+		untried bool
 	}{
+		// Another storm of the same seed on the same SM-DP+ (same EIDs,
+		// same seqs): NOT CHECKED, saying so, not counted (outside tester
+		// t146 F3: its entries failed the storm's own result as edited).
+		{"another storm's, taken again", []func(int) (int, any){page(0, 0), page(2, 0, entry(0, smdplog.Taken, ours), again)},
+			map[string]int{"sfr|install": 1}, "another storm shares this SM-DP+: 1 entries taken during the storm under this storm's EIDs are no notification its cards sent (" + ours + " seq 1 (install) taken again as another notification): another storm of seed 0 against the same SM-DP+", 0, false},
+		{"another storm's, never sent", []func(int) (int, any){page(0, 0), page(1, 0, entry(0, smdplog.Taken, ours))},
+			map[string]int{}, "another storm shares this SM-DP+: 1 entries taken during the storm under this storm's EIDs are no notification its cards sent (" + ours + " seq 1 (install), which no card of this storm sent)", 0, true},
 		{"taken, ours only", []func(int) (int, any){page(2, 0), page(6, 0,
-			entry(2, smdplog.Taken, ours), entry(3, smdplog.Taken, theirs), entry(4, smdplog.Duplicate, ours), entry(5, smdplog.Discarded, ""))},
-			map[string]int{"sfr|install": 1}, "", 0},
+			entry(2, smdplog.Taken, ours), entry(3, smdplog.Taken, theirs), resent, entry(5, smdplog.Discarded, ""))},
+			map[string]int{"sfr|install": 1}, "", 0, false},
 		{"no route", []func(int) (int, any){func(int) (int, any) { return 404, smdplog.ErrorAnswer{Error: "no such route"} }},
-			map[string]int{}, "an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 404: no such route)", 0},
+			map[string]int{}, "an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 404: no such route)", 0, false},
 		{"not a page", []func(int) (int, any){func(int) (int, any) { return 200, map[string]int{"count": 3} }},
-			map[string]int{}, `an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 200 with a body that is not a page of its log: unknown member "count"`, 0},
+			map[string]int{}, `an external SM-DP+ with no log route to read (GET /esimhil/v1/inspect/notifications answered 200 with a body that is not a page of its log: unknown member "count"`, 0, false},
 		{"restarted", []func(int) (int, any){page(5, 0), page(1, 0, entry(0, smdplog.Taken, ours))},
-			map[string]int{}, "the SM-DP+'s log went back: it holds 1 entries, and 5 had been read from it (restarted, or its log cleared?)", 0},
+			map[string]int{}, "the SM-DP+'s log went back: it holds 1 entries, and 5 had been read from it (restarted, or its log cleared?)", 0, false},
 		// Restarted between two reads and grown past where it was read:
 		// told by the last entry read, not there again (r85 #1).
 		{"restarted and grown past", []func(int) (int, any){page(2, 0), page(4, 0, entry(2, smdplog.Taken, ours), entry(3, smdplog.Taken, ours)),
 			page(6, 0, moved, entry(4, smdplog.Taken, ours), entry(5, smdplog.Taken, ours))},
-			map[string]int{"sfr|install": 2}, "the SM-DP+'s log changed under the reader: entry 3 is not the one read before (restarted, its log numbered from 0 again?)", 0},
+			map[string]int{"sfr|install": 2}, "the SM-DP+'s log changed under the reader: entry 3 is not the one read before: kind \"install\", now \"delete\" (an entry changed after it was served, or the log restarted and numbered from 0 again)", 0, false},
 		// Entries before the storm; restarted before the first read and
 		// grown past them: its first entry is not the one read at the
 		// probe (outside tester t86 F1, form A).
 		{"held entries, restarted before the first read", []func(int) (int, any){page(1, 0, entry(0, smdplog.Taken, theirs)),
 			page(3, 0, entry(0, smdplog.Taken, ours), entry(1, smdplog.Taken, ours), entry(2, smdplog.Taken, ours))},
-			map[string]int{}, "the SM-DP+'s log changed under the reader: entry 0 is not the one read before (restarted, its log numbered from 0 again?)", 0},
+			map[string]int{}, "the SM-DP+'s log changed under the reader: entry 0 is not the one read before: eid \"89049032000001000000000000000268\", now \"89049032000001000000000000000171\" (an entry changed after it was served, or the log restarted and numbered from 0 again)", 0, false},
 		// Empty before the storm, restarted before the first read: only
 		// log_started tells (form B).
 		{"empty, restarted before the first read", []func(int) (int, any){started(at, 0),
 			started(at.Add(time.Minute), 1, entry(0, smdplog.Taken, ours))},
-			map[string]int{}, "the SM-DP+'s log changed under the reader: it began at 2026-01-01T00:00:00Z, and now at 2026-01-01T00:01:00Z (restarted)", 0},
+			map[string]int{}, "the SM-DP+'s log changed under the reader: it began at 2026-01-01T00:00:00Z, and now at 2026-01-01T00:01:00Z (restarted)", 0, false},
 		// A page naming no log_started is read as one without it.
 		{"log_started not named", []func(int) (int, any){started(at, 0), page(1, 0, entry(0, smdplog.Taken, ours))},
-			map[string]int{"sfr|install": 1}, "", 0},
+			map[string]int{"sfr|install": 1}, "", 0, false},
 		// The same log, its entry before the storm and log_started found
 		// again: read whole.
 		{"held entries, the same log", []func(int) (int, any){started(at, 1, entry(0, smdplog.Taken, theirs)),
 			started(at, 3, entry(0, smdplog.Taken, theirs), entry(1, smdplog.Taken, ours), entry(2, smdplog.Taken, ours))},
-			map[string]int{"sfr|install": 2}, "", 0},
+			map[string]int{"sfr|install": 2}, "", 0, false},
 		{"empty, the same log", []func(int) (int, any){started(at, 0), started(at, 1, entry(0, smdplog.Taken, ours))},
-			map[string]int{"sfr|install": 1}, "", 0},
+			map[string]int{"sfr|install": 1}, "", 0, false},
 		{"dropped unread", []func(int) (int, any){page(5, 0), page(20000, 10000, entry(10000, smdplog.Taken, ours))},
-			map[string]int{}, "the SM-DP+ dropped entries 5…9999 from its log before they were read", 0},
+			map[string]int{}, "the SM-DP+ dropped entries 5…9999 from its log before they were read", 0, false},
 		{"a skip", []func(int) (int, any){page(0, 0), page(2, 0, entry(1, smdplog.Taken, ours))},
-			map[string]int{}, "the SM-DP+'s log skips entries 0…0 without saying it dropped them (its page's dropped is 0)", 0},
+			map[string]int{}, "the SM-DP+'s log skips entries 0…0 without saying it dropped them (its page's dropped is 0)", 0, false},
+		// Changed after it was served, its log_started the same: no
+		// restart; the member that changed is named (outside tester
+		// t146 F7: a status rewritten 200 → 500 was called a restart).
+		{"an entry changed under the reader", []func(int) (int, any){started(at, 0), started(at, 1, entry(0, smdplog.Taken, ours)),
+			started(at, 2, rewritten, entry(1, smdplog.Taken, ours))},
+			map[string]int{"sfr|install": 1}, "the SM-DP+'s log changed under the reader: entry 0 is not the one read before: status 204, now 500 (an entry changed after it was served: its log_started is the one read before, so no restart)", 0, false},
 		{"out of order", []func(int) (int, any){page(1, 0), page(3, 0, entry(1, smdplog.Taken, ours), entry(1, smdplog.Taken, ours))},
-			map[string]int{"sfr|install": 1}, "the SM-DP+'s log gave entry 1 again after 1: entries out of order", 0},
+			map[string]int{"sfr|install": 1}, "the SM-DP+'s log gave entry 1 again after 1: entries out of order", 0, false},
 		// A 503 at the probe is asked again, as the platform's is.
 		{"busy at the probe", []func(int) (int, any){busy, busy, page(0, 0), page(1, 0, entry(0, smdplog.Taken, ours))},
-			map[string]int{"sfr|install": 1}, "", 0},
+			map[string]int{"sfr|install": 1}, "", 0, false},
 		{"busy once, counted", []func(int) (int, any){page(0, 0), busy, page(1, 0, entry(0, smdplog.Taken, ours))},
-			map[string]int{"sfr|install": 1}, "", 1},
+			map[string]int{"sfr|install": 1}, "", 1, false},
 		{"failing after the storm", []func(int) (int, any){page(0, 0), busy},
-			map[string]int{}, "GET /esimhil/v1/inspect/notifications answered 503: busy (still failing after the storm: ", -1},
+			map[string]int{}, "GET /esimhil/v1/inspect/notifications answered 503: busy (still failing after the storm: ", -1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			asked, probed := 0, false
@@ -136,7 +159,20 @@ func TestSMDPReader(t *testing.T) {
 			r.probe(context.Background())
 			r.keepUp(context.Background(), smdpMaxBehind) // a read during the storm
 			res := newResult()
-			r.finish(context.Background(), res)
+			tried := map[string]bool{}
+			for _, a := range tc.answers {
+				if tc.untried {
+					break
+				}
+				if _, p := a(0); p != nil {
+					if pg, ok := p.(smdplog.Page); ok {
+						for _, e := range pg.Entries {
+							tried[fmt.Sprintf("%s|%d", e.EID, e.Seq)] = true
+						}
+					}
+				}
+			}
+			r.finish(context.Background(), res, tried)
 			unchecked := strings.Join(res.Unchecked, "; ")
 			switch {
 			case tc.problem == "" && (res.SMDPUnread || unchecked != ""):
