@@ -2,13 +2,13 @@ package fleet
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,14 +90,48 @@ func newLogReader[E any](base string, client *http.Client, spec logSpec[E]) logR
 	return logReader[E]{spec: spec, base: strings.TrimSuffix(base, "/"), client: client, ctx: context.Background()}
 }
 
-// markOf is what tells one log entry from another: a hash of all it says.
+// markOf is what tells one log entry from another: all it says, as JSON
+// (one entry is kept, so that a change can be named: changedMembers).
 func markOf[E any](e E) string {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return "unmarshalable: " + err.Error()
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return string(b)
+}
+
+// changedMembers names the members whose values differ between two
+// marks of an entry ("status 200, now 500"), at most three, each value cut
+// short; "" when they cannot be compared.
+func changedMembers(was, now string) string {
+	var a, b map[string]json.RawMessage
+	if json.Unmarshal([]byte(was), &a) != nil || json.Unmarshal([]byte(now), &b) != nil {
+		return ""
+	}
+	keys := slices.Sorted(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	var diffs []string
+	for _, k := range keys {
+		if string(a[k]) != string(b[k]) {
+			diffs = append(diffs, fmt.Sprintf("%s %s, now %s", k, textcut.Cut(orAbsent(a[k]), 40), textcut.Cut(orAbsent(b[k]), 40)))
+		}
+	}
+	if len(diffs) > 3 {
+		diffs = append(diffs[:3], fmt.Sprintf("%d more", len(diffs)-3))
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// orAbsent is a member's JSON, or "absent".
+func orAbsent(v json.RawMessage) string {
+	if v == nil {
+		return "absent"
+	}
+	return string(v)
 }
 
 // answered is an error of a log route that answered, with no page of
@@ -288,8 +322,20 @@ func (l *logReader[E]) poll() {
 		if l.hasLast {
 			if len(p.Entries) == 0 || l.spec.index(p.Entries[0]) != from || markOf(p.Entries[0]) != l.lastEntry {
 				// Numbered from 0 again and grown past where it was read
-				// (a restart): what it held before is not this log.
+				// (a restart): what it held before is not this log. Or
+				// the entry changed after it was served: what changed
+				// says which (outside tester t146 F7: a status rewritten
+				// was called a restart).
 				l.problem = fmt.Sprintf("%s's log changed under the reader: %s %d is not the one read before (restarted, its log numbered from 0 again?)", l.spec.who, l.spec.item, from)
+				if len(p.Entries) > 0 && l.spec.index(p.Entries[0]) == from {
+					why := "an entry changed after it was served, or the log restarted and numbered from 0 again"
+					if l.started != nil {
+						why = "an entry changed after it was served: its log_started is the one read before, so no restart"
+					}
+					if diff := changedMembers(l.lastEntry, markOf(p.Entries[0])); diff != "" {
+						l.problem = fmt.Sprintf("%s's log changed under the reader: %s %d is not the one read before: %s (%s)", l.spec.who, l.spec.item, from, diff, why)
+					}
+				}
 				return
 			}
 			p.Entries = p.Entries[1:]

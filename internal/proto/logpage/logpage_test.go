@@ -46,6 +46,8 @@ func TestPage(t *testing.T) {
 		{"no offset", `{"total":0,"entries":[]}`, `missing member "offset"`},
 		{"log_started not a time", `{"total":0,"offset":0,"entries":[],"log_started":"yesterday"}`, `log_started: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"`},
 		{"entries null", `{"total":0,"offset":0,"entries":null}`, `member "entries" is null`},
+		{"next at total", `{"total":2,"offset":0,"entries":[{"index":0,"kind":"a"},{"index":1,"kind":"a"}],"next":2}`, `next: 2, and total 2: the page names an entry the log does not have (the last page names no next)`},
+		{"next past total", `{"total":2,"offset":0,"entries":[],"next":7}`, `next: 7, and total 2: the page names an entry the log does not have (the last page names no next)`},
 		{"an entry refused", `{"total":2,"offset":0,"entries":[{"index":0,"kind":"a"},{"index":1,"kind":"b"}]}`, `entries[1].kind: want "a"`},
 	} {
 		if _, err := Decode([]byte(tc.body), check); err == nil || err.Error() != tc.want {
