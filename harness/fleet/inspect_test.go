@@ -77,7 +77,7 @@ func TestInspectorCountsItsOwnCards(t *testing.T) {
 	r := newResult()
 	for _, eid := range []string{mine, theirs, mine} {
 		body := fmt.Sprintf(`{"eid":%q,"kind":"attach-success","iccid":"89208100005000006594","operator":"sfr","plmn":"20810"}`, eid)
-		in.count(platformapi.Received{Path: platformapi.PathNotifications, Status: http.StatusOK, Body: body})
+		in.count(asLogged(platformapi.Received{Path: platformapi.PathNotifications, Status: http.StatusOK, Body: body}))
 	}
 	in.finish(r)
 	if want := map[string]int{mine + "|attach-success": 2}; !reflect.DeepEqual(r.PlatformLog, want) {
@@ -275,7 +275,7 @@ func TestInspectorReadsBodyEncodings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := newInspector("http://127.0.0.1:1", nil)
-			in.count(platformapi.Received{Path: platformapi.PathNotifications, Status: http.StatusOK, Body: tc.body, BodyEncoding: tc.encoding})
+			in.count(asLogged(platformapi.Received{Path: platformapi.PathNotifications, Status: http.StatusOK, Body: tc.body, BodyEncoding: tc.encoding}))
 			if got := in.log[eid+"|attach-success"]; got != tc.counted || in.unreadable != tc.unreadable {
 				t.Errorf("counted %d, unreadable %d; want %d, %d", got, in.unreadable, tc.counted, tc.unreadable)
 			}

@@ -2,6 +2,8 @@ package fleet
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -52,4 +54,17 @@ func TestLogBodyContradictingItsHashUnreadable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// asLogged is r with the body_size and body_sha256 of the body it keeps,
+// as a platform logs an entry (a test that rewrites a body writes what a
+// platform lying consistently would).
+func asLogged(r platformapi.Received) platformapi.Received {
+	b, err := r.KeptBody()
+	if err != nil {
+		return r
+	}
+	sum := sha256.Sum256(b)
+	r.BodySize, r.BodySHA256 = len(b), hex.EncodeToString(sum[:])
+	return r
 }
