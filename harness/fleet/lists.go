@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -140,12 +141,12 @@ func (t *Template) listDeparture(l platformapi.ListResponse) string {
 	why := fmt.Sprintf("%s's list [%s] is not the template's [%s]", l.Country, strings.Join(got, " "), strings.Join(exp, " "))
 	var out, in []string
 	for _, id := range exp {
-		if !contains(got, id) {
+		if !slices.Contains(got, id) {
 			out = append(out, id)
 		}
 	}
 	for _, id := range got {
-		if !contains(exp, id) {
+		if !slices.Contains(exp, id) {
 			in = append(in, id)
 		}
 	}
@@ -168,15 +169,6 @@ func opIDs(ops []platformapi.ListedOperator) []string {
 		ids[i] = o.ID
 	}
 	return ids
-}
-
-func contains(s []string, x string) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // listKey names a list in the result's distribution of lists served
