@@ -704,3 +704,54 @@ func TestOpenChannelAllocatesALocalAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestReadAfterPeerClosed: a peer that answers and closes (Connection:
+// close) leaves its bytes in the Rx buffer; a card slower than the
+// network reads them only after the FIN was seen, and must still get every
+// byte (TS 102 223 §6.4.29: RECEIVE DATA returns data from the Rx buffer;
+// the link is dropped only once it is empty). t153 F1.
+func TestReadAfterPeerClosed(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		bodyLen int
+	}{
+		{"within one chunk", 100},
+		{"several chunks", 900},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reply := httpReply(tc.bodyLen)
+			srv := newServer(t, reply, false)
+			r := newRig(t)
+			var received []byte
+			r.card.onTR = func(tr stk.TerminalResponse) {
+				switch tr.Details.Type {
+				case stk.CmdOpenChannel:
+					r.card.push(stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"), true))
+				case stk.CmdReceiveData:
+					received = append(received, tr.ChannelData...)
+					if tr.ChannelDataLength != nil && *tr.ChannelDataLength > 0 {
+						r.card.push(stk.NewReceiveData(5, 1, 255))
+					}
+				}
+			}
+			r.card.onEnv = func(stk.Envelope) {} // the card does not read yet
+			r.card.push(stk.NewSetUpEventList(1, stk.EventDataAvailable, stk.EventChannelStatus),
+				stk.NewOpenChannel(2, srv.addr, 200))
+			r.start(t)
+			<-srv.got
+			r.settle(t)
+			var closed bool
+			r.loop.Do(func() { closed = r.term.ch != nil && r.term.ch.eof })
+			if !closed {
+				t.Fatal("the peer's close was not seen before the first read")
+			}
+			r.card.push(stk.NewReceiveData(5, 1, 255))
+			for i := 0; i < 10 && len(received) < len(reply); i++ {
+				r.poke(t)
+			}
+			if !bytes.Equal(received, reply) {
+				t.Fatalf("card received %d bytes of the peer's %d", len(received), len(reply))
+			}
+		})
+	}
+}
