@@ -28,6 +28,7 @@ import (
 const (
 	testEID   = "89049032000001000000000000000171"
 	farEID    = "89049033000000000000000000000088" // outside the EUM range
+	otherEID  = "89049032000001000000000000000268" // another card in the EUM range
 	testHost  = "smdp.sfr.test"
 	testOp    = "sfr"
 	testICCID = "8933019900000000004"
@@ -43,7 +44,7 @@ func thePKI(t testing.TB) *rsp.PKI {
 	t.Helper()
 	pkiOnce.Do(func() {
 		var err error
-		cfg := rsp.PKIConfig{Seed: 1, EIDs: []string{testEID, farEID}, SMDPs: map[string]string{testOp: testHost}}
+		cfg := rsp.PKIConfig{Seed: 1, EIDs: []string{testEID, farEID, otherEID}, SMDPs: map[string]string{testOp: testHost}}
 		if testPKI, err = rsp.GeneratePKI(cfg); err != nil {
 			panic(err)
 		}

@@ -849,3 +849,49 @@ func (c *card) cancel(reason int, oid []byte) es10.CancelSessionResponse {
 	r.Signature = sig
 	return r
 }
+
+// TestMatchingIDRefused: authenticateClient serves a matching ID only to the
+// EID it was ordered for and only while its order is pending (SGP.22 §5.6.2:
+// the MatchingID must match a pending Profile download order for that EID).
+// An order whose package went out is not served again before its install
+// result comes, e.g. to a card back after a power cut mid-install. t153 F7.
+func TestMatchingIDRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		eid     string // the card that presents the matching ID
+		sent    bool   // the package was sent on the order first
+		subject string
+		reason  string
+		keepsAt string // the order's state afterwards
+	}{
+		{"another EID's order", otherEID, false, subjEID, reasonRefused, "released"},
+		{"package already sent", testEID, true, subjMatchingID, reasonAlreadyUsed, "downloaded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			var mid string
+			if tc.sent {
+				_, mid = e.packageSent(t)
+			} else {
+				var err error
+				if _, mid, err = e.srv.Order(testEID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := e.card(tc.eid, mid)
+			code, m, err := c.initiate()
+			mustOK(t, "initiateAuthentication", code, m, err)
+			if err := c.authenticateServer(m); err != nil {
+				t.Fatal(err)
+			}
+			code, m, err = c.authenticateClient(c.authServerResponse(nil))
+			mustFail(t, "authenticateClient", code, m, err, http.StatusOK, tc.subject, tc.reason)
+			e.srv.mu.Lock()
+			state := e.srv.orders[mid].state
+			e.srv.mu.Unlock()
+			if state != tc.keepsAt {
+				t.Errorf("order %s, want %s", state, tc.keepsAt)
+			}
+		})
+	}
+}
