@@ -192,3 +192,47 @@ func TestLinesWaitForAPendingAnswer(t *testing.T) {
 		t.Errorf("after a power cut: %q", got)
 	}
 }
+
+// TestCellChangeURC: under +CEREG=2 the modem reports a change of the
+// serving cell (TAC or cell ID) even when <stat> stays the same (27.007
+// §10.1.22); under n=1 only <stat> is shown, so a new cell says nothing.
+// The AT log is evidence of where the device was. t153 F4.
+func TestCellChangeURC(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		n        string
+		tac      uint16
+		ci       uint32
+		wantURCs []string
+	}{
+		{"n=2, new cell, same TAC", "2", 0x3a9b, 0xc33e, []string{`+CEREG: 5,"3a9b","0000c33e",7`}},
+		{"n=2, new TAC and cell", "2", 0x3a9c, 0xd001, []string{`+CEREG: 5,"3a9c","0000d001",7`}},
+		{"n=2, same cell", "2", 0x3a9b, 0xc33d, nil},
+		{"n=1, new cell", "1", 0x3a9c, 0xd001, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.cmd(t, "ATE0;+CEREG="+tc.n)
+			r.advance(t, 2*time.Second) // roaming on 20801, cell 3a9b/c33d
+			r.cmd(t, "AT")              // its URC read
+			mark := len(r.atlog.String())
+			r.loop.Do(func() {
+				moved := roaming()
+				moved.TAC, moved.CellID = tc.tac, tc.ci
+				r.net.reg = moved
+				r.m.Reselect()
+			})
+			r.advance(t, 2*time.Second)
+			r.cmd(t, "AT") // whatever the move sent comes before its OK
+			var got []string
+			for _, l := range strings.Split(r.atlog.String()[mark:], "\n") {
+				if _, u, ok := strings.Cut(l, " < "); ok && strings.HasPrefix(u, "+CEREG:") {
+					got = append(got, u)
+				}
+			}
+			if !slices.Equal(got, tc.wantURCs) {
+				t.Errorf("URCs after the move %q, want %q", got, tc.wantURCs)
+			}
+		})
+	}
+}
