@@ -3,6 +3,7 @@ package stkterm
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -501,4 +502,56 @@ func TestPendingCap(t *testing.T) {
 		r.term.inSession = false
 		r.term.pending = nil
 	})
+}
+
+// TestNMRNeighbours: the NMR of PROVIDE LOCAL INFORMATION carries the
+// serving cell and up to eight other visible cells, strongest first (TS
+// 31.111 §6.4.15; the eight neighbour cells of a Rel-8 MeasResults). The
+// card's signal report to the platform is made of it, so a cell left out
+// changes a signal-ordered list. t153 F5.
+func TestNMRNeighbours(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		visible int // cells seen, the serving one among them
+		want    int // neighbours reported
+	}{
+		{"serving cell only", 1, 0},
+		{"two neighbours", 3, 2},
+		{"five neighbours", 6, 5},
+		{"eight neighbours", 9, 8},
+		{"more than eight", 12, 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			loc := Location{Service: NormalService, Serving: Cell{PLMN: "20801", TAC: 0x3A9B, CellID: 0xC33D, RSRP: -82}}
+			// The serving cell sits second when it has company: it is left
+			// out wherever it is.
+			servingAt := min(1, tc.visible-1)
+			var want []int
+			for i := range tc.visible {
+				c := Cell{PLMN: fmt.Sprintf("2081%d", i%10), TAC: 0x3A00 + uint16(i), CellID: 0x1000 + uint32(i), RSRP: -80 - 2*i}
+				if i == servingAt {
+					c = loc.Serving
+				} else if len(want) < 8 {
+					want = append(want, c.RSRP)
+				}
+				loc.Visible = append(loc.Visible, c)
+			}
+			r := newRig(t)
+			r.host.loc = loc
+			var nmr *stk.MeasResults
+			r.card.onTR = func(tr stk.TerminalResponse) { nmr = tr.NMR }
+			r.card.push(stk.NewProvideLocalInfoNMR(1))
+			r.start(t)
+			if nmr == nil {
+				t.Fatal("no NMR in the terminal response")
+			}
+			var got []int
+			for _, n := range nmr.Neighbours {
+				got = append(got, n.RSRP)
+			}
+			if len(got) != tc.want || !slices.Equal(got, want) {
+				t.Errorf("neighbours' RSRP %v, want %v (%d cells)", got, want, tc.want)
+			}
+		})
+	}
 }
