@@ -113,6 +113,16 @@ attach_result{"cause":0,"ok":true,"operator":"sfr","plmn":"20810","registration"
 `,
 		},
 		{
+			// The agreement lets China Mobile's subscribers roam on Orange,
+			// not Orange's on China Mobile: it has a direction (t153 F3).
+			name: "one-way agreement: the reverse is refused with #11", area: "CN-Beijing", imsi: "208011234567890",
+			want: Attachment{Stat: 3, Registration: "denied", PLMN: "46000", Operator: "orange-fr", Network: "cmcc", Cause: 11,
+				Cell: Cell{Area: "CN-Beijing", Operator: "cmcc", PLMN: "46000", TAC: 0x1000, CellID: 0x10001, RSRP: -80}},
+			trace: `attach_attempt{"operator":"orange-fr","plmn":"46000"}
+attach_result{"cause":11,"ok":false,"operator":"orange-fr","plmn":"46000","registration":"denied"}
+`,
+		},
+		{
 			name: "no agreement: every network rejects with #11", area: "FR-Paris", imsi: "310410123456789",
 			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "att", Network: "sfr", Cause: 11,
 				Cell: Cell{Area: "FR-Paris", Operator: "sfr", PLMN: "20810", TAC: 4097, CellID: 131074, RSRP: -101}},
