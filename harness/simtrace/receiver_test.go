@@ -215,6 +215,36 @@ func TestReplayStopsWhenCancelled(t *testing.T) {
 	}
 }
 
+// received is the capture a receiver makes of stream, sent over loopback
+// UDP, and the sender's address.
+func received(t *testing.T, stream [][]byte) (string, netip.AddrPort) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "simtrace.pcapng")
+	sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx, err := Listen("udp://127.0.0.1:0", sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewReplayer(rx.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Replay(context.Background(), stream); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if err := rx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, p.From()
+}
+
 // A datagram the receiver skipped that may have carried an exchange is
 // not in the capture, but the sender's next frame says so (the comment
 // "esimhil:receiver-skipped=N"): a reader of the file — the lab run's
@@ -224,10 +254,7 @@ func TestReplayStopsWhenCancelled(t *testing.T) {
 // t136 F2). A skip that carried no exchange (another GSMTAP type) is no
 // loss and leaves no mark.
 func TestReceiverSkipIsMarkedInTheCapture(t *testing.T) {
-	sim := func(sub uint8, h string) []byte {
-		return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, h)...)
-	}
-	um := sim(gsmtap.SubAPDU, "00")
+	um := sim(t, gsmtap.SubAPDU, "00")
 	um[2] = byte(gsmtap.TypeUm)
 	for _, tc := range []struct {
 		name    string
@@ -235,39 +262,16 @@ func TestReceiverSkipIsMarkedInTheCapture(t *testing.T) {
 		lost    bool
 	}{
 		{"not GSMTAP", []byte("xx"), true},
-		{"a TPDU part", sim(gsmtap.SubTPDUHdr, "01 C0 00 00 03"), true},
+		{"a TPDU part", sim(t, gsmtap.SubTPDUHdr, "01 C0 00 00 03"), true},
 		{"GSMTAP of another type", um, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "simtrace.pcapng")
-			sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rx, err := Listen("udp://127.0.0.1:0", sess)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := NewReplayer(rx.Addr())
-			if err != nil {
-				t.Fatal(err)
-			}
-			stream := [][]byte{
-				sim(gsmtap.SubATR, "3B 00"),
-				sim(gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 03"),
+			path, from := received(t, [][]byte{
+				sim(t, gsmtap.SubATR, "3B 00"),
+				sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 03"),
 				tc.skipped,
-				sim(gsmtap.SubAPDU, "01 C0 00 00 03 BF 2D 00 90 00"),
-			}
-			if err := p.Replay(context.Background(), stream); err != nil {
-				t.Fatal(err)
-			}
-			p.Close()
-			if err := rx.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := sess.Close(); err != nil {
-				t.Fatal(err)
-			}
+				sim(t, gsmtap.SubAPDU, "01 C0 00 00 03 BF 2D 00 90 00"),
+			})
 			dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
 			if err != nil || len(dgs.List) != 3 {
 				t.Fatalf("%d datagrams in the capture, %v", len(dgs.List), err)
@@ -283,7 +287,7 @@ func TestReceiverSkipIsMarkedInTheCapture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l := tr.Lane(p.From())
+			l := tr.Lane(from)
 			if l == nil || len(l.APDUs) != 2 {
 				t.Fatalf("lane %v", l)
 			}
@@ -305,50 +309,25 @@ func TestReceiverSkipIsMarkedInTheCapture(t *testing.T) {
 // held no trace of it). A skip that carried no exchange leaves nothing,
 // and neither does one a later frame marked.
 func TestReceiverSkipAtTheEndIsInTheCapture(t *testing.T) {
-	sim := func(sub uint8, h string) []byte {
-		return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, h)...)
-	}
-	um := sim(gsmtap.SubAPDU, "00")
+	um := sim(t, gsmtap.SubAPDU, "00")
 	um[2] = byte(gsmtap.TypeUm)
-	atr, sel := sim(gsmtap.SubATR, "3B 00"), sim(gsmtap.SubAPDU, "01 A4 00 04 02 3F 00 61 22")
+	atr, sel := sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubAPDU, "01 A4 00 04 02 3F 00 61 22")
 	for _, tc := range []struct {
 		name   string
 		stream [][]byte
 		want   int // the received datagram said skipped at the end; 0: none
 	}{
 		{"not GSMTAP, last", [][]byte{atr, sel, []byte("xx")}, 3},
-		{"a TPDU part, last", [][]byte{atr, sel, sim(gsmtap.SubTPDUHdr, "01 C0 00 00 22")}, 3},
+		{"a TPDU part, last", [][]byte{atr, sel, sim(t, gsmtap.SubTPDUHdr, "01 C0 00 00 22")}, 3},
 		{"GSMTAP of another type, last", [][]byte{atr, sel, um}, 0},
 		{"not GSMTAP, then a frame", [][]byte{atr, []byte("xx"), sel}, 0},
 		{"nothing skipped", [][]byte{atr, sel}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "simtrace.pcapng")
-			sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rx, err := Listen("udp://127.0.0.1:0", sess)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := NewReplayer(rx.Addr())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := p.Replay(context.Background(), tc.stream); err != nil {
-				t.Fatal(err)
-			}
-			p.Close()
-			if err := rx.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := sess.Close(); err != nil {
-				t.Fatal(err)
-			}
+			path, from := received(t, tc.stream)
 			var want []capture.SkippedAtEnd
 			if tc.want > 0 {
-				want = []capture.SkippedAtEnd{{Src: p.From(), Received: tc.want}}
+				want = []capture.SkippedAtEnd{{Src: from, Received: tc.want}}
 			}
 			// Read with the datagrams, by pcapgo and by the fast reader.
 			dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
@@ -362,7 +341,7 @@ func TestReceiverSkipAtTheEndIsInTheCapture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l := tr.Lane(p.From())
+			l := tr.Lane(from)
 			if l == nil || len(l.APDUs) != 1 {
 				t.Fatalf("lane %v", l)
 			}
@@ -373,7 +352,7 @@ func TestReceiverSkipAtTheEndIsInTheCapture(t *testing.T) {
 				}
 				return
 			}
-			wantDetail := fmt.Sprintf("received datagram %d from %s, after the sender's last frame in the capture: part of an exchange may be lost there", tc.want, p.From())
+			wantDetail := fmt.Sprintf("received datagram %d from %s, after the sender's last frame in the capture: part of an exchange may be lost there", tc.want, from)
 			if len(ws) != 1 || ws[0].Kind != SkippedAtEnd || ws[0].Detail != wantDetail || ws[0].Frame != 2 {
 				t.Errorf("lane warnings %v, want at frame 2 %q", ws, wantDetail)
 			}

@@ -25,10 +25,10 @@ func sim(t *testing.T, sub uint8, hex string) []byte {
 	return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, hex)...)
 }
 
-// stream makes datagrams from one sniffer, 1 ms apart.
 // decode is Decode of a capture's datagrams, none skipped at its end.
 func decode(dgs []capture.Datagram) *Trace { return Decode(capture.Datagrams{List: dgs}) }
 
+// stream makes datagrams from one sniffer, 1 ms apart.
 func stream(payloads ...[]byte) []capture.Datagram {
 	out := make([]capture.Datagram, len(payloads))
 	for i, p := range payloads {
