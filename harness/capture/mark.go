@@ -69,8 +69,8 @@ func (n eventCount) mark() Mark {
 const (
 	markPrefix    = "esimhil:after-event="
 	commandPrefix = "esimhil:command-after-event="
-	// LostBeforePrefix starts the comment of Mark.LostBefore.
-	LostBeforePrefix = "esimhil:receiver-skipped="
+	// lostBeforePrefix starts the comment of Mark.LostBefore.
+	lostBeforePrefix = "esimhil:receiver-skipped="
 )
 
 // MarkComment is the EPB comment (pcapng opt_comment) that carries m.
@@ -116,7 +116,7 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 			b = appendText(b, OutsideComment)
 		}
 		if m.LostBefore > 0 {
-			b = appendComment(b, LostBeforePrefix, m.LostBefore)
+			b = appendComment(b, lostBeforePrefix, m.LostBefore)
 		}
 		if m.Note != "" {
 			b = appendText(b, m.Note)
@@ -198,7 +198,7 @@ func markOf(comments []string) Mark {
 			m.Command, m.CommandOK = n, true
 		}
 		m.Outside = m.Outside || c == OutsideComment
-		if n, ok := parseCount(c, LostBeforePrefix); ok && n > 0 && m.LostBefore == 0 {
+		if n, ok := parseCount(c, lostBeforePrefix); ok && n > 0 && m.LostBefore == 0 {
 			m.LostBefore = n
 		}
 	}

@@ -192,7 +192,7 @@ func markComments(m Mark) []string {
 		}
 	}
 	if m.LostBefore > 0 {
-		c = append(c, LostBeforePrefix+strconv.Itoa(m.LostBefore))
+		c = append(c, lostBeforePrefix+strconv.Itoa(m.LostBefore))
 	}
 	if m.Note != "" {
 		c = append(c, m.Note)
