@@ -176,6 +176,14 @@ func (c *Client) route(line string) (note string) {
 		return fmt.Sprintf("the modem echoed %s twice: the second copy is not taken as its answer", p.line)
 	}
 	line, final, digits := c.finalResult(p, line)
+	// An NMEA sentence is never a command's answer: a GPS stream sharing
+	// the port (re-tester t145 F1: one inside ATI's answer was printed
+	// as part of the modem's identity), and it gives the awaited command
+	// no more time (pending.nmea).
+	nmea := !final && NMEASentence(line)
+	if p != nil && nmea {
+		p.nmea = true
+	}
 	switch {
 	case p == nil && final:
 		// No command awaits it: the transcript shows it, nothing takes
@@ -188,10 +196,7 @@ func (c *Client) route(line string) (note string) {
 		}
 		c.loose++
 		return fmt.Sprintf("%s with no command pending: a final result the modem sent twice or unasked, taken for no command's", strings.TrimSpace(line))
-	case p == nil || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names) || NMEASentence(line)):
-		// An NMEA sentence is never a command's answer: a GPS stream
-		// sharing the port (re-tester t145 F1: one inside ATI's answer
-		// was printed as part of the modem's identity).
+	case p == nil || nmea || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names)):
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
 			c.dropped++
@@ -222,9 +227,6 @@ func (c *Client) route(line string) (note string) {
 		p.truncated++
 	default:
 		p.lines = append(p.lines, line)
-	}
-	if p != nil && !final && NMEASentence(line) {
-		p.nmea = true
 	}
 	return ""
 }
