@@ -392,7 +392,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		// (a CI dashboard would count fewer tests than were asked for).
 		pending := []report.Entry{{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
 			Personality: spoke, PersonalityEnv: override.env, Unfinished: true, Message: pendingWhy("not finished: esimhil run was in this scenario") + "; its directory holds what was written, and INCOMPLETE"}}
-		pending = append(pending, notReached(fs.Args()[i+1:], loaded[i+1:])...)
+		pending = append(pending, notReached(fs.Args()[i+1:], loaded[i+1:], pendingWhy("not run: esimhil run had not reached it"))...)
 		// Worded for every way this record can be the last one: read
 		// while the run goes on, after a kill, or after a results.json
 		// that could no longer be written (a full disk: outside tester
@@ -574,17 +574,18 @@ func pendingWhy(what string) string {
 // directory, byte for byte as it ran.
 const ScenarioCopy = harness.ScenarioCopy
 
-// notReached is what the record written before a scenario says of the
-// files after it: not run yet, or, for one that did not load (known
-// before the first ran), the error it is however the run ends.
-func notReached(paths []string, loaded []loadedScenario) []report.Entry {
+// notReached records the scenario files a run has not reached as
+// skipped, why, each under its path — but one that did not load (all are
+// read before the first runs) as the error it is however the run ends: the
+// record written before each scenario, and the one a signal leaves.
+func notReached(paths []string, loaded []loadedScenario, why string) []report.Entry {
 	var es []report.Entry
 	for i, p := range paths {
 		if err := loaded[i].err; err != nil {
 			es = append(es, loadError(p, err))
 			continue
 		}
-		es = append(es, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: pendingWhy("not run: esimhil run had not reached it")})
+		es = append(es, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: why})
 	}
 	return es
 }
@@ -595,23 +596,21 @@ func loadError(path string, err error) report.Entry {
 	return report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()}
 }
 
-// notRun records the scenario files a signal left unrun as skipped, each
-// under its path, so that results.json and JUnit list every scenario the
-// run was given, not only those it reached. A file that did not load (all
-// were read before the first ran) is an error as when the run goes on:
-// a stop does not hide a broken or missing file (outside tester t135 F4).
+// notRun records the scenario files a signal left unrun (notReached), so
+// that results.json and JUnit list every scenario the run was given, not
+// only those it reached, and says so: a file that did not load is an
+// ERROR as when the run goes on, a stop does not hide a broken or missing
+// file (outside tester t135 F4).
 func notRun(ctx context.Context, meter *progress.Meter, results []report.Entry, paths []string, loaded []loadedScenario) []report.Entry {
-	why := "not run: " + context.Cause(ctx).Error()
 	var skipped []string
-	for i, p := range paths {
-		if err := loaded[i].err; err != nil {
-			meter.Printf("ERROR %s: %s\n", p, continued(err.Error()))
+	for _, e := range notReached(paths, loaded, "not run: "+context.Cause(ctx).Error()) {
+		if e.Verdict == "error" {
+			meter.Printf("ERROR %s: %s\n", e.Name, continued(e.Message))
 			meter.Errored()
-			results = append(results, loadError(p, err))
-			continue
+		} else {
+			skipped = append(skipped, e.Name)
 		}
-		skipped = append(skipped, p)
-		results = append(results, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: why})
+		results = append(results, e)
 	}
 	if len(skipped) > 0 {
 		meter.Printf("SKIP  %d scenario(s) not run: %v\n", len(skipped), context.Cause(ctx))

@@ -37,7 +37,7 @@ func TestUnloadedScenarioIsAnErrorWhenStopped(t *testing.T) {
 		{[]loadedScenario{{err: loadErr}, {}}, "error skipped"},
 		{[]loadedScenario{{}, {err: loadErr}}, "skipped error"},
 	} {
-		es := notReached([]string{"a.yaml", "b.yaml"}, tc.loaded)
+		es := notReached([]string{"a.yaml", "b.yaml"}, tc.loaded, "not run")
 		var got []string
 		for _, e := range es {
 			got = append(got, e.Verdict)
