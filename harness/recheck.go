@@ -14,10 +14,6 @@ import (
 // it ran (esimhil run writes it).
 const ScenarioCopy = "scenario.yaml"
 
-// PersonalityCopy is the personality file a run's directory keeps when
-// ESIMHIL_PERSONALITY named one (esimhil run writes it beside ScenarioCopy).
-const PersonalityCopy = report.PersonalityFile
-
 // Recheck checks a scenario run's expectations again from its directory
 // alone: the scenario it kept and its event log, whose run_ended holds the
 // end state the host read. It returns the mismatches, as the run's own

@@ -86,9 +86,10 @@ func TestRecheckGivesTheRunsVerdict(t *testing.T) {
 
 // TestDigestedFilesAreTheRunsEvidence: the files a record holds the
 // SHA-256 of (report.DigestedFiles, which cannot import this package)
-// are the ones a run writes as its evidence and the scenario it keeps.
+// are the ones a run writes as its evidence and the scenario it keeps
+// (and the personality file, report.PersonalityFile, esimhil run keeps).
 func TestDigestedFilesAreTheRunsEvidence(t *testing.T) {
-	want := []string{ScenarioCopy, PersonalityCopy, EventsFile, ATLogFile, ATMarksFile, TrafficFile, capture.KeysPathFor(TrafficFile), CIFile}
+	want := []string{ScenarioCopy, report.PersonalityFile, EventsFile, ATLogFile, ATMarksFile, TrafficFile, capture.KeysPathFor(TrafficFile), CIFile}
 	if !slices.Equal(report.DigestedFiles, want) {
 		t.Errorf("report.DigestedFiles %q, the run's evidence %q", report.DigestedFiles, want)
 	}
