@@ -1945,8 +1945,11 @@ func (fs *Facts) heldAtStart(list []es10.NotificationMetadata, src Src) {
 }
 
 // FinalOf returns the final result of the command at entry k.
-func FinalOf(t *fieldlog.Transcript, k int) string {
-	ans := t.Answer(k)
+func FinalOf(t *fieldlog.Transcript, k int) string { return finalIn(t.Answer(k)) }
+
+// finalIn is the final result that ends ans, a command's answer
+// (Transcript.Answer); "" when none does.
+func finalIn(ans []fieldlog.Entry) string {
 	if n := len(ans); n > 0 && ans[n-1].Role == fieldlog.Final {
 		return ans[n-1].Verbose()
 	}

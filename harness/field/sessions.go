@@ -16,8 +16,9 @@ const (
 	sessionNever sessionState = iota
 	sessionOpen
 	// sessionGone: closed by +CCHC, or opened before a command that
-	// resets the card, a power URC or a REFRESH the card asked for. The emulated modem answers a
-	// +CGLA on it with the code the logs show (cgla_closed_error).
+	// resets the card, a power URC or a REFRESH the card asked for. The
+	// emulated modem answers a +CGLA on it with the code the logs show
+	// (cgla_closed_error).
 	sessionGone
 )
 
@@ -89,10 +90,7 @@ func (ss *sessions) entry(k int, use func(j int, c at.Command, s session)) {
 		return
 	}
 	answer := ss.t.Answer(k)
-	final := "" // FinalOf's, from the answer at hand
-	if n := len(answer); n > 0 && answer[n-1].Role == fieldlog.Final {
-		final = answer[n-1].Verbose()
-	}
+	final := finalIn(answer)
 	ok := final == "OK"
 	for j, c := range cmds {
 		if (c.Name == "+CGLA" || c.Name == "+CCHC") && c.Form == at.Set && len(c.Args) > 0 && use != nil {
