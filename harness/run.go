@@ -148,8 +148,8 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		stage = func(what string) { o.Stage(stopWords(what)) }
 	default:
 		// Said once the run has taken a progress period, the close too.
-		st, end := newStager(o.Context, o.Stage, every, wall)
-		defer end()
+		st, stop := newStager(o.Context, o.Stage, every, wall)
+		defer stop()
 		stage = st.stage
 	}
 	if o.Closing != nil {
