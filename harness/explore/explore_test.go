@@ -23,6 +23,7 @@ import (
 	"github.com/esimhil/esimhil/harness/progress"
 
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/atomicfile"
 )
 
 // DefaultSeed is the rapid seed of the exploration in make test.
@@ -206,38 +207,15 @@ func logFailed(t *testing.T, run sweepRun, failed []failedCase) {
 	}
 	head := fmt.Sprintf("# %d of %d cases failed in the sweep from -rapid.seed=%d (make explore SEEDS=%d SWEEP=%d), features %+v\n",
 		len(failed), run.n, run.seed, run.n, run.seed, run.feats)
-	if err := writeWhole(path, []byte(head+list)); err != nil {
+	err := os.MkdirAll(OutDir(), 0o755)
+	if err == nil {
+		err = atomicfile.WriteFile(path, []byte(head+list), 0o644, false)
+	}
+	if err != nil {
 		t.Errorf("%d more failing cases not shown, and their list not written: %v", len(failed)-shownFailed, err)
 		return
 	}
 	t.Logf("%d more failing cases not shown: all %d, with their seeds and violations, in %s", len(failed)-shownFailed, len(failed), path)
-}
-
-// writeWhole writes b to path through a temporary file beside it, renamed
-// into place, making path's directory if need be.
-func writeWhole(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 // failedReport sorts failed by case and returns the log lines of the first
