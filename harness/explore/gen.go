@@ -340,7 +340,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 		// come from the card's home, not from its order (tester t139 M27).
 		b.WriteString("  profiles:\n")
 		homeAt := rapid.IntRange(0, len(profiles)-1).Draw(t, "home_on_card")
-		for _, i := range insertAt(indexes(len(profiles))[1:], homeAt, 0) {
+		for _, i := range slices.Insert(indexes(len(profiles))[1:], homeAt, 0) {
 			iccid, _ := ident.MakeICCID(fmt.Sprintf("8999000000000000%03d", i+1))
 			fmt.Fprintf(&b, "    - {iccid: %q, operator: %s", iccid, profiles[i].ID)
 			if i == 0 {
@@ -369,12 +369,12 @@ func Generator(f Features) *rapid.Generator[Case] {
 			}
 			switch rapid.IntRange(0, 5).Draw(t, "list_shape") {
 			case 0: // the home operator listed
-				ids = insertAt(ids, rapid.IntRange(0, len(ids)).Draw(t, "home_at"), home.ID)
+				ids = slices.Insert(ids, rapid.IntRange(0, len(ids)).Draw(t, "home_at"), home.ID)
 			case 1: // a profile's operator listed (it may be the one serving)
 				p := rapid.SampledFrom(profiles).Draw(t, "listed_profile")
-				ids = insertAt(ids, rapid.IntRange(0, len(ids)).Draw(t, "profile_at"), p.ID)
+				ids = slices.Insert(ids, rapid.IntRange(0, len(ids)).Draw(t, "profile_at"), p.ID)
 			case 2: // an operator named twice
-				ids = insertAt(ids, rapid.IntRange(0, len(ids)).Draw(t, "dup_at"), rapid.SampledFrom(ids).Draw(t, "dup"))
+				ids = slices.Insert(ids, rapid.IntRange(0, len(ids)).Draw(t, "dup_at"), rapid.SampledFrom(ids).Draw(t, "dup"))
 			case 3: // a long list: operators of every country, repeats included
 				for range rapid.IntRange(3, 6).Draw(t, "long") {
 					ids = append(ids, rapid.SampledFrom(ops).Draw(t, "long_op").ID)
@@ -449,7 +449,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 			}
 		}
 		if flight { // takes off before one of the stops, lands there
-			areas = insertAt(areas, rapid.IntRange(0, len(areas)-1).Draw(t, "takeoff"), flightArea)
+			areas = slices.Insert(areas, rapid.IntRange(0, len(areas)-1).Draw(t, "takeoff"), flightArea)
 		}
 		var legs [][2]time.Duration // flights: takeoff, landing
 		type arrival struct {
@@ -702,11 +702,6 @@ func fastStop(t *rapid.T, prev, interval, wait time.Duration) time.Duration {
 		}
 	}
 	return max(at, prev+minStay)
-}
-
-// insertAt returns ids with id inserted at i.
-func insertAt[T any](ids []T, i int, id T) []T {
-	return append(ids[:i:i], append([]T{id}, ids[i:]...)...)
 }
 
 func indexes(n int) []int {
