@@ -846,7 +846,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	lastPLMN := ""                // the network the terminal last reported since the last switch
 	failures := map[string]fail{} // by operator: its last failure in this cycle
 	stayed := map[string]bool{}   // the countries a fallback attached in, this cycle
-	stayedOn := map[string]bool{} // the MCCs a fallback attached on, this cycle
+	var stayedOn []string         // the MCCs a fallback attached on, this cycle
 	var pending []string          // this cycle's violations, unless it ends as a border area
 	for _, e := range o.Events {
 		switch {
@@ -862,7 +862,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
 			if p := e.Str("plmn"); len(p) >= 3 {
 				stayed[networkCountry(s, p)] = true
-				stayedOn[p[:3]] = true
+				stayedOn = append(stayedOn, p[:3])
 			}
 		case is(e, eventlog.EUICC, applet.KindDownloadResult):
 			clear(failures) // a download's failure is no network's
@@ -873,13 +873,13 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			pending = nil
 			clear(failures)
 			clear(stayed)
-			clear(stayedOn)
+			stayedOn = stayedOn[:0]
 		case is(e, eventlog.EUICC, applet.KindBackoff):
 			op, area, country := e.Str("operator"), e.Str("area"), e.Str("country")
 			f, ok := failures[op]
 			delete(failures, op)
 			if !ok || area == "" || len(f.plmn) < 3 || cardMayPlace(f.plmn[:3], area, country) ||
-				slices.ContainsFunc(slices.Collect(maps.Keys(stayedOn)), func(m string) bool { return cardMayPlace(m, area, country) }) {
+				slices.ContainsFunc(stayedOn, func(m string) bool { return cardMayPlace(m, area, country) }) {
 				continue
 			}
 			in := []string{country}
@@ -1057,15 +1057,14 @@ func checkLeftAreaAbroad(s *scenario.Scenario, o Outcome) []string {
 // of a cycle begun on MCC area whose list is for country ("" for none) —
 // where the card can tell (checkLeftAreaAbroad).
 func inCycleArea(s *scenario.Scenario, plmn, area, country string) bool {
-	m := plmn[:3]
-	if _, known := ident.CountryOfMCC(m); !known {
+	cm, known := ident.CountryOfMCC(plmn[:3])
+	if !known {
 		return false
 	}
 	x := networkCountry(s, plmn)
 	if country != "" {
 		return x == country
 	}
-	cm, _ := ident.CountryOfMCC(m)
 	ca, _ := ident.CountryOfMCC(area)
 	return cm == x && ca == x && slices.Contains(countriesOfMCC(s, area), x)
 }
