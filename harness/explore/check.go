@@ -697,7 +697,9 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 		// attached may end with one still pending on the card (a power
 		// cut right after the install, then no network that takes the
 		// card for the rest of the run: found by make explore).
-		if exact && !smdpDown[op] && smdpGot[op] < perOp[op] || smdpGot[op] > bpps[op] {
+		// An interrupted install's failed result (below) stands for no
+		// installed profile.
+		if exact && !smdpDown[op] && smdpGot[op]-smdpInterrupted[op] < perOp[op] || smdpGot[op] > bpps[op] {
 			v = append(v, fmt.Sprintf("%s: %d profiles installed from %d packages sent, its SM-DP+ received %d install notifications",
 				op, perOp[op], bpps[op], smdpGot[op]))
 		}

@@ -252,6 +252,17 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
 			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
 			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", true)}}, "fr2: 1 installs interrupted by a reset, its SM-DP+ received 0"},
+		// An interrupted install's failed result is no installed profile's:
+		// it does not stand for the next install's missing result.
+		{"interrupted install told, the next install's result missing", "SGP.22 §2.5.6", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "install_interrupted", "operator", "fr2", "command", 5, "seq", 1),
+			ev("smdp", "notification_received", "kind", "install", "operator", "fr2", "ok", false, "error_reason", 11),
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.Platform, "notification_received", "kind", "download-success", "iccid", "i1"),
+			ev(eventlog.EUICC, "notification_sent", "kind", "download-success", "to", "platform"),
+			ev(eventlog.World, "attach_result", "operator", "fr2", "ok", true)}}, "fr2: 1 profiles installed from 2 packages sent, its SM-DP+ received 1 install notifications"},
 		// The SM-DP+ unreachable to the end (outside tester t144 F5): the
 		// card keeps the result, and the run names it owed; back before
 		// the end, it must have it.
