@@ -505,10 +505,13 @@ func TestPendingCap(t *testing.T) {
 }
 
 // TestNMRNeighbours: the NMR of PROVIDE LOCAL INFORMATION carries the
-// serving cell and up to eight other visible cells, strongest first (TS
-// 31.111 §6.4.15; the eight neighbour cells of a Rel-8 MeasResults). The
-// card's signal report to the platform is made of it, so a cell left out
-// changes a signal-ordered list. t153 F5.
+// serving cell and up to eight other visible cells, the first eight in
+// the host's order (TS 31.111 §6.4.15; the eight neighbour cells of a
+// Rel-8 MeasResults). The order is the host's (Location.Visible comes
+// strongest first; euicc's TestLocationCellsStrongestFirst holds the
+// card to it): what this checks is the serving cell left out and the cap.
+// The card's signal report to the platform is made of it, so a cell left
+// out changes a signal-ordered list. t153 F5.
 func TestNMRNeighbours(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
