@@ -281,10 +281,9 @@ func (in *inspector) count(e platformapi.Received) {
 	index := e.Index
 	// An entry whose body contradicts its own size or hash is no record
 	// of what was sent: unreadable, not counted (t146 F5).
-	err := e.Contradiction()
+	body, err := e.CheckedBody()
 	var n platformapi.Notification
 	if err == nil {
-		body, _ := e.KeptBody()
 		n, err = platformapi.DecodeNotification(body)
 	}
 	if err != nil {

@@ -64,32 +64,32 @@ func (r Received) KeptBody() ([]byte, error) {
 	return nil, fmt.Errorf("body_encoding: unknown %q (want %s, or none for text)", r.BodyEncoding, BodyBase64)
 }
 
-// Contradiction is how an entry's body disagrees with its own body_size
-// and body_sha256 (nil when it does not): a body not cut must be body_size
-// bytes, whose SHA-256 is body_sha256 when one is given; a cut one holds
-// at most body_size bytes. Such an entry is no record of the bytes sent
-// (a body re-serialised, a hash made up), so a reader cannot take it as
-// evidence (outside tester t146 F5).
-func (r Received) Contradiction() error {
+// CheckedBody is KeptBody held to the entry's own body_size and
+// body_sha256: an error when they disagree. A body not cut must be
+// body_size bytes, whose SHA-256 is body_sha256 when one is given; a cut
+// one holds at most body_size bytes. Such an entry is no record of the
+// bytes sent (a body re-serialised, a hash made up), so a reader cannot
+// take it as evidence (outside tester t146 F5).
+func (r Received) CheckedBody() ([]byte, error) {
 	body, err := r.KeptBody()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case r.Truncated && len(body) > r.BodySize:
-		return fmt.Errorf("body: %d bytes kept of a body_size %d, cut", len(body), r.BodySize)
+		return nil, fmt.Errorf("body: %d bytes kept of a body_size %d, cut", len(body), r.BodySize)
 	case r.Truncated:
-		return nil
+		return body, nil
 	case len(body) != r.BodySize:
-		return fmt.Errorf("body: %d bytes, not its body_size %d", len(body), r.BodySize)
+		return nil, fmt.Errorf("body: %d bytes, not its body_size %d", len(body), r.BodySize)
 	}
 	if r.BodySHA256 == "" {
-		return nil
+		return body, nil
 	}
 	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != r.BodySHA256 {
-		return fmt.Errorf("body: its SHA-256 is %x, not its body_sha256 %s (not the bytes received?)", sum[:4], cut(r.BodySHA256, 16))
+		return nil, fmt.Errorf("body: its SHA-256 is %x, not its body_sha256 %s (not the bytes received?)", sum[:4], cut(r.BodySHA256, 16))
 	}
-	return nil
+	return body, nil
 }
 
 // cut shortens s to n bytes for an error, marking the cut.

@@ -102,7 +102,7 @@ func TestKeptBody(t *testing.T) {
 
 // An entry's body must be what its body_size and body_sha256 describe
 // (outside tester t146 F5).
-func TestReceivedContradiction(t *testing.T) {
+func TestReceivedCheckedBody(t *testing.T) {
 	body := `{"eid":"1"}`
 	sum := sha256.Sum256([]byte(body))
 	good := Received{Body: body, BodySize: len(body), BodySHA256: hex.EncodeToString(sum[:])}
@@ -123,9 +123,12 @@ func TestReceivedContradiction(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := good
 			tc.edit(&r)
-			err := r.Contradiction()
+			body, err := r.CheckedBody()
 			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			if err == nil && string(body) != r.Body {
+				t.Fatalf("body %q, want %q", body, r.Body)
 			}
 		})
 	}
