@@ -352,12 +352,12 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// serveCmd runs the emulated platform and SM-DP+s of a scenario on their
-// own, on the wall clock, for a fleet (or any client) in another process.
 // DefaultServeEventsBytes bounds serve's events.jsonl: a serve left under
 // storms for days would otherwise fill the disk (reviewer r85).
 const DefaultServeEventsBytes = 1 << 30
 
+// serveCmd runs the emulated platform and SM-DP+s of a scenario on their
+// own, on the wall clock, for a fleet (or any client) in another process.
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret int) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
