@@ -41,10 +41,13 @@ func CheckLists(mode, platform string) error {
 }
 
 // listOf reads the list a card logged with preferred_list_received (the
-// applet logs it entry by entry: operators, plmns, tariffs, rsrp).
+// applet logs it entry by entry: operators, plmns, tariffs as []float64,
+// rsrp as []any of int or nil). The fleet reads its cards' events as they
+// are logged, never read back from events.jsonl (whose numbers would be
+// json.Number).
 func listOf(e eventlog.Event) platformapi.ListResponse {
 	ids, plmns := e.Strs("operators"), e.Strs("plmns")
-	tariffs := numbers(e.Get("tariffs"))
+	tariffs, _ := e.Get("tariffs").([]float64)
 	rsrp, _ := e.Get("rsrp").([]any)
 	l := platformapi.ListResponse{Country: e.Str("country"), OrderBy: e.Str("order_by"), Operators: make([]platformapi.ListedOperator, len(ids))}
 	for i, id := range ids {
@@ -56,33 +59,13 @@ func listOf(e eventlog.Event) platformapi.ListResponse {
 			o.Tariff = tariffs[i]
 		}
 		if i < len(rsrp) {
-			switch v := rsrp[i].(type) {
-			case int:
+			if v, ok := rsrp[i].(int); ok {
 				o.RSRP = &v
-			case float64: // read back from events.jsonl
-				n := int(v)
-				o.RSRP = &n
 			}
 		}
 		l.Operators[i] = o
 	}
 	return l
-}
-
-// numbers reads a list of numbers as logged ([]float64) or as read back
-// from events.jsonl ([]any).
-func numbers(v any) []float64 {
-	switch x := v.(type) {
-	case []float64:
-		return x
-	case []any:
-		out := make([]float64, len(x))
-		for i, n := range x {
-			out[i], _ = n.(float64)
-		}
-		return out
-	}
-	return nil
 }
 
 // listBroken says how a list breaks what the API fixes whatever a
