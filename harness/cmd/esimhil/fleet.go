@@ -24,7 +24,6 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/fleet"
 	"github.com/esimhil/esimhil/harness/scenario"
-	"github.com/esimhil/esimhil/internal/personality"
 )
 
 const fleetUsage = `usage:
@@ -99,12 +98,11 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		shardI, shardN, shardErr = parseShard(*shard)
 	}
 	t, err := fleet.Load(*tmpl)
-	if v := os.Getenv(harness.PersonalityEnv); v != "" {
-		// Every device loads it: a bad one is one problem before the
-		// storm, not one failure a device.
-		if _, perr := personality.LoadNameOrFile(v); perr != nil {
-			problem(fmt.Errorf("%s=%s: %w", harness.PersonalityEnv, v, perr))
-		}
+	// Every device loads $ESIMHIL_PERSONALITY: a bad one is one problem
+	// before the storm, not one failure a device — checked as esimhil run
+	// checks it.
+	if _, perr := readPersonalityEnv(); perr != nil {
+		problem(perr)
 	}
 	if err != nil {
 		problem(err)
