@@ -73,6 +73,10 @@ type Options struct {
 	// is then "", and what needs a directory (a timeline page, WriteCI)
 	// says it has none.
 	Scratch bool
+	// ATLog, if set, also gets at.log's lines as the modem writes them
+	// (exploration holds a case's URCs against its events without a
+	// file).
+	ATLog io.Writer
 	// pageAfter says the caller writes the run's timeline page after
 	// Close (RunScenario): Close leaves IncompleteFile saying so, and the
 	// caller removes it once the page is written (FinishPage).
@@ -491,6 +495,12 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		}
 		r.atMarkBuf = lagwrite.New(r.atMarks, 16<<10, atLogLag)
 		atLog = &markedLines{lines: r.atBuf, marks: r.atMarkBuf, count: r.Log.Count}
+	}
+	switch {
+	case o.ATLog != nil && dir == "":
+		atLog = o.ATLog
+	case o.ATLog != nil:
+		atLog = io.MultiWriter(atLog, o.ATLog)
 	}
 	// Attach takes 1.5–3 s on real networks; the seed picks where in that
 	// range this device lies, so different seeds exercise different orders.

@@ -317,7 +317,8 @@ func TestRegistrationURCs(t *testing.T) {
 		t.Errorf("CEREG URC %q, %v", u, err)
 	}
 	evs := r.log.Kind("registration")
-	if len(evs) != 1 || evs[0].Str("plmn") != "20801" || evs[0].Get("stat") != 5 || !evs[0].T.Equal(clock.Epoch.Add(2*time.Second)) {
+	if len(evs) != 1 || evs[0].Str("plmn") != "20801" || evs[0].Get("stat") != 5 || evs[0].Get("tac") != 0x3a9b || evs[0].Get("cell") != 0xc33d ||
+		!evs[0].T.Equal(clock.Epoch.Add(2*time.Second)) {
 		t.Errorf("registration events %v", evs)
 	}
 	r.loop.Do(func() {

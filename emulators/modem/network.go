@@ -44,6 +44,13 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 	m.storeLocation(old, r)
 	m.storeForbidden(old, r)
 	f := eventlog.F{"stat": r.Stat, "plmn": r.PLMN}
+	// The cell, where the modem is camped on one (as +CEREG shows it under
+	// n=2): a change of cell alone is a registration change too (27.007
+	// §10.1.22), which the log must show to be held against at.log's URCs
+	// and the card's location status events.
+	if r.PLMN != "" && (r.Registered() || r.Stat == 3) {
+		f["tac"], f["cell"] = int(r.TAC), int(r.CellID)
+	}
 	if r.Cause != 0 {
 		f["cause"] = r.Cause
 	}

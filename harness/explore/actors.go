@@ -2,12 +2,18 @@ package explore
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // The invariants of this file hold the actors around the card — the
@@ -119,4 +125,362 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// regView is a registration as a +CREG/+CGREG/+CEREG URC shows it under
+// <n> (27.007 §7.2, §10.1.20, §10.1.22): the <stat>, and from n=2 the
+// cell the modem is camped on (<tac>/<lac>, <ci>), if any.
+type regView struct {
+	stat    int
+	cell    bool
+	tac, ci int
+}
+
+func (r regView) String() string {
+	if !r.cell {
+		return fmt.Sprint(r.stat)
+	}
+	return fmt.Sprintf("%d,\"%04x\",\"%08x\"", r.stat, r.tac, r.ci)
+}
+
+// viewOf is the modem's registration event e as a URC under n shows it.
+func viewOf(e eventlog.Event, n int) regView {
+	v := regView{stat: intField(e, "stat")}
+	if n >= 2 && e.Get("tac") != nil {
+		v.cell, v.tac, v.ci = true, intField(e, "tac"), intField(e, "cell")
+	}
+	return v
+}
+
+// atLine is one line of at.log: "<RFC 3339 time> <dir> <text>".
+type atLine struct {
+	t    time.Time
+	in   bool // "> ": from the host
+	text string
+}
+
+func parseATLog(lines []string) []atLine {
+	out := make([]atLine, 0, len(lines))
+	for _, l := range lines {
+		ts, rest, ok := strings.Cut(l, " ")
+		if !ok || len(rest) < 2 {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			continue
+		}
+		out = append(out, atLine{t: t, in: rest[0] == '>', text: strings.TrimPrefix(rest[1:], " ")})
+	}
+	return out
+}
+
+// regURC parses a registration URC ("+CEREG: 5,\"1000\",\"00010002\",7"):
+// the command, and what it shows. A read answer ("+CEREG: 2,5,…": <n>
+// first, then an unquoted <stat>) or a test answer is none.
+func regURC(text string) (string, regView, bool) {
+	name, args, ok := strings.Cut(text, ": ")
+	if !ok || name != "+CREG" && name != "+CGREG" && name != "+CEREG" {
+		return "", regView{}, false
+	}
+	f := strings.Split(args, ",")
+	if len(f) > 1 && !strings.HasPrefix(f[1], `"`) {
+		return "", regView{}, false // a read answer
+	}
+	stat, err := strconv.Atoi(f[0])
+	if err != nil {
+		return "", regView{}, false
+	}
+	v := regView{stat: stat}
+	if len(f) >= 3 {
+		tac, e1 := strconv.ParseUint(strings.Trim(f[1], `"`), 16, 32)
+		ci, e2 := strconv.ParseUint(strings.Trim(f[2], `"`), 16, 32)
+		if e1 != nil || e2 != nil {
+			return "", regView{}, false
+		}
+		v.cell, v.tac, v.ci = true, int(tac), int(ci)
+	}
+	return name, v, true
+}
+
+// regSets reads the <n> a host line sets ("AT+CEREG=2;+CREG=1"), by
+// command.
+func regSets(text string) map[string]int {
+	cmd, ok := strings.CutPrefix(strings.ToUpper(text), "AT")
+	if !ok {
+		return nil
+	}
+	var out map[string]int
+	for _, c := range strings.Split(cmd, ";") {
+		name, val, ok := strings.Cut(c, "=")
+		if !ok || name != "+CREG" && name != "+CGREG" && name != "+CEREG" {
+			continue
+		}
+		if n, err := strconv.Atoi(val); err == nil {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[name] = n
+		}
+	}
+	return out
+}
+
+// checkRegistrationURCs: every modem registration event that changes what
+// a registration URC shows under the <n> the host set yields that URC in
+// at.log at the same simulated time (27.007 §7.2, §10.1.20, §10.1.22: the
+// MT reports a change of <stat>, and from n=2 of the cell it is camped
+// on). A host set <n> with `AT+CREG=n` (and +CGREG, +CEREG) since the
+// modem last booted (power, restart: <n> is 0 again); a hung AT port
+// (at_port: hang) says nothing. Tester t153 F4 (N50): a modem that
+// reported only <stat> changes left the host's log on the old cell.
+func checkRegistrationURCs(s *scenario.Scenario, o Outcome) []string {
+	if o.ATLog == nil {
+		return nil
+	}
+	var v []string
+	lines := parseATLog(o.ATLog)
+	urcs := map[int64][]int{} // time → indexes of its URC lines, not yet matched
+	for i, l := range lines {
+		if _, _, ok := regURC(l.text); ok && !l.in {
+			urcs[l.t.UnixNano()] = append(urcs[l.t.UnixNano()], i)
+		}
+	}
+	n := map[string]int{}
+	var prev *eventlog.Event // the registration before, since the modem booted
+	hung := false
+	li := 0
+	for i, e := range o.Events {
+		// The host's lines before this instant (at one instant the modem's
+		// events come first: a boot resets <n>, and the host sets it then).
+		for ; li < len(lines) && lines[li].t.Before(e.T); li++ {
+			if lines[li].in {
+				maps.Copy(n, regSets(lines[li].text))
+			}
+		}
+		switch {
+		case is(e, eventlog.Modem, modem.KindPower), is(e, eventlog.Modem, modem.KindRestart):
+			clear(n)
+			prev = nil
+		case e.Kind == eventlog.KindFault && e.Str("fault") == string(scenario.ATPortHang):
+			hung = boolField(e, "on")
+		case is(e, eventlog.Modem, modem.KindRegistration):
+			for _, name := range regCmdNames {
+				if n[name] == 0 || hung {
+					continue
+				}
+				want, was := viewOf(e, n[name]), regView{} // a modem boots not registered (0)
+				if prev != nil {
+					was = viewOf(*prev, n[name])
+				}
+				if was == want {
+					continue
+				}
+				k := e.T.UnixNano()
+				at := slices.IndexFunc(urcs[k], func(j int) bool {
+					got, view, _ := regURC(lines[j].text)
+					return got == name && view == want
+				})
+				if at < 0 {
+					v = append(v, fmt.Sprintf("%s: stat %d on %q%s, but at.log has no %s: %s at that time (%s=%d)",
+						atEvent(e), want.stat, e.Str("plmn"), cellOf(e), name, want, name, n[name]))
+					continue
+				}
+				urcs[k] = slices.Delete(urcs[k], at, at+1)
+			}
+			prev = &o.Events[i]
+		}
+	}
+	return v
+}
+
+// regCmdNames are the registration commands whose URCs report a change.
+var regCmdNames = []string{"+CREG", "+CGREG", "+CEREG"}
+
+func atEvent(e eventlog.Event) string {
+	return fmt.Sprintf("%s %s/%s", e.T.UTC().Format("15:04:05.000000000"), e.Actor, e.Kind)
+}
+
+func cellOf(e eventlog.Event) string {
+	if e.Get("tac") == nil {
+		return ""
+	}
+	return fmt.Sprintf(" cell %04x/%08x", intField(e, "tac"), intField(e, "cell"))
+}
+
+// locKey is a location status as the toolkit terminal tracks it (TS 102
+// 223 §7.5.4): the service, and the cell it is on, if any (limited
+// service is camped on a cell too: a new one is a new location status,
+// whose event says only "limited service").
+type locKey struct {
+	service byte
+	plmn    string
+	tac, ci int
+}
+
+func (k locKey) String() string {
+	switch k.service {
+	case stk.LocNormal:
+		return fmt.Sprintf("normal service on %s %04x/%08x", k.plmn, k.tac, k.ci)
+	case stk.LocLimited:
+		return "limited service"
+	}
+	return "no service"
+}
+
+// locOf is the location status a modem registration event gives the
+// card: normal service when registered (home or roaming), limited when
+// denied on a cell, else none.
+func locOf(e eventlog.Event) locKey {
+	k := locKey{service: stk.LocNone}
+	switch st := intField(e, "stat"); {
+	case (st == 1 || st == 5) && e.Get("tac") != nil:
+		k.service = stk.LocNormal
+	case st == 3 && e.Get("tac") != nil:
+		k.service = stk.LocLimited
+	default:
+		return k
+	}
+	k.plmn, k.tac, k.ci = e.Str("plmn"), intField(e, "tac"), intField(e, "cell")
+	return k
+}
+
+// shows says whether a location status event's envelope shows k: its
+// status, and with normal service the location (§7.5.4 sends the
+// location information with normal service only).
+func (k locKey) shows(env stk.Envelope) bool {
+	if env.LocationStatus == nil || *env.LocationStatus != k.service {
+		return false
+	}
+	if k.service != stk.LocNormal {
+		return true
+	}
+	l := env.Location
+	return l != nil && l.PLMN == k.plmn && int(l.TAC) == k.tac && int(l.CellID) == k.ci
+}
+
+// cardItem is an exchange of the card's APDU lane placed among the
+// events: before the event of index pos.
+type cardItem struct {
+	pos  int
+	atr  bool
+	apdu *simtrace.APDU
+}
+
+// cardItems are the lane's ATRs and APDUs in the order of the run's
+// events, by their marks (an exchange at the count its command began
+// at); a frame without a mark is left out.
+func cardItems(o Outcome) []cardItem {
+	var out []cardItem
+	for _, a := range o.Card.ATRs {
+		if m, ok := o.CardMarks[a.Frame]; ok && m.OK {
+			out = append(out, cardItem{pos: m.Events, atr: true})
+		}
+	}
+	for i := range o.Card.APDUs {
+		a := &o.Card.APDUs[i]
+		m, ok := o.CardMarks[a.Frame]
+		if !ok || !m.OK {
+			continue
+		}
+		pos := m.Events
+		if m.CommandOK {
+			pos = m.Command
+		}
+		out = append(out, cardItem{pos: pos, apdu: a})
+	}
+	slices.SortStableFunc(out, func(a, b cardItem) int { return a.pos - b.pos })
+	return out
+}
+
+// checkLocationStatusToCard: once the card subscribed to the location
+// status event (SET UP EVENT LIST with event 03 answered OK, TS 102 223
+// §6.4.16), each change of location status the modem's registration
+// events show — of the service, the network or the cell — reaches the
+// card as an ENVELOPE (EVENT DOWNLOAD, location status, §7.5.4) in the
+// capture's APDU lane, in order, with that status (and, with normal
+// service, that PLMN, TAC and cell). A reset of the card (its ATR, the
+// modem's power or restart) ends the subscription and forgives what was
+// on its way. Tester t153's N02 note: a terminal that swallowed the event
+// when only the cell or PLMN changed — the event the card's roaming
+// detection rests on — passed every explored case.
+func checkLocationStatusToCard(s *scenario.Scenario, o Outcome) []string {
+	if o.Card == nil {
+		return nil
+	}
+	var v []string
+	items := cardItems(o)
+	subscribed := false
+	var setUp []byte    // the events of the SET UP EVENT LIST fetched last
+	var last *locKey    // the location status last owed to the card
+	var owed []locKey   // owed, not yet seen, in order
+	var owedBy []string // the registration event each is owed for
+	reset := func() { subscribed, last, owed, owedBy = false, nil, nil, nil }
+	take := func(it cardItem) {
+		a := it.apdu
+		switch {
+		case it.atr:
+			reset()
+		case a.IsProactive(stk.CmdSetUpEventList):
+			setUp = a.Proactive.Events
+		case a.TR != nil && a.TR.Details.Type == stk.CmdSetUpEventList:
+			if a.TR.Result.OK() {
+				subscribed, last = slices.Contains(setUp, stk.EventLocationStatus), nil
+			}
+		case a.Envelope != nil && a.Envelope.Tag == stk.TagEventDownload && a.Envelope.Event == stk.EventLocationStatus:
+			if len(owed) == 0 {
+				return // not judged: what no registration change owes
+			}
+			// The event stands for the first owed status it shows, and
+			// those before it were skipped; showing none, it stands
+			// (wrongly) for the first.
+			missed, took := 1, 1
+			if j := slices.IndexFunc(owed, func(k locKey) bool { return k.shows(*a.Envelope) }); j >= 0 {
+				missed, took = j, j+1
+			}
+			for x := range missed {
+				v = append(v, fmt.Sprintf("%s: the card was owed a location status event for %s (TS 102 223 §7.5.4), but the next one it got, at %s, says %s",
+					owedBy[x], owed[x], a.Time.UTC().Format("15:04:05.000"), describeLocation(*a.Envelope)))
+			}
+			owed, owedBy = owed[took:], owedBy[took:]
+		}
+	}
+	next := 0
+	for i, e := range o.Events {
+		for ; next < len(items) && items[next].pos <= i; next++ {
+			take(items[next])
+		}
+		switch {
+		case is(e, eventlog.Modem, modem.KindPower), is(e, eventlog.Modem, modem.KindRestart),
+			is(e, eventlog.Modem, modem.KindRefresh) && !boolField(e, "ignored"):
+			// The card resets (a REFRESH in eUICC Profile State Change
+			// mode with no ATR): the terminal starts anew.
+			reset()
+		case is(e, eventlog.Modem, modem.KindRegistration) && subscribed:
+			k := locOf(e)
+			if last != nil && *last == k {
+				continue
+			}
+			last = &k
+			owed, owedBy = append(owed, k), append(owedBy, atEvent(e))
+		}
+	}
+	for ; next < len(items); next++ {
+		take(items[next])
+	}
+	for i, k := range owed {
+		v = append(v, fmt.Sprintf("%s: the card, subscribed to location status, was owed an event for %s and got none", owedBy[i], k))
+	}
+	return v
+}
+
+func describeLocation(env stk.Envelope) string {
+	if env.LocationStatus == nil {
+		return "no status"
+	}
+	k := locKey{service: *env.LocationStatus}
+	if l := env.Location; l != nil {
+		k.plmn, k.tac, k.ci = l.PLMN, int(l.TAC), int(l.CellID)
+	}
+	return k.String()
 }

@@ -3,9 +3,13 @@ package explore
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // actorsScenario: China Mobile's and Orange's subscribers, one agreement
@@ -88,6 +92,133 @@ func TestActorInvariants(t *testing.T) {
 				t.Errorf("%s: want no violation, got %q", tc.source, got)
 			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
 				t.Errorf("%s: want one violation containing %q, got %q", tc.source, tc.want, got)
+			}
+		})
+	}
+}
+
+func regAt(d time.Duration, stat int, plmn string, cell ...int) eventlog.Event {
+	e := ev(eventlog.Modem, "registration", "stat", stat, "plmn", plmn)
+	if len(cell) == 2 {
+		e.Fields["tac"], e.Fields["cell"] = cell[0], cell[1]
+	}
+	e.T = e.T.Add(d)
+	return e
+}
+
+func atAt(d time.Duration, dir, text string) string {
+	return clock0.Add(d).Format(time.RFC3339Nano) + " " + dir + " " + text
+}
+
+var clock0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestRegistrationURCs: 27.007 §10.1.22 — a change of <stat>, and under
+// n=2 of the cell, is reported at once as the URC shows it.
+func TestRegistrationURCs(t *testing.T) {
+	set2 := atAt(0, ">", "AT+CEREG=2")
+	tests := []struct {
+		name   string
+		events []eventlog.Event
+		at     []string
+		want   string
+	}{
+		{"each change reported", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001), regAt(time.Hour, 5, "26201", 0x1002, 0x30006)},
+			[]string{set2, atAt(2*time.Second, "<", `+CEREG: 1,"1000","00010001",7`), atAt(time.Hour, "<", `+CEREG: 5,"1002","00030006",7`)}, ""},
+		{"a new cell with the same stat under n=2 (t153 N50)", []eventlog.Event{regAt(2*time.Second, 5, "20801", 0x1000, 0x10001), regAt(time.Hour, 5, "26201", 0x1002, 0x30006)},
+			[]string{set2, atAt(2*time.Second, "<", `+CEREG: 5,"1000","00010001",7`)}, `no +CEREG: 5,"1002","00030006"`},
+		{"a new cell under n=1 shows nothing", []eventlog.Event{regAt(2*time.Second, 5, "20801", 0x1000, 0x10001), regAt(time.Hour, 5, "26201", 0x1002, 0x30006)},
+			[]string{atAt(0, ">", "AT+CEREG=1"), atAt(2*time.Second, "<", `+CEREG: 5`)}, ""},
+		{"the URC a minute late", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001)},
+			[]string{set2, atAt(time.Minute, "<", `+CEREG: 1,"1000","00010001",7`)}, "no +CEREG: 1"},
+		{"a URC with the wrong cell", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001)},
+			[]string{set2, atAt(2*time.Second, "<", `+CEREG: 1,"1000","00010002",7`)}, "no +CEREG: 1"},
+		{"a read answer is no URC", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001)},
+			[]string{set2, atAt(2*time.Second, ">", "AT+CEREG?"), atAt(2*time.Second, "<", `+CEREG: 2,1,"1000","00010001",7`)}, "no +CEREG: 1"},
+		{"no n set: no URC owed", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001)}, []string{atAt(0, ">", "ATE0")}, ""},
+		{"a boot sets n to 0 until the host sets it again", []eventlog.Event{power(false, time.Minute), power(true, 2*time.Minute), regAt(2*time.Minute+2*time.Second, 1, "20801", 0x1000, 0x10001)},
+			[]string{set2}, ""},
+		{"a hung AT port says nothing", []eventlog.Event{ev(eventlog.Harness, eventlog.KindFault, "fault", "at_port_hang", "on", true), regAt(2*time.Second, 1, "20801", 0x1000, 0x10001)},
+			[]string{set2}, ""},
+		{"searching shows no cell", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001), regAt(time.Hour, 2, "")},
+			[]string{set2, atAt(2*time.Second, "<", `+CEREG: 1,"1000","00010001",7`), atAt(time.Hour, "<", `+CEREG: 2`)}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkRegistrationURCs(actorsScenario(), Outcome{Events: tc.events, ATLog: tc.at})
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("want no violation, got %q", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("want one violation containing %q, got %q", tc.want, got)
+			}
+		})
+	}
+}
+
+// lane builds a card lane from items placed among the events: each
+// item's pos is the count of events before it.
+func lane(items ...cardItem) (*simtrace.Lane, map[int]capture.Mark) {
+	l := &simtrace.Lane{}
+	marks := map[int]capture.Mark{}
+	for i, it := range items {
+		frame := i + 1
+		marks[frame] = capture.Mark{Events: it.pos, OK: true, Command: it.pos, CommandOK: true}
+		if it.atr {
+			l.ATRs = append(l.ATRs, simtrace.ATR{Frame: frame})
+			continue
+		}
+		a := *it.apdu
+		a.Frame = frame
+		l.APDUs = append(l.APDUs, a)
+	}
+	return l, marks
+}
+
+func setUpEvents(pos int, evs ...byte) []cardItem {
+	c := stk.Command{Details: stk.CommandDetails{Type: stk.CmdSetUpEventList}, Events: evs}
+	tr := stk.TerminalResponse{Details: stk.CommandDetails{Type: stk.CmdSetUpEventList}}
+	return []cardItem{{pos: pos, apdu: &simtrace.APDU{Proactive: &c}}, {pos: pos, apdu: &simtrace.APDU{TR: &tr}}}
+}
+
+func locEnv(pos int, status byte, plmn string, tac, ci int) cardItem {
+	e := stk.NewLocationStatusEvent(status, &stk.LocationInfo{PLMN: plmn, TAC: uint16(tac), CellID: uint32(ci)})
+	return cardItem{pos: pos, apdu: &simtrace.APDU{Envelope: &e}}
+}
+
+// TestLocationStatusToCard: TS 102 223 §7.5.4 — once subscribed, each
+// change of service, network or cell reaches the card.
+func TestLocationStatusToCard(t *testing.T) {
+	evs := []eventlog.Event{
+		regAt(2*time.Second, 1, "46000", 0x1000, 0x10001), // 0
+		regAt(time.Hour, 5, "20801", 0x1001, 0x20002),     // 1: same service, another network
+		regAt(time.Hour, 0, ""),                           // 2: the detach before a switch
+	}
+	sub := setUpEvents(0, stk.EventLocationStatus, stk.EventDataAvailable)
+	tests := []struct {
+		name  string
+		items []cardItem
+		want  string
+	}{
+		{"every change reaches the card", append(sub, locEnv(1, stk.LocNormal, "46000", 0x1000, 0x10001), locEnv(2, stk.LocNormal, "20801", 0x1001, 0x20002),
+			locEnv(3, stk.LocNone, "", 0, 0)), ""},
+		{"a change of network with the same service swallowed (t153 N02)", append(sub, locEnv(1, stk.LocNormal, "46000", 0x1000, 0x10001),
+			locEnv(3, stk.LocNone, "", 0, 0)), "owed a location status event for normal service on 20801 1001/00020002 (TS 102 223 §7.5.4), but the next one it got"},
+		{"the last change never sent", append(sub, locEnv(1, stk.LocNormal, "46000", 0x1000, 0x10001), locEnv(2, stk.LocNormal, "20801", 0x1001, 0x20002)),
+			"owed an event for no service and got none"},
+		{"the wrong cell", append(sub, locEnv(1, stk.LocNormal, "46000", 0x1000, 0x10009), locEnv(2, stk.LocNormal, "20801", 0x1001, 0x20002),
+			locEnv(3, stk.LocNone, "", 0, 0)), "says normal service on 46000 1000/00010009"},
+		{"not subscribed: nothing owed", setUpEvents(0, stk.EventDataAvailable), ""},
+		{"a reset ends the subscription", append(sub, locEnv(1, stk.LocNormal, "46000", 0x1000, 0x10001), cardItem{pos: 2, atr: true}), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l, marks := lane(tc.items...)
+			got := checkLocationStatusToCard(actorsScenario(), Outcome{Events: evs, Card: l, CardMarks: marks})
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("want no violation, got %q", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("want one violation containing %q, got %q", tc.want, got)
 			}
 		})
 	}

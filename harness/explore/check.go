@@ -50,6 +50,8 @@ var Invariants = []Invariant{
 	{"backoff-forgotten-on-success", "README \"Decisions on the open points\" (back-off: the pauses grow for failures in a row; a late attach forgets the operator's back-off in that area, as a cycle's success does): an operator's first failure after it attached in a place counts as the first again", checkBackoffForgotten},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 	// The actors around the card, held to their specs (actors.go).
+	{"registration-urcs", "TS 27.007 §7.2, §10.1.20, §10.1.22: a registration change (the <stat>, and from n=2 the cell) yields the +CREG/+CGREG/+CEREG URC the host asked for, at once", checkRegistrationURCs},
+	{"location-status-to-card", "TS 102 223 §6.4.16, §7.5.4: once the card subscribed to the location status event, each change of service, network or cell reaches it as an ENVELOPE (EVENT DOWNLOAD) in the capture's APDU lane, in order", checkLocationStatusToCard},
 	{"attach-by-agreement", "fixtures/scenarios/README.md (network: home subscribers home, partners' roaming, others denied; an agreement {home, visited} is one way), TS 24.301 §9.9.3.9 cause #11: every world attach_result is what the scenario's operators and roaming agreements give, or what an attach fault fired on that attempt says", checkAttachByAgreement},
 }
 

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/simtrace"
 )
 
 // Outcome is everything a run leaves to check: the event log in order, the
@@ -24,6 +26,14 @@ type Outcome struct {
 	// CaptureErr is set when the run's capture did not decode; Traffic is
 	// then empty and the capture invariant reports it.
 	CaptureErr error
+	// ATLog is the run's at.log, line by line.
+	ATLog []string
+	// Card is the capture's APDU lane (the card's contacts), nil when it
+	// did not decode; CardMarks places its frames among the events (frame
+	// → mark: capture.Mark's Command is how many events the log had when
+	// an exchange began).
+	Card      *simtrace.Lane
+	CardMarks map[int]capture.Mark
 }
 
 // PKISeed is the test PKI of every case: the cases explore itineraries,
@@ -77,7 +87,8 @@ func caseLink() (string, error) {
 // run is Run with o's directory and scratch setting.
 func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 	var out Outcome
-	o.Capture, o.PKISeed = capture.Tap, PKISeed
+	var atLog bytes.Buffer
+	o.Capture, o.PKISeed, o.ATLog = capture.Tap, PKISeed, &atLog
 	r, err := harness.NewRig(s, o)
 	if err != nil {
 		return out, fmt.Errorf("rig: %w", err)
@@ -104,11 +115,21 @@ func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 		err = fmt.Errorf("close: %w", cerr)
 	}
 	out.Events = r.Log.Events()
+	out.ATLog = strings.Split(strings.TrimSuffix(atLog.String(), "\n"), "\n")
 	if err != nil {
 		return out, fmt.Errorf("run: %w", err)
 	}
 	if out.Traffic, err = r.PlatformTraffic(); err != nil {
 		out.CaptureErr = err
+		return out, nil
+	}
+	if lane, err := r.APDULane(); err == nil {
+		out.Card, out.CardMarks = lane, map[int]capture.Mark{}
+		if d := r.DecodedTraffic(); d != nil {
+			for _, dg := range d.Datagrams.List {
+				out.CardMarks[dg.Frame] = dg.Mark
+			}
+		}
 	}
 	return out, nil
 }
