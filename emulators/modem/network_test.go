@@ -236,3 +236,32 @@ func TestCellChangeURC(t *testing.T) {
 		})
 	}
 }
+
+// TestCOPSListsForbidden: a network that rejected the subscriber is
+// listed by AT+COPS=? as forbidden, <stat> 3 (27.007 §7.3), until it takes
+// the subscriber (tester t153 F6, N33: the modem forgot the rejection and
+// listed it as available).
+func TestCOPSListsForbidden(t *testing.T) {
+	tests := []struct {
+		name string
+		reg  Registration // the network's answer to the attach
+		want string
+	}{
+		{"rejected with #11 by SFR", Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 11},
+			`+COPS: (1,"Orange F","Orange","20801",7),(3,"SFR","SFR","20810",7),,(0-4),(0-2)`},
+		{"roaming on Orange: none forbidden", roaming(),
+			`+COPS: (2,"Orange F","Orange","20801",7),(1,"SFR","SFR","20810",7),,(0-4),(0-2)`},
+		{"searching: none forbidden", Registration{Stat: 2},
+			`+COPS: (1,"Orange F","Orange","20801",7),(1,"SFR","SFR","20810",7),,(0-4),(0-2)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.net.reg = tc.reg
+			r.advance(t, 2*time.Second)
+			if got := strings.Join(r.cmd(t, "AT+COPS=?"), "|"); got != tc.want {
+				t.Errorf("AT+COPS=?: got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
