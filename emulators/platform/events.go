@@ -4,7 +4,7 @@ import "github.com/esimhil/esimhil/emulators/eventlog"
 
 // Event kinds the platform logs (README, "The event log").
 const (
-	KindPreferredListServed   eventlog.Kind = "preferred_list_served"  // {eid, serving_plmn, country, operators}
+	KindPreferredListServed   eventlog.Kind = "preferred_list_served"  // {eid, serving_plmn, country, operators, signal}
 	KindDownloadRequested     eventlog.Kind = "download_requested"     // {eid, operator}
 	KindEligibility           eventlog.Kind = "eligibility"            // {ok, reason, fault?}
 	KindDownloadForwarded     eventlog.Kind = "download_forwarded"     // {operator}

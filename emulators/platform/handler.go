@@ -261,8 +261,15 @@ func (s *Server) preferredList(req platformapi.ListRequest) answer {
 	for i, o := range resp.Operators {
 		ids[i] = o.ID
 	}
+	// What the card reported of the cells it sees, as it reported it: the
+	// signal order rests on it, and only the log can show it to be the
+	// world's (TS 31.111 NMR: the serving cell and up to eight others).
+	signal := make([]eventlog.F, len(req.Signal))
+	for i, r := range req.Signal {
+		signal[i] = eventlog.F{"plmn": r.PLMN, "rsrp": r.RSRP}
+	}
 	s.log.Emit(eventlog.Platform, KindPreferredListServed, eventlog.F{
-		"eid": req.EID, "serving_plmn": req.ServingPLMN, "country": country, "operators": ids,
+		"eid": req.EID, "serving_plmn": req.ServingPLMN, "country": country, "operators": ids, "signal": signal,
 	})
 	return answer{status: http.StatusOK, body: resp}
 }

@@ -130,7 +130,8 @@ func TestEventsAndReceived(t *testing.T) {
 		s.Handler().ServeHTTP(rec, cardRequest(method, path, body))
 		return rec.Code
 	}
-	do("POST", platformapi.PathPreferredList, listBody("20801", ""))
+	// The signal the card reported is logged as it reported it.
+	do("POST", platformapi.PathPreferredList, listBody("20801", `,"signal":[{"plmn":"20801","rsrp":-90},{"plmn":"20810","rsrp":-101}]`))
 	do("POST", platformapi.PathNotifications, `{"eid":"`+testEID+`","kind":"attach-success","operator":"sfr","plmn":"20810"}`)
 	do("POST", platformapi.PathNotifications, `{}`)
 	do("GET", platformapi.PathInspect, "")
@@ -140,7 +141,7 @@ func TestEventsAndReceived(t *testing.T) {
 		lines = append(lines, e.String())
 	}
 	want := []string{
-		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"preferred_list_served","country":"FR","eid":"` + testEID + `","operators":["sfr","orange-fr"],"serving_plmn":"20801"}`,
+		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"preferred_list_served","country":"FR","eid":"` + testEID + `","operators":["sfr","orange-fr"],"serving_plmn":"20801","signal":[{"plmn":"20801","rsrp":-90},{"plmn":"20810","rsrp":-101}]}`,
 		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"notification_received","eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20810"}`,
 		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"request_rejected","path":"/v1/notifications","reason":"eid: required","status":400}`,
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/emulators/platform"
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/simtrace"
@@ -483,4 +484,153 @@ func describeLocation(env stk.Envelope) string {
 		k.plmn, k.tac, k.ci = l.PLMN, int(l.TAC), int(l.CellID)
 	}
 	return k.String()
+}
+
+// signalOf reads a preferred_list_served event's signal report: PLMN →
+// RSRP in the order reported (a live log holds []eventlog.F, one read back
+// from JSON []any of maps).
+func signalOf(e eventlog.Event) (plmns []string, rsrp map[string]int) {
+	rsrp = map[string]int{}
+	add := func(p string, r int) {
+		plmns = append(plmns, p)
+		rsrp[p] = r
+	}
+	switch l := e.Get("signal").(type) {
+	case []eventlog.F:
+		for _, f := range l {
+			r, _ := f["rsrp"].(int)
+			p, _ := f["plmn"].(string)
+			add(p, r)
+		}
+	case []any:
+		for _, x := range l {
+			if m, ok := x.(map[string]any); ok {
+				r, _ := m["rsrp"].(float64)
+				p, _ := m["plmn"].(string)
+				add(p, int(r))
+			}
+		}
+	}
+	return plmns, rsrp
+}
+
+// radio is the world as the scenario and the log say it is at a point
+// of the run: the device's area, each cell's RSRP, what is out of
+// coverage.
+type radio struct {
+	s         *scenario.Scenario
+	area      string
+	rsrp      map[[2]string]int // (area, operator) → RSRP after signal changes
+	deadZone  bool
+	outage    map[string]bool // operator → its network down
+	serving   string          // the PLMN the modem is registered on, "" for none
+	operators map[string]string
+}
+
+func newRadio(s *scenario.Scenario) *radio {
+	r := &radio{s: s, rsrp: map[[2]string]int{}, outage: map[string]bool{}, operators: map[string]string{}}
+	for _, op := range s.Network.Operators {
+		r.operators[op.ID] = op.PLMN
+	}
+	return r
+}
+
+// take follows one event.
+func (r *radio) take(e eventlog.Event) {
+	switch {
+	case is(e, eventlog.World, world.KindAreaChanged):
+		r.area = e.Str("area")
+	case is(e, eventlog.World, world.KindSignalChanged):
+		r.rsrp[[2]string{e.Str("area"), e.Str("operator")}] = intField(e, "rsrp")
+	case e.Kind == eventlog.KindFault && e.Str("fault") == string(scenario.CoverageLost):
+		if t := e.Str("target"); t == "device" {
+			r.deadZone = boolField(e, "on")
+		} else {
+			r.outage[t] = boolField(e, "on")
+		}
+	case is(e, eventlog.Modem, modem.KindRegistration):
+		r.serving = ""
+		if st := intField(e, "stat"); st == 1 || st == 5 {
+			r.serving = e.Str("plmn")
+		}
+	}
+}
+
+// visible are the cells the device sees now: PLMN and RSRP of each.
+func (r *radio) visible() (plmns []string, rsrps [][]int, cells int) {
+	if r.deadZone {
+		return nil, nil, 0
+	}
+	by := map[string][]int{}
+	for _, c := range r.s.Network.Cells {
+		if c.Area != r.area || r.outage[c.Operator] {
+			continue
+		}
+		rsrp := c.RSRP
+		if x, ok := r.rsrp[[2]string{c.Area, c.Operator}]; ok {
+			rsrp = x
+		}
+		p := r.operators[c.Operator]
+		if _, ok := by[p]; !ok {
+			plmns = append(plmns, p)
+		}
+		by[p] = append(by[p], rsrp)
+		cells++
+	}
+	for _, p := range plmns {
+		rsrps = append(rsrps, by[p])
+	}
+	return plmns, rsrps, cells
+}
+
+// nmrCells is how many cells a PROVIDE LOCAL INFORMATION (NMR) reports
+// at most: the serving cell and eight others (TS 31.111 §6.4.15; TS
+// 36.331 MeasResults' maxCellReport).
+const nmrCells = 9
+
+// checkSignalReport: each preferred-list request's signal report, as the
+// platform logged it, names the networks whose cells the device sees in
+// its area at that time — the serving cell and up to eight others, so all
+// of them where there are at most nine cells — each with an RSRP the
+// world gives one of its cells there (its strongest, but for the serving
+// network's, the cell it is on). The world at that time is the scenario
+// followed through the log's area, signal and coverage changes, up to the
+// card's roaming_detected (where it measured). Tester t153 F5 (N40): a
+// terminal that reported two neighbours dropped networks from the report,
+// changed the card's signal-ordered list, and every case passed.
+func checkSignalReport(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	r := newRadio(s)
+	var measured *radio // the world when the card last measured
+	for _, e := range o.Events {
+		r.take(e)
+		switch {
+		case is(e, eventlog.EUICC, "roaming_detected"):
+			m := *r
+			measured = &m
+		case is(e, eventlog.Platform, platform.KindPreferredListServed) && e.Get("signal") != nil && measured != nil:
+			got, rsrp := signalOf(e)
+			plmns, rsrps, cells := measured.visible()
+			for _, p := range got {
+				i := slices.Index(plmns, p)
+				switch {
+				case i < 0:
+					v = append(v, fmt.Sprintf("%s: the card reported %s (%d dBm), which has no cell in %s", at(e), p, rsrp[p], measured.area))
+				case p == measured.serving && !slices.Contains(rsrps[i], rsrp[p]):
+					v = append(v, fmt.Sprintf("%s: the card reported its serving network %s at %d dBm, the world's cells of it in %s are at %v", at(e), p, rsrp[p], measured.area, rsrps[i]))
+				case p != measured.serving && rsrp[p] != slices.Max(rsrps[i]):
+					v = append(v, fmt.Sprintf("%s: the card reported %s at %d dBm, the world has it at %d dBm in %s", at(e), p, rsrp[p], slices.Max(rsrps[i]), measured.area))
+				}
+			}
+			if cells <= nmrCells {
+				for _, p := range plmns {
+					if !slices.Contains(got, p) {
+						v = append(v, fmt.Sprintf("%s: the card's signal report %v leaves out %s, whose cell it sees in %s (%d cells there: NMR reports up to %d)",
+							at(e), got, p, measured.area, cells, nmrCells))
+					}
+				}
+			}
+		}
+	}
+	return v
 }

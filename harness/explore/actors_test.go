@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,6 +215,47 @@ func TestLocationStatusToCard(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			l, marks := lane(tc.items...)
 			got := checkLocationStatusToCard(actorsScenario(), Outcome{Events: evs, Card: l, CardMarks: marks})
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("want no violation, got %q", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("want one violation containing %q, got %q", tc.want, got)
+			}
+		})
+	}
+}
+
+func servedWith(sig ...any) eventlog.Event {
+	var l []eventlog.F
+	for i := 0; i+1 < len(sig); i += 2 {
+		l = append(l, eventlog.F{"plmn": sig[i], "rsrp": sig[i+1]})
+	}
+	return ev(eventlog.Platform, "preferred_list_served", "operators", []string{"orange"}, "signal", l)
+}
+
+// TestSignalReport: TS 31.111 §6.4.15 — the serving cell and up to eight
+// others, each with the world's RSRP.
+func TestSignalReport(t *testing.T) {
+	s := actorsScenario()
+	s.Network.Cells = []scenario.Cell{{Area: "FR-A", Operator: "orange", RSRP: -90}, {Area: "FR-A", Operator: "sfr", RSRP: -100}, {Area: "CN-A", Operator: "cmcc", RSRP: -70}}
+	inFR := []eventlog.Event{area("FR-A"), regAt(time.Second, 5, "20801", 0x1001, 0x20001), ev(eventlog.EUICC, "roaming_detected", "serving_plmn", "20801")}
+	tests := []struct {
+		name   string
+		events []eventlog.Event
+		want   string
+	}{
+		{"every visible network, the world's RSRP", append(slices.Clone(inFR), servedWith("20801", -90, "20810", -100)), ""},
+		{"a network left out (t153 N40)", append(slices.Clone(inFR), servedWith("20801", -90)), "leaves out 20810"},
+		{"a network of another area", append(slices.Clone(inFR), servedWith("20801", -90, "20810", -100, "46000", -70)), "46000 (-70 dBm), which has no cell in FR-A"},
+		{"the wrong RSRP", append(slices.Clone(inFR), servedWith("20801", -90, "20810", -95)), "the world has it at -100 dBm"},
+		{"a signal change followed", append(slices.Clone(inFR), ev(eventlog.World, "signal_changed", "area", "FR-A", "operator", "sfr", "rsrp", -80),
+			ev(eventlog.EUICC, "roaming_detected", "serving_plmn", "20801"), servedWith("20801", -90, "20810", -80)), ""},
+		{"an outage hides the network", append([]eventlog.Event{ev(eventlog.Harness, eventlog.KindFault, "fault", "coverage_lost", "target", "sfr", "on", true)},
+			append(slices.Clone(inFR), servedWith("20801", -90))...), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkSignalReport(s, Outcome{Events: tc.events})
 			switch {
 			case tc.want == "" && len(got) > 0:
 				t.Errorf("want no violation, got %q", got)

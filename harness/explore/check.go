@@ -52,6 +52,7 @@ var Invariants = []Invariant{
 	// The actors around the card, held to their specs (actors.go).
 	{"registration-urcs", "TS 27.007 §7.2, §10.1.20, §10.1.22: a registration change (the <stat>, and from n=2 the cell) yields the +CREG/+CGREG/+CEREG URC the host asked for, at once", checkRegistrationURCs},
 	{"location-status-to-card", "TS 102 223 §6.4.16, §7.5.4: once the card subscribed to the location status event, each change of service, network or cell reaches it as an ENVELOPE (EVENT DOWNLOAD) in the capture's APDU lane, in order", checkLocationStatusToCard},
+	{"signal-report", "TS 31.111 §6.4.15 (NMR: the serving cell and up to eight others), README (platform order_by: signal): each list request's signal report names the networks with cells the device sees in its area then, each with the world's RSRP", checkSignalReport},
 	{"attach-by-agreement", "fixtures/scenarios/README.md (network: home subscribers home, partners' roaming, others denied; an agreement {home, visited} is one way), TS 24.301 §9.9.3.9 cause #11: every world attach_result is what the scenario's operators and roaming agreements give, or what an attach fault fired on that attempt says", checkAttachByAgreement},
 }
 
