@@ -2113,8 +2113,15 @@ func TestCardLimits(t *testing.T) {
 		// catBusy comes from the emulated card only while a toolkit
 		// session of its own runs, which no reconstruction sets up.
 		{"EnableProfile catBusy", enable + "< +CGLA: 16,\"BF31038001059000\"\n< OK\n", "host.log:2: the field card answered EnableProfile with catBusy (its toolkit busy)"},
-		// sw115: T=0's wrong-Le step, which the emulated modem never shows.
-		{"GetEID 6C15", "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n< +CGLA: 4,\"6C15\"\n< OK\n", "host.log:2: the field card answered GetEID with SW 6C15 (wrong Le: the command again with Le 15)"},
+		// sw115: T=0's wrong-Le step to a command with data, which the
+		// emulated card never gives there.
+		{"GetEID 6C15", "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n< +CGLA: 4,\"6C15\"\n< OK\n", "host.log:2: the field card answered GetEID, a command with data, with SW 6C15 (wrong Le: the command again with Le 15)"},
+		// t166 F1: to a GET RESPONSE (case 2) with P3 00 the emulated card
+		// answers 6Cxx too, over +CSIM or over +CGLA: no limit.
+		{"GET RESPONSE 6C15 over +CSIM", "> AT+CSIM=22,\"81E2910006BF3E035C015A\"\n< +CSIM: 4,\"6115\"\n< OK\n" +
+			"> AT+CSIM=10,\"81C0000000\"\n< +CSIM: 4,\"6C15\"\n< OK\n", ""},
+		{"GET RESPONSE 6C15 over +CGLA", "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n< +CGLA: 4,\"6115\"\n< OK\n" +
+			"> AT+CGLA=1,10,\"81C0000000\"\n< +CGLA: 4,\"6C15\"\n< OK\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Load(writeFixture(t, "card", map[string]string{ManifestFile: orangePlain("card", "generic"), "host.log": tc.log}))

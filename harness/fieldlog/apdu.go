@@ -455,7 +455,8 @@ func insOf(raw []byte) byte {
 // response decodes the answer to c's last command, putting the answer
 // together with what came before it (apdu.Chains). The summary leaves
 // out what one card answers differently from another without deciding
-// anything: how many bytes a 61xx has waiting, a SELECT's FCP.
+// anything: how many bytes a 61xx has waiting or a 6Cxx names, a SELECT's
+// FCP.
 func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 	cmd := c.lastCmd
 	a.Ins, a.ES10, a.Block, a.Last = cmd.Ins, cmd.ES10, cmd.Block, cmd.Last
@@ -464,7 +465,7 @@ func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 	data := a.Raw[:len(a.Raw)-2]
 	sw := "SW " + swText(a.SW)
 	step := chs.Answer(c.key, cmd, insOf(cmd.Raw), data, a.SW)
-	le, wrongLe := apdu.RepeatWithLe(a.SW)
+	_, wrongLe := apdu.RepeatWithLe(a.SW)
 	// first is the command whose answer this is: the function's last
 	// block, for the GET RESPONSEs that fetch its answer.
 	first := step.Key
@@ -486,7 +487,7 @@ func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 			// A step of the exchange, as 61xx is, not its outcome: the
 			// host repeats the command (outside tester sw115: an lpac
 			// session's 6C15 drafted as its failure; apdu.Failed).
-			a.Summary = fmt.Sprintf("%s: wrong Le, %d bytes waiting, %s", first.ES10, le, sw)
+			a.Summary = fmt.Sprintf("%s: wrong Le, to repeat, %s", first.ES10, sw)
 			return
 		}
 		a.Done, a.Answer, a.Request = true, step.Data, c.req
@@ -507,13 +508,17 @@ func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 	}
 }
 
-// swText writes a status word; a 61xx's count of waiting bytes and a
-// 91xx's length of the proactive command pending (TS 102 221 §10.2.1.1),
-// which depend on the card's own answer, as 61xx and 91xx.
+// swText writes a status word; a 61xx's count of waiting bytes, a 6Cxx's
+// length for the repeat (TS 102 221 §7.3.1.1.4) and a 91xx's length of
+// the proactive command pending (§10.2.1.1), which depend on the card's
+// own answer, as 61xx, 6Cxx and 91xx: a field card's FCP of 28 bytes and
+// the emulated card's of 33 are the same step (outside tester t166 F1).
 func swText(sw uint16) string {
 	switch sw >> 8 {
 	case 0x61:
 		return "61xx"
+	case 0x6C:
+		return "6Cxx"
 	case 0x91:
 		return "91xx"
 	}

@@ -301,7 +301,8 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 				h.note(fmt.Sprintf("not played: %s (%s): %s", s.Line, s.Src, s.Skip))
 				continue
 			}
-			line, adapted := sessions.outgoing(s.Line)
+			recorded := textsOf(p.Fixture.Logs[s.Log].Answer(s.Entry))
+			line, adapted := sessions.outgoing(s.Line, recorded)
 			for _, a := range adapted {
 				h.note(fmt.Sprintf("sent for %s (%s): %s", s.Line, s.Src, a.why))
 				out.adapt(a.kind, fmt.Sprintf("%s (%s) went out as %s: %s", textcut.Cut(s.Line, commandWidth), s.Src, textcut.Cut(line, commandWidth), a.why))
@@ -310,7 +311,7 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 			if err != nil {
 				return err
 			}
-			sessions.learn(s, textsOf(p.Fixture.Logs[s.Log].Answer(s.Entry)), answer)
+			sessions.learn(s, recorded, answer)
 		}
 		if err := h.until(max(p.End, r.Now())); err != nil {
 			return err
@@ -427,19 +428,22 @@ func writePlatform(path string, r *harness.Rig) error {
 // card decided, not the host: the session ids the field modem's +CCHO
 // gave, in later +CGLA and +CCHC commands, become the ones the emulated
 // modem gave for the same +CCHO; and a GET RESPONSE asks for what the
-// emulated card has waiting (its 61xx), as the recorded host did for its
-// card.
+// emulated card has waiting (its 61xx, or the length its 6Cxx named), as
+// the recorded host did for its card.
 type sessionMap struct {
-	ids     map[string]string
-	waiting map[string]int // channel (channelKey) → bytes the emulated card's last 61xx announced
+	ids map[string]string
+	// waiting is, by channel (channelKey), the emulated card's last 61xx
+	// or 6Cxx: the bytes it has for a GET RESPONSE.
+	waiting map[string]uint16
 	// fieldWaiting is the same of the field card, from the recorded
-	// answers: a host that asked for less than that (ISO 7816-4 lets a
-	// GET RESPONSE take the answer in parts) is followed as it asked.
+	// answers (the length): a host that asked for less than that (ISO
+	// 7816-4 lets a GET RESPONSE take the answer in parts) is followed
+	// as it asked.
 	fieldWaiting map[string]int
 }
 
 func newSessionMap() *sessionMap {
-	return &sessionMap{ids: map[string]string{}, waiting: map[string]int{}, fieldWaiting: map[string]int{}}
+	return &sessionMap{ids: map[string]string{}, waiting: map[string]uint16{}, fieldWaiting: map[string]int{}}
 }
 
 var (
@@ -459,23 +463,33 @@ const (
 	adaptGetResponse = "get-response"
 )
 
-// outgoing is the line the replay sends for a recorded one, and how it
-// differs (none when it does not): the session id the emulated modem
-// gave, the length the emulated card's 61xx announced.
-func (m *sessionMap) outgoing(line string) (string, []adaptation) {
+// outgoing is the line the replay sends for a recorded one, whose
+// recorded answer lines are recorded, and how it differs (none when it
+// does not): the session id the emulated modem gave, the length the
+// emulated card's 61xx or 6Cxx announced.
+//
+// A GET RESPONSE the field card answered with procedure bytes alone
+// (6Cxx: P3 is not the length it has; 61xx) goes out as recorded: under
+// T=0 (ISO 7816-3 §10.3.3, TS 102 221 §7.3.1.1.4) a case 2 command whose
+// P3 is not the card's length gets 6Cxx with nothing done, and the
+// emulated card keeps that rule too, so it answers the same step and the
+// recorded repeat follows (outside tester t166 F1: 81C0000000 sent as
+// 81C0000015 took the data at once, and the recorded repeat got 6F00).
+func (m *sessionMap) outgoing(line string, recorded []string) (string, []adaptation) {
 	var out []adaptation
-	recorded := line
+	original := line
 	if s := sessionArg.FindStringSubmatch(line); s != nil {
 		if id, ok := m.ids[s[2]]; ok && id != s[2] {
 			line = s[1] + id + s[3]
 			out = append(out, adaptation{adaptSession, fmt.Sprintf("session %s is the one the emulated modem's +CCHO gave where the field modem's gave %s", id, s[2])})
 		}
 	}
-	if g := getResponse.FindStringSubmatch(line); g != nil {
+	if g := getResponse.FindStringSubmatch(line); g != nil && !procedureOnly(recorded) {
 		rawLe, _ := strconv.ParseUint(g[3], 16, 8)
 		le := apdu.LeOf(byte(rawLe))
-		key := channelKey(recorded) // as learn keys it
-		n, ok := m.waiting[key]
+		key := channelKey(original) // as learn keys it
+		sw, ok := m.waiting[key]
+		n := apdu.LeOf(byte(sw))
 		field, known := m.fieldWaiting[key]
 		// Only a GET RESPONSE that took all the field card announced is
 		// the card's to size; one that took less is the host's choice,
@@ -483,18 +497,36 @@ func (m *sessionMap) outgoing(line string) (string, []adaptation) {
 		whole := !known || field == le
 		if ok && n != le && (whole || n < le) {
 			line = fmt.Sprintf(`%s%sC00000%02X"`, g[1], strings.ToUpper(g[2]), byte(n))
-			sw := fmt.Sprintf("61%02X", byte(n))
-			why := fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %s announced, where the field's asked for the %d its card's announced (Le %02X)", n, sw, le, rawLe)
+			why := fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %04X announced, where the field's asked for the %d its card's announced (Le %02X)", n, sw, le, rawLe)
 			switch {
 			case !known:
-				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %s announced, where the field's asked for %d (Le %02X; the log does not say what its card announced)", n, sw, le, rawLe)
+				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %04X announced, where the field's asked for %d (Le %02X; the log does not say what its card announced)", n, sw, le, rawLe)
 			case !whole:
-				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %s announced, fewer than the %d the field's asked for of the %d its card announced (Le %02X)", n, sw, le, field, rawLe)
+				why = fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's %04X announced, fewer than the %d the field's asked for of the %d its card announced (Le %02X)", n, sw, le, field, rawLe)
 			}
 			out = append(out, adaptation{adaptGetResponse, why})
 		}
 	}
 	return line, out
+}
+
+// procedureOnly reports recorded +CSIM or +CGLA answer lines that hold a
+// status word alone, 61xx or 6Cxx: T=0's procedure bytes, the card
+// telling the host how to go on with nothing done.
+func procedureOnly(lines []string) bool {
+	for _, l := range lines {
+		for _, name := range []string{"+CSIM", "+CGLA"} {
+			a, ok, err := at.ParseHexAnswer(l, name)
+			if !ok || err != nil || len(a.Data) != 2 {
+				continue
+			}
+			sw := uint16(a.Data[0])<<8 | uint16(a.Data[1])
+			_, more := apdu.MoreData(sw)
+			_, again := apdu.RepeatWithLe(sw)
+			return more || again
+		}
+	}
+	return false
 }
 
 // learn takes what the emulated modem answered to a recorded step, and
@@ -503,8 +535,14 @@ func (m *sessionMap) learn(s field.Step, recorded, answer []string) {
 	if g := apduCLA.FindStringSubmatch(s.Line); g != nil {
 		key := channelKey(s.Line)
 		prefix := "+" + strings.ToUpper(g[1])
-		moreIn(answer, prefix, key, m.waiting)
-		moreIn(recorded, prefix, key, m.fieldWaiting)
+		delete(m.waiting, key)
+		if sw, ok := announced(answer, prefix); ok {
+			m.waiting[key] = sw
+		}
+		delete(m.fieldWaiting, key)
+		if sw, ok := announced(recorded, prefix); ok {
+			m.fieldWaiting[key] = apdu.LeOf(byte(sw))
+		}
 	}
 	if !isCCHO(s.Line) {
 		return
@@ -566,20 +604,23 @@ func channelKey(line string) string {
 	return ""
 }
 
-// moreIn notes in waiting how many bytes the 61xx among an answer's
-// lines announced on channel ch, or that nothing waits there.
-func moreIn(lines []string, prefix string, ch string, waiting map[string]int) {
-	delete(waiting, ch)
+// announced is the 61xx or 6Cxx among an answer's lines: the bytes the
+// card has for a GET RESPONSE (61xx, ISO 7816-4 §5.6) or, after a GET
+// RESPONSE that asked for more, still has (6Cxx, TS 102 221 §7.3.1.1.4).
+func announced(lines []string, prefix string) (uint16, bool) {
 	for _, l := range lines {
 		a, ok, err := at.ParseHexAnswer(l, prefix)
 		if !ok || err != nil {
 			continue
 		}
 		r, _ := apdu.ParseResponse(a.Data) // a status word at least (ParseHexAnswer)
-		if le, more := apdu.MoreData(r.SW); more {
-			waiting[ch] = apdu.LeOf(le)
+		_, more := apdu.MoreData(r.SW)
+		_, again := apdu.RepeatWithLe(r.SW)
+		if more || again {
+			return r.SW, true
 		}
 	}
+	return 0, false
 }
 
 func sessionID(lines []string) string {

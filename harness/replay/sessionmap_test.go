@@ -48,7 +48,7 @@ func TestGetResponseAsksWhatTheCardHas(t *testing.T) {
 				recorded = []string{tc.field, "OK"}
 			}
 			m.learn(field.Step{Line: tc.sent}, recorded, []string{tc.answer, "OK"})
-			got, why := m.outgoing(tc.recorded)
+			got, why := m.outgoing(tc.recorded, nil)
 			if got != tc.want {
 				t.Errorf("%s went out as %s, want %s", tc.recorded, got, tc.want)
 			}
@@ -73,8 +73,55 @@ func TestGetResponseBySession(t *testing.T) {
 		{`AT+CGLA=1,10,"80C0000015"`, `AT+CGLA=1,10,"80C0000010"`},
 		{`AT+CGLA=2,10,"80C0000064"`, `AT+CGLA=2,10,"80C0000040"`},
 	} {
-		if got, _ := m.outgoing(tc.recorded); got != tc.want {
+		if got, _ := m.outgoing(tc.recorded, nil); got != tc.want {
 			t.Errorf("%s went out as %s, want %s", tc.recorded, got, tc.want)
 		}
+	}
+}
+
+// TestGetResponseAsT0Steps: under T=0 (TS 102 221 §7.3.1.1.4, ISO 7816-3)
+// a GET RESPONSE whose P3 is not what waits gets 6Cxx with nothing done,
+// from the field card and the emulated one alike, so one the field card
+// answered with procedure bytes alone goes out as recorded: rewritten to
+// the emulated card's length, it took the data at once and the recorded
+// repeat got 6F00 (outside tester t166 F1). The repeat asks for what the
+// emulated card's own 6Cxx named.
+func TestGetResponseAsT0Steps(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		sent              string // the command before, its field and emulated answers
+		field, answer     string
+		recorded, answer2 string // the recorded GET RESPONSE and the field card's answer to it
+		want, why         string
+	}{
+		{"Le 00 the field card answered 6Cxx", `AT+CSIM=22,"81E2910006BF3E035C015A"`, `+CSIM: 4,"6115"`, `+CSIM: 4,"6115"`,
+			`AT+CSIM=10,"81C0000000"`, `+CSIM: 4,"6C15"`, `AT+CSIM=10,"81C0000000"`, ""},
+		{"Le 00 answered 6Cxx, the emulated card has less", `AT+CGLA=1,22,"81E2910006BF3E035C015A"`, `+CGLA: 4,"6115"`, `+CGLA: 4,"6110"`,
+			`AT+CGLA=1,10,"81C0000000"`, `+CGLA: 4,"6C15"`, `AT+CGLA=1,10,"81C0000000"`, ""},
+		{"a GET RESPONSE the field card answered 61xx alone", `AT+CSIM=22,"81E2910006BF3E035C015A"`, `+CSIM: 4,"6115"`, `+CSIM: 4,"6110"`,
+			`AT+CSIM=10,"81C0000015"`, `+CSIM:4,"6115"`, `AT+CSIM=10,"81C0000015"`, ""},
+		{"the repeat after 6Cxx", `AT+CSIM=10,"81C0000000"`, `+CSIM: 4,"6C15"`, `+CSIM: 4,"6C15"`,
+			`AT+CSIM=10,"81C0000015"`, `+CSIM: 46,"BF3E125A10890490321234512345123456789012359000"`, `AT+CSIM=10,"81C0000015"`, ""},
+		{"the repeat after another 6Cxx", `AT+CSIM=10,"81C0000000"`, `+CSIM: 4,"6C15"`, `+CSIM: 4,"6C10"`,
+			`AT+CSIM=10,"81C0000015"`, `+CSIM: 46,"BF3E125A10890490321234512345123456789012359000"`, `AT+CSIM=10,"81C0000010"`,
+			"the 16 bytes the emulated card's 6C10 announced, where the field's asked for the 21 its card's announced (Le 15)"},
+		// Data with it is no procedure byte: the card's length rules.
+		{"Le 00 answered with data", `AT+CSIM=22,"81E2910006BF3E035C015A"`, `+CSIM: 4,"6115"`, `+CSIM: 4,"6115"`,
+			`AT+CSIM=10,"81C0000000"`, `+CSIM: 46,"BF3E125A10890490321234512345123456789012359000"`, `AT+CSIM=10,"81C0000015"`, "fewer than the 256"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newSessionMap()
+			m.learn(field.Step{Line: tc.sent}, []string{tc.field, "OK"}, []string{tc.answer, "OK"})
+			got, why := m.outgoing(tc.recorded, []string{tc.answer2, "OK"})
+			if got != tc.want {
+				t.Errorf("%s went out as %s, want %s", tc.recorded, got, tc.want)
+			}
+			if (got != tc.recorded) != (len(why) > 0) {
+				t.Errorf("%s went out as %s, and why %+v", tc.recorded, got, why)
+			}
+			if tc.why != "" && (len(why) != 1 || !strings.Contains(why[0].why, tc.why)) {
+				t.Errorf("why %+v, want one saying %q", why, tc.why)
+			}
+		})
 	}
 }
