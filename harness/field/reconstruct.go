@@ -383,10 +383,11 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 }
 
 // Limits are what the replay cannot reproduce whatever the manifest
-// gives: the field card's status words (CardLimits) and the radio access
-// technologies the emulated modem lacks (RATLimits).
+// gives: the field card's status words (CardLimits), the command lines
+// the logs cut (CutLimits) and the radio access technologies the
+// emulated modem lacks (RATLimits).
 func Limits(f *Fixture) []string {
-	return slices.Concat(CardLimits(f), RATLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
+	return slices.Concat(CardLimits(f), CutLimits(f), RATLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
 }
 
 // ReenumerationLimits names each time a ModemManager log shows the
@@ -1433,6 +1434,14 @@ func (p *Plan) steps(o Options) {
 					t.File, sign, p.Dialect.RefreshDelay+warmUp, p.Dialect.RefreshDelay, warmUp)
 			}
 			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: p.withStandIns(line), Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			if cutCommand(t, k) != "" {
+				// Sent cut, the emulated modem would refuse what the
+				// field modem took whole (CutLimits says so).
+				s.Skip = cutSkip
+				p.Steps = append(p.Steps, s)
+				prev = &p.Steps[len(p.Steps)-1]
+				continue
+			}
 			if p.PowerOn && slices.Contains(p.Facts.PreBoot, entryAt{li, k}) {
 				s.Skip = fmt.Sprintf("%s (its boot: %s), left unanswered", preBootSkip, p.Facts.PowerOn.Src)
 				p.Steps = append(p.Steps, s)
@@ -1495,8 +1504,8 @@ func (p *Plan) steps(o Options) {
 			noCommand = append(noCommand, s.Src.String())
 		case s.Skip == unreadySkip:
 			unready = append(unready, s.Src.String())
-		case strings.HasPrefix(s.Skip, preBootSkip):
-			// Said with the power-on.
+		case strings.HasPrefix(s.Skip, preBootSkip), s.Skip == cutSkip:
+			// Said with the power-on; said one by one.
 		case s.Skip != "":
 			skipped = append(skipped, s.Src.String())
 		}
@@ -1555,6 +1564,90 @@ func clipList(s []string, n int) []string {
 		return s
 	}
 	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
+}
+
+// cutSkip is why a command line the log cut, which the field modem
+// answered whole, is not played.
+const cutSkip = "its line lost bytes in the log, though the field modem took it whole"
+
+// cutCommand says why command k of t is a line the log cut: its hex is no
+// APDU for bytes lost, yet the field modem answered it with a well-formed answer (data,
+// or a status word that is no error) and OK, which a modem gives only to
+// a whole APDU (a length or hex it cannot take is an error, TS 27.007
+// §8.17, §8.43): the log lost bytes, not the modem. "" otherwise: a
+// command the modem refused was sent as the log shows it.
+func cutCommand(t *fieldlog.Transcript, k int) string {
+	c := t.Entries[k].APDU
+	if c == nil || c.Response || c.Ins != "malformed" || !finalOK(t, k) {
+		return ""
+	}
+	// Bytes lost, not bytes too many: hex that is no whole bytes, an Lc
+	// its data does not fill, a closing quote gone. (An APDU longer than
+	// its Lc is no cut: a modem that took it took it as it stands.)
+	raw := c.Raw
+	lost := c.Malformed != "" || strings.Count(t.Entries[k].Text, `"`)%2 == 1 ||
+		len(raw) > 5 && raw[4] != 0 && len(raw)-5 < int(raw[4])
+	if !lost {
+		return ""
+	}
+	for _, e := range t.Answer(k) {
+		a := e.APDU
+		if a == nil || !a.Response || a.Malformed != "" || len(a.Raw) < 2 {
+			continue
+		}
+		sw := uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
+		if len(a.Raw) == 2 && apdu.Failed(sw) {
+			return ""
+		}
+		what := fmt.Sprintf("SW %04X", sw)
+		if a.Summary != "" {
+			what = a.Summary
+		}
+		off := ""
+		if c.LengthOff != "" {
+			off = "; " + c.LengthOff
+		}
+		return fmt.Sprintf("the command line lost bytes in the log (%s%s), though the field modem answered it at line %d (%s) and OK, so it got a whole command; its answer is taken as the field card gave it",
+			c.Summary, off, e.Line, what)
+	}
+	return ""
+}
+
+// CutLimits names each command line the logs cut that the field modem
+// answered whole (cutCommand): the replay does not send it, so what the
+// card did with it is not in the replay (outside tester t166 F5: a cut
+// EnableProfile, answered ok, was sent as it stood, got ERROR, and the
+// draft said nothing).
+func CutLimits(f *Fixture) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range f.Logs {
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Command {
+				continue
+			}
+			if why := cutCommand(t, k); why != "" {
+				out = append(out, fmt.Sprintf("%s:%d: %s: the replay does not send the cut line (the emulated modem would refuse it) and compares nothing of its exchange; what the card did with the whole command, the emulated card does not do, so what follows from it may differ; paste the line whole from the host's own log if you have it",
+					filepath.Base(t.File), e.Line, why))
+			}
+		}
+	}
+	return out
+}
+
+// CutCommands are the steps not played because the log cut their line
+// (cutCommand): a verdict names them, what the card did there being
+// left out of the replay.
+func (p *Plan) CutCommands() []Src {
+	var out []Src
+	for _, s := range p.Steps {
+		if s.Skip == cutSkip {
+			out = append(out, s.Src)
+		}
+	}
+	return out
 }
 
 // unreadySkip is why a command a log opens with, which the field modem

@@ -227,6 +227,9 @@ func decodeAPDUs(t *Transcript) {
 				// RESPONSE ends, a middle block's request goes on
 				// (cardtrace.Channels.LostAnswer).
 				portOf(t.Entries[e.Cmd].Port).channels.LostAnswer(c.key)
+			case cmd.Ins == "malformed" && cutCommandAnswer(a):
+				// Decoded by what it shows; the channel's state was lost
+				// with the command.
 			case answers:
 				response(c, &portOf(t.Entries[e.Cmd].Port).channels, a)
 			}
@@ -506,6 +509,26 @@ func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 	default:
 		a.Summary = fmt.Sprintf("%s: %s", cmd.Summary, sw)
 	}
+}
+
+// cutCommandAnswer decodes a whole answer to a command the log holds as
+// no APDU (its hex cut or garbled on the way to the log: the modem, which
+// answered with it, got a whole one) as the ES10 function its own tag
+// shows, an ES10 answer being tagged as its request is (SGP.22 §5.7:
+// EnableProfileResponse BF31): not as the malformed command's (outside
+// tester t166 F5). False when it shows none.
+func cutCommandAnswer(a *APDU) bool {
+	a.SW = uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
+	data := a.Raw[:len(a.Raw)-2]
+	tag, ok := tlv.FirstTag(data)
+	if !ok || !es10.IsFunction(tag) || !(apdu.Response{SW: a.SW}).OK() {
+		return false
+	}
+	detail, failed := answerDetail(tag, data, a.SW)
+	a.Ins, a.ES10, a.Last = apdu.InsName(es10.InsStoreData), es10.FunctionName(tag), true
+	a.Done, a.Answer, a.Failed = true, data, failed
+	a.Summary = fmt.Sprintf("%s: %s, SW %s", a.ES10, detail, swText(a.SW))
+	return true
 }
 
 // swText writes a status word; a 61xx's count of waiting bytes, a 6Cxx's

@@ -40,6 +40,17 @@ func TestMalformedHex(t *testing.T) {
 			getEID + "< +CGLA: 3,\"900\"\n< OK\n> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
 			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: malformed answer: 3 hex digits, not whole bytes]",
 				"[STORE DATA block 1 (no request open on its channel: its block 0 not in the log, or ended before it)]", "[STORE DATA block 1 (no request open on its channel: its block 0 not in the log, or ended before it): SW 9000]"}},
+		// A command the log cut that the modem answered whole: the
+		// answer is the function its tag shows, not the malformed
+		// command's (outside tester t166 F5, a minicom paste).
+		{"command cut in the log, answered whole", "> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A98439078563412907816\n< +CGLA: 16,\"BF31038001009000\"\n< OK\n",
+			[]string{"[malformed APDU 81E2910014BF3111A00C5A0A98439078563412907816: apdu: Lc 20 with 17 byte(s) after it: want 20, or 21 with an Le (SW 6700)]  (the length field says 50, the hex has 44 digits)",
+				"[EnableProfile: enableResult 0 ok, SW 9000]"}},
+		{"odd command answered whole", "> AT+CGLA=1,22,\"81E2910006BF3E035C015\"\n< +CGLA: 46,\"" + eid + "9000\"\n< OK\n",
+			[]string{"[malformed command: 21 hex digits, not whole bytes]  (the length field says 22, the hex has 21 digits)", "[GetEID: EID 89049032000001000000000000000171, SW 9000]"}},
+		{"cut command answered with no ES10 answer", "> AT+CSIM=14,\"00A40804022F\n< +CSIM: 4,\"611E\"\n< OK\n",
+			[]string{"[malformed APDU 00A40804022F: apdu: Lc 2 with 1 byte(s) after it: want 2, or 3 with an Le (SW 6700)]  (the length field says 14, the hex has 12 digits)",
+				"[malformed APDU 00A40804022F: apdu: Lc 2 with 1 byte(s) after it: want 2, or 3 with an Le (SW 6700): SW 61xx]"}},
 		// The modem's line lost digits: its length field says more,
 		// and its last four digits are no status word.
 		{"answer shorter than its length field", getEID + "< +CGLA: 92,\"" + eid + "9000\"\n< OK\n",
