@@ -384,10 +384,11 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 
 // Limits are what the replay cannot reproduce whatever the manifest
 // gives: the field card's status words (CardLimits), the command lines
-// the logs cut (CutLimits) and the radio access technologies the
-// emulated modem lacks (RATLimits).
+// the logs cut (CutLimits), a STORE DATA chain they begin inside
+// (MidChainLimits) and the radio access technologies the emulated modem
+// lacks (RATLimits).
 func Limits(f *Fixture) []string {
-	return slices.Concat(CardLimits(f), CutLimits(f), RATLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
+	return slices.Concat(CardLimits(f), CutLimits(f), MidChainLimits(f), RATLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
 }
 
 // ReenumerationLimits names each time a ModemManager log shows the
@@ -1516,18 +1517,6 @@ func (p *Plan) steps(o Options) {
 	if len(unready) > 0 {
 		p.assume("the logs open with %d command(s) the field modem left unanswered before it answered any (%s): it was still powering on (the logs show no boot URC to say when it came up), or the paste begins in the middle of an exchange; the replay does not play them", len(unready), strings.Join(clipList(unready, 6), ", "))
 	}
-	// A STORE DATA block whose block 0 the logs do not hold continues a
-	// command that began before them: the card, which never saw its
-	// start, refuses it out of sequence where the field card took it.
-	for _, s := range p.Steps {
-		if s.Skip != "" {
-			continue
-		}
-		if e := p.Fixture.Logs[s.Log].Entries[s.Entry]; e.APDU != nil && e.APDU.Ins == "STORE DATA" && e.APDU.Block > 0 && e.APDU.NoRequest {
-			p.askFor("%s is STORE DATA block %d of a command whose block 0 the logs do not hold (they begin in the middle of it): the emulated card, which never saw the start, refuses it where the field card took it; cut the log before the next command that begins with block 0, or paste the logs from its start", s.Src, e.APDU.Block)
-			break
-		}
-	}
 	if len(noCommand) > 0 {
 		p.assume("%d line(s) of control characters alone (gammu's ESC to leave an SMS prompt), no command line, which the field modem left unanswered, are not played (%s)", len(noCommand), strings.Join(clipList(noCommand, 6), ", "))
 	}
@@ -1611,6 +1600,41 @@ func cutCommand(t *fieldlog.Transcript, k int) string {
 			c.Summary, off, e.Line, what)
 	}
 	return ""
+}
+
+// MidChainLimits names the first STORE DATA block of each log whose
+// block 0 the log does not hold and that the field card took: a command
+// that began before the log, which the emulated card, never having seen
+// its start, refuses (6A86) where the field card took it. A limit, so
+// the draft prints it even while something else stops it (outside
+// tester t166 F9: only replay -v said it).
+func MidChainLimits(f *Fixture) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range f.Logs {
+		for k, e := range t.Entries {
+			a := e.APDU
+			if e.Role != fieldlog.Command || a == nil || a.Ins != "STORE DATA" || a.Block == 0 || !a.NoRequest || !tookIt(t, k) {
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s:%d is STORE DATA block %d of a command whose block 0 the logs do not hold (they begin in the middle of it): the emulated card, which never saw the start, refuses it where the field card took it, so the replay's answer differs there; cut the log before the next command that begins with block 0, or paste the logs from its start",
+				filepath.Base(t.File), e.Line, a.Block))
+			break
+		}
+	}
+	return out
+}
+
+// tookIt reports that the card answered command k of t with normal
+// processing (9000, 61xx, 91xx), as the modem showed it.
+func tookIt(t *fieldlog.Transcript, k int) bool {
+	return slices.ContainsFunc(t.Answer(k), func(e fieldlog.Entry) bool {
+		a := e.APDU
+		return a != nil && a.Response && a.Malformed == "" && len(a.Raw) >= 2 &&
+			apdu.NormalProcessing(uint16(a.Raw[len(a.Raw)-2])<<8|uint16(a.Raw[len(a.Raw)-1]))
+	})
 }
 
 // CutLimits names each command line the logs cut that the field modem

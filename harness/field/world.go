@@ -979,7 +979,9 @@ func (p *Plan) bothNoServiceStats() {
 				continue
 			}
 		}
-		p.assume("the logs show a device without a cell as searching (%s, stat 2) and as not registered (no_service_stat 0): the emulated modem gives one of them, 0, so its answer differs at %s", r.Src, r.Src)
+		// A to-do, not only an assumption: the draft knows the first
+		// replay fails there (outside tester t166 F9).
+		p.askFor("the logs show a device without a cell as searching (%s, stat 2) and as not registered (no_service_stat 0): the emulated modem gives one of them, 0, so its answer differs at %s, whatever the manifest says; cut the logs before it, or keep the fixture as one that shows the limit", r.Src, r.Src)
 		return
 	}
 }
