@@ -57,7 +57,9 @@ func (m *Modem) cardErr(err error) error {
 	return fmt.Errorf("%w: %w", err, at.CMESIMFailure)
 }
 
-// +CSIM=<length>,<command> is transparent: no GET RESPONSE (TS 27.007 §8.17).
+// +CSIM=<length>,<command> is transparent: no GET RESPONSE (TS 27.007
+// §8.17); under csim_open_repeats_6cxx a MANAGE CHANNEL open the card
+// answers 6Cxx goes again with P3 xx, and the host gets that answer.
 func cmdCSIM(m *Modem, c at.Command) error {
 	if c.Form == at.Test {
 		return nil
@@ -65,19 +67,32 @@ func cmdCSIM(m *Modem, c at.Command) error {
 	if c.Form != at.Set || len(c.Args) != 2 {
 		return errParams
 	}
-	apdu, err := hexAPDU(c.Args[0], c.Args[1])
+	cmd, err := hexAPDU(c.Args[0], c.Args[1])
 	if err != nil {
 		return err
 	}
 	if err := m.cardReady(); err != nil {
 		return err
 	}
-	rsp, err := m.transmit(apdu)
+	rsp, err := m.transmit(cmd)
 	if err != nil {
 		return m.cardErr(err)
 	}
+	if le, again := apdu.RepeatWithLe(uint16(sw(rsp))); again && opensChannel(cmd) && m.o.Personality.CSIMOpenRepeats6Cxx {
+		// Once, as the card asked.
+		cmd[4] = le
+		if rsp, err = m.transmit(cmd); err != nil {
+			return m.cardErr(err)
+		}
+	}
 	m.info(at.FormatHexAnswer("+CSIM", m.hostSW(rsp), !m.o.Personality.APDUAnswerNoSpace))
 	return nil
+}
+
+// opensChannel reports a MANAGE CHANNEL open for the card to number (P1
+// 00, P2 00; ISO 7816-4 §11.1.2): header and P3, case 2.
+func opensChannel(cmd []byte) bool {
+	return len(cmd) == 5 && cmd[1] == apdu.InsManageChannel && cmd[2] == 0 && cmd[3] == 0
 }
 
 // +CCHO=<dfname> opens a logical channel with MANAGE CHANNEL and selects

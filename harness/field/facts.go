@@ -1194,7 +1194,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 						Src{t.File, answer[len(answer)-1].Line}, why, 0})
 				}
 			}
-			fs.apduAnswers(t, answer)
+			fs.apduAnswers(t, e, answer)
 			for _, a := range answer {
 				if a.Role == fieldlog.Echo && a.Joined {
 					fs.Dialect = append(fs.Dialect, Evidence{"echo_joins_previous", "true", Src{t.File, a.Line}, "the echo of " + e.Text + " runs on from the last answer's final result", 0})
@@ -1487,10 +1487,10 @@ func (fs *Facts) refreshList(t *fieldlog.Transcript, refreshURCs, bootURCs []str
 	}
 }
 
-// apduAnswers takes what a command's +CGLA or +CSIM answer lines show of
-// the dialect: the space after the colon or not, and a +CGLA that hands
-// the card's 61xx or 6Cxx to the host.
-func (fs *Facts) apduAnswers(t *fieldlog.Transcript, answer []fieldlog.Entry) {
+// apduAnswers takes what command cmd's +CGLA or +CSIM answer lines show
+// of the dialect: the space after the colon or not, a +CGLA that hands
+// the card's 61xx or 6Cxx to the host, and whether +CSIM does with a 6Cxx.
+func (fs *Facts) apduAnswers(t *fieldlog.Transcript, cmd fieldlog.Entry, answer []fieldlog.Entry) {
 	for _, a := range answer {
 		if a.Role != fieldlog.Info || a.APDU == nil || !a.APDU.Response || len(a.APDU.Raw) < 2 {
 			continue
@@ -1516,6 +1516,22 @@ func (fs *Facts) apduAnswers(t *fieldlog.Transcript, answer []fieldlog.Entry) {
 				why = fmt.Sprintf("the card answered %04X to the LPA, which fetched the rest with GET RESPONSE (a T=0 reader hands it over); the replay carries those APDUs in +CGLA, which must hand it over too", r.SW)
 			}
 			fs.Dialect = append(fs.Dialect, Evidence{"cgla_passes_61xx", "true", src, why, 0})
+		}
+		if c := cmd.APDU; name == "+CSIM" && c != nil && !c.Response && c.Malformed == "" && c.Ins == "MANAGE CHANNEL" &&
+			len(c.Raw) == 5 && c.Raw[2] == 0 && c.Raw[3] == 0 && c.Raw[4] != 1 {
+			// A MANAGE CHANNEL open whose P3 is not the one byte the
+			// card sends: under T=0 it gets 6Cxx (TS 102 221
+			// §7.3.1.1.4), so the channel's number in the answer is the
+			// modem's repeat (outside tester t166 F6: P3 00 answered
+			// 019000, as lpac issue 164's DW5821e is driven).
+			switch data := len(r.Data); {
+			case again && data == 0:
+				fs.Dialect = append(fs.Dialect, Evidence{"csim_open_repeats_6cxx", "false", src,
+					fmt.Sprintf("+CSIM hands the card's %04X to a MANAGE CHANNEL open with P3 %02X to the host", r.SW, c.Raw[4]), 0})
+			case data == 1 && apdu.NormalProcessing(r.SW):
+				fs.Dialect = append(fs.Dialect, Evidence{"csim_open_repeats_6cxx", "true", src,
+					fmt.Sprintf("+CSIM answers a MANAGE CHANNEL open with P3 %02X with its channel, %02X: the modem sent it again with the P3 of the card's 6C01", c.Raw[4], r.Data[0]), 0})
+			}
 		}
 	}
 }

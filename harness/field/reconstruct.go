@@ -1000,7 +1000,7 @@ var quirkFields = map[string]bool{
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true, "refresh_urcs": true,
 	"apdu_answer_no_space": true, "ccho_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
-	"cfun0_keeps_card": true, "refresh_delay": true, "refresh_stat": true,
+	"cfun0_keeps_card": true, "refresh_delay": true, "refresh_stat": true, "csim_open_repeats_6cxx": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -1143,6 +1143,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "csim_only " + strconv.FormatBool(d.CSIMOnly), strconv.FormatBool(d.CSIMOnly) == ev.Value
 	case "cgla_passes_61xx":
 		return "cgla_passes_61xx " + strconv.FormatBool(d.CGLAPasses61xx), d.CGLAPasses61xx
+	case "csim_open_repeats_6cxx":
+		return "csim_open_repeats_6cxx " + strconv.FormatBool(d.CSIMOpenRepeats6Cxx), strconv.FormatBool(d.CSIMOpenRepeats6Cxx) == ev.Value
 	case "cgla_max_apdu":
 		n, _ := strconv.Atoi(ev.Value)
 		if d.CGLARefused {

@@ -122,6 +122,15 @@ type Personality struct {
 	// GET RESPONSE in its own +CGLA (an A7908E answered a STORE DATA with
 	// "+CGLA:4,\"611A\"").
 	CGLAPasses61xx bool
+	// CSIMOpenRepeats6Cxx sends a MANAGE CHANNEL open in +CSIM (00 70 00
+	// 00, the card choosing the channel) again with P3 xx when the card
+	// answers its P3 6Cxx (TS 102 221 §7.3.1.1.4: it sends one byte), and
+	// hands the host that answer: the channel's number. Hosts open with
+	// P3 00 (AT+CSIM=10,"0070000000", lpac issue 164's DW5821e and an
+	// EG25, Qualcomm modems, which own the channels); without it +CSIM is
+	// transparent (27.007 §8.17) and the host gets 6C01. Other commands'
+	// 6Cxx still go to the host.
+	CSIMOpenRepeats6Cxx bool
 	// Hides91xx answers a +CGLA or +CSIM whose APDU the card answered
 	// with 91xx (a proactive command pending: after an EnableProfile, the
 	// REFRESH) with 9000: the modem's own toolkit fetches the command and
@@ -542,6 +551,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.CGLAPasses61xx, err = boolValue(v)
 		case "hides_91xx":
 			p.Hides91xx, err = boolValue(v)
+		case "csim_open_repeats_6cxx":
+			p.CSIMOpenRepeats6Cxx, err = boolValue(v)
 		case "cgla_closed_error":
 			if p.CGLAClosedError, err = intValue(v); err == nil && (p.CGLAClosedError < 0 || p.CGLAClosedError > 999) {
 				err = fmt.Errorf("%d: want a +CME ERROR code (0: 21, invalid index)", p.CGLAClosedError)
