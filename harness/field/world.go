@@ -2204,6 +2204,46 @@ func commandAtLine(t *fieldlog.Transcript, k, line int) int {
 	return -1
 }
 
+// imsiAfterSwitch is the first IMSI the logs read after an EnableProfile
+// of iccid answered ok and the REFRESH, restart or power-on that followed
+// it — the switched-to profile's (SGP.22 §5.7.16: the card resets the
+// session onto it) — and where; "" when none is read before the next
+// such change or enable, or when that IMSI is another profile's of out
+// (the REFRESH left undone: refreshIgnored).
+func imsiAfterSwitch(fs *Facts, changes []Obs, iccid string, out []profile) (string, Src) {
+	for _, en := range fs.Enables {
+		if !en.OK || en.ICCID != iccid {
+			continue
+		}
+		var reset *Obs // the first change after the enable
+		for i, c := range changes {
+			if c.After(en.Obs) && (reset == nil || reset.After(c)) {
+				reset = &changes[i]
+			}
+		}
+		if reset == nil {
+			continue
+		}
+		for _, idn := range fs.Identities {
+			if !idn.After(*reset) {
+				continue
+			}
+			if slices.ContainsFunc(changes, func(c Obs) bool { return c.After(*reset) && !c.After(idn.Obs) }) ||
+				slices.ContainsFunc(fs.Enables, func(e EnableFact) bool { return e.After(en.Obs) && !e.After(idn.Obs) }) {
+				break
+			}
+			if idn.IMSI == "" {
+				continue
+			}
+			if slices.ContainsFunc(out, func(pr profile) bool { return pr.ICCID != iccid && pr.IMSI == idn.IMSI }) {
+				break
+			}
+			return idn.IMSI, idn.Src
+		}
+	}
+	return "", Src{}
+}
+
 // answered reports whether command k got its final result.
 func answered(t *fieldlog.Transcript, k int) bool {
 	return slices.ContainsFunc(t.Answer(k), func(a fieldlog.Entry) bool { return a.Role == fieldlog.Final })
@@ -2283,15 +2323,17 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		}
 		return nil
 	}
+	// A listed profile without profileOwner (an LPA that asks with a tag
+	// list gets none) waits, its operator "", for an IMSI the logs read
+	// beside its ICCID or after a switch to it (outside tester t166 F4:
+	// the list made the draft refuse what the same log without it read).
+	listedAt := map[string]Src{} // where such a profile is listed
 	for _, pf := range fs.Profiles {
 		if find(pf.ICCID) != nil {
 			continue
 		}
-		op := opOfPLMN(pf.OwnerPLMN)
-		if op == "" {
-			return nil, &Error{File: pf.Src.File, Line: pf.Src.Line, Msg: fmt.Sprintf("profile %s has no owner PLMN: list it with its operator in the manifest's device.profiles", pf.ICCID)}
-		}
-		out = append(out, profile{ICCID: pf.ICCID, Operator: op, origin: pf.Src.String()})
+		out = append(out, profile{ICCID: pf.ICCID, Operator: opOfPLMN(pf.OwnerPLMN), origin: pf.Src.String()})
+		listedAt[pf.ICCID] = pf.Src
 	}
 	// Pair each ICCID answer with the IMSI read beside it (no REFRESH,
 	// restart or power-on between).
@@ -2326,7 +2368,7 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		// sw84: ICCID read, enable, only the new IMSI read).
 		theirs := func(imsi string) bool {
 			op := opOfPLMN(homePLMN(imsi, known))
-			return pr == nil || op == "" || op == pr.Operator
+			return pr == nil || op == "" || pr.Operator == "" || op == pr.Operator
 		}
 		imsi := ""
 		for j := range ids {
@@ -2348,6 +2390,9 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 			out = append(out, profile{ICCID: idn.ICCID, Operator: op, origin: idn.Src.String()})
 			pr = &out[len(out)-1]
 		}
+		if pr.Operator == "" && imsi != "" {
+			pr.Operator = opOfPLMN(homePLMN(imsi, known))
+		}
 		switch {
 		case imsi == "" || pr.IMSI == imsi:
 		case pr.IMSI == "":
@@ -2355,6 +2400,21 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		case strings.HasPrefix(pr.origin, "manifest"):
 			return nil, &Error{File: idn.Src.File, Line: idn.Src.Line, Msg: fmt.Sprintf("profile %s reads IMSI %s beside it, but the manifest gives %s (%s)", idn.ICCID, imsi, pr.IMSI, strings.TrimPrefix(pr.origin, "manifest "))}
 		}
+	}
+	for i := range out {
+		pr := &out[i]
+		if pr.Operator != "" {
+			continue
+		}
+		if imsi, src := imsiAfterSwitch(fs, changes, pr.ICCID, out); imsi != "" {
+			if op := opOfPLMN(homePLMN(imsi, known)); op != "" {
+				pr.Operator, pr.IMSI = op, cmp.Or(pr.IMSI, imsi)
+				p.assume("profile %s, listed without its owner, is %s's: IMSI %s, read at %s after the switch to it", pr.ICCID, op, imsi, src)
+				continue
+			}
+		}
+		src := listedAt[pr.ICCID]
+		return nil, &Error{File: src.File, Line: src.Line, Msg: fmt.Sprintf("profile %s has no owner PLMN and no IMSI read beside it or after a switch to it tells its operator: list it with its operator in the manifest's device.profiles", pr.ICCID)}
 	}
 	if len(out) == 0 {
 		// The logs name the subscribers by IMSI alone (a host that never
