@@ -107,6 +107,15 @@ type Facts struct {
 	// copsPLMNs are the numeric +COPS? answers, applied to the
 	// registrations once all are read (setPLMN).
 	copsPLMNs []plmnAt
+	// Operated are the +COPS? answers that name an operator (TS 27.007
+	// §7.3: <oper> is given while the MT is registered) at a time no
+	// registration line of the logs shows the device registered, nor
+	// one soon after (setPLMN): a registration the answer alone shows,
+	// on its network until the next registration line.
+	Operated []COPSReg
+	// copsNames are the +COPS? answers naming the operator by name,
+	// kept as Operated when no registration line is in force.
+	copsNames []COPSReg
 	// ceers are the EMM causes +CEER answers gave, for the denials
 	// that carry none (ceerCauses).
 	ceers []causeAt
@@ -444,8 +453,16 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs.refusedTestForms(f, conv) // after what the logs show outright, which speaks first
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
 	for _, c := range fs.copsPLMNs {
-		fs.setPLMN(c)
+		if !fs.setPLMN(c) {
+			fs.Operated = append(fs.Operated, COPSReg{Obs: c.Obs, PLMN: c.PLMN, Format: 2})
+		}
 	}
+	for _, c := range fs.copsNames {
+		if fs.regNamed(c.Obs) == nil {
+			fs.Operated = append(fs.Operated, c)
+		}
+	}
+	slices.SortStableFunc(fs.Operated, func(a, b COPSReg) int { return int(a.At - b.At) })
 	fs.ceerCauses()
 	fs.selectionDenials()
 	fs.fillPLMNs()
@@ -1239,6 +1256,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 						fs.copsPLMNs = append(fs.copsPLMNs, plmnAt{obs, c.Oper})
 					} else if c.Oper != "" {
 						fs.Names = append(fs.Names, OperName{obs, format, c.Oper})
+						fs.copsNames = append(fs.copsNames, COPSReg{Obs: obs, Name: c.Oper, Format: format})
 					}
 				}
 			case strings.Contains(cmd, "+CSQ"):
@@ -1645,6 +1663,14 @@ type plmnAt struct {
 	PLMN string
 }
 
+// COPSReg is a +COPS? answer naming the operator of a registration: its
+// PLMN (format 2), else its name (Format 0 long, 1 short).
+type COPSReg struct {
+	Obs
+	PLMN, Name string
+	Format     int
+}
+
 // copsWindow is how soon after a +COPS? answer a registration it names
 // may be reported: the URC can trail the read (ModemManager logs show a
 // +CEREG URC inside the very answer that named the network).
@@ -1751,35 +1777,38 @@ func (fs *Facts) ceerCauses() {
 	}
 }
 
-// setPLMN names the network of the registration in force at a +COPS?
-// answer: the last one up to it, when the device was registered then;
-// else (none yet, or one not registered) the first registered one
-// reported within copsWindow after it.
-func (fs *Facts) setPLMN(c plmnAt) {
-	name := func(r *Reg) bool {
-		if r.Stat != 1 && r.Stat != 5 {
-			return false
-		}
-		if r.PLMN == "" {
-			r.PLMN = c.PLMN
-		}
-		return true
+// setPLMN names the network of the registration a +COPS? answer names
+// (regNamed). false: it names none.
+func (fs *Facts) setPLMN(c plmnAt) bool {
+	r := fs.regNamed(c.Obs)
+	if r != nil && r.PLMN == "" {
+		r.PLMN = c.PLMN
 	}
+	return r != nil
+}
+
+// regNamed is the registration a +COPS? answer at o names: the last
+// registration line up to it, when the device was registered then; else
+// (none yet, or one not registered) the first registered one reported
+// within copsWindow after it; nil for none.
+func (fs *Facts) regNamed(o Obs) *Reg {
+	registered := func(r *Reg) bool { return r.Stat == 1 || r.Stat == 5 }
 	last := -1
 	for i := range fs.Regs {
-		if fs.Regs[i].After(c.Obs) {
+		if fs.Regs[i].After(o) {
 			break
 		}
 		last = i
 	}
-	if last >= 0 && name(&fs.Regs[last]) {
-		return
+	if last >= 0 && registered(&fs.Regs[last]) {
+		return &fs.Regs[last]
 	}
-	for i := last + 1; i < len(fs.Regs) && fs.Regs[i].At-c.At <= copsWindow; i++ {
-		if name(&fs.Regs[i]) {
-			return
+	for i := last + 1; i < len(fs.Regs) && fs.Regs[i].At-o.At <= copsWindow; i++ {
+		if registered(&fs.Regs[i]) {
+			return &fs.Regs[i]
 		}
 	}
+	return nil
 }
 
 // fillPLMNs names the network of every registration on a cell some other

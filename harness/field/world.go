@@ -162,6 +162,11 @@ func (p *Plan) world() error {
 		return err
 	}
 
+	// The registrations that place the device: the registration lines',
+	// and those only a +COPS? answer shows (Facts.Operated).
+	placing := slices.Concat(fs.Regs, p.operatedRegs(ops, byPLMN, subscriberOf))
+	slices.SortStableFunc(placing, func(a, b Reg) int { return int(a.At - b.At) })
+
 	// Areas: the manifest's itinerary, else one per country the device
 	// registered in.
 	var stops []stop
@@ -169,7 +174,7 @@ func (p *Plan) world() error {
 		var unnamed *Reg // the first registration on a network the logs do not name
 		var lastIn Reg   // the last registration in the current stop's country
 		var crossing *unplaced
-		for i, r := range fs.Regs {
+		for i, r := range placing {
 			if r.Stat != 1 && r.Stat != 5 {
 				continue
 			}
@@ -180,7 +185,7 @@ func (p *Plan) world() error {
 			o := byPLMN(plmn)
 			if o == nil {
 				if unnamed == nil {
-					unnamed = &fs.Regs[i]
+					unnamed = &placing[i]
 				}
 				continue
 			}
@@ -341,7 +346,7 @@ func (p *Plan) world() error {
 	// Cells the device registered on, with the signal read nearest.
 	var cells []cell
 	var roaming [][2]string
-	for _, r := range fs.Regs {
+	for _, r := range placing {
 		denied := r.Stat == 3 && r.Cause != 0 && r.HasCells // its subscriber's own network rejects it (faults)
 		sel := fs.SelectedAt(r.Obs)
 		selOp := p.selectionOperator(ops, sel)
@@ -379,6 +384,11 @@ func (p *Plan) world() error {
 				if rsrp, ok := p.signalOn(r); ok {
 					cells[k].RSRP, cells[k].measured = rsrp, true
 				}
+			}
+			if cells[k].TAC == "" && r.HasCells {
+				// First known from a line without a location (a +COPS?
+				// answer's, +CEREG's n=1 form): its location is this one.
+				cells[k].TAC, cells[k].CI = r.TAC, r.CI
 			}
 			continue
 		}
@@ -838,15 +848,16 @@ func (p *Plan) operators() ([]operator, error) {
 func (p *Plan) operatorNames(ops []operator, opByID, byPLMN func(string) *operator, subscriberAt func(time.Duration) string, home string) error {
 	m := p.Fixture.Manifest
 	regs := p.Facts.Regs
-	servingAt := func(t time.Duration) *operator {
+	servingAt := func(o Obs) *operator {
 		if len(regs) == 0 {
 			return opByID(home)
 		}
-		r := regs[0]
-		for _, n := range regs {
-			if n.At <= t {
-				r = n
-			}
+		// The registration the answer names; none when the only ones
+		// come later (outside tester t166 F3: a later one abroad gave
+		// the home network's name to the visited one).
+		r := p.Facts.regNamed(o)
+		if r == nil {
+			return nil
 		}
 		switch {
 		case r.PLMN != "" && (r.Stat == 1 || r.Stat == 5):
@@ -860,7 +871,7 @@ func (p *Plan) operatorNames(ops []operator, opByID, byPLMN func(string) *operat
 		if n.Format != 0 || slices.ContainsFunc(ops, func(o operator) bool { return o.Name == n.Name }) {
 			continue
 		}
-		o := servingAt(n.At)
+		o := servingAt(n.Obs)
 		switch {
 		case o == nil:
 			p.assume("no operator is named %q as %s's +COPS? names it: the logs do not show which network the device was on; give the operator's name in network.operators", n.Name, n.Src)
@@ -2202,6 +2213,32 @@ func commandAtLine(t *fieldlog.Transcript, k, line int) int {
 		}
 	}
 	return -1
+}
+
+// operatedRegs are the registrations only a +COPS? answer shows
+// (Facts.Operated), as registration lines: on the network it names — by
+// its PLMN, or by a name an operator has (otherwise not placed, and
+// operatorNames says so) — home when the subscriber in force is that operator's,
+// roaming otherwise.
+func (p *Plan) operatedRegs(ops []operator, byPLMN func(string) *operator, subscriberOf func(Obs) string) []Reg {
+	var out []Reg
+	for _, c := range p.Facts.Operated {
+		o := byPLMN(c.PLMN)
+		if c.PLMN == "" {
+			if k := slices.IndexFunc(ops, func(o operator) bool { return o.Name != "" && o.Name == c.Name }); k >= 0 {
+				o = &ops[k]
+			}
+		}
+		if o == nil {
+			continue // a name no operator has: operatorNames says so
+		}
+		stat := 1
+		if subscriberOf(c.Obs) != o.ID {
+			stat = 5
+		}
+		out = append(out, Reg{Obs: c.Obs, Stat: stat, Shown: stat, Name: "+COPS", PLMN: o.PLMN})
+	}
+	return out
 }
 
 // imsiAfterSwitch is the first IMSI the logs read after an EnableProfile

@@ -1,0 +1,55 @@
+package field
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCOPSRegistration: a +COPS? answer naming an operator is a
+// registration on its network then (TS 27.007 §7.3: <oper> is given while
+// registered), until the next registration line: the device is placed
+// there, not in the country a later +CEREG shows from the start (outside
+// tester t166 F3: placed in Spain from t=0, the replay's modem answered
+// +COPS: 0 to the home read). An operator named by a name no operator
+// has is said, not placed (nor given to the network of a registration
+// the logs show later).
+func TestCOPSRegistration(t *testing.T) {
+	tt, err := os.ReadFile(filepath.Join("testdata", "teraterm-switch-nolist.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := "[0.000] > AT+COPS?\n[0.010] < +COPS: 0,0,\"Orange F\",7\n[0.011] < OK\n" +
+		"[0.100] > AT+CIMI\n[0.110] < 208011234567890\n[0.111] < OK\n" +
+		"[30.000] < +CEREG: 5,\"0B01\",\"00C1A2B3\",7\n[31.000] > AT+COPS=3,2;+COPS?\n[31.010] < +COPS: 0,2,\"21407\",7\n[31.011] < OK\n"
+	for _, tc := range []struct {
+		name, format, log string
+		opName            string // the FR operator's name in the manifest
+		itinerary         string
+		assumed           string
+	}{
+		{"numeric, then a registration abroad", "terminal", string(tt), "",
+			"itinerary:\n  - {at: 0s, area: FR}  # plain.log:4\n  - {at: 13.16s, area: ES}  # plain.log:33\n", ""},
+		{"by a name an operator has", "plain", named, "Orange F",
+			"itinerary:\n  - {at: 0s, area: FR}  # plain.log:2\n", ""},
+		{"by a name no operator has", "plain", named, "",
+			"itinerary:\n  - {at: 40s, area: ES}  # plain.log:7\n", `no operator is named "Orange F" as plain.log:2's +COPS? names it: the logs do not show which network the device was on`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := strings.Replace(cnFRManifest("cops", "quectel-eg25"), "format: plain", "format: "+tc.format, 1)
+			fr := `{id: orange-fr, plmn: "20801", country: FR}`
+			if tc.opName != "" {
+				man = strings.Replace(man, fr, `{id: orange-fr, plmn: "20801", country: FR, name: "`+tc.opName+`"}`, 1)
+			}
+			man = strings.Replace(man, fr, fr+"\n    - {id: movistar, plmn: \"21407\", country: ES}", 1)
+			p := reconstruct(t, writeFixture(t, "cops", map[string]string{ManifestFile: man, "plain.log": tc.log}), Options{})
+			if y := string(p.ScenarioYAML); !strings.Contains(y, tc.itinerary) {
+				t.Errorf("scenario lacks\n%s\n%s", tc.itinerary, y)
+			}
+			if tc.assumed != "" && !assumed(p, tc.assumed) {
+				t.Errorf("no assumption %q:\n%s", tc.assumed, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
