@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sort"
@@ -31,6 +32,12 @@ type Request struct {
 	// From the body (card routes):
 	EID, ICCID, Kind, Operator, PLMN, HomePLMN, ServingPLMN string
 	Signal                                                  []Signal
+	// Unread says why fields of the body were not read, "" when all
+	// were: a body cut (truncated) loses the member it was cut in and
+	// any after it, the rest read from the kept bytes; a body that
+	// contradicts its body_size or body_sha256 is no record of the bytes
+	// sent (platformapi.CheckedBody), and none of it is read.
+	Unread string
 }
 
 // Signal is one visible network a preferred-list request reports.
@@ -47,7 +54,7 @@ type inspectEntry struct {
 	Status     int       `json:"status"`
 	Body       string    `json:"body"`
 	BodyEnc    string    `json:"body_encoding"` // platformapi.BodyBase64: Body is the bytes in base64
-	BodySize   int       `json:"body_size"`
+	BodySize   *int      `json:"body_size"`     // nil: absent (docs/platform-api.md: it may be)
 	BodySHA256 string    `json:"body_sha256"`
 	Truncated  bool      `json:"truncated"`
 	Error      string    `json:"error"`
@@ -127,12 +134,31 @@ func readPlatform(file string, data []byte) (*Transcript, error) {
 		if e.Method == "" || e.Path == "" || e.T.IsZero() || e.Status == 0 {
 			return errAt(file, lineAt(off), "a request entry wants t, method, path and status")
 		}
-		body, err := platformapi.Received{Body: e.Body, BodyEncoding: e.BodyEnc}.KeptBody()
+		rcv := platformapi.Received{Body: e.Body, BodyEncoding: e.BodyEnc, BodySHA256: e.BodySHA256, Truncated: e.Truncated}
+		body, err := rcv.KeptBody()
 		if err != nil {
 			return errAt(file, lineAt(off), "request entry: %v", err)
 		}
 		r := Request{File: file, Line: lineAt(off), Index: e.Index, Time: e.T, Method: e.Method, Path: e.Path,
 			Status: e.Status, Error: e.Error, Body: string(body)}
+		// The one rule for what an entry's body is evidence of, the
+		// fleet reader's too (outside tester t166 F7), where the entry
+		// gives a body_size to hold it to.
+		read := body
+		if e.BodySize != nil {
+			rcv.BodySize = *e.BodySize
+			if _, err := rcv.CheckedBody(); err != nil {
+				r.Unread, read = fmt.Sprintf("%v: none of it read", err), nil
+			}
+		}
+		if e.Truncated && read != nil {
+			var lost string
+			read, lost = wholeMembers(body)
+			r.Unread = fmt.Sprintf("body cut at %d bytes (truncated): %s not read", len(body), lost)
+			if e.BodySize != nil {
+				r.Unread = fmt.Sprintf("body cut at %d of its %d bytes (truncated): %s not read", len(body), *e.BodySize, lost)
+			}
+		}
 		var b struct {
 			EID         string   `json:"eid"`
 			ICCID       string   `json:"iccid"`
@@ -143,7 +169,7 @@ func readPlatform(file string, data []byte) (*Transcript, error) {
 			ServingPLMN string   `json:"serving_plmn"`
 			Signal      []Signal `json:"signal"`
 		}
-		if json.Unmarshal(body, &b) == nil {
+		if json.Unmarshal(read, &b) == nil {
 			r.EID, r.ICCID, r.Kind, r.Operator, r.PLMN = b.EID, b.ICCID, b.Kind, b.Operator, b.PLMN
 			r.HomePLMN, r.ServingPLMN, r.Signal = b.HomePLMN, b.ServingPLMN, b.Signal
 		}
@@ -207,4 +233,33 @@ func notAnEntry(raw []byte) string {
 		keys = append(keys[:6], "…")
 	}
 	return strings.Join(keys, ", ")
+}
+
+// wholeMembers are the members of a JSON object cut short (a truncated
+// body) that the kept bytes hold whole, as an object of their own, and
+// which are lost: the member the cut falls in, by name when its name is
+// whole, and any after it.
+func wholeMembers(body []byte) ([]byte, string) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, "the whole body (no JSON object)"
+	}
+	kept := map[string]json.RawMessage{}
+	for {
+		t, err := dec.Token()
+		name, ok := t.(string)
+		if err != nil || !ok {
+			break
+		}
+		var v json.RawMessage
+		// A number or literal that ends where the bytes do may be cut
+		// itself ("rsrp":-9 of -97).
+		if dec.Decode(&v) != nil || dec.InputOffset() == int64(len(body)) && !strings.ContainsRune(`"{[`, rune(v[0])) {
+			b, _ := json.Marshal(kept)
+			return b, strconv.Quote(name) + " and any member after it"
+		}
+		kept[name] = v
+	}
+	b, _ := json.Marshal(kept)
+	return b, "any member after the last whole one"
 }

@@ -2,6 +2,8 @@ package fieldlog
 
 import (
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,5 +43,42 @@ func TestPlatformBodyEncoding(t *testing.T) {
 				t.Errorf("body %q, eid %q; want %q, %s", r.Body, r.EID, tc.body, eid)
 			}
 		})
+	}
+}
+
+// A platform log's entry is evidence only as far as its body_size,
+// body_sha256 and truncated say (platformapi.CheckedBody, the fleet
+// reader's rule): a cut body's members read from the kept bytes where
+// whole, the one cut and any after it named as not read; a body that
+// contradicts its size or hash read not at all, and said (outside tester
+// t166 F7: a cut body lost every field, serving_plmn with it, and a
+// re-serialised one was taken as it was).
+func TestPlatformBodyChecked(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "platform-trunc.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Read("platform-trunc.jsonl", data, Platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		serving, eid, kind string
+		signals            int
+		unread             string
+	}{
+		{"21407", "89049032123451234512345678901235", "", 0, `body cut at 2048 of its 2399 bytes (truncated): "signal" and any member after it not read`},
+		{"", "", "", 0, "body: 102 bytes, not its body_size 97: none of it read"},
+		{"", "89049032123451234512345678901235", "", 0, `body cut at 2048 of its 2568 bytes (truncated): "signal" and any member after it not read`},
+	}
+	if len(tr.Requests) != len(tests) {
+		t.Fatalf("%d requests, want %d", len(tr.Requests), len(tests))
+	}
+	for i, tc := range tests {
+		r := tr.Requests[i]
+		if r.ServingPLMN != tc.serving || r.EID != tc.eid || r.Kind != tc.kind || len(r.Signal) != tc.signals || r.Unread != tc.unread {
+			t.Errorf("request %d: serving %q eid %q kind %q, %d signals, unread %q; want %q %q %q, %d, %q",
+				i, r.ServingPLMN, r.EID, r.Kind, len(r.Signal), r.Unread, tc.serving, tc.eid, tc.kind, tc.signals, tc.unread)
+		}
 	}
 }

@@ -93,6 +93,9 @@ func (t *Transcript) Render(w io.Writer) error {
 		if r.Error != "" {
 			line += " error=" + strconv.Quote(r.Error)
 		}
+		if r.Unread != "" {
+			line += "  [" + r.Unread + "]"
+		}
 		if _, err := io.WriteString(w, line+"\n"); err != nil {
 			return err
 		}
