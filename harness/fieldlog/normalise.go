@@ -300,8 +300,40 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 		return nil, errAt(file, 0, "no %s lines in the log", "conversation")
 	}
 	skipOpenAnswer(t)
+	if err := ownAnswers(t); err != nil {
+		return nil, err
+	}
 	decodeAPDUs(t)
 	return t, nil
+}
+
+// ownAnswers refuses a line only its own command's answer can be (a card
+// access command's, at.AnswerOnly: never unsolicited) that is no answer
+// of that command: taken for a URC, or for another command's answer, it
+// would leave its command's answer out of the replay and put it in
+// another's (outside tester t166 F2: two ports' lines read as one port's).
+func ownAnswers(t *Transcript) error {
+	for _, e := range t.Entries {
+		name := ""
+		if e.Dir == Modem && (e.Role == URC || e.Role == Info) {
+			name = at.AnswerOnly(e.Text)
+		}
+		if name == "" {
+			continue
+		}
+		what := "while no command awaits its result"
+		if e.Cmd >= 0 {
+			cmd := t.Entries[e.Cmd]
+			if strings.Contains(strings.ToUpper(cmd.Text), name) {
+				continue
+			}
+			what = fmt.Sprintf("during %s (line %d)", clip(cmd.Text), cmd.Line)
+		} else if k := slices.IndexFunc(t.Entries, func(c Entry) bool { return c.Role == Command && c.Port == e.Port && c.Line <= e.Line }); k < 0 {
+			continue // before the port's first command: an answer the log begins inside
+		}
+		return errAt(t.File, e.Line, "%s %s: only the answer of AT%s, which TS 27.007 never sends unsolicited; a line of another AT port (a log of two ports read as one: log each port apart, or name it, e.g. a logger per tty), or its command lost from the log", clip(e.Text), what, name)
+	}
+	return nil
 }
 
 // portConv is where the conversation on one port stands.

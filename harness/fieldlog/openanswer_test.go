@@ -29,8 +29,8 @@ func TestOpenAnswer(t *testing.T) {
 			MM, []int{1}, []Role{Note, Note, Command, Info, Final}},
 		{"plain, over lines", "< EG25\n< Revision: EG25GGBR07A08M2G\n< OK\n> AT\n< OK\n",
 			Plain, []int{1, 2, 3}, []Role{Note, Note, Note, Command, Final}},
-		{"plain, a command first", "> AT\n< OK\n< OK\n",
-			Plain, nil, []Role{Command, Final, Final}},
+		{"plain, a command first", "> AT\n< OK\n< +CREG: 1\n",
+			Plain, nil, []Role{Command, Final, URC}},
 		{"terminal, over lines", "+COPS: 0,0,\"Orange F\",7\r\n\r\nOK\r\nAT+CIMI\r\n208150000000001\r\n\r\nOK\r\n",
 			Terminal, []int{1, 3}, []Role{Note, Note, Command, Echo, Info, Final}},
 		// The banner is the program's, no part of the answer.

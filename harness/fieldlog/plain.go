@@ -18,6 +18,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 	clock := logClock{none: !stampedLog(lines)}
 	var dir Dir
 	var dirTime time.Time
+	port := "" // the port of the last marked line (loggerTTY)
 	right, err := arrowHost(file, lines)
 	if err != nil {
 		return nil, err
@@ -44,8 +45,10 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			t = clock.onward(t)
 		}
 		ownLine := false // a line of the logging program's own
+		linePort := ""   // the tty its logger's name or tag names
 		if logged {
 			if msg, ok := loggerMessage(rest); ok {
+				linePort = loggerTTY.FindString(rest[:len(rest)-len(msg)])
 				rest, ownLine = msg, true
 			}
 		}
@@ -53,20 +56,20 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			continue
 		}
 		if d, text, ok := plainArrowMarker(rest, right); ok {
-			dir, dirTime = d, t
+			dir, dirTime, port = d, t, linePort
 			first = cmp.Or(first, n)
 			if text != "" {
-				recs = append(recs, record{line: n, dir: dir, t: t, text: text})
+				recs = append(recs, record{line: n, dir: dir, t: t, text: text, port: port})
 			}
 			continue
 		}
 		if d, text, ok := plainMarker(rest); ok {
-			dir, dirTime = d, t
+			dir, dirTime, port = d, t, linePort
 			first = cmp.Or(first, n)
 			if text == "" {
 				continue
 			}
-			recs = append(recs, record{line: n, dir: dir, t: t, text: text})
+			recs = append(recs, record{line: n, dir: dir, t: t, text: text, port: port})
 			continue
 		}
 		switch {
@@ -103,14 +106,21 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			if c == NoTime {
 				t = dirTime
 			}
-			recs = append(recs, record{line: n, dir: dir, t: t, text: rest})
+			recs = append(recs, record{line: n, dir: dir, t: t, text: rest, port: port})
 		}
 	}
 	t, err := finish(file, clock.c, recs, false)
-	if err == nil {
-		t.ShowsEcho = true // a transcript of the wire shows an echo when there is one
+	if err != nil {
+		return nil, err
 	}
-	return t, err
+	t.ShowsEcho = true // a transcript of the wire shows an echo when there is one
+	// A transcript marks every line the host wrote: a final result no
+	// command awaits is a command the replay would miss, as in the lpac,
+	// mm and terminal readers (outside tester t166 F2).
+	if err := oneFinalEach(file, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // kernelLine is a line of the kernel's log (dmesg): seconds since boot
@@ -175,6 +185,12 @@ const (
 	loggerSep  = `(?:\s*[-:|]\s*|\s+)`
 	loggerLead = `^(?:[-|:]\s*)?(?:\[[^\]]{1,40}\]\s*)?(?:` + loggerName + loggerSep + `)?\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?` + loggerSep
 )
+
+// loggerTTY is the serial port a logging library's logger name or tag
+// names ("modem.ttyUSB2", "[ttyACM0]"): a program that talks to two AT
+// ports logs each through its own, and each is read as a port of its own,
+// as the mm, ofono and logcat readers do (outside tester t166 F2).
+var loggerTTY = regexp.MustCompile(`\btty[A-Za-z]*\d+\b`)
 
 // loggerMessage takes a logging library's prefix (loggerPrefix) off the
 // text after a line's time: the message, and whether there was one.

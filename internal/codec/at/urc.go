@@ -1,6 +1,9 @@
 package at
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // PowerURCs are the unsolicited lines, with no "+NAME:" to tell them by,
 // that say a modem powered on or down, its UICC with it: Quectel's and
@@ -45,3 +48,25 @@ func ResetsCard(cmds []Command) bool {
 // IsPowerURC reports one of PowerURCs: not a readiness notice, which may
 // come in the middle of any exchange.
 func IsPowerURC(line string) bool { return slices.Contains(PowerURCs[:], line) }
+
+// answerOnly are the information responses TS 27.007 gives only to their
+// own command, never unsolicited: the card access commands' — +CSIM
+// (§8.17), +CRSM (§8.18), +CGLA (§8.43), +CCHO (§8.45) — which carry the
+// card's answer to the host that asked.
+var answerOnly = [...]string{"+CSIM", "+CRSM", "+CGLA", "+CCHO"}
+
+// AnswerOnly is the command name of a line that only that command's
+// answer can be ("+CCHO: 1": "+CCHO", the name in any case), "" for any
+// other line: such a line is never a URC.
+func AnswerOnly(line string) string {
+	name, ok := InfoName(line)
+	if !ok {
+		return ""
+	}
+	for _, n := range answerOnly {
+		if strings.EqualFold(name, n) {
+			return n
+		}
+	}
+	return ""
+}
