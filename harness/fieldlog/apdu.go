@@ -103,6 +103,14 @@ func (p *port) drop(k string) {
 	p.channels.End(k)
 }
 
+// channelKey is the key of the card's logical channel n: a +CGLA
+// <sessionid> and the channel a +CSIM CLA names are one key, as the AT
+// lane keeps them (the modem puts its session's channel in the CLA, TS
+// 27.007 §8.45), so a GET RESPONSE sent over +CSIM fetches what waits
+// from a +CGLA on session n (outside tester t166 F8: called a partial
+// answer whose start was not in the trace, and the EID not read).
+func channelKey(n int) string { return "ch/" + strconv.Itoa(n) }
+
 // decodeAPDUs attaches the APDU of every +CGLA and +CSIM command and
 // answer, and of every APDU line an LPA's library printed.
 func decodeAPDUs(t *Transcript) {
@@ -156,15 +164,15 @@ func decodeAPDUs(t *Transcript) {
 					// Closing a session ends what waited on its channel
 					// (TS 27.007 §8.46), though a session opened later
 					// may get its number again.
-					p.drop("cgla/" + strconv.Itoa(n))
+					p.drop(channelKey(n))
 				}
 				continue
 			}
 			a := &APDU{Raw: c.raw, Channel: c.session, Malformed: c.malformed, LengthOff: c.lengthOff}
-			key := "cgla/" + strconv.Itoa(c.session)
+			key := channelKey(c.session)
 			if c.session < 0 {
 				a.Channel = c.channel
-				key = "csim/" + strconv.Itoa(a.Channel)
+				key = channelKey(a.Channel)
 			}
 			e.APDU = a
 			if a.Malformed != "" {
@@ -190,14 +198,14 @@ func decodeAPDUs(t *Transcript) {
 					// channel's session, as the AT lane takes it (a
 					// modem's sessions are its channels' numbers; t66
 					// #2 saw the two readers end different ones).
-					p.drop("cgla/" + strconv.Itoa(n))
+					p.drop(channelKey(n))
 				case c.session >= 0:
 					// Its own (P2 00): the session's.
 					p.channels.End(key)
 				case n != a.Channel:
 					// MANAGE CHANNEL from another channel: what waited
 					// on the one it closes is gone.
-					p.drop("csim/" + strconv.Itoa(n))
+					p.drop(channelKey(n))
 				default:
 					p.channels.End(key)
 				}
