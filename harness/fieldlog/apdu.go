@@ -35,6 +35,13 @@ type APDU struct {
 	// its channel (es10.NoSequence): its block 0 is not in the log, or
 	// the request ended before it.
 	NoRequest bool
+	// HostError marks, on a command and its answer, a command with
+	// nothing before it on its channel in the log (a STORE DATA block
+	// with no request open or out of sequence, a GET RESPONSE with no
+	// 61xx before it) that the card refused (cardtrace.HostError): it had
+	// nothing before it on the card either, so the host sent it out of
+	// turn; the log does not begin mid-exchange there.
+	HostError bool
 	// SW is a response's status word.
 	SW uint16
 	// Summary says, in the terms of the standards, what the command asks
@@ -76,6 +83,9 @@ type chain struct {
 	tag     uint32
 	req     []byte
 	lastCmd *APDU
+	// outOfTurn is set when lastCmd has nothing before it on the channel
+	// in the log (what would make its refusal the host's error).
+	outOfTurn bool
 }
 
 // port is what a port's lines carry from one to the next: its card's
@@ -384,7 +394,7 @@ func responseAPDU(line string) (hexLine, bool) {
 // command decodes a command APDU on chain c, given to its port's
 // channel state chs under the chain's key.
 func command(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
-	c.lastCmd = a
+	c.lastCmd, c.outOfTurn = a, false
 	cmd, err := apdu.Parse(a.Raw)
 	if err != nil {
 		// What the card got of it is not known (a length that does
@@ -410,10 +420,11 @@ func command(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 			// block whose block 0 the log does not hold (it begins
 			// mid-command), or whose request ended (a SELECT, a close,
 			// a reset, its last block), is the middle of an encoding.
-			a.NoRequest = true
+			a.NoRequest, c.outOfTurn = true, true
 			a.Summary = fmt.Sprintf("STORE DATA block %d (no request open on its channel: its block 0 not in the log, or ended before it)", a.Block)
 			return
 		case es10.OutOfSequence:
+			c.outOfTurn = true
 			a.Summary = fmt.Sprintf("STORE DATA block %d (out of sequence: block %d expected)", a.Block, b.Expected)
 			return
 		}
@@ -438,6 +449,7 @@ func command(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 		// Named for the function whose answer it fetches: one that
 		// nothing waits for (no 61xx before it) fetches none.
 		a.Summary = "GET RESPONSE"
+		c.outOfTurn = !continues
 		if continues && pending.ES10 != "" {
 			a.ES10 = pending.ES10
 			a.Summary += " for " + a.ES10
@@ -516,6 +528,12 @@ func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 		a.Summary = fmt.Sprintf("channel %d, %s", data[0], sw)
 	default:
 		a.Summary = fmt.Sprintf("%s: %s", cmd.Summary, sw)
+	}
+	if c.outOfTurn && cardtrace.HostError(a.SW) {
+		// The card had nothing before it either: the host's error, as
+		// every reader of a trace says it, not a log begun mid-exchange.
+		a.HostError, cmd.HostError = true, true
+		a.Summary += " · " + cardtrace.HostErrorText + " (the card had nothing before it either)"
 	}
 }
 

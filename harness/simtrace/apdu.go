@@ -69,6 +69,12 @@ type APDU struct {
 	// with no 61xx before it (just after the datagram skipped at frame
 	// 5)"), for its row: the lane's Summary counts them by kind.
 	Warnings []string
+	// HostError says, of a STORE DATA block out of sequence or with no
+	// sequence open, or a GET RESPONSE with no 61xx before it, that the
+	// card refused it (cardtrace.HostError): the host sent it out of
+	// turn, and the lane misses nothing ("" otherwise; one the card took
+	// is a sniffer started mid-session, in Warnings).
+	HostError string
 	// For is, for GET RESPONSE, the index in Lane.APDUs of the command
 	// whose answer it fetches (-1: none seen).
 	For int
@@ -128,6 +134,9 @@ func (a APDU) String() string {
 	if a.Outcome != "" {
 		b = append(b, " · "...)
 		b = append(b, a.Outcome...)
+	}
+	if a.HostError != "" {
+		b = append(b, " · "+cardtrace.HostErrorText...)
 	}
 	return string(b)
 }
@@ -222,6 +231,10 @@ func (a APDU) Detail() string {
 		if a.Refused {
 			b = append(b, " (the function failed)"...)
 		}
+		b = append(b, '\n')
+	}
+	if a.HostError != "" {
+		b = append(b, a.HostError...)
 		b = append(b, '\n')
 	}
 	for _, w := range a.Warnings {
@@ -404,7 +417,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		// whole content to decode.
 	case ins == apdu.InsGetResponse:
 		if !step.Continues {
-			l.add(frame, t, MidSession, "GET RESPONSE on channel %d with no 61xx before it%s", a.Channel, d.afterLoss())
+			l.outOfTurn(&a, fmt.Sprintf("GET RESPONSE on channel %d with no 61xx before it", a.Channel))
 			break
 		}
 		a.For = step.Key
@@ -481,10 +494,23 @@ func (l *Lane) storeData(a *APDU) {
 	a.Block, a.Last, a.ES10 = b.Number, b.Last, b.Function
 	switch b.Break {
 	case es10.NoSequence:
-		l.add(a.Frame, a.Time, MidSession, "STORE DATA block %d on channel %d without the blocks before it%s", a.Block, a.Channel, l.dec.afterLoss())
+		l.outOfTurn(a, fmt.Sprintf("STORE DATA block %d on channel %d without the blocks before it", a.Block, a.Channel))
 	case es10.OutOfSequence:
-		l.add(a.Frame, a.Time, MidSession, "STORE DATA block %d on channel %d out of sequence (block %d expected)", a.Block, a.Channel, b.Expected)
+		l.outOfTurn(a, fmt.Sprintf("STORE DATA block %d on channel %d out of sequence (block %d expected)", a.Block, a.Channel, b.Expected))
 	}
+}
+
+// outOfTurn takes an exchange with nothing before it on its channel in
+// the lane (what says which): one the card refused had nothing before it
+// on the card either, the host's protocol error, said on its row
+// (cardtrace.HostError); one the card took continued what the sniffer
+// did not see (MidSession), after a loss when one came just before.
+func (l *Lane) outOfTurn(a *APDU, what string) {
+	if cardtrace.HostError(a.SW) {
+		a.HostError = fmt.Sprintf("%s: %s, which the card refused (%04X): it had nothing before it either, so nothing is missing from the trace", cardtrace.HostErrorText, what, a.SW)
+		return
+	}
+	l.add(a.Frame, a.Time, MidSession, "%s%s", what, l.dec.afterLoss())
 }
 
 // add counts a warning on the lane; one about the exchange being decoded

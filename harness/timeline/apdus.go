@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/proto/cardtrace"
 )
 
 // readAPDUs adds the card's APDUs, when the capture holds them as GSMTAP
@@ -70,6 +71,9 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 		answer := fmt.Sprintf(" %04X", a.SW)
 		if a.Outcome != "" {
 			answer += " · " + a.Outcome
+		}
+		if a.HostError != "" {
+			answer += " · " + cardtrace.HostErrorText
 		}
 		detail := a.Detail()
 		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), answer) + " …", Detail: detail, Source: src, bip: bipOf(a)}, a.Time, a.Frame)

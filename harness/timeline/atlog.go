@@ -401,8 +401,12 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 	// line follows (+CME ERROR), a SELECT the channel's ES10 request,
 	// and a close what was on its way on the closed channel, as the
 	// field-log reader takes them (cardtrace.Channels.Sent).
-	st.channels.Sent(ch, cmd.INS)
-	out.request, out.requestDetail = describeCommand(cmd, hexArg, &st.channels, ch, chText)
+	_, continues := st.channels.Sent(ch, cmd.INS)
+	var outOfTurn string // what the command is, sent with nothing before it on its channel
+	out.request, out.requestDetail, outOfTurn = describeCommand(cmd, hexArg, &st.channels, ch, chText)
+	if cmd.INS == apdu.InsGetResponse && !continues {
+		outOfTurn = fmt.Sprintf("GET RESPONSE on channel %d with no 61xx before it", ch)
+	}
 	if n, ok := cmd.Closes(); ok {
 		if cmd.P2 == 0 {
 			n = ch // its own: +CGLA's session
@@ -452,6 +456,12 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		if refused {
 			out.responseDetail += "\nthe ES10 function failed: " + s
 		}
+		if outOfTurn != "" && cardtrace.HostError(sw) {
+			// The card had nothing before it either: the host's error,
+			// as every reader of a trace says it.
+			out.response += " · " + cardtrace.HostErrorText
+			out.responseDetail += fmt.Sprintf("\n%s: %s, which the card refused: it had nothing before it either", cardtrace.HostErrorText, outOfTurn)
+		}
 		out.failed = apdu.Failed(sw) || refused
 	}
 	return out, true
@@ -470,8 +480,9 @@ func resetsCard(line string) bool {
 // last): the first names the function by its first tag, and sd, which
 // follows the sequences by channel, names the blocks that follow on its
 // channel, ch (chText says which it is); decodeCall gave sd the command
-// (cardtrace.Channels.Sent).
-func describeCommand(c apdu.Command, hexText string, sd *cardtrace.Channels[int, pendingAnswer], ch int, chText string) (label, detail string) {
+// (cardtrace.Channels.Sent). outOfTurn says what a block that is no
+// next one of its channel's sequence is ("" for one that is).
+func describeCommand(c apdu.Command, hexText string, sd *cardtrace.Channels[int, pendingAnswer], ch int, chText string) (label, detail, outOfTurn string) {
 	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (%s)\n%s", c.CLA, c.INS, c.P1, c.P2, chText, hexText)
 	switch c.INS {
 	case es10.InsStoreData:
@@ -480,46 +491,49 @@ func describeCommand(c apdu.Command, hexText string, sd *cardtrace.Channels[int,
 			switch {
 			case b.Break == es10.OutOfSequence:
 				detail += fmt.Sprintf("\nout of sequence: the channel's STORE DATA sequence expected block %d", b.Expected)
+				outOfTurn = fmt.Sprintf("STORE DATA block %d on channel %d out of sequence (block %d expected)", c.P2, ch, b.Expected)
+			case b.Break == es10.NoSequence:
+				outOfTurn = fmt.Sprintf("STORE DATA block %d on channel %d without the blocks before it", c.P2, ch)
 			case b.Function != "":
-				return fmt.Sprintf("ES10 %s · block %d", b.Function, c.P2), detail
+				return fmt.Sprintf("ES10 %s · block %d", b.Function, c.P2), detail, ""
 			}
-			return fmt.Sprintf("ES10 STORE DATA block %d", c.P2), detail
+			return fmt.Sprintf("ES10 STORE DATA block %d", c.P2), detail, outOfTurn
 		}
 		// A log may be a real card's: BER lengths taken.
 		data := tlv.Canonical(c.Data)
 		tag, _, err := tlv.ParseOne(data)
 		if err == nil && b.Last {
-			return fmt.Sprintf("ES10 %s (%X)", es10.FunctionName(tag.Tag), tag.Tag), detail
+			return fmt.Sprintf("ES10 %s (%X)", es10.FunctionName(tag.Tag), tag.Tag), detail, ""
 		}
 		if seg := es10.SegmentName(data); seg != "" && b.Last {
 			// A segmented package's command: a header, not one TLV.
-			return fmt.Sprintf("ES10 %s (%X)", seg, b.Tag), detail
+			return fmt.Sprintf("ES10 %s (%X)", seg, b.Tag), detail, ""
 		}
 		switch {
 		case b.Function == "":
-			return "ES10 STORE DATA (undecodable)", detail
+			return "ES10 STORE DATA (undecodable)", detail, ""
 		case !b.Last:
-			return fmt.Sprintf("ES10 %s (%X, first block)", b.Function, b.Tag), detail
+			return fmt.Sprintf("ES10 %s (%X, first block)", b.Function, b.Tag), detail, ""
 		}
 		// The whole command in one block, and not one TLV.
-		return fmt.Sprintf("ES10 %s (%X) · malformed", b.Function, b.Tag), detail + "\n" + err.Error()
+		return fmt.Sprintf("ES10 %s (%X) · malformed", b.Function, b.Tag), detail + "\n" + err.Error(), ""
 	case apdu.InsSelect:
-		return es10.SelectName(c.P1, c.Data), detail
+		return es10.SelectName(c.P1, c.Data), detail, ""
 	case apdu.InsManageChannel:
 		if c.P1 == 0x80 {
-			return fmt.Sprintf("MANAGE CHANNEL close %d", c.P2), detail
+			return fmt.Sprintf("MANAGE CHANNEL close %d", c.P2), detail, ""
 		}
-		return "MANAGE CHANNEL open", detail
+		return "MANAGE CHANNEL open", detail, ""
 	case 0xC0:
-		return "GET RESPONSE", detail
+		return "GET RESPONSE", detail, ""
 	case 0xB0:
-		return "READ BINARY", detail
+		return "READ BINARY", detail, ""
 	case 0xB2:
-		return "READ RECORD", detail
+		return "READ RECORD", detail, ""
 	case 0xF2:
-		return "STATUS", detail
+		return "STATUS", detail, ""
 	}
-	return fmt.Sprintf("APDU INS %02X", c.INS), detail
+	return fmt.Sprintf("APDU INS %02X", c.INS), detail, ""
 }
 
 // swText words a status word for the APDU lane.

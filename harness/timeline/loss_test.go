@@ -157,6 +157,14 @@ func fieldLogAfter(t *testing.T, steps []lossStep) string {
 }
 
 func apduLaneAfter(t *testing.T, steps []lossStep) string {
+	l := apduLane(t, steps)
+	a := l.APDUs[len(l.APDUs)-1]
+	return outcome(a.Name == "STORE DATA", a.ES10 != "", a.ES10 == "", a.Outcome)
+}
+
+// apduLane is the card's APDU lane of a sniffer that saw steps after an
+// ATR.
+func apduLane(t *testing.T, steps []lossStep) *simtrace.Lane {
 	at := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)
 	atr := gsmtap.SIMHeader(gsmtap.SubATR)
 	dgs := []capture.Datagram{{Frame: 1, Time: at, Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(atr.Append(nil), 0x3B, 0x00)}}
@@ -182,6 +190,5 @@ func apduLaneAfter(t *testing.T, steps []lossStep) string {
 	if l == nil || len(l.APDUs) == 0 {
 		t.Fatal("no APDU lane")
 	}
-	a := l.APDUs[len(l.APDUs)-1]
-	return outcome(a.Name == "STORE DATA", a.ES10 != "", a.ES10 == "", a.Outcome)
+	return l
 }

@@ -91,3 +91,27 @@ func (s *Channels[C, K]) Lost(ch C, known bool) {
 // its blocks are followed as the host sent them (es10.StoreData), and a
 // card that refused the block says so to the next.
 func (s *Channels[C, K]) LostAnswer(ch C) { s.answers.End(ch) }
+
+// HostError reports whether the card's status word sw to a command that
+// had nothing before it on its channel in the trace — a STORE DATA block
+// out of sequence or with no request open (es10.OutOfSequence,
+// es10.NoSequence), a GET RESPONSE with no 61xx before it — shows the
+// card had nothing before it either: it refused the command (an
+// execution or checking error, ISO/IEC 7816-4 §5.1.3: SW1 64 to 6F; not
+// 6Cxx, T=0's "again with Le", which a card with nothing to give does
+// not ask), so the host sent it out of turn, its protocol error, and the
+// trace misses nothing (outside tester t168 F1: blocks the card refused
+// 6A86 and a GET RESPONSE it refused 6F00 made a whole capture
+// "incomplete"). A command the card took (9000, 61xx, 91xx, a warning)
+// continued what reached the card but not the trace: the trace began,
+// or lost bytes, in the middle. Every reader of a trace says the first
+// on the command's row, in these words (HostErrorText), and none counts
+// it as bytes missing from the trace.
+func HostError(sw uint16) bool {
+	sw1 := byte(sw >> 8)
+	return sw1 >= 0x64 && sw1 <= 0x6F && sw1 != 0x6C
+}
+
+// HostErrorText is what every reader of a trace says of a command the
+// card refused for its having nothing before it (HostError).
+const HostErrorText = "host protocol error"

@@ -54,3 +54,24 @@ func TestLoss(t *testing.T) {
 		})
 	}
 }
+
+// TestHostError: which answers to a command with nothing before it on
+// its channel say the card had nothing before it either (it refused it:
+// ISO/IEC 7816-4 §5.1.3's execution and checking errors), and which say
+// it continued what the trace lost (outside tester t168 F1).
+func TestHostError(t *testing.T) {
+	for _, tc := range []struct {
+		sw   uint16
+		want bool
+	}{
+		{0x9000, false}, {0x6103, false}, {0x9110, false}, {0x9F22, false},
+		{0x6282, false}, {0x6310, false}, // warnings: processed
+		{0x6C21, false}, // T=0's "again with Le": it has an answer
+		{0x6400, true}, {0x6581, true}, {0x6700, true}, {0x6881, true}, {0x6985, true},
+		{0x6A80, true}, {0x6A86, true}, {0x6B00, true}, {0x6D00, true}, {0x6E00, true}, {0x6F00, true},
+	} {
+		if got := HostError(tc.sw); got != tc.want {
+			t.Errorf("%04X: %v, want %v", tc.sw, got, tc.want)
+		}
+	}
+}
