@@ -2,6 +2,7 @@ package euicc
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -369,12 +370,41 @@ func (img *nvmFile) check(eid string) error {
 			return fail(f("pending"), "%d bytes, at most %d", len(n.Pending), maxPendingBytes)
 		}
 		if len(n.Pending) > 0 {
-			t, rest, err := tlv.ParseOne(n.Pending)
-			if err != nil || len(rest) != 0 || (t.Tag != 0xBF37 && t.Tag != 0x30) {
-				return fail(f("pending"), "not one signed notification (BF37 or 30 TLV)")
+			if err := n.checkSigned(f); err != nil {
+				return err
 			}
 		}
 		seqs[n.Seq] = true
+	}
+	return nil
+}
+
+// checkSigned checks a pending notification's signed encoding against
+// its fields (f names one), decoded as ListNotification and
+// RetrieveNotificationsList decode it (es10.DecodePendingNotification):
+// one they cannot read the card would hold, never list, yet remove by its
+// seq, and one whose seq, event, ICCID or address differ from what it
+// signed would be listed as one thing and kept as another (outside
+// tester t168 F2).
+func (n Notification) checkSigned(f func(string) string) error {
+	t, rest, err := tlv.ParseOne(n.Pending)
+	if err != nil || len(rest) != 0 || (t.Tag != es10.TagProfileInstallResult && t.Tag != 0x30) {
+		return fmt.Errorf("%s: not one signed notification (BF37 or 30 TLV)", f("pending"))
+	}
+	p, err := es10.DecodePendingNotification(n.Pending)
+	if err != nil {
+		return fmt.Errorf("%s: not a signed notification ListNotification can read: %w", f("pending"), err)
+	}
+	md := p.Metadata()
+	switch {
+	case md.Seq != n.Seq:
+		return fmt.Errorf("%s: %d disagrees with the signed notification's seqNumber, %d", f("seq"), n.Seq, md.Seq)
+	case md.Event.String() != n.Event:
+		return fmt.Errorf("%s: %q disagrees with the signed notification's profileManagementOperation, %s", f("event"), n.Event, md.Event)
+	case md.ICCID != n.ICCID:
+		return fmt.Errorf("%s: %q disagrees with the signed notification's iccid, %s", f("iccid"), n.ICCID, cmp.Or(md.ICCID, "absent"))
+	case md.Address != n.Address:
+		return fmt.Errorf("%s: %q disagrees with the signed notification's notificationAddress, %q", f("address"), n.Address, md.Address)
 	}
 	return nil
 }

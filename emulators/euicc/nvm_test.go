@@ -2,6 +2,8 @@ package euicc
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -235,4 +237,94 @@ func TestUndecodableMetadataImageRestores(t *testing.T) {
 	if len(r.notifications) != 1 || r.notifications[0].Event != "install" || r.notifications[0].ICCID != "" {
 		t.Fatalf("restored notifications %+v, want the failed install result", r.notifications)
 	}
+}
+
+// TestRestoreRefusesPendingItCannotList: a pending notification whose
+// signed encoding ListNotification and RetrieveNotificationsList cannot
+// read (a profileManagementOperation that is no DER BIT STRING, X.690
+// §11.2.1), or whose seq, event, ICCID or address disagree with what it
+// signed, is refused with the field named: else the card would hold a
+// notification it never lists yet removes by its seq (outside tester t168
+// F2), or list one operation and report another. The image as the card
+// wrote it restores, and the card lists every notification it holds.
+func TestRestoreRefusesPendingItCannotList(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	cfg.Pending = []PendingSpec{
+		{Seq: 2, Event: es10.EventEnable, ICCID: "89331000000000000029", Address: "smdp.sfr.test"},
+		{Seq: 5, Event: es10.EventDisable, ICCID: "89331000000000000029", Address: "smdp.sfr.test"},
+		{Seq: 7, Event: es10.EventInstall, ICCID: "89012345678901234563", Address: "smdp.sfr.test"},
+	}
+	img, err := newTestCard(t, cfg).NVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bend edits notifications[i] of the image.
+	bend := func(i int, edit func(n map[string]any)) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(img, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m["notifications"].([]any)[i].(map[string]any))
+		b, _ := json.Marshal(m)
+		return b
+	}
+	// signed replaces old by new in the notification's signed bytes.
+	signed := func(old, new string) func(n map[string]any) {
+		return func(n map[string]any) {
+			b, err := base64.StdEncoding.DecodeString(n["pending"].(string))
+			if err != nil || !bytes.Contains(b, hexBytes(t, old)) {
+				t.Fatalf("pending %X lacks %s", b, old)
+			}
+			n["pending"] = base64.StdEncoding.EncodeToString(bytes.Replace(b, hexBytes(t, old), hexBytes(t, new), 1))
+		}
+	}
+	set := func(k string, v any) func(n map[string]any) { return func(n map[string]any) { n[k] = v } }
+	for _, tc := range []struct {
+		name string
+		nvm  []byte
+		want string // "" restores
+	}{
+		{"as written", img, ""},
+		{"operation with a bit set in its unused bits", bend(1, signed("81020520", "81020510")),
+			"notifications[1].pending: not a signed notification ListNotification can read: "},
+		{"operation naming two events", bend(1, signed("81020520", "81020560")), "notifications[1].pending: not a signed notification ListNotification can read: "},
+		{"event other than the signed operation", bend(1, set("event", "enable")),
+			`notifications[1].event: "enable" disagrees with the signed notification's profileManagementOperation, disable`},
+		{"install result's event", bend(2, set("event", "delete")),
+			`notifications[2].event: "delete" disagrees with the signed notification's profileManagementOperation, install`},
+		{"seq other than the signed one", bend(1, set("seq", 3)), "notifications[1].seq: 3 disagrees with the signed notification's seqNumber, 5"},
+		{"ICCID other than the signed one", bend(0, set("iccid", "89860000000000000019")),
+			`notifications[0].iccid: "89860000000000000019" disagrees with the signed notification's iccid, 89331000000000000029`},
+		{"address other than the signed one", bend(0, set("address", "smdp.orange.test")),
+			`notifications[0].address: "smdp.orange.test" disagrees with the signed notification's notificationAddress, "smdp.sfr.test"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Restore(cfg, tc.nvm)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Restore: %v", err)
+			case tc.want == "":
+				var listed []int
+				for _, n := range c.notifications {
+					if md, ok := n.metadata(); ok && md.Seq == n.Seq && md.Event.String() == n.Event {
+						listed = append(listed, n.Seq)
+					}
+				}
+				if len(listed) != len(cfg.Pending) {
+					t.Errorf("the card lists %v of its %d notifications", listed, len(c.notifications))
+				}
+			case err == nil || !strings.Contains(err.Error(), tc.want):
+				t.Errorf("Restore error %v, want one with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func hexBytes(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
