@@ -347,6 +347,7 @@ func (c *Card) cancelSession(raw []byte) ([]byte, uint16) {
 		return es10.CancelSessionResponse{ErrorCode: es10.CancelErrInvalidTransID}.Encode(), apdu.SWOK
 	}
 	oid := c.sess.smdpOID
+	c.cancelInstall()
 	c.setSession(nil)
 	r := es10.CancelSessionResponse{TransactionID: req.TransactionID, SmdpOID: oid, Reason: req.Reason}
 	sig, err := rsp.Sign(c.cfg.EUICCKey, r.SignedPart())

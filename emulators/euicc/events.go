@@ -11,7 +11,7 @@ const (
 	KindProfileInstalled    eventlog.Kind = "profile_installed"    // {iccid, operator}
 	KindNotificationDropped eventlog.Kind = "notification_dropped" // {seq, operation}: the oldest pending notification made room
 	KindBPPSegmentStored    eventlog.Kind = "bpp_segment_stored"   // {operator, segment}: a segment of the bound profile package stored, the install not over
-	KindInstallInterrupted  eventlog.Kind = "install_interrupted"  // {operator, command, iccid?, seq?}: a reset cut an install short; discarded, its failed result pending
+	KindInstallInterrupted  eventlog.Kind = "install_interrupted"  // {operator, command, by, iccid?, seq?}: a reset (by "reset") or a new session (by "new session") cut an install short; discarded, its failed result pending
 	KindCardError           eventlog.Kind = "card_error"           // {reason, apdu}: a recovered panic (a bug)
 	KindSTKError            eventlog.Kind = "stk_error"            // {reason, result?}: a proactive command failed
 	KindBIPError            eventlog.Kind = "bip_error"            // {reason, result?}: a BIP exchange failed

@@ -8,7 +8,9 @@ package euicc
 // between two segments leaves it there: the next activation discards the
 // partial profile — it never reaches the profile list, so its ICCID and
 // ISD-P are free — and keeps the failed ProfileInstallationResult as a
-// pending notification for the SM-DP+ (docs/conformance.md says why).
+// pending notification for the SM-DP+ (docs/conformance.md says why). A
+// new session that abandons the install before its last segment ends it
+// the same way, at once.
 
 import (
 	"encoding/hex"
@@ -31,11 +33,25 @@ type installRecord struct {
 	Command int `json:"command"`
 }
 
-// setSession replaces the ISD-R's session. An install in progress ends
-// with its session, without a reset: nothing of it was installed, and its
-// record goes (the SM-DP+ learns of it by the cancellation, if any).
+// setSession replaces the ISD-R's session. An install in progress that
+// the LPA abandons for another session (a new GetEUICCChallenge, an
+// AuthenticateServer or PrepareDownload out of turn, before the package's
+// last segment) ends as a reset ends it (endInstall): its SM-DP+, which
+// sent the whole package and hears no cancellation, is owed the failed
+// result (outside tester t168 F4: it was owed nothing, and its order
+// stayed "downloaded"). CancelSession ends it on its own
+// (cancelInstall): the SM-DP+ gets the signed cancellation instead.
 func (c *Card) setSession(s *rspSession) {
 	c.sess = s
+	if c.installing != nil {
+		c.endInstall("new session")
+	}
+}
+
+// cancelInstall drops the install in progress that CancelSession ends
+// (SGP.22 §5.7.14): the LPA hands the SM-DP+ the card's signed
+// cancellation, which tells it; no install result is made.
+func (c *Card) cancelInstall() {
 	if c.installing != nil {
 		c.installing = nil
 		c.persistLocked()
@@ -69,10 +85,18 @@ func (c *Card) InterruptedInstall() (address string, ok bool) {
 // interruptedInstall, at activation, discards an install a reset cut
 // short and keeps its failed result as a pending notification.
 func (c *Card) interruptedInstall() {
-	r := c.installing
-	if r == nil {
-		return
+	if c.installing != nil {
+		c.endInstall("reset")
 	}
+}
+
+// endInstall discards the install in progress, which by ("reset", "new
+// session") cut short: its partial profile never reached the profile
+// list, so its ICCID and ISD-P are free; its failed
+// ProfileInstallationResult (errorReason 11, the bppCommandId in
+// progress) is kept as a pending notification for its SM-DP+.
+func (c *Card) endInstall(by string) {
+	r := c.installing
 	c.installing = nil
 	tx, _ := hex.DecodeString(r.TxID) // checked when read back
 	oid, _ := hex.DecodeString(r.SmdpOID)
@@ -81,7 +105,7 @@ func (c *Card) interruptedInstall() {
 		CommandID:    r.Command, ErrorReason: es10.ReasonInstallInterrupted}
 	_, ok := c.signInstallResult(data)
 	c.persistLocked()
-	f := eventlog.F{"operator": r.Operator, "command": r.Command}
+	f := eventlog.F{"operator": r.Operator, "command": r.Command, "by": by}
 	if r.ICCID != "" {
 		f["iccid"] = r.ICCID
 	}

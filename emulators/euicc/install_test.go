@@ -3,6 +3,7 @@ package euicc
 import (
 	"testing"
 
+	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -11,8 +12,12 @@ import (
 // partial profile is nowhere — not in the profile list, its ICCID free
 // for the same profile again — and the failed ProfileInstallationResult,
 // errorReason installFailedDueToInterruption and the command in progress,
-// is pending for the SM-DP+. A session that ends otherwise (a new one, a
-// completed install) leaves no such result.
+// is pending for the SM-DP+. A new session the LPA starts before the
+// last segment (GetEUICCChallenge, AuthenticateServer) abandons the
+// install as a reset does, at once (outside tester t168 F4: the partial
+// profile went and its SM-DP+ was owed nothing). CancelSession, whose
+// signed answer tells the SM-DP+, and a completed install leave no such
+// result.
 func TestInstallInterruptedByReset(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -26,7 +31,32 @@ func TestInstallInterruptedByReset(t *testing.T) {
 		{name: "power cut after ConfigureISDP", stored: 2, end: reset, restore: true, cmd: es10.BPPCmdStoreMetadata},
 		{name: "power cut amid the profile elements", stored: -1, end: reset, restore: true, cmd: es10.BPPCmdLoadProfileElements, iccid: "89331000000000000037"},
 		{name: "reset amid the profile elements", stored: -1, end: reset, cmd: es10.BPPCmdLoadProfileElements, iccid: "89331000000000000037"},
-		{name: "a new session instead", stored: -1, end: func(_ *Card, l *lpa) { l.es10(es10.GetEuiccChallengeRequest()) }, cmd: -1},
+		{name: "a new session instead", stored: -1, end: func(_ *Card, l *lpa) { l.es10(es10.GetEuiccChallengeRequest()) },
+			cmd: es10.BPPCmdLoadProfileElements, iccid: "89331000000000000037"},
+		{name: "a new session after ConfigureISDP", stored: 2, end: func(_ *Card, l *lpa) { l.es10(es10.GetEuiccChallengeRequest()) }, cmd: es10.BPPCmdStoreMetadata},
+		{name: "a new session, then a power cut", stored: -1, end: func(_ *Card, l *lpa) { l.es10(es10.GetEuiccChallengeRequest()) }, restore: true,
+			cmd: es10.BPPCmdLoadProfileElements, iccid: "89331000000000000037"},
+		{name: "a new session, authenticated", stored: -1, end: func(_ *Card, l *lpa) {
+			if r := l.authenticate(); r.ErrorCode != 0 {
+				l.t.Fatalf("AuthenticateServer error %d", r.ErrorCode)
+			}
+		}, cmd: es10.BPPCmdLoadProfileElements, iccid: "89331000000000000037"},
+		{name: "AuthenticateServer alone, refused", stored: -1, end: func(_ *Card, l *lpa) {
+			// The session's own ServerSigned1 again: no challenge is
+			// open (noSessionContext), and the session ends.
+			sig, err := rsp.Sign(l.auth.Key, l.server.Encode())
+			if err != nil {
+				l.t.Fatal(err)
+			}
+			req := es10.AuthenticateServerRequest{ServerSigned1: l.server, ServerSignature1: sig, CiPKIDToBeUsed: l.pki.CI.X509.SubjectKeyId,
+				ServerCertificate: l.auth.DER, CtxParams1: es10.CtxParams1{MatchingID: "MATCH-1", DeviceInfo: testDeviceInfo}}
+			if r, err := es10.DecodeAuthenticateServerResponse(l.es10(req.Encode())); err != nil || r.ErrorCode != es10.AuthErrNoSessionContext {
+				l.t.Fatalf("AuthenticateServer %+v %v, want noSessionContext", r, err)
+			}
+		}, cmd: es10.BPPCmdLoadProfileElements, iccid: "89331000000000000037"},
+		{name: "CancelSession instead", stored: -1, end: func(_ *Card, l *lpa) {
+			l.es10(es10.CancelSessionRequest{TransactionID: l.txID, Reason: es10.CancelLoadBppExecution}.Encode())
+		}, cmd: -1},
 		{name: "the install completes, then a reset", stored: 0, end: reset, cmd: -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
