@@ -25,7 +25,8 @@ type APDU struct {
 
 	// ES10 is, for STORE DATA, the ES10 function its request starts
 	// (SGP.22 §5.7: "EnableProfile"), on every block of the request; ""
-	// when the first block was not seen.
+	// when the first block was not seen, and on the blocks before the one
+	// that completes the request's first tag (es10.StoreData).
 	ES10 string
 	// Block is STORE DATA's block number (P2); Last is set on its last
 	// block (P1 b8).

@@ -34,7 +34,9 @@ const maxSequences = 32
 //   - block 0 starts a sequence, whatever was open on the channel (P2 '00'
 //     is always a first block: nothing follows 'FF', so a number never
 //     wraps into a running sequence); its first tag names the function
-//     (FunctionName: a LoadBoundProfilePackage's segments by their part);
+//     (FunctionName: a LoadBoundProfilePackage's segments by their part),
+//     from the block that completes the tag on (a block 0 shorter than
+//     the tag names none, the blocks after it do);
 //   - a later block belongs to the sequence when it is the one expected
 //     next; one that is not (a block skipped, or sent twice) ends the
 //     sequence (OutOfSequence), as the card refuses it, and one with no
@@ -65,7 +67,9 @@ type StoreData[K comparable] struct {
 type sequence struct {
 	tag      uint32
 	name     string
-	next     int // the block expected next; -1 once the last was sent
+	head     []byte // the sequence's first bytes while they hold no whole tag
+	named    bool   // tag read (or head given up on)
+	next     int    // the block expected next; -1 once the last was sent
 	p1, p2   byte
 	prev     []byte // the previous block's data, to tell its repeat
 	req      []byte
@@ -118,9 +122,7 @@ func (s *StoreData[K]) Add(ch K, p1, p2 byte, data []byte) Block {
 	switch {
 	case p2 == 0:
 		q = &sequence{}
-		if tag, ok := tlv.FirstTag(data); ok {
-			q.tag, q.name = tag, FunctionName(tag)
-		}
+		q.readTag(data)
 		s.put(ch, q)
 	case q != nil && q.p1 == p1 && q.p2 == p2 && bytes.Equal(q.prev, data):
 		b.Repeat = true
@@ -138,6 +140,7 @@ func (s *StoreData[K]) Add(ch K, p1, p2 byte, data []byte) Block {
 	default:
 		s.tick++
 		q.lastUsed = s.tick
+		q.readTag(data)
 	}
 	q.p1, q.p2 = p1, p2
 	q.prev = append(q.prev[:0], data...)
@@ -152,6 +155,27 @@ func (s *StoreData[K]) Add(ch K, p1, p2 byte, data []byte) Block {
 		q.next = -1
 	}
 	return q.block(b)
+}
+
+// maxTagLen is the most octets readTag waits for: SGP.22's tags take
+// two (BF xx), and three is the most tlv reads.
+const maxTagLen = 3
+
+// readTag reads the function's tag from the sequence's first bytes, data
+// being the next block's: a block 0 shorter than the tag (one byte, a
+// host's smallest block) leaves it to the blocks that follow, which are
+// named once the sequence holds it (outside tester t168 F3: a package
+// sent in 1-byte blocks was never named).
+func (q *sequence) readTag(data []byte) {
+	if q.named {
+		return
+	}
+	q.head = append(q.head, data[:min(len(data), maxTagLen-len(q.head))]...)
+	if tag, ok := tlv.FirstTag(q.head); ok {
+		q.tag, q.name, q.named, q.head = tag, FunctionName(tag), true, nil
+	} else if len(q.head) >= maxTagLen {
+		q.named, q.head = true, nil // no tag: the sequence stays unnamed
+	}
 }
 
 func (q *sequence) block(b Block) Block {

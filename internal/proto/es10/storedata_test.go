@@ -70,6 +70,24 @@ func TestStoreDataSequences(t *testing.T) {
 			sd(1, 0x11, 1, "AA", "AuthenticateServer#1"),
 			sd(1, 0x91, 2, "BB", "AuthenticateServer#2 last ="+auth+"AABB"),
 		}},
+		// Outside tester t168 F3: a host's 1-byte blocks named nothing.
+		{"a block 0 shorter than its tag: named from the block that completes it", []sdOp{
+			sd(1, 0x11, 0, "BF", "#0"),
+			sd(1, 0x11, 1, "3E", "GetEID#1"),
+			sd(1, 0x91, 2, "035C015A", "GetEID#2 last =BF3E035C015A"),
+		}},
+		{"a package's segment in 1-byte blocks", []sdOp{
+			sd(1, 0x11, 0, "", "#0"),
+			sd(1, 0x11, 1, "BF", "#1"),
+			sd(1, 0x11, 2, "36", "LoadBoundProfilePackage#2"),
+			sd(1, 0x11, 3, "81", "LoadBoundProfilePackage#3"),
+		}},
+		{"no tag in the first three bytes: never named", []sdOp{
+			sd(1, 0x11, 0, "BF", "#0"),
+			sd(1, 0x11, 1, "80", "#1"),
+			sd(1, 0x11, 2, "01", "#2"),
+			sd(1, 0x91, 3, "BF3E", "#3 last =BF8001BF3E"),
+		}},
 		{"a block skipped", []sdOp{
 			sd(1, 0x11, 0, auth, "AuthenticateServer#0"),
 			sd(1, 0x11, 2, "AA", "outofsequence#2 want 1"),
@@ -164,11 +182,11 @@ func TestStoreDataSequences(t *testing.T) {
 			sd(1, 0x91, 1, "AA", "nosequence#1"),
 			sd(2, 0x91, 1, "BB", "nosequence#1"),
 		}},
-		// A block 0 with no tag: a sequence of no named function, its
-		// later blocks in it.
-		{"block 0 without a tag", []sdOp{
+		// A block 0 with no data: the request's tag comes with the
+		// next, which is named by it (t168 F3), its later blocks in it.
+		{"block 0 without data", []sdOp{
 			sd(1, 0x11, 0, "", "#0"),
-			sd(1, 0x91, 1, "BF3E", "#1 last =BF3E"),
+			sd(1, 0x91, 1, "BF3E", "GetEID#1 last =BF3E"),
 		}},
 		{"a LoadBoundProfilePackage segment by its part", []sdOp{
 			sd(1, 0x11, 0, "A0058703010203", "LoadBoundProfilePackage: firstSequenceOf87#0"),
