@@ -92,6 +92,9 @@ func judge(res *Result, rp *replayed) {
 	if res.NoAnswer != nil {
 		res.Why += "; " + res.NoAnswer.String()
 	}
+	if len(res.ByRoute) > 0 {
+		res.Why += "; assumed: the platform requests to " + strings.Join(res.ByRoute, ", ") + " compared by route alone, the log not keeping that body whole"
+	}
 	if cut := p.CutCommands(); len(cut) > 0 {
 		// What the card did with those commands is not in the replay:
 		// the verdict holds under that assumption (outside tester t166
