@@ -390,11 +390,36 @@ func checkRescueHomeFirst(s *scenario.Scenario, o Outcome) []string {
 // place: the card matches places by samePlace, which is not transitive, so
 // another place, or an entry a later failure changed, may rightly go on.
 func checkBackoffForgotten(s *scenario.Scenario, o Outcome) []string {
-	type place struct{ area, country string }
 	var v []string
+	for _, j := range afterAttach(o.Events) {
+		if n, _ := j.e.Int("failures"); n != 1 {
+			v = append(v, fmt.Sprintf("%s: %s backed off with failures %d in area %s %s, where it attached since its last failure (want 1)", at(j.e), j.e.Str("operator"), n, j.e.Str("area"), j.e.Str("country")))
+		}
+	}
+	return v
+}
+
+// backoffAfterAttach is a backoff event checkBackoffForgotten judges;
+// again: the operator had been backed off in that place before it
+// attached there, so a card that kept that count would show it.
+type backoffAfterAttach struct {
+	e     eventlog.Event
+	again bool
+}
+
+// afterAttach returns the backoff events that follow the operator's
+// attach in the same place with no backoff of it between.
+func afterAttach(events []eventlog.Event) []backoffAfterAttach {
+	type place struct{ area, country string }
+	type key struct {
+		op string
+		place
+	}
+	var out []backoffAfterAttach
 	attached := map[string]place{} // operator → where it last attached, before its next backoff
+	backedOff := map[key]bool{}    // backed off there before
 	var cur place                  // the open cycle's place
-	for _, e := range o.Events {
+	for _, e := range events {
 		if e.Actor != eventlog.EUICC {
 			continue
 		}
@@ -408,15 +433,16 @@ func checkBackoffForgotten(s *scenario.Scenario, o Outcome) []string {
 		case applet.KindLateAttach:
 			attached[e.Str("operator")] = place{e.Str("area"), e.Str("country")}
 		case applet.KindBackoff:
-			op := e.Str("operator")
+			op, here := e.Str("operator"), place{e.Str("area"), e.Str("country")}
 			p, ok := attached[op]
 			delete(attached, op)
-			if n, _ := e.Int("failures"); ok && p == (place{e.Str("area"), e.Str("country")}) && n != 1 {
-				v = append(v, fmt.Sprintf("%s: %s backed off with failures %d in area %s %s, where it attached since its last failure (want 1)", at(e), op, n, p.area, p.country))
+			if ok && p == here {
+				out = append(out, backoffAfterAttach{e, backedOff[key{op, here}]})
 			}
+			backedOff[key{op, here}] = true
 		}
 	}
-	return v
+	return out
 }
 
 // checkOutcomes: cycles do not nest; each ends once, with an outcome that

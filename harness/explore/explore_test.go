@@ -103,7 +103,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 		failed   []failedCase
 		tolerate = &toleratedIssues{}
 		wg       sync.WaitGroup
-		tally    = &pinTally{}
+		tally    = &sweepTally{}
 	)
 	for range caseWorkers() {
 		wg.Go(func() {
@@ -130,7 +130,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	}
 	wg.Wait()
 	meter.Finish() // its last line, before the test's own lines below it
-	t.Logf("%d cases, %d failed; PIN1: %v", n, len(failed), tally)
+	t.Logf("%d cases, %d failed; PIN1: %v; %v", n, len(failed), &tally.pin, &tally.draws)
 	tolerate.save(t)
 	logFailed(t, sweepRun{seed, n, feats}, failed) // a green sweep too: it removes its old list
 	if len(failed) == 0 {
@@ -248,12 +248,15 @@ func rapidSeed(seed uint64, k int) uint64 { return seed + uint64(k)*uint64(k+1)/
 
 // runCase runs c on a rig that keeps no artifacts (runScratch) and returns
 // the violated invariants (a rig error is one).
-func runCase(c Case, tally *pinTally) []string {
+func runCase(c Case, tally *sweepTally) []string {
 	o, err := runScratch(c.Scenario)
 	if err != nil {
 		return []string{"rig: " + err.Error()}
 	}
-	tally.add(c.Scenario, o)
+	if tally != nil {
+		tally.pin.add(c.Scenario, o)
+		tally.draws.add(c.Scenario, o)
+	}
 	v := Check(c.Scenario, o)
 	if demoFail && len(c.Scenario.Faults) > 0 {
 		v = append(v, "demo: the case injects a fault (ESIMHIL_EXPLORE_DEMO_FAIL is set: a failure on purpose, to walk through the failing-case path)")
@@ -266,14 +269,45 @@ func runCase(c Case, tally *pinTally) []string {
 // shrinking it, the fixture written — can be walked through on purpose.
 var demoFail = os.Getenv("ESIMHIL_EXPLORE_DEMO_FAIL") != ""
 
+// sweepTally counts, over a sweep, what its cases reached that the
+// invariants need and a case's pass does not show.
+type sweepTally struct {
+	pin   pinTally
+	draws drawTally
+}
+
+// drawTally counts the back-offs backoff-forgotten-on-success judged
+// (again: the operator had been backed off there before it attached, so a
+// card that kept that count would fail it: tester t139 M28), and the
+// cases with a power cut at bpp_segment_stored and those where it cut an
+// install short (install_interrupted).
+type drawTally struct{ judged, again, segmentCut, interrupted atomic.Int64 }
+
+func (d *drawTally) add(s *scenario.Scenario, o Outcome) {
+	for _, j := range afterAttach(o.Events) {
+		d.judged.Add(1)
+		if j.again {
+			d.again.Add(1)
+		}
+	}
+	if slices.ContainsFunc(s.Faults, func(f scenario.Fault) bool { return f.Kind == scenario.PowerCut && f.Event == segmentStored }) {
+		d.segmentCut.Add(1)
+		if slices.ContainsFunc(o.Events, func(e eventlog.Event) bool { return is(e, eventlog.EUICC, "install_interrupted") }) {
+			d.interrupted.Add(1)
+		}
+	}
+}
+
+func (d *drawTally) String() string {
+	return fmt.Sprintf("backoff-forgotten-on-success judged %d back-offs (%d after an earlier back-off there); %d cases cut the power at %s, %d of them mid-install",
+		d.judged.Load(), d.again.Load(), d.segmentCut.Load(), segmentStored, d.interrupted.Load())
+}
+
 // pinTally counts, over a sweep, the cases with a PIN-locked profile, those
 // where the card switched to one, and the switches to one judged failed.
 type pinTally struct{ cases, switched, judged atomic.Int64 }
 
 func (p *pinTally) add(s *scenario.Scenario, o Outcome) {
-	if p == nil {
-		return
-	}
 	locked := lockedOperators(s)
 	if len(locked) == 0 {
 		return
