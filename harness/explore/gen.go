@@ -174,10 +174,13 @@ type op struct {
 }
 
 // Generator draws a Case. Sizes follow the plan's exploration contract:
-// 2–4 countries, 2–5 operators each, 1–4 preinstalled profiles, 1–4 trips
+// 2–4 countries, 2–5 operators each (4–9 in a crowded area, up to 13
+// cells), 1–4 preinstalled profiles, one-way roaming agreements, 1–4 trips
 // (random, a tour of foreign countries, or a tour that comes home) 30 to
-// 90 min apart, lists with the home or a profile's operator, repeats or
-// many entries, up to 4 faults, check interval 5–30 min, attach wait and
+// 90 min apart, or a network's failure, success and failure again in one
+// country with a trip home between, lists with the home or a profile's
+// operator, repeats or many entries, up to 4 faults (a power cut at any
+// point of the method as likely as another), check interval 5–30 min, attach wait and
 // back-off varied. A third of the cases travel at the speed of real travel
 // instead (fastStop): 2–6 border crossings (or a ping-pong across one
 // border), each stop from 10 s to less than the check interval, at a
@@ -194,10 +197,26 @@ func Generator(f Features) *rapid.Generator[Case] {
 		seed := rapid.Int64Range(1, 1<<31).Draw(t, "seed")
 		nc := rapid.IntRange(2, 4).Draw(t, "countries")
 		_, cs := drawWorld(t, nc)
+		// In a quarter of the cases one foreign country is crowded: 4 to
+		// 9 networks, each with a cell in its area, some with a second
+		// one (crowdedCells), so the area holds up to nine cells and
+		// sometimes more — what the card's NMR reports in full and where
+		// it must leave cells out (TS 31.111 §6.4.15: the serving cell and
+		// up to eight others). Its list is ordered by signal and names
+		// networks beyond the area's three strongest cells (drawn below):
+		// a card that reported fewer cells would have them ordered last.
+		crowd := ""
+		if rapid.IntRange(0, 3).Draw(t, "crowded") == 0 {
+			crowd = cs[1+rapid.IntRange(0, nc-2).Draw(t, "crowded_at")].Code
+		}
 		var ops []op
 		byCountry := map[string][]op{}
 		for _, c := range cs {
-			n := rapid.IntRange(2, 5).Draw(t, "operators_"+c.Code)
+			lo, hi := 2, 5
+			if c.Code == crowd {
+				lo, hi = 4, 9
+			}
+			n := rapid.IntRange(lo, hi).Draw(t, "operators_"+c.Code)
 			for k := 1; k <= n; k++ {
 				o := op{
 					ID:      fmt.Sprintf("%s%d", strings.ToLower(c.Code), k),
@@ -210,7 +229,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 				}
 				// Each country's first operator has a cell (so its area
 				// exists); others sometimes have none (no cell of theirs).
-				if k > 1 && rapid.IntRange(0, 9).Draw(t, "nocell") == 0 {
+				if k > 1 && c.Code != crowd && rapid.IntRange(0, 9).Draw(t, "nocell") == 0 {
 					o.RSRP = 0
 				}
 				ops = append(ops, o)
@@ -272,12 +291,45 @@ func Generator(f Features) *rapid.Generator[Case] {
 			}
 			b.WriteString("}\n")
 		}
-		// Roaming agreements: each profile's operator with most foreign networks.
+		// Roaming agreements, one way each (fixtures/scenarios/README.md:
+		// {home, visited} lets home's subscribers roam on visited, not the
+		// reverse; the loader refuses one given twice): each profile's
+		// operator with most foreign networks; for half the foreign
+		// networks a profile's operator has none with, the reverse one
+		// only — that network's subscribers welcome on the profile's, the
+		// profile's subscriber refused there (#11, attach-by-agreement);
+		// and a third of the operators the card holds no profile of
+		// (whose profile it may download) with some foreign networks.
 		var roaming []string
+		agreed := map[[2]string]bool{}
+		agree := func(home, visited op) {
+			if !agreed[[2]string{home.ID, visited.ID}] {
+				agreed[[2]string{home.ID, visited.ID}] = true
+				roaming = append(roaming, fmt.Sprintf("    - {home: %s, visited: %s}\n", home.ID, visited.ID))
+			}
+		}
+		held := func(o op) bool { return slices.ContainsFunc(profiles, func(p op) bool { return p.ID == o.ID }) }
 		for _, p := range profiles {
 			for _, o := range ops {
 				if o.Country != p.Country && rapid.IntRange(0, 3).Draw(t, "agreement") > 0 {
-					roaming = append(roaming, fmt.Sprintf("    - {home: %s, visited: %s}\n", p.ID, o.ID))
+					agree(p, o)
+				}
+			}
+		}
+		for _, p := range profiles {
+			for _, o := range ops {
+				if o.Country != p.Country && !agreed[[2]string{p.ID, o.ID}] && rapid.Bool().Draw(t, "reverse_agreement") {
+					agree(o, p)
+				}
+			}
+		}
+		for _, h := range ops {
+			if held(h) || rapid.IntRange(0, 2).Draw(t, "unheld_roams") > 0 {
+				continue
+			}
+			for _, o := range ops {
+				if o.Country != h.Country && rapid.IntRange(0, 2).Draw(t, "unheld_agreement") > 0 {
+					agree(h, o)
 				}
 			}
 		}
@@ -291,13 +343,46 @@ func Generator(f Features) *rapid.Generator[Case] {
 		// coverage at all between two stops.
 		fast := rapid.IntRange(0, 2).Draw(t, "fast") == 0
 		flight := fast && f.AttachKinds && rapid.IntRange(0, 2).Draw(t, "flight") == 0
+		// A quarter of the other cases fail, attach and fail again in one
+		// place: a network the card can switch to refuses its
+		// own subscriber when the device first comes to its country, takes
+		// it at the retry after the back-off, and refuses it again when the
+		// device comes back after a trip home — the second failure is the
+		// first in a row again (backoff-forgotten-on-success; outside
+		// tester t139 M28: 4 such back-offs in 2,000 cases before).
+		var again *op
+		if !fast && rapid.IntRange(0, 3).Draw(t, "fail_again") == 0 {
+			var can []op // a foreign network with a cell, its profile on the card or downloadable
+			for _, o := range ops {
+				if o.Country != home.Country && o.RSRP != 0 && (o.SMDP || held(o)) {
+					can = append(can, o)
+				}
+			}
+			if len(can) > 0 {
+				again = &can[rapid.IntRange(0, len(can)-1).Draw(t, "again_op")]
+			}
+		}
 		b.WriteString("  cells:\n")
 		if flight {
 			fmt.Fprintf(&b, "    - {area: %s, operator: %s, rsrp: -110}\n", flightArea, home.ID)
 		}
+		// cellsOf: the RSRP of every cell in a country's area, by operator.
+		cellsOf := map[string]map[string][]int{}
+		cell := func(o op, rsrp int) {
+			fmt.Fprintf(&b, "    - {area: %s-A, operator: %s, rsrp: %d}\n", o.Country, o.ID, rsrp)
+			if cellsOf[o.Country] == nil {
+				cellsOf[o.Country] = map[string][]int{}
+			}
+			cellsOf[o.Country][o.ID] = append(cellsOf[o.Country][o.ID], rsrp)
+		}
 		for _, o := range ops {
 			if o.RSRP != 0 {
-				fmt.Fprintf(&b, "    - {area: %s-A, operator: %s, rsrp: %d}\n", o.Country, o.ID, o.RSRP)
+				cell(o, o.RSRP)
+			}
+		}
+		if crowd != "" {
+			for range rapid.IntRange(0, crowdedCells).Draw(t, "crowded_cells") {
+				cell(rapid.SampledFrom(byCountry[crowd]).Draw(t, "crowded_cell_op"), -60-5*rapid.IntRange(0, 12).Draw(t, "crowded_rsrp"))
 			}
 		}
 		// A quarter of the cases with two foreign countries have a border
@@ -331,9 +416,10 @@ func Generator(f Features) *rapid.Generator[Case] {
 			wait = time.Duration(rapid.IntRange(1, 5).Draw(t, "attach_wait")) * time.Minute
 			fmt.Fprintf(&b, "  attach_wait: %s\n", shortDur(wait))
 		}
+		backoffFirst := applet.DefaultBackoff.First
 		if rapid.IntRange(0, 2).Draw(t, "backoff_set") == 0 {
-			first := rapid.IntRange(1, 2).Draw(t, "backoff_first")
-			fmt.Fprintf(&b, "  backoff: {first: %d, max: %d}\n", first, first*rapid.SampledFrom([]int{1, 2, 4, 8}).Draw(t, "backoff_max"))
+			backoffFirst = rapid.IntRange(1, 2).Draw(t, "backoff_first")
+			fmt.Fprintf(&b, "  backoff: {first: %d, max: %d}\n", backoffFirst, backoffFirst*rapid.SampledFrom([]int{1, 2, 4, 8}).Draw(t, "backoff_max"))
 		}
 		// The card lists the home profile (enabled, ICCID ...001) at a
 		// drawn place, not always first: the rescue's "home first" must
@@ -349,7 +435,10 @@ func Generator(f Features) *rapid.Generator[Case] {
 			b.WriteString("}\n")
 		}
 
-		orderBy := rapid.SampledFrom([]string{"tariff", "signal"}).Draw(t, "order_by")
+		orderBy := "signal" // a crowded area's list is ordered by what the card reports
+		if crowd == "" {
+			orderBy = rapid.SampledFrom([]string{"tariff", "signal"}).Draw(t, "order_by")
+		}
 		fmt.Fprintf(&b, "platform:\n  order_by: %s\n", orderBy)
 		// Lists: the country's operators in a random order, and sometimes
 		// what a real platform may add: the home operator or a foreign
@@ -357,10 +446,18 @@ func Generator(f Features) *rapid.Generator[Case] {
 		// twice, a long list.
 		var lists []string
 		for _, c := range cs {
-			if rapid.IntRange(0, 5).Draw(t, "no_list") == 0 {
-				continue // no preferred operator there: an empty list
+			if again != nil && c.Code == again.Country {
+				// Only the network that fails again: a list the platform
+				// orders cannot put another before it.
+				lists = append(lists, fmt.Sprintf("    %s: [%s]\n", c.Code, again.ID))
+				continue
 			}
 			in := byCountry[c.Code]
+			if c.Code == crowd {
+				in = beyondThirdCell(in, cellsOf[c.Code])
+			} else if rapid.IntRange(0, 5).Draw(t, "no_list") == 0 {
+				continue // no preferred operator there: an empty list
+			}
 			perm := rapid.Permutation(indexes(len(in))).Draw(t, "list_"+c.Code)
 			n := rapid.IntRange(1, len(in)).Draw(t, "list_len")
 			ids := make([]string, 0, n)
@@ -401,7 +498,14 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 		at := time.Duration(0)
 		var stops []country
-		switch rapid.SampledFrom(shapes).Draw(t, "itinerary") {
+		shape := "fail_again"
+		if again == nil {
+			shape = rapid.SampledFrom(shapes).Draw(t, "itinerary")
+		}
+		switch shape {
+		case "fail_again": // there, home, there again
+			there := cs[slices.IndexFunc(cs, func(c country) bool { return c.Code == again.Country })]
+			stops = []country{there, cs[0], there}
 		case "random":
 			trips := rapid.IntRange(1, 4)
 			if fast {
@@ -437,7 +541,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 		for _, c := range stops {
 			areas = append(areas, c.Code+"-A")
 		}
-		if border != "" {
+		if border != "" && again == nil {
 			var in []int // the stops in one of the border's countries
 			for i, c := range stops {
 				if i > 0 && (c.Code == borderOf[0] || c.Code == borderOf[1]) {
@@ -457,10 +561,21 @@ func Generator(f Features) *rapid.Generator[Case] {
 			at   time.Duration
 		}
 		var arrivals []arrival
-		for _, area := range areas {
-			if fast {
+		for i, area := range areas {
+			switch {
+			case fast:
 				at = fastStop(t, at, interval, wait)
-			} else {
+			case again != nil && i > 0:
+				// Stops 30 min apart or more, on the half hour as slow
+				// ones are: away past the check that fails the network
+				// and the retry its back-off (first periods) allows, and
+				// home past the check that comes home.
+				stay := 2 * interval
+				if i == 1 {
+					stay = nextCheck(at, interval) - at + time.Duration(backoffFirst+2)*interval
+				}
+				at += (stay + 30*time.Minute - 1) / (30 * time.Minute) * (30 * time.Minute)
+			default:
 				at += time.Duration(rapid.IntRange(1, 3).Draw(t, "gap")) * 30 * time.Minute
 			}
 			if n := len(legs); n > 0 && legs[n-1][1] == 0 {
@@ -494,6 +609,18 @@ func Generator(f Features) *rapid.Generator[Case] {
 		cutUsed := map[string]bool{}
 		for _, o := range ops {
 			anySMDP = anySMDP || o.SMDP
+		}
+		if again != nil {
+			// Refused at the check that first finds the device there (or
+			// at the arrival's own instant), until a minute after it: the
+			// modem's selection right after is refused too, the retry
+			// after the back-off is not.
+			attachUsed[again.ID] = true
+			cause := rapid.SampledFrom(emmCauses).Draw(t, "again_cause")
+			for _, a := range []time.Duration{arrivals[0].at, arrivals[2].at} {
+				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}",
+					cause, again.ID, again.ID, shortDur(a), shortDur(nextCheck(a, interval)+time.Minute)))
+			}
 		}
 		for _, l := range legs {
 			// No coverage in flight; the loader refuses a second attach
@@ -564,15 +691,19 @@ func Generator(f Features) *rapid.Generator[Case] {
 						points = append(points, p.Event)
 					}
 				}
-				point := rapid.SampledFrom(points).Draw(t, "power_point")
+				// Each point as likely as another, the late ones of the
+				// method too: rapid draws an index from SampledFrom or
+				// IntRange small far more often than large (a cut at
+				// bpp_segment_stored, 9th of 23, came in 0.6 % of
+				// cases), the first place of a Permutation uniformly.
+				point := uniform(t, points, "power_point")
 				nth := rapid.IntRange(1, 3).Draw(t, "power_nth")
 				if point == segmentStored {
 					// Segments count over the run: any of the first
-					// package's, or of the second's, half the time each
-					// (outside tester t144 F2: 1–3 never got past
-					// StoreMetadata, nor into a second download).
-					nth = rapid.IntRange(0, 1).Draw(t, "power_package")*packageSegments +
-						rapid.IntRange(1, packageSegments).Draw(t, "power_segment")
+					// package's or of the second's (outside tester t144
+					// F2: 1–3 never got past StoreMetadata, nor into a
+					// second download), each as likely.
+					nth = uniform(t, indexes(2*packageSegments), "power_segment") + 1
 				}
 				if cutUsed[point] {
 					continue // the loader refuses two cuts after one event
@@ -654,6 +785,48 @@ func Generator(f Features) *rapid.Generator[Case] {
 	})
 }
 
+// crowdedCells is how many second cells a crowded area's networks get at
+// most: with up to nine networks, more than nine cells now and then.
+const crowdedCells = 4
+
+// beyondThirdCell returns the operators of in none of whose cells (cells:
+// operator → RSRPs) is among the area's three strongest, ordered as the
+// NMR orders cells (strongest first, equal RSRP by lower PLMN; TS 36.331
+// measurement reports hold the strongest).
+func beyondThirdCell(in []op, cells map[string][]int) []op {
+	type c struct {
+		o    op
+		rsrp int
+	}
+	var all []c
+	for _, o := range in {
+		for _, r := range cells[o.ID] {
+			all = append(all, c{o, r})
+		}
+	}
+	slices.SortStableFunc(all, func(x, y c) int {
+		return cmp.Or(cmp.Compare(y.rsrp, x.rsrp), cmp.Compare(x.o.PLMN, y.o.PLMN))
+	})
+	top := map[string]bool{}
+	for _, x := range all[:min(3, len(all))] {
+		top[x.o.ID] = true
+	}
+	var out []op
+	for _, o := range in {
+		if len(cells[o.ID]) > 0 && !top[o.ID] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// nextCheck is the first periodic check after t: the card's checks are
+// on multiples of interval from its first boot until a power cut moves
+// them.
+func nextCheck(t, interval time.Duration) time.Duration {
+	return (t/interval + 1) * interval
+}
+
 // packageSegments is how many bpp_segment_stored events a bound profile
 // package from the emulated SM-DP+ gives (fixtures/scenarios/README,
 // "Power cuts": about nine segments, the last of which installs): BF36
@@ -702,6 +875,12 @@ func fastStop(t *rapid.T, prev, interval, wait time.Duration) time.Duration {
 		}
 	}
 	return max(at, prev+minStay)
+}
+
+// uniform draws one of xs, each as likely: the first of a permutation,
+// which rapid shuffles without its bias towards small values.
+func uniform[E any](t *rapid.T, xs []E, label string) E {
+	return rapid.Permutation(xs).Draw(t, label)[0]
 }
 
 func indexes(n int) []int {

@@ -17,7 +17,8 @@ import (
 // their stops meet the card where the brief of fast travel asks (stays
 // shorter than the check interval, the check's very instant, seconds
 // around it, the attach after a switch, a flight without coverage); the
-// others keep stops 30, 60 or 90 min apart; the same seed draws the same
+// others keep stops on the half hour, 30 to 90 min apart (up to 3 h for
+// the back-off of a failure drawn to come again); the same seed draws the same
 // case.
 func TestGeneratorItineraries(t *testing.T) {
 	const n = 600
@@ -34,7 +35,7 @@ func TestGeneratorItineraries(t *testing.T) {
 		slow := true
 		for k := 1; k < len(s.Itinerary); k++ {
 			gap := s.Itinerary[k].At - s.Itinerary[k-1].At
-			slow = slow && gap%(30*time.Minute) == 0 && gap <= 90*time.Minute
+			slow = slow && gap%(30*time.Minute) == 0 && gap <= 3*time.Hour
 		}
 		if slow {
 			continue
@@ -311,4 +312,142 @@ func TestGeneratorHomeOnCard(t *testing.T) {
 		t.Errorf("the home profile is not first on the card in only %d of %d cases with several profiles", notFirst, several)
 	}
 	t.Logf("home not first in %d of %d cases with several profiles", notFirst, several)
+}
+
+// TestGeneratorDraws holds the share of the draws the actors' invariants
+// need (f165's item 4: attach-by-agreement, signal-report,
+// backoff-forgotten-on-success; t153 F3, F5; t139 M28) and of the late
+// power-cut points, each counted over the cases make test's sweep runs
+// (TestExplore: DefaultChecks from DefaultSeed); the same seed draws the
+// same case.
+func TestGeneratorDraws(t *testing.T) {
+	const n = DefaultChecks
+	gen := Generator(Probe())
+	got := map[string]int{}
+	for k := range n {
+		s := int(rapidSeed(DefaultSeed, k))
+		c := gen.Example(s)
+		if k%10 != 0 {
+		} else if again := gen.Example(s); again.YAML != c.YAML {
+			t.Fatalf("example %d drawn twice differs:\n%s\n---\n%s", s, c.YAML, again.YAML)
+		}
+		for k := range generatorDraws(c.Scenario) {
+			got[k]++
+		}
+	}
+	for _, w := range []struct {
+		draw string
+		min  int
+	}{
+		// One-way agreements whose home the card holds no profile of
+		// (a profile it may download), and a profile's network that
+		// welcomes another's subscribers with no agreement back, the
+		// device in that other's country with its home profile.
+		{"agreement of an operator the card holds no profile of", n / 5},
+		{"the home profile in a country whose network has only the reverse agreement", n / 10},
+		// Areas of more than three networks under order_by: signal, a
+		// listed network beyond the area's three strongest cells; up to
+		// nine cells, and sometimes more.
+		{"a listed network beyond the third-strongest cell of an area of 4+ networks, by signal", n / 8},
+		{"an area of 7 to 9 cells", n / 20},
+		{"an area of more than 9 cells", n / 60},
+		// Fail, attach, fail again in one place.
+		{"one network refusing its subscriber twice, at both stops in its country", n / 10},
+		// The late power-cut points as likely as the early ones (a cut
+		// at bpp_segment_stored: 15 of these cases before, 0.75 %).
+		{"a power cut at " + segmentStored, n / 100},
+	} {
+		if got[w.draw] < w.min {
+			t.Errorf("%s: %d of %d cases, want %d at least", w.draw, got[w.draw], n, w.min)
+		}
+	}
+	t.Logf("of %d cases: %v", n, got)
+}
+
+// generatorDraws names the draws of TestGeneratorDraws that s has.
+func generatorDraws(s *scenario.Scenario) map[string]bool {
+	has := map[string]bool{}
+	country := map[string]string{}
+	plmn := map[string]string{}
+	for _, o := range s.Network.Operators {
+		country[o.ID], plmn[o.ID] = o.Country, o.PLMN
+	}
+	held := map[string]bool{}
+	for _, p := range s.Device.Profiles {
+		held[p.Operator] = true
+	}
+	agreed := map[scenario.Agreement]bool{}
+	for _, a := range s.Network.Roaming {
+		agreed[a] = true
+		if !held[a.Home] {
+			has["agreement of an operator the card holds no profile of"] = true
+		}
+	}
+	visited := map[string]bool{}
+	for _, st := range s.Itinerary {
+		visited[strings.TrimSuffix(st.Area, "-A")] = true
+	}
+	home := s.Network.Operators[0].ID
+	for _, a := range s.Network.Roaming {
+		if a.Visited == home && !agreed[scenario.Agreement{Home: home, Visited: a.Home}] && visited[country[a.Home]] {
+			has["the home profile in a country whose network has only the reverse agreement"] = true
+		}
+	}
+	// Cells by area, strongest first, equal RSRP by lower PLMN (the NMR).
+	areas := map[string][]scenario.Cell{}
+	for _, c := range s.Network.Cells {
+		areas[c.Area] = append(areas[c.Area], c)
+	}
+	for area, cells := range areas {
+		slices.SortStableFunc(cells, func(x, y scenario.Cell) int {
+			if x.RSRP != y.RSRP {
+				return y.RSRP - x.RSRP
+			}
+			return strings.Compare(plmn[x.Operator], plmn[y.Operator])
+		})
+		switch n := len(cells); {
+		case n > 9:
+			has["an area of more than 9 cells"] = true
+		case n >= 7:
+			has["an area of 7 to 9 cells"] = true
+		}
+		nets := map[string]bool{}
+		for _, c := range cells {
+			nets[c.Operator] = true
+		}
+		if len(nets) < 4 || s.Platform.OrderBy != "signal" {
+			continue
+		}
+		top := map[string]bool{}
+		for _, c := range cells[:3] {
+			top[c.Operator] = true
+		}
+		for _, id := range s.Platform.Preferred[strings.TrimSuffix(area, "-A")] {
+			if nets[id] && !top[id] {
+				has["a listed network beyond the third-strongest cell of an area of 4+ networks, by signal"] = true
+			}
+		}
+	}
+	rejects := map[[2]string][]scenario.Fault{}
+	for _, f := range s.Faults {
+		switch {
+		case f.Kind == scenario.AttachReject && f.Subscriber == f.Operator && f.Until != 0:
+			k := [2]string{f.Operator, f.Subscriber}
+			rejects[k] = append(rejects[k], f)
+		case f.Kind == scenario.PowerCut:
+			has["a power cut at "+f.Event] = true
+		}
+	}
+	for k, fs := range rejects {
+		var in []time.Duration // the stops in the network's country
+		for _, st := range s.Itinerary {
+			if st.Area == country[k[0]]+"-A" {
+				in = append(in, st.At)
+			}
+		}
+		if len(fs) == 2 && len(in) == 2 && fs[0].From == in[0] && fs[1].From == in[1] {
+			has["one network refusing its subscriber twice, at both stops in its country"] = true
+		}
+	}
+	return has
 }
