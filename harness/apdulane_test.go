@@ -2,8 +2,12 @@ package harness
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +307,106 @@ func TestLaneTyped(t *testing.T) {
 	if eid != 1 || refresh != 1 {
 		t.Errorf("%d GetEID and %d REFRESH on the lane, want 1 and 1", eid, refresh)
 	}
+}
+
+// TestLaneCountHoldsTheCapture loses datagrams of the card's APDU lane
+// from a finished run's file, as a writer slip would, and holds the
+// evidence check to it: every datagram the contacts handed the capture
+// must be in it, so a run missing one is an error (ErrIncomplete) with
+// traffic.INCOMPLETE naming the count (t167 S1: weakened to "more than
+// handed", the check let a capture lacking the card's APDUs pass).
+func TestLaneCountHoldsTheCapture(t *testing.T) {
+	r := laneRun(t, "generic")
+	file := filepath.Join(r.Dir(), TrafficFile)
+	whole, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []int // the lane's, in file order
+	for _, d := range r.datagrams.List {
+		if d.Src == capture.SIMTapAddr {
+			frames = append(frames, d.Frame)
+		}
+	}
+	n := len(frames)
+	if n < 3 {
+		t.Fatalf("the lane holds %d datagrams", n)
+	}
+	counted := func(got int) string {
+		return fmt.Sprintf("the card's APDU lane: %d GSMTAP SIM datagrams in the capture, the card's contacts handed it %d", got, n)
+	}
+	for _, tc := range []struct {
+		name string
+		drop []int // indexes into frames
+		want []string
+	}{
+		{"whole", nil, nil},
+		{"an APDU mid-session", []int{n / 2}, []string{counted(n - 1)}},
+		{"the last APDU", []int{n - 1}, []string{counted(n - 1)}},
+		{"two APDUs", []int{1, n - 1}, []string{counted(n - 2)}},
+		{"the first ATR", []int{0}, []string{
+			fmt.Sprintf("the card's APDU lane: frame %d: it starts with an APDU, not the card's ATR", frames[1]-1), // numbered without the ATR
+			counted(n - 1)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			drop := map[int]bool{}
+			for _, i := range tc.drop {
+				drop[frames[i]] = true
+			}
+			if err := os.WriteFile(file, withoutFrames(t, whole, drop), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			incomplete := filepath.Join(r.Dir(), CaptureIncompleteFile)
+			os.Remove(incomplete)
+			err := r.checkEvidence(nil)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("the whole lane: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, capture.ErrIncomplete) {
+				t.Fatalf("a lane missing datagrams: %v, want %v", err, capture.ErrIncomplete)
+			}
+			b, rerr := os.ReadFile(incomplete)
+			if rerr != nil {
+				t.Fatalf("no %s: %v", CaptureIncompleteFile, rerr)
+			}
+			if got := strings.Split(strings.TrimSpace(string(b)), "\n"); !slices.Equal(got, tc.want) {
+				t.Errorf("%s says\n%s\nwant\n%s", CaptureIncompleteFile, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("the error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// withoutFrames is a pcapng file (little-endian, as the capture writes
+// it) without the Enhanced Packet Blocks of the frames in drop (numbered
+// from 1, as Wireshark numbers them); every other block is kept as is.
+func withoutFrames(t *testing.T, file []byte, drop map[int]bool) []byte {
+	t.Helper()
+	const epb = 6 // pcapng's Enhanced Packet Block type
+	var out []byte
+	frame := 0
+	for off := 0; off < len(file); {
+		if len(file)-off < 12 {
+			t.Fatalf("pcapng: %d bytes left at %d", len(file)-off, off)
+		}
+		typ, size := binary.LittleEndian.Uint32(file[off:]), int(binary.LittleEndian.Uint32(file[off+4:]))
+		if size < 12 || size%4 != 0 || off+size > len(file) {
+			t.Fatalf("pcapng: block of %d bytes at %d", size, off)
+		}
+		if typ == epb {
+			frame++
+		}
+		if typ != epb || !drop[frame] {
+			out = append(out, file[off:off+size]...)
+		}
+		off += size
+	}
+	return out
 }
