@@ -17,6 +17,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/internal/browsertest"
 )
 
@@ -1189,5 +1190,62 @@ func TestGatherNamesADamagedSpecRecord(t *testing.T) {
 	want := `spec "roaming switches": its record does not read: ` + filepath.Join(out, "specs", "roaming-switches", SpecFile) + ":2:10: json: cannot unmarshal number"
 	if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, want) }) {
 		t.Errorf("notes %q, want one with %q", notes, want)
+	}
+}
+
+// The notes results.json gives a scenario — dropped, still owed, a cycle
+// left open — are JUnit properties of the same name and text: a CI server
+// that reads JUnit alone is told as much (t167 S10: the dropped_notes
+// property could go unnoticed).
+func TestJUnitSaysWhatResultsSay(t *testing.T) {
+	const (
+		dropped = "the card dropped 53 notes from its full outbox: attach-success reports 1–53"
+		owedP   = "attach-success report 54"
+		owedS   = "enable@smdp.bouygues.test seq 2"
+		open    = "the run ended inside a cycle the card started at 1h55m0s (trigger list) and had not ended"
+	)
+	keys := []string{EntryDropped, "owed_notes", "owed_smdp_notes", EntryOpenCycle, EntryCapture, EntryModem}
+	for _, tc := range []struct {
+		name string
+		e    Entry
+	}{
+		{"nothing to say", Entry{}},
+		{"dropped notes", Entry{Dropped: dropped}},
+		{"owed the platform", Entry{Owed: owed.Notes{Platform: owedP}}},
+		{"owed an SM-DP+", Entry{Owed: owed.Notes{SMDP: owedS}}},
+		{"a cycle left open", Entry{OpenCycle: open}},
+		{"all of them", Entry{Dropped: dropped, Owed: owed.Notes{Platform: owedP, SMDP: owedS}, OpenCycle: open, Capture: "tap", Personality: "generic"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.e
+			e.Kind, e.Name, e.Verdict, e.Seed = "scenario", "dark-at-sea", "pass", new(int64(1))
+			j, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var results map[string]any
+			if err := json.Unmarshal(j, &results); err != nil {
+				t.Fatal(err)
+			}
+			b, err := JUnit("esimhil scenarios", "", []Entry{e})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got junitSuites
+			if err := xml.Unmarshal(b, &got); err != nil {
+				t.Fatalf("%v\n%s", err, b)
+			}
+			props := map[string]string{}
+			for _, p := range got.Suites[0].Cases[0].Properties.Properties {
+				props[p.Name] = p.Value
+			}
+			for _, k := range keys {
+				r, inResults := results[k]
+				p, inJUnit := props[k]
+				if inResults != inJUnit || inResults && r != p {
+					t.Errorf("%s: results.json %q (%v), JUnit %q (%v)", k, r, inResults, p, inJUnit)
+				}
+			}
+		})
 	}
 }
