@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -498,4 +499,81 @@ func TestCutShortFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A capture that misses a segment of a connection is a capture defect,
+// wherever in the stream the segment was: at a direction's first byte,
+// or mid-stream — a keep-alive connection missing one whole pipelined
+// request or answer would otherwise decode cleanly, one exchange short
+// (t167 S5).
+func TestReassemblyGap(t *testing.T) {
+	answer := func(n int) []byte {
+		body := fmt.Sprintf(`{"ack":%d}`, n)
+		return []byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
+	}
+	for _, tc := range []struct {
+		name string
+		drop []byte // the payload of the frame the capture misses
+		want string
+	}{
+		{"nothing missed", nil, ""},
+		{"the first request", numbered(1), fmt.Sprintf("capture misses %d bytes at stream offset 0", len(numbered(1)))},
+		{"a request mid-stream", numbered(2), fmt.Sprintf("capture misses %d bytes at stream offset %d", len(numbered(2)), len(numbered(1)))},
+		{"an answer mid-stream", answer(2), fmt.Sprintf("capture misses %d bytes at stream offset %d", len(answer(2)), len(answer(1)))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, file := tapFlow(t, 8080)
+			for n := 1; n <= 3; n++ {
+				f.data(true, numbered(n))
+				f.data(false, answer(n))
+			}
+			f.close()
+			b := file()
+			if tc.drop != nil {
+				b = withoutFrame(t, b, tc.drop)
+			}
+			ex, err := readHTTP(bytes.NewReader(b), nil, nil)
+			if tc.want == "" {
+				if err != nil || len(ex) != 3 {
+					t.Fatalf("%d exchanges, %v", len(ex), err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%d exchanges, error %v; want one with %q", len(ex), err, tc.want)
+			}
+		})
+	}
+}
+
+// withoutFrame is a tap's pcapng without the one Enhanced Packet Block
+// whose frame ends in payload (its TCP segment's data).
+func withoutFrame(t *testing.T, file, payload []byte) []byte {
+	t.Helper()
+	le := binary.LittleEndian // as newNgWriter writes
+	var out []byte
+	dropped := 0
+	for off := 0; off < len(file); {
+		if len(file)-off < 12 {
+			t.Fatalf("pcapng: %d bytes left at %d", len(file)-off, off)
+		}
+		typ, size := le.Uint32(file[off:]), int(le.Uint32(file[off+4:]))
+		if size < 28 || size%4 != 0 || off+size > len(file) {
+			t.Fatalf("pcapng: block of %d bytes at %d", size, off)
+		}
+		block := file[off : off+size]
+		off += size
+		if typ == blockTypeEPB {
+			n := int(le.Uint32(block[20:])) // captured length
+			if frame := block[28 : 28+n]; bytes.HasSuffix(frame, payload) {
+				dropped++
+				continue
+			}
+		}
+		out = append(out, block...)
+	}
+	if dropped != 1 {
+		t.Fatalf("%d frames end in %q", dropped, payload)
+	}
+	return out
 }
