@@ -577,3 +577,40 @@ func withoutFrame(t *testing.T, file, payload []byte) []byte {
 	}
 	return out
 }
+
+// A connection only half-closed where a killed writer's file ends — the
+// client's FIN in, the server still answering — is open, not ended: its
+// answer cut short is the file's cut (ErrCutShort), not a capture that
+// missed data, as for a connection without any FIN (t167 S8: one FIN
+// counted as the connection's end).
+func TestCutShortFileHalfClosed(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		clientFIN bool
+	}{{"no FIN", false}, {"the client's FIN", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tp, file := memTap(t)
+			ip := net.IPv4(127, 0, 0, 1)
+			server := &net.TCPAddr{IP: ip, Port: 8080}
+			open := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40001}, server, false)
+			open.data(true, numbered(1))
+			if tc.clientFIN {
+				open.fin(true)
+			}
+			open.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"partial"))
+			// Another connection after it, whose last block the cut hits.
+			f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40002}, server, false)
+			f.data(true, numbered(2))
+			f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"))
+			f.close()
+			whole := file()
+			ex, err := readHTTP(bytes.NewReader(whole[:len(whole)-10]), nil, nil)
+			if !errors.Is(err, ErrCutShort) {
+				t.Fatalf("error %v, want ErrCutShort", err)
+			}
+			if len(ex) != 2 || ex[0].Status != 0 || string(ex[0].RequestBody) != `{"n":1}` || ex[1].Status != 200 {
+				t.Fatalf("exchanges before the cut: %+v", ex)
+			}
+		})
+	}
+}
