@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/textcut"
 )
 
@@ -31,6 +32,11 @@ func readATLog(file string, lines []string) (*Transcript, error) {
 			text = rest[2:]
 		}
 		r := record{line: n, dir: Dir(rest[0]), t: t, text: text}
+		if r.dir == Host {
+			// A line sent while a command ran, logged when it came: it
+			// is answered after that command (the emulated modem's mark).
+			r.text, r.queued = at.CutQueued(text)
+		}
 		if cmd, ok := strings.CutPrefix(text, noAnswerPrefix); ok && r.dir == Tool {
 			r.timeout, r.gaveUpOn = true, cmd
 		}

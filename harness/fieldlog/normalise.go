@@ -46,6 +46,10 @@ type record struct {
 	// came, and the modem answers in order (the terminal reader sees two
 	// results follow).
 	earlier bool
+	// queued marks a command line at.log says the host sent while the
+	// command before it ran (at.QueuedMark, taken off text): the modem
+	// answers it after that command's final result.
+	queued bool
 }
 
 // timedOut is the conversation whose pending command a writer's timeout
@@ -159,8 +163,14 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			continue
 		case r.dir == Host:
 			e := base
-			e.Role, e.Text = Command, r.text
+			e.Role, e.Text, e.Queued = Command, r.text, r.queued
 			add(e)
+			if r.queued && c.cmd >= 0 {
+				// Its answer comes after the running one's (next).
+				c.queue = append(c.queue, queuedCmd{i: len(t.Entries) - 1})
+				continue
+			}
+			c.queue = nil // what waited went unanswered (a power cut)
 			c.prev = c.cmd
 			c.command(len(t.Entries)-1, r.text)
 			c.setsV = c.vSetting(r.text)
@@ -212,6 +222,11 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				e.Role, e.Cmd = Echo, c.cmd
 			case c.cmd >= 0 && !c.echoed && !c.answering && piece == t.Entries[c.cmd].Text:
 				e.Role, e.Cmd, c.echoed = Echo, c.cmd, true
+			case len(c.queue) > 0 && c.echoesQueued(t, piece):
+				// The echo of a line sent while cmd ran: the modem
+				// echoes a line as it comes (a replay's host.log).
+				e.Role = Echo
+				e.Cmd, _ = c.queuedEcho(t, piece)
 			default:
 				res := at.Classify(piece)
 				if v, ok := at.NumericResult(piece); ok && c.numeric() {
@@ -241,7 +256,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				case res.Kind.IsFinal() && c.cmd >= 0:
 					e.Role, e.Cmd = Final, c.cmd
 					c.finalIn(piece, e.Result != "", res.Kind == at.FinalOK, r.line)
-					c.cmd, c.prev = -1, -1
+					c.next(t)
 				case res.Kind.IsFinal():
 					e.Role = Final // a final result nobody asked for
 				case e.Result != "":
@@ -344,7 +359,11 @@ type portConv struct {
 	// come yet: a modem that ends a final result without a line feed
 	// shows it at the start of the next command's echo.
 	prev int
-	form resultForm
+	// queue are the command lines at.log says the host sent while cmd
+	// ran (Entry.Queued), in order: each awaits its final result once
+	// the one before it has had its own.
+	queue []queuedCmd
+	form  resultForm
 	// setsV is what cmd sets V to (ATV0: 0; ATV1, AT&F: 1; ATZ: what
 	// an AT&W the log showed stored, else 1), -1 when it leaves V alone.
 	setsV int
@@ -364,6 +383,46 @@ type portConv struct {
 	// (+CMGL:, +CMGR:), and smsText that it was text mode's (its <stat>
 	// quoted): a message of several lines may follow.
 	header, smsText bool
+}
+
+// next ends the command awaiting its final result: the first of the
+// lines sent while it ran, if any, awaits its own now.
+func (c *portConv) next(t *Transcript) {
+	c.cmd, c.prev = -1, -1
+	if len(c.queue) == 0 {
+		return
+	}
+	q := c.queue[0]
+	c.queue = c.queue[1:]
+	c.command(q.i, t.Entries[q.i].Text)
+	c.echoed = q.echoed
+	c.setsV = c.vSetting(t.Entries[q.i].Text)
+}
+
+// queuedCmd is a command line sent while another ran: its index, and
+// whether its echo, which the modem sends as the line comes, has been
+// seen.
+type queuedCmd struct {
+	i      int
+	echoed bool
+}
+
+// echoesQueued reports a modem line that is the echo of a line waiting
+// in the queue, not yet echoed.
+func (c *portConv) echoesQueued(t *Transcript, piece string) bool {
+	return slices.ContainsFunc(c.queue, func(q queuedCmd) bool { return !q.echoed && t.Entries[q.i].Text == piece })
+}
+
+// queuedEcho reports a modem line that is the echo of a line waiting in
+// the queue, not yet echoed: it marks it echoed and returns its index.
+func (c *portConv) queuedEcho(t *Transcript, piece string) (int, bool) {
+	for k := range c.queue {
+		if q := &c.queue[k]; !q.echoed && t.Entries[q.i].Text == piece {
+			q.echoed = true
+			return q.i, true
+		}
+	}
+	return 0, false
 }
 
 // command makes the command line at index i the one awaiting its final

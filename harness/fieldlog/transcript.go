@@ -207,6 +207,11 @@ type Entry struct {
 	// compare such lines as they stand.
 	Unsure bool
 	Or     int
+	// Queued marks a command line the host sent while the command before
+	// it still ran, as the emulated modem's at.log marks it
+	// (at.QueuedMark, taken off Text): its Time is when it came, and its
+	// answer follows that command's final result.
+	Queued bool
 	// Port is the AT port a ModemManager log names ("ttyUSB2"); "" else.
 	Port string
 	// APDU is set on +CSIM/+CGLA commands and their answers, and on the
@@ -345,7 +350,9 @@ func (t *Transcript) Answer(i int) []Entry {
 		// the port can be i's (the last command's final may run into the
 		// next one's echo, no further): stopping there keeps reading a
 		// long log's answers linear.
-		if e.Role == Command && e.Port == t.Entries[i].Port {
+		// A line sent while another ran (Queued) is answered after it:
+		// no sign that the command went unanswered.
+		if e.Role == Command && !e.Queued && e.Port == t.Entries[i].Port {
 			if later++; later == 2 {
 				break
 			}

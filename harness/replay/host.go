@@ -40,8 +40,10 @@ type host struct {
 	done  chan struct{}
 
 	lines int // lines written to out
-	// open is the last command sent while it awaits its final result.
-	open *openCommand
+	// open are the commands sent that await their final result, in
+	// order: more than one when a line went while another ran (a log's
+	// host that did not wait), which the modem answers in turn.
+	open []*openCommand
 	// modes are the modem's echo and result-code form after the lines
 	// sent: under ATV0 a result code ends with a CR alone.
 	modes at.Modes
@@ -158,8 +160,8 @@ func (h *host) flush() {
 // answered takes a line the modem sent: a final result ends the command
 // that awaited one, as the log readers pair them.
 func (h *host) answered(l string) {
-	if h.open != nil && finalResult(l, h.modes) {
-		h.open = nil
+	if len(h.open) > 0 && finalResult(l, h.modes) {
+		h.open = h.open[1:]
 	}
 }
 
@@ -190,8 +192,22 @@ func (h *host) send(line string) ([]string, error) {
 		return nil, err
 	}
 	in := h.r.Modem.LinesIn()
-	h.write(">", line)
-	h.open = &openCommand{line: line, at: h.lines}
+	var running bool
+	h.r.Loop.Do(func() { running = h.r.Modem.Answering() })
+	if running {
+		// Sent while a command runs (the log's host did not wait):
+		// marked as at.log marks it, so that its readers pair it with
+		// the answer after that one's.
+		h.write(">", line+at.QueuedMark)
+	} else {
+		// Nothing runs: a command still open is one the modem will
+		// never answer (it took it in powered off, or a power cut
+		// dropped it).
+		h.write(">", line)
+		h.open = h.open[:0]
+	}
+	c := &openCommand{line: line, at: h.lines}
+	h.open = append(h.open, c)
 	h.modes = h.modes.After(line) // V applies to the line's own result already
 	if _, err := io.WriteString(h.tty, line+"\r"); err != nil {
 		return nil, fmt.Errorf("replay host: write %q: %w", line, err)
@@ -204,11 +220,11 @@ func (h *host) send(line string) ([]string, error) {
 	h.r.Loop.Do(func() {
 		switch {
 		case !h.r.Modem.Powered():
-			h.open.off = " was powered off"
+			c.off = " was powered off"
 		case h.r.Modem.Restarting(): // its own state first: a hang is an assumption
-			h.open.off = " was restarting"
+			c.off = " was restarting"
 		case h.r.Modem.Hung():
-			h.open.off = "'s AT port was hung"
+			c.off = "'s AT port was hung"
 		}
 	})
 	if _, err := h.r.AdvanceUntil(h.r.Now(), nil); err != nil {

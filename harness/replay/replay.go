@@ -321,7 +321,8 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 			return err
 		}
 		h.flush()
-		if c := h.open; c != nil {
+		if len(h.open) > 0 {
+			c := h.open[0] // the first the modem left unanswered; those after it wait for it
 			// The run is over and the modem never answered its last
 			// command: a finding, which host.log says so that it reads
 			// as whole, not cut off.

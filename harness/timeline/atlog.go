@@ -77,13 +77,34 @@ func readATLog(path string, b *Builder) error {
 	}
 	sc := linescan.New(f, maxLineBytes)
 	var open *atLine // the command waiting for its final result
+	// ran is the line at whose time and mark open started to run: its
+	// own, or, for a line sent while another ran (at.QueuedMark), the
+	// final result it waited for.
+	var ran atLine
 	var answer []atLine
+	// waiting are the lines sent while open ran, in order: each runs,
+	// and is answered, after the one before it has its final result.
+	var waiting []atLine
 	flush := func(final *atLine) {
 		if open == nil {
 			return
 		}
-		b.addExchange(*open, answer, final)
+		b.addExchange(*open, ran, answer, final)
 		open, answer = nil, nil
+		if final != nil && len(waiting) > 0 {
+			c := waiting[0]
+			waiting = waiting[1:]
+			open, ran = &c, *final
+		}
+	}
+	// flushAll ends open and what waits for it without an answer (the
+	// host went on, the modem booted, the log ended).
+	flushAll := func() {
+		flush(nil)
+		for _, w := range waiting {
+			b.addExchange(w, w, nil, nil)
+		}
+		waiting = nil
 	}
 	n := 0
 	var bad badLines
@@ -125,7 +146,16 @@ func readATLog(path string, b *Builder) error {
 				addNotes()
 			}
 		case l.In:
-			flush(nil)
+			if cmd, queued := at.CutQueued(l.Text); queued && open != nil {
+				// Sent while open ran: its row at the time it was sent,
+				// its answer after open's (the modem's order).
+				l.Text = cmd
+				waiting = append(waiting, l)
+				continue
+			} else if queued {
+				l.Text = cmd // what it waited for is not in the log
+			}
+			flushAll()
 			addNotes()
 			if strings.HasSuffix(l.Text, ")") && strings.Contains(l.Text, " (ignored: ") {
 				b.addAT(l.N, Item{T: l.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: l.Text, Failed: true,
@@ -133,7 +163,7 @@ func readATLog(path string, b *Builder) error {
 				continue
 			}
 			c := l
-			open = &c
+			open, ran = &c, l
 		case open != nil && !at.IsPowerURC(l.Text):
 			if at.Classify(l.Text).Kind.IsFinal() {
 				flush(&l)
@@ -148,7 +178,7 @@ func readATLog(path string, b *Builder) error {
 				// and a command waiting for its answer gets none (a boot
 				// URC is no answer: outside tester t67 A saw the blocks
 				// after a reboot mid-command joined to the one before).
-				flush(nil)
+				flushAll()
 				addNotes()
 				b.calls = nil
 			}
@@ -156,7 +186,7 @@ func readATLog(path string, b *Builder) error {
 				Detail: "unsolicited result code\n" + l.Text, Source: fmt.Sprintf("at.log:%d", l.N), priority: prioURC})
 		}
 	}
-	flush(nil)
+	flushAll()
 	addNotes()
 	if len(b.atMarks) > 0 && len(b.atMarks) < n {
 		// The two are written line for line; a process killed between the
@@ -175,10 +205,17 @@ func readATLog(path string, b *Builder) error {
 
 // addExchange adds a command, the APDU it carries and its answer. final is
 // nil when the log ends (or the next command starts) before a final result.
-func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
+// ran is the line the command started to run at: the command's own, or
+// for one the host sent while another ran, that one's final result — the
+// APDU goes to the card then, not when the line came.
+func (b *Builder) addExchange(cmd, ran atLine, answer []atLine, final *atLine) {
 	src := fmt.Sprintf("at.log:%d", cmd.N)
+	detail := cmd.Text
+	if ran.N != cmd.N {
+		detail += fmt.Sprintf("\nsent while the command before it ran; it ran after that one's final result (at.log:%d)", ran.N)
+	}
 	b.addAT(cmd.N, Item{T: cmd.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: cmd.Text,
-		Detail: cmd.Text, Source: src, priority: prioCommand})
+		Detail: detail, Source: src, priority: prioCommand})
 	var texts []string
 	for _, a := range answer {
 		texts = append(texts, a.Text)
@@ -194,13 +231,13 @@ func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
 		// (bad parameters, a channel not open) never reached the card
 		// — drawn on the modem's lane, not as an arrow to the card
 		// (the card's own lane shows what it did receive).
-		b.addAT(cmd.N, Item{T: cmd.T, From: LaneModem, Kind: KindES10, Label: call.request + " · not answered by the card: the modem said " + final.Text,
+		b.addAT(ran.N, Item{T: ran.T, From: LaneModem, Kind: KindES10, Label: call.request + " · not answered by the card: the modem said " + final.Text,
 			Detail: call.requestDetail, Source: src, priority: prioCommand})
 	} else if ok {
-		b.addAT(cmd.N, Item{T: cmd.T, From: LaneModem, To: LaneCard, Kind: KindES10, Label: call.request,
+		b.addAT(ran.N, Item{T: ran.T, From: LaneModem, To: LaneCard, Kind: KindES10, Label: call.request,
 			Detail: call.requestDetail, Source: src, priority: prioCommand})
 		if call.response != "" {
-			b.addAT(cmd.N, Item{T: cmd.T, From: LaneCard, To: LaneModem, Kind: KindES10, Reply: true, Label: call.response,
+			b.addAT(ran.N, Item{T: ran.T, From: LaneCard, To: LaneModem, Kind: KindES10, Reply: true, Label: call.response,
 				Detail: call.responseDetail, Failed: call.failed, Source: src, priority: prioCommand})
 		}
 	}
