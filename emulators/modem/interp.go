@@ -102,22 +102,34 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 		m.out.push(echo)
 	}
 	if pl := m.st.pending; pl != nil {
-		// A command still runs: the line waits for its answer.
+		// A command still runs: the line waits for its answer. at.log
+		// has it now, when the host sent it (marked: it runs later), not
+		// when it runs: a host that did not wait shows as one (t169 F1).
+		m.logLine(l, at.QueuedMark)
 		pl.queued = append(pl.queued, queuedLine{l, echo})
 		return
 	}
+	m.logLine(l, "")
 	m.runLine(l)
 }
 
-// runLine runs one command line, its echo sent.
+// logLine writes a command line to at.log, mark after it; a line that
+// does not frame is logged as the error that spoiled it.
+func (m *Modem) logLine(l at.Line, mark string) {
+	if l.Err != nil {
+		m.logIn(fmt.Sprintf("<%v>", l.Err) + mark)
+		return
+	}
+	m.logIn(l.Text + mark)
+}
+
+// runLine runs one command line, its echo sent and the line logged.
 func (m *Modem) runLine(l at.Line) {
 	if l.Err != nil {
-		m.logIn(fmt.Sprintf("<%v>", l.Err))
 		m.st.lastLine, m.st.lastRefused = "", true
 		m.result(m.st.enc.Error())
 		return
 	}
-	m.logIn(l.Text)
 	text := l.Text
 	if l.Repeat {
 		if m.st.lastRefused {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -261,6 +262,75 @@ func TestCOPSListsForbidden(t *testing.T) {
 			r.advance(t, 2*time.Second)
 			if got := strings.Join(r.cmd(t, "AT+COPS=?"), "|"); got != tc.want {
 				t.Errorf("AT+COPS=?: got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestQueuedLineLoggedWhenSent: at.log has a line the host sent while a
+// command ran at the time it arrived, marked queued, not at the time it
+// ran (t169 F1): a host that did not wait for the final result shows as
+// one. Its answer still comes after the running command's. Times are
+// from the +COPS=1 line; the attempt it starts ends 2 s later.
+func TestQueuedLineLoggedWhenSent(t *testing.T) {
+	type typed struct {
+		at   time.Duration
+		line string
+	}
+	const cops = `AT+COPS=1,2,"20810"`
+	q := at.QueuedMark
+	tests := []struct {
+		name  string
+		typed []typed
+		power bool     // a power cut at 1.8 s drops what waits
+		want  []string // at.log from the +COPS=1 on: "<offset> <dir> <text>"
+	}{
+		{"one line typed 0.5 s into the attempt", []typed{{500 * time.Millisecond, "AT+CGMI"}}, false, []string{
+			"0s > " + cops, "500ms > AT+CGMI" + q, "2s < +CME ERROR: 111", "2s < esimhil", "2s < OK"}},
+		{"three lines, each at its own time", []typed{{500 * time.Millisecond, "AT+CEREG?"}, {time.Second, "A/"}, {1500 * time.Millisecond, "AT"}}, false, []string{
+			"0s > " + cops, "500ms > AT+CEREG?" + q, "1s > A/" + q, "1.5s > AT" + q,
+			"2s < +CME ERROR: 111", "2s < +CEREG: 0,3", "2s < OK", "2s < +CEREG: 0,3", "2s < OK", "2s < OK"}},
+		{"a line the modem cannot frame", []typed{{time.Second, "AT\x01"}}, false, []string{
+			"0s > " + cops, "1s > <at: malformed command line: control or non-ASCII byte 0x01>" + q, "2s < +CME ERROR: 111", "2s < ERROR"}},
+		{"a power cut drops the line, which at.log keeps as sent", []typed{{500 * time.Millisecond, "AT+CGMI"}}, true, []string{
+			"0s > " + cops, "500ms > AT+CGMI" + q, "1.8s < RDY"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.cmd(t, "ATE0;+CMEE=1")
+			r.advance(t, 2*time.Second)
+			var t0 time.Time
+			mark := 0
+			r.loop.Do(func() {
+				r.net.reg = Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 11}
+				t0, mark = r.loop.Now(), len(r.atlog.String())
+				r.m.takeBytes([]byte(cops + "\r"))
+			})
+			now := time.Duration(0)
+			for _, ty := range tc.typed {
+				r.advance(t, ty.at-now)
+				now = ty.at
+				r.loop.Do(func() { r.m.takeBytes([]byte(ty.line + "\r")) })
+			}
+			if tc.power {
+				r.advance(t, 1800*time.Millisecond-now)
+				r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
+				r.advance(t, 0)
+			} else {
+				r.advance(t, 2*time.Second-now)
+			}
+			var got []string
+			for _, l := range strings.Split(strings.TrimSuffix(r.atlog.String()[mark:], "\n"), "\n") {
+				stamp, rest, _ := strings.Cut(l, " ")
+				ts, err := time.Parse(time.RFC3339Nano, stamp)
+				if err != nil {
+					t.Fatalf("at.log line %q: %v", l, err)
+				}
+				got = append(got, ts.Sub(t0).String()+" "+rest)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("at.log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
 	}
