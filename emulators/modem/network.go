@@ -282,9 +282,16 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg, act int) error {
 			return m.manualFellBack(format)
 		}
 	case 0, 1:
+		// The name in the TE character set, as +COPS? and +COPS=? give
+		// it (27.007 §5.5): one that does not decode is an incorrect
+		// parameter, not a network missing.
+		name, err := m.fromTE(oper.Raw)
+		if err != nil {
+			return fmt.Errorf("+COPS <oper> under +CSCS=%q: %v: %w", m.st.charset, err, at.CMEIncorrectParameters)
+		}
 		for _, c := range m.o.Network.Cells() {
 			long, short := m.o.Network.OperatorName(c.PLMN)
-			if format == 0 && long == oper.Raw || format == 1 && short == oper.Raw {
+			if format == 0 && long == name || format == 1 && short == name {
 				plmn = c.PLMN
 				break
 			}
@@ -294,7 +301,7 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg, act int) error {
 			return m.manualFellBack(format)
 		}
 		if plmn == "" {
-			return fmt.Errorf("+COPS: no visible network named %q: %w", oper.Raw, at.CMENoNetworkService)
+			return fmt.Errorf("+COPS: no visible network named %q: %w", name, at.CMENoNetworkService)
 		}
 	default:
 		return fmt.Errorf("+COPS=%d wants <format>,\"<oper>\": %w", mode, at.CMEIncorrectParameters)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 
@@ -96,8 +97,10 @@ func (m *Modem) setV250(name string, v int) {
 // charsets are the TE character sets +CSCS takes (TS 27.007 §5.5). The
 // modem's strings are ASCII, the same in IRA and GSM; in UCS2 the text it
 // sends — the operators' names of +COPS — goes as the hex of its UTF-16
-// units, as ModemManager asks for and reads back. What a host sends
-// (an APN) is taken as it comes, as modules do.
+// units, as ModemManager asks for and reads back, and an operator's name
+// the host sends back (+COPS=1,0|1,<oper>, §7.3) is read the same way
+// (fromTE). Other strings a host sends (an APN) are taken as they come,
+// as modules do.
 var charsets = []string{"IRA", "GSM", "UCS2"}
 
 // teText is s in the TE character set +CSCS chose.
@@ -110,6 +113,33 @@ func (m *Modem) teText(s string) string {
 		fmt.Fprintf(&b, "%04X", u)
 	}
 	return b.String()
+}
+
+// fromTE is s, a string the host sent in the TE character set +CSCS
+// chose, as text: teText's inverse. In UCS2 that is four hex digits a
+// UTF-16 unit; anything else (an odd length, a digit that is no hex, a
+// surrogate without its pair) is no UCS2 string.
+func (m *Modem) fromTE(s string) (string, error) {
+	if m.st.charset != "UCS2" {
+		return s, nil
+	}
+	if len(s)%4 != 0 {
+		return "", fmt.Errorf("%q is no UCS2 string: %d hex digits, not four a character", s, len(s))
+	}
+	units := make([]uint16, 0, len(s)/4)
+	for i := 0; i < len(s); i += 4 {
+		u, err := strconv.ParseUint(s[i:i+4], 16, 16)
+		if err != nil {
+			return "", fmt.Errorf("%q is no UCS2 string: %q is not hex", s, s[i:i+4])
+		}
+		units = append(units, uint16(u))
+	}
+	text := string(utf16.Decode(units))
+	if !slices.Equal(utf16.Encode([]rune(text)), units) {
+		// Decode made U+FFFD of a lone surrogate.
+		return "", fmt.Errorf("%q is no UCS2 string: a surrogate without its pair", s)
+	}
+	return text, nil
 }
 
 func cmdCSCS(m *Modem, c at.Command) error {

@@ -144,3 +144,41 @@ func TestCNUM(t *testing.T) {
 	r.cmd(t, "ATE0")
 	r.exchanges(t, []exchange{{"AT+CMEE=1;+CFUN=0", "OK"}, {"AT+CNUM", "+CME ERROR: 10"}})
 }
+
+// TestCOPSNameInTECharset: under +CSCS="UCS2" +COPS=1|4 reads the
+// operator's name it is given in UCS2, as +COPS? and +COPS=? print it
+// (27.007 §5.5, §7.3); a name that is no UCS2 is an incorrect parameter
+// (50), not a network missing (30). The numeric form stays digits. t169
+// F2.
+func TestCOPSNameInTECharset(t *testing.T) {
+	const ucs2Orange = "004F00720061006E00670065"
+	tests := []struct {
+		name    string
+		charset string
+		line    string
+		want    string
+	}{
+		{"long name in UCS2", "UCS2", `AT+COPS=1,0,"` + ucs2OrangeF + `"`, "OK"},
+		{"short name in UCS2, lower-case hex", "UCS2", `AT+COPS=1,1,"` + strings.ToLower(ucs2Orange) + `"`, "OK"},
+		{"mode 4 by a UCS2 name", "UCS2", `AT+COPS=4,0,"` + ucs2OrangeF + `"`, "OK"},
+		{"numeric stays digits", "UCS2", `AT+COPS=1,2,"20801"`, "OK"},
+		{"a UCS2 name of no visible network", "UCS2", `AT+COPS=1,0,"00580059005A"`, "+CME ERROR: 30"},
+		{"IRA text under UCS2", "UCS2", `AT+COPS=1,0,"Orange F"`, "+CME ERROR: 50"},
+		{"not four digits a character", "UCS2", `AT+COPS=1,1,"004F007"`, "+CME ERROR: 50"},
+		{"a lone surrogate", "UCS2", `AT+COPS=1,1,"D800004F"`, "+CME ERROR: 50"},
+		{"mode 4 does not fall back on a name that is no UCS2", "UCS2", `AT+COPS=4,1,"Orange"`, "+CME ERROR: 50"},
+		{"IRA takes the name as it is", "IRA", `AT+COPS=1,0,"Orange F"`, "OK"},
+		{"IRA: hex is a name like any", "IRA", `AT+COPS=1,0,"` + ucs2OrangeF + `"`, "+CME ERROR: 30"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.cmd(t, "ATE0")
+			r.advance(t, 2*time.Second) // attached to 20801
+			r.exchanges(t, []exchange{
+				{`AT+CMEE=1;+CSCS="` + tc.charset + `"`, "OK"},
+				{tc.line, tc.want},
+			})
+		})
+	}
+}
