@@ -187,8 +187,8 @@ type state struct {
 	tries      pinTries // the card's attempts left, as its last PIN commands said
 	reg        Registration
 	regN       map[string]int // "+CREG", "+CGREG", "+CEREG" → <n>
-	copsOff    bool           // AT+COPS=2 or +CGATT=0: deregistered until +COPS=0, +CGATT=1 or +CGACT=1
-	copsMode   int            // +COPS <mode> of selection: 0 automatic, 1 manual, 4 manual then automatic
+	copsOff    bool           // AT+COPS=2 or +CGATT=0: deregistered until +COPS=0|1|4, +CGATT=1 or +CGACT=1
+	copsMode   int            // +COPS <mode> of selection: 0 automatic, 1 manual, 2 deregistered (+COPS=2), 4 manual then automatic
 	copsPLMN   string         // the network of manual selection
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool

@@ -143,11 +143,10 @@ func cmdReg(m *Modem, c at.Command) error {
 func cmdCOPS(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Read:
+		// The mode the host set: 2 after its +COPS=2, not after a
+		// +CGATT=0, which detaches without changing it (t169 F3).
 		r := m.st.reg
 		mode := m.st.copsMode
-		if m.st.copsOff {
-			mode = 2
-		}
 		if r.Registered() {
 			m.info(fmt.Sprintf("+COPS: %d,%d,\"%s\",%d", mode, m.st.copsFormat, m.operName(r.PLMN), r.AcT))
 		} else {
@@ -192,6 +191,7 @@ func cmdCOPS(m *Modem, c at.Command) error {
 			}
 			return m.manualSelection(mode, format, c.Args[2], act)
 		case 2:
+			m.st.copsMode, m.st.copsPLMN = 2, ""
 			m.deregister()
 		case 3:
 			// Set <format> only: no <oper>, no network action.
@@ -225,11 +225,6 @@ func (m *Modem) manualFellBack(format int) error {
 	return nil
 }
 
-// attachNow is +COPS=0, +CGATT=1 and the attach of +CGACT=1: leave the deregistered mode and, unless
-// already registered, run network selection and attach at once (an attempt
-// waiting for AttachDelay or T3410 starts again). The outcome is known
-// before the command answers; a network that does not answer leaves it
-// searching, as the boot attach does.
 // selectAndAttach attaches as the selection mode says: on the host's
 // network in manual mode (1), falling back to automatic selection when
 // that fails in mode 4 (27.007 §7.3: the mode then is automatic).
@@ -384,6 +379,12 @@ func (m *Modem) selectionEnded() {
 	m.finishLine(err)
 }
 
+// attachNow is +COPS=0 (and +COPS=4's fall back): automatic selection,
+// leaving the deregistered state, and, unless already registered so,
+// network selection and attach at once (an attempt waiting for
+// AttachDelay or T3410 starts again). The outcome is known before the
+// command answers; a network that does not answer leaves it searching,
+// as the boot attach does.
 func (m *Modem) attachNow() {
 	if m.st.copsOff || m.st.copsMode != 0 || !m.st.reg.Registered() {
 		m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
@@ -393,9 +394,31 @@ func (m *Modem) attachNow() {
 	}
 }
 
-// deregister is +COPS=2 and +CGATT=0: detach and stay detached (no retry,
-// no attach after +CFUN=4→1 or +CFUN=1,1) until +COPS=0, +CGATT=1,
-// +CGACT=1 or a power cycle.
+// psAttach is +CGATT=1 and the attach of +CGACT=1: the packet domain's
+// attach (27.007 §10.1.9), in the selection mode the host set with +COPS
+// (§7.3), which it leaves alone — manual selection attaches on the
+// host's network, mode 4 falls back as it does. Only the host's +COPS=2
+// deregistration ends, for automatic selection, as +COPS=0 would (there
+// is no network to attach on in mode 2). Unless already registered, the
+// attach runs at once, as attachNow's.
+func (m *Modem) psAttach() {
+	if m.st.copsMode == 2 {
+		m.st.copsMode = 0
+	}
+	m.st.copsOff = false
+	if m.st.reg.Registered() {
+		return
+	}
+	m.cancelAttach()
+	m.scanning()
+	m.attach()
+}
+
+// deregister is +COPS=2 (which sets mode 2) and +CGATT=0 (which leaves
+// the mode as the host set it: §10.1.9 detaches the packet domain, and
+// only +COPS changes the selection mode, §7.3): detach and stay detached
+// (no retry, no attach after +CFUN=4→1) until +COPS=0|1|4, +CGATT=1,
+// +CGACT=1, a restart or a power cycle.
 func (m *Modem) deregister() {
 	m.st.copsOff = true
 	m.detach()

@@ -215,7 +215,7 @@ func cmdCGATT(m *Modem, c at.Command) error {
 			if err := m.attachBlocked(); err != nil {
 				return err
 			}
-			m.attachNow()
+			m.psAttach()
 		default:
 			return errParams
 		}
@@ -277,7 +277,7 @@ func (m *Modem) activate(cids []int) error {
 		if err := m.attachBlocked(); err != nil {
 			return err
 		}
-		m.attachNow()
+		m.psAttach()
 		if !m.st.reg.Registered() {
 			return fmt.Errorf("+CGACT: PS attach failed (<stat> %d): %w", m.st.reg.Stat, at.CMENoNetworkService)
 		}

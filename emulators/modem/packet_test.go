@@ -176,8 +176,9 @@ func TestControlCharsInAPN(t *testing.T) {
 }
 
 // TestCGATTDetachAttach: +CGATT=0 deregisters as +COPS=2 does (URC,
-// event, network detach, no re-attach later), +CGATT=1 registers again at
-// once as +COPS=0 does, and +CGATT?, +CEREG?, +COPS? and +CGACT? agree.
+// event, network detach, no re-attach later) but leaves +COPS's mode,
+// +CGATT=1 registers again at once, and +CGATT?, +CEREG?, +COPS? and
+// +CGACT? agree.
 func TestCGATTDetachAttach(t *testing.T) {
 	r := newRig(t)
 	r.cmd(t, "ATE0;+CEREG=1")
@@ -190,7 +191,7 @@ func TestCGATTDetachAttach(t *testing.T) {
 		{"AT+CGATT=0", "OK"},
 		{"AT+CGATT?", "+CGATT: 0|OK"},
 		{"AT+CEREG?", "+CEREG: 1,0|OK"},
-		{"AT+COPS?", "+COPS: 2|OK"},
+		{"AT+COPS?", "+COPS: 0|OK"}, // automatic still, no <oper> detached
 		{"AT+CGACT?", "+CGACT: 1,0|OK"},
 		{"AT+CGACT=0", "OK"}, // nothing active
 		{"AT+CGATT=0", "OK"}, // already detached
@@ -683,5 +684,54 @@ func TestRefreshStatAlreadyUnregistered(t *testing.T) {
 	r.cmd(t, "AT")
 	if got := ceregURCs(r, mark); len(got) != 0 {
 		t.Errorf("URCs %q, want none: the detach was said at the loss", got)
+	}
+}
+
+// TestCGATTKeepsSelectionMode: +CGATT=0|1 attach and detach the packet
+// domain (27.007 §10.1.9) and leave the PLMN selection mode the host set
+// with +COPS (§7.3): +COPS? reads that mode, with no <oper> while
+// detached, and +CGATT=1 (or +CGACT=1's attach) attaches in it — on the
+// host's network in manual mode. Only a +COPS=2 is mode 2, which
+// +CGATT=1 ends in automatic mode, as +COPS=0 does. t169 F3.
+func TestCGATTKeepsSelectionMode(t *testing.T) {
+	tests := []struct {
+		name     string
+		sel      string // the host's +COPS before the detach
+		detached string // +COPS? after +CGATT=0
+		attach   string // the command that attaches again
+		after    string // +COPS? after it
+		manual   bool   // the re-attach is on 20801 by hand
+	}{
+		{"automatic", "AT+COPS=0", "+COPS: 0", "AT+CGATT=1", `+COPS: 0,2,"20801",7`, false},
+		{"manual", `AT+COPS=1,2,"20801"`, "+COPS: 1", "AT+CGATT=1", `+COPS: 1,2,"20801",7`, true},
+		{"manual/automatic", `AT+COPS=4,2,"20801"`, "+COPS: 4", "AT+CGATT=1", `+COPS: 4,2,"20801",7`, true},
+		{"manual, +CGACT=1 attaches", `AT+COPS=1,2,"20801"`, "+COPS: 1", "AT+CGACT=1,1", `+COPS: 1,2,"20801",7`, true},
+		{"deregistered by +COPS=2", "AT+COPS=2", "+COPS: 2", "AT+CGATT=1", `+COPS: 0,2,"20801",7`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.cmd(t, "ATE0;+CMEE=1")
+			r.advance(t, 2*time.Second)
+			r.exchanges(t, []exchange{
+				{tc.sel, "OK"},
+				{"AT+CGATT=0", "OK"},
+				{"AT+COPS?", tc.detached + "|OK"},
+				{"AT+CGATT?", "+CGATT: 0|OK"},
+			})
+			var before int
+			r.loop.Do(func() { before = len(r.net.attaches) })
+			r.exchanges(t, []exchange{
+				{tc.attach, "OK"},
+				{"AT+COPS?", tc.after + "|OK"},
+				{"AT+CGATT?", "+CGATT: 1|OK"},
+			})
+			r.loop.Do(func() {
+				got := r.net.attaches[before:]
+				if len(got) != 1 || strings.HasSuffix(got[0], "@20801") != tc.manual {
+					t.Errorf("attaches %q, want one, manual on 20801: %v", got, tc.manual)
+				}
+			})
+		})
 	}
 }
