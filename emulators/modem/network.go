@@ -477,13 +477,38 @@ const nominalRSRQIndex = 20
 
 func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
 
+// measured is the RSRP the modem measures, and whether it measures one:
+// the serving cell's; denied, the cell it stays camped on in limited
+// service (TS 23.122 §3.5); with no card (none, or one that does not
+// answer), the strongest cell in reach, on which a UE without a SIM
+// camps in limited service (§3.1, §3.5: any acceptable cell, for
+// emergency calls) — a host checks coverage before it looks at the
+// card (t169 F4). None with the radio off, while searching, or
+// detached by the host's +COPS=2 or +CGATT=0 (27.007 does not say the
+// UE stays camped then).
+func (m *Modem) measured() (int, bool) {
+	if r := m.st.reg; r.Registered() || r.camped() {
+		return r.RSRP, true
+	}
+	if m.st.fun != 1 || m.st.cardOn || m.st.copsOff {
+		return 0, false
+	}
+	best, ok := 0, false
+	for _, c := range m.o.Network.Cells() {
+		if !ok || c.RSRP > best {
+			best, ok = c.RSRP, true
+		}
+	}
+	return best, ok
+}
+
 func cmdCSQ(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Test:
 		m.info("+CSQ: (0-31,99),(99)")
 	case at.Exec:
-		if r := m.st.reg; r.Registered() || r.camped() {
-			m.info(fmt.Sprintf("+CSQ: %d,99", csqFromRSRP(r.RSRP)))
+		if rsrp, ok := m.measured(); ok {
+			m.info(fmt.Sprintf("+CSQ: %d,99", csqFromRSRP(rsrp)))
 		} else {
 			m.info("+CSQ: 99,99")
 		}
@@ -498,8 +523,8 @@ func cmdCESQ(m *Modem, c at.Command) error {
 	case at.Test:
 		m.info("+CESQ: (99),(99),(255),(255),(0-34,255),(0-97,255)")
 	case at.Exec:
-		if r := m.st.reg; r.Registered() || r.camped() {
-			m.info(fmt.Sprintf("+CESQ: 99,99,255,255,%d,%d", nominalRSRQIndex, rsrpIndex(r.RSRP)))
+		if rsrp, ok := m.measured(); ok {
+			m.info(fmt.Sprintf("+CESQ: 99,99,255,255,%d,%d", nominalRSRQIndex, rsrpIndex(rsrp)))
 		} else {
 			m.info("+CESQ: 99,99,255,255,255,255")
 		}

@@ -1,11 +1,13 @@
 package modem
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 )
@@ -332,6 +334,54 @@ func TestQueuedLineLoggedWhenSent(t *testing.T) {
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("at.log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
+		})
+	}
+}
+
+// TestSignalWithoutACard: with no card the UE camps in limited service
+// on the strongest cell in reach (TS 23.122 §3.1, §3.5), so +CSQ and
+// +CESQ give that cell's signal, not "not known"; with the radio off, no
+// cell in reach, or after the host's +COPS=2, they give none. t169 F4.
+func TestSignalWithoutACard(t *testing.T) {
+	strongest := []stkterm.Cell{{PLMN: "20810", TAC: 1, CellID: 2, RSRP: -101}, {PLMN: "46000", TAC: 3, CellID: 4, RSRP: -80}}
+	tests := []struct {
+		name  string
+		cells []stkterm.Cell // nil: the fake's (Orange's -85 the strongest)
+		setup []string       // commands before the card goes
+		after []string       // commands after
+		csq   string
+		cesq  string
+	}{
+		{"no card: the strongest cell", nil, nil, nil, fmt.Sprintf("+CSQ: %d,99", csqFromRSRP(-85)), fmt.Sprintf("+CESQ: 99,99,255,255,20,%d", rsrpIndex(-85))},
+		{"no card: another network's cell", strongest, nil, nil, fmt.Sprintf("+CSQ: %d,99", csqFromRSRP(-80)), fmt.Sprintf("+CESQ: 99,99,255,255,20,%d", rsrpIndex(-80))},
+		{"no card, no cell in reach", []stkterm.Cell{}, nil, nil, "+CSQ: 99,99", "+CESQ: 99,99,255,255,255,255"},
+		{"no card, radio off", nil, nil, []string{"AT+CFUN=4"}, "+CSQ: 99,99", "+CESQ: 99,99,255,255,255,255"},
+		{"deregistered by the host (left as it was)", nil, []string{"AT+COPS=2"}, nil, "+CSQ: 99,99", "+CESQ: 99,99,255,255,255,255"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.cmd(t, "ATE0;+CMEE=1")
+			r.advance(t, 2*time.Second)
+			for _, l := range tc.setup {
+				r.cmd(t, l)
+			}
+			r.loop.Do(func() {
+				if tc.cells != nil {
+					r.net.cells = tc.cells
+				}
+				r.m.SetCardPresent(false)
+			})
+			r.advance(t, time.Minute)
+			for _, l := range tc.after {
+				r.cmd(t, l)
+			}
+			r.exchanges(t, []exchange{
+				{"AT+CPIN?", "+CME ERROR: 10"},
+				{"AT+CEREG?", "+CEREG: 0,0|OK"},
+				{"AT+CSQ", tc.csq + "|OK"},
+				{"AT+CESQ", tc.cesq + "|OK"},
+			})
 		})
 	}
 }
