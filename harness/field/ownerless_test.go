@@ -21,14 +21,14 @@ func TestProfileListWithoutOwner(t *testing.T) {
 	// The tester's list names a Spanish profile …765 that the log never
 	// enables (it enables …761): listed as …761, the IMSI read after the
 	// switch and its REFRESH is that profile's.
-	switched := strings.Replace(string(log), "98439078563412907856", "98439078563412907816", 1)
+	switched := strings.Replace(string(log), "98439078563412907835", "98439078563412907816", 1)
 	for _, tc := range []struct {
 		name, log string
 		err       string   // the draft's refusal, "" for none
 		assumed   []string // an assumption's parts
 	}{
 		{"a listed profile the log never switches to", string(log),
-			"plain.log:20: profile 89340987654321098765 has no owner PLMN and no IMSI read beside it or after a switch to it tells its operator", nil},
+			"plain.log:20: profile 89340987654321098753 has no owner PLMN and no IMSI read beside it or after a switch to it tells its operator", nil},
 		{"the other profile switched to", switched,
 			"", []string{"profile 89340987654321098761, listed without its owner, is op21407's: IMSI 214071234567890, read at plain.log:39 after the switch to it"}},
 	} {
