@@ -30,6 +30,10 @@ var (
 	Emulated = ginkgo.Label("env:emulated")
 	Lab      = ginkgo.Label("env:lab")
 	Slow     = ginkgo.Label("slow")
+	// HostStack: an emulated device driven by a real host stack
+	// (ModemManager) on the wall clock. It runs once per make test
+	// (make specs-host), not once per personality.
+	HostStack = ginkgo.Label("env:host")
 )
 
 // Load reads a scenario from fixtures/scenarios, relative to the repository

@@ -627,11 +627,17 @@ func checkInterval(s *scenario.Scenario) time.Duration {
 // emulatedRadio is the emulated world as a callbox: it moves the device.
 type emulatedRadio struct{ r *harness.Rig }
 
-func (e emulatedRadio) MoveTo(area string) error {
+func (e emulatedRadio) MoveTo(area string) error { return MoveTo(e.r, area) }
+
+// MoveTo moves an emulated device to one of its scenario's areas at
+// once, as a callbox does, inside the rig's loop: a spec whose rig
+// follows the wall clock (a host stack drives it) cannot time an
+// itinerary stop against what the host has done.
+func MoveTo(r *harness.Rig, area string) error {
 	var err error
-	e.r.Loop.Do(func() {
-		if err = e.r.World.SetArea(area); err == nil {
-			e.r.Modem.Reselect()
+	r.Loop.Do(func() {
+		if err = r.World.SetArea(area); err == nil {
+			r.Modem.Reselect()
 		}
 	})
 	return err
