@@ -7,12 +7,12 @@ PKGS    := ./...
 # Modem dialects: the suite runs once under each (fixtures/personalities).
 PERSONALITIES := $(basename $(notdir $(wildcard fixtures/personalities/*.yaml)))
 
-.PHONY: all deps build run test vet fmt unit specs specs-all lab-emulated lab bench explore clean
+.PHONY: all deps build run test vet fmt unit specs specs-all specs-host lab-emulated lab bench explore clean
 
 all: build
 
 # What the tests need beyond Go: Debian packages (ser2net, tshark, asn1c,
-# openssl, gcc, chromium) and the pinned modules. ci/install.sh installs only what is
+# openssl, gcc, chromium, modemmanager, dbus) and the pinned modules. ci/install.sh installs only what is
 # missing (apt-get, as root or through sudo), so on a fresh machine `make
 # run` and `make test` set everything up themselves; afterwards this is a
 # few seconds of version checks.
@@ -73,6 +73,7 @@ test: deps vet
 	$(GO) test -count=1 -timeout 10m ./harness/explore/
 	$(GO) test -count=1 -timeout 10m -run '^TestScale$$' ./harness/fieldlog/
 	$(MAKE) specs-all
+	$(MAKE) specs-host
 	$(MAKE) lab-emulated
 
 # The Ginkgo suite once per modem personality ($$ESIMHIL_PERSONALITY
@@ -82,8 +83,23 @@ specs-all:
 	@set -e; for p in $(PERSONALITIES); do \
 		race=; [ "$$p" = generic ] && race=-race; \
 		echo "== specs under personality $$p"; \
-		ESIMHIL_PERSONALITY=$$p $(GO) test $$race -count=1 -timeout 10m ./specs/ -ginkgo.label-filter='!env:lab'; \
+		ESIMHIL_PERSONALITY=$$p $(GO) test $$race -count=1 -timeout 10m ./specs/ -ginkgo.label-filter='!env:lab && !env:host'; \
 	done
+
+# The env:host spec: Debian's ModemManager, a real host stack, probes,
+# enables and follows the emulated modem on the wall clock
+# (specs/modemmanager_test.go). Once, not per personality: ModemManager
+# picks its plugin by the modem's own strings, and the spec's is generic.
+# Its title is listed; where ModemManager or a mount namespace (root,
+# CAP_SYS_ADMIN) is missing it is skipped, its reason printed.
+specs-host:
+	@echo "== env:host specs: ModemManager drives the emulated modem"; \
+	log=$$(mktemp); \
+	if ! $(GO) test -race -v -count=1 -timeout 5m ./specs/ -ginkgo.label-filter='env:host' \
+		-ginkgo.v -ginkgo.no-color >$$log 2>&1; then \
+		cat $$log; rm -f $$log; exit 1; \
+	fi; \
+	grep -E '(\[env:host\]$$|^  \[SKIPPED\] |^Ran |^ok )' $$log | grep -v ' \[It\] '; rm -f $$log
 
 # The env:lab specs against the emulated device behind each lab transport:
 # its pty opened as a serial device, then exported by Debian's ser2net as

@@ -7,8 +7,11 @@
 # (Debian bookworm's 0.9.28) with gcc (internal/proto/asn1check compiles the
 # SGP.22 and SAIP ASN.1 modules into an independent decoder), chromium
 # (Debian's: the timeline and index pages are opened headless in
-# harness/timeline and harness/report tests) and the pinned modules
-# (including the Ginkgo CLI) are fetched.
+# harness/timeline and harness/report tests), modemmanager (Debian
+# bookworm's 1.20.4) with dbus-daemon (the dbus package, where it is not
+# there: specs/modemmanager_test.go runs ModemManager, a real host stack,
+# on a session bus of its own against the emulated modem; make specs-host)
+# and the pinned modules (including the Ginkgo CLI) are fetched.
 set -euo pipefail
 missing=()
 command -v make >/dev/null || missing+=(make)
@@ -18,6 +21,8 @@ command -v tshark >/dev/null || missing+=(tshark)
 command -v asn1c >/dev/null || missing+=(asn1c)
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v ModemManager >/dev/null || [ -x /usr/sbin/ModemManager ] || missing+=(modemmanager)
+command -v dbus-daemon >/dev/null || missing+=(dbus)
 if [ ${#missing[@]} -gt 0 ]; then
 	# Debian packages need root: as another user, through sudo, or say what to do.
 	sudo=()
@@ -39,5 +44,7 @@ go version
 tshark --version 2>/dev/null | head -1
 asn1c -v 2>&1 | sed -n 1p
 chromium --version
+/usr/sbin/ModemManager --version 2>/dev/null | head -1 || ModemManager --version | head -1
+dbus-daemon --version | head -1
 go mod download
 go mod verify
