@@ -142,9 +142,12 @@ type mmHost struct {
 
 // startProcess starts cmd and returns its stop: SIGTERM, then SIGKILL if
 // it has not exited 10 s later, and the wait either way. The spec's
-// cleanup stops it too (once, whichever comes first).
+// cleanup stops it too (once, whichever comes first), by its PID.
 func startProcess(cmd *exec.Cmd, what string) (stop func()) {
 	GinkgoHelper()
+	// A test binary killed outright (go test's -timeout, SIGKILL) runs
+	// no cleanup: the kernel ends the process with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	Expect(cmd.Start()).To(Succeed(), "starting %s", what)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
