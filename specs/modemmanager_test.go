@@ -18,6 +18,7 @@ package specs
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -297,9 +298,9 @@ var _ = Describe("ModemManager as the host", framework.HostStack, func() {
 		}).WithTimeout(mmWait).WithPolling(250*time.Millisecond).Should(HaveKeyWithValue("modem.generic.state", "disabled"),
 			"ModemManager exports the modem and finishes its probe")
 		p := r.Personality
-		Expect(m).To(HaveKeyWithValue("modem.generic.manufacturer", "esimhil"))
+		Expect(m).To(HaveKeyWithValue("modem.generic.manufacturer", cmp.Or(p.Manufacturer, "esimhil")))
 		Expect(m).To(HaveKeyWithValue("modem.generic.model", p.Model))
-		Expect(m).To(HaveKeyWithValue("modem.generic.revision", "1.0"))
+		Expect(m).To(HaveKeyWithValue("modem.generic.revision", cmp.Or(p.Revision, "1.0")))
 		Expect(m).To(HaveKeyWithValue("modem.generic.plugin", "generic"))
 		Expect(m).To(HaveKeyWithValue("modem.generic.primary-port", tty))
 
