@@ -55,30 +55,39 @@ const MaxCells = 1 << 24
 // way, else an OnlyA or OnlyB step. The common head and tail cost nothing,
 // so long conversations that differ in a few places align cheaply.
 func Lines(a, b []string) ([]Step, error) {
+	return Func(len(a), len(b), func(i, j int) bool { return a[i] == b[j] })
+}
+
+// Func aligns na items with nb as Lines does, item i of one side equal
+// to item j of the other where eq says so: for items that match by more
+// than their text (a recorded line whose log lost part of it matches any
+// line agreeing with what it kept).
+func Func(na, nb int, eq func(i, j int) bool) ([]Step, error) {
 	head := 0
-	for head < len(a) && head < len(b) && a[head] == b[head] {
+	for head < na && head < nb && eq(head, head) {
 		head++
 	}
 	tail := 0
-	for tail < len(a)-head && tail < len(b)-head && a[len(a)-1-tail] == b[len(b)-1-tail] {
+	for tail < na-head && tail < nb-head && eq(na-1-tail, nb-1-tail) {
 		tail++
 	}
-	ma, mb := a[head:len(a)-tail], b[head:len(b)-tail]
-	if cells := (len(ma) + 1) * (len(mb) + 1); cells > MaxCells {
-		return nil, fmt.Errorf("align: %d × %d differing lines is too many to align (at most %d cells)", len(ma), len(mb), MaxCells)
+	la, lb := na-head-tail, nb-head-tail
+	if cells := (la + 1) * (lb + 1); cells > MaxCells {
+		return nil, fmt.Errorf("align: %d × %d differing lines is too many to align (at most %d cells)", la, lb, MaxCells)
 	}
-	out := make([]Step, 0, len(a)+len(b)-head-tail)
+	same := func(i, j int) bool { return eq(head+i, head+j) }
+	out := make([]Step, 0, na+nb-head-tail)
 	for i := 0; i < head; i++ {
 		out = append(out, Step{Same, i, i})
 	}
-	// lcs[i][j]: common length of ma[i:] and mb[j:].
-	lcs := make([][]int32, len(ma)+1)
+	// lcs[i][j]: common length of the middles from i and j on.
+	lcs := make([][]int32, la+1)
 	for i := range lcs {
-		lcs[i] = make([]int32, len(mb)+1)
+		lcs[i] = make([]int32, lb+1)
 	}
-	for i := len(ma) - 1; i >= 0; i-- {
-		for j := len(mb) - 1; j >= 0; j-- {
-			if ma[i] == mb[j] {
+	for i := la - 1; i >= 0; i-- {
+		for j := lb - 1; j >= 0; j-- {
+			if same(i, j) {
 				lcs[i][j] = lcs[i+1][j+1] + 1
 			} else {
 				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
@@ -86,17 +95,17 @@ func Lines(a, b []string) ([]Step, error) {
 		}
 	}
 	i, j := 0, 0
-	for i < len(ma) || j < len(mb) {
+	for i < la || j < lb {
 		switch {
-		case i < len(ma) && j < len(mb) && ma[i] == mb[j]:
+		case i < la && j < lb && same(i, j):
 			out = append(out, Step{Same, head + i, head + j})
 			i++
 			j++
-		case i < len(ma) && j < len(mb) && lcs[i+1][j+1] == lcs[i][j]:
+		case i < la && j < lb && lcs[i+1][j+1] == lcs[i][j]:
 			out = append(out, Step{Changed, head + i, head + j})
 			i++
 			j++
-		case j >= len(mb) || i < len(ma) && lcs[i+1][j] >= lcs[i][j+1]:
+		case j >= lb || i < la && lcs[i+1][j] >= lcs[i][j+1]:
 			out = append(out, Step{OnlyA, head + i, -1})
 			i++
 		default:
@@ -105,7 +114,7 @@ func Lines(a, b []string) ([]Step, error) {
 		}
 	}
 	for k := 0; k < tail; k++ {
-		out = append(out, Step{Same, len(a) - tail + k, len(b) - tail + k})
+		out = append(out, Step{Same, na - tail + k, nb - tail + k})
 	}
 	return out, nil
 }

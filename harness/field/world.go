@@ -826,7 +826,7 @@ func (p *Plan) operators() ([]operator, error) {
 		if r.Unread != "" {
 			// What the platform's log did not keep is no evidence
 			// (outside tester t166 F7).
-			p.askFor("%s: %s %s's body is no whole record: %s; the draft takes nothing from what it lost, and the replay compares the requests of its route by route alone if that lost their serving network or kind, and says so: if you have the whole body, put it in the log", r.Src, r.Method, r.Path, r.Unread)
+			p.askFor("%s: %s %s's body is no whole record: %s; the draft takes nothing from what it lost, and the replay compares that request by the members it kept, and says so: if you have the whole body, put it in the log", r.Src, r.Method, r.Path, r.Unread)
 		}
 		if err := add(r.ServingPLMN, r.Src, "the serving network"); err != nil {
 			return nil, err

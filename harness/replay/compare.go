@@ -311,14 +311,13 @@ type item struct {
 // replay has is placed after the recorded line it follows; file is the
 // replay's log, lacks says what such a line is.
 func firstDivergence(place func(item) field.Src, track Track, a, b []item, file, lacks string) *Divergence {
-	ta, tb := make([]string, len(a)), make([]string, len(b))
-	for i := range a {
-		ta[i] = a[i].text
-	}
-	for i := range b {
-		tb[i] = b[i].text
-	}
-	steps, err := align.Lines(ta, tb)
+	return firstDivergenceEq(place, track, a, b, file, lacks, func(i, j int) bool { return a[i].text == b[j].text })
+}
+
+// firstDivergenceEq is firstDivergence with a[i] matching b[j] where eq
+// says so.
+func firstDivergenceEq(place func(item) field.Src, track Track, a, b []item, file, lacks string, eq func(i, j int) bool) *Divergence {
+	steps, err := align.Func(len(a), len(b), eq)
 	if err != nil {
 		return &Divergence{Track: track, Recorded: err.Error()}
 	}
@@ -403,40 +402,56 @@ func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
 }
 
 // requestKey is how a card request is compared: route and what it is
-// about, not its signature or times; by route alone on a route where
-// byRoute holds (a recorded body whose detail was not read).
-func requestKey(r fieldlog.Request, byRoute map[string]bool) string {
+// about, not its signature or times; without the members lost names (a
+// recorded body the log did not keep whole).
+func requestKey(r fieldlog.Request, lost []string) string {
 	s := r.Method + " " + r.Path
-	if byRoute[s] {
-		return s
+	add := func(name, v string) {
+		if v != "" && !slices.Contains(lost, name) {
+			s += " " + v
+		}
 	}
 	switch r.Path {
 	case "/v1/preferred-list":
-		s += " serving " + r.ServingPLMN
-	case "/v1/notifications":
-		s += " " + r.Kind
-		if r.Operator != "" {
-			s += " " + r.Operator
+		if !slices.Contains(lost, "serving_plmn") {
+			s += " serving " + r.ServingPLMN
 		}
+	case "/v1/notifications":
+		add("kind", r.Kind)
+		add("operator", r.Operator)
 	case "/v1/download":
-		s += " " + r.Operator
+		add("operator", r.Operator)
 	}
 	return s
 }
 
-// detailLost reports a request whose body lost (fieldlog's Unread) what
-// requestKey compares of it: a member read is whole, one lost is empty,
-// and an operator is empty too where a notification names none.
-func detailLost(r fieldlog.Request) bool {
+// lostMembers names what requestKey compares of a recorded request that
+// its body, not kept whole in the log (fieldlog's Unread), lost: a member
+// read is whole, one lost is empty — an operator is empty too where a
+// notification names none, which the log can no longer tell apart.
+func lostMembers(r fieldlog.Request) []string {
+	if r.Unread == "" {
+		return nil
+	}
+	var lost []string
 	switch r.Path {
 	case "/v1/preferred-list":
-		return r.ServingPLMN == ""
+		if r.ServingPLMN == "" {
+			lost = append(lost, "serving_plmn")
+		}
 	case "/v1/notifications":
-		return r.Kind == "" || r.Operator == ""
+		if r.Kind == "" {
+			lost = append(lost, "kind")
+		}
+		if r.Operator == "" {
+			lost = append(lost, "operator")
+		}
 	case "/v1/download":
-		return r.Operator == ""
+		if r.Operator == "" {
+			lost = append(lost, "operator")
+		}
 	}
-	return false
+	return lost
 }
 
 func requests(res *Result, rp *replayed, masks align.Masks) *Divergence {
@@ -457,32 +472,37 @@ func requests(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		b = rp.platform.Requests
 	}
 	// A recorded body the platform's log did not keep whole (cut, or
-	// contradicting its size or hash: fieldlog's Unread) has no detail to
-	// compare; its route's requests are then compared by route alone, on
-	// both sides, and the verdict says so — comparing its empty detail
-	// would make a divergence of the log's own loss, which a fixture that
-	// expects the failure fixed would take for the fix (outside tester
-	// t166 F7).
-	byRoute := map[string]bool{}
-	for _, r := range a {
-		route := r.Method + " " + r.Path
-		if r.Unread == "" || !detailLost(r.Request) || byRoute[route] {
-			continue
-		}
-		byRoute[route] = true
-		res.ByRoute = append(res.ByRoute, fmt.Sprintf("%s (%s:%d: %s)", route, baseName(r.Src.File), r.Src.Line, r.Unread))
-	}
+	// contradicting its size or hash) is compared by what it kept: a
+	// replayed request matches it where it agrees on those members, and
+	// the verdict names it. Comparing the lost members as empty made a
+	// divergence of the log's own loss, which a fixture expecting the
+	// failure fixed took for the fix; comparing the route alone hid a
+	// kind it kept (outside testers t166 F7, t178 N2).
+	lost := make([][]string, len(a))
 	start := field.RigEpoch.Add(res.Plan.Start)
 	ia, ib := make([]item, len(a)), make([]item, len(b))
 	for i, r := range a {
-		ia[i] = item{masks.Apply(requestKey(r.Request, byRoute)), field.Src{File: baseName(r.Src.File), Line: r.Src.Line}, r.At, 0}
+		lost[i] = lostMembers(r.Request)
+		text := masks.Apply(requestKey(r.Request, lost[i]))
+		if len(lost[i]) > 0 {
+			what := strings.Join(lost[i], ", ")
+			text += " (" + what + " not in the log)"
+			res.Unkept = append(res.Unkept, fmt.Sprintf("%s:%d (%s)", baseName(r.Src.File), r.Src.Line, what))
+		}
+		ia[i] = item{text, field.Src{File: baseName(r.Src.File), Line: r.Src.Line}, r.At, 0}
 	}
 	for i, r := range b {
-		ib[i] = item{masks.Apply(requestKey(r, byRoute)), field.Src{}, r.Time.Sub(start), r.Line}
+		ib[i] = item{masks.Apply(requestKey(r, nil)), field.Src{}, r.Time.Sub(start), r.Line}
+	}
+	eq := func(i, j int) bool {
+		if lost[i] == nil {
+			return ia[i].text == ib[j].text
+		}
+		return masks.Apply(requestKey(a[i].Request, lost[i])) == masks.Apply(requestKey(b[j], lost[i]))
 	}
 	res.Compared[Requests] = len(a)
 	res.markItems(ia)
-	return firstDivergence(playedBefore(res.Plan, rp, false), Requests, ia, ib, PlatformLog, "a request the recording lacks")
+	return firstDivergenceEq(playedBefore(res.Plan, rp, false), Requests, ia, ib, PlatformLog, "a request the recording lacks", eq)
 }
 
 // decisionKinds are the card's events that are its decisions; a replay

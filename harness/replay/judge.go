@@ -92,8 +92,8 @@ func judge(res *Result, rp *replayed) {
 	if res.NoAnswer != nil {
 		res.Why += "; " + res.NoAnswer.String()
 	}
-	if len(res.ByRoute) > 0 {
-		res.Why += "; assumed: the platform requests to " + strings.Join(res.ByRoute, ", ") + " compared by route alone, the log not keeping that body whole"
+	if len(res.Unkept) > 0 {
+		res.Why += "; assumed: the platform request(s) at " + strings.Join(res.Unkept, ", ") + " compared without what the log lost of their bodies"
 	}
 	if cut := p.CutCommands(); len(cut) > 0 {
 		// What the card did with those commands is not in the replay:

@@ -84,10 +84,10 @@ type Result struct {
 	// a GET RESPONSE asking for the length the emulated card announced.
 	// host.log notes each one beside it.
 	Adapted []string
-	// ByRoute are the routes whose platform requests were compared by
-	// route alone, each with the recorded request whose body the log did
-	// not keep whole: the verdict holds under that assumption.
-	ByRoute []string
+	// Unkept are the recorded platform requests whose bodies the log did
+	// not keep whole, compared by what they kept, each with the members
+	// lost: the verdict holds under that assumption.
+	Unkept []string
 	// OK is the verdict: the replay shows what the manifest expects.
 	OK bool
 	// Why says why the verdict is what it is, in one line.
