@@ -1605,11 +1605,14 @@ func cutCommand(t *fieldlog.Transcript, k int) string {
 }
 
 // MidChainLimits names the first STORE DATA block of each log whose
-// block 0 the log does not hold and that the field card took: a command
-// that began before the log, which the emulated card, never having seen
-// its start, refuses (6A86) where the field card took it. A limit, so
-// the draft prints it even while something else stops it (outside
-// tester t166 F9: only replay -v said it).
+// block 0 the log does not hold and that the field card answered other
+// than a card with nothing open does (cardtrace.HostError, the rule of
+// every reader): a command that began before the log, which the
+// emulated card, never having seen its start, refuses (6A86) where the
+// field card took it, or refused it for its data (6A80: it had block 0;
+// outside tester t178 N4). A limit, so the draft prints it even while
+// something else stops it (outside tester t166 F9: only replay -v said
+// it).
 func MidChainLimits(f *Fixture) []string {
 	if f == nil {
 		return nil
@@ -1618,25 +1621,30 @@ func MidChainLimits(f *Fixture) []string {
 	for _, t := range f.Logs {
 		for k, e := range t.Entries {
 			a := e.APDU
-			if e.Role != fieldlog.Command || a == nil || a.Ins != "STORE DATA" || a.Block == 0 || !a.NoRequest || !tookIt(t, k) {
+			if e.Role != fieldlog.Command || a == nil || a.Ins != "STORE DATA" || a.Block == 0 || !a.NoRequest || a.HostError {
 				continue
 			}
-			out = append(out, fmt.Sprintf("%s:%d is STORE DATA block %d of a command whose block 0 the logs do not hold (they begin in the middle of it): the emulated card, which never saw the start, refuses it where the field card took it, so the replay's answer differs there; cut the log before the next command that begins with block 0, or paste the logs from its start",
-				filepath.Base(t.File), e.Line, a.Block))
+			sw := cardSW(t, k)
+			if sw == "" {
+				continue // no answer in the log: nothing to compare
+			}
+			out = append(out, fmt.Sprintf("%s:%d is STORE DATA block %d of a command whose block 0 the logs do not hold (they begin in the middle of it): the emulated card, which never saw the start, refuses its block number (6A86) where the field card, which had the start, answered %s, so the replay's answer differs there; cut the log before the next command that begins with block 0, or paste the logs from its start",
+				filepath.Base(t.File), e.Line, a.Block, sw))
 			break
 		}
 	}
 	return out
 }
 
-// tookIt reports that the card answered command k of t with normal
-// processing (9000, 61xx, 91xx), as the modem showed it.
-func tookIt(t *fieldlog.Transcript, k int) bool {
-	return slices.ContainsFunc(t.Answer(k), func(e fieldlog.Entry) bool {
-		a := e.APDU
-		return a != nil && a.Response && a.Malformed == "" && len(a.Raw) >= 2 &&
-			apdu.NormalProcessing(uint16(a.Raw[len(a.Raw)-2])<<8|uint16(a.Raw[len(a.Raw)-1]))
-	})
+// cardSW is the status word, in hex, of the card's answer to command k
+// of t as the modem showed it; "" when the log holds none.
+func cardSW(t *fieldlog.Transcript, k int) string {
+	for _, e := range t.Answer(k) {
+		if a := e.APDU; a != nil && a.Response && a.Malformed == "" && len(a.Raw) >= 2 {
+			return fmt.Sprintf("%X", a.Raw[len(a.Raw)-2:])
+		}
+	}
+	return ""
 }
 
 // CutLimits names each command line the logs cut that the field modem

@@ -38,9 +38,10 @@ type APDU struct {
 	// HostError marks, on a command and its answer, a command with
 	// nothing before it on its channel in the log (a STORE DATA block
 	// with no request open or out of sequence, a GET RESPONSE with no
-	// 61xx before it) that the card refused (cardtrace.HostError): it had
-	// nothing before it on the card either, so the host sent it out of
-	// turn; the log does not begin mid-exchange there.
+	// 61xx before it) that the card refused as a card with nothing open
+	// refuses it (cardtrace.HostError: 6A86 to a block, 6F00 to a GET
+	// RESPONSE): it had nothing before it on the card either, so the host
+	// sent it out of turn; the log does not begin mid-exchange there.
 	HostError bool
 	// SW is a response's status word.
 	SW uint16
@@ -529,7 +530,7 @@ func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 	default:
 		a.Summary = fmt.Sprintf("%s: %s", cmd.Summary, sw)
 	}
-	if c.outOfTurn && cardtrace.HostError(a.SW) {
+	if c.outOfTurn && cardtrace.HostError(insOf(cmd.Raw), a.SW) {
 		// The card had nothing before it either: the host's error, as
 		// every reader of a trace says it, not a log begun mid-exchange.
 		a.HostError, cmd.HostError = true, true

@@ -72,9 +72,10 @@ type APDU struct {
 	Warnings []string
 	// HostError says, of a STORE DATA block out of sequence or with no
 	// sequence open, or a GET RESPONSE with no 61xx before it, that the
-	// card refused it (cardtrace.HostError): the host sent it out of
-	// turn, and the lane misses nothing ("" otherwise; one the card took
-	// is a sniffer started mid-session, in Warnings).
+	// card refused it as a card with nothing open does
+	// (cardtrace.HostError): the host sent it out of turn, and the lane
+	// misses nothing ("" otherwise; one the card took, or refused for
+	// what it held, is a sniffer started mid-session, in Warnings).
 	HostError string
 	// For is, for GET RESPONSE, the index in Lane.APDUs of the command
 	// whose answer it fetches (-1: none seen).
@@ -502,12 +503,14 @@ func (l *Lane) storeData(a *APDU) {
 }
 
 // outOfTurn takes an exchange with nothing before it on its channel in
-// the lane (what says which): one the card refused had nothing before it
-// on the card either, the host's protocol error, said on its row
-// (cardtrace.HostError); one the card took continued what the sniffer
-// did not see (MidSession), after a loss when one came just before.
+// the lane (what says which): one the card refused as a card with
+// nothing open does had nothing before it on the card either, the
+// host's protocol error, said on its row (cardtrace.HostError); one the
+// card took, or refused for what it held (6A80 to a block: it had block
+// 0), continued what the sniffer did not see (MidSession), after a loss
+// when one came just before.
 func (l *Lane) outOfTurn(a *APDU, what string) {
-	if cardtrace.HostError(a.SW) {
+	if cardtrace.HostError(a.INS, a.SW) {
 		a.HostError = fmt.Sprintf("%s: %s, which the card refused (%04X): it had nothing before it either, so nothing is missing from the trace", cardtrace.HostErrorText, what, a.SW)
 		return
 	}

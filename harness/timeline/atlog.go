@@ -493,7 +493,7 @@ func decodeCall(name, hexArg string, answer []string, st *callState, session int
 		if refused {
 			out.responseDetail += "\nthe ES10 function failed: " + s
 		}
-		if outOfTurn != "" && cardtrace.HostError(sw) {
+		if outOfTurn != "" && cardtrace.HostError(cmd.INS, sw) {
 			// The card had nothing before it either: the host's error,
 			// as every reader of a trace says it.
 			out.response += " · " + cardtrace.HostErrorText

@@ -16,7 +16,10 @@ import (
 // lane, the AT lane, a field log's +CSIM lines), and the APDU lane does
 // not count it as a sniffer started mid-session; one the card took is
 // still one (outside tester t168 F1: 6A86 and 6F00 made a whole capture
-// "incomplete or approximate").
+// "incomplete or approximate"). Only a card's answer for having nothing
+// open counts (cardtrace.HostError): one refused for what the card had
+// put together — 6A80 to a block ≥ 1 — shows it had block 0, so the
+// trace lost it (outside tester t178 N4).
 func TestOutOfTurnAlikeInEveryReader(t *testing.T) {
 	const (
 		blk0   = "81E2110004BF2D065C"   // block 0 of a ListNotification in two
@@ -40,13 +43,20 @@ func TestOutOfTurnAlikeInEveryReader(t *testing.T) {
 		{"block out of sequence, taken 9000", []lossStep{w(blk0, "9000"), w(blk2, "9000")}, midSession},
 		{"block with no request open, refused 6A86", []lossStep{w(blk1, "6A86")}, hostError},
 		{"block after a refused one, refused 6A86", []lossStep{w(blk0, "9000"), w(blk2, "6A86"), w(blk1, "6A86")}, hostError},
-		{"block with no request open, refused 6700", []lossStep{w(blk1, "6700")}, hostError},
-		{"block with no request open, refused 6D00", []lossStep{w(blk1, "6D00")}, hostError},
+		{"block with no request open, refused 6D00: no STORE DATA there", []lossStep{w(blk1, "6D00")}, hostError},
+		{"block with no request open, refused 6A80: the card had block 0", []lossStep{w(blk1, "6A80")}, midSession},
+		{"block out of sequence, refused 6A80: the card had block 1", []lossStep{w(blk0, "9000"), w(blk2, "6A80")}, midSession},
+		{"block with no request open, refused 6985: a whole request refused", []lossStep{w(blk1, "6985")}, midSession},
+		{"block with no request open, refused 6A88: no such function", []lossStep{w(blk1, "6A88")}, midSession},
+		{"block with no request open, refused 6700: says nothing of block 0", []lossStep{w(blk1, "6700")}, midSession},
 		{"block with no request open, taken 9000", []lossStep{w(blk1, "9000")}, midSession},
 		{"block with no request open, taken 61xx", []lossStep{w(blk1, "6103")}, midSession},
 		{"block in sequence, refused 6A80: the function's refusal", []lossStep{w(blk0, "9000"), w(blk1, "6A80")}, inTurn},
 		{"GET RESPONSE with nothing waiting, refused 6F00", []lossStep{w(get, "6F00")}, hostError},
 		{"GET RESPONSE with nothing waiting, refused 6985", []lossStep{w(get, "6985")}, hostError},
+		{"GET RESPONSE with nothing waiting, refused 6D00: no GET RESPONSE on the card", []lossStep{w(get, "6D00")}, hostError},
+		{"GET RESPONSE with nothing waiting, refused 6700: an answer of another length waits", []lossStep{w(get, "6700")}, midSession},
+		{"GET RESPONSE with nothing waiting, refused 6A86: says nothing of what waits", []lossStep{w(get, "6A86")}, midSession},
 		{"GET RESPONSE with nothing waiting, answered 9000", []lossStep{w(get, "BF3E035A01009000")}, midSession},
 		{"GET RESPONSE with nothing waiting, answered 6Cxx: it has something", []lossStep{w(get, "6C21")}, midSession},
 		{"GET RESPONSE after 61xx, refused 6F00", []lossStep{w(getEID, "6115"), w(get, "6F00")}, inTurn},
@@ -169,5 +179,38 @@ func TestHostErrorsMakeNoIncompletePage(t *testing.T) {
 	}
 	if atRows != 3 {
 		t.Errorf("%d AT lane rows say the host's protocol error, want 3", atRows)
+	}
+}
+
+// TestLostBlock0RefusedIsMidSession: the tester's session (t178 s1a: a
+// GetProfilesInfo in two blocks whose block 1 the card refused 6A80,
+// wrong data, with the frame of its block 0 cut from the capture; then a
+// GetEID in two blocks, whole) draws a page that says the capture is
+// incomplete: the card that refused block 1 for its data had put the
+// request together, so it had block 0 and the sniffer lost it. Neither
+// lane calls that row the host's protocol error, though the AT lane,
+// which holds block 0, shows the exchange whole (outside tester t178 N4).
+func TestLostBlock0RefusedIsMidSession(t *testing.T) {
+	tl, err := Build("testdata/t178-s1a", Run{Name: "t178-s1a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl.Notes) != 1 || !strings.Contains(tl.Notes[0], string(simtrace.MidSession)) {
+		t.Errorf("notes %q, want one that the sniffer started mid-session", tl.Notes)
+	}
+	refused := 0
+	for _, it := range tl.Items {
+		if strings.Contains(it.Label, cardtrace.HostErrorText) || strings.Contains(it.Detail, cardtrace.HostErrorText) {
+			t.Errorf("%s: %q says the host's protocol error\n%s", it.Source, it.Label, it.Detail)
+		}
+		if it.Kind == KindAPDU && strings.Contains(it.Label, "6A80") {
+			refused++
+			if !strings.Contains(it.Detail, string(simtrace.MidSession)) {
+				t.Errorf("%s: %q does not say the sniffer started mid-session\n%s", it.Source, it.Label, it.Detail)
+			}
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d card rows refused 6A80, want 1", refused)
 	}
 }

@@ -92,24 +92,42 @@ func (s *Channels[C, K]) Lost(ch C, known bool) {
 // card that refused the block says so to the next.
 func (s *Channels[C, K]) LostAnswer(ch C) { s.answers.End(ch) }
 
-// HostError reports whether the card's status word sw to a command that
-// had nothing before it on its channel in the trace — a STORE DATA block
-// out of sequence or with no request open (es10.OutOfSequence,
+// HostError reports whether the card's status word sw to a command ins
+// that had nothing before it on its channel in the trace — a STORE DATA
+// block out of sequence or with no request open (es10.OutOfSequence,
 // es10.NoSequence), a GET RESPONSE with no 61xx before it — shows the
-// card had nothing before it either: it refused the command (an
-// execution or checking error, ISO/IEC 7816-4 §5.1.3: SW1 64 to 6F; not
-// 6Cxx, T=0's "again with Le", which a card with nothing to give does
-// not ask), so the host sent it out of turn, its protocol error, and the
-// trace misses nothing (outside tester t168 F1: blocks the card refused
-// 6A86 and a GET RESPONSE it refused 6F00 made a whole capture
-// "incomplete"). A command the card took (9000, 61xx, 91xx, a warning)
-// continued what reached the card but not the trace: the trace began,
-// or lost bytes, in the middle. Every reader of a trace says the first
-// on the command's row, in these words (HostErrorText), and none counts
-// it as bytes missing from the trace.
-func HostError(sw uint16) bool {
-	sw1 := byte(sw >> 8)
-	return sw1 >= 0x64 && sw1 <= 0x6F && sw1 != 0x6C
+// card had nothing before it either, so the host sent it out of turn
+// (its protocol error) and the trace misses nothing (outside tester t168
+// F1: blocks the card refused 6A86 and a GET RESPONSE it refused 6F00
+// made a whole capture "incomplete"). Only the answers of a card with
+// nothing open count, per command:
+//   - STORE DATA: 6A86, incorrect P1-P2, GlobalPlatform's answer to a
+//     block number (P2) it does not expect, the emulated card's; and
+//     6D00, no STORE DATA on that channel (no ISD-R there), where no
+//     request can be open.
+//   - GET RESPONSE: 6F00, TS 102 221's "technical problem, no precise
+//     diagnosis" for one not right after its command (the emulated
+//     card's); 6985, ISO/IEC 7816-4's "conditions of use not satisfied",
+//     other cards' answer for nothing waiting; 6D00, a card with no GET
+//     RESPONSE at all.
+//
+// Any other refusal does not show it: 6A80 (wrong data) or 6985 to a
+// block ≥ 1 is a card that put the request together and refused it, so
+// it had block 0 and the trace lost it (outside tester t178 N4); 6700 or
+// 6Cxx to a GET RESPONSE speaks of an answer waiting. A command the card
+// took (9000, 61xx, 91xx, a warning) continued what reached the card but
+// not the trace. Every reader of a trace says a host error on the
+// command's row, in these words (HostErrorText), and counts none as
+// bytes missing from the trace; it counts the rest as the trace begun,
+// or having lost bytes, in the middle.
+func HostError(ins byte, sw uint16) bool {
+	switch ins {
+	case es10.InsStoreData:
+		return sw == apdu.SWIncorrectP1P2 || sw == apdu.SWINSNotSupported
+	case apdu.InsGetResponse:
+		return sw == apdu.SWUnknown || sw == apdu.SWConditionsNotSatisfied || sw == apdu.SWINSNotSupported
+	}
+	return false
 }
 
 // HostErrorText is what every reader of a trace says of a command the

@@ -56,22 +56,41 @@ func TestLoss(t *testing.T) {
 }
 
 // TestHostError: which answers to a command with nothing before it on
-// its channel say the card had nothing before it either (it refused it:
-// ISO/IEC 7816-4 §5.1.3's execution and checking errors), and which say
-// it continued what the trace lost (outside tester t168 F1).
+// its channel say the card had nothing before it either — the answers of
+// a card with nothing open, per command — and which say it continued
+// what the trace lost (outside tester t168 F1), or refused what it had
+// put together (t178 N4: 6A80 to a block ≥ 1 shows the card had block 0).
 func TestHostError(t *testing.T) {
+	const (
+		sd  = es10.InsStoreData
+		get = apdu.InsGetResponse
+	)
 	for _, tc := range []struct {
+		ins  byte
 		sw   uint16
 		want bool
 	}{
-		{0x9000, false}, {0x6103, false}, {0x9110, false}, {0x9F22, false},
-		{0x6282, false}, {0x6310, false}, // warnings: processed
-		{0x6C21, false}, // T=0's "again with Le": it has an answer
-		{0x6400, true}, {0x6581, true}, {0x6700, true}, {0x6881, true}, {0x6985, true},
-		{0x6A80, true}, {0x6A86, true}, {0x6B00, true}, {0x6D00, true}, {0x6E00, true}, {0x6F00, true},
+		// STORE DATA: only the wrong block number (GlobalPlatform's
+		// incorrect P1-P2), or no STORE DATA on the channel at all.
+		{sd, 0x6A86, true}, {sd, 0x6D00, true},
+		{sd, 0x9000, false}, {sd, 0x6103, false}, {sd, 0x9110, false}, {sd, 0x6310, false},
+		{sd, 0x6A80, false}, // wrong data: the card put the request together
+		{sd, 0x6A88, false}, // no such function: the same
+		{sd, 0x6985, false}, // a whole request refused (no more switches)
+		{sd, 0x6A84, false}, // too long: the card held what came before
+		{sd, 0x6700, false}, {sd, 0x6F00, false}, {sd, 0x6400, false},
+		// GET RESPONSE: the answers of a card with nothing waiting.
+		{get, 0x6F00, true}, {get, 0x6985, true}, {get, 0x6D00, true},
+		{get, 0x9000, false}, {get, 0x6115, false}, {get, 0x6282, false},
+		{get, 0x6C21, false}, // T=0's "again with Le": it has an answer
+		{get, 0x6700, false}, // wrong length: an answer of other length waits
+		{get, 0x6A86, false}, // P1-P2 not 00: says nothing of what waits
+		{get, 0x6A80, false},
+		// Another command: never counted out of turn.
+		{0xF2, 0x6F00, false}, {0x12, 0x6985, false},
 	} {
-		if got := HostError(tc.sw); got != tc.want {
-			t.Errorf("%04X: %v, want %v", tc.sw, got, tc.want)
+		if got := HostError(tc.ins, tc.sw); got != tc.want {
+			t.Errorf("INS %02X, %04X: %v, want %v", tc.ins, tc.sw, got, tc.want)
 		}
 	}
 }
