@@ -366,13 +366,17 @@ func (img *nvmFile) check(eid string) error {
 			return fail(f("iccid"), "%q is not an ICCID", n.ICCID)
 		case len(n.Address) > maxNotifAddressLen || n.Address != "" && !isHost(n.Address):
 			return fail(f("address"), "%q is not an SM-DP+ address", n.Address)
+		case len(n.Pending) == 0:
+			// ListNotification and RetrieveNotificationsList read only
+			// the signed notification: without it the card would hold
+			// one it never lists or hands out, yet removes by its seq
+			// (outside tester t178 N8). Every one the card keeps has it.
+			return fail(f("pending"), "missing: the signed notification is what ListNotification lists and RetrieveNotificationsList hands out, so without it the card could neither, yet NotificationSent would remove seq %d", n.Seq)
 		case len(n.Pending) > maxPendingBytes:
 			return fail(f("pending"), "%d bytes, at most %d", len(n.Pending), maxPendingBytes)
 		}
-		if len(n.Pending) > 0 {
-			if err := n.checkSigned(f); err != nil {
-				return err
-			}
+		if err := n.checkSigned(f); err != nil {
+			return err
 		}
 		seqs[n.Seq] = true
 	}

@@ -243,7 +243,8 @@ func TestUndecodableMetadataImageRestores(t *testing.T) {
 // signed encoding ListNotification and RetrieveNotificationsList cannot
 // read (a profileManagementOperation that is no DER BIT STRING, X.690
 // §11.2.1), or whose seq, event, ICCID or address disagree with what it
-// signed, is refused with the field named: else the card would hold a
+// signed, or that has none (t178 N8), is refused with the field named:
+// else the card would hold a
 // notification it never lists yet removes by its seq (outside tester t168
 // F2), or list one operation and report another. The image as the card
 // wrote it restores, and the card lists every notification it holds.
@@ -297,6 +298,12 @@ func TestRestoreRefusesPendingItCannotList(t *testing.T) {
 			`notifications[0].iccid: "89860000000000000019" disagrees with the signed notification's iccid, 89331000000000000029`},
 		{"address other than the signed one", bend(0, set("address", "smdp.orange.test")),
 			`notifications[0].address: "smdp.orange.test" disagrees with the signed notification's notificationAddress, "smdp.sfr.test"`},
+		// t178 N8: with no signed notification the card could neither
+		// list nor hand it out, yet removed it by its seq.
+		{"no pending", bend(1, func(n map[string]any) { delete(n, "pending") }), "notifications[1].pending: missing: "},
+		{"pending empty", bend(1, set("pending", "")), "notifications[1].pending: missing: "},
+		{"pending null", bend(2, set("pending", nil)), "notifications[2].pending: missing: "},
+		{"address gone with pending", bend(0, func(n map[string]any) { delete(n, "pending"); delete(n, "address") }), "notifications[0].pending: missing: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Restore(cfg, tc.nvm)
