@@ -194,7 +194,10 @@ func testStreamingAnswer(t *testing.T, kind string) {
 		send := func(text string) bool { _, err := io.WriteString(s.conn, text); return err == nil }
 		send("\r\n+CGLA: 84,\"")
 		for i := range len(data) / 4 {
-			time.Sleep(100 * time.Millisecond) // 1 s in all, twice the timeout
+			// 0.6 s in all, past the timeout, and well inside the 4× it
+			// allows an answer still arriving, as sleeps stretch on a
+			// loaded machine (1 s in all failed at 2 s under load 10).
+			time.Sleep(60 * time.Millisecond)
 			if !send(data[4*i : 4*i+4]) {
 				return
 			}
@@ -224,14 +227,17 @@ func testStreamingAnswer(t *testing.T, kind string) {
 func TestStreamGivesMoreTimeOnlyToAnAnswer(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		stream string // sent every 20 ms, for 3× the timeout, then OK
+		stream string // sent every 20 ms, for 2× the timeout, then OK
 		answer bool   // the OK taken as the command's answer
 	}{
 		{"an answer's text", "EM7511-like\r\n", true},
 		{"NMEA sentences", "$GPGSV,3,1,11,03,03,111,00*74\r\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			const timeout = 300 * time.Millisecond
+			// The stream runs past the timeout and ends well inside 4× it,
+			// even as sleeps stretch on a loaded machine (3× of 300 ms
+			// failed under load 10).
+			const timeout = 500 * time.Millisecond
 			c, s := newScriptOn(t, withDeadlines, map[string]string{}, WithTimeout(timeout))
 			done := make(chan struct{})
 			defer func() { <-done }()
@@ -240,7 +246,7 @@ func TestStreamGivesMoreTimeOnlyToAnAnswer(t *testing.T) {
 				for !strings.Contains(s.lines(), "AT+CGMM") {
 					time.Sleep(time.Millisecond)
 				}
-				for range 3 * timeout / (20 * time.Millisecond) {
+				for range 2 * timeout / (20 * time.Millisecond) {
 					if _, err := io.WriteString(s.conn, tc.stream); err != nil {
 						return
 					}
