@@ -40,7 +40,7 @@ func TestCutCommand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			limits := strings.Join(CutLimits(f), "\n")
+			limits := strings.Join(Texts(CutLimits(f)), "\n")
 			if tc.want == "" && limits != "" || !strings.Contains(limits, tc.want) {
 				t.Errorf("limits %q, want %q", limits, tc.want)
 			}

@@ -44,7 +44,7 @@ func TestMidChainLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Join(Limits(f), "\n")
+			got := strings.Join(Texts(Limits(f)), "\n")
 			if tc.want == "" && strings.Contains(got, "STORE DATA block") || !strings.Contains(got, tc.want) {
 				t.Errorf("limits %q, want %q", got, tc.want)
 			}

@@ -120,6 +120,9 @@ type Plan struct {
 	// faults replaced (each with its log line): a URC the replay then
 	// misses may be one of theirs.
 	DroppedFaults []string
+	// Limits are the to-dos that say where the replay's answer differs
+	// whatever the manifest gives (LimitAt).
+	Limits []Limit
 	// ToDo are the assumptions that ask the manifest for what the logs
 	// lack and the replay may need (a reject cause, a network's name):
 	// the draft lists them as things to do.
@@ -372,7 +375,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, err
 	}
 	for _, l := range Limits(f) {
-		p.askFor("%s", l)
+		p.limit(l)
 	}
 	p.steps(o)
 	p.bootAmongCommands()
@@ -387,8 +390,103 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 // the logs cut (CutLimits), a STORE DATA chain they begin inside
 // (MidChainLimits) and the radio access technologies the emulated modem
 // lacks (RATLimits).
-func Limits(f *Fixture) []string {
+func Limits(f *Fixture) []Limit {
 	return slices.Concat(CardLimits(f), CutLimits(f), MidChainLimits(f), RATLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
+}
+
+// A Limit is a line where the plan knows that the replay's answer differs
+// from the recording whatever the manifest says: a to-do of the draft's,
+// and for a verdict a line where a divergence shows nothing, neither the
+// failure nor its fix (outside tester t178 N1: "fixed" passed at the
+// known mid-chain limit).
+type Limit struct {
+	// Src is the line, by the log's base name.
+	Src Src
+	// From says that what follows it differs too (a module that left
+	// the bus, a card that switched on its own, another SIM slot).
+	From bool
+	// Text is the to-do, which names Src.
+	Text string
+}
+
+func (l Limit) String() string { return l.Text }
+
+// limitAt is a Limit at line of t; format's first two arguments are
+// expected to be the log's base name and a line.
+func limitAt(t *fieldlog.Transcript, line int, format string, args ...any) Limit {
+	return Limit{Src: Src{filepath.Base(t.File), line}, Text: fmt.Sprintf(format, args...)}
+}
+
+// limitFrom is limitAt for a limit whose effect goes on past its line.
+func limitFrom(t *fieldlog.Transcript, line int, format string, args ...any) Limit {
+	l := limitAt(t, line, format, args...)
+	l.From = true
+	return l
+}
+
+// Texts are the limits' to-dos.
+func Texts(ls []Limit) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Text
+	}
+	return out
+}
+
+// limit records a limit the world finds (askFor, and Limits for the
+// verdict).
+func (p *Plan) limit(l Limit) {
+	p.askFor("%s", l.Text)
+	l.Text = p.ToDo[len(p.ToDo)-1]
+	p.Limits = append(p.Limits, l)
+}
+
+// limitOf records a limit at src (limit).
+func (p *Plan) limitOf(src Src, from bool, format string, args ...any) {
+	p.limit(Limit{Src: Src{filepath.Base(src.File), src.Line}, From: from, Text: fmt.Sprintf(format, args...)})
+}
+
+// LimitAt is the limit a divergence at src falls under: one at its line
+// or in the same exchange (its command, its answer; the lines of a cut
+// command's exchange that continue it, Step.Part), or one before it whose
+// effect goes on (From).
+func (p *Plan) LimitAt(src Src) (Limit, bool) {
+	base := Src{filepath.Base(src.File), src.Line}
+	for _, l := range p.Limits {
+		switch {
+		case l.Src.File != base.File || src.Line <= 0:
+		case l.Src.Line == base.Line, l.From && base.Line > l.Src.Line, p.sameExchange(l.Src, base):
+			return l, true
+		}
+	}
+	return Limit{}, false
+}
+
+// sameExchange reports that two lines (by base name) belong to the
+// exchange of one command: its line, its echo, its answer.
+func (p *Plan) sameExchange(a, b Src) bool {
+	ka, kb := p.exchangeOf(a), p.exchangeOf(b)
+	return ka >= 0 && ka == kb
+}
+
+// exchangeOf is the index of the command whose exchange a line (by base
+// name) is in; -1 for a URC, a note or a line the logs do not have.
+func (p *Plan) exchangeOf(src Src) int {
+	for _, t := range p.Fixture.Logs {
+		if filepath.Base(t.File) != src.File {
+			continue
+		}
+		for k, e := range t.Entries {
+			switch {
+			case e.Line != src.Line:
+			case e.Role == fieldlog.Command:
+				return k
+			case e.Cmd >= 0:
+				return e.Cmd
+			}
+		}
+	}
+	return -1
 }
 
 // ReenumerationLimits names each time a ModemManager log shows the
@@ -398,11 +496,11 @@ func Limits(f *Fixture) []string {
 // emulated modem does not leave the bus: it answers the command the
 // vanished port never answered and keeps its registration, so the replay
 // differs there.
-func ReenumerationLimits(f *Fixture) []string {
+func ReenumerationLimits(f *Fixture) []Limit {
 	if f == nil {
 		return nil
 	}
-	var out []string
+	var out []Limit
 	for _, t := range f.Logs {
 		if t.Format != fieldlog.MM {
 			continue
@@ -425,10 +523,12 @@ func ReenumerationLimits(f *Fixture) []string {
 			continue
 		}
 		what := ""
+		at := t.Entries[hangup].Line
 		for k := hangup - 1; k >= 0; k-- {
 			if e := t.Entries[k]; e.Role == fieldlog.Command {
 				if !hasFinal(t, k) {
 					what = fmt.Sprintf(": it answers %s (line %d), which the vanished port never answered", e.Text, e.Line)
+					at = e.Line
 				}
 				break
 			}
@@ -438,7 +538,7 @@ func ReenumerationLimits(f *Fixture) []string {
 			back = fmt.Sprintf("ModemManager creates it again at line %d", t.Entries[created].Line)
 		}
 		file := filepath.Base(t.File)
-		out = append(out, fmt.Sprintf("%s:%d: ModemManager's AT port hung up and the modem was removed (line %d), and %s: the module reset and re-enumerated on USB (on the card's REFRESH, a restart, a crash), which the emulated modem does not do%s; the replay differs there, so cut the logs before the command the port left unanswered, or start them where the modem is created again",
+		out = append(out, limitFrom(t, at, "%s:%d: ModemManager's AT port hung up and the modem was removed (line %d), and %s: the module reset and re-enumerated on USB (on the card's REFRESH, a restart, a crash), which the emulated modem does not do%s; the replay differs there, so cut the logs before the command the port left unanswered, or start them where the modem is created again",
 			file, t.Entries[hangup].Line, t.Entries[removed].Line, back, what))
 	}
 	return out
@@ -464,11 +564,11 @@ var actNames = map[string]string{
 // BG95 is drafted as quectel-eg25, whose dialect it shares otherwise. So
 // are the PSM timers a registration line shows (+CEREG n=4 or 5): the
 // emulated modem negotiates no PSM.
-func RATLimits(f *Fixture) []string {
+func RATLimits(f *Fixture) []Limit {
 	if f == nil {
 		return nil
 	}
-	var out []string
+	var out []Limit
 	seen := map[string]bool{}
 	for _, t := range f.Logs {
 		for k, e := range t.Entries {
@@ -509,7 +609,7 @@ func RATLimits(f *Fixture) []string {
 				continue
 			}
 			seen[key] = true
-			out = append(out, fmt.Sprintf("%s:%d: %s: no personality or manifest field gives the emulated modem %s, so the replay differs there and a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+			out = append(out, limitAt(t, e.Line, "%s:%d: %s: no personality or manifest field gives the emulated modem %s, so the replay differs there and a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
 				filepath.Base(t.File), e.Line, what, lacks))
 		}
 	}
@@ -540,7 +640,7 @@ func answeredNoService(t *fieldlog.Transcript, k int) bool {
 // host at +CMEE=0 sees every error so); on a line of several commands the
 // command that failed is the one after the last that answered, when that
 // one answers whenever it succeeds (failedCommand), else it is not judged.
-func ErrorLimits(f *Fixture) []string {
+func ErrorLimits(f *Fixture) []Limit {
 	if f == nil {
 		return nil
 	}
@@ -548,7 +648,7 @@ func ErrorLimits(f *Fixture) []string {
 		words     map[string]at.CMEError // errorWords, read at the first error in words
 		wordsRead bool
 	)
-	var out []string
+	var out []Limit
 	for _, t := range f.Logs {
 		var sessions map[[2]int]sessionState // sessionStates, at the first card command judged
 		for _, e := range t.Entries {
@@ -585,7 +685,7 @@ func ErrorLimits(f *Fixture) []string {
 					continue
 				}
 			}
-			out = append(out, fmt.Sprintf("%s:%d: the field modem answered %s with %s, which the emulated modem never gives (%s): the replay's answer differs there, so a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+			out = append(out, limitAt(t, e.Line, "%s:%d: the field modem answered %s with %s, which the emulated modem never gives (%s): the replay's answer differs there, so a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
 				filepath.Base(t.File), e.Line, textcut.Cut(cmdText, 40), e.Text, why))
 		}
 	}
@@ -734,11 +834,11 @@ func sessionStates(t *fieldlog.Transcript) map[[2]int]sessionState {
 // word: the emulated card answers from its own file system, which no
 // manifest field shapes, so its word for the same file may differ
 // (outside tester sw93: 148,8 replayed as 105,129, unexplained).
-func CRSMLimits(f *Fixture) []string {
+func CRSMLimits(f *Fixture) []Limit {
 	if f == nil {
 		return nil
 	}
-	var out []string
+	var out []Limit
 	for _, t := range f.Logs {
 		for _, e := range t.Entries {
 			m := crsmAnswer.FindStringSubmatch(e.Text)
@@ -750,7 +850,7 @@ func CRSMLimits(f *Fixture) []string {
 			if sw1 > 0xFF || sw2 > 0xFF || apdu.NormalProcessing(uint16(sw1)<<8|uint16(sw2)) {
 				continue
 			}
-			out = append(out, fmt.Sprintf("%s:%d: the field card answered %s with %s (SW %02X%02X), an error: the emulated card answers from its own files (README, +CRSM), which no manifest field shapes, so its word for this file may differ: a failure that is this line may not reproduce",
+			out = append(out, limitAt(t, e.Line, "%s:%d: the field card answered %s with %s (SW %02X%02X), an error: the emulated card answers from its own files (README, +CRSM), which no manifest field shapes, so its word for this file may differ: a failure that is this line may not reproduce",
 				filepath.Base(t.File), e.Line, textcut.Cut(t.CommandOf(e), 40), e.Text, sw1, sw2))
 		}
 	}
@@ -780,11 +880,11 @@ var crsmAnswer = regexp.MustCompile(`^\+CRSM: ?(\d{1,3}),(\d{1,3})`)
 // injects a card's status word; nor a catBusy result. A replay then
 // differs there, whatever the manifest says, so a draft says so before
 // anything else is filled in.
-func CardLimits(f *Fixture) []string {
+func CardLimits(f *Fixture) []Limit {
 	if f == nil {
 		return nil // the fixture did not load: nothing read to say it of
 	}
-	var out []string
+	var out []Limit
 	for _, t := range f.Logs {
 		for _, e := range t.Entries {
 			a := e.APDU
@@ -796,7 +896,7 @@ func CardLimits(f *Fixture) []string {
 				// of its own runs (a REFRESH, a BIP exchange), which no
 				// reconstruction sets up at a given instant (outside
 				// tester sw67: a catBusy enable drafted without a word).
-				out = append(out, fmt.Sprintf("%s:%d: the field card answered %s with catBusy (its toolkit busy), which the emulated card gives only while a proactive session of its own runs, and no reconstruction sets one up at that instant: the replay's answer differs there, so a failure that is this answer does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+				out = append(out, limitAt(t, e.Line, "%s:%d: the field card answered %s with catBusy (its toolkit busy), which the emulated card gives only while a proactive session of its own runs, and no reconstruction sets one up at that instant: the replay's answer differs there, so a failure that is this answer does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
 					filepath.Base(t.File), e.Line, a.ES10))
 				continue
 			}
@@ -809,7 +909,7 @@ func CardLimits(f *Fixture) []string {
 				// with data is one it never gives (outside tester t166
 				// F1: the to-do blamed +CGLA in a +CSIM log).
 				if cmd := commandAPDU(t, e); cmd == nil || len(cmd.Raw) != 5 {
-					out = append(out, fmt.Sprintf("%s:%d: the field card answered %s, a command with data, with SW %04X (wrong Le: the command again with Le %02X), which the emulated card gives only to a case 2 command whose P3 is not its length (TS 102 221 §7.3.1.1.4; it answers this one with its data or 61xx): the replay's answers differ from there to the repeat; cut the logs before it, or keep the fixture as one that shows the limit",
+					out = append(out, limitAt(t, e.Line, "%s:%d: the field card answered %s, a command with data, with SW %04X (wrong Le: the command again with Le %02X), which the emulated card gives only to a case 2 command whose P3 is not its length (TS 102 221 §7.3.1.1.4; it answers this one with its data or 61xx): the replay's answers differ from there to the repeat; cut the logs before it, or keep the fixture as one that shows the limit",
 						filepath.Base(t.File), e.Line, a.ES10, a.SW, le))
 				}
 				continue
@@ -823,7 +923,7 @@ func CardLimits(f *Fixture) []string {
 			case a.SW == apdu.SWNotEnoughMemory:
 				continue
 			}
-			out = append(out, fmt.Sprintf("%s:%d: the field card answered %s with SW %04X, which the emulated card cannot be made to give (it answers a well-formed %s with 9000, and the manifest has no card fault): the replay's answer differs there, so a failure that is this answer does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+			out = append(out, limitAt(t, e.Line, "%s:%d: the field card answered %s with SW %04X, which the emulated card cannot be made to give (it answers a well-formed %s with 9000, and the manifest has no card fault): the replay's answer differs there, so a failure that is this answer does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
 				filepath.Base(t.File), e.Line, a.ES10, a.SW, a.ES10))
 		}
 	}
@@ -1613,11 +1713,11 @@ func cutCommand(t *fieldlog.Transcript, k int) string {
 // outside tester t178 N4). A limit, so the draft prints it even while
 // something else stops it (outside tester t166 F9: only replay -v said
 // it).
-func MidChainLimits(f *Fixture) []string {
+func MidChainLimits(f *Fixture) []Limit {
 	if f == nil {
 		return nil
 	}
-	var out []string
+	var out []Limit
 	for _, t := range f.Logs {
 		for k, e := range t.Entries {
 			a := e.APDU
@@ -1628,7 +1728,7 @@ func MidChainLimits(f *Fixture) []string {
 			if sw == "" {
 				continue // no answer in the log: nothing to compare
 			}
-			out = append(out, fmt.Sprintf("%s:%d is STORE DATA block %d of a command whose block 0 the logs do not hold (they begin in the middle of it): the emulated card, which never saw the start, refuses its block number (6A86) where the field card, which had the start, answered %s, so the replay's answer differs there; cut the log before the next command that begins with block 0, or paste the logs from its start",
+			out = append(out, limitAt(t, e.Line, "%s:%d is STORE DATA block %d of a command whose block 0 the logs do not hold (they begin in the middle of it): the emulated card, which never saw the start, refuses its block number (6A86) where the field card, which had the start, answered %s, so the replay's answer differs there; cut the log before the next command that begins with block 0, or paste the logs from its start",
 				filepath.Base(t.File), e.Line, a.Block, sw))
 			break
 		}
@@ -1652,18 +1752,18 @@ func cardSW(t *fieldlog.Transcript, k int) string {
 // card did with it is not in the replay (outside tester t166 F5: a cut
 // EnableProfile, answered ok, was sent as it stood, got ERROR, and the
 // draft said nothing).
-func CutLimits(f *Fixture) []string {
+func CutLimits(f *Fixture) []Limit {
 	if f == nil {
 		return nil
 	}
-	var out []string
+	var out []Limit
 	for _, t := range f.Logs {
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
 				continue
 			}
 			if why := cutCommand(t, k); why != "" {
-				out = append(out, fmt.Sprintf("%s:%d: %s: the replay does not send the cut line (the emulated modem would refuse it) and compares nothing of its exchange; what the card did with the whole command, the emulated card does not do, so what follows from it may differ; paste the line whole from the host's own log if you have it",
+				out = append(out, limitAt(t, e.Line, "%s:%d: %s: the replay does not send the cut line (the emulated modem would refuse it) and compares nothing of its exchange; what the card did with the whole command, the emulated card does not do, so what follows from it may differ; paste the line whole from the host's own log if you have it",
 					filepath.Base(t.File), e.Line, why))
 			}
 		}

@@ -2139,7 +2139,7 @@ func TestCardLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Join(CardLimits(f), "\n")
+			got := strings.Join(Texts(CardLimits(f)), "\n")
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 				t.Errorf("limits %q, want %q", got, tc.want)
 			}
@@ -2234,7 +2234,7 @@ func TestErrorLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Join(slices.Concat(ErrorLimits(f), CRSMLimits(f)), "\n")
+			got := strings.Join(Texts(slices.Concat(ErrorLimits(f), CRSMLimits(f))), "\n")
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 				t.Errorf("limits %q, want %q", got, tc.want)
 			}
@@ -2379,7 +2379,7 @@ func TestReenumerationLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Join(ReenumerationLimits(f), "\n")
+			got := strings.Join(Texts(ReenumerationLimits(f)), "\n")
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 				t.Errorf("limits %q, want %q", got, tc.want)
 			}

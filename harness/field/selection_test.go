@@ -166,7 +166,7 @@ func TestRATLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := RATLimits(f)
+			got := Texts(RATLimits(f))
 			if len(got) != len(tc.want) {
 				t.Fatalf("limits:\n%s\nwant %d", strings.Join(got, "\n"), len(tc.want))
 			}

@@ -617,7 +617,7 @@ func (p *Plan) world() error {
 			}
 		}
 		signs := signsText(after)
-		p.askFor("%s: the host put the modem on another SIM slot%s: the emulated device holds one card, so the replay goes on with it and what follows differs; cut the log before line %d to replay what comes before it",
+		p.limitOf(s.Src, true, "%s: the host put the modem on another SIM slot%s: the emulated device holds one card, so the replay goes on with it and what follows differs; cut the log before line %d to replay what comes before it",
 			s.Src, signs, s.Src.Line)
 	}
 	var pref map[string][]string
@@ -997,7 +997,7 @@ func (p *Plan) bothNoServiceStats() {
 		}
 		// A to-do, not only an assumption: the draft knows the first
 		// replay fails there (outside tester t166 F9).
-		p.askFor("the logs show a device without a cell as searching (%s, stat 2) and as not registered (no_service_stat 0): the emulated modem gives one of them, 0, so its answer differs at %s, whatever the manifest says; cut the logs before it, or keep the fixture as one that shows the limit", r.Src, r.Src)
+		p.limitOf(r.Src, false, "the logs show a device without a cell as searching (%s, stat 2) and as not registered (no_service_stat 0): the emulated modem gives one of them, 0, so its answer differs at %s, whatever the manifest says; cut the logs before it, or keep the fixture as one that shows the limit", r.Src, r.Src)
 		return
 	}
 }
@@ -1933,7 +1933,7 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			}
 		}
 		if li < 0 || p.Fixture.Logs[li].Clock == fieldlog.NoTime {
-			p.askFor("the modem booted by itself at %s%s (no restart command before it: its power was cut, or it crashed), which the replay cannot make: the log has no times, so no cut falls between the lines before and after the boot; cut the log before the boot, or give it times", b.Src, inFlight)
+			p.limitOf(b.Src, true, "the modem booted by itself at %s%s (no restart command before it: its power was cut, or it crashed), which the replay cannot make: the log has no times, so no cut falls between the lines before and after the boot; cut the log before the boot, or give it times", b.Src, inFlight)
 			continue
 		}
 		if inFlight != "" {
@@ -2705,7 +2705,7 @@ func (p *Plan) unreproducedSwitches(pref map[string][]string, subscriberAt func(
 			if prevSrc.File != "" {
 				readBefore = ", " + prevSrc.String() + " read " + prev + "'s"
 			}
-			p.askFor("%s: the card's own switch to %s's profile%s%s: the emulated card switches only when its periodic check finds the device roaming, to an operator the platform lists for the country it is in, and %s, so the replay's card keeps %s's profile and what follows differs; if the device was abroad, give the manifest's itinerary the country and network.cells its network there, and platform: {preferred: {<country>: [%s]}}",
+			p.limitOf(idn.Src, true, "%s: the card's own switch to %s's profile%s%s: the emulated card switches only when its periodic check finds the device roaming, to an operator the platform lists for the country it is in, and %s, so the replay's card keeps %s's profile and what follows differs; if the device was abroad, give the manifest's itinerary the country and network.cells its network there, and platform: {preferred: {<country>: [%s]}}",
 				idn.Src, cur, readBefore, shown, why, prev, cur)
 		}
 		prev, prevSrc, prevAt = cur, idn.Src, idn.At

@@ -230,7 +230,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 // still: what no manifest mends (field.Limits), and the roaming
 // registration the world would ask about once it is built.
 func draftLimits(f *field.Fixture) []string {
-	out := field.Limits(f)
+	out := field.Texts(field.Limits(f))
 	if r := field.UnnamedRoaming(f); r != "" {
 		out = append(out, r)
 	}
