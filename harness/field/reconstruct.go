@@ -1537,10 +1537,16 @@ func (p *Plan) steps(o Options) {
 					t.File, sign, p.Dialect.RefreshDelay+warmUp, p.Dialect.RefreshDelay, warmUp)
 			}
 			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: p.withStandIns(line), Log: li, Entry: k, Src: Src{t.File, e.Line}}
-			if cutCommand(t, k) != "" {
+			if cutCommand(t, k) != "" || cutPart(t, k) > 0 {
 				// Sent cut, the emulated modem would refuse what the
-				// field modem took whole (CutLimits says so).
+				// field modem took whole (CutLimits says so); what
+				// continues it (the GET RESPONSE of its 61xx, its chain's
+				// next block) the emulated card, never having had it,
+				// would refuse too.
 				s.Skip = cutSkip
+				if cutPart(t, k) > 0 {
+					s.Skip = fmt.Sprintf(cutPartSkip, cutPart(t, k))
+				}
 				p.Steps = append(p.Steps, s)
 				prev = &p.Steps[len(p.Steps)-1]
 				continue
@@ -1607,7 +1613,7 @@ func (p *Plan) steps(o Options) {
 			noCommand = append(noCommand, s.Src.String())
 		case s.Skip == unreadySkip:
 			unready = append(unready, s.Src.String())
-		case strings.HasPrefix(s.Skip, preBootSkip), s.Skip == cutSkip:
+		case strings.HasPrefix(s.Skip, preBootSkip), s.Skip == cutSkip, cutPart(f.Logs[s.Log], s.Entry) > 0 && s.Skip != "":
 			// Said with the power-on; said one by one.
 		case s.Skip != "":
 			skipped = append(skipped, s.Src.String())
@@ -1661,6 +1667,10 @@ func clipList(s []string, n int) []string {
 // answered whole, is not played.
 const cutSkip = "its line lost bytes in the log, though the field modem took it whole"
 
+// cutPartSkip is why a command that continues a cut one (cutPart) is not
+// played; its argument is the cut command's line.
+const cutPartSkip = "it continues the command at line %d, whose line lost bytes in the log and is not played"
+
 // cutCommand says why command k of t is a line the log cut: its hex is no
 // APDU for bytes lost, yet the field modem answered it with a well-formed answer (data,
 // or a status word that is no error) and OK, which a modem gives only to
@@ -1702,6 +1712,15 @@ func cutCommand(t *fieldlog.Transcript, k int) string {
 			c.Summary, off, e.Line, what)
 	}
 	return ""
+}
+
+// cutPart is the line of the cut command (cutCommand) that command k of
+// t continues, 0 for none (fieldlog.APDU.CutAt).
+func cutPart(t *fieldlog.Transcript, k int) int {
+	if a := t.Entries[k].APDU; a != nil {
+		return a.CutAt
+	}
+	return 0
 }
 
 // MidChainLimits names the first STORE DATA block of each log whose
@@ -1763,8 +1782,18 @@ func CutLimits(f *Fixture) []Limit {
 				continue
 			}
 			if why := cutCommand(t, k); why != "" {
-				out = append(out, limitAt(t, e.Line, "%s:%d: %s: the replay does not send the cut line (the emulated modem would refuse it) and compares nothing of its exchange; what the card did with the whole command, the emulated card does not do, so what follows from it may differ; paste the line whole from the host's own log if you have it",
-					filepath.Base(t.File), e.Line, why))
+				var parts []int
+				for j := k + 1; j < len(t.Entries); j++ {
+					if t.Entries[j].Role == fieldlog.Command && cutPart(t, j) == e.Line {
+						parts = append(parts, t.Entries[j].Line)
+					}
+				}
+				cont := ""
+				if len(parts) > 0 {
+					cont = fmt.Sprintf(", nor what continues it (%s: the GET RESPONSE of its 61xx, its chain's next block), which the emulated card, never having had it, would refuse", lineRuns(parts))
+				}
+				out = append(out, limitAt(t, e.Line, "%s:%d: %s: the replay does not send the cut line (the emulated modem would refuse it)%s, and compares nothing of their exchanges; what the card did with the whole command, the emulated card does not do, so what follows from it may differ; paste the line whole from the host's own log if you have it",
+					filepath.Base(t.File), e.Line, why, cont))
 			}
 		}
 	}
@@ -1772,16 +1801,18 @@ func CutLimits(f *Fixture) []Limit {
 }
 
 // CutCommands are the steps not played because the log cut their line
-// (cutCommand): a verdict names them, what the card did there being
-// left out of the replay.
-func (p *Plan) CutCommands() []Src {
-	var out []Src
+// (cutCommand) or they continue one (cutPart): a verdict names them,
+// what the card did there being left out of the replay.
+func (p *Plan) CutCommands() (cut, parts []Src) {
 	for _, s := range p.Steps {
-		if s.Skip == cutSkip {
-			out = append(out, s.Src)
+		switch {
+		case s.Skip == cutSkip:
+			cut = append(cut, s.Src)
+		case s.Skip == fmt.Sprintf(cutPartSkip, cutPart(p.Fixture.Logs[s.Log], s.Entry)):
+			parts = append(parts, s.Src)
 		}
 	}
-	return out
+	return cut, parts
 }
 
 // unreadySkip is why a command a log opens with, which the field modem

@@ -3,6 +3,7 @@ package fieldlog
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,13 @@ type APDU struct {
 	// its channel (es10.NoSequence): its block 0 is not in the log, or
 	// the request ended before it.
 	NoRequest bool
+	// CutAt is, on a command and its answer, the line of the command the
+	// log cut (its hex lost bytes) that this one continues: the GET
+	// RESPONSE that fetches the cut command's 61xx, a later block of the
+	// STORE DATA chain it began. Its answer is the cut command's, read by
+	// its own tag (outside tester t178 N5: called a chain whose block 0
+	// the log does not hold, the enable's failure not read).
+	CutAt int
 	// HostError marks, on a command and its answer, a command with
 	// nothing before it on its channel in the log (a STORE DATA block
 	// with no request open or out of sequence, a GET RESPONSE with no
@@ -87,6 +95,36 @@ type chain struct {
 	// outOfTurn is set when lastCmd has nothing before it on the channel
 	// in the log (what would make its refusal the host's error).
 	outOfTurn bool
+	// cut is the last command on the channel whose line the log cut,
+	// while what follows may continue it.
+	cut *cutCmd
+}
+
+// cutCmd is a command whose line the log cut, which the card took: its
+// line, the bytes the log kept of it (its header, when it kept one), the
+// answer put together so far, and whether a 61xx of it waits for GET
+// RESPONSE.
+type cutCmd struct {
+	cmd     *APDU
+	line    int
+	head    []byte
+	data    []byte
+	waiting bool
+}
+
+// continues reports whether raw, a command sent on the cut command's
+// channel, carries on from it (TS 102 221 §7.3.1.1.4, GlobalPlatform
+// §11.11): a GET RESPONSE while its 61xx waits, or a STORE DATA block
+// after one of its chain that was not the last.
+func (k *cutCmd) continues(raw []byte) bool {
+	switch ins := insOf(raw); {
+	case ins == apdu.InsGetResponse:
+		return k.waiting
+	case ins != es10.InsStoreData || len(k.head) < 4 || len(raw) < 4 || insOf(k.head) != es10.InsStoreData:
+		return false
+	default:
+		return k.head[2]&0x80 == 0 && raw[3] == k.head[3]+1
+	}
 }
 
 // port is what a port's lines carry from one to the next: its card's
@@ -195,13 +233,23 @@ func decodeAPDUs(t *Transcript) {
 				known := a.Channel >= 0
 				p.channels.Lost(key, known)
 				if known {
-					*p.get(key) = chain{key: key}
+					*p.get(key) = chain{key: key, lastCmd: a, cut: &cutCmd{cmd: a, line: e.Line, head: c.head}}
+					of[a] = p.get(key)
 				}
 				continue
 			}
 			ch := p.get(key)
+			if k := ch.cut; k != nil && k.continues(a.Raw) {
+				continueCut(ch, a, e.Line)
+				of[a] = ch
+				continue
+			}
+			ch.cut = nil
 			command(ch, &p.channels, a)
 			of[a] = ch
+			if a.Ins == "malformed" {
+				ch.cut = &cutCmd{cmd: a, line: e.Line, head: a.Raw}
+			}
 			if n, ok := closesChannel(a.Raw); ok {
 				switch {
 				case c.session >= 0 && len(a.Raw) >= 4 && a.Raw[3] != 0:
@@ -232,6 +280,8 @@ func decodeAPDUs(t *Transcript) {
 			c := of[cmd]
 			answers := c != nil && c.lastCmd == cmd
 			switch {
+			case r.malformed == "" && answers && c.cut != nil && (c.cut.cmd == cmd || cmd.CutAt > 0):
+				cutAnswer(c, a)
 			case r.malformed != "":
 				a.Malformed, a.Failed, a.Ins = r.malformed, true, "malformed"
 				a.Summary = "malformed answer: " + r.malformed
@@ -279,6 +329,9 @@ type hexLine struct {
 	raw       []byte
 	malformed string
 	lengthOff string
+	// head is, for a malformed line, the whole bytes its hex begins with
+	// (what the log kept of a cut command: its header).
+	head []byte
 }
 
 // commandAPDU reads AT+CGLA=<session>,<len>,"<hex>" (session ≥ 0, see
@@ -317,6 +370,11 @@ func commandAPDU(line string) (c hexLine, ok bool) {
 	switch {
 	case err != nil:
 		c.malformed = at.HexProblem(h)
+		n := 0
+		for n+1 < len(h) && isHexDigit(h[n]) && isHexDigit(h[n+1]) {
+			n += 2
+		}
+		c.head, _ = hex.DecodeString(h[:n])
 	case len(raw) < 4:
 		c.malformed = fmt.Sprintf("%d bytes, shorter than an APDU's header", len(raw))
 	default:
@@ -538,6 +596,54 @@ func response(c *chain, chs *cardtrace.Channels[string, *APDU], a *APDU) {
 	}
 }
 
+// continueCut takes a, sent on at line, as the continuation of c's cut
+// command: the channel's card state was lost with that command, so it is
+// no exchange of its own (no block 0 missing, no 61xx missing).
+func continueCut(c *chain, a *APDU, line int) {
+	k := c.cut
+	c.lastCmd, c.outOfTurn = a, false
+	a.CutAt = k.line
+	a.Ins = apdu.InsName(insOf(a.Raw))
+	if insOf(a.Raw) == es10.InsStoreData {
+		a.Block, a.Last = int(a.Raw[3]), a.Raw[2]&0x80 != 0
+		a.Summary = fmt.Sprintf("STORE DATA block %d of the command cut at line %d", a.Block, k.line)
+		k.head, k.data = a.Raw, nil // the next block continues this one
+		return
+	}
+	a.Summary = fmt.Sprintf("GET RESPONSE for the command cut at line %d", k.line)
+}
+
+// cutAnswer reads the answer a to c's cut command or to what continues
+// it: a 61xx waits for GET RESPONSE, an error status word ends it, and
+// a whole answer is decoded by its own tag (cutCommandAnswer).
+func cutAnswer(c *chain, a *APDU) {
+	k, cmd := c.cut, c.lastCmd
+	a.SW = uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
+	a.Ins, a.Block, a.Last, a.CutAt = cmd.Ins, cmd.Block, cmd.Last, cmd.CutAt
+	a.Failed = apdu.Failed(a.SW)
+	k.data = append(k.data, a.Raw[:len(a.Raw)-2]...)
+	k.waiting = false
+	what := "the command cut at line " + strconv.Itoa(k.line)
+	if cmd.CutAt == 0 {
+		what = cmd.Summary
+	}
+	switch _, more := apdu.MoreData(a.SW); {
+	case more:
+		k.waiting = true
+	case a.Failed:
+		c.cut = nil
+	default:
+		whole := *a
+		whole.Raw = append(slices.Clone(k.data), a.Raw[len(a.Raw)-2:]...)
+		if cutCommandAnswer(&whole) {
+			a.Ins, a.ES10, a.Last, a.Done, a.Answer, a.Failed, a.Summary = whole.Ins, whole.ES10, whole.Last, whole.Done, whole.Answer, whole.Failed, whole.Summary
+			c.cut = nil
+			return
+		}
+	}
+	a.Summary = fmt.Sprintf("%s: SW %s", what, swText(a.SW))
+}
+
 // cutCommandAnswer decodes a whole answer to a command the log holds as
 // no APDU (its hex cut or garbled on the way to the log: the modem, which
 // answered with it, got a whole one) as the ES10 function its own tag
@@ -736,4 +842,8 @@ func signed(err error, code int, ok string) (string, bool) {
 		return fmt.Sprintf("error %d", code), true
 	}
 	return ok, false
+}
+
+func isHexDigit(b byte) bool {
+	return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F'
 }

@@ -104,16 +104,22 @@ func judge(res *Result, rp *replayed) {
 	if len(res.Unkept) > 0 {
 		res.Why += "; assumed: the platform request(s) at " + strings.Join(res.Unkept, ", ") + " compared without what the log lost of their bodies"
 	}
-	if cut := p.CutCommands(); len(cut) > 0 {
+	if cut, parts := p.CutCommands(); len(cut) > 0 {
 		// What the card did with those commands is not in the replay:
 		// the verdict holds under that assumption (outside tester t166
 		// F5: a cut enable sent as it stood got ERROR, and passed as
 		// "fixed").
-		var at []string
+		var at, cont []string
 		for _, s := range cut {
 			at = append(at, s.String())
 		}
+		for _, s := range parts {
+			cont = append(cont, s.String())
+		}
 		res.Why += fmt.Sprintf("; assumed: the command(s) at %s not played, their lines cut in the log though the field modem took them whole", strings.Join(at, ", "))
+		if len(cont) > 0 {
+			res.Why += fmt.Sprintf(", nor those that continue them (%s)", strings.Join(cont, ", "))
+		}
 	}
 }
 
