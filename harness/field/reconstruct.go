@@ -908,9 +908,19 @@ func CardLimits(f *Fixture) []Limit {
 				// which the 6Cxx itself shows); only a 6Cxx to a command
 				// with data is one it never gives (outside tester t166
 				// F1: the to-do blamed +CGLA in a +CSIM log).
-				if cmd := commandAPDU(t, e); cmd == nil || len(cmd.Raw) != 5 {
+				switch cmd := commandAPDU(t, e); {
+				case cmd == nil || len(cmd.Raw) != 5:
 					out = append(out, limitAt(t, e.Line, "%s:%d: the field card answered %s, a command with data, with SW %04X (wrong Le: the command again with Le %02X), which the emulated card gives only to a case 2 command whose P3 is not its length (TS 102 221 §7.3.1.1.4; it answers this one with its data or 61xx): the replay's answers differ from there to the repeat; cut the logs before it, or keep the fixture as one that shows the limit",
 						filepath.Base(t.File), e.Line, a.ES10, a.SW, le))
+				case cmd.Raw[1] == apdu.InsGetResponse && cmd.Raw[4] != 0 && cmd.Raw[4] < le:
+					// Fewer bytes than wait: T=0 lets a card refuse any
+					// Le but its own (ISO/IEC 7816-3 §12.2.2), but the
+					// emulated card serves a GET RESPONSE of fewer bytes
+					// as 102 221 §7.3.1.1.4 and Annex C chain it, with
+					// those bytes and 61xx for the rest, and no manifest
+					// field makes it refuse (outside tester t178 N3).
+					out = append(out, limitAt(t, e.Line, "%s:%d: the field card answered the GET RESPONSE for %s with Le %02X (%d bytes), fewer than the %d waiting, with SW %04X (the command again with Le %02X), where the emulated card gives those %d bytes and 61xx for the rest (TS 102 221 §7.3.1.1.4, Annex C), and no manifest field makes it refuse: the replay's answers differ from there to the repeat; cut the logs before it, or keep the fixture as one that shows the limit",
+						filepath.Base(t.File), e.Line, a.ES10, cmd.Raw[4], cmd.Raw[4], le, a.SW, le, cmd.Raw[4]))
 				}
 				continue
 			}

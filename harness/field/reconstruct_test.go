@@ -2133,6 +2133,16 @@ func TestCardLimits(t *testing.T) {
 			"> AT+CSIM=10,\"81C0000000\"\n< +CSIM: 4,\"6C15\"\n< OK\n", ""},
 		{"GET RESPONSE 6C15 over +CGLA", "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n< +CGLA: 4,\"6115\"\n< OK\n" +
 			"> AT+CGLA=1,10,\"81C0000000\"\n< +CGLA: 4,\"6C15\"\n< OK\n", ""},
+		// t178 N3: a GET RESPONSE of fewer bytes than wait, which the
+		// emulated card serves with those and 61xx (TS 102 221
+		// §7.3.1.1.4), refused 6Cxx by the field card: a limit. More
+		// than wait it refuses alike: none.
+		{"GET RESPONSE Le 10 of 21 answered 6C15", "> AT+CSIM=22,\"81E2910006BF3E035C015A\"\n< +CSIM: 4,\"6115\"\n< OK\n" +
+			"> AT+CSIM=10,\"81C0000010\"\n< +CSIM: 4,\"6C15\"\n< OK\n", "host.log:5: the field card answered the GET RESPONSE for GetEID with Le 10 (16 bytes), fewer than the 21 waiting, with SW 6C15"},
+		{"GET RESPONSE Le 20 of 21 over +CGLA", "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n< +CGLA: 4,\"6115\"\n< OK\n" +
+			"> AT+CGLA=1,10,\"81C0000014\"\n< +CGLA: 4,\"6C15\"\n< OK\n", "host.log:5: the field card answered the GET RESPONSE for GetEID with Le 14 (20 bytes)"},
+		{"GET RESPONSE Le 30 of 21 answered 6C15", "> AT+CSIM=22,\"81E2910006BF3E035C015A\"\n< +CSIM: 4,\"6115\"\n< OK\n" +
+			"> AT+CSIM=10,\"81C000001E\"\n< +CSIM: 4,\"6C15\"\n< OK\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Load(writeFixture(t, "card", map[string]string{ManifestFile: orangePlain("card", "generic"), "host.log": tc.log}))

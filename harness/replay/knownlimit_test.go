@@ -15,7 +15,8 @@ import (
 // nothing of a fix: "fixed" does not pass there, nor does "reproduces"
 // (outside tester t178 N1: an lpac log begun inside a STORE DATA chain,
 // and a ModemManager log showing searching beside not registered, both
-// passed "fixed" at that line).
+// passed "fixed" at that line; N3: so did a GET RESPONSE of fewer bytes
+// than wait that the field card refused 6Cxx, with no to-do).
 func TestFixedNotAtAKnownLimit(t *testing.T) {
 	const neither = "can show neither that it reproduces nor that it is fixed"
 	for _, tc := range []struct {
@@ -27,6 +28,11 @@ func TestFixedNotAtAKnownLimit(t *testing.T) {
   profiles:
     - {iccid: "89330123456789012342", operator: orange-fr, enabled: true}`, 13, "the limit at lpac-midsession.log:3"},
 		{"searching beside not registered", "mm-openwrt-logread.log", "mm", "personality: quectel-eg25", 17, "the limit at mm-openwrt-logread.log:4"},
+		// t178 N3: GET RESPONSE 81C0000010 with 21 bytes waiting, which
+		// the field card refused 6C15 and the emulated card serves.
+		{"GET RESPONSE of fewer bytes refused 6Cxx", "minicom-csim-le10-6c.log", "terminal", `personality: generic
+  profiles:
+    - {iccid: "89330123456789012342", operator: orange-fr, enabled: true}`, 34, "the limit at minicom-csim-le10-6c.log:25"},
 	} {
 		log, err := os.ReadFile(filepath.Join("testdata", tc.log))
 		if err != nil {
