@@ -873,6 +873,10 @@ func (p *Plan) operatorNames(ops []operator, opByID, byPLMN func(string) *operat
 		return nil
 	}
 	for _, n := range p.Facts.Names {
+		if n.Format == 1 {
+			p.shortName(ops, n, servingAt)
+			continue
+		}
 		if n.Format != 0 || slices.ContainsFunc(ops, func(o operator) bool { return o.Name == n.Name }) {
 			continue
 		}
@@ -890,6 +894,31 @@ func (p *Plan) operatorNames(ops []operator, opByID, byPLMN func(string) *operat
 		}
 	}
 	return nil
+}
+
+// shortName says what a +COPS? answer's short alphanumeric name (27.007
+// §7.3 <format> 1) gives: the emulated modem's short name of an operator
+// is its id in capitals (harness config), so one that is an operator's
+// id places the device there as the replay answers it; one that is only
+// its name, or that names the network the registration in force shows,
+// places it there but the replay's answer differs; one that neither
+// resolves places nothing (outside tester t178 N6: skipped without a
+// word, and the device placed abroad from the start).
+func (p *Plan) shortName(ops []operator, n OperName, servingAt func(Obs) *operator) {
+	if slices.ContainsFunc(ops, func(o operator) bool { return strings.ToUpper(o.ID) == n.Name }) {
+		return
+	}
+	o := servingAt(n.Obs)
+	if k := slices.IndexFunc(ops, func(o operator) bool { return o.Name != "" && strings.EqualFold(o.Name, n.Name) }); k >= 0 {
+		o = &ops[k]
+	}
+	if o != nil {
+		p.askFor("%s's +COPS? names the network the device is on %q, in the short alphanumeric format (27.007 §7.3 <format> 1): operator %s, whose short name the emulated modem gives as its id in capitals (%q), so the replay's +COPS? answer differs there; give that operator the id %q if the replay is to answer it",
+			n.Src, n.Name, o.ID, strings.ToUpper(o.ID), strings.ToLower(n.Name))
+		return
+	}
+	p.askFor("no operator is named %q, which %s's +COPS? gives in the short alphanumeric format (27.007 §7.3 <format> 1): the logs do not show which network that is, so the device is not placed by it and the replay's +COPS? answers differ there; give network.operators that operator, with %q as its name or %q as its id (the emulated modem's short name of an operator is its id in capitals)",
+		n.Name, n.Src, n.Name, strings.ToLower(n.Name))
 }
 
 // eid is the card's EID: the manifest's, the logs', or a test one.
@@ -2230,7 +2259,13 @@ func (p *Plan) operatedRegs(ops []operator, byPLMN func(string) *operator, subsc
 	for _, c := range p.Facts.Operated {
 		o := byPLMN(c.PLMN)
 		if c.PLMN == "" {
-			if k := slices.IndexFunc(ops, func(o operator) bool { return o.Name != "" && o.Name == c.Name }); k >= 0 {
+			// By its name, or a short one (format 1) by its id in
+			// capitals, the emulated modem's short name, or its name in
+			// any case (shortName says what the replay answers then).
+			if k := slices.IndexFunc(ops, func(o operator) bool {
+				return o.Name != "" && o.Name == c.Name ||
+					c.Format == 1 && (strings.ToUpper(o.ID) == c.Name || o.Name != "" && strings.EqualFold(o.Name, c.Name))
+			}); k >= 0 {
 				o = &ops[k]
 			}
 		}
