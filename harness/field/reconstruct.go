@@ -17,6 +17,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness/align"
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
@@ -391,7 +392,39 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 // (MidChainLimits) and the radio access technologies the emulated modem
 // lacks (RATLimits).
 func Limits(f *Fixture) []Limit {
-	return slices.Concat(CardLimits(f), CutLimits(f), MidChainLimits(f), RATLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
+	return slices.Concat(CardLimits(f), CutLimits(f), MidChainLimits(f), RATLimits(f), COPSModeLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
+}
+
+// COPSModeLimits names, once per log, a +COPS? answer in manual selection
+// (<mode> 1, TS 27.007 §7.3) before the log shows the host ask for one
+// (AT+COPS=1 or 4): the emulated modem starts in automatic selection, no
+// manifest field sets the mode, and the reconstruction does not select
+// for the host (a selection it did not make would take an attach's time
+// the recording does not show), so its answer gives 0 there (outside
+// tester t178 N9: neither set up nor said).
+func COPSModeLimits(f *Fixture) []Limit {
+	if f == nil {
+		return nil
+	}
+	var out []Limit
+	for _, t := range f.Logs {
+		for k, e := range t.Entries {
+			if e.Role == fieldlog.Command {
+				if m := copsSelect.FindStringSubmatch(e.Text); m != nil && m[1] != "0" && hasFinal(t, k) {
+					break // the host's own selection, which the replay plays
+				}
+				continue
+			}
+			c, ok := dialect.ReadCOPS(e.Text)
+			if !ok || e.Role != fieldlog.Info || c.Mode != 1 {
+				continue
+			}
+			out = append(out, limitAt(t, e.Line, "%s:%d: the field modem answers %s, in manual selection (<mode> 1), which the logs do not show the host ask for: the emulated modem starts in automatic selection and no manifest field sets the mode, so the replay answers <mode> 0 there; cut the logs before it, or keep the fixture as one that shows the limit",
+				filepath.Base(t.File), e.Line, e.Text))
+			break
+		}
+	}
+	return out
 }
 
 // A Limit is a line where the plan knows that the replay's answer differs
@@ -600,6 +633,12 @@ func RATLimits(f *Fixture) []Limit {
 				if m := regAcT.FindStringSubmatch(e.Text); m != nil && m[1] != "7" {
 					key = "reg " + m[1]
 					what = fmt.Sprintf("the field modem reports <AcT> %s in %s, where the emulated modem, E-UTRAN alone, reports 7", name(m[1]), e.Text)
+				} else if c, ok := dialect.ReadCOPS(e.Text); ok && e.Role == fieldlog.Info && c.AcT >= 0 && c.AcT != 7 {
+					// +COPS?'s <AcT> is the registration's (outside
+					// tester t178 N9: GSM's 0 there got no to-do).
+					act := strconv.Itoa(c.AcT)
+					key = "reg " + act
+					what = fmt.Sprintf("the field modem reports <AcT> %s in %s, where the emulated modem, E-UTRAN alone, reports 7", name(act), e.Text)
 				} else if active, tau, ok := psmTimers(e.Text); ok {
 					key, lacks = "psm", "PSM"
 					what = fmt.Sprintf("the field modem shows the PSM timers its network gave (<Active-Time> %q, <Periodic-TAU> %q) in %s, where the emulated modem, which negotiates no PSM, shows none", active, tau, e.Text)

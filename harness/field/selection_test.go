@@ -153,6 +153,11 @@ func TestRATLimits(t *testing.T) {
 				`host.log:2: the field modem reports <AcT> 9 (NB-IoT, E-UTRAN NB-S1) in +CEREG: 3,"1A2B","01234567",9,0,11, where the emulated modem, E-UTRAN alone, reports 7`}},
 		{"GSM read", "> AT+CREG?\n< +CREG: 2,1,\"0B5A\",\"00C3F21E\",0\n< OK\n",
 			[]string{`host.log:2: the field modem reports <AcT> 0 (GSM) in +CREG: 2,1,"0B5A","00C3F21E",0`}},
+		// t178 N9: +COPS?'s <AcT> is the registration's too, once per
+		// technology with a registration line's.
+		{"GSM in +COPS?, then in +CREG?", "> AT+COPS?\n< +COPS: 0,2,\"20801\",0\n< OK\n> AT+CREG?\n< +CREG: 2,1,\"0B5A\",\"00C3F21E\",0\n< OK\n",
+			[]string{`host.log:2: the field modem reports <AcT> 0 (GSM) in +COPS: 0,2,"20801",0, where the emulated modem, E-UTRAN alone, reports 7`}},
+		{"E-UTRAN in +COPS?", "> AT+COPS?\n< +COPS: 0,2,\"20801\",7\n< OK\n", nil},
 		// sw115: an nRF91's registrations with the network's PSM timers.
 		{"PSM timers shown, twice", "> AT+CEREG=5\n< OK\n< +CEREG: 1,\"0A2B\",\"01A2B3C4\",7,,,\"11100000\",\"11100000\"\n> AT+CEREG?\n< +CEREG: 5,1,\"0A2B\",\"01A2B3C4\",7,,,\"11100000\",\"11100000\"\n< OK\n",
 			[]string{`host.log:3: the field modem shows the PSM timers its network gave (<Active-Time> "11100000", <Periodic-TAU> "11100000") in +CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000", where the emulated modem, which negotiates no PSM, shows none: no personality or manifest field gives the emulated modem PSM`}},
@@ -174,6 +179,32 @@ func TestRATLimits(t *testing.T) {
 				if !strings.HasPrefix(got[i], w) {
 					t.Errorf("limit %d:\n%s\nwant %s", i, got[i], w)
 				}
+			}
+		})
+	}
+}
+
+// TestCOPSModeLimits: a +COPS? answer in manual selection (<mode> 1) the
+// logs do not show the host ask for is a limit (outside tester t178 N9:
+// the replay's modem answered 0 without a word); after the host's own
+// AT+COPS=1, which the replay plays, or in automatic mode, none.
+func TestCOPSModeLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"manual, never asked for", "> AT+COPS?\n< +COPS: 1,2,\"20801\",7\n< OK\n> AT+COPS?\n< +COPS: 1,2,\"20801\",7\n< OK\n",
+			`host.log:2: the field modem answers +COPS: 1,2,"20801",7, in manual selection (<mode> 1), which the logs do not show the host ask for`},
+		{"manual after the host's selection", "> AT+COPS=1,2,\"20801\",7\n< OK\n> AT+COPS?\n< +COPS: 1,2,\"20801\",7\n< OK\n", ""},
+		{"automatic", "> AT+COPS?\n< +COPS: 0,2,\"20801\",7\n< OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "mode", map[string]string{ManifestFile: orangePlain("mode", "generic"), "host.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(Texts(COPSModeLimits(f)), "\n")
+			if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) || strings.Contains(got, "\n") {
+				t.Errorf("limits:\n%s\nwant one beginning %s", got, tc.want)
 			}
 		})
 	}
