@@ -45,6 +45,9 @@ func judge(res *Result, rp *replayed) {
 	if d != nil {
 		where = place(p, d, failAt, failSrc)
 		limit, known = p.LimitAt(d.Src)
+		if later, ok := urcLater(p, d); ok {
+			d.Context = fmt.Sprintf("a URC the replay sends before the recording does: the recording has it later, at %s (the two order their URCs differently, if that is this one)", later)
+		}
 	}
 	switch {
 	case notPlayed && (d == nil || where == "before"):
@@ -248,7 +251,9 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 		fmt.Fprintf(&b, ": %s", d.Context)
 	}
 	b.WriteString("\n")
-	if d.Recorded == "" {
+	if later, ok := urcLater(res.Plan, d); ok && d.Recorded == "" {
+		fmt.Fprintf(&b, "    recorded %-28s (nothing yet: the recording has it later, at %s)\n", "after "+d.Src.String(), later)
+	} else if d.Recorded == "" {
 		fmt.Fprintf(&b, "    recorded %-28s (nothing more: the recording goes on without it)\n", "after "+d.Src.String())
 	} else {
 		fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), textcut.Cut(fieldlog.Escape(d.Recorded), lineWidth))
@@ -305,6 +310,28 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 		}
 	}
 	return b.String()
+}
+
+// urcLater is where the recording has, later, the URC a divergence says
+// the replay sent and the recording lacks: an order difference, not a
+// URC missing (outside tester t178 N7: an EG25's REFRESH, +CEREG: 0 sent
+// before +QUSIM: 1 and +CPIN: READY by the replay, after them in the
+// field, was called a URC the recording lacks).
+func urcLater(p *field.Plan, d *Divergence) (field.Src, bool) {
+	if d.Track != URCs || d.Recorded != "" || d.Replayed == "" {
+		return field.Src{}, false
+	}
+	for _, t := range p.Fixture.Logs {
+		if baseName(t.File) != baseName(d.Src.File) {
+			continue
+		}
+		for _, e := range t.Entries {
+			if e.Line > d.Src.Line && e.Role == fieldlog.URC && e.Text == d.Replayed {
+				return field.Src{File: baseName(t.File), Line: e.Line}, true
+			}
+		}
+	}
+	return field.Src{}, false
 }
 
 // urcHint says why the replay lacks a URC the recording has, when the
