@@ -322,6 +322,23 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	return t, nil
 }
 
+// gaveUpOn is the command of e's port, named name, that a note of the
+// log's writer before e gave up waiting for (Entry.GaveUpOn: ModemManager's
+// "timed out"), and that note's line.
+func gaveUpOn(t *Transcript, e Entry, name string) (cmd Entry, note int, ok bool) {
+	for _, n := range t.Entries {
+		if n.Line >= e.Line || n.GaveUpOn <= 0 || n.Port != e.Port {
+			continue
+		}
+		for _, c := range t.Entries {
+			if c.Role == Command && c.Line == n.GaveUpOn && c.Port == e.Port && strings.Contains(strings.ToUpper(c.Text), name) {
+				cmd, note, ok = c, n.Line, true
+			}
+		}
+	}
+	return cmd, note, ok
+}
+
 // ownAnswers refuses a line only its own command's answer can be (a card
 // access command's, at.AnswerOnly: never unsolicited) that is no answer
 // of that command: taken for a URC, or for another command's answer, it
@@ -345,6 +362,12 @@ func ownAnswers(t *Transcript) error {
 			what = fmt.Sprintf("during %s (line %d)", clip(cmd.Text), cmd.Line)
 		} else if k := slices.IndexFunc(t.Entries, func(c Entry) bool { return c.Role == Command && c.Port == e.Port && c.Line <= e.Line }); k < 0 {
 			continue // before the port's first command: an answer the log begins inside
+		}
+		if late, gaveUp, ok := gaveUpOn(t, e, name); ok {
+			// The host's own timeout, before it: a slow card's answer,
+			// not a line of another port (outside tester t178 N10).
+			return errAt(t.File, e.Line, "%s %s: the late answer to %s (line %d), which the host gave up on at line %d (its own timeout), the modem answering after it stopped waiting; the reader does not pair an answer after its command's timeout: cut the log before line %d",
+				clip(e.Text), what, clip(late.Text), late.Line, gaveUp, late.Line)
 		}
 		return errAt(t.File, e.Line, "%s %s: only the answer of AT%s, which TS 27.007 never sends unsolicited; a line of another AT port (a log of two ports read as one: log each port apart, or name it, e.g. a logger per tty), or its command lost from the log", clip(e.Text), what, name)
 	}
