@@ -131,7 +131,15 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 		return nil, fail(subjFunction, reasonInvalidFormat, "authenticateServerResponse: %v", err)
 	}
 	if resp.ErrorCode != 0 {
-		return nil, fail(subjEUICC, reasonRefused, "eUICC refused the server: authenticateErrorCode %d", resp.ErrorCode)
+		// The LPA passes on the eUICC's refusal of this SM-DP+ so that
+		// the session ends now (authenticateClient closes it on any
+		// error); the answer is 8.1/3.8, the eUICC refused
+		// (docs/conformance.md says why this code).
+		if !bytes.Equal(resp.TransactionID, t.id) {
+			return nil, fail(subjTransactionID, reasonUnknown, "authenticateResponseError carries another transactionId")
+		}
+		return nil, fail(subjEUICC, reasonRefused, "the eUICC refused this SM-DP+: authenticateErrorCode %d %s; the session is ended",
+			resp.ErrorCode, es10.ErrorName(es10.TagAuthenticateServer, resp.ErrorCode))
 	}
 	eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, resp.EUMCertificate, resp.EuiccCertificate, s.cfg.Now())
 	if err != nil {

@@ -71,7 +71,15 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 		return nil, fail(subjFunction, reasonInvalidFormat, "prepareDownloadResponse: %v", err)
 	}
 	if resp.ErrorCode != 0 {
-		return nil, fail(subjEUICC, reasonRefused, "eUICC refused the download: downloadErrorCode %d", resp.ErrorCode)
+		// The eUICC refused smdpSigned2 (or its certificate): the LPA
+		// passes that on so the session ends now (getBoundProfilePackage
+		// closes it on any error). No package was bound, so the order
+		// stays released for the card to come back (docs/conformance.md).
+		if !bytes.Equal(resp.TransactionID, t.id) {
+			return nil, fail(subjTransactionID, reasonUnknown, "downloadResponseError carries another transactionId")
+		}
+		return nil, fail(subjEUICC, reasonRefused, "the eUICC refused the download: downloadErrorCode %d %s; the session is ended",
+			resp.ErrorCode, es10.ErrorName(es10.TagPrepareDownload, resp.ErrorCode))
 	}
 	signed := es10.SignedData2(resp.EuiccSigned2.Signed(), t.smdpSignature2)
 	if err := rsp.Verify(t.euiccPub, signed, resp.EuiccSignature2); err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -224,6 +225,9 @@ func TestAuthenticateClientChecks(t *testing.T) {
 		{"eUICC error answer", testEID, same, func(c *card) []byte {
 			return es10.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: es10.AuthErrInvalidSignature}.Encode()
 		}, subjEUICC, reasonRefused},
+		{"eUICC error answer for another transaction", testEID, same, func(c *card) []byte {
+			return es10.AuthenticateServerResponse{TransactionID: []byte{1, 2, 3}, ErrorCode: es10.AuthErrInvalidSignature}.Encode()
+		}, subjTransactionID, reasonUnknown},
 		{"malformed BF38", testEID, same, func(c *card) []byte { return []byte{0xBF, 0x38, 0x01, 0x00} }, subjFunction, reasonInvalidFormat},
 		// The card's own answer with its length in a BER form DER forbids
 		// (X.690 §10.1): 83 00 05 7F for 82 05 7F, as in the sw6 report.
@@ -310,6 +314,26 @@ func TestBPPChecks(t *testing.T) {
 		resp := es10.PrepareDownloadResponse{TransactionID: c.txBytes, ErrorCode: es10.DlErrInvalidSignature}.Encode()
 		code, m, err := c.getBPP(resp)
 		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjEUICC, reasonRefused)
+		if msg := fmt.Sprint(m); !strings.Contains(msg, "downloadErrorCode 2 invalidSignature") {
+			t.Errorf("answer %s does not name the eUICC's code", msg)
+		}
+		// t180 F8: the error ends the session (a package asked for after
+		// it is refused as for any session gone), and leaves the order
+		// released: no package was bound.
+		code, m, err = c.getBPP(c.prepareDownloadResponse(false))
+		mustFail(t, "after the eUICC's refusal", code, m, err, 200, subjTransactionID, reasonUnknown)
+		if st := e.srv.orders[mid].state; st != "released" {
+			t.Errorf("order %s after the eUICC's refusal, want released", st)
+		}
+	})
+	t.Run("eUICC refuses, for another transaction", func(t *testing.T) {
+		e := newEnv(t)
+		_, mid, _ := e.srv.Order(testEID)
+		c := e.card(testEID, mid)
+		c.upToBPP()
+		resp := es10.PrepareDownloadResponse{TransactionID: []byte{9, 9}, ErrorCode: es10.DlErrInvalidSignature}.Encode()
+		code, m, err := c.getBPP(resp)
+		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjTransactionID, reasonUnknown)
 	})
 }
 

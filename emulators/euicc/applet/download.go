@@ -1,6 +1,7 @@
 package applet
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -57,6 +58,10 @@ type Download struct {
 	// ProfileInstallationResult): the SM-DP+ gets that result, then the
 	// cancellation with reason loadBppExecutionError.
 	Refused bool `json:"refused,omitempty"`
+	// ServerGone: the SM-DP+ answered that it holds no session for the
+	// transactionId (es9.StatusError.SessionGone): the card ends its own
+	// session and sends the SM-DP+ no cancelSession.
+	ServerGone bool `json:"server_gone,omitempty"`
 }
 
 // startDownload asks the platform for the operator's profile (claim 2: the
@@ -101,6 +106,12 @@ func es10Step(step string) bool {
 // downloadHTTP handles the answer to the download's platform or ES9+ call.
 func (a *Applet) downloadHTTP(e HTTPResult) {
 	dl := a.st.Cycle.Download
+	if dl.Failed != "" && (dl.Step == dlAuthClient || dl.Step == dlGetBPP) {
+		// The SM-DP+'s answer to the card's own error (dlTellServer):
+		// the session is over on both sides, whatever it says.
+		a.downloadOver(dl)
+		return
+	}
 	var err error
 	switch dl.Step {
 	case dlPlatform:
@@ -118,6 +129,8 @@ func (a *Applet) downloadHTTP(e HTTPResult) {
 		a.downloadOver(dl)
 	}
 	if err != nil {
+		var se *es9.StatusError
+		dl.ServerGone = errors.As(err, &se) && se.SessionGone()
 		// With e.Err set, err is e.Err prefixed: its terminal result goes along.
 		a.dlFail(dl, err.Error(), resultField(e)...)
 	}
@@ -226,10 +239,26 @@ func (a *Applet) dlAuthServerAnswer(dl *Download, resp []byte) error {
 		return fmt.Errorf("AuthenticateServer: %w", err)
 	}
 	if r.ErrorCode != 0 {
-		return fmt.Errorf("AuthenticateServer: authenticateErrorCode %d", r.ErrorCode)
+		a.dlTellServer(dl, fmt.Sprintf("AuthenticateServer: authenticateErrorCode %d", r.ErrorCode), dlAuthClient, es9.FnAuthenticateClient,
+			&es9.AuthenticateClientRequest{TransactionID: dl.txID(), AuthenticateServerResponse: resp})
+		return nil
 	}
 	a.es9(dl, dlAuthClient, es9.FnAuthenticateClient, &es9.AuthenticateClientRequest{TransactionID: dl.txID(), AuthenticateServerResponse: resp})
 	return nil
+}
+
+// dlTellServer ends a download the ISD-R refused in AuthenticateServer or
+// PrepareDownload: its error answer (AuthenticateResponseError,
+// DownloadResponseError, each with the transactionId) goes to the SM-DP+
+// in the function that would have carried the ok answer, so that it ends
+// the session rather than time it out (SGP.22 §3.1.3, §5.6.2/§5.6.3: the
+// error forms carry the transactionId for this; lpac does the same). The
+// ISD-R ended its own session with the error, so nothing is cancelled;
+// whatever the SM-DP+ answers, the attempt is over (dl.Failed set).
+func (a *Applet) dlTellServer(dl *Download, reason, step, fn string, body es9.Message) {
+	a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", reason)
+	dl.Failed = reason
+	a.es9(dl, step, fn, body)
 }
 
 // dlAuthClientAnswer: the SM-DP+ accepted the card; PrepareDownload
@@ -264,7 +293,9 @@ func (a *Applet) dlPrepareAnswer(dl *Download, resp []byte) error {
 		return fmt.Errorf("PrepareDownload: %w", err)
 	}
 	if r.ErrorCode != 0 {
-		return fmt.Errorf("PrepareDownload: downloadErrorCode %d", r.ErrorCode)
+		a.dlTellServer(dl, fmt.Sprintf("PrepareDownload: downloadErrorCode %d", r.ErrorCode), dlGetBPP, es9.FnGetBoundProfilePackage,
+			&es9.GetBoundProfilePackageRequest{TransactionID: dl.txID(), PrepareDownloadResponse: resp})
+		return nil
 	}
 	a.es9(dl, dlGetBPP, es9.FnGetBoundProfilePackage, &es9.GetBoundProfilePackageRequest{TransactionID: dl.txID(), PrepareDownloadResponse: resp})
 	return nil
@@ -563,7 +594,7 @@ func (a *Applet) dlCancel(dl *Download, reason int) {
 // SM-DP+ so it ends the transaction too.
 func (a *Applet) dlCancelAnswer(dl *Download, resp []byte) {
 	r, err := es10.DecodeCancelSessionResponse(resp)
-	if err != nil || r.ErrorCode != 0 {
+	if err != nil || r.ErrorCode != 0 || dl.ServerGone {
 		a.downloadOver(dl)
 		return
 	}

@@ -355,10 +355,36 @@ func TestDownloadFailures(t *testing.T) {
 		{"SM-DP+ unreachable before a session", append(append([]dlStep(nil), toSession[:3]...),
 			dlStep{httpErr("tls handshake: x509: certificate signed by unknown authority"),
 				failed("initiateAuthentication: tls handshake: x509: certificate signed by unknown authority") + backedOff + exhausted})},
-		{"card refuses the SM-DP+ (claim 2 mutual authentication) → cancel", append(append([]dlStep(nil), toSession...),
+		// t180 F8: the ISD-R's error answer goes to the SM-DP+ in the
+		// function that would have carried the ok one, with its
+		// transactionId, and nothing is cancelled (the ISD-R ended its
+		// session with the error; the SM-DP+ ends its own on reading it).
+		{"card refuses the SM-DP+ (claim 2 mutual authentication) → the SM-DP+ is told", append(append([]dlStep(nil), toSession...),
 			dlStep{es10Ans(es10.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: es10.AuthErrInvalidSignature}.Encode(), 0x9000),
-				failed("AuthenticateServer: authenticateErrorCode 2") + "ES10 CancelSession; "},
-			dlStep{es10Ans([]byte{0xBF, 0x41, 0x03, 0x02, 0x01, 0x05}, 0x9000), backedOff + exhausted})},
+				failed("AuthenticateServer: authenticateErrorCode 2") + "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+			dlStep{func(a *Applet) Event { return es9Failed(inFlight(a), "8.1", "3.8", "eUICC refused the server") }, backedOff + exhausted})},
+		{"card refuses the SM-DP+, which does not answer → over all the same", append(append([]dlStep(nil), toSession...),
+			dlStep{es10Ans(es10.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: es10.AuthErrInvalidCertificate}.Encode(), 0x9000),
+				failed("AuthenticateServer: authenticateErrorCode 1") + "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+			dlStep{httpErr("reply: connection closed without a reply"), backedOff + exhausted})},
+		{"card refuses the binding (PrepareDownload) → the SM-DP+ is told", append(append(append([]dlStep(nil), toSession...), toBPP[:2]...),
+			dlStep{es10Ans(es10.PrepareDownloadResponse{TransactionID: dlTx, ErrorCode: es10.DlErrInvalidSignature}.Encode(), 0x9000),
+				failed("PrepareDownload: downloadErrorCode 2") + "ES9 smdp.orange.test getBoundProfilePackage [prepareDownloadResponse transactionId]; "},
+			dlStep{func(a *Applet) Event { return es9Failed(inFlight(a), "8.1", "3.8", "eUICC refused the download") }, backedOff + exhausted})},
+		// t180 F8: no cancelSession for a transaction the SM-DP+ itself
+		// called unknown; the card's own session is ended all the same.
+		{"SM-DP+ does not know the transaction → the card cancels its own session only", append(append([]dlStep(nil), toSession...),
+			dlStep{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+			dlStep{func(a *Applet) Event { return es9Failed(inFlight(a), "8.10.1", "3.9", "unknown transactionId") },
+				failed("authenticateClient: status Failed subject 8.10.1 reason 3.9: unknown transactionId") + "ES10 CancelSession; "},
+			dlStep{es10Ans(es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: es10.CancelUndefinedReason, Signature: dlSig}.Encode(), 0x9000),
+				backedOff + exhausted})},
+		{"SM-DP+ refuses the card → cancel on both sides", append(append([]dlStep(nil), toSession...),
+			dlStep{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+			dlStep{func(a *Applet) Event { return es9Failed(inFlight(a), "8.2.6", "3.8", "unknown matching ID") },
+				failed("authenticateClient: status Failed subject 8.2.6 reason 3.8: unknown matching ID") + "ES10 CancelSession; "},
+			dlStep{es10Ans(es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: es10.CancelUndefinedReason, Signature: dlSig}.Encode(), 0x9000),
+				"ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "})},
 		{"SM-DP+ refuses the card → cancel", append(append([]dlStep(nil), toSession...),
 			dlStep{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
 			dlStep{func(a *Applet) Event {

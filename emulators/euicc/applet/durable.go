@@ -101,7 +101,8 @@ func downloadEqual(a, b *Download) bool {
 		a.Seq == b.Seq &&
 		ptrEqual(a.Profile, b.Profile, func(a, b *Profile) bool { return *a == *b }) &&
 		a.Failed == b.Failed &&
-		a.Refused == b.Refused
+		a.Refused == b.Refused &&
+		a.ServerGone == b.ServerGone
 }
 
 // listEqual: Operators has no omitempty, so nil (null) differs from empty.

@@ -141,16 +141,43 @@ func Failure(subject, reason, message string) ResponseHeader {
 		StatusCodeData: &StatusCodeData{SubjectCode: subject, ReasonCode: reason, Message: message}}}
 }
 
-// Err returns nil for a success, else an error naming the status and codes.
+// Err returns nil for a success, else a *StatusError.
 func (h ResponseHeader) Err() error {
 	if h.Succeeded() {
 		return nil
 	}
-	st := h.FunctionExecutionStatus
-	if d := st.StatusCodeData; d != nil {
-		return fmt.Errorf("status %s subject %s reason %s: %s", orNone(st.Status), d.SubjectCode, d.ReasonCode, d.Message)
+	e := &StatusError{Status: h.FunctionExecutionStatus.Status}
+	if d := h.FunctionExecutionStatus.StatusCodeData; d != nil {
+		e.Subject, e.Reason, e.Message = d.SubjectCode, d.ReasonCode, d.Message
 	}
-	return fmt.Errorf("status %s", orNone(st.Status))
+	return e
+}
+
+// StatusError is an answer whose functionExecutionStatus is not a success:
+// Failed (or Expired) with its subject and reason codes (SGP.22 §6.5.1.4).
+type StatusError struct {
+	Status                   string
+	Subject, Reason, Message string
+}
+
+func (e *StatusError) Error() string {
+	if e.Subject == "" && e.Reason == "" {
+		return "status " + orNone(e.Status)
+	}
+	s := fmt.Sprintf("status %s subject %s reason %s", orNone(e.Status), e.Subject, e.Reason)
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// SessionGone reports an SM-DP+ that holds no session for the request's
+// transactionId: unknown (8.10.1/3.9, what SGP.22 §5.6 answers for an
+// RSP session it does not know), or the session's order expired
+// (8.8.5/4.10). A cancelSession for it could only be refused the same
+// way, so the LPA sends none.
+func (e *StatusError) SessionGone() bool {
+	return e.Subject == "8.10.1" || e.Subject == "8.8.5" && e.Reason == "4.10"
 }
 
 func orNone(s string) string {
