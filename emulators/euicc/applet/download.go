@@ -369,13 +369,21 @@ func (a *Applet) dlHandleNotifAnswer(dl *Download, e HTTPResult) {
 }
 
 // notifFailure returns why a handleNotification call was not acknowledged
-// (SGP.22 §6.5.2.4: HTTP 204, no body), or "".
+// (SGP.22 §6.5.2.4: HTTP 204, no body), or "". A 200 whose body is no
+// ES9+ answer (cut or garbled on the way: a broken gateway) says nothing
+// of whether the SM-DP+ took the notification: it is kept and sent
+// again, as a garbled platform answer is (outside tester t180 F2).
 func notifFailure(e HTTPResult) string {
 	switch {
 	case e.Err != "":
 		return e.Err
 	case e.Status != 204 && e.Status != 200:
 		return fmt.Sprintf("http status %d", e.Status)
+	case e.Status == 200 && len(e.Body) > 0:
+		var h es9.HeaderOnly
+		if err := es9.Decode(e.Body, &h); err != nil {
+			return fmt.Sprintf("%s: http status 200 with a body that is no ES9+ answer: %v", es9.FnHandleNotification, err)
+		}
 	}
 	return ""
 }
@@ -384,14 +392,18 @@ func notifFailure(e HTTPResult) string {
 // a 200 whose body is a failed function's header (SGP.22 §6.5.1.4; an
 // SM-DP+ that does not know the transaction, or the notification's
 // profile), or "". The card forgets it all the same — sending it again
-// cannot help — but the event says it was refused, not taken.
+// cannot help — but the event says it was refused, not taken. A body
+// that does not decode is notifFailure's.
 func smdpRefusal(e HTTPResult) string {
 	if e.Err != "" || e.Status != 200 || len(e.Body) == 0 {
 		return ""
 	}
 	var h es9.HeaderOnly
-	if err := es9Answer(es9.FnHandleNotification, e, &h, &h.Header); err != nil {
-		return err.Error()
+	if es9.Decode(e.Body, &h) != nil {
+		return ""
+	}
+	if err := h.Header.Err(); err != nil {
+		return fmt.Sprintf("%s: %v", es9.FnHandleNotification, err)
 	}
 	return ""
 }

@@ -582,3 +582,40 @@ func TestDownloadEndsAfterLeavingTheArea(t *testing.T) {
 		})
 	}
 }
+
+// What the card does with the SM-DP+'s answer to the install result it
+// sends (handleNotification): taken (204, a success header), refused (a
+// Failed header: forgotten, as sending it again cannot help), or not
+// answered — among them a 200 whose body is no ES9+ answer, cut or
+// garbled on the way, which says nothing of whether the SM-DP+ took it
+// (outside tester t180 F2: it was forgotten as refused).
+func TestInstallResultAnswer(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer func(*Applet) Event
+		want   string
+	}{
+		{"204", httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
+		{"200 success header", httpAns(200, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`),
+			`log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
+		{"200 Failed header: refused, forgotten", func(a *Applet) Event { return es9Failed(inFlight(a), "8.10.1", "3.9", "unknown") },
+			`log notification_sent kind=install refused="handleNotification: status Failed subject 8.10.1 reason 3.9: unknown" seq=3 to=orange-fr; ES10 NotificationSent; `},
+		{"200 garbled body: kept", httpAns(200, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":[1,2,}garbage`),
+			`log notification_failed kind=install reason="handleNotification: http status 200 with a body that is no ES9+ answer: `},
+		{"200 cut body: kept", httpAns(200, `{"header":{"functionExe`),
+			`log notification_failed kind=install reason="handleNotification: http status 200 with a body that is no ES9+ answer: `},
+		{"500: kept", httpAns(500, ""), `log notification_failed kind=install reason="http status 500" seq=3 to=orange-fr; `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := toDownload(t)
+			bpp := testBPP(t)
+			runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+			load(t, a, bpp)
+			runDL(t, a, toInstalled[:1])
+			if got := show(a.Step(tt.answer(a))); !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("got  %s\nwant %s…", got, tt.want)
+			}
+		})
+	}
+}
