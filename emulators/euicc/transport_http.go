@@ -20,7 +20,9 @@ import (
 	"github.com/esimhil/esimhil/internal/bodyread"
 )
 
-// maxHTTPReply bounds a reply body; a longer one fails the exchange.
+// maxHTTPReply bounds a reply body where the request names no bound
+// (httpRequest.MaxReply): the platform's answers, the longest of which (a
+// list of 64 operators) is a few KiB. A longer one fails the exchange.
 const maxHTTPReply = 64 << 10
 
 // httpRequest is one POST the card makes over a BIP channel.
@@ -35,6 +37,19 @@ type httpRequest struct {
 	// JSONAnswers refuses a 2xx answer not declared as JSON (jsonAnswer):
 	// the platform's requests.
 	JSONAnswers bool
+	// MaxReply bounds the reply's body; 0 is maxHTTPReply. An SM-DP+'s
+	// answers are bounded by es9.MaxBody: a bound profile package with
+	// applets or an ISIM is past 64 KiB once in base64 (outside tester
+	// t180 F3). The body is read as it comes, so a small answer takes
+	// what it holds, not the bound.
+	MaxReply int
+}
+
+func (r httpRequest) maxReply() int {
+	if r.MaxReply > 0 {
+		return r.MaxReply
+	}
+	return maxHTTPReply
 }
 
 // cardAgent is the User-Agent of a request that names no other.
@@ -117,7 +132,7 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 		}
 		br := readers.Get().(*bufio.Reader)
 		br.Reset(conn)
-		rep, err := readReply(br, r)
+		rep, err := readReply(br, r, req.maxReply())
 		br.Reset(nil) // the reply keeps nothing of the buffer
 		readers.Put(br)
 		if err != nil {
@@ -350,9 +365,8 @@ func readFinal(br *bufio.Reader, r *http.Request) (*http.Response, error) {
 	}
 }
 
-// readReply reads one response and its whole body, at most maxHTTPReply
-// bytes.
-func readReply(br *bufio.Reader, r *http.Request) (httpReply, error) {
+// readReply reads one response and its whole body, at most max bytes.
+func readReply(br *bufio.Reader, r *http.Request, max int) (httpReply, error) {
 	// Asked first: ReadResponse reports a stream that ends before its
 	// first byte as a malformed response (io.ErrUnexpectedEOF).
 	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
@@ -370,15 +384,15 @@ func readReply(br *bufio.Reader, r *http.Request) (httpReply, error) {
 	}
 	// The body is not closed: net/http would drain it, and the connection
 	// ends with this exchange anyway (Connection: close).
-	if resp.ContentLength > maxHTTPReply {
-		return httpReply{}, fmt.Errorf("reply: HTTP body longer than %d bytes", maxHTTPReply)
+	if resp.ContentLength > int64(max) {
+		return httpReply{}, fmt.Errorf("reply: HTTP body longer than %d bytes", max)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPReply+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(max)+1))
 	if err != nil {
 		return httpReply{}, fmt.Errorf("reply: HTTP body: %w", err)
 	}
-	if len(body) > maxHTTPReply {
-		return httpReply{}, fmt.Errorf("reply: HTTP body longer than %d bytes", maxHTTPReply)
+	if len(body) > max {
+		return httpReply{}, fmt.Errorf("reply: HTTP body longer than %d bytes", max)
 	}
 	return httpReply{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }

@@ -35,7 +35,7 @@ func TestReadReplyInterim(t *testing.T) {
 		{"identity", "HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\nContent-Length: 2\r\n\r\n{}", 200, "{}", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep, err := readReply(bufio.NewReader(strings.NewReader(tc.raw)), plainPost)
+			rep, err := readReply(bufio.NewReader(strings.NewReader(tc.raw)), plainPost, maxHTTPReply)
 			switch {
 			case tc.err != "":
 				if err == nil || err.Error() != tc.err {
