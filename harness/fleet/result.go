@@ -108,6 +108,12 @@ type Result struct {
 	// each also undelivered) so as not to block the ones behind it.
 	NotificationFailures int `json:"notification_failures"`
 	DroppedPlatform      int `json:"dropped_platform"`
+	// DroppedSMDP counts the SGP.22 notifications an SM-DP+ refused (a
+	// Failed answer to handleNotification): the card forgets them, as
+	// sending again cannot help, so none is held or sent again (outside
+	// tester t180 F1: they were said "kept … still held"). Each is also a
+	// notification failure and, at retirement, undelivered.
+	DroppedSMDP int `json:"dropped_smdp,omitempty"`
 	// DroppedFull counts the notes cards dropped to make room in a full
 	// outbox (64 owed: docs/platform-api.md, "Delivery"): the platform
 	// never gets them, and any fails the storm.
@@ -676,6 +682,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.UndeliveredSMDP += r.UndeliveredSMDP
 		m.QueuedPlatform += r.QueuedPlatform
 		m.DroppedPlatform += r.DroppedPlatform
+		m.DroppedSMDP += r.DroppedSMDP
 		m.DroppedFull += r.DroppedFull
 		for _, pair := range [][2]map[string]int{{m.CardToPlatform, r.CardToPlatform}, {m.PlatformLog, r.PlatformLog}, {m.CardToSMDP, r.CardToSMDP}, {m.SMDPLog, r.SMDPLog}} {
 			for k, n := range pair[1] {
@@ -878,7 +885,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"smdp_log_read_failures", r.SMDPLogReadFailures}, {"smdp_held_before", r.SMDPHeldBefore}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_smdp", r.DroppedSMDP}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"smdp_log_read_failures", r.SMDPLogReadFailures}, {"smdp_held_before", r.SMDPHeldBefore}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
 		{"platform_lost", r.PlatformLost}, {"platform_unconfirmed", r.PlatformUnconfirmed}, {"platform_log_mismatched", r.LogMismatched}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
@@ -887,6 +894,10 @@ func (r *Result) consistent() ([]shardID, error) {
 	if r.QueuedPlatform+r.DroppedPlatform > r.UndeliveredPlatform || r.DroppedPlatform > r.NotificationFailures {
 		return nil, fmt.Errorf("queued_platform %d and dropped_platform %d: more than its undelivered_platform %d or notification_failures %d, of which they are a part",
 			r.QueuedPlatform, r.DroppedPlatform, r.UndeliveredPlatform, r.NotificationFailures)
+	}
+	if r.DroppedSMDP > r.UndeliveredSMDP || r.DroppedPlatform+r.DroppedSMDP > r.NotificationFailures {
+		return nil, fmt.Errorf("dropped_smdp %d: more than its undelivered_smdp %d, or with dropped_platform %d more than notification_failures %d, of which they are a part",
+			r.DroppedSMDP, r.UndeliveredSMDP, r.DroppedPlatform, r.NotificationFailures)
 	}
 	if r.Stopped > r.Outcomes[Failed] {
 		return nil, fmt.Errorf("stopped %d: more than its %d failed devices, of which they are a part", r.Stopped, r.Outcomes[Failed])
@@ -1416,9 +1427,15 @@ func (r *Result) Print(w io.Writer) {
 	if noSMDP {
 		smdpHeld = "no SM-DP+ in this storm"
 	}
-	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; %s, %s; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card\n",
+	// An SM-DP+'s refusals are named only where there are some, so a
+	// storm with none reads as before.
+	smdpRefused := ""
+	if r.DroppedSMDP > 0 {
+		smdpRefused = fmt.Sprintf(", %d refused by an SM-DP+ (a Failed answer) and dropped by the card", r.DroppedSMDP)
+	}
+	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; %s, %s; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card%s\n",
 		sumOf(r.CardToPlatform), sumOf(r.CardToSMDP), held("the platform's log", "holds", r.PlatformLog, r.PlatformUnread), smdpHeld,
-		r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
+		r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform-r.DroppedSMDP, r.DroppedPlatform, smdpRefused)
 	switch {
 	case lost > 0:
 		// A name may stand for several of one card's (×n), and the
@@ -1496,8 +1513,12 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "log reads  %d reads of the SM-DP+s' notification logs failed (no answer in time, no connection, a 5xx or a 429) and were tried again\n", r.SMDPLogReadFailures)
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
-		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx, %d queued behind a held one, never tried\n",
-			n, r.UndeliveredPlatform, r.UndeliveredSMDP, n-r.QueuedPlatform-r.DroppedPlatform, r.DroppedPlatform, r.QueuedPlatform)
+		smdpRefused := ""
+		if r.DroppedSMDP > 0 {
+			smdpRefused = fmt.Sprintf(", %d refused by an SM-DP+ and dropped", r.DroppedSMDP)
+		}
+		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx%s, %d queued behind a held one, never tried\n",
+			n, r.UndeliveredPlatform, r.UndeliveredSMDP, n-r.QueuedPlatform-r.DroppedPlatform-r.DroppedSMDP, r.DroppedPlatform, smdpRefused, r.QueuedPlatform)
 	}
 	if r.DroppedFull > 0 {
 		fmt.Fprintf(w, "DROPPED    %d notification(s) the cards dropped to make room in full outboxes (64 owed): the platform never got them\n", r.DroppedFull)

@@ -251,6 +251,9 @@ func TestMergeChecksCounts(t *testing.T) {
 			"queued_platform 2 and dropped_platform 0: more than its undelivered_platform 1 or notification_failures 0, of which they are a part"},
 		{"more dropped than failed", func(r *Result) { r.UndeliveredPlatform, r.DroppedPlatform = 2, 1 },
 			"queued_platform 0 and dropped_platform 1: more than its undelivered_platform 2 or notification_failures 0, of which they are a part"},
+		{"more refused by an SM-DP+ than undelivered to them", func(r *Result) { undelivered(0, 1)(r); r.DroppedSMDP = 2 },
+			"dropped_smdp 2: more than its undelivered_smdp 1, or with dropped_platform 0 more than notification_failures 1, of which they are a part"},
+		{"refused by an SM-DP+, undelivered", func(r *Result) { undelivered(0, 1)(r); r.DroppedSMDP = 1 }, ""},
 		{"by_kind short of outcomes", func(r *Result) { r.ByKind["preinstalled"][Switched] = 1 }, "by_kind: its switched devices add up to 1, not outcomes.switched 2"},
 		{"by_kind with an outcome outcomes lack", func(r *Result) {
 			r.ByKind["preinstalled"][Switched] = 1

@@ -835,6 +835,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		}
 		s.mu.Lock()
 		s.res.NotificationFailures++
+		if e.Kind == "notification_sent" {
+			s.res.DroppedSMDP++ // refused: the card forgot it
+		}
 		s.res.notificationFailedBecause(e.Str("to"), why)
 		if e.Str("to") == "platform" || e.Str("to") == "" {
 			s.res.PlatformRequests++
