@@ -37,6 +37,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/emulators/smdp"
 	"github.com/esimhil/esimhil/harness"
@@ -976,13 +977,7 @@ func TestJudge(t *testing.T) {
 // TestCardFailure: the card's failure events become the fleet's reasons,
 // the step named once even when the card's reason names it already.
 func TestCardFailure(t *testing.T) {
-	ev := func(kind string, kv ...any) eventlog.Event {
-		f := eventlog.F{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			f[kv[i].(string)] = kv[i+1]
-		}
-		return eventlog.Event{Actor: eventlog.EUICC, Kind: eventlog.Kind(kind), Fields: f}
-	}
+	ev := cardEvent
 	for _, tc := range []struct {
 		name string
 		e    eventlog.Event
@@ -1006,7 +1001,7 @@ func TestCardFailure(t *testing.T) {
 		{"another actor's", eventlog.Event{Actor: eventlog.World, Kind: "attach_failed", Fields: eventlog.F{"reason": "x"}}, ""},
 		{"not a failure", ev("preferred_list_received", "operators", []string{"sfr"}), ""},
 	} {
-		got, ok := cardFailure(tc.e, "")
+		got, ok := cardFailure(tc.e, "", nil)
 		if got != tc.want || ok != (tc.want != "") {
 			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
 		}
@@ -1027,7 +1022,45 @@ func TestCardFailure(t *testing.T) {
 			"preferred list: http status 500"},
 		{"attach, never an exchange", ev("attach_failed", "reason", closed), "attach: " + closed},
 	} {
-		got, ok := cardFailure(tc.e, closed)
+		got, ok := cardFailure(tc.e, closed, nil)
+		if got != tc.want || !ok {
+			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
+		}
+	}
+}
+
+// cardEvent is a card's event of kind with the fields kv (name, value…).
+func cardEvent(kind string, kv ...any) eventlog.Event {
+	f := eventlog.F{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		f[kv[i].(string)] = kv[i+1]
+	}
+	return eventlog.Event{Actor: eventlog.EUICC, Kind: eventlog.Kind(kind), Fields: f}
+}
+
+// A link the terminal dropped at its 60 s wall-time limit (a peer
+// dripping its answer) is named by that limit, not by what the card read
+// of it, the words of a peer that closed mid-answer (outside tester t180
+// F4: "HTTP body: unexpected EOF").
+func TestHeldLinkNamed(t *testing.T) {
+	const cut = "reply: HTTP body: unexpected EOF"
+	for _, tc := range []struct {
+		name string
+		by   error
+		read string
+		e    eventlog.Event
+		want string
+	}{
+		{"download, dripped", stkterm.ErrHoldLimit, cut, cardEvent("download_result", "ok", false, "reason", "getBoundProfilePackage: "+cut),
+			"download: getBoundProfilePackage: the exchange went on past the 60 s wall-time limit of a link, its peer sending too slowly (the card read: " + cut + ")"},
+		{"list, dripped", stkterm.ErrHoldLimit, cut, cardEvent("preferred_list_failed", "reason", cut),
+			"preferred list: the exchange went on past the 60 s wall-time limit of a link, its peer sending too slowly (the card read: " + cut + ")"},
+		{"download, silent", stkterm.ErrIdleLimit, cut, cardEvent("download_result", "ok", false, "reason", "getBoundProfilePackage: "+cut),
+			"download: getBoundProfilePackage: no answer within the 10 s BIP limit (the card read: " + cut + ")"},
+		{"download, closed by the peer", nil, "", cardEvent("download_result", "ok", false, "reason", "getBoundProfilePackage: "+cut),
+			"download: getBoundProfilePackage: " + cut},
+	} {
+		got, ok := cardFailure(tc.e, tc.read, tc.by)
 		if got != tc.want || !ok {
 			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
 		}

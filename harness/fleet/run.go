@@ -138,6 +138,11 @@ type live struct {
 	// ("reply: connection closed without a reply") when the terminal had
 	// dropped that link at its 10 s limit, "" otherwise.
 	silent string
+	// cutBy is the terminal's limit that dropped that link:
+	// stkterm.ErrIdleLimit (a silent peer), or ErrHoldLimit (a peer that
+	// kept it up past 60 s of wall time by dripping its answer, which the
+	// card reads as a body cut short: outside tester t180 F4).
+	cutBy error
 	// failing holds, by addressee ("platform" or an operator), the
 	// notifications (by number) whose last delivery failed and that no
 	// acknowledgement has followed: at retirement they are undelivered,
@@ -740,7 +745,7 @@ const emptyList = "preferred list: empty (the platform listed no operator for th
 // deviceEvent reads what a device's log says (in loop work, or from its
 // BIP completions, which run in loop work too).
 func (s *storm) deviceEvent(l *live, e eventlog.Event) {
-	if why, ok := cardFailure(e, l.silent); ok {
+	if why, ok := cardFailure(e, l.silent, l.cutBy); ok {
 		l.why = why
 		if e.Kind == "download_result" && l.listFirst != "" && e.Str("operator") == l.listFirst {
 			l.firstFailed = why
@@ -766,9 +771,16 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 	case e.Actor == eventlog.EUICC && e.Kind == "bip_error":
 		// Logged as the exchange fails, before its channel is closed:
 		// the terminal's LinkError is this exchange's.
-		l.silent = ""
-		if l.d != nil && errors.Is(l.d.Terminal.LinkError(), stkterm.ErrIdleLimit) {
-			_, l.silent, _ = strings.Cut(e.Str("reason"), ": ") // after "POST /v1/…: "
+		l.silent, l.cutBy = "", nil
+		if l.d == nil {
+			break
+		}
+		for _, limit := range []error{stkterm.ErrHoldLimit, stkterm.ErrIdleLimit} {
+			if errors.Is(l.d.Terminal.LinkError(), limit) {
+				_, l.silent, _ = strings.Cut(e.Str("reason"), ": ") // after "POST /v1/…: "
+				l.cutBy = limit
+				break
+			}
 		}
 	case e.Actor == eventlog.EUICC && e.Kind == "preferred_list_empty":
 		// No failure, and yet why the device stays: the platform
@@ -819,7 +831,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 	case e.Actor == eventlog.EUICC && (e.Kind == "notification_failed" || e.Kind == "notification_sent"):
 		// Failed, or answered with a refusal (an SM-DP+'s Failed header:
 		// the card forgets it, undelivered, never counted as taken).
-		why := silentWhy(e.Str("reason"), l.silent)
+		why := silentWhy(e.Str("reason"), l.silent, l.cutBy)
 		if r := e.Str("refused"); r != "" {
 			why = "refused: " + r
 		}
@@ -960,9 +972,10 @@ func noteID(e eventlog.Event) (string, bool) {
 // whether it reports one. A reason that already names its step (a card
 // whose applet predates the fix said "preferred list: …" itself) keeps
 // its one prefix. silent is what the card read of an exchange the
-// terminal dropped at its 10 s limit: the card cannot tell a silent peer
-// from one that closed, so a reason holding it is named by the limit.
-func cardFailure(e eventlog.Event, silent string) (string, bool) {
+// terminal dropped at a limit (by, nil for its 10 s one): the card cannot
+// tell a silent peer from one that closed, so a reason holding it is
+// named by the limit.
+func cardFailure(e eventlog.Event, silent string, by error) (string, bool) {
 	if e.Actor != eventlog.EUICC {
 		return "", false
 	}
@@ -979,7 +992,7 @@ func cardFailure(e eventlog.Event, silent string) (string, bool) {
 	}
 	reason := e.Str("reason")
 	if step != "attach" {
-		reason = silentWhy(reason, silent)
+		reason = silentWhy(reason, silent, by)
 	}
 	if step == "download" && strings.HasSuffix(reason, unknownMatchingID) {
 		// What a platform's card sees when the platform answered a
@@ -992,16 +1005,20 @@ func cardFailure(e eventlog.Event, silent string) (string, bool) {
 	return step + ": " + reason, true
 }
 
-// silentWhy names the terminal's 10 s limit in a reason that ends with
-// what the card read of an exchange the terminal dropped there (silent;
-// "" for none): the card's own words cannot tell a silent peer from one
-// that closed.
-func silentWhy(reason, silent string) string {
+// silentWhy names the terminal's limit (by: its 10 s one when nil, or
+// the 60 s wall-time one) in a reason that ends with what the card read
+// of an exchange the terminal dropped there (silent; "" for none): the
+// card's own words cannot tell a silent or dripping peer from one that
+// closed.
+func silentWhy(reason, silent string, by error) string {
 	if silent == "" {
 		return reason
 	}
+	if by == nil {
+		by = stkterm.ErrIdleLimit
+	}
 	if before, ok := strings.CutSuffix(reason, silent); ok {
-		return before + stkterm.ErrIdleLimit.Error() + " (the card read: " + silent + ")"
+		return before + by.Error() + " (the card read: " + silent + ")"
 	}
 	return reason
 }
