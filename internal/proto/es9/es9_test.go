@@ -269,3 +269,31 @@ func TestDecodeSkipsALaterMember(t *testing.T) {
 		t.Errorf("a response with later members: %v", err)
 	}
 }
+
+// A failed header's error names the status and codes, and ends there when
+// the SM-DP+ gave no message (outside tester t180 F9: a dangling ": ");
+// SessionGone tells the codes of an SM-DP+ that holds no session for the
+// transaction (t180 F8: no cancelSession then).
+func TestStatusError(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		h    ResponseHeader
+		want string
+		gone bool
+	}{
+		{"with message", Failure("8.2.6", "3.8", "unknown matching ID"), "status Failed subject 8.2.6 reason 3.8: unknown matching ID", false},
+		{"no message", Failure("8.1", "6.1", ""), "status Failed subject 8.1 reason 6.1", false},
+		{"unknown transaction", Failure("8.10.1", "3.9", "unknown transactionId"), "status Failed subject 8.10.1 reason 3.9: unknown transactionId", true},
+		{"expired order", Failure("8.8.5", "4.10", ""), "status Failed subject 8.8.5 reason 4.10", true},
+		{"no codes", ResponseHeader{FunctionExecutionStatus{Status: StatusFailed}}, "status Failed", false},
+	} {
+		err := tc.h.Err()
+		var se *StatusError
+		if !errors.As(err, &se) || err.Error() != tc.want || se.SessionGone() != tc.gone {
+			t.Errorf("%s: %v (gone %v), want %q (gone %v)", tc.name, err, se != nil && se.SessionGone(), tc.want, tc.gone)
+		}
+	}
+	if err := Success().Err(); err != nil {
+		t.Errorf("success: %v", err)
+	}
+}
