@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // ErrStalled is returned when external I/O stays in flight longer than the
@@ -34,8 +36,12 @@ type Loop struct {
 	released uint64 // Holds released so far (Released)
 	expired  uint64 // of them, those whose wait ran out (Expire)
 
-	// Stall bounds, in wall time, how long Advance waits for in-flight I/O.
+	// Stall bounds, in wall time the process ran, how long Advance waits
+	// for in-flight I/O.
 	Stall time.Duration
+	// Stalls tells how long the process could not run (nil: the
+	// process's stall.Default meter; a test injects its stalls).
+	Stalls stall.Reader
 	// Together fires every timer due at one instant before the loop
 	// settles, so that the exchanges they start are in flight together
 	// (a fleet's devices checking at the same second load a platform at
@@ -170,15 +176,20 @@ func (l *Loop) Settle() error {
 func (l *Loop) nextPosted() (func(), error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	deadline := time.Now().Add(l.Stall)
+	// The bound is of the process's running time: a stopped or starved
+	// process is no peer that stopped answering (t179 F1).
+	w := stall.Begin(l.Stalls, l.Stall)
 	var wake *time.Timer
 	for len(l.posted) == 0 && l.inflight > 0 {
-		if time.Now().After(deadline) {
+		left := w.Left(time.Now())
+		if left <= 0 {
 			return nil, fmt.Errorf("%w: %d I/O exchanges in flight for %v", ErrStalled, l.inflight, l.Stall)
 		}
 		if wake == nil {
-			wake = time.AfterFunc(l.Stall, l.cond.Broadcast)
-			defer wake.Stop()
+			wake = time.AfterFunc(left, l.cond.Broadcast)
+			defer func() { wake.Stop() }()
+		} else {
+			wake.Reset(left)
 		}
 		l.cond.Wait()
 	}

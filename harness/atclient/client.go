@@ -19,6 +19,7 @@ import (
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // ErrError is a plain ERROR final result (also NO CARRIER, +CMS ERROR, ...:
@@ -50,12 +51,18 @@ type Response struct {
 // Option configures a Client.
 type Option func(*Client)
 
-// WithTimeout sets the wall-clock time a command may wait for its final
-// result (default 5 s).
+// WithTimeout sets the time a command may wait for its final result
+// (default 5 s): wall-clock time the process ran, less its stalls
+// (WithStalls).
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithTrace writes every line both ways: "> AT+CEREG?" and "< +CEREG: ...".
 func WithTrace(w io.Writer) Option { return func(c *Client) { c.trace = w } }
+
+// WithStalls sets what tells the client how long the process could not
+// run (stall.Default unless given; a test injects its stalls): a
+// command's timeout and Close's bound count only the time it ran.
+func WithStalls(r stall.Reader) Option { return func(c *Client) { c.stalls = r } }
 
 // WithTimestamps prefixes every trace line with now() in RFC 3339 (ns),
 // the at.log format: a lab run's transcript carries wall-clock time.
@@ -252,6 +259,7 @@ var ErrAnswerCut = errors.New("its answer was cut")
 type Client struct {
 	port      transport.Port
 	timeout   time.Duration
+	stalls    stall.Reader // WithStalls
 	reconnect time.Duration
 	trace     io.Writer
 	now       func() time.Time
@@ -397,7 +405,7 @@ func Open(path string, opts ...Option) (*Client, error) {
 // New starts a client on a port. Close closes the port.
 func New(p transport.Port, opts ...Option) *Client {
 	c := &Client{
-		port: p, timeout: 5 * time.Second, urcSig: make(chan struct{}), upSig: make(chan struct{}),
+		port: p, timeout: 5 * time.Second, stalls: stall.Default(), urcSig: make(chan struct{}), upSig: make(chan struct{}),
 		done: make(chan struct{}), readDone: make(chan struct{}), urcLines: maps.Clone(bareURCs),
 	}
 	c.reader = newReader(p)
@@ -429,17 +437,33 @@ func (c *Client) Close() error {
 	c.cancel()
 	err := c.port.Close()
 	c.fail(ErrClosed)
-	select {
-	case <-c.readDone:
-	case <-time.After(readerStop):
-		err = errors.Join(err, fmt.Errorf("reader still blocked %v after closing %s", readerStop, c.port.Name()))
+	// The bound is of running time: a stopped process is no blocked reader.
+	w := stall.Begin(c.stalls, readerStop)
+	t := time.NewTimer(readerStop)
+	for done := false; !done; {
+		select {
+		case <-c.readDone:
+			done = true
+		case now := <-t.C:
+			if left := w.Left(now); left > 0 {
+				t.Reset(left)
+				continue
+			}
+			err = errors.Join(err, fmt.Errorf("reader still blocked %v after closing %s", readerStop, c.port.Name()))
+			done = true
+		}
 	}
+	t.Stop()
 	c.kicks.Wait() // each fails at once on the closed client
 	if err != nil {
 		return fmt.Errorf("atclient close: %w", err)
 	}
 	return nil
 }
+
+// lastLook is how long a command that ran out of time still reads what
+// the port already holds before it gives up.
+const lastLook = 10 * time.Millisecond
 
 // readerStop bounds how long Close waits for the reader: a stream whose
 // Close does not interrupt a blocked Read would otherwise hang it.
@@ -594,30 +618,47 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	}
 	now := time.Now()
 	lim := limit{from: now, deadline: now.Add(timeout)}
+	// Time the process could not run (stopped, starved) is not the
+	// modem's: the timeout is of the client's running time (t179 F1).
+	wait := stall.BeginAt(c.stalls, now, timeout)
 	defer func() { lim.stop() }() // the last lim: the loop below replaces it
 	if err := c.send(p, cmd, timeout, &lim); err != nil {
 		return nil, err
 	}
 	final, how := c.await(p, &lim)
 	for how == timedOut {
+		now := time.Now()
+		until := now.Add(wait.Left(now))
 		// A modem still sending its answer is not silent: the wait goes
 		// on while bytes keep coming, each giving it the timeout again
 		// after the last, up to streamCap times the timeout in all.
-		last := c.clock.at(c.lastByte.Load())
-		until := last.Add(timeout)
-		if limit := p.sent.Add(streamCap * timeout); until.After(limit) {
-			until = limit
-		}
+		// (A port streaming NMEA never stops: outside tester t136 F4, a
+		// GPS port refused after 4× the timeout.)
 		c.mu.Lock()
 		nmea := p.nmea
 		c.mu.Unlock()
-		if p.poll || nmea || !last.After(p.sent) || !time.Now().Before(until) {
-			// (A port streaming NMEA never stops: outside tester t136
-			// F4, a GPS port refused after 4× the timeout.)
+		if last := c.clock.at(c.lastByte.Load()); !p.poll && !nmea && last.After(p.sent) {
+			more := last.Add(timeout)
+			if limit := p.sent.Add(streamCap*timeout + wait.Stalled()); more.After(limit) {
+				more = limit
+			}
+			if more.After(until) {
+				until = more
+			}
+		}
+		if !now.Before(until) {
 			break
 		}
 		lim.stop()
 		lim = limit{deadline: until}
+		final, how = c.await(p, &lim)
+	}
+	if how == timedOut {
+		// A last look at what is already buffered (a real modem's answer
+		// sits in the kernel's buffer after a pause): a deadline in the
+		// past would not even read it.
+		lim.stop()
+		lim = limit{deadline: time.Now().Add(lastLook)}
 		final, how = c.await(p, &lim)
 	}
 	if how == timedOut {

@@ -1,0 +1,78 @@
+package atclient
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+// stalls is a stall meter for tests: it reports no stall until the
+// command's wait first runs out, then, if stopped, that the process could
+// not run for all of the wait so far, and calls then (the modem's answer,
+// there all along, is read once the process runs again).
+type stalls struct {
+	mu      sync.Mutex
+	calls   int
+	start   time.Time
+	stopped bool
+	then    func()
+	d       time.Duration
+}
+
+func (s *stalls) Stalled() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	switch s.calls {
+	case 1: // the command's start
+		s.start = time.Now()
+	case 2: // its wait ran out
+		if s.stopped {
+			s.d = time.Since(s.start)
+		}
+		if s.then != nil {
+			s.then()
+		}
+	}
+	return s.d
+}
+
+// Time the process could not run does not count against the modem: a
+// command whose wait a stop ate is given the rest of its time (t179 F1);
+// without a stall the timeout is as before.
+func TestStallNotCounted(t *testing.T) { onBothPorts(t, testStallNotCounted) }
+
+func testStallNotCounted(t *testing.T, kind string) {
+	const timeout = 500 * time.Millisecond
+	tests := []struct {
+		name    string
+		stopped bool // through the first wait
+		answer  bool // the modem answers once the wait first ran out
+		wantErr bool
+	}{
+		{name: "stopped through the wait, answered", stopped: true, answer: true},
+		{name: "stopped through the wait, no answer", stopped: true, wantErr: true},
+		{name: "no stall, no answer", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			meter := &stalls{stopped: tc.stopped}
+			c, s := newScriptOn(t, kind, map[string]string{"AT+CEREG?": "\r\n+CEREG: 0,5\r\n\r\nOK\r\n"}, WithStalls(meter))
+			release := s.gate("AT+CEREG?")
+			t.Cleanup(release)
+			if tc.answer {
+				meter.then = release
+			}
+			rsp, err := c.CommandWithin("AT+CEREG?", timeout)
+			switch {
+			case tc.wantErr && !errors.Is(err, ErrTimeout):
+				t.Fatalf("%v, want a timeout", err)
+			case !tc.wantErr && err != nil:
+				t.Fatalf("%v, want the answer", err)
+			case !tc.wantErr && (len(rsp.Lines) != 1 || rsp.Lines[0] != "+CEREG: 0,5"):
+				t.Fatalf("lines %q, want +CEREG: 0,5", rsp.Lines)
+			}
+		})
+	}
+}

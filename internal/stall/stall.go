@@ -1,0 +1,128 @@
+// Package stall measures the time the process could not run: stopped
+// (SIGSTOP, Ctrl-Z, a paused VM) or starved by a loaded machine. A wait
+// that bounds a peer in wall time (an AT command's timeout, a rig's
+// quiescence bound) does not count that time against the peer: the peer
+// may have answered at once, and nobody was there to read it.
+//
+// A ticker goroutine notes the gaps between its ticks; a gap far beyond
+// the period is a stall. The goroutine is the only wake-up: readers pay
+// an atomic load and a clock read.
+package stall
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Period is how often the meter's goroutine ticks.
+const Period = 50 * time.Millisecond
+
+// Threshold is the gap between ticks past which the time beyond one
+// Period counts as a stall: shorter ones are the scheduler's ordinary
+// jitter, and bounds of seconds do not need them.
+const Threshold = 4 * Period
+
+// Reader is what a wait needs of a meter (an interface, so that a test
+// can inject a stall instead of stopping the process).
+type Reader interface {
+	// Stalled is the total stall time so far, including a stall still
+	// in progress (the process just resumed and the meter's goroutine
+	// has not run yet): it never decreases.
+	Stalled() time.Duration
+}
+
+// Meter is a Reader fed by a ticker goroutine.
+type Meter struct {
+	epoch   time.Time    // monotonic origin of last
+	last    atomic.Int64 // ns since epoch of the last tick
+	stalled atomic.Int64 // ns of the gaps recorded so far
+	hw      atomic.Int64 // highest value Stalled returned (never decreases)
+}
+
+var (
+	def     *Meter
+	defOnce sync.Once
+)
+
+// Default is the process's meter, started on first use; it runs for the
+// life of the process.
+func Default() *Meter {
+	defOnce.Do(func() {
+		def = &Meter{epoch: time.Now()}
+		go def.run()
+	})
+	return def
+}
+
+func (m *Meter) run() {
+	t := time.NewTicker(Period)
+	for range t.C {
+		m.tick(m.now())
+	}
+}
+
+func (m *Meter) now() int64 { return int64(time.Since(m.epoch)) } // monotonic
+
+// tick records the gap since the last tick, at now (ns since epoch).
+func (m *Meter) tick(now int64) {
+	if gap := now - m.last.Load(); gap > int64(Threshold) {
+		m.stalled.Add(gap - int64(Period))
+	}
+	m.last.Store(now)
+}
+
+// Stalled implements Reader.
+func (m *Meter) Stalled() time.Duration {
+	s := m.stalled.Load()
+	if gap := m.now() - m.last.Load(); gap > int64(Threshold) {
+		s += gap - int64(Period)
+	}
+	// The in-progress gap is read against a tick that may land between
+	// the two loads: keep the reading monotonic.
+	for {
+		hw := m.hw.Load()
+		if s <= hw {
+			return time.Duration(hw)
+		}
+		if m.hw.CompareAndSwap(hw, s) {
+			return time.Duration(s)
+		}
+	}
+}
+
+// Wait is a bound on a peer, begun at From, of D of the process's
+// running time.
+type Wait struct {
+	r    Reader
+	from time.Time
+	s0   time.Duration
+	d    time.Duration
+}
+
+// Begin starts a Wait of d on r (nil: the Default meter) now.
+func Begin(r Reader, d time.Duration) Wait {
+	if r == nil {
+		r = Default()
+	}
+	return Wait{r: r, from: time.Now(), s0: r.Stalled(), d: d}
+}
+
+// BeginAt is Begin with the wait's start given (the line went out then).
+func BeginAt(r Reader, from time.Time, d time.Duration) Wait {
+	w := Begin(r, d)
+	w.from = from
+	return w
+}
+
+// Left is the running time the wait still has at now: D less the wall
+// time since From that was not a stall. At or below zero the peer had
+// its full time.
+func (w Wait) Left(now time.Time) time.Duration {
+	// A stall begun before the wait counts only from its start.
+	since := max(now.Sub(w.from), 0)
+	return w.d - (since - min(w.r.Stalled()-w.s0, since))
+}
+
+// Stalled is how much of the wait so far the process could not run.
+func (w Wait) Stalled() time.Duration { return w.r.Stalled() - w.s0 }

@@ -1,0 +1,82 @@
+package stall
+
+import (
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+// The gaps between ticks beyond Threshold count, less one Period.
+func TestTick(t *testing.T) {
+	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
+	tests := []struct {
+		name  string
+		ticks []int64 // ns since epoch
+		want  time.Duration
+	}{
+		{"regular ticks", []int64{ms(50), ms(100), ms(150)}, 0},
+		{"jitter under the threshold", []int64{ms(50), ms(220), ms(270)}, 0},
+		{"stopped 5 s", []int64{ms(50), ms(5050), ms(5100)}, 5000*time.Millisecond - Period},
+		{"two stalls", []int64{ms(50), ms(1050), ms(1100), ms(3100)}, (1000*time.Millisecond - Period) + (2000*time.Millisecond - Period)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &Meter{epoch: time.Now()}
+			for _, n := range tc.ticks {
+				m.tick(n)
+			}
+			if got := time.Duration(m.stalled.Load()); got != tc.want {
+				t.Errorf("stalled %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// A stall still in progress (the meter's goroutine has not run since the
+// process resumed) counts at once, and Stalled never goes back.
+func TestStalledInProgress(t *testing.T) {
+	m := &Meter{epoch: time.Now().Add(-time.Hour)}
+	m.last.Store(int64(time.Hour - 10*time.Second)) // last tick 10 s ago
+	got := m.Stalled()
+	if got < 10*time.Second-Period {
+		t.Fatalf("stalled %v during a 10 s gap, want at least %v", got, 10*time.Second-Period)
+	}
+	m.tick(int64(time.Hour - 9*time.Second)) // a tick seen as late: smaller gap recorded
+	if again := m.Stalled(); again < got {
+		t.Errorf("stalled went back from %v to %v", got, again)
+	}
+}
+
+type fixed struct{ d time.Duration }
+
+func (f *fixed) Stalled() time.Duration { return f.d }
+
+// A wait's time left is its bound less the time since it began that was
+// not a stall, never more than the bound.
+func TestWaitLeft(t *testing.T) {
+	tests := []struct {
+		name           string
+		elapsed, stall time.Duration
+		want           time.Duration
+	}{
+		{"no stall, in time", 2 * time.Second, 0, 3 * time.Second},
+		{"no stall, ran out", 6 * time.Second, 0, -time.Second},
+		{"stopped for most of it", 6 * time.Second, 5500 * time.Millisecond, 4500 * time.Millisecond},
+		{"stopped longer than the wait", 11 * time.Second, 11 * time.Second, 5 * time.Second},
+		{"a stall begun before the wait", time.Second, 3 * time.Second, 5 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fixed{}
+			from := time.Now()
+			w := BeginAt(f, from, 5*time.Second)
+			f.d = tc.stall
+			if got := w.Left(from.Add(tc.elapsed)); got != tc.want {
+				t.Errorf("left %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
