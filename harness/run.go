@@ -95,49 +95,23 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		every = ProgressEvery
 	}
 	horizon, shown := Horizon(s), time.Now()
-	for runErr == nil && r.Now() < horizon {
-		if next := r.Now() + progressStep; next < horizon {
-			runErr = r.Follow(next)
-		} else {
-			// The run covers [0, horizon): what is due at the horizon
-			// (a check on the grid) does not begin before the end read.
-			runErr = r.FollowBefore(horizon)
-		}
-		if o.Advanced != nil {
-			o.Advanced(r.Now(), horizon)
-		}
-		if o.Progress != nil && time.Since(shown) >= every {
-			o.Progress(r.Now(), horizon)
-			shown = time.Now()
-		}
-	}
-	// The run ends at its horizon, power or not: a modem without power (or
-	// with its AT port hung) at that moment is the end state (a host would
-	// read nothing from it), and running on until it is back would judge
-	// what the scenario never asked.
-	var atEnd owed.AtEnd
+	var ended Ended
 	if runErr == nil {
-		res.OpenCycle = r.noteOpenCycle()
-		atEnd = r.owedAtEnd()
-		res.Owed = atEnd.Notes()
-	}
-	var end scenario.EndRegistration
-	switch {
-	case runErr != nil:
-	case !r.powered():
-		end.Registration = scenario.RegistrationOff
-	case r.atHung():
-		end.Registration = scenario.RegistrationHung // nothing answers: nothing to read
-	default:
-		end, runErr = r.Report()
+		ended, runErr = r.RunToEnd(func() {
+			if o.Advanced != nil {
+				o.Advanced(r.Now(), horizon)
+			}
+			if o.Progress != nil && time.Since(shown) >= every {
+				o.Progress(r.Now(), horizon)
+				shown = time.Now()
+			}
+		})
 	}
 	if runErr != nil {
 		r.MarkIncomplete(runErr.Error())
-	} else {
-		f := end.Fields()
-		atEnd.Log(f) // none included: a log without them is an older esimhil's
-		r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f) })
 	}
+	end := ended.End
+	res.OpenCycle, res.Owed = ended.OpenCycle, ended.Owed
 	res.Simulated = r.Now()
 	stage := func(string) {}
 	switch {
@@ -217,6 +191,63 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		}
 	}
 	return res
+}
+
+// Ended is how a run ended (RunToEnd).
+type Ended struct {
+	End       scenario.EndRegistration
+	OpenCycle string     // Result.OpenCycle
+	Owed      owed.Notes // Result.Owed
+}
+
+// RunToEnd runs an initialised rig over [0, horizon) and reads its end
+// state, logging run_ended: the one ending of a run, the CLI's
+// (RunScenario) and the exploration's, so that a case's scenario run by
+// `esimhil run` gives the events the case did (outside tester t179 F2).
+// step, if not nil, is called after each stretch of simulated time.
+//
+// What is due at the horizon (a check on the grid) does not begin before
+// the end read: a check there would switch, and the read land mid-REFRESH.
+// The run ends at its horizon, power or not: a modem without power (or
+// with its AT port hung) at that moment is the end state (a host would
+// read nothing from it), and running on until it is back would judge what
+// the scenario never asked. On an error the run is left to its caller to
+// mark incomplete.
+func (r *Rig) RunToEnd(step func()) (Ended, error) {
+	var e Ended
+	horizon := Horizon(r.Scenario)
+	for r.Now() < horizon {
+		var err error
+		if next := r.Now() + progressStep; next < horizon {
+			err = r.Follow(next)
+		} else {
+			err = r.FollowBefore(horizon)
+		}
+		if err != nil {
+			return e, err
+		}
+		if step != nil {
+			step()
+		}
+	}
+	e.OpenCycle = r.noteOpenCycle()
+	atEnd := r.owedAtEnd()
+	e.Owed = atEnd.Notes()
+	switch {
+	case !r.powered():
+		e.End.Registration = scenario.RegistrationOff
+	case r.atHung():
+		e.End.Registration = scenario.RegistrationHung // nothing answers: nothing to read
+	default:
+		var err error
+		if e.End, err = r.Report(); err != nil {
+			return e, err
+		}
+	}
+	f := e.End.Fields()
+	atEnd.Log(f) // none included: a log without them is an older esimhil's
+	r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f) })
+	return e, nil
 }
 
 // writeTimeline is how RunScenario writes the page (a test fails it).

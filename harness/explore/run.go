@@ -93,28 +93,25 @@ func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("rig: %w", err)
 	}
-	// The host follows the device as the CLI's does (Rig.Follow): set up
-	// again after every boot, the card read once it is there.
+	// The run ends as the CLI's does (Rig.RunToEnd): over [0, horizon),
+	// nothing due at the horizon begun before the end read, the end state
+	// off when unpowered, so the case's scenario run by `esimhil run`
+	// gives these events (outside tester t179 F2).
 	err = r.Init()
+	var end harness.Ended
 	if err == nil {
-		err = r.Follow(harness.Horizon(s))
+		end, err = r.RunToEnd(nil)
 	}
 	if err == nil {
-		err = r.AwaitPower()
-	}
-	if err == nil {
-		err = r.Follow(r.Now()) // a boot while awaiting the power
-	}
-	if err == nil {
-		out.Profiles, err = r.Profiles()
-	}
-	if err == nil {
-		_, err = r.Report() // as the CLI: a card that wants its PIN is reported, not an error
+		out.Events = r.Log.Events() // the run's; the read below is the checker's
+		out.Profiles, err = endProfiles(r, end)
 	}
 	if cerr := r.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close: %w", cerr)
 	}
-	out.Events = r.Log.Events()
+	if out.Events == nil {
+		out.Events = r.Log.Events()
+	}
 	out.ATLog = strings.Split(strings.TrimSuffix(atLog.String(), "\n"), "\n")
 	if err != nil {
 		return out, fmt.Errorf("run: %w", err)
@@ -132,6 +129,22 @@ func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// endProfiles reads the card's ProfileInfoList over AT after the run's
+// end, for the invariants: a card without power at the horizon is read
+// once the power is back (its NVM is what the cut left), after the run's
+// events were taken.
+func endProfiles(r *harness.Rig, end harness.Ended) ([]dialect.Profile, error) {
+	if end.End.Registration == scenario.RegistrationOff {
+		if err := r.AwaitPower(); err != nil {
+			return nil, err
+		}
+		if err := r.Follow(r.Now()); err != nil { // the boot
+			return nil, err
+		}
+	}
+	return r.Profiles()
 }
 
 // OutDir is where failing cases are written: $ESIMHIL_EXPLORE_OUT, else
