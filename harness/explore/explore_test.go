@@ -83,7 +83,7 @@ func TestExplore(t *testing.T) {
 		explore(t, feats, meter)
 		return
 	}
-	t.Logf("sweep from -rapid.seed=%d (the same cases again: make explore SEEDS=%d SWEEP=%d)", seed, total, seed)
+	t.Logf("sweep from -rapid.seed=%d (the same cases again: %smake explore SEEDS=%d SWEEP=%d)", seed, reproEnv, total, seed)
 	sweep(t, feats, seed, total, meter)
 }
 
@@ -205,8 +205,8 @@ func logFailed(t *testing.T, run sweepRun, failed []failedCase) {
 		}
 		return
 	}
-	head := fmt.Sprintf("# %d of %d cases failed in the sweep from -rapid.seed=%d (make explore SEEDS=%d SWEEP=%d), features %+v\n",
-		len(failed), run.n, run.seed, run.n, run.seed, run.feats)
+	head := fmt.Sprintf("# %d of %d cases failed in the sweep from -rapid.seed=%d (%smake explore SEEDS=%d SWEEP=%d), features %+v\n",
+		len(failed), run.n, run.seed, reproEnv, run.n, run.seed, run.feats)
 	err := os.MkdirAll(OutDir(), 0o755)
 	if err == nil {
 		err = atomicfile.WriteFile(path, []byte(head+list), 0o644, false)
@@ -230,7 +230,7 @@ func failedReport(failed []failedCase) (shown []string, list string) {
 	}
 	var b strings.Builder
 	for _, f := range failed {
-		fmt.Fprintf(&b, "case %d\t-rapid.seed=%d -rapid.checks=1\t%s\n", f.k+1, f.seed, strings.Join(f.v, " | "))
+		fmt.Fprintf(&b, "case %d\t%s-rapid.seed=%d -rapid.checks=1\t%s\n", f.k+1, reproEnv, f.seed, strings.Join(f.v, " | "))
 	}
 	return shown, b.String()
 }
@@ -238,7 +238,34 @@ func failedReport(failed []failedCase) (shown []string, list string) {
 // caseCommand is the command that runs the case of rapid seed s alone (and
 // shrinks it, if it fails).
 func caseCommand(s uint64) string {
-	return fmt.Sprintf("go test -count=1 -run '^TestExplore$' ./harness/explore/ -rapid.seed=%d -rapid.checks=1", s)
+	return fmt.Sprintf("%sgo test -count=1 -run '^TestExplore$' ./harness/explore/ -rapid.seed=%d -rapid.checks=1", reproEnv, s)
+}
+
+// reproEnv heads every command a sweep prints (the case alone, the sweep
+// again, the failing-cases file): the variables that change what the
+// generator draws or which cases fail, as they were set (outside tester
+// t179 F3: without ESIMHIL_EXPLORE_POWER=0 the printed command drew
+// another case).
+var reproEnv = envPrefix(os.Getenv)
+
+// reproVars are the variables reproEnv carries.
+var reproVars = []string{"ESIMHIL_EXPLORE_POWER", "ESIMHIL_EXPLORE_DEMO_FAIL", "ESIMHIL_EXPLORE_LENIENT"}
+
+// envPrefix is "NAME=value " for each of reproVars that getenv has set,
+// the value quoted for a shell where it needs it.
+func envPrefix(getenv func(string) string) string {
+	var b strings.Builder
+	for _, name := range reproVars {
+		v := getenv(name)
+		if v == "" {
+			continue
+		}
+		if strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,-/") != "" {
+			v = "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+		}
+		b.WriteString(name + "=" + v + " ")
+	}
+	return b.String()
 }
 
 // rapidSeed is the seed of rapid's k-th case from seed: rapid adds the

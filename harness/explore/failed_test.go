@@ -24,7 +24,7 @@ func TestFailedReport(t *testing.T) {
 				t.Fatalf("%d lines shown, want %d", len(shown), want)
 			}
 			for i, l := range shown {
-				if want := fmt.Sprintf("case %d violates (alone: go test", 2*i+1); !strings.HasPrefix(l, want) {
+				if want := fmt.Sprintf("case %d violates (alone: %sgo test", 2*i+1, reproEnv); !strings.HasPrefix(l, want) {
 					t.Errorf("line %d = %q, want it to begin %q", i, l, want)
 				}
 				if want := fmt.Sprintf("-rapid.seed=%d -rapid.checks=1", 100+i); !strings.Contains(l, want) {
@@ -132,5 +132,36 @@ func TestFailingCasesListGoesWithItsFailures(t *testing.T) {
 				t.Errorf("the other sweep's list: %v", err)
 			}
 		})
+	}
+}
+
+// TestReproEnv: the commands a sweep prints carry the variables that
+// changed what it drew or which cases failed (t179 F3).
+func TestReproEnv(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"none set", nil, ""},
+		{"power cuts left out", map[string]string{"ESIMHIL_EXPLORE_POWER": "0"}, "ESIMHIL_EXPLORE_POWER=0 "},
+		{"demo failure and power", map[string]string{"ESIMHIL_EXPLORE_DEMO_FAIL": "1", "ESIMHIL_EXPLORE_POWER": "0"},
+			"ESIMHIL_EXPLORE_POWER=0 ESIMHIL_EXPLORE_DEMO_FAIL=1 "},
+		{"a value a shell must quote", map[string]string{"ESIMHIL_EXPLORE_LENIENT": "it's on"}, `ESIMHIL_EXPLORE_LENIENT='it'\''s on' `},
+		{"others not carried", map[string]string{"ESIMHIL_EXPLORE_OUT": "/tmp/x", "ESIMHIL_EXPLORE_LINK": "pty"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := envPrefix(func(k string) string { return tc.env[k] }); got != tc.want {
+				t.Errorf("envPrefix = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	old := reproEnv
+	t.Cleanup(func() { reproEnv = old })
+	reproEnv = "ESIMHIL_EXPLORE_POWER=0 "
+	shown, _ := failedReport([]failedCase{{k: 5, seed: 792, failure: failure{v: []string{"v"}}}})
+	if want := "(alone: ESIMHIL_EXPLORE_POWER=0 go test -count=1 -run '^TestExplore$' ./harness/explore/ -rapid.seed=792 -rapid.checks=1)"; len(shown) != 1 || !strings.Contains(shown[0], want) {
+		t.Errorf("shown %q, want a line with %q", shown, want)
 	}
 }

@@ -18,7 +18,8 @@ import (
 )
 
 // Outcome is everything a run leaves to check: the event log in order, the
-// card's ProfileInfoList read over AT at the horizon, and the decoded capture.
+// card's ProfileInfoList read over AT once the run has ended (endProfiles),
+// and the decoded capture.
 type Outcome struct {
 	Events   []eventlog.Event
 	Profiles []dialect.Profile
