@@ -146,7 +146,11 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	t.Run("shrink", func(rt *testing.T) { explore(rt, feats, nil) })
 	if !t.Failed() {
 		path, err := WriteFixture(OutDir(), first.c, first.v)
-		t.Errorf("rapid did not reproduce the failing case (a flaky run?); saved as drawn in %s (%v)", path, err)
+		if err != nil {
+			t.Errorf("rapid did not reproduce the failing case (a flaky run?); saving it as drawn in %s: %v", path, err)
+		} else {
+			t.Errorf("rapid did not reproduce the failing case (a flaky run?); saved as drawn in %s", path)
+		}
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/growstack"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // Limits bound what one client can make a server hold. Times are wall
@@ -104,7 +105,7 @@ type Server struct {
 const goHeaderSlop = 4096
 
 // connWait bounds how long Close waits for connections still being
-// served (a handler still running).
+// served (a handler still running), in the process's running time.
 const connWait = 5 * time.Second
 
 // Serve starts serving h on ln with limits (zero fields: Default). wrap, if
@@ -226,10 +227,24 @@ func (s *Server) Close() error {
 			_ = c.Close()
 		}
 		if idle != nil {
+			// Of running time: a handler that a stopped process could
+			// not run is still served and logged, or the capture's
+			// comparison would blame the server's log for the stall
+			// (outside tester t179 F1).
+			w := stall.Begin(nil, connWait)
 			t := time.NewTimer(connWait)
-			select {
-			case <-idle:
-			case <-t.C:
+		wait:
+			for {
+				select {
+				case <-idle:
+					break wait
+				case now := <-t.C:
+					left := w.Left(now)
+					if left <= 0 {
+						break wait
+					}
+					t.Reset(left)
+				}
 			}
 			t.Stop()
 		}
