@@ -47,6 +47,11 @@ type host struct {
 	// modes are the modem's echo and result-code form after the lines
 	// sent: under ATV0 a result code ends with a CR alone.
 	modes at.Modes
+	// echo is the echo of the line being sent, while it is read: the
+	// line as the modem received it, ended by S3 alone (V.250 §5.2.1),
+	// so one line of what is read even with no LF after it (a line sent
+	// while a command ran is echoed at once, its answer comes later).
+	echo string
 }
 
 // openCommand is a command sent that has no final result yet.
@@ -116,11 +121,16 @@ func (h *host) drain() ([]string, error) {
 		if j := bytes.IndexByte(h.buf, '\r'); !h.modes.Verbose && j >= 0 && (i < 0 || j < i) {
 			i = j // a numeric result code's lone CR ends it (V.250 §5.7.1)
 		}
+		end := i + 1
+		if e := echoEnd(h.buf, h.echo); e >= 0 && (i < 0 || e <= end) {
+			i, end = e, e
+			h.echo = ""
+		}
 		if i < 0 {
 			break
 		}
 		complete = append(complete, string(h.buf[:i]))
-		h.buf = h.buf[i+1:]
+		h.buf = h.buf[end:]
 	}
 	h.mu.Unlock()
 	switch {
@@ -142,6 +152,24 @@ func (h *host) drain() ([]string, error) {
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// echoEnd is where echo ends in b when b's first line holds it: at the
+// line's start, or after a final result's CR that ran on into it (a
+// quirk: the line stays one, as a sniffer shows it); -1 when it does not.
+func echoEnd(b []byte, echo string) int {
+	if echo == "" {
+		return -1
+	}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i+1]
+	}
+	for p := 0; p < len(b); p++ {
+		if (p == 0 || b[p-1] == '\r') && bytes.HasPrefix(b[p:], []byte(echo)) {
+			return p + len(echo)
+		}
+	}
+	return -1
 }
 
 // flush writes what is left of a line the modem never ended, as a
@@ -208,6 +236,7 @@ func (h *host) send(line string) ([]string, error) {
 	}
 	c := &openCommand{line: line, at: h.lines}
 	h.open = append(h.open, c)
+	echo := h.modes.Echo          // E applies after the line's own echo
 	h.modes = h.modes.After(line) // V applies to the line's own result already
 	if _, err := io.WriteString(h.tty, line+"\r"); err != nil {
 		return nil, fmt.Errorf("replay host: write %q: %w", line, err)
@@ -227,6 +256,15 @@ func (h *host) send(line string) ([]string, error) {
 			c.off = "'s AT port was hung"
 		}
 	})
+	if echo && c.off == "" {
+		// A/ runs at its "/" and is echoed so; the CR sent after it
+		// ends an empty line, which is not echoed.
+		h.echo = line + "\r"
+		if strings.EqualFold(line, "A/") {
+			h.echo = line
+		}
+	}
+	defer func() { h.echo = "" }() // echoed otherwise, it reads as before
 	if _, err := h.r.AdvanceUntil(h.r.Now(), nil); err != nil {
 		return nil, err
 	}
