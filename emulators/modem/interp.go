@@ -81,18 +81,8 @@ func (m *Modem) take(p typed) {
 // line stops at the first error (V.250 §5.2.1).
 func (m *Modem) handleLine(l at.Line, echo []byte) {
 	defer m.tookLine() // after the answer is queued: Written then counts it
-	if m.st.off {
-		// Without power nothing answers, not even an echo.
-		m.logIn(l.Text + " (ignored: powered off)")
-		return
-	}
-	if m.st.restarting {
-		// A rebooting modem does not answer; the host waits for RDY.
-		m.logIn(l.Text + " (ignored: restarting)")
-		return
-	}
-	if m.st.hung {
-		m.logIn(l.Text + " (ignored: AT port hung)")
+	if why := m.deaf(); why != "" {
+		m.logIn(l.Text + " (ignored: " + why + ")")
 		return
 	}
 	// The end of the line's echo and its answer leave in one write.
@@ -111,6 +101,22 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 	}
 	m.logLine(l, "")
 	m.runLine(l)
+}
+
+// deaf says why the modem takes no command line now, in at.log's words
+// for it, or "" when it does. A line typed then and one that waited
+// behind a command meet it alike: the power cut, restart or hang that
+// came first loses both (t185 F2).
+func (m *Modem) deaf() string {
+	switch {
+	case m.st.off:
+		return "powered off" // without power nothing answers, not even an echo
+	case m.st.restarting:
+		return "restarting" // a rebooting modem does not answer; the host waits for RDY
+	case m.st.hung:
+		return "AT port hung"
+	}
+	return ""
 }
 
 // logLine writes a command line to at.log, mark after it; a line that
@@ -200,15 +206,16 @@ type queuedLine struct {
 
 // finishLine ends the pending command with err: the rest of its line
 // runs on success, then its final result code goes, then the lines typed
-// meanwhile run. A power cycle since drops it: nothing is left to answer.
+// meanwhile run, each only while the modem still takes lines (deaf). A
+// power cycle since drops it: nothing is left to answer.
 func (m *Modem) finishLine(err error) {
 	pl := m.st.pending
 	if pl == nil {
 		return
 	}
 	m.st.pending = nil
-	if m.st.off || pl.epoch != m.st.epoch {
-		return
+	if m.deaf() != "" || pl.epoch != m.st.epoch {
+		return // restarted, hung or powered off meanwhile: nothing answers
 	}
 	if err == nil && len(pl.rest) > 0 {
 		m.runCmds(pl.rest)
@@ -216,7 +223,14 @@ func (m *Modem) finishLine(err error) {
 		m.lineResult(err)
 	}
 	for i, q := range pl.queued {
-		if m.st.pending != nil {
+		switch {
+		case m.deaf() != "" || pl.epoch != m.st.epoch:
+			// A line before it restarted the modem, cut its power or
+			// hung its port: what waited in its buffer is lost, as a
+			// line typed then would be. at.log has each as sent, and
+			// no answer.
+			return
+		case m.st.pending != nil:
 			// Another answer pending: the rest wait for it.
 			m.st.pending.queued = append(m.st.pending.queued, pl.queued[i:]...)
 			return

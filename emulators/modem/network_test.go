@@ -284,17 +284,29 @@ func TestQueuedLineLoggedWhenSent(t *testing.T) {
 	tests := []struct {
 		name  string
 		typed []typed
-		power bool     // a power cut at 1.8 s drops what waits
-		want  []string // at.log from the +COPS=1 on: "<offset> <dir> <text>"
+		cut   func(m *Modem) // at 1.8 s: a power cut or a hang drops what waits
+		want  []string       // at.log from the +COPS=1 on: "<offset> <dir> <text>"
 	}{
-		{"one line typed 0.5 s into the attempt", []typed{{500 * time.Millisecond, "AT+CGMI"}}, false, []string{
+		{"one line typed 0.5 s into the attempt", []typed{{500 * time.Millisecond, "AT+CGMI"}}, nil, []string{
 			"0s > " + cops, "500ms > AT+CGMI" + q, "2s < +CME ERROR: 111", "2s < esimhil", "2s < OK"}},
-		{"three lines, each at its own time", []typed{{500 * time.Millisecond, "AT+CEREG?"}, {time.Second, "A/"}, {1500 * time.Millisecond, "AT"}}, false, []string{
+		{"three lines, each at its own time", []typed{{500 * time.Millisecond, "AT+CEREG?"}, {time.Second, "A/"}, {1500 * time.Millisecond, "AT"}}, nil, []string{
 			"0s > " + cops, "500ms > AT+CEREG?" + q, "1s > A/" + q, "1.5s > AT" + q,
 			"2s < +CME ERROR: 111", "2s < +CEREG: 0,3", "2s < OK", "2s < +CEREG: 0,3", "2s < OK", "2s < OK"}},
-		{"a line the modem cannot frame", []typed{{time.Second, "AT\x01"}}, false, []string{
+		// t185 F2: the lines behind a queued +CFUN=1,1 meet the restart
+		// as lines typed after it do: lost, not answered by a modem
+		// that reboots (its RDY comes RestartDelay later).
+		{"lines queued behind a restart are lost in it", []typed{{500 * time.Millisecond, "AT+CFUN=1,1"}, {time.Second, "AT+CGMI"},
+			{1500 * time.Millisecond, "AT+CFUN?;+CEREG?"}}, nil, []string{
+			"0s > " + cops, "500ms > AT+CFUN=1,1" + q, "1s > AT+CGMI" + q, "1.5s > AT+CFUN?;+CEREG?" + q,
+			"2s < +CME ERROR: 111", "2s < OK"}},
+		{"a chained line's restart loses the lines behind it", []typed{{500 * time.Millisecond, "AT+CGMR;+CFUN=1,1"}, {time.Second, "AT+CGMI"}}, nil, []string{
+			"0s > " + cops, "500ms > AT+CGMR;+CFUN=1,1" + q, "1s > AT+CGMI" + q,
+			"2s < +CME ERROR: 111", "2s < 1.0", "2s < OK"}},
+		{"a hung AT port answers neither the command nor what waits", []typed{{500 * time.Millisecond, "AT+CGMI"}},
+			func(m *Modem) { m.SetATHung(true) }, []string{"0s > " + cops, "500ms > AT+CGMI" + q}},
+		{"a line the modem cannot frame", []typed{{time.Second, "AT\x01"}}, nil, []string{
 			"0s > " + cops, "1s > <at: malformed command line: control or non-ASCII byte 0x01>" + q, "2s < +CME ERROR: 111", "2s < ERROR"}},
-		{"a power cut drops the line, which at.log keeps as sent", []typed{{500 * time.Millisecond, "AT+CGMI"}}, true, []string{
+		{"a power cut drops the line, which at.log keeps as sent", []typed{{500 * time.Millisecond, "AT+CGMI"}}, func(m *Modem) { m.PowerOff(); m.PowerOn() }, []string{
 			"0s > " + cops, "500ms > AT+CGMI" + q, "1.8s < RDY"}},
 	}
 	for _, tc := range tests {
@@ -315,10 +327,10 @@ func TestQueuedLineLoggedWhenSent(t *testing.T) {
 				now = ty.at
 				r.loop.Do(func() { r.m.takeBytes([]byte(ty.line + "\r")) })
 			}
-			if tc.power {
+			if tc.cut != nil {
 				r.advance(t, 1800*time.Millisecond-now)
-				r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
-				r.advance(t, 0)
+				r.loop.Do(func() { tc.cut(r.m) })
+				r.advance(t, 200*time.Millisecond)
 			} else {
 				r.advance(t, 2*time.Second-now)
 			}
