@@ -193,10 +193,10 @@ func (m *Modem) defineContext(args []at.Arg) error {
 }
 
 // cmdCGATT is +CGATT (TS 27.007 §10.1.9). The PS attach of an LTE module is
-// its EPS attach, so +CGATT? is 1 exactly when +CEREG reports 1 or 5;
-// +CGATT=0 is +COPS=2 and +CGATT=1 is +COPS=0 (the same code, URCs and
-// events), except that an attach that cannot start (radio off, no card)
-// answers +CME ERROR.
+// its EPS attach, so +CGATT? is 1 exactly when +CEREG reports 1 or 5.
+// +CGATT=0 detaches as +COPS=2 does but leaves the selection mode;
+// +CGATT=1 attaches in that mode (psAttach) and, as +CGACT=1's attach,
+// answers +CME ERROR when it cannot start or does not register (t185 F6).
 func cmdCGATT(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Read:
@@ -212,15 +212,33 @@ func cmdCGATT(m *Modem, c at.Command) error {
 		case 0:
 			m.deregister()
 		case 1:
-			if err := m.attachBlocked(); err != nil {
-				return err
-			}
-			m.psAttach()
+			return m.psAttachChecked("+CGATT=1")
 		default:
 			return errParams
 		}
 	default:
 		return errUnknown
+	}
+	return nil
+}
+
+// psAttachChecked is the attach of +CGATT=1 and +CGACT=1, cmd, with its
+// outcome: "if the requested state cannot be achieved, an ERROR or +CME
+// ERROR response is returned" (27.007 §10.1.9, §10.1.10). An attach that
+// cannot start answers as attachBlocked says; one that does not register
+// — the host's manual network rejects or is not there, none in reach, or
+// none answers yet — +CME ERROR: 30, no network service. Registered, it
+// does nothing.
+func (m *Modem) psAttachChecked(cmd string) error {
+	if m.st.reg.Registered() {
+		return nil
+	}
+	if err := m.attachBlocked(); err != nil {
+		return err
+	}
+	m.psAttach()
+	if !m.st.reg.Registered() {
+		return fmt.Errorf("%s: PS attach failed (<stat> %d): %w", cmd, m.st.reg.Stat, at.CMENoNetworkService)
 	}
 	return nil
 }
@@ -273,14 +291,8 @@ func (m *Modem) activate(cids []int) error {
 			return fmt.Errorf("+CGACT: <cid> %d is not defined: %w", cid, at.CMEIncorrectParameters)
 		}
 	}
-	if !m.st.reg.Registered() {
-		if err := m.attachBlocked(); err != nil {
-			return err
-		}
-		m.psAttach()
-		if !m.st.reg.Registered() {
-			return fmt.Errorf("+CGACT: PS attach failed (<stat> %d): %w", m.st.reg.Stat, at.CMENoNetworkService)
-		}
+	if err := m.psAttachChecked("+CGACT=1"); err != nil {
+		return err
 	}
 	if len(cids) == 0 {
 		cids = slices.Collect(maps.Keys(p.ctx))

@@ -271,8 +271,8 @@ func TestCGATTDuringBootAttach(t *testing.T) {
 }
 
 // TestPacketDataNoNetwork: with the network refusing or silent, +CGATT=1
-// answers OK (the attach was started) and +CGATT? stays 0; +CGACT=1 needs
-// the attach to succeed and answers +CME ERROR: 30.
+// and +CGACT=1 try the attach, and +CGATT? stays 0: neither reaches the
+// state asked for, so both answer +CME ERROR: 30 (§10.1.9, t185 F6).
 func TestPacketDataNoNetwork(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -291,7 +291,7 @@ func TestPacketDataNoNetwork(t *testing.T) {
 			stat := fmt.Sprintf("+CEREG: 0,%d|OK", tc.stat)
 			r.exchanges(t, []exchange{
 				{"AT+CGATT?", "+CGATT: 0|OK"},
-				{"AT+CGATT=1", "OK"},
+				{"AT+CGATT=1", "+CME ERROR: 30"},
 				{"AT+CEREG?", stat},
 				{"AT+CGATT?", "+CGATT: 0|OK"},
 				{"AT+CGACT=1,1", "+CME ERROR: 30"},
@@ -734,4 +734,51 @@ func TestCGATTKeepsSelectionMode(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestCGATTAttachFails: +CGATT=1 whose attach does not register answers
+// +CME ERROR, not OK (27.007 §10.1.9: "if the requested state cannot be
+// achieved, an ERROR or +CME ERROR response is returned"), with the code
+// +CGACT=1's attach gives, 30 (no network service). t185 F6.
+func TestCGATTAttachFails(t *testing.T) {
+	registered := Registration{Stat: 1, PLMN: "20801", TAC: 1, CellID: 2, AcT: 7}
+	rejects := Registration{Stat: 3, PLMN: "20801", TAC: 1, CellID: 2, AcT: 7, Cause: 11}
+	elsewhere := Registration{Stat: 1, PLMN: "20810", TAC: 3, CellID: 4, AcT: 7}
+	tests := []struct {
+		name   string
+		sel    string       // the host's +COPS, then +CGATT=0
+		net    Registration // what the network answers the next attach
+		attach string
+		want   string
+		cgatt  string // +CGATT? after
+	}{
+		{"manual, the network rejects", `AT+COPS=1,2,"20801"`, rejects, "AT+CGATT=1", "+CME ERROR: 30", "+CGATT: 0"},
+		{"manual, the network is not there", `AT+COPS=1,2,"20801"`, elsewhere, "AT+CGATT=1", "+CME ERROR: 30", "+CGATT: 0"},
+		{"automatic, the only network rejects", "AT+COPS=0", rejects, "AT+CGATT=1", "+CME ERROR: 30", "+CGATT: 0"},
+		{"manual, +CGACT=1's attach alike", `AT+COPS=1,2,"20801"`, rejects, "AT+CGACT=1,1", "+CME ERROR: 30", "+CGATT: 0"},
+		{"manual, the network accepts", `AT+COPS=1,2,"20801"`, registered, "AT+CGATT=1", "OK", "+CGATT: 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.cmd(t, "ATE0;+CMEE=1")
+			r.advance(t, 2*time.Second)
+			r.exchanges(t, []exchange{{tc.sel, "OK"}, {"AT+CGATT=0", "OK"}})
+			r.loop.Do(func() { r.net.reg = tc.net })
+			r.exchanges(t, []exchange{{tc.attach, tc.want}, {"AT+CGATT?", tc.cgatt + "|OK"}})
+		})
+	}
+	t.Run("attached already: OK, no attach", func(t *testing.T) {
+		r := newRig(t)
+		r.cmd(t, "ATE0;+CMEE=1")
+		r.advance(t, 2*time.Second)
+		var before int
+		r.loop.Do(func() { before = len(r.net.attaches) })
+		r.exchanges(t, []exchange{{"AT+CGATT=1", "OK"}, {"AT+CGATT?", "+CGATT: 1|OK"}})
+		r.loop.Do(func() {
+			if n := len(r.net.attaches) - before; n != 0 {
+				t.Errorf("%d attaches, want none", n)
+			}
+		})
+	})
 }
