@@ -479,18 +479,19 @@ func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
 
 // measured is the RSRP the modem measures, and whether it measures one:
 // the serving cell's; denied, the cell it stays camped on in limited
-// service (TS 23.122 §3.5); with no card (none, or one that does not
-// answer), the strongest cell in reach, on which a UE without a SIM
-// camps in limited service (§3.1, §3.5: any acceptable cell, for
-// emergency calls) — a host checks coverage before it looks at the
-// card (t169 F4). None with the radio off, while searching, or
-// detached by the host's +COPS=2 or +CGATT=0 (27.007 does not say the
-// UE stays camped then).
+// service (TS 23.122 §3.5); with no subscriber to register — no card,
+// one that does not answer, or one whose IMSI the modem cannot read
+// while PIN1 is required or blocked — the strongest cell in reach, on
+// which a UE without a valid SIM camps in limited service (§3.1, §3.5:
+// any acceptable cell, for emergency calls) — a host checks coverage
+// before it looks at the card (t169 F4, t185 F8). None with the radio
+// off, while searching, or detached by the host's +COPS=2 or +CGATT=0
+// (27.007 does not say the UE stays camped then).
 func (m *Modem) measured() (int, bool) {
 	if r := m.st.reg; r.Registered() || r.camped() {
 		return r.RSRP, true
 	}
-	if m.st.fun != 1 || m.st.cardOn || m.st.copsOff {
+	if m.st.fun != 1 || (m.st.cardOn && m.st.imsi != "") || m.st.copsOff {
 		return 0, false
 	}
 	best, ok := 0, false

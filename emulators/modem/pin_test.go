@@ -1,6 +1,7 @@
 package modem
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/euicc"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -306,6 +308,43 @@ func TestPINRefusesNetworkCommands(t *testing.T) {
 			if tt.enabled && len(r.net.attaches) != 0 {
 				t.Fatalf("attached while PIN1 was required: %v", r.net.attaches)
 			}
+		})
+	}
+}
+
+// TestSignalPINLocked: with PIN1 required (or blocked) the modem reads no
+// IMSI and so has no subscriber to register, as with no card: the UE
+// camps in limited service on the strongest cell in reach (TS 23.122
+// §3.1, §3.5), and +CSQ/+CESQ give that cell's signal, not 99,99; with
+// the radio off or no cell in reach, none. t185 F8.
+func TestSignalPINLocked(t *testing.T) {
+	best := fmt.Sprintf("+CSQ: %d,99|OK", csqFromRSRP(-85)) // the fake's strongest cell, Orange's
+	bestE := fmt.Sprintf("+CESQ: 99,99,255,255,20,%d|OK", rsrpIndex(-85))
+	none, noneE := "+CSQ: 99,99|OK", "+CESQ: 99,99,255,255,255,255|OK"
+	tests := []struct {
+		name  string
+		steps []pinStep // after the boot, PIN1 required
+		cells []stkterm.Cell
+		csq   string
+		cesq  string
+	}{
+		{"PIN1 required: the strongest cell", nil, nil, best, bestE},
+		{"PIN1 blocked: the strongest cell", []pinStep{
+			{`AT+CPIN="1111"`, "+CME ERROR: incorrect password"}, {`AT+CPIN="1111"`, "+CME ERROR: incorrect password"},
+			{`AT+CPIN="1111"`, "+CME ERROR: incorrect password"}, {"AT+CPIN?", "+CPIN: SIM PUK|OK"}}, nil, best, bestE},
+		{"PIN1 required, radio off", []pinStep{{"AT+CFUN=4", "OK"}}, nil, none, noneE},
+		{"PIN1 required, no cell in reach", nil, []stkterm.Cell{}, none, noneE},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _ := pinRig(t, true, "")
+			if tc.cells != nil {
+				r.loop.Do(func() { r.net.cells = tc.cells })
+			}
+			r.steps(t, append(tc.steps,
+				pinStep{"AT+CEREG?", "+CEREG: 0,0|OK"},
+				pinStep{"AT+CSQ", tc.csq},
+				pinStep{"AT+CESQ", tc.cesq}))
 		})
 	}
 }
