@@ -196,10 +196,86 @@ type Selection struct {
 	// selection's comes once its registration attempt ends.
 	FinalAt  time.Duration
 	FinalSrc Src
+	// ran is when the selection ran: its line's own time, or for a line
+	// sent while the command before it ran (the queued mark) that
+	// command's final result, after which the modem took it (t185 F5:
+	// a queued selection read as standing before the one it waited on).
+	ran Obs
+}
+
+// during reports whether o comes while the selection's attempt runs:
+// after its command and not after its final result. Within one log the
+// lines order what the times do not (t185 F5: a retry sent the instant
+// the first attempt's +CME ERROR came read that denial as its own, and
+// its own went unread).
+func (s Selection) during(o Obs) bool {
+	if o.Src.File != s.Src.File {
+		return o.At >= s.ran.At && o.At <= s.FinalAt
+	}
+	return o.After(s.ran) && !o.After(Obs{At: s.FinalAt, Src: s.FinalSrc})
+}
+
+// ranAt is when the queued command k of log li ran: at the final result
+// of the command on its port before it (the modem takes a line sent
+// while a command runs once that command is done); its own time when no
+// final result shows.
+func ranAt(f *Fixture, li, k int) Obs {
+	t := f.Logs[li]
+	e := t.Entries[k]
+	for j := k - 1; j >= 0; j-- {
+		c := t.Entries[j]
+		if c.Role != fieldlog.Command || c.Port != e.Port {
+			continue
+		}
+		if ans := t.Answer(j); len(ans) > 0 && ans[len(ans)-1].Role == fieldlog.Final {
+			last := ans[len(ans)-1].Line
+			for i := j + 1; i < len(t.Entries); i++ {
+				if t.Entries[i].Line == last {
+					return Obs{At: f.EntryTime(li, i), Src: Src{t.File, last}}
+				}
+			}
+		}
+		break
+	}
+	return Obs{At: f.EntryTime(li, k), Src: Src{t.File, e.Line}}
 }
 
 // copsSelect is a selection command line (mode 0, 1 or 4).
 var copsSelect = regexp.MustCompile(`(?i)^AT\+COPS=([014])(?:,(\d)?(?:,"([^"]*)"(?:,(\d+))?)?)?\s*$`)
+
+// copsSelection is copsSelect's match for the selection a command line
+// makes, alone or among others on it ("AT+CGMR;+COPS=1,2,\"20801\"",
+// "AT+COPS=1,2,\"20810\";+CGMI": t185 F5, where the second of two
+// rejects went unread and a later OK selection unnamed); nil for none.
+// An error that ends a line with more than the selection on it is the
+// selection's only if it comes first or the error is a network one (27.007
+// §9.2.2: 30-32, 100 + an EMM cause): a command before it may have failed
+// and stopped the line (V.250 §5.2.1) before the selection ran.
+func copsSelection(line, final string) []string {
+	if m := copsSelect.FindStringSubmatch(line); m != nil {
+		return m
+	}
+	cmds, err := atcodec.Parse(line)
+	if err != nil || len(cmds) < 2 {
+		return nil
+	}
+	for i, c := range cmds {
+		if c.Name != "+COPS" || c.Form != atcodec.Set {
+			continue
+		}
+		m := copsSelect.FindStringSubmatch("AT" + c.String())
+		if m == nil {
+			return nil
+		}
+		if i > 0 && final != "OK" {
+			if code, ok := atcodec.Classify(final).CME(); !ok || code < 30 || code > 32 && code <= 100 {
+				return nil
+			}
+		}
+		return m
+	}
+	return nil
+}
 
 // BootURC is a URC of the boot a log opens with, and its entry there.
 type BootURC struct {
@@ -1114,8 +1190,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.SlotSwitches = append(fs.SlotSwitches, obs)
 			case hostDetach.MatchString(e.Text) && final == "OK": // after Restarts: +CFUN=4,1 restarts
 				fs.hostDetaches = append(fs.hostDetaches, obs)
-			case copsSelect.MatchString(e.Text) && final != "":
-				m := copsSelect.FindStringSubmatch(e.Text)
+			case copsSelection(e.Text, final) != nil && final != "":
+				m := copsSelection(e.Text, final)
 				sel := Selection{Obs: obs, Mode: int(m[1][0] - '0'), Format: -1, Oper: m[3], AcT: -1, Final: final, FinalAt: obs.At}
 				if m[2] != "" {
 					sel.Format = int(m[2][0] - '0')
@@ -1130,6 +1206,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 						sel.FinalAt = f.EntryTime(li, j)
 						break
 					}
+				}
+				sel.ran = obs
+				if e.Queued {
+					sel.ran = ranAt(f, li, k)
 				}
 				fs.Selections = append(fs.Selections, sel)
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil && e.APDU.Malformed == "":
@@ -1692,7 +1772,7 @@ func (fs *Facts) selectionDenials() {
 		if _, known := atcodec.EMMCause(cause); !known {
 			continue
 		}
-		if slices.ContainsFunc(fs.Regs, func(r Reg) bool { return r.At >= s.At && r.At <= s.FinalAt && r.Stat == 3 }) {
+		if slices.ContainsFunc(fs.Regs, func(r Reg) bool { return s.during(r.Obs) && r.Stat == 3 }) {
 			continue // a registration line shows it: read there
 		}
 		// In its place among the registrations, which are in the logs'
@@ -2020,7 +2100,7 @@ func (s *Selection) Same(o *Selection) bool {
 func (fs *Facts) SelectedAt(o Obs) *Selection {
 	var sel *Selection
 	for i, s := range fs.Selections {
-		if !o.After(s.Obs) {
+		if !o.After(s.ran) {
 			break
 		}
 		sel = nil
@@ -2032,7 +2112,7 @@ func (fs *Facts) SelectedAt(o Obs) *Selection {
 		return nil
 	}
 	for _, b := range slices.Concat(fs.Restarts, fs.Boots) {
-		if b.After(sel.Obs) && o.After(b) {
+		if b.After(sel.ran) && o.After(b) {
 			return nil // a restart comes up in automatic mode
 		}
 	}
@@ -2051,7 +2131,7 @@ func (fs *Facts) copsRejectError() {
 		}
 		var denial *Reg
 		for i, r := range fs.Regs {
-			if r.At >= s.At && r.At <= s.FinalAt && r.Stat == 3 && r.Cause != 0 {
+			if s.during(r.Obs) && r.Stat == 3 && r.Cause != 0 {
 				denial = &fs.Regs[i]
 			}
 		}

@@ -179,6 +179,13 @@ func (p *Plan) world() error {
 				continue
 			}
 			plmn := r.PLMN
+			if sel := fs.SelectedAt(r.Obs); plmn == "" && sel != nil && sel.Mode == 1 && sel.Final == "OK" {
+				// A manual selection answered OK names the network
+				// registered on (27.007 §7.3; t185 F5).
+				if o := p.selectionOperator(ops, sel); o != nil {
+					plmn = o.PLMN
+				}
+			}
 			if plmn == "" && r.Stat == 1 {
 				plmn = opByID(subscriberOf(r.Obs)).PLMN
 			}
@@ -361,8 +368,12 @@ func (p *Plan) world() error {
 		sub := subscriberOf(r.Obs)
 		plmn := r.PLMN
 		switch {
-		case plmn == "" && selOp != nil:
-			plmn = selOp.PLMN // registered or denied where the host chose
+		case plmn == "" && selOp != nil && (r.Stat == 3 || sel.Final == "OK"):
+			// Registered or denied where the host chose. A selection the
+			// network refused registered nowhere: a later registration
+			// is no roaming on it (t185 F5: SFR rejected cmcc with #11,
+			// and the draft had cmcc roam there).
+			plmn = selOp.PLMN
 		case plmn == "" && (r.Stat == 1 || denied):
 			plmn = opByID(sub).PLMN
 		}
@@ -1766,14 +1777,14 @@ const maxAttachDelay = 30 * time.Second
 // the emulated modem makes within an attach's time of it, and closes
 // after the denial. A network no operator stands for, a denial without
 // a cause, or a log without times the draft asks about.
-func (p *Plan) selectionReject(add func(origin, format string, args ...any), ops []operator, sub string, sel *Selection, r Reg) {
+func (p *Plan) selectionReject(reject func(origin string, w rejectWindow), ops []operator, sub string, sel *Selection, r Reg) {
 	o := p.selectionOperator(ops, sel)
 	cause := r.Cause
 	causeText := fmt.Sprintf("%d", cause)
 	if cause == 0 {
 		causeText = "<EMM cause, 15 when the log does not say>"
 	}
-	from, until := p.Start+sel.At, p.Start+max(r.At, sel.At+max(maxAttachTime, p.AttachDelay))+time.Second
+	from, until := p.Start+sel.ran.At, p.Start+max(r.At, sel.ran.At+max(maxAttachTime, p.AttachDelay))+time.Second
 	fault := func(op string) string {
 		return fmt.Sprintf("{attach_reject: %s, operator: %s, subscriber: %s, from: %s, until: %s}", causeText, op, sub, durString(from-p.Start), durString(until-p.Start))
 	}
@@ -1792,16 +1803,28 @@ func (p *Plan) selectionReject(add func(origin, format string, args ...any), ops
 				r.Src, o.ID, sel.Src, o.ID, fault(o.ID))
 			return
 		}
-		add(r.Src.String(), "%s", fault(o.ID))
+		reject(r.Src.String(), rejectWindow{o.ID, sub, cause, from - p.Start, until - p.Start})
 		p.assume("%s's network rejected its subscriber with EMM cause #%d at %s, after the host selected it (%s)", o.ID, cause, r.Src, sel.Src)
 	case cause == 0:
 		p.askFor("the registration denied at %s follows the host's manual selection of %s (%s) and has no reject cause in the log: the world's roaming agreements decide it; if %s turned %s's subscriber away, give the manifest faults: - %s",
 			r.Src, o.ID, sel.Src, o.ID, sub, fault(o.ID))
 	default:
-		add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", cause, o.ID, sub, durString(from), durString(until))
+		reject(r.Src.String(), rejectWindow{o.ID, sub, cause, from, until})
 		p.assume("%s, the network the host selected at %s, rejected %s's subscriber with EMM cause #%d at %s (the visited network's cause, TS 24.301), from the command on",
 			o.ID, sel.Src, sub, cause, r.Src)
 	}
+}
+
+// rejectWindow is an attach_reject fault a manual selection's denial
+// gives.
+type rejectWindow struct {
+	op, sub     string
+	cause       int
+	from, until time.Duration
+}
+
+func (w rejectWindow) String() string {
+	return fmt.Sprintf("{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", w.cause, w.op, w.sub, durString(w.from), durString(w.until))
 }
 
 // maxAttachTime is the longest the emulated modem's attach takes (the
@@ -1850,6 +1873,24 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		lines = append(lines, fmt.Sprintf(format, args...))
 		origins = append(origins, origin)
 	}
+	// A selection the network refuses again, before the window of its
+	// last refusal closed, extends that window: each attempt the logs
+	// show refused is refused in the replay (t185 F5: the second of two
+	// #11 rejects was accepted), and the world takes no overlapping
+	// windows of one fault.
+	var windows []rejectWindow
+	var windowLine []int
+	reject := func(origin string, w rejectWindow) {
+		for k, v := range windows {
+			if v.op == w.op && v.sub == w.sub && v.cause == w.cause && w.from <= v.until {
+				v.until = max(v.until, w.until)
+				windows[k], lines[windowLine[k]] = v, v.String()
+				return
+			}
+		}
+		windows, windowLine = append(windows, w), append(windowLine, len(lines))
+		add(origin, "%s", w)
+	}
 	regs := p.Facts.Regs
 	asked13 := false // the visited network of a cause #13, asked for once
 	for i, r := range regs {
@@ -1858,7 +1899,7 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		case sel != nil && r.Stat == 3 && i > 0 && regs[i-1].Stat == 3 && regs[i-1].Cause == r.Cause && p.Facts.SelectedAt(regs[i-1].Obs) == sel:
 			// The same denial read again: its fault is placed already.
 		case sel != nil && r.Stat == 3:
-			p.selectionReject(add, ops, subscriberAt(r.At), sel, r)
+			p.selectionReject(reject, ops, subscriberAt(r.At), sel, r)
 		case r.Stat == 2 && r.URC:
 			if n, attach, ok := p.timedOut(i); ok {
 				op := subscriberAt(r.At)
