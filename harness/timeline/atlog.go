@@ -29,6 +29,83 @@ type atLine struct {
 	Note bool // the harness's note
 	Text string
 	N    int
+	// Result is the verbose form of a final result the modem sent in
+	// numeric form (ATV0): "OK" for a 0; "" for any other line.
+	Result string
+}
+
+// verbose is the line's text, a numeric result code in its words.
+func (l atLine) verbose() string {
+	if l.Result != "" {
+		return l.Result
+	}
+	return l.Text
+}
+
+// resultForm follows whether the modem's result codes come in words (V1)
+// or digits (V0, V.250 §6.2.6), as the field-log reader takes them
+// (fieldlog's portConv) and with the same codec (at.Modes,
+// at.NumericResult): not known until a final result or a command that
+// sets V shows it (a lab log may begin in V0); the command that sets V may
+// answer in either; +CME ERROR and +CMS ERROR have no numeric form, so
+// they show neither (t185 F4: every answer under ATV0 read as "no final
+// result").
+type resultForm struct {
+	modes          at.Modes
+	known, verbose bool
+	setsV          int // what the running command sets V to: 0, 1; -1 neither
+}
+
+// run notes a command line the modem runs.
+func (f *resultForm) run(line string) {
+	v, ok := f.modes.SetsVerbose(line)
+	f.modes = f.modes.After(line)
+	switch {
+	case !ok:
+		f.setsV = -1
+	case v:
+		f.setsV = 1
+	default:
+		f.setsV = 0
+	}
+}
+
+// boot notes the modem's power-on: it loads the profile AT&W stored, or
+// the factory settings (V1).
+func (f *resultForm) boot() {
+	f.modes = f.modes.After("ATZ")
+	f.known, f.verbose, f.setsV = true, f.modes.Verbose, -1
+}
+
+// final reads text as the final result of cmd, which has had answer lines
+// already or not (info): its words and whether it is one. A bare digit is
+// one while digits may be results, except the first line +CCHO answers
+// (a bare <sessionid>, which some modems send: 27.007 §8.45).
+func (f *resultForm) final(text, cmd string, info bool) (string, bool) {
+	if r := at.Classify(text); r.Kind.IsFinal() {
+		f.shown(true, r.Kind == at.FinalOK, strings.HasPrefix(text, "+"))
+		return text, true
+	}
+	v, ok := at.NumericResult(text)
+	if !ok || !at.Classify(v).Kind.IsFinal() || f.known && f.verbose && f.setsV < 0 {
+		return "", false
+	}
+	if !info && strings.HasPrefix(strings.ToUpper(cmd), "AT+CCHO=") {
+		return "", false
+	}
+	f.shown(false, v == "OK", false)
+	return v, true
+}
+
+func (f *resultForm) shown(verbose, ok, noForm bool) {
+	switch {
+	case ok && f.setsV >= 0:
+		f.known, f.verbose = true, f.setsV == 1
+	case noForm:
+	default:
+		f.known, f.verbose = true, verbose
+	}
+	f.setsV = -1
 }
 
 func parseATLine(s string, n int) (atLine, error) {
@@ -85,6 +162,7 @@ func readATLog(path string, b *Builder) error {
 	// waiting are the lines sent while open ran, in order: each runs,
 	// and is answered, after the one before it has its final result.
 	var waiting []atLine
+	form := resultForm{modes: at.DefaultModes(), setsV: -1}
 	flush := func(final *atLine) {
 		if open == nil {
 			return
@@ -95,6 +173,7 @@ func readATLog(path string, b *Builder) error {
 			c := waiting[0]
 			waiting = waiting[1:]
 			open, ran = &c, *final
+			form.run(c.Text)
 		}
 	}
 	// flushAll ends open and what waits for it without an answer (the
@@ -164,8 +243,12 @@ func readATLog(path string, b *Builder) error {
 			}
 			c := l
 			open, ran = &c, l
+			form.run(l.Text)
 		case open != nil && !at.IsPowerURC(l.Text):
-			if at.Classify(l.Text).Kind.IsFinal() {
+			if v, ok := form.final(l.Text, open.Text, len(answer) > 0); ok {
+				if v != l.Text {
+					l.Result = v
+				}
 				flush(&l)
 				addNotes()
 				continue
@@ -181,6 +264,7 @@ func readATLog(path string, b *Builder) error {
 				flushAll()
 				addNotes()
 				b.calls = nil
+				form.boot()
 			}
 			b.addAT(l.N, Item{T: l.T, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: l.Text,
 				Detail: "unsolicited result code\n" + l.Text, Source: fmt.Sprintf("at.log:%d", l.N), priority: prioURC})
@@ -223,10 +307,10 @@ func (b *Builder) addExchange(cmd, ran atLine, answer []atLine, final *atLine) {
 	if b.calls == nil {
 		b.calls = newCallState()
 	}
-	if final != nil && at.Classify(final.Text).Kind != at.FinalOK && resetsCard(cmd.Text) {
+	if final != nil && at.Classify(final.verbose()).Kind != at.FinalOK && resetsCard(cmd.Text) {
 		// A reset the modem refused reset nothing (t67 B): what the
 		// channels had on their way stays.
-	} else if call, ok := apduCall(cmd.Text, texts, b.calls); ok && call.response == "" && final != nil && at.Classify(final.Text).Kind != at.FinalOK {
+	} else if call, ok := apduCall(cmd.Text, texts, b.calls); ok && call.response == "" && final != nil && at.Classify(final.verbose()).Kind != at.FinalOK {
 		// Refused with no card answer: a command the modem turned down
 		// (bad parameters, a channel not open) never reached the card
 		// — drawn on the modem's lane, not as an arrow to the card
@@ -248,8 +332,12 @@ func (b *Builder) addExchange(cmd, ran atLine, answer []atLine, final *atLine) {
 		label, failed = "(no final result)", true
 	default:
 		t = final.T
-		texts = append(texts, final.Text)
-		failed = at.Classify(final.Text).Kind != at.FinalOK
+		text := final.Text
+		if final.Result != "" {
+			text += " [" + final.Result + "]" // as esimhil log shows it
+		}
+		texts = append(texts, text)
+		failed = at.Classify(final.verbose()).Kind != at.FinalOK
 		src, line = fmt.Sprintf("at.log:%d", final.N), final.N
 	}
 	label = strings.Join(texts, " · ")
