@@ -235,7 +235,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 						res, e.Result = vr, v
 					case c.cmd < 0 && (v == "RING" || c.form == numericForm):
 						res, e.Result = vr, v
-					case c.cmd >= 0 && vr.Kind.IsFinal() && !finalNext(recs[ri+1:], r.port, pieces[k+1:]):
+					case c.cmd >= 0 && vr.Kind.IsFinal() && !c.digitIsInfo(recs[ri+1:], r.port, pieces[k+1:]):
 						// A bare digit before the final result is
 						// information text (a bare +CCHO channel).
 						res, e.Result = vr, v
@@ -836,6 +836,47 @@ func finalNext(recs []record, port string, pieces []string) bool {
 		v, ok := at.NumericResult(s)
 		return at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal(), true
 	})
+}
+
+// digitIsInfo reports whether a bare digit the modem sent while cmd ran
+// is information text before cmd's final result rather than that result:
+// a final result comes next. With lines the host sent while cmd ran
+// (queue), the finals ahead are theirs too, each after the one before: the
+// digit is information only if more finals come than the lines waiting
+// for one (t185 F3: AT+CGMI's 0 under ATV0 read as its information text,
+// and the 4 of the AT+FOO queued behind it as its final, every answer
+// after it a line off).
+func (c *portConv) digitIsInfo(recs []record, port string, pieces []string) bool {
+	if len(c.queue) == 0 {
+		return finalNext(recs, port, pieces)
+	}
+	finals, waiting := 0, len(c.queue)
+	count := func(s string) {
+		v, ok := at.NumericResult(s)
+		if at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal() {
+			finals++
+		}
+	}
+	for _, p := range pieces {
+		count(p)
+	}
+	const maxAhead = 64 // as modemAhead
+	seen := 0
+	for _, r := range recs {
+		switch {
+		case r.port != port || r.dir == Tool || r.isAPD:
+		case r.dir == Host && r.queued:
+			waiting++ // sent while these ran: a final of its own to come
+		case r.dir == Host || seen >= maxAhead:
+			return finals > waiting
+		default:
+			seen++
+			for _, p := range splitJoined(r.text) {
+				count(p)
+			}
+		}
+	}
+	return finals > waiting
 }
 
 // echoNext reports whether the echo of cmd is among the modem's next
