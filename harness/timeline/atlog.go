@@ -29,6 +29,9 @@ type atLine struct {
 	Note bool // the harness's note
 	Text string
 	N    int
+	// never says why a line sent while another command ran never ran
+	// (the log ended, the modem booted): "" for any other line.
+	never string
 	// Result is the verbose form of a final result the modem sent in
 	// numeric form (ATV0): "OK" for a 0; "" for any other line.
 	Result string
@@ -177,10 +180,12 @@ func readATLog(path string, b *Builder) error {
 		}
 	}
 	// flushAll ends open and what waits for it without an answer (the
-	// host went on, the modem booted, the log ended).
-	flushAll := func() {
+	// host went on, the modem booted, the log ended): why, for what
+	// waits (t185 F9: its "sent while" note went with its answer).
+	flushAll := func(why string) {
 		flush(nil)
 		for _, w := range waiting {
+			w.never = why
 			b.addExchange(w, w, nil, nil)
 		}
 		waiting = nil
@@ -234,7 +239,7 @@ func readATLog(path string, b *Builder) error {
 			} else if queued {
 				l.Text = cmd // what it waited for is not in the log
 			}
-			flushAll()
+			flushAll(fmt.Sprintf("the modem took the host's next line (at.log:%d) unmarked, running nothing, with no final result for the line before it", l.N))
 			addNotes()
 			if strings.HasSuffix(l.Text, ")") && strings.Contains(l.Text, " (ignored: ") {
 				b.addAT(l.N, Item{T: l.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: l.Text, Failed: true,
@@ -261,7 +266,7 @@ func readATLog(path string, b *Builder) error {
 				// and a command waiting for its answer gets none (a boot
 				// URC is no answer: outside tester t67 A saw the blocks
 				// after a reboot mid-command joined to the one before).
-				flushAll()
+				flushAll(fmt.Sprintf("the modem booted (%s, at.log:%d), which drops what it had not run: a power cut or reset", l.Text, l.N))
 				addNotes()
 				b.calls = nil
 				form.boot()
@@ -270,7 +275,7 @@ func readATLog(path string, b *Builder) error {
 				Detail: "unsolicited result code\n" + l.Text, Source: fmt.Sprintf("at.log:%d", l.N), priority: prioURC})
 		}
 	}
-	flushAll()
+	flushAll("the log ends before the command before it had its final result")
 	addNotes()
 	if len(b.atMarks) > 0 && len(b.atMarks) < n {
 		// The two are written line for line; a process killed between the
@@ -295,8 +300,11 @@ func readATLog(path string, b *Builder) error {
 func (b *Builder) addExchange(cmd, ran atLine, answer []atLine, final *atLine) {
 	src := fmt.Sprintf("at.log:%d", cmd.N)
 	detail := cmd.Text
-	if ran.N != cmd.N {
+	switch {
+	case ran.N != cmd.N:
 		detail += fmt.Sprintf("\nsent while the command before it ran; it ran after that one's final result (at.log:%d)", ran.N)
+	case cmd.never != "":
+		detail += "\nsent while the command before it ran; it never ran: " + cmd.never
 	}
 	b.addAT(cmd.N, Item{T: cmd.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: cmd.Text,
 		Detail: detail, Source: src, priority: prioCommand})
@@ -344,8 +352,12 @@ func (b *Builder) addExchange(cmd, ran atLine, answer []atLine, final *atLine) {
 	if final == nil {
 		label = strings.TrimPrefix(label+" · (no final result)", " · ")
 	}
+	answerDetail := strings.Join(texts, "\n")
+	if cmd.never != "" {
+		answerDetail = "never run: " + cmd.never
+	}
 	b.addAT(line, Item{T: t, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: label,
-		Detail: strings.Join(texts, "\n"), Failed: failed, Source: src, priority: prioCommand})
+		Detail: answerDetail, Failed: failed, Source: src, priority: prioCommand})
 }
 
 // ATMarksFile is at.log's companion: a line for each line of at.log, how
