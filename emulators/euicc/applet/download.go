@@ -31,6 +31,11 @@ const (
 	dlCancelServer = "cancel-server" // ES9+ cancelSession
 )
 
+// ReasonCCRequired is download_result's reason when the SM-DP+ asks for
+// a confirmation code (ccRequiredFlag in smdpSigned2), which a card with
+// no user cannot give.
+const ReasonCCRequired = es9.FnAuthenticateClient + ": confirmation code required (ccRequiredFlag in smdpSigned2, SGP.22 §3.1.3): the card has no user to enter one; the session is cancelled (endUserRejection)"
+
 // DownloadSteps lists the steps in order (for tests and state checks).
 var DownloadSteps = []string{dlPlatform, dlChallenge, dlInfo1, dlInitAuth, dlAuthServer, dlAuthClient,
 	dlPrepare, dlGetBPP, dlLoad, dlHandleNotif, dlNotifSent, dlCancelCard, dlCancelServer}
@@ -278,6 +283,18 @@ func (a *Applet) dlAuthClientAnswer(dl *Download, e HTTPResult) error {
 	s2, err := es10.DecodeSmdpSigned2(r.SmdpSigned2)
 	if err != nil {
 		return fmt.Errorf("%s: smdpSigned2: %w", es9.FnAuthenticateClient, err)
+	}
+	if s2.CCRequired {
+		// SGP.22 §3.1.3: with ccRequiredFlag the LPA asks the end user for
+		// the confirmation code and PrepareDownload signs its hash
+		// (hashCc) into euiccSigned2. This card has no user to ask, so
+		// the download cannot go on; a strict SM-DP+ would refuse
+		// getBoundProfilePackage without hashCc (outside tester t180 F5).
+		// endUserRejection, not postponed: no later attempt can give the
+		// code, so the SM-DP+ is not asked to keep the order for one
+		// (docs/conformance.md).
+		a.dlFailCancel(dl, es10.CancelEndUserRejection, ReasonCCRequired)
+		return nil
 	}
 	p := Profile{ICCID: md.ICCID, Operator: dl.Operator, HomePLMN: md.HomePLMN()}
 	dl.Profile = &p
@@ -588,13 +605,18 @@ func (a *Applet) enableAfterNote() {
 // the SM-DP+ (SGP.22 §3.1.3.4 / §5.7.14); then the list goes on. kv are
 // more fields of its download_result (resultField).
 func (a *Applet) dlFail(dl *Download, reason string, kv ...any) {
+	a.dlFailCancel(dl, es10.CancelUndefinedReason, reason, kv...)
+}
+
+// dlFailCancel is dlFail with the CancelSessionReason the card gives.
+func (a *Applet) dlFailCancel(dl *Download, cancel int, reason string, kv ...any) {
 	a.log(KindDownloadResult, append([]any{"operator", dl.Operator, "ok", false, "reason", reason}, kv...)...)
 	dl.Failed = reason
 	if dl.TxID == "" || dl.Step == dlCancelCard || dl.Step == dlCancelServer {
 		a.downloadOver(dl)
 		return
 	}
-	a.dlCancel(dl, es10.CancelUndefinedReason)
+	a.dlCancel(dl, cancel)
 }
 
 // dlCancel asks the ISD-R to end the session and sign the cancellation.

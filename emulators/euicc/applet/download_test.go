@@ -619,3 +619,63 @@ func TestInstallResultAnswer(t *testing.T) {
 		})
 	}
 }
+
+// t180 F5: an SM-DP+ that asks for a confirmation code (ccRequiredFlag in
+// smdpSigned2) gets no PrepareDownload and no getBoundProfilePackage
+// without hashCc: the card, which has no user to give the code, ends the
+// download, cancels the session with endUserRejection and the attempt
+// fails like any other (claim 3 goes on).
+func TestConfirmationCodeRequired(t *testing.T) {
+	authOK := func(cc bool) func(a *Applet) Event {
+		return func(a *Applet) Event {
+			return es9OK(inFlight(a), map[string]string{"transactionId": "0102030405060708", "profileMetadata": b64s(dlMetadata.Encode()),
+				"smdpSigned2": b64s(es10.SmdpSigned2{TransactionID: dlTx, CCRequired: cc}.Encode()), "smdpSignature2": b64s(append([]byte{0x5F, 0x37, 0x40}, dlSig...)),
+				"smdpCertificate": b64s(dlCert)})
+		}
+	}
+	cancelled := func(reason int) dlStep {
+		return dlStep{es10Ans(es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: reason, Signature: dlSig}.Encode(), 0x9000),
+			"ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "}
+	}
+	tests := []struct {
+		name       string
+		cc         bool
+		want       string // after the authenticateClient answer
+		cancel     int    // the CancelSessionReason asked of the ISD-R, -1: none
+		afterwards []dlStep
+	}{
+		{"no code asked → PrepareDownload", false, "ES10 PrepareDownload; ", -1, nil},
+		{"code asked → cancelled, endUserRejection", true,
+			`log download_result ok=false operator=orange-fr reason=` + value(ReasonCCRequired) + `; ES10 CancelSession; `,
+			es10.CancelEndUserRejection,
+			[]dlStep{cancelled(es10.CancelEndUserRejection), {httpAns(200, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`),
+				`log backoff area=208 country=FR failures=1 operator=orange-fr periods=1 until_check=2; ` + exhausted}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := toDownload(t)
+			runDL(t, a, append(append([]dlStep(nil), toSession...), toBPP[0]))
+			evs := a.Step(authOK(tt.cc)(a))
+			if got := show(evs); got != tt.want {
+				t.Fatalf("after authenticateClient:\n got: %s\nwant: %s", got, tt.want)
+			}
+			var req []byte
+			for _, e := range evs {
+				if c, ok := e.(ES10); ok {
+					req = c.Req
+				}
+			}
+			cr, err := es10.DecodeCancelSessionRequest(req)
+			switch {
+			case tt.cancel < 0 && err == nil:
+				t.Fatalf("CancelSession %+v, want none", cr)
+			case tt.cancel >= 0 && (err != nil || cr.Reason != tt.cancel || string(cr.TransactionID) != string(dlTx)):
+				t.Fatalf("CancelSession %+v (%v), want reason %d", cr, err, tt.cancel)
+			}
+			runDL(t, a, tt.afterwards)
+			if p, ok := a.enabled(); tt.cc && (!ok || p.Operator != "cmcc") {
+				t.Fatalf("profile switch started after a failure: %s", mustJSON(a.st))
+			}
+		})
+	}
+}
