@@ -26,5 +26,5 @@ func es9Request(host, function string, body []byte) httpRequest {
 	h.Set("Content-Type", es9.ContentType)
 	h.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
 	// The card runs the LPA functions itself: an LPAe (SGP.22 §6.5.1).
-	return httpRequest{Host: host, Path: es9.PathPrefix + function, Header: h, Body: body, Agent: es9.UserAgentLPAe, MaxReply: es9.MaxBody}
+	return httpRequest{Host: host, Path: es9.PathPrefix + function, Header: h, Body: body, Agent: es9.UserAgentLPAe, MaxReply: es9.MaxBody, ES9Answers: true}
 }

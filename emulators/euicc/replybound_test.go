@@ -32,7 +32,7 @@ func TestReplyBound(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			head := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			head := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n"
 			if tc.declare {
 				head += fmt.Sprintf("Content-Length: %d\r\n", tc.size)
 			}

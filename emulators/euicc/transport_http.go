@@ -18,6 +18,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/bodyread"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // maxHTTPReply bounds a reply body where the request names no bound
@@ -37,6 +38,9 @@ type httpRequest struct {
 	// JSONAnswers refuses a 2xx answer not declared as JSON (jsonAnswer):
 	// the platform's requests.
 	JSONAnswers bool
+	// ES9Answers refuses a 2xx answer without an SM-DP+'s headers
+	// (es9.CheckAnswer): the ES9+ requests.
+	ES9Answers bool
 	// MaxReply bounds the reply's body; 0 is maxHTTPReply. An SM-DP+'s
 	// answers are bounded by es9.MaxBody: a bound profile package with
 	// applets or an ISIM is past 64 KiB once in base64 (outside tester
@@ -141,6 +145,11 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 		if req.JSONAnswers {
 			if err := jsonAnswer(rep); err != nil {
 				return err
+			}
+		}
+		if req.ES9Answers {
+			if err := es9.CheckAnswer(rep.Status, rep.Header); err != nil {
+				return fmt.Errorf("answer: %w", err)
 			}
 		}
 		*out = rep

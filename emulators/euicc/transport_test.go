@@ -76,7 +76,9 @@ func newTestTLSServerOn(t *testing.T, host string, curve elliptic.Curve) *testTL
 		for i, j := 0, len(body)-1; i < j; i, j = i+1, j-1 {
 			body[i], body[j] = body[j], body[i]
 		}
+		// An SM-DP+'s answer headers (SGP.22 §6.5.1), which the card checks.
 		w.Header().Set("X-Admin-Protocol", r.Header.Get("X-Admin-Protocol"))
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 		_, _ = w.Write(body)
 	}), ErrorLog: log.New(io.Discard, "", 0)}
 	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, Time: func() time.Time { return testNow }}

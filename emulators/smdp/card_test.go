@@ -154,6 +154,11 @@ func (e *env) do(req *http.Request) (int, map[string]any, error) {
 	if err != nil {
 		return resp.StatusCode, nil, err
 	}
+	// Every answer is one the card takes (SGP.22 §6.5.1's headers, which
+	// the card checks: outside tester t180 F6).
+	if err := es9.CheckAnswer(resp.StatusCode, resp.Header); err != nil {
+		return resp.StatusCode, nil, fmt.Errorf("the card refuses this answer: %w", err)
+	}
 	if resp.StatusCode == http.StatusNoContent {
 		return resp.StatusCode, nil, nil
 	}
