@@ -161,10 +161,14 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	if e.Subject == "" && e.Reason == "" {
-		return "status " + orNone(e.Status)
+	s := "status " + orNone(e.Status)
+	if e.Status == StatusExpired {
+		s += " (the SM-DP+ did not execute the function in time)"
 	}
-	s := fmt.Sprintf("status %s subject %s reason %s", orNone(e.Status), e.Subject, e.Reason)
+	if e.Subject == "" && e.Reason == "" {
+		return s
+	}
+	s += fmt.Sprintf(" subject %s reason %s", e.Subject, e.Reason)
 	if e.Message != "" {
 		s += ": " + e.Message
 	}

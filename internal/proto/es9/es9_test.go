@@ -161,6 +161,12 @@ func TestDecodeRefusals(t *testing.T) {
 	if err := r.Header.Err(); err == nil || !strings.Contains(err.Error(), "subject 8.1 reason 4.8") {
 		t.Fatalf("header error %v", err)
 	}
+	// t180 F9: an Expired answer owes no codes: it is read, and said as
+	// expired (TestStatusError), not refused as a Failed one missing them.
+	var x GetBoundProfilePackageResponse
+	if err := Decode([]byte(`{"header":{"functionExecutionStatus":{"status":"Expired"}}}`), &x); err != nil {
+		t.Fatalf("expired without codes: %v", err)
+	}
 }
 
 // A refusal names the member by its JSON path, as §6.5 spells it, never
@@ -286,6 +292,10 @@ func TestStatusError(t *testing.T) {
 		{"unknown transaction", Failure("8.10.1", "3.9", "unknown transactionId"), "status Failed subject 8.10.1 reason 3.9: unknown transactionId", true},
 		{"expired order", Failure("8.8.5", "4.10", ""), "status Failed subject 8.8.5 reason 4.10", true},
 		{"no codes", ResponseHeader{FunctionExecutionStatus{Status: StatusFailed}}, "status Failed", false},
+		// t180 F9: Expired is said as expired.
+		{"expired", ResponseHeader{FunctionExecutionStatus{Status: StatusExpired}}, "status Expired (the SM-DP+ did not execute the function in time)", false},
+		{"expired, with codes", ResponseHeader{FunctionExecutionStatus{Status: StatusExpired, StatusCodeData: &StatusCodeData{SubjectCode: "8.1", ReasonCode: "6.4", Message: "late"}}},
+			"status Expired (the SM-DP+ did not execute the function in time) subject 8.1 reason 6.4: late", false},
 	} {
 		err := tc.h.Err()
 		var se *StatusError
