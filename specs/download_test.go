@@ -181,8 +181,8 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 		Entry("EID outside the EUM range", faultCase{scenario.EIDOutOfRange, true, "EID outside the EUM's permitted range", true, false}),
 		Entry("eligibility refused", faultCase{scenario.EligibilityRefused, true, "eligibility: eid not allowed", true, false}),
 		Entry("connection reset during getBoundProfilePackage", faultCase{scenario.ConnectionReset, true, "getBoundProfilePackage", true, false}),
-		Entry("tampered bound profile package", faultCase{scenario.TamperedBPP, true, "install failed: bppCommandId 5 errorReason 8", true, false}),
-		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "install failed: bppCommandId 5 errorReason 12", true, false}),
+		Entry("tampered bound profile package", faultCase{scenario.TamperedBPP, true, "install failed: bppCommandId 5 loadProfileElements, errorReason 8 scp03tSecurityError", true, false}),
+		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "install failed: bppCommandId 5 loadProfileElements, errorReason 12 installFailedDueToPEProcessingError", true, false}),
 		Entry("card out of memory", faultCase{scenario.OutOfMemory, false, "errorReason 10", true, true}),
 	)
 

@@ -49,7 +49,7 @@ var _ = Describe("Profile policy rules", framework.Emulated, func() {
 		results := events(r, "download_result")
 		Expect(results).NotTo(BeEmpty())
 		Expect(results[0].Fields).To(HaveKeyWithValue("ok", false))
-		Expect(results[0].Str("reason")).To(Equal("install failed: bppCommandId 2 errorReason 15"), "StoreMetadata, pprNotAllowed")
+		Expect(results[0].Str("reason")).To(Equal("install failed: bppCommandId 2 storeMetadata, errorReason 15 pprNotAllowed"), "StoreMetadata, pprNotAllowed")
 
 		By("the SM-DP+ took the failed result, put the order in error and closed the session")
 		got := framework.ActorEvents(r, eventlog.SMDP, "notification_received")

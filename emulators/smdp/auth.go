@@ -138,8 +138,8 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 		if !bytes.Equal(resp.TransactionID, t.id) {
 			return nil, fail(subjTransactionID, reasonUnknown, "authenticateResponseError carries another transactionId")
 		}
-		return nil, fail(subjEUICC, reasonRefused, "the eUICC refused this SM-DP+: authenticateErrorCode %d %s; the session is ended",
-			resp.ErrorCode, es10.ErrorName(es10.TagAuthenticateServer, resp.ErrorCode))
+		return nil, fail(subjEUICC, reasonRefused, "the eUICC refused this SM-DP+: %s; the session is ended",
+			es10.Named("authenticateErrorCode", resp.ErrorCode, es10.ErrorName(es10.TagAuthenticateServer, resp.ErrorCode)))
 	}
 	eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, resp.EUMCertificate, resp.EuiccCertificate, s.cfg.Now())
 	if err != nil {

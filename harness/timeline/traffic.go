@@ -345,10 +345,7 @@ func es9Summary(m capture.ES9Message) string {
 		if d := n.Install.Data; d.OK {
 			s += " ok"
 		} else {
-			s += fmt.Sprintf(" failed, errorReason %d", d.ErrorReason)
-			if name := es10.ReasonName(d.ErrorReason); name != "" {
-				s += " " + name
-			}
+			s += " failed, " + es10.Named("errorReason", d.ErrorReason, es10.ReasonName(d.ErrorReason))
 		}
 	}
 	return s

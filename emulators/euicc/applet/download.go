@@ -244,7 +244,7 @@ func (a *Applet) dlAuthServerAnswer(dl *Download, resp []byte) error {
 		return fmt.Errorf("AuthenticateServer: %w", err)
 	}
 	if r.ErrorCode != 0 {
-		a.dlTellServer(dl, fmt.Sprintf("AuthenticateServer: authenticateErrorCode %d", r.ErrorCode), dlAuthClient, es9.FnAuthenticateClient,
+		a.dlTellServer(dl, "AuthenticateServer: "+es10.Named("authenticateErrorCode", r.ErrorCode, es10.ErrorName(es10.TagAuthenticateServer, r.ErrorCode)), dlAuthClient, es9.FnAuthenticateClient,
 			&es9.AuthenticateClientRequest{TransactionID: dl.txID(), AuthenticateServerResponse: resp})
 		return nil
 	}
@@ -310,7 +310,7 @@ func (a *Applet) dlPrepareAnswer(dl *Download, resp []byte) error {
 		return fmt.Errorf("PrepareDownload: %w", err)
 	}
 	if r.ErrorCode != 0 {
-		a.dlTellServer(dl, fmt.Sprintf("PrepareDownload: downloadErrorCode %d", r.ErrorCode), dlGetBPP, es9.FnGetBoundProfilePackage,
+		a.dlTellServer(dl, "PrepareDownload: "+es10.Named("downloadErrorCode", r.ErrorCode, es10.ErrorName(es10.TagPrepareDownload, r.ErrorCode)), dlGetBPP, es9.FnGetBoundProfilePackage,
 			&es9.GetBoundProfilePackageRequest{TransactionID: dl.txID(), PrepareDownloadResponse: resp})
 		return nil
 	}
@@ -362,7 +362,9 @@ func (a *Applet) dlLoadAnswer(dl *Download, e ES10Result) error {
 		// §3.1.3.3: the install result goes to the SM-DP+ all the same,
 		// then the session is cancelled (loadBppExecutionError).
 		dl.Refused = true
-		dl.Failed = fmt.Sprintf("install failed: bppCommandId %d errorReason %d", pir.Data.CommandID, pir.Data.ErrorReason)
+		// The standard's names beside the codes (outside tester t180 F9).
+		dl.Failed = "install failed: " + es10.Named("bppCommandId", pir.Data.CommandID, es10.BPPCommandName(pir.Data.CommandID)) +
+			", " + es10.Named("errorReason", pir.Data.ErrorReason, es10.ReasonName(pir.Data.ErrorReason))
 		a.noteNoRoom(dl.Operator, pir.Data.ErrorReason)
 		a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", dl.Failed)
 	} else if pir.Data.Notification.ICCID != "" && dl.Profile != nil {

@@ -285,7 +285,7 @@ func TestDownloadInstallRefused(t *testing.T) {
 	load(t, a, bpp)
 	var cancelReq []byte
 	runDL(t, a, []dlStep{
-		{es10Ans(pirBytes(false), 0x9000), `log download_result ok=false operator=orange-fr reason="install failed: bppCommandId 5 errorReason 8"; ` +
+		{es10Ans(pirBytes(false), 0x9000), `log download_result ok=false operator=orange-fr reason="install failed: bppCommandId 5 loadProfileElements, errorReason 8 scp03tSecurityError"; ` +
 			"ES9 smdp.orange.test handleNotification [pendingNotification]; "},
 		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
 		{func(a *Applet) Event {
@@ -361,15 +361,15 @@ func TestDownloadFailures(t *testing.T) {
 		// session with the error; the SM-DP+ ends its own on reading it).
 		{"card refuses the SM-DP+ (claim 2 mutual authentication) → the SM-DP+ is told", append(append([]dlStep(nil), toSession...),
 			dlStep{es10Ans(es10.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: es10.AuthErrInvalidSignature}.Encode(), 0x9000),
-				failed("AuthenticateServer: authenticateErrorCode 2") + "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+				failed("AuthenticateServer: authenticateErrorCode 2 invalidSignature") + "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
 			dlStep{func(a *Applet) Event { return es9Failed(inFlight(a), "8.1", "3.8", "eUICC refused the server") }, backedOff + exhausted})},
 		{"card refuses the SM-DP+, which does not answer → over all the same", append(append([]dlStep(nil), toSession...),
 			dlStep{es10Ans(es10.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: es10.AuthErrInvalidCertificate}.Encode(), 0x9000),
-				failed("AuthenticateServer: authenticateErrorCode 1") + "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+				failed("AuthenticateServer: authenticateErrorCode 1 invalidCertificate") + "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
 			dlStep{httpErr("reply: connection closed without a reply"), backedOff + exhausted})},
 		{"card refuses the binding (PrepareDownload) → the SM-DP+ is told", append(append(append([]dlStep(nil), toSession...), toBPP[:2]...),
 			dlStep{es10Ans(es10.PrepareDownloadResponse{TransactionID: dlTx, ErrorCode: es10.DlErrInvalidSignature}.Encode(), 0x9000),
-				failed("PrepareDownload: downloadErrorCode 2") + "ES9 smdp.orange.test getBoundProfilePackage [prepareDownloadResponse transactionId]; "},
+				failed("PrepareDownload: downloadErrorCode 2 invalidSignature") + "ES9 smdp.orange.test getBoundProfilePackage [prepareDownloadResponse transactionId]; "},
 			dlStep{func(a *Applet) Event { return es9Failed(inFlight(a), "8.1", "3.8", "eUICC refused the download") }, backedOff + exhausted})},
 		// t180 F8: no cancelSession for a transaction the SM-DP+ itself
 		// called unknown; the card's own session is ended all the same.

@@ -2,7 +2,6 @@ package es10
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
@@ -119,6 +118,20 @@ var bppCommandNames = map[int]string{
 	BPPCmdLoadProfileElements:     "loadProfileElements",
 }
 
+// BPPCommandName is BppCommandId n's name in SGP.22's ASN.1 (§2.5.6), ""
+// for a value it does not name.
+func BPPCommandName(n int) string { return bppCommandNames[n] }
+
+// Named writes field and code with code's SGP.22 name after it, as the
+// specification's enumerations read ("errorReason 8 scp03tSecurityError"),
+// the number alone when name is "".
+func Named(field string, code int, name string) string {
+	if name == "" {
+		return fmt.Sprintf("%s %d", field, code)
+	}
+	return fmt.Sprintf("%s %d %s", field, code, name)
+}
+
 // ResponseOutcome reads the outcome of the ES10 response b (DER; a reader
 // of a real card's answer passes it through tlv.Canonical first). ok is
 // false when b is no response that carries one (GetEID, an ok form
@@ -192,7 +205,7 @@ func installOutcome(top tlv.TLV) (Outcome, bool) {
 	}
 	if v, ok := e.Find(0x80); ok {
 		if n, err := decodeInt(v.Value); err == nil {
-			o.Extra = strings.TrimSpace(fmt.Sprintf("bppCommandId %d %s", n, bppCommandNames[n]))
+			o.Extra = Named("bppCommandId", n, bppCommandNames[n])
 		}
 	}
 	return o, true

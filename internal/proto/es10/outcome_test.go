@@ -138,3 +138,26 @@ func TestResultNameOf(t *testing.T) {
 		}
 	}
 }
+
+// Named puts the standard's name beside a code, and the number alone
+// where the module names none (outside tester t180 F9: the card's reasons
+// read "bppCommandId 1 errorReason 8").
+func TestNamed(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		code  int
+		name  string
+		want  string
+	}{
+		{"authenticateErrorCode", 2, ErrorName(TagAuthenticateServer, 2), "authenticateErrorCode 2 invalidSignature"},
+		{"downloadErrorCode", 1, ErrorName(TagPrepareDownload, 1), "downloadErrorCode 1 invalidCertificate"},
+		{"bppCommandId", 1, BPPCommandName(1), "bppCommandId 1 configureISDP"},
+		{"errorReason", 8, ReasonName(8), "errorReason 8 scp03tSecurityError"},
+		{"errorReason", 99, ReasonName(99), "errorReason 99"},
+		{"bppCommandId", 9, BPPCommandName(9), "bppCommandId 9"},
+	} {
+		if got := Named(tc.field, tc.code, tc.name); got != tc.want {
+			t.Errorf("%q, want %q", got, tc.want)
+		}
+	}
+}
