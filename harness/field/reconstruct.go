@@ -498,25 +498,26 @@ func (p *Plan) LimitAt(src Src) (Limit, bool) {
 // sameExchange reports that two lines (by base name) belong to the
 // exchange of one command: its line, its echo, its answer.
 func (p *Plan) sameExchange(a, b Src) bool {
-	ka, kb := p.exchangeOf(a), p.exchangeOf(b)
+	ka, kb := p.ExchangeOf(a), p.ExchangeOf(b)
 	return ka >= 0 && ka == kb
 }
 
-// exchangeOf is the index of the command whose exchange a line (by base
-// name) is in; -1 for a URC, a note or a line the logs do not have.
-func (p *Plan) exchangeOf(src Src) int {
-	for _, t := range p.Fixture.Logs {
-		if filepath.Base(t.File) != src.File {
-			continue
-		}
-		for k, e := range t.Entries {
-			switch {
-			case e.Line != src.Line:
-			case e.Role == fieldlog.Command:
-				return k
-			case e.Cmd >= 0:
-				return e.Cmd
-			}
+// ExchangeOf is the index of the command whose exchange a line of the
+// recording is in (the command's own line, its echo, its answer); -1 for
+// a URC, a note or a line the logs do not have.
+func (p *Plan) ExchangeOf(src Src) int {
+	f := p.Fixture
+	li := f.LogIndex(src.File)
+	if li < 0 {
+		return -1
+	}
+	for k, e := range f.Logs[li].Entries {
+		switch {
+		case e.Line != src.Line:
+		case e.Role == fieldlog.Command:
+			return k
+		case e.Cmd >= 0:
+			return e.Cmd
 		}
 	}
 	return -1

@@ -184,33 +184,12 @@ func failure(p *field.Plan) (time.Duration, field.Src) {
 // same log by line, else by time.
 func place(p *field.Plan, d *Divergence, at time.Duration, src field.Src) string {
 	switch {
-	case d.Src == src || d.Src.File == src.File && exchangeOf(p, d.Src) >= 0 && exchangeOf(p, d.Src) == exchangeOf(p, src):
+	case d.Src == src || d.Src.File == src.File && p.ExchangeOf(d.Src) >= 0 && p.ExchangeOf(d.Src) == p.ExchangeOf(src):
 		return "at"
 	case d.Src.File == src.File && d.Src.Line > 0 && d.Src.Line > src.Line, (d.Src.File != src.File || d.Src.Line <= 0) && d.At > at:
 		return "after"
 	}
 	return "before"
-}
-
-// exchangeOf is the index of the command whose exchange a line of the
-// recording is in (the command's own line, its echo, its answer); -1 for
-// a URC, a note or a line the logs do not have.
-func exchangeOf(p *field.Plan, src field.Src) int {
-	f := p.Fixture
-	li := f.LogIndex(src.File)
-	if li < 0 {
-		return -1
-	}
-	for k, e := range f.Logs[li].Entries {
-		switch {
-		case e.Line != src.Line:
-		case e.Role == fieldlog.Command:
-			return k
-		case e.Cmd >= 0:
-			return e.Cmd
-		}
-	}
-	return -1
 }
 
 // Report renders a result: the verdict, the first divergence with the
