@@ -60,8 +60,9 @@ type Download struct {
 	// (the install result to the SM-DP+, the session cancelled).
 	Failed string `json:"failed,omitempty"`
 	// Refused says the card refused the package (a failed
-	// ProfileInstallationResult): the SM-DP+ gets that result, then the
-	// cancellation with reason loadBppExecutionError.
+	// ProfileInstallationResult): the SM-DP+ gets that result and nothing
+	// is cancelled — the result ended the session on the card and, once
+	// taken, at the SM-DP+ (SGP.22 §3.1.3.3, §5.6.4).
 	Refused bool `json:"refused,omitempty"`
 	// ServerGone: the SM-DP+ answered that it holds no session for the
 	// transactionId (es9.StatusError.SessionGone): the card ends its own
@@ -178,9 +179,22 @@ func (a *Applet) downloadES10(e ES10Result) {
 	case dlCancelCard:
 		a.dlCancelAnswer(dl, e.Resp)
 	}
-	if err != nil {
+	switch {
+	case err != nil && dl.Step == dlLoad:
+		a.dlFailLoad(dl, err.Error())
+	case err != nil:
 		a.dlFail(dl, err.Error())
 	}
+}
+
+// dlFailLoad ends a load the card's IPA could not finish — a segment
+// answered with an error status word, no install result after the last
+// segment, or one it cannot read — with the session cancelled for
+// loadBppExecutionError, the reason SGP.22 gives an LPA for it (§3.1.3.3,
+// CancelSessionReason §5.7.14). An install result the card made is never
+// followed by a cancellation (dlNotified).
+func (a *Applet) dlFailLoad(dl *Download, reason string) {
+	a.dlFailCancel(dl, es10.CancelLoadBppExecution, reason)
 }
 
 func (a *Applet) dlPlatformAnswer(dl *Download, e HTTPResult) error {
@@ -360,7 +374,8 @@ func (a *Applet) dlLoadAnswer(dl *Download, e ES10Result) error {
 	if !pir.Data.OK {
 		// The card refused the package and installed nothing. SGP.22
 		// §3.1.3.3: the install result goes to the SM-DP+ all the same,
-		// then the session is cancelled (loadBppExecutionError).
+		// and it is the session's end on both sides: no CancelSession
+		// follows (dlNotified).
 		dl.Refused = true
 		// The standard's names beside the codes (outside tester t180 F9).
 		dl.Failed = "install failed: " + es10.Named("bppCommandId", pir.Data.CommandID, es10.BPPCommandName(pir.Data.CommandID)) +
@@ -440,12 +455,20 @@ func withRefusal(kv []any, e HTTPResult) []any {
 func notificationSent(seq int) []byte { return es10.EncodeNotificationSentRequest(seq) }
 
 // dlNotified follows the install result's delivery: a refused package
-// goes on to the cancellation; an installed profile is announced to the
+// ends the attempt; an installed profile is announced to the
 // platform (claim 2: the card notifies the operator and the platform,
 // through the outbox) and enabled, the same attempt going on as a switch.
+//
+// No Common Cancel Session after a failed result (outside tester t180
+// F7): the eUICC ended its session when it made the result (SGP.22
+// §5.7.6), so ES10b CancelSession would name an unknown transaction
+// (invalidTransactionId, §5.7.14), and the SM-DP+ ends its session on
+// taking the result (§3.1.3.3, §5.6.4), so ES9+ cancelSession would be
+// refused (8.10.1/3.9, §5.6.5). loadBppExecutionError is for a load the
+// LPA could not finish, with no result made (dlFailLoad).
 func (a *Applet) dlNotified(dl *Download) {
 	if dl.Refused {
-		a.dlCancel(dl, es10.CancelLoadBppExecution)
+		a.downloadOver(dl)
 		return
 	}
 	p := *dl.Profile

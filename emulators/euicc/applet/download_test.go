@@ -274,34 +274,21 @@ func TestDownloadHomeBeforeTheNoteIsAnswered(t *testing.T) {
 }
 
 // A refused install (SGP.22 §3.1.3.3): the failed install result goes to
-// the SM-DP+ (handleNotification), the ISD-R is asked to cancel the
-// session with reason loadBppExecutionError (5) and the SM-DP+ gets the
-// signed cancellation (cancelSession); then the list goes on (here: it is
-// exhausted), and the operator is backed off.
+// the SM-DP+ (handleNotification) and is the session's end on both sides:
+// nothing is cancelled after it — the ISD-R would answer CancelSession
+// invalidTransactionId (§5.7.14), a strict SM-DP+ cancelSession 8.10.1/3.9
+// (§5.6.5; outside tester t180 F7). The list goes on (here: it is
+// exhausted), and the operator is backed off, as before.
 func TestDownloadInstallRefused(t *testing.T) {
 	a := toDownload(t)
 	bpp := testBPP(t)
 	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
 	load(t, a, bpp)
-	var cancelReq []byte
 	runDL(t, a, []dlStep{
 		{es10Ans(pirBytes(false), 0x9000), `log download_result ok=false operator=orange-fr reason="install failed: bppCommandId 5 loadProfileElements, errorReason 8 scp03tSecurityError"; ` +
 			"ES9 smdp.orange.test handleNotification [pendingNotification]; "},
 		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
-		{func(a *Applet) Event {
-			return ES10Result{ReqID: inFlight(a), Resp: es10.EncodeNotificationSentResponse(0), SW: 0x9000}
-		}, "ES10 CancelSession; "},
-	})
-	for _, r := range a.st.InFlight {
-		if r.Owner == ownerDownload {
-			cancelReq = nil
-		}
-	}
-	_ = cancelReq
-	signedCancel := es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: es10.CancelLoadBppExecution, Signature: dlSig}.Encode()
-	runDL(t, a, []dlStep{
-		{es10Ans(signedCancel, 0x9000), "ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "},
-		{httpAns(200, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`),
+		{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
 			`log backoff area=208 country=FR failures=1 operator=orange-fr periods=1 until_check=2; ` + exhausted},
 	})
 	// The refused package left no profile: the card lists what it had
@@ -311,16 +298,52 @@ func TestDownloadInstallRefused(t *testing.T) {
 	}
 }
 
-// The ES10 CancelSession the card asks for after a refused package names
-// loadBppExecutionError.
-func TestRefusedInstallCancelReason(t *testing.T) {
+// However the failed install result's delivery goes — taken, refused by
+// the SM-DP+, not acknowledged (kept in the card for later), or its
+// NotificationSent failing — no CancelSession and no cancelSession follow
+// (SGP.22 §3.1.3.3, §5.6.5, §5.7.14), and the attempt fails and backs off
+// as any failed download.
+func TestRefusedInstallNoCancel(t *testing.T) {
+	backedOff := `log backoff area=208 country=FR failures=1 operator=orange-fr periods=1 until_check=2; `
+	pirSent := dlStep{es10Ans(pirBytes(false), 0x9000), `log download_result ok=false operator=orange-fr reason="install failed: bppCommandId 5 loadProfileElements, errorReason 8 scp03tSecurityError"; ` +
+		"ES9 smdp.orange.test handleNotification [pendingNotification]; "}
+	for _, tt := range []struct {
+		name   string
+		script []dlStep
+	}{
+		{"taken, forgotten", []dlStep{pirSent,
+			{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
+			{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000), backedOff + exhausted}}},
+		{"taken, NotificationSent fails", []dlStep{pirSent,
+			{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
+			{es10Ans(nil, 0x6A88), backedOff + exhausted}}},
+		{"refused by the SM-DP+", []dlStep{pirSent,
+			{func(a *Applet) Event { return es9Failed(inFlight(a), "8.10.1", "3.9", "unknown") },
+				`log notification_sent kind=install refused="handleNotification: status Failed subject 8.10.1 reason 3.9: unknown" seq=3 to=orange-fr; ES10 NotificationSent; `},
+			{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000), backedOff + exhausted}}},
+		{"not acknowledged: kept in the card", []dlStep{pirSent,
+			{httpAns(503, ""), `log notification_failed kind=install reason="http status 503" seq=3 to=orange-fr; ` + backedOff + exhausted}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := toDownload(t)
+			bpp := testBPP(t)
+			runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+			load(t, a, bpp)
+			runDL(t, a, tt.script)
+			if a.st.Cycle != nil {
+				t.Fatalf("the attempt is still on: %s", mustJSON(a.st))
+			}
+		})
+	}
+}
+
+// A load the card's IPA cannot finish — no install result made — is
+// cancelled on both sides with loadBppExecutionError (SGP.22 §3.1.3.3).
+func TestLoadFailureCancelReason(t *testing.T) {
 	a := toDownload(t)
 	bpp := testBPP(t)
 	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
-	load(t, a, bpp)
-	a.Step(ES10Result{ReqID: inFlight(a), Resp: pirBytes(false), SW: 0x9000})
-	a.Step(HTTPResult{ReqID: inFlight(a), Status: 204})
-	for _, e := range a.Step(ES10Result{ReqID: inFlight(a), Resp: es10.EncodeNotificationSentResponse(0), SW: 0x9000}) {
+	for _, e := range a.Step(ES10Result{ReqID: inFlight(a), SW: 0x6F00}) {
 		if c, ok := e.(ES10); ok {
 			req, err := es10.DecodeCancelSessionRequest(c.Req)
 			if err != nil || req.Reason != es10.CancelLoadBppExecution || string(req.TransactionID) != string(dlTx) {
