@@ -5,7 +5,9 @@ package euicc
 // answers 9000 without data until the last segment or the first error, then
 // returns the signed ProfileInstallationResult (BF37), which it also keeps
 // as a pending notification. Nothing is installed unless every segment
-// verified; after a refusal the session waits only for CancelSession.
+// verified. The result ends the session, a refusal as an install (SGP.22
+// §3.1.3.3): a CancelSession for it afterwards names an unknown
+// transaction (invalidTransactionId, §5.7.14).
 
 import (
 	"errors"
@@ -51,12 +53,8 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 		c.cfg.Log.Emit(eventlog.EUICC, KindBPPSegmentStored, eventlog.F{"operator": sess.operator, "segment": sess.segments})
 		return nil, apdu.SWOK
 	}
-	c.sess = nil
+	c.sess = nil       // the result ends the session, whatever it says
 	c.installing = nil // the result, stored below with the profile, takes its place
-	if err != nil {
-		// Refused: only a CancelSession for this transaction is left.
-		c.sess = &rspSession{txID: sess.txID, serverAddress: sess.serverAddress, operator: sess.operator, smdpOID: sess.smdpOID, key: sess.key, ended: true}
-	}
 	meta, pkg := sess.loader.Result()
 	data := es10.ProfileInstallationResultData{TransactionID: sess.txID, SmdpOID: sess.smdpOID,
 		Notification: es10.NotificationMetadata{Event: es10.EventInstall, Address: sess.serverAddress, ICCID: meta.ICCID}}

@@ -19,11 +19,11 @@
 //     (UICC reset) when the toolkit is up, and refuses further switches with
 //     6985 until it is reset; with a proactive session running the switch
 //     answers catBusy (5).
-//   - After a bound profile package it refused, the ISD-R keeps the
-//     session's transactionId for one ES10b CancelSession, which it still
-//     signs (reason loadBppExecutionError from the card's IPA), so the
-//     SM-DP+ can close its side (SGP.22 §5.6.5, §5.7.14); the next
-//     GetEuiccChallenge starts afresh.
+//   - The ProfileInstallationResult ends the ISD-R's session, a refused
+//     package's as an installed one's (SGP.22 §3.1.3.3): an ES10b
+//     CancelSession for that transaction afterwards answers
+//     invalidTransactionId (§5.7.14), and the card's IPA sends none (the
+//     SM-DP+ ends its side on taking the result, §5.6.4).
 //   - Restore reads the applet's state with applet.DecodeState (the format
 //     before the applet's modes is migrated) and refuses an image whose
 //     state is damaged or points at a profile the card does not hold,

@@ -82,10 +82,6 @@ type rspSession struct {
 	loader *rsp.BPPLoader
 	// segments counts the package's segments stored, the load not over.
 	segments int
-	// ended: the package was refused; the session only awaits the LPA's
-	// CancelSession (loadBppExecutionError), which the ISD-R still signs
-	// so the SM-DP+ can close its side (SGP.22 §3.1.3.3, §5.7.14).
-	ended bool
 }
 
 // sessionFreeNVM is the memory a package from the SM-DP+ at address may
@@ -301,7 +297,7 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 		c.mutualAuthEvent(operator, false, reason)
 		return es10.PrepareDownloadResponse{TransactionID: s2.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
 	}
-	if sess == nil || sess.txID == nil || sess.otsk != nil || sess.ended {
+	if sess == nil || sess.txID == nil || sess.otsk != nil {
 		return fail(es10.DlErrNoSessionContext, "no authenticated session")
 	}
 	dppb, err := rsp.VerifySMDP(c.cfg.CI, req.SmdpCertificate, rsp.RolePB, c.now())
@@ -337,7 +333,10 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 }
 
 // cancelSession ends the session on the LPA's request and signs the
-// cancellation for the SM-DP+ (SGP.22 §5.7.14).
+// cancellation for the SM-DP+ (SGP.22 §5.7.14). A transactionId that is
+// not the session's — never issued, or its session already ended (an
+// install result made, refused package included, or another session
+// started) — is invalidTransactionId (5).
 func (c *Card) cancelSession(raw []byte) ([]byte, uint16) {
 	req, err := es10.DecodeCancelSessionRequest(raw)
 	if err != nil {

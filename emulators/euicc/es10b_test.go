@@ -396,6 +396,48 @@ func TestTruncatedThenCancel(t *testing.T) {
 	}
 }
 
+// TestCancelEndedSession: the install result ends the session, a refused
+// package's as an installed one's (SGP.22 §3.1.3.3), so an ES10b
+// CancelSession for its transactionId afterwards answers
+// invalidTransactionId (5, §5.7.14), unsigned, and changes nothing: the
+// pending result stays for the SM-DP+.
+func TestCancelEndedSession(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tamper bool
+	}{
+		{"after a refused package", true},
+		{"after an installed package", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _ := rspConfig(t)
+			c := newTestCard(t, cfg)
+			l := newLPA(t, c)
+			l.authenticate()
+			l.prepare()
+			segs := l.bpp()
+			if tc.tamper {
+				segs[len(segs)-1] = append([]byte{}, segs[len(segs)-1]...)
+				segs[len(segs)-1][4] ^= 0x40
+			}
+			if pir := l.pir(l.load(segs)); pir.Data.OK == tc.tamper {
+				t.Fatalf("install result ok=%v", pir.Data.OK)
+			}
+			after := profileList(t, c)
+			cr, err := es10.DecodeCancelSessionResponse(l.es10(es10.CancelSessionRequest{TransactionID: l.txID, Reason: es10.CancelLoadBppExecution}.Encode()))
+			if err != nil || cr.ErrorCode != es10.CancelErrInvalidTransID || cr.Signature != nil {
+				t.Fatalf("CancelSession %+v %v, want invalidTransactionId", cr, err)
+			}
+			if profileList(t, c) != after {
+				t.Error("profile list changed")
+			}
+			if pend := l.installResults(); len(pend) != 1 || pend[0].Data.OK == tc.tamper {
+				t.Fatalf("pending install results %+v, want the one result", pend)
+			}
+		})
+	}
+}
+
 // TestResetDropsSession: the session is volatile.
 func TestResetDropsSession(t *testing.T) {
 	cfg, _ := rspConfig(t)

@@ -175,10 +175,11 @@ func TestInstallPolicyRules(t *testing.T) {
 			if _, err := Restore(cfg, img); err != nil {
 				t.Fatalf("Restore after the refusal: %v", err)
 			}
-			// The session is over: only the LPA's CancelSession is left.
+			// The result ended the session (SGP.22 §3.1.3.3): there is
+			// nothing left to cancel (§5.7.14 invalidTransactionId).
 			cancel, err := es10.DecodeCancelSessionResponse(l.es10(es10.CancelSessionRequest{TransactionID: l.txID, Reason: es10.CancelLoadBppExecution}.Encode()))
-			if err != nil || cancel.ErrorCode != 0 {
-				t.Fatalf("CancelSession %+v %v", cancel, err)
+			if err != nil || cancel.ErrorCode != es10.CancelErrInvalidTransID {
+				t.Fatalf("CancelSession %+v %v, want invalidTransactionId", cancel, err)
 			}
 		})
 	}
