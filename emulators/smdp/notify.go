@@ -44,6 +44,12 @@ func (s *Server) handleNotification(body []byte, note *smdplog.Entry) (es9.Messa
 		if err := rsp.Verify(p.pub, d.Signed(), n.Install.Signature); err != nil {
 			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccSignPIR does not verify"))
 		}
+		// The result ends the RSP session, failed or not (SGP.22
+		// §3.1.3.3, §5.6.4): a later call for it — cancelSession
+		// included — is for an unknown transaction (8.10.1/3.9).
+		if t := s.tx[hexID(d.TransactionID)]; t != nil {
+			t.step = closed
+		}
 		key = "install/" + hexID(d.TransactionID)
 		if !s.notified[key] {
 			s.installed(p.order, d.OK)
@@ -97,7 +103,7 @@ func discard(e *es9Error) *es9Error {
 // installed records an install result on its order (SGP.22 §5.6.4): a
 // successful one makes it installed; a failed one puts it in error (the
 // profile was not installed; a retry goes through a new order). The
-// transaction stays open for the LPA's cancelSession. The order is the
+// result ended the session (handleNotification). The order is the
 // package's (sent), found alike whether its session is still held or gone
 // (its TTL ended, or it was the oldest of too many).
 func (s *Server) installed(o *order, ok bool) {
@@ -113,9 +119,10 @@ func (s *Server) installed(o *order, ok bool) {
 // that fails one is refused, the session left as it was. The order then
 // depends on the reason the card signed: postponed (1) and timeout (2)
 // release it for a later download; any other reason (end user rejection,
-// PPR not allowed, metadata mismatch, loadBppExecutionError after a
-// refused package, undefined) puts it in error. An order already
-// installed stays so.
+// PPR not allowed, metadata mismatch, loadBppExecutionError,
+// undefined) puts it in error. An order already installed stays so. A
+// session an install result ended is unknown here (8.10.1/3.9): the
+// result settled its order (SGP.22 §3.1.3.3, §5.6.4).
 //
 // A cancellation whose signature cannot be verified moves no order
 // (docs/conformance.md, outside tester t71 F10): the error form

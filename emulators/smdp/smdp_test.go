@@ -533,41 +533,26 @@ func TestReleaseThreeLPAAnswered(t *testing.T) {
 	mustFail(t, "wrong-case member", code, m, err, http.StatusOK, subjFunction, reasonInvalidFormat)
 }
 
-// SGP.22 §5.6.4 and §5.6.5 after a refused package: the failed install
-// result is taken (204, logged with ok false) and puts the order in error;
-// the card's cancelSession with loadBppExecutionError then closes the
-// session. The reason decides the order: postponed and timeout release it
-// for another download, every other reason leaves it in error.
-func TestRefusedInstallThenCancel(t *testing.T) {
+// SGP.22 §5.6.5: the card's cancelSession closes the session, and the
+// reason decides the order: postponed and timeout release it for another
+// download, every other reason leaves it in error.
+func TestCancelReasonSettlesOrder(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
-		refused   bool // a failed install result comes first
 		reason    int
 		order     string
 		downloads bool // the matching ID can be downloaded again
 	}{
-		{"refused package, loadBppExecutionError", true, es10.CancelLoadBppExecution, "error", false},
-		{"postponed", false, es10.CancelPostponed, "released", true},
-		{"timeout", false, es10.CancelTimeout, "released", true},
-		{"end user rejection", false, es10.CancelEndUserRejection, "error", false},
-		{"undefined", false, es10.CancelUndefinedReason, "error", false},
+		{"postponed", es10.CancelPostponed, "released", true},
+		{"timeout", es10.CancelTimeout, "released", true},
+		{"end user rejection", es10.CancelEndUserRejection, "error", false},
+		{"loadBppExecutionError (a load the LPA could not finish)", es10.CancelLoadBppExecution, "error", false},
+		{"undefined", es10.CancelUndefinedReason, "error", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			c, mid := e.packageSent(t)
-			if tc.refused {
-				code, _, err := c.notify(c.installResult(1, false))
-				if err != nil || code != http.StatusNoContent {
-					t.Fatalf("failed install result: %d %v", code, err)
-				}
-				if evs := e.log.Kind(KindNotificationReceived); len(evs) != 1 || evs[0].Get("ok") != false ||
-					evs[0].Get("error_reason") != es10.ReasonSCP03tSecurityError {
-					t.Fatalf("notification_received %v, want ok false with the card's errorReason", evs)
-				}
-			}
-			r := es10.CancelSessionResponse{TransactionID: c.txBytes, SmdpOID: rsp.RegisteredID(thePKI(t).SMDP[testOp].Auth.X509), Reason: tc.reason}
-			r.Signature, _ = rsp.Sign(c.cert.Key, r.SignedPart())
-			code, m, err := e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
+			code, m, err := e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(c.signedCancel(t, tc.reason))})
 			mustOK(t, "cancelSession", code, m, err)
 			evs := e.log.Kind(KindSessionCancelled)
 			if len(evs) != 1 || evs[0].Get("reason") != tc.reason || evs[0].Str("order") != tc.order {
@@ -581,6 +566,67 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// SGP.22 §3.1.3.3, §5.6.4: the install result, failed or not, ends the RSP
+// session. It is taken (204, logged) and settles the order — in error for
+// a refused package, installed otherwise — and a cancelSession for the
+// transaction afterwards is answered as for any unknown one (Failed
+// 8.10.1/3.9, §5.6.5), whatever its reason, and moves nothing (outside
+// tester t180 F7: the emulated SM-DP+ took it, which hid the card's
+// cancellation from the tests).
+func TestCancelAfterInstallResult(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		ok     bool
+		reason int
+		order  string // what authenticateClient on the order says: "error" refuses it again
+	}{
+		{"refused package, loadBppExecutionError", false, es10.CancelLoadBppExecution, "error"},
+		{"refused package, postponed", false, es10.CancelPostponed, "error"},
+		{"installed, postponed", true, es10.CancelPostponed, "installed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			c, mid := e.packageSent(t)
+			code, _, err := c.notify(c.installResult(1, tc.ok))
+			if err != nil || code != http.StatusNoContent {
+				t.Fatalf("install result: %d %v", code, err)
+			}
+			evs := e.log.Kind(KindNotificationReceived)
+			if len(evs) != 1 || evs[0].Get("ok") != tc.ok {
+				t.Fatalf("notification_received %v, want ok %v", evs, tc.ok)
+			}
+			if !tc.ok && evs[0].Get("error_reason") != es10.ReasonSCP03tSecurityError {
+				t.Fatalf("notification_received %v, want the card's errorReason", evs)
+			}
+			code, m, err := e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(c.signedCancel(t, tc.reason))})
+			mustFail(t, "cancelSession after the install result", code, m, err, http.StatusOK, subjTransactionID, reasonUnknown)
+			if evs := e.log.Kind(KindSessionCancelled); len(evs) != 0 {
+				t.Fatalf("session_cancelled %v after the session ended", evs)
+			}
+			code, m, err = authenticateAgain(t, e, mid)
+			mustFail(t, "authenticateClient on a settled order", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
+			// The same result again (a card that lost the 204) is still
+			// acknowledged once, the session ended or not.
+			if code, _, err := c.notify(c.installResult(1, tc.ok)); err != nil || code != http.StatusNoContent {
+				t.Fatalf("install result again: %d %v", code, err)
+			}
+		})
+	}
+}
+
+// signedCancel is the card's signed CancelSessionResponse for the
+// session, with reason.
+func (c *card) signedCancel(t *testing.T, reason int) []byte {
+	t.Helper()
+	r := es10.CancelSessionResponse{TransactionID: c.txBytes, SmdpOID: rsp.RegisteredID(thePKI(t).SMDP[testOp].Auth.X509), Reason: reason}
+	sig, err := rsp.Sign(c.cert.Key, r.SignedPart())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Signature = sig
+	return r.Encode()
 }
 
 // authenticateAgain runs a second card session on order mid up to its
