@@ -255,7 +255,7 @@ var _ = Describe("Back-off", framework.Emulated, func() {
 		Expect(notes(traffic(r))).To(HaveEach(Or(Equal("attach-failure:sfr"), Equal("attach-failure:orange-fr"), Equal("list-exhausted:"))))
 	})
 
-	It("sends the refused install result and cancelSession to the SM-DP+, and orders again only after the back-off", func() {
+	It("sends the refused install result to the SM-DP+, cancels nothing after it, and orders again only after the back-off", func() {
 		r := framework.NewRig(framework.Load("roam-fr-download-tampered.yaml"))
 		advanceTo(r, 2*time.Hour)
 
@@ -267,14 +267,19 @@ var _ = Describe("Back-off", framework.Emulated, func() {
 		}
 		Expect(at).To(Equal([]time.Duration{60 * time.Minute, 70 * time.Minute, 85 * time.Minute}),
 			"1h, then after one period off, then after two — not at every 5-minute period")
-		cancelled := framework.ActorEvents(r, eventlog.SMDP, "session_cancelled")
-		Expect(cancelled).To(HaveLen(2))
-		for _, e := range cancelled {
-			Expect(e.Get("reason")).To(Equal(es10.CancelLoadBppExecution))
-			Expect(e.Str("order")).To(Equal("error"))
-		}
 
-		By("the capture: handleNotification with the failed result, then cancelSession, both executed")
+		By("the SM-DP+ took each failed result, which ended its session: nothing cancelled, nothing refused (SGP.22 §3.1.3.3, §5.6.4)")
+		var results []any
+		for _, e := range framework.ActorEvents(r, eventlog.SMDP, "notification_received") {
+			if e.Str("kind") == "install" {
+				results = append(results, e.Get("ok"))
+			}
+		}
+		Expect(results).To(Equal([]any{false, false, true}))
+		Expect(framework.ActorEvents(r, eventlog.SMDP, "session_cancelled")).To(BeEmpty())
+		Expect(framework.ActorEvents(r, eventlog.SMDP, "es9_error")).To(BeEmpty())
+
+		By("the capture: handleNotification with each result, executed, and no cancelSession")
 		msgs := traffic(r)
 		var calls []string
 		for _, m := range msgs {
@@ -292,16 +297,10 @@ var _ = Describe("Back-off", framework.Emulated, func() {
 					calls = append(calls, map[bool]string{true: "install-ok", false: "install-failed"}[n.Install.Data.OK])
 				}
 			case es9.FnCancelSession:
-				req, ok := m.ES9.Request.(*es9.CancelSessionRequest)
-				Expect(ok).To(BeTrue(), "a decoded cancelSession body")
-				c, err := es10.DecodeCancelSessionResponse(req.CancelSessionResponse)
-				Expect(err).NotTo(HaveOccurred())
-				Expect(c.Reason).To(Equal(es10.CancelLoadBppExecution), "loadBppExecutionError")
-				Expect(m.ES9.ExecutionStatus).To(Equal("Executed-Success"))
 				calls = append(calls, "cancel")
 			}
 		}
-		Expect(calls).To(Equal([]string{"install-failed", "cancel", "install-failed", "cancel", "install-ok"}))
+		Expect(calls).To(Equal([]string{"install-failed", "install-failed", "install-ok"}))
 	})
 })
 

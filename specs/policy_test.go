@@ -51,21 +51,21 @@ var _ = Describe("Profile policy rules", framework.Emulated, func() {
 		Expect(results[0].Fields).To(HaveKeyWithValue("ok", false))
 		Expect(results[0].Str("reason")).To(Equal("install failed: bppCommandId 2 storeMetadata, errorReason 15 pprNotAllowed"), "StoreMetadata, pprNotAllowed")
 
-		By("the SM-DP+ took the failed result, put the order in error and closed the session")
+		By("the SM-DP+ took the failed result, which ended the session: nothing is cancelled after it (SGP.22 §3.1.3.3, §5.6.4)")
 		got := framework.ActorEvents(r, eventlog.SMDP, "notification_received")
 		Expect(got).NotTo(BeEmpty())
 		Expect(got[0].Fields).To(SatisfyAll(HaveKeyWithValue("kind", "install"), HaveKeyWithValue("ok", false),
 			HaveKeyWithValue("error_reason", BeNumerically("==", es10.ReasonPPRNotAllowed))))
-		cancelled := framework.ActorEvents(r, eventlog.SMDP, "session_cancelled")
-		Expect(cancelled).NotTo(BeEmpty())
-		Expect(cancelled[0].Fields).To(SatisfyAll(HaveKeyWithValue("reason", BeNumerically("==", es10.CancelLoadBppExecution)),
-			HaveKeyWithValue("order", "error")))
+		Expect(framework.ActorEvents(r, eventlog.SMDP, "session_cancelled")).To(BeEmpty())
+		Expect(framework.ActorEvents(r, eventlog.SMDP, "es9_error")).To(BeEmpty())
 
 		By("the capture carries the rule in the SM-DP+'s metadata and pprNotAllowed in the card's signed install result")
 		var sawMeta, sawPIR bool
 		for _, m := range traffic(r) {
 			switch {
 			case m.ES9 == nil:
+			case m.ES9.Function == es9.FnCancelSession:
+				Fail("cancelSession after the install result")
 			case m.ES9.Function == es9.FnAuthenticateClient && !sawMeta:
 				resp, ok := m.ES9.Response.(*es9.AuthenticateClientResponse)
 				Expect(ok).To(BeTrue(), "%T", m.ES9.Response)
