@@ -243,6 +243,9 @@ type fakeNet struct {
 	attaches []string
 	detaches int
 	cells    []stkterm.Cell // nil: the default cells below
+	// names, when set, are the long and short names of the PLMNs it
+	// holds in place of the defaults below.
+	names map[string][2]string
 }
 
 func (n *fakeNet) Attach(imsi string) Registration {
@@ -274,6 +277,9 @@ func (n *fakeNet) Cells() []stkterm.Cell {
 	}
 }
 func (n *fakeNet) OperatorName(plmn string) (string, string) {
+	if nm, ok := n.names[plmn]; ok {
+		return nm[0], nm[1]
+	}
 	switch plmn {
 	case "20801":
 		return "Orange F", "Orange"

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/cscs"
 	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
@@ -94,66 +92,36 @@ func (m *Modem) setV250(name string, v int) {
 	m.st.v250[name] = v
 }
 
-// charsets are the TE character sets +CSCS takes (TS 27.007 §5.5). The
-// modem's strings are ASCII, the same in IRA and GSM; in UCS2 the text it
-// sends — the operators' names of +COPS — goes as the hex of its UTF-16
-// units, as ModemManager asks for and reads back, and an operator's name
-// the host sends back (+COPS=1,0|1,<oper>, §7.3) is read the same way
-// (fromTE). Other strings a host sends (an APN) are taken as they come,
-// as modules do.
-var charsets = []string{"IRA", "GSM", "UCS2"}
-
-// teText is s in the TE character set +CSCS chose.
-func (m *Modem) teText(s string) string {
-	if m.st.charset != "UCS2" {
-		return s
-	}
-	var b strings.Builder
-	for _, u := range utf16.Encode([]rune(s)) {
-		fmt.Fprintf(&b, "%04X", u)
-	}
-	return b.String()
-}
+// teText is s, a text of the modem's (an operator's name from the
+// world, +COPS? and +COPS=?, §7.3), in the TE character set +CSCS chose
+// (TS 27.007 §5.5), as cscs codes it for the host as well: under IRA and
+// GSM a name is not sent as its UTF-8 bytes, which no modem does. Under
+// GSM each character is its TS 23.038 default alphabet code, a byte a
+// septet ('@' 0x00, 'é' 0x05; '€' and '[' as ESC 0x1B and the code);
+// what IRA or GSM cannot hold ("中国移动", small Greek letters) goes as
+// '?', the manufacturer's choice 27.007 leaves open; UCS2 carries any
+// name as the hex of its UTF-16 units. Other strings a host sends (an
+// APN) are taken as they come, as modules do.
+func (m *Modem) teText(s string) string { return cscs.Encode(m.st.charset, s) }
 
 // fromTE is s, a string the host sent in the TE character set +CSCS
-// chose, as text: teText's inverse. In UCS2 that is four hex digits a
-// UTF-16 unit; anything else (an odd length, a digit that is no hex, a
-// surrogate without its pair) is no UCS2 string.
-func (m *Modem) fromTE(s string) (string, error) {
-	if m.st.charset != "UCS2" {
-		return s, nil
-	}
-	if len(s)%4 != 0 {
-		return "", fmt.Errorf("%q is no UCS2 string: %d hex digits, not four a character", s, len(s))
-	}
-	units := make([]uint16, 0, len(s)/4)
-	for i := 0; i < len(s); i += 4 {
-		u, err := strconv.ParseUint(s[i:i+4], 16, 16)
-		if err != nil {
-			return "", fmt.Errorf("%q is no UCS2 string: %q is not hex", s, s[i:i+4])
-		}
-		units = append(units, uint16(u))
-	}
-	text := string(utf16.Decode(units))
-	if !slices.Equal(utf16.Encode([]rune(text)), units) {
-		// Decode made U+FFFD of a lone surrogate.
-		return "", fmt.Errorf("%q is no UCS2 string: a surrogate without its pair", s)
-	}
-	return text, nil
-}
+// chose (an operator's name, +COPS=1,0|1,<oper>), as text: teText's
+// inverse. What is no string of that set (a byte with bit 8 set under
+// IRA or GSM, UCS2 that is no hex of UTF-16 units) is an error.
+func (m *Modem) fromTE(s string) (string, error) { return cscs.Decode(m.st.charset, s) }
 
 func cmdCSCS(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Read:
 		m.info(fmt.Sprintf("+CSCS: %q", m.st.charset))
 	case at.Test:
-		m.info(`+CSCS: ("` + strings.Join(charsets, `","`) + `")`)
+		m.info(`+CSCS: ("` + strings.Join(cscs.Sets, `","`) + `")`)
 	case at.Set:
 		if len(c.Args) != 1 || !c.Args[0].Quoted {
 			return errParams
 		}
 		cs := strings.ToUpper(c.Args[0].Raw)
-		if !slices.Contains(charsets, cs) {
+		if !cscs.Known(cs) {
 			return fmt.Errorf("+CSCS %q: %w", c.Args[0].Raw, at.CMENotSupported)
 		}
 		m.st.charset = cs

@@ -182,3 +182,72 @@ func TestCOPSNameInTECharset(t *testing.T) {
 		})
 	}
 }
+
+// TestCOPSNamesOutsideASCII: an operator the world names with letters
+// outside ASCII is written in the TE character set +CSCS chose (27.007
+// §5.5), never as its UTF-8 bytes: under GSM as TS 23.038 default
+// alphabet codes a byte each ('é' 05, '@' 00, '$' 02, '_' 11; '€' '['
+// ']' as ESC 1B and the extension code), under IRA with '?' for what
+// T.50 lacks, under UCS2 as UTF-16 hex; and the host's name in the same
+// set selects that network, one that is no string of the set being an
+// incorrect parameter (t185 F7).
+func TestCOPSNamesOutsideASCII(t *testing.T) {
+	const ucs2Telecom = "005400E9006C00E90063006F006D0020004C0069006200720065"
+	tests := []struct {
+		name, long, short string
+		charset           string
+		// read0 and read1 are the network's <oper> in +COPS? format 0
+		// and 1, and in its +COPS=? entry.
+		read0, read1 string
+		// sel are the host's selections by name and the answers. The
+		// command line takes printable ASCII alone (at.Splitter): a GSM
+		// code below 0x20 ('é' 05, '@' 00, the escape 1B) or a UTF-8
+		// byte cannot be sent, the line refused as any with a control
+		// or 8-bit byte (Cinterion modules take "\hh" escapes for such
+		// codes, which 27.007 does not define); what gets through but is
+		// no string of the set is an incorrect parameter (50).
+		sel [][2]string
+	}{
+		{"ASCII under GSM", "Orange F", "Orange", "GSM", "Orange F", "Orange",
+			[][2]string{{"1,0,Orange F", "OK"}}},
+		{"accents under GSM", "Télécom Libre", "Türk", "GSM", "T\x05l\x05com Libre", "T\x7erk",
+			[][2]string{{"1,1,T~rk", "OK"}, {"1,0,T\x05l\x05com Libre", "ERROR"}, {"1,0,Télécom Libre", "ERROR"}, {"1,0,T?l?com Libre", "+CME ERROR: 30"}}},
+		{"@ $ _ under GSM", "a@b$c_d", "@", "GSM", "a\x00b\x02c\x11d", "\x00",
+			[][2]string{{"1,0,a\x00b\x02c\x11d", "ERROR"}, {"1,0,a@b$c_d", "+CME ERROR: 30"}}},
+		{"extension table under GSM", "Net€ [1]", "€", "GSM", "Net\x1b\x65 \x1b\x3c1\x1b\x3e", "\x1b\x65",
+			[][2]string{{"1,0,Net\x1b\x65 \x1b\x3c1\x1b\x3e", "ERROR"}, {"1,0,Nete <1>", "+CME ERROR: 30"}}},
+		{"what GSM lacks", "中国移动", "Ελλάδα", "GSM", "????", "??????",
+			[][2]string{{"1,0,????", "+CME ERROR: 30"}}},
+		{"accents under IRA", "Télécom Libre", "Türk", "IRA", "T?l?com Libre", "T?rk",
+			[][2]string{{"1,0,Télécom Libre", "ERROR"}, {"1,0,T?l?com Libre", "+CME ERROR: 30"}}},
+		{"@ $ _ [ ] under IRA", "a@b$c_d[1]", "@", "IRA", "a@b$c_d[1]", "@",
+			[][2]string{{"1,0,a@b$c_d[1]", "OK"}}},
+		{"what IRA lacks", "中国移动", "€", "IRA", "????", "?", nil},
+		{"accents under UCS2", "Télécom Libre", "Türk", "UCS2", ucs2Telecom, "005400FC0072006B",
+			[][2]string{{"1,0," + ucs2Telecom, "OK"}, {"1,1,005400FC0072006B", "OK"}, {"1,0,T?l?com Libre", "+CME ERROR: 50"}}},
+		{"beyond the BMP under UCS2", "中国移动😀", "@", "UCS2", "4E2D56FD79FB52A8D83DDE00", "0040",
+			[][2]string{{"1,0,4E2D56FD79FB52A8D83DDE00", "OK"}, {"1,0,4E2D56FD79FB52A8D83D", "+CME ERROR: 50"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.net.names = map[string][2]string{"20801": {tc.long, tc.short}}
+			r.cmd(t, "ATE0")
+			r.advance(t, 2*time.Second) // attached to 20801
+			sfr := "SFR"
+			if tc.charset == "UCS2" {
+				sfr = "005300460052"
+			}
+			r.exchanges(t, []exchange{
+				{`AT+CMEE=1;+CSCS="` + tc.charset + `"`, "OK"},
+				{"AT+COPS=3,0;+COPS?", `+COPS: 0,0,"` + tc.read0 + `",7|OK`},
+				{"AT+COPS=3,1;+COPS?", `+COPS: 0,1,"` + tc.read1 + `",7|OK`},
+				{"AT+COPS=?", `+COPS: (2,"` + tc.read0 + `","` + tc.read1 + `","20801",7),(1,"` + sfr + `","` + sfr + `","20810",7),,(0-4),(0-2)|OK`},
+			})
+			for _, s := range tc.sel {
+				mode, name, _ := strings.Cut(s[0][2:], ",")
+				r.exchanges(t, []exchange{{`AT+COPS=` + s[0][:2] + mode + `,"` + name + `"`, s[1]}})
+			}
+		})
+	}
+}

@@ -14,11 +14,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/cscs"
 	"github.com/esimhil/esimhil/internal/stall"
 )
 
@@ -305,7 +307,12 @@ type Client struct {
 	owedTaken   int       // final results taken as owed (or earlier probes') since
 	answering   int       // probes that timed out after one was
 	// numeric: the modem gives result codes as digits (ATV0 took).
-	numeric  bool
+	numeric bool
+	// gsm: +CSCS="GSM" took (27.007 §5.5), so the modem's quoted strings
+	// hold TS 23.038 codes a byte each, control bytes among them ('@' is
+	// 0x00, 'é' 0x05), which are text there, not line noise. The reader
+	// reads it, so it is atomic.
+	gsm      atomic.Bool
 	grace    time.Duration
 	quiet    time.Duration // WithQuiet
 	timeouts []Timeout
@@ -684,6 +691,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	case answered:
 		c.mu.Lock()
 		c.echoAfter(p, final)
+		c.charsetAfter(p, final)
 		rsp := &Response{Lines: p.lines, Final: final}
 		perr, trunc, long := p.err, p.truncated, p.overlong
 		if perr == nil {
@@ -763,6 +771,24 @@ func (c *Client) echoAfter(p *pending, final string) {
 	}
 }
 
+// charsetAfter follows the TE character set (+CSCS, 27.007 §5.5) once p
+// got its final result: a set that took, or ATZ and AT&F, which return
+// the modem to its default (IRA); call with c.mu held.
+func (c *Client) charsetAfter(p *pending, final string) {
+	cmds, ok := p.commands()
+	if !ok || final != "OK" {
+		return
+	}
+	for _, x := range cmds {
+		switch {
+		case x.Name == "+CSCS" && x.Form == at.Set && len(x.Args) == 1:
+			c.gsm.Store(strings.EqualFold(x.Args[0].Raw, cscs.GSM))
+		case (x.Name == "Z" || x.Name == "&F") && x.Form != at.Read && x.Form != at.Test:
+			c.gsm.Store(false)
+		}
+	}
+}
+
 // BootSigns says what told each boot of the modem since the client
 // opened, oldest first: its boot URC ("RDY"), or its echo back on after
 // ATE0. Boots is how many.
@@ -779,6 +805,7 @@ func (c *Client) bootedBy(sign string) {
 	c.bootSigns = append(c.bootSigns, sign)
 	c.owed = nil // a modem that restarted answers nothing it owed
 	c.numeric = false
+	c.gsm.Store(false)
 	c.echo = echoUnknown // back to the modem's default
 	c.kickSetUp()
 }

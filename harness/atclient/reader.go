@@ -287,7 +287,9 @@ func (c *Client) readLine() error {
 	case err == nil && c.lr.Cut():
 		c.cutLine(line)
 	case err == nil:
-		if fieldlog.Noisy(line) {
+		if fieldlog.Noisy(line) && c.gsm.Load() && gsmQuoted(line) {
+			c.tracef("<", fieldlog.Escape(line))
+		} else if fieldlog.Noisy(line) {
 			var ok bool
 			if line, ok = c.denoise(line); !ok {
 				return nil
@@ -498,3 +500,22 @@ func (c *Client) kickLoop() {
 // at.MaxResponseLine: the client's text, never the modem's (lab record
 // must not take it for an identity).
 const OverlongLine = "<overlong line dropped>"
+
+// gsmQuoted says whether a line's control bytes all sit inside its
+// quoted strings, each a 7-bit byte: under +CSCS="GSM" those are TS
+// 23.038 codes of an operator's name ("+COPS: 0,0,\"T\x05l\x05com\",7"),
+// not noise. Outside the quotes the line must be clean 7-bit text, as
+// every byte of a modem under GSM is.
+func gsmQuoted(line string) bool {
+	in := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == '"':
+			in = !in
+		case in && c >= 0x80, !in && (c < 0x20 && c != '\t' || c >= 0x7f):
+			return false
+		}
+	}
+	return !in
+}
