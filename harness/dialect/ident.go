@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/esimhil/esimhil/internal/codec/cscs"
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
@@ -62,6 +63,43 @@ func ReadCOPS(line string) (COPS, bool) {
 		c.AcT, _ = strconv.Atoi(m[4])
 	}
 	return c, true
+}
+
+// OperText is a +COPS <oper> name (format 0 or 1) as text, read in the
+// TE character set the host set with +CSCS (27.007 §5.5; cscs): UCS2
+// hex, or GSM default alphabet codes a byte each, the control bytes
+// among them perhaps in the \xNN form a log (ours: fieldlog.Escape)
+// shows them in. Under IRA, or a set not known (""), the name is taken as
+// it stands: a modem that sends UTF-8 there sends text. An error says
+// the name is no string of that set.
+func OperText(oper, cs string) (string, error) {
+	switch strings.ToUpper(cs) {
+	case cscs.GSM:
+		return cscs.Decode(cs, unescapeHex(oper))
+	case cscs.UCS2:
+		return cscs.Decode(cs, oper)
+	}
+	return oper, nil
+}
+
+// unescapeHex undoes the \xNN form of a byte (fieldlog.Escape's for a
+// control byte).
+func unescapeHex(s string) string {
+	if !strings.Contains(s, `\x`) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
+			if v, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
+				b = append(b, byte(v))
+				i += 3
+				continue
+			}
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
 
 // ParsePLMN reads +COPS? when the operator is given by number (the

@@ -68,3 +68,36 @@ func TestCOPSRegistration(t *testing.T) {
 		})
 	}
 }
+
+// TestCOPSNameInTECharset: a +COPS? name is read in the character set the
+// log's host set with +CSCS (27.007 §5.5) — UCS2 hex, GSM default
+// alphabet codes (here in the \xNN form an at.log shows control bytes
+// in) — so an operator named outside ASCII places the device as its
+// UTF-8 name in the manifest says (t185 F7); after ATZ the default
+// returns and the hex is a name like any.
+func TestCOPSNameInTECharset(t *testing.T) {
+	const ucs2 = "005400E9006C00E90063006F006D0020004C0069006200720065"
+	log := func(set, name string) string {
+		return "[0.000] > " + set + "\n[0.001] < OK\n[0.002] > AT+COPS?\n[0.010] < +COPS: 0,0,\"" + name + "\",7\n[0.011] < OK\n" +
+			"[0.100] > AT+CIMI\n[0.110] < 208011234567890\n[0.111] < OK\n" +
+			"[30.000] < +CEREG: 5,\"0B01\",\"00C1A2B3\",7\n[31.000] > AT+COPS=3,2;+COPS?\n[31.010] < +COPS: 0,2,\"21407\",7\n[31.011] < OK\n"
+	}
+	placed := "itinerary:\n  - {at: 0s, area: FR}  # plain.log:4\n"
+	for _, tc := range []struct {
+		name, log, itinerary string
+	}{
+		{"UCS2", log(`AT+CSCS="UCS2"`, ucs2), placed},
+		{"GSM", log(`AT+CSCS="GSM"`, `T\x05l\x05com Libre`), placed},
+		{"UCS2, then ATZ", log(`AT+CSCS="UCS2";Z`, ucs2), "itinerary:\n  - {at: 40s, area: ES}  # plain.log:9\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := cnFRManifest("cops", "quectel-eg25")
+			fr := `{id: orange-fr, plmn: "20801", country: FR}`
+			man = strings.Replace(man, fr, `{id: orange-fr, plmn: "20801", country: FR, name: "Télécom Libre"}`+"\n    - {id: movistar, plmn: \"21407\", country: ES}", 1)
+			p := reconstruct(t, writeFixture(t, "cops", map[string]string{ManifestFile: man, "plain.log": tc.log}), Options{})
+			if y := string(p.ScenarioYAML); !strings.Contains(y, tc.itinerary) {
+				t.Errorf("scenario lacks\n%s\n%s", tc.itinerary, y)
+			}
+		})
+	}
+}

@@ -461,6 +461,7 @@ var (
 	// manual modes): the host chose it, the log's start did not.
 	copsFormatSet = regexp.MustCompile(`\+COPS=\d,\d`)
 	csqRead       = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
+	cscsRead      = regexp.MustCompile(`^\+CSCS: ?"([^"]+)"$`)
 	cesqRead      = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
 	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*(?:CCID|SCID): )?"?(89\d{16,18})F?"?(?:,"[^"]*")?$`)
 	// redactedID is an identity answer with digits hidden by x or *,
@@ -1016,6 +1017,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	t := f.Logs[li]
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
 	var cceregSet, cmeeSet, echoSet, copsSet, vSet, funSet bool
+	// charset is the TE character set (+CSCS, 27.007 §5.5) the log's
+	// host set, or a +CSCS? showed, so far: +COPS? names are read in it
+	// (dialect.OperText). "": not known, IRA as the modems' default.
+	charset := ""
 	regSet := map[string]bool{} // the host set +CREG= or +CGREG= in this log
 	// regN notes a registration command's <n> the logs show before the
 	// host sets it: a read's, or what a camped URC's form tells.
@@ -1123,6 +1128,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// was stored. (The host's settings on the line after the Z
 			// were set above.)
 			cmds, _ := atcodec.Parse(e.Text) // none: a line the modem refused
+			if FinalOf(t, k) == "OK" {
+				charset = charsetAfter(charset, cmds)
+			}
 			if slices.ContainsFunc(cmds, func(c atcodec.Command) bool { return c.Name == "&W" }) && FinalOf(t, k) == "OK" {
 				storedHere = true
 			}
@@ -1326,8 +1334,19 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				if m := cfunRead.FindStringSubmatch(e.Text); m != nil && !funSet && fs.Host.Fun < 0 {
 					fs.Host.Fun, fs.Host.FunSrc = int(m[1][0]-'0'), obs.Src
 				}
+			case strings.Contains(cmd, "+CSCS?"):
+				if m := cscsRead.FindStringSubmatch(e.Text); m != nil {
+					charset = strings.ToUpper(m[1])
+				}
 			case strings.Contains(cmd, "+COPS?"):
 				if c, ok := dialect.ReadCOPS(e.Text); ok && c.Format >= 0 {
+					if c.Format != 2 {
+						// A name the set does not decode stays as the log
+						// shows it: it names no operator either way.
+						if name, err := dialect.OperText(c.Oper, charset); err == nil {
+							c.Oper = name
+						}
+					}
 					format := c.Format
 					if !copsSet && fs.Host.COPS < 0 {
 						fs.Host.COPS, fs.Host.COPSSrc = format, obs.Src
@@ -1734,6 +1753,21 @@ func unmodelledStat(name string, s int) (statMeaning, bool) {
 		}
 	}
 	return statMeaning{}, false
+}
+
+// charsetAfter is the TE character set after a command line the modem
+// answered OK: a +CSCS= on it sets one (27.007 §5.5), ATZ and AT&F return
+// to the default.
+func charsetAfter(cs string, cmds []atcodec.Command) string {
+	for _, c := range cmds {
+		switch {
+		case c.Name == "+CSCS" && c.Form == atcodec.Set && len(c.Args) == 1:
+			cs = strings.ToUpper(c.Args[0].Raw)
+		case c.Name == "Z" || c.Name == "&F":
+			cs = ""
+		}
+	}
+	return cs
 }
 
 // plmnAt is a numeric +COPS? answer: the network the device is registered

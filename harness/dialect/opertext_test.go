@@ -1,0 +1,30 @@
+package dialect
+
+import "testing"
+
+// TestOperText: a +COPS? name read back under the +CSCS the host set
+// (27.007 §5.5): GSM codes raw or in a log's \xNN form, UCS2 hex; IRA
+// and an unknown set as the name stands.
+func TestOperText(t *testing.T) {
+	for _, c := range []struct {
+		oper, cs, want string
+		bad            bool
+	}{
+		{"T\x05l\x05com Libre", "GSM", "Télécom Libre", false},
+		{`T\x05l\x05com Libre`, "GSM", "Télécom Libre", false},
+		{`a\x00b\x02c\x11d`, "gsm", "a@b$c_d", false},
+		{"Net\x1b\x65 \x1b\x3c1\x1b\x3e", "GSM", "Net€ [1]", false},
+		{"T\x7erk", "GSM", "Türk", false},
+		{"005400E9006C00E90063006F006D0020004C0069006200720065", "UCS2", "Télécom Libre", false},
+		{"4E2D56FD79FB52A8", "UCS2", "中国移动", false},
+		{"Orange F", "UCS2", "", true},
+		{"T\xc3\xa9l", "GSM", "", true},
+		{"Télécom", "IRA", "Télécom", false},
+		{"T?l?com", "", "T?l?com", false},
+	} {
+		got, err := OperText(c.oper, c.cs)
+		if (err != nil) != c.bad || got != c.want {
+			t.Errorf("OperText(%q, %s) = %q, %v; want %q, error %v", c.oper, c.cs, got, err, c.want, c.bad)
+		}
+	}
+}
