@@ -88,6 +88,8 @@ func TestCOPSNameInTECharset(t *testing.T) {
 	}{
 		{"UCS2", log(`AT+CSCS="UCS2"`, ucs2), placed},
 		{"GSM", log(`AT+CSCS="GSM"`, `T\x05l\x05com Libre`), placed},
+		// A terminal's capture holds the bytes themselves.
+		{"GSM, the bytes as sent", log(`AT+CSCS="GSM"`, "T\x05l\x05com Libre"), placed},
 		{"UCS2, then ATZ", log(`AT+CSCS="UCS2";Z`, ucs2), "itinerary:\n  - {at: 40s, area: ES}  # plain.log:9\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

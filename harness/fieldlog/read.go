@@ -491,8 +491,24 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 // a line end, where a character cut short is a log cut short.
 func textLine(l []byte, last bool) (string, error) {
 	b := make([]byte, 0, len(l))
+	quoteEnd := -1 // the '"' that closes the quoted string i is in; -1: none
 	for i := 0; i < len(l); i++ {
 		c := l[i]
+		if c == '"' && quoteEnd == i {
+			quoteEnd = -1
+		} else if c == '"' && quoteEnd < 0 {
+			if j := bytes.IndexByte(l[i+1:], '"'); j >= 0 {
+				quoteEnd = i + 1 + j
+			}
+		} else if quoteEnd > i && (c < 0x20 && c != '\r' && c != '\t' || c == 0x7f) {
+			// Inside a quoted string a control byte is a character of
+			// the GSM default alphabet (TS 23.038) a modem sends under
+			// +CSCS="GSM" (27.007 §5.5): an operator's name with 'é'
+			// (0x05), '@' (0x00), '€' (0x1B 0x65). Kept for its reader
+			// (dialect.OperText), neither padding nor binary.
+			b = append(b, c)
+			continue
+		}
 		switch {
 		case c == '\b':
 			// A text log is what a screen showed, where BS moves back
