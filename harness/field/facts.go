@@ -2170,6 +2170,15 @@ func (fs *Facts) copsRejectError() {
 			}
 		}
 		if denial == nil {
+			// With no cause shown, an error no cause's own is the
+			// modem's word whatever the cause (outside tester t193: a
+			// u-blox SARA's +CME ERROR: not found, its +CREG: 3 and
+			// +CEREG: 3 after it, replayed as PLMN not allowed).
+			if r := fs.causelessDenial(s); r != nil && !causeOwnError(code) {
+				fs.Dialect = append(fs.Dialect, Evidence{"cops_reject_error", strconv.Itoa(int(code)), s.FinalSrc,
+					fmt.Sprintf("the manual selection %s, denied with no cause shown (%s), answers %s, which is no EMM cause's own error (TS 27.007 §9.2.2.1)", s.Src, r.Src, s.Final), 0})
+				return
+			}
 			continue
 		}
 		own, known := atcodec.EMMCause(denial.Cause)
@@ -2184,6 +2193,36 @@ func (fs *Facts) copsRejectError() {
 			fmt.Sprintf("the manual selection %s, denied with EMM cause #%d (%s), answers %s", s.Src, denial.Cause, denial.Src, s.Final), 0})
 		return
 	}
+}
+
+// causelessDenial is the registration denied with no cause that the
+// manual selection s ran into: one shown while its attempt ran, or
+// trailing its final result (a modem that answers the selection before
+// it reports the registration: u-blox's +CME ERROR, then +CREG: 3 and
+// +CEREG: 3) within copsWindow, that selection still in force; nil for
+// none.
+func (fs *Facts) causelessDenial(s Selection) *Reg {
+	final := Obs{At: s.FinalAt, Src: s.FinalSrc}
+	for i, r := range fs.Regs {
+		if r.Stat != 3 || r.Cause != 0 {
+			continue
+		}
+		if s.during(r.Obs) || r.Obs.After(final) && r.At-s.FinalAt <= copsWindow && s.Same(fs.SelectedAt(r.Obs)) {
+			return &fs.Regs[i]
+		}
+	}
+	return nil
+}
+
+// causeOwnError says whether code is the +CME ERROR of an EMM reject
+// cause (TS 27.007 §9.2.2.1: 100 + the cause, 111 for one it lists none
+// for), which a denial's unknown cause may have made the modem's answer.
+func causeOwnError(code atcodec.CMEError) bool {
+	if code == atcodec.CMENetworkNotAllowed {
+		return true
+	}
+	own, ok := atcodec.EMMCause(int(code) - 100)
+	return ok && own == code
 }
 
 // cglaClosed notes the +CME ERROR a +CGLA on session id got at o

@@ -209,3 +209,40 @@ func TestCOPSModeLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestCauselessSelectionError: a manual selection denied with no cause
+// shown, answered with an error no EMM cause's own, sets
+// cops_reject_error to it — the modem's word whatever the cause —, also
+// when its registration URCs trail the error (u-blox's +CME ERROR: not
+// found, then +CREG: 3 and +CEREG: 3: outside tester t193, replayed as
+// PLMN not allowed). A cause's own error (111) may be the unknown
+// cause's and sets nothing, nor does a denial after the next command.
+func TestCauselessSelectionError(t *testing.T) {
+	const sfr = "    - {id: sfr, plmn: \"20810\", country: FR, name: SFR}\n"
+	const sel = "[1.000] > AT+CMEE=2\n[1.010] < OK\n[2.000] > AT+COPS=1,2,\"20810\"\n"
+	for _, tc := range []struct {
+		name, log string
+		want      string // the cops_reject_error assumed; "" none
+	}{
+		{"the URCs after the error", sel + "[9.000] < +CME ERROR: not found\n[9.050] < +CREG: 3\n[9.060] < +CEREG: 3\n", "22"},
+		{"the URC before the error", sel + "[4.000] < +CEREG: 2\n[9.000] < +CEREG: 3\n[9.010] < +CME ERROR: 30\n", "30"},
+		{"untimed, the URCs after the error", "> AT+CMEE=2\n< OK\n> AT+COPS=1,2,\"20810\"\n< +CME ERROR: not found\n< +CREG: 3\n< +CEREG: 3\n> AT\n< OK\n", "22"},
+		{"a cause's own error", sel + "[4.000] < +CEREG: 2\n[9.000] < +CEREG: 3\n[9.010] < +CME ERROR: 111\n", ""},
+		{"a denial after the next command", sel + "[9.000] < +CME ERROR: not found\n[9.500] > AT+COPS=0\n[9.510] < OK\n[10.000] < +CEREG: 3\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := strings.Replace(orangePlain("sel", "generic"), "    - {id: orange-fr, plmn: \"20801\", country: FR}\n",
+				"    - {id: orange-fr, plmn: \"20801\", country: FR}\n"+sfr, 1)
+			p := reconstruct(t, writeFixture(t, "sel", map[string]string{ManifestFile: manifest, "host.log": tc.log}), Options{})
+			got := ""
+			for _, a := range p.Assumptions {
+				if _, v, ok := strings.Cut(a, "device.quirks.cops_reject_error: "); ok {
+					got, _, _ = strings.Cut(v, " ")
+				}
+			}
+			if got != tc.want {
+				t.Errorf("cops_reject_error %q, want %q:\n%s", got, tc.want, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
