@@ -616,3 +616,35 @@ func wantParseError(t *testing.T, src, want string) {
 		t.Errorf("error\n got: %v\nwant: %s", err, want)
 	}
 }
+
+// A final state on a network no run can end on is refused at load, with
+// why (outside tester t195: plmn "99999" loaded and failed every run).
+func TestFinalPLMNServed(t *testing.T) {
+	const ops = "    - {id: sfr, plmn: \"20810\", country: FR, tariff: 0.5}\n"
+	withRoaming := ops + "    - {id: orange, plmn: \"20801\", country: FR}\n    - {id: bouygues, plmn: \"20820\", country: FR}\n  roaming:\n    - {home: cmcc, visited: sfr}\n"
+	orangeCell := "    - {area: FR, operator: sfr, rsrp: -90}\n    - {area: FR, operator: orange, rsrp: -95}\n"
+	tests := []struct{ name, final, want string }{
+		{"no operator's PLMN", `{registration: home, plmn: "99999"}`, `b.yaml:24:37: expect.final.plmn: "99999" is no operator's network (network.operators): AT+COPS? never answers it`},
+		{"a network without a cell", `{registration: roaming, plmn: "20820"}`, `b.yaml:24:40: expect.final.plmn: "20820" is bouygues's network, which has no cell (network.cells): nothing registers on it`},
+		{"home on another's network", `{registration: home, operator: sfr, plmn: "46000"}`, `b.yaml:24:52: expect.final.plmn: "46000" is cmcc's network: a subscriber of sfr is home only on its own`},
+		{"roaming on its own network", `{registration: roaming, operator: cmcc, plmn: "46000"}`, `b.yaml:24:56: expect.final.plmn: "46000" is cmcc's own network: its subscriber is home there, not roaming`},
+		{"roaming without an agreement", `{registration: roaming, operator: cmcc, plmn: "20801"}`, `b.yaml:24:56: expect.final.plmn: "20801" is orange's network, which has no roaming agreement for cmcc's subscribers (network.roaming: {home: cmcc, visited: orange})`},
+		{"home on its own network", `{registration: home, operator: sfr, plmn: "20810"}`, ""},
+		{"roaming on a partner", `{registration: roaming, operator: cmcc, plmn: "20810"}`, ""},
+		{"a served network, no operator", `{registration: roaming, plmn: "20801"}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(base, ops, withRoaming, 1)
+			src = strings.Replace(src, "    - {area: FR, operator: sfr, rsrp: -90}\n", orangeCell, 1)
+			src += "expect:\n  final: " + tt.final + "\n"
+			if tt.want == "" {
+				if _, err := Parse("b.yaml", []byte(src)); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantParseError(t, src, tt.want)
+		})
+	}
+}

@@ -615,6 +615,11 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 		if f.PLMN != "" && f.Registration != "home" && f.Registration != "roaming" {
 			return d.ErrPath("expect.final.plmn", "a device whose registration is %s has no serving network", f.Registration)
 		}
+		if f.PLMN != "" {
+			if msg := unservedFinal(&s.Network, f); msg != "" {
+				return d.ErrPath("expect.final.plmn", "%s", msg)
+			}
+		}
 		if f.Operator != "" && f.Registration == RegistrationOff {
 			return d.ErrPath("expect.final.operator", "a modem without power answers no AT+CIMI: leave the operator out")
 		}
@@ -763,4 +768,32 @@ func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r 
 // firstControl is the first character of s that isControl reports.
 func firstControl(s string) rune {
 	return []rune(s[strings.IndexFunc(s, isControl):])[0]
+}
+
+// unservedFinal says why no run can end registered as f says on f.PLMN,
+// or "": AT+COPS? answers only a network of network.operators that has a
+// cell, the world registers a subscriber home on its own network only
+// and roaming only where its operator has an agreement (outside tester
+// t195: a typo in plmn failed every run rather than the load).
+func unservedFinal(n *Network, f *Final) string {
+	i := slices.IndexFunc(n.Operators, func(o Operator) bool { return o.PLMN == f.PLMN })
+	if i < 0 {
+		return fmt.Sprintf("%q is no operator's network (network.operators): AT+COPS? never answers it", f.PLMN)
+	}
+	net := n.Operators[i].ID
+	if !slices.ContainsFunc(n.Cells, func(c Cell) bool { return c.Operator == net }) {
+		return fmt.Sprintf("%q is %s's network, which has no cell (network.cells): nothing registers on it", f.PLMN, net)
+	}
+	if f.Operator == "" {
+		return ""
+	}
+	switch {
+	case f.Registration == "home" && net != f.Operator:
+		return fmt.Sprintf("%q is %s's network: a subscriber of %s is home only on its own", f.PLMN, net, f.Operator)
+	case f.Registration == "roaming" && net == f.Operator:
+		return fmt.Sprintf("%q is %s's own network: its subscriber is home there, not roaming", f.PLMN, f.Operator)
+	case f.Registration == "roaming" && !slices.Contains(n.Roaming, Agreement{Home: f.Operator, Visited: net}):
+		return fmt.Sprintf("%q is %s's network, which has no roaming agreement for %s's subscribers (network.roaming: {home: %s, visited: %s})", f.PLMN, net, f.Operator, f.Operator, net)
+	}
+	return ""
 }
