@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,35 @@ func TestLimits(t *testing.T) {
 func TestCardReplyGuardIsTheCards(t *testing.T) {
 	if CardReplyGuard != euicc.BIPTimeout {
 		t.Fatalf("CardReplyGuard %v, the card's BIPTimeout %v", CardReplyGuard, euicc.BIPTimeout)
+	}
+}
+
+// README's Limits table gives the bounds the loader holds to (outside
+// tester t195: it said seq up to 2147483647, the loader refuses past
+// 1073741823).
+func TestReadmeLimits(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(field string) string {
+		for _, l := range strings.Split(string(readme), "\n") {
+			if strings.HasPrefix(l, "| "+field+" |") {
+				return l
+			}
+		}
+		t.Fatalf("README's Limits table has no row for %s", field)
+		return ""
+	}
+	tests := []struct{ field, want string }{
+		{"`device.notifications`", fmt.Sprintf("%d (what the card keeps); `seq` 1 … %d ", MaxNotifications, MaxNotificationSeq)},
+		{"`device.profiles`", fmt.Sprintf("| %d |", MaxProfiles)},
+		{"`platform.preferred.<country>`", fmt.Sprintf("| %d operators", MaxPreferred)},
+		{"scenario `name`", fmt.Sprintf("; %d characters |", MaxNameLen)},
+	}
+	for _, tt := range tests {
+		if r := row(tt.field); !strings.Contains(r, tt.want) {
+			t.Errorf("README's %s row lacks %q:\n%s", tt.field, tt.want, r)
+		}
 	}
 }
