@@ -2423,6 +2423,38 @@ func TestPlatformAnswering201(t *testing.T) {
 	}
 }
 
+// A platform whose lists leave out country, which the card does not
+// need (docs/platform-api.md: it reads as ""), passes --lists strict:
+// each list is held to the country of the card's serving network
+// (outside tester t194 F2: every device failed `a list for "", for which
+// the template configures none`).
+func TestListsWithoutCountry(t *testing.T) {
+	tp, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != platformapi.PathPreferredList || r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if rec.Code == http.StatusOK {
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Error(err)
+			}
+			delete(m, "country")
+			body, _ = json.Marshal(m)
+		}
+		w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
+	r, out := stormReport(t, tp, srv.URL)
+	if !r.OK() || r.Outcomes[Failed] != 0 || len(r.ListDepartures) != 0 {
+		t.Errorf("the storm did not pass:\n%s", out)
+	}
+}
+
 // stormReport runs tp's storm against the platform at url and returns
 // its result and report, failing t if the storm cannot run.
 func stormReport(t *testing.T, tp *Template, url string) (*Result, *strings.Builder) {

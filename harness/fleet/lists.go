@@ -93,8 +93,10 @@ func (t *Template) listBroken(l platformapi.ListResponse) string {
 // list is the template's operators for the country, ordered by the same
 // rule the emulated platform orders them by (platformapi.SortList), with
 // the rsrp the list reports (the device's own measurements, which the
-// fleet does not see).
-func (t *Template) listDeparture(l platformapi.ListResponse) string {
+// fleet does not see). A list may leave its country out (the card needs
+// none: docs/platform-api.md); it is then held to the country the
+// template's platform serves the card's serving network servedBy.
+func (t *Template) listDeparture(l platformapi.ListResponse, servedBy string) string {
 	p := t.Base.Platform
 	orderBy := p.OrderBy
 	if orderBy == "" {
@@ -103,9 +105,17 @@ func (t *Template) listDeparture(l platformapi.ListResponse) string {
 	if l.OrderBy != orderBy {
 		return fmt.Sprintf("order_by %s, the template's is %s", l.OrderBy, orderBy)
 	}
-	ids, ok := p.Preferred[l.Country]
+	country := l.Country
+	if country == "" {
+		c, ok := t.countryOf(servedBy)
+		if !ok {
+			return fmt.Sprintf("a list naming no country, for serving network %s, where the template's platform serves none", servedBy)
+		}
+		country = c
+	}
+	ids, ok := p.Preferred[country]
 	if !ok {
-		return fmt.Sprintf("a list for %q, for which the template configures none", l.Country)
+		return fmt.Sprintf("a list for %q, for which the template configures none", country)
 	}
 	rsrp := map[string]*int{}
 	for _, o := range l.Operators {
@@ -121,7 +131,7 @@ func (t *Template) listDeparture(l platformapi.ListResponse) string {
 	if strings.Join(got, ",") == strings.Join(exp, ",") {
 		return ""
 	}
-	why := fmt.Sprintf("%s's list [%s] is not the template's [%s]", l.Country, strings.Join(got, " "), strings.Join(exp, " "))
+	why := fmt.Sprintf("%s's list [%s] is not the template's [%s]", country, strings.Join(got, " "), strings.Join(exp, " "))
 	var out, in []string
 	for _, id := range exp {
 		if !slices.Contains(got, id) {
@@ -144,6 +154,25 @@ func (t *Template) listDeparture(l platformapi.ListResponse) string {
 		why += ": not by descending reported rsrp"
 	}
 	return why
+}
+
+// countryOf is the country whose list the template's platform serves a
+// card on serving network plmn (docs/platform-api.md, POST
+// /v1/preferred-list): its operator's, else the first operator's with its
+// MCC; false when none (the platform answers 404).
+func (t *Template) countryOf(plmn string) (string, bool) {
+	ops := t.Base.Network.Operators
+	for _, o := range ops {
+		if o.PLMN == plmn {
+			return o.Country, true
+		}
+	}
+	for _, o := range ops {
+		if len(plmn) >= 3 && len(o.PLMN) >= 3 && o.PLMN[:3] == plmn[:3] {
+			return o.Country, true
+		}
+	}
+	return "", false
 }
 
 func opIDs(ops []platformapi.ListedOperator) []string {

@@ -29,17 +29,26 @@ func TestListsHeldToTemplate(t *testing.T) {
 		name         string
 		l            platformapi.ListResponse
 		broken, dept string // in the reasons; "" for none
+		servedBy     string // the card's serving network; "" for 20801
 	}{
-		{"the template's", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{sfr, orange}}, "", ""},
-		{"dearest first", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{orange, sfr}}, "orange-fr (tariff 0.8) comes before sfr (tariff 0.5)", ""},
-		{"own tariffs, another order", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{{ID: "orange-fr", PLMN: "20801", Tariff: 0.1}, sfr}}, "", "FR's list [orange-fr sfr] is not the template's [sfr orange-fr]: not in ascending tariff"},
-		{"first left out", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{orange}}, "", "[orange-fr] is not the template's [sfr orange-fr]: sfr left out"},
-		{"home added", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{cmcc, sfr, orange}}, "", "cmcc not in it"},
-		{"another order_by", platformapi.ListResponse{Country: "FR", OrderBy: "signal", Operators: []platformapi.ListedOperator{sfr, orange}}, "", "order_by signal, the template's is tariff"},
-		{"another country", platformapi.ListResponse{Country: "CN", OrderBy: "tariff", Operators: []platformapi.ListedOperator{cmcc}}, "", `a list for "CN", for which the template configures none`},
-		{"unknown operator", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{{ID: "free", PLMN: "20815"}}}, "free, an operator the template's network does not have", ""},
-		{"wrong plmn", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{{ID: "sfr", PLMN: "20811", Tariff: 0.5}, orange}}, "sfr with plmn 20811, the template's has 20810", ""},
-		{"twice", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{sfr, sfr, orange}}, "sfr listed twice", ""},
+		{"the template's", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{sfr, orange}}, "", "", ""},
+		{"dearest first", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{orange, sfr}}, "orange-fr (tariff 0.8) comes before sfr (tariff 0.5)", "", ""},
+		{"own tariffs, another order", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{{ID: "orange-fr", PLMN: "20801", Tariff: 0.1}, sfr}}, "", "FR's list [orange-fr sfr] is not the template's [sfr orange-fr]: not in ascending tariff", ""},
+		{"first left out", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{orange}}, "", "[orange-fr] is not the template's [sfr orange-fr]: sfr left out", ""},
+		{"home added", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{cmcc, sfr, orange}}, "", "cmcc not in it", ""},
+		{"another order_by", platformapi.ListResponse{Country: "FR", OrderBy: "signal", Operators: []platformapi.ListedOperator{sfr, orange}}, "", "order_by signal, the template's is tariff", ""},
+		{"another country", platformapi.ListResponse{Country: "CN", OrderBy: "tariff", Operators: []platformapi.ListedOperator{cmcc}}, "", `a list for "CN", for which the template configures none`, ""},
+		{"unknown operator", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{{ID: "free", PLMN: "20815"}}}, "free, an operator the template's network does not have", "", ""},
+		{"wrong plmn", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{{ID: "sfr", PLMN: "20811", Tariff: 0.5}, orange}}, "sfr with plmn 20811, the template's has 20810", "", ""},
+		{"twice", platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{sfr, sfr, orange}}, "sfr listed twice", "", ""},
+		// country may be left out (it reads as ""): the list is held to
+		// the country of the serving network, as the platform picks it
+		// (outside tester t194 F2: every such list failed strict as `a
+		// list for ""`).
+		{"no country", platformapi.ListResponse{OrderBy: "tariff", Operators: []platformapi.ListedOperator{sfr, orange}}, "", "", ""},
+		{"no country, by MCC", platformapi.ListResponse{OrderBy: "tariff", Operators: []platformapi.ListedOperator{sfr, orange}}, "", "", "20815"},
+		{"no country, first left out", platformapi.ListResponse{OrderBy: "tariff", Operators: []platformapi.ListedOperator{orange}}, "", "FR's list [orange-fr] is not the template's [sfr orange-fr]: sfr left out", ""},
+		{"no country, unknown network", platformapi.ListResponse{OrderBy: "tariff", Operators: []platformapi.ListedOperator{sfr, orange}}, "", "a list naming no country, for serving network 31026, where the template's platform serves none", "31026"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			broken := tp.listBroken(tc.l)
@@ -49,7 +58,11 @@ func TestListsHeldToTemplate(t *testing.T) {
 			if broken != "" {
 				return
 			}
-			dept := tp.listDeparture(tc.l)
+			servedBy := tc.servedBy
+			if servedBy == "" {
+				servedBy = "20801"
+			}
+			dept := tp.listDeparture(tc.l, servedBy)
 			if (tc.dept == "") != (dept == "") || !strings.Contains(dept, tc.dept) {
 				t.Fatalf("listDeparture: %q, want %q", dept, tc.dept)
 			}

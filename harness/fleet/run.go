@@ -130,6 +130,9 @@ type live struct {
 	// whose first operator has no coverage where the device is makes the
 	// card fall back as designed (outside tester sw129).
 	listFirst, firstFailed, passedOver string
+	// servedBy is the serving network of the card's last preferred-list
+	// request: the country of a list that names none (listDeparture).
+	servedBy string
 	// listBad is why a list the card got fails the device: it breaks
 	// what the API fixes, or (--lists strict) departs from the
 	// template's (outside tester t146 F1); "" when none did.
@@ -874,6 +877,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.res.DroppedPlatform++
 		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && (e.Kind == "preferred_list_requested" || e.Kind == "download_requested"):
+		if e.Kind == "preferred_list_requested" {
+			l.servedBy = e.Str("serving_plmn")
+		}
 		s.mu.Lock()
 		s.res.PlatformRequests++
 		s.mu.Unlock()
@@ -889,7 +895,7 @@ func (s *storm) heldToTemplate(l *live, got platformapi.ListResponse) {
 	bad := s.t.listBroken(got)
 	dep := ""
 	if bad == "" {
-		dep = s.t.listDeparture(got)
+		dep = s.t.listDeparture(got, l.servedBy)
 	}
 	s.mu.Lock()
 	countWhy(&s.res.Lists, listKey(got), 1)
