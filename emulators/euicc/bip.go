@@ -105,6 +105,17 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 		return o.run(nil, false)
 	case bipSending:
 		if !tr.Result.OK() {
+			if o.co.done && o.co.err == nil {
+				// The protocol has its answer whole: what is left is its
+				// goodbye, TLS close_notify (RFC 8446 §6.1), which a peer
+				// that closed after answering — an answer delimited by the
+				// close, RFC 9112 §6.3, or a close without close_notify —
+				// can no longer take. It fails nothing (outside tester
+				// t194 F1: every HTTPS answer without Content-Length failed
+				// "send data: result 3A/02").
+				o.out = nil
+				return o.flightSent()
+			}
 			return o.failResult(true, "send data", tr.Result)
 		}
 		if len(o.out) > 0 {

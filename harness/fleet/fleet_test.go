@@ -2423,6 +2423,55 @@ func TestPlatformAnswering201(t *testing.T) {
 	}
 }
 
+// An HTTPS platform whose answers carry no Content-Length, each ending
+// at its close (RFC 9112 §6.3), and which closes without TLS
+// close_notify (Python's http.server over ssl does both) passes: the card
+// has the whole answer at the close, and its own close_notify, which the
+// closed link can no longer take, fails nothing (outside tester t194 F1:
+// every card request failed "send data: result 3A/02 (BIP error: channel
+// closed)").
+func TestHTTPSPlatformAnsweringToItsClose(t *testing.T) {
+	tp := loadTemplate(t, 2, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	base := *tp.Base
+	base.Platform.TLS = true
+	tp.Base = &base
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startEmulated(t, tp, pki).Platform.Handler()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nConnection: close\r\n\r\n",
+			rec.Code, http.StatusText(rec.Code), rec.Header().Get("Content-Type"))
+		buf.Write(rec.Body.Bytes())
+		buf.Flush()
+		conn.(*tls.Conn).NetConn().Close() // no close_notify
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	c, err := rsp.IssueSMDP(pki.CI, "platform", harness.PlatformHost, rsp.RoleTLS, tp.Seed, rsp.ValidFrom, rsp.ValidUntil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{c.DER}, PrivateKey: c.Key}}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	if r, out := stormReport(t, tp, srv.URL); !r.OK() || r.Outcomes[Failed] != 0 || r.RequestFailures != 0 {
+		t.Errorf("the storm did not pass:\n%s", out)
+	}
+}
+
 // A platform whose lists leave out country, which the card does not
 // need (docs/platform-api.md: it reads as ""), passes --lists strict:
 // each list is held to the country of the card's serving network
