@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/exactjson"
@@ -86,7 +87,11 @@ func (r Received) CheckedBody() ([]byte, error) {
 	if r.BodySHA256 == "" {
 		return body, nil
 	}
-	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != r.BodySHA256 {
+	// Hex in either case: RFC 4648 §8's base16 is upper case, and many
+	// platforms' libraries write it so (.NET's Convert.ToHexString); the
+	// emulated platform writes lower case (outside tester t194 F7: an
+	// upper-case log was UNREADABLE whole).
+	if sum := sha256.Sum256(body); !strings.EqualFold(hex.EncodeToString(sum[:]), r.BodySHA256) {
 		return nil, fmt.Errorf("body: its SHA-256 is %x, not its body_sha256 %s (not the bytes received?)", sum[:4], cut(r.BodySHA256, 16))
 	}
 	return body, nil
