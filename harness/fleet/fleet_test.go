@@ -837,6 +837,7 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 	}
 	clientAuthOnly := tlsServer(&tls.Config{Certificates: []tls.Certificate{issuedWith(t, elliptic.P256(), pki.CI, harness.PlatformHost,
 		func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} })}})
+	clientCertRequired := tlsServer(&tls.Config{ClientAuth: tls.RequireAnyClientCert, Certificates: []tls.Certificate{issued(t, elliptic.P256(), pki.CI, harness.PlatformHost)}})
 	tls13Only := tlsServer(&tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{issued(t, elliptic.P256(), pki.CI, harness.PlatformHost)}})
 	// A TLS server that closes a connection whose handshake fails, as
 	// servers that are not Go's net/http do with a plain-HTTP request.
@@ -865,6 +866,7 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		{"platform: a certificate not from the test CI", serve(jsonError, roguePlatform).URL, nil, []string{"not from the test CI of seed 1"}},
 		{"platform: an RSA certificate", rsaServer.URL, nil, []string{"refused the handshake", "hold a certificate with an ECDSA key on P-256"}},
 		{"platform: TLS 1.3 only", tls13Only, nil, []string{"refused the handshake", "must take TLS 1.2 (not only 1.3)"}},
+		{"platform: a client certificate required", clientCertRequired, nil, []string{"asked for a client certificate and refused the handshake without one", "the cards present none"}},
 		{"platform: a certificate for TLS clients only", clientAuthOnly, nil, []string{"not for a TLS server: its extended key usage lacks serverAuth"}},
 		{"platform: a test-CI certificate on P-384", p384Server.URL, nil, []string{"TLS: the cards would refuse its certificate: server certificate CN=platform.esimhil.test has an ECDSA key on P-384"}},
 		{"platform: http:// to Go's HTTPS server", "http://" + rsaServer.Listener.Addr().String(), nil,

@@ -145,10 +145,17 @@ func (p probe) ask() error {
 	if p.tls != "" {
 		roots := x509.NewCertPool()
 		roots.AddCert(p.ci)
+		// Asked for a client certificate, the probe, as the cards, has
+		// none to give: a server that requires one refuses every card.
+		askedCert := false
 		// As the card's ES9+ and platform TLS (emulators/euicc): SGP.22
 		// §2.6.6's suite on P-256, the certificate checked at the card's
 		// notion of now — the storm's virtual start.
 		tc := tls.Client(conn, &tls.Config{
+			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				askedCert = true
+				return &tls.Certificate{}, nil
+			},
 			ServerName:       p.tls,
 			RootCAs:          roots,
 			Time:             func() time.Time { return clock.Epoch },
@@ -159,6 +166,14 @@ func (p probe) ask() error {
 			VerifyConnection: rsp.CheckTLSKey,
 		})
 		if err := tc.Handshake(); err != nil {
+			var op *net.OpError
+			if askedCert && errors.As(err, &op) && op.Op == "remote error" {
+				// Its certificate was taken (the client checks it before
+				// it answers the request): the refusal is of the empty
+				// client certificate (outside tester t194 F9: blamed on
+				// the TLS version, suite and key).
+				return fmt.Errorf("TLS: the server asked for a client certificate and refused the handshake without one (%w): the cards present none — they sign each request instead (docs/platform-api.md, Request authentication) —, so the server must not require one", err)
+			}
 			return tlsProblem(err, p.tls, p.seed)
 		}
 		// Valid at the start is not enough: a certificate that expires
