@@ -81,6 +81,11 @@ func (r Received) CheckedBody() ([]byte, error) {
 		return nil, fmt.Errorf("body: %d bytes kept of a body_size %d, cut", len(body), r.BodySize)
 	case r.Truncated:
 		return body, nil
+	case r.BodySize == 0 && len(body) > 0:
+		// body_size left out reads as 0 (outside tester t194 F11: the
+		// page said it "may be absent", and every entry was UNREADABLE
+		// as "not its body_size 0").
+		return nil, fmt.Errorf("body: %d bytes, and a body_size of 0 or none: an entry that holds a body gives its size", len(body))
 	case len(body) != r.BodySize:
 		return nil, fmt.Errorf("body: %d bytes, not its body_size %d", len(body), r.BodySize)
 	}

@@ -117,6 +117,8 @@ func TestReceivedCheckedBody(t *testing.T) {
 		{"cut, more kept than its size", func(r *Received) { r.Truncated, r.BodySize = true, 3 }, "body: 11 bytes kept of a body_size 3, cut"},
 		{"size", func(r *Received) { r.BodySize = 1 }, "body: 11 bytes, not its body_size 1"},
 		{"hash", func(r *Received) { r.BodySHA256 = strings.Repeat("0", 64) }, "not its body_sha256 0000000000000000…"},
+		{"no size", func(r *Received) { r.BodySize = 0 }, "body: 11 bytes, and a body_size of 0 or none: an entry that holds a body gives its size"},
+		{"no size, no body", func(r *Received) { r.Body, r.BodySize, r.BodySHA256 = "", 0, "" }, ""},
 		{"hash in upper case", func(r *Received) { r.BodySHA256 = strings.ToUpper(r.BodySHA256) }, ""},
 		{"re-serialised", func(r *Received) { r.Body = `{"eid": "1"}` }, "body: 12 bytes, not its body_size 11"},
 		{"bad encoding", func(r *Received) { r.BodyEncoding = "hex" }, `body_encoding: unknown "hex"`},
