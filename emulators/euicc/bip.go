@@ -107,7 +107,7 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 		if !tr.Result.OK() {
 			if o.co.done && o.co.err == nil {
 				// The protocol has its answer whole: what is left is its
-				// goodbye, TLS close_notify (RFC 8446 §6.1), which a peer
+				// goodbye, TLS close_notify (RFC 5246 §7.2.1), which a peer
 				// that closed after answering — an answer delimited by the
 				// close, RFC 9112 §6.3, or a close without close_notify —
 				// can no longer take. It fails nothing (outside tester
