@@ -40,7 +40,9 @@ type Loop struct {
 	// for in-flight I/O.
 	Stall time.Duration
 	// Stalls tells how long the process could not run (nil: the
-	// process's stall.Default meter; a test injects its stalls).
+	// process's stall.Default meter; a test injects its stalls). The
+	// wall-time bounds of the I/O the loop holds (a BIP link's) read it
+	// too.
 	Stalls stall.Reader
 	// Together fires every timer due at one instant before the loop
 	// settles, so that the exchanges they start are in flight together

@@ -119,10 +119,23 @@ func BeginAt(r Reader, from time.Time, d time.Duration) Wait {
 // time since From that was not a stall. At or below zero the peer had
 // its full time.
 func (w Wait) Left(now time.Time) time.Duration {
+	if w.r == nil {
+		return -1 // the zero Wait: no bound begun, nothing to wait for
+	}
 	// A stall begun before the wait counts only from its start.
 	since := max(now.Sub(w.from), 0)
 	return w.d - (since - min(w.r.Stalled()-w.s0, since))
 }
 
+// Deadline is the wall-clock time at which the wait runs out if the
+// process runs from now on: a net.Conn's deadline, set again for what
+// Left still has when it passes (a stall moved the real end on).
+func (w Wait) Deadline(now time.Time) time.Time { return now.Add(w.Left(now)) }
+
 // Stalled is how much of the wait so far the process could not run.
-func (w Wait) Stalled() time.Duration { return w.r.Stalled() - w.s0 }
+func (w Wait) Stalled() time.Duration {
+	if w.r == nil {
+		return 0
+	}
+	return w.r.Stalled() - w.s0
+}

@@ -74,8 +74,15 @@ func TestWaitLeft(t *testing.T) {
 			from := time.Now()
 			w := BeginAt(f, from, 5*time.Second)
 			f.d = tc.stall
-			if got := w.Left(from.Add(tc.elapsed)); got != tc.want {
+			now := from.Add(tc.elapsed)
+			if got := w.Left(now); got != tc.want {
 				t.Errorf("left %v, want %v", got, tc.want)
+			}
+			// A deadline is where what is left ends: past already when
+			// the peer had its time, later than the bound's wall end
+			// by the stall.
+			if got := w.Deadline(now); !got.Equal(now.Add(tc.want)) {
+				t.Errorf("deadline %v after the start, want %v", got.Sub(from), tc.elapsed+tc.want)
 			}
 		})
 	}

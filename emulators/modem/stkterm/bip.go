@@ -14,6 +14,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // BIP limits. The timeouts are wall-clock because they bound real socket
@@ -120,9 +121,14 @@ type channel struct {
 	// keeps the connection open one that ignored Connection: close.
 	cardClosed bool
 
-	// heldSince is when the channel last took its hold of the loop
-	// (holdLimit); guarded by holdMu.
-	heldSince time.Time
+	// held bounds the channel's hold of the loop since it last took it
+	// (holdLimit), idle the read under way (idleLimit), grace the
+	// peer's close once the card closed a lingering channel
+	// (closeGrace): all in the time the process ran, a stop or a
+	// starved process being no peer's silence (stalls, the loop's meter;
+	// t192). Guarded by holdMu.
+	held, idle, grace stall.Wait
+	stalls            stall.Reader
 
 	// pending is the bytes readLoop posted that received has not taken
 	// yet (awaitRoom); room wakes a reader waiting for it to fall, quit
@@ -161,6 +167,7 @@ func (ch *channel) awaitRoom() {
 	if awaitRoomParked != nil {
 		awaitRoomParked()
 	}
+	w := stall.Begin(ch.stalls, idleLimit)
 	limit := time.NewTimer(idleLimit)
 	defer limit.Stop()
 	for ch.pending.Load() >= maxRxBuffer && !ch.isLingering() {
@@ -168,8 +175,12 @@ func (ch *channel) awaitRoom() {
 		case <-ch.room:
 		case <-ch.quit:
 			return
-		case <-limit.C:
-			return
+		case now := <-limit.C:
+			left := w.Left(now)
+			if left <= 0 {
+				return
+			}
+			limit.Reset(left)
 		}
 	}
 }
@@ -297,7 +308,8 @@ func (t *Terminal) openChannelLink(c stk.Command) stk.TerminalResponse {
 	}
 	// The transmit buffer at its granted size at once: the card fills it
 	// a chunk (200 bytes) at a time, and appending would reallocate it.
-	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold(), heldSince: time.Now(), room: make(chan struct{}, 1), quit: make(chan struct{})}
+	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold(), stalls: t.loop.Stalls, room: make(chan struct{}, 1), quit: make(chan struct{})}
+	ch.held = stall.Begin(ch.stalls, holdLimit)
 	t.ch, t.linkErr = ch, nil
 	go t.readLoop(ch)
 	r := stk.Respond(c, res)
@@ -328,6 +340,9 @@ func (t *Terminal) readLoop(ch *channel) {
 		ch.awaitRoom()
 		lingering := ch.armIdleLimit()
 		n, err := ch.conn.Read(buf)
+		for n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && ch.stillWaiting() {
+			n, err = ch.conn.Read(buf)
+		}
 		if err != nil && ch.lingers() {
 			// The card is done with it and nothing waits: the end closes
 			// the socket. (Data before it went to received, which drops a
@@ -402,28 +417,66 @@ func (ch *channel) armIdleLimit() (lingering bool) {
 	}
 	var d time.Time
 	if ch.hold != nil {
-		d = time.Now().Add(idleLimit)
-		if end := ch.heldSince.Add(holdLimit); end.Before(d) {
-			d = end
-		}
+		now := time.Now()
+		ch.idle = stall.BeginAt(ch.stalls, now, idleLimit)
+		d = readDeadline(now, ch.idle, ch.held)
 	}
 	_ = ch.conn.SetReadDeadline(d)
 	return false
 }
 
-// pastHoldLimit reports whether the channel's hold has lasted holdLimit.
+// readDeadline is when the first of a read's waits runs out if the
+// process runs from now on.
+func readDeadline(now time.Time, waits ...stall.Wait) time.Time {
+	var d time.Time
+	for i, w := range waits {
+		if e := w.Deadline(now); i == 0 || e.Before(d) {
+			d = e
+		}
+	}
+	return d
+}
+
+// stillWaiting, at a read's deadline, reports whether the waits it bounds
+// still have time (the process was stopped or starved meanwhile: the
+// peer may have answered, and nobody read it), and if so sets the
+// deadline again for what they have left. A suspended channel's read has
+// no deadline of its own: one that passed was set before the suspension.
+func (ch *channel) stillWaiting() bool {
+	ch.holdMu.Lock()
+	defer ch.holdMu.Unlock()
+	now := time.Now()
+	var d time.Time
+	switch {
+	case ch.lingering:
+		d = ch.grace.Deadline(now)
+	case ch.hold != nil:
+		d = readDeadline(now, ch.idle, ch.held)
+	}
+	if d.IsZero() || !d.After(now) {
+		return false
+	}
+	_ = ch.conn.SetReadDeadline(d)
+	return true
+}
+
+// pastHoldLimit reports whether the channel's hold has lasted holdLimit
+// of the time the process ran.
 func (ch *channel) pastHoldLimit() bool {
 	ch.holdMu.Lock()
 	defer ch.holdMu.Unlock()
-	return !time.Now().Before(ch.heldSince.Add(holdLimit)) // set from the channel's opening
+	return ch.held.Left(time.Now()) <= 0 // begun at the channel's opening
 }
 
 // rehold takes the loop's hold again for a channel that had let it go,
 // and bounds the wait for the peer's end in wall time again, as while
 // the channel was never suspended; callers hold holdMu.
 func (ch *channel) rehold(loop *clock.Loop) {
-	ch.hold, ch.heldSince = loop.Hold(), time.Now()
-	_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
+	now := time.Now()
+	ch.hold = loop.Hold()
+	ch.held = stall.BeginAt(ch.stalls, now, holdLimit)
+	ch.idle = stall.BeginAt(ch.stalls, now, idleLimit)
+	_ = ch.conn.SetReadDeadline(readDeadline(now, ch.idle, ch.held))
 }
 
 // isLingering reports whether the card closed the channel to a
@@ -518,8 +571,7 @@ func (t *Terminal) sendData(c stk.Command) stk.TerminalResponse {
 	}
 	ch.tx = append(ch.tx, c.Data...)
 	if c.Details.Qualifier&stk.SendImmediately != 0 {
-		_ = ch.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		n, err := ch.conn.Write(ch.tx)
+		n, err := ch.write(ch.tx)
 		ch.sent += int64(n)
 		if err != nil {
 			t.tracef("send data: %v", err)
@@ -532,6 +584,23 @@ func (t *Terminal) sendData(c stk.Command) stk.TerminalResponse {
 	r := stk.Respond(c, result(stk.ResultOK))
 	r.ChannelDataLength = new(ch.bufSize - len(ch.tx))
 	return r
+}
+
+// write writes b to the peer within writeTimeout of the time the process
+// ran: a peer that stopped reading (its window full) fails it, a stop
+// of the process does not.
+func (ch *channel) write(b []byte) (int, error) {
+	w := stall.Begin(ch.stalls, writeTimeout)
+	sent := 0
+	for {
+		now := time.Now()
+		_ = ch.conn.SetWriteDeadline(w.Deadline(now))
+		n, err := ch.conn.Write(b[sent:])
+		sent += n
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || w.Left(time.Now()) <= 0 {
+			return sent, err
+		}
+	}
 }
 
 // receiveData runs RECEIVE DATA (TS 102 223 §6.4.29): up to the asked
@@ -628,7 +697,9 @@ func (t *Terminal) halfClose(ch *channel, byCard bool) bool {
 		case ch.room <- struct{}{}:
 		default:
 		}
-		_ = ch.conn.SetReadDeadline(time.Now().Add(closeGrace))
+		now := time.Now()
+		ch.grace = stall.BeginAt(ch.stalls, now, closeGrace)
+		_ = ch.conn.SetReadDeadline(ch.grace.Deadline(now))
 		h := ch.hold
 		ch.hold, ch.ended = nil, true
 		if h != nil {

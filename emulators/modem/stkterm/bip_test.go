@@ -755,3 +755,89 @@ func TestReadAfterPeerClosed(t *testing.T) {
 		})
 	}
 }
+
+// stoppedAt is a stall.Reader for a process stopped for d at the wall
+// time at (seen at once: the link's limits are what is tested, not the
+// meter).
+type stoppedAt struct {
+	at time.Time
+	d  time.Duration
+}
+
+func (s stoppedAt) Stalled() time.Duration {
+	if time.Now().Before(s.at) {
+		return 0
+	}
+	return s.d
+}
+
+// A link's limits count only the time the process ran: a peer that
+// answers, or ends its drip, after the limit in wall time but within it
+// once a stop of the process is taken off is read to its end, not
+// dropped (t192: an esimhil run stopped with Ctrl-Z during a download
+// dropped the link and asked the platform again).
+func TestLinkLimitsCountRunningTime(t *testing.T) {
+	defer func(i, h time.Duration) { idleLimit, holdLimit = i, h }(idleLimit, holdLimit)
+	idleLimit, holdLimit = 100*time.Millisecond, 150*time.Millisecond // not measures: how long the test waits
+	// slow answers after 300 ms of silence; drip sends a byte every
+	// 20 ms, inside the idle limit, for 400 ms: both past their limit.
+	slow := func(c net.Conn) {
+		time.Sleep(300 * time.Millisecond) // the peer's own pace
+		c.Write(httpReply(10))
+	}
+	drip := func(c net.Conn) {
+		c.Write([]byte("HTTP/1.1 200 OK\r\n"))
+		for range 20 {
+			time.Sleep(20 * time.Millisecond) // the peer's own pace
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}
+	tests := []struct {
+		name    string
+		peer    func(net.Conn)
+		stopped time.Duration // the process's stop, 50 ms into the exchange
+		want    error         // LinkError
+	}{
+		{"silent past the idle limit", slow, 0, ErrIdleLimit},
+		{"silent past the idle limit, stopped 1 s meanwhile", slow, time.Second, nil},
+		{"dripping past the hold limit", drip, 0, ErrHoldLimit},
+		{"dripping past the hold limit, stopped 1 s meanwhile", drip, time.Second, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ln.Close() })
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				// The request read first: closed unread, the peer's end
+				// would be a reset.
+				if _, err := c.Read(make([]byte, 64)); err != nil {
+					return
+				}
+				tc.peer(c)
+			}()
+			r := newRig(t)
+			r.loop.Stalls = stoppedAt{at: time.Now().Add(50 * time.Millisecond), d: tc.stopped}
+			r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus),
+				stk.NewOpenChannel(2, netip.MustParseAddrPort(ln.Addr().String()), 100),
+				stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
+			r.start(t) // settles once the peer's end is read or the link dropped
+			r.loop.Do(func() { err = r.term.LinkError() })
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("LinkError %v, want %v", err, tc.want)
+			}
+			if got, want := r.loop.Expired(), map[bool]uint64{true: 1}[tc.want != nil]; got != want {
+				t.Fatalf("%d exchanges expired, want %d", got, want)
+			}
+		})
+	}
+}
