@@ -160,6 +160,9 @@ type Options struct {
 	// noLane leaves the APDU lane out (no sniffer at the card's contacts,
 	// no lane check): benchmarks measure what recording it costs.
 	noLane bool
+	// built, if set, is given the rig once it is built, before it runs:
+	// a test's hook into its servers' events.
+	built func(*Rig)
 }
 
 // listen gives the platform's and the SM-DP+s' listen addresses.
@@ -549,6 +552,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	if err = r.Loop.Settle(); err != nil {
 		return r, err
+	}
+	if o.built != nil {
+		o.built(r)
 	}
 	return r, nil
 }
