@@ -17,6 +17,7 @@ import (
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // Config sets up a platform.
@@ -243,17 +244,18 @@ func (s *Server) Consumed(client netip.AddrPort, n int64, limit time.Duration) b
 	}
 	// The handler may park while we wait: look again every step.
 	key := netip.AddrPortFrom(client.Addr().Unmap(), client.Port()).String()
-	deadline := time.Now().Add(limit)
+	// Of the process's running time, as the endpoint's own wait.
+	w := stall.Begin(nil, limit)
 	for {
 		if s.isParked(key) {
 			return true
 		}
-		step := min(time.Until(deadline), consumedStep)
-		if ep.Consumed(client, n, step) || s.isParked(key) {
-			return true
-		}
-		if !time.Now().Before(deadline) {
+		left := w.Left(time.Now())
+		if left <= 0 {
 			return false
+		}
+		if ep.Consumed(client, n, min(left, consumedStep)) || s.isParked(key) {
+			return true
 		}
 	}
 }

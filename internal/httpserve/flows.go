@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // flows follows, per connection, how many bytes the server has read and
@@ -126,30 +128,34 @@ func (f *flows) state(c net.Conn, st http.ConnState) {
 // consumed waits until the connection from client has been read to at
 // least n bytes and the server waits for more with no request in hand, or
 // the connection is closed; a connection not accepted yet is waited for
-// when n > 0. It reports false if limit (wall time) passes first.
+// when n > 0. It reports false if limit passes first, of the process's
+// running time: a server that could not run is not stuck.
 func (f *flows) consumed(client string, n int64, limit time.Duration) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	deadline := time.Now().Add(limit)
+	w := stall.Begin(stalls(), limit)
 	var wake *time.Timer
 	for {
 		fc := f.conns[client]
 		_, gone := f.gone[client]
+		left := w.Left(time.Now())
 		switch {
 		case fc == nil && (gone || n == 0):
 			return true
 		case fc != nil && fc.read >= n && fc.reading && !fc.active:
 			return true
-		case !time.Now().Before(deadline):
+		case left <= 0:
 			return false
 		}
 		if wake == nil {
-			wake = time.AfterFunc(limit, func() {
+			wake = time.AfterFunc(left, func() {
 				f.mu.Lock()
 				f.cond.Broadcast()
 				f.mu.Unlock()
 			})
-			defer wake.Stop()
+			defer func() { wake.Stop() }()
+		} else {
+			wake.Reset(left)
 		}
 		f.waiters++
 		f.cond.Wait()

@@ -231,7 +231,7 @@ func (s *Server) Close() error {
 			// not run is still served and logged, or the capture's
 			// comparison would blame the server's log for the stall
 			// (outside tester t179 F1).
-			w := stall.Begin(nil, connWait)
+			w := stall.Begin(stalls(), connWait)
 			t := time.NewTimer(connWait)
 		wait:
 			for {
