@@ -16,6 +16,7 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // settle is how long the emulated device runs before a script is played:
@@ -300,7 +301,7 @@ func (v virtualClock) Poll(d, every time.Duration, try func(time.Duration) (bool
 	return int(d / every), false, nil
 }
 
-// syncWait bounds, in wall time, how long playback waits for the client to
+// syncWait bounds, in the time the process ran (internal/stall), how long playback waits for the client to
 // read what the modem wrote: immediate on a quiet machine.
 const syncWait = 10 * time.Second
 
@@ -362,20 +363,11 @@ func (p *countingPort) SetReadDeadline(t time.Time) error {
 
 // caughtUp waits until the client has read and routed n bytes.
 func (p *countingPort) caughtUp(n int64) error {
-	wake := time.AfterFunc(syncWait, func() {
-		p.mu.Lock()
-		p.cond.Broadcast()
-		p.mu.Unlock()
-	})
-	defer wake.Stop()
-	deadline := time.Now().Add(syncWait)
+	w := stall.Begin(nil, syncWait)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for p.asked < n {
-		if !time.Now().Before(deadline) {
-			return fmt.Errorf("the AT client read %d of the modem's %d bytes within %v", p.asked, n, syncWait)
-		}
-		p.cond.Wait()
+	if !w.Await(p.cond, func() bool { return p.asked >= n }) {
+		return fmt.Errorf("the AT client read %d of the modem's %d bytes within %v", p.asked, n, syncWait)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // Card is the power and reset side of the card.
@@ -387,10 +388,11 @@ func (m *Modem) LinesIn() int64 {
 	return m.linesIn
 }
 
-// AwaitLinesIn waits, at most d of wall time, until the modem has taken in
-// more than n command lines (its pty reader is a real goroutine), and
-// reports whether it has.
+// AwaitLinesIn waits, at most d of the time the process ran (the loop's
+// stall meter), until the modem has taken in more than n command lines
+// (its pty reader is a real goroutine), and reports whether it has.
 func (m *Modem) AwaitLinesIn(n int64, d time.Duration) bool {
+	w := stall.Begin(m.loop.Stalls, d)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
@@ -406,8 +408,12 @@ func (m *Modem) AwaitLinesIn(n int64, d time.Duration) bool {
 		}
 		select {
 		case <-ch:
-		case <-t.C:
-			return false
+		case now := <-t.C:
+			left := w.Left(now)
+			if left <= 0 {
+				return false
+			}
+			t.Reset(left)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // bareURCs are unsolicited lines without a "+NAME:" prefix that modems send
@@ -362,8 +363,10 @@ func (c *Client) ClearURCs() {
 }
 
 // WaitURC returns the oldest URC starting with prefix, removing it from the
-// list, waiting up to timeout (wall clock) for one to arrive.
+// list, waiting up to timeout for one to arrive: of the client's running
+// time, as a command's timeout (WithStalls).
 func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
+	w := stall.Begin(c.stalls, timeout)
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	match := func(u string) bool { return strings.HasPrefix(u, prefix) }
@@ -381,7 +384,11 @@ func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
 		select {
 		case <-sig:
 		case <-done:
-		case <-t.C:
+		case now := <-t.C:
+			if left := w.Left(now); left > 0 {
+				t.Reset(left) // the process could not run meanwhile
+				continue
+			}
 			if n := c.Dropped(); n > 0 {
 				// The one waited for may be among them: say so.
 				return "", fmt.Errorf("wait URC %q: %w after %v; %d URCs were dropped unread (more than %d waited)", prefix, ErrTimeout, timeout, n, MaxURCs)

@@ -2,6 +2,7 @@ package atclient
 
 import (
 	"errors"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -72,6 +73,40 @@ func testStallNotCounted(t *testing.T, kind string) {
 				t.Fatalf("%v, want the answer", err)
 			case !tc.wantErr && (len(rsp.Lines) != 1 || rsp.Lines[0] != "+CEREG: 0,5"):
 				t.Fatalf("lines %q, want +CEREG: 0,5", rsp.Lines)
+			}
+		})
+	}
+}
+
+// A wait for a URC is of the client's running time too: one whose wait a
+// stop ate is given the rest of its time (t192).
+func TestWaitURCStallNotCounted(t *testing.T) { onBothPorts(t, testWaitURCStallNotCounted) }
+
+func testWaitURCStallNotCounted(t *testing.T, kind string) {
+	const timeout = 300 * time.Millisecond
+	tests := []struct {
+		name    string
+		stopped bool // through the first wait
+		urc     bool // the modem sends the URC once the wait first ran out
+		wantErr bool
+	}{
+		{name: "stopped through the wait, URC", stopped: true, urc: true},
+		{name: "stopped through the wait, no URC", stopped: true, wantErr: true},
+		{name: "no stall, no URC", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			meter := &stalls{stopped: tc.stopped}
+			c, s := newScriptOn(t, kind, nil, WithStalls(meter))
+			if tc.urc {
+				meter.then = func() { go io.WriteString(s.conn, "\r\n+CEREG: 5\r\n") }
+			}
+			u, err := c.WaitURC("+CEREG", timeout)
+			switch {
+			case tc.wantErr && !errors.Is(err, ErrTimeout):
+				t.Fatalf("%q, %v, want a timeout", u, err)
+			case !tc.wantErr && (err != nil || u != "+CEREG: 5"):
+				t.Fatalf("%q, %v, want +CEREG: 5", u, err)
 			}
 		})
 	}

@@ -12,9 +12,10 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
-// syncWait bounds, in wall time, how long the host waits for the modem to
+// syncWait bounds, in the time the process ran (internal/stall), how long the host waits for the modem to
 // take a line in or for its output to arrive: both are immediate on a
 // quiet machine, and a modem that never does is a failed replay, not a
 // hang.
@@ -103,17 +104,9 @@ func (h *host) close() error {
 // complete lines, stamped now, and returns them.
 func (h *host) drain() ([]string, error) {
 	want := h.r.Modem.Written()
-	deadline := time.Now().Add(syncWait)
-	wake := time.AfterFunc(syncWait, func() {
-		h.mu.Lock()
-		h.cond.Broadcast()
-		h.mu.Unlock()
-	})
-	defer wake.Stop()
+	w := stall.Begin(h.r.Loop.Stalls, syncWait)
 	h.mu.Lock()
-	for h.total < want && h.err == nil && time.Now().Before(deadline) {
-		h.cond.Wait()
-	}
+	w.Await(h.cond, func() bool { return h.total >= want || h.err != nil })
 	total, err := h.total, h.err
 	var complete []string
 	for {

@@ -133,32 +133,11 @@ func (f *flows) state(c net.Conn, st http.ConnState) {
 func (f *flows) consumed(client string, n int64, limit time.Duration) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	w := stall.Begin(stalls(), limit)
-	var wake *time.Timer
-	for {
+	f.waiters++
+	defer func() { f.waiters-- }()
+	return stall.Begin(stalls(), limit).Await(f.cond, func() bool {
 		fc := f.conns[client]
 		_, gone := f.gone[client]
-		left := w.Left(time.Now())
-		switch {
-		case fc == nil && (gone || n == 0):
-			return true
-		case fc != nil && fc.read >= n && fc.reading && !fc.active:
-			return true
-		case left <= 0:
-			return false
-		}
-		if wake == nil {
-			wake = time.AfterFunc(left, func() {
-				f.mu.Lock()
-				f.cond.Broadcast()
-				f.mu.Unlock()
-			})
-			defer func() { wake.Stop() }()
-		} else {
-			wake.Reset(left)
-		}
-		f.waiters++
-		f.cond.Wait()
-		f.waiters--
-	}
+		return fc == nil && (gone || n == 0) || fc != nil && fc.read >= n && fc.reading && !fc.active
+	})
 }

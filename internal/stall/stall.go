@@ -132,6 +132,36 @@ func (w Wait) Left(now time.Time) time.Duration {
 // Left still has when it passes (a stall moved the real end on).
 func (w Wait) Deadline(now time.Time) time.Time { return now.Add(w.Left(now)) }
 
+// Await waits on c, whose L the caller holds, until done reports true
+// (checked under L, at once and at each wake-up) or the wait runs out,
+// and reports done's last answer. Whoever makes done true must
+// Broadcast on c.
+func (w Wait) Await(c *sync.Cond, done func() bool) bool {
+	var wake *time.Timer
+	defer func() {
+		if wake != nil {
+			wake.Stop()
+		}
+	}()
+	for !done() {
+		left := w.Left(time.Now())
+		if left <= 0 {
+			return false
+		}
+		if wake == nil {
+			wake = time.AfterFunc(left, func() {
+				c.L.Lock() // not between the waiter's check and its Wait
+				c.L.Unlock()
+				c.Broadcast()
+			})
+		} else {
+			wake.Reset(left)
+		}
+		c.Wait()
+	}
+	return true
+}
+
 // Stalled is how much of the wait so far the process could not run.
 func (w Wait) Stalled() time.Duration {
 	if w.r == nil {

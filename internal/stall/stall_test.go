@@ -1,6 +1,7 @@
 package stall
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -85,5 +86,70 @@ func TestWaitLeft(t *testing.T) {
 				t.Errorf("deadline %v after the start, want %v", got.Sub(from), tc.elapsed+tc.want)
 			}
 		})
+	}
+}
+
+// stoppedAt is a Reader for a process stopped for d at the wall time at
+// (seen at once).
+type stoppedAt struct {
+	at time.Time
+	d  time.Duration
+}
+
+func (s stoppedAt) Stalled() time.Duration {
+	if time.Now().Before(s.at) {
+		return 0
+	}
+	return s.d
+}
+
+// Await waits on a condition until it holds or the wait runs out in the
+// time the process ran: a stop meanwhile gives the condition's maker
+// the time it could not use.
+func TestAwait(t *testing.T) {
+	const bound = 100 * time.Millisecond
+	tests := []struct {
+		name    string
+		after   time.Duration // the condition made true (-1: never)
+		stopped time.Duration // 20 ms into the wait
+		want    bool
+	}{
+		{"true at once", 0, 0, true},
+		{"true within the bound", 30 * time.Millisecond, 0, true},
+		{"never true", -1, 0, false},
+		{"true past the bound", 250 * time.Millisecond, 0, false},
+		{"true past the bound, stopped 1 s meanwhile", 250 * time.Millisecond, time.Second, true},
+		{"never true, stopped 200 ms meanwhile", -1, 200 * time.Millisecond, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			c := sync.NewCond(&mu)
+			ok := tc.after == 0
+			if tc.after > 0 {
+				mk := time.AfterFunc(tc.after, func() {
+					mu.Lock()
+					ok = true
+					mu.Unlock()
+					c.Broadcast()
+				})
+				defer mk.Stop()
+			}
+			w := Begin(stoppedAt{at: time.Now().Add(20 * time.Millisecond), d: tc.stopped}, bound)
+			mu.Lock()
+			got := w.Await(c, func() bool { return ok })
+			mu.Unlock()
+			if got != tc.want {
+				t.Errorf("Await %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// The zero Wait bounds nothing: it has run out.
+func TestZeroWait(t *testing.T) {
+	var w Wait
+	if left := w.Left(time.Now()); left > 0 || w.Stalled() != 0 {
+		t.Errorf("zero Wait: left %v, stalled %v", left, w.Stalled())
 	}
 }
