@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/telnet"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // dialTCP connects to a serial port that ser2net exports as raw TCP
@@ -30,7 +31,11 @@ func dialTCP(ctx context.Context, name, hostport string, cfg Config) (net.Conn, 
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true) // AT lines are small and latency-bound
 	}
-	return c, nil
+	// Its deadlines (a command's, the RFC 2217 negotiation's, the
+	// refusal's watch) bound the server in the time the process ran: a
+	// stop meanwhile leaves its answer in the kernel's buffer, to be
+	// read, not timed out (t192).
+	return stall.NewConn(c, nil), nil
 }
 
 // ErrRefused is wrapped by the error of a raw TCP connection that ser2net

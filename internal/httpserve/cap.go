@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,7 +44,10 @@ func (l *capListener) Accept() (net.Conn, error) {
 		}
 		return nil, err
 	}
-	return &capConn{Conn: c, release: func() { <-l.sem }}, nil
+	// Its deadlines (net/http's timeouts, ReadBody's) bound the client
+	// in the time the process ran: a stopped or starved server is no
+	// client too slow (t192).
+	return &capConn{Conn: stall.NewConn(c, stalls()), release: func() { <-l.sem }}, nil
 }
 
 // Close also ends an Accept waiting for a free slot.
@@ -67,12 +69,6 @@ type capConn struct {
 	// timeout, while a request line or headers were still arriving.
 	// Nothing is written after it (Write).
 	mute atomic.Bool
-
-	// rd and wr are the read and write deadlines net/http set, as waits
-	// of the process's running time: one that passes while the process
-	// could not run is set again for what it has left (deadlines).
-	dl     sync.Mutex
-	rd, wr stall.Wait
 }
 
 // meter holds the stall.Reader the package's waits read: a test's
@@ -90,33 +86,6 @@ func stalls() stall.Reader {
 // setStalls injects a test's stalls (nil: the process's meter again).
 func setStalls(r stall.Reader) { meter.Store(stalled{r}) }
 
-// wait is the deadline t, set at now, as a wait; the zero Wait (no
-// bound) for the zero time.
-func wait(now, t time.Time) stall.Wait {
-	if t.IsZero() {
-		return stall.Wait{}
-	}
-	return stall.BeginAt(stalls(), now, t.Sub(now))
-}
-
-// rearm, after an operation failed on its deadline, reports whether the
-// wait *w (rd or wr) still has running time, and if so sets the
-// connection's deadline again for what it has left (set). Under dl, so
-// that a deadline net/http sets meanwhile (one in the past, to abort a
-// background read) is never undone.
-func (c *capConn) rearm(err error, w *stall.Wait, set func(time.Time) error) bool {
-	if !errors.Is(err, os.ErrDeadlineExceeded) {
-		return false
-	}
-	c.dl.Lock()
-	defer c.dl.Unlock()
-	now := time.Now()
-	if w.Left(now) <= 0 {
-		return false
-	}
-	return set(w.Deadline(now)) == nil
-}
-
 // errMuted is what Write returns once the connection is mute.
 var errMuted = errors.New("httpserve: the request's headers did not arrive in time: no answer")
 
@@ -131,9 +100,6 @@ var errMuted = errors.New("httpserve: the request's headers did not arrive in ti
 // after the answer) is the handler's to answer (408).
 func (c *capConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	for n == 0 && c.rearm(err, &c.rd, c.Conn.SetReadDeadline) {
-		n, err = c.Conn.Read(p)
-	}
 	var ne net.Error
 	if err != nil && !c.serving.Load() && errors.As(err, &ne) && ne.Timeout() {
 		c.mute.Store(true)
@@ -148,26 +114,7 @@ func (c *capConn) Write(p []byte) (int, error) {
 	if c.mute.Load() {
 		return 0, errMuted
 	}
-	n, err := c.Conn.Write(p)
-	for n < len(p) && c.rearm(err, &c.wr, c.Conn.SetWriteDeadline) {
-		var m int
-		m, err = c.Conn.Write(p[n:])
-		n += m
-	}
-	return n, err
-}
-
-// SetWriteDeadline notes the deadline as a wait of running time (Write).
-func (c *capConn) SetWriteDeadline(t time.Time) error {
-	c.dl.Lock()
-	defer c.dl.Unlock()
-	c.wr = wait(time.Now(), t)
-	return c.Conn.SetWriteDeadline(t)
-}
-
-// SetDeadline is SetReadDeadline and SetWriteDeadline.
-func (c *capConn) SetDeadline(t time.Time) error {
-	return errors.Join(c.SetReadDeadline(t), c.SetWriteDeadline(t))
+	return c.Conn.Write(p)
 }
 
 // capOf finds the capConn beneath c (a TLS connection's NetConn), nil if
@@ -197,9 +144,6 @@ func (c *capConn) SetReadDeadline(t time.Time) error {
 	if c.grown.CompareAndSwap(false, true) {
 		growstack.Grow()
 	}
-	c.dl.Lock()
-	defer c.dl.Unlock()
-	c.rd = wait(time.Now(), t) // noted as a wait of running time (Read)
 	return c.Conn.SetReadDeadline(t)
 }
 
