@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // DefaultListen is where a lab run listens for a SIMtrace2 by default:
@@ -86,6 +88,9 @@ type Receiver struct {
 	closing bool
 
 	done chan struct{}
+	// stalls is the meter the drain's waits read (nil: the process's;
+	// a test injects its stalls).
+	stalls stall.Reader
 }
 
 // maxDatagram is the largest UDP payload over IPv4.
@@ -126,7 +131,8 @@ func Listen(addr string, sink Sink) (*Receiver, error) {
 func (r *Receiver) Addr() netip.AddrPort { return r.addr }
 
 // Close drains what the socket already holds: it reads on until nothing
-// arrived for drainQuiet, at most drainLimit (wall time: real datagrams).
+// arrived for drainQuiet, at most drainLimit (of the time the process ran:
+// real datagrams).
 const (
 	drainQuiet = 100 * time.Millisecond
 	drainLimit = 2 * time.Second
@@ -135,7 +141,11 @@ const (
 func (r *Receiver) run() {
 	defer close(r.done)
 	buf := make([]byte, maxDatagram+1)
-	var stopAt time.Time
+	// The drain's bounds, of the time the process ran: datagrams the
+	// sniffer sent while the process was stopped wait in the socket's
+	// buffer, and are read, not left behind (t192).
+	var draining bool
+	var limit, quiet stall.Wait
 	for {
 		n, src, err := r.conn.ReadFromUDPAddrPort(buf)
 		if err == nil {
@@ -144,12 +154,16 @@ func (r *Receiver) run() {
 		r.mu.Lock()
 		closing := r.closing
 		r.mu.Unlock()
+		now := time.Now()
 		switch {
-		case closing && stopAt.IsZero():
-			stopAt = time.Now().Add(drainLimit)
+		case closing && !draining:
+			draining, limit = true, stall.BeginAt(r.stalls, now, drainLimit)
 			fallthrough
 		case closing && err == nil:
-			_ = r.conn.SetReadDeadline(minTime(time.Now().Add(drainQuiet), stopAt))
+			quiet = stall.BeginAt(r.stalls, now, drainQuiet)
+			_ = r.conn.SetReadDeadline(minTime(quiet.Deadline(now), limit.Deadline(now)))
+		case closing && errors.Is(err, os.ErrDeadlineExceeded) && min(quiet.Left(now), limit.Left(now)) > 0:
+			_ = r.conn.SetReadDeadline(minTime(quiet.Deadline(now), limit.Deadline(now))) // a stall moved it on
 		case closing || errors.Is(err, net.ErrClosed):
 			return // quiet for drainQuiet, or past drainLimit
 		case err != nil:
