@@ -21,6 +21,7 @@ import (
 	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/stall"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
@@ -304,15 +305,21 @@ const (
 )
 
 // Wall is a real modem's clock; AT is the client talking to it, whose
-// URCs wake a Wait.
-type Wall struct{ AT *atclient.Client }
+// URCs wake a Wait. Stalls is the meter a Wait's bound reads (nil: the
+// process's; a test injects its stalls).
+type Wall struct {
+	AT     *atclient.Client
+	Stalls stall.Reader
+}
 
 func (Wall) Now() time.Time { return time.Now() }
 
 // Wait asks done again only when the modem has said something unsolicited
 // (or the client failed), and once more at the end: nothing else can make
-// an await's line come.
+// an await's line come. d is of the time the process ran: a stop of the
+// process (Ctrl-Z) does not run out the modem's time to say it (t192).
 func (w Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
+	wait := stall.Begin(w.Stalls, d)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
@@ -322,7 +329,11 @@ func (w Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
 		}
 		select {
 		case <-said:
-		case <-t.C:
+		case now := <-t.C:
+			if left := wait.Left(now); left > 0 {
+				t.Reset(left)
+				continue
+			}
 			return done()
 		}
 	}
