@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // ErrMissing says how to get ser2net when it is not installed.
@@ -119,8 +121,16 @@ func (e Export) run(ctx context.Context, bin, dir string) (*Server, error) {
 	// Wait until both ports listen, watching /proc/net/tcp rather than
 	// connecting: a probe connection makes ser2net open the device, and
 	// the real client would race with its close.
-	deadline := time.Now().Add(5 * time.Second)
+	// Of the time this process ran: ports ser2net opened while it was
+	// stopped are found, not timed out (t192).
+	w := stall.Begin(nil, listenWait)
 	for !listening(ports) {
+		if w.Left(time.Now()) <= 0 {
+			s.Stop()
+			// ser2net keeps running on a bad connection line, so its log
+			// is the only witness.
+			return nil, fmt.Errorf("ser2net not listening on ports %v after 5 s: %s", ports, s.Log())
+		}
 		select {
 		case <-s.done:
 			return nil, fmt.Errorf("ser2net exited: %s", s.Log())
@@ -129,15 +139,12 @@ func (e Export) run(ctx context.Context, bin, dir string) (*Server, error) {
 			return nil, ctx.Err()
 		case <-time.After(10 * time.Millisecond):
 		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			// ser2net keeps running on a bad connection line, so its log
-			// is the only witness.
-			return nil, fmt.Errorf("ser2net not listening on ports %v after 5 s: %s", ports, s.Log())
-		}
 	}
 	return s, nil
 }
+
+// listenWait bounds how long ser2net takes to listen on its ports.
+const listenWait = 5 * time.Second
 
 // Restart stops ser2net and starts it again on the same ports (a lab
 // host's ser2net restarted under its clients: every TCP connection drops).
@@ -168,13 +175,25 @@ func (s *Server) Stop() error {
 	default:
 	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(2 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
+	// The 2 s are of the time this process ran: ser2net may have ended
+	// while it was stopped.
+	w := stall.Begin(nil, 2*time.Second)
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return nil
+		case now := <-t.C:
+			if left := w.Left(now); left > 0 {
+				t.Reset(left)
+				continue
+			}
+			s.cmd.Process.Kill()
+			<-s.done
+			return nil
+		}
 	}
-	return nil
 }
 
 // listening reports whether every port has a listening IPv4 socket, from
