@@ -21,6 +21,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // probeTimeout bounds one probe: connection, handshake and answer.
@@ -123,11 +124,12 @@ var (
 // speaksTLS says whether a TLS handshake, any version, suite and
 // certificate, completes at addr.
 func speaksTLS(addr netip.AddrPort) bool {
-	conn, err := net.DialTimeout("tcp", addr.String(), probeTimeout)
+	raw, err := net.DialTimeout("tcp", addr.String(), probeTimeout)
 	if err != nil {
 		return false
 	}
-	defer conn.Close()
+	defer raw.Close()
+	conn := stall.NewConn(raw, nil) // its deadline bounds the server in the time this process ran
 	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
 	return tls.Client(conn, &tls.Config{InsecureSkipVerify: true}).Handshake() == nil // only to tell the protocol
 }
@@ -135,11 +137,14 @@ func speaksTLS(addr netip.AddrPort) bool {
 // ask makes the probe's request and checks its answer.
 func (p probe) ask() error {
 	d := net.Dialer{Timeout: probeTimeout}
-	conn, err := d.DialContext(p.ctx, "tcp", p.addr.String())
+	raw, err := d.DialContext(p.ctx, "tcp", p.addr.String())
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUnreachable, dialProblem(err))
 	}
-	defer conn.Close()
+	defer raw.Close()
+	// Its deadline bounds the server in the time this process ran: an
+	// answer that came while the process was stopped is read (t192).
+	var conn net.Conn = stall.NewConn(raw, nil)
 	defer context.AfterFunc(p.ctx, func() { conn.Close() })()
 	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
 	if p.tls != "" {
