@@ -302,10 +302,11 @@ type Client struct {
 	owed        []*pending
 	probes      int
 	collector   *pending
-	silentSince string    // the command whose timeout began the silence
-	silentAt    time.Time // when
-	owedTaken   int       // final results taken as owed (or earlier probes') since
-	answering   int       // probes that timed out after one was
+	silentSince string     // the command whose timeout began the silence
+	silentAt    time.Time  // when
+	silence     stall.Wait // maxSilence from silentAt, of the time the process ran
+	owedTaken   int        // final results taken as owed (or earlier probes') since
+	answering   int        // probes that timed out after one was
 	// numeric: the modem gives result codes as digits (ATV0 took).
 	numeric bool
 	// gsm: +CSCS="GSM" took (27.007 §5.5), so the modem's quoted strings

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // A modem that answers in order and is only busy (a network scan,
@@ -45,6 +46,7 @@ var ErrNotSent = errors.New("at: not sent")
 // out, and what comes between commands is collected. Call with c.mu held.
 func (c *Client) goSilent(lp, at *pending) {
 	c.silent, c.silentSince, c.silentAt = true, lp.line, time.Now()
+	c.silence = stall.BeginAt(c.stalls, c.silentAt, maxSilence)
 	c.owedTaken, c.answering = 0, 0
 	c.owed = append(c.owed[:0:0], lp, at) // a busy modem answers both later, in order
 	col := newPending(probeLine)
@@ -228,7 +230,9 @@ func (c *Client) probe(cmd string, timeout time.Duration) error {
 				why = fmt.Sprintf("the modem answered what it owed, but %d probes since got no answer", maxAnsweringProbes)
 			}
 		}
-		if d := time.Since(c.silentAt); why == "" && d > maxSilence {
+		if now := time.Now(); why == "" && c.silence.Left(now) < 0 {
+			// A stop of the process is no silence of the modem's.
+			d := now.Sub(c.silentAt) - c.silence.Stalled()
 			why = fmt.Sprintf("the modem has answered no probe for %v, longer than any command takes", d.Round(time.Second))
 		}
 		if why != "" {

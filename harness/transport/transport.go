@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // Port is an open AT port.
@@ -167,6 +169,9 @@ const errDeviceInUse = "Port's device already in use"
 func openInUse(ctx context.Context, dial func(context.Context) (io.ReadWriteCloser, error)) (io.ReadWriteCloser, error) {
 	onRetry, _ := ctx.Value(onRetryKey{}).(func(error))
 	start := time.Now()
+	// Of the time the process ran: the other client may have let the
+	// device go while it was stopped.
+	within := stall.BeginAt(nil, start, InUseFor)
 	wait := 50 * time.Millisecond
 	for tries := 1; ; tries++ {
 		c, err := dial(ctx)
@@ -174,7 +179,7 @@ func openInUse(ctx context.Context, dial func(context.Context) (io.ReadWriteClos
 		if err == nil || !errors.As(err, &r) || !strings.HasPrefix(r.Text, errDeviceInUse) {
 			return c, err
 		}
-		left := InUseFor - time.Since(start)
+		left := within.Left(time.Now())
 		if left <= 0 || ctx.Err() != nil {
 			return nil, fmt.Errorf("%w (another client holds the device, through this port or another of ser2net's on it; still in use after %d tries over %v)",
 				err, tries, time.Since(start).Round(10*time.Millisecond))
