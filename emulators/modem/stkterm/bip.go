@@ -249,13 +249,33 @@ func (t *Terminal) WrapDial(wrap func(Dial) Dial) { t.dial = wrap(t.dialer()) }
 
 // dialer is the channels' dial function: by default a net.Dialer with no
 // TCP keep-alive (a channel lives for one exchange, and a terminal's BIP
-// stack sends none; it saves four setsockopt calls a channel).
+// stack sends none; it saves four setsockopt calls a channel), its
+// timeout of the time the process ran (dialWithin).
 func (t *Terminal) dialer() Dial {
 	if t.dial != nil {
 		return t.dial
 	}
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: -1}
-	return d.Dial
+	stalls := t.loop.Stalls
+	return func(network, address string) (net.Conn, error) {
+		return dialWithin(stall.Begin(stalls, dialTimeout), func(timeout time.Duration) (net.Conn, error) {
+			d := net.Dialer{Timeout: timeout, KeepAlive: -1}
+			return d.Dial(network, address)
+		})
+	}
+}
+
+// dialWithin dials with what w has left as the connect's timeout, and
+// again after a timeout while w still has time: a stop of the process
+// ate it, and the peer may have answered the SYN meanwhile (a connect
+// is tried again as a TCP stack sends its SYN again).
+func dialWithin(w stall.Wait, dial func(timeout time.Duration) (net.Conn, error)) (net.Conn, error) {
+	for {
+		c, err := dial(max(w.Left(time.Now()), time.Millisecond))
+		var ne net.Error
+		if err == nil || !errors.As(err, &ne) || !ne.Timeout() || w.Left(time.Now()) <= 0 {
+			return c, err
+		}
+	}
 }
 
 func bipError(c stk.Command, info byte) stk.TerminalResponse {

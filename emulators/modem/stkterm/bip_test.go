@@ -7,11 +7,14 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/refusedport"
+	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // server is a real loopback TCP peer: for each connection it reads the
@@ -837,6 +840,46 @@ func TestLinkLimitsCountRunningTime(t *testing.T) {
 			}
 			if got, want := r.loop.Expired(), map[bool]uint64{true: 1}[tc.want != nil]; got != want {
 				t.Fatalf("%d exchanges expired, want %d", got, want)
+			}
+		})
+	}
+}
+
+// A channel's connect is bounded in the time the process ran: one that
+// timed out while a stop ate its time is tried again with what is left;
+// any other failure is final (t192).
+func TestDialWithin(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}
+	timedOut := &net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}
+	tests := []struct {
+		name    string
+		first   error         // the first attempt's failure
+		stopped time.Duration // 20 ms into it
+		calls   int
+		wantErr bool
+	}{
+		{"timed out", timedOut, 0, 1, true},
+		{"timed out, stopped 1 s meanwhile", timedOut, time.Second, 2, false},
+		{"refused, stopped 1 s meanwhile", refused, time.Second, 1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := net.Pipe()
+			defer a.Close()
+			defer b.Close()
+			calls := 0
+			w := stall.Begin(stoppedAt{at: time.Now().Add(20 * time.Millisecond), d: tc.stopped}, 100*time.Millisecond)
+			c, err := dialWithin(w, func(timeout time.Duration) (net.Conn, error) {
+				if calls++; calls > 1 {
+					return a, nil
+				}
+				if tc.first == timedOut {
+					time.Sleep(timeout) // a connect that took all it was given
+				}
+				return nil, tc.first
+			})
+			if calls != tc.calls || (err != nil) != tc.wantErr || err == nil && c != a {
+				t.Fatalf("%d attempts, %v, %v; want %d attempts, error %v", calls, c, err, tc.calls, tc.wantErr)
 			}
 		})
 	}
