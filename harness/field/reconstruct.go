@@ -1001,26 +1001,42 @@ func (p *Plan) unplayed() []string {
 	return clipList(why, 6)
 }
 
-// leftOpen finds the logical channels open when the logs begin: a
-// +CCHC that closes one (OK) before the logs' first +CCHO, as when lpac's
-// AT driver starts by closing channels 1 to 4 and one a run before left
-// open answers OK, or a +CGLA on one the card answers (a paste that
-// begins inside lpac's session). The preamble opens them (on the ISD-R, as lpac does;
-// the emulated modem numbers channels from 1, so those below that are
-// not open are closed again). A modem whose +CCHC answers OK for any
-// channel (cchc_bare_line) and a log that opens at power-on show none.
+// leftOpen finds the logical channels open when the logs begin: the
+// answer a log begins inside when it is a channel's open (+CCHO's, or a
+// MANAGE CHANNEL open's over +CSIM: openedIn), a +CCHC that closes one
+// (OK) before the logs' first +CCHO, as when lpac's AT driver starts by
+// closing channels 1 to 4 and one a run before left open answers OK, or
+// a +CGLA on one the card answers (a paste that begins inside lpac's
+// session). The preamble opens them as they were (on the ISD-R, as lpac
+// does, or with the host's MANAGE CHANNEL over +CSIM; the emulated modem
+// numbers channels from 1, so those below that are not open are closed
+// again). A log that opens at power-on shows none, nor does a modem's
+// +CCHC or +CGLA whose +CCHC answers OK for any channel (cchc_bare_line).
 func (p *Plan) leftOpen() {
-	if p.PowerOn || p.Dialect.CCHCBareLine {
+	if p.PowerOn {
 		return
 	}
 	type shown struct {
-		src Src
-		how string
+		src  Src
+		how  string
+		csim bool // opened with MANAGE CHANNEL over +CSIM
 	}
 	open := map[int]shown{}
 	top := 0
+	for _, t := range p.Fixture.Logs {
+		if ch, csim, src, ok := openedIn(t); ok {
+			if _, seen := open[ch]; !seen {
+				how := fmt.Sprintf("the answer the log begins inside, %s, opened it", strings.TrimSpace(t.Entries[src].Text))
+				open[ch] = shown{Src{t.File, t.Entries[src].Line}, how, csim}
+			}
+			top = max(top, ch)
+		}
+	}
 scan:
 	for _, t := range p.Fixture.Logs {
+		if p.Dialect.CCHCBareLine {
+			break
+		}
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
 				continue
@@ -1038,7 +1054,7 @@ scan:
 					continue
 				}
 				if _, ok := open[ch]; !ok {
-					open[ch] = shown{Src{t.File, answer[len(answer)-1].Line}, fmt.Sprintf("AT+CCHC=%d answers OK", ch)}
+					open[ch] = shown{Src{t.File, answer[len(answer)-1].Line}, fmt.Sprintf("AT+CCHC=%d answers OK", ch), false}
 				}
 				top = max(top, ch)
 			case strings.HasPrefix(u, "AT+CGLA=") && finalOK(t, k):
@@ -1050,23 +1066,69 @@ scan:
 					continue
 				}
 				if _, ok := open[ch]; !ok {
-					open[ch] = shown{Src{t.File, e.Line}, "the card answers AT+CGLA on it"}
+					open[ch] = shown{Src{t.File, e.Line}, "the card answers AT+CGLA on it", false}
 				}
 				top = max(top, ch)
 			}
 		}
 	}
-	for range top {
+	// In channel order: each open takes the lowest number free.
+	for ch := 1; ch <= top; ch++ {
+		if open[ch].csim {
+			p.Preamble = append(p.Preamble, at.CSIM(manageChannelOpen))
+			continue
+		}
 		p.Preamble = append(p.Preamble, fmt.Sprintf(`AT+CCHO="%s"`, es10.ISDRAID))
 	}
 	for ch := 1; ch <= top; ch++ {
 		o, ok := open[ch]
-		if !ok {
+		switch {
+		case !ok:
 			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CCHC=%d", ch))
+		case o.csim:
+			p.assume("channel %d open when the logs begin: %s (%s), a MANAGE CHANNEL open over +CSIM; the replay opens it first the same way (%s), not compared", ch, o.how, o.src, at.CSIM(manageChannelOpen))
+		default:
+			p.assume("channel %d open when the logs begin: %s (%s) before the logs open one; the replay opens the ISD-R on it first, not compared", ch, o.how, o.src)
+		}
+	}
+}
+
+// manageChannelOpen is MANAGE CHANNEL opening the channel the card picks,
+// its number the one byte asked for (ISO/IEC 7816-4 §11.1.2).
+var manageChannelOpen = []byte{0x00, apdu.InsManageChannel, 0x00, 0x00, 0x01}
+
+// openedIn reads the answer t begins inside (its command above the
+// excerpt) as the open of a logical channel, and which: a +CCHO's
+// session id (TS 27.007 §8.45) of a channel's number, or a +CSIM answer
+// that is a MANAGE CHANNEL open's, the channel's number and 9000 (ISO/IEC
+// 7816-4 §11.1.2; csim true), each followed by OK. src is the entry
+// that says so. The command gone, nothing else tells the replay that the
+// channel the host goes on to use is open.
+func openedIn(t *fieldlog.Transcript) (ch int, csim bool, src int, ok bool) {
+	found := false
+	for k, e := range t.Entries {
+		if !e.OpenAnswer {
+			if found {
+				break
+			}
 			continue
 		}
-		p.assume("channel %d open when the logs begin: %s (%s) before the logs open one; the replay opens the ISD-R on it first, not compared", ch, o.how, o.src)
+		text := strings.TrimSpace(e.Verbose())
+		if found {
+			if text == "OK" {
+				return ch, csim, src, true
+			}
+			continue
+		}
+		if id, form, isID := personality.ParseCCHO(text); isID && form == personality.CCHOPrefixed {
+			ch, _ = strconv.Atoi(id)
+			found, src = true, k
+		} else if a, isCSIM, err := at.ParseHexAnswer(text, "+CSIM"); isCSIM && err == nil &&
+			len(a.Data) == 3 && a.Data[0] >= 1 && a.Data[0] <= 19 && a.Data[1] == 0x90 && a.Data[2] == 0x00 {
+			ch, csim, found, src = int(a.Data[0]), true, true, k
+		}
 	}
+	return 0, false, 0, false
 }
 
 // overCGLA makes the logs replayable when none has an AT command but one
