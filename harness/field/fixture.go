@@ -144,7 +144,7 @@ func (f *Fixture) complete() (*Fixture, error) {
 	if t := f.Logs[fl]; t.Format == fieldlog.Socat {
 		// A transfer's header ("> 2026/11/23 … length=…") holds no
 		// entry: its text is on the lines after it.
-		held := slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Line == m.Failure.Line })
+		held := slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Holds(m.Failure.Line) })
 		if next := slices.IndexFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Line > m.Failure.Line }); !held && next >= 0 {
 			return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is a socat transfer's header, which holds no line of the conversation: name the line of its text (%s:%d)",
 				m.Failure.Log, m.Failure.Line, m.Failure.Log, t.Entries[next].Line)

@@ -236,7 +236,7 @@ func (sl serialLines) feed(port string, dir Dir, data string, line int, t time.T
 	}
 	var out []record
 	for _, ln := range c.feed(data, line, t) {
-		out = append(out, record{line: ln.line, dir: dir, t: ln.t, text: ln.text, port: port})
+		out = append(out, record{line: ln.line, end: ln.end, dir: dir, t: ln.t, text: ln.text, port: port})
 	}
 	return out
 }
@@ -246,7 +246,7 @@ func (sl serialLines) rest() []record {
 	var out []record
 	for _, c := range sl {
 		if len(c.buf) > 0 {
-			out = append(out, record{line: c.line, dir: c.dir, t: c.t, text: string(c.buf), port: c.port})
+			out = append(out, record{line: c.line, end: c.end, dir: c.dir, t: c.t, text: string(c.buf), port: c.port})
 			c.buf, c.echo = c.buf[:0], false
 		}
 	}
@@ -261,7 +261,7 @@ func (sl serialLines) flush(port string, dir Dir) []record {
 	if c == nil || len(c.buf) == 0 {
 		return nil
 	}
-	r := record{line: c.line, dir: c.dir, t: c.t, text: string(c.buf), port: c.port}
+	r := record{line: c.line, end: c.end, dir: c.dir, t: c.t, text: string(c.buf), port: c.port}
 	c.buf, c.echo = c.buf[:0], false
 	return []record{r}
 }
@@ -286,12 +286,14 @@ type lineCutter struct {
 	dir  Dir
 	buf  []byte
 	line int // where buf started
+	end  int // where its last byte was
 	t    time.Time
 	echo bool // a modem's line that is the echo of a command
 }
 
 type cutLine struct {
 	line int
+	end  int // the line its last byte was read on
 	t    time.Time
 	text string
 }
@@ -311,7 +313,7 @@ func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
 		if c == '\r' || c == '\n' {
 			s.echo = false
 			if len(s.buf) > 0 {
-				out = append(out, cutLine{s.line, s.t, string(s.buf)})
+				out = append(out, cutLine{s.line, s.end, s.t, string(s.buf)})
 				s.buf = s.buf[:0]
 			}
 			continue
@@ -337,9 +339,10 @@ func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
 		if len(s.buf) < MaxLine {
 			s.buf = append(s.buf, c)
 		}
+		s.end = line
 		if s.dir == Host && (c == ctrlZ || c == esc) {
 			// The line keeps its Ctrl-Z or ESC: sent or cancelled.
-			out = append(out, cutLine{s.line, s.t, string(s.buf)})
+			out = append(out, cutLine{s.line, s.end, s.t, string(s.buf)})
 			s.buf = s.buf[:0]
 		}
 	}

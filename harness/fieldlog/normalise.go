@@ -16,6 +16,9 @@ import (
 // put together.
 type record struct {
 	line int
+	// end is the line the text's last byte is on when it is not line (a
+	// modem line split over reads, or over a dump's rows); 0 else.
+	end  int
 	dir  Dir
 	t    time.Time // zero: no time
 	text string
@@ -127,6 +130,9 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			lastT, lastLine = r.t, r.line
 		}
 		base := Entry{File: file, Line: r.line, Dir: r.dir, Time: r.t, Port: r.port, Cmd: -1, Event: r.event}
+		if r.end > r.line {
+			base.End = r.end
+		}
 		c := portOf(r.port)
 		if c.data > 0 && r.dir != Tool && !r.isAPD {
 			if !leavesDataMode(r, c) {

@@ -21,6 +21,7 @@ package fieldlog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -181,6 +182,12 @@ func (c Clock) String() string {
 type Entry struct {
 	File string // the log it came from
 	Line int    // 1-based line in File
+	// End is the last line of File the text runs on to, when it is not
+	// Line: a modem line split over reads or over a dump's rows is on
+	// the line its first byte is on (Line), as every reader places it,
+	// and a person may name the line where it ends (gammu's "RROR" under
+	// its "E"). 0 else.
+	End  int
 	Dir  Dir
 	Role Role
 	// Time is when the line was logged: a wall-clock time (Absolute) or
@@ -239,6 +246,10 @@ type Entry struct {
 	// else.
 	GaveUpOn int
 }
+
+// Holds reports whether line is one the entry's text is on: its Line,
+// or one up to its End.
+func (e Entry) Holds(line int) bool { return line == e.Line || e.Line < line && line <= e.End }
 
 // Verbose is the line's text, a result code the modem sent in numeric
 // form (ATV0) as its words: "OK" for a final 0.
@@ -320,6 +331,14 @@ func (t *Transcript) OpenAnswerLines() []int {
 		}
 	}
 	return out
+}
+
+// At returns the index of the entry a person names by line: the first
+// whose text is on it (Entry.Holds, the end of a line split over a
+// dump's rows among them), else the first after it (a dump's header
+// holds none, its text under it); -1 when none is.
+func (t *Transcript) At(line int) int {
+	return slices.IndexFunc(t.Entries, func(e Entry) bool { return e.Holds(line) || e.Line >= line })
 }
 
 // Commands returns the indexes of the command entries, in order.

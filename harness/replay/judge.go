@@ -160,10 +160,8 @@ func failure(p *field.Plan) (time.Duration, field.Src) {
 	src := field.Src{File: m.Failure.Log, Line: m.Failure.Line}
 	li := f.LogIndex(m.Failure.Log)
 	t := f.Logs[li]
-	for k, e := range t.Entries {
-		if e.Line >= m.Failure.Line {
-			return f.EntryTime(li, k), src
-		}
+	if k := t.At(m.Failure.Line); k >= 0 {
+		return f.EntryTime(li, k), src
 	}
 	for _, r := range t.Requests {
 		if r.Line >= m.Failure.Line {
@@ -409,20 +407,18 @@ func notComparedWhy(p *field.Plan, src field.Src) string {
 }
 
 // failureLine is the recording line that stands for the failure in the
-// comparison: its own, or — a line that is no entry of the log, as the
+// comparison: its own, or — a line that is no entry's first, as the
 // header of a dump whose entry is the hex under it (gammu, jpnevulator)
-// — the next entry's, as failure() times it. By log base name.
+// or the row a line split over rows ends on — the entry's it names
+// (fieldlog's Transcript.At), as failure() times it. By log base name.
 func failureLine(p *field.Plan, src field.Src) field.Src {
 	key := field.Src{File: baseName(src.File), Line: src.Line}
 	li := p.Fixture.LogIndex(src.File)
 	if li < 0 {
 		return key
 	}
-	for _, e := range p.Fixture.Logs[li].Entries {
-		if e.Line >= src.Line {
-			key.Line = e.Line
-			break
-		}
+	if t := p.Fixture.Logs[li]; t.At(src.Line) >= 0 {
+		key.Line = t.Entries[t.At(src.Line)].Line
 	}
 	return key
 }
