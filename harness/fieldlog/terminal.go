@@ -22,6 +22,13 @@ var atCommandLine = regexp.MustCompile(`^(?i:at)(?:$|[^A-Za-z]|[A-Za-z](?:$|[^a-
 // millis() then "###").
 var libraryDebug = regexp.MustCompile(`^\[\d+\] ###`)
 
+// libraryLog is what u-blox's ubxlib prints of itself among the AT
+// client's traffic (uPortLog): its modules' lines ("U_CELL_NET:
+// registering on 22812...", "U_AT_CLIENT_0-0: …"), and the registration
+// status it took from a +CxREG line ("-1: Deny" for stat 3, "7: RegH" for
+// 1: the access technology, then its word), which no modem sends.
+var libraryLog = regexp.MustCompile(`^U_[A-Z][A-Z0-9_]*(?:-\d+)?: |^-?\d+: (?:NReg|RegH|Search|Deny|OoC|RegR|RegS|RegE|RegNC|NRegB|Unk -?\d+)$`)
+
 // libraryTrace is TinyGSM's waitResponse trace ("[16926] < 1 > /OK/": its
 // millis(), the index of the response it matched, the data it read up to
 // it). Printed the moment the library matches, it lands in the middle of
@@ -235,7 +242,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			// §6.2.6), E to the next line's echo.
 			mode, awaiting, restart = next, true, Restarts(l.text)
 		case !started && !unaskedLine.MatchString(l.text) && !knownURC(l.text) && !unaskedResult.MatchString(verboseResult(l.text, mode)),
-			libraryDebug.MatchString(l.text):
+			libraryDebug.MatchString(l.text), libraryLog.MatchString(l.text):
 			// Before the first command, a final result is the end of
 			// the answer the capture begins inside: the modem's, which
 			// normalise skips (skipOpenAnswer) with the URC-shaped

@@ -226,3 +226,33 @@ func TestBareCommandLine(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalUbxlibPrints: what u-blox's ubxlib prints of itself among
+// its AT client's traffic — its modules' "U_CELL_NET: …" lines and the
+// registration status it read ("-1: Deny") — is the library's, a note,
+// as TinyGSM's DBG() lines are (outside tester t193, ubxlib issue 188:
+// both read as the modem's URCs). A modem's own line of the same shape
+// (a URC, information text) stays the modem's.
+func TestTerminalUbxlibPrints(t *testing.T) {
+	const creg = "AT+CREG?\r\n\r\n+CREG: 2,3\r\n\r\nOK\r\n"
+	for _, tc := range []struct {
+		name, capture string
+		want          []string
+	}{
+		{"a module's line before a command", "AT\r\n\r\nOK\r\nU_CELL_NET: registering on 22812...\r\nAT+COPS=1,2,\"22812\"\r\n\r\n+CME ERROR: not found\r\n",
+			[]string{"command AT", "echo AT", "final OK", "note U_CELL_NET: registering on 22812...", "command AT+COPS=1,2,\"22812\"", "echo AT+COPS=1,2,\"22812\"", "final +CME ERROR: not found"}},
+		{"the AT client's line, before the first command", "U_AT_CLIENT_0-0: ready.\r\n" + creg,
+			[]string{"note U_AT_CLIENT_0-0: ready.", "command AT+CREG?", "echo AT+CREG?", "info +CREG: 2,3", "final OK"}},
+		{"the status it read", creg + "-1: Deny\r\n" + creg + "7: RegH\r\n",
+			[]string{"command AT+CREG?", "echo AT+CREG?", "info +CREG: 2,3", "final OK", "note -1: Deny",
+				"command AT+CREG?", "echo AT+CREG?", "info +CREG: 2,3", "final OK", "note 7: RegH"}},
+		{"an unknown status", creg + "-1: Unk 12\r\n",
+			[]string{"command AT+CREG?", "echo AT+CREG?", "info +CREG: 2,3", "final OK", "note -1: Unk 12"}},
+		{"a modem's line of another shape", creg + "-1: Denied\r\n",
+			[]string{"command AT+CREG?", "echo AT+CREG?", "info +CREG: 2,3", "final OK", "urc -1: Denied"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEntries(t, tc.capture, Terminal, func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)
+		})
+	}
+}
