@@ -1621,7 +1621,7 @@ func TestNotRegisteredNeedsTheTimeout(t *testing.T) {
 		start             time.Duration
 	}{
 		{"stat 0, no fault", "> AT+CEREG?\n< +CEREG: 0,0\n< OK\n", "", false,
-			[]string{"give the manifest's faults one for orange-fr", "attach: timeout"}, []string{"no_service", "attach_reject: <cause>"}, 0},
+			[]string{"give the manifest's faults one for orange-fr", "attach: timeout"}, []string{"attach: no_service", "attach_reject: <cause>"}, 0},
 		{"stat 3, no fault", "> AT+CEREG?\n< +CEREG: 0,3\n< OK\n", "", false,
 			[]string{"give the manifest's faults one for orange-fr", "attach_reject: <cause>"}, []string{"no_service", "attach: timeout"}, 0},
 		{"stat 0, a timeout", "> AT+CEREG?\n< +CEREG: 0,0\n< OK\n", "faults:\n  - {attach: timeout, operator: orange-fr}\n", true,

@@ -297,18 +297,34 @@ func (p *Plan) world() error {
 				// after the logs end.
 				stops[0].At, stops[0].late = p.Fixture.End()+time.Hour, true
 				p.unreached = true
-				how := ""
-				switch never.Stat {
-				case 0:
+				how, shows := "", "searching, +CEREG: 2"
+				switch {
+				case never.Stat == 0 && p.Dialect.NoServiceStat0:
+					shows = "not registered, +CEREG: 0, as no_service_stat: 0 has it"
+				case never.Stat == 0:
 					// attach: no_service leaves it searching (stat 2).
-					how = "; a stat 0 (not searching) the emulated modem shows only once T3410 has run out on an attach no network answers: give the manifest's faults one for " + home.ID + " (attach: timeout) and the device is placed in coverage from the start"
-				case 3:
+					how = "; a stat 0 (not registered, not searching) the emulated modem shows out of coverage only under device.quirks no_service_stat: 0 (give it if this modem shows a device that finds no network so), or once T3410 has run out on an attach no network answers (give the manifest's faults one for " + home.ID + ", attach: timeout, and the device is placed in coverage from the start)"
+				case never.Stat == 3:
 					how = "; a stat 3 (denied) the emulated modem shows only by meeting a reject: give the manifest's faults one for " + home.ID + " (attach_reject: <cause>) and the device is placed in coverage from the start"
-				case 4:
+				case never.Stat == 4:
 					how = "; a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: out of coverage it shows 2"
 				}
-				p.assume("the logs never show the device registered (%s: %s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end%s",
-					never.Src, never.Name, never.Shown, home.Country, how)
+				said := fmt.Sprintf("the logs never show the device registered (%s: %s stat %d): it is out of coverage throughout the replay (%s), in %s an hour after the logs end%s",
+					never.Src, never.Name, never.Shown, shows, home.Country, how)
+				if how == "" || never.Stat == 3 {
+					// (A denial with no cause has its own to-do.)
+					p.assume("%s", said)
+				} else {
+					// The replay's registration lines differ from the
+					// first: a to-do, and the limit each divergence
+					// there names (outside tester t193: an xmm7360's
+					// +CGREG: 2,0 failed the replay with only -v saying
+					// why).
+					p.askFor("%s", said)
+					for _, src := range p.regLinesShowing(never.Shown) {
+						p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
+					}
+				}
 			case unnamed != nil:
 				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
 				p.askFor("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
@@ -1025,6 +1041,35 @@ func (p *Plan) checkOrigin() string {
 		return p.Fixture.Manifest.pos(n)
 	}
 	return "assumed"
+}
+
+// regLinesShowing are the logs' registration lines, in any domain
+// (+CEREG, +CREG, +CGREG: TS 27.007 §10.1.22, §7.2, §10.1.20), read or
+// unasked, that show stat.
+func (p *Plan) regLinesShowing(stat int) []Src {
+	var out []Src
+	for _, t := range p.Fixture.Logs {
+		for _, e := range t.Entries {
+			var m []string
+			switch e.Role {
+			case fieldlog.Info:
+				if m = ceregRead.FindStringSubmatch(e.Text); m == nil {
+					m = cregRead.FindStringSubmatch(e.Text)
+				}
+				if m != nil {
+					m = m[1:]
+				}
+			case fieldlog.URC:
+				if m = ceregURC.FindStringSubmatch(e.Text); m == nil {
+					m = cregURC.FindStringSubmatch(e.Text)
+				}
+			}
+			if m != nil && m[1] == strconv.Itoa(stat) {
+				out = append(out, Src{t.File, e.Line})
+			}
+		}
+	}
+	return out
 }
 
 // bothNoServiceStats says where the logs show a device without a cell

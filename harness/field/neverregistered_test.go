@@ -1,0 +1,52 @@
+package field
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestNeverRegisteredKnownWhereItDiffers: logs that never show the device
+// registered, and show it not registered and not searching (stat 0) or
+// in a state the emulated modem never gives (4), replay with the device
+// out of coverage, searching (2): every registration line of that stat,
+// in any domain, differs, and the divergence there names why with a
+// to-do the user can act on (outside tester t193: an xmm7360's
+// ModemManager log failed at its +CGREG: 2,0 with only an assumption,
+// under -v, saying why). Under no_service_stat: 0 the emulated modem
+// shows 0 itself; a search (2) differs nowhere.
+func TestNeverRegisteredKnownWhereItDiffers(t *testing.T) {
+	const reads = "> AT+CGREG?\n< +CGREG: 2,%[1]d\n< OK\n> AT+CEREG?\n< +CEREG: 2,%[1]d\n< OK\n> AT+CREG=2\n< OK\n< +CREG: %[1]d\n"
+	for _, tc := range []struct {
+		name   string
+		stat   int
+		quirks string
+		lines  []int  // the lines a divergence is known at: the reads' exchanges, the URC
+		todo   string // "" for none
+	}{
+		{"stat 0", 0, "", []int{1, 2, 3, 4, 5, 6, 9}, "device.quirks no_service_stat: 0"},
+		{"stat 0, no_service_stat: 0", 0, "  quirks: {no_service_stat: 0}\n", nil, ""},
+		{"stat 4", 4, "", []int{1, 2, 3, 4, 5, 6, 9}, "a stat 4"},
+		{"searching", 2, "", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := strings.Replace(orangePlain("never", "generic"), "  profiles:\n", tc.quirks+"  profiles:\n", 1)
+			log := strings.ReplaceAll(reads, "%[1]d", string(rune('0'+tc.stat)))
+			p := reconstruct(t, writeFixture(t, "never", map[string]string{ManifestFile: m, "host.log": log}), Options{})
+			for line := 1; line <= 9; line++ {
+				l, known := p.LimitAt(Src{"host.log", line})
+				want := slices.Contains(tc.lines, line)
+				if known != want || known && !strings.Contains(l.Text, tc.todo) {
+					t.Errorf("host.log:%d known %v (%q), want %v", line, known, l.Text, want)
+				}
+			}
+			todo := false
+			for _, d := range p.ToDo {
+				todo = todo || strings.Contains(d, "never show the device registered")
+			}
+			if todo != (tc.todo != "") {
+				t.Errorf("to-do %v, want %v:\n%s", todo, tc.todo != "", strings.Join(p.ToDo, "\n"))
+			}
+		})
+	}
+}
