@@ -648,3 +648,39 @@ func TestFinalPLMNServed(t *testing.T) {
 		})
 	}
 }
+
+// A last attach no run can make is refused at load, with why (outside
+// tester t195: roaming for an operator with no agreement anywhere loaded
+// and failed every run).
+func TestLastAttachServed(t *testing.T) {
+	const ops = "    - {id: sfr, plmn: \"20810\", country: FR, tariff: 0.5}\n"
+	more := ops + "    - {id: orange, plmn: \"20801\", country: FR}\n" +
+		"    - {id: free, plmn: \"20815\", country: FR, smdp: smdp.free.test}\n" +
+		"    - {id: tim, plmn: \"22201\", country: IT, smdp: smdp.tim.test}\n" +
+		"  roaming:\n    - {home: cmcc, visited: sfr}\n    - {home: sfr, visited: tim}\n    - {home: free, visited: orange}\n"
+	cells := "    - {area: FR, operator: sfr, rsrp: -90}\n    - {area: FR, operator: orange, rsrp: -95}\n    - {area: FR, operator: free, rsrp: -97}\n    - {area: IT, operator: tim, rsrp: -90}\n"
+	tests := []struct{ name, last, want string }{
+		{"never its subscriber", `{operator: orange, registration: home}`, `b.yaml:29:27: expect.last_attach.operator: the card is never a subscriber of orange: it holds none of its profiles (device.profiles) and orange runs no SM-DP+ (network.operators[].smdp)`},
+		{"home with no cell on the way", `{operator: tim, registration: home}`, `b.yaml:29:46: expect.last_attach.registration: tim has no cell in an area of the itinerary (network.cells): its subscriber is never home`},
+		{"roaming with no agreement", `{operator: tim, registration: roaming}`, `b.yaml:29:46: expect.last_attach.registration: tim has no roaming agreement (network.roaming: {home: tim, visited: …}): its subscriber roams nowhere`},
+		{"roaming only on a partner off the way", `{operator: sfr, registration: roaming}`, `b.yaml:29:46: expect.last_attach.registration: no partner of sfr (network.roaming: tim) has a cell in an area of the itinerary (network.cells): its subscriber roams nowhere`},
+		{"roaming on a partner of a downloaded profile's", `{operator: free, registration: roaming}`, ""},
+		{"home on its own", `{operator: sfr, registration: home}`, ""},
+		{"roaming on a partner", `{operator: cmcc, registration: roaming}`, ""},
+		{"a downloaded profile's, home", `{operator: free, registration: home}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(base, ops, more, 1)
+			src = strings.Replace(src, "    - {area: FR, operator: sfr, rsrp: -90}\n", cells, 1)
+			src += "expect:\n  last_attach: " + tt.last + "\n"
+			if tt.want == "" {
+				if _, err := Parse("b.yaml", []byte(src)); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantParseError(t, src, tt.want)
+		})
+	}
+}

@@ -637,6 +637,9 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 		if r := l.Registration; r != "home" && r != "roaming" {
 			return d.ErrPath("expect.last_attach.registration", "%q: want home or roaming", r)
 		}
+		if field, msg := unservedLastAttach(s, l); msg != "" {
+			return d.ErrPath("expect.last_attach."+field, "%s", msg)
+		}
 	}
 	for i, n := range e.Notifications {
 		kind, to, ok := strings.Cut(n, "@")
@@ -796,4 +799,46 @@ func unservedFinal(n *Network, f *Final) string {
 		return fmt.Sprintf("%q is %s's network, which has no roaming agreement for %s's subscribers (network.roaming: {home: %s, visited: %s})", f.PLMN, net, f.Operator, f.Operator, net)
 	}
 	return ""
+}
+
+// unservedLastAttach says why no run can attach as l says, and which field
+// it is about, or "": the card is a subscriber of an operator only through
+// a profile it holds or one that operator's SM-DP+ delivers, and the world
+// registers it only on cells of the area the device is in (the
+// itinerary's), home on its own network and roaming on a partner's
+// (outside tester t195: an operator with no agreement anywhere loaded and
+// failed every run).
+func unservedLastAttach(s *Scenario, l *LastAttach) (field, why string) {
+	op := l.Operator
+	i := slices.IndexFunc(s.Network.Operators, func(o Operator) bool { return o.ID == op })
+	if i < 0 {
+		return "", "" // opRef has said so
+	}
+	if s.Network.Operators[i].SMDP == "" && !slices.ContainsFunc(s.Device.Profiles, func(p Profile) bool { return p.Operator == op }) {
+		return "operator", fmt.Sprintf("the card is never a subscriber of %s: it holds none of its profiles (device.profiles) and %s runs no SM-DP+ (network.operators[].smdp)", op, op)
+	}
+	visited := func(net string) bool {
+		return slices.ContainsFunc(s.Network.Cells, func(c Cell) bool {
+			return c.Operator == net && slices.ContainsFunc(s.Itinerary, func(st Stop) bool { return st.Area == c.Area })
+		})
+	}
+	if l.Registration == "home" {
+		if !visited(op) {
+			return "registration", fmt.Sprintf("%s has no cell in an area of the itinerary (network.cells): its subscriber is never home", op)
+		}
+		return "", ""
+	}
+	var partners []string
+	for _, a := range s.Network.Roaming {
+		if a.Home == op && a.Visited != op {
+			if visited(a.Visited) {
+				return "", ""
+			}
+			partners = append(partners, a.Visited)
+		}
+	}
+	if len(partners) == 0 {
+		return "registration", fmt.Sprintf("%s has no roaming agreement (network.roaming: {home: %s, visited: …}): its subscriber roams nowhere", op, op)
+	}
+	return "registration", fmt.Sprintf("no partner of %s (network.roaming: %s) has a cell in an area of the itinerary (network.cells): its subscriber roams nowhere", op, strings.Join(partners, ", "))
 }
