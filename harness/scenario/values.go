@@ -23,16 +23,24 @@ func newDecoder(file string) *decoder {
 	return &decoder{&yamlnode.Decoder{File: file, Duplicate: "duplicate field"}}
 }
 
+// ParseInt reads an integer as a scenario file's integer fields take it:
+// decimal (a leading 0 is no octal: "010" is ten), or hex 0x… and octal
+// 0o… as YAML writes them, signed. The CLI's --seed reads the same, so a
+// seed copied from a file means what it meant there.
+func ParseInt(v string) (int64, error) {
+	base := 10
+	if l := strings.ToLower(strings.TrimLeft(v, "+-")); strings.HasPrefix(l, "0x") || strings.HasPrefix(l, "0o") {
+		base = 0
+	}
+	return strconv.ParseInt(v, base, 64)
+}
+
 func (d *decoder) integer(n *yaml.Node, path string, lo, hi int64) (int64, error) {
 	v, err := d.Scalar(n, path, "an integer")
 	if err != nil {
 		return 0, err
 	}
-	base := 10
-	if l := strings.ToLower(strings.TrimLeft(v, "+-")); strings.HasPrefix(l, "0x") || strings.HasPrefix(l, "0o") {
-		base = 0
-	}
-	i, perr := strconv.ParseInt(v, base, 64)
+	i, perr := ParseInt(v)
 	if errors.Is(perr, strconv.ErrRange) {
 		return 0, d.ErrAt(n, path, "%s out of range %d..%d", v, lo, hi)
 	}

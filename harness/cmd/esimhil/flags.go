@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // parseInterleaved parses args with flags before, among or after the
@@ -155,26 +157,26 @@ func isBool(f *flag.Flag) bool {
 	return ok && b.IsBoolFlag()
 }
 
-// seedFlag is a seed given in decimal, as the CLI prints it: flag.Int64
-// would read "010" as octal 8 and "0x10" as 16, a seed other than the
-// one typed.
+// seedFlag is a seed as a scenario's seed: takes it (scenario.ParseInt):
+// decimal as the CLI prints it, or 0x…/0o…; flag.Int64 would read "010"
+// as octal 8, a seed other than the one typed.
 type seedFlag int64
 
 func (s *seedFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
 
 func (s *seedFlag) Set(v string) error {
-	n, err := strconv.ParseInt(v, 10, 64)
+	n, err := scenario.ParseInt(v)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
 			return fmt.Errorf("%q out of range (a 64-bit signed integer)", v)
 		}
-		return fmt.Errorf("%q: want a decimal integer", v)
+		return fmt.Errorf("%q: want an integer (decimal, 0x… hex or 0o… octal, as in a scenario's seed)", v)
 	}
 	*s = seedFlag(n)
 	return nil
 }
 
-// seedVar defines a decimal seed flag.
+// seedVar defines a seed flag.
 func seedVar(fs *flag.FlagSet, name string, value int64, usage string) *int64 {
 	s := seedFlag(value)
 	fs.Var(&s, name, usage)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // Flags come anywhere among the operands; "--" ends them.
@@ -49,19 +51,49 @@ func TestParseInterleaved(t *testing.T) {
 	}
 }
 
-// A seed is read in decimal, as the CLI prints it: "010" is seed 10, not
-// octal 8; hex, words and numbers past int64 are refused, naming the flag.
-func TestSeedIsDecimal(t *testing.T) {
+// A seed is read as a scenario file's seed: is: decimal as the CLI prints
+// it ("010" is seed 10, not octal 8), or hex 0x… and octal 0o… (outside
+// tester t195: the file took 0x10, the flag refused it); words, "0b" and
+// numbers past int64 are refused, naming the flag.
+func TestSeedAsScenario(t *testing.T) {
 	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
 	var stdout, stderr bytes.Buffer
-	if code := cli(context.Background(), []string{"run", "--seed", "010", "--out", t.TempDir(), scen}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "(seed 10,") {
-		t.Errorf("--seed 010: exit %d, %s%s", code, stdout.String(), stderr.String())
-	}
-	for _, bad := range []string{"0x10", "ten", "99999999999999999999"} {
+	for _, tc := range []struct{ in, want string }{
+		{"010", "(seed 10,"},
+		{"0x10", "(seed 16,"},
+		{"-0X5f", "(seed -95,"},
+		{"0o10", "(seed 8,"},
+		{"0x8000000000000000", ""},
+		{"-0x8000000000000000", "(seed -9223372036854775808,"},
+		{"ten", ""},
+		{"0b10", ""},
+		{"99999999999999999999", ""},
+	} {
 		stdout.Reset()
 		stderr.Reset()
-		if code := cli(context.Background(), []string{"run", "--seed", bad, "--out", t.TempDir(), scen}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "-seed") {
-			t.Errorf("--seed %s: exit %d, %q", bad, code, stderr.String())
+		code := cli(context.Background(), []string{"run", "--seed", tc.in, "--out", t.TempDir(), scen}, &stdout, &stderr)
+		if tc.want == "" {
+			if code != 2 || !strings.Contains(stderr.String(), "-seed") {
+				t.Errorf("--seed %s: exit %d, %q", tc.in, code, stderr.String())
+			}
+			continue
+		}
+		if code != 0 || !strings.Contains(stdout.String(), tc.want) {
+			t.Errorf("--seed %s: exit %d, %s%s", tc.in, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// The flag and the scenario file read a seed alike.
+func TestSeedFlagMatchesScenario(t *testing.T) {
+	for _, v := range []string{"0", "010", "-5", "0x10", "0X1f", "-0x5f", "0o17", "+7", "0x7fffffffffffffff"} {
+		s, err := scenario.Parse("s.yaml", []byte("name: t\nseed: "+v+"\nnetwork:\n  operators:\n    - {id: a, plmn: \"00101\", country: FR}\n  cells:\n    - {area: X, operator: a, rsrp: -80}\ndevice:\n  eid: \"89049032000001000000000000000171\"\n  check_interval: 5m\n  profiles:\n    - {iccid: \"89860000000000000019\", operator: a, enabled: true}\nitinerary:\n  - {at: 0s, area: X}\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		var f seedFlag
+		if err := f.Set(v); err != nil || int64(f) != s.Seed {
+			t.Errorf("--seed %s = %d (%v), seed: %s = %d", v, f, err, v, s.Seed)
 		}
 	}
 }

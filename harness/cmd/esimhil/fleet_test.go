@@ -726,7 +726,7 @@ func TestFleetFlagTypos(t *testing.T) {
 		{"--dwell", "30", `esimhil fleet: --dwell "30": no unit: want a Go duration with a unit, such as 30m or 30s (units h, m, s, ms)` + hint},
 		{"--dwell", "0", "esimhil fleet: --dwell 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)\n"},
 		{"--give-up-after", "5.5", `esimhil fleet: --give-up-after "5.5": no unit: want a Go duration with a unit, such as 5.5m or 5.5s (units h, m, s, ms)` + hint},
-		{"--seed", "1e3", `esimhil fleet: --seed "1e3": want a decimal integer` + hint},
+		{"--seed", "1e3", `esimhil fleet: --seed "1e3": want an integer (decimal, 0x… hex or 0o… octal, as in a scenario's seed)` + hint},
 	} {
 		t.Run(tc.flag+" "+tc.value, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -741,7 +741,7 @@ func TestFleetFlagTypos(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"serve", "--seed", "x"}, "esimhil serve: --seed \"x\": want a decimal integer\nesimhil serve -h for the flags\n"},
+		{[]string{"serve", "--seed", "x"}, "esimhil serve: --seed \"x\": want an integer (decimal, 0x… hex or 0o… octal, as in a scenario's seed)\nesimhil serve -h for the flags\n"},
 		// Named with what it wants, as --devices is (outside tester t86 F7:
 		// "parse error").
 		{[]string{"serve", "--max-events-bytes", "abc"}, "esimhil serve: --max-events-bytes \"abc\": want a whole number of bytes, at least 256 (1 GiB: 1073741824)\nesimhil serve -h for the flags\n"},
@@ -758,7 +758,7 @@ func TestFleetFlagTypos(t *testing.T) {
 		// A stray argument: the command's own usage, not fleet's.
 		{[]string{"serve", "x"}, "esimhil serve: unexpected argument \"x\": it takes only flags\nusage: esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--smdp-listen op=HOST:PORT]... [--ci FILE] [--out DIR] [--max-events-bytes N]\n"},
 		{[]string{"emulate", "x", "y"}, "esimhil emulate: unexpected arguments \"x\" and 1 more: it takes only flags\nusage: esimhil emulate [--scenario F] [--personality NAME|FILE.yaml] [--state FILE] [--link PATH] [--speed X] [--capture tap|live|auto] [--out DIR]\n"},
-		{[]string{"run", "--seed", "1e3", "x.yaml"}, "esimhil run: --seed \"1e3\": want a decimal integer\nesimhil run -h for the flags\n"},
+		{[]string{"run", "--seed", "1e3", "x.yaml"}, "esimhil run: --seed \"1e3\": want an integer (decimal, 0x… hex or 0o… octal, as in a scenario's seed)\nesimhil run -h for the flags\n"},
 		{[]string{"replay", "--speed", "2", "x"}, "esimhil replay: unknown flag --speed; usage: esimhil replay [--out DIR] [-v] FIXTURE_DIR...\nesimhil replay -h for the flags\n"},
 		{[]string{"timeline", "--name"}, "esimhil timeline: --name: its value is missing\nesimhil timeline -h for the flags\n"},
 	} {
