@@ -100,15 +100,27 @@ func (m *Modem) setV250(name string, v int) {
 // septet ('@' 0x00, 'é' 0x05; '€' and '[' as ESC 0x1B and the code);
 // what IRA or GSM cannot hold ("中国移动", small Greek letters) goes as
 // '?', the manufacturer's choice 27.007 leaves open; UCS2 carries any
-// name as the hex of its UTF-16 units. Other strings a host sends (an
-// APN) are taken as they come, as modules do.
-func (m *Modem) teText(s string) string { return cscs.Encode(m.st.charset, s) }
+// name as the hex of its UTF-16 units. The codes then go inside the
+// quotes as a V.250 string constant holds them (§5.4.2.2, at.EscapeString):
+// a '"' or '\' code as \22 and \5C, so a name with a quote in it does
+// not end the string early for a strict host. Other strings a host
+// sends (an APN) are taken as they come, as modules do.
+func (m *Modem) teText(s string) string { return at.EscapeString(cscs.Encode(m.st.charset, s)) }
 
 // fromTE is s, a string the host sent in the TE character set +CSCS
 // chose (an operator's name, +COPS=1,0|1,<oper>), as text: teText's
-// inverse. What is no string of that set (a byte with bit 8 set under
-// IRA or GSM, UCS2 that is no hex of UTF-16 units) is an error.
-func (m *Modem) fromTE(s string) (string, error) { return cscs.Decode(m.st.charset, s) }
+// inverse, its V.250 escapes read first, so a host can give a GSM code
+// a command line cannot carry as a byte ('@' as \00, 'é' as \05). What
+// is no string constant (a '\' without two hex digits) or no string of
+// that set (a byte with bit 8 set under IRA or GSM, UCS2 that is no hex
+// of UTF-16 units) is an error.
+func (m *Modem) fromTE(s string) (string, error) {
+	codes, ok := at.UnescapeString(s)
+	if !ok {
+		return "", fmt.Errorf("%q is no V.250 string constant: a '\\' not followed by two hex digits (§5.4.2.2: '\\' is \\5C)", s)
+	}
+	return cscs.Decode(m.st.charset, codes)
+}
 
 func cmdCSCS(m *Modem, c at.Command) error {
 	switch c.Form {

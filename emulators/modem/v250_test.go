@@ -193,6 +193,7 @@ func TestCOPSNameInTECharset(t *testing.T) {
 // incorrect parameter (t185 F7).
 func TestCOPSNamesOutsideASCII(t *testing.T) {
 	const ucs2Telecom = "005400E9006C00E90063006F006D0020004C0069006200720065"
+	const ucs2Quote = "00540065006C00650020002200320022" // Tele "2"
 	tests := []struct {
 		name, long, short string
 		charset           string
@@ -202,20 +203,29 @@ func TestCOPSNamesOutsideASCII(t *testing.T) {
 		// sel are the host's selections by name and the answers. The
 		// command line takes printable ASCII alone (at.Splitter): a GSM
 		// code below 0x20 ('é' 05, '@' 00, the escape 1B) or a UTF-8
-		// byte cannot be sent, the line refused as any with a control
-		// or 8-bit byte (Cinterion modules take "\hh" escapes for such
-		// codes, which 27.007 does not define); what gets through but is
-		// no string of the set is an incorrect parameter (50).
+		// byte cannot be sent as a byte, the line refused as any with a
+		// control or 8-bit byte; it goes as a V.250 string constant's
+		// escape, '\' and two hex digits (§5.4.2.2: "\05"), as '"' and
+		// '\' must (\22, \5C). What is no string constant (a '\'
+		// without two hex digits) or no string of the set is an
+		// incorrect parameter (50).
 		sel [][2]string
 	}{
 		{"ASCII under GSM", "Orange F", "Orange", "GSM", "Orange F", "Orange",
 			[][2]string{{"1,0,Orange F", "OK"}}},
 		{"accents under GSM", "Télécom Libre", "Türk", "GSM", "T\x05l\x05com Libre", "T\x7erk",
-			[][2]string{{"1,1,T~rk", "OK"}, {"1,0,T\x05l\x05com Libre", "ERROR"}, {"1,0,Télécom Libre", "ERROR"}, {"1,0,T?l?com Libre", "+CME ERROR: 30"}}},
+			[][2]string{{"1,1,T~rk", "OK"}, {"1,0,T\x05l\x05com Libre", "ERROR"}, {"1,0,Télécom Libre", "ERROR"}, {"1,0,T?l?com Libre", "+CME ERROR: 30"},
+				{`1,0,T\05l\05com Libre`, "OK"}, {`1,1,T\7erk`, "OK"}}},
 		{"@ $ _ under GSM", "a@b$c_d", "@", "GSM", "a\x00b\x02c\x11d", "\x00",
-			[][2]string{{"1,0,a\x00b\x02c\x11d", "ERROR"}, {"1,0,a@b$c_d", "+CME ERROR: 30"}}},
+			[][2]string{{"1,0,a\x00b\x02c\x11d", "ERROR"}, {"1,0,a@b$c_d", "+CME ERROR: 30"}, {`1,0,a\00b\02c\11d`, "OK"}, {`1,1,\00`, "OK"}}},
 		{"extension table under GSM", "Net€ [1]", "€", "GSM", "Net\x1b\x65 \x1b\x3c1\x1b\x3e", "\x1b\x65",
-			[][2]string{{"1,0,Net\x1b\x65 \x1b\x3c1\x1b\x3e", "ERROR"}, {"1,0,Nete <1>", "+CME ERROR: 30"}}},
+			[][2]string{{"1,0,Net\x1b\x65 \x1b\x3c1\x1b\x3e", "ERROR"}, {"1,0,Nete <1>", "+CME ERROR: 30"}, {`1,0,Net\1Be \1B<1\1B>`, "OK"}}},
+		{"quote and backslash under IRA", `Tele "2"`, `a\b`, "IRA", `Tele \222\22`, `a\5Cb`,
+			[][2]string{{`1,0,Tele \222\22`, "OK"}, {`1,1,a\5cb`, "OK"}, {`1,1,a\b`, "+CME ERROR: 50"}, {`1,0,Tele "2"`, "ERROR"}}},
+		{"quote, backslash and Ö under GSM", `Tele "2"`, `Ö\`, "GSM", `Tele \222\22`, `\5C` + "\x1b/",
+			[][2]string{{`1,0,Tele \222\22`, "OK"}, {`1,1,\5C\1B/`, "OK"}, {`1,1,\5C\1B`, "+CME ERROR: 50"}}},
+		{"quote and backslash under UCS2", `Tele "2"`, `a\b`, "UCS2", ucs2Quote, "0061005C0062",
+			[][2]string{{"1,0," + ucs2Quote, "OK"}, {"1,1,0061005C0062", "OK"}}},
 		{"what GSM lacks", "中国移动", "Ελλάδα", "GSM", "????", "??????",
 			[][2]string{{"1,0,????", "+CME ERROR: 30"}}},
 		{"accents under IRA", "Télécom Libre", "Türk", "IRA", "T?l?com Libre", "T?rk",

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/cscs"
 	"github.com/esimhil/esimhil/internal/ident"
 )
@@ -70,16 +71,21 @@ func ReadCOPS(line string) (COPS, bool) {
 // hex, or GSM default alphabet codes a byte each, the control bytes
 // among them perhaps in the \xNN form a log (ours: fieldlog.Escape)
 // shows them in. Under IRA, or a set not known (""), the name is taken as
-// it stands: a modem that sends UTF-8 there sends text. An error says
-// the name is no string of that set.
+// it stands: a modem that sends UTF-8 there sends text. In every set a
+// V.250 string constant's escapes are read first (§5.4.2.2,
+// at.UnescapeString: \22 is '"', \5C '\'), as the emulated modem writes
+// a name that holds them; a '\' without two hex digits after it stays as
+// sent. An error says the name is no string of that set.
 func OperText(oper, cs string) (string, error) {
 	switch strings.ToUpper(cs) {
 	case cscs.GSM:
-		return cscs.Decode(cs, unescapeHex(oper))
+		codes, _ := at.UnescapeString(unescapeHex(oper))
+		return cscs.Decode(cs, codes)
 	case cscs.UCS2:
 		return cscs.Decode(cs, oper)
 	}
-	return oper, nil
+	text, _ := at.UnescapeString(oper)
+	return text, nil
 }
 
 // unescapeHex undoes the \xNN form of a byte (fieldlog.Escape's for a

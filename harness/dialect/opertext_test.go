@@ -4,7 +4,7 @@ import "testing"
 
 // TestOperText: a +COPS? name read back under the +CSCS the host set
 // (27.007 §5.5): GSM codes raw or in a log's \xNN form, UCS2 hex; IRA
-// and an unknown set as the name stands.
+// and an unknown set as the name stands; V.250 escapes read in all.
 func TestOperText(t *testing.T) {
 	for _, c := range []struct {
 		oper, cs, want string
@@ -21,6 +21,14 @@ func TestOperText(t *testing.T) {
 		{"T\xc3\xa9l", "GSM", "", true},
 		{"Télécom", "IRA", "Télécom", false},
 		{"T?l?com", "", "T?l?com", false},
+		// V.250 §5.4.2.2 string constants: '"' and '\' come as \22 and
+		// \5C (the emulated modem writes them so) in every set; a '\'
+		// without two hex digits stays as sent.
+		{`Tele \222\22`, "IRA", `Tele "2"`, false},
+		{`a\5Cb`, "", `a\b`, false},
+		{`a\b`, "IRA", `a\b`, false},
+		{`\22\05\5C`, "GSM", `"éÖ`, false},
+		{`\22\x05`, "GSM", `"é`, false},
 	} {
 		got, err := OperText(c.oper, c.cs)
 		if (err != nil) != c.bad || got != c.want {

@@ -214,6 +214,13 @@ func TestParseErrors(t *testing.T) {
 			`b.yaml:5:12: network.operators[1].id: "sf\x1b[31mr" holds the control character U+001B: an operator id is printed in verdict lines and names a lane; give it without one`},
 		{"operator id with a line separator", `{id: sfr,`, `{id: "sf\u2028r",`,
 			`b.yaml:5:12: network.operators[1].id: "sf\u2028r" holds the control character U+2028: an operator id is printed in verdict lines and names a lane; give it without one`},
+		// A name is read and selected by in +COPS, where no TE set but
+		// UCS2 carries a control character (outside tester t190); '"'
+		// and '\' are V.250 escapes there (TestOperatorNameQuotes).
+		{"operator name with a line feed", `{id: sfr,`, `{id: sfr, name: "SFR\nF",`,
+			`b.yaml:5:23: network.operators[1].name: "SFR\nF" holds the control character U+000A: a network's name is text a host reads in +COPS answers and selects by, and no TE character set but UCS2 carries one; give it without one`},
+		{"operator name with a tab", `{id: sfr,`, `{id: sfr, name: "SFR\tF",`,
+			`b.yaml:5:23: network.operators[1].name: "SFR\tF" holds the control character U+0009: a network's name is text a host reads in +COPS answers and selects by, and no TE character set but UCS2 carries one; give it without one`},
 		{"short plmn", `plmn: "20810"`, `plmn: "2081"`, `b.yaml:5:23: network.operators[1].plmn: "2081" is not a PLMN (MCC+MNC, 5 or 6 digits)`},
 		{"plmns overlapping", `plmn: "20810"`, `plmn: "460001"`, `b.yaml:5:23: network.operators[1].plmn: 460001 overlaps cmcc's 46000: an IMSI beginning 460001 would be a subscriber of both (one MCC does not hold the 2-digit MNC 00 and a 3-digit MNC starting with it)`},
 		{"seed beyond 64 bits", "name: t", "name: t\nseed: 99999999999999999999999", "b.yaml:2:7: seed: 99999999999999999999999 out of range -9223372036854775808..9223372036854775807"},
@@ -682,5 +689,17 @@ func TestLastAttachServed(t *testing.T) {
 			}
 			wantParseError(t, src, tt.want)
 		})
+	}
+}
+
+// A name with '"' and '\' loads: +COPS writes them as V.250 escapes.
+func TestOperatorNameQuotes(t *testing.T) {
+	src := strings.Replace(base, `{id: sfr,`, `{id: sfr, name: 'Tele "2" a\b',`, 1)
+	s, err := Parse("b.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Network.Operators[1].Name; got != `Tele "2" a\b` {
+		t.Errorf("name %q", got)
 	}
 }

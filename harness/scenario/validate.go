@@ -43,6 +43,12 @@ func (d *decoder) validate(s *Scenario) error {
 			// control character there moves the cursor or recolours the
 			// terminal, or breaks the line (outside tester sw130 N8).
 			return d.ErrPath(p+".id", "%q holds the control character U+%04X: an operator id is printed in verdict lines and names a lane; give it without one", o.ID, firstControl(o.ID))
+		case strings.IndexFunc(o.Name, isControl) >= 0:
+			// The name goes out in +COPS answers (27.007 §7.3): a TE
+			// character set carries no control character as text (IRA
+			// and GSM write '?' for it), so a host could neither read
+			// it back nor select the network by it (outside tester t190).
+			return d.ErrPath(p+".name", "%q holds the control character U+%04X: a network's name is text a host reads in +COPS answers and selects by, and no TE character set but UCS2 carries one; give it without one", o.Name, firstControl(o.Name))
 		case ops[o.ID].ID != "":
 			return d.ErrPath(p+".id", "duplicate operator %q", o.ID)
 		case !ident.IsPLMN(o.PLMN):

@@ -18,9 +18,10 @@
 //     0x13 are DC1 and DC3 on the wire). The extension table's characters
 //     (€ [ ] { } \ ^ ~ | and form feed) go as ESC 0x1B and their code;
 //     a character neither table holds is '?' (0x3F), as under IRA.
-//     Siemens/Cinterion modules offer "\hh" escapes for the codes an ASCII
-//     terminal mishandles (00, 08, 22, 5C); 27.007 defines none, so
-//     neither side reads them.
+//     A code an ASCII terminal mishandles (00, 08, 22, 5C) may go as a
+//     V.250 string constant's "\hh" escape (§5.4.2.2, as
+//     Siemens/Cinterion manuals show): that layer is the at package's
+//     (at.EscapeString), over these codes, not this one's.
 //   - "UCS2" is the hex of the text's UTF-16 units, four digits each
 //     (27.007 §5.5's "004100620063"), a character beyond the BMP as its
 //     surrogate pair, as ModemManager reads it back.
