@@ -3,5 +3,7 @@
 // warthog618/modem library: a Splitter frames command lines, Parse turns a
 // line into Commands, an Encoder writes responses honouring ATV and +CMEE,
 // and on the host side a LineReader frames response lines and Classify tells
-// final result codes from information text.
+// final result codes from information text. EscapeString,
+// EscapeCommandString and UnescapeString code the inside of a V.250
+// string constant (§5.4.2.2: '\' and two hex digits), for both sides.
 package at

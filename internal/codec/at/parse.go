@@ -33,7 +33,7 @@ func (f Form) String() string {
 }
 
 // Arg is one parameter of a command. Raw is the text between the quotes for a
-// quoted string; escapes are left as sent.
+// quoted string; escapes are left as sent (UnescapeString reads them).
 type Arg struct {
 	Raw    string
 	Quoted bool
