@@ -51,3 +51,31 @@ func TestRunBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// A seed reads as esimhil's --seed: "010" is ten (flag.Int64 made it
+// octal 8, another PKI), 0x0a too.
+func TestSeedAsEsimhil(t *testing.T) {
+	ca := func(seed string) []byte {
+		t.Helper()
+		dir := t.TempDir()
+		var out, errb bytes.Buffer
+		if code := run([]string{"--seed", seed, "--out", dir}, &out, &errb); code != 0 {
+			t.Fatalf("--seed %s: exit %d: %s", seed, code, errb.String())
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "ci.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	ten := ca("10")
+	for _, s := range []string{"010", "0x0a", "0o12"} {
+		if !bytes.Equal(ca(s), ten) {
+			t.Errorf("--seed %s made another PKI than --seed 10", s)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"--seed", "1e3", "--out", t.TempDir()}, &out, &errb); code != 2 {
+		t.Errorf("--seed 1e3: exit %d", code)
+	}
+}
