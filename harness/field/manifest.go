@@ -328,7 +328,10 @@ func (m *Manifest) top(root *yaml.Node) error {
 		return m.errAt(m.Node("expect"), "expect", "%q: want %s or %s", m.Expect, Reproduces, Fixed)
 	}
 	if seed != "" {
-		if _, err := fmt.Sscan(seed, &m.Seed); err != nil || m.Seed < 0 {
+		// As a scenario's seed: (scenario.ParseInt): fmt.Sscan made
+		// "010" octal 8 and took "10abc" for 10.
+		n, err := scenario.ParseInt(seed)
+		if m.Seed = n; err != nil || n < 0 {
 			return m.errAt(m.Node("seed"), "seed", "want a non-negative integer, got %q", seed)
 		}
 	}

@@ -69,6 +69,17 @@ func TestParseManifest(t *testing.T) {
 	}
 }
 
+// A fixture's seed reads as a scenario's seed: and esimhil's --seed (t197):
+// fmt.Sscan made 010 octal 8.
+func TestManifestSeedAsScenario(t *testing.T) {
+	for seed, want := range map[string]int64{"010": 10, "0x10": 16, `"12"`: 12} {
+		m, err := ParseManifest("demo/manifest.yaml", []byte(strings.Replace(goodManifest, "seed: 7", "seed: "+seed, 1)))
+		if err != nil || m.Seed != want {
+			t.Errorf("seed: %s = %d, %v; want %d", seed, m.Seed, err, want)
+		}
+	}
+}
+
 // TestManifestErrors: every bad field is named with its line, column and
 // path, and nothing past the first error is reported.
 func TestManifestErrors(t *testing.T) {
@@ -84,6 +95,7 @@ func TestManifestErrors(t *testing.T) {
 		{"blank source", `source: "lpac chip info from a ticket"`, `source: ""`, "demo/manifest.yaml:2:9: source: empty: say it in words"},
 		{"blank failure", `what: "ERROR"`, `what: ""`, "demo/manifest.yaml:20:42: failure.what: empty: say it in words"},
 		{"bad seed", "seed: 7", "seed: -1", `demo/manifest.yaml:22:7: seed: want a non-negative integer, got "-1"`},
+		{"seed with a tail", "seed: 7", "seed: 10abc", `demo/manifest.yaml:22:7: seed: want a non-negative integer, got "10abc"`},
 		{"no logs", "logs:\n  - {file: lpac.log, format: lpac}\n  - {file: mm.log, port: ttyUSB3}", "logs: []", "demo/manifest.yaml:3:7: logs: want a list of 1 to 8 logs"},
 		{"log in another directory", "file: mm.log", "file: ../mm.log", `demo/manifest.yaml:5:5: logs[1].file: "../mm.log": want a file name in the fixture's directory`},
 		{"log file a number", "file: mm.log", "file: 5", "demo/manifest.yaml:5:12: logs[1].file: want a file name, got 5"},

@@ -279,7 +279,7 @@ func parse(file string, b []byte) (*Template, error) {
 		yamlnode.Optional("arrive_within", duration(d, &t.ArriveWithin)),
 		yamlnode.Optional("dwell", duration(d, &t.Dwell)),
 		yamlnode.Optional("ptys", integer(d, &t.PTYs)),
-		yamlnode.Optional("seed", integer(d, &t.Seed)),
+		yamlnode.Optional("seed", seed(d, &t.Seed)),
 		yamlnode.Optional("mix", func(n *yaml.Node, p string) error {
 			t.Mix = []Part{} // given but empty is refused, not read as left out
 			return d.Sequence(n, p, part)
@@ -315,6 +315,24 @@ func integer(d *yamlnode.Decoder, dst any) yamlnode.Func {
 		if n.ShortTag() != "!!int" || n.Decode(dst) != nil {
 			return d.ErrAt(n, path, "want a whole number, got %q", v)
 		}
+		return nil
+	}
+}
+
+// seed reads a seed as a scenario's seed: and esimhil's --seed do
+// (scenario.ParseInt): "010" is ten, where YAML's decoder makes it octal
+// 8, another fleet than the one the CLI prints.
+func seed(d *yamlnode.Decoder, dst *int64) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.Scalar(n, path, "a whole number")
+		if err != nil {
+			return err
+		}
+		i, perr := scenario.ParseInt(v)
+		if n.ShortTag() != "!!int" || perr != nil {
+			return d.ErrAt(n, path, "want a whole number (decimal, 0x… hex or 0o… octal, as a scenario's seed), got %q", v)
+		}
+		*dst = i
 		return nil
 	}
 }

@@ -45,7 +45,9 @@ func TestTemplateErrors(t *testing.T) {
 		{"devices beyond 64 bits", "scenario: x\ndevices: 99999999999999999999\n", false,
 			`storm.yaml:2:10: devices: want a whole number, got "99999999999999999999"`},
 		{"seed a word", head + "seed: abc\n", false,
-			`storm.yaml:4:7: seed: want a whole number, got "abc"`},
+			`storm.yaml:4:7: seed: want a whole number (decimal, 0x… hex or 0o… octal, as a scenario's seed), got "abc"`},
+		{"seed in binary", head + "seed: 0b11\n", false,
+			`storm.yaml:4:7: seed: want a whole number (decimal, 0x… hex or 0o… octal, as a scenario's seed), got "0b11"`},
 		{"name a mapping", head + "name: {a: 1}\n", false,
 			"storm.yaml:4:7: name: want a string, got a mapping"},
 		{"window without a unit", "scenario: x\narrive_within: 10\n", false,
@@ -223,6 +225,9 @@ func TestSeedDefaultsToTheBaseScenarios(t *testing.T) {
 		{"left out", "", Flags{}, 7},
 		{"given", "seed: 3\n", Flags{}, 3},
 		{"given as 0", "seed: 0\n", Flags{}, 0},
+		// As a scenario's seed: and --seed (t197): 010 is ten, not octal.
+		{"given as 010", "seed: 010\n", Flags{}, 10},
+		{"given in hex", "seed: 0x10\n", Flags{}, 16},
 		{"left out, a flag given", "", Flags{Seed: ptr(int64(0))}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
