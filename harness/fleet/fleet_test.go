@@ -1173,7 +1173,7 @@ func TestMergeFailures(t *testing.T) {
 	if m.Platform != "emulated (each shard its own)" {
 		t.Errorf("merged platform %q: each shard ran its own", m.Platform)
 	}
-	want := map[string]*FailureGroup{"garbage": {Devices: 8, First: []int{0, 1, 2, 3, 4}}, "rig": {Devices: 1, First: []int{12}}}
+	want := map[string]*FailureGroup{"garbage": {Devices: 8, First: []int{0, 1, 2, 3, 4}, Example: "garbage"}, "rig": {Devices: 1, First: []int{12}, Example: "rig"}}
 	if !reflect.DeepEqual(m.Failures, want) || m.OK() || m.Verdict() != "9 of 9 devices failed" {
 		t.Errorf("merged failures %v, verdict %q", m.Failures, m.Verdict())
 	}

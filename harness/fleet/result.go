@@ -307,6 +307,10 @@ type FailureGroup struct {
 	// First are the lowest indexes among them (at most maxFirst), so
 	// shards merged name the same devices as one run.
 	First []int `json:"first"`
+	// Example is the whole reason of the first of them (First[0]), its
+	// identifiers unmasked: what one device said, beside the group's
+	// masked text (empty in a result from before it was kept).
+	Example string `json:"example,omitempty"`
 }
 
 const (
@@ -324,16 +328,26 @@ const otherReasons = "(other reasons)"
 // x509's "current time … is after …", or with a space).
 var timestamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?`)
 
-// perDevice are the parts of a reason that name the device rather than
-// the failure: an EID (32 digits), an ICCID (18–20 digits from 89), a
-// platform counter ("seq 6 not above 15, the last accepted").
+// perDevice are the parts of a reason that name the device or its
+// exchange rather than the failure: an EID (32 digits, SGP.02 §2.2.2),
+// an ICCID (18–20 digits from 89, ITU-T E.118), a Matching ID (the third
+// field of an activation code, SGP.22 §4.1, or one named as such), a
+// transactionId (16 bytes, SGP.22 §5.6.1, in hex) and any other run of
+// 16 or more hex digits (a hash, a key id), a counter or sequence number
+// ("seq 6 not above 15, the last accepted", a notification's
+// seqNumber). with is a regexp.Expand template. A masked reason masks
+// to itself: a merge groups the shards' groups again.
 var perDevice = []struct {
 	re   *regexp.Regexp
 	with string
 }{
 	{regexp.MustCompile(`\b89\d{30}\b`), "<eid>"},
 	{regexp.MustCompile(`\b89\d{16,18}[0-9Ff]?\b`), "<iccid>"},
-	{regexp.MustCompile(`\bseq \d+`), "seq <n>"},
+	{regexp.MustCompile(`(LPA:1\$[^$\s"]*\$)[^$\s"<][^$\s"]*`), "${1}<matching id>"},
+	{regexp.MustCompile(`(?i)\b(matching[ _-]?id)([ :=]+"?)[0-9a-z-]*\d[0-9a-z-]*`), "${1}${2}<matching id>"},
+	{regexp.MustCompile(`(?i)\b(transaction[ _-]?id)([ :=]+"?)[0-9a-f]{8,}\b`), "${1}${2}<transaction id>"},
+	{regexp.MustCompile(`\b(?:[0-9A-F]{16,}|[0-9a-f]{16,})\b`), "<hex>"},
+	{regexp.MustCompile(`(?i)\b(seq|seq_?number|sequence number)([ :=]+)\d+`), "${1}${2}<n>"},
 	{regexp.MustCompile(`\babove \d+`), "above <n>"},
 }
 
@@ -345,7 +359,7 @@ var perDevice = []struct {
 func groupKey(reason string) string {
 	reason = timestamp.ReplaceAllLiteralString(reason, "<time>")
 	for _, p := range perDevice {
-		reason = p.re.ReplaceAllLiteralString(reason, p.with)
+		reason = p.re.ReplaceAllString(reason, p.with)
 	}
 	return reason
 }
@@ -388,10 +402,12 @@ func countWhy(m *map[string]int, why string, n int) {
 // and in how many different ones are kept; first are some of their
 // indexes (the lowest are kept).
 func (r *Result) failedBecause(reason string, first ...int) {
-	r.addFailures(reason, 1, first)
+	r.addFailures(reason, reason, 1, first)
 }
 
-func (r *Result) addFailures(reason string, n int, first []int) {
+// addFailures counts n devices, first the lowest of them, under reason's
+// group; example is the whole reason of first[0].
+func (r *Result) addFailures(reason, example string, n int, first []int) {
 	reason = textcut.Cut(groupKey(reason), maxReason)
 	if r.Failures == nil {
 		r.Failures = map[string]*FailureGroup{}
@@ -405,6 +421,11 @@ func (r *Result) addFailures(reason string, n int, first []int) {
 		r.Failures[reason] = g
 	}
 	g.Devices += n
+	// The example is the lowest device's, as First is: one run and its
+	// shards merged show the same.
+	if example != "" && (g.Example == "" || len(first) > 0 && (len(g.First) == 0 || first[0] < g.First[0])) {
+		g.Example = textcut.Cut(example, maxReason)
+	}
 	for _, i := range first {
 		if !slices.Contains(g.First, i) {
 			g.First = append(g.First, i)
@@ -714,7 +735,7 @@ func Merge(rs []*Result) (*Result, error) {
 		}
 		for _, k := range slices.Sorted(maps.Keys(r.Failures)) {
 			if g := r.Failures[k]; g != nil {
-				m.addFailures(k, g.Devices, g.First)
+				m.addFailures(k, g.Example, g.Devices, g.First)
 			}
 		}
 		for _, e := range r.Errors {
@@ -1393,6 +1414,10 @@ func (r *Result) Print(w io.Writer) {
 			more = ", …"
 		}
 		fmt.Fprintf(w, "FAILED     %6d %s (devices %s%s)\n", g.Devices, k, strings.Join(ids, ", "), more)
+		if g.Example != "" && g.Example != k && len(g.First) > 0 {
+			// The identifiers the group masks, as one device had them.
+			fmt.Fprintf(w, "           e.g. device %d: %s\n", g.First[0], g.Example)
+		}
 	}
 	if len(r.SwitchTimes) > 0 {
 		fmt.Fprintf(w, "switch     p50 %v, p95 %v, p99 %v simulated (arrival → attached on the new operator)\n",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -196,12 +197,36 @@ func TestFailureGroupsIgnoreTimestamps(t *testing.T) {
 		}, map[string]int{"preferred list: http status 401: auth: replay: seq <n> not above <n>, the last accepted for <eid>": 2}},
 		{"ICCIDs", []string{"enable 89208100000000000010: refused", "enable 8920810000000000002F: refused"},
 			map[string]int{"enable <iccid>: refused": 2}},
+		// Outside tester t194: a platform without activation_code made a
+		// group a device, each naming its own Matching ID.
+		{"matching IDs in an activation code", []string{
+			`stayed: download: activation_code "", want "LPA:1$smdp.sfr.test$MID-001472-0065"`,
+			`stayed: download: activation_code "", want "LPA:1$smdp.sfr.test$MID-005934-0066"`,
+		}, map[string]int{`stayed: download: activation_code "", want "LPA:1$smdp.sfr.test$<matching id>"`: 2}},
+		{"matching IDs named", []string{"confirmOrder: matchingId MID-001472-0065 unknown", "confirmOrder: matchingId MID-005934-0001 unknown", "ES2+: matching_id=ABC12 already used"},
+			map[string]int{"confirmOrder: matchingId <matching id> unknown": 2, "ES2+: matching_id=<matching id> already used": 1}},
+		// A word after the name is no ID: the text stays as it is.
+		{"a matching ID required", []string{"operator, smdp_address and matching_id are required"},
+			map[string]int{"operator, smdp_address and matching_id are required": 1}},
+		{"transaction ids", []string{
+			"AuthenticateClient: transactionId 0A1B2C3D4E5F60718293A4B5C6D7E8F9, want 00112233445566778899AABBCCDDEEFF",
+			"AuthenticateClient: transactionId 1111111111111111111111111111111F, want 2222222222222222222222222222222E",
+		}, map[string]int{"AuthenticateClient: transactionId <transaction id>, want <hex>": 2}},
+		{"sequence numbers", []string{"handleNotification seqNumber 36: 8.1 3.9", "handleNotification seqNumber 7: 8.1 3.9", "notification seq_number=4 refused"},
+			map[string]int{"handleNotification seqNumber <n>: 8.1 3.9": 2, "notification seq_number=<n> refused": 1}},
+		// The ES9+ status codes tell failures apart (SGP.22 §5.2.6).
+		{"subject and reason codes", []string{"handleNotification seqNumber 1: 8.1 3.9", "handleNotification seqNumber 2: 8.2 1.2"},
+			map[string]int{"handleNotification seqNumber <n>: 8.1 3.9": 1, "handleNotification seqNumber <n>: 8.2 1.2": 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newResult()
 			for i, why := range tc.reasons {
 				r.failedBecause(why, i)
+				// A merge masks the groups' keys again.
+				if k := groupKey(why); groupKey(k) != k {
+					t.Errorf("%q masks to %q, and that to %q", why, k, groupKey(k))
+				}
 			}
 			got := map[string]int{}
 			for k, g := range r.Failures {
@@ -211,6 +236,47 @@ func TestFailureGroupsIgnoreTimestamps(t *testing.T) {
 				t.Errorf("groups %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// A group shows its count, its lowest devices and one device's reason
+// whole, the lowest's: the same for one run and its shards merged, in
+// any order.
+func TestFailureGroupExample(t *testing.T) {
+	why := func(i int) string {
+		return fmt.Sprintf(`download: activation_code "", want "LPA:1$smdp.sfr.test$MID-%06d-0065"`, i)
+	}
+	const key = `download: activation_code "", want "LPA:1$smdp.sfr.test$<matching id>"`
+	whole := newResult()
+	for _, i := range []int{7, 3, 12} {
+		whole.failedBecause(why(i), i)
+	}
+	a, b := newResult(), newResult()
+	a.failedBecause(why(7), 7)
+	a.failedBecause(why(12), 12)
+	b.failedBecause(why(3), 3)
+	for name, r := range map[string]*Result{"one run": whole} {
+		g := r.Failures[key]
+		if g == nil || g.Devices != 3 || g.Example != why(3) || !slices.Equal(g.First, []int{3, 7, 12}) {
+			t.Fatalf("%s: groups %v, want %q: 3 devices, example %q", name, r.Failures, key, why(3))
+		}
+		var out strings.Builder
+		r.Print(&out)
+		want := "FAILED          3 " + key + " (devices 3, 7, 12)\n           e.g. device 3: " + why(3) + "\n"
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("%s printed\n%s\nwant it to hold\n%s", name, out.String(), want)
+		}
+	}
+	for _, order := range [][]*Result{{a, b}, {b, a}} {
+		m := newResult()
+		for _, r := range order {
+			for k, g := range r.Failures {
+				m.addFailures(k, g.Example, g.Devices, g.First)
+			}
+		}
+		if g := m.Failures[key]; g == nil || g.Devices != 3 || g.Example != why(3) {
+			t.Errorf("merged: %+v, want 3 devices and example %q", g, why(3))
+		}
 	}
 }
 
