@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +36,10 @@ func parseInterleaved(fs *flag.FlagSet, args []string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, flag.ErrHelp):
+		if fs.Usage != nil { // the command's own (lab diff's operand)
+			fs.Usage()
+			return err
+		}
 		fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
 		fs.PrintDefaults()
 		return err
@@ -46,6 +53,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) error {
 // number"), an unknown flag the command's usage, what it takes.
 func flagError(cmd string, err error) string {
 	msg := err.Error()
+	if m := invalidBool.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("--%s %q: want true or false (or the flag alone for true)", m[2], m[1])
+	}
 	if m := invalidValue.FindStringSubmatch(msg); m != nil {
 		switch m[3] {
 		case "parse error": // strconv's, for a number flag of package flag
@@ -114,6 +124,7 @@ func synopsis(cmd string) string {
 // operands (parseInterleaved).
 func parseSplit(fs *flag.FlagSet, args []string) error {
 	var flags, operands []string
+	given := map[string]string{} // each single-valued flag's value
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -125,16 +136,62 @@ func parseSplit(fs *flag.FlagSet, args []string) error {
 			continue
 		}
 		flags = append(flags, a)
-		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if f := fs.Lookup(name); f != nil && !hasValue && !isBool(f) {
+		name, val, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		if f == nil || isBool(f) {
+			continue
+		}
+		if !hasValue {
 			if i+1 == len(args) {
 				return fs.Parse([]string{a}) // its value missing: flag's own error
 			}
 			i++
-			flags = append(flags, args[i]) // its value
+			val = args[i]
+			flags = append(flags, val) // its value
+		}
+		if err := checkValue(fs, name, val, !hasValue); err != nil {
+			return err
+		}
+		if _, many := f.Value.(*repeated); !many {
+			// Package flag keeps the last: the first would be dropped
+			// without a word (a script's default and an override).
+			if prev, ok := given[f.Name]; ok && prev != val {
+				return fmt.Errorf("--%s given twice (%q and %q): give it once", f.Name, prev, val)
+			}
+			given[f.Name] = val
 		}
 	}
 	return fs.Parse(append(append(flags, "--"), operands...))
+}
+
+// checkValue refuses, for a flag that takes a value, a value that is
+// another of the command's flags ("--out --seed 3": --out's value was
+// left out, and package flag would take "--seed" for it and 3 for an
+// operand) and an empty one (a variable left unset in a script or a
+// Job), which would otherwise run with the flag's default, or with
+// nothing where the default is something: say why rather than run with
+// a setting nobody chose.
+func checkValue(fs *flag.FlagSet, name, val string, apart bool) error {
+	if other, ok := namesFlag(fs, val); ok && apart {
+		return fmt.Errorf("--%s: its value is missing (the next argument, %s, is a flag)", name, other)
+	}
+	if strings.TrimSpace(val) == "" {
+		return fmt.Errorf("--%s %q: empty value (an unset variable?); give one, or leave the flag out for its default", name, val)
+	}
+	return nil
+}
+
+// namesFlag reports whether arg is one of fs's flags, or -h/--help,
+// written as on a command line ("--seed", "-seed=3"), and which.
+func namesFlag(fs *flag.FlagSet, arg string) (string, bool) {
+	if len(arg) < 2 || arg[0] != '-' {
+		return "", false
+	}
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	if name == "" || (fs.Lookup(name) == nil && name != "h" && name != "help") {
+		return "", false // "-1", "-5m": a negative number, not a flag
+	}
+	return "--" + name, true
 }
 
 // strayOperands names, for a command that takes only flags, what it was
@@ -237,13 +294,27 @@ func (f *durationFlag) String() string {
 func (f *durationFlag) Set(v string) error {
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
-			return fmt.Errorf("%q: no unit: want a Go duration with a unit, such as %sm or %ss (units h, m, s, ms)", v, v, v)
-		}
-		return fmt.Errorf("%q: want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)", v)
+		return durationError(v)
 	}
 	*f.d = d
 	return nil
+}
+
+// durationShape is a duration as time.ParseDuration writes them: a
+// number and a unit, repeated. One of this shape that it refused is too
+// long for it, not malformed.
+var durationShape = regexp.MustCompile(`^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$`)
+
+// durationError says what is wrong with v, a value time.ParseDuration
+// refused: its unit missing ("10" for 10m), too long, or no duration.
+func durationError(v string) error {
+	if n, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
+		return fmt.Errorf("%q: no unit: want a Go duration with a unit, such as %sm or %ss (units h, m, s, ms)", v, v, v)
+	}
+	if durationShape.MatchString(v) {
+		return fmt.Errorf("%q: out of range: at most %v", v, time.Duration(math.MaxInt64).Truncate(time.Hour))
+	}
+	return fmt.Errorf("%q: want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)", v)
 }
 
 func durationVar(fs *flag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
@@ -254,3 +325,51 @@ func durationVar(fs *flag.FlagSet, name string, value time.Duration, usage strin
 
 // invalidValue is how package flag words a value its flag refused.
 var invalidValue = regexp.MustCompile(`^invalid value "(.*)" for flag -([^:]+): (.*)$`)
+
+// invalidBool is how package flag words a refused bool flag's value.
+var invalidBool = regexp.MustCompile(`^invalid boolean value "(.*)" for -([^:]+): (.*)$`)
+
+// checkURL refuses a URL-valued flag's value that is not
+// scheme://host[:port] with one of schemes, checked as the command
+// starts, before anything runs: no scheme ("127.0.0.1:443", which
+// url.Parse reads as a path), another scheme, no host, a port outside
+// 1-65535 (a server dialled), or a path, query, fragment or user the servers' fixed routes
+// have no place for. A name is not resolved here (the fleet's probe
+// does that, and says why it cannot reach the server).
+func checkURL(v string, schemes ...string) error { return checkURLPort(v, 1, schemes...) }
+
+// checkURLPort is checkURL with the least port it takes: 0 for an
+// address listened on (any free port, which the command prints).
+func checkURLPort(v string, minPort int, schemes ...string) error {
+	want := schemes[0] + "://host:port"
+	for _, s := range schemes[1:] {
+		want += " or " + s + "://host:port"
+	}
+	scheme, _, ok := strings.Cut(v, "://")
+	if !ok {
+		return fmt.Errorf("no scheme: want %s", want)
+	}
+	if !slices.Contains(schemes, strings.ToLower(scheme)) {
+		return fmt.Errorf("scheme %q: want %s", scheme, want)
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("%v: want %s", err, want)
+	}
+	switch {
+	case u.Hostname() == "":
+		return fmt.Errorf("no host: want %s", want)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
+		return fmt.Errorf("want %s alone: no path, query or user (the routes are fixed)", want)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < minPort || n > 65535 {
+			return fmt.Errorf("port %s: want %d-65535", p, minPort)
+		}
+	}
+	return nil
+}

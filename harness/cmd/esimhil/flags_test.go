@@ -97,3 +97,96 @@ func TestSeedFlagMatchesScenario(t *testing.T) {
 		}
 	}
 }
+
+// Outside tester t198: every command refuses, before anything runs and
+// with exit 2, a value that is the next flag (its own went missing), an
+// empty value (a variable left unset), a bool, duration or URL that
+// cannot be one, naming the flag and what was given — never a run with
+// a setting nobody chose ("--platform --devices 20" ran a storm against
+// the emulated platform's default, "--shard ”" the whole fleet, "lab
+// sniff --for -1s" sniffed until a signal).
+func TestFlagValuesRefused(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	fl := []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "1"}
+	ext := append(slices.Clone(fl), "--platform", "https://127.0.0.1:1")
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string // stderr's first line
+	}{
+		// A value that is the next flag.
+		{append(slices.Clone(fl), "--platform", "--devices", "20"), "esimhil fleet: --platform: its value is missing (the next argument, --devices, is a flag)"},
+		{append(slices.Clone(fl), "--out", "--seed", "3"), "esimhil fleet: --out: its value is missing (the next argument, --seed, is a flag)"},
+		{append(slices.Clone(ext), "--smdp", "-devices=2"), "esimhil fleet: --smdp: its value is missing (the next argument, --devices, is a flag)"},
+		{[]string{"fleet", "merge", "--out", "--accept-unchecked", "x.json"}, "esimhil fleet merge: --out: its value is missing (the next argument, --accept-unchecked, is a flag)"},
+		{[]string{"run", "--out", "--seed", "3", scen}, "esimhil run: --out: its value is missing (the next argument, --seed, is a flag)"},
+		{[]string{"run", scen, "--seed", "--help"}, "esimhil run: --seed: its value is missing (the next argument, --help, is a flag)"},
+		{[]string{"serve", "--scenario", scen, "--listen", "--ci", "x"}, "esimhil serve: --listen: its value is missing (the next argument, --ci, is a flag)"},
+		{[]string{"fixture", "--name", "--dir", "x", "a.log"}, "esimhil fixture: --name: its value is missing (the next argument, --dir, is a flag)"},
+		{[]string{"lab", "record", "--modem", "--out", dir}, "esimhil lab record: --modem: its value is missing (the next argument, --out, is a flag)"},
+		{[]string{"lab", "sniff", "--out", "--for", "1s"}, "esimhil lab sniff: --out: its value is missing (the next argument, --for, is a flag)"},
+		// A single-valued flag given twice with two values: which one
+		// was meant? (--smdp is repeatable; its operators may not repeat.)
+		{append(slices.Clone(fl), "--ptys", "0", "--devices", "3"), `esimhil fleet: --devices given twice ("1" and "3"): give it once`},
+		{[]string{"run", "--seed", "1", scen, "-seed=2"}, `esimhil run: --seed given twice ("1" and "2"): give it once`},
+		// Empty values.
+		{append(slices.Clone(fl), "--shard", ""), `esimhil fleet: --shard "": empty value (an unset variable?); give one, or leave the flag out for its default`},
+		{append(slices.Clone(fl), "--lists="), `esimhil fleet: --lists "": empty value`},
+		{append(slices.Clone(fl), "--out", " "), `esimhil fleet: --out " ": empty value`},
+		{[]string{"run", "--out", "", scen}, `esimhil run: --out "": empty value`},
+		{[]string{"serve", "--scenario", scen, "--ci", ""}, `esimhil serve: --ci "": empty value`},
+		{[]string{"log", "--format", "", "a.log"}, `esimhil log: --format "": empty value`},
+		{[]string{"lab", "record", "--modem", "/dev/null", "--out", dir, "--simtrace", ""}, `esimhil lab record: --simtrace "": empty value`},
+		// Bools, durations, numbers.
+		{append(slices.Clone(fl), "--accept-unchecked=maybe"), `esimhil fleet: --accept-unchecked "maybe": want true or false (or the flag alone for true)`},
+		{[]string{"replay", "-v=2", "x"}, `esimhil replay: --v "2": want true or false`},
+		{append(slices.Clone(fl), "--arrive-within", "NaN"), `esimhil fleet: --arrive-within "NaN": want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)`},
+		{append(slices.Clone(fl), "--dwell", "100000000h"), `esimhil fleet: --dwell "100000000h": out of range: at most 2562047h0m0s`},
+		{[]string{"lab", "discover", "--probe", "/dev/null", "--timeout", "10"}, `esimhil lab discover: --timeout "10": no unit: want a Go duration with a unit, such as 10m or 10s (units h, m, s, ms)`},
+		{[]string{"lab", "discover", "--timeout", "1s"}, "esimhil lab discover: --baud and --timeout are for --probe PORT; a scan opens no port"},
+		{[]string{"lab", "discover", "--probe", "/dev/null", "--baud", "fast"}, `esimhil lab discover: --baud "fast": want a baud rate, such as 115200`},
+		{[]string{"lab", "record", "--modem", "/dev/null", "--out", dir, "--restart", "-1s"}, "esimhil lab record: --restart -1s: want 0 (a dropped port ends the session) or more"},
+		{[]string{"lab", "diff", "x", "--timeout", "3"}, `esimhil lab diff: --timeout "3": no unit`},
+		{[]string{"lab", "sniff", "--for", "-1s", "--out", filepath.Join(dir, "s.pcapng")}, "esimhil lab sniff: --for -1s: want more than 0 (leave it out to stop at Ctrl-C or SIGTERM)"},
+		{[]string{"lab", "sniff", "--for", "1s", "--out", "/nonexistent/s.pcapng"}, "esimhil lab sniff: --out /nonexistent/s.pcapng: its directory /nonexistent does not exist"},
+		{[]string{"log", "--format", "minicom", "a.log"}, `esimhil log: --format "minicom": want one of atlog, `},
+		// URLs: the platform's http or https, an SM-DP+'s https (ES9+),
+		// a SIMtrace's udp; host, port 1-65535, nothing after them.
+		{append(slices.Clone(fl), "--platform", "127.0.0.1:8443"), `esimhil fleet: --platform "127.0.0.1:8443": no scheme: want http://host:port or https://host:port`},
+		{append(slices.Clone(fl), "--platform", "ftp://127.0.0.1:1"), `esimhil fleet: --platform "ftp://127.0.0.1:1": scheme "ftp": want http://host:port or https://host:port`},
+		{append(slices.Clone(fl), "--platform", "https://:8443"), `esimhil fleet: --platform "https://:8443": no host`},
+		{append(slices.Clone(fl), "--platform", "https://127.0.0.1:99999"), `esimhil fleet: --platform "https://127.0.0.1:99999": port 99999: want 1-65535`},
+		{append(slices.Clone(fl), "--platform", "https://127.0.0.1:1/v1?x=1"), `esimhil fleet: --platform "https://127.0.0.1:1/v1?x=1": want http://host:port or https://host:port alone: no path, query or user (the routes are fixed)`},
+		{append(slices.Clone(ext), "--smdp", "sfr=http://127.0.0.1:2"), `esimhil fleet: --smdp sfr=http://127.0.0.1:2: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port`},
+		{append(slices.Clone(ext), "--smdp", "sfr=127.0.0.1:2"), `esimhil fleet: --smdp sfr=127.0.0.1:2: no scheme: want https://host:port`},
+		{append(slices.Clone(ext), "--smdp", "sfr"), `esimhil fleet: --smdp "sfr": want operator=https://host:port`},
+		{append(slices.Clone(ext), "--smdp", "sfr=https://127.0.0.1:2", "--smdp", "sfr=https://127.0.0.1:3"), "esimhil fleet: --smdp sfr given twice (https://127.0.0.1:2 and https://127.0.0.1:3): one SM-DP+ an operator"},
+		{[]string{"lab", "record", "--modem", "/dev/null", "--out", dir, "--simtrace", "http://127.0.0.1:4729"}, `esimhil lab record: --simtrace "http://127.0.0.1:4729": scheme "http": want udp://host:port`},
+		{[]string{"lab", "sniff", "--simtrace", "udp://127.0.0.1:99999", "--for", "1s", "--out", filepath.Join(dir, "s.pcapng")}, `esimhil lab sniff: --simtrace "udp://127.0.0.1:99999": port 99999: want 0-65535`},
+		// Shards.
+		{append(slices.Clone(fl), "--shard", "0/0"), `esimhil fleet: --shard "0/0": want i/n with 0 ≤ i < n`},
+		{append(slices.Clone(fl), "--shard", "1/-1"), `esimhil fleet: --shard "1/-1": want i/n with 0 ≤ i < n`},
+		{append(slices.Clone(fl), "--shard", "a/b"), `esimhil fleet: --shard "a/b": want i/n with 0 ≤ i < n`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := cli(context.Background(), tc.args, &out, &errOut)
+			if code != 2 || !strings.HasPrefix(errOut.String(), tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr\n%s\nwant exit 2 and stderr starting\n%s", code, out.String(), errOut.String(), tc.want)
+			}
+		})
+	}
+}
+
+// A value that starts with '-' but names no flag is a value: a negative
+// number is refused or taken by its flag's own rule, and "--out=--seed"
+// says so explicitly.
+func TestFlagValueLikeAFlag(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	out := fs.String("out", "out", "")
+	n := fs.Int("n", 0, "")
+	if err := parseInterleaved(fs, []string{"--n", "-3", "--out=--n"}); err != nil || *n != -3 || *out != "--n" {
+		t.Errorf("err %v, n %d, out %q; want -3 and --n", err, *n, *out)
+	}
+}

@@ -142,11 +142,12 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := fleet.CheckLists(*lists, *platformURL); err != nil {
 		problem(err)
 	}
-	if flagGiven(fs, "platform") && strings.TrimSpace(*platformURL) == "" {
-		// An empty value is a variable left unset (a Job's PLATFORM_URL),
-		// not a wish for the emulated platform: that would load-test the
-		// harness and pass.
-		problem(fmt.Errorf("--platform %q: empty URL (want http[s]://host:port; leave --platform out for the emulated platform)", *platformURL))
+	// An empty --platform (a Job's PLATFORM_URL left unset) was refused
+	// with the flags, never taken for the emulated platform.
+	if *platformURL != "" {
+		if err := checkURL(*platformURL, "http", "https"); err != nil {
+			problem(fmt.Errorf("--platform %q: %w", *platformURL, err))
+		}
 	}
 	if shardErr != nil {
 		problem(shardErr)
@@ -155,6 +156,13 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		op, u, err := fleet.ParseSMDPFlag(v)
 		if err != nil {
 			problem(err)
+			continue
+		}
+		if err := checkURL(u, "https"); err != nil {
+			if scheme, _, _ := strings.Cut(u, "://"); strings.EqualFold(scheme, "http") {
+				err = errors.New("ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port")
+			}
+			problem(fmt.Errorf("--smdp %s=%s: %w", op, u, err))
 			continue
 		}
 		if prev, ok := cfg.SMDP[op]; ok {

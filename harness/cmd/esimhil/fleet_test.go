@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -192,7 +193,7 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 		{[]string{"--give-up-after", "-1m"}, "--give-up-after -1m0s: want 0 (never) or at least 10s"},
 		{[]string{"--smdp", "sfr=https://127.0.0.1:1"}, "--smdp needs --platform"},
 		{[]string{"--platform", "http://"}, `--platform "http://": no host: want http://host:port or https://host:port`},
-		{[]string{"--platform", "http://127.0.0.1:1", "--smdp", "sfr=https://"}, `--smdp sfr: "https://": no host: want http://host:port or https://host:port`},
+		{[]string{"--platform", "http://127.0.0.1:1", "--smdp", "sfr=https://"}, `--smdp sfr=https://: no host: want https://host:port`},
 		// A stray word is named, not read as the template missing.
 		{[]string{"--devices", "2", "extra-arg"}, `unexpected argument "extra-arg": it takes only flags`},
 		{[]string{"extra", "--devices", "2"}, `unexpected argument "extra": it takes only flags`},
@@ -267,10 +268,10 @@ func TestFleetRefusesDeadServers(t *testing.T) {
 			"--smdp sfr=https://" + plain.Listener.Addr().String() + ": TLS: the server does not speak TLS"},
 		{"a closed SM-DP+ port", []string{"--platform", plain.URL, "--smdp", "orange-fr=https://" + closed},
 			"--smdp orange-fr=https://" + closed + ": not reachable: connection refused"},
-		// Every server's problem at once, the scheme's before a host that
-		// does not resolve.
-		{"a dead platform and an SM-DP+ on http:// at a name that does not resolve", []string{"--platform", "http://" + closed, "--smdp", "sfr=http://nowhere.invalid"},
-			"  --platform http://" + closed + ": not reachable: connection refused (nothing listens there)\n  --smdp sfr=http://nowhere.invalid: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port\n"},
+		// Every server's problem at once. (An SM-DP+ on http:// is refused
+		// earlier, with the flags: TestFlagValuesRefused.)
+		{"a dead platform and an SM-DP+ at a name that does not resolve", []string{"--platform", "http://" + closed, "--smdp", "sfr=https://nowhere.invalid"},
+			"  --platform http://" + closed + ": not reachable: connection refused (nothing listens there)\n  --smdp sfr: \"https://nowhere.invalid\": cannot resolve nowhere.invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -525,10 +526,12 @@ func TestFleetReportsEveryFlagProblem(t *testing.T) {
 		// An unset variable (a Job's PLATFORM_URL) is refused as empty,
 		// not run against the emulated platform nor blamed on --smdp.
 		{"an empty platform", []string{"--platform", ""}, []string{
-			`esimhil fleet: --platform "": empty URL (want http[s]://host:port; leave --platform out for the emulated platform)`,
+			`esimhil fleet: --platform "": empty value (an unset variable?); give one, or leave the flag out for its default`,
+			"esimhil fleet -h for the flags",
 		}},
 		{"an empty platform with an SM-DP+", []string{"--platform", "", "--smdp", "sfr=https://127.0.0.1:1"}, []string{
-			`esimhil fleet: --platform "": empty URL`,
+			`esimhil fleet: --platform "": empty value`,
+			"esimhil fleet -h for the flags",
 		}},
 		{"a template that cannot be read and a shard", []string{"--scenario-template", "/nonexistent/storm.yaml", "--shard", "3/2"}, []string{
 			"esimhil fleet: fleet template: ",
@@ -538,6 +541,9 @@ func TestFleetReportsEveryFlagProblem(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			args := append([]string{"fleet", "--scenario-template", fleetTemplate}, tc.args...)
+			if slices.Contains(tc.args, "--scenario-template") {
+				args = append([]string{"fleet"}, tc.args...) // given once
+			}
 			code := cli(context.Background(), args, &out, &errOut)
 			lines := strings.Split(strings.TrimSuffix(errOut.String(), "\n"), "\n")
 			if code != 2 || len(lines) != len(tc.want) || out.Len() != 0 {
@@ -716,13 +722,14 @@ func TestFleetFlagTypos(t *testing.T) {
 		{"--devices", "5.5", `esimhil fleet: --devices "5.5": want a whole number of devices from 1 to 1000000` + hint},
 		{"--devices", "-3", "esimhil fleet: --devices -3: a fleet needs at least one device\n"},
 		{"--devices", "0", "esimhil fleet: --devices 0: a fleet needs at least one device\n"},
-		{"--devices", "", `esimhil fleet: --devices "": want a whole number of devices from 1 to 1000000` + hint},
+		// Empty: an unset variable, said as such (outside tester t198).
+		{"--devices", "", `esimhil fleet: --devices "": empty value (an unset variable?); give one, or leave the flag out for its default` + hint},
 		{"--devices", "2000000", "esimhil fleet: --devices 2000000: at most 1000000\n"},
 		{"--ptys", "1e3", `esimhil fleet: --ptys "1e3": want a whole number of devices on a pty, from 0 to --devices` + hint},
 		{"--ptys", "-3", "esimhil fleet: --ptys -3: negative\n"},
 		{"--arrive-within", "10", `esimhil fleet: --arrive-within "10": no unit: want a Go duration with a unit, such as 10m or 10s (units h, m, s, ms)` + hint},
 		{"--arrive-within", "10x", `esimhil fleet: --arrive-within "10x": want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)` + hint},
-		{"--arrive-within", "", `esimhil fleet: --arrive-within "": want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)` + hint},
+		{"--arrive-within", "", `esimhil fleet: --arrive-within "": empty value (an unset variable?); give one, or leave the flag out for its default` + hint},
 		{"--dwell", "30", `esimhil fleet: --dwell "30": no unit: want a Go duration with a unit, such as 30m or 30s (units h, m, s, ms)` + hint},
 		{"--dwell", "0", "esimhil fleet: --dwell 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)\n"},
 		{"--give-up-after", "5.5", `esimhil fleet: --give-up-after "5.5": no unit: want a Go duration with a unit, such as 5.5m or 5.5s (units h, m, s, ms)` + hint},

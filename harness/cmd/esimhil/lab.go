@@ -85,11 +85,19 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	sysfs := fs.String("sysfs", "/sys", "sysfs root to scan (a fake tree in tests)")
 	probe := fs.String("probe", "", "probe this port and propose a personality instead of scanning")
-	baud := fs.Int("baud", 115200, "baud rate for --probe")
-	timeout := fs.Duration("timeout", 5*time.Second, "time one command of --probe may take (as lab record's)")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
-		labUsageOnce(stderr, err)
+	baud := intVar(fs, "baud", 115200, "a baud rate, such as 115200", "baud `rate` for --probe")
+	timeout := durationVar(fs, "timeout", 5*time.Second, "time one command of --probe may take (as lab record's)")
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
+	}
+	if fs.NArg() != 0 {
+		labUsageOnce(stderr, nil)
+		return 2
+	}
+	if *probe == "" && (flagGiven(fs, "baud") || flagGiven(fs, "timeout")) {
+		// A scan opens no port: a rate or a time would go unused.
+		fmt.Fprintf(stderr, "esimhil lab discover: --baud and --timeout are for --probe PORT; a scan opens no port\n")
+		return 2
 	}
 	if *probe != "" {
 		if !checkBaud(fs, "lab discover", *probe, *baud, stderr) || !checkTimeout("lab discover", *timeout, stderr) {
@@ -173,18 +181,26 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	scriptFile := fs.String("script", "", "AT script (default: the built-in fixtures/scripts/probe-es10.yaml)")
 	pers := fs.String("personality", "auto", "the modem's dialect, or auto to probe it")
 	scen := fs.String("scenario", "", "emulator scenario that lab diff plays the script against (default: the built-in lab-home)")
-	baud := fs.Int("baud", 115200, "baud rate")
-	timeout := fs.Duration("timeout", 5*time.Second, "time one command may take")
-	restart := fs.Duration("restart", personality.DefaultTimeouts.Restart, "how long a port that dropped (a modem resetting, ser2net restarted) may take to come back")
+	baud := intVar(fs, "baud", 115200, "a baud rate, such as 115200", "baud `rate`")
+	timeout := durationVar(fs, "timeout", 5*time.Second, "time one command may take")
+	restart := durationVar(fs, "restart", personality.DefaultTimeouts.Restart, "how long a port that dropped (a modem resetting, ser2net restarted) may take to come back")
 	sniff := fs.String("simtrace", simtrace.Off, "where a SIMtrace2 sends GSMTAP (udp://host:port): its APDUs go into DIR/traffic.pcapng")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
+	}
+	if err := checkSimtrace(*sniff); err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 2
 	}
 	if fs.NArg() != 0 || *modem == "" || *out == "" {
 		fmt.Fprintf(stderr, "esimhil lab record: --modem and --out are required\n%s", labUsage)
 		return 2
 	}
 	if !checkBaud(fs, "lab record", *modem, *baud, stderr) || !checkTimeout("lab record", *timeout, stderr) {
+		return 2
+	}
+	if *restart < 0 {
+		fmt.Fprintf(stderr, "esimhil lab record: --restart %v: want 0 (a dropped port ends the session) or more\n", *restart)
 		return 2
 	}
 	// The manifest names the scenario as lab diff finds it: a built-in by
@@ -541,11 +557,10 @@ func labDiff(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	pers := fs.String("personality", "", "emulator dialect, a built-in name or a personality file (default: the recording's)")
 	scen := fs.String("scenario", "", "emulator scenario (default: the recording's)")
-	timeout := fs.Duration("timeout", 0, "simulated time one command may take (default: the recording's --timeout, 5s if it names none)")
+	timeout := durationVar(fs, "timeout", 0, "simulated time one command may take (default: the recording's --timeout, 5s if it names none)")
 	positionalUsage(fs, "lab diff RECORDING [flags]", "RECORDING\n    \ta directory lab record wrote, replayed against the emulator")
-	dir, rest := firstArg(args)
-	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
-		labUsageOnce(stderr, err)
+	dir, err := oneOperand(fs, args, stderr)
+	if err != nil {
 		return usageExit(err)
 	}
 	// Unset means the recording's; a --timeout given is checked like
@@ -577,9 +592,8 @@ func labPersonality(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "name of the new personality (default: <base>-draft)")
 	positionalUsage(fs, "lab personality RECORDING [--name NAME]", "RECORDING\n    \ta directory lab record wrote; the draft YAML goes to standard output")
-	dir, rest := firstArg(args)
-	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
-		labUsageOnce(stderr, err)
+	dir, err := oneOperand(fs, args, stderr)
+	if err != nil {
 		return usageExit(err)
 	}
 	// A recording that cannot be drafted from (missing, incomplete, cut,
@@ -599,12 +613,19 @@ func labPersonality(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// firstArg takes a leading positional argument, so that flags may follow it.
-func firstArg(args []string) (string, []string) {
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		return args[0], args[1:]
+// oneOperand parses a lab command's flags, before or after its one
+// operand, the recording (parseInterleaved), and returns it; a command
+// line with none or more is refused with the lab usage. The error is
+// flag.ErrHelp for -h.
+func oneOperand(fs *flag.FlagSet, args []string, stderr io.Writer) (string, error) {
+	if err := parseInterleaved(fs, args); err != nil {
+		return "", err
 	}
-	return "", args
+	if fs.NArg() != 1 {
+		labUsageOnce(stderr, nil)
+		return "", errors.New("want one recording")
+	}
+	return fs.Arg(0), nil
 }
 
 // minTimeout is the least --timeout a lab command takes: a command, or a

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/esimhil/esimhil/harness/field"
@@ -131,6 +132,12 @@ func logCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "esimhil log: no log files\n%s", replayUsage)
+		return 2
+	}
+	if *format != "" && !slices.Contains(fieldlog.Formats, fieldlog.Format(*format)) {
+		// Said once, before any file: not "empty log", nor each file's
+		// own error under a format that does not exist.
+		fmt.Fprintf(stderr, "esimhil log: --format %q: want one of %s (or leave it out to detect it)\n", *format, fieldlog.FormatNames())
 		return 2
 	}
 	code := 0

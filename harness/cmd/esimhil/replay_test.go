@@ -78,7 +78,7 @@ func TestReplayAndLogCommands(t *testing.T) {
 		{[]string{"log", filepath.Join(good, "lpac-chip-info.log")}, 0, "lpac-chip-info.log: format lpac, times: none", ""},
 		{[]string{"log", "--format", "mm", filepath.Join(good, "lpac-chip-info.log")}, 1, "", "lpac-chip-info.log:1: "},
 		{[]string{"log", junk}, 1, "", junk + ":1: "},
-		{[]string{"log", "--format", "minicom", junk}, 1, "", "minicom"},
+		{[]string{"log", "--format", "minicom", junk}, 2, "", `--format "minicom": want one of atlog, `},
 		{[]string{"log"}, 2, "", "no log files"},
 		{[]string{"log", pasted}, 0, "# 1 invisible character taken out, the first at line 1, column 7: zero-width spaces", ""},
 		{[]string{"fixture", "--dir", drafts, "--name", "gw-1042", filepath.Join(field, "reattach-slower-than-wait", "modemmanager.log")}, 0,

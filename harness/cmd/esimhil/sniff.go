@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,10 +27,30 @@ func labSniff(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	listen := fs.String("simtrace", simtrace.DefaultListen, "where simtrace2-sniff sends GSMTAP (udp://host:port)")
 	out := fs.String("out", "simtrace.pcapng", "pcapng file to write")
-	dur := fs.Duration("for", 0, "stop after this long (default: at Ctrl-C or SIGTERM)")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
-		labUsageOnce(stderr, err)
+	dur := durationVar(fs, "for", 0, "stop after this long (default: at Ctrl-C or SIGTERM)")
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
+	}
+	if fs.NArg() != 0 {
+		labUsageOnce(stderr, nil)
+		return 2
+	}
+	var probs []string
+	if err := checkSimtrace(*listen); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if flagGiven(fs, "for") && *dur <= 0 {
+		// 0 or less would sniff until a signal, not for no time.
+		probs = append(probs, fmt.Sprintf("--for %v: want more than 0 (leave it out to stop at Ctrl-C or SIGTERM)", *dur))
+	}
+	if err := checkWritable(*out); err != nil {
+		probs = append(probs, "--out "+err.Error())
+	}
+	if len(probs) > 0 {
+		for _, p := range probs {
+			fmt.Fprintf(stderr, "esimhil lab sniff: %s\n", p)
+		}
+		return 2
 	}
 	sess, err := capture.Start(capture.Config{Path: *out, Mode: capture.Tap})
 	if err != nil {
@@ -209,4 +232,28 @@ func (c *recordCapture) discard() {
 	if c.madeDir != "" {
 		os.Remove(c.madeDir) // only when empty
 	}
+}
+
+// checkSimtrace refuses a --simtrace that is no receiver address before
+// anything opens: udp://host:port (the shared URL check), host:port or
+// "off", as simtrace.ParseListen reads them, with a port 0-65535 (0:
+// any free one, which the command prints).
+func checkSimtrace(v string) error {
+	if v == simtrace.Off {
+		return nil
+	}
+	if strings.Contains(v, "://") {
+		if err := checkURLPort(v, 0, "udp"); err != nil {
+			return fmt.Errorf("--simtrace %q: %w", v, err)
+		}
+	}
+	addr, err := simtrace.ParseListen(v)
+	if err != nil {
+		return fmt.Errorf("--simtrace %q: %s", v, strings.TrimPrefix(err.Error(), fmt.Sprintf("SIMtrace address %q: ", v)))
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("--simtrace %q: port %s: want 0-65535 (GSMTAP's is 4729; 0: any free port, printed)", v, port)
+	}
+	return nil
 }
