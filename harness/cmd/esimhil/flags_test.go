@@ -149,6 +149,8 @@ func TestFlagValuesRefused(t *testing.T) {
 		{[]string{"lab", "diff", "x", "--timeout", "3"}, `esimhil lab diff: --timeout "3": no unit`},
 		{[]string{"lab", "sniff", "--for", "-1s", "--out", filepath.Join(dir, "s.pcapng")}, "esimhil lab sniff: --for -1s: want more than 0 (leave it out to stop at Ctrl-C or SIGTERM)"},
 		{[]string{"lab", "sniff", "--for", "1s", "--out", "/nonexistent/s.pcapng"}, "esimhil lab sniff: --out /nonexistent/s.pcapng: its directory /nonexistent does not exist"},
+		{[]string{"emulate", "--state", "/nonexistent/dir/s.json"}, "esimhil emulate: --state /nonexistent/dir/s.json: its directory /nonexistent/dir does not exist"},
+		{[]string{"lab", "record", "--modem", "/dev/null", "--out", "flags_test.go"}, "esimhil lab record: --out flags_test.go: a file, not a directory: name the recording's directory"},
 		{[]string{"log", "--format", "minicom", "a.log"}, `esimhil log: --format "minicom": want one of atlog, `},
 		// URLs: the platform's http or https, an SM-DP+'s https (ES9+),
 		// a SIMtrace's udp; host, port 1-65535, nothing after them.

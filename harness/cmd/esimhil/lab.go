@@ -199,6 +199,10 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !checkBaud(fs, "lab record", *modem, *baud, stderr) || !checkTimeout("lab record", *timeout, stderr) {
 		return 2
 	}
+	if st, err := os.Stat(*out); err == nil && !st.IsDir() {
+		fmt.Fprintf(stderr, "esimhil lab record: --out %s: a file, not a directory: name the recording's directory\n", *out)
+		return 2
+	}
 	if *restart < 0 {
 		fmt.Fprintf(stderr, "esimhil lab record: --restart %v: want 0 (a dropped port ends the session) or more\n", *restart)
 		return 2

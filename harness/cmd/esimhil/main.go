@@ -884,6 +884,14 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
 		return 2
 	}
+	if *state != "" {
+		// Written at every change, beside itself: a directory that is
+		// not there failed the first write, the modem already up.
+		if err := checkWritable(*state); err != nil {
+			fmt.Fprintf(stderr, "esimhil emulate: --state %v\n", err)
+			return 2
+		}
+	}
 	var s *scenario.Scenario
 	var err error
 	if *file != "" {
