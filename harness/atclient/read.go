@@ -197,7 +197,7 @@ func (c *Client) route(line string) (note string) {
 		}
 		c.loose++
 		return fmt.Sprintf("%s with no command pending: a final result the modem sent twice or unasked, taken for no command's", strings.TrimSpace(line))
-	case p == nil || nmea || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names)):
+	case p == nil || nmea || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names) || p.parseOK && vendorURC(line, p.names)):
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
 			c.dropped++
@@ -304,6 +304,32 @@ func isURC(line string, names map[string]bool) bool {
 			if slices.Contains(counts, len(fields)) {
 				return true
 			}
+		}
+	}
+	return !names[name]
+}
+
+// vendorPrefixes are the first characters of manufacturers' own command
+// and result code names, which V.250 leaves to them (§5.4.1 keeps "+"
+// for the standard's; §5.8.1): Huawei's and Cinterion's ^, Telit's #,
+// Sierra's !, Qualcomm's $, Nordic's %, SIMCom's *.
+const vendorPrefixes = "^#!$%*"
+
+// vendorURC decides, while a command whose line parsed is pending (names:
+// its answers' names), whether an information line is a manufacturer's
+// result code that command did not ask for: Huawei's ^RSSI:18 and
+// ^SIMST: 1, Telit's #QSS: 1, sent between any two lines (ModemManager's
+// Huawei plugin has to ignore them for the same reason), never a
+// standard command's answer, nor ATI's, which is text. A command line
+// that did not parse (AT*CNTI?) keeps such lines as its answer.
+func vendorURC(line string, names map[string]bool) bool {
+	name, _, ok := strings.Cut(line, ":")
+	if !ok || len(name) < 2 || !strings.ContainsRune(vendorPrefixes, rune(name[0])) {
+		return false
+	}
+	for _, r := range name[1:] {
+		if !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_') {
+			return false // text, not a name ("#1 fan: on")
 		}
 	}
 	return !names[name]

@@ -39,3 +39,31 @@ func TestIsURCRegistration(t *testing.T) {
 		}
 	}
 }
+
+// A manufacturer's result code ("^RSSI:18", "#QSS: 1") inside an answer
+// is a URC unless the pending command is that name's (its own answer):
+// Huawei's periodic ^RSSI and ^SIMST came between the lines of ATI and
+// AT+CIMI, and were taken as the identity and as a second IMSI line.
+func TestVendorURC(t *testing.T) {
+	for _, tc := range []struct {
+		line  string
+		names map[string]bool
+		urc   bool
+	}{
+		{"^RSSI:18", map[string]bool{"I": true}, true},
+		{"^SIMST: 1", map[string]bool{"+CIMI": true}, true},
+		{"#QSS: 1", map[string]bool{"+CGLA": true}, true},
+		{"%CESQ: 54,2,16,3", nil, true},
+		{"^ICCID: 89860000000000000000", map[string]bool{"^ICCID": true}, false}, // AT^ICCID?'s own
+		{"#CCID: 89860000000000000000", map[string]bool{"#CCID": true}, false},
+		{"!GSTATUS: ", map[string]bool{"!GSTATUS": true}, false},
+		{"Revision: EG25GGBR07A08M2G", map[string]bool{"I": true}, false}, // no prefix: text
+		{"#1 fan: on", map[string]bool{"I": true}, false},                 // not a name
+		{"^SYSSTART", nil, false},                                         // no colon: the boot lines take it
+		{"+CPIN: READY", map[string]bool{"+CPIN": true}, false},           // standard: isURC's
+	} {
+		if got := vendorURC(tc.line, tc.names); got != tc.urc {
+			t.Errorf("vendorURC(%q, %v) = %v, want %v", tc.line, tc.names, got, tc.urc)
+		}
+	}
+}
