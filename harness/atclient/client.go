@@ -363,8 +363,11 @@ type pending struct {
 	reset  bool            // its echo came after echo was off: the modem reset
 	names  map[string]bool // command names of the line: "+CEREG", "+CSIM" (nil: none)
 	echoOK bool            // the echo may still come
-	lines  []string
-	final  chan string
+	// echoPart is the echo's first piece(s) when a URC split it
+	// (echoLine).
+	echoPart string
+	lines    []string
+	final    chan string
 	// truncated counts lines past MaxLines, overlong those past
 	// at.MaxResponseLine (dropped); err is set when the port dropped
 	// under the command.

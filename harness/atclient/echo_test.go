@@ -151,3 +151,34 @@ func TestLinesBehindAFinalResult(t *testing.T) {
 		t.Errorf("URCs %q, trace:\n%s", c.URCs(), tr)
 	}
 }
+
+// A URC the modem sent while it was still taking in, and echoing, the
+// command line splits the echo in two lines around it (u-blox and Telit
+// send URCs while a line is typed): neither piece is answer text, the
+// URC stays a URC, and a noise byte of power-up before the first piece
+// does not stop it being the echo (outside tester t199: "AT" as
+// AT+CCHC=1's answer, "+CCHC=1" as a URC).
+func TestEchoSplitByAURC(t *testing.T) {
+	for _, tc := range []struct {
+		name, cmd, answer string
+		lines, urcs       []string
+	}{
+		{"after AT", "AT+CCHC=1", "AT\r\n+QIND: SMS DONE\r\n+CCHC=1\r\r\nOK\r\n", nil, []string{"+QIND: SMS DONE"}},
+		{"inside the name", "AT+CIMI", "AT+CI\r\n+CPIN: READY\r\nMI\r\r\n208010000000012\r\n\r\nOK\r\n", []string{"208010000000012"}, []string{"+CPIN: READY"}},
+		{"twice", "AT+CIMI", "AT+\r\nRING\r\nC\r\n^RSSI:18\r\nIMI\r\r\n208010000000012\r\n\r\nOK\r\n", []string{"208010000000012"}, []string{"RING", "^RSSI:18"}},
+		{"noise before it", "AT+CGMM", "\x00\xffAT+CG\r\nRDY\r\nMM\r\r\nEG25\r\n\r\nOK\r\n", []string{"EG25"}, []string{"RDY"}},
+		{"an answer that is no piece stays", "AT+CGMM", "AT+CGMM\r\r\nAT\r\n\r\nOK\r\n", []string{"AT"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var trace syncBuf
+			c, _ := newScript(t, map[string]string{tc.cmd: tc.answer}, WithTrace(&trace), WithTimeout(time.Second), WithURCs("RDY"))
+			rsp, err := c.Command(tc.cmd)
+			if err != nil || !slices.Equal(rsp.Lines, tc.lines) {
+				t.Fatalf("%s: %v %v, want lines %q\n%s", tc.cmd, rsp, err, tc.lines, trace.String())
+			}
+			if got := c.URCs(); !slices.Equal(got, tc.urcs) {
+				t.Errorf("URCs %q, want %q\n%s", got, tc.urcs, trace.String())
+			}
+		})
+	}
+}

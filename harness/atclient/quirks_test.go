@@ -21,14 +21,18 @@ import (
 // Sierra): each is a variant a real modem could send.
 type quirks struct {
 	seed     uint64
-	chunks   bool          // written in pieces split at any byte (one at a time, a line split across writes)
-	crOnly   bool          // lines ended by CR alone (S4 unset, V.250 §6.2.2)
-	blanks   bool          // each line break doubled (an empty line between lines)
-	echo     bool          // the command line echoed first (ATE1, V.250 §6.2.4)
-	lateEcho bool          // a URC before the echo, and a pause after it
-	urcs     []string      // URCs put between lines: before the echo, between it and the answer, inside it
-	noise    []byte        // line noise before the first answer (a UART at power-up)
-	stall    time.Duration // a pause in the middle of an answer
+	chunks   bool // written in pieces split at any byte (one at a time, a line split across writes)
+	crOnly   bool // lines ended by CR alone (S4 unset, V.250 §6.2.2)
+	blanks   bool // each line break doubled (an empty line between lines)
+	echo     bool // the command line echoed first (ATE1, V.250 §6.2.4)
+	lateEcho bool // a URC before the echo
+	// splitEcho: a URC inside the echo, the line still arriving when it
+	// came (u-blox and Telit hold URCs back while a command runs, not
+	// while its line is typed: docs/conformance.md, command line echo).
+	splitEcho bool
+	urcs      []string      // URCs put between lines: before the echo, between it and the answer, inside it
+	noise     []byte        // line noise before the first answer (a UART at power-up)
+	stall     time.Duration // a pause in the middle of an answer
 }
 
 // answer is what the modem sends for one command line: its information
@@ -65,7 +69,13 @@ func (q quirks) render(rng *rand.Rand, cmd string, a answer, first bool) (out []
 			b.WriteString(eol + urcs[0] + eol)
 			urcs = urcs[1:]
 		}
-		b.WriteString(cmd + "\r")
+		if q.splitEcho && len(urcs) > 0 {
+			k := 2 + rng.IntN(len(cmd)-2) // after "AT": the URC came once the line began
+			b.WriteString(cmd[:k] + eol + urcs[0] + eol + cmd[k:] + "\r")
+			urcs = urcs[1:]
+		} else {
+			b.WriteString(cmd + "\r")
+		}
 	}
 	pause = -1
 	for i, p := range parts {
@@ -204,15 +214,16 @@ func TestQuirksProperty(t *testing.T) {
 	cmds := slices.DeleteFunc(slices.Sorted(maps.Keys(quirkAnswers)), func(c string) bool { return c == "AT" })
 	rapid.Check(t, func(rt *rapid.T) {
 		q := quirks{
-			seed:     rapid.Uint64().Draw(rt, "seed"),
-			chunks:   rapid.Bool().Draw(rt, "chunks"),
-			crOnly:   rapid.Bool().Draw(rt, "crOnly"),
-			blanks:   rapid.Bool().Draw(rt, "blanks"),
-			echo:     rapid.Bool().Draw(rt, "echo"),
-			lateEcho: rapid.Bool().Draw(rt, "lateEcho"),
-			urcs:     rapid.SliceOfN(rapid.SampledFrom(quirkURCs), 0, 3).Draw(rt, "urcs"),
-			noise:    rapid.SliceOfN(rapid.SampledFrom([]byte{0x00, 0xff}), 0, 3).Draw(rt, "noise"),
-			stall:    time.Duration(rapid.IntRange(0, 3).Draw(rt, "stallMs")) * time.Millisecond,
+			seed:      rapid.Uint64().Draw(rt, "seed"),
+			chunks:    rapid.Bool().Draw(rt, "chunks"),
+			crOnly:    rapid.Bool().Draw(rt, "crOnly"),
+			blanks:    rapid.Bool().Draw(rt, "blanks"),
+			echo:      rapid.Bool().Draw(rt, "echo"),
+			lateEcho:  rapid.Bool().Draw(rt, "lateEcho"),
+			splitEcho: rapid.Bool().Draw(rt, "splitEcho"),
+			urcs:      rapid.SliceOfN(rapid.SampledFrom(quirkURCs), 0, 3).Draw(rt, "urcs"),
+			noise:     rapid.SliceOfN(rapid.SampledFrom([]byte{0x00, 0xff}), 0, 3).Draw(rt, "noise"),
+			stall:     time.Duration(rapid.IntRange(0, 3).Draw(rt, "stallMs")) * time.Millisecond,
 		}
 		seq := rapid.SliceOfN(rapid.SampledFrom(cmds), 1, 6).Draw(rt, "cmds")
 		a, b := net.Pipe()

@@ -158,18 +158,12 @@ func (c *Client) route(line string) (note string) {
 	if p == nil {
 		p = c.collector // nil unless the modem is silent
 	}
-	if p != nil && p.echoOK && strings.EqualFold(strings.TrimSpace(line), p.line) {
-		p.echoOK, p.echoed = false, true // ATE1 echoes the line once
-		if c.echo == echoOff {
-			p.reset = true
-			c.bootedBy("its echo back on after ATE0")
-			again := ""
-			if c.setUp != nil {
-				again = "; setting it up again after this command"
-			}
-			return fmt.Sprintf("the modem echoed %s after ATE0 had turned its echo off: it is back to its defaults, a reset that kept the port and sent no boot URC%s", p.line, again)
+	if p != nil && p.echoOK {
+		if whole, piece := p.echoLine(line); whole {
+			return c.echoCame(p)
+		} else if piece {
+			return "" // the echo's start, a URC before its end
 		}
-		return ""
 	}
 	if p != nil && p.echoed && strings.EqualFold(strings.TrimSpace(line), p.line) {
 		// The command's text again after its echo: a second echo (a
@@ -230,6 +224,51 @@ func (c *Client) route(line string) (note string) {
 		p.lines = append(p.lines, line)
 	}
 	return ""
+}
+
+// echoCame notes p's echo, and returns the trace's note when it shows a
+// reset (the echo back on after ATE0). Call with c.mu held.
+func (c *Client) echoCame(p *pending) string {
+	p.echoOK, p.echoed = false, true // ATE1 echoes the line once
+	if c.echo != echoOff {
+		return ""
+	}
+	p.reset = true
+	c.bootedBy("its echo back on after ATE0")
+	again := ""
+	if c.setUp != nil {
+		again = "; setting it up again after this command"
+	}
+	return fmt.Sprintf("the modem echoed %s after ATE0 had turned its echo off: it is back to its defaults, a reset that kept the port and sent no boot URC%s", p.line, again)
+}
+
+// echoLine tells whether line is p's echo (whole), or a piece of it
+// (piece): a URC the modem sent while it was still taking in, and
+// echoing, the command line splits the echo in two lines, "AT+CI" and
+// "MI" around "+QIND: PB DONE" (27.007 §4.1 lets a URC wait only while
+// a command runs, and u-blox and Telit modules send one while a line is
+// typed). The pieces are kept in p.echoPart; the first must hold at
+// least "AT", so no answer text is taken for one. Call with c.mu held.
+func (p *pending) echoLine(line string) (whole, piece bool) {
+	if p.echoPart == "" && strings.EqualFold(strings.TrimSpace(line), p.line) {
+		return true, true
+	}
+	if !p.echoes(line) {
+		return false, false
+	}
+	p.echoPart += line
+	if len(p.echoPart) < len(p.line) {
+		return false, true
+	}
+	p.echoPart = ""
+	return true, true
+}
+
+// echoes says whether s is what of p's echo is still to come, or its
+// start (at least "AT" of a first piece).
+func (p *pending) echoes(s string) bool {
+	rest := p.line[len(p.echoPart):]
+	return s != "" && len(s) <= len(rest) && strings.EqualFold(s, rest[:len(s)]) && (p.echoPart != "" || len(s) >= 2)
 }
 
 // nmeaSentence is an NMEA 0183 sentence: $, a talker and sentence id,
