@@ -245,9 +245,9 @@ func (c *Client) echoCame(p *pending) string {
 // echoLine tells whether line is p's echo (whole), or a piece of it
 // (piece): a URC the modem sent while it was still taking in, and
 // echoing, the command line splits the echo in two lines, "AT+CI" and
-// "MI" around "+QIND: PB DONE" (27.007 §4.1 lets a URC wait only while
-// a command runs, and u-blox and Telit modules send one while a line is
-// typed). The pieces are kept in p.echoPart; the first must hold at
+// "MI" around "+QIND: PB DONE" (u-blox and Telit modules hold URCs back
+// while a command runs, not while its line comes in: docs/conformance.md,
+// command line echo). The pieces are kept in p.echoPart; the first must hold at
 // least "AT", so no answer text is taken for one. Call with c.mu held.
 func (p *pending) echoLine(line string) (whole, piece bool) {
 	if p.echoPart == "" && strings.EqualFold(strings.TrimSpace(line), p.line) {
