@@ -19,18 +19,7 @@ func EscapeString(s string) string {
 	if !strings.ContainsAny(s, `"\`) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 4)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' {
-			b.WriteByte('\\')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&0xF])
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return escape(s, false)
 }
 
 // EscapeCommandString is s as the inside of a string constant a host
@@ -38,17 +27,22 @@ func EscapeString(s string) string {
 // line does not carry as itself (below 0x20, 0x7F and up: V.250 §5.4.2.2
 // has a string constant's characters from 20h to 7Eh) as '\' and its two
 // hex digits too, so GSM's '@' (0x00) is \00 and 'é' (0x05) \05.
-func EscapeCommandString(s string) string {
+func EscapeCommandString(s string) string { return escape(s, true) }
+
+// escape writes '"', '\' and, with line, every byte outside 20h–7Eh as
+// '\' and two hex digits.
+func escape(s string, line bool) string {
 	var b strings.Builder
-	b.Grow(len(s))
+	b.Grow(len(s) + 4)
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x7F {
+		c := s[i]
+		if c == '"' || c == '\\' || line && (c < 0x20 || c >= 0x7F) {
 			b.WriteByte('\\')
 			b.WriteByte(hexDigits[c>>4])
 			b.WriteByte(hexDigits[c&0xF])
 			continue
 		}
-		b.WriteByte(s[i])
+		b.WriteByte(c)
 	}
 	return b.String()
 }
