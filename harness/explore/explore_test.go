@@ -253,7 +253,7 @@ func caseCommand(s uint64) string {
 var reproEnv = envPrefix(os.Getenv)
 
 // reproVars are the variables reproEnv carries.
-var reproVars = []string{"ESIMHIL_EXPLORE_POWER", "ESIMHIL_EXPLORE_DEMO_FAIL", "ESIMHIL_EXPLORE_LENIENT"}
+var reproVars = []string{"ESIMHIL_EXPLORE_POWER", "ESIMHIL_EXPLORE_DEMO_FAIL", "ESIMHIL_EXPLORE_LENIENT", ShrinkRunsEnv}
 
 // envPrefix is "NAME=value " for each of reproVars that getenv has set,
 // the value quoted for a shell where it needs it.
@@ -427,17 +427,28 @@ func explorationGC(tb testing.TB) {
 // explore is one rapid run of TestExplore.
 func explore(t *testing.T, feats Features, meter *progress.Meter) {
 	var mu sync.Mutex
-	var last, first *failure
+	var last, first, latest *failure // latest: the last case that failed
 	tolerate := &toleratedIssues{}
 	// Every invariant fails the run; ESIMHIL_EXPLORE_LENIENT=1 only logs the
 	// violations tagged KnownIssue (for exploring past a reported bug).
 	strict := os.Getenv("ESIMHIL_EXPLORE_LENIENT") == ""
+	budget, err := newShrinkBudget(os.Getenv(ShrinkRunsEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	untimedShrink(t)
 	// rapid ends the test with t.Fatal, so the save runs deferred. Its last
 	// failing call is the shrunk case it reports; when rapid cannot
 	// reproduce a failure (a flaky run), the first failing case is saved.
 	defer func() {
 		tolerate.save(t)
 		f := last
+		if budget.spent() {
+			// rapid's closing run of the smallest case was left unrun:
+			// that case is the last to fail, the second run of the last
+			// smaller case it accepted.
+			f = latest
+		}
 		if f == nil {
 			f = first
 		}
@@ -451,15 +462,29 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 		}
 		t.Logf("failing case written to %s; replay with: esimhil replay %s", path, path)
 	}()
+	defer func() {
+		if first == nil {
+			return
+		}
+		t.Logf("shrinking ran %d candidate cases (of %d: %s)", budget.ran, budget.runs, ShrinkRunsEnv)
+		if budget.spent() && latest != nil {
+			// rapid's closing run of the smallest case, which prints it,
+			// was one of those left unrun.
+			t.Logf("the smallest failing case: scenario seed %d violates:\n  %s\n%s", latest.c.Seed, strings.Join(latest.v, "\n  "), latest.c.YAML)
+		}
+	}()
 	rapid.Check(t, func(rt *rapid.T) {
+		mu.Lock()
+		shrinking := first != nil
+		mu.Unlock()
+		if shrinking && !budget.take() {
+			return // past the budget: unrun, and so not drawn, a pass
+		}
 		mu.Lock()
 		last = nil // a generator failure must not save an older case
 		mu.Unlock()
 		c := Generator(feats).Draw(rt, "case")
 		v := runCase(c, nil)
-		mu.Lock()
-		shrinking := first != nil
-		mu.Unlock()
 		if !shrinking {
 			// After the first failure rapid runs smaller variants of it
 			// to shrink it: those are not cases of the run's count (t72 F7:
@@ -472,8 +497,10 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 			v = tolerate.split(c, v)
 		}
 		if len(v) > 0 {
+			budget.failed()
 			mu.Lock()
 			last = &failure{c, v}
+			latest = last
 			if first == nil {
 				first = last
 			}
@@ -486,6 +513,78 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 type failure struct {
 	c Case
 	v []string
+}
+
+// ShrinkRunsEnv sets how many candidate cases rapid may run to shrink a
+// failing case (DefaultShrinkRuns when unset).
+const ShrinkRunsEnv = "ESIMHIL_EXPLORE_SHRINK_RUNS"
+
+// DefaultShrinkRuns bounds rapid's shrinking by the cases it runs, not by
+// time. rapid stops at -rapid.shrinktime of wall time (30 s), so the
+// fixture a failing case's command wrote depended on the machine's speed
+// and load: the same -rapid.seed shrank to another scenario under
+// GOMAXPROCS=1 than under 8 (outside tester t201). 1,500 runs are about
+// rapid's 30 s on the 2-core machine; the whole shrink of a demo failure
+// (ESIMHIL_EXPLORE_DEMO_FAIL=1, -rapid.seed=12348) ran 1,488, in 25 s.
+const DefaultShrinkRuns = 1500
+
+// shrinkBudget decides which of rapid's shrink candidates run. Not safe
+// for concurrent use: rapid runs one candidate at a time.
+type shrinkBudget struct {
+	runs, ran int
+	confirm   bool // the last run failed: rapid runs it again to confirm
+}
+
+// newShrinkBudget is the budget $ESIMHIL_EXPLORE_SHRINK_RUNS gives (v):
+// DefaultShrinkRuns when empty, else a count of 0 or more.
+func newShrinkBudget(v string) (*shrinkBudget, error) {
+	n := DefaultShrinkRuns
+	if v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 0 {
+			return nil, fmt.Errorf("%s=%q: want a count of candidate cases, 0 or more", ShrinkRunsEnv, v)
+		}
+	}
+	return &shrinkBudget{runs: n}, nil
+}
+
+// take reports whether rapid's next shrink candidate runs: while the
+// budget lasts every one does, each taking a run from it, and so does the
+// run right after a failing one whatever is left (rapid accepts a smaller
+// case only when it fails twice in a row, pgregory.net/rapid v1.3.0
+// shrinker.accept); past it the rest pass unrun — without drawing a case,
+// which would cost more than a millisecond each over the tens of thousands
+// rapid then tries — so rapid finds nothing smaller and stops where the
+// budget left it, whatever the clock.
+func (b *shrinkBudget) take() bool {
+	if b.confirm {
+		b.confirm = false
+		return true
+	}
+	if b.spent() {
+		return false
+	}
+	b.ran++
+	return true
+}
+
+// failed records that the candidate just run failed.
+func (b *shrinkBudget) failed() { b.confirm = true }
+
+// spent reports whether the budget is used up.
+func (b *shrinkBudget) spent() bool { return b.ran >= b.runs }
+
+// untimedShrink lifts rapid's wall-clock limit on shrinking (30 s) to an
+// hour, unless -rapid.shrinktime or $RAPID_SHRINKTIME asks for one, so
+// the budget of runs is what ends it (the test's own -timeout still
+// applies).
+func untimedShrink(t *testing.T) {
+	if isSet("rapid.shrinktime") || os.Getenv("RAPID_SHRINKTIME") != "" {
+		return
+	}
+	if err := flag.Set("rapid.shrinktime", "1h"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // DefaultChecks is how many cases make test explores: 2,000 take about

@@ -1,0 +1,6 @@
+//go:build !race
+
+package explore
+
+// raceDetector says the tests run under -race (make test's unit run).
+const raceDetector = false
