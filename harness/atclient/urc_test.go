@@ -54,8 +54,8 @@ func TestVendorURC(t *testing.T) {
 		{"^SIMST: 1", map[string]bool{"+CIMI": true}, true},
 		{"#QSS: 1", map[string]bool{"+CGLA": true}, true},
 		{"%CESQ: 54,2,16,3", nil, true},
-		{"^ICCID: 89860000000000000000", map[string]bool{"^ICCID": true}, false}, // AT^ICCID?'s own
-		{"#CCID: 89860000000000000000", map[string]bool{"#CCID": true}, false},
+		{"^ICCID: 89860000000000000001", map[string]bool{"^ICCID": true}, false}, // AT^ICCID?'s own
+		{"#CCID: 89860000000000000001", map[string]bool{"#CCID": true}, false},
 		{"!GSTATUS: ", map[string]bool{"!GSTATUS": true}, false},
 		{"Revision: EG25GGBR07A08M2G", map[string]bool{"I": true}, false}, // no prefix: text
 		{"#1 fan: on", map[string]bool{"I": true}, false},                 // not a name
