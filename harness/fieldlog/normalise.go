@@ -782,12 +782,21 @@ func (c *portConv) vSetting(line string) int {
 	return 0
 }
 
+// maxAhead is how many of the modem's next records a look ahead reads:
+// what is looked for comes within a few lines, or never.
+const maxAhead = 64
+
+// isFinal reports a final result, in words or as its digit (ATV0).
+func isFinal(s string) bool {
+	v, ok := at.NumericResult(s)
+	return at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal()
+}
+
 // modemAhead walks the modem's next lines on port, before the host's next
 // line there: the pieces left of the line being read first, then the
 // records after it (at most maxAhead of the modem's), until visit says it
 // has its answer.
 func modemAhead(recs []record, port string, pieces []string, visit func(piece string) (answer, done bool)) bool {
-	const maxAhead = 64 // what is looked for comes within a few lines, or never
 	for _, p := range pieces {
 		if answer, done := visit(p); done {
 			return answer
@@ -829,8 +838,7 @@ func callEnd(piece, v string) bool {
 // lines on port, before the host's next line there.
 func finalLater(recs []record, port string, pieces []string) bool {
 	return modemAhead(recs, port, pieces, func(s string) (bool, bool) {
-		v, ok := at.NumericResult(s)
-		final := at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal()
+		final := isFinal(s)
 		return final, final
 	})
 }
@@ -839,8 +847,7 @@ func finalLater(recs []record, port string, pieces []string) bool {
 // host's next line there, is a final result (verbose or numeric).
 func finalNext(recs []record, port string, pieces []string) bool {
 	return modemAhead(recs, port, pieces, func(s string) (bool, bool) {
-		v, ok := at.NumericResult(s)
-		return at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal(), true
+		return isFinal(s), true
 	})
 }
 
@@ -858,15 +865,13 @@ func (c *portConv) digitIsInfo(recs []record, port string, pieces []string) bool
 	}
 	finals, waiting := 0, len(c.queue)
 	count := func(s string) {
-		v, ok := at.NumericResult(s)
-		if at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal() {
+		if isFinal(s) {
 			finals++
 		}
 	}
 	for _, p := range pieces {
 		count(p)
 	}
-	const maxAhead = 64 // as modemAhead
 	seen := 0
 	for _, r := range recs {
 		switch {
