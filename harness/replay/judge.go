@@ -417,8 +417,9 @@ func failureLine(p *field.Plan, src field.Src) field.Src {
 	if li < 0 {
 		return key
 	}
-	if t := p.Fixture.Logs[li]; t.At(src.Line) >= 0 {
-		key.Line = t.Entries[t.At(src.Line)].Line
+	t := p.Fixture.Logs[li]
+	if k := t.At(src.Line); k >= 0 {
+		key.Line = t.Entries[k].Line
 	}
 	return key
 }
