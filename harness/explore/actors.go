@@ -14,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	atcodec "github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
@@ -205,24 +206,29 @@ func regURC(text string) (string, regView, bool) {
 }
 
 // regSets reads the <n> a host line sets ("AT+CEREG=2;+CREG=1"), by
-// command.
+// command, parsed as the modem parses it (atcodec.Parse; a line logged as
+// queued without its mark): an empty <n> is 0 (27.007: the default).
 func regSets(text string) map[string]int {
-	cmd, ok := strings.CutPrefix(strings.ToUpper(text), "AT")
-	if !ok {
+	line, _ := atcodec.CutQueued(text)
+	cmds, err := atcodec.Parse(line)
+	if err != nil {
 		return nil
 	}
 	var out map[string]int
-	for _, c := range strings.Split(cmd, ";") {
-		name, val, ok := strings.Cut(c, "=")
-		if !ok || name != "+CREG" && name != "+CGREG" && name != "+CEREG" {
+	for _, c := range cmds {
+		if c.Form != atcodec.Set || len(c.Args) != 1 || !slices.Contains(regCmdNames, c.Name) {
 			continue
 		}
-		if n, err := strconv.Atoi(val); err == nil {
-			if out == nil {
-				out = map[string]int{}
+		n := 0
+		if !c.Args[0].Empty {
+			if n, err = c.Args[0].Int(); err != nil {
+				continue
 			}
-			out[name] = n
 		}
+		if out == nil {
+			out = map[string]int{}
+		}
+		out[c.Name] = n
 	}
 	return out
 }
