@@ -4,21 +4,9 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/stall/stalltest"
 )
-
-// stoppedAt is a stall.Reader for a process stopped for d at the wall
-// time at (seen at once: the drain is what is tested, not the meter).
-type stoppedAt struct {
-	at time.Time
-	d  time.Duration
-}
-
-func (s stoppedAt) Stalled() time.Duration {
-	if time.Now().Before(s.at) {
-		return 0
-	}
-	return s.d
-}
 
 // The receiver's drain at Close is quiet for drainQuiet of the time the
 // process ran: a datagram sent after it in wall time, but within it once
@@ -46,7 +34,7 @@ func TestDrainCountsRunningTime(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			rx.stalls = stoppedAt{at: time.Now().Add(20 * time.Millisecond), d: tc.stopped}
+			rx.stalls = stalltest.StopIn(20*time.Millisecond, tc.stopped)
 			send := time.AfterFunc(3*drainQuiet, func() { c.Write([]byte("not GSMTAP")) })
 			defer send.Stop()
 			if err := rx.Close(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/stall/stalltest"
 )
 
 // A Conn's deadlines count only the time the process ran: a peer that
@@ -33,7 +35,7 @@ func TestConn(t *testing.T) {
 			a, b := net.Pipe() // synchronous: a write waits for the read
 			defer a.Close()
 			defer b.Close()
-			c := NewConn(a, stoppedAt{at: time.Now().Add(50 * time.Millisecond), d: tc.stopped})
+			c := NewConn(a, stalltest.StopIn(50*time.Millisecond, tc.stopped))
 			peer := time.AfterFunc(peerAfter, func() {
 				if tc.write {
 					io.ReadFull(b, make([]byte, 2))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/leakcheck"
+	"github.com/esimhil/esimhil/internal/stall/stalltest"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
@@ -89,20 +90,6 @@ func TestWaitLeft(t *testing.T) {
 	}
 }
 
-// stoppedAt is a Reader for a process stopped for d at the wall time at
-// (seen at once).
-type stoppedAt struct {
-	at time.Time
-	d  time.Duration
-}
-
-func (s stoppedAt) Stalled() time.Duration {
-	if time.Now().Before(s.at) {
-		return 0
-	}
-	return s.d
-}
-
 // Await waits on a condition until it holds or the wait runs out in the
 // time the process ran: a stop meanwhile gives the condition's maker
 // the time it could not use.
@@ -135,7 +122,7 @@ func TestAwait(t *testing.T) {
 				})
 				defer mk.Stop()
 			}
-			w := Begin(stoppedAt{at: time.Now().Add(20 * time.Millisecond), d: tc.stopped}, bound)
+			w := Begin(stalltest.StopIn(20*time.Millisecond, tc.stopped), bound)
 			mu.Lock()
 			got := w.Await(c, func() bool { return ok })
 			mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/refusedport"
 	"github.com/esimhil/esimhil/internal/stall"
+	"github.com/esimhil/esimhil/internal/stall/stalltest"
 )
 
 // server is a real loopback TCP peer: for each connection it reads the
@@ -759,21 +760,6 @@ func TestReadAfterPeerClosed(t *testing.T) {
 	}
 }
 
-// stoppedAt is a stall.Reader for a process stopped for d at the wall
-// time at (seen at once: the link's limits are what is tested, not the
-// meter).
-type stoppedAt struct {
-	at time.Time
-	d  time.Duration
-}
-
-func (s stoppedAt) Stalled() time.Duration {
-	if time.Now().Before(s.at) {
-		return 0
-	}
-	return s.d
-}
-
 // A link's limits count only the time the process ran: a peer that
 // answers, or ends its drip, after the limit in wall time but within it
 // once a stop of the process is taken off is read to its end, not
@@ -829,7 +815,7 @@ func TestLinkLimitsCountRunningTime(t *testing.T) {
 				tc.peer(c)
 			}()
 			r := newRig(t)
-			r.loop.Stalls = stoppedAt{at: time.Now().Add(50 * time.Millisecond), d: tc.stopped}
+			r.loop.Stalls = stalltest.StopIn(50*time.Millisecond, tc.stopped)
 			r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus),
 				stk.NewOpenChannel(2, netip.MustParseAddrPort(ln.Addr().String()), 100),
 				stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
@@ -868,7 +854,7 @@ func TestDialWithin(t *testing.T) {
 			defer a.Close()
 			defer b.Close()
 			calls := 0
-			w := stall.Begin(stoppedAt{at: time.Now().Add(20 * time.Millisecond), d: tc.stopped}, 100*time.Millisecond)
+			w := stall.Begin(stalltest.StopIn(20*time.Millisecond, tc.stopped), 100*time.Millisecond)
 			c, err := dialWithin(w, func(timeout time.Duration) (net.Conn, error) {
 				if calls++; calls > 1 {
 					return a, nil

@@ -6,21 +6,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/stall/stalltest"
 )
-
-// stoppedAt is a stall.Reader for a process stopped for d at the wall
-// time at (seen at once).
-type stoppedAt struct {
-	at time.Time
-	d  time.Duration
-}
-
-func (s stoppedAt) Stalled() time.Duration {
-	if time.Now().Before(s.at) {
-		return 0
-	}
-	return s.d
-}
 
 // An await's bound is of the time the process ran: what the modem made
 // true past it in wall time, but within it once a stop of the process is
@@ -41,7 +28,7 @@ func TestWallWaitCountsRunningTime(t *testing.T) {
 			var ok atomic.Bool
 			mk := time.AfterFunc(250*time.Millisecond, func() { ok.Store(true) })
 			defer mk.Stop()
-			w := Wall{AT: c, Stalls: stoppedAt{at: time.Now().Add(20 * time.Millisecond), d: tc.stopped}}
+			w := Wall{AT: c, Stalls: stalltest.StopIn(20*time.Millisecond, tc.stopped)}
 			got, err := w.Wait(100*time.Millisecond, func() (bool, error) { return ok.Load(), nil })
 			if err != nil || got != tc.want {
 				t.Fatalf("Wait %v, %v; want %v", got, err, tc.want)
