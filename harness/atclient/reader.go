@@ -287,15 +287,16 @@ func (c *Client) readLine() error {
 	case err == nil && c.lr.Cut():
 		c.cutLine(line)
 	case err == nil:
-		if fieldlog.Noisy(line) && c.gsm.Load() && gsmQuoted(line) {
-			c.tracef("<", fieldlog.Escape(line))
-		} else if fieldlog.Noisy(line) {
+		switch {
+		case !fieldlog.Noisy(line):
+			c.tracef("<", line)
+		case c.gsm.Load() && gsmQuoted(line):
+			c.tracef("<", fieldlog.Escape(line)) // GSM codes in quotes, not noise
+		default:
 			var ok bool
 			if line, ok = c.denoise(line); !ok {
 				return nil
 			}
-		} else {
-			c.tracef("<", line)
 		}
 		if note := c.route(line); note != "" {
 			c.tracef("#", note)
