@@ -449,15 +449,13 @@ func (c *Client) Close() error {
 	err := c.port.Close()
 	c.fail(ErrClosed)
 	// The bound is of running time: a stopped process is no blocked reader.
-	w := stall.Begin(c.stalls, readerStop)
-	t := time.NewTimer(readerStop)
+	t := stall.Begin(c.stalls, readerStop).NewTimer()
 	for done := false; !done; {
 		select {
 		case <-c.readDone:
 			done = true
 		case now := <-t.C:
-			if left := w.Left(now); left > 0 {
-				t.Reset(left)
+			if !t.Out(now) {
 				continue
 			}
 			err = errors.Join(err, fmt.Errorf("reader still blocked %v after closing %s", readerStop, c.port.Name()))

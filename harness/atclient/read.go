@@ -431,8 +431,7 @@ func (c *Client) ClearURCs() {
 // list, waiting up to timeout for one to arrive: of the client's running
 // time, as a command's timeout (WithStalls).
 func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
-	w := stall.Begin(c.stalls, timeout)
-	t := time.NewTimer(timeout)
+	t := stall.Begin(c.stalls, timeout).NewTimer()
 	defer t.Stop()
 	match := func(u string) bool { return strings.HasPrefix(u, prefix) }
 	for {
@@ -450,9 +449,8 @@ func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
 		case <-sig:
 		case <-done:
 		case now := <-t.C:
-			if left := w.Left(now); left > 0 {
-				t.Reset(left) // the process could not run meanwhile
-				continue
+			if !t.Out(now) {
+				continue // the process could not run meanwhile
 			}
 			if n := c.Dropped(); n > 0 {
 				// The one waited for may be among them: say so.

@@ -177,16 +177,14 @@ func (s *Server) Stop() error {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	// The 2 s are of the time this process ran: ser2net may have ended
 	// while it was stopped.
-	w := stall.Begin(nil, 2*time.Second)
-	t := time.NewTimer(2 * time.Second)
+	t := stall.Begin(nil, 2*time.Second).NewTimer()
 	defer t.Stop()
 	for {
 		select {
 		case <-s.done:
 			return nil
 		case now := <-t.C:
-			if left := w.Left(now); left > 0 {
-				t.Reset(left)
+			if !t.Out(now) {
 				continue
 			}
 			s.cmd.Process.Kill()

@@ -162,6 +162,29 @@ func (w Wait) Await(c *sync.Cond, done func() bool) bool {
 	return true
 }
 
+// Timer is a time.Timer that fires when a Wait's running time may be
+// out: told when it fired (Out), it reports whether the wait has run
+// out, and when a stall moved the end on sets itself again for what is
+// left.
+type Timer struct {
+	*time.Timer
+	w Wait
+}
+
+// NewTimer starts a Timer for what w has left now.
+func (w Wait) NewTimer() Timer { return Timer{time.NewTimer(w.Left(time.Now())), w} }
+
+// Out reports, for C's value now, whether the wait has run out; if not
+// (the process could not run meanwhile) the timer is set for what is
+// left, to fire again.
+func (t Timer) Out(now time.Time) bool {
+	if left := t.w.Left(now); left > 0 {
+		t.Reset(left)
+		return false
+	}
+	return true
+}
+
 // Stalled is how much of the wait so far the process could not run.
 func (w Wait) Stalled() time.Duration {
 	if w.r == nil {

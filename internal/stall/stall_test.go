@@ -140,3 +140,24 @@ func TestZeroWait(t *testing.T) {
 		t.Errorf("zero Wait: left %v, stalled %v", left, w.Stalled())
 	}
 }
+
+// A Timer's wait runs out only when the time the process ran reaches its
+// bound: a stop meanwhile sets it again, for as long as the stop was.
+func TestTimer(t *testing.T) {
+	const bound = 50 * time.Millisecond
+	for _, stopped := range []time.Duration{0, 200 * time.Millisecond} {
+		start := time.Now()
+		tm := Begin(stalltest.StopIn(20*time.Millisecond, stopped), bound).NewTimer()
+		fired := 0
+		for now := range tm.C {
+			fired++
+			if tm.Out(now) {
+				break
+			}
+		}
+		tm.Stop()
+		if took := time.Since(start); took < bound+stopped || stopped == 0 && fired != 1 {
+			t.Errorf("stopped %v: out after %v and %d firings, want %v and one firing when not stopped", stopped, took, fired, bound+stopped)
+		}
+	}
+}

@@ -319,8 +319,7 @@ func (Wall) Now() time.Time { return time.Now() }
 // an await's line come. d is of the time the process ran: a stop of the
 // process (Ctrl-Z) does not run out the modem's time to say it (t192).
 func (w Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
-	wait := stall.Begin(w.Stalls, d)
-	t := time.NewTimer(d)
+	t := stall.Begin(w.Stalls, d).NewTimer()
 	defer t.Stop()
 	for {
 		said := w.AT.URCSignal() // before done looks, so none slips between
@@ -330,8 +329,7 @@ func (w Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
 		select {
 		case <-said:
 		case now := <-t.C:
-			if left := wait.Left(now); left > 0 {
-				t.Reset(left)
+			if !t.Out(now) {
 				continue
 			}
 			return done()
