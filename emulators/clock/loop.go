@@ -180,20 +180,8 @@ func (l *Loop) nextPosted() (func(), error) {
 	defer l.mu.Unlock()
 	// The bound is of the process's running time: a stopped or starved
 	// process is no peer that stopped answering (t179 F1).
-	w := stall.Begin(l.Stalls, l.Stall)
-	var wake *time.Timer
-	for len(l.posted) == 0 && l.inflight > 0 {
-		left := w.Left(time.Now())
-		if left <= 0 {
-			return nil, fmt.Errorf("%w: %d I/O exchanges in flight for %v", ErrStalled, l.inflight, l.Stall)
-		}
-		if wake == nil {
-			wake = time.AfterFunc(left, l.cond.Broadcast)
-			defer func() { wake.Stop() }()
-		} else {
-			wake.Reset(left)
-		}
-		l.cond.Wait()
+	if !stall.Begin(l.Stalls, l.Stall).Await(l.cond, func() bool { return len(l.posted) > 0 || l.inflight == 0 }) {
+		return nil, fmt.Errorf("%w: %d I/O exchanges in flight for %v", ErrStalled, l.inflight, l.Stall)
 	}
 	if len(l.posted) == 0 {
 		return nil, nil
