@@ -139,7 +139,7 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 			return nil, fail(subjTransactionID, reasonUnknown, "authenticateResponseError carries another transactionId")
 		}
 		return nil, fail(subjEUICC, reasonRefused, "the eUICC refused this SM-DP+: %s; the session is ended",
-			es10.Named("authenticateErrorCode", resp.ErrorCode, es10.ErrorName(es10.TagAuthenticateServer, resp.ErrorCode)))
+			es10.ErrorText(es10.TagAuthenticateServer, resp.ErrorCode))
 	}
 	eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, resp.EUMCertificate, resp.EuiccCertificate, s.cfg.Now())
 	if err != nil {

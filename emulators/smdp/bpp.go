@@ -79,7 +79,7 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 			return nil, fail(subjTransactionID, reasonUnknown, "downloadResponseError carries another transactionId")
 		}
 		return nil, fail(subjEUICC, reasonRefused, "the eUICC refused the download: %s; the session is ended",
-			es10.Named("downloadErrorCode", resp.ErrorCode, es10.ErrorName(es10.TagPrepareDownload, resp.ErrorCode)))
+			es10.ErrorText(es10.TagPrepareDownload, resp.ErrorCode))
 	}
 	signed := es10.SignedData2(resp.EuiccSigned2.Signed(), t.smdpSignature2)
 	if err := rsp.Verify(t.euiccPub, signed, resp.EuiccSignature2); err != nil {

@@ -258,7 +258,7 @@ func (a *Applet) dlAuthServerAnswer(dl *Download, resp []byte) error {
 		return fmt.Errorf("AuthenticateServer: %w", err)
 	}
 	if r.ErrorCode != 0 {
-		a.dlTellServer(dl, "AuthenticateServer: "+es10.Named("authenticateErrorCode", r.ErrorCode, es10.ErrorName(es10.TagAuthenticateServer, r.ErrorCode)), dlAuthClient, es9.FnAuthenticateClient,
+		a.dlTellServer(dl, "AuthenticateServer: "+es10.ErrorText(es10.TagAuthenticateServer, r.ErrorCode), dlAuthClient, es9.FnAuthenticateClient,
 			&es9.AuthenticateClientRequest{TransactionID: dl.txID(), AuthenticateServerResponse: resp})
 		return nil
 	}
@@ -324,7 +324,7 @@ func (a *Applet) dlPrepareAnswer(dl *Download, resp []byte) error {
 		return fmt.Errorf("PrepareDownload: %w", err)
 	}
 	if r.ErrorCode != 0 {
-		a.dlTellServer(dl, "PrepareDownload: "+es10.Named("downloadErrorCode", r.ErrorCode, es10.ErrorName(es10.TagPrepareDownload, r.ErrorCode)), dlGetBPP, es9.FnGetBoundProfilePackage,
+		a.dlTellServer(dl, "PrepareDownload: "+es10.ErrorText(es10.TagPrepareDownload, r.ErrorCode), dlGetBPP, es9.FnGetBoundProfilePackage,
 			&es9.GetBoundProfilePackageRequest{TransactionID: dl.txID(), PrepareDownloadResponse: resp})
 		return nil
 	}

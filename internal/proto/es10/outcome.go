@@ -102,10 +102,14 @@ var errorChoices = map[uint32]struct {
 		3: "notEnoughMemorySpace", 4: "verificationKeyNotFound", 127: nameUndefined}},
 }
 
-// ErrorName is SGP.22's name of code in the error alternative of the ES10
-// response that tag starts (AuthenticateServer's authenticateErrorCode 2
-// "invalidSignature"), "" for a value it does not name.
-func ErrorName(tag uint32, code int) string { return errorChoices[tag].names[code] }
+// ErrorText is code, the error alternative of the ES10 response that tag
+// starts, as Named writes it with the field's and the value's SGP.22
+// names (AuthenticateServer's 2: "authenticateErrorCode 2
+// invalidSignature"); the number alone for a value it does not name.
+func ErrorText(tag uint32, code int) string {
+	ec := errorChoices[tag]
+	return Named(ec.field, code, ec.names[code])
+}
 
 // bppCommandNames name the BppCommandId values (§2.5.6): the step of a
 // package an install failed at.

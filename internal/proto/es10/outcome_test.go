@@ -149,8 +149,6 @@ func TestNamed(t *testing.T) {
 		name  string
 		want  string
 	}{
-		{"authenticateErrorCode", 2, ErrorName(TagAuthenticateServer, 2), "authenticateErrorCode 2 invalidSignature"},
-		{"downloadErrorCode", 1, ErrorName(TagPrepareDownload, 1), "downloadErrorCode 1 invalidCertificate"},
 		{"bppCommandId", 1, BPPCommandName(1), "bppCommandId 1 configureISDP"},
 		{"errorReason", 8, ReasonName(8), "errorReason 8 scp03tSecurityError"},
 		{"errorReason", 99, ReasonName(99), "errorReason 99"},
@@ -158,6 +156,19 @@ func TestNamed(t *testing.T) {
 	} {
 		if got := Named(tc.field, tc.code, tc.name); got != tc.want {
 			t.Errorf("%q, want %q", got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		tag  uint32
+		code int
+		want string
+	}{
+		{TagAuthenticateServer, 2, "authenticateErrorCode 2 invalidSignature"},
+		{TagPrepareDownload, 1, "downloadErrorCode 1 invalidCertificate"},
+		{TagPrepareDownload, 99, "downloadErrorCode 99"},
+	} {
+		if got := ErrorText(tc.tag, tc.code); got != tc.want {
+			t.Errorf("ErrorText(%X, %d) = %q, want %q", tc.tag, tc.code, got, tc.want)
 		}
 	}
 }
