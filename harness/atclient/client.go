@@ -272,17 +272,21 @@ type Client struct {
 
 	mu      sync.Mutex
 	pending *pending
-	urcs    []string
-	dropped int
-	urcSig  chan struct{} // closed and replaced when a URC arrives
-	down    error         // the port dropped and is being reopened
-	upSig   chan struct{} // closed and replaced when the port is back
-	reopens int           // times the port came back
-	heard   int           // lines read since the port last came back
-	backoff time.Duration // the last wait before a reopen (reader's own)
-	err     error         // terminal error
-	done    chan struct{}
-	traceMu sync.Mutex
+	// routed, routedLine: a command whose final result was routed,
+	// handed it by deliver once the lines read behind it are routed.
+	routed     *pending
+	routedLine string
+	urcs       []string
+	dropped    int
+	urcSig     chan struct{} // closed and replaced when a URC arrives
+	down       error         // the port dropped and is being reopened
+	upSig      chan struct{} // closed and replaced when the port is back
+	reopens    int           // times the port came back
+	heard      int           // lines read since the port last came back
+	backoff    time.Duration // the last wait before a reopen (reader's own)
+	err        error         // terminal error
+	done       chan struct{}
+	traceMu    sync.Mutex
 
 	// late is the last command that timed out, still awaited: its
 	// answer, if it comes, is filed under it (and noted as late), never

@@ -210,7 +210,7 @@ func (c *Client) route(line string) (note string) {
 			return note
 		}
 		c.pending = nil
-		p.final <- line
+		c.routed, c.routedLine = p, line // readLine's deliver hands it over
 		if p.reset && line == "ERROR" {
 			note = "a bare ERROR: +CMEE is back to 0 as well, another sign of the reset"
 		}

@@ -301,6 +301,7 @@ func (c *Client) readLine() error {
 		if note := c.route(line); note != "" {
 			c.tracef("#", note)
 		}
+		c.deliver()
 	case errors.Is(err, at.ErrResponseTooLong):
 		c.tracef("<", OverlongLine)
 		c.mu.Lock()
@@ -437,7 +438,6 @@ func (c *Client) readOwn(p *pending, lim *limit) (string, int) {
 		// the reader over.
 		select {
 		case final := <-p.final:
-			c.drainBuffered()
 			c.release(nil)
 			return final, answered
 		default:
@@ -454,17 +454,27 @@ func (c *Client) readOwn(p *pending, lim *limit) (string, int) {
 	}
 }
 
-// drainBuffered routes the lines already read behind a command's final
-// result, before the command returns: they came before the next command
-// was written, so they are no answer of it (a line sent behind OK, or a
-// modem's information lines sent after it), and go where a line with no
-// command pending goes. Only what is buffered: it never waits.
-func (c *Client) drainBuffered() {
+// deliver hands a routed final result to its command once the lines
+// already read behind it are routed: they came before the command
+// returned, so before the next one was written, and are no answer of it
+// (a line sent behind OK, a modem's information lines after it: outside
+// tester sw57 N1), whichever holder of the reader routed the final — a
+// command reading for itself or readLoop. Only what is buffered: it
+// never waits.
+func (c *Client) deliver() {
+	c.mu.Lock()
+	p, line := c.routed, c.routedLine
+	c.routed = nil
+	c.mu.Unlock()
+	if p == nil {
+		return
+	}
 	for c.lr.LineBuffered() {
-		if err := c.readLine(); err != nil {
-			return
+		if c.readLine() != nil {
+			break
 		}
 	}
+	p.final <- line
 }
 
 // release frees the reader a command held, leaving err (a failed read) to
