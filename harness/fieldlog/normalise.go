@@ -93,7 +93,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	portOf := func(p string) *portConv {
 		c := ports[p]
 		if c == nil {
-			c = &portConv{cmd: -1, prev: -1, setsV: -1, modes: at.DefaultModes()}
+			c = &portConv{cmd: -1, prev: -1, form: at.NewResultForm()}
 			ports[p] = c
 		}
 		return c
@@ -179,7 +179,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			c.queue = nil // what waited went unanswered (a power cut)
 			c.prev = c.cmd
 			c.command(len(t.Entries)-1, r.text)
-			c.setsV = c.vSetting(r.text)
+			c.form.Run(r.text)
 			if strings.Contains(r.text, " (ignored: ") {
 				c.cmd = -1 // the emulated modem logs a line it dropped
 			}
@@ -204,7 +204,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					if v != piece {
 						e.Result = v
 					}
-					c.finalIn(piece, v != piece, false, r.line)
+					c.finalIn(piece, v != piece, r.line)
 					c.cmd, c.prev, c.data = -1, -1, r.line
 					add(e)
 					continue
@@ -224,7 +224,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				c.prev = c.cmd // left without its final result, or given it run into this echo
 				c.command(len(t.Entries)-1, piece)
 				c.echoed = true
-				c.setsV = c.vSetting(piece)
+				c.form.Run(piece)
 				e.Role, e.Cmd = Echo, c.cmd
 			case c.cmd >= 0 && !c.echoed && !c.answering && piece == t.Entries[c.cmd].Text:
 				e.Role, e.Cmd, c.echoed = Echo, c.cmd, true
@@ -239,7 +239,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					switch vr := at.Classify(v); {
 					case r.earlier && vr.Kind.IsFinal():
 						res, e.Result = vr, v
-					case c.cmd < 0 && (v == "RING" || c.form == numericForm):
+					case c.cmd < 0 && (v == "RING" || c.form.V() == at.VNumeric):
 						res, e.Result = vr, v
 					case c.cmd >= 0 && vr.Kind.IsFinal() && !c.digitIsInfo(recs[ri+1:], r.port, pieces[k+1:]):
 						// A bare digit before the final result is
@@ -257,11 +257,11 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					e.Role = URC
 				case res.Kind.IsFinal() && r.earlier && c.prev >= 0:
 					e.Role, e.Cmd = Final, c.prev
-					c.finalIn(piece, e.Result != "", res.Kind == at.FinalOK, r.line)
+					c.finalIn(piece, e.Result != "", r.line)
 					c.prev = -1 // cmd still awaits its own
 				case res.Kind.IsFinal() && c.cmd >= 0:
 					e.Role, e.Cmd = Final, c.cmd
-					c.finalIn(piece, e.Result != "", res.Kind == at.FinalOK, r.line)
+					c.finalIn(piece, e.Result != "", r.line)
 					c.next(t)
 				case res.Kind.IsFinal():
 					e.Role = Final // a final result nobody asked for
@@ -392,12 +392,10 @@ type portConv struct {
 	// ran (Entry.Queued), in order: each awaits its final result once
 	// the one before it has had its own.
 	queue []queuedCmd
-	form  resultForm
-	// setsV is what cmd sets V to (ATV0: 0; ATV1, AT&F: 1; ATZ: what
-	// an AT&W the log showed stored, else 1), -1 when it leaves V alone.
-	setsV int
-	// modes are E, V and the AT&W profile as the host's lines set them.
-	modes at.Modes
+	// form is the form of the modem's result codes as the log shows it
+	// (the timeline reads at.log's with the same at.ResultForm): run on
+	// cmd's line, and on each line of the queue as it starts to run.
+	form at.ResultForm
 	// formLine is the line of the final result that showed form.
 	formLine int
 	// data is the line of the CONNECT that put the port in data mode, 0
@@ -425,7 +423,7 @@ func (c *portConv) next(t *Transcript) {
 	c.queue = c.queue[1:]
 	c.command(q.i, t.Entries[q.i].Text)
 	c.echoed = q.echoed
-	c.setsV = c.vSetting(t.Entries[q.i].Text)
+	c.form.Run(t.Entries[q.i].Text)
 }
 
 // queuedCmd is a command line sent while another ran: its index, and
@@ -704,47 +702,26 @@ func leavesDataMode(r record, c *portConv) bool {
 		return s == "+++" || looksLikeCommand(s)
 	}
 	for _, p := range splitJoined(r.text) {
-		if v, ok := at.NumericResult(p); p == "NO CARRIER" || ok && v == "NO CARRIER" && c.form != verboseForm {
+		if v, ok := at.NumericResult(p); p == "NO CARRIER" || ok && v == "NO CARRIER" && c.form.V() != at.VVerbose {
 			return true
 		}
 	}
 	return false
 }
 
-// resultForm is the form of a modem's result codes as the log shows it:
-// not known until a command's final result or an ATV, ATZ or AT&F says.
-type resultForm int
+// numeric reports whether a bare result digit may be a result code now
+// (at.ResultForm.Digits): in numeric mode, before the log has shown
+// either form (the ATV0 may have come before it began), and for a
+// command that sets V, whose own result may come in either.
+func (c *portConv) numeric() bool { return c.form.Digits(c.cmd >= 0) }
 
-const (
-	unknownForm resultForm = iota
-	verboseForm            // ATV1, the default: OK, ERROR
-	numericForm            // ATV0: 0, 4 (V.250 §5.7.1 table 1)
-)
-
-// numeric reports whether a bare result digit may be a result code now:
-// in numeric mode, before the log has shown either form (the ATV0 may
-// have come before it began), and for a command that sets V, whose own
-// result may come in either.
-func (c *portConv) numeric() bool {
-	return c.form != verboseForm || c.cmd >= 0 && c.setsV >= 0
-}
-
-// finalIn notes the form of final result text that came at line: a
-// command that set V and succeeded leaves the form it set (a modem may
-// still answer ATV0 in words); any other basic result code shows the form
-// itself. +CME ERROR and +CMS ERROR have no numeric form: they show none.
-func (c *portConv) finalIn(text string, numeric, ok bool, line int) {
-	form := verboseForm
-	switch {
-	case ok && c.setsV == 0:
-		form = numericForm
-	case ok && c.setsV == 1:
-	case numeric:
-		form = numericForm
-	case strings.HasPrefix(text, "+"):
-		return
+// finalIn notes the final result text that came at line, sent as a digit
+// (numeric) or in words (at.ResultForm.Shown), and the line if it showed
+// the form.
+func (c *portConv) finalIn(text string, numeric bool, line int) {
+	if c.form.Shown(text, numeric) {
+		c.formLine = line
 	}
-	c.form, c.formLine = form, line
 }
 
 // digitHint says why a command whose answer ends in a bare digit got no
@@ -762,24 +739,10 @@ func (c *portConv) digitHint(answer []Entry) string {
 	switch {
 	case !ok:
 		return fmt.Sprintf(" (its last line, %s, is a bare digit but no V.250 result code)", last)
-	case at.Classify(v).Kind.IsFinal() && c.form == verboseForm:
+	case at.Classify(v).Kind.IsFinal() && c.form.V() == at.VVerbose:
 		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since line %d: an ATV0 the log does not show?)", last, v, c.formLine)
 	}
 	return "" // CONNECT, RING: no final result in either form
-}
-
-// vSetting is what a command line sets V to: 0 numeric, 1 verbose, -1
-// when it leaves V alone; the line then counts as sent.
-func (c *portConv) vSetting(line string) int {
-	v, ok := c.modes.SetsVerbose(line)
-	c.modes = c.modes.After(line)
-	switch {
-	case !ok:
-		return -1
-	case v:
-		return 1
-	}
-	return 0
 }
 
 // maxAhead is how many of the modem's next records a look ahead reads:

@@ -45,70 +45,27 @@ func (l atLine) verbose() string {
 	return l.Text
 }
 
-// resultForm follows whether the modem's result codes come in words (V1)
-// or digits (V0, V.250 §6.2.6), as the field-log reader takes them
-// (fieldlog's portConv) and with the same codec (at.Modes,
-// at.NumericResult): not known until a final result or a command that
-// sets V shows it (a lab log may begin in V0); the command that sets V may
-// answer in either; +CME ERROR and +CMS ERROR have no numeric form, so
-// they show neither (t185 F4: every answer under ATV0 read as "no final
-// result").
-type resultForm struct {
-	modes          at.Modes
-	known, verbose bool
-	setsV          int // what the running command sets V to: 0, 1; -1 neither
-}
-
-// run notes a command line the modem runs.
-func (f *resultForm) run(line string) {
-	v, ok := f.modes.SetsVerbose(line)
-	f.modes = f.modes.After(line)
-	switch {
-	case !ok:
-		f.setsV = -1
-	case v:
-		f.setsV = 1
-	default:
-		f.setsV = 0
-	}
-}
-
-// boot notes the modem's power-on: it loads the profile AT&W stored, or
-// the factory settings (V1).
-func (f *resultForm) boot() {
-	f.modes = f.modes.After("ATZ")
-	f.known, f.verbose, f.setsV = true, f.modes.Verbose, -1
-}
-
-// final reads text as the final result of cmd, which has had answer lines
-// already or not (info): its words and whether it is one. A bare digit is
-// one while digits may be results, except the first line +CCHO answers
-// (a bare <sessionid>, which some modems send: 27.007 §8.45).
-func (f *resultForm) final(text, cmd string, info bool) (string, bool) {
-	if r := at.Classify(text); r.Kind.IsFinal() {
-		f.shown(true, r.Kind == at.FinalOK, strings.HasPrefix(text, "+"))
+// finalResult reads text as the final result of cmd, which has had
+// answer lines already or not (info): its words and whether it is one,
+// noted in form, the modem's result form as the field-log reader follows
+// it too (at.ResultForm): a bare digit is one while digits may be
+// results, except the first line +CCHO answers (a bare <sessionid>, which
+// some modems send: 27.007 §8.45). t185 F4: every answer under ATV0 read
+// as "no final result".
+func finalResult(form *at.ResultForm, text, cmd string, info bool) (string, bool) {
+	if at.Classify(text).Kind.IsFinal() {
+		form.Shown(text, false)
 		return text, true
 	}
 	v, ok := at.NumericResult(text)
-	if !ok || !at.Classify(v).Kind.IsFinal() || f.known && f.verbose && f.setsV < 0 {
+	if !ok || !at.Classify(v).Kind.IsFinal() || !form.Digits(true) {
 		return "", false
 	}
 	if !info && strings.HasPrefix(strings.ToUpper(cmd), "AT+CCHO=") {
 		return "", false
 	}
-	f.shown(false, v == "OK", false)
+	form.Shown(text, true)
 	return v, true
-}
-
-func (f *resultForm) shown(verbose, ok, noForm bool) {
-	switch {
-	case ok && f.setsV >= 0:
-		f.known, f.verbose = true, f.setsV == 1
-	case noForm:
-	default:
-		f.known, f.verbose = true, verbose
-	}
-	f.setsV = -1
 }
 
 func parseATLine(s string, n int) (atLine, error) {
@@ -165,7 +122,7 @@ func readATLog(path string, b *Builder) error {
 	// waiting are the lines sent while open ran, in order: each runs,
 	// and is answered, after the one before it has its final result.
 	var waiting []atLine
-	form := resultForm{modes: at.DefaultModes(), setsV: -1}
+	form := at.NewResultForm()
 	flush := func(final *atLine) {
 		if open == nil {
 			return
@@ -176,7 +133,7 @@ func readATLog(path string, b *Builder) error {
 			c := waiting[0]
 			waiting = waiting[1:]
 			open, ran = &c, *final
-			form.run(c.Text)
+			form.Run(c.Text)
 		}
 	}
 	// flushAll ends open and what waits for it without an answer (the
@@ -248,9 +205,9 @@ func readATLog(path string, b *Builder) error {
 			}
 			c := l
 			open, ran = &c, l
-			form.run(l.Text)
+			form.Run(l.Text)
 		case open != nil && !at.IsPowerURC(l.Text):
-			if v, ok := form.final(l.Text, open.Text, len(answer) > 0); ok {
+			if v, ok := finalResult(&form, l.Text, open.Text, len(answer) > 0); ok {
 				if v != l.Text {
 					l.Result = v
 				}
@@ -269,7 +226,7 @@ func readATLog(path string, b *Builder) error {
 				flushAll(fmt.Sprintf("the modem booted (%s, at.log:%d), which drops what it had not run: a power cut or reset", l.Text, l.N))
 				addNotes()
 				b.calls = nil
-				form.boot()
+				form.Boot()
 			}
 			b.addAT(l.N, Item{T: l.T, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: l.Text,
 				Detail: "unsolicited result code\n" + l.Text, Source: fmt.Sprintf("at.log:%d", l.N), priority: prioURC})

@@ -1,0 +1,95 @@
+package at
+
+import "strings"
+
+// VSetting is the form a modem's result codes come in, its V setting
+// (V.250 §6.2.6), as a log shows it.
+type VSetting int
+
+const (
+	VUnknown VSetting = iota // not shown yet: a log may begin after an ATV0
+	VVerbose                 // V1, the factory setting: OK, ERROR
+	VNumeric                 // V0: 0, 4 (V.250 §5.7.1 table 1)
+)
+
+// ResultForm follows the form of a modem's result codes as a log of its
+// port shows it, for every reader of such a log (at.log's timeline, the
+// field-log reader): the host's command lines say what they set V to
+// (Modes.SetsVerbose: ATV0, ATE0V0, ATZ, AT&F…), but the form counts as
+// known only once a final result shows it, because a modem may answer the
+// command that sets V in either form and a lab's or a field's log may
+// begin under an ATV0 it does not show. +CME ERROR and +CMS ERROR have no
+// numeric form, so they show neither. The zero value is not ready: use
+// NewResultForm.
+type ResultForm struct {
+	modes Modes
+	form  VSetting
+	// setsV is what the last command line Run sets V to: 0, 1; -1
+	// neither. It stays until the next Run or Boot, so a final result
+	// noted for an earlier line reads it too.
+	setsV int
+}
+
+// NewResultForm is a port whose form no line has shown yet, its modes
+// the factory's.
+func NewResultForm() ResultForm { return ResultForm{modes: DefaultModes(), setsV: -1} }
+
+// Run notes a command line the modem runs.
+func (f *ResultForm) Run(line string) {
+	v, ok := f.modes.SetsVerbose(line)
+	f.modes = f.modes.After(line)
+	switch {
+	case !ok:
+		f.setsV = -1
+	case v:
+		f.setsV = 1
+	default:
+		f.setsV = 0
+	}
+}
+
+// Boot notes the modem's power-on: it loads the profile AT&W stored, or
+// the factory settings (V1), and the form is then known.
+func (f *ResultForm) Boot() {
+	f.modes = f.modes.After("ATZ")
+	f.form, f.setsV = VNumeric, -1
+	if f.modes.Verbose {
+		f.form = VVerbose
+	}
+}
+
+// V is the form the log has shown.
+func (f ResultForm) V() VSetting { return f.form }
+
+// Digits reports whether a bare result digit may be a result code now:
+// unless the log has shown words, and, while a command runs (running),
+// when that command sets V, whose own result may come in either form.
+func (f ResultForm) Digits(running bool) bool {
+	return f.form != VVerbose || running && f.setsV >= 0
+}
+
+// Shown notes a final result the modem sent as text, in digits (numeric:
+// "0" for OK) or in words, and reports whether it showed the form: an OK
+// to a command that sets V shows the form it set (a modem may still
+// answer ATV0 in words); any other basic result code shows its own form;
+// +CME ERROR and +CMS ERROR show none.
+func (f *ResultForm) Shown(text string, numeric bool) bool {
+	v := text
+	if numeric {
+		v, _ = NumericResult(text)
+	}
+	ok := Classify(v).Kind == FinalOK
+	switch {
+	case ok && f.setsV == 0:
+		f.form = VNumeric
+	case ok && f.setsV == 1:
+		f.form = VVerbose
+	case numeric:
+		f.form = VNumeric
+	case strings.HasPrefix(text, "+"):
+		return false
+	default:
+		f.form = VVerbose
+	}
+	return true
+}

@@ -1,0 +1,86 @@
+package at
+
+import (
+	"strings"
+	"testing"
+)
+
+// A port's lines in order, as a log shows them: "> " a command line the
+// modem runs, "< " a final result in words, "<# " one in digits, "boot"
+// the modem's power-on. After them: the form shown, and whether a bare
+// digit may be a result code with a command running and with none.
+func TestResultForm(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		lines         []string
+		form          VSetting
+		running, idle bool
+	}{
+		{"nothing shown", nil, VUnknown, true, true},
+		{"words", []string{"> AT+CSQ", "< OK"}, VVerbose, false, false},
+		{"digits", []string{"> AT+CSQ", "<# 0"}, VNumeric, true, true},
+		{"an ERROR digit shows digits", []string{"> AT+FOO", "<# 4"}, VNumeric, true, true},
+		{"NO CARRIER's digit", []string{"> ATD123", "<# 3"}, VNumeric, true, true},
+		{"+CME ERROR shows neither", []string{"> AT+CPIN?", "< +CME ERROR: 10"}, VUnknown, true, true},
+		{"+CMS ERROR shows neither", []string{"> AT+CSQ", "< OK", "> AT+CMGS=1", "< +CMS ERROR: 500"}, VVerbose, false, false},
+		// V.250 §6.2.6: the modem may answer the ATV0 itself in words.
+		{"ATV0 answered in words", []string{"> AT+CSQ", "< OK", "> ATV0", "< OK"}, VNumeric, true, true},
+		{"ATV0 answered in digits", []string{"> ATV0", "<# 0"}, VNumeric, true, true},
+		{"chained ATE0V0", []string{"> AT", "< OK", "> ATE0V0", "< OK"}, VNumeric, true, true},
+		{"V0 after another command", []string{"> AT+CMEE=1;V0", "< OK"}, VNumeric, true, true},
+		{"ATV1 answered in digits", []string{"> ATV0", "< OK", "> ATV1", "<# 0"}, VVerbose, true, false},
+		{"ATZ loads the factory's V1", []string{"> ATV0", "< OK", "> ATZ", "<# 0"}, VVerbose, true, false},
+		{"ATZ loads what AT&W stored", []string{"> ATV0&W", "< OK", "> ATV1", "<# 0", "> ATZ", "< OK"}, VNumeric, true, true},
+		{"AT&F is the factory's", []string{"> ATV0&W", "< OK", "> AT&F", "<# 0"}, VVerbose, true, false},
+		{"a refused ATV0 shows its own form", []string{"> AT+CSQ", "< OK", "> ATV0", "< ERROR"}, VVerbose, true, false},
+		{"a refused V value sets nothing", []string{"> AT+CSQ", "< OK", "> ATV2", "< ERROR"}, VVerbose, false, false},
+		{"ATV? reads, sets nothing", []string{"> ATV0", "<# 0", "> ATV?", "<# 0"}, VNumeric, true, true},
+		{"boot: the factory's V1", []string{"> ATV0", "<# 0", "boot"}, VVerbose, false, false},
+		{"boot: the stored V0", []string{"> ATV0&W", "<# 0", "> ATV1", "< OK", "boot"}, VNumeric, true, true},
+		// The V a line sets holds until the next line runs: a final
+		// result noted after it (a log's earlier command's) reads it too.
+		{"setsV holds past a final", []string{"> AT+CSQ", "< OK", "> ATV0", "< ERROR", "< OK"}, VNumeric, true, true},
+	} {
+		f := NewResultForm()
+		for _, l := range tc.lines {
+			switch {
+			case l == "boot":
+				f.Boot()
+			case strings.HasPrefix(l, "> "):
+				f.Run(l[2:])
+			case strings.HasPrefix(l, "<# "):
+				f.Shown(l[3:], true)
+			default:
+				f.Shown(strings.TrimPrefix(l, "< "), false)
+			}
+		}
+		if got := f.V(); got != tc.form {
+			t.Errorf("%s: form %d, want %d", tc.name, got, tc.form)
+		}
+		if got := f.Digits(true); got != tc.running {
+			t.Errorf("%s: Digits(running) = %v, want %v", tc.name, got, tc.running)
+		}
+		if got := f.Digits(false); got != tc.idle {
+			t.Errorf("%s: Digits(idle) = %v, want %v", tc.name, got, tc.idle)
+		}
+	}
+}
+
+// Shown reports whether a final result showed the form: +CME ERROR and
+// +CMS ERROR have no numeric form (V.250 §5.7.1 lists no digit for them).
+func TestResultFormShown(t *testing.T) {
+	for _, tc := range []struct {
+		text    string
+		numeric bool
+		want    bool
+	}{
+		{"OK", false, true}, {"ERROR", false, true}, {"NO CARRIER", false, true}, {"CONNECT 115200", false, true},
+		{"0", true, true}, {"4", true, true}, {"3", true, true},
+		{"+CME ERROR: 3", false, false}, {"+CMS ERROR: 500", false, false},
+	} {
+		f := NewResultForm()
+		if got := f.Shown(tc.text, tc.numeric); got != tc.want {
+			t.Errorf("Shown(%q, %v) = %v, want %v", tc.text, tc.numeric, got, tc.want)
+		}
+	}
+}
