@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem"
@@ -154,25 +153,15 @@ func viewOf(e eventlog.Event, n int) regView {
 	return v
 }
 
-// atLine is one line of at.log: "<RFC 3339 time> <dir> <text>".
-type atLine struct {
-	t    time.Time
-	in   bool // "> ": from the host
-	text string
-}
-
-func parseATLog(lines []string) []atLine {
-	out := make([]atLine, 0, len(lines))
+// parseATLog reads at.log's lines as the timeline and the field-log
+// reader do (atcodec.ParseLogLine), skipping a line that does not read:
+// a check of the modem's lines goes on with the rest.
+func parseATLog(lines []string) []atcodec.LogLine {
+	out := make([]atcodec.LogLine, 0, len(lines))
 	for _, l := range lines {
-		ts, rest, ok := strings.Cut(l, " ")
-		if !ok || len(rest) < 2 {
-			continue
+		if al, err := atcodec.ParseLogLine(l); err == nil {
+			out = append(out, al)
 		}
-		t, err := time.Parse(time.RFC3339Nano, ts)
-		if err != nil {
-			continue
-		}
-		out = append(out, atLine{t: t, in: rest[0] == '>', text: strings.TrimPrefix(rest[1:], " ")})
 	}
 	return out
 }
@@ -249,8 +238,8 @@ func checkRegistrationURCs(s *scenario.Scenario, o Outcome) []string {
 	lines := parseATLog(o.ATLog)
 	urcs := map[int64][]int{} // time → indexes of its URC lines, not yet matched
 	for i, l := range lines {
-		if _, _, ok := regURC(l.text); ok && !l.in {
-			urcs[l.t.UnixNano()] = append(urcs[l.t.UnixNano()], i)
+		if _, _, ok := regURC(l.Text); ok && l.Dir == atcodec.LogModem {
+			urcs[l.T.UnixNano()] = append(urcs[l.T.UnixNano()], i)
 		}
 	}
 	n := map[string]int{}
@@ -260,9 +249,9 @@ func checkRegistrationURCs(s *scenario.Scenario, o Outcome) []string {
 	for i, e := range o.Events {
 		// The host's lines before this instant (at one instant the modem's
 		// events come first: a boot resets <n>, and the host sets it then).
-		for ; li < len(lines) && lines[li].t.Before(e.T); li++ {
-			if lines[li].in {
-				maps.Copy(n, regSets(lines[li].text))
+		for ; li < len(lines) && lines[li].T.Before(e.T); li++ {
+			if lines[li].Dir == atcodec.LogHost {
+				maps.Copy(n, regSets(lines[li].Text))
 			}
 		}
 		switch {
@@ -285,7 +274,7 @@ func checkRegistrationURCs(s *scenario.Scenario, o Outcome) []string {
 				}
 				k := e.T.UnixNano()
 				at := slices.IndexFunc(urcs[k], func(j int) bool {
-					got, view, _ := regURC(lines[j].text)
+					got, view, _ := regURC(lines[j].Text)
 					return got == name && view == want
 				})
 				if at < 0 {

@@ -140,6 +140,8 @@ func TestRegistrationURCs(t *testing.T) {
 			[]string{atAt(0, ">", "AT+CEREG=2"+atcodec.QueuedMark)}, "no +CEREG: 1"},
 		{"n set among other commands", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001)},
 			[]string{atAt(0, ">", "ATE0 +CMEE=2;+CEREG=2")}, "no +CEREG: 1"},
+		{"a harness note is no modem line", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001)},
+			[]string{set2, atAt(2*time.Second, "#", `+CEREG: 1,"1000","00010001",7`)}, "no +CEREG: 1"},
 		{"no n set: no URC owed", []eventlog.Event{regAt(2*time.Second, 1, "20801", 0x1000, 0x10001)}, []string{atAt(0, ">", "ATE0")}, ""},
 		{"a boot sets n to 0 until the host sets it again", []eventlog.Event{power(false, time.Minute), power(true, 2*time.Minute), regAt(2*time.Minute+2*time.Second, 1, "20801", 0x1000, 0x10001)},
 			[]string{set2}, ""},

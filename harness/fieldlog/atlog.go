@@ -1,8 +1,8 @@
 package fieldlog
 
 import (
+	"errors"
 	"strings"
-	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/textcut"
@@ -14,24 +14,23 @@ import (
 // the wall clock; both are absolute.
 func readATLog(file string, lines []string) (*Transcript, error) {
 	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
-	for i, l := range lines {
+	for i, line := range lines {
 		n := i + 1
-		if strings.TrimSpace(l) == "" {
+		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		ts, rest, ok := strings.Cut(l, " ")
-		t, err := time.Parse(time.RFC3339Nano, ts)
-		if !ok || err != nil {
-			return nil, errAt(file, n, "want \"<RFC 3339 time> > line\", \"< line\" or \"# note\", got %q", clip(l))
+		// The codec's reading, the timeline's too (at.ParseLogLine), in
+		// this reader's words.
+		l, err := at.ParseLogLine(line)
+		if err != nil {
+			if le := (*at.LogLineError)(nil); errors.As(err, &le) && !le.Stamp {
+				_, rest, _ := strings.Cut(line, " ")
+				return nil, errAt(file, n, "after the time, want \">\", \"<\" or \"#\" and a space, got %q", clip(rest))
+			}
+			return nil, errAt(file, n, "want \"<RFC 3339 time> > line\", \"< line\" or \"# note\", got %q", clip(line))
 		}
-		if len(rest) < 1 || !strings.ContainsRune("<>#", rune(rest[0])) || len(rest) > 1 && rest[1] != ' ' {
-			return nil, errAt(file, n, "after the time, want \">\", \"<\" or \"#\" and a space, got %q", clip(rest))
-		}
-		text := ""
-		if len(rest) > 2 {
-			text = rest[2:]
-		}
-		r := record{line: n, dir: Dir(rest[0]), t: t, text: text}
+		text := l.Text
+		r := record{line: n, dir: Dir(l.Dir), t: l.T, text: text}
 		if r.dir == Host {
 			// A line sent while a command ran, logged when it came: it
 			// is answered after that command (the emulated modem's mark).

@@ -69,24 +69,11 @@ func finalResult(form *at.ResultForm, text, cmd string, info bool) (string, bool
 }
 
 func parseATLine(s string, n int) (atLine, error) {
-	ts, rest, ok := strings.Cut(s, " ")
-	if !ok || len(rest) < 1 {
-		return atLine{}, errors.New(`want "<time> > text", "<time> < text" or "<time> # note"`)
-	}
-	t, err := time.Parse(time.RFC3339Nano, ts)
+	l, err := at.ParseLogLine(s)
 	if err != nil {
 		return atLine{}, err
 	}
-	dir, text, _ := strings.Cut(rest, " ")
-	switch dir {
-	case ">":
-		return atLine{T: t, In: true, Text: text, N: n}, nil
-	case "<":
-		return atLine{T: t, Text: text, N: n}, nil
-	case "#":
-		return atLine{T: t, Note: true, Text: text, N: n}, nil
-	}
-	return atLine{}, fmt.Errorf("direction %q: want >, < or #", dir)
+	return atLine{T: l.T, In: l.Dir == at.LogHost, Note: l.Dir == at.LogNote, Text: l.Text, N: n}, nil
 }
 
 // Priorities of rows at one simulated instant: a command first, then what

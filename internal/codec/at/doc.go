@@ -6,4 +6,7 @@
 // final result codes from information text. EscapeString,
 // EscapeCommandString and UnescapeString code the inside of a V.250
 // string constant (§5.4.2.2: '\' and two hex digits), for both sides.
+// For the readers of a port's log: ParseLogLine reads a line of at.log,
+// and ResultForm follows whether the modem answers in words or digits
+// (ATV1/ATV0).
 package at
