@@ -210,6 +210,9 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					continue
 				}
 			}
+			// The echo of a line sent while cmd ran, if it is one: the
+			// modem echoes a line as it comes (a replay's host.log).
+			queuedEcho := c.unechoed(t, piece)
 			switch {
 			case k == 0 && len(pieces) > 1 && c.prev >= 0 && c.cmd >= 0 && !c.echoed && pieces[1] == t.Entries[c.cmd].Text &&
 				at.Classify(piece).Kind.IsFinal():
@@ -228,11 +231,9 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				e.Role, e.Cmd = Echo, c.cmd
 			case c.cmd >= 0 && !c.echoed && !c.answering && piece == t.Entries[c.cmd].Text:
 				e.Role, e.Cmd, c.echoed = Echo, c.cmd, true
-			case len(c.queue) > 0 && c.echoesQueued(t, piece):
-				// The echo of a line sent while cmd ran: the modem
-				// echoes a line as it comes (a replay's host.log).
-				e.Role = Echo
-				e.Cmd, _ = c.queuedEcho(t, piece)
+			case queuedEcho != nil:
+				queuedEcho.echoed = true
+				e.Role, e.Cmd = Echo, queuedEcho.i
 			default:
 				res := at.Classify(piece)
 				if v, ok := at.NumericResult(piece); ok && c.numeric() {
@@ -434,22 +435,15 @@ type queuedCmd struct {
 	echoed bool
 }
 
-// echoesQueued reports a modem line that is the echo of a line waiting
-// in the queue, not yet echoed.
-func (c *portConv) echoesQueued(t *Transcript, piece string) bool {
-	return slices.ContainsFunc(c.queue, func(q queuedCmd) bool { return !q.echoed && t.Entries[q.i].Text == piece })
-}
-
-// queuedEcho reports a modem line that is the echo of a line waiting in
-// the queue, not yet echoed: it marks it echoed and returns its index.
-func (c *portConv) queuedEcho(t *Transcript, piece string) (int, bool) {
+// unechoed is the first line waiting in the queue, not yet echoed,
+// whose echo the modem line piece is; nil for none.
+func (c *portConv) unechoed(t *Transcript, piece string) *queuedCmd {
 	for k := range c.queue {
 		if q := &c.queue[k]; !q.echoed && t.Entries[q.i].Text == piece {
-			q.echoed = true
-			return q.i, true
+			return q
 		}
 	}
-	return 0, false
+	return nil
 }
 
 // command makes the command line at index i the one awaiting its final
@@ -758,8 +752,10 @@ func isFinal(s string) bool {
 // modemAhead walks the modem's next lines on port, before the host's next
 // line there: the pieces left of the line being read first, then the
 // records after it (at most maxAhead of the modem's), until visit says it
-// has its answer.
-func modemAhead(recs []record, port string, pieces []string, visit func(piece string) (answer, done bool)) bool {
+// has its answer. queued, when not nil, is told of each host line at.log
+// marks as sent while a command ran (record.queued), which the walk then
+// passes: it runs after the lines it waits for.
+func modemAhead(recs []record, port string, pieces []string, queued func(), visit func(piece string) (answer, done bool)) bool {
 	for _, p := range pieces {
 		if answer, done := visit(p); done {
 			return answer
@@ -769,6 +765,8 @@ func modemAhead(recs []record, port string, pieces []string, visit func(piece st
 	for _, r := range recs {
 		switch {
 		case r.port != port || r.dir == Tool || r.isAPD:
+		case r.dir == Host && r.queued && queued != nil:
+			queued()
 		case r.dir == Host || seen >= maxAhead:
 			return false
 		default:
@@ -800,7 +798,7 @@ func callEnd(piece, v string) bool {
 // finalLater reports whether a final result comes among the modem's next
 // lines on port, before the host's next line there.
 func finalLater(recs []record, port string, pieces []string) bool {
-	return modemAhead(recs, port, pieces, func(s string) (bool, bool) {
+	return modemAhead(recs, port, pieces, nil, func(s string) (bool, bool) {
 		final := isFinal(s)
 		return final, final
 	})
@@ -809,7 +807,7 @@ func finalLater(recs []record, port string, pieces []string) bool {
 // finalNext reports whether the modem's next line on port, before the
 // host's next line there, is a final result (verbose or numeric).
 func finalNext(recs []record, port string, pieces []string) bool {
-	return modemAhead(recs, port, pieces, func(s string) (bool, bool) {
+	return modemAhead(recs, port, pieces, nil, func(s string) (bool, bool) {
 		return isFinal(s), true
 	})
 }
@@ -827,36 +825,19 @@ func (c *portConv) digitIsInfo(recs []record, port string, pieces []string) bool
 		return finalNext(recs, port, pieces)
 	}
 	finals, waiting := 0, len(c.queue)
-	count := func(s string) {
+	modemAhead(recs, port, pieces, func() { waiting++ }, func(s string) (bool, bool) {
 		if isFinal(s) {
 			finals++
 		}
-	}
-	for _, p := range pieces {
-		count(p)
-	}
-	seen := 0
-	for _, r := range recs {
-		switch {
-		case r.port != port || r.dir == Tool || r.isAPD:
-		case r.dir == Host && r.queued:
-			waiting++ // sent while these ran: a final of its own to come
-		case r.dir == Host || seen >= maxAhead:
-			return finals > waiting
-		default:
-			seen++
-			for _, p := range splitJoined(r.text) {
-				count(p)
-			}
-		}
-	}
+		return false, false // count to the walk's end
+	})
 	return finals > waiting
 }
 
 // echoNext reports whether the echo of cmd is among the modem's next
 // lines on port, before its next final result and the host's next line.
 func echoNext(recs []record, port string, pieces []string, cmd string) bool {
-	return modemAhead(recs, port, pieces, func(p string) (bool, bool) {
+	return modemAhead(recs, port, pieces, nil, func(p string) (bool, bool) {
 		return p == cmd, p == cmd || at.Classify(p).Kind.IsFinal()
 	})
 }

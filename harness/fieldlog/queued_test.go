@@ -34,6 +34,10 @@ func TestQueuedLinesInATLog(t *testing.T) {
 		{"with the echo, as a replay's host.log shows it", []string{
 			`1 > AT+COPS=1,2,"20810"`, `1 < AT+COPS=1,2,"20810"`, "2 > AT+CGMI" + q, "2 < AT+CGMI", "3 < ERROR", "3 < esimhil", "3 < OK"}, []string{
 			`AT+COPS=1,2,"20810": AT+COPS=1,2,"20810"|ERROR`, "AT+CGMI (queued): AT+CGMI|esimhil|OK"}},
+		{"the same line queued twice: each echo its own", []string{
+			`1 > AT+COPS=1,2,"20810"`, `1 < AT+COPS=1,2,"20810"`, "2 > AT+CSQ" + q, "2 < AT+CSQ", "3 > AT+CSQ" + q, "3 < AT+CSQ",
+			"4 < OK", "4 < +CSQ: 20,99", "4 < OK", "4 < +CSQ: 21,99", "4 < OK"}, []string{
+			`AT+COPS=1,2,"20810": AT+COPS=1,2,"20810"|OK`, "AT+CSQ (queued): AT+CSQ|+CSQ: 20,99|OK", "AT+CSQ (queued): AT+CSQ|+CSQ: 21,99|OK"}},
 		{"a boot drops what waits", []string{
 			`1 > AT+COPS=1,2,"20810"`, "2 > AT+CGMI" + q, "3 < RDY", "4 > AT", "4 < OK"}, []string{
 			`AT+COPS=1,2,"20810": `, "AT+CGMI (queued): ", "AT: OK"}},

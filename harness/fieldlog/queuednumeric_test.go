@@ -31,6 +31,12 @@ func TestQueuedLinesUnderATV0(t *testing.T) {
 			"1 > ATV0", "1 < 0", "2 > " + ccho, "2 > AT+CGMI" + q,
 			"5 < 4", "5 < 0", "5 < esimhil", "5 < 0"}, []string{
 			"ATV0: 0", ccho + ": 4|0", "AT+CGMI (queued): esimhil|0"}},
+		// The look ahead passes a line queued after the digit: it waits
+		// for a final of its own, after the ones before it.
+		{"a bare +CCHO session id, a line queued after it", []string{
+			"1 > ATV0", "1 < 0", "2 > " + ccho, "2 > AT+CGMI" + q,
+			"5 < 4", "6 > AT+CSQ" + q, "6 < 0", "6 < esimhil", "6 < 0", "6 < +CSQ: 20,99", "6 < 0"}, []string{
+			"ATV0: 0", ccho + ": 4|0", "AT+CGMI (queued): esimhil|0", "AT+CSQ (queued): +CSQ: 20,99|0"}},
 		{"two bare finals in a row", []string{
 			"1 > ATV0", "1 < 0", `2 > AT+COPS=1,2,"20810"`, "2 > AT" + q, "3 > AT+FOO" + q,
 			"5 < +CME ERROR: 111", "5 < 0", "5 < 4"}, []string{
