@@ -66,20 +66,9 @@ func newCatalogue(ops []Operator, orderBy string, preferred map[string][]string)
 	return c, nil
 }
 
-// country finds the area of the serving network: the country of the operator
-// with that PLMN, else of the first configured operator sharing its MCC.
+// country finds the area of the serving network (platformapi.ServedCountry).
 func (c *catalogue) country(servingPLMN string) (string, bool) {
-	for _, o := range c.ops {
-		if o.PLMN == servingPLMN {
-			return o.Country, true
-		}
-	}
-	for _, o := range c.ops {
-		if o.PLMN[:3] == servingPLMN[:3] {
-			return o.Country, true
-		}
-	}
-	return "", false
+	return platformapi.ServedCountry(c.ops, func(o Operator) (string, string) { return o.PLMN, o.Country }, servingPLMN)
 }
 
 // list builds the preferred list of a country for a request. Every configured

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -157,22 +158,10 @@ func (t *Template) listDeparture(l platformapi.ListResponse, servedBy string) st
 }
 
 // countryOf is the country whose list the template's platform serves a
-// card on serving network plmn (docs/platform-api.md, POST
-// /v1/preferred-list): its operator's, else the first operator's with its
-// MCC; false when none (the platform answers 404).
+// card on serving network plmn: the emulated platform's rule,
+// platformapi.ServedCountry, over the template's operators.
 func (t *Template) countryOf(plmn string) (string, bool) {
-	ops := t.Base.Network.Operators
-	for _, o := range ops {
-		if o.PLMN == plmn {
-			return o.Country, true
-		}
-	}
-	for _, o := range ops {
-		if len(plmn) >= 3 && len(o.PLMN) >= 3 && o.PLMN[:3] == plmn[:3] {
-			return o.Country, true
-		}
-	}
-	return "", false
+	return platformapi.ServedCountry(t.Base.Network.Operators, func(o scenario.Operator) (string, string) { return o.PLMN, o.Country }, plmn)
 }
 
 func opIDs(ops []platformapi.ListedOperator) []string {

@@ -66,3 +66,28 @@ func OrderContradiction(l ListResponse) string {
 	}
 	return ""
 }
+
+// ServedCountry is the country whose list a platform serves a card on
+// serving network plmn (docs/platform-api.md, POST /v1/preferred-list):
+// that of the operator with that PLMN, else of the first operator with its
+// MCC, in the configured order, so two countries sharing an MCC (E.212's
+// 310–316, which Guam's operators use too) give the first one's; false
+// when none (the platform answers 404). operator gives an operator's PLMN
+// and country: the emulated platform and the fleet's template hold
+// operators of their own types, and both apply this one rule.
+func ServedCountry[O any](ops []O, operator func(O) (plmn, country string), plmn string) (string, bool) {
+	for _, o := range ops {
+		if p, c := operator(o); p == plmn {
+			return c, true
+		}
+	}
+	if len(plmn) < 3 {
+		return "", false
+	}
+	for _, o := range ops {
+		if p, c := operator(o); len(p) >= 3 && p[:3] == plmn[:3] {
+			return c, true
+		}
+	}
+	return "", false
+}

@@ -49,3 +49,39 @@ func TestOrderContradiction(t *testing.T) {
 		})
 	}
 }
+
+// The serving network's country (docs/platform-api.md, POST
+// /v1/preferred-list): the emulated platform and the fleet's template both
+// take it from here.
+func TestServedCountry(t *testing.T) {
+	type op struct{ plmn, country string }
+	ops := []op{
+		{"20801", "FR"}, {"20810", "FR"},
+		{"310260", "US"}, {"310370", "GU"}, // Guam's operators use E.212's US codes
+		{"311480", "US"},
+		{"23410", "GB"},
+	}
+	for _, tc := range []struct {
+		plmn, want string
+		ok         bool
+	}{
+		{"20810", "FR", true},
+		{"20815", "FR", true},  // no operator of its own: its MCC's
+		{"310370", "GU", true}, // its own operator's, not the MCC's first
+		{"310410", "US", true}, // MCC 310: the first configured with it
+		{"31026", "US", true},  // 5-digit PLMN, same MCC
+		{"312530", "", false},  // 312 is the United States' too, yet no operator has it
+		{"26201", "", false},   // no operator of that MCC: 404
+		{"20", "", false},      // too short to have an MCC
+		{"", "", false},
+	} {
+		got, ok := ServedCountry(ops, func(o op) (string, string) { return o.plmn, o.country }, tc.plmn)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ServedCountry(%q) = %q, %v; want %q, %v", tc.plmn, got, ok, tc.want, tc.ok)
+		}
+	}
+	// Configured order decides between countries sharing an MCC.
+	if got, _ := ServedCountry([]op{{"310370", "GU"}, {"310260", "US"}}, func(o op) (string, string) { return o.plmn, o.country }, "310410"); got != "GU" {
+		t.Errorf("Guam configured first: got %q, want GU", got)
+	}
+}
