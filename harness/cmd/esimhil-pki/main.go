@@ -13,11 +13,10 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/rsp"
-	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/cmd/internal/seedflag"
 )
 
 // Defaults: the EID of the built-in scenario and the three operators' SM-DP+.
@@ -37,27 +36,12 @@ type list []string
 func (l *list) String() string     { return strings.Join(*l, ",") }
 func (l *list) Set(v string) error { *l = append(*l, v); return nil }
 
-// seedFlag reads a seed as esimhil's --seed and a scenario's seed: do
-// (scenario.ParseInt): "010" is ten, as esimhil prints it, where
-// flag.Int64 would make it octal 8 and so another PKI than the one meant.
-type seedFlag int64
-
-func (s *seedFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
-
-func (s *seedFlag) Set(v string) error {
-	n, err := scenario.ParseInt(v)
-	if err != nil {
-		return fmt.Errorf("%q: want a 64-bit integer (decimal, 0x… hex or 0o… octal, as in a scenario's seed)", v)
-	}
-	*s = seedFlag(n)
-	return nil
-}
-
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("esimhil-pki", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	seed := seedFlag(1)
-	fs.Var(&seed, "seed", "seed the keys are derived from")
+	// Read as esimhil's --seed and a scenario's seed: "010" is ten, as
+	// esimhil prints it, not octal 8 and so another PKI than the one meant.
+	seed := seedflag.Var(fs, "seed", 1, "seed the keys are derived from")
 	out := fs.String("out", "fixtures/pki", "directory to write the PEM files to")
 	var eids, smdps list
 	fs.Var(&eids, "eid", "EID to issue an eUICC certificate for (repeatable)")
@@ -69,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil-pki: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	cfg := rsp.PKIConfig{Seed: int64(seed), EIDs: eids, SMDPs: map[string]string{}}
+	cfg := rsp.PKIConfig{Seed: *seed, EIDs: eids, SMDPs: map[string]string{}}
 	if len(cfg.EIDs) == 0 {
 		cfg.EIDs = defaultEIDs
 	}

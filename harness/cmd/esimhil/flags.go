@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // parseInterleaved parses args with flags before, among or after the
@@ -214,32 +212,6 @@ func isBool(f *flag.Flag) bool {
 	return ok && b.IsBoolFlag()
 }
 
-// seedFlag is a seed as a scenario's seed: takes it (scenario.ParseInt):
-// decimal as the CLI prints it, or 0x…/0o…; flag.Int64 would read "010"
-// as octal 8, a seed other than the one typed.
-type seedFlag int64
-
-func (s *seedFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
-
-func (s *seedFlag) Set(v string) error {
-	n, err := scenario.ParseInt(v)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
-			return fmt.Errorf("%q out of range (a 64-bit signed integer)", v)
-		}
-		return fmt.Errorf("%q: want an integer (decimal, 0x… hex or 0o… octal, as in a scenario's seed)", v)
-	}
-	*s = seedFlag(n)
-	return nil
-}
-
-// seedVar defines a seed flag.
-func seedVar(fs *flag.FlagSet, name string, value int64, usage string) *int64 {
-	s := seedFlag(value)
-	fs.Var(&s, name, usage)
-	return (*int64)(&s)
-}
-
 // flagGiven reports whether the command line set the flag name (even to
 // its default).
 func flagGiven(fs *flag.FlagSet, name string) bool {
@@ -250,7 +222,7 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 
 // intFlag is a decimal integer flag whose refusal says what it wants
 // ("a whole number of devices from 1 to 1000000"), not flag.Int's
-// "parse error"; as seedFlag, "010" is ten, not octal eight.
+// "parse error"; as a seed (seedflag), "010" is ten, not octal eight.
 type intFlag struct {
 	n    *int
 	want string

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // Flags come anywhere among the operands; "--" ends them.
@@ -80,20 +78,6 @@ func TestSeedAsScenario(t *testing.T) {
 		}
 		if code != 0 || !strings.Contains(stdout.String(), tc.want) {
 			t.Errorf("--seed %s: exit %d, %s%s", tc.in, code, stdout.String(), stderr.String())
-		}
-	}
-}
-
-// The flag and the scenario file read a seed alike.
-func TestSeedFlagMatchesScenario(t *testing.T) {
-	for _, v := range []string{"0", "010", "-5", "0x10", "0X1f", "-0x5f", "0o17", "+7", "0x7fffffffffffffff"} {
-		s, err := scenario.Parse("s.yaml", []byte("name: t\nseed: "+v+"\nnetwork:\n  operators:\n    - {id: a, plmn: \"00101\", country: FR}\n  cells:\n    - {area: X, operator: a, rsrp: -80}\ndevice:\n  eid: \"89049032000001000000000000000171\"\n  check_interval: 5m\n  profiles:\n    - {iccid: \"89860000000000000019\", operator: a, enabled: true}\nitinerary:\n  - {at: 0s, area: X}\n"))
-		if err != nil {
-			t.Fatalf("%s: %v", v, err)
-		}
-		var f seedFlag
-		if err := f.Set(v); err != nil || int64(f) != s.Seed {
-			t.Errorf("--seed %s = %d (%v), seed: %s = %d", v, f, err, v, s.Seed)
 		}
 	}
 }

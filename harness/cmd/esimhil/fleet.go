@@ -22,6 +22,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/cmd/internal/seedflag"
 	"github.com/esimhil/esimhil/harness/fleet"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
@@ -62,7 +63,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// Default 0, not a -1 sentinel: only a given flag is read (Visit), and
 	// -h printed "(default -1)" beside a refusal of -1 as negative.
 	ptys := intVar(fs, "ptys", 0, "a whole number of devices on a pty, from 0 to --devices", "`number` of devices with a real pty; the others are linked in memory (default: the template's)")
-	seed := seedVar(fs, "seed", 0, "seed of the whole fleet and of its test PKI (default: the template's, or else its base scenario's)")
+	seed := seedflag.Var(fs, "seed", 0, "seed of the whole fleet and of its test PKI (default: the template's, or else its base scenario's)")
 	shard := fs.String("shard", "", "run one slice i/n of the fleet (0 ≤ i < n)")
 	platformURL := fs.String("platform", "", "external platform http[s]://host:port (default: the emulator, in this process)")
 	var smdps repeated
@@ -368,7 +369,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (ret
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("scenario", "", "scenario whose operators, lists and SM-DP+s to serve")
-	seed := seedVar(fs, "seed", 0, "seed of the test PKI, the fleet's (default: the scenario's seed, as a fleet template on it defaults to)")
+	seed := seedflag.Var(fs, "seed", 0, "seed of the test PKI, the fleet's (default: the scenario's seed, as a fleet template on it defaults to)")
 	listen := fs.String("listen", "127.0.0.1:0", "the platform's address (port 0: any); the SM-DP+s listen on the same host, on ports of their own")
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	var smdpListens repeated

@@ -35,6 +35,7 @@ import (
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/cmd/internal/seedflag"
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/harness/progress"
@@ -221,7 +222,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	seed := seedVar(fs, "seed", 0, "seed for every random choice (default: each scenario's own; --seed 0 is seed 0)")
+	seed := seedflag.Var(fs, "seed", 0, "seed for every random choice (default: each scenario's own; --seed 0 is seed 0)")
 	out := fs.String("out", "out", "directory for per-scenario artifacts, timelines and results.json")
 	mode := captureFlag(fs, "capture mode: tap, live (AF_PACKET, needs CAP_NET_RAW) or auto (live when possible)")
 	junit := fs.String("junit", "", "also write the results as JUnit XML to this file")
