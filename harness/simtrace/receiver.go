@@ -41,7 +41,26 @@ func ParseListen(s string) (string, error) {
 	if port == "" {
 		return "", fmt.Errorf("SIMtrace address %q: no port (GSMTAP's is %d)", s, gsmtap.Port)
 	}
+	if !isPort(port) {
+		return "", fmt.Errorf("SIMtrace address %q: port %s: want 0-65535 (GSMTAP's is %d; 0: any free one)", s, port, gsmtap.Port)
+	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// isPort reports a UDP port number in decimal, 0-65535: a service name
+// ("gsmtap") would be looked up in /etc/services, a table a lab host may
+// not have, and a sign or a number past 65535 is no port at all.
+func isPort(p string) bool {
+	if p == "" {
+		return false
+	}
+	n := 0
+	for _, c := range p {
+		if n = n*10 + int(c-'0'); c < '0' || c > '9' || n > 65535 {
+			return false
+		}
+	}
+	return true
 }
 
 // Sink is where received datagrams go: a capture session

@@ -31,6 +31,16 @@ func TestParseListen(t *testing.T) {
 		{"tcp://127.0.0.1:4729", "", "want udp://host:port"},
 		{"udp://127.0.0.1", "", "missing port"},
 		{"udp://127.0.0.1:", "", "no port"},
+		// The port's range is the parser's, so Listen and every command
+		// refuse it alike (0 is any free port: Receiver.Addr).
+		{"udp://127.0.0.1:65535", "127.0.0.1:65535", ""},
+		{"udp://127.0.0.1:99999", "", "port 99999: want 0-65535"},
+		{"127.0.0.1:65536", "", "port 65536: want 0-65535"},
+		{":-1", "", "port -1: want 0-65535"},
+		{":+4729", "", "port +4729: want 0-65535"},
+		{"udp://127.0.0.1:gsmtap", "", "port gsmtap: want 0-65535"},
+		{":0004729", ":0004729", ""}, // as net reads it: 4729
+		{":99999999999999999999", "", "want 0-65535"},
 	}
 	for _, tc := range tests {
 		got, err := ParseListen(tc.in)

@@ -149,6 +149,7 @@ func TestFlagValuesRefused(t *testing.T) {
 		{append(slices.Clone(ext), "--smdp", "sfr=https://127.0.0.1:2", "--smdp", "sfr=https://127.0.0.1:3"), "esimhil fleet: --smdp sfr given twice (https://127.0.0.1:2 and https://127.0.0.1:3): one SM-DP+ an operator"},
 		{[]string{"lab", "record", "--modem", "/dev/null", "--out", dir, "--simtrace", "http://127.0.0.1:4729"}, `esimhil lab record: --simtrace "http://127.0.0.1:4729": scheme "http": want udp://host:port`},
 		{[]string{"lab", "sniff", "--simtrace", "udp://127.0.0.1:99999", "--for", "1s", "--out", filepath.Join(dir, "s.pcapng")}, `esimhil lab sniff: --simtrace "udp://127.0.0.1:99999": port 99999: want 0-65535`},
+		{[]string{"lab", "sniff", "--simtrace", "127.0.0.1:99999", "--for", "1s", "--out", filepath.Join(dir, "s.pcapng")}, `esimhil lab sniff: --simtrace "127.0.0.1:99999": port 99999: want 0-65535 (GSMTAP's is 4729; 0: any free one)`},
 		// Shards.
 		{append(slices.Clone(fl), "--shard", "0/0"), `esimhil fleet: --shard "0/0": want i/n with 0 ≤ i < n`},
 		{append(slices.Clone(fl), "--shard", "1/-1"), `esimhil fleet: --shard "1/-1": want i/n with 0 ≤ i < n`},
