@@ -25,16 +25,16 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (es9
 	ch := req.EuiccChallenge
 	info, err := es10.DecodeEuiccInfo1(req.EuiccInfo1)
 	if err != nil {
-		return nil, fail(subjFunction, reasonInvalidFormat, "euiccInfo1: %v", err)
+		return nil, fail(es9.SubjectFunction, es9.ReasonInvalidFormat, "euiccInfo1: %v", err)
 	}
 	if !s.ownAddress(req.SMDPAddress) {
-		return nil, fail(subjSMDPAddress, reasonRefused, "smdpAddress %q is not this SM-DP+", textcut.Cut(req.SMDPAddress, maxQuoted))
+		return nil, fail(es9.SubjectSMDPAddress, es9.ReasonRefused, "smdpAddress %q is not this SM-DP+", textcut.Cut(req.SMDPAddress, maxQuoted))
 	}
 	// An eUICC of another release (its SVN's major version) gets 8.8.3/3.1:
 	// this SM-DP+ serves SGP.22 v2 eUICCs (v2.2.2's ASN.1, its signed
 	// structures), and a peer must be able to see the refusal.
 	if info.SVN[0] != 2 {
-		return nil, fail(subjSVN, reasonUnsupported, "the eUICC's specification version %d.%d.%d: this SM-DP+ serves SGP.22 v2 eUICCs", info.SVN[0], info.SVN[1], info.SVN[2])
+		return nil, fail(es9.SubjectSVN, es9.ReasonUnsupported, "the eUICC's specification version %d.%d.%d: this SM-DP+ serves SGP.22 v2 eUICCs", info.SVN[0], info.SVN[1], info.SVN[2])
 	}
 	// The two lists answer different questions (SGP.22 v2.2.2 §5.6.1, as
 	// recalled: the clause's text was not at hand when this was written).
@@ -45,11 +45,11 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (es9
 	// ours: the clause's table does not rank them.
 	ciID := rsp.SubjectKeyID(s.cfg.CI)
 	if !containsID(info.CiPKIDVerify, ciID) {
-		return nil, fail(subjNoDPauthCert, reasonNoCertForCI,
+		return nil, fail(es9.SubjectNoDPauthCert, es9.ReasonNoCertForCI,
 			"the SM-DP+ has no CERT.DPauth.ECDSA signed by one of the GSMA CI Public Keys supported by the eUICC")
 	}
 	if !containsID(info.CiPKIDSign, ciID) {
-		return nil, fail(subjSecurityConf, reasonUnsupported,
+		return nil, fail(es9.SubjectSecurityConf, es9.ReasonUnsupported,
 			"none of the proposed Public Key Identifiers (euiccCiPKIdListForSigning) is supported by the SM-DP+")
 	}
 
@@ -128,7 +128,7 @@ func (s *Server) authenticateClient(_ http.ResponseWriter, body []byte) (es9.Mes
 func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Message, error) {
 	resp, err := es10.DecodeAuthenticateServerResponse(raw)
 	if err != nil {
-		return nil, fail(subjFunction, reasonInvalidFormat, "authenticateServerResponse: %v", err)
+		return nil, fail(es9.SubjectFunction, es9.ReasonInvalidFormat, "authenticateServerResponse: %v", err)
 	}
 	if resp.ErrorCode != 0 {
 		// The LPA passes on the eUICC's refusal of this SM-DP+ so that
@@ -136,9 +136,9 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 		// error); the answer is 8.1/3.8, the eUICC refused
 		// (docs/conformance.md says why this code).
 		if !bytes.Equal(resp.TransactionID, t.id) {
-			return nil, fail(subjTransactionID, reasonUnknown, "authenticateResponseError carries another transactionId")
+			return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "authenticateResponseError carries another transactionId")
 		}
-		return nil, fail(subjEUICC, reasonRefused, "the eUICC refused this SM-DP+: %s; the session is ended",
+		return nil, fail(es9.SubjectEUICC, es9.ReasonRefused, "the eUICC refused this SM-DP+: %s; the session is ended",
 			es10.ErrorText(es10.TagAuthenticateServer, resp.ErrorCode))
 	}
 	eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, resp.EUMCertificate, resp.EuiccCertificate, s.cfg.Now())
@@ -147,16 +147,16 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	}
 	s1 := resp.EuiccSigned1
 	if err := rsp.Verify(pub, s1.Signed(), resp.EuiccSignature1); err != nil {
-		return nil, fail(subjEUICC, reasonVerifyFailed, "euiccSignature1 does not verify")
+		return nil, fail(es9.SubjectEUICC, es9.ReasonVerifyFailed, "euiccSignature1 does not verify")
 	}
 	if !bytes.Equal(s1.TransactionID, t.id) {
-		return nil, fail(subjTransactionID, reasonUnknown, "euiccSigned1 carries another transactionId")
+		return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "euiccSigned1 carries another transactionId")
 	}
 	if !bytes.Equal(s1.ServerChallenge, t.serverChallenge) {
-		return nil, fail(subjEUICC, reasonVerifyFailed, "euiccSigned1 does not echo the serverChallenge")
+		return nil, fail(es9.SubjectEUICC, es9.ReasonVerifyFailed, "euiccSigned1 does not echo the serverChallenge")
 	}
 	if !s.ownAddress(s1.ServerAddress) {
-		return nil, fail(subjSMDPAddress, reasonRefused, "euiccSigned1 names another SM-DP+")
+		return nil, fail(es9.SubjectSMDPAddress, es9.ReasonRefused, "euiccSigned1 names another SM-DP+")
 	}
 	o, err := s.findOrder(s1.CtxParams1.MatchingID, eid)
 	if err != nil {
@@ -190,17 +190,17 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 // EID range 3.8, which the table has not).
 func chainFailure(err error, what string) *es9Error {
 	if errors.Is(err, rsp.ErrUnknownCI) {
-		return fail(subjCIKey, reasonUnknown, "%s: unknown CI", what)
+		return fail(es9.SubjectCIKey, es9.ReasonUnknown, "%s: unknown CI", what)
 	}
-	subj, cert := subjEUICCCert, "eUICC"
+	subj, cert := es9.SubjectEUICCCert, "eUICC"
 	if errors.Is(err, rsp.ErrEUMCert) {
-		subj, cert = subjEUMCert, "EUM"
+		subj, cert = es9.SubjectEUMCert, "EUM"
 	}
 	switch {
 	case errors.Is(err, rsp.ErrExpired):
-		return fail(subj, reasonCertExpired, "%s: the %s certificate expired or not yet valid", what, cert)
+		return fail(subj, es9.ReasonCertExpired, "%s: the %s certificate expired or not yet valid", what, cert)
 	case errors.Is(err, rsp.ErrEIDOutOfRange):
-		return fail(subj, reasonVerifyFailed, "%s: EID outside the EUM's permitted range", what)
+		return fail(subj, es9.ReasonVerifyFailed, "%s: EID outside the EUM's permitted range", what)
 	}
-	return fail(subj, reasonVerifyFailed, "%s: the %s certificate does not verify", what, cert)
+	return fail(subj, es9.ReasonVerifyFailed, "%s: the %s certificate does not verify", what, cert)
 }

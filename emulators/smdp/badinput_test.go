@@ -47,16 +47,16 @@ func TestBadInput(t *testing.T) {
 			body            string
 			subject, reason string
 		}{
-			{"malformed JSON", `{"transactionId":`, subjFunction, reasonInvalidFormat},
-			{"not an object", `[1,2,3]`, subjFunction, reasonInvalidFormat},
-			{"trailing data", `{} {}`, subjFunction, reasonInvalidFormat},
-			{"empty object", `{}`, subjFunction, reasonMissing},
-			{"bad base64", b64Field[fn], subjFunction, reasonInvalidFormat},
+			{"malformed JSON", `{"transactionId":`, es9.SubjectFunction, es9.ReasonInvalidFormat},
+			{"not an object", `[1,2,3]`, es9.SubjectFunction, es9.ReasonInvalidFormat},
+			{"trailing data", `{} {}`, es9.SubjectFunction, es9.ReasonInvalidFormat},
+			{"empty object", `{}`, es9.SubjectFunction, es9.ReasonMissing},
+			{"bad base64", b64Field[fn], es9.SubjectFunction, es9.ReasonInvalidFormat},
 		}
 		if fn == es9.FnAuthenticateClient || fn == es9.FnGetBoundProfilePackage || fn == es9.FnCancelSession {
 			cases = append(cases,
-				struct{ name, body, subject, reason string }{"bad transactionId", `{"transactionId":"xyz","a":"b"}`, subjTransactionID, reasonInvalidFormat},
-				struct{ name, body, subject, reason string }{"unknown transactionId", unknownTx[fn], subjTransactionID, reasonUnknown})
+				struct{ name, body, subject, reason string }{"bad transactionId", `{"transactionId":"xyz","a":"b"}`, es9.SubjectTransactionID, es9.ReasonInvalidFormat},
+				struct{ name, body, subject, reason string }{"unknown transactionId", unknownTx[fn], es9.SubjectTransactionID, es9.ReasonUnknown})
 		}
 		for _, tc := range cases {
 			t.Run(fn+"/"+tc.name, func(t *testing.T) {
@@ -87,7 +87,7 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range wrongCase {
 		t.Run(tc.fn+"/member in another case", func(t *testing.T) {
 			code, m, err := e.post(tc.fn, []byte(tc.body))
-			mustFail(t, tc.fn, code, m, err, http.StatusOK, subjFunction, reasonInvalidFormat)
+			mustFail(t, tc.fn, code, m, err, http.StatusOK, es9.SubjectFunction, es9.ReasonInvalidFormat)
 			h, _ := m["header"].(map[string]any)
 			f, _ := h["functionExecutionStatus"].(map[string]any)
 			d, _ := f["statusCodeData"].(map[string]any)
@@ -99,20 +99,20 @@ func TestBadInput(t *testing.T) {
 	t.Run("missing X-Admin-Protocol", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
 		code, m, err := e.do(req)
-		mustFail(t, "no header", code, m, err, http.StatusBadRequest, subjFunction, reasonMissing)
+		mustFail(t, "no header", code, m, err, http.StatusBadRequest, es9.SubjectFunction, es9.ReasonMissing)
 	})
 	t.Run("old X-Admin-Protocol", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
 		req.Header.Set("X-Admin-Protocol", "gsma/rsp/v1.0.0")
 		code, m, err := e.do(req)
-		mustFail(t, "old protocol", code, m, err, http.StatusBadRequest, subjFunction, reasonUnsupported)
+		mustFail(t, "old protocol", code, m, err, http.StatusBadRequest, es9.SubjectFunction, es9.ReasonUnsupported)
 	})
 	t.Run("X-Admin-Protocol twice", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
 		req.Header.Add("X-Admin-Protocol", "gsma/rsp/v2.2.0")
 		req.Header.Add("X-Admin-Protocol", "gsma/rsp/v9.0.0")
 		code, m, err := e.do(req)
-		mustFail(t, "protocol twice", code, m, err, http.StatusBadRequest, subjFunction, reasonInvalidFormat)
+		mustFail(t, "protocol twice", code, m, err, http.StatusBadRequest, es9.SubjectFunction, es9.ReasonInvalidFormat)
 	})
 	// SGP.22 §6.5.1 names application/json;charset=UTF-8; lpac sends it
 	// without the charset. Anything else is not read as JSON.
@@ -137,27 +137,27 @@ func TestBadInput(t *testing.T) {
 			code, m, err := e.do(req)
 			if ct.want == 0 {
 				// Read as JSON: {} lacks the function's fields (SGP.22 1.2).
-				mustFail(t, ct.name, code, m, err, http.StatusOK, subjFunction, reasonMissing)
+				mustFail(t, ct.name, code, m, err, http.StatusOK, es9.SubjectFunction, es9.ReasonMissing)
 				return
 			}
-			mustFail(t, ct.name, code, m, err, ct.want, subjFunction, reasonUnsupported)
+			mustFail(t, ct.name, code, m, err, ct.want, es9.SubjectFunction, es9.ReasonUnsupported)
 		})
 	}
 	t.Run("unknown function", func(t *testing.T) {
 		code, m, err := e.post("downloadOrder", []byte("{}"))
-		mustFail(t, "unknown", code, m, err, http.StatusNotFound, subjFunction, reasonUnknown)
+		mustFail(t, "unknown", code, m, err, http.StatusNotFound, es9.SubjectFunction, es9.ReasonUnknown)
 	})
 	t.Run("GET", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, "https://"+testHost+es9.PathPrefix+es9.FnCancelSession, nil)
 		req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
 		code, m, err := e.do(req)
-		mustFail(t, "GET", code, m, err, http.StatusMethodNotAllowed, subjFunction, reasonUnsupported)
+		mustFail(t, "GET", code, m, err, http.StatusMethodNotAllowed, es9.SubjectFunction, es9.ReasonUnsupported)
 	})
 	t.Run("wrong smdpAddress", func(t *testing.T) {
 		c := e.card(testEID, "")
 		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": "smdp.orange-fr.test",
 			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
-		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
+		mustFail(t, "address", code, m, err, http.StatusOK, es9.SubjectSMDPAddress, es9.ReasonRefused)
 	})
 	// A peer's junk is quoted cut (maxQuoted): 800 KiB of U+0080 made a
 	// 2.8 MB line of the event log (%q writes \u0080, JSON its backslash
@@ -166,7 +166,7 @@ func TestBadInput(t *testing.T) {
 		c := e.card(testEID, "")
 		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": strings.Repeat("\u0080", 400<<10),
 			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
-		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
+		mustFail(t, "address", code, m, err, http.StatusOK, es9.SubjectSMDPAddress, es9.ReasonRefused)
 		evs := e.log.Kind("es9_error")
 		last := evs[len(evs)-1]
 		line, err := last.MarshalJSON()
@@ -196,9 +196,9 @@ func TestBadInput(t *testing.T) {
 		subject, reason string // "" for success
 	}{
 		{"both lists name the test CI", testCI, testCI, "", ""},
-		{"signing CI unknown", testCI, otherCI, subjSecurityConf, reasonUnsupported},
-		{"verification CI unknown", otherCI, testCI, subjNoDPauthCert, reasonNoCertForCI},
-		{"both unknown", otherCI, otherCI, subjNoDPauthCert, reasonNoCertForCI},
+		{"signing CI unknown", testCI, otherCI, es9.SubjectSecurityConf, es9.ReasonUnsupported},
+		{"verification CI unknown", otherCI, testCI, es9.SubjectNoDPauthCert, es9.ReasonNoCertForCI},
+		{"both unknown", otherCI, otherCI, es9.SubjectNoDPauthCert, es9.ReasonNoCertForCI},
 	} {
 		t.Run("CI lists: "+c.name, func(t *testing.T) {
 			info := es10.EuiccInfo1{SVN: [3]byte{2, 2, 0}, CiPKIDVerify: [][]byte{c.verify}, CiPKIDSign: [][]byte{c.sign}}.Encode()
@@ -224,7 +224,7 @@ func TestBadInput(t *testing.T) {
 			code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
 				"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(info)})
 			if c.fail {
-				mustFail(t, "SVN", code, m, err, http.StatusOK, subjSVN, reasonUnsupported)
+				mustFail(t, "SVN", code, m, err, http.StatusOK, es9.SubjectSVN, es9.ReasonUnsupported)
 				return
 			}
 			if st, subj, rsn := status(m); err != nil || code != http.StatusOK || st != es9.StatusSuccess {
@@ -236,7 +236,7 @@ func TestBadInput(t *testing.T) {
 		c := e.card(testEID, "")
 		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
 			"euiccChallenge": enc(make([]byte, 8)), "euiccInfo1": enc(c.info1())})
-		mustFail(t, "challenge", code, m, err, http.StatusOK, subjFunction, reasonInvalidFormat)
+		mustFail(t, "challenge", code, m, err, http.StatusOK, es9.SubjectFunction, es9.ReasonInvalidFormat)
 	})
 }
 
@@ -304,7 +304,7 @@ func TestHTTPFraming(t *testing.T) {
 			req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
 			req.Header.Set("Content-Type", es9.ContentType)
 			code, m, err := e.do(req)
-			mustFail(t, tc.name, code, m, err, http.StatusRequestEntityTooLarge, subjFunction, reasonInvalidFormat)
+			mustFail(t, tc.name, code, m, err, http.StatusRequestEntityTooLarge, es9.SubjectFunction, es9.ReasonInvalidFormat)
 		})
 	}
 	raw := func(t *testing.T, request string) string {

@@ -68,7 +68,7 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9
 func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 	resp, err := es10.DecodePrepareDownloadResponse(raw)
 	if err != nil {
-		return nil, fail(subjFunction, reasonInvalidFormat, "prepareDownloadResponse: %v", err)
+		return nil, fail(es9.SubjectFunction, es9.ReasonInvalidFormat, "prepareDownloadResponse: %v", err)
 	}
 	if resp.ErrorCode != 0 {
 		// The eUICC refused smdpSigned2 (or its certificate): the LPA
@@ -76,17 +76,17 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 		// closes it on any error). No package was bound, so the order
 		// stays released for the card to come back (docs/conformance.md).
 		if !bytes.Equal(resp.TransactionID, t.id) {
-			return nil, fail(subjTransactionID, reasonUnknown, "downloadResponseError carries another transactionId")
+			return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "downloadResponseError carries another transactionId")
 		}
-		return nil, fail(subjEUICC, reasonRefused, "the eUICC refused the download: %s; the session is ended",
+		return nil, fail(es9.SubjectEUICC, es9.ReasonRefused, "the eUICC refused the download: %s; the session is ended",
 			es10.ErrorText(es10.TagPrepareDownload, resp.ErrorCode))
 	}
 	signed := es10.SignedData2(resp.EuiccSigned2.Signed(), t.smdpSignature2)
 	if err := rsp.Verify(t.euiccPub, signed, resp.EuiccSignature2); err != nil {
-		return nil, fail(subjEUICC, reasonVerifyFailed, "euiccSignature2 does not verify")
+		return nil, fail(es9.SubjectEUICC, es9.ReasonVerifyFailed, "euiccSignature2 does not verify")
 	}
 	if !bytes.Equal(resp.EuiccSigned2.TransactionID, t.id) {
-		return nil, fail(subjTransactionID, reasonUnknown, "euiccSigned2 carries another transactionId")
+		return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "euiccSigned2 carries another transactionId")
 	}
 	p := t.order.profile
 	elements, err := s.profilePackage(p)
@@ -107,7 +107,7 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 		Package:       elements,
 	})
 	if err != nil {
-		return nil, fail(subjEUICC, reasonInvalidFormat, "cannot bind the package to otPK.EUICC: %v", err)
+		return nil, fail(es9.SubjectEUICC, es9.ReasonInvalidFormat, "cannot bind the package to otPK.EUICC: %v", err)
 	}
 	return pkg, nil
 }

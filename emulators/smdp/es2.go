@@ -92,10 +92,10 @@ func (s *Server) es2Handlers() map[string]handler {
 // them, each once, of its JSON type), its header required.
 func decodeES2(body []byte, v any, h *ES2RequestHeader) error {
 	if err := exactjson.Decode(body, v); err != nil {
-		return fail(subjFunction, reasonInvalidFormat, "%v", err)
+		return fail(es9.SubjectFunction, es9.ReasonInvalidFormat, "%v", err)
 	}
 	if h.FunctionRequesterIdentifier == "" || h.FunctionCallIdentifier == "" {
-		return fail(subjFunction, reasonMissing, "header: functionRequesterIdentifier and functionCallIdentifier are required")
+		return fail(es9.SubjectFunction, es9.ReasonMissing, "header: functionRequesterIdentifier and functionCallIdentifier are required")
 	}
 	return nil
 }
@@ -108,16 +108,16 @@ func (s *Server) downloadOrder(_ http.ResponseWriter, body []byte) (es9.Message,
 	}
 	switch {
 	case req.EID != "" && !ident.IsEID(req.EID):
-		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", textcut.Cut(req.EID, maxQuoted))
+		return nil, fail(es9.SubjectEID, es9.ReasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", textcut.Cut(req.EID, maxQuoted))
 	case req.ICCID != "" && !ident.IsICCID(req.ICCID):
-		return nil, fail(subjICCID, reasonInvalidFormat, "iccid %s", ident.ExplainICCID(req.ICCID))
+		return nil, fail(subjICCID, es9.ReasonInvalidFormat, "iccid %s", ident.ExplainICCID(req.ICCID))
 	case req.ICCID != "":
-		return nil, fail(subjICCID, reasonUnsupported, "iccid: this SM-DP+ picks the profile; give profileType or nothing")
+		return nil, fail(subjICCID, es9.ReasonUnsupported, "iccid: this SM-DP+ picks the profile; give profileType or nothing")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.roomLocked(); err != nil {
-		return nil, fail(subjDownloadOrder, reasonExecution, "%v", err)
+		return nil, fail(es9.SubjectDownloadOrder, es9.ReasonExecution, "%v", err)
 	}
 	o := s.newOrderLocked(req.EID)
 	s.allocated[o.profile.ICCID] = o
@@ -133,22 +133,22 @@ func (s *Server) confirmOrder(_ http.ResponseWriter, body []byte) (es9.Message, 
 	}
 	switch {
 	case req.ICCID == "":
-		return nil, fail(subjICCID, reasonMissing, "iccid is required")
+		return nil, fail(subjICCID, es9.ReasonMissing, "iccid is required")
 	case !ident.IsICCID(req.ICCID):
 		// Malformed is not unknown: no order could ever have it.
-		return nil, fail(subjICCID, reasonInvalidFormat, "iccid %s", ident.ExplainICCID(req.ICCID))
+		return nil, fail(subjICCID, es9.ReasonInvalidFormat, "iccid %s", ident.ExplainICCID(req.ICCID))
 	case req.EID != "" && !ident.IsEID(req.EID):
-		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", textcut.Cut(req.EID, maxQuoted))
+		return nil, fail(es9.SubjectEID, es9.ReasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", textcut.Cut(req.EID, maxQuoted))
 	case req.ReleaseFlag == nil:
-		return nil, fail(subjFunction, reasonMissing, "releaseFlag is required")
+		return nil, fail(es9.SubjectFunction, es9.ReasonMissing, "releaseFlag is required")
 	case !*req.ReleaseFlag:
-		return nil, fail(subjFunction, reasonUnsupported, "releaseFlag false: ReleaseProfile is not emulated; confirm with releaseFlag true")
+		return nil, fail(es9.SubjectFunction, es9.ReasonUnsupported, "releaseFlag false: ReleaseProfile is not emulated; confirm with releaseFlag true")
 	case req.MatchingID != "" && !matchingIDForm.MatchString(req.MatchingID):
-		return nil, fail(subjMatchingID, reasonInvalidFormat, "matchingId %q: an activation code carries only 0-9, A-Z and '-' (SGP.22 §4.1)", textcut.Cut(req.MatchingID, maxQuoted))
+		return nil, fail(es9.SubjectMatchingID, es9.ReasonInvalidFormat, "matchingId %q: an activation code carries only 0-9, A-Z and '-' (SGP.22 §4.1)", textcut.Cut(req.MatchingID, maxQuoted))
 	case req.ConfirmationCode != "":
-		return nil, fail(subjFunction, reasonUnsupported, "confirmationCode: not emulated")
+		return nil, fail(es9.SubjectFunction, es9.ReasonUnsupported, "confirmationCode: not emulated")
 	case req.SMDSAddress != "":
-		return nil, fail(subjFunction, reasonUnsupported, "smdsAddress: no SM-DS is emulated")
+		return nil, fail(es9.SubjectFunction, es9.ReasonUnsupported, "smdsAddress: no SM-DS is emulated")
 	}
 	s.mu.Lock()
 	o := s.allocated[req.ICCID]
@@ -160,19 +160,19 @@ func (s *Server) confirmOrder(_ http.ResponseWriter, body []byte) (es9.Message, 
 		// the matching ID of an order past "released" is answered (ES9+).
 		r := s.released[req.ICCID]
 		s.mu.Unlock()
-		return nil, fail(subjICCID, reasonAlreadyUsed, "iccid %s: already confirmed, under matchingId %s (order %s): confirmOrder releases a reserved profile once", req.ICCID, r.matchingID, r.state)
+		return nil, fail(subjICCID, es9.ReasonAlreadyUsed, "iccid %s: already confirmed, under matchingId %s (order %s): confirmOrder releases a reserved profile once", req.ICCID, r.matchingID, r.state)
 	case o == nil:
 		s.mu.Unlock()
-		return nil, fail(subjICCID, reasonUnknown, "iccid %s: no profile reserved by downloadOrder", req.ICCID)
+		return nil, fail(subjICCID, es9.ReasonUnknown, "iccid %s: no profile reserved by downloadOrder", req.ICCID)
 	case o.eid != "" && req.EID != "" && o.eid != req.EID:
 		s.mu.Unlock()
-		return nil, fail(subjEID, reasonRefused, "eid %s: the order was for %s", req.EID, o.eid)
+		return nil, fail(es9.SubjectEID, es9.ReasonRefused, "eid %s: the order was for %s", req.EID, o.eid)
 	case o.eid == "" && req.EID == "":
 		s.mu.Unlock()
-		return nil, fail(subjEID, reasonMissing, "eid: given at neither downloadOrder nor confirmOrder (orders without an EID are not emulated)")
+		return nil, fail(es9.SubjectEID, es9.ReasonMissing, "eid: given at neither downloadOrder nor confirmOrder (orders without an EID are not emulated)")
 	case req.MatchingID != "" && s.orders[req.MatchingID] != nil:
 		s.mu.Unlock()
-		return nil, fail(subjMatchingID, reasonAlreadyUsed, "matchingId %s is another order's", req.MatchingID)
+		return nil, fail(es9.SubjectMatchingID, es9.ReasonAlreadyUsed, "matchingId %s is another order's", req.MatchingID)
 	}
 	if o.eid == "" {
 		o.eid = req.EID

@@ -34,20 +34,20 @@ func TestES2Order(t *testing.T) {
 		t.Fatalf("downloadOrder: %s %v", code, dl)
 	}
 	for _, tc := range []struct{ name, fn, body, want string }{
-		{"no header", FnDownloadOrder, `{"eid":"` + eid + `"}`, subjFunction + "/" + reasonMissing},
-		{"a misspelt member", FnDownloadOrder, `{` + hdr + `,"EID":"` + eid + `"}`, subjFunction + "/" + reasonInvalidFormat},
-		{"a bad EID", FnDownloadOrder, `{` + hdr + `,"eid":"8904"}`, subjEID + "/" + reasonInvalidFormat},
-		{"a chosen ICCID", FnDownloadOrder, `{` + hdr + `,"iccid":"8933019000000000011"}`, subjICCID + "/" + reasonUnsupported},
-		{"an unknown ICCID", FnConfirmOrder, `{` + hdr + `,"iccid":"8933019000000000003","releaseFlag":true}`, subjICCID + "/" + reasonUnknown},
-		{"an ICCID that is not one", FnConfirmOrder, `{` + hdr + `,"iccid":"1","releaseFlag":true}`, subjICCID + "/" + reasonInvalidFormat},
-		{"an ICCID failing its Luhn digit", FnConfirmOrder, `{` + hdr + `,"iccid":"8933019000000000018","releaseFlag":true}`, subjICCID + "/" + reasonInvalidFormat},
-		{"a chosen ICCID failing its Luhn digit", FnDownloadOrder, `{` + hdr + `,"iccid":"8933019000000000018"}`, subjICCID + "/" + reasonInvalidFormat},
-		{"another EID", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","eid":"89049032000001000000000000000268","releaseFlag":true}`, subjEID + "/" + reasonRefused},
-		{"not released", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","releaseFlag":false}`, subjFunction + "/" + reasonUnsupported},
-		{"no releaseFlag", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `"}`, subjFunction + "/" + reasonMissing},
-		{"a matchingId no activation code carries", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","matchingId":"a$b c","releaseFlag":true}`, subjMatchingID + "/" + reasonInvalidFormat},
-		{"a lower-case matchingId", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","matchingId":"abc-1","releaseFlag":true}`, subjMatchingID + "/" + reasonInvalidFormat},
-		{"an unknown function", "releaseProfile", `{` + hdr + `}`, subjFunction + "/" + reasonUnknown},
+		{"no header", FnDownloadOrder, `{"eid":"` + eid + `"}`, es9.SubjectFunction + "/" + es9.ReasonMissing},
+		{"a misspelt member", FnDownloadOrder, `{` + hdr + `,"EID":"` + eid + `"}`, es9.SubjectFunction + "/" + es9.ReasonInvalidFormat},
+		{"a bad EID", FnDownloadOrder, `{` + hdr + `,"eid":"8904"}`, es9.SubjectEID + "/" + es9.ReasonInvalidFormat},
+		{"a chosen ICCID", FnDownloadOrder, `{` + hdr + `,"iccid":"8933019000000000011"}`, subjICCID + "/" + es9.ReasonUnsupported},
+		{"an unknown ICCID", FnConfirmOrder, `{` + hdr + `,"iccid":"8933019000000000003","releaseFlag":true}`, subjICCID + "/" + es9.ReasonUnknown},
+		{"an ICCID that is not one", FnConfirmOrder, `{` + hdr + `,"iccid":"1","releaseFlag":true}`, subjICCID + "/" + es9.ReasonInvalidFormat},
+		{"an ICCID failing its Luhn digit", FnConfirmOrder, `{` + hdr + `,"iccid":"8933019000000000018","releaseFlag":true}`, subjICCID + "/" + es9.ReasonInvalidFormat},
+		{"a chosen ICCID failing its Luhn digit", FnDownloadOrder, `{` + hdr + `,"iccid":"8933019000000000018"}`, subjICCID + "/" + es9.ReasonInvalidFormat},
+		{"another EID", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","eid":"89049032000001000000000000000268","releaseFlag":true}`, es9.SubjectEID + "/" + es9.ReasonRefused},
+		{"not released", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","releaseFlag":false}`, es9.SubjectFunction + "/" + es9.ReasonUnsupported},
+		{"no releaseFlag", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `"}`, es9.SubjectFunction + "/" + es9.ReasonMissing},
+		{"a matchingId no activation code carries", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","matchingId":"a$b c","releaseFlag":true}`, es9.SubjectMatchingID + "/" + es9.ReasonInvalidFormat},
+		{"a lower-case matchingId", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","matchingId":"abc-1","releaseFlag":true}`, es9.SubjectMatchingID + "/" + es9.ReasonInvalidFormat},
+		{"an unknown function", "releaseProfile", `{` + hdr + `}`, es9.SubjectFunction + "/" + es9.ReasonUnknown},
 	} {
 		if _, code := call(tc.fn, tc.body); code != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, code, tc.want)
@@ -65,7 +65,7 @@ func TestES2Order(t *testing.T) {
 		t.Errorf("the card's matching ID %s: %v", mid, err)
 	}
 	// Confirmed once: the ICCID is in use by its order (TestConfirmOrderTwice).
-	if _, code := call(FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","releaseFlag":true}`); code != subjICCID+"/"+reasonAlreadyUsed {
+	if _, code := call(FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","releaseFlag":true}`); code != subjICCID+"/"+es9.ReasonAlreadyUsed {
 		t.Errorf("a second confirmOrder: %s", code)
 	}
 	// A matching ID of the caller's, and an EID given only at confirmation.
@@ -127,9 +127,9 @@ func TestConfirmOrderTwice(t *testing.T) {
 					}
 				}
 			}
-			if st != es9.StatusFailed || subj != subjICCID || reason != reasonAlreadyUsed ||
+			if st != es9.StatusFailed || subj != subjICCID || reason != es9.ReasonAlreadyUsed ||
 				!strings.Contains(msg, "already confirmed") || !strings.Contains(msg, "(order "+tc.want+")") {
-				t.Errorf("second confirmOrder: %s %s/%s %q, want Failed %s/%s naming the order %s", st, subj, reason, msg, subjICCID, reasonAlreadyUsed, tc.want)
+				t.Errorf("second confirmOrder: %s %s/%s %q, want Failed %s/%s naming the order %s", st, subj, reason, msg, subjICCID, es9.ReasonAlreadyUsed, tc.want)
 			}
 		})
 	}

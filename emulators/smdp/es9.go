@@ -35,38 +35,6 @@ func fail(subject, reason, format string, a ...any) *es9Error {
 	return &es9Error{subject: subject, reason: reason, msg: fmt.Sprintf(format, a...)}
 }
 
-// Subject and reason codes used here (SGP.22 §5.6 function tables; 1.x/2.x
-// are the generic request-format codes of SGP.22 §6.5.2 / SGP.02 §5.1.6.4).
-const (
-	subjFunction      = "1.2"    // the function request itself
-	subjEUICC         = "8.1"    // eUICC (its signatures)
-	subjEID           = "8.1.1"  // EID
-	subjEUMCert       = "8.1.2"  // EUM certificate
-	subjEUICCCert     = "8.1.3"  // eUICC certificate
-	subjMatchingID    = "8.2.6"  // matching ID
-	subjSMDPAddress   = "8.8.1"  // SM-DP+ address
-	subjSecurityConf  = "8.8.2"  // security configuration (the eUICC's CIs for signing)
-	subjSMDP          = "8.8"    // SM-DP+
-	subjSVN           = "8.8.3"  // specification version number
-	subjNoDPauthCert  = "8.8.4"  // CERT.DPauth for a CI the eUICC verifies with
-	subjDownloadOrder = "8.8.5"  // download order
-	subjTransactionID = "8.10.1" // transactionId
-	subjCIKey         = "8.11.1" // CI public key
-
-	reasonInvalidFormat      = "2.1"  // format error: invalid
-	reasonMissing            = "2.2"  // mandatory element missing
-	reasonUnsupported        = "3.1"  // unsupported
-	reasonNoCertForCI        = "3.7"  // unavailable server authentication certificate
-	reasonRefused            = "3.8"  // refused / invalid association
-	reasonUnknown            = "3.9"  // unknown
-	reasonInvalidAssociation = "3.10" // invalid association
-	reasonAlreadyUsed        = "3.3"  // already in use
-	reasonExecution          = "4.2"  // execution error
-	reasonTTLExpired         = "4.10"
-	reasonVerifyFailed       = "6.1" // signature / certificate verification failed
-	reasonCertExpired        = "6.3"
-)
-
 var errNoContent = errors.New("no content") // handleNotification answers 204
 
 // serveHTTP routes /gsma/rsp2/es9plus/<function> (and ES2+'s
@@ -109,29 +77,29 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	proto := r.Header.Get(es9.AdminProtocolHeader)
 	switch {
 	case !known:
-		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnknown, msg: "unknown function " + r.URL.Path, http: http.StatusNotFound})
+		s.writeErr(w, fn, &es9Error{subject: es9.SubjectFunction, reason: es9.ReasonUnknown, msg: "unknown function " + r.URL.Path, http: http.StatusNotFound})
 		return
 	case r.Method != http.MethodPost:
 		w.Header().Set("Allow", http.MethodPost)
-		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: "method " + r.Method, http: http.StatusMethodNotAllowed})
+		s.writeErr(w, fn, &es9Error{subject: es9.SubjectFunction, reason: es9.ReasonUnsupported, msg: "method " + r.Method, http: http.StatusMethodNotAllowed})
 		return
 	case proto == "":
-		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonMissing, msg: "missing X-Admin-Protocol header", http: http.StatusBadRequest})
+		s.writeErr(w, fn, &es9Error{subject: es9.SubjectFunction, reason: es9.ReasonMissing, msg: "missing X-Admin-Protocol header", http: http.StatusBadRequest})
 		return
 	case len(r.Header.Values(es9.AdminProtocolHeader)) > 1:
 		// Which one the client meant is not ours to guess (Content-Type
 		// given twice is refused the same way): outside tester sw65.
-		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonInvalidFormat, msg: "X-Admin-Protocol given more than once", http: http.StatusBadRequest})
+		s.writeErr(w, fn, &es9Error{subject: es9.SubjectFunction, reason: es9.ReasonInvalidFormat, msg: "X-Admin-Protocol given more than once", http: http.StatusBadRequest})
 		return
 	case !es9.TakesProtocol(proto):
-		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: "unsupported X-Admin-Protocol " + proto + " (taken: gsma/rsp/v2.x.y and v3.x.y)", http: http.StatusBadRequest})
+		s.writeErr(w, fn, &es9Error{subject: es9.SubjectFunction, reason: es9.ReasonUnsupported, msg: "unsupported X-Admin-Protocol " + proto + " (taken: gsma/rsp/v2.x.y and v3.x.y)", http: http.StatusBadRequest})
 		return
 	}
 	// A body declared as anything but JSON is not read as JSON (the
 	// platform's 415 too): a client that sends a form or no type at all is
 	// told so rather than answered as if it had sent JSON.
 	if err := bodyread.JSONType(r.Header.Values("Content-Type")); err != nil {
-		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: err.Error(), http: http.StatusUnsupportedMediaType})
+		s.writeErr(w, fn, &es9Error{subject: es9.SubjectFunction, reason: es9.ReasonUnsupported, msg: err.Error(), http: http.StatusUnsupportedMediaType})
 		return
 	}
 	body, err := httpserve.ReadBody(w, r, es9.MaxBody)
@@ -150,7 +118,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		// 408 or 413 (RFC 9112 §6.3, RFC 9110 §15.5), with the ES9+
 		// envelope as with an unknown path: SGP.22 §6.5.1's 200 is for
 		// requests that were HTTP whole (outside testers sw74, sw100).
-		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonInvalidFormat, msg: f.Reason, http: f.Status()})
+		s.writeErr(w, fn, &es9Error{subject: es9.SubjectFunction, reason: es9.ReasonInvalidFormat, msg: f.Reason, http: f.Status()})
 		return
 	}
 	whole = true
@@ -179,7 +147,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, fn, e)
 		return
 	case err != nil:
-		s.writeErr(w, fn, fail(subjFunction, reasonExecution, "%v", err))
+		s.writeErr(w, fn, fail(es9.SubjectFunction, es9.ReasonExecution, "%v", err))
 		return
 	}
 	s.writeJSON(w, http.StatusOK, out)
@@ -260,11 +228,11 @@ func decode(body []byte, m es9.Message) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &fe) && fe.Missing:
-		return fail(subjFunction, reasonMissing, "%v", fe)
+		return fail(es9.SubjectFunction, es9.ReasonMissing, "%v", fe)
 	case errors.As(err, &fe) && fe.Field == "transactionId":
-		return fail(subjTransactionID, reasonInvalidFormat, "%v", fe)
+		return fail(es9.SubjectTransactionID, es9.ReasonInvalidFormat, "%v", fe)
 	}
-	return fail(subjFunction, reasonInvalidFormat, "%v", err)
+	return fail(es9.SubjectFunction, es9.ReasonInvalidFormat, "%v", err)
 }
 
 func hexID(b []byte) string { return es9.TransactionID(b).String() }

@@ -35,11 +35,11 @@ func TestNotificationLog(t *testing.T) {
 			smdplog.Entry{Status: 204, Outcome: smdplog.Duplicate, Kind: "install", Seq: 1, ICCID: c.meta.ICCID, EID: testEID}},
 		{"a forged signature", `{"pendingNotification":"` + enc(forged) + `"}`,
 			smdplog.Entry{Status: 204, Outcome: smdplog.Discarded, Kind: "install", Seq: 2, ICCID: c.meta.ICCID, EID: testEID,
-				Subject: subjEUICC, Reason: reasonVerifyFailed, Error: "euiccSignPIR does not verify"}},
+				Subject: es9.SubjectEUICC, Reason: es9.ReasonVerifyFailed, Error: "euiccSignPIR does not verify"}},
 		{"not a notification", `{"pendingNotification":"AAAA"}`,
-			smdplog.Entry{Status: 204, Outcome: smdplog.Discarded, Subject: subjFunction, Reason: reasonInvalidFormat}},
+			smdplog.Entry{Status: 204, Outcome: smdplog.Discarded, Subject: es9.SubjectFunction, Reason: es9.ReasonInvalidFormat}},
 		{"malformed JSON", `{"pendingNotification":`,
-			smdplog.Entry{Status: 200, Outcome: smdplog.Refused, Subject: subjFunction, Reason: reasonInvalidFormat}},
+			smdplog.Entry{Status: 200, Outcome: smdplog.Refused, Subject: es9.SubjectFunction, Reason: es9.ReasonInvalidFormat}},
 	}
 	for _, st := range steps {
 		e.post(es9.FnHandleNotification, []byte(st.body))
@@ -121,7 +121,7 @@ func TestNotificationLogRefusals(t *testing.T) {
 	}
 	// ES9+ beside it: an unknown function is still ES9+'s 404.
 	code, m, err := e.post("inspect", []byte(`{}`))
-	mustFail(t, "an unknown ES9+ function", code, m, err, http.StatusNotFound, subjFunction, reasonUnknown)
+	mustFail(t, "an unknown ES9+ function", code, m, err, http.StatusNotFound, es9.SubjectFunction, es9.ReasonUnknown)
 	if !strings.HasPrefix(smdplog.Path, "/esimhil/") || strings.HasPrefix(smdplog.Path, "/gsma/") {
 		t.Errorf("the log's route %s is in SGP.22's namespace", smdplog.Path)
 	}

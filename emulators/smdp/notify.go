@@ -25,7 +25,7 @@ func (s *Server) handleNotification(body []byte, note *smdplog.Entry) (es9.Messa
 	}
 	n, err := es10.DecodePendingNotification(req.PendingNotification)
 	if err != nil {
-		return nil, discard(fail(subjFunction, reasonInvalidFormat, "pendingNotification: %v", err))
+		return nil, discard(fail(es9.SubjectFunction, es9.ReasonInvalidFormat, "pendingNotification: %v", err))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -38,11 +38,11 @@ func (s *Server) handleNotification(body []byte, note *smdplog.Entry) (es9.Messa
 		d := n.Install.Data
 		p, ok := s.sent[hexID(d.TransactionID)]
 		if !ok {
-			return nil, discard(fail(subjTransactionID, reasonUnknown, "install result for an unknown transactionId"))
+			return nil, discard(fail(es9.SubjectTransactionID, es9.ReasonUnknown, "install result for an unknown transactionId"))
 		}
 		note.EID = p.eid
 		if err := rsp.Verify(p.pub, d.Signed(), n.Install.Signature); err != nil {
-			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccSignPIR does not verify"))
+			return nil, discard(fail(es9.SubjectEUICC, es9.ReasonVerifyFailed, "euiccSignPIR does not verify"))
 		}
 		// The result ends the RSP session, failed or not (SGP.22
 		// §3.1.3.3, §5.6.4): a later call for it — cancelSession
@@ -64,7 +64,7 @@ func (s *Server) handleNotification(body []byte, note *smdplog.Entry) (es9.Messa
 			return nil, discard(chainFailure(err, "notification certificate chain"))
 		}
 		if err := rsp.Verify(pub, n.Other.Signed(), n.Other.Signature); err != nil {
-			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccNotificationSignature does not verify"))
+			return nil, discard(fail(es9.SubjectEUICC, es9.ReasonVerifyFailed, "euiccNotificationSignature does not verify"))
 		}
 		key = fmt.Sprintf("%s/%d", eid, md.Seq)
 		note.EID = eid
@@ -138,25 +138,25 @@ func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message,
 	id := req.TransactionID
 	resp, err := es10.DecodeCancelSessionResponse(req.CancelSessionResponse)
 	if err != nil {
-		return nil, fail(subjFunction, reasonInvalidFormat, "cancelSessionResponse: %v", err)
+		return nil, fail(es9.SubjectFunction, es9.ReasonInvalidFormat, "cancelSessionResponse: %v", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tx[hexID(id)]
 	if t == nil || t.step == closed {
-		return nil, fail(subjTransactionID, reasonUnknown, "unknown transactionId")
+		return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "unknown transactionId")
 	}
 	verified := false
 	if resp.ErrorCode == 0 {
 		if !bytes.Equal(resp.TransactionID, t.id) {
-			return nil, fail(subjTransactionID, reasonUnknown, "euiccCancelSessionSigned carries another transactionId")
+			return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "euiccCancelSessionSigned carries another transactionId")
 		}
 		if own := rsp.RegisteredID(s.cfg.Certs.Auth.X509); !bytes.Equal(resp.SmdpOID, own) {
-			return nil, fail(subjSMDP, reasonInvalidAssociation, "euiccCancelSessionSigned names another SM-DP+'s OID")
+			return nil, fail(es9.SubjectSMDP, es9.ReasonInvalidAssociation, "euiccCancelSessionSigned names another SM-DP+'s OID")
 		}
 		if pub := t.euiccPub; pub != nil {
 			if err := rsp.Verify(pub, resp.SignedPart(), resp.Signature); err != nil {
-				return nil, fail(subjEUICC, reasonVerifyFailed, "euiccCancelSessionSignature does not verify")
+				return nil, fail(es9.SubjectEUICC, es9.ReasonVerifyFailed, "euiccCancelSessionSignature does not verify")
 			}
 			verified = true
 		}

@@ -106,8 +106,8 @@ func TestFinishedOrdersKept(t *testing.T) {
 		outcome string // of its install result sent again
 		reason  string // authenticateClient under its matching ID: 8.2.6/reason
 	}{
-		{"the oldest, dropped", done[0], smdplog.Discarded, reasonRefused},
-		{"the newest, kept", done[len(done)-1], smdplog.Duplicate, reasonAlreadyUsed},
+		{"the oldest, dropped", done[0], smdplog.Discarded, es9.ReasonRefused},
+		{"the newest, kept", done[len(done)-1], smdplog.Duplicate, es9.ReasonAlreadyUsed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if code, _, err := e.post(es9.FnHandleNotification, map[string]string{"pendingNotification": enc(tc.d.pir)}); err != nil || code != http.StatusNoContent {
@@ -124,7 +124,7 @@ func TestFinishedOrdersKept(t *testing.T) {
 				t.Fatal(err)
 			}
 			code, m, err = c.authenticateClient(c.authServerResponse(nil))
-			mustFail(t, "authenticateClient", code, m, err, http.StatusOK, subjMatchingID, tc.reason)
+			mustFail(t, "authenticateClient", code, m, err, http.StatusOK, es9.SubjectMatchingID, tc.reason)
 		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // The server holds at most MaxSessions ES9+ sessions, the oldest going
@@ -63,15 +65,15 @@ func TestSessionBound(t *testing.T) {
 				switch {
 				case i < tc.gone:
 					// Dropped, or gone by its TTL: unknown.
-					mustFail(t, fmt.Sprintf("session %d, gone", i), code, m, err, http.StatusOK, subjTransactionID, reasonUnknown)
+					mustFail(t, fmt.Sprintf("session %d, gone", i), code, m, err, http.StatusOK, es9.SubjectTransactionID, es9.ReasonUnknown)
 				default:
 					// Still held: refused for want of an order, not as unknown.
-					mustFail(t, fmt.Sprintf("session %d, held", i), code, m, err, http.StatusOK, subjMatchingID, reasonRefused)
+					mustFail(t, fmt.Sprintf("session %d, held", i), code, m, err, http.StatusOK, es9.SubjectMatchingID, es9.ReasonRefused)
 				}
 			}
 			last := cards[len(cards)-1]
 			code, m, err := last.authenticateClient(last.authServerResponse(nil))
-			mustFail(t, "the newest session", code, m, err, http.StatusOK, subjMatchingID, reasonRefused)
+			mustFail(t, "the newest session", code, m, err, http.StatusOK, es9.SubjectMatchingID, es9.ReasonRefused)
 		})
 	}
 }

@@ -85,7 +85,7 @@ func TestFullDownload(t *testing.T) {
 	}
 	// The order is used up.
 	code, m, err = authenticateAgain(t, e, mid)
-	mustFail(t, "reused order", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
+	mustFail(t, "reused order", code, m, err, 200, es9.SubjectMatchingID, es9.ReasonAlreadyUsed)
 }
 
 func TestFaults(t *testing.T) {
@@ -195,40 +195,40 @@ func TestAuthenticateClientChecks(t *testing.T) {
 		{"unknown CI", testEID, same, func(c *card) []byte {
 			c.cert, c.eum = rogue.EUICC[testEID], rogue.EUM
 			return c.authServerResponse(nil)
-		}, subjCIKey, reasonUnknown},
-		{"EID outside the EUM range", farEID, same, func(c *card) []byte { return c.authServerResponse(nil) }, subjEUICCCert, reasonVerifyFailed},
+		}, es9.SubjectCIKey, es9.ReasonUnknown},
+		{"EID outside the EUM range", farEID, same, func(c *card) []byte { return c.authServerResponse(nil) }, es9.SubjectEUICCCert, es9.ReasonVerifyFailed},
 		{"EUM certificate's signature broken", testEID, same, func(c *card) []byte {
 			c.eum = brokenSignature(c.eum)
 			return c.authServerResponse(nil)
-		}, subjEUMCert, reasonVerifyFailed},
+		}, es9.SubjectEUMCert, es9.ReasonVerifyFailed},
 		{"eUICC certificate's signature broken", testEID, same, func(c *card) []byte {
 			c.cert = brokenSignature(c.cert)
 			return c.authServerResponse(nil)
-		}, subjEUICCCert, reasonVerifyFailed},
+		}, es9.SubjectEUICCCert, es9.ReasonVerifyFailed},
 		{"bad euiccSignature1", testEID, same, func(c *card) []byte {
 			b := c.authServerResponse(nil)
 			i := bytes.Index(b, []byte{0x5F, 0x37, 0x40})
 			b[i+10] ^= 0x01
 			return b
-		}, subjEUICC, reasonVerifyFailed},
+		}, es9.SubjectEUICC, es9.ReasonVerifyFailed},
 		{"signed by another eUICC key", testEID, same, func(c *card) []byte {
 			c.cert = &rsp.Cert{X509: c.cert.X509, DER: c.cert.DER, Key: thePKI(t).EUICC[farEID].Key}
 			return c.authServerResponse(nil)
-		}, subjEUICC, reasonVerifyFailed},
+		}, es9.SubjectEUICC, es9.ReasonVerifyFailed},
 		{"serverChallenge not echoed", testEID, same, func(c *card) []byte {
 			return c.authServerResponse(func(s *es10.EuiccSigned1) { s.ServerChallenge = make([]byte, 16) })
-		}, subjEUICC, reasonVerifyFailed},
+		}, es9.SubjectEUICC, es9.ReasonVerifyFailed},
 		{"transactionId not echoed", testEID, same, func(c *card) []byte {
 			return c.authServerResponse(func(s *es10.EuiccSigned1) { s.TransactionID = []byte{1, 2, 3} })
-		}, subjTransactionID, reasonUnknown},
-		{"unknown matching ID", testEID, func(string) string { return "NOPE" }, func(c *card) []byte { return c.authServerResponse(nil) }, subjMatchingID, reasonRefused},
+		}, es9.SubjectTransactionID, es9.ReasonUnknown},
+		{"unknown matching ID", testEID, func(string) string { return "NOPE" }, func(c *card) []byte { return c.authServerResponse(nil) }, es9.SubjectMatchingID, es9.ReasonRefused},
 		{"eUICC error answer", testEID, same, func(c *card) []byte {
 			return es10.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: es10.AuthErrInvalidSignature}.Encode()
-		}, subjEUICC, reasonRefused},
+		}, es9.SubjectEUICC, es9.ReasonRefused},
 		{"eUICC error answer for another transaction", testEID, same, func(c *card) []byte {
 			return es10.AuthenticateServerResponse{TransactionID: []byte{1, 2, 3}, ErrorCode: es10.AuthErrInvalidSignature}.Encode()
-		}, subjTransactionID, reasonUnknown},
-		{"malformed BF38", testEID, same, func(c *card) []byte { return []byte{0xBF, 0x38, 0x01, 0x00} }, subjFunction, reasonInvalidFormat},
+		}, es9.SubjectTransactionID, es9.ReasonUnknown},
+		{"malformed BF38", testEID, same, func(c *card) []byte { return []byte{0xBF, 0x38, 0x01, 0x00} }, es9.SubjectFunction, es9.ReasonInvalidFormat},
 		// The card's own answer with its length in a BER form DER forbids
 		// (X.690 §10.1): 83 00 05 7F for 82 05 7F, as in the sw6 report.
 		{"BF38 length with a leading zero octet", testEID, same, func(c *card) []byte {
@@ -237,7 +237,7 @@ func TestAuthenticateClientChecks(t *testing.T) {
 				t.Fatalf("authenticateServerResponse %X…: not a length 82", b[:4])
 			}
 			return append([]byte{0xBF, 0x38, 0x83, 0x00}, b[3:]...)
-		}, subjFunction, reasonInvalidFormat},
+		}, es9.SubjectFunction, es9.ReasonInvalidFormat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -254,14 +254,14 @@ func TestAuthenticateClientChecks(t *testing.T) {
 			if ev := e.log.Kind("es9_error"); len(ev) != 1 || ev[0].Str("function") != es9.FnAuthenticateClient || ev[0].Str("operator") != e.srv.cfg.Operator || ev[0].Str("operator") == "" {
 				t.Fatalf("es9_error events %v", ev)
 			}
-			if tc.subject != subjFunction {
+			if tc.subject != es9.SubjectFunction {
 				if ev := e.log.Kind("mutual_auth"); len(ev) != 1 || ev[0].Get("ok") != false || ev[0].Str("reason") == "" {
 					t.Fatalf("mutual_auth events %v", ev)
 				}
 			}
 			// The session is closed after a refusal.
 			code, m, err = c.authenticateClient(c.authServerResponse(nil))
-			mustFail(t, "after refusal", code, m, err, 200, subjTransactionID, reasonUnknown)
+			mustFail(t, "after refusal", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
 		})
 	}
 }
@@ -282,7 +282,7 @@ func TestBPPChecks(t *testing.T) {
 		c := e.card(testEID, mid)
 		c.upToBPP()
 		code, m, err := c.getBPP(c.prepareDownloadResponse(true))
-		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjEUICC, reasonVerifyFailed)
+		mustFail(t, "getBoundProfilePackage", code, m, err, 200, es9.SubjectEUICC, es9.ReasonVerifyFailed)
 	})
 	t.Run("expired transaction", func(t *testing.T) {
 		e := newEnv(t)
@@ -291,7 +291,7 @@ func TestBPPChecks(t *testing.T) {
 		c.upToBPP()
 		e.clock.Add(DefaultTransactionTTL)
 		code, m, err := c.getBPP(c.prepareDownloadResponse(false))
-		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjDownloadOrder, reasonTTLExpired)
+		mustFail(t, "getBoundProfilePackage", code, m, err, 200, es9.SubjectDownloadOrder, es9.ReasonTTLExpired)
 	})
 	t.Run("out of order", func(t *testing.T) {
 		e := newEnv(t)
@@ -304,7 +304,7 @@ func TestBPPChecks(t *testing.T) {
 		}
 		c.smdpSig2 = make([]byte, 64)
 		code, m, err = c.getBPP(c.prepareDownloadResponse(false))
-		mustFail(t, "getBoundProfilePackage before authenticateClient", code, m, err, 200, subjTransactionID, reasonUnknown)
+		mustFail(t, "getBoundProfilePackage before authenticateClient", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
 	})
 	t.Run("eUICC refuses", func(t *testing.T) {
 		e := newEnv(t)
@@ -313,7 +313,7 @@ func TestBPPChecks(t *testing.T) {
 		c.upToBPP()
 		resp := es10.PrepareDownloadResponse{TransactionID: c.txBytes, ErrorCode: es10.DlErrInvalidSignature}.Encode()
 		code, m, err := c.getBPP(resp)
-		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjEUICC, reasonRefused)
+		mustFail(t, "getBoundProfilePackage", code, m, err, 200, es9.SubjectEUICC, es9.ReasonRefused)
 		if msg := fmt.Sprint(m); !strings.Contains(msg, "downloadErrorCode 2 invalidSignature") {
 			t.Errorf("answer %s does not name the eUICC's code", msg)
 		}
@@ -321,7 +321,7 @@ func TestBPPChecks(t *testing.T) {
 		// it is refused as for any session gone), and leaves the order
 		// released: no package was bound.
 		code, m, err = c.getBPP(c.prepareDownloadResponse(false))
-		mustFail(t, "after the eUICC's refusal", code, m, err, 200, subjTransactionID, reasonUnknown)
+		mustFail(t, "after the eUICC's refusal", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
 		if st := e.srv.orders[mid].state; st != "released" {
 			t.Errorf("order %s after the eUICC's refusal, want released", st)
 		}
@@ -333,7 +333,7 @@ func TestBPPChecks(t *testing.T) {
 		c.upToBPP()
 		resp := es10.PrepareDownloadResponse{TransactionID: []byte{9, 9}, ErrorCode: es10.DlErrInvalidSignature}.Encode()
 		code, m, err := c.getBPP(resp)
-		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjTransactionID, reasonUnknown)
+		mustFail(t, "getBoundProfilePackage", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
 	})
 }
 
@@ -359,13 +359,13 @@ func TestNotificationChecks(t *testing.T) {
 		}
 	}
 	// Before the package was sent the transaction is not one to report on.
-	discarded("early notification", c.installResult(1, true), subjTransactionID, reasonUnknown)
+	discarded("early notification", c.installResult(1, true), es9.SubjectTransactionID, es9.ReasonUnknown)
 	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
 	mustOK(t, "getBoundProfilePackage", code, m, err)
 	bad := c.installResult(2, false)
 	bad[len(bad)-5] ^= 0x01 // inside euiccSignPIR
-	discarded("forged notification", bad, subjEUICC, reasonVerifyFailed)
-	discarded("malformed notification", []byte{0xBF, 0x37, 0x01}, subjFunction, reasonInvalidFormat)
+	discarded("forged notification", bad, es9.SubjectEUICC, es9.ReasonVerifyFailed)
+	discarded("malformed notification", []byte{0xBF, 0x37, 0x01}, es9.SubjectFunction, es9.ReasonInvalidFormat)
 	if code, _, err := c.notify(c.installResult(2, false)); err != nil || code != http.StatusNoContent {
 		t.Fatalf("failed-install notification: %d %v", code, err)
 	}
@@ -377,7 +377,7 @@ func TestNotificationChecks(t *testing.T) {
 		t.Fatalf("enable notification: %d %v", code, err)
 	}
 	other.EuiccCertificate, other.EUMCertificate = rogue.EUICC[testEID].DER, rogue.EUM.DER
-	discarded("notification from a rogue chain", other.Encode(), subjCIKey, reasonUnknown)
+	discarded("notification from a rogue chain", other.Encode(), es9.SubjectCIKey, es9.ReasonUnknown)
 	evs := e.log.Kind("notification_received")
 	if len(evs) != 2 || evs[0].Str("kind") != "install" || evs[1].Str("kind") != "enable" || evs[1].Get("seq") != 3 {
 		t.Fatalf("notifications %v", evs)
@@ -395,14 +395,14 @@ func TestCancelSession(t *testing.T) {
 	r := es10.CancelSessionResponse{TransactionID: c.txBytes, SmdpOID: rsp.RegisteredID(thePKI(t).SMDP[testOp].Auth.X509), Reason: es10.CancelPostponed}
 	r.Signature, _ = rsp.Sign(thePKI(t).EUICC[farEID].Key, r.SignedPart())
 	code, m, err := cancel(r)
-	mustFail(t, "cancel with a foreign signature", code, m, err, 200, subjEUICC, reasonVerifyFailed)
+	mustFail(t, "cancel with a foreign signature", code, m, err, 200, es9.SubjectEUICC, es9.ReasonVerifyFailed)
 	r.Signature, _ = rsp.Sign(c.cert.Key, r.SignedPart())
 	code, m, err = cancel(r)
 	mustOK(t, "cancelSession", code, m, err)
 	code, m, err = c.getBPP(c.prepareDownloadResponse(false))
-	mustFail(t, "getBoundProfilePackage after cancel", code, m, err, 200, subjTransactionID, reasonUnknown)
+	mustFail(t, "getBoundProfilePackage after cancel", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
 	code, m, err = cancel(r)
-	mustFail(t, "second cancel", code, m, err, 200, subjTransactionID, reasonUnknown)
+	mustFail(t, "second cancel", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
 	// The order was never installed, so it can be downloaded again.
 	c2 := e.card(testEID, mid)
 	c2.upToBPP()
@@ -530,7 +530,7 @@ func TestReleaseThreeLPAAnswered(t *testing.T) {
 	req.Header.Set(es9.AdminProtocolHeader, "gsma/rsp/v3.1.0")
 	req.Header.Set("Content-Type", es9.ContentType)
 	code, m, err = e.do(req)
-	mustFail(t, "wrong-case member", code, m, err, http.StatusOK, subjFunction, reasonInvalidFormat)
+	mustFail(t, "wrong-case member", code, m, err, http.StatusOK, es9.SubjectFunction, es9.ReasonInvalidFormat)
 }
 
 // SGP.22 §5.6.5: the card's cancelSession closes the session, and the
@@ -562,7 +562,7 @@ func TestCancelReasonSettlesOrder(t *testing.T) {
 			if tc.downloads {
 				mustOK(t, "authenticateClient on the released order", code, m, err)
 			} else {
-				mustFail(t, "authenticateClient on an order in error", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
+				mustFail(t, "authenticateClient on an order in error", code, m, err, 200, es9.SubjectMatchingID, es9.ReasonAlreadyUsed)
 			}
 		})
 	}
@@ -601,12 +601,12 @@ func TestCancelAfterInstallResult(t *testing.T) {
 				t.Fatalf("notification_received %v, want the card's errorReason", evs)
 			}
 			code, m, err := e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(c.signedCancel(t, tc.reason))})
-			mustFail(t, "cancelSession after the install result", code, m, err, http.StatusOK, subjTransactionID, reasonUnknown)
+			mustFail(t, "cancelSession after the install result", code, m, err, http.StatusOK, es9.SubjectTransactionID, es9.ReasonUnknown)
 			if evs := e.log.Kind(KindSessionCancelled); len(evs) != 0 {
 				t.Fatalf("session_cancelled %v after the session ended", evs)
 			}
 			code, m, err = authenticateAgain(t, e, mid)
-			mustFail(t, "authenticateClient on a settled order", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
+			mustFail(t, "authenticateClient on a settled order", code, m, err, 200, es9.SubjectMatchingID, es9.ReasonAlreadyUsed)
 			// The same result again (a card that lost the 204) is still
 			// acknowledged once, the session ended or not.
 			if code, _, err := c.notify(c.installResult(1, tc.ok)); err != nil || code != http.StatusNoContent {
@@ -850,13 +850,13 @@ func TestCancelSessionTrust(t *testing.T) {
 			r := c.cancel(es10.CancelEndUserRejection, nil)
 			r.Signature[5] ^= 1
 			return r
-		}, subjEUICC + "/" + reasonVerifyFailed, false, "released", false},
+		}, es9.SubjectEUICC + "/" + es9.ReasonVerifyFailed, false, "released", false},
 		{"another SM-DP+'s OID", "auth", func(c *card) es10.CancelSessionResponse {
 			return c.cancel(es10.CancelEndUserRejection, other)
-		}, subjSMDP + "/" + reasonInvalidAssociation, false, "released", false},
+		}, es9.SubjectSMDP + "/" + es9.ReasonInvalidAssociation, false, "released", false},
 		{"another SM-DP+'s OID before authenticateClient", "init", func(c *card) es10.CancelSessionResponse {
 			return c.cancel(es10.CancelEndUserRejection, other)
-		}, subjSMDP + "/" + reasonInvalidAssociation, false, "released", false},
+		}, es9.SubjectSMDP + "/" + es9.ReasonInvalidAssociation, false, "released", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -934,8 +934,8 @@ func TestMatchingIDRefused(t *testing.T) {
 		reason  string
 		keepsAt string // the order's state afterwards
 	}{
-		{"another EID's order", otherEID, false, subjEID, reasonRefused, "released"},
-		{"package already sent", testEID, true, subjMatchingID, reasonAlreadyUsed, "downloaded"},
+		{"another EID's order", otherEID, false, es9.SubjectEID, es9.ReasonRefused, "released"},
+		{"package already sent", testEID, true, es9.SubjectMatchingID, es9.ReasonAlreadyUsed, "downloaded"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)

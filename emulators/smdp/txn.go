@@ -9,6 +9,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // step is where a download session stands (SGP.22 §3.1.3 order of calls).
@@ -71,15 +72,15 @@ type sentPackage struct {
 func (s *Server) lookup(id []byte, want step) (*transaction, error) {
 	t := s.tx[hexID(id)]
 	if t == nil {
-		return nil, fail(subjTransactionID, reasonUnknown, "unknown transactionId")
+		return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "unknown transactionId")
 	}
 	if !s.cfg.Now().Before(t.expires) {
 		t.step = closed
 		delete(s.tx, hexID(id))
-		return nil, fail(subjDownloadOrder, reasonTTLExpired, "transaction expired")
+		return nil, fail(es9.SubjectDownloadOrder, es9.ReasonTTLExpired, "transaction expired")
 	}
 	if t.step != want {
-		return nil, fail(subjTransactionID, reasonUnknown, "transaction is %s, not %s", t.step, want)
+		return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "transaction is %s, not %s", t.step, want)
 	}
 	return t, nil
 }
@@ -279,18 +280,18 @@ func (s *Server) findOrder(matchingID, eid string) (*order, error) {
 			}
 		}
 		if best == nil {
-			return nil, fail(subjMatchingID, reasonRefused, "no pending order for this EID")
+			return nil, fail(es9.SubjectMatchingID, es9.ReasonRefused, "no pending order for this EID")
 		}
 		return best, nil
 	}
 	o := s.orders[matchingID]
 	switch {
 	case o == nil:
-		return nil, fail(subjMatchingID, reasonRefused, "unknown matching ID")
+		return nil, fail(es9.SubjectMatchingID, es9.ReasonRefused, "unknown matching ID")
 	case o.eid != eid:
-		return nil, fail(subjEID, reasonRefused, "matching ID belongs to another EID")
+		return nil, fail(es9.SubjectEID, es9.ReasonRefused, "matching ID belongs to another EID")
 	case o.state != "released":
-		return nil, fail(subjMatchingID, reasonAlreadyUsed, "order already %s", o.state)
+		return nil, fail(es9.SubjectMatchingID, es9.ReasonAlreadyUsed, "order already %s", o.state)
 	}
 	return o, nil
 }

@@ -141,6 +141,40 @@ func Failure(subject, reason, message string) ResponseHeader {
 		StatusCodeData: &StatusCodeData{SubjectCode: subject, ReasonCode: reason, Message: message}}}
 }
 
+// Subject and reason codes of statusCodeData (SGP.22 §5.6 function
+// tables; 1.x/2.x are the generic request-format codes of SGP.22 §6.5.2 /
+// SGP.02 §5.1.6.4): the emulated SM-DP+ answers with them and the LPA side
+// reads them (StatusError.SessionGone), from this one table.
+const (
+	SubjectFunction      = "1.2"    // the function request itself
+	SubjectEUICC         = "8.1"    // eUICC (its signatures)
+	SubjectEID           = "8.1.1"  // EID
+	SubjectEUMCert       = "8.1.2"  // EUM certificate
+	SubjectEUICCCert     = "8.1.3"  // eUICC certificate
+	SubjectMatchingID    = "8.2.6"  // matching ID
+	SubjectSMDPAddress   = "8.8.1"  // SM-DP+ address
+	SubjectSecurityConf  = "8.8.2"  // security configuration (the eUICC's CIs for signing)
+	SubjectSMDP          = "8.8"    // SM-DP+
+	SubjectSVN           = "8.8.3"  // specification version number
+	SubjectNoDPauthCert  = "8.8.4"  // CERT.DPauth for a CI the eUICC verifies with
+	SubjectDownloadOrder = "8.8.5"  // download order
+	SubjectTransactionID = "8.10.1" // transactionId
+	SubjectCIKey         = "8.11.1" // CI public key
+
+	ReasonInvalidFormat      = "2.1"  // format error: invalid
+	ReasonMissing            = "2.2"  // mandatory element missing
+	ReasonUnsupported        = "3.1"  // unsupported
+	ReasonNoCertForCI        = "3.7"  // unavailable server authentication certificate
+	ReasonRefused            = "3.8"  // refused / invalid association
+	ReasonUnknown            = "3.9"  // unknown
+	ReasonInvalidAssociation = "3.10" // invalid association
+	ReasonAlreadyUsed        = "3.3"  // already in use
+	ReasonExecution          = "4.2"  // execution error
+	ReasonTTLExpired         = "4.10" // time to live expired
+	ReasonVerifyFailed       = "6.1"  // signature / certificate verification failed
+	ReasonCertExpired        = "6.3"  // certificate expired
+)
+
 // Err returns nil for a success, else a *StatusError.
 func (h ResponseHeader) Err() error {
 	if h.Succeeded() {
@@ -181,7 +215,7 @@ func (e *StatusError) Error() string {
 // (8.8.5/4.10). A cancelSession for it could only be refused the same
 // way, so the LPA sends none.
 func (e *StatusError) SessionGone() bool {
-	return e.Subject == "8.10.1" || e.Subject == "8.8.5" && e.Reason == "4.10"
+	return e.Subject == SubjectTransactionID || e.Subject == SubjectDownloadOrder && e.Reason == ReasonTTLExpired
 }
 
 func orNone(s string) string {

@@ -291,6 +291,14 @@ func TestStatusError(t *testing.T) {
 		{"no message", Failure("8.1", "6.1", ""), "status Failed subject 8.1 reason 6.1", false},
 		{"unknown transaction", Failure("8.10.1", "3.9", "unknown transactionId"), "status Failed subject 8.10.1 reason 3.9: unknown transactionId", true},
 		{"expired order", Failure("8.8.5", "4.10", ""), "status Failed subject 8.8.5 reason 4.10", true},
+		// The subject alone says a transactionId is not held; a
+		// download order is gone only when its time to live ran out.
+		{"transaction refused", Failure("8.10.1", "3.8", ""), "status Failed subject 8.10.1 reason 3.8", true},
+		{"order unknown", Failure("8.8.5", "3.9", ""), "status Failed subject 8.8.5 reason 3.9", false},
+		{"other subject, expired", Failure("8.1.3", "4.10", ""), "status Failed subject 8.1.3 reason 4.10", false},
+		// The table the emulated SM-DP+ answers from holds SGP.22's codes.
+		{"table: unknown transaction", Failure(SubjectTransactionID, ReasonUnknown, ""), "status Failed subject 8.10.1 reason 3.9", true},
+		{"table: expired order", Failure(SubjectDownloadOrder, ReasonTTLExpired, ""), "status Failed subject 8.8.5 reason 4.10", true},
 		{"no codes", ResponseHeader{FunctionExecutionStatus{Status: StatusFailed}}, "status Failed", false},
 		// t180 F9: Expired is said as expired.
 		{"expired", ResponseHeader{FunctionExecutionStatus{Status: StatusExpired}}, "status Expired (the SM-DP+ did not execute the function in time)", false},
