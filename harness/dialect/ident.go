@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/cscs"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -69,43 +70,24 @@ func ReadCOPS(line string) (COPS, bool) {
 // OperText is a +COPS <oper> name (format 0 or 1) as text, read in the
 // TE character set the host set with +CSCS (27.007 §5.5; cscs): UCS2
 // hex, or GSM default alphabet codes a byte each, the control bytes
-// among them perhaps in the \xNN form a log (ours: fieldlog.Escape)
-// shows them in. Under IRA, or a set not known (""), the name is taken as
-// it stands: a modem that sends UTF-8 there sends text. In every set a
-// V.250 string constant's escapes are read first (§5.4.2.2,
-// at.UnescapeString: \22 is '"', \5C '\'), as the emulated modem writes
-// a name that holds them; a '\' without two hex digits after it stays as
-// sent. An error says the name is no string of that set.
+// among them perhaps in the form a log (ours: fieldlog.Escape) shows
+// them in, \xNN, <CR>, <LF> or <^Z> (fieldlog.Unescape). Under IRA, or a
+// set not known (""), the name is taken as it stands: a modem that sends
+// UTF-8 there sends text. In every set a V.250 string constant's escapes
+// are read first (§5.4.2.2, at.UnescapeString: \22 is '"', \5C '\'), as
+// the emulated modem writes a name that holds them; a '\' without two
+// hex digits after it stays as sent. An error says the name is no string
+// of that set.
 func OperText(oper, cs string) (string, error) {
 	switch strings.ToUpper(cs) {
 	case cscs.GSM:
-		codes, _ := at.UnescapeString(unescapeHex(oper))
+		codes, _ := at.UnescapeString(fieldlog.Unescape(oper))
 		return cscs.Decode(cs, codes)
 	case cscs.UCS2:
 		return cscs.Decode(cs, oper)
 	}
 	text, _ := at.UnescapeString(oper)
 	return text, nil
-}
-
-// unescapeHex undoes the \xNN form of a byte (fieldlog.Escape's for a
-// control byte).
-func unescapeHex(s string) string {
-	if !strings.Contains(s, `\x`) {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
-			if v, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
-				b = append(b, byte(v))
-				i += 3
-				continue
-			}
-		}
-		b = append(b, s[i])
-	}
-	return string(b)
 }
 
 // ParsePLMN reads +COPS? when the operator is given by number (the

@@ -13,6 +13,9 @@ func TestOperText(t *testing.T) {
 		{"T\x05l\x05com Libre", "GSM", "Télécom Libre", false},
 		{`T\x05l\x05com Libre`, "GSM", "Télécom Libre", false},
 		{`a\x00b\x02c\x11d`, "gsm", "a@b$c_d", false},
+		// Every form fieldlog.Escape writes: 0x1A is 'Ξ' (TS 23.038),
+		// which a log shows as <^Z>.
+		{`<^Z>ENO\x1b\x65`, "GSM", "ΞENO€", false},
 		{"Net\x1b\x65 \x1b\x3c1\x1b\x3e", "GSM", "Net€ [1]", false},
 		{"T\x7erk", "GSM", "Türk", false},
 		{"005400E9006C00E90063006F006D0020004C0069006200720065", "UCS2", "Télécom Libre", false},

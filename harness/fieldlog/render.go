@@ -139,6 +139,34 @@ func Escape(s string) string {
 	return b.String()
 }
 
+// Unescape is Escape's inverse: <CR>, <LF>, <^Z> and \xNN (either case)
+// back to the bytes they stand for, everything else as it stands. A line
+// that held such a form as text (Escaped) reads back as the byte: the log
+// does not tell them apart. dialect.OperText reads a GSM-alphabet name a
+// log showed so (TS 23.038: 0x1A is 'Ξ', 0x0D CR).
+func Unescape(s string) string {
+	if !strings.ContainsAny(s, `\<`) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "<CR>"):
+			b, i = append(b, '\r'), i+3
+		case strings.HasPrefix(s[i:], "<LF>"):
+			b, i = append(b, '\n'), i+3
+		case strings.HasPrefix(s[i:], "<^Z>"):
+			b, i = append(b, 0x1a), i+3
+		case s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' && isHexDigit(s[i+2]) && isHexDigit(s[i+3]):
+			v, _ := strconv.ParseUint(s[i+2:i+4], 16, 8)
+			b, i = append(b, byte(v)), i+3
+		default:
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
 // escapedForm matches what Escape writes for a control or non-UTF-8 byte.
 var escapedForm = regexp.MustCompile(`\\x[0-9A-F]{2}|<CR>|<LF>|<\^Z>`)
 
