@@ -361,17 +361,16 @@ const vendorPrefixes = "^#!$%*"
 // Huawei plugin has to ignore them for the same reason), never a
 // standard command's answer, nor ATI's, which is text. A command line
 // that did not parse (AT*CNTI?) keeps such lines as its answer.
+// The name is at.InfoName's ("#1 fan: on" is text, not a name); a line
+// with no colon is the boot lines' (^SYSSTART).
 func vendorURC(line string, names map[string]bool) bool {
-	name, _, ok := strings.Cut(line, ":")
-	if !ok || len(name) < 2 || !strings.ContainsRune(vendorPrefixes, rune(name[0])) {
+	if line == "" || !strings.ContainsRune(vendorPrefixes, rune(line[0])) || !strings.Contains(line, ":") {
 		return false
 	}
-	for _, r := range name[1:] {
-		if !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_') {
-			return false // text, not a name ("#1 fan: on")
-		}
-	}
-	return !names[name]
+	// SIMCom's '*' starts no extended name in V.250 (nor at.InfoName): its
+	// name is read as a '^' one's.
+	name, ok := at.InfoName("^" + line[1:])
+	return ok && !names[line[:1]+name[1:]]
 }
 
 // URCs returns the unsolicited lines received so far, oldest first.

@@ -61,6 +61,14 @@ func TestVendorURC(t *testing.T) {
 		{"#1 fan: on", map[string]bool{"I": true}, false},                 // not a name
 		{"^SYSSTART", nil, false},                                         // no colon: the boot lines take it
 		{"+CPIN: READY", map[string]bool{"+CPIN": true}, false},           // standard: isURC's
+		// The name as at.InfoName reads it: a blank before the colon
+		// (as InfoName allows), SIMCom's '*' as a vendor's.
+		{"^RSSI :18", map[string]bool{"+CIMI": true}, true},
+		{"^RSSI :18", map[string]bool{"^RSSI": true}, false},
+		{"*PSUTTZ: 2026,12,6,13,40,0,\"+4\",0", map[string]bool{"+CSQ": true}, true},
+		{"*CNTI: 0,LTE", map[string]bool{"*CNTI": true}, false},
+		{"^: 1", nil, false}, // a prefix alone is no name
+		{"", nil, false},
 	} {
 		if got := vendorURC(tc.line, tc.names); got != tc.urc {
 			t.Errorf("vendorURC(%q, %v) = %v, want %v", tc.line, tc.names, got, tc.urc)
