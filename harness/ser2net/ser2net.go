@@ -129,7 +129,7 @@ func (e Export) run(ctx context.Context, bin, dir string) (*Server, error) {
 			s.Stop()
 			// ser2net keeps running on a bad connection line, so its log
 			// is the only witness.
-			return nil, fmt.Errorf("ser2net not listening on ports %v after 5 s: %s", ports, s.Log())
+			return nil, fmt.Errorf("ser2net not listening on ports %v after %v: %s", ports, listenWait, s.Log())
 		}
 		select {
 		case <-s.done:
@@ -143,8 +143,9 @@ func (e Export) run(ctx context.Context, bin, dir string) (*Server, error) {
 	return s, nil
 }
 
-// listenWait bounds how long ser2net takes to listen on its ports.
-const listenWait = 5 * time.Second
+// listenWait bounds how long ser2net takes to listen on its ports (a
+// variable only for a test to shorten; the refusal names it).
+var listenWait = 5 * time.Second
 
 // Restart stops ser2net and starts it again on the same ports (a lab
 // host's ser2net restarted under its clients: every TCP connection drops).

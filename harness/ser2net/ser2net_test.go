@@ -3,8 +3,11 @@ package ser2net
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfig(t *testing.T) {
@@ -47,5 +50,25 @@ func TestStartsWithoutTheDevice(t *testing.T) {
 	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A ser2net that never listens is given up after listenWait, and the
+// refusal names that bound, not a number of its own.
+func TestNotListeningNamesTheBound(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "ser2net")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho 'a connection line it cannot use'\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	saved := listenWait
+	listenWait = 300 * time.Millisecond
+	defer func() { listenWait = saved }()
+	ports, err := freePorts(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Export{Device: "/dev/null", Raw: ports[0], RFC2217: ports[1]}.run(context.Background(), bin, t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "not listening on ports") || !strings.Contains(err.Error(), "after 300ms:") {
+		t.Fatalf("%v", err)
 	}
 }
