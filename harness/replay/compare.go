@@ -401,26 +401,34 @@ func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
 	return firstDivergence(playedBefore(p, rp, true), URCs, a, b, HostLog, "a URC the recording lacks")
 }
 
-// requestKey is how a card request is compared: route and what it is
-// about, not its signature or times; without the members lost names (a
-// recorded body the log did not keep whole).
-func requestKey(r fieldlog.Request, lost []string) string {
-	s := r.Method + " " + r.Path
-	add := func(name, v string) {
-		if v != "" && !slices.Contains(lost, name) {
-			s += " " + v
-		}
-	}
+// keyMember is a member of a card request that requestKey compares: its
+// body's name, the label it has in the key, its value.
+type keyMember struct{ name, label, value string }
+
+// keyMembers are, by route, the members of a card request requestKey
+// compares (docs/platform-api.md): one table, which lostMembers reads too.
+func keyMembers(r fieldlog.Request) []keyMember {
 	switch r.Path {
 	case "/v1/preferred-list":
-		if !slices.Contains(lost, "serving_plmn") {
-			s += " serving " + r.ServingPLMN
-		}
+		return []keyMember{{"serving_plmn", "serving ", r.ServingPLMN}}
 	case "/v1/notifications":
-		add("kind", r.Kind)
-		add("operator", r.Operator)
+		return []keyMember{{"kind", "", r.Kind}, {"operator", "", r.Operator}}
 	case "/v1/download":
-		add("operator", r.Operator)
+		return []keyMember{{"operator", "", r.Operator}}
+	}
+	return nil
+}
+
+// requestKey is how a card request is compared: route and what it is
+// about, not its signature or times; without the members lost names (a
+// recorded body the log did not keep whole). A labelled member is in it
+// even empty ("serving "); an unlabelled one only with a value.
+func requestKey(r fieldlog.Request, lost []string) string {
+	s := r.Method + " " + r.Path
+	for _, m := range keyMembers(r) {
+		if !slices.Contains(lost, m.name) && (m.value != "" || m.label != "") {
+			s += " " + m.label + m.value
+		}
 	}
 	return s
 }
@@ -434,21 +442,9 @@ func lostMembers(r fieldlog.Request) []string {
 		return nil
 	}
 	var lost []string
-	switch r.Path {
-	case "/v1/preferred-list":
-		if r.ServingPLMN == "" {
-			lost = append(lost, "serving_plmn")
-		}
-	case "/v1/notifications":
-		if r.Kind == "" {
-			lost = append(lost, "kind")
-		}
-		if r.Operator == "" {
-			lost = append(lost, "operator")
-		}
-	case "/v1/download":
-		if r.Operator == "" {
-			lost = append(lost, "operator")
+	for _, m := range keyMembers(r) {
+		if m.value == "" {
+			lost = append(lost, m.name)
 		}
 	}
 	return lost
