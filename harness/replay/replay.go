@@ -517,21 +517,38 @@ func (m *sessionMap) outgoing(line string, recorded []string) (string, []adaptat
 
 // procedureOnly reports recorded +CSIM or +CGLA answer lines that hold a
 // status word alone, 61xx or 6Cxx: T=0's procedure bytes, the card
-// telling the host how to go on with nothing done.
+// telling the host how to go on with nothing done. The first answer line
+// that is a status word alone decides.
 func procedureOnly(lines []string) bool {
 	for _, l := range lines {
 		for _, name := range []string{"+CSIM", "+CGLA"} {
-			a, ok, err := at.ParseHexAnswer(l, name)
-			if !ok || err != nil || len(a.Data) != 2 {
-				continue
+			if sw, alone, ok := answerSW(l, name); ok && alone {
+				return procedure(sw)
 			}
-			sw := uint16(a.Data[0])<<8 | uint16(a.Data[1])
-			_, more := apdu.MoreData(sw)
-			_, again := apdu.RepeatWithLe(sw)
-			return more || again
 		}
 	}
 	return false
+}
+
+// answerSW is the status word a +CSIM or +CGLA answer line (prefix's)
+// ends with, alone when the card gave no data with it; ok false for a
+// line that is no readable answer of prefix.
+func answerSW(line, prefix string) (sw uint16, alone, ok bool) {
+	a, ok, err := at.ParseHexAnswer(line, prefix)
+	if !ok || err != nil {
+		return 0, false, false
+	}
+	r, _ := apdu.ParseResponse(a.Data) // a status word at least (ParseHexAnswer)
+	return r.SW, len(r.Data) == 0, true
+}
+
+// procedure reports 61xx or 6Cxx: the bytes the card has for a GET
+// RESPONSE (61xx, ISO 7816-4 §5.6) or, after a GET RESPONSE that asked
+// for more, still has (6Cxx, TS 102 221 §7.3.1.1.4).
+func procedure(sw uint16) bool {
+	_, more := apdu.MoreData(sw)
+	_, again := apdu.RepeatWithLe(sw)
+	return more || again
 }
 
 // learn takes what the emulated modem answered to a recorded step, and
@@ -609,20 +626,12 @@ func channelKey(line string) string {
 	return ""
 }
 
-// announced is the 61xx or 6Cxx among an answer's lines: the bytes the
-// card has for a GET RESPONSE (61xx, ISO 7816-4 §5.6) or, after a GET
-// RESPONSE that asked for more, still has (6Cxx, TS 102 221 §7.3.1.1.4).
+// announced is the 61xx or 6Cxx (procedure) among an answer's lines,
+// with data before it or not.
 func announced(lines []string, prefix string) (uint16, bool) {
 	for _, l := range lines {
-		a, ok, err := at.ParseHexAnswer(l, prefix)
-		if !ok || err != nil {
-			continue
-		}
-		r, _ := apdu.ParseResponse(a.Data) // a status word at least (ParseHexAnswer)
-		_, more := apdu.MoreData(r.SW)
-		_, again := apdu.RepeatWithLe(r.SW)
-		if more || again {
-			return r.SW, true
+		if sw, _, ok := answerSW(l, prefix); ok && procedure(sw) {
+			return sw, true
 		}
 	}
 	return 0, false
