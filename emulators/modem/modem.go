@@ -392,8 +392,7 @@ func (m *Modem) LinesIn() int64 {
 // stall meter), until the modem has taken in more than n command lines
 // (its pty reader is a real goroutine), and reports whether it has.
 func (m *Modem) AwaitLinesIn(n int64, d time.Duration) bool {
-	w := stall.Begin(m.loop.Stalls, d)
-	t := time.NewTimer(d)
+	t := stall.Begin(m.loop.Stalls, d).NewTimer()
 	defer t.Stop()
 	for {
 		m.inMu.Lock()
@@ -409,11 +408,9 @@ func (m *Modem) AwaitLinesIn(n int64, d time.Duration) bool {
 		select {
 		case <-ch:
 		case now := <-t.C:
-			left := w.Left(now)
-			if left <= 0 {
+			if t.Out(now) {
 				return false
 			}
-			t.Reset(left)
 		}
 	}
 }

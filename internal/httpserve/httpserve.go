@@ -231,19 +231,16 @@ func (s *Server) Close() error {
 			// not run is still served and logged, or the capture's
 			// comparison would blame the server's log for the stall
 			// (outside tester t179 F1).
-			w := stall.Begin(stalls(), connWait)
-			t := time.NewTimer(connWait)
+			t := stall.Begin(stalls(), connWait).NewTimer()
 		wait:
 			for {
 				select {
 				case <-idle:
 					break wait
 				case now := <-t.C:
-					left := w.Left(now)
-					if left <= 0 {
+					if t.Out(now) {
 						break wait
 					}
-					t.Reset(left)
 				}
 			}
 			t.Stop()

@@ -167,8 +167,7 @@ func (ch *channel) awaitRoom() {
 	if awaitRoomParked != nil {
 		awaitRoomParked()
 	}
-	w := stall.Begin(ch.stalls, idleLimit)
-	limit := time.NewTimer(idleLimit)
+	limit := stall.Begin(ch.stalls, idleLimit).NewTimer()
 	defer limit.Stop()
 	for ch.pending.Load() >= maxRxBuffer && !ch.isLingering() {
 		select {
@@ -176,11 +175,9 @@ func (ch *channel) awaitRoom() {
 		case <-ch.quit:
 			return
 		case now := <-limit.C:
-			left := w.Left(now)
-			if left <= 0 {
+			if limit.Out(now) {
 				return
 			}
-			limit.Reset(left)
 		}
 	}
 }
