@@ -2,6 +2,7 @@ package stall
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -34,6 +35,16 @@ func (c *Conn) waitFor(now, t time.Time) Wait {
 		return Wait{}
 	}
 	return BeginAt(c.r, now, t.Sub(now))
+}
+
+// CloseWrite half-closes the connection beneath (TCP's FIN: the peer
+// reads its end and may still answer), or fails, naming it, when it
+// cannot be half-closed.
+func (c *Conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return fmt.Errorf("stall: a %T cannot be half-closed: %w", c.Conn, errors.ErrUnsupported)
 }
 
 // SetReadDeadline notes t as a wait of running time and sets it.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +57,54 @@ func TestConn(t *testing.T) {
 				t.Fatalf("error %v, want the deadline's: %v", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// A Conn half-closes what it wraps when that can (the peer reads the end
+// and still answers), and says which connection cannot.
+func TestConnCloseWrite(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan error, 1)
+	go func() {
+		s, err := ln.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		defer s.Close()
+		if _, err := io.ReadAll(s); err != nil { // to our end
+			served <- err
+			return
+		}
+		_, err = s.Write([]byte("ok"))
+		served <- err
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewConn(raw, nil)
+	defer c.Close()
+	if err := c.CloseWrite(); err != nil {
+		t.Fatalf("CloseWrite of a TCP connection: %v", err)
+	}
+	got, err := io.ReadAll(c)
+	if err := <-served; err != nil {
+		t.Fatalf("peer: %v", err)
+	}
+	if err != nil || string(got) != "ok" {
+		t.Fatalf("answer after the half-close %q, %v; want ok", got, err)
+	}
+
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	err = NewConn(a, nil).CloseWrite()
+	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "*net.pipe") {
+		t.Fatalf("CloseWrite of a pipe: %v, want ErrUnsupported naming *net.pipe", err)
 	}
 }
