@@ -94,6 +94,9 @@ var errRxOverflow = fmt.Errorf("receive buffer exceeds %d bytes", maxRxBuffer)
 // an exchange and the card's behaviour does not depend on how TCP segments
 // the stream.
 type channel struct {
+	// conn is a stall.Conn: its deadlines (the idle limit, the close
+	// grace, the write window) count the time the process ran, a stop or
+	// a starved process being no peer's silence (t192).
 	conn    net.Conn
 	bufSize int
 	tx      []byte
@@ -122,13 +125,11 @@ type channel struct {
 	cardClosed bool
 
 	// held bounds the channel's hold of the loop since it last took it
-	// (holdLimit), idle the read under way (idleLimit), grace the
-	// peer's close once the card closed a lingering channel
-	// (closeGrace): all in the time the process ran, a stop or a
-	// starved process being no peer's silence (stalls, the loop's meter;
-	// t192). Guarded by holdMu.
-	held, idle, grace stall.Wait
-	stalls            stall.Reader
+	// (holdLimit) in the time the process ran (stalls, the loop's
+	// meter); a read's deadline is the sooner of its end and the idle
+	// limit. Guarded by holdMu.
+	held   stall.Wait
+	stalls stall.Reader
 
 	// pending is the bytes readLoop posted that received has not taken
 	// yet (awaitRoom); room wakes a reader waiting for it to fall, quit
@@ -325,7 +326,7 @@ func (t *Terminal) openChannelLink(c stk.Command) stk.TerminalResponse {
 	}
 	// The transmit buffer at its granted size at once: the card fills it
 	// a chunk (200 bytes) at a time, and appending would reallocate it.
-	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold(), stalls: t.loop.Stalls, room: make(chan struct{}, 1), quit: make(chan struct{})}
+	ch := &channel{conn: stall.NewConn(conn, t.loop.Stalls), bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold(), stalls: t.loop.Stalls, room: make(chan struct{}, 1), quit: make(chan struct{})}
 	ch.held = stall.Begin(ch.stalls, holdLimit)
 	t.ch, t.linkErr = ch, nil
 	go t.readLoop(ch)
@@ -357,9 +358,6 @@ func (t *Terminal) readLoop(ch *channel) {
 		ch.awaitRoom()
 		lingering := ch.armIdleLimit()
 		n, err := ch.conn.Read(buf)
-		for n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && ch.stillWaiting() {
-			n, err = ch.conn.Read(buf)
-		}
 		if err != nil && ch.lingers() {
 			// The card is done with it and nothing waits: the end closes
 			// the socket. (Data before it went to received, which drops a
@@ -434,47 +432,16 @@ func (ch *channel) armIdleLimit() (lingering bool) {
 	}
 	var d time.Time
 	if ch.hold != nil {
-		now := time.Now()
-		ch.idle = stall.BeginAt(ch.stalls, now, idleLimit)
-		d = readDeadline(now, ch.idle, ch.held)
+		d = ch.readDeadline(time.Now())
 	}
 	_ = ch.conn.SetReadDeadline(d)
 	return false
 }
 
-// readDeadline is when the first of a read's waits runs out if the
-// process runs from now on.
-func readDeadline(now time.Time, waits ...stall.Wait) time.Time {
-	var d time.Time
-	for i, w := range waits {
-		if e := w.Deadline(now); i == 0 || e.Before(d) {
-			d = e
-		}
-	}
-	return d
-}
-
-// stillWaiting, at a read's deadline, reports whether the waits it bounds
-// still have time (the process was stopped or starved meanwhile: the
-// peer may have answered, and nobody read it), and if so sets the
-// deadline again for what they have left. A suspended channel's read has
-// no deadline of its own: one that passed was set before the suspension.
-func (ch *channel) stillWaiting() bool {
-	ch.holdMu.Lock()
-	defer ch.holdMu.Unlock()
-	now := time.Now()
-	var d time.Time
-	switch {
-	case ch.lingering:
-		d = ch.grace.Deadline(now)
-	case ch.hold != nil:
-		d = readDeadline(now, ch.idle, ch.held)
-	}
-	if d.IsZero() || !d.After(now) {
-		return false
-	}
-	_ = ch.conn.SetReadDeadline(d)
-	return true
+// readDeadline is when a read from now runs out: at the idle limit, or
+// sooner at the end of the hold's; callers hold holdMu.
+func (ch *channel) readDeadline(now time.Time) time.Time {
+	return now.Add(min(idleLimit, ch.held.Left(now)))
 }
 
 // pastHoldLimit reports whether the channel's hold has lasted holdLimit
@@ -492,8 +459,7 @@ func (ch *channel) rehold(loop *clock.Loop) {
 	now := time.Now()
 	ch.hold = loop.Hold()
 	ch.held = stall.BeginAt(ch.stalls, now, holdLimit)
-	ch.idle = stall.BeginAt(ch.stalls, now, idleLimit)
-	_ = ch.conn.SetReadDeadline(readDeadline(now, ch.idle, ch.held))
+	_ = ch.conn.SetReadDeadline(ch.readDeadline(now))
 }
 
 // isLingering reports whether the card closed the channel to a
@@ -604,20 +570,11 @@ func (t *Terminal) sendData(c stk.Command) stk.TerminalResponse {
 }
 
 // write writes b to the peer within writeTimeout of the time the process
-// ran: a peer that stopped reading (its window full) fails it, a stop
-// of the process does not.
+// ran (conn): a peer that stopped reading (its window full) fails it, a
+// stop of the process does not.
 func (ch *channel) write(b []byte) (int, error) {
-	w := stall.Begin(ch.stalls, writeTimeout)
-	sent := 0
-	for {
-		now := time.Now()
-		_ = ch.conn.SetWriteDeadline(w.Deadline(now))
-		n, err := ch.conn.Write(b[sent:])
-		sent += n
-		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || w.Left(time.Now()) <= 0 {
-			return sent, err
-		}
-	}
+	_ = ch.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return ch.conn.Write(b)
 }
 
 // receiveData runs RECEIVE DATA (TS 102 223 §6.4.29): up to the asked
@@ -714,9 +671,7 @@ func (t *Terminal) halfClose(ch *channel, byCard bool) bool {
 		case ch.room <- struct{}{}:
 		default:
 		}
-		now := time.Now()
-		ch.grace = stall.BeginAt(ch.stalls, now, closeGrace)
-		_ = ch.conn.SetReadDeadline(ch.grace.Deadline(now))
+		_ = ch.conn.SetReadDeadline(time.Now().Add(closeGrace))
 		h := ch.hold
 		ch.hold, ch.ended = nil, true
 		if h != nil {
