@@ -1,7 +1,6 @@
 package atclient
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -76,7 +75,9 @@ func (c *Client) reopen(cause error) error {
 	c.mu.Unlock()
 	c.tracef("#", fmt.Sprintf("port dropped (%v); reopening, up to %v", cause, c.reconnect))
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(c.ctx, c.reconnect)
+	// Of the client's running time (WithStalls): a modem that came back
+	// while the process was stopped is back.
+	ctx, cancel := stall.Begin(c.stalls, c.reconnect).Context(c.ctx)
 	defer cancel()
 	if quick {
 		c.backoff = min(max(2*c.backoff, reopenBackoff), time.Second)

@@ -1,11 +1,16 @@
 package atclient
 
 import (
+	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/stall/stalltest"
 )
 
 // stalls is a stall meter for tests: it reports no stall until the
@@ -107,6 +112,44 @@ func testWaitURCStallNotCounted(t *testing.T, kind string) {
 				t.Fatalf("%q, %v, want a timeout", u, err)
 			case !tc.wantErr && (err != nil || u != "+CEREG: 5"):
 				t.Fatalf("%q, %v, want +CEREG: 5", u, err)
+			}
+		})
+	}
+}
+
+// The reconnect window is of the client's running time too: a modem that
+// came back after the window in wall time, but within it once a stop of
+// the process is taken off, is the port back; one that did not is gone,
+// the window's end read as a deadline (t192's leftover).
+func TestReconnectWindowCountsRunningTime(t *testing.T) {
+	const window = 100 * time.Millisecond
+	tests := []struct {
+		name     string
+		stopped  time.Duration // 50 ms into the window
+		wantBack bool
+	}{
+		{"back after the window", 0, false},
+		{"back after the window, stopped 600 ms meanwhile", 600 * time.Millisecond, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newPTYModem(t, t.TempDir())
+			p, err := transport.Open(context.Background(), m.link, transport.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.unplug() // the modem resets: the window begins
+			c := New(p, WithTimeout(time.Second), WithReconnect(window), WithStalls(stalltest.StopIn(50*time.Millisecond, tc.stopped)))
+			defer c.Close()
+			time.Sleep(300 * time.Millisecond)
+			m.plugIn() // back 300 ms later
+			time.Sleep(500 * time.Millisecond)
+			_, err = c.Command("AT")
+			switch {
+			case tc.wantBack && err != nil:
+				t.Fatalf("%v, want the port back", err)
+			case !tc.wantBack && (!errors.Is(err, ErrClosed) || !strings.Contains(err.Error(), "did not come back") || !strings.Contains(err.Error(), context.DeadlineExceeded.Error())):
+				t.Fatalf("%v, want the port gone, the window run out", err)
 			}
 		})
 	}
