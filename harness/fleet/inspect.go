@@ -61,6 +61,7 @@ type inspector struct {
 const (
 	// maxInspectBody bounds a page of the log read.
 	maxInspectBody = 16 << 20
+	// inspectTimeout bounds a page's read in the time the process ran.
 	inspectTimeout = 10 * time.Second
 	inspectPage    = 1000
 	// inspectEvery bounds how often (wall clock) the log is read.
@@ -113,7 +114,7 @@ var maxUnread = 5000
 func newInspector(base string, tc *tls.Config) *inspector {
 	// A redirect is an answer of the platform's, not a log (the cards do
 	// not follow one either): newLogReader follows none.
-	client := &http.Client{Timeout: inspectTimeout}
+	client := &http.Client{} // a page's bound is the reader's (logReader.timeout)
 	if tc != nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = tc

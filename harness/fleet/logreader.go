@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/proto/logpage"
+	"github.com/esimhil/esimhil/internal/stall"
 	"github.com/esimhil/esimhil/internal/textcut"
 )
 
@@ -47,6 +48,11 @@ type logReader[E any] struct {
 	spec   logSpec[E]
 	base   string
 	client *http.Client
+	// timeout bounds a page's read, its answer's body included, in the
+	// time the process ran (stalls; nil: stall.Default), as the cards'
+	// own waits: a stop of the process is no slow log route (t192).
+	timeout time.Duration
+	stalls  stall.Reader
 	// ctx ends a read in flight when the storm is stopped.
 	ctx context.Context
 	// afterSignal: ctx is the bounded one of the last read after a stop.
@@ -83,11 +89,12 @@ type logReader[E any] struct {
 	last       time.Time
 }
 
-// newLogReader reads the log at base+spec.path with client; redirects
-// are not followed (what another origin holds is not this server's log).
+// newLogReader reads the log at base+spec.path with client, each page
+// within inspectTimeout; redirects are not followed (what another origin
+// holds is not this server's log).
 func newLogReader[E any](base string, client *http.Client, spec logSpec[E]) logReader[E] {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return logReader[E]{spec: spec, base: strings.TrimSuffix(base, "/"), client: client, ctx: context.Background()}
+	return logReader[E]{spec: spec, base: strings.TrimSuffix(base, "/"), client: client, timeout: inspectTimeout, ctx: context.Background()}
 }
 
 // markOf is what tells one log entry from another: all it says, as JSON
@@ -152,7 +159,9 @@ func (a answered) Unwrap() error { return a.error }
 func (l *logReader[E]) page(offset, limit int) (*logpage.Page[E], error) {
 	path := l.spec.path
 	u := fmt.Sprintf("%s%s?offset=%d&limit=%d", l.base, path, offset, limit)
-	req, err := http.NewRequestWithContext(l.ctx, http.MethodGet, u, nil)
+	ctx, cancel := stall.Begin(l.stalls, l.timeout).Context(l.ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func newSMDPReader(op string, addr netip.AddrPort, tc *tls.Config) *smdpReader {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tc
 	r := &smdpReader{op: op, log: map[string]int{}, taken: map[string]bool{}, kinds: map[string]string{}}
-	r.logReader = newLogReader("https://"+addr.String(), &http.Client{Timeout: inspectTimeout, Transport: tr}, logSpec[smdplog.Entry]{
+	r.logReader = newLogReader("https://"+addr.String(), &http.Client{Transport: tr}, logSpec[smdplog.Entry]{
 		path: smdplog.Path, who: "the SM-DP+", item: "entry", items: "entries",
 		decode: smdplog.DecodePage,
 		index:  func(e smdplog.Entry) int { return e.Index },
