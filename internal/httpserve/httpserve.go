@@ -105,8 +105,9 @@ type Server struct {
 const goHeaderSlop = 4096
 
 // connWait bounds how long Close waits for connections still being
-// served (a handler still running), in the process's running time.
-const connWait = 5 * time.Second
+// served (a handler still running), in the process's running time. A
+// var: tests shorten it.
+var connWait = 5 * time.Second
 
 // Serve starts serving h on ln with limits (zero fields: Default). wrap, if
 // not nil, wraps the connection-capped listener (TLS goes there).

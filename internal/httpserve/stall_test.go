@@ -120,3 +120,53 @@ func TestConsumedCountsRunningTime(t *testing.T) {
 		})
 	}
 }
+
+// Close's wait for a handler still running counts only the time the
+// process ran: one that ends past it in wall time, but within it once a
+// stop is taken off, is served (and logged) before Close returns (t179
+// F1).
+func TestCloseCountsRunningTime(t *testing.T) {
+	was := connWait
+	connWait = 100 * time.Millisecond
+	t.Cleanup(func() { connWait = was })
+	tests := []struct {
+		name    string
+		stopped time.Duration // 50 ms into Close
+		want    bool          // the handler ended before Close returned
+	}{
+		{"handler past the wait", 0, false},
+		{"handler past the wait, stopped 1 s meanwhile", time.Second, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stop := stopNone(t, tc.stopped)
+			var ended atomic.Bool
+			started := make(chan struct{})
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				close(started)
+				time.Sleep(300 * time.Millisecond) // the handler's own pace
+				ended.Store(true)
+			})
+			e, err := Listen("127.0.0.1:0", h, Limits{}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := net.Dial("tcp", e.Addr().String())
+			if err != nil {
+				e.Close()
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+			<-started
+			stop.stopIn()
+			e.Close()
+			if got := ended.Load(); got != tc.want {
+				t.Fatalf("handler ended before Close returned: %v, want %v", got, tc.want)
+			}
+			for !ended.Load() { // not left running past the test
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+}
