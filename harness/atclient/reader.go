@@ -509,8 +509,8 @@ func (c *Client) kickLoop() {
 
 // OverlongLine is what the trace holds in place of a line over
 // at.MaxResponseLine: the client's text, never the modem's (lab record
-// must not take it for an identity).
-const OverlongLine = "<overlong line dropped>"
+// must not take it for an identity, a replay must not send it).
+const OverlongLine = fieldlog.OverlongLine
 
 // gsmQuoted says whether a line's control bytes all sit inside its
 // quoted strings, each a 7-bit byte: under +CSCS="GSM" those are TS

@@ -321,6 +321,9 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if !slices.ContainsFunc(f.Logs, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
 		return nil, m.errAt(m.Node("logs"), "logs", "%s", NoCommands)
 	}
+	if err := overlongCommand(f); err != nil {
+		return nil, err
+	}
 	p.Facts = Extract(f, base.RefreshURCs, base.BootURCs)
 	if on := p.Facts.PowerOn; on != nil && (on.At == 0 || len(p.Facts.PreBoot) > 0) {
 		p.PowerOn = true
@@ -1782,6 +1785,25 @@ const cutSkip = "its line lost bytes in the log, though the field modem took it 
 // cutPartSkip is why a command that continues a cut one (cutPart) is not
 // played; its argument is the cut command's line.
 const cutPartSkip = "it continues the command at line %d, whose line lost bytes in the log and is not played"
+
+// overlongCommand refuses a command whose line the log holds only as
+// the harness's placeholder for a line over its bound
+// (fieldlog.OverlongLine): the text the host sent is lost, so nothing
+// can play it, and sent as it stands the placeholder would be a command
+// of its own. Unlike a cut +CGLA (cutCommand), no answer tells what it
+// did, and even one answered ERROR may have run the commands before the
+// one refused (V.250 §5.6 ends a line at the first error).
+func overlongCommand(f *Fixture) error {
+	for i, t := range f.Logs {
+		for _, e := range t.Entries {
+			if e.Role == fieldlog.Command && strings.TrimSpace(e.Text) == fieldlog.OverlongLine {
+				return LogsCannot{&Error{File: t.File, Line: e.Line, Path: fmt.Sprintf("logs[%d]", i), Msg: fmt.Sprintf(
+					"line %d was cut in the log (%q stands for a line over the recorder's bound): its command cannot be replayed; cut the log before it, or put the command back from another record of the session", e.Line, fieldlog.OverlongLine)}}
+			}
+		}
+	}
+	return nil
+}
 
 // cutCommand says why command k of t is a line the log cut: its hex is no
 // APDU for bytes lost, yet the field modem answered it with a well-formed answer (data,

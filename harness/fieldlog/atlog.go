@@ -44,6 +44,11 @@ func readATLog(file string, lines []string) (*Transcript, error) {
 	return finish(file, Absolute, recs, false)
 }
 
+// OverlongLine is what the harness's AT client writes to at.log (and
+// a replay's host.log) in place of a line over at.MaxResponseLine: its
+// own text, never the modem's or the host's. The line's text is lost.
+const OverlongLine = "<overlong line dropped>"
+
 // noAnswerPrefix starts the note a harness writes after a command the
 // modem left without a final result, where its host moved on or its log
 // ends (NoAnswerNote).
