@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -175,6 +176,10 @@ func BuiltinMasks() []string {
 	return out
 }
 
+// NameChars is the set a fixture's name is made of: it names the
+// fixture's directory, one path element, the same on every file system.
+const NameChars = "lower-case letters, digits, '.', '_' and '-', starting with a letter or a digit, at most 100 characters, no \"..\""
+
 var fixtureName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}$`)
 
 // DraftMark starts the placeholders `esimhil fixture` writes for what
@@ -194,7 +199,33 @@ func (m *Manifest) Drafted() []string {
 }
 
 // ValidName says whether name can name a fixture (and its directory).
-func ValidName(name string) bool { return fixtureName.MatchString(name) }
+func ValidName(name string) bool { return NameProblem(name) == "" }
+
+// NameProblem says why name cannot name a fixture ("" when it can): a
+// path, a parent, or a character outside NameChars, named.
+func NameProblem(name string) string {
+	switch {
+	case name == "":
+		return "empty"
+	case strings.ContainsAny(name, `/\`):
+		return "a path, not a name: the fixture's directory is made under --dir"
+	case strings.Contains(name, ".."):
+		return `it holds "..", which names a parent directory`
+	case len(name) > 100:
+		return fmt.Sprintf("%d characters, more than 100", len(name))
+	case !fixtureName.MatchString(name):
+		for i, r := range name {
+			switch {
+			case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			case strings.ContainsRune("._-", r) && i == 0:
+				return fmt.Sprintf("it starts with %q", r)
+			case !strings.ContainsRune("._-", r):
+				return fmt.Sprintf("character %d, %q, is outside the set", utf8.RuneCountInString(name[:i])+1, r)
+			}
+		}
+	}
+	return ""
+}
 
 // LoadManifest reads dir/manifest.yaml and checks it on its own (the
 // logs are checked against it by Load).
@@ -321,8 +352,8 @@ func (m *Manifest) top(root *yaml.Node) error {
 	if err != nil {
 		return err
 	}
-	if !fixtureName.MatchString(m.Name) {
-		return m.errAt(m.Node("name"), "name", "%q: want lower-case letters, digits, '.', '_', '-' (it names the fixture's directory)", m.Name)
+	if why := NameProblem(m.Name); why != "" {
+		return m.errAt(m.Node("name"), "name", "%q: %s; want %s (it names the fixture's directory)", m.Name, why, NameChars)
 	}
 	if m.Expect != Reproduces && m.Expect != Fixed {
 		return m.errAt(m.Node("expect"), "expect", "%q: want %s or %s", m.Expect, Reproduces, Fixed)

@@ -90,7 +90,7 @@ func TestManifestErrors(t *testing.T) {
 		{"field twice", "seed: 7", "seed: 7\nseed: 8", "demo/manifest.yaml:23:1: seed: given twice"},
 		{"required missing", "expected: \"the download goes through\"\n", "", "demo/manifest.yaml:1:1: expected: required field missing"},
 		{"bad expect", "expect: fixed", "expect: works", `demo/manifest.yaml:21:9: expect: "works": want reproduces or fixed`},
-		{"bad name", "name: demo", "name: Demo Fixture", `demo/manifest.yaml:1:7: name: "Demo Fixture": want lower-case letters`},
+		{"bad name", "name: demo", "name: Demo Fixture", `demo/manifest.yaml:1:7: name: "Demo Fixture": character 1, 'D', is outside the set; want lower-case letters`},
 		{"blank expected", `expected: "the download goes through"`, `expected: "  "`, "demo/manifest.yaml:19:11: expected: empty: say it in words"},
 		{"blank source", `source: "lpac chip info from a ticket"`, `source: ""`, "demo/manifest.yaml:2:9: source: empty: say it in words"},
 		{"blank failure", `what: "ERROR"`, `what: ""`, "demo/manifest.yaml:20:42: failure.what: empty: say it in words"},

@@ -51,8 +51,8 @@ type Drafted struct {
 // the manifest's comments tell the user what to check. The fixture is
 // left for the user to edit: "expected" says what should have happened.
 func Draft(parent, name, source string, logs []string) (*Drafted, error) {
-	if !field.ValidName(name) {
-		return nil, fmt.Errorf("fixture name %q: want lower-case letters, digits, '.', '_', '-'", name)
+	if why := field.NameProblem(name); why != "" {
+		return nil, fmt.Errorf("fixture name %q: %s; want %s", name, why, field.NameChars)
 	}
 	if len(logs) == 0 {
 		return nil, errors.New("no logs to draft a fixture from")

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -93,7 +96,7 @@ func TestFlagValuesRefused(t *testing.T) {
 	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
 	fl := []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "1"}
 	ext := append(slices.Clone(fl), "--platform", "https://127.0.0.1:1")
-	dir := t.TempDir()
+	dir, drafts := t.TempDir(), t.TempDir()
 	for _, tc := range []struct {
 		args []string
 		want string // stderr's first line
@@ -154,6 +157,16 @@ func TestFlagValuesRefused(t *testing.T) {
 		{append(slices.Clone(fl), "--shard", "0/0"), `esimhil fleet: --shard "0/0": want i/n with 0 ≤ i < n`},
 		{append(slices.Clone(fl), "--shard", "1/-1"), `esimhil fleet: --shard "1/-1": want i/n with 0 ≤ i < n`},
 		{append(slices.Clone(fl), "--shard", "a/b"), `esimhil fleet: --shard "a/b": want i/n with 0 ≤ i < n`},
+		// A fixture's name names one directory under --dir: no path, no
+		// parent, nothing outside field.NameChars (t207: "../../x" was
+		// an error of the draft, exit 1).
+		{[]string{"fixture", "--dir", drafts, "--name", "../x", "a.log"}, `esimhil fixture: --name "../x": a path, not a name`},
+		{[]string{"fixture", "--dir", drafts, "--name", "../../x", "a.log"}, `esimhil fixture: --name "../../x": a path, not a name: the fixture's directory is made under --dir; want lower-case letters, digits,`},
+		{[]string{"fixture", "--dir", drafts, "--name", "..", "a.log"}, `esimhil fixture: --name "..": it holds "..", which names a parent directory`},
+		{[]string{"fixture", "--dir", drafts, "--name", `gw\x`, "a.log"}, `esimhil fixture: --name "gw\\x": a path, not a name`},
+		{[]string{"fixture", "--dir", drafts, "--name", "", "a.log"}, `esimhil fixture: --name "": empty value`},
+		{[]string{"fixture", "--dir", drafts, "--name", "Ticket 4411", "a.log"}, `esimhil fixture: --name "Ticket 4411": character 1, 'T', is outside the set; want lower-case letters`},
+		{[]string{"fixture", "--dir", drafts, "--name", "-x", "a.log"}, `esimhil fixture: --name "-x": it starts with '-'`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -162,6 +175,13 @@ func TestFlagValuesRefused(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr\n%s\nwant exit 2 and stderr starting\n%s", code, out.String(), errOut.String(), tc.want)
 			}
 		})
+	}
+	// Refused before anything is written.
+	if es, err := os.ReadDir(drafts); err != nil || len(es) != 0 {
+		t.Errorf("in --dir: %v, %v: want nothing", es, err)
+	}
+	if _, err := os.Stat(filepath.Join(drafts, "..", "x")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("--name ../x: %v: want nothing written", err)
 	}
 }
 

@@ -178,6 +178,12 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil fixture: want --name and at least one log\n%s", replayUsage)
 		return 2
 	}
+	if why := field.NameProblem(*name); why != "" {
+		// A flag's value, refused before anything is written: "../../x"
+		// would make the fixture outside --dir.
+		fmt.Fprintf(stderr, "esimhil fixture: --name %q: %s; want %s\n", *name, why, field.NameChars)
+		return 2
+	}
 	d, err := replay.Draft(*dir, *name, *source, fs.Args())
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil fixture: %v\n", err)
