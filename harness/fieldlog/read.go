@@ -332,7 +332,7 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	joinWrappedHex(ls)
+	joined := joinWrappedHex(ls)
 	given := f != ""
 	if !given {
 		if f, err = detect(file, ls); err != nil {
@@ -402,6 +402,13 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		// are the format's, and what they hold is said further on.
 		if d, derr := detect(file, ls); derr != nil || d != f {
 			return nil, wrongFormat(file, ls, f)
+		}
+	}
+	for k, e := range t.Entries {
+		// A line joined from the rows a paste wrapped it over ends on
+		// the last of them, as one a reader joined from its reads does.
+		if end := joined[e.Line]; end > e.Line && e.End == 0 && e.Dir != Tool {
+			t.Entries[k].End = end
 		}
 	}
 	t.File, t.Format = file, f
@@ -876,8 +883,15 @@ var (
 // of which closes it, is one line when together they hold the digits its
 // length field says; lpac's own APDU lines ("Data: BF 20 …") take the
 // lines of bytes alone after them. The lines that were joined stay, empty,
-// so every line keeps its number.
-func joinWrappedHex(ls []string) {
+// so every line keeps its number; joined maps a joined line's number
+// (1-based) to that of the last line it took.
+func joinWrappedHex(ls []string) (joined map[int]int) {
+	join := func(head, last int) {
+		if joined == nil {
+			joined = map[int]int{}
+		}
+		joined[head+1] = last + 1
+	}
 	for i := 0; i < len(ls); i++ {
 		if wrappedBytesHead.MatchString(ls[i]) {
 			// lpac writes one line an APDU; its data's bytes on the lines
@@ -895,6 +909,9 @@ func joinWrappedHex(ls []string) {
 					sep = "" // a byte cut in two
 				}
 				ls[i], ls[j] = head+sep+tail, ""
+			}
+			if j > i+1 {
+				join(i, j-1)
 			}
 			i = j - 1
 			continue
@@ -932,6 +949,8 @@ func joinWrappedHex(ls []string) {
 		for j := range tail {
 			ls[i+1+j] = ""
 		}
+		join(i, i+len(tail))
 		i += len(tail)
 	}
+	return joined
 }

@@ -18,7 +18,8 @@ import (
 //
 // file:line of the log, the time since the first timed entry (absent
 // when the log has none), direction, role, the text (control characters
-// escaped), "(joined)" for a line that ran on, and the APDU's summary.
+// escaped), "(lines 4-5)" for a line the log split over rows (shown
+// joined), "(joined)" for a line that ran on, and the APDU's summary.
 func (t *Transcript) Render(w io.Writer) error {
 	base := filepath.Base(t.File)
 	for _, e := range t.Entries {
@@ -30,6 +31,11 @@ func (t *Transcript) Render(w io.Writer) error {
 		fmt.Fprintf(&b, "  %c  %-7s  %s", e.Dir, e.Role, Escape(e.Text))
 		if e.Port != "" {
 			fmt.Fprintf(&b, "  (%s)", e.Port)
+		}
+		if e.End > e.Line {
+			// One line the log split over rows (reads, a dump's rows, a
+			// paste's wrap): shown joined, with the rows it took.
+			fmt.Fprintf(&b, "  (lines %d-%d)", e.Line, e.End)
 		}
 		if e.Joined {
 			b.WriteString("  (joined)")
