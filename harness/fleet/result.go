@@ -331,24 +331,74 @@ var timestamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\
 // perDevice are the parts of a reason that name the device or its
 // exchange rather than the failure: an EID (32 digits, SGP.02 §2.2.2),
 // an ICCID (18–20 digits from 89, ITU-T E.118), a Matching ID (the third
-// field of an activation code, SGP.22 §4.1, or one named as such), a
-// transactionId (16 bytes, SGP.22 §5.6.1, in hex) and any other run of
-// 16 or more hex digits (a hash, a key id), a counter or sequence number
-// ("seq 6 not above 15, the last accepted", a notification's
-// seqNumber). with is a regexp.Expand template. A masked reason masks
-// to itself: a merge groups the shards' groups again.
+// field of an activation code, SGP.22 §4.1, or one named as such: digits,
+// upper-case letters and '-', so one of letters alone too), a
+// transactionId (1–16 bytes in hex, SGP.22 §5.6.1, named as such, in
+// JSON too), a base64 token (tokenShaped: before the hex, which a
+// token's run may hold), any other run of 16 or more hex digits (a hash,
+// a key id), a counter or sequence number ("seq
+// 6 not above 15, the last accepted", a notification's seqNumber). with
+// is a regexp.Expand template; when is, if set, what the value (the
+// last submatch) must also be, where the pattern alone would take a
+// word. A masked reason masks to itself: a merge groups the shards'
+// groups again.
 var perDevice = []struct {
 	re   *regexp.Regexp
 	with string
+	when func(value string) bool
 }{
-	{regexp.MustCompile(`\b89\d{30}\b`), "<eid>"},
-	{regexp.MustCompile(`\b89\d{16,18}[0-9Ff]?\b`), "<iccid>"},
-	{regexp.MustCompile(`(LPA:1\$[^$\s"]*\$)[^$\s"<][^$\s"]*`), "${1}<matching id>"},
-	{regexp.MustCompile(`(?i)\b(matching[ _-]?id)([ :=]+"?)[0-9a-z-]*\d[0-9a-z-]*`), "${1}${2}<matching id>"},
-	{regexp.MustCompile(`(?i)\b(transaction[ _-]?id)([ :=]+"?)[0-9a-f]{8,}\b`), "${1}${2}<transaction id>"},
-	{regexp.MustCompile(`\b(?:[0-9A-F]{16,}|[0-9a-f]{16,})\b`), "<hex>"},
-	{regexp.MustCompile(`(?i)\b(seq|seq_?number|sequence number)([ :=]+)\d+`), "${1}${2}<n>"},
-	{regexp.MustCompile(`\babove \d+`), "above <n>"},
+	{regexp.MustCompile(`\b89\d{30}\b`), "<eid>", nil},
+	{regexp.MustCompile(`\b89\d{16,18}[0-9Ff]?\b`), "<iccid>", nil},
+	{regexp.MustCompile(`(LPA:1\$[^$\s"]*\$)[^$\s"<][^$\s"]*`), "${1}<matching id>", nil},
+	{regexp.MustCompile(`(?i)\b(matching[ _-]?id)("?[ :=]+"?)([0-9a-z-]+)`), "${1}${2}<matching id>", matchingIDShaped},
+	{regexp.MustCompile(`(?i)\b(transaction[ _-]?id)("?[ :=]+"?)([0-9a-f]{2,32})\b`), "${1}${2}<transaction id>", hexShaped},
+	{regexp.MustCompile(`(^|[^A-Za-z0-9+/=_-])([A-Za-z0-9+/_-]{16,}={0,2})`), "${1}<token>", tokenShaped},
+	{regexp.MustCompile(`\b(?:[0-9A-F]{16,}|[0-9a-f]{16,})\b`), "<hex>", nil},
+	{regexp.MustCompile(`(?i)\b(seq|seq_?number|sequence number)([ :=]+)\d+`), "${1}${2}<n>", nil},
+	{regexp.MustCompile(`\babove \d+`), "above <n>", nil},
+}
+
+// matchingIDShaped says whether a value named a Matching ID is one and no
+// word ("matching_id are required"): one with a digit (as before, in any
+// case), or SGP.22's upper-case letters and '-' with a '-' or ten or more
+// characters (not "UNKNOWN").
+func matchingIDShaped(v string) bool {
+	if strings.ContainsAny(v, "0123456789") {
+		return true
+	}
+	return v == strings.ToUpper(v) && strings.Trim(v, "-") != "" && (strings.Contains(strings.Trim(v, "-"), "-") || len(v) >= 10)
+}
+
+// hexShaped says whether a value named a transactionId is hex and no
+// word made of the letters a-f ("added", "faded"): a digit in it, or
+// eight or more characters (a 4-byte id at least), in whole bytes.
+func hexShaped(v string) bool {
+	return len(v)%2 == 0 && (strings.ContainsAny(v, "0123456789") || len(v) >= 8)
+}
+
+// wordParts are the parts of a name written in words (camelCase,
+// PascalCase, snake_case, ES9+'s "ES9"): what a run of letters in a
+// reason is, unless it is a token.
+var wordParts = regexp.MustCompile(`^(?:[A-Z]{0,4}[a-z]{2,}|[A-Z]{2,}|[0-9]+|[-_+])+$`)
+
+// tokenShaped says whether a run of base64 (or base64url) characters,
+// 16 or more, is a token (a challenge, a bearer or session token, a
+// signature) rather than a path or words: padded to whole quads with
+// '=', or, with no '/' (a path's), letters of both cases that do not
+// read as words (wordParts: "AuthenticateClient" stays). Runs of one
+// case are words or hex, which the rules before it have.
+func tokenShaped(v string) bool {
+	body := strings.TrimRight(v, "=")
+	if len(body) < 16 {
+		return false
+	}
+	if body != v {
+		return len(v)%4 == 0
+	}
+	if strings.Contains(v, "/") || !strings.ContainsAny(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") || !strings.ContainsAny(v, "abcdefghijklmnopqrstuvwxyz") {
+		return false
+	}
+	return !wordParts.MatchString(v)
 }
 
 // groupKey is the reason devices are grouped under: its timestamps are
@@ -359,7 +409,17 @@ var perDevice = []struct {
 func groupKey(reason string) string {
 	reason = timestamp.ReplaceAllLiteralString(reason, "<time>")
 	for _, p := range perDevice {
-		reason = p.re.ReplaceAllString(reason, p.with)
+		if p.when == nil {
+			reason = p.re.ReplaceAllString(reason, p.with)
+			continue
+		}
+		reason = p.re.ReplaceAllStringFunc(reason, func(m string) string {
+			sub := p.re.FindStringSubmatchIndex(m)
+			if !p.when(m[sub[len(sub)-2]:sub[len(sub)-1]]) {
+				return m
+			}
+			return string(p.re.ExpandString(nil, p.with, m, sub))
+		})
 	}
 	return reason
 }

@@ -214,6 +214,34 @@ func TestFailureGroupsIgnoreTimestamps(t *testing.T) {
 		}, map[string]int{"AuthenticateClient: transactionId <transaction id>, want <hex>": 2}},
 		{"sequence numbers", []string{"handleNotification seqNumber 36: 8.1 3.9", "handleNotification seqNumber 7: 8.1 3.9", "notification seq_number=4 refused"},
 			map[string]int{"handleNotification seqNumber <n>: 8.1 3.9": 2, "notification seq_number=<n> refused": 1}},
+		// Identifiers without a digit, masked by their shape (t207):
+		// hex named a transactionId (in JSON too), a Matching ID of
+		// SGP.22's upper-case letters and '-', base64 tokens.
+		{"hex-only transaction ids", []string{
+			`AuthenticateClient: {"transactionId":"abcdefabcdefabcdefabcdefabcdefab"} unknown`,
+			`AuthenticateClient: {"transactionId":"fedcbafedcbafedcbafedcbafedcbafe"} unknown`,
+			`AuthenticateClient: {"transactionId":"0a1b2c3d"} unknown`,
+		}, map[string]int{`AuthenticateClient: {"transactionId":"<transaction id>"} unknown`: 3}},
+		{"matching IDs of letters", []string{"confirmOrder: matchingId ABCD-EFGH-IJKL unknown", "confirmOrder: matchingId QRGKRPYZZW unknown", `confirmOrder: {"matchingId":"MID-001472-0065"} unknown`},
+			map[string]int{"confirmOrder: matchingId <matching id> unknown": 2, `confirmOrder: {"matchingId":"<matching id>"} unknown`: 1}},
+		{"base64 tokens", []string{
+			`authenticateServer: serverChallenge "qYhzLWdXbQVmUrTxKcPzAw==" mismatch`,
+			`authenticateServer: serverChallenge "AAECAwQFBgcICQoLDA0ODw==" mismatch`,
+			"list: http status 401: bearer token qYhzLWdXbQVmUrTxKcPzAwJHtRe expired",
+			"list: http status 401: bearer token KfWpLmZqXoYbTrNs_vUdEcAh-g expired",
+		}, map[string]int{`authenticateServer: serverChallenge "<token>" mismatch`: 2, "list: http status 401: bearer token <token> expired": 2}},
+		// Words stay words: a transactionId's word of a-f letters, an
+		// upper-case word after a Matching ID, names in camel case, a
+		// path, long words of one case.
+		{"words kept", []string{
+			"transactionId added twice", "matchingId UNKNOWN", "matching_id are required",
+			"ES9+ AuthenticateClient: getBoundProfilePackage refused at /gsma/rsp2/es9plus/getBoundProfilePackage",
+			"internationalization CONFIGURATIONERROR HTTPServerUnavailable",
+		}, map[string]int{
+			"transactionId added twice": 1, "matchingId UNKNOWN": 1, "matching_id are required": 1,
+			"ES9+ AuthenticateClient: getBoundProfilePackage refused at /gsma/rsp2/es9plus/getBoundProfilePackage": 1,
+			"internationalization CONFIGURATIONERROR HTTPServerUnavailable":                                        1,
+		}},
 		// The ES9+ status codes tell failures apart (SGP.22 §5.2.6).
 		{"subject and reason codes", []string{"handleNotification seqNumber 1: 8.1 3.9", "handleNotification seqNumber 2: 8.2 1.2"},
 			map[string]int{"handleNotification seqNumber <n>: 8.1 3.9": 1, "handleNotification seqNumber <n>: 8.2 1.2": 1}},
