@@ -19,6 +19,7 @@ import (
 	atcodec "github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // operator is one operator of the reconstructed world.
@@ -2040,6 +2041,11 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		// flight (a watchdog): named, so that a divergence there says why
 		// (outside tester sw113).
 		inFlight := ""
+		// ahead are the lines the host typed ahead of a command that
+		// ran (the queued mark) that the boot left unanswered, with
+		// that command, run, unanswered too: the modem held them when
+		// the power went, and lost them with it (README: at.log).
+		var ahead typedAhead
 		if li >= 0 {
 			t := p.Fixture.Logs[li]
 			last := -1 // the last command before the boot
@@ -2051,7 +2057,8 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 					last = k
 				}
 			}
-			if last >= 0 && !hasFinal(t, last) {
+			ahead = typedAheadOf(t, last)
+			if last >= 0 && !hasFinal(t, last) && ahead.run < 0 {
 				inFlight = fmt.Sprintf(", with %s:%d unanswered", filepath.Base(t.File), t.Entries[last].Line)
 				for _, a := range t.Answer(last) {
 					inFlight += fmt.Sprintf(" (%s:%d)", filepath.Base(t.File), a.Line)
@@ -2079,6 +2086,23 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			}
 		}
 		when := fmt.Sprintf("just after the modem's last line before it (%s)", last)
+		if ahead.run >= 0 {
+			// The lines typed ahead reached a modem that was running
+			// one: a cut after the last of them finds them still
+			// queued (the emulated modem's own rule), as the field
+			// modem had them. Cut before, they would go to a modem
+			// already off, which no field log shows.
+			if at := p.Fixture.EntryTime(li, ahead.lines[len(ahead.lines)-1]) + time.Millisecond; at > cut {
+				cut = at
+				when = fmt.Sprintf("just after the last line typed ahead reached it (%s:%d)", filepath.Base(t.File), t.Entries[ahead.lines[len(ahead.lines)-1]].Line)
+			}
+			var lines []string
+			for _, k := range ahead.lines {
+				lines = append(lines, fmt.Sprintf("%s:%d", filepath.Base(t.File), t.Entries[k].Line))
+			}
+			p.assume("the modem booted by itself at %s with %s (%s:%d) running and the lines typed ahead behind it (%s) unanswered: they were queued when the power went, and are lost with it, unanswered, in the replay as in the field (the emulated modem drops a queued line at a power cut)",
+				b.Src, textcut.Cut(t.Entries[ahead.run].Text, 40), filepath.Base(t.File), t.Entries[ahead.run].Line, strings.Join(lines, ", "))
+		}
 		if b.At-cut > scenario.MaxPowerOff {
 			cut = b.At - scenario.MaxPowerOff
 			when = fmt.Sprintf("%v before it, the longest a power cut lasts (the modem was silent from %s on)", scenario.MaxPowerOff, last)
@@ -3008,4 +3032,38 @@ func (p *Plan) selectionDenied(o Obs) bool {
 		})
 	}
 	return false
+}
+
+// typedAhead is a command that ran and the lines the host typed ahead
+// of it (fieldlog.Entry.Queued), all left without a final result: run
+// is -1 when the log shows no such run.
+type typedAhead struct {
+	run   int   // the command that ran
+	lines []int // the lines typed ahead, in order
+}
+
+// typedAheadOf finds, from command last of t back, the lines typed ahead
+// (queued) without an answer and the command they waited on, itself
+// unanswered; run -1 when last is no such line.
+func typedAheadOf(t *fieldlog.Transcript, last int) typedAhead {
+	none := typedAhead{run: -1}
+	if last < 0 || !t.Entries[last].Queued {
+		return none
+	}
+	var lines []int
+	for k := last; k >= 0; k-- {
+		e := t.Entries[k]
+		if e.Role != fieldlog.Command {
+			continue
+		}
+		if hasFinal(t, k) {
+			return none // answered: what followed ran after it
+		}
+		if !e.Queued {
+			slices.Reverse(lines)
+			return typedAhead{run: k, lines: lines}
+		}
+		lines = append(lines, k)
+	}
+	return none
 }
