@@ -331,17 +331,16 @@ var timestamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\
 // perDevice are the parts of a reason that name the device or its
 // exchange rather than the failure: an EID (32 digits, SGP.02 §2.2.2),
 // an ICCID (18–20 digits from 89, ITU-T E.118), a Matching ID (the third
-// field of an activation code, SGP.22 §4.1, or one named as such: digits,
-// upper-case letters and '-', so one of letters alone too), a
+// field of an activation code, SGP.22 §4.1, or one named as such:
+// digits, upper-case letters and '-', so one of letters alone too), a
 // transactionId (1–16 bytes in hex, SGP.22 §5.6.1, named as such, in
-// JSON too), a base64 token (tokenShaped: before the hex, which a
-// token's run may hold), any other run of 16 or more hex digits (a hash,
-// a key id), a counter or sequence number ("seq
-// 6 not above 15, the last accepted", a notification's seqNumber). with
-// is a regexp.Expand template; when is, if set, what the value (the
-// last submatch) must also be, where the pattern alone would take a
-// word. A masked reason masks to itself: a merge groups the shards'
-// groups again.
+// JSON too), a base64 token (tokenShaped; before the hex, as a token's
+// run may hold some), any other run of 16 or more hex digits (a hash, a
+// key id), a counter or sequence number ("seq 6 not above 15, the last
+// accepted", a notification's seqNumber). with is a regexp.Expand
+// template; when, if set, is what the value (the last submatch) must
+// also be, where the pattern alone would take a word. A masked reason
+// masks to itself: a merge groups the shards' groups again.
 var perDevice = []struct {
 	re   *regexp.Regexp
 	with string
