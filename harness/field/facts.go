@@ -120,7 +120,7 @@ type Facts struct {
 	// that carry none (ceerCauses).
 	ceers []causeAt
 	// Restarts are restart commands answered OK (AT+CFUN=1,1, any
-	// <fun> with <rst> 1: fieldlog.Restarts); Boots are boot URCs
+	// <fun> with <rst> 1: at.Restarts); Boots are boot URCs
 	// (RDY) no restart command asked for: the power was cut; Rebooted
 	// are the boot URCs after a restart.
 	Restarts, Boots, Rebooted []Obs
@@ -1190,7 +1190,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fun0 = nil
 			}
 			switch {
-			case fieldlog.Restarts(e.Text) && final == "OK":
+			case atcodec.Restarts(e.Text) && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)
 				afterBoot, ceregSinceRestart = true, false
 				reset, regSinceReset = true, map[string]bool{}

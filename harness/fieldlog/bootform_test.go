@@ -11,7 +11,7 @@ import (
 const ccho = `AT+CCHO="A0000005591010FFFFFFFF8900000100"`
 
 // TestBootResetsTheResultForm: a modem's power-on, as a log shows it (a
-// power URC, at.IsPowerURC, or a restart command answered OK, Restarts),
+// power URC, at.IsPowerURC, or a restart command answered OK, at.Restarts),
 // loads the profile AT&W stored, else the factory's V1 (V.250 §6.2.6,
 // §6.1.1): the ATV0 before it no longer holds. Each log has a bare channel
 // 4 (ERROR's digit) that a boot's readiness URC parts from its OK: under

@@ -204,7 +204,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					if v != piece {
 						e.Result = v
 					}
-					c.finalIn(t.Entries[c.cmd].Text, piece, v != piece, r.line)
+					c.finalIn(piece, v != piece, r.line)
 					c.cmd, c.prev, c.data = -1, -1, r.line
 					add(e)
 					continue
@@ -258,11 +258,11 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					e.Role = URC
 				case res.Kind.IsFinal() && r.earlier && c.prev >= 0:
 					e.Role, e.Cmd = Final, c.prev
-					c.finalIn(t.Entries[c.prev].Text, piece, e.Result != "", r.line)
+					c.finalIn(piece, e.Result != "", r.line)
 					c.prev = -1 // cmd still awaits its own
 				case res.Kind.IsFinal() && c.cmd >= 0:
 					e.Role, e.Cmd = Final, c.cmd
-					c.finalIn(t.Entries[c.cmd].Text, piece, e.Result != "", r.line)
+					c.finalIn(piece, e.Result != "", r.line)
 					c.next(t)
 				case res.Kind.IsFinal():
 					e.Role = Final // a final result nobody asked for
@@ -284,7 +284,8 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					// The modem powered on (or down, to power on
 					// again): it answers from here in the form its
 					// stored profile gives, as the timeline reads it.
-					c.boot(r.line)
+					c.form.Boot()
+					c.formLine = r.line
 				}
 			}
 			add(e)
@@ -404,9 +405,8 @@ type portConv struct {
 	// cmd's line, and on each line of the queue as it starts to run.
 	form at.ResultForm
 	// formLine is the line of the final result that showed form, or of
-	// the boot that set it (formBoot).
+	// the boot that set it (form.Booted).
 	formLine int
-	formBoot bool
 	// data is the line of the CONNECT that put the port in data mode, 0
 	// while it is in command mode.
 	data int
@@ -717,28 +717,13 @@ func leavesDataMode(r record, c *portConv) bool {
 // command that sets V, whose own result may come in either.
 func (c *portConv) numeric() bool { return c.form.Digits(c.cmd >= 0) }
 
-// finalIn notes the final result text of the command line cmd that came
-// at line, sent as a digit (numeric) or in words (at.ResultForm.Shown),
-// and the line if it showed the form. An OK to a restart (Restarts) is
-// the modem's boot, which a Sierra or a Telit shows with no URC.
-func (c *portConv) finalIn(cmd, text string, numeric bool, line int) {
+// finalIn notes the final result text that came at line, sent as a digit
+// (numeric) or in words (at.ResultForm.Shown), and the line if it showed
+// the form, or, an OK to a restart (at.Restarts), booted the modem.
+func (c *portConv) finalIn(text string, numeric bool, line int) {
 	if c.form.Shown(text, numeric) {
-		c.formLine, c.formBoot = line, false
+		c.formLine = line
 	}
-	v := text
-	if numeric {
-		v, _ = at.NumericResult(text)
-	}
-	if Restarts(cmd) && at.Classify(v).Kind == at.FinalOK {
-		c.boot(line)
-	}
-}
-
-// boot notes the modem's power-on at line: V.250 §6.2.6, it answers in
-// the form of the profile AT&W stored, else in the factory's words.
-func (c *portConv) boot(line int) {
-	c.form.Boot()
-	c.formLine, c.formBoot = line, true
 }
 
 // digitHint says why a command whose answer ends in a bare digit got no
@@ -756,7 +741,7 @@ func (c *portConv) digitHint(answer []Entry) string {
 	switch {
 	case !ok:
 		return fmt.Sprintf(" (its last line, %s, is a bare digit but no V.250 result code)", last)
-	case at.Classify(v).Kind.IsFinal() && c.form.V() == at.VVerbose && c.formBoot:
+	case at.Classify(v).Kind.IsFinal() && c.form.V() == at.VVerbose && c.form.Booted():
 		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since its boot at line %d (V.250 §6.2.6: the profile AT&W stored, else the factory's V1): an ATV0 the log does not show, or one AT&W stored before the log began?)", last, v, c.formLine)
 	case at.Classify(v).Kind.IsFinal() && c.form.V() == at.VVerbose:
 		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since line %d: an ATV0 the log does not show?)", last, v, c.formLine)

@@ -240,7 +240,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			}
 			// V applies to this line's own result code already (V.250
 			// §6.2.6), E to the next line's echo.
-			mode, awaiting, restart = next, true, Restarts(l.text)
+			mode, awaiting, restart = next, true, at.Restarts(l.text)
 		case !started && !unaskedLine.MatchString(l.text) && !knownURC(l.text) && !unaskedResult.MatchString(verboseResult(l.text, mode)),
 			libraryDebug.MatchString(l.text), libraryLog.MatchString(l.text):
 			// Before the first command, a final result is the end of
@@ -358,14 +358,6 @@ func bareCommandLine(s string) (ok, blanks bool) {
 func alnum(c byte) bool {
 	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
 }
-
-// restartCommand restarts the modem: +CFUN with <rst> 1 (TS 27.007
-// §8.2), which resets it before setting <fun>.
-var restartCommand = regexp.MustCompile(`^(?i:AT\+CFUN=\s*\d+\s*,\s*1\s*)$`)
-
-// Restarts reports whether command restarts the modem when it is
-// answered OK (AT+CFUN=1,1, AT+CFUN=4,1: <rst> 1 of TS 27.007 §8.2).
-func Restarts(command string) bool { return restartCommand.MatchString(command) }
 
 // maxDumpURCs is how many URCs a library's dump of a command and the
 // modem's echo of it may have between them.

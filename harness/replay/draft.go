@@ -12,6 +12,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/textcut"
 )
@@ -584,7 +585,7 @@ func selfBoot(t *fieldlog.Transcript, k int, bootURCs []string, answered, restar
 	switch {
 	case e.Role == fieldlog.Final && e.Dir == fieldlog.Modem:
 		*answered = true
-		if e.Verbose() == "OK" && e.Cmd >= 0 && fieldlog.Restarts(t.Entries[e.Cmd].Text) {
+		if e.Verbose() == "OK" && e.Cmd >= 0 && at.Restarts(t.Entries[e.Cmd].Text) {
 			*restart = true
 		}
 	case e.Role == fieldlog.URC && field.BootMark(e.Text, bootURCs):

@@ -14,7 +14,7 @@ import (
 // result codes as digits (V.250 §6.2.6, §5.7.1: 0 OK, 4 ERROR), and the
 // AT lane reads them as the final results they stand for, as esimhil log
 // does: the command that sets V may answer in either form, +CME ERROR
-// stays in words, a boot brings back V1 (nothing stored), a queued line
+// stays in words, a boot or a restart brings back V1 (nothing stored), a queued line
 // pairs with its own digit, and under V1 a bare digit stays information
 // text, as does +CCHO's bare <sessionid>.
 func TestNumericResultCodes(t *testing.T) {
@@ -42,6 +42,12 @@ func TestNumericResultCodes(t *testing.T) {
 			"1 > ATV0", "1 < 0", "2 < RDY", "3 > AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"", "3 < 1", "3 < OK"}, []string{
 			"1 host→modem ATV0", "1 modem→host 0 [OK]", "2 modem→host RDY",
 			"3 host→modem AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"", "3 modem→host 1 · OK"}},
+		// A restart answered OK is a boot too (V.250 §6.1.1), with no
+		// boot URC after it from a Sierra or a Fibocom.
+		{"a restart brings back V1", []string{
+			"1 > ATV0", "1 < 0", "2 > AT+CFUN=1,1", "2 < 0", "20 > AT+CGMR", "20 < 0", "20 < OK"}, []string{
+			"1 host→modem ATV0", "1 modem→host 0 [OK]", "2 host→modem AT+CFUN=1,1", "2 modem→host 0 [OK]",
+			"20 host→modem AT+CGMR", "20 modem→host 0 · OK"}},
 		{"V1: a digit is information text", []string{
 			"1 > ATV1", "1 < OK", "2 > AT+CGMR", "2 < 0", "2 < OK"}, []string{
 			"1 host→modem ATV1", "1 modem→host OK", "2 host→modem AT+CGMR", "2 modem→host 0 · OK"}},

@@ -16,7 +16,6 @@ import (
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/dialect"
-	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/codec/at"
@@ -435,7 +434,7 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 				cut = append(cut, fmt.Sprintf(dropped, i+1, st))
 			}
 		}
-		prevTimedOut = len(c.Timeouts()) > timeouts && st.Ready == 0 && st.Await == "" && !fieldlog.Restarts(st.AT) // a restart's port may drop as the modem restarts: no cut
+		prevTimedOut = len(c.Timeouts()) > timeouts && st.Ready == 0 && st.Await == "" && !at.Restarts(st.AT) // a restart's port may drop as the modem restarts: no cut
 		n := len(c.Timeouts())
 		for k := before; k < n; k++ {
 			if st.Ready == 0 {

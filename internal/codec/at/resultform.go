@@ -26,8 +26,13 @@ type ResultForm struct {
 	form  VSetting
 	// setsV is what the last command line Run sets V to: 0, 1; -1
 	// neither. It stays until the next Run or Boot, so a final result
-	// noted for an earlier line reads it too.
-	setsV int
+	// noted for an earlier line reads it too; restarts likewise says the
+	// line restarts the modem (Restarts).
+	setsV    int
+	restarts bool
+	// booted says the form is the one the last Boot loaded, no final
+	// result having shown it since.
+	booted bool
 }
 
 // NewResultForm is a port whose form no line has shown yet, its modes
@@ -38,6 +43,7 @@ func NewResultForm() ResultForm { return ResultForm{modes: DefaultModes(), setsV
 func (f *ResultForm) Run(line string) {
 	v, ok := f.modes.SetsVerbose(line)
 	f.modes = f.modes.After(line)
+	f.restarts = Restarts(line)
 	switch {
 	case !ok:
 		f.setsV = -1
@@ -49,14 +55,20 @@ func (f *ResultForm) Run(line string) {
 }
 
 // Boot notes the modem's power-on: it loads the profile AT&W stored, or
-// the factory settings (V1), and the form is then known.
+// the factory settings (V1), and the form is then known. Shown boots the
+// modem itself on an OK to a restart (+CFUN=<fun>,1), which a Sierra or
+// a Telit follows with no boot URC.
 func (f *ResultForm) Boot() {
 	f.modes = f.modes.After("ATZ")
-	f.form, f.setsV = VNumeric, -1
+	f.form, f.setsV, f.restarts, f.booted = VNumeric, -1, false, true
 	if f.modes.Verbose {
 		f.form = VVerbose
 	}
 }
+
+// Booted reports that the form is the one a boot loaded (the stored
+// profile's, else the factory's V1), which no final result has shown yet.
+func (f ResultForm) Booted() bool { return f.booted }
 
 // V is the form the log has shown.
 func (f ResultForm) V() VSetting { return f.form }
@@ -72,13 +84,15 @@ func (f ResultForm) Digits(running bool) bool {
 // "0" for OK) or in words, and reports whether it showed the form: an OK
 // to a command that sets V shows the form it set (a modem may still
 // answer ATV0 in words); any other basic result code shows its own form;
-// +CME ERROR and +CMS ERROR show none.
+// +CME ERROR and +CMS ERROR show none. An OK to a restart boots the
+// modem (Boot) once noted.
 func (f *ResultForm) Shown(text string, numeric bool) bool {
 	v := text
 	if numeric {
 		v, _ = NumericResult(text)
 	}
 	ok := Classify(v).Kind == FinalOK
+	shown := true
 	switch {
 	case ok && f.setsV == 0:
 		f.form = VNumeric
@@ -87,9 +101,13 @@ func (f *ResultForm) Shown(text string, numeric bool) bool {
 	case numeric:
 		f.form = VNumeric
 	case strings.HasPrefix(text, "+"):
-		return false
+		shown = false
 	default:
 		f.form = VVerbose
 	}
-	return true
+	f.booted = f.booted && !shown
+	if ok && f.restarts {
+		f.Boot()
+	}
+	return shown
 }

@@ -37,6 +37,13 @@ func TestResultForm(t *testing.T) {
 		{"ATV? reads, sets nothing", []string{"> ATV0", "<# 0", "> ATV?", "<# 0"}, VNumeric, true, true},
 		{"boot: the factory's V1", []string{"> ATV0", "<# 0", "boot"}, VVerbose, false, false},
 		{"boot: the stored V0", []string{"> ATV0&W", "<# 0", "> ATV1", "< OK", "boot"}, VNumeric, true, true},
+		// A restart (+CFUN=<fun>,1) answered OK is a boot: a Sierra or
+		// a Telit sends no boot URC after it.
+		{"restart: the factory's V1", []string{"> ATV0", "<# 0", "> AT+CFUN=1,1", "<# 0"}, VVerbose, false, false},
+		{"restart: the stored V0", []string{"> ATV0&W", "<# 0", "> ATV1", "< OK", "> AT+CFUN=1,1", "< OK"}, VNumeric, true, true},
+		{"a refused restart is no boot", []string{"> ATV0", "<# 0", "> AT+CFUN=1,1", "<# 4"}, VNumeric, true, true},
+		{"a restart's +CME ERROR is no boot", []string{"> ATV0", "<# 0", "> AT+CFUN=1,1", "< +CME ERROR: 3"}, VNumeric, true, true},
+		{"+CFUN=0 is no restart", []string{"> ATV0", "<# 0", "> AT+CFUN=0", "<# 0"}, VNumeric, true, true},
 		// The V a line sets holds until the next line runs: a final
 		// result noted after it (a log's earlier command's) reads it too.
 		{"setsV holds past a final", []string{"> AT+CSQ", "< OK", "> ATV0", "< ERROR", "< OK"}, VNumeric, true, true},
@@ -81,6 +88,49 @@ func TestResultFormShown(t *testing.T) {
 		f := NewResultForm()
 		if got := f.Shown(tc.text, tc.numeric); got != tc.want {
 			t.Errorf("Shown(%q, %v) = %v, want %v", tc.text, tc.numeric, got, tc.want)
+		}
+	}
+}
+
+// Booted holds from a boot (a power URC, a restart answered OK) until a
+// final result shows the form: a reader says why it expects words there.
+func TestResultFormBooted(t *testing.T) {
+	f := NewResultForm()
+	f.Run("ATV0")
+	f.Shown("0", true)
+	if f.Booted() {
+		t.Error("Booted before any boot")
+	}
+	f.Boot()
+	if !f.Booted() {
+		t.Error("not Booted after Boot")
+	}
+	f.Run("AT+CPIN?")
+	f.Shown("+CME ERROR: 10", false)
+	if !f.Booted() {
+		t.Error("+CME ERROR, which shows no form, ended Booted")
+	}
+	f.Run("AT")
+	f.Shown("OK", false)
+	if f.Booted() {
+		t.Error("Booted after an OK showed the form")
+	}
+	f.Run("AT+CFUN=1,1")
+	f.Shown("OK", false)
+	if !f.Booted() {
+		t.Error("not Booted after a restart's OK")
+	}
+}
+
+// Restarts: +CFUN with <rst> 1 alone on its line (TS 27.007 §8.2).
+func TestRestarts(t *testing.T) {
+	for line, want := range map[string]bool{
+		"AT+CFUN=1,1": true, "AT+CFUN=4,1": true, "at+cfun=1,1": true, "AT+CFUN= 1 , 1 ": true, "AT+CFUN=15,1": true,
+		"AT+CFUN=1": false, "AT+CFUN=1,0": false, "AT+CFUN=0": false, "AT+CFUN=,1": false, "AT+CFUN=1,11": false,
+		"AT+CFUN=1,1,0": false, "AT+CFUN?": false, "AT+CFUN=1,1;+CSQ": false, "ATZ": false, "": false,
+	} {
+		if got := Restarts(line); got != want {
+			t.Errorf("Restarts(%q) = %v, want %v", line, got, want)
 		}
 	}
 }

@@ -45,6 +45,23 @@ func ResetsCard(cmds []Command) bool {
 	return false
 }
 
+// Restarts reports a command line that restarts the modem once answered
+// OK: +CFUN=<fun>,1 alone on it (AT+CFUN=1,1, AT+CFUN=4,1; TS 27.007
+// §8.2: <rst> 1 resets the MT before it sets <fun>), in any case, blanks
+// around its numbers. The modem comes back as from a power-on: its UICC
+// reset, the profile AT&W stored loaded (V.250 §6.1.1), which a Sierra or
+// a Telit shows with no boot URC. The one test: the readers of logs and
+// the lab's recorder take it from here.
+func Restarts(line string) bool {
+	const head, blanks = "AT+CFUN=", " \t\r\n\f"
+	if len(line) < len(head) || !strings.EqualFold(line[:len(head)], head) {
+		return false
+	}
+	fun, rst, ok := strings.Cut(line[len(head):], ",")
+	fun = strings.Trim(fun, blanks)
+	return ok && fun != "" && strings.Trim(fun, "0123456789") == "" && strings.Trim(rst, blanks) == "1"
+}
+
 // IsPowerURC reports one of PowerURCs: not a readiness notice, which may
 // come in the middle of any exchange.
 func IsPowerURC(line string) bool { return slices.Contains(PowerURCs[:], line) }
