@@ -29,11 +29,16 @@ var modemURCs = sync.OnceValue(func() map[string]bool {
 	return out
 })
 
-// powerOnURCs are the lines only a modem's boot sends: RDY and each
-// personality's first boot URC that has no 27.007 name (*ATREADY: 1; not
+// powerOnURCs are the lines only a modem's power going on or off sends:
+// at.PowerURCs (RDY, *ATREADY: 1, ^SYSSTART, the power-down ones, after
+// which it can only boot), as the timeline and the result form take them,
+// and each personality's first boot URC that has no 27.007 name (not
 // +CPIN: READY, which a SIM sends again whenever it is ready).
 var powerOnURCs = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{"RDY": true}
+	out := map[string]bool{}
+	for _, u := range at.PowerURCs {
+		out[u] = true
+	}
 	for _, p := range personality.Builtin() {
 		if len(p.BootURCs) > 0 && !strings.HasPrefix(p.BootURCs[0], "+") {
 			out[p.BootURCs[0]] = true

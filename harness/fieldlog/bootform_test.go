@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // ccho opens a logical channel to the ISD-R; some modems answer with the
@@ -11,7 +13,7 @@ import (
 const ccho = `AT+CCHO="A0000005591010FFFFFFFF8900000100"`
 
 // TestBootResetsTheResultForm: a modem's power-on, as a log shows it (a
-// power URC, at.IsPowerURC, or a restart command answered OK, at.Restarts),
+// power URC, powerOnURCs, or a restart command answered OK, at.Restarts),
 // loads the profile AT&W stored, else the factory's V1 (V.250 §6.2.6,
 // §6.1.1): the ATV0 before it no longer holds. Each log has a bare channel
 // 4 (ERROR's digit) that a boot's readiness URC parts from its OK: under
@@ -80,5 +82,37 @@ func TestBootDigitHint(t *testing.T) {
 	want := "v.log:4: the log ends before the final result of AT+CSQ: truncated? (its last line, 0, is OK in numeric form, but the modem answers in words since its boot at line 3 (V.250 §6.2.6: the profile AT&W stored, else the factory's V1): an ATV0 the log does not show, or one AT&W stored before the log began?); the log stops in line 6: if it was cut there (log rotation, a paste), cut it after line 3, before that command, to replay what comes before it"
 	if _, err := Read("v.log", []byte(log), Plain); err == nil || err.Error() != want {
 		t.Errorf("error %v\nwant      %s", err, want)
+	}
+}
+
+// TestPowerOnURCsAreTheCodecs: the boots fieldlog takes (powerOnURCs,
+// with the personalities' own) are the ones the timeline takes
+// (at.IsPowerURC): a personality whose first boot URC has no 27.007 name
+// belongs in at.PowerURCs too, or the two readers of one log disagree.
+func TestPowerOnURCsAreTheCodecs(t *testing.T) {
+	for u := range powerOnURCs() {
+		if !at.IsPowerURC(u) {
+			t.Errorf("%q is a boot to fieldlog, not to at.IsPowerURC: add it to at.PowerURCs", u)
+		}
+	}
+}
+
+// TestTerminalBootEchoAndForm: in a terminal capture a power-on (here
+// Cinterion's ^SYSSTART) brings back the echo and the words of the
+// factory's profile after an ATE0V0: the typed line after it is echoed.
+func TestTerminalBootEchoAndForm(t *testing.T) {
+	for _, boot := range []string{"RDY", "*ATREADY: 1", "^SYSSTART"} {
+		log := "AT\r\nOK\r\nATE0V0\r\nATE0V0\r\n0\r\n" + boot + "\r\nAT+CSQ\r\n+CSQ: 24,99\r\n\r\nOK\r\n"
+		tr, err := Read("v.log", []byte(log), Terminal)
+		if err != nil {
+			t.Fatalf("%s: %v", boot, err)
+		}
+		var got []string
+		for _, e := range tr.Entries[len(tr.Entries)-4:] {
+			got = append(got, e.Role.String())
+		}
+		if want := "[command echo info final]"; fmt.Sprint(got) != want {
+			t.Errorf("%s: last entries %v, want %s", boot, got, want)
+		}
 	}
 }

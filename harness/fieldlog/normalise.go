@@ -280,7 +280,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				default:
 					e.Role = URC
 				}
-				if e.Role == URC && at.IsPowerURC(piece) {
+				if e.Role == URC && powerOnURCs()[piece] {
 					// The modem powered on (or down, to power on
 					// again): it answers from here in the form its
 					// stored profile gives, as the timeline reads it.
