@@ -88,6 +88,30 @@ func WithSetUp(setUp func(do func(cmd string) (*Response, error)) error, boot ..
 	return func(c *Client) { c.setUp, c.boot = setUp, boot }
 }
 
+// BootCheck is the read a client sends when a boot URC comes in a live
+// session (WithBootCheck): Line goes out as the client's own command,
+// and Read tells from its answer whether the settings the set-up left
+// are still there (known false: the answer cannot tell; nil Read: only
+// the line's echo tells).
+type BootCheck struct {
+	Line string
+	Read func(*Response) (kept, known bool, why string)
+}
+
+// WithBootCheck has the client check, before it takes a boot URC (RDY)
+// for a restart, that the modem lost its settings, when nothing else
+// shows a restart: the port did not drop and come back, and the host
+// asked for no reset (AT+CFUN=1,1, ATZ, a vendor's reset). A firmware
+// may print RDY again on its own (on a USB re-enumeration, a second one
+// after AT+CFUN=1,1) and line noise may make one; a restart also brings
+// the factory settings back (echo on, V.250 §6.2.4; +CMEE and +CEREG at
+// 0). check gives the read to send at that moment (the set-up may not
+// have taken all its settings); the line's echo after ATE0 is evidence
+// too. A boot URC whose check shows the settings kept is a URC only,
+// noted in the trace. Without this option a check is sent only when the
+// echo is known to be off (a bare AT, whose echo tells).
+func WithBootCheck(check func() BootCheck) Option { return func(c *Client) { c.bootCheck = check } }
+
 // WithURCs declares lines the modem sends unsolicited with no "+NAME:"
 // prefix (a personality's boot and REFRESH URCs, "*ATREADY: 1"): they are
 // URCs even when they come inside a command's answer. Prefixed lines are
@@ -330,12 +354,23 @@ type Client struct {
 	// setUp runs again before the next command once the port came back
 	// or a boot URC came (WithSetUp); setUpAt are the reopens and boots
 	// it last ran after, booted the last boot URC. Guarded by mu.
-	urcLines                 map[string]bool // bareURCs, the WithURCs and the unprefixed boot lines
-	bootSigns                []string        // what told each boot: its URC, or the echo back on
-	echo                     echoState
-	setUp                    func(do func(string) (*Response, error)) error
-	boot                     []string
-	boots                    int
+	urcLines  map[string]bool // bareURCs, the WithURCs and the unprefixed boot lines
+	bootSigns []string        // what told each boot: its URC, or the echo back on
+	echo      echoState
+	setUp     func(do func(string) (*Response, error)) error
+	boot      []string
+	boots     int
+	// A boot URC in a live session waits for its check (WithBootCheck):
+	// suspect is that URC, checked is closed once the check decided.
+	// restartAsked: the host sent a reset since the last boot sign;
+	// backAt: when the port last came back, bootSince whether a boot
+	// URC came since (the first is that restart's).
+	bootCheck                func() BootCheck
+	suspect                  string
+	checked                  chan struct{}
+	restartAsked             bool
+	backAt                   time.Time
+	bootSince                bool
 	booted                   string
 	setUpReopens, setUpBoots int
 	kicks                    sync.WaitGroup // set-ups started by a boot or a reopen
@@ -562,6 +597,7 @@ func (c *Client) setUpAgain(timeout time.Duration) {
 	if c.awaitUpWithin(timeout) != nil {
 		return // the command's own send says why
 	}
+	c.checkBoot()
 	c.mu.Lock()
 	why := ""
 	switch {
@@ -578,6 +614,138 @@ func (c *Client) setUpAgain(timeout time.Duration) {
 	c.tracef("#", why+": its settings may be the defaults again; setting it up again")
 	if err := c.setUp(func(line string) (*Response, error) { return c.do(line, c.timeout, nil, false) }); err != nil {
 		c.tracef("#", fmt.Sprintf("setting up again: %v", err))
+	}
+}
+
+// bootURC takes a boot line the modem sent as a URC: a restart at once
+// when something else shows one (the port came back and this is the
+// first boot line since, the host asked for a reset) or when nothing can
+// check it; otherwise a suspect that checkBoot decides on before the next
+// command, and a note for the trace. Call with c.mu held.
+func (c *Client) bootURC(line string) (note string) {
+	portBack := c.reopens > 0 && !c.bootSince && time.Since(c.backAt) <= max(c.reconnect, c.timeout)
+	asked := c.restartAsked
+	c.bootSince, c.restartAsked = true, false
+	switch {
+	case c.suspect != "":
+		return "" // one check answers for both
+	case !needsBootCheck(portBack, asked, c.echo == echoOff, c.bootCheck != nil):
+		c.bootedBy(line)
+		return ""
+	}
+	c.suspect, c.checked = line, make(chan struct{})
+	c.kickSetUp()
+	return fmt.Sprintf("%s with the port up and no restart asked: checking that the modem lost its settings before taking it for a restart", line)
+}
+
+// needsBootCheck says whether a boot URC needs a check of the modem's
+// settings before it counts as a restart: not when the port came back
+// just before it (that restart's own), nor after a reset the host asked
+// for, nor when no check can tell (no echo known off, no BootCheck).
+func needsBootCheck(portBack, asked, echoOff, check bool) bool {
+	return !portBack && !asked && (echoOff || check)
+}
+
+// checkBoot sends the check of a boot URC that came in a live session
+// (bootURC) and decides: a restart (bootedBy) when the settings are lost
+// or the answer cannot tell, a lone URC, noted, when they are kept;
+// cmdMu held.
+func (c *Client) checkBoot() {
+	c.mu.Lock()
+	sign, echoWas, boots0 := c.suspect, c.echo, c.boots
+	c.mu.Unlock()
+	if sign == "" {
+		return
+	}
+	ck := BootCheck{Line: "AT"}
+	if c.bootCheck != nil {
+		ck = c.bootCheck()
+	}
+	rsp, err := c.do(ck.Line, c.timeout, nil, false)
+	answered := rsp != nil && rsp.Final != ""
+	kept, known, why := false, false, ""
+	switch {
+	case !answered:
+		why = fmt.Sprintf("%s got no answer (%v)", ck.Line, err)
+	case ck.Read != nil:
+		kept, known, why = ck.Read(rsp)
+	}
+	note := ""
+	c.mu.Lock()
+	c.suspect = ""
+	if c.boots == boots0 { // else echoCame counted it: the echo back on
+		stillOff := echoWas == echoOff && c.echo == echoOff && answered
+		switch bootVerdict(stillOff, answered, kept, known) {
+		case lone:
+			note = fmt.Sprintf("%s was no restart: %s; kept as a URC", sign, keptWhy(ck.Line, why, known, stillOff))
+		case restarted:
+			c.bootedBy(sign + ", " + why)
+		default:
+			c.bootedBy(sign)
+			note = fmt.Sprintf("%s taken for a restart: %s", sign, orNothing(why, "the check cannot tell"))
+		}
+	}
+	close(c.checked)
+	c.mu.Unlock()
+	if note != "" {
+		c.tracef("#", note)
+	}
+}
+
+// bootVerdicts: what a boot URC's check showed.
+const (
+	unsure    = iota // nothing tells: taken for a restart, as before the check
+	lone             // the settings kept: a lone URC
+	restarted        // the settings lost
+)
+
+// bootVerdict decides on a boot URC from its check: echoStillOff (the
+// echo was off and the check's line came back without it), whether the
+// check was answered, and what its read said.
+func bootVerdict(echoStillOff, answered, kept, known bool) int {
+	switch {
+	case known && !kept:
+		return restarted
+	case known && kept, answered && echoStillOff:
+		return lone
+	}
+	return unsure
+}
+
+// keptWhy says what showed a boot URC's modem kept its settings.
+func keptWhy(line, why string, known, stillOff bool) string {
+	var out []string
+	if known {
+		out = append(out, why)
+	}
+	if stillOff {
+		out = append(out, line+" came back without its echo (ATE0 still holds)")
+	}
+	return strings.Join(out, "; ")
+}
+
+func orNothing(s, or string) string {
+	if s == "" {
+		return or
+	}
+	return s
+}
+
+// awaitBootCheck waits, bounded, for the check of a boot URC in flight,
+// so that the boots counted include its verdict.
+func (c *Client) awaitBootCheck() {
+	c.mu.Lock()
+	ch := c.checked
+	c.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	t := time.NewTimer(2 * c.timeout)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-c.done:
+	case <-t.C:
 	}
 }
 
@@ -743,6 +911,7 @@ func (c *Client) echoBefore(p *pending) {
 	for _, x := range cmds {
 		if x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test {
 			c.echo = echoUnknown
+			c.restartAsked = c.restartAsked || x.Name != "E"
 		}
 		// V, and Z and &F that load a profile with it (at.Modes.After),
 		// from the line already parsed: at.SetsVerbose would parse it
@@ -799,6 +968,7 @@ func (c *Client) charsetAfter(p *pending, final string) {
 // opened, oldest first: its boot URC ("RDY"), or its echo back on after
 // ATE0. Boots is how many.
 func (c *Client) BootSigns() []string {
+	c.awaitBootCheck()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.bootSigns...)

@@ -129,6 +129,7 @@ func (c *Client) reopen(cause error) error {
 	}
 	c.reopens++
 	c.heard = 0
+	c.backAt, c.bootSince = time.Now(), false
 	close(c.upSig)
 	c.upSig = make(chan struct{})
 	c.mu.Unlock()
@@ -199,10 +200,11 @@ func (c *Client) route(line string) (note string) {
 		}
 		c.urcs = append(c.urcs, line)
 		if slices.Contains(c.boot, strings.TrimSpace(line)) {
-			c.bootedBy(strings.TrimSpace(line))
+			note = c.bootURC(strings.TrimSpace(line))
 		}
 		close(c.urcSig)
 		c.urcSig = make(chan struct{})
+		return note
 	case final:
 		if p.setsV {
 			c.numeric = digits // the form of its result shows what took
@@ -235,7 +237,11 @@ func (c *Client) echoCame(p *pending) string {
 		return ""
 	}
 	p.reset = true
-	c.bootedBy("its echo back on after ATE0")
+	sign := "its echo back on after ATE0"
+	if c.suspect != "" {
+		sign = c.suspect + ", then " + sign // checkBoot's line showed it
+	}
+	c.bootedBy(sign)
 	again := ""
 	if c.setUp != nil {
 		again = "; setting it up again after this command"
@@ -408,6 +414,7 @@ func (c *Client) Reopens() int {
 // Boots is how many times the modem said it booted (its boot URC,
 // WithSetUp) since the client opened: a restart that kept the port.
 func (c *Client) Boots() int {
+	c.awaitBootCheck()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.boots

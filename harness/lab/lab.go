@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
@@ -165,6 +166,9 @@ type Rig struct {
 	mu         sync.Mutex
 	transcript *os.File
 	closed     bool
+	// cereg: the set-up's AT+CEREG=2 took, so AT+CEREG? reads whether a
+	// boot URC came with the modem's settings lost (bootCheck).
+	cereg atomic.Bool
 }
 
 // ErrNotAModem is wrapped when a port does not answer AT with OK.
@@ -245,7 +249,7 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	// again before the next command, as Open does here.
 	r.AT = atclient.New(port, atclient.WithTrace(r), atclient.WithTimestamps(time.Now),
 		atclient.WithTimeout(r.Timeouts.Command), atclient.WithReconnect(r.Timeouts.Restart),
-		atclient.WithSetUp(r.setUp, bootLines(c.Personality)...),
+		atclient.WithSetUp(r.setUp, bootLines(c.Personality)...), atclient.WithBootCheck(r.bootCheck),
 		atclient.WithURCs(ModemURCs(c.Personality)...), atclient.WithQuiet(Quiet))
 	if err := Check(r.AT); err != nil {
 		r.AT.Close()
@@ -474,10 +478,42 @@ func (r *Rig) setUp(do func(string) (*atclient.Response, error)) error {
 	// Registration URCs with the location, which the specs await (a
 	// detach and a re-attach after a switch): a restarted modem is back
 	// to +CEREG=0 and would send none.
-	if _, err := do("AT+CEREG=2"); err != nil {
+	_, err := do("AT+CEREG=2")
+	r.cereg.Store(err == nil)
+	if err != nil {
 		r.note("AT+CEREG=2 %s (%v): no registration URCs", refusedOr(err), err)
 	}
 	return nil
+}
+
+// bootCheck is the read that tells a restart from a lone boot URC (a
+// firmware's second RDY, line noise): a restarted modem is back to
+// +CEREG=0 (27.007 §10.1.22; and its echo on, which any line shows).
+func (r *Rig) bootCheck() atclient.BootCheck {
+	if !r.cereg.Load() {
+		return atclient.BootCheck{Line: "AT"}
+	}
+	return atclient.BootCheck{Line: "AT+CEREG?", Read: ceregKept}
+}
+
+// ceregKept reads AT+CEREG?'s <n> (+CEREG: <n>,<stat>[,...]): 2, the
+// set-up's, kept; another, lost; no such line, unknown.
+func ceregKept(rsp *atclient.Response) (kept, known bool, why string) {
+	for _, l := range rsp.Lines {
+		rest, ok := strings.CutPrefix(l, "+CEREG:")
+		if !ok {
+			continue
+		}
+		n, _, _ := strings.Cut(rest, ",")
+		switch n = strings.TrimSpace(n); n {
+		case "2":
+			return true, true, "AT+CEREG? still reads <n> 2, the set-up's"
+		case "":
+		default:
+			return false, true, fmt.Sprintf("AT+CEREG? reads <n> %s: the set-up's AT+CEREG=2 lost", n)
+		}
+	}
+	return false, false, fmt.Sprintf("AT+CEREG? answered %s without a +CEREG: line", rsp.Final)
 }
 
 // refusedOr says what became of a set-up command: refused (ERROR, +CME

@@ -481,28 +481,48 @@ func TestOpenRefusesAPortOthersHaveOpen(t *testing.T) {
 // A boot while Open reads the identity (after the set-up) is the spec's
 // to count: a firmware that falls over on a vendor command, or resets a
 // while after the previous spec's REFRESH, lands there. One while the
-// port opens and is set up is a modem still booting: not counted.
+// port opens and is set up is a modem still booting: not counted. A
+// lone RDY (a firmware's second one, noise) with the settings kept is
+// no boot at all.
 func TestSetUpCountsStartAfterTheSetUp(t *testing.T) {
 	for _, tc := range []struct {
 		name, bootOn string // the command whose answer carries RDY
+		lone         bool   // the modem keeps its settings after it
 		counted      int
 	}{
-		{"boot in the identity", "I", 1},
-		{"boot at the port's first AT", "", 0},
-		{"no boot", "none", 0},
+		{"boot in the identity", "I", false, 1},
+		{"a lone RDY in the identity", "I", true, 0},
+		{"boot at the port's first AT", "", false, 0},
+		{"no boot", "none", false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			booted := false
+			var mu sync.Mutex
+			booted, echo, cereg := false, true, "0"
 			port := answerpty.Open(t, func(l string) string {
+				mu.Lock()
+				defer mu.Unlock()
 				cmd := strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(l), "AT"))
-				if cmd == tc.bootOn && !booted {
+				ech := ""
+				if echo {
+					ech = strings.TrimSpace(l) + "\r"
+				}
+				switch {
+				case cmd == tc.bootOn && !booted:
 					booted = true
-					return "\r\nRDY\r\n\r\nOK\r\n"
+					if !tc.lone { // a restart: the factory settings back
+						echo, cereg = true, "0"
+					}
+					return ech + "\r\nRDY\r\n\r\nOK\r\n"
+				case strings.Contains(cmd, "CCID"):
+					return ech + "\r\nERROR\r\n"
+				case cmd == "E0":
+					echo = false
+				case cmd == "+CEREG=2":
+					cereg = "2"
+				case cmd == "+CEREG?":
+					return ech + "\r\n+CEREG: " + cereg + ",1\r\n\r\nOK\r\n"
 				}
-				if strings.Contains(cmd, "CCID") {
-					return "\r\nERROR\r\n"
-				}
-				return "\r\nOK\r\n"
+				return ech + "\r\nOK\r\n"
 			})
 			r, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(silence), Slack: 50 * time.Millisecond})
 			if err != nil {
