@@ -12,6 +12,7 @@ import (
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/harness/lab/record"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/transport"
@@ -415,6 +416,8 @@ func DiffRecording(dir, pers, scen string, timeout time.Duration) ([]record.Diff
 	if err != nil {
 		return nil, rec, err
 	}
-	ds, err := record.Diff(rec, played)
+	// URCs told from answers as the recording's client told them (the
+	// modem's unprefixed boot and REFRESH URCs).
+	ds, err := record.Diff(rec, played, lab.ModemURCs(p)...)
 	return ds, rec, err
 }

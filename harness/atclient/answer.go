@@ -81,3 +81,40 @@ func quoteAll(lines []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// Unsolicited says whether the client takes line, read while the command
+// line cmd awaits its final result ("" for none), for an unsolicited
+// result code rather than part of cmd's answer, as route does: a known
+// unprefixed URC (RING, the boot URCs, urcs as WithURCs gives them), an
+// NMEA sentence, a "+NAME:" line of another name than cmd's answers (a
+// registration URC told from its read answer by its fields), a
+// manufacturer's result code cmd did not ask for. A final result is no
+// URC. What reads a transcript (lab diff) pairs answers with commands by
+// it, never an answer line with a URC.
+func Unsolicited(cmd, line string, urcs ...string) bool {
+	trim := strings.TrimSpace(line)
+	if at.Classify(trim).Kind.IsFinal() {
+		return false
+	}
+	if bareURCs[trim] || NMEASentence(line) {
+		return true
+	}
+	for _, u := range urcs {
+		if u = strings.TrimSpace(u); u == trim && !strings.HasPrefix(u, "+") {
+			return true
+		}
+	}
+	if strings.TrimSpace(cmd) == "" {
+		return true // nothing pending: every line is unsolicited
+	}
+	p := newPending(cmd)
+	if cmds, ok := p.commands(); ok {
+		for _, x := range cmds {
+			p.addName(x.Name)
+			for _, a := range answerNames[x.Name] {
+				p.addName(a)
+			}
+		}
+	}
+	return isURC(line, p.names) || p.parseOK && vendorURC(line, p.names)
+}

@@ -97,3 +97,30 @@ func TestOne(t *testing.T) {
 		}
 	}
 }
+
+// Unsolicited tells URCs from a command's answer as route does, for the
+// readers of a transcript (lab diff).
+func TestUnsolicited(t *testing.T) {
+	for _, tc := range []struct {
+		cmd, line string
+		urcs      []string
+		want      bool
+	}{
+		{"AT+CGMM", "EG25", nil, false},
+		{"AT+CGMM", "+QIND: PB DONE", nil, true},
+		{"AT+CGMM", "RDY", nil, true},
+		{"AT+CGMM", "OK", nil, false},
+		{"AT+CIMI", "MODEM READY", nil, false},
+		{"AT+CIMI", "MODEM READY", []string{"MODEM READY"}, true},
+		{"AT+CEREG?", `+CEREG: 2,5,"3A9B","0000C33D",7`, nil, false},
+		{"AT+CEREG?", `+CEREG: 5,"3A9B","0000C33D",7`, nil, true},
+		{"AT+CICCID", "+ICCID: 89860000000000000019", nil, false},
+		{"ATI", "^RSSI:18", nil, true},
+		{"AT^ICCID?", "^ICCID: 89860000000000000001", nil, false},
+		{"", "+CSQ: 20,99", nil, true},
+	} {
+		if got := Unsolicited(tc.cmd, tc.line, tc.urcs...); got != tc.want {
+			t.Errorf("Unsolicited(%q, %q, %q) = %v, want %v", tc.cmd, tc.line, tc.urcs, got, tc.want)
+		}
+	}
+}

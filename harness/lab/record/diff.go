@@ -1,11 +1,15 @@
 package record
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/esimhil/esimhil/harness/align"
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // Difference is one place where two conversations disagree.
@@ -47,52 +51,197 @@ type exchange struct {
 func parse(lines []string, mask func(string) string) []exchange {
 	var out []exchange
 	for i, l := range lines {
-		_, rest, ok := strings.Cut(l, " ")
-		if !ok || len(rest) < 2 || (rest[0] != '>' && rest[0] != '<') {
-			continue
+		if al, ok := exchangeOf(i, l, mask); ok {
+			out = append(out, al)
 		}
-		out = append(out, exchange{line: i + 1, text: mask(rest), raw: rest})
 	}
 	return out
 }
 
-// Diff aligns the played conversation with the recording (harness/align:
-// longest common subsequence of the masked lines) and returns where they
-// differ, marking the differences the manifest accepts.
-func Diff(rec *Recording, played []string) ([]Difference, error) {
+// exchangeOf reads line i of an at.log as a > or < line (ok false for a
+// note or anything else).
+func exchangeOf(i int, l string, mask func(string) string) (exchange, bool) {
+	_, rest, ok := strings.Cut(l, " ")
+	if !ok || len(rest) < 2 || (rest[0] != '>' && rest[0] != '<') {
+		return exchange{}, false
+	}
+	return exchange{line: i + 1, text: mask(rest), raw: rest}, true
+}
+
+// row is one exchange of a conversation — a command line with what the
+// AT client took as its answer: echo, information lines, final result —
+// or one line it took as unsolicited (a URC, a final result with no
+// command pending), alone. Rows pair with rows of their kind only, so a
+// URC is never paired with an answer line.
+type row struct {
+	lines []exchange // an exchange's first is its "> " line
+	cmd   bool
+}
+
+// rows groups the > and < lines into rows (timestamps and notes
+// dropped), telling URCs from answers as the client did (atclient.
+// Unsolicited, with the modem's own unprefixed URCs): a URC inside an
+// answer becomes a row of its own after that exchange's. An exchange
+// ends at its final result, or at the next command line (one that timed
+// out).
+func rows(lines []string, mask func(string) string, urcs []string) []row {
+	var out []row
+	open := -1 // the exchange awaiting its final result
+	for i, l := range lines {
+		al, ok := exchangeOf(i, l, mask)
+		if !ok {
+			continue
+		}
+		rest := al.raw
+		if rest[0] == '>' {
+			out = append(out, row{lines: []exchange{al}, cmd: true})
+			open = len(out) - 1
+			continue
+		}
+		text := strings.TrimSpace(rest[1:])
+		if open >= 0 {
+			cmd := strings.TrimSpace(out[open].lines[0].raw[1:])
+			if strings.EqualFold(text, cmd) || !atclient.Unsolicited(cmd, text, urcs...) {
+				out[open].lines = append(out[open].lines, al)
+				if at.Classify(text).Kind.IsFinal() {
+					open = -1
+				}
+				continue
+			}
+		}
+		out = append(out, row{lines: []exchange{al}})
+	}
+	return out
+}
+
+// Diff aligns the played conversation with the recording exchange by
+// exchange (harness/align: longest common subsequence of the rows, an
+// exchange matching one of the same masked command line, a URC one of
+// the same masked text), then the lines of each paired exchange, and
+// returns where they differ, marking the differences the manifest
+// accepts. urcs are the modem's unprefixed URCs beyond the built-in
+// ones (lab.ModemURCs), as the recording's client was given them.
+func Diff(rec *Recording, played []string, urcs ...string) ([]Difference, error) {
 	mask := align.Masks(rec.Script.Mask).Apply
-	a := parse(rec.Lines, mask)
-	b := parse(played, mask)
-	steps, err := align.Lines(texts(a), texts(b))
+	a := rows(rec.Lines, mask, urcs)
+	b := rows(played, mask, urcs)
+	steps, err := align.Func(len(a), len(b), func(i, j int) bool {
+		return a[i].cmd == b[j].cmd && a[i].lines[0].text == b[j].lines[0].text
+	})
 	if err != nil {
 		return nil, fmt.Errorf("diff: %w", err)
 	}
-	var out []Difference
-	last := 0
+	d := differ{at: make([]int, len(played)+2)}
 	for _, st := range steps {
-		switch st.Op {
-		case align.Same:
-			last = a[st.A].line
-		case align.Changed:
-			out = append(out, Difference{Line: a[st.A].line, Recorded: a[st.A].raw, Played: b[st.B].raw})
-			last = a[st.A].line
-		case align.OnlyA:
-			out = append(out, Difference{Line: a[st.A].line, Recorded: a[st.A].raw})
-			last = a[st.A].line
-		case align.OnlyB:
-			out = append(out, Difference{Line: last, Played: b[st.B].raw})
+		switch {
+		case st.Op == align.OnlyA:
+			d.onlyA(a[st.A].lines)
+		case st.Op == align.OnlyB:
+			d.onlyB(b[st.B].lines)
+		case st.Op == align.Changed && a[st.A].cmd != b[st.B].cmd:
+			// An exchange against a URC: never a pair.
+			d.onlyA(a[st.A].lines)
+			d.onlyB(b[st.B].lines)
+		default:
+			if err := d.pair(a[st.A].lines, b[st.B].lines); err != nil {
+				return nil, err
+			}
 		}
 	}
+	out := d.done()
 	for k := range out {
 		out[k].Accepted = accepted(rec.Manifest.Accept, out[k])
 	}
 	return out, nil
 }
 
-func texts(ex []exchange) []string {
-	out := make([]string, len(ex))
-	for i, e := range ex {
-		out[i] = e.text
+// differ collects the differences of an alignment. at maps a played
+// line to the recorded line paired with it (0: none), so that a line
+// only the emulator sent is placed after the recorded line its
+// predecessor was paired with.
+type differ struct {
+	out   []Difference
+	after []int // for each of out, the played line an OnlyB follows (0: not one)
+	at    []int
+}
+
+func (d *differ) onlyA(ls []exchange) {
+	for _, l := range ls {
+		d.add(Difference{Line: l.line, Recorded: l.raw}, 0)
+	}
+}
+
+func (d *differ) onlyB(ls []exchange) {
+	for _, l := range ls {
+		d.add(Difference{Played: l.raw}, l.line)
+	}
+}
+
+func (d *differ) add(diff Difference, played int) {
+	d.out = append(d.out, diff)
+	d.after = append(d.after, played)
+}
+
+// pair aligns the lines of two paired rows.
+func (d *differ) pair(a, b []exchange) error {
+	steps, err := align.Func(len(a), len(b), func(i, j int) bool { return a[i].text == b[j].text })
+	if err != nil {
+		return fmt.Errorf("diff: %w", err)
+	}
+	for _, st := range steps {
+		switch st.Op {
+		case align.Same:
+			d.at[b[st.B].line] = a[st.A].line
+		case align.Changed:
+			d.at[b[st.B].line] = a[st.A].line
+			d.add(Difference{Line: a[st.A].line, Recorded: a[st.A].raw, Played: b[st.B].raw}, 0)
+		case align.OnlyA:
+			d.onlyA(a[st.A : st.A+1])
+		case align.OnlyB:
+			d.onlyB(b[st.B : st.B+1])
+		}
+	}
+	return nil
+}
+
+// done places each line only the emulator sent after the recorded line
+// paired with the last played line before it that was paired, and sorts
+// the differences by recorded line (stable: a paired exchange's before
+// the URCs that came inside it; an added line after its line's own).
+func (d *differ) done() []Difference {
+	last := make([]int, len(d.at))
+	for j := 1; j < len(d.at); j++ {
+		last[j] = last[j-1]
+		if d.at[j] != 0 {
+			last[j] = d.at[j]
+		}
+	}
+	type keyed struct {
+		Difference
+		added bool
+	}
+	ks := make([]keyed, len(d.out))
+	for i, diff := range d.out {
+		if j := d.after[i]; j > 0 {
+			diff.Line = last[j-1]
+		}
+		ks[i] = keyed{diff, d.after[i] > 0}
+	}
+	slices.SortStableFunc(ks, func(x, y keyed) int {
+		if c := cmp.Compare(x.Line, y.Line); c != 0 {
+			return c
+		}
+		switch {
+		case x.added == y.added:
+			return 0
+		case x.added:
+			return 1
+		}
+		return -1
+	})
+	out := make([]Difference, len(ks))
+	for i, k := range ks {
+		out[i] = k.Difference
 	}
 	return out
 }
