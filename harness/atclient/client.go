@@ -362,13 +362,14 @@ type Client struct {
 	boots     int
 	// A boot URC in a live session waits for its check (WithBootCheck):
 	// suspect is that URC, checked is closed once the check decided.
-	// restartAsked: the host sent a reset since the last boot sign;
-	// backAt: when the port last came back, bootSince whether a boot
-	// URC came since (the first is that restart's).
+	// askedAt: when the host sent a reset, zero once a boot sign came
+	// after it; backAt: when the port last came back, bootSince whether
+	// a boot URC came since (the first is that restart's). Either counts
+	// for the restart window only (bootURC).
 	bootCheck                func() BootCheck
 	suspect                  string
 	checked                  chan struct{}
-	restartAsked             bool
+	askedAt                  time.Time
 	backAt                   time.Time
 	bootSince                bool
 	booted                   string
@@ -623,9 +624,10 @@ func (c *Client) setUpAgain(timeout time.Duration) {
 // check it; otherwise a suspect that checkBoot decides on before the next
 // command, and a note for the trace. Call with c.mu held.
 func (c *Client) bootURC(line string) (note string) {
-	portBack := c.reopens > 0 && !c.bootSince && time.Since(c.backAt) <= max(c.reconnect, c.timeout)
-	asked := c.restartAsked
-	c.bootSince, c.restartAsked = true, false
+	window := max(c.reconnect, c.timeout) // a restart's boot URC comes within it
+	portBack := c.reopens > 0 && !c.bootSince && time.Since(c.backAt) <= window
+	asked := !c.askedAt.IsZero() && time.Since(c.askedAt) <= window
+	c.bootSince, c.askedAt = true, time.Time{}
 	switch {
 	case c.suspect != "":
 		return "" // one check answers for both
@@ -911,7 +913,9 @@ func (c *Client) echoBefore(p *pending) {
 	for _, x := range cmds {
 		if x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test {
 			c.echo = echoUnknown
-			c.restartAsked = c.restartAsked || x.Name != "E"
+			if x.Name != "E" {
+				c.askedAt = time.Now()
+			}
 		}
 		// V, and Z and &F that load a profile with it (at.Modes.After),
 		// from the line already parsed: at.SetsVerbose would parse it
