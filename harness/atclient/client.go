@@ -337,6 +337,9 @@ type Client struct {
 	answering   int        // probes that timed out after one was
 	// numeric: the modem gives result codes as digits (ATV0 took).
 	numeric bool
+	// lineNote is a note about the line route is taking, written after
+	// it (finalResult's).
+	lineNote string
 	// gsm: +CSCS="GSM" took (27.007 §5.5), so the modem's quoted strings
 	// hold TS 23.038 codes a byte each, control bytes among them ('@' is
 	// 0x00, 'é' 0x05), which are text there, not line noise. The reader

@@ -152,9 +152,27 @@ func (c *Client) fail(err error) {
 // route hands a line to the pending command (or the one that timed out
 // and is still awaited) or to the URC list. It returns a note for the
 // trace: the final result of a command that timed out is its late answer.
-func (c *Client) route(line string) (note string) {
+//
+// logged is the line as at.log shows it ("" when it is written already:
+// a line with noise), written here, under mu, before anything that waits
+// for the line can act on it (a URC's waiter sending its next command),
+// marked at.URCMark when the client takes it for a URC.
+func (c *Client) route(line, logged string) (note string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	urc := false
+	defer func() {
+		if logged != "" {
+			if urc {
+				logged += at.URCMark
+			}
+			c.tracef("<", logged)
+		}
+		if c.lineNote != "" { // finalResult's, about this line: after it
+			c.tracef("#", c.lineNote)
+			c.lineNote = ""
+		}
+	}()
 	c.heard++
 	p := c.pending
 	if p == nil {
@@ -194,6 +212,7 @@ func (c *Client) route(line string) (note string) {
 		c.loose++
 		return fmt.Sprintf("%s with no command pending: a final result the modem sent twice or unasked, taken for no command's", strings.TrimSpace(line))
 	case p == nil || nmea || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names) || p.parseOK && vendorURC(line, p.names)):
+		urc = true
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
 			c.dropped++
@@ -319,7 +338,7 @@ func (c *Client) finalResult(p *pending, line string) (result string, final, dig
 		// session left in V0 saying OK (outside tester sw66: read as no
 		// answer, the modem called silent, ATV1 held back for 30 s).
 		c.numeric = true
-		c.tracef("#", fmt.Sprintf("%s answered %s: the modem gives numeric result codes (ATV0); read as such from here", p.line, strings.TrimSpace(line)))
+		c.lineNote = fmt.Sprintf("%s answered %s: the modem gives numeric result codes (ATV0); read as such from here", p.line, strings.TrimSpace(line))
 		return v, true, true
 	}
 	return line, false, false

@@ -287,18 +287,19 @@ func (c *Client) readLine() error {
 	case err == nil && c.lr.Cut():
 		c.cutLine(line)
 	case err == nil:
+		logged := "" // written by route, marked if a URC
 		switch {
 		case !fieldlog.Noisy(line):
-			c.tracef("<", line)
+			logged = line
 		case c.gsm.Load() && gsmQuoted(line):
-			c.tracef("<", fieldlog.Escape(line)) // GSM codes in quotes, not noise
+			logged = fieldlog.Escape(line) // GSM codes in quotes, not noise
 		default:
 			var ok bool
 			if line, ok = c.denoise(line); !ok {
 				return nil
 			}
 		}
-		if note := c.route(line); note != "" {
+		if note := c.route(line, logged); note != "" {
 			c.tracef("#", note)
 		}
 		c.deliver()

@@ -1,6 +1,13 @@
 package atclient
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
+)
 
 // TestIsURCRegistration: a registration URC is told from the read answer
 // of the same command, which has <n> first: by whether the second field
@@ -73,5 +80,35 @@ func TestVendorURC(t *testing.T) {
 		if got := vendorURC(tc.line, tc.names); got != tc.urc {
 			t.Errorf("vendorURC(%q, %v) = %v, want %v", tc.line, tc.names, got, tc.urc)
 		}
+	}
+}
+
+// at.log marks the lines the client took for URCs (at.URCMark), inside
+// an answer or between commands; the echo, the answer's lines and its
+// final result stay as they came.
+func TestTraceMarksURCs(t *testing.T) {
+	u := at.URCMark
+	for _, tc := range []struct {
+		name, cmd, answer string
+		want              []string
+	}{
+		{"inside an answer", "AT+CGMM", "AT+CGMM\r\r\n+QIND: PB DONE\r\n\r\nEG25\r\n\r\nRDY\r\n\r\nOK\r\n",
+			[]string{"> AT+CGMM", "< AT+CGMM", "< +QIND: PB DONE" + u, "< EG25", "< RDY" + u, "< OK"}},
+		{"a registration URC beside the read answer", "AT+CEREG?", "\r\n+CEREG: 2,1,\"3A9B\",\"0000C33D\",7\r\n\r\n+CEREG: 5,\"3A9B\",\"0000C33D\",7\r\n\r\nOK\r\n",
+			[]string{"> AT+CEREG?", "< +CEREG: 2,1,\"3A9B\",\"0000C33D\",7", "< +CEREG: 5,\"3A9B\",\"0000C33D\",7" + u, "< OK"}},
+		{"an unknown unprefixed line is the answer's", "AT+CIMI", "\r\nMODEM READY\r\n\r\n208010000000012\r\n\r\nOK\r\n",
+			[]string{"> AT+CIMI", "< MODEM READY", "< 208010000000012", "< OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var trace syncBuf
+			c, _ := newScript(t, map[string]string{tc.cmd: tc.answer}, WithTrace(&trace), WithTimeout(time.Second))
+			if _, err := c.Command(tc.cmd); err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Split(strings.TrimSpace(trace.String()), "\n")
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("trace\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
 	}
 }

@@ -72,3 +72,35 @@ func TestQueuedLinesInATLog(t *testing.T) {
 		})
 	}
 }
+
+// A lab run's at.log marks the lines its client took for URCs
+// (at.URCMark): the reader takes the mark off, and the log reads as the
+// same log without marks does.
+func TestURCMarkInATLog(t *testing.T) {
+	lines := []string{"> AT+CGMM", "< +QIND: PB DONE", "< EG25", "< OK", "< +CEREG: 5", "> AT+CPIN?", "< RDY", "< +CPIN: READY", "< OK"}
+	marked := map[int]bool{1: true, 4: true, 6: true}
+	var plain, withMarks strings.Builder
+	for i, l := range lines {
+		fmt.Fprintf(&plain, "2026-01-01T00:00:%02dZ %s\n", i, l)
+		if marked[i] {
+			l += at.URCMark
+		}
+		fmt.Fprintf(&withMarks, "2026-01-01T00:00:%02dZ %s\n", i, l)
+	}
+	a, err := Read("at.log", []byte(plain.String()), ATLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Read("at.log", []byte(withMarks.String()), ATLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Entries) != len(b.Entries) {
+		t.Fatalf("%d entries marked, %d not", len(b.Entries), len(a.Entries))
+	}
+	for i := range a.Entries {
+		if a.Entries[i].Text != b.Entries[i].Text || a.Entries[i].Role != b.Entries[i].Role {
+			t.Errorf("entry %d: marked %q (%v), plain %q (%v)", i, b.Entries[i].Text, b.Entries[i].Role, a.Entries[i].Text, a.Entries[i].Role)
+		}
+	}
+}

@@ -35,6 +35,10 @@ type atLine struct {
 	// Result is the verbose form of a final result the modem sent in
 	// numeric form (ATV0): "OK" for a 0; "" for any other line.
 	Result string
+	// URC: the host's client took the line for an unsolicited result
+	// code (at.URCMark, a lab run's at.log): a row of its own even
+	// inside a command's answer.
+	URC bool
 }
 
 // verbose is the line's text, a numeric result code in its words.
@@ -73,7 +77,7 @@ func parseATLine(s string, n int) (atLine, error) {
 	if err != nil {
 		return atLine{}, err
 	}
-	return atLine{T: l.T, In: l.Dir == at.LogHost, Note: l.Dir == at.LogNote, Text: l.Text, N: n}, nil
+	return atLine{T: l.T, In: l.Dir == at.LogHost, Note: l.Dir == at.LogNote, Text: l.Text, N: n, URC: l.URC}, nil
 }
 
 // Priorities of rows at one simulated instant: a command first, then what
@@ -193,7 +197,7 @@ func readATLog(path string, b *Builder) error {
 			c := l
 			open, ran = &c, l
 			form.Run(l.Text)
-		case open != nil && !at.IsPowerURC(l.Text):
+		case open != nil && !at.IsPowerURC(l.Text) && !l.URC:
 			if v, ok := finalResult(&form, l.Text, open.Text, len(answer) > 0); ok {
 				if v != l.Text {
 					l.Result = v

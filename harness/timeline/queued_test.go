@@ -41,6 +41,14 @@ func TestQueuedLinesPairWithTheirAnswers(t *testing.T) {
 			`1 > AT+COPS=1,2,"20810"`, "1.5 > AT+CGMI" + q, "2 < RDY", "3 > AT", "3 < OK"}, []string{
 			`1 host→modem AT+COPS=1,2,"20810"`, "1 modem→host (no final result) (failed)", "1.5 host→modem AT+CGMI", "1.5 modem→host (no final result) (failed)",
 			"2 modem→host RDY", "3 host→modem AT", "3 modem→host OK"}},
+		// A lab run's client marks the lines it took for URCs
+		// (at.URCMark): a row of its own, not part of the answer.
+		{"a URC the lab client marked inside an answer", []string{
+			"1 > AT+CGMM", "1.5 < MODEM READY" + at.URCMark, "2 < EG25", "2 < OK"}, []string{
+			"1 host→modem AT+CGMM", "1.5 modem→host MODEM READY", "2 modem→host EG25 · OK"}},
+		{"the same line unmarked is the answer's", []string{
+			"1 > AT+CGMM", "1.5 < MODEM READY", "2 < EG25", "2 < OK"}, []string{
+			"1 host→modem AT+CGMM", "2 modem→host MODEM READY · EG25 · OK"}},
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range tests {

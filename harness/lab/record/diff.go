@@ -44,28 +44,34 @@ func (d Difference) String() string {
 type exchange struct {
 	line int    // 1-based line in the file
 	text string // "> AT+CGMM", "< OK", masked
-	raw  string
+	raw  string // without at.URCMark
+	urc  bool   // the client took it for a URC (at.URCMark)
 }
 
 // parse keeps the > and < lines, dropping timestamps and notes.
 func parse(lines []string, mask func(string) string) []exchange {
 	var out []exchange
 	for i, l := range lines {
-		if al, ok := exchangeOf(i, l, mask); ok {
+		if al, ok := lineOf(i, l, mask); ok {
 			out = append(out, al)
 		}
 	}
 	return out
 }
 
-// exchangeOf reads line i of an at.log as a > or < line (ok false for a
-// note or anything else).
-func exchangeOf(i int, l string, mask func(string) string) (exchange, bool) {
+// lineOf reads line i of an at.log as a > or < line (ok false for a
+// note or anything else), the client's URC mark taken off (a recording
+// made before it had none: both compare alike).
+func lineOf(i int, l string, mask func(string) string) (exchange, bool) {
 	_, rest, ok := strings.Cut(l, " ")
 	if !ok || len(rest) < 2 || (rest[0] != '>' && rest[0] != '<') {
 		return exchange{}, false
 	}
-	return exchange{line: i + 1, text: mask(rest), raw: rest}, true
+	urc := false
+	if rest[0] == '<' {
+		rest, urc = at.CutURC(rest)
+	}
+	return exchange{line: i + 1, text: mask(rest), raw: rest, urc: urc}, true
 }
 
 // row is one exchange of a conversation — a command line with what the
@@ -79,8 +85,10 @@ type row struct {
 }
 
 // rows groups the > and < lines into rows (timestamps and notes
-// dropped), telling URCs from answers as the client did (atclient.
-// Unsolicited, with the modem's own unprefixed URCs): a URC inside an
+// dropped), telling URCs from answers as the client did: by its mark
+// (at.URCMark), or for a line without one (a recording made before the
+// mark) by its rule (atclient.Unsolicited, with the modem's own
+// unprefixed URCs). A URC inside an
 // answer becomes a row of its own after that exchange's. An exchange
 // ends at its final result, or at the next command line (one that timed
 // out).
@@ -88,7 +96,7 @@ func rows(lines []string, mask func(string) string, urcs []string) []row {
 	var out []row
 	open := -1 // the exchange awaiting its final result
 	for i, l := range lines {
-		al, ok := exchangeOf(i, l, mask)
+		al, ok := lineOf(i, l, mask)
 		if !ok {
 			continue
 		}
@@ -101,7 +109,7 @@ func rows(lines []string, mask func(string) string, urcs []string) []row {
 		text := strings.TrimSpace(rest[1:])
 		if open >= 0 {
 			cmd := strings.TrimSpace(out[open].lines[0].raw[1:])
-			if strings.EqualFold(text, cmd) || !atclient.Unsolicited(cmd, text, urcs...) {
+			if !al.urc && (strings.EqualFold(text, cmd) || !atclient.Unsolicited(cmd, text, urcs...)) {
 				out[open].lines = append(out[open].lines, al)
 				if at.Classify(text).Kind.IsFinal() {
 					open = -1

@@ -243,6 +243,9 @@ func answerIn(ex []exchange, i int) (info []exchange, final exchange) {
 		if t == "OK" || t == "ERROR" || strings.HasPrefix(t, "+CME ERROR") {
 			return info, ex[k]
 		}
+		if ex[k].urc {
+			continue // the client's URC, no answer line
+		}
 		info = append(info, ex[k])
 	}
 	return info, exchange{}

@@ -3,6 +3,8 @@ package record
 import (
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // lab diff pairs by exchange: a command with the lines the AT client
@@ -40,6 +42,13 @@ func TestDiffPairsByExchange(t *testing.T) {
 			stamp("> AT+CIMI", "< MODEM READY", "< 208010000000012", "< OK"),
 			stamp("> AT+CIMI", "< 208010000000099", "< OK"), []string{"MODEM READY"},
 			[]string{"at.log:2: the emulator did not send: < MODEM READY", "at.log:3: recorded < 208010000000012\n           emulator < 208010000000099"}},
+		{"a line the client marked as a URC (at.URCMark), the personality's own",
+			stamp("> AT+CIMI", "< MODEM READY"+at.URCMark, "< 208010000000012", "< OK"),
+			stamp("> AT+CIMI", "< 208010000000099", "< OK"), nil,
+			[]string{"at.log:2: the emulator did not send: < MODEM READY", "at.log:3: recorded < 208010000000012\n           emulator < 208010000000099"}},
+		{"marked on both sides: no difference",
+			stamp("> AT+CGMM", "< +QIND: PB DONE"+at.URCMark, "< EG25", "< OK"),
+			stamp("> AT+CGMM", "< EG25", "< +QIND: PB DONE"+at.URCMark, "< OK"), nil, nil},
 		{"a URC between exchanges is no answer of either",
 			stamp("> AT", "< OK", "< RING", "> AT+CSQ", "< +CSQ: 23,99", "< OK"),
 			stamp("> AT", "< OK", "> AT+CSQ", "< +CSQ: 17,99", "< OK"), nil,

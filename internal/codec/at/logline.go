@@ -21,6 +21,9 @@ type LogLine struct {
 	T    time.Time
 	Dir  byte // LogHost, LogModem or LogNote
 	Text string
+	// URC: a LogModem line the host's AT client took for an unsolicited
+	// result code (URCMark, taken off Text).
+	URC bool
 }
 
 // LogLineError says why a line is no at.log line. Stamp: it does not
@@ -50,5 +53,9 @@ func ParseLogLine(s string) (LogLine, error) {
 	if len(dir) != 1 || !strings.Contains("<>#", dir) {
 		return LogLine{}, &LogLineError{err: fmt.Errorf("direction %q: want >, < or #", dir)}
 	}
-	return LogLine{T: t, Dir: dir[0], Text: text}, nil
+	l := LogLine{T: t, Dir: dir[0], Text: text}
+	if l.Dir == LogModem {
+		l.Text, l.URC = CutURC(text)
+	}
+	return l, nil
 }

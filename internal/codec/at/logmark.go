@@ -16,3 +16,18 @@ const QueuedMark = " (queued: a command runs)"
 func CutQueued(line string) (cmd string, queued bool) {
 	return strings.CutSuffix(line, QueuedMark)
 }
+
+// URCMark ends at.log's "<" line of a line the host's AT client took for
+// an unsolicited result code (27.007 §4.1), not for part of the answer of
+// the command it awaited: a lab run's, lab record's and lab diff's at.log
+// carry it, written by the client as it read the line. An emulated run's
+// at.log, which the modem writes, has no such mark. ParseLogLine takes
+// it off a "<" line's text (LogLine.URC), so every reader of at.log does;
+// the timeline draws such a line as a URC even inside an answer.
+const URCMark = " (unsolicited)"
+
+// CutURC takes URCMark off an at.log "<" line's text; urc reports
+// whether it was there.
+func CutURC(line string) (text string, urc bool) {
+	return strings.CutSuffix(line, URCMark)
+}
