@@ -200,6 +200,12 @@ func loggerMessage(rest string) (string, bool) {
 		return rest, false
 	}
 	msg := rest[len(m):]
+	// A separator's dash that is an arrow's: "TRACE AT -> AT+CGMI" (the
+	// nrf-modem crate's defmt log: level, logger "AT", then the arrow)
+	// is the logger's name and "->", not a name, " -" and ">".
+	if strings.HasSuffix(m, "-") && (strings.HasPrefix(msg, ">") || strings.HasPrefix(msg, "->")) {
+		msg = rest[len(m)-1:]
+	}
 	// The logger's name taken for a message's first word ("DEBUG >
 	// AT" has none): a marker right after the level is the message's.
 	if lvl := loggerLevel.FindString(rest); lvl != "" {
