@@ -85,6 +85,12 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			// to the port, not the modem's text (outside tester sw67: read
 			// as URCs).
 			recs = append(recs, record{line: n, dir: Tool, t: dirTime, text: strings.TrimSpace(l)})
+		case defmtLocation.MatchString(rest):
+			// defmt's location line under its log line ("└─ nrf_modem::at
+			// @ src/at.rs:170"): the program's note, never the text of
+			// the command or answer before it (outside tester t208: a
+			// command named "└─ nrf_modem::…" left unanswered).
+			recs = append(recs, record{line: n, dir: Tool, t: dirTime, text: strings.TrimSpace(rest)})
 		case dir == 0 && banner < maxBanner && !atLike(rest):
 			// A ticket's greeting, the tool's banner, before the
 			// transcript (outside tester sw67: "Hi support, here is the
@@ -122,6 +128,11 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 	}
 	return t, nil
 }
+
+// defmtLocation is the location line defmt's printer writes under a log
+// line (its default format, "└─ {module} @ {file}:{line}"): box-drawing
+// characters no modem sends.
+var defmtLocation = regexp.MustCompile(`^\s*└─ \S.* @ \S+:\d+\s*$`)
 
 // kernelLine is a line of the kernel's log (dmesg): seconds since boot
 // to the microsecond in brackets, then a driver's or a device's name and
