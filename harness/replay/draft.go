@@ -251,7 +251,12 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 	names := personality.Names()
 	var out []string
 	for _, b := range raw {
-		low := strings.ToLower(string(b))
+		// The text the reader reads: a Windows save in UTF-16 (Notepad's
+		// "Unicode", PowerShell's ">") names its maker in no byte of
+		// ASCII, so the raw bytes drafted it as generic (outside tester
+		// t208), and a GBK save's Chinese is UTF-8 there too.
+		text := string(fieldlog.LogText(b))
+		low := strings.ToLower(text)
 		for _, m := range makers {
 			if strings.Contains(low, m.maker) && slices.Contains(names, m.personality) && !slices.Contains(out, m.personality) {
 				out = append(out, m.personality)
@@ -260,7 +265,7 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 		// The models a personality's identify patterns name (its ATI or
 		// +CGMM answer: "SIM808 R14.18", "EM7455"), as lab discover
 		// reads them; never in an APDU's hex ("A7600…" would name SIMCom).
-		for line := range strings.Lines(string(b)) {
+		for line := range strings.Lines(text) {
 			if apduLine.MatchString(line) {
 				continue
 			}

@@ -380,6 +380,37 @@ func TestCandidatesFromMarkers(t *testing.T) {
 			}
 		})
 	}
+	// A Windows save of a log (UTF-16, with a byte order mark or
+	// without) names its maker as the UTF-8 save does.
+	utf16le := func(s string, bom bool) []byte {
+		var b []byte
+		if bom {
+			b = []byte{0xFF, 0xFE}
+		}
+		for _, r := range strings.ReplaceAll(s, "\n", "\r\n") {
+			b = append(b, byte(r), 0)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name, log, first string
+		bom              bool
+	}{
+		{"maker in ATI, UTF-16LE with BOM", "> ATI\n< Quectel\n< BG96\n< Revision: BG96MAR02A07M1G\n< OK\n", "quectel-eg25", true},
+		{"maker in ATI, UTF-16LE without BOM", "> ATI\n< Quectel\n< BG96\n< Revision: BG96MAR02A07M1G\n< OK\n", "quectel-eg25", false},
+		{"model in +CGMM, UTF-16LE with BOM", "> AT+CGMM\n< EM7455\n< OK\n", "sierra-em7511", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := utf16le(tc.log, tc.bom)
+			tr, err := fieldlog.Read("host.log", data, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := candidates([][]byte{data}, []*fieldlog.Transcript{tr}); len(got) == 0 || got[0] != tc.first {
+				t.Errorf("candidates %v, want %s first", got, tc.first)
+			}
+		})
+	}
 	// A marked personality the logs then contradict is tried and set
 	// aside: SIMCom's boot URCs, but Quectel's ICCID answer form.
 	dir := t.TempDir()
