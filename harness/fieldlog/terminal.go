@@ -157,6 +157,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	}
 	awaiting := false // a command shown has not had its final result yet
 	restart := false  // the command awaiting its final result restarts the modem
+	down := false     // the restart was answered OK, and no boot URC or result came since
 	echoOff := 0      // the line of the ATE0 that turned the echo off
 	var lastCmd line  // the last command shown
 	lastFinal := 0    // the line of its final result
@@ -225,14 +226,22 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 				if j == i+1 && j < len(ls) && ls[j].text == l.text && !strings.EqualFold(l.text, "AT") {
 					dumped = true
 				}
-				if j < len(ls) && j-i <= maxDumpURCs && ls[j].text == l.text {
+				// A restarting modem echoes nothing: there a line that
+				// repeats the command is the host's next try (TinyGSM's
+				// AT every 300 ms until RDY: outside tester t208), unless
+				// a final result answers it before the host's next line;
+				// and a library's dump is no echo of its own.
+				paired := j < len(ls) && j-i <= maxDumpURCs && ls[j].text == l.text && (!down || resultsAhead(j+1, mode) > 0)
+				if paired {
 					for _, u := range ls[i+1 : j] {
 						recs = append(recs, record{line: u.n, dir: Modem, t: u.t, text: u.text})
 					}
 					i = j
 					e = ls[i]
 				}
-				recs = append(recs, record{line: e.n, dir: Modem, t: e.t, text: e.text})
+				if paired || !down || !dumped {
+					recs = append(recs, record{line: e.n, dir: Modem, t: e.t, text: e.text})
+				}
 			}
 			next := mode.After(l.text)
 			if mode.Echo && !next.Echo {
@@ -260,6 +269,12 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			}
 			if final && awaiting {
 				lastFinal = l.n
+			}
+			if final || powerOnURCs()[l.text] {
+				down = false // booted, or answering
+			}
+			if final && awaiting && restart && v == "OK" {
+				down = true
 			}
 			if final && awaiting && restart && v == "OK" || powerOnURCs()[l.text] {
 				// The modem restarts (AT+CFUN=1,1 done) or has booted

@@ -122,6 +122,13 @@ func TestTerminalRestartEcho(t *testing.T) {
 			[]string{"command ATE0", "echo ATE0", "final OK", "command AT&W", "final OK", "command AT+CFUN=1,1", "final OK", "urc RDY", "command AT+CSQ", "info +CSQ: 20,99", "final OK"}},
 		{"a restart refused", "ATE0\r\nOK\r\nAT+CFUN=1,1\r\nERROR\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\n",
 			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+CFUN=1,1", "final ERROR", "command AT+CSQ", "info +CSQ: 20,99", "final OK"}},
+		// TinyGSM on a BG96 (its issue 157): the library dumps an AT
+		// every 300 ms while the modem restarts; none is echoed or
+		// answered until RDY, so repeated ATs are tries, not echoes.
+		{"a library's tries while the modem restarts", "AT+CFUN=1,1\r\nAT+CFUN=1,1\r\n\r\nOK\r\nAT\r\n+QIURC: \"pdpdeact\",1\r\nAT\r\nAT\r\nAT\r\n\r\nRDY\r\nAT\r\nAT\r\n\r\nOK\r\n",
+			[]string{"command AT+CFUN=1,1", "echo AT+CFUN=1,1", "final OK", "command AT", "urc +QIURC: \"pdpdeact\",1", "command AT", "command AT", "command AT", "urc RDY", "command AT", "echo AT", "final OK"}},
+		{"a library's dump after a restart with no boot URC: echoed, answered", "AT+CFUN=1,1\r\nAT+CFUN=1,1\r\n\r\nOK\r\nAT+CSQ\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\n",
+			[]string{"command AT+CFUN=1,1", "echo AT+CFUN=1,1", "final OK", "command AT+CSQ", "echo AT+CSQ", "info +CSQ: 20,99", "final OK"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkEntries(t, tc.capture, Terminal, show, tc.want) })
 	}
