@@ -1166,10 +1166,16 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// After a restart the module echoes as its stored profile
 			// says: one the log stored itself (AT&W) is no setting from
 			// before the log.
-			if afterBoot && t.ShowsEcho && !echoed && !strings.HasPrefix(u, "ATE") && !storedHere && fs.Host.StoredNoEcho == nil {
+			// A command the restarting modem never answered says nothing
+			// of its echo (a host's AT every 300 ms until RDY, outside
+			// tester t208): the first one answered tells.
+			unanswered := len(t.Answer(k)) == 0
+			if afterBoot && t.ShowsEcho && !echoed && !unanswered && !strings.HasPrefix(u, "ATE") && !storedHere && fs.Host.StoredNoEcho == nil {
 				fs.Host.StoredNoEcho = &obs.Src
 			}
-			afterBoot = false
+			if !unanswered {
+				afterBoot = false
+			}
 			answer := t.Answer(k)
 			final := FinalOf(t, k)
 			fs.pinAnswers(cmds, answer, final, obs, Src{t.File, e.Line})

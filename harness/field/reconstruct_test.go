@@ -1059,6 +1059,33 @@ func TestATZKeepsWhatWasStored(t *testing.T) {
 	}
 }
 
+// TestStoredEchoAfterRestart: the first command a module answers after
+// its restart shows the echo its stored profile (AT&W) gives; those the
+// host sent while it restarted, unanswered (a library's AT every 300 ms
+// until RDY: TinyGSM's log, outside tester t208), show nothing of it.
+func TestStoredEchoAfterRestart(t *testing.T) {
+	restart := "[10:00:00.000] > AT+CFUN=1,1\n[10:00:00.000] < AT+CFUN=1,1\n[10:00:00.010] < OK\n"
+	for _, tc := range []struct {
+		name, after string
+		stored      bool
+	}{
+		{"tries unanswered, then echoed", "[10:00:03.000] > AT\n[10:00:03.300] > AT\n[10:00:05.900] < RDY\n[10:00:06.000] > AT\n[10:00:06.000] < AT\n[10:00:06.001] < OK\n", false},
+		{"answered without echo", "[10:00:05.900] < RDY\n[10:00:06.000] > AT\n[10:00:06.001] < OK\n", true},
+		{"tries unanswered, then answered without echo", "[10:00:03.000] > AT\n[10:00:05.900] < RDY\n[10:00:06.000] > AT\n[10:00:06.001] < OK\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "restart", map[string]string{
+				ManifestFile: orangePlain("restart", "generic"),
+				"host.log":   restart + tc.after,
+			})
+			p := reconstruct(t, dir, Options{})
+			if got := slices.Contains(p.Preamble, "AT&W"); got != tc.stored {
+				t.Errorf("preamble %q: AT&W %v, want %v\n%s", p.Preamble, got, tc.stored, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
 // TestUnnamedRoamingSaysWhatToGive: a roaming registration on a network
 // nothing names cannot be replayed; the plan says so, and what the
 // manifest must give, instead of claiming the logs show none.
