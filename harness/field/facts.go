@@ -1566,6 +1566,36 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			fmt.Sprintf("after a boot the modem sends %s", strings.Join(bootList, ", ")), 0})
 	}
 	fs.refreshList(t, refreshURCs, bootURCs)
+	if t.Clock != fieldlog.NoTime {
+		fs.restartDelay(t.File)
+	}
+}
+
+// restartDelay drafts restart_delay from file's first restart (+CFUN=1,1
+// answered OK) and the boot URC after it: a BG96 back with RDY 5.9 s
+// later (TinyGSM's log, outside tester t208) came up 5 s before the
+// emulated EG25 would have, and the commands its host sent then reached
+// a modem still restarting, unanswered. A log without times shows no
+// delay; the replay waits for the emulated modem there (restarted).
+func (fs *Facts) restartDelay(file string) {
+	for _, r := range fs.Restarts {
+		if r.Src.File != file {
+			continue
+		}
+		for _, b := range fs.Rebooted {
+			if b.Src.File != file || !b.After(r) {
+				continue
+			}
+			d := (b.At - r.At).Round(time.Millisecond)
+			if d <= 0 {
+				return
+			}
+			fs.Dialect = append(fs.Dialect, Evidence{"restart_delay", d.String(), b.Src,
+				fmt.Sprintf("the modem answers the restart at %s and sends its boot URC %v later", r.Src, d), 0})
+			return
+		}
+		return
+	}
 }
 
 // refreshList drafts refresh_urcs from the first REFRESH t shows, when

@@ -1216,6 +1216,7 @@ var quirkFields = map[string]bool{
 	"apdu_answer_no_space": true, "ccho_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
 	"cfun0_keeps_card": true, "refresh_delay": true, "refresh_stat": true, "csim_open_repeats_6cxx": true,
+	"restart_delay": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -1416,6 +1417,9 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		_ = json.Unmarshal([]byte(ev.Value), &list)
 		have, _ := json.Marshal(d.BootURCs)
 		return "boot_urcs " + string(have), slices.Equal(d.BootURCs, list)
+	case "restart_delay":
+		want, _ := time.ParseDuration(ev.Value)
+		return "restart_delay " + d.RestartDelay.String(), d.RestartDelay == want
 	}
 	return "", true
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/align"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 var corpus = filepath.Join("..", "..", "fixtures", "field")
@@ -1081,6 +1082,34 @@ func TestStoredEchoAfterRestart(t *testing.T) {
 			p := reconstruct(t, dir, Options{})
 			if got := slices.Contains(p.Preamble, "AT&W"); got != tc.stored {
 				t.Errorf("preamble %q: AT&W %v, want %v\n%s", p.Preamble, got, tc.stored, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
+// TestRestartDelayFromTimes: a timed log that shows a restart answered
+// OK and the boot URC after it gives the module's restart_delay, so the
+// emulated modem is up when the host's next commands come (a BG96 back
+// 5.9 s after AT+CFUN=1,1, where the emulated modem takes 11 s: outside
+// tester t208); a log without times shows no delay.
+func TestRestartDelayFromTimes(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      time.Duration // 0: the personality's own
+	}{
+		{"timed, RDY 5.9 s later", "[10:00:00.000] > AT+CFUN=1,1\n[10:00:00.010] < OK\n[10:00:05.900] < RDY\n[10:00:06.000] > AT\n[10:00:06.001] < OK\n", 5900 * time.Millisecond},
+		{"timed, no boot URC", "[10:00:00.000] > AT+CFUN=1,1\n[10:00:00.010] < OK\n[10:00:15.000] > AT\n[10:00:15.001] < OK\n", 0},
+		{"no times", "> AT+CFUN=1,1\n< OK\n< RDY\n> AT\n< OK\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "restart", map[string]string{
+				ManifestFile: orangePlain("restart", "generic"),
+				"host.log":   tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			want := cmp.Or(tc.want, personality.Generic().RestartDelay)
+			if p.Dialect.RestartDelay != want || assumed(p, "device.quirks.restart_delay") != (tc.want != 0) {
+				t.Errorf("restart_delay %v, want %v\n%s", p.Dialect.RestartDelay, want, strings.Join(p.Assumptions, "\n"))
 			}
 		})
 	}
