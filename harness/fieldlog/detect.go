@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -196,9 +197,16 @@ func ownLine(l string, ll logcatLine, isLogcat bool) Format {
 func secondFormat(t *Transcript) error {
 	s := twoLogs{file: t.File, f: t.Format}
 	var term terminalRun
+	// inside is a terminal exchange among a LuatOS trace's own lines, its
+	// first command's line: LuatTools shows the firmware's own AT channel
+	// untagged among the ril's lines, in one capture (Air720UG's AT+CGSN
+	// between two of the ril's AT+CSQ: outside tester t208), which its
+	// next ril line shows; a session pasted after the trace has none.
+	inside := 0
 	for _, e := range t.Entries {
 		if e.Role != Note || e.APDU != nil || e.Event != nil {
 			term.mine()
+			inside = 0
 			if err := s.mine(e.Line); err != nil {
 				return err
 			}
@@ -210,11 +218,18 @@ func secondFormat(t *Transcript) error {
 				f, n = Terminal, from // the session's first command
 			}
 		}
+		if f == Terminal && t.Format == Luat && s.own > 0 {
+			inside = cmp.Or(inside, n)
+			continue
+		}
 		if f != "" {
 			if err := s.foreign(n, f); err != nil {
 				return err
 			}
 		}
+	}
+	if inside > 0 {
+		return s.foreign(inside, Terminal)
 	}
 	return s.end()
 }
