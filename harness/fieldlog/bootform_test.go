@@ -75,13 +75,78 @@ func TestBootResetsTheResultForm(t *testing.T) {
 	}
 }
 
-// TestBootDigitHint: digits after a boot that the log shows no AT&W for
-// are no result codes (the factory's V1), and the refusal says so.
+// TestBootStoredProfile: a real modem may have had ATV0 stored (ATV0&W)
+// before its log began, so after a boot with no AT&W in the log its form
+// is unknown, as at the log's start (at.NewOpenResultForm), and the look
+// ahead reads its digits as at the start; a digit read so is marked
+// StoredV0 ("stored" below), the profile the replay must store. The
+// first final result in either form shows the form again.
+func TestBootStoredProfile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		log  []string
+		want []string
+	}{
+		{"stored V0, reboot", []string{"> AT", "< OK", "< RDY", "> AT+CSQ", "< +CSQ: 24,99", "< 0", "> AT", "< 0"},
+			[]string{"final", "urc", "info", "final [OK] stored", "final [OK]"}},
+		{"stored V0, restart", []string{"> AT", "< OK", "> AT+CFUN=1,1", "< OK", "> AT+CPIN?", "< +CPIN: READY", "< 0"},
+			[]string{"final", "final", "info", "final [OK] stored"}},
+		{"stored V0, an ERROR first", []string{"> ATV0", "< 0", "< RDY", "> AT+FOO", "< 4", "> AT", "< 0"},
+			[]string{"final [OK]", "urc", "final [ERROR] stored", "final [OK]"}},
+		{"stored V0, a bare channel first", []string{"> AT", "< OK", "< RDY", "> " + ccho, "< 4", "< +QIND: SMS DONE", "< 0"},
+			[]string{"final", "urc", "info", "urc", "final [OK] stored"}},
+		// +CME ERROR shows no form: the digit after it is still the
+		// stored profile's.
+		{"stored V0 after a +CME ERROR", []string{"> AT", "< OK", "< RDY", "> AT+CPIN?", "< +CME ERROR: 10", "> AT", "< 0"},
+			[]string{"final", "urc", "final", "final [OK] stored"}},
+		// ATV0 with no &W is lost at the boot: words after it, and the
+		// digit after that is information text.
+		{"ATV0 not stored, reboot, words", []string{"> ATV0", "< 0", "< RDY", "> AT+CSQ", "< +CSQ: 24,99", "< OK", "> ATS0?", "< 0", "< OK"},
+			[]string{"final [OK]", "urc", "info", "final", "info", "final"}},
+		{"ATV0 not stored, restart, words", []string{"> ATV0", "< 0", "> AT+CFUN=1,1", "< 0", "> " + ccho, "< 4", "< OK"},
+			[]string{"final [OK]", "final [OK]", "info", "final"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("v.log", []byte(strings.Join(tc.log, "\n")+"\n"), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				if e.Dir != Modem {
+					continue
+				}
+				s := e.Role.String()
+				if e.Result != "" {
+					s += " [" + e.Result + "]"
+				}
+				if e.StoredV0 {
+					s += " stored"
+				}
+				got = append(got, s)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("modem lines %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestBootDigitHint: a log that shows words after a boot and then a
+// digit where a result code ends an answer is still refused, saying why:
+// the form was shown, or loaded from the log's own AT&W.
 func TestBootDigitHint(t *testing.T) {
-	log := "> ATV0\n< 0\n< RDY\n> AT+CSQ\n< +CSQ: 24,99\n< 0\n"
-	want := "v.log:4: the log ends before the final result of AT+CSQ: truncated? (its last line, 0, is OK in numeric form, but the modem answers in words since its boot at line 3 (V.250 §6.2.6: the profile AT&W stored, else the factory's V1): an ATV0 the log does not show, or one AT&W stored before the log began?); the log stops in line 6: if it was cut there (log rotation, a paste), cut it after line 3, before that command, to replay what comes before it"
-	if _, err := Read("v.log", []byte(log), Plain); err == nil || err.Error() != want {
-		t.Errorf("error %v\nwant      %s", err, want)
+	for _, tc := range []struct{ log, want string }{
+		{"> ATV0\n< 0\n< RDY\n> AT\n< OK\n> AT+CSQ\n< +CSQ: 24,99\n< 0\n",
+			"v.log:6: the log ends before the final result of AT+CSQ: truncated? (its last line, 0, is OK in numeric form, but the modem answers in words since line 5: an ATV0 the log does not show?); the log stops in line 8: if it was cut there (log rotation, a paste), cut it after line 5, before that command, to replay what comes before it"},
+		{"> ATV1&W\n< OK\n> ATV0\n< 0\n< RDY\n> AT+CSQ\n< +CSQ: 24,99\n< 0\n",
+			"v.log:6: the log ends before the final result of AT+CSQ: truncated? (its last line, 0, is OK in numeric form, but the modem answers in words since its boot at line 5, which loaded the profile the log's AT&W stored, in words (V.250 §6.1.1): an ATV0 the log does not show?); the log stops in line 8: if it was cut there (log rotation, a paste), cut it after line 5, before that command, to replay what comes before it"},
+		{"> AT\n< OK\n< RDY\n> AT+CSQ\n< +CSQ: 24,99\n< 9\n",
+			"v.log:4: the log ends before the final result of AT+CSQ: truncated? (its last line, 9, is a bare digit but no V.250 result code); the log stops in line 6: if it was cut there (log rotation, a paste), cut it after line 3, before that command, to replay what comes before it"},
+	} {
+		if _, err := Read("v.log", []byte(tc.log), Plain); err == nil || err.Error() != tc.want {
+			t.Errorf("%q: error %v\nwant      %s", tc.log, err, tc.want)
+		}
 	}
 }
 
@@ -114,5 +179,24 @@ func TestTerminalBootEchoAndForm(t *testing.T) {
 		if want := "[command echo info final]"; fmt.Sprint(got) != want {
 			t.Errorf("%s: last entries %v, want %s", boot, got, want)
 		}
+	}
+}
+
+// TestTerminalBootStoredProfile: a terminal capture reads a stored ATV0
+// after a boot as a plain transcript does (TestBootStoredProfile).
+func TestTerminalBootStoredProfile(t *testing.T) {
+	log := "AT\r\nAT\r\nOK\r\nRDY\r\nAT+CPIN?\r\nAT+CPIN?\r\n4\r\nAT\r\nAT\r\n0\r\n"
+	tr, err := Read("v.log", []byte(log), Terminal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tr.Entries {
+		if e.Role == Final {
+			got = append(got, fmt.Sprintf("%s %v", e.Verbose(), e.StoredV0))
+		}
+	}
+	if want := "[OK false ERROR true OK false]"; fmt.Sprint(got) != want {
+		t.Errorf("finals %v, want %s", got, want)
 	}
 }

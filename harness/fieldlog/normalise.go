@@ -93,7 +93,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	portOf := func(p string) *portConv {
 		c := ports[p]
 		if c == nil {
-			c = &portConv{cmd: -1, prev: -1, form: at.NewResultForm()}
+			c = &portConv{cmd: -1, prev: -1, form: at.NewOpenResultForm()}
 			ports[p] = c
 		}
 		return c
@@ -204,7 +204,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					if v != piece {
 						e.Result = v
 					}
-					c.finalIn(piece, v != piece, r.line)
+					c.finalIn(&e, piece, v != piece, r.line)
 					c.cmd, c.prev, c.data = -1, -1, r.line
 					add(e)
 					continue
@@ -242,7 +242,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 						res, e.Result = vr, v
 					case c.cmd < 0 && (v == "RING" || c.form.V() == at.VNumeric):
 						res, e.Result = vr, v
-					case c.cmd >= 0 && vr.Kind.IsFinal() && !c.digitIsInfo(recs[ri+1:], r.port, pieces[k+1:]):
+					case c.cmd >= 0 && vr.Kind.IsFinal() && !c.digitIsInfo(recs[ri+1:], r.port, pieces[k+1:], t.Entries[c.cmd].Text):
 						// A bare digit before the final result is
 						// information text (a bare +CCHO channel).
 						res, e.Result = vr, v
@@ -258,11 +258,11 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					e.Role = URC
 				case res.Kind.IsFinal() && r.earlier && c.prev >= 0:
 					e.Role, e.Cmd = Final, c.prev
-					c.finalIn(piece, e.Result != "", r.line)
+					c.finalIn(&e, piece, e.Result != "", r.line)
 					c.prev = -1 // cmd still awaits its own
 				case res.Kind.IsFinal() && c.cmd >= 0:
 					e.Role, e.Cmd = Final, c.cmd
-					c.finalIn(piece, e.Result != "", r.line)
+					c.finalIn(&e, piece, e.Result != "", r.line)
 					c.next(t)
 				case res.Kind.IsFinal():
 					e.Role = Final // a final result nobody asked for
@@ -717,10 +717,13 @@ func leavesDataMode(r record, c *portConv) bool {
 // command that sets V, whose own result may come in either.
 func (c *portConv) numeric() bool { return c.form.Digits(c.cmd >= 0) }
 
-// finalIn notes the final result text that came at line, sent as a digit
-// (numeric) or in words (at.ResultForm.Shown), and the line if it showed
-// the form, or, an OK to a restart (at.Restarts), booted the modem.
-func (c *portConv) finalIn(text string, numeric bool, line int) {
+// finalIn notes the final result text of e that came at line, sent as a
+// digit (numeric) or in words (at.ResultForm.Shown), and the line if it
+// showed the form, or, an OK to a restart (at.Restarts), booted the
+// modem. A digit where a boot loaded a profile the log does not show is
+// that profile's (Entry.StoredV0).
+func (c *portConv) finalIn(e *Entry, text string, numeric bool, line int) {
+	e.StoredV0 = numeric && c.form.BootedUnknown()
 	if c.form.Shown(text, numeric) {
 		c.formLine = line
 	}
@@ -742,7 +745,9 @@ func (c *portConv) digitHint(answer []Entry) string {
 	case !ok:
 		return fmt.Sprintf(" (its last line, %s, is a bare digit but no V.250 result code)", last)
 	case at.Classify(v).Kind.IsFinal() && c.form.V() == at.VVerbose && c.form.Booted():
-		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since its boot at line %d (V.250 §6.2.6: the profile AT&W stored, else the factory's V1): an ATV0 the log does not show, or one AT&W stored before the log began?)", last, v, c.formLine)
+		// Only a profile the log's own AT&W stored is known at a boot
+		// (at.NewOpenResultForm): it was V1.
+		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since its boot at line %d, which loaded the profile the log's AT&W stored, in words (V.250 §6.1.1): an ATV0 the log does not show?)", last, v, c.formLine)
 	case at.Classify(v).Kind.IsFinal() && c.form.V() == at.VVerbose:
 		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since line %d: an ATV0 the log does not show?)", last, v, c.formLine)
 	}
@@ -814,11 +819,14 @@ func finalLater(recs []record, port string, pieces []string) bool {
 	})
 }
 
-// finalNext reports whether the modem's next line on port, before the
-// host's next line there, is a final result (verbose or numeric).
-func finalNext(recs []record, port string, pieces []string) bool {
+// finalNext reports whether the modem's next line on port that is not
+// unsolicited during cmd, before the host's next line there, is a final
+// result (verbose or numeric): a boot's readiness URC (+QIND: SMS DONE)
+// may come between a bare +CCHO channel and its OK.
+func finalNext(recs []record, port string, pieces []string, cmd string) bool {
 	return modemAhead(recs, port, pieces, nil, func(s string) (bool, bool) {
-		return isFinal(s), true
+		final := isFinal(s)
+		return final, final || !unsolicited(s, cmd)
 	})
 }
 
@@ -830,9 +838,9 @@ func finalNext(recs []record, port string, pieces []string) bool {
 // for one (t185 F3: AT+CGMI's 0 under ATV0 read as its information text,
 // and the 4 of the AT+FOO queued behind it as its final, every answer
 // after it a line off).
-func (c *portConv) digitIsInfo(recs []record, port string, pieces []string) bool {
+func (c *portConv) digitIsInfo(recs []record, port string, pieces []string, cmd string) bool {
 	if len(c.queue) == 0 {
-		return finalNext(recs, port, pieces)
+		return finalNext(recs, port, pieces, cmd)
 	}
 	finals, waiting := 0, len(c.queue)
 	modemAhead(recs, port, pieces, func() { waiting++ }, func(s string) (bool, bool) {

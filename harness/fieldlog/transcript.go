@@ -230,6 +230,12 @@ type Entry struct {
 	// numeric form (ATV0): "OK" for a final 0, "RING" for a 2 nobody
 	// asked for; "" else.
 	Result string
+	// StoredV0 marks a final result sent in digits (Result set) where
+	// a boot the log shows loaded a profile it does not show (no AT&W
+	// in it), no final result having shown the form since: the modem's
+	// stored profile answers in digits, an ATV0&W from before the log
+	// began (at.ResultForm.BootedUnknown).
+	StoredV0 bool
 	// OpenAnswer marks a modem line of an answer the log begins inside
 	// (its command cut off before the log): a Note now, not the
 	// conversation's.

@@ -33,11 +33,27 @@ type ResultForm struct {
 	// booted says the form is the one the last Boot loaded, no final
 	// result having shown it since.
 	booted bool
+	// open says the log may begin after an AT&W it does not show (a
+	// field log): a boot loads a profile the log cannot know unless it
+	// stored one itself.
+	open bool
 }
 
 // NewResultForm is a port whose form no line has shown yet, its modes
-// the factory's.
+// the factory's, and whose boots load the factory's V1 unless its own
+// AT&W stored another: the reader of a log the harness wrote from the
+// modem's power-on (the emulated at.log).
 func NewResultForm() ResultForm { return ResultForm{modes: DefaultModes(), setsV: -1} }
+
+// NewOpenResultForm is NewResultForm for a log that may begin after an
+// AT&W it does not show (a real modem's, ATV0&W set long before): a boot
+// with no AT&W in the log leaves the form unknown, as at the log's start,
+// until a final result shows it (BootedUnknown).
+func NewOpenResultForm() ResultForm {
+	f := NewResultForm()
+	f.open = true
+	return f
+}
 
 // Run notes a command line the modem runs.
 func (f *ResultForm) Run(line string) {
@@ -55,13 +71,18 @@ func (f *ResultForm) Run(line string) {
 }
 
 // Boot notes the modem's power-on: it loads the profile AT&W stored, or
-// the factory settings (V1), and the form is then known. Shown boots the
-// modem itself on an OK to a restart (+CFUN=<fun>,1), which a Sierra or
-// a Telit follows with no boot URC.
+// the factory settings (V1), and the form is then known — unless the
+// form is open and the log stored no profile: then the one stored before
+// the log began, which no line has shown. Shown boots the modem itself
+// on an OK to a restart (+CFUN=<fun>,1), which a Sierra or a Telit
+// follows with no boot URC.
 func (f *ResultForm) Boot() {
 	f.modes = f.modes.After("ATZ")
 	f.form, f.setsV, f.restarts, f.booted = VNumeric, -1, false, true
-	if f.modes.Verbose {
+	switch {
+	case f.open && !f.modes.stored:
+		f.form = VUnknown
+	case f.modes.Verbose:
 		f.form = VVerbose
 	}
 }
@@ -69,6 +90,11 @@ func (f *ResultForm) Boot() {
 // Booted reports that the form is the one a boot loaded (the stored
 // profile's, else the factory's V1), which no final result has shown yet.
 func (f ResultForm) Booted() bool { return f.booted }
+
+// BootedUnknown reports that the form is the unknown one a boot of an
+// open form loaded (NewOpenResultForm), which no final result has shown
+// yet: a digit shown now is the profile stored before the log began.
+func (f ResultForm) BootedUnknown() bool { return f.booted && f.form == VUnknown }
 
 // V is the form the log has shown.
 func (f ResultForm) V() VSetting { return f.form }

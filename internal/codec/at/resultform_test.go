@@ -49,18 +49,7 @@ func TestResultForm(t *testing.T) {
 		{"setsV holds past a final", []string{"> AT+CSQ", "< OK", "> ATV0", "< ERROR", "< OK"}, VNumeric, true, true},
 	} {
 		f := NewResultForm()
-		for _, l := range tc.lines {
-			switch {
-			case l == "boot":
-				f.Boot()
-			case strings.HasPrefix(l, "> "):
-				f.Run(l[2:])
-			case strings.HasPrefix(l, "<# "):
-				f.Shown(l[3:], true)
-			default:
-				f.Shown(strings.TrimPrefix(l, "< "), false)
-			}
-		}
+		play(&f, tc.lines)
 		if got := f.V(); got != tc.form {
 			t.Errorf("%s: form %d, want %d", tc.name, got, tc.form)
 		}
@@ -69,6 +58,61 @@ func TestResultForm(t *testing.T) {
 		}
 		if got := f.Digits(false); got != tc.idle {
 			t.Errorf("%s: Digits(idle) = %v, want %v", tc.name, got, tc.idle)
+		}
+	}
+}
+
+// play gives f a port's lines as TestResultForm writes them.
+func play(f *ResultForm, lines []string) {
+	for _, l := range lines {
+		switch {
+		case l == "boot":
+			f.Boot()
+		case strings.HasPrefix(l, "> "):
+			f.Run(l[2:])
+		case strings.HasPrefix(l, "<# "):
+			f.Shown(l[3:], true)
+		default:
+			f.Shown(strings.TrimPrefix(l, "< "), false)
+		}
+	}
+}
+
+// An open form (a field log, which may begin after an AT&W it does not
+// show) boots into the unknown form unless the log stored a profile:
+// the modem loads the one stored before the log began, which the next
+// final result shows. BootedUnknown holds until one does.
+func TestOpenResultForm(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		lines         []string
+		form          VSetting
+		running, idle bool
+		unknown       bool
+	}{
+		{"before any boot, as a strict form", []string{"> ATV0", "<# 0"}, VNumeric, true, true, false},
+		{"boot: the stored profile unknown", []string{"> ATV0", "<# 0", "boot"}, VUnknown, true, true, true},
+		{"boot after words: unknown too", []string{"> AT", "< OK", "boot"}, VUnknown, true, true, true},
+		{"restart: unknown", []string{"> ATV0", "<# 0", "> AT+CFUN=1,1", "<# 0"}, VUnknown, true, true, true},
+		{"digits after the boot", []string{"> AT", "< OK", "boot", "> AT+CSQ", "<# 0"}, VNumeric, true, true, false},
+		{"words after the boot", []string{"> ATV0", "<# 0", "boot", "> AT+CSQ", "< OK"}, VVerbose, false, false, false},
+		{"+CME ERROR after the boot shows nothing", []string{"> ATV0", "<# 0", "boot", "> AT+CPIN?", "< +CME ERROR: 10"}, VUnknown, true, true, true},
+		{"boot: the log's AT&W, V0", []string{"> ATV0&W", "<# 0", "> ATV1", "< OK", "boot"}, VNumeric, true, true, false},
+		{"boot: the log's AT&W, V1", []string{"> ATV1&W", "< OK", "> ATV0", "<# 0", "boot"}, VVerbose, false, false, false},
+	} {
+		f := NewOpenResultForm()
+		play(&f, tc.lines)
+		if got := f.V(); got != tc.form {
+			t.Errorf("%s: form %d, want %d", tc.name, got, tc.form)
+		}
+		if got := f.Digits(true); got != tc.running {
+			t.Errorf("%s: Digits(running) = %v, want %v", tc.name, got, tc.running)
+		}
+		if got := f.Digits(false); got != tc.idle {
+			t.Errorf("%s: Digits(idle) = %v, want %v", tc.name, got, tc.idle)
+		}
+		if got := f.BootedUnknown(); got != tc.unknown {
+			t.Errorf("%s: BootedUnknown() = %v, want %v", tc.name, got, tc.unknown)
 		}
 	}
 }
