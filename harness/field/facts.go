@@ -408,6 +408,11 @@ type HostState struct {
 	// no V before it: the host had set it before the log began. Nil when
 	// the logs show none.
 	Numeric *Src
+	// StoredNumeric is the first numeric result code after a boot the
+	// log stored no profile before (fieldlog.Entry.StoredV0): the
+	// module's stored profile answers in digits, ATV0&W from before the
+	// log began.
+	StoredNumeric *Src
 	// CMEE is the +CMEE <n> in force when the logs begin, from a read
 	// (CMEERead) or the form of an error; -1 unknown.
 	CMEE     int
@@ -1516,7 +1521,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.Rebooted = append(fs.Rebooted, obs)
 			}
 		case fieldlog.Final:
-			if e.Result != "" && !vSet && fs.Host.Numeric == nil {
+			switch {
+			case e.StoredV0 && fs.Host.StoredNumeric == nil:
+				fs.Host.StoredNumeric = &obs.Src
+			case e.Result != "" && !e.StoredV0 && !vSet && fs.Host.Numeric == nil:
 				fs.Host.Numeric = &obs.Src
 			}
 			if strings.HasPrefix(e.Text, "+CME ERROR:") && !cmeeSet && fs.Host.CMEE < 0 {

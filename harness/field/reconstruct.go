@@ -1460,10 +1460,14 @@ func (p *Plan) hostState() {
 			storedReg = append(storedReg, name)
 		}
 	}
-	if h.StoredNoEcho != nil || storedCEREG || len(storedReg) > 0 {
+	if h.StoredNoEcho != nil || h.StoredNumeric != nil || storedCEREG || len(storedReg) > 0 {
 		if h.StoredNoEcho != nil {
 			p.Preamble = append(p.Preamble, "ATE0")
 			p.assume("the module had echo off stored (AT&W): %s, the first command after a restart, shows no echo; the replay stores it first", *h.StoredNoEcho)
+		}
+		if h.StoredNumeric != nil {
+			p.Preamble = append(p.Preamble, "ATV0")
+			p.assume("the modem's stored profile answers in digits (ATV0 stored before the log began): %s answers in digits after a boot the logs show no AT&W before; the replay stores ATV0 first", *h.StoredNumeric)
 		}
 		if storedCEREG {
 			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))
@@ -1478,13 +1482,20 @@ func (p *Plan) hostState() {
 		if h.StoredNoEcho != nil && h.Echo != nil && *h.Echo {
 			p.Preamble = append(p.Preamble, "ATE1")
 		}
+		if h.StoredNumeric != nil && h.Numeric == nil {
+			// The logs begin in words (or show no result before the
+			// boot): the host had set ATV1 over the stored profile.
+			p.Preamble = append(p.Preamble, "ATV1")
+		}
 	}
 	if h.Echo != nil && !*h.Echo && h.StoredNoEcho == nil {
 		p.Preamble = append(p.Preamble, "ATE0")
 		p.assume("echo was off when the logs begin (%s shows no echo): the replay sends ATE0 first", h.EchoSrc)
 	}
 	if h.Numeric != nil {
-		p.Preamble = append(p.Preamble, "ATV0")
+		if h.StoredNumeric == nil { // else stored above, and in force
+			p.Preamble = append(p.Preamble, "ATV0")
+		}
 		p.assume("result codes were numeric (ATV0) when the logs begin (%s answers in digits and no ATV comes before it): the replay sends ATV0 first", *h.Numeric)
 	}
 	if h.CMEE > 0 {

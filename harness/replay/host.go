@@ -179,10 +179,22 @@ func (h *host) flush() {
 }
 
 // answered takes a line the modem sent: a final result ends the command
-// that awaited one, as the log readers pair them.
+// that awaited one, as the log readers pair them. An OK to a restart
+// (at.Restarts) and a power URC (at.IsPowerURC) are the modem's boot,
+// which loads the profile AT&W stored (V.250 §6.1.1): under a stored
+// ATV0 its lines end with a CR alone from there.
 func (h *host) answered(l string) {
+	boot := at.IsPowerURC(l)
 	if len(h.open) > 0 && finalResult(l, h.modes) {
+		v := l
+		if d, ok := at.NumericResult(l); ok && !h.modes.Verbose {
+			v = d
+		}
+		boot = boot || v == "OK" && at.Restarts(h.open[0].line)
 		h.open = h.open[1:]
+	}
+	if boot {
+		h.modes = h.modes.After("ATZ")
 	}
 }
 

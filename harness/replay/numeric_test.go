@@ -93,3 +93,25 @@ func TestNumericDraft(t *testing.T) {
 		t.Errorf("the manifest does not name the failure as 4 (ERROR):\n%s", manifest)
 	}
 }
+
+// TestStoredNumericAfterRestart: a module with ATV0 stored (ATV0&W) before
+// its log began answers in digits after a restart though the log shows it
+// in words before: the log is read (the form after a boot with no AT&W in
+// the log is unknown, as at its start), the plan stores ATV0 first and
+// says so, sets words over it for the log's start, and the replay's
+// restart brings the digits back as the field's did.
+func TestStoredNumericAfterRestart(t *testing.T) {
+	log := "> AT\n< AT\n< OK\n> AT+CFUN=1,1\n< AT+CFUN=1,1\n< OK\n< RDY\n> AT+CPIN?\n< AT+CPIN?\n< +CPIN: READY\n< 0\n"
+	manifest := orangeFixture("v0-stored", "generic", "host.log", "plain", 11)
+	res := replay(t, newFixture(t, "v0-stored", map[string]string{"host.log": log, field.ManifestFile: manifest}))
+	if !res.OK {
+		t.Fatalf("%s\n%s", res.Why, Report(res))
+	}
+	if want := []string{"ATV0", "AT&W", "ATV1"}; !slices.Equal(res.Plan.Preamble, want) {
+		t.Errorf("preamble %q, want %q", res.Plan.Preamble, want)
+	}
+	all := strings.Join(res.Plan.Assumptions, "\n")
+	if !strings.Contains(all, "the modem's stored profile answers in digits (ATV0 stored before the log began): host.log:11") || strings.Contains(all, "numeric (ATV0) when the logs begin") {
+		t.Errorf("assumptions: want the stored ATV0 at host.log:11, not an ATV0 when the logs begin:\n%s", all)
+	}
+}
