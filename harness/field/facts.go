@@ -653,11 +653,14 @@ func (fs *Facts) detachedBefore(o Obs) bool {
 	return slices.ContainsFunc(fs.hostDetaches, func(d Obs) bool { return !d.After(o) })
 }
 
-// BootMark reports a modem line that marks its boot: RDY, or the first of
-// a personality's boot URCs (bootURCs) when it is not the card's state
-// (SIMCom's *ATREADY: 1; a u-blox's +CPIN: READY is also a PIN entry's).
+// BootMark reports a modem line that marks its boot: a power-on URC of
+// the codec's one list (at.IsPowerOnURC: RDY, *ATREADY: 1, Cinterion's
+// ^SYSSTART, whatever the personality), or the first of a personality's
+// boot URCs (bootURCs) when it is not the card's state (a u-blox's
+// +CPIN: READY is also a PIN entry's). A power-down URC (^SHUTDOWN,
+// POWERED DOWN) is none: the boot it ends in is counted at its own URC.
 func BootMark(text string, bootURCs []string) bool {
-	return text == "RDY" || len(bootURCs) > 0 && text == bootURCs[0] && !strings.HasPrefix(text, "+CPIN:") && !strings.HasPrefix(text, "+QUSIM:")
+	return atcodec.IsPowerOnURC(text) || len(bootURCs) > 0 && text == bootURCs[0] && !strings.HasPrefix(text, "+CPIN:") && !strings.HasPrefix(text, "+QUSIM:")
 }
 
 // switchWindow bounds how soon after a lost registration the card's new
@@ -1468,7 +1471,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// modems (+QUSIM: 1, +CPIN: READY): shortly after a restart
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
-			powerOn := e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0]
+			powerOn := atcodec.IsPowerOnURC(e.Text) || len(bootURCs) > 0 && e.Text == bootURCs[0]
 			booted := BootMark(e.Text, bootURCs)
 			if booted && selfBoot == nil && len(fs.Restarts) == 0 && opened {
 				// The first boot no command asked for, before any restart:

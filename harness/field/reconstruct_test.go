@@ -2038,6 +2038,28 @@ func TestOwnBootMark(t *testing.T) {
 	}
 }
 
+// TestPowerOnURCMarksABoot: a power-on URC of the codec's list
+// (at.IsPowerOnURC) marks a boot whatever the personality — Cinterion's
+// ^SYSSTART under the generic one, whose own is RDY — and a power-down
+// URC before it (^SHUTDOWN) is no second boot.
+func TestPowerOnURCMarksABoot(t *testing.T) {
+	for _, tc := range []struct {
+		name, urcs string
+		line       int
+	}{
+		{"^SYSSTART", "[30.000] < ^SYSSTART\n", 4},
+		{"^SHUTDOWN, then ^SYSSTART", "[29.000] < ^SHUTDOWN\n[30.000] < ^SYSSTART\n", 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := "[0.000] > AT+CIMI\n[0.010] < 208015021044451\n[0.011] < OK\n" + tc.urcs + "[40.000] > AT+CSQ\n[40.010] < +CSQ: 20,99\n[40.011] < OK\n"
+			p := reconstruct(t, writeFixture(t, "boot", map[string]string{ManifestFile: orangePlain("boot", "generic"), "host.log": log}), Options{})
+			if len(p.Facts.Boots) != 1 || p.Facts.Boots[0].Src.Line != tc.line {
+				t.Errorf("boots %v: want one, at host.log:%d", p.Facts.Boots, tc.line)
+			}
+		})
+	}
+}
+
 // TestNoNetworkResultAsksForCoverage: a modem that answered "no network
 // service" while the logs show no registration makes the plan ask
 // whether there was coverage, rather than leave the assumed cell unsaid;

@@ -663,11 +663,12 @@ func bootURCsOf(name string) []string {
 
 // beforeReady reports a command sent before the module was up: no
 // command before it got more than its echo, and either a boot URC of a
-// known personality (RDY, *ATREADY: 1, …) comes before any that does, or
-// one does later and no host gave up on this one — as field.Facts reads
-// the power-on such a log opens with (PreBoot, Unready).
+// known personality or a power-on URC (at.IsPowerOnURC: RDY, *ATREADY:
+// 1, ^SYSSTART) comes before any that does, or one does later and no
+// host gave up on this one — as field.Facts reads the power-on such a
+// log opens with (PreBoot, Unready).
 func beforeReady(t *fieldlog.Transcript, k int) bool {
-	boots := map[string]bool{"RDY": true}
+	boots := map[string]bool{}
 	for _, p := range personality.Builtin() {
 		if len(p.BootURCs) > 0 {
 			boots[p.BootURCs[0]] = true
@@ -684,7 +685,7 @@ func beforeReady(t *fieldlog.Transcript, k int) bool {
 			// Unready, outside tester sw103).
 			_, gaveUp := gaveUpOn(t, k)
 			return j > k && (!gaveUp || t.Format == fieldlog.Zephyr)
-		case j > k && e.Role == fieldlog.URC && boots[e.Text]:
+		case j > k && e.Role == fieldlog.URC && (at.IsPowerOnURC(e.Text) || boots[e.Text]):
 			return true
 		}
 	}

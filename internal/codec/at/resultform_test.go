@@ -178,3 +178,20 @@ func TestRestarts(t *testing.T) {
 		}
 	}
 }
+
+// IsPowerOnURC: the PowerURCs that say the modem came up, not those that
+// say it went down, nor a readiness notice.
+func TestIsPowerOnURC(t *testing.T) {
+	for line, want := range map[string]bool{
+		"RDY": true, "*ATREADY: 1": true, "^SYSSTART": true, "^SYSSTART AIRPLANE MODE": true,
+		"^SHUTDOWN": false, "NORMAL POWER DOWN": false, "POWERED DOWN": false, "UNDER-VOLTAGE POWER DOWN": false,
+		"+CPIN: READY": false, "SMS DONE": false, "rdy": false,
+	} {
+		if got := IsPowerOnURC(line); got != want {
+			t.Errorf("IsPowerOnURC(%q) = %v, want %v", line, got, want)
+		}
+		if want && !IsPowerURC(line) {
+			t.Errorf("%q is a power-on URC but no IsPowerURC", line)
+		}
+	}
+}

@@ -11,9 +11,12 @@ import (
 // its airplane-mode form) and ^SHUTDOWN, SIMCom's NORMAL POWER DOWN and
 // its under- and over-voltage ones, Quectel's POWERED DOWN.
 var PowerURCs = [...]string{
-	"RDY", "*ATREADY: 1", "^SYSSTART", "^SYSSTART AIRPLANE MODE", "^SHUTDOWN",
-	"NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN",
+	"RDY", "*ATREADY: 1", "^SYSSTART", "^SYSSTART AIRPLANE MODE", // the first powerOns: up
+	"^SHUTDOWN", "NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN",
 }
+
+// powerOns is how many of PowerURCs, first, say the modem came up.
+const powerOns = 4
 
 // BootURCs are what modems send unasked as they boot, power down, or when
 // their SIM is ready, with no "+NAME:" to tell them by, even between a
@@ -65,6 +68,11 @@ func Restarts(line string) bool {
 // IsPowerURC reports one of PowerURCs: not a readiness notice, which may
 // come in the middle of any exchange.
 func IsPowerURC(line string) bool { return slices.Contains(PowerURCs[:], line) }
+
+// IsPowerOnURC reports one of PowerURCs that says the modem came up (RDY,
+// *ATREADY: 1, ^SYSSTART): a boot to count, where a power-down one is
+// the end of the power that boot follows.
+func IsPowerOnURC(line string) bool { return slices.Contains(PowerURCs[:powerOns], line) }
 
 // answerOnly are the information responses TS 27.007 gives only to their
 // own command, never unsolicited: the card access commands' — +CSIM
