@@ -35,6 +35,9 @@ func init() {
 		"+CGDCONT": cmdCGDCONT, "+CGATT": cmdCGATT, "+CGACT": cmdCGACT,
 		"+CSIM": cmdCSIM, "+CCHO": cmdCCHO, "+CGLA": cmdCGLA, "+CCHC": cmdCCHC, "+CRSM": cmdCRSM,
 	}
+	for _, name := range at.VendorRestarts {
+		handlers[name] = cmdVendorRestart
+	}
 }
 
 // Commands lists the command names the interpreter implements (basic

@@ -387,6 +387,31 @@ func TestRestart(t *testing.T) {
 	}
 }
 
+// TestVendorRestart: each vendor's restart (at.VendorRestarts) answers OK
+// and restarts the modem as +CFUN=1,1 does: silent, then RDY, its
+// settings back to their defaults; its read form is refused.
+func TestVendorRestart(t *testing.T) {
+	for _, cmd := range []string{"AT!RESET", "AT#REBOOT", "AT+CRESET", "AT^RESET"} {
+		t.Run(cmd, func(t *testing.T) {
+			r := newRig(t)
+			r.advance(t, 2*time.Second)
+			r.cmd(t, "AT+CMEE=1")
+			if rsp, err := r.c.Command(cmd + "?"); err == nil || rsp.Final != "ERROR" {
+				t.Errorf("%s?: %+v, %v; want ERROR, as to a command it lacks", cmd, rsp, err)
+			}
+			r.cmd(t, cmd)
+			if _, err := atclientCommand(r, "AT", 200*time.Millisecond); !errors.Is(err, atclient.ErrTimeout) {
+				t.Fatalf("AT during the restart: %v", err)
+			}
+			r.advance(t, time.Minute)
+			r.awaitRDY(t)
+			if rsp, err := r.c.Command(`AT+CSIM=6,"00A4"`); err == nil || rsp.Final != "ERROR" {
+				t.Errorf("after %s: %+v, %v; want +CMEE back to 0", cmd, rsp, err)
+			}
+		})
+	}
+}
+
 // atclientCommand runs one command on a short-timeout client of the same tty.
 func atclientCommand(r *rig, line string, d time.Duration) (*atclient.Response, error) {
 	c, err := atclient.Open(r.m.Path(), atclient.WithTimeout(d))

@@ -509,6 +509,19 @@ func (m *Modem) restart() {
 	})
 }
 
+// cmdVendorRestart is a vendor's own restart command (at.VendorRestarts:
+// Sierra's !RESET, Telit's #REBOOT, SIMCom's +CRESET, Huawei's ^RESET),
+// executed: as +CFUN=1,1, the OK goes out and the modem restarts. Every
+// personality takes all four, so that the replay of a field log restarts
+// where the field modem did; their read and test forms are refused.
+func cmdVendorRestart(m *Modem, c at.Command) error {
+	if c.Form != at.Exec {
+		return errUnknown
+	}
+	m.restart()
+	return nil
+}
+
 // bootWithURCs boots after power on or a restart and sends the
 // personality's boot URCs in their order: those before the first
 // card-state one (+CPIN:, +QUSIM:) before the card is read, the rest after

@@ -51,6 +51,10 @@ func TestBootResetsTheResultForm(t *testing.T) {
 		{"a stored ATV0 through a restart", []string{"> ATE0V0&W", "< 0", "> ATV1", "< OK", "> AT+CFUN=1,1", "< OK",
 			"> AT+CSQ", "< +CSQ: 24,99", "< 0"},
 			[]string{"final [OK]", "final", "final", "info", "final [OK]"}},
+		// A vendor's restart (at.VendorRestarts) is one too.
+		{"a stored ATV0 through a Sierra's AT!RESET", []string{"> ATV0&W", "< 0", "> ATV1", "< OK", "> AT!RESET", "< OK",
+			"> AT+CSQ", "< +CSQ: 24,99", "< 0"},
+			[]string{"final [OK]", "final", "final", "info", "final [OK]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("v.log", []byte(strings.Join(tc.log, "\n")+"\n"), Plain)

@@ -1916,3 +1916,31 @@ func TestDivergenceNamesDroppedFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestVendorRestartReplays: a vendor's own restart (at.VendorRestarts)
+// answered OK is the restart the field modem made: a Sierra's AT!RESET,
+// after which it sends no boot URC, and a SIMCom's AT+CRESET, whose boot
+// URCs are then its reboot's, not a power cut's. The emulated modem takes
+// them as it takes AT+CFUN=1,1, and the replay reproduces both.
+func TestVendorRestartReplays(t *testing.T) {
+	for _, tc := range []struct{ pers, cmd, boot string }{
+		{"sierra-em7511", "AT!RESET", ""},
+		{"simcom-a7600", "AT+CRESET", "[11.200] < *ATREADY: 1\n[13.000] < +CPIN: READY\n[15.800] < SMS DONE\n[16.400] < PB DONE\n"},
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			log := "[0.000] > AT\n[0.004] < AT\n[0.005] < OK\n[1.000] > " + tc.cmd + "\n[1.004] < " + tc.cmd + "\n[1.050] < OK\n" + tc.boot +
+				"[30.000] > AT+CPIN?\n[30.004] < AT+CPIN?\n[30.010] < +CPIN: READY\n[30.011] < OK\n"
+			manifest := orangeFixture("vendor-restart", tc.pers, "host.log", "plain", strings.Count(log, "\n"))
+			res := replay(t, newFixture(t, "vendor-restart", map[string]string{"host.log": log, field.ManifestFile: manifest}))
+			if !res.OK {
+				t.Fatalf("%s\n%s", res.Why, Report(res))
+			}
+			f := res.Plan.Facts
+			all := strings.Join(res.Plan.Assumptions, "\n")
+			if len(f.Restarts) != 1 || f.Restarts[0].Src.Line != 4 || len(f.Boots) != 0 || res.Compared[Exchanges] != 3 ||
+				strings.Contains(all, "booted by itself") || strings.Contains(all, "does not implement") {
+				t.Errorf("restarts %v, boots %v, %d exchanges compared (want the restart at host.log:4 played, no power cut):\n%s", f.Restarts, f.Boots, res.Compared[Exchanges], all)
+			}
+		})
+	}
+}

@@ -246,6 +246,12 @@ func TestResetsCard(t *testing.T) {
 		{"AT+CFUN=?", false},
 		{"AT+CGLA=1,10,\"81C0000015\"", false},
 		{"ATE0;+CFUN=1,1", true},
+		{"AT!RESET", true},
+		{"AT#REBOOT", true},
+		{"AT+CRESET", true},
+		{"AT^RESET", true},
+		{"AT+CRESET=?", false},
+		{"AT+QPOWD=1", false},
 		{"garbage", false},
 	} {
 		cmds, _ := Parse(tc.line)

@@ -166,12 +166,18 @@ func TestResultFormBooted(t *testing.T) {
 	}
 }
 
-// Restarts: +CFUN with <rst> 1 alone on its line (TS 27.007 §8.2).
+// Restarts: +CFUN with <rst> 1 alone on its line (TS 27.007 §8.2), or a
+// vendor's restart (Sierra, Telit, SIMCom, Huawei); not Quectel's
+// power-down.
 func TestRestarts(t *testing.T) {
 	for line, want := range map[string]bool{
 		"AT+CFUN=1,1": true, "AT+CFUN=4,1": true, "at+cfun=1,1": true, "AT+CFUN= 1 , 1 ": true, "AT+CFUN=15,1": true,
 		"AT+CFUN=1": false, "AT+CFUN=1,0": false, "AT+CFUN=0": false, "AT+CFUN=,1": false, "AT+CFUN=1,11": false,
 		"AT+CFUN=1,1,0": false, "AT+CFUN?": false, "AT+CFUN=1,1;+CSQ": false, "ATZ": false, "": false,
+		// The vendors' restarts, executed alone on the line.
+		"AT!RESET": true, "at#reboot": true, "AT+CRESET": true, "AT^RESET": true, " AT!RESET ": true,
+		"AT!RESET?": false, "AT+CRESET=?": false, "AT#REBOOT;+CSQ": false, "AT+QPOWD": false, "AT+QPOWD=1": false,
+		"AT!RESETX": false, "ATRESET": false, "AT": false,
 	} {
 		if got := Restarts(line); got != want {
 			t.Errorf("Restarts(%q) = %v, want %v", line, got, want)

@@ -30,14 +30,25 @@ var BootURCs = append(PowerURCs[:len(PowerURCs):len(PowerURCs)], "SMS DONE", "PB
 // no command answers it.
 const Ring = "RING"
 
+// VendorRestarts are the vendors' own commands that restart the modem
+// (an execution command, no parameter), answered OK before it goes down
+// as +CFUN=1,1 is: Sierra Wireless's !RESET, Telit's #REBOOT, SIMCom's
+// +CRESET, Huawei's ^RESET. Not Quectel's +QPOWD, which powers it down
+// (it comes back only when the power key or the supply does).
+var VendorRestarts = [...]string{"!RESET", "#REBOOT", "+CRESET", "^RESET"}
+
 // ResetsCard reports a command line (its commands, as Parse gives them)
 // after which no logical channel of the card is open and nothing it was
 // sent is on its way: +CFUN with <rst> 1 (TS 27.007 §8.2: the MT resets,
-// its UICC with it) or <fun> 0 (minimum functionality, in which modems
-// power the UICC down). A reader of a trace ends what it followed on the
-// card's channels there, as it does at a boot URC.
+// its UICC with it), a vendor's restart (VendorRestarts) or <fun> 0
+// (minimum functionality, in which modems power the UICC down). A reader
+// of a trace ends what it followed on the card's channels there, as it
+// does at a boot URC.
 func ResetsCard(cmds []Command) bool {
 	for _, c := range cmds {
+		if c.Form == Exec && slices.Contains(VendorRestarts[:], c.Name) {
+			return true
+		}
 		if c.Name != "+CFUN" || c.Form != Set || len(c.Args) == 0 {
 			continue
 		}
@@ -51,12 +62,17 @@ func ResetsCard(cmds []Command) bool {
 // Restarts reports a command line that restarts the modem once answered
 // OK: +CFUN=<fun>,1 alone on it (AT+CFUN=1,1, AT+CFUN=4,1; TS 27.007
 // §8.2: <rst> 1 resets the MT before it sets <fun>), in any case, blanks
-// around its numbers. The modem comes back as from a power-on: its UICC
-// reset, the profile AT&W stored loaded (V.250 §6.1.1), which a Sierra or
-// a Telit shows with no boot URC. The one test: the readers of logs and
-// the lab's recorder take it from here.
+// around its numbers, or a vendor's restart alone on it (AT!RESET,
+// AT#REBOOT, AT+CRESET, AT^RESET: VendorRestarts). The modem comes back
+// as from a power-on: its UICC reset, the profile AT&W stored loaded
+// (V.250 §6.1.1), which a Sierra or a Telit shows with no boot URC. The
+// one test: the readers of logs and the lab's recorder take it from here.
 func Restarts(line string) bool {
 	const head, blanks = "AT+CFUN=", " \t\r\n\f"
+	if t := strings.Trim(line, blanks); len(t) > 2 && strings.EqualFold(t[:2], "AT") &&
+		slices.ContainsFunc(VendorRestarts[:], func(v string) bool { return strings.EqualFold(t[2:], v) }) {
+		return true
+	}
 	if len(line) < len(head) || !strings.EqualFold(line[:len(head)], head) {
 		return false
 	}
