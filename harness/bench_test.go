@@ -109,6 +109,10 @@ func (e *ptyEcho) roundTrips(tb testing.TB, n int) time.Duration {
 // blocking echo's as blocking-floor-ns/op and x-blocking-floor. allocs/op
 // and B/op are the operation's own: the floors' batches run in the same
 // timed loop, and go test's counts would bill their allocations to it.
+// cpu-ns/op and floor-cpu-ns/op are the process's CPU time (user and
+// system, every goroutine) over the op's batches and the poller floor's,
+// and over-floor-cpu-ns/op their difference: the CPU the op's own code
+// costs, which moves less with other tenants than wall time does.
 // minInterleaved is the fewest ops whose ratio to the floors is reported.
 const minInterleaved = 200
 
@@ -116,24 +120,27 @@ func interleaved(b *testing.B, op func() error) {
 	b.Helper()
 	floor, blocking := newPtyEcho(b, true), newPtyEcho(b, false)
 	const batch = 25
-	var opT, floorT, blockingT time.Duration
+	var opT, floorT, blockingT, opCPU, floorCPU time.Duration
 	var before, after runtime.MemStats
 	var allocs, allocBytes uint64
 	b.ResetTimer()
 	for done := 0; done < b.N; done += batch {
 		k := min(batch, b.N-done)
 		runtime.ReadMemStats(&before)
-		t0 := time.Now()
+		c0, t0 := cpuTime(), time.Now()
 		for range k {
 			if err := op(); err != nil {
 				b.Fatal(err)
 			}
 		}
 		opT += time.Since(t0)
+		opCPU += cpuTime() - c0
 		runtime.ReadMemStats(&after)
 		allocs += after.Mallocs - before.Mallocs
 		allocBytes += after.TotalAlloc - before.TotalAlloc
+		c0 = cpuTime()
 		floorT += floor.roundTrips(b, k)
+		floorCPU += cpuTime() - c0
 		blockingT += blocking.roundTrips(b, k)
 	}
 	b.StopTimer()
@@ -152,6 +159,10 @@ func interleaved(b *testing.B, op func() error) {
 	b.ReportMetric(per/fl, "x-floor")
 	b.ReportMetric(bl, "blocking-floor-ns/op")
 	b.ReportMetric(per/bl, "x-blocking-floor")
+	oc, fc := float64(opCPU.Nanoseconds())/n, float64(floorCPU.Nanoseconds())/n
+	b.ReportMetric(oc, "cpu-ns/op")
+	b.ReportMetric(fc, "floor-cpu-ns/op")
+	b.ReportMetric(oc-fc, "over-floor-cpu-ns/op")
 }
 
 // BenchmarkATRoundTrip: AT → OK through the whole emulated modem (pty, line
