@@ -46,6 +46,14 @@ func (c *Card) storeData(ch *channel, cmd apdu.Command) apdu.Response {
 		ch.store, ch.storeNext = nil, 0
 		return apdu.Response{SW: apdu.SWNotEnoughMemory}
 	}
+	if cmd.P1 == 0x91 && cmd.P2 == 0 && bytes.Equal(cmd.Data, getEIDRequest) {
+		// GetEID whole in one block, as LPAs send it over and over: the
+		// answer es10 gives these bytes, without copying and decoding
+		// them again. The shared answer is only sliced and copied on
+		// (respond, GET RESPONSE, Response.Bytes); capped, an append
+		// to it could not write into it.
+		return respond(ch, cmd, c.eidResponse[:len(c.eidResponse):len(c.eidResponse)], apdu.SWOK)
+	}
 	ch.store = append(ch.store, cmd.Data...)
 	ch.storeNext++
 	if cmd.P1 == 0x11 {
@@ -56,6 +64,10 @@ func (c *Card) storeData(ch *channel, cmd apdu.Command) apdu.Response {
 	data, sw := c.es10(req)
 	return respond(ch, cmd, data, sw)
 }
+
+// getEIDRequest is GetEuiccDataRequest asking for the EID (SGP.22
+// §5.7.20: BF3E { 5C tagList '5A' }) in its one DER encoding.
+var getEIDRequest = []byte{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A}
 
 // maxDefaultDP is the longest default SM-DP+ address the card keeps, in
 // characters: an FQDN's 255.
