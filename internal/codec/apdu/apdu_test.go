@@ -172,6 +172,28 @@ func TestExchange(t *testing.T) {
 	}
 }
 
+// TestExchangeAllocs: a terminal that polls (GetEID through +CGLA) pays
+// for the GET RESPONSE of a 61xx and nothing else: the answer that ends
+// the chain is handed on, not copied, when the 61xx brought no data.
+func TestExchangeAllocs(t *testing.T) {
+	more, answer := []byte{0x61, 0x04}, hexdump.Bytes(t, "A0009000")
+	tx := func(cmd []byte) ([]byte, error) {
+		if cmd[1] == InsGetResponse {
+			return answer, nil
+		}
+		return more, nil
+	}
+	cmd := hexdump.Bytes(t, "81E2910003BF2D00")
+	var got []byte
+	allocs := testing.AllocsPerRun(100, func() { got, _ = Exchange(tx, cmd) })
+	if !bytes.Equal(got, answer) {
+		t.Fatalf("got %X", got)
+	}
+	if allocs > 1 {
+		t.Errorf("%.0f allocations, want 1 at most (the GET RESPONSE command)", allocs)
+	}
+}
+
 func TestResponse(t *testing.T) {
 	tests := []struct {
 		hex  string

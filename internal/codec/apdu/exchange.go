@@ -23,7 +23,8 @@ var ErrEndlessResponse = fmt.Errorf("card kept answering 61xx after %d GET RESPO
 // class, or 'A0' after a GSM-class command) until another status word ends
 // the chain, a GET RESPONSE answered 6Cxx being sent again with that Le,
 // as apdu.Chains reads a trace. It returns the data of every part
-// followed by the last SW.
+// followed by the last SW: the last answer tx gave itself when the parts
+// before it carried no data.
 func Exchange(tx Transmit, cmd []byte) ([]byte, error) {
 	if len(cmd) < 4 {
 		return nil, fmt.Errorf("apdu: command of %d bytes, the header alone is 4", len(cmd))
@@ -46,6 +47,11 @@ func Exchange(tx Transmit, cmd []byte) ([]byte, error) {
 	for range MaxGetResponse {
 		le, more := MoreData(swOf(rsp))
 		if !more {
+			if len(data) == 0 {
+				// The card's last answer is the whole of it (61xx
+				// carries no data): handed on as it came, not copied.
+				return rsp, nil
+			}
 			return append(data, rsp...), nil
 		}
 		data = append(data, rsp[:len(rsp)-2]...)
