@@ -280,7 +280,9 @@ func (m *Modem) handler(c at.Command) handler {
 // final encodes a line's outcome, with the personality's +CMEE=2 wording.
 func (m *Modem) final(err error) []byte {
 	if err == nil {
-		return m.st.enc.OK() // no errors.As, whose target would go to the heap
+		// no errors.As, whose target would go to the heap
+		m.st.answer = m.st.enc.AppendOK(m.st.answer[:0])
+		return m.st.answer
 	}
 	var c at.CMEError
 	if m.st.enc.CMEE == 2 && errors.As(err, &c) {
@@ -292,7 +294,19 @@ func (m *Modem) final(err error) []byte {
 }
 
 // info sends one information text line.
-func (m *Modem) info(text string) { m.send(m.st.enc.Info(text)) }
+func (m *Modem) info(text string) {
+	m.st.answer = m.st.enc.AppendInfo(m.st.answer[:0], text)
+	m.send(m.st.answer)
+}
+
+// hexAnswer sends name's information text carrying the card's answer rsp
+// (+CSIM, +CGLA), built in place.
+func (m *Modem) hexAnswer(name string, rsp []byte) {
+	b := m.st.enc.AppendInfoHeader(m.st.answer[:0])
+	b = at.AppendHexAnswer(b, name, m.hostSW(rsp), !m.o.Personality.APDUAnswerNoSpace)
+	m.st.answer = m.st.enc.AppendInfoTrailer(b)
+	m.send(m.st.answer)
+}
 
 // urc sends an unsolicited result code.
 func (m *Modem) urc(text string) { m.send(m.st.enc.URC(text)) }

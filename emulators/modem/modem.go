@@ -169,8 +169,13 @@ type state struct {
 	lastRefused bool
 	// typing is the command line being typed: lost with the power and
 	// at a restart, as a module's line buffer is.
-	typing     at.Splitter
-	pieces     []typed // takeBytes's, kept for the next read
+	typing at.Splitter
+	pieces []typed // takeBytes's, kept for the next read
+	// answer is the information text or final result code being sent,
+	// built in the last one's array: send keeps no part of it (the
+	// batch, the queue and at.log copy it, a direct write is done
+	// when send returns).
+	answer     []byte
 	fun        int
 	restarting bool
 	// hung is an AT port whose firmware task has stopped (SetATHung): the

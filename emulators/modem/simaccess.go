@@ -85,7 +85,7 @@ func cmdCSIM(m *Modem, c at.Command) error {
 			return m.cardErr(err)
 		}
 	}
-	m.info(at.FormatHexAnswer("+CSIM", m.hostSW(rsp), !m.o.Personality.APDUAnswerNoSpace))
+	m.hexAnswer("+CSIM", rsp)
 	return nil
 }
 
@@ -194,7 +194,7 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	m.info(at.FormatHexAnswer("+CGLA", m.hostSW(rsp), !m.o.Personality.APDUAnswerNoSpace))
+	m.hexAnswer("+CGLA", rsp)
 	return nil
 }
 

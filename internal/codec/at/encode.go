@@ -31,21 +31,44 @@ func (e Encoder) crlf() (cr, lf byte) {
 // frame puts text between the V1 header and trailer (CR LF on both sides),
 // in one allocation.
 func (e Encoder) frame(text string) []byte {
+	return e.appendFrame(make([]byte, 0, len(text)+4), text)
+}
+
+func (e Encoder) appendFrame(dst []byte, text string) []byte {
 	cr, lf := e.crlf()
-	b := make([]byte, 0, len(text)+4)
-	b = append(b, cr, lf)
-	b = append(b, text...)
-	return append(b, cr, lf)
+	dst = append(dst, cr, lf)
+	dst = append(dst, text...)
+	return append(dst, cr, lf)
 }
 
 // Info frames an information text line. V.250 §5.7.1: in V1 it is preceded
 // and followed by CR LF; in V0 it is followed by CR LF only.
 func (e Encoder) Info(text string) []byte {
-	if e.Verbose {
-		return e.frame(text)
+	return e.AppendInfo(make([]byte, 0, len(text)+4), text)
+}
+
+// AppendInfo appends Info(text) to dst.
+func (e Encoder) AppendInfo(dst []byte, text string) []byte {
+	dst = e.AppendInfoHeader(dst)
+	dst = append(dst, text...)
+	return e.AppendInfoTrailer(dst)
+}
+
+// AppendInfoHeader appends what precedes information text (CR LF in V1,
+// nothing in V0), AppendInfoTrailer what follows it (CR LF): an answer
+// built in place between them is Info's.
+func (e Encoder) AppendInfoHeader(dst []byte) []byte {
+	if !e.Verbose {
+		return dst
 	}
 	cr, lf := e.crlf()
-	return append(append(make([]byte, 0, len(text)+2), text...), cr, lf)
+	return append(dst, cr, lf)
+}
+
+// AppendInfoTrailer: see AppendInfoHeader.
+func (e Encoder) AppendInfoTrailer(dst []byte) []byte {
+	cr, lf := e.crlf()
+	return append(dst, cr, lf)
 }
 
 // URC frames an unsolicited result code: an extended syntax result code
@@ -67,15 +90,22 @@ func (e Encoder) ExtResult(text string) []byte {
 
 // result frames a result code: V1 text, or the V0 numeric code and CR.
 func (e Encoder) result(text string, code int) []byte {
+	return e.appendResult(make([]byte, 0, len(text)+4), text, code)
+}
+
+func (e Encoder) appendResult(dst []byte, text string, code int) []byte {
 	if e.Verbose {
-		return e.frame(text)
+		return e.appendFrame(dst, text)
 	}
 	cr, _ := e.crlf()
-	return append(strconv.AppendInt(make([]byte, 0, 4), int64(code), 10), cr)
+	return append(strconv.AppendInt(dst, int64(code), 10), cr)
 }
 
 // OK is the final result of a successful command line.
 func (e Encoder) OK() []byte { return e.result("OK", 0) }
+
+// AppendOK appends OK() to dst.
+func (e Encoder) AppendOK(dst []byte) []byte { return e.appendResult(dst, "OK", 0) }
 
 // Error is the plain final ERROR.
 func (e Encoder) Error() []byte { return e.result("ERROR", 4) }

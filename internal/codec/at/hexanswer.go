@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -35,25 +36,26 @@ func CSIM(apdu []byte) string { return fmt.Sprintf(`AT+CSIM=%d,"%X"`, 2*len(apdu
 // FormatHexAnswer is name's answer line carrying rsp, in upper-case hex;
 // space false leaves out the space after the colon.
 func FormatHexAnswer(name string, rsp []byte, space bool) string {
-	sep := ": "
-	if !space {
-		sep = ":"
-	}
-	// Built in one buffer: hex, upper-casing and Sprintf each copied it.
+	var buf [256]byte // the line of a short answer is built on the stack
+	return string(AppendHexAnswer(buf[:0], name, rsp, space))
+}
+
+// AppendHexAnswer appends FormatHexAnswer's line to dst: a modem
+// answering APDUs in a loop builds each in the buffer of the last.
+func AppendHexAnswer(dst []byte, name string, rsp []byte, space bool) []byte {
 	const digits = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(name) + len(sep) + 8 + 2*len(rsp))
-	b.WriteString(name)
-	b.WriteString(sep)
-	var n [20]byte
-	b.Write(strconv.AppendInt(n[:0], int64(2*len(rsp)), 10))
-	b.WriteString(`,"`)
-	for _, c := range rsp {
-		b.WriteByte(digits[c>>4])
-		b.WriteByte(digits[c&0x0f])
+	dst = append(dst, name...)
+	dst = append(dst, ':')
+	if space {
+		dst = append(dst, ' ')
 	}
-	b.WriteByte('"')
-	return b.String()
+	dst = strconv.AppendInt(dst, int64(2*len(rsp)), 10)
+	dst = append(dst, ',', '"')
+	dst = slices.Grow(dst, 2*len(rsp)+1)
+	for _, c := range rsp {
+		dst = append(dst, digits[c>>4], digits[c&0x0f])
+	}
+	return append(dst, '"')
 }
 
 // HexAnswerError is why an answer line of name is no response APDU;

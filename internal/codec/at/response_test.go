@@ -1,6 +1,7 @@
 package at
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,15 @@ func TestEncoder(t *testing.T) {
 		{"s3 v0 error", Encoder{S3: '#'}.Error(), "4#"},
 		{"s3 v0 cme", Encoder{CMEE: 1, S3: '#', S4: '~'}.CME(CMENotSupported), "+CME ERROR: 4#"},
 		{"s4 alone", Encoder{Verbose: true, S4: '~'}.URC("RDY"), "\r~RDY\r~"},
+		// The append forms give the same bytes after what dst holds.
+		{"append v1 info", Encoder{Verbose: true}.AppendInfo([]byte("x"), "+CFUN: 1"), "x\r\n+CFUN: 1\r\n"},
+		{"append v0 info", Encoder{}.AppendInfo([]byte("x"), "+CFUN: 1"), "x+CFUN: 1\r\n"},
+		{"append s3 s4 v1 info", Encoder{Verbose: true, S3: '#', S4: '~'}.AppendInfo(nil, "+CFUN: 1"), "#~+CFUN: 1#~"},
+		{"append s3 s4 v0 info", Encoder{S3: '#', S4: '~'}.AppendInfo(nil, "+CFUN: 1"), "+CFUN: 1#~"},
+		{"append v1 ok", Encoder{Verbose: true}.AppendOK([]byte("x")), "x\r\nOK\r\n"},
+		{"append v0 ok", Encoder{}.AppendOK([]byte("x")), "x0\r"},
+		{"append s3 s4 v1 ok", Encoder{Verbose: true, S3: '#', S4: '~'}.AppendOK(nil), "#~OK#~"},
+		{"append s3 v0 ok", Encoder{S3: '#'}.AppendOK(nil), "0#"},
 	}
 	for _, tc := range tests {
 		if string(tc.got) != tc.want {
@@ -189,6 +199,22 @@ func TestHexAnswer(t *testing.T) {
 		a, ok, err := ParseHexAnswer(tc.line, tc.name)
 		if ok != tc.ok || ok && (err == nil) != (tc.data != "") || fmt.Sprintf("%X", a.Data) != tc.data || tc.data != "" && a.LengthOK() != tc.lengthOK {
 			t.Errorf("ParseHexAnswer(%q, %s) = %+v, %v, %v", tc.line, tc.name, a, ok, err)
+		}
+	}
+	for _, tc := range []struct {
+		rsp   []byte
+		space bool
+		want  string
+	}{
+		{[]byte{0x61, 0x1A}, true, `+CGLA: 4,"611A"`},
+		{[]byte{0x90, 0x00}, false, `+CGLA:4,"9000"`},
+		{bytes.Repeat([]byte{0xAB}, 200), true, `+CGLA: 400,"` + strings.Repeat("AB", 200) + `"`}, // longer than FormatHexAnswer's stack buffer
+	} {
+		if got := FormatHexAnswer("+CGLA", tc.rsp, tc.space); got != tc.want {
+			t.Errorf("FormatHexAnswer: %q, want %q", got, tc.want)
+		}
+		if got := AppendHexAnswer([]byte("x"), "+CGLA", tc.rsp, tc.space); string(got) != "x"+tc.want {
+			t.Errorf("AppendHexAnswer: %q, want %q", got, "x"+tc.want)
 		}
 	}
 	for _, space := range []bool{true, false} {
