@@ -41,6 +41,10 @@ type Splitter struct {
 	bad      byte // first offending byte, when badSeen
 	badSeen  bool
 	afterCR  bool // the last byte was S3: an LF after it ends nothing
+	// last is the text of the last line: a host that sends one line
+	// over and over (a poll, an LPA's GetEID) gets that string again
+	// rather than a copy of it each time.
+	last string
 }
 
 // Chars returns the line's terminator (S3) and its editing character (S5).
@@ -175,5 +179,8 @@ func (s *Splitter) line() (Line, bool) {
 	case len(s.buf) == 0:
 		return Line{}, false
 	}
-	return Line{Text: string(s.buf)}, true
+	if string(s.buf) != s.last { // compared without a copy
+		s.last = string(s.buf)
+	}
+	return Line{Text: s.last}, true
 }

@@ -224,3 +224,32 @@ func TestEdit(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitterLineAgain: a line sent again (a poll) gets the last line's
+// string, without a copy; another line its own text.
+func TestSplitterLineAgain(t *testing.T) {
+	var s Splitter
+	feed := func(in string) string {
+		ls := s.Feed([]byte(in))
+		if len(ls) != 1 {
+			t.Fatalf("%q: %d lines", in, len(ls))
+		}
+		return ls[0].Text
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"AT+CSQ\r", "AT+CSQ"}, {"AT+CSQ\r", "AT+CSQ"}, {"AT+CSQ=?\r", "AT+CSQ=?"}, {"AT+CS\bQ\r", "AT+CQ"}, {"AT+CSQ\r", "AT+CSQ"},
+	} {
+		if got := feed(tc.in); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	line := []byte("AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\r")
+	feed(string(line))
+	if n := testing.AllocsPerRun(100, func() {
+		for _, c := range line {
+			s.FeedByte(c)
+		}
+	}); n != 0 {
+		t.Errorf("a line sent again: %.0f allocations, want 0", n)
+	}
+}
