@@ -161,6 +161,26 @@ func TestFrameTyped(t *testing.T) {
 	}
 }
 
+// TestFrameTypedIn: the echoes' array kept from one read serves the
+// next, each read's pieces as frameTyped cuts them.
+func TestFrameTypedIn(t *testing.T) {
+	var sp, fresh at.Splitter
+	var all []byte
+	for _, read := range []string{"AT+CGLA=1,22,\"81E2\"\r", "AT\r\nATX\bI\rAT+C", "GMI\r", "AT+CGLA=1,22,\"81E2\"\r"} {
+		var got []typed
+		got, all = frameTypedIn(&sp, []byte(read), nil, all)
+		want := frameTyped(&fresh, []byte(read), nil)
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d pieces, want %d", read, len(got), len(want))
+		}
+		for i := range want {
+			if string(got[i].echo) != string(want[i].echo) || got[i].line != want[i].line || got[i].ends != want[i].ends {
+				t.Errorf("%q piece %d: %+v, want %+v", read, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 type wireBuf struct{ strings.Builder }
 
 func (w *wireBuf) Send(b []byte) { w.Write(b) }
@@ -185,5 +205,29 @@ func TestEchoOverWire(t *testing.T) {
 	}
 	if got, want := w.String(), "AT+CGMM\b \bI\r\r\nesimhil\r\n\r\nOK\r\n"; got != want {
 		t.Errorf("wire %q, want %q", got, want)
+	}
+}
+
+// TestParseKept: a command line sent again runs the commands parsed the
+// first time (a host's poll costs no parse); another line is parsed.
+func TestParseKept(t *testing.T) {
+	var m Modem
+	first, err := m.parse("AT+CSQ;+CREG?")
+	if err != nil || len(first) != 2 {
+		t.Fatalf("%+v %v", first, err)
+	}
+	again, _ := m.parse("AT+CSQ;+CREG?")
+	if &again[0] != &first[0] {
+		t.Error("the same line parsed again")
+	}
+	other, err := m.parse("AT+CGMI")
+	if err != nil || len(other) != 1 || other[0].Name != "+CGMI" {
+		t.Errorf("another line: %+v %v", other, err)
+	}
+	if _, err := m.parse("AT+CSQ;+"); err == nil {
+		t.Error("a bad line parsed")
+	}
+	if kept, _ := m.parse("AT+CGMI"); &kept[0] != &other[0] {
+		t.Error("a bad line replaced the kept one")
 	}
 }

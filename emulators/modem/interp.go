@@ -58,9 +58,11 @@ func Commands() []string {
 // followed by a URC, as on modems that hold URCs back only while a
 // command runs (from its terminator to its final result code).
 func (m *Modem) takeBytes(b []byte) {
-	// The pieces' slice is kept for the next read (loop work never
-	// nests); take copies each piece it keeps.
-	pieces := frameTyped(&m.st.typing, b, m.st.pieces[:0])
+	// The pieces' slice and their echoes' array are kept for the next
+	// read (loop work never nests); take keeps no echo past it (the
+	// output queue copies what it sends).
+	pieces, echoes := frameTypedIn(&m.st.typing, b, m.st.pieces[:0], m.st.echoes)
+	m.st.echoes = echoes
 	for _, p := range pieces {
 		m.take(p)
 	}
@@ -99,7 +101,7 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 		// has it now, when the host sent it (marked: it runs later), not
 		// when it runs: a host that did not wait shows as one (t169 F1).
 		m.logLine(l, at.QueuedMark)
-		pl.queued = append(pl.queued, queuedLine{l, echo})
+		pl.queued = append(pl.queued, queuedLine{l})
 		return
 	}
 	m.logLine(l, "")
@@ -153,12 +155,27 @@ func (m *Modem) runLine(l at.Line) {
 	} else {
 		m.st.lastLine, m.st.lastRefused = text, false
 	}
-	cmds, err := at.Parse(text)
+	cmds, err := m.parse(text)
 	if err != nil {
 		m.result(m.st.enc.Error())
 		return
 	}
 	m.runCmds(cmds)
+}
+
+// parse is at.Parse with the last line's commands kept: hosts send one
+// line over and over (a poll, an LPA's GetEID), and nothing changes a
+// line's commands once parsed (handlers and a pending line's rest only
+// read them).
+func (m *Modem) parse(text string) ([]at.Command, error) {
+	if m.st.parsed != nil && text == m.st.parsedText {
+		return m.st.parsed, nil
+	}
+	cmds, err := at.Parse(text)
+	if err == nil {
+		m.st.parsedText, m.st.parsed = text, cmds
+	}
+	return cmds, err
 }
 
 // errPending is a command's answer that comes later: its handler has
@@ -203,8 +220,7 @@ type pendingLine struct {
 }
 
 type queuedLine struct {
-	line at.Line
-	echo []byte
+	line at.Line // its echo went as it came
 }
 
 // finishLine ends the pending command with err: the rest of its line

@@ -171,11 +171,14 @@ type state struct {
 	// at a restart, as a module's line buffer is.
 	typing at.Splitter
 	pieces []typed // takeBytes's, kept for the next read
+	echoes []byte  // and their echoes' array (frameTypedIn)
 	// answer is the information text or final result code being sent,
 	// built in the last one's array: send keeps no part of it (the
 	// batch, the queue and at.log copy it, a direct write is done
 	// when send returns).
 	answer     []byte
+	parsedText string       // the last command line parsed (parse)
+	parsed     []at.Command // and its commands
 	fun        int
 	restarting bool
 	// hung is an AT port whose firmware task has stopped (SetATHung): the

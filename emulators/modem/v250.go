@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
@@ -241,9 +242,17 @@ type typed struct {
 // a control byte before anything typed is not echoed, and a line of
 // nothing else is none (at.Splitter).
 func frameTyped(sp *at.Splitter, p []byte, out []typed) []typed {
+	out, _ = frameTypedIn(sp, p, out, nil)
+	return out
+}
+
+// frameTypedIn is frameTyped cutting the echoes from all's array, which
+// it returns for the next read: the pieces hold their echoes only until
+// then (takeBytes copies or sends each before it returns).
+func frameTypedIn(sp *at.Splitter, p []byte, out []typed, all []byte) ([]typed, []byte) {
 	// The pieces' echoes are cut from one array, sized for the usual
 	// case (each byte echoed once), rather than each grown from nothing.
-	all := make([]byte, 0, len(p))
+	all = slices.Grow(all[:0], len(p))
 	start := 0 // where the piece being typed begins in all
 	term, edit := sp.Chars()
 	for i := 0; i < len(p); {
@@ -280,7 +289,7 @@ func frameTyped(sp *at.Splitter, p []byte, out []typed) []typed {
 	if len(all) > start {
 		out = append(out, typed{echo: pieceOf(all, start)})
 	}
-	return out
+	return out, all
 }
 
 // pieceOf is all[start:], capped so that an append to it cannot write
