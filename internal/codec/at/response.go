@@ -31,6 +31,9 @@ type LineReader struct {
 	buf  []byte
 	over bool
 	cut  bool // the last line Next returned ended with the stream
+	// last is the last line other than OK: a modem that gives one
+	// answer over and over (a poll, GetEID) has it back without a copy.
+	last string
 }
 
 // NewLineReader returns a LineReader over r.
@@ -125,7 +128,16 @@ func (l *LineReader) Unfinished() string {
 
 // take ends the line being framed and returns it.
 func (l *LineReader) take() string {
-	s := string(l.buf)
+	var s string
+	switch { // compared without a copy
+	case string(l.buf) == "OK":
+		s = "OK" // ends most answers
+	case string(l.buf) == l.last:
+		s = l.last
+	default:
+		s = string(l.buf)
+		l.last = s
+	}
 	l.buf, l.over = l.buf[:0], false
 	return s
 }

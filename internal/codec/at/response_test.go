@@ -92,6 +92,34 @@ func TestLineReader(t *testing.T) {
 	}
 }
 
+// TestLineReaderAnswerAgain: an answer given again (a poll, GetEID) and
+// OK read as before without a copy of either; the lines between keep
+// their own text.
+func TestLineReaderAnswerAgain(t *testing.T) {
+	const cgla = `+CGLA: 46,"BF3E125A10890490320000010000000000000001239000"`
+	answer := "\r\n" + cgla + "\r\n\r\nOK\r\n"
+	var in strings.Builder
+	for range 110 {
+		in.WriteString(answer)
+	}
+	lr := NewLineReader(strings.NewReader("\r\n+CSQ: 20,99\r\n\r\nOK\r\n" + answer + "\r\nOK\r\n" + in.String()))
+	for i, want := range []string{"+CSQ: 20,99", "OK", cgla, "OK", "OK", cgla, "OK"} {
+		if got, err := lr.Next(); got != want || err != nil {
+			t.Fatalf("line %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if l, _ := lr.Next(); l != cgla {
+			t.Fatalf("answer %q", l)
+		}
+		if l, _ := lr.Next(); l != "OK" {
+			t.Fatalf("final %q", l)
+		}
+	}); n != 0 {
+		t.Errorf("an answer again: %.0f allocations, want 0", n)
+	}
+}
+
 // steps is a reader that hands out chunks and errors in turn.
 type steps []any
 
