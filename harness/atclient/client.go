@@ -410,6 +410,7 @@ type pending struct {
 	// (echoLine).
 	echoPart string
 	lines    []string
+	answer   *lineResponse // the Response lines' first came in (addLine)
 	final    chan string
 	// truncated counts lines past MaxLines, overlong those past
 	// at.MaxResponseLine (dropped); err is set when the port dropped
@@ -871,7 +872,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		c.mu.Lock()
 		c.echoAfter(p, final)
 		c.charsetAfter(p, final)
-		rsp := &Response{Lines: p.lines, Final: final}
+		rsp := p.response(final)
 		perr, trunc, long := p.err, p.truncated, p.overlong
 		if perr == nil {
 			c.silent = false
@@ -1042,6 +1043,37 @@ func (p *pending) commands() (cmds []at.Command, ok bool) {
 		p.cmds, p.parseOK, p.parsed = cmds, err == nil, true
 	}
 	return p.cmds, p.parseOK
+}
+
+// lineResponse is a Response with room for one line: most commands
+// answer one information line at most, which then comes with its
+// Response in one allocation (addLine).
+type lineResponse struct {
+	Response
+	one [1]string
+}
+
+// addLine adds an information line to p's answer: the first in a new
+// lineResponse, which do returns.
+func (p *pending) addLine(line string) {
+	if p.lines != nil {
+		p.lines = append(p.lines, line)
+		return
+	}
+	a := &lineResponse{}
+	a.one[0] = line
+	p.answer, p.lines = a, a.one[:1:1]
+}
+
+// response is p's answer with its final result: in the lineResponse of
+// its first line if it had one.
+func (p *pending) response(final string) *Response {
+	if p.answer == nil {
+		return &Response{Lines: p.lines, Final: final}
+	}
+	rsp := &p.answer.Response
+	rsp.Lines, rsp.Final = p.lines, final
+	return rsp
 }
 
 // addName adds a command name whose lines are p's answer; names stays

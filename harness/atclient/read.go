@@ -243,7 +243,7 @@ func (c *Client) route(line, logged string) (note string) {
 	case len(p.lines) >= MaxLines:
 		p.truncated++
 	default:
-		p.lines = append(p.lines, line)
+		p.addLine(line)
 	}
 	return ""
 }
