@@ -897,13 +897,13 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	}
 }
 
-// resets are the commands after which a modem may be back to its
-// defaults, echo on: V.250's Z and &F, +CFUN (27.007 §8.2: a reset with
-// <rst> 1, a vendor's full reset with its own <fun>), and the vendors'
-// reset commands (SIMCom +CRESET, Quectel +QRST, Sierra !RESET, Huawei
-// ^RESET, Telit #REBOOT, u-blox +CPWROFF).
-var resets = map[string]bool{"Z": true, "&F": true, "+CFUN": true, "+CRESET": true, "+QRST": true,
-	"!RESET": true, "^RESET": true, "#REBOOT": true, "+CPWROFF": true}
+// resets reports a command after which the modem may be back to its
+// defaults, echo on: V.250's Z and &F, which load a profile, and what
+// restarts or switches it off (at.GoesDown: +CFUN, the vendors' restarts
+// and power-downs, the codec's one list of them).
+func resets(x at.Command) bool {
+	return (x.Name == "Z" || x.Name == "&F") && x.Form != at.Read && x.Form != at.Test || at.GoesDown(x)
+}
 
 // echoBefore forgets what the client knew of the echo when cmd may turn
 // it on or restart the modem (the host asked for it: no sign of a
@@ -915,7 +915,7 @@ func (c *Client) echoBefore(p *pending) {
 	}
 	p.bare = len(cmds) == 0
 	for _, x := range cmds {
-		if x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test {
+		if x.Name == "E" || resets(x) {
 			c.echo = echoUnknown
 			if x.Name != "E" {
 				c.askedAt = time.Now()
@@ -942,7 +942,7 @@ func (c *Client) echoAfter(p *pending, final string) {
 		case x.Name == "E" && final == "OK" && len(x.Args) == 1 && x.Args[0].Raw == "0":
 			c.echo = echoOffAsked
 			return
-		case x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test:
+		case x.Name == "E" || resets(x):
 			return // echoBefore forgot it
 		}
 	}

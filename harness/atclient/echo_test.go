@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // syncBuf is a trace the test reads while the client writes it.
@@ -180,5 +182,25 @@ func TestEchoSplitByAURC(t *testing.T) {
 				t.Errorf("URCs %q, want %q\n%s", got, tc.urcs, trace.String())
 			}
 		})
+	}
+}
+
+// TestResetsEcho: the commands after which the client forgets the echo
+// are V.250's profile loads and the codec's restarts and power-downs
+// (at.GoesDown), the one list: a u-blox's AT+CFUN=16 and a Quectel's
+// AT+QPOWD among them, which the client's own list of names lacked.
+func TestResetsEcho(t *testing.T) {
+	for line, want := range map[string]bool{
+		"ATZ": true, "AT&F": true, "AT+CFUN=1,1": true, "AT+CFUN=16": true, "AT!RESET": true, "AT#REBOOT": true,
+		"AT+CRESET": true, "AT^RESET": true, "AT+QRST=1,0": true, "AT+CPWROFF": true, "AT+QPOWD=1": true, "AT+CPOWD=1": true,
+		"AT+CFUN?": false, "AT+CRESET=?": false, "AT+CSQ": false, "ATE0": false,
+	} {
+		cmds, err := at.Parse(line)
+		if err != nil || len(cmds) != 1 {
+			t.Fatalf("Parse(%q): %v, %v", line, cmds, err)
+		}
+		if got := resets(cmds[0]); got != want {
+			t.Errorf("resets(%q) = %v, want %v", line, got, want)
+		}
 	}
 }

@@ -306,6 +306,10 @@ func TestResetsCard(t *testing.T) {
 		{"AT^RESET", true},
 		{"AT+CRESET=?", false},
 		{"AT+QPOWD=1", false},
+		{"AT+CFUN=16", true},
+		{"AT+CFUN=15", true},
+		{"AT+QRST=1", true},
+		{"AT+CPWROFF", false},
 		{"garbage", false},
 	} {
 		cmds, _ := Parse(tc.line)
@@ -378,6 +382,26 @@ func TestResultCME(t *testing.T) {
 	} {
 		if code, ok := Classify(tc.line).CME(); code != tc.code || ok != tc.ok {
 			t.Errorf("Classify(%q).CME() = %d, %v; want %d, %v", tc.line, code, ok, tc.code, tc.ok)
+		}
+	}
+}
+
+// GoesDown: the commands after which the modem may restart or switch
+// off (the AT client's echo and port follow them), restarts and
+// power-downs both; not their read and test forms, nor V.250's Z.
+func TestGoesDown(t *testing.T) {
+	for line, want := range map[string]bool{
+		"AT+CFUN=1,1": true, "AT+CFUN=0": true, "AT+CFUN=16": true, "AT!RESET": true, "AT#REBOOT": true,
+		"AT+CRESET": true, "AT^RESET": true, "AT+QRST=1": true, "AT+QRST=1,0": true,
+		"AT+QPOWD": true, "AT+QPOWD=1": true, "AT+CPWROFF": true, "AT+CPOWD=1": true,
+		"AT+CFUN?": false, "AT+CFUN=?": false, "AT!RESET?": false, "AT+QPOWD=?": false, "ATZ": false, "AT+CSQ": false,
+	} {
+		cmds, err := Parse(line)
+		if err != nil || len(cmds) != 1 {
+			t.Fatalf("Parse(%q): %v, %v", line, cmds, err)
+		}
+		if got := GoesDown(cmds[0]); got != want {
+			t.Errorf("GoesDown(%q) = %v, want %v", line, got, want)
 		}
 	}
 }

@@ -178,6 +178,11 @@ func TestRestarts(t *testing.T) {
 		"AT!RESET": true, "at#reboot": true, "AT+CRESET": true, "AT^RESET": true, " AT!RESET ": true,
 		"AT!RESET?": false, "AT+CRESET=?": false, "AT#REBOOT;+CSQ": false, "AT+QPOWD": false, "AT+QPOWD=1": false,
 		"AT!RESETX": false, "ATRESET": false, "AT": false,
+		// The vendors' reset <fun> of +CFUN (u-blox, Intel-based Fibocom)
+		// and Quectel NB-IoT's +QRST=1; not a power-down, nor other forms.
+		"AT+CFUN=16": true, "at+cfun=15": true, "AT+QRST=1": true,
+		"AT+CFUN=16?": false, "AT+CFUN=17": false, "AT+QRST=1,0": false, "AT+QRST": false,
+		"AT+CPWROFF": false, "AT+CPOWD=1": false, "AT+CFUN=16;+CSQ": false,
 	} {
 		if got := Restarts(line); got != want {
 			t.Errorf("Restarts(%q) = %v, want %v", line, got, want)

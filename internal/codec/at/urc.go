@@ -30,23 +30,77 @@ var BootURCs = append(PowerURCs[:len(PowerURCs):len(PowerURCs)], "SMS DONE", "PB
 // no command answers it.
 const Ring = "RING"
 
-// VendorRestarts are the vendors' own commands that restart the modem
-// (an execution command, no parameter), answered OK before it goes down
-// as +CFUN=1,1 is: Sierra Wireless's !RESET, Telit's #REBOOT, SIMCom's
-// +CRESET, Huawei's ^RESET. Not Quectel's +QPOWD, which powers it down
-// (it comes back only when the power key or the supply does).
-var VendorRestarts = [...]string{"!RESET", "#REBOOT", "+CRESET", "^RESET"}
+// VendorRestarts are the vendors' own commands that restart the modem,
+// as sent after "AT" alone on the line, each answered OK before the
+// module goes down as +CFUN=1,1 is: Sierra Wireless's !RESET, Telit's
+// #REBOOT, SIMCom's +CRESET, Huawei's ^RESET, the <fun> values u-blox
+// (16, a reset with the SIM's; 15 without it, which a SARA-R5 lacks) and
+// Intel-based modules such as Fibocom's L8x0 (15) give +CFUN for a reset
+// (27.007 §8.2 leaves <fun> 5-127 to manufacturers), and Quectel's
+// NB-IoT modules' +QRST=1. Which a modem takes is its personality's
+// (vendor_restarts); the codec knows them all, to read any log.
+var VendorRestarts = [...]string{"!RESET", "#REBOOT", "+CRESET", "^RESET", "+CFUN=15", "+CFUN=16", "+QRST=1"}
+
+// VendorPowerDowns are the vendors' commands that switch the modem off,
+// any form but read and test: Quectel's +QPOWD, u-blox's +CPWROFF,
+// SIMCom's +CPOWD. Not restarts: it comes back only when its power key
+// or supply does, so a log reader counts no restart at them.
+var VendorPowerDowns = [...]string{"+QPOWD", "+CPWROFF", "+CPOWD"}
+
+// VendorRestart is the entry of VendorRestarts a command is ("" for
+// none): its name, form and parameters as listed (AT+CFUN=16, not
+// AT+CFUN=16,1 nor AT+CFUN?).
+func VendorRestart(c Command) string {
+	if c.Form != Exec && c.Form != Set {
+		return ""
+	}
+	s := c.String()
+	for _, v := range VendorRestarts {
+		if s == v {
+			return v
+		}
+	}
+	return ""
+}
+
+// VendorRestartLine is the entry of VendorRestarts a command line is,
+// that command alone on it ("AT!RESET", "at+cfun=16"), or "".
+func VendorRestartLine(line string) string {
+	cmds, err := Parse(strings.TrimSpace(line))
+	if err != nil || len(cmds) != 1 {
+		return ""
+	}
+	return VendorRestart(cmds[0])
+}
+
+// GoesDown reports a command after which the modem may restart or
+// switch itself off, its port perhaps dropping and its settings back to
+// their defaults: +CFUN set (<rst> 1, a vendor's reset <fun>), any form
+// but read and test of a vendor restart's command (+QRST=1,0 too, an
+// older Quectel's), or a vendor power-down (VendorPowerDowns).
+func GoesDown(c Command) bool {
+	if c.Form == Read || c.Form == Test {
+		return false
+	}
+	if c.Name == "+CFUN" || slices.Contains(VendorPowerDowns[:], c.Name) {
+		return true
+	}
+	return slices.ContainsFunc(VendorRestarts[:], func(v string) bool {
+		name, _, _ := strings.Cut(v, "=")
+		return c.Name == name
+	})
+}
 
 // ResetsCard reports a command line (its commands, as Parse gives them)
 // after which no logical channel of the card is open and nothing it was
 // sent is on its way: +CFUN with <rst> 1 (TS 27.007 §8.2: the MT resets,
-// its UICC with it), a vendor's restart (VendorRestarts) or <fun> 0
-// (minimum functionality, in which modems power the UICC down). A reader
-// of a trace ends what it followed on the card's channels there, as it
-// does at a boot URC.
+// its UICC with it), a vendor's restart (VendorRestarts: the MT resets,
+// its channels with it) or <fun> 0 (minimum functionality, in which
+// modems power the UICC down). A reader of a trace ends what it followed
+// on the card's channels there, as it does at a boot URC.
 func ResetsCard(cmds []Command) bool {
 	for _, c := range cmds {
-		if c.Form == Exec && slices.Contains(VendorRestarts[:], c.Name) {
+		if VendorRestart(c) != "" {
 			return true
 		}
 		if c.Name != "+CFUN" || c.Form != Set || len(c.Args) == 0 {
@@ -63,14 +117,13 @@ func ResetsCard(cmds []Command) bool {
 // OK: +CFUN=<fun>,1 alone on it (AT+CFUN=1,1, AT+CFUN=4,1; TS 27.007
 // §8.2: <rst> 1 resets the MT before it sets <fun>), in any case, blanks
 // around its numbers, or a vendor's restart alone on it (AT!RESET,
-// AT#REBOOT, AT+CRESET, AT^RESET: VendorRestarts). The modem comes back
+// AT+CFUN=16, …: VendorRestarts), whatever the modem. The modem comes back
 // as from a power-on: its UICC reset, the profile AT&W stored loaded
 // (V.250 §6.1.1), which a Sierra or a Telit shows with no boot URC. The
 // one test: the readers of logs and the lab's recorder take it from here.
 func Restarts(line string) bool {
 	const head, blanks = "AT+CFUN=", " \t\r\n\f"
-	if t := strings.Trim(line, blanks); len(t) > 2 && strings.EqualFold(t[:2], "AT") &&
-		slices.ContainsFunc(VendorRestarts[:], func(v string) bool { return strings.EqualFold(t[2:], v) }) {
+	if VendorRestartLine(line) != "" {
 		return true
 	}
 	if len(line) < len(head) || !strings.EqualFold(line[:len(head)], head) {
