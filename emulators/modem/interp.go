@@ -287,6 +287,9 @@ func (m *Modem) handler(c at.Command) handler {
 		return nil
 	case c.Name == p.ICCIDName():
 		return cmdCCID
+	case c.Name != "+CFUN" && at.VendorRestart(c) != "":
+		// A vendor's restart whose name the table may lack (+QRST=1).
+		return cmdVendorRestart
 	case c.Name == "+CCID", !p.Supports(c.Name):
 		return nil
 	}

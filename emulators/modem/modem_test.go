@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -387,28 +389,54 @@ func TestRestart(t *testing.T) {
 	}
 }
 
-// TestVendorRestart: each vendor's restart (at.VendorRestarts) answers OK
-// and restarts the modem as +CFUN=1,1 does: silent, then RDY, its
-// settings back to their defaults; its read form is refused.
+// TestVendorRestart: a personality's own restarts (vendor_restarts) answer
+// OK and restart the modem as +CFUN=1,1 does: silent, then its boot, its
+// settings back to their defaults. Another vendor's is answered as a
+// command the modem lacks (a plain ERROR, whatever +CMEE says), and a
+// reset <fun> it lacks as any <fun> it lacks (AT+CFUN=17), the modem up.
 func TestVendorRestart(t *testing.T) {
-	for _, cmd := range []string{"AT!RESET", "AT#REBOOT", "AT+CRESET", "AT^RESET"} {
-		t.Run(cmd, func(t *testing.T) {
-			r := newRig(t)
-			r.advance(t, 2*time.Second)
-			r.cmd(t, "AT+CMEE=1")
-			if rsp, err := r.c.Command(cmd + "?"); err == nil || rsp.Final != "ERROR" {
-				t.Errorf("%s?: %+v, %v; want ERROR, as to a command it lacks", cmd, rsp, err)
-			}
-			r.cmd(t, cmd)
-			if _, err := atclientCommand(r, "AT", 200*time.Millisecond); !errors.Is(err, atclient.ErrTimeout) {
-				t.Fatalf("AT during the restart: %v", err)
-			}
-			r.advance(t, time.Minute)
-			r.awaitRDY(t)
-			if rsp, err := r.c.Command(`AT+CSIM=6,"00A4"`); err == nil || rsp.Final != "ERROR" {
-				t.Errorf("after %s: %+v, %v; want +CMEE back to 0", cmd, rsp, err)
-			}
-		})
+	for _, name := range personality.Names() {
+		p, err := personality.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range at.VendorRestarts {
+			cmd := "AT" + v
+			t.Run(name+"/"+cmd, func(t *testing.T) {
+				r := newRigWith(t, p)
+				r.advance(t, 2*time.Second)
+				r.cmd(t, "AT+CMEE=1")
+				if !slices.Contains(p.VendorRestarts, cmd) {
+					lacked := "AT+XYZZY"
+					if strings.HasPrefix(v, "+CFUN=") {
+						lacked = "AT+CFUN=17"
+					}
+					want, _ := r.c.Command(lacked)
+					rsp, err := r.c.Command(cmd)
+					if err == nil || rsp == nil || want == nil || rsp.Final != want.Final {
+						t.Fatalf("%s: %+v, %v; want %+v, as to %s", cmd, rsp, err, want, lacked)
+					}
+					r.cmd(t, "AT") // up: no restart
+					return
+				}
+				if rsp, err := r.c.Command(cmd + "?"); !strings.HasPrefix(v, "+CFUN=") && (err == nil || rsp.Final != "ERROR") {
+					t.Errorf("%s?: %+v, %v; want ERROR, as to a command it lacks", cmd, rsp, err)
+				}
+				r.cmd(t, cmd)
+				if _, err := atclientCommand(r, "AT", 200*time.Millisecond); !errors.Is(err, atclient.ErrTimeout) {
+					t.Fatalf("AT during the restart: %v", err)
+				}
+				r.advance(t, time.Minute)
+				if len(p.BootURCs) > 0 {
+					if _, err := r.c.WaitURC(p.BootURCs[0], 2*time.Second); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if rsp, err := r.c.Command(`AT+CSIM=6,"00A4"`); err == nil || rsp.Final != "ERROR" {
+					t.Errorf("after %s: %+v, %v; want +CMEE back to 0", cmd, rsp, err)
+				}
+			})
+		}
 	}
 }
 

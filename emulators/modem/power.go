@@ -462,6 +462,10 @@ func cmdCFUN(m *Modem, c at.Command) error {
 		return err
 	}
 	fun, rst := v[0], v[1]
+	if len(c.Args) == 1 && m.o.Personality.Restarts(c) {
+		m.restart() // a vendor's reset <fun> (u-blox's 16, Fibocom's 15)
+		return nil
+	}
 	if fun != 0 && fun != 1 && fun != 4 || rst > 1 || rst == 1 && fun != 1 {
 		return errParams
 	}
@@ -510,12 +514,12 @@ func (m *Modem) restart() {
 }
 
 // cmdVendorRestart is a vendor's own restart command (at.VendorRestarts:
-// Sierra's !RESET, Telit's #REBOOT, SIMCom's +CRESET, Huawei's ^RESET),
-// executed: as +CFUN=1,1, the OK goes out and the modem restarts. Every
-// personality takes all four, so that the replay of a field log restarts
-// where the field modem did; their read and test forms are refused.
+// Sierra's !RESET, Telit's #REBOOT, SIMCom's +CRESET, Huawei's ^RESET,
+// Quectel NB-IoT's +QRST=1), executed: as +CFUN=1,1, the OK goes out and
+// the modem restarts. Only those its personality lists (vendor_restarts):
+// another vendor's, and any other form, answer as a command it lacks.
 func cmdVendorRestart(m *Modem, c at.Command) error {
-	if c.Form != at.Exec {
+	if !m.o.Personality.Restarts(c) {
 		return errUnknown
 	}
 	m.restart()

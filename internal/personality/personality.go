@@ -24,6 +24,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/esimhil/esimhil/fixtures"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
@@ -60,6 +61,11 @@ type Personality struct {
 	// card-state ones of BootURCs (+CPIN:, +QUSIM:).
 	CardBackURCs []string
 	RestartDelay time.Duration  // +CFUN=1,1 until the boot URCs (the emulator's figure)
+	// VendorRestarts are the restart commands the modem takes beyond
+	// 27.007's AT+CFUN=1,1, as sent ("AT!RESET", "AT+CFUN=16"), each one
+	// of the codec's (at.VendorRestarts): a vendor's own, which another
+	// vendor's modem refuses as any command it lacks. None: +CFUN=1,1 alone.
+	VendorRestarts []string
 	CMEText      map[int]string // +CMEE=2 wording by code, over the 27.007 text
 	// BootURCDelays, when given, is how long after the boot each of
 	// BootURCs comes, one for each, in their order: a real module's boot
@@ -439,6 +445,7 @@ func (p Personality) clone() Personality {
 	q.CardGoneURCs = slices.Clone(p.CardGoneURCs)
 	q.CardBackURCs = slices.Clone(p.CardBackURCs)
 	q.Identify = slices.Clone(p.Identify)
+	q.VendorRestarts = slices.Clone(p.VendorRestarts)
 	q.CMEText = maps.Clone(p.CMEText)
 	q.TestAnswers = maps.Clone(p.TestAnswers)
 	return q
@@ -513,6 +520,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.CardBackURCs, err = strList(d, v, k.Value)
 		case "identify":
 			p.Identify, err = patterns(d, v, k.Value)
+		case "vendor_restarts":
+			p.VendorRestarts, err = vendorRestarts(d, v, k.Value)
 		case "restart_delay":
 			p.RestartDelay, err = duration(v)
 		case "timeouts":
@@ -674,6 +683,30 @@ func strList(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// vendorRestarts reads vendor_restarts: command lines, each one of the
+// codec's vendor restarts (at.VendorRestarts), kept as "AT" and the entry.
+func vendorRestarts(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
+	lines, err := strList(d, n, path)
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range lines {
+		v := at.VendorRestartLine(l)
+		if v == "" || !strings.EqualFold(strings.TrimSpace(l)[:2], "AT") {
+			return nil, d.ErrAt(n.Content[i], yamlnode.Index(path, i), "%q: want one of the restarts the AT codec knows (%s)", l, "AT"+strings.Join(at.VendorRestarts[:], ", AT"))
+		}
+		lines[i] = "AT" + v
+	}
+	return lines, nil
+}
+
+// Restarts reports whether the modem takes a restart command, a parsed
+// one of at.VendorRestarts: its personality lists it.
+func (p Personality) Restarts(c at.Command) bool {
+	v := at.VendorRestart(c)
+	return v != "" && slices.Contains(p.VendorRestarts, "AT"+v)
 }
 
 // delays reads boot_urc_delays: durations of 0 or more, none before the

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 func TestLoadEvery(t *testing.T) {
@@ -82,6 +84,9 @@ func TestErrors(t *testing.T) {
 		{base + "boot_urcs: [RDY, x]\nboot_urc_delays: [2s, 1s]\n", "p.yaml:8:23: boot_urc_delays[1]: 1s, before the one before it (2s): want them in the order of boot_urcs"},
 		{base + "boot_urcs: [RDY]\nboot_urc_delays: [-1s]\n", "p.yaml:8:19: boot_urc_delays[0]: want a duration of 0 or more"},
 		{base + "boot_urc_delays: 2s\n", "p.yaml:7:18: boot_urc_delays: want a list of durations"},
+		{base + "vendor_restarts: [\"AT+QPOWD\"]\n", `p.yaml:7:19: vendor_restarts[0]: "AT+QPOWD": want one of the restarts the AT codec knows (AT!RESET, `},
+		{base + "vendor_restarts: [\"!RESET\"]\n", `p.yaml:7:19: vendor_restarts[0]: "!RESET": want one of`},
+		{base + "vendor_restarts: \"AT!RESET\"\n", `p.yaml:7:18: vendor_restarts: want a list of strings`},
 	}
 	for _, tc := range tests {
 		_, err := Parse("p.yaml", []byte(tc.yaml))
@@ -318,5 +323,31 @@ func TestReadNameOrFile(t *testing.T) {
 	}
 	if p, b, err := ReadNameOrFile(file); err != nil || p.Name != "eg25-fw07" || string(b) != src {
 		t.Errorf("file: %q, %q, %v", p.Name, b, err)
+	}
+}
+
+// TestVendorRestarts: each personality takes its own vendor's restart
+// beyond AT+CFUN=1,1 and no other's (a Quectel EG25 refuses AT!RESET);
+// a file's entry is read in any case and kept as the codec spells it.
+func TestVendorRestarts(t *testing.T) {
+	want := map[string]string{
+		"generic": "", "quectel-eg25": "", "sierra-em7511": "AT!RESET", "simcom-a7600": "AT+CRESET",
+		"ublox-sara-r5": "AT+CFUN=16", "fibocom-l850": "AT+CFUN=15",
+	}
+	for name, own := range want {
+		p, err := Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range at.VendorRestarts {
+			cmds, _ := at.Parse("AT" + v)
+			if got := p.Restarts(cmds[0]); got != ("AT"+v == own) {
+				t.Errorf("%s takes AT%s: %v, want %v", name, v, got, !got)
+			}
+		}
+	}
+	p, err := Parse("p.yaml", []byte("name: r\nbase: quectel-eg25\nvendor_restarts: [\" at+cfun=16 \"]\n"))
+	if err != nil || !slices.Equal(p.VendorRestarts, []string{"AT+CFUN=16"}) {
+		t.Errorf("vendor_restarts over a base: %q, %v", p.VendorRestarts, err)
 	}
 }
