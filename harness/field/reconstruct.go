@@ -1637,6 +1637,7 @@ const preBootSkip = "sent before the modem was up"
 func (p *Plan) steps(o Options) {
 	f := p.Fixture
 	last := p.Start + f.End() // the last step's time
+	var swapped []string      // vendor restarts played as AT+CFUN=1,1
 	for li, t := range f.Logs {
 		var prev *Step // the log's previous command
 		// A log without times does not show how long a restart took: the
@@ -1695,10 +1696,21 @@ func (p *Plan) steps(o Options) {
 				s.At += time.Nanosecond
 			}
 			last = max(last, s.At)
-			if t.Clock == fieldlog.NoTime && strings.EqualFold(line, "AT+CFUN=1,1") && finalOK(t, k) {
+			if v := at.VendorRestartLine(line); v != "" && finalOK(t, k) && !slices.Contains(p.Dialect.VendorRestarts, "AT"+v) {
+				// A vendor's restart the personality lacks (a Telit's
+				// AT#REBOOT): the emulated modem would refuse it, and the
+				// restart is the fact that matters, so its own is played.
+				s.Line = "AT+CFUN=1,1"
+				swapped = append(swapped, s.Src.String()+" "+line)
+			}
+			if t.Clock == fieldlog.NoTime && at.Restarts(line) && finalOK(t, k) {
+				what := "AT+CFUN=1,1"
+				if !strings.EqualFold(line, what) {
+					what = line
+				}
 				restarted += p.Dialect.RestartDelay + warmUp
-				p.assume("%s has no times: the commands after AT+CFUN=1,1 (%s) are played %v later, once the emulated modem has restarted (%v) and warmed up (%v)",
-					t.File, s.Src, p.Dialect.RestartDelay+warmUp, p.Dialect.RestartDelay, warmUp)
+				p.assume("%s has no times: the commands after %s (%s) are played %v later, once the emulated modem has restarted (%v) and warmed up (%v)",
+					t.File, what, s.Src, p.Dialect.RestartDelay+warmUp, p.Dialect.RestartDelay, warmUp)
 			}
 			if m := copsSelect.FindStringSubmatch(line); t.Clock == fieldlog.NoTime && m != nil && m[1] != "0" && m[3] != "" && hasFinal(t, k) {
 				// The emulated modem answers a manual selection once its
@@ -1714,7 +1726,7 @@ func (p *Plan) steps(o Options) {
 			}
 			if o.Emulated != nil {
 				_, isCommand := commandNames(line)
-				switch missing := NotEmulated(line, o.Emulated, p.Dialect); {
+				switch missing := NotEmulated(s.Line, o.Emulated, p.Dialect); {
 				case missing != "":
 					s.Skip = missing + " is not emulated"
 				case !isCommand && prev != nil && prev.Skip != "":
@@ -1748,6 +1760,9 @@ func (p *Plan) steps(o Options) {
 		case s.Skip != "":
 			skipped = append(skipped, s.Src.String())
 		}
+	}
+	if len(swapped) > 0 {
+		p.assume("%d restart command(s) the %s personality does not take are played as AT+CFUN=1,1, the restart being the fact that matters (%s)", len(swapped), p.Dialect.Name, strings.Join(clipList(swapped, 6), ", "))
 	}
 	if len(skipped) > 0 {
 		p.assume("%d command(s) the emulated modem does not implement are not played, their exchanges not compared (%s)", len(skipped), strings.Join(clipList(skipped, 6), ", "))

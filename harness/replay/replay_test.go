@@ -1920,12 +1920,17 @@ func TestDivergenceNamesDroppedFaults(t *testing.T) {
 // TestVendorRestartReplays: a vendor's own restart (at.VendorRestarts)
 // answered OK is the restart the field modem made: a Sierra's AT!RESET,
 // after which it sends no boot URC, and a SIMCom's AT+CRESET, whose boot
-// URCs are then its reboot's, not a power cut's. The emulated modem takes
-// them as it takes AT+CFUN=1,1, and the replay reproduces both.
+// URCs are then its reboot's, not a power cut's. Under a personality
+// that takes it, it is played as logged; under one that lacks it (a
+// Telit's AT#REBOOT, a u-blox's AT+CFUN=16 under sierra-em7511, which
+// would refuse them), AT+CFUN=1,1 is played in its place and the
+// assumptions say so. The replay reproduces each.
 func TestVendorRestartReplays(t *testing.T) {
 	for _, tc := range []struct{ pers, cmd, boot string }{
 		{"sierra-em7511", "AT!RESET", ""},
 		{"simcom-a7600", "AT+CRESET", "[11.200] < *ATREADY: 1\n[13.000] < +CPIN: READY\n[15.800] < SMS DONE\n[16.400] < PB DONE\n"},
+		{"sierra-em7511", "AT#REBOOT", ""},
+		{"sierra-em7511", "AT+CFUN=16", ""},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
 			log := "[0.000] > AT\n[0.004] < AT\n[0.005] < OK\n[1.000] > " + tc.cmd + "\n[1.004] < " + tc.cmd + "\n[1.050] < OK\n" + tc.boot +
@@ -1940,6 +1945,22 @@ func TestVendorRestartReplays(t *testing.T) {
 			if len(f.Restarts) != 1 || f.Restarts[0].Src.Line != 4 || len(f.Boots) != 0 || res.Compared[Exchanges] != 3 ||
 				strings.Contains(all, "booted by itself") || strings.Contains(all, "does not implement") {
 				t.Errorf("restarts %v, boots %v, %d exchanges compared (want the restart at host.log:4 played, no power cut):\n%s", f.Restarts, f.Boots, res.Compared[Exchanges], all)
+			}
+			p, err := personality.Load(tc.pers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			played := tc.cmd
+			if !slices.Contains(p.VendorRestarts, tc.cmd) {
+				played = "AT+CFUN=1,1"
+				if want := "1 restart command(s) the " + tc.pers + " personality does not take are played as AT+CFUN=1,1, the restart being the fact that matters (host.log:4 " + tc.cmd + ")"; !strings.Contains(all, want) {
+					t.Errorf("assumptions lack %q:\n%s", want, all)
+				}
+			} else if strings.Contains(all, "played as AT+CFUN=1,1") {
+				t.Errorf("%s is %s's own, yet substituted:\n%s", tc.cmd, tc.pers, all)
+			}
+			if i := slices.IndexFunc(res.Plan.Steps, func(s field.Step) bool { return s.Src.Line == 4 }); i < 0 || res.Plan.Steps[i].Line != played || res.Plan.Steps[i].Skip != "" {
+				t.Errorf("the restart's step: %+v; want %s played", res.Plan.Steps, played)
 			}
 		})
 	}
