@@ -120,6 +120,9 @@ func Draft(rec *Recording, name string) (string, error) {
 	if v := personality.TestFormVerdicts(conv); len(v) > 0 {
 		testForm, verdict = places[v[0].Index], v[0]
 	}
+	// A vendor's restart the script sent (the default probe sends none):
+	// answered OK it is the modem's, refused with ERROR it is not.
+	restarts, restartAt, restartWhy := slices.Clone(base.VendorRestarts), 0, ""
 	for i, e := range ex {
 		if e.raw[0] != '>' {
 			continue
@@ -129,6 +132,19 @@ func Draft(rec *Recording, name string) (string, error) {
 		ok := text(final) == "OK"
 		upper := strings.ToUpper(cmd)
 		switch {
+		case at.VendorRestartLine(cmd) != "":
+			v := "AT" + at.VendorRestartLine(cmd)
+			switch has := slices.Contains(restarts, v); {
+			case ok && !has:
+				restarts = append(restarts, v)
+			case text(final) == "ERROR" && has:
+				restarts = slices.DeleteFunc(restarts, func(r string) bool { return r == v })
+			default:
+				continue
+			}
+			if restartAt == 0 {
+				restartAt, restartWhy = final.line, v+" answers "+text(final)
+			}
 		case i == testForm:
 			if verdict.NoTestForms && !base.NoTestForms {
 				set(final.line, "no_test_forms", "true", cmd+" answers "+text(final)+", "+verdict.Name+" itself answers OK")
@@ -185,6 +201,13 @@ func Draft(rec *Recording, name string) (string, error) {
 				}
 			}
 		}
+	}
+	if restartAt > 0 {
+		q := make([]string, len(restarts))
+		for i, r := range restarts {
+			q[i] = strconv.Quote(r)
+		}
+		set(restartAt, "vendor_restarts", "["+strings.Join(q, ", ")+"]", restartWhy)
 	}
 	// The base's way to the card (+CSIM under csim_only, +CCHO and
 	// +CGLA otherwise), every command of it refused. For the card (SIM

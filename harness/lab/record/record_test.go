@@ -739,3 +739,35 @@ func TestRetryLogKeptWithItsManifest(t *testing.T) {
 		})
 	}
 }
+
+// A restart command the script sent: answered OK, the draft adds it to
+// the base's vendor_restarts (a Telit's AT#REBOOT recorded over generic);
+// refused with ERROR, it drops the base's (AT!RESET on a modem recorded
+// over sierra-em7511 that lacks it). The default probe sends none, and
+// a draft from it keeps the base's.
+func TestDraftVendorRestarts(t *testing.T) {
+	for _, tc := range []struct {
+		base  string
+		lines []string
+		want  []string
+	}{
+		{"generic", []string{"T > AT#REBOOT", "T < OK"}, []string{"AT#REBOOT"}},
+		{"sierra-em7511", []string{"T > AT!RESET", "T < ERROR"}, nil},
+		{"sierra-em7511", []string{"T > AT!RESET", "T < OK"}, []string{"AT!RESET"}},
+		{"ublox-sara-r5", []string{"T > AT+CSQ", "T < +CSQ: 20,99", "T < OK"}, []string{"AT+CFUN=16"}},
+	} {
+		r := rec(t, tc.lines...)
+		r.Manifest.Personality, r.Dir = tc.base, "rec"
+		y, err := Draft(r, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := personality.Parse("x.yaml", []byte(y))
+		if err != nil {
+			t.Fatalf("%v:\n%s", err, y)
+		}
+		if !slices.Equal(p.VendorRestarts, tc.want) {
+			t.Errorf("%s %q: vendor_restarts %q, want %q:\n%s", tc.base, tc.lines, p.VendorRestarts, tc.want, y)
+		}
+	}
+}
