@@ -60,13 +60,13 @@ type Personality struct {
 	// (an A7600's "+CPIN: READY", "SMS DONE", "PB DONE"). None: the
 	// card-state ones of BootURCs (+CPIN:, +QUSIM:).
 	CardBackURCs []string
-	RestartDelay time.Duration  // +CFUN=1,1 until the boot URCs (the emulator's figure)
+	RestartDelay time.Duration // +CFUN=1,1 until the boot URCs (the emulator's figure)
 	// VendorRestarts are the restart commands the modem takes beyond
 	// 27.007's AT+CFUN=1,1, as sent ("AT!RESET", "AT+CFUN=16"), each one
 	// of the codec's (at.VendorRestarts): a vendor's own, which another
 	// vendor's modem refuses as any command it lacks. None: +CFUN=1,1 alone.
 	VendorRestarts []string
-	CMEText      map[int]string // +CMEE=2 wording by code, over the 27.007 text
+	CMEText        map[int]string // +CMEE=2 wording by code, over the 27.007 text
 	// BootURCDelays, when given, is how long after the boot each of
 	// BootURCs comes, one for each, in their order: a real module's boot
 	// goes on for seconds (an A7670's PB DONE comes well after its
