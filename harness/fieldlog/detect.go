@@ -63,7 +63,7 @@ func Detect(file string, data []byte) (Format, error) {
 // tools' own markers decide at once; the harness's at.log and a plain transcript need most
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
-	var nonblank, atlog, plain, mmLines, logcat, zephyr int
+	var nonblank, atlog, plain, mmLines, logcat, zephyr, ownMsgs int
 	var arrows [2]int // debug arrows: "-->" and "<--" (arrowMarker)
 	first := ""
 	logged := loggingLog(lines)
@@ -98,7 +98,13 @@ func detect(file string, lines []string) (Format, error) {
 		}
 		_, _, rest := splitStamp(l)
 		if logged {
-			rest, _ = loggerMessage(rest)
+			var own bool
+			if rest, own = loggerMessage(trimEndPictures(rest)); own && !markedText(rest) {
+				// The program's own message through its logger (a
+				// module's line in nrf-softsim's log): a note of the
+				// transcript, as the reader takes it.
+				ownMsgs++
+			}
 		}
 		if plainLine.MatchString(rest) && !mmLevel.MatchString(rest) && !syslogPRI.MatchString(strings.TrimLeft(rest, " \t")) {
 			plain++
@@ -126,7 +132,7 @@ func detect(file string, lines []string) (Format, error) {
 		return ATLog, nil
 	case strings.HasPrefix(t, "{") || jsonArray(t):
 		return Platform, nil
-	case plain*2 >= nonblank && plain > 0:
+	case plain*2 >= nonblank-ownMsgs && plain > 0:
 		return Plain, nil
 	case looksLikeTerminal(lines):
 		return Terminal, nil

@@ -44,6 +44,10 @@ func TestLoggingLibraryLines(t *testing.T) {
 		{"defmt: the location line under each log line is a note",
 			"TRACE AT -> AT%XSYSTEMMODE=1,1,1,0\n\n└─ nrf_modem::at::{impl#0}::poll @ src/at.rs:170 \nTRACE AT <- +CME ERROR: 0\nTRACE AT -> AT%XSYSTEMMODE?\n└─ nrf_modem::at::{impl#0}::poll @ src/at.rs:170\nTRACE AT <- %XSYSTEMMODE: 1,0,0,0\nOK\n",
 			[]string{"command AT%XSYSTEMMODE=1,1,1,0", "note └─ nrf_modem::at::{impl#0}::poll @ src/at.rs:170", "final +CME ERROR: 0", "command AT%XSYSTEMMODE?", "note └─ nrf_modem::at::{impl#0}::poll @ src/at.rs:170", "info %XSYSTEMMODE: 1,0,0,0", "final OK"}},
+		{"nrf-softsim: seconds|thread|module|level|message, lines ended by control pictures",
+			"20.100|main|CIOT|I|TX: AT+CFUN=41\u240a\n20.110||softsim|D|card powered up\u240a\n20.111|main|CIOT|I|RX: OK\u240a\n" +
+				"20.120|main|CIOT|I|TX: AT+CFUN?\u240d\u240a\n20.121||fs_nvs|I|4 sectors\u240a\n20.130|main|CIOT|I|RX: +CFUN: 41\u240a\n20.131|main|CIOT|I|RX: OK\u240a\n",
+			[]string{"command AT+CFUN=41", "note card powered up", "final OK", "command AT+CFUN?", "note 4 sectors", "info +CFUN: 41", "final OK"}},
 		{"no logger: modem text that starts with a level word stays the modem's",
 			"> AT+CMGR=1\n< +CMGR: \"REC READ\",\"+33612345678\"\nERROR - disk full on site 4\n< OK\n",
 			[]string{"command AT+CMGR=1", "info +CMGR: \"REC READ\",\"+33612345678\"", "info ERROR - disk full on site 4", "final OK"}},

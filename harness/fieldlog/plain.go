@@ -44,6 +44,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		if c != NoTime {
 			t = clock.onward(t)
 		}
+		rest = trimEndPictures(rest)
 		ownLine := false // a line of the logging program's own
 		linePort := ""   // the tty its logger's name or tag names
 		if logged {
@@ -197,6 +198,27 @@ const (
 	loggerLead = `^(?:[-|:]\s*)?(?:\[[^\]]{1,40}\]\s*)?(?:` + loggerName + loggerSep + `)?\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?` + loggerSep
 )
 
+// pipeLogger is the fields a "|" separates after the time in
+// nrf-softsim's log (its backend prints seconds since boot, the thread,
+// the module, the level's letter, the message: "13.994|main|CIOT|I|TX:
+// AT+COPS=0␊"): the thread may be empty, "14.018||softsim|D|…".
+var pipeLogger = regexp.MustCompile(`^[\w.-]*\|[\w.-]+\|[TDIWEV]\|`)
+
+// endPictures is the control pictures a log may end its lines with
+// (U+240A SYMBOL FOR LINE FEED, U+240D for carriage return, U+2424 for
+// newline): nrf-softsim's backend writes "␊" where the line ended. They
+// stand for the line's end, not text the modem sent.
+const endPictures = "\u240a\u240d\u2424"
+
+// trimEndPictures is l without the control pictures it ends with, and
+// the blanks before them.
+func trimEndPictures(l string) string {
+	if t := strings.TrimRight(l, endPictures); len(t) < len(l) {
+		return strings.TrimRight(t, " \t")
+	}
+	return l
+}
+
 // loggerTTY is the serial port a logging library's logger name or tag
 // names ("modem.ttyUSB2", "[ttyACM0]"): a program that talks to two AT
 // ports logs each through its own, and each is read as a port of its own,
@@ -206,6 +228,9 @@ var loggerTTY = regexp.MustCompile(`\btty[A-Za-z]*\d+\b`)
 // loggerMessage takes a logging library's prefix (loggerPrefix) off the
 // text after a line's time: the message, and whether there was one.
 func loggerMessage(rest string) (string, bool) {
+	if m := pipeLogger.FindString(rest); m != "" {
+		return rest[len(m):], true
+	}
 	m := loggerPrefix.FindString(rest)
 	if m == "" {
 		return rest, false

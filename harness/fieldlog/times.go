@@ -27,10 +27,12 @@ var (
 	// socat's "2024/01/01 00:13:32.020: ") or the line's end: a number
 	// run into text ("03.15,A00.01", u-blox's ATI9 answer) is the text.
 	// Blanks may pad it inside its bracket, as dmesg's "[   41.203311]".
-	leadingStamp = regexp.MustCompile(`^(?:\[ *)?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})(?:[\]\s:]|$)`)
-	// stampEnd is what a stamp's text starts after: its bracket, a
-	// colon and a blank, blanks.
-	stampEnd = regexp.MustCompile(`^\]?(?::(?:\s|$))?\s*`)
+	// A "|" ends it too: a log whose fields it separates (nrf-softsim's
+	// "13.994|main|CIOT|I|TX: …", pipeLogger).
+	leadingStamp = regexp.MustCompile(`^(?:\[ *)?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})(?:[\]\s:|]|$)`)
+	// stampEnd is what a stamp's text starts after: its bracket or "|",
+	// a colon and a blank, blanks.
+	stampEnd = regexp.MustCompile(`^[\]|]?(?::(?:\s|$))?\s*`)
 )
 
 // parseStamp reads one leading timestamp: a wall-clock time (a time of day
