@@ -362,6 +362,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readJpnevulator(file, ls)
 	case Docklight:
 		t, err = readDocklight(file, ls)
+	case EWF:
+		t, err = readEWF(file, ls)
 	case SSCOM:
 		t, err = readSSCOM(file, ls)
 	case QCOM:

@@ -60,6 +60,10 @@ const (
 	// display: "01/12/2026 10:15:03.123 [TX] - AT<CR>", control
 	// characters by name, or "[RX] - 0D 0A 4F 4B 0D 0A".
 	Docklight Format = "docklight"
+	// EWF is the Embedded Wireless Framework's (Azure RTOS / ThreadX)
+	// adapter trace: "[SEND][   3][AT\r]" and "[RECV][   6][\r\nOK\r\n]",
+	// each buffer's bytes with C's escapes.
+	EWF Format = "ewf"
 	// SSCOM is a log of SSCOM (串口调试助手), the Chinese serial
 	// assistant, with "show time" on: "[14:34:12.900]发→◇AT+CPIN?" sent,
 	// "[14:34:12.904]收←◆" and the lines received, text or HEX, UTF-8 or
@@ -113,7 +117,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
