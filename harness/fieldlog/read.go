@@ -364,6 +364,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readDocklight(file, ls)
 	case EWF:
 		t, err = readEWF(file, ls)
+	case ATParser:
+		t, err = readATParser(file, ls)
 	case SSCOM:
 		t, err = readSSCOM(file, ls)
 	case QCOM:

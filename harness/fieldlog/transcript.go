@@ -64,6 +64,11 @@ const (
 	// adapter trace: "[SEND][   3][AT\r]" and "[RECV][   6][\r\nOK\r\n]",
 	// each buffer's bytes with C's escapes.
 	EWF Format = "ewf"
+	// ATParser is an AT parser's trace on a microcontroller (ST's
+	// X-CUBE-CELLULAR AT core): "[2024-01-22_11:53:06:302]" stamps, a
+	// "*** SEND (size=12) ***" header before the bytes written, the
+	// bytes read indented, control characters by name ("OK<CR><LF>").
+	ATParser Format = "atparser"
 	// SSCOM is a log of SSCOM (串口调试助手), the Chinese serial
 	// assistant, with "show time" on: "[14:34:12.900]发→◇AT+CPIN?" sent,
 	// "[14:34:12.904]收←◆" and the lines received, text or HEX, UTF-8 or
@@ -117,7 +122,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
