@@ -5,17 +5,20 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/esimhil/esimhil/harness"
 )
 
-// TestDumpCases writes the events.jsonl and at.log of the first
+// TestDumpCases writes the events.jsonl, at.log and at.marks of the first
 // $ESIMHIL_EXPLORE_DUMP_N (default 200) generated cases to
-// $ESIMHIL_EXPLORE_DUMP/<example>/, so that a change meant to be
-// invisible (a speed-up) can be shown to leave every case's record
-// byte-identical: dump before, dump after, `diff -r`. Skipped unless
-// $ESIMHIL_EXPLORE_DUMP is set.
+// $ESIMHIL_EXPLORE_DUMP/<example>/, with verdict.txt, the invariants the
+// case breaks as the exploration runs it (runCase: scratch, in memory;
+// empty when it passes), so that a change meant to be invisible (a
+// speed-up) can be shown to leave every case's record byte-identical and
+// its verdict the same: dump before, dump after, `diff -r`. Skipped
+// unless $ESIMHIL_EXPLORE_DUMP is set.
 func TestDumpCases(t *testing.T) {
 	out := os.Getenv("ESIMHIL_EXPLORE_DUMP")
 	if out == "" {
@@ -40,7 +43,7 @@ func TestDumpCases(t *testing.T) {
 		}
 		// Only the deterministic records are kept: the capture's TLS
 		// randoms and the key log differ from run to run by design.
-		keep := map[string]bool{harness.EventsFile: true, harness.ATLogFile: true}
+		keep := map[string]bool{harness.EventsFile: true, harness.ATLogFile: true, harness.ATMarksFile: true}
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -51,6 +54,10 @@ func TestDumpCases(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+		}
+		verdict := strings.Join(runCase(c, nil), "\n")
+		if err := os.WriteFile(filepath.Join(dir, "verdict.txt"), []byte(verdict), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
