@@ -648,3 +648,50 @@ func TestSummaryNamesFrames(t *testing.T) {
 		t.Errorf("summary\n%q, want\n%q", got, want)
 	}
 }
+
+// Decode takes the datagrams in time order, a stable sort (a sniffer's
+// order kept for one instant), whether the list comes in order (read as
+// it is: a capture written as the run goes) or not (sorted in a copy),
+// and leaves the caller's list as it was.
+func TestDecodeTimeOrder(t *testing.T) {
+	tp := sim(t, gsmtap.SubAPDU, "80 10 00 00 03 FF FF FF 91 10")
+	fetch := sim(t, gsmtap.SubAPDU, "80 12 00 00 0B D0 09 81 03 01 01 09 82 02 81 82 90 00")
+	resp := sim(t, gsmtap.SubAPDU, "80 14 00 00 0C 81 03 01 01 09 82 02 82 81 83 01 00 90 00")
+	at := func(dgs []capture.Datagram, ms ...int) []capture.Datagram {
+		for i := range dgs {
+			dgs[i].Time = t0.Add(time.Duration(ms[i]) * time.Millisecond)
+		}
+		return dgs
+	}
+	for _, tc := range []struct {
+		name   string
+		list   []capture.Datagram
+		frames []int // of the lane's APDUs, in order
+	}{
+		{"in order", at(stream(tp, fetch, resp), 0, 1, 2), []int{1, 2, 3}},
+		{"one instant, the sniffer's order", at(stream(tp, fetch, resp), 0, 1, 1), []int{1, 2, 3}},
+		{"out of order", at(stream(fetch, resp, tp), 1, 2, 0), []int{3, 1, 2}},
+		{"out of order, one instant", at(stream(fetch, resp, tp), 1, 1, 0), []int{3, 1, 2}},
+	} {
+		before := make([]int, len(tc.list))
+		for i, d := range tc.list {
+			before[i] = d.Frame
+		}
+		l, err := decode(tc.list).Only()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got []int
+		for _, a := range l.APDUs {
+			got = append(got, a.Frame)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.frames) {
+			t.Errorf("%s: APDUs of frames %v, want %v", tc.name, got, tc.frames)
+		}
+		for i, d := range tc.list {
+			if d.Frame != before[i] {
+				t.Errorf("%s: the caller's list was reordered: frame %d at %d, was %d", tc.name, d.Frame, i, before[i])
+			}
+		}
+	}
+}
