@@ -122,12 +122,16 @@ func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 		return out, nil
 	}
 	if lane, err := r.APDULane(); err == nil {
-		out.Card, out.CardMarks = lane, map[int]capture.Mark{}
+		marks := map[int]capture.Mark{}
 		if d := r.DecodedTraffic(); d != nil {
+			// Sized at once: grown a datagram at a time (about 900 a
+			// case), the map was rebuilt as it doubled.
+			marks = make(map[int]capture.Mark, len(d.Datagrams.List))
 			for _, dg := range d.Datagrams.List {
-				out.CardMarks[dg.Frame] = dg.Mark
+				marks[dg.Frame] = dg.Mark
 			}
 		}
+		out.Card, out.CardMarks = lane, marks
 	}
 	return out, nil
 }
