@@ -97,6 +97,10 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // one (the longest of the exploration cases' is 242 bytes).
 const lineSize = 256
 
+// maxKeptLine bounds the buffer a log keeps for its next line: a rare
+// long line (up to MaxLine) is not held for the log's life.
+const maxKeptLine = 64 << 10
+
 // appendJSON appends the event's JSON to b.
 func (e Event) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"t":`...)
@@ -181,6 +185,10 @@ type Log struct {
 	// failed is told the write error that stops the stream, once, as it
 	// happens (StreamBounded).
 	failed func(error)
+	// line is streamLocked's buffer, reused under mu: a sink does not
+	// keep what it is given (io.Writer), and a line an event cost an
+	// exploration case a few hundred allocations.
+	line []byte
 	// pass: keep nothing, only hand events on (NewPassing).
 	pass bool
 	// logged counts the events kept or handed on (Count). It changes
@@ -418,7 +426,10 @@ func (l *Log) streamLocked(e Event) Event {
 		}
 		return e
 	}
-	e, b, err := e.appendLine(make([]byte, 0, lineSize))
+	if l.line == nil {
+		l.line = make([]byte, 0, lineSize)
+	}
+	e, b, err := e.appendLine(l.line[:0])
 	if err == nil && l.sinkMax > 0 && l.sinkN+int64(len(b))+1 > l.sinkMax-StreamLineRoom {
 		l.sinkFull = true
 		if l.full != nil {
@@ -430,8 +441,12 @@ func (l *Log) streamLocked(e Event) Event {
 	}
 	if err == nil {
 		var n int
-		n, err = l.sink.Write(append(b, '\n'))
+		b = append(b, '\n')
+		n, err = l.sink.Write(b)
 		l.sinkN += int64(n)
+	}
+	if cap(b) <= maxKeptLine {
+		l.line = b[:0]
 	}
 	if err != nil {
 		l.sinkErr = fmt.Errorf("stream events: %w", err)

@@ -384,3 +384,34 @@ func TestStreamBounded(t *testing.T) {
 		t.Error("a bound under the last line's room taken")
 	}
 }
+
+// A streamed event's line is encoded into the log's own buffer, reused
+// from one event to the next (the sink keeps nothing it is given), and
+// each line reaches the sink whole: an event of normal length costs the
+// stream no allocation, and a long line in between leaves the next ones
+// as they are.
+func TestStreamReusesItsLineBuffer(t *testing.T) {
+	now := time.Date(2026, 1, 1, 1, 2, 3, 4, time.UTC)
+	var out bytes.Buffer
+	l := NewPassing(func() time.Time { return now })
+	if err := l.Stream(&out); err != nil {
+		t.Fatal(err)
+	}
+	f := F{"operator": "sfr", "iccid": "8933"}
+	l.Emit(Harness, KindRunStarted, f)
+	if n := testing.AllocsPerRun(100, func() { out.Reset(); l.Emit(Harness, KindRunStarted, f) }); n != 0 {
+		t.Errorf("%v allocations an event streamed, want 0", n)
+	}
+	out.Reset()
+	long := strings.Repeat("x", 100<<10) // over the buffer the log keeps
+	for _, f := range []F{{"a": "1"}, {"a": long}, {"a": "2"}, {"a": long[:300]}, {"a": "3"}} {
+		l.Emit(Harness, KindRunStarted, f)
+	}
+	want := ""
+	for _, v := range []string{"1", long, "2", long[:300], "3"} {
+		want += `{"t":"2026-01-01T01:02:03.000000004Z","actor":"harness","event":"run_started","a":"` + v + "\"}\n"
+	}
+	if got := out.String(); got != want {
+		t.Errorf("lines differ from the events':\n%.300s\nwant\n%.300s", got, want)
+	}
+}
