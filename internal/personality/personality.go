@@ -306,7 +306,24 @@ const maxBaseDepth = 8
 
 // Load reads fixtures/personalities/<name>.yaml and the bases it names. An
 // unknown name lists the known ones; a bad file is reported as file:line.
-func Load(name string) (Personality, error) { return load(name, 0) }
+// The files are built in, so each is parsed once a process (a rig loads
+// its modem's: a parse was 0.4 % of an exploration case); every caller
+// gets a copy of its own (clone).
+func Load(name string) (Personality, error) {
+	if p, ok := loaded.Load(name); ok {
+		return p.(Personality).clone(), nil
+	}
+	p, err := load(name, 0)
+	if err != nil {
+		return p, err
+	}
+	loaded.Store(name, p)
+	return p.clone(), nil
+}
+
+// loaded holds the built-in personalities Load parsed, by name; never
+// changed once stored (Load hands out clones).
+var loaded sync.Map
 
 // IsField reports whether name is a personality field (a quirk or a
 // dialect field), as a file or a fixture's device.quirks gives it.
@@ -437,6 +454,8 @@ func (p Personality) OverrideNode(file string, root *yaml.Node) (Personality, er
 	return q, q.check(d, root)
 }
 
+// clone is p with slices and maps of its own: nothing a caller changes
+// in it reaches p.
 func (p Personality) clone() Personality {
 	q := p
 	q.BootURCs = slices.Clone(p.BootURCs)

@@ -351,3 +351,67 @@ func TestVendorRestarts(t *testing.T) {
 		t.Errorf("vendor_restarts over a base: %q, %v", p.VendorRestarts, err)
 	}
 }
+
+// Load parses each built-in file once and hands every caller a copy of
+// its own: a caller that changes its copy's slices and maps (every one of
+// them, walked by reflection) leaves the next Load's as a fresh parse
+// gives it (a field every built-in leaves empty shares nothing: an append
+// to it allocates). A field of a kind clone does not copy (a pointer, a
+// func) fails the walk, so a new field cannot be shared by mistake.
+func TestLoadCopiesAreOwn(t *testing.T) {
+	for _, name := range Names() {
+		mine, err := Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spoil(t, reflect.ValueOf(&mine).Elem(), name)
+		again, err := Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := load(name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(again, fresh) {
+			t.Errorf("%s: a caller's change to its copy reached the next Load:\n%+v\nwant\n%+v", name, again, fresh)
+		}
+	}
+}
+
+// spoil changes every element of v's slices and every map it holds.
+func spoil(t *testing.T, v reflect.Value, path string) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			spoil(t, v.Field(i), path+"."+v.Type().Field(i).Name)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			e := v.Index(i)
+			switch e.Kind() {
+			case reflect.String:
+				e.SetString(e.String() + " (changed)")
+			case reflect.Int64:
+				e.SetInt(e.Int() + 1)
+			default:
+				t.Fatalf("%s: elements of kind %s: teach clone and this test to copy them", path, e.Kind())
+			}
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		for _, k := range v.MapKeys() {
+			e := v.MapIndex(k)
+			if e.Kind() != reflect.String {
+				t.Fatalf("%s: values of kind %s: teach clone and this test to copy them", path, e.Kind())
+			}
+			v.SetMapIndex(k, reflect.ValueOf(e.String()+" (changed)"))
+		}
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Uint16, reflect.Uint8:
+	default:
+		t.Fatalf("%s: a field of kind %s: teach clone and this test to copy it", path, v.Kind())
+	}
+}
