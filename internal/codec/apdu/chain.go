@@ -90,6 +90,15 @@ func (c *Chains[C, K]) Add(ch C, key K, ins byte, data []byte, sw uint16) Step[K
 	p := c.open[ch]
 	delete(c.open, ch)
 	s := Step[K]{Key: key}
+	if ins != InsGetResponse && !waits(sw) {
+		// Most exchanges are a command answered whole: no chain to keep,
+		// the answer is its own data (copied, as a chain's parts are).
+		if len(data) > MaxAnswer {
+			data, s.Cut = data[:MaxAnswer], true
+		}
+		s.Whole, s.Data, s.SW = true, append([]byte(nil), data...), sw
+		return s
+	}
 	if ins == InsGetResponse && p != nil {
 		s.Key, s.Continues, s.Partial = p.key, true, p.partial
 	} else {
@@ -111,6 +120,14 @@ func (c *Chains[C, K]) Add(ch C, key K, ins byte, data []byte, sw uint16) Step[K
 	}
 	s.Whole, s.Data, s.SW, s.Cut = true, p.data, sw, p.cut
 	return s
+}
+
+// waits says whether sw leaves a command's answer to come: 61xx (more
+// data for GET RESPONSE) or 6Cxx (the command again with the right Le).
+func waits(sw uint16) bool {
+	_, more := MoreData(sw)
+	_, again := RepeatWithLe(sw)
+	return more || again
 }
 
 // End drops the answer waiting on channel ch: the channel was closed

@@ -301,3 +301,34 @@ func FuzzChains(f *testing.F) {
 		}
 	})
 }
+
+// A command answered whole in its own exchange (most of a trace) costs
+// its answer's copy and nothing else: no chain is kept for it. Its step
+// is the same as through a chain: the data copied (the caller's buffer
+// may be reused), cut at MaxAnswer.
+func TestChainsWholeAnswerAlone(t *testing.T) {
+	var c Chains[int, int]
+	data := []byte{0xBF, 0x2D, 0x00}
+	if n := testing.AllocsPerRun(100, func() { c.Add(0, 1, 0xE2, data, 0x9000) }); n != 1 {
+		t.Errorf("%v allocations an answer whole in one exchange, want 1 (its copy)", n)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		cut  bool
+	}{
+		{"no data", nil, false},
+		{"some", data, false},
+		{"MaxAnswer", make([]byte, MaxAnswer), false},
+		{"past MaxAnswer", make([]byte, MaxAnswer+1), true},
+	} {
+		s := c.Add(2, 7, 0xA4, tc.data, 0x6A82)
+		if !s.Whole || s.Key != 7 || s.Continues || s.Partial || s.SW != 0x6A82 || s.Cut != tc.cut ||
+			len(s.Data) != min(len(tc.data), MaxAnswer) || (tc.data == nil) != (s.Data == nil) {
+			t.Errorf("%s: %+v", tc.name, s)
+		}
+		if len(tc.data) > 0 && &s.Data[0] == &tc.data[0] {
+			t.Errorf("%s: the answer is the caller's buffer, not a copy", tc.name)
+		}
+	}
+}
