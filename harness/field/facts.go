@@ -1054,7 +1054,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	// registration's URCs aside: its boot URCs (a boot_urcs quirk).
 	var bootList []string
 	var bootSrc Src
-	var selfBoot *Obs // the first boot no command asked for, before any restart
+	goingDown := false // a power-down URC came in the restart, and no power-on one since
+	var selfBoot *Obs  // the first boot no command asked for, before any restart
 	// openList is what the modem sent in the boot the log opens with
 	// (OpenBoot); bootAt is the last of bootURCs it matched, and
 	// openEnds says what ends that boot in a log without times: a
@@ -1486,7 +1487,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			} else if powerOn && fs.PowerOn != nil {
 				openEnded = -1 // booted again: what follows is that boot's
 			}
-			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) && strings.IndexFunc(e.Text, unicode.IsLetter) >= 0 {
+			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) && !atcodec.IsPowerDownURC(e.Text) && strings.IndexFunc(e.Text, unicode.IsLetter) >= 0 {
 				// A line without a letter ("." a sketch prints as it
 				// waits, outside tester sw99) is no modem's boot URC.
 				// After the host's first answer only the personality's
@@ -1502,7 +1503,18 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					bootAt = max(bootAt, next)
 				}
 			}
-			if afterRestart && !regURCLine.MatchString(e.Text) {
+			// A power-down URC (a BG96's POWERED DOWN after the
+			// restart's OK) is the shutdown's: the modem says it going
+			// down, not coming up, and what it sends after that before
+			// its power-on URC is the shutdown's too (the BG96's
+			// +QIURC: "pdpdeact",1: its PDP context ending; outside
+			// tester t208).
+			if afterRestart && atcodec.IsPowerDownURC(e.Text) {
+				goingDown = true
+			} else if powerOn {
+				goingDown = false
+			}
+			if afterRestart && !regURCLine.MatchString(e.Text) && !goingDown {
 				if bootList == nil {
 					bootSrc = obs.Src
 				}

@@ -1115,6 +1115,36 @@ func TestRestartDelayFromTimes(t *testing.T) {
 	}
 }
 
+// TestPowerDownIsNoBootURC: a power-down URC between a restart's OK and
+// its boot URC (a BG96's POWERED DOWN, a SIMCom's NORMAL POWER DOWN) is
+// the shutdown's: it stays out of the boot_urcs the reconstruction
+// drafts, which keeps the boot's own (outside tester t208).
+func TestPowerDownIsNoBootURC(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []string // the dialect's boot URCs
+	}{
+		{"POWERED DOWN", "> AT+CFUN=1,1\n< OK\n< POWERED DOWN\n< RDY\n> AT\n< OK\n", []string{"RDY"}},
+		{"NORMAL POWER DOWN", "> AT+CFUN=1,1\n< OK\n< NORMAL POWER DOWN\n< RDY\n< SMS DONE\n> AT\n< OK\n", []string{"RDY", "SMS DONE"}},
+		{"^SHUTDOWN", "> AT+CFUN=1,1\n< OK\n< ^SHUTDOWN\n< ^SYSSTART\n> AT\n< OK\n", []string{"^SYSSTART"}},
+		// What comes after the power-down URC before the power-on one
+		// is the shutdown's too (TinyGSM issue 157's BG96).
+		{"after the power-down", "> AT+CFUN=1,1\n< OK\n< POWERED DOWN\n< +QIURC: \"pdpdeact\",1\n< RDY\n< SMS DONE\n> AT\n< OK\n", []string{"RDY", "SMS DONE"}},
+		{"no power-down", "> AT+CFUN=1,1\n< OK\n< +QIURC: \"pdpdeact\",1\n< RDY\n> AT\n< OK\n", []string{"+QIURC: \"pdpdeact\",1", "RDY"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "restart", map[string]string{
+				ManifestFile: orangePlain("restart", "generic"),
+				"host.log":   tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			if !slices.Equal(p.Dialect.BootURCs, tc.want) {
+				t.Errorf("boot_urcs %q, want %q\n%s", p.Dialect.BootURCs, tc.want, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
 // TestUnnamedRoamingSaysWhatToGive: a roaming registration on a network
 // nothing names cannot be replayed; the plan says so, and what the
 // manifest must give, instead of claiming the logs show none.

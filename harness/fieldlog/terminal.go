@@ -22,6 +22,11 @@ var atCommandLine = regexp.MustCompile(`^(?i:at)(?:$|[^A-Za-z]|[A-Za-z](?:$|[^a-
 // millis() then "###").
 var libraryDebug = regexp.MustCompile(`^\[\d+\] ###`)
 
+// libraryDebugAfter is such a print run on after a modem's line that had
+// no line end yet: a BG96's "POWERED DOWN[6036] ### TinyGSM Version:
+// 0.7.9", the modem's URC, then the library's note (outside tester t208).
+var libraryDebugAfter = regexp.MustCompile(`\S\[\d+\] ###`)
+
 // libraryLog is what u-blox's ubxlib prints of itself among the AT
 // client's traffic (uPortLog): its modules' lines ("U_CELL_NET:
 // registering on 22812...", "U_AT_CLIENT_0-0: …"), and the registration
@@ -118,6 +123,10 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 				// line (outside testers sw94, sw96).
 				ls = append(ls, line{n, t, piece[loc[0]:end], true})
 				continue
+			}
+			if loc := libraryDebugAfter.FindStringIndex(piece); loc != nil && !atCommandLine.MatchString(piece) {
+				ls = append(ls, line{n, t, piece[:loc[0]+1], false}) // the modem's
+				piece = piece[loc[0]+1:]                             // the library's, read on below
 			}
 			if m := libraryUnhandled.FindStringSubmatch(piece); m != nil {
 				// TinyGSM read the modem's line and did not handle it: with
@@ -270,8 +279,8 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			if final && awaiting {
 				lastFinal = l.n
 			}
-			if final || powerOnURCs()[l.text] {
-				down = false // booted, or answering
+			if final || powerOnURCs()[l.text] && !at.IsPowerDownURC(l.text) {
+				down = false // booted, or answering; a power-down URC is the restart going on
 			}
 			if final && awaiting && restart && v == "OK" {
 				down = true

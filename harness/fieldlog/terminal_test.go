@@ -127,6 +127,13 @@ func TestTerminalRestartEcho(t *testing.T) {
 		// answered until RDY, so repeated ATs are tries, not echoes.
 		{"a library's tries while the modem restarts", "AT+CFUN=1,1\r\nAT+CFUN=1,1\r\n\r\nOK\r\nAT\r\n+QIURC: \"pdpdeact\",1\r\nAT\r\nAT\r\nAT\r\n\r\nRDY\r\nAT\r\nAT\r\n\r\nOK\r\n",
 			[]string{"command AT+CFUN=1,1", "echo AT+CFUN=1,1", "final OK", "command AT", "urc +QIURC: \"pdpdeact\",1", "command AT", "command AT", "command AT", "urc RDY", "command AT", "echo AT", "final OK"}},
+		// Its POWERED DOWN, with TinyGSM's DBG() run on after it before
+		// the line ended: the modem's URC, then the library's note; the
+		// modem goes on restarting (the next AT is a try).
+		{"a power-down URC with a library's print run on", "AT+CFUN=1,1\r\nAT+CFUN=1,1\r\n\r\nOK\r\n\r\nPOWERED DOWN[6036] ### TinyGSM Version: 0.7.9\r\nAT\r\nAT\r\n\r\nRDY\r\nAT\r\nAT\r\n\r\nOK\r\n",
+			[]string{"command AT+CFUN=1,1", "echo AT+CFUN=1,1", "final OK", "urc POWERED DOWN", "note [6036] ### TinyGSM Version: 0.7.9", "command AT", "command AT", "urc RDY", "command AT", "echo AT", "final OK"}},
+		{"a print run on after an unhandled line", "AT\r\nAT\r\n\r\nOK\r\n+QIURC: \"pdpdeact\",1[7000] ### Unhandled: +QIURC: \"pdpdeact\",1\r\n",
+			[]string{"command AT", "echo AT", "final OK", "urc +QIURC: \"pdpdeact\",1", "note [7000] ### Unhandled: +QIURC: \"pdpdeact\",1"}},
 		{"a library's dump after a restart with no boot URC: echoed, answered", "AT+CFUN=1,1\r\nAT+CFUN=1,1\r\n\r\nOK\r\nAT+CSQ\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\n",
 			[]string{"command AT+CFUN=1,1", "echo AT+CFUN=1,1", "final OK", "command AT+CSQ", "echo AT+CSQ", "info +CSQ: 20,99", "final OK"}},
 	} {

@@ -206,3 +206,21 @@ func TestIsPowerOnURC(t *testing.T) {
 		}
 	}
 }
+
+// IsPowerDownURC: the PowerURCs that say the modem is going down, Quectel's
+// M50/M66 under- and over-voltage ones with their underscore too.
+func TestIsPowerDownURC(t *testing.T) {
+	for line, want := range map[string]bool{
+		"^SHUTDOWN": true, "NORMAL POWER DOWN": true, "POWERED DOWN": true, "UNDER-VOLTAGE POWER DOWN": true,
+		"UNDER_VOLTAGE POWER DOWN": true, "OVER_VOLTAGE POWER DOWN": true,
+		"RDY": false, "*ATREADY: 1": false, "^SYSSTART": false, "POWERED DOWN[6036] ### TinyGSM Version: 0.7.9": false,
+		"UNDER_VOLTAGE WARNING": false,
+	} {
+		if got := IsPowerDownURC(line); got != want {
+			t.Errorf("IsPowerDownURC(%q) = %v, want %v", line, got, want)
+		}
+		if want && (!IsPowerURC(line) || IsPowerOnURC(line)) {
+			t.Errorf("%q is a power-down URC but IsPowerURC %v, IsPowerOnURC %v", line, IsPowerURC(line), IsPowerOnURC(line))
+		}
+	}
+}

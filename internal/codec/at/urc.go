@@ -9,10 +9,13 @@ import (
 // that say a modem powered on or down, its UICC with it: Quectel's and
 // SIMCom's RDY, SIMCom's *ATREADY: 1, Cinterion/Thales's ^SYSSTART (and
 // its airplane-mode form) and ^SHUTDOWN, SIMCom's NORMAL POWER DOWN and
-// its under- and over-voltage ones, Quectel's POWERED DOWN.
+// its under- and over-voltage ones, Quectel's POWERED DOWN (its UC20 and
+// UG96 say NORMAL POWER DOWN first) and its M50/M66's under- and
+// over-voltage ones, spelt with an underscore.
 var PowerURCs = [...]string{
 	"RDY", "*ATREADY: 1", "^SYSSTART", "^SYSSTART AIRPLANE MODE", // the first powerOns: up
 	"^SHUTDOWN", "NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN", "POWERED DOWN",
+	"UNDER_VOLTAGE POWER DOWN", "OVER_VOLTAGE POWER DOWN",
 }
 
 // powerOns is how many of PowerURCs, first, say the modem came up.
@@ -142,6 +145,11 @@ func IsPowerURC(line string) bool { return slices.Contains(PowerURCs[:], line) }
 // *ATREADY: 1, ^SYSSTART): a boot to count, where a power-down one is
 // the end of the power that boot follows.
 func IsPowerOnURC(line string) bool { return slices.Contains(PowerURCs[:powerOns], line) }
+
+// IsPowerDownURC reports one of PowerURCs that says the modem is going
+// down (POWERED DOWN, NORMAL POWER DOWN, ^SHUTDOWN): between a restart's
+// OK and its boot URC it is the shutdown's, not the boot's.
+func IsPowerDownURC(line string) bool { return slices.Contains(PowerURCs[powerOns:], line) }
 
 // answerOnly are the information responses TS 27.007 gives only to their
 // own command, never unsolicited: the card access commands' — +CSIM
