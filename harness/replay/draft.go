@@ -710,6 +710,13 @@ func closingNotOpen(t *fieldlog.Transcript, e fieldlog.Entry) bool {
 	return true
 }
 
+// exampleICCID and exampleOperator are the draft's example profile and the
+// network.operators entry it needs (Orange France, PLMN 208 01; the
+// ICCID's issuer 89 33 01 is France's): uncommented, the two load.
+const exampleICCID = "89330100005021044451"
+
+var exampleOperator = struct{ id, plmn, country, name string }{"orange-fr", "20801", "FR", "Orange"}
+
 // draftManifest writes the manifest text; its comments tell the user what
 // to check and what the replay will assume.
 func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, w draftWay, failure field.Src, what string, found bool) []byte {
@@ -744,13 +751,18 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, w draftW
 		fmt.Fprintf(&b, "  quirks: %s   # the logs' ICCID command and answer\n", w.quirks)
 	}
 	b.WriteString("  # eid, check_interval, attach_wait: what the logs cannot show, if you know it.\n")
-	b.WriteString("  # profiles: needed when the logs read no ICCID (or no IMSI beside one), e.g.\n")
-	b.WriteString("  #   - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n")
+	b.WriteString("  # profiles are needed when the logs read no ICCID (or no IMSI beside one), e.g.:\n")
+	fmt.Fprintf(&b, "  # profiles:\n  #   - {iccid: %q, operator: %s, enabled: true}\n", exampleICCID, exampleOperator.id)
 	b.WriteString("  # notifications: the card's pending ones when the logs begin; the replay takes\n")
 	b.WriteString("  # those the first ListNotification answer lists (its scenario.yaml shows them), e.g.\n")
 	b.WriteString("  #   - {seq: 3, event: install, iccid: \"89330100005021044451\", address: smdp.example.com}\n")
 	b.WriteString("# network: operators (id, plmn, country, name, smdp) the profiles name, and\n")
 	b.WriteString("# cells; platform: preferred lists per country — when the logs do not show them.\n")
+	// The replay knows no operator but the manifest's and one per network
+	// the logs show: the example profile's needs its entry here.
+	fmt.Fprintf(&b, "# The example profile's operator, %s, is known only from here:\n", exampleOperator.id)
+	fmt.Fprintf(&b, "# network:\n#   operators:\n#     - {id: %s, plmn: %q, country: %s, name: %s}\n",
+		exampleOperator.id, exampleOperator.plmn, exampleOperator.country, exampleOperator.name)
 	fmt.Fprintf(&b, "expected: \"%s what should have happened\"\n", field.DraftMark)
 	if found {
 		fmt.Fprintf(&b, "failure: {log: %s, line: %d, what: %s}\n", failure.File, failure.Line, strconv.Quote(what))

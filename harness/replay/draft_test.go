@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -695,5 +696,35 @@ func TestDraftFailureNeverRegistered(t *testing.T) {
 				t.Errorf("failure %v (found %v), want found %v at line %d", d.Failure, d.Found, tc.found, tc.line)
 			}
 		})
+	}
+}
+
+// TestDraftExampleLoads: the draft's example profile, uncommented with the
+// network.operators entry the draft shows beside it, replays; the
+// operator alone was refused as unknown (outside tester t208).
+func TestDraftExampleLoads(t *testing.T) {
+	d, err := Draft(t.TempDir(), "bg96", "", []string{filepath.Join(corpus, "bg96-tinygsm-restart-tries", "monitor.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Problem == nil || !strings.Contains(d.Problem.Error(), "device.profiles: no profile") {
+		t.Fatalf("problem %v, want the profiles the logs lack", d.Problem)
+	}
+	path := filepath.Join(d.Dir, "manifest.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Uncommented as a user does: the "# " after the indent goes.
+	example := regexp.MustCompile(`(?m)^( *)# (profiles:|network:|  operators:|  - \{iccid: .*|    - \{id: .*)$`)
+	s := example.ReplaceAllString(string(b), "$1$2")
+	if n := len(example.FindAllString(string(b), -1)); n != 5 {
+		t.Fatalf("%d example lines, want 5:\n%s", n, b)
+	}
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := replay(t, d.Dir); !res.OK || res.Expect != "reproduces" {
+		t.Fatalf("the draft with its example uncommented:\n%s\n%s", s, Report(res))
 	}
 }
