@@ -19,7 +19,8 @@ import (
 // file:line of the log, the time since the first timed entry (absent
 // when the log has none), direction, role, the text (control characters
 // escaped), "(lines 4-5)" for a line the log split over rows (shown
-// joined), "(joined)" for a line that ran on, and the APDU's summary.
+// joined), "(joined)" for a line that ran on, a command's typographic
+// quotes (QuoteWarning), and the APDU's summary.
 func (t *Transcript) Render(w io.Writer) error {
 	base := filepath.Base(t.File)
 	for _, e := range t.Entries {
@@ -39,6 +40,9 @@ func (t *Transcript) Render(w io.Writer) error {
 		}
 		if e.Joined {
 			b.WriteString("  (joined)")
+		}
+		if w := QuoteWarning(e.Text); w != "" && e.Role == Command {
+			fmt.Fprintf(&b, "  (%s)", w)
 		}
 		switch {
 		case e.Cmd < 0 || e.Role == Echo || e.Role == Command:

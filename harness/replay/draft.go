@@ -40,6 +40,10 @@ type Drafted struct {
 	// Limits are what the replay cannot reproduce whatever the manifest
 	// gives (field.Limits), said even while Problem stops the plan.
 	Limits []string
+	// Warnings are lines of the logs read as they are that the user should
+	// know about ("at.log:3: AT+CPIN=”1234”: typographic quotes: …"):
+	// a command typed with typographic quotes (fieldlog.QuoteWarning).
+	Warnings []string
 }
 
 // Draft turns pasted logs into a field fixture in parent/name: the logs
@@ -94,7 +98,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			return nil, errors.Join(err, os.RemoveAll(dir))
 		}
 	}
-	d := &Drafted{Dir: dir}
+	d := &Drafted{Dir: dir, Warnings: quoteWarnings(ts)}
 	var f *field.Fixture
 	// A radio log's channels of one modem are played together (port:
 	// all) unless no personality fits them all — a vendor's identity
@@ -708,6 +712,22 @@ func closingNotOpen(t *fieldlog.Transcript, e fieldlog.Entry) bool {
 		}
 	}
 	return true
+}
+
+// quoteWarnings are the draft's warnings of commands typed with
+// typographic quotes, one a line: what the modem saw is in the log, and
+// its ERROR is a true answer to it, but the user may take the quotes for
+// " when reading the failure.
+func quoteWarnings(ts []*fieldlog.Transcript) []string {
+	var out []string
+	for _, t := range ts {
+		for _, e := range t.Entries {
+			if w := fieldlog.QuoteWarning(e.Text); w != "" && e.Role == fieldlog.Command {
+				out = append(out, fmt.Sprintf("%s:%d: %s: %s", filepath.Base(t.File), e.Line, textcut.Cut(e.Text, 60), w))
+			}
+		}
+	}
+	return out
 }
 
 // exampleICCID and exampleOperator are the draft's example profile and the

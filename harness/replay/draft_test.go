@@ -728,3 +728,12 @@ func TestDraftExampleLoads(t *testing.T) {
 		t.Fatalf("the draft with its example uncommented:\n%s\n%s", s, Report(res))
 	}
 }
+
+// TestDraftWarnsOfTypographicQuotes: a command typed with typographic
+// quotes is drafted as the log shows it, and the draft warns at its line.
+func TestDraftWarnsOfTypographicQuotes(t *testing.T) {
+	d := draftOf(t, t.TempDir(), "typed", "> AT+CPIN=”1234”\n< ERROR\n> AT+CPIN=\"1234\"\n< OK\n")
+	if len(d.Warnings) != 1 || !strings.HasPrefix(d.Warnings[0], "host.log:1: AT+CPIN=”1234”: typographic quotes: the modem saw U+201D, not \"") {
+		t.Errorf("warnings %q, want one at host.log:1", d.Warnings)
+	}
+}

@@ -200,6 +200,9 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 	for _, t := range d.Tried {
 		fmt.Fprintf(stdout, "  not %s\n", t)
 	}
+	for _, w := range d.Warnings {
+		fmt.Fprintf(stdout, "warning   %s\n", w)
+	}
 	switch {
 	case d.Unplayed != "":
 		fmt.Fprintf(stdout, "failure   %s (the first line where something went wrong: check it)\n", d.Failure)
