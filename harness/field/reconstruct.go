@@ -2187,6 +2187,21 @@ func (p *Plan) unmodelled() {
 		p.Masks = append(p.Masks, Mask{Mask: align.Mask{Name: "location", Pattern: registrationLocation, Keep: true}})
 		p.assume("%s gives the location in a form no known modem does (%s, not the quoted hex of TS 27.007 §7.2): the stat and <n> are read from it, and registration lines are compared without their location", o.Src, o.Why)
 	}
+	// The recorder's placeholder for a modem's line over its bound, inside
+	// an answer: the log's limit, compared as any line of the replayed
+	// answer there (t207 left it compared as the modem's text).
+	var dropped []string
+	for _, t := range p.Fixture.Logs {
+		for _, e := range t.Entries {
+			if e.Overlong() && e.Cmd >= 0 && e.Role == fieldlog.Info {
+				dropped = append(dropped, fmt.Sprintf("%s:%d", t.File, e.Line))
+			}
+		}
+	}
+	if len(dropped) > 0 {
+		p.assume("%q stands for a line of the modem's answer that was over the recorder's bound (%s): its text is lost, so it matches whatever line the replayed answer has there, but a final result",
+			fieldlog.OverlongLine, strings.Join(dropped, ", "))
+	}
 	var unsent []string
 	for _, t := range p.Fixture.Logs {
 		for _, e := range t.Entries {

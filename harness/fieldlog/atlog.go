@@ -49,6 +49,12 @@ func readATLog(file string, lines []string) (*Transcript, error) {
 // own text, never the modem's or the host's. The line's text is lost.
 const OverlongLine = "<overlong line dropped>"
 
+// Overlong reports the modem's line the recorder dropped for its length
+// (OverlongLine in its place): a line was there, its text is lost.
+func (e Entry) Overlong() bool {
+	return e.Dir == Modem && strings.TrimSpace(e.Text) == OverlongLine
+}
+
 // noAnswerPrefix starts the note a harness writes after a command the
 // modem left without a final result, where its host moved on or its log
 // ends (NoAnswerNote).

@@ -199,6 +199,12 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 			if ca == cb {
 				continue
 			}
+			if j < len(a) && j < len(b) && a[j].Overlong() && b[j].Role != fieldlog.Final {
+				// The recorder's placeholder for a line over its bound:
+				// the modem sent a line there, its text unknown; any but
+				// the final result (never that long) may be it.
+				continue
+			}
 			d := &Divergence{Track: Exchanges, File: HostLog, Context: fmt.Sprintf("the answer to %s (%s)", textcut.Cut(s.Line, commandWidth), s.Src)}
 			switch {
 			case j < len(a):

@@ -196,6 +196,37 @@ func (h *host) answered(l string) {
 	if boot {
 		h.modes = h.modes.After("ATZ")
 	}
+	if at.IsPowerOnURC(l) {
+		h.lostWithPower()
+	}
+}
+
+// lostWithPower notes, as the modem says it came up, the commands a
+// powered modem took in and never answered: the power went with them —
+// the one running and the lines the host typed ahead of it, queued —
+// and they are lost with it (the emulated modem drops a queued line at a
+// power cut). host.log says so, as the plan's assumption does, so that
+// it reads as whole at the boot. Lines a modem took in off or restarting
+// are not its to lose (their no-answer note says why).
+func (h *host) lostWithPower() {
+	var running string
+	var queued []string
+	for _, c := range h.open {
+		switch {
+		case c.off != "":
+		case running == "":
+			running = fmt.Sprintf("%s (host.log:%d)", c.line, c.at)
+		default:
+			queued = append(queued, fmt.Sprintf("%s (host.log:%d)", c.line, c.at))
+		}
+	}
+	switch {
+	case running == "":
+	case len(queued) == 0:
+		h.note(fmt.Sprintf("the power went with %s unanswered: lost with it", running))
+	default:
+		h.note(fmt.Sprintf("the power went with %s running and %s typed ahead, queued: lost with it, unanswered", running, strings.Join(queued, ", ")))
+	}
 }
 
 // finalResult reports a final result code, in words or, under ATV0, a

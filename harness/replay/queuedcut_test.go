@@ -3,6 +3,7 @@ package replay
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -68,6 +69,11 @@ func TestPowerCutBehindTypedAhead(t *testing.T) {
 			}
 			if tc.lost != nil && (strings.Contains(string(host), "< esimhil\n") || strings.Contains(string(host), "< +CSQ:")) {
 				t.Errorf("host.log answers a line the power cut should have lost:\n%s", host)
+			}
+			// host.log says at the boot what the power took (t209).
+			note := regexp.MustCompile(`(?m) < RDY\n.* # the power went with AT\+COPS=1,2,"20810" \(host\.log:\d+\) running and AT\+CGMI \(host\.log:\d+\), AT\+CSQ \(host\.log:\d+\) typed ahead, queued: lost with it, unanswered\n`)
+			if said := note.Match(host); said != (tc.lost != nil) || tc.lost == nil && strings.Contains(string(host), "the power went") {
+				t.Errorf("host.log's note of the lines lost with the power: %v, want %v:\n%s", said, tc.lost != nil, host)
 			}
 			if !res.OK {
 				t.Errorf("%s\n%s", Report(res), host)
