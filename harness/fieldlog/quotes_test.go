@@ -15,7 +15,9 @@ func TestQuoteWarning(t *testing.T) {
 		{`AT+COPS=1,2,“20801”`, `the modem saw U+201C and U+201D, not "`},
 		{`AT+CGDCONT=1,‘IP’,’apn’`, `the modem saw U+2018 and U+2019, not "`},
 		{`AT+CSCS=«IRA»`, `the modem saw U+00AB and U+00BB, not "`},
-		{`AT+CMGS='1234'`, ""}, // ASCII: no paste's doing
+		{`AT+CMGS='1234'`, ""},                         // ASCII: no paste's doing
+		{`AT+CPBW=1,"+33123456789",145,"O’Brien"`, ""}, // inside a string constant: its text
+		{`AT+CPBW=1,"+33123456789",145,”O’Brien”`, `the modem saw U+201D and U+2019, not "`},
 		{"AT+CPIN?", ""},
 	} {
 		got := QuoteWarning(tc.text)
