@@ -691,11 +691,14 @@ func (c *Client) checkBoot() {
 			note = fmt.Sprintf("%s taken for a restart: %s", sign, orNothing(why, "the check cannot tell"))
 		}
 	}
-	close(c.checked)
+	checked := c.checked
 	c.mu.Unlock()
+	// The note goes in the trace before the check counts as done: whoever
+	// waited for it (BootSigns) reads a trace that says what it decided.
 	if note != "" {
 		c.tracef("#", note)
 	}
+	close(checked)
 }
 
 // bootVerdicts: what a boot URC's check showed.
