@@ -278,8 +278,8 @@ func (m *Modem) result(b []byte) {
 	m.send(b)
 }
 
-// handler finds a command under the personality: its ICCID command, no
-// others, none it lacks, and no "=?" forms when it has none.
+// handler finds a command under the personality: its ICCID command and
+// settings, no other ICCID command, none it lacks, and no "=?" forms when it has none.
 func (m *Modem) handler(c at.Command) handler {
 	p := &m.o.Personality
 	switch {
@@ -287,6 +287,8 @@ func (m *Modem) handler(c at.Command) handler {
 		return nil
 	case c.Name == p.ICCIDName():
 		return cmdCCID
+	case p.Settings[c.Name] != "":
+		return cmdSetting
 	case c.Name != "+CFUN" && at.VendorRestart(c) != "":
 		// A vendor's restart whose name the table may lack (+QRST=1).
 		return cmdVendorRestart

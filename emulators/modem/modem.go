@@ -180,6 +180,11 @@ type state struct {
 	parsedText string       // the last command line parsed (parse)
 	parsed     []at.Command // and its commands
 	fun        int
+	// funShown is the <fun> +CFUN? reads when a manufacturer's mode
+	// says (personality cfun_modes' read: an nRF91's 41); 0, that of fun.
+	funShown int
+	// settings are the values of the personality's settings the host set.
+	settings   map[string]string
 	restarting bool
 	// hung is an AT port whose firmware task has stopped (SetATHung): the
 	// radio, the toolkit and the card go on, the host hears nothing.
@@ -326,7 +331,7 @@ func (m *Modem) Start() error {
 		return fmt.Errorf("modem start: %w", err)
 	}
 	m.loop.Do(func() {
-		m.st.fun = 1
+		m.st.fun, m.st.funShown = 1, 0
 		m.boot()
 	})
 	return nil

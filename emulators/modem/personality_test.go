@@ -127,6 +127,18 @@ func TestPersonalityDialects(t *testing.T) {
 			{`AT+CSIM=10,"0070800100"`, `+CSIM: 4,"9000"|OK`},
 			{openISDR, "1|OK"},
 		}},
+		{"nordic-nrf9160", []step{
+			// The ICCID string without quotes (nRF9160 AT Commands, %XICCID).
+			{"AT%XICCID", "%XICCID: 89330123456789012342|OK"},
+			{"AT+CCID", "ERROR"},
+			{"AT+CGMI;+CGMM;+CGMR", "Nordic Semiconductor ASA|nRF9160-SICA-like (esimhil)|mfw_nrf9160_1.3.5|OK"},
+			{openISDR, "+CCHO: 1|OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
+			{"AT+CCHC=1", "OK"},
+			{`AT+CRSM=176,12258,0,0,10`, `+CRSM: 144,0,"98331032547698103224"|OK`},
+			// Nordic's own commands it lacks: ERROR, as any unknown one.
+			{"AT%XBANDLOCK=0", "ERROR"},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -292,5 +304,69 @@ func TestScanAfterTheCardIsReady(t *testing.T) {
 	got := order(r.atlog.String()[mark:])
 	if i, j := slices.Index(got, "+QIND: PB DONE"), slices.Index(got, "+CEREG: 2"); i < 0 || j >= 0 && j < i {
 		t.Errorf("restart: %q, want the boot's URCs before any scan", got)
+	}
+}
+
+// TestNordicCFUN: an nRF91's +CFUN modes (nRF9160 AT Commands, +CFUN):
+// what each does to the radio and the card, what +CFUN? reads after it,
+// no <rst>; and %XSYSTEMMODE kept and read back. Generic refuses them all.
+func TestNordicCFUN(t *testing.T) {
+	type step struct{ line, want string }
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"nordic-nrf9160", []step{
+			{"AT+CFUN=?", "+CFUN: (0,1,4,20,21,30,31,40,41,44)|OK"},
+			{"AT+CFUN=1,1", "ERROR"},
+			// 0 takes the card's power; 41 gives it back, the radio off
+			// (nrf-softsim issue 95: +CFUN=41, then +CFUN: 41).
+			{"AT+CFUN=0;+CFUN?", "+CFUN: 0|OK"},
+			{"AT+CPIN?", "ERROR"},
+			{"AT+CFUN=41;+CFUN?", "+CFUN: 41|OK"},
+			{"AT+CPIN?;+CEREG?", "+CPIN: READY|+CEREG: 0,0|OK"},
+			{"AT%XICCID", "%XICCID: 89330123456789012342|OK"},
+			// GNSS is not modelled: nothing changes, the read included.
+			{"AT+CFUN=31;+CFUN?", "+CFUN: 41|OK"},
+			// 4 is flight mode with the card shut down, 44 with it on.
+			{"AT+CFUN=4;+CFUN?", "+CFUN: 4|OK"},
+			{"AT+CPIN?", "ERROR"},
+			{"AT+CFUN=44;+CFUN?", "+CFUN: 44|OK"},
+			{"AT+CPIN?", "+CPIN: READY|OK"},
+			// 21 turns LTE on (normal mode), 20 off with the card on.
+			{"AT+CFUN=21;+CFUN?", "+CFUN: 1|OK"},
+			{"AT+CFUN=20;+CFUN?;+CPIN?", "+CFUN: 4|+CPIN: READY|OK"},
+			// 40 deactivates the card, the radio with it.
+			{"AT+CFUN=40;+CFUN?;+CPIN?", "+CFUN: 0|ERROR"},
+			{"AT+CFUN=1;+CFUN?;+CPIN?", "+CFUN: 1|+CPIN: READY|OK"},
+			{"AT+CFUN=5", "ERROR"},
+			{"AT%XSYSTEMMODE?", "%XSYSTEMMODE: 1,0,1,0|OK"},
+			{"AT%XSYSTEMMODE=0,1,0,0;%XSYSTEMMODE?", "%XSYSTEMMODE: 0,1,0,0|OK"},
+			{"AT%XSYSTEMMODE=1,1,1,0,1", "ERROR"},
+			{"AT%XSYSTEMMODE=?", "OK"},
+		}},
+		{"generic", []step{
+			{"AT+CFUN=?", "+CFUN: (0,1,4),(0,1)|OK"},
+			{"AT+CFUN=41", "+CME ERROR: incorrect parameters"},
+			{"AT+CFUN=44", "+CME ERROR: incorrect parameters"},
+			{"AT+CFUN=4;+CFUN?;+CPIN?", "+CFUN: 4|+CPIN: READY|OK"},
+			{"AT%XSYSTEMMODE?", "ERROR"},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newPersonalityRig(t, tc.name)
+			r.advance(t, 2*time.Second)
+			if tc.name == "generic" {
+				r.cmd(t, "AT+CMEE=2")
+			}
+			for _, s := range tc.steps {
+				got := r.answer(s.line)
+				r.advance(t, 10*time.Millisecond)
+				if got != s.want {
+					t.Errorf("%s: %q, want %q", s.line, got, s.want)
+				}
+			}
+		})
 	}
 }

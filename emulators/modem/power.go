@@ -314,7 +314,7 @@ func (m *Modem) PowerOn() {
 	m.st.epoch++
 	m.resetSettings()
 	m.st.pdp.reset()
-	m.st.fun = 1
+	m.st.fun, m.st.funShown = 1, 0
 	m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
 	m.st.rtc = rtc{}
 	m.emit(KindPower, eventlog.F{"on": true})
@@ -446,27 +446,40 @@ func (m *Modem) Refresh(qualifier byte) {
 }
 
 func cmdCFUN(m *Modem, c at.Command) error {
+	p := &m.o.Personality
 	switch c.Form {
 	case at.Read:
-		m.info(fmt.Sprintf("+CFUN: %d", m.st.fun))
+		fun := m.st.fun
+		if m.st.funShown != 0 {
+			fun = m.st.funShown
+		}
+		m.info(fmt.Sprintf("+CFUN: %d", fun))
 		return nil
 	case at.Test:
-		m.info("+CFUN: (0,1,4),(0,1)")
+		m.info(p.CFUNTest())
 		return nil
 	case at.Set:
 	default:
 		return errUnknown
+	}
+	maxArgs := 2
+	if p.NoCFUNReset {
+		maxArgs = 1 // <fun> alone: AT+CFUN=1,1 is bad parameters
+	}
+	if len(c.Args) > maxArgs {
+		return errParams
 	}
 	v, err := intArgs(c, 1, 1, 0)
 	if err != nil {
 		return err
 	}
 	fun, rst := v[0], v[1]
-	if len(c.Args) == 1 && m.o.Personality.Restarts(c) {
+	if len(c.Args) == 1 && p.Restarts(c) {
 		m.restart() // a vendor's reset <fun> (u-blox's 16, Fibocom's 15)
 		return nil
 	}
-	if fun != 0 && fun != 1 && fun != 4 || rst > 1 || rst == 1 && fun != 1 {
+	mode, vendor := p.CFUNModes[fun]
+	if !vendor && fun != 0 && fun != 1 && fun != 4 || rst > 1 || rst == 1 && (fun != 1 || vendor) {
 		return errParams
 	}
 	if rst == 1 {
@@ -477,19 +490,53 @@ func cmdCFUN(m *Modem, c at.Command) error {
 	// card read and a dropped REFRESH were logged before it).
 	m.emit(KindCFUN, eventlog.F{"fun": fun})
 	from := m.st.fun
-	m.st.fun = fun
+	to, shown := fun, 0
+	if vendor {
+		to, shown = cfunState(from, mode), mode.Read
+		if mode.Radio == "" && mode.Card == "" && mode.Read == 0 {
+			shown = m.st.funShown // nothing the modem models (an nRF91's GNSS)
+		}
+	}
+	m.st.fun, m.st.funShown = to, shown
+	keeps := p.CFUN0KeepsCard && !(vendor && mode.Card == "off")
 	switch {
-	case fun == from:
-	case fun == 0 && !m.o.Personality.CFUN0KeepsCard:
+	case to == from:
+	case to == 0 && !keeps:
 		m.powerDown(true)
-	case from == 0 && !m.st.cardOn && !m.o.Personality.CFUN0KeepsCard: // 0 → 1 or 4: the card powered again, and said so
+	case from == 0 && !m.st.cardOn && !keeps: // 0 → 1 or 4: the card powered again, and said so
 		m.cardBack(true)
-	case fun == 0 || fun == 4: // the radio off, the card on
+	case to == 0 || to == 4: // the radio off, the card on
 		m.detach()
 	default: // 4 → 1
 		m.scheduleAttach()
 	}
 	return nil
+}
+
+// cfunState is the state (27.007's <fun> 0, 1 or 4) a manufacturer's
+// mode leads to from state from: the radio on powers the card (1), the
+// card off takes the radio off (0), and what the mode leaves alone stays.
+func cfunState(from int, mode personality.CFUNMode) int {
+	radio, card := from == 1, from != 0
+	switch mode.Card {
+	case "on":
+		card = true
+	case "off":
+		card, radio = false, false
+	}
+	switch mode.Radio {
+	case "on":
+		radio, card = true, true
+	case "off":
+		radio = false
+	}
+	switch {
+	case radio:
+		return 1
+	case card:
+		return 4
+	}
+	return 0
 }
 
 // restart is +CFUN=1,1: the OK goes out first, then the modem is silent for
@@ -505,7 +552,7 @@ func (m *Modem) restart() {
 		m.st.restartT = nil
 		m.resetSettings()
 		m.st.pdp.reset()
-		m.st.fun = 1
+		m.st.fun, m.st.funShown = 1, 0
 		// A reboot comes up in automatic selection, as a power cycle
 		// does: +COPS=1/2 / +CGATT=0 last until then.
 		m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""

@@ -188,12 +188,38 @@ type Personality struct {
 	// +CFUN=4 does (the radio off only), as u-blox's SARA-R4 does: +CPIN?
 	// answers READY; without it +CFUN=0 powers the card down.
 	CFUN0KeepsCard bool
+	// CFUNModes are the +CFUN <fun> values a manufacturer adds (TS
+	// 27.007 §8.2 leaves 5..127 to it) or gives another meaning (an
+	// nRF91's 4 powers its UICC down too), by value: what each does to
+	// the radio and the card, and what +CFUN? then reads. None: 0, 1 and
+	// 4 as 27.007 has them, any other value refused.
+	CFUNModes map[int]CFUNMode
+	// NoCFUNReset: +CFUN takes <fun> alone, no <rst> (an nRF91, whose
+	// host restarts it with +CFUN=0 then 1, or a system reset, not an AT
+	// command): AT+CFUN=1,1 is refused as bad parameters.
+	NoCFUNReset bool
+	// Settings are vendor commands whose set form the modem keeps and
+	// whose read form shows it ("%XSYSTEMMODE" → "1,0,1,0", the
+	// default): a set with another number of parameters than the
+	// default has is bad parameters. They configure nothing the
+	// emulated world models.
+	Settings map[string]string
+
 	// NoTimerManagement leaves TIMER MANAGEMENT and timer expiration out of
 	// the terminal profile (TS 102 223 §5.2) and refuses the command with
 	// 30 (beyond the terminal's capabilities), as modules that implement
 	// little of the toolkit do: the card then bounds its BIP waits by the
 	// terminal's STATUS polls (quirk no_timer_management).
 	NoTimerManagement bool
+}
+
+// CFUNMode is what a manufacturer's +CFUN <fun> does (CFUNModes): the
+// radio (LTE) on or off, the card powered or not, "" for unchanged — the
+// radio on powers the card, the card off takes the radio off —, and the
+// <fun> +CFUN? reads after it (0: that of the state reached, 0, 1 or 4).
+type CFUNMode struct {
+	Radio, Card string // "on", "off" or ""
+	Read        int
 }
 
 // CardStateURC reports a URC that tells the card's state (+CPIN:,
@@ -467,6 +493,8 @@ func (p Personality) clone() Personality {
 	q.VendorRestarts = slices.Clone(p.VendorRestarts)
 	q.CMEText = maps.Clone(p.CMEText)
 	q.TestAnswers = maps.Clone(p.TestAnswers)
+	q.CFUNModes = maps.Clone(p.CFUNModes) // CFUNMode holds scalars only
+	q.Settings = maps.Clone(p.Settings)
 	return q
 }
 
@@ -607,6 +635,12 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.RefreshSearching = n == 2
 		case "cfun0_keeps_card":
 			p.CFUN0KeepsCard, err = boolValue(v)
+		case "cfun_modes":
+			err = cfunModes(d, v, k.Value, &p.CFUNModes)
+		case "no_cfun_reset":
+			p.NoCFUNReset, err = boolValue(v)
+		case "settings":
+			err = settings(d, v, k.Value, &p.Settings)
 		case "no_timer_management":
 			p.NoTimerManagement, err = boolValue(v)
 		case "location_hex":
@@ -838,6 +872,116 @@ func testAnswers(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[string
 		(*dst)[k] = s
 	}
 	return nil
+}
+
+// cfunModes reads {41: {card: on, read: 41}, …}: <fun> 0-127, each a
+// mapping of radio, card (on or off) and read (0-127), merged over the
+// base's.
+func cfunModes(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[int]CFUNMode) error {
+	if err := d.Kind(n, path, yaml.MappingNode, "a mapping of <fun> to {radio, card, read}"); err != nil {
+		return err
+	}
+	*dst = maps.Clone(*dst)
+	if *dst == nil {
+		*dst = map[int]CFUNMode{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		at := yamlnode.Join(path, k.Value)
+		fun, err := strconv.Atoi(k.Value)
+		if err != nil || fun < 0 || fun > 127 {
+			return d.ErrAt(k, at, "want a <fun> 0-127 (TS 27.007 §8.2)")
+		}
+		if err := d.Kind(v, at, yaml.MappingNode, "a mapping of radio, card and read"); err != nil {
+			return err
+		}
+		var m CFUNMode
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			fk, fv := v.Content[j], v.Content[j+1]
+			fat := yamlnode.Join(at, fk.Value)
+			switch fk.Value {
+			case "radio", "card":
+				s, err := d.Scalar(fv, fat, "on or off")
+				if err == nil && s != "on" && s != "off" {
+					err = d.ErrAt(fv, fat, "%q: want on or off", s)
+				}
+				if err != nil {
+					return err
+				}
+				if fk.Value == "radio" {
+					m.Radio = s
+				} else {
+					m.Card = s
+				}
+			case "read":
+				r, err := intValue(fv)
+				if err == nil && (r < 0 || r > 127) {
+					err = fmt.Errorf("%d: want a <fun> 0-127", r)
+				}
+				if err != nil {
+					return d.ErrAt(fv, fat, "%v", err)
+				}
+				m.Read = r
+			default:
+				return d.ErrAt(fk, fat, "unknown field; want radio, card or read")
+			}
+		}
+		if m.Radio == "on" && m.Card == "off" {
+			return d.ErrAt(v, at, "radio on with the card off: the radio needs the card")
+		}
+		(*dst)[fun] = m
+	}
+	return nil
+}
+
+// settings reads {"%XSYSTEMMODE": "1,0,1,0", …}: extended command names
+// in upper case and their one-line default values, merged over the base's.
+func settings(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[string]string) error {
+	if err := d.Kind(n, path, yaml.MappingNode, "a mapping of command to its default value"); err != nil {
+		return err
+	}
+	*dst = maps.Clone(*dst)
+	if *dst == nil {
+		*dst = map[string]string{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		at := yamlnode.Join(path, k)
+		if len(k) < 2 || !strings.ContainsRune("+!$%#^", rune(k[0])) || strings.ToUpper(k) != k || strings.ContainsAny(k, "=?;\r\n ") {
+			return d.ErrAt(n.Content[i], at, "want an upper-case extended command name such as %%XSYSTEMMODE")
+		}
+		s, err := oneLine(d, n.Content[i+1], at, "a one-line value")
+		if err != nil {
+			return err
+		}
+		(*dst)[k] = s
+	}
+	return nil
+}
+
+// CFUNTest is the +CFUN=? answer: the <fun> values taken (0, 1, 4 and
+// the manufacturer's), and <rst> 0-1 unless NoCFUNReset.
+func (p Personality) CFUNTest() string {
+	funs := []int{0, 1, 4}
+	for f := range p.CFUNModes {
+		if !slices.Contains(funs, f) {
+			funs = append(funs, f)
+		}
+	}
+	slices.Sort(funs)
+	var b strings.Builder
+	b.WriteString("+CFUN: (")
+	for i, f := range funs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(f))
+	}
+	b.WriteByte(')')
+	if !p.NoCFUNReset {
+		b.WriteString(",(0,1)")
+	}
+	return b.String()
 }
 
 // SessionID is the <sessionid> a host sees for logical channel ch.

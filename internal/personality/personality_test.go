@@ -13,7 +13,7 @@ import (
 )
 
 func TestLoadEvery(t *testing.T) {
-	want := []string{"fibocom-l850", "generic", "quectel-eg25", "sierra-em7511", "simcom-a7600", "ublox-sara-r5"}
+	want := []string{"fibocom-l850", "generic", "nordic-nrf9160", "quectel-eg25", "sierra-em7511", "simcom-a7600", "ublox-sara-r5"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -78,6 +78,15 @@ func TestErrors(t *testing.T) {
 		{base + "refresh_delay: 6m\n", `p.yaml:7:16: refresh_delay: "6m": want 0 to 5m0s`},
 		{base + "refresh_delay: -1s\n", `p.yaml:7:16: refresh_delay: "-1s": want 0 to 5m0s`},
 		{base + "refresh_delay: soon\n", "p.yaml:7:16: refresh_delay: "},
+		{base + "cfun_modes: {200: {}}\n", "p.yaml:7:14: cfun_modes.200: want a <fun> 0-127 (TS 27.007 §8.2)"},
+		{base + "cfun_modes: {41: on}\n", `p.yaml:7:18: cfun_modes.41: want a mapping of radio, card and read, got "on"`},
+		{base + "cfun_modes: {41: {card: up}}\n", `p.yaml:7:25: cfun_modes.41.card: "up": want on or off`},
+		{base + "cfun_modes: {41: {uicc: \"on\"}}\n", "p.yaml:7:19: cfun_modes.41.uicc: unknown field; want radio, card or read"},
+		{base + "cfun_modes: {41: {read: 300}}\n", "p.yaml:7:25: cfun_modes.41.read: 300: want a <fun> 0-127"},
+		{base + "cfun_modes: {21: {radio: \"on\", card: \"off\"}}\n", "p.yaml:7:18: cfun_modes.21: radio on with the card off: the radio needs the card"},
+		{base + "no_cfun_reset: 1,1\n", "p.yaml:7:16: no_cfun_reset: want true or false"},
+		{base + "settings: {\"%xsystemmode\": \"1\"}\n", "p.yaml:7:12: settings.%xsystemmode: want an upper-case extended command name such as %XSYSTEMMODE"},
+		{base + "settings: {\"%XSYSTEMMODE\": \"\"}\n", `p.yaml:7:28: settings.%XSYSTEMMODE: want a one-line value, got ""`},
 		{base + "no_service_stat: 1\n", "p.yaml:7:18: no_service_stat: 1: want 0 (not registered) or 2 (searching)"},
 		{base + "refresh_stat: 5\n", "p.yaml:7:15: refresh_stat: 5: want 0 (not registered) or 2 (searching)"},
 		{base + "boot_urcs: [RDY, x]\nboot_urc_delays: [0s]\n", "p.yaml:8:18: boot_urc_delays: 1 delay(s) for 2 boot_urcs: want one for each"},
@@ -332,7 +341,7 @@ func TestReadNameOrFile(t *testing.T) {
 func TestVendorRestarts(t *testing.T) {
 	want := map[string]string{
 		"generic": "", "quectel-eg25": "", "sierra-em7511": "AT!RESET", "simcom-a7600": "AT+CRESET",
-		"ublox-sara-r5": "AT+CFUN=16", "fibocom-l850": "AT+CFUN=15",
+		"ublox-sara-r5": "AT+CFUN=16", "fibocom-l850": "AT+CFUN=15", "nordic-nrf9160": "",
 	}
 	for name, own := range want {
 		p, err := Load(name)
@@ -405,13 +414,52 @@ func spoil(t *testing.T, v reflect.Value, path string) {
 		}
 		for _, k := range v.MapKeys() {
 			e := v.MapIndex(k)
-			if e.Kind() != reflect.String {
+			switch e.Kind() {
+			case reflect.String:
+				v.SetMapIndex(k, reflect.ValueOf(e.String()+" (changed)"))
+			case reflect.Struct: // of scalars: replaced by its zero value
+				for i := range e.NumField() {
+					if f := e.Field(i).Kind(); f == reflect.Slice || f == reflect.Map || f == reflect.Pointer {
+						t.Fatalf("%s[%v]: a field of kind %s: teach clone and this test to copy it", path, k, f)
+					}
+				}
+				v.SetMapIndex(k, reflect.Zero(e.Type()))
+			default:
 				t.Fatalf("%s: values of kind %s: teach clone and this test to copy them", path, e.Kind())
 			}
-			v.SetMapIndex(k, reflect.ValueOf(e.String()+" (changed)"))
 		}
 	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Uint16, reflect.Uint8:
 	default:
 		t.Fatalf("%s: a field of kind %s: teach clone and this test to copy it", path, v.Kind())
+	}
+}
+
+// TestCFUNModes: a manufacturer's <fun> values merge over the base's, an
+// override's too, without touching the loaded one, and the +CFUN=? answer
+// lists them, without <rst> where +CFUN takes none.
+func TestCFUNModes(t *testing.T) {
+	g := Generic()
+	if got := g.CFUNTest(); got != "+CFUN: (0,1,4),(0,1)" {
+		t.Errorf("generic +CFUN=?: %q", got)
+	}
+	n, err := Load("nordic-nrf9160")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.CFUNTest(); got != "+CFUN: (0,1,4,20,21,30,31,40,41,44)" {
+		t.Errorf("nordic +CFUN=?: %q", got)
+	}
+	if n.CFUNModes[41] != (CFUNMode{Card: "on", Read: 41}) || n.Settings["%XSYSTEMMODE"] != "1,0,1,0" || !n.NoCFUNReset {
+		t.Errorf("nordic: %+v %q %v", n.CFUNModes, n.Settings, n.NoCFUNReset)
+	}
+	o, err := n.Override("q.yaml", []byte("cfun_modes: {41: {card: \"on\"}, 5: {radio: \"off\"}}\nsettings: {\"%XBANDLOCK\": \"0\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.CFUNModes[41].Read != 0 || o.CFUNModes[44].Read != 44 || o.CFUNModes[5].Radio != "off" || len(o.Settings) != 2 {
+		t.Errorf("override: %+v %q", o.CFUNModes, o.Settings)
+	}
+	if n.CFUNModes[41].Read != 41 || len(n.CFUNModes) != 8 || len(n.Settings) != 1 {
+		t.Errorf("the override changed the loaded one: %+v %q", n.CFUNModes, n.Settings)
 	}
 }
