@@ -1988,14 +1988,15 @@ const unreadySkip = "sent before the modem answered anything"
 const unansweredNoCommand = "no command line, and the field modem left it unanswered"
 
 // NotEmulated names the first command of a line the rig's modem lacks
-// under dialect d (its ICCID command is the dialect's own), or "".
+// under dialect d (its ICCID command and settings are the dialect's own:
+// an nRF91's %XSYSTEMMODE), or "".
 func NotEmulated(line string, emulated func(string) bool, d personality.Personality) string {
 	names, ok := commandNames(line)
 	if !ok {
 		return "" // not a command line (an SMS PDU): sent as recorded
 	}
 	for _, n := range names {
-		if n == d.ICCIDName() {
+		if n == d.ICCIDName() || d.Settings[n] != "" {
 			continue
 		}
 		if !emulated(n) {

@@ -232,6 +232,32 @@ func TestNotEmulated(t *testing.T) {
 	}
 }
 
+// TestNotEmulatedSettings: a dialect's settings (an nRF91's
+// %XSYSTEMMODE) and ICCID command are its own, played under it; under
+// another dialect they are not emulated.
+func TestNotEmulatedSettings(t *testing.T) {
+	emulated := func(name string) bool { return name == "+CFUN" }
+	nordic, err := personality.Load("nordic-nrf9160")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		line string
+		d    personality.Personality
+		want string
+	}{
+		{"AT%XSYSTEMMODE=1,0,1,0", nordic, ""},
+		{"AT%XSYSTEMMODE?;+CFUN?", nordic, ""},
+		{"AT%XICCID", nordic, ""},
+		{"AT%XBANDLOCK=0", nordic, "%XBANDLOCK"},
+		{"AT%XSYSTEMMODE?", personality.Generic(), "%XSYSTEMMODE"},
+	} {
+		if got := NotEmulated(tc.line, emulated, tc.d); got != tc.want {
+			t.Errorf("%s under %s: %q, want %q", tc.line, tc.d.Name, got, tc.want)
+		}
+	}
+}
+
 // TestNothingPlayed: logs whose every command the emulated modem lacks
 // (an SMS gateway's +CPMS and +CMGL) are refused, naming what it lacks,
 // rather than replayed with nothing compared; one command it has is enough.

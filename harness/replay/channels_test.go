@@ -148,17 +148,25 @@ func TestOneModemsChannels(t *testing.T) {
 // has (Telit's AT#CCID) is drafted as the first candidate with that
 // command and answer as quirks, and the emulated modem answers it so
 // (outside tester sw99: the draft refused the log, naming a manifest it
-// had removed).
+// had removed); one whose personality has it (an nRF9160's %XICCID,
+// which sw115 found unknown until nordic-nrf9160, t211) needs none.
 func TestICCIDCommandAsQuirks(t *testing.T) {
-	for _, tc := range []struct{ model, cmd string }{
-		{"LE910C1-EUX", "#CCID"},
-		{"nRF9160-SICA", "%XICCID"}, // sw115: Nordic's, unknown until then
+	for _, tc := range []struct{ model, cmd, personality string }{
+		{"LE910C1-EUX", "#CCID", ""},
+		{"nRF9160-SICA", "%XICCID", "nordic-nrf9160"},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
 			log := "AT+CGMM\r\r\n" + tc.model + "\r\n\r\nOK\r\nAT" + tc.cmd + "\r\r\n" + tc.cmd + ": 89330100000000000012\r\n\r\nOK\r\n" +
 				"AT+CIMI\r\r\n208011234567890\r\n\r\nOK\r\nAT+CEREG?\r\r\n+CEREG: 0,3\r\n\r\nOK\r\n"
 			d, res := draftLog(t, "picocom.log", log)
-			if want := fmt.Sprintf(`{iccid_command: %q, iccid_prefix: "%s: "}`, tc.cmd, tc.cmd); d.Quirks != want {
+			want := fmt.Sprintf(`{iccid_command: %q, iccid_prefix: "%s: "}`, tc.cmd, tc.cmd)
+			if tc.personality != "" {
+				want = ""
+				if d.Personality != tc.personality {
+					t.Errorf("personality %q, want %q", d.Personality, tc.personality)
+				}
+			}
+			if d.Quirks != want {
 				t.Fatalf("quirks %q, want %q (tried %q)", d.Quirks, want, d.Tried)
 			}
 			// The replay gets as far as the denial (a network the world

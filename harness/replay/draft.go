@@ -250,7 +250,7 @@ func draftLimits(f *field.Fixture) []string {
 func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 	makers := []struct{ maker, personality string }{
 		{"quectel", "quectel-eg25"}, {"sierra", "sierra-em7511"}, {"simcom", "simcom-a7600"},
-		{"fibocom", "fibocom-l850"}, {"u-blox", "ublox-sara-r5"},
+		{"fibocom", "fibocom-l850"}, {"u-blox", "ublox-sara-r5"}, {"nordic", "nordic-nrf9160"},
 	}
 	names := personality.Names()
 	var out []string
@@ -331,11 +331,16 @@ var vendorCommands = map[string]*regexp.Regexp{
 	"sierra":  regexp.MustCompile(`^(?i:AT)![A-Z]`),
 	"fibocom": regexp.MustCompile(`^(?i:AT)\+GT[A-Z]`),
 	"simcom":  regexp.MustCompile(`^(?i:AT)\+(?:CPSI|CNMP|CNSMOD|CICCID|CGNSPWR|CSCLK|SIMEI)\b`),
+	// Nordic's %X… commands (%XSYSTEMMODE, %XBANDLOCK) and the others
+	// its hosts send (nRF91 AT Commands; Zephyr's lte_lc).
+	"nordic": regexp.MustCompile(`^(?i:AT)%(?:X[A-Z]|CESQ|NCELLMEAS|CONEVAL|MDMEV|LOCATION|REL14FEAT|HWVERSION|SHORTSWVER)`),
 }
 
 // markers are, by personality, what it alone of the known ones sends or
 // is sent: its ICCID command ("AT+QCCID" is Quectel's, "AT+CICCID"
-// SIMCom's) and its boot and REFRESH URCs ("+QUSIM: 1"), so that a log
+// SIMCom's), its manufacturer's +CFUN modes beyond 27.007's
+// ("AT+CFUN=41", an nRF91's UICC activation) and its boot and REFRESH
+// URCs ("+QUSIM: 1"), so that a log
 // that holds them drafts with that personality even when it names no
 // maker.
 func markers() map[string][]string {
@@ -348,6 +353,11 @@ func markers() map[string][]string {
 	for _, p := range personality.Builtin() {
 		if p.ICCIDCommand != "" {
 			add("AT"+p.ICCIDName(), p.Name)
+		}
+		for fun := range p.CFUNModes {
+			if fun > 4 {
+				add(fmt.Sprintf("AT+CFUN=%d", fun), p.Name)
+			}
 		}
 		for _, u := range slices.Concat(p.BootURCs, p.RefreshURCs) {
 			add(u, p.Name)

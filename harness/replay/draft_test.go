@@ -373,6 +373,12 @@ func TestCandidatesFromMarkers(t *testing.T) {
 		{"u-blox's own commands", "> AT+UDCONF=1,1\n< OK\n> AT+UAUTHREQ=1,0\n< OK\n", "ublox-sara-r5"},
 		{"Quectel's own commands", "> AT+QCFG=\"nwscanmode\",3\n< OK\n", "quectel-eg25"},
 		{"an APDU's hex names no model", "> AT+CGLA=1,10,\"A7600000FF\"\n< +CGLA: 4,\"9000\"\n< OK\n", "generic"},
+		// nRF91 logs (t208's 06, 07, 09): Nordic's %X… commands, its
+		// UICC activation <fun>, its model and maker.
+		{"Nordic's own commands", "> AT%XSYSTEMMODE?\n< %XSYSTEMMODE: 1,0,0,0\n< OK\n", "nordic-nrf9160"},
+		{"an nRF91's UICC activation", "> AT+COPS=0\n< OK\n> AT+CFUN=41\n< OK\n", "nordic-nrf9160"},
+		{"Nordic's model", "> AT+CGMM\n< nRF9160-SICA\n< OK\n", "nordic-nrf9160"},
+		{"Nordic's name", "> AT+CGMI\n< Nordic Semiconductor ASA\n< OK\n", "nordic-nrf9160"},
 		{"a model name inside a word is none", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n# see XSIM808X\n", "generic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
