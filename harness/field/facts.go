@@ -408,8 +408,8 @@ type HostState struct {
 	// no V before it: the host had set it before the log began. Nil when
 	// the logs show none.
 	Numeric *Src
-	// StoredNumeric is the first numeric result code after a boot the
-	// log stored no profile before (fieldlog.Entry.StoredV0): the
+	// StoredNumeric is the first numeric result code after a boot (or
+	// an ATZ) the log stored no profile before (fieldlog.Entry.StoredV0): the
 	// module's stored profile answers in digits, ATV0&W from before the
 	// log began.
 	StoredNumeric *Src

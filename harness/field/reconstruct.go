@@ -1467,7 +1467,7 @@ func (p *Plan) hostState() {
 		}
 		if h.StoredNumeric != nil {
 			p.Preamble = append(p.Preamble, "ATV0")
-			p.assume("the modem's stored profile answers in digits (ATV0 stored before the log began): %s answers in digits after a boot the logs show no AT&W before; the replay stores ATV0 first", *h.StoredNumeric)
+			p.assume("the modem's stored profile answers in digits (ATV0 stored before the log began): %s answers in digits after a boot or an ATZ the logs show no AT&W before; the replay stores ATV0 first", *h.StoredNumeric)
 		}
 		if storedCEREG {
 			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))

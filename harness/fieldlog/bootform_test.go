@@ -109,6 +109,15 @@ func TestBootStoredProfile(t *testing.T) {
 			[]string{"final [OK]", "urc", "info", "final", "info", "final"}},
 		{"ATV0 not stored, restart, words", []string{"> ATV0", "< 0", "> AT+CFUN=1,1", "< 0", "> " + ccho, "< 4", "< OK"},
 			[]string{"final [OK]", "final [OK]", "info", "final"}},
+		// ATZ loads the stored profile (V.250 §6.1.1) as a boot does, and
+		// answers in its form: with no AT&W in the log, digits are the
+		// profile stored before it began.
+		{"stored V0, ATZ", []string{"> AT", "< OK", "> ATZ", "< 0", "> AT+CSQ", "< +CSQ: 24,99", "< 0"},
+			[]string{"final", "final [OK] stored", "info", "final [OK]"}},
+		{"stored V0, ATZ, a bare channel first", []string{"> AT", "< OK", "> ATE0Z", "< 0", "> " + ccho, "< 4", "< 0"},
+			[]string{"final", "final [OK] stored", "info", "final [OK]"}},
+		{"ATV0 not stored, ATZ, words", []string{"> ATV0", "< 0", "> ATZ", "< OK", "> ATS0?", "< 0", "< OK"},
+			[]string{"final [OK]", "final", "info", "final"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("v.log", []byte(strings.Join(tc.log, "\n")+"\n"), Plain)

@@ -240,8 +240,8 @@ type Entry struct {
 	// asked for; "" else.
 	Result string
 	// StoredV0 marks a final result sent in digits (Result set) where
-	// a boot the log shows loaded a profile it does not show (no AT&W
-	// in it), no final result having shown the form since: the modem's
+	// a boot or an ATZ the log shows loaded a profile it does not show
+	// (no AT&W in it), no final result having shown the form since: the modem's
 	// stored profile answers in digits, an ATV0&W from before the log
 	// began (at.ResultForm.BootedUnknown).
 	StoredV0 bool

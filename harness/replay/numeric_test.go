@@ -101,17 +101,25 @@ func TestNumericDraft(t *testing.T) {
 // says so, sets words over it for the log's start, and the replay's
 // restart brings the digits back as the field's did.
 func TestStoredNumericAfterRestart(t *testing.T) {
-	log := "> AT\n< AT\n< OK\n> AT+CFUN=1,1\n< AT+CFUN=1,1\n< OK\n< RDY\n> AT+CPIN?\n< AT+CPIN?\n< +CPIN: READY\n< 0\n"
-	manifest := orangeFixture("v0-stored", "generic", "host.log", "plain", 11)
-	res := replay(t, newFixture(t, "v0-stored", map[string]string{"host.log": log, field.ManifestFile: manifest}))
-	if !res.OK {
-		t.Fatalf("%s\n%s", res.Why, Report(res))
-	}
-	if want := []string{"ATV0", "AT&W", "ATV1"}; !slices.Equal(res.Plan.Preamble, want) {
-		t.Errorf("preamble %q, want %q", res.Plan.Preamble, want)
-	}
-	all := strings.Join(res.Plan.Assumptions, "\n")
-	if !strings.Contains(all, "the modem's stored profile answers in digits (ATV0 stored before the log began): host.log:11") || strings.Contains(all, "numeric (ATV0) when the logs begin") {
-		t.Errorf("assumptions: want the stored ATV0 at host.log:11, not an ATV0 when the logs begin:\n%s", all)
+	for _, tc := range []struct{ name, log, at string }{
+		{"restart", "> AT\n< AT\n< OK\n> AT+CFUN=1,1\n< AT+CFUN=1,1\n< OK\n< RDY\n> AT+CPIN?\n< AT+CPIN?\n< +CPIN: READY\n< 0\n", "host.log:11"},
+		// ATZ loads the stored profile as a boot does (V.250 §6.1.1),
+		// and answers in its form.
+		{"ATZ", "> AT\n< AT\n< OK\n> ATZ\n< ATZ\n< 0\n> AT+CPIN?\n< AT+CPIN?\n< +CPIN: READY\n< 0\n", "host.log:6"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := orangeFixture("v0-stored", "generic", "host.log", "plain", strings.Count(tc.log, "\n"))
+			res := replay(t, newFixture(t, "v0-stored", map[string]string{"host.log": tc.log, field.ManifestFile: manifest}))
+			if !res.OK {
+				t.Fatalf("%s\n%s", res.Why, Report(res))
+			}
+			if want := []string{"ATV0", "AT&W", "ATV1"}; !slices.Equal(res.Plan.Preamble, want) {
+				t.Errorf("preamble %q, want %q", res.Plan.Preamble, want)
+			}
+			all := strings.Join(res.Plan.Assumptions, "\n")
+			if !strings.Contains(all, "the modem's stored profile answers in digits (ATV0 stored before the log began): "+tc.at) || strings.Contains(all, "numeric (ATV0) when the logs begin") {
+				t.Errorf("assumptions: want the stored ATV0 at %s, not an ATV0 when the logs begin:\n%s", tc.at, all)
+			}
+		})
 	}
 }

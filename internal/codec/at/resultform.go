@@ -47,8 +47,9 @@ func NewResultForm() ResultForm { return ResultForm{modes: DefaultModes(), setsV
 
 // NewOpenResultForm is NewResultForm for a log that may begin after an
 // AT&W it does not show (a real modem's, ATV0&W set long before): a boot
-// with no AT&W in the log leaves the form unknown, as at the log's start,
-// until a final result shows it (BootedUnknown).
+// with no AT&W in the log, or an ATZ, which loads the same profile,
+// leaves the form unknown, as at the log's start, until a final result
+// shows it (BootedUnknown): the ATZ's own, which comes in that form.
 func NewOpenResultForm() ResultForm {
 	f := NewResultForm()
 	f.open = true
@@ -58,9 +59,15 @@ func NewOpenResultForm() ResultForm {
 // Run notes a command line the modem runs.
 func (f *ResultForm) Run(line string) {
 	v, ok := f.modes.SetsVerbose(line)
+	unknown := f.open && f.modes.loadsUnknown(line)
 	f.modes = f.modes.After(line)
 	f.restarts = Restarts(line)
 	switch {
+	case unknown:
+		// An ATZ loading a profile stored before the log began: the
+		// modem is as after a boot, and its result code comes in the
+		// form loaded (V.250 §6.1.1: the command completes first).
+		f.loaded()
 	case !ok:
 		f.setsV = -1
 	case v:
@@ -68,6 +75,18 @@ func (f *ResultForm) Run(line string) {
 	default:
 		f.setsV = 0
 	}
+}
+
+// loadsUnknown reports that line leaves V at what a Z loads from a
+// profile m does not know (no AT&W seen): the V after it differs with the
+// stored V.
+func (m Modes) loadsUnknown(line string) bool {
+	if m.stored {
+		return false
+	}
+	s0, s1 := m, m
+	s0.stored, s1.stored, s1.storedVerbose = true, true, true
+	return s0.After(line).Verbose != s1.After(line).Verbose
 }
 
 // Boot notes the modem's power-on: it loads the profile AT&W stored, or
@@ -78,6 +97,12 @@ func (f *ResultForm) Run(line string) {
 // follows with no boot URC.
 func (f *ResultForm) Boot() {
 	f.modes = f.modes.After("ATZ")
+	f.loaded()
+}
+
+// loaded sets the form to the profile the modem has just loaded, at a
+// boot or at an ATZ that loads one the log cannot know.
+func (f *ResultForm) loaded() {
 	f.form, f.setsV, f.restarts, f.booted = VNumeric, -1, false, true
 	switch {
 	case f.open && !f.modes.stored:

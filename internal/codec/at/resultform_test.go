@@ -99,6 +99,15 @@ func TestOpenResultForm(t *testing.T) {
 		{"+CME ERROR after the boot shows nothing", []string{"> ATV0", "<# 0", "boot", "> AT+CPIN?", "< +CME ERROR: 10"}, VUnknown, true, true, true},
 		{"boot: the log's AT&W, V0", []string{"> ATV0&W", "<# 0", "> ATV1", "< OK", "boot"}, VNumeric, true, true, false},
 		{"boot: the log's AT&W, V1", []string{"> ATV1&W", "< OK", "> ATV0", "<# 0", "boot"}, VVerbose, false, false, false},
+		// ATZ loads the stored profile (V.250 §6.1.1): one the log never
+		// showed, as a boot does; its own result code comes in that form.
+		{"ATZ, no AT&W: unknown", []string{"> ATV0", "<# 0", "> ATZ"}, VUnknown, true, true, true},
+		{"ATZ after words: unknown", []string{"> AT", "< OK", "> ATE0Z"}, VUnknown, true, true, true},
+		{"ATZ's OK in digits: the stored V0", []string{"> AT", "< OK", "> ATZ", "<# 0"}, VNumeric, true, true, false},
+		{"ATZ's OK in words", []string{"> ATV0", "<# 0", "> ATZ", "< OK"}, VVerbose, false, false, false},
+		{"ATZ, then V0 on its line: known", []string{"> AT", "< OK", "> ATZV0"}, VVerbose, true, false, false},
+		{"ATZ, the log's AT&W: known", []string{"> ATV0&W", "<# 0", "> ATV1", "< OK", "> ATZ", "< OK"}, VNumeric, true, true, false},
+		{"AT&F: the factory's", []string{"> ATV0", "<# 0", "> AT&F", "<# 0"}, VVerbose, true, false, false},
 	} {
 		f := NewOpenResultForm()
 		play(&f, tc.lines)
