@@ -337,6 +337,9 @@ type Client struct {
 	answering   int        // probes that timed out after one was
 	// numeric: the modem gives result codes as digits (ATV0 took).
 	numeric bool
+	// profile is the profile AT&W stored, as the client saw it taken
+	// (storeAfter): a boot loads its V (V.250 §6.1.1, as ATZ does).
+	profile at.Modes
 	// lineNote is a note about the line route is taking, written after
 	// it (finalResult's).
 	lineNote string
@@ -933,6 +936,23 @@ func (c *Client) echoBefore(p *pending) {
 	}
 }
 
+// storeAfter follows the profile AT&W stores once p, a line with &W, got
+// its OK: V as the line leaves it at the &W, from the form the modem
+// answered in before the line (a V0 an earlier session left, found by a
+// probe, is stored too, and AT&F then &W stores the factory's V1). Not
+// at.ResultForm, whose V comes from the lines alone, a log's view: the
+// client knows the modem's form from its answers. Call with c.mu held,
+// before p's result updates numeric.
+func (c *Client) storeAfter(p *pending) {
+	cmds, ok := p.commands()
+	if !ok || !slices.ContainsFunc(cmds, func(x at.Command) bool { return x.Name == "&W" }) {
+		return
+	}
+	m := c.profile
+	m.Verbose = !c.numeric
+	c.profile = m.After(p.line)
+}
+
 // echoAfter follows the modem's echo once p got its final result; call
 // with c.mu held.
 func (c *Client) echoAfter(p *pending, final string) {
@@ -991,7 +1011,7 @@ func (c *Client) bootedBy(sign string) {
 	c.boots, c.booted = c.boots+1, sign
 	c.bootSigns = append(c.bootSigns, sign)
 	c.owed = nil // a modem that restarted answers nothing it owed
-	c.numeric = false
+	c.numeric = !c.profile.After("ATZ").Verbose
 	c.gsm.Store(false)
 	c.echo = echoUnknown // back to the modem's default
 	c.kickSetUp()

@@ -225,6 +225,9 @@ func (c *Client) route(line, logged string) (note string) {
 		c.urcSig = make(chan struct{})
 		return note
 	case final:
+		if line == "OK" {
+			c.storeAfter(p)
+		}
 		if p.setsV {
 			c.numeric = digits // the form of its result shows what took
 		}
