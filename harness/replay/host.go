@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/codec/at"
@@ -48,6 +50,11 @@ type host struct {
 	// modes are the modem's echo and result-code form after the lines
 	// sent: under ATV0 a result code ends with a CR alone.
 	modes at.Modes
+	// powerOns are where in the modem's output (its byte count) it came
+	// back on after a power cut, not yet read up to (guarded by mu): a
+	// boot that loads the profile AT&W stored, whether or not the
+	// personality sends a boot URC after it (a Sierra sends none).
+	powerOns []int64
 	// echo is the echo of the line being sent, while it is read: the
 	// line as the modem received it, ended by S3 alone (V.250 §5.2.1),
 	// so one line of what is read even with no LF after it (a line sent
@@ -71,6 +78,16 @@ func newHost(r *harness.Rig, out io.Writer) (*host, error) {
 	}
 	h := &host{r: r, tty: tty, out: out, done: make(chan struct{}), modes: at.DefaultModes()}
 	h.cond = sync.NewCond(&h.mu)
+	r.Log.Subscribe(func(e eventlog.Event) {
+		// From the loop work that powers the modem on, before its boot
+		// writes anything: what it wrote so far went out before it.
+		if e.Actor == eventlog.Modem && e.Kind == modem.KindPower && e.Get("on") == true {
+			n := r.Modem.Written()
+			h.mu.Lock()
+			h.powerOns = append(h.powerOns, n)
+			h.mu.Unlock()
+		}
+	})
 	go h.read()
 	return h, nil
 }
@@ -110,6 +127,12 @@ func (h *host) drain() ([]string, error) {
 	total, err := h.total, h.err
 	var complete []string
 	for {
+		for len(h.powerOns) > 0 && h.total-int64(len(h.buf)) >= h.powerOns[0] {
+			// The modem powered on here: it loads the stored profile
+			// (V.250 §6.1.1), and its lines end as that profile says.
+			h.powerOns = h.powerOns[1:]
+			h.modes = h.modes.After("ATZ")
+		}
 		i := bytes.IndexByte(h.buf, '\n')
 		if j := bytes.IndexByte(h.buf, '\r'); !h.modes.Verbose && j >= 0 && (i < 0 || j < i) {
 			i = j // a numeric result code's lone CR ends it (V.250 §5.7.1)
