@@ -231,6 +231,13 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				e.Role, e.Cmd = Echo, c.cmd
 			case c.cmd >= 0 && !c.echoed && !c.answering && piece == t.Entries[c.cmd].Text:
 				e.Role, e.Cmd, c.echoed = Echo, c.cmd, true
+			case c.cmd >= 0 && !c.echoed && !c.answering && piece == OverlongLine && len(t.Entries[c.cmd].Text) >= at.MaxResponseLine:
+				// The echo of a command line as long as the recorder's
+				// bound on a modem's line (the AT client's): dropped
+				// for its length, the placeholder in its place; a
+				// shorter line's echo is never dropped, so there it
+				// stands for an answer's line.
+				e.Role, e.Cmd, c.echoed = Echo, c.cmd, true
 			case queuedEcho != nil:
 				queuedEcho.echoed = true
 				e.Role, e.Cmd = Echo, queuedEcho.i
