@@ -194,8 +194,8 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 		failedBefore := len(failedNotes(r))
 		Expect(failedBefore).To(BeNumerically(">=", 1))
 
-		By("a modem restart (AT+CFUN=1,1) resets the card: the notification is still owed")
-		send(r, "AT+CFUN=1,1")
+		By("a modem restart (the dialect's: AT+CFUN=1,1, or an nRF91's +CFUN=0 then 1) resets the card: the notification is still owed")
+		restart(r)
 		advance(r, 30*time.Second)
 		Expect(len(failedNotes(r))).To(BeNumerically(">", failedBefore), "tried again after the restart")
 		Expect(platformNotes(r, "download-success")).To(BeZero())

@@ -50,6 +50,14 @@ func one(r *harness.Rig, cmd string) string {
 	return lines[0]
 }
 
+// restart restarts the modem the way a host of its dialect does
+// (dialect.RestartLines: AT+CFUN=1,1, an nRF91's AT+CFUN=0 then
+// AT+CFUN=1); the caller waits for the boot.
+func restart(r *harness.Rig) {
+	GinkgoHelper()
+	Expect(r.Host().Restart()).To(Succeed())
+}
+
 func advance(r *harness.Rig, d time.Duration) {
 	GinkgoHelper()
 	Expect(r.Advance(d)).To(Succeed())

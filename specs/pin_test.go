@@ -105,7 +105,7 @@ var _ = Describe("A PIN-locked profile", framework.Emulated, func() {
 		Expect(servingPLMN(r)).To(Equal("20810"))
 		Expect(events(r, "attach_failed")).To(BeEmpty(), "the attach came within the card's wait")
 
-		send(r, "AT+CFUN=1,1")
+		restart(r)
 		advance(r, time.Minute)
 		send(r, "AT+CMEE=1")
 		send(r, "AT")

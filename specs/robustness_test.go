@@ -95,7 +95,7 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		const loci, fplmn = "1122334464F0000001FF00", "64F010FFFFFFFFFFFFFFFFFF"
 		Expect(one(r, `AT+CRSM=214,28542,0,0,11,"`+loci+`"`)).To(Equal("+CRSM: 144,0"))
 		Expect(one(r, `AT+CRSM=214,28539,0,0,12,"`+fplmn+`"`)).To(Equal("+CRSM: 144,0"))
-		send(r, "AT+CFUN=1,1")
+		restart(r)
 		advance(r, 30*time.Second)
 		send(r, "AT") // takes the boot URCs (*ATREADY: 1 of a SIMCom) the restart left
 		Expect(one(r, "AT+CRSM=176,28542,0,0,11")).To(Equal(`+CRSM: 144,0,"` + loci + `"`))

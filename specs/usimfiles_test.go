@@ -146,7 +146,7 @@ var _ = Describe("The enabled profile's USIM", framework.Emulated, func() {
 			Expect(one(r, w.write+`,"`+w.data+`"`)).To(Equal("+CRSM: 144,0"), w.write)
 		}
 		Expect(one(r, `AT+CRSM=214,28508,0,0,3,"F00100"`)).To(Equal("+CRSM: 105,130"), "EF THRESHOLD is the operator's (ADM)")
-		send(r, "AT+CFUN=1,1")
+		restart(r)
 		advance(r, 30*time.Second)
 		send(r, "AT") // takes the boot URCs the restart left
 		for _, w := range writes {
