@@ -55,7 +55,7 @@ func TestLimits(t *testing.T) {
 		{"name with a slash", "name: t", "name: a/b", `b.yaml:1:7: name: "a/b": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
 		{"name dot-dot", "name: t", `name: ".."`, `b.yaml:1:7: name: "..": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
 		{"name too long", "name: t", "name: " + strings.Repeat("x", MaxNameLen+1), "b.yaml:1:7: name: 101 characters, at most 100"},
-		{"unknown personality", "check_interval: 5m", "check_interval: 5m\n  personality: nokia-3310", `b.yaml:12:16: device.personality: unknown personality "nokia-3310" (known: fibocom-l850, generic, quectel-eg25, sierra-em7511, simcom-a7600, ublox-sara-r5)`},
+		{"unknown personality", "check_interval: 5m", "check_interval: 5m\n  personality: nokia-3310", `b.yaml:12:16: device.personality: unknown personality "nokia-3310" (known: fibocom-l850, generic, nordic-nrf9160, quectel-eg25, sierra-em7511, simcom-a7600, ublox-sara-r5)`},
 		{"a second YAML document", "  - {at: 1h, area: FR}\n", "  - {at: 1h, area: FR}\n---\nname: u\n", "b.yaml:18:1: a second YAML document starts here: one scenario per file"},
 		{"too many profiles", "    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n    - {iccid: \"89331000000000000029\", operator: sfr}\n", many.String(), "b.yaml:13:5: device.profiles: 65 profiles, at most 64"},
 	}

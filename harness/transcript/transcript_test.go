@@ -146,7 +146,12 @@ func (h *host) script() {
 	// Startup: a restart shows the boot URCs and the restart time.
 	h.cmd("ATE0")
 	h.cmd("AT+CMEE=2")
-	h.cmd("AT+CFUN=1,1")
+	if h.p.NoCFUNReset { // an nRF91's host restarts it with CFUN=0, then 1
+		h.cmd("AT+CFUN=0")
+		h.cmd("AT+CFUN=1")
+	} else {
+		h.cmd("AT+CFUN=1,1")
+	}
 	h.advance(h.p.RestartDelay)
 	// Registration and identities.
 	h.cmd("AT+CEREG=2")
