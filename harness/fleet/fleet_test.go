@@ -2000,7 +2000,7 @@ func TestProbeOfASilentLog(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	in := newInspector(srv.URL, nil)
-	in.client.Timeout = 100 * time.Millisecond
+	in.timeout = 100 * time.Millisecond // the reader's bound, in running time
 	err := in.probe(harness.PlatformHost, 1)
 	if err == nil || err.Error() != "GET "+platformapi.PathInspect+": no answer within 100ms" {
 		t.Errorf("probe: %v", err)

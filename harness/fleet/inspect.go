@@ -161,7 +161,7 @@ func (in *inspector) probe(name string, seed int64) error {
 		switch {
 		case errors.As(err, &nerr) && nerr.Timeout():
 			// Connected, and then silent: the route hangs.
-			return fmt.Errorf("GET %s: no answer within %v", platformapi.PathInspect, in.client.Timeout)
+			return fmt.Errorf("GET %s: no answer within %v", platformapi.PathInspect, in.timeout)
 		case errors.As(err, &op) && op.Op == "dial":
 			return fmt.Errorf("not reachable: %w", err)
 		}

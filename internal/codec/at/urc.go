@@ -57,8 +57,16 @@ func VendorRestart(c Command) string {
 	if c.Form != Exec && c.Form != Set {
 		return ""
 	}
-	s := c.String()
+	// Names first: the whole command is spelled out only for a restart's
+	// name (a +CGLA's hex is not, on every APDU).
+	s := ""
 	for _, v := range VendorRestarts {
+		if name, _, _ := strings.Cut(v, "="); name != c.Name {
+			continue
+		}
+		if s == "" {
+			s = c.String()
+		}
 		if s == v {
 			return v
 		}
