@@ -468,6 +468,7 @@ func TestBadExternalPlatform(t *testing.T) {
 		}
 		t.Logf("refused in %v: %v", time.Since(start), err)
 	})
+	runOver := make(chan struct{}) // closed as the slow platform's run returns
 	for _, tc := range []struct {
 		name    string
 		handler http.HandlerFunc
@@ -487,10 +488,10 @@ func TestBadExternalPlatform(t *testing.T) {
 			if r.Method == http.MethodPost {
 				// Past the card's BIP idle limit (10 s of running time,
 				// which a loaded machine stretches in wall time: 12 s was
-				// answered once under make test's load): until the card
-				// gives up, a minute at most.
+				// answered once under make test's load): until the run
+				// is over.
 				select {
-				case <-time.After(time.Minute):
+				case <-runOver:
 				case <-r.Context().Done():
 				}
 			}
@@ -508,6 +509,9 @@ func TestBadExternalPlatform(t *testing.T) {
 			tp.Dwell = Duration(tc.dwell)
 			tp.ArriveWithin = Duration(time.Second) // one instant: both at once
 			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+			if tc.name == "slow" {
+				close(runOver)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
