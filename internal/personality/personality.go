@@ -853,9 +853,17 @@ func cmeTexts(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[int]strin
 // testAnswers reads {"+CCHO": "+CCHO: <dfname>", …}: extended command
 // names in upper case and one-line answers, merged over the base's.
 func testAnswers(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[string]string) error {
-	if err := d.Kind(n, path, yaml.MappingNode, "a mapping of command to answer line"); err != nil {
+	return commandLines(d, n, path, dst, "a mapping of command to answer line", "+CCHO", "a one-line answer")
+}
+
+// commandLines reads a mapping of extended command names in upper case
+// (such as example) to one-line texts (what), merged over a copy of the
+// base's; kind names the mapping in an error.
+func commandLines(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[string]string, kind, example, what string) error {
+	if err := d.Kind(n, path, yaml.MappingNode, kind); err != nil {
 		return err
 	}
+	*dst = maps.Clone(*dst)
 	if *dst == nil {
 		*dst = map[string]string{}
 	}
@@ -863,9 +871,9 @@ func testAnswers(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[string
 		k := n.Content[i].Value
 		at := yamlnode.Join(path, k)
 		if len(k) < 2 || !strings.ContainsRune("+!$%#^", rune(k[0])) || strings.ToUpper(k) != k || strings.ContainsAny(k, "=?;\r\n ") {
-			return d.ErrAt(n.Content[i], at, "want an upper-case extended command name such as +CCHO")
+			return d.ErrAt(n.Content[i], at, "want an upper-case extended command name such as %s", example)
 		}
-		s, err := oneLine(d, n.Content[i+1], at, "a one-line answer")
+		s, err := oneLine(d, n.Content[i+1], at, what)
 		if err != nil {
 			return err
 		}
@@ -937,26 +945,7 @@ func cfunModes(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[int]CFUN
 // settings reads {"%XSYSTEMMODE": "1,0,1,0", …}: extended command names
 // in upper case and their one-line default values, merged over the base's.
 func settings(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[string]string) error {
-	if err := d.Kind(n, path, yaml.MappingNode, "a mapping of command to its default value"); err != nil {
-		return err
-	}
-	*dst = maps.Clone(*dst)
-	if *dst == nil {
-		*dst = map[string]string{}
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i].Value
-		at := yamlnode.Join(path, k)
-		if len(k) < 2 || !strings.ContainsRune("+!$%#^", rune(k[0])) || strings.ToUpper(k) != k || strings.ContainsAny(k, "=?;\r\n ") {
-			return d.ErrAt(n.Content[i], at, "want an upper-case extended command name such as %%XSYSTEMMODE")
-		}
-		s, err := oneLine(d, n.Content[i+1], at, "a one-line value")
-		if err != nil {
-			return err
-		}
-		(*dst)[k] = s
-	}
-	return nil
+	return commandLines(d, n, path, dst, "a mapping of command to its default value", "%XSYSTEMMODE", "a one-line value")
 }
 
 // CFUNTest is the +CFUN=? answer: the <fun> values taken (0, 1, 4 and
