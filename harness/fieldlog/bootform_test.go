@@ -61,18 +61,7 @@ func TestBootResetsTheResultForm(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, e := range tr.Entries {
-				if e.Dir != Modem {
-					continue
-				}
-				s := e.Role.String()
-				if e.Result != "" {
-					s += " [" + e.Result + "]"
-				}
-				got = append(got, s)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			if got := modemRoles(tr); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("modem lines %q, want %q", got, tc.want)
 			}
 		})
@@ -124,21 +113,7 @@ func TestBootStoredProfile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, e := range tr.Entries {
-				if e.Dir != Modem {
-					continue
-				}
-				s := e.Role.String()
-				if e.Result != "" {
-					s += " [" + e.Result + "]"
-				}
-				if e.StoredV0 {
-					s += " stored"
-				}
-				got = append(got, s)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			if got := modemRoles(tr); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("modem lines %q, want %q", got, tc.want)
 			}
 		})

@@ -86,18 +86,7 @@ func TestNumericResults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, e := range tr.Entries {
-				if e.Dir != Modem {
-					continue
-				}
-				s := e.Role.String()
-				if e.Result != "" {
-					s += " [" + e.Result + "]"
-				}
-				got = append(got, s)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			if got := modemRoles(tr); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("modem lines %q, want %q", got, tc.want)
 			}
 		})
@@ -135,4 +124,25 @@ func TestNumericTerminalDetected(t *testing.T) {
 	if f, err := Detect("v.log", []byte(log)); err != nil || f != Terminal {
 		t.Errorf("Detect = %q, %v; want %q", f, err, Terminal)
 	}
+}
+
+// modemRoles is the role of each modem line of tr, a numeric result's
+// words after it ("final [OK]") and "stored" after a digit read as the
+// profile stored before the log began (Entry.StoredV0).
+func modemRoles(tr *Transcript) []string {
+	var got []string
+	for _, e := range tr.Entries {
+		if e.Dir != Modem {
+			continue
+		}
+		s := e.Role.String()
+		if e.Result != "" {
+			s += " [" + e.Result + "]"
+		}
+		if e.StoredV0 {
+			s += " stored"
+		}
+		got = append(got, s)
+	}
+	return got
 }
