@@ -29,24 +29,6 @@ var modemURCs = sync.OnceValue(func() map[string]bool {
 	return out
 })
 
-// powerOnURCs are the lines only a modem's power going on or off sends:
-// at.PowerURCs (RDY, *ATREADY: 1, ^SYSSTART, the power-down ones, after
-// which it can only boot), as the timeline and the result form take them,
-// and each personality's first boot URC that has no 27.007 name (not
-// +CPIN: READY, which a SIM sends again whenever it is ready).
-var powerOnURCs = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{}
-	for _, u := range at.PowerURCs {
-		out[u] = true
-	}
-	for _, p := range personality.Builtin() {
-		if len(p.BootURCs) > 0 && !strings.HasPrefix(p.BootURCs[0], "+") {
-			out[p.BootURCs[0]] = true
-		}
-	}
-	return out
-})
-
 // knownURC reports a line that is a modem's unsolicited result code by
 // its text alone: a boot or REFRESH URC of a known modem, or one that
 // starts with a known notification's name (urcPrefixes).

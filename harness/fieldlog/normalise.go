@@ -287,7 +287,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				default:
 					e.Role = URC
 				}
-				if e.Role == URC && powerOnURCs()[piece] {
+				if e.Role == URC && at.IsPowerURC(piece) {
 					// The modem powered on (or down, to power on
 					// again): it answers from here in the form its
 					// stored profile gives, as the timeline reads it.
@@ -307,7 +307,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			if ControlOnly(e.Text) && len(t.Answer(c.cmd)) == 0 {
 				continue // gammu's ESC: no command line, so no answer is owed
 			}
-			if slices.ContainsFunc(t.Entries[c.cmd+1:], func(n Entry) bool { return n.Port == e.Port && n.Dir == Modem && powerOnURCs()[n.Text] }) {
+			if slices.ContainsFunc(t.Entries[c.cmd+1:], func(n Entry) bool { return n.Port == e.Port && n.Dir == Modem && at.IsPowerURC(n.Text) }) {
 				// The modem booted with the command in flight (a
 				// watchdog, a crash) and never answered it: the boot is
 				// what the log shows of it, not a log cut short (outside

@@ -279,13 +279,13 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			if final && awaiting {
 				lastFinal = l.n
 			}
-			if final || powerOnURCs()[l.text] && !at.IsPowerDownURC(l.text) {
+			if final || at.IsPowerOnURC(l.text) {
 				down = false // booted, or answering; a power-down URC is the restart going on
 			}
 			if final && awaiting && restart && v == "OK" {
 				down = true
 			}
-			if final && awaiting && restart && v == "OK" || powerOnURCs()[l.text] {
+			if final && awaiting && restart && v == "OK" || at.IsPowerURC(l.text) {
 				// The modem restarts (AT+CFUN=1,1 done) or has booted
 				// (RDY after a power cut): it comes up with the profile
 				// AT&W stored, as after ATZ — the factory's, echo on,
