@@ -13,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/personality"
 )
@@ -146,11 +147,8 @@ func (h *host) script() {
 	// Startup: a restart shows the boot URCs and the restart time.
 	h.cmd("ATE0")
 	h.cmd("AT+CMEE=2")
-	if h.p.NoCFUNReset { // an nRF91's host restarts it with CFUN=0, then 1
-		h.cmd("AT+CFUN=0")
-		h.cmd("AT+CFUN=1")
-	} else {
-		h.cmd("AT+CFUN=1,1")
+	for _, l := range dialect.RestartLines(h.p) { // an nRF91's: CFUN=0, then 1
+		h.cmd(l)
 	}
 	h.advance(h.p.RestartDelay)
 	// Registration and identities.
