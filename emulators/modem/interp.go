@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -35,8 +36,12 @@ func init() {
 		"+CGDCONT": cmdCGDCONT, "+CGATT": cmdCGATT, "+CGACT": cmdCGACT,
 		"+CSIM": cmdCSIM, "+CCHO": cmdCCHO, "+CGLA": cmdCGLA, "+CCHC": cmdCCHC, "+CRSM": cmdCRSM,
 	}
-	for _, name := range at.VendorRestarts {
-		handlers[name] = cmdVendorRestart
+	// A vendor's restart under its command's name (+QRST of +QRST=1);
+	// +CFUN's reset <fun> values are cmdCFUN's.
+	for _, v := range at.VendorRestarts {
+		if name, _, _ := strings.Cut(v, "="); name != "+CFUN" {
+			handlers[name] = cmdVendorRestart
+		}
 	}
 }
 
@@ -289,9 +294,6 @@ func (m *Modem) handler(c at.Command) handler {
 		return cmdCCID
 	case p.Settings[c.Name] != "":
 		return cmdSetting
-	case c.Name != "+CFUN" && at.VendorRestart(c) != "":
-		// A vendor's restart whose name the table may lack (+QRST=1).
-		return cmdVendorRestart
 	case c.Name == "+CCID", !p.Supports(c.Name):
 		return nil
 	}

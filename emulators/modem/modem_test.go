@@ -508,3 +508,20 @@ func TestATPortHung(t *testing.T) {
 		t.Errorf("at.log:\n%s", log)
 	}
 }
+
+// TestCommandNames: Commands lists command names, a vendor restart's
+// (+QRST of AT+QRST=1) among them, so a replay plays it; none with its
+// parameters.
+func TestCommandNames(t *testing.T) {
+	names := Commands()
+	for _, want := range []string{"+CFUN", "!RESET", "+QRST"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("%s missing from %q", want, names)
+		}
+	}
+	for _, n := range names {
+		if strings.Contains(n, "=") {
+			t.Errorf("%q: a name with parameters", n)
+		}
+	}
+}
