@@ -16,7 +16,7 @@ import (
 func TestLoneBootURC(t *testing.T) {
 	const ok, echoed = "\r\nOK\r\n", "\r\r\nOK\r\n"
 	rdy := "\r\nRDY\r\n\r\n+CSQ: 20,99\r\n" + ok
-	cereg := func(line string) BootCheck {
+	cereg := func() BootCheck {
 		return BootCheck{Line: "AT+CEREG?", Read: func(r *Response) (bool, bool, string) {
 			for _, l := range r.Lines {
 				if n, ok := strings.CutPrefix(l, "+CEREG: "); ok {
@@ -30,7 +30,7 @@ func TestLoneBootURC(t *testing.T) {
 		name    string
 		answers map[string]string
 		cmds    []string
-		check   func(string) BootCheck
+		check   func() BootCheck
 		boots   []string
 		note    string // in the trace
 		sent    string // the lines the modem got
@@ -63,7 +63,7 @@ func TestLoneBootURC(t *testing.T) {
 			setUp := func(do func(string) (*Response, error)) error { _, err := do("ATE0"); return err }
 			opts := []Option{WithTrace(&trace), WithTimeout(time.Second), WithSetUp(setUp, "RDY")}
 			if tc.check != nil {
-				opts = append(opts, WithBootCheck(func() BootCheck { return tc.check("") }))
+				opts = append(opts, WithBootCheck(tc.check))
 			}
 			c, s := newScript(t, tc.answers, opts...)
 			for _, cmd := range tc.cmds {
