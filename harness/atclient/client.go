@@ -6,6 +6,7 @@
 package atclient
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -691,7 +692,7 @@ func (c *Client) checkBoot() {
 			c.bootedBy(sign + ", " + why)
 		default:
 			c.bootedBy(sign)
-			note = fmt.Sprintf("%s taken for a restart: %s", sign, orNothing(why, "the check cannot tell"))
+			note = fmt.Sprintf("%s taken for a restart: %s", sign, cmp.Or(why, "the check cannot tell"))
 		}
 	}
 	checked := c.checked
@@ -734,13 +735,6 @@ func keptWhy(line, why string, known, stillOff bool) string {
 		out = append(out, line+" came back without its echo (ATE0 still holds)")
 	}
 	return strings.Join(out, "; ")
-}
-
-func orNothing(s, or string) string {
-	if s == "" {
-		return or
-	}
-	return s
 }
 
 // awaitBootCheck waits, bounded, for the check of a boot URC in flight,
