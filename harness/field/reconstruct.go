@@ -266,6 +266,11 @@ type Step struct {
 	// Skip, when set, says why the command is not played (the emulated
 	// modem lacks it); its exchange is left out of the comparison.
 	Skip string
+	// Before are lines played just ahead of Line, their answers not
+	// compared: the first commands of a restart the personality makes in
+	// several (an nRF91's AT+CFUN=0 before its AT+CFUN=1), played for a
+	// restart command it lacks.
+	Before []string
 }
 
 // NoCommands is why logs without an AT command or an APDU cannot be
@@ -1637,7 +1642,7 @@ const preBootSkip = "sent before the modem was up"
 func (p *Plan) steps(o Options) {
 	f := p.Fixture
 	last := p.Start + f.End() // the last step's time
-	var swapped []string      // vendor restarts played as AT+CFUN=1,1
+	var swapped []string      // vendor restarts played as the personality's own
 	for li, t := range f.Logs {
 		var prev *Step // the log's previous command
 		// A log without times does not show how long a restart took: the
@@ -1699,8 +1704,10 @@ func (p *Plan) steps(o Options) {
 			if v := at.VendorRestartLine(line); v != "" && finalOK(t, k) && !slices.Contains(p.Dialect.VendorRestarts, "AT"+v) {
 				// A vendor's restart the personality lacks (a Telit's
 				// AT#REBOOT): the emulated modem would refuse it, and the
-				// restart is the fact that matters, so its own is played.
-				s.Line = "AT+CFUN=1,1"
+				// restart is the fact that matters, so its own is played
+				// (dialect.RestartLines: an nRF91 takes no AT+CFUN=1,1).
+				own := dialect.RestartLines(p.Dialect)
+				s.Before, s.Line = own[:len(own)-1], own[len(own)-1]
 				swapped = append(swapped, s.Src.String()+" "+line)
 			}
 			if t.Clock == fieldlog.NoTime && at.Restarts(line) && finalOK(t, k) {
@@ -1762,7 +1769,8 @@ func (p *Plan) steps(o Options) {
 		}
 	}
 	if len(swapped) > 0 {
-		p.assume("%d restart command(s) the %s personality does not take are played as AT+CFUN=1,1, the restart being the fact that matters (%s)", len(swapped), p.Dialect.Name, strings.Join(clipList(swapped, 6), ", "))
+		p.assume("%d restart command(s) the %s personality does not take are played as %s, its own restart, the restart being the fact that matters (%s)",
+			len(swapped), p.Dialect.Name, strings.Join(dialect.RestartLines(p.Dialect), " then "), strings.Join(clipList(swapped, 6), ", "))
 	}
 	if len(skipped) > 0 {
 		p.assume("%d command(s) the emulated modem does not implement are not played, their exchanges not compared (%s)", len(skipped), strings.Join(clipList(skipped, 6), ", "))

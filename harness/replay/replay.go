@@ -305,6 +305,12 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 				h.note(fmt.Sprintf("not played: %s (%s): %s", s.Line, s.Src, s.Skip))
 				continue
 			}
+			for _, b := range s.Before {
+				h.note(fmt.Sprintf("sent for %s (%s): %s, the first of the personality's restart", s.Line, s.Src, b))
+				if _, err := h.send(b); err != nil {
+					return err
+				}
+			}
 			recorded := textsOf(p.Fixture.Logs[s.Log].Answer(s.Entry))
 			line, adapted := sessions.outgoing(s.Line, recorded)
 			for _, a := range adapted {
@@ -383,13 +389,18 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 }
 
 // mapSteps finds each played step's command in the host log read back:
-// the preamble's commands come first, then one per step played, in order.
+// the preamble's commands come first, then one per step played (after
+// the lines played before it), in order.
 func (out *replayed) mapSteps(p *field.Plan) {
 	cmds := out.host.Commands()
 	k := out.preamble
 	for i, s := range p.Steps {
 		out.steps[i] = -1
-		if s.Skip != "" || k >= len(cmds) {
+		if s.Skip != "" {
+			continue
+		}
+		k += len(s.Before) // played ahead of it, not compared
+		if k >= len(cmds) {
 			continue
 		}
 		out.steps[i] = cmds[k]

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/internal/personality"
 )
@@ -1931,6 +1932,8 @@ func TestVendorRestartReplays(t *testing.T) {
 		{"simcom-a7600", "AT+CRESET", "[11.200] < *ATREADY: 1\n[13.000] < +CPIN: READY\n[15.800] < SMS DONE\n[16.400] < PB DONE\n"},
 		{"sierra-em7511", "AT#REBOOT", ""},
 		{"sierra-em7511", "AT+CFUN=16", ""},
+		// An nRF91 takes no AT+CFUN=1,1: its own restart is played.
+		{"nordic-nrf9160", "AT+QRST=1", ""},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
 			log := "[0.000] > AT\n[0.004] < AT\n[0.005] < OK\n[1.000] > " + tc.cmd + "\n[1.004] < " + tc.cmd + "\n[1.050] < OK\n" + tc.boot +
@@ -1950,17 +1953,33 @@ func TestVendorRestartReplays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			played := tc.cmd
+			played := []string{tc.cmd}
 			if !slices.Contains(p.VendorRestarts, tc.cmd) {
-				played = "AT+CFUN=1,1"
-				if want := "1 restart command(s) the " + tc.pers + " personality does not take are played as AT+CFUN=1,1, the restart being the fact that matters (host.log:4 " + tc.cmd + ")"; !strings.Contains(all, want) {
+				played = dialect.RestartLines(p)
+				if want := "1 restart command(s) the " + tc.pers + " personality does not take are played as " + strings.Join(played, " then ") +
+					", its own restart, the restart being the fact that matters (host.log:4 " + tc.cmd + ")"; !strings.Contains(all, want) {
 					t.Errorf("assumptions lack %q:\n%s", want, all)
 				}
-			} else if strings.Contains(all, "played as AT+CFUN=1,1") {
+			} else if strings.Contains(all, "does not take are played") {
 				t.Errorf("%s is %s's own, yet substituted:\n%s", tc.cmd, tc.pers, all)
 			}
-			if i := slices.IndexFunc(res.Plan.Steps, func(s field.Step) bool { return s.Src.Line == 4 }); i < 0 || res.Plan.Steps[i].Line != played || res.Plan.Steps[i].Skip != "" {
-				t.Errorf("the restart's step: %+v; want %s played", res.Plan.Steps, played)
+			if i := slices.IndexFunc(res.Plan.Steps, func(s field.Step) bool { return s.Src.Line == 4 }); i < 0 ||
+				!slices.Equal(append(slices.Clone(res.Plan.Steps[i].Before), res.Plan.Steps[i].Line), played) || res.Plan.Steps[i].Skip != "" {
+				t.Errorf("the restart's step: %+v; want %q played", res.Plan.Steps, played)
+			}
+			// What the replay's host sent for it, in order.
+			b, err := os.ReadFile(filepath.Join(res.Dir, HostLog))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sent []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if _, c, ok := strings.Cut(l, "> "); ok && (strings.HasPrefix(c, "AT+CFUN") || c == tc.cmd) {
+					sent = append(sent, c)
+				}
+			}
+			if !slices.Equal(sent, played) {
+				t.Errorf("the replay sent %q for the restart, want %q", sent, played)
 			}
 		})
 	}
