@@ -679,7 +679,8 @@ func answeredNoService(t *fieldlog.Transcript, k int) bool {
 // emulated modem never gives there, so that a failure that is one is a
 // to-do of the draft's and not a surprise of the replay's (outside
 // testers sw93, t79, t83): SIM busy to any command (its card answers at
-// once: no toolkit or SIM task of its own holds it); an error in words
+// once: no toolkit or SIM task of its own holds it); phone failure (0)
+// to any command, an answer the log shows and cannot explain; an error in words
 // neither TS 27.007 §9.2 nor the personality's cme_text has (a Sierra's
 // "Parameters error"); and, to a command that reaches the card
 // (modem.CardCommands), a code the emulated modem does not give that
@@ -722,6 +723,13 @@ func ErrorLimits(f *Fixture) []Limit {
 				why = "it words its errors as TS 27.007 §9.2 does, or as its personality's cme_text: give device.quirks a cme_text for the code, if you know which this is"
 			case code == at.CMESIMBusy:
 				why = "its card answers at once: no toolkit or SIM task of its own holds it"
+			case code == at.CMEPhoneFailure:
+				// 27.007 §9.2.1's catch-all: the modem failed in itself,
+				// and no state a log shows explains it (an nRF9151 gave
+				// it to AT%XSYSTEMMODE and AT+CEDRXS, which its AT
+				// reference takes and the same modem took from another
+				// host program: nrf-modem issue 34).
+				why = "phone failure, the modem failing in itself, which nothing the logs show explains and nothing the emulated modem models causes"
 			case !judged:
 				continue
 			default:

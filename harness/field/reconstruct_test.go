@@ -2325,6 +2325,10 @@ func TestErrorLimits(t *testing.T) {
 		{"words", "> AT+CMEE=2\n< OK\n" + get + "< +CME ERROR: SIM busy\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: SIM busy, which the emulated modem never gives"},
 		{"numeric", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 14\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 14"},
 		{"busy to any command", "> AT+CMEE=1\n< OK\n> AT+COPS?\n< +CME ERROR: 14\n", "host.log:4: the field modem answered AT+COPS? with +CME ERROR: 14"},
+		// Phone failure, unexplained by the log (an nRF9151's system
+		// mode and eDRX set, refused so while its reference takes them).
+		{"phone failure to a setting", "> AT%XSYSTEMMODE=1,1,1,0\n< +CME ERROR: 0\n", "host.log:2: the field modem answered AT%XSYSTEMMODE=1,1,1,0 with +CME ERROR: 0, which the emulated modem never gives (phone failure, the modem failing in itself"},
+		{"phone failure in words", "> AT+CMEE=2\n< OK\n> AT+CEDRXS=1,4,\"0101\"\n< +CME ERROR: phone failure\n", "host.log:4: the field modem answered AT+CEDRXS=1,4,\"0101\" with +CME ERROR: phone failure, which the emulated modem never gives (phone failure"},
 		// SIM failure to a card command: nothing makes the emulated card
 		// fail (outside tester sw93); to +CCHO it is an AID not on the
 		// card, which the emulated modem answers alike.
