@@ -66,7 +66,7 @@ func TestBadInput(t *testing.T) {
 		{"Zephyr without modem_chat's records", "*** Booting Zephyr OS build v3.7.0 ***\n[00:00:00.512,000] <inf> modem_cellular: modem power on\n[00:00:01.000,000] <inf> main: hello\n", "",
 			"bad.log:1: Zephyr RTOS log lines, but none of modem_chat's AT records"},
 		{"Zephyr without modem_chat's records, given", "[00:00:00.512,000] <inf> modem_cellular: modem power on\n", Zephyr,
-			"bad.log:1: Zephyr RTOS log lines, but none of modem_chat's AT records (\"<dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?\", \"<dbg> modem_chat: modem_chat_log_received_command: OK\"): nothing to replay; log them with CONFIG_MODEM_MODULES_LOG_LEVEL_DBG=y"},
+			"bad.log:1: Zephyr RTOS log lines, but none of modem_chat's AT records (\"<dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?\", \"<dbg> modem_chat: modem_chat_log_received_command: OK\") nor an application's own AT prints (\"<inf> app: AT> AT+CFUN=1\", \"<inf> app: AT< OK\"): nothing to replay; log them with CONFIG_MODEM_MODULES_LOG_LEVEL_DBG=y"},
 		{"Zephyr: time going back without a boot", "[00:00:12.532,000] <dbg> modem_chat: modem_chat_script_next: sending: AT\n[00:00:10.560,000] <dbg> modem_chat: modem_chat_log_received_command: OK\n", "",
 			"bad.log:2: time since boot 10.56s, before the line before's 12.532s, with no boot banner"},
 		{"Zephyr: cut before the answer", "[00:00:12.532,000] <dbg> modem_chat: modem_chat_script_next: sending: AT+CPIN?\n[00:00:12.560,000] <dbg> modem_chat: modem_chat_log_received_command: +CPIN:  READY\n", "",

@@ -60,6 +60,12 @@ var (
 	zephyrPrompt = regexp.MustCompile(`^(?:\d\d> ?|[\w.-]{1,32}:~\$ ?)+`)
 	// zephyrScript is a script's message: its name, then what it did.
 	zephyrScript = regexp.MustCompile(`^\w{1,128}: (timed out|aborted|complete|step: \d+)$`)
+	// zephyrApp is an application's own print of its AT traffic through
+	// its logger: "AT> " the line it sent, "AT< " the line it read,
+	// after the message's own tag ("NTN: "), with the app's label of
+	// the exchange ("[SYSMODE NTN]", bracketed, no quotes) and the
+	// time it took ("dt=7ms", the stamps say it too) after it.
+	zephyrApp = regexp.MustCompile(`^(?:[\w .-]{1,32}: )?AT([<>]) (.+?)(?: \[[^\]"]{1,64}\])?(?: dt=\d{1,9}(?:ms|us|s))?$`)
 )
 
 // zephyrMsg is one of Zephyr's log lines, read.
@@ -137,6 +143,24 @@ func zephyrTraffic(z zephyrMsg) (Dir, string) {
 	return Tool, ""
 }
 
+// zephyrAppTraffic reads an application's own AT print (zephyrApp), as
+// an nRF91 application logs what it sends nrf_modem_at, there being no
+// modem_chat between them: Host for a line it sent, Modem for one it
+// read, Tool for any other line.
+func zephyrAppTraffic(z zephyrMsg) (Dir, string) {
+	if !strings.Contains(z.text, "AT") {
+		return Tool, ""
+	}
+	m := zephyrApp.FindStringSubmatch(z.text)
+	if m == nil || strings.TrimSpace(m[2]) == "" {
+		return Tool, ""
+	}
+	if m[1] == ">" {
+		return Host, m[2]
+	}
+	return Modem, m[2]
+}
+
 // zephyrWire rebuilds the line modem_chat_log_received_command logged
 // as its arguments joined by blanks.
 func zephyrWire(s string) string {
@@ -190,17 +214,39 @@ func zephyrWord(a string) bool {
 }
 
 // looksLikeZephyr reports one of modem_chat's AT records in a Zephyr
-// log: a command it sent or a line it read.
+// log, a command it sent or a line it read, or a command an
+// application's own AT print says it sent.
 func looksLikeZephyr(l string) bool {
-	if !strings.Contains(l, "modem_chat") {
+	chat, app := strings.Contains(l, "modem_chat"), strings.Contains(l, "AT> ")
+	if !chat && !app {
 		return false
 	}
 	z, ok := parseZephyr(l)
 	if !ok {
 		return false
 	}
-	d, _ := zephyrTraffic(z)
-	return d == Host || d == Modem && z.fn != ""
+	if d, _ := zephyrTraffic(z); d == Host || d == Modem && z.fn != "" {
+		return true
+	}
+	d, _ := zephyrAppTraffic(z)
+	return d == Host
+}
+
+// zephyrChats reports modem_chat's AT records among lines: where they
+// are, an application's AT prints (zephyrApp) are its view of the same
+// conversation, notes.
+func zephyrChats(lines []string) bool {
+	for _, l := range lines {
+		if !strings.Contains(l, "modem_chat") {
+			continue
+		}
+		if z, ok := parseZephyr(l); ok {
+			if d, _ := zephyrTraffic(z); d != Tool {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // zephyrBanner is Zephyr's boot banner.
@@ -209,7 +255,8 @@ const zephyrBanner = "*** Booting Zephyr OS"
 // zephyrNothing is the error for a Zephyr log without modem_chat's AT
 // records (where: "", or which lines were looked at).
 func zephyrNothing(where string) string {
-	return "Zephyr RTOS log lines, but none of modem_chat's AT records (\"<dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?\", \"<dbg> modem_chat: modem_chat_log_received_command: OK\")" + where + ": nothing to replay; log them with CONFIG_MODEM_MODULES_LOG_LEVEL_DBG=y (modem_chat logs at the modem modules' level) and CONFIG_MODEM_CHAT_LOG_BUFFER_SIZE large enough for the longest answer"
+	return "Zephyr RTOS log lines, but none of modem_chat's AT records (\"<dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?\", \"<dbg> modem_chat: modem_chat_log_received_command: OK\")" + where +
+		" nor an application's own AT prints (\"<inf> app: AT> AT+CFUN=1\", \"<inf> app: AT< OK\"): nothing to replay; log them with CONFIG_MODEM_MODULES_LOG_LEVEL_DBG=y (modem_chat logs at the modem modules' level) and CONFIG_MODEM_CHAT_LOG_BUFFER_SIZE large enough for the longest answer"
 }
 
 // readZephyr reads modem_chat's AT conversation out of a Zephyr log.
@@ -221,6 +268,7 @@ func readZephyr(file string, lines []string, cut bool) (*Transcript, error) {
 		booted  bool          // a banner since the last stamp
 		traffic int
 		stamped bool
+		chats   = zephyrChats(lines)
 	)
 	for i, l := range lines {
 		n := i + 1
@@ -249,7 +297,11 @@ func readZephyr(file string, lines []string, cut bool) (*Transcript, error) {
 			}
 			last, stamped = t, true
 		}
-		switch d, text := zephyrTraffic(z); d {
+		d, text := zephyrTraffic(z)
+		if d == Tool && !chats {
+			d, text = zephyrAppTraffic(z)
+		}
+		switch d {
 		case Host, Modem:
 			if strings.TrimSpace(text) == "" {
 				recs = append(recs, record{line: n, dir: Tool, t: t, text: z.rest})

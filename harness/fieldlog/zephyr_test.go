@@ -180,3 +180,50 @@ func TestZephyrRawTicks(t *testing.T) {
 		t.Errorf("entries\n got %q\nwant %q", strings.Join(got, "|"), want)
 	}
 }
+
+// TestZephyrAppPrints: an application that talks to the modem without
+// modem_chat (an nRF91's, through nrf_modem_at) logs its own AT traffic:
+// "AT> " what it sent, "AT< " what it read, after its message tag, with
+// its label of the exchange and the time it took after the line. Those
+// are the conversation; its other messages and the viewer's lone "\"
+// lines are notes. Where modem_chat's records are in the log, the
+// application's prints are its view of the same lines: notes.
+func TestZephyrAppPrints(t *testing.T) {
+	const app = "*** Booting nRF Connect SDK v2.6.0 ***\n" +
+		"00> [00:00:02.210,015] <inf> cell_ctl: CELL: AT> AT+CFUN? [fun read]\n" +
+		"\\\n" +
+		"00> [00:00:02.212,400] <inf> cell_ctl: CELL: AT< +CFUN: 0 [fun read]\n" +
+		"00> [00:00:02.212,460] <inf> cell_ctl: CELL: AT< OK [fun read] dt=2ms\n" +
+		"00> [00:00:02.213,000] <inf> cell_ctl: CELL: radio is off, switching it on\n" +
+		"00> [00:00:02.213,100] <dbg> cell_ctl: AT> AT+CGDCONT=1,\"IP\",\"iot [test]\"\n" +
+		"00> [00:00:02.214,000] <dbg> cell_ctl: AT< OK dt=1ms\n" +
+		"00> [00:00:02.300,000] <inf> cell_ctl: CELL: AT> AT+CFUN=1 [fun on]\n" +
+		"00> [00:00:02.337,500] <wrn> cell_ctl: CELL: AT< ERROR [fun on] dt=37ms\n"
+	const chat = "[00:00:01.000,000] <dbg> modem_chat: modem_chat_script_next: sending: AT+CSQ\n" +
+		"[00:00:01.001,000] <inf> main: AT> AT+CSQ\n" +
+		"[00:00:01.020,000] <dbg> modem_chat: modem_chat_log_received_command: +CSQ:  17 99\n" +
+		"[00:00:01.021,000] <dbg> modem_chat: modem_chat_log_received_command: OK\n" +
+		"[00:00:01.022,000] <inf> main: AT< OK\n"
+	for _, tc := range []struct{ name, log, want string }{
+		{"app prints", app, "note *** Booting nRF Connect SDK v2.6.0 ***|command AT+CFUN?|note \\|info +CFUN: 0|final OK|" +
+			"note <inf> cell_ctl: CELL: radio is off, switching it on|command AT+CGDCONT=1,\"IP\",\"iot [test]\"|final OK|command AT+CFUN=1|final ERROR"},
+		{"beside modem_chat", chat, "command AT+CSQ|note <inf> main: AT> AT+CSQ|info +CSQ: 17,99|final OK|note <inf> main: AT< OK"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if f, err := Detect("z.log", []byte(tc.log)); err != nil || f != Zephyr {
+				t.Fatalf("Detect = %q, %v; want zephyr", f, err)
+			}
+			tr, err := Read("z.log", []byte(tc.log), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				got = append(got, e.Role.String()+" "+e.Text)
+			}
+			if strings.Join(got, "|") != tc.want {
+				t.Errorf("entries\n got %q\nwant %q", strings.Join(got, "|"), tc.want)
+			}
+		})
+	}
+}
