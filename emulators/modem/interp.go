@@ -294,6 +294,8 @@ func (m *Modem) handler(c at.Command) handler {
 		return cmdCCID
 	case p.Settings[c.Name] != "":
 		return cmdSetting
+	case c.Name == "%CESQ" && p.CESQNotifications:
+		return cmdNordicCESQ
 	case c.Name == "+CCID", !p.Supports(c.Name):
 		return nil
 	}

@@ -184,7 +184,12 @@ type state struct {
 	// says (personality cfun_modes' read: an nRF91's 41); 0, that of fun.
 	funShown int
 	// settings are the values of the personality's settings the host set.
-	settings   map[string]string
+	settings map[string]string
+	// cesq: the host subscribed %CESQ notifications (cesq_notifications);
+	// cesqShown, the threshold indices the last one (or the subscription)
+	// stood at.
+	cesq       bool
+	cesqShown  [2]int
 	restarting bool
 	// hung is an AT port whose firmware task has stopped (SetATHung): the
 	// radio, the toolkit and the card go on, the host hears nothing.
@@ -492,6 +497,7 @@ func (m *Modem) factorySettings() {
 	m.st.enc = at.Encoder{Verbose: true}
 	m.st.echo = true
 	m.st.regN = map[string]int{"+CREG": 0, "+CGREG": 0, "+CEREG": 0}
+	m.st.cesq = false
 	// Numeric, so +COPS? names the PLMN hosts compare against; hosts that
 	// care set it with AT+COPS=3,<format> first (27.007 leaves the
 	// default to the manufacturer).

@@ -22,6 +22,9 @@ func (m *Modem) setReg(r Registration) { m.updateReg(r, true) }
 // module's silent detach).
 func (m *Modem) updateReg(r Registration, shown bool) {
 	m.flushCardBack() // the card's URCs first: the registration needs it
+	if shown {
+		defer m.signalURC() // after the registration's own URCs
+	}
 	old := m.st.reg
 	m.st.reg = r
 	if old.Registered() != r.Registered() {
@@ -533,6 +536,71 @@ func cmdCESQ(m *Modem, c at.Command) error {
 		return errUnknown
 	}
 	return nil
+}
+
+// Nordic's %CESQ threshold defaults (nRF91 AT reference, %CESQ): an
+// index is how many of them the measured value's index reaches. RSRP's
+// are the reference's; of RSRQ's only the first (7) is, the rest are
+// modelled, evenly spaced as RSRP's are.
+var (
+	cesqRSRPThresholds = [4]int{20, 40, 60, 80}
+	cesqRSRQThresholds = [4]int{7, 14, 21, 28}
+)
+
+// thresholdIndex is how many of ts value reaches (0-4).
+func thresholdIndex(value int, ts [4]int) int {
+	n := 0
+	for _, t := range ts {
+		if value >= t {
+			n++
+		}
+	}
+	return n
+}
+
+// cesqNow is the %CESQ notification's fields for what the modem
+// measures now, and its two threshold indices; 255 for all when it
+// measures nothing. RSRP's index is +CESQ's (TS 27.007 §8.69), RSRQ the
+// nominal one the world implies.
+func (m *Modem) cesqNow() (string, [2]int) {
+	rsrp, ok := m.measured()
+	if !ok {
+		return "255,255,255,255", [2]int{255, 255}
+	}
+	p, q := rsrpIndex(rsrp), nominalRSRQIndex
+	idx := [2]int{thresholdIndex(p, cesqRSRPThresholds), thresholdIndex(q, cesqRSRQThresholds)}
+	return fmt.Sprintf("%d,%d,%d,%d", p, idx[0], q, idx[1]), idx
+}
+
+// cmdNordicCESQ is an nRF91's %CESQ=<n>: 1 subscribes the signal-quality
+// notifications (signalURC), 0 unsubscribes. The reference has the set
+// form only.
+func cmdNordicCESQ(m *Modem, c at.Command) error {
+	if c.Form != at.Set {
+		return errUnknown
+	}
+	v, err := intArgs(c, 1, 1)
+	if err != nil || v[0] > 1 {
+		return errParams
+	}
+	m.st.cesq = v[0] == 1
+	_, m.st.cesqShown = m.cesqNow() // notified from the next change on
+	return nil
+}
+
+// signalURC sends a subscribed %CESQ notification when what the modem
+// measures crossed a threshold, or came or went, since the last: after
+// a registration change and the world's signal change.
+func (m *Modem) signalURC() {
+	if !m.st.cesq {
+		return
+	}
+	fields, idx := m.cesqNow()
+	if idx == m.st.cesqShown {
+		return
+	}
+	m.st.cesqShown = idx
+	m.urc("%CESQ: " + fields)
 }
 
 // Location implements stkterm.Host. Call it from inside loop work.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/internal/personality"
 )
@@ -365,6 +366,71 @@ func TestNordicCFUN(t *testing.T) {
 				r.advance(t, 10*time.Millisecond)
 				if got != s.want {
 					t.Errorf("%s: %q, want %q", s.line, got, s.want)
+				}
+			}
+		})
+	}
+}
+
+// TestNordicCESQ: an nRF91's %CESQ notifications (nRF91 AT reference,
+// %CESQ) follow the world's signal as +CESQ does: subscribed, one goes
+// out when the RSRP's or RSRQ's threshold index changes — not for a
+// change within a band —, with 255 for all once the modem measures
+// nothing; unsubscribed, none. A personality without them refuses the
+// command.
+func TestNordicCESQ(t *testing.T) {
+	type step struct {
+		line string // a command line, or "" for the signal change below
+		rsrp int    // the serving cell's RSRP after the change
+		want string // its answer, then the URCs after it ("" none)
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"nordic-nrf9160", []step{
+			{line: "AT+CESQ", want: "+CESQ: 99,99,255,255,20,56|OK"},
+			{line: "AT%CESQ=1", want: "OK"},
+			// -85 → -101 dBm: index 56 → 40, both in band 2 (40-59).
+			{rsrp: -101, want: ""},
+			{rsrp: -125, want: "%CESQ: 16,0,20,2"},
+			{rsrp: -60, want: "%CESQ: 81,4,20,2"},
+			// LTE off: nothing measured.
+			{line: "AT+CFUN=20", want: "OK|%CESQ: 255,255,255,255"},
+			// LTE on again: attached, measured again (the fake
+			// network's attach gives -85 dBm).
+			{line: "AT+CFUN=21", want: "OK|%CESQ: 56,2,20,2"},
+			{line: "AT%CESQ=0", want: "OK"},
+			{rsrp: -125, want: ""},
+			{line: "AT%CESQ=2", want: "ERROR"},
+			{line: "AT%CESQ?", want: "ERROR"},
+		}},
+		{"generic", []step{
+			{line: "AT%CESQ=1", want: "ERROR"},
+			{rsrp: -125, want: ""},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newPersonalityRig(t, tc.name)
+			r.advance(t, 2*time.Second)
+			r.c.ClearURCs()
+			for i, s := range tc.steps {
+				var got []string
+				if s.line != "" {
+					got = append(got, r.answer(s.line))
+				} else {
+					r.loop.Do(func() {
+						r.net.cells = []stkterm.Cell{{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: s.rsrp}}
+						r.m.SignalChanged()
+					})
+				}
+				r.advance(t, 5*time.Second) // an attach after LTE is back
+				r.answer("AT")              // the URCs before its OK are in
+				got = append(got, r.c.URCs()...)
+				r.c.ClearURCs()
+				if g := strings.Join(got, "|"); g != s.want {
+					t.Errorf("step %d (%q, %d dBm): %q, want %q", i, s.line, s.rsrp, g, s.want)
 				}
 			}
 		})

@@ -260,6 +260,7 @@ func (m *Modem) SignalChanged() {
 	for _, c := range m.o.Network.Cells() {
 		if c.PLMN == r.PLMN && c.TAC == r.TAC && c.CellID == r.CellID {
 			r.RSRP = c.RSRP
+			m.signalURC()
 			return
 		}
 	}

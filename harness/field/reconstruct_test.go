@@ -251,6 +251,8 @@ func TestNotEmulatedSettings(t *testing.T) {
 		{"AT%XICCID", nordic, ""},
 		{"AT%XBANDLOCK=0", nordic, "%XBANDLOCK"},
 		{"AT%XSYSTEMMODE?", personality.Generic(), "%XSYSTEMMODE"},
+		{"AT%CESQ=1", nordic, ""}, // cesq_notifications
+		{"AT%CESQ=1", personality.Generic(), "%CESQ"},
 	} {
 		if got := NotEmulated(tc.line, emulated, tc.d); got != tc.want {
 			t.Errorf("%s under %s: %q, want %q", tc.line, tc.d.Name, got, tc.want)

@@ -204,6 +204,11 @@ type Personality struct {
 	// default has is bad parameters. They configure nothing the
 	// emulated world models.
 	Settings map[string]string
+	// CESQNotifications: AT%CESQ=<n> subscribes (1) or unsubscribes (0)
+	// Nordic's signal-quality notifications, "%CESQ: <rsrp>,
+	// <rsrp_threshold_index>,<rsrq>,<rsrq_threshold_index>", sent when
+	// a threshold index changes (an nRF91's; lte_lc's RSRP events).
+	CESQNotifications bool
 
 	// NoTimerManagement leaves TIMER MANAGEMENT and timer expiration out of
 	// the terminal profile (TS 102 223 §5.2) and refuses the command with
@@ -641,6 +646,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.NoCFUNReset, err = boolValue(v)
 		case "settings":
 			err = settings(d, v, k.Value, &p.Settings)
+		case "cesq_notifications":
+			p.CESQNotifications, err = boolValue(v)
 		case "no_timer_management":
 			p.NoTimerManagement, err = boolValue(v)
 		case "location_hex":
