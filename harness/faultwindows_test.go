@@ -45,6 +45,29 @@ func TestRescueCountsAFailureOnce(t *testing.T) {
 	}
 }
 
+// TestDeadZoneDropsAHeldAnswer: a dead zone that begins while the card
+// waits for the platform's held answer (platform: slow) ends that
+// exchange there and then: the download fails at the zone's edge, at the
+// platform's step. Before, the channel outlived the registration and the
+// answer reached the card in the tunnel, 10 s later, and the download
+// went on to the SM-DP+ (outside tester t215).
+func TestDeadZoneDropsAHeldAnswer(t *testing.T) {
+	s, err := scenario.Load(filepath.Join("..", "fixtures", "scenarios", "tunnel-during-download.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range eventLines(t, s, 0) {
+		if !strings.Contains(l, `"actor":"euicc","event":"download_result"`) {
+			continue
+		}
+		if !strings.HasPrefix(l, `{"t":"2026-01-01T01:00:30Z"`) || !strings.Contains(l, `"reason":"platform: `) {
+			t.Fatalf("the first download_result\n%s\nwant one at the dead zone's start (01:00:30), at the platform's step", l)
+		}
+		return
+	}
+	t.Fatal("no download_result")
+}
+
 // eventLines runs s with seed (0: its own) and returns its event log's
 // lines.
 func eventLines(t *testing.T, s *scenario.Scenario, seed int64) []string {

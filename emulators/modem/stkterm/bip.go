@@ -84,6 +84,11 @@ var ErrHoldLimit = errors.New("the exchange went on past the 60 s wall-time limi
 // (outside tester sw129). A variable only so that tests need not wait.
 var holdLimit = 60 * time.Second
 
+// ErrBearerLost is LinkError when the terminal dropped the link because
+// the modem lost the packet bearer under it (its registration: a dead
+// zone, the serving network's outage, a detach).
+var ErrBearerLost = errors.New("the packet bearer was lost: no registration")
+
 var errRxOverflow = fmt.Errorf("receive buffer exceeds %d bytes", maxRxBuffer)
 
 // channel is the one BIP channel: a TCP connection, the card's transmit
@@ -530,6 +535,37 @@ func (t *Terminal) dropLink(ch *channel) {
 	}
 }
 
+// bearerLost drops the open channel's link when the modem no longer has
+// a packet bearer: no data crosses a dead zone, so a peer answering on
+// simulated time (Suspend: a slow platform) must not reach the card there.
+// Before, the answer arrived in the tunnel (outside tester t215). The
+// card is told as for any failed link (channel status, link dropped, TS
+// 102 223 §7.5.11) once it has read what was received before. Our side
+// of the stream is only half-closed, as at a power cut (abandonChannel):
+// the peer, parked on simulated time or not, reads our end and closes
+// its side at this simulated instant, the loop held until then, and the
+// reader settles the socket; the card's CLOSE CHANNEL then only forgets
+// the channel.
+func (t *Terminal) bearerLost() {
+	ch := t.ch
+	if ch == nil || ch.dropped || ch.eof {
+		return
+	}
+	t.tracef("channel %d: %v", channelID, ErrBearerLost)
+	t.linkErr = ErrBearerLost
+	if !t.halfClose(ch, false) {
+		ch.closeConn()
+		ch.release(t.loop, nil)
+	}
+	ch.eof, ch.tx = true, nil
+	if len(ch.rx) == 0 {
+		ch.dropped = true
+		if t.events[stk.EventChannelStatus] {
+			t.sendEnvelope(stk.NewChannelStatusEvent(stk.ChannelStatus{Channel: channelID, Info: stk.ChannelLinkDropped}))
+		}
+	}
+}
+
 // channelFor checks the channel a command addresses.
 func (t *Terminal) channelFor(c stk.Command) (*channel, *stk.TerminalResponse) {
 	if t.ch == nil || c.Channel() != channelID {
@@ -698,8 +734,8 @@ func (t *Terminal) closeChannel() {
 		return
 	}
 	t.ch = nil
-	if t.halfClose(ch, true) {
-		return
+	if ch.abandoned || t.halfClose(ch, true) {
+		return // half-closed: the reader settles it (bearerLost)
 	}
 	ch.closeConn()
 	ch.release(t.loop, nil)

@@ -565,6 +565,80 @@ func TestSuspend(t *testing.T) {
 	}
 }
 
+// A registration lost while a channel waits on a peer that answers on
+// simulated time (Suspend: a slow platform) drops the link (TS 102 223
+// §7.5.11): the card hears "link dropped" at once, the peer's answer is
+// not let through (resume false), the peer reads our end and closes, and
+// nothing holds the loop after the card's CLOSE CHANNEL. Before, the
+// channel outlived the bearer and the answer reached the card in a dead
+// zone (outside tester t215). Without a channel status subscription the
+// link drops all the same, silently.
+func TestBearerLostDropsLink(t *testing.T) {
+	for _, subscribed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("channel status subscribed %v", subscribed), func(t *testing.T) {
+			srv := newServer(t, nil, true)
+			r := newRig(t)
+			events := []byte{stk.EventLocationStatus}
+			if subscribed {
+				events = append(events, stk.EventChannelStatus)
+			}
+			r.card.push(stk.NewSetUpEventList(1, events...),
+				stk.NewOpenChannel(2, srv.addr, 100),
+				stk.NewSendData(3, 1, []byte("POST /v1/download HTTP/1.1\r\n\r\n"), true))
+			var err error
+			r.loop.Do(func() { err = r.term.Start() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			settled := make(chan error, 1)
+			go func() { settled <- r.loop.Settle() }()
+			<-srv.got
+			var resume func() bool
+			r.loop.Post(func() { resume, _ = r.term.Suspend(mustFlow(t, r).Local) })
+			if err := <-settled; err != nil {
+				t.Fatal(err)
+			}
+			if resume == nil {
+				t.Fatal("not suspended")
+			}
+			r.loop.Do(func() {
+				r.host.dataReady = false
+				r.host.loc.Service = NoService
+				r.term.LocationChanged()
+			})
+			r.settle(t) // held until the peer closed its side
+			var dropped []stk.Envelope
+			for _, e := range r.card.envs {
+				if e.Event == stk.EventChannelStatus {
+					dropped = append(dropped, e)
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[subscribed]; len(dropped) != want || want == 1 && dropped[0].ChannelStatus.Info != stk.ChannelLinkDropped {
+				t.Fatalf("channel status envelopes %+v, want %d link dropped", dropped, want)
+			}
+			var up bool
+			r.loop.Do(func() { up, err = resume(), r.term.LinkError() })
+			if up {
+				t.Fatal("resume let the peer answer after the bearer was lost")
+			}
+			if !errors.Is(err, ErrBearerLost) {
+				t.Fatalf("LinkError %v, want %v", err, ErrBearerLost)
+			}
+			if n := r.loop.InFlight(); n != 0 {
+				t.Fatalf("%d holds after the peer closed", n)
+			}
+			r.card.push(stk.NewCloseChannel(4, 1))
+			r.poke(t)
+			if tr := r.card.trs[len(r.card.trs)-1]; !tr.Result.OK() {
+				t.Fatalf("CLOSE CHANNEL answered %v", tr.Result)
+			}
+			if n := r.loop.InFlight(); n != 0 {
+				t.Fatalf("%d holds after CLOSE CHANNEL", n)
+			}
+		})
+	}
+}
+
 func mustFlow(t *testing.T, r *rig) Flow {
 	t.Helper()
 	f, ok := r.term.OpenFlow()

@@ -258,9 +258,16 @@ type lsKey struct {
 
 // LocationChanged sends the location status event (TS 102 223 §7.5.4) if
 // the card subscribed to it and the status or location differs from what
-// was last sent.
+// was last sent; a registration lost takes an open channel's link with it
+// (bearerLost), after that event.
 func (t *Terminal) LocationChanged() {
-	if !t.running || !t.events[stk.EventLocationStatus] {
+	if !t.running {
+		return
+	}
+	if !t.host.DataReady() {
+		defer t.bearerLost()
+	}
+	if !t.events[stk.EventLocationStatus] {
 		return
 	}
 	loc := t.host.Location()
