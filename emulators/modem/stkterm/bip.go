@@ -86,7 +86,8 @@ var holdLimit = 60 * time.Second
 
 // ErrBearerLost is LinkError when the terminal dropped the link because
 // the modem lost the packet bearer under it (its registration: a dead
-// zone, the serving network's outage, a detach).
+// zone, an outage that left it denied or searching, a detach); a move
+// straight onto another network keeps the link.
 var ErrBearerLost = errors.New("the packet bearer was lost: no registration")
 
 var errRxOverflow = fmt.Errorf("receive buffer exceeds %d bytes", maxRxBuffer)
