@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,7 +43,8 @@ type host struct {
 	err   error
 	done  chan struct{}
 
-	lines int // lines written to out
+	lines int   // lines written to out
+	werr  error // the first write to out that failed
 	// open are the commands sent that await their final result, in
 	// order: more than one when a line went while another ran (a log's
 	// host that did not wait), which the modem answers in turn.
@@ -114,7 +116,7 @@ func (h *host) read() {
 func (h *host) close() error {
 	err := h.tty.Close()
 	<-h.done
-	return err
+	return errors.Join(h.werr, err)
 }
 
 // drain waits until every byte the modem wrote is read, then writes the
@@ -265,7 +267,12 @@ func (h *host) write(dir, text string) {
 	// An SMS PDU's Ctrl-Z, or any control byte the modem sent, shown as
 	// the log readers show it: host.log stays a text log (fieldlog refuses
 	// binary data in one).
-	fmt.Fprintf(h.out, "%s %s %s\n", h.r.Loop.Now().Format(time.RFC3339Nano), dir, fieldlog.Escape(text))
+	_, err := fmt.Fprintf(h.out, "%s %s %s\n", h.r.Loop.Now().Format(time.RFC3339Nano), dir, fieldlog.Escape(text))
+	if err != nil && h.werr == nil {
+		// A host.log that lost lines (a full disk) is no transcript
+		// to judge the replay by: close says so.
+		h.werr = fmt.Errorf("%s: %w", HostLog, err)
+	}
 	h.lines++
 }
 

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -138,6 +139,10 @@ func Plan(dir string) (*field.Plan, error) {
 	return field.Reconstruct(f, field.Options{Emulated: emulated})
 }
 
+// createHostLog makes host.log (a test's writer fails as a full disk
+// does).
+var createHostLog = func(path string) (io.WriteCloser, error) { return os.Create(path) }
+
 // Replay runs a reconstructed fixture and judges it.
 func Replay(plan *field.Plan, o Options) (*Result, error) {
 	wall := time.Now()
@@ -246,7 +251,7 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 		return nil, err
 	}
 	defer r.Close()
-	logf, err := os.Create(filepath.Join(dir, HostLog))
+	logf, err := createHostLog(filepath.Join(dir, HostLog))
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +371,9 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 	if closeErr != nil {
 		return nil, closeErr
 	}
-	logf.Close()
+	if err := logf.Close(); err != nil {
+		return nil, fmt.Errorf("%s: %w", HostLog, err)
+	}
 	out.events, out.rawEvents = toRunEvents(r), r.Log.Events()
 	if err := writePlatform(filepath.Join(dir, PlatformLog), r); err != nil {
 		return nil, err
