@@ -94,11 +94,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "esimhil: standard output closed (its reader went away): stopping as at a signal; nothing more is written there")
 		cancel(stopSignal{syscall.SIGPIPE})
 	})
-	code := cli(ctx, os.Args[1:], stdout, os.Stderr)
-	if stdout.gone() && code == 0 {
-		code = 128 + int(syscall.SIGPIPE) // a command that takes no context ran on
-	}
-	os.Exit(code)
+	// Standard error's failures are kept too (its reader gone or not):
+	// what it said is lost, so the exit status must say it.
+	stderr := newPipeOut(os.Stderr, func() {})
+	code := cli(ctx, os.Args[1:], stdout, stderr)
+	os.Exit(lostOutput(code, stdout, stderr, os.Stderr))
 }
 
 // killNow ends the process at a second signal: by the signal's default
