@@ -530,7 +530,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	r.Terminal = stkterm.New(r.Modem.Contacts(), r.Modem, r.Loop, r.Log)
 	// The tap records the card's connections from the terminal's side:
 	// its bytes as it sends them, read by the server or not.
-	r.Terminal.WrapDial(func(d stkterm.Dial) stkterm.Dial { return r.Capture.WrapDial(d) })
+	r.Terminal.WrapDial(func(d stkterm.Dial) stkterm.Dial { return r.Capture.WrapDial(channelDial(d)) })
 	r.Terminal.SetProfile(terminalProfile(r.Personality))
 	r.Modem.SetSTK(r.Terminal)
 
@@ -752,7 +752,17 @@ func (r *Rig) Close() error {
 		errs = append(errs, r.Modem.Close())
 	}
 	if r.Terminal != nil {
-		r.Loop.Do(r.Terminal.Stop)
+		var short error
+		r.Loop.Do(func() {
+			r.Terminal.Stop()
+			short = r.Terminal.HostError()
+		})
+		if short != nil {
+			// The card was told its remote device is not reachable
+			// for the host's want, which its expectations cannot tell
+			// from a network's: the run is an error, not a FAIL.
+			errs = append(errs, fmt.Errorf("%w (the card was told its remote device is not reachable: what followed tested the host, not the card)", short))
+		}
 	}
 	if r.Card != nil {
 		r.Loop.Do(r.Card.Close) // an exchange still awaiting its answer ends with the run
@@ -807,6 +817,10 @@ func (r *Rig) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// channelDial is the card's data channels' dial, beneath the capture (a
+// test's fails as a host out of descriptors does).
+var channelDial = func(d stkterm.Dial) stkterm.Dial { return d }
 
 // syncEvents is how Close makes events.jsonl durable (a test counts it).
 var syncEvents = (*os.File).Sync

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -325,9 +326,19 @@ func (t *Terminal) openChannelLink(c stk.Command) stk.TerminalResponse {
 		granted = maxBuffer
 		res = result(stk.ResultModified)
 	}
-	conn, err := t.dialer()("tcp", netip.AddrPortFrom(c.Address, c.Transport.Port).String())
+	addr := netip.AddrPortFrom(c.Address, c.Transport.Port).String()
+	conn, err := t.dialer()("tcp", addr)
 	if err != nil {
 		t.tracef("open channel: %v", err)
+		// This OPEN's link failed: no earlier channel's cause stays
+		// (LinkError), and the host's own want is told apart.
+		t.linkErr = nil
+		if hostShort(err) {
+			t.linkErr = fmt.Errorf("%w: open channel to %s: %w", ErrHostShort, addr, err)
+			if t.hostErr == nil {
+				t.hostErr = t.linkErr
+			}
+		}
 		return bipError(c, stk.BIPRemoteNotReachable)
 	}
 	// The transmit buffer at its granted size at once: the card fills it
@@ -477,11 +488,37 @@ func (ch *channel) isLingering() bool {
 }
 
 // LinkError is why the last channel's link failed (ErrIdleLimit: its peer
-// stayed silent), nil if its peer closed it or it is still up; it stays
+// stayed silent; ErrHostShort: the host could not open it), nil if its
+// peer closed it, it is still up or its open failed otherwise; it stays
 // until the next OPEN CHANNEL, so the card's failure, logged after the
 // channel is closed, can be told apart from a peer's close. Call it from
 // inside simulated work.
 func (t *Terminal) LinkError() error { return t.linkErr }
+
+// ErrHostShort is in HostError, and in LinkError after the OPEN CHANNEL
+// it failed (errors.Is), when the host could not open a data channel's
+// connection for want of its own resources — file descriptors, local
+// ports, buffers, memory (ulimit -n, a fleet that outgrows the ephemeral
+// ports). The card is told its remote device is not reachable, as for a
+// peer that refused (TS 102 223 has no result for a host's want): no
+// network said so, and a run that saw it tested the host, not the card.
+var ErrHostShort = errors.New("the host ran short of its own resources, not the network")
+
+// HostError is the first OPEN CHANNEL the host's own resources failed
+// (ErrHostShort), nil if none did; it stays for the terminal's life.
+// Call it from inside simulated work.
+func (t *Terminal) HostError() error { return t.hostErr }
+
+// hostShort reports whether a dial failed for want of the host's own
+// resources rather than anything its peer did.
+func hostShort(err error) bool {
+	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.EADDRNOTAVAIL, syscall.ENOBUFS, syscall.ENOMEM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // readBufs holds readLoop's buffers, a channel's for the exchange: the
 // bytes read are copied out of it before they are posted.

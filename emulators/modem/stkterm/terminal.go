@@ -50,6 +50,9 @@ type Terminal struct {
 	dial Dial // nil: dialer's default
 	// linkErr is why the last channel's link failed (LinkError).
 	linkErr error
+	// hostErr is the first dial the host's own resources failed
+	// (HostError).
+	hostErr error
 	// wall, when set, says the channels' peers run on wall time and
 	// counts their closes (SetWallPeers).
 	wall *PeerCloses
