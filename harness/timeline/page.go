@@ -230,7 +230,7 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		Clock     clockWords
 		CSS       template.CSS
 	}{t.Run, verdict, len(t.Items), failed, refusals(t.Items), pg, t.Artifacts, t.Notes,
-		t.Start.UTC().Format(time.RFC3339Nano), t.reached(), clockOf(t.Run.Speed), template.CSS(pageCSS)}
+		startWords(t.Start), t.reached(), clockOf(t.Run.Speed), template.CSS(pageCSS)}
 	var hb bytes.Buffer
 	if err := pageHead.Execute(&hb, head); err != nil {
 		return err
@@ -245,6 +245,15 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		}
 	}
 	return pageTail.Execute(w, struct{ JS template.JS }{template.JS(pageJS)})
+}
+
+// startWords is the header's start: "not recorded" when no event or line
+// gave one (an events.jsonl cut to nothing), never year 1.
+func startWords(t time.Time) string {
+	if t.IsZero() {
+		return "not recorded"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // Write builds the timeline of the run in dir and writes its pages to dir
