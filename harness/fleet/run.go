@@ -778,12 +778,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if l.d == nil {
 			break
 		}
-		for _, limit := range []error{stkterm.ErrHoldLimit, stkterm.ErrIdleLimit} {
-			if errors.Is(l.d.Terminal.LinkError(), limit) {
-				_, l.silent, _ = strings.Cut(e.Str("reason"), ": ") // after "POST /v1/…: "
-				l.cutBy = limit
-				break
-			}
+		if by, ok := linkCut(l.d.Terminal.LinkError()); ok {
+			_, l.silent, _ = strings.Cut(e.Str("reason"), ": ") // after "POST /v1/…: "
+			l.cutBy = by
 		}
 	case e.Actor == eventlog.EUICC && e.Kind == "preferred_list_empty":
 		// No failure, and yet why the device stays: the platform
@@ -1009,6 +1006,23 @@ func cardFailure(e eventlog.Event, silent string, by error) (string, bool) {
 		return reason, true
 	}
 	return step + ": " + reason, true
+}
+
+// linkCut is what a failed exchange's reason names in place of the
+// card's words, from the terminal's LinkError: the limit that dropped the
+// link, or what the host lacked to open it (stkterm.ErrHostShort, the
+// error itself: the device failed for the host's want, not the
+// platform's — outside tester t216); false for a link its peer ended.
+func linkCut(err error) (error, bool) {
+	switch {
+	case errors.Is(err, stkterm.ErrHoldLimit):
+		return stkterm.ErrHoldLimit, true
+	case errors.Is(err, stkterm.ErrIdleLimit):
+		return stkterm.ErrIdleLimit, true
+	case errors.Is(err, stkterm.ErrHostShort):
+		return err, true
+	}
+	return nil, false
 }
 
 // silentWhy names the terminal's limit (by: its 10 s one when nil, or
