@@ -955,12 +955,20 @@ func settings(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[string]st
 	return commandLines(d, n, path, dst, "a mapping of command to its default value", "%XSYSTEMMODE", "a one-line value")
 }
 
-// CFUNTest is the +CFUN=? answer: the <fun> values taken (0, 1, 4 and
-// the manufacturer's), and <rst> 0-1 unless NoCFUNReset.
+// CFUNTest is the +CFUN=? answer: the <fun> values taken (0, 1, 4, the
+// manufacturer's modes and the reset <fun>s of vendor_restarts, u-blox's
+// 16, Fibocom's 15: TS 27.007 §8.2's test form lists every <fun> the set
+// form takes), and <rst> 0-1 unless NoCFUNReset.
 func (p Personality) CFUNTest() string {
 	funs := []int{0, 1, 4}
 	for f := range p.CFUNModes {
 		if !slices.Contains(funs, f) {
+			funs = append(funs, f)
+		}
+	}
+	for _, r := range p.VendorRestarts {
+		f, err := strconv.Atoi(strings.TrimPrefix(r, "AT+CFUN="))
+		if err == nil && !slices.Contains(funs, f) {
 			funs = append(funs, f)
 		}
 	}

@@ -449,6 +449,21 @@ func TestCFUNModes(t *testing.T) {
 	if got := n.CFUNTest(); got != "+CFUN: (0,1,4,20,21,30,31,40,41,44)" {
 		t.Errorf("nordic +CFUN=?: %q", got)
 	}
+	// The reset <fun>s a personality takes (vendor_restarts) are listed
+	// too: a host reads +CFUN=? to learn them (outside tester t213).
+	for name, want := range map[string]string{
+		"ublox-sara-r5": "+CFUN: (0,1,4,16),(0,1)",
+		"fibocom-l850":  "+CFUN: (0,1,4,15),(0,1)",
+		"sierra-em7511": "+CFUN: (0,1,4),(0,1)", // AT!RESET is no <fun>
+	} {
+		p, err := Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.CFUNTest(); got != want {
+			t.Errorf("%s +CFUN=?: %q, want %q", name, got, want)
+		}
+	}
 	if n.CFUNModes[41] != (CFUNMode{Card: "on", Read: 41}) || n.Settings["%XSYSTEMMODE"] != "1,0,1,0" || !n.NoCFUNReset {
 		t.Errorf("nordic: %+v %q %v", n.CFUNModes, n.Settings, n.NoCFUNReset)
 	}
