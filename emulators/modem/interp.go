@@ -43,6 +43,9 @@ func init() {
 			handlers[name] = cmdVendorRestart
 		}
 	}
+	for _, name := range at.VendorPowerDowns {
+		handlers[name] = cmdVendorPowerDown
+	}
 }
 
 // Commands lists the command names the interpreter implements (basic

@@ -525,3 +525,94 @@ func TestCommandNames(t *testing.T) {
 		}
 	}
 }
+
+// atLogAfter is at.log's modem lines ("<" ones, their text) from the
+// first one that is from on.
+func atLogAfter(r *rig, from string) []string {
+	var out []string
+	for _, l := range strings.Split(r.atlog.String(), "\n") {
+		_, text, ok := strings.Cut(l, "< ")
+		if !ok {
+			continue
+		}
+		if len(out) > 0 || text == from {
+			out = append(out, text)
+		}
+	}
+	return out
+}
+
+// TestVendorPowerDown: a personality's power-downs (power_downs) answer
+// OK, then its power-down URCs follow (a Quectel's POWERED DOWN after
+// +QPOWD's OK, UG96 Hardware Design §3.7.2.1; a u-blox's +CPWROFF none),
+// and the modem is off until its power comes back. Another vendor's is
+// answered as a command the modem lacks, the modem up (outside tester
+// t213: every power-down was a command the emulated modem lacked, and a
+// field log's POWERED DOWN went uncompared).
+func TestVendorPowerDown(t *testing.T) {
+	for _, name := range personality.Names() {
+		p, err := personality.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range at.VendorPowerDowns {
+			cmd := "AT" + v
+			t.Run(name+"/"+cmd, func(t *testing.T) {
+				r := newRigWith(t, p)
+				r.advance(t, 2*time.Second)
+				if !slices.Contains(p.PowerDowns, cmd) {
+					want, _ := r.c.Command("AT+XYZZY")
+					rsp, err := r.c.Command(cmd)
+					if err == nil || rsp == nil || want == nil || rsp.Final != want.Final {
+						t.Fatalf("%s: %+v, %v; want %+v, as to a command it lacks", cmd, rsp, err, want)
+					}
+					r.cmd(t, "AT") // up
+					return
+				}
+				r.cmd(t, cmd)
+				r.advance(t, 0)
+				if got, want := atLogAfter(r, "OK"), append([]string{"OK"}, p.PowerDownURCs...); !slices.Equal(got, want) {
+					t.Errorf("after %s: %q, want %q", cmd, got, want)
+				}
+				if _, err := atclientCommand(r, "AT", 200*time.Millisecond); !errors.Is(err, atclient.ErrTimeout) {
+					t.Fatalf("AT after %s: %v, want no answer", cmd, err)
+				}
+				r.loop.Do(func() {
+					if r.m.Powered() {
+						t.Errorf("powered after %s", cmd)
+					}
+					r.m.PowerOn()
+				})
+				r.advance(t, time.Minute)
+				r.cmd(t, "AT") // back with its power
+			})
+		}
+	}
+}
+
+// TestRestartSaysPowerDown: a personality's power-down URCs follow a
+// restart's OK too, before its boot URCs (a BG96's POWERED DOWN after
+// AT+CFUN=1,1, then RDY 5.9 s later: TinyGSM issue 157); without them
+// the OK is the last word before the boot.
+func TestRestartSaysPowerDown(t *testing.T) {
+	for _, name := range []string{"quectel-eg25", "generic"} {
+		t.Run(name, func(t *testing.T) {
+			p, err := personality.Load(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := newRigWith(t, p)
+			r.advance(t, 2*time.Second)
+			r.cmd(t, "AT+CFUN=1,1")
+			r.advance(t, time.Minute)
+			if _, err := r.c.WaitURC(p.BootURCs[0], 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			got := atLogAfter(r, "OK")
+			want := append(append([]string{"OK"}, p.PowerDownURCs...), p.BootURCs[0])
+			if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+				t.Errorf("after AT+CFUN=1,1: %q, want %q first", got, want)
+			}
+		})
+	}
+}

@@ -547,6 +547,8 @@ func (m *Modem) restart() {
 	m.emit(KindRestart, eventlog.F{})
 	m.powerDown(false)
 	m.st.restarting = true
+	boots := m.st.boots
+	m.afterAnswer(func() bool { return m.st.restarting && m.st.boots == boots }, nil)
 	m.st.typing = at.Splitter{}
 	m.st.restartT = m.afterFunc(m.o.RestartDelay, func() {
 		m.st.restarting = false
@@ -572,6 +574,44 @@ func cmdVendorRestart(m *Modem, c at.Command) error {
 	}
 	m.restart()
 	return nil
+}
+
+// cmdVendorPowerDown is a vendor's power-down command (at.VendorPowerDowns:
+// Quectel's +QPOWD, u-blox's +CPWROFF, SIMCom's +CPOWD), executed: the
+// OK goes out, then the personality's power-down URCs, and the modem is
+// off until its power comes back (PowerOn), as a module after a
+// power-down stays off until its power key or supply. Only those its
+// personality lists (power_downs); another is a command it lacks. The
+// event log shows the power going off ({on: false}) after the URCs.
+func cmdVendorPowerDown(m *Modem, c at.Command) error {
+	if !m.o.Personality.PowersDown(c) {
+		return errUnknown
+	}
+	m.afterAnswer(func() bool { return true }, m.PowerOff)
+	return nil
+}
+
+// afterAnswer sends the personality's power-down URCs once the command
+// taking the modem down has its final result (UG96 Hardware Design
+// §3.7.2.1: "OK", then "POWERED DOWN"), then runs then (if not nil): on
+// the same power, while still is true — a power cut or a boot since
+// (a restart's) leaves the modem nothing of that shutdown to say.
+func (m *Modem) afterAnswer(still func() bool, then func()) {
+	urcs, epoch := m.o.Personality.PowerDownURCs, m.st.epoch
+	if len(urcs) == 0 && then == nil {
+		return
+	}
+	m.loop.Post(func() {
+		if m.st.off || m.st.epoch != epoch || !still() {
+			return
+		}
+		for _, u := range urcs {
+			m.urc(u)
+		}
+		if then != nil {
+			then()
+		}
+	})
 }
 
 // bootWithURCs boots after power on or a restart and sends the

@@ -2226,7 +2226,7 @@ func (p *Plan) unmodelled() {
 				continue
 			}
 			name := urcName(e.Text)
-			own := slices.Concat(p.Dialect.BootURCs, p.Dialect.RefreshURCs, p.Dialect.CardGoneURCs, p.Dialect.CardBackURCs)
+			own := slices.Concat(p.Dialect.BootURCs, p.Dialect.RefreshURCs, p.Dialect.CardGoneURCs, p.Dialect.CardBackURCs, p.Dialect.PowerDownURCs)
 			key := name
 			switch {
 			case slices.Contains(registrationURCs, name) || slices.Contains(own, e.Text):

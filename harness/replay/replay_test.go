@@ -494,14 +494,16 @@ func TestModemManagerInit(t *testing.T) {
 	}
 }
 
-// TestEG25Restart: an EG25 restarted with +CFUN=1,1 sends RDY, +CFUN: 1,
-// +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE and +QIND: PB DONE — its
-// +QUSIM: 1 is the boot's, not a REFRESH — and, with echo off stored
-// (AT&W), does not echo the next command: the replay reproduces all six
+// TestEG25Restart: an EG25 restarted with +CFUN=1,1 says POWERED DOWN
+// going down (its power_down_urcs, as a BG96 does), then sends RDY,
+// +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE and +QIND: PB DONE —
+// its +QUSIM: 1 is the boot's, not a REFRESH — and, with echo off stored
+// (AT&W), does not echo the next command: the replay reproduces all seven
 // URCs and the silent echo.
 func TestEG25Restart(t *testing.T) {
 	log := `[0.000] > AT+CFUN=1,1
 [0.050] < OK
+[0.060] < POWERED DOWN
 [11.200] < RDY
 [12.900] < +CFUN: 1
 [13.000] < +CPIN: READY
@@ -512,10 +514,10 @@ func TestEG25Restart(t *testing.T) {
 [20.010] < +QCCID: 89330100005021044451
 [20.011] < OK
 `
-	manifest := orangeFixture("eg25-restart", "quectel-eg25", "host.log", "plain", 9)
+	manifest := orangeFixture("eg25-restart", "quectel-eg25", "host.log", "plain", 10)
 	res := replay(t, newFixture(t, "eg25-restart", map[string]string{"host.log": log, field.ManifestFile: manifest}))
-	if !res.OK || res.Compared[URCs] != 6 {
-		t.Fatalf("OK %v, %d URCs compared (want 6): %s\n%s", res.OK, res.Compared[URCs], res.Why, Report(res))
+	if !res.OK || res.Compared[URCs] != 7 {
+		t.Fatalf("OK %v, %d URCs compared (want 7): %s\n%s", res.OK, res.Compared[URCs], res.Why, Report(res))
 	}
 	all := strings.Join(res.Plan.Assumptions, "\n")
 	if !strings.Contains(all, "echo off stored") || strings.Contains(all, "REFRESH") {
@@ -1982,5 +1984,47 @@ func TestVendorRestartReplays(t *testing.T) {
 				t.Errorf("the replay sent %q for the restart, want %q", sent, played)
 			}
 		})
+	}
+}
+
+// TestPowerDownURCCompared: a BG96's POWERED DOWN after AT+CFUN=1,1's OK
+// (TinyGSM issue 157) is compared under a personality that says it going
+// down (quectel-eg25's power_down_urcs) and the fixture still reproduces;
+// under one that says nothing (ublox-sara-r5) it is left uncompared, as
+// one the emulated modem never sends (outside tester t213: every
+// power-down URC was uncompared).
+func TestPowerDownURCCompared(t *testing.T) {
+	for _, tc := range []struct {
+		personality string
+		compared    bool
+	}{
+		{"quectel-eg25", true},
+		{"ublox-sara-r5", false},
+	} {
+		t.Run(tc.personality, func(t *testing.T) {
+			dir := copyFixture(t, "bg96-tinygsm-restart-tries")
+			m := filepath.Join(dir, field.ManifestFile)
+			b, err := os.ReadFile(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(m, bytes.Replace(b, []byte("personality: quectel-eg25"), []byte("personality: "+tc.personality), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			plan, err := Plan(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := !plan.URCUncompared("POWERED DOWN"); got != tc.compared {
+				t.Errorf("POWERED DOWN compared: %v, want %v (uncompared %q)", got, tc.compared, plan.UncomparedURCs)
+			}
+			if !plan.URCUncompared(`+QIURC: "pdpdeact",1`) {
+				t.Errorf("the shutdown's +QIURC compared: %q", plan.UncomparedURCs)
+			}
+		})
+	}
+	res := replay(t, filepath.Join(corpus, "bg96-tinygsm-restart-tries"))
+	if !res.OK || res.Plan.URCUncompared("POWERED DOWN") {
+		t.Fatalf("OK %v, POWERED DOWN uncompared %v: %s\n%s", res.OK, res.Plan.URCUncompared("POWERED DOWN"), res.Why, Report(res))
 	}
 }

@@ -66,7 +66,17 @@ type Personality struct {
 	// of the codec's (at.VendorRestarts): a vendor's own, which another
 	// vendor's modem refuses as any command it lacks. None: +CFUN=1,1 alone.
 	VendorRestarts []string
-	CMEText        map[int]string // +CMEE=2 wording by code, over the 27.007 text
+	// PowerDowns are the power-down commands the modem takes, as sent
+	// ("AT+QPOWD"), each one of the codec's (at.VendorPowerDowns): any
+	// form but read and test answers OK and the modem goes off until its
+	// power comes back. None: it lacks them all, as any command it lacks.
+	PowerDowns []string
+	// PowerDownURCs are what the modem says unasked as it goes down,
+	// after the OK of a power-down command and of a restart, each one of
+	// the codec's (at.IsPowerDownURC): a Quectel's "POWERED DOWN". None:
+	// it goes down without a word, as a u-blox after +CPWROFF's OK.
+	PowerDownURCs []string
+	CMEText       map[int]string // +CMEE=2 wording by code, over the 27.007 text
 	// BootURCDelays, when given, is how long after the boot each of
 	// BootURCs comes, one for each, in their order: a real module's boot
 	// goes on for seconds (an A7670's PB DONE comes well after its
@@ -496,6 +506,8 @@ func (p Personality) clone() Personality {
 	q.CardBackURCs = slices.Clone(p.CardBackURCs)
 	q.Identify = slices.Clone(p.Identify)
 	q.VendorRestarts = slices.Clone(p.VendorRestarts)
+	q.PowerDowns = slices.Clone(p.PowerDowns)
+	q.PowerDownURCs = slices.Clone(p.PowerDownURCs)
 	q.CMEText = maps.Clone(p.CMEText)
 	q.TestAnswers = maps.Clone(p.TestAnswers)
 	q.CFUNModes = maps.Clone(p.CFUNModes) // CFUNMode holds scalars only
@@ -574,6 +586,10 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.Identify, err = patterns(d, v, k.Value)
 		case "vendor_restarts":
 			p.VendorRestarts, err = vendorRestarts(d, v, k.Value)
+		case "power_downs":
+			p.PowerDowns, err = powerDowns(d, v, k.Value)
+		case "power_down_urcs":
+			p.PowerDownURCs, err = powerDownURCs(d, v, k.Value)
 		case "restart_delay":
 			p.RestartDelay, err = duration(v)
 		case "timeouts":
@@ -760,6 +776,46 @@ func vendorRestarts(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, e
 		lines[i] = "AT" + v
 	}
 	return lines, nil
+}
+
+// powerDowns reads power_downs: command lines "AT" and the name of one of
+// the codec's power-downs (at.VendorPowerDowns), any case, kept as
+// "AT+QPOWD".
+func powerDowns(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
+	lines, err := strList(d, n, path)
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range lines {
+		name, ok := strings.CutPrefix(strings.ToUpper(strings.TrimSpace(l)), "AT")
+		if !ok || !slices.Contains(at.VendorPowerDowns[:], name) {
+			return nil, d.ErrAt(n.Content[i], yamlnode.Index(path, i), "%q: want one of the power-downs the AT codec knows (%s)", l, "AT"+strings.Join(at.VendorPowerDowns[:], ", AT"))
+		}
+		lines[i] = "AT" + name
+	}
+	return lines, nil
+}
+
+// powerDownURCs reads power_down_urcs: each one the codec knows for a
+// modem going down (at.IsPowerDownURC), which a host's AT client then
+// tells from an answer's lines.
+func powerDownURCs(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
+	urcs, err := strList(d, n, path)
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range urcs {
+		if !at.IsPowerDownURC(u) {
+			return nil, d.ErrAt(n.Content[i], yamlnode.Index(path, i), "%q: want one of the power-down URCs the AT codec knows (%s)", u, strings.Join(at.PowerDownURCs(), ", "))
+		}
+	}
+	return urcs, nil
+}
+
+// PowersDown reports whether the modem takes a parsed command as a
+// power-down: one of its power_downs, any form but read and test.
+func (p Personality) PowersDown(c at.Command) bool {
+	return c.Form != at.Read && c.Form != at.Test && slices.Contains(p.PowerDowns, "AT"+c.Name)
 }
 
 // Restarts reports whether the modem takes a restart command, a parsed

@@ -96,6 +96,9 @@ func TestErrors(t *testing.T) {
 		{base + "vendor_restarts: [\"AT+QPOWD\"]\n", `p.yaml:7:19: vendor_restarts[0]: "AT+QPOWD": want one of the restarts the AT codec knows (AT!RESET, `},
 		{base + "vendor_restarts: [\"!RESET\"]\n", `p.yaml:7:19: vendor_restarts[0]: "!RESET": want one of`},
 		{base + "vendor_restarts: \"AT!RESET\"\n", `p.yaml:7:18: vendor_restarts: want a list of strings`},
+		{base + "power_downs: [\"AT+CFUN=0\"]\n", `p.yaml:7:15: power_downs[0]: "AT+CFUN=0": want one of the power-downs the AT codec knows (AT+QPOWD, AT+CPWROFF, AT+CPOWD)`},
+		{base + "power_downs: [\"+QPOWD\"]\n", `p.yaml:7:15: power_downs[0]: "+QPOWD": want one of the power-downs`},
+		{base + "power_down_urcs: [RDY]\n", `p.yaml:7:19: power_down_urcs[0]: "RDY": want one of the power-down URCs the AT codec knows (^SHUTDOWN, NORMAL POWER DOWN, `},
 	}
 	for _, tc := range tests {
 		_, err := Parse("p.yaml", []byte(tc.yaml))
@@ -358,6 +361,51 @@ func TestVendorRestarts(t *testing.T) {
 	p, err := Parse("p.yaml", []byte("name: r\nbase: quectel-eg25\nvendor_restarts: [\" at+cfun=16 \"]\n"))
 	if err != nil || !slices.Equal(p.VendorRestarts, []string{"AT+CFUN=16"}) {
 		t.Errorf("vendor_restarts over a base: %q, %v", p.VendorRestarts, err)
+	}
+}
+
+// TestPowerDowns: a personality takes the power-downs it lists, in any
+// form but read and test, written in any case; the manuals' own
+// (quectel-eg25 +QPOWD then POWERED DOWN, ublox-sara-r5 +CPWROFF and no
+// URC) are the built-ins'.
+func TestPowerDowns(t *testing.T) {
+	q, err := Load("quectel-eg25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := Load("ublox-sara-r5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(q.PowerDownURCs, []string{"POWERED DOWN"}) || len(u.PowerDownURCs) != 0 {
+		t.Errorf("power_down_urcs: quectel %q, u-blox %q", q.PowerDownURCs, u.PowerDownURCs)
+	}
+	for _, tc := range []struct {
+		p    Personality
+		line string
+		want bool
+	}{
+		{q, "AT+QPOWD", true},
+		{q, "AT+QPOWD=1", true},
+		{q, "at+qpowd=0", true},
+		{q, "AT+QPOWD?", false},
+		{q, "AT+QPOWD=?", false},
+		{q, "AT+CPWROFF", false},
+		{u, "AT+CPWROFF", true},
+		{u, "AT+QPOWD", false},
+		{Generic(), "AT+QPOWD", false},
+	} {
+		cmds, err := at.Parse(tc.line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tc.p.PowersDown(cmds[0]); got != tc.want {
+			t.Errorf("%s takes %s as a power-down: %v, want %v", tc.p.Name, tc.line, got, tc.want)
+		}
+	}
+	p, err := Parse("p.yaml", []byte("name: r\nbase: generic\npower_downs: [\" at+cpowd \"]\npower_down_urcs: [NORMAL POWER DOWN]\n"))
+	if err != nil || !slices.Equal(p.PowerDowns, []string{"AT+CPOWD"}) || !slices.Equal(p.PowerDownURCs, []string{"NORMAL POWER DOWN"}) {
+		t.Errorf("power_downs over a base: %q %q, %v", p.PowerDowns, p.PowerDownURCs, err)
 	}
 }
 

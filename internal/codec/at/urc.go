@@ -154,6 +154,9 @@ func IsPowerURC(line string) bool { return slices.Contains(PowerURCs[:], line) }
 // the end of the power that boot follows.
 func IsPowerOnURC(line string) bool { return slices.Contains(PowerURCs[:powerOns], line) }
 
+// PowerDownURCs are the PowerURCs that say the modem is going down.
+func PowerDownURCs() []string { return slices.Clone(PowerURCs[powerOns:]) }
+
 // IsPowerDownURC reports one of PowerURCs that says the modem is going
 // down (POWERED DOWN, NORMAL POWER DOWN, ^SHUTDOWN): between a restart's
 // OK and its boot URC it is the shutdown's, not the boot's.
