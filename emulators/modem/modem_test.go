@@ -616,3 +616,64 @@ func TestRestartSaysPowerDown(t *testing.T) {
 		})
 	}
 }
+
+// TestCardKeptRestart: a restart of card_kept_restarts (u-blox's
+// +CFUN=15: the MT resets, its SIM not, UBX-13002752 §5.3) leaves the
+// card powered and its logical channels open — no reset, a +CSIM on the
+// channel still reaches it — while the MT's sessions end (a +CGLA on the
+// old one is refused); one that is not (u-blox's +CFUN=16) resets the
+// card and its channels with the MT. The restart event says which.
+func TestCardKeptRestart(t *testing.T) {
+	base, err := personality.Load("ublox-sara-r5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := base.Override("lara.yaml", []byte("vendor_restarts: [\"AT+CFUN=15\", \"AT+CFUN=16\"]\ncard_kept_restarts: [\"AT+CFUN=15\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		restart string
+		kept    bool
+	}{
+		{"AT+CFUN=15", true},
+		{"AT+CFUN=16", false},
+	} {
+		t.Run(tc.restart, func(t *testing.T) {
+			r := newRigWith(t, p)
+			r.advance(t, 2*time.Second)
+			got := r.cmd(t, `AT+CCHO="`+isdrAID+`"`)
+			if len(got) != 1 || got[0] != "+CCHO: 1" {
+				t.Fatalf("+CCHO: %q", got)
+			}
+			var resets int
+			r.loop.Do(func() { resets = r.card.resets })
+			r.cmd(t, tc.restart)
+			r.advance(t, time.Minute)
+			if _, err := r.c.WaitURC(p.BootURCs[0], 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			r.loop.Do(func() {
+				if d := r.card.resets - resets; d != map[bool]int{true: 0, false: 1}[tc.kept] {
+					t.Errorf("%d card resets after %s", d, tc.restart)
+				}
+			})
+			if _, err := r.c.Command(`AT+CGLA=1,10,"81CA005A00"`); err == nil {
+				t.Errorf("+CGLA on the MT's old session: answered")
+			}
+			// The card's channel 1 as the restart left it: open (a
+			// STATUS on it answers) or closed with the card's reset.
+			rsp, err := r.c.Command(`AT+CSIM=10,"81F2000000"`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if open := len(rsp.Lines) == 1 && !strings.HasSuffix(rsp.Lines[0], `6881"`); open != tc.kept {
+				t.Errorf("channel 1 after %s: %q, want open %v", tc.restart, rsp.Lines, tc.kept)
+			}
+			evs := r.log.Kind("restart")
+			if len(evs) != 1 || (evs[0].Get("card_kept") == true) != tc.kept {
+				t.Errorf("restart events %v", evs)
+			}
+		})
+	}
+}

@@ -319,7 +319,7 @@ func (m *Modem) PowerOn() {
 	m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
 	m.st.rtc = rtc{}
 	m.emit(KindPower, eventlog.F{"on": true})
-	m.bootWithURCs()
+	m.bootWithURCs(false)
 }
 
 // Powered reports whether the modem has power (false between PowerOff and
@@ -356,7 +356,12 @@ func (m *Modem) dropHeldRefresh() {
 
 // powerDown detaches, stops the toolkit and powers the card off; a
 // restart does it without a word (report false): the stack is going down.
-func (m *Modem) powerDown(report bool) {
+func (m *Modem) powerDown(report bool) { m.stackDown(report, false) }
+
+// stackDown is powerDown, the card left powered, its channels open, when
+// keepCard (a restart of card_kept_restarts: the MT resets, the SIM not):
+// the MT's sessions end all the same.
+func (m *Modem) stackDown(report, keepCard bool) {
 	m.dropHeldRefresh()
 	if report {
 		m.detach()
@@ -370,6 +375,10 @@ func (m *Modem) powerDown(report bool) {
 	if m.st.cardOn {
 		if s := m.getSTK(); s != nil {
 			s.Stop()
+		}
+		if keepCard {
+			m.st.channels = map[int]bool{}
+			return
 		}
 		m.o.Card.PowerOff()
 	}
@@ -476,7 +485,7 @@ func cmdCFUN(m *Modem, c at.Command) error {
 	}
 	fun, rst := v[0], v[1]
 	if len(c.Args) == 1 && p.Restarts(c) {
-		m.restart() // a vendor's reset <fun> (u-blox's 16, Fibocom's 15)
+		m.restartKeeping(p.KeepsCard(c)) // a vendor's reset <fun> (u-blox's 16, Fibocom's 15)
 		return nil
 	}
 	mode, vendor := p.CFUNModes[fun]
@@ -543,9 +552,20 @@ func cfunState(from int, mode personality.CFUNMode) int {
 // restart is +CFUN=1,1: the OK goes out first, then the modem is silent for
 // RestartDelay and comes back with RDY, as vendors do, its settings and
 // +CGDCONT contexts back to their defaults.
-func (m *Modem) restart() {
-	m.emit(KindRestart, eventlog.F{})
-	m.powerDown(false)
+func (m *Modem) restart() { m.restartKeeping(false) }
+
+// restartKeeping is restart, the card kept powered through it when
+// keepCard (card_kept_restarts): the MT boots again and initialises it
+// without a reset, as after an eUICC's own (no ATR), its channels as
+// they were.
+func (m *Modem) restartKeeping(keepCard bool) {
+	f := eventlog.F{}
+	warm := keepCard && m.st.cardOn
+	if warm {
+		f["card_kept"] = true
+	}
+	m.emit(KindRestart, f)
+	m.stackDown(false, warm)
 	m.st.restarting = true
 	boots := m.st.boots
 	m.afterAnswer(func() bool { return m.st.restarting && m.st.boots == boots }, nil)
@@ -559,7 +579,7 @@ func (m *Modem) restart() {
 		// A reboot comes up in automatic selection, as a power cycle
 		// does: +COPS=1/2 / +CGATT=0 last until then.
 		m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
-		m.bootWithURCs()
+		m.bootWithURCs(warm)
 	})
 }
 
@@ -621,7 +641,10 @@ func (m *Modem) afterAnswer(still func() bool, then func()) {
 // ones only with a card. Under boot_urc_delays each comes that long after
 // the boot; the card is read at once all the same (what a host asks
 // meanwhile finds it ready, as the emulated modem has no busy SIM state).
-func (m *Modem) bootWithURCs() {
+//
+// warm boots with the card kept powered (restartKeeping): initialised
+// without a reset.
+func (m *Modem) bootWithURCs(warm bool) {
 	m.st.boots++
 	urcs := m.o.Personality.BootURCs
 	first := slices.IndexFunc(urcs, personality.CardStateURC)
@@ -632,7 +655,7 @@ func (m *Modem) bootWithURCs() {
 	for ; i < first && m.bootURCDelay(i) == 0; i++ {
 		m.urc(urcs[i])
 	}
-	m.bootThen(func() { m.bootURCsFrom(i, 0) })
+	m.bootCard(warm, false, func() { m.bootURCsFrom(i, 0) })
 }
 
 // bootURCDelay is how long after the boot boot URC i comes.

@@ -66,6 +66,13 @@ type Personality struct {
 	// of the codec's (at.VendorRestarts): a vendor's own, which another
 	// vendor's modem refuses as any command it lacks. None: +CFUN=1,1 alone.
 	VendorRestarts []string
+	// CardKeptRestarts are those of VendorRestarts after which the card
+	// keeps its power and its logical channels: the MT resets, the SIM
+	// not (u-blox's +CFUN=15, a silent reset "without reset of the SIM
+	// card" where 16 resets it too, u-blox AT commands manual
+	// UBX-13002752 §5.3). The MT's sessions (+CCHO's ids) end all the
+	// same. None: every restart resets the card with the MT.
+	CardKeptRestarts []string
 	// PowerDowns are the power-down commands the modem takes, as sent
 	// ("AT+QPOWD"), each one of the codec's (at.VendorPowerDowns): any
 	// form but read and test answers OK and the modem goes off until its
@@ -506,6 +513,7 @@ func (p Personality) clone() Personality {
 	q.CardBackURCs = slices.Clone(p.CardBackURCs)
 	q.Identify = slices.Clone(p.Identify)
 	q.VendorRestarts = slices.Clone(p.VendorRestarts)
+	q.CardKeptRestarts = slices.Clone(p.CardKeptRestarts)
 	q.PowerDowns = slices.Clone(p.PowerDowns)
 	q.PowerDownURCs = slices.Clone(p.PowerDownURCs)
 	q.CMEText = maps.Clone(p.CMEText)
@@ -586,6 +594,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.Identify, err = patterns(d, v, k.Value)
 		case "vendor_restarts":
 			p.VendorRestarts, err = vendorRestarts(d, v, k.Value)
+		case "card_kept_restarts":
+			p.CardKeptRestarts, err = vendorRestarts(d, v, k.Value)
 		case "power_downs":
 			p.PowerDowns, err = powerDowns(d, v, k.Value)
 		case "power_down_urcs":
@@ -706,6 +716,11 @@ func (p Personality) check(d *yamlnode.Decoder, root *yaml.Node) error {
 	if c := p.ICCIDCommand; len(c) < 2 || !strings.ContainsRune("+!$%#^", rune(c[0])) || strings.ToUpper(c) != c {
 		return d.ErrAt(at("iccid_command"), "", "iccid_command %q: want an upper-case extended command such as +CCID", c)
 	}
+	for _, r := range p.CardKeptRestarts {
+		if !slices.Contains(p.VendorRestarts, r) {
+			return d.ErrAt(at("card_kept_restarts"), "card_kept_restarts", "%s: not one of vendor_restarts %q: want a restart the modem takes", r, p.VendorRestarts)
+		}
+	}
 	return nil
 }
 
@@ -810,6 +825,26 @@ func powerDownURCs(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, er
 		}
 	}
 	return urcs, nil
+}
+
+// KeepsCard reports a parsed command the modem takes as a restart that
+// leaves the card powered, its channels open (card_kept_restarts).
+func (p Personality) KeepsCard(c at.Command) bool {
+	v := at.VendorRestart(c)
+	return v != "" && slices.Contains(p.CardKeptRestarts, "AT"+v)
+}
+
+// ResetsCard is at.ResetsCard under this modem: a command line after
+// which no logical channel of its card is open, but for a restart it
+// keeps the card through (card_kept_restarts), which ends the MT's
+// sessions and leaves the card's channels as they were.
+func (p Personality) ResetsCard(cmds []at.Command) bool {
+	for _, c := range cmds {
+		if !p.KeepsCard(c) && at.ResetsCard([]at.Command{c}) {
+			return true
+		}
+	}
+	return false
 }
 
 // PowersDown reports whether the modem takes a parsed command as a

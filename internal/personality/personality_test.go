@@ -96,6 +96,8 @@ func TestErrors(t *testing.T) {
 		{base + "vendor_restarts: [\"AT+QPOWD\"]\n", `p.yaml:7:19: vendor_restarts[0]: "AT+QPOWD": want one of the restarts the AT codec knows (AT!RESET, `},
 		{base + "vendor_restarts: [\"!RESET\"]\n", `p.yaml:7:19: vendor_restarts[0]: "!RESET": want one of`},
 		{base + "vendor_restarts: \"AT!RESET\"\n", `p.yaml:7:18: vendor_restarts: want a list of strings`},
+		{base + "card_kept_restarts: [\"AT+CFUN=15\"]\n", `p.yaml:7:21: card_kept_restarts: AT+CFUN=15: not one of vendor_restarts []: want a restart the modem takes`},
+		{base + "card_kept_restarts: [\"AT+QPOWD\"]\n", `p.yaml:7:22: card_kept_restarts[0]: "AT+QPOWD": want one of the restarts the AT codec knows`},
 		{base + "power_downs: [\"AT+CFUN=0\"]\n", `p.yaml:7:15: power_downs[0]: "AT+CFUN=0": want one of the power-downs the AT codec knows (AT+QPOWD, AT+CPWROFF, AT+CPOWD)`},
 		{base + "power_downs: [\"+QPOWD\"]\n", `p.yaml:7:15: power_downs[0]: "+QPOWD": want one of the power-downs`},
 		{base + "power_down_urcs: [RDY]\n", `p.yaml:7:19: power_down_urcs[0]: "RDY": want one of the power-down URCs the AT codec knows (^SHUTDOWN, NORMAL POWER DOWN, `},
@@ -361,6 +363,52 @@ func TestVendorRestarts(t *testing.T) {
 	p, err := Parse("p.yaml", []byte("name: r\nbase: quectel-eg25\nvendor_restarts: [\" at+cfun=16 \"]\n"))
 	if err != nil || !slices.Equal(p.VendorRestarts, []string{"AT+CFUN=16"}) {
 		t.Errorf("vendor_restarts over a base: %q, %v", p.VendorRestarts, err)
+	}
+}
+
+// TestPersonalityResetsCard: a restart the personality keeps the card
+// through (card_kept_restarts, u-blox's +CFUN=15 without the SIM's
+// reset, UBX-13002752 §5.3) ends no channel of its card; its other
+// restarts, +CFUN=1,1, <fun> 0 and any other line are as at.ResetsCard
+// says, whatever the modem.
+func TestPersonalityResetsCard(t *testing.T) {
+	base, err := Load("ublox-sara-r5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lara, err := base.Override("lara.yaml", []byte("vendor_restarts: [\"AT+CFUN=15\", \"AT+CFUN=16\"]\ncard_kept_restarts: [\" at+cfun=15\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(lara.CardKeptRestarts, []string{"AT+CFUN=15"}) {
+		t.Errorf("card_kept_restarts: %q", lara.CardKeptRestarts)
+	}
+	fibocom, err := Load("fibocom-l850")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		p    Personality
+		line string
+		want bool
+	}{
+		{lara, "AT+CFUN=15", false},
+		{lara, "ATE0;+CFUN=15", false},
+		{lara, "AT+CFUN=16", true},
+		{lara, "AT+CFUN=1,1", true},
+		{lara, "AT+CFUN=0", true},
+		{lara, "AT+CFUN=15;+CFUN=0", true},
+		{lara, "AT+CFUN=4", false},
+		{fibocom, "AT+CFUN=15", true}, // the whole module resets
+		{Generic(), "AT+CFUN=15", true},
+	} {
+		cmds, err := at.Parse(tc.line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tc.p.ResetsCard(cmds); got != tc.want {
+			t.Errorf("%s: ResetsCard(%s) = %v, want %v", tc.p.Name, tc.line, got, tc.want)
+		}
 	}
 }
 

@@ -108,7 +108,10 @@ func GoesDown(c Command) bool {
 // its UICC with it), a vendor's restart (VendorRestarts: the MT resets,
 // its channels with it) or <fun> 0 (minimum functionality, in which
 // modems power the UICC down). A reader of a trace ends what it followed
-// on the card's channels there, as it does at a boot URC.
+// on the card's channels there, as it does at a boot URC. Whatever the
+// modem: u-blox's +CFUN=15 resets the MT and keeps its SIM (u-blox AT
+// commands manual UBX-13002752 §5.3), which only a reader that knows the
+// modem can tell (the personality's card_kept_restarts).
 func ResetsCard(cmds []Command) bool {
 	for _, c := range cmds {
 		if VendorRestart(c) != "" {
