@@ -205,21 +205,20 @@ func (h *host) flush() {
 
 // answered takes a line the modem sent: a final result ends the command
 // that awaited one, as the log readers pair them. An OK to a restart
-// (at.Restarts) and a power URC (at.IsPowerURC) are the modem's boot,
-// which loads the profile AT&W stored (V.250 §6.1.1): under a stored
-// ATV0 its lines end with a CR alone from there.
+// (at.Restarts) is the modem's boot, which loads the profile AT&W stored
+// (V.250 §6.1.1): under a stored ATV0 its lines end with a CR alone from
+// there, its boot URC's too. (A power cut's boot is drain's, at the power
+// event; a boot URC boots nothing: the boot came before it.)
 func (h *host) answered(l string) {
-	boot := at.IsPowerURC(l)
 	if len(h.open) > 0 && finalResult(l, h.modes) {
 		v := l
 		if d, ok := at.NumericResult(l); ok && !h.modes.Verbose {
 			v = d
 		}
-		boot = boot || v == "OK" && at.Restarts(h.open[0].line)
+		if v == "OK" && at.Restarts(h.open[0].line) {
+			h.modes = h.modes.After("ATZ")
+		}
 		h.open = h.open[1:]
-	}
-	if boot {
-		h.modes = h.modes.After("ATZ")
 	}
 	if at.IsPowerOnURC(l) {
 		h.lostWithPower()
@@ -302,6 +301,7 @@ func (h *host) send(line string) ([]string, error) {
 	}
 	c := &openCommand{line: line, at: h.lines}
 	h.open = append(h.open, c)
+	before := h.modes
 	echo := h.modes.Echo          // E applies after the line's own echo
 	h.modes = h.modes.After(line) // V applies to the line's own result already
 	if _, err := io.WriteString(h.tty, line+"\r"); err != nil {
@@ -322,6 +322,11 @@ func (h *host) send(line string) ([]string, error) {
 			c.off = "'s AT port was hung"
 		}
 	})
+	if c.off != "" {
+		// Not taken in: the line sets nothing (a restarting modem boots
+		// with the stored profile all the same).
+		h.modes = before
+	}
 	if echo && c.off == "" {
 		// A/ runs at its "/" and is echoed so; the CR sent after it
 		// ends an empty line, which is not echoed.

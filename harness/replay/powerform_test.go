@@ -11,29 +11,39 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
-// TestHostFormAfterPowerCut: the replay's own power cut (a manifest's
-// power_cut) boots the host's modes where the modem comes back on, as a
-// power URC or a restart's OK does: the modem loads the profile AT&W
-// stored (V.250 §6.1.1), whose ATV0 ends its lines with a CR alone — a
-// Sierra with no boot URC to say so, and a generic modem whose RDY
-// itself comes so ended. The host reads the final result of the command
-// after the boot; with no ATV0 stored the words come back.
-func TestHostFormAfterPowerCut(t *testing.T) {
+// TestHostFormAtEachBoot: the host's modes boot where the modem does —
+// a power cut's power-on (its event), a restart's OK (the command) — and
+// nowhere else: the modem loads the profile AT&W stored at its boot
+// (V.250 §6.1.1), not at the boot URC that may follow it later. A
+// stored ATV0 answers the command after the boot in digits whether or
+// not the personality sends a boot URC (sierra-em7511 sends none; the
+// generic modem's RDY). A line sent while the modem restarts is one it
+// never took in, so it changes nothing the host reads after the boot.
+// With no ATV0 stored the words come back.
+func TestHostFormAtEachBoot(t *testing.T) {
 	for _, tc := range []struct {
 		name, personality string
-		stored            bool
+		cut               bool     // a power cut at 20 s, else the restart below
+		stored            bool     // ATV0 stored (AT&W) before ATV1
+		restart           []string // sent after them
 		final             string
 	}{
-		{"sierra-em7511, ATV0 stored", "sierra-em7511", true, "0"},
-		{"generic, ATV0 stored", "generic", true, "0"},
-		{"sierra-em7511, nothing stored", "sierra-em7511", false, "OK"},
+		{"sierra-em7511, power cut, nothing stored", "sierra-em7511", true, false, nil, "OK"},
+		{"sierra-em7511, power cut", "sierra-em7511", true, true, nil, "0"},
+		{"generic, power cut", "generic", true, true, nil, "0"},
+		{"sierra-em7511, +CFUN=1,1", "sierra-em7511", false, true, []string{"AT+CFUN=1,1"}, "0"},
+		{"generic, +CFUN=1,1", "generic", false, true, []string{"AT+CFUN=1,1"}, "0"},
+		{"sierra-em7511, ATV1 while restarting", "sierra-em7511", false, true, []string{"AT!RESET", "ATV1"}, "0"},
+		{"generic, ATV1 while restarting", "generic", false, true, []string{"AT+CFUN=1,1", "ATV1"}, "0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := scenario.Parse(fixtures.DefaultScenarioName, fixtures.DefaultScenario)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.Faults = append(s.Faults, scenario.Fault{Kind: scenario.PowerCut, Event: scenario.PowerCutAt, From: 20 * time.Second, Off: 5 * time.Second})
+			if tc.cut {
+				s.Faults = append(s.Faults, scenario.Fault{Kind: scenario.PowerCut, Event: scenario.PowerCutAt, From: 20 * time.Second, Off: 5 * time.Second})
+			}
 			r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: t.TempDir(), Capture: capture.Tap, NoHost: true, Personality: tc.personality})
 			if err != nil {
 				t.Fatal(err)
@@ -49,12 +59,12 @@ func TestHostFormAfterPowerCut(t *testing.T) {
 			if tc.stored {
 				lines = []string{"ATV0", "AT&W", "ATV1"}
 			}
-			for _, l := range lines {
+			for _, l := range append(lines, tc.restart...) {
 				if _, err := h.send(l); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if err := h.until(60 * time.Second); err != nil {
+			if err := h.until(r.Now() + 60*time.Second); err != nil {
 				t.Fatal(err)
 			}
 			got, err := h.send("AT+CSQ")
@@ -62,7 +72,7 @@ func TestHostFormAfterPowerCut(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(got) == 0 || got[len(got)-1] != tc.final || len(h.open) != 0 {
-				t.Errorf("AT+CSQ after the power cut: %q (open %d), want its final %s\n%s", got, len(h.open), tc.final, log.String())
+				t.Errorf("AT+CSQ after the boot: %q (open %d), want its final %s\n%s", got, len(h.open), tc.final, log.String())
 			}
 		})
 	}
