@@ -653,14 +653,23 @@ func (fs *Facts) detachedBefore(o Obs) bool {
 	return slices.ContainsFunc(fs.hostDetaches, func(d Obs) bool { return !d.After(o) })
 }
 
-// BootMark reports a modem line that marks its boot: a power-on URC of
-// the codec's one list (at.IsPowerOnURC: RDY, *ATREADY: 1, Cinterion's
-// ^SYSSTART, whatever the personality), or the first of a personality's
-// boot URCs (bootURCs) when it is not the card's state (a u-blox's
-// +CPIN: READY is also a PIN entry's). A power-down URC (^SHUTDOWN,
-// POWERED DOWN) is none: the boot it ends in is counted at its own URC.
+// PowerOnMark reports a modem line that says it came up, as a log that
+// opens at power-on shows it: a power-on URC of the codec's one list
+// (at.IsPowerOnURC: RDY, *ATREADY: 1, Cinterion's ^SYSSTART, whatever
+// the personality), or the first of a personality's boot URCs
+// (bootURCs), whatever it is — a u-blox's +CPIN: READY too, which
+// before the host's first answer is no PIN entry's.
+func PowerOnMark(text string, bootURCs []string) bool {
+	return atcodec.IsPowerOnURC(text) || len(bootURCs) > 0 && text == bootURCs[0]
+}
+
+// BootMark reports a modem line that marks its boot anywhere in a log:
+// a PowerOnMark that is not the card's state (personality.CardStateURC:
+// a u-blox's +CPIN: READY is also a PIN entry's). A power-down URC
+// (^SHUTDOWN, POWERED DOWN) is none: the boot it ends in is counted at
+// its own URC.
 func BootMark(text string, bootURCs []string) bool {
-	return atcodec.IsPowerOnURC(text) || len(bootURCs) > 0 && text == bootURCs[0] && !strings.HasPrefix(text, "+CPIN:") && !strings.HasPrefix(text, "+QUSIM:")
+	return PowerOnMark(text, bootURCs) && !personality.CardStateURC(text)
 }
 
 // switchWindow bounds how soon after a lost registration the card's new
@@ -1472,7 +1481,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// modems (+QUSIM: 1, +CPIN: READY): shortly after a restart
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
-			powerOn := atcodec.IsPowerOnURC(e.Text) || len(bootURCs) > 0 && e.Text == bootURCs[0]
+			powerOn := PowerOnMark(e.Text, bootURCs)
 			booted := BootMark(e.Text, bootURCs)
 			if booted && selfBoot == nil && len(fs.Restarts) == 0 && opened {
 				// The first boot no command asked for, before any restart:

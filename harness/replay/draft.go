@@ -676,17 +676,15 @@ func bootURCsOf(name string) []string {
 }
 
 // beforeReady reports a command sent before the module was up: no
-// command before it got more than its echo, and either a boot URC of a
-// known personality or a power-on URC (at.IsPowerOnURC: RDY, *ATREADY:
-// 1, ^SYSSTART) comes before any that does, or one does later and no
-// host gave up on this one — as field.Facts reads the power-on such a
-// log opens with (PreBoot, Unready).
+// command before it got more than its echo, and a power-on mark
+// (field.PowerOnMark, under any built-in personality's boot URCs: the
+// draft reads the logs before one is settled) comes before any that
+// does, or one does later and no host gave up on this one — as
+// field.Facts reads the power-on such a log opens with (PreBoot,
+// Unready).
 func beforeReady(t *fieldlog.Transcript, k int) bool {
-	boots := map[string]bool{}
-	for _, p := range personality.Builtin() {
-		if len(p.BootURCs) > 0 {
-			boots[p.BootURCs[0]] = true
-		}
+	poweredOn := func(text string) bool {
+		return slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool { return field.PowerOnMark(text, p.BootURCs) })
 	}
 	answered := func(j int) bool {
 		return slices.ContainsFunc(t.Answer(j), func(a fieldlog.Entry) bool { return a.Role != fieldlog.Echo })
@@ -699,7 +697,7 @@ func beforeReady(t *fieldlog.Transcript, k int) bool {
 			// Unready, outside tester sw103).
 			_, gaveUp := gaveUpOn(t, k)
 			return j > k && (!gaveUp || t.Format == fieldlog.Zephyr)
-		case j > k && e.Role == fieldlog.URC && (at.IsPowerOnURC(e.Text) || boots[e.Text]):
+		case j > k && e.Role == fieldlog.URC && poweredOn(e.Text):
 			return true
 		}
 	}

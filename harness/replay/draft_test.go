@@ -743,3 +743,33 @@ func TestDraftWarnsOfTypographicQuotes(t *testing.T) {
 		t.Errorf("warnings %q, want one at host.log:1", d.Warnings)
 	}
 }
+
+// TestBeforeReady: a command left unanswered before a power-on mark is
+// a host polling a module not up yet — the codec's power-on URCs, and
+// the first boot URC of any built-in personality, a u-blox's
+// +CPIN: READY too (field.PowerOnMark) — while a later boot URC
+// (SMS DONE, +QUSIM: 1) or a power-down says nothing of the power-on.
+// The transcripts are built, not read: a reader takes a log ending in
+// an unanswered command for a cut one.
+func TestBeforeReady(t *testing.T) {
+	for _, tc := range []struct {
+		urc  string
+		want bool
+	}{
+		{"RDY", true},
+		{"*ATREADY: 1", true},
+		{"^SYSSTART", true},
+		{"+CPIN: READY", true}, // ublox-sara-r5's first boot URC
+		{"SMS DONE", false},
+		{"+QUSIM: 1", false},
+		{"POWERED DOWN", false},
+	} {
+		tr := &fieldlog.Transcript{File: "host.log", Format: fieldlog.Plain, Entries: []fieldlog.Entry{
+			{Line: 1, Dir: fieldlog.Host, Role: fieldlog.Command, Text: "AT", Cmd: -1},
+			{Line: 2, Dir: fieldlog.Modem, Role: fieldlog.URC, Text: tc.urc, Cmd: -1},
+		}}
+		if got := beforeReady(tr, 0); got != tc.want {
+			t.Errorf("AT, then %q: beforeReady = %v, want %v", tc.urc, got, tc.want)
+		}
+	}
+}
