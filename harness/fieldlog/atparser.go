@@ -36,12 +36,7 @@ func readATParser(file string, lines []string) (*Transcript, error) {
 	streams := serialLines{}
 	send, receive := 0, 0 // bytes a header announced, not yet shown
 	seen := false
-	for i, l := range lines {
-		n := i + 1
-		l = strings.TrimRight(l, "\r")
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
+	for n, l := range textRows(lines) {
 		m := atpStamp.FindStringSubmatch(l)
 		if m == nil {
 			return nil, errAt(file, n, "an AT parser trace line without its stamp (\"[2024-01-22_11:53:06:302]\"): %q", clip(l))

@@ -68,12 +68,7 @@ func readDocklight(file string, lines []string) (*Transcript, error) {
 	var stamps []stamp
 	var datas []string // each row's data as written
 	var cols []int     // and the column before it on its line
-	for i, l := range lines {
-		n := i + 1
-		l = strings.TrimRight(l, "\r")
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
+	for n, l := range textRows(lines) {
 		if m := docklightHeader.FindStringSubmatch(l); m != nil {
 			switch up := strings.ToUpper(m[1]); up {
 			case "", "HEX", "ASCII":

@@ -26,12 +26,7 @@ func readEWF(file string, lines []string) (*Transcript, error) {
 	var recs []record
 	streams := serialLines{}
 	seen := false
-	for i, l := range lines {
-		n := i + 1
-		l = strings.TrimRight(l, "\r")
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
+	for n, l := range textRows(lines) {
 		m := ewfLine.FindStringSubmatch(l)
 		if m == nil {
 			if strings.HasPrefix(l, "[SEND][") || strings.HasPrefix(l, "[RECV][") {

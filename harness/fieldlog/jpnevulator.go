@@ -51,12 +51,7 @@ type jpnRow struct {
 func readJpnevulator(file string, lines []string) (*Transcript, error) {
 	var chunks []jpnChunk
 	timed := false
-	for i, l := range lines {
-		n := i + 1
-		l = strings.TrimRight(l, "\r")
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
+	for n, l := range textRows(lines) {
 		if m := jpnHeaderTimed.FindStringSubmatch(l); m != nil {
 			t, _, ok := parseStamp(m[1])
 			if !ok {

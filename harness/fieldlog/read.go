@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"iter"
 	"os"
 	"regexp"
 	"slices"
@@ -455,6 +456,24 @@ func formatList() string {
 		s = append(s, string(f))
 	}
 	return strings.Join(s, ", ")
+}
+
+// textRows are the non-blank lines of lines, each with its line number
+// (from 1) and without the CRs it ends with (a capture's CR CR LF): the
+// lines a serial dump's reader (Docklight, jpnevulator, strace, EWF, AT
+// parser) reads, blank ones being no data in any of them.
+func textRows(lines []string) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		for i, l := range lines {
+			l = strings.TrimRight(l, "\r")
+			if strings.TrimSpace(l) == "" {
+				continue
+			}
+			if !yield(i+1, l) {
+				return
+			}
+		}
+	}
 }
 
 // splitLines cuts data into lines (LF, CR LF: LogText has made CR-only

@@ -117,12 +117,7 @@ func readStrace(file string, lines []string) (*Transcript, error) {
 	opened := map[string]string{}      // descriptor → device path, from open calls
 	gen := map[string]int{}            // descriptor → opens and closes seen
 	var clk straceClock
-	for i, l := range lines {
-		n := i + 1
-		l = strings.TrimRight(l, "\r")
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
+	for n, l := range textRows(lines) {
 		h := straceHead.FindStringSubmatch(strings.TrimLeft(l, " "))
 		pid, body := h[1]+h[2], h[4]
 		if strings.HasPrefix(body, "---") || strings.HasPrefix(body, "+++") || strings.HasPrefix(body, "strace: ") {
