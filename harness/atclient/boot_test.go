@@ -3,6 +3,7 @@ package atclient
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -55,20 +56,33 @@ func TestLoneBootURC(t *testing.T) {
 		{"a reset asked longer ago than a restart takes", map[string]string{"ATE0": "ATE0" + echoed, "AT+CFUN=4": ok, "AT+CSQ": rdy, "AT+CEREG?": "\r\n+CEREG: 2,1\r\n" + ok},
 			[]string{"ATE0", "AT+CFUN=4", "", "AT+CSQ"}, cereg, nil,
 			"RDY was no restart: +CEREG: 2,1; kept as a URC", "ATE0|AT+CFUN=4|AT+CSQ|AT+CEREG?"},
+		// The window is of running time: a stop as long is not counted.
+		{"a reset asked, then the process stopped as long as a restart takes", map[string]string{"ATE0": "ATE0" + echoed, "AT+CFUN=4": ok, "AT+CSQ": rdy, "AT+CEREG?": "\r\n+CEREG: 2,1\r\n" + ok},
+			[]string{"ATE0", "AT+CFUN=4", "stop", "AT+CSQ"}, cereg, []string{"RDY"}, "", "ATE0|AT+CFUN=4|AT+CSQ|ATE0"},
 		{"nothing can check it", map[string]string{"AT+CSQ": rdy},
 			[]string{"AT+CSQ"}, nil, []string{"RDY"}, "", "AT+CSQ|ATE0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var trace syncBuf
 			setUp := func(do func(string) (*Response, error)) error { _, err := do("ATE0"); return err }
-			opts := []Option{WithTrace(&trace), WithTimeout(time.Second), WithSetUp(setUp, "RDY")}
+			// The wall clock moved on past the restart window, and the
+			// time the process could not run meanwhile: no sleep.
+			var ahead atomic.Int64
+			stopped := &heldStall{}
+			moveOn := func(c *Client) { c.wallNow = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) } }
+			opts := []Option{WithTrace(&trace), WithTimeout(time.Second), WithSetUp(setUp, "RDY"), WithStalls(stopped), moveOn}
 			if tc.check != nil {
 				opts = append(opts, WithBootCheck(tc.check))
 			}
 			c, s := newScript(t, tc.answers, opts...)
 			for _, cmd := range tc.cmds {
-				if cmd == "" { // past the restart window (the client's timeout)
-					time.Sleep(1100 * time.Millisecond)
+				switch cmd {
+				case "": // past the restart window (the client's timeout)
+					ahead.Add(int64(1100 * time.Millisecond))
+					continue
+				case "stop": // as long, the process stopped
+					ahead.Add(int64(1100 * time.Millisecond))
+					stopped.d.Add(int64(1100 * time.Millisecond))
 					continue
 				}
 				c.Command(cmd)
@@ -128,3 +142,8 @@ func TestBootVerdict(t *testing.T) {
 		}
 	}
 }
+
+// heldStall is a stall meter a test adds stops to.
+type heldStall struct{ d atomic.Int64 }
+
+func (h *heldStall) Stalled() time.Duration { return time.Duration(h.d.Load()) }

@@ -290,6 +290,9 @@ type Client struct {
 	reconnect time.Duration
 	trace     io.Writer
 	now       func() time.Time
+	// wallNow is the wall clock the restart windows are read by
+	// (time.Now; a test moves it on past one).
+	wallNow func() time.Time
 
 	cmdMu sync.Mutex // one command line in flight
 	wbuf  []byte     // the line write sends; cmdMu held
@@ -369,15 +372,15 @@ type Client struct {
 	boots     int
 	// A boot URC in a live session waits for its check (WithBootCheck):
 	// suspect is that URC, checked is closed once the check decided.
-	// askedAt: when the host sent a reset, zero once a boot sign came
-	// after it; backAt: when the port last came back, bootSince whether
-	// a boot URC came since (the first is that restart's). Either counts
-	// for the restart window only (bootURC).
+	// asked: the restart window from the reset the host last sent, the
+	// zero Wait once a boot sign came after it; back: the window from
+	// the port's last coming back, bootSince whether a boot URC came
+	// since (the first is that restart's). Both of running time, as the
+	// client's other bounds (restartWindow); read by bootURC only.
 	bootCheck                func() BootCheck
 	suspect                  string
 	checked                  chan struct{}
-	askedAt                  time.Time
-	backAt                   time.Time
+	asked, back              stall.Wait
 	bootSince                bool
 	booted                   string
 	setUpReopens, setUpBoots int
@@ -464,7 +467,7 @@ func Open(path string, opts ...Option) (*Client, error) {
 // New starts a client on a port. Close closes the port.
 func New(p transport.Port, opts ...Option) *Client {
 	c := &Client{
-		port: p, timeout: 5 * time.Second, stalls: stall.Default(), urcSig: make(chan struct{}), upSig: make(chan struct{}),
+		port: p, timeout: 5 * time.Second, stalls: stall.Default(), wallNow: time.Now, urcSig: make(chan struct{}), upSig: make(chan struct{}),
 		done: make(chan struct{}), readDone: make(chan struct{}), urcLines: maps.Clone(bareURCs),
 	}
 	c.reader = newReader(p)
@@ -632,10 +635,10 @@ func (c *Client) setUpAgain(timeout time.Duration) {
 // check it; otherwise a suspect that checkBoot decides on before the next
 // command, and a note for the trace. Call with c.mu held.
 func (c *Client) bootURC(line string) (note string) {
-	window := max(c.reconnect, c.timeout) // a restart's boot URC comes within it
-	portBack := c.reopens > 0 && !c.bootSince && time.Since(c.backAt) <= window
-	asked := !c.askedAt.IsZero() && time.Since(c.askedAt) <= window
-	c.bootSince, c.askedAt = true, time.Time{}
+	now := c.wallNow()
+	portBack := c.reopens > 0 && !c.bootSince && c.back.Left(now) >= 0
+	asked := c.asked.Left(now) >= 0 // the zero Wait: none asked
+	c.bootSince, c.asked = true, stall.Wait{}
 	switch {
 	case c.suspect != "":
 		return "" // one check answers for both
@@ -646,6 +649,13 @@ func (c *Client) bootURC(line string) (note string) {
 	c.suspect, c.checked = line, make(chan struct{})
 	c.kickSetUp()
 	return fmt.Sprintf("%s with the port up and no restart asked: checking that the modem lost its settings before taking it for a restart", line)
+}
+
+// restartWindow starts, now, the time within which a restart's boot URC
+// comes after what started it (a reset asked, the port back): the
+// reconnect window or the command timeout, of the running time.
+func (c *Client) restartWindow() stall.Wait {
+	return stall.BeginAt(c.stalls, c.wallNow(), max(c.reconnect, c.timeout))
 }
 
 // needsBootCheck says whether a boot URC needs a check of the modem's
@@ -926,7 +936,7 @@ func (c *Client) echoBefore(p *pending) {
 		if x.Name == "E" || resets(x) {
 			c.echo = echoUnknown
 			if x.Name != "E" {
-				c.askedAt = time.Now()
+				c.asked = c.restartWindow()
 			}
 		}
 		// V, and Z and &F that load a profile with it (at.Modes.After),

@@ -129,7 +129,7 @@ func (c *Client) reopen(cause error) error {
 	}
 	c.reopens++
 	c.heard = 0
-	c.backAt, c.bootSince = time.Now(), false
+	c.back, c.bootSince = c.restartWindow(), false
 	close(c.upSig)
 	c.upSig = make(chan struct{})
 	c.mu.Unlock()
