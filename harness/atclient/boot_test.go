@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/stall/stalltest"
 )
 
 // A boot URC (RDY) in a live session — the port up, no reset asked — is
@@ -68,7 +70,7 @@ func TestLoneBootURC(t *testing.T) {
 			// The wall clock moved on past the restart window, and the
 			// time the process could not run meanwhile: no sleep.
 			var ahead atomic.Int64
-			stopped := &heldStall{}
+			stopped := &stalltest.Later{D: 1100 * time.Millisecond}
 			moveOn := func(c *Client) { c.wallNow = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) } }
 			opts := []Option{WithTrace(&trace), WithTimeout(time.Second), WithSetUp(setUp, "RDY"), WithStalls(stopped), moveOn}
 			if tc.check != nil {
@@ -82,7 +84,7 @@ func TestLoneBootURC(t *testing.T) {
 					continue
 				case "stop": // as long, the process stopped
 					ahead.Add(int64(1100 * time.Millisecond))
-					stopped.d.Add(int64(1100 * time.Millisecond))
+					stopped.StopIn(0)
 					continue
 				}
 				c.Command(cmd)
@@ -142,8 +144,3 @@ func TestBootVerdict(t *testing.T) {
 		}
 	}
 }
-
-// heldStall is a stall meter a test adds stops to.
-type heldStall struct{ d atomic.Int64 }
-
-func (h *heldStall) Stalled() time.Duration { return time.Duration(h.d.Load()) }

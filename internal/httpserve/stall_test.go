@@ -9,33 +9,18 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/stall/stalltest"
 )
 
-// stopper is a stall.Reader for a process stopped for d from a time
-// the test sets (stopIn; seen at once: the waits are what is tested, not
-// the meter).
-type stopper struct {
-	at atomic.Int64 // unix ns; 0: not yet
-	d  time.Duration
-}
-
-func (s *stopper) Stalled() time.Duration {
-	if at := s.at.Load(); at == 0 || time.Now().UnixNano() < at {
-		return 0
-	}
-	return s.d
-}
-
 // stopNone has the package's waits read a meter (no stall yet) and
-// returns it: stopIn then stops the process d, 50 ms from then.
-func stopNone(t *testing.T, d time.Duration) *stopper {
-	s := &stopper{d: d}
+// returns it: its StopIn then stops the process d.
+func stopNone(t *testing.T, d time.Duration) *stalltest.Later {
+	s := &stalltest.Later{D: d}
 	setStalls(s)
 	t.Cleanup(func() { setStalls(nil) })
 	return s
 }
-
-func (s *stopper) stopIn() { s.at.Store(time.Now().Add(50 * time.Millisecond).UnixNano()) }
 
 // A connection's deadlines count only the time the process ran: headers
 // that end past the header timeout in wall time, but within it once a
@@ -67,7 +52,7 @@ func TestDeadlinesCountRunningTime(t *testing.T) {
 				}
 				c := dialAs(t, addr, overTLS)
 				fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n")
-				stop.stopIn()
+				stop.StopIn(50 * time.Millisecond)
 				time.Sleep(400 * time.Millisecond) // the client's own pace, past ReadHeader
 				fmt.Fprint(c, "\r\n")
 				got := closedWithin(t, c, 5*time.Second)
@@ -112,7 +97,7 @@ func TestConsumedCountsRunningTime(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			stop.stopIn()
+			stop.StopIn(50 * time.Millisecond)
 			n, _ := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 			if got := e.Consumed(c.LocalAddr().(*net.TCPAddr).AddrPort(), int64(n), 100*time.Millisecond); got != tc.want {
 				t.Fatalf("consumed %v, want %v", got, tc.want)
@@ -159,7 +144,7 @@ func TestCloseCountsRunningTime(t *testing.T) {
 			defer c.Close()
 			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 			<-started
-			stop.stopIn()
+			stop.StopIn(50 * time.Millisecond)
 			e.Close()
 			if got := ended.Load(); got != tc.want {
 				t.Fatalf("handler ended before Close returned: %v, want %v", got, tc.want)

@@ -3,7 +3,10 @@
 // process.
 package stalltest
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // StoppedAt is a stall.Reader for a process stopped for D at the wall
 // time At, seen at once (the wait is what is tested, not the meter).
@@ -18,6 +21,25 @@ func StopIn(in, d time.Duration) StoppedAt { return StoppedAt{At: time.Now().Add
 // Stalled implements stall.Reader.
 func (s StoppedAt) Stalled() time.Duration {
 	if time.Now().Before(s.At) {
+		return 0
+	}
+	return s.D
+}
+
+// Later is a stall.Reader for a process stopped for D from a time the
+// test sets once the waits that read it have begun (StopIn; until then
+// it ran throughout), seen at once.
+type Later struct {
+	D  time.Duration
+	at atomic.Int64 // unix ns; 0: not set
+}
+
+// StopIn stops the process for D, in from now.
+func (s *Later) StopIn(in time.Duration) { s.at.Store(time.Now().Add(in).UnixNano()) }
+
+// Stalled implements stall.Reader.
+func (s *Later) Stalled() time.Duration {
+	if at := s.at.Load(); at == 0 || time.Now().UnixNano() < at {
 		return 0
 	}
 	return s.D
