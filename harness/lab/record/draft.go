@@ -131,9 +131,10 @@ func Draft(rec *Recording, name string) (string, error) {
 		info, final := answer(i)
 		ok := text(final) == "OK"
 		upper := strings.ToUpper(cmd)
+		restart := at.VendorRestartLine(cmd) // parsed once: most lines are none
 		switch {
-		case at.VendorRestartLine(cmd) != "":
-			v := "AT" + at.VendorRestartLine(cmd)
+		case restart != "":
+			v := "AT" + restart
 			switch has := slices.Contains(restarts, v); {
 			case ok && !has:
 				restarts = append(restarts, v)
