@@ -345,6 +345,7 @@ func TestNordicCFUN(t *testing.T) {
 			{"AT%XSYSTEMMODE=0,1,0,0;%XSYSTEMMODE?", "%XSYSTEMMODE: 0,1,0,0|OK"},
 			{"AT%XSYSTEMMODE=1,1,1,0,1", "ERROR"},
 			{"AT%XSYSTEMMODE=?", "OK"},
+			{"AT%XSYSTEMMODE", "ERROR"}, // no execute form
 		}},
 		{"generic", []step{
 			{"AT+CFUN=?", "+CFUN: (0,1,4),(0,1)|OK"},

@@ -14,10 +14,7 @@ import (
 // emulated radio has one system mode), and they stay through restarts,
 // as the modem's NVM keeps them.
 func cmdSetting(m *Modem, c at.Command) error {
-	def, ok := m.o.Personality.Settings[c.Name]
-	if !ok {
-		return errUnknown
-	}
+	def := m.o.Personality.Settings[c.Name] // one of them: handler routes no other here
 	value, set := m.st.settings[c.Name]
 	if !set {
 		value = def
@@ -41,7 +38,7 @@ func cmdSetting(m *Modem, c at.Command) error {
 			m.st.settings = map[string]string{}
 		}
 		m.st.settings[c.Name] = strings.Join(args, ",")
-	default:
+	default: // the execute form: a setting has none
 		return errUnknown
 	}
 	return nil
