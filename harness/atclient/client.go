@@ -314,7 +314,13 @@ type Client struct {
 	backoff    time.Duration // the last wait before a reopen (reader's own)
 	err        error         // terminal error
 	done       chan struct{}
-	traceMu    sync.Mutex
+	// traceMu is held while trace lines are written, traceQMu while
+	// traceQ, the lines stamped and in their place but not yet written
+	// (queueTrace), changes: a slow trace (a lab's at.log on a busy disk)
+	// never holds mu, and so never the reader.
+	traceMu  sync.Mutex
+	traceQMu sync.Mutex
+	traceQ   []string
 
 	// late is the last command that timed out, still awaited: its
 	// answer, if it comes, is filed under it (and noted as late), never
@@ -529,17 +535,49 @@ const lastLook = 10 * time.Millisecond
 // Close does not interrupt a blocked Read would otherwise hang it.
 const readerStop = 5 * time.Second
 
+// tracef writes a line to the trace, after those queued before it.
 func (c *Client) tracef(dir, line string) {
+	c.queueTrace(dir, line)
+	c.flushTrace()
+}
+
+// queueTrace stamps a trace line and puts it in its place after those
+// before it, unwritten: what route does under mu; flushTrace writes it.
+func (c *Client) queueTrace(dir, line string) {
+	if c.trace == nil {
+		return
+	}
+	s := dir + " " + line + "\n"
+	if c.now != nil {
+		s = c.now().Format(time.RFC3339Nano) + " " + s
+	}
+	c.traceQMu.Lock()
+	c.traceQ = append(c.traceQ, s)
+	c.traceQMu.Unlock()
+}
+
+// flushTrace writes the queued trace lines, in order, one Write each.
+// They leave the queue only under traceMu: once it returns, every line
+// queued before the call is written, by it or by the flush it waited
+// for. Call without mu.
+func (c *Client) flushTrace() {
 	if c.trace == nil {
 		return
 	}
 	c.traceMu.Lock()
 	defer c.traceMu.Unlock()
-	if c.now != nil {
-		fmt.Fprintf(c.trace, "%s %s %s\n", c.now().Format(time.RFC3339Nano), dir, line)
-		return
+	for {
+		c.traceQMu.Lock()
+		q := c.traceQ
+		c.traceQ = nil
+		c.traceQMu.Unlock()
+		if len(q) == 0 {
+			return
+		}
+		for _, s := range q {
+			io.WriteString(c.trace, s)
+		}
 	}
-	fmt.Fprintf(c.trace, "%s %s\n", dir, line)
 }
 
 // Command sends one command line (with its "AT") and waits for the final

@@ -154,22 +154,23 @@ func (c *Client) fail(err error) {
 // trace: the final result of a command that timed out is its late answer.
 //
 // logged is the line as at.log shows it ("" when it is written already:
-// a line with noise), written here, under mu, before anything that waits
-// for the line can act on it (a URC's waiter sending its next command),
-// marked at.URCMark when the client takes it for a URC.
-func (c *Client) route(line, logged string) (note string) {
+// a line with noise), queued here, under mu, in its place before
+// anything that waits for the line can act on it (a URC's waiter sending
+// its next command), marked at.URCMark when the client takes it for a
+// URC; readLine writes it (flushTrace) once mu is free, before it wakes
+// those waiters (wakeURC for a URC, reported by urc; deliver).
+func (c *Client) route(line, logged string) (note string, urc bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	urc := false
 	defer func() {
 		if logged != "" {
 			if urc {
 				logged += at.URCMark
 			}
-			c.tracef("<", logged)
+			c.queueTrace("<", logged)
 		}
 		if c.lineNote != "" { // finalResult's, about this line: after it
-			c.tracef("#", c.lineNote)
+			c.queueTrace("#", c.lineNote)
 			c.lineNote = ""
 		}
 	}()
@@ -180,15 +181,15 @@ func (c *Client) route(line, logged string) (note string) {
 	}
 	if p != nil && p.echoOK {
 		if whole, piece := p.echoLine(line); whole {
-			return c.echoCame(p)
+			return c.echoCame(p), false
 		} else if piece {
-			return "" // the echo's start, a URC before its end
+			return "", false // the echo's start, a URC before its end
 		}
 	}
 	if p != nil && p.echoed && strings.EqualFold(strings.TrimSpace(line), p.line) {
 		// The command's text again after its echo: a second echo (a
 		// modem or a line-doubling adapter), never an answer line.
-		return fmt.Sprintf("the modem echoed %s twice: the second copy is not taken as its answer", p.line)
+		return fmt.Sprintf("the modem echoed %s twice: the second copy is not taken as its answer", p.line), false
 	}
 	line, final, digits := c.finalResult(p, line)
 	// An NMEA sentence is never a command's answer: a GPS stream sharing
@@ -207,12 +208,11 @@ func (c *Client) route(line, logged string) (note string) {
 		// F6).
 		c.strays++
 		if c.resyncing {
-			return "" // the resync tells what it was (a late answer)
+			return "", false // the resync tells what it was (a late answer)
 		}
 		c.loose++
-		return fmt.Sprintf("%s with no command pending: a final result the modem sent twice or unasked, taken for no command's", strings.TrimSpace(line))
+		return fmt.Sprintf("%s with no command pending: a final result the modem sent twice or unasked, taken for no command's", strings.TrimSpace(line)), false
 	case p == nil || nmea || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names) || p.parseOK && vendorURC(line, p.names)):
-		urc = true
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
 			c.dropped++
@@ -221,9 +221,7 @@ func (c *Client) route(line, logged string) (note string) {
 		if slices.Contains(c.boot, strings.TrimSpace(line)) {
 			note = c.bootURC(strings.TrimSpace(line))
 		}
-		close(c.urcSig)
-		c.urcSig = make(chan struct{})
-		return note
+		return note, true // marked (the defer above); its waiters woken once it is written (wakeURC)
 	case final:
 		if line == "OK" {
 			c.storeAfter(p)
@@ -232,7 +230,7 @@ func (c *Client) route(line, logged string) (note string) {
 			c.numeric = digits // the form of its result shows what took
 		}
 		if note, taken := c.takeOwed(p, line); taken {
-			return note
+			return note, false
 		}
 		c.pending = nil
 		c.routed, c.routedLine = p, line // readLine's deliver hands it over
@@ -240,15 +238,23 @@ func (c *Client) route(line, logged string) (note string) {
 			note = "a bare ERROR: +CMEE is back to 0 as well, another sign of the reset"
 		}
 		if p.late {
-			return c.lateAnswer(p, p.lines, line, time.Now())
+			return c.lateAnswer(p, p.lines, line, time.Now()), false
 		}
-		return note
+		return note, false
 	case len(p.lines) >= MaxLines:
 		p.truncated++
 	default:
 		p.addLine(line)
 	}
-	return ""
+	return "", false
+}
+
+// wakeURC wakes the URC waiters: a URC came.
+func (c *Client) wakeURC() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(c.urcSig)
+	c.urcSig = make(chan struct{})
 }
 
 // echoCame notes p's echo, and returns the trace's note when it shows a

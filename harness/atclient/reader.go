@@ -299,8 +299,13 @@ func (c *Client) readLine() error {
 				return nil
 			}
 		}
-		if note := c.route(line, logged); note != "" {
-			c.tracef("#", note)
+		note, urc := c.route(line, logged)
+		if note != "" {
+			c.queueTrace("#", note)
+		}
+		c.flushTrace() // the line, then its waiters
+		if urc {
+			c.wakeURC()
 		}
 		c.deliver()
 	case errors.Is(err, at.ErrResponseTooLong):
