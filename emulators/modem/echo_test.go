@@ -67,6 +67,11 @@ func TestEchoPerByte(t *testing.T) {
 		{"control bytes alone (gammu's ESC CR) are no line: no echo, no answer", keys(
 			[]keystroke{{in: "\x1b"}, {in: "\r"}, {in: "\x1a\r"}}, typing("AT"),
 			[]keystroke{{in: "\r", out: "\r\r\nOK\r\n"}})},
+		// V.250 §5.2.1: what comes before the prefix is no part of the
+		// line; a control byte there is not echoed either.
+		{"ESC or Ctrl-Z before AT in one write (leaving an SMS prompt)", []keystroke{
+			{in: "\x1bAT+CGMI\r", out: "AT+CGMI\r" + cgmi}, {in: "\x1aAT\r", out: "AT\r\r\nOK\r\n"},
+			{in: "xyzAT\r", out: "xyzAT\r\r\nOK\r\n"}, {in: "xyz\r", out: "xyz\r\r\nERROR\r\n"}}},
 		{"a control byte is echoed and spoils the line", keys(typing("AT"),
 			[]keystroke{{in: "\x01", out: "\x01"}, {in: "\r", out: "\r\r\nERROR\r\n"}})},
 		// A/ repeats the previous command line, the refused one too: ERROR

@@ -31,16 +31,28 @@ type Line struct {
 // a line of its own at once (Line.Repeat); empty lines are dropped, and so
 // are lines of control characters alone: no command line, as what comes
 // before "AT" is none (gammu starts with ESC CR, to leave an SMS prompt
-// it may have left open, and modems answer nothing to it). Memory
-// is bounded by MaxLine whatever the input. S3 and S5, when set, stand for
-// CR and BS (V.250 §6.2.1, §6.2.3); a lone LF still ends a line.
+// it may have left open, and modems answer nothing to it). What comes
+// before a line's prefix ("AT", "at", "At", "aT", or "A/"/"a/") is no part
+// of it (V.250 §5.2.1: the DCE ignores what is not part of a properly
+// formatted command line; a Hayes modem hunts for "AT"): a host's ESC or
+// Ctrl-Z to leave an SMS prompt written in the same write as its next
+// command ("\x1bAT+CMGF=0\r"), or line noise, leaves the command as
+// sent; the line counts from the prefix, MaxLine included. A line with no
+// prefix at all is still a line (ERROR from Parse), so a host that left
+// it out gets an answer rather than silence. Memory is bounded by
+// MaxLine whatever the input. S3 and S5, when set, stand for CR and BS
+// (V.250 §6.2.1, §6.2.3); a lone LF still ends a line.
 type Splitter struct {
 	S3, S5   byte // 0: CR, BS
 	buf      []byte
 	overflow bool
 	bad      byte // first offending byte, when badSeen
 	badSeen  bool
+	badAt    int  // len(buf) when bad came
 	afterCR  bool // the last byte was S3: an LF after it ends nothing
+	// prefixed says buf begins with the line's "AT": what came before
+	// it has been dropped, and what follows is the body.
+	prefixed bool
 	// last is the text of the last line: a host that sends one line
 	// over and over (a poll, an LPA's GetEID) gets that string again
 	// rather than a copy of it each time.
@@ -83,29 +95,47 @@ func (s *Splitter) FeedByte(c byte) (Line, bool) {
 	switch {
 	case c == term || c == '\n':
 		return s.finish()
-	case c == '/' && len(s.buf) == 1 && (s.buf[0] == 'A' || s.buf[0] == 'a') && !s.overflow && !s.badSeen:
-		l := Line{Text: string(s.buf) + "/", Repeat: true}
-		s.buf = s.buf[:0]
+	case c == '/' && !s.prefixed && isA(s.buf):
+		// "A/" after whatever came before it: that is no part of it.
+		l := Line{Text: string(s.buf[len(s.buf)-1]) + "/", Repeat: true}
+		s.reset()
 		return l, true
 	}
 	if b, ok := Edit(s.buf, c, edit); ok {
 		if !s.overflow {
 			s.buf = b
+			s.prefixed = s.prefixed && len(b) >= 2 // "AT" taken back: none yet
 		}
 		return Line{}, false
 	}
 	switch {
 	case c < 0x20 || c > 0x7e:
 		if !s.badSeen {
-			s.bad, s.badSeen = c, true
+			s.bad, s.badSeen, s.badAt = c, true, len(s.buf)
 		}
-	case len(s.buf) >= MaxLine:
+	case len(s.buf) >= MaxLine && s.prefixed:
 		s.overflow = true
+	case len(s.buf) >= MaxLine:
+		// No prefix yet: the text so far is no command line, but its
+		// last byte may be the "A" of one.
+		s.overflow, s.badAt = true, 0
+		s.buf = append(s.buf[:0], s.buf[len(s.buf)-1], c)
 	default:
 		s.buf = append(s.buf, c)
 	}
+	if !s.prefixed && (c == 'T' || c == 't') && len(s.buf) >= 2 && isA(s.buf[:len(s.buf)-1]) {
+		// The prefix: what came before it, and the errors it made, go;
+		// a bad byte between its A and T spoils it.
+		s.badSeen = s.badSeen && s.badAt > len(s.buf)-2
+		s.badAt = 0
+		s.buf = append(s.buf[:0], s.buf[len(s.buf)-2:]...)
+		s.prefixed, s.overflow = true, false
+	}
 	return Line{}, false
 }
+
+// isA says b ends in the "A" of a prefix.
+func isA(b []byte) bool { return len(b) > 0 && (b[len(b)-1] == 'A' || b[len(b)-1] == 'a') }
 
 // Del is DEL, which edits a command line as S5 does: a terminal's
 // Backspace key sends it more often than BS.
@@ -132,8 +162,12 @@ func Edit(line []byte, c, s5 byte) (edited []byte, ok bool) {
 // Plain consumes the leading bytes of p that go into the line as they
 // are — printable, and neither the terminator, the editing character
 // nor '/' (of "A/") — as FeedByte would, and returns how many: a DCE
-// that looks at each byte can take a run of them at once.
+// that looks at each byte can take a run of them at once. None before
+// the line's prefix, which FeedByte looks for a byte at a time.
 func (s *Splitter) Plain(p []byte) int {
+	if !s.prefixed {
+		return 0 // FeedByte looks for the prefix
+	}
 	term, edit := s.Chars()
 	n := 0
 	for _, c := range p {
@@ -162,9 +196,14 @@ func (s *Splitter) Len() int { return len(s.buf) }
 // finish ends the current line; ok is false for an empty, clean line.
 func (s *Splitter) finish() (Line, bool) {
 	l, ok := s.line()
-	s.buf = s.buf[:0]
-	s.overflow, s.badSeen = false, false
+	s.reset()
 	return l, ok
+}
+
+// reset starts the next line.
+func (s *Splitter) reset() {
+	s.buf = s.buf[:0]
+	s.overflow, s.badSeen, s.prefixed = false, false, false
 }
 
 // line is the line finish ends.

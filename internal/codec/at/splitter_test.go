@@ -32,11 +32,21 @@ func TestSplitter(t *testing.T) {
 		{"exactly max", []string{long[:MaxLine] + "\r"}, []string{long[:MaxLine]}},
 		{"tab is control", []string{"AT\t\r"}, []string{"!malformed"}},
 		{"control characters alone: no line", []string{"\x1b\r", "\x00\x1a\r\n", "\x1b", "\r", "AT\r"}, []string{"AT"}},
-		{"a control byte before text spoils it", []string{"\x1bAT\r"}, []string{"!malformed"}},
+		// V.250 §5.2.1: what is no part of a command line is ignored;
+		// the line begins at its prefix.
+		{"a control byte before the prefix is no part of the line", []string{"\x1bAT+CMGF=0\r", "\x1aAT\r"}, []string{"AT+CMGF=0", "AT"}},
+		{"text and 8-bit bytes before the prefix", []string{"xyzAT\r", "\xff\x00at+cgmi\r", "  AT\r", "AaT\r"}, []string{"AT", "at+cgmi", "AT", "aT"}},
+		{"junk before the prefix across feeds", []string{"\x1bA", "T", "E0\r"}, []string{"ATE0"}},
+		{"a control byte after the prefix still spoils", []string{"\x1bAT\x01\r"}, []string{"!malformed"}},
+		{"no prefix: still a line", []string{"xyz\r", "CGMI\r"}, []string{"xyz", "CGMI"}},
+		{"junk before the prefix does not count to MaxLine", []string{strings.Repeat("x", 3*MaxLine), long[:MaxLine] + "\r"}, []string{long[:MaxLine]}},
+		{"junk over MaxLine without a prefix is too long", []string{strings.Repeat("x", MaxLine+1) + "\r"}, []string{"!toolong"}},
+		{"the prefix taken back is no prefix", []string{"AT\b\bxAT\r"}, []string{"AT"}},
+		{"A/ after junk", []string{"\x1bA/", "xa/"}, []string{"!repeat A/", "!repeat a/"}},
 		{"non-ASCII alone spoils the line", []string{"\xc3\xa9\r"}, []string{"!malformed"}},
 		{"A/ needs no terminator", []string{"A/"}, []string{"!repeat A/"}},
 		{"a/ lower case, across feeds", []string{"AT\ra", "/AT\r"}, []string{"AT", "!repeat a/", "AT"}},
-		{"a slash later in a line is text", []string{"AT+X=A/\r", "AA/\r"}, []string{"AT+X=A/", "AA/"}},
+		{"a slash later in a line is text", []string{"AT+X=A/\r", "ATA/\r"}, []string{"AT+X=A/", "ATA/"}},
 		{"A/ after a backspace", []string{"AX\b/"}, []string{"!repeat A/"}},
 	}
 	for _, tc := range tests {
