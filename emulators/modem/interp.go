@@ -192,8 +192,14 @@ func (m *Modem) parse(text string) ([]at.Command, error) {
 var errPending = errors.New("answer pending")
 
 // runCmds runs a line's commands in order until one fails or one's answer
-// is pending, then sends the final result code unless it is.
+// is pending, then sends the final result code unless it is. The URCs
+// they cause wait until then: none falls among the line's information
+// text, where a host would read it as part of an answer (u-blox and
+// Quectel modules defer URCs while a command runs). A pending answer's
+// wait sends them as they come.
 func (m *Modem) runCmds(cmds []at.Command) {
+	m.st.urcHold = true
+	defer m.releaseURCs()
 	var err error
 	for i, c := range cmds {
 		h := m.handler(c)
@@ -336,8 +342,26 @@ func (m *Modem) hexAnswer(name string, rsp []byte) {
 	m.send(m.st.answer)
 }
 
-// urc sends an unsolicited result code.
-func (m *Modem) urc(text string) { m.send(m.st.enc.URC(text)) }
+// urc sends an unsolicited result code, or holds it while a command line
+// runs (releaseURCs).
+func (m *Modem) urc(text string) {
+	if m.st.urcHold {
+		m.st.heldURCs = append(m.st.heldURCs, text)
+		return
+	}
+	m.send(m.st.enc.URC(text))
+}
+
+// releaseURCs sends the URCs held while a command line ran, in order,
+// framed as the line left ATV, S3 and S4: as they go out.
+func (m *Modem) releaseURCs() {
+	m.st.urcHold = false
+	for _, text := range m.st.heldURCs {
+		m.send(m.st.enc.URC(text))
+	}
+	clear(m.st.heldURCs)
+	m.st.heldURCs = m.st.heldURCs[:0]
+}
 
 var errParams = fmt.Errorf("bad parameters: %w", at.CMEIncorrectParameters)
 

@@ -176,7 +176,11 @@ type state struct {
 	// built in the last one's array: send keeps no part of it (the
 	// batch, the queue and at.log copy it, a direct write is done
 	// when send returns).
-	answer     []byte
+	answer []byte
+	// urcHold: a command line runs, and the URCs it causes wait in
+	// heldURCs for its final result code (or its answer going pending).
+	urcHold    bool
+	heldURCs   []string
 	parsedText string       // the last command line parsed (parse)
 	parsed     []at.Command // and its commands
 	fun        int

@@ -2,10 +2,12 @@ package modem
 
 import (
 	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
@@ -257,6 +259,45 @@ func TestCOPSNamesOutsideASCII(t *testing.T) {
 			for _, s := range tc.sel {
 				mode, name, _ := strings.Cut(s[0][2:], ",")
 				r.exchanges(t, []exchange{{`AT+COPS=` + s[0][:2] + mode + `,"` + name + `"`, s[1]}})
+			}
+		})
+	}
+}
+
+// TestURCsWaitForTheFinalResult: the URCs a command line causes (the
+// detach of +COPS=2 or +CFUN=4, the attach of +COPS=0) go after its final
+// result code, not between its commands' information text, where a host
+// reading "AT+COPS=2;+CEREG?" would take the URC "+CEREG: 0" for the read
+// answer "+CEREG: 1,0": u-blox SARA and Quectel modules defer a URC while
+// a command runs and send it once the final result code is out (outside
+// tester t218).
+func TestURCsWaitForTheFinalResult(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup string
+		line  string
+		want  []string
+	}{
+		{"detach, then read", "", "AT+COPS=2;+CEREG?", []string{"+CEREG: 1,0", "OK", "+CEREG: 0"}},
+		{"detach alone", "", "AT+COPS=2", []string{"OK", "+CEREG: 0"}},
+		{"radio off, then read", "", "AT+CFUN=4;+CEREG?;+CFUN?", []string{"+CEREG: 1,0", "+CFUN: 4", "OK", "+CEREG: 0"}},
+		{"after an error result", "", `AT+COPS=2;+CSCS="X"`, []string{"+CME ERROR: 4", "+CEREG: 0"}},
+		{"under ATQ1, after where the result would be", "ATQ1", "AT+COPS=2;+CEREG?", []string{"+CEREG: 1,0", "+CEREG: 0"}},
+		{"attach, then read", "AT+COPS=2", "AT+COPS=0;+CEREG?", []string{"+CEREG: 1,5", "OK", "+CEREG: 5"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := registeredRig(t, personality.Generic())
+			r.cmd(t, "AT+CMEE=1")
+			if tc.setup != "" { // through the loop: no final result under ATQ1
+				r.loop.Do(func() { r.m.takeBytes([]byte(tc.setup + "\r")) })
+			}
+			r.advance(t, 30*time.Second)
+			mark := len(r.atlog.String())
+			r.loop.Do(func() { r.m.takeBytes([]byte(tc.line + "\r")) })
+			r.advance(t, time.Second)
+			if got := sent(r.atlog.String()[mark:]); !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %q, want %q", tc.line, got, tc.want)
 			}
 		})
 	}
