@@ -194,9 +194,9 @@ var errPending = errors.New("answer pending")
 // runCmds runs a line's commands in order until one fails or one's answer
 // is pending, then sends the final result code unless it is. The URCs
 // they cause wait until then: none falls among the line's information
-// text, where a host would read it as part of an answer (u-blox and
-// Quectel modules defer URCs while a command runs). A pending answer's
-// wait sends them as they come.
+// text, where a host would read it as part of an answer (u-blox's and
+// Quectel's manuals defer URCs while a command runs). A pending answer's
+// wait sends them as they come, as an EG25's +COPS=1 does in the field.
 func (m *Modem) runCmds(cmds []at.Command) {
 	m.st.urcHold = true
 	defer m.releaseURCs()

@@ -268,9 +268,9 @@ func TestCOPSNamesOutsideASCII(t *testing.T) {
 // detach of +COPS=2 or +CFUN=4, the attach of +COPS=0) go after its final
 // result code, not between its commands' information text, where a host
 // reading "AT+COPS=2;+CEREG?" would take the URC "+CEREG: 0" for the read
-// answer "+CEREG: 1,0": u-blox SARA and Quectel modules defer a URC while
-// a command runs and send it once the final result code is out (outside
-// tester t218).
+// answer "+CEREG: 1,0": u-blox's SARA manuals and Quectel's defer a URC
+// while a command runs and send it once the final result code is out
+// (outside tester t218).
 func TestURCsWaitForTheFinalResult(t *testing.T) {
 	tests := []struct {
 		name  string
