@@ -776,55 +776,58 @@ func strList(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
 	return out, nil
 }
 
-// vendorRestarts reads vendor_restarts: command lines, each one of the
-// codec's vendor restarts (at.VendorRestarts), kept as "AT" and the entry.
-func vendorRestarts(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
+// knownList reads a list whose every entry must be one the AT codec
+// knows: canon gives an entry's kept spelling, "" for one it does not
+// know, and known lists what it knows for the error.
+func knownList(d *yamlnode.Decoder, n *yaml.Node, path, what, known string, canon func(string) string) ([]string, error) {
 	lines, err := strList(d, n, path)
 	if err != nil {
 		return nil, err
 	}
 	for i, l := range lines {
-		v := at.VendorRestartLine(l)
-		if v == "" || !strings.EqualFold(strings.TrimSpace(l)[:2], "AT") {
-			return nil, d.ErrAt(n.Content[i], yamlnode.Index(path, i), "%q: want one of the restarts the AT codec knows (%s)", l, "AT"+strings.Join(at.VendorRestarts[:], ", AT"))
+		if lines[i] = canon(l); lines[i] == "" {
+			return nil, d.ErrAt(n.Content[i], yamlnode.Index(path, i), "%q: want one of the %s the AT codec knows (%s)", l, what, known)
 		}
-		lines[i] = "AT" + v
 	}
 	return lines, nil
+}
+
+// vendorRestarts reads vendor_restarts (and card_kept_restarts): command
+// lines, each one of the codec's vendor restarts (at.VendorRestarts),
+// kept as "AT" and the entry.
+func vendorRestarts(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
+	return knownList(d, n, path, "restarts", "AT"+strings.Join(at.VendorRestarts[:], ", AT"), func(l string) string {
+		v := at.VendorRestartLine(l)
+		if v == "" || !strings.EqualFold(strings.TrimSpace(l)[:2], "AT") {
+			return ""
+		}
+		return "AT" + v
+	})
 }
 
 // powerDowns reads power_downs: command lines "AT" and the name of one of
 // the codec's power-downs (at.VendorPowerDowns), any case, kept as
 // "AT+QPOWD".
 func powerDowns(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
-	lines, err := strList(d, n, path)
-	if err != nil {
-		return nil, err
-	}
-	for i, l := range lines {
+	return knownList(d, n, path, "power-downs", "AT"+strings.Join(at.VendorPowerDowns[:], ", AT"), func(l string) string {
 		name, ok := strings.CutPrefix(strings.ToUpper(strings.TrimSpace(l)), "AT")
 		if !ok || !slices.Contains(at.VendorPowerDowns[:], name) {
-			return nil, d.ErrAt(n.Content[i], yamlnode.Index(path, i), "%q: want one of the power-downs the AT codec knows (%s)", l, "AT"+strings.Join(at.VendorPowerDowns[:], ", AT"))
+			return ""
 		}
-		lines[i] = "AT" + name
-	}
-	return lines, nil
+		return "AT" + name
+	})
 }
 
 // powerDownURCs reads power_down_urcs: each one the codec knows for a
 // modem going down (at.IsPowerDownURC), which a host's AT client then
 // tells from an answer's lines.
 func powerDownURCs(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
-	urcs, err := strList(d, n, path)
-	if err != nil {
-		return nil, err
-	}
-	for i, u := range urcs {
+	return knownList(d, n, path, "power-down URCs", strings.Join(at.PowerDownURCs(), ", "), func(u string) string {
 		if !at.IsPowerDownURC(u) {
-			return nil, d.ErrAt(n.Content[i], yamlnode.Index(path, i), "%q: want one of the power-down URCs the AT codec knows (%s)", u, strings.Join(at.PowerDownURCs(), ", "))
+			return ""
 		}
-	}
-	return urcs, nil
+		return u
+	})
 }
 
 // KeepsCard reports a parsed command the modem takes as a restart that
