@@ -32,18 +32,22 @@ func (a *Applet) backedOff(op, area, country string) (uint64, bool) {
 	return 0, false
 }
 
-// visibleExempt says whether a rescue, or coming home, may try op in area
-// in spite of its pause: its network (plmn) is among those visible when
-// the cycle began, and neither has done so since it last attached. A
-// back-off earned where that network had no cell must not keep the device
-// off it where it is visible (outside testers sw80, t84 N2); once only,
+// visibleExempt says whether a cycle may try op in area (under a list for
+// country, "" for none) in spite of its pause: its network (plmn) is
+// among those visible when the cycle began, and no cycle has done so
+// since it last attached. A back-off earned where that network had no
+// cell must not keep the device off it where it is visible (outside
+// testers sw80, t84 N2) — a list's operator too (outside tester t215 W3:
+// Vodafone UK, backed off at sea on a maritime 901 network under the UK
+// list, was passed over for an hour at Southampton, the device roaming on
+// Vodafone UK's own network with another operator's profile). Once only,
 // so a network that keeps refusing its own subscriber costs no REFRESH a
 // round. mark records the try.
-func (a *Applet) visibleExempt(op, area, plmn string, visible []string, mark bool) bool {
+func (a *Applet) visibleExempt(op, area, country, plmn string, visible []string, mark bool) bool {
 	if !slices.Contains(visible, plmn) {
 		return false
 	}
-	i := a.backoffAt(op, area, "", true)
+	i := a.backoffAt(op, area, country, true)
 	if i < 0 || a.st.Backoff[i].Rescued {
 		return false
 	}
@@ -54,18 +58,37 @@ func (a *Applet) visibleExempt(op, area, plmn string, visible []string, mark boo
 }
 
 // failedInSight spends the exemption of cycle c's attempt, just backed
-// off, when it was a rescue's or coming home's and failed with its own
-// network in sight: that back-off was earned where the network has cells,
-// and trying it again at the next check would only cost a REFRESH pair.
-func (a *Applet) failedInSight(c *Cycle) {
-	if c.Trigger == TriggerList {
-		return
+// off, when that back-off was not earned out of its network's sight: the
+// attempt failed with its own network visible, so trying it again at the
+// next check would only cost a REFRESH pair; or it failed with no switch
+// (a download, a refused enable), which the network's cells had no part
+// in, and another download order would cost the operator again (DESIGN
+// §1, back-off).
+func (a *Applet) failedInSight(c *Cycle, switched bool) {
+	if switched {
+		i := slices.IndexFunc(c.Ops, func(o ListOperator) bool { return o.ID == c.Current })
+		if i < 0 || !slices.Contains(c.Visible, c.Ops[i].PLMN) {
+			return
+		}
 	}
-	i := slices.IndexFunc(c.Ops, func(o ListOperator) bool { return o.ID == c.Current })
-	if i < 0 || !slices.Contains(c.Visible, c.Ops[i].PLMN) {
-		return
+	a.spendExemption(c.Current, c.Area, c.Country)
+}
+
+// backoffSeen is backoffFailed for a profile of cycle c that failed on
+// its way back (a fallback, an attempt a neighbour's network took): its
+// exemption is spent when its network (plmn) was in sight, as for an
+// attempt (failedInSight).
+func (a *Applet) backoffSeen(c *Cycle, op, plmn, area, country string) {
+	a.backoffFailed(op, area, country)
+	if slices.Contains(c.Visible, plmn) {
+		a.spendExemption(op, area, country)
 	}
-	if j := a.backoffAt(c.Current, c.Area, c.Country, true); j >= 0 {
+}
+
+// spendExemption marks op's live back-off in area (under a list for
+// country) as having had its one try in sight (visibleExempt).
+func (a *Applet) spendExemption(op, area, country string) {
+	if j := a.backoffAt(op, area, country, true); j >= 0 {
 		a.st.Backoff[j].Rescued = true
 	}
 }

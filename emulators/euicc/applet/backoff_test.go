@@ -132,3 +132,117 @@ func TestBackoffTableFull(t *testing.T) {
 		})
 	}
 }
+
+// TestListBackoffInSight: a back-off earned where the operator's network
+// had no cell does not keep a list's cycle off it where that network is
+// visible — tried once, as the rescue and coming home do (outside tester
+// t215 W3: Vodafone UK, backed off at sea on a 901 network under the UK
+// list, passed over for an hour at Southampton beside its own cells).
+// A failure earned in sight, or with no switch, spends that one try.
+func TestListBackoffInSight(t *testing.T) {
+	const (
+		sea       = "info normal 90112 cells=90112:-105"
+		port      = "info normal 20801 cells=20801:-80,20810:-90" // SFR's cell in sight
+		portBlind = "info normal 20801 cells=20801:-80"
+	)
+	cat := func(parts ...[]string) []string { return slices.Concat(parts...) }
+	boot := []string{"card cmcc* sfr", "boot"}
+	// At sea, the French list's SFR gets no service of its own: backed
+	// off in 901 under FR, out of its network's sight.
+	seaFail := []string{"check", sea, "enabled sfr", "boot", "location limited 90112",
+		"enabled cmcc", "boot", "location normal 90112"}
+	// In port SFR, its cell in sight, is refused.
+	portFail := []string{"check", port, "enabled sfr", "boot", "location limited 20810",
+		"enabled cmcc", "boot", "location normal 20801"}
+	tests := []struct {
+		name  string
+		setup []string
+		then  string // the location of the check judged
+		want  string // "attempt" (SFR tried) or "passed over"
+	}{
+		{"backed off at sea, in sight in port: tried", cat(boot, seaFail), port, "attempt"},
+		{"backed off at sea, still out of sight in port: passed over", cat(boot, seaFail), portBlind, "passed over"},
+		{"its one try in sight spent, refused: passed over", cat(boot, seaFail, portFail), port, "passed over"},
+		{"failed in sight in a list's cycle: passed over", cat(boot, portFail), port, "passed over"},
+		{"failed with no switch (enable refused) at sea: passed over in sight",
+			cat(boot, []string{"check", sea, "enabled sfr result=1"}), port, "passed over"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &scriptRun{cfg: testCfg}
+			r.a = New(r.cfg, State{})
+			list := "sfr country=FR" // the platform names France for 901 too
+			var backoffs []string
+			for _, l := range runAnswered(t, r, list, tt.setup) {
+				if strings.HasPrefix(l, "log backoff ") {
+					backoffs = append(backoffs, l)
+				}
+			}
+			if len(backoffs) == 0 {
+				t.Fatalf("setup backed nothing off")
+			}
+			got := ""
+			for _, l := range runAnswered(t, r, list, []string{"check", tt.then}) {
+				switch {
+				case strings.HasPrefix(l, "log attempt ") && field(l, "operator") == "sfr":
+					got = "attempt"
+				case strings.HasPrefix(l, "log list_passed_over "):
+					got = "passed over"
+				}
+			}
+			if got != tt.want {
+				t.Errorf("SFR at the check in port: %q, want %q (setup's back-offs %q)", got, tt.want, backoffs)
+			}
+		})
+	}
+}
+
+// TestBorderBackoffInSight: an attempt a neighbour's network took in a
+// border area is backed off there once the fallback attaches at home
+// (README, a device that crosses a border); that back-off spends the
+// one try in sight when the operator's own network was visible beside
+// the neighbour's (its profile chose the neighbour: trying it again
+// would only cost a REFRESH pair), and keeps it when it was not.
+func TestBorderBackoffInSight(t *testing.T) {
+	tests := []struct {
+		name       string
+		strasbourg string // Telekom serves, Orange's cell in reach
+		want       string
+	}{
+		{"Vodafone's cell out of reach in Strasbourg: tried in Berlin",
+			"info normal 26201 cells=26201:-70,20801:-80", "attempt"},
+		{"Vodafone's cell in reach in Strasbourg: passed over in Berlin",
+			"info normal 26201 cells=26201:-70,20801:-80,26202:-100", "passed over"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &scriptRun{cfg: testCfg}
+			r.a = New(r.cfg, State{})
+			list := "vodafone-de"
+			setup := []string{"card cmcc* vodafone-de", "boot", "check", tt.strasbourg,
+				"enabled vodafone-de", "boot", "location normal 20801", // Orange takes it
+				"enabled cmcc", "boot", "location normal 26201"} // the fallback at home in DE
+			var backoffs []string
+			for _, l := range runAnswered(t, r, list, setup) {
+				if strings.HasPrefix(l, "log backoff ") {
+					backoffs = append(backoffs, field(l, "operator")+"@"+field(l, "area"))
+				}
+			}
+			if !slices.Equal(backoffs, []string{"vodafone-de@262"}) {
+				t.Fatalf("setup's back-offs %q, want [vodafone-de@262]", backoffs)
+			}
+			got := ""
+			for _, l := range runAnswered(t, r, list, []string{"check", "info normal 26201 cells=26201:-70,26202:-80"}) {
+				switch {
+				case strings.HasPrefix(l, "log attempt ") && field(l, "operator") == "vodafone-de":
+					got = "attempt"
+				case strings.HasPrefix(l, "log list_passed_over "):
+					got = "passed over"
+				}
+			}
+			if got != tt.want {
+				t.Errorf("Vodafone at the check in Berlin: %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -44,15 +44,27 @@ func (a *Applet) crossed(p Profile, to string) {
 		}
 	}
 	if prev := a.st.LeftArea; prev != nil && inArea(to, prev.From, prev.Country) && inArea(prev.To, c.Area, c.Country) {
+		// One border area: this cycle's sight stands for the last one's.
 		for _, op := range ops {
-			a.backoffFailed(op, c.Area, c.Country)
+			a.backoffSeen(c, op, a.homePLMNOf(op), c.Area, c.Country)
 		}
 		for _, op := range prev.Operators {
-			a.backoffFailed(op, prev.From, prev.Country)
+			a.backoffSeen(c, op, a.homePLMNOf(op), prev.From, prev.Country)
 		}
 		a.endCycle(OutcomeListExhausted, ReasonBorderArea)
 		return
 	}
 	a.st.LeftArea = &LeftArea{From: c.Area, Country: c.Country, To: to, Operators: ops}
 	a.endCycle(OutcomeListExhausted, ReasonLeftArea)
+}
+
+// homePLMNOf is the network of the card's profile of operator op, "" when
+// it holds none.
+func (a *Applet) homePLMNOf(op string) string {
+	for _, p := range a.st.Profiles {
+		if p.Operator == op {
+			return p.HomePLMN
+		}
+	}
+	return ""
 }

@@ -55,8 +55,8 @@ func (a *Applet) startCycle(c *Cycle) {
 // pass is the walk's judgment of op in cycle c: why it is passed over
 // ("" when it is not), and whether it is the profile serving the device
 // (the walk ends there: the list led to where the device is), with its
-// profile if the card holds one. mark records a rescue's, or coming
-// home's, use of its exemption from the back-off (visibleExempt).
+// profile if the card holds one. mark records the use of its exemption
+// from the back-off (visibleExempt).
 func (a *Applet) pass(c *Cycle, op ListOperator, mark bool) (why string, serving bool, p Profile, have bool) {
 	if slices.Contains(c.Tried, op.ID) {
 		return "repeated in list", false, p, false
@@ -66,7 +66,7 @@ func (a *Applet) pass(c *Cycle, op ListOperator, mark bool) (why string, serving
 		p, have = cur, true
 	}
 	if until, off := a.backedOff(op.ID, c.Area, c.Country); off && !(have && slices.Contains(c.Failed, p.ICCID)) &&
-		!(c.Trigger != TriggerList && a.visibleExempt(op.ID, c.Area, op.PLMN, c.Visible, mark)) {
+		!a.visibleExempt(op.ID, c.Area, c.Country, op.PLMN, c.Visible, mark) {
 		return fmt.Sprintf("backed off until check %d", until), false, p, have
 	}
 	switch {
@@ -237,7 +237,7 @@ func (a *Applet) failAttemptAs(reason string, switched, backoff bool) {
 	}
 	if backoff {
 		a.backoffFailed(c.Current, c.Area, c.Country)
-		a.failedInSight(c)
+		a.failedInSight(c, switched)
 	}
 	a.stopAttachTimer()
 	if !switched {

@@ -84,7 +84,7 @@ func (a *Applet) idleCheck(e LocalInfo) {
 			req.Signal = append(req.Signal, platformapi.SignalReport{PLMN: c.PLMN, RSRP: c.RSRP})
 		}
 	}
-	a.st.Cycle = &Cycle{Trigger: TriggerList, Area: area, Serving: e.PLMN, Original: cur.ICCID}
+	a.st.Cycle = &Cycle{Trigger: TriggerList, Area: area, Serving: e.PLMN, Original: cur.ICCID, Visible: visibleNetworks(e)}
 	a.become(ModeAwaitingList)
 	// Logged before the post: the runtime carries effects out in order and
 	// the exchange itself makes the platform log its answer.
@@ -115,7 +115,7 @@ func (a *Applet) homeVisible(e LocalInfo, cur Profile, area string) (Profile, bo
 	if !seen {
 		return Profile{}, false
 	}
-	if _, off := a.backedOff(h.Operator, area, ""); off && !a.visibleExempt(h.Operator, area, h.HomePLMN, visibleNetworks(e), false) {
+	if _, off := a.backedOff(h.Operator, area, ""); off && !a.visibleExempt(h.Operator, area, "", h.HomePLMN, visibleNetworks(e), false) {
 		return Profile{}, false
 	}
 	return h, true
@@ -148,7 +148,7 @@ func (a *Applet) rescueOps(cur Profile, area string, visible []string) []ListOpe
 		if p.ICCID == cur.ICCID || p.Operator == cur.Operator {
 			return
 		}
-		if _, off := a.backedOff(p.Operator, area, ""); off && !a.visibleExempt(p.Operator, area, p.HomePLMN, visible, false) {
+		if _, off := a.backedOff(p.Operator, area, ""); off && !a.visibleExempt(p.Operator, area, "", p.HomePLMN, visible, false) {
 			return
 		}
 		for _, o := range ops {
