@@ -57,7 +57,7 @@ var _ = Describe("A dead zone", framework.Emulated, func() {
 // seed moves the card's check phase, so its attempts are counted, not
 // timed.
 var _ = Describe("One network's outage", framework.Emulated, func() {
-	It("drops the device on it to a denial elsewhere, leaves the device elsewhere alone, and the card returns when the back-off lets it", func() {
+	It("drops the device on it to a denial elsewhere, leaves the device elsewhere alone, and the card returns once it sees its cells again", func() {
 		r := framework.NewRig(framework.Load("operator-outage.yaml"))
 		send(r, "AT+CEREG=3")
 		advanceTo(r, 90*time.Minute)
@@ -75,7 +75,7 @@ var _ = Describe("One network's outage", framework.Emulated, func() {
 		Expect(events(r, "detach")).To(HaveLen(1), "the outage sends no detach: only the first switch's REFRESH did")
 
 		advanceTo(r, 4*time.Hour)
-		By("the rescue onto China Mobile, then SFR whenever the back-off allows, until it holds")
+		By("the rescue onto China Mobile, then SFR whenever the back-off allows while it is down, and once its cells are back in sight, where it holds")
 		attempts := cardEvents(r, "attempt", "operator")
 		Expect(len(attempts)).To(BeNumerically(">=", 4))
 		Expect(attempts[:2]).To(Equal([]string{"sfr", "cmcc"}))

@@ -242,10 +242,10 @@ type Cycle struct {
 	// shows the device is still there, and those attempts are backed
 	// off there.
 	Abroad []Abroad `json:"abroad,omitempty"`
-	// Visible are the networks the terminal camped on or measured when a
-	// rescue or coming home began: a profile of one of them is tried
-	// though backed off in the area (visibleExempt), as it may be the
-	// only network there, or the home network.
+	// Visible are the networks the terminal camped on or measured at the
+	// check that began the cycle: an operator of one of them is tried
+	// though backed off in the area (visibleExempt), as that back-off may
+	// have been earned where its network had no cell.
 	Visible []string `json:"visible,omitempty"`
 }
 
@@ -284,11 +284,11 @@ type BackoffEntry struct {
 	Country  string `json:"country,omitempty"`
 	Failures int    `json:"failures"`
 	Until    uint64 `json:"until"`
-	// Rescued says a rescue or coming home tried the operator once in
-	// spite of the pause, its network visible (visibleExempt), or that
-	// one failed with it in sight (failedInSight): once only, until it
+	// Rescued says a cycle tried the operator once in spite of the
+	// pause, its network visible (visibleExempt), or that it failed with
+	// it in sight (failedInSight, backoffSeen): once only, until it
 	// attaches, so a network that keeps refusing its own subscriber
-	// costs no REFRESH a round.
+	// costs no REFRESH a round. (Named when only the rescue had the try.)
 	Rescued bool `json:"rescued,omitempty"`
 }
 
