@@ -52,8 +52,13 @@ func (a *Applet) idleCheck(e LocalInfo) {
 				// The enabled profile failed here as surely as an attempt,
 				// unless that failure is counted already: a cycle left it
 				// here after it failed, and this is the same outage.
+				// Refused by its own network, in sight: the back-off was
+				// earned there, and spends its one try (visibleExempt).
 				if !a.strandedCounted(cur, area) {
 					a.backoffFailed(cur.Operator, area, "")
+					if slices.Contains(visible, cur.HomePLMN) {
+						a.spendExemption(cur.Operator, area, "")
+					}
 					a.strand(cur, area, "", true, false, false)
 				}
 				a.startCycle(&Cycle{Trigger: TriggerRescue, Area: area, Original: cur.ICCID, Ops: ops, Visible: visible})
