@@ -8,8 +8,9 @@ package rsp
 //
 // Each certificate follows the profile SGP.22 §4.5.2 gives and the GSMA test
 // certificates of SGP.26 carry: the RSP role in a critical certificate
-// policy; critical key usage; the CI, EUM and SM-DP+ named by a
-// subjectAltName registeredID (test OIDs under 2.999, the example arc);
+// policy; critical key usage; basicConstraints on the CI and EUM only; the
+// CI, EUM and SM-DP+ named by a subjectAltName registeredID (test OIDs
+// under 2.999, the example arc);
 // CRL distribution points on every certificate a CRL can revoke (all but
 // the eUICC's); critical extended key usage on the TLS certificate; and the
 // EUM's permitted EIDs as a list of EID prefixes in the GSMA extension
@@ -436,18 +437,22 @@ func baseTemplate(seed int64, name, cn string, pub *ecdsa.PublicKey, nb, na time
 	h := sha256.Sum256(fmt.Appendf(nil, "esimhil test PKI serial v1\x00%d\x00%s", seed, name))
 	h[0] &= 0x7f // positive, at most 20 octets (RFC 5280 §4.1.2.2)
 	return &x509.Certificate{
-		SerialNumber:          new(big.Int).SetBytes(h[:16]),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{TestOrganization}},
-		NotBefore:             nb,
-		NotAfter:              na,
-		BasicConstraintsValid: true,
-		SubjectKeyId:          keyID(pub),
-		SignatureAlgorithm:    x509.ECDSAWithSHA256,
+		SerialNumber:       new(big.Int).SetBytes(h[:16]),
+		Subject:            pkix.Name{CommonName: cn, Organization: []string{TestOrganization}},
+		NotBefore:          nb,
+		NotAfter:           na,
+		SubjectKeyId:       keyID(pub),
+		SignatureAlgorithm: x509.ECDSAWithSHA256,
 	}
 }
 
 // issue signs tmpl with signer under parent; key is the subject's own key.
 func issue(tmpl, parent *x509.Certificate, key, signer *ecdsa.PrivateKey) (*Cert, error) {
+	// basicConstraints on the CAs only: SGP.22 §4.5.2.1.0's end-entity
+	// profiles (eUICC, SM-DP+ auth, binding, TLS) have none, nor have
+	// SGP.26's certificates, and a verifier that knows no more than its
+	// profile refuses a critical extension it does not expect.
+	tmpl.BasicConstraintsValid = tmpl.IsCA
 	// Deterministic signatures: the keys and serials follow from the
 	// seed, and so, byte for byte, does every certificate.
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, Deterministic{signer})

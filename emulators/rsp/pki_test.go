@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -363,6 +364,52 @@ func TestCertificateProfiles(t *testing.T) {
 	}
 	if prefixes, err := PermittedEIDs(p.EUM.X509); err != nil || len(prefixes) != 1 || prefixes[0] != "89049032" {
 		t.Errorf("EUM permittedEins %v, %v", prefixes, err)
+	}
+}
+
+// Each certificate's critical extensions are its SGP.22 §4.5.2.1.0
+// profile's, no more (SGP.26's test certificates carry the same): a
+// basicConstraints only on the CAs. A verifier that knows only its profile
+// (an eUICC checking CERT.DPauth) refuses an unexpected critical one.
+func TestCriticalExtensionsPerProfile(t *testing.T) {
+	var (
+		ku  = asn1.ObjectIdentifier{2, 5, 29, 15}
+		bc  = asn1.ObjectIdentifier{2, 5, 29, 19}
+		cp  = oidCertPolicies
+		eku = oidExtKeyUsage
+	)
+	p := testPKI(t)
+	s := p.SMDP["sfr"]
+	for _, tc := range []struct {
+		name     string
+		c        *Cert
+		critical []asn1.ObjectIdentifier
+		basic    bool // basicConstraints present
+	}{
+		{"CI", p.CI, []asn1.ObjectIdentifier{ku, bc, cp}, true},
+		{"EUM", p.EUM, []asn1.ObjectIdentifier{ku, bc, cp}, true},
+		{"eUICC", p.EUICC[testEID], []asn1.ObjectIdentifier{ku, cp}, false},
+		{"CERT.DPauth", s.Auth, []asn1.ObjectIdentifier{ku, cp}, false},
+		{"CERT.DPpb", s.PB, []asn1.ObjectIdentifier{ku, cp}, false},
+		{"CERT.DP.TLS", s.TLS, []asn1.ObjectIdentifier{ku, eku}, false},
+	} {
+		var got []string
+		basic := false
+		for _, e := range tc.c.X509.Extensions {
+			if e.Critical {
+				got = append(got, e.Id.String())
+			}
+			basic = basic || e.Id.Equal(bc)
+		}
+		var want []string
+		for _, o := range tc.critical {
+			want = append(want, o.String())
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if !slices.Equal(got, want) || basic != tc.basic {
+			t.Errorf("%s: critical extensions %v, basicConstraints %v; want %v, %v", tc.name, got, basic, want, tc.basic)
+		}
 	}
 }
 
