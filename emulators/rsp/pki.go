@@ -151,6 +151,14 @@ var (
 	ValidUntil = time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
+// EUICCValidUntil is the eUICC certificate's notAfter: RFC 5280
+// §4.1.2.5's GeneralizedTime 99991231235959Z, no well-defined expiration
+// date, as a certificate burnt into a card for its life has (SGP.26's
+// test eUICC certificate runs 2,000,000 days for the same reason). An
+// SM-DP+ checks it at authenticateClient; a card outliving 2036 must not
+// fail there.
+var EUICCValidUntil = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
 // DefaultEIDPrefixes is what the EUM may issue when PKIConfig names no
 // prefix: every EID of country 049 and issuer 032 (SGP.29 §2.2).
 var DefaultEIDPrefixes = []string{"89049032"}
@@ -288,7 +296,7 @@ func issueEUICC(eum *Cert, eid string, seed int64) (*Cert, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl := baseTemplate(seed, "euicc/"+eid, "esimhil TEST eUICC", &key.PublicKey, ValidFrom, ValidUntil)
+	tmpl := baseTemplate(seed, "euicc/"+eid, "esimhil TEST eUICC", &key.PublicKey, ValidFrom, EUICCValidUntil)
 	tmpl.Subject.SerialNumber = eid
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	if err := rspExtensions(tmpl, OIDRoleEUICC, nil); err != nil {

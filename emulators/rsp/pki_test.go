@@ -413,6 +413,46 @@ func TestCriticalExtensionsPerProfile(t *testing.T) {
 	}
 }
 
+// The eUICC certificate has no well-defined expiration date: its notAfter
+// is the GeneralizedTime 99991231235959Z (RFC 5280 §4.1.2.5); the others
+// keep the test PKI's validity. Past the EUM's end the chain fails on the
+// EUM's certificate (SGP.22 8.1.2), not the card's.
+func TestEUICCValidity(t *testing.T) {
+	p := testPKI(t)
+	s := p.SMDP["sfr"]
+	notAfter := func(c *Cert) asn1.RawValue {
+		var tbs struct {
+			Version             asn1.RawValue `asn1:"optional,explicit,tag:0"`
+			Serial, Sig, Issuer asn1.RawValue
+			Validity            struct{ NotBefore, NotAfter asn1.RawValue }
+			Subject, SPKI, Exts asn1.RawValue
+		}
+		if rest, err := asn1.Unmarshal(c.X509.RawTBSCertificate, &tbs); err != nil || len(rest) != 0 {
+			t.Fatalf("TBSCertificate: %v", err)
+		}
+		return tbs.Validity.NotAfter
+	}
+	for _, tc := range []struct {
+		name string
+		c    *Cert
+		tag  int
+		want string
+	}{
+		{"eUICC", p.EUICC[testEID], asn1.TagGeneralizedTime, "99991231235959Z"},
+		{"EUM", p.EUM, asn1.TagUTCTime, "360101000000Z"},
+		{"CI", p.CI, asn1.TagUTCTime, "360101000000Z"},
+		{"CERT.DPauth", s.Auth, asn1.TagUTCTime, "360101000000Z"},
+	} {
+		if got := notAfter(tc.c); got.Tag != tc.tag || string(got.Bytes) != tc.want {
+			t.Errorf("%s: notAfter tag %d %q, want %d %q", tc.name, got.Tag, got.Bytes, tc.tag, tc.want)
+		}
+	}
+	_, _, err := VerifyEUICC(p.CI.X509, p.EUM.DER, p.EUICC[testEID].DER, ValidUntil.Add(time.Hour))
+	if !errors.Is(err, ErrExpired) || !errors.Is(err, ErrEUMCert) {
+		t.Errorf("past the EUM's validity: %v, want the EUM's certificate expired", err)
+	}
+}
+
 // Every certificate GeneratePKI makes, and every one in fixtures/pki,
 // verifies with OpenSSL (RFC 5280 path validation by an independent
 // implementation) at the rig's epoch, and OpenSSL reads the SGP.22 fields.
