@@ -74,13 +74,13 @@ func (a *Applet) failedInSight(c *Cycle, switched bool) {
 	a.spendExemption(c.Current, c.Area, c.Country)
 }
 
-// backoffSeen is backoffFailed for a profile of cycle c that failed on
-// its way back (a fallback, an attempt a neighbour's network took): its
-// exemption is spent when its network (plmn) was in sight, as for an
-// attempt (failedInSight).
-func (a *Applet) backoffSeen(c *Cycle, op, plmn, area, country string) {
+// backoffSeen is backoffFailed for a profile that failed outside an
+// attempt (a fallback, an attempt a neighbour's network took, the enabled
+// profile refused at a check): its exemption is spent when its network
+// (plmn) was in sight (visible), as for an attempt (failedInSight).
+func (a *Applet) backoffSeen(visible []string, op, plmn, area, country string) {
 	a.backoffFailed(op, area, country)
-	if slices.Contains(c.Visible, plmn) {
+	if slices.Contains(visible, plmn) {
 		a.spendExemption(op, area, country)
 	}
 }

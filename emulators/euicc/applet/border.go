@@ -46,10 +46,10 @@ func (a *Applet) crossed(p Profile, to string) {
 	if prev := a.st.LeftArea; prev != nil && inArea(to, prev.From, prev.Country) && inArea(prev.To, c.Area, c.Country) {
 		// One border area: this cycle's sight stands for the last one's.
 		for _, op := range ops {
-			a.backoffSeen(c, op, a.homePLMNOf(op), c.Area, c.Country)
+			a.backoffSeen(c.Visible, op, a.homePLMNOf(op), c.Area, c.Country)
 		}
 		for _, op := range prev.Operators {
-			a.backoffSeen(c, op, a.homePLMNOf(op), prev.From, prev.Country)
+			a.backoffSeen(c.Visible, op, a.homePLMNOf(op), prev.From, prev.Country)
 		}
 		a.endCycle(OutcomeListExhausted, ReasonBorderArea)
 		return

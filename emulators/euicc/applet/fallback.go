@@ -171,7 +171,7 @@ func (a *Applet) fallbackFailedAs(reason string, backoff bool) {
 	a.log(KindFallbackFailed, "operator", p.Operator, "reason", reason)
 	a.stopAttachTimer()
 	if backoff {
-		a.backoffSeen(c, p.Operator, p.HomePLMN, c.Area, c.Country)
+		a.backoffSeen(c.Visible, p.Operator, p.HomePLMN, c.Area, c.Country)
 	}
 	if cur, ok := a.enabled(); ok && cur.ICCID == p.ICCID {
 		a.strand(p, c.Area, c.Country, backoff, false, false)
@@ -204,7 +204,7 @@ func (a *Applet) fallbackAttached(plmn string) {
 	for _, ab := range c.Abroad {
 		if ab.ICCID != p.ICCID {
 			q, _ := a.profileByICCID(ab.ICCID)
-			a.backoffSeen(c, ab.Operator, q.HomePLMN, c.Area, c.Country)
+			a.backoffSeen(c.Visible, ab.Operator, q.HomePLMN, c.Area, c.Country)
 		}
 	}
 	c.Abroad = nil

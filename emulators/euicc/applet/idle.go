@@ -55,10 +55,7 @@ func (a *Applet) idleCheck(e LocalInfo) {
 				// Refused by its own network, in sight: the back-off was
 				// earned there, and spends its one try (visibleExempt).
 				if !a.strandedCounted(cur, area) {
-					a.backoffFailed(cur.Operator, area, "")
-					if slices.Contains(visible, cur.HomePLMN) {
-						a.spendExemption(cur.Operator, area, "")
-					}
+					a.backoffSeen(visible, cur.Operator, cur.HomePLMN, area, "")
 					a.strand(cur, area, "", true, false, false)
 				}
 				a.startCycle(&Cycle{Trigger: TriggerRescue, Area: area, Original: cur.ICCID, Ops: ops, Visible: visible})
