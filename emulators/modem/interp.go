@@ -299,12 +299,14 @@ func (m *Modem) handler(c at.Command) handler {
 	switch {
 	case p.NoTestForms && c.Form == at.Test:
 		return nil
-	case c.Name == p.ICCIDName():
-		return cmdCCID
-	case p.Settings[c.Name] != "":
+	case p.Owns(c.Name):
+		switch {
+		case c.Name == p.ICCIDName():
+			return cmdCCID
+		case c.Name == "%CESQ":
+			return cmdNordicCESQ
+		}
 		return cmdSetting
-	case c.Name == "%CESQ" && p.CESQNotifications:
-		return cmdNordicCESQ
 	case c.Name == "+CCID", !p.Supports(c.Name):
 		return nil
 	}

@@ -2012,7 +2012,7 @@ func NotEmulated(line string, emulated func(string) bool, d personality.Personal
 		return "" // not a command line (an SMS PDU): sent as recorded
 	}
 	for _, n := range names {
-		if n == d.ICCIDName() || d.Settings[n] != "" || n == "%CESQ" && d.CESQNotifications {
+		if d.Owns(n) {
 			continue
 		}
 		if !emulated(n) {

@@ -1158,6 +1158,14 @@ func CCHONoSpaceOf(line string) (noSpace, ok bool) {
 	return !strings.HasPrefix(rest, " "), true
 }
 
+// Owns reports whether a command is the personality's own, beside the
+// standard set every emulated modem has: its ICCID command, its settings
+// and, for an nRF91, %CESQ. The emulated modem answers these, and a
+// field log's replay plays them, under this personality alone.
+func (p Personality) Owns(c string) bool {
+	return c == p.ICCIDName() || p.Settings[c] != "" || c == "%CESQ" && p.CESQNotifications
+}
+
 // Supports reports whether the dialect has a command at all; a missing one
 // answers plain ERROR like an unknown command.
 func (p Personality) Supports(c string) bool {
