@@ -48,7 +48,7 @@ type Splitter struct {
 	overflow bool
 	bad      byte // first offending byte, when badSeen
 	badSeen  bool
-	badAt    int  // len(buf) when bad came
+	badAt    int  // len(buf) when the last bad byte before the prefix came
 	afterCR  bool // the last byte was S3: an LF after it ends nothing
 	// prefixed says buf begins with the line's "AT": what came before
 	// it has been dropped, and what follows is the body.
@@ -111,14 +111,17 @@ func (s *Splitter) FeedByte(c byte) (Line, bool) {
 	switch {
 	case c < 0x20 || c > 0x7e:
 		if !s.badSeen {
-			s.bad, s.badSeen, s.badAt = c, true, len(s.buf)
+			s.bad, s.badSeen = c, true
+		}
+		if !s.prefixed {
+			s.badAt = len(s.buf) // the last one: it may fall between A and T
 		}
 	case len(s.buf) >= MaxLine && s.prefixed:
 		s.overflow = true
 	case len(s.buf) >= MaxLine:
 		// No prefix yet: the text so far is no command line, but its
 		// last byte may be the "A" of one.
-		s.overflow, s.badAt = true, 0
+		s.overflow, s.badAt = true, max(s.badAt-(len(s.buf)-1), 0)
 		s.buf = append(s.buf[:0], s.buf[len(s.buf)-1], c)
 	default:
 		s.buf = append(s.buf, c)

@@ -37,6 +37,7 @@ func TestSplitter(t *testing.T) {
 		{"a control byte before the prefix is no part of the line", []string{"\x1bAT+CMGF=0\r", "\x1aAT\r"}, []string{"AT+CMGF=0", "AT"}},
 		{"text and 8-bit bytes before the prefix", []string{"xyzAT\r", "\xff\x00at+cgmi\r", "  AT\r", "AaT\r"}, []string{"AT", "at+cgmi", "AT", "aT"}},
 		{"junk before the prefix across feeds", []string{"\x1bA", "T", "E0\r"}, []string{"ATE0"}},
+		{"a control byte between A and T spoils the prefix", []string{"A\x01T\r", "\x1bA\x01T\r", "\x1b\x1bA\x01T\r"}, []string{"!malformed", "!malformed", "!malformed"}},
 		{"a control byte after the prefix still spoils", []string{"\x1bAT\x01\r"}, []string{"!malformed"}},
 		{"no prefix: still a line", []string{"xyz\r", "CGMI\r"}, []string{"xyz", "CGMI"}},
 		{"junk before the prefix does not count to MaxLine", []string{strings.Repeat("x", 3*MaxLine), long[:MaxLine] + "\r"}, []string{long[:MaxLine]}},
