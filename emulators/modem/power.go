@@ -376,13 +376,11 @@ func (m *Modem) stackDown(report, keepCard bool) {
 		if s := m.getSTK(); s != nil {
 			s.Stop()
 		}
-		if keepCard {
-			m.st.channels = map[int]bool{}
-			return
+		if !keepCard {
+			m.o.Card.PowerOff()
+			m.st.cardOn = false
 		}
-		m.o.Card.PowerOff()
 	}
-	m.st.cardOn = false
 	m.st.channels = map[int]bool{}
 }
 
