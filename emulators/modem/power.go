@@ -566,7 +566,7 @@ func (m *Modem) restartKeeping(keepCard bool) {
 	m.stackDown(false, warm)
 	m.st.restarting = true
 	boots := m.st.boots
-	m.afterAnswer(func() bool { return m.st.restarting && m.st.boots == boots }, nil)
+	m.sayPowerDown(func() bool { return m.st.restarting && m.st.boots == boots }, nil)
 	m.st.typing = at.Splitter{}
 	m.st.restartT = m.afterFunc(m.o.RestartDelay, func() {
 		m.st.restarting = false
@@ -605,16 +605,16 @@ func cmdVendorPowerDown(m *Modem, c at.Command) error {
 	if !m.o.Personality.PowersDown(c) {
 		return errUnknown
 	}
-	m.afterAnswer(func() bool { return true }, m.PowerOff)
+	m.sayPowerDown(func() bool { return true }, m.PowerOff)
 	return nil
 }
 
-// afterAnswer sends the personality's power-down URCs once the command
+// sayPowerDown sends the personality's power-down URCs once the command
 // taking the modem down has its final result (UG96 Hardware Design
 // §3.7.2.1: "OK", then "POWERED DOWN"), then runs then (if not nil): on
 // the same power, while still is true — a power cut or a boot since
 // (a restart's) leaves the modem nothing of that shutdown to say.
-func (m *Modem) afterAnswer(still func() bool, then func()) {
+func (m *Modem) sayPowerDown(still func() bool, then func()) {
 	urcs, epoch := m.o.Personality.PowerDownURCs, m.st.epoch
 	if len(urcs) == 0 && then == nil {
 		return
