@@ -837,19 +837,6 @@ func (p Personality) KeepsCard(c at.Command) bool {
 	return v != "" && slices.Contains(p.CardKeptRestarts, "AT"+v)
 }
 
-// ResetsCard is at.ResetsCard under this modem: a command line after
-// which no logical channel of its card is open, but for a restart it
-// keeps the card through (card_kept_restarts), which ends the MT's
-// sessions and leaves the card's channels as they were.
-func (p Personality) ResetsCard(cmds []at.Command) bool {
-	for _, c := range cmds {
-		if !p.KeepsCard(c) && at.ResetsCard([]at.Command{c}) {
-			return true
-		}
-	}
-	return false
-}
-
 // PowersDown reports whether the modem takes a parsed command as a
 // power-down: one of its power_downs, any form but read and test.
 func (p Personality) PowersDown(c at.Command) bool {
