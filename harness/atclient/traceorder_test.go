@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -73,13 +74,22 @@ func testTraceOrderUnderURCs(t *testing.T, kind string) {
 	tr := &slowTrace{}
 	// The reader's stamps take their time (the waiter of a URC runs on
 	// meanwhile): a line's place in the trace must be taken before.
+	var slowed atomic.Int32
 	slowNow := func() time.Time {
 		buf := make([]byte, 8<<10)
 		if strings.Contains(string(buf[:runtime.Stack(buf, false)]), ").route(") {
+			slowed.Add(1)
 			time.Sleep(2 * time.Millisecond)
 		}
 		return time.Time{}
 	}
+	defer func() {
+		// Found by name: a renamed route would leave the reader fast and
+		// the test passing without testing anything.
+		if slowed.Load() == 0 {
+			t.Error("the stamps were never slowed: no route on the stack (renamed?)")
+		}
+	}()
 	c, s := newScriptOn(t, kind, answers, WithTrace(tr), WithTimestamps(slowNow))
 	go func() {
 		for k := range n {
