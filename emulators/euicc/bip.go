@@ -71,6 +71,10 @@ type bipOp struct {
 	reply    *httpReply
 	err      string
 	ev       applet.Event
+	// flushed: a SEND DATA that sends immediately was issued, so bytes
+	// may have left the device (store mode keeps them in the terminal,
+	// TS 102 223 §6.4.30, until one is). Before it the peer has nothing.
+	flushed bool
 }
 
 // newBIPOp prepares an exchange to addr running req, with TLS when tp is
@@ -279,6 +283,7 @@ func (o *bipOp) send() (*stk.Command, bool, applet.Event) {
 	immediate := len(o.out) == 0 || o.stored+sendChunk > o.bufSize
 	if immediate {
 		o.stored = 0
+		o.flushed = true
 	}
 	cmd := stk.NewSendData(0, o.channel, chunk, immediate)
 	return &cmd, false, nil
@@ -322,7 +327,7 @@ func (o *bipOp) end(open bool, reason string, res *stk.Result) (*stk.Command, bo
 	} else {
 		o.r.errorf(KindBIPError, "%s: %s", o.what, reason)
 	}
-	o.ev = applet.HTTPResult{ReqID: o.reqID, Err: reason, TerminalResult: res}
+	o.ev = applet.HTTPResult{ReqID: o.reqID, Err: reason, TerminalResult: res, Unsent: !o.flushed}
 	if open {
 		return o.close()
 	}

@@ -149,13 +149,13 @@ func (r *runtime) run() {
 		case applet.HTTPPost:
 			if !r.c.cfg.PlatformAddr.IsValid() {
 				r.errorf(KindBIPError, "request %d %s: no platform address configured", e.ReqID, e.Path)
-				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: "no platform address configured"})
+				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: "no platform address configured", Unsent: true})
 				continue
 			}
 			o, err := r.platformOp(e)
 			if err != nil {
 				r.errorf(KindBIPError, "request %d %s: %v", e.ReqID, e.Path, err)
-				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: err.Error()})
+				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: err.Error(), Unsent: true})
 				continue
 			}
 			r.begin(o)
@@ -169,7 +169,7 @@ func (r *runtime) run() {
 			o, err := r.es9Op(e)
 			if err != nil {
 				r.errorf(KindBIPError, "%s %s: %v", e.Function, e.Address, err)
-				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: err.Error()})
+				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: err.Error(), Unsent: true})
 				continue
 			}
 			r.begin(o)

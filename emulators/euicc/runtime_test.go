@@ -397,36 +397,40 @@ func TestHTTPFailures(t *testing.T) {
 		play    func(tm *term)
 		errPart string
 		status  int
+		// unsent: no byte of the request left the device, so the peer
+		// cannot have acted on it (the applet backs off no operator for
+		// a download the platform never had).
+		unsent bool
 	}{
 		{"open channel refused", func(tm *term) {
 			cmd := tm.fetch(stk.CmdOpenChannel)
 			tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultBIPError, Additional: []byte{stk.BIPRemoteNotReachable}}))
-		}, "open channel: result 3A/07", 0},
+		}, "open channel: result 3A/07", 0, true},
 		{"send data fails", func(tm *term) {
 			tm.openChannel()
 			cmd := tm.fetch(stk.CmdSendData)
 			tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultBIPError, Additional: []byte{stk.BIPChannelClosed}}))
 			tm.closeChannel()
-		}, "send data", 0},
+		}, "send data", 0, false},
 		{"link dropped before a full reply", func(tm *term) {
 			tm.openChannel()
 			tm.sendAll()
 			tm.deliver([]byte("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort"))
 			tm.envelope(stk.NewChannelStatusEvent(stk.ChannelStatus{Channel: 1, Info: stk.ChannelLinkDropped}))
 			tm.closeChannel()
-		}, "reply", 0},
+		}, "reply", 0, false},
 		{"link dropped before any reply", func(tm *term) {
 			tm.openChannel()
 			tm.sendAll()
 			tm.envelope(stk.NewChannelStatusEvent(stk.ChannelStatus{Channel: 1, Info: stk.ChannelLinkDropped}))
 			tm.closeChannel()
-		}, "reply: connection closed without a reply", 0},
+		}, "reply: connection closed without a reply", 0, false},
 		{"malformed reply", func(tm *term) {
 			tm.openChannel()
 			tm.sendAll()
 			tm.deliver([]byte("SMTP ready\r\n\r\n"))
 			tm.closeChannel()
-		}, "malformed HTTP response", 0},
+		}, "malformed HTTP response", 0, false},
 		{"no reply in time", func(tm *term) {
 			tm.openChannel()
 			tm.sendAll()
@@ -435,20 +439,20 @@ func TestHTTPFailures(t *testing.T) {
 			}
 			tm.armed = false // expired: nothing to deactivate
 			tm.closeChannel()
-		}, "no reply within 30s", 0},
+		}, "no reply within 30s", 0, false},
 		{"reply delimited by close", func(tm *term) {
 			tm.openChannel()
 			tm.sendAll()
 			tm.deliver([]byte("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"))
 			tm.closeChannel()
-		}, "", 204},
+		}, "", 204, false},
 		{"reply without length ends at link drop", func(tm *term) {
 			tm.openChannel()
 			tm.sendAll()
 			tm.deliver([]byte("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"ok\":true}"))
 			tm.envelope(stk.NewChannelStatusEvent(stk.ChannelStatus{Channel: 1, Info: stk.ChannelLinkDropped}))
 			tm.closeChannel()
-		}, "", 200},
+		}, "", 200, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -467,8 +471,8 @@ func TestHTTPFailures(t *testing.T) {
 				}
 				return
 			}
-			if !strings.Contains(hr.Err, tc.errPart) || hr.Status != 0 {
-				t.Fatalf("result %+v, want error containing %q", hr, tc.errPart)
+			if !strings.Contains(hr.Err, tc.errPart) || hr.Status != 0 || hr.Unsent != tc.unsent {
+				t.Fatalf("result %+v, want error containing %q, unsent %v", hr, tc.errPart, tc.unsent)
 			}
 			if len(log.Kind("bip_error")) != 1 {
 				t.Fatalf("bip_error not logged once: %v", log.Events())

@@ -3,7 +3,8 @@ package applet
 import "slices"
 
 // Back-off (DESIGN.md §1): an operator that failed in an area (attach,
-// download, or as a fallback) is left out of that area's cycles for a
+// download, or as a fallback; not a download the platform never had,
+// Download.Unsent) is left out of that area's cycles for a
 // growing number of periodic checks, 1, 2, 4 … capped (Config.Backoff):
 // after a failure it sits out the next n checks.
 // Every attempt costs a REFRESH, which drops the device's data session,

@@ -68,6 +68,15 @@ type Download struct {
 	// transactionId (es9.StatusError.SessionGone): the card ends its own
 	// session and sends the SM-DP+ no cancelSession.
 	ServerGone bool `json:"server_gone,omitempty"`
+	// Unsent: the request to the platform never left the device (the
+	// channel did not open). No order was placed and nothing switched,
+	// the two costs the back-off spares (DESIGN §1), so the operator is
+	// not backed off, as one that had no chance (failAttemptAs). A
+	// platform that stays unreachable costs no loop: the next check's
+	// list request fails first. A platform that answered — a refusal,
+	// an error status — or that had the request and did not answer (it
+	// may have ordered the profile) backs the operator off.
+	Unsent bool `json:"unsent,omitempty"`
 }
 
 // startDownload asks the platform for the operator's profile (claim 2: the
@@ -137,6 +146,9 @@ func (a *Applet) downloadHTTP(e HTTPResult) {
 	if err != nil {
 		var se *es9.StatusError
 		dl.ServerGone = errors.As(err, &se) && se.SessionGone()
+		// The platform never had the request (e.Unsent): the operator
+		// had no chance, and is not backed off (downloadOver).
+		dl.Unsent = dl.Step == dlPlatform && e.Unsent
 		// With e.Err set, err is e.Err prefixed: its terminal result goes along.
 		a.dlFail(dl, err.Error(), resultField(e)...)
 	}
@@ -664,7 +676,7 @@ func (a *Applet) dlCancelAnswer(dl *Download, resp []byte) {
 // the profile that served it (claim 3 goes on with the next operator).
 func (a *Applet) downloadOver(dl *Download) {
 	a.st.Cycle.Download = nil
-	a.failAttempt("", false)
+	a.failAttemptAs("", false, !dl.Unsent)
 }
 
 // resumeDownload handles a Boot in the middle of a download: the session

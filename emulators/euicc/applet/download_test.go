@@ -128,6 +128,12 @@ func httpErr(err string) func(*Applet) Event {
 	return func(a *Applet) Event { return HTTPResult{ReqID: inFlight(a), Err: err} }
 }
 
+// httpUnsent is httpErr for an exchange none of whose request left the
+// device (HTTPResult.Unsent).
+func httpUnsent(err string) func(*Applet) Event {
+	return func(a *Applet) Event { return HTTPResult{ReqID: inFlight(a), Err: err, Unsent: true} }
+}
+
 func es10Ans(resp []byte, sw uint16) func(*Applet) Event {
 	return func(a *Applet) Event { return ES10Result{ReqID: inFlight(a), Resp: resp, SW: sw} }
 }
@@ -369,8 +375,27 @@ func TestDownloadFailures(t *testing.T) {
 		{"claim 4: eligibility refused", []dlStep{
 			{httpAns(403, `{"error":"eligibility: daily quota reached"}`), failed("platform refused (403): eligibility: daily quota reached") + backedOff + exhausted},
 		}},
-		{"platform unreachable", []dlStep{
-			{httpErr("open channel: result 3A/07"), failed("platform: open channel: result 3A/07") + backedOff + exhausted},
+		// The platform never had the request: no order, no switch, so no
+		// back-off (outside tester t215 W2: Orange backed off for the
+		// platform's outage). One it had and never answered may have
+		// ordered the profile: backed off.
+		{"platform unreachable: the request never left", []dlStep{
+			{httpUnsent("open channel: result 3A/07"), failed("platform: open channel: result 3A/07") + exhausted},
+		}},
+		{"link dropped before the request was sent", []dlStep{
+			{httpUnsent("send data: result 3A/05"), failed("platform: send data: result 3A/05") + exhausted},
+		}},
+		{"no platform address on the card", []dlStep{
+			{httpUnsent("no platform address configured"), failed("platform: no platform address configured") + exhausted},
+		}},
+		{"link dropped after the request went, before any answer", []dlStep{
+			{httpErr("receive data: result 3A/05"), failed("platform: receive data: result 3A/05") + backedOff + exhausted},
+		}},
+		{"platform never answers the request", []dlStep{
+			{httpErr("no reply within 30s"), failed("platform: no reply within 30s") + backedOff + exhausted},
+		}},
+		{"platform down behind its front end (503)", []dlStep{
+			{httpAns(503, ""), failed("platform: http status 503") + backedOff + exhausted},
 		}},
 		{"platform answer without address", []dlStep{
 			{httpAns(200, `{"operator":"orange-fr"}`), failed("platform: download answer: operator, smdp_address and matching_id are required") + backedOff + exhausted},

@@ -102,7 +102,8 @@ func downloadEqual(a, b *Download) bool {
 		ptrEqual(a.Profile, b.Profile, func(a, b *Profile) bool { return *a == *b }) &&
 		a.Failed == b.Failed &&
 		a.Refused == b.Refused &&
-		a.ServerGone == b.ServerGone
+		a.ServerGone == b.ServerGone &&
+		a.Unsent == b.Unsent
 }
 
 // listEqual: Operators has no omitempty, so nil (null) differs from empty.

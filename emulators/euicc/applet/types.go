@@ -79,13 +79,17 @@ type LocationStatus struct {
 // reset). TerminalResult, only with Err, is the terminal's result when its
 // answer to a toolkit command (OPEN CHANNEL, SEND DATA, RECEIVE DATA) is
 // what ended the exchange: the applet's events for the failure carry it
-// as their "result", so a reader need not find it in Err's words.
+// as their "result", so a reader need not find it in Err's words. Unsent,
+// only with Err, says no byte of the request left the device (the channel
+// did not open, or failed before the card's first SEND DATA that sends):
+// the peer cannot have acted on it.
 type HTTPResult struct {
 	ReqID          int
 	Status         int
 	Body           []byte
 	Err            string
 	TerminalResult *stk.Result
+	Unsent         bool
 }
 
 // ProfileEnabled answers EnableProfile.
