@@ -14,6 +14,8 @@ import (
 // answers an effect (LocalInfo, HTTPResult, ProfileEnabled, Boot) join the
 // end of the queue. Envelopes from the terminal (timer expiration, location
 // status) are stepped as they arrive; their effects queue the same way.
+// A step's log lines and NVM writes are the exception: they are carried out
+// as the step is taken (step), not behind an exchange queued before it.
 //
 // Every method runs with the card's mutex held.
 type runtime struct {
@@ -97,12 +99,33 @@ func (r *runtime) terminalProfile(tp []byte) {
 	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
 }
 
-// step feeds ev to the applet and queues its effects.
+// step feeds ev to the applet. Its log lines and NVM writes are carried
+// out at once, in their order: they are the step's own record, made at its
+// instant (the NVM first where the applet put it first), and need nothing
+// from the terminal, so an exchange queued before them (a location event
+// stepped while a note was out) must not hold them back and stamp them
+// late. The other effects queue (run). A step taken while the power is
+// already being cut carries out nothing: it dies with the runtime.
 func (r *runtime) step(ev applet.Event) {
 	if ev == nil || r.m == nil {
 		return
 	}
-	r.queue = append(r.queue, r.m.Step(ev)...)
+	gone := r.stopped || r.c.interrupted()
+	for _, e := range r.m.Step(ev) {
+		switch e := e.(type) {
+		case applet.Persist:
+			if !gone {
+				r.c.appletState = e.State
+				r.c.persistLocked()
+			}
+		case applet.Log:
+			if !gone {
+				r.c.cfg.Log.Emit(eventlog.EUICC, e.Kind, eventlog.F(e.Fields))
+			}
+		default:
+			r.queue = append(r.queue, e)
+		}
+	}
 }
 
 // run carries out queued effects until one needs the terminal, or the
@@ -112,10 +135,6 @@ func (r *runtime) run() {
 		e := r.queue[0]
 		r.queue = r.queue[1:]
 		switch e := e.(type) {
-		case applet.Persist:
-			r.c.appletState = e.State
-		case applet.Log:
-			r.c.cfg.Log.Emit(eventlog.EUICC, e.Kind, eventlog.F(e.Fields))
 		case applet.EnableProfile:
 			res := r.c.enableProfile(r.c.findICCID(e.ICCID))
 			r.step(applet.ProfileEnabled{ICCID: e.ICCID, Result: res})

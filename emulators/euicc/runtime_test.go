@@ -691,3 +691,81 @@ func TestReservedTimer(t *testing.T) {
 		t.Fatalf("stale guard expiry stepped: %+v", fm.last())
 	}
 }
+
+// A step's log lines and NVM writes are carried out as the step is taken,
+// not behind an exchange queued before them (outside tester t215 W1): a
+// location event stepped while a request is out logs at once, and the
+// request it makes waits for the channel.
+func TestStepRecordNotBehindAQueuedExchange(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// next: the proactive command pending once the first exchange ended
+		next byte
+	}{
+		{"no cut", stk.CmdOpenChannel},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
+			cfg := testConfig()
+			cfg.Log = log
+			var nvm [][]byte
+			cfg.OnNVMWrite = func(b []byte) error { nvm = append(nvm, b); return nil }
+			fm := &fakeMethod{}
+			fm.react = func(ev applet.Event) []applet.Effect {
+				switch ev := ev.(type) {
+				case applet.Boot:
+					return []applet.Effect{applet.HTTPPost{ReqID: 7, Path: "/v1/notifications", Body: []byte(`{}`)}}
+				case applet.LocationStatus:
+					return []applet.Effect{
+						applet.Log{Kind: "fallback_attached"},
+						applet.Persist{State: applet.State{Version: applet.StateVersion, Mode: applet.ModeAttemptDownloading}},
+						applet.HTTPPost{ReqID: 8, Path: "/v1/download", Body: []byte(`{}`)},
+						applet.Log{Kind: "mode"},
+					}
+				case applet.HTTPResult:
+					if ev.ReqID == 7 {
+						return []applet.Effect{applet.Log{Kind: "notification_sent"}}
+					}
+				}
+				return nil
+			}
+			tm := newTerm(t, cfg, fm)
+			tm.boot()
+			tm.openChannel()
+			tm.sendAll()
+			writes := len(nvm)
+			tm.expectSW(tm.envelope(stk.NewLocationStatusEvent(stk.LocNormal, &stk.LocationInfo{PLMN: "21403", TAC: 1, CellID: 2})), apdu.SWOK)
+			if got := euiccKinds(log); got != "fallback_attached mode" {
+				t.Fatalf("logged during the exchange: %q, want the location step's lines at once", got)
+			}
+			if len(nvm) == writes || !strings.Contains(string(tm.c.appletState.Mode), "downloading") {
+				t.Fatalf("the location step's state not in NVM during the exchange (%d writes, mode %q)", len(nvm)-writes, tm.c.appletState.Mode)
+			}
+			tm.deliver([]byte("HTTP/1.1 204 No Content\r\n\r\n"))
+			tm.closeChannel()
+			if got := euiccKinds(log); got != "fallback_attached mode notification_sent" {
+				t.Fatalf("logged: %q", got)
+			}
+			if tm.c.rt.pending == nil {
+				if tc.next != 0 {
+					t.Fatalf("no command pending after the note's answer, want %02X", tc.next)
+				}
+				return
+			}
+			if tc.next == 0 || tm.c.rt.pendingCmd.Details.Type != tc.next {
+				t.Fatalf("pending %02X after the note's answer, want %02X", tm.c.rt.pendingCmd.Details.Type, tc.next)
+			}
+		})
+	}
+}
+
+// euiccKinds is the card's event kinds in the log, space-separated.
+func euiccKinds(l *eventlog.Log) string {
+	var out []string
+	for _, e := range l.Events() {
+		if e.Actor == eventlog.EUICC && !strings.HasSuffix(string(e.Kind), "error") {
+			out = append(out, string(e.Kind))
+		}
+	}
+	return strings.Join(out, " ")
+}
