@@ -42,6 +42,7 @@ func (r *Rig) schedulePowerCuts() {
 	clk := r.Loop.Clock()
 	r.World.SetInterrupt(r.cutting.Load)
 	r.Card.SetInterrupt(r.cutting.Load)
+	r.Card.SetCutDue(r.cutDue.Load)
 	for i, pc := range r.Scenario.Faults {
 		if pc.Kind != scenario.PowerCut {
 			continue
@@ -81,12 +82,18 @@ func (r *Rig) schedulePowerCuts() {
 			// does the card's load of a package its applet downloaded
 			// (the segments go in one after the other, in one piece of
 			// work): it stops after the event's segment.
+			// The card's applet's events: the cut comes after the step
+			// that logged the event, before anything the card had queued
+			// before it (a download waiting behind a note's exchange).
 			if e.Actor == eventlog.World || e.Kind == euicc.KindBPPSegmentStored {
 				r.cutting.Store(true)
+			} else if e.Actor == eventlog.EUICC {
+				r.cutDue.Store(true)
 			}
 			r.Loop.Post(func() {
 				cut(eventlog.F{"nth": pc.Nth})
 				r.cutting.Store(false)
+				r.cutDue.Store(false)
 			})
 		})
 	}

@@ -240,6 +240,10 @@ type Rig struct {
 	// the card's own work, stops there (World.SetInterrupt,
 	// Card.SetInterrupt).
 	cutting atomic.Bool
+	// cutDue is set from a power cut's event that the card's applet
+	// logged, until the cut is done: the card finishes that step but
+	// starts nothing an earlier step queued (Card.SetCutDue).
+	cutDue atomic.Bool
 
 	Scenario *scenario.Scenario
 	Seed     int64

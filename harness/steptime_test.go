@@ -88,3 +88,42 @@ func TestCardEventsAtTheirStep(t *testing.T) {
 		t.Errorf("fallback_attached (line %d) logged after the note that was in flight when the card stepped it (line %d)", back+1, received+1)
 	}
 }
+
+// A power cut after notification_sent lands once the card took the
+// acknowledgement, before anything it did after it: the download request
+// the card had queued behind the note never leaves (the platform orders
+// nothing), and the run is the same every time.
+func TestCutAfterNoteAckBeforeQueuedRequest(t *testing.T) {
+	text, err := os.ReadFile("../fixtures/scenarios/landing-first-down-second-slow.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := strings.Replace(string(text), "faults:\n", "faults:\n  - {power_cut: notification_sent, nth: 1, off: 1m}\n", 1)
+	i := strings.Index(cut, "expect:\n")
+	cut = cut[:i] + "expect:\n  within: 12h\n"
+	var first []byte
+	for run := range 2 {
+		b := passingEvents(t, "landing-cut.yaml", cut)
+		if run == 1 {
+			if string(b) != string(first) {
+				t.Fatal("two runs of the same seed logged different events")
+			}
+			break
+		}
+		first = b
+		evs := stepEvents(t, b)
+		sent := index(evs, 0, func(e stepEvent) bool { return e.Actor == "euicc" && e.Event == "notification_sent" })
+		off := index(evs, 0, func(e stepEvent) bool { return e.Actor == "modem" && e.Event == "power" })
+		if sent < 0 || off < sent {
+			t.Fatalf("no cut after notification_sent: %d, %d", sent, off)
+		}
+		for _, e := range evs[sent+1 : off] {
+			if e.Actor == "platform" || e.Actor == "smdp" {
+				t.Errorf("between the acknowledgement and the cut: %s %s at %s (the queued download left the card)", e.Actor, e.Event, e.T)
+			}
+		}
+		if i := index(evs, 0, func(e stepEvent) bool { return e.Actor == "platform" && e.Event == "download_requested" }); i >= 0 && i < off {
+			t.Errorf("the platform took the download request (line %d, %s) before the cut after the note's acknowledgement (line %d)", i+1, evs[i].T, off+1)
+		}
+	}
+}

@@ -118,6 +118,9 @@ type Card struct {
 
 	// interrupt, if set, says a power cut is under way (SetInterrupt).
 	interrupt func() bool
+	// cutDue, if set, says a power cut comes once the current piece of
+	// work is over (SetCutDue).
+	cutDue func() bool
 
 	// newMethod builds the hosted applet; tests swap in a double.
 	newMethod func(applet.Config, applet.State) method
@@ -216,6 +219,20 @@ func (c *Card) SetInterrupt(cut func() bool) {
 }
 
 func (c *Card) interrupted() bool { return c.interrupt != nil && c.interrupt() }
+
+// SetCutDue gives the card a check of whether a power cut comes once the
+// current piece of work is over: the harness's cut after an event the
+// card's applet logs. The toolkit runtime then finishes the step that
+// logged it (its effects, and what they lead to at once) but starts
+// nothing an earlier step queued: that would be the card's doing after
+// the event, which the cut is defined to precede.
+func (c *Card) SetCutDue(due func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cutDue = due
+}
+
+func (c *Card) cutIsDue() bool { return c.cutDue != nil && c.cutDue() }
 
 // OwedNotes are the notes the card's applet still owes the platform, in
 // the order it would send them: what a run that ends names as not

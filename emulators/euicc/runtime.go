@@ -23,9 +23,12 @@ type runtime struct {
 	m       method
 	started bool   // TERMINAL PROFILE received
 	profile []byte // TERMINAL PROFILE data
-	queue   []applet.Effect
+	queue   []queued
 	cur     op // operation in progress, nil if none
-	num     byte
+	// steps counts the applet's steps; cutFrom is the step that logged
+	// the event a power cut is due after (Card.SetCutDue), 0 if none.
+	steps, cutFrom uint64
+	num            byte
 	// pending is the encoded proactive command waiting for FETCH (fetched
 	// false) or for its TERMINAL RESPONSE (fetched true).
 	pending    []byte
@@ -99,6 +102,12 @@ func (r *runtime) terminalProfile(tp []byte) {
 	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
 }
 
+// queued is an effect waiting its turn, with the step that made it.
+type queued struct {
+	e    applet.Effect
+	step uint64
+}
+
 // step feeds ev to the applet. Its log lines and NVM writes are carried
 // out at once, in their order: they are the step's own record, made at its
 // instant (the NVM first where the applet put it first), and need nothing
@@ -110,7 +119,10 @@ func (r *runtime) step(ev applet.Event) {
 	if ev == nil || r.m == nil {
 		return
 	}
+	r.steps++
+	n := r.steps
 	gone := r.stopped || r.c.interrupted()
+	due := r.c.cutIsDue()
 	for _, e := range r.m.Step(ev) {
 		switch e := e.(type) {
 		case applet.Persist:
@@ -123,16 +135,31 @@ func (r *runtime) step(ev applet.Event) {
 				r.c.cfg.Log.Emit(eventlog.EUICC, e.Kind, eventlog.F(e.Fields))
 			}
 		default:
-			r.queue = append(r.queue, e)
+			r.queue = append(r.queue, queued{e, n})
 		}
+	}
+	if !gone && !due && r.cutFrom == 0 && r.c.cutIsDue() {
+		// This step logged the event a cut is due after: the cut lands
+		// after the step, not after what an earlier step queued (run).
+		r.cutFrom = n
 	}
 }
 
 // run carries out queued effects until one needs the terminal, or the
-// power is being cut (SetInterrupt).
+// power is being cut (SetInterrupt). When a cut is due after an event a
+// step logged (SetCutDue), that step's effects, and those of the steps
+// they lead to in this piece of work, still run: an effect an earlier step
+// queued does not start (a download queued behind a note does not leave
+// after the note's acknowledgement, which the cut follows).
 func (r *runtime) run() {
+	if r.cutFrom != 0 && !r.c.cutIsDue() {
+		r.cutFrom = 0 // no cut came after all: nothing is held back
+	}
 	for r.cur == nil && len(r.queue) > 0 && !r.stopped && !r.c.interrupted() {
-		e := r.queue[0]
+		if r.cutFrom != 0 && r.queue[0].step < r.cutFrom {
+			return
+		}
+		e := r.queue[0].e
 		r.queue = r.queue[1:]
 		switch e := e.(type) {
 		case applet.EnableProfile:

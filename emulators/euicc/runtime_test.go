@@ -695,14 +695,17 @@ func TestReservedTimer(t *testing.T) {
 // A step's log lines and NVM writes are carried out as the step is taken,
 // not behind an exchange queued before them (outside tester t215 W1): a
 // location event stepped while a request is out logs at once, and the
-// request it makes waits for the channel.
+// request it makes waits for the channel. A power cut due after an event
+// the answer's step logs comes before that waiting request leaves.
 func TestStepRecordNotBehindAQueuedExchange(t *testing.T) {
 	for _, tc := range []struct {
-		name string
+		name   string
+		cutDue bool
 		// next: the proactive command pending once the first exchange ended
 		next byte
 	}{
-		{"no cut", stk.CmdOpenChannel},
+		{"no cut", false, stk.CmdOpenChannel},
+		{"cut due after the answer's log", true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
@@ -729,7 +732,14 @@ func TestStepRecordNotBehindAQueuedExchange(t *testing.T) {
 				}
 				return nil
 			}
+			due := false
+			log.Subscribe(func(e eventlog.Event) {
+				if e.Kind == "notification_sent" && tc.cutDue {
+					due = true
+				}
+			})
 			tm := newTerm(t, cfg, fm)
+			tm.c.SetCutDue(func() bool { return due })
 			tm.boot()
 			tm.openChannel()
 			tm.sendAll()
