@@ -29,6 +29,11 @@
 //     state is damaged or points at a profile the card does not hold,
 //     naming the field.
 //   - A powered-off card answers 6F00.
+//   - The runtime carries out the applet's log lines and NVM writes as it
+//     takes each step, whatever exchange is out; the other effects run
+//     one at a time, first in first out. So the event log stamps a card
+//     event with its step's instant, and a power cut after it (SetCutDue)
+//     comes before anything an earlier step had queued.
 //   - The file system always shows the profile enabled at the last reset.
 //
 // The runtime runs inside Transmit with the card's lock held: subscribers
