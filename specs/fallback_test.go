@@ -64,11 +64,13 @@ var _ = Describe("Fallback", framework.Emulated, func() {
 		Expect(msgs[1].Notification.Operator).To(Equal("sfr"))
 		Expect(msgs[2].Notification.Operator).To(Equal("orange-fr"))
 
-		By("the attach-failure report went out before the card tried the next operator: its frame's mark in the event log")
+		By("the attach-failure report went out before the card switched to the next operator: its frame's mark in the event log")
+		// The card logs its decision (attempt) at the step that sends the
+		// report; the switch it decided waits behind the report.
 		Expect(msgs[1].Mark.OK).To(BeTrue())
 		var next int
 		for i, e := range r.Log.Events() {
-			if e.Actor == eventlog.EUICC && e.Kind == "attempt" && e.Str("operator") == "orange-fr" {
+			if e.Actor == eventlog.EUICC && e.Kind == "profile_enabled" && e.Str("operator") == "orange-fr" {
 				next = i + 1 // the line of events.jsonl
 			}
 		}
