@@ -283,7 +283,13 @@ func (o *bipOp) send() (*stk.Command, bool, applet.Event) {
 	immediate := len(o.out) == 0 || o.stored+sendChunk > o.bufSize
 	if immediate {
 		o.stored = 0
-		o.flushed = true
+		if !o.flushed {
+			// The request's first bytes go now: the applet hears it
+			// before the command is issued, so what it keeps of it is
+			// in NVM should the power be cut on their way.
+			o.flushed = true
+			o.r.step(applet.HTTPSent{ReqID: o.reqID})
+		}
 	}
 	cmd := stk.NewSendData(0, o.channel, chunk, immediate)
 	return &cmd, false, nil

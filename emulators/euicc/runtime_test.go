@@ -779,3 +779,91 @@ func euiccKinds(l *eventlog.Log) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// The applet hears that a request's first byte goes (HTTPSent) when the
+// exchange's first SEND DATA that sends immediately is issued, before the
+// terminal can carry it: chunks in store mode stay in the terminal (TS 102
+// 223 §6.4.30), and a channel that never opened sent nothing. A power cut
+// after it finds the mark in NVM (t223: a download request the cut kept on
+// the card backs off no operator; one that left does).
+func TestFirstByteHeardBeforeItGoes(t *testing.T) {
+	sent := func(fm *fakeMethod) (n int, beforeResult bool) {
+		beforeResult = true
+		for _, ev := range fm.events {
+			switch ev := ev.(type) {
+			case applet.HTTPSent:
+				if ev.ReqID != 7 {
+					t.Errorf("HTTPSent for request %d, want 7", ev.ReqID)
+				}
+				n++
+			case applet.HTTPResult:
+				beforeResult = beforeResult && n > 0
+			}
+		}
+		return n, beforeResult
+	}
+	for _, tc := range []struct {
+		name string
+		body int // request body size: store-mode chunks before the last
+	}{
+		{"one chunk", 2},
+		{"store-mode chunks first", 700},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
+			cfg := testConfig()
+			cfg.Log = log
+			fm := &fakeMethod{}
+			fm.react = func(ev applet.Event) []applet.Effect {
+				if _, ok := ev.(applet.Boot); ok {
+					return []applet.Effect{applet.HTTPPost{ReqID: 7, Path: "/v1/download", Body: bytes.Repeat([]byte("x"), tc.body)}}
+				}
+				return nil
+			}
+			tm := newTerm(t, cfg, fm)
+			tm.boot()
+			tm.openChannel()
+			immediate := 0
+			for {
+				cmd := tm.fetch(stk.CmdSendData)
+				n, _ := sent(fm)
+				if cmd.Details.Qualifier&stk.SendImmediately == 0 {
+					if n != 0 {
+						t.Fatalf("HTTPSent with a chunk the terminal keeps (store mode)")
+					}
+				} else {
+					immediate++
+					if n != 1 {
+						t.Fatalf("%d HTTPSent as the first immediate SEND DATA is issued, want 1", n)
+					}
+				}
+				tr := stk.Respond(cmd, stk.Result{General: stk.ResultOK})
+				tr.ChannelDataLength = new(255)
+				tm.respond(tr)
+				if cmd.Details.Qualifier&stk.SendImmediately != 0 {
+					break
+				}
+			}
+			if immediate != 1 {
+				t.Fatalf("%d immediate SEND DATA", immediate)
+			}
+			tm.sendAll() // the reply guard
+			tm.deliver([]byte("HTTP/1.1 204 No Content\r\n\r\n"))
+			tm.closeChannel()
+			if _, ok := fm.last().(applet.HTTPResult); !ok {
+				t.Fatalf("last event %+v", fm.last())
+			}
+			if n, before := sent(fm); n != 1 || !before {
+				t.Fatalf("%d HTTPSent (before the result: %v), want 1 before", n, before)
+			}
+		})
+	}
+	t.Run("channel never opened", func(t *testing.T) {
+		tm, fm, _ := httpTerm(t)
+		cmd := tm.fetch(stk.CmdOpenChannel)
+		tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultBIPError, Additional: []byte{stk.BIPRemoteNotReachable}}))
+		if n, _ := sent(fm); n != 0 {
+			t.Fatalf("%d HTTPSent for a channel that never opened", n)
+		}
+	})
+}

@@ -61,6 +61,8 @@ func (a *Applet) Step(ev Event) []Effect {
 		a.location(e.Service, e.PLMN, e)
 	case HTTPResult:
 		a.answer(e.ReqID, answerHTTP, e)
+	case HTTPSent:
+		a.requestSent(e.ReqID)
 	case ES10Result:
 		a.answer(e.ReqID, answerES10, e)
 	case ProfileEnabled:

@@ -68,14 +68,19 @@ type Download struct {
 	// transactionId (es9.StatusError.SessionGone): the card ends its own
 	// session and sends the SM-DP+ no cancelSession.
 	ServerGone bool `json:"server_gone,omitempty"`
-	// Unsent: the request to the platform never left the device (the
-	// channel did not open). No order was placed and nothing switched,
+	// Unsent: the request to the platform has not left the device. It
+	// is set with the request and cleared as its first byte goes
+	// (HTTPSent), in NVM, so it still says so after a power cut: a
+	// request queued behind a note, or whose channel did not open, never
+	// reached the platform. No order was placed and nothing switched,
 	// the two costs the back-off spares (DESIGN §1), so the operator is
-	// not backed off, as one that had no chance (failAttemptAs). A
+	// not backed off, as one that had no chance (failAttemptAs), whether
+	// the exchange failed or a cut stopped it (resumeDownload). A
 	// platform that stays unreachable costs no loop: the next check's
 	// list request fails first. A platform that answered — a refusal,
 	// an error status — or that had the request and did not answer (it
-	// may have ordered the profile) backs the operator off.
+	// may have ordered the profile; also a cut after the first byte
+	// went) backs the operator off.
 	Unsent bool `json:"unsent,omitempty"`
 }
 
@@ -85,7 +90,7 @@ type Download struct {
 func (a *Applet) startDownload(op ListOperator) {
 	c := a.st.Cycle
 	a.log(KindDownloadRequested, "operator", op.ID)
-	c.Download = &Download{Operator: op.ID, PLMN: op.PLMN, Step: dlPlatform}
+	c.Download = &Download{Operator: op.ID, PLMN: op.PLMN, Step: dlPlatform, Unsent: true}
 	c.Target, c.Booted = "", false
 	a.become(ModeAttemptDownloading)
 	a.post(ownerDownload, PathDownload, mustJSON(platformapi.DownloadRequest{EID: a.cfg.EID, Operator: op.ID, ServingPLMN: c.Serving}))
@@ -118,9 +123,30 @@ func es10Step(step string) bool {
 	return false
 }
 
+// requestSent takes HTTPSent: once the download's platform request has
+// begun to leave, the platform may order the profile, and a cut from then
+// on backs the operator off (Download.Unsent). Any other request's first
+// byte changes nothing the card keeps.
+func (a *Applet) requestSent(id int) {
+	if a.st.Cycle == nil || a.st.Cycle.Download == nil {
+		return
+	}
+	dl := a.st.Cycle.Download
+	if dl.Step != dlPlatform {
+		return
+	}
+	if slices.ContainsFunc(a.st.InFlight, func(r Request) bool { return r.ID == id && r.Owner == ownerDownload }) {
+		dl.Unsent = false
+	}
+}
+
 // downloadHTTP handles the answer to the download's platform or ES9+ call.
 func (a *Applet) downloadHTTP(e HTTPResult) {
 	dl := a.st.Cycle.Download
+	if dl.Step == dlPlatform {
+		// The exchange's own word, whether or not HTTPSent came.
+		dl.Unsent = e.Unsent
+	}
 	if dl.Failed != "" && (dl.Step == dlAuthClient || dl.Step == dlGetBPP) {
 		// The SM-DP+'s answer to the card's own error (dlTellServer):
 		// the session is over on both sides, whatever it says.
@@ -695,10 +721,19 @@ func (a *Applet) resumeDownload(prev []Profile) {
 		a.installed(p, dl.Seq, true)
 		return
 	}
+	// A request the cut kept on the card (Unsent: queued behind a note,
+	// or its channel still opening) reached no platform: nothing was
+	// ordered, and the operator is not backed off, as when the exchange
+	// fails before its first byte (downloadOver).
+	unsent := dl.Step == dlPlatform && dl.Unsent
 	if dl.Failed == "" {
-		a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", "card reset during step "+dl.Step)
+		reason := "card reset during step " + dl.Step
+		if unsent {
+			reason += ", before the request left the card"
+		}
+		a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", reason)
 	}
-	a.failAttempt("", false)
+	a.failAttemptAs("", false, !unsent)
 }
 
 // txID is the session's transactionId as bytes (State keeps the hex that

@@ -439,3 +439,100 @@ func TestResetAfterASegmentSaysLoad(t *testing.T) {
 		})
 	}
 }
+
+// A power cut while the download's platform request is out (step
+// "platform"): the card knows whether the request's first byte left
+// (HTTPSent, kept in NVM). One that never left — queued behind a note,
+// its channel still opening — reached no platform: nothing was ordered,
+// no REFRESH came, and the operator is not backed off (t219, as t221 for
+// an exchange that fails before its first byte). One that left may have
+// been ordered: the back-off stays. Either way the attempt fails, the
+// original stays the one enabled profile and the list goes on.
+func TestBootWhileThePlatformRequestWasOut(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sent    func(dl int) []Event // stepped before the cut
+		backoff bool
+		reason  string
+	}{
+		{"request never left", func(int) []Event { return nil }, false,
+			"card reset during step platform, before the request left the card"},
+		{"another request's first byte", func(dl int) []Event { return []Event{HTTPSent{ReqID: dl + 5}} }, false,
+			"card reset during step platform, before the request left the card"},
+		{"request left, no answer", func(dl int) []Event { return []Event{HTTPSent{ReqID: dl}} }, true,
+			"card reset during step platform"},
+		{"first byte heard twice", func(dl int) []Event { return []Event{HTTPSent{ReqID: dl}, HTTPSent{ReqID: dl}} }, true,
+			"card reset during step platform"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := toDownload(t)
+			req, ok := modeRequest(a.State(), answerHTTP)
+			if !ok || req.Owner != ownerDownload {
+				t.Fatalf("no download request in flight: %s", mustJSON(a.State()))
+			}
+			var persisted []byte
+			for _, ev := range tc.sent(req.ID) {
+				for _, e := range a.Step(ev) {
+					switch e := e.(type) {
+					case Persist:
+						persisted = mustJSON(e.State)
+					default:
+						t.Errorf("%T after %T: the first byte is only noted", e, ev)
+					}
+				}
+			}
+			nvm := mustJSON(a.State())
+			if persisted != nil && !slices.Equal(persisted, nvm) {
+				t.Fatalf("persisted %s, state %s", persisted, nvm)
+			}
+			st, err := DecodeState(nvm) // the card was reset: rebuilt from NVM
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := New(testCfg, st)
+			var reason any
+			backoff := false
+			for _, e := range b.Step(Boot{Profiles: testProfiles()}) {
+				switch e := e.(type) {
+				case Log:
+					switch e.Kind {
+					case KindDownloadResult:
+						reason = e.Fields["reason"]
+					case KindBackoff:
+						backoff = true
+					}
+				case EnableProfile:
+					t.Errorf("enable %s: the original never stopped being enabled", e.ICCID)
+				}
+			}
+			if reason != tc.reason {
+				t.Errorf("download_result reason %q, want %q", reason, tc.reason)
+			}
+			got := b.State()
+			if backoff != tc.backoff || (len(got.Backoff) > 0) != tc.backoff {
+				t.Errorf("backoff logged %v, entries %+v; want %v", backoff, got.Backoff, tc.backoff)
+			}
+			if got.Mode != ModeFallbackAwaitAttach {
+				t.Fatalf("mode %s, want %s", got.Mode, ModeFallbackAwaitAttach)
+			}
+			b.Step(LocationStatus{Service: NormalService, PLMN: "20801"})
+			got = b.State()
+			if got.Mode != ModeIdle || len(got.Outbox) != 1 || got.Outbox[0].Kind != NoteListExhausted {
+				t.Fatalf("after the attach: %s", mustJSON(got))
+			}
+			if n := enabledCount(got.Profiles); n != 1 {
+				t.Errorf("%d profiles enabled, want 1", n)
+			}
+		})
+	}
+}
+
+func enabledCount(ps []Profile) int {
+	n := 0
+	for _, p := range ps {
+		if p.Enabled {
+			n++
+		}
+	}
+	return n
+}

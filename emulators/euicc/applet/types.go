@@ -92,6 +92,15 @@ type HTTPResult struct {
 	Unsent         bool
 }
 
+// HTTPSent: the first byte of request ReqID (an HTTPPost or ES9Call) is
+// leaving the device — the runtime is issuing the exchange's first SEND
+// DATA that sends immediately (store mode keeps the bytes before it in the
+// terminal, TS 102 223 §6.4.30). From here the peer may have the request
+// and act on it; the HTTPResult still follows. It is stepped before that
+// SEND DATA goes, so an NVM write it makes is there if the power is cut
+// while the bytes are on their way.
+type HTTPSent struct{ ReqID int }
+
 // ProfileEnabled answers EnableProfile.
 type ProfileEnabled struct {
 	ICCID  string
@@ -112,6 +121,7 @@ func (TimerExpired) isEvent()   {}
 func (LocalInfo) isEvent()      {}
 func (LocationStatus) isEvent() {}
 func (HTTPResult) isEvent()     {}
+func (HTTPSent) isEvent()       {}
 func (ProfileEnabled) isEvent() {}
 
 // eventName names an event in `ignored` logs and in the mode table.
@@ -127,6 +137,8 @@ func eventName(ev Event) string {
 		return "location_status"
 	case HTTPResult:
 		return "http_result"
+	case HTTPSent:
+		return "http_sent"
 	case ProfileEnabled:
 		return "profile_enabled"
 	case ES10Result:
