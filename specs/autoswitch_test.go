@@ -97,7 +97,7 @@ var _ = Describe("Autoswitch", framework.Emulated, func() {
 		Entry("by signal: Orange (-85 dBm) before SFR (-101 dBm)", "roam-fr-signal-order.yaml", "orange-fr", "20801"),
 	)
 
-	It("keeps roaming on the original profile while the platform is unreachable and retries every period", func() {
+	It("keeps roaming on the original profile while the platform is unreachable and retries with back-off", func() {
 		r := framework.NewRig(framework.Load("roam-platform-unreachable.yaml"))
 		send(r, "AT+CEREG=2")
 		advanceTo(r, 89*time.Minute)
@@ -105,12 +105,20 @@ var _ = Describe("Autoswitch", framework.Emulated, func() {
 		Expect(servingPLMN(r)).To(Equal("20801"), "still roaming on Orange")
 		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`))
 		Expect(iccid(r)).To(Equal(cmccICCID))
-		failed := events(r, "preferred_list_failed")
-		Expect(len(failed)).To(BeNumerically(">=", 5), "one failed request per 5-minute period from 1h to 1h29m")
+		var failed, skipped []time.Duration
+		for _, e := range events(r, "preferred_list_failed") {
+			failed = append(failed, e.T.Sub(events(r, eventlog.KindRunStarted)[0].T))
+		}
+		for _, e := range events(r, "platform_backoff") {
+			skipped = append(skipped, e.T.Sub(events(r, eventlog.KindRunStarted)[0].T))
+		}
+		Expect(failed).To(Equal([]time.Duration{time.Hour, 70 * time.Minute, 85 * time.Minute}),
+			"each unanswered request spaces the next out: 1, then 2 checks skipped")
+		Expect(skipped).To(Equal([]time.Duration{65 * time.Minute, 75 * time.Minute, 80 * time.Minute}))
 		Expect(events(r, "profile_enabled")).To(BeEmpty())
 
 		advanceTo(r, 2*time.Hour)
-		Expect(servingPLMN(r)).To(Equal("20810"), "switched once the platform came back")
+		Expect(servingPLMN(r)).To(Equal("20810"), "switched once the platform came back and the pause earned at 1h25m ran out (1h50m)")
 		Expect(iccid(r)).To(Equal(sfrICCID))
 		msgs := traffic(r)
 		Expect(msgs).To(HaveLen(2), "refused connections never reach the wire as HTTP")

@@ -91,7 +91,7 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 		Expect(last.ListResponse.Operators[0].ID).To(Equal("sfr"))
 	})
 
-	It("gives up on an answer held past its 30 s reply guard and asks again at the next check, and takes one held 10 s", func() {
+	It("gives up on an answer held past its 30 s reply guard and asks again after the platform's back-off, and takes one held 10 s", func() {
 		r := framework.NewRig(framework.Load("roam-platform-slow.yaml"))
 		send(r, "AT+CEREG=2")
 		advanceTo(r, 59*time.Minute)
@@ -113,17 +113,18 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 			Expect(e.Str("reason")).To(Equal("no reply within 30s"))
 			failed = append(failed, sinceStart(r, e))
 		}
-		Expect(held).To(Equal([]time.Duration{time.Hour, 65 * time.Minute, 70 * time.Minute}), "held at each check's request")
-		want := []time.Duration{time.Hour + 30*time.Second, 65*time.Minute + 30*time.Second, 70*time.Minute + 30*time.Second}
+		Expect(held).To(Equal([]time.Duration{time.Hour, 70 * time.Minute}), "held at each request: none at 1h05m, skipped for the platform's back-off")
+		want := []time.Duration{time.Hour + 30*time.Second, 70*time.Minute + 30*time.Second}
 		Expect(gaveUp).To(Equal(want), "the card's reply guard, 30 s of simulated time")
 		Expect(failed).To(Equal(want))
-		Expect(events(r, "preferred_list_served")).To(HaveLen(3), "served at once, its answer held")
+		Expect(events(r, "platform_backoff")).To(HaveLen(2), "1h05m, 1h15m: skipped")
+		Expect(events(r, "preferred_list_served")).To(HaveLen(2), "served at once, its answer held")
 		Expect(events(r, "profile_enabled")).To(BeEmpty())
 
 		advanceTo(r, 2*time.Hour)
 		received := events(r, "preferred_list_received")
 		Expect(received).To(HaveLen(1))
-		Expect(sinceStart(r, received[0])).To(Equal(75*time.Minute+10*time.Second), "the list held 10 s arrives 10 s late")
+		Expect(sinceStart(r, received[0])).To(Equal(85*time.Minute+10*time.Second), "the list asked at 1h25m, held 10 s, arrives 10 s late")
 		Expect(servingPLMN(r)).To(Equal("20810"))
 		Expect(iccid(r)).To(Equal(sfrICCID))
 
@@ -131,13 +132,13 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 		msgs, err := r.PlatformTraffic()
 		Expect(err).NotTo(HaveOccurred())
 		lists := listMessages(msgs)
-		Expect(lists).To(HaveLen(4))
-		for _, m := range lists[:3] {
+		Expect(lists).To(HaveLen(3))
+		for _, m := range lists[:2] {
 			Expect(m.ListRequest).NotTo(BeNil())
 			Expect(m.Status).To(BeZero(), "the card closed its channel first: the platform sent nothing")
 		}
-		Expect(lists[3].Status).To(Equal(200))
-		Expect(lists[3].ListResponse.Operators[0].ID).To(Equal("sfr"))
+		Expect(lists[2].Status).To(Equal(200))
+		Expect(lists[2].ListResponse.Operators[0].ID).To(Equal("sfr"))
 	})
 
 	// A module that implements little of the toolkit has no timers: its
@@ -160,15 +161,15 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 			Expect(e.Str("reason")).To(Equal("POST /v1/preferred-list: no reply within 30s"))
 			gaveUp = append(gaveUp, sinceStart(r, e))
 		}
-		Expect(gaveUp).To(Equal([]time.Duration{time.Hour + 30*time.Second, 65*time.Minute + 30*time.Second, 70*time.Minute + 30*time.Second}),
-			"the reply guard, six polls 5 s apart after each request")
+		Expect(gaveUp).To(Equal([]time.Duration{time.Hour + 30*time.Second, 70*time.Minute + 30*time.Second}),
+			"the reply guard, six polls 5 s apart after each request (none at 1h05m: the platform's back-off)")
 		Expect(reasons(r, "preferred_list_failed")).To(HaveEach(Equal("preferred_list_failed: no reply within 30s")))
 		Expect(events(r, "stk_error")).To(BeEmpty(), "the card asks nothing its terminal profile leaves out")
 
 		advanceTo(r, 2*time.Hour)
 		received := events(r, "preferred_list_received")
 		Expect(received).To(HaveLen(1))
-		Expect(sinceStart(r, received[0])).To(Equal(75*time.Minute + 10*time.Second))
+		Expect(sinceStart(r, received[0])).To(Equal(85*time.Minute + 10*time.Second))
 		Expect(servingPLMN(r)).To(Equal("20810"))
 		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,1,`))
 		Expect(iccid(r)).To(Equal(sfrICCID))

@@ -300,9 +300,10 @@ func (s State) durable() State {
 	return s
 }
 
-// backoffEnd is the last check a back-off entry waits for (0 for none).
+// backoffEnd is the last check a back-off entry, or the platform's
+// (platform.go), waits for (0 for none).
 func (s *State) backoffEnd() uint64 {
-	var end uint64
+	end := s.PlatformUntil
 	for _, b := range s.Backoff {
 		end = max(end, b.Until)
 	}

@@ -125,6 +125,12 @@ func (s *State) Validate() error {
 			return fmt.Errorf("backoff[%d].until: check %d is more than %d checks after check %d", i, b.Until, MaxBackoffPeriods, s.Checks)
 		}
 	}
+	switch {
+	case s.PlatformFailures < 0:
+		return fmt.Errorf("platform_failures: %d is negative", s.PlatformFailures)
+	case s.PlatformUntil > s.Checks+MaxBackoffPeriods+1:
+		return fmt.Errorf("platform_until: check %d is more than %d checks after check %d", s.PlatformUntil, MaxBackoffPeriods, s.Checks)
+	}
 	if t := s.Stranded; t != nil {
 		switch {
 		case !ident.IsICCID(t.ICCID):

@@ -45,6 +45,8 @@ func durableEqual(a, b *State) bool {
 		a.Checks == b.Checks &&
 		a.NoService == b.NoService &&
 		slices.Equal(a.Backoff, b.Backoff) &&
+		a.PlatformFailures == b.PlatformFailures &&
+		a.PlatformUntil == b.PlatformUntil &&
 		ptrEqual(a.Stranded, b.Stranded, func(a, b *Stranded) bool { return *a == *b }) &&
 		ptrEqual(a.LeftArea, b.LeftArea, func(a, b *LeftArea) bool {
 			return a.From == b.From && a.Country == b.Country && a.To == b.To && slices.Equal(a.Operators, b.Operators)

@@ -21,7 +21,8 @@ const rescueAfter = 2
 //   - rescue: no normal service on the enabled profile at two checks in a
 //     row → try the card's other profiles (no bearer, so no list);
 //   - roaming with normal service → ask the platform for the area's
-//     preferred list (claims 1–2);
+//     preferred list (claims 1–2), unless the platform's back-off runs
+//     (platform.go);
 //
 // and otherwise nothing (at home, or nothing to try).
 func (a *Applet) idleCheck(e LocalInfo) {
@@ -69,6 +70,9 @@ func (a *Applet) idleCheck(e LocalInfo) {
 		return // at home
 	}
 	a.log(KindRoamingDetected, "serving_plmn", e.PLMN)
+	if a.platformHeld(e.PLMN) {
+		return
+	}
 	req := platformapi.ListRequest{
 		EID:         a.cfg.EID,
 		ICCID:       cur.ICCID,

@@ -37,6 +37,7 @@ const (
 	KindFallbackExhausted       eventlog.Kind = "fallback_exhausted"        // {operators}: no profile on the card attached
 	KindListExhausted           eventlog.Kind = "list_exhausted"            // {operators}
 	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, country?, failures, periods, until_check}
+	KindPlatformBackoff         eventlog.Kind = "platform_backoff"          // {serving_plmn, failures, periods, until_check}: a check skipped its list request, the platform having left the last `failures` in a row unanswered
 	KindLateAttach              eventlog.Kind = "late_attach"               // {operator, iccid, plmn, report, area, country?}: a profile reported failed, which the card stayed on, attached later: attach-success owed (claim 7), its back-off in area (as a backoff event names it) forgotten
 	// Background duties.
 	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?, iccid?, operator?, plmn?, refused?}: a platform note names what its body carried
@@ -53,7 +54,7 @@ var Kinds = eventlog.Register(eventlog.EUICC,
 	KindCycleStarted, KindCycleEnded, KindCycleResumed, KindAttempt, KindAttemptSkipped,
 	KindProfileNotPreinstalled, KindDownloadRequested, KindDownloadResult, KindEnableHeld, KindProfileEnabled,
 	KindProfileEnableFailed, KindAttachPending, KindAttachFailed, KindFallback, KindFallbackAttached,
-	KindFallbackFailed, KindFallbackExhausted, KindListExhausted, KindBackoff, KindLateAttach,
+	KindFallbackFailed, KindFallbackExhausted, KindListExhausted, KindBackoff, KindPlatformBackoff, KindLateAttach,
 	KindNotificationSent, KindNotificationFailed, KindNoteDropped, KindIgnored)
 
 // Cycle triggers (cycle_started.trigger).

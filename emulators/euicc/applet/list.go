@@ -20,6 +20,7 @@ func (a *Applet) listAnswer(e HTTPResult) {
 		a.st.Cycle = nil
 		a.become(ModeIdle)
 	}
+	a.platformAnswered(e)
 	if reason := httpFailure(e); reason != "" {
 		fail(reason, resultField(e)...)
 		return

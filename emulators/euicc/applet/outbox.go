@@ -136,6 +136,9 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 	}
 	o := &a.st.Outbox[0]
 	kv := o.fields()
+	if e.Err == "" {
+		a.platformAnswered(e) // the platform is back: the next check asks for a list
+	}
 	reason := httpFailure(e)
 	if reason == "" {
 		// A 200 is an acknowledgement only as the API words one: garbage,

@@ -93,6 +93,11 @@ type State struct {
 	NoService int `json:"no_service,omitempty"`
 	// Backoff holds the operators that failed, per area.
 	Backoff []BackoffEntry `json:"backoff,omitempty"`
+	// PlatformFailures counts the list requests in a row that got no
+	// answer from the platform; none is made before the periodic check
+	// numbered PlatformUntil (platform.go).
+	PlatformFailures int    `json:"platform_failures,omitempty"`
+	PlatformUntil    uint64 `json:"platform_until,omitempty"`
 	// Stranded is the enabled profile when a cycle left the card on it
 	// after it failed (stranded.go): its failure is counted, and maybe
 	// reported, until it has normal service or the card switches away.
