@@ -117,7 +117,7 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 		want := []time.Duration{time.Hour + 30*time.Second, 70*time.Minute + 30*time.Second}
 		Expect(gaveUp).To(Equal(want), "the card's reply guard, 30 s of simulated time")
 		Expect(failed).To(Equal(want))
-		Expect(events(r, "platform_backoff")).To(HaveLen(2), "1h05m, 1h15m: skipped")
+		Expect(events(r, "platform_backoff")).To(HaveLen(1), "1h05m: skipped")
 		Expect(events(r, "preferred_list_served")).To(HaveLen(2), "served at once, its answer held")
 		Expect(events(r, "profile_enabled")).To(BeEmpty())
 
