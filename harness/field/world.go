@@ -2152,21 +2152,20 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		p.assume("the modem found no card %s %s (%s at %s): the replay keeps the card out of its reach (card: absent)", since, until, why, w.gone.Src)
 	}
 	// The platform failing: from the first failed request to the next
-	// one served.
+	// one that did not fail so (platformFailure).
 	var down *Request
 	reqs := p.Facts.Requests
 	for i, r := range reqs {
-		failed := r.Status >= 500 || r.Status == 0
-		switch {
-		case failed && down == nil:
-			down = &reqs[i]
-		case !failed && down != nil:
-			add(down.Src.String(), "{platform: unreachable, from: %s, until: %s}", durString(p.Start+down.At-time.Second), durString(p.Start+r.At-time.Second))
+		if down != nil && platformFailure(r) != platformFailure(*down) {
+			add(down.Src.String(), "{platform: %s, from: %s, until: %s}", platformFailure(*down), durString(p.Start+down.At-time.Second), durString(p.Start+r.At-time.Second))
 			down = nil
+		}
+		if down == nil && platformFailure(r) != "" {
+			down = &reqs[i]
 		}
 	}
 	if down != nil {
-		add(down.Src.String(), "{platform: unreachable, from: %s}", durString(p.Start+down.At-time.Second))
+		add(down.Src.String(), "{platform: %s, from: %s}", platformFailure(*down), durString(p.Start+down.At-time.Second))
 	}
 	for _, h := range p.hangs() {
 		// Exact times, not rounded to the millisecond as elsewhere: the
@@ -2183,8 +2182,11 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		}
 		p.assume("the field modem's AT port stopped answering at %s (the host gave up waiting: %s): the emulated one hangs %s, its radio, toolkit and card going on", h.src, h.gaveUp, ends)
 	}
-	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform") }) {
-		p.assume("the platform's failed answers (%s and on) are modelled as the platform refusing connections: the card's request fails either way; they are left out of the requests compared", firstFailed(reqs))
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform: unreachable") }) {
+		p.assume("the platform's unanswered requests (%s and on) are modelled as the platform refusing connections: the card had no answer either way; they are left out of the requests compared", firstFailed(reqs, "unreachable"))
+	}
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform: garbled") }) {
+		p.assume("the platform's 5xx answers (%s and on) are modelled as garbled answers (platform: garbled, a 200 the card cannot read): an answer either way, which fails the card's request and, unlike none, does not back its list requests off (README, \"The platform unreachable\")", firstFailed(reqs, "garbled"))
 	}
 	if len(lines) == 0 {
 		return nil
@@ -2467,11 +2469,25 @@ func halfGap(at time.Duration, f *Fixture, li, k int) time.Duration {
 	return min(time.Second, (at-f.EntryTime(li, k-1))/2)
 }
 
-func firstFailed(reqs []Request) string {
+func firstFailed(reqs []Request, kind string) string {
 	for _, r := range reqs {
-		if r.Status >= 500 || r.Status == 0 {
+		if platformFailure(r) == kind {
 			return r.Src.String()
 		}
+	}
+	return ""
+}
+
+// platformFailure is the platform fault that stands for a recorded
+// request's failure: "unreachable" for one with no answer (status 0),
+// "garbled" for a 5xx — an answer, which the card tells from none (its
+// list requests back off only after none) —, "" for a request served.
+func platformFailure(r Request) string {
+	switch {
+	case r.Status == 0:
+		return "unreachable"
+	case r.Status >= 500:
+		return "garbled"
 	}
 	return ""
 }

@@ -464,7 +464,7 @@ func requests(res *Result, rp *replayed, masks align.Masks) *Divergence {
 	modelled := slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, "refusing connections") })
 	var a []field.Request
 	for _, r := range fs.Requests {
-		if modelled && (r.Status >= 500 || r.Status == 0) {
+		if modelled && r.Status == 0 {
 			continue // modelled as refused connections: the platform never sees them
 		}
 		a = append(a, r)
