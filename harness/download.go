@@ -250,6 +250,9 @@ func (r *Rig) platformSecurity(c *platform.Config) error {
 	el := r.Scenario.Platform.Eligibility
 	c.Eligibility = platform.Eligibility{AllowEIDs: el.AllowEIDs, QuotaPerDay: el.QuotaPerDay}
 	c.Inject = r.faults.platform
+	if r.Scenario.HasFault(scenario.PlatformStatus) {
+		c.Status = r.faults.status
+	}
 	if r.Scenario.HasFault(scenario.PlatformSlow) {
 		c.Slow, c.Wait = r.faults.slow, r.faults.platformWait
 	}

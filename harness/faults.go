@@ -132,6 +132,21 @@ func (p *faultPlan) platform(name, operator string) bool {
 	return false
 }
 
+// status is the status a platform: status entry in force now answers a
+// card request on path with, logged as its injection (with the code and
+// path), or 0: the platform asks it about each card request it accepts.
+func (p *faultPlan) status(path string) int {
+	t := p.elapsed()
+	for i, f := range p.faults {
+		if f.Kind != scenario.PlatformStatus || !f.Active(t) || f.Path != "" && f.Path != path {
+			continue
+		}
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": "platform", "at": "platform", "entry": i, "code": f.Code, "path": path})
+		return f.Code
+	}
+	return 0
+}
+
 // slow is the delay of the platform: slow entry in force now, logged as
 // its injection (with the delay), or 0: the platform asks it for each
 // answer it is about to send.

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -159,5 +160,83 @@ func TestSlowAnswerOnTheClock(t *testing.T) {
 	<-done
 	if rec.Code != 200 || rec.Header().Get("Date") != clock.Epoch.Add(10*time.Second).Format(http.TimeFormat) {
 		t.Fatalf("status %d, Date %s", rec.Code, rec.Header().Get("Date"))
+	}
+}
+
+// A platform: status fault answers the card routes it is asked about with
+// that status and the documented error body, serves nothing in its place,
+// and logs and records the request as refused with that status; a route
+// it does not name is served, and a request refused before serving is
+// not asked about.
+func TestStatusAnswers(t *testing.T) {
+	listReq := listBody("20801", "")
+	note := `{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20810"}`
+	dl := `{"eid":"` + testEID + `","operator":"sfr","serving_plmn":"20801"}`
+	tests := []struct {
+		name, path, body string
+		failing          string // the route the fault names
+		code, want       int
+	}{
+		{"list 503", platformapi.PathPreferredList, listReq, platformapi.PathPreferredList, 503, 503},
+		{"list 500", platformapi.PathPreferredList, listReq, platformapi.PathPreferredList, 500, 500},
+		{"notification 504", platformapi.PathNotifications, note, platformapi.PathNotifications, 504, 504},
+		{"download 599", platformapi.PathDownload, dl, platformapi.PathDownload, 599, 599},
+		{"another route served", platformapi.PathPreferredList, listReq, platformapi.PathNotifications, 503, 200},
+		{"malformed request still 400", platformapi.PathPreferredList, `{"eid":"` + testEID + `"}`, platformapi.PathPreferredList, 503, 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var asked []string
+			s, lg := newTestServer(t, func(c *Config) {
+				c.Status = func(path string) int {
+					asked = append(asked, path)
+					if path == tc.failing {
+						return tc.code
+					}
+					return 0
+				}
+			})
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, cardRequest("POST", tc.path, tc.body))
+			if rec.Code != tc.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.want, rec.Body)
+			}
+			if tc.want == 400 {
+				if len(asked) != 0 {
+					t.Errorf("asked about %v, a request refused before serving", asked)
+				}
+				return
+			}
+			if len(asked) != 1 || asked[0] != tc.path {
+				t.Errorf("asked about %v, want [%s]", asked, tc.path)
+			}
+			if tc.want == 200 {
+				if len(lg.Kind("preferred_list_served")) != 1 {
+					t.Errorf("a route the fault does not name is not served")
+				}
+				return
+			}
+			reason := "fault: the platform answers " + strconv.Itoa(tc.code) + " (Status)"
+			e, err := platformapi.DecodeErrorResponse(bytes.TrimSuffix(rec.Body.Bytes(), []byte("\n")))
+			if err != nil || e.Error != reason {
+				t.Errorf("body %q (%v), want {\"error\":%q}", rec.Body, err, reason)
+			}
+			for _, k := range []eventlog.Kind{"preferred_list_served", "notification_received", "download_requested"} {
+				if n := len(lg.Kind(k)); n != 0 {
+					t.Errorf("%d %s events: a failing platform serves nothing", n, k)
+				}
+			}
+			rj := lg.Kind("request_rejected")
+			var status int
+			if len(rj) == 1 {
+				status, _ = rj[0].Int("status")
+			}
+			if len(rj) != 1 || status != tc.code || rj[0].Str("reason") != reason {
+				t.Errorf("request_rejected %+v", rj)
+			}
+			if r := s.Received(); len(r) != 1 || r[0].Status != tc.code || r[0].Error != reason {
+				t.Errorf("received %+v", r)
+			}
+		})
 	}
 }

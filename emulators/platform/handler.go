@@ -82,6 +82,14 @@ func card[T any](decode func([]byte) (T, error), eid func(T) string, serve func(
 		if a, ok := s.authenticate(r, body, eid(req)); !ok {
 			return a
 		}
+		// Asked after authentication, as garbled below: a platform
+		// failing behind its front still checks what it can, and serves
+		// nothing (no list, no order, no notification kept).
+		if s.status != nil {
+			if code := s.status(r.URL.Path); code != 0 {
+				return reject(code, "fault: the platform answers %d (Status)", code)
+			}
+		}
 		// Asked after authentication: a garbled platform still refuses a
 		// malformed or unauthenticated request, and serves nothing (no
 		// list, no order, no notification kept) in place of the garbage.

@@ -49,6 +49,12 @@ type Config struct {
 	// operators, attempts and windows and logs each one that fires.
 	// Faults set with SetFaults apply as well.
 	Inject func(fault, operator string) bool
+	// Status, if set, is asked about each card request the platform
+	// accepted (after its body and authentication, as for FaultGarbled),
+	// by its path: an HTTP status to answer it with instead of serving it
+	// (FaultStatus; 0: serve it). The caller scopes it to windows and
+	// routes and logs each one that fires.
+	Status func(path string) int
 	// Slow, if set, is asked before the answer to each card request the
 	// platform accepted (2xx) is sent: how long to hold it (FaultSlow; 0:
 	// not at all). The caller scopes it to windows and logs each delay.
@@ -80,6 +86,9 @@ const (
 	FaultGarbled = "garbled"
 	// FaultSlow: answers are held (Config.Slow decides how long).
 	FaultSlow = "slow"
+	// FaultStatus: card requests are answered with an error status and
+	// its JSON body, nothing served (Config.Status decides which).
+	FaultStatus = "status"
 )
 
 // Server is the management platform emulator. Its zero value is not usable;
@@ -92,6 +101,7 @@ type Server struct {
 	tls      *tls.Config
 	elig     Eligibility
 	inject   func(fault, operator string) bool
+	status   func(path string) int
 	slow     func() time.Duration
 	wait     func(d time.Duration, client string, stop <-chan struct{}) bool
 	limits   httpserve.Limits
@@ -145,7 +155,7 @@ func New(cfg Config) (*Server, error) {
 		lastSeq = map[string]uint64{}
 	}
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, slow: cfg.Slow, wait: cfg.Wait, limits: cfg.Limits, onReplay: cfg.OnReplay,
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, status: cfg.Status, slow: cfg.Slow, wait: cfg.Wait, limits: cfg.Limits, onReplay: cfg.OnReplay,
 		received: httpserve.NewRing[platformapi.Received](MaxReceived), logStarted: clk.Now(), pending: map[int]struct{}{},
 		lastSeq: lastSeq, acked: map[string]string{}, parked: map[string]int{}, quota: map[string]dayCount{},
 	}, nil

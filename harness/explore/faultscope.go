@@ -67,9 +67,10 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 			case string(scenario.PlatformUnreachable):
 				platformDown = boolField(e, "on")
 				explainAll()
-			case string(scenario.PlatformGarbled), string(scenario.PlatformSlow):
+			case string(scenario.PlatformGarbled), string(scenario.PlatformSlow), string(scenario.PlatformStatus):
 				// Per request: the answer to the download request, if
-				// that is what it hit, was garbage or came too late.
+				// that is what it hit, was garbage, an error status or
+				// came too late.
 				explainAll()
 			case string(scenario.Download):
 				if e.Str("name") == scenario.SMDPUnreachable {
@@ -130,6 +131,8 @@ func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, downl
 		return "" // scoped by event and nth, checked where the cut is counted
 	case f.Operator != "" && target != f.Operator:
 		return fmt.Sprintf("hit %s, faults[%d] names %s", target, i, f.Operator)
+	case f.Path != "" && e.Str("path") != f.Path:
+		return fmt.Sprintf("hit %s, faults[%d] names %s", e.Str("path"), i, f.Path)
 	case ending && t < f.From:
 		return fmt.Sprintf("ended at %v, before faults[%d]'s window %v..%v began", t, i, f.From, f.Until)
 	case ending:

@@ -68,6 +68,12 @@ const (
 	// exactly this long is refused, as the answer and the card's timeout
 	// would fall at one instant in an order no standard settles.
 	CardReplyGuard = 30 * time.Second
+	// MinPlatformStatus and MaxPlatformStatus bound a platform: status
+	// fault's code: the server errors (RFC 9110 §15.6). A 4xx blames the
+	// request, which the platform's own checks already answer, and 429's
+	// meaning rests on a Retry-After the card does not read.
+	MinPlatformStatus = 500
+	MaxPlatformStatus = 599
 )
 
 // Horizon is how long the scenario runs in simulated time: expect.within,

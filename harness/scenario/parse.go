@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -258,7 +259,7 @@ func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 }
 
 // faultKinds is the one-line summary of the fault keys, for errors.
-const faultKinds = "platform: unreachable|no_ack|garbled|slow, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"
+const faultKinds = "platform: unreachable|no_ack|garbled|slow|status, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"
 
 // fault decodes one fault; its kind is given by which kind key it holds.
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
@@ -283,6 +284,8 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		yamlnode.Optional("actor", d.Str(&f.Actor)),
 		yamlnode.Optional("off", d.duration(&f.Off)),
 		yamlnode.Optional("delay", d.duration(&f.Delay)),
+		yamlnode.Optional("code", d.int(&f.Code, math.MinInt32, math.MaxInt32)),
+		yamlnode.Optional("path", d.Str(&f.Path)),
 	)
 	if err != nil {
 		return f, err
@@ -317,14 +320,20 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			f.Kind = PlatformGarbled
 		case "slow":
 			f.Kind = PlatformSlow
+		case "status":
+			f.Kind = PlatformStatus
 		default:
-			return f, d.ErrPath(yamlnode.Join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack, garbled, slow)", platform)
+			return f, d.ErrPath(yamlnode.Join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack, garbled, slow, status)", platform)
 		}
 		// A refused connection happens before the platform knows what a
 		// request is about: unreachable cannot be limited to an operator.
-		// Nor can garbled and slow: a list request names no operator.
+		// Nor can garbled, slow and status: a list request names no
+		// operator (status can be limited to a route, path).
 		if f.Kind == PlatformUnreachable && given("operator") {
 			return f, d.ErrPath(yamlnode.Join(path, "operator"), "platform: unreachable refuses every connection and cannot be limited to an operator (no_ack can)")
+		}
+		if f.Kind == PlatformStatus && given("operator") {
+			return f, d.ErrPath(yamlnode.Join(path, "operator"), "platform: status hits every card request and cannot be limited to an operator (a list request names none; path limits it to a route)")
 		}
 		if f.Kind != PlatformNoAck && given("operator") {
 			return f, d.ErrPath(yamlnode.Join(path, "operator"), "platform: %s hits every card request and cannot be limited to an operator (a list request names none; no_ack can)", platform)
@@ -337,6 +346,16 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 				return f, d.ErrPath(yamlnode.Join(path, "delay"), "%v: want more than 0s and at most %v", f.Delay, MaxPlatformDelay)
 			case f.Delay == CardReplyGuard:
 				return f, d.ErrPath(yamlnode.Join(path, "delay"), "%v is the card's reply guard to the instant: whether the answer or the card's timeout comes first is a tie; give a delay on either side of it", f.Delay)
+			}
+		}
+		if f.Kind == PlatformStatus {
+			switch {
+			case !given("code"):
+				return f, d.Missing(n, yamlnode.Join(path, "code"), "platform: status answers with code")
+			case f.Code < MinPlatformStatus || f.Code > MaxPlatformStatus:
+				return f, d.ErrPath(yamlnode.Join(path, "code"), "%d: want %d-%d", f.Code, MinPlatformStatus, MaxPlatformStatus)
+			case given("path") && !contains(CardPaths, f.Path):
+				return f, d.ErrPath(yamlnode.Join(path, "path"), "%q is no card route: want one of %s, or leave path out (every card request)", f.Path, strings.Join(CardPaths, ", "))
 			}
 		}
 		if given("attempt") {
@@ -457,6 +476,11 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	}
 	if given("delay") && f.Kind != PlatformSlow {
 		return f, d.ErrPath(yamlnode.Join(path, "delay"), "applies only to platform: slow faults")
+	}
+	for _, k := range []string{"code", "path"} {
+		if given(k) && f.Kind != PlatformStatus {
+			return f, d.ErrPath(yamlnode.Join(path, k), "applies only to platform: status faults")
+		}
 	}
 	if f.Until != 0 && f.Until <= f.From {
 		return f, d.ErrPath(yamlnode.Join(path, "until"), "%v is not after from %v", f.Until, f.From)

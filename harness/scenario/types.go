@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Scenario is one parsed and validated scenario file.
@@ -208,7 +209,12 @@ const (
 	// PlatformSlow: the platform holds each answer for Delay of simulated
 	// time before it sends it (platform: slow).
 	PlatformSlow FaultKind = "platform_slow"
-	AttachReject FaultKind = "attach_reject"
+	// PlatformStatus: the platform answers card requests (those on Path,
+	// if given) with the HTTP status Code and its JSON error body
+	// (platform: status): a server error, as a real platform's gateway
+	// answers when what is behind it fails.
+	PlatformStatus FaultKind = "platform_status"
+	AttachReject   FaultKind = "attach_reject"
 	// AttachNoService: the operator's cells do not answer the attempt; the
 	// device finds no suitable cell of it (attach: no_service).
 	AttachNoService FaultKind = "attach_no_service"
@@ -367,7 +373,16 @@ type Fault struct {
 	Off time.Duration
 	// Delay is how long the platform holds each answer (PlatformSlow).
 	Delay time.Duration
+	// Code is the HTTP status the platform answers with (PlatformStatus).
+	Code int
+	// Path limits a PlatformStatus fault to one card route (one of
+	// CardPaths); "" hits them all.
+	Path string
 }
+
+// CardPaths are the platform routes a card asks, which a platform:
+// status fault's path may name.
+var CardPaths = []string{platformapi.PathPreferredList, platformapi.PathDownload, platformapi.PathNotifications}
 
 // Active reports whether f is in force at elapsed time t.
 func (f Fault) Active(t time.Duration) bool {
