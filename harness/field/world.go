@@ -2185,8 +2185,8 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform: unreachable") }) {
 		p.assume("the platform's unanswered requests (%s and on) are modelled as the platform refusing connections: the card had no answer either way; they are left out of the requests compared", firstFailed(reqs, "unreachable"))
 	}
-	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform: garbled") }) {
-		p.assume("the platform's 5xx answers (%s and on) are modelled as garbled answers (platform: garbled, a 200 the card cannot read): an answer either way, which fails the card's request and, unlike none, does not back its list requests off (README, \"The platform unreachable\")", firstFailed(reqs, "garbled"))
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform: status") }) {
+		p.assume("the platform's 5xx answers (%s and on) are replayed as such (platform: status, with the recorded code): an answer, which fails the card's request and, unlike none, does not back its list requests off (README, \"The platform unreachable\")", firstFailed(reqs, "status"))
 	}
 	if len(lines) == 0 {
 		return nil
@@ -2469,9 +2469,11 @@ func halfGap(at time.Duration, f *Fixture, li, k int) time.Duration {
 	return min(time.Second, (at-f.EntryTime(li, k-1))/2)
 }
 
+// firstFailed is where the first request replayed as a platform fault of
+// that kind is.
 func firstFailed(reqs []Request, kind string) string {
 	for _, r := range reqs {
-		if platformFailure(r) == kind {
+		if strings.HasPrefix(platformFailure(r), kind) {
 			return r.Src.String()
 		}
 	}
@@ -2479,15 +2481,18 @@ func firstFailed(reqs []Request, kind string) string {
 }
 
 // platformFailure is the platform fault that stands for a recorded
-// request's failure: "unreachable" for one with no answer (status 0),
-// "garbled" for a 5xx — an answer, which the card tells from none (its
-// list requests back off only after none) —, "" for a request served.
+// request's failure, as a fault entry's body after "platform: ":
+// "unreachable" for one with no answer (status 0), "status, code: <n>"
+// for a 5xx — an answer, which the card tells from none (its list
+// requests back off only after none), with its own code, so the replayed
+// platform logs and sends what the field one did —, "" for a request
+// served. Requests failed with different codes make different windows.
 func platformFailure(r Request) string {
 	switch {
 	case r.Status == 0:
 		return "unreachable"
-	case r.Status >= 500:
-		return "garbled"
+	case r.Status >= scenario.MinPlatformStatus && r.Status <= scenario.MaxPlatformStatus:
+		return fmt.Sprintf("status, code: %d", r.Status)
 	}
 	return ""
 }
