@@ -91,6 +91,53 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 		Expect(last.ListResponse.Operators[0].ID).To(Equal("sfr"))
 	})
 
+	It("reads a 503 as a failed list it asks again at the next check, no back-off, and keeps a note answered 500 for a later check", func() {
+		r := framework.NewRig(framework.Load("roam-platform-error.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 59*time.Minute)
+		before := profileList(r)
+
+		advanceTo(r, 89*time.Minute)
+		stillRoamingOnOrange(r, before)
+		failed := reasons(r, "preferred_list_failed")
+		Expect(failed).To(HaveLen(6), "one failed list at each check from 1h to 1h25m: an answer is no reason to back off")
+		Expect(failed).To(HaveEach(Equal("preferred_list_failed: http status 503: fault: the platform answers 503 (Status)")))
+		Expect(events(r, "platform_backoff")).To(BeEmpty())
+		rejected := events(r, "request_rejected")
+		Expect(rejected).To(HaveLen(6), "the platform logs each answer as the error it is")
+		for _, e := range rejected {
+			Expect(e.Get("status")).To(Equal(503))
+			Expect(e.Str("path")).To(Equal("/v1/preferred-list"))
+		}
+		Expect(events(r, "preferred_list_served")).To(BeEmpty(), "a failing platform serves no list")
+
+		advanceTo(r, 2*time.Hour)
+		Expect(servingPLMN(r)).To(Equal("20810"), "switched once the platform served again")
+		var notes []time.Duration
+		for _, e := range events(r, eventlog.KindFault) {
+			Expect(e.Str("fault")).To(Equal("platform_status"))
+			if e.Str("path") == "/v1/notifications" {
+				Expect(e.Get("code")).To(Equal(500))
+				notes = append(notes, sinceStart(r, e))
+			}
+		}
+		Expect(notes).To(HaveLen(2), "the attach-success refused at the switch and at 1h35m")
+		Expect(events(r, "notification_sent")).To(HaveLen(1), "delivered once the route served again")
+
+		Expect(r.Close()).To(Succeed())
+		msgs, err := r.PlatformTraffic()
+		Expect(err).NotTo(HaveOccurred(), "the capture decodes")
+		var statuses []int
+		for _, m := range msgs {
+			statuses = append(statuses, m.Status)
+			if m.Status >= 500 {
+				Expect(m.Error).To(HavePrefix("fault: the platform answers"), "the API's error body, decoded from the capture")
+				Expect(m.Malformed).To(BeEmpty())
+			}
+		}
+		Expect(statuses).To(Equal([]int{503, 503, 503, 503, 503, 503, 200, 500, 500, 200}))
+	})
+
 	It("gives up on an answer held past its 30 s reply guard and asks again after the platform's back-off, and takes one held 10 s", func() {
 		r := framework.NewRig(framework.Load("roam-platform-slow.yaml"))
 		send(r, "AT+CEREG=2")
