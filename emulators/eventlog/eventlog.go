@@ -182,6 +182,9 @@ type Log struct {
 	sinkMax, sinkN int64
 	sinkFull       bool
 	full           func()
+	// sinkEnded: the record ended (EndStream); only a run_incomplete is
+	// written after it.
+	sinkEnded bool
 	// failed is told the write error that stops the stream, once, as it
 	// happens (StreamBounded).
 	failed func(error)
@@ -280,7 +283,8 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 
 // Count is how many events the log has taken (kept, or handed on by a
 // passing log), not counting those a full log dropped: the line of
-// events.jsonl written last, for a log streamed from its start. Counted
+// events.jsonl written last, for a log streamed from its start (until
+// EndStream: past it, the events the record leaves out count too). Counted
 // once an event is streamed, while Emit holds the lock that orders the
 // events, it places what another goroutine records (a capture's frames)
 // among them.
@@ -396,6 +400,21 @@ func (l *Log) StreamBounded(w io.Writer, max int64, full func(), failed func(err
 	return l.Stream(w)
 }
 
+// EndStream ends what the stream records: later events are kept, counted
+// and handed on as before, but written only if they say the run did not
+// finish (run_incomplete, which ends a log whenever the run stops). A rig
+// ends it at run_ended, the record's last event: what the harness then does
+// to the device (the exploration's end read, which waits for the power and
+// boots the card) is the checker's, not the run's.
+func (l *Log) EndStream() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.sinkEnded = true
+	l.mu.Unlock()
+}
+
 // StreamErr is the error that stopped the stream, if any.
 func (l *Log) StreamErr() error {
 	if l == nil {
@@ -420,7 +439,8 @@ func (l *Log) StreamErr() error {
 // a stream counts a bound from its fields instead (lineBound): an event
 // of normal length costs a length compare, or a loop over its fields.
 func (l *Log) streamLocked(e Event) Event {
-	if l.sink == nil || l.sinkErr != nil || l.sinkFull {
+	ended := l.sinkEnded && !(e.Actor == Harness && e.Kind == KindRunIncomplete)
+	if l.sink == nil || l.sinkErr != nil || l.sinkFull || ended {
 		if lineBound(e) > MaxLine {
 			e = e.shortened()
 		}

@@ -154,6 +154,51 @@ func TestStream(t *testing.T) {
 	}
 }
 
+// TestEndStream: past EndStream the stream writes only a run_incomplete;
+// the log keeps, counts and hands on every event as before.
+func TestEndStream(t *testing.T) {
+	tests := []struct {
+		name  string
+		after []Kind // harness events logged after the end
+		want  []string
+	}{
+		{"nothing after", nil, []string{"run_ended"}},
+		{"a boot after", []Kind{"power", "card"}, []string{"run_ended"}},
+		{"incomplete after", []Kind{"power", KindRunIncomplete}, []string{"run_ended", "run_incomplete"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := New(func() time.Time { return time.Unix(0, 0) })
+			var got bytes.Buffer
+			if err := l.Stream(&got); err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			l.Subscribe(func(Event) { seen++ })
+			l.Emit(Harness, KindRunEnded, nil)
+			l.EndStream()
+			for _, k := range tt.after {
+				l.Emit(Harness, k, nil)
+			}
+			var kinds []string
+			for _, line := range strings.Split(strings.TrimSuffix(got.String(), "\n"), "\n") {
+				e, err := ParseLine([]byte(line))
+				if err != nil {
+					t.Fatal(err)
+				}
+				kinds = append(kinds, string(e.Kind))
+			}
+			if !slices.Equal(kinds, tt.want) {
+				t.Errorf("streamed %v, want %v", kinds, tt.want)
+			}
+			n := 1 + len(tt.after)
+			if len(l.Events()) != n || l.Count() != n || seen != n {
+				t.Errorf("kept %d, counted %d, handed on %d events, want %d each", len(l.Events()), l.Count(), seen, n)
+			}
+		})
+	}
+}
+
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
