@@ -204,6 +204,8 @@ type Ended struct {
 // state, logging run_ended: the one ending of a run, the CLI's
 // (RunScenario) and the exploration's, so that a case's scenario run by
 // `esimhil run` gives the events the case did (outside tester t179 F2).
+// run_ended ends events.jsonl (Log.EndStream): only a run_incomplete, for
+// artifacts not written whole, may follow it there.
 // step, if not nil, is called after each stretch of simulated time.
 //
 // What is due at the horizon (a check on the grid) does not begin before
@@ -246,7 +248,15 @@ func (r *Rig) RunToEnd(step func()) (Ended, error) {
 	}
 	f := e.End.Fields()
 	atEnd.Log(f) // none included: a log without them is an older esimhil's
-	r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f) })
+	r.Loop.Do(func() {
+		r.Log.Emit(eventlog.Harness, eventlog.KindRunEnded, f)
+		// The record ends here (README: run_ended is events.jsonl's last
+		// event): what the rig does to the device after it is no part of
+		// the run. The exploration's end read waits for the power and boots
+		// the card; those events stay in memory but not in the record, which
+		// then matches what `esimhil run` writes of the same scenario.
+		r.Log.EndStream()
+	})
 	return e, nil
 }
 

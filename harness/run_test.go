@@ -1144,3 +1144,88 @@ func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
 		})
 	}
 }
+
+// Nothing the rig does after run_ended is the run's: events.jsonl ends
+// with it. The exploration reads the card's profiles after the end
+// (harness/explore's endProfiles), and a modem off at the horizon is first
+// powered again (AwaitPower) and booted: that boot's events stay out of the
+// record, which then is the one `esimhil run` writes of the same scenario.
+func TestNothingRecordedAfterRunEnded(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, faults string
+		off          bool // the modem has no power at the horizon
+	}{
+		{"powered at the end", "", false},
+		{"off at the end", "faults:\n  - {power_cut: notification_sent, nth: 1, off: 2h30m}\n", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := strings.Replace(string(base), "expect:\n", tt.faults+"expect:\n", 1)
+			text = strings.Replace(text, "  within: 2h\n", "  within: 3h\n", 1)
+			s, err := scenario.Parse("end-read.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The run as `esimhil run` records it.
+			cli := t.TempDir()
+			if res := RunScenario(s, Options{Dir: cli, Capture: capture.Tap}); res.Err != nil {
+				t.Fatalf("esimhil run: %v", res.Err)
+			}
+			want, err := os.ReadFile(filepath.Join(cli, EventsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The run, then the exploration's end read.
+			dir := t.TempDir()
+			r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = r.Init()
+			var end Ended
+			if err == nil {
+				end, err = r.RunToEnd(nil)
+			}
+			if err != nil {
+				r.Close()
+				t.Fatal(err)
+			}
+			if got := end.End.Registration == scenario.RegistrationOff; got != tt.off {
+				r.Close()
+				t.Fatalf("ended off: %v, want %v", got, tt.off)
+			}
+			ended := r.Log.Count()
+			if tt.off {
+				if err := r.AwaitPower(); err != nil {
+					t.Fatal(err)
+				}
+				if err := r.Follow(r.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := r.Profiles(); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if tt.off && r.Log.Count() == ended {
+				t.Fatal("the card's boot after the end logged nothing: nothing tested")
+			}
+			got, err := os.ReadFile(filepath.Join(dir, EventsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+			if last := lines[len(lines)-1]; !strings.Contains(last, `"event":"run_ended"`) {
+				t.Errorf("events.jsonl's last line, after %d: %s", ended, last)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("events.jsonl (%d lines) is not what esimhil run records (%d lines)", len(lines), bytes.Count(want, []byte("\n")))
+			}
+		})
+	}
+}

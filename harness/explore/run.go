@@ -139,7 +139,9 @@ func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 // endProfiles reads the card's ProfileInfoList over AT after the run's
 // end, for the invariants: a card without power at the horizon is read
 // once the power is back (its NVM is what the cut left), after the run's
-// events were taken.
+// events were taken. The read is the checker's, not the run's: what the
+// boot behind it logs stays out of events.jsonl, which run_ended ends
+// (harness.Rig.RunToEnd).
 func endProfiles(r *harness.Rig, end harness.Ended) ([]dialect.Profile, error) {
 	if end.End.Registration == scenario.RegistrationOff {
 		if err := r.AwaitPower(); err != nil {
