@@ -275,7 +275,9 @@ type Rig struct {
 	atBuf     *lagwrite.Writer // at.log's buffer
 	atMarks   *os.File
 	atMarkBuf *lagwrite.Writer // at.marks' buffer
-	events    *os.File
+	// recordEnded: run_ended was logged, the record ends (untilEnd).
+	recordEnded atomic.Bool
+	events      *os.File
 	// eventsBuf batches a scratch rig's events.jsonl (nobody reads it:
 	// the directory goes when the run ends), nil otherwise.
 	eventsBuf *bufio.Writer
@@ -503,6 +505,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		r.atMarkBuf = lagwrite.New(r.atMarks, 16<<10, atLogLag)
 		atLog = &markedLines{lines: r.atBuf, marks: r.atMarkBuf, count: r.Log.Count}
 	}
+	if dir != "" {
+		atLog = untilEnd{w: atLog, ended: &r.recordEnded}
+	}
 	switch {
 	case o.ATLog != nil && dir == "":
 		atLog = o.ATLog
@@ -590,6 +595,23 @@ func (m *markedLines) Write(p []byte) (int, error) {
 		_, _ = m.marks.Write(m.buf)
 	}
 	return m.lines.Write(p)
+}
+
+// untilEnd writes at.log and at.marks until the record ends with
+// run_ended (RunToEnd): the AT lines of what the rig does after it (the
+// exploration's end read) are not the run's, as their events are not
+// (eventlog.Log.EndStream), and no mark names an event events.jsonl does
+// not hold. Options.ATLog, the caller's, still gets them.
+type untilEnd struct {
+	w     io.Writer
+	ended *atomic.Bool
+}
+
+func (u untilEnd) Write(p []byte) (int, error) {
+	if u.ended.Load() {
+		return len(p), nil
+	}
+	return u.w.Write(p)
 }
 
 // stateErr passes a failed state write to Options.OnStateError.

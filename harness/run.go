@@ -204,8 +204,8 @@ type Ended struct {
 // state, logging run_ended: the one ending of a run, the CLI's
 // (RunScenario) and the exploration's, so that a case's scenario run by
 // `esimhil run` gives the events the case did (outside tester t179 F2).
-// run_ended ends events.jsonl (Log.EndStream): only a run_incomplete, for
-// artifacts not written whole, may follow it there.
+// run_ended ends events.jsonl (Log.EndStream; only a run_incomplete, for
+// artifacts not written whole, may follow it there) and at.log.
 // step, if not nil, is called after each stretch of simulated time.
 //
 // What is due at the horizon (a check on the grid) does not begin before
@@ -253,9 +253,10 @@ func (r *Rig) RunToEnd(step func()) (Ended, error) {
 		// The record ends here (README: run_ended is events.jsonl's last
 		// event): what the rig does to the device after it is no part of
 		// the run. The exploration's end read waits for the power and boots
-		// the card; those events stay in memory but not in the record, which
-		// then matches what `esimhil run` writes of the same scenario.
+		// the card; its events and AT lines stay in memory but out of the
+		// record, which then is what `esimhil run` writes of the scenario.
 		r.Log.EndStream()
+		r.recordEnded.Store(true) // and at.log with it (untilEnd)
 	})
 	return e, nil
 }

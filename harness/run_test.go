@@ -1226,6 +1226,17 @@ func TestNothingRecordedAfterRunEnded(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("events.jsonl (%d lines) is not what esimhil run records (%d lines)", len(lines), bytes.Count(want, []byte("\n")))
 			}
+			// at.log too, and no line's mark names an event past the log's end.
+			for _, name := range []string{ATLogFile, ATMarksFile} {
+				got, err1 := os.ReadFile(filepath.Join(dir, name))
+				want, err2 := os.ReadFile(filepath.Join(cli, name))
+				if err1 != nil || err2 != nil {
+					t.Fatal(err1, err2)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s (%d lines) is not what esimhil run records (%d lines)", name, bytes.Count(got, []byte("\n")), bytes.Count(want, []byte("\n")))
+				}
+			}
 		})
 	}
 }
