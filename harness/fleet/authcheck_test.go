@@ -117,6 +117,15 @@ func TestPlatformAuthChecks(t *testing.T) {
 			}
 			h.ServeHTTP(w, r)
 		}, with(map[string]string{AuthUnsigned: `answered 403 "{\"error\":\"who are you\"}", not 401`, AuthUnsignedDownload: "answered 403", AuthUnsignedNotification: "answered 403"}), false},
+		{"an answer longer than the cards read", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != platformapi.PathNotifications || r.Header.Get(platformapi.HeaderSignature) != "" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			// Whole, JSON a card's decoder takes; cut at the limit, no JSON.
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"ack":true,"id":"%s"}`, strings.Repeat("1", probeMaxBody))
+		}, with(map[string]string{AuthUnsignedNotification: NotChecked + "POST /v1/notifications answered 200 with a body longer than 65536 bytes, which the cards do not read"}), false},
 		{"a counter for the checks' card ahead of the clock", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get(platformapi.HeaderSignature) == "" {
 				h.ServeHTTP(w, r)
