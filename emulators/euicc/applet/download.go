@@ -144,7 +144,9 @@ func (a *Applet) requestSent(id int) {
 func (a *Applet) downloadHTTP(e HTTPResult) {
 	dl := a.st.Cycle.Download
 	if dl.Step == dlPlatform {
-		// The exchange's own word, whether or not HTTPSent came.
+		// The exchange's own word, whether or not HTTPSent came: a
+		// platform that never had the request costs the operator no
+		// back-off (downloadOver).
 		dl.Unsent = e.Unsent
 	}
 	if dl.Failed != "" && (dl.Step == dlAuthClient || dl.Step == dlGetBPP) {
@@ -172,9 +174,6 @@ func (a *Applet) downloadHTTP(e HTTPResult) {
 	if err != nil {
 		var se *es9.StatusError
 		dl.ServerGone = errors.As(err, &se) && se.SessionGone()
-		// The platform never had the request (e.Unsent): the operator
-		// had no chance, and is not backed off (downloadOver).
-		dl.Unsent = dl.Step == dlPlatform && e.Unsent
 		// With e.Err set, err is e.Err prefixed: its terminal result goes along.
 		a.dlFail(dl, err.Error(), resultField(e)...)
 	}
@@ -702,7 +701,7 @@ func (a *Applet) dlCancelAnswer(dl *Download, resp []byte) {
 // the profile that served it (claim 3 goes on with the next operator).
 func (a *Applet) downloadOver(dl *Download) {
 	a.st.Cycle.Download = nil
-	a.failAttemptAs("", false, !dl.Unsent)
+	a.failAttemptAs("", false, !(dl.Step == dlPlatform && dl.Unsent))
 }
 
 // resumeDownload handles a Boot in the middle of a download: the session
