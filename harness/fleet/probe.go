@@ -27,7 +27,9 @@ import (
 // probeTimeout bounds one probe: connection, handshake and answer.
 var probeTimeout = 10 * time.Second // a var: the tests shorten it
 
-// probeMaxBody bounds a probe's answer.
+// probeMaxBody bounds a platform probe's answer as the cards bound a
+// platform's (emulators/euicc maxHTTPReply); an SM-DP+'s is es9.MaxBody,
+// as theirs (probe.maxBody).
 const probeMaxBody = 64 << 10
 
 // probe is one request to an external server before the storm, made as a
@@ -50,6 +52,9 @@ type probe struct {
 	want func(status int, body []byte) error
 	// header, if set, sees the answer's header before want.
 	header func(http.Header)
+	// maxBody is the longest answer body the cards read from this server
+	// (0: probeMaxBody, a platform's).
+	maxBody int
 }
 
 // probePlatform asks an external platform for its preferred list with
@@ -86,7 +91,7 @@ func probeSMDP(ctx context.Context, addr netip.AddrPort, host string, ci *x509.C
 	}
 	req.Header.Set("Content-Type", es9.ContentType)
 	req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
-	p := probe{ctx: ctx, addr: addr, tls: host, ci: ci, seed: seed, end: end, req: req, want: func(status int, body []byte) error {
+	p := probe{ctx: ctx, addr: addr, tls: host, ci: ci, seed: seed, end: end, req: req, maxBody: es9.MaxBody, want: func(status int, body []byte) error {
 		if !json.Valid(body) {
 			return fmt.Errorf("ES9+ %s answered %d with %s, not JSON", es9.FnInitiateAuthentication, status, quoteBody(body))
 		}
@@ -216,15 +221,19 @@ func (p probe) ask() error {
 		return fmt.Errorf("%s %s: not an HTTP answer: %w", p.req.Method, p.req.URL.Path, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, probeMaxBody+1))
+	limit := p.maxBody
+	if limit == 0 {
+		limit = probeMaxBody
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		return fmt.Errorf("%s %s: reading the answer: %w", p.req.Method, p.req.URL.Path, err)
 	}
-	if len(body) > probeMaxBody {
+	if len(body) > limit {
 		// Cut here, it would be judged as the JSON it is not (a 100 MB
 		// answer read as "malformed JSON: unexpected EOF": outside tester
 		// t224); the cards refuse it for its size, as this says.
-		return fmt.Errorf("%s %s answered %d with a body longer than %d bytes, which the cards do not read (they fail such an answer: HTTP body longer than %d bytes)", p.req.Method, p.req.URL.Path, resp.StatusCode, probeMaxBody, probeMaxBody)
+		return fmt.Errorf("%s %s answered %d with a body longer than %d bytes, which the cards do not read (they fail such an answer: HTTP body longer than %d bytes)", p.req.Method, p.req.URL.Path, resp.StatusCode, limit, limit)
 	}
 	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		// Asked for no coding, as the cards ask for none: every card
