@@ -107,10 +107,10 @@ var _ = Describe("Autoswitch", framework.Emulated, func() {
 		Expect(iccid(r)).To(Equal(cmccICCID))
 		var failed, skipped []time.Duration
 		for _, e := range events(r, "preferred_list_failed") {
-			failed = append(failed, e.T.Sub(events(r, eventlog.KindRunStarted)[0].T))
+			failed = append(failed, sinceStart(r, e))
 		}
 		for _, e := range events(r, "platform_backoff") {
-			skipped = append(skipped, e.T.Sub(events(r, eventlog.KindRunStarted)[0].T))
+			skipped = append(skipped, sinceStart(r, e))
 		}
 		Expect(failed).To(Equal([]time.Duration{time.Hour, 70 * time.Minute, 85 * time.Minute}),
 			"each unanswered request spaces the next out: 1, then 2 checks skipped")
