@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
-	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 )
@@ -19,23 +18,6 @@ var (
 	noTimerProfile    = []stk.Facility{stk.FacPollInterval, stk.FacPollingOff}
 	lyingTimerProfile = []stk.Facility{stk.FacTimerStartStop, stk.FacTimerExpiration, stk.FacPollInterval, stk.FacPollingOff}
 )
-
-// httpTermWith is httpTerm with a terminal profile of its own.
-func httpTermWith(t *testing.T, profile ...stk.Facility) (*term, *fakeMethod, *eventlog.Log) {
-	log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
-	cfg := testConfig()
-	cfg.Log = log
-	fm := &fakeMethod{}
-	fm.react = func(ev applet.Event) []applet.Effect {
-		if _, ok := ev.(applet.Boot); ok {
-			return []applet.Effect{applet.HTTPPost{ReqID: 7, Path: "/v1/notifications", Body: []byte(`{}`)}}
-		}
-		return nil
-	}
-	tm := newTerm(t, cfg, fm)
-	tm.boot(profile...)
-	return tm, fm, log
-}
 
 // sendUnguarded answers the request's SEND DATA commands as sendAll does,
 // refuses TIMER MANAGEMENT (30, beyond the terminal's capabilities) if the
@@ -108,7 +90,7 @@ func TestReplyGuardCountedInPolls(t *testing.T) {
 			if time.Duration(tc.polls)*tc.grant.D() < BIPTimeout || time.Duration(tc.polls-1)*tc.grant.D() >= BIPTimeout {
 				t.Fatalf("bad case: %d polls of %s do not end at the first poll past %s", tc.polls, tc.grant.D(), BIPTimeout)
 			}
-			tm, fm, log := httpTermWith(t, tc.profile...)
+			tm, fm, log := postTerm(t, notePost, tc.profile...)
 			tm.openChannel()
 			pi, ok := tm.sendUnguarded()
 			if !ok {
@@ -141,7 +123,7 @@ func TestReplyGuardCountedInPolls(t *testing.T) {
 // The poll-counted guard does not cut a peer that answers within it, and
 // the next exchange arms it without asking for polling again.
 func TestReplyGuardPollsPeerAnswers(t *testing.T) {
-	tm, fm, log := httpTermWith(t, lyingTimerProfile...)
+	tm, fm, log := postTerm(t, notePost, lyingTimerProfile...)
 	post7 := fm.react
 	fm.react = func(ev applet.Event) []applet.Effect {
 		if hr, ok := ev.(applet.HTTPResult); ok && hr.ReqID == 7 {
@@ -201,7 +183,7 @@ func TestNoReplyGuard(t *testing.T) {
 		{"neither timers nor POLL INTERVAL announced", nil, nil, "no reply guard: the terminal has neither toolkit timers nor polling"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tm, fm, log := httpTermWith(t, tc.profile...)
+			tm, fm, log := postTerm(t, notePost, tc.profile...)
 			tm.openChannel()
 			pi, asked := tm.sendUnguarded()
 			if asked != (tc.answer != nil) {

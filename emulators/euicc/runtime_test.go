@@ -374,20 +374,27 @@ func TestRuntimeFullCycle(t *testing.T) {
 	}
 }
 
+// notePost is the one request httpTerm's applet posts.
+var notePost = applet.HTTPPost{ReqID: 7, Path: "/v1/notifications", Body: []byte(`{}`)}
+
 // httpTerm boots a card whose applet posts once and reports the result.
-func httpTerm(t *testing.T) (*term, *fakeMethod, *eventlog.Log) {
+func httpTerm(t *testing.T) (*term, *fakeMethod, *eventlog.Log) { return postTerm(t, notePost) }
+
+// postTerm boots a card whose applet posts p once, at its boot, under
+// the test terminal profile and the extra facilities given.
+func postTerm(t *testing.T, p applet.HTTPPost, extra ...stk.Facility) (*term, *fakeMethod, *eventlog.Log) {
 	log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
 	cfg := testConfig()
 	cfg.Log = log
 	fm := &fakeMethod{}
 	fm.react = func(ev applet.Event) []applet.Effect {
 		if _, ok := ev.(applet.Boot); ok {
-			return []applet.Effect{applet.HTTPPost{ReqID: 7, Path: "/v1/notifications", Body: []byte(`{}`)}}
+			return []applet.Effect{p}
 		}
 		return nil
 	}
 	tm := newTerm(t, cfg, fm)
-	tm.boot()
+	tm.boot(extra...)
 	return tm, fm, log
 }
 
@@ -810,18 +817,7 @@ func TestFirstByteHeardBeforeItGoes(t *testing.T) {
 		{"store-mode chunks first", 700},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
-			cfg := testConfig()
-			cfg.Log = log
-			fm := &fakeMethod{}
-			fm.react = func(ev applet.Event) []applet.Effect {
-				if _, ok := ev.(applet.Boot); ok {
-					return []applet.Effect{applet.HTTPPost{ReqID: 7, Path: "/v1/download", Body: bytes.Repeat([]byte("x"), tc.body)}}
-				}
-				return nil
-			}
-			tm := newTerm(t, cfg, fm)
-			tm.boot()
+			tm, fm, _ := postTerm(t, applet.HTTPPost{ReqID: 7, Path: "/v1/download", Body: bytes.Repeat([]byte("x"), tc.body)})
 			tm.openChannel()
 			immediate := 0
 			for {
