@@ -37,19 +37,7 @@ func TestATParser(t *testing.T) {
 			[]string{"note *** SEND (size=3) *** 10:00:05.007", "command AT 10:00:05.007", "final OK 10:00:05.045"}, ""},
 		{"a line without the stamp", s + "*** SEND (size=3) ***\n" + s + "AT<CR>\nOK\n", nil, "test.log:3: an AT parser trace line without its stamp"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.err != "" {
-				_, err := Read("test.log", []byte(tc.log), "")
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if f, err := Detect("test.log", []byte(tc.log)); err != nil || f != ATParser {
-				t.Fatalf("Detect = %q, %v; want atparser", f, err)
-			}
-			checkEntries(t, tc.log, "", show, tc.want)
-		})
+		t.Run(tc.name, func(t *testing.T) { checkDetected(t, ATParser, tc.log, show, tc.want, tc.err) })
 	}
 	if _, ok := atpTime([]string{"2026", "13", "01", "00", "00", "00", "000"}); ok {
 		t.Error("month 13 read as a time")

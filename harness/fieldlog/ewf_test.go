@@ -29,18 +29,6 @@ func TestEWF(t *testing.T) {
 		{"a trace line cut off", "[SEND][   3][AT\\r]\n[RECV][   9][AT\\r\\r\\nOK\n", nil, "test.log:2: an EWF trace line cut off"},
 		{"a stray backslash", "[SEND][   3][AT\\q]\n", nil, "test.log:1: an EWF trace line whose bytes are no C string"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.err != "" {
-				_, err := Read("test.log", []byte(tc.log), "")
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if f, err := Detect("test.log", []byte(tc.log)); err != nil || f != EWF {
-				t.Fatalf("Detect = %q, %v; want ewf", f, err)
-			}
-			checkEntries(t, tc.log, "", show, tc.want)
-		})
+		t.Run(tc.name, func(t *testing.T) { checkDetected(t, EWF, tc.log, show, tc.want, tc.err) })
 	}
 }

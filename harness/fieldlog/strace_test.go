@@ -69,3 +69,21 @@ func checkEntries(t *testing.T, data string, f Format, show func(Entry) string, 
 		t.Errorf("entries %q, want %q", got, want)
 	}
 }
+
+// checkDetected is one row of a reader's table: a log read without a
+// format named must be refused with errPart in the error, or, errPart
+// empty, be detected as f and read as want.
+func checkDetected(t *testing.T, f Format, data string, show func(Entry) string, want []string, errPart string) {
+	t.Helper()
+	if errPart != "" {
+		_, err := Read("test.log", []byte(data), "")
+		if err == nil || !strings.Contains(err.Error(), errPart) {
+			t.Fatalf("err = %v, want %q", err, errPart)
+		}
+		return
+	}
+	if got, err := Detect("test.log", []byte(data)); err != nil || got != f {
+		t.Fatalf("Detect = %q, %v; want %s", got, err, f)
+	}
+	checkEntries(t, data, "", show, want)
+}
