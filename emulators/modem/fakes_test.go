@@ -30,6 +30,8 @@ type fakeCard struct {
 	// has yet to fetch): every 9000 is 910B.
 	proactive bool
 	apdus     []string
+	// sized: SELECT of a transparent EF answers its size (80).
+	sized bool
 }
 
 const (
@@ -151,6 +153,10 @@ func (c *fakeCard) transmit(apdu []byte) []byte {
 			return []byte{0x6A, 0x82}
 		}
 		c.cur[ch] = id
+		if f, ok := c.files[id]; ok && c.sized {
+			// A transparent EF with its size (80), as editFPLMN wants it.
+			fcp = []byte{0x62, 0x08, 0x82, 0x02, 0x41, 0x21, 0x80, 0x02, byte(len(f) >> 8), byte(len(f))}
+		}
 		c.pendingR = fcp
 		return []byte{0x61, byte(len(fcp))}
 	case 0xC0: // GET RESPONSE

@@ -3,6 +3,7 @@ package modem
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/fcp"
 )
@@ -26,7 +27,7 @@ func (m *Modem) storeForbidden(old, r Registration) {
 		return
 	}
 	switch {
-	case r.Stat == 3 && r.Cause == causePLMNNotAllowed && (old.Stat != 3 || old.PLMN != r.PLMN || old.Cause != r.Cause):
+	case m.forbids(r) && (old.Stat != 3 || old.PLMN != r.PLMN || old.Cause != r.Cause):
 		_ = m.editFPLMN(func(list []byte) []byte { return forbid(list, plmn) })
 	case r.Registered() && !old.Registered() && m.st.fplmnWritten[r.PLMN]:
 		_ = m.editFPLMN(func(list []byte) []byte { return allow(list, plmn) })
@@ -38,6 +39,49 @@ func (m *Modem) storeForbidden(old, r Registration) {
 	} else {
 		m.st.fplmnWritten[r.PLMN] = true
 	}
+}
+
+// efAD is EF AD (TS 31.102 §4.2.18): the low nibble of its fourth byte
+// is the length of the MNC in the IMSI.
+var efAD = []uint16{0x3F00, 0x7FFF, 0x6FAD}
+
+// forbids reports a registration that makes its network forbidden: a
+// reject with cause #11 (TS 24.301 §5.5.1.2.5) from a network other than
+// the subscriber's HPLMN, which is never stored on the forbidden list
+// (TS 23.122 §3.1). Other causes forbid a tracking area, or nothing
+// (#17 network failure), never the PLMN.
+func (m *Modem) forbids(r Registration) bool {
+	return r.Stat == 3 && r.Cause == causePLMNNotAllowed && r.PLMN != "" && !isHPLMN(m.st.imsi, r.PLMN, m.mncLength())
+}
+
+// mncLength is the MNC length EF AD gives for the card's IMSI (2 or 3),
+// read once per IMSI; 0 when the card does not say.
+func (m *Modem) mncLength() int {
+	if m.st.mncOf != m.st.imsi {
+		m.st.mncOf, m.st.mnc = m.st.imsi, 0
+		if b, err := m.readFile(efAD, 4); err == nil && len(b) == 4 {
+			m.st.mnc = mncLen(b[3])
+		}
+	}
+	return m.st.mnc
+}
+
+// mncLen reads EF AD's fourth byte: 2 or 3, else 0 (unknown).
+func mncLen(b byte) int {
+	if n := int(b & 0x0F); n == 2 || n == 3 {
+		return n
+	}
+	return 0
+}
+
+// isHPLMN reports whether plmn is the home network of the subscriber
+// imsi: its MCC and the mnc digits after it (TS 23.003 §2.2); with the
+// length unknown, whether the IMSI begins with it.
+func isHPLMN(imsi, plmn string, mnc int) bool {
+	if mnc == 0 || len(imsi) < 3+mnc {
+		return imsi != "" && strings.HasPrefix(imsi, plmn)
+	}
+	return imsi[:3+mnc] == plmn
 }
 
 // editFPLMN reads EF FPLMN whole (its size from the FCP), applies edit

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestForbiddenList(t *testing.T) {
@@ -28,6 +29,55 @@ func TestForbiddenList(t *testing.T) {
 			l, _ := hex.DecodeString(tc.list)
 			if got := strings.ToUpper(hex.EncodeToString(tc.edit(l))); got != tc.want {
 				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestForbiddenNotHome: a reject with #11 forbids the network that sent
+// it — in EF FPLMN and as +COPS=?'s <stat> 3 — unless it is the
+// subscriber's HPLMN, which is never on the forbidden list (TS 23.122
+// §3.1), read by the MNC length EF AD gives (a 3-digit MNC whose first
+// two digits are another network's too); other causes forbid no PLMN.
+func TestForbiddenNotHome(t *testing.T) {
+	empty := strings.Repeat("FF", 12)
+	for _, tc := range []struct {
+		name        string
+		ad          string // EF AD: its fourth byte the MNC length
+		reg         Registration
+		fplmn, cops string
+	}{
+		{"a visited network's #11", "00000002", Registration{Stat: 3, PLMN: "20810", Cause: 11},
+			"02F801" + strings.Repeat("FF", 9), `(3,"SFR","SFR","20810",7)`},
+		{"the home network's #11", "00000002", Registration{Stat: 3, PLMN: "20801", Cause: 11},
+			empty, `(1,"Orange F","Orange","20801",7)`},
+		// IMSI 208 011 234…: under a 3-digit MNC the home is 208011, and
+		// 20801 is another network.
+		{"#11 from 20801 under a 3-digit MNC", "00000003", Registration{Stat: 3, PLMN: "20801", Cause: 11},
+			"02F810" + strings.Repeat("FF", 9), `(3,"Orange F","Orange","20801",7)`},
+		{"#13 roaming not allowed in this tracking area", "00000002", Registration{Stat: 3, PLMN: "20810", Cause: 13},
+			empty, `(1,"SFR","SFR","20810",7)`},
+		{"#17 network failure", "00000002", Registration{Stat: 3, PLMN: "20810", Cause: 17},
+			empty, `(1,"SFR","SFR","20810",7)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			r.card.files[0x6F7B] = mustHex(empty)
+			r.card.files[0x6FAD] = mustHex(tc.ad)
+			r.card.mu.Unlock()
+			r.net.reg = tc.reg
+			r.net.reg.TAC, r.net.reg.CellID, r.net.reg.AcT = 0x0101, 0x0202, 7
+			r.advance(t, 2*time.Second)
+			r.card.mu.Lock()
+			got := strings.ToUpper(hex.EncodeToString(r.card.files[0x6F7B]))
+			r.card.mu.Unlock()
+			if got != tc.fplmn {
+				t.Errorf("EF FPLMN %s, want %s", got, tc.fplmn)
+			}
+			if list := strings.Join(r.cmd(t, "AT+COPS=?"), "|"); !strings.Contains(list, tc.cops) {
+				t.Errorf("AT+COPS=?: %q, want %s in it", list, tc.cops)
 			}
 		})
 	}

@@ -215,6 +215,9 @@ type state struct {
 	copsPLMN   string         // the network of manual selection
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool
+	// mnc is the MNC length EF AD gave for the IMSI mncOf (mncLength).
+	mncOf string
+	mnc   int
 	// fplmnWritten holds the PLMNs this modem wrote into the card's EF
 	// FPLMN, so that a registration there later takes them out again.
 	fplmnWritten map[string]bool

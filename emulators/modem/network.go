@@ -30,7 +30,7 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 	if old.Registered() != r.Registered() {
 		m.st.pdp.attached(r.Registered())
 	}
-	if r.Stat == 3 && r.PLMN != "" {
+	if m.forbids(r) {
 		m.st.forbidden[r.PLMN] = true
 	}
 	if r.Registered() {
