@@ -61,6 +61,7 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 		m.st.cardOn = len(atr) > 0
 	}
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
+	m.st.usimInvalid = nil // a USIM read again is valid again
 	if !m.st.cardOn {
 		m.emit(KindCard, eventlog.F{"present": false})
 		m.owedDetach()
@@ -190,6 +191,13 @@ func (m *Modem) attach() {
 		m.selectionEnded()
 		return
 	}
+	if m.st.usimInvalid != nil {
+		// No attach on a USIM a network declared invalid: the denial
+		// stands until the card is read again.
+		m.setReg(*m.st.usimInvalid)
+		m.selectionEnded()
+		return
+	}
 	r := m.selectAndAttach()
 	if r.Interrupted {
 		return
@@ -199,7 +207,10 @@ func (m *Modem) attach() {
 			r.Stat = 0 // no cell found: not searching, for this module
 		}
 		m.setReg(r)
-		if !r.Registered() {
+		switch {
+		case r.Stat == 3 && InvalidatesUSIM(r.Cause):
+			m.st.usimInvalid = &r
+		case !r.Registered():
 			m.retryAttach()
 		}
 		m.selectionEnded()
@@ -221,6 +232,19 @@ func (m *Modem) attach() {
 		m.retryAttach()
 		m.selectionEnded()
 	})
+}
+
+// InvalidatesUSIM reports an EMM reject cause after which the UE takes
+// its USIM as invalid (for EPS services) until it is switched off or the
+// UICC is removed, and attaches nowhere (TS 24.301 §5.5.1.2.5: #3 illegal
+// UE, #6 illegal ME, #7 EPS services not allowed, #8 EPS and non-EPS
+// services not allowed): no other network is tried, no T3402 retry runs.
+func InvalidatesUSIM(cause int) bool {
+	switch cause {
+	case 3, 6, 7, 8:
+		return true
+	}
+	return false
 }
 
 // T3402 is how long a UE waits before it tries to attach again after the

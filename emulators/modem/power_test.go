@@ -614,3 +614,31 @@ func TestCFUNLines(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRetryOnInvalidUSIM: after #3, #6, #7 or #8 the USIM is invalid
+// until the UE is switched off or the UICC removed (TS 24.301
+// §5.5.1.2.5): no T3402 retry, the denial and its cause stay; a power
+// cycle reads the card again and attaches. After #17 the modem retries.
+func TestNoRetryOnInvalidUSIM(t *testing.T) {
+	for _, tc := range []struct {
+		cause, retries int
+	}{{7, 0}, {3, 0}, {8, 0}, {17, 2}, {11, 2}} {
+		r := newRig(t)
+		r.net.reg = Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: tc.cause}
+		r.advance(t, 2*time.Second)
+		first := len(r.net.attaches)
+		r.advance(t, 30*time.Minute)
+		if got := len(r.net.attaches) - first; got != tc.retries {
+			t.Errorf("#%d: %d attaches in 30 min after the denial, want %d", tc.cause, got, tc.retries)
+		}
+		if got := r.cmd(t, "AT+CEREG=3;+CEREG?"); !slices.Contains(got, fmt.Sprintf(`+CEREG: 3,3,"0101","00000202",7,0,%d`, tc.cause)) {
+			t.Errorf("#%d: AT+CEREG? %q", tc.cause, got)
+		}
+		before := len(r.net.attaches)
+		r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
+		r.advance(t, 5*time.Second)
+		if len(r.net.attaches) == before {
+			t.Errorf("#%d: no attach after a power cycle", tc.cause)
+		}
+	}
+}

@@ -46,7 +46,8 @@ type Attachment struct {
 // signal. Each tried network accepts its own subscribers (home) and its
 // roaming partners' (roaming), and rejects everyone else with EMM cause #11
 // PLMN not allowed (national roaming, cause #13, is not modelled). Injected
-// faults reject with their own cause, hide a network for one attempt (no
+// faults reject with their own cause (one that makes the USIM invalid,
+// #3, #6, #7 or #8, ends the selection: no other network is tried), hide a network for one attempt (no
 // service: selection moves on) or leave the attach unanswered (timeout:
 // selection stops, the modem's T3410 runs). With no cell answering the
 // device is left searching (<stat> 2): automatic mode keeps scanning.
@@ -93,7 +94,7 @@ func (w *World) attach(imsi, only string) Attachment {
 			continue // its cells stayed silent: a denial seen before stands
 		}
 		res, answered = r, true
-		if res.OK || res.Timeout {
+		if res.OK || res.Timeout || invalidatesUSIM(res.Cause) {
 			break
 		}
 	}
@@ -109,6 +110,19 @@ func (w *World) attach(imsi, only string) Attachment {
 	}
 	w.mu.Unlock()
 	return res
+}
+
+// invalidatesUSIM reports a reject cause after which the UE takes its
+// USIM as invalid for EPS and tries no other network (TS 24.301
+// §5.5.1.2.5: #3 illegal UE, #6 illegal ME, #7 EPS services not allowed,
+// #8 EPS and non-EPS services not allowed); the modem's InvalidatesUSIM
+// keeps it from retrying.
+func invalidatesUSIM(cause int) bool {
+	switch cause {
+	case 3, 6, 7, 8:
+		return true
+	}
+	return false
 }
 
 // try attempts registration of subscribers of operator sub on cell c.

@@ -511,3 +511,30 @@ func TestAttachTo(t *testing.T) {
 		t.Error("still attached after a manual selection that found no cell")
 	}
 }
+
+// TestRejectThatInvalidatesUSIM: after #3, #6, #7 or #8 from a network
+// the UE takes its USIM as invalid and tries no other one (TS 24.301
+// §5.5.1.2.5), so the denial and its cause are that network's; after
+// #11, #13, #15 or #17 selection goes on to the next network (here a
+// partner that takes the subscriber).
+func TestRejectThatInvalidatesUSIM(t *testing.T) {
+	for _, tc := range []struct {
+		cause int
+		stops bool
+	}{{3, true}, {6, true}, {7, true}, {8, true}, {11, false}, {13, false}, {15, false}, {17, false}} {
+		cfg := testConfig()
+		cfg.Roaming = append(cfg.Roaming, Agreement{Home: "sfr", Visited: "orange-fr"})
+		cfg.Faults = []Fault{{Operator: "sfr", Subscriber: "sfr", Cause: tc.cause}}
+		r := newRig(t, cfg)
+		if err := r.w.SetArea("FR-Paris"); err != nil {
+			t.Fatal(err)
+		}
+		a := r.w.Attach("208101234567890")
+		if tc.stops && (a.OK || a.Cause != tc.cause || a.PLMN != "20810" || a.Stat != StatDenied) {
+			t.Errorf("#%d: %+v, want denied by 20810 with #%d, no other network tried", tc.cause, a, tc.cause)
+		}
+		if !tc.stops && (!a.OK || a.PLMN != "20801") {
+			t.Errorf("#%d: %+v, want roaming on 20801", tc.cause, a)
+		}
+	}
+}
