@@ -216,7 +216,7 @@ type state struct {
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool
 	// usimInvalid is the denial that made the USIM invalid
-	// (InvalidatesUSIM), nil while it is valid: cleared when the card is
+	// (emm.InvalidatesUSIM), nil while it is valid: cleared when the card is
 	// read again (a power cycle, a reset, a REFRESH).
 	usimInvalid *Registration
 	// mnc is the MNC length EF AD gave for the IMSI mncOf (mncLength).

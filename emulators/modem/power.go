@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 // boot powers the card, starts the toolkit terminal, reads the card's
@@ -208,7 +209,7 @@ func (m *Modem) attach() {
 		}
 		m.setReg(r)
 		switch {
-		case r.Stat == 3 && InvalidatesUSIM(r.Cause):
+		case r.Stat == 3 && emm.InvalidatesUSIM(r.Cause):
 			m.st.usimInvalid = &r
 		case !r.Registered():
 			m.retryAttach()
@@ -232,19 +233,6 @@ func (m *Modem) attach() {
 		m.retryAttach()
 		m.selectionEnded()
 	})
-}
-
-// InvalidatesUSIM reports an EMM reject cause after which the UE takes
-// its USIM as invalid (for EPS services) until it is switched off or the
-// UICC is removed, and attaches nowhere (TS 24.301 §5.5.1.2.5: #3 illegal
-// UE, #6 illegal ME, #7 EPS services not allowed, #8 EPS and non-EPS
-// services not allowed): no other network is tried, no T3402 retry runs.
-func InvalidatesUSIM(cause int) bool {
-	switch cause {
-	case 3, 6, 7, 8:
-		return true
-	}
-	return false
 }
 
 // T3402 is how long a UE waits before it tries to attach again after the

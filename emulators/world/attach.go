@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 // Registration states in 27.007 +CREG/+CEREG <stat> terms.
@@ -94,7 +95,7 @@ func (w *World) attach(imsi, only string) Attachment {
 			continue // its cells stayed silent: a denial seen before stands
 		}
 		res, answered = r, true
-		if res.OK || res.Timeout || invalidatesUSIM(res.Cause) {
+		if res.OK || res.Timeout || emm.InvalidatesUSIM(res.Cause) {
 			break
 		}
 	}
@@ -110,19 +111,6 @@ func (w *World) attach(imsi, only string) Attachment {
 	}
 	w.mu.Unlock()
 	return res
-}
-
-// invalidatesUSIM reports a reject cause after which the UE takes its
-// USIM as invalid for EPS and tries no other network (TS 24.301
-// §5.5.1.2.5: #3 illegal UE, #6 illegal ME, #7 EPS services not allowed,
-// #8 EPS and non-EPS services not allowed); the modem's InvalidatesUSIM
-// keeps it from retrying.
-func invalidatesUSIM(cause int) bool {
-	switch cause {
-	case 3, 6, 7, 8:
-		return true
-	}
-	return false
 }
 
 // try attempts registration of subscribers of operator sub on cell c.
