@@ -363,6 +363,13 @@ func TestFailureButtonsReachFirstRowInChromium(t *testing.T) {
 		// Both failures in view: going back starts from the view's bottom.
 		{"prev, failures only", true, []string{"prevfail", "nextfail", "prevfail"}, []string{"200", "200", "0"}},
 		{"keys", true, []string{"n", "n", "p"}, []string{"0", "200", "0"}},
+		// Any row by keyboard: j/k, or the arrows on the focused diagram
+		// (rows are drawn, not focusable; outside tester t229).
+		{"rows by keys", false, []string{"j", "j", "k", "n", "j"}, []string{"0", "1", "0", "200", "201"}},
+		{"rows by arrows", false, []string{"diagram ArrowDown", "diagram ArrowDown", "diagram ArrowUp"}, []string{"0", "1", "0"}},
+		{"arrows elsewhere scroll", false, []string{"ArrowDown"}, []string{"none"}},
+		// Ctrl+P is the browser's print, Ctrl+N its new window.
+		{"with ctrl", false, []string{"ctrl n", "ctrl p", "ctrl j"}, []string{"none", "none", "none"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := b.Open(t, "file://"+page, time.Minute)
@@ -374,7 +381,11 @@ func TestFailureButtonsReachFirstRowInChromium(t *testing.T) {
 			}
 			for i, press := range tc.press {
 				js := fmt.Sprintf(`document.getElementById(%q).click()`, press)
-				if len(press) == 1 {
+				if on, key, ok := strings.Cut(press, " "); ok && on == "diagram" {
+					js = fmt.Sprintf(`(document.getElementById("scroller").focus(), document.activeElement.dispatchEvent(new KeyboardEvent("keydown", {key: %q, bubbles: true})))`, key)
+				} else if ok && on == "ctrl" {
+					js = fmt.Sprintf(`document.dispatchEvent(new KeyboardEvent("keydown", {key: %q, ctrlKey: true}))`, key)
+				} else if len(press) == 1 || strings.HasPrefix(press, "Arrow") {
 					js = fmt.Sprintf(`document.dispatchEvent(new KeyboardEvent("keydown", {key: %q}))`, press)
 				}
 				if got := eval[string](t, p, "("+js+", "+selected+")"); got != tc.want[i] {

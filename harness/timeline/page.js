@@ -234,7 +234,10 @@
   // selected (or the selected one filtered out) the rows in view are the
   // cursor: the search takes them in, from the top row going forward and
   // from the bottom one going back, so a failure on row 0 is reached.
-  function jumpFail(dir) {
+  // jump selects the next (dir 1) or previous (-1) row that want
+  // accepts, from the selected row or, with none, from the view, and
+  // reports whether it found one.
+  function jump(dir, want) {
     // Never from past the last row (the view is clamped to the rows,
     // but a scroll not yet drawn may lag).
     var cur = dir > 0 ? Math.min(Math.floor(scroller.scrollTop / RH), rows.length - 1)
@@ -242,8 +245,12 @@
     if (selected >= 0) { var k = rowOf(selected); if (k >= 0) cur = k + dir; }
     for (var k2 = cur; k2 >= 0 && k2 < rows.length; k2 += dir) {
       var r = rows[k2];
-      if (r.i !== undefined && items[r.i].x) { showRow(k2); return; }
+      if (r.i !== undefined && want(items[r.i])) { showRow(k2); return true; }
     }
+    return false;
+  }
+  function jumpFail(dir) {
+    if (jump(dir, function (it) { return it.x; })) return;
     var ps = DATA.pages || [];
     for (var n = DATA.page - 1 + dir; n >= 0 && n < ps.length; n += dir) {
       if (ps[n].failed > 0) { location.href = ps[n].file + (dir > 0 ? "#first-failure" : "#last-failure") + filterState(); return; }
@@ -274,8 +281,14 @@
   document.getElementById("nextfail").addEventListener("click", function () { jumpFail(1); });
   document.getElementById("prevfail").addEventListener("click", function () { jumpFail(-1); });
   document.addEventListener("keydown", function (e) {
-    if (e.target === q) return;
-    if (e.key === "n") jumpFail(1);
+    // Ctrl+P is the browser's print, not "previous failure".
+    if (e.target === q || e.ctrlKey || e.metaKey || e.altKey) return;
+    // Rows are drawn, not focusable: j/k (or the arrows on the focused
+    // diagram) select one as a click does, so a keyboard opens any row.
+    var rowKey = e.key === "j" || e.key === "k" ? e.key
+      : e.target === scroller && (e.key === "ArrowDown" || e.key === "ArrowUp") ? e.key : "";
+    if (rowKey) { e.preventDefault(); jump(rowKey === "j" || rowKey === "ArrowDown" ? 1 : -1, function () { return true; }); }
+    else if (e.key === "n") jumpFail(1);
     else if (e.key === "p") jumpFail(-1);
     else if (e.key === "Escape") { document.getElementById("detail").hidden = true; selected = -1; render(); }
     else if (e.key === "/") { e.preventDefault(); q.focus(); }
