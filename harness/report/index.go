@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html/template"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -48,14 +49,14 @@ a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-l
 {{range .Rows}}<tr class="{{.Verdict}}"><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td>
 <td>{{if .Link}}<a href="{{.Link}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}{{if .Message}}<div class="msg">{{.Message}}</div>{{end}}</td>
 <td class="num">{{.Seed}}</td><td class="num">{{.Simulated}}</td><td class="num">{{.Wall}}</td>
-<td>{{if .DirLink}}<a href="{{.DirLink}}">{{.DirLink}}</a>{{end}}</td></tr>
+<td>{{if .DirLink}}<a href="{{.DirLink}}">{{.DirText}}</a>{{end}}</td></tr>
 {{end}}</tbody></table>
 {{end}}
 </body></html>
 `))
 
 type indexRow struct {
-	Verdict, Name, Link, Message, DirLink, Simulated, Wall, Seed string
+	Verdict, Name, Link, Message, DirLink, DirText, Simulated, Wall, Seed string
 }
 
 type section struct {
@@ -140,8 +141,9 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		default:
 			r.Simulated = "not recorded"
 		}
-		r.Link = rel(dir, e.Timeline)
-		r.DirLink = rel(dir, e.Dir)
+		r.Link = href(rel(dir, e.Timeline))
+		r.DirText = rel(dir, e.Dir)
+		r.DirLink = href(r.DirText)
 		switch {
 		case e.Verdict == NotRecorded:
 			r.Verdict = "unrecorded"
@@ -204,6 +206,25 @@ func rel(base, target string) string {
 		return target
 	}
 	return filepath.ToSlash(r)
+}
+
+// href is a relative path as a link's URL: each segment escaped, so a
+// '#', '?' or '%' in a directory's name is part of the path rather than
+// a fragment, a query or an escape (html/template leaves them be), and
+// "./" before a first segment with a ':', which would read as a scheme.
+func href(rel string) string {
+	if rel == "" {
+		return ""
+	}
+	segs := strings.Split(rel, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	h := strings.Join(segs, "/")
+	if strings.Contains(segs[0], ":") {
+		h = "./" + h
+	}
+	return h
 }
 
 // JUnit: the subset of the format CI servers read (testsuite, testcase,
