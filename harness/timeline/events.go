@@ -405,9 +405,13 @@ func fieldText(v any) string {
 	case nil:
 		return "null"
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	// Without HTML escapes: the page escapes the label itself, and
+	// json.Marshal's \u003c would be shown for a '<'.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
