@@ -121,11 +121,11 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		case e.Verdict == NotRecorded && e.Simulated > 0:
 			// Its events' reach, not its horizon: a run goes on past its
 			// last event. Its wall time is in no file.
-			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+e.Simulated.String(), "not recorded"
+			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+reach(e.Simulated), "not recorded"
 		case e.Verdict == NotRecorded:
 			r.Simulated, r.Wall = "not recorded", "not recorded"
 		case e.Unfinished && e.Simulated > 0:
-			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+e.Simulated.String(), "not recorded"
+			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+reach(e.Simulated), "not recorded"
 		case e.Unfinished:
 			r.Simulated, r.Wall = "not recorded", "not recorded"
 		case e.LabSpeed == 1:
@@ -170,6 +170,12 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 	// A bidi override in a name or message is shown, not obeyed (the
 	// page has no script: all of it is text and attributes).
 	return bidi.Show(b.Bytes(), false), err
+}
+
+// reach is how far a run's events reached, to the millisecond as the
+// index's other times, cut down so that "≥" holds.
+func reach(d time.Duration) string {
+	return d.Truncate(time.Millisecond).String()
 }
 
 // simulatedRecorded reports whether a finished run's simulated time was
