@@ -40,9 +40,9 @@ func (r *Rig) scheduleSignal() error {
 // schedulePowerCuts arms the power cuts.
 func (r *Rig) schedulePowerCuts() {
 	clk := r.Loop.Clock()
-	r.World.SetInterrupt(r.cutting.Load)
-	r.Card.SetInterrupt(r.cutting.Load)
-	r.Card.SetCutDue(r.cutDue.Load)
+	r.World.SetInterrupt(r.cut.cutting)
+	r.Card.SetInterrupt(r.cut.cutting)
+	r.Card.SetCutDue(r.cut.due)
 	for i, pc := range r.Scenario.Faults {
 		if pc.Kind != scenario.PowerCut {
 			continue
@@ -86,18 +86,54 @@ func (r *Rig) schedulePowerCuts() {
 			// that logged the event, before anything the card had queued
 			// before it (a download waiting behind a note's exchange).
 			if e.Actor == eventlog.World || e.Kind == euicc.KindBPPSegmentStored {
-				r.cutting.Store(true)
+				r.cut.raise(cutNow)
 			} else if e.Actor == eventlog.EUICC {
-				r.cutDue.Store(true)
+				r.cut.raise(cutAfterStep)
 			}
 			r.Loop.Post(func() {
 				cut(eventlog.F{"nth": pc.Nth})
-				r.cutting.Store(false)
-				r.cutDue.Store(false)
+				r.cut.clear()
 			})
 		})
 	}
 }
+
+// cutState is how near a power cut an event set off is: none, due once
+// the card's current step is over, or under way. A cut under way is due
+// too; two faults that fire before the first cut runs leave the nearer.
+type cutState struct{ v atomic.Int32 }
+
+const (
+	cutNone int32 = iota
+	// cutAfterStep: set off by an event the card's applet logged; the
+	// card finishes that step but starts nothing an earlier step queued
+	// (Card.SetCutDue).
+	cutAfterStep
+	// cutNow: set off by a world event or the card's
+	// bpp_segment_stored; the world's attach, or the card's own work,
+	// stops there (World.SetInterrupt, Card.SetInterrupt).
+	cutNow
+)
+
+// raise makes the state at least to.
+func (c *cutState) raise(to int32) {
+	for {
+		cur := c.v.Load()
+		if cur >= to || c.v.CompareAndSwap(cur, to) {
+			return
+		}
+	}
+}
+
+// clear ends the state once the cut is done.
+func (c *cutState) clear() { c.v.Store(cutNone) }
+
+// cutting says a cut is under way (Card.SetInterrupt, World.SetInterrupt).
+func (c *cutState) cutting() bool { return c.v.Load() == cutNow }
+
+// due says a cut comes once the card's current step is over
+// (Card.SetCutDue); one under way is due as well.
+func (c *cutState) due() bool { return c.v.Load() >= cutAfterStep }
 
 // peerWait bounds, in wall time, how long a power cut waits for a server
 // to handle what the card sent it (awaitPeer).

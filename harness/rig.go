@@ -235,15 +235,9 @@ func personalityName(s *scenario.Scenario, o Options) string {
 
 // Rig is one emulated device with everything around it.
 type Rig struct {
-	// cutting is set from a power cut's world event, or the card's
-	// bpp_segment_stored, until the cut is done: the world's attach, or
-	// the card's own work, stops there (World.SetInterrupt,
-	// Card.SetInterrupt).
-	cutting atomic.Bool
-	// cutDue is set from a power cut's event that the card's applet
-	// logged, until the cut is done: the card finishes that step but
-	// starts nothing an earlier step queued (Card.SetCutDue).
-	cutDue atomic.Bool
+	// cut is how near a power cut set off by an event is, until the cut
+	// is done (cutState).
+	cut cutState
 
 	Scenario *scenario.Scenario
 	Seed     int64
