@@ -254,3 +254,79 @@ func TestBorderBackoffInSight(t *testing.T) {
 		})
 	}
 }
+
+// TestBorderAreaBackoffInSightByProfile: when two cycles across one
+// border make a border area (border.go), each attempt a neighbour's
+// network served is backed off in its list's country, spending the try
+// in sight when the attempted profile's network was visible — the
+// network of the profile the attempt enabled, as at a fallback that
+// attaches at home (fallbackAttached), not that of the first profile of
+// its operator (v233: a card with two SFR profiles on 20811 and 20810,
+// the list's SFR being 20810, took 20811 and kept the try).
+func TestBorderAreaBackoffInSightByProfile(t *testing.T) {
+	// Cycle 1 in France: SFR is served by Telekom and the fallback
+	// attaches in Germany (the device left the area). Cycle 2 in
+	// Germany, SFR's 20810 in sight: SFR is served by Orange and the
+	// fallback attaches in France — back the way cycle 1 came.
+	setup := []string{"card cmcc* 89331011000000000034 sfr", "boot",
+		"check", "info normal 20801 cells=20801:-70",
+		"enabled sfr", "boot", "location normal 26201",
+		"enabled cmcc", "boot", "location normal 26201",
+		"check", "info normal 26201 cells=26201:-70,20810:-90",
+		"enabled sfr", "boot", "location normal 20801",
+		"enabled cmcc", "boot", "location normal 20801"}
+	tests := []struct {
+		name  string
+		check string
+	}{
+		{"in France, the last cycle's attempt", "info normal 20801 cells=20801:-70,20810:-80"},
+		{"in Germany, this cycle's attempt", "info normal 26201 cells=26201:-70,20810:-80"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &scriptRun{cfg: testCfg}
+			r.a = New(r.cfg, State{})
+			var ended []string
+			for _, l := range runAnswered(t, r, "sfr", setup) {
+				if strings.HasPrefix(l, "log cycle_ended ") {
+					ended = append(ended, l)
+				}
+			}
+			if len(ended) != 2 || !strings.Contains(ended[0], ReasonLeftArea) || !strings.Contains(ended[1], ReasonBorderArea) {
+				t.Fatalf("setup's cycles ended %q, want left the area, then a border area", ended)
+			}
+			got := ""
+			for _, l := range runAnswered(t, r, "sfr", []string{"check", tt.check}) {
+				switch {
+				case strings.HasPrefix(l, "log attempt ") && field(l, "operator") == "sfr":
+					got = "attempt"
+				case strings.HasPrefix(l, "log list_passed_over "):
+					got = "passed over"
+				}
+			}
+			if got != "passed over" {
+				t.Errorf("SFR at the check: %q, want passed over (its 20810 was in sight)", got)
+			}
+		})
+	}
+}
+
+// A LeftArea kept with its attempts' networks gives those; one from an
+// image written before they were kept gives the operator's first
+// profile's network.
+func TestLeftAreaPLMN(t *testing.T) {
+	a := New(testCfg, State{Profiles: []Profile{fixture(t, "cmcc"), fixture(t, "89331011000000000034"), fixture(t, "sfr")}})
+	for _, tc := range []struct {
+		name string
+		l    LeftArea
+		want string
+	}{
+		{"kept", LeftArea{Operators: []string{"sfr"}, PLMNs: []string{"20810"}}, "20810"},
+		{"an older image: the first profile's", LeftArea{Operators: []string{"sfr"}}, "20811"},
+		{"a damaged image: the first profile's", LeftArea{Operators: []string{"sfr"}, PLMNs: []string{"20810", "20801"}}, "20811"},
+	} {
+		if got := tc.l.plmn(a, 0); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

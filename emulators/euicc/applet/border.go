@@ -17,12 +17,25 @@ package applet
 // LeftArea is a cycle's end across a border: the country of its list (the
 // MCC it began on, and the list's country as the platform named it), the
 // country its fallback attached in, and the operators of its attempts a
-// network of another country served or refused.
+// network of another country served or refused, with the home network of
+// the profile each attempt enabled.
 type LeftArea struct {
 	From      string   `json:"from"`
 	Country   string   `json:"country,omitempty"`
 	To        string   `json:"to"`
 	Operators []string `json:"operators,omitempty"`
+	// PLMNs are those attempts' profiles' networks, one for each of
+	// Operators; an image written before they were kept has none, and
+	// the operator's first profile's stands in (homePLMNOf).
+	PLMNs []string `json:"plmns,omitempty"`
+}
+
+// plmn is the network of the profile the i-th attempt enabled.
+func (l *LeftArea) plmn(a *Applet, i int) string {
+	if len(l.PLMNs) == len(l.Operators) {
+		return l.PLMNs[i]
+	}
+	return a.homePLMNOf(l.Operators[i])
 }
 
 // Reasons a cycle ends with (cycle_ended's reason) when its fallback
@@ -37,29 +50,37 @@ const (
 // came, a border area, whose attempts served abroad are backed off.
 func (a *Applet) crossed(p Profile, to string) {
 	c := a.st.Cycle
-	var ops []string
+	var ops, plmns []string
 	for _, ab := range c.Abroad {
 		if ab.ICCID != p.ICCID {
-			ops = append(ops, ab.Operator)
+			ops, plmns = append(ops, ab.Operator), append(plmns, a.abroadPLMN(ab))
 		}
 	}
 	if prev := a.st.LeftArea; prev != nil && inArea(to, prev.From, prev.Country) && inArea(prev.To, c.Area, c.Country) {
 		// One border area: this cycle's sight stands for the last one's.
-		for _, op := range ops {
-			a.backoffSeen(c.Visible, op, a.homePLMNOf(op), c.Area, c.Country)
+		for i, op := range ops {
+			a.backoffSeen(c.Visible, op, plmns[i], c.Area, c.Country)
 		}
-		for _, op := range prev.Operators {
-			a.backoffSeen(c.Visible, op, a.homePLMNOf(op), prev.From, prev.Country)
+		for i, op := range prev.Operators {
+			a.backoffSeen(c.Visible, op, prev.plmn(a, i), prev.From, prev.Country)
 		}
 		a.endCycle(OutcomeListExhausted, ReasonBorderArea)
 		return
 	}
-	a.st.LeftArea = &LeftArea{From: c.Area, Country: c.Country, To: to, Operators: ops}
+	a.st.LeftArea = &LeftArea{From: c.Area, Country: c.Country, To: to, Operators: ops, PLMNs: plmns}
 	a.endCycle(OutcomeListExhausted, ReasonLeftArea)
 }
 
-// homePLMNOf is the network of the card's profile of operator op, "" when
-// it holds none.
+// abroadPLMN is the network of the profile an attempt a neighbour's
+// network served enabled: the one whose sight spends its back-off's try
+// (backoffSeen), "" when the card no longer holds it.
+func (a *Applet) abroadPLMN(ab Abroad) string {
+	p, _ := a.profileByICCID(ab.ICCID)
+	return p.HomePLMN
+}
+
+// homePLMNOf is the network of the card's first profile of operator op,
+// "" when it holds none: an attempt's, for a LeftArea kept without PLMNs.
 func (a *Applet) homePLMNOf(op string) string {
 	for _, p := range a.st.Profiles {
 		if p.Operator == op {

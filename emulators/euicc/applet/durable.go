@@ -49,7 +49,7 @@ func durableEqual(a, b *State) bool {
 		a.PlatformUntil == b.PlatformUntil &&
 		ptrEqual(a.Stranded, b.Stranded, func(a, b *Stranded) bool { return *a == *b }) &&
 		ptrEqual(a.LeftArea, b.LeftArea, func(a, b *LeftArea) bool {
-			return a.From == b.From && a.Country == b.Country && a.To == b.To && slices.Equal(a.Operators, b.Operators)
+			return a.From == b.From && a.Country == b.Country && a.To == b.To && slices.Equal(a.Operators, b.Operators) && slices.Equal(a.PLMNs, b.PLMNs)
 		}) &&
 		slices.Equal(a.Outbox, b.Outbox) &&
 		a.OutboxRetry == b.OutboxRetry &&
@@ -178,7 +178,7 @@ func plainDurable(s *State) bool {
 		ok = ok && utf8.ValidString(t.ICCID) && utf8.ValidString(t.Operator) && utf8.ValidString(t.Area) && utf8.ValidString(t.Country)
 	}
 	if l := s.LeftArea; l != nil {
-		ok = ok && utf8.ValidString(l.From) && utf8.ValidString(l.Country) && utf8.ValidString(l.To) && plainStrings(l.Operators)
+		ok = ok && utf8.ValidString(l.From) && utf8.ValidString(l.Country) && utf8.ValidString(l.To) && plainStrings(l.Operators) && plainStrings(l.PLMNs)
 	}
 	for _, n := range s.Outbox {
 		ok = ok && utf8.ValidString(n.Kind) && utf8.ValidString(n.Operator) && utf8.ValidString(n.ICCID) && utf8.ValidString(n.PLMN)

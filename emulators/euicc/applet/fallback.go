@@ -203,8 +203,7 @@ func (a *Applet) fallbackAttached(plmn string) {
 	}
 	for _, ab := range c.Abroad {
 		if ab.ICCID != p.ICCID {
-			q, _ := a.profileByICCID(ab.ICCID)
-			a.backoffSeen(c.Visible, ab.Operator, q.HomePLMN, c.Area, c.Country)
+			a.backoffSeen(c.Visible, ab.Operator, a.abroadPLMN(ab), c.Area, c.Country)
 		}
 	}
 	c.Abroad = nil
