@@ -165,6 +165,7 @@ func (r *runtime) run() {
 		case applet.EnableProfile:
 			res := r.c.enableProfile(r.c.findICCID(e.ICCID))
 			r.step(applet.ProfileEnabled{ICCID: e.ICCID, Result: res})
+			r.storeCardChange()
 		case applet.StartTimer:
 			if e.ID < 1 || e.ID >= BIPTimer {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
@@ -211,6 +212,7 @@ func (r *runtime) run() {
 			// The card's own IPA: the same ISD-R code path as STORE DATA.
 			resp, sw := r.c.es10(e.Req)
 			r.step(applet.ES10Result{ReqID: e.ReqID, Resp: resp, SW: sw})
+			r.storeCardChange()
 		case applet.ES9Call:
 			o, err := r.es9Op(e)
 			if err != nil {
@@ -222,11 +224,20 @@ func (r *runtime) run() {
 		default:
 			r.errorf(KindSTKError, "unknown effect %T", e)
 		}
-		// Each NVM write is stored before the applet hears its result and
-		// logs or sends anything about it.
-		r.c.persistLocked()
 	}
 }
+
+// storeCardChange writes what an enable or an ES10 function, the only
+// effects that change the card's own NVM (its profiles, notifications,
+// addresses), changed, once the applet has stepped their result. That
+// step writes it with the applet's state, in one write, when it persists
+// (the applet's did for every such change in the package's and the
+// harness's tests); otherwise this does, still before anything queued
+// runs: nothing leaves the card, and no power cut comes, between the two
+// (a cut falls between pieces of work).
+// The other effects change no NVM: a write after each of them only
+// encoded the image again to find it the same.
+func (r *runtime) storeCardChange() { r.c.persistLocked() }
 
 // begin makes o the current operation and issues its first command.
 func (r *runtime) begin(o op) {

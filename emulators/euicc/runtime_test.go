@@ -863,3 +863,54 @@ func TestFirstByteHeardBeforeItGoes(t *testing.T) {
 		}
 	})
 }
+
+// An enable or an ES10 function the applet asks for changes the card's
+// own NVM: that change is written once, with the applet's state when the
+// step of its result persists, alone when it does not, before the card
+// answers; the effects that change no NVM write nothing.
+func TestCardChangeWrittenOnce(t *testing.T) {
+	persist := applet.Persist{State: applet.State{Version: applet.StateVersion, Mode: applet.ModeAttemptAwaitAttach}}
+	for _, tc := range []struct {
+		name    string
+		effect  applet.Effect
+		persist bool // the result's step persists
+		want    string
+	}{
+		{"enable, the step persists", applet.EnableProfile{ICCID: "89331000000000000029"}, true, `"enabled":true`},
+		{"enable, the step persists nothing", applet.EnableProfile{ICCID: "89331000000000000029"}, false, `"enabled":true`},
+		{"ES10 nickname, the step persists", applet.ES10{ReqID: 3, Req: es10.SetNicknameRequest{ICCID: "89331000000000000029", Nickname: "abroad"}.Encode()}, true, `"nickname":"abroad"`},
+		{"ES10 nickname, the step persists nothing", applet.ES10{ReqID: 3, Req: es10.SetNicknameRequest{ICCID: "89331000000000000029", Nickname: "abroad"}.Encode()}, false, `"nickname":"abroad"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			var nvm [][]byte
+			cfg.OnNVMWrite = func(b []byte) error { nvm = append(nvm, bytes.Clone(b)); return nil }
+			fm := &fakeMethod{react: func(ev applet.Event) []applet.Effect {
+				switch ev.(type) {
+				case applet.Boot:
+					return []applet.Effect{tc.effect, applet.StartTimer{ID: 1, D: time.Minute}}
+				case applet.ProfileEnabled, applet.ES10Result:
+					if tc.persist {
+						return []applet.Effect{persist}
+					}
+				}
+				return nil
+			}}
+			tm := newTerm(t, cfg, fm)
+			tm.terminalProfile()
+			cmd := tm.fetch(stk.CmdSetUpEventList)
+			before := len(nvm)
+			tm.ok(cmd) // Boot: the effect, its result's step, a timer
+			if got := len(nvm) - before; got != 1 {
+				t.Fatalf("%d NVM writes for the change, want 1", got)
+			}
+			img := string(nvm[len(nvm)-1])
+			if !strings.Contains(img, tc.want) {
+				t.Fatalf("the write lacks %s: %s", tc.want, img)
+			}
+			if tc.persist != strings.Contains(img, string(applet.ModeAttemptAwaitAttach)) {
+				t.Fatalf("the applet's state in the write: %v, want %v: %s", !tc.persist, tc.persist, img)
+			}
+		})
+	}
+}
