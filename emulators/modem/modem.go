@@ -163,7 +163,7 @@ type state struct {
 	stampLen int
 	enc      at.Encoder
 	echo     bool
-	lastLine string // the previous command line, for A/ (V.250 §6.2.4)
+	lastLine string // the previous command line, for A/ (V.250 §5.2.4)
 	// lastRefused: the previous command line was refused before it was
 	// parsed (a control byte, too long); A/ repeats it, so ERROR again.
 	lastRefused bool

@@ -19,7 +19,7 @@ var (
 type Line struct {
 	Text string
 	Err  error
-	// Repeat is V.250's "A/" (§6.2.4): execute the previous command line
+	// Repeat is V.250's "A/" (§5.2.4): execute the previous command line
 	// again. It takes no terminator: it is a Line as soon as the '/'
 	// arrives. Text is then "A/" as typed.
 	Repeat bool
@@ -95,8 +95,11 @@ func (s *Splitter) FeedByte(c byte) (Line, bool) {
 	switch {
 	case c == term || c == '\n':
 		return s.finish()
-	case c == '/' && !s.prefixed && isA(s.buf):
-		// "A/" after whatever came before it: that is no part of it.
+	case c == '/' && !s.prefixed && isA(s.buf) && !(s.badSeen && s.badAt >= len(s.buf)):
+		// "A/" after whatever came before it: that is no part of it. A
+		// control byte between the A and the "/" spoils the prefix, as
+		// one between A and T does (V.250 §5.2.1: the prefix is the two
+		// characters; "A\x01/" is line noise, not a repeat).
 		l := Line{Text: string(s.buf[len(s.buf)-1]) + "/", Repeat: true}
 		s.reset()
 		return l, true

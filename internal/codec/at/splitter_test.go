@@ -49,6 +49,13 @@ func TestSplitter(t *testing.T) {
 		{"a/ lower case, across feeds", []string{"AT\ra", "/AT\r"}, []string{"AT", "!repeat a/", "AT"}},
 		{"a slash later in a line is text", []string{"AT+X=A/\r", "ATA/\r"}, []string{"AT+X=A/", "ATA/"}},
 		{"A/ after a backspace", []string{"AX\b/"}, []string{"!repeat A/"}},
+		// V.250 §5.2.1, §5.2.4: the prefix is "A/" itself; a control byte
+		// between its A and "/" spoils it as one between A and T does.
+		{"a control byte between A and / is no repeat", []string{"A\x01/\r"}, []string{"!malformed"}},
+		{"A\x01/ before AT is noise before the prefix", []string{"A\x01/A\x01/AT+CGMI\r"}, []string{"AT+CGMI"}},
+		{"A\x01/ across feeds", []string{"A", "\x01", "/", "AT\r"}, []string{"AT"}},
+		{"a control byte before the A still repeats", []string{"\x01A/", "\x1b\x1ba/"}, []string{"!repeat A/", "!repeat a/"}},
+		{"A/ after A\x01/", []string{"A\x01/A/"}, []string{"!repeat A/"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
