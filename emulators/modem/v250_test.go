@@ -284,6 +284,17 @@ func TestURCsWaitForTheFinalResult(t *testing.T) {
 		{"after an error result", "", `AT+COPS=2;+CSCS="X"`, []string{"+CME ERROR: 4", "+CEREG: 0"}},
 		{"under ATQ1, after where the result would be", "ATQ1", "AT+COPS=2;+CEREG?", []string{"+CEREG: 1,0", "+CEREG: 0"}},
 		{"attach, then read", "AT+COPS=2", "AT+COPS=0;+CEREG?", []string{"+CEREG: 1,5", "OK", "+CEREG: 5"}},
+		// The hold is a flag, not a count: a line's commands run one
+		// after the other, never one line inside another (a line typed
+		// while one runs waits for it), so every cause in a line is held
+		// to its one final result, in order, and none released early.
+		{"two commands each causing one", "", "AT+COPS=2;+COPS=0;+CEREG?", []string{"+CEREG: 1,5", "OK", "+CEREG: 0", "+CEREG: 5"}},
+		{"a restart inside the line: after its OK", "", "AT+COPS=2;+CFUN=1,1", []string{"OK", "+CEREG: 0"}},
+		{"a repeated line's, after its result", "AT+COPS=2;+COPS=0", "A/", []string{"OK", "+CEREG: 0", "+CEREG: 5"}},
+		// A pending selection sends its own as they come (the exception);
+		// the line queued behind it holds its own to its own result.
+		{"a line queued behind a pending selection", "", "AT+COPS=1,2,\"20810\"\rAT+COPS=0;+CEREG?",
+			[]string{"+CEREG: 2", "+CEREG: 0", "+CME ERROR: 30", "+CEREG: 1,5", "OK", "+CEREG: 5"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -295,7 +306,7 @@ func TestURCsWaitForTheFinalResult(t *testing.T) {
 			r.advance(t, 30*time.Second)
 			mark := len(r.atlog.String())
 			r.loop.Do(func() { r.m.takeBytes([]byte(tc.line + "\r")) })
-			r.advance(t, time.Second)
+			r.advance(t, 5*time.Second) // a manual selection's outcome included
 			if got := sent(r.atlog.String()[mark:]); !slices.Equal(got, tc.want) {
 				t.Errorf("%s: %q, want %q", tc.line, got, tc.want)
 			}
