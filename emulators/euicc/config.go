@@ -164,6 +164,11 @@ func (cfg Config) validate() error {
 	if cfg.CheckInterval < 0 {
 		return fmt.Errorf("euicc: negative check interval %s", cfg.CheckInterval)
 	}
+	// A longer pause would make the card persist a back-off end its own
+	// state decoder refuses at the next boot (applet.State.Validate).
+	if b := cfg.Backoff; b.First > applet.MaxBackoffPeriods || b.Max > applet.MaxBackoffPeriods {
+		return fmt.Errorf("euicc: backoff first %d, max %d: at most %d periods each", b.First, b.Max, applet.MaxBackoffPeriods)
+	}
 	if err := validatePending(cfg.Pending); err != nil {
 		return err
 	}

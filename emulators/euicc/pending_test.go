@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -196,6 +197,31 @@ func TestPendingAtStartRefused(t *testing.T) {
 			cfg.Pending = tt.pending
 			if _, err := New(cfg); err == nil || err.Error() != tt.want {
 				t.Fatalf("New: %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestBackoffBeyondCapRefused: a back-off the card could run but not
+// persist (an end past applet.MaxBackoffPeriods, which its state decoder
+// refuses at the next boot) is refused when the card is made.
+func TestBackoffBeyondCapRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		b    applet.Backoff
+		want string
+	}{
+		{"at the cap", applet.Backoff{First: 1, Max: applet.MaxBackoffPeriods}, ""},
+		{"max past it", applet.Backoff{First: 1, Max: applet.MaxBackoffPeriods + 1}, "euicc: backoff first 1, max 10001: at most 10000 periods each"},
+		{"first past it", applet.Backoff{First: applet.MaxBackoffPeriods + 1}, "euicc: backoff first 10001, max 0: at most 10000 periods each"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _ := rspConfig(t)
+			cfg.Backoff = tt.b
+			_, err := New(cfg)
+			if got := fmt.Sprint(err); (tt.want == "" && err != nil) || (tt.want != "" && got != tt.want) {
+				t.Fatalf("New: %v, want %q", err, tt.want)
 			}
 		})
 	}

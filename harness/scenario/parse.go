@@ -8,6 +8,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
@@ -160,8 +161,8 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 		yamlnode.Optional("attach_wait", d.positiveDuration(&dv.AttachWait)),
 		yamlnode.Optional("backoff", func(n *yaml.Node, p string) error {
 			return d.Mapping(n, p,
-				yamlnode.Optional("first", d.int(&dv.Backoff.First, 1, 10000)),
-				yamlnode.Optional("max", d.int(&dv.Backoff.Max, 1, 10000)))
+				yamlnode.Optional("first", d.int(&dv.Backoff.First, 1, applet.MaxBackoffPeriods)),
+				yamlnode.Optional("max", d.int(&dv.Backoff.Max, 1, applet.MaxBackoffPeriods)))
 		}),
 		yamlnode.Optional("rat", func(n *yaml.Node, p string) error {
 			return d.Sequence(n, p, func(n *yaml.Node, p string) error {

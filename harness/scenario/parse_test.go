@@ -275,6 +275,7 @@ func TestParseErrors(t *testing.T) {
 		{"expect absent with an operator", "itinerary:", "expect: {final: {operator: sfr, registration: absent}}\nitinerary:", `b.yaml:15:28: expect.final.operator: a device without its card has no subscriber (AT+CIMI answers SIM not inserted): leave the operator out`},
 		{"expect final plmn when denied", "itinerary:", "expect: {final: {registration: denied, plmn: \"20810\"}}\nitinerary:", `b.yaml:15:46: expect.final.plmn: a device whose registration is denied has no serving network`},
 		{"expect last attach registration", "itinerary:", "expect: {last_attach: {operator: sfr, registration: denied}}\nitinerary:", `b.yaml:15:53: expect.last_attach.registration: "denied": want home or roaming`},
+		{"backoff max past the card's cap", "  check_interval: 5m", "  check_interval: 5m\n  backoff: {first: 4, max: 10001}", `b.yaml:12:28: device.backoff.max: 10001 out of range 1..10000`},
 		{"backoff max below first", "  check_interval: 5m", "  check_interval: 5m\n  backoff: {first: 4, max: 2}", `b.yaml:12:28: device.backoff.max: 2 is below first (4)`},
 		{"expect duplicates negative", "itinerary:", "expect: {duplicates: -1}\nitinerary:", `b.yaml:15:22: expect.duplicates: -1 out of range 0..1048576`},
 		{"expect notification", "itinerary:", "expect: {notifications: [attach-success]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "attach-success": want kind@to, e.g. attach-success@platform`},

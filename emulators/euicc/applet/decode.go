@@ -128,8 +128,11 @@ func (s *State) Validate() error {
 	switch {
 	case s.PlatformFailures < 0:
 		return fmt.Errorf("platform_failures: %d is negative", s.PlatformFailures)
-	case s.PlatformUntil > s.Checks+MaxBackoffPeriods+1:
-		return fmt.Errorf("platform_until: check %d is more than %d checks after check %d", s.PlatformUntil, MaxBackoffPeriods, s.Checks)
+	case s.PlatformUntil > s.Checks+uint64(platformBackoff.Max)+1:
+		// The card's own pause is at most platformBackoff.Max checks: a
+		// longer one was not written by it, and would hold the list
+		// requests back that long.
+		return fmt.Errorf("platform_until: check %d is more than %d checks after check %d (the platform's back-off is at most %d periods)", s.PlatformUntil, platformBackoff.Max+1, s.Checks, platformBackoff.Max)
 	}
 	if t := s.Stranded; t != nil {
 		switch {

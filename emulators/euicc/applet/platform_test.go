@@ -122,3 +122,31 @@ func TestPlatformBackoffClearedByNote(t *testing.T) {
 		})
 	}
 }
+
+// TestPlatformUntilBound: a persisted platform pause ends at most
+// platformBackoff.Max+1 checks after the persisted check count, as the
+// card writes it (platformAnswered); a longer one is refused by name, not
+// obeyed for up to MaxBackoffPeriods checks.
+func TestPlatformUntilBound(t *testing.T) {
+	tests := []struct {
+		until uint64
+		want  string
+	}{
+		{0, ""},
+		{100 + uint64(platformBackoff.Max) + 1, ""},
+		{100 + uint64(platformBackoff.Max) + 2, "platform_until: check 110 is more than 9 checks after check 100 (the platform's back-off is at most 8 periods)"},
+		{100 + MaxBackoffPeriods + 1, "platform_until: check 10101 is more than 9 checks after check 100"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.until), func(t *testing.T) {
+			st := State{Version: StateVersion, Mode: ModeIdle, Checks: 100, PlatformFailures: 4, PlatformUntil: tt.until}
+			err := st.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Validate: %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
+				t.Fatalf("Validate: %v, want %s…", err, tt.want)
+			}
+		})
+	}
+}
