@@ -115,8 +115,13 @@ type Plan struct {
 	// commands before it (world, hangs): steps plays it a nanosecond late.
 	hangTies []hangTie
 	// Assumptions says what the reconstruction had to assume, and what it
-	// took from where.
+	// took from where: text for a person, not for a program to match.
 	Assumptions []string
+	// UnansweredRefused says the recorded requests the platform left
+	// without a status are replayed as the platform refusing connections
+	// (the derived platform: unreachable windows): its log of the replay
+	// has none of them, and the replay compares the rest.
+	UnansweredRefused bool
 	// DroppedFaults are the faults the logs show that the manifest's
 	// faults replaced (each with its log line): a URC the replay then
 	// misses may be one of theirs.

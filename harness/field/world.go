@@ -2183,6 +2183,7 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		p.assume("the field modem's AT port stopped answering at %s (the host gave up waiting: %s): the emulated one hangs %s, its radio, toolkit and card going on", h.src, h.gaveUp, ends)
 	}
 	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform: unreachable") }) {
+		p.UnansweredRefused = true
 		p.assume("the platform's unanswered requests (%s and on) are modelled as the platform refusing connections: the card had no answer either way; they are left out of the requests compared", firstFailed(reqs, "unreachable"))
 	}
 	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform: status") }) {
@@ -2203,12 +2204,12 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 // deriving them assumes is not the plan's.
 func (p *Plan) derivedFaults(ops []operator, subscriberAt func(time.Duration) string) []string {
 	m := p.Fixture.Manifest
-	given, nAssumed, nToDo := m.Faults, len(p.Assumptions), len(p.ToDo)
+	given, nAssumed, nToDo, refused := m.Faults, len(p.Assumptions), len(p.ToDo), p.UnansweredRefused
 	m.Faults = nil
 	var scratch emitter
 	err := p.faults(&scratch, ops, subscriberAt)
 	m.Faults = given
-	p.Assumptions, p.ToDo = p.Assumptions[:nAssumed], p.ToDo[:nToDo]
+	p.Assumptions, p.ToDo, p.UnansweredRefused = p.Assumptions[:nAssumed], p.ToDo[:nToDo], refused
 	if err != nil {
 		return nil
 	}

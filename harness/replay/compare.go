@@ -470,10 +470,9 @@ func requests(res *Result, rp *replayed, masks align.Masks) *Divergence {
 	if len(fs.Requests) == 0 {
 		return nil
 	}
-	modelled := slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, "refusing connections") })
 	var a []field.Request
 	for _, r := range fs.Requests {
-		if modelled && r.Status == 0 {
+		if res.Plan.UnansweredRefused && r.Status == 0 {
 			continue // modelled as refused connections: the platform never sees them
 		}
 		a = append(a, r)
