@@ -20,7 +20,9 @@ func (t *Timeline) appendData(b []byte, pages []pageLink, n int) ([]byte, error)
 	}
 	lane := t.laneIndex()
 	b = append(b, `{"start":`...)
-	b = jsonappend.String(b, t.Start.UTC().Format(time.RFC3339Nano))
+	// startWords, as the header: a timeline without items may have no
+	// start, and year 1 is no start anybody recorded.
+	b = jsonappend.String(b, startWords(t.Start))
 	b = append(b, `,"lanes":`...)
 	b = append(b, lanes...)
 	b = append(b, `,"items":[`...)

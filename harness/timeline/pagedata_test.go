@@ -12,7 +12,7 @@ import (
 func marshalled(t *Timeline, pages []pageLink, n int) ([]byte, error) {
 	lane := t.laneIndex()
 	cur := pages[n-1]
-	d := pageData{Start: t.Start.UTC().Format(time.RFC3339Nano), Lanes: t.Lanes}
+	d := pageData{Start: startWords(t.Start), Lanes: t.Lanes}
 	for _, it := range t.Items[cur.From-1 : cur.To] {
 		d.Items = append(d.Items, pageItem{
 			T: float64(it.T.Sub(t.Start)) / float64(time.Millisecond), From: lane(it.From), To: lane(it.To),
