@@ -300,6 +300,16 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			kinds++
 		}
 	}
+	// optional checks a key that names an operator and may be left out,
+	// leaving it out meaning all of them (every network, note or
+	// subscriber): given empty, it is a name forgotten, not "all" —
+	// refused alike for every such key.
+	optional := func(key, value, what, whenOut string) error {
+		if given(key) && value == "" {
+			return d.ErrPath(yamlnode.Join(path, key), "empty: name %s, or leave %s out for %s", what, key, whenOut)
+		}
+		return nil
+	}
 	refuse := func(kind string, keys ...string) error {
 		for _, k := range keys {
 			if given(k) {
@@ -338,6 +348,9 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		}
 		if f.Kind != PlatformNoAck && given("operator") {
 			return f, d.ErrPath(yamlnode.Join(path, "operator"), "platform: %s hits every card request and cannot be limited to an operator (a list request names none; no_ack can)", platform)
+		}
+		if err := optional("operator", f.Operator, "the operator whose notifications go unacknowledged", "every notification"); err != nil {
+			return f, err
 		}
 		if f.Kind == PlatformSlow {
 			switch {
@@ -396,6 +409,9 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		}
 		if f.Operator == "" {
 			return f, d.Missing(n, yamlnode.Join(path, "operator"), "")
+		}
+		if err := optional("subscriber", f.Subscriber, "the operator whose subscribers fail", "every subscriber"); err != nil {
+			return f, err
 		}
 		if err := refuse("attach", "nth", "actor", "off"); err != nil {
 			return f, err
@@ -468,9 +484,8 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		if err := refuse("coverage", "subscriber", "attempt", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
-		if given("operator") && f.Operator == "" {
-			// Empty is not "every network": that is leaving it out.
-			return f, d.ErrPath(yamlnode.Join(path, "operator"), "empty: name the operator whose network is out, or leave operator out for a dead zone (every network)")
+		if err := optional("operator", f.Operator, "the operator whose network is out", "a dead zone (every network)"); err != nil {
+			return f, err
 		}
 	default:
 		return f, d.ErrAt(n, path, "unknown fault kind: want one of %s", faultKinds)

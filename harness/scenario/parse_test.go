@@ -377,6 +377,8 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`card absent ending before it starts`, `faults: [{card: absent, from: 2h, until: 1h}]`, `b.yaml:15:42: faults[0].until: 1h0m0s is not after from 2h0m0s`},
 		{`coverage fault unknown`, `faults: [{coverage: weak}]`, `b.yaml:15:21: faults[0].coverage: unknown coverage fault "weak" (known: lost)`},
 		{`coverage lost with a subscriber`, `faults: [{coverage: lost, operator: sfr, subscriber: sfr}]`, `b.yaml:15:54: faults[0].subscriber: does not apply to coverage faults`},
+		{`no_ack of an empty operator`, `faults: [{platform: no_ack, operator: ""}]`, `b.yaml:15:39: faults[0].operator: empty: name the operator whose notifications go unacknowledged, or leave operator out for every notification`},
+		{`attach reject of an empty subscriber`, `faults: [{attach_reject: 15, operator: sfr, subscriber: ""}]`, `b.yaml:15:57: faults[0].subscriber: empty: name the operator whose subscribers fail, or leave subscriber out for every subscriber`},
 		{`coverage lost of an empty operator`, `faults: [{coverage: lost, operator: ""}]`, `b.yaml:15:37: faults[0].operator: empty: name the operator whose network is out, or leave operator out for a dead zone (every network)`},
 		{`power cuts at, end to end`, `faults: [{power_cut: at, from: 1h, off: 10m}, {power_cut: at, from: 1h10m}, {power_cut: at, from: 1h10m20s}]`, `b.yaml:15:99: faults[2].from: 1h10m20s: faults[1] has the power off then (from 1h10m0s for 30s)`},
 		{`coverage lost of an unknown operator`, `faults: [{coverage: lost, operator: dt}]`, `b.yaml:15:37: faults[0].operator: unknown operator "dt"`},
