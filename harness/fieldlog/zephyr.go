@@ -120,22 +120,24 @@ func zephyrTraffic(z zephyrMsg) (Dir, string) {
 	if z.module != "modem_chat" || z.level != "dbg" {
 		return Tool, ""
 	}
+	cmd, sent := strings.CutPrefix(z.text, "sending: ")
 	switch z.fn {
-	case "modem_chat_script_next", "":
-		if cmd, ok := strings.CutPrefix(z.text, "sending: "); ok {
+	case "modem_chat_script_next":
+		if sent {
 			return Host, cmd
 		}
-	}
-	switch z.fn {
 	case "modem_chat_log_received_command":
 		return Modem, zephyrWire(z.text)
 	case "modem_chat_on_unknown_command_received":
 		return Modem, z.text
 	case "":
 		// Without function names (CONFIG_LOG_FUNC_NAME_PREFIX_DBG=n),
-		// modem_chat's own messages are told by their form; the rest
-		// are lines it read.
-		if strings.HasPrefix(z.text, "running script: ") || zephyrScript.MatchString(z.text) {
+		// modem_chat's messages are told by their form: what it sent,
+		// its own notes, and the rest lines it read.
+		switch {
+		case sent:
+			return Host, cmd
+		case strings.HasPrefix(z.text, "running script: ") || zephyrScript.MatchString(z.text):
 			return Tool, ""
 		}
 		return Modem, zephyrWire(z.text)

@@ -227,3 +227,34 @@ func TestZephyrAppPrints(t *testing.T) {
 		})
 	}
 }
+
+// TestZephyrTrafficRules: what zephyrTraffic makes of each modem_chat
+// message, with and without function names: "sending: " is a command
+// either way (one rule), a script's own message without a name is a
+// note, and any other unnamed message a line read.
+func TestZephyrTrafficRules(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		dir  Dir
+		text string
+	}{
+		{"[00:00:01.000,000] <dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?", Host, "AT+CREG?"},
+		{"[00:00:01.000,000] <dbg> modem_chat: sending: AT+CREG?", Host, "AT+CREG?"},
+		{"[00:00:01.000,000] <dbg> modem_chat: modem_chat_script_next: step: 2", Tool, ""},
+		{"[00:00:01.000,000] <dbg> modem_chat: modem_chat_log_received_command: OK", Modem, "OK"},
+		{"[00:00:01.000,000] <dbg> modem_chat: modem_chat_on_unknown_command_received: RDY", Modem, "RDY"},
+		{"[00:00:01.000,000] <dbg> modem_chat: running script: init", Tool, ""},
+		{"[00:00:01.000,000] <dbg> modem_chat: init_chat_script: step: 3", Tool, ""},
+		{"[00:00:01.000,000] <dbg> modem_chat: +CREG: 0,1", Modem, "+CREG: 0,1"},
+		{"[00:00:01.000,000] <dbg> modem_chat: modem_chat_process_handler: sending: AT", Tool, ""},
+		{"[00:00:01.000,000] <inf> modem_chat: sending: AT", Tool, ""},
+	} {
+		z, ok := parseZephyr(tc.line)
+		if !ok {
+			t.Fatalf("%q: not read as a Zephyr line", tc.line)
+		}
+		if d, text := zephyrTraffic(z); d != tc.dir || text != tc.text {
+			t.Errorf("%q: %v %q, want %v %q", tc.line, d, text, tc.dir, tc.text)
+		}
+	}
+}
