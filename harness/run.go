@@ -257,6 +257,12 @@ func (r *Rig) RunToEnd(step func()) (Ended, error) {
 		// record, which then is what `esimhil run` writes of the scenario.
 		r.Log.EndStream()
 		r.recordEnded.Store(true) // and at.log with it (untilEnd)
+		if r.Capture != nil {
+			// The capture keeps what follows (the servers' logs and the
+			// card's contacts, which it is checked against, hold it),
+			// each frame saying it is past run_ended.
+			r.Capture.EndRecord()
+		}
 	})
 	return e, nil
 }

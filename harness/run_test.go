@@ -19,6 +19,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
+	"github.com/esimhil/esimhil/internal/tsharktest"
 )
 
 // A run that logs more events than it may ends with ErrEventLimit, its
@@ -1236,6 +1237,40 @@ func TestNothingRecordedAfterRunEnded(t *testing.T) {
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s (%d lines) is not what esimhil run records (%d lines)", name, bytes.Count(got, []byte("\n")), bytes.Count(want, []byte("\n")))
 				}
+			}
+			// The capture keeps the end read's frames (the card's
+			// contacts and the servers' logs count them) and says on
+			// each that it follows run_ended: a frame marked past
+			// events.jsonl's end is one of them, not a sign of a log
+			// that lost its end (r215 F7).
+			after := 0
+			for _, dg := range r.DecodedTraffic().Datagrams.List {
+				switch {
+				case dg.Mark.AfterEnd && dg.Mark.Events < len(lines):
+					t.Errorf("frame %d: %s, yet marked after event %d, before run_ended (line %d)", dg.Frame, capture.AfterEndComment, dg.Mark.Events, len(lines))
+				case dg.Mark.AfterEnd:
+					after++
+				case dg.Mark.Events > len(lines):
+					t.Errorf("frame %d: marked after event %d, past events.jsonl's %d lines, without %s", dg.Frame, dg.Mark.Events, len(lines), capture.AfterEndComment)
+				}
+			}
+			if after == 0 {
+				t.Error("no frame of the end read is marked " + capture.AfterEndComment)
+			}
+			pcap := filepath.Join(dir, TrafficFile)
+			if n := strings.Count(tsharktest.Run(t, "-r", pcap, "-Y", `frame.comment contains "`+capture.AfterEndComment+`"`, "-T", "fields", "-e", "frame.number"), "\n"); n != after {
+				t.Errorf("tshark finds %d frames marked %s, the decoder %d datagrams", n, capture.AfterEndComment, after)
+			}
+			page, err := timeline.Write(dir, timeline.Run{Name: "end-read"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			html, err := os.ReadFile(page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(html, []byte("lost its end")) || !bytes.Contains(html, []byte(capture.AfterEndComment)) {
+				t.Errorf("the page does not say which rows are of frames after run_ended (or claims a lost end)")
 			}
 		})
 	}

@@ -27,6 +27,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -136,7 +137,10 @@ type Session struct {
 	tap    *tap  // tap mode
 	live   *live // live mode
 	events eventCount
-	stats  Stats // live mode, after Close
+	// recordEnded: the run's record ended (EndRecord); frames written
+	// since carry Mark.AfterEnd.
+	recordEnded atomic.Bool
+	stats       Stats // live mode, after Close
 
 	dgram dgramWriter // WriteDatagram's frames
 	sim   *SIMTap     // the SIM tap, once asked for
@@ -161,7 +165,8 @@ func Start(cfg Config) (*Session, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Wall{}
 	}
-	s := &Session{events: cfg.Events, path: cfg.Path, memory: cfg.InMemory}
+	s := &Session{path: cfg.Path, memory: cfg.InMemory}
+	s.events = eventCount{n: cfg.Events, ended: &s.recordEnded}
 	var lv *live
 	if cfg.Mode == "" {
 		cfg.Mode = Default
@@ -435,6 +440,13 @@ func putHeld(b *[]byte) {
 	default:
 	}
 }
+
+// EndRecord says the run's record has ended (run_ended, which ends
+// events.jsonl and at.log): the frames written from now on are marked
+// AfterEnd, the file saying they are not the run's rather than leaving
+// them out — the servers' logs and the card's contacts, which the
+// capture is checked against, hold them too.
+func (s *Session) EndRecord() { s.recordEnded.Store(true) }
 
 // Close stops capturing and completes the file. In live mode it first
 // drains the ring until it stays empty (drainQuiet, at most drainLimit),

@@ -100,7 +100,7 @@ func onesSum(b []byte) uint16 {
 // server's port and the other frames are as they were.
 func TestTapWritesAStandInForATakenPort(t *testing.T) {
 	var frames [][]byte
-	tp := newTap(clock.NewVirtual(clock.Epoch), nil, func(_ gopacket.CaptureInfo, b []byte, _ Mark) error {
+	tp := newTap(clock.NewVirtual(clock.Epoch), eventCount{}, func(_ gopacket.CaptureInfo, b []byte, _ Mark) error {
 		frames = append(frames, bytes.Clone(b))
 		return nil
 	})
@@ -138,7 +138,7 @@ func TestTapDrawsAnAbort(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var frames [][]byte
-			tp := newTap(clock.NewVirtual(clock.Epoch), nil, func(_ gopacket.CaptureInfo, b []byte, _ Mark) error {
+			tp := newTap(clock.NewVirtual(clock.Epoch), eventCount{}, func(_ gopacket.CaptureInfo, b []byte, _ Mark) error {
 				frames = append(frames, bytes.Clone(b))
 				return nil
 			})

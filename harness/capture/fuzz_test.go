@@ -46,7 +46,7 @@ func testWriter(t testing.TB, buf *bytes.Buffer, ng bool, lt layers.LinkType) (w
 func synthCapture(t testing.TB, ng bool) []byte {
 	var buf bytes.Buffer
 	write, flush := testWriter(t, &buf, ng, layers.LinkTypeEthernet)
-	tp := newTap(clock.NewVirtual(clock.Epoch), nil, unmarked(write))
+	tp := newTap(clock.NewVirtual(clock.Epoch), eventCount{}, unmarked(write))
 	for _, ip := range []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback} {
 		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080}, false)
 		body := `{"eid":"89049032000001000000000000000171","kind":"list-exhausted"}`
@@ -133,7 +133,7 @@ func memTap(t *testing.T) (tp *tap, file func() []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newTap(clock.NewVirtual(clock.Epoch), nil, unmarked(w.WritePacket)), func() []byte {
+	return newTap(clock.NewVirtual(clock.Epoch), eventCount{}, unmarked(w.WritePacket)), func() []byte {
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
 		}
@@ -319,7 +319,7 @@ func TestTapRecordsReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := newTap(clock.NewVirtual(clock.Epoch), nil, unmarked(w.WritePacket))
+	tp := newTap(clock.NewVirtual(clock.Epoch), eventCount{}, unmarked(w.WritePacket))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

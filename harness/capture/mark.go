@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
 )
@@ -43,25 +44,40 @@ type Mark struct {
 	// to end what was on its way (outside tester t136 F2). It is read
 	// whether or not the frame has an event count.
 	LostBefore int
+	// AfterEnd marks a frame written after the run's record ended with
+	// run_ended (Session.EndRecord), as the comment AfterEndComment:
+	// traffic of what the rig did past the run (the exploration's end
+	// read), which events.jsonl and at.log leave out. The file keeps it
+	// — the servers' logs and the card's contacts count it, against
+	// which the capture is checked whole — and says whose it is.
+	AfterEnd bool
 }
+
+// AfterEndComment is the comment on each frame written after run_ended
+// (Mark.AfterEnd).
+const AfterEndComment = "esimhil:after-run-ended"
 
 // OutsideComment is the comment on each frame of a connection with a
 // client out of process (Mark.Outside).
 const OutsideComment = "esimhil:client=out-of-process"
 
 // eventCount counts the events the run's log has taken (Config.Events);
-// nil when the session has no log, and its frames carry no mark.
-type eventCount func() int
+// n nil when the session has no log, and its frames carry no mark. ended,
+// if set, says the run's record has ended (Session.EndRecord).
+type eventCount struct {
+	n     func() int
+	ended *atomic.Bool
+}
 
 // mark is the mark of a frame written now, the one way a frame gets its
 // own. The count is taken under the log's lock, so an event emitted on
 // another goroutine (a server's handler, the rig's loop) falls wholly
 // before or after the frame.
-func (n eventCount) mark() Mark {
-	if n == nil {
+func (c eventCount) mark() Mark {
+	if c.n == nil {
 		return Mark{}
 	}
-	return Mark{Events: n(), OK: true}
+	return Mark{Events: c.n(), OK: true, AfterEnd: c.ended != nil && c.ended.Load()}
 }
 
 // The comments of a mark: "esimhil:after-event=12", and for an APDU
@@ -89,8 +105,8 @@ const (
 
 // appendEPB appends a little-endian Enhanced Packet Block of interface 0
 // (nanosecond timestamps) holding data, with m's comments as its options
-// (the frame's own mark first, then its command's, Outside, LostBefore
-// and Note): byte for byte what pcapgo.NgWriter writes for them
+// (the frame's own mark first, then its command's, Outside, AfterEnd,
+// LostBefore and Note): byte for byte what pcapgo.NgWriter writes for them
 // (TestEPBAsPcapgo).
 func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 	le := binary.LittleEndian
@@ -114,6 +130,9 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 		}
 		if m.OK && m.Outside {
 			b = appendText(b, OutsideComment)
+		}
+		if m.OK && m.AfterEnd {
+			b = appendText(b, AfterEndComment)
 		}
 		if m.LostBefore > 0 {
 			b = appendComment(b, lostBeforePrefix, m.LostBefore)
@@ -198,6 +217,7 @@ func markOf(comments []string) Mark {
 			m.Command, m.CommandOK = n, true
 		}
 		m.Outside = m.Outside || c == OutsideComment
+		m.AfterEnd = m.AfterEnd || c == AfterEndComment
 		if n, ok := parseCount(c, lostBeforePrefix); ok && n > 0 && m.LostBefore == 0 {
 			m.LostBefore = n
 		}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,18 +164,28 @@ func frameMarks(t *testing.T, path string) []Mark {
 // when both are known.
 func TestEventCountMark(t *testing.T) {
 	n := 0
-	count := eventCount(func() int { n++; return n })
+	count := eventCount{n: func() int { n++; return n }}
 	if m := count.mark(); m != (Mark{Events: 1, OK: true}) {
 		t.Errorf("mark %+v", m)
 	}
-	if m := eventCount(nil).mark(); m != (Mark{}) {
+	if m := (eventCount{}).mark(); m != (Mark{}) {
 		t.Errorf("no log: %+v", m)
 	}
 	if m := withCommand(count.mark(), Mark{Events: 1, OK: true}); m != (Mark{Events: 2, OK: true, Command: 1, CommandOK: true}) {
 		t.Errorf("with command: %+v", m)
 	}
-	if m := withCommand(eventCount(nil).mark(), Mark{Events: 1, OK: true}); m != (Mark{}) {
+	if m := withCommand((eventCount{}).mark(), Mark{Events: 1, OK: true}); m != (Mark{}) {
 		t.Errorf("command without a log: %+v", m)
+	}
+	// After the record's end (Session.EndRecord), every frame says so.
+	var ended atomic.Bool
+	count = eventCount{n: func() int { return 7 }, ended: &ended}
+	if m := count.mark(); m.AfterEnd {
+		t.Errorf("before the end: %+v", m)
+	}
+	ended.Store(true)
+	if m := count.mark(); m != (Mark{Events: 7, OK: true, AfterEnd: true}) {
+		t.Errorf("after the end: %+v", m)
 	}
 }
 
@@ -189,6 +200,9 @@ func markComments(m Mark) []string {
 		}
 		if m.Outside {
 			c = append(c, OutsideComment)
+		}
+		if m.AfterEnd {
+			c = append(c, AfterEndComment)
 		}
 	}
 	if m.LostBefore > 0 {
@@ -206,7 +220,8 @@ func TestEPBAsPcapgo(t *testing.T) {
 	marks := []Mark{{}, {Events: 0, OK: true}, {Events: 12345, OK: true}, {Events: 7, OK: true, Command: 3, CommandOK: true},
 		{Events: 1 << 40, OK: true, Command: 99999, CommandOK: true},
 		{LostBefore: 3}, {Events: 8, OK: true, LostBefore: 1 << 33},
-		{Events: 2, OK: true, Outside: true}, {Note: "a note"}, {Events: 5, OK: true, Command: 4, CommandOK: true, Outside: true, LostBefore: 2, Note: "n"}}
+		{Events: 2, OK: true, Outside: true}, {Note: "a note"}, {Events: 5, OK: true, Command: 4, CommandOK: true, Outside: true, LostBefore: 2, Note: "n"},
+		{Events: 9, OK: true, AfterEnd: true}, {Events: 6, OK: true, Command: 5, CommandOK: true, Outside: true, AfterEnd: true, LostBefore: 1}}
 	for size := range 9 {
 		for _, m := range marks {
 			data := bytes.Repeat([]byte{0xa5}, size)

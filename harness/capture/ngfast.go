@@ -233,6 +233,7 @@ func (c *commentMarks) add(comment []byte) {
 		c.m.Command, c.m.CommandOK = n, true
 	}
 	c.m.Outside = c.m.Outside || string(comment) == OutsideComment
+	c.m.AfterEnd = c.m.AfterEnd || string(comment) == AfterEndComment
 	if n, ok := parseCountBytes(comment, lostBeforePrefix); ok && n > 0 && c.m.LostBefore == 0 {
 		c.m.LostBefore = n
 	}

@@ -118,7 +118,7 @@ func TestTapHoldsOnlyTheFullHandshake(t *testing.T) {
 			}
 			var frames []frame
 			events := 0
-			tp := newTap(clock.NewVirtual(clock.Epoch), func() int { return events }, func(_ gopacket.CaptureInfo, b []byte, m Mark) error {
+			tp := newTap(clock.NewVirtual(clock.Epoch), eventCount{n: func() int { return events }}, func(_ gopacket.CaptureInfo, b []byte, m Mark) error {
 				frames = append(frames, frame{bytes.Clone(b), m})
 				return nil
 			})

@@ -114,7 +114,7 @@ func TestTapRecordsEachSideAsItSends(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var log wireLog
-			tp := newTap(clock.NewVirtual(clock.Epoch), nil, log.write)
+			tp := newTap(clock.NewVirtual(clock.Epoch), eventCount{}, log.write)
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)

@@ -45,9 +45,9 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 	for _, d := range dgs {
 		switch {
 		case d.Mark.CommandOK:
-			marks[d.Frame] = capture.Mark{Events: d.Mark.Command, OK: true}
+			marks[d.Frame] = capture.Mark{Events: d.Mark.Command, OK: true, AfterEnd: d.Mark.AfterEnd}
 			if d.Mark.Events > d.Mark.Command {
-				answers[d.Frame] = capture.Mark{Events: d.Mark.Events, OK: true}
+				answers[d.Frame] = capture.Mark{Events: d.Mark.Events, OK: true, AfterEnd: d.Mark.AfterEnd}
 			}
 		case d.Mark.OK:
 			marks[d.Frame] = d.Mark

@@ -27,7 +27,16 @@ func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame i
 	if !m.OK || len(b.events) == 0 {
 		return false
 	}
-	if last := b.eventLines; last > 0 && m.Events > last {
+	if m.AfterEnd {
+		// Written after run_ended (capture.Mark.AfterEnd): the rig's
+		// work past the run (the exploration's end read), whose events
+		// the log leaves out by design — no lost end. It follows the
+		// run's rows, and the page says whose it is.
+		if b.afterEnd == nil {
+			b.afterEnd = map[string]int{}
+		}
+		b.afterEnd[sourceFile(it.Source)]++
+	} else if last := b.eventLines; last > 0 && m.Events > last {
 		// The artifact saw more events than the log holds: the log lost
 		// its end (cut at a line's end, which no parse notices), or the
 		// artifact is another run's (outside tester sw76). Held to the
@@ -101,12 +110,21 @@ func (b *Builder) noteMisplaced() {
 }
 
 // noteBeyond says, for each artifact whose marks name events past the
-// event log's last line, how far they go.
+// event log's last line, how far they go, and how many frames it marks
+// as written after run_ended.
 func (b *Builder) noteBeyond() {
 	if len(b.events) == 0 {
 		return
 	}
 	last := b.eventLines
+	for _, f := range slices.Sorted(maps.Keys(b.afterEnd)) {
+		rows := fmt.Sprintf("%d rows", b.afterEnd[f])
+		if b.afterEnd[f] == 1 {
+			rows = "1 row"
+		}
+		b.Note("%s: %s after the run's are of frames written after run_ended (%s): the rig's work past the run (an exploration's end read of the card), not the run's",
+			f, rows, capture.AfterEndComment)
+	}
 	for _, f := range slices.Sorted(maps.Keys(b.beyond)) {
 		b.Note("%s: its marks name events up to line %d of events.jsonl, which ends at line %d: the event log lost its end (cut at a line's end), or %s is another run's; the page shows what the log holds",
 			f, b.beyond[f], last, f)

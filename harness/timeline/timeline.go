@@ -243,6 +243,9 @@ type Builder struct {
 	// beyond holds, by artifact, the furthest event its marks name past
 	// the log's last line (placeMarked).
 	beyond map[string]int
+	// afterEnd counts, by artifact, the rows of frames it marks as
+	// written after run_ended (capture.Mark.AfterEnd: noteBeyond).
+	afterEnd map[string]int
 	// calls is what at.log's APDUs carry from one to the next (a STORE
 	// DATA sequence's function, an answer left for GET RESPONSE).
 	calls *callState
