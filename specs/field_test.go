@@ -13,16 +13,6 @@ import (
 	"github.com/esimhil/esimhil/harness/replay"
 )
 
-// replayDir is where a field replay's artifacts go: under
-// $ESIMHIL_ARTIFACTS when it is set, else a directory removed after the
-// spec unless it fails.
-func replayDir(name string) string {
-	if keep := os.Getenv(framework.ArtifactsEnv); keep != "" {
-		return filepath.Join(keep, "field", name)
-	}
-	return filepath.Join(GinkgoT().TempDir(), name)
-}
-
 // replayNames are the artifact directory names (under field/) the specs
 // below replay into, one a spec: a spec that replays a copy of a
 // fixture must not share the fixture's, or make run's out/specs/field/<fixture>
@@ -34,11 +24,17 @@ var replayNames []string
 const tamperedCell = "reattach-slower-than-wait.tampered-cell"
 
 // replayFixture replays the fixture in dir into the artifacts directory
-// name, which no other spec of this file uses.
+// name (under field/ when every spec's are kept), which no other spec of
+// this file uses. The replay's run is kept as a rig's is: on failure, or
+// always under $ESIMHIL_ARTIFACTS, with its timeline page and its seed,
+// directory and page in the report.
 func replayFixture(dir, name string) *replay.Result {
 	GinkgoHelper()
-	res, err := replay.Run(dir, replay.Options{Dir: replayDir(name)})
+	run := &framework.OwnRun{Dir: framework.OwnRunDir("field", name)}
+	framework.KeepOwnRun(run)
+	res, err := replay.Run(dir, replay.Options{Dir: run.Dir})
 	Expect(err).NotTo(HaveOccurred())
+	run.Seed, run.Personality, run.Simulated = new(res.Seed), res.Personality, res.Simulated
 	AddReportEntry("replay", replay.Report(res))
 	return res
 }

@@ -127,17 +127,85 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 	return r
 }
 
+// OwnRun is a run a spec makes without NewRig (a field replay, which
+// builds its rig in harness/replay): where its artifacts go, and, once it
+// ran, its seed, modem personality and the simulated time it covered.
+type OwnRun struct {
+	Dir string
+	// Seed is nil until the run is over: a run that never finished has
+	// no seed to report and no page.
+	Seed        *int64
+	Personality string
+	Simulated   time.Duration
+}
+
+// OwnRunDir is where a spec's own run named name keeps its artifacts:
+// $ESIMHIL_ARTIFACTS/under/name when every spec's are kept, else a new
+// temporary directory (KeepOwnRun removes it unless the spec fails).
+func OwnRunDir(under, name string) string {
+	ginkgo.GinkgoHelper()
+	if keep := os.Getenv(ArtifactsEnv); keep != "" {
+		return filepath.Join(keep, under, name)
+	}
+	dir, err := os.MkdirTemp("", "esimhil-"+name+"-")
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	return dir
+}
+
+// KeepOwnRun does for run, after the spec, what NewRig does for a rig:
+// its seed in the report, and when the spec fails or ESIMHIL_ARTIFACTS
+// keeps every spec's artifacts, its directory, simulated time, wall time,
+// timeline page and spec.json, so the index links it and the JUnit names
+// it; otherwise the directory is removed. Fill run in once it is over.
+func KeepOwnRun(run *OwnRun) {
+	keepAll := os.Getenv(ArtifactsEnv)
+	ginkgo.DeferCleanup(func() {
+		rep := ginkgo.CurrentSpecReport()
+		why := ""
+		if rep.Failed() {
+			why = rep.Failure.Message + " (" + rep.Failure.Location.String() + ")"
+		}
+		if run.Seed != nil {
+			ginkgo.AddReportEntry(report.EntrySeed, *run.Seed, ginkgo.ReportEntryVisibilityNever)
+		}
+		if why != "" || keepAll != "" {
+			ginkgo.AddReportEntry(report.EntryArtifacts, run.Dir)
+			if run.Seed != nil {
+				ginkgo.AddReportEntry(report.EntrySimulated, run.Simulated.String(), ginkgo.ReportEntryVisibilityNever)
+				wall := time.Since(rep.StartTime)
+				ginkgo.AddReportEntry(report.EntryWall, wall.String(), ginkgo.ReportEntryVisibilityNever)
+				page := writePage(run.Dir, timeline.Run{Name: rep.FullText(), Kind: "spec", Seed: *run.Seed,
+					Personality: run.Personality, Simulated: run.Simulated, Wall: wall}, why)
+				writeSpecEntry(run.Dir, rep, *run.Seed, run.Simulated, page, why, wall, 0)
+			}
+		}
+		if why != "" {
+			fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s\n", run.Dir)
+		} else if keepAll == "" {
+			os.RemoveAll(run.Dir)
+		}
+	})
+}
+
 // writeSpecFile writes the spec's entry beside its artifacts
 // (report.SpecFile): what the suite's report says of it, there even when
 // the suite is killed before it writes its report. why is its failure;
 // speed a lab run's clock (writeTimeline).
 func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string, wall time.Duration, speed float64) {
-	e := report.Entry{Kind: "spec", Name: rep.FullText(), Verdict: "pass", Seed: new(r.Seed), Simulated: r.Now(),
-		Wall: wall, LabSpeed: speed, Dir: r.Dir(), Timeline: page, Message: why, Digests: report.Digests(r.Dir())}
+	writeSpecEntry(r.Dir(), rep, r.Seed, r.Now(), page, why, wall, speed)
+}
+
+// writeSpecEntry is writeSpecFile for a run in dir under seed that
+// simulated simulated.
+func writeSpecEntry(dir string, rep ginkgo.SpecReport, seed int64, simulated time.Duration, page, why string, wall time.Duration, speed float64) {
+	e := report.Entry{Kind: "spec", Name: rep.FullText(), Verdict: "pass", Seed: new(seed), Simulated: simulated,
+		Wall: wall, LabSpeed: speed, Dir: dir, Timeline: page, Message: why, Digests: report.Digests(dir)}
 	if why != "" {
 		e.Verdict = "fail"
 	}
-	if err := report.WriteSpecFile(r.Dir(), e); err != nil {
+	if err := report.WriteSpecFile(dir, e); err != nil {
 		fmt.Fprintf(ginkgo.GinkgoWriter, "no %s: %v\n", report.SpecFile, err)
 	}
 }
@@ -148,18 +216,26 @@ func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string, wall
 // the page's path ("" when it could not be written).
 func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport, why string, wall time.Duration, speed float64) string {
 	run := timeline.Run{
-		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Personality: r.Personality.Name, Verdict: "pass",
+		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Personality: r.Personality.Name,
 		Simulated: r.Now(), Wall: wall, Speed: speed, SMDP: map[string]string{},
 		Traffic: r.DecodedTraffic(),
-	}
-	if why != "" {
-		run.Verdict, run.Mismatches = "fail", []string{why}
 	}
 	for _, e := range r.SMDPEndpoints() {
 		run.SMDP[e.Host] = e.Operator
 		run.SMDPOrder = append(run.SMDPOrder, e.Operator)
 	}
-	path, err := timeline.Write(r.Dir(), run)
+	return writePage(r.Dir(), run, why)
+}
+
+// writePage writes run's page in dir, judged by why (the spec's failure,
+// "" when it passes), and names it in the report; it returns the page's
+// path ("" when it could not be written).
+func writePage(dir string, run timeline.Run, why string) string {
+	run.Verdict = "pass"
+	if why != "" {
+		run.Verdict, run.Mismatches = "fail", []string{why}
+	}
+	path, err := timeline.Write(dir, run)
 	if err != nil {
 		fmt.Fprintf(ginkgo.GinkgoWriter, "no timeline: %v\n", err)
 		return ""

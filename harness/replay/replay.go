@@ -89,6 +89,12 @@ type Result struct {
 	// not keep whole, compared by what they kept, each with the members
 	// lost: the verdict holds under that assumption.
 	Unkept []string
+	// Seed, Personality and Simulated are the replay's rig's: its seed
+	// (the manifest's, else 1), the modem dialect it spoke and the
+	// simulated time the run covered.
+	Seed        int64
+	Personality string
+	Simulated   time.Duration
 	// OK is the verdict: the replay shows what the manifest expects.
 	OK bool
 	// Why says why the verdict is what it is, in one line.
@@ -162,6 +168,7 @@ func Replay(plan *field.Plan, o Options) (*Result, error) {
 		return res, fmt.Errorf("replay %s: %w", f.Manifest.Name, err)
 	}
 	res.NoAnswer, res.Adapted = replayed.noAnswer, replayed.adaptedLines()
+	res.Seed, res.Personality, res.Simulated = replayed.seed, replayed.personality, replayed.simulated
 	compare(res, replayed)
 	judge(res, replayed)
 	res.Wall = time.Since(wall)
@@ -204,6 +211,10 @@ type replayed struct {
 	end       scenario.EndRegistration
 	noAnswer  *NoAnswer // the last command, when the modem never answered it
 	dir       string
+	// seed, personality and simulated are the rig's (Result's).
+	seed        int64
+	personality string
+	simulated   time.Duration
 	// adapted are the recorded commands sent otherwise (Result.Adapted).
 	adapted []string
 	more    []int          // how many more of each adapted's kind
@@ -365,6 +376,7 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 		}
 	}
 	closeErr := r.Close()
+	out.seed, out.personality, out.simulated = r.Seed, r.Personality.Name, r.Now()
 	if runErr != nil {
 		return nil, runErr
 	}

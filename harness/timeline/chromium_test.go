@@ -13,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/replay"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/browsertest"
@@ -510,4 +511,31 @@ func TestRefilterScrolledDownInChromium(t *testing.T) {
 			t.Errorf("next page link %q", got)
 		}
 	})
+}
+
+// A field replay's page, as a replay spec keeps it (framework.KeepOwnRun):
+// its run drawn from the replay's own artifacts (host.log beside at.log,
+// no rig to hand the decoded capture over), with no console error.
+func TestReplayPageInChromium(t *testing.T) {
+	b := browsertest.Start(t)
+	res, err := replay.Run(filepath.Join(repoRoot(t), "fixtures", "field", "eg25-echo-runs-on"), replay.Options{Dir: t.TempDir()})
+	if err != nil || !res.OK {
+		t.Fatalf("replay: %v (%v)", err, res)
+	}
+	page, err := timeline.Write(res.Dir, timeline.Run{Name: "Field failures replays as its manifest expects: eg25-echo-runs-on", Kind: "spec",
+		Seed: res.Seed, Personality: res.Personality, Simulated: res.Simulated, Verdict: "pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	p := b.Open(t, "file://"+page, time.Minute)
+	if got := eval[string](t, p, `document.querySelector(".badge").textContent`); got != "pass" {
+		t.Errorf("verdict badge %q", got)
+	}
+	for _, want := range []string{"AT+CIMI", "run_started"} {
+		setFilter(t, p, want)
+		pollRows(t, p, func(labels []string) bool { return len(labels) > 0 })
+	}
+	checkClean(t, p, page)
+	t.Logf("opened and filtered in %v", time.Since(start))
 }
