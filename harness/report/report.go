@@ -171,7 +171,16 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 			return nil, 0, err
 		}
 		if isContainer(d) {
-			continue // specs/field: the field replays' runs, not a spec
+			// specs/field: no spec's own, but the field replays' runs,
+			// each a spec's that wrote its record there when it ended
+			// (one stopped in the middle left none, and is missing).
+			subs, _ := os.ReadDir(d)
+			for _, sub := range subs {
+				if found, err := ReadSpecFile(filepath.Join(d, sub.Name())); sub.IsDir() && err == nil {
+					out = append(out, found)
+				}
+			}
+			continue
 		}
 		unfinished++
 		e := Entry{Kind: "spec", Name: de.Name(), Verdict: "error", Dir: d, Unfinished: true,
@@ -711,20 +720,27 @@ func Judged(v string) bool { return v == "pass" || v == "fail" || v == "error" }
 // wrote to, which in a copy of out/ is the original's — missing, or not
 // this copy's. A directory named so under specs is the spec's own (one
 // directory a spec, by its full name); without one the path is kept
-// (artifacts kept outside out/, ESIMHIL_ARTIFACTS elsewhere).
+// (artifacts kept outside out/, ESIMHIL_ARTIFACTS elsewhere). A field
+// replay's directory is one level further down, specs/field/<fixture>.
 func reroot(e *Entry, specs string) {
 	if e.Dir == "" {
 		return
 	}
-	here := filepath.Join(specs, filepath.Base(filepath.Clean(e.Dir)))
-	if same(here, e.Dir) {
+	dir := filepath.Clean(e.Dir)
+	for _, here := range []string{
+		filepath.Join(specs, filepath.Base(dir)),
+		filepath.Join(specs, filepath.Base(filepath.Dir(dir)), filepath.Base(dir)),
+	} {
+		if same(here, e.Dir) {
+			return
+		}
+		if st, err := os.Stat(here); err != nil || !st.IsDir() {
+			continue
+		}
+		e.Timeline = moved(e.Timeline, e.Dir, here)
+		e.Dir = here
 		return
 	}
-	if st, err := os.Stat(here); err != nil || !st.IsDir() {
-		return
-	}
-	e.Timeline = moved(e.Timeline, e.Dir, here)
-	e.Dir = here
 }
 
 // same reports whether a and b name one file (both absolute, cleaned).

@@ -768,7 +768,7 @@ func TestSuiteJUnit(t *testing.T) {
 // no events.jsonl) but runs below it — the field replays' specs/field/,
 // one directory per fixture — is no spec: a killed suite's index does
 // not list it as the spec it stopped in, while the one it did stop in
-// is still found.
+// is still found, and so are the replays whose specs wrote their record.
 func TestReadSpecDirsSkipsContainersOfRuns(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -780,6 +780,9 @@ func TestReadSpecDirsSkipsContainersOfRuns(t *testing.T) {
 				"roaming-falls-back/events.jsonl", "roaming-falls-back/INCOMPLETE"},
 			[]string{"!roaming-falls-back"}},
 		{"field replays only", []string{"field/a/events.jsonl", "field/b/events.jsonl"}, nil},
+		// A replay's spec that ended wrote its record: listed; one
+		// stopped in the middle wrote none.
+		{"field replays, one recorded", []string{"field/a/events.jsonl", "field/a/spec.json", "field/b/events.jsonl"}, []string{"field/a"}},
 		// Killed before its event log was made: still the spec it was in.
 		{"a spec killed before its events", []string{"early/INCOMPLETE", "field/a/events.jsonl"}, []string{"!early"}},
 		{"an empty directory", []string{"empty/"}, []string{"!empty"}},
@@ -801,7 +804,11 @@ func TestReadSpecDirsSkipsContainersOfRuns(t *testing.T) {
 				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(p, []byte("{}\n"), 0o644); err != nil {
+				b := []byte("{}\n")
+				if filepath.Base(f) == SpecFile {
+					b = []byte(`{"kind":"spec","name":"` + filepath.Dir(f) + `","verdict":"pass"}`)
+				}
+				if err := os.WriteFile(p, b, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -1251,5 +1258,29 @@ func TestJUnitSaysWhatResultsSay(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A field replay's directory, specs/field/<fixture>, is found in a copy
+// of out/ as a spec's own is: the copy's page is linked, not the
+// original's (it was kept at the path the suite's report named).
+func TestRerootFindsAFieldReplay(t *testing.T) {
+	specs := filepath.Join(t.TempDir(), "specs")
+	for _, d := range []string{"roaming-switches", filepath.Join("field", "ec20f")} {
+		if err := os.MkdirAll(filepath.Join(specs, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ was, want string }{
+		{"/ci/out/specs/roaming-switches", filepath.Join(specs, "roaming-switches")},
+		{"/ci/out/specs/field/ec20f", filepath.Join(specs, "field", "ec20f")},
+		{"/ci/out/specs/field/gone", "/ci/out/specs/field/gone"},
+		{"/elsewhere/kept/ec20f", "/elsewhere/kept/ec20f"}, // not out/s: kept
+	} {
+		e := Entry{Dir: tc.was, Timeline: filepath.Join(tc.was, "timeline.html")}
+		reroot(&e, specs)
+		if e.Dir != tc.want || e.Timeline != filepath.Join(tc.want, "timeline.html") {
+			t.Errorf("%s: rerooted to %q, page %q; want %q", tc.was, e.Dir, e.Timeline, tc.want)
+		}
 	}
 }
