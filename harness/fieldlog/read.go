@@ -129,8 +129,65 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 	if err == nil {
 		t.Page = htmlPage.Match(gbkText(unmarked(data)))
 		t.Invisible = inv.note()
+		if nul := droppedNULs(text).nulNote(); nul != "" && t.Invisible != "" {
+			t.Invisible += "; " + nul
+		} else if nul != "" {
+			t.Invisible = nul
+		}
 	}
 	return t, err
+}
+
+// droppedNULs counts the NULs textLine drops from text's lines (a
+// terminal's padding, not a quoted string's GSM '@') and places the
+// first: the reader takes them out, and says so (Transcript.Invisible).
+func droppedNULs(text []byte) invisibles {
+	var v invisibles
+	if bytes.IndexByte(text, 0) < 0 {
+		return v
+	}
+	for n, l := range bytes.Split(text, []byte{'\n'}) {
+		l = bytes.TrimSuffix(l, []byte{'\r'})
+		s, err := textLine(l, false)
+		if err != nil {
+			continue // the read refused it, or another format reads it
+		}
+		kept := strings.Count(s, "\x00")
+		if kept == bytes.Count(l, []byte{0}) {
+			continue
+		}
+		v.n += bytes.Count(l, []byte{0}) - kept
+		if v.line != 0 {
+			continue
+		}
+		// The first dropped: the first NUL whose loss leaves as many
+		// kept when it is another byte.
+		for i, c := range l {
+			if c != 0 {
+				continue
+			}
+			o := bytes.Clone(l)
+			o[i] = 'x'
+			if s2, err := textLine(o, false); err == nil && strings.Count(s2, "\x00") == kept {
+				v.line, v.col = n+1, i+1
+				break
+			}
+		}
+	}
+	return v
+}
+
+// nulNote is Transcript.Invisible's part for the NULs droppedNULs found:
+// "" for none.
+func (v invisibles) nulNote() string {
+	if v.n == 0 {
+		return ""
+	}
+	bytes := "NUL bytes"
+	if v.n == 1 {
+		bytes = "NUL byte"
+	}
+	return fmt.Sprintf("%d %s taken out, the first at line %d, column %d: a NUL outside a quoted string is padding a terminal shows as nothing (a serial line's glitch as a module powers up); one inside is the GSM alphabet's '@' (TS 23.038) and stays, shown as \\x00", v.n, bytes, v.line, v.col)
 }
 
 // readLog reads a log's text (LogText).

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/esimhil/esimhil/internal/bidi"
 )
 
 // Render writes the transcript one entry a line, as people read it and
@@ -77,12 +79,12 @@ func (t *Transcript) Render(w io.Writer) error {
 			fmt.Fprintf(&b, "  {%s %s %d}", e.Event.Type, e.Event.Message, e.Event.Code)
 		}
 		b.WriteByte('\n')
-		if _, err := io.WriteString(w, b.String()); err != nil {
+		if err := writeLine(w, b.String()); err != nil {
 			return err
 		}
 	}
 	for _, e := range t.RunEvents {
-		if _, err := fmt.Fprintf(w, "%s:%d  %s  %s %s %v\n", base, e.Line, e.Time.Format(time.RFC3339Nano), e.Actor, e.Kind, e.Fields); err != nil {
+		if err := writeLine(w, fmt.Sprintf("%s:%d  %s  %s %s %v\n", base, e.Line, e.Time.Format(time.RFC3339Nano), e.Actor, e.Kind, e.Fields)); err != nil {
 			return err
 		}
 	}
@@ -106,11 +108,21 @@ func (t *Transcript) Render(w io.Writer) error {
 		if r.Unread != "" {
 			line += "  [" + r.Unread + "]"
 		}
-		if _, err := io.WriteString(w, line+"\n"); err != nil {
+		if err := writeLine(w, line+"\n"); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeLine writes one line of Render's for a terminal: what Escape
+// leaves of a log's own text that would act rather than show — a
+// RIGHT-TO-LEFT OVERRIDE reversing the rest of the line, a LINE
+// SEPARATOR breaking it, a C1 control — written as its escape, as
+// esimhil run's verdict lines are (bidi.Term).
+func writeLine(w io.Writer, line string) error {
+	_, err := io.WriteString(w, bidi.Term(line))
+	return err
 }
 
 // FormatOffset writes a time since the start as +1h02m03.004s-like text.

@@ -14,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/replay"
+	"github.com/esimhil/esimhil/internal/bidi"
 )
 
 const replayUsage = `usage:
@@ -148,7 +149,8 @@ func logCmd(args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
-		fmt.Fprintf(stdout, "# %s: format %s, times: %s\n", path, t.Format, t.Clock)
+		// The path, as the lines Render writes, shown, not obeyed.
+		fmt.Fprint(stdout, bidi.Term(fmt.Sprintf("# %s: format %s, times: %s\n", path, t.Format, t.Clock)))
 		if t.Page {
 			fmt.Fprintf(stdout, "# %s\n", fieldlog.PageNote)
 		}
