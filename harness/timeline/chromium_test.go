@@ -539,3 +539,40 @@ func TestReplayPageInChromium(t *testing.T) {
 	checkClean(t, p, page)
 	t.Logf("opened and filtered in %v", time.Since(start))
 }
+
+// The page with scripts off, in Chromium: the note is in view under the
+// header's evidence, where the diagram would be; no toolbar, no empty
+// diagram area (it sat at the bottom under one, the toolbar doing
+// nothing). With scripts on the toolbar shows and the note does not.
+func TestPageWithoutScriptsInChromium(t *testing.T) {
+	b := browsertest.Start(t)
+	res, err := replay.Run(filepath.Join(repoRoot(t), "fixtures", "field", "eg25-echo-runs-on"), replay.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	page, err := timeline.Write(res.Dir, timeline.Run{Name: "replay", Kind: "spec", Seed: res.Seed, Simulated: res.Simulated, Verdict: "pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const shown = `(s => { const e = document.querySelector(s); return !!e && e.getClientRects().length > 0 })`
+	off := b.OpenNoScript(t, "file://"+page, time.Minute)
+	if eval[bool](t, off, `document.body.dataset.ready === "true"`) {
+		t.Fatal("the page's script ran: scripts are not off")
+	}
+	for sel, want := range map[string]bool{"#noscript": true, ".toolbar": false, "#lanes": false, "#scroller": false, "nav.artifacts": true} {
+		if got := eval[bool](t, off, shown+`(`+fmt.Sprintf("%q", sel)+`)`); got != want {
+			t.Errorf("scripts off: %s shown %v, want %v", sel, got, want)
+		}
+	}
+	if !eval[bool](t, off, `(r => r.top >= 0 && r.bottom <= innerHeight)(document.querySelector("#noscript").getBoundingClientRect())`) {
+		t.Errorf("scripts off: the note is out of view")
+	}
+	checkClean(t, off, page)
+	on := b.Open(t, "file://"+page, time.Minute)
+	for sel, want := range map[string]bool{"#noscript": false, ".toolbar": true, "#lanes": true, "#scroller": true} {
+		if got := eval[bool](t, on, shown+`(`+fmt.Sprintf("%q", sel)+`)`); got != want {
+			t.Errorf("scripts on: %s shown %v, want %v", sel, got, want)
+		}
+	}
+	checkClean(t, on, page)
+}

@@ -4,6 +4,9 @@
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("data").textContent);
+  // The toolbar works only through this script: hidden until it runs
+  // (the page without scripts says so instead).
+  document.querySelector(".toolbar").hidden = false;
   var RH = 24, TIMEW = 128, OVERSCAN = 30, GAP_MS = 60000, MIN_LANE = 150;
   var KINDS = [
     ["at", "AT"], ["es10", "ES10 over AT"], ["apdu", "card APDUs"], ["http", "platform HTTP"], ["es9", "ES9+"],

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -107,9 +108,26 @@ type Page struct {
 // data-ready (the page's script ran to its end) or timeout passes.
 func (b *Browser) Open(t testing.TB, url string, timeout time.Duration) *Page {
 	t.Helper()
+	return b.open(t, url, timeout, false)
+}
+
+// OpenNoScript opens url in a new tab with the page's scripts off, as a
+// reader who turned JavaScript off sees it, and waits until its body is
+// there. The test's own Eval still runs.
+func (b *Browser) OpenNoScript(t testing.TB, url string, timeout time.Duration) *Page {
+	t.Helper()
+	return b.open(t, url, timeout, true)
+}
+
+func (b *Browser) open(t testing.TB, url string, timeout time.Duration, noScript bool) *Page {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx)
 	t.Cleanup(cancel)
 	p := &Page{ctx: ctx}
+	ready := `body[data-ready="true"]`
+	if noScript {
+		ready = "body" // nothing marks it ready
+	}
 	if err := chromedp.Listen(ctx, p.record); err != nil {
 		t.Fatalf("open %s: %v", url, err)
 	}
@@ -118,13 +136,17 @@ func (b *Browser) Open(t testing.TB, url string, timeout time.Duration) *Page {
 			func() error { _, err := cdp.Call(ctx, tg, log.Enable, cdp.Empty{}); return err },
 			func() error { _, err := cdp.Call(ctx, tg, runtime.Enable, cdp.Empty{}); return err },
 			func() error { _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); return err },
+			func() error {
+				_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: noScript})
+				return err
+			},
 		} {
 			if err := cmd(); err != nil {
 				return err
 			}
 		}
 		return nil
-	}), chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)))
+	}), chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(ready)))
 	if err != nil {
 		t.Fatalf("open %s: %v (console errors so far: %v)", url, err, p.Errors())
 	}
