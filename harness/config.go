@@ -149,7 +149,9 @@ var deviceCapabilities = es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}}
 // network adapts the world to what the modem asks of the radio.
 type network struct{ w *world.World }
 
-func (n *network) Attach(imsi string) modem.Registration { return registration(n.w.Attach(imsi)) }
+func (n *network) Attach(imsi string, forbidden []string) modem.Registration {
+	return registration(n.w.Attach(imsi, forbidden))
+}
 
 func (n *network) AttachTo(imsi, plmn string) modem.Registration {
 	return registration(n.w.AttachTo(imsi, plmn))

@@ -248,14 +248,17 @@ type fakeNet struct {
 	fallback Registration
 	attaches []string
 	detaches int
-	cells    []stkterm.Cell // nil: the default cells below
+	// forbidden is the forbidden list each automatic attach was given.
+	forbidden [][]string
+	cells     []stkterm.Cell // nil: the default cells below
 	// names, when set, are the long and short names of the PLMNs it
 	// holds in place of the defaults below.
 	names map[string][2]string
 }
 
-func (n *fakeNet) Attach(imsi string) Registration {
+func (n *fakeNet) Attach(imsi string, forbidden []string) Registration {
 	n.attaches = append(n.attaches, imsi)
+	n.forbidden = append(n.forbidden, forbidden)
 	if n.fallback.Stat != 0 {
 		return n.fallback
 	}

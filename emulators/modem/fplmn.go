@@ -3,8 +3,11 @@ package modem
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/fcp"
 )
 
@@ -17,28 +20,60 @@ const causePLMNNotAllowed = 11
 
 // storeForbidden keeps the card's EF FPLMN as a terminal does: a reject
 // with cause #11 adds the PLMN to the forbidden list, which lives on the
-// USIM (TS 24.301 §5.5.1.2.5, TS 23.122 §3.1); a later registration on a
-// PLMN the modem had forbidden takes it out again (§3.1, after a manual
-// selection: the world registering the modem there is that selection).
-// Call it from inside loop work, after the registration changed.
-func (m *Modem) storeForbidden(old, r Registration) {
+// USIM (TS 24.301 §5.5.1.2.5, TS 23.122 §3.1); a registration on a PLMN
+// of the list — only a manual selection tries one — takes it out again
+// (§3.1). m.st.forbidden follows the file; a card that cannot store the
+// entry leaves it in the modem's memory alone, until the card is read
+// again. Call it from inside loop work, after the registration changed.
+func (m *Modem) storeForbidden(r Registration) {
 	plmn, ok := m.cardPLMN(r)
 	if !ok {
 		return
 	}
+	var edit func([]byte) []byte
 	switch {
-	case m.forbids(r) && (old.Stat != 3 || old.PLMN != r.PLMN || old.Cause != r.Cause):
-		_ = m.editFPLMN(func(list []byte) []byte { return forbid(list, plmn) })
-	case r.Registered() && !old.Registered() && m.st.fplmnWritten[r.PLMN]:
-		_ = m.editFPLMN(func(list []byte) []byte { return allow(list, plmn) })
+	case m.forbids(r) && !m.st.forbidden[r.PLMN]:
+		m.st.forbidden[r.PLMN] = true
+		edit = func(list []byte) []byte { return forbid(list, plmn) }
+	case r.Registered() && m.st.forbidden[r.PLMN]:
+		delete(m.st.forbidden, r.PLMN)
+		edit = func(list []byte) []byte { return allow(list, plmn) }
 	default:
 		return
 	}
-	if r.Registered() {
-		delete(m.st.fplmnWritten, r.PLMN)
-	} else {
-		m.st.fplmnWritten[r.PLMN] = true
+	if list, err := m.editFPLMN(edit); err == nil {
+		m.st.forbidden = forbiddenSet(list) // a full list lost its oldest
 	}
+}
+
+// loadForbidden reads the enabled profile's EF FPLMN as a terminal does
+// at the USIM's initialisation (TS 31.102 §5.1.1.2), after EF IMSI: its
+// PLMNs are those automatic selection skips. A card without the file
+// forbids none.
+func (m *Modem) loadForbidden() {
+	m.st.forbidden = map[string]bool{}
+	if m.st.imsi == "" {
+		return
+	}
+	if list, err := m.readFPLMN(); err == nil {
+		m.st.forbidden = forbiddenSet(list)
+	}
+}
+
+// forbiddenSet is the PLMNs of a forbidden list's used entries.
+func forbiddenSet(list []byte) map[string]bool {
+	set := map[string]bool{}
+	for i := 0; i+3 <= len(list); i += 3 {
+		if p, err := bcd.ParsePLMN(list[i : i+3]); err == nil {
+			set[p] = true
+		}
+	}
+	return set
+}
+
+// forbiddenPLMNs is the forbidden list as automatic selection takes it.
+func (m *Modem) forbiddenPLMNs() []string {
+	return slices.Sorted(maps.Keys(m.st.forbidden))
 }
 
 // efAD is EF AD (TS 31.102 §4.2.18): the low nibble of its fourth byte
@@ -84,41 +119,50 @@ func isHPLMN(imsi, plmn string, mnc int) bool {
 	return imsi[:3+mnc] == plmn
 }
 
-// editFPLMN reads EF FPLMN whole (its size from the FCP), applies edit
-// and writes the file back when edit changed it. A card without the file
-// or refusing the write keeps what it had, as with EPSLOCI.
-func (m *Modem) editFPLMN(edit func([]byte) []byte) error {
+// readFPLMN reads EF FPLMN whole, its size from the FCP.
+func (m *Modem) readFPLMN() ([]byte, error) {
 	raw, err := m.selectFCP(efFPLMN)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t, err := fcp.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("EF FPLMN: %w", err)
+		return nil, fmt.Errorf("EF FPLMN: %w", err)
 	}
 	if t.Size < 3 || t.Size > 0xFF {
-		return fmt.Errorf("EF FPLMN: size %d", t.Size)
+		return nil, fmt.Errorf("EF FPLMN: size %d", t.Size)
 	}
 	rsp, err := m.exchange([]byte{0x00, 0xB0, 0x00, 0x00, byte(t.Size)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !done(rsp) || len(rsp)-2 != t.Size {
-		return fmt.Errorf("READ BINARY 6F7B: %d bytes, SW %04X", len(rsp)-2, sw(rsp))
+		return nil, fmt.Errorf("READ BINARY 6F7B: %d bytes, SW %04X", len(rsp)-2, sw(rsp))
 	}
-	list := rsp[:t.Size]
+	return rsp[:t.Size], nil
+}
+
+// editFPLMN reads EF FPLMN whole, applies edit and writes the file back
+// when edit changed it; it returns the list the card holds. A card
+// without the file or refusing the write keeps what it had, as with
+// EPSLOCI.
+func (m *Modem) editFPLMN(edit func([]byte) []byte) ([]byte, error) {
+	list, err := m.readFPLMN()
+	if err != nil {
+		return nil, err
+	}
 	next := edit(bytes.Clone(list))
 	if bytes.Equal(next, list) {
-		return nil
+		return list, nil
 	}
-	rsp, err = m.exchange(append([]byte{0x00, 0xD6, 0x00, 0x00, byte(len(next))}, next...))
+	rsp, err := m.exchange(append([]byte{0x00, 0xD6, 0x00, 0x00, byte(len(next))}, next...))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !done(rsp) {
-		return fmt.Errorf("UPDATE BINARY 6F7B: SW %04X", sw(rsp))
+		return nil, fmt.Errorf("UPDATE BINARY 6F7B: SW %04X", sw(rsp))
 	}
-	return nil
+	return next, nil
 }
 
 // unusedPLMN is an empty entry of a PLMN list file.

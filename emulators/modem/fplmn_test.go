@@ -2,6 +2,7 @@ package modem
 
 import (
 	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,74 @@ func TestForbiddenNotHome(t *testing.T) {
 			}
 			if list := strings.Join(r.cmd(t, "AT+COPS=?"), "|"); !strings.Contains(list, tc.cops) {
 				t.Errorf("AT+COPS=?: %q, want %s in it", list, tc.cops)
+			}
+		})
+	}
+}
+
+// TestAutomaticSelectionSkipsForbidden: the modem reads the profile's EF
+// FPLMN with its IMSI (TS 31.102 §5.1.1.2) and gives its PLMNs to
+// automatic selection, which selects none of them (TS 23.122 §3.1,
+// §4.4.3.1.1): a #11 from a visited network is skipped at the next
+// attach and after a power cycle, the list being the card's; a manual
+// selection may still try one, and its registration there takes it off
+// the list.
+func TestAutomaticSelectionSkipsForbidden(t *testing.T) {
+	empty := strings.Repeat("FF", 12)
+	sfrOnly := "02F801" + strings.Repeat("FF", 9)
+	denied := Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 11}
+	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -90}
+	for _, tc := range []struct {
+		name  string
+		fplmn string // EF FPLMN at power on; "" no such file
+		reg   Registration
+		act   func(t *testing.T, r *rig)
+		want  []string // the forbidden list the last automatic attach got
+		file  string   // EF FPLMN at the end
+	}{
+		{"the card's list, read at power on", sfrOnly, roaming(), nil, []string{"20810"}, sfrOnly},
+		{"a #11 is skipped at the T3402 retry", empty, denied,
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, []string{"20810"}, sfrOnly},
+		{"a #11 is skipped after a power cycle", empty, denied,
+			func(t *testing.T, r *rig) { r.powerCycle(t); r.advance(t, 2*time.Second) }, []string{"20810"}, sfrOnly},
+		{"a manual registration takes it off the list", sfrOnly, onSFR,
+			func(t *testing.T, r *rig) {
+				r.cmd(t, `AT+COPS=1,2,"20810"`)
+				r.cmd(t, "AT+COPS=0")
+			}, []string{}, empty},
+		{"no EF FPLMN on the card: none forbidden", "", roaming(), nil, []string{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			if tc.fplmn != "" {
+				r.card.files[0x6F7B] = mustHex(tc.fplmn)
+			}
+			r.card.files[0x6FAD] = mustHex("00000002")
+			r.card.mu.Unlock()
+			r.net.reg = tc.reg
+			r.powerCycle(t)
+			r.advance(t, 2*time.Second)
+			if tc.act != nil {
+				tc.act(t, r)
+			}
+			if len(r.net.forbidden) == 0 {
+				t.Fatal("no automatic attach")
+			}
+			if got := r.net.forbidden[len(r.net.forbidden)-1]; !slices.Equal(got, tc.want) {
+				t.Errorf("last automatic attach forbade %q, want %q (all: %q)", got, tc.want, r.net.forbidden)
+			}
+			r.card.mu.Lock()
+			got := strings.ToUpper(hex.EncodeToString(r.card.files[0x6F7B]))
+			r.card.mu.Unlock()
+			if got != tc.file {
+				t.Errorf("EF FPLMN %s, want %s", got, tc.file)
+			}
+			for _, e := range r.log.Events() {
+				if e.Kind == KindCardError {
+					t.Errorf("card error: %v", e.Fields)
+				}
 			}
 		})
 	}

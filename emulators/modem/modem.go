@@ -53,9 +53,12 @@ type STK interface {
 
 // Network is the radio world as the modem sees it.
 type Network interface {
-	// Attach runs network selection and attach for the subscriber whose
-	// IMSI digits are given.
-	Attach(imsi string) Registration
+	// Attach runs automatic network selection and attach for the
+	// subscriber whose IMSI digits are given, selecting none of the
+	// forbidden PLMNs (the USIM's EF FPLMN, TS 23.122 §3.1); with only
+	// those in sight it tries none and camps in limited service (<stat> 2
+	// with the cell).
+	Attach(imsi string, forbidden []string) Registration
 	// AttachTo attaches on plmn alone, the network the host chose
 	// (+COPS=1 manual selection); none of its cells visible is no service.
 	AttachTo(imsi, plmn string) Registration
@@ -88,10 +91,11 @@ type Registration struct {
 // Registered reports home or roaming registration.
 func (r Registration) Registered() bool { return r.Stat == 1 || r.Stat == 5 }
 
-// camped reports a denied registration on a cell: in limited service the
-// UE stays camped on an acceptable cell (TS 23.122 §3.5, for emergency
-// calls), so it measures that cell's signal.
-func (r Registration) camped() bool { return r.Stat == 3 && r.CellID != 0 }
+// camped reports limited service on a cell: denied there, or searching
+// with only forbidden networks in sight (automatic selection tried none).
+// In limited service the UE stays camped on an acceptable cell (TS 23.122
+// §3.5, for emergency calls), so it measures that cell's signal.
+func (r Registration) camped() bool { return (r.Stat == 3 || r.Stat == 2) && r.CellID != 0 }
 
 // Options configure a Modem. Loop, Card and Network are required.
 type Options struct {
@@ -214,7 +218,10 @@ type state struct {
 	copsMode   int            // +COPS <mode> of selection: 0 automatic, 1 manual, 2 deregistered (+COPS=2), 4 manual then automatic
 	copsPLMN   string         // the network of manual selection
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
-	forbidden  map[string]bool
+	// forbidden is the enabled profile's forbidden PLMN list, EF FPLMN
+	// (TS 31.102 §4.2.16), as read with the IMSI and kept as the modem
+	// writes it: automatic selection skips these networks.
+	forbidden map[string]bool
 	// usimInvalid is the denial that made the USIM invalid
 	// (emm.InvalidatesUSIM), nil while it is valid: cleared when the card is
 	// read again (a power cycle, a reset, a REFRESH).
@@ -222,9 +229,6 @@ type state struct {
 	// mnc is the MNC length EF AD gave for the IMSI mncOf (mncLength).
 	mncOf string
 	mnc   int
-	// fplmnWritten holds the PLMNs this modem wrote into the card's EF
-	// FPLMN, so that a registration there later takes them out again.
-	fplmnWritten map[string]bool
 	// guti is the GUTI the serving network assigned at the last attach
 	// (nil: none), as EF EPSLOCI stores it; gutis counts the attaches.
 	guti     []byte
@@ -305,7 +309,6 @@ func New(o Options) (*Modem, error) {
 	m.resetSettings()
 	m.st.pdp.reset()
 	m.st.forbidden = map[string]bool{}
-	m.st.fplmnWritten = map[string]bool{}
 	m.st.channels = map[int]bool{}
 	return m, nil
 }

@@ -30,12 +30,6 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 	if old.Registered() != r.Registered() {
 		m.st.pdp.attached(r.Registered())
 	}
-	if m.forbids(r) {
-		m.st.forbidden[r.PLMN] = true
-	}
-	if r.Registered() {
-		delete(m.st.forbidden, r.PLMN)
-	}
 	if old.Stat == r.Stat && old.PLMN == r.PLMN && old.TAC == r.TAC && old.CellID == r.CellID && old.AcT == r.AcT {
 		return
 	}
@@ -45,13 +39,13 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 		m.st.quietFrom = old
 	}
 	m.storeLocation(old, r)
-	m.storeForbidden(old, r)
+	m.storeForbidden(r)
 	f := eventlog.F{"stat": r.Stat, "plmn": r.PLMN}
 	// The cell, where the modem is camped on one (as +CEREG shows it under
 	// n=2): a change of cell alone is a registration change too (27.007
 	// §10.1.22), which the log must show to be held against at.log's URCs
 	// and the card's location status events.
-	if r.PLMN != "" && (r.Registered() || r.Stat == 3) {
+	if r.PLMN != "" && (r.Registered() || r.Stat == 3 || r.camped()) {
 		f["tac"], f["cell"] = int(r.TAC), int(r.CellID)
 	}
 	if r.Cause != 0 {
@@ -233,12 +227,12 @@ func (m *Modem) manualFellBack(format int) error {
 // that fails in mode 4 (27.007 §7.3: the mode then is automatic).
 func (m *Modem) selectAndAttach() Registration {
 	if m.st.copsMode == 0 || m.st.copsPLMN == "" {
-		return m.o.Network.Attach(m.st.imsi)
+		return m.o.Network.Attach(m.st.imsi, m.forbiddenPLMNs())
 	}
 	r := m.o.Network.AttachTo(m.st.imsi, m.st.copsPLMN)
 	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout && !r.Interrupted {
 		m.st.copsMode, m.st.copsPLMN = 0, ""
-		r = m.o.Network.Attach(m.st.imsi)
+		r = m.o.Network.Attach(m.st.imsi, m.forbiddenPLMNs())
 	}
 	return r
 }
@@ -613,9 +607,12 @@ func (m *Modem) Location() stkterm.Location {
 	switch {
 	case r.Registered():
 		loc.Service = stkterm.NormalService
-	case r.Stat == 3 && r.PLMN != "":
-		loc.Service = stkterm.LimitedService // camped but denied
-		// Searching (2), even with a PLMN being tried, is no service.
+	case r.Stat == 3 && r.PLMN != "", r.camped():
+		// Camped but denied, or on a forbidden network's cell with no
+		// other in sight (TS 23.122 §3.5).
+		loc.Service = stkterm.LimitedService
+		// Searching (2) on no cell, even with a PLMN being tried, is no
+		// service.
 	}
 	if loc.Service != stkterm.NoService {
 		loc.Serving = stkterm.Cell{PLMN: r.PLMN, TAC: r.TAC, CellID: r.CellID, RSRP: r.RSRP}

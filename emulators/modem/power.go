@@ -62,6 +62,7 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 		m.st.cardOn = len(atr) > 0
 	}
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
+	m.st.forbidden = map[string]bool{}
 	m.st.usimInvalid = nil // a USIM read again is valid again
 	if !m.st.cardOn {
 		m.emit(KindCard, eventlog.F{"present": false})
@@ -96,6 +97,7 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 		}
 		m.st.imsi = imsi
 		f["imsi"] = imsi
+		m.loadForbidden()
 	} else {
 		f["pin"] = pin
 	}
@@ -204,7 +206,7 @@ func (m *Modem) attach() {
 		return
 	}
 	if !r.Timeout {
-		if r.Stat == 2 && m.o.Personality.NoServiceStat0 {
+		if r.Stat == 2 && r.CellID == 0 && m.o.Personality.NoServiceStat0 {
 			r.Stat = 0 // no cell found: not searching, for this module
 		}
 		m.setReg(r)

@@ -25,13 +25,14 @@ const (
 type Attachment struct {
 	OK   bool
 	Stat int // 27.007 <stat>: 1 home, 5 roaming, 3 denied, 2 searching (no cell, or an unanswered attach)
-	// Registration is home, roaming, denied, none (no cell answered) or
-	// timeout (the network never answered the ATTACH REQUEST).
+	// Registration is home, roaming, denied, none (no cell answered),
+	// timeout (the network never answered the ATTACH REQUEST) or limited
+	// (every visible network forbidden: none tried, camped on Cell).
 	Registration string
 	PLMN         string // serving PLMN, or the last one tried when denied or timed out
 	Operator     string // the subscriber's operator id ("" for an unknown IMSI)
 	Network      string // serving operator id, or the last one tried when denied or timed out
-	Cell         Cell   // serving cell; when denied, the last cell that refused (zero when none answered)
+	Cell         Cell   // serving cell; when denied, the last cell that refused; when limited, the one camped on (zero when none answered)
 	Cause        int    // EMM cause of the last reject, 0 when OK
 	// Timeout reports an ATTACH REQUEST left unanswered: the terminal runs
 	// T3410 and reports no service when it expires.
@@ -44,36 +45,56 @@ type Attachment struct {
 // Attach registers the subscriber imsi in the current area, in automatic
 // network selection mode as simplified from TS 23.122 §4.4.3.1: the home
 // PLMN first if one of its cells is visible, then the other visible PLMNs by
-// signal. Each tried network accepts its own subscribers (home) and its
+// signal, leaving out those on forbidden, the USIM's forbidden PLMN list (EF
+// FPLMN, §3.1: automatic mode does not select them; the HPLMN is never
+// forbidden). Each tried network accepts its own subscribers (home) and its
 // roaming partners' (roaming), and rejects everyone else with EMM cause #11
 // PLMN not allowed (national roaming, cause #13, is not modelled). Injected
 // faults reject with their own cause (one that makes the USIM invalid,
 // #3, #6, #7 or #8, ends the selection: no other network is tried), hide a network for one attempt (no
 // service: selection moves on) or leave the attach unanswered (timeout:
 // selection stops, the modem's T3410 runs). With no cell answering the
-// device is left searching (<stat> 2): automatic mode keeps scanning.
-func (w *World) Attach(imsi string) Attachment { return w.attach(imsi, "") }
+// device is left searching (<stat> 2): automatic mode keeps scanning. With
+// cells in sight but every one of a forbidden PLMN, nothing is tried: the
+// device camps on the strongest in limited service (§3.5; state A4, wait
+// for PLMNs to appear, §4.3.1.1), searching (<stat> 2) with that cell.
+func (w *World) Attach(imsi string, forbidden []string) Attachment {
+	return w.attach(imsi, "", forbidden)
+}
 
 // AttachTo is Attach with the network chosen by the device (27.007 +COPS=1,
-// manual selection): only plmn's cells are tried; none visible is no
-// service.
-func (w *World) AttachTo(imsi, plmn string) Attachment { return w.attach(imsi, plmn) }
+// manual selection): only plmn's cells are tried, forbidden or not (§3.1:
+// the user may select a forbidden PLMN); none visible is no service.
+func (w *World) AttachTo(imsi, plmn string) Attachment { return w.attach(imsi, plmn, nil) }
 
-func (w *World) attach(imsi, only string) Attachment {
+// Selectable is the order automatic selection tries cells in: visible
+// (strongest first), the home PLMN's strongest first, without the cells of
+// a forbidden PLMN other than home.
+func Selectable(visible []Cell, home string, forbidden []string) []Cell {
+	order := slices.DeleteFunc(slices.Clone(visible), func(c Cell) bool {
+		return c.PLMN != home && slices.Contains(forbidden, c.PLMN)
+	})
+	for i, c := range order {
+		if c.PLMN == home {
+			return append([]Cell{c}, append(order[:i:i], order[i+1:]...)...)
+		}
+	}
+	return order
+}
+
+func (w *World) attach(imsi, only string, forbidden []string) Attachment {
 	home, _ := w.HomePLMN(imsi)
 	o, _ := w.OperatorByPLMN(home)
 	sub := o.ID
 
-	order := w.Cells()
+	visible := w.Cells()
 	if only != "" {
-		order = slices.DeleteFunc(order, func(c Cell) bool { return c.PLMN != only })
+		visible = slices.DeleteFunc(visible, func(c Cell) bool { return c.PLMN != only })
 	}
-	// The home PLMN's strongest cell goes first; each PLMN is tried once.
-	for i, c := range order {
-		if c.PLMN == home {
-			order = append([]Cell{c}, append(order[:i:i], order[i+1:]...)...)
-			break
-		}
+	// Each PLMN is tried once, in this order.
+	order := Selectable(visible, home, forbidden)
+	if len(order) == 0 && len(visible) > 0 {
+		return w.limited(sub, visible[0])
 	}
 	res := Attachment{Stat: StatSearching, Registration: "none", Operator: sub}
 	tried := map[string]bool{}
@@ -111,6 +132,17 @@ func (w *World) attach(imsi, only string) Attachment {
 	}
 	w.mu.Unlock()
 	return res
+}
+
+// limited is an automatic selection that found only forbidden networks:
+// no attempt, the device camped on c, the strongest cell, in limited
+// service (TS 23.122 §3.5), searching for an allowed PLMN to appear.
+func (w *World) limited(sub string, c Cell) Attachment {
+	w.log.Emit(eventlog.World, KindLimitedService, eventlog.F{"operator": sub, "area": w.Area(), "plmn": c.PLMN})
+	w.mu.Lock()
+	w.attached = nil
+	w.mu.Unlock()
+	return Attachment{Stat: StatSearching, Registration: "limited", Operator: sub, Network: c.Operator, PLMN: c.PLMN, Cell: c}
 }
 
 // try attempts registration of subscribers of operator sub on cell c.

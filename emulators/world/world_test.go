@@ -224,7 +224,7 @@ attach_result{"cause":11,"ok":false,"operator":"","plmn":"46000","registration":
 					t.Fatal(err)
 				}
 			}
-			got := r.w.Attach(tt.imsi)
+			got := r.w.Attach(tt.imsi, nil)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Attach =\n%+v\nwant\n%+v", got, tt.want)
 			}
@@ -244,7 +244,7 @@ func TestFaultCountsAttemptsPerNetwork(t *testing.T) {
 	r := newRig(t, cfg)
 	r.w.SetArea("CN-Beijing")
 	for i, want := range []bool{true, false, true} {
-		if got := r.w.Attach("460001234567890"); got.OK != want {
+		if got := r.w.Attach("460001234567890", nil); got.OK != want {
 			t.Errorf("attempt %d: OK = %v, want %v (%+v)", i+1, got.OK, want, got)
 		}
 	}
@@ -262,7 +262,7 @@ func TestFaultKindsByAttempt(t *testing.T) {
 	r := newRig(t, cfg)
 	r.w.SetArea("CN-Beijing")
 	for i, want := range []string{"timeout", "none", "denied", "home"} {
-		got := r.w.Attach("460001234567890")
+		got := r.w.Attach("460001234567890", nil)
 		if got.Registration != want {
 			t.Errorf("attempt %d: %+v, want registration %s", i+1, got, want)
 		}
@@ -282,7 +282,7 @@ func TestSetRSRP(t *testing.T) {
 		t.Fatalf("strongest cell after SetRSRP: %+v", c[0])
 	}
 	// Claim 5 ordering by signal: network selection now tries SFR first.
-	r.w.Attach("460001234567890")
+	r.w.Attach("460001234567890", nil)
 	if e := r.log.Kind("attach_attempt"); len(e) == 0 || e[0].Str("plmn") != "20810" {
 		t.Fatalf("first attach attempt after SetRSRP: %v", e)
 	}
@@ -317,7 +317,7 @@ func TestDetachAndArea(t *testing.T) {
 	if r.w.Area() != "CN-Beijing" {
 		t.Fatal(r.w.Area())
 	}
-	r.w.Attach("460001234567890")
+	r.w.Attach("460001234567890", nil)
 	r.w.Detach()
 	r.w.Detach() // second detach: nothing attached, nothing logged
 	if _, ok := r.w.Attached(); ok {
@@ -337,7 +337,7 @@ func TestDetachAndArea(t *testing.T) {
 func TestDeadZone(t *testing.T) {
 	r := newRig(t, testConfig())
 	r.w.SetArea("CN-Beijing")
-	if a := r.w.Attach("460001234567890"); !a.OK {
+	if a := r.w.Attach("460001234567890", nil); !a.OK {
 		t.Fatalf("attach before: %+v", a)
 	}
 	r.w.SetCoverage(false)
@@ -347,14 +347,14 @@ func TestDeadZone(t *testing.T) {
 	if _, ok := r.w.Attached(); ok {
 		t.Fatal("still attached in a dead zone")
 	}
-	if a := r.w.Attach("460001234567890"); a.OK || a.Stat != StatSearching {
+	if a := r.w.Attach("460001234567890", nil); a.OK || a.Stat != StatSearching {
 		t.Fatalf("attach in a dead zone: %+v", a)
 	}
 	if n := len(r.log.Kind("detach")); n != 0 {
 		t.Fatalf("%d detach events: the network heard nothing", n)
 	}
 	r.w.SetCoverage(true)
-	if a := r.w.Attach("460001234567890"); !a.OK || a.PLMN != "46000" {
+	if a := r.w.Attach("460001234567890", nil); !a.OK || a.PLMN != "46000" {
 		t.Fatalf("attach after: %+v", a)
 	}
 }
@@ -366,7 +366,7 @@ func TestOutage(t *testing.T) {
 	r := newRig(t, testConfig())
 	r.w.SetArea("FR-Paris")
 	const roamer = "460001234567890"
-	if a := r.w.Attach(roamer); !a.OK || a.Network != "orange-fr" {
+	if a := r.w.Attach(roamer, nil); !a.OK || a.Network != "orange-fr" {
 		t.Fatalf("attach before: %+v", a)
 	}
 	if dropped, err := r.w.SetOutage("orange-fr", true); err != nil || !dropped {
@@ -378,7 +378,7 @@ func TestOutage(t *testing.T) {
 	if _, ok := r.w.Attached(); ok {
 		t.Fatal("still attached to a network that is down")
 	}
-	if a := r.w.Attach(roamer); a.OK || a.Stat != StatDenied || a.Network != "sfr" {
+	if a := r.w.Attach(roamer, nil); a.OK || a.Stat != StatDenied || a.Network != "sfr" {
 		t.Fatalf("attach with Orange down: %+v, want SFR's denial", a)
 	}
 	// A second outage overlapping the first; each ends on its own.
@@ -391,7 +391,7 @@ func TestOutage(t *testing.T) {
 	if _, err := r.w.SetOutage("orange-fr", false); err != nil {
 		t.Fatal(err)
 	}
-	if a := r.w.Attach(roamer); !a.OK || a.Network != "orange-fr" {
+	if a := r.w.Attach(roamer, nil); !a.OK || a.Network != "orange-fr" {
 		t.Fatalf("attach after Orange's outage: %+v", a)
 	}
 	// SFR's outage leaves the device on Orange alone.
@@ -478,10 +478,10 @@ func TestFaultSubscriber(t *testing.T) {
 	if err := w.SetArea("FR"); err != nil {
 		t.Fatal(err)
 	}
-	if a := w.Attach("460000000000019"); !a.OK || a.Registration != "roaming" {
+	if a := w.Attach("460000000000019", nil); !a.OK || a.Registration != "roaming" {
 		t.Errorf("roamer: %+v, want roaming", a)
 	}
-	if a := w.Attach("208100000000027"); a.OK || a.Cause != 15 {
+	if a := w.Attach("208100000000027", nil); a.OK || a.Cause != 15 {
 		t.Errorf("own subscriber: %+v, want reject #15", a)
 	}
 }
@@ -529,12 +529,69 @@ func TestRejectThatInvalidatesUSIM(t *testing.T) {
 		if err := r.w.SetArea("FR-Paris"); err != nil {
 			t.Fatal(err)
 		}
-		a := r.w.Attach("208101234567890")
+		a := r.w.Attach("208101234567890", nil)
 		if tc.stops && (a.OK || a.Cause != tc.cause || a.PLMN != "20810" || a.Stat != StatDenied) {
 			t.Errorf("#%d: %+v, want denied by 20810 with #%d, no other network tried", tc.cause, a, tc.cause)
 		}
 		if !tc.stops && (!a.OK || a.PLMN != "20801") {
 			t.Errorf("#%d: %+v, want roaming on 20801", tc.cause, a)
 		}
+	}
+}
+
+// TestAttachSkipsForbidden: automatic selection does not select a PLMN
+// of the USIM's forbidden list (TS 23.122 §3.1, §4.4.3.1.1) — with only
+// those in sight it tries none and camps on the strongest cell in limited
+// service (§3.5) —, never skips the HPLMN, and a manual selection
+// (AttachTo) may still try a forbidden PLMN.
+func TestAttachSkipsForbidden(t *testing.T) {
+	cfg := testConfig()
+	cfg.Cells = append(cfg.Cells,
+		Cell{Area: "FR-Lyon", Operator: "sfr", RSRP: -80},
+		Cell{Area: "FR-Lyon", Operator: "orange-fr", RSRP: -95})
+	const roamer, sfrSub = "460001234567890", "208101234567890"
+	for _, tc := range []struct {
+		name      string
+		imsi      string
+		forbidden []string
+		manual    string // AttachTo this PLMN instead of Attach
+		tried     []string
+		reg       string // Registration
+		plmn      string
+	}{
+		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, "", []string{"20810", "20801"}, "roaming", "20801"},
+		{"SFR forbidden: Orange at once", roamer, []string{"20810"}, "", []string{"20801"}, "roaming", "20801"},
+		{"another country's network forbidden: as none", roamer, []string{"26202"}, "", []string{"20810", "20801"}, "roaming", "20801"},
+		{"every visible network forbidden: none tried, camped on the strongest", roamer, []string{"20801", "20810"}, "", nil, "limited", "20810"},
+		{"the HPLMN is never skipped", sfrSub, []string{"20810"}, "", []string{"20810"}, "home", "20810"},
+		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, "20810", []string{"20810"}, "denied", "20810"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, cfg)
+			if err := r.w.SetArea("FR-Lyon"); err != nil {
+				t.Fatal(err)
+			}
+			var a Attachment
+			if tc.manual != "" {
+				a = r.w.AttachTo(tc.imsi, tc.manual)
+			} else {
+				a = r.w.Attach(tc.imsi, tc.forbidden)
+			}
+			var tried []string
+			for _, e := range r.log.Events() {
+				if e.Kind == KindAttachAttempt {
+					tried = append(tried, e.Str("plmn"))
+				}
+			}
+			if !reflect.DeepEqual(tried, tc.tried) {
+				t.Errorf("tried %v, want %v", tried, tc.tried)
+			}
+			if a.Registration != tc.reg || a.PLMN != tc.plmn {
+				t.Errorf("attach: %s on %s, want %s on %s (%+v)", a.Registration, a.PLMN, tc.reg, tc.plmn, a)
+			}
+			if tc.reg == "limited" && (a.Stat != StatSearching || a.Cell.PLMN != tc.plmn || a.Cell.RSRP != -80) {
+				t.Errorf("limited service: %+v, want searching, camped on %s's -80 dBm cell", a, tc.plmn)
+			}
+		})
 	}
 }

@@ -326,13 +326,14 @@ func (k locKey) String() string {
 
 // locOf is the location status a modem registration event gives the
 // card: normal service when registered (home or roaming), limited when
-// denied on a cell, else none.
+// denied on a cell or searching camped on one (every network in sight
+// forbidden, TS 23.122 §3.5), else none.
 func locOf(e eventlog.Event) locKey {
 	k := locKey{service: stk.LocNone}
 	switch st := intField(e, "stat"); {
 	case (st == 1 || st == 5) && e.Get("tac") != nil:
 		k.service = stk.LocNormal
-	case st == 3 && e.Get("tac") != nil:
+	case (st == 3 || st == 2) && e.Get("tac") != nil:
 		k.service = stk.LocLimited
 	default:
 		return k
