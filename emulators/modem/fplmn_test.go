@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 )
 
 func TestForbiddenList(t *testing.T) {
@@ -147,6 +149,43 @@ func TestAutomaticSelectionSkipsForbidden(t *testing.T) {
 				if e.Kind == KindCardError {
 					t.Errorf("card error: %v", e.Fields)
 				}
+			}
+		})
+	}
+}
+
+// TestLimitedServiceCamped: with only forbidden networks in sight the
+// world tries none and leaves the modem searching, camped on the
+// strongest cell in limited service (TS 23.122 §3.5): +CEREG shows 2 with
+// that cell, the signal is measured, and the toolkit reports limited
+// service there; searching on no cell is still no service.
+func TestLimitedServiceCamped(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reg   Registration
+		cereg string
+		csq   string
+		svc   stkterm.Service
+	}{
+		{"camped on a forbidden network's cell", Registration{Stat: 2, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -90},
+			`+CEREG: 2,2,"0101","00000202",7`, "+CSQ: 25,99", stkterm.LimitedService},
+		{"searching on no cell", Registration{Stat: 2}, "+CEREG: 2,2", "+CSQ: 99,99", stkterm.NoService},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.net.reg = tc.reg
+			r.cmd(t, "AT+CEREG=2")
+			r.cmd(t, "AT+COPS=0")
+			if got := strings.Join(r.cmd(t, "AT+CEREG?"), "|"); got != tc.cereg {
+				t.Errorf("AT+CEREG? %q, want %q", got, tc.cereg)
+			}
+			if got := strings.Join(r.cmd(t, "AT+CSQ"), "|"); got != tc.csq {
+				t.Errorf("AT+CSQ %q, want %q", got, tc.csq)
+			}
+			var loc stkterm.Location
+			r.loop.Do(func() { loc = r.m.Location() })
+			if loc.Service != tc.svc || (tc.svc == stkterm.LimitedService && loc.Serving.CellID != tc.reg.CellID) {
+				t.Errorf("toolkit location %+v, want %v", loc, tc.svc)
 			}
 		})
 	}

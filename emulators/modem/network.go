@@ -85,7 +85,10 @@ func (m *Modem) regFields(r Registration, name string, n int, read bool) string 
 		fmt.Fprintf(&b, "%d,", n)
 	}
 	fmt.Fprintf(&b, "%d", r.Stat)
-	if n >= 2 && r.PLMN != "" && (r.Registered() || r.Stat == 3) {
+	// Camped in limited service, searching with only forbidden networks
+	// in sight, the cell shows as well, as an nRF91 shows it after a #11
+	// ("+CEREG: 2,"09C5","020C7B16",7,0,11").
+	if n >= 2 && r.PLMN != "" && (r.Registered() || r.Stat == 3 || r.camped()) {
 		format := ",\"%04x\",\"%08x\""
 		if m.o.Personality.LocationHex == personality.HexUpper {
 			format = ",\"%04X\",\"%08X\""
