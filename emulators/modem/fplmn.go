@@ -26,20 +26,35 @@ const causePLMNNotAllowed = 11
 // entry leaves it in the modem's memory alone, until the card is read
 // again. Call it from inside loop work, after the registration changed.
 func (m *Modem) storeForbidden(r Registration) {
-	plmn, ok := m.cardPLMN(r)
-	if !ok {
+	if !m.st.cardOn {
 		return
 	}
-	var edit func([]byte) []byte
-	switch {
-	case m.forbids(r) && !m.st.forbidden[r.PLMN]:
-		m.st.forbidden[r.PLMN] = true
-		edit = func(list []byte) []byte { return forbid(list, plmn) }
-	case r.Registered() && m.st.forbidden[r.PLMN]:
+	var add, drop [][3]byte
+	refused := r.Refused
+	if r.Stat == 3 {
+		refused = append(slices.Clone(refused), Reject{PLMN: r.PLMN, Cause: r.Cause})
+	}
+	for _, x := range refused {
+		if p, err := bcd.PLMN(x.PLMN); err == nil && m.forbids(x) && !m.st.forbidden[x.PLMN] {
+			m.st.forbidden[x.PLMN] = true
+			add = append(add, p)
+		}
+	}
+	if p, err := bcd.PLMN(r.PLMN); err == nil && r.Registered() && m.st.forbidden[r.PLMN] {
 		delete(m.st.forbidden, r.PLMN)
-		edit = func(list []byte) []byte { return allow(list, plmn) }
-	default:
+		drop = append(drop, p)
+	}
+	if len(add) == 0 && len(drop) == 0 {
 		return
+	}
+	edit := func(list []byte) []byte {
+		for _, p := range add {
+			list = forbid(list, p)
+		}
+		for _, p := range drop {
+			list = allow(list, p)
+		}
+		return list
 	}
 	if list, err := m.editFPLMN(edit); err == nil {
 		m.st.forbidden = forbiddenSet(list) // a full list lost its oldest
@@ -80,13 +95,12 @@ func (m *Modem) forbiddenPLMNs() []string {
 // is the length of the MNC in the IMSI.
 var efAD = []uint16{0x3F00, 0x7FFF, 0x6FAD}
 
-// forbids reports a registration that makes its network forbidden: a
-// reject with cause #11 (TS 24.301 §5.5.1.2.5) from a network other than
+// forbids reports a reject that makes its network forbidden: cause #11 (TS 24.301 §5.5.1.2.5) from a network other than
 // the subscriber's HPLMN, which is never stored on the forbidden list
 // (TS 23.122 §3.1). Other causes forbid a tracking area, or nothing
 // (#17 network failure), never the PLMN.
-func (m *Modem) forbids(r Registration) bool {
-	return r.Stat == 3 && r.Cause == causePLMNNotAllowed && r.PLMN != "" && !isHPLMN(m.st.imsi, r.PLMN, m.mncLength())
+func (m *Modem) forbids(x Reject) bool {
+	return x.Cause == causePLMNNotAllowed && x.PLMN != "" && !isHPLMN(m.st.imsi, x.PLMN, m.mncLength())
 }
 
 // mncLength is the MNC length EF AD gives for the card's IMSI (2 or 3),

@@ -86,6 +86,16 @@ type Registration struct {
 	// Interrupted reports an attach the power was cut in: the modem does
 	// nothing more with it (its power goes next).
 	Interrupted bool
+	// Refused are the networks that refused the attach in this
+	// selection, in order (the last one too when denied): each #11 among
+	// them forbids its PLMN, not only the outcome's.
+	Refused []Reject
+}
+
+// Reject is an ATTACH REJECT of a selection: the PLMN and its EMM cause.
+type Reject struct {
+	PLMN  string
+	Cause int
 }
 
 // Registered reports home or roaming registration.

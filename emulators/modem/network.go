@@ -30,6 +30,9 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 	if old.Registered() != r.Registered() {
 		m.st.pdp.attached(r.Registered())
 	}
+	// Each reject of the selection counts, even one whose outcome leaves
+	// the registration as it was (refused by SFR, roaming on Orange again).
+	m.storeForbidden(r)
 	if old.Stat == r.Stat && old.PLMN == r.PLMN && old.TAC == r.TAC && old.CellID == r.CellID && old.AcT == r.AcT {
 		return
 	}
@@ -39,7 +42,6 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 		m.st.quietFrom = old
 	}
 	m.storeLocation(old, r)
-	m.storeForbidden(r)
 	f := eventlog.F{"stat": r.Stat, "plmn": r.PLMN}
 	// The cell, where the modem is camped on one (as +CEREG shows it under
 	// n=2): a change of cell alone is a registration change too (27.007

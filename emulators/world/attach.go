@@ -40,6 +40,17 @@ type Attachment struct {
 	// Interrupted reports an attach the device lost its power in
 	// (SetInterrupt): its outcome is no longer the device's to act on.
 	Interrupted bool
+	// Refused are the networks that refused the subscriber in this
+	// selection, in order, the last one too when denied: a UE acts on
+	// each reject as it comes (TS 24.301 §5.5.1.2.5: a #11 forbids its
+	// PLMN), not only on the selection's outcome.
+	Refused []Refusal
+}
+
+// Refusal is a network's ATTACH REJECT: its PLMN and EMM cause.
+type Refusal struct {
+	PLMN  string
+	Cause int
 }
 
 // Attach registers the subscriber imsi in the current area, in automatic
@@ -99,6 +110,7 @@ func (w *World) attach(imsi, only string, forbidden []string) Attachment {
 	res := Attachment{Stat: StatSearching, Registration: "none", Operator: sub}
 	tried := map[string]bool{}
 	answered := false
+	var refused []Refusal
 	for _, c := range order {
 		if tried[c.PLMN] {
 			continue
@@ -115,6 +127,9 @@ func (w *World) attach(imsi, only string, forbidden []string) Attachment {
 		if r.Registration == "none" {
 			continue // its cells stayed silent: a denial seen before stands
 		}
+		if r.Stat == StatDenied {
+			refused = append(refused, Refusal{PLMN: r.PLMN, Cause: r.Cause})
+		}
 		res, answered = r, true
 		if res.OK || res.Timeout || emm.InvalidatesUSIM(res.Cause) {
 			break
@@ -123,6 +138,7 @@ func (w *World) attach(imsi, only string, forbidden []string) Attachment {
 	if !answered {
 		w.log.Emit(eventlog.World, KindNoService, eventlog.F{"operator": sub, "area": w.Area()})
 	}
+	res.Refused = refused
 	w.mu.Lock()
 	if res.OK {
 		a := res

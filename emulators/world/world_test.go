@@ -225,13 +225,15 @@ attach_result{"cause":11,"ok":false,"operator":"","plmn":"46000","registration":
 				}
 			}
 			got := r.w.Attach(tt.imsi, nil)
+			att := got
+			got.Refused = nil // TestAttachSkipsForbidden checks them
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Attach =\n%+v\nwant\n%+v", got, tt.want)
 			}
 			if tr := trace(r.log); tr != tt.trace {
 				t.Errorf("events:\n%s\nwant:\n%s", tr, tt.trace)
 			}
-			if cur, ok := r.w.Attached(); ok != got.OK || (ok && cur != got) {
+			if cur, ok := r.w.Attached(); ok != got.OK || (ok && !reflect.DeepEqual(cur, att)) {
 				t.Errorf("Attached() = %+v, %v", cur, ok)
 			}
 		})
@@ -558,13 +560,14 @@ func TestAttachSkipsForbidden(t *testing.T) {
 		tried     []string
 		reg       string // Registration
 		plmn      string
+		refused   []Refusal
 	}{
-		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, "", []string{"20810", "20801"}, "roaming", "20801"},
-		{"SFR forbidden: Orange at once", roamer, []string{"20810"}, "", []string{"20801"}, "roaming", "20801"},
-		{"another country's network forbidden: as none", roamer, []string{"26202"}, "", []string{"20810", "20801"}, "roaming", "20801"},
-		{"every visible network forbidden: none tried, camped on the strongest", roamer, []string{"20801", "20810"}, "", nil, "limited", "20810"},
-		{"the HPLMN is never skipped", sfrSub, []string{"20810"}, "", []string{"20810"}, "home", "20810"},
-		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, "20810", []string{"20810"}, "denied", "20810"},
+		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, "", []string{"20810", "20801"}, "roaming", "20801", []Refusal{{"20810", 11}}},
+		{"SFR forbidden: Orange at once", roamer, []string{"20810"}, "", []string{"20801"}, "roaming", "20801", nil},
+		{"another country's network forbidden: as none", roamer, []string{"26202"}, "", []string{"20810", "20801"}, "roaming", "20801", []Refusal{{"20810", 11}}},
+		{"every visible network forbidden: none tried, camped on the strongest", roamer, []string{"20801", "20810"}, "", nil, "limited", "20810", nil},
+		{"the HPLMN is never skipped", sfrSub, []string{"20810"}, "", []string{"20810"}, "home", "20810", nil},
+		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, "20810", []string{"20810"}, "denied", "20810", []Refusal{{"20810", 11}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, cfg)
@@ -588,6 +591,9 @@ func TestAttachSkipsForbidden(t *testing.T) {
 			}
 			if a.Registration != tc.reg || a.PLMN != tc.plmn {
 				t.Errorf("attach: %s on %s, want %s on %s (%+v)", a.Registration, a.PLMN, tc.reg, tc.plmn, a)
+			}
+			if !reflect.DeepEqual(a.Refused, tc.refused) {
+				t.Errorf("refused %v, want %v", a.Refused, tc.refused)
 			}
 			if tc.reg == "limited" && (a.Stat != StatSearching || a.Cell.PLMN != tc.plmn || a.Cell.RSRP != -80) {
 				t.Errorf("limited service: %+v, want searching, camped on %s's -80 dBm cell", a, tc.plmn)
