@@ -328,7 +328,9 @@ func checkFallback(s *scenario.Scenario, o Outcome) []string {
 		switch {
 		case is(e, eventlog.World, world.KindAttachResult):
 			lastAttach[e.Str("operator")] = boolField(e, "ok")
-		case is(e, eventlog.World, world.KindDetach):
+		case is(e, eventlog.World, world.KindDetach), is(e, eventlog.World, world.KindLimitedService):
+			// A selection that found only forbidden networks tries none
+			// (no attach_result) and leaves the subscriber unattached.
 			lastAttach[e.Str("operator")] = false
 		case is(e, eventlog.EUICC, applet.KindProfileEnabled):
 			enabledOp = e.Str("operator")
@@ -640,7 +642,9 @@ func checkModeBounds(s *scenario.Scenario, o Outcome) []string {
 }
 
 // endsAttached reports whether the device has service at the end of the
-// run (its last attach worked). Only then must every owed notification have
+// run (its last attach worked, and no selection since found only forbidden
+// networks: that one tries none, so logs no attach_result, and leaves the
+// device in limited service). Only then must every owed notification have
 // gone out: a card without a bearer keeps them (and retries) until it has
 // one. Fault windows close an hour before the end (see Generator); a
 // replayed scenario's may not (checkDownloadNotifications excepts an
@@ -650,8 +654,8 @@ func endsAttached(events []eventlog.Event) bool {
 		switch e := events[i]; {
 		case is(e, eventlog.World, "attach_result"):
 			return boolField(e, "ok")
-		case is(e, eventlog.World, "detach"), is(e, eventlog.Modem, "power"):
-			return false // powered off or detached since the last attach
+		case is(e, eventlog.World, "detach"), is(e, eventlog.Modem, "power"), is(e, eventlog.World, world.KindLimitedService):
+			return false // powered off, detached or in limited service since the last attach
 		}
 	}
 	return false
