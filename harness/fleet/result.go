@@ -376,9 +376,10 @@ func hexShaped(v string) bool {
 }
 
 // wordParts are the parts of a name written in words (camelCase,
-// PascalCase, snake_case, ES9+'s "ES9"): what a run of letters in a
-// reason is, unless it is a token.
-var wordParts = regexp.MustCompile(`^(?:[A-Z]{0,4}[a-z]{2,}|[A-Z]{2,}|[0-9]+|[-_+])+$`)
+// PascalCase, snake_case, ES9+'s "ES9", an HTTP header's "X-" prefix as
+// in SGP.22's X-Admin-Protocol): what a run of letters in a reason is,
+// unless it is a token.
+var wordParts = regexp.MustCompile(`^(?:[A-Z]{0,4}[a-z]{2,}|[A-Z]{2,}|[A-Z]-|[0-9]+|[-_+])+$`)
 
 // tokenShaped says whether a run of base64 (or base64url) characters,
 // 16 or more, is a token (a challenge, a bearer or session token, a

@@ -242,6 +242,16 @@ func TestFailureGroupsIgnoreTimestamps(t *testing.T) {
 			"ES9+ AuthenticateClient: getBoundProfilePackage refused at /gsma/rsp2/es9plus/getBoundProfilePackage": 1,
 			"internationalization CONFIGURATIONERROR HTTPServerUnavailable":                                        1,
 		}},
+		// Outside tester t228: an SM-DP+ whose answers lacked the
+		// X-Admin-Protocol header (SGP.22 §6.5.1) was reported as
+		// "answer: <token> missing": a header's name is words.
+		{"header names", []string{
+			"handleNotification: answer: X-Admin-Protocol missing, want gsma/rsp/v2.x.y",
+			`download: initiateAuthentication: answer: X-Admin-Protocol "gsma/rsp/v9.9.9", want gsma/rsp/v2.x.y`,
+		}, map[string]int{
+			"handleNotification: answer: X-Admin-Protocol missing, want gsma/rsp/v2.x.y":                         1,
+			`download: initiateAuthentication: answer: X-Admin-Protocol "gsma/rsp/v9.9.9", want gsma/rsp/v2.x.y`: 1,
+		}},
 		// The ES9+ status codes tell failures apart (SGP.22 §5.2.6).
 		{"subject and reason codes", []string{"handleNotification seqNumber 1: 8.1 3.9", "handleNotification seqNumber 2: 8.2 1.2"},
 			map[string]int{"handleNotification seqNumber <n>: 8.1 3.9": 1, "handleNotification seqNumber <n>: 8.2 1.2": 1}},
