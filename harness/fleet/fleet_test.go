@@ -815,6 +815,17 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
 	}
+	// An ES9+ function status Failed (SGP.22 §6.5.1.4), as an SM-DP+
+	// answers the probe's empty initiateAuthentication, with the headers
+	// of the answer given: the cards check those (es9.CheckAnswer).
+	es9Failed := func(header map[string]string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			for k, v := range header {
+				w.Header().Set(k, v)
+			}
+			fmt.Fprint(w, `{"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.1","reasonCode":"2.1"}}}}`)
+		}
+	}
 	gzipped := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Encoding", "gzip")
@@ -893,6 +904,15 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		{"SM-DP+: a certificate not from the test CI", platform, map[string]string{"sfr": serve(jsonError, rogue.SMDP["sfr"].TLS).URL}, []string{"--smdp sfr=", "not from the test CI"}},
 		{"SM-DP+: another operator's certificate", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["orange-fr"].TLS).URL}, []string{"not for smdp.sfr.test"}},
 		{"SM-DP+: an answer that is not ES9+", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["sfr"].TLS).URL}, []string{"not an ES9+ function status"}},
+		// Outside tester t228: an SM-DP+ that names no X-Admin-Protocol,
+		// or does not declare its JSON, passed the probe and then failed
+		// every download device one by one.
+		{"SM-DP+: no X-Admin-Protocol", platform, map[string]string{"sfr": serve(es9Failed(map[string]string{"Content-Type": "application/json"}), pki.SMDP["sfr"].TLS).URL},
+			[]string{"--smdp sfr=", "X-Admin-Protocol missing, want gsma/rsp/v2.x.y", "the cards refuse"}},
+		{"SM-DP+: another release's X-Admin-Protocol", platform, map[string]string{"sfr": serve(es9Failed(map[string]string{"Content-Type": "application/json", "X-Admin-Protocol": "gsma/rsp/v3.0.0"}), pki.SMDP["sfr"].TLS).URL},
+			[]string{"--smdp sfr=", `X-Admin-Protocol "gsma/rsp/v3.0.0", want gsma/rsp/v2.x.y`}},
+		{"SM-DP+: JSON not declared", platform, map[string]string{"sfr": serve(es9Failed(map[string]string{"Content-Type": "text/html", "X-Admin-Protocol": "gsma/rsp/v2.2.0"}), pki.SMDP["sfr"].TLS).URL},
+			[]string{"--smdp sfr=", `Content-Type "text/html", want application/json`}},
 		{"SM-DP+: both dead, both named", "http://" + closed(), map[string]string{"sfr": "https://" + closed(), "orange-fr": serve(garbage, pki.SMDP["orange-fr"].TLS).URL},
 			[]string{"--platform http://", "--smdp sfr=", "--smdp orange-fr=", "not JSON"}},
 	} {

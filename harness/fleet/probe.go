@@ -91,7 +91,8 @@ func probeSMDP(ctx context.Context, addr netip.AddrPort, host string, ci *x509.C
 	}
 	req.Header.Set("Content-Type", es9.ContentType)
 	req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
-	p := probe{ctx: ctx, addr: addr, tls: host, ci: ci, seed: seed, end: end, req: req, maxBody: es9.MaxBody, want: func(status int, body []byte) error {
+	var header http.Header
+	p := probe{ctx: ctx, addr: addr, tls: host, ci: ci, seed: seed, end: end, req: req, maxBody: es9.MaxBody, header: func(h http.Header) { header = h }, want: func(status int, body []byte) error {
 		if !json.Valid(body) {
 			return fmt.Errorf("ES9+ %s answered %d with %s, not JSON", es9.FnInitiateAuthentication, status, quoteBody(body))
 		}
@@ -99,6 +100,12 @@ func probeSMDP(ctx context.Context, addr netip.AddrPort, host string, ci *x509.C
 		// a failure, the subject and reason codes (SGP.22 §6.5.1.4).
 		if err := es9.Decode(body, &es9.HeaderOnly{}); err != nil {
 			return fmt.Errorf("ES9+ %s answered %d with %s: not an ES9+ function status: %w", es9.FnInitiateAuthentication, status, quoteBody(body), err)
+		}
+		// And its headers, as the cards check them: an answer naming no
+		// v2 X-Admin-Protocol, or not declared JSON, fails every download
+		// (outside tester t228: it passed here, then failed each device).
+		if err := es9.CheckAnswer(status, header); err != nil {
+			return fmt.Errorf("ES9+ %s answered %d: %w: the cards refuse every such answer", es9.FnInitiateAuthentication, status, err)
 		}
 		return nil
 	}}
