@@ -176,7 +176,10 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 			// (one stopped in the middle left none, and is missing).
 			subs, _ := os.ReadDir(d)
 			for _, sub := range subs {
-				if found, err := ReadSpecFile(filepath.Join(d, sub.Name())); sub.IsDir() && err == nil {
+				if !sub.IsDir() {
+					continue
+				}
+				if found, err := ReadSpecFile(filepath.Join(d, sub.Name())); err == nil {
 					out = append(out, found)
 				}
 			}
