@@ -147,32 +147,14 @@ func droppedNULs(text []byte) invisibles {
 		return v
 	}
 	for n, l := range bytes.Split(text, []byte{'\n'}) {
-		l = bytes.TrimSuffix(l, []byte{'\r'})
-		s, err := textLine(l, false)
-		if err != nil {
+		_, dropped, err := textLineNULs(bytes.TrimSuffix(l, []byte{'\r'}), false)
+		if err != nil || len(dropped) == 0 {
 			continue // the read refused it, or another format reads it
 		}
-		kept := strings.Count(s, "\x00")
-		if kept == bytes.Count(l, []byte{0}) {
-			continue
+		if v.n == 0 {
+			v.line, v.col = n+1, dropped[0]+1
 		}
-		v.n += bytes.Count(l, []byte{0}) - kept
-		if v.line != 0 {
-			continue
-		}
-		// The first dropped: the first NUL whose loss leaves as many
-		// kept when it is another byte.
-		for i, c := range l {
-			if c != 0 {
-				continue
-			}
-			o := bytes.Clone(l)
-			o[i] = 'x'
-			if s2, err := textLine(o, false); err == nil && strings.Count(s2, "\x00") == kept {
-				v.line, v.col = n+1, i+1
-				break
-			}
-		}
+		v.n += len(dropped)
 	}
 	return v
 }
@@ -577,6 +559,14 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 // text, whichever kind it is; last says the line ends the file without
 // a line end, where a character cut short is a log cut short.
 func textLine(l []byte, last bool) (string, error) {
+	s, _, err := textLineNULs(l, last)
+	return s, err
+}
+
+// textLineNULs is textLine, also returning the offsets of the NULs it
+// dropped as padding (droppedNULs).
+func textLineNULs(l []byte, last bool) (string, []int, error) {
+	var dropped []int
 	b := make([]byte, 0, len(l))
 	quoteEnd := -1 // the '"' that closes the quoted string i is in; -1: none
 	for i := 0; i < len(l); i++ {
@@ -608,9 +598,9 @@ func textLine(l []byte, last bool) (string, error) {
 				if last && !utf8.FullRune(l[i:]) && c >= 0xc2 && c <= 0xf4 {
 					// A UTF-8 character's first bytes, the file's last:
 					// cut there, not another encoding.
-					return "", fmt.Errorf("the file ends in the middle of a UTF-8 character (byte 0x%02x at column %d starts one, and nothing follows): the log was cut there, probably; copy it again whole, or cut it before this line", c, i+1)
+					return "", nil, fmt.Errorf("the file ends in the middle of a UTF-8 character (byte 0x%02x at column %d starts one, and nothing follows): the log was cut there, probably; copy it again whole, or cut it before this line", c, i+1)
 				}
-				return "", notUTF8(l, i)
+				return "", nil, notUTF8(l, i)
 			}
 			b = append(b, l[i:i+size]...)
 			i += size - 1
@@ -623,20 +613,21 @@ func textLine(l []byte, last bool) (string, error) {
 				i = j
 				continue
 			}
-			return "", fmt.Errorf("binary data (escape sequence at column %d): not a text log", i+1)
+			return "", nil, fmt.Errorf("binary data (escape sequence at column %d): not a text log", i+1)
 		case c == '\t' || c == '\r':
 			b = append(b, c)
 		case c == 0:
 			// NUL is padding a terminal shows as nothing: a serial line's
 			// glitch as a module powers up (outside tester sw93: two
 			// stray NULs refused a whole log as binary).
+			dropped = append(dropped, i)
 		case c < 0x20 || c == 0x7f:
-			return "", fmt.Errorf("binary data (byte 0x%02x at column %d): not a text log", c, i+1)
+			return "", nil, fmt.Errorf("binary data (byte 0x%02x at column %d): not a text log", c, i+1)
 		default:
 			b = append(b, c)
 		}
 	}
-	return string(b), nil
+	return string(b), dropped, nil
 }
 
 // edit applies the modem's command-line editing (at.Edit: BS, S5 as
