@@ -151,7 +151,11 @@ const incompleteFile = "INCOMPLETE"
 // ReadSpecDirs lists the spec directories under dir (out/specs): each
 // one's SpecFile, or, for a directory without one, an error entry that
 // says the spec did not finish and why when its INCOMPLETE marker does;
-// unfinished counts those.
+// unfinished counts those. A directory that holds runs of specs below it
+// (specs/field/<fixture>, isContainer) is read the same way one level
+// down: a field replay stopped in the middle is as unfinished as any
+// spec, and a record that does not decode is an error, not a run left
+// out of the index.
 func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 	des, err := os.ReadDir(dir)
 	if err != nil {
@@ -162,52 +166,87 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 			continue
 		}
 		d := filepath.Join(dir, de.Name())
-		found, err := ReadSpecFile(d)
-		if err == nil {
-			out = append(out, found)
-			continue
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, 0, err
-		}
-		if isContainer(d) {
-			// specs/field: no spec's own, but the field replays' runs,
-			// each a spec's that wrote its record there when it ended
-			// (one stopped in the middle left none, and is missing).
-			subs, _ := os.ReadDir(d)
+		if _, err := os.Stat(filepath.Join(d, SpecFile)); errors.Is(err, os.ErrNotExist) && isContainer(d) {
+			subs, err := os.ReadDir(d)
+			if err != nil {
+				return nil, 0, err
+			}
 			for _, sub := range subs {
-				if !sub.IsDir() {
+				sd := filepath.Join(d, sub.Name())
+				if !sub.IsDir() || !holdsRun(sd) {
 					continue
 				}
-				if found, err := ReadSpecFile(filepath.Join(d, sub.Name())); err == nil {
-					out = append(out, found)
+				e, err := readSpecDir(sd, de.Name()+"/"+sub.Name())
+				if err != nil {
+					return nil, 0, err
+				}
+				out = append(out, e)
+				if e.Unfinished {
+					unfinished++
 				}
 			}
 			continue
 		}
-		unfinished++
-		e := Entry{Kind: "spec", Name: de.Name(), Verdict: "error", Dir: d, Unfinished: true,
-			Message: "did not finish: the suite stopped during this spec"}
-		if why, err := os.ReadFile(filepath.Join(d, incompleteFile)); err == nil {
-			e.Message += " (" + firstLine(string(why)) + ")"
-		}
-		page := filepath.Join(d, timeline.FileName)
-		if _, err := os.Stat(page); err == nil {
-			e.Timeline = page
+		e, err := readSpecDir(d, de.Name())
+		if err != nil {
+			return nil, 0, err
 		}
 		out = append(out, e)
+		if e.Unfinished {
+			unfinished++
+		}
 	}
 	return out, unfinished, nil
 }
 
+// holdsRun reports a directory a spec's run wrote: its event log or its
+// record.
+func holdsRun(d string) bool {
+	for _, f := range []string{eventsFile, SpecFile} {
+		if _, err := os.Stat(filepath.Join(d, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// readSpecDir is the entry of the spec whose artifacts are d: its
+// SpecFile, or, when it wrote none, an unfinished error entry named name
+// that says why when its INCOMPLETE marker does.
+func readSpecDir(d, name string) (Entry, error) {
+	found, err := ReadSpecFile(d)
+	if err == nil {
+		return found, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return Entry{}, err
+	}
+	e := Entry{Kind: "spec", Name: name, Verdict: "error", Dir: d, Unfinished: true,
+		Message: "did not finish: the suite stopped during this spec"}
+	if why, err := os.ReadFile(filepath.Join(d, incompleteFile)); err == nil {
+		e.Message += " (" + firstLine(string(why)) + ")"
+	}
+	page := filepath.Join(d, timeline.FileName)
+	if _, err := os.Stat(page); err == nil {
+		e.Timeline = page
+	}
+	return e, nil
+}
+
 // isContainer reports a directory that holds no run of its own (no
-// events.jsonl) but runs below it: where specs keep a directory per run
-// they make (specs/field/<fixture>), not a spec's own artifacts.
+// events.jsonl) but runs directly below it: where specs keep a directory
+// per run they make (specs/field/<fixture>), not a spec's own artifacts.
 func isContainer(dir string) bool {
 	if _, err := os.Stat(filepath.Join(dir, eventsFile)); err == nil {
 		return false
 	}
-	return len(RunDirsBelow(dir, 1)) > 0
+	subs, _ := os.ReadDir(dir)
+	for _, sub := range subs {
+		if sub.IsDir() && holdsRun(filepath.Join(dir, sub.Name())) {
+			return true
+		}
+	}
+	return false
 }
 
 // RunDirsBelow lists, in name order, up to max directories one or two

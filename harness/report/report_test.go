@@ -767,8 +767,9 @@ func TestSuiteJUnit(t *testing.T) {
 // A directory under specs/ that holds no run of its own (no spec.json,
 // no events.jsonl) but runs below it — the field replays' specs/field/,
 // one directory per fixture — is no spec: a killed suite's index does
-// not list it as the spec it stopped in, while the one it did stop in
-// is still found, and so are the replays whose specs wrote their record.
+// not list it as the spec it stopped in; the runs below it are read as
+// specs are, each replay that wrote its record listed with it and one
+// stopped in the middle (events, no record) listed as unfinished.
 func TestReadSpecDirsSkipsContainersOfRuns(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -778,13 +779,16 @@ func TestReadSpecDirsSkipsContainersOfRuns(t *testing.T) {
 		{"field replays beside a killed spec",
 			[]string{"field/a7600-no-ccho/events.jsonl", "field/a7600-no-ccho/at.log", "field/reattach/events.jsonl",
 				"roaming-falls-back/events.jsonl", "roaming-falls-back/INCOMPLETE"},
-			[]string{"!roaming-falls-back"}},
-		{"field replays only", []string{"field/a/events.jsonl", "field/b/events.jsonl"}, nil},
+			[]string{"!field/a7600-no-ccho", "!field/reattach", "!roaming-falls-back"}},
+		{"field replays only", []string{"field/a/events.jsonl", "field/b/events.jsonl"}, []string{"!field/a", "!field/b"}},
 		// A replay's spec that ended wrote its record: listed; one
-		// stopped in the middle wrote none.
-		{"field replays, one recorded", []string{"field/a/events.jsonl", "field/a/spec.json", "field/b/events.jsonl"}, []string{"field/a"}},
+		// stopped in the middle wrote none: unfinished.
+		{"field replays, one recorded", []string{"field/a/events.jsonl", "field/a/spec.json", "field/b/events.jsonl"}, []string{"field/a", "!field/b"}},
+		// A directory below with neither an event log nor a record is
+		// no run.
+		{"field replays and a stray directory", []string{"field/a/spec.json", "field/notes/x.txt"}, []string{"field/a"}},
 		// Killed before its event log was made: still the spec it was in.
-		{"a spec killed before its events", []string{"early/INCOMPLETE", "field/a/events.jsonl"}, []string{"!early"}},
+		{"a spec killed before its events", []string{"early/INCOMPLETE", "field/a/events.jsonl", "field/a/spec.json"}, []string{"!early", "field/a"}},
 		{"an empty directory", []string{"empty/"}, []string{"!empty"}},
 		// Its own events make it a run, whatever lies below it.
 		{"a spec with a directory of its own below", []string{"s/events.jsonl", "s/sub/events.jsonl"}, []string{"!s"}},
@@ -1282,5 +1286,25 @@ func TestRerootFindsAFieldReplay(t *testing.T) {
 		if e.Dir != tc.want || e.Timeline != filepath.Join(tc.want, "timeline.html") {
 			t.Errorf("%s: rerooted to %q, page %q; want %q", tc.was, e.Dir, e.Timeline, tc.want)
 		}
+	}
+}
+
+// A field replay's record that does not decode is an error naming the
+// file, as a spec's own is: not a run silently left out of the index.
+func TestReadSpecDirsBrokenReplayRecord(t *testing.T) {
+	specs := filepath.Join(t.TempDir(), "specs")
+	dir := filepath.Join(specs, "field", "a")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, SpecFile), []byte(`{"kind":"spec",`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	es, _, err := ReadSpecDirs(specs)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, SpecFile)) {
+		t.Errorf("entries %v, error %v: want an error naming %s", es, err, filepath.Join(dir, SpecFile))
 	}
 }
