@@ -78,10 +78,10 @@ func (w *World) Attach(imsi string, forbidden []string) Attachment {
 // the user may select a forbidden PLMN); none visible is no service.
 func (w *World) AttachTo(imsi, plmn string) Attachment { return w.attach(imsi, plmn, nil) }
 
-// Selectable is the order automatic selection tries cells in: visible
+// selectable is the order automatic selection tries cells in: visible
 // (strongest first), the home PLMN's strongest first, without the cells of
 // a forbidden PLMN other than home.
-func Selectable(visible []Cell, home string, forbidden []string) []Cell {
+func selectable(visible []Cell, home string, forbidden []string) []Cell {
 	order := slices.DeleteFunc(slices.Clone(visible), func(c Cell) bool {
 		return c.PLMN != home && slices.Contains(forbidden, c.PLMN)
 	})
@@ -103,7 +103,7 @@ func (w *World) attach(imsi, only string, forbidden []string) Attachment {
 		visible = slices.DeleteFunc(visible, func(c Cell) bool { return c.PLMN != only })
 	}
 	// Each PLMN is tried once, in this order.
-	order := Selectable(visible, home, forbidden)
+	order := selectable(visible, home, forbidden)
 	if len(order) == 0 && len(visible) > 0 {
 		return w.limited(sub, visible[0])
 	}
