@@ -107,6 +107,13 @@ func (r Registration) Registered() bool { return r.Stat == 1 || r.Stat == 5 }
 // §3.5, for emergency calls), so it measures that cell's signal.
 func (r Registration) camped() bool { return (r.Stat == 3 || r.Stat == 2) && r.CellID != 0 }
 
+// showsCell reports a registration whose cell +CEREG shows under n>=2 and
+// the registration event logs: registered, denied, or camped in limited
+// service.
+func (r Registration) showsCell() bool {
+	return r.PLMN != "" && (r.Registered() || r.Stat == 3 || r.camped())
+}
+
 // Options configure a Modem. Loop, Card and Network are required.
 type Options struct {
 	Loop    *clock.Loop

@@ -47,7 +47,7 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 	// n=2): a change of cell alone is a registration change too (27.007
 	// §10.1.22), which the log must show to be held against at.log's URCs
 	// and the card's location status events.
-	if r.PLMN != "" && (r.Registered() || r.Stat == 3 || r.camped()) {
+	if r.showsCell() {
 		f["tac"], f["cell"] = int(r.TAC), int(r.CellID)
 	}
 	if r.Cause != 0 {
@@ -90,7 +90,7 @@ func (m *Modem) regFields(r Registration, name string, n int, read bool) string 
 	// Camped in limited service, searching with only forbidden networks
 	// in sight, the cell shows as well, as an nRF91 shows it after a #11
 	// ("+CEREG: 2,"09C5","020C7B16",7,0,11").
-	if n >= 2 && r.PLMN != "" && (r.Registered() || r.Stat == 3 || r.camped()) {
+	if n >= 2 && r.showsCell() {
 		format := ",\"%04x\",\"%08x\""
 		if m.o.Personality.LocationHex == personality.HexUpper {
 			format = ",\"%04X\",\"%08X\""
