@@ -227,3 +227,44 @@ func TestPlatformAnswerStatus(t *testing.T) {
 		}
 	}
 }
+
+// The roaming judgement (claim 1): the device roams when the serving
+// network is not the enabled profile's home network, the whole PLMN —
+// MCC and MNC (3GPP TS 23.003 §2.2). A network of another country with
+// the same MNC digits is abroad; one of the same country under another
+// MNC is national roaming; a 3-digit MNC is compared whole. Only
+// roaming asks the platform for a list.
+func TestRoamingJudgedOnWholePLMN(t *testing.T) {
+	for _, tc := range []struct {
+		name, home, serving string
+		roaming             bool
+	}{
+		{"at home", "20801", "20801", false},
+		{"another country, same MNC digits", "20801", "26201", true},
+		{"another country, same MNC digits, 3-digit MNC", "310260", "311260", true},
+		{"national roaming, same MCC", "20815", "20801", true},
+		{"at home, 3-digit MNC", "310260", "310260", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := New(testCfg, State{})
+			var effs []Effect
+			for _, ev := range []Event{
+				Boot{Profiles: []Profile{{ICCID: "89330100000000000012", Operator: "op", HomePLMN: tc.home, Enabled: true, Original: true}}},
+				TimerExpired{ID: CheckTimer},
+				LocalInfo{Service: NormalService, PLMN: tc.serving, Cells: []Measurement{{PLMN: tc.serving, RSRP: -90}}},
+			} {
+				effs = append(effs, a.Step(ev)...)
+			}
+			var asked []string
+			for _, e := range effs {
+				if p, ok := e.(HTTPPost); ok && p.Path == PathPreferredList {
+					asked = append(asked, string(p.Body))
+				}
+			}
+			if got := len(asked) > 0; got != tc.roaming {
+				t.Errorf("home network %s, serving %s: asked the platform for a list %v, want %v (roaming is the whole PLMN differing); effects: %s",
+					tc.home, tc.serving, got, tc.roaming, render(effs))
+			}
+		})
+	}
+}
