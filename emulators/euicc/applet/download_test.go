@@ -537,6 +537,56 @@ func TestPendingNotificationRetry(t *testing.T) {
 	}
 }
 
+// A pending notification goes to its own notificationAddress (SGP.22
+// §3.5: the SM-DP+ the notification names), whatever SM-DP+s the card has
+// downloaded from since: a card that learnt SFR's SM-DP+ still owes
+// Orange's install result to Orange's.
+func TestPendingNotificationGoesToItsAddress(t *testing.T) {
+	pir, _ := es10.DecodeProfileInstallationResult(pirBytes(true))
+	one := es10.EncodeRetrieveNotificationsListResponse([]es10.PendingNotification{{Install: &pir}}, 0)
+	pending := []es10.NotificationMetadata{{Seq: 3, Event: es10.EventInstall, Address: pir.Data.Notification.Address, ICCID: dlMetadata.ICCID}}
+	for _, tc := range []struct {
+		name  string
+		known []SMDPOperator
+		to    string // the log's recipient: the operator when the card knows the address
+	}{
+		{"no SM-DP+ known", nil, "smdp.orange.test"},
+		{"another SM-DP+ known", []SMDPOperator{{Address: "smdp.sfr.test", Operator: "sfr"}}, "smdp.orange.test"},
+		{"its own and another known", []SMDPOperator{{Address: "smdp.orange.test", Operator: "orange-fr"}, {Address: "smdp.sfr.test", Operator: "sfr"}}, "orange-fr"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := New(testCfg, State{Profiles: testProfiles(), SMDPs: tc.known})
+			retry := func(resp []byte) func(*Applet) Event {
+				return func(a *Applet) Event {
+					for _, r := range a.st.InFlight {
+						if r.Owner == ownerRetry {
+							return ES10Result{ReqID: r.ID, Resp: resp, SW: 0x9000}
+						}
+					}
+					return nil
+				}
+			}
+			runDL(t, a, []dlStep{
+				{ev(Boot{Profiles: testProfiles()}), "StartTimer 1 5m0s; ES10 ListNotification; "},
+				{retry(es10.EncodeListNotificationResponse(pending)), ""},
+				{ev(LocationStatus{Service: NormalService, PLMN: "46000"}), "ES10 ListNotification; "},
+				{retry(es10.EncodeListNotificationResponse(pending)), "ES10 RetrieveNotificationsList; "},
+				{retry(one), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
+			})
+			var id int
+			for _, r := range a.st.InFlight {
+				if r.Owner == ownerRetry {
+					id = r.ID
+				}
+			}
+			want := "log notification_sent kind=install seq=3 to=" + tc.to + "; ES10 NotificationSent; "
+			if got := show(a.Step(HTTPResult{ReqID: id, Status: 204})); got != want {
+				t.Fatalf("the SM-DP+'s acknowledgement:\n got: %s\nwant: %s", got, want)
+			}
+		})
+	}
+}
+
 // The card's IPA tells the SM-DP+ what the device is (SGP.22 §5.7.13,
 // ctxParams1.deviceInfo: TAC, capabilities, IMEI), as an LPA would: the
 // AuthenticateServer it sends carries the configured DeviceInfo, which the
