@@ -240,6 +240,18 @@ var toInstalled = []dlStep{
 			`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; `},
 }
 
+// The install result goes to the SM-DP+ of its own session (SGP.22
+// §3.1.3.3: the SM-DP+ that sent the package), not to another the card
+// has downloaded from before (claim 2: the card notifies the operator).
+func TestInstallResultToTheSessionsSMDP(t *testing.T) {
+	a := toDownload(t)
+	a.st.SMDPs = []SMDPOperator{{Address: "smdp.sfr.test", Operator: "sfr"}} // an earlier download from SFR
+	bpp := testBPP(t)
+	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+	load(t, a, bpp)
+	runDL(t, a, toInstalled[:2])
+}
+
 func TestDownloadClaim2(t *testing.T) {
 	a := toDownload(t)
 	bpp := testBPP(t)
