@@ -135,6 +135,25 @@ func TestSlowAnswers(t *testing.T) {
 	if bad.Code != 400 || asked != 2 {
 		t.Errorf("refusal: status %d, delay asked %d times, want 2", bad.Code, asked)
 	}
+	// The log says what each client was sent: the dropped answer none
+	// (t236: it said 200, and a capture that rightly lacked the answer
+	// could not be told from one that lost it).
+	got := s.Received()
+	want := []struct {
+		status int
+		err    string
+	}{{200, ""}, {0, "no answer: the 200, held 45s (slow), was dropped: the connection closed first"}, {400, "eid: required"}}
+	if len(got) != len(want) {
+		t.Fatalf("log: %+v, want %d entries", got, len(want))
+	}
+	for i, w := range want {
+		if got[i].Status != w.status || !strings.HasPrefix(got[i].Error, w.err) {
+			t.Errorf("log entry %d: status %d, error %q; want %d, %q", i, got[i].Status, got[i].Error, w.status, w.err)
+		}
+	}
+	if reqs, _ := s.Requests(); reqs[1].Status != 0 {
+		t.Errorf("the request log's dropped answer: status %d, want 0", reqs[1].Status)
+	}
 }
 
 // Without Config.Wait a slow answer waits on the platform's clock.

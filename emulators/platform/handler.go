@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/bodyread"
@@ -102,37 +103,50 @@ func card[T any](decode func([]byte) (T, error), eid func(T) string, serve func(
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, known := routes[r.URL.Path]
-	var (
-		a    answer
-		body []byte
-		read bool // the whole body was read
-	)
 	if platformapi.IsLogRead(r.Method, r.URL.Path) {
-		a, body, read = s.decide(w, r, rt, known)
-	} else {
-		// Every other request is logged (refused ones, unknown routes,
-		// other methods on the log's route): numbered and stamped as it
-		// arrives, its entry completed once its answer is decided.
-		idx := s.arrive(r)
-		settled := false
-		defer func() {
-			if !settled {
-				// A handler that failed (a panic, which net/http
-				// recovers): no answer, and the entry holds back none
-				// after it.
-				s.settle(idx, answer{reason: "no answer: the platform failed serving it"}, nil, false)
-			}
-		}()
-		a, body, read = s.decide(w, r, rt, known)
-		s.settle(idx, a, body, read)
-		settled = true
+		a, _, _ := s.decide(w, r, rt, known)
+		if !s.respond(w, r, rt, known, a).sent() {
+			panic(http.ErrAbortHandler)
+		}
+		return
 	}
+	// Every other request is logged (refused ones, unknown routes, other
+	// methods on the log's route): numbered and stamped as it arrives,
+	// its entry completed once its answer was written — or dropped, with
+	// status 0: the log says what the client was sent, not what the
+	// platform meant to send (t236: a held 200 the client never got was
+	// logged 200, and a capture without it could not be told wrong).
+	idx := s.arrive(r)
+	settled := false
+	defer func() {
+		if !settled {
+			// A handler that failed (a panic, which net/http
+			// recovers): no answer, and the entry holds back none
+			// after it.
+			s.settle(idx, answer{reason: "no answer: the platform failed serving it"}, nil, false)
+		}
+	}()
+	a, body, read := s.decide(w, r, rt, known)
+	a = s.respond(w, r, rt, known, a)
+	s.settle(idx, a, body, read)
+	settled = true
+	if !a.sent() {
+		panic(http.ErrAbortHandler) // net/http drops the connection
+	}
+}
+
+// sent reports whether the answer went out: a status was written.
+func (a answer) sent() bool { return a.status != 0 && !a.cut }
+
+// respond sends what decide decided and returns the answer as sent: its
+// status 0, and why in its reason, when nothing was.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, rt route, known bool, a answer) answer {
 	if a.cut {
 		// Serve stopping (or the platform made unreachable) closed the
 		// connection mid-body: no status was sent, and no client is to
 		// blame (outside tester t86 F6: logged as a 400 and a reset).
 		s.log.Emit(eventlog.Platform, KindRequestCut, eventlog.F{"path": r.URL.Path, "reason": a.reason})
-		panic(http.ErrAbortHandler)
+		return a
 	}
 	if a.reason != "" {
 		s.log.Emit(eventlog.Platform, KindRequestRejected, eventlog.F{
@@ -144,17 +158,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if known && rt.card && a.status < 400 {
-		if !s.hold(r) {
-			// The client left, or the server closes, while the answer was
-			// held: nothing is sent (net/http drops the connection).
-			panic(http.ErrAbortHandler)
+		if d, ok := s.hold(r); !ok {
+			// The client left, or the server closed, while the answer
+			// was held: nothing is sent.
+			return answer{reason: fmt.Sprintf("no answer: the %d, held %s (%s), was dropped: the connection closed first", a.status, d, FaultSlow)}
 		}
 	}
 	if a.raw != nil {
 		s.writeRaw(w, a.status, a.raw)
-		return
+	} else {
+		s.writeJSON(w, a.status, a.body)
 	}
-	s.writeJSON(w, a.status, a.body)
+	return a
 }
 
 // decide answers a request: its route and method, then its body read
@@ -190,16 +205,17 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route, known 
 }
 
 // hold keeps a card request's answer for as long as Config.Slow says
-// (FaultSlow); false if the client went away or the server closed first.
-// While held, the client counts as served (Consumed): the request is
-// handled, its delay decided and logged, only its answer waits.
-func (s *Server) hold(r *http.Request) bool {
+// (FaultSlow), and returns how long that was; false if the client went
+// away or the server closed first. While held, the client counts as
+// served (Consumed): the request is handled, its delay decided and
+// logged, only its answer waits.
+func (s *Server) hold(r *http.Request) (time.Duration, bool) {
 	if s.slow == nil {
-		return true
+		return 0, true
 	}
 	d := s.slow()
 	if d <= 0 {
-		return true
+		return 0, true
 	}
 	s.mu.Lock()
 	s.parked[r.RemoteAddr]++
@@ -212,16 +228,16 @@ func (s *Server) hold(r *http.Request) bool {
 		s.mu.Unlock()
 	}()
 	if s.wait != nil {
-		return s.wait(d, r.RemoteAddr, r.Context().Done())
+		return d, s.wait(d, r.RemoteAddr, r.Context().Done())
 	}
 	done := make(chan struct{})
 	t := s.clk.AfterFunc(d, func() { close(done) })
 	select {
 	case <-done:
-		return true
+		return d, true
 	case <-r.Context().Done():
 		t.Stop()
-		return false
+		return d, false
 	}
 }
 

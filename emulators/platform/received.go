@@ -25,7 +25,8 @@ const (
 // called —, numbered and stamped now by the platform's clock, and returns
 // its index: the log's order and t are those of arrival, not of the
 // answers (outside tester t71, F2: a body sent slowly was logged after a
-// later request, 30 s late). Its entry is pending until settle.
+// later request, 30 s late). Its entry is pending until settle, once its
+// answer was written or dropped.
 func (s *Server) arrive(r *http.Request) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -35,7 +36,8 @@ func (s *Server) arrive(r *http.Request) int {
 	return i
 }
 
-// settle completes entry i with its answer; read says the whole body was
+// settle completes entry i with its answer as sent (status 0 for none);
+// read says the whole body was
 // read (else the body is partial or absent and gets no hash). An entry
 // dropped meanwhile (MaxReceived arrived after it) is only no longer
 // pending.
@@ -52,8 +54,9 @@ func (s *Server) settle(i int, a answer, body []byte, read bool) {
 	}
 }
 
-// settledFrom is the index of the first entry from i on whose answer is
-// not decided yet (the log's total when none is): what the log shows
+// settledFrom is the index of the first entry from i on whose answer has
+// not gone yet — neither written nor dropped — (the log's total when none
+// is): what the log shows
 // from i stops before it, so an entry, once shown, never changes, and a
 // reader that pages on from where it stopped misses none. Callers hold
 // mu.
@@ -91,7 +94,7 @@ func keptBody(body []byte) (kept, encoding string, truncated bool) {
 
 // Received returns the requests kept so far (the newest MaxReceived), in
 // the order they arrived, except reads of the inspect route itself; it
-// stops before the first whose answer is not decided yet.
+// stops before the first whose answer has not gone yet.
 func (s *Server) Received() []platformapi.Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()

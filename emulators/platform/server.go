@@ -115,7 +115,7 @@ type Server struct {
 	// logStarted is when the request log began (its pages' log_started):
 	// a reader tells a restarted platform by it.
 	logStarted time.Time
-	pending    map[int]struct{}    // received entries whose answer is not decided yet
+	pending    map[int]struct{}    // received entries whose answer has not gone yet (settle)
 	lastSeq    map[string]uint64   // EID → last accepted X-Esimhil-Seq
 	acked      map[string]string   // notification identity → the id it was acknowledged with
 	quota      map[string]dayCount // EID → forwarded downloads today

@@ -347,8 +347,10 @@ func (s *Server) Requests() ([]httpserve.Request, int) {
 	return s.requests.Entries(), s.requests.Dropped()
 }
 
-// logRequest records one request with the status it was answered (0: the
-// connection was reset instead, or cut by the server stopping) and its body as read (whole: to its end).
+// logRequest records one request with the status its answer was written
+// with (0: the connection was reset instead, or cut by the server
+// stopping; the SM-DP+ holds no answer, so what it writes is sent) and
+// its body as read (whole: to its end).
 func (s *Server) logRequest(r *http.Request, status int, body []byte, whole bool) {
 	e := httpserve.Request{Time: s.cfg.Now(), Method: r.Method, Path: r.URL.Path, Status: status}
 	e.BodySize, e.BodySHA256 = httpserve.BodyAsRead(body, whole)

@@ -25,9 +25,15 @@ type ServerLog struct {
 // server logged that the capture lacks.
 const MissingPrefix = "missing from the capture: "
 
+// AnswerPrefix begins each difference Compare returns for a request the
+// capture holds whose answer is not the one its server logged.
+const AnswerPrefix = "answer not as logged: "
+
 // Compare holds the HTTP exchanges of a capture against the servers' own
 // logs and returns every difference: a request a server logged that the
-// capture lacks, or one the capture shows that no server logged. Requests
+// capture lacks, one the capture shows that no server logged, or one
+// whose answer in the file (its status, or none) is not the one its
+// server logged as written, the connection not reset before it. Requests
 // match by server, method, path and the SHA-256 of the body (path alone
 // when the server refused it before reading the body), in order. A request
 // whose headers the client cut short reached no handler and is not held
@@ -60,6 +66,10 @@ func Compare(ex []Exchange, logs []ServerLog) []string {
 				continue
 			}
 			used[i] = true
+			if d := answerDiff(seen[i], r); d != "" {
+				diff = append(diff, fmt.Sprintf(AnswerPrefix+"%s request #%d, %s %s at %s: %s",
+					l.Name, r.Index, r.Method, r.Path, r.Time.UTC().Format("15:04:05.000"), d))
+			}
 		}
 		var extra []Exchange
 		for i, e := range seen {
@@ -101,4 +111,26 @@ func match(seen []Exchange, used []bool, r httpserve.Request) int {
 		}
 	}
 	return -1
+}
+
+// answerDiff says how exchange e's answer differs from the one its
+// server logged as written (r.Status, 0 for none), "" when it does not.
+// The servers log the status they wrote, not the one they decided on (a
+// held answer dropped is logged 0), so the file must show it: a tap that
+// lost a server's bytes left every plain-HTTP exchange matched by its
+// request alone (mutation tester t233). A reset that cut the connection
+// (a power cut mid-answer) excuses it: what was written may not have
+// reached the wire.
+func answerDiff(e Exchange, r httpserve.Request) string {
+	if e.Cut || e.Status == r.Status {
+		return ""
+	}
+	said, shows := "not answered", "no answer"
+	if r.Status != 0 {
+		said = fmt.Sprintf("answered %d", r.Status)
+	}
+	if e.Status != 0 {
+		shows = fmt.Sprintf("answered %d", e.Status)
+	}
+	return "its log says " + said + ", the capture shows " + shows
 }

@@ -62,6 +62,19 @@ func TestCompareUnreadRequests(t *testing.T) {
 			MissingPrefix + "SM-DP+ request #0, POST /a", "in the capture but not in the SM-DP+'s log: POST /a"}},
 		{"a body cut short", []Exchange{withBody(body[:size-1])}, loggedBody, 0, []string{
 			MissingPrefix + "SM-DP+ request #0, POST /a", "in the capture but not in the SM-DP+'s log: POST /a"}},
+		// The log says what the server wrote: the file must show it
+		// (t233: a tap that recorded no server bytes left every plain
+		// HTTP exchange matched, answerless).
+		{"logged answered, no answer in the capture", []Exchange{ex("/a", 0)}, nil, 0, []string{
+			AnswerPrefix + "SM-DP+ request #0, POST /a at 00:00:00.000: its log says answered 200, the capture shows no answer"}},
+		{"logged answered 200, the capture shows 500", []Exchange{ex("/a", 500)}, nil, 0, []string{
+			AnswerPrefix + "SM-DP+ request #0, POST /a at 00:00:00.000: its log says answered 200, the capture shows answered 500"}},
+		{"logged not answered (a held answer dropped), none in the capture", []Exchange{ex("/a", 0)},
+			[]httpserve.Request{{Index: 0, Method: "POST", Path: "/a"}}, 0, nil},
+		{"logged not answered, the capture shows an answer", []Exchange{ex("/a", 200)},
+			[]httpserve.Request{{Index: 0, Method: "POST", Path: "/a"}}, 0, []string{
+				AnswerPrefix + "SM-DP+ request #0, POST /a at 00:00:00.000: its log says not answered, the capture shows answered 200"}},
+		{"logged answered, cut by a reset before it", []Exchange{{Server: addr.String(), Method: "POST", Path: "/a", Cut: true}}, nil, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log := tc.logged

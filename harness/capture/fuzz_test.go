@@ -248,7 +248,7 @@ func TestRequestCutByClient(t *testing.T) {
 			// It never reached a handler: the server's log holds the
 			// whole request alone, and the two agree.
 			srv, _ := netip.ParseAddrPort(ex[0].Server)
-			log := []httpserve.Request{{Index: 1, Method: "POST", Path: "/esimhil/v1/preferred-list", BodySHA256: httpserve.BodyHash([]byte("{}"))}}
+			log := []httpserve.Request{{Index: 1, Method: "POST", Path: "/esimhil/v1/preferred-list", Status: 200, BodySHA256: httpserve.BodyHash([]byte("{}"))}}
 			if tc.lastCut && !tc.answered {
 				log = append(log, httpserve.Request{Index: 2, Method: "POST", Path: "/esimhil/v1/x"})
 			}

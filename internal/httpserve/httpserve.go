@@ -329,7 +329,10 @@ type Request struct {
 	Time   time.Time `json:"t"`
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
-	Status int       `json:"status"` // 0: no answer (connection reset, or the server stopping)
+	// Status is the one written, not the one decided: 0 for no answer
+	// (a connection reset, the server stopping, an answer held and then
+	// dropped), so a capture can be held to it (capture.Compare).
+	Status int `json:"status"`
 	// BodySize counts the body's bytes read (BodyAsRead); BodySHA256 is
 	// empty when it was not read whole (refused before, or cut).
 	BodySize   int    `json:"body_size"`

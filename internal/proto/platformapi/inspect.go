@@ -29,7 +29,9 @@ type Received struct {
 	Time   time.Time `json:"t"`
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
-	Status int       `json:"status"`
+	// Status is the answer's as written: 0 for none sent (Error says
+	// why: a held answer dropped, the platform stopping mid-body).
+	Status int `json:"status"`
 	// Body is the body's bytes exactly, or its first ones (Truncated says
 	// it was cut): as text when they are UTF-8, else in base64 with
 	// BodyEncoding BodyBase64 — a JSON string holds no other bytes, and
