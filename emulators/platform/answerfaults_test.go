@@ -259,3 +259,38 @@ func TestStatusAnswers(t *testing.T) {
 		})
 	}
 }
+
+// A held answer's entry is shown once the answer went, written or
+// dropped, with what the client was sent: while it is held, the log
+// stops before it, so a reader never sees it change (t236: it was shown
+// as 200 at once, and stayed so when the answer was dropped).
+func TestHeldAnswerShownOnceGone(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		sent   bool
+		status int
+	}{{"written", true, 200}, {"dropped", false, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			parked, release := make(chan struct{}), make(chan bool)
+			s, _ := newTestServer(t, func(c *Config) {
+				c.Slow = func() time.Duration { return 45 * time.Second }
+				c.Wait = func(time.Duration, string, <-chan struct{}) bool { close(parked); return <-release }
+			})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				defer func() { _ = recover() }() // a dropped answer aborts the handler
+				s.Handler().ServeHTTP(httptest.NewRecorder(), cardRequest("POST", platformapi.PathPreferredList, listBody("20801", "")))
+			}()
+			<-parked
+			if got := s.Received(); len(got) != 0 {
+				t.Errorf("while held the log shows %+v", got)
+			}
+			release <- tc.sent
+			<-done
+			if got := s.Received(); len(got) != 1 || got[0].Status != tc.status {
+				t.Errorf("once gone the log shows %+v, want status %d", got, tc.status)
+			}
+		})
+	}
+}
