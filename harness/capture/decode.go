@@ -153,7 +153,7 @@ func readCapture(src captureSource, keyLog []byte, dg *datagramReader) ([]Exchan
 	// One reader for both passes, 64 KiB at a time: a run's capture is
 	// hundreds of KiB, which bufio's default 4 KiB reads a syscall each.
 	br := fileReaders.Get().(*bufio.Reader)
-	br.Reset(r)
+	br.Reset(checkBlocks(r))
 	defer func() { br.Reset(nil); fileReaders.Put(br) }()
 	if ng, ok := newNgFast(br); ok {
 		// A tap file: one pass, its secrets read on the way.
@@ -174,6 +174,9 @@ func readCapture(src captureSource, keyLog []byte, dg *datagramReader) ([]Exchan
 		if err == nil {
 			return ex, nil
 		}
+		if bad := (*BlockLengthError)(nil); errors.As(err, &bad) {
+			return nil, fmt.Errorf("read capture %s: %w", src.name, err)
+		}
 		// Not a file ngFast reads whole, or one that does not decode: the
 		// reading below says what pcapgo and readSecrets make of it.
 		if dg != nil {
@@ -182,7 +185,7 @@ func readCapture(src captureSource, keyLog []byte, dg *datagramReader) ([]Exchan
 		if r, err = src.rewind(); err != nil {
 			return nil, err
 		}
-		br.Reset(r)
+		br.Reset(r) // readHTTP's openSource checks the blocks
 	}
 	return readTLSPcapgo(src, br, keyLog, dg)
 }
@@ -244,13 +247,17 @@ type packetSource interface {
 // StatisticsCallback).
 type ngSource struct {
 	*pcapgo.NgReader
-	ends *endSkips
+	ends   *endSkips
+	blocks *blockCheck // beneath the reader, which quotes its error as text
 }
 
 func (s ngSource) skippedAtEnd() []SkippedAtEnd { return s.ends.list }
 
 func (s ngSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 	data, ci, opts, err := s.ZeroCopyReadPacketDataWithOptions()
+	if err != nil && s.blocks.err != nil {
+		err = s.blocks.err
+	}
 	return data, ci, markOf(opts.Comments), err
 }
 
@@ -277,11 +284,17 @@ func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers
 		ends := &endSkips{}
 		opts := pcapgo.DefaultNgReaderOptions
 		opts.StatisticsCallback = func(_ int, st pcapgo.NgInterfaceStatistics) { ends.take(st.Comment) }
-		ng, err := pcapgo.NewNgReader(br, opts)
+		// Through blockCheck: pcapgo does not read a block's trailing
+		// length, which Wireshark holds to its leading one.
+		blocks := checkBlocks(br)
+		ng, err := pcapgo.NewNgReader(blocks, opts)
+		if err != nil && blocks.err != nil {
+			return nil, nil, blocks.err
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("pcapng: %w", err)
 		}
-		return ngSource{ng, ends}, func(ci gopacket.CaptureInfo) layers.LinkType {
+		return ngSource{ng, ends, blocks}, func(ci gopacket.CaptureInfo) layers.LinkType {
 			if intf, err := ng.Interface(ci.InterfaceIndex); err == nil {
 				return intf.LinkType
 			}

@@ -24,7 +24,12 @@ import (
 // short or malformed — is errNotFast, and the caller reads the file again
 // with pcapgo (readTLS): what ngFast returns is what pcapgo and
 // readSecrets return for the same file (TestNgFastAsPcapgo,
-// FuzzNgFastAsPcapgo), and it never returns an error of its own.
+// FuzzNgFastAsPcapgo), and it never returns an error of its own. Read
+// through blockCheck, as readCapture and openSource read, both meet a
+// block whose trailing length is not its leading one as the same
+// *BlockLengthError at the same packet, which ngFast returns as it is:
+// Wireshark refuses such a file, so the caller does too, with no second
+// reading.
 type ngFast struct {
 	br      *bufio.Reader
 	secrets []byte   // the TLS key logs of the DSBs read so far (readSecrets)
@@ -35,6 +40,17 @@ func (r *ngFast) skippedAtEnd() []SkippedAtEnd { return r.ends.list }
 
 // errNotFast is ngFast's "not mine": the file is read with pcapgo.
 var errNotFast = errors.New("capture: not a block the fast reader reads")
+
+// notFast is what ngFast returns for its reader's error: a block whose
+// lengths disagree (blockCheck, beneath it in readCapture) as it is, for
+// pcapgo meets it too; any other, errNotFast.
+func notFast(err error) error {
+	var bad *BlockLengthError
+	if errors.As(err, &bad) {
+		return bad
+	}
+	return errNotFast
+}
 
 // tapHeader is the section header and interface block of a tap file.
 var tapHeader = sync.OnceValue(func() []byte {
@@ -80,7 +96,7 @@ func (r *ngFast) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 			if errors.Is(err, io.EOF) && len(hdr) == 0 {
 				return nil, gopacket.CaptureInfo{}, Mark{}, io.EOF
 			}
-			return nil, gopacket.CaptureInfo{}, Mark{}, errNotFast // cut short
+			return nil, gopacket.CaptureInfo{}, Mark{}, notFast(err) // cut short
 		}
 		typ, total := le.Uint32(hdr), int(le.Uint32(hdr[4:]))
 		if total%4 != 0 {
@@ -93,7 +109,7 @@ func (r *ngFast) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 			}
 			b, err := r.br.Peek(total) // fails past the buffer's size too
 			if err != nil {
-				return nil, gopacket.CaptureInfo{}, Mark{}, errNotFast
+				return nil, gopacket.CaptureInfo{}, Mark{}, notFast(err)
 			}
 			data, ci, m, ok := parseEPB(b)
 			if !ok {
@@ -106,11 +122,11 @@ func (r *ngFast) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 			return data, ci, m, nil
 		case blockTypeDSB:
 			if err := r.readDSB(total); err != nil {
-				return nil, gopacket.CaptureInfo{}, Mark{}, errNotFast
+				return nil, gopacket.CaptureInfo{}, Mark{}, err
 			}
 		case blockTypeISB:
 			if err := r.readISB(total); err != nil {
-				return nil, gopacket.CaptureInfo{}, Mark{}, errNotFast
+				return nil, gopacket.CaptureInfo{}, Mark{}, err
 			}
 		default:
 			return nil, gopacket.CaptureInfo{}, Mark{}, errNotFast
@@ -128,7 +144,7 @@ func (r *ngFast) readDSB(total int) error {
 	}
 	body := make([]byte, total-8)
 	if _, err := io.ReadFull(r.br, body); err != nil {
-		return errNotFast
+		return notFast(err)
 	}
 	le := binary.LittleEndian
 	st, sl := le.Uint32(body[0:4]), le.Uint32(body[4:8])
@@ -156,7 +172,10 @@ func (r *ngFast) readISB(total int) error {
 		return errNotFast
 	}
 	b, err := r.br.Peek(total) // fails past the buffer's size too
-	if err != nil || binary.LittleEndian.Uint32(b[8:]) != 0 {
+	if err != nil {
+		return notFast(err)
+	}
+	if binary.LittleEndian.Uint32(b[8:]) != 0 {
 		return errNotFast
 	}
 	var comment []byte

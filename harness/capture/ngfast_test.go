@@ -26,15 +26,17 @@ type packet struct {
 	mark Mark
 }
 
-// checkNgFastAsPcapgo holds ngFast to pcapgo and readSecrets on one file:
+// checkNgFastAsPcapgo holds ngFast to pcapgo and readSecrets on one file,
+// each read as readCapture and openSource read it (through blockCheck):
 // every packet it reads before it says errNotFast is the one pcapgo reads,
-// and when it reads the file to its end, pcapgo ends there too, the
-// secrets are readSecrets' and the receiver's skips the file ends with
-// are those of pcapgo's StatisticsCallback. It reports whether ngFast
-// read the file whole.
+// a block whose trailing length is not its leading one is the same
+// *BlockLengthError to both at the same packet, and when it reads the
+// file to its end, pcapgo ends there too, the secrets are readSecrets'
+// and the receiver's skips the file ends with are those of pcapgo's
+// StatisticsCallback. It reports whether ngFast read the file whole.
 func checkNgFastAsPcapgo(t *testing.T, file []byte) bool {
 	t.Helper()
-	ng, ok := newNgFast(bufio.NewReaderSize(bytes.NewReader(file), readBuffer))
+	ng, ok := newNgFast(bufio.NewReaderSize(checkBlocks(bytes.NewReader(file)), readBuffer))
 	if !ok {
 		return false
 	}
@@ -48,6 +50,12 @@ func checkNgFastAsPcapgo(t *testing.T, file []byte) bool {
 			return false
 		}
 		pdata, pci, pm, perr := src.readMarked()
+		if bad := (*BlockLengthError)(nil); errors.As(err, &bad) {
+			if pbad := (*BlockLengthError)(nil); !errors.As(perr, &pbad) || *pbad != *bad {
+				t.Fatalf("packet %d: ngFast: %v; pcapgo: %v", n, err, perr)
+			}
+			return false
+		}
 		if errors.Is(err, io.EOF) {
 			if !errors.Is(perr, io.EOF) {
 				t.Fatalf("packet %d: ngFast at the end, pcapgo: %v", n, perr)
@@ -244,6 +252,10 @@ func FuzzNgFastAsPcapgo(f *testing.F) {
 	f.Add(append(appendEPB(nil, ciOf(3), []byte{1, 2, 3}, Mark{OK: true}), dsbBlock(7, []byte("x"))...))
 	f.Add(append(appendEPB(nil, ciOf(1), []byte{1}, Mark{}),
 		skippedAtEndBlock(0, time.Unix(1700000000, 0), []SkippedAtEnd{{netip.MustParseAddrPort("127.0.0.1:40000"), 3}})...))
+	// A packet whose trailing length is off by 4 (t233's M09), after a good one.
+	offBy4 := appendEPB(appendEPB(nil, ciOf(2), []byte{1, 2}, Mark{}), ciOf(3), []byte{1, 2, 3}, Mark{OK: true})
+	binary.LittleEndian.PutUint32(offBy4[len(offBy4)-4:], binary.LittleEndian.Uint32(offBy4[len(offBy4)-4:])+4)
+	f.Add(offBy4)
 	f.Fuzz(func(t *testing.T, blocks []byte) {
 		checkNgFastAsPcapgo(t, append(append([]byte(nil), tapHeader()...), blocks...))
 	})
