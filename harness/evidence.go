@@ -21,8 +21,9 @@ const CaptureIncompleteFile = "traffic.INCOMPLETE"
 // checkEvidence runs once the capture is closed: it decodes traffic.pcapng
 // (a rig without artifacts: the capture in memory) and holds every HTTP
 // request in it against the platform's and each SM-DP+'s own log, and the
-// card's APDU lane against what the modem's contacts handed the capture
-// (checkLane). Any difference — or a live capture whose kernel
+// card's APDU lane against the ATRs and APDUs the card's contacts carried,
+// counted as the modem hands them to the SIM tap, apart from the tap's
+// own count (checkLane). Any difference — or a live capture whose kernel
 // counters show loss — fails the run with the requests listed and writes
 // them to CaptureIncompleteFile: evidence is complete or says it is not.
 func (r *Rig) checkEvidence(closeErr error) error {
@@ -30,11 +31,7 @@ func (r *Rig) checkEvidence(closeErr error) error {
 	if closeErr != nil {
 		problems = append(problems, closeErr.Error())
 	}
-	expect := 0 // the datagrams the card's contacts handed the capture
-	if r.Capture != nil && r.sniffing {
-		expect = r.Capture.SIM().Packets()
-	}
-	ex, dgs, err := r.Capture.ReadEvidence(gsmtap.Port, expect)
+	ex, dgs, err := r.Capture.ReadEvidence(gsmtap.Port, r.laneWant())
 	if err != nil {
 		problems = append(problems, "the capture does not decode: "+err.Error())
 	} else {

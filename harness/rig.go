@@ -288,6 +288,7 @@ type Rig struct {
 	// says the card's contacts are recorded.
 	lane     *simtrace.Lane
 	sniffing bool
+	contacts *contactCount // what the contacts carried, while sniffing
 }
 
 // Artifact names inside Rig.Dir.
