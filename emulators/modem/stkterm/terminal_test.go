@@ -84,6 +84,45 @@ func TestTimerExpiry(t *testing.T) {
 	}
 }
 
+// TestTimersExpireWithTheirOwnID: each TIMER EXPIRATION envelope names
+// the timer that ran out (TS 102 223 §7.4, timer identifier 1-8, §8.37),
+// whichever others run, in the order they expire. A terminal that wrote
+// timer 1 into every expiration passed TestTimerExpiry (timer 1 only)
+// and was seen only by harness runs' event logs.
+func TestTimersExpireWithTheirOwnID(t *testing.T) {
+	tests := []struct {
+		name   string
+		starts []stk.Command
+		want   []byte // timer ids, in expiry order
+	}{
+		{"timer 2 alone", []stk.Command{stk.NewTimerStart(1, 2, time.Minute)}, []byte{2}},
+		{"timer 8, the last id", []stk.Command{stk.NewTimerStart(1, 8, time.Minute)}, []byte{8}},
+		{"three timers, the last started first out", []stk.Command{
+			stk.NewTimerStart(1, 1, 3*time.Minute),
+			stk.NewTimerStart(2, 5, 2*time.Minute),
+			stk.NewTimerStart(3, 7, time.Minute),
+		}, []byte{7, 5, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.push(tt.starts...)
+			r.start(t)
+			r.advance(t, time.Hour)
+			var got []byte
+			for _, env := range r.card.envs {
+				if env.Tag != stk.TagTimerExpiration {
+					t.Fatalf("envelope %+v, want timer expirations only", env)
+				}
+				got = append(got, env.TimerID)
+			}
+			if !bytes.Equal(got, tt.want) {
+				t.Fatalf("timer expirations name timers %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestTimerGetValueAndDeactivate(t *testing.T) {
 	r := newRig(t)
 	r.card.push(stk.NewTimerStart(1, 2, 10*time.Minute))
