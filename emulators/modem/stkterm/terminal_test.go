@@ -363,6 +363,11 @@ func TestRefresh(t *testing.T) {
 }
 
 func TestLocationChanged(t *testing.T) {
+	camped := func(tac uint16, cell uint32) Location {
+		l := paris
+		l.Serving.TAC, l.Serving.CellID = tac, cell
+		return l
+	}
 	r := newRig(t)
 	// Not subscribed: nothing is sent.
 	r.start(t)
@@ -384,6 +389,11 @@ func TestLocationChanged(t *testing.T) {
 		{Location{Service: NoService}, "D6 0A 19 01 03 82 02 82 81 1B 01 02"},
 		{Location{Service: NoService}, ""},
 		{paris, "D6 15 19 01 03 82 02 82 81 1B 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+		// §7.5.4: a change of cell is a change of location, in the same
+		// PLMN and tracking area too; then of tracking area alone.
+		{camped(0x3A9B, 0xC33E), "D6 15 19 01 03 82 02 82 81 1B 01 00 13 09 02 F8 10 3A 9B 00 0C 33 EF"},
+		{camped(0x3A9B, 0xC33E), ""},
+		{camped(0x3A9C, 0xC33E), "D6 15 19 01 03 82 02 82 81 1B 01 00 13 09 02 F8 10 3A 9C 00 0C 33 EF"},
 	}
 	for i, s := range steps {
 		r.host.loc = s.loc
