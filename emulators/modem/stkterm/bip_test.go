@@ -101,8 +101,13 @@ func TestBIPExchange(t *testing.T) {
 				free -= len(part1)
 				r.card.push(stk.NewSendData(4, 1, part2, true))
 			}
-			if tr.ChannelDataLength == nil || *tr.ChannelDataLength != free {
-				t.Errorf("SEND DATA TR free space %v, want %d", tr.ChannelDataLength, free)
+			switch {
+			case tr.ChannelDataLength == nil:
+				t.Errorf("SEND DATA TR without channel data length, want %d bytes free", free)
+			case *tr.ChannelDataLength != free:
+				// Less free than expected: the data stayed in the
+				// buffer instead of going out as the qualifier said.
+				t.Errorf("SEND DATA (qualifier %02X) TR free space %d, want %d", tr.Details.Qualifier, *tr.ChannelDataLength, free)
 			}
 		case stk.CmdReceiveData:
 			if len(tr.ChannelData) > 237 {
