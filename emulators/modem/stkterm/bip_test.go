@@ -949,3 +949,101 @@ func TestDialWithin(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseChannelEndsTheStream: CLOSE CHANNEL (TS 102 223 §6.4.28)
+// releases the link, so the peer reads the end of the TCP stream, whether
+// it had answered or not. A terminal that forgot the channel and left its
+// socket open showed only as a rig that never settled ("1 I/O exchanges
+// in flight").
+func TestCloseChannelEndsTheStream(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		answered bool
+		read     bool // the card reads the whole answer before it closes
+	}{
+		{"the peer has not answered", false, false},
+		{"the peer answered, the card read it", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			reply := httpReply(50)
+			ended := make(chan error, 1)
+			go func() {
+				conn, err := ln.Accept()
+				if err != nil {
+					ended <- err
+					return
+				}
+				defer conn.Close()
+				_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+				buf := make([]byte, 512)
+				var req []byte
+				for !bytes.Contains(req, []byte("\r\n\r\n")) {
+					n, err := conn.Read(buf)
+					req = append(req, buf[:n]...)
+					if err != nil {
+						ended <- err
+						return
+					}
+				}
+				if tc.answered {
+					_, _ = conn.Write(reply)
+				}
+				_, err = io.Copy(io.Discard, conn) // nil at the end of the stream
+				ended <- err
+			}()
+			r := newRig(t)
+			var received []byte
+			closed := false
+			r.card.onTR = func(tr stk.TerminalResponse) {
+				switch tr.Details.Type {
+				case stk.CmdSendData:
+					if !tc.read {
+						r.card.push(stk.NewCloseChannel(6, 1))
+					}
+				case stk.CmdReceiveData:
+					received = append(received, tr.ChannelData...)
+					if len(received) == len(reply) {
+						r.card.push(stk.NewCloseChannel(6, 1))
+					}
+				case stk.CmdCloseChannel:
+					closed = tr.Result.General == stk.ResultOK
+				}
+			}
+			r.card.onEnv = func(env stk.Envelope) {
+				if env.Event == stk.EventDataAvailable {
+					r.card.push(stk.NewReceiveData(5, 1, 255))
+				}
+			}
+			r.card.push(stk.NewSetUpEventList(1, stk.EventDataAvailable),
+				stk.NewOpenChannel(2, netip.MustParseAddrPort(ln.Addr().String()), 200),
+				stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\nHost: p\r\n\r\n"), true))
+			var err2 error
+			r.loop.Do(func() { err2 = r.term.Start() })
+			if err2 != nil {
+				t.Fatal(err2)
+			}
+			// An open socket also keeps the loop from settling: what the
+			// peer saw is the clearer account, so it is checked first.
+			settled := r.loop.Settle()
+			select {
+			case err := <-ended:
+				if err != nil {
+					t.Fatalf("the peer's read ended in %v, want the end of the stream", err)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatal("3 s after the card's CLOSE CHANNEL the peer still has an open stream")
+			}
+			if settled != nil {
+				t.Fatal(settled)
+			}
+			if !closed || r.term.ch != nil {
+				t.Fatalf("CLOSE CHANNEL answered OK %v, channel %v", closed, r.term.ch)
+			}
+		})
+	}
+}
