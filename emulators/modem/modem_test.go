@@ -283,6 +283,31 @@ func TestLogicalChannel(t *testing.T) {
 	}
 }
 
+// TestCCHOAnswersTheCardsChannel: the <sessionid> +CCHO answers is the
+// channel the card's MANAGE CHANNEL opened (TS 27.007 §8.45, ISO 7816-4
+// §11.1.2: the card numbers it, the lowest free one), not one the modem
+// counts itself: after a close out of order the card reuses channel 1
+// while two sessions were open before. A modem that answered its own
+// count was seen only by one dialect's steps ("ERROR, want 1|OK").
+func TestCCHOAnswersTheCardsChannel(t *testing.T) {
+	r := newRig(t)
+	open := `AT+CCHO="` + isdrAID + `"`
+	for i, s := range []struct{ line, want string }{
+		{open, "+CCHO: 1"},
+		{open, "+CCHO: 2"},
+		{"AT+CCHC=1", ""},
+		{open, "+CCHO: 1"}, // the card's lowest free channel, 2 still open
+		{`AT+CGLA=2,10,"80CA005A00"`, `+CGLA: 4,"6D00"`},
+		{"AT+CCHC=2", ""},
+		{"AT+CCHC=1", ""},
+		{open, "+CCHO: 1"},
+	} {
+		if got := strings.Join(r.cmd(t, s.line), "|"); got != s.want {
+			t.Fatalf("step %d: %s → %q, want %q", i, s.line, got, s.want)
+		}
+	}
+}
+
 func TestBadInputKeepsAnswering(t *testing.T) {
 	r := newRig(t)
 	r.cmd(t, "AT+CMEE=2")
