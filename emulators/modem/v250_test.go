@@ -106,6 +106,36 @@ func TestStoredProfile(t *testing.T) {
 	r.exchanges(t, []exchange{{"AT+CMEE?", "+CMEE: 1|OK"}})
 }
 
+// TestRebootForgetsUnstoredSettings: what the host set and did not store
+// with AT&W is gone after a reset, +CFUN=1,1 (27.007 §8.2: the MT is
+// reset) as after ATZ and a power cycle (V.250 §6.1.1): the registration
+// URCs are off again (+CEREG's <n> 0, §10.1.22) and none comes with the
+// re-attach. A restart that kept <n> passed every layer (TestStoredProfile
+// covers only a stored one).
+func TestRebootForgetsUnstoredSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		reboot func(*rig, *testing.T)
+	}{
+		{"+CFUN=1,1", (*rig).restart},
+		{"power cycle", (*rig).powerCycle},
+		{"ATZ", func(r *rig, t *testing.T) { r.cmd(t, "ATZ") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.advance(t, 2*time.Second)
+			r.exchanges(t, []exchange{{"AT+CEREG=2;+CMEE=1", "OK"}})
+			tc.reboot(r, t)
+			mark := len(r.atlog.String())
+			r.advance(t, 5*time.Second) // the re-attach, if any
+			if strings.Contains(r.atlog.String()[mark:], "< +CEREG:") {
+				t.Errorf("+CEREG URCs after the reset: %q", r.atlog.String()[mark:])
+			}
+			r.exchanges(t, []exchange{{"AT+CEREG?;+CMEE?", "+CEREG: 0,5|+CMEE: 0|OK"}})
+		})
+	}
+}
+
 // TestCNUM: +CNUM reads EF MSISDN at each call, one line a record that
 // holds a number, its type 145 when international and 129 otherwise; a
 // card without the file, or with empty records, answers OK alone, and
