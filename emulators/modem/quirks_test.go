@@ -97,6 +97,16 @@ func TestQuirks(t *testing.T) {
 			{"AT+CMEE=2", "OK"},
 			{`AT+CGLA=1,10,"80CA005A00"`, "+CME ERROR: invalid index"},
 		}},
+		// 27.007 §10.1.22 gives <tac> and <ci> as hex strings, the case
+		// left to the module: an nRF91 writes upper case.
+		{"location_hex: upper: the location in upper-case hex", "location_hex: upper\n", []step{
+			{"AT+CEREG=2;+CREG=2", "OK"},
+			{"AT+CEREG?;+CREG?", `+CEREG: 2,5,"3A9B","0000C33D",7|+CREG: 2,5,"3A9B","0000C33D",7|OK`},
+		}},
+		{"location_hex: lower", "location_hex: lower\n", []step{
+			{"AT+CEREG=2", "OK"},
+			{"AT+CEREG?", `+CEREG: 2,5,"3a9b","0000c33d",7|OK`},
+		}},
 		{"test_answers: the =? forms answer their line", "test_answers: {\"+CCHO\": \"+CCHO: <dfname>\", \"+CGLA\": \"+CGLA: <sessionid>,<length>,<command>\"}\n", []step{
 			{"AT+CCHO=?", "+CCHO: <dfname>|OK"},
 			{"AT+CGLA=?", "+CGLA: <sessionid>,<length>,<command>|OK"},
