@@ -69,6 +69,20 @@ func (s *server) serve(conn net.Conn, reply []byte, hang bool) {
 	_, _ = conn.Write(reply)
 }
 
+// request is the next request the server read, or a failure after 10 s:
+// a terminal that never sent it (SEND DATA stored where it was to go at
+// once, mutation tester t234) fails the test instead of hanging it.
+func (s *server) request(t *testing.T) []byte {
+	t.Helper()
+	select {
+	case req := <-s.got:
+		return req
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server read no request in 10 s: the terminal never sent it")
+		return nil
+	}
+}
+
 func httpReply(bodyLen int) []byte {
 	body := make([]byte, bodyLen)
 	for i := range body {
@@ -135,7 +149,7 @@ func TestBIPExchange(t *testing.T) {
 	r.card.push(stk.NewSetUpEventList(1, stk.EventDataAvailable, stk.EventChannelStatus), stk.NewOpenChannel(2, srv.addr, 200))
 	r.start(t) // settles: waits for the whole reply, then runs the event's session
 
-	if got := <-srv.got; !bytes.Equal(got, append(part1, part2...)) {
+	if got := srv.request(t); !bytes.Equal(got, append(part1, part2...)) {
 		t.Fatalf("server got %q", got)
 	}
 	if !bytes.Equal(received, reply) {
@@ -520,7 +534,7 @@ func TestSuspend(t *testing.T) {
 			}
 			settled := make(chan error, 1)
 			go func() { settled <- r.loop.Settle() }() // held by the channel until suspended
-			<-srv.got
+			srv.request(t)
 			var resume func() bool
 			var ok, other bool
 			r.loop.Post(func() {
@@ -597,7 +611,7 @@ func TestBearerLostDropsLink(t *testing.T) {
 			}
 			settled := make(chan error, 1)
 			go func() { settled <- r.loop.Settle() }()
-			<-srv.got
+			srv.request(t)
 			var resume func() bool
 			r.loop.Post(func() { resume, _ = r.term.Suspend(mustFlow(t, r).Local) })
 			if err := <-settled; err != nil {
@@ -821,7 +835,7 @@ func TestReadAfterPeerClosed(t *testing.T) {
 			r.card.push(stk.NewSetUpEventList(1, stk.EventDataAvailable, stk.EventChannelStatus),
 				stk.NewOpenChannel(2, srv.addr, 200))
 			r.start(t)
-			<-srv.got
+			srv.request(t)
 			r.settle(t)
 			var closed bool
 			r.loop.Do(func() { closed = r.term.ch != nil && r.term.ch.eof })
