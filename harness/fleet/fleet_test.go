@@ -1202,7 +1202,15 @@ func TestMergeFailures(t *testing.T) {
 	}
 	want := map[string]*FailureGroup{"garbage": {Devices: 8, First: []int{0, 1, 2, 3, 4}, Example: "garbage"}, "rig": {Devices: 1, First: []int{12}, Example: "rig"}}
 	if !reflect.DeepEqual(m.Failures, want) || m.OK() || m.Verdict() != "9 of 9 devices failed" {
-		t.Errorf("merged failures %v, verdict %q", m.Failures, m.Verdict())
+		// By value: the map holds pointers, which %v prints as addresses.
+		show := func(gs map[string]*FailureGroup) string {
+			var b strings.Builder
+			for _, k := range slices.Sorted(maps.Keys(gs)) {
+				fmt.Fprintf(&b, "%s: %+v; ", k, *gs[k])
+			}
+			return b.String()
+		}
+		t.Errorf("merged failures %s want %s verdict %q", show(m.Failures), show(want), m.Verdict())
 	}
 	var out strings.Builder
 	m.Print(&out)
