@@ -265,14 +265,7 @@ func TestRequestCutByClient(t *testing.T) {
 // HeadCut exchange that the evidence check does not hold against the log.
 func TestHeadersCutAnsweredOverSockets(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cut.pcapng")
-	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clock.NewVirtual(clock.Epoch)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess, ln := tapListening(t, path)
 	var handled atomic.Int32
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handled.Add(1) })}
 	go srv.Serve(sess.Wrap(ln))

@@ -32,14 +32,7 @@ func TestTapKeepsEverySegment(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "segments.pcapng")
-			sess, err := Start(Config{Path: path, Mode: Tap, Clock: clock.NewVirtual(clock.Epoch)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			sess, ln := tapListening(t, path)
 			l := sess.Wrap(ln)
 			serverPort := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 			served := make(chan error, 1)
@@ -108,4 +101,19 @@ func TestTapKeepsEverySegment(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tapListening starts a tap capture into path on a virtual clock and
+// opens a loopback listener for the test's server (not yet wrapped).
+func tapListening(t *testing.T, path string) (*Session, net.Listener) {
+	t.Helper()
+	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clock.NewVirtual(clock.Epoch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess, ln
 }
