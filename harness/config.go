@@ -161,16 +161,8 @@ func registration(a world.Attachment) modem.Registration {
 	return modem.Registration{
 		Stat: a.Stat, PLMN: a.PLMN, TAC: a.Cell.TAC, CellID: a.Cell.CellID,
 		AcT: 7, RSRP: a.Cell.RSRP, Cause: a.Cause, Timeout: a.Timeout, Interrupted: a.Interrupted,
-		Refused: refusals(a.Refused),
+		Refused: a.Refused,
 	}
-}
-
-func refusals(rs []world.Refusal) []modem.Reject {
-	var out []modem.Reject
-	for _, r := range rs {
-		out = append(out, modem.Reject{PLMN: r.PLMN, Cause: r.Cause})
-	}
-	return out
 }
 
 func (n *network) Detach() { n.w.Detach() }

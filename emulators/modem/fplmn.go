@@ -9,6 +9,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/fcp"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 // efFPLMN is EF FPLMN (TS 31.102 §4.2.16) as readFile and selectFCP take
@@ -32,7 +33,7 @@ func (m *Modem) storeForbidden(r Registration) {
 	var add, drop [][3]byte
 	refused := r.Refused
 	if r.Stat == 3 {
-		refused = append(slices.Clone(refused), Reject{PLMN: r.PLMN, Cause: r.Cause})
+		refused = append(slices.Clone(refused), emm.Reject{PLMN: r.PLMN, Cause: r.Cause})
 	}
 	for _, x := range refused {
 		if p, err := bcd.PLMN(x.PLMN); err == nil && m.forbids(x) && !m.st.forbidden[x.PLMN] {
@@ -99,7 +100,7 @@ var efAD = []uint16{0x3F00, 0x7FFF, 0x6FAD}
 // the subscriber's HPLMN, which is never stored on the forbidden list
 // (TS 23.122 §3.1). Other causes forbid a tracking area, or nothing
 // (#17 network failure), never the PLMN.
-func (m *Modem) forbids(x Reject) bool {
+func (m *Modem) forbids(x emm.Reject) bool {
 	return x.Cause == causePLMNNotAllowed && x.PLMN != "" && !isHPLMN(m.st.imsi, x.PLMN, m.mncLength())
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 func TestForbiddenList(t *testing.T) {
@@ -110,7 +111,11 @@ func TestAutomaticSelectionSkipsForbidden(t *testing.T) {
 		{"a #11 is skipped at the T3402 retry", empty, denied,
 			func(t *testing.T, r *rig) { r.advance(t, T3402) }, []string{"20810"}, sfrOnly},
 		{"an earlier network's #11 in a selection that ended roaming", empty,
-			func() Registration { r := roaming(); r.Refused = []Reject{{"20810", 11}, {"26202", 17}}; return r }(),
+			func() Registration {
+				r := roaming()
+				r.Refused = []emm.Reject{{PLMN: "20810", Cause: 11}, {PLMN: "26202", Cause: 17}}
+				return r
+			}(),
 			func(t *testing.T, r *rig) { r.powerCycle(t); r.advance(t, 2*time.Second) }, []string{"20810"}, sfrOnly},
 		{"a #11 is skipped after a power cycle", empty, denied,
 			func(t *testing.T, r *rig) { r.powerCycle(t); r.advance(t, 2*time.Second) }, []string{"20810"}, sfrOnly},

@@ -21,6 +21,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 	"github.com/esimhil/esimhil/internal/stall"
 )
 
@@ -89,13 +90,7 @@ type Registration struct {
 	// Refused are the networks that refused the attach in this
 	// selection, in order (the last one too when denied): each #11 among
 	// them forbids its PLMN, not only the outcome's.
-	Refused []Reject
-}
-
-// Reject is an ATTACH REJECT of a selection: the PLMN and its EMM cause.
-type Reject struct {
-	PLMN  string
-	Cause int
+	Refused []emm.Reject
 }
 
 // Registered reports home or roaming registration.

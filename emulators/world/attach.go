@@ -44,13 +44,7 @@ type Attachment struct {
 	// selection, in order, the last one too when denied: a UE acts on
 	// each reject as it comes (TS 24.301 §5.5.1.2.5: a #11 forbids its
 	// PLMN), not only on the selection's outcome.
-	Refused []Refusal
-}
-
-// Refusal is a network's ATTACH REJECT: its PLMN and EMM cause.
-type Refusal struct {
-	PLMN  string
-	Cause int
+	Refused []emm.Reject
 }
 
 // Attach registers the subscriber imsi in the current area, in automatic
@@ -110,7 +104,7 @@ func (w *World) attach(imsi, only string, forbidden []string) Attachment {
 	res := Attachment{Stat: StatSearching, Registration: "none", Operator: sub}
 	tried := map[string]bool{}
 	answered := false
-	var refused []Refusal
+	var refused []emm.Reject
 	for _, c := range order {
 		if tried[c.PLMN] {
 			continue
@@ -128,7 +122,7 @@ func (w *World) attach(imsi, only string, forbidden []string) Attachment {
 			continue // its cells stayed silent: a denial seen before stands
 		}
 		if r.Stat == StatDenied {
-			refused = append(refused, Refusal{PLMN: r.PLMN, Cause: r.Cause})
+			refused = append(refused, emm.Reject{PLMN: r.PLMN, Cause: r.Cause})
 		}
 		res, answered = r, true
 		if res.OK || res.Timeout || emm.InvalidatesUSIM(res.Cause) {

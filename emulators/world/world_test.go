@@ -9,6 +9,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 func testConfig() Config {
@@ -560,14 +561,14 @@ func TestAttachSkipsForbidden(t *testing.T) {
 		tried     []string
 		reg       string // Registration
 		plmn      string
-		refused   []Refusal
+		refused   []emm.Reject
 	}{
-		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, "", []string{"20810", "20801"}, "roaming", "20801", []Refusal{{"20810", 11}}},
+		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", Cause: 11}}},
 		{"SFR forbidden: Orange at once", roamer, []string{"20810"}, "", []string{"20801"}, "roaming", "20801", nil},
-		{"another country's network forbidden: as none", roamer, []string{"26202"}, "", []string{"20810", "20801"}, "roaming", "20801", []Refusal{{"20810", 11}}},
+		{"another country's network forbidden: as none", roamer, []string{"26202"}, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", Cause: 11}}},
 		{"every visible network forbidden: none tried, camped on the strongest", roamer, []string{"20801", "20810"}, "", nil, "limited", "20810", nil},
 		{"the HPLMN is never skipped", sfrSub, []string{"20810"}, "", []string{"20810"}, "home", "20810", nil},
-		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, "20810", []string{"20810"}, "denied", "20810", []Refusal{{"20810", 11}}},
+		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, "20810", []string{"20810"}, "denied", "20810", []emm.Reject{{PLMN: "20810", Cause: 11}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, cfg)

@@ -16,3 +16,11 @@ func InvalidatesUSIM(cause int) bool {
 	}
 	return false
 }
+
+// Reject is a network's ATTACH REJECT in a selection: its PLMN and EMM
+// cause. The world says which networks refused, the modem acts on each
+// (a #11 forbids its PLMN).
+type Reject struct {
+	PLMN  string
+	Cause int
+}
