@@ -41,17 +41,24 @@ func stillRoamingOnOrange(r *harness.Rig, before string) {
 	Expect(profileList(r)).To(Equal(before), "nothing installed, nothing switched")
 }
 
+// roamsOnOrangeUntil runs r, which lands on Orange at 1h, to until and
+// holds that the card is still there on its own profile, nothing
+// installed: what every misbehaving platform of these specs leaves.
+func roamsOnOrangeUntil(r *harness.Rig, until time.Duration) {
+	GinkgoHelper()
+	send(r, "AT+CEREG=2")
+	advanceTo(r, 59*time.Minute)
+	before := profileList(r)
+	advanceTo(r, until)
+	stillRoamingOnOrange(r, before)
+}
+
 // The platform answers, but not as the API says: garbage, or late. The
 // card must read either as a failed list, keep its profile and ask again.
 var _ = Describe("Platform answers garbled or late", framework.Emulated, func() {
 	It("reads a garbled preferred-list answer as a failed list, keeps its profile and asks again at the next check", func() {
 		r := framework.NewRig(framework.Load("roam-platform-garbled.yaml"))
-		send(r, "AT+CEREG=2")
-		advanceTo(r, 59*time.Minute)
-		before := profileList(r)
-
-		advanceTo(r, 89*time.Minute)
-		stillRoamingOnOrange(r, before)
+		roamsOnOrangeUntil(r, 89*time.Minute)
 		failed := reasons(r, "preferred_list_failed")
 		Expect(len(failed)).To(BeNumerically(">=", 6), "one failed list per 5-minute period from 1h to 1h25m")
 		Expect(failed).To(HaveEach(HavePrefix("preferred_list_failed: malformed JSON")))
@@ -93,12 +100,7 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 
 	It("reads a 503 as a failed list it asks again at the next check, no back-off, and keeps a note answered 500 for a later check", func() {
 		r := framework.NewRig(framework.Load("roam-platform-error.yaml"))
-		send(r, "AT+CEREG=2")
-		advanceTo(r, 59*time.Minute)
-		before := profileList(r)
-
-		advanceTo(r, 89*time.Minute)
-		stillRoamingOnOrange(r, before)
+		roamsOnOrangeUntil(r, 89*time.Minute)
 		failed := reasons(r, "preferred_list_failed")
 		Expect(failed).To(HaveLen(6), "one failed list at each check from 1h to 1h25m: an answer is no reason to back off")
 		Expect(failed).To(HaveEach(Equal("preferred_list_failed: http status 503: fault: the platform answers 503 (Status)")))
@@ -140,12 +142,7 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 
 	It("gives up on an answer held past its 30 s reply guard and asks again after the platform's back-off, and takes one held 10 s", func() {
 		r := framework.NewRig(framework.Load("roam-platform-slow.yaml"))
-		send(r, "AT+CEREG=2")
-		advanceTo(r, 59*time.Minute)
-		before := profileList(r)
-
-		advanceTo(r, 74*time.Minute)
-		stillRoamingOnOrange(r, before)
+		roamsOnOrangeUntil(r, 74*time.Minute)
 		var held, gaveUp, failed []time.Duration
 		for _, e := range events(r, eventlog.KindFault) {
 			Expect(e.Str("fault")).To(Equal("platform_slow"))
@@ -197,12 +194,7 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 		noTimers := personality.Generic()
 		noTimers.NoTimerManagement = true
 		r := framework.NewRig(framework.Load("roam-platform-slow.yaml"), func(o *harness.Options) { o.Dialect = &noTimers })
-		send(r, "AT+CEREG=2")
-		advanceTo(r, 59*time.Minute)
-		before := profileList(r)
-
-		advanceTo(r, 74*time.Minute)
-		stillRoamingOnOrange(r, before)
+		roamsOnOrangeUntil(r, 74*time.Minute)
 		var gaveUp []time.Duration
 		for _, e := range events(r, "bip_error") {
 			Expect(e.Str("reason")).To(Equal("POST /v1/preferred-list: no reply within 30s"))
