@@ -103,23 +103,9 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 		case err != nil:
 			why = "closing the rig: " + err.Error()
 		}
-		failed := why != ""
-		ginkgo.AddReportEntry(report.EntrySeed, r.Seed, ginkgo.ReportEntryVisibilityNever)
-		if failed || keepAll != "" {
-			ginkgo.AddReportEntry(report.EntryArtifacts, r.Dir())
-			ginkgo.AddReportEntry(report.EntrySimulated, r.Now().String(), ginkgo.ReportEntryVisibilityNever)
-			// One wall time for the page and the spec file: the spec's
-			// run to its rig's close (outside tester sw97: the page's,
-			// taken before the page, read low against spec.json's).
-			wall := time.Since(rep.StartTime)
-			ginkgo.AddReportEntry(report.EntryWall, wall.String(), ginkgo.ReportEntryVisibilityNever)
-			writeSpecFile(r, rep, writeTimeline(r, rep, why, wall, 0), why, wall, 0)
-		}
-		if failed {
-			fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s (seed %d)\n", r.Dir(), r.Seed)
-		} else if keepAll == "" {
-			os.RemoveAll(r.Dir())
-		}
+		keepRun(rep, r.Dir(), &r.Seed, r.Now(), why, func(wall time.Duration) string {
+			return writeTimeline(r, rep, why, wall, 0)
+		})
 		if err != nil {
 			ginkgo.Fail(fmt.Sprintf("closing the rig: %v", err))
 		}
@@ -160,33 +146,50 @@ func OwnRunDir(under, name string) string {
 // timeline page and spec.json, so the index links it and the JUnit names
 // it; otherwise the directory is removed. Fill run in once it is over.
 func KeepOwnRun(run *OwnRun) {
-	keepAll := os.Getenv(ArtifactsEnv)
 	ginkgo.DeferCleanup(func() {
 		rep := ginkgo.CurrentSpecReport()
 		why := ""
 		if rep.Failed() {
 			why = rep.Failure.Message + " (" + rep.Failure.Location.String() + ")"
 		}
-		if run.Seed != nil {
-			ginkgo.AddReportEntry(report.EntrySeed, *run.Seed, ginkgo.ReportEntryVisibilityNever)
-		}
-		if why != "" || keepAll != "" {
-			ginkgo.AddReportEntry(report.EntryArtifacts, run.Dir)
-			if run.Seed != nil {
-				ginkgo.AddReportEntry(report.EntrySimulated, run.Simulated.String(), ginkgo.ReportEntryVisibilityNever)
-				wall := time.Since(rep.StartTime)
-				ginkgo.AddReportEntry(report.EntryWall, wall.String(), ginkgo.ReportEntryVisibilityNever)
-				page := writePage(run.Dir, timeline.Run{Name: rep.FullText(), Kind: "spec", Seed: *run.Seed,
-					Personality: run.Personality, Simulated: run.Simulated, Wall: wall}, why)
-				writeSpecEntry(run.Dir, rep, *run.Seed, run.Simulated, page, why, wall, 0)
-			}
-		}
-		if why != "" {
-			fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s\n", run.Dir)
-		} else if keepAll == "" {
-			os.RemoveAll(run.Dir)
-		}
+		keepRun(rep, run.Dir, run.Seed, run.Simulated, why, func(wall time.Duration) string {
+			return writePage(run.Dir, timeline.Run{Name: rep.FullText(), Kind: "spec", Seed: *run.Seed,
+				Personality: run.Personality, Simulated: run.Simulated, Wall: wall}, why)
+		})
 	})
+}
+
+// keepRun is what a spec's run leaves once the spec is over, a rig's
+// (NewRig) or its own (KeepOwnRun): its seed in the report, and when the
+// spec failed (why) or ESIMHIL_ARTIFACTS keeps every spec's artifacts,
+// its directory, simulated and wall time, timeline page (page, given
+// the wall time) and spec.json — the last three only for a run that
+// finished (seed known); otherwise the directory is removed.
+func keepRun(rep ginkgo.SpecReport, dir string, seed *int64, simulated time.Duration, why string, page func(wall time.Duration) string) {
+	keepAll := os.Getenv(ArtifactsEnv)
+	if seed != nil {
+		ginkgo.AddReportEntry(report.EntrySeed, *seed, ginkgo.ReportEntryVisibilityNever)
+	}
+	if why != "" || keepAll != "" {
+		ginkgo.AddReportEntry(report.EntryArtifacts, dir)
+		if seed != nil {
+			ginkgo.AddReportEntry(report.EntrySimulated, simulated.String(), ginkgo.ReportEntryVisibilityNever)
+			// One wall time for the page and the spec file: the spec's
+			// run to its end (outside tester sw97: the page's, taken
+			// before the page, read low against spec.json's).
+			wall := time.Since(rep.StartTime)
+			ginkgo.AddReportEntry(report.EntryWall, wall.String(), ginkgo.ReportEntryVisibilityNever)
+			writeSpecEntry(dir, rep, *seed, simulated, page(wall), why, wall, 0)
+		}
+	}
+	switch {
+	case why != "" && seed != nil:
+		fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s (seed %d)\n", dir, *seed)
+	case why != "":
+		fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s\n", dir)
+	case keepAll == "":
+		os.RemoveAll(dir)
+	}
 }
 
 // writeSpecFile writes the spec's entry beside its artifacts
