@@ -9,6 +9,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/fcp"
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
@@ -131,7 +132,7 @@ func isHPLMN(imsi, plmn string, mnc int) bool {
 	if mnc == 0 || len(imsi) < 3+mnc {
 		return imsi != "" && strings.HasPrefix(imsi, plmn)
 	}
-	return imsi[:3+mnc] == plmn
+	return ident.HomePLMN(imsi, mnc) == plmn
 }
 
 // readFPLMN reads EF FPLMN whole, its size from the FCP.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/saip"
 )
@@ -52,7 +53,7 @@ func (p Profile) mncLen() int {
 	return p.MNCLen
 }
 
-func (p Profile) homePLMN() string { return p.IMSI[:min(len(p.IMSI), 3+p.mncLen())] }
+func (p Profile) homePLMN() string { return ident.HomePLMN(p.IMSI, p.mncLen()) }
 
 // metadata is the StoreMetadataRequest of p: names, operational class, the
 // owner's PLMN, this SM-DP+ as the address of every notification, and

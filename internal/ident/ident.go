@@ -43,6 +43,12 @@ func PLMNsOverlap(a, b string) bool {
 	return a != b && (strings.HasPrefix(a, b) || strings.HasPrefix(b, a))
 }
 
+// HomePLMN is the HPLMN of the subscriber imsi whose MNC is mnc digits
+// long (TS 23.003 §2.2: MCC, then MNC, lead the IMSI; the length comes
+// from EF AD): the SM-DP+ that writes a profile and the modem that reads
+// it take it alike. A shorter IMSI is returned whole.
+func HomePLMN(imsi string, mnc int) string { return imsi[:min(len(imsi), 3+mnc)] }
+
 // IsIMSI: MCC + MNC + MSIN, at most 15 digits (6 is the shortest we accept).
 func IsIMSI(s string) bool { return Digits(s, 6, 15) }
 

@@ -191,3 +191,20 @@ func TestIsHostName(t *testing.T) {
 		}
 	}
 }
+
+func TestHomePLMN(t *testing.T) {
+	for _, tc := range []struct {
+		imsi string
+		mnc  int
+		want string
+	}{
+		{"208100000000014", 2, "20810"},
+		{"310260000000014", 3, "310260"},
+		{"40410000000001", 2, "40410"},
+		{"4051", 3, "4051"}, // shorter than MCC+MNC: whole
+	} {
+		if got := HomePLMN(tc.imsi, tc.mnc); got != tc.want {
+			t.Errorf("HomePLMN(%q, %d) = %q, want %q", tc.imsi, tc.mnc, got, tc.want)
+		}
+	}
+}
