@@ -83,6 +83,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	sort.Strings(ops)
 	fmt.Fprintf(stdout, "TEST ONLY PKI (seed %d) in %s: CI, EUM, %d eUICC, SM-DP+ %s\n",
-		seed, *out, len(cfg.EIDs), strings.Join(ops, ", "))
+		*seed, *out, len(cfg.EIDs), strings.Join(ops, ", "))
 	return 0
 }

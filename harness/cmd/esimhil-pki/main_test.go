@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,25 @@ func TestRunBadFlags(t *testing.T) {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code == 0 {
 			t.Errorf("%v: exit 0", args)
+		}
+	}
+}
+
+// The summary line names the seed the keys came from, as given
+// (it printed the flag's address: "seed 52612839992472" for --seed 1).
+func TestRunSaysItsSeed(t *testing.T) {
+	for _, c := range []struct{ arg, want string }{
+		{"1", "(seed 1)"},
+		{"010", "(seed 10)"},
+		{"0x0a", "(seed 10)"},
+		{"-3", "(seed -3)"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run([]string{"--seed", c.arg, "--out", t.TempDir()}, &out, &errb); code != 0 {
+			t.Fatalf("--seed %s: exit %d: %s", c.arg, code, errb.String())
+		}
+		if !strings.Contains(out.String(), c.want) {
+			t.Errorf("--seed %s: %q, want it to say %s", c.arg, out.String(), c.want)
 		}
 	}
 }
