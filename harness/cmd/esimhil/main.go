@@ -701,7 +701,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		if st, err := os.Stat(fs.Arg(0)); err == nil && st.IsDir() {
 			stray += " (to report that directory: esimhil report --out " + fs.Arg(0) + ")"
 		}
-		fmt.Fprintf(stderr, "esimhil report: %s\n%s", stray, usage)
+		fmt.Fprintf(stderr, "esimhil report: %s\nusage: %s\n", stray, synopsis("report"))
 		return 2
 	}
 	// make run's esimhil run writes DIR/scenarios, esimhil run --out DIR
