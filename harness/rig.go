@@ -269,7 +269,8 @@ type Rig struct {
 	atBuf     *lagwrite.Writer // at.log's buffer
 	atMarks   *os.File
 	atMarkBuf *lagwrite.Writer // at.marks' buffer
-	// recordEnded: run_ended was logged, the record ends (untilEnd).
+	// recordEnded: run_ended was logged, the record ends (at.log's
+	// untilEnd, the capture's Config.Ended).
 	recordEnded atomic.Bool
 	events      *os.File
 	// eventsBuf batches a scratch rig's events.jsonl (nobody reads it:
@@ -427,8 +428,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	capCfg := capture.Config{
 		Mode: mode, Clock: capClock, KeyLog: true,
-		NoKeysFile: o.Scratch,   // the secrets still go into the file's DSB
-		Events:     r.Log.Count, // each frame's place among events.jsonl's lines
+		NoKeysFile: o.Scratch,          // the secrets still go into the file's DSB
+		Events:     r.Log.Count,        // each frame's place among events.jsonl's lines
+		Ended:      r.recordEnded.Load, // past run_ended, as at.log's end (untilEnd)
 	}
 	if dir == "" {
 		capCfg.InMemory = true

@@ -256,13 +256,11 @@ func (r *Rig) RunToEnd(step func()) (Ended, error) {
 		// the card; its events and AT lines stay in memory but out of the
 		// record, which then is what `esimhil run` writes of the scenario.
 		r.Log.EndStream()
-		r.recordEnded.Store(true) // and at.log with it (untilEnd)
-		if r.Capture != nil {
-			// The capture keeps what follows (the servers' logs and the
-			// card's contacts, which it is checked against, hold it),
-			// each frame saying it is past run_ended.
-			r.Capture.EndRecord()
-		}
+		// And at.log with it (untilEnd); the capture keeps what follows
+		// (the servers' logs and the card's contacts, which it is checked
+		// against, hold it), each frame saying it is past run_ended
+		// (capture.Config.Ended).
+		r.recordEnded.Store(true)
 	})
 	return e, nil
 }

@@ -27,7 +27,6 @@ import (
 	"net"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -76,6 +75,13 @@ type Config struct {
 	// events of its instant. A live capture's kernel frames carry none:
 	// they are read from the ring later.
 	Events func() int
+	// Ended, if set, says the run's record has ended (run_ended, which
+	// ends events.jsonl and at.log): the frames written from then on are
+	// marked AfterEnd, the file saying they are not the run's rather than
+	// leaving them out — the servers' logs and the card's contacts, which
+	// the capture is checked against, hold them too. It is the rig's own
+	// state, read at each frame, so the record has one end.
+	Ended func() bool
 	// KeyLog keeps TLS session secrets: Session.KeyLog is then a writer for
 	// tls.Config.KeyLogWriter, and each secret goes into the pcapng as a
 	// Decryption Secrets Block as it comes (a session that holds its
@@ -137,10 +143,7 @@ type Session struct {
 	tap    *tap  // tap mode
 	live   *live // live mode
 	events eventCount
-	// recordEnded: the run's record ended (EndRecord); frames written
-	// since carry Mark.AfterEnd.
-	recordEnded atomic.Bool
-	stats       Stats // live mode, after Close
+	stats  Stats // live mode, after Close
 
 	dgram dgramWriter // WriteDatagram's frames
 	sim   *SIMTap     // the SIM tap, once asked for
@@ -166,7 +169,7 @@ func Start(cfg Config) (*Session, error) {
 		cfg.Clock = clock.Wall{}
 	}
 	s := &Session{path: cfg.Path, memory: cfg.InMemory}
-	s.events = eventCount{n: cfg.Events, ended: &s.recordEnded}
+	s.events = eventCount{n: cfg.Events, ended: cfg.Ended}
 	var lv *live
 	if cfg.Mode == "" {
 		cfg.Mode = Default
@@ -440,13 +443,6 @@ func putHeld(b *[]byte) {
 	default:
 	}
 }
-
-// EndRecord says the run's record has ended (run_ended, which ends
-// events.jsonl and at.log): the frames written from now on are marked
-// AfterEnd, the file saying they are not the run's rather than leaving
-// them out — the servers' logs and the card's contacts, which the
-// capture is checked against, hold them too.
-func (s *Session) EndRecord() { s.recordEnded.Store(true) }
 
 // Close stops capturing and completes the file. In live mode it first
 // drains the ring until it stays empty (drainQuiet, at most drainLimit),

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
 )
@@ -45,7 +44,7 @@ type Mark struct {
 	// whether or not the frame has an event count.
 	LostBefore int
 	// AfterEnd marks a frame written after the run's record ended with
-	// run_ended (Session.EndRecord), as the comment AfterEndComment:
+	// run_ended (Config.Ended), as the comment AfterEndComment:
 	// traffic of what the rig did past the run (the exploration's end
 	// read), which events.jsonl and at.log leave out. The file keeps it
 	// — the servers' logs and the card's contacts count it, against
@@ -63,10 +62,10 @@ const OutsideComment = "esimhil:client=out-of-process"
 
 // eventCount counts the events the run's log has taken (Config.Events);
 // n nil when the session has no log, and its frames carry no mark. ended,
-// if set, says the run's record has ended (Session.EndRecord).
+// if set, says the run's record has ended (Config.Ended).
 type eventCount struct {
 	n     func() int
-	ended *atomic.Bool
+	ended func() bool
 }
 
 // mark is the mark of a frame written now, the one way a frame gets its
@@ -77,7 +76,7 @@ func (c eventCount) mark() Mark {
 	if c.n == nil {
 		return Mark{}
 	}
-	return Mark{Events: c.n(), OK: true, AfterEnd: c.ended != nil && c.ended.Load()}
+	return Mark{Events: c.n(), OK: true, AfterEnd: c.ended != nil && c.ended()}
 }
 
 // The comments of a mark: "esimhil:after-event=12", and for an APDU

@@ -6,7 +6,6 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -177,13 +176,13 @@ func TestEventCountMark(t *testing.T) {
 	if m := withCommand((eventCount{}).mark(), Mark{Events: 1, OK: true}); m != (Mark{}) {
 		t.Errorf("command without a log: %+v", m)
 	}
-	// After the record's end (Session.EndRecord), every frame says so.
-	var ended atomic.Bool
-	count = eventCount{n: func() int { return 7 }, ended: &ended}
+	// After the record's end (Config.Ended), every frame says so.
+	ended := false
+	count = eventCount{n: func() int { return 7 }, ended: func() bool { return ended }}
 	if m := count.mark(); m.AfterEnd {
 		t.Errorf("before the end: %+v", m)
 	}
-	ended.Store(true)
+	ended = true
 	if m := count.mark(); m != (Mark{Events: 7, OK: true, AfterEnd: true}) {
 		t.Errorf("after the end: %+v", m)
 	}
