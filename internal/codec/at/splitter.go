@@ -95,11 +95,9 @@ func (s *Splitter) FeedByte(c byte) (Line, bool) {
 	switch {
 	case c == term || c == '\n':
 		return s.finish()
-	case c == '/' && !s.prefixed && isA(s.buf) && !(s.badSeen && s.badAt >= len(s.buf)):
-		// "A/" after whatever came before it: that is no part of it. A
-		// control byte between the A and the "/" spoils the prefix, as
-		// one between A and T does (V.250 §5.2.1: the prefix is the two
-		// characters; "A\x01/" is line noise, not a repeat).
+	case c == '/' && !s.prefixed && isA(s.buf) && !s.badAfter(len(s.buf)-1):
+		// "A/" after whatever came before it: that is no part of it; "A\x01/"
+		// is line noise, not a repeat.
 		l := Line{Text: string(s.buf[len(s.buf)-1]) + "/", Repeat: true}
 		s.reset()
 		return l, true
@@ -132,13 +130,19 @@ func (s *Splitter) FeedByte(c byte) (Line, bool) {
 	if !s.prefixed && (c == 'T' || c == 't') && len(s.buf) >= 2 && isA(s.buf[:len(s.buf)-1]) {
 		// The prefix: what came before it, and the errors it made, go;
 		// a bad byte between its A and T spoils it.
-		s.badSeen = s.badSeen && s.badAt > len(s.buf)-2
+		s.badSeen = s.badAfter(len(s.buf) - 2)
 		s.badAt = 0
 		s.buf = append(s.buf[:0], s.buf[len(s.buf)-2:]...)
 		s.prefixed, s.overflow = true, false
 	}
 	return Line{}, false
 }
+
+// badAfter says a control or non-ASCII byte came after buf[i], the A of
+// a prefix: V.250 §5.2.1's prefix is the two characters, and one between
+// them spoils it, for "AT" as for "A/" — even when a backspace took the A
+// back and a fresh one followed ("A\x01\bA/"): the byte still came.
+func (s *Splitter) badAfter(i int) bool { return s.badSeen && s.badAt > i }
 
 // isA says b ends in the "A" of a prefix.
 func isA(b []byte) bool { return len(b) > 0 && (b[len(b)-1] == 'A' || b[len(b)-1] == 'a') }

@@ -56,6 +56,9 @@ func TestSplitter(t *testing.T) {
 		{"A\x01/ across feeds", []string{"A", "\x01", "/", "AT\r"}, []string{"AT"}},
 		{"a control byte before the A still repeats", []string{"\x01A/", "\x1b\x1ba/"}, []string{"!repeat A/", "!repeat a/"}},
 		{"A/ after A\x01/", []string{"A\x01/A/"}, []string{"!repeat A/"}},
+		// One check for both prefixes: the control byte came, a backspace
+		// and a fresh A do not take it back.
+		{"A\x01, backspace, A: no prefix of either kind", []string{"A\x01\bA/\r", "A\x01\bAT\r"}, []string{"!malformed", "!malformed"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
