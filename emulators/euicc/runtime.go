@@ -161,11 +161,21 @@ func (r *runtime) run() {
 		}
 		e := r.queue[0].e
 		r.queue = r.queue[1:]
+		// An enable and an ES10 function, the only effects that change the
+		// card's own NVM (its profiles, notifications, addresses), write
+		// it once the applet has stepped their result. That step writes
+		// it with the applet's state, in one write, when it persists (the
+		// applet's did for every such change in the package's and the
+		// harness's tests); otherwise the write here does, still before
+		// anything queued runs: nothing leaves the card, and no power cut
+		// comes, between the two (a cut falls between pieces of work).
+		// The other effects change no NVM: a write after each of them
+		// only encoded the image again to find it the same.
 		switch e := e.(type) {
 		case applet.EnableProfile:
 			res := r.c.enableProfile(r.c.findICCID(e.ICCID))
 			r.step(applet.ProfileEnabled{ICCID: e.ICCID, Result: res})
-			r.storeCardChange()
+			r.c.persistLocked()
 		case applet.StartTimer:
 			if e.ID < 1 || e.ID >= BIPTimer {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
@@ -212,7 +222,7 @@ func (r *runtime) run() {
 			// The card's own IPA: the same ISD-R code path as STORE DATA.
 			resp, sw := r.c.es10(e.Req)
 			r.step(applet.ES10Result{ReqID: e.ReqID, Resp: resp, SW: sw})
-			r.storeCardChange()
+			r.c.persistLocked()
 		case applet.ES9Call:
 			o, err := r.es9Op(e)
 			if err != nil {
@@ -226,18 +236,6 @@ func (r *runtime) run() {
 		}
 	}
 }
-
-// storeCardChange writes what an enable or an ES10 function, the only
-// effects that change the card's own NVM (its profiles, notifications,
-// addresses), changed, once the applet has stepped their result. That
-// step writes it with the applet's state, in one write, when it persists
-// (the applet's did for every such change in the package's and the
-// harness's tests); otherwise this does, still before anything queued
-// runs: nothing leaves the card, and no power cut comes, between the two
-// (a cut falls between pieces of work).
-// The other effects change no NVM: a write after each of them only
-// encoded the image again to find it the same.
-func (r *runtime) storeCardChange() { r.c.persistLocked() }
 
 // begin makes o the current operation and issues its first command.
 func (r *runtime) begin(o op) {
