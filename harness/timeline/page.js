@@ -283,14 +283,24 @@
   });
   document.getElementById("nextfail").addEventListener("click", function () { jumpFail(1); });
   document.getElementById("prevfail").addEventListener("click", function () { jumpFail(-1); });
+  // rowStep is where a key moves the selected row: 1 down, -1 up, 0 for
+  // a key that selects none (the arrows only on the focused diagram, which
+  // elsewhere scroll the page).
+  function rowStep(e) {
+    if (e.key === "j") return 1;
+    if (e.key === "k") return -1;
+    if (e.target !== scroller) return 0;
+    if (e.key === "ArrowDown") return 1;
+    if (e.key === "ArrowUp") return -1;
+    return 0;
+  }
   document.addEventListener("keydown", function (e) {
     // Ctrl+P is the browser's print, not "previous failure".
     if (e.target === q || e.ctrlKey || e.metaKey || e.altKey) return;
     // Rows are drawn, not focusable: j/k (or the arrows on the focused
     // diagram) select one as a click does, so a keyboard opens any row.
-    var rowKey = e.key === "j" || e.key === "k" ? e.key
-      : e.target === scroller && (e.key === "ArrowDown" || e.key === "ArrowUp") ? e.key : "";
-    if (rowKey) { e.preventDefault(); jump(rowKey === "j" || rowKey === "ArrowDown" ? 1 : -1, function () { return true; }); }
+    var step = rowStep(e);
+    if (step) { e.preventDefault(); jump(step, function () { return true; }); }
     else if (e.key === "n") jumpFail(1);
     else if (e.key === "p") jumpFail(-1);
     else if (e.key === "Escape") { document.getElementById("detail").hidden = true; selected = -1; render(); }
