@@ -120,24 +120,20 @@ func zephyrTraffic(z zephyrMsg) (Dir, string) {
 	if z.module != "modem_chat" || z.level != "dbg" {
 		return Tool, ""
 	}
-	cmd, sent := strings.CutPrefix(z.text, "sending: ")
+	// What it sent: its script's sender's "sending: ", or any such
+	// message without function names (CONFIG_LOG_FUNC_NAME_PREFIX_DBG=n),
+	// where modem_chat's messages are told by their form.
+	if cmd, sent := strings.CutPrefix(z.text, "sending: "); sent && (z.fn == "" || z.fn == "modem_chat_script_next") {
+		return Host, cmd
+	}
 	switch z.fn {
-	case "modem_chat_script_next":
-		if sent {
-			return Host, cmd
-		}
 	case "modem_chat_log_received_command":
 		return Modem, zephyrWire(z.text)
 	case "modem_chat_on_unknown_command_received":
 		return Modem, z.text
 	case "":
-		// Without function names (CONFIG_LOG_FUNC_NAME_PREFIX_DBG=n),
-		// modem_chat's messages are told by their form: what it sent,
-		// its own notes, and the rest lines it read.
-		switch {
-		case sent:
-			return Host, cmd
-		case strings.HasPrefix(z.text, "running script: ") || zephyrScript.MatchString(z.text):
+		// Its own notes, and the rest lines it read.
+		if strings.HasPrefix(z.text, "running script: ") || zephyrScript.MatchString(z.text) {
 			return Tool, ""
 		}
 		return Modem, zephyrWire(z.text)
