@@ -3,9 +3,11 @@ package timeline
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -465,6 +467,87 @@ func TestPageShowsBidiOverrides(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+}
+
+// A C0 control in a hostile or odd log — the ESC a host sends before
+// its command, a BEL or NUL in a peer's value — is shown as its escape,
+// as a bidi control is: raw, the page would show nothing where it was.
+// TAB and line ends stay white space.
+func TestPageShowsC0Controls(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		events, at   string
+		run          Run
+		label, inRow string // a row's label, and what it or its detail holds
+		head         string // what the page's head holds, if anything
+	}{
+		{name: "ESC before a command in at.log", at: "2026-01-01T00:00:00Z > \x1bAT+CMGF=0\n2026-01-01T00:00:00Z < OK\n",
+			label: `\u001bAT+CMGF=0`, inRow: `\u001bAT+CMGF=0`},
+		{name: "BEL in an event's value", events: `{"t":"2026-01-01T00:00:00Z","actor":"world","event":"attach_attempt","operator":"or\u0007ange"}` + "\n",
+			label: `attach_attempt operator=or\u0007ange`, inRow: "operator: or\\u0007ange\n"},
+		{name: "NUL and ESC in a quoted value", events: `{"t":"2026-01-01T00:00:00Z","actor":"world","event":"note","text":"a \u0000b\u001b[2J"}` + "\n",
+			label: `note text="a \x00b\x1b[2J"`, inRow: `text: "a \x00b\x1b[2J"`}, // %q's own escapes
+		{name: "ESC in the run's name and a mismatch", events: sampleEvents,
+			run:  Run{Name: "x\x1b[31mred", Verdict: "fail", Mismatches: []string{"attempts: got [sfr\x07]"}},
+			head: `x\u001b[31mred`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{"events.jsonl": tc.events, "at.log": tc.at}
+			if tc.events == "" {
+				files["events.jsonl"] = sampleEvents
+			}
+			dir := writeArtifacts(t, files)
+			run := tc.run
+			if run.Name == "" {
+				run = Run{Name: "c0", Verdict: "pass"}
+			}
+			tl, err := Build(dir, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var page bytes.Buffer
+			if err := tl.WriteHTML(&page); err != nil {
+				t.Fatal(err)
+			}
+			if i := bytes.IndexFunc(page.Bytes(), func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' }); i >= 0 {
+				t.Errorf("page holds control 0x%02x itself: %q", page.Bytes()[i], page.Bytes()[max(i-20, 0):i+1])
+			}
+			head, _, _ := bytes.Cut(page.Bytes(), []byte(`<script id="data"`))
+			if tc.head != "" && !bytes.Contains(head, []byte(tc.head)) {
+				t.Errorf("head lacks %q", tc.head)
+			}
+			if tc.run.Mismatches != nil && !bytes.Contains(head, []byte(`got [sfr\u0007]`)) {
+				t.Error("mismatch's BEL not shown")
+			}
+			m := regexp.MustCompile(`(?s)<script id="data" type="application/json">(.*?)</script>`).FindSubmatch(page.Bytes())
+			if m == nil {
+				t.Fatal("no data")
+			}
+			var d pageData
+			if err := json.Unmarshal(m[1], &d); err != nil {
+				t.Fatal(err)
+			}
+			if tc.label == "" {
+				return
+			}
+			for _, it := range d.Items {
+				if strings.Contains(it.Label, tc.label) {
+					if !strings.Contains(it.Label+"\n"+it.Detail, tc.inRow) {
+						t.Errorf("row %q, detail %q: lacks %q", it.Label, it.Detail, tc.inRow)
+					}
+					if strings.ContainsFunc(it.Label+it.Detail, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' }) {
+						t.Errorf("row %q, detail %q: holds a control itself", it.Label, it.Detail)
+					}
+					return
+				}
+			}
+			var labels []string
+			for _, it := range d.Items {
+				labels = append(labels, it.Label)
+			}
+			t.Errorf("no row shows %q: %q", tc.label, labels)
+		})
 	}
 }
 

@@ -3,7 +3,9 @@
 // scenario, a log or a hostile peer may put one in a name: a
 // RIGHT-TO-LEFT OVERRIDE (U+202E) reverses everything after it up to the
 // end of its paragraph — "want [orange-fr]" reads "[rf-egnaro] tnaw" —,
-// which no escaping for HTML prevents. Evidence must read as it was.
+// which no escaping for HTML prevents. Evidence must read as it was: the
+// C0 controls a page would show as nothing (a NUL, a BEL, the ESC before
+// a host's AT command) are shown as their escapes too.
 package bidi
 
 import (
@@ -47,10 +49,18 @@ func maybeControl(b []byte) bool {
 // `\u202e` (its escape as Go's %q gives it, as the timeline's rows show
 // event values): for HTML text, or, with inJSON, inside JSON strings,
 // where the backslash itself is escaped so that the string decodes to
-// the six visible characters. b is returned as is when it has none. Only
-// the characters' lead bytes (D8 for ALM, E2 for the others) are looked
-// at, by IndexByte: a page's other text ("…", "→") costs a byte search.
+// the six visible characters. So is each C0 control but TAB, LF and CR
+// (white space on a page, which the pages' multi-line details hold):
+// `\u001b` for an ESC, raw in HTML text and a JSON escape in JSON. b is
+// returned as is when it has none. Only the characters' lead bytes (D8
+// for ALM, E2 for the others) are looked at, by IndexByte: a page's
+// other text ("…", "→") costs a byte search.
 func Show(b []byte, inJSON bool) []byte {
+	return showControls(showFormat(b, inJSON), inJSON)
+}
+
+// showFormat is Show for the formatting characters.
+func showFormat(b []byte, inJSON bool) []byte {
 	var out []byte
 	last := 0
 	nextE, nextD := -1, -1 // next E2 and D8 at or after i, len(b) when none
@@ -89,6 +99,74 @@ func Show(b []byte, inJSON bool) []byte {
 		return b
 	}
 	return append(out, b[last:]...)
+}
+
+// shownControl reports a C0 control Show writes as its escape.
+func shownControl(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
+
+// showControls is Show for the C0 controls. In HTML text they are raw
+// bytes. In JSON they are escapes — `\u001b`, or `\b` and `\f` as
+// encoding/json writes those two —, found at each backslash: inside a
+// string every backslash starts an escape, outside one there is none, so
+// an escaped backslash followed by "u001b" (text a log held) is left as
+// it is.
+func showControls(b []byte, inJSON bool) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); {
+		c, n := b[i], 1
+		if inJSON {
+			if i = next(b, i, '\\'); i+1 >= len(b) {
+				break
+			}
+			c, n = jsonControl(b[i:])
+			if n == 0 {
+				i += 2 // an escape of something else: its backslash is no control's
+				continue
+			}
+		} else if !shownControl(c) {
+			i++
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b)+16)
+		}
+		out = append(out, b[last:i]...)
+		if inJSON {
+			out = append(out, '\\')
+		}
+		out = fmt.Appendf(out, `\u%04x`, c)
+		i += n
+		last = i
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+// jsonControl reads the JSON escape at the start of b: the C0 control
+// Show writes as its escape, and the escape's length, 0 for any other.
+func jsonControl(b []byte) (c byte, n int) {
+	switch b[1] {
+	case 'b':
+		return '\b', 2
+	case 'f':
+		return '\f', 2
+	case 'u':
+		// \u0000 to \u001f: encoders write hex digits in either case.
+		if len(b) < 6 || b[2] != '0' || b[3] != '0' || b[4] != '0' && b[4] != '1' {
+			return 0, 0
+		}
+		lo := strings.IndexByte("0123456789abcdef", b[5]|0x20)
+		if lo < 0 || b[5] < '0' {
+			return 0, 0
+		}
+		if c = (b[4]-'0')<<4 | byte(lo); shownControl(c) {
+			return c, 6
+		}
+	}
+	return 0, 0
 }
 
 // next is the index of the first c in b at or after i, len(b) if none.

@@ -14,6 +14,14 @@ func TestShow(t *testing.T) {
 		{"… → …\u202e·", `… → …\u202e·`, `… → …\u202e·`},
 		{"שלום", "שלום", "שלום"},             // right-to-left letters are text, not controls
 		{"\xe2\x80", "\xe2\x80", "\xe2\x80"}, // a cut rune is left to the writer
+		// C0 controls a page shows as nothing: a host's ESC before its
+		// command, a BEL, a NUL; TAB, LF and CR are white space and stay.
+		{"\x1bAT+CMGF=0", `\u001bAT+CMGF=0`, `\u001bAT+CMGF=0`},
+		{"a\x00b\x07c\x08d\x0ce\x1f", `a\u0000b\u0007c\u0008d\u000ce\u001f`, `a\u0000b\u0007c\u0008d\u000ce\u001f`},
+		{"line\tone\r\nline two\n", "line\tone\r\nline two\n", "line\tone\r\nline two\n"},
+		{"\x1b\u202e", `\u001b\u202e`, `\u001b\u202e`},
+		{`text \u001b and \\`, `text \u001b and \\`, `text \u001b and \\`}, // an escape's text is text
+		{"\x7f", "\x7f", "\x7f"}, // DEL is no C0 control
 	} {
 		if got := string(Show([]byte(tc.in), false)); got != tc.html {
 			t.Errorf("Show(%q) = %q, want %q", tc.in, got, tc.html)
@@ -22,12 +30,41 @@ func TestShow(t *testing.T) {
 			continue
 		}
 		// Inside a JSON string it decodes to the visible escape.
-		enc := Show([]byte(`"`+tc.in+`"`), true)
+		js, err := json.Marshal(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc := Show(js, true)
 		var s string
 		if err := json.Unmarshal(enc, &s); err != nil {
 			t.Errorf("%s: %v", enc, err)
 		} else if s != tc.jsonText {
 			t.Errorf("JSON %s decodes to %q, want %q", enc, s, tc.jsonText)
+		}
+	}
+}
+
+// In JSON, a control is an escape, whichever case its hex digits are in;
+// an escaped backslash before "u001b" is text, one before a control's
+// escape is text beside it.
+func TestShowJSONEscapes(t *testing.T) {
+	for _, tc := range []struct{ json, text string }{
+		{`"\u001B\u001b"`, `\u001b\u001b`},
+		{`"\\u001b"`, `\u001b`},
+		{`"\\\u001b"`, `\\u001b`},
+		{`"\b\f\n\t\r\u000a\u0020"`, "\\u0008\\u000c\n\t\r\n "},
+		{`"\u00`, `"\u00`}, // cut: left to the reader
+	} {
+		got := Show([]byte(tc.json), true)
+		var s string
+		if err := json.Unmarshal(got, &s); err != nil {
+			if string(got) != tc.text {
+				t.Errorf("%s: %s, want it as it was", tc.json, got)
+			}
+			continue
+		}
+		if s != tc.text {
+			t.Errorf("%s shown as %s decodes to %q, want %q", tc.json, got, s, tc.text)
 		}
 	}
 }
