@@ -32,7 +32,7 @@ import (
 type Run struct {
 	// Name is the scenario's or the spec's name.
 	Name string
-	// Kind says what ran: "scenario" or "spec".
+	// Kind says what ran: "scenario", "spec" or "replay" (esimhil replay).
 	Kind string
 	Seed int64
 	// NoSeed says no seed was recorded (no run_started, no result):

@@ -14,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/replay"
+	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/bidi"
 )
 
@@ -67,6 +68,10 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		fmt.Fprint(stdout, replay.Report(res))
 		fmt.Fprintf(stdout, "      [%s, %v]\n", res.Dir, res.Wall.Round(1e6))
+		if _, err := timeline.Write(res.Dir, replayPage(res)); err != nil {
+			fmt.Fprintf(stderr, "esimhil replay: %s: no timeline page: %v\n", name, err)
+			code = 1
+		}
 		if d := res.Plan.Fixture.Manifest.Drafted(); len(d) > 0 {
 			fmt.Fprintf(stdout, "      still drafted: %s (say them before the fixture joins fixtures/field)\n", strings.Join(d, ", "))
 		}
@@ -83,6 +88,22 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	return code
+}
+
+// replayPage is the replay's run for its timeline page, with the
+// replay's own verdict: the CLI's user ran the replay, so its verdict is
+// the page's (a field replay spec's page carries the spec's instead,
+// framework.KeepOwnRun). A failed replay's page says why, and which of the
+// manifest's checks did not hold; report.txt beside it has both sides of
+// a divergence.
+func replayPage(res *replay.Result) timeline.Run {
+	run := timeline.Run{Name: res.Name, Kind: "replay", Seed: res.Seed, Personality: res.Personality,
+		Simulated: res.Simulated, Wall: res.Wall, Verdict: "pass"}
+	if !res.OK {
+		run.Verdict = "fail"
+		run.Mismatches = append([]string{res.Why}, res.Mismatches...)
+	}
+	return run
 }
 
 // replayDirsClash says which two fixture directories would replay into

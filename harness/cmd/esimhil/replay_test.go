@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/harness/timeline"
 )
 
 // copyDir copies a fixture directory to dir/<its name>, with edit applied
@@ -103,5 +105,44 @@ func TestReplayAndLogCommands(t *testing.T) {
 	}
 	if des, err := os.ReadDir(clashOut); err != nil || len(des) != 0 {
 		t.Errorf("a refused replay wrote %v (%v)", des, err)
+	}
+}
+
+// `esimhil replay` writes the replayed run's timeline page beside its
+// artifacts, with the replay's verdict (its user ran the replay) and, for
+// a failed one, why, as a run's page has its mismatches.
+func TestReplayWritesItsPage(t *testing.T) {
+	good := filepath.Join("..", "..", "..", "fixtures", "field", "bg95-bare-cchc")
+	wrongVerdict := copyDir(t, good, func(s string) string {
+		return strings.Replace(s, "expect: reproduces", "expect: fixed", 1)
+	})
+	for _, tc := range []struct {
+		name, dir, verdict string
+		holds              []string
+	}{
+		{"reproduces as expected", good, "pass", []string{"replay · seed ", "bg95-bare-cchc", "AT+CCHC"}},
+		{"expected fixed, still reproduces", wrongVerdict, "fail", []string{"Expectations that did not hold", "expected fixed, but the replay still follows the recording"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			cli(context.Background(), []string{"replay", "--out", out, tc.dir}, &stdout, &stderr)
+			if stderr.Len() > 0 {
+				t.Errorf("stderr %s", stderr.String())
+			}
+			page := filepath.Join(out, "bg95-bare-cchc", timeline.FileName)
+			if v := timeline.PageVerdict(page); v != tc.verdict {
+				t.Fatalf("page verdict %q, want %q (stdout %s)", v, tc.verdict, stdout.String())
+			}
+			b, err := os.ReadFile(page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.holds {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("page lacks %q", want)
+				}
+			}
+		})
 	}
 }
