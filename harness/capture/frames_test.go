@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -137,22 +138,16 @@ func TestTapDrawsAnAbort(t *testing.T) {
 		{"abort", true, "server RST,ACK"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var frames [][]byte
-			tp := newTap(clock.NewVirtual(clock.Epoch), eventCount{}, func(_ gopacket.CaptureInfo, b []byte, _ Mark) error {
-				frames = append(frames, bytes.Clone(b))
-				return nil
-			})
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
+			path := filepath.Join(t.TempDir(), "abort.pcapng")
+			sess, ln := tapListening(t, path)
+			l := sess.Wrap(ln)
+			defer l.Close()
 			client, err := net.Dial("tcp", ln.Addr().String())
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer client.Close()
-			server, err := (&tapListener{Listener: ln, tap: tp}).Accept()
+			server, err := l.Accept()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,6 +158,17 @@ func TestTapDrawsAnAbort(t *testing.T) {
 			}
 			if err := server.Close(); err != nil {
 				t.Fatal(err)
+			}
+			if err := sess.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var frames [][]byte
+			for src := openTestSource(t, path); ; {
+				b, _, err := src.ReadPacketData()
+				if err != nil {
+					break
+				}
+				frames = append(frames, bytes.Clone(b))
 			}
 			var got []string
 			for _, b := range frames[3:] { // after the handshake

@@ -307,18 +307,10 @@ const badRequest = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charse
 // power) shows in the tap's file as an RST from the client, after which
 // nothing more of the connection is recorded.
 func TestTapRecordsReset(t *testing.T) {
-	var buf bytes.Buffer
-	w, err := newNgWriter(&buf, "tap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp := newTap(clock.NewVirtual(clock.Epoch), eventCount{}, unmarked(w.WritePacket))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	l := &tapListener{Listener: ln, tap: tp}
+	path := filepath.Join(t.TempDir(), "reset.pcapng")
+	sess, ln := tapListening(t, path)
+	l := sess.Wrap(ln)
+	defer l.Close()
 	cl, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -345,14 +337,10 @@ func TestTapRecordsReset(t *testing.T) {
 		t.Fatalf("server error %v, want a reset", ioErr)
 	}
 	sc.Close()
-	tp.finish()
-	if err := w.Flush(); err != nil {
+	if err := sess.Close(); err != nil {
 		t.Fatal(err)
 	}
-	src, _, err := openSource(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := openTestSource(t, path)
 	var flags []string
 	for {
 		data, _, err := src.ReadPacketData()
