@@ -632,9 +632,12 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("storm ended with %v, want it stopped", err)
 	}
-	// The device still on is failed as stopped, by the signal's name, and
-	// not counted as finished.
-	if res == nil || res.Stopped != 1 || res.Outcomes[Failed] != 1 || res.Failures["still on when the storm was stopped by SIGTERM"] == nil || res.Failures["still on when the storm was stopped by SIGTERM"].Devices != 1 {
+	// The device still on is failed as stopped, saying what it was doing
+	// (its list request, released, found no route), and not counted as
+	// finished; its line names the signal.
+	const doing = "stayed on its original profile, nothing injected: preferred list: http status 404: no route (still on at the stop)"
+	if res == nil || res.Stopped != 1 || res.Outcomes[Failed] != 1 || res.Failures[doing] == nil || res.Failures[doing].Devices != 1 ||
+		!slices.ContainsFunc(res.Errors, func(e string) bool { return strings.HasSuffix(e, "(still on when the storm was stopped by SIGTERM)") }) {
 		t.Errorf("stopped storm's result: %+v", res)
 	}
 	var fig strings.Builder
@@ -714,12 +717,21 @@ func TestStoppedStorm(t *testing.T) {
 				t.Errorf("stopped_by %q", res.StoppedBy)
 			case outcomes+res.NotStarted != res.Devices || res.Devices != 40:
 				t.Errorf("outcomes %v and %d not started for %d devices", res.Outcomes, res.NotStarted, res.Devices)
-			case (res.Stopped > 0) != tc.wantOn || (res.NotStarted > 0) != tc.wantFresh:
-				t.Errorf("%d stopped, %d not started: want some on %v, some not started %v", res.Stopped, res.NotStarted, tc.wantOn, tc.wantFresh)
-			case res.Finished() != outcomes-res.Stopped:
-				t.Errorf("finished %d of %d outcomes with %d stopped", res.Finished(), outcomes, res.Stopped)
+			case (res.Stopped > 0) != tc.wantOn || (res.StoppedDone > 0) != tc.wantOn || (res.NotStarted > 0) != tc.wantFresh:
+				// Of the devices on, some had done every step (switched,
+				// notes acknowledged): counted by that, not failed.
+				t.Errorf("%d stopped, %d on and done, %d not started: want some on %v, some not started %v", res.Stopped, res.StoppedDone, res.NotStarted, tc.wantOn, tc.wantFresh)
+			case res.Finished() != outcomes-res.Stopped-res.StoppedDone:
+				t.Errorf("finished %d of %d outcomes with %d stopped, %d of them done", res.Finished(), outcomes, res.Stopped, res.StoppedDone)
 			case res.OK():
 				t.Errorf("a stopped storm passed: %q", res.Verdict())
+			}
+			// A device still on says what it was doing, not only that the
+			// storm stopped (outside tester t228).
+			for reason := range res.Failures {
+				if !strings.HasSuffix(reason, " (still on at the stop)") || strings.HasPrefix(reason, "still on") {
+					t.Errorf("failed as %q", reason)
+				}
 			}
 			var fig strings.Builder
 			res.Print(&fig)
@@ -749,7 +761,7 @@ func TestStoppedStorm(t *testing.T) {
 			// outcomes short of its devices. Named for its stop too.
 			back.NotStarted, back.StoppedBy = 0, ""
 			if tc.wantOn {
-				want := fmt.Sprintf("shard 0/1 was stopped before its storm ended (%d devices still on): ", back.Stopped)
+				want := fmt.Sprintf("shard 0/1 was stopped before its storm ended (%d devices still on): ", back.Stopped+back.StoppedDone)
 				if _, err := Merge([]*Result{back}); err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("merge of an older stopped shard: %v, want %q", err, want)
 				}
@@ -2769,6 +2781,15 @@ func TestSilentPlatformGivenUp(t *testing.T) {
 	r.Print(&out)
 	if !strings.HasPrefix(r.StoppedBy, "stopped: its servers answered nothing for ") || r.OK() || r.Stopped+r.NotStarted == 0 {
 		t.Errorf("stopped by %q, %d stopped, %d not started:\n%s", r.StoppedBy, r.Stopped, r.NotStarted, out.String())
+	}
+	// Each device on says what it was doing, the give-up last.
+	if r.Stopped == 0 {
+		t.Errorf("no device on at the give-up:\n%s", out.String())
+	}
+	for _, e := range r.Errors {
+		if _, doing, _ := strings.Cut(e, "): "); strings.HasPrefix(doing, "still on") || !strings.HasSuffix(doing, " (still on when the storm was given up (--give-up-after 1s))") {
+			t.Errorf("device line %q", e)
+		}
 	}
 }
 

@@ -135,6 +135,12 @@ type Result struct {
 	// stopped before their dwell ended: failed, and not counted in the
 	// rate of devices, which is of devices that finished.
 	Stopped int `json:"stopped,omitempty"`
+	// StoppedDone counts the devices still on at the stop whose every
+	// step was done: switched, or stayed as injected, as their part of
+	// the mix set them up to, owing no server a notification. They are
+	// counted by that outcome, not failed, and, their dwell cut short,
+	// not in the rate either.
+	StoppedDone int `json:"stopped_done,omitempty"`
 	// NotStarted counts the devices the stop came before: never powered
 	// on, they have no outcome, so outcomes and NotStarted add up to
 	// Devices. StoppedBy says what stopped the storm ("stopped by
@@ -756,6 +762,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.PlatformRequests += r.PlatformRequests
 		m.PlatformUnreached += r.PlatformUnreached
 		m.Stopped += r.Stopped
+		m.StoppedDone += r.StoppedDone
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
 		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
 		m.NotificationFailures += r.NotificationFailures
@@ -901,17 +908,18 @@ func (r *Result) named() string {
 // (whose outcomes left out the devices never powered on) is named for
 // its stop.
 func (r *Result) unstopped() error {
-	if r.Stopped <= 0 && r.NotStarted <= 0 && r.StoppedBy == "" {
+	if r.Stopped <= 0 && r.StoppedDone <= 0 && r.NotStarted <= 0 && r.StoppedBy == "" {
 		return nil
 	}
 	name := r.file
 	if name == "" {
 		name = fmt.Sprintf("%s seed %d", r.Template, r.Seed)
 	}
-	by, counts := r.StoppedBy, fmt.Sprintf("%d devices still on, %d never powered on", r.Stopped, r.NotStarted)
+	on := r.Stopped + r.StoppedDone
+	by, counts := r.StoppedBy, fmt.Sprintf("%d devices still on, %d never powered on", on, r.NotStarted)
 	if by == "" {
 		// An older esimhil's: it did not count those never powered on.
-		by, counts = "stopped", fmt.Sprintf("%d devices still on", r.Stopped)
+		by, counts = "stopped", fmt.Sprintf("%d devices still on", on)
 	}
 	shards := strings.Join(r.Shards, " ")
 	return fmt.Errorf("fleet result %s: shard %s was %s before its storm ended (%s): merged, a part of the shard would count as all of it; run shard %s again and merge its new result",
@@ -921,7 +929,7 @@ func (r *Result) unstopped() error {
 // Finished counts the devices that ran their dwell to its end (switched,
 // stayed or failed on their own), not those a stop cut short or came
 // before: the devices of the rate.
-func (r *Result) Finished() int { return r.Devices - r.Stopped - r.NotStarted }
+func (r *Result) Finished() int { return r.Devices - r.Stopped - r.StoppedDone - r.NotStarted }
 
 // serversDiffer names the servers two shards ran against that differ
 // ("" if none): an external one by its URL, the emulated ones by kind
@@ -966,7 +974,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_smdp", r.DroppedSMDP}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"smdp_log_read_failures", r.SMDPLogReadFailures}, {"smdp_held_before", r.SMDPHeldBefore}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_smdp", r.DroppedSMDP}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"stopped_done", r.StoppedDone}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"smdp_log_read_failures", r.SMDPLogReadFailures}, {"smdp_held_before", r.SMDPHeldBefore}, {"kept_open", r.KeptOpen}, {"platform_log_extra", r.LogExtra},
 		{"platform_lost", r.PlatformLost}, {"platform_unconfirmed", r.PlatformUnconfirmed}, {"platform_log_mismatched", r.LogMismatched}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
@@ -982,6 +990,9 @@ func (r *Result) consistent() ([]shardID, error) {
 	}
 	if r.Stopped > r.Outcomes[Failed] {
 		return nil, fmt.Errorf("stopped %d: more than its %d failed devices, of which they are a part", r.Stopped, r.Outcomes[Failed])
+	}
+	if r.StoppedDone > r.Outcomes[Switched]+r.Outcomes[Stayed] {
+		return nil, fmt.Errorf("stopped_done %d: more than its %d switched and stayed devices, of which they are a part", r.StoppedDone, r.Outcomes[Switched]+r.Outcomes[Stayed])
 	}
 	sum := 0
 	for k, n := range r.Outcomes {
@@ -1333,7 +1344,7 @@ func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
 // is reported NOT CHECKED without failing the run.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.LogExtra == 0 && r.LogMismatched == 0 && r.LogUnreadable == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 && r.DroppedFull == 0 &&
+	return lost == 0 && r.LogExtra == 0 && r.LogMismatched == 0 && r.LogUnreadable == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.StoppedBy == "" && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 && r.DroppedFull == 0 &&
 		(!r.PlatformUnread || r.uncheckedOK) && len(r.authFailed(false)) == 0 && (len(r.authFailed(true)) == 0 || r.uncheckedOK)
 }
 
@@ -1357,8 +1368,13 @@ func (r *Result) Verdict() string {
 	if n := r.Outcomes[Failed]; n > 0 {
 		why = append(why, fmt.Sprintf("%d of %d devices failed", n, r.Devices))
 	}
-	if r.NotStarted > 0 {
+	switch {
+	case r.NotStarted > 0:
 		why = append(why, fmt.Sprintf("%d of %d devices never powered on (%s)", r.NotStarted, r.Devices, r.StoppedBy))
+	case r.StoppedBy != "":
+		// Every device on had done its part, and yet the storm did not
+		// run to its end: no pass.
+		why = append(why, fmt.Sprintf("the storm did not run to its end (%s)", r.StoppedBy))
 	}
 	if lost > 0 {
 		why = append(why, fmt.Sprintf("%d notifications lost", lost))
@@ -1436,8 +1452,12 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "time       %v wall for %v simulated%s\n", r.Wall.Round(time.Millisecond), r.Simulated.Round(time.Second), basis)
 	if secs > 0 {
 		stopped := ""
-		if r.Stopped+r.NotStarted > 0 {
-			stopped = fmt.Sprintf("; devices/s counts the %d that finished their dwell, not the %d stopped nor the %d never powered on", r.Finished(), r.Stopped, r.NotStarted)
+		if r.Stopped+r.StoppedDone+r.NotStarted > 0 {
+			done := ""
+			if r.StoppedDone > 0 {
+				done = fmt.Sprintf(" (and the %d on then with every step done)", r.StoppedDone)
+			}
+			stopped = fmt.Sprintf("; devices/s counts the %d that finished their dwell, not the %d stopped%s nor the %d never powered on", r.Finished(), r.Stopped, done, r.NotStarted)
 		}
 		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%s%s)\n",
 			float64(r.Finished())/secs, float64(r.PlatformRequests-r.PlatformUnreached)/secs, requestsSent(r.PlatformRequests, r.PlatformUnreached), stopped)
@@ -1450,6 +1470,9 @@ func (r *Result) Print(w io.Writer) {
 	notStarted := ""
 	if r.NotStarted > 0 {
 		notStarted = fmt.Sprintf("; %d never powered on (%s first): no outcome", r.NotStarted, r.StoppedBy)
+	}
+	if r.StoppedDone > 0 {
+		notStarted = fmt.Sprintf("; %d of the switched and stayed were on at the stop, every step done%s", r.StoppedDone, notStarted)
 	}
 	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile (as injected), %d failed%s\n",
 		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed], notStarted)

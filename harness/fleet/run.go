@@ -153,6 +153,21 @@ type live struct {
 	// A note made just before retirement, never tried (the card had no
 	// bearer yet), is not among them.
 	failing map[string]map[string]bool
+	// lastFail is, by addressee, the last failed delivery's reason and
+	// when it failed: what a device stopped while it still owed them
+	// says (cutShort).
+	lastFail map[string]noteFail
+	// on is the operator of the device's last attach since it arrived
+	// ("" for none), got the operator of its last profile downloaded:
+	// where a stopped device was, without asking its host.
+	on, got string
+}
+
+// noteFail is a failed delivery: why, and when (simulated time since the
+// storm's start).
+type noteFail struct {
+	why string
+	at  time.Duration
 }
 
 // ErrRefused is in the error Run returns (errors.Is) when it would not
@@ -600,11 +615,17 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 			// The cause names the signal ("stopped by SIGTERM"), not
 			// Go's "context canceled".
 			cause := err.Error()
+			short := cause // as each device still on says it
 			if ctx.Err() != nil {
 				cause = context.Cause(ctx).Error()
+				short = cause
+			} else {
+				// The STOP line has the whole cause; a device's line
+				// leads with what it was doing.
+				short = fmt.Sprintf("given up (--give-up-after %v)", s.cfg.GiveUpAfter)
 			}
 			for len(active) > 0 {
-				retireNext("still on when the storm was " + cause)
+				retireNext("still on when the storm was " + short)
 			}
 			s.stopBefore(plans[next:], cause)
 			tick() // the last line says none is on any more
@@ -771,6 +792,8 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		return
 	}
 	switch {
+	case e.Actor == eventlog.EUICC && e.Kind == "download_result" && e.Get("ok") == true:
+		l.got = e.Str("operator")
 	case e.Actor == eventlog.EUICC && e.Kind == "bip_error":
 		// Logged as the exchange fails, before its channel is closed:
 		// the terminal's LinkError is this exchange's.
@@ -804,7 +827,11 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		}
 	case e.Actor == eventlog.World && e.Kind == "attach_result" && e.Get("ok") == true:
 		op := e.Str("operator")
-		if op == l.home || e.T.Before(l.arrive) {
+		if e.T.Before(l.arrive) {
+			break
+		}
+		l.on = op
+		if op == l.home {
 			break
 		}
 		if l.switched == 0 {
@@ -844,6 +871,10 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 				l.failing[to] = map[string]bool{}
 			}
 			l.failing[to][id] = true
+			if l.lastFail == nil {
+				l.lastFail = map[string]noteFail{}
+			}
+			l.lastFail[to] = noteFail{why, e.T.Sub(clock.Epoch)}
 		}
 		s.mu.Lock()
 		s.res.NotificationFailures++
@@ -1061,12 +1092,7 @@ func (s *storm) retire(l *live, stopped string) {
 		}
 	}
 	if stopped != "" {
-		// Failed, but not finished: the progress line counts it failed,
-		// as the result does, but not done, nor in the rate
-		// (Result.Stopped).
-		s.res.Stopped++
-		s.recordFailure(l, stopped, stopped)
-		s.meter.Add(0, 1)
+		s.cutShort(l, stopped)
 		l.d.Close()
 		return
 	}
@@ -1258,4 +1284,148 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// cutShort records a device still on when the storm was stopped (why
+// says by what: "still on when the storm was stopped by SIGTERM"). One
+// whose every step was done — it switched, or stayed as injected, as its
+// part of the mix set it up to, and owes no server a notification — is
+// counted by that outcome, not failed (Result.StoppedDone); any other is
+// failed, its reason saying what it was doing and what it still owed
+// (outside tester t228: an SM-DP+ silent on handleNotification had every
+// device failed as "stopped", those whose switch was done too). Neither
+// is counted as finished: the stop cut its dwell short.
+func (s *storm) cutShort(l *live, why string) {
+	switched := l.switched > 0 && l.on != "" && l.on != l.home
+	verdict := judge(l.p.Part, switched, l.first, l.why, l.passedOver)
+	switch {
+	case l.replayed != "":
+		verdict = "the platform refused its request as a replay: " + l.replayed
+	case l.listBad != "":
+		verdict = l.listBad
+	case verdict != "" && !switched && l.got != "" && l.got != l.on:
+		// Between its download and its attach (the SM-DP+'s install
+		// notification goes first, SGP.22 §3.5).
+		verdict = fmt.Sprintf("downloaded %s's profile, not on %s yet", l.got, l.got)
+	case verdict != "" && !switched && l.why == "" && l.first == "":
+		// judge's hint (a dwell too short) is not why: the stop came.
+		verdict = "on its original profile, no failure logged yet"
+	}
+	owes := s.owedBy(l)
+	if verdict == "" && len(owes) == 0 {
+		s.res.StoppedDone++
+		outcome := Stayed
+		if switched {
+			outcome = Switched
+			s.res.SwitchTimes = append(s.res.SwitchTimes, l.switched)
+		}
+		s.res.count(l.kind, outcome)
+		if outcome == Stayed {
+			s.res.stayedBecause(l.why)
+		}
+		return
+	}
+	state := verdict
+	if state == "" {
+		state = "stayed on its original profile (as injected)"
+		if switched {
+			state = "switched to " + l.on
+		}
+	}
+	reason, detail := stoppedLine(state, why, owes)
+	// Failed, but not finished: the progress line counts it failed, as
+	// the result does, but not done, nor in the rate (Result.Stopped).
+	s.res.Stopped++
+	s.recordFailure(l, reason, detail)
+	s.meter.Add(0, 1)
+}
+
+// owed is what a stopped device still owed one addressee ("platform" or
+// an operator): notifications whose delivery failed with none
+// acknowledged since (failed; the last failure, last), and those it
+// held never tried (waiting: queued behind the failed ones, or not yet
+// sent).
+type owed struct {
+	to              string
+	failed, waiting int
+	last            noteFail
+}
+
+// owedBy lists what l still owes, by addressee in name order, from the
+// deliveries it saw fail and what its card still holds: the platform's
+// notes (its outbox) and the SGP.22 notifications (§3.5: kept until
+// delivered) for each SM-DP+.
+func (s *storm) owedBy(l *live) []owed {
+	by := map[string]*owed{}
+	get := func(to string) *owed {
+		if by[to] == nil {
+			by[to] = &owed{to: to}
+		}
+		return by[to]
+	}
+	for to, ids := range l.failing {
+		if len(ids) > 0 {
+			o := get(to)
+			o.failed, o.last = len(ids), l.lastFail[to]
+		}
+	}
+	if l.d != nil {
+		for _, r := range l.d.Card.HeldNotes() {
+			if !l.failing["platform"][fmt.Sprintf("report %d", r)] {
+				get("platform").waiting++
+			}
+		}
+		for _, n := range l.d.Card.PendingNotifications() {
+			to := s.t.operatorAt(n.Address)
+			if !l.failing[to][fmt.Sprintf("seq %d", n.Seq)] {
+				get(to).waiting++
+			}
+		}
+	}
+	var out []owed
+	for _, to := range slices.Sorted(maps.Keys(by)) {
+		out = append(out, *by[to])
+	}
+	return out
+}
+
+// stoppedLine words a device stopped with work left: reason, the group
+// it is counted under (no counts or times, which differ device by
+// device), and detail, its own line ("switched to sfr; 2 notifications
+// to sfr unacknowledged: no answer within the 10 s BIP limit (last at
+// +8m12s) (still on when the storm was stopped by SIGTERM)"); its group
+// ends "(still on at the stop)".
+func stoppedLine(state, why string, owes []owed) (reason, detail string) {
+	group, own := []string{state}, []string{state}
+	for _, o := range owes {
+		to := o.to
+		if to == "platform" {
+			to = "the platform"
+		}
+		switch {
+		case o.failed > 0:
+			cause := cmp.Or(o.last.why, "no answer")
+			group = append(group, fmt.Sprintf("notifications to %s unacknowledged: %s", to, cause))
+			line := fmt.Sprintf("%s to %s unacknowledged: %s (last at +%v)", notifications(o.failed), to, cause, o.last.at.Round(time.Second))
+			if o.waiting > 0 {
+				line += fmt.Sprintf(", %d more held", o.waiting)
+			}
+			own = append(own, line)
+		case o.waiting > 0:
+			// Perhaps tried, in flight at the stop: no failure seen yet.
+			group = append(group, fmt.Sprintf("notifications to %s held, none acknowledged", to))
+			own = append(own, fmt.Sprintf("%s to %s held, none acknowledged", notifications(o.waiting), to))
+		}
+	}
+	// The group leaves the stop's cause to the STOP line: the reason is
+	// cut at maxReason, and what the device was doing comes first.
+	return strings.Join(group, "; ") + " (still on at the stop)", strings.Join(own, "; ") + " (" + why + ")"
+}
+
+// notifications is "1 notification" or "n notifications".
+func notifications(n int) string {
+	if n == 1 {
+		return "1 notification"
+	}
+	return fmt.Sprintf("%d notifications", n)
 }

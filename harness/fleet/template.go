@@ -534,6 +534,18 @@ func (t *Template) operator(id string) (scenario.Operator, bool) {
 	return scenario.Operator{}, false
 }
 
+// operatorAt names the operator whose SM-DP+ is at address (an SGP.22
+// notification's notificationAddress, an FQDN), or address itself when
+// none is.
+func (t *Template) operatorAt(address string) string {
+	for _, o := range t.Base.Network.Operators {
+		if o.SMDP != "" && strings.EqualFold(o.SMDP, address) {
+			return o.ID
+		}
+	}
+	return address
+}
+
 // part picks device i's kind: shares are laid out in order over a cycle
 // of their total.
 func (t *Template) part(i int) Part {

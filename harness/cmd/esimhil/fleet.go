@@ -230,12 +230,12 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	switch {
 	case ctx.Err() != nil && stopped:
-		fmt.Fprintf(stdout, "STOP       %v: the %d devices still on are failed as stopped (FAILED), the %d never powered on have no outcome; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again)\n",
-			context.Cause(ctx), res.Stopped, res.NotStarted)
+		fmt.Fprintf(stdout, "STOP       %v: %s; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again)\n",
+			context.Cause(ctx), stoppedCounts(res))
 		return interruptedCode(ctx)
 	case errors.Is(err, fleet.ErrSilentServers):
-		fmt.Fprintf(stdout, "STOP       %v: the %d devices still on are failed as stopped (FAILED), the %d never powered on have no outcome; fleet merge refuses this result\n",
-			err, res.Stopped, res.NotStarted)
+		fmt.Fprintf(stdout, "STOP       %v: %s; fleet merge refuses this result\n",
+			err, stoppedCounts(res))
 		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %v\n", err)
 		return 1
 	case err != nil:
@@ -246,6 +246,12 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
+}
+
+// stoppedCounts says what became of a stopped storm's devices.
+func stoppedCounts(res *fleet.Result) string {
+	return fmt.Sprintf("the %d devices still on with work left are failed (FAILED: each says what it was doing), the %d on with every step done count by their outcome, the %d never powered on have no outcome",
+		res.Stopped, res.StoppedDone, res.NotStarted)
 }
 
 // fleetFailed is fleet's exit status when the fleet itself could not
