@@ -607,7 +607,7 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	cancel(errors.New("stopped by SIGTERM"))
 	// The stop is said at once, while the platform still holds the
 	// exchange, and says what the storm waits on.
-	const stopping = "stopping (stopped by SIGTERM): the devices still on are failed as stopped once the exchange with a server in flight ends (within the cards' 10 s BIP limit); a second signal ends the process at once, with no result"
+	const stopping = "stopping (stopped by SIGTERM): the devices still on are judged as they stand (failed, saying what they were doing, unless every step was done) once the exchange with a server in flight ends (within the cards' 10 s BIP limit); a second signal ends the process at once, with no result"
 	for !slices.Contains(out.lines(), stopping) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -632,8 +632,20 @@ func (r *Result) Percentile(p float64) time.Duration {
 }
 
 // Merge combines shard results of one fleet. The shards must come from
-// the same template and seed and must not overlap.
-func Merge(rs []*Result) (*Result, error) {
+// the same template and seed and must not overlap, and none may have
+// been stopped before its end (MergeStopped takes those).
+func Merge(rs []*Result) (*Result, error) { return merge(rs, false) }
+
+// MergeStopped is Merge that takes a shard stopped before its end (a
+// signal, --give-up-after): a team running many shards wants the totals
+// even when one gave up (outside tester t228). The merged result is
+// marked so — StoppedBy names each such shard and its cause, and a
+// stopped result never passes (OK) — and its figures hold only the part
+// of each such shard that ran: its devices still on and never powered on
+// are counted as such (Stopped, StoppedDone, NotStarted), none as done.
+func MergeStopped(rs []*Result) (*Result, error) { return merge(rs, true) }
+
+func merge(rs []*Result, acceptStopped bool) (*Result, error) {
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("no results")
 	}
@@ -662,8 +674,10 @@ func Merge(rs []*Result) (*Result, error) {
 			}
 			return nil, fmt.Errorf("%sshards %v ran against %s: they do not belong together%s", r.named(), r.Shards, d, with)
 		}
-		if err := r.unstopped(); err != nil {
+		if err := r.unstopped(); err != nil && !acceptStopped {
 			return nil, err
+		} else if err != nil {
+			m.StoppedBy = joinStops(m.StoppedBy, r.stopNamed())
 		}
 		ids, err := r.consistent()
 		if err != nil {
@@ -763,6 +777,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.PlatformUnreached += r.PlatformUnreached
 		m.Stopped += r.Stopped
 		m.StoppedDone += r.StoppedDone
+		m.NotStarted += r.NotStarted
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
 		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
 		m.NotificationFailures += r.NotificationFailures
@@ -922,8 +937,27 @@ func (r *Result) unstopped() error {
 		by, counts = "stopped", fmt.Sprintf("%d devices still on", on)
 	}
 	shards := strings.Join(r.Shards, " ")
-	return fmt.Errorf("fleet result %s: shard %s was %s before its storm ended (%s): merged, a part of the shard would count as all of it; run shard %s again and merge its new result",
+	return fmt.Errorf("fleet result %s: shard %s was %s before its storm ended (%s): merged, a part of the shard would count as all of it; run shard %s again and merge its new result, or give --accept-stopped for the totals with this shard marked as stopped (the merged verdict then fails)",
 		name, shards, by, counts, shards)
+}
+
+// stopNamed says which shards of r were stopped and by what ("shard 3/8
+// stopped by SIGTERM"), as a merged StoppedBy lists them; a merged
+// result's own StoppedBy already does.
+func (r *Result) stopNamed() string {
+	by := cmp.Or(r.StoppedBy, "stopped")
+	if strings.HasPrefix(by, "shard ") {
+		return by
+	}
+	return "shard " + strings.Join(r.Shards, " ") + " " + by
+}
+
+// joinStops adds stop to a merged StoppedBy's list.
+func joinStops(by, stop string) string {
+	if by == "" {
+		return stop
+	}
+	return by + "; " + stop
 }
 
 // Finished counts the devices that ran their dwell to its end (switched,
@@ -1418,6 +1452,12 @@ func (r *Result) Print(w io.Writer) {
 		_, n, _ := strings.Cut(r.Shards[0], "/")
 		fmt.Fprintf(w, "note       shard %s has no device: %s shards for %d devices\n", r.Shards[0], n, r.FleetDevices)
 	}
+	if r.StoppedBy != "" {
+		// Said before any figure: they are of the part of the storm that
+		// ran (a merge that took a stopped shard: MergeStopped).
+		fmt.Fprintf(w, "STOPPED    %s: these figures are of the part that ran: %d devices still on at the stop (%d failed with work left, %d with every step done), %d never powered on\n",
+			r.StoppedBy, r.Stopped+r.StoppedDone, r.Stopped, r.StoppedDone, r.NotStarted)
+	}
 	fmt.Fprintf(w, "servers    platform %s", r.Platform)
 	for _, op := range slices.Sorted(maps.Keys(r.SMDP)) {
 		fmt.Fprintf(w, ", SM-DP+ %s %s", op, r.SMDP[op])
@@ -1472,7 +1512,7 @@ func (r *Result) Print(w io.Writer) {
 		notStarted = fmt.Sprintf("; %d never powered on (%s first): no outcome", r.NotStarted, r.StoppedBy)
 	}
 	if r.StoppedDone > 0 {
-		notStarted = fmt.Sprintf("; %d of the switched and stayed were on at the stop, every step done%s", r.StoppedDone, notStarted)
+		notStarted = fmt.Sprintf("; of those, %d on at the stop with every step done%s", r.StoppedDone, notStarted)
 	}
 	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile (as injected), %d failed%s\n",
 		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed], notStarted)

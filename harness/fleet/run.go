@@ -305,7 +305,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		default:
 			when = fmt.Sprintf("once the %d exchanges with servers in flight end (each within the cards' 10 s BIP limit)", n)
 		}
-		s.meter.Printf("stopping (%v): the devices still on are failed as stopped %s; a second signal ends the process at once, with no result\n", context.Cause(ctx), when)
+		s.meter.Printf("stopping (%v): the devices still on are judged as they stand (failed, saying what they were doing, unless every step was done) %s; a second signal ends the process at once, with no result\n", context.Cause(ctx), when)
 	})
 	err := s.drive(ctx, plans)
 	if !stopNote() {
@@ -711,7 +711,7 @@ func (s *storm) checkSilence() {
 	if quiet := time.Since(s.answeredWall); quiet >= s.cfg.GiveUpAfter {
 		s.givenUp = fmt.Errorf("%w for %v: %d exchanges with them ran out the cards' 10 s BIP limit, none answered (--give-up-after %v)",
 			ErrSilentServers, quiet.Truncate(time.Second), exp-s.silence.exp, s.cfg.GiveUpAfter)
-		s.meter.Printf("stopping (%v): the devices still on are failed as stopped now\n", s.givenUp)
+		s.meter.Printf("stopping (%v): the devices still on are judged as they stand now (failed, saying what they were doing, unless every step was done)\n", s.givenUp)
 	}
 }
 

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -152,4 +154,69 @@ func silentOnNotifications(t *testing.T, cert *rsp.Cert, target string, at int32
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(quiet) }) // before the server closes
 	return srv.URL
+}
+
+// A shard stopped before its end is refused by Merge, saying how to merge
+// it anyway, and taken by MergeStopped: the totals then hold the part of
+// it that ran, the result says STOPPED before any figure, names the shard
+// and its cause, never passes, and reads back as it was written.
+func TestMergeStoppedShard(t *testing.T) {
+	tp := loadTemplate(t, 40, 0)
+	tp.ArriveWithin = Duration(6 * time.Hour)
+	dir := t.TempDir()
+	var rs []*Result
+	for i, stop := range []int64{0, 150} {
+		ctx := context.Context(context.Background())
+		if stop > 0 {
+			c := newStopAfter(stop)
+			defer c.cancel(nil)
+			ctx = c
+		}
+		r, err := Run(ctx, Config{Template: tp, Shard: i, Shards: 2})
+		if (stop > 0) != errors.Is(err, context.Canceled) || r == nil {
+			t.Fatalf("shard %d/2: %v", i, err)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("shard-%d.json", i))
+		if err := r.Write(path); err != nil {
+			t.Fatal(err)
+		}
+		if r, err = ReadResult(path); err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	stopped := rs[1]
+	if _, err := Merge(rs); err == nil || !strings.Contains(err.Error(), "shard 1/2 was stopped by SIGTERM before its storm ended") || !strings.Contains(err.Error(), "give --accept-stopped") {
+		t.Errorf("Merge of a stopped shard: %v", err)
+	}
+	m, err := MergeStopped(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	m.Print(&out)
+	t.Log("\n" + out.String())
+	lines := strings.Split(out.String(), "\n")
+	switch {
+	case m.StoppedBy != "shard 1/2 stopped by SIGTERM":
+		t.Errorf("stopped_by %q", m.StoppedBy)
+	case m.OK() || !strings.Contains(m.Verdict(), "shard 1/2 stopped by SIGTERM"):
+		t.Errorf("OK %v, verdict %q", m.OK(), m.Verdict())
+	case m.Devices != 40 || m.Stopped != stopped.Stopped || m.StoppedDone != stopped.StoppedDone || m.NotStarted != stopped.NotStarted || m.NotStarted == 0:
+		t.Errorf("%d devices, %d stopped, %d done at the stop, %d never powered on; the stopped shard's: %d, %d, %d",
+			m.Devices, m.Stopped, m.StoppedDone, m.NotStarted, stopped.Stopped, stopped.StoppedDone, stopped.NotStarted)
+	case len(lines) < 3 || !strings.HasPrefix(lines[2], "STOPPED    shard 1/2 stopped by SIGTERM: these figures are of the part that ran: "):
+		t.Errorf("no STOPPED line before the figures:\n%s", out.String())
+	}
+	path := filepath.Join(dir, "merged.json")
+	if err := m.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadResult(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := back.consistent(); err != nil || back.StoppedBy != m.StoppedBy {
+		t.Errorf("the merged result read back: %v, stopped_by %q", err, back.StoppedBy)
+	}
 }

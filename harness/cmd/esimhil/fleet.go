@@ -31,7 +31,7 @@ const fleetUsage = `usage:
   esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--dwell D] [--ptys N]
                 [--seed N] [--shard i/n] [--platform URL] [--smdp op=URL]... [--out FILE]
                 [--accept-unchecked] [--give-up-after D] [--lists strict|report]
-  esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
+  esimhil fleet merge [--out FILE] [--accept-unchecked] [--accept-stopped] RESULT.json...
   esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--smdp-listen op=HOST:PORT]... [--ci FILE]
                 [--out DIR] [--max-events-bytes N]
 `
@@ -230,11 +230,11 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	switch {
 	case ctx.Err() != nil && stopped:
-		fmt.Fprintf(stdout, "STOP       %v: %s; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again)\n",
+		fmt.Fprintf(stdout, "STOP       %v: %s; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again; or merge --accept-stopped, marked STOPPED)\n",
 			context.Cause(ctx), stoppedCounts(res))
 		return interruptedCode(ctx)
 	case errors.Is(err, fleet.ErrSilentServers):
-		fmt.Fprintf(stdout, "STOP       %v: %s; fleet merge refuses this result\n",
+		fmt.Fprintf(stdout, "STOP       %v: %s; fleet merge refuses this result (merge --accept-stopped takes it, marked STOPPED)\n",
 			err, stoppedCounts(res))
 		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %v\n", err)
 		return 1
@@ -310,6 +310,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
+	acceptStopped := fs.Bool("accept-stopped", false, "merge a shard stopped before its end (a signal, --give-up-after), marked STOPPED: the totals hold the part of it that ran, and the verdict fails")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
@@ -343,7 +344,11 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		rs = append(rs, r)
 	}
-	m, err := fleet.Merge(rs)
+	merge := fleet.Merge
+	if *acceptStopped {
+		merge = fleet.MergeStopped
+	}
+	m, err := merge(rs)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil fleet merge: %v\n", err)
 		return 2

@@ -755,7 +755,7 @@ func TestFleetFlagTypos(t *testing.T) {
 		{[]string{"serve", "--max-events-bytes", "1e9"}, "esimhil serve: --max-events-bytes \"1e9\": want a whole number of bytes, at least 256 (1 GiB: 1073741824)\nesimhil serve -h for the flags\n"},
 		// An unknown flag names the command's usage on its line (outside
 		// tester t135 F9: "flag provided but not defined: -outt").
-		{[]string{"fleet", "merge", "--outt", "x.json"}, "esimhil fleet merge: unknown flag --outt; usage: esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...\nesimhil fleet merge -h for the flags\n"},
+		{[]string{"fleet", "merge", "--outt", "x.json"}, "esimhil fleet merge: unknown flag --outt; usage: esimhil fleet merge [--out FILE] [--accept-unchecked] [--accept-stopped] RESULT.json...\nesimhil fleet merge -h for the flags\n"},
 		{[]string{"run", "a.yaml", "--bogus"}, "esimhil run: unknown flag --bogus; usage: esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] [--junit FILE] SCENARIO.yaml...\nesimhil run -h for the flags\n"},
 		{[]string{"report", "-bogus"}, "esimhil report: unknown flag --bogus; usage: esimhil report [--out DIR]\nesimhil report -h for the flags\n"},
 		// emulate reads its flags as the others do (Go's raw "invalid
