@@ -775,3 +775,27 @@ func TestFleetFlagTypos(t *testing.T) {
 		}
 	}
 }
+
+// A shard stopped before its end: merge refuses it, saying how to take it
+// anyway, and merge --accept-stopped takes it, saying STOPPED before its
+// figures and failing (outside tester t228).
+func TestFleetMergeAcceptStopped(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(stopSignal{syscall.SIGTERM}) // before any device
+	res := filepath.Join(t.TempDir(), "r.json")
+	var out, errOut bytes.Buffer
+	if code := cli(ctx, []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "4", "--out", res}, &out, &errOut); code != 143 {
+		t.Fatalf("exit %d:\n%s%s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := cli(context.Background(), []string{"fleet", "merge", res}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "give --accept-stopped") {
+		t.Errorf("merge of a stopped result: exit %d: %s", code, errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	code := cli(context.Background(), []string{"fleet", "merge", "--accept-stopped", res}, &out, &errOut)
+	if code != 1 || !strings.Contains(out.String(), "\nSTOPPED    shard 0/1 stopped by SIGTERM: these figures are of the part that ran: 0 devices still on at the stop (0 failed with work left, 0 with every step done), 4 never powered on\n") {
+		t.Errorf("merge --accept-stopped: exit %d:\n%s%s", code, out.String(), errOut.String())
+	}
+}
