@@ -2761,6 +2761,7 @@ func servePage(t *testing.T, w http.ResponseWriter, r *http.Request, log []platf
 // GiveUpAfter with nothing heard from its servers while exchanges wait,
 // the storm stops, its devices still on failed as stopped, saying why.
 func TestSilentPlatformGivenUp(t *testing.T) {
+	t.Parallel() // it waits out BIP limits on the wall clock, as TestStoppedWithNotificationsUnacknowledged does
 	quiet := make(chan struct{})
 	tp, srv := behindPlatform(t, 3, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == platformapi.PathNotifications && r.Header.Get("X-Esimhil-Signature") != "" {

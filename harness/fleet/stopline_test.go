@@ -62,6 +62,7 @@ func TestStoppedLine(t *testing.T) {
 // the stop comes as a signal, at a chosen delivery, so the test costs one
 // or three BIP limits, not the five a give-up took.)
 func TestStoppedWithNotificationsUnacknowledged(t *testing.T) {
+	t.Parallel() // mostly waiting out BIP limits on the wall clock: beside the other waiting tests
 	tp := loadTemplate(t, 1, 0)
 	tp.Mix = []Part{{Share: 1, Kind: KindDownload}}
 	pki, err := NewPKI(tp.Base, tp.Seed)
@@ -81,6 +82,7 @@ func TestStoppedWithNotificationsUnacknowledged(t *testing.T) {
 			"; 2 notifications to " + first + " unacknowledged: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			sv := startEmulated(t, tp, pki)
 			platform := httptest.NewServer(ownDownload(t, tp, pki, sv, func(string) bool { return true }))
 			defer platform.Close()
