@@ -43,6 +43,14 @@ type Mark struct {
 	// to end what was on its way (outside tester t136 F2). It is read
 	// whether or not the frame has an event count.
 	LostBefore int
+	// KernelDropped, when not 0, is how many datagrams the kernel dropped
+	// from the SIMtrace receiver's full socket buffer between the frame's
+	// datagram and the one the receiver read before it (SO_RXQ_OVFL),
+	// as the comment "esimhil:kernel-dropped=N" and KernelDroppedComment.
+	// The kernel does not say whose they were: a reader ends what was on
+	// its way on every lane, as for LostBefore. It is read whether or not
+	// the frame has an event count.
+	KernelDropped int
 	// AfterEnd marks a frame written after the run's record ended with
 	// run_ended (Config.Ended), as the comment AfterEndComment:
 	// traffic of what the rig did past the run (the exploration's end
@@ -55,6 +63,10 @@ type Mark struct {
 // AfterEndComment is the comment on each frame written after run_ended
 // (Mark.AfterEnd).
 const AfterEndComment = "esimhil:after-run-ended"
+
+// KernelDroppedComment follows a frame's "esimhil:kernel-dropped=N"
+// (Mark.KernelDropped), for a reader of the file in Wireshark.
+const KernelDroppedComment = "esimhil: datagrams dropped by the kernel's receive buffer just before this frame, of senders unknown: what was on its way on every lane ends here"
 
 // OutsideComment is the comment on each frame of a connection with a
 // client out of process (Mark.Outside).
@@ -86,6 +98,8 @@ const (
 	commandPrefix = "esimhil:command-after-event="
 	// lostBeforePrefix starts the comment of Mark.LostBefore.
 	lostBeforePrefix = "esimhil:receiver-skipped="
+	// kernelDroppedPrefix starts the comment of Mark.KernelDropped.
+	kernelDroppedPrefix = "esimhil:kernel-dropped="
 )
 
 // MarkComment is the EPB comment (pcapng opt_comment) that carries m.
@@ -105,7 +119,7 @@ const (
 // appendEPB appends a little-endian Enhanced Packet Block of interface 0
 // (nanosecond timestamps) holding data, with m's comments as its options
 // (the frame's own mark first, then its command's, Outside, AfterEnd,
-// LostBefore and Note): byte for byte what pcapgo.NgWriter writes for them
+// LostBefore, KernelDropped and Note): byte for byte what pcapgo.NgWriter writes for them
 // (TestEPBAsPcapgo).
 func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 	le := binary.LittleEndian
@@ -120,7 +134,7 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 	b = le.AppendUint32(b, uint32(ci.Length))
 	b = append(b, data...)
 	b = pad4(b, len(data))
-	if m.OK || m.Note != "" || m.LostBefore > 0 {
+	if m.OK || m.Note != "" || m.LostBefore > 0 || m.KernelDropped > 0 {
 		if m.OK {
 			b = appendComment(b, markPrefix, m.Events)
 		}
@@ -135,6 +149,10 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 		}
 		if m.LostBefore > 0 {
 			b = appendComment(b, lostBeforePrefix, m.LostBefore)
+		}
+		if m.KernelDropped > 0 {
+			b = appendComment(b, kernelDroppedPrefix, m.KernelDropped)
+			b = appendText(b, KernelDroppedComment)
 		}
 		if m.Note != "" {
 			b = appendText(b, m.Note)
@@ -220,12 +238,15 @@ func markOf(comments []string) Mark {
 		if n, ok := parseCount(c, lostBeforePrefix); ok && n > 0 && m.LostBefore == 0 {
 			m.LostBefore = n
 		}
+		if n, ok := parseCount(c, kernelDroppedPrefix); ok && n > 0 && m.KernelDropped == 0 {
+			m.KernelDropped = n
+		}
 	}
 	if !m.OK {
 		// A command's place without the frame's own is no mark; a loss
 		// before the frame is one whatever wrote it (lab sniff's file
 		// has no events).
-		return Mark{LostBefore: m.LostBefore}
+		return Mark{LostBefore: m.LostBefore, KernelDropped: m.KernelDropped}
 	}
 	return m
 }

@@ -71,6 +71,19 @@ func TestParseMark(t *testing.T) {
 			t.Errorf("%q read as %+v", c, m)
 		}
 	}
+	// Datagrams the kernel dropped before the frame (SO_RXQ_OVFL), with
+	// or without a count or a skip of the receiver's: read back; 0 and
+	// junk are no drop.
+	for _, m := range []Mark{{KernelDropped: 48}, {Events: 4, OK: true, KernelDropped: 1}, {LostBefore: 2, KernelDropped: 7}} {
+		if c := markComments(m); markOf(c) != m || c[len(c)-1] != KernelDroppedComment {
+			t.Errorf("mark %+v: comments %q read back as %+v", m, c, markOf(c))
+		}
+	}
+	for _, c := range []string{"esimhil:kernel-dropped=0", "esimhil:kernel-dropped=-1", "esimhil:kernel-dropped=", KernelDroppedComment} {
+		if m := markOf([]string{c}); m != (Mark{}) {
+			t.Errorf("%q read as %+v", c, m)
+		}
+	}
 	if _, ok := ParseMark("esimhil:command-after-event=7"); ok {
 		t.Error("ParseMark took a command's place for the frame's mark")
 	}
@@ -207,6 +220,9 @@ func markComments(m Mark) []string {
 	if m.LostBefore > 0 {
 		c = append(c, lostBeforePrefix+strconv.Itoa(m.LostBefore))
 	}
+	if m.KernelDropped > 0 {
+		c = append(c, kernelDroppedPrefix+strconv.Itoa(m.KernelDropped), KernelDroppedComment)
+	}
 	if m.Note != "" {
 		c = append(c, m.Note)
 	}
@@ -220,7 +236,8 @@ func TestEPBAsPcapgo(t *testing.T) {
 		{Events: 1 << 40, OK: true, Command: 99999, CommandOK: true},
 		{LostBefore: 3}, {Events: 8, OK: true, LostBefore: 1 << 33},
 		{Events: 2, OK: true, Outside: true}, {Note: "a note"}, {Events: 5, OK: true, Command: 4, CommandOK: true, Outside: true, LostBefore: 2, Note: "n"},
-		{Events: 9, OK: true, AfterEnd: true}, {Events: 6, OK: true, Command: 5, CommandOK: true, Outside: true, AfterEnd: true, LostBefore: 1}}
+		{Events: 9, OK: true, AfterEnd: true}, {Events: 6, OK: true, Command: 5, CommandOK: true, Outside: true, AfterEnd: true, LostBefore: 1},
+		{KernelDropped: 9}, {Events: 3, OK: true, LostBefore: 4, KernelDropped: 1 << 31, Note: "n"}}
 	for size := range 9 {
 		for _, m := range marks {
 			data := bytes.Repeat([]byte{0xa5}, size)

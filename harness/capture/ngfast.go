@@ -256,11 +256,14 @@ func (c *commentMarks) add(comment []byte) {
 	if n, ok := parseCountBytes(comment, lostBeforePrefix); ok && n > 0 && c.m.LostBefore == 0 {
 		c.m.LostBefore = n
 	}
+	if n, ok := parseCountBytes(comment, kernelDroppedPrefix); ok && n > 0 && c.m.KernelDropped == 0 {
+		c.m.KernelDropped = n
+	}
 }
 
 func (c *commentMarks) mark() Mark {
 	if !c.m.OK {
-		return Mark{LostBefore: c.m.LostBefore}
+		return Mark{LostBefore: c.m.LostBefore, KernelDropped: c.m.KernelDropped}
 	}
 	return c.m
 }

@@ -103,7 +103,7 @@ func TestNgFastAsPcapgo(t *testing.T) {
 	}
 	src, dst := netip.MustParseAddrPort("127.0.0.1:41729"), netip.MustParseAddrPort("127.0.0.1:4729")
 	for _, lost := range []int{0, 5} {
-		if err := sess.WriteDatagramAfterLoss(time.Time{}, src, dst, []byte{2, 4, 4, 0}, lost); err != nil {
+		if err := sess.WriteDatagramAfterLoss(time.Time{}, src, dst, []byte{2, 4, 4, 0}, lost, lost*2); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -112,7 +112,7 @@ func TestNgFastAsPcapgo(t *testing.T) {
 	if err := sess.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, dgs, err := ReadEvidence(sniffed, gsmtap.Port, 0); err != nil || len(dgs.List) != 2 || dgs.List[0].Mark != (Mark{}) || dgs.List[1].Mark != (Mark{LostBefore: 5}) ||
+	if _, dgs, err := ReadEvidence(sniffed, gsmtap.Port, 0); err != nil || len(dgs.List) != 2 || dgs.List[0].Mark != (Mark{}) || dgs.List[1].Mark != (Mark{LostBefore: 5, KernelDropped: 10}) ||
 		!reflect.DeepEqual(dgs.SkippedAtEnd, ends) {
 		t.Fatalf("the receiver's skips read back: %+v, %v", dgs, err)
 	}

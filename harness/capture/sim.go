@@ -38,13 +38,16 @@ func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload [
 // datagram: lostBefore, when not 0, is the number of the last datagram
 // from src the receiver skipped since src's one before, which may have
 // carried an exchange; the frame's comment says so (Mark.LostBefore).
-func (s *Session) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore int) error {
-	return s.writeDatagram(ts, src, dst, payload, Mark{LostBefore: lostBefore})
+// kernelDropped, when not 0, is how many datagrams of any sender the
+// kernel dropped from the receiver's socket buffer just before this one
+// (Mark.KernelDropped).
+func (s *Session) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore, kernelDropped int) error {
+	return s.writeDatagram(ts, src, dst, payload, Mark{LostBefore: lostBefore, KernelDropped: kernelDropped})
 }
 
 // writeDatagram is WriteDatagram for an exchange that began at cmd's
 // event count (cmd.OK), which the frame's mark then carries beside its
-// own, and after the loss cmd.LostBefore names.
+// own, and after the losses cmd.LostBefore and cmd.KernelDropped name.
 func (s *Session) writeDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte, cmd Mark) error {
 	if src.Addr().Is4() != dst.Addr().Is4() {
 		return fmt.Errorf("capture: datagram %s → %s: addresses of two families", src, dst)
@@ -66,12 +69,12 @@ func (s *Session) writeDatagram(ts time.Time, src, dst netip.AddrPort, payload [
 }
 
 // withCommand adds to a frame's mark the place of the command it answers,
-// and the loss before it.
+// and the losses before it.
 func withCommand(m, cmd Mark) Mark {
 	if m.OK && cmd.OK {
 		m.Command, m.CommandOK = cmd.Events, true
 	}
-	m.LostBefore = cmd.LostBefore
+	m.LostBefore, m.KernelDropped = cmd.LostBefore, cmd.KernelDropped
 	return m
 }
 

@@ -14,7 +14,7 @@ import (
 
 type nopSink struct{}
 
-func (nopSink) WriteDatagramAfterLoss(time.Time, netip.AddrPort, netip.AddrPort, []byte, int) error {
+func (nopSink) WriteDatagramAfterLoss(time.Time, netip.AddrPort, netip.AddrPort, []byte, int, int) error {
 	return nil
 }
 

@@ -71,9 +71,12 @@ func isPort(p string) bool {
 // bytes lost on the card's interface, which the capture does not hold
 // but marks on this datagram's frame (capture.Mark.LostBefore), so that a
 // reader of the file ends what was on its way as a live reader does
-// (outside tester t136 F2).
+// (outside tester t136 F2). kernelDropped, when not 0, is how many
+// datagrams of any sender the kernel dropped from the receiver's full
+// socket buffer since the datagram merged before this one
+// (capture.Mark.KernelDropped, SO_RXQ_OVFL).
 type Sink interface {
-	WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore int) error
+	WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore, kernelDropped int) error
 }
 
 // EndSink is a Sink that also takes, as the receiver closes, the skips no
@@ -106,6 +109,16 @@ type Receiver struct {
 	err     error // first write error
 	closing bool
 
+	// The kernel's drops (SO_RXQ_OVFL): the socket's count as the last
+	// datagram carried it, the drops no merged frame has named yet, and
+	// each rise of the count, by the received datagram it came with.
+	readBuffer  int
+	notCounted  string // why drops are not counted; "": they are
+	dropCount   uint32
+	dropPending int
+	drops       []Drop
+	dropped     int
+
 	done chan struct{}
 	// stalls is the meter the drain's waits read (nil: the process's;
 	// a test injects its stalls).
@@ -121,8 +134,31 @@ const maxDatagram = 65507
 // skips past it are still counted in Stats).
 const maxLostSenders = 1024
 
+// ReadBuffer is the receive buffer the receiver asks the kernel for. The
+// kernel counts a datagram at its buffer's size (about 768 bytes for a
+// SIMtrace2's on loopback, whose APDU is under 300), so the default of
+// net.core.rmem_default (208 KiB) holds some 270: outside tester t241's
+// burst of 293 lost 48. 4 MiB, which the kernel doubles for its
+// bookkeeping (SO_RCVBUF reads 8 MiB), holds some 10000: seconds of a
+// card's busiest exchanges while the process is stopped or slow. The
+// kernel gives at most net.core.rmem_max (twice it, as read back), and
+// Stats.ReadBuffer says what it gave; what a full buffer drops is
+// counted (SO_RXQ_OVFL) and said.
+const ReadBuffer = 4 << 20
+
+// options are a receiver's, for tests: the receive buffer to ask for,
+// and a channel the reader waits on before its first read.
+type options struct {
+	readBuffer int
+	hold       <-chan struct{}
+}
+
 // Listen starts a receiver on addr (ParseListen's form) merging into sink.
 func Listen(addr string, sink Sink) (*Receiver, error) {
+	return listen(addr, sink, options{readBuffer: ReadBuffer})
+}
+
+func listen(addr string, sink Sink, o options) (*Receiver, error) {
 	hostport, err := ParseListen(addr)
 	if err != nil {
 		return nil, err
@@ -139,10 +175,11 @@ func Listen(addr string, sink Sink) (*Receiver, error) {
 		return nil, fmt.Errorf("SIMtrace receiver on %s: %w", addr, err)
 	}
 	r := &Receiver{conn: conn, sink: sink, addr: conn.LocalAddr().(*net.UDPAddr).AddrPort(), done: make(chan struct{})}
+	r.readBuffer, r.notCounted = countDrops(conn, o.readBuffer)
 	// Its numbers count the datagrams as they arrived: the skipped ones
 	// are not in the capture, so no frame of it has them.
 	r.skipped.unit = [2]string{"received datagram", "received datagrams"}
-	go r.run()
+	go r.run(o.hold)
 	return r, nil
 }
 
@@ -157,18 +194,22 @@ const (
 	drainLimit = 2 * time.Second
 )
 
-func (r *Receiver) run() {
+func (r *Receiver) run(hold <-chan struct{}) {
 	defer close(r.done)
+	if hold != nil {
+		<-hold
+	}
 	buf := make([]byte, maxDatagram+1)
+	oob := make([]byte, oobSize)
 	// The drain's bounds, of the time the process ran: datagrams the
 	// sniffer sent while the process was stopped wait in the socket's
 	// buffer, and are read, not left behind (t192).
 	var draining bool
 	var limit, quiet stall.Wait
 	for {
-		n, src, err := r.conn.ReadFromUDPAddrPort(buf)
+		n, oobn, flags, src, err := r.conn.ReadMsgUDPAddrPort(buf, oob)
 		if err == nil {
-			r.take(netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), buf[:n])
+			r.take(netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), buf[:n], oob[:oobn], flags)
 		}
 		r.mu.Lock()
 		closing := r.closing
@@ -199,12 +240,45 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
+// Drop is a rise of the kernel's drop count: N datagrams dropped from the
+// receiver's full socket buffer before received datagram (the
+// receiver's Stats) or frame (a Trace) Before.
+type Drop struct{ N, Before int }
+
+// kernelDrops reads the socket's drop count from the control data of
+// received datagram n, under r.mu: a rise is a drop before it.
+func (r *Receiver) kernelDrops(n int, oob []byte, flags int) {
+	if r.notCounted != "" {
+		return
+	}
+	count, ok, err := dropCount(oob)
+	if err == nil && truncatedControl != 0 && flags&truncatedControl != 0 {
+		err = errors.New("control data cut short (MSG_CTRUNC)")
+	}
+	if err != nil {
+		// Drops past here cannot be told: say so, not 0.
+		r.notCounted = fmt.Sprintf("received datagram %d: %v", n, err)
+		return
+	}
+	if !ok || count == r.dropCount {
+		return
+	}
+	d := int(count - r.dropCount) // the count wraps at 2^32
+	r.dropCount = count
+	r.dropped += d
+	r.dropPending += d
+	if len(r.drops) < FramesNamed {
+		r.drops = append(r.drops, Drop{N: d, Before: n})
+	}
+}
+
 // take checks one datagram and hands it to the sink if it is GSMTAP SIM.
-func (r *Receiver) take(src netip.AddrPort, b []byte) {
+func (r *Receiver) take(src netip.AddrPort, b, oob []byte, flags int) {
 	now := time.Now()
 	r.mu.Lock()
 	r.received++
 	n := r.received
+	r.kernelDrops(n, oob, flags)
 	r.mu.Unlock()
 	if _, skip, why, lost := classify(b, src); skip != "" {
 		r.mu.Lock()
@@ -219,9 +293,12 @@ func (r *Receiver) take(src netip.AddrPort, b []byte) {
 		return
 	}
 	// One reader goroutine: nothing else takes src's entry meanwhile.
+	// The kernel's drops since the last merged frame are marked on this
+	// one, whoever sent it: the kernel does not say whose they were.
 	r.mu.Lock()
-	lostBefore := r.lost[src]
+	lostBefore, kernelDropped := r.lost[src], r.dropPending
 	delete(r.lost, src)
+	r.dropPending = 0
 	r.mu.Unlock()
 	// The frame names GSMTAP's port as its destination whatever port the
 	// receiver listens on, so Wireshark dissects it as GSMTAP.
@@ -229,7 +306,7 @@ func (r *Receiver) take(src netip.AddrPort, b []byte) {
 	if dst.Addr().IsUnspecified() && src.Addr().Is4() {
 		dst = netip.AddrPortFrom(netip.IPv4Unspecified(), gsmtap.Port)
 	}
-	err := r.sink.WriteDatagramAfterLoss(time.Time{}, src, dst, append([]byte(nil), b...), lostBefore)
+	err := r.sink.WriteDatagramAfterLoss(time.Time{}, src, dst, append([]byte(nil), b...), lostBefore, kernelDropped)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
@@ -255,12 +332,28 @@ type Stats struct {
 	Merged   int    // GSMTAP SIM datagrams written to the capture
 	Skipped  int    // datagrams that were not GSMTAP SIM
 	Summary  string // the skipped ones by kind ("2 not GSMTAP (received datagrams 1, 7), 1 GSMTAP of another type than SIM (received datagram 3)")
+	// KernelDropped is how many datagrams the kernel dropped from the
+	// receiver's full socket buffer, as the datagrams after them told
+	// (SO_RXQ_OVFL: a drop after the last datagram is not told); Drops,
+	// the first FramesNamed rises of the count.
+	KernelDropped int
+	Drops         []Drop
+	// NotCounted, when set, says why the kernel's drops are not (or not
+	// all) counted: KernelDropped is then a floor.
+	NotCounted string
+	ReadBuffer int // the socket's receive buffer in bytes, as the kernel gave it (SO_RCVBUF)
 }
 
 func (s Stats) String() string {
 	out := fmt.Sprintf("%d datagrams received, %d GSMTAP SIM merged into the capture", s.Received, s.Merged)
 	if s.Skipped > 0 {
 		out += fmt.Sprintf(", %d skipped (%s)", s.Skipped, s.Summary)
+	}
+	if s.KernelDropped > 0 {
+		out += fmt.Sprintf("; %s (a receive buffer of %d bytes), not in the capture", dropsSaid(s.KernelDropped, s.Drops, "received datagram"), s.ReadBuffer)
+	}
+	if s.NotCounted != "" {
+		out += fmt.Sprintf("; datagrams dropped by the kernel's receive buffer are not counted (%s)", s.NotCounted)
 	}
 	return out
 }
@@ -269,7 +362,8 @@ func (s Stats) String() string {
 func (r *Receiver) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Stats{Received: r.received, Merged: r.merged, Skipped: r.skipped.Total(), Summary: r.skipped.Summary()}
+	return Stats{Received: r.received, Merged: r.merged, Skipped: r.skipped.Total(), Summary: r.skipped.Summary(),
+		KernelDropped: r.dropped, Drops: slices.Clone(r.drops), NotCounted: r.notCounted, ReadBuffer: r.readBuffer}
 }
 
 // Skipped are the first MaxWarnings datagrams skipped, Frame being the

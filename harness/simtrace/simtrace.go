@@ -54,6 +54,11 @@ const (
 	// datagram of it after that frame, which may have carried part of an
 	// exchange (the capture ends saying so: capture.SkippedAtEnd).
 	SkippedAtEnd Kind = "skipped by the receiver after the sender's last frame"
+	// Said on every lane, at the frame after them, of datagrams the
+	// kernel dropped from the receiver's full socket buffer
+	// (capture.Mark.KernelDropped): the kernel does not say whose they
+	// were, so what was on its way on every lane ends there.
+	KernelDropped Kind = "overflow of the kernel's receive buffer"
 	// Said of a datagram kept whole: IP fragments repeating its bytes
 	// came after it, discarded as duplicates (nothing lost).
 	DuplicateFragments Kind = "IP fragments repeated"
@@ -168,6 +173,12 @@ type Trace struct {
 	last struct {
 		frame int
 		time  time.Time
+	}
+	// kernel holds the datagrams the kernel's receive buffer dropped
+	// (KernelDropped): their total, and the first FramesNamed drops.
+	kernel struct {
+		dropped int
+		drops   []Drop
 	}
 }
 
@@ -293,6 +304,9 @@ func (tr *Trace) Add(d capture.Datagram) {
 		// it: the capture marks it on this frame (capture.Mark.LostBefore).
 		tr.LostReceived(d.Src, d.Mark.LostBefore)
 	}
+	if d.Mark.KernelDropped > 0 {
+		tr.KernelDropped(d.Frame, d.Time, d.Mark.KernelDropped)
+	}
 	switch {
 	case d.Unassembled != "":
 		tr.warnings.add(d.Frame, d.Time, Unassembled, "%s (from %s)", d.Unassembled, d.Src)
@@ -366,6 +380,66 @@ func (tr *Trace) Lost(src netip.AddrPort, frame int) { tr.lose(src, skippedAt(fr
 // receiver's Stats name it.
 func (tr *Trace) LostReceived(src netip.AddrPort, n int) {
 	tr.lose(src, fmt.Sprintf("received datagram %d, which the receiver skipped", n))
+}
+
+// KernelDropped says that n datagrams were dropped by the kernel's
+// receive buffer before frame (capture.Mark.KernelDropped). Whose they
+// were is unknown, so what was on its way on every lane ends, and every
+// lane says so at that frame (the trace, when it has no lane yet).
+func (tr *Trace) KernelDropped(frame int, t time.Time, n int) {
+	where := DroppedBefore(n, "frame", frame)
+	tr.kernel.dropped += n
+	if len(tr.kernel.drops) < FramesNamed {
+		tr.kernel.drops = append(tr.kernel.drops, Drop{N: n, Before: frame})
+	}
+	const format = "%s, of senders unknown: what was on its way on every lane ends there"
+	if len(tr.Lanes) == 0 {
+		tr.warnings.add(frame, t, KernelDropped, format, where)
+	}
+	for _, l := range tr.Lanes {
+		l.lost(-1, where)
+		l.warnings.add(frame, t, KernelDropped, format, where)
+	}
+}
+
+// KernelDrops says how many datagrams the kernel's receive buffer dropped
+// and before which frames ("" when none was marked): "48 datagrams
+// dropped by the kernel's receive buffer before frame 46", or with the
+// first FramesNamed drops when there were more ("…: 40 before frame 46,
+// 8 before frame 120").
+func (tr *Trace) KernelDrops() string {
+	return dropsSaid(tr.kernel.dropped, tr.kernel.drops, "frame")
+}
+
+// dropsSaid says drops of total datagrams before the units named ("" for
+// none), and how many came after those named.
+func dropsSaid(total int, drops []Drop, unit string) string {
+	switch {
+	case total == 0:
+		return ""
+	case len(drops) == 1 && drops[0].N == total:
+		return DroppedBefore(total, unit, drops[0].Before)
+	}
+	parts := make([]string, len(drops))
+	left := total
+	for i, d := range drops {
+		parts[i] = fmt.Sprintf("%d before %s %d", d.N, unit, d.Before)
+		left -= d.N
+	}
+	if left > 0 {
+		parts = append(parts, fmt.Sprintf("%d later", left))
+	}
+	return fmt.Sprintf("%d datagrams dropped by the kernel's receive buffer: %s", total, strings.Join(parts, ", "))
+}
+
+// DroppedBefore says that n datagrams were dropped by the kernel's
+// receive buffer before the unit ("frame", "received datagram") at.
+func DroppedBefore(n int, unit string, at int) string {
+	s := "s"
+	if n == 1 {
+		s = ""
+	}
+	return fmt.Sprintf("%d datagram%s dropped by the kernel's receive buffer before %s %d", n, s, unit, at)
 }
 
 func (tr *Trace) lose(src netip.AddrPort, where string) {

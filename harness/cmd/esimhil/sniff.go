@@ -96,9 +96,10 @@ type laneView struct {
 
 // WriteDatagramAfterLoss writes the datagram to the capture and decodes
 // it as a reader of that file will (the loss before it included:
-// capture.Mark.LostBefore), so the live lines and the saved lane agree.
-func (v *laneView) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore int) error {
-	err := v.sink.WriteDatagramAfterLoss(ts, src, dst, payload, lostBefore)
+// capture.Mark.LostBefore, and the kernel's drops: Mark.KernelDropped),
+// so the live lines and the saved lane agree.
+func (v *laneView) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort, payload []byte, lostBefore, kernelDropped int) error {
+	err := v.sink.WriteDatagramAfterLoss(ts, src, dst, payload, lostBefore, kernelDropped)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.frame++
@@ -107,7 +108,11 @@ func (v *laneView) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort,
 	if l != nil {
 		atrs, apdus = len(l.ATRs), len(l.APDUs)
 	}
-	v.tr.Add(capture.Datagram{Frame: v.frame, Time: time.Now(), Src: src, Dst: dst, Payload: payload, Mark: capture.Mark{LostBefore: lostBefore}})
+	now := time.Now()
+	if kernelDropped > 0 {
+		fmt.Fprintf(v.out, "%s warning: %s, of senders unknown: what was on its way ends there\n", now.Format("15:04:05.000000"), simtrace.DroppedBefore(kernelDropped, "frame", v.frame))
+	}
+	v.tr.Add(capture.Datagram{Frame: v.frame, Time: now, Src: src, Dst: dst, Payload: payload, Mark: capture.Mark{LostBefore: lostBefore, KernelDropped: kernelDropped}})
 	if l = v.tr.Lane(src); l == nil {
 		return err
 	}
@@ -144,6 +149,9 @@ func (v *laneView) summary(w io.Writer) {
 	defer v.mu.Unlock()
 	if s := v.tr.Summary(); s != "" {
 		fmt.Fprintf(w, "skipped datagrams: %s\n", s)
+	}
+	if s := v.tr.KernelDrops(); s != "" {
+		fmt.Fprintf(w, "lost: %s\n", s)
 	}
 	for _, l := range v.tr.Lanes {
 		fmt.Fprintf(w, "lane %s: %d ATRs, %d APDUs", l.Source, len(l.ATRs), len(l.APDUs))

@@ -16,7 +16,7 @@ import (
 
 type discardSink struct{}
 
-func (discardSink) WriteDatagramAfterLoss(time.Time, netip.AddrPort, netip.AddrPort, []byte, int) error {
+func (discardSink) WriteDatagramAfterLoss(time.Time, netip.AddrPort, netip.AddrPort, []byte, int, int) error {
 	return nil
 }
 
@@ -90,28 +90,33 @@ func TestLabSniffFlagsTheRowAfterALoss(t *testing.T) {
 		name       string
 		lose       func(v *laneView) // between the first GET RESPONSE and the second
 		lostBefore int               // the receiver's skip, named on the second's frame
+		kernel     int               // datagrams the kernel dropped before the second
 		want       string
 	}{
-		{"the receiver skipped one", func(*laneView) {}, 5,
+		{"the receiver skipped one", func(*laneView) {}, 5, 0,
 			"    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after received datagram 5, which the receiver skipped)\n"},
 		{"the lane skipped one (an APDU without its answer)", func(v *laneView) {
-			_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, "01 C0 00 00 00 E3"), 0)
-		}, 0, "    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 4)\n"},
+			_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, "01 C0 00 00 00 E3"), 0, 0)
+		}, 0, 0, "    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after the datagram skipped at frame 4)\n"},
+		// Whose datagrams the kernel dropped is unknown: every lane's
+		// chain ends (SO_RXQ_OVFL, outside tester t241).
+		{"the kernel dropped seven", func(*laneView) {}, 0, 7,
+			"    warning: sniffer started mid-session: GET RESPONSE on channel 1 with no 61xx before it (just after 7 datagrams dropped by the kernel's receive buffer before frame 4)\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			v := &laneView{sink: discardSink{}, tr: &simtrace.Trace{}, out: &out}
-			_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubATR, "3B 00"), 0)
+			_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubATR, "3B 00"), 0, 0)
 			for _, h := range []string{"81 E2 91 00 03 BF 3E 00 61 00", "01 C0 00 00 00 " + strings.Repeat("AA ", 256) + "61 16"} {
-				_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h), 0)
+				_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h), 0, 0)
 			}
 			tc.lose(v)
 			for i, h := range []string{"01 C0 00 00 00 " + strings.Repeat("BB ", 256) + "61 02", "01 C0 00 00 02 CC CC 90 00"} {
-				lost := 0
+				lost, kernel := 0, 0
 				if i == 0 {
-					lost = tc.lostBefore
+					lost, kernel = tc.lostBefore, tc.kernel
 				}
-				_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h), lost)
+				_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, h), lost, kernel)
 			}
 			got := out.String()
 			lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
@@ -120,6 +125,19 @@ func TestLabSniffFlagsTheRowAfterALoss(t *testing.T) {
 			}
 			if last := lines[len(lines)-1]; !strings.HasSuffix(last, "GET RESPONSE [ch 1] 9000 · partial answer (its start is not in the trace), not decoded") {
 				t.Errorf("the chain's end: %q", last)
+			}
+			if tc.kernel == 0 {
+				return
+			}
+			// Said as it happens and in the summary, never silently.
+			const said = "7 datagrams dropped by the kernel's receive buffer before frame 4"
+			if !strings.Contains(got, " warning: "+said+", of senders unknown: what was on its way ends there\n") {
+				t.Errorf("output\n%s\nlacks the live line", got)
+			}
+			var sum bytes.Buffer
+			v.summary(&sum)
+			if !strings.Contains(sum.String(), "lost: "+said+"\n") || !strings.Contains(sum.String(), "1 overflow of the kernel's receive buffer (frame 4)") {
+				t.Errorf("summary\n%s", sum.String())
 			}
 		})
 	}

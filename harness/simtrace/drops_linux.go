@@ -1,0 +1,83 @@
+//go:build linux
+
+package simtrace
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+
+	"golang.org/x/sys/unix"
+)
+
+// oobSize holds the one control message the receiver asks for: the
+// socket's drop count (SO_RXQ_OVFL, a uint32).
+var oobSize = unix.CmsgSpace(4)
+
+// countDrops asks the kernel to attach to each datagram the socket's
+// cumulative count of datagrams it dropped (SO_RXQ_OVFL, socket(7)), and
+// for a receive buffer of want bytes; got is what the kernel gave
+// (SO_RCVBUF as read back: doubled for its bookkeeping, capped by
+// net.core.rmem_max). notCounted says why drops are not counted ("":
+// they are).
+func countDrops(conn *net.UDPConn, want int) (got int, notCounted string) {
+	if want > 0 {
+		_ = conn.SetReadBuffer(want) // capped, not refused, past rmem_max
+	}
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return 0, fmt.Sprintf("SO_RXQ_OVFL: %v", err)
+	}
+	var serr, gerr error
+	err = rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1)
+		got, gerr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+	})
+	switch {
+	case err != nil:
+		return 0, fmt.Sprintf("SO_RXQ_OVFL: %v", err)
+	case gerr != nil:
+		got = 0
+	}
+	if serr != nil {
+		return got, fmt.Sprintf("SO_RXQ_OVFL: %v", serr)
+	}
+	return got, ""
+}
+
+// dropCount reads the socket's drop count from a datagram's control data
+// (cmsg(3)): ok is false when it has none (the kernel attaches it only
+// once the count is not 0). Control data that is cut short or malformed
+// is an error, never a panic.
+func dropCount(oob []byte) (count uint32, ok bool, err error) {
+	ne := binary.NativeEndian
+	for len(oob) > 0 {
+		if len(oob) < unix.SizeofCmsghdr {
+			return 0, false, fmt.Errorf("control data: %d bytes left, shorter than a cmsghdr (%d)", len(oob), unix.SizeofCmsghdr)
+		}
+		var l uint64
+		if unix.SizeofCmsghdr == 16 { // 64-bit: cmsg_len is a size_t
+			l = ne.Uint64(oob)
+		} else {
+			l = uint64(ne.Uint32(oob))
+		}
+		lenSize := unix.SizeofCmsghdr - 8
+		level, typ := int32(ne.Uint32(oob[lenSize:])), int32(ne.Uint32(oob[lenSize+4:]))
+		if l < unix.SizeofCmsghdr || l > uint64(len(oob)) {
+			return 0, false, fmt.Errorf("control message of level %d type %d: length %d, want %d to %d", level, typ, l, unix.SizeofCmsghdr, len(oob))
+		}
+		data := oob[unix.CmsgLen(0):l]
+		if level == unix.SOL_SOCKET && typ == unix.SO_RXQ_OVFL {
+			if len(data) != 4 {
+				return 0, false, fmt.Errorf("SO_RXQ_OVFL control message: %d bytes of data, want 4 (a uint32)", len(data))
+			}
+			return ne.Uint32(data), true, nil
+		}
+		// The next message starts at this one's length, aligned.
+		oob = oob[min(uint64(unix.CmsgSpace(len(data))), uint64(len(oob))):]
+	}
+	return 0, false, nil
+}
+
+// truncatedControl is the recvmsg flag of control data cut short.
+const truncatedControl = unix.MSG_CTRUNC
