@@ -15,7 +15,10 @@
 // short, not reassembled, not GSMTAP) is bytes lost on the card's
 // interface: what was on its way on the sniffer's lane — an answer
 // waiting for GET RESPONSE, a STORE DATA sequence — ends there, as it
-// does for every reader of a trace (cardtrace.Channels.Lost).
+// does for every reader of a trace (cardtrace.Channels.Lost). Datagrams
+// the kernel dropped from the receiver's full socket buffer (counted on
+// Linux with SO_RXQ_OVFL, seen on the datagram after them) are such a
+// loss on every lane, their senders being unknown.
 package simtrace
 
 import (
