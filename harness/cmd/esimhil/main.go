@@ -230,7 +230,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "esimhil run: no scenario files\n%s", usage)
+		fmt.Fprintf(stderr, "esimhil run: no scenario files\nusage: %s\n", synopsis("run"))
 		return 2
 	}
 	if err := checkCapture(fs, *mode); err != nil {
@@ -782,7 +782,7 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "esimhil timeline: no run directories\n%s", usage)
+		fmt.Fprintf(stderr, "esimhil timeline: no run directories\nusage: %s\n", synopsis("timeline"))
 		return 2
 	}
 	code := 0

@@ -1473,3 +1473,20 @@ func TestRebuiltRunNamesOwedNotesFromTheLog(t *testing.T) {
 		})
 	}
 }
+
+// run and timeline without operands print their own usage line, as report,
+// serve and emulate do, not every command's (outside tester t241).
+func TestMissingOperandsGiveTheCommandsUsage(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		want string
+	}{
+		{"run", "esimhil run: no scenario files\nusage: esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] [--junit FILE] SCENARIO.yaml...\n"},
+		{"timeline", "esimhil timeline: no run directories\nusage: esimhil timeline [--name NAME] RUNDIR...\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := cli(context.Background(), []string{tc.cmd}, &stdout, &stderr); code != 2 || stderr.String() != tc.want || stdout.Len() != 0 {
+			t.Errorf("esimhil %s: exit %d, stdout %q, stderr %q; want 2 and %q", tc.cmd, code, stdout.String(), stderr.String(), tc.want)
+		}
+	}
+}
