@@ -262,6 +262,15 @@ func TestDownloadFailures(t *testing.T) {
 		}, nil, atAuth, es10.AuthErrInvalidSignature, "serverSignature1"},
 		{"expired DPauth", nil, func(l *lpa) { l.auth = &rsp.Cert{DER: expired.DER, Key: expired.Key} }, nil, atAuth, es10.AuthErrInvalidCertificate, "server certificate"},
 		{"unknown CI", nil, func(l *lpa) { l.auth = rogue }, nil, atAuth, es10.AuthErrCiPKUnknown, "server certificate"},
+		// SGP.22 §5.7.13: euiccCiPKIdToBeUsed must name a CI the card
+		// verifies with, else ciPKUnknown (7), before any certificate.
+		{"CI key id the card does not trust", nil, func(l *lpa) {
+			l.tweak = func(a *es10.AuthenticateServerRequest, _ *es10.PrepareDownloadRequest) {
+				if a != nil {
+					a.CiPKIDToBeUsed = bytes.Repeat([]byte{0xC1}, 20)
+				}
+			}
+		}, nil, atAuth, es10.AuthErrCiPKUnknown, "CI key id"},
 		{"wrong challenge", nil, func(l *lpa) {
 			l.tweak = func(a *es10.AuthenticateServerRequest, _ *es10.PrepareDownloadRequest) {
 				if a != nil {
