@@ -221,6 +221,11 @@ func TestAuthenticateClientChecks(t *testing.T) {
 		{"transactionId not echoed", testEID, same, func(c *card) []byte {
 			return c.authServerResponse(func(s *es10.EuiccSigned1) { s.TransactionID = []byte{1, 2, 3} })
 		}, es9.SubjectTransactionID, es9.ReasonUnknown},
+		// SGP.22 §5.6.3: the serverAddress the eUICC signed is this
+		// SM-DP+'s; a euiccSigned1 made for another server is refused.
+		{"euiccSigned1 for another SM-DP+", testEID, same, func(c *card) []byte {
+			return c.authServerResponse(func(s *es10.EuiccSigned1) { s.ServerAddress = "smdp.orange-fr.test" })
+		}, es9.SubjectSMDPAddress, es9.ReasonRefused},
 		{"unknown matching ID", testEID, func(string) string { return "NOPE" }, func(c *card) []byte { return c.authServerResponse(nil) }, es9.SubjectMatchingID, es9.ReasonRefused},
 		{"eUICC error answer", testEID, same, func(c *card) []byte {
 			return es10.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: es10.AuthErrInvalidSignature}.Encode()
@@ -283,6 +288,18 @@ func TestBPPChecks(t *testing.T) {
 		c.upToBPP()
 		code, m, err := c.getBPP(c.prepareDownloadResponse(true))
 		mustFail(t, "getBoundProfilePackage", code, m, err, 200, es9.SubjectEUICC, es9.ReasonVerifyFailed)
+	})
+	// One package per transaction (docs/conformance.md): a second
+	// getBoundProfilePackage for a session whose package went out is
+	// refused as for a session gone (8.10.1/3.9), and nothing is sent.
+	t.Run("second package for the same session", func(t *testing.T) {
+		e := newEnv(t)
+		c, _ := e.packageSent(t)
+		code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+		mustFail(t, "second getBoundProfilePackage", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
+		if n := len(e.log.Kind(KindBPPSent)); n != 1 {
+			t.Errorf("%d packages sent for one session, want 1", n)
+		}
 	})
 	t.Run("expired transaction", func(t *testing.T) {
 		e := newEnv(t)
@@ -376,6 +393,18 @@ func TestNotificationChecks(t *testing.T) {
 	if code, _, err := c.notify(other.Encode()); err != nil || code != http.StatusNoContent {
 		t.Fatalf("enable notification: %d %v", code, err)
 	}
+	// Its euiccNotificationSignature is checked with the key of the
+	// chain it carries: metadata it does not cover (another sequence
+	// number), or a valid chain of another card (another EID), is
+	// discarded, not taken (SGP.22 §5.6.4).
+	forged := other
+	forged.Metadata.Seq = 4
+	discarded("notification whose signature covers other metadata", forged.Encode(), es9.SubjectEUICC, es9.ReasonVerifyFailed)
+	forged = other
+	forged.Metadata.Seq = 5
+	forged.Signature, _ = rsp.Sign(c.cert.Key, forged.Metadata.Encode())
+	forged.EuiccCertificate = thePKI(t).EUICC[otherEID].DER
+	discarded("notification signed by another card than its certificate's EID", forged.Encode(), es9.SubjectEUICC, es9.ReasonVerifyFailed)
 	other.EuiccCertificate, other.EUMCertificate = rogue.EUICC[testEID].DER, rogue.EUM.DER
 	discarded("notification from a rogue chain", other.Encode(), es9.SubjectCIKey, es9.ReasonUnknown)
 	evs := e.log.Kind("notification_received")
