@@ -495,3 +495,58 @@ func TestVectors(t *testing.T) {
 		})
 	}
 }
+
+// The bytes each signature covers, worked out by hand from SGP.22 v2.2.2
+// (§5.6.2 and §5.7.5 for smdpSignature2 and euiccSignature2, §2.5.3 /
+// ES8+.InitialiseSecureChannel for smdpSign). The card and the SM-DP+
+// both build these through the functions under test, so a layout error
+// shared by both would still verify between them (mutation test t237,
+// M14: SignedData2 without euiccSignature1's 5F37 tag and length passed
+// every emulated spec); a third-party peer would refuse it. These vectors
+// name such an error.
+func TestSignedInputs(t *testing.T) {
+	sig := strings.Repeat("AB ", SigLen) // an ECDSA r‖s, 64 bytes
+	otpk := "04" + strings.Repeat(" 11", 64)
+	tid := hexdump.Bytes(t, vTID)
+	for _, v := range []struct {
+		name string
+		got  func() []byte
+		want string
+	}{{
+		// smdpSignature2 covers smdpSigned2 (30: transactionId 80,
+		// ccRequiredFlag 01 BOOLEAN false) ‖ euiccSignature1 with its tag
+		// 5F37 and length 40.
+		name: "smdpSignature2's input",
+		got: func() []byte {
+			return SignedData2(SmdpSigned2{TransactionID: tid}.Encode(), hexdump.Bytes(t, sig))
+		},
+		want: "30 15 80 10 " + vTID + " 01 01 00 5F37 40 " + sig,
+	}, {
+		// euiccSignature2 covers euiccSigned2 ‖ smdpSignature2, the
+		// latter again with its tag and length (the card signs what the
+		// SM-DP+ sent, tag included).
+		name: "euiccSignature2's input",
+		got: func() []byte {
+			return SignedData2(EuiccSigned2{TransactionID: tid, EuiccOtpk: hexdump.Bytes(t, otpk)}.Encode(), hexdump.Bytes(t, sig))
+		},
+		want: "30 56 80 10 " + vTID + " 5F49 41 " + otpk + " 5F37 40 " + sig,
+	}, {
+		// smdpSign covers remoteOpId 82, transactionId 80,
+		// controlRefTemplate A6 (keyType 80, keyLen 81, hostId 84),
+		// smdpOtpk 5F49 — as sent, tags included — ‖ the card's
+		// euiccOtpk with its tag 5F49.
+		name: "smdpSign's input",
+		got: func() []byte {
+			isc := InitialiseSecureChannel{RemoteOpID: RemoteOpInstallBPP, TransactionID: tid, KeyType: KeyTypeAES, KeyLen: KeyLenAES128,
+				HostID: []byte{1}, SmdpOtpk: []byte{4}, SmdpSign: []byte{0xFF}}
+			return isc.SignedData(hexdump.Bytes(t, otpk))
+		},
+		want: "82 01 01 80 10 " + vTID + " A6 09 80 01 88 81 01 10 84 01 01 5F49 01 04 5F49 41 " + otpk,
+	}} {
+		t.Run(v.name, func(t *testing.T) {
+			if got, want := v.got(), hexdump.Bytes(t, v.want); !bytes.Equal(got, want) {
+				t.Fatalf("signed input\n %X\nwant\n %X", got, want)
+			}
+		})
+	}
+}
