@@ -489,6 +489,41 @@ func TestFaultSubscriber(t *testing.T) {
 	}
 }
 
+// TestFaultWindowBounds: a fault's window is [from, until) on the world's
+// clock, as the scenario's Fault.Active and the exploration's fault-scope
+// invariant hold it: a fault of 1h..2h refuses an attach at 1h sharp and
+// no longer at 2h sharp, not a step late at either edge.
+func TestFaultWindowBounds(t *testing.T) {
+	const from, until = time.Hour, 2 * time.Hour
+	for _, tc := range []struct {
+		at      time.Duration
+		refused bool
+	}{
+		{from - time.Millisecond, false},
+		{from, true},
+		{until - time.Millisecond, true},
+		{until, false},
+	} {
+		cfg := testConfig()
+		cfg.Faults = []Fault{{Operator: "cmcc", Cause: 15, From: clock.Epoch.Add(from), Until: clock.Epoch.Add(until)}}
+		r := newRig(t, cfg)
+		if err := r.w.SetArea("CN-Beijing"); err != nil {
+			t.Fatal(err)
+		}
+		if err := clock.NewLoop(r.clk).Advance(tc.at); err != nil {
+			t.Fatal(err)
+		}
+		a := r.w.Attach("460001234567890", nil)
+		if got := !a.OK && a.Cause == 15; got != tc.refused {
+			want := "home (the fault not in force)"
+			if tc.refused {
+				want = "denied with the fault's #15"
+			}
+			t.Errorf("attach at %v with a fault active %v..%v: %s (cause #%d), want %s", tc.at, from, until, a.Registration, a.Cause, want)
+		}
+	}
+}
+
 // TestAttachTo: manual selection (+COPS=1) tries the chosen network's
 // cells alone — a weaker partner instead of the strongest, a visible
 // network that refuses, an invisible one that is no service.
