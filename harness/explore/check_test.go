@@ -225,6 +225,15 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			ev(eventlog.Platform, "notification_received", "kind", "download-success", "iccid", "i1"),
 			ev(eventlog.Platform, "notification_received", "kind", "download-success", "iccid", "i1"),
 			ev(eventlog.EUICC, "notification_sent", "kind", "download-success", "to", "platform")}}, "received 2"},
+		// The card sent it, the platform never took it, and the run ends
+		// attached: the card owed it a retry (tester t239 M13: the check
+		// only counted what the platform did receive).
+		{"download-success never reaches the platform, run ends attached", "claim 2", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"),
+			ev("smdp", "notification_received", "kind", "install", "operator", "fr2"),
+			ev(eventlog.EUICC, "notification_sent", "kind", "download-success", "to", "platform"),
+			ev(eventlog.World, "attach_result", "operator", "fr2", "ok", true)}}, "platform received 0 download-success notifications, want 1"},
 		{"install notification missing, run ends attached", "claim 2", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
 			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
 			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"),
