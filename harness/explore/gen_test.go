@@ -358,6 +358,16 @@ func TestGeneratorDraws(t *testing.T) {
 		// The late power-cut points as likely as the early ones (a cut
 		// at bpp_segment_stored: 15 of these cases before, 0.75 %).
 		{"a power cut at " + segmentStored, n / 100},
+		// Each fault kind the generator has, a third as often as it
+		// draws them (tester t239 M15: attach timeouts never drawn left
+		// every layer green).
+		{"a fault of kind attach_reject", n / 6},
+		{"a fault of kind attach_no_service", n / 12},
+		{"a fault of kind attach_timeout", n / 20},
+		{"a fault of kind download", n / 20},
+		{"a fault of kind platform_unreachable", n / 30},
+		{"a fault of kind platform_no_ack", n / 30},
+		{"a fault of kind power_cut", n / 10},
 	} {
 		if got[w.draw] < w.min {
 			t.Errorf("%s: %d of %d cases, want %d at least", w.draw, got[w.draw], n, w.min)
@@ -432,6 +442,7 @@ func generatorDraws(s *scenario.Scenario) map[string]bool {
 	}
 	rejects := map[[2]string][]scenario.Fault{}
 	for _, f := range s.Faults {
+		has["a fault of kind "+string(f.Kind)] = true
 		switch {
 		case f.Kind == scenario.AttachReject && f.Subscriber == f.Operator && f.Until != 0:
 			k := [2]string{f.Operator, f.Subscriber}
