@@ -17,6 +17,9 @@ import (
 // or its SM-DP+ unreachable, the platform's answers garbled or held, a
 // power cut, or a refusal that is no fault
 // (no contract, quota) — never a fault aimed at another operator or time.
+// Conversely, an attach that an attach fault's entry covers (its network,
+// subscriber, attempt and window) has a fault fire on it: a window that
+// starts late or ends early is as wrong as one that runs over.
 func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 	if len(o.Events) == 0 {
 		return nil
@@ -34,6 +37,14 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 		explained bool
 	}
 	open := map[string]*attempt{} // operator → download in progress
+	// try is the world's attach attempt under way, until its result.
+	type attachTry struct {
+		net, sub string
+		n        int
+		t        time.Duration
+		fired    bool
+	}
+	var try *attachTry
 	platformDown, powerOff := false, false
 	smdpDown := map[string]bool{}
 	explain := func(op string) {
@@ -53,11 +64,24 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 			downloads[op]++
 			open[op] = &attempt{at: e, explained: platformDown || smdpDown[op] || powerOff}
 		case is(e, eventlog.World, "attach_attempt"):
-			attaches[netOf[e.Str("plmn")]]++
+			net := netOf[e.Str("plmn")]
+			attaches[net]++
+			try = &attachTry{net: net, sub: e.Str("operator"), n: attaches[net], t: e.T.Sub(start)}
+		case is(e, eventlog.World, "attach_result"):
+			if try != nil && !try.fired {
+				if i := attachFaultInForce(s, try.net, try.sub, try.n, try.t); i >= 0 {
+					v = append(v, fmt.Sprintf("%s: attempt %d on %s by %s's subscriber at %v, within faults[%d] (%s), but no fault fired on it",
+						at(e), try.n, try.net, orNone(try.sub), try.t, i, s.Faults[i].Kind))
+				}
+			}
+			try = nil
 		case is(e, eventlog.Modem, "power"):
 			powerOff = !boolField(e, "on")
 			explainAll()
 		case e.Kind == "fault":
+			if e.Actor == eventlog.World && try != nil {
+				try.fired = true
+			}
 			t := e.T.Sub(start)
 			if msg := faultInScope(s, e, t, downloads, attaches); msg != "" {
 				v = append(v, fmt.Sprintf("%s: %s (%s)", at(e), msg, e))
@@ -156,4 +180,19 @@ func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, downl
 		return fmt.Sprintf("during attempt %d on %s, faults[%d] names attempt %d", n, f.Operator, i, f.Attempt)
 	}
 	return ""
+}
+
+// attachFaultInForce is the first attach fault of the plan whose entry
+// covers attempt n on network net by sub's subscriber at t, or -1.
+func attachFaultInForce(s *scenario.Scenario, net, sub string, n int, t time.Duration) int {
+	if net == "" {
+		return -1
+	}
+	for i, f := range s.Faults {
+		if f.Kind.IsAttach() && f.Operator == net && (f.Subscriber == "" || f.Subscriber == sub) &&
+			(f.Attempt == 0 || f.Attempt == n) && f.Active(t) {
+			return i
+		}
+	}
+	return -1
 }

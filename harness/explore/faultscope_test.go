@@ -20,6 +20,7 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 		{Kind: scenario.AttachReject, Operator: "de2", Subscriber: "de2", Cause: 15, Attempt: 1},
 		{Kind: scenario.PlatformGarbled, Until: 2 * time.Hour},
 		{Kind: scenario.PlatformSlow, Delay: 45 * time.Second},
+		{Kind: scenario.AttachNoService, Operator: "de1", From: time.Hour, Until: 2 * time.Hour},
 	}
 	at := func(d time.Duration, e eventlog.Event) eventlog.Event {
 		e.T = e.T.Add(d)
@@ -32,6 +33,13 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 	ok := func(op string) eventlog.Event {
 		return ev(eventlog.EUICC, "download_result", "operator", op, "ok", true, "reason", "")
 	}
+	try := func(d time.Duration, sub, plmn string) eventlog.Event {
+		return at(d, ev(eventlog.World, "attach_attempt", "operator", sub, "plmn", plmn))
+	}
+	result := func(d time.Duration, sub, plmn, reg string) eventlog.Event {
+		return at(d, ev(eventlog.World, "attach_result", "operator", sub, "plmn", plmn, "registration", reg))
+	}
+	noService := at(time.Hour, ev(eventlog.World, "fault", "fault", "attach_no_service", "target", "de1", "subscriber", "cn1", "entry", 5, "attempt", 1))
 	tests := []struct {
 		name   string
 		events []eventlog.Event
@@ -70,6 +78,26 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 			ev(eventlog.World, "attach_attempt", "operator", "cn1", "plmn", "26202"),
 			ev(eventlog.World, "fault", "fault", "attach_reject", "target", "de2", "subscriber", "cn1", "entry", 2, "attempt", 1),
 		}, "hit subscriber cn1, faults[2] names de2"},
+		// The converse (tester t239 M04: a window that began a step late
+		// went unnoticed): an attempt the entry covers has a fault fire.
+		{"an attach fault fires on its attempt", []eventlog.Event{start,
+			try(0, "de2", "26202"), ev(eventlog.World, "fault", "fault", "attach_reject", "target", "de2", "subscriber", "de2", "entry", 2, "attempt", 1), result(0, "de2", "26202", "denied"),
+		}, ""},
+		{"an attach fault does not fire on its attempt", []eventlog.Event{start,
+			try(0, "de2", "26202"), result(0, "de2", "26202", "home"),
+		}, "attempt 1 on de2 by de2's subscriber at 0s, within faults[2] (attach_reject), but no fault fired on it"},
+		{"another subscriber's attempt is not the fault's", []eventlog.Event{start,
+			try(0, "cn1", "26202"), result(0, "cn1", "26202", "denied"),
+		}, ""},
+		{"an attach fault fires at its window's start", []eventlog.Event{start,
+			try(time.Hour, "cn1", "26201"), noService, result(time.Hour, "cn1", "26201", "none"),
+		}, ""},
+		{"an attach fault silent at its window's start", []eventlog.Event{start,
+			try(time.Hour, "cn1", "26201"), result(time.Hour, "cn1", "26201", "denied"),
+		}, "within faults[5] (attach_no_service), but no fault fired on it"},
+		{"an attach fault over at its window's end", []eventlog.Event{start,
+			try(2*time.Hour, "cn1", "26201"), result(2*time.Hour, "cn1", "26201", "denied"),
+		}, ""},
 		{"a download answered with garbage", []eventlog.Event{start,
 			at(time.Hour, dlReq("de2")), at(time.Hour, ev(eventlog.Harness, "fault", "fault", "platform_garbled", "target", "platform", "at", "platform", "entry", 3)), at(time.Hour, dlFail("de2")),
 		}, ""},
