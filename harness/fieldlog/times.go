@@ -12,6 +12,10 @@ import (
 var stampLayouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02 15:04:05.999999999Z07:00",
+	// The zone without its colon, as strftime's %z prints it ("+0200"),
+	// which leadingStamp takes too: without these the line kept no time.
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999Z0700",
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02 15:04:05,999999999",
 	"2006/01/02 15:04:05.999999999",

@@ -70,11 +70,17 @@ func TestStampForms(t *testing.T) {
 		// tester sw115: refused as no known format).
 		{"[   41.203311] > AT", "1970-01-01T00:00:41.203311Z", "> AT"},
 		{"[ 4711.123456] < OK", "1970-01-01T01:18:31.123456Z", "< OK"},
+		// A stamp with its zone is that instant (shown here in UTC): a
+		// log from a host at UTC+2 lines up with the rig's UTC ones.
+		{"2024-01-01T10:00:00.5+02:00 AT", "2024-01-01T08:00:00.5Z", "AT"},
+		{"2024-01-01 10:00:00.5-05:00 OK", "2024-01-01T15:00:00.5Z", "OK"},
+		{"[2024-01-01 10:00:00.5+0200] OK", "2024-01-01T08:00:00.5Z", "OK"},
+		{"2024-01-01T10:00:00Z AT", "2024-01-01T10:00:00Z", "AT"},
 	} {
 		tm, c, rest := splitStamp(tc.line)
 		got := ""
 		if c != NoTime {
-			got = tm.Format(time.RFC3339Nano)
+			got = tm.UTC().Format(time.RFC3339Nano)
 		}
 		if got != tc.want || rest != tc.rest {
 			t.Errorf("%q: time %q, rest %q; want %q, %q", tc.line, got, rest, tc.want, tc.rest)
