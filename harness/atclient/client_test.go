@@ -124,6 +124,8 @@ func testCommand(t *testing.T, kind string) {
 		"AT+CPIN?":           "\r\n+CME ERROR: 10\r\n",
 		"AT+CSIM=1":          "\r\n+CME ERROR: incorrect parameters\r\n",
 		"AT+COPS?":           "\r\nRDY\r\n\r\n+COPS: 0\r\n\r\nOK\r\n",
+		"AT+CMGD=1":          "\r\n+CMS ERROR: 321\r\n",
+		"AT+CMGL=4":          "\r\n+CMS ERROR: SIM busy\r\n",
 	})
 	tests := []struct {
 		cmd   string
@@ -143,6 +145,10 @@ func testCommand(t *testing.T, kind string) {
 		{cmd: "AT+QCCID", final: "COMMAND NOT SUPPORT", err: ErrError, text: "at: COMMAND NOT SUPPORT"}, // a Huawei's unknown command
 		{cmd: "AT+CPIN?", final: "+CME ERROR: 10", code: 10},
 		{cmd: "AT+CSIM=1", final: "+CME ERROR: incorrect parameters", code: 50},
+		// +CMS ERROR ends an SMS command in failure (TS 27.005 §3.2.5):
+		// an error as ERROR is, with the code in its text.
+		{cmd: "AT+CMGD=1", final: "+CMS ERROR: 321", err: ErrError, text: "at: +CMS ERROR: 321"},
+		{cmd: "AT+CMGL=4", final: "+CMS ERROR: SIM busy", err: ErrError, text: "at: +CMS ERROR: SIM busy"},
 	}
 	for _, tc := range tests {
 		rsp, err := c.Command(tc.cmd)
