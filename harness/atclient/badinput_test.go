@@ -417,29 +417,41 @@ func TestSer2netDeviceGone(t *testing.T) {
 	}
 }
 
-// A port that drops while the modem is in the middle of a line: the line
-// is traced as cut, never handed to the command as a whole answer line,
-// and the command's error says its answer was cut (ErrAnswerCut).
+// A port that drops while the modem is in the middle of its answer: a
+// line it cut is traced as cut, never handed to the command as a whole
+// answer line; and the command's error says its answer was cut
+// (ErrAnswerCut), naming where, in a line or after the last whole one.
 func TestDropMidLine(t *testing.T) {
-	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
-		switch {
-		case in == "":
-			return "", false
-		case n == 1 && strings.Contains(in, "AT+QCCID"):
-			return "\r\n+QCCID: 89444765", true // gone mid-line
-		}
-		return "\r\nOK\r\n", false
-	})
-	c, tw := reopeningClient(t, link)
-	rsp, err := c.Command("AT+QCCID")
-	if !errors.Is(err, ErrPortDown) || !errors.Is(err, ErrAnswerCut) || rsp != nil {
-		t.Fatalf("%v %v", rsp, err)
-	}
-	if _, err := c.Command("AT"); err != nil {
-		t.Fatalf("after the port came back: %v\n%s", err, tw.String())
-	}
-	if got := tw.String(); !strings.Contains(got, "< +QCCID: 89444765\n# line cut by the port drop") {
-		t.Errorf("trace:\n%s", got)
+	for _, tc := range []struct {
+		name, cmd, sent string
+		err             string // in the command's error
+		trace           string // in the trace; "" for nothing to check
+	}{
+		{"in a line", "AT+QCCID", "\r\n+QCCID: 89444765", `its answer was cut at "+QCCID: 89444765"`, "< +QCCID: 89444765\n# line cut by the port drop"},
+		{"between lines", "AT+CPBR=1,2", "\r\n+CPBR: 1,\"123\",129,\"A\"\r\n", `its answer was cut after "+CPBR: 1,\"123\",129,\"A\""`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+				switch {
+				case in == "":
+					return "", false
+				case n == 1 && strings.Contains(in, tc.cmd):
+					return tc.sent, true // gone mid-answer
+				}
+				return "\r\nOK\r\n", false
+			})
+			c, tw := reopeningClient(t, link)
+			rsp, err := c.Command(tc.cmd)
+			if !errors.Is(err, ErrPortDown) || !errors.Is(err, ErrAnswerCut) || rsp != nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("%v %v, want an error saying %s", rsp, err, tc.err)
+			}
+			if _, err := c.Command("AT"); err != nil {
+				t.Fatalf("after the port came back: %v\n%s", err, tw.String())
+			}
+			if got := tw.String(); !strings.Contains(got, tc.trace) {
+				t.Errorf("trace:\n%s", got)
+			}
+		})
 	}
 }
 
