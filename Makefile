@@ -12,8 +12,9 @@ PKGS    := ./...
 # (specs-all), so it starts at once rather than last.
 PERSONALITIES := generic $(filter-out generic,$(basename $(notdir $(wildcard fixtures/personalities/*.yaml))))
 SPEC_RUNS := $(addprefix specs-under-,$(PERSONALITIES))
+LAB_RUNS  := $(addprefix lab-over-,serial tcp rfc2217)
 
-.PHONY: all deps build run test vet fmt unit specs specs-all specs-host lab-emulated lab bench explore clean $(SPEC_RUNS)
+.PHONY: all deps build run test vet fmt unit specs specs-all specs-host lab-emulated lab bench explore clean $(SPEC_RUNS) $(LAB_RUNS)
 
 all: build
 
@@ -79,8 +80,7 @@ test: deps vet
 	$(GO) test -count=1 -timeout 10m ./harness/explore/
 	$(GO) test -count=1 -timeout 10m -run '^TestScale$$' ./harness/fieldlog/
 	$(MAKE) specs-all
-	$(MAKE) specs-host
-	$(MAKE) lab-emulated
+	$(MAKE) --no-print-directory -j4 -O specs-host $(LAB_RUNS)
 
 # The Ginkgo suite once per modem personality ($$ESIMHIL_PERSONALITY
 # overrides every scenario's device.personality): with -race under generic,
@@ -122,17 +122,23 @@ specs-host:
 # Each env:lab spec's title (every one carries the env:lab label; the
 # title ends with its labels), a skip's reason under its own spec's
 # title (Ginkgo prints the title again as "… [It] …" before the reason).
+# The three passes wait on the wall clock (the device runs at 60x real
+# time; ser2net, a port dropped and back), not on the CPU: a pass of
+# 10-18 s uses about a second of it. So they run at once, each one's
+# output printed whole when it ends (-O), and make test runs specs-host
+# beside them (t240).
 lab-emulated:
-	@set -e; for t in serial tcp rfc2217; do \
-		has=; [ "$$t" = rfc2217 ] && has="ESIMHIL_LAB_HAS=roaming,port-control,simtrace"; \
-		echo "== env:lab specs against the emulator over $$t"; \
-		log=$$(mktemp); \
-		if ! env ESIMHIL_LAB_TARGET=$$t ESIMHIL_LAB_SIMTRACE=udp://127.0.0.1:0 $$has $(GO) test -v -count=1 -timeout 5m ./specs/ \
-			-ginkgo.label-filter='env:lab' -ginkgo.v -ginkgo.no-color >$$log 2>&1; then \
-			cat $$log; rm -f $$log; exit 1; \
-		fi; \
-		grep -E '(\[env:lab[^]]*\]$$|^  \[SKIPPED\] this lab|^Ran |^ok )' $$log | grep -v ' \[It\] '; rm -f $$log; \
-	done
+	@$(MAKE) --no-print-directory -j3 -O $(LAB_RUNS)
+
+$(LAB_RUNS): lab-over-%:
+	@has=; [ "$*" = rfc2217 ] && has="ESIMHIL_LAB_HAS=roaming,port-control,simtrace"; \
+	echo "== env:lab specs against the emulator over $*"; \
+	log=$$(mktemp); \
+	if ! env ESIMHIL_LAB_TARGET=$* ESIMHIL_LAB_SIMTRACE=udp://127.0.0.1:0 $$has $(GO) test -v -count=1 -timeout 5m ./specs/ \
+		-ginkgo.label-filter='env:lab' -ginkgo.v -ginkgo.no-color >$$log 2>&1; then \
+		cat $$log; rm -f $$log; exit 1; \
+	fi; \
+	grep -E '(\[env:lab[^]]*\]$$|^  \[SKIPPED\] this lab|^Ran |^ok )' $$log | grep -v ' \[It\] '; rm -f $$log
 
 # The env:lab specs against a real modem: make lab MODEM=/dev/ttyUSB2
 # [PERSONALITY=quectel-eg25] [LISTEN=0.0.0.0:8080] [HAS=roaming,simtrace]
