@@ -121,11 +121,21 @@ func TestBPPRefusals(t *testing.T) {
 	f := newBPPFixture(t)
 	segs := f.segments(t, f.params)
 	n := len(segs)
-	flip := func(i, off int) [][]byte {
+	flipIn := func(segs [][]byte, i, off int) [][]byte {
 		out := append([][]byte{}, segs...)
 		out[i] = append([]byte{}, segs[i]...)
 		out[i][len(out[i])-off] ^= 0x01
 		return out
+	}
+	flip := func(i, off int) [][]byte { return flipIn(segs, i, off) }
+	// With ReplaceSessionKeys (secondSequenceOf87, A2 + its 87): the new
+	// keys come under the session's MAC like any other command.
+	withPPK := f.params
+	withPPK.PPK = &SessionKeys{MCV: bytes.Repeat([]byte{1}, 16), ENC: bytes.Repeat([]byte{2}, 16), MAC: bytes.Repeat([]byte{3}, 16)}
+	ppkSegs := f.segments(t, withPPK)
+	a2 := slices.IndexFunc(ppkSegs, func(s []byte) bool { return s[0] == 0xA2 })
+	if a2 < 0 {
+		t.Fatal("no secondSequenceOf87 in a package with ReplaceSessionKeys")
 	}
 	other := newBPPFixture(t)
 	wrongTx := f.params
@@ -152,6 +162,8 @@ func TestBPPRefusals(t *testing.T) {
 		{"tampered 87", f.session(), flip(1, 1), es10.BPPCmdConfigureISDP, es10.ReasonSCP03tSecurityError},
 		{"tampered metadata 88", f.session(), flip(3, 12), es10.BPPCmdStoreMetadata, es10.ReasonSCP03tSecurityError},
 		{"tampered 86", f.session(), flip(n-1, 9), es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError},
+		{"tampered ReplaceSessionKeys MAC", f.session(), flipIn(ppkSegs, a2, 1), es10.BPPCmdReplaceSessionKeys, es10.ReasonSCP03tSecurityError},
+		{"tampered ReplaceSessionKeys data", f.session(), flipIn(ppkSegs, a2, 9), es10.BPPCmdReplaceSessionKeys, es10.ReasonSCP03tSecurityError},
 		{"reordered 86", f.session(), append(append([][]byte{}, segs[:n-2]...), segs[n-1], segs[n-2]), es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError},
 		{"replayed 86", f.session(), append(append([][]byte{}, segs[:n-2]...), segs[n-3], segs[n-1]), es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError},
 		{"other card", LoaderSession{TransactionID: f.txID, OneTimeKey: other.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID}, segs, es10.BPPCmdInitialiseSecureChannel, es10.ReasonInvalidSignature},
