@@ -84,21 +84,11 @@ func showFormat(b []byte, inJSON bool) []byte {
 			i += n
 			continue
 		}
-		if out == nil {
-			out = make([]byte, 0, len(b)+16)
-		}
-		out = append(out, b[last:i]...)
-		if inJSON {
-			out = append(out, '\\')
-		}
-		out = fmt.Appendf(out, `\u%04x`, r)
+		out = appendEscape(out, b, last, i, r, inJSON)
 		i += n
 		last = i
 	}
-	if out == nil {
-		return b
-	}
-	return append(out, b[last:]...)
+	return finish(out, b, last)
 }
 
 // shownControl reports a C0 control Show writes as its escape.
@@ -128,21 +118,11 @@ func showControls(b []byte, inJSON bool) []byte {
 			i++
 			continue
 		}
-		if out == nil {
-			out = make([]byte, 0, len(b)+16)
-		}
-		out = append(out, b[last:i]...)
-		if inJSON {
-			out = append(out, '\\')
-		}
-		out = fmt.Appendf(out, `\u%04x`, c)
+		out = appendEscape(out, b, last, i, rune(c), inJSON)
 		i += n
 		last = i
 	}
-	if out == nil {
-		return b
-	}
-	return append(out, b[last:]...)
+	return finish(out, b, last)
 }
 
 // jsonControl reads the JSON escape at the start of b: the C0 control
@@ -167,6 +147,28 @@ func jsonControl(b []byte) (c byte, n int) {
 		}
 	}
 	return 0, 0
+}
+
+// appendEscape is out (made on first use) with b[last:i] and then r as
+// its escape, `\u202e`, the backslash itself escaped in JSON.
+func appendEscape(out, b []byte, last, i int, r rune, inJSON bool) []byte {
+	if out == nil {
+		out = make([]byte, 0, len(b)+16)
+	}
+	out = append(out, b[last:i]...)
+	if inJSON {
+		out = append(out, '\\')
+	}
+	return fmt.Appendf(out, `\u%04x`, r)
+}
+
+// finish is out with the rest of b from last, or b itself when nothing
+// was escaped.
+func finish(out, b []byte, last int) []byte {
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
 }
 
 // next is the index of the first c in b at or after i, len(b) if none.
