@@ -1125,6 +1125,13 @@ func (s *storm) retire(l *live, stopped string) {
 		s.failBecause(l, reason, reason)
 		return
 	}
+	s.countOutcome(l, switched)
+	s.meter.Done(true)
+}
+
+// countOutcome counts l's device as switched (its switch time among the
+// percentiles) or stayed (and why), by kind.
+func (s *storm) countOutcome(l *live, switched bool) {
 	outcome := Stayed
 	if switched {
 		outcome = Switched
@@ -1134,7 +1141,6 @@ func (s *storm) retire(l *live, stopped string) {
 	if outcome == Stayed {
 		s.res.stayedBecause(l.why)
 	}
-	s.meter.Done(true)
 }
 
 // injection is a failure a part of the mix causes on purpose, and how the
@@ -1314,15 +1320,7 @@ func (s *storm) cutShort(l *live, why string) {
 	owes := s.owedBy(l)
 	if verdict == "" && len(owes) == 0 {
 		s.res.StoppedDone++
-		outcome := Stayed
-		if switched {
-			outcome = Switched
-			s.res.SwitchTimes = append(s.res.SwitchTimes, l.switched)
-		}
-		s.res.count(l.kind, outcome)
-		if outcome == Stayed {
-			s.res.stayedBecause(l.why)
-		}
+		s.countOutcome(l, switched)
 		return
 	}
 	state := verdict
