@@ -1,15 +1,9 @@
 package dialect
 
 import (
-	"bufio"
-	"io"
-	"net"
 	"strings"
 	"testing"
 
-	"github.com/esimhil/esimhil/harness/atclient"
-	"github.com/esimhil/esimhil/harness/transport"
-	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -36,27 +30,7 @@ func TestES10ChannelCloseRefused(t *testing.T) {
 				`AT+CGLA=1,16,"80E2910003BF2D00"`: "\r\n+CGLA: 4,\"9000\"\r\n\r\nOK\r\n",
 				"AT+CCHC=1":                       tc.cchc,
 			}
-			a, b := net.Pipe()
-			defer b.Close()
-			go func() {
-				r := bufio.NewReader(b)
-				for {
-					line, err := r.ReadString('\r')
-					if err != nil {
-						return
-					}
-					ans, ok := answers[strings.TrimSuffix(line, "\r")]
-					if !ok {
-						ans = "\r\nERROR\r\n"
-					}
-					if _, err := io.WriteString(b, ans); err != nil {
-						return
-					}
-				}
-			}()
-			c := atclient.New(transport.Stream("pipe", a))
-			defer c.Close()
-			h := Host{AT: c, P: personality.Generic()}
+			h := pipeHost(t, scripted(answers))
 			_, err := h.es10([]byte{0xBF, 0x2D, 0x00}, tc.resets)
 			switch {
 			case tc.want == "" && err != nil:

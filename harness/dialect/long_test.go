@@ -1,19 +1,13 @@
 package dialect
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"io"
-	"net"
 	"strings"
 	"testing"
 
-	"github.com/esimhil/esimhil/harness/atclient"
-	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
-	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -44,27 +38,7 @@ func TestLongProfileList(t *testing.T) {
 		cgla:                             fmt.Sprintf("\r\n+CGLA: %d,\"%X\"\r\n\r\nOK\r\n", 2*len(rsp), rsp),
 		"AT+CCHC=1":                      "\r\nOK\r\n",
 	}
-	a, b := net.Pipe()
-	defer b.Close()
-	go func() {
-		r := bufio.NewReader(b)
-		for {
-			line, err := r.ReadString('\r')
-			if err != nil {
-				return
-			}
-			ans, ok := answers[strings.TrimSuffix(line, "\r")]
-			if !ok {
-				ans = "\r\nERROR\r\n"
-			}
-			if _, err := io.WriteString(b, ans); err != nil {
-				return
-			}
-		}
-	}()
-	c := atclient.New(transport.Stream("pipe", a))
-	defer c.Close()
-	h := Host{AT: c, P: personality.Generic()}
+	h := pipeHost(t, scripted(answers))
 	got, err := h.es10([]byte{0xBF, 0x2D, 0x00}, false)
 	if err != nil {
 		t.Fatalf("a %d-byte answer line: %v", len(answers[cgla]), err)
