@@ -121,17 +121,7 @@ func TestPendingAtStartRemovedAndNumbered(t *testing.T) {
 	if pir := l.pir(l.load(l.bpp())); pir.Data.Notification.Seq != 15 {
 		t.Errorf("the card's own install result is numbered %d, want 15", pir.Data.Notification.Seq)
 	}
-	seqs := func(c *Card) string {
-		list, err := es10.DecodeListNotificationResponse(newLPA(t, c).es10(es10.ListNotificationRequest{}.Encode()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s []string
-		for _, n := range list {
-			s = append(s, fmt.Sprintf("%s %d", n.Event, n.Seq))
-		}
-		return strings.Join(s, ", ")
-	}
+	seqs := func(c *Card) string { return pendingSeqs(t, newLPA(t, c)) }
 	const want = "install 9, disable 14, install 15"
 	if got := seqs(c); got != want {
 		t.Fatalf("pending %s, want %s", got, want)
