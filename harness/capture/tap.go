@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,8 +46,12 @@ type tap struct {
 	mu    sync.Mutex
 	last  time.Time
 	conns uint32
-	open  []*flow // flows not yet closed, in creation order
-	err   error   // first write error, reported by Close
+	open  []*flow // flows not yet closed, in creation order (closed ones until pruned)
+	// ended counts the flows of open that have closed: newFlow prunes
+	// them once they are half of it, so a long run's thousands of closed
+	// connections are not held to its end.
+	ended int
+	err   error // first write error, reported by Close
 
 	// segment's frame, reused under mu: a run's connections make
 	// thousands of frames, and write copies each.
@@ -310,8 +315,19 @@ func (t *tap) newFlow(client, server *net.TCPAddr, dialed bool) *flow {
 	f.segment(true, flagSYN, nil)
 	f.segment(false, flagSYN|flagACK, nil)
 	f.segment(true, flagACK, nil)
+	if t.ended > len(t.open)/2 {
+		t.open = slices.DeleteFunc(t.open, func(f *flow) bool { return f.closed })
+		t.ended = 0
+	}
 	t.open = append(t.open, f)
 	return f
+}
+
+// endLocked marks the flow closed: no frame of it follows. Callers hold
+// the tap's mu.
+func (f *flow) endLocked() {
+	f.closed = true
+	f.tap.ended++
 }
 
 // TCP flags, in the header's bit order (RFC 9293 §3.1): segment writes
@@ -388,7 +404,7 @@ func (f *flow) finLocked(fromClient bool) {
 	switch {
 	case to.fin:
 		f.segment(!fromClient, flagACK, nil)
-		f.closed = true
+		f.endLocked()
 	case f.dialed:
 		// The peer's kernel acknowledges the FIN at once; its own
 		// FIN comes when its owner closes.
@@ -406,7 +422,7 @@ func (f *flow) reset(fromClient bool) {
 	}
 	f.flushHeld()
 	f.segment(fromClient, flagRST|flagACK, nil)
-	f.closed = true
+	f.endLocked()
 }
 
 // close records the server closing: its FIN, and the client's FIN (a client
@@ -429,7 +445,7 @@ func (f *flow) close() {
 	f.c.fin = true
 	f.segment(true, flagFIN|flagACK, nil) // acknowledges the server's FIN too
 	f.segment(false, flagACK, nil)
-	f.closed = true
+	f.endLocked()
 }
 
 // clientSend records bytes an in-process client sends (a dialed flow), as
@@ -451,7 +467,7 @@ func (f *flow) clientSend(b []byte) {
 	f.flushHeld()
 	f.segments(true, b)
 	f.segment(false, flagRST, nil)
-	f.closed = true
+	f.endLocked()
 }
 
 // read counts bytes one side of a dialed flow read, for its close.
@@ -484,7 +500,7 @@ func (f *flow) endpointClose(fromClient, full bool) {
 	}
 	if full && unread {
 		f.segment(fromClient, flagRST|flagACK, nil)
-		f.closed = true
+		f.endLocked()
 		return
 	}
 	f.finLocked(fromClient)
