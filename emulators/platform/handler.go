@@ -298,6 +298,27 @@ func (s *Server) preferredList(req platformapi.ListRequest) answer {
 	return answer{status: http.StatusOK, body: resp}
 }
 
+// AckWindow is how many acknowledged notes the platform remembers a card
+// by, to answer a repeat with the first answer's id. A card repeats only
+// the note whose answer it lost, and sends its notes in order from an
+// outbox of 64, so a repeat comes before more than a few of its other
+// notes are taken; the oldest past the window is forgotten, so a
+// long-lived card does not grow the platform's state with every cycle
+// (outside tester t244: a month-long run's every report was kept).
+const AckWindow = 1024
+
+// rememberAck records that the note key of card eid was acknowledged with
+// id, forgetting that card's oldest past AckWindow. Callers hold s.mu.
+func (s *Server) rememberAck(eid, key, id string) {
+	s.acked[key] = id
+	order := append(s.ackOrder[eid], key)
+	if len(order) > AckWindow {
+		delete(s.acked, order[0])
+		order = order[1:]
+	}
+	s.ackOrder[eid] = order
+}
+
 func (s *Server) notification(n platformapi.Notification) answer {
 	s.mu.Lock()
 	if n.Operator != "" {
@@ -340,7 +361,7 @@ func (s *Server) notification(n platformapi.Notification) answer {
 	s.noteID++
 	id := strconv.Itoa(s.noteID)
 	if n.Kind == platformapi.KindDownloadSuccess || n.Report != 0 {
-		s.acked[key] = id
+		s.rememberAck(n.EID, key, id)
 	}
 	s.mu.Unlock()
 	// Every field the note carried: what was taken, to be held against

@@ -229,6 +229,40 @@ func TestAttachSuccessReportDeduplicated(t *testing.T) {
 	}
 }
 
+// The platform remembers a card's acknowledged notes within AckWindow: a
+// card reporting every cycle for a month grew its state by a note each
+// (outside tester t244). The notes held stay bounded however many come,
+// and a repeat of a recent one is still answered as a repeat.
+func TestAckedNotesBoundedPerCard(t *testing.T) {
+	for _, n := range []int{AckWindow / 2, 3 * AckWindow} {
+		s, lg := newTestServer(t, func(*Config) {})
+		post := func(report int) {
+			body := `{"eid":"` + testEID + `","kind":"list-exhausted","report":` + strconv.Itoa(report) + `}`
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathNotifications, body))
+			if rec.Code != 200 {
+				t.Fatalf("report %d: status %d: %s", report, rec.Code, rec.Body)
+			}
+		}
+		for r := 1; r <= n; r++ {
+			post(r)
+		}
+		post(n) // the last answer lost: sent again
+		s.mu.Lock()
+		held, order := len(s.acked), len(s.ackOrder[testEID])
+		s.mu.Unlock()
+		if want := min(n, AckWindow); held != want || order != want {
+			t.Errorf("%d notes: %d remembered (%d in order), want %d", n, held, order, want)
+		}
+		if got := len(lg.Kind("notification_duplicate")); got != 1 {
+			t.Errorf("%d notes: %d notification_duplicate, want 1 (the repeat of the last)", n, got)
+		}
+		if got := len(lg.Kind("notification_received")); got != n {
+			t.Errorf("%d notes: %d notification_received, want %d", n, got, n)
+		}
+	}
+}
+
 // A card route takes only a body declared as JSON (the card always says
 // so): anything else is 415 with a reason, before the body is decoded or
 // the request authenticated, and logged with its body.

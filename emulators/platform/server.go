@@ -118,6 +118,7 @@ type Server struct {
 	pending    map[int]struct{}    // received entries whose answer has not gone yet (settle)
 	lastSeq    map[string]uint64   // EID → last accepted X-Esimhil-Seq
 	acked      map[string]string   // notification identity → the id it was acknowledged with
+	ackOrder   map[string][]string // EID → its identities in acked, oldest first (AckWindow)
 	quota      map[string]dayCount // EID → forwarded downloads today
 	faults     Faults
 	parked     map[string]int // client address → answers held for it (hold)
@@ -157,7 +158,7 @@ func New(cfg Config) (*Server, error) {
 	return &Server{
 		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, status: cfg.Status, slow: cfg.Slow, wait: cfg.Wait, limits: cfg.Limits, onReplay: cfg.OnReplay,
 		received: httpserve.NewRing[platformapi.Received](MaxReceived), logStarted: clk.Now(), pending: map[int]struct{}{},
-		lastSeq: lastSeq, acked: map[string]string{}, parked: map[string]int{}, quota: map[string]dayCount{},
+		lastSeq: lastSeq, acked: map[string]string{}, ackOrder: map[string][]string{}, parked: map[string]int{}, quota: map[string]dayCount{},
 	}, nil
 }
 
