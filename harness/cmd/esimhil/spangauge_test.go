@@ -54,7 +54,9 @@ func TestRunETAWeighsScenariosBySpan(t *testing.T) {
 		{10 * time.Second, func() { g.at(2, time.Hour) }, "ETA ~20s"},         // half of two thirds in 20 s
 		{10 * time.Second, func() { g.at(2, 5*time.Hour) }, "ETA ~15s"},       // past its span: held to it
 		{0, func() { g.closing(2) }, "ETA ~15s"},                              // its close: not ~0s
-		{10 * time.Second, func() { g.creeper(2)(now) }, "ETA ~8s"},           // half of its expected 20 s: the ETA comes down
+		{10 * time.Second, func() { g.creeper(2)(now) }, "ETA ~10.1s"},        // half of its expected 20 s: the ETA comes down
+		{30 * time.Second, func() { g.creeper(2)(now) }, "ETA ~3.3s"},         // past its expected length
+		{20 * time.Second, func() { g.creeper(2)(now) }, "ETA ~1.5s"},         // and further (t244: "no progress for 20s")
 		{20 * time.Second, func() { g.finished(2); m.Done(true) }, "elapsed"}, // done: no ETA
 	} {
 		now = now.Add(step.after)
@@ -63,10 +65,10 @@ func TestRunETAWeighsScenariosBySpan(t *testing.T) {
 			t.Errorf("line %q, want it to end %q", line, step.want)
 		}
 	}
-	// The third ran 20 s and closed for 30: the next scenario's close is
+	// The third ran 20 s and closed for 80: the next scenario's close is
 	// weighed so.
-	if got := g.closeShare(); got != 0.6 {
-		t.Errorf("close share %v, want 0.6 (20 s simulating, 30 s closing)", got)
+	if got := g.closeShare(); got != 0.8 {
+		t.Errorf("close share %v, want 0.8 (20 s simulating, 80 s closing)", got)
 	}
 }
 
