@@ -716,6 +716,13 @@ func Generator(f Features) *rapid.Generator[Case] {
 				faults = append(faults, fmt.Sprintf("{platform: %s%s}", k, window()))
 			}
 		}
+		// The faults around the card that no entry above draws, each in
+		// about one case in 20 (otherFaultCases), windowed as the others
+		// (tester t239: before, only fixtures and specs had them, never
+		// with roaming, downloads, fallbacks and power cuts).
+		if i := uniform(t, indexes(otherFaultCases), "other_fault"); i < len(otherFaults) {
+			faults = append(faults, otherFaults[i](t, celled)+window()+"}")
+		}
 		// Signal changes, in a third of the cases: a network's cell in its
 		// country's area gets stronger or weaker, often just after a
 		// periodic check, inside the cycle it starts — the modem's next
@@ -783,6 +790,20 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 		return Case{Seed: seed, YAML: text, Scenario: s}
 	})
+}
+
+// otherFaultCases: a case has the i-th of otherFaults when a uniform draw
+// of 0..otherFaultCases-1 is i, so each is in about one case in 20 and
+// the cases without any keep the mix of the others.
+const otherFaultCases = 20
+
+// otherFaults draw a fault entry of each kind the generator's main loop
+// has none of, but its window (appended by the caller), its fields from
+// their valid ranges (harness/scenario's limits).
+var otherFaults = []func(t *rapid.T, celled []op) string{
+	// The platform answers every card request 200 with a body that is not
+	// the API's JSON: a failed list, download or note to the card.
+	func(*rapid.T, []op) string { return "{platform: garbled" },
 }
 
 // crowdedCells is how many second cells a crowded area's networks get at
