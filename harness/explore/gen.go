@@ -804,6 +804,16 @@ var otherFaults = []func(t *rapid.T, celled []op) string{
 	// The platform answers every card request 200 with a body that is not
 	// the API's JSON: a failed list, download or note to the card.
 	func(*rapid.T, []op) string { return "{platform: garbled" },
+	// The platform holds each answer for 1 s to 10 min, on either side of
+	// the card's 30 s reply guard (the guard itself is a tie the loader
+	// refuses): a late answer waited out, or a list the card gives up on.
+	func(t *rapid.T, _ []op) string {
+		d := rapid.IntRange(1, int(scenario.MaxPlatformDelay/time.Second)).Draw(t, "platform_delay")
+		if time.Duration(d)*time.Second == scenario.CardReplyGuard {
+			d++
+		}
+		return fmt.Sprintf("{platform: slow, delay: %s", shortDur(time.Duration(d)*time.Second))
+	},
 }
 
 // crowdedCells is how many second cells a crowded area's networks get at

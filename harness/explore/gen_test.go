@@ -371,6 +371,7 @@ func TestGeneratorDraws(t *testing.T) {
 		// The faults around the card, each in about one case in 20
 		// (otherFaultCases; tester t239: none drawn before).
 		{"a fault of kind platform_garbled", n / 60},
+		{"a fault of kind platform_slow", n / 60},
 	} {
 		if got[w.draw] < w.min {
 			t.Errorf("%s: %d of %d cases, want %d at least", w.draw, got[w.draw], n, w.min)
