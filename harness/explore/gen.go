@@ -814,6 +814,15 @@ var otherFaults = []func(t *rapid.T, celled []op) string{
 		}
 		return fmt.Sprintf("{platform: slow, delay: %s", shortDur(time.Duration(d)*time.Second))
 	},
+	// The platform answers card requests with a server error (5xx and
+	// its JSON error body), every route's or, half the time, one's.
+	func(t *rapid.T, _ []op) string {
+		path := ""
+		if rapid.Bool().Draw(t, "platform_status_path") {
+			path = ", path: " + rapid.SampledFrom(scenario.CardPaths).Draw(t, "platform_path")
+		}
+		return fmt.Sprintf("{platform: status, code: %d%s", rapid.IntRange(scenario.MinPlatformStatus, scenario.MaxPlatformStatus).Draw(t, "platform_code"), path)
+	},
 }
 
 // crowdedCells is how many second cells a crowded area's networks get at

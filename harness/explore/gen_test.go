@@ -372,6 +372,7 @@ func TestGeneratorDraws(t *testing.T) {
 		// (otherFaultCases; tester t239: none drawn before).
 		{"a fault of kind platform_garbled", n / 60},
 		{"a fault of kind platform_slow", n / 60},
+		{"a fault of kind platform_status", n / 60},
 	} {
 		if got[w.draw] < w.min {
 			t.Errorf("%s: %d of %d cases, want %d at least", w.draw, got[w.draw], n, w.min)
