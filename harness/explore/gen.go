@@ -823,6 +823,9 @@ var otherFaults = []func(t *rapid.T, celled []op) string{
 		}
 		return fmt.Sprintf("{platform: status, code: %d%s", rapid.IntRange(scenario.MinPlatformStatus, scenario.MaxPlatformStatus).Draw(t, "platform_code"), path)
 	},
+	// The modem's AT port hangs: the host hears nothing, the radio, the
+	// toolkit and the card go on.
+	func(*rapid.T, []op) string { return "{at_port: hang" },
 }
 
 // crowdedCells is how many second cells a crowded area's networks get at
