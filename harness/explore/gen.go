@@ -826,6 +826,9 @@ var otherFaults = []func(t *rapid.T, celled []op) string{
 	// The modem's AT port hangs: the host hears nothing, the radio, the
 	// toolkit and the card go on.
 	func(*rapid.T, []op) string { return "{at_port: hang" },
+	// The card out of the modem's reach (a contact failure): no card, no
+	// service, the card unpowered until the window ends.
+	func(*rapid.T, []op) string { return "{card: absent" },
 }
 
 // crowdedCells is how many second cells a crowded area's networks get at
