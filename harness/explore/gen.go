@@ -829,6 +829,14 @@ var otherFaults = []func(t *rapid.T, celled []op) string{
 	// The card out of the modem's reach (a contact failure): no card, no
 	// service, the card unpowered until the window ends.
 	func(*rapid.T, []op) string { return "{card: absent" },
+	// No coverage: half the time a dead zone (every network gone), half
+	// one network's outage (its cells gone, the others still there).
+	func(t *rapid.T, celled []op) string {
+		if rapid.Bool().Draw(t, "outage") {
+			return "{coverage: lost, operator: " + rapid.SampledFrom(celled).Draw(t, "outage_op").ID
+		}
+		return "{coverage: lost"
+	},
 }
 
 // crowdedCells is how many second cells a crowded area's networks get at

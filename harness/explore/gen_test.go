@@ -375,6 +375,7 @@ func TestGeneratorDraws(t *testing.T) {
 		{"a fault of kind platform_status", n / 60},
 		{"a fault of kind at_port_hang", n / 60},
 		{"a fault of kind card_absent", n / 60},
+		{"a fault of kind coverage_lost", n / 60},
 	} {
 		if got[w.draw] < w.min {
 			t.Errorf("%s: %d of %d cases, want %d at least", w.draw, got[w.draw], n, w.min)
