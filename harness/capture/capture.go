@@ -132,6 +132,7 @@ type Session struct {
 	holding bool
 	// skippedAtEnd is written after the last frame (SkippedAtEnd).
 	skippedAtEnd []SkippedAtEnd
+	droppedAtEnd int // KernelDroppedAtEnd
 	skippedAt    time.Time
 	// spillErr is why an in-memory session could not move on to a
 	// temporary file: it then holds on, past holdLimit.
@@ -487,6 +488,7 @@ func (s *Session) Close() error {
 		iface = simIface
 	}
 	isb = append(isb, skippedAtEndBlock(iface, s.skippedAt, s.skippedAtEnd)...)
+	isb = append(isb, kernelDroppedAtEndBlock(iface, s.skippedAt, s.droppedAtEnd)...)
 	if len(isb) > 0 {
 		// After the last frame (the reader has stopped): the block
 		// applies to the frames before it.

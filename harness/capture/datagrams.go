@@ -63,6 +63,10 @@ func FrameList(frames []int) string {
 type Datagrams struct {
 	List         []Datagram
 	SkippedAtEnd []SkippedAtEnd
+	// KernelDroppedAtEnd is how many datagrams the receiver's socket
+	// buffer dropped after the last frame the capture marks
+	// (Session.KernelDroppedAtEnd).
+	KernelDroppedAtEnd int
 }
 
 // ReadDatagrams returns the UDP datagrams to or from port in a pcapng or
@@ -93,7 +97,7 @@ func ReadDatagrams(path string, port uint16) (Datagrams, error) {
 			break
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			dg.ends = src.skippedAtEnd()
+			dg.ends = src.atEnd()
 			dg.finish()
 			return dg.result(), fmt.Errorf("read capture %s: %w", path, cutShort(n, len(dg.out), "datagrams read"))
 		}
@@ -104,7 +108,7 @@ func ReadDatagrams(path string, port uint16) (Datagrams, error) {
 			return Datagrams{}, fmt.Errorf("read capture %s: %w", path, err)
 		}
 	}
-	dg.ends = src.skippedAtEnd()
+	dg.ends = src.atEnd()
 	dg.finish()
 	return dg.result(), nil
 }
@@ -160,14 +164,15 @@ type datagramReader struct {
 	frags     map[fragKey]*fragGroup
 	pairs     map[[2]netip.Addr]struct{}
 	unordered bool
-	// ends is the receiver's skips the capture ends with, set by the
-	// reader once it has read the file (packetSource.skippedAtEnd).
-	ends []SkippedAtEnd
+	// ends is the receiver's skips and the kernel's drops the capture
+	// ends with, set by the reader once it has read the file
+	// (packetSource.atEnd).
+	ends endSkips
 }
 
 // result is what the reader took, once finished.
 func (d *datagramReader) result() Datagrams {
-	return Datagrams{List: d.out, SkippedAtEnd: d.ends}
+	return Datagrams{List: d.out, SkippedAtEnd: d.ends.list, KernelDroppedAtEnd: d.ends.dropped}
 }
 
 // keep copies a payload (the frame's bytes are the reader's, reused) into
@@ -188,7 +193,7 @@ func (d *datagramReader) keep(p []byte) []byte {
 
 // reset forgets the datagrams taken, for a second reading of a file.
 func (d *datagramReader) reset() {
-	d.out, d.total, d.unordered, d.ends = nil, 0, false, nil
+	d.out, d.total, d.unordered, d.ends = nil, 0, false, endSkips{}
 	clear(d.frags)
 	clear(d.pairs)
 }

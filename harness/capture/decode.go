@@ -236,10 +236,10 @@ type packetSource interface {
 	// readMarked's data is only valid until the next call (the readers
 	// reuse one buffer): a caller keeps a copy of what it keeps.
 	readMarked() ([]byte, gopacket.CaptureInfo, Mark, error)
-	// skippedAtEnd is the receiver's skips of the Interface Statistics
-	// Blocks read so far (SkippedAtEnd): at the end of the file, those it
-	// ends with.
-	skippedAtEnd() []SkippedAtEnd
+	// atEnd is the receiver's skips and the kernel's drops of the
+	// Interface Statistics Blocks read so far (SkippedAtEnd,
+	// KernelDroppedAtEnd): at the end of the file, those it ends with.
+	atEnd() endSkips
 }
 
 // ngSource reads pcapng, whose Enhanced Packet Blocks carry comments, and
@@ -251,7 +251,7 @@ type ngSource struct {
 	blocks *blockCheck // beneath the reader, which quotes its error as text
 }
 
-func (s ngSource) skippedAtEnd() []SkippedAtEnd { return s.ends.list }
+func (s ngSource) atEnd() endSkips { return *s.ends }
 
 func (s ngSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 	data, ci, opts, err := s.ZeroCopyReadPacketDataWithOptions()
@@ -269,7 +269,7 @@ func (s pcapSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 	return data, ci, Mark{}, err
 }
 
-func (pcapSource) skippedAtEnd() []SkippedAtEnd { return nil }
+func (pcapSource) atEnd() endSkips { return endSkips{} }
 
 // openSource sniffs the magic number: pcapng's Section Header Block type
 // 0x0A0D0D0A, or one of pcap's four magics (µs/ns, either byte order).
@@ -410,7 +410,7 @@ func decodeHTTP(src packetSource, linkType func(gopacket.CaptureInfo) layers.Lin
 		}
 	}
 	if dg != nil {
-		dg.ends = src.skippedAtEnd()
+		dg.ends = src.atEnd()
 	}
 	for _, a := range set.asms {
 		a.FlushAll()

@@ -28,6 +28,11 @@ const skippedAtEndPrefix = "esimhil:receiver-skipped-at-end="
 // takes): the receiver's own bound on senders.
 const maxSkippedAtEnd = 1024
 
+// kernelDroppedAtEndPrefix starts the ISB comment of a capture's
+// KernelDroppedAtEnd: "esimhil:kernel-dropped-at-end=7", in a block of its
+// own (a reader keeps one comment a block).
+const kernelDroppedAtEndPrefix = "esimhil:kernel-dropped-at-end="
+
 // blockTypeISB is pcapng's Interface Statistics Block (§4.6).
 const blockTypeISB = 0x00000005
 
@@ -39,6 +44,20 @@ func (s *Session) SkippedAtEnd(at time.Time, list []SkippedAtEnd) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.skippedAtEnd = slices.Clone(list[:min(len(list), maxSkippedAtEnd)])
+	s.skippedAt = at
+}
+
+// KernelDroppedAtEnd has the capture end, after its last frame, saying
+// that n datagrams of senders unknown were dropped by the SIMtrace
+// receiver's full socket buffer after the last frame it marks (after the
+// last datagram received, as the socket's own count said at the close:
+// SO_MEMINFO), as of at; the last call's n is written when the session
+// closes. A reader of the file ends what was on its way on every lane
+// there, as it does at a frame marked Mark.KernelDropped.
+func (s *Session) KernelDroppedAtEnd(at time.Time, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.droppedAtEnd = max(n, 0)
 	s.skippedAt = at
 }
 
@@ -55,6 +74,19 @@ func skippedAtEndBlock(iface int, now time.Time, list []SkippedAtEnd) []byte {
 	for i, k := range list {
 		parts[i] = strconv.Itoa(k.Received) + "@" + k.Src.String()
 	}
+	return commentISB(iface, now, skippedAtEndPrefix+strings.Join(parts, " "))
+}
+
+// kernelDroppedAtEndBlock is the ISB of KernelDroppedAtEnd; nil for none.
+func kernelDroppedAtEndBlock(iface int, now time.Time, n int) []byte {
+	if n <= 0 {
+		return nil
+	}
+	return commentISB(iface, now, kernelDroppedAtEndPrefix+strconv.Itoa(n))
+}
+
+// commentISB is an ISB of the interface with one comment, stamped now.
+func commentISB(iface int, now time.Time, comment string) []byte {
 	le := binary.LittleEndian
 	ts := uint64(now.UnixNano())
 	b := le.AppendUint32(nil, blockTypeISB)
@@ -62,7 +94,7 @@ func skippedAtEndBlock(iface int, now time.Time, list []SkippedAtEnd) []byte {
 	b = le.AppendUint32(b, uint32(iface))
 	b = le.AppendUint32(b, uint32(ts>>32))
 	b = le.AppendUint32(b, uint32(ts))
-	b = appendText(b, skippedAtEndPrefix+strings.Join(parts, " "))
+	b = appendText(b, comment)
 	b = le.AppendUint16(b, optEndOfOptions)
 	b = le.AppendUint16(b, 0)
 	total := len(b) + blockTrailerLen
@@ -92,16 +124,37 @@ func parseSkippedAtEnd(comment string) ([]SkippedAtEnd, bool) {
 	return out[:min(len(out), maxSkippedAtEnd)], len(out) > 0
 }
 
+// parseKernelDroppedAtEnd reads an ISB comment; false when it is another's.
+func parseKernelDroppedAtEnd(comment string) (int, bool) {
+	rest, ok := strings.CutPrefix(comment, kernelDroppedAtEndPrefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n <= 0 || rest[0] == '+' {
+		return 0, false
+	}
+	return n, true
+}
+
 // endSkips collects, as a capture is read, the receiver's skips of the
-// last Interface Statistics Block comment of ours (SkippedAtEnd): the
-// packet readers hand it each ISB's comment as they pass the block, so
-// the datagrams and the skips they end with come from one pass.
-type endSkips struct{ list []SkippedAtEnd }
+// last Interface Statistics Block comment of ours (SkippedAtEnd), and the
+// kernel's drops after the last frame of the last such comment
+// (KernelDroppedAtEnd): the packet readers hand it each ISB's comment as
+// they pass the block, so the datagrams and what they end with come from
+// one pass.
+type endSkips struct {
+	list    []SkippedAtEnd
+	dropped int
+}
 
 // take reads one ISB's comment (pcapgo keeps a block's last); another
 // tool's is passed over.
 func (e *endSkips) take(comment string) {
 	if list, ok := parseSkippedAtEnd(comment); ok {
 		e.list = list
+	}
+	if n, ok := parseKernelDroppedAtEnd(comment); ok {
+		e.dropped = n
 	}
 }

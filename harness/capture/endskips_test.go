@@ -106,3 +106,70 @@ func TestSkippedAtEndRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// The kernel's drops after the last frame (an ISB of their own) read back
+// as written by every reader, beside the receiver's skips or alone; a
+// comment that is not a count of ours is passed over.
+func TestKernelDroppedAtEndRoundTrip(t *testing.T) {
+	a := netip.MustParseAddrPort("127.0.0.1:40000")
+	at := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		skipped []SkippedAtEnd
+		dropped int
+	}{
+		{"none", nil, 0},
+		{"drops alone", nil, 7},
+		{"drops and a skip", []SkippedAtEnd{{a, 3}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.pcapng")
+			s, err := Start(Config{Path: path, Mode: Tap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.WriteDatagram(time.Time{}, a, netip.AddrPortFrom(a.Addr(), 4729), []byte("gsmtap")); err != nil {
+				t.Fatal(err)
+			}
+			s.SkippedAtEnd(at, tc.skipped)
+			s.KernelDroppedAtEnd(at, tc.dropped)
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNgFastAsPcapgo(t, f)
+			d, err := ReadDatagrams(path, 4729)
+			_, e, eerr := ReadEvidence(path, 4729, 0)
+			for _, got := range []Datagrams{d, e} {
+				if err != nil || eerr != nil || got.KernelDroppedAtEnd != tc.dropped || !slices.Equal(got.SkippedAtEnd, tc.skipped) || len(got.List) != 1 {
+					t.Errorf("read back %+v (%v, %v); want %d dropped at the end, skipped %v", got, err, eerr, tc.dropped, tc.skipped)
+				}
+			}
+		})
+	}
+}
+
+func TestParseKernelDroppedAtEnd(t *testing.T) {
+	for _, tc := range []struct {
+		comment string
+		n       int
+		ok      bool
+	}{
+		{"esimhil:kernel-dropped-at-end=7", 7, true},
+		{"esimhil:kernel-dropped-at-end=4294967295", 4294967295, true},
+		{"esimhil:kernel-dropped-at-end=0", 0, false},
+		{"esimhil:kernel-dropped-at-end=-3", 0, false},
+		{"esimhil:kernel-dropped-at-end=+3", 0, false},
+		{"esimhil:kernel-dropped-at-end=", 0, false},
+		{"esimhil:kernel-dropped-at-end=3 more", 0, false},
+		{"esimhil:receiver-skipped-at-end=3@127.0.0.1:4729", 0, false},
+		{"other:kernel-dropped-at-end=3", 0, false},
+	} {
+		if n, ok := parseKernelDroppedAtEnd(tc.comment); n != tc.n || ok != tc.ok {
+			t.Errorf("parseKernelDroppedAtEnd(%q) = %d, %v; want %d, %v", tc.comment, n, ok, tc.n, tc.ok)
+		}
+	}
+}

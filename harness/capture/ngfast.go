@@ -36,7 +36,7 @@ type ngFast struct {
 	ends    endSkips // of the ISBs read so far, as pcapgo's StatisticsCallback
 }
 
-func (r *ngFast) skippedAtEnd() []SkippedAtEnd { return r.ends.list }
+func (r *ngFast) atEnd() endSkips { return r.ends }
 
 // errNotFast is ngFast's "not mine": the file is read with pcapgo.
 var errNotFast = errors.New("capture: not a block the fast reader reads")

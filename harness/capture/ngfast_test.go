@@ -74,8 +74,8 @@ func checkNgFastAsPcapgo(t *testing.T, file []byte) bool {
 	if err != nil || !bytes.Equal(ng.secrets, want) {
 		t.Fatalf("secrets %q, readSecrets %q, %v", ng.secrets, want, err)
 	}
-	if !reflect.DeepEqual(ng.skippedAtEnd(), src.skippedAtEnd()) {
-		t.Fatalf("skipped at the end %v, pcapgo's %v", ng.skippedAtEnd(), src.skippedAtEnd())
+	if !reflect.DeepEqual(ng.atEnd(), src.atEnd()) {
+		t.Fatalf("skipped at the end %v, pcapgo's %v", ng.atEnd(), src.atEnd())
 	}
 	return true
 }

@@ -421,7 +421,7 @@ func listenSIMTrace(realModem bool, cfg *lab.Config) error {
 		err := rx.Close()
 		st := rx.Stats()
 		ginkgo.AddReportEntry("SIMtrace receiver", fmt.Sprintf("udp://%s: %s", rx.Addr(), st))
-		if st.KernelDropped > 0 {
+		if st.KernelDropped > 0 || st.DroppedAfterLast > 0 {
 			// Not only in the report: the card's lane lacks them.
 			fmt.Fprintf(labConsole, "esimhil lab: warning: SIMtrace receiver on udp://%s: %s\n", rx.Addr(), st)
 		}

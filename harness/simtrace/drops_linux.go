@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -77,6 +78,34 @@ func dropCount(oob []byte) (count uint32, ok bool, err error) {
 		oob = oob[min(uint64(unix.CmsgSpace(len(data))), uint64(len(oob))):]
 	}
 	return 0, false, nil
+}
+
+// socketDrops is the socket's own count of the datagrams the kernel
+// dropped from its receive buffer (SO_MEMINFO's SK_MEMINFO_DROPS,
+// sock_diag(7)): the counter SO_RXQ_OVFL copies onto each datagram as it
+// is queued, so what it has past the last datagram's copy was dropped
+// after that datagram.
+func socketDrops(conn *net.UDPConn) (uint32, error) {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return 0, fmt.Errorf("SO_MEMINFO: %w", err)
+	}
+	var mem [unix.SK_MEMINFO_VARS]uint32
+	var errno unix.Errno
+	l := uint32(unsafe.Sizeof(mem))
+	if err := rc.Control(func(fd uintptr) {
+		// x/sys/unix has no getsockopt of an array: the raw call.
+		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&l)), 0)
+	}); err != nil {
+		return 0, fmt.Errorf("SO_MEMINFO: %w", err)
+	}
+	switch {
+	case errno != 0:
+		return 0, fmt.Errorf("SO_MEMINFO: %w", errno)
+	case l <= unix.SK_MEMINFO_DROPS*4:
+		return 0, fmt.Errorf("SO_MEMINFO: %d bytes, no drop count", l)
+	}
+	return mem[unix.SK_MEMINFO_DROPS], nil
 }
 
 // truncatedControl is the recvmsg flag of control data cut short.

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -99,23 +98,15 @@ func TestKernelDropsRise(t *testing.T) {
 	}
 }
 
-// socketDrops is the kernel's own count of the datagrams it dropped from
+// memDrops is the kernel's own count of the datagrams it dropped from
 // conn's receive buffer (SO_MEMINFO's SK_MEMINFO_DROPS).
-func socketDrops(t *testing.T, conn *net.UDPConn) int {
+func memDrops(t *testing.T, conn *net.UDPConn) int {
 	t.Helper()
-	rc, err := conn.SyscallConn()
+	n, err := socketDrops(conn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mem [unix.SK_MEMINFO_VARS]uint32
-	var errno unix.Errno
-	if err := rc.Control(func(fd uintptr) {
-		l := uint32(unsafe.Sizeof(mem))
-		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&l)), 0)
-	}); err != nil || errno != 0 {
-		t.Fatalf("SO_MEMINFO: %v, %v", err, errno)
-	}
-	return int(mem[unix.SK_MEMINFO_DROPS])
+	return int(n)
 }
 
 // countingSink is a capture that says each datagram it took.
@@ -164,10 +155,10 @@ func TestReceiverCountsKernelDrops(t *testing.T) {
 	// GET RESPONSE.
 	send(sim(t, gsmtap.SubATR, "3B 00"))
 	sent := 1
-	for ; sent < most && (sent < 16 || socketDrops(t, rx.conn) == 0); sent++ {
+	for ; sent < most && (sent < 16 || memDrops(t, rx.conn) == 0); sent++ {
 		send(sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 03"))
 	}
-	dropped := socketDrops(t, rx.conn)
+	dropped := memDrops(t, rx.conn)
 	if dropped == 0 {
 		t.Fatalf("no drop after %d datagrams into a receive buffer of %d bytes", sent, rx.readBuffer)
 	}
@@ -241,4 +232,81 @@ func TestDropsSaid(t *testing.T) {
 			t.Errorf("dropsSaid(%d, %v) = %q, want %q", tc.total, tc.drops, got, tc.want)
 		}
 	}
+}
+
+// Datagrams the kernel dropped after the last datagram received have no
+// datagram after them to carry their count (SO_RXQ_OVFL): the socket's
+// own count, read at the close (SO_MEMINFO), tells them. The summary
+// names them, the capture ends saying so, and a reader of the file ends
+// what was on its way on the lane at its last frame. The burst goes into
+// the smallest buffer before the receiver reads, and nothing is sent
+// after it.
+func TestReceiverCountsKernelDropsAfterTheLast(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "simtrace.pcapng")
+	sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const most = 10000
+	sink := countingSink{sess, make(chan struct{}, most+2)}
+	hold := make(chan struct{})
+	rx, err := listen("udp://127.0.0.1:0", sink, options{readBuffer: 1, hold: hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(rx.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send := func(b []byte) {
+		if _, err := c.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(sim(t, gsmtap.SubATR, "3B 00"))
+	sent := 1
+	for ; sent < most && (sent < 16 || memDrops(t, rx.conn) == 0); sent++ {
+		send(sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 03"))
+	}
+	dropped := memDrops(t, rx.conn)
+	if dropped == 0 {
+		t.Fatalf("no drop after %d datagrams into a receive buffer of %d bytes", sent, rx.readBuffer)
+	}
+	close(hold)
+	for range sent - dropped {
+		<-sink.took
+	}
+	if err := rx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := rx.Stats()
+	last := sent - dropped
+	if st.KernelDropped != 0 || st.DroppedAfterLast != dropped || st.Received != last || st.NotCounted != "" {
+		t.Fatalf("stats %+v; want %d dropped after received datagram %d", st, dropped, last)
+	}
+	if want := DroppedAfterLast(dropped, "datagram received"); !strings.Contains(st.String(), want) {
+		t.Errorf("summary %q does not say %q", st, want)
+	}
+	dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
+	if err != nil || len(dgs.List) != last || dgs.KernelDroppedAtEnd != dropped {
+		t.Fatalf("%d datagrams in the capture, %d dropped at its end, %v; want %d, %d", len(dgs.List), dgs.KernelDroppedAtEnd, err, last, dropped)
+	}
+	tr, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tr.Only()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DroppedAfterLast(dropped, "frame")
+	if l.Count(KernelDropped) != 1 || !strings.Contains(l.Summary(), fmt.Sprintf("1 overflow of the kernel's receive buffer (frame %d)", last)) ||
+		tr.KernelDrops() != want {
+		t.Errorf("lane summary %q, trace %q; want %q", l.Summary(), tr.KernelDrops(), want)
+	}
+	t.Logf("%d sent, %d dropped after the last by a receive buffer of %d bytes: %s", sent, dropped, st.ReadBuffer, st)
 }

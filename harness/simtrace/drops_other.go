@@ -2,7 +2,10 @@
 
 package simtrace
 
-import "net"
+import (
+	"errors"
+	"net"
+)
 
 // oobSize is 0: without SO_RXQ_OVFL there is no control message to read.
 const oobSize = 0
@@ -18,6 +21,9 @@ func countDrops(conn *net.UDPConn, want int) (got int, notCounted string) {
 
 // dropCount finds no drop count: the kernel attaches none.
 func dropCount([]byte) (uint32, bool, error) { return 0, false, nil }
+
+// socketDrops: SO_MEMINFO is Linux's.
+func socketDrops(*net.UDPConn) (uint32, error) { return 0, errors.New("SO_MEMINFO is Linux's") }
 
 // truncatedControl: no control data is asked for.
 const truncatedControl = 0

@@ -87,6 +87,15 @@ type EndSink interface {
 	SkippedAtEnd(at time.Time, list []capture.SkippedAtEnd)
 }
 
+// DropEndSink is a Sink that also takes, as the receiver closes, how many
+// datagrams the kernel dropped from its socket buffer that no frame marks
+// (capture.Session.KernelDroppedAtEnd): those after the last datagram
+// received, which SO_RXQ_OVFL never tells, and those told only on a
+// datagram the receiver skipped. The capture ends saying so.
+type DropEndSink interface {
+	KernelDroppedAtEnd(at time.Time, n int)
+}
+
 // Receiver takes the GSMTAP datagrams a SIMtrace2 sniffer sends and
 // merges the SIM ones into a capture as they arrive. A datagram that is
 // not GSMTAP SIM (truncated, another protocol on the port, another GSMTAP
@@ -118,6 +127,9 @@ type Receiver struct {
 	dropPending int
 	drops       []Drop
 	dropped     int
+	// droppedAfter is the drops after the last datagram received, as the
+	// socket's own count told at the close (SO_MEMINFO).
+	droppedAfter int
 
 	done chan struct{}
 	// stalls is the meter the drain's waits read (nil: the process's;
@@ -334,10 +346,13 @@ type Stats struct {
 	Summary  string // the skipped ones by kind ("2 not GSMTAP (received datagrams 1, 7), 1 GSMTAP of another type than SIM (received datagram 3)")
 	// KernelDropped is how many datagrams the kernel dropped from the
 	// receiver's full socket buffer, as the datagrams after them told
-	// (SO_RXQ_OVFL: a drop after the last datagram is not told); Drops,
-	// the first FramesNamed rises of the count.
-	KernelDropped int
-	Drops         []Drop
+	// (SO_RXQ_OVFL); Drops, the first FramesNamed rises of the count.
+	// DroppedAfterLast, once closed, is how many more it dropped after
+	// the last datagram received, which no datagram told: the socket's
+	// own count (SO_MEMINFO) read at the close, less the last one told.
+	KernelDropped    int
+	Drops            []Drop
+	DroppedAfterLast int
 	// NotCounted, when set, says why the kernel's drops are not (or not
 	// all) counted: KernelDropped is then a floor.
 	NotCounted string
@@ -349,8 +364,9 @@ func (s Stats) String() string {
 	if s.Skipped > 0 {
 		out += fmt.Sprintf(", %d skipped (%s)", s.Skipped, s.Summary)
 	}
-	if s.KernelDropped > 0 {
-		out += fmt.Sprintf("; %s (a receive buffer of %d bytes), not in the capture", dropsSaid(s.KernelDropped, s.Drops, "received datagram"), s.ReadBuffer)
+	if s.KernelDropped > 0 || s.DroppedAfterLast > 0 {
+		out += fmt.Sprintf("; %s%s (a receive buffer of %d bytes), not in the capture", dropsSaid(s.KernelDropped, s.Drops, "received datagram"),
+			droppedAfterSaid(s.KernelDropped, s.DroppedAfterLast, "datagram received"), s.ReadBuffer)
 	}
 	if s.NotCounted != "" {
 		out += fmt.Sprintf("; datagrams dropped by the kernel's receive buffer are not counted (%s)", s.NotCounted)
@@ -363,7 +379,7 @@ func (r *Receiver) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return Stats{Received: r.received, Merged: r.merged, Skipped: r.skipped.Total(), Summary: r.skipped.Summary(),
-		KernelDropped: r.dropped, Drops: slices.Clone(r.drops), NotCounted: r.notCounted, ReadBuffer: r.readBuffer}
+		KernelDropped: r.dropped, Drops: slices.Clone(r.drops), DroppedAfterLast: r.droppedAfter, NotCounted: r.notCounted, ReadBuffer: r.readBuffer}
 }
 
 // Skipped are the first MaxWarnings datagrams skipped, Frame being the
@@ -388,9 +404,15 @@ func (r *Receiver) Close() error {
 	// Wake the reader: its next deadline is the drain's.
 	_ = r.conn.SetReadDeadline(time.Now())
 	<-r.done
+	// SO_RXQ_OVFL tells a drop on the datagram queued after it: the
+	// socket's own count, read before it closes, tells those after the
+	// last datagram received.
+	total, merr := socketDrops(r.conn)
 	err := r.conn.Close()
 	// The reader has stopped: what r.lost holds no later frame marks.
 	r.mu.Lock()
+	r.afterLast(total, merr)
+	droppedAtEnd := r.dropPending + r.droppedAfter
 	list := make([]capture.SkippedAtEnd, 0, len(r.lost))
 	for src, n := range r.lost {
 		list = append(list, capture.SkippedAtEnd{Src: src, Received: n})
@@ -401,5 +423,22 @@ func (r *Receiver) Close() error {
 		slices.SortFunc(list, func(a, b capture.SkippedAtEnd) int { return a.Received - b.Received })
 		es.SkippedAtEnd(time.Now(), list)
 	}
+	if ds, ok := r.sink.(DropEndSink); ok && droppedAtEnd > 0 {
+		ds.KernelDroppedAtEnd(time.Now(), droppedAtEnd)
+	}
 	return err
+}
+
+// afterLast takes the socket's own drop count, read at the close, under
+// r.mu: past the last count a datagram carried, they were dropped after
+// it. Without a count to start from (drops not counted) nothing is
+// made up; an unreadable one says so.
+func (r *Receiver) afterLast(total uint32, err error) {
+	switch {
+	case r.notCounted != "":
+	case err != nil:
+		r.notCounted = fmt.Sprintf("after the last datagram received: %v", err)
+	default:
+		r.droppedAfter = int(total - r.dropCount) // the count wraps at 2^32
+	}
 }

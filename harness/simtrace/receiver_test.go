@@ -2,6 +2,7 @@ package simtrace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -367,5 +368,57 @@ func TestReceiverSkipAtTheEndIsInTheCapture(t *testing.T) {
 				t.Errorf("lane warnings %v, want at frame 2 %q", ws, wantDetail)
 			}
 		})
+	}
+}
+
+// The socket's drop count at the close, less the last one a datagram
+// carried, is the drops after the last datagram (wrapping at 2^32);
+// without a count to start from nothing is made up, and an unreadable
+// count says so.
+func TestAfterLast(t *testing.T) {
+	tests := []struct {
+		name       string
+		last       uint32 // the count the last datagram carried
+		was        string // notCounted before
+		total      uint32
+		err        error
+		after      int
+		notCounted string
+	}{
+		{"none", 0, "", 0, nil, 0, ""},
+		{"after none told", 0, "", 7, nil, 7, ""},
+		{"after some told", 40, "", 43, nil, 3, ""},
+		{"no more", 40, "", 40, nil, 0, ""},
+		{"past a wrap", 1<<32 - 2, "", 1, nil, 3, ""},
+		{"not counted", 0, "SO_RXQ_OVFL is Linux's", 9, nil, 0, "SO_RXQ_OVFL is Linux's"},
+		{"unreadable", 0, "", 0, errors.New("SO_MEMINFO: bad"), 0, "after the last datagram received: SO_MEMINFO: bad"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Receiver{dropCount: tc.last, notCounted: tc.was}
+			r.afterLast(tc.total, tc.err)
+			if r.droppedAfter != tc.after || r.notCounted != tc.notCounted {
+				t.Errorf("after %d, not counted %q; want %d, %q", r.droppedAfter, r.notCounted, tc.after, tc.notCounted)
+			}
+		})
+	}
+}
+
+// The summary names the drops after the last datagram, alone or after
+// those told before a datagram.
+func TestStatsSayDropsAfterTheLast(t *testing.T) {
+	tests := []struct {
+		st   Stats
+		want string
+	}{
+		{Stats{Received: 4, Merged: 4, ReadBuffer: 2304, DroppedAfterLast: 1},
+			"4 datagrams received, 4 GSMTAP SIM merged into the capture; 1 datagram dropped by the kernel's receive buffer after the last datagram received (a receive buffer of 2304 bytes), not in the capture"},
+		{Stats{Received: 4, Merged: 4, ReadBuffer: 2304, KernelDropped: 14, Drops: []Drop{{14, 3}}, DroppedAfterLast: 5},
+			"4 datagrams received, 4 GSMTAP SIM merged into the capture; 14 datagrams dropped by the kernel's receive buffer before received datagram 3, 5 more after the last datagram received (a receive buffer of 2304 bytes), not in the capture"},
+	}
+	for _, tc := range tests {
+		if got := tc.st.String(); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
 	}
 }

@@ -182,6 +182,7 @@ type Trace struct {
 	kernel struct {
 		dropped int
 		drops   []Drop
+		atEnd   int // after the last frame (KernelDroppedAtEnd)
 	}
 }
 
@@ -248,6 +249,7 @@ func Decode(d capture.Datagrams) *Trace {
 		tr.Add(d)
 	}
 	tr.SkippedAtEnd(d.SkippedAtEnd)
+	tr.KernelDroppedAtEnd(d.KernelDroppedAtEnd)
 	return tr
 }
 
@@ -405,13 +407,61 @@ func (tr *Trace) KernelDropped(frame int, t time.Time, n int) {
 	}
 }
 
+// KernelDroppedAtEnd says that n datagrams were dropped by the kernel's
+// receive buffer after the last frame (capture.Datagrams.KernelDroppedAtEnd:
+// no frame came after them to carry the count). Whose they were is
+// unknown, so what was on its way on every lane ends, and every lane says
+// so at its last frame (the trace, at its last datagram, when it has no
+// lane).
+func (tr *Trace) KernelDroppedAtEnd(n int) {
+	if n <= 0 {
+		return
+	}
+	tr.kernel.atEnd += n
+	where := DroppedAfterLast(n, "frame")
+	const format = "%s, of senders unknown: what was on its way on every lane ends there"
+	if len(tr.Lanes) == 0 {
+		tr.warnings.add(tr.last.frame, tr.last.time, KernelDropped, format, where)
+	}
+	for _, l := range tr.Lanes {
+		l.lost(-1, where)
+		frame, t := l.lastFrame()
+		l.warnings.add(frame, t, KernelDropped, format, where)
+	}
+}
+
 // KernelDrops says how many datagrams the kernel's receive buffer dropped
 // and before which frames ("" when none was marked): "48 datagrams
 // dropped by the kernel's receive buffer before frame 46", or with the
 // first FramesNamed drops when there were more ("…: 40 before frame 46,
-// 8 before frame 120").
+// 8 before frame 120"), and those after the last frame ("…; 3 more after
+// the last frame").
 func (tr *Trace) KernelDrops() string {
-	return dropsSaid(tr.kernel.dropped, tr.kernel.drops, "frame")
+	return dropsSaid(tr.kernel.dropped, tr.kernel.drops, "frame") + droppedAfterSaid(tr.kernel.dropped, tr.kernel.atEnd, "frame")
+}
+
+// droppedAfterSaid says the drops after the last unit, after dropsSaid's
+// of before ones ("" for none).
+func droppedAfterSaid(before, after int, unit string) string {
+	switch {
+	case after == 0:
+		return ""
+	case before == 0:
+		return DroppedAfterLast(after, unit)
+	}
+	return fmt.Sprintf(", %d more after the last %s", after, unit)
+}
+
+// DroppedAfterLast says that n datagrams were dropped by the kernel's
+// receive buffer after the last unit ("frame", "received datagram"):
+// no later datagram carried their count, the socket's own total told
+// them at the close (SO_MEMINFO).
+func DroppedAfterLast(n int, unit string) string {
+	s := "s"
+	if n == 1 {
+		s = ""
+	}
+	return fmt.Sprintf("%d datagram%s dropped by the kernel's receive buffer after the last %s", n, s, unit)
 }
 
 // dropsSaid says drops of total datagrams before the units named ("" for

@@ -140,6 +140,18 @@ func (v *laneView) SkippedAtEnd(at time.Time, list []capture.SkippedAtEnd) {
 	v.tr.SkippedAtEnd(list)
 }
 
+// KernelDroppedAtEnd passes the kernel's drops no frame marked on to the
+// capture, which ends saying so, and to the live lane, so that its
+// summary says what a reader of the file will.
+func (v *laneView) KernelDroppedAtEnd(at time.Time, n int) {
+	if ds, ok := v.sink.(simtrace.DropEndSink); ok {
+		ds.KernelDroppedAtEnd(at, n)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.tr.KernelDroppedAtEnd(n)
+}
+
 // summary says what each lane holds and what was skipped, by kind with
 // the frames of the first few (the receiver's own skips, which the
 // capture does not hold but marks on the sender's next frame, are in its

@@ -142,3 +142,35 @@ func TestLabSniffFlagsTheRowAfterALoss(t *testing.T) {
 		})
 	}
 }
+
+// endSink is a capture that keeps the drops it is told it ends with.
+type endSink struct {
+	discardSink
+	dropped *int
+}
+
+func (s endSink) KernelDroppedAtEnd(_ time.Time, n int) { *s.dropped = n }
+
+// Drops after the last datagram (told at the receiver's close) reach the
+// capture and `lab sniff`'s summary, and end the chain on its way.
+func TestLabSniffSaysDropsAfterTheLast(t *testing.T) {
+	src := netip.MustParseAddrPort("127.0.0.1:40000")
+	dst := netip.MustParseAddrPort("127.0.0.1:4729")
+	sim := func(sub uint8, h string) []byte {
+		return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, h)...)
+	}
+	var out, sum bytes.Buffer
+	var dropped int
+	v := &laneView{sink: endSink{dropped: &dropped}, tr: &simtrace.Trace{}, out: &out}
+	_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubATR, "3B 00"), 0, 0)
+	_ = v.WriteDatagramAfterLoss(time.Time{}, src, dst, sim(gsmtap.SubAPDU, "81 E2 91 00 03 BF 3E 00 61 00"), 0, 0)
+	v.KernelDroppedAtEnd(time.Now(), 3)
+	v.summary(&sum)
+	if dropped != 3 {
+		t.Errorf("the capture was told %d dropped at its end, want 3", dropped)
+	}
+	if want := "lost: 3 datagrams dropped by the kernel's receive buffer after the last frame\n"; !strings.Contains(sum.String(), want) ||
+		!strings.Contains(sum.String(), "1 overflow of the kernel's receive buffer (frame 2)") {
+		t.Errorf("summary\n%s\nwant %q and the lane's warning at frame 2", sum.String(), want)
+	}
+}
