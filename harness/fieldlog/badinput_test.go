@@ -55,6 +55,18 @@ func TestBadInput(t *testing.T) {
 		{"binary: invalid UTF-8 before a NUL", "> AT\n< O\xd0K\x00\n", Plain, "bad.log:2: byte 0xd0 at column 4 is not UTF-8"},
 		{"a cut tail names the cut line and the fix", "> AT\n< OK\n> AT+CSQ\n< +CSQ: 1\n", Plain,
 			"bad.log:3: the log ends before the final result of AT+CSQ: truncated?; the log stops in line 4: if it was cut there (log rotation, a paste), cut it after line 2, before that command, to replay what comes before it"},
+		// socat's addresses the other way round ('<' the host) and a
+		// host that ends its commands with CR LF: the modem's lines are
+		// read as the host's (the socat-swapped.log fixture's exchange),
+		// a log whole, not cut short.
+		{"directions swapped", "< 2026/12/01 08:43:03.000287273  length=9 from=0 to=8\nAT+CGMI\\r\n" +
+			"> 2026/12/01 08:43:03.000287467  length=25 from=0 to=24\nAT+CGMI\\r\\r\nesimhil\\r\n\\r\nOK\\r\n" +
+			"< 2026/12/01 08:43:04.000091023  length=9 from=9 to=17\nAT+CIMI\\r\n" +
+			"> 2026/12/01 08:43:04.000091368  length=25 from=25 to=49\n\\r\n460000000000019\\r\n\\r\nOK\\r\n", Socat,
+			"bad.log:14: the log ends before the final result of OK: directions swapped? every final result code in the log (2, the first OK at line 7) is in the host's direction and none in the modem's, which holds command lines (AT+CGMI at line 2): the modem's lines are marked as the host's (a sniffer's two addresses given the other way round?)"},
+		// One final result in the modem's direction: a log cut short.
+		{"a cut tail after the modem's final result", "> AT\n< OK\n< AT+CSQ\n> OK\n> AT+CPIN?\n", Plain,
+			"bad.log:5: the log ends before the final result of AT+CPIN?: truncated?"},
 		{"stray escape", "> AT\n< \x1b]0;title\x07\n", Plain, "bad.log:2: binary data (byte 0x1b at column 3)"},
 		{"unfinished colour code", "> AT\n< \x1b[31OK\n", Plain, "bad.log:2: binary data (escape sequence at column 3)"},
 		{"ModemManager without AT traffic", "<info>  [1772445601.102811] [modem0] state changed (disabled -> enabling)\n<dbg> [1772445601.2] [cdc-wdm0/qmi] sent message...\n", "",

@@ -329,6 +329,11 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			if e.Line <= 1 {
 				fix = fmt.Sprintf("; the log stops in line %d and holds nothing before that command", last)
 			}
+			if why := swappedHint(t.Entries, e.Port); why != "" {
+				// Not a log cut short: the modem's lines are marked as
+				// the host's, so its final results read as commands.
+				return nil, errAt(file, e.Line, "%s before the final result of %s: directions swapped? %s", what, Escape(e.Text), why)
+			}
 			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?%s%s", what, Escape(e.Text), c.digitHint(t.Answer(c.cmd)), fix)
 		}
 	}
@@ -759,6 +764,40 @@ func (c *portConv) digitHint(answer []Entry) string {
 		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since line %d: an ATV0 the log does not show?)", last, v, c.formLine)
 	}
 	return "" // CONNECT, RING: no final result in either form
+}
+
+// swappedHint says why a log on port reads as one whose directions are
+// swapped, or "" when it does not: every final result code (V.250 §5.7.1,
+// in words or as a digit) is in the host's direction, none in the
+// modem's, and the modem's holds command lines ("AT…"). A modem ends each
+// command with a final result and sends no command line, so those are the
+// host's lines and the modem's marked the other way (a sniffer's two
+// addresses given in the other order).
+func swappedHint(entries []Entry, port string) string {
+	var hostFinal, modemAT *Entry
+	finals := 0
+	for i := range entries {
+		e := &entries[i]
+		if e.Port != port {
+			continue
+		}
+		switch {
+		case e.Dir == Modem && isFinal(e.Text):
+			return ""
+		case e.Dir == Host && isFinal(e.Text):
+			finals++
+			if hostFinal == nil {
+				hostFinal = e
+			}
+		case e.Dir == Modem && modemAT == nil && len(e.Text) >= 2 && strings.EqualFold(e.Text[:2], "AT"):
+			modemAT = e
+		}
+	}
+	if hostFinal == nil || modemAT == nil {
+		return ""
+	}
+	return fmt.Sprintf("every final result code in the log (%d, the first %s at line %d) is in the host's direction and none in the modem's, which holds command lines (%s at line %d): "+
+		"the modem's lines are marked as the host's (a sniffer's two addresses given the other way round?)", finals, Escape(hostFinal.Text), hostFinal.Line, Escape(modemAT.Text), modemAT.Line)
 }
 
 // maxAhead is how many of the modem's next records a look ahead reads:
