@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
@@ -68,6 +69,10 @@ type Channel struct {
 	// 0 for a handle (TS 27.007 §8.45: the modem sets CLA's channel bits).
 	Number int
 	csim   bool
+	// answered counts the +CGLA the modem answered on this channel
+	// (shared by the Channel's copies): one refused after them is no
+	// missing command (cglaRefusedHint).
+	answered *atomic.Int64
 }
 
 // ErrStatus is wrapped by errors for an APDU that ended in a status word
@@ -138,7 +143,7 @@ func (h Host) Open(aid string) (Channel, error) {
 		if !ok {
 			continue
 		}
-		ch := Channel{h: &h, Session: id}
+		ch := Channel{h: &h, Session: id, answered: new(atomic.Int64)}
 		if form != personality.CCHOLong {
 			ch.Number, _ = strconv.Atoi(id)
 		}
@@ -170,6 +175,50 @@ func noChannelsHint(cmd string, err error) string {
 		return " (the modem refuses +CSIM: if it has the 27.007 logical-channel commands +CCHO/+CGLA instead, a personality without csim_only reaches the card through them — PERSONALITY=generic, or one of its own from esimhil lab record and esimhil lab personality)"
 	}
 	return fmt.Sprintf(" (the modem refuses %s: if it lacks the 27.007 logical-channel commands +CCHO/+CGLA, a personality with csim_only: true reaches the card through +CSIM — PERSONALITY=simcom-a7600, or one of its own from esimhil lab record and esimhil lab personality)", cmd)
+}
+
+// cglaRefusedHint is what a refused +CGLA on an open channel may mean
+// ("" for an error that names another cause, as noChannelsHint). The
+// channel was opened by +CCHO, so the modem has the logical-channel
+// commands (27.007 §8.45, §8.43): a command line malformed as sent is the
+// host's fault; a refusal after +CGLA answered on the channel is of this
+// command, not of a modem without +CGLA; only a first refusal leaves
+// csim_only as an answer, and says what is known first.
+func (c Channel) cglaRefusedHint(line string, err error) string {
+	if noChannelsHint("+CGLA", err) == "" {
+		return ""
+	}
+	if n, chars, ok := cglaLength(line); ok && n != chars {
+		return fmt.Sprintf(" (the command as sent is malformed: its length field is %d, its APDU %d hex characters, which 27.007 §8.43 says it counts: the host's fault, not the modem's)", n, chars)
+	}
+	if n := c.answeredCount(); n > 0 {
+		return fmt.Sprintf(" (the modem refused this +CGLA after answering %d on session %s: it has +CGLA, so this command is what it refused — its APDU, or the channel closed under it; at.log has both)", n, c.Session)
+	}
+	return fmt.Sprintf(" (the modem refused the first +CGLA on session %s, which its +CCHO opened: a modem with +CCHO has +CGLA as a rule, so look at the command in at.log first; if this modem lacks +CGLA all the same, a personality with csim_only: true reaches the card through +CSIM — PERSONALITY=simcom-a7600, or one of its own from esimhil lab record and esimhil lab personality)", c.Session)
+}
+
+func (c Channel) answeredCount() int64 {
+	if c.answered == nil {
+		return 0
+	}
+	return c.answered.Load()
+}
+
+// cglaLength reads a +CGLA command line's length field and counts its
+// APDU's hex characters (AT+CGLA=<session>,<length>,"<command>"); ok is
+// false for a line of another form.
+func cglaLength(line string) (length, chars int, ok bool) {
+	rest, ok := strings.CutPrefix(line, "AT+CGLA=")
+	if !ok {
+		return 0, 0, false
+	}
+	_, rest, ok1 := strings.Cut(rest, ",")
+	l, quoted, ok2 := strings.Cut(rest, ",")
+	n, err := strconv.Atoi(l)
+	if !ok1 || !ok2 || err != nil || len(quoted) < 2 || quoted[0] != '"' || quoted[len(quoted)-1] != '"' {
+		return 0, 0, false
+	}
+	return n, len(quoted) - 2, true
 }
 
 // closeLate closes the channels +CCHO opened after the host gave up on
@@ -279,9 +328,13 @@ func (c Channel) Transmit(cmd []byte) ([]byte, error) {
 
 // cgla sends one APDU through +CGLA and returns data and status word.
 func (c Channel) cgla(cmd []byte) ([]byte, error) {
-	resp, err := c.h.card(at.CGLA(c.Session, cmd))
+	line := at.CGLA(c.Session, cmd)
+	resp, err := c.h.card(line)
 	if err != nil {
-		return nil, fmt.Errorf("AT+CGLA: %w%s", err, noChannelsHint("+CGLA", err))
+		return nil, fmt.Errorf("AT+CGLA: %w%s", err, c.cglaRefusedHint(line, err))
+	}
+	if c.answered != nil {
+		c.answered.Add(1)
 	}
 	if err := oneAnswer(resp, "AT+CGLA"); err != nil {
 		return nil, err

@@ -269,7 +269,9 @@ func TestChannelRefusedHint(t *testing.T) {
 		{"+CCHO bare ERROR", "\r\nERROR\r\n", "", "AT+CCHO: at: ERROR (the modem refuses +CCHO: ", true},
 		{"+CCHO not supported", "\r\n+CME ERROR: operation not supported\r\n", "", "AT+CCHO: +CME ERROR: 4 (operation not supported) (the modem refuses +CCHO", true},
 		{"+CCHO a vendor's text", "\r\n+CME ERROR: command not support\r\n", "", "the modem refuses +CCHO", true},
-		{"+CGLA bare ERROR", "\r\n+CCHO: 1\r\n\r\nOK\r\n", "\r\nERROR\r\n", "AT+CGLA: at: ERROR (the modem refuses +CGLA", true},
+		// +CCHO opened the channel: the modem has the logical-channel
+		// commands as a rule, and the hint says that first.
+		{"+CGLA bare ERROR", "\r\n+CCHO: 1\r\n\r\nOK\r\n", "\r\nERROR\r\n", "AT+CGLA: at: ERROR (the modem refused the first +CGLA on session 1, which its +CCHO opened: a modem with +CCHO has +CGLA as a rule, so look at the command in at.log first; if this modem lacks +CGLA all the same, a personality with csim_only: true", false},
 		{"no SIM", "\r\n+CME ERROR: SIM not inserted\r\n", "", "AT+CCHO: +CME ERROR: 10 (SIM not inserted)", false},
 		{"application not found", "\r\n+CME ERROR: not found\r\n", "", "AT+CCHO: +CME ERROR: 22 (not found)", false},
 	} {
@@ -279,6 +281,45 @@ func TestChannelRefusedHint(t *testing.T) {
 				t.Errorf("%v; want %q, the hint: %v", err, tc.want, tc.hint)
 			}
 		})
+	}
+}
+
+// A +CGLA refused after the modem answered one on the same channel is
+// this command's refusal (its APDU: outside t238 M8, a length counted in
+// bytes), not a modem without +CGLA: no csim_only hint.
+func TestCGLARefusedAfterOneAnswered(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	port := answerpty.Open(t, func(l string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.HasPrefix(l, "AT+CCHO="):
+			return "\r\n+CCHO: 1\r\n\r\nOK\r\n"
+		case strings.HasPrefix(l, "AT+CGLA=") && n == 0:
+			n++
+			return "\r\n+CGLA: 4,\"9000\"\r\n\r\nOK\r\n"
+		case strings.HasPrefix(l, "AT+CGLA="):
+			return "\r\n+CME ERROR: 4\r\n"
+		}
+		return "\r\nOK\r\n"
+	})
+	c, err := atclient.Open(port, atclient.WithTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ch, err := dialect.Host{AT: c, P: personality.Generic(), BusyWait: time.Millisecond}.OpenISDR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.Transmit([]byte{0x80, 0xCA, 0x00, 0x5A, 0x00}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ch.Transmit([]byte{0x80, 0xCA, 0x00, 0x5A, 0x00})
+	const want = "AT+CGLA: +CME ERROR: 4 (operation not supported) (the modem refused this +CGLA after answering 1 on session 1: it has +CGLA, so this command is what it refused"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "csim_only") {
+		t.Errorf("%v; want %q and no csim_only", err, want)
 	}
 }
 
