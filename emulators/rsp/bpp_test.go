@@ -186,10 +186,26 @@ func TestBPPRefusals(t *testing.T) {
 			err := load(NewBPPLoader(tc.session), tc.segs)
 			var be *BPPError
 			if !errors.As(err, &be) || be.CommandID != tc.cmd || be.Reason != tc.reason {
-				t.Fatalf("got %v, want command %d reason %d", err, tc.cmd, tc.reason)
+				t.Fatalf("got %v%s, want %s", err, refusalOf(be), bppRefusal(tc.cmd, tc.reason))
 			}
 		})
 	}
+}
+
+// bppRefusal names a refusal's bppCommandId and errorReason with their
+// SGP.22 names beside the numbers (§2.5.6: "bppCommandId 4
+// loadProfileElements, errorReason 8 scp03tSecurityError"), so a failing
+// row reads without the ASN.1 module at hand.
+func bppRefusal(cmd, reason int) string {
+	return es10.Named("bppCommandId", cmd, es10.BPPCommandName(cmd)) + ", " + es10.Named("errorReason", reason, es10.ReasonName(reason))
+}
+
+// refusalOf is bppRefusal of the refusal got, in parentheses ("" for none).
+func refusalOf(be *BPPError) string {
+	if be == nil {
+		return ""
+	}
+	return " (" + bppRefusal(be.CommandID, be.Reason) + ")"
 }
 
 func TestBPPTruncated(t *testing.T) {
@@ -224,7 +240,7 @@ func TestBPPMemoryCheck(t *testing.T) {
 	err := load(NewBPPLoader(s), f.segments(t, f.params))
 	var be *BPPError
 	if !errors.As(err, &be) || be.CommandID != es10.BPPCmdLoadProfileElements || be.Reason != es10.ReasonInsufficientMemory {
-		t.Fatalf("got %v", err)
+		t.Fatalf("got %v%s, want %s", err, refusalOf(be), bppRefusal(es10.BPPCmdLoadProfileElements, es10.ReasonInsufficientMemory))
 	}
 	s.FreeNVM = free(len(f.params.Package))
 	if err := load(NewBPPLoader(s), f.segments(t, f.params)); err != nil {
@@ -259,7 +275,7 @@ func TestBPPSimaResponse(t *testing.T) {
 	err = load(NewBPPLoader(f.session()), f.segments(t, p))
 	var be *BPPError
 	if !errors.As(err, &be) || be.Reason != es10.ReasonPEProcessingError || be.SimaResponse == nil {
-		t.Fatalf("got %v", err)
+		t.Fatalf("got %v%s, want %s with a simaResponse", err, refusalOf(be), es10.Named("errorReason", es10.ReasonPEProcessingError, es10.ReasonName(es10.ReasonPEProcessingError)))
 	}
 	rs, err := saip.DecodeEUICCResponses(be.SimaResponse)
 	if err != nil || len(rs) != 1 || !rs[0].Aborted || rs[0].Status[0].Status != saip.StatusBadValues || rs[0].Status[0].ID != 8 {
