@@ -200,6 +200,20 @@ func (r *Rig) AwaitPower() error {
 	return nil
 }
 
+// Release lifts, after the run's end, what keeps a host from the card
+// when a fault window is still open there: a hung AT port answers again
+// and an absent card is put back, which the modem reads as at boot (give
+// it a minute, as AwaitPower does). The read that follows is not the
+// run's — the exploration's read of the card's profile list, whose card
+// the absence left as it was (unpowered, its NVM whole) —; `esimhil run`
+// does not use it: its end state is `hung` or `absent` (RunToEnd).
+func (r *Rig) Release() {
+	r.Loop.Do(func() {
+		r.Modem.SetATHung(false)
+		r.Modem.SetCardPresent(true)
+	})
+}
+
 // powered reports whether the modem has power now.
 func (r *Rig) powered() bool {
 	var on bool

@@ -66,7 +66,7 @@ func checkPINLockedNoService(s *scenario.Scenario, o Outcome) []string {
 		}
 	}
 	// A run that ends attached ends on a profile that can attach.
-	if endsAttached(o.Events) {
+	if endsAttached(s, o.Events) {
 		for _, p := range o.Profiles {
 			if p.Enabled && locked[ops[p.ICCID]] {
 				v = append(v, fmt.Sprintf("run ends attached with PIN-locked profile %s (%s) enabled", p.ICCID, ops[p.ICCID]))

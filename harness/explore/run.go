@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -142,14 +143,28 @@ func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 // events were taken. The read is the checker's, not the run's: what the
 // boot behind it logs stays out of events.jsonl, which run_ended ends
 // (harness.Rig.RunToEnd).
+//
+// A hung AT port or an absent card at the horizon (a window open to the
+// end: README, `expect.final: {registration: absent}`) is lifted for the
+// read (Rig.Release), the card read as it was: the run's end state stays
+// `hung` or `absent`, and its events end before the read.
 func endProfiles(r *harness.Rig, end harness.Ended) ([]dialect.Profile, error) {
-	if end.End.Registration == scenario.RegistrationOff {
+	switch end.End.Registration {
+	case scenario.RegistrationOff:
 		if err := r.AwaitPower(); err != nil {
 			return nil, err
 		}
-		if err := r.Follow(r.Now()); err != nil { // the boot
+		r.Release() // a hang or an absence that outlasts the cut
+	case scenario.RegistrationHung, scenario.RegistrationAbsent:
+		r.Release()
+		if err := r.Advance(time.Minute); err != nil { // a card put back is read as at boot
 			return nil, err
 		}
+	default:
+		return r.Profiles()
+	}
+	if err := r.Follow(r.Now()); err != nil { // the boot
+		return nil, err
 	}
 	return r.Profiles()
 }
