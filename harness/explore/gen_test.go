@@ -376,6 +376,13 @@ func TestGeneratorDraws(t *testing.T) {
 		{"a fault of kind at_port_hang", n / 60},
 		{"a fault of kind card_absent", n / 60},
 		{"a fault of kind coverage_lost", n / 60},
+		// Windows open to the end of the run, one in openWindows (tester
+		// t246: none was, so no end-state invariant met a fault in
+		// force): any kind, and the platform's and those around the
+		// card.
+		{"a windowed fault in force at the end", n / 15},
+		{"a platform fault in force at the end", n / 40},
+		{"a fault around the card in force at the end", n / 100},
 	} {
 		if got[w.draw] < w.min {
 			t.Errorf("%s: %d of %d cases, want %d at least", w.draw, got[w.draw], n, w.min)
@@ -451,6 +458,24 @@ func generatorDraws(s *scenario.Scenario) map[string]bool {
 	rejects := map[[2]string][]scenario.Fault{}
 	for _, f := range s.Faults {
 		has["a fault of kind "+string(f.Kind)] = true
+		// The run covers [0, horizon); a fault the generator drew
+		// without a window (an attach or download fault) is not one.
+		platform, card := false, false
+		switch f.Kind {
+		case scenario.PlatformUnreachable, scenario.PlatformNoAck, scenario.PlatformGarbled, scenario.PlatformSlow, scenario.PlatformStatus:
+			platform = true
+		case scenario.ATPortHang, scenario.CardAbsent, scenario.CoverageLost:
+			card = true
+		}
+		if (platform || card || f.From > 0 || f.Until > 0) && f.Active(s.Horizon()-time.Nanosecond) {
+			has["a windowed fault in force at the end"] = true
+			if platform {
+				has["a platform fault in force at the end"] = true
+			}
+			if card {
+				has["a fault around the card in force at the end"] = true
+			}
+		}
 		switch {
 		case f.Kind == scenario.AttachReject && f.Subscriber == f.Operator && f.Until != 0:
 			k := [2]string{f.Operator, f.Subscriber}
