@@ -182,7 +182,8 @@ type op struct {
 // operator, repeats or many entries, up to 4 faults (a power cut at any
 // point of the method as likely as another) and, in about one case in 20
 // each, one of otherFaults (a garbled, slow or erring platform, a hung AT
-// port, an absent card, a dead zone or an outage), check interval 5–30 min, attach wait and
+// port, an absent card, a dead zone or an outage), one windowed fault in
+// five open to the end of the run (openWindows), check interval 5–30 min, attach wait and
 // back-off varied. A third of the cases travel at the speed of real travel
 // instead (fastStop): 2–6 border crossings (or a ping-pong across one
 // border), each stop from 10 s to less than the check interval, at a
