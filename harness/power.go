@@ -202,16 +202,34 @@ func (r *Rig) AwaitPower() error {
 
 // Release lifts, after the run's end, what keeps a host from the card
 // when a fault window is still open there: a hung AT port answers again
-// and an absent card is put back, which the modem reads as at boot (give
-// it a minute, as AwaitPower does). The read that follows is not the
-// run's — the exploration's read of the card's profile list, whose card
-// the absence left as it was (unpowered, its NVM whole) —; `esimhil run`
-// does not use it: its end state is `hung` or `absent` (RunToEnd).
-func (r *Rig) Release() {
+// at once, and an absent card is put back and read by the modem as at
+// boot, which Release runs the rig until (at most a minute). Nothing else
+// runs: a minute more of the run would let the card check and switch,
+// which the read that follows — not the run's, the exploration's read of
+// the card's profile list, whose card the absence left as it was — would
+// show and the run's events not. `esimhil run` does not use it: its end
+// state is `hung` or `absent` (RunToEnd).
+func (r *Rig) Release() error {
+	var out bool
 	r.Loop.Do(func() {
 		r.Modem.SetATHung(false)
+		out = !r.Modem.CardOn()
 		r.Modem.SetCardPresent(true)
 	})
+	if !out {
+		return nil
+	}
+	// A modem that reads no card then (off, or its card's power taken
+	// by +CFUN=0) leaves the read that follows to say so.
+	_, err := r.AdvanceUntil(r.Now()+time.Minute, r.cardOn)
+	return err
+}
+
+// cardOn reports whether the modem has a card it reads now.
+func (r *Rig) cardOn() bool {
+	var on bool
+	r.Loop.Do(func() { on = r.Modem.CardOn() })
+	return on
 }
 
 // powered reports whether the modem has power now.

@@ -612,14 +612,14 @@ func modeBound(s *scenario.Scenario, mode applet.Mode) time.Duration {
 }
 
 // checkModeBounds: every mode the card enters (its `mode` events) is left
-// within its bound; time with the power off does not count (the mode
-// resumes at power on).
+// within its bound; time with the power off, or the card out of the
+// modem's reach, does not count (the mode resumes at power on).
 func checkModeBounds(s *scenario.Scenario, o Outcome) []string {
 	var v []string
 	var cur applet.Mode
 	var since time.Time
 	var entered eventlog.Event
-	off := false
+	off, powerOff, cardOut := false, false, false
 	check := func(now time.Time, what string) {
 		if cur == "" || off {
 			return
@@ -640,14 +640,29 @@ func checkModeBounds(s *scenario.Scenario, o Outcome) []string {
 			cur = ""
 		case is(e, eventlog.Modem, modem.KindPower):
 			if boolField(e, "on") {
-				if off {
-					off, since = false, e.T // the bound starts again at power on
+				if powerOff && !cardOut {
+					since = e.T // the bound starts again at power on
 				}
+				powerOff = false
 			} else {
 				check(e.T, "the power cut")
-				off = true
+				powerOff = true
+			}
+		case is(e, eventlog.Modem, modem.KindCard):
+			// A card out of the modem's reach is unpowered too (README,
+			// `card: absent`: "the card loses its power and checks
+			// nothing"), to the end of the run if the window is open.
+			if present, ok := e.Get("present").(bool); ok && !present {
+				check(e.T, "the card's removal")
+				cardOut = true
+			} else if cardOut {
+				cardOut = false
+				if !powerOff {
+					since = e.T
+				}
 			}
 		}
+		off = powerOff || cardOut
 	}
 	if n := len(o.Events); n > 0 {
 		check(o.Events[n-1].T, "the end of the run")

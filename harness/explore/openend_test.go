@@ -45,6 +45,10 @@ func TestFaultsInForceAtTheEnd(t *testing.T) {
 			attachedOn(), end}}
 	}
 	owed := []string{"attach-success"}
+	cardPresent := func(present bool, d time.Duration) eventlog.Event {
+		return at(ev(eventlog.Modem, "card", "present", present), d)
+	}
+	await := mode("attempt.await-attach", 0)
 	tests := []struct {
 		name   string
 		faults []scenario.Fault
@@ -91,6 +95,16 @@ func TestFaultsInForceAtTheEnd(t *testing.T) {
 			checkDownloadNotifications, installed(runEnd(nil)), "run_ended names 0 owed"},
 		{"download-success owed to a healthy platform", nil,
 			checkDownloadNotifications, installed(runEnd([]string{"download-success"})), "platform received 0 download-success notifications, want 1"},
+		// An absent card is unpowered (README, card: absent: "the card
+		// loses its power and checks nothing"): a wait it was in does
+		// not run on, to the end of the run or until it is back.
+		{"a card out of reach to the end", []scenario.Fault{open(scenario.Fault{Kind: scenario.CardAbsent})},
+			checkModeBounds, Outcome{Events: []eventlog.Event{await, cardPresent(false, time.Minute), runEnd(nil)}}, ""},
+		{"a card put back: the bound runs again", []scenario.Fault{closed(scenario.Fault{Kind: scenario.CardAbsent})},
+			checkModeBounds, Outcome{Events: []eventlog.Event{await, cardPresent(false, time.Minute), cardPresent(true, 90*time.Minute), runEnd(nil)}},
+			"lasted 30m0s until the end of the run"},
+		{"a wait past its bound before the card went", []scenario.Fault{open(scenario.Fault{Kind: scenario.CardAbsent})},
+			checkModeBounds, Outcome{Events: []eventlog.Event{await, cardPresent(false, time.Hour), runEnd(nil)}}, "until the card's removal"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,17 +131,20 @@ func TestFaultsInForceAtTheEnd(t *testing.T) {
 // list after the run even when its AT port is hung, or its card absent,
 // to the end — the run's end state stays `hung` or `absent`, the read
 // lifts the fault (Rig.Release). Before, the read failed the case: an
-// AT timeout, or +CME ERROR: 10.
+// AT timeout, or +CME ERROR: 10. The read lets nothing of the card run:
+// a check at the horizon run by it would put a list request in the
+// capture the run's events do not have (capture-matches-platform).
 func TestEndReadPastAnOpenWindow(t *testing.T) {
 	const base = `name: open-end
 network:
-  operators: [{id: a, plmn: "00101", country: FR}]
-  cells: [{area: X, operator: a, rsrp: -80}]
+  operators: [{id: a, plmn: "20801", country: FR}, {id: b, plmn: "26201", country: DE}]
+  cells: [{area: DE-A, operator: b, rsrp: -80}]
+  roaming: [{home: a, visited: b}]
 device:
   eid: "89049032000001000000000000000171"
   check_interval: 5m
   profiles: [{iccid: "89000000000000000004", operator: a, enabled: true}]
-itinerary: [{at: 0s, area: X}, {at: 30m, area: X}]
+itinerary: [{at: 0s, area: DE-A}, {at: 30m, area: DE-A}]
 faults: [FAULT]
 `
 	for _, tc := range []struct{ fault, end string }{
@@ -149,6 +166,17 @@ faults: [FAULT]
 			}
 			if len(o.Profiles) != 1 || !o.Profiles[0].Enabled {
 				t.Errorf("profiles read at the end: %+v, want the one enabled", o.Profiles)
+			}
+			// Roaming, the card asks for a list at every check, one due
+			// at the horizon (2h30m): the read must not let it run.
+			served := 0
+			for _, e := range o.Events {
+				if is(e, eventlog.Platform, "preferred_list_served") {
+					served++
+				}
+			}
+			if served < 2 {
+				t.Errorf("%d lists served: the case should ask for one at every check", served)
 			}
 			if v := Check(s, o); len(v) > 0 {
 				t.Errorf("violations: %q", v)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -154,10 +153,11 @@ func endProfiles(r *harness.Rig, end harness.Ended) ([]dialect.Profile, error) {
 		if err := r.AwaitPower(); err != nil {
 			return nil, err
 		}
-		r.Release() // a hang or an absence that outlasts the cut
+		if err := r.Release(); err != nil { // a hang or an absence that outlasts the cut
+			return nil, err
+		}
 	case scenario.RegistrationHung, scenario.RegistrationAbsent:
-		r.Release()
-		if err := r.Advance(time.Minute); err != nil { // a card put back is read as at boot
+		if err := r.Release(); err != nil {
 			return nil, err
 		}
 	default:
