@@ -331,7 +331,8 @@ func SMDPOperators(s *scenario.Scenario) []string {
 const ProgressEvery = 2 * time.Second
 
 // owedAtEnd is what the card still owes at the end of the run: the
-// kinds and report numbers of its notes unacknowledged by the platform,
+// kinds and report numbers of its notes unacknowledged by the platform
+// (with those a card off since a cut makes at power-on: OwedAtPowerOn),
 // and the SGP.22 notifications it still holds for SM-DP+s
 // (owed.SMDPEntry), in the order of its lists, then the install result
 // an install cut short still owes (none without an emulated card).
@@ -340,7 +341,7 @@ func (r *Rig) owedAtEnd() owed.AtEnd {
 	if r.Card == nil {
 		return atEnd
 	}
-	for _, n := range r.Card.OwedNotes() {
+	for _, n := range r.Card.OwedAtPowerOn() {
 		atEnd.Kinds = append(atEnd.Kinds, n.Kind)
 		atEnd.Reports = append(atEnd.Reports, fmt.Sprint(n.Report))
 	}

@@ -1090,18 +1090,22 @@ func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct{ name, faults, want string }{
+	// A cut just after the install also leaves the platform's
+	// download-success, which the applet makes at power-on (outside
+	// tester t247; TestRunNamesTheDownloadSuccessOwedAtPowerOn).
+	const success = "the card still owed 1 note(s) at the end, which it had not seen acknowledged (the platform may have taken one whose answer was lost; sent again once the card has a bearer and the platform answers): 1 download-success (reports 1)"
+	for _, tt := range []struct{ name, faults, want, platform string }{
 		{"the SM-DP+ unreachable to the end", "faults:\n  - {download: smdp_unreachable, operator: sfr, from: 1h0m1s}\n",
-			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): enable@smdp.sfr.test seq 2"},
+			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): enable@smdp.sfr.test seq 2", ""},
 		// The card off to the end after a cut (outside tester t144 F3):
 		// mid-install, the failed result its NVM will make at power-on;
 		// just after the install, the result it holds.
 		{"off to the end after a cut mid-install", "faults:\n  - {power_cut: bpp_segment_stored, nth: 5, off: 24h}\n",
-			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): install@smdp.sfr.test at power-on (an install cut short)"},
+			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): install@smdp.sfr.test at power-on (an install cut short)", ""},
 		{"off to the end after a cut just after the install", "faults:\n  - {power_cut: profile_installed, nth: 1, off: 24h}\n",
-			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): install@smdp.sfr.test seq 1"},
-		{"the SM-DP+ back before the end", "faults:\n  - {download: smdp_unreachable, operator: sfr, from: 1h0m1s, until: 1h30m}\n", ""},
-		{"every notification delivered", "", ""},
+			"the card still owed SM-DP+s 1 notification(s) at the end, which it had not seen acknowledged (an SM-DP+ may have taken one whose answer was lost; the card keeps them and sends them again once it has a bearer and the SM-DP+ answers): install@smdp.sfr.test seq 1", success},
+		{"the SM-DP+ back before the end", "faults:\n  - {download: smdp_unreachable, operator: sfr, from: 1h0m1s, until: 1h30m}\n", "", ""},
+		{"every notification delivered", "", "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			text := strings.Replace(string(src), "expect:\n", tt.faults+"expect:\n", 1)
@@ -1118,8 +1122,8 @@ func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
 			if !res.OK() {
 				t.Fatalf("run: %v %v", res.Err, res.Mismatches)
 			}
-			if res.Owed.SMDP != tt.want || res.Owed.Platform != "" {
-				t.Errorf("owed SM-DP+s %q\nwant %q\n(the platform: %q, want none)", res.Owed.SMDP, tt.want, res.Owed.Platform)
+			if res.Owed.SMDP != tt.want || res.Owed.Platform != tt.platform {
+				t.Errorf("owed SM-DP+s %q\nwant %q\n(the platform: %q, want %q)", res.Owed.SMDP, tt.want, res.Owed.Platform, tt.platform)
 			}
 			got, checked, why := Recheck(dir)
 			if !checked || got.Owed != res.Owed {
@@ -1141,6 +1145,59 @@ func TestRunNamesTheSMDPNotesStillOwed(t *testing.T) {
 			}
 			if got, checked, _ := Recheck(dir); !checked || got.Owed.SMDPKnown || got.Owed.SMDP != "" || !got.Owed.PlatformKnown {
 				t.Errorf("an older log: owed SM-DP+s %q, known %v (the platform's known %v, checked %v)", got.Owed.SMDP, got.Owed.SMDPKnown, got.Owed.PlatformKnown, checked)
+			}
+		})
+	}
+}
+
+// A power cut just after an install, before the applet judged the
+// download, leaves the platform's download-success to the applet's next
+// boot: a card off, or out, to the end names it owed in run_ended's
+// owed_kinds and owed_reports, with the report number the boot gives it
+// (outside tester t247: owed_kinds [], only the SM-DP+'s install named).
+// A card powered again in time sends it, and owes nothing.
+func TestRunNamesTheDownloadSuccessOwedAtPowerOn(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "roam-fr-download.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, faults   string
+		kinds, reports []string
+	}{
+		{"off to the end", "faults:\n  - {power_cut: profile_installed, nth: 1, off: 24h}\n",
+			[]string{"download-success"}, []string{"1"}},
+		{"powered again, the card out to the end", "faults:\n  - {power_cut: profile_installed, nth: 1, off: 1m}\n  - {card: absent, from: 1h0m30s}\n",
+			[]string{"download-success"}, []string{"1"}},
+		{"powered again in time", "faults:\n  - {power_cut: profile_installed, nth: 1, off: 1m}\n",
+			[]string{}, []string{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := strings.Replace(string(src), "expect:\n", tt.faults+"expect:\n", 1)
+			s, err := scenario.Parse("owed-at-power-on.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Expect = scenario.Expect{Within: s.Expect.Within}
+			dir := t.TempDir()
+			if res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap}); res.Err != nil {
+				t.Fatalf("run: %v", res.Err)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, EventsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+			var end struct {
+				Event   string   `json:"event"`
+				Kinds   []string `json:"owed_kinds"`
+				Reports []string `json:"owed_reports"`
+			}
+			if err := json.Unmarshal(lines[len(lines)-1], &end); err != nil || end.Event != "run_ended" {
+				t.Fatalf("last event %s (%v), want run_ended", lines[len(lines)-1], err)
+			}
+			if !slices.Equal(end.Kinds, tt.kinds) || !slices.Equal(end.Reports, tt.reports) {
+				t.Errorf("run_ended owed_kinds %q owed_reports %q, want %q %q", end.Kinds, end.Reports, tt.kinds, tt.reports)
 			}
 		})
 	}

@@ -243,6 +243,32 @@ func (c *Card) OwedNotes() []applet.Note {
 	return slices.Clone(c.appletState.Outbox)
 }
 
+// OwedAtPowerOn are the notes the card's applet will owe the platform
+// once it next boots, in the order it would send them: OwedNotes while
+// the applet runs; for a card whose applet has not booted since its last
+// reset (the power off, or the card out, to the end of a run), the outbox
+// the applet's own Boot makes of its persisted state and the profiles in
+// NVM. A cut right after an install the applet had not yet judged leaves
+// the download-success to be made at power-on (outside tester t247:
+// run_ended named none).
+func (c *Card) OwedAtPowerOn() []applet.Note {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.appletState
+	if c.rt != nil && c.rt.started {
+		return slices.Clone(st.Outbox)
+	}
+	// The applet's Step is pure: a throwaway copy booted here changes
+	// nothing on the card, and its Persist effects say what it would keep.
+	m := c.newMethod(c.appletConfig(), st)
+	for _, e := range m.Step(applet.Boot{Profiles: c.appletProfiles()}) {
+		if p, ok := e.(applet.Persist); ok {
+			st = p.State
+		}
+	}
+	return slices.Clone(st.Outbox)
+}
+
 // PendingNotifications are the SGP.22 notifications the card still
 // holds (§3.5: each kept until the LPA removes it as delivered,
 // NotificationSent), in the order of its list and without their signed

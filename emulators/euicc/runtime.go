@@ -97,8 +97,7 @@ func (r *runtime) terminalProfile(tp []byte) {
 	r.started = true
 	p := stk.TerminalProfile(tp)
 	r.noTimers = !p.Has(stk.FacTimerStartStop) && p.Has(stk.FacPollInterval)
-	cfg := applet.Config{EID: r.c.cfg.EID, CheckInterval: r.c.cfg.CheckInterval, AttachWait: r.c.cfg.AttachWait, Backoff: r.c.cfg.Backoff, DeviceInfo: r.c.cfg.DeviceInfo}
-	r.m = r.c.newMethod(cfg, r.c.appletState)
+	r.m = r.c.newMethod(r.c.appletConfig(), r.c.appletState)
 	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
 }
 
@@ -306,6 +305,11 @@ func (r *runtime) errorf(kind eventlog.Kind, format string, a ...any) {
 // to parse back with stk.ParseResult rather than out of the words.
 func (r *runtime) resultErrorf(kind eventlog.Kind, res stk.Result, format string, a ...any) {
 	r.c.cfg.Log.Emit(eventlog.EUICC, kind, eventlog.F{"reason": fmt.Sprintf(format, a...), "result": res.String()})
+}
+
+// appletConfig is the hosted applet's configuration, from the card's.
+func (c *Card) appletConfig() applet.Config {
+	return applet.Config{EID: c.cfg.EID, CheckInterval: c.cfg.CheckInterval, AttachWait: c.cfg.AttachWait, Backoff: c.cfg.Backoff, DeviceInfo: c.cfg.DeviceInfo}
 }
 
 // appletProfiles is the profile list as the applet sees it.
