@@ -121,6 +121,57 @@ func (s countingSink) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPo
 	return err
 }
 
+// burst is a receiver whose smallest socket buffer overflowed: sent
+// datagrams went to it before it read (an ATR, then commands each
+// answered 6103, so an answer waits for its GET RESPONSE), dropped of
+// them by the kernel by its own count (SO_MEMINFO), and the rest taken
+// into the capture at path.
+type burst struct {
+	path          string
+	sess          *capture.Session
+	rx            *Receiver
+	sink          countingSink
+	send          func([]byte)
+	sent, dropped int
+}
+
+func burstIntoFullBuffer(t *testing.T) burst {
+	t.Helper()
+	b := burst{path: filepath.Join(t.TempDir(), "simtrace.pcapng")}
+	var err error
+	if b.sess, err = capture.Start(capture.Config{Path: b.path, Mode: capture.Tap}); err != nil {
+		t.Fatal(err)
+	}
+	const most = 10000
+	b.sink = countingSink{b.sess, make(chan struct{}, most+2)}
+	hold := make(chan struct{})
+	if b.rx, err = listen("udp://127.0.0.1:0", b.sink, options{readBuffer: 1, hold: hold}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(b.rx.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	b.send = func(p []byte) {
+		if _, err := c.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.send(sim(t, gsmtap.SubATR, "3B 00"))
+	for b.sent = 1; b.sent < most && (b.sent < 16 || memDrops(t, b.rx.conn) == 0); b.sent++ {
+		b.send(sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 03"))
+	}
+	if b.dropped = memDrops(t, b.rx.conn); b.dropped == 0 {
+		t.Fatalf("no drop after %d datagrams into a receive buffer of %d bytes", b.sent, b.rx.readBuffer)
+	}
+	close(hold)
+	for range b.sent - b.dropped { // what the buffer held
+		<-b.sink.took
+	}
+	return b
+}
+
 // Datagrams the kernel dropped from the receiver's full socket buffer
 // never reach the receiver, but the datagram after them carries the
 // socket's drop count (SO_RXQ_OVFL): its frame is marked, the answer on
@@ -129,43 +180,8 @@ func (s countingSink) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPo
 // buffer is the kernel's smallest and the burst is sent before the
 // receiver reads, until the kernel's own count (SO_MEMINFO) has drops.
 func TestReceiverCountsKernelDrops(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "simtrace.pcapng")
-	sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const most = 10000
-	sink := countingSink{sess, make(chan struct{}, most+2)}
-	hold := make(chan struct{})
-	rx, err := listen("udp://127.0.0.1:0", sink, options{readBuffer: 1, hold: hold})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(rx.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	send := func(b []byte) {
-		if _, err := c.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// An ATR, then commands each answered 6103: an answer waits for its
-	// GET RESPONSE.
-	send(sim(t, gsmtap.SubATR, "3B 00"))
-	sent := 1
-	for ; sent < most && (sent < 16 || memDrops(t, rx.conn) == 0); sent++ {
-		send(sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 03"))
-	}
-	dropped := memDrops(t, rx.conn)
-	if dropped == 0 {
-		t.Fatalf("no drop after %d datagrams into a receive buffer of %d bytes", sent, rx.readBuffer)
-	}
-	close(hold)
-	for range sent - dropped { // what the buffer held
-		<-sink.took
-	}
+	b := burstIntoFullBuffer(t)
+	path, sess, rx, sink, send, sent, dropped := b.path, b.sess, b.rx, b.sink, b.send, b.sent, b.dropped
 	// The GET RESPONSE after the drops carries their count.
 	send(sim(t, gsmtap.SubAPDU, "01 C0 00 00 03 BF 2D 00 90 00"))
 	<-sink.took
@@ -242,41 +258,8 @@ func TestDropsSaid(t *testing.T) {
 // the smallest buffer before the receiver reads, and nothing is sent
 // after it.
 func TestReceiverCountsKernelDropsAfterTheLast(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "simtrace.pcapng")
-	sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const most = 10000
-	sink := countingSink{sess, make(chan struct{}, most+2)}
-	hold := make(chan struct{})
-	rx, err := listen("udp://127.0.0.1:0", sink, options{readBuffer: 1, hold: hold})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(rx.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	send := func(b []byte) {
-		if _, err := c.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	send(sim(t, gsmtap.SubATR, "3B 00"))
-	sent := 1
-	for ; sent < most && (sent < 16 || memDrops(t, rx.conn) == 0); sent++ {
-		send(sim(t, gsmtap.SubAPDU, "81 E2 91 00 03 BF 2D 00 61 03"))
-	}
-	dropped := memDrops(t, rx.conn)
-	if dropped == 0 {
-		t.Fatalf("no drop after %d datagrams into a receive buffer of %d bytes", sent, rx.readBuffer)
-	}
-	close(hold)
-	for range sent - dropped {
-		<-sink.took
-	}
+	b := burstIntoFullBuffer(t)
+	path, sess, rx, sent, dropped := b.path, b.sess, b.rx, b.sent, b.dropped
 	if err := rx.Close(); err != nil {
 		t.Fatal(err)
 	}
