@@ -432,19 +432,7 @@ func TestInvariantsCatchViolations(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.claim+"/"+tc.name, func(t *testing.T) {
-			got := tc.check(testScenario(), tc.o)
-			if tc.want == "" {
-				if len(got) != 0 {
-					t.Fatalf("want no violation, got %q", got)
-				}
-				return
-			}
-			for _, g := range got {
-				if strings.Contains(g, tc.want) {
-					return
-				}
-			}
-			t.Fatalf("want a violation containing %q, got %q", tc.want, got)
+			wantViolation(t, tc.check(testScenario(), tc.o), tc.want)
 		})
 	}
 }
@@ -583,4 +571,22 @@ func TestCountriesOfMCC(t *testing.T) {
 			}
 		}
 	}
+}
+
+// wantViolation fails t unless got holds a violation containing want, or
+// none at all for a want of "".
+func wantViolation(t *testing.T, got []string, want string) {
+	t.Helper()
+	if want == "" {
+		if len(got) != 0 {
+			t.Fatalf("want no violation, got %q", got)
+		}
+		return
+	}
+	for _, g := range got {
+		if strings.Contains(g, want) {
+			return
+		}
+	}
+	t.Fatalf("want a violation containing %q, got %q", want, got)
 }

@@ -110,19 +110,7 @@ func TestFaultsInForceAtTheEnd(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &scenario.Scenario{Network: scenario.Network{Operators: []scenario.Operator{
 				{ID: "cn1", PLMN: "46001", Country: "CN"}, {ID: "fr1", PLMN: "20801", Country: "FR"}}}, Faults: tc.faults}
-			got := tc.check(s, tc.o)
-			if tc.want == "" {
-				if len(got) != 0 {
-					t.Fatalf("want no violation, got %q", got)
-				}
-				return
-			}
-			for _, g := range got {
-				if strings.Contains(g, tc.want) {
-					return
-				}
-			}
-			t.Fatalf("want a violation containing %q, got %q", tc.want, got)
+			wantViolation(t, tc.check(s, tc.o), tc.want)
 		})
 	}
 }
