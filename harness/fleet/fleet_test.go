@@ -632,7 +632,7 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("storm ended with %v, want it stopped", err)
 	}
-	// The device still on is failed as stopped, saying what it was doing
+	// The device still on, its work not done, is failed saying what it was doing
 	// (its list request, released, found no route), and not counted as
 	// finished; its line names the signal.
 	const doing = "stayed on its original profile, nothing injected: preferred list: http status 404: no route (still on at the stop)"
@@ -672,7 +672,7 @@ func (c *stopAfter) Err() error {
 }
 
 // A storm stopped before all its devices arrived accounts for every one
-// of them: those still on are failed as stopped, those never powered on
+// of them: those still on with work left are failed, saying what they were doing, those never powered on
 // have no outcome and are counted apart, the rate is of the devices that
 // finished (0 when none did), and its result reads back self-consistent;
 // merge refuses it, naming the stop, rather than pass part of a shard for
@@ -701,7 +701,7 @@ func TestStoppedStorm(t *testing.T) {
 				t.Fatalf("storm ended with %v (result %v), want it stopped", err, res != nil)
 			}
 			// The progress line ends as the result does: stopped, no ETA,
-			// the devices failed as stopped among the failed.
+			// the devices stopped with work left among the failed.
 			lines := strings.Split(strings.TrimSuffix(progress.String(), "\n"), "\n")
 			last := lines[len(lines)-1]
 			wantLine := fmt.Sprintf("fleet %d/40 devices (%.1f%%), %d failed, ", res.Finished(), 100*float64(res.Finished())/40, res.Outcomes[Failed])
@@ -2759,7 +2759,7 @@ func servePage(t *testing.T, w http.ResponseWriter, r *http.Request, log []platf
 // A platform that goes silent costs each request the cards' 10 s BIP
 // limit, so a storm against it would take hours to end: past
 // GiveUpAfter with nothing heard from its servers while exchanges wait,
-// the storm stops, its devices still on failed as stopped, saying why.
+// the storm stops, its devices still on with work left failed, saying why.
 func TestSilentPlatformGivenUp(t *testing.T) {
 	t.Parallel() // it waits out BIP limits on the wall clock, as TestStoppedWithNotificationsUnacknowledged does
 	quiet := make(chan struct{})
