@@ -484,7 +484,7 @@ func checkOutcomes(s *scenario.Scenario, o Outcome) []string {
 	// What the card still owed the platform at the end, as run_ended
 	// names it: a report neither received nor dropped must be there —
 	// held, not lost (docs/platform-api.md, "Delivery": at least once).
-	end, ended := runEnded(o.Events)
+	_, end, ended := scenario.EndOf(o.Events)
 	owedEnd := map[string]bool{}
 	for _, r := range end.Strs("owed_reports") {
 		owedEnd[r] = true
@@ -726,16 +726,6 @@ func countOf(xs []string, x string) int {
 	return n
 }
 
-// runEnded is the run's run_ended event, if it has one.
-func runEnded(events []eventlog.Event) (eventlog.Event, bool) {
-	for i := len(events) - 1; i >= 0; i-- {
-		if is(events[i], eventlog.Harness, "run_ended") {
-			return events[i], true
-		}
-	}
-	return eventlog.Event{}, false
-}
-
 // platformOwes names the platform fault of s in force to the end of the
 // run that keeps the card's notes from being acknowledged, "" for none:
 // README, "A platform that answers badly" and the faults list — a
@@ -821,7 +811,7 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 			v = append(v, fmt.Sprintf("profile %s (%s) installed: platform received %d download-success notifications, want 1", id, installs[id], n))
 		}
 	}
-	if end, ended := runEnded(o.Events); ended {
+	if _, end, ended := scenario.EndOf(o.Events); ended {
 		if n := countOf(end.Strs("owed_kinds"), "download-success"); n < missing {
 			v = append(v, fmt.Sprintf("%d installs' download-success never received by the platform, run_ended names %d owed (owed_kinds %v)", missing, n, end.Strs("owed_kinds")))
 		}

@@ -149,7 +149,7 @@ faults: [FAULT]
 			if err != nil {
 				t.Fatalf("run: %v", err)
 			}
-			end, ok := runEnded(o.Events)
+			_, end, ok := scenario.EndOf(o.Events)
 			if !ok || end.Str("registration") != tc.end {
 				t.Errorf("run_ended %v, want registration %s", end, tc.end)
 			}
