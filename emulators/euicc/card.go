@@ -234,18 +234,10 @@ func (c *Card) SetCutDue(due func() bool) {
 
 func (c *Card) cutIsDue() bool { return c.cutDue != nil && c.cutDue() }
 
-// OwedNotes are the notes the card's applet still owes the platform, in
-// the order it would send them: what a run that ends names as not
-// acknowledged (the device offline, the platform down).
-func (c *Card) OwedNotes() []applet.Note {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.appletState.Outbox)
-}
-
 // OwedAtPowerOn are the notes the card's applet will owe the platform
-// once it next boots, in the order it would send them: OwedNotes while
-// the applet runs; for a card whose applet has not booted since its last
+// once it next boots, in the order it would send them — what a run that
+// ends names as not acknowledged (the device offline, the platform
+// down): the applet's outbox while it runs; for a card whose applet has not booted since its last
 // reset (the power off, or the card out, to the end of a run), the outbox
 // the applet's own Boot makes of its persisted state and the profiles in
 // NVM. A cut right after an install the applet had not yet judged leaves
