@@ -52,9 +52,10 @@ func maybeControl(b []byte) bool {
 // the six visible characters. So is each C0 control but TAB, LF and CR
 // (white space on a page, which the pages' multi-line details hold):
 // `\u001b` for an ESC, raw in HTML text and a JSON escape in JSON. b is
-// returned as is when it has none. Only the characters' lead bytes (D8
-// for ALM, E2 for the others) are looked at, by IndexByte: a page's
-// other text ("…", "→") costs a byte search.
+// returned as is when it has none. Of the formatting characters only the
+// lead bytes (D8 for ALM, E2 for the others) are looked at, by IndexByte:
+// a page's other text ("…", "→") costs a byte search. The controls cost
+// one in JSON (its backslashes) and a look at each byte in HTML text.
 func Show(b []byte, inJSON bool) []byte {
 	return showControls(showFormat(b, inJSON), inJSON)
 }
