@@ -126,12 +126,8 @@ func parseSkippedAtEnd(comment string) ([]SkippedAtEnd, bool) {
 
 // parseKernelDroppedAtEnd reads an ISB comment; false when it is another's.
 func parseKernelDroppedAtEnd(comment string) (int, bool) {
-	rest, ok := strings.CutPrefix(comment, kernelDroppedAtEndPrefix)
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(rest)
-	if err != nil || n <= 0 || rest[0] == '+' {
+	n, ok := parseCount(comment, kernelDroppedAtEndPrefix)
+	if !ok || n <= 0 {
 		return 0, false
 	}
 	return n, true
