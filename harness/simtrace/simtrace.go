@@ -397,15 +397,17 @@ func (tr *Trace) KernelDropped(frame int, t time.Time, n int) {
 	if len(tr.kernel.drops) < FramesNamed {
 		tr.kernel.drops = append(tr.kernel.drops, Drop{N: n, Before: frame})
 	}
-	const format = "%s, of senders unknown: what was on its way on every lane ends there"
 	if len(tr.Lanes) == 0 {
-		tr.warnings.add(frame, t, KernelDropped, format, where)
+		tr.warnings.add(frame, t, KernelDropped, kernelDroppedFormat, where)
 	}
 	for _, l := range tr.Lanes {
 		l.lost(-1, where)
-		l.warnings.add(frame, t, KernelDropped, format, where)
+		l.warnings.add(frame, t, KernelDropped, kernelDroppedFormat, where)
 	}
 }
+
+// kernelDroppedFormat is the warning of a KernelDropped, on every lane.
+const kernelDroppedFormat = "%s, of senders unknown: what was on its way on every lane ends there"
 
 // KernelDroppedAtEnd says that n datagrams were dropped by the kernel's
 // receive buffer after the last frame (capture.Datagrams.KernelDroppedAtEnd:
@@ -419,14 +421,13 @@ func (tr *Trace) KernelDroppedAtEnd(n int) {
 	}
 	tr.kernel.atEnd += n
 	where := DroppedAfterLast(n, "frame")
-	const format = "%s, of senders unknown: what was on its way on every lane ends there"
 	if len(tr.Lanes) == 0 {
-		tr.warnings.add(tr.last.frame, tr.last.time, KernelDropped, format, where)
+		tr.warnings.add(tr.last.frame, tr.last.time, KernelDropped, kernelDroppedFormat, where)
 	}
 	for _, l := range tr.Lanes {
 		l.lost(-1, where)
 		frame, t := l.lastFrame()
-		l.warnings.add(frame, t, KernelDropped, format, where)
+		l.warnings.add(frame, t, KernelDropped, kernelDroppedFormat, where)
 	}
 }
 
@@ -457,11 +458,7 @@ func droppedAfterSaid(before, after int, unit string) string {
 // no later datagram carried their count, the socket's own total told
 // them at the close (SO_MEMINFO).
 func DroppedAfterLast(n int, unit string) string {
-	s := "s"
-	if n == 1 {
-		s = ""
-	}
-	return fmt.Sprintf("%d datagram%s dropped by the kernel's receive buffer after the last %s", n, s, unit)
+	return fmt.Sprintf("%s dropped by the kernel's receive buffer after the last %s", datagrams(n), unit)
 }
 
 // dropsSaid says drops of total datagrams before the units named ("" for
@@ -488,11 +485,15 @@ func dropsSaid(total int, drops []Drop, unit string) string {
 // DroppedBefore says that n datagrams were dropped by the kernel's
 // receive buffer before the unit ("frame", "received datagram") at.
 func DroppedBefore(n int, unit string, at int) string {
-	s := "s"
+	return fmt.Sprintf("%s dropped by the kernel's receive buffer before %s %d", datagrams(n), unit, at)
+}
+
+// datagrams is "1 datagram", "2 datagrams".
+func datagrams(n int) string {
 	if n == 1 {
-		s = ""
+		return "1 datagram"
 	}
-	return fmt.Sprintf("%d datagram%s dropped by the kernel's receive buffer before %s %d", n, s, unit, at)
+	return fmt.Sprintf("%d datagrams", n)
 }
 
 func (tr *Trace) lose(src netip.AddrPort, where string) {
