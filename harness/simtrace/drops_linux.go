@@ -47,35 +47,23 @@ func countDrops(conn *net.UDPConn, want int) (got int, notCounted string) {
 }
 
 // dropCount reads the socket's drop count from a datagram's control data
-// (cmsg(3)): ok is false when it has none (the kernel attaches it only
-// once the count is not 0). Control data that is cut short or malformed
-// is an error, never a panic.
+// (cmsg(3), parsed by x/sys/unix): ok is false when it has none (the
+// kernel attaches it only once the count is not 0). A message whose
+// length runs past the data is an error, never a panic; control data the
+// kernel cut short is MSG_CTRUNC, which the reader checks first.
 func dropCount(oob []byte) (count uint32, ok bool, err error) {
-	ne := binary.NativeEndian
-	for len(oob) > 0 {
-		if len(oob) < unix.SizeofCmsghdr {
-			return 0, false, fmt.Errorf("control data: %d bytes left, shorter than a cmsghdr (%d)", len(oob), unix.SizeofCmsghdr)
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return 0, false, fmt.Errorf("control data of %d bytes: %w", len(oob), err)
+	}
+	for _, m := range msgs {
+		if m.Header.Level != unix.SOL_SOCKET || m.Header.Type != unix.SO_RXQ_OVFL {
+			continue
 		}
-		var l uint64
-		if unix.SizeofCmsghdr == 16 { // 64-bit: cmsg_len is a size_t
-			l = ne.Uint64(oob)
-		} else {
-			l = uint64(ne.Uint32(oob))
+		if len(m.Data) != 4 {
+			return 0, false, fmt.Errorf("SO_RXQ_OVFL control message: %d bytes of data, want 4 (a uint32)", len(m.Data))
 		}
-		lenSize := unix.SizeofCmsghdr - 8
-		level, typ := int32(ne.Uint32(oob[lenSize:])), int32(ne.Uint32(oob[lenSize+4:]))
-		if l < unix.SizeofCmsghdr || l > uint64(len(oob)) {
-			return 0, false, fmt.Errorf("control message of level %d type %d: length %d, want %d to %d", level, typ, l, unix.SizeofCmsghdr, len(oob))
-		}
-		data := oob[unix.CmsgLen(0):l]
-		if level == unix.SOL_SOCKET && typ == unix.SO_RXQ_OVFL {
-			if len(data) != 4 {
-				return 0, false, fmt.Errorf("SO_RXQ_OVFL control message: %d bytes of data, want 4 (a uint32)", len(data))
-			}
-			return ne.Uint32(data), true, nil
-		}
-		// The next message starts at this one's length, aligned.
-		oob = oob[min(uint64(unix.CmsgSpace(len(data))), uint64(len(oob))):]
+		return binary.NativeEndian.Uint32(m.Data), true, nil
 	}
 	return 0, false, nil
 }

@@ -59,10 +59,12 @@ func TestDropCount(t *testing.T) {
 		{"its largest", ovfl(u32(1<<32 - 1)), 1<<32 - 1, true, ""},
 		{"after another message", append(stamp, ovfl(u32(3))...), 3, true, ""},
 		{"another message only", stamp, 0, false, ""},
-		{"shorter than a header", ovfl(u32(1))[:5], 0, false, "5 bytes left, shorter than a cmsghdr"},
-		{"a header and a half", append(stamp, ovfl(u32(1))[:unix.SizeofCmsghdr-1]...), 0, false, "shorter than a cmsghdr"},
-		{"length below the header", cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, u32(1), 4), 0, false, "length 4, want"},
-		{"length past the data", cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, u32(1), 64), 0, false, "length 64, want"},
+		// Bytes too few for a header are no message (the kernel's cut is
+		// MSG_CTRUNC, checked before).
+		{"shorter than a header", ovfl(u32(1))[:5], 0, false, ""},
+		{"a header and a half", append(stamp, ovfl(u32(1))[:unix.SizeofCmsghdr-1]...), 0, false, ""},
+		{"length below the header", cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, u32(1), 4), 0, false, "invalid argument"},
+		{"length past the data", cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, u32(1), 64), 0, false, "invalid argument"},
 		{"no count", ovfl(nil), 0, false, "0 bytes of data, want 4"},
 		{"a short count", ovfl([]byte{1, 2}), 0, false, "2 bytes of data, want 4"},
 		{"a long count", ovfl(make([]byte, 8)), 0, false, "8 bytes of data, want 4"},
@@ -86,9 +88,9 @@ func TestKernelDropsRise(t *testing.T) {
 	if r.dropped != 3 || r.dropPending != 3 || len(r.drops) != 1 || r.drops[0] != (Drop{N: 3, Before: 7}) {
 		t.Errorf("after a wrap: dropped %d, pending %d, %v", r.dropped, r.dropPending, r.drops)
 	}
-	r.kernelDrops(9, []byte{1, 2, 3}, 0)
+	r.kernelDrops(9, cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, u32(1), 64), 0)
 	r.kernelDrops(10, cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, u32(9), -1), 0)
-	if r.dropped != 3 || !strings.Contains(r.notCounted, "received datagram 9: control data: 3 bytes left") {
+	if r.dropped != 3 || !strings.Contains(r.notCounted, "received datagram 9: control data of") {
 		t.Errorf("after bad control data: dropped %d, %q", r.dropped, r.notCounted)
 	}
 	r = &Receiver{}
