@@ -613,16 +613,13 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 	for next < len(plans) || len(active) > 0 {
 		if err := cmp.Or(ctx.Err(), s.givenUp); err != nil {
 			// The cause names the signal ("stopped by SIGTERM"), not
-			// Go's "context canceled".
-			cause := err.Error()
-			short := cause // as each device still on says it
+			// Go's "context canceled". A device still on says it short
+			// when the storm was given up: the STOP line has the whole
+			// cause, and a device's line leads with what it was doing.
+			cause, short := err.Error(), fmt.Sprintf("given up (--give-up-after %v)", s.cfg.GiveUpAfter)
 			if ctx.Err() != nil {
 				cause = context.Cause(ctx).Error()
 				short = cause
-			} else {
-				// The STOP line has the whole cause; a device's line
-				// leads with what it was doing.
-				short = fmt.Sprintf("given up (--give-up-after %v)", s.cfg.GiveUpAfter)
 			}
 			for len(active) > 0 {
 				retireNext("still on when the storm was " + short)
