@@ -674,9 +674,10 @@ func merge(rs []*Result, acceptStopped bool) (*Result, error) {
 			}
 			return nil, fmt.Errorf("%sshards %v ran against %s: they do not belong together%s", r.named(), r.Shards, d, with)
 		}
-		if err := r.unstopped(); err != nil && !acceptStopped {
-			return nil, err
-		} else if err != nil {
+		if err := r.unstopped(); err != nil {
+			if !acceptStopped {
+				return nil, err
+			}
 			m.StoppedBy = joinStops(m.StoppedBy, r.stopNamed())
 		}
 		ids, err := r.consistent()
