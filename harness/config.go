@@ -88,10 +88,8 @@ func pendingOf(s *scenario.Scenario) []euicc.PendingSpec {
 				p.Event = e
 			}
 		}
-		for _, o := range s.Network.Operators {
-			if o.SMDP != "" && strings.EqualFold(o.SMDP, n.Address) {
-				p.SmdpOID = rsp.SMDPOID(o.ID)
-			}
+		if id := s.OperatorOfSMDP(n.Address); id != "" {
+			p.SmdpOID = rsp.SMDPOID(id)
 		}
 		out = append(out, p)
 	}

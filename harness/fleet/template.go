@@ -538,10 +538,8 @@ func (t *Template) operator(id string) (scenario.Operator, bool) {
 // notification's notificationAddress, an FQDN), or address itself when
 // none is.
 func (t *Template) operatorAt(address string) string {
-	for _, o := range t.Base.Network.Operators {
-		if o.SMDP != "" && strings.EqualFold(o.SMDP, address) {
-			return o.ID
-		}
+	if id := t.Base.OperatorOfSMDP(address); id != "" {
+		return id
 	}
 	return address
 }

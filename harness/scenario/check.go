@@ -146,6 +146,17 @@ func (s *Scenario) OperatorOfIMSI(imsi string) string {
 	return best
 }
 
+// OperatorOfSMDP returns the operator whose SM-DP+ is at address (an
+// SGP.22 notificationAddress, an FQDN: case does not matter), or "".
+func (s *Scenario) OperatorOfSMDP(address string) string {
+	for _, o := range s.Network.Operators {
+		if o.SMDP != "" && strings.EqualFold(o.SMDP, address) {
+			return o.ID
+		}
+	}
+	return ""
+}
+
 // RegistrationOf names a 27.007 +CEREG <stat>.
 func RegistrationOf(stat int) string {
 	switch stat {
