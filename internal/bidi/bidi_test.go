@@ -69,17 +69,28 @@ func TestShowJSONEscapes(t *testing.T) {
 	}
 }
 
-// BenchmarkShow: a page's data of 10 MB with an arrow every 40 bytes and
-// no control (the common case), the cost every page pays.
+// BenchmarkShow: a page of 10 MB with an arrow every 40 bytes or so and
+// no control (the common case), the cost every page pays: the timeline's
+// data (JSON) and index.html's rows (HTML text).
 func BenchmarkShow(b *testing.B) {
-	row := []byte(`{"t":1.5,"f":2,"o":3,"k":"http","l":"card → platform · POST"},`)
-	var data []byte
-	for len(data) < 10<<20 {
-		data = append(data, row...)
-	}
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		Show(data, true)
+	for _, bc := range []struct {
+		name   string
+		row    string
+		inJSON bool
+	}{
+		{"json", `{"t":1.5,"f":2,"o":3,"k":"http","l":"card → platform · POST"},`, true},
+		{"html", `<tr class="pass"><td><a href="specs/a/timeline.html">roams → sfr</a></td><td>1.5s</td></tr>` + "\n", false},
+	} {
+		var data []byte
+		for len(data) < 10<<20 {
+			data = append(data, bc.row...)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				Show(data, bc.inJSON)
+			}
+		})
 	}
 }
 
