@@ -52,78 +52,98 @@ func maybeControl(b []byte) bool {
 // the six visible characters. So is each C0 control but TAB, LF and CR
 // (white space on a page, which the pages' multi-line details hold):
 // `\u001b` for an ESC, raw in HTML text and a JSON escape in JSON. b is
-// returned as is when it has none. Of the formatting characters only the
-// lead bytes (D8 for ALM, E2 for the others) are looked at, by IndexByte:
-// a page's other text ("…", "→") costs a byte search. The controls cost
-// one in JSON (its backslashes) and a look at each byte in HTML text.
+// returned as is when it has none. One pass finds both: in JSON it
+// searches (IndexByte) for the formatting characters' lead bytes (D8 for
+// ALM, E2 for the others) and for backslashes, so a page's other text
+// ("…", "→") costs byte searches; in HTML text, where the controls are
+// raw bytes, it looks each byte up in a table.
 func Show(b []byte, inJSON bool) []byte {
-	return showControls(showFormat(b, inJSON), inJSON)
-}
-
-// showFormat is Show for the formatting characters.
-func showFormat(b []byte, inJSON bool) []byte {
 	var out []byte
 	last := 0
-	nextE, nextD := -1, -1 // next E2 and D8 at or after i, len(b) when none
+	nextB, nextE, nextD := -1, -1, -1 // in JSON: the next \, E2 and D8 at or after i, len(b) when none
 	for i := 0; i < len(b); {
-		if nextE < i {
-			nextE = next(b, i, 0xE2)
+		if inJSON {
+			if nextB < i {
+				nextB = next(b, i, '\\')
+			}
+			if nextE < i {
+				nextE = next(b, i, 0xE2)
+			}
+			if nextD < i {
+				nextD = next(b, i, 0xD8)
+			}
+			i = min(nextB, nextE, nextD)
+		} else {
+			for i < len(b) && !htmlLook[b[i]] {
+				i++
+			}
 		}
-		if nextD < i {
-			nextD = next(b, i, 0xD8)
-		}
-		i = min(nextE, nextD)
 		if i >= len(b) {
 			break
 		}
-		if !maybeControl(b[i:]) {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRune(b[i:])
-		if !control(r) {
+		r, n, shown := lookAt(b[i:])
+		if !shown {
 			i += n
 			continue
 		}
-		out = appendEscape(out, b, last, i, r, inJSON)
+		if out == nil {
+			out = make([]byte, 0, len(b)+16)
+		}
+		out = append(out, b[last:i]...)
+		if inJSON {
+			out = append(out, '\\')
+		}
+		out = fmt.Appendf(out, `\u%04x`, r)
 		i += n
 		last = i
 	}
-	return finish(out, b, last)
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
 }
 
 // shownControl reports a C0 control Show writes as its escape.
 func shownControl(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
 
-// showControls is Show for the C0 controls. In HTML text they are raw
-// bytes. In JSON they are escapes — `\u001b`, or `\b` and `\f` as
-// encoding/json writes those two —, found at each backslash: inside a
-// string every backslash starts an escape, outside one there is none, so
-// an escaped backslash followed by "u001b" (text a log held) is left as
-// it is.
-func showControls(b []byte, inJSON bool) []byte {
-	var out []byte
-	last := 0
-	for i := 0; i < len(b); {
-		c, n := b[i], 1
-		if inJSON {
-			if i = next(b, i, '\\'); i+1 >= len(b) {
-				break
-			}
-			c, n = jsonControl(b[i:])
-			if n == 0 {
-				i += 2 // an escape of something else: its backslash is no control's
-				continue
-			}
-		} else if !shownControl(c) {
-			i++
-			continue
-		}
-		out = appendEscape(out, b, last, i, rune(c), inJSON)
-		i += n
-		last = i
+// htmlLook marks the bytes of HTML text Show looks at: the C0 controls it
+// shows and the formatting characters' lead bytes.
+var htmlLook = func() (t [256]bool) {
+	for c := range byte(0x20) {
+		t[c] = shownControl(c)
 	}
-	return finish(out, b, last)
+	t[0xD8], t[0xE2] = true, true
+	return t
+}()
+
+// lookAt reads what starts b, at a byte Show looks at: with shown, the
+// character to write as its escape and how many bytes it takes; without,
+// how many bytes to pass. A backslash is JSON's (HTML text's are not
+// looked at): there the C0 controls are escapes — `\u001b`, or `\b` and
+// `\f` as encoding/json writes those two —, and inside a string every
+// backslash starts an escape, outside one there is none, so an escaped
+// backslash followed by "u001b" (text a log held) is left as it is. A
+// byte below 0x20 is HTML text's raw control (JSON's are never raw).
+func lookAt(b []byte) (r rune, n int, shown bool) {
+	switch c := b[0]; {
+	case c == '\\':
+		if len(b) < 2 {
+			return 0, 1, false
+		}
+		if c, n := jsonControl(b); n > 0 {
+			return rune(c), n, true
+		}
+		if b[1] == '\\' {
+			return 0, 2, false // an escaped backslash: the second starts no escape
+		}
+		return 0, 1, false
+	case c < 0x20:
+		return rune(c), 1, true
+	case !maybeControl(b):
+		return 0, 1, false
+	}
+	r, n = utf8.DecodeRune(b)
+	return r, n, control(r)
 }
 
 // jsonControl reads the JSON escape at the start of b: the C0 control
@@ -148,28 +168,6 @@ func jsonControl(b []byte) (c byte, n int) {
 		}
 	}
 	return 0, 0
-}
-
-// appendEscape is out (made on first use) with b[last:i] and then r as
-// its escape, `\u202e`, the backslash itself escaped in JSON.
-func appendEscape(out, b []byte, last, i int, r rune, inJSON bool) []byte {
-	if out == nil {
-		out = make([]byte, 0, len(b)+16)
-	}
-	out = append(out, b[last:i]...)
-	if inJSON {
-		out = append(out, '\\')
-	}
-	return fmt.Appendf(out, `\u%04x`, r)
-}
-
-// finish is out with the rest of b from last, or b itself when nothing
-// was escaped.
-func finish(out, b []byte, last int) []byte {
-	if out == nil {
-		return b
-	}
-	return append(out, b[last:]...)
 }
 
 // next is the index of the first c in b at or after i, len(b) if none.
