@@ -225,7 +225,9 @@ func (r *Rig) Release() error {
 	return err
 }
 
-// cardOn reports whether the modem has a card it reads now.
+// cardOn reports whether the modem has a card it reads now, which a
+// powered modem need not (its card out, +CFUN=0 took the card's power, or
+// its reset not read yet): not the fact powered is.
 func (r *Rig) cardOn() bool {
 	var on bool
 	r.Loop.Do(func() { on = r.Modem.CardOn() })
