@@ -398,16 +398,20 @@ func (tr *Trace) KernelDropped(frame int, t time.Time, n int) {
 		tr.kernel.drops = append(tr.kernel.drops, Drop{N: n, Before: frame})
 	}
 	if len(tr.Lanes) == 0 {
-		tr.warnings.add(frame, t, KernelDropped, kernelDroppedFormat, where)
+		tr.warnings.add(frame, t, KernelDropped, "%s", KernelDroppedWarning(where))
 	}
 	for _, l := range tr.Lanes {
 		l.lost(-1, where)
-		l.warnings.add(frame, t, KernelDropped, kernelDroppedFormat, where)
+		l.warnings.add(frame, t, KernelDropped, "%s", KernelDroppedWarning(where))
 	}
 }
 
-// kernelDroppedFormat is the warning of a KernelDropped, on every lane.
-const kernelDroppedFormat = "%s, of senders unknown: what was on its way on every lane ends there"
+// KernelDroppedWarning is the warning of a KernelDropped, on every lane
+// and in `lab sniff`'s live line alike: where (DroppedBefore,
+// DroppedAfterLast) and what it ends.
+func KernelDroppedWarning(where string) string {
+	return where + ", of senders unknown: what was on its way on every lane ends there"
+}
 
 // KernelDroppedAtEnd says that n datagrams were dropped by the kernel's
 // receive buffer after the last frame (capture.Datagrams.KernelDroppedAtEnd:
@@ -422,12 +426,12 @@ func (tr *Trace) KernelDroppedAtEnd(n int) {
 	tr.kernel.atEnd += n
 	where := DroppedAfterLast(n, "frame")
 	if len(tr.Lanes) == 0 {
-		tr.warnings.add(tr.last.frame, tr.last.time, KernelDropped, kernelDroppedFormat, where)
+		tr.warnings.add(tr.last.frame, tr.last.time, KernelDropped, "%s", KernelDroppedWarning(where))
 	}
 	for _, l := range tr.Lanes {
 		l.lost(-1, where)
 		frame, t := l.lastFrame()
-		l.warnings.add(frame, t, KernelDropped, kernelDroppedFormat, where)
+		l.warnings.add(frame, t, KernelDropped, "%s", KernelDroppedWarning(where))
 	}
 }
 

@@ -110,7 +110,7 @@ func (v *laneView) WriteDatagramAfterLoss(ts time.Time, src, dst netip.AddrPort,
 	}
 	now := time.Now()
 	if kernelDropped > 0 {
-		fmt.Fprintf(v.out, "%s warning: %s, of senders unknown: what was on its way ends there\n", now.Format("15:04:05.000000"), simtrace.DroppedBefore(kernelDropped, "frame", v.frame))
+		fmt.Fprintf(v.out, "%s warning: %s\n", now.Format("15:04:05.000000"), simtrace.KernelDroppedWarning(simtrace.DroppedBefore(kernelDropped, "frame", v.frame)))
 	}
 	v.tr.Add(capture.Datagram{Frame: v.frame, Time: now, Src: src, Dst: dst, Payload: payload, Mark: capture.Mark{LostBefore: lostBefore, KernelDropped: kernelDropped}})
 	if l = v.tr.Lane(src); l == nil {

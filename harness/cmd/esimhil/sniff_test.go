@@ -129,10 +129,18 @@ func TestLabSniffFlagsTheRowAfterALoss(t *testing.T) {
 			if tc.kernel == 0 {
 				return
 			}
-			// Said as it happens and in the summary, never silently.
+			// Said as it happens, in the lane's words, and in the summary,
+			// never silently.
 			const said = "7 datagrams dropped by the kernel's receive buffer before frame 4"
-			if !strings.Contains(got, " warning: "+said+", of senders unknown: what was on its way ends there\n") {
+			if !strings.Contains(got, " warning: "+said+", of senders unknown: what was on its way on every lane ends there\n") {
 				t.Errorf("output\n%s\nlacks the live line", got)
+			}
+			for _, l := range v.tr.Lanes {
+				for _, w := range l.Warnings() {
+					if w.Kind == simtrace.KernelDropped && !strings.Contains(got, " warning: "+w.Detail+"\n") {
+						t.Errorf("the live line is not the lane's warning %q:\n%s", w.Detail, got)
+					}
+				}
 			}
 			var sum bytes.Buffer
 			v.summary(&sum)
