@@ -1441,6 +1441,15 @@ func (r *Result) Verdict() string {
 	return strings.Join(why, ", ")
 }
 
+// StopCounts says what a stop left of the storm's devices: "412 devices
+// still on at the stop (400 failed with work left, 12 with every step
+// done), 9102 never powered on" — the STOPPED line of the figures and
+// `esimhil fleet`'s STOP line alike.
+func (r *Result) StopCounts() string {
+	return fmt.Sprintf("%d devices still on at the stop (%d failed with work left, %d with every step done), %d never powered on",
+		r.Stopped+r.StoppedDone, r.Stopped, r.StoppedDone, r.NotStarted)
+}
+
 // Print writes the figures for people.
 func (r *Result) Print(w io.Writer) {
 	lost, unconfirmed, lostNamed := r.lost(true)
@@ -1456,8 +1465,7 @@ func (r *Result) Print(w io.Writer) {
 	if r.StoppedBy != "" {
 		// Said before any figure: they are of the part of the storm that
 		// ran (a merge that took a stopped shard: MergeStopped).
-		fmt.Fprintf(w, "STOPPED    %s: these figures are of the part that ran: %d devices still on at the stop (%d failed with work left, %d with every step done), %d never powered on\n",
-			r.StoppedBy, r.Stopped+r.StoppedDone, r.Stopped, r.StoppedDone, r.NotStarted)
+		fmt.Fprintf(w, "STOPPED    %s: these figures are of the part that ran: %s\n", r.StoppedBy, r.StopCounts())
 	}
 	fmt.Fprintf(w, "servers    platform %s", r.Platform)
 	for _, op := range slices.Sorted(maps.Keys(r.SMDP)) {

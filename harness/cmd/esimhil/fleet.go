@@ -231,11 +231,11 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch {
 	case ctx.Err() != nil && stopped:
 		fmt.Fprintf(stdout, "STOP       %v: %s; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again; or merge --accept-stopped, marked STOPPED)\n",
-			context.Cause(ctx), stoppedCounts(res))
+			context.Cause(ctx), res.StopCounts())
 		return interruptedCode(ctx)
 	case errors.Is(err, fleet.ErrSilentServers):
 		fmt.Fprintf(stdout, "STOP       %v: %s; fleet merge refuses this result (merge --accept-stopped takes it, marked STOPPED)\n",
-			err, stoppedCounts(res))
+			err, res.StopCounts())
 		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %v\n", err)
 		return 1
 	case err != nil:
@@ -246,12 +246,6 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
-}
-
-// stoppedCounts says what became of a stopped storm's devices.
-func stoppedCounts(res *fleet.Result) string {
-	return fmt.Sprintf("the %d devices still on with work left are failed (FAILED: each says what it was doing), the %d on with every step done count by their outcome, the %d never powered on have no outcome",
-		res.Stopped, res.StoppedDone, res.NotStarted)
 }
 
 // fleetFailed is fleet's exit status when the fleet itself could not

@@ -787,6 +787,13 @@ func TestFleetMergeAcceptStopped(t *testing.T) {
 	if code := cli(ctx, []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "4", "--out", res}, &out, &errOut); code != 143 {
 		t.Fatalf("exit %d:\n%s%s", code, out.String(), errOut.String())
 	}
+	// The STOP line at the end gives the counts in the STOPPED line's
+	// words, not in words of its own.
+	const counts = "0 devices still on at the stop (0 failed with work left, 0 with every step done), 4 never powered on"
+	if !strings.Contains(out.String(), "\nSTOPPED    stopped by SIGTERM: these figures are of the part that ran: "+counts+"\n") ||
+		!strings.Contains(out.String(), "\nSTOP       stopped by SIGTERM: "+counts+"; ") {
+		t.Errorf("the stop's counts:\n%s", out.String())
+	}
 	out.Reset()
 	errOut.Reset()
 	if code := cli(context.Background(), []string{"fleet", "merge", res}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "give --accept-stopped") {
