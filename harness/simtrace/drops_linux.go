@@ -82,7 +82,9 @@ func socketDrops(conn *net.UDPConn) (uint32, error) {
 	var errno unix.Errno
 	l := uint32(unsafe.Sizeof(mem))
 	if err := rc.Control(func(fd uintptr) {
-		// x/sys/unix has no getsockopt of an array: the raw call.
+		// x/sys/unix (v0.50.0) has no getsockopt of an array, nor one
+		// giving the length back: GetsockoptString stops at the first
+		// zero byte, which counts hold. The raw call.
 		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&l)), 0)
 	}); err != nil {
 		return 0, fmt.Errorf("SO_MEMINFO: %w", err)
