@@ -213,14 +213,7 @@ func TestReceiverCountsKernelDrops(t *testing.T) {
 			t.Fatalf("frame %d marked %+v: no drop before it", d.Frame, d.Mark)
 		}
 	}
-	tr, err := Read(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := tr.Only()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, l := readLane(t, path)
 	if got := l.APDUs[len(l.APDUs)-1]; got.Outcome != apdu.PartialAnswer {
 		t.Errorf("the GET RESPONSE after the drops: %q, want the answer partial", got)
 	}
@@ -280,6 +273,19 @@ func TestReceiverCountsKernelDropsAfterTheLast(t *testing.T) {
 	if err != nil || len(dgs.List) != last || dgs.KernelDroppedAtEnd != dropped {
 		t.Fatalf("%d datagrams in the capture, %d dropped at its end, %v; want %d, %d", len(dgs.List), dgs.KernelDroppedAtEnd, err, last, dropped)
 	}
+	tr, l := readLane(t, path)
+	want := DroppedAfterLast(dropped, "frame")
+	if l.Count(KernelDropped) != 1 || !strings.Contains(l.Summary(), fmt.Sprintf("1 overflow of the kernel's receive buffer (frame %d)", last)) ||
+		tr.KernelDrops() != want {
+		t.Errorf("lane summary %q, trace %q; want %q", l.Summary(), tr.KernelDrops(), want)
+	}
+	t.Logf("%d sent, %d dropped after the last by a receive buffer of %d bytes: %s", sent, dropped, st.ReadBuffer, st)
+}
+
+// readLane reads the capture at path as a reader of the file does, and
+// its one lane.
+func readLane(t *testing.T, path string) (*Trace, *Lane) {
+	t.Helper()
 	tr, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
@@ -288,10 +294,5 @@ func TestReceiverCountsKernelDropsAfterTheLast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DroppedAfterLast(dropped, "frame")
-	if l.Count(KernelDropped) != 1 || !strings.Contains(l.Summary(), fmt.Sprintf("1 overflow of the kernel's receive buffer (frame %d)", last)) ||
-		tr.KernelDrops() != want {
-		t.Errorf("lane summary %q, trace %q; want %q", l.Summary(), tr.KernelDrops(), want)
-	}
-	t.Logf("%d sent, %d dropped after the last by a receive buffer of %d bytes: %s", sent, dropped, st.ReadBuffer, st)
+	return tr, l
 }
