@@ -236,7 +236,7 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 		c.mutualAuthEvent(operator, false, reason)
 		return es10.AuthenticateServerResponse{TransactionID: s1.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
 	}
-	cert, _ := x509.ParseCertificate(req.ServerCertificate)
+	cert, certErr := x509.ParseCertificate(req.ServerCertificate)
 	operator := operatorOf(cert, s1.ServerAddress)
 	switch {
 	case c.sess == nil || c.sess.challenge == nil:
@@ -246,7 +246,12 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 	case !bytes.Equal(req.CiPKIDToBeUsed, c.ciKeyID()):
 		return fail(es10.AuthErrCiPKUnknown, operator, "unknown CI key id")
 	}
-	dpauth, err := rsp.VerifySMDP(c.cfg.CI, req.ServerCertificate, rsp.RoleAuth, c.now())
+	var dpauth *x509.Certificate
+	if certErr != nil { // VerifySMDP says why, in its terms
+		dpauth, err = rsp.VerifySMDP(c.cfg.CI, req.ServerCertificate, rsp.RoleAuth, c.now())
+	} else { // parsed once, above
+		dpauth, err = rsp.VerifySMDPCert(c.cfg.CI, cert, rsp.RoleAuth, c.now())
+	}
 	if err != nil {
 		code := es10.AuthErrInvalidCertificate
 		if errors.Is(err, rsp.ErrUnknownCI) {

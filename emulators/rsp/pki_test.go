@@ -119,6 +119,16 @@ func TestVerifySMDP(t *testing.T) {
 			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
+			// A certificate parsed by the caller is judged the same, in
+			// the same words (the card logs them).
+			c, perr := x509.ParseCertificate(tc.der)
+			if perr != nil {
+				return
+			}
+			_, err2 := VerifySMDPCert(p.CI.X509, c, tc.role, testNow)
+			if fmt.Sprint(err2) != fmt.Sprint(err) {
+				t.Fatalf("VerifySMDPCert: %v, VerifySMDP: %v", err2, err)
+			}
 		})
 	}
 	if s.TLS.X509.VerifyHostname("smdp.sfr.test") != nil || s.TLS.X509.VerifyHostname("smdp.orange-fr.test") == nil {

@@ -88,6 +88,16 @@ func VerifySMDP(ci *x509.Certificate, der []byte, role Role, now time.Time) (*x5
 	if err != nil {
 		return nil, fmt.Errorf("verify SM-DP+ %s: %v: %w", role, err, ErrBadChain)
 	}
+	return VerifySMDPCert(ci, c, role, now)
+}
+
+// VerifySMDPCert is VerifySMDP of a certificate the caller has parsed
+// already (the card reads CERT.DPauth's name before it checks it), so
+// the same DER is not parsed twice.
+func VerifySMDPCert(ci, c *x509.Certificate, role Role, now time.Time) (*x509.Certificate, error) {
+	if ci == nil {
+		return nil, fmt.Errorf("verify SM-DP+ %s: no CI: %w", role, ErrUnknownCI)
+	}
 	want, eku := OIDRoleDPAuth, x509.ExtKeyUsageAny
 	switch role {
 	case RolePB:
