@@ -62,29 +62,42 @@ func (s *SCP03t) icv() []byte {
 	return iv
 }
 
-// cmacOver returns the full CMAC over MCV ‖ header ‖ data.
-func (s *SCP03t) cmacOver(tag uint32, data []byte) []byte {
-	hdr := tlv.New(tag, make([]byte, len(data)+MACLen)).Bytes()
-	hdr = hdr[:len(hdr)-len(data)-MACLen]
-	msg := make([]byte, 0, len(s.mcv)+len(hdr)+len(data))
-	msg = append(append(append(msg, s.mcv...), hdr...), data...)
-	return cmacBlock(s.mac, msg)
+// macInput lays out the CMAC's input, MCV ‖ header ‖ data, in a new
+// buffer with room for extra bytes after it; the header is the protected
+// TLV's, its length counting the MAC. With data nil the n data bytes are
+// left zero for the caller to fill, from at.
+func (s *SCP03t) macInput(tag uint32, data []byte, n, extra int) (msg []byte, at int) {
+	msg = make([]byte, 0, len(s.mcv)+7+n+extra) // a tag of 3 bytes, a length of 4 at most
+	msg = tlv.AppendHeader(append(msg, s.mcv...), tag, n+MACLen)
+	at = len(msg)
+	if data == nil {
+		return msg[:at+n], at
+	}
+	return append(msg, data...), at
 }
 
 // Wrap protects payload as one TLV with tag; encrypt selects C-DECRYPTION
-// as well as C-MAC.
+// as well as C-MAC. The TLV is the tail of the MAC's input (less the MCV
+// in front) with the MAC appended: one buffer a segment, where a copy of
+// the data for the MAC's input, another for the TLV's value and a third
+// for its encoding were three.
 func (s *SCP03t) Wrap(tag uint32, payload []byte, encrypt bool) []byte {
-	data := payload
+	var msg []byte
 	if encrypt {
 		n := (len(payload)/aes.BlockSize + 1) * aes.BlockSize
-		data = make([]byte, n)
+		var at int
+		msg, at = s.macInput(tag, nil, n, MACLen)
+		data := msg[at:] // zero: the padding 80 00.. needs only its 80
 		copy(data, payload)
 		data[len(payload)] = 0x80
 		cipher.NewCBCEncrypter(s.enc, s.icv()).CryptBlocks(data, data)
+	} else {
+		msg, _ = s.macInput(tag, payload, len(payload), MACLen)
 	}
-	full := s.cmacOver(tag, data)
+	tlvAt := len(s.mcv)
+	full := cmacBlock(s.mac, msg)
 	s.mcv = full
-	return tlv.New(tag, append(append([]byte{}, data...), full[:MACLen]...)).Bytes()
+	return append(msg[tlvAt:], full[:MACLen]...)
 }
 
 // Unwrap verifies the MAC of one protected TLV, advances the chain and
@@ -95,7 +108,8 @@ func (s *SCP03t) Unwrap(seg tlv.TLV, encrypt bool) ([]byte, error) {
 		return nil, fmt.Errorf("%X: %d bytes: %w", seg.Tag, len(seg.Value), ErrSegmentStructure)
 	}
 	data, mac := seg.Value[:len(seg.Value)-MACLen], seg.Value[len(seg.Value)-MACLen:]
-	full := s.cmacOver(seg.Tag, data)
+	msg, _ := s.macInput(seg.Tag, data, len(data), 0)
+	full := cmacBlock(s.mac, msg)
 	if subtle.ConstantTimeCompare(full[:MACLen], mac) != 1 {
 		return nil, fmt.Errorf("%X: %w", seg.Tag, ErrSegmentMAC)
 	}

@@ -34,6 +34,11 @@ func TestSCP03tICVCounter(t *testing.T) {
 		{"88 (StoreMetadata), MAC only", 0x88, []byte("metadata"), false, 0},
 		{"second encrypted segment", 0x86, bytes.Repeat([]byte{0xAA}, 20), true, 2},
 		{"third, one full block", 0x86, bytes.Repeat([]byte{0x55}, 16), true, 3},
+		// Lengths in the header's long forms (81 and 82: a segment of a
+		// profile package is ~1 KiB), Wrap's buffer laid out for them.
+		{"fourth, length 81", 0x86, bytes.Repeat([]byte{0x66}, 119), true, 4},
+		{"88, length 82", 0x88, bytes.Repeat([]byte{0x77}, 1020), false, 0},
+		{"fifth, length 82", 0x86, bytes.Repeat([]byte{0x99}, 1020), true, 5},
 	}
 	tx, err := NewSCP03t(k)
 	if err != nil {

@@ -85,6 +85,13 @@ func (t TLV) AppendTo(b []byte) []byte {
 	return append(b, t.Value...)
 }
 
+// AppendHeader appends the tag and the definite length n of an object
+// (what AppendTo writes before its value), for a caller that lays the
+// value out itself.
+func AppendHeader(b []byte, tag uint32, n int) []byte {
+	return appendLength(append(b, tagBytes(tag)...), n)
+}
+
 // Encode concatenates the encodings of list.
 func Encode(list ...TLV) []byte {
 	n := 0

@@ -164,6 +164,11 @@ func TestEncodeVectors(t *testing.T) {
 			if got, want := tc.obj.Bytes(), hexdump.Bytes(t, tc.want); !bytes.Equal(got, want) {
 				t.Errorf("got %X, want %X", got, want)
 			}
+			// AppendHeader writes what Bytes puts before the value.
+			want := tc.obj.Bytes()
+			if got := AppendHeader([]byte{0xEE}, tc.obj.Tag, len(tc.obj.Value)); !bytes.Equal(got, append([]byte{0xEE}, want[:len(want)-len(tc.obj.Value)]...)) {
+				t.Errorf("AppendHeader gave %X, want EE then %X", got, want[:len(want)-len(tc.obj.Value)])
+			}
 		})
 	}
 }
