@@ -6,9 +6,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/cryptoshare"
 	"github.com/esimhil/esimhil/internal/hexdump"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -151,5 +154,18 @@ func TestSeededRandomnessAndDeterministicSignatures(t *testing.T) {
 	}
 	if err := Verify(&key.PublicKey, []byte("euiccSigned1"), s1); err != nil {
 		t.Errorf("a deterministic signature does not verify: %v", err)
+	}
+}
+
+// TestOwnPrimitivesCountAsCrypto: the download benchmarks' crypto share
+// (internal/cryptoshare) names this package's AES-CMAC and X9.63 KDF as
+// primitives by their functions' names; a rename would quietly move their
+// CPU to the non-crypto side.
+func TestOwnPrimitivesCountAsCrypto(t *testing.T) {
+	for _, fn := range []any{CMAC, cmacBlock, dbl, X963KDF} {
+		name := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+		if !cryptoshare.Primitive(name) {
+			t.Errorf("%s is not a primitive to internal/cryptoshare (ownPrimitives)", name)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,15 +32,31 @@ var primitives = []string{
 	"vendor/golang.org/x/crypto/internal/poly1305",
 }
 
+// ownPrimitives are the primitives this project implements itself, over
+// crypto/aes and crypto/sha256 (emulators/rsp): AES-CMAC (NIST SP
+// 800-38B: the subkeys' doubling and the chaining loop) and the ANSI
+// X9.63 KDF of SCP03t's session keys. Their own frames — the XOR loop,
+// the subkeys, the blocks' buffers — are the primitive's work as much as
+// the AES calls under them. SCP03t's segment layout (Wrap, Unwrap) and
+// the signature's r‖s encoding (rsp.Sign, rsp.Verify) are protocol, not
+// primitives, and are not listed.
+var ownPrimitives = []string{
+	"github.com/esimhil/esimhil/emulators/rsp.CMAC",
+	"github.com/esimhil/esimhil/emulators/rsp.cmacBlock",
+	"github.com/esimhil/esimhil/emulators/rsp.dbl",
+	"github.com/esimhil/esimhil/emulators/rsp.X963KDF",
+}
+
 // Primitive says whether fn, a function's name as a Go profile gives it
 // ("crypto/internal/fips140/nistec.(*P256Point).ScalarMult"), is in a
-// package of a cryptographic primitive. A sample counts as crypto when a
+// package of a cryptographic primitive, or is one of the project's own
+// (ownPrimitives). A sample counts as crypto when a
 // frame of its stack is one (Split): a TLS record's sealing counts, as it
 // calls into crypto/cipher and fips140's AES-GCM, but the socket write of
 // crypto/tls.(*Conn).write, a handshake's malloc or x509's parsing with no
 // primitive under them do not.
 func Primitive(fn string) bool {
-	return strings.HasPrefix(fn, "crypto/internal/") || inPackages(fn, primitives)
+	return strings.HasPrefix(fn, "crypto/internal/") || inPackages(fn, primitives) || slices.Contains(ownPrimitives, fn)
 }
 
 // Shares split a CPU profile's time four ways, which sum to 1: crypto
