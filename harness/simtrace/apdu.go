@@ -119,10 +119,10 @@ func (a APDU) String() string {
 			b = append(b, ')')
 		}
 	case a.Proactive != nil:
-		b = append(b, ' ')
-		b = append(b, describeCommand(*a.Proactive)...)
+		b = appendCommand(append(b, ' '), *a.Proactive)
 	case a.TR != nil:
-		b = fmt.Appendf(b, " %s: %s", stk.CommandName(a.TR.Details.Type), a.TR.Result)
+		b = append(append(append(b, ' '), stk.CommandName(a.TR.Details.Type)...), ": "...)
+		b = appendResult(b, a.TR.Result)
 	case a.Envelope != nil:
 		b = append(b, ' ')
 		b = append(b, describeEnvelope(*a.Envelope)...)
@@ -195,12 +195,18 @@ func (a APDU) Detail() string {
 		b = append(b, '\n')
 	case a.Proactive != nil:
 		c := a.Proactive
-		b = fmt.Appendf(b, "proactive command %d: %s, qualifier %02X\n", c.Details.Number, describeCommand(*c), c.Details.Qualifier)
+		b = append(b, "proactive command "...)
+		b = strconv.AppendInt(b, int64(c.Details.Number), 10)
+		b = appendCommand(append(b, ": "...), *c)
+		b = append(appendHex(append(b, ", qualifier "...), c.Details.Qualifier), '\n')
 		if len(c.Data) > 0 {
-			b = fmt.Appendf(b, "channel data %d bytes\n", len(c.Data))
+			b = strconv.AppendInt(append(b, "channel data "...), int64(len(c.Data)), 10)
+			b = append(b, " bytes\n"...)
 		}
 	case a.TR != nil:
-		b = fmt.Appendf(b, "terminal response to command %d (%s): result %s\n", a.TR.Details.Number, stk.CommandName(a.TR.Details.Type), a.TR.Result)
+		b = strconv.AppendInt(append(b, "terminal response to command "...), int64(a.TR.Details.Number), 10)
+		b = append(append(append(b, " ("...), stk.CommandName(a.TR.Details.Type)...), "): result "...)
+		b = append(appendResult(b, a.TR.Result), '\n')
 		if a.TR.Location != nil {
 			b = fmt.Appendf(b, "location %s TAC %04X cell %07X\n", a.TR.Location.PLMN, a.TR.Location.TAC, a.TR.Location.CellID)
 		}
@@ -256,30 +262,45 @@ func appendHex(dst []byte, bs ...byte) []byte {
 	return dst
 }
 
-func describeCommand(c stk.Command) string {
+// appendResult appends r as stk.Result's String gives it: the general
+// result in hex, then "/" and the additional information, if any.
+func appendResult(b []byte, r stk.Result) []byte {
+	b = appendHex(b, r.General)
+	if len(r.Additional) == 0 {
+		return b
+	}
+	return appendHex(append(b, '/'), r.Additional...)
+}
+
+// appendCommand appends what a proactive command is, for an APDU's row
+// and detail. Appends, not fmt, for the commands of every BIP exchange
+// (SEND DATA, RECEIVE DATA, CLOSE CHANNEL): a download's page has a few
+// hundred, each described in its row and in its detail.
+func appendCommand(b []byte, c stk.Command) []byte {
 	name := stk.CommandName(c.Details.Type)
 	q := c.Details.Qualifier
 	switch c.Details.Type {
 	case stk.CmdRefresh:
-		return fmt.Sprintf("%s %02X (%s)", name, q, stk.RefreshModeName(q))
+		return fmt.Appendf(b, "%s %02X (%s)", name, q, stk.RefreshModeName(q))
 	case stk.CmdOpenChannel:
 		if c.Transport != nil {
-			return fmt.Sprintf("%s to %s:%d", name, c.Address, c.Transport.Port)
+			return fmt.Appendf(b, "%s to %s:%d", name, c.Address, c.Transport.Port)
 		}
 	case stk.CmdSendData:
-		return fmt.Sprintf("%s %d bytes", name, len(c.Data))
+		b = strconv.AppendInt(append(append(b, name...), ' '), int64(len(c.Data)), 10)
+		return append(b, " bytes"...)
 	case stk.CmdTimerManagement:
 		if q == stk.TimerStart {
-			return fmt.Sprintf("%s start timer %d for %v", name, c.TimerID, c.TimerValue)
+			return fmt.Appendf(b, "%s start timer %d for %v", name, c.TimerID, c.TimerValue)
 		}
 	case stk.CmdSetUpEventList:
 		evs := make([]string, len(c.Events))
 		for i, e := range c.Events {
 			evs[i] = stk.EventName(e)
 		}
-		return fmt.Sprintf("%s (%s)", name, strings.Join(evs, ", "))
+		return fmt.Appendf(b, "%s (%s)", name, strings.Join(evs, ", "))
 	}
-	return fmt.Sprintf("%s %02X", name, q)
+	return appendHex(append(append(b, name...), ' '), q)
 }
 
 func describeEnvelope(e stk.Envelope) string {

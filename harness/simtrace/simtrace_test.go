@@ -695,3 +695,51 @@ func TestDecodeTimeOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestDescriptionsAsFmt: the rows' and details' descriptions of proactive
+// commands and terminal responses, built by appending, read as the fmt
+// verbs they replaced (%d, %02X, %s of stk.Result) would print them.
+func TestDescriptionsAsFmt(t *testing.T) {
+	cmd := func(typ, q, num byte) stk.Command {
+		var c stk.Command
+		c.Details.Type, c.Details.Qualifier, c.Details.Number = typ, q, num
+		return c
+	}
+	send := cmd(stk.CmdSendData, stk.SendImmediately, 7)
+	send.Data = make([]byte, 237)
+	for _, tc := range []struct {
+		c    stk.Command
+		want string
+	}{
+		{send, fmt.Sprintf("%s %d bytes", stk.CommandName(stk.CmdSendData), 237)},
+		{cmd(stk.CmdReceiveData, 0, 200), fmt.Sprintf("%s %02X", stk.CommandName(stk.CmdReceiveData), 0)},
+		{cmd(stk.CmdCloseChannel, 0x0A, 3), fmt.Sprintf("%s %02X", stk.CommandName(stk.CmdCloseChannel), 0x0A)},
+		{cmd(0xEE, 0xF1, 1), fmt.Sprintf("%s %02X", stk.CommandName(0xEE), 0xF1)},
+	} {
+		if got := string(appendCommand([]byte("x"), tc.c)); got != "x"+tc.want {
+			t.Errorf("appendCommand %+v = %q, want %q", tc.c.Details, got, "x"+tc.want)
+		}
+		a := APDU{Proactive: &tc.c}
+		want := fmt.Sprintf("proactive command %d: %s, qualifier %02X\n", tc.c.Details.Number, tc.want, tc.c.Details.Qualifier)
+		if len(tc.c.Data) > 0 {
+			want += fmt.Sprintf("channel data %d bytes\n", len(tc.c.Data))
+		}
+		if d := a.Detail(); !strings.Contains(d+"\n", want) {
+			t.Errorf("detail %q lacks %q", d, want)
+		}
+	}
+	for _, r := range []stk.Result{{General: stk.ResultOK}, {General: 0x3A, Additional: []byte{0x02}}, {General: 0x20, Additional: []byte{0x04, 0xAB}}} {
+		if got := string(appendResult(nil, r)); got != r.String() {
+			t.Errorf("appendResult %+v = %q, want %q", r, got, r.String())
+		}
+		tr := stk.TerminalResponse{Result: r}
+		tr.Details.Type, tr.Details.Number = stk.CmdSendData, 12
+		a := APDU{Name: "TERMINAL RESPONSE", TR: &tr}
+		if want := fmt.Sprintf("terminal response to command %d (%s): result %s\n", 12, stk.CommandName(stk.CmdSendData), r); !strings.Contains(a.Detail()+"\n", want) {
+			t.Errorf("detail %q lacks %q", a.Detail(), want)
+		}
+		if want := fmt.Sprintf("TERMINAL RESPONSE %s: %s 0000", stk.CommandName(stk.CmdSendData), r); a.String() != want {
+			t.Errorf("row %q, want %q", a.String(), want)
+		}
+	}
+}
