@@ -1,6 +1,9 @@
 package applet
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+)
 
 // StateVersion is the format of State as persisted (State.Version).
 // Version 1 is the format before the explicit modes (no version field);
@@ -317,7 +320,8 @@ type Note struct {
 const maxOutbox = 64
 
 // clone deep-copies s so that a Persist effect or State() result never
-// aliases the applet's live state.
+// aliases the applet's live state — but for a download's Segments, which
+// nothing changes in place (below).
 func (s State) clone() State {
 	c := s
 	c.Profiles = append([]Profile(nil), s.Profiles...)
@@ -335,7 +339,12 @@ func (s State) clone() State {
 		cy.Visible = append([]string(nil), s.Cycle.Visible...)
 		if d := s.Cycle.Download; d != nil {
 			dc := *d
-			dc.Segments = append([][]byte(nil), d.Segments...)
+			// Shared, not copied: the applet only ever replaces the
+			// list whole (a new package, nil when loaded), never an
+			// element, and clipped, an append to either side copies.
+			// A copy at every segment's Persist copied the list once a
+			// segment, its length each time.
+			dc.Segments = slices.Clip(d.Segments)
 			dc.Challenge = bytes.Clone(d.Challenge)
 			if d.Profile != nil {
 				p := *d.Profile
