@@ -77,10 +77,9 @@ func (s *SCP03t) macInput(tag uint32, data []byte, n, extra int) (msg []byte, at
 }
 
 // Wrap protects payload as one TLV with tag; encrypt selects C-DECRYPTION
-// as well as C-MAC. The TLV is the tail of the MAC's input (less the MCV
-// in front) with the MAC appended: one buffer a segment, where a copy of
-// the data for the MAC's input, another for the TLV's value and a third
-// for its encoding were three.
+// as well as C-MAC. The TLV is the MAC's input less the MCV in front,
+// with the MAC appended: one buffer a segment, not three (the MAC's
+// input, the TLV's value and its encoding, each a copy of the data).
 func (s *SCP03t) Wrap(tag uint32, payload []byte, encrypt bool) []byte {
 	var msg []byte
 	if encrypt {
