@@ -17,12 +17,28 @@ import (
 // (RFC 3164 §4.1.1; RFC 5424's header, syslog5424, has the daemon as a
 // field of its own instead of the tag); the time is syslog's "Mar  2 10:00:01", the journal's (also "-o
 // short-iso") or logread's "Sat Apr  3 16:13:16 2021"; BusyBox syslogd
-// writes the facility.level after the host, logread instead of it.
+// writes the facility.level after the host, logread instead of it. The
+// journal's other short forms (journalctl(1), --output) are read too:
+// short-full's "Mon 2026-03-02 10:00:01 CET", short-unix's
+// "1772445601.105911", short-monotonic's "[  123.456789]" and
+// short-delta's "[  123.456789 <    0.000123>]" (time since boot).
 var (
 	syslogPRI     = regexp.MustCompile(`^<\d{1,3}>(?:1 )?`)
 	syslogJournal = regexp.MustCompile(`^([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) `)
 	syslogISO     = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) `)
 	syslogLogread = regexp.MustCompile(`^[A-Za-z]{3} ([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4}) `)
+	// syslogFull is short-full's: the weekday, date, time and the zone's
+	// abbreviation ("CET", "UTC", "+03"), which, as the short form's
+	// time, is read as the wall clock's.
+	syslogFull = regexp.MustCompile(`^[A-Z][a-z]{2} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) (?:[A-Za-z][A-Za-z0-9_/+-]*|[+-]\d\d(?:\d\d)?) `)
+	// syslogUnix and syslogMono are short-unix's seconds since 1970 and
+	// short-monotonic's (short-delta's, its delta after it) since boot:
+	// bare numbers, so they count only before a host and a daemon's
+	// "name[pid]: " (journalHost), not as a dmesg line's or a number
+	// opening a transcript's line.
+	syslogUnix  = regexp.MustCompile(`^(\d{9,11})\.(\d{1,9}) `)
+	syslogMono  = regexp.MustCompile(`^\[ *(\d{1,9})\.(\d{1,9})(?: <[ \d.]+>)?\] `)
+	journalHost = regexp.MustCompile(`^\S+ [\w.@-]+\[\d+\]: `)
 	// syslog5424 is RFC 5424's header (§6): time, host, app-name, procid,
 	// msgid, structured data, each "-" when absent; groups: the time, the
 	// app (the daemon).
@@ -45,7 +61,9 @@ func syslogPrefix(l string) (time.Time, Clock, int) {
 	pri := len(syslogPRI.FindString(l))
 	l = l[pri:]
 	if m := syslogISO.FindStringSubmatch(l); m != nil {
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
+		// short-iso's zone as "+01:00" or (systemd before 250) "+0100";
+		// none, as some syslog templates write it: the wall clock's.
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"} {
 			if t, err := time.Parse(layout, m[1]); err == nil {
 				return t, Absolute, pri + len(m[0])
 			}
@@ -54,6 +72,25 @@ func syslogPrefix(l string) (time.Time, Clock, int) {
 	if m := syslogLogread.FindStringSubmatch(l); m != nil {
 		if t, err := time.Parse("Jan 2 15:04:05 2006", m[1]+" "+m[2]+" "+m[3]+" "+m[4]); err == nil {
 			return t, Absolute, pri + len(m[0])
+		}
+	}
+	if m := syslogFull.FindStringSubmatch(l); m != nil {
+		if t, err := time.Parse("2006-01-02 15:04:05.999999999", m[1]); err == nil {
+			return t, Absolute, pri + len(m[0])
+		}
+	}
+	if m := syslogUnix.FindStringSubmatch(l); m != nil && journalHost.MatchString(l[len(m[0]):]) {
+		s, err := strconv.ParseInt(m[1], 10, 64)
+		ns, ferr := fracNanos(m[2])
+		if err == nil && ferr == nil {
+			return time.Unix(s, int64(ns)).UTC(), Absolute, pri + len(m[0])
+		}
+	}
+	if m := syslogMono.FindStringSubmatch(l); m != nil && journalHost.MatchString(l[len(m[0]):]) {
+		s, err := strconv.ParseInt(m[1], 10, 64)
+		ns, ferr := fracNanos(m[2])
+		if err == nil && ferr == nil {
+			return RelativeEpoch.Add(time.Duration(s)*time.Second + ns), Relative, pri + len(m[0])
 		}
 	}
 	if m := syslogJournal.FindStringSubmatch(l); m != nil {
