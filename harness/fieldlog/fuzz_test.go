@@ -64,7 +64,7 @@ func FuzzLPAC(f *testing.F) {
 	fuzzReader(f, LPAC, "lpac-old.log", "lpac-txrx.log", "lpac-old-pending.log")
 }
 func FuzzMM(f *testing.F) {
-	fuzzReader(f, MM, "mm.log", "mm-legacy.log", "mm-sms.log", "mm-srcloc.log")
+	fuzzReader(f, MM, "mm.log", "mm-legacy.log", "mm-sms.log", "mm-srcloc.log", "mm-journal-export.log", "mm-journal-json.log")
 }
 func FuzzSocat(f *testing.F) {
 	fuzzReader(f, Socat, "socat-v.log", "socat-v-control.log", "socat-x.log", "socat-vx.log", "socat-swapped.log", "socat-v0.log")

@@ -1,6 +1,11 @@
 package fieldlog
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -83,4 +88,136 @@ func TestJournalShortForms(t *testing.T) {
 			t.Errorf("%q read as a journal stamp (%v, %d bytes)", l, c, n)
 		}
 	}
+}
+
+// TestJournalStructured: journalctl's structured outputs (journalctl(1)
+// --output export, json, json-seq, json-sse, json-pretty, verbose) read as
+// the short form does, each entry at its MESSAGE's line with its time:
+// before, export and verbose read with no times and json was refused as
+// "serial data without its closing quote". A binary-safe MESSAGE (the
+// export format's name, 64-bit little-endian length and bytes: a message
+// with a control character, as a colour's ESC) reads too, its length's
+// bytes a line feed or not, and the line numbers stay the file's.
+func TestJournalStructured(t *testing.T) {
+	msgs := []string{
+		"<debug> (ttyUSB2): --> 'AT+CPIN?<CR>'",
+		"<debug> (ttyUSB2): <-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'",
+	}
+	const t0 = 1772445601105911 // µs
+	export := func(binary func(i int) bool, pad ...int) string {
+		var b strings.Builder
+		for i, m := range msgs {
+			fmt.Fprintf(&b, "__CURSOR=s=ab;i=%x\n__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=01\nPRIORITY=7\nSYSLOG_IDENTIFIER=ModemManager\n", i, t0+i*250000, 41203311+i*250000)
+			if binary(i) {
+				v := "\x1b[0m" + m
+				if len(pad) > 0 && len(v) < pad[0] {
+					v = "\x1b[0m" + strings.Repeat(" ", pad[0]-len(v)) + m
+				}
+				var n [8]byte
+				binaryLE(n[:], uint64(len(v)))
+				b.WriteString("MESSAGE\n" + string(n[:]) + v + "\n")
+			} else {
+				b.WriteString("MESSAGE=" + m + "\n")
+			}
+			b.WriteString("_PID=812\n_HOSTNAME=gw\n\n")
+		}
+		return b.String()
+	}
+	jsonLines := func(before, after string, indent bool) string {
+		var b strings.Builder
+		for i, m := range msgs {
+			e := map[string]string{"__CURSOR": fmt.Sprintf("s=ab;i=%x", i), "__REALTIME_TIMESTAMP": fmt.Sprint(t0 + i*250000), "_HOSTNAME": "gw", "SYSLOG_IDENTIFIER": "ModemManager", "_PID": "812", "MESSAGE": m}
+			var j []byte
+			if indent {
+				j, _ = json.MarshalIndent(e, "", "\t")
+			} else {
+				j, _ = json.Marshal(e)
+			}
+			b.WriteString(before + string(j) + "\n" + after)
+		}
+		return b.String()
+	}
+	verbose := ""
+	for i, m := range msgs {
+		verbose += fmt.Sprintf("Mon 2026-03-02 10:00:01.105911 CET [s=ab;i=%x;b=01;m=274b5ef;t=%x;x=9f]\n    PRIORITY=7\n    SYSLOG_IDENTIFIER=ModemManager\n    _PID=812\n    MESSAGE=%s\n", i, t0+i*250000, m)
+	}
+	lines := func(ls ...int) []int { return ls }
+	for _, tc := range []struct {
+		name  string
+		log   string
+		lines []int // of the command, its info and its final result
+	}{
+		{"export", export(func(int) bool { return false }), lines(7, 17, 17)},
+		{"export, a binary MESSAGE", export(func(i int) bool { return i == 1 }), lines(7, 18, 18)},
+		{"export, binary MESSAGEs", export(func(int) bool { return true }), lines(8, 19, 19)},
+		{"export, a binary MESSAGE whose length holds a line feed", export(func(i int) bool { return i == 1 }, 0x10a), lines(7, 19, 19)},
+		{"json", jsonLines("", "", false), lines(1, 2, 2)},
+		{"json-seq", jsonLines("\x1e", "", false), lines(1, 2, 2)},
+		{"json-sse", jsonLines("data: ", "\n", false), lines(1, 3, 3)},
+		{"json-pretty", jsonLines("", "", true), lines(2, 10, 10)},
+		{"verbose", verbose, lines(5, 10, 10)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Detect("j.log", []byte(tc.log))
+			if err != nil || f != MM {
+				t.Fatalf("Detect = %q, %v; want mm", f, err)
+			}
+			tr, err := Read("j.log", []byte(tc.log), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Clock != Absolute {
+				t.Fatalf("clock %v, want the journal's realtime", tr.Clock)
+			}
+			var got []string
+			var at []int
+			var times []time.Time
+			for _, e := range tr.Entries {
+				if e.Role != Note {
+					got = append(got, strings.ToLower(e.Role.String())+" "+e.Text)
+					at = append(at, e.Line)
+					times = append(times, e.Time)
+				}
+			}
+			if want := "command AT+CPIN?|info +CPIN: READY|final OK"; strings.Join(got, "|") != want {
+				t.Fatalf("entries %q, want %q", got, want)
+			}
+			if fmt.Sprint(at) != fmt.Sprint(tc.lines) {
+				t.Errorf("at lines %v, want %v", at, tc.lines)
+			}
+			if want := time.UnixMicro(t0).UTC(); !times[0].Equal(want) || times[2].Sub(times[0]) != 250*time.Millisecond {
+				t.Errorf("times %v, want %v and 250ms later", times, want)
+			}
+		})
+	}
+	// A journal cut inside its last entry is a log cut short, named so.
+	for _, cut := range []string{jsonLines("", "", false)[:len(jsonLines("", "", false))-30], export(func(int) bool { return false })[:strings.LastIndex(export(func(int) bool { return false }), "MESSAGE=")+40]} {
+		if _, err := Read("j.log", []byte(cut), MM); err == nil || !strings.Contains(err.Error(), "cut off") {
+			t.Errorf("a journal cut short: %v, want it named cut off", err)
+		}
+	}
+}
+
+func binaryLE(b []byte, n uint64) {
+	for i := range b {
+		b[i] = byte(n >> (8 * i))
+	}
+}
+
+// FuzzJournalText: the journal's entries are rewritten in place, never
+// panicking, and every line keeps its number (the readers' errors name
+// the file's own lines).
+func FuzzJournalText(f *testing.F) {
+	for _, s := range []string{"mm-journal-export.log", "mm-journal-json.log"} {
+		data, err := os.ReadFile(filepath.Join("testdata", s))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if out, ok := journalText(data); ok && bytes.Count(out, []byte{'\n'}) != bytes.Count(data, []byte{'\n'}) {
+			t.Fatalf("%d lines made %d", bytes.Count(data, []byte{'\n'})+1, bytes.Count(out, []byte{'\n'})+1)
+		}
+	})
 }

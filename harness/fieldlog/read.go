@@ -679,7 +679,13 @@ func LogText(data []byte) []byte {
 
 // logText is LogText, and what it took out as invisible (visible).
 func logText(data []byte) ([]byte, invisibles) {
-	data = gbkText(unmarked(data))
+	data = unmarked(data)
+	if j, ok := journalText(data); ok {
+		// journalctl's export, json or verbose output: its entries
+		// as the short lines every daemon's reader takes.
+		data = j
+	}
+	data = gbkText(data)
 	if page, ok := pageText(data); ok {
 		data = page
 	}

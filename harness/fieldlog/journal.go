@@ -1,0 +1,284 @@
+package fieldlog
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The journal's structured outputs (journalctl(1) --output): export
+// (systemd's Journal Export Format: "FIELD=value" lines, an entry ending
+// at a blank line, a binary-safe field as its name, a 64-bit
+// little-endian length and the bytes), json (an object a line; json-seq's
+// RS before it, json-sse's "data: " before it), json-pretty (an object
+// over several lines) and verbose (a header line with the cursor, then
+// the fields indented). journalText writes each entry where its MESSAGE
+// is as the line `journalctl -o short-iso-precise` prints for it
+// (syslogISO, daemonTag) and blanks its other lines, so every reader of
+// a daemon's log takes these as it takes the short forms, and a line
+// number still names the file's own line.
+
+// journalText is data with the journal's structured entries written as
+// short-iso-precise lines, and whether data was such a journal.
+func journalText(data []byte) ([]byte, bool) {
+	for _, f := range []func([]byte) ([]byte, bool){journalExport, journalJSON, journalVerbose} {
+		if out, ok := f(data); ok {
+			return out, true
+		}
+	}
+	return data, false
+}
+
+// journalEntry is what a short line gives of an entry.
+type journalEntry struct {
+	realtime           string // µs since 1970, __REALTIME_TIMESTAMP
+	host, ident, pid   string
+	comm, trustedPID   string // _COMM and _PID, where SYSLOG_* are missing
+	message            []byte
+	hasMessage         bool
+	messageLine, lines int // the entry's line MESSAGE starts on; how many
+}
+
+func (e *journalEntry) set(name string, v []byte) {
+	switch name {
+	case "__REALTIME_TIMESTAMP":
+		e.realtime = string(v)
+	case "_HOSTNAME":
+		e.host = string(v)
+	case "SYSLOG_IDENTIFIER":
+		e.ident = string(v)
+	case "SYSLOG_PID":
+		e.pid = string(v)
+	case "_COMM":
+		e.comm = string(v)
+	case "_PID":
+		e.trustedPID = string(v)
+	case "MESSAGE":
+		e.message, e.hasMessage = v, true
+	}
+}
+
+// short is the entry as short-iso-precise prints it, a line for each of
+// its message's (a binary MESSAGE may hold line feeds).
+func (e *journalEntry) short() []string {
+	var prefix strings.Builder
+	if us, err := strconv.ParseInt(e.realtime, 10, 64); err == nil {
+		prefix.WriteString(time.UnixMicro(us).UTC().Format("2006-01-02T15:04:05.000000Z07:00") + " ")
+	}
+	if e.host != "" {
+		prefix.WriteString(e.host + " ")
+	}
+	ident, pid := cmp.Or(e.ident, e.comm), cmp.Or(e.pid, e.trustedPID)
+	if ident != "" {
+		prefix.WriteString(ident)
+		if pid != "" {
+			prefix.WriteString("[" + pid + "]")
+		}
+		prefix.WriteString(": ")
+	}
+	msg := strings.Split(strings.TrimSuffix(string(e.message), "\n"), "\n")
+	for i := range msg {
+		msg[i] = prefix.String() + strings.TrimSuffix(msg[i], "\r")
+	}
+	return msg
+}
+
+// journalField is an export line's field name, as the format allows it:
+// upper case, digits and underscores, not starting with a digit.
+var journalField = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+
+// journalExport reads the Journal Export Format.
+func journalExport(data []byte) ([]byte, bool) {
+	if !bytes.HasPrefix(data, []byte("__CURSOR=")) && !bytes.HasPrefix(data, []byte("__REALTIME_TIMESTAMP=")) {
+		return nil, false
+	}
+	out := make([]string, bytes.Count(data, []byte{'\n'})+1)
+	line := 0 // of data[i]
+	e := journalEntry{}
+	flush := func() {
+		if e.hasMessage {
+			for k, l := range e.short() {
+				if e.messageLine+k < len(out) {
+					out[e.messageLine+k] = l
+				}
+			}
+		}
+		e = journalEntry{}
+	}
+	for i := 0; i < len(data); {
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			end = len(data) - i
+		}
+		l := bytes.TrimSuffix(data[i:i+end], []byte{'\r'})
+		if len(l) == 0 {
+			flush()
+			i, line = i+end+1, line+1
+			continue
+		}
+		if name, v, ok := bytes.Cut(l, []byte{'='}); ok {
+			if !journalField.Match(name) {
+				return nil, false
+			}
+			if string(name) == "MESSAGE" {
+				e.messageLine = line
+			}
+			e.set(string(name), v)
+			i, line = i+end+1, line+1
+			continue
+		}
+		// A binary-safe field: its name alone, then the length.
+		if !journalField.Match(l) || i+end+1+8 > len(data) {
+			return nil, false
+		}
+		p := i + end + 1
+		n := binary.LittleEndian.Uint64(data[p : p+8])
+		if n > uint64(len(data)-p-8) {
+			return nil, false
+		}
+		v := data[p+8 : p+8+int(n)]
+		if string(l) == "MESSAGE" {
+			e.messageLine = line + 1 + bytes.Count(data[p:p+8], []byte{'\n'})
+		}
+		e.set(string(l), v)
+		next := p + 8 + int(n) + 1 // the value's line feed
+		if next > len(data) {
+			next = len(data)
+		}
+		line += bytes.Count(data[i:next], []byte{'\n'})
+		i = next
+	}
+	flush()
+	return []byte(strings.Join(out, "\n")), true
+}
+
+// journalJSON reads -o json, json-seq, json-sse and json-pretty.
+func journalJSON(data []byte) ([]byte, bool) {
+	if !bytes.Contains(data, []byte(`"__REALTIME_TIMESTAMP"`)) && !bytes.Contains(data, []byte(`"__CURSOR"`)) {
+		return nil, false
+	}
+	buf := bytes.ReplaceAll(data, []byte{0x1e}, []byte{' '}) // json-seq's RS
+	lines := bytes.Split(buf, []byte{'\n'})
+	for i, l := range lines {
+		if bytes.HasPrefix(l, []byte("data: ")) { // json-sse
+			copy(l, "      ")
+		} else if t := bytes.TrimSpace(l); bytes.Equal(t, []byte("data:")) || bytes.HasPrefix(t, []byte("id:")) || bytes.HasPrefix(t, []byte("event:")) {
+			lines[i] = bytes.Repeat([]byte{' '}, len(l))
+		}
+	}
+	buf = bytes.Join(lines, []byte{'\n'})
+	if t := bytes.TrimSpace(buf); len(t) == 0 || t[0] != '{' {
+		return nil, false
+	}
+	out := make([]string, len(lines))
+	dec := json.NewDecoder(bytes.NewReader(buf))
+	for dec.More() {
+		var m map[string]json.RawMessage
+		start := dec.InputOffset()
+		if err := dec.Decode(&m); err != nil {
+			if start == 0 || dec.More() && !errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, false
+			}
+			// The journal's last entry cut short: its text kept, for
+			// the reader to say where it stops.
+			for i, l := range lines[bytes.Count(buf[:start], []byte{'\n'}):] {
+				out[bytes.Count(buf[:start], []byte{'\n'})+i] = string(l)
+			}
+			break
+		}
+		end := dec.InputOffset()
+		if _, ok := m["__REALTIME_TIMESTAMP"]; !ok {
+			if _, ok := m["__CURSOR"]; !ok {
+				return nil, false
+			}
+		}
+		obj := buf[start:end]
+		first := int(start) + len(obj) - len(bytes.TrimLeft(obj, " \t\r\n"))
+		e := journalEntry{messageLine: bytes.Count(buf[:first], []byte{'\n'})}
+		for k, raw := range m {
+			if v, ok := journalValue(raw); ok {
+				e.set(k, v)
+			}
+		}
+		if k := bytes.Index(obj, []byte(`"MESSAGE"`)); k >= 0 {
+			e.messageLine = bytes.Count(buf[:int(start)+k], []byte{'\n'})
+		}
+		if !e.hasMessage {
+			continue
+		}
+		// One line for the entry, the line numbers being the file's: a
+		// message's line feeds (a binary MESSAGE's) written "\n".
+		e.message = bytes.ReplaceAll(bytes.TrimSuffix(e.message, []byte{'\n'}), []byte{'\n'}, []byte(`\n`))
+		out[e.messageLine] = e.short()[0]
+	}
+	return []byte(strings.Join(out, "\n")), true
+}
+
+// journalValue is a JSON field's value: a string, or a binary field's
+// array of bytes; null (a field too large to show) is none.
+func journalValue(raw json.RawMessage) ([]byte, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return []byte(s), true
+	}
+	var b []byte
+	var nums []int
+	if json.Unmarshal(raw, &nums) != nil {
+		return nil, false
+	}
+	for _, n := range nums {
+		b = append(b, byte(n))
+	}
+	return b, true
+}
+
+// journalVerboseHead is -o verbose's line before an entry's fields: the
+// time ("Mon 2026-03-02 10:00:01.105911 CET") and the cursor, whose t=
+// is the realtime in hexadecimal µs.
+var journalVerboseHead = regexp.MustCompile(`^[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[s=[0-9a-f]+;i=[0-9a-f]+;b=[0-9a-f]+;m=[0-9a-f]+;t=([0-9a-f]+);x=[0-9a-f]+\]$`)
+
+// journalVerbose reads -o verbose.
+func journalVerbose(data []byte) ([]byte, bool) {
+	lines := strings.Split(string(data), "\n")
+	if !journalVerboseHead.MatchString(strings.TrimSuffix(lines[0], "\r")) {
+		return nil, false
+	}
+	out := make([]string, len(lines))
+	var e journalEntry
+	flush := func() {
+		if e.hasMessage {
+			out[e.messageLine] = e.short()[0]
+		}
+		e = journalEntry{}
+	}
+	for i, l := range lines {
+		l = strings.TrimSuffix(l, "\r")
+		if m := journalVerboseHead.FindStringSubmatch(l); m != nil {
+			flush()
+			if us, err := strconv.ParseInt(m[1], 16, 64); err == nil {
+				e.realtime = strconv.FormatInt(us, 10)
+			}
+			continue
+		}
+		name, v, ok := strings.Cut(strings.TrimLeft(l, " "), "=")
+		if !ok || !strings.HasPrefix(l, "    ") || !journalField.MatchString(name) {
+			out[i] = l // not a field: kept as it is
+			continue
+		}
+		if name == "MESSAGE" {
+			e.messageLine = i
+		}
+		if name != "__REALTIME_TIMESTAMP" {
+			e.set(name, []byte(v))
+		}
+	}
+	flush()
+	return []byte(strings.Join(out, "\n")), true
+}
