@@ -67,7 +67,9 @@ func TestBadInput(t *testing.T) {
 		// One final result in the modem's direction: a log cut short.
 		{"a cut tail after the modem's final result", "> AT\n< OK\n< AT+CSQ\n> OK\n> AT+CPIN?\n", Plain,
 			"bad.log:5: the log ends before the final result of AT+CPIN?: truncated?"},
-		{"stray escape", "> AT\n< \x1b]0;title\x07\n", Plain, "bad.log:2: binary data (byte 0x1b at column 3)"},
+		{"stray escape", "> AT\n< \x1b(BOK\n", Plain, "bad.log:2: binary data (byte 0x1b at column 3)"},
+		{"a cursor move", "> AT\n< \x1b[2AOK\n", Plain, "bad.log:2: binary data (escape sequence at column 3)"},
+		{"a title never ended", "> AT\n< \x1b]0;title\n", Plain, "bad.log:2: binary data (escape sequence at column 3, an operating system command without its BEL or ST)"},
 		{"unfinished colour code", "> AT\n< \x1b[31OK\n", Plain, "bad.log:2: binary data (escape sequence at column 3)"},
 		{"ModemManager without AT traffic", "<info>  [1772445601.102811] [modem0] state changed (disabled -> enabling)\n<dbg> [1772445601.2] [cdc-wdm0/qmi] sent message...\n", "",
 			`bad.log:1: ModemManager's lines, but none of an AT port's traffic`},

@@ -605,15 +605,26 @@ func textLineNULs(l []byte, last bool) (string, []int, error) {
 			b = append(b, l[i:i+size]...)
 			i += size - 1
 		case c == 0x1b && i+1 < len(l) && l[i+1] == '[':
-			j := i + 2
-			for j < len(l) && (l[j] >= '0' && l[j] <= '9' || l[j] == ';') {
-				j++
-			}
-			if j < len(l) && l[j] == 'm' {
+			if j, ok := screenlessCSI(l, i); ok {
 				i = j
+				if len(b) == 0 && j+1 < len(l) && l[j+1] == '\r' {
+					// A CR with nothing before it moves the cursor
+					// nowhere: bash's ESC [?2004l CR as a command
+					// starts, before the program's first line.
+					i++
+				}
 				continue
 			}
 			return "", nil, fmt.Errorf("binary data (escape sequence at column %d): not a text log", i+1)
+		case c == 0x1b && i+1 < len(l) && l[i+1] == ']':
+			// An operating system command (ECMA-48 §8.3.89), ended by
+			// BEL or ST: the window title a shell's prompt sets, which
+			// script(1) and PuTTY's "All session output" log keep.
+			if j := oscEnd(l, i+2); j > 0 {
+				i = j
+				continue
+			}
+			return "", nil, fmt.Errorf("binary data (escape sequence at column %d, an operating system command without its BEL or ST): not a text log", i+1)
 		case c == '\t' || c == '\r':
 			b = append(b, c)
 		case c == 0:
@@ -628,6 +639,45 @@ func textLineNULs(l []byte, last bool) (string, []int, error) {
 		}
 	}
 	return string(b), dropped, nil
+}
+
+// screenlessCSI reads the control sequence (ECMA-48 §5.4: ESC [, then
+// parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F and a final
+// byte) at l[i] and reports where it ends, when it changes no text on
+// the screen: SGR's colours ("m", lpac's), and setting or resetting a
+// mode ("h", "l": a shell's bracketed paste, ESC [?2004h, before each
+// prompt in a script(1) or PuTTY session log). One that moves the
+// cursor or erases text is refused: what a screen showed is then not
+// the bytes in their order.
+func screenlessCSI(l []byte, i int) (int, bool) {
+	j := i + 2
+	for j < len(l) && l[j] >= 0x30 && l[j] <= 0x3f {
+		j++
+	}
+	for j < len(l) && l[j] >= 0x20 && l[j] <= 0x2f {
+		j++
+	}
+	if j < len(l) && (l[j] == 'm' || l[j] == 'h' || l[j] == 'l') {
+		return j, true
+	}
+	return 0, false
+}
+
+// oscEnd is the index of the last byte of the operating system command
+// whose text starts at l[i] (its BEL, or the backslash of its ST, ESC
+// \), or -1 when the line holds none.
+func oscEnd(l []byte, i int) int {
+	for j := i; j < len(l); j++ {
+		switch {
+		case l[j] == 0x07:
+			return j
+		case l[j] == 0x1b && j+1 < len(l) && l[j+1] == '\\':
+			return j + 1
+		case l[j] < 0x20 && l[j] != '\t':
+			return -1
+		}
+	}
+	return -1
 }
 
 // edit applies the modem's command-line editing (at.Edit: BS, S5 as
