@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -97,7 +98,7 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 			if i == len(lines)-1 {
 				return nil, errAt(file, n, "the log is cut off inside a serial %s: no closing quote", map[bool]string{true: "write", false: "read"}[m[5] == "-->"])
 			}
-			return nil, errAt(file, n, "serial data without its closing quote: %q", clip(body))
+			return nil, errAt(file, n, "serial data without its closing quote: %q%s", clip(body), mmWrapHint(lines[i+1], n+1))
 		}
 		data := unescapeMM(body[:len(body)-1])
 		dir := Host
@@ -116,6 +117,16 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	}
 	t.Modems = len(modems)
 	return t, nil
+}
+
+// mmWrapHint names the next line (next, its number line) as the rest of
+// a serial line a paste wrapped, when it starts as none of the log's
+// own do: no time before it, no MM level, stamp or arrow in it ("").
+func mmWrapHint(next string, line int) string {
+	if _, c, _ := syslogPrefix(next); c != NoTime || strings.TrimSpace(next) == "" || mmIO.MatchString(next) || mmLevel.MatchString(next) || mmStamp.MatchString(next) {
+		return ""
+	}
+	return fmt.Sprintf("; line %d, which starts as no line of the log does, is probably its rest, a paste's wrap: join them", line)
 }
 
 // mmCutPrefix reports a line l that ends inside the prefix a serial I/O

@@ -997,6 +997,10 @@ const lpacATPrefix = "AT_DEBUG: "
 var (
 	wrappedHexHead = regexp.MustCompile(`\+C(?:GLA|SIM)[:=][^"]*?(\d+)\s*,\s*"([0-9A-Fa-f]*)\s*$`)
 	wrappedHexTail = regexp.MustCompile(`^\s*([0-9A-Fa-f]+)("?)\s*$`)
+	// In a ModemManager line the hex's closing quote is followed by the
+	// rest of the serial data, to the quote MM closes it with: the CR
+	// LF and the final result of a read, the CR of a write.
+	wrappedHexTailMM = regexp.MustCompile(`^\s*([0-9A-Fa-f]+)(")((?:<CR>|<LF>)[^']*')\s*$`)
 	// An lpac APDU line's data (LIBEUICC_DEBUG_APDU: "Data: BF 20 35 …"),
 	// and a line of such bytes alone.
 	wrappedBytesHead = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[(?:TX|RX)\] .*Data:(?: [0-9A-Fa-f]{2})*(?: [0-9A-Fa-f]{1,2})\s*$`)
@@ -1060,8 +1064,14 @@ func joinWrappedHex(ls []string) (joined map[int]int) {
 		if strings.HasPrefix(ls[i], lpacATPrefix) {
 			pre = lpacATPrefix
 		}
+		mm := mmIO.MatchString(ls[i])
 		for j := i + 1; j < len(ls) && !closed && digits < want; j++ {
 			t := wrappedHexTail.FindStringSubmatch(strings.TrimPrefix(ls[j], pre))
+			if t == nil && mm {
+				if t = wrappedHexTailMM.FindStringSubmatch(ls[j]); t != nil {
+					t[2] += t[3]
+				}
+			}
 			if t == nil {
 				break
 			}
