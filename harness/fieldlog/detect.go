@@ -15,6 +15,11 @@ var (
 	// is a syslog priority, "<6>": syslogPRI).
 	mmLevel   = regexp.MustCompile(`^\s*<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>`)
 	plainLine = regexp.MustCompile(`^\s*(?:[<>]|(?i:\[(?:TX|RX)\]|(?:TX|RX):))`)
+	// qmiDump is a line of libqmi's or libmbim's dump of a message
+	// ("<<<<<< RAW:", ">>>>>>   data   = 01:0C:…", "<<<<<< QMUX:"), as
+	// qmicli -v and ModemManager's debug log of a QMI or MBIM modem
+	// write them: no ">"/"<" transcript's line.
+	qmiDump = regexp.MustCompile(`^\s*(?:<{6}|>{6})`)
 )
 
 // sniffLines is how much of a log detection looks at.
@@ -63,7 +68,7 @@ func Detect(file string, data []byte) (Format, error) {
 // tools' own markers decide at once; the harness's at.log and a plain transcript need most
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
-	var nonblank, atlog, plain, mmLines, logcat, zephyr, ownMsgs int
+	var nonblank, atlog, plain, mmLines, logcat, zephyr, ownMsgs, dumps int
 	var arrows [2]int // debug arrows: "-->" and "<--" (arrowMarker)
 	first := ""
 	logged := loggingLog(lines)
@@ -106,7 +111,9 @@ func detect(file string, lines []string) (Format, error) {
 				ownMsgs++
 			}
 		}
-		if plainLine.MatchString(rest) && !mmLevel.MatchString(rest) && !syslogPRI.MatchString(strings.TrimLeft(rest, " \t")) {
+		if qmiDump.MatchString(rest) {
+			dumps++
+		} else if plainLine.MatchString(rest) && !mmLevel.MatchString(rest) && !syslogPRI.MatchString(strings.TrimLeft(rest, " \t")) {
 			plain++
 		}
 		if m := arrowMarker.FindStringSubmatch(rest); m != nil && m[1] != "" {
@@ -134,6 +141,8 @@ func detect(file string, lines []string) (Format, error) {
 		return Platform, nil
 	case plain*2 >= nonblank-ownMsgs && plain > 0:
 		return Plain, nil
+	case dumps > 0 && dumps*2 >= nonblank-mmLines:
+		return "", errAt(file, firstLine(lines), "QMI or MBIM messages (libqmi's or libmbim's dumps, \"<<<<<< RAW:\", as qmicli -v and ModemManager's debug log of a QMI or MBIM modem write them), but no AT port's traffic in the first %d lines: nothing to replay (an lpac log of that modem's APDUs, LPAC_APDU=qmi or mbim with LIBEUICC_DEBUG_APDU=1, is read)", sniffLines)
 	case looksLikeTerminal(lines):
 		return Terminal, nil
 	case logcat*2 >= nonblank:
