@@ -35,8 +35,10 @@ var (
 	// "13.994|main|CIOT|I|TX: …", pipeLogger).
 	leadingStamp = regexp.MustCompile(`^(?:\[ *)?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})(?:[\]\s:|]|$)`)
 	// stampEnd is what a stamp's text starts after: its bracket or "|",
-	// a colon and a blank, blanks.
-	stampEnd = regexp.MustCompile(`^[\]|]?(?::(?:\s|$))?\s*`)
+	// a colon and a blank, blanks; in grabserial's "[12.345678 0.001234] "
+	// (-t: the time since it started, then since the line before, its
+	// "[%4.6f %2.6f] "), the delta before the bracket.
+	stampEnd = regexp.MustCompile(`^(?:[ \t]+\d+\.\d+\])?[\]|]?(?::(?:\s|$))?\s*`)
 )
 
 // parseStamp reads one leading timestamp: a wall-clock time (a time of day
