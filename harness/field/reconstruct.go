@@ -405,7 +405,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 // (MidChainLimits) and the radio access technologies the emulated modem
 // lacks (RATLimits).
 func Limits(f *Fixture) []Limit {
-	return slices.Concat(CardLimits(f), CutLimits(f), MidChainLimits(f), RATLimits(f), COPSModeLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f))
+	return slices.Concat(CardLimits(f), CutLimits(f), MidChainLimits(f), RATLimits(f), COPSModeLimits(f), ErrorLimits(f), CRSMLimits(f), ReenumerationLimits(f), BootLimits(f))
 }
 
 // COPSModeLimits names, once per log, a +COPS? answer in manual selection
@@ -587,6 +587,49 @@ func ReenumerationLimits(f *Fixture) []Limit {
 		file := filepath.Base(t.File)
 		out = append(out, limitFrom(t, at, "%s:%d: ModemManager's AT port hung up and the modem was removed (line %d), and %s: the module reset and re-enumerated on USB (on the card's REFRESH, a restart, a crash), which the emulated modem does not do%s; the replay differs there, so cut the logs before the command the port left unanswered, or start them where the modem is created again",
 			file, t.Entries[hangup].Line, t.Entries[removed].Line, back, what))
+	}
+	return out
+}
+
+// journalBoot is the line journalctl writes between two boots' entries
+// in its short outputs ("-- Boot 0a1b…ef --"; "-- Reboot --" before
+// systemd 241), and fieldlog's rewrite of a structured journal where
+// an entry's _BOOT_ID changes.
+var journalBoot = regexp.MustCompile(`^-- (?:Boot [0-9a-f]{32}|Reboot) --$`)
+
+// BootLimits names a journal that spans a reboot of the host (journalctl
+// without -b): the modem, reset or powered off with it, and the daemon
+// start again with the next boot, which one replay of one emulated
+// modem does not do, so what the host sent after the boot meets another
+// modem's state than the field one's.
+func BootLimits(f *Fixture) []Limit {
+	if f == nil {
+		return nil
+	}
+	var out []Limit
+	for _, t := range f.Logs {
+		before := false
+		for k, e := range t.Entries {
+			if e.Role == fieldlog.Command {
+				before = true
+			}
+			if !before || e.Role != fieldlog.Note || !journalBoot.MatchString(strings.TrimSpace(e.Text)) {
+				continue
+			}
+			next := -1
+			for j := k + 1; j < len(t.Entries); j++ {
+				if t.Entries[j].Role == fieldlog.Command {
+					next = j
+					break
+				}
+			}
+			if next < 0 {
+				break
+			}
+			out = append(out, limitFrom(t, t.Entries[next].Line, "%s:%d: the journal goes on into the host's next boot (line %d, journalctl's boot separator): the modem was reset or powered off with the host and the daemon started again, which the replay of one emulated modem does not do; the replay differs from there, so give the logs of one boot (journalctl -b), cut before line %d or starting after it",
+				filepath.Base(t.File), t.Entries[next].Line, e.Line, e.Line))
+			break
+		}
 	}
 	return out
 }

@@ -43,7 +43,23 @@ type journalEntry struct {
 	comm, trustedPID   string // _COMM and _PID, where SYSLOG_* are missing
 	message            []byte
 	hasMessage         bool
-	messageLine, lines int // the entry's line MESSAGE starts on; how many
+	messageLine, lines int    // the entry's line MESSAGE starts on; how many
+	boot               string // _BOOT_ID
+	start              int    // the entry's first line
+}
+
+// bootSeparator is the line journalctl's short outputs write between two
+// boots' entries, which a structured output shows as _BOOT_ID changing:
+// written on the entry's first line when that is not its message's (a
+// json entry of one line has none to spare), for the readers to see the
+// host rebooted between them.
+func bootSeparator(out []string, e *journalEntry, prev *string) {
+	if e.boot != "" && *prev != "" && e.boot != *prev && e.start != e.messageLine && e.start < len(out) {
+		out[e.start] = "-- Boot " + e.boot + " --"
+	}
+	if e.boot != "" {
+		*prev = e.boot
+	}
 }
 
 func (e *journalEntry) set(name string, v []byte) {
@@ -62,6 +78,8 @@ func (e *journalEntry) set(name string, v []byte) {
 		e.trustedPID = string(v)
 	case "MESSAGE":
 		e.message, e.hasMessage = v, true
+	case "_BOOT_ID":
+		e.boot = string(v)
 	}
 }
 
@@ -102,6 +120,7 @@ func journalExport(data []byte) ([]byte, bool) {
 	out := make([]string, bytes.Count(data, []byte{'\n'})+1)
 	line := 0 // of data[i]
 	e := journalEntry{}
+	boot := ""
 	flush := func() {
 		if e.hasMessage {
 			for k, l := range e.short() {
@@ -109,8 +128,9 @@ func journalExport(data []byte) ([]byte, bool) {
 					out[e.messageLine+k] = l
 				}
 			}
+			bootSeparator(out, &e, &boot)
 		}
-		e = journalEntry{}
+		e = journalEntry{start: line + 1}
 	}
 	for i := 0; i < len(data); {
 		end := bytes.IndexByte(data[i:], '\n')
@@ -178,6 +198,7 @@ func journalJSON(data []byte) ([]byte, bool) {
 		return nil, false
 	}
 	out := make([]string, len(lines))
+	boot := ""
 	dec := json.NewDecoder(bytes.NewReader(buf))
 	for dec.More() {
 		var m map[string]json.RawMessage
@@ -202,6 +223,7 @@ func journalJSON(data []byte) ([]byte, bool) {
 		obj := buf[start:end]
 		first := int(start) + len(obj) - len(bytes.TrimLeft(obj, " \t\r\n"))
 		e := journalEntry{messageLine: bytes.Count(buf[:first], []byte{'\n'})}
+		e.start = e.messageLine
 		for k, raw := range m {
 			if v, ok := journalValue(raw); ok {
 				e.set(k, v)
@@ -217,6 +239,7 @@ func journalJSON(data []byte) ([]byte, bool) {
 		// message's line feeds (a binary MESSAGE's) written "\n".
 		e.message = bytes.ReplaceAll(bytes.TrimSuffix(e.message, []byte{'\n'}), []byte{'\n'}, []byte(`\n`))
 		out[e.messageLine] = e.short()[0]
+		bootSeparator(out, &e, &boot)
 	}
 	return []byte(strings.Join(out, "\n")), true
 }
@@ -240,9 +263,9 @@ func journalValue(raw json.RawMessage) ([]byte, bool) {
 }
 
 // journalVerboseHead is -o verbose's line before an entry's fields: the
-// time ("Mon 2026-03-02 10:00:01.105911 CET") and the cursor, whose t=
-// is the realtime in hexadecimal µs.
-var journalVerboseHead = regexp.MustCompile(`^[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[s=[0-9a-f]+;i=[0-9a-f]+;b=[0-9a-f]+;m=[0-9a-f]+;t=([0-9a-f]+);x=[0-9a-f]+\]$`)
+// time ("Mon 2026-03-02 10:00:01.105911 CET") and the cursor, whose b=
+// is the boot and t= the realtime in hexadecimal µs.
+var journalVerboseHead = regexp.MustCompile(`^[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[s=[0-9a-f]+;i=[0-9a-f]+;b=([0-9a-f]+);m=[0-9a-f]+;t=([0-9a-f]+);x=[0-9a-f]+\]$`)
 
 // journalVerbose reads -o verbose.
 func journalVerbose(data []byte) ([]byte, bool) {
@@ -252,9 +275,11 @@ func journalVerbose(data []byte) ([]byte, bool) {
 	}
 	out := make([]string, len(lines))
 	var e journalEntry
+	boot := ""
 	flush := func() {
 		if e.hasMessage {
 			out[e.messageLine] = e.short()[0]
+			bootSeparator(out, &e, &boot)
 		}
 		e = journalEntry{}
 	}
@@ -262,9 +287,10 @@ func journalVerbose(data []byte) ([]byte, bool) {
 		l = strings.TrimSuffix(l, "\r")
 		if m := journalVerboseHead.FindStringSubmatch(l); m != nil {
 			flush()
-			if us, err := strconv.ParseInt(m[1], 16, 64); err == nil {
+			if us, err := strconv.ParseInt(m[2], 16, 64); err == nil {
 				e.realtime = strconv.FormatInt(us, 10)
 			}
+			e.start, e.boot = i, m[1]
 			continue
 		}
 		name, v, ok := strings.Cut(strings.TrimLeft(l, " "), "=")
@@ -275,7 +301,7 @@ func journalVerbose(data []byte) ([]byte, bool) {
 		if name == "MESSAGE" {
 			e.messageLine = i
 		}
-		if name != "__REALTIME_TIMESTAMP" {
+		if name != "__REALTIME_TIMESTAMP" && name != "_BOOT_ID" {
 			e.set(name, []byte(v))
 		}
 	}
