@@ -194,7 +194,7 @@ func ownLine(l string, ll logcatLine, isLogcat bool) Format {
 		return Zephyr
 	case looksLikeChat(l):
 		return Chat
-	case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
+	case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacUQMI.MatchString(l) || lpacJSONl.MatchString(l):
 		return LPAC
 	case mmIO.MatchString(l):
 		return MM

@@ -61,7 +61,7 @@ func fuzzReader(f *testing.F, format Format, seeds ...string) {
 
 func FuzzATLog(f *testing.F) { fuzzReader(f, ATLog, "atlog.log") }
 func FuzzLPAC(f *testing.F) {
-	fuzzReader(f, LPAC, "lpac-old.log", "lpac-txrx.log", "lpac-old-pending.log")
+	fuzzReader(f, LPAC, "lpac-old.log", "lpac-txrx.log", "lpac-old-pending.log", "lpac-uqmi.log")
 }
 func FuzzMM(f *testing.F) {
 	fuzzReader(f, MM, "mm.log", "mm-legacy.log", "mm-sms.log", "mm-srcloc.log", "mm-journal-export.log", "mm-journal-json.log")

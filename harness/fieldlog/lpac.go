@@ -20,6 +20,11 @@ var (
 	lpacAPDUTX = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[TX\] CLA: ([0-9A-Fa-f]{2}), INS: ([0-9A-Fa-f]{2}), P1: ([0-9A-Fa-f]{2}), P2: ([0-9A-Fa-f]{2}), Lc: ([0-9A-Fa-f]{2})(?:, Data:(.*))?$`)
 	lpacAPDURX = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[RX\] SW1: ([0-9A-Fa-f]{2}), SW2: ([0-9A-Fa-f]{2})(?:, Data:(.*))?$`)
 	lpacDebug  = regexp.MustCompile(`^\[(DEBUG|PLEASE REPORT)\]`)
+	// The uqmi driver's (driver/apdu/uqmi.c, LPAC_APDU_QMI_DEBUG): each
+	// uqmi command line it runs, then what uqmi printed, an APDU's
+	// answer as {"response":"<hex>"} after --uim-apdu-send <hex>.
+	lpacUQMI     = regexp.MustCompile(`^UQMI_DEBUG_(TX|RX):(?: (.*))?$`)
+	lpacUQMISend = regexp.MustCompile(`(?:^| )--uim-apdu-send ([0-9A-Fa-f]+)(?: |$)`)
 )
 
 // lpacPrompt is a shell's prompt with lpac's command line after it
@@ -51,11 +56,40 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 	var offset time.Duration
 	var lastT time.Time
 	newRun := false
+	uqmiSent := false // the uqmi command before holds an APDU
 	for i, l := range lines {
 		n := i + 1
 		last := i == len(lines)-1
-		switch m := match(l, lpacAT, lpacATOld, lpacAPDUTX, lpacAPDURX); {
+		switch m := match(l, lpacAT, lpacATOld, lpacAPDUTX, lpacAPDURX, lpacUQMI); {
 		case strings.TrimSpace(l) == "":
+		case m.re == lpacUQMI && m.sub[1] == "TX":
+			send := lpacUQMISend.FindStringSubmatch(m.sub[2])
+			if uqmiSent = send != nil; !uqmiSent {
+				recs = append(recs, record{line: n, dir: Tool, text: l})
+				break
+			}
+			raw, err := hexField(send[1])
+			if err != nil {
+				return nil, errAt(file, n, "uqmi's --uim-apdu-send: %v", err)
+			}
+			recs = append(recs, record{line: n, dir: Host, text: strings.TrimSpace(l), apdu: raw, isAPD: true})
+		case m.re == lpacUQMI:
+			var v struct {
+				Response *string `json:"response"`
+			}
+			if !uqmiSent || json.Unmarshal([]byte(m.sub[2]), &v) != nil || v.Response == nil {
+				// The client id, a channel's, or uqmi's error ("Failed"):
+				// no APDU's answer.
+				recs = append(recs, record{line: n, dir: Tool, text: l})
+				uqmiSent = false
+				break
+			}
+			uqmiSent = false
+			raw, err := hexField(*v.Response)
+			if err != nil || len(raw) < 2 {
+				return nil, errAt(file, n, "uqmi's response to --uim-apdu-send: want the card's answer and status word in hex, got %q", clip(*v.Response))
+			}
+			recs = append(recs, record{line: n, dir: Modem, text: strings.TrimSpace(l), apdu: raw, isAPD: true})
 		case m.re == lpacAT:
 			r := record{line: n, dir: Host, text: strings.TrimRight(m.sub[4], "\r\n")}
 			if m.sub[1] == "RX" {
