@@ -41,12 +41,12 @@ var lpacPrompt = regexp.MustCompile(`(?i)[#$>] .*\blpac(?:\.exe)?\b`)
 // and lpac prints one JSON object per step and for the outcome. Other
 // lines (a shell prompt, the user's remarks) are kept as notes.
 func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
-	hasTX := false
+	hasTX, libAPDUs := false, false
 	for _, l := range lines {
 		if m := lpacAT.FindStringSubmatch(l); m != nil && m[1] == "TX" {
 			hasTX = true
-			break
 		}
+		libAPDUs = libAPDUs || lpacAPDUTX.MatchString(l)
 	}
 	clock := NoTime
 	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
@@ -62,6 +62,10 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 		last := i == len(lines)-1
 		switch m := match(l, lpacAT, lpacATOld, lpacAPDUTX, lpacAPDURX, lpacUQMI); {
 		case strings.TrimSpace(l) == "":
+		case m.re == lpacUQMI && libAPDUs:
+			// libeuicc's own APDU lines (LIBEUICC_DEBUG_APDU as well)
+			// carry each APDU already: uqmi's are the same ones again.
+			recs = append(recs, record{line: n, dir: Tool, text: l})
 		case m.re == lpacUQMI && m.sub[1] == "TX":
 			send := lpacUQMISend.FindStringSubmatch(m.sub[2])
 			if uqmiSent = send != nil; !uqmiSent {

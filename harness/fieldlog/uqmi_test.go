@@ -30,6 +30,9 @@ func TestLPACUQMI(t *testing.T) {
 			"> 81E2910006BF3E035C015A STORE DATA GetEID (line 5)|< BF3E125A10890490321234512345123456789012349000 STORE DATA GetEID (line 6)"},
 		{"lower-case hex", open + strings.Replace(getEID, "81E2910006BF3E035C015A", "81e2910006bf3e035c015a", 1) + "UQMI_DEBUG_RX: {\"response\":\"6a88\"}\n",
 			"> 81E2910006BF3E035C015A STORE DATA GetEID (line 5)|< 6A88 STORE DATA GetEID (line 6)"},
+		{"libeuicc's APDU lines too: each APDU once", open + "[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 06, Data: BF 3E 03 5C 01 5A\n" + getEID +
+			"UQMI_DEBUG_RX: {\"response\":\"6A88\"}\n[DEBUG] [APDU] [RX] SW1: 6A, SW2: 88\n",
+			"> 81E2910006BF3E035C015A STORE DATA GetEID (line 5)|< 6A88 STORE DATA GetEID (line 8)"},
 		{"uqmi's error", open + getEID + "UQMI_DEBUG_RX: \"Failed\"\n", "> 81E2910006BF3E035C015A STORE DATA GetEID (line 5)"},
 		{"an answer not hex", open + getEID + "UQMI_DEBUG_RX: {\"response\":\"BF3Z\"}\n",
 			`u.log:6: uqmi's response to --uim-apdu-send: want the card's answer and status word in hex, got "BF3Z"`},
