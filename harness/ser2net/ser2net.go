@@ -76,6 +76,9 @@ func (s *Server) RFC2217Addr() string { return fmt.Sprintf("rfc2217://%s:%d", s.
 // Start exports device on two free loopback ports. dir receives the YAML
 // configuration and ser2net's log. It returns once both ports accept.
 func Start(ctx context.Context, device, dir string) (*Server, error) {
+	if err := supported(); err != nil {
+		return nil, err
+	}
 	bin, err := lookPath()
 	if err != nil {
 		return nil, err
@@ -113,7 +116,7 @@ func (e Export) run(ctx context.Context, bin, dir string) (*Server, error) {
 	s.cmd = exec.Command(bin, "-n", "-d", "-u", "-c", cfg)
 	s.out = &syncWriter{b: new(bytes.Buffer)}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	s.cmd.SysProcAttr = procAttr()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start ser2net: %w", err)
 	}

@@ -166,11 +166,11 @@ func (c *capConn) NetConn() net.Conn { return c.Conn }
 type outOfFiles struct{ err error }
 
 func (e outOfFiles) Error() string {
-	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
+	limit, ok := fileLimit()
+	if !ok {
 		return fmt.Sprintf("%v: out of file descriptors", e.err)
 	}
-	return fmt.Sprintf("%v: out of file descriptors (this process may hold %d; raise ulimit -n)", e.err, lim.Cur)
+	return fmt.Sprintf("%v: out of file descriptors (this process may hold %d; raise ulimit -n)", e.err, limit)
 }
 
 func (e outOfFiles) Unwrap() error { return e.err }

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package pollfile puts a file the runtime poller does not serve (a pty
 // master from creack/pty, whose ioctls went through Fd and left it in
 // blocking mode) under the poller: reads then park the goroutine instead

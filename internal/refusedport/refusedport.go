@@ -12,27 +12,16 @@ package refusedport
 import (
 	"fmt"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // Addr returns "127.0.0.1:port" of a port bound and never listened on,
 // released when the test ends.
 func Addr(t testing.TB) string {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	port, release, err := bound()
 	if err != nil {
-		t.Fatalf("refusedport: socket: %v", err)
+		t.Fatalf("refusedport: %v", err)
 	}
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		unix.Close(fd)
-		t.Fatalf("refusedport: bind: %v", err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		unix.Close(fd)
-		t.Fatalf("refusedport: getsockname: %v", err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	return fmt.Sprintf("127.0.0.1:%d", sa.(*unix.SockaddrInet4).Port)
+	t.Cleanup(release)
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }
