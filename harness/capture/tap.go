@@ -15,7 +15,6 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"golang.org/x/sys/unix"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/dissectorports"
@@ -886,32 +885,7 @@ func drainUnread(c net.Conn) ([]byte, error) {
 	// next request) until the client goes — 90 s for Go's HTTP client —
 	// and Close would wait that long. A non-blocking recv beside it only
 	// takes what has arrived.
-	err = rc.Control(func(fd uintptr) {
-		queued, e := unix.IoctlGetInt(int(fd), unix.SIOCINQ)
-		if e != nil || queued <= 0 {
-			if e != nil && !errors.Is(e, syscall.ECONNRESET) {
-				rerr = fmt.Errorf("SIOCINQ: %w", e)
-			}
-			return
-		}
-		out = make([]byte, queued)
-		got := 0
-		for got < queued {
-			n, _, e := syscall.Recvfrom(int(fd), out[got:], syscall.MSG_DONTWAIT)
-			if n > 0 {
-				got += n
-				continue
-			}
-			if e == syscall.EINTR {
-				continue
-			}
-			if e != nil && e != syscall.EAGAIN && !errors.Is(e, syscall.ECONNRESET) {
-				rerr = e
-			}
-			break // the queue ended early (a reset), or an error
-		}
-		out = out[:got]
-	})
+	err = rc.Control(func(fd uintptr) { out, rerr = readQueued(fd) })
 	if err != nil && rerr == nil && !errors.Is(err, net.ErrClosed) {
 		rerr = err
 	}
