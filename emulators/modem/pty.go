@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"github.com/esimhil/esimhil/internal/growstack"
@@ -25,6 +24,9 @@ import (
 // modem keeps the slave open so that the master never reads EIO when a host
 // closes its side.
 func (m *Modem) openPTY() error {
+	if errNoPTY != nil {
+		return errNoPTY
+	}
 	master, slave, err := pty.Open()
 	if err != nil {
 		return fmt.Errorf("open pty: %w", err)
@@ -151,8 +153,6 @@ type directWrite struct {
 	err error
 }
 
-func (w *directWrite) control(fd uintptr) { w.n, w.err = syscall.Write(int(fd), w.b) }
-
 func (w *directWrite) write(b []byte) (int, error) {
 	w.b, w.n, w.err = b, 0, nil
 	err := w.rc.Control(w.fn)
@@ -217,24 +217,6 @@ func (m *Modem) PTYState() string {
 		return fmt.Sprintf("the modem's pty master is open as far as the modem knows, but its descriptor %d now holds another file (%s): closed behind its back and the number reused", fd, what)
 	}
 	return fmt.Sprintf("the modem's pty master is open as far as the modem knows, and its descriptor %d still is the master", fd)
-}
-
-// fileID is the device and inode of the file behind f's descriptor (and the
-// descriptor), read with fstat on the descriptor itself.
-func fileID(f *os.File) ([2]uint64, int, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return [2]uint64{}, -1, err
-	}
-	var st syscall.Stat_t
-	fd, serr := -1, error(nil)
-	if err := rc.Control(func(d uintptr) { fd, serr = int(d), syscall.Fstat(int(d), &st) }); err != nil {
-		return [2]uint64{}, fd, err
-	}
-	if serr != nil {
-		return [2]uint64{}, fd, fmt.Errorf("fstat: %w", serr)
-	}
-	return [2]uint64{uint64(st.Dev), uint64(st.Ino)}, fd, nil
 }
 
 func (m *Modem) writeLoop() {
@@ -426,7 +408,7 @@ func (o *outQueue) droppedBytes() int64 {
 // The caller closes the file.
 func (m *Modem) OpenPeer() (*os.File, error) {
 	m.mu.Lock()
-	master, name := m.master, m.path
+	master, name, slavePath := m.master, m.path, m.path
 	if m.o.Link != "" {
 		name = m.o.Link // as Path: what the host is told it opened
 	}
@@ -439,12 +421,7 @@ func (m *Modem) OpenPeer() (*os.File, error) {
 		return nil, fmt.Errorf("pty peer: %w", err)
 	}
 	fd, perr := -1, error(nil)
-	if err := rc.Control(func(mfd uintptr) {
-		r, _, e := unix.Syscall(unix.SYS_IOCTL, mfd, unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC)
-		if fd = int(r); e != 0 {
-			perr = e
-		}
-	}); err != nil {
+	if err := rc.Control(func(mfd uintptr) { fd, perr = openPeer(mfd, slavePath) }); err != nil {
 		return nil, fmt.Errorf("pty peer: %w", err)
 	}
 	if perr != nil {
