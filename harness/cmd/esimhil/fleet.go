@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -289,11 +288,10 @@ func ptyRoom() fleet.PTYRoom {
 			room = fleet.PTYRoom{N: max - nr, Limit: fmt.Sprintf("kernel.pty.max %d less the %d in use", max, nr)}
 		}
 	}
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
-		fds := (int(lim.Cur) - 64) / 3
+	if cur, ok := fileLimit(); ok {
+		fds := (int(cur) - 64) / 3
 		if room.N < 0 || fds < room.N {
-			room = fleet.PTYRoom{N: max(fds, 0), Limit: fmt.Sprintf("the open-file limit, ulimit -n %d: three descriptors a device on a pty, 64 kept for the rest", lim.Cur)}
+			room = fleet.PTYRoom{N: max(fds, 0), Limit: fmt.Sprintf("the open-file limit, ulimit -n %d: three descriptors a device on a pty, 64 kept for the rest", cur)}
 		}
 	}
 	return room

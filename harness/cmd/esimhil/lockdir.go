@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // runLock is the file in an output directory that the run writing it
@@ -67,9 +66,9 @@ func takeLock(path string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := tryLock(f, true); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errLockHeld) {
 			return nil, errLockHeld
 		}
 		return nil, fmt.Errorf("lock: %w", err)
@@ -105,7 +104,7 @@ func runHolding(dir string) bool {
 		return false // never run into, or unreadable: nothing to go by
 	}
 	defer f.Close() // lets go of a lock taken
-	return errors.Is(syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB), syscall.EWOULDBLOCK)
+	return errors.Is(tryLock(f, false), errLockHeld)
 }
 
 // stillRunning says which of dirs a live esimhil run is writing, for a

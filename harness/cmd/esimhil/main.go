@@ -80,7 +80,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "\nesimhil: %v again: ended at once; nothing more is written\n", sig)
 		killNow(sig, ignored[sig], os.Exit, func(n syscall.Signal) {
 			signal.Reset(stops...)
-			_ = syscall.Kill(os.Getpid(), n) // the default action now
+			raiseSelf(n) // the default action now
 		})
 	})
 	// SIGPIPE taken (and dropped) makes a write to a closed standard
