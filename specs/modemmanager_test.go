@@ -1,3 +1,5 @@
+//go:build linux
+
 package specs
 
 // ModemManager as the host: Debian's ModemManager probes the emulated

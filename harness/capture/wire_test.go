@@ -345,7 +345,7 @@ func TestDrainUnreadStopsAtTheQueue(t *testing.T) {
 			t.Fatal("the server's receive queue never held 64 KiB")
 		}
 		raw.Control(func(fd uintptr) {
-			if q, _ := unix.IoctlGetInt(int(fd), unix.SIOCINQ); q >= 64<<10 {
+			if q, _ := unix.IoctlGetInt(int(fd), inq); q >= 64<<10 {
 				rcvbuf, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
 			}
 		})
