@@ -18,7 +18,7 @@ func openSerial(path string, cfg Config) (io.ReadWriteCloser, error) {
 // here, but no host in this process can open it.
 func TTY(name string, f *os.File, cfg Config) (Port, error) {
 	f.Close()
-	return nil, fmt.Errorf("transport: %s: local ttys (the emulator's pty too) are supported on Linux only, not on %s", name, runtime.GOOS)
+	return nil, fmt.Errorf("transport: local ttys (the emulator's pty too) are supported on Linux only, not on %s", runtime.GOOS)
 }
 
 // bauds lists the rates a UART is set to, as on Linux: a tcp:// or
