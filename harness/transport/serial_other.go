@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin && !freebsd
 
 package transport
 
@@ -9,19 +9,19 @@ import (
 	"runtime"
 )
 
-// openSerial refuses: the tty is set up with Linux's termios ioctls.
+// openSerial refuses: the tty is set up with termios, which this
+// platform has not.
 func openSerial(path string, cfg Config) (io.ReadWriteCloser, error) {
-	return nil, fmt.Errorf("transport: %s: local serial ports are supported on Linux only, not on %s: export the modem with ser2net and use tcp://host:port or rfc2217://host:port", path, runtime.GOOS)
+	return nil, fmt.Errorf("transport: %s: local serial ports are supported on Linux, macOS and FreeBSD, not on %s: export the modem with ser2net and use tcp://host:port or rfc2217://host:port", path, runtime.GOOS)
 }
 
-// TTY is Linux only, as local serial ports are: the emulator's pty runs
-// here, but no host in this process can open it.
+// TTY refuses, as openSerial does.
 func TTY(name string, f *os.File, cfg Config) (Port, error) {
 	f.Close()
-	return nil, fmt.Errorf("transport: local ttys (the emulator's pty too) are supported on Linux only, not on %s", runtime.GOOS)
+	return nil, fmt.Errorf("transport: local ttys are supported on Linux, macOS and FreeBSD, not on %s", runtime.GOOS)
 }
 
-// bauds lists the rates a UART is set to, as on Linux: a tcp:// or
+// bauds lists the rates a UART is set to, as elsewhere: a tcp:// or
 // rfc2217:// port's settings are checked against them here too.
 var bauds = map[int]uint32{
 	1200: 1200, 2400: 2400, 4800: 4800, 9600: 9600, 19200: 19200, 38400: 38400,

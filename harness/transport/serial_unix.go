@@ -1,3 +1,5 @@
+//go:build linux || darwin || freebsd
+
 package transport
 
 import (
@@ -9,14 +11,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// bauds maps a rate to its termios speed constant.
-var bauds = map[int]uint32{
-	1200: unix.B1200, 2400: unix.B2400, 4800: unix.B4800,
-	9600: unix.B9600, 19200: unix.B19200, 38400: unix.B38400, 57600: unix.B57600,
-	115200: unix.B115200, 230400: unix.B230400, 460800: unix.B460800, 921600: unix.B921600,
-	1000000: unix.B1000000, 2000000: unix.B2000000, 3000000: unix.B3000000, 4000000: unix.B4000000,
-}
 
 // openSerial opens a tty and sets it up as a modem's AT port wants it: raw
 // (no echo, no CR/LF translation, no signals), the line settings of cfg,
@@ -55,7 +49,7 @@ func setupTTYFile(fd int, path string, cfg Config, speed uint32, f *os.File) (io
 	fail := func(what string, err error) (io.ReadWriteCloser, error) {
 		return nil, fmt.Errorf("%s: %s: %w", path, what, err)
 	}
-	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	t, err := unix.IoctlGetTermios(fd, tcgets)
 	if err != nil {
 		if errors.Is(err, unix.ENOTTY) {
 			return fail("not a tty", err)
@@ -65,7 +59,7 @@ func setupTTYFile(fd int, path string, cfg Config, speed uint32, f *os.File) (io
 	if !cfg.Shared {
 		// TIOCEXCL: nobody else opens the port while the harness holds
 		// it (ModemManager probing it mid-run breaks every transcript).
-		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCEXCL, 0); e != 0 {
+		if e := ioctlNoArg(uintptr(fd), unix.TIOCEXCL); e != nil {
 			return fail("exclusive open (TIOCEXCL)", e)
 		}
 		// TIOCEXCL does not hold root back: two lab runs as root would
@@ -84,12 +78,12 @@ func setupTTYFile(fd int, path string, cfg Config, speed uint32, f *os.File) (io
 		}
 	}
 	makeRaw(t, cfg, speed)
-	if err := unix.IoctlSetTermios(fd, unix.TCSETS, t); err != nil {
+	if err := unix.IoctlSetTermios(fd, tcsets, t); err != nil {
 		return fail("set termios", err)
 	}
 	// Drop what the modem said before we opened it (boot URCs of a port
 	// nobody read).
-	if err := unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIFLUSH); err != nil {
+	if err := flushInput(fd); err != nil {
 		return fail("flush input", err)
 	}
 	if f == nil {
@@ -103,9 +97,19 @@ func makeRaw(t *unix.Termios, cfg Config, speed uint32) {
 	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF | unix.IXANY
 	t.Oflag &^= unix.OPOST
 	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB | unix.PARODD | unix.CSTOPB | unix.CRTSCTS | unix.CBAUD
-	t.Cflag |= unix.CREAD | unix.CLOCAL | speed
-	t.Cflag |= map[int]uint32{5: unix.CS5, 6: unix.CS6, 7: unix.CS7, 8: unix.CS8}[cfg.DataBits]
+	t.Cflag &^= unix.CSIZE | unix.PARENB | unix.PARODD | unix.CSTOPB | unix.CRTSCTS
+	t.Cflag |= unix.CREAD | unix.CLOCAL
+	setSpeed(t, speed)
+	switch cfg.DataBits {
+	case 5:
+		t.Cflag |= unix.CS5
+	case 6:
+		t.Cflag |= unix.CS6
+	case 7:
+		t.Cflag |= unix.CS7
+	case 8:
+		t.Cflag |= unix.CS8
+	}
 	switch cfg.Parity {
 	case 'E':
 		t.Cflag |= unix.PARENB
@@ -121,7 +125,6 @@ func makeRaw(t *unix.Termios, cfg Config, speed uint32) {
 	case FlowSoftware:
 		t.Iflag |= unix.IXON | unix.IXOFF
 	}
-	t.Ispeed, t.Ospeed = speed, speed
 	t.Cc[unix.VMIN], t.Cc[unix.VTIME] = 1, 0
 }
 
@@ -141,7 +144,7 @@ type ttyFile struct {
 func (t ttyFile) Close() error {
 	if t.excl {
 		if rc, err := t.File.SyscallConn(); err == nil {
-			_ = rc.Control(func(fd uintptr) { _, _, _ = unix.Syscall(unix.SYS_IOCTL, fd, unix.TIOCNXCL, 0) })
+			_ = rc.Control(func(fd uintptr) { _ = ioctlNoArg(fd, unix.TIOCNXCL) })
 		}
 	}
 	return t.File.Close()
@@ -163,7 +166,7 @@ func endOfTTY(f *os.File) string {
 	}
 	var why string
 	_ = rc.Control(func(fd uintptr) {
-		t, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
+		t, err := unix.IoctlGetTermios(int(fd), tcgets)
 		switch {
 		case errors.Is(err, unix.EIO):
 			why = "the tty hung up: its other side closed (a pty's master, a modem gone)"
@@ -190,7 +193,7 @@ func LineSettings(f *os.File) (string, error) {
 	}
 	var t *unix.Termios
 	var terr error
-	if err := rc.Control(func(fd uintptr) { t, terr = unix.IoctlGetTermios(int(fd), unix.TCGETS) }); err != nil {
+	if err := rc.Control(func(fd uintptr) { t, terr = unix.IoctlGetTermios(int(fd), tcgets) }); err != nil {
 		return "", err
 	}
 	if terr != nil {
@@ -198,11 +201,11 @@ func LineSettings(f *os.File) (string, error) {
 	}
 	baud := 0
 	for b, s := range bauds {
-		if t.Cflag&unix.CBAUD == s {
+		if speedOf(t) == s {
 			baud = b
 		}
 	}
-	bits := map[uint32]int{unix.CS5: 5, unix.CS6: 6, unix.CS7: 7, unix.CS8: 8}[t.Cflag&unix.CSIZE]
+	bits := map[uint64]int{unix.CS5: 5, unix.CS6: 6, unix.CS7: 7, unix.CS8: 8}[uint64(t.Cflag&unix.CSIZE)]
 	par := "N"
 	if t.Cflag&unix.PARENB != 0 {
 		par = "E"
