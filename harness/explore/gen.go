@@ -182,7 +182,10 @@ type op struct {
 // operator, repeats or many entries, up to 4 faults (a power cut at any
 // point of the method as likely as another) and, in about one case in 20
 // each, one of otherFaults (a garbled, slow or erring platform, a hung AT
-// port, an absent card, a dead zone or an outage), one windowed fault in
+// port, an absent card, a dead zone or an outage), in about one in ten two
+// or three of those, a download's or the platform's, often overlapping
+// (comboCases), windows anywhere in the run and delays anywhere in their
+// range (uniformInt), one windowed fault in
 // five open to the end of the run (openWindows), check interval 5–30 min, attach wait and
 // back-off varied. A third of the cases travel at the speed of real travel
 // instead (fastStop): 2–6 border crossings (or a ping-pong across one
@@ -602,18 +605,23 @@ func Generator(f Features) *rapid.Generator[Case] {
 		// the end).
 		var faults []string
 		horizon := last + scenario.DefaultTail
-		window := func() string {
-			from := time.Duration(rapid.IntRange(0, int(last/(10*time.Minute))).Draw(t, "from")) * 10 * time.Minute
-			until := from + time.Duration(rapid.IntRange(1, 6).Draw(t, "len"))*10*time.Minute
+		// drawWindow draws a window starting on a 10-min step of [lo,
+		// hi] (any as likely: uniformInt), 10 to 60 min long, or open
+		// to the end of the run.
+		drawWindow := func(lo, hi time.Duration) window {
+			const step = 10 * time.Minute
+			from := time.Duration(uniformInt(t, int(lo/step), int(hi/step), "from")) * step
+			until := from + time.Duration(uniformInt(t, 1, 6, "len"))*step
 			switch uniform(t, indexes(2*openWindows), "open_end") {
 			case 0:
-				return fmt.Sprintf(", from: %s", shortDur(from))
+				until = 0
 			case 1:
-				return fmt.Sprintf(", from: %s, until: %s", shortDur(from), shortDur(horizon+until-from))
+				until = horizon + until - from
 			}
-			return fmt.Sprintf(", from: %s, until: %s", shortDur(from), shortDur(until))
+			return window{from, until}
 		}
 		kinds := []string{"reject", "download", "platform", "roamer"}
+		winText := func() string { return drawWindow(0, last).String() }
 		if f.AttachKinds {
 			kinds = append(kinds, "no_service", "timeout")
 		}
@@ -670,7 +678,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 					continue
 				}
 				attachUsed[withCell.ID] = true
-				faults = append(faults, fmt.Sprintf("{attach_reject: 13, operator: %s, subscriber: %s%s}", withCell.ID, p.ID, window()))
+				faults = append(faults, fmt.Sprintf("{attach_reject: 13, operator: %s, subscriber: %s%s}", withCell.ID, p.ID, winText()))
 			case "no_service", "timeout":
 				if !attachFree {
 					continue
@@ -693,7 +701,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 				// the fault-scope invariant checks nothing else is hit.
 				scope := ""
 				if rapid.Bool().Draw(t, "download_window") {
-					scope = window()
+					scope = winText()
 				}
 				faults = append(faults, fmt.Sprintf("{download: %s, operator: %s%s%s}", name, o.ID, attempt, scope))
 			case "power":
@@ -726,18 +734,39 @@ func Generator(f Features) *rapid.Generator[Case] {
 				}
 				cutUsed[point] = true
 				faults = append(faults, fmt.Sprintf("{power_cut: %s, nth: %d, off: %s}", point, nth,
-					shortDur(time.Duration(rapid.IntRange(1, 20).Draw(t, "power_off"))*30*time.Second)))
+					shortDur(time.Duration(uniformInt(t, 1, 20, "power_off"))*30*time.Second)))
 			case "platform":
 				k := rapid.SampledFrom([]string{"unreachable", "no_ack"}).Draw(t, "platform_fault")
-				faults = append(faults, fmt.Sprintf("{platform: %s%s}", k, window()))
+				faults = append(faults, fmt.Sprintf("{platform: %s%s}", k, winText()))
 			}
 		}
 		// The faults around the card that no entry above draws, each in
 		// about one case in 20 (otherFaultCases), windowed as the others
 		// (tester t239: before, only fixtures and specs had them, never
-		// with roaming, downloads, fallbacks and power cuts).
-		if i := uniform(t, indexes(otherFaultCases), "other_fault"); i < len(otherFaults) {
-			faults = append(faults, otherFaults[i](t, celled)+window()+"}")
+		// with roaming, downloads, fallbacks and power cuts); and in
+		// about one case in ten two or three windowed faults of any of
+		// those kinds, a download's or the platform's, the same kind
+		// twice too, each later one half the time starting inside the
+		// first's window (brief t252: before, no two of them ever met —
+		// a slow platform while the card was out, coverage lost while
+		// the AT port hung, a garbled platform and an SM-DP+ fault at
+		// one check).
+		switch i := uniform(t, indexes(otherFaultCases), "other_fault"); {
+		case i < len(otherFaults):
+			faults = append(faults, otherFaults[i](t, ops, celled)+winText()+"}")
+		case i < len(otherFaults)+comboCases:
+			pool := append(slices.Clone(otherFaults), comboFaults...)
+			first := drawWindow(0, last)
+			for k := range 2 + uniformInt(t, 0, 1, "combo_n") {
+				w := first
+				if k > 0 {
+					w = drawWindow(0, last)
+					if rapid.Bool().Draw(t, "combo_overlap") {
+						w = drawWindow(first.from, first.lastStart(last))
+					}
+				}
+				faults = append(faults, uniform(t, pool, "combo_fault")(t, ops, celled)+w.String()+"}")
+			}
 		}
 		// Signal changes, in a third of the cases: a network's cell in its
 		// country's area gets stronger or weaker, often just after a
@@ -769,7 +798,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 						in = append(in, a)
 					}
 				}
-				at := time.Duration(rapid.IntRange(0, int(last/interval)).Draw(t, "signal_check")) * interval
+				at := time.Duration(uniformInt(t, 0, int(last/interval), "signal_check")) * interval
 				if len(in) > 0 {
 					a := rapid.SampledFrom(in).Draw(t, "signal_arrival")
 					at = (a.at/interval + 1 + time.Duration(rapid.IntRange(0, 1).Draw(t, "signal_k"))) * interval
@@ -815,30 +844,88 @@ func Generator(f Features) *rapid.Generator[Case] {
 const openWindows = 5
 
 // otherFaultCases: a case has the i-th of otherFaults when a uniform draw
-// of 0..otherFaultCases-1 is i, so each is in about one case in 20 and
-// the cases without any keep the mix of the others.
+// of 0..otherFaultCases-1 is i, so each is in about one case in 20, and
+// a combination of faults (comboFaults) when it is one of the comboCases
+// after those; the cases without any keep the mix of the others.
 const otherFaultCases = 20
 
+// comboCases: how many of the otherFaultCases draws give a combination
+// of two or three windowed faults, about one case in ten.
+const comboCases = 2
+
+// window is a fault's window as drawn: from, and until (0: open).
+type window struct{ from, until time.Duration }
+
+// String writes w as a fault entry's fields.
+func (w window) String() string {
+	if w.until == 0 {
+		return fmt.Sprintf(", from: %s", shortDur(w.from))
+	}
+	return fmt.Sprintf(", from: %s, until: %s", shortDur(w.from), shortDur(w.until))
+}
+
+// lastStart is the last 10-min step a window starting inside w may start
+// on, in a run whose last stop is at last (windows start by then).
+func (w window) lastStart(last time.Duration) time.Duration {
+	end := last
+	if w.until != 0 && w.until-10*time.Minute < last {
+		end = w.until - 10*time.Minute
+	}
+	return end
+}
+
+// faultEntry draws a fault entry but its window (appended by the caller)
+// and closing brace, its fields from their valid ranges
+// (harness/scenario's limits), for a world of ops (celled: those with a
+// cell).
+type faultEntry func(t *rapid.T, ops, celled []op) string
+
+// comboFaults are the kinds a combination draws beside otherFaults: a
+// download fault in a window (an SM-DP+'s, or the platform's eligibility
+// refusal where no operator runs one) and the main loop's platform faults.
+var comboFaults = []faultEntry{
+	func(t *rapid.T, ops, _ []op) string {
+		var smdp []op
+		for _, o := range ops {
+			if o.SMDP {
+				smdp = append(smdp, o)
+			}
+		}
+		name, o := scenario.EligibilityRefused, uniform(t, ops, "combo_download_op")
+		if len(smdp) > 0 {
+			name, o = uniform(t, downloadFaults, "combo_download"), uniform(t, smdp, "combo_download_op")
+			if name == scenario.EligibilityRefused {
+				o = uniform(t, ops, "combo_download_op")
+			}
+		}
+		return fmt.Sprintf("{download: %s, operator: %s", name, o.ID)
+	},
+	func(t *rapid.T, _, _ []op) string {
+		return "{platform: " + uniform(t, []string{"unreachable", "no_ack"}, "combo_platform")
+	},
+}
+
 // otherFaults draw a fault entry of each kind the generator's main loop
-// has none of, but its window (appended by the caller), its fields from
-// their valid ranges (harness/scenario's limits).
-var otherFaults = []func(t *rapid.T, celled []op) string{
+// has none of.
+var otherFaults = []faultEntry{
 	// The platform answers every card request 200 with a body that is not
 	// the API's JSON: a failed list, download or note to the card.
-	func(*rapid.T, []op) string { return "{platform: garbled" },
+	func(*rapid.T, []op, []op) string { return "{platform: garbled" },
 	// The platform holds each answer for 1 s to 10 min, on either side of
-	// the card's 30 s reply guard (the guard itself is a tie the loader
-	// refuses): a late answer waited out, or a list the card gives up on.
-	func(t *rapid.T, _ []op) string {
-		d := rapid.IntRange(1, int(scenario.MaxPlatformDelay/time.Second)).Draw(t, "platform_delay")
-		if time.Duration(d)*time.Second == scenario.CardReplyGuard {
-			d++
+	// the card's 30 s reply guard as likely (the guard itself is a tie the
+	// loader refuses), anywhere on that side: a late answer waited out, or
+	// one the card gives up on, a minute or ten after.
+	func(t *rapid.T, _, _ []op) string {
+		guard := int(scenario.CardReplyGuard / time.Second)
+		d := uniformInt(t, 1, guard-1, "platform_delay")
+		if rapid.Bool().Draw(t, "platform_slow_past_guard") {
+			d = uniformInt(t, guard+1, int(scenario.MaxPlatformDelay/time.Second), "platform_delay")
 		}
 		return fmt.Sprintf("{platform: slow, delay: %s", shortDur(time.Duration(d)*time.Second))
 	},
 	// The platform answers card requests with a server error (5xx and
 	// its JSON error body), every route's or, half the time, one's.
-	func(t *rapid.T, _ []op) string {
+	func(t *rapid.T, _, _ []op) string {
 		path := ""
 		if rapid.Bool().Draw(t, "platform_status_path") {
 			path = ", path: " + rapid.SampledFrom(scenario.CardPaths).Draw(t, "platform_path")
@@ -847,13 +934,13 @@ var otherFaults = []func(t *rapid.T, celled []op) string{
 	},
 	// The modem's AT port hangs: the host hears nothing, the radio, the
 	// toolkit and the card go on.
-	func(*rapid.T, []op) string { return "{at_port: hang" },
+	func(*rapid.T, []op, []op) string { return "{at_port: hang" },
 	// The card out of the modem's reach (a contact failure): no card, no
 	// service, the card unpowered until the window ends.
-	func(*rapid.T, []op) string { return "{card: absent" },
+	func(*rapid.T, []op, []op) string { return "{card: absent" },
 	// No coverage: half the time a dead zone (every network gone), half
 	// one network's outage (its cells gone, the others still there).
-	func(t *rapid.T, celled []op) string {
+	func(t *rapid.T, _, celled []op) string {
 		if rapid.Bool().Draw(t, "outage") {
 			return "{coverage: lost, operator: " + rapid.SampledFrom(celled).Draw(t, "outage_op").ID
 		}
@@ -937,17 +1024,17 @@ func fastStop(t *rapid.T, prev, interval, wait time.Duration) time.Duration {
 	var at time.Duration
 	switch rapid.SampledFrom([]string{"short", "check", "cycle", "cycle"}).Draw(t, "fast_gap") {
 	case "short":
-		at = prev + secs(rapid.IntRange(int(minStay/time.Second), int((interval-time.Second)/time.Second)).Draw(t, "stay"))
+		at = prev + secs(uniformInt(t, int(minStay/time.Second), int((interval-time.Second)/time.Second), "stay"))
 	case "check":
 		at = check
 		if rapid.Bool().Draw(t, "check_near") {
-			at += secs(rapid.IntRange(-20, 20).Draw(t, "check_offset"))
+			at += secs(uniformInt(t, -20, 20, "check_offset"))
 		}
 	case "cycle":
 		if rapid.Bool().Draw(t, "in_flight") {
-			at = check + time.Duration(rapid.IntRange(1, 2500).Draw(t, "cycle_offset_ms"))*time.Millisecond
+			at = check + time.Duration(uniformInt(t, 1, 2500, "cycle_offset_ms"))*time.Millisecond
 		} else {
-			at = check + secs(rapid.IntRange(3, int((wait+time.Minute)/time.Second)).Draw(t, "cycle_offset"))
+			at = check + secs(uniformInt(t, 3, int((wait+time.Minute)/time.Second), "cycle_offset"))
 		}
 	}
 	return max(at, prev+minStay)
@@ -957,6 +1044,28 @@ func fastStop(t *rapid.T, prev, interval, wait time.Duration) time.Duration {
 // which rapid shuffles without its bias towards small values.
 func uniform[E any](t *rapid.T, xs []E, label string) E {
 	return rapid.Permutation(xs).Draw(t, label)[0]
+}
+
+// uniformInt draws an int of [lo, hi], each about as likely (within
+// 1/64). rapid's IntRange favours small values, more so the wider the
+// range: of 2,000 cases' windows, 45 % started in the run's first
+// quarter, and a 10-min range of time off came out a third of the time
+// in its first 2 min. It adds up unbiased bits instead (rapid.Bool is one
+// drawn bit), enough for 64 times the range, and takes them modulo the
+// range; shrinking clears bits, so towards lo.
+func uniformInt(t *rapid.T, lo, hi int, label string) int {
+	n := hi - lo + 1
+	if n <= 1 {
+		return lo
+	}
+	v := 0
+	for span := 1; span < 64*n; span *= 2 {
+		v <<= 1
+		if rapid.Bool().Draw(t, label) {
+			v |= 1
+		}
+	}
+	return lo + v%n
 }
 
 func indexes(n int) []int {

@@ -356,8 +356,12 @@ func TestGeneratorDraws(t *testing.T) {
 		// Fail, attach, fail again in one place.
 		{"one network refusing its subscriber twice, at both stops in its country", n / 10},
 		// The late power-cut points as likely as the early ones (a cut
-		// at bpp_segment_stored: 15 of these cases before, 0.75 %).
-		{"a power cut at " + segmentStored, n / 100},
+		// at bpp_segment_stored: 15 of these cases before, 0.75 %; one
+		// of 27 points, in the four cases in ten with a cut, about 18
+		// expected: 16 to 23 as the draws before it change;
+		// TestGeneratorSpread holds the late half of the points to the
+		// early one).
+		{"a power cut at " + segmentStored, n / 150},
 		// Each fault kind the generator has, a third as often as it
 		// draws them (tester t239 M15: attach timeouts never drawn left
 		// every layer green).
@@ -383,6 +387,15 @@ func TestGeneratorDraws(t *testing.T) {
 		{"a windowed fault in force at the end", n / 15},
 		{"a platform fault in force at the end", n / 40},
 		{"a fault around the card in force at the end", n / 100},
+		// Combinations (comboCases; brief t252: none before): two or
+		// three faults around the card in one case, two of them in
+		// force at once, one with a download fault in force, three
+		// windowed faults.
+		{"two faults around the card", n / 25},
+		{"two faults around the card in force at once", n / 50},
+		{"a fault around the card while a download fault is in force", n / 100},
+		{"a slow platform while the card is absent", n / 1000},
+		{"three windowed faults", n / 50},
 	} {
 		if got[w.draw] < w.min {
 			t.Errorf("%s: %d of %d cases, want %d at least", w.draw, got[w.draw], n, w.min)
@@ -455,24 +468,31 @@ func generatorDraws(s *scenario.Scenario) map[string]bool {
 			}
 		}
 	}
+	var windowed, card []scenario.Fault
 	rejects := map[[2]string][]scenario.Fault{}
 	for _, f := range s.Faults {
+		if alwaysWindowed(f.Kind) || f.Kind == scenario.Download && (f.From > 0 || f.Until > 0) {
+			windowed = append(windowed, f)
+		}
 		has["a fault of kind "+string(f.Kind)] = true
 		// The run covers [0, horizon); a fault the generator drew
 		// without a window (an attach or download fault) is not one.
-		platform, card := false, false
+		platform, around := false, false
 		switch f.Kind {
 		case scenario.PlatformUnreachable, scenario.PlatformNoAck, scenario.PlatformGarbled, scenario.PlatformSlow, scenario.PlatformStatus:
 			platform = true
 		case scenario.ATPortHang, scenario.CardAbsent, scenario.CoverageLost:
-			card = true
+			around = true
 		}
-		if (platform || card || f.From > 0 || f.Until > 0) && f.Active(s.Horizon()-time.Nanosecond) {
+		if around || f.Kind == scenario.PlatformGarbled || f.Kind == scenario.PlatformSlow || f.Kind == scenario.PlatformStatus {
+			card = append(card, f)
+		}
+		if (platform || around || f.From > 0 || f.Until > 0) && f.Active(s.Horizon()-time.Nanosecond) {
 			has["a windowed fault in force at the end"] = true
 			if platform {
 				has["a platform fault in force at the end"] = true
 			}
-			if card {
+			if around {
 				has["a fault around the card in force at the end"] = true
 			}
 		}
@@ -482,6 +502,28 @@ func generatorDraws(s *scenario.Scenario) map[string]bool {
 			rejects[k] = append(rejects[k], f)
 		case f.Kind == scenario.PowerCut:
 			has["a power cut at "+f.Event] = true
+		}
+	}
+	if len(card) >= 2 {
+		has["two faults around the card"] = true
+	}
+	if len(windowed) >= 3 {
+		has["three windowed faults"] = true
+	}
+	for i, f := range card {
+		for _, g := range card[i+1:] {
+			if windowsMeet(f, g) {
+				has["two faults around the card in force at once"] = true
+			}
+		}
+		for _, g := range windowed {
+			if g.Kind == scenario.Download && windowsMeet(f, g) {
+				has["a fault around the card while a download fault is in force"] = true
+			}
+			if f.Kind == scenario.PlatformSlow && g.Kind == scenario.CardAbsent && windowsMeet(f, g) ||
+				g.Kind == scenario.PlatformSlow && f.Kind == scenario.CardAbsent && windowsMeet(f, g) {
+				has["a slow platform while the card is absent"] = true
+			}
 		}
 	}
 	for k, fs := range rejects {
@@ -496,4 +538,105 @@ func generatorDraws(s *scenario.Scenario) map[string]bool {
 		}
 	}
 	return has
+}
+
+// TestGeneratorSpread: windows start anywhere in the run, late as often as
+// early, and last any of their lengths; a slow platform's delay, a power
+// cut's time off and a fast stop's offsets cover their ranges (before,
+// rapid's bias towards small draws put most windows in the run's first
+// quarter and most delays under a minute: brief t252). Counted over the
+// cases make test's sweep runs.
+func TestGeneratorSpread(t *testing.T) {
+	const n = DefaultChecks
+	gen := Generator(Probe())
+	var from, slow, off [4]int
+	var length [6]int // 10 to 60 min
+	below := 0
+	late, cuts := 0, 0 // cuts after an event in the later half of the method's points
+	half := len(scenario.PowerCutPointList) / 2
+	for k := range n {
+		s := gen.Example(int(rapidSeed(DefaultSeed, k))).Scenario
+		last := s.Horizon() - scenario.DefaultTail
+		for _, f := range s.Faults {
+			switch f.Kind {
+			case scenario.PowerCut:
+				if f.Event != scenario.PowerCutAt {
+					off[quarter(f.Off-30*time.Second, 10*time.Minute-30*time.Second)]++
+					cuts++
+					if slices.IndexFunc(scenario.PowerCutPointList, func(p scenario.PowerCutPoint) bool { return p.Event == f.Event }) >= half {
+						late++
+					}
+				}
+				continue
+			case scenario.PlatformSlow:
+				if f.Delay < scenario.CardReplyGuard {
+					below++
+				} else {
+					slow[quarter(f.Delay-scenario.CardReplyGuard, scenario.MaxPlatformDelay-scenario.CardReplyGuard)]++
+				}
+			}
+			if !alwaysWindowed(f.Kind) {
+				continue
+			}
+			from[quarter(f.From, last)]++
+			if f.Until > 0 && f.Until <= last+time.Hour {
+				length[(f.Until-f.From)/(10*time.Minute)-1]++
+			}
+		}
+	}
+	// Each part of a range holds 60 % to 160 % of its even share: a draw
+	// favouring the small end gave the first quarter of the windows'
+	// starts 45 %, the third 15 %, and the first of the time off 47 %.
+	spread := func(what string, q []int) {
+		total := 0
+		for _, c := range q {
+			total += c
+		}
+		for i, c := range q {
+			if c*len(q)*10 < total*6 || c*len(q)*10 > total*16 {
+				t.Errorf("%s: %v, part %d of %d holds %d of %d (want 60 %% to 160 %% of an even share)", what, q, i+1, len(q), c, total)
+			}
+		}
+	}
+	spread("windows' starts by quarter of the run to its last stop", from[:])
+	spread("windows' lengths, 10 to 60 min", length[:])
+	spread("a slow platform's delays past the reply guard, by quarter", slow[:])
+	spread("power cuts' time off by quarter of 30 s to 10 min", off[:])
+	if late*10 < cuts*4 {
+		t.Errorf("%d of %d power cuts after the later half of the method's points, want 40 %% at least", late, cuts)
+	}
+	if all := below + slow[0] + slow[1] + slow[2] + slow[3]; below*100 < all*25 {
+		t.Errorf("a slow platform answered within the card's reply guard in %d of %d, want a quarter at least", below, all)
+	}
+	t.Logf("windows' starts by quarter %v, lengths %v; slow delays past the guard by quarter %v (%d under it); power off by quarter %v; %d of %d cuts at the later points", from, length, slow, below, off, late, cuts)
+}
+
+// windowsMeet reports whether f and g are in force at one moment.
+func windowsMeet(f, g scenario.Fault) bool {
+	end := func(f scenario.Fault) time.Duration {
+		if f.Until == 0 {
+			return 1<<63 - 1
+		}
+		return f.Until
+	}
+	return f.From < end(g) && g.From < end(f)
+}
+
+// alwaysWindowed: the fault kinds the generator always draws in a window
+// (window), whose starts so say where its windows fall.
+func alwaysWindowed(k scenario.FaultKind) bool {
+	switch k {
+	case scenario.PlatformUnreachable, scenario.PlatformNoAck, scenario.PlatformGarbled, scenario.PlatformSlow,
+		scenario.PlatformStatus, scenario.ATPortHang, scenario.CardAbsent, scenario.CoverageLost:
+		return true
+	}
+	return false
+}
+
+// quarter is the quarter of [0, span] that d is in, 0 to 3.
+func quarter(d, span time.Duration) int {
+	if span <= 0 {
+		return 0
+	}
+	return min(3, max(0, int(4*d/(span+1))))
 }
