@@ -81,7 +81,8 @@ func checkPINLockedNoService(s *scenario.Scenario, o Outcome) []string {
 // no network, which only the timer can judge: applet judge) and not much
 // after (the wait starts at the Boot that follows the REFRESH); a failed
 // attempt then falls back (claim 3) before anything else is tried. A
-// power cut in between restarts the wait: that switch is not timed.
+// power cut, or the card's absence (which unpowers it), in between
+// restarts the wait: that switch is not timed.
 func checkPINLockedFallsBack(s *scenario.Scenario, o Outcome) []string {
 	locked := lockedOperators(s)
 	if len(locked) == 0 {
@@ -100,6 +101,13 @@ func checkPINLockedFallsBack(s *scenario.Scenario, o Outcome) []string {
 		switch {
 		case is(e, eventlog.Modem, modem.KindPower):
 			cutSince = true
+		case is(e, eventlog.Modem, modem.KindCard):
+			// A card out of the modem's reach loses its power too
+			// (`card: absent`), and its wait starts again when it is
+			// back, as after a cut (modeBound's exception).
+			if present, ok := e.Get("present").(bool); ok && !present {
+				cutSince = true
+			}
 		case e.Actor != eventlog.EUICC:
 		case e.Kind == applet.KindProfileEnabled:
 			if enabled != nil && !cutSince {

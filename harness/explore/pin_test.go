@@ -79,6 +79,13 @@ func TestPINLockedInvariants(t *testing.T) {
 		{"no fallback", slices.Concat(good[:5], good[9:]), nil, "pin-locked-falls-back: 00:03:00.000 euicc/attempt: attempt after the failed attempt on PIN-locked fr1"},
 		{"never judged", slices.Concat(good[:4], good[9:]), nil, "pin-locked-falls-back: 00:03:00.000 euicc/profile_enabled: switched to fr2 while the switch to PIN-locked fr1"},
 		{"power cut: not timed", replace(4, power(false, m), power(true, 2*m), after(timedOut("fr1"), 5*m)), nil, ""},
+		// card: absent unpowers the card; back, it waits again (sweep
+		// 5560345582573946594 case 1960: judged 55 min after its switch,
+		// 3 min after the card was back).
+		{"card absent: not timed", replace(4, after(ev(eventlog.Modem, "card", "present", false), 2*m),
+			after(card("I2", "", "SIM PIN"), 52*m), after(timedOut("fr1"), 55*m)), nil, ""},
+		{"card read again, never absent: timed", replace(4, after(card("I2", "", "SIM PIN"), 2*m), after(timedOut("fr1"), 55*m)), nil,
+			"pin-locked-falls-back: 00:55:00.000 euicc/attach_failed: PIN-locked fr1 judged failed 55m0s"},
 		{"ends attached on it", good[:4], []dialect.Profile{{ICCID: "I2", Enabled: true}},
 			""}, // the last attach is not after the switch: not attached
 		{"ends attached on it (world)", append(slices.Clone(good[:4]), attached("cn1", "home")), []dialect.Profile{{ICCID: "I2", Enabled: true}},
