@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +166,34 @@ func TestCaseLink(t *testing.T) {
 			if _, err := runScratch(nil); err == nil || !strings.Contains(err.Error(), LinkEnv) {
 				t.Errorf("%s=%q: a case ran: %v", LinkEnv, tc.env, err)
 			}
+		}
+	}
+}
+
+// TestRunTraffic: the platform exchanges the invariants compare with the
+// run's events are those begun within them; the end read's (a note the
+// card sent as it booted for the read) are left out, and an exchange
+// without a mark is kept.
+func TestRunTraffic(t *testing.T) {
+	at := func(kind string, events int, ok bool) capture.Message {
+		return capture.Message{Kind: kind, Mark: capture.Mark{Events: events, OK: ok}}
+	}
+	for _, tt := range []struct {
+		name string
+		in   []capture.Message
+		n    int
+		want []string
+	}{
+		{"all within the run", []capture.Message{at("a", 3, true), at("b", 10, true)}, 10, []string{"a", "b"}},
+		{"the end read's left out", []capture.Message{at("a", 3, true), at("b", 11, true), at("c", 12, true)}, 10, []string{"a"}},
+		{"unmarked kept", []capture.Message{at("a", 11, false)}, 10, []string{"a"}},
+	} {
+		var got []string
+		for _, m := range runTraffic(tt.in, tt.n) {
+			got = append(got, m.Kind)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
