@@ -311,6 +311,18 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{
 			{ICCID: orig, Enabled: true}, {ICCID: fr1, Enabled: true}}}, "2 enabled"},
 		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{{ICCID: orig, Enabled: true}}}, "lost"},
+		// A cut right after an enable, before its REFRESH reached the
+		// modem, the power still off at the end: the card holds the
+		// enable, which the modem reads at power-on (sweep
+		// 275508603342401355 case 6661).
+		{"ends unpowered after an enable the modem did not read", "issue 4 §5", checkFinalProfiles, Outcome{
+			Events: []eventlog.Event{ev(eventlog.Modem, "card", "present", true, "iccid", orig), enable(fr1, "fr1", false),
+				power(false, 0), ev(eventlog.Harness, "run_ended", "registration", "off")},
+			Profiles: []dialect.Profile{{ICCID: orig}, {ICCID: fr1, Enabled: true}}}, ""},
+		{"ends powered with an enable the modem did not read", "issue 4 §5", checkFinalProfiles, Outcome{
+			Events: []eventlog.Event{ev(eventlog.Modem, "card", "present", true, "iccid", orig), enable(fr1, "fr1", false),
+				ev(eventlog.Harness, "run_ended", "registration", "roaming")},
+			Profiles: []dialect.Profile{{ICCID: orig}, {ICCID: fr1, Enabled: true}}}, "is not the one the modem last read"},
 		{"capture and platform log differ", "issue 4 §4", checkCapture, Outcome{
 			Events: []eventlog.Event{ev(eventlog.Platform, "notification_received", "kind", "attach-success", "operator", "fr1")}},
 			"differ"},
