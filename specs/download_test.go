@@ -1,7 +1,9 @@
 package specs
 
 import (
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -12,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // downloadedSFR is the ICCID of the first profile SFR's SM-DP+ delivers:
@@ -212,7 +215,53 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 		}
 		Expect(acked).To(ConsistOf("download-success", "attach-success"))
 	})
+
+	// A card whose 64 profile slots are all taken cannot install another
+	// profile (its ISD-R refuses at storeMetadata, errorReason 10): it
+	// orders none, passes over the operators it would have to download
+	// and goes on to the next preferred one it holds (claim 3's order).
+	// Outside tester t244: 234 orders and package transfers refused in
+	// 182 h. One slot free, the download goes ahead.
+	DescribeTable("a full card orders no download and switches to the next preferred operator it holds",
+		func(profiles int, full bool) {
+			r := framework.NewRig(fullCard("roam-fr-full-card-"+strconv.Itoa(profiles), profiles))
+			advanceTo(r, 2*time.Hour)
+			if full {
+				Expect(iccid(r)).To(Equal(orangeFRFiller), "the next preferred operator, preinstalled")
+				Expect(servingPLMN(r)).To(Equal("20801"))
+				Expect(reasons(r, "attempt_skipped")).To(ContainElement("attempt_skipped: no room on the card: 64 of 64 profiles"))
+				Expect(events(r, "download_requested")).To(BeEmpty(), "neither the card nor the platform ordered")
+				Expect(events(r, "order")).To(BeEmpty(), "no order reached SFR's SM-DP+")
+				for _, k := range trace(traffic(r)) {
+					Expect(k).NotTo(Or(Equal("platform:download"), HavePrefix("es9:")))
+				}
+				return
+			}
+			Expect(iccid(r)).To(Equal(downloadedSFR), "the 64th profile fits")
+			Expect(events(r, "order")).To(HaveLen(1))
+		},
+		Entry("64 of 64 profiles", 64, true),
+		Entry("63 of 64 profiles", 63, false),
+	)
 })
+
+// orangeFRFiller is the Orange profile fullCard preinstalls.
+const orangeFRFiller = "89330100000000000012"
+
+// fullCard is roam-fr-download.yaml with Orange's profile preinstalled
+// (second in France's list) and China Mobile profiles filling the card
+// to n profiles.
+func fullCard(name string, n int) *scenario.Scenario {
+	GinkgoHelper()
+	home := "    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n"
+	lines := home + "    - {iccid: \"" + orangeFRFiller + "\", operator: orange-fr}\n"
+	for i := 2; i < n; i++ {
+		id, err := ident.MakeICCID(fmt.Sprintf("8986000000001%06d", i))
+		Expect(err).NotTo(HaveOccurred())
+		lines += "    - {iccid: \"" + id + "\", operator: cmcc}\n"
+	}
+	return framework.Variant("roam-fr-download.yaml", name, map[string]string{home: lines})
+}
 
 // platformNotes counts the notifications of a kind the platform recorded.
 func platformNotes(r *harness.Rig, kind string) int {

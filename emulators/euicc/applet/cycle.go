@@ -76,6 +76,8 @@ func (a *Applet) pass(c *Cycle, op ListOperator, mark bool) (why string, serving
 		return "did not attach in this cycle", false, p, have
 	case have && p.Enabled:
 		return "enabled, without service", false, p, have
+	case !have && len(a.st.Profiles) >= maxProfiles:
+		return fullCard(len(a.st.Profiles)), false, p, have
 	case !have && !a.st.Online:
 		return "no bearer for a download", false, p, have
 	case !have:
@@ -88,8 +90,9 @@ func (a *Applet) pass(c *Cycle, op ListOperator, mark bool) (why string, serving
 // (claim 3: in order, each once): preinstalled → enable (claim 1),
 // otherwise download (claim 2). An operator is passed over (pass) when
 // the list names it again, when it is backed off in this area, when its
-// profile already failed in this cycle, when it needs a download and no
-// profile has a bearer, or the card has no room for it. Reaching the
+// profile already failed in this cycle, when it needs a download and the
+// card's profile slots are all taken, no profile has a bearer, or its
+// last install did not fit. Reaching the
 // profile that serves ends the cycle: the list led to where the device
 // is. At the end of the list the cycle is exhausted.
 func (a *Applet) next() {

@@ -41,3 +41,14 @@ func (a *Applet) noRoomFor(op string) string {
 	}
 	return fmt.Sprintf("no room on the card: its install failed for lack of memory (errorReason %d) with %d profiles on the card, and none has left it since", es10.ReasonInsufficientMemory, a.st.NoRoom[i].Profiles)
 }
+
+// fullCard is why a download is not ordered on a card whose profile slots
+// are all taken: the ISD-R would refuse the install at storeMetadata
+// (errorReason 10, SGP.22 §2.5.6) after a whole order and BPP transfer
+// (outside tester t244: 234 such refusals in 182 h). Unlike a package
+// too large for the free memory, which only its download tells, the count
+// is the card's own. A slot freed (a profile deleted, seen at the next
+// Boot) orders again.
+func fullCard(profiles int) string {
+	return fmt.Sprintf("no room on the card: %d of %d profiles", profiles, maxProfiles)
+}

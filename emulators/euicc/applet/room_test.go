@@ -1,9 +1,12 @@
 package applet
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -31,5 +34,81 @@ func TestNoRoom(t *testing.T) {
 	a.noteNoRoom("telekom-de", es10.ReasonInsufficientMemory)
 	if len(a.st.NoRoom) != 1 || a.st.NoRoom[0].Operator != "telekom-de" {
 		t.Errorf("table %+v, want telekom-de's alone (vodafone-de's is stale)", a.st.NoRoom)
+	}
+}
+
+// fillCard adds disabled profiles of networks no list names until the
+// card holds n.
+func fillCard(s *sim, n int) {
+	for i := len(s.card); i < n; i++ {
+		iccid, err := ident.MakeICCID(fmt.Sprintf("894400000000%06d", i))
+		if err != nil {
+			panic(err)
+		}
+		s.card = append(s.card, Profile{ICCID: iccid, Operator: fmt.Sprintf("filler-%d", i), HomePLMN: fmt.Sprintf("234%02d", i)})
+	}
+}
+
+// TestFullCardOrdersNoDownload: a card whose profile slots are all taken
+// passes over the operators it would have to download, saying why, and
+// goes on to the next preferred one it holds (claim 3's order); with one
+// slot free it orders the download. Without the count check the full
+// card orders free's and bouygues's profiles, which its ISD-R would
+// refuse at storeMetadata (errorReason 10).
+func TestFullCardOrdersNoDownload(t *testing.T) {
+	free := simOp{ID: "free", PLMN: "20815", ICCID: "89331500000000000016", DownloadOK: true, Outcomes: []outcome{attachOK}}
+	bytel := simOp{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000019", DownloadOK: true, Outcomes: []outcome{attachOK}}
+	sfr := simOp{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: []outcome{attachOK}}
+	full := "no room on the card: 64 of 64 profiles"
+	tests := []struct {
+		name      string
+		ops       []simOp
+		profiles  int
+		want      string   // the log's kinds, as TestFallbackPaths
+		reasons   []string // attempt_skipped's and list_passed_over's
+		downloads int      // download requests to the platform
+	}{
+		{"full: download-only operators passed over, the preinstalled next attaches", []simOp{free, bytel, sfr}, 64,
+			"roaming_detected preferred_list_requested preferred_list_received attempt_skipped(free) attempt_skipped(bouygues) " +
+				"profile_enabled(sfr) cycle_ended(sfr)(attach-success) notification_sent(attach-success)",
+			[]string{full, full}, 0},
+		{"full: nothing but downloads, no cycle", []simOp{free, bytel}, 64,
+			"roaming_detected preferred_list_requested preferred_list_received list_passed_over",
+			[]string{"free: " + full, "bouygues: " + full}, 0},
+		{"one slot free: the download is ordered", []simOp{free, bytel, sfr}, 63,
+			"roaming_detected preferred_list_requested preferred_list_received profile_not_preinstalled(free) download_requested(free) " +
+				"download_result(free) notification_sent(download-success) profile_enabled(free) cycle_ended(free)(attach-success) notification_sent(attach-success)",
+			nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim(tt.ops, nil)
+			fillCard(s, tt.profiles)
+			s.run(2)
+			if len(s.failures) > 0 {
+				t.Fatalf("invariants: %s\nlog: %s", strings.Join(s.failures, "\n"), s.kinds())
+			}
+			if got := s.kinds(); got != tt.want {
+				t.Errorf("log\n got: %s\nwant: %s", got, tt.want)
+			}
+			var reasons []string
+			downloads := 0
+			for _, l := range s.logs {
+				switch l.Kind {
+				case KindAttemptSkipped:
+					reasons = append(reasons, l.Fields["reason"].(string))
+				case KindListPassedOver:
+					reasons = append(reasons, l.Fields["reasons"].([]string)...)
+				case KindDownloadRequested:
+					downloads++
+				}
+			}
+			if !slices.Equal(reasons, tt.reasons) {
+				t.Errorf("reasons %q, want %q", reasons, tt.reasons)
+			}
+			if downloads != tt.downloads {
+				t.Errorf("%d downloads ordered, want %d", downloads, tt.downloads)
+			}
+		})
 	}
 }
