@@ -484,7 +484,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		if res.TimelineErr != nil {
 			meter.Printf("      (no timeline: %v)\n", res.TimelineErr)
 		}
-		for _, u := range res.Unfired {
+		for _, u := range unfiredNotes(res.Unfired, resultsFile, res.Timeline) {
 			meter.Printf("      note: %s\n", u)
 		}
 		for _, n := range slices.Concat([]string{res.Dropped}, res.Owed.Said(), []string{res.OpenCycle}) {
@@ -563,6 +563,27 @@ func printRerun(meter *progress.Meter, rerun string) {
 	if rerun != "" {
 		meter.Printf("      rerun: %s\n", rerun)
 	}
+}
+
+// maxUnfiredNotes bounds the faults that never fired said one a line
+// beside a verdict: a plan of thousands left a line for each (outside
+// tester t244, d1000: 350 lines, 72 KB of output).
+const maxUnfiredNotes = 20
+
+// unfiredNotes are the notes for the faults that never fired: each of
+// the first maxUnfiredNotes, then one line that counts the rest and names
+// where all are kept (results.json's unfired, and the run's page when it
+// has one). A single fault over the bound is said, not counted.
+func unfiredNotes(unfired []string, results, page string) []string {
+	if len(unfired) <= maxUnfiredNotes+1 {
+		return unfired
+	}
+	where := results + " (unfired)"
+	if page != "" {
+		where += " and on " + page
+	}
+	more := len(unfired) - maxUnfiredNotes
+	return append(slices.Clip(unfired[:maxUnfiredNotes]), fmt.Sprintf("… and %d more faults never fired; all are listed in %s", more, where))
 }
 
 // pendingWhy is what results.json says of a scenario the run had not

@@ -829,6 +829,66 @@ func TestRunSaysWhichFaultsNeverFired(t *testing.T) {
 	}, note+" under its own heading")
 }
 
+// A plan with more faults that never fired than the terminal says one a
+// line: the first 20, then one line that counts the rest and names where
+// all are (outside tester t244, d1000: 350 note lines). results.json and
+// the page keep every one.
+func TestRunSaysManyUnfiredFaultsInOneLine(t *testing.T) {
+	var plan strings.Builder
+	for i := range 25 {
+		fmt.Fprintf(&plan, "  - {power_cut: attach_attempt, nth: %d}\n", 300+i)
+	}
+	stdout, entries, _ := runVariant(t, "expect:\n", "faults:\n"+plan.String()+"expect:\n", 0)
+	if n := strings.Count(stdout, "\n      note: faults["); n != 20 {
+		t.Errorf("%d notes naming a fault, want 20:\n%s", n, stdout)
+	}
+	e := entries[0]
+	results := filepath.Join(filepath.Dir(e.Dir), report.ScenariosFile)
+	want := "\n      note: … and 5 more faults never fired; all are listed in " + results + " (unfired) and on " + filepath.Join(e.Dir, "timeline.html") + "\n"
+	if !strings.Contains(stdout, want) {
+		t.Errorf("no summary %q:\n%s", want, stdout)
+	}
+	last := "faults[24] (power_cut: attach_attempt, nth: 324) never fired"
+	if len(e.Unfired) != 25 || e.Unfired[24] != last {
+		t.Errorf("results.json lists %d: %q", len(e.Unfired), e.Unfired)
+	}
+	pageSays(t, e.Dir, func(b string) bool { return strings.Contains(b, last) }, last)
+}
+
+// TestUnfiredNotes: up to 20 faults (21: the count would say no less) are
+// said one a line; past that the first 20 and one line for the rest.
+func TestUnfiredNotes(t *testing.T) {
+	faults := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("faults[%d] (coverage: lost) never fired", i)
+		}
+		return out
+	}
+	tests := []struct {
+		n, lines int
+		page     string
+		last     string
+	}{
+		{0, 0, "", ""},
+		{1, 1, "", "faults[0] (coverage: lost) never fired"},
+		{20, 20, "", "faults[19] (coverage: lost) never fired"},
+		{21, 21, "", "faults[20] (coverage: lost) never fired"},
+		{22, 21, "", "… and 2 more faults never fired; all are listed in out/results.json (unfired)"},
+		{350, 21, "out/d/timeline.html", "… and 330 more faults never fired; all are listed in out/results.json (unfired) and on out/d/timeline.html"},
+	}
+	for _, tt := range tests {
+		in := faults(tt.n)
+		got := unfiredNotes(in, "out/results.json", tt.page)
+		if len(got) != tt.lines || (tt.lines > 0 && got[len(got)-1] != tt.last) {
+			t.Errorf("%d faults: %d lines, last %q; want %d, %q", tt.n, len(got), got[len(got)-1:], tt.lines, tt.last)
+		}
+		if tt.n > 21 && (!slices.Equal(got[:20], in[:20]) || in[20] != "faults[20] (coverage: lost) never fired") {
+			t.Errorf("%d faults: the first 20 not said as they are, or the list changed", tt.n)
+		}
+	}
+}
+
 // A run that ends with a notification the card still holds for an SM-DP+
 // (one it was made with, to an address that never resolves) says so
 // beside its verdict, on the terminal, in results.json, in JUnit and on
