@@ -269,10 +269,11 @@ var journalVerboseHead = regexp.MustCompile(`^[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d
 
 // journalVerbose reads -o verbose.
 func journalVerbose(data []byte) ([]byte, bool) {
-	lines := strings.Split(string(data), "\n")
-	if !journalVerboseHead.MatchString(strings.TrimSuffix(lines[0], "\r")) {
+	head, _, _ := bytes.Cut(data, []byte{'\n'})
+	if !journalVerboseHead.Match(bytes.TrimSuffix(head, []byte{'\r'})) {
 		return nil, false
 	}
+	lines := strings.Split(string(data), "\n")
 	out := make([]string, len(lines))
 	var e journalEntry
 	boot := ""
