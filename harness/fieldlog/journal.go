@@ -38,14 +38,14 @@ func journalText(data []byte) ([]byte, bool) {
 
 // journalEntry is what a short line gives of an entry.
 type journalEntry struct {
-	realtime           string // µs since 1970, __REALTIME_TIMESTAMP
-	host, ident, pid   string
-	comm, trustedPID   string // _COMM and _PID, where SYSLOG_* are missing
-	message            []byte
-	hasMessage         bool
-	messageLine, lines int    // the entry's line MESSAGE starts on; how many
-	boot               string // _BOOT_ID
-	start              int    // the entry's first line
+	realtime         string // µs since 1970, __REALTIME_TIMESTAMP
+	host, ident, pid string
+	comm, trustedPID string // _COMM and _PID, where SYSLOG_* are missing
+	message          []byte
+	hasMessage       bool
+	messageLine      int    // the entry's line MESSAGE starts on
+	boot             string // _BOOT_ID
+	start            int    // the entry's first line
 }
 
 // bootSeparator is the line journalctl's short outputs write between two
