@@ -512,16 +512,16 @@ func generatorDraws(s *scenario.Scenario) map[string]bool {
 	}
 	for i, f := range card {
 		for _, g := range card[i+1:] {
-			if windowsMeet(f, g) {
+			if f.Overlaps(g) {
 				has["two faults around the card in force at once"] = true
 			}
 		}
 		for _, g := range windowed {
-			if g.Kind == scenario.Download && windowsMeet(f, g) {
+			if g.Kind == scenario.Download && f.Overlaps(g) {
 				has["a fault around the card while a download fault is in force"] = true
 			}
-			if f.Kind == scenario.PlatformSlow && g.Kind == scenario.CardAbsent && windowsMeet(f, g) ||
-				g.Kind == scenario.PlatformSlow && f.Kind == scenario.CardAbsent && windowsMeet(f, g) {
+			if f.Kind == scenario.PlatformSlow && g.Kind == scenario.CardAbsent && f.Overlaps(g) ||
+				g.Kind == scenario.PlatformSlow && f.Kind == scenario.CardAbsent && f.Overlaps(g) {
 				has["a slow platform while the card is absent"] = true
 			}
 		}
@@ -609,17 +609,6 @@ func TestGeneratorSpread(t *testing.T) {
 		t.Errorf("a slow platform answered within the card's reply guard in %d of %d, want a quarter at least", below, all)
 	}
 	t.Logf("windows' starts by quarter %v, lengths %v; slow delays past the guard by quarter %v (%d under it); power off by quarter %v; %d of %d cuts at the later points", from, length, slow, below, off, late, cuts)
-}
-
-// windowsMeet reports whether f and g are in force at one moment.
-func windowsMeet(f, g scenario.Fault) bool {
-	end := func(f scenario.Fault) time.Duration {
-		if f.Until == 0 {
-			return 1<<63 - 1
-		}
-		return f.Until
-	}
-	return f.From < end(g) && g.From < end(f)
 }
 
 // alwaysWindowed: the fault kinds the generator always draws in a window

@@ -248,12 +248,6 @@ func mergedWindows(fs []Fault, events []eventlog.Event, fired []bool) {
 	}
 	start, end := events[0].T, events[len(events)-1].T
 	reached := func(f Fault) bool { return !start.Add(f.From).After(end) }
-	until := func(f Fault) time.Duration {
-		if f.Until == 0 {
-			return time.Duration(1<<63 - 1)
-		}
-		return f.Until
-	}
 	for changed := true; changed; {
 		changed = false
 		for i, a := range fs {
@@ -261,7 +255,7 @@ func mergedWindows(fs []Fault, events []eventlog.Event, fired []bool) {
 				continue
 			}
 			for j, b := range fs {
-				if fired[j] && b.Kind == a.Kind && b.Operator == a.Operator && a.From < until(b) && b.From < until(a) {
+				if fired[j] && b.Kind == a.Kind && b.Operator == a.Operator && a.Overlaps(b) {
 					fired[i], changed = true, true
 					break
 				}

@@ -389,6 +389,20 @@ func (f Fault) Active(t time.Duration) bool {
 	return t >= f.From && (f.Until == 0 || t < f.Until)
 }
 
+// Overlaps reports whether the windows of f and g share a moment (an
+// until of 0 is open to the end of the run).
+func (f Fault) Overlaps(g Fault) bool {
+	return f.From < g.end() && g.From < f.end()
+}
+
+// end is f's until, or the end of time when its window is open.
+func (f Fault) end() time.Duration {
+	if f.Until == 0 {
+		return time.Duration(1<<63 - 1)
+	}
+	return f.Until
+}
+
 // Expect is what the run must show. Nil or zero fields are not checked.
 type Expect struct {
 	// Attempts lists the operators the card attempted, in order (its

@@ -258,7 +258,7 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 				}
 			}
 			for j, g := range s.Faults[:i] {
-				if g.Kind.IsAttach() && g.Operator == f.Operator && g.Subscriber == f.Subscriber && g.Attempt == f.Attempt && overlap(f, g) {
+				if g.Kind.IsAttach() && g.Operator == f.Operator && g.Subscriber == f.Subscriber && g.Attempt == f.Attempt && f.Overlaps(g) {
 					return d.ErrPath(p, "faults[%d] already fails attempt %s on %s in that window", j, attemptName(f.Attempt), f.Operator)
 				}
 			}
@@ -312,19 +312,6 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 		}
 	}
 	return nil
-}
-
-// overlap reports whether the windows of f and g share a moment.
-func overlap(f, g Fault) bool {
-	fEnd, gEnd := f.Until, g.Until
-	const open = time.Duration(1<<63 - 1)
-	if fEnd == 0 {
-		fEnd = open
-	}
-	if gEnd == 0 {
-		gEnd = open
-	}
-	return f.From < gEnd && g.From < fEnd
 }
 
 func attemptName(n int) string {
