@@ -80,9 +80,7 @@ func (t TLV) size() int {
 
 // AppendTo appends the encoding of t to b.
 func (t TLV) AppendTo(b []byte) []byte {
-	b = append(b, tagBytes(t.Tag)...)
-	b = appendLength(b, len(t.Value))
-	return append(b, t.Value...)
+	return append(AppendHeader(b, t.Tag, len(t.Value)), t.Value...)
 }
 
 // AppendHeader appends the tag and the definite length n of an object
