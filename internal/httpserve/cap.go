@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/growstack"
+	"github.com/esimhil/esimhil/internal/rlimit"
 	"github.com/esimhil/esimhil/internal/stall"
 )
 
@@ -166,7 +167,7 @@ func (c *capConn) NetConn() net.Conn { return c.Conn }
 type outOfFiles struct{ err error }
 
 func (e outOfFiles) Error() string {
-	limit, ok := fileLimit()
+	limit, ok := rlimit.Files()
 	if !ok {
 		return fmt.Sprintf("%v: out of file descriptors", e.err)
 	}

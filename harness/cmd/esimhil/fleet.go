@@ -24,6 +24,7 @@ import (
 	"github.com/esimhil/esimhil/harness/cmd/internal/seedflag"
 	"github.com/esimhil/esimhil/harness/fleet"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/rlimit"
 )
 
 const fleetUsage = `usage:
@@ -288,7 +289,7 @@ func ptyRoom() fleet.PTYRoom {
 			room = fleet.PTYRoom{N: max - nr, Limit: fmt.Sprintf("kernel.pty.max %d less the %d in use", max, nr)}
 		}
 	}
-	if cur, ok := fileLimit(); ok {
+	if cur, ok := rlimit.Files(); ok {
 		fds := (int(cur) - 64) / 3
 		if room.N < 0 || fds < room.N {
 			room = fleet.PTYRoom{N: max(fds, 0), Limit: fmt.Sprintf("the open-file limit, ulimit -n %d: three descriptors a device on a pty, 64 kept for the rest", cur)}

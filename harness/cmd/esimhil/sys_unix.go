@@ -8,15 +8,6 @@ import (
 	"syscall"
 )
 
-// fileLimit is how many descriptors this process may hold (RLIMIT_NOFILE).
-func fileLimit() (uint64, bool) {
-	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
-		return 0, false
-	}
-	return uint64(lim.Cur), true
-}
-
 // raiseSelf sends the process signal n, whose default action it now takes.
 func raiseSelf(n syscall.Signal) { _ = syscall.Kill(os.Getpid(), n) }
 

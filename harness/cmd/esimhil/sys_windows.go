@@ -8,9 +8,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// fileLimit: Windows has no per-process descriptor limit to read.
-func fileLimit() (uint64, bool) { return 0, false }
-
 // raiseSelf exits as a shell reports a process signal n killed: Windows
 // delivers no signal to itself.
 func raiseSelf(n syscall.Signal) { os.Exit(128 + int(n)) }
