@@ -4,20 +4,14 @@ package transport
 
 import "golang.org/x/sys/unix"
 
-// bauds maps a rate to its termios speed: on macOS and the BSDs the speed
-// is the rate itself. macOS's own drivers may refuse a rate past 230400
-// this way (its IOSSIOSPEED is not used): set termios then fails, naming
-// the port; a USB modem (CDC-ACM) ignores the rate anyway.
-var bauds = map[int]uint32{
-	1200: 1200, 2400: 2400, 4800: 4800, 9600: 9600, 19200: 19200, 38400: 38400,
-	57600: 57600, 115200: 115200, 230400: 230400, 460800: 460800, 921600: 921600,
-	1000000: 1000000, 2000000: 2000000, 3000000: 3000000, 4000000: 4000000,
-}
-
 // The termios requests (tcgetattr(3), tcsetattr(3) with TCSANOW).
 const tcgets, tcsets = unix.TIOCGETA, unix.TIOCSETA
 
-// setSpeed puts speed in both speed fields: the flags hold no speed here.
+// setSpeed puts speed, the rate itself (bauds_other.go), in both speed
+// fields: the flags hold no speed here. macOS's own drivers may refuse a
+// rate past 230400 this way (its IOSSIOSPEED is not used): set termios
+// then fails, naming the port; a USB modem (CDC-ACM) ignores the rate
+// anyway.
 func setSpeed(t *unix.Termios, speed uint32) {
 	setTo(&t.Ispeed, speed)
 	setTo(&t.Ospeed, speed)
