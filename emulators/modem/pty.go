@@ -405,6 +405,7 @@ func (o *outQueue) droppedBytes() int64 {
 // (TIOCGPTPEER), not by its path: with several rigs in one process, the
 // path /dev/pts/N can still name a pty another rig has just closed, whose
 // node goes a moment later, and a host that opened that one reads EOF.
+// Off Linux, without the ioctl, it opens the path (peer_other.go).
 // The caller closes the file.
 func (m *Modem) OpenPeer() (*os.File, error) {
 	m.mu.Lock()

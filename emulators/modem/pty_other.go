@@ -10,7 +10,7 @@ import (
 
 // errNoPTY: the modem's pseudo-terminal is a Unix pty. The emulator
 // wired in memory (no pty) runs here as anywhere.
-var errNoPTY = fmt.Errorf("modem: the emulator's pseudo-terminal needs a Unix pty (Linux, macOS), not on %s", runtime.GOOS)
+var errNoPTY = fmt.Errorf("modem: the emulator's pseudo-terminal needs a Unix pty (Linux, macOS, FreeBSD), not on %s", runtime.GOOS)
 
 func (w *directWrite) control(uintptr) { w.n, w.err = 0, errNoPTY }
 
