@@ -652,6 +652,11 @@ func sharedHint(port string) string {
 		return ""
 	}
 	procs, hidden := transport.Openers(port)
+	return openersHint(port, procs, hidden)
+}
+
+// openersHint is sharedHint's words for what transport.Openers found.
+func openersHint(port string, procs []transport.Process, hidden int) string {
 	var others []string
 	for _, p := range procs {
 		others = append(others, p.String())
@@ -661,6 +666,8 @@ func sharedHint(port string) string {
 		return fmt.Sprintf("; other processes have %s open: %s — one that reads it (ModemManager, a cat, a serial console, a ser2net) takes the modem's answers: stop it", port, strings.Join(others, ", "))
 	case hidden > 0:
 		return fmt.Sprintf("; another process may be reading %s and taking the modem's answers (ModemManager? this user cannot see other users' open files: sudo fuser -v %s)", port, port)
+	case hidden < 0:
+		return fmt.Sprintf("; another process may be reading %s and taking the modem's answers (a serial console, a forgotten cat? its openers are listed on Linux only: lsof %s)", port, port)
 	}
 	return ""
 }

@@ -806,3 +806,26 @@ func TestTranscriptNamesTheSIMTraceReceiver(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenersHint: a silent local port's hint says who else has it open,
+// that some may be hidden from this user, or, where the system cannot
+// list them (off Linux), that it could not look — never nothing as if
+// nobody were there.
+func TestOpenersHint(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		procs  []transport.Process
+		hidden int
+		want   string
+	}{
+		{"listed", []transport.Process{{PID: 812, Comm: "ModemManager"}}, 0, "other processes have /dev/ttyUSB2 open: pid 812 (ModemManager)"},
+		{"hidden from this user", nil, 2, "sudo fuser -v /dev/ttyUSB2"},
+		{"not listable here", nil, -1, "listed on Linux only: lsof /dev/ttyUSB2"},
+		{"nobody", nil, 0, ""},
+	} {
+		got := openersHint("/dev/ttyUSB2", tt.procs, tt.hidden)
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q, want it to hold %q", tt.name, got, tt.want)
+		}
+	}
+}

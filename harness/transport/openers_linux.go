@@ -13,7 +13,7 @@ import (
 // Openers lists the other processes that have the tty at path open (the
 // same device, whatever name they opened it by), read from /proc/*/fd;
 // hidden counts the processes whose descriptors this user may not read
-// (another user's, without root). A process that reads the tty (a
+// (another user's, without root); off Linux it is -1, none listable. A process that reads the tty (a
 // ModemManager probing it, a forgotten cat, a ser2net exporting it) takes
 // the modem's answers. The process on a pty's other end (the emulator,
 // which holds its master and keeps its slave open) is the modem, not
