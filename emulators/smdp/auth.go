@@ -3,6 +3,7 @@ package smdp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"github.com/esimhil/esimhil/internal/textcut"
 	"net"
 	"net/http"
@@ -162,6 +163,15 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	if err != nil {
 		return nil, err
 	}
+	pkg, err := s.profilePackage(o.profile)
+	if err != nil {
+		return nil, err
+	}
+	if why := noRoom(s1.EuiccInfo2, len(pkg)); why != "" {
+		// Refused before any binding: the order stays released, for the
+		// card to come back once a profile has left it.
+		return nil, fail(es9.SubjectEUICC, es9.ReasonInsufficientMemory, "eUICC does not have sufficient space for this Profile: %s", why)
+	}
 	t.eid, t.euiccPub, t.order, t.euiccSignature1 = eid, pub, o, resp.EuiccSignature1
 	t.tac = s1.CtxParams1.DeviceInfo.TAC
 
@@ -180,6 +190,28 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	t.step = awaitBPP
 	return es9.AuthenticateClientResponse{Header: es9.Success(), TransactionID: t.id, ProfileMetadata: meta,
 		SmdpSigned2: signed2, SmdpSignature2: tlv.New(es10.TagSignature, sig2).Bytes(), SmdpCertificate: s.cfg.Certs.PB.DER}, nil
+}
+
+// noRoom is the eligibility check of SGP.22 §3.1.3 on the eUICC's memory,
+// from the EUICCInfo2 the eUICC signed into euiccSigned1: why a profile
+// package of size bytes does not fit, or "". size is what the card's
+// ISD-R charges on install, the SAIP package's bytes (the plaintext of
+// the 86 segments: rsp.BPPLoader, Card.freeNVM), so the two sides
+// reckon alike. A card with no slot left says so by clearing
+// rspCapability's additionalProfile (Annex H); the installed
+// applications' count (extCardResource 81) alone gives no limit, ETSI TS
+// 102 226 naming none, so it is not read. extCardResource is mandatory
+// in EUICCInfo2 (SGP.22 §5.7.8's ASN.1: [4] OCTET STRING, not OPTIONAL,
+// holding TS 102 226's 81/82/83): one missing or malformed fails the
+// decoding of authenticateServerResponse (1.2/2.1), never reaches here.
+func noRoom(info es10.EuiccInfo2, size int) string {
+	if !info.RSPCapability.Has(es10.RSPAdditionalProfile) {
+		return "rspCapability additionalProfile is not set (no further profile can be installed)"
+	}
+	if free := info.ExtCardResource.FreeNVM; free < size {
+		return fmt.Sprintf("extCardResource reports %d bytes of free non-volatile memory, the profile package takes %d", free, size)
+	}
+	return ""
 }
 
 // chainFailure is SGP.22 §5.6.3's code for a card's certificate chain that

@@ -263,7 +263,7 @@ func (c *card) authenticateServer(m map[string]any) error {
 func (c *card) authServerResponse(mutate func(*es10.EuiccSigned1)) []byte {
 	s := es10.EuiccSigned1{TransactionID: c.txBytes, ServerAddress: c.signed1.ServerAddress,
 		ServerChallenge: c.signed1.ServerChallenge, CtxParams1: es10.CtxParams1{MatchingID: c.mid},
-		EuiccInfo2: es10.EuiccInfo2{ExtCardResource: es10.ExtCardResource{FreeNVM: 256 << 10}}}
+		EuiccInfo2: es10.EuiccInfo2{ExtCardResource: es10.ExtCardResource{FreeNVM: 256 << 10}, RSPCapability: es10.BitsOf(es10.RSPAdditionalProfile)}}
 	if mutate != nil {
 		mutate(&s)
 	}

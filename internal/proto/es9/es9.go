@@ -170,6 +170,7 @@ const (
 	ReasonInvalidAssociation = "3.10" // invalid association
 	ReasonAlreadyUsed        = "3.3"  // already in use
 	ReasonExecution          = "4.2"  // execution error
+	ReasonInsufficientMemory = "4.8"  // insufficient memory (with 8.1: the eUICC has no room for the profile)
 	ReasonTTLExpired         = "4.10" // time to live expired
 	ReasonVerifyFailed       = "6.1"  // signature / certificate verification failed
 	ReasonCertExpired        = "6.3"  // certificate expired
@@ -207,6 +208,13 @@ func (e *StatusError) Error() string {
 		s += ": " + e.Message
 	}
 	return s
+}
+
+// NoRoom reports the SM-DP+'s eligibility refusal of an eUICC without
+// room for the profile (SGP.22 §5.6.3 authenticateClient: 8.1/4.8, "eUICC
+// does not have sufficient space for this Profile").
+func (e *StatusError) NoRoom() bool {
+	return e.Subject == SubjectEUICC && e.Reason == ReasonInsufficientMemory
 }
 
 // SessionGone reports an SM-DP+ that holds no session for the request's
