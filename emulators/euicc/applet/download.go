@@ -322,6 +322,10 @@ func (a *Applet) dlTellServer(dl *Download, reason, step, fn string, body es9.Me
 func (a *Applet) dlAuthClientAnswer(dl *Download, e HTTPResult) error {
 	var r es9.AuthenticateClientResponse
 	if err := es9Answer(es9.FnAuthenticateClient, e, &r, &r.Header); err != nil {
+		// An eligibility refusal for lack of memory (8.1/4.8) is
+		// remembered as the ISD-R's errorReason 10 is (room.go); the
+		// session ends as after any refusal of the card.
+		a.noteSMDPNoRoom(dl.Operator, err)
 		return err
 	}
 	if got := r.TransactionID.String(); got != dl.TxID {

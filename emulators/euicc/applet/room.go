@@ -1,10 +1,12 @@
 package applet
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // maxNoRoom bounds State.NoRoom: NVM is bounded, and a card meets few
@@ -18,28 +20,49 @@ const maxNoRoom = 16
 // each a new ICCID). A profile's size is its operator's, so others may
 // still fit and are tried.
 func (a *Applet) noteNoRoom(op string, errorReason int) {
-	if errorReason != es10.ReasonInsufficientMemory {
-		return
+	if errorReason == es10.ReasonInsufficientMemory {
+		a.rememberNoRoom(op, false)
 	}
+}
+
+// noteSMDPNoRoom is noteNoRoom for the SM-DP+'s eligibility refusal at
+// authenticateClient (8.1/4.8, SGP.22 §5.6.3): it read the free memory
+// the card signed into EUICCInfo2 and found no room for the package,
+// which the card learns before any package is sent, and which holds as
+// long as the ISD-R's own refusal would.
+func (a *Applet) noteSMDPNoRoom(op string, err error) {
+	var se *es9.StatusError
+	if errors.As(err, &se) && se.NoRoom() {
+		a.rememberNoRoom(op, true)
+	}
+}
+
+func (a *Applet) rememberNoRoom(op string, smdp bool) {
 	// Entries a profile's leaving made stale go too (noRoomFor ignores
 	// them): the table stays small without a query that writes.
 	profiles := len(a.st.Profiles)
 	a.st.NoRoom = slices.DeleteFunc(a.st.NoRoom, func(n NoRoom) bool { return n.Operator == op || profiles < n.Profiles })
-	a.st.NoRoom = append(a.st.NoRoom, NoRoom{Operator: op, Profiles: len(a.st.Profiles)})
+	a.st.NoRoom = append(a.st.NoRoom, NoRoom{Operator: op, Profiles: profiles, SMDP: smdp})
 	if len(a.st.NoRoom) > maxNoRoom {
 		a.st.NoRoom = a.st.NoRoom[len(a.st.NoRoom)-maxNoRoom:]
 	}
 }
 
 // noRoomFor says why op's profile is not ordered ("" when it is): its
-// last install did not fit, and no profile has left the card since.
+// last install did not fit, or its SM-DP+ said it would not, and no
+// profile has left the card since.
 func (a *Applet) noRoomFor(op string) string {
 	n := len(a.st.Profiles)
 	i := slices.IndexFunc(a.st.NoRoom, func(r NoRoom) bool { return r.Operator == op && n >= r.Profiles })
 	if i < 0 {
 		return ""
 	}
-	return fmt.Sprintf("no room on the card: its install failed for lack of memory (errorReason %d) with %d profiles on the card, and none has left it since", es10.ReasonInsufficientMemory, a.st.NoRoom[i].Profiles)
+	r := a.st.NoRoom[i]
+	if r.SMDP {
+		return fmt.Sprintf("no room on the card: its SM-DP+ refused the download for lack of memory (%s %s/%s) with %d profiles on the card, and none has left it since",
+			es9.FnAuthenticateClient, es9.SubjectEUICC, es9.ReasonInsufficientMemory, r.Profiles)
+	}
+	return fmt.Sprintf("no room on the card: its install failed for lack of memory (errorReason %d) with %d profiles on the card, and none has left it since", es10.ReasonInsufficientMemory, r.Profiles)
 }
 
 // fullCard is why a download is not ordered on a card whose profile slots

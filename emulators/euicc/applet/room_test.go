@@ -112,3 +112,44 @@ func TestFullCardOrdersNoDownload(t *testing.T) {
 		})
 	}
 }
+
+// TestSMDPNoRoom: the SM-DP+'s eligibility refusal at authenticateClient
+// for lack of memory (8.1/4.8, SGP.22 §5.6.3) ends the download as any
+// refusal of the card does — the session cancelled on the card and at
+// the SM-DP+, no package asked for — and is remembered as the ISD-R's
+// errorReason 10 is: the operator is not ordered again until a profile
+// leaves the card. Another refusal is not a lack of room.
+func TestSMDPNoRoom(t *testing.T) {
+	tests := []struct {
+		name, subject, reason string
+		want                  string // noRoomFor's prefix; "": ordered again
+	}{
+		{"no room", "8.1", "4.8", "no room on the card: its SM-DP+ refused the download for lack of memory (authenticateClient 8.1/4.8) with 2 profiles"},
+		{"unknown matching ID", "8.2.6", "3.8", ""},
+		{"4.8 under another subject", "8.2.6", "4.8", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := toDownload(t)
+			msg := "eUICC does not have sufficient space for this Profile"
+			runDL(t, a, append(append([]dlStep(nil), toSession...),
+				dlStep{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+				dlStep{func(a *Applet) Event { return es9Failed(inFlight(a), tt.subject, tt.reason, msg) },
+					`log download_result ok=false operator=orange-fr reason=` +
+						value("authenticateClient: status Failed subject "+tt.subject+" reason "+tt.reason+": "+msg) + `; ES10 CancelSession; `},
+				dlStep{es10Ans(es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: es10.CancelUndefinedReason, Signature: dlSig}.Encode(), 0x9000),
+					"ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "}))
+			got := a.noRoomFor("orange-fr")
+			if tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("noRoomFor = %q, want %q", got, tt.want)
+			}
+			if tt.want == "" {
+				return
+			}
+			a.st.Profiles = a.st.Profiles[1:] // a profile left the card
+			if why := a.noRoomFor("orange-fr"); why != "" {
+				t.Errorf("ordered no more after a profile left: %s", why)
+			}
+		})
+	}
+}

@@ -132,16 +132,20 @@ type State struct {
 	// meets few SM-DP+s, and NVM is bounded.
 	SMDPs []SMDPOperator `json:"smdps,omitempty"`
 	// NoRoom holds the operators whose profile the card could not install
-	// for lack of memory (SGP.22 errorReason 10): not ordered again until
-	// the card holds fewer profiles than it did then (room.go).
+	// for lack of memory (SGP.22 errorReason 10, or the SM-DP+'s 8.1/4.8
+	// at authenticateClient): not ordered again until the card holds
+	// fewer profiles than it did then (room.go).
 	NoRoom []NoRoom `json:"no_room,omitempty"`
 }
 
-// NoRoom is an operator whose install failed for lack of memory, and how
-// many profiles the card held when it did.
+// NoRoom is an operator whose profile did not fit for lack of memory, and
+// how many profiles the card held then.
 type NoRoom struct {
 	Operator string `json:"operator"`
 	Profiles int    `json:"profiles"`
+	// SMDP: the SM-DP+ refused the download (8.1/4.8), not the ISD-R
+	// the install.
+	SMDP bool `json:"smdp,omitempty"`
 }
 
 // SMDPOperator is an SM-DP+ address and the operator it delivers for.
