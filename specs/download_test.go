@@ -245,6 +245,49 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 	)
 })
 
+// A card whose free memory is smaller than SFR's package (device.free_nvm)
+// is refused at authenticateClient by SFR's SM-DP+, which reads the free
+// memory the card signed into EUICCInfo2 (SGP.22 §5.6.3, 8.1/4.8), so
+// no package is bound or sent; the card remembers SFR as having no room,
+// orders it no more, and enables the next preferred operator it holds
+// (claim 3). With room the same card downloads SFR's profile.
+var _ = Describe("Profile download to a card without room", framework.Emulated, func() {
+	DescribeTable("the SM-DP+'s eligibility check on the card's free memory",
+		func(freeNVM int, room bool) {
+			home := "    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n"
+			r := framework.NewRig(framework.Variant("roam-fr-download.yaml", "roam-fr-free-nvm-"+strconv.Itoa(freeNVM), map[string]string{
+				home:                   home + "    - {iccid: \"" + orangeFRFiller + "\", operator: orange-fr}\n",
+				"  check_interval: 5m\n": "  check_interval: 5m\n  free_nvm: " + strconv.Itoa(freeNVM) + "\n",
+			}))
+			advanceTo(r, 3*time.Hour)
+			if room {
+				Expect(iccid(r)).To(Equal(downloadedSFR))
+				Expect(events(r, "bpp_sent")).To(HaveLen(1))
+				return
+			}
+			refusals := 0
+			for _, e := range events(r, "es9_error") {
+				if e.Str("function") == "authenticateClient" {
+					Expect(e.Str("subject") + "/" + e.Str("reason")).To(Equal("8.1/4.8"))
+					Expect(e.Str("message")).To(HavePrefix("eUICC does not have sufficient space for this Profile: extCardResource reports " + strconv.Itoa(freeNVM) + " bytes"))
+					refusals++
+				}
+			}
+			Expect(refusals).To(Equal(1), "one order refused: the card does not come back without room")
+			Expect(events(r, "bpp_sent")).To(BeEmpty(), "no package bound or sent")
+			Expect(reasons(r, "download_result")).To(ContainElement(ContainSubstring("authenticateClient: status Failed subject 8.1 reason 4.8")))
+			Expect(events(r, "profile_installed")).To(BeEmpty())
+			Expect(iccid(r)).To(Equal(orangeFRFiller), "the next preferred operator, preinstalled")
+			Expect(servingPLMN(r)).To(Equal("20801"))
+			es9 := trace(traffic(r)) // closes the rig
+			Expect(es9).To(ContainElement("es9:authenticateClient"))
+			Expect(es9).NotTo(ContainElement("es9:getBoundProfilePackage"), "no package asked for")
+		},
+		Entry("2048 bytes free: no room for SFR's package", 2048, false),
+		Entry("200,000 bytes free: room", 200000, true),
+	)
+})
+
 // orangeFRFiller is the Orange profile fullCard preinstalls.
 const orangeFRFiller = "89330100000000000012"
 

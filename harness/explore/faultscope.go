@@ -117,10 +117,11 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 			}
 			// The world's own limits, not injected faults: a card whose free
 			// memory the scenario sets (device.free_nvm: SGP.22 errorReason
-			// 10, insufficient memory), a platform that allows only some
+			// 10, insufficient memory, at install, or the SM-DP+'s 8.1/4.8
+			// at authenticateClient), a platform that allows only some
 			// EIDs (platform.eligibility.allow_eids). Scenarios written by
 			// hand set them; TestReplay checks those too.
-			if s.Device.FreeNVM > 0 && strings.Contains(reason, "errorReason 10") ||
+			if s.Device.FreeNVM > 0 && (strings.Contains(reason, "errorReason 10") || strings.Contains(reason, "subject 8.1 reason 4.8")) ||
 				len(s.Platform.Eligibility.AllowEIDs) > 0 && strings.Contains(reason, "eid not allowed") {
 				continue
 			}

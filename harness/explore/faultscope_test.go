@@ -127,3 +127,37 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultScopeFreeNVM: a card whose free memory the scenario sets fails
+// a download for lack of room with no fault in force, whether its ISD-R
+// refused the install (errorReason 10) or the SM-DP+ refused it at
+// authenticateClient (8.1/4.8); without free_nvm either is a violation.
+func TestFaultScopeFreeNVM(t *testing.T) {
+	fail := func(reason string) []eventlog.Event {
+		return []eventlog.Event{ev(eventlog.Harness, "run_started"), dlReq("de1"),
+			ev(eventlog.EUICC, "download_result", "operator", "de1", "ok", false, "reason", reason)}
+	}
+	install := "install failed: bppCommandId 2 storeMetadata, errorReason 10 installFailedDueToInsufficientMemoryForProfile"
+	smdp := "authenticateClient: status Failed subject 8.1 reason 4.8: eUICC does not have sufficient space for this Profile"
+	for _, tt := range []struct {
+		name      string
+		freeNVM   int
+		reason    string
+		violation bool
+	}{
+		{"install refused, free_nvm set", 2048, install, false},
+		{"SM-DP+ refused, free_nvm set", 2048, smdp, false},
+		{"install refused, no free_nvm", 0, install, true},
+		{"SM-DP+ refused, no free_nvm", 0, smdp, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testScenario()
+			s.Network.Operators = []scenario.Operator{{ID: "de1", PLMN: "26201"}}
+			s.Device.FreeNVM = tt.freeNVM
+			v := checkFaultScope(s, Outcome{Events: fail(tt.reason)})
+			if got := len(v) > 0; got != tt.violation {
+				t.Errorf("violations %q, want any: %v", v, tt.violation)
+			}
+		})
+	}
+}
