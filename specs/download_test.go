@@ -256,7 +256,7 @@ var _ = Describe("Profile download to a card without room", framework.Emulated, 
 		func(freeNVM int, room bool) {
 			home := "    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n"
 			r := framework.NewRig(framework.Variant("roam-fr-download.yaml", "roam-fr-free-nvm-"+strconv.Itoa(freeNVM), map[string]string{
-				home:                   home + "    - {iccid: \"" + orangeFRFiller + "\", operator: orange-fr}\n",
+				home:                     home + "    - {iccid: \"" + orangeFRFiller + "\", operator: orange-fr}\n",
 				"  check_interval: 5m\n": "  check_interval: 5m\n  free_nvm: " + strconv.Itoa(freeNVM) + "\n",
 			}))
 			advanceTo(r, 3*time.Hour)
