@@ -172,7 +172,7 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 		// card to come back once a profile has left it.
 		return nil, fail(es9.SubjectEUICC, es9.ReasonInsufficientMemory, "eUICC does not have sufficient space for this Profile: %s", why)
 	}
-	t.eid, t.euiccPub, t.order, t.euiccSignature1 = eid, pub, o, resp.EuiccSignature1
+	t.eid, t.euiccPub, t.order, t.euiccSignature1, t.elements = eid, pub, o, resp.EuiccSignature1, pkg
 	t.tac = s1.CtxParams1.DeviceInfo.TAC
 
 	meta := s.metadata(o.profile).Encode()

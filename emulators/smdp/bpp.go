@@ -88,11 +88,7 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 	if !bytes.Equal(resp.EuiccSigned2.TransactionID, t.id) {
 		return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "euiccSigned2 carries another transactionId")
 	}
-	p := t.order.profile
-	elements, err := s.profilePackage(p)
-	if err != nil {
-		return nil, err
-	}
+	p, elements := t.order.profile, t.elements
 	otsk, err := rsp.NewOneTimeKey(s.cfg.Random)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,9 @@ type transaction struct {
 	// tac is the device's type allocation code from ctxParams1.deviceInfo
 	// (SGP.22 §4.2), what an SM-DP+ checks device compatibility against.
 	tac string
+	// elements is the order's SAIP package, built once for the room check
+	// and bound by getBoundProfilePackage.
+	elements []byte
 }
 
 // order is a download order (what ES2+ DownloadOrder/ConfirmOrder would
