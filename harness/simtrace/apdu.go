@@ -122,7 +122,7 @@ func (a APDU) String() string {
 		b = appendCommand(append(b, ' '), *a.Proactive)
 	case a.TR != nil:
 		b = append(append(append(b, ' '), stk.CommandName(a.TR.Details.Type)...), ": "...)
-		b = appendResult(b, a.TR.Result)
+		b = a.TR.Result.Append(b)
 	case a.Envelope != nil:
 		b = append(b, ' ')
 		b = append(b, describeEnvelope(*a.Envelope)...)
@@ -206,7 +206,7 @@ func (a APDU) Detail() string {
 	case a.TR != nil:
 		b = strconv.AppendInt(append(b, "terminal response to command "...), int64(a.TR.Details.Number), 10)
 		b = append(append(append(b, " ("...), stk.CommandName(a.TR.Details.Type)...), "): result "...)
-		b = append(appendResult(b, a.TR.Result), '\n')
+		b = append(a.TR.Result.Append(b), '\n')
 		if a.TR.Location != nil {
 			b = fmt.Appendf(b, "location %s TAC %04X cell %07X\n", a.TR.Location.PLMN, a.TR.Location.TAC, a.TR.Location.CellID)
 		}
@@ -260,16 +260,6 @@ func appendHex(dst []byte, bs ...byte) []byte {
 		dst = append(dst, digits[c>>4], digits[c&0x0f])
 	}
 	return dst
-}
-
-// appendResult appends r as stk.Result's String gives it: the general
-// result in hex, then "/" and the additional information, if any.
-func appendResult(b []byte, r stk.Result) []byte {
-	b = appendHex(b, r.General)
-	if len(r.Additional) == 0 {
-		return b
-	}
-	return appendHex(append(b, '/'), r.Additional...)
 }
 
 // appendCommand appends what a proactive command is, for an APDU's row

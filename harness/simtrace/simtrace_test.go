@@ -728,9 +728,17 @@ func TestDescriptionsAsFmt(t *testing.T) {
 			t.Errorf("detail %q lacks %q", d, want)
 		}
 	}
-	for _, r := range []stk.Result{{General: stk.ResultOK}, {General: 0x3A, Additional: []byte{0x02}}, {General: 0x20, Additional: []byte{0x04, 0xAB}}} {
-		if got := string(appendResult(nil, r)); got != r.String() {
-			t.Errorf("appendResult %+v = %q, want %q", r, got, r.String())
+	for _, tc := range []struct {
+		r    stk.Result
+		text string // as fmt's %02X and %02X/%X printed it
+	}{
+		{stk.Result{General: stk.ResultOK}, "00"},
+		{stk.Result{General: 0x3A, Additional: []byte{0x02}}, "3A/02"},
+		{stk.Result{General: 0x20, Additional: []byte{0x04, 0xAB}}, "20/04AB"},
+	} {
+		r := tc.r
+		if got := r.String(); got != tc.text {
+			t.Errorf("result %+v = %q, want %q", r, got, tc.text)
 		}
 		tr := stk.TerminalResponse{Result: r}
 		tr.Details.Type, tr.Details.Number = stk.CmdSendData, 12

@@ -65,11 +65,22 @@ func (r Result) Object() SimpleTLV {
 	return SimpleTLV{Tag: TagResult, CR: true, Value: append([]byte{r.General}, r.Additional...)}
 }
 
-func (r Result) String() string {
+// String is the result as "22" or, with additional information, "3A/07".
+func (r Result) String() string { return string(r.Append(nil)) }
+
+// Append appends String's text to b: the APDU lane describes a terminal
+// response to each of a download's few hundred BIP commands with it.
+func (r Result) Append(b []byte) []byte {
+	const digits = "0123456789ABCDEF"
+	b = append(b, digits[r.General>>4], digits[r.General&0x0f])
 	if len(r.Additional) == 0 {
-		return fmt.Sprintf("%02X", r.General)
+		return b
 	}
-	return fmt.Sprintf("%02X/%X", r.General, r.Additional)
+	b = append(b, '/')
+	for _, c := range r.Additional {
+		b = append(b, digits[c>>4], digits[c&0x0f])
+	}
+	return b
 }
 
 // Meaning is a result's words in TS 102 223 §8.12 for the results a

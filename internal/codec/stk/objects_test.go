@@ -23,3 +23,24 @@ func TestResultMeaning(t *testing.T) {
 		}
 	}
 }
+
+// TestResultText: a result reads as TS 102 223's bytes in hex, the
+// general result and, after a slash, the additional information; Append
+// writes the same after what b holds.
+func TestResultText(t *testing.T) {
+	for _, tc := range []struct {
+		r    Result
+		want string
+	}{
+		{Result{General: ResultOK}, "00"},
+		{Result{General: ResultBIPError, Additional: []byte{BIPChannelClosed}}, "3A/02"},
+		{Result{General: 0x20, Additional: []byte{0x04, 0xAB}}, "20/04AB"},
+	} {
+		if got := tc.r.String(); got != tc.want {
+			t.Errorf("%+v: String %q, want %q", tc.r, got, tc.want)
+		}
+		if got := string(tc.r.Append([]byte("r="))); got != "r="+tc.want {
+			t.Errorf("%+v: Append %q, want %q", tc.r, got, "r="+tc.want)
+		}
+	}
+}
