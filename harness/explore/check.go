@@ -82,6 +82,12 @@ func is(e eventlog.Event, actor string, kind eventlog.Kind) bool {
 	return e.Actor == actor && e.Kind == kind
 }
 
+// cardRemoved reports a modem's card event that says the card is out of
+// its reach (`card: absent`), which unpowers the card.
+func cardRemoved(e eventlog.Event) bool {
+	return is(e, eventlog.Modem, modem.KindCard) && e.Get("present") == false
+}
+
 // checkFinalProfiles: the card's own ProfileInfoList at the end holds exactly
 // one enabled profile, the one the modem last read (or, in a run that ends
 // unpowered or without its card, the one the card enabled after that
@@ -665,7 +671,7 @@ func checkModeBounds(s *scenario.Scenario, o Outcome) []string {
 			// A card out of the modem's reach is unpowered too (README,
 			// `card: absent`: "the card loses its power and checks
 			// nothing"), to the end of the run if the window is open.
-			if present, ok := e.Get("present").(bool); ok && !present {
+			if cardRemoved(e) {
 				check(e.T, "the card's removal")
 				cardOut = true
 			} else if cardOut {
@@ -1270,8 +1276,6 @@ func cutsExchange(e eventlog.Event) bool {
 	switch e.Kind {
 	case modem.KindPower, modem.KindRestart, modem.KindCFUN, modem.KindCardError:
 		return true
-	case modem.KindCard:
-		return e.Get("present") == false
 	}
-	return false
+	return cardRemoved(e)
 }

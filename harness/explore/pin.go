@@ -101,13 +101,11 @@ func checkPINLockedFallsBack(s *scenario.Scenario, o Outcome) []string {
 		switch {
 		case is(e, eventlog.Modem, modem.KindPower):
 			cutSince = true
-		case is(e, eventlog.Modem, modem.KindCard):
+		case cardRemoved(e):
 			// A card out of the modem's reach loses its power too
 			// (`card: absent`), and its wait starts again when it is
 			// back, as after a cut (modeBound's exception).
-			if present, ok := e.Get("present").(bool); ok && !present {
-				cutSince = true
-			}
+			cutSince = true
 		case e.Actor != eventlog.EUICC:
 		case e.Kind == applet.KindProfileEnabled:
 			if enabled != nil && !cutSince {
