@@ -397,12 +397,24 @@ func (tr *Trace) KernelDropped(frame int, t time.Time, n int) {
 	if len(tr.kernel.drops) < FramesNamed {
 		tr.kernel.drops = append(tr.kernel.drops, Drop{N: n, Before: frame})
 	}
+	tr.dropOnEveryLane(where, frame, t, false)
+}
+
+// dropOnEveryLane ends what was on its way on every lane at a kernel drop
+// of senders unknown, where: each lane warns at frame (at its own last
+// frame when atEnd), the trace itself when it has no lane.
+func (tr *Trace) dropOnEveryLane(where string, frame int, t time.Time, atEnd bool) {
+	warn := KernelDroppedWarning(where)
 	if len(tr.Lanes) == 0 {
-		tr.warnings.add(frame, t, KernelDropped, "%s", KernelDroppedWarning(where))
+		tr.warnings.add(frame, t, KernelDropped, "%s", warn)
 	}
 	for _, l := range tr.Lanes {
 		l.lost(-1, where)
-		l.warnings.add(frame, t, KernelDropped, "%s", KernelDroppedWarning(where))
+		at, lt := frame, t
+		if atEnd {
+			at, lt = l.lastFrame()
+		}
+		l.warnings.add(at, lt, KernelDropped, "%s", warn)
 	}
 }
 
@@ -424,15 +436,7 @@ func (tr *Trace) KernelDroppedAtEnd(n int) {
 		return
 	}
 	tr.kernel.atEnd += n
-	where := DroppedAfterLast(n, "frame")
-	if len(tr.Lanes) == 0 {
-		tr.warnings.add(tr.last.frame, tr.last.time, KernelDropped, "%s", KernelDroppedWarning(where))
-	}
-	for _, l := range tr.Lanes {
-		l.lost(-1, where)
-		frame, t := l.lastFrame()
-		l.warnings.add(frame, t, KernelDropped, "%s", KernelDroppedWarning(where))
-	}
+	tr.dropOnEveryLane(DroppedAfterLast(n, "frame"), tr.last.frame, tr.last.time, true)
 }
 
 // KernelDrops says how many datagrams the kernel's receive buffer dropped
