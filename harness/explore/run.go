@@ -166,9 +166,7 @@ func endProfiles(r *harness.Rig, end harness.Ended) ([]dialect.Profile, error) {
 		if err := r.AwaitPower(); err != nil {
 			return nil, err
 		}
-		if err := r.Release(); err != nil { // a hang or an absence that outlasts the cut
-			return nil, err
-		}
+		fallthrough // a hang or an absence that outlasts the cut
 	case scenario.RegistrationHung, scenario.RegistrationAbsent:
 		if err := r.Release(); err != nil {
 			return nil, err
