@@ -136,6 +136,13 @@ func parseSplit(fs *flag.FlagSet, args []string) error {
 		flags = append(flags, a)
 		name, val, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		f := fs.Lookup(name)
+		if f != nil && isBool(f) && !hasValue && i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false") {
+			// Package flag takes a bool alone for true and the word
+			// after it for an operand: "--accept-unchecked false"
+			// would turn the flag on, then the word be a stray
+			// argument or a file to read.
+			return fmt.Errorf("%s %s: the flag takes its value after \"=\" (alone it is true): give %s=%s", a, args[i+1], a, args[i+1])
+		}
 		if f == nil || isBool(f) {
 			continue
 		}

@@ -127,6 +127,12 @@ func TestFlagValuesRefused(t *testing.T) {
 		// Bools, durations, numbers.
 		{append(slices.Clone(fl), "--accept-unchecked=maybe"), `esimhil fleet: --accept-unchecked "maybe": want true or false (or the flag alone for true)`},
 		{[]string{"replay", "-v=2", "x"}, `esimhil replay: --v "2": want true or false`},
+		// A bool's value given apart is no value of it (package flag takes
+		// the flag alone for true and the word for an operand): "false"
+		// would turn it on, and then be a stray argument or a file.
+		{append(slices.Clone(fl), "--accept-unchecked", "false"), `esimhil fleet: --accept-unchecked false: the flag takes its value after "=" (alone it is true): give --accept-unchecked=false`},
+		{[]string{"fleet", "merge", "a.json", "--accept-stopped", "true"}, `esimhil fleet merge: --accept-stopped true: the flag takes its value after "=" (alone it is true): give --accept-stopped=true`},
+		{[]string{"replay", "-v", "false", "x"}, `esimhil replay: -v false: the flag takes its value after "=" (alone it is true): give -v=false`},
 		{append(slices.Clone(fl), "--arrive-within", "NaN"), `esimhil fleet: --arrive-within "NaN": want a Go duration with a unit, such as 10m or 1h30m (units h, m, s, ms)`},
 		{append(slices.Clone(fl), "--dwell", "100000000h"), `esimhil fleet: --dwell "100000000h": out of range: at most 2562047h0m0s`},
 		{[]string{"lab", "discover", "--probe", "/dev/null", "--timeout", "10"}, `esimhil lab discover: --timeout "10": no unit: want a Go duration with a unit, such as 10m or 10s (units h, m, s, ms)`},
