@@ -38,7 +38,7 @@ var (
 	// An invocation: esimhil, bin/esimhil or ./bin/esimhil at a word's
 	// start, then a lower-case word. "esimhil run:" is a message the
 	// command prints, not a command line.
-	invocationRe = regexp.MustCompile(`(?:^|[\s(="'$]|` + "`" + `)(?:\./)?(?:bin/)?esimhil ([a-z]+)(?: ([a-z]+))?([^:a-z]|$)`)
+	invocationRe = regexp.MustCompile(`(?:^|[\s="'$]|` + "`" + `)(?:\./)?(?:bin/)?esimhil ([a-z]+)(?: ([a-z]+))?([^:a-z]|$)`)
 	flagRe       = regexp.MustCompile(`^\[?(--?[a-z][a-z0-9-]*)`)
 	helpFlagRe   = regexp.MustCompile(`(?m)^  -([a-z][a-z0-9-]*)`)
 	// What ends a command line's words: a pipe, a list, a redirection,
@@ -165,14 +165,26 @@ func helpFlags(t *testing.T, cmd []string) (map[string]bool, bool) {
 
 func TestDocsCommandsExist(t *testing.T) {
 	root := filepath.Join("..", "..", "..")
-	known := map[string]map[string]bool{}
-	checked := 0
+	texts := map[string]string{
+		// The CLI's own usage lines, which it prints on a refusal.
+		"usage":       "```\n" + usage + "\n```",
+		"fleetUsage":  "```\n" + fleetUsage + "\n```",
+		"labUsage":    "```\n" + labUsage + "\n```",
+		"replayUsage": "```\n" + replayUsage + "\n```",
+	}
+	names := []string{"usage", "fleetUsage", "labUsage", "replayUsage"}
 	for _, name := range docsWithCommands {
 		b, err := os.ReadFile(filepath.Join(root, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range docCommands(name, string(b)) {
+		texts[name] = string(b)
+		names = append(names, name)
+	}
+	known := map[string]map[string]bool{}
+	checked := 0
+	for _, name := range names {
+		for _, c := range docCommands(name, texts[name]) {
 			key := strings.Join(c.cmd, " ")
 			if subs := subcommands[c.cmd[0]]; c.cmd[0] == "lab" && len(c.cmd) == 1 {
 				if len(c.flags) > 0 {
@@ -212,6 +224,7 @@ func TestDocsCommandsExist(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("checked %d flags on the docs' and the usage texts' command lines", checked)
 	if checked < 100 {
 		t.Errorf("checked %d flags in the docs' command lines: the extraction found too few to be working", checked)
 	}
