@@ -252,3 +252,59 @@ func TestDocCommandsExtraction(t *testing.T) {
 		}
 	}
 }
+
+// README's usage block under "The CLI" lists every flag of every command:
+// one added to the CLI and not there is a flag no user learns of.
+func TestReadmeUsageListsEveryFlag(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "\n## The CLI\n")
+	if start < 0 {
+		t.Fatal(`README.md has no "## The CLI" section`)
+	}
+	open := strings.Index(text[start:], "\n```sh\n")
+	if open < 0 {
+		t.Fatal(`README.md's "The CLI" has no sh block`)
+	}
+	body := text[start+open+len("\n```sh\n"):]
+	body = body[:strings.Index(body, "\n```")]
+	listed := map[string]map[string]bool{}
+	for _, c := range docCommands("README.md", "```\n"+body+"\n```") {
+		key := strings.Join(c.cmd, " ")
+		if listed[key] == nil {
+			listed[key] = map[string]bool{}
+		}
+		for _, f := range c.flags {
+			listed[key][f] = true
+		}
+	}
+	for cmd, subs := range subcommands {
+		cmds := [][]string{{cmd}}
+		if cmd == "lab" {
+			cmds = nil
+		}
+		for _, s := range subs {
+			cmds = append(cmds, []string{cmd, s})
+		}
+		for _, c := range cmds {
+			key := strings.Join(c, " ")
+			flags, ok := helpFlags(t, c)
+			if !ok {
+				t.Errorf("esimhil %s -h fails", key)
+				continue
+			}
+			if listed[key] == nil {
+				t.Errorf("README.md's usage block under \"The CLI\" has no line for esimhil %s", key)
+				continue
+			}
+			for f := range flags {
+				if f != "h" && f != "help" && !listed[key][f] {
+					t.Errorf("README.md's usage block under \"The CLI\": esimhil %s lacks --%s, which the command takes", key, f)
+				}
+			}
+		}
+	}
+}
