@@ -19,6 +19,7 @@ import (
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/answertcp"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/pollfile"
 )
 
 // ptyModem is a fake modem on a real pty behind a symlink, so that it can
@@ -46,14 +47,11 @@ func (m *ptyModem) plugIn() {
 	}
 	// A blocking master's Close waits for its pending Read: the slave
 	// would never see the hangup. Poll it like the emulator does.
-	fd, err := syscall.Dup(int(master.Fd()))
-	master.Close()
-	if err != nil {
+	if master, err = pollfile.Of(master); err != nil {
+		slave.Close()
 		m.t.Error(err)
 		return
 	}
-	syscall.SetNonblock(fd, true)
-	master = os.NewFile(uintptr(fd), "ptmx")
 	os.Remove(m.link)
 	if err := os.Symlink(slave.Name(), m.link); err != nil {
 		m.t.Error(err)
