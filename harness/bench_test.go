@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/cputime"
 	"github.com/esimhil/esimhil/internal/cryptoshare"
 	"github.com/esimhil/esimhil/internal/pollfile"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -127,20 +127,20 @@ func interleaved(b *testing.B, op func() error) {
 	for done := 0; done < b.N; done += batch {
 		k := min(batch, b.N-done)
 		runtime.ReadMemStats(&before)
-		c0, t0 := cpuTime(), time.Now()
+		c0, t0 := cputime.Process(), time.Now()
 		for range k {
 			if err := op(); err != nil {
 				b.Fatal(err)
 			}
 		}
 		opT += time.Since(t0)
-		opCPU += cpuTime() - c0
+		opCPU += cputime.Process() - c0
 		runtime.ReadMemStats(&after)
 		allocs += after.Mallocs - before.Mallocs
 		allocBytes += after.TotalAlloc - before.TotalAlloc
-		c0 = cpuTime()
+		c0 = cputime.Process()
 		floorT += floor.roundTrips(b, k)
-		floorCPU += cpuTime() - c0
+		floorCPU += cputime.Process() - c0
 		blockingT += blocking.roundTrips(b, k)
 	}
 	b.StopTimer()
@@ -256,13 +256,13 @@ func BenchmarkAPDULaneCost(b *testing.B) {
 	s := loadFixture(b, "roam-fr-preinstalled.yaml")
 	dir := b.TempDir()
 	run := func(o Options) (wall, cpu time.Duration) {
-		c0 := cpuTime()
+		c0 := cputime.Process()
 		start := time.Now()
 		res := RunScenario(s, o)
 		if !res.OK() {
 			b.Fatalf("scenario failed: %v %v", res.Err, res.Mismatches)
 		}
-		return time.Since(start), cpuTime() - c0
+		return time.Since(start), cputime.Process() - c0
 	}
 	var with, without, ratio []float64
 	var cpuWith, cpuWithout time.Duration
@@ -291,13 +291,4 @@ func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
 	return s[len(s)/2]
-}
-
-// cpuTime is the user and system CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

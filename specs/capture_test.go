@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -47,10 +46,9 @@ func busy() {
 	for range runtime.NumCPU() {
 		cmd := exec.Command("sh", "-c", "while :; do :; done")
 		Expect(cmd.Start()).To(Succeed())
-		pid := cmd.Process.Pid
 		DeferCleanup(func() {
-			// Only the process this spec started, by its id.
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			// Only the process this spec started.
+			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		})
 	}

@@ -4,9 +4,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/cputime"
 )
 
 // BenchmarkExploreCases runs generated cases (the same generator and
@@ -36,7 +37,7 @@ func BenchmarkExploreCases(b *testing.B) {
 		firstV       []string
 	)
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	var wg sync.WaitGroup
 	for range caseWorkers() {
 		wg.Add(1)
@@ -61,7 +62,7 @@ func BenchmarkExploreCases(b *testing.B) {
 	wg.Wait()
 	b.StopTimer()
 	cases := float64(b.N * batch)
-	cpuMS := float64(processCPU()-cpu0) / float64(time.Millisecond) / cases
+	cpuMS := float64(cputime.Process()-cpu0) / float64(time.Millisecond) / cases
 	b.ReportMetric(cpuMS, "cpu-ms/case")
 	perSec := cases / b.Elapsed().Seconds()
 	b.ReportMetric(perSec, "cases/s")
@@ -75,13 +76,4 @@ func BenchmarkExploreCases(b *testing.B) {
 		b.Errorf("%d of %.0f cases failed; the first, -rapid.seed=%d (go test -run TestExplore ./harness/explore/ -rapid.seed=%d -rapid.checks=1), violates:\n  %s",
 			failed.Load(), cases, firstSeed, firstSeed, strings.Join(firstV, "\n  "))
 	}
-}
-
-// processCPU is the user and system time the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -97,7 +96,7 @@ func TestRunRefusesAJUnitAnotherRunWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := tryLock(f, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.WriteString(fmt.Sprintf("%d\n", os.Getpid())); err != nil {
