@@ -86,6 +86,9 @@ func FuzzChat(f *testing.F) {
 	fuzzReader(f, Chat, "chat-syslog.log", "chat-stderr.log", "chat-connect.log", "chat-ppp.log", "chat-busybox-pri.log")
 }
 func FuzzZephyr(f *testing.F) { fuzzReader(f, Zephyr, "zephyr-sim7080.log") }
+func FuzzMMCLI(f *testing.F) {
+	fuzzReader(f, MMCLI, "mmcli-apdu.log", "mmcli-errors.log", "mmcli-eid.log", "mmcli-nodebug.log")
+}
 func FuzzDocklight(f *testing.F) {
 	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")
 }

@@ -193,6 +193,13 @@ func TestGolden(t *testing.T) {
 		// +CME ERROR, shell prompts, both module forms, the dial script
 		// timing out on ATD*99#, a line of another firmware's.
 		{"zephyr-sim7080.log", Zephyr},
+		// mmcli 1.20 --command sessions against the emulated modem under
+		// ModemManager 1.20.4 --debug: APDUs over +CSIM and +CGLA, a
+		// compound command's lines; the modem's errors, mmcli's own
+		// refusals and a timeout (the emulator stopped); an EID read.
+		{"mmcli-apdu.log", MMCLI},
+		{"mmcli-errors.log", MMCLI},
+		{"mmcli-eid.log", MMCLI},
 		// The same with the echo off, verbose: AT+CREG? has its answer
 		// cut (one result before the next command): lost, as before.
 		{"terminal-pipelined.log", Terminal},

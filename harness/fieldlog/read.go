@@ -422,6 +422,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readChat(file, ls)
 	case Zephyr:
 		t, err = readZephyr(file, ls, cut)
+	case MMCLI:
+		t, err = readMMCLI(file, ls, cut)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

@@ -105,6 +105,11 @@ const (
 	// ("modem_chat_log_received_command: +CREG:  1 0", rebuilt as
 	// "+CREG: 1,0"), times since boot, the rest notes.
 	Zephyr Format = "zephyr"
+	// MMCLI is a terminal session of mmcli sending AT commands through
+	// ModemManager ("$ mmcli -m 0 --command='AT+CSQ'", then mmcli's
+	// "response: '+CSQ: 20,99'" or "error: command failed:
+	// 'GDBus.Error:…MobileEquipment.SimBusy: SIM busy'"), untimed.
+	MMCLI Format = "mmcli"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (a minicom, picocom,
@@ -122,7 +127,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, MMCLI, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
