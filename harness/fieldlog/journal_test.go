@@ -221,3 +221,60 @@ func FuzzJournalText(f *testing.F) {
 		}
 	})
 }
+
+// TestJournalRawCR: line numbers count line feeds; a CR a journal
+// entry's MESSAGE holds ("\r" in -o json, raw in -o export) is data on
+// its entry's line, even in a journal of one line, where a CR used to be
+// taken for the file's line end (the one line split in two, every
+// number after it shifted). A file of CR-only line ends still reads as
+// its lines, a journal's too.
+func TestJournalRawCR(t *testing.T) {
+	entry := func(us int, msg string) string {
+		b, err := json.Marshal(map[string]string{"__REALTIME_TIMESTAMP": fmt.Sprint(us), "_HOSTNAME": "gw", "SYSLOG_IDENTIFIER": "ModemManager", "_PID": "812", "MESSAGE": msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	crNote := entry(1772445601005911, "<info> modem state changed\r(enabling)")
+	cmd := entry(1772445601105911, "<dbg> [ttyUSB2/at] --> 'AT+CSQ<CR>'")
+	ans := entry(1772445601355911, "<dbg> [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'")
+	export := func(msg string, us int) string {
+		return fmt.Sprintf("__REALTIME_TIMESTAMP=%d\n_HOSTNAME=gw\nSYSLOG_IDENTIFIER=ModemManager\n_PID=812\nMESSAGE=%s\n", us, msg)
+	}
+	for _, tc := range []struct {
+		name, log string
+		lines     int      // LogText's
+		want      []string // line and text of each entry; nil: LogText only
+	}{
+		{"-o json of one line, no line feed", crNote, 1, nil},
+		{"-o json, the CR entry first", crNote + "\n" + cmd + "\n" + ans + "\n", 4,
+			[]string{"1 2026-03-02T10:00:01.005911Z gw ModemManager[812]: <info> modem state changed\r(enabling)", "2 AT+CSQ", "3 +CSQ: 20,99", "3 OK"}},
+		{"-o json with CR-only line ends", crNote + "\r" + cmd + "\r" + ans + "\r", 4,
+			[]string{"1 2026-03-02T10:00:01.005911Z gw ModemManager[812]: <info> modem state changed\r(enabling)", "2 AT+CSQ", "3 +CSQ: 20,99", "3 OK"}},
+		{"-o export, a raw CR in MESSAGE", export("<info> modem state changed\r(enabling)", 1772445601005911) + "\n" +
+			export("<dbg> [ttyUSB2/at] --> 'AT+CSQ<CR>'", 1772445601105911) + "\n" +
+			export("<dbg> [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'", 1772445601355911), 18,
+			[]string{"5 2026-03-02T10:00:01.005911Z gw ModemManager[812]: <info> modem state changed\r(enabling)", "11 AT+CSQ", "17 +CSQ: 20,99", "17 OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := bytes.Count(LogText([]byte(tc.log)), []byte{'\n'}) + 1; n != tc.lines {
+				t.Errorf("LogText has %d lines, want %d", n, tc.lines)
+			}
+			if tc.want == nil {
+				return
+			}
+			tr, err := Read("j.log", []byte(tc.log), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				got = append(got, fmt.Sprintf("%d %s", e.Line, e.Text))
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("entries %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -732,6 +732,14 @@ func LogText(data []byte) []byte {
 // logText is LogText, and what it took out as invisible (visible).
 func logText(data []byte) ([]byte, invisibles) {
 	data = unmarked(data)
+	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
+		// CR-only line ends (an old Mac's, a terminal's capture): as LF.
+		// Decided on the file as it is, before a journal's entries are
+		// written as lines: a CR a MESSAGE holds ("\r" in -o json, raw
+		// in -o export) is data within its line, and a journal of one
+		// line keeps one line.
+		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
+	}
 	if j, ok := journalText(data); ok {
 		// journalctl's export, json or verbose output: its entries
 		// as the short lines every daemon's reader takes.
@@ -740,9 +748,6 @@ func logText(data []byte) ([]byte, invisibles) {
 	data = gbkText(data)
 	if page, ok := pageText(data); ok {
 		data = page
-	}
-	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
-		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
 	return visible(data)
 }
