@@ -198,20 +198,11 @@ func readMMCLI(file string, lines []string, cut bool) (*Transcript, error) {
 			note(n, l) // another program's line, or mmcli's other output
 			continue
 		}
-		if inv.bad != "" {
-			return nil, errAt(file, n, "%s", inv.bad)
-		}
 		// What mmcli printed for it: past -v's lines, a response or an
 		// error.
 		j := i + 1
 		for j < len(lines) && (strings.TrimSpace(lines[j]) == "" || mmcliVerbose.MatchString(lines[j])) {
 			j++
-		}
-		if j == len(lines) {
-			// The log ends on the invocation: cut before its answer.
-			recs = append(recs, record{line: n, dir: Host, text: inv.command})
-			sent++
-			break
 		}
 		// The invocation (the command, or a note when it never reached
 		// the modem), then -v's lines.
@@ -223,8 +214,26 @@ func readMMCLI(file string, lines []string, cut bool) (*Transcript, error) {
 				}
 			}
 		}
+		if j == len(lines) {
+			// The log ends on the invocation: cut before its answer.
+			if inv.bad != "" {
+				return nil, errAt(file, n, "%s", inv.bad)
+			}
+			head(record{line: n, dir: Host, text: inv.command})
+			sent++
+			break
+		}
 		out := strings.TrimRight(lines[j], "\r")
 		cmd := record{line: n, dir: Host, text: inv.command}
+		final, gaveUp, known := "", false, false
+		if strings.HasPrefix(out, "error: ") {
+			final, gaveUp, known = mmcliError(out)
+		}
+		if inv.bad != "" && (!known || final != "" || gaveUp) {
+			// Sent, but as what the line does not say. (A command refused
+			// before the modem needs no text: Mobian's $(echo …) one.)
+			return nil, errAt(file, n, "%s", inv.bad)
+		}
 		switch {
 		case strings.HasPrefix(out, mmcliResponse):
 			resp, end, err := mmcliResponseLines(file, lines, j)
@@ -240,7 +249,6 @@ func readMMCLI(file string, lines []string, cut bool) (*Transcript, error) {
 			recs = append(recs, record{line: end, dir: Modem, text: "OK"})
 			i = end - 1
 		case strings.HasPrefix(out, "error: "):
-			final, gaveUp, known := mmcliError(out)
 			switch {
 			case final != "":
 				head(cmd)

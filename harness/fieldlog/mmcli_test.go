@@ -83,6 +83,18 @@ func TestMMCLIShapes(t *testing.T) {
 				"5 note $ mmcli -m 0 --timeout=1 --command=AT+CSQ", "6 note error: timeout is too short (0)",
 				"7 note $ mmcli -L", "8 note     /org/freedesktop/ModemManager1/Modem/0 [esimhil] esimhil modem emulator",
 				"9 command AT+CSQ", "10 info +CSQ: 30,99", "10 final OK"}},
+		// Mobian's report (pinephone_modem_sdk issue 164): a command line
+		// made by the shell, refused before it reached the modem, then
+		// polkit's refusal, its message quoted within mmcli's quotes.
+		{"a refused command made by the shell",
+			"~/$ sudo mmcli -m any --command=$(echo AT+CCLK=\\\"`date -u +%y/%m/%d`\\\")\nerror: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.Core.Unauthorized: Cannot send AT command to modem: operation only allowed in debug mode'\n" +
+				"~/$ mmcli -m any --command=AT+CSQ\nerror: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.Core.Unauthorized: PolicyKit authorization failed: not authorized for 'org.freedesktop.ModemManager1.Device.Control''\n" +
+				"~/$ sudo mmcli -m any --command=AT+CSQ\nresponse: '+CSQ: 18,99'\n",
+			[]string{"1 note ~/$ sudo mmcli -m any --command=$(echo AT+CCLK=\\\"`date -u +%y/%m/%d`\\\")",
+				"2 note error: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.Core.Unauthorized: Cannot send AT command to modem: operation only allowed in debug mode'",
+				"3 note ~/$ mmcli -m any --command=AT+CSQ",
+				"4 note error: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.Core.Unauthorized: PolicyKit authorization failed: not authorized for 'org.freedesktop.ModemManager1.Device.Control''",
+				"5 command AT+CSQ", "6 info +CSQ: 18,99", "6 final OK"}},
 		{"CR LF line ends",
 			"$ mmcli -m 0 --command=AT+CSQ\r\nresponse: '+CSQ: 30,99'\r\n",
 			[]string{"1 command AT+CSQ", "2 info +CSQ: 30,99", "2 final OK"}},
@@ -119,6 +131,9 @@ func TestMMCLIBad(t *testing.T) {
 		{"an error of no known form",
 			"$ mmcli -m 0 --command=AT+CSQ\nerror: command failed: 'GDBus.Error:bad'\n",
 			"test.log:2: an mmcli error line of no known form"},
+		{"the log ends on an invocation, as any log cut after a command",
+			"$ mmcli -m 0 --command=AT+CSQ\nresponse: '+CSQ: 30,99'\n$ mmcli -v -m 0 --command='AT+COPS=?'\n[07 Dec 2026, 03:58:06] [Debug] Synchronously sending command to modem (29 seconds timeout)...\n",
+			"test.log:3: the log ends before the final result of AT+COPS=?: truncated?"},
 		{"two modems",
 			"$ mmcli -m 0 --command=AT+CSQ\nresponse: '+CSQ: 30,99'\n$ mmcli -m 1 --command=AT+CSQ\nresponse: '+CSQ: 12,99'\n",
 			"test.log:3: a command to modem 1 after ones to modem 0 (line 1): a log is one modem's"},
