@@ -3,7 +3,7 @@
 // socat, strace and jpnevulator traces of the port, Docklight's, SSCOM's
 // and QCOM's log files, Android radio logs of a RIL speaking AT, gammu's,
 // oFono's and pppd chat's debug logs, terminal
-// sessions (PuTTY, Tera Term, minicom, …),
+// sessions (PuTTY, Tera Term, minicom, …) and mmcli's --command ones,
 // plain ">"/"<" transcripts with or without timestamps, and the
 // management platform's request log — into one normalised transcript:
 // who sent each line, when (absolute, relative to the tool's start, or
