@@ -707,7 +707,8 @@ func endsAttached(s *scenario.Scenario, events []eventlog.Event) bool {
 	for i := len(events) - 1; i >= 0; i-- {
 		switch e := events[i]; {
 		case is(e, eventlog.World, "attach_result"):
-			return boolField(e, "ok") && !lost["device"] && !lost[operatorOfPLMN(s, e.Str("plmn"))]
+			op, _ := operatorOfPLMN(s, e.Str("plmn"))
+			return boolField(e, "ok") && !lost["device"] && !lost[op.ID]
 		case is(e, eventlog.World, "detach"), is(e, eventlog.Modem, "power"), is(e, eventlog.World, world.KindLimitedService),
 			is(e, eventlog.World, world.KindNoService):
 			// Powered off, detached, in limited service or with no network
@@ -724,14 +725,15 @@ func endsAttached(s *scenario.Scenario, events []eventlog.Event) bool {
 	return false
 }
 
-// operatorOfPLMN is the scenario's operator of network plmn, "" for none.
-func operatorOfPLMN(s *scenario.Scenario, plmn string) string {
+// operatorOfPLMN is the scenario's operator of network plmn; false (and
+// the zero operator) for none.
+func operatorOfPLMN(s *scenario.Scenario, plmn string) (scenario.Operator, bool) {
 	for _, op := range s.Network.Operators {
 		if op.PLMN == plmn {
-			return op.ID
+			return op, true
 		}
 	}
-	return ""
+	return scenario.Operator{}, false
 }
 
 // countOf counts x in xs.
@@ -1099,10 +1101,8 @@ func countriesOfMCC(s *scenario.Scenario, mcc string) []string {
 // networkCountry is the country of the operator of PLMN plmn as the
 // scenario gives it; for a PLMN no operator has, its MCC's countries.
 func networkCountry(s *scenario.Scenario, plmn string) string {
-	for _, o := range s.Network.Operators {
-		if o.PLMN == plmn {
-			return o.Country
-		}
+	if op, ok := operatorOfPLMN(s, plmn); ok {
+		return op.Country
 	}
 	return strings.Join(countriesOfMCC(s, plmn[:min(len(plmn), 3)]), "/")
 }

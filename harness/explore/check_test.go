@@ -585,6 +585,26 @@ func TestCountriesOfMCC(t *testing.T) {
 	}
 }
 
+// TestNetworkCountry: a network's country is its operator's; a PLMN no
+// operator has stands for its MCC's countries (310: two), or the MCC
+// itself when no operator has that either.
+func TestNetworkCountry(t *testing.T) {
+	for _, c := range []struct{ plmn, op, want string }{
+		{"31002", "pr2", "PR"},
+		{"00102", "fr2", "FR"},
+		{"31099", "", "PR/US"},
+		{"99901", "", "999"},
+	} {
+		s := worldsScenario(false)
+		if op, ok := operatorOfPLMN(s, c.plmn); op.ID != c.op || ok != (c.op != "") {
+			t.Errorf("operatorOfPLMN(%s) = %q, %t; want %q", c.plmn, op.ID, ok, c.op)
+		}
+		if got := networkCountry(s, c.plmn); got != c.want {
+			t.Errorf("networkCountry(%s) = %q, want %q", c.plmn, got, c.want)
+		}
+	}
+}
+
 // wantViolation fails t unless got holds a violation containing want, or
 // none at all for a want of "".
 func wantViolation(t *testing.T, got []string, want string) {
