@@ -130,10 +130,12 @@ type Session struct {
 	// packet block so far, not yet written.
 	held    *[]byte
 	holding bool
-	// skippedAtEnd is written after the last frame (SkippedAtEnd).
+	// skippedAtEnd and droppedAtEnd are written after the last frame
+	// (SkippedAtEnd, KernelDroppedAtEnd), both blocks stamped endAt: the
+	// receiver's clock at the later of the two calls.
 	skippedAtEnd []SkippedAtEnd
-	droppedAtEnd int // KernelDroppedAtEnd
-	skippedAt    time.Time
+	droppedAtEnd int
+	endAt        time.Time
 	// spillErr is why an in-memory session could not move on to a
 	// temporary file: it then holds on, past holdLimit.
 	spillErr error
@@ -487,8 +489,8 @@ func (s *Session) Close() error {
 	if s.live != nil {
 		iface = simIface
 	}
-	isb = append(isb, skippedAtEndBlock(iface, s.skippedAt, s.skippedAtEnd)...)
-	isb = append(isb, kernelDroppedAtEndBlock(iface, s.skippedAt, s.droppedAtEnd)...)
+	isb = append(isb, skippedAtEndBlock(iface, s.endAt, s.skippedAtEnd)...)
+	isb = append(isb, kernelDroppedAtEndBlock(iface, s.endAt, s.droppedAtEnd)...)
 	if len(isb) > 0 {
 		// After the last frame (the reader has stopped): the block
 		// applies to the frames before it.

@@ -38,13 +38,14 @@ const blockTypeISB = 0x00000005
 
 // SkippedAtEnd has the capture end, after its last frame, with the
 // receiver's skips that no later frame marks, as of at (the block's
-// time: the receiver's clock); the last call's list is written when the
-// session closes.
+// time: the receiver's clock; with KernelDroppedAtEnd's, both blocks take
+// the later call's); the last call's list is written when the session
+// closes.
 func (s *Session) SkippedAtEnd(at time.Time, list []SkippedAtEnd) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.skippedAtEnd = slices.Clone(list[:min(len(list), maxSkippedAtEnd)])
-	s.skippedAt = at
+	s.endAt = at
 }
 
 // KernelDroppedAtEnd has the capture end, after its last frame, saying
@@ -58,7 +59,7 @@ func (s *Session) KernelDroppedAtEnd(at time.Time, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.droppedAtEnd = max(n, 0)
-	s.skippedAt = at
+	s.endAt = at
 }
 
 // skippedAtEndBlock is the ISB of list for the interface the datagrams
