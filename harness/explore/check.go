@@ -508,7 +508,7 @@ func checkOutcomes(s *scenario.Scenario, o Outcome) []string {
 	for _, r := range end.Strs("owed_reports") {
 		owedEnd[r] = true
 	}
-	down := platformOwes(s)
+	down := platformOwes(s, o.Events)
 	for _, c := range cs {
 		if c.end == nil {
 			continue // cut by the end of the run: mode-bounds judges it
@@ -756,14 +756,25 @@ func countOf(xs []string, x string) int {
 // or holds its answers past the card's 30 s reply guard (slow: the card
 // gives up on them). A note then stays owed to the end, which run_ended
 // names (owed_kinds, owed_reports), though the device has a bearer.
-func platformOwes(s *scenario.Scenario) string {
+// Unreachable is switched, its edges logged: read, as smdpDown and
+// endsAttached read theirs, from its last edge. The others log only
+// their injections, none at the end to read, so their windows tell.
+func platformOwes(s *scenario.Scenario, events []eventlog.Event) string {
+	for i := len(events) - 1; i >= 0; i-- {
+		if e := events[i]; is(e, eventlog.Harness, eventlog.KindFault) && e.Str("fault") == string(scenario.PlatformUnreachable) {
+			if boolField(e, "on") {
+				return string(scenario.PlatformUnreachable)
+			}
+			break
+		}
+	}
 	h := s.Horizon()
 	for _, f := range s.Faults {
 		if !f.Active(h - time.Nanosecond) {
 			continue
 		}
 		switch {
-		case f.Kind == scenario.PlatformUnreachable, f.Kind == scenario.PlatformGarbled,
+		case f.Kind == scenario.PlatformGarbled,
 			f.Kind == scenario.PlatformNoAck && f.Operator == "",
 			f.Kind == scenario.PlatformStatus && (f.Path == "" || f.Path == platformapi.PathNotifications),
 			f.Kind == scenario.PlatformSlow && f.Delay > scenario.CardReplyGuard:
@@ -821,7 +832,7 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 	// owing it what it did not take (platformOwes), which run_ended must
 	// name: an install's download-success neither received nor named
 	// owed was lost.
-	down := platformOwes(s)
+	down := platformOwes(s, o.Events)
 	missing := 0
 	for _, id := range slices.Sorted(maps.Keys(installs)) {
 		n := platformGot[id]

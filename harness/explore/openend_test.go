@@ -32,6 +32,9 @@ func TestFaultsInForceAtTheEnd(t *testing.T) {
 	coverage := func(target string, on bool, d time.Duration) eventlog.Event {
 		return at(ev(eventlog.Harness, eventlog.KindFault, "fault", "coverage_lost", "target", target, "at", "world", "on", on, "entry", 0), d)
 	}
+	platformEdge := func(on bool, d time.Duration) eventlog.Event {
+		return at(ev(eventlog.Harness, eventlog.KindFault, "fault", "platform_unreachable", "target", "platform", "at", "platform", "on", on, "entry", 0), d)
+	}
 	// A cycle whose outcome, report 3, the platform never took; the run
 	// ends attached, its end naming what the card owed.
 	unreceived := func(end eventlog.Event, between ...eventlog.Event) Outcome {
@@ -58,7 +61,11 @@ func TestFaultsInForceAtTheEnd(t *testing.T) {
 		want   string // substring of a violation; "" = none
 	}{
 		{"platform unreachable to the end: the report owed", []scenario.Fault{open(scenario.Fault{Kind: scenario.PlatformUnreachable})},
-			checkOutcomes, unreceived(runEnd(owed, "3")), ""},
+			checkOutcomes, unreceived(runEnd(owed, "3"), platformEdge(true, time.Hour)), ""},
+		// Unreachable is read from its edges, the run's own evidence, as
+		// coverage and an SM-DP+'s are: a last edge off is a platform back.
+		{"platform unreachable, its last edge off", []scenario.Fault{open(scenario.Fault{Kind: scenario.PlatformUnreachable})},
+			checkOutcomes, unreceived(runEnd(owed, "3"), platformEdge(true, time.Hour), platformEdge(false, 90*time.Minute)), "received 0 times"},
 		{"platform acknowledging nothing to the end: the report owed", []scenario.Fault{open(scenario.Fault{Kind: scenario.PlatformNoAck})},
 			checkOutcomes, unreceived(runEnd(owed, "3")), ""},
 		{"platform erring on notes to the end: the report owed", []scenario.Fault{open(scenario.Fault{Kind: scenario.PlatformStatus, Code: 503, Path: platformapi.PathNotifications})},
@@ -68,12 +75,12 @@ func TestFaultsInForceAtTheEnd(t *testing.T) {
 		// The product's own evidence must say so: a report neither
 		// received nor named owed was lost, whatever the platform did.
 		{"platform down to the end, the report not named owed", []scenario.Fault{open(scenario.Fault{Kind: scenario.PlatformUnreachable})},
-			checkOutcomes, unreceived(runEnd(nil)), "run_ended does not name it owed"},
+			checkOutcomes, unreceived(runEnd(nil), platformEdge(true, time.Hour)), "run_ended does not name it owed"},
 		{"healthy platform, the report not named owed", nil,
 			checkOutcomes, unreceived(runEnd(nil)), "run_ended does not name it owed"},
 		// Narrow: only a fault that keeps notes unacknowledged at the end.
 		{"platform down, but not at the end", []scenario.Fault{closed(scenario.Fault{Kind: scenario.PlatformUnreachable})},
-			checkOutcomes, unreceived(runEnd(owed, "3")), "received 0 times"},
+			checkOutcomes, unreceived(runEnd(owed, "3"), platformEdge(true, time.Hour), platformEdge(false, 90*time.Minute)), "received 0 times"},
 		{"platform slow within the guard to the end", []scenario.Fault{open(scenario.Fault{Kind: scenario.PlatformSlow, Delay: 10 * time.Second})},
 			checkOutcomes, unreceived(runEnd(owed, "3")), "received 0 times"},
 		{"platform erring on downloads only to the end", []scenario.Fault{open(scenario.Fault{Kind: scenario.PlatformStatus, Code: 503, Path: platformapi.PathDownload})},
