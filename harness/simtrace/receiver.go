@@ -404,21 +404,20 @@ func (r *Receiver) Close() error {
 	// Wake the reader: its next deadline is the drain's.
 	_ = r.conn.SetReadDeadline(time.Now())
 	<-r.done
+	// The reader has stopped: what r.lost holds no later frame marks.
 	// SO_RXQ_OVFL tells a drop on the datagram queued after it: the
 	// socket's own count, read before it closes, tells those after the
 	// last datagram received.
-	total, merr := socketDrops(r.conn)
-	err := r.conn.Close()
-	// The reader has stopped: what r.lost holds no later frame marks.
 	r.mu.Lock()
-	r.afterLast(total, merr)
+	r.afterLast(func() (uint32, error) { return socketDrops(r.conn) })
 	droppedAtEnd := r.dropPending + r.droppedAfter
 	list := make([]capture.SkippedAtEnd, 0, len(r.lost))
 	for src, n := range r.lost {
 		list = append(list, capture.SkippedAtEnd{Src: src, Received: n})
 	}
-	err = errors.Join(err, r.err)
+	sinkErr := r.err
 	r.mu.Unlock()
+	err := errors.Join(r.conn.Close(), sinkErr)
 	if es, ok := r.sink.(EndSink); ok && len(list) > 0 {
 		slices.SortFunc(list, func(a, b capture.SkippedAtEnd) int { return a.Received - b.Received })
 		es.SkippedAtEnd(time.Now(), list)
@@ -431,11 +430,13 @@ func (r *Receiver) Close() error {
 
 // afterLast takes the socket's own drop count, read at the close, under
 // r.mu: past the last count a datagram carried, they were dropped after
-// it. Without a count to start from (drops not counted) nothing is
-// made up; an unreadable one says so.
-func (r *Receiver) afterLast(total uint32, err error) {
-	switch {
-	case r.notCounted != "":
+// it. Without a count to start from (drops not counted) nothing is made
+// up, nor the count read; an unreadable one says so.
+func (r *Receiver) afterLast(read func() (uint32, error)) {
+	if r.notCounted != "" {
+		return
+	}
+	switch total, err := read(); {
 	case err != nil:
 		r.notCounted = fmt.Sprintf("after the last datagram received: %v", err)
 	default:

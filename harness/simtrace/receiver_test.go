@@ -373,8 +373,8 @@ func TestReceiverSkipAtTheEndIsInTheCapture(t *testing.T) {
 
 // The socket's drop count at the close, less the last one a datagram
 // carried, is the drops after the last datagram (wrapping at 2^32);
-// without a count to start from nothing is made up, and an unreadable
-// count says so.
+// without a count to start from nothing is made up (nor the count read),
+// and an unreadable count says so.
 func TestAfterLast(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -396,9 +396,14 @@ func TestAfterLast(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &Receiver{dropCount: tc.last, notCounted: tc.was}
-			r.afterLast(tc.total, tc.err)
+			read := false
+			r.afterLast(func() (uint32, error) { read = true; return tc.total, tc.err })
 			if r.droppedAfter != tc.after || r.notCounted != tc.notCounted {
 				t.Errorf("after %d, not counted %q; want %d, %q", r.droppedAfter, r.notCounted, tc.after, tc.notCounted)
+			}
+			// Drops not counted: the count at the close is not read.
+			if read != (tc.was == "") {
+				t.Errorf("the socket's count read: %t, want %t", read, tc.was == "")
 			}
 		})
 	}
