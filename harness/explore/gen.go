@@ -755,7 +755,6 @@ func Generator(f Features) *rapid.Generator[Case] {
 		case i < len(otherFaults):
 			faults = append(faults, otherFaults[i](t, ops, celled)+winText()+"}")
 		case i < len(otherFaults)+comboCases:
-			pool := append(slices.Clone(otherFaults), comboFaults...)
 			first := drawWindow(0, last)
 			for k := range 2 + uniformInt(t, 0, 1, "combo_n") {
 				w := first
@@ -765,7 +764,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 						w = drawWindow(first.from, first.lastStart(last))
 					}
 				}
-				faults = append(faults, uniform(t, pool, "combo_fault")(t, ops, celled)+w.String()+"}")
+				faults = append(faults, uniform(t, comboPool, "combo_fault")(t, ops, celled)+w.String()+"}")
 			}
 		}
 		// Signal changes, in a third of the cases: a network's cell in its
@@ -904,6 +903,10 @@ var comboFaults = []faultEntry{
 		return "{platform: " + uniform(t, []string{"unreachable", "no_ack"}, "combo_platform")
 	},
 }
+
+// comboPool is what a combination draws from: otherFaults, then
+// comboFaults (the order rapid's draws index, so a seed's case stays).
+var comboPool = append(slices.Clone(otherFaults), comboFaults...)
 
 // otherFaults draw a fault entry of each kind the generator's main loop
 // has none of.
