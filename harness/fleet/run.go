@@ -612,15 +612,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 	}
 	for next < len(plans) || len(active) > 0 {
 		if err := cmp.Or(ctx.Err(), s.givenUp); err != nil {
-			// The cause names the signal ("stopped by SIGTERM"), not
-			// Go's "context canceled". A device still on says it short
-			// when the storm was given up: the STOP line has the whole
-			// cause, and a device's line leads with what it was doing.
-			cause, short := err.Error(), fmt.Sprintf("given up (--give-up-after %v)", s.cfg.GiveUpAfter)
-			if ctx.Err() != nil {
-				cause = context.Cause(ctx).Error()
-				short = cause
-			}
+			cause, short := stopCause(ctx, s.givenUp, s.cfg.GiveUpAfter)
 			for len(active) > 0 {
 				retireNext("still on when the storm was " + short)
 			}
@@ -1423,4 +1415,16 @@ func notifications(n int) string {
 		return "1 notification"
 	}
 	return fmt.Sprintf("%d notifications", n)
+}
+
+// stopCause is why a storm stopped before its end, whole (the STOP line)
+// and as a device still on says it (its line leads with what it was
+// doing): a signal's cause both times ("stopped by SIGTERM", not Go's
+// "context canceled"); else the storm was given up (givenUp), said short.
+func stopCause(ctx context.Context, givenUp error, after time.Duration) (cause, short string) {
+	if ctx.Err() != nil {
+		c := context.Cause(ctx).Error()
+		return c, c
+	}
+	return givenUp.Error(), fmt.Sprintf("given up (--give-up-after %v)", after)
 }

@@ -222,3 +222,27 @@ func TestMergeStoppedShard(t *testing.T) {
 		t.Errorf("the merged result read back: %v, stopped_by %q", err, back.StoppedBy)
 	}
 }
+
+// A storm stopped by a signal says the signal's cause, whole and short
+// alike; one given up says it short, the STOP line having the whole
+// cause.
+func TestStopCause(t *testing.T) {
+	sig, stop := context.WithCancelCause(context.Background())
+	stop(errors.New("stopped by SIGTERM"))
+	plain, cancel := context.WithCancel(context.Background())
+	cancel()
+	givenUp := errors.New("the platform unreachable for 1s")
+	for _, tc := range []struct {
+		name         string
+		ctx          context.Context
+		cause, short string
+	}{
+		{"a signal", sig, "stopped by SIGTERM", "stopped by SIGTERM"},
+		{"cancelled, no cause", plain, "context canceled", "context canceled"},
+		{"given up", context.Background(), "the platform unreachable for 1s", "given up (--give-up-after 1s)"},
+	} {
+		if cause, short := stopCause(tc.ctx, givenUp, time.Second); cause != tc.cause || short != tc.short {
+			t.Errorf("%s: %q, %q; want %q, %q", tc.name, cause, short, tc.cause, tc.short)
+		}
+	}
+}
