@@ -131,6 +131,16 @@ func TestVerifySMDP(t *testing.T) {
 			}
 		})
 	}
+	// Without a CI, that is said, whatever the DER (a card logs it).
+	noCI := fmt.Sprintf("verify SM-DP+ %s: no CI: %v", RoleAuth, ErrUnknownCI)
+	for _, der := range [][]byte{s.Auth.DER, []byte("nope")} {
+		if _, err := VerifySMDP(nil, der, RoleAuth, testNow); !errors.Is(err, ErrUnknownCI) || err.Error() != noCI {
+			t.Errorf("VerifySMDP without a CI of %q…: %v, want %q", der[:2], err, noCI)
+		}
+	}
+	if _, err := VerifySMDPCert(nil, s.Auth.X509, RoleAuth, testNow); !errors.Is(err, ErrUnknownCI) || err.Error() != noCI {
+		t.Errorf("VerifySMDPCert without a CI: %v, want %q", err, noCI)
+	}
 	if s.TLS.X509.VerifyHostname("smdp.sfr.test") != nil || s.TLS.X509.VerifyHostname("smdp.orange-fr.test") == nil {
 		t.Fatal("TLS certificate names the wrong host")
 	}

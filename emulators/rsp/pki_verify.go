@@ -81,22 +81,25 @@ func VerifyEUICC(ci *x509.Certificate, eumDER, euiccDER []byte, now time.Time) (
 // VerifySMDP checks one SM-DP+ certificate against ci at now and that it
 // carries role's policy (and serverAuth for TLS).
 func VerifySMDP(ci *x509.Certificate, der []byte, role Role, now time.Time) (*x509.Certificate, error) {
-	if ci == nil {
-		return nil, fmt.Errorf("verify SM-DP+ %s: no CI: %w", role, ErrUnknownCI)
-	}
 	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("verify SM-DP+ %s: %v: %w", role, err, ErrBadChain)
-	}
-	return VerifySMDPCert(ci, c, role, now)
+	return verifySMDP(ci, c, err, role, now)
 }
 
 // VerifySMDPCert is VerifySMDP of a certificate the caller has parsed
 // already (the card reads CERT.DPauth's name before it checks it), so
 // the same DER is not parsed twice.
 func VerifySMDPCert(ci, c *x509.Certificate, role Role, now time.Time) (*x509.Certificate, error) {
+	return verifySMDP(ci, c, nil, role, now)
+}
+
+// verifySMDP is VerifySMDP of c as x509.ParseCertificate gave it, with
+// parseErr. A missing CI is said first, whatever the DER.
+func verifySMDP(ci, c *x509.Certificate, parseErr error, role Role, now time.Time) (*x509.Certificate, error) {
 	if ci == nil {
 		return nil, fmt.Errorf("verify SM-DP+ %s: no CI: %w", role, ErrUnknownCI)
+	}
+	if parseErr != nil {
+		return nil, fmt.Errorf("verify SM-DP+ %s: %v: %w", role, parseErr, ErrBadChain)
 	}
 	want, eku := OIDRoleDPAuth, x509.ExtKeyUsageAny
 	switch role {
