@@ -246,12 +246,7 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 	case !bytes.Equal(req.CiPKIDToBeUsed, c.ciKeyID()):
 		return fail(es10.AuthErrCiPKUnknown, operator, "unknown CI key id")
 	}
-	var dpauth *x509.Certificate
-	if certErr != nil { // VerifySMDP says why, in its terms
-		dpauth, err = rsp.VerifySMDP(c.cfg.CI, req.ServerCertificate, rsp.RoleAuth, c.now())
-	} else { // parsed once, above
-		dpauth, err = rsp.VerifySMDPCert(c.cfg.CI, cert, rsp.RoleAuth, c.now())
-	}
+	dpauth, err := rsp.VerifySMDPCert(c.cfg.CI, cert, certErr, rsp.RoleAuth, c.now())
 	if err != nil {
 		code := es10.AuthErrInvalidCertificate
 		if errors.Is(err, rsp.ErrUnknownCI) {

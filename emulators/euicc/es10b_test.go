@@ -262,6 +262,10 @@ func TestDownloadFailures(t *testing.T) {
 		}, nil, atAuth, es10.AuthErrInvalidSignature, "serverSignature1"},
 		{"expired DPauth", nil, func(l *lpa) { l.auth = &rsp.Cert{DER: expired.DER, Key: expired.Key} }, nil, atAuth, es10.AuthErrInvalidCertificate, "server certificate"},
 		{"unknown CI", nil, func(l *lpa) { l.auth = rogue }, nil, atAuth, es10.AuthErrCiPKUnknown, "server certificate"},
+		// A SEQUENCE, not a certificate: in VerifySMDP's words (the card
+		// parses it once).
+		{"DPauth not a certificate", nil, func(l *lpa) { l.auth = &rsp.Cert{DER: []byte{0x30, 0x03, 0x02, 0x01, 0x00}, Key: l.auth.Key} }, nil, atAuth,
+			es10.AuthErrInvalidCertificate, "server certificate: verify SM-DP+ auth: x509: malformed"},
 		// SGP.22 §5.7.13: euiccCiPKIdToBeUsed must name a CI the card
 		// verifies with, else ciPKUnknown (7), before any certificate.
 		{"CI key id the card does not trust", nil, func(l *lpa) {

@@ -119,13 +119,10 @@ func TestVerifySMDP(t *testing.T) {
 			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
-			// A certificate parsed by the caller is judged the same, in
-			// the same words (the card logs them).
+			// A DER parsed by the caller is judged the same, in the same
+			// words (the card logs them), one that does not parse too.
 			c, perr := x509.ParseCertificate(tc.der)
-			if perr != nil {
-				return
-			}
-			_, err2 := VerifySMDPCert(p.CI.X509, c, tc.role, testNow)
+			_, err2 := VerifySMDPCert(p.CI.X509, c, perr, tc.role, testNow)
 			if fmt.Sprint(err2) != fmt.Sprint(err) {
 				t.Fatalf("VerifySMDPCert: %v, VerifySMDP: %v", err2, err)
 			}
@@ -138,7 +135,7 @@ func TestVerifySMDP(t *testing.T) {
 			t.Errorf("VerifySMDP without a CI of %q…: %v, want %q", der[:2], err, noCI)
 		}
 	}
-	if _, err := VerifySMDPCert(nil, s.Auth.X509, RoleAuth, testNow); !errors.Is(err, ErrUnknownCI) || err.Error() != noCI {
+	if _, err := VerifySMDPCert(nil, s.Auth.X509, nil, RoleAuth, testNow); !errors.Is(err, ErrUnknownCI) || err.Error() != noCI {
 		t.Errorf("VerifySMDPCert without a CI: %v, want %q", err, noCI)
 	}
 	if s.TLS.X509.VerifyHostname("smdp.sfr.test") != nil || s.TLS.X509.VerifyHostname("smdp.orange-fr.test") == nil {

@@ -82,19 +82,15 @@ func VerifyEUICC(ci *x509.Certificate, eumDER, euiccDER []byte, now time.Time) (
 // carries role's policy (and serverAuth for TLS).
 func VerifySMDP(ci *x509.Certificate, der []byte, role Role, now time.Time) (*x509.Certificate, error) {
 	c, err := x509.ParseCertificate(der)
-	return verifySMDP(ci, c, err, role, now)
+	return VerifySMDPCert(ci, c, err, role, now)
 }
 
-// VerifySMDPCert is VerifySMDP of a certificate the caller has parsed
-// already (the card reads CERT.DPauth's name before it checks it), so
-// the same DER is not parsed twice.
-func VerifySMDPCert(ci, c *x509.Certificate, role Role, now time.Time) (*x509.Certificate, error) {
-	return verifySMDP(ci, c, nil, role, now)
-}
-
-// verifySMDP is VerifySMDP of c as x509.ParseCertificate gave it, with
-// parseErr. A missing CI is said first, whatever the DER.
-func verifySMDP(ci, c *x509.Certificate, parseErr error, role Role, now time.Time) (*x509.Certificate, error) {
+// VerifySMDPCert is VerifySMDP of a DER the caller has parsed already, c
+// and parseErr being what x509.ParseCertificate returned (the card reads
+// CERT.DPauth's name before it checks it), so the same DER is not parsed
+// twice, a DER that does not parse included. A missing CI is said first,
+// whatever the DER.
+func VerifySMDPCert(ci, c *x509.Certificate, parseErr error, role Role, now time.Time) (*x509.Certificate, error) {
 	if ci == nil {
 		return nil, fmt.Errorf("verify SM-DP+ %s: no CI: %w", role, ErrUnknownCI)
 	}
