@@ -254,9 +254,10 @@ func TestDurableCoversEveryField(t *testing.T) {
 
 // TestCloneKeepsSegmentsApart: a clone shares a download's segment list
 // (copying it at every segment's Persist cost the list's length each
-// time), so what the applet does with its own list afterwards — a new
-// package, the list dropped when loaded, an append — must not reach the
-// clone, nor an append to the clone's reach the applet's.
+// time), so an append to the applet's list afterwards must not reach the
+// clone, nor an append to the clone's reach the applet's. (A new package,
+// or the list dropped when loaded, replaces the applet's list in its own
+// Download: the first check fails too if the clone shared that.)
 func TestCloneKeepsSegmentsApart(t *testing.T) {
 	segs := [][]byte{{0x87}, {0x88}, {0x86, 1}, {0x86, 2}}
 	live := State{Cycle: &Cycle{Download: &Download{Segments: segs[:3], Seg: 1}}}
@@ -268,9 +269,5 @@ func TestCloneKeepsSegmentsApart(t *testing.T) {
 	nvm.Cycle.Download.Segments = append(nvm.Cycle.Download.Segments, []byte{0xEE})
 	if live.Cycle.Download.Segments[3][0] != 0xFF {
 		t.Fatalf("the clone's append reached the applet: %X", live.Cycle.Download.Segments)
-	}
-	live.Cycle.Download.Segments, live.Cycle.Download.Seg = nil, 3
-	if d := nvm.Cycle.Download; len(d.Segments) != 4 || d.Seg != 1 || !bytes.Equal(d.Segments[2], []byte{0x86, 1}) {
-		t.Fatalf("the clone moved with the applet: %+v", d)
 	}
 }
