@@ -113,7 +113,7 @@ func (s *Server) authenticateClient(_ http.ResponseWriter, body []byte) (es9.Mes
 	}
 	out, err := s.authenticateClientLocked(t, raw)
 	if err != nil {
-		t.step = closed
+		t.step = refused
 		reason := err.Error()
 		var e *es9Error
 		if errors.As(err, &e) {
@@ -133,8 +133,8 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	}
 	if resp.ErrorCode != 0 {
 		// The LPA passes on the eUICC's refusal of this SM-DP+ so that
-		// the session ends now (authenticateClient closes it on any
-		// error); the answer is 8.1/3.8, the eUICC refused
+		// the session ends now (after any error the session takes no
+		// call but cancelSession); the answer is 8.1/3.8, the eUICC refused
 		// (docs/conformance.md says why this code).
 		if !bytes.Equal(resp.TransactionID, t.id) {
 			return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "authenticateResponseError carries another transactionId")
@@ -159,6 +159,9 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	if !s.ownAddress(s1.ServerAddress) {
 		return nil, fail(es9.SubjectSMDPAddress, es9.ReasonRefused, "euiccSigned1 names another SM-DP+")
 	}
+	// The eUICC is authenticated: a refusal from here on leaves a
+	// session whose cancellation the SM-DP+ can verify (cancelSession).
+	t.eid, t.euiccPub = eid, pub
 	o, err := s.findOrder(s1.CtxParams1.MatchingID, eid)
 	if err != nil {
 		return nil, err
@@ -169,10 +172,14 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	}
 	if why := noRoom(s1.EuiccInfo2, len(pkg)); why != "" {
 		// Refused before any binding: the order stays released, for the
-		// card to come back once a profile has left it.
+		// card to come back once a profile has left it. It is the
+		// session's all the same, so that the LPA's cancellation decides
+		// it as for any session (SGP.22 §5.6.5): postponed keeps it
+		// released, a reason that gives it up puts it in error.
+		t.order = o
 		return nil, fail(es9.SubjectEUICC, es9.ReasonInsufficientMemory, "eUICC does not have sufficient space for this Profile: %s", why)
 	}
-	t.eid, t.euiccPub, t.order, t.euiccSignature1, t.elements = eid, pub, o, resp.EuiccSignature1, pkg
+	t.order, t.euiccSignature1, t.elements = o, resp.EuiccSignature1, pkg
 	t.tac = s1.CtxParams1.DeviceInfo.TAC
 
 	meta := s.metadata(o.profile).Encode()

@@ -42,7 +42,7 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9
 	}
 	pkg, err := s.buildLocked(t, raw)
 	if err != nil {
-		t.step = closed
+		t.step = refused
 		return nil, err
 	}
 	t.step = bppSent
@@ -72,8 +72,8 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 	}
 	if resp.ErrorCode != 0 {
 		// The eUICC refused smdpSigned2 (or its certificate): the LPA
-		// passes that on so the session ends now (getBoundProfilePackage
-		// closes it on any error). No package was bound, so the order
+		// passes that on so the session ends now (after any error the
+		// session takes no call but cancelSession). No package was bound, so the order
 		// stays released for the card to come back (docs/conformance.md).
 		if !bytes.Equal(resp.TransactionID, t.id) {
 			return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "downloadResponseError carries another transactionId")

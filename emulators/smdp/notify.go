@@ -122,7 +122,11 @@ func (s *Server) installed(o *order, ok bool) {
 // PPR not allowed, metadata mismatch, loadBppExecutionError,
 // undefined) puts it in error. An order already installed stays so. A
 // session an install result ended is unknown here (8.10.1/3.9): the
-// result settled its order (SGP.22 §3.1.3.3, §5.6.4).
+// result settled its order (SGP.22 §3.1.3.3, §5.6.4). A session that
+// authenticateClient or getBoundProfilePackage refused is not (refused):
+// the eUICC's side is still open after such an error, and the LPA's
+// Common Cancel Session (§3.0.2) ends both, its reason deciding the order
+// — one refused for lack of room (8.1/4.8) too, which the card postpones.
 //
 // A cancellation whose signature cannot be verified moves no order
 // (docs/conformance.md, outside tester t71 F10): the error form

@@ -124,3 +124,95 @@ func without(t *testing.T, b []byte, drop uint32, path ...uint32) []byte {
 	}
 	return cut(obj, path).Bytes()
 }
+
+// TestCancelAfterRefusal: a session that authenticateClient or
+// getBoundProfilePackage refused takes the LPA's cancelSession (SGP.22
+// §3.0.2: the eUICC's side is still open after such an error, and lpac
+// cancels after any), and no other call. A verified cancellation decides
+// the order bound to the session by its reason (§5.6.5) — a 8.1/4.8
+// refusal's too, which stays released for a postponed one; one refused
+// before the eUICC was authenticated, or the error form, only ends the
+// session. A second cancellation is for an unknown transaction.
+func TestCancelAfterRefusal(t *testing.T) {
+	tests := []struct {
+		name     string
+		refuse   func(t *testing.T, c *card, size int) // leaves c's session refused
+		cancel   func(c *card) []byte
+		verified bool
+		order    string // session_cancelled's order
+		again    bool   // the order downloads afterwards
+	}{
+		{"no room, postponed", refuseNoRoom, signed(es10.CancelPostponed), true, "released", true},
+		{"no room, end user rejection", refuseNoRoom, signed(es10.CancelEndUserRejection), true, "error", false},
+		{"unknown matching ID, undefined", func(t *testing.T, c *card, _ int) {
+			c.mid = "no-such-order"
+			code, m, err := c.authenticateClient(c.authServerResponse(nil))
+			mustFail(t, "authenticateClient", code, m, err, 200, es9.SubjectMatchingID, es9.ReasonRefused)
+		}, signed(es10.CancelUndefinedReason), true, "", true},
+		{"eUICC refused, error form", func(t *testing.T, c *card, _ int) {
+			resp := es10.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: 2}.Encode()
+			code, m, err := c.authenticateClient(resp)
+			mustFail(t, "authenticateClient", code, m, err, 200, es9.SubjectEUICC, es9.ReasonRefused)
+		}, func(*card) []byte {
+			return es10.CancelSessionResponse{ErrorCode: es10.CancelErrInvalidTransID}.Encode()
+		}, false, "", true},
+		{"euiccSignature2 refused, postponed", func(t *testing.T, c *card, _ int) {
+			code, m, err := c.authenticateClient(c.authServerResponse(nil))
+			mustOK(t, "authenticateClient", code, m, err)
+			if err := c.prepareDownload(m); err != nil {
+				t.Fatal(err)
+			}
+			code, m, err = c.getBPP(c.prepareDownloadResponse(true))
+			mustFail(t, "getBoundProfilePackage", code, m, err, 200, es9.SubjectEUICC, es9.ReasonVerifyFailed)
+		}, signed(es10.CancelPostponed), true, "released", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			_, mid, _ := e.srv.Order(testEID)
+			pkg, err := e.srv.profilePackage(e.srv.orders[mid].profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := e.card(testEID, mid)
+			code, m, err := c.initiate()
+			mustOK(t, "initiateAuthentication", code, m, err)
+			if err := c.authenticateServer(m); err != nil {
+				t.Fatal(err)
+			}
+			tc.refuse(t, c, len(pkg))
+			// No other call is taken for the refused session.
+			code, m, err = c.getBPP(c.prepareDownloadResponse(false))
+			mustFail(t, "getBoundProfilePackage after the refusal", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
+			cancel := func() (int, map[string]any, error) {
+				return e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(tc.cancel(c))})
+			}
+			code, m, err = cancel()
+			mustOK(t, "cancelSession after the refusal", code, m, err)
+			evs := e.log.Kind(KindSessionCancelled)
+			if len(evs) != 1 || evs[0].Get("verified") != tc.verified || evs[0].Str("order") != tc.order {
+				t.Fatalf("session_cancelled %v, want verified %v order %q", evs, tc.verified, tc.order)
+			}
+			code, m, err = cancel()
+			mustFail(t, "a second cancelSession", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
+			code, m, err = authenticateAgain(t, e, mid)
+			if tc.again {
+				mustOK(t, "authenticateClient on the order", code, m, err)
+			} else {
+				mustFail(t, "authenticateClient on an order in error", code, m, err, 200, es9.SubjectMatchingID, es9.ReasonAlreadyUsed)
+			}
+		})
+	}
+}
+
+// refuseNoRoom has authenticateClient refuse c for lack of memory (8.1/4.8).
+func refuseNoRoom(t *testing.T, c *card, size int) {
+	t.Helper()
+	code, m, err := c.authenticateClient(c.authServerResponse(func(s *es10.EuiccSigned1) { s.EuiccInfo2.ExtCardResource.FreeNVM = size - 1 }))
+	mustFail(t, "authenticateClient", code, m, err, 200, es9.SubjectEUICC, es9.ReasonInsufficientMemory)
+}
+
+// signed is the card's signed cancellation for reason.
+func signed(reason int) func(c *card) []byte {
+	return func(c *card) []byte { return c.cancel(reason, nil).Encode() }
+}

@@ -19,11 +19,18 @@ const (
 	awaitAuthClient step = iota // after initiateAuthentication
 	awaitBPP                    // after authenticateClient
 	bppSent                     // after getBoundProfilePackage
-	closed                      // cancelled or failed
+	// refused: authenticateClient or getBoundProfilePackage answered
+	// with a function error. The session takes no further call but the
+	// LPA's cancelSession: the eUICC still holds its side open after
+	// AuthenticateServer, and the LPA ends it with ES10b CancelSession
+	// and hands the signed result to the SM-DP+ (SGP.22 §3.0.2, the
+	// Common Cancel Session procedure; lpac does so after any error).
+	refused
+	closed // cancelled, or ended by an install result
 )
 
 func (st step) String() string {
-	return [...]string{"awaiting authenticateClient", "awaiting getBoundProfilePackage", "package sent", "closed"}[st]
+	return [...]string{"awaiting authenticateClient", "awaiting getBoundProfilePackage", "package sent", "refused", "closed"}[st]
 }
 
 // transaction is one download session's server-side state.
