@@ -323,9 +323,15 @@ func (a *Applet) dlAuthClientAnswer(dl *Download, e HTTPResult) error {
 	var r es9.AuthenticateClientResponse
 	if err := es9Answer(es9.FnAuthenticateClient, e, &r, &r.Header); err != nil {
 		// An eligibility refusal for lack of memory (8.1/4.8) is
-		// remembered as the ISD-R's errorReason 10 is (room.go); the
-		// session ends as after any refusal of the card.
-		a.noteSMDPNoRoom(dl.Operator, err)
+		// remembered as the ISD-R's errorReason 10 is (room.go), and the
+		// session is cancelled as after any refusal, for the reason
+		// postponed: the card comes back for the order once a profile
+		// has left it, and the SM-DP+ keeps it released for that
+		// (SGP.22 §5.6.5), where undefinedReason would put it in error.
+		if a.noteSMDPNoRoom(dl.Operator, err) {
+			a.dlFailCancel(dl, es10.CancelPostponed, err.Error(), resultField(e)...)
+			return nil
+		}
 		return err
 	}
 	if got := r.TransactionID.String(); got != dl.TxID {

@@ -29,12 +29,15 @@ func (a *Applet) noteNoRoom(op string, errorReason int) {
 // authenticateClient (8.1/4.8, SGP.22 §5.6.3): it read the free memory
 // the card signed into EUICCInfo2 and found no room for the package,
 // which the card learns before any package is sent, and which holds as
-// long as the ISD-R's own refusal would.
-func (a *Applet) noteSMDPNoRoom(op string, err error) {
+// long as the ISD-R's own refusal would. It reports whether err was that
+// refusal.
+func (a *Applet) noteSMDPNoRoom(op string, err error) bool {
 	var se *es9.StatusError
 	if errors.As(err, &se) && se.NoRoom() {
 		a.rememberNoRoom(op, true)
+		return true
 	}
+	return false
 }
 
 func (a *Applet) rememberNoRoom(op string, smdp bool) {

@@ -1,6 +1,7 @@
 package applet
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -118,27 +119,47 @@ func TestFullCardOrdersNoDownload(t *testing.T) {
 // refusal of the card does — the session cancelled on the card and at
 // the SM-DP+, no package asked for — and is remembered as the ISD-R's
 // errorReason 10 is: the operator is not ordered again until a profile
-// leaves the card. Another refusal is not a lack of room.
+// leaves the card. Another refusal is not a lack of room. The
+// cancellation's reason is postponed for a lack of room — the card comes
+// back for the order when a profile has left it, and the SM-DP+ keeps the
+// order released for a postponed one (§5.6.5) — undefinedReason for
+// another refusal.
 func TestSMDPNoRoom(t *testing.T) {
 	tests := []struct {
 		name, subject, reason string
 		want                  string // noRoomFor's prefix; "": ordered again
+		cancel                int    // the CancelSessionReason given
 	}{
-		{"no room", "8.1", "4.8", "no room on the card: its SM-DP+ refused the download for lack of memory (authenticateClient 8.1/4.8) with 2 profiles"},
-		{"unknown matching ID", "8.2.6", "3.8", ""},
-		{"4.8 under another subject", "8.2.6", "4.8", ""},
+		{"no room", "8.1", "4.8", "no room on the card: its SM-DP+ refused the download for lack of memory (authenticateClient 8.1/4.8) with 2 profiles", es10.CancelPostponed},
+		{"unknown matching ID", "8.2.6", "3.8", "", es10.CancelUndefinedReason},
+		{"4.8 under another subject", "8.2.6", "4.8", "", es10.CancelUndefinedReason},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := toDownload(t)
 			msg := "eUICC does not have sufficient space for this Profile"
 			runDL(t, a, append(append([]dlStep(nil), toSession...),
-				dlStep{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
-				dlStep{func(a *Applet) Event { return es9Failed(inFlight(a), tt.subject, tt.reason, msg) },
-					`log download_result ok=false operator=orange-fr reason=` +
-						value("authenticateClient: status Failed subject "+tt.subject+" reason "+tt.reason+": "+msg) + `; ES10 CancelSession; `},
-				dlStep{es10Ans(es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: es10.CancelUndefinedReason, Signature: dlSig}.Encode(), 0x9000),
-					"ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "}))
+				dlStep{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "}))
+			effs := a.Step(es9Failed(inFlight(a), tt.subject, tt.reason, msg))
+			if got, want := show(effs), `log download_result ok=false operator=orange-fr reason=`+
+				value("authenticateClient: status Failed subject "+tt.subject+" reason "+tt.reason+": "+msg)+`; ES10 CancelSession; `; got != want {
+				t.Fatalf("refusal:\n got: %s\nwant: %s", got, want)
+			}
+			var req es10.CancelSessionRequest
+			for _, f := range effs {
+				if e, ok := f.(ES10); ok {
+					var err error
+					if req, err = es10.DecodeCancelSessionRequest(e.Req); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if req.Reason != tt.cancel || !bytes.Equal(req.TransactionID, dlTx) {
+				t.Fatalf("CancelSession %+v, want reason %d for the session", req, tt.cancel)
+			}
+			runDL(t, a, []dlStep{
+				{es10Ans(es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: tt.cancel, Signature: dlSig}.Encode(), 0x9000),
+					"ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "}})
 			got := a.noRoomFor("orange-fr")
 			if tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
 				t.Fatalf("noRoomFor = %q, want %q", got, tt.want)
