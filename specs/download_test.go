@@ -15,6 +15,8 @@ import (
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // downloadedSFR is the ICCID of the first profile SFR's SM-DP+ delivers:
@@ -279,9 +281,28 @@ var _ = Describe("Profile download to a card without room", framework.Emulated, 
 			Expect(events(r, "profile_installed")).To(BeEmpty())
 			Expect(iccid(r)).To(Equal(orangeFRFiller), "the next preferred operator, preinstalled")
 			Expect(servingPLMN(r)).To(Equal("20801"))
-			es9 := trace(traffic(r)) // closes the rig
-			Expect(es9).To(ContainElement("es9:authenticateClient"))
-			Expect(es9).NotTo(ContainElement("es9:getBoundProfilePackage"), "no package asked for")
+			msgs := traffic(r) // closes the rig
+			es9calls := trace(msgs)
+			Expect(es9calls).To(ContainElement("es9:authenticateClient"))
+			Expect(es9calls).NotTo(ContainElement("es9:getBoundProfilePackage"), "no package asked for")
+
+			By("the refused session cancelled on both sides, postponed, and the SM-DP+ taking it: the order kept for when room comes (SGP.22 §3.0.2, §5.6.5)")
+			var after []string // what follows the refusal on the wire
+			refused := false
+			for _, m := range msgs {
+				switch {
+				case m.ES9 == nil:
+				case m.ES9.Function == es9.FnAuthenticateClient:
+					refused = m.ES9.SubjectCode == "8.1" && m.ES9.ReasonCode == "4.8"
+				case refused && m.ES9.Function == es9.FnCancelSession:
+					req, ok := m.ES9.Request.(*es9.CancelSessionRequest)
+					Expect(ok).To(BeTrue(), "a decoded cancelSession body")
+					c, err := es10.DecodeCancelSessionResponse(req.CancelSessionResponse)
+					Expect(err).NotTo(HaveOccurred())
+					after = append(after, fmt.Sprintf("cancelSession reason %d: %s", c.Reason, m.ES9.ExecutionStatus))
+				}
+			}
+			Expect(after).To(Equal([]string{"cancelSession reason 1: Executed-Success"}))
 		},
 		Entry("2048 bytes free: no room for SFR's package", 2048, false),
 		Entry("200,000 bytes free: room", 200000, true),
