@@ -279,6 +279,7 @@ func (c *Card) deleteProfile(req []byte) ([]byte, error) {
 	default:
 		c.remove(p)
 		c.notifyOperation(es10.EventDelete, p)
+		c.profilesDeleted()
 	}
 	return es10.EncodeResult(es10.TagDeleteProfile, result), nil
 }
@@ -312,6 +313,9 @@ func (c *Card) memoryReset(req []byte) ([]byte, error) {
 				c.remove(p)
 				done = true
 			}
+		}
+		if done {
+			c.profilesDeleted()
 		}
 		if hadEnabled && c.enabled() == nil {
 			c.askRefresh()

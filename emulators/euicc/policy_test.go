@@ -3,6 +3,7 @@ package euicc
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -297,5 +298,67 @@ func TestAppletSwitchRefusedByPPR1(t *testing.T) {
 	}
 	if p := tm.c.enabled(); p == nil || p.ICCID != dl {
 		t.Fatalf("enabled profile %+v, want the PPR1 one", p)
+	}
+}
+
+// An ES10c DeleteProfile of another LPA (eUICCMemoryReset too, by the
+// same call) is stepped to the running applet at once, with the card's list
+// after it (ProfilesDeleted), so that the room it frees counts before
+// the next reset; a refused delete, and one before the applet booted
+// (it learns the list at its Boot), step nothing.
+func TestDeleteTellsTheApplet(t *testing.T) {
+	const cmcc, dl = "89860000000000000019", "89331000000000000037"
+	for _, tc := range []struct {
+		name   string
+		booted bool
+		fn     string // delete, delete-enabled (refused)
+		told   bool   // the applet heard ProfilesDeleted
+	}{
+		{"delete", true, "delete", true},
+		{"delete refused (the profile is enabled)", true, "delete-enabled", false},
+		{"delete before the applet booted", false, "delete", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _ := rspConfig(t)
+			fm := &fakeMethod{}
+			tm := newTerm(t, cfg, fm)
+			l := newLPA(t, tm.c)
+			if pir := download(t, l, nil, &es10.OperatorID{PLMN: "20810"}); !pir.Data.OK {
+				t.Fatalf("install refused: %+v", pir.Data)
+			}
+			if tc.booted {
+				tm.boot()
+			}
+			var tag uint32
+			var req []byte
+			switch tc.fn {
+			case "delete":
+				tag, req = es10.TagDeleteProfile, es10.DeleteProfileRequest(es10.ProfileID{ICCID: dl})
+			case "delete-enabled":
+				tag, req = es10.TagDeleteProfile, es10.DeleteProfileRequest(es10.ProfileID{ICCID: cmcc})
+			}
+			n := len(fm.events)
+			if _, err := es10.DecodeResult(tag, l.es10(req)); err != nil {
+				t.Fatal(err)
+			}
+			var got []applet.ProfilesDeleted
+			for _, ev := range fm.events[n:] {
+				if e, ok := ev.(applet.ProfilesDeleted); ok {
+					got = append(got, e)
+				}
+			}
+			if !tc.told {
+				if len(got) != 0 {
+					t.Fatalf("applet heard %+v, want nothing", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("applet heard %+v, want one ProfilesDeleted", fm.events[n:])
+			}
+			if want := tm.c.appletProfiles(); !slices.Equal(got[0].Profiles, want) || slices.ContainsFunc(want, func(p applet.Profile) bool { return p.ICCID == dl }) {
+				t.Fatalf("ProfilesDeleted lists %+v, want the card's list without %s: %+v", got[0].Profiles, dl, want)
+			}
+		})
 	}
 }

@@ -320,3 +320,16 @@ func (c *Card) appletProfiles() []applet.Profile {
 	}
 	return out
 }
+
+// profilesDeleted tells the running applet that profiles left the card at
+// another LPA's request (ES10c DeleteProfile, eUICCMemoryReset): the card
+// executed the delete, so the room it frees counts now, not at the next
+// reset. An applet that has not booted since the last reset learns the
+// list at its Boot. The step makes log lines and NVM writes only, which
+// step carries out; nothing waits for the terminal.
+func (c *Card) profilesDeleted() {
+	if c.rt == nil || !c.rt.started {
+		return
+	}
+	c.rt.step(applet.ProfilesDeleted{Profiles: c.appletProfiles()})
+}

@@ -67,6 +67,8 @@ func (a *Applet) Step(ev Event) []Effect {
 		a.answer(e.ReqID, answerES10, e)
 	case ProfileEnabled:
 		a.modeStep(e)
+	case ProfilesDeleted:
+		a.profilesDeleted(e)
 	default:
 		a.ignore(ev, fmt.Sprintf("unknown event %T", ev))
 	}

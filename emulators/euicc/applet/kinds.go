@@ -39,6 +39,7 @@ const (
 	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, country?, failures, periods, until_check}
 	KindPlatformBackoff         eventlog.Kind = "platform_backoff"          // {serving_plmn, failures, periods, until_check}: a check skipped its list request, the platform having left the last `failures` in a row unanswered
 	KindLateAttach              eventlog.Kind = "late_attach"               // {operator, iccid, plmn, report, area, country?}: a profile reported failed, which the card stayed on, attached later: attach-success owed (claim 7), its back-off in area (as a backoff event names it) forgotten
+	KindNoRoomLifted            eventlog.Kind = "no_room_lifted"            // {iccids, profiles, operators, full_card}: profiles another LPA deleted freed room, for operators remembered as not fitting and, full_card, for any download
 	// Background duties.
 	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?, iccid?, operator?, plmn?, refused?}: a platform note names what its body carried
 	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?, iccid?, operator?, plmn?}
@@ -55,6 +56,7 @@ var Kinds = eventlog.Register(eventlog.EUICC,
 	KindProfileNotPreinstalled, KindDownloadRequested, KindDownloadResult, KindEnableHeld, KindProfileEnabled,
 	KindProfileEnableFailed, KindAttachPending, KindAttachFailed, KindFallback, KindFallbackAttached,
 	KindFallbackFailed, KindFallbackExhausted, KindListExhausted, KindBackoff, KindPlatformBackoff, KindLateAttach,
+	KindNoRoomLifted,
 	KindNotificationSent, KindNotificationFailed, KindNoteDropped, KindIgnored)
 
 // Cycle triggers (cycle_started.trigger).

@@ -240,5 +240,7 @@ and the reason and change nothing. Common to every mode: the check timer
 counts the periodic checks (the back-off clock), restarts itself and sends
 the outbox again after a failure; a normal-service report gives the
 background duties their bearer; a Boot clears the in-flight table and
-resumes the mode (boot.go).
+resumes the mode (boot.go); profiles_deleted (another LPA had the card
+delete profiles) takes them off the applet's list and lifts the no-room
+memory the freed room ends (room.go), whatever the mode.
 `

@@ -73,8 +73,60 @@ func (a *Applet) noRoomFor(op string) string {
 // (errorReason 10, SGP.22 §2.5.6) after a whole order and BPP transfer
 // (outside tester t244: 234 such refusals in 182 h). Unlike a package
 // too large for the free memory, which only its download tells, the count
-// is the card's own. A slot freed (a profile deleted, seen at the next
-// Boot) orders again.
+// is the card's own. A slot freed orders again: a profile deleted by
+// another LPA counts at once (profilesDeleted), a change seen at Boot
+// then.
 func fullCard(profiles int) string {
 	return fmt.Sprintf("no room on the card: %d of %d profiles", profiles, maxProfiles)
+}
+
+// profilesDeleted takes the card's list after another LPA had the ISD-R
+// delete profiles (ES10c DeleteProfile, eUICCMemoryReset). The card
+// executed the delete, so the room it frees counts at once: an operator
+// remembered as not fitting, and a card that was full, order again at the
+// next check, where they used to wait for the next Boot (a reset, or the
+// REFRESH of a switch). Only the profiles that left go from the applet's
+// list: one the applet's own download has just installed and not yet
+// recorded stays as it is. The cycle's references to a deleted profile
+// are settled at the next Boot, as before (resume); an enable of one in
+// the meantime fails as not found.
+func (a *Applet) profilesDeleted(e ProfilesDeleted) {
+	on := make(map[string]bool, len(e.Profiles))
+	for _, p := range e.Profiles {
+		on[p.ICCID] = true
+	}
+	var gone []string
+	kept := a.st.Profiles[:0:0]
+	for _, p := range a.st.Profiles {
+		if on[p.ICCID] {
+			kept = append(kept, p)
+		} else {
+			gone = append(gone, p.ICCID)
+		}
+	}
+	if len(gone) == 0 {
+		a.ignore(e, "no profile the applet knows left the card")
+		return
+	}
+	before, after := len(a.st.Profiles), len(kept)
+	a.st.Profiles = kept
+	// What the deletion lifts: each no-room entry held until the card
+	// holds fewer profiles than when it was made (noRoomFor), and the
+	// full card's refusal of any download (fullCard). Entries it made
+	// stale go.
+	lifted := []string{}
+	a.st.NoRoom = slices.DeleteFunc(a.st.NoRoom, func(r NoRoom) bool {
+		if after >= r.Profiles {
+			return false
+		}
+		if before >= r.Profiles {
+			lifted = append(lifted, r.Operator)
+		}
+		return true
+	})
+	full := before >= maxProfiles && after < maxProfiles
+	if len(lifted) == 0 && !full {
+		return
+	}
+	a.log(KindNoRoomLifted, "iccids", gone, "profiles", after, "operators", lifted, "full_card", full)
 }

@@ -174,3 +174,81 @@ func TestSMDPNoRoom(t *testing.T) {
 		})
 	}
 }
+
+// TestDeletedProfileFreesRoom: a profile another LPA deletes (ES10c
+// DeleteProfile through the card's ISD-R) frees room at once — the card
+// executed the delete and steps ProfilesDeleted — so an operator
+// remembered as not fitting, and a full card, order the download at the
+// next check, not after the next reset. no_room_lifted names what the
+// deletion lifted. A deletion that lifts nothing logs nothing; one of a
+// profile the applet does not know is ignored.
+func TestDeletedProfileFreesRoom(t *testing.T) {
+	free := simOp{ID: "free", PLMN: "20815", ICCID: "89331500000000000016", DownloadOK: true, Outcomes: []outcome{attachOK}}
+	tests := []struct {
+		name      string
+		profiles  int
+		noRoom    bool   // free's SM-DP+ refused it for lack of memory, with the card as it is
+		deleted   int    // profiles deleted (the last fillers); -1: an ICCID the applet never knew
+		lifted    string // no_room_lifted's fields, "" for none
+		downloads int    // download requests after the deletion
+	}{
+		{"full card, one filler deleted", 64, false, 1, "full_card=true iccids=[\"8944000000000000639\"] operators=[] profiles=63", 1},
+		{"no room for free, one filler deleted", 10, true, 1, "full_card=false iccids=[\"8944000000000000092\"] operators=[\"free\"] profiles=9", 1},
+		{"no room for free, nothing the applet knew deleted", 10, true, -1, "", 0},
+		{"room already, one filler deleted", 10, false, 1, "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim([]simOp{free}, nil)
+			fillCard(s, tt.profiles)
+			if tt.noRoom {
+				s.a.st.NoRoom = []NoRoom{{Operator: "free", Profiles: tt.profiles, SMDP: true}}
+			}
+			s.run(2)
+			before := 0
+			for _, l := range s.logs {
+				if l.Kind == KindDownloadRequested {
+					before++
+				}
+			}
+			if want := map[bool]int{true: 0, false: 1}[tt.noRoom || tt.profiles == maxProfiles]; before != want {
+				t.Fatalf("%d downloads before the deletion, want %d: %s", before, want, s.kinds())
+			}
+			if before > 0 {
+				return // the room case: nothing held it back
+			}
+			card := s.card
+			if tt.deleted > 0 {
+				card = s.card[:len(s.card)-tt.deleted]
+			} else {
+				card = append(slices.Clone(s.card), Profile{ICCID: "89000000000000000004"})
+			}
+			s.card = slices.Clone(card)
+			n := len(s.logs)
+			effs := s.a.Step(ProfilesDeleted{Profiles: slices.Clone(card)})
+			s.queue = append(s.queue, effs...)
+			var got []string
+			for _, e := range effs {
+				if l, ok := e.(Log); ok && l.Kind == KindNoRoomLifted {
+					got = append(got, show([]Effect{l}))
+				}
+			}
+			if want := "log no_room_lifted " + tt.lifted + "; "; tt.lifted != "" && (len(got) != 1 || got[0] != want) || tt.lifted == "" && len(got) != 0 {
+				t.Fatalf("no_room_lifted %q, want %q", got, tt.lifted)
+			}
+			s.play(5)
+			if len(s.failures) > 0 {
+				t.Fatalf("invariants: %s\nlog: %s", strings.Join(s.failures, "\n"), s.kinds())
+			}
+			after := 0
+			for _, l := range s.logs[n:] {
+				if l.Kind == KindDownloadRequested {
+					after++
+				}
+			}
+			if after != tt.downloads {
+				t.Fatalf("%d downloads after the deletion, want %d: %s", after, tt.downloads, s.kinds())
+			}
+		})
+	}
+}

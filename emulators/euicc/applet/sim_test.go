@@ -189,6 +189,12 @@ func waits(e Effect) bool {
 // run plays until maxPeriods periodic checks have run.
 func (s *sim) run(maxPeriods int) {
 	s.boot(false)
+	s.play(maxPeriods)
+}
+
+// play goes on, with no Boot, until maxPeriods periodic checks in all
+// have run.
+func (s *sim) play(maxPeriods int) {
 	for s.periods < maxPeriods && s.steps < 10000 {
 		if len(s.queue) > 0 {
 			e := s.queue[0]

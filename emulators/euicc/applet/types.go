@@ -107,6 +107,12 @@ type ProfileEnabled struct {
 	Result int // ES10c EnableProfile result: 0 ok, 1 not found, 2 not disabled, ...
 }
 
+// ProfilesDeleted: the ISD-R deleted profiles at another LPA's request
+// (ES10c DeleteProfile, eUICCMemoryReset); Profiles is the card's list
+// after it. The card executed the delete, so its applet learns it then,
+// not at the next Boot.
+type ProfilesDeleted struct{ Profiles []Profile }
+
 // ES10Result answers an ES10 effect with the same ReqID: the function's
 // response data and status word, as the ISD-R answered them.
 type ES10Result struct {
@@ -115,14 +121,15 @@ type ES10Result struct {
 	SW    uint16
 }
 
-func (ES10Result) isEvent()     {}
-func (Boot) isEvent()           {}
-func (TimerExpired) isEvent()   {}
-func (LocalInfo) isEvent()      {}
-func (LocationStatus) isEvent() {}
-func (HTTPResult) isEvent()     {}
-func (HTTPSent) isEvent()       {}
-func (ProfileEnabled) isEvent() {}
+func (ES10Result) isEvent()      {}
+func (Boot) isEvent()            {}
+func (TimerExpired) isEvent()    {}
+func (LocalInfo) isEvent()       {}
+func (LocationStatus) isEvent()  {}
+func (HTTPResult) isEvent()      {}
+func (HTTPSent) isEvent()        {}
+func (ProfileEnabled) isEvent()  {}
+func (ProfilesDeleted) isEvent() {}
 
 // eventName names an event in `ignored` logs and in the mode table.
 func eventName(ev Event) string {
@@ -143,6 +150,8 @@ func eventName(ev Event) string {
 		return "profile_enabled"
 	case ES10Result:
 		return "es10_result"
+	case ProfilesDeleted:
+		return "profiles_deleted"
 	}
 	return "unknown"
 }
