@@ -756,3 +756,53 @@ var _ = Describe("A card that starts with pending notifications", framework.Emul
 		c.close()
 	})
 })
+
+// A card that is full (64 of 64 profiles) orders no download (README, "A
+// card with no room"). When a host LPA has its ISD-R delete a profile
+// (ES10c DeleteProfile over AT+CGLA), the card that executed the delete
+// counts the freed slot at once: the applet logs no_room_lifted and the
+// next periodic check downloads SFR's profile — no reset, no switch in
+// between.
+var _ = Describe("A slot a host LPA frees on a full card", framework.Emulated, func() {
+	It("is counted at once: the next roaming check downloads the operator passed over", func() {
+		home := "    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n"
+		lines, filler := home, ""
+		for i := 1; i < 64; i++ {
+			id, err := ident.MakeICCID(fmt.Sprintf("8986000000001%06d", i))
+			Expect(err).NotTo(HaveOccurred())
+			lines += "    - {iccid: \"" + id + "\", operator: cmcc}\n"
+			filler = id
+		}
+		sc := framework.Variant("roam-fr-download.yaml", "roam-fr-full-card-lpa-delete", map[string]string{home: lines, "FR: [sfr, orange-fr]": "FR: [sfr]"})
+		r := framework.NewRig(sc, func(o *harness.Options) { o.NoHost = true })
+		t := openTTY(r.Modem.Path(), r.Personality)
+		_, final := t.cmd("ATE0", nil)
+		Expect(final).To(Equal("OK"))
+
+		By("in France, the full card passes SFR over and stays on its own profile")
+		advanceTo(r, 90*time.Minute)
+		Expect(events(r, "list_passed_over")).NotTo(BeEmpty())
+		Expect(framework.ActorEvents(r, eventlog.EUICC, "download_requested")).To(BeEmpty())
+		Expect(events(r, "no_room_lifted")).To(BeEmpty())
+
+		By("a host LPA deletes a disabled profile through the ISD-R")
+		c := t.openISDR()
+		res, err := es10.DecodeResult(es10.TagDeleteProfile, c.es10(es10.DeleteProfileRequest(es10.ProfileID{ICCID: filler})))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(es10.ResultOK))
+		c.close()
+		lifted := events(r, "no_room_lifted")
+		Expect(lifted).To(HaveLen(1), "logged as the ISD-R executes the delete")
+		Expect(lifted[0].Get("full_card")).To(Equal(true))
+		Expect(lifted[0].Strs("iccids")).To(Equal([]string{filler}))
+
+		By("the next check orders and downloads SFR's profile, with no reset in between")
+		advanceTo(r, 2*time.Hour)
+		Expect(framework.ActorEvents(r, eventlog.EUICC, "download_requested")).To(HaveLen(1))
+		Expect(events(r, "profile_installed")).To(HaveLen(1))
+		enabled := events(r, "profile_enabled")
+		Expect(enabled).NotTo(BeEmpty())
+		Expect(enabled[len(enabled)-1].Str("iccid")).To(Equal(downloadedSFR))
+		Expect(framework.ActorEvents(r, eventlog.EUICC, "cycle_resumed")).To(BeEmpty(), "no reset between the delete and the download")
+	})
+})
