@@ -133,13 +133,13 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	}
 	if resp.ErrorCode != 0 {
 		// The LPA passes on the eUICC's refusal of this SM-DP+ so that
-		// the session ends now (after any error the session takes no
-		// call but cancelSession); the answer is 8.1/3.8, the eUICC refused
+		// the session ends now (after any error it takes no call but
+		// cancelSession); the answer is 8.1/3.8, the eUICC refused
 		// (docs/conformance.md says why this code).
 		if !bytes.Equal(resp.TransactionID, t.id) {
 			return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "authenticateResponseError carries another transactionId")
 		}
-		return nil, fail(es9.SubjectEUICC, es9.ReasonRefused, "the eUICC refused this SM-DP+: %s; the session is ended",
+		return nil, fail(es9.SubjectEUICC, es9.ReasonRefused, "the eUICC refused this SM-DP+: %s; the session takes only cancelSession now",
 			es10.ErrorText(es10.TagAuthenticateServer, resp.ErrorCode))
 	}
 	eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, resp.EUMCertificate, resp.EuiccCertificate, s.cfg.Now())

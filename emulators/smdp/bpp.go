@@ -72,13 +72,14 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 	}
 	if resp.ErrorCode != 0 {
 		// The eUICC refused smdpSigned2 (or its certificate): the LPA
-		// passes that on so the session ends now (after any error the
-		// session takes no call but cancelSession). No package was bound, so the order
-		// stays released for the card to come back (docs/conformance.md).
+		// passes that on so the session ends now (after any error it
+		// takes no call but cancelSession). No package was bound, so the
+		// order stays released for the card to come back
+		// (docs/conformance.md).
 		if !bytes.Equal(resp.TransactionID, t.id) {
 			return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "downloadResponseError carries another transactionId")
 		}
-		return nil, fail(es9.SubjectEUICC, es9.ReasonRefused, "the eUICC refused the download: %s; the session is ended",
+		return nil, fail(es9.SubjectEUICC, es9.ReasonRefused, "the eUICC refused the download: %s; the session takes only cancelSession now",
 			es10.ErrorText(es10.TagPrepareDownload, resp.ErrorCode))
 	}
 	signed := es10.SignedData2(resp.EuiccSigned2.Signed(), t.smdpSignature2)
