@@ -16,6 +16,17 @@ import (
 // fails the spec (through Ginkgo) when the device does not answer as a
 // 27.007 modem does.
 
+// hostAT is the rig's AT client, failing the spec by name where the rig
+// has none (Options.NoHost: somebody else holds the tty), rather than with
+// a nil dereference.
+func hostAT(r *harness.Rig, what string) *atclient.Client {
+	ginkgo.GinkgoHelper()
+	if r.AT == nil {
+		ginkgo.Fail(what + ": the rig has no host of its own (Options.NoHost): read it from the event log instead")
+	}
+	return r.AT
+}
+
 var ceregURC = regexp.MustCompile(`^\+CEREG: (\d)(,|$)`)
 
 // Registrations returns the <stat> of every +CEREG URC the host has read
@@ -24,11 +35,12 @@ var ceregURC = regexp.MustCompile(`^\+CEREG: (\d)(,|$)`)
 // first makes sure every URC the modem sent before it was read.
 func Registrations(r *harness.Rig) []int {
 	ginkgo.GinkgoHelper()
-	if _, err := r.AT.Command("AT"); err != nil {
+	at := hostAT(r, "registrations")
+	if _, err := at.Command("AT"); err != nil {
 		ginkgo.Fail("AT: " + err.Error())
 	}
 	var out []int
-	for _, u := range r.AT.URCs() {
+	for _, u := range at.URCs() {
 		st, ok := CEREGStat(u)
 		if ok && (len(out) == 0 || out[len(out)-1] != st) {
 			out = append(out, st)
@@ -54,7 +66,7 @@ var copsNumeric = regexp.MustCompile(`^\+COPS: \d,2,"(\d{5,6})",7$`)
 // returns the network the modem is registered on, "" when none.
 func ServingPLMN(r *harness.Rig) string {
 	ginkgo.GinkgoHelper()
-	resp, err := r.AT.Command("AT+COPS?")
+	resp, err := hostAT(r, "AT+COPS?").Command("AT+COPS?")
 	if err != nil || len(resp.Lines) != 1 {
 		ginkgo.Fail("AT+COPS?: want one +COPS line: " + errText(err, resp))
 	}
@@ -68,6 +80,7 @@ func ServingPLMN(r *harness.Rig) string {
 // (AT+CCID, AT+QCCID, AT!ICCID?…), as a host of that modem does.
 func ICCID(r *harness.Rig) string {
 	ginkgo.GinkgoHelper()
+	hostAT(r, "ICCID")
 	id, err := r.Host().ICCID()
 	if err != nil {
 		ginkgo.Fail("ICCID: " + err.Error())
