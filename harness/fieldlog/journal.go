@@ -181,8 +181,22 @@ func journalExport(data []byte) ([]byte, bool) {
 
 // journalJSON reads -o json, json-seq, json-sse and json-pretty.
 func journalJSON(data []byte) ([]byte, bool) {
+	out, ok, _ := journalJSONRead(data)
+	return out, ok
+}
+
+// journalRunTogether is the line (1-based) of a json journal where two
+// entries run together, which journalJSON does not read; 0 for none.
+func journalRunTogether(data []byte) int {
+	_, _, line := journalJSONRead(data)
+	return line
+}
+
+// journalJSONRead is journalJSON, and where entries run together (0 for
+// nowhere).
+func journalJSONRead(data []byte) (_ []byte, ok bool, together int) {
 	if !bytes.Contains(data, []byte(`"__REALTIME_TIMESTAMP"`)) && !bytes.Contains(data, []byte(`"__CURSOR"`)) {
-		return nil, false
+		return nil, false, 0
 	}
 	buf := bytes.ReplaceAll(data, []byte{0x1e}, []byte{' '}) // json-seq's RS
 	lines := bytes.Split(buf, []byte{'\n'})
@@ -195,17 +209,18 @@ func journalJSON(data []byte) ([]byte, bool) {
 	}
 	buf = bytes.Join(lines, []byte{'\n'})
 	if t := bytes.TrimSpace(buf); len(t) == 0 || t[0] != '{' {
-		return nil, false
+		return nil, false, 0
 	}
 	out := make([]string, len(lines))
 	boot := ""
+	prevEnd := -1 // the line the entry before ended on
 	dec := json.NewDecoder(bytes.NewReader(buf))
 	for dec.More() {
 		var m map[string]json.RawMessage
 		start := dec.InputOffset()
 		if err := dec.Decode(&m); err != nil {
 			if start == 0 || dec.More() && !errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, false
+				return nil, false, 0
 			}
 			// The journal's last entry cut short: its text kept, for
 			// the reader to say where it stops.
@@ -217,12 +232,21 @@ func journalJSON(data []byte) ([]byte, bool) {
 		end := dec.InputOffset()
 		if _, ok := m["__REALTIME_TIMESTAMP"]; !ok {
 			if _, ok := m["__CURSOR"]; !ok {
-				return nil, false
+				return nil, false, 0
 			}
 		}
 		obj := buf[start:end]
 		first := int(start) + len(obj) - len(bytes.TrimLeft(obj, " \t\r\n"))
 		e := journalEntry{messageLine: bytes.Count(buf[:first], []byte{'\n'})}
+		if e.messageLine == prevEnd {
+			// Entries run together on one line (a paste that lost the
+			// line feeds journalctl writes between them): the line can
+			// stand for one entry only, and the others would be lost
+			// without a word. Not read as a journal; Read names the
+			// line (journalRunTogether).
+			return nil, false, e.messageLine + 1
+		}
+		prevEnd = bytes.Count(buf[:end], []byte{'\n'})
 		e.start = e.messageLine
 		for k, raw := range m {
 			if v, ok := journalValue(raw); ok {
@@ -241,7 +265,7 @@ func journalJSON(data []byte) ([]byte, bool) {
 		out[e.messageLine] = e.short()[0]
 		bootSeparator(out, &e, &boot)
 	}
-	return []byte(strings.Join(out, "\n")), true
+	return []byte(strings.Join(out, "\n")), true, 0
 }
 
 // journalValue is a JSON field's value: a string, or a binary field's

@@ -278,3 +278,47 @@ func TestJournalRawCR(t *testing.T) {
 		})
 	}
 }
+
+// TestJournalRunTogether: json entries a paste ran together on one line
+// are refused naming that line (before, the line stood for its last entry
+// and the others were lost without a word); entries a line each, json-seq's
+// and json-pretty's included, read as before.
+func TestJournalRunTogether(t *testing.T) {
+	entry := func(us int, msg string) string {
+		b, err := json.Marshal(map[string]string{"__REALTIME_TIMESTAMP": fmt.Sprint(us), "_HOSTNAME": "gw", "SYSLOG_IDENTIFIER": "ModemManager", "_PID": "812", "MESSAGE": msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	cmd := entry(1772445601105911, "<dbg> [ttyUSB2/at] --> 'AT+CSQ<CR>'")
+	ans := entry(1772445601355911, "<dbg> [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'")
+	const refused = "journal entries run together on one line"
+	for _, tc := range []struct {
+		name, log string
+		want      string // error's start, or the entries' lines
+	}{
+		{"two on one line", cmd + ans + "\n", "j.log:1: " + refused},
+		{"a blank between", cmd + " " + ans + "\n", "j.log:1: " + refused},
+		{"run together on line 3", cmd + "\n" + ans + "\n" + cmd + ans + "\n", "j.log:3: " + refused},
+		{"a line each", cmd + "\n" + ans + "\n", "1 AT+CSQ|2 +CSQ: 20,99|2 OK"},
+		{"json-seq", "\x1e" + cmd + "\n\x1e" + ans + "\n", "1 AT+CSQ|2 +CSQ: 20,99|2 OK"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("j.log", []byte(tc.log), "")
+			if err != nil {
+				if !strings.HasPrefix(err.Error(), tc.want) {
+					t.Fatalf("error %v\nwant %q", err, tc.want)
+				}
+				return
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				got = append(got, fmt.Sprintf("%d %s", e.Line, e.Text))
+			}
+			if strings.Join(got, "|") != tc.want {
+				t.Errorf("entries %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -126,6 +126,11 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 	}
 	text, inv := logText(data)
 	t, err := readLog(file, text, f)
+	if err != nil {
+		if n := journalRunTogether(crLines(unmarked(data))); n > 0 {
+			return nil, errAt(file, n, "journal entries run together on one line (journalctl -o json writes each on a line of its own; a paste lost the line feeds between them): split them, a line each (jq -c . FILE > FILE.json), and give that")
+		}
+	}
 	if err == nil {
 		t.Page = htmlPage.Match(gbkText(unmarked(data)))
 		t.Invisible = inv.note()
@@ -731,15 +736,7 @@ func LogText(data []byte) []byte {
 
 // logText is LogText, and what it took out as invisible (visible).
 func logText(data []byte) ([]byte, invisibles) {
-	data = unmarked(data)
-	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
-		// CR-only line ends (an old Mac's, a terminal's capture): as LF.
-		// Decided on the file as it is, before a journal's entries are
-		// written as lines: a CR a MESSAGE holds ("\r" in -o json, raw
-		// in -o export) is data within its line, and a journal of one
-		// line keeps one line.
-		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
-	}
+	data = crLines(unmarked(data))
 	if j, ok := journalText(data); ok {
 		// journalctl's export, json or verbose output: its entries
 		// as the short lines every daemon's reader takes.
@@ -750,6 +747,18 @@ func logText(data []byte) ([]byte, invisibles) {
 		data = page
 	}
 	return visible(data)
+}
+
+// crLines is data with CR-only line ends (an old Mac's, a terminal's
+// capture) made LF. Decided on the file as it is, before a journal's
+// entries are written as lines: a CR a MESSAGE holds ("\r" in -o json,
+// raw in -o export) is data within its line, and a journal of one line
+// keeps one line.
+func crLines(data []byte) []byte {
+	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
+		return bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
+	}
+	return data
 }
 
 // invisibles counts the characters visible took out or made spaces, and
