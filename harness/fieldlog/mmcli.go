@@ -18,8 +18,8 @@ import (
 //	error: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.MobileEquipment.NotAllowed: Operation not allowed'
 //
 // A response of several lines runs over the session's lines up to its
-// closing quote, the modem's blank lines between them kept (ATI's text,
-// AT+CGMI;+CGMM). ModemManager held the modem in +CMEE=1 with echo off
+// closing quote, the modem's blank lines between them left out (ATI's
+// text, AT+CGMI;+CGMM). ModemManager held the modem in +CMEE=1 with echo off
 // and takes no URC into a response: the session shows no echo, no URC
 // and no time.
 
