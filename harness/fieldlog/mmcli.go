@@ -50,6 +50,10 @@ type mmcliInvocation struct {
 	bad            string
 }
 
+// mmcliExpanded is why an invocation whose --command holds a shell
+// expansion cannot be read.
+const mmcliExpanded = "a shell expansion ($…, `…`) in --command: the command line the shell made of it is not in the log"
+
 // parseMMCLI reads line l as an mmcli invocation.
 func parseMMCLI(l string) mmcliInvocation {
 	m := mmcliPrompt.FindStringSubmatch(strings.TrimRight(l, "\r"))
@@ -71,12 +75,12 @@ func parseMMCLI(l string) mmcliInvocation {
 		case strings.HasPrefix(w, "--command="):
 			inv.command = strings.TrimPrefix(w, "--command=")
 			if expanded[i] {
-				inv.bad = "a shell expansion ($…, `…`) in --command: the command line the shell made of it is not in the log"
+				inv.bad = mmcliExpanded
 			}
 		case w == "--command" && next != "":
 			inv.command, i = next, i+1
 			if expanded[i] {
-				inv.bad = "a shell expansion ($…, `…`) in --command: the command line the shell made of it is not in the log"
+				inv.bad = mmcliExpanded
 			}
 		case strings.HasPrefix(w, "--modem="):
 			inv.modem = strings.TrimPrefix(w, "--modem=")
