@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func docCommands(name, text string) []docCommand {
 			words := []string{s[m[2]:m[3]]}
 			rest := s[m[3]:]
 			if m[4] >= 0 {
-				if sub := s[m[4]:m[5]]; contains(subcommands[words[0]], sub) {
+				if sub := s[m[4]:m[5]]; slices.Contains(subcommands[words[0]], sub) {
 					words = append(words, sub)
 					rest = s[m[5]:]
 				} else if words[0] == "lab" || words[0] == "fleet" {
@@ -139,15 +140,6 @@ func continues(line, next string) bool {
 	return false
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // helpFlags are the flags a subcommand's -h lists.
 func helpFlags(t *testing.T, cmd []string) (map[string]bool, bool) {
 	t.Helper()
@@ -195,7 +187,7 @@ func TestDocsCommandsExist(t *testing.T) {
 			if _, ok := subcommands[c.cmd[0]]; !ok {
 				continue // prose: "esimhil writes none"
 			}
-			if len(c.cmd) == 2 && !contains(subcommands[c.cmd[0]], c.cmd[1]) {
+			if len(c.cmd) == 2 && !slices.Contains(subcommands[c.cmd[0]], c.cmd[1]) {
 				t.Errorf("%s: esimhil %s: no such command (esimhil %s has %v)", c.where, key, c.cmd[0], subcommands[c.cmd[0]])
 				continue
 			}
