@@ -222,6 +222,17 @@ func FuzzJournalText(f *testing.F) {
 	})
 }
 
+// jsonEntry is a journalctl -o json entry of ModemManager's on host gw
+// at us (µs since the epoch) saying msg.
+func jsonEntry(t *testing.T, us int, msg string) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]string{"__REALTIME_TIMESTAMP": fmt.Sprint(us), "_HOSTNAME": "gw", "SYSLOG_IDENTIFIER": "ModemManager", "_PID": "812", "MESSAGE": msg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestJournalRawCR: line numbers count line feeds; a CR a journal
 // entry's MESSAGE holds ("\r" in -o json, raw in -o export) is data on
 // its entry's line, even in a journal of one line, where a CR used to be
@@ -229,16 +240,9 @@ func FuzzJournalText(f *testing.F) {
 // number after it shifted). A file of CR-only line ends still reads as
 // its lines, a journal's too.
 func TestJournalRawCR(t *testing.T) {
-	entry := func(us int, msg string) string {
-		b, err := json.Marshal(map[string]string{"__REALTIME_TIMESTAMP": fmt.Sprint(us), "_HOSTNAME": "gw", "SYSLOG_IDENTIFIER": "ModemManager", "_PID": "812", "MESSAGE": msg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	crNote := entry(1772445601005911, "<info> modem state changed\r(enabling)")
-	cmd := entry(1772445601105911, "<dbg> [ttyUSB2/at] --> 'AT+CSQ<CR>'")
-	ans := entry(1772445601355911, "<dbg> [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'")
+	crNote := jsonEntry(t, 1772445601005911, "<info> modem state changed\r(enabling)")
+	cmd := jsonEntry(t, 1772445601105911, "<dbg> [ttyUSB2/at] --> 'AT+CSQ<CR>'")
+	ans := jsonEntry(t, 1772445601355911, "<dbg> [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'")
 	export := func(msg string, us int) string {
 		return fmt.Sprintf("__REALTIME_TIMESTAMP=%d\n_HOSTNAME=gw\nSYSLOG_IDENTIFIER=ModemManager\n_PID=812\nMESSAGE=%s\n", us, msg)
 	}
@@ -284,15 +288,8 @@ func TestJournalRawCR(t *testing.T) {
 // and the others were lost without a word); entries a line each, json-seq's
 // and json-pretty's included, read as before.
 func TestJournalRunTogether(t *testing.T) {
-	entry := func(us int, msg string) string {
-		b, err := json.Marshal(map[string]string{"__REALTIME_TIMESTAMP": fmt.Sprint(us), "_HOSTNAME": "gw", "SYSLOG_IDENTIFIER": "ModemManager", "_PID": "812", "MESSAGE": msg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	cmd := entry(1772445601105911, "<dbg> [ttyUSB2/at] --> 'AT+CSQ<CR>'")
-	ans := entry(1772445601355911, "<dbg> [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'")
+	cmd := jsonEntry(t, 1772445601105911, "<dbg> [ttyUSB2/at] --> 'AT+CSQ<CR>'")
+	ans := jsonEntry(t, 1772445601355911, "<dbg> [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'")
 	const refused = "journal entries run together on one line"
 	for _, tc := range []struct {
 		name, log string
