@@ -311,12 +311,13 @@ func TestDeleteTellsTheApplet(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		booted bool
-		fn     string // delete, delete-enabled (refused)
+		fn     string // delete, delete-enabled (refused), reset
 		told   bool   // the applet heard ProfilesDeleted
 	}{
 		{"delete", true, "delete", true},
 		{"delete refused (the profile is enabled)", true, "delete-enabled", false},
 		{"delete before the applet booted", false, "delete", false},
+		{"eUICCMemoryReset of the operational profiles", true, "reset", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := rspConfig(t)
@@ -336,9 +337,17 @@ func TestDeleteTellsTheApplet(t *testing.T) {
 				tag, req = es10.TagDeleteProfile, es10.DeleteProfileRequest(es10.ProfileID{ICCID: dl})
 			case "delete-enabled":
 				tag, req = es10.TagDeleteProfile, es10.DeleteProfileRequest(es10.ProfileID{ICCID: cmcc})
+			case "reset":
+				tag, req = es10.TagEuiccMemoryReset, es10.EuiccMemoryResetRequest(es10.BitsOf(es10.ResetOperationalProfiles))
 			}
 			n := len(fm.events)
-			if _, err := es10.DecodeResult(tag, l.es10(req)); err != nil {
+			// The reset deletes the enabled profile too: its answer says
+			// the REFRESH it asks for is pending (91xx).
+			resp, sw := storeData(t, tm.c, req)
+			if sw != apdu.SWOK && sw&0xFF00 != 0x9100 {
+				t.Fatalf("ES10 %X: SW %04X", req[:2], sw)
+			}
+			if _, err := es10.DecodeResult(tag, resp); err != nil {
 				t.Fatal(err)
 			}
 			var got []applet.ProfilesDeleted
