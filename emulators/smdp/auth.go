@@ -132,9 +132,9 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 		return nil, fail(es9.SubjectFunction, es9.ReasonInvalidFormat, "authenticateServerResponse: %v", err)
 	}
 	if resp.ErrorCode != 0 {
-		// The LPA passes on the eUICC's refusal of this SM-DP+ so that
-		// the session ends now (after any error it takes no call but
-		// cancelSession); the answer is 8.1/3.8, the eUICC refused
+		// The LPA passes on the eUICC's refusal of this SM-DP+: the
+		// session is refused, and takes no call now but the LPA's
+		// cancelSession; the answer is 8.1/3.8, the eUICC refused
 		// (docs/conformance.md says why this code).
 		if !bytes.Equal(resp.TransactionID, t.id) {
 			return nil, fail(es9.SubjectTransactionID, es9.ReasonUnknown, "authenticateResponseError carries another transactionId")

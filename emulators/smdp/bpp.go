@@ -72,8 +72,8 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 	}
 	if resp.ErrorCode != 0 {
 		// The eUICC refused smdpSigned2 (or its certificate): the LPA
-		// passes that on so the session ends now (after any error it
-		// takes no call but cancelSession). No package was bound, so the
+		// passes that on, and the session takes no call now but the
+		// LPA's cancelSession. No package was bound, so the
 		// order stays released for the card to come back
 		// (docs/conformance.md).
 		if !bytes.Equal(resp.TransactionID, t.id) {
