@@ -58,23 +58,12 @@ func TestAuthenticateClientNoRoom(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			_, mid, _ := e.srv.Order(testEID)
-			pkg, err := e.srv.profilePackage(e.srv.orders[mid].profile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := e.card(testEID, mid)
-			code, m, err := c.initiate()
-			mustOK(t, "initiateAuthentication", code, m, err)
-			if err := c.authenticateServer(m); err != nil {
-				t.Fatal(err)
-			}
-			resp := c.authServerResponse(func(s *es10.EuiccSigned1) { s.EuiccInfo2.ExtCardResource.FreeNVM = tc.free(len(pkg)) })
+			e, c, mid, size := serverAuthenticated(t)
+			resp := c.authServerResponse(func(s *es10.EuiccSigned1) { s.EuiccInfo2.ExtCardResource.FreeNVM = tc.free(size) })
 			if tc.drop {
 				resp = without(t, resp, 0x84, 0xA0, 0x30, es10.TagGetEUICCInfo2)
 			}
-			code, m, err = c.authenticateClient(resp)
+			code, m, err := c.authenticateClient(resp)
 			if tc.subject == "" {
 				mustOK(t, "authenticateClient", code, m, err)
 				return
@@ -168,21 +157,10 @@ func TestCancelAfterRefusal(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			_, mid, _ := e.srv.Order(testEID)
-			pkg, err := e.srv.profilePackage(e.srv.orders[mid].profile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := e.card(testEID, mid)
-			code, m, err := c.initiate()
-			mustOK(t, "initiateAuthentication", code, m, err)
-			if err := c.authenticateServer(m); err != nil {
-				t.Fatal(err)
-			}
-			tc.refuse(t, c, len(pkg))
+			e, c, mid, size := serverAuthenticated(t)
+			tc.refuse(t, c, size)
 			// No other call is taken for the refused session.
-			code, m, err = c.getBPP(c.prepareDownloadResponse(false))
+			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
 			mustFail(t, "getBoundProfilePackage after the refusal", code, m, err, 200, es9.SubjectTransactionID, es9.ReasonUnknown)
 			cancel := func() (int, map[string]any, error) {
 				return e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(tc.cancel(c))})
@@ -203,6 +181,26 @@ func TestCancelAfterRefusal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serverAuthenticated is a card on a new order, past authenticateServer
+// (the session's next call is authenticateClient), and the size of the
+// order's package as the SM-DP+ reckons it.
+func serverAuthenticated(t *testing.T) (e *env, c *card, mid string, size int) {
+	t.Helper()
+	e = newEnv(t)
+	_, mid, _ = e.srv.Order(testEID)
+	pkg, err := e.srv.profilePackage(e.srv.orders[mid].profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = e.card(testEID, mid)
+	code, m, err := c.initiate()
+	mustOK(t, "initiateAuthentication", code, m, err)
+	if err := c.authenticateServer(m); err != nil {
+		t.Fatal(err)
+	}
+	return e, c, mid, len(pkg)
 }
 
 // refuseNoRoom has authenticateClient refuse c for lack of memory (8.1/4.8).
