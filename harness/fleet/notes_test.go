@@ -196,6 +196,7 @@ func bentLog(t *testing.T, h http.Handler, bend func([]*platformapi.Notification
 // that logs each report under the next number (outside tester sw68 F1,
 // F2: each was "lost 0").
 func TestLyingPlatformLog(t *testing.T) {
+	notesNeverLogged(t)
 	every := func(ns []*platformapi.Notification) {
 		for _, n := range ns {
 			n.Report++
