@@ -459,6 +459,7 @@ func TestTemplateFile(t *testing.T) {
 // the devices are failed (nothing injected made them stay), grouped by
 // why.
 func TestBadExternalPlatform(t *testing.T) {
+	silentPeersShort(t)
 	t.Run("refusing", func(t *testing.T) {
 		addr := refusedport.Addr(t)
 		start := time.Now()
@@ -487,9 +488,9 @@ func TestBadExternalPlatform(t *testing.T) {
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				// Past the card's BIP idle limit (10 s of running time,
-				// which a loaded machine stretches in wall time: 12 s was
-				// answered once under make test's load): until the run
-				// is over.
+				// 3 s here, which a loaded machine stretches in wall
+				// time: 12 s was answered once under make test's load):
+				// until the run is over.
 				select {
 				case <-runOver:
 				case <-r.Context().Done():
@@ -569,6 +570,11 @@ func (l *syncLines) lines() []string {
 // platform from a hung harness.
 func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	t.Setenv("ESIMHIL_PROGRESS_EVERY", "200ms")
+	// The platform authentication checks' POSTs, before the storm, wait
+	// the probe's limit out on the silent platform: 10 s, not what this
+	// test watches.
+	defer func(d time.Duration) { probeTimeout = d }(probeTimeout)
+	probeTimeout = time.Second
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
@@ -2419,6 +2425,7 @@ func TestMislabelledAnswersNamed(t *testing.T) {
 // them. Before, each such exchange held the storm's clock for the 10 s
 // BIP limit and was failed as unanswered (outside tester sw116).
 func TestPlatformKeepingConnectionsOpen(t *testing.T) {
+	silentPeersShort(t)
 	release := make(chan struct{})
 	var held sync.WaitGroup
 	t.Cleanup(func() { close(release); held.Wait() })
@@ -2552,6 +2559,17 @@ func TestListsWithoutCountry(t *testing.T) {
 	if !r.OK() || r.Outcomes[Failed] != 0 || len(r.ListDepartures) != 0 {
 		t.Errorf("the storm did not pass:\n%s", out)
 	}
+}
+
+// silentPeersShort shortens the cards' BIP idle limit (10 s) to 3 s and
+// the terminals' close grace (5 s) to 500 ms for a test whose servers stay
+// silent or keep connections open on purpose: the storm fails, gives up
+// or counts such an exchange the same way (its reasons still name the
+// 10 s limit), and the test waits a third as long at each. 3 s is still
+// far above any exchange the emulated servers answer. Not for a
+// t.Parallel test: the limits are stkterm's.
+func silentPeersShort(t *testing.T) {
+	t.Cleanup(stkterm.ShortenWallLimits(3*time.Second, 500*time.Millisecond))
 }
 
 // notesNeverLogged is for a test whose platform never logs some of the
@@ -2775,7 +2793,7 @@ func servePage(t *testing.T, w http.ResponseWriter, r *http.Request, log []platf
 // GiveUpAfter with nothing heard from its servers while exchanges wait,
 // the storm stops, its devices still on with work left failed, saying why.
 func TestSilentPlatformGivenUp(t *testing.T) {
-	t.Parallel() // it waits out BIP limits on the wall clock, as TestStoppedWithNotificationsUnacknowledged does
+	silentPeersShort(t)
 	quiet := make(chan struct{})
 	tp, srv := behindPlatform(t, 3, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == platformapi.PathNotifications && r.Header.Get("X-Esimhil-Signature") != "" {

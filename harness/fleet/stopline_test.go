@@ -62,7 +62,7 @@ func TestStoppedLine(t *testing.T) {
 // the stop comes as a signal, at a chosen delivery, so the test costs one
 // or three BIP limits, not the five a give-up took.)
 func TestStoppedWithNotificationsUnacknowledged(t *testing.T) {
-	t.Parallel() // mostly waiting out BIP limits on the wall clock: beside the other waiting tests
+	silentPeersShort(t) // its cases wait out BIP limits on the wall clock, side by side
 	tp := loadTemplate(t, 1, 0)
 	tp.Mix = []Part{{Share: 1, Kind: KindDownload}}
 	pki, err := NewPKI(tp.Base, tp.Seed)

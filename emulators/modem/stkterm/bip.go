@@ -40,6 +40,19 @@ var idleLimit = 10 * time.Second
 // closing the socket itself. A variable only so that tests need not wait.
 var closeGrace = 5 * time.Second
 
+// ShortenWallLimits sets idleLimit and closeGrace, the wall-time waits a
+// terminal ends a silent or lingering peer with, to idle and grace, and
+// returns what restores them: for the tests of a package that runs
+// terminals against peers silent or lingering on purpose (harness/fleet),
+// which would otherwise wait 10 s or 5 s out at each such exchange. The
+// errors still name the 10 s limit. Call it, and the restore, while no
+// terminal runs.
+func ShortenWallLimits(idle, grace time.Duration) (restore func()) {
+	was, wasGrace := idleLimit, closeGrace
+	idleLimit, closeGrace = idle, grace
+	return func() { idleLimit, closeGrace = was, wasGrace }
+}
+
 // SetWallPeers says the channels' peers run on wall time — servers of
 // another process, as a fleet's external platform and SM-DP+s are —, not
 // on the loop's simulated time: when the card closes a channel the
