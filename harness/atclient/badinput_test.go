@@ -225,6 +225,7 @@ func TestGarbage(t *testing.T) {
 // lab host): the command fails naming itself, the client reconnects to
 // the same port and goes on. Raw TCP and RFC 2217 alike.
 func TestSer2netDrop(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	m := newPTYModem(t, dir)
 	s, err := ser2net.Start(context.Background(), m.link, dir)
@@ -389,6 +390,7 @@ func (l *lockedWriter) String() string {
 // back and their text is not the modem's: the trace notes the refusal
 // once and counts it, and the port is back once, when the modem is.
 func TestSer2netDeviceGone(t *testing.T) {
+	t.Parallel()
 	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
 		switch {
 		case n > 1 && n <= 4:
@@ -420,6 +422,7 @@ func TestSer2netDeviceGone(t *testing.T) {
 // answer line; and the command's error says its answer was cut
 // (ErrAnswerCut), naming where, in a line or after the last whole one.
 func TestDropMidLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, cmd, sent string
 		err             string // in the command's error
@@ -520,6 +523,7 @@ func TestLateAnswerAfterDrop(t *testing.T) {
 // came (ErrNoLine), not that the modem is silent, and the trace shows the
 // first of them in hex, bounded.
 func TestBytesButNoLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, answer string
 		wantErr      string // "" for no ErrNoLine

@@ -17,6 +17,7 @@ import (
 // with the settings kept is a URC, noted; a reset the host asked for and
 // a boot nothing can check count at once, as before.
 func TestLoneBootURC(t *testing.T) {
+	t.Parallel()
 	const ok, echoed = "\r\nOK\r\n", "\r\r\nOK\r\n"
 	rdy := "\r\nRDY\r\n\r\n+CSQ: 20,99\r\n" + ok
 	cereg := func() BootCheck {

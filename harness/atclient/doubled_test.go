@@ -17,6 +17,7 @@ import (
 // extra OK shifted every later answer by one, and a recording saved
 // "identity: OK").
 func TestDoubledFinalResultShiftsNothing(t *testing.T) {
+	t.Parallel()
 	answers := map[string]string{"ATI": "FakeModem X1", "AT+CGMI": "FakeCo", "AT+CGMM": "X1", "AT+CPIN?": "+CPIN: READY"}
 	// The modem's second OK comes a moment after the first, in a write
 	// of its own.

@@ -35,6 +35,7 @@ func (s *syncBuf) String() string {
 // echoes in spite of ATE0, or was told ATE1, is no reboot; a boot URC and
 // the echo after it are one boot.
 func TestEchoBackOnIsABoot(t *testing.T) {
+	t.Parallel()
 	const ok, echoed = "\r\nOK\r\n", "\r\r\nOK\r\n"
 	for _, tc := range []struct {
 		name    string

@@ -24,6 +24,7 @@ import (
 // taken for a command's. On a real pty, which buffers what the host
 // writes while the modem is busy.
 func TestSilentModemInStep(t *testing.T) {
+	t.Parallel()
 	const (
 		cops = "AT+COPS=?"
 		scan = `+COPS: (2,"Orange F","Orange","20801",7),(1,"SFR","SFR","20810",7),,(0-4),(0-2)`
@@ -77,6 +78,7 @@ func TestSilentModemInStep(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case waits out timeouts on its own pty
 			release := make(chan struct{})
 			var mu sync.Mutex
 			var got []string
@@ -398,6 +400,7 @@ func TestProbeAnswerSplitAroundTheNextCommand(t *testing.T) {
 // probes time out, and sends commands again (outside testers sw62 N1,
 // sw63 S1b).
 func TestProbingEndsWhenTheModemAnswersButNotTheProbe(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		// busy: the scan's answer comes after this; 0: it never does
@@ -409,6 +412,7 @@ func TestProbingEndsWhenTheModemAnswersButNotTheProbe(t *testing.T) {
 		{name: "busy in order, ignoring ATS3?", busy: 2500 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case waits out timeouts on its own pty
 			stalled, dropped := false, 0
 			path := answerpty.Open(t, func(l string) string {
 				switch {
@@ -458,6 +462,7 @@ func TestProbingEndsWhenTheModemAnswersButNotTheProbe(t *testing.T) {
 // under the commands that timed out, the probe's after them, not the
 // first of them under the cut probe (outside tester sw62, N17).
 func TestDropDuringProbe(t *testing.T) {
+	t.Parallel()
 	const imsi = "\r\n208011234567890\r\n\r\nOK\r\n"
 	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
 		switch {
@@ -519,6 +524,7 @@ func (p slowBack) Reopen(ctx context.Context) error {
 // in a second does not fail the steps sent meanwhile as "did not come
 // back" (outside tester sw62, N21).
 func TestCommandWaitsForThePortBack(t *testing.T) {
+	t.Parallel()
 	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
 		switch {
 		case n == 1 && strings.Contains(in, "AT+CSQ"):
@@ -553,6 +559,7 @@ func TestCommandWaitsForThePortBack(t *testing.T) {
 // command gets its own answer — not the owed one, nor "did not come
 // back" (outside tester sw63, S17c, S21).
 func TestDropBeforeTheResync(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
