@@ -11,10 +11,7 @@ import (
 // A command that times out and whose answer comes later: the answer is
 // filed under it and noted as late, never taken for the next command's,
 // and the next command gets its own answer.
-func TestLateAnswer(t *testing.T) {
-	t.Parallel()
-	onBothPorts(t, testLateAnswer)
-}
+func TestLateAnswer(t *testing.T) { onBothPorts(t, testLateAnswer) }
 
 func testLateAnswer(t *testing.T, kind string) {
 	const ccho = `AT+CCHO="A0000005591010FFFFFFFF8900000100"`
@@ -180,10 +177,7 @@ func testPollNotWaitedFor(t *testing.T, kind string) {
 // is answering, not silent: the wait goes on while its bytes keep coming
 // (up to 4× the timeout), so no "no answer" is noted and no resync AT is
 // written into the middle of the answer.
-func TestStreamingAnswer(t *testing.T) {
-	t.Parallel()
-	onBothPorts(t, testStreamingAnswer)
-}
+func TestStreamingAnswer(t *testing.T) { onBothPorts(t, testStreamingAnswer) }
 
 func testStreamingAnswer(t *testing.T, kind string) {
 	var trace strings.Builder
@@ -231,7 +225,6 @@ func testStreamingAnswer(t *testing.T, kind string) {
 // timeout and an OK follows it, which the extra time would have taken
 // as the answer.
 func TestStreamGivesMoreTimeOnlyToAnAnswer(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		stream string // sent every 20 ms, for 2× the timeout, then OK

@@ -462,7 +462,6 @@ func TestProbingEndsWhenTheModemAnswersButNotTheProbe(t *testing.T) {
 // under the commands that timed out, the probe's after them, not the
 // first of them under the cut probe (outside tester sw62, N17).
 func TestDropDuringProbe(t *testing.T) {
-	t.Parallel()
 	const imsi = "\r\n208011234567890\r\n\r\nOK\r\n"
 	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
 		switch {
@@ -524,7 +523,6 @@ func (p slowBack) Reopen(ctx context.Context) error {
 // in a second does not fail the steps sent meanwhile as "did not come
 // back" (outside tester sw62, N21).
 func TestCommandWaitsForThePortBack(t *testing.T) {
-	t.Parallel()
 	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
 		switch {
 		case n == 1 && strings.Contains(in, "AT+CSQ"):

@@ -254,7 +254,6 @@ func TestQuirksProperty(t *testing.T) {
 // USB frame) with the line split around it do not end the answer early
 // nor pair it with the next command, with lab mode's quiet wait.
 func TestQuirkStallMidAnswer(t *testing.T) {
-	t.Parallel()
 	for _, stall := range []time.Duration{200 * time.Millisecond, 900 * time.Millisecond} {
 		t.Run(stall.String(), func(t *testing.T) {
 			q := quirks{seed: 7, chunks: true, echo: true, urcs: []string{"+QIND: PB DONE"}, stall: stall}

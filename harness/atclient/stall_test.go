@@ -47,10 +47,7 @@ func (s *stalls) Stalled() time.Duration {
 // Time the process could not run does not count against the modem: a
 // command whose wait a stop ate is given the rest of its time (t179 F1);
 // without a stall the timeout is as before.
-func TestStallNotCounted(t *testing.T) {
-	t.Parallel()
-	onBothPorts(t, testStallNotCounted)
-}
+func TestStallNotCounted(t *testing.T) { onBothPorts(t, testStallNotCounted) }
 
 func testStallNotCounted(t *testing.T, kind string) {
 	const timeout = 500 * time.Millisecond
@@ -88,10 +85,7 @@ func testStallNotCounted(t *testing.T, kind string) {
 
 // A wait for a URC is of the client's running time too: one whose wait a
 // stop ate is given the rest of its time (t192).
-func TestWaitURCStallNotCounted(t *testing.T) {
-	t.Parallel()
-	onBothPorts(t, testWaitURCStallNotCounted)
-}
+func TestWaitURCStallNotCounted(t *testing.T) { onBothPorts(t, testWaitURCStallNotCounted) }
 
 func testWaitURCStallNotCounted(t *testing.T, kind string) {
 	const timeout = 300 * time.Millisecond
@@ -128,7 +122,6 @@ func testWaitURCStallNotCounted(t *testing.T, kind string) {
 // the process is taken off, is the port back; one that did not is gone,
 // the window's end read as a deadline (t192's leftover).
 func TestReconnectWindowCountsRunningTime(t *testing.T) {
-	t.Parallel()
 	const window = 100 * time.Millisecond
 	tests := []struct {
 		name     string
