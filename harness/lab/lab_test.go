@@ -221,6 +221,7 @@ func TestOpenSetsUpTheHost(t *testing.T) {
 // the patterns name but whose ICCID command answers in another dialect's
 // form keeps the one given, and the transcript says why.
 func TestOpenHintsAtTheDialect(t *testing.T) {
+	t.Parallel()
 	const iccid = "89330100000000000012"
 	for _, tc := range []struct {
 		name, given string
@@ -275,6 +276,7 @@ func TestOpenHintsAtTheDialect(t *testing.T) {
 // the port within the personality's command timeout, and the transcript
 // has every line with wall-clock time.
 func TestSilentModemNamesTheCommand(t *testing.T) {
+	t.Parallel()
 	port := answerpty.Open(t, func(l string) string {
 		if strings.HasPrefix(l, "AT+CGLA") {
 			return ""
@@ -316,6 +318,7 @@ func TestSilentModemNamesTheCommand(t *testing.T) {
 // the log whole. A command answered late leaves no such note; one the
 // modem went silent to before the host sent another gets its note there.
 func TestSilentLastCommandReadsAsUnanswered(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cmds []string
@@ -486,6 +489,7 @@ func TestOpenRefusesAPortOthersHaveOpen(t *testing.T) {
 // lone RDY (a firmware's second one, noise) with the settings kept is
 // no boot at all.
 func TestSetUpCountsStartAfterTheSetUp(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, bootOn string // the command whose answer carries RDY
 		lone         bool   // the modem keeps its settings after it
@@ -662,6 +666,7 @@ func TestOpenPortNotesDeviceInUse(t *testing.T) {
 // machine (200 ms failed once beside parallel test binaries); the
 // verdict does not depend on it.
 func TestCheckWrongSpeed(t *testing.T) {
+	t.Parallel()
 	port := answerpty.Open(t, func(string) string { return "\r\n\xfe\x9c\xf3\xe6\r\n\xfe\xfe\r\n" })
 	c, err := atclient.Open(port, atclient.WithTimeout(500*time.Millisecond))
 	if err != nil {
@@ -679,6 +684,7 @@ func TestCheckWrongSpeed(t *testing.T) {
 // and the first of them, escaped, and where the line settings are set;
 // a silent port's says it answered nothing (outside tester t72, F8).
 func TestCheckSilentOrGarbled(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		answer func(line string) string

@@ -20,6 +20,7 @@ import (
 // after every line, each piece in a write of its own. The identity holds
 // neither, nor does the ICCID's answer.
 func TestOpenThroughQuirks(t *testing.T) {
+	t.Parallel()
 	const iccid = "89330100000000000012"
 	identity := []string{"Quectel", "EG25", "Revision: EG25GGBR07A08M2G"}
 	info := map[string][]string{
