@@ -104,7 +104,9 @@ var progressLine = regexp.MustCompile(`^run \d+/\d+ scenarios `)
 // Issue 9 §4: every command stops cleanly on SIGINT and SIGTERM: the run
 // in flight ends, what it wrote is flushed and marked incomplete, and the
 // exit status says a signal stopped it (128 + its number).
-var _ = Describe("Signals", framework.Emulated, func() {
+// They run under generic alone (framework.Once): the signal's handling is
+// the CLI's and the harness's, whatever dialect the child's modem speaks.
+var _ = Describe("Signals", framework.Emulated, framework.Once, func() {
 	for _, sig := range []struct {
 		name string
 		sig  syscall.Signal

@@ -34,6 +34,10 @@ var (
 	// (ModemManager) on the wall clock. It runs once per make test
 	// (make specs-host), not once per personality.
 	HostStack = ginkgo.Label("env:host")
+	// Once: a spec whose subject no modem dialect changes (esimhil's CLI
+	// stopped by a signal, in a child process): make specs-all runs it
+	// under generic alone, not once per personality.
+	Once = ginkgo.Label("once")
 )
 
 // Load reads a scenario from fixtures/scenarios, relative to the repository
