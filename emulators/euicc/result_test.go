@@ -70,7 +70,7 @@ func TestEventsCarryTheTerminalResult(t *testing.T) {
 		}, []ev{
 			{"bip_error", "POST /v1/preferred-list: open channel: result 3A/07 (BIP error: remote device is not reachable)", "3A/07"},
 			{"preferred_list_failed", "open channel: result 3A/07 (BIP error: remote device is not reachable)", "3A/07"},
-			{"stk_error", "proactive command 26: result 20/04", "20/04"},
+			{"stk_error", "PROVIDE LOCAL INFORMATION: result 20/04 (terminal currently unable to process command: no service)", "20/04"},
 		}},
 		{"a failure that is no terminal result", func(tm *term) {
 			tr := stk.Respond(tm.fetch(stk.CmdOpenChannel), stk.Result{General: stk.ResultOK})
@@ -111,5 +111,26 @@ func TestEventsCarryTheTerminalResult(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A refused proactive command is named as TS 102 223 names it, its
+// result with the words Meaning gives, none for a result it has none for.
+func TestRefusedCommand(t *testing.T) {
+	tests := []struct {
+		typ  byte
+		res  stk.Result
+		want string
+	}{
+		{stk.CmdProvideLocalInfo, stk.Result{General: stk.ResultTerminalUnable, Additional: []byte{stk.UnableNoService}},
+			"PROVIDE LOCAL INFORMATION: result 20/04 (terminal currently unable to process command: no service)"},
+		{stk.CmdTimerManagement, stk.Result{General: 0x30}, "TIMER MANAGEMENT: result 30 (command beyond terminal's capabilities)"},
+		{stk.CmdSetUpEventList, stk.Result{General: 0x26}, "SET UP EVENT LIST: result 26"},
+		{0x99, stk.Result{General: 0x20}, "command type 99: result 20 (terminal currently unable to process command)"},
+	}
+	for _, tt := range tests {
+		if got := refusedCommand(tt.typ, tt.res); got != tt.want {
+			t.Errorf("refusedCommand(%02X, %s) = %q, want %q", tt.typ, tt.res, got, tt.want)
+		}
 	}
 }

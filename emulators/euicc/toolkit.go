@@ -68,12 +68,25 @@ func (r *runtime) terminalResponse(data []byte) apdu.Response {
 	r.pending, r.fetched = nil, false
 	r.switched = sent.Type == stk.CmdRefresh && sent.Qualifier == stk.RefreshEUICCProfileChange && tr.Result.OK()
 	if !tr.Result.OK() && !isBIP(sent.Type) {
-		r.resultErrorf(KindSTKError, tr.Result, "proactive command %02X: result %s", sent.Type, tr.Result)
+		r.resultErrorf(KindSTKError, tr.Result, "%s", refusedCommand(sent.Type, tr.Result))
 	}
 	if r.cur != nil {
 		r.advance(r.cur.response(tr))
 	}
 	return apdu.Response{SW: apdu.SWOK}
+}
+
+// refusedCommand is the reason of a proactive command the terminal did
+// not perform: the command by its TS 102 223 name and the result with its
+// words, as bip_error gives them ("proactive command 26: result 20/04"
+// alone told a reader nothing of a check that found no service; outside
+// tester t264).
+func refusedCommand(typ byte, res stk.Result) string {
+	why := stk.CommandName(typ) + ": result " + res.String()
+	if m := res.Meaning(); m != "" {
+		why += " (" + m + ")"
+	}
+	return why
 }
 
 func isBIP(typ byte) bool {
