@@ -48,7 +48,7 @@ func (a *Applet) listAnswer(e HTTPResult) {
 		// one back. The next check asks for the new country's. A network
 		// on another MCC that may serve the list's country is no crossing
 		// (inArea: Puerto Rico's 330 and 310, outside tester t84 N1).
-		fail(fmt.Sprintf("the list is for %s, and the device is now served by %s: the next check asks again", listPlace(c.Area, l.Country), a.st.Serving))
+		fail(fmt.Sprintf("the list is for %s, and the device is now served by %s: %s", listPlace(c.Area, l.Country), a.st.Serving, a.staleListNext()))
 		return
 	}
 	if now := mcc(a.st.Serving); l.Country != "" && now != "" && !ident.MCCServes(now, l.Country) {
@@ -90,6 +90,22 @@ func listPlace(area, country string) string {
 }
 
 // serves reports whether profile p is list operator o's.
+// staleListNext says, for the reason of a list dropped as the country
+// left's, what the next check does where the device now is: at home —
+// the enabled profile's network, or the home profile's, which it comes
+// home to without a list — it asks none; elsewhere it asks again (outside
+// tester t264: a device home while its list was on the way read "the
+// next check asks again", and no check asked).
+func (a *Applet) staleListNext() string {
+	s := a.st.Serving
+	cur, _ := a.enabled()
+	h, _ := a.profileByICCID(a.st.Home)
+	if s != "" && (s == cur.HomePLMN || s == h.HomePLMN) {
+		return "the device is home, where no list is asked"
+	}
+	return "the next check asks again"
+}
+
 func serves(p Profile, o ListOperator) bool { return p.Operator == o.ID || p.HomePLMN == o.PLMN }
 
 // httpFailure returns why e is not a platform's answer (a 2xx with a
