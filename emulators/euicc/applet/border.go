@@ -1,5 +1,7 @@
 package applet
 
+import "slices"
+
 // A border area has networks of two countries within reach, and which of
 // them a profile registers on can change with no movement: the profile's
 // own network is missing and a neighbour's serves it, or the signal
@@ -66,6 +68,19 @@ func (a *Applet) crossed(p Profile, to string) {
 		}
 		a.endCycle(OutcomeListExhausted, ReasonBorderArea)
 		return
+	}
+	if prev := a.st.LeftArea; prev != nil && samePlace(prev.From, prev.Country, c.Area, c.Country) {
+		// The last cycle left this list's country too, and no cycle ended
+		// between: an attempt a neighbour's network served in both had
+		// its chance here twice and attached neither time (outside tester
+		// t264: stays of 3 minutes either side of Kehl, Vodafone silent
+		// for its subscribers — a REFRESH pair every 6 minutes for hours,
+		// nothing backed off). Backed off here, as any failed attempt.
+		for i, op := range ops {
+			if slices.Contains(prev.Operators, op) {
+				a.backoffSeen(c.Visible, op, plmns[i], c.Area, c.Country)
+			}
+		}
 	}
 	a.st.LeftArea = &LeftArea{From: c.Area, Country: c.Country, To: to, Operators: ops, PLMNs: plmns}
 	a.endCycle(OutcomeListExhausted, ReasonLeftArea)
