@@ -3,6 +3,7 @@ package timeline
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +61,13 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 		}
 	}
 	sim := b.captureOnEventClock(earliest)
+	// The rows' room at once: grown row by row, the old and new arrays
+	// were both live at a long run's peak (t265).
+	rows := len(answers)
+	for _, l := range tr.Lanes {
+		rows += len(l.ATRs) + len(l.APDUs)
+	}
+	b.t.Items = slices.Grow(b.t.Items, rows)
 	add := func(it Item, t time.Time, frame int) {
 		it.T, it.priority = t, prioEvent
 		b.addMarked(it, t, marks[frame], frame, sim)
@@ -90,7 +98,10 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 				Detail: fmt.Sprintf("card reset: answer to reset %X (frame %d)", a.Bytes, a.Frame),
 				Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame)}, a.Time, a.Frame)
 		}
-		for _, a := range l.APDUs {
+		for j, a := range l.APDUs {
+			// Its rows have all it says: what it decoded (and the
+			// datagram bytes it points into) can go as the rows grow.
+			l.APDUs[j] = simtrace.APDU{}
 			if m, ok := answers[a.Frame]; ok {
 				addSplit(a, lane, m)
 				continue

@@ -90,7 +90,8 @@ type Run struct {
 	SMDPOrder []string `json:",omitempty"`
 	// Traffic, if set, is traffic.pcapng as the caller already decoded it
 	// (optional: the rig decodes its capture once, to hold it against
-	// the servers' logs); the page is the same as from the file.
+	// the servers' logs); the page is the same as from the file. Build
+	// does not keep it (Timeline.Run.Traffic is nil), nor change it.
 	Traffic *Decoded `json:"-"`
 }
 
@@ -210,7 +211,12 @@ var Sources = []Source{
 	{File: "events.jsonl", Read: readEvents},
 	{File: "at.log", Read: readATLog},
 	{File: "traffic.pcapng", Read: readTraffic, FromDecoded: func(d *Decoded, b *Builder) error { return b.addTraffic(d.Exchanges) }},
-	{File: "traffic.pcapng", Read: readAPDUs, FromDecoded: func(d *Decoded, b *Builder) error { return b.addAPDUs(d.Datagrams) }},
+	{File: "traffic.pcapng", Read: readAPDUs, FromDecoded: func(d *Decoded, b *Builder) error {
+		// Handed over, not shared: addAPDUs drops them once decoded.
+		dgs := d.Datagrams
+		d.Datagrams = capture.Datagrams{}
+		return b.addAPDUs(dgs)
+	}},
 }
 
 // seqRoom is the gap between consecutive items' order numbers.
@@ -292,6 +298,16 @@ func Build(dir string, run Run) (*Timeline, error) {
 	for _, op := range run.SMDPOrder {
 		b.lanes[SMDPLane(op)] = laneFor(SMDPLane(op))
 	}
+	// The decoded capture is read from Build's own copy, which the
+	// readers empty as they go (the APDU reader drops the datagrams once
+	// it has decoded them), and neither the timeline nor run keeps it: at
+	// a long run's close it is a quarter of what the page holds (t265).
+	var traffic *Decoded
+	if run.Traffic != nil {
+		d := *run.Traffic
+		traffic = &d
+	}
+	run.Traffic, t.Run.Traffic = nil, nil
 	noted := map[string]bool{}
 	for _, src := range Sources {
 		path := filepath.Join(dir, src.File)
@@ -306,8 +322,8 @@ func Build(dir string, run Run) (*Timeline, error) {
 			t.Artifacts = append(t.Artifacts, src.File)
 		}
 		read := src.Read
-		if run.Traffic != nil && src.FromDecoded != nil {
-			read = func(string, *Builder) error { return src.FromDecoded(run.Traffic, b) }
+		if traffic != nil && src.FromDecoded != nil {
+			read = func(string, *Builder) error { return src.FromDecoded(traffic, b) }
 		}
 		if err := read(path, b); err != nil {
 			b.Note("%s: %v", src.File, err)
