@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -46,12 +47,30 @@ const maxBadLines = 100
 // last line cut short, which a write that stopped mid-line leaves). lines
 // is how many lines the file holds, 0 when reading stopped before its end.
 func readEventLog(path string) (evs []event, lines int, err error) {
+	return scanEventLog(path, nil, nil)
+}
+
+// scanEventLog is readEventLog handing each event, as its line is read,
+// to each, which returns what to keep of it; room, before the first, is
+// told how many lines the file holds that are long enough to be an event
+// (an upper bound on its events). A long log's field maps are most of what its rows cost: kept all at once
+// beside the rows, a million-line log's page took 2 GB (t265).
+func scanEventLog(path string, room func(lines int), each func(event) event) (evs []event, lines int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer f.Close()
-	var out []event
+	// Counted first, so that the events and whatever room made are sized
+	// once: grown by appends, the old and new arrays are both live.
+	most, err := countLines(f, minEventLine)
+	if err != nil {
+		return nil, 0, err
+	}
+	if room != nil {
+		room(most)
+	}
+	out := make([]event, 0, most)
 	var bad badLines
 	n := 0
 	sc := linescan.New(f, eventlog.MaxLine)
@@ -74,6 +93,9 @@ func readEventLog(path string) (evs []event, lines int, err error) {
 			}
 			continue
 		}
+		if each != nil {
+			e = each(e)
+		}
 		out = append(out, e)
 	}
 	errs := bad.report(f, n, "events")
@@ -87,6 +109,65 @@ func readEventLog(path string) (evs []event, lines int, err error) {
 		return out, lines, errors.New(strings.Join(errs, "; "))
 	}
 	return out, lines, nil
+}
+
+// minEventLine is the shortest line an event can be (t is the one field
+// eventlog.ParseLine requires).
+var minEventLine = len(`{"t":"2006-01-02T15:04:05Z"}`)
+
+// countLines counts f's lines (a last one without a newline too) of at
+// least least bytes, and rewinds f: an upper bound on the events it
+// holds that a file of short lines (not an event log) does not make
+// large.
+func countLines(f *os.File, least int) (int, error) {
+	buf := make([]byte, 64<<10)
+	n, run := 0, 0 // run: the current line's bytes so far
+	for {
+		k, err := f.Read(buf)
+		for b := buf[:k]; len(b) > 0; {
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				run += len(b)
+				break
+			}
+			if run+i >= least {
+				n++
+			}
+			run, b = 0, b[i+1:]
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if run >= least {
+		n++
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return n, err
+}
+
+// laterFields are the fields of an event that the readers after the
+// event log's own look at (the capture's HTTP placed by its server's log
+// entry, an SM-DP+ host matched to its operator): Builder.events keeps
+// these only.
+var laterFields = [...]string{"operator", "path", "function"}
+
+// forLater is what Builder.events keeps of e once its row is made.
+func forLater(e event) event {
+	var kept map[string]any
+	for _, k := range laterFields {
+		if v, ok := e.Fields[k]; ok {
+			if kept == nil {
+				kept = make(map[string]any, len(laterFields))
+			}
+			kept[k] = v
+		}
+	}
+	e.Fields = kept
+	return e
 }
 
 // tooLong is the reason a line of at.log over maxLineBytes is skipped.
@@ -213,21 +294,24 @@ var arrows = map[string]struct {
 var labelOmits = map[string]bool{"eid": true}
 
 func readEvents(path string, b *Builder) error {
-	evs, lines, err := readEventLog(path)
-	b.events, b.eventLines = evs, lines
-	b.eventsSorted = slices.IsSortedFunc(evs, func(x, y event) int { return x.T.Compare(y.T) })
-	// Sized once: growing 100,000 rows by appends was a fifth of a long
-	// run's page (each growth copies and faults in fresh pages).
-	b.t.Items = slices.Grow(b.t.Items, len(evs))
-	b.evSeq = slices.Grow(b.evSeq, len(evs))
-	for _, e := range evs {
+	// Each row is made as its line is read, and the event kept without
+	// the fields no later reader looks at.
+	evs, lines, err := scanEventLog(path, func(lines int) {
+		// Sized once: growing 100,000 rows by appends was a fifth of a
+		// long run's page (each growth copies and faults in fresh pages).
+		b.t.Items = slices.Grow(b.t.Items, lines)
+		b.evSeq = slices.Grow(b.evSeq, lines)
+	}, func(e event) event {
 		if !e.T.IsZero() && (b.t.Start.IsZero() || e.T.Before(b.t.Start)) {
 			b.t.Start = e.T
 		}
 		b.onEventClock(e.T)
 		b.Add(eventItem(e, b.faults))
 		b.evSeq = append(b.evSeq, b.seq)
-	}
+		return forLater(e)
+	})
+	b.events, b.eventLines = evs, lines
+	b.eventsSorted = slices.IsSortedFunc(evs, func(x, y event) int { return x.T.Compare(y.T) })
 	if err == nil && len(evs) == 0 {
 		// A run logs run_started first: an empty log was cut to nothing
 		// or never written.

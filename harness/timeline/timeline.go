@@ -228,7 +228,7 @@ type Builder struct {
 	lanes  map[string]Lane
 	faults *faultWindows
 	// events are the event log's entries, for sources that place their
-	// items by them.
+	// items by them: their fields only those laterFields names.
 	events []event
 	// eventLines is how many lines events.jsonl holds, unreadable ones
 	// included; 0 when its reading stopped before the end.
