@@ -38,20 +38,20 @@ func readAPDUs(path string, b *Builder) error {
 // sender's last row (simtrace.Decode).
 func (b *Builder) addAPDUs(d capture.Datagrams) error {
 	tr, dgs := simtrace.Decode(d), d.List
-	marks := make(map[int]capture.Mark, len(dgs))
+	marks := make(map[int]rowMark, len(dgs))
 	// answers holds the datagram's own mark where events came between the
 	// command and its answer: the card logged them while it handled the
 	// command, so the row splits in two around them.
-	answers := map[int]capture.Mark{}
+	answers := map[int]rowMark{}
 	for _, d := range dgs {
 		switch {
 		case d.Mark.CommandOK:
-			marks[d.Frame] = capture.Mark{Events: d.Mark.Command, OK: true, AfterEnd: d.Mark.AfterEnd}
+			marks[d.Frame] = rowMark{events: d.Mark.Command, ok: true, afterEnd: d.Mark.AfterEnd}
 			if d.Mark.Events > d.Mark.Command {
-				answers[d.Frame] = capture.Mark{Events: d.Mark.Events, OK: true, AfterEnd: d.Mark.AfterEnd}
+				answers[d.Frame] = rowMark{events: d.Mark.Events, ok: true, afterEnd: d.Mark.AfterEnd}
 			}
 		case d.Mark.OK:
-			marks[d.Frame] = d.Mark
+			marks[d.Frame] = rowMark{events: d.Mark.Events, ok: true, afterEnd: d.Mark.AfterEnd}
 		}
 	}
 	var earliest time.Time
@@ -70,11 +70,11 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 	b.t.Items = slices.Grow(b.t.Items, rows)
 	add := func(it Item, t time.Time, frame int) {
 		it.T, it.priority = t, prioEvent
-		b.addMarked(it, t, marks[frame], frame, sim)
+		b.addMarked(it, t, marks[frame].mark(), frame, sim)
 	}
 	// addSplit adds an APDU as its command, where it reached the card,
 	// and the card's answer after the events it logged meanwhile.
-	addSplit := func(a simtrace.APDU, lane string, m capture.Mark) {
+	addSplit := func(a simtrace.APDU, lane string, m rowMark) {
 		src := fmt.Sprintf("traffic.pcapng frame %d", a.Frame)
 		answer := fmt.Sprintf(" %04X", a.SW)
 		if a.Outcome != "" {
@@ -86,7 +86,7 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 		detail := a.Detail()
 		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), answer) + " …", Detail: detail, Source: src, bip: bipOf(a)}, a.Time, a.Frame)
 		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + answer, Detail: detail,
-			Failed: a.Failed(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m, a.Frame, sim)
+			Failed: a.Failed(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m.mark(), a.Frame, sim)
 	}
 	for i, l := range tr.Lanes {
 		lane := LaneAPDU
@@ -120,6 +120,18 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 		b.Note("traffic.pcapng: datagrams on GSMTAP's port %d skipped: %s", gsmtap.Port, w)
 	}
 	return nil
+}
+
+// rowMark is what placing a row reads of its frame's capture.Mark: a
+// long run's map of a quarter of a million full marks was a tenth of its
+// page's heap (t265).
+type rowMark struct {
+	events       int
+	ok, afterEnd bool
+}
+
+func (m rowMark) mark() capture.Mark {
+	return capture.Mark{Events: m.events, OK: m.ok, AfterEnd: m.afterEnd}
 }
 
 // bipUse is what an APDU does with a BIP channel (TS 102 223 §6.4.27–29,
