@@ -89,7 +89,6 @@ func listPlace(area, country string) string {
 	return country + " (" + area + ")"
 }
 
-// serves reports whether profile p is list operator o's.
 // staleListNext says, for the reason of a list dropped as the country
 // left's, what the next check does where the device now is: at home —
 // the enabled profile's network, or the home profile's, which it comes
@@ -106,6 +105,7 @@ func (a *Applet) staleListNext() string {
 	return "the next check asks again"
 }
 
+// serves reports whether profile p is list operator o's.
 func serves(p Profile, o ListOperator) bool { return p.Operator == o.ID || p.HomePLMN == o.PLMN }
 
 // httpFailure returns why e is not a platform's answer (a 2xx with a
