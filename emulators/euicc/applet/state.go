@@ -107,7 +107,9 @@ type State struct {
 	Stranded *Stranded `json:"stranded,omitempty"`
 	// LeftArea is the last cycle's end when it ended as the device having
 	// left the list's area: a cycle that then ends by going back the way
-	// it came is a border area, not two crossings (border.go).
+	// it came is a border area, not two crossings; one that leaves the
+	// same list's country again backs off there the attempts a
+	// neighbour's network served in both (border.go).
 	LeftArea *LeftArea `json:"left_area,omitempty"`
 	// Outbox holds the notes owed to the platform, oldest first.
 	Outbox []Note `json:"outbox,omitempty"`
