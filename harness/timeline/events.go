@@ -67,6 +67,9 @@ func scanEventLog(path string, room func(lines int), each func(event) event) (ev
 	if err != nil {
 		return nil, 0, err
 	}
+	// A foreign file of long lines (reading stops at its 100th bad one)
+	// must not have room made for all of them: past maxRoom, appends.
+	most = min(most, maxRoom)
 	if room != nil {
 		room(most)
 	}
@@ -110,6 +113,10 @@ func scanEventLog(path string, room func(lines int), each func(event) event) (ev
 	}
 	return out, lines, nil
 }
+
+// maxRoom bounds the events and rows made room for before reading: four
+// times a run's event limit, which only a hand-made log passes.
+const maxRoom = 1 << 20
 
 // minEventLine is the shortest line an event can be (t is the one field
 // eventlog.ParseLine requires).
