@@ -63,9 +63,17 @@ func scanEventLog(path string, room func(lines int), each func(event) event) (ev
 	defer f.Close()
 	// Counted first, so that the events and whatever room made are sized
 	// once: grown by appends, the old and new arrays are both live.
-	most, err := countLines(f, minEventLine)
-	if err != nil {
-		return nil, 0, err
+	// Only a regular file can be read twice. A count that fails costs
+	// only the room: the read below meets the same error and keeps the
+	// rows before it, naming the line.
+	most := 0
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if most, err = countLines(f, minEventLine); err != nil {
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return nil, 0, err
+			}
+			most = 0
+		}
 	}
 	// A foreign file of long lines (reading stops at its 100th bad one)
 	// must not have room made for all of them: past maxRoom, appends.
