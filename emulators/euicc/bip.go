@@ -312,11 +312,7 @@ func (o *bipOp) close() (*stk.Command, bool, applet.Event) {
 // event carry it as a field too.
 func (o *bipOp) failResult(open bool, cmd string, res stk.Result) (*stk.Command, bool, applet.Event) {
 	res.Additional = bytes.Clone(res.Additional) // not the terminal response's buffer
-	why := fmt.Sprintf("%s: result %s", cmd, res)
-	if m := res.Meaning(); m != "" {
-		why += " (" + m + ")"
-	}
-	return o.end(open, why, &res)
+	return o.end(open, resultReason(cmd, res), &res)
 }
 
 // fail ends the exchange for a reason other than a terminal's result.

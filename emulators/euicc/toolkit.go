@@ -82,7 +82,14 @@ func (r *runtime) terminalResponse(data []byte) apdu.Response {
 // alone told a reader nothing of a check that found no service; outside
 // tester t264).
 func refusedCommand(typ byte, res stk.Result) string {
-	why := stk.CommandName(typ) + ": result " + res.String()
+	return resultReason(stk.CommandName(typ), res)
+}
+
+// resultReason is "what: result R (its words)", the words left out for a
+// result Meaning has none for: how stk_error and bip_error quote a
+// terminal's result.
+func resultReason(what string, res stk.Result) string {
+	why := what + ": result " + res.String()
 	if m := res.Meaning(); m != "" {
 		why += " (" + m + ")"
 	}
