@@ -40,9 +40,9 @@ func TestNoRoom(t *testing.T) {
 
 // TestAuthenticateClientNoRoom: the SM-DP+ refuses at authenticateClient,
 // 8.1/4.8, a card whose signed EUICCInfo2 reports less free memory than
-// the package it would bind, before any package is built; the order stays
-// for the card to come back with room. A euiccInfo2 without its mandatory
-// extCardResource is a format error (1.2/2.1), not a 4.8.
+// the package it would bind, before any package is bound or sent; the
+// order stays for the card to come back with room. A euiccInfo2 without
+// its mandatory extCardResource is a format error (1.2/2.1), not a 4.8.
 func TestAuthenticateClientNoRoom(t *testing.T) {
 	tests := []struct {
 		name            string
