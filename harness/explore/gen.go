@@ -866,11 +866,10 @@ func (w window) String() string {
 // lastStart is the last 10-min step a window starting inside w may start
 // on, in a run whose last stop is at last (windows start by then).
 func (w window) lastStart(last time.Duration) time.Duration {
-	end := last
-	if w.until != 0 && w.until-10*time.Minute < last {
-		end = w.until - 10*time.Minute
+	if w.until == 0 {
+		return last
 	}
-	return end
+	return min(last, w.until-10*time.Minute)
 }
 
 // faultEntry draws a fault entry but its window (appended by the caller)
