@@ -214,6 +214,15 @@ func journalJSONRead(data []byte) (_ []byte, ok bool, together int) {
 	out := make([]string, len(lines))
 	boot := ""
 	prevEnd := -1 // the line the entry before ended on
+	// lineAt is the line of buf[off], counted on from the offset asked
+	// before (asked in order: counted from the start each time, a long
+	// journal's entries took time growing with the square of its size).
+	at, atLine := 0, 0
+	lineAt := func(off int) int {
+		atLine += bytes.Count(buf[at:off], []byte{'\n'})
+		at = off
+		return atLine
+	}
 	dec := json.NewDecoder(bytes.NewReader(buf))
 	for dec.More() {
 		var m map[string]json.RawMessage
@@ -224,8 +233,9 @@ func journalJSONRead(data []byte) (_ []byte, ok bool, together int) {
 			}
 			// The journal's last entry cut short: its text kept, for
 			// the reader to say where it stops.
-			for i, l := range lines[bytes.Count(buf[:start], []byte{'\n'}):] {
-				out[bytes.Count(buf[:start], []byte{'\n'})+i] = string(l)
+			from := lineAt(int(start))
+			for i, l := range lines[from:] {
+				out[from+i] = string(l)
 			}
 			break
 		}
@@ -237,7 +247,7 @@ func journalJSONRead(data []byte) (_ []byte, ok bool, together int) {
 		}
 		obj := buf[start:end]
 		first := int(start) + len(obj) - len(bytes.TrimLeft(obj, " \t\r\n"))
-		e := journalEntry{messageLine: bytes.Count(buf[:first], []byte{'\n'})}
+		e := journalEntry{messageLine: lineAt(first)}
 		if e.messageLine == prevEnd {
 			// Entries run together on one line (a paste that lost the
 			// line feeds journalctl writes between them): the line can
@@ -246,7 +256,6 @@ func journalJSONRead(data []byte) (_ []byte, ok bool, together int) {
 			// line (journalRunTogether).
 			return nil, false, e.messageLine + 1
 		}
-		prevEnd = bytes.Count(buf[:end], []byte{'\n'})
 		e.start = e.messageLine
 		for k, raw := range m {
 			if v, ok := journalValue(raw); ok {
@@ -254,8 +263,9 @@ func journalJSONRead(data []byte) (_ []byte, ok bool, together int) {
 			}
 		}
 		if k := bytes.Index(obj, []byte(`"MESSAGE"`)); k >= 0 {
-			e.messageLine = bytes.Count(buf[:int(start)+k], []byte{'\n'})
+			e.messageLine = lineAt(int(start) + k)
 		}
+		prevEnd = lineAt(int(end))
 		if !e.hasMessage {
 			continue
 		}
