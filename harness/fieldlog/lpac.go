@@ -43,10 +43,14 @@ var lpacPrompt = regexp.MustCompile(`(?i)[#$>] .*\blpac(?:\.exe)?\b`)
 func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 	hasTX, libAPDUs := false, false
 	for _, l := range lines {
-		if m := lpacAT.FindStringSubmatch(l); m != nil && m[1] == "TX" {
-			hasTX = true
+		if !hasTX {
+			m := lpacAT.FindStringSubmatch(l)
+			hasTX = m != nil && m[1] == "TX"
 		}
 		libAPDUs = libAPDUs || lpacAPDUTX.MatchString(l)
+		if hasTX && libAPDUs {
+			break
+		}
 	}
 	clock := NoTime
 	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
