@@ -42,8 +42,9 @@ var closeGrace = 5 * time.Second
 
 // ShortenWallLimits sets idleLimit and closeGrace, the wall-time waits a
 // terminal ends a silent or lingering peer with, to idle and grace, and
-// returns what restores them: for the tests of a package that runs
-// terminals against peers silent or lingering on purpose (harness/fleet),
+// returns what restores them. A test hook, not a setting: exported only
+// for the tests of a package that runs terminals against peers silent or
+// lingering on purpose (harness/fleet; this package's tests use it too),
 // which would otherwise wait 10 s or 5 s out at each such exchange. The
 // errors still name the 10 s limit. Call it, and the restore, while no
 // terminal runs.

@@ -2,6 +2,7 @@ package stkterm
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -80,6 +81,25 @@ func (s *server) request(t *testing.T) []byte {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the server read no request in 10 s: the terminal never sent it")
 		return nil
+	}
+}
+
+// limits are the terminal's wall-time limits a test shortens; a zero
+// keeps the package's own. Not measures: only how long the test waits.
+type limits struct{ idle, grace, hold time.Duration }
+
+// shortenLimits sets l for the rest of t, through ShortenWallLimits as
+// other packages' tests do (holdLimit, which none of them shortens, by
+// hand), and restores them in t.Cleanup: registered before the test's
+// rig, it runs after the rig stopped its terminal, which reads them.
+func shortenLimits(t *testing.T, l limits) {
+	t.Helper()
+	idle, grace := cmp.Or(l.idle, idleLimit), cmp.Or(l.grace, closeGrace)
+	t.Cleanup(ShortenWallLimits(idle, grace))
+	if l.hold != 0 {
+		was := holdLimit
+		holdLimit = l.hold
+		t.Cleanup(func() { holdLimit = was })
 	}
 }
 
@@ -425,8 +445,7 @@ func TestWaitingReaderEndsWithItsChannel(t *testing.T) {
 // limit, is dropped at the hold limit, and LinkError says so (outside
 // tester sw129: a dripping platform froze a storm, signals included).
 func TestDrippingPeerDroppedAtTheHoldLimit(t *testing.T) {
-	defer func(d time.Duration) { holdLimit = d }(holdLimit)
-	holdLimit = 300 * time.Millisecond // not a measure: only how long the test waits
+	shortenLimits(t, limits{hold: 300 * time.Millisecond})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -461,8 +480,7 @@ func TestDrippingPeerDroppedAtTheHoldLimit(t *testing.T) {
 // the card hears "link dropped" either way — but LinkError tells the
 // two apart, until the next OPEN CHANNEL.
 func TestLinkError(t *testing.T) {
-	defer func(d time.Duration) { idleLimit = d }(idleLimit)
-	idleLimit = 100 * time.Millisecond // not a measure: only how long the test waits
+	shortenLimits(t, limits{idle: 100 * time.Millisecond})
 	closing := newServer(t, nil, false)
 	tests := []struct {
 		name string
@@ -510,8 +528,7 @@ func TestLinkError(t *testing.T) {
 // resume holds the loop again only while the channel is still up. The
 // hold count never goes below zero, whichever ends first.
 func TestSuspend(t *testing.T) {
-	defer func(d time.Duration) { idleLimit = d }(idleLimit)
-	idleLimit = 100 * time.Millisecond // not a measure: only how long the test waits
+	shortenLimits(t, limits{idle: 100 * time.Millisecond})
 	tests := []struct {
 		name        string
 		closeFirst  bool // the card closes the channel before resume
@@ -675,8 +692,7 @@ func mustFlow(t *testing.T, r *rig) Flow {
 // for the 10 s idle limit before and failed the exchange (outside tester
 // sw116: a keep-alive platform stalled a storm 10 s an exchange).
 func TestWallPeersClose(t *testing.T) {
-	defer func(g time.Duration) { closeGrace = g }(closeGrace)
-	closeGrace = 200 * time.Millisecond
+	shortenLimits(t, limits{grace: 200 * time.Millisecond})
 	reply := httpReply(300)
 	for _, tc := range []struct {
 		name string
@@ -859,13 +875,12 @@ func TestReadAfterPeerClosed(t *testing.T) {
 // dropped (t192: an esimhil run stopped with Ctrl-Z during a download
 // dropped the link and asked the platform again).
 func TestLinkLimitsCountRunningTime(t *testing.T) {
-	defer func(i, h time.Duration) { idleLimit, holdLimit = i, h }(idleLimit, holdLimit)
 	// Not measures: how long the test waits. A loaded machine only makes
 	// the peers slower, so the rows that want a limit hit hold; the rows
 	// whose stop excuses them have 5 s of credit, and the drip's 20 ms
 	// gaps 150 ms of idle limit (t234 saw the 1 s and 100 ms of before
 	// run out once with two packages' tests on the two cores).
-	idleLimit, holdLimit = 150*time.Millisecond, 250*time.Millisecond
+	shortenLimits(t, limits{idle: 150 * time.Millisecond, hold: 250 * time.Millisecond})
 	// slow answers after 300 ms of silence; drip sends a byte every
 	// 20 ms, inside the idle limit, for 400 ms: both past their limit.
 	slow := func(c net.Conn) {
