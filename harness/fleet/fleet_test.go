@@ -504,8 +504,7 @@ func TestBadExternalPlatform(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			defer func(d time.Duration) { probeTimeout = d }(probeTimeout)
-			probeTimeout = 2 * time.Second // the slow one's checks wait for it
+			setProbeTimeout(t, 2*time.Second) // the slow one's checks wait for it
 			tp := loadTemplate(t, 2, 0)
 			tp.Dwell = Duration(tc.dwell)
 			tp.ArriveWithin = Duration(time.Second) // one instant: both at once
@@ -573,8 +572,7 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	// The platform authentication checks' POSTs, before the storm, wait
 	// the probe's limit out on the silent platform: 10 s, not what this
 	// test watches.
-	defer func(d time.Duration) { probeTimeout = d }(probeTimeout)
-	probeTimeout = time.Second
+	setProbeTimeout(t, time.Second)
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
@@ -1912,9 +1910,7 @@ func issuedWith(t *testing.T, curve elliptic.Curve, parent *rsp.Cert, name strin
 // "no answer", not a second connection to see whether it speaks TLS (a
 // TLS server answers a plain request at once).
 func TestProbeOfASilentServer(t *testing.T) {
-	was := probeTimeout
-	probeTimeout = 300 * time.Millisecond
-	t.Cleanup(func() { probeTimeout = was })
+	setProbeTimeout(t, 300*time.Millisecond)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -1947,9 +1943,7 @@ func TestProbeOfASilentServer(t *testing.T) {
 // that gives up closes its connection), and every one is named, in the
 // order the servers are listed.
 func TestProbesOfSilentServersOverlap(t *testing.T) {
-	was := probeTimeout
-	probeTimeout = 2 * time.Second // ample for three connects; not asserted
-	t.Cleanup(func() { probeTimeout = was })
+	setProbeTimeout(t, 2*time.Second) // ample for three connects; not asserted
 	var accepted atomic.Int32
 	var early atomic.Bool // a probe gave up before all three were connected
 	silent := func() string {
@@ -2570,6 +2564,15 @@ func TestListsWithoutCountry(t *testing.T) {
 // t.Parallel test: the limits are stkterm's.
 func silentPeersShort(t *testing.T) {
 	t.Cleanup(stkterm.ShortenWallLimits(3*time.Second, 500*time.Millisecond))
+}
+
+// setProbeTimeout shortens probeTimeout (10 s) to d for the rest of t, for
+// a test whose servers stay silent to the probes or whose checks wait a
+// slow server out. Not for a t.Parallel test: the limit is the package's.
+func setProbeTimeout(t *testing.T, d time.Duration) {
+	was := probeTimeout
+	probeTimeout = d
+	t.Cleanup(func() { probeTimeout = was })
 }
 
 // notesNeverLogged is for a test whose platform never logs some of the
