@@ -48,9 +48,15 @@ type repeated []string
 func (r *repeated) String() string     { return strings.Join(*r, ",") }
 func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
+// fleetCommands are esimhil fleet's own commands; any other first
+// operand is the storm's (refused as stray).
+var fleetCommands = map[string]runFunc{"merge": noContext(fleetMergeCmd)}
+
 func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "merge" {
-		return fleetMergeCmd(args[1:], stdout, stderr)
+	if len(args) > 0 {
+		if run, ok := fleetCommands[args[0]]; ok {
+			return run(ctx, args[1:], stdout, stderr)
+		}
 	}
 	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
 	fs.SetOutput(stderr)

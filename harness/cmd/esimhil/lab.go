@@ -36,22 +36,24 @@ sniff: udp://0.0.0.0:4729; record: off); its SIM datagrams go into the
 pcapng (record: DIR/traffic.pcapng) and sniff prints the card's APDUs.
 `
 
+// labCommands are esimhil lab's commands.
+var labCommands = map[string]runFunc{
+	"discover":    labDiscover,
+	"record":      labRecord,
+	"diff":        noContext(labDiff),
+	"personality": noContext(labPersonality),
+	"sniff":       labSniff,
+}
+
 func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, labUsage)
 		return 2
 	}
+	if run, ok := labCommands[args[0]]; ok {
+		return run(ctx, args[1:], stdout, stderr)
+	}
 	switch args[0] {
-	case "discover":
-		return labDiscover(ctx, args[1:], stdout, stderr)
-	case "record":
-		return labRecord(ctx, args[1:], stdout, stderr)
-	case "diff":
-		return labDiff(args[1:], stdout, stderr)
-	case "personality":
-		return labPersonality(args[1:], stdout, stderr)
-	case "sniff":
-		return labSniff(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, labUsage)
 		return 0

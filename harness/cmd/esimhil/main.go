@@ -190,33 +190,48 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if c, ok := commands[args[0]]; ok {
+		return c.run(ctx, args[1:], stdout, stderr)
+	}
 	switch args[0] {
-	case "run":
-		return runCmd(ctx, args[1:], stdout, stderr)
-	case "emulate":
-		return emulateCmd(ctx, args[1:], stdout, stderr)
-	case "fleet":
-		return fleetCmd(ctx, args[1:], stdout, stderr)
-	case "serve":
-		return serveCmd(ctx, args[1:], stdout, stderr)
-	case "report":
-		return reportCmd(args[1:], stdout, stderr)
-	case "timeline":
-		return timelineCmd(args[1:], stdout, stderr)
-	case "lab":
-		return labCmd(ctx, args[1:], stdout, stderr)
-	case "replay":
-		return replayCmd(ctx, args[1:], stdout, stderr)
-	case "log":
-		return logCmd(args[1:], stdout, stderr)
-	case "fixture":
-		return fixtureCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
 	fmt.Fprintf(stderr, "esimhil: unknown command %q\n%s", args[0], usage)
 	return 2
+}
+
+// runFunc runs a command with its arguments (after its name).
+type runFunc func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+
+// noContext is a runFunc of a command that takes no context: it runs to
+// its end whatever signal comes.
+func noContext(f func(args []string, stdout, stderr io.Writer) int) runFunc {
+	return func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+		return f(args, stdout, stderr)
+	}
+}
+
+// command is one of cli's commands; subs are its own (lab's, fleet's
+// merge), which its run dispatches: one table, which the docs' test
+// reads too, so a command added here is checked against them.
+type command struct {
+	run  runFunc
+	subs map[string]runFunc
+}
+
+var commands = map[string]command{
+	"run":      {run: runCmd},
+	"emulate":  {run: emulateCmd},
+	"fleet":    {run: fleetCmd, subs: fleetCommands},
+	"serve":    {run: serveCmd},
+	"report":   {run: noContext(reportCmd)},
+	"timeline": {run: noContext(timelineCmd)},
+	"lab":      {run: labCmd, subs: labCommands},
+	"replay":   {run: replayCmd},
+	"log":      {run: noContext(logCmd)},
+	"fixture":  {run: noContext(fixtureCmd)},
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,13 +48,16 @@ var (
 	commandEndRe = regexp.MustCompile(`\s(?:\||&&|;|>|#|2>)`)
 )
 
-// subcommands are the commands cli dispatches, and lab's and fleet's own.
-var subcommands = map[string][]string{
-	"run": nil, "report": nil, "timeline": nil, "serve": nil, "emulate": nil,
-	"replay": nil, "log": nil, "fixture": nil,
-	"fleet": {"merge"},
-	"lab":   {"discover", "record", "diff", "personality", "sniff"},
-}
+// subcommands are the commands cli dispatches, each with its own (lab's,
+// fleet's merge), read from cli's table: a command added there is held
+// against the docs with no list here to keep.
+var subcommands = func() map[string][]string {
+	out := map[string][]string{}
+	for name, c := range commands {
+		out[name] = slices.Sorted(maps.Keys(c.subs))
+	}
+	return out
+}()
 
 // docCommands finds the command lines in text: in code blocks, each line
 // (a trailing backslash joining the next), and elsewhere each inline code
