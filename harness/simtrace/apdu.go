@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/codec/uphex"
 	"github.com/esimhil/esimhil/internal/proto/cardtrace"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -132,7 +133,7 @@ func (a APDU) String() string {
 		b = append(b, strings.TrimPrefix(es10.SelectName(a.P1, a.Data), "SELECT")...)
 	}
 	b = append(b, ' ')
-	b = appendHex(b, byte(a.SW>>8), byte(a.SW))
+	b = uphex.Append(b, byte(a.SW>>8), byte(a.SW))
 	if a.Outcome != "" {
 		b = append(b, " · "...)
 		b = append(b, a.Outcome...)
@@ -165,9 +166,9 @@ func (a APDU) Detail() string {
 	b = strconv.AppendInt(b, int64(a.Channel), 10)
 	b = append(b, "\ncommand  "...)
 	for _, h := range [...]byte{a.CLA, a.INS, a.P1, a.P2, a.P3} {
-		b = append(appendHex(b, h), ' ')
+		b = append(uphex.Append(b, h), ' ')
 	}
-	b = appendHex(b, a.Data...)
+	b = uphex.Append(b, a.Data...)
 	switch {
 	case a.NoData():
 		b = append(b, "(none sent: the card answered the header)"...)
@@ -179,10 +180,10 @@ func (a APDU) Detail() string {
 	b = append(b, '\n')
 	if len(a.Response) > 0 {
 		b = append(b, "response "...)
-		b = append(appendHex(b, a.Response...), '\n')
+		b = append(uphex.Append(b, a.Response...), '\n')
 	}
 	b = append(b, "status   "...)
-	b = append(appendHex(b, byte(a.SW>>8), byte(a.SW)), '\n')
+	b = append(uphex.Append(b, byte(a.SW>>8), byte(a.SW)), '\n')
 	switch {
 	case a.ES10 != "":
 		b = append(b, "ES10 "...)
@@ -198,7 +199,7 @@ func (a APDU) Detail() string {
 		b = append(b, "proactive command "...)
 		b = strconv.AppendInt(b, int64(c.Details.Number), 10)
 		b = appendCommand(append(b, ": "...), *c)
-		b = append(appendHex(append(b, ", qualifier "...), c.Details.Qualifier), '\n')
+		b = append(uphex.Append(append(b, ", qualifier "...), c.Details.Qualifier), '\n')
 		if len(c.Data) > 0 {
 			b = strconv.AppendInt(append(b, "channel data "...), int64(len(c.Data)), 10)
 			b = append(b, " bytes\n"...)
@@ -218,13 +219,13 @@ func (a APDU) Detail() string {
 	switch {
 	case a.Partial:
 		b = append(b, "partial answer (its start is not in the trace) "...)
-		b = append(appendHex(b, a.Answer...), ' ')
-		b = appendHex(b, byte(a.AnswerSW>>8), byte(a.AnswerSW))
+		b = append(uphex.Append(b, a.Answer...), ' ')
+		b = uphex.Append(b, byte(a.AnswerSW>>8), byte(a.AnswerSW))
 		b = append(b, '\n')
 	case a.Answered && (len(a.Answer) != len(a.Response) || a.AnswerSW != a.SW):
 		b = append(b, "whole answer (through GET RESPONSE) "...)
-		b = append(appendHex(b, a.Answer...), ' ')
-		b = appendHex(b, byte(a.AnswerSW>>8), byte(a.AnswerSW))
+		b = append(uphex.Append(b, a.Answer...), ' ')
+		b = uphex.Append(b, byte(a.AnswerSW>>8), byte(a.AnswerSW))
 		b = append(b, '\n')
 	}
 	switch a.Outcome {
@@ -251,15 +252,6 @@ func (a APDU) Detail() string {
 		b = append(b, '\n')
 	}
 	return string(b[:len(b)-1]) // less the last line's newline
-}
-
-// appendHex appends bs in upper-case hex, as %X prints them.
-func appendHex(dst []byte, bs ...byte) []byte {
-	const digits = "0123456789ABCDEF"
-	for _, c := range bs {
-		dst = append(dst, digits[c>>4], digits[c&0x0f])
-	}
-	return dst
 }
 
 // appendCommand appends what a proactive command is, for an APDU's row
@@ -290,7 +282,7 @@ func appendCommand(b []byte, c stk.Command) []byte {
 		}
 		return fmt.Appendf(b, "%s (%s)", name, strings.Join(evs, ", "))
 	}
-	return appendHex(append(append(b, name...), ' '), q)
+	return uphex.Append(append(append(b, name...), ' '), q)
 }
 
 func describeEnvelope(e stk.Envelope) string {

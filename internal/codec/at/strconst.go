@@ -1,6 +1,10 @@
 package at
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/esimhil/esimhil/internal/codec/uphex"
+)
 
 // ITU-T V.250 §5.4.2.2 string constants: between the double quotes any
 // byte may be written as '\' and two hex digits ("\0D" is CR), and the
@@ -9,8 +13,6 @@ import "strings"
 // operator called `Tele "2"` is "Tele \222\22"), and reads a host's so
 // (under +CSCS="GSM", '@' is "\00" and 'é' "\05": codes a command line
 // cannot carry as bytes); the host reads the modem's the same way.
-
-const hexDigits = "0123456789ABCDEF"
 
 // EscapeString is s as the inside of a V.250 string constant: each '"'
 // and '\' as \22 and \5C, every other byte as it is (the TE character
@@ -38,8 +40,8 @@ func escape(s string, line bool) string {
 		c := s[i]
 		if c == '"' || c == '\\' || line && (c < 0x20 || c >= 0x7F) {
 			b.WriteByte('\\')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&0xF])
+			b.WriteByte(uphex.Digits[c>>4])
+			b.WriteByte(uphex.Digits[c&0xF])
 			continue
 		}
 		b.WriteByte(c)

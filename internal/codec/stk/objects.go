@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/uphex"
 )
 
 // CommandDetails is data object 01 (TS 102 223 §8.6).
@@ -71,16 +72,11 @@ func (r Result) String() string { return string(r.Append(nil)) }
 // Append appends String's text to b: the APDU lane describes a terminal
 // response to each of a download's few hundred BIP commands with it.
 func (r Result) Append(b []byte) []byte {
-	const digits = "0123456789ABCDEF"
-	b = append(b, digits[r.General>>4], digits[r.General&0x0f])
+	b = uphex.Append(b, r.General)
 	if len(r.Additional) == 0 {
 		return b
 	}
-	b = append(b, '/')
-	for _, c := range r.Additional {
-		b = append(b, digits[c>>4], digits[c&0x0f])
-	}
-	return b
+	return uphex.Append(append(b, '/'), r.Additional...)
 }
 
 // Meaning is a result's words in TS 102 223 §8.12 for the results a
