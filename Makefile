@@ -44,12 +44,20 @@ build:
 # symlink reads as another path); or a directory holding the
 # repository's own files (OUT=fixtures removed fixtures/scenarios/)
 # (outside testers sw71, sw76, sw77).
+# rpath prints a path as GNU `realpath -m` does (absolute, each symlink
+# resolved, what does not exist taken as written, `..` after it dropping
+# the name before), in POSIX sh and readlink: macOS has no realpath -m.
+rpath = rpath() { p=$$1; case $$p in /*) ;; *) p="$$(pwd -P)/$$p";; esac; o=/; n=0; \
+	while [ -n "$$p" ]; do c=$${p%%/*}; case $$p in */*) p=$${p\#*/};; *) p=;; esac; \
+	case $$c in ''|.) ;; ..) o=$${o%/*}; o=$${o:-/};; *) o=$${o%/}/$$c; \
+	if [ -L "$$o" ] && [ $$n -lt 40 ]; then n=$$((n+1)); t=$$(readlink -- "$$o"); o=$${o%/*}; case $$t in /*) o=/;; esac; p=$$t/$$p; fi;; esac; \
+	done; printf '%s\n' "$${o:-/}"; }
 define check-out
 @if [ -z "$(strip $(OUT))" ]; then echo "make $@: OUT is empty: name the reports' directory (OUT=out)" >&2; exit 2; fi
 @case '$(OUT)' in *[!A-Za-z0-9._/+:@%=,~-]*) echo "make $@: OUT='$(OUT)' holds a character other than letters, digits and ._/+:@%=,~- (whitespace, which make splits into two paths, or a glob, which the shell expands): name a directory without it (OUT=out)" >&2; exit 2;; esac
-@o="$$(realpath -m -- '$(OUT)')"; r="$$(realpath -m -- '$(CURDIR)')"; case "$$r/" in "$${o%/}/"*) \
+@$(rpath); o="$$(rpath '$(OUT)')"; r="$$(rpath '$(CURDIR)')"; case "$$r/" in "$${o%/}/"*) \
 	echo "make $@: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac
-@o="$$(realpath -m -- '$(OUT)')"; if [ -n "$$(git -C '$(CURDIR)' ls-files -- "$$o" 2>/dev/null | head -n 1)" ]; then \
+@$(rpath); o="$$(rpath '$(OUT)')"; if [ -n "$$(git -C '$(CURDIR)' ls-files -- "$$o" 2>/dev/null | head -n 1)" ]; then \
 	echo "make $@: OUT=$(OUT) holds the repository's own files (git ls-files), and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2; fi
 endef
 
@@ -167,8 +175,11 @@ lab:
 	@# run killed before Ginkgo writes its own must leave none that passed.
 	@# The lock stays with this shell: what the run starts (a PORT_DROP
 	@# that restarts ser2net) must not inherit it and hold it after.
+	@# util-linux's flock takes it, or where there is none (macOS)
+	@# ci/fdlock, the same flock(2) on fd 9.
 	@exec 9>$(OUT)/lab/.lock; \
-	if ! flock -n 9; then \
+	held=; if command -v flock >/dev/null 2>&1; then flock -n 9 || held=1; else held=$$($(GO) run ./ci/fdlock 9) || exit 2; fi; \
+	if [ -n "$$held" ]; then \
 		echo "make lab: another make lab is writing $(OUT)/lab (it holds $(OUT)/lab/.lock): wait for it, or give this run its own OUT=..." >&2; \
 		exit 2; \
 	fi; \

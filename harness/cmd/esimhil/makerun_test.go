@@ -160,3 +160,70 @@ func TestMakeRunRefusesTheRepositoryAsOut(t *testing.T) {
 		t.Errorf("OUT=out refused:\n%s", b)
 	}
 }
+
+// The Makefile's rpath, its OUT guard's path resolver in POSIX sh (macOS
+// has no realpath -m), prints what GNU realpath -m does: symlinks to a
+// directory, to a file, dangling, relative and absolute, and through a
+// part that does not exist, `..` and `.` among them.
+func TestMakeRpathIsRealpathM(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	if err := exec.Command("realpath", "-m", "/").Run(); err != nil {
+		t.Skip("no GNU realpath -m to hold rpath against")
+	}
+	mk, err := filepath.Abs(filepath.Join("..", "..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	tree := filepath.Join(root, "repo")
+	for _, d := range []string{"repo/a/b", "other"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tree, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for link, to := range map[string]string{
+		"link":        tree,       // the tree by another name
+		"repo/a/ol":   "../other", // dangling: repo/other does not exist
+		"flink":       "repo/file",
+		"repo/self":   ".",
+		"repo/up":     filepath.Join(tree, "a", "..", ".."),
+		"repo/loop1":  "loop2",
+		"repo/loop2":  "loop1",
+		"repo/a/rel2": "../../other",
+	} {
+		if err := os.Symlink(to, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rules := filepath.Join(root, "rp.mk")
+	if err := os.WriteFile(rules, []byte("include "+mk+"\nrp:\n\t@$(rpath); rpath \"$$P\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{
+		".", "./", "..", "/", "//", root + "//repo/./a/", "a/b", "a/../..",
+		"nope", "nope/..", "nope/../..", "nope/../../link/a", "a/ol", "a/ol/..",
+		"a/ol/x/../..", "a/rel2", "a/rel2/..", root + "/link", root + "/link/..",
+		"../link/a/b/../../..", "out/../specs", "file", "file/x", "../flink",
+		"self/self/a", "self/..", "up", "up/repo/up", "../link/self/../..",
+		"../../../../../..", root + "/link/nope/../a",
+	} {
+		rp := exec.Command("realpath", "-m", "--", p)
+		rp.Dir = tree
+		want, err := rp.Output()
+		if err != nil {
+			t.Fatalf("realpath -m %s: %v", p, err)
+		}
+		cmd := exec.Command("make", "-s", "-f", rules, "rp")
+		cmd.Dir = tree
+		cmd.Env = append(os.Environ(), "P="+p)
+		got, err := cmd.CombinedOutput()
+		if err != nil || string(got) != string(want) {
+			t.Errorf("rpath %s = %q (%v), want realpath -m's %q", p, got, err, want)
+		}
+	}
+}
