@@ -41,6 +41,12 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9
 		return nil, err
 	}
 	pkg, err := s.buildLocked(t, raw)
+	// One package per transaction (no retry with the previous otPK):
+	// built or refused, the session takes no second call for one, so it
+	// lets the SAIP package go, though it lives on to its install result,
+	// cancellation or TTL. A call that never got here (the reset fault)
+	// leaves it for the LPA's retry.
+	t.elements = nil
 	if err != nil {
 		t.step = refused
 		return nil, err

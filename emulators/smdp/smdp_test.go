@@ -354,6 +354,51 @@ func TestBPPChecks(t *testing.T) {
 	})
 }
 
+// A session holds the order's SAIP package for its getBoundProfilePackage
+// only: once that call bound it or refused, the session (which lives on to
+// its install result or TTL) lets it go; a call reset before it was read
+// leaves it, for the LPA's retry on the same session.
+func TestSessionLetsItsPackageGo(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reset bool // the reset fault
+		bad   bool // a bad euiccSignature2: refused
+		kept  bool
+	}{
+		{"package sent", false, false, false},
+		{"refused", false, true, false},
+		{"connection reset", true, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.srv.SetFaults(Faults{ResetDuringBPP: tc.reset})
+			_, mid, _ := e.srv.Order(testEID)
+			c := e.card(testEID, mid)
+			c.upToBPP()
+			c.getBPP(c.prepareDownloadResponse(tc.bad))
+			e.srv.mu.Lock()
+			tx := e.srv.tx[hexID(c.txBytes)]
+			e.srv.mu.Unlock()
+			if tx == nil {
+				t.Fatal("the session is gone")
+			}
+			if kept := tx.elements != nil; kept != tc.kept {
+				t.Errorf("session holds its package: %v, want %v (step %s)", kept, tc.kept, tx.step)
+			}
+			if !tc.reset {
+				return
+			}
+			// The retry binds it.
+			e.srv.SetFaults(Faults{})
+			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+			mustOK(t, "getBoundProfilePackage again", code, m, err)
+			if _, err := c.load(field(t, m, "boundProfilePackage")); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 func TestNotificationChecks(t *testing.T) {
 	e := newEnv(t)
 	_, mid, _ := e.srv.Order(testEID)
