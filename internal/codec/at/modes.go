@@ -44,6 +44,13 @@ func (m Modes) After(line string) Modes {
 	if err != nil {
 		return m
 	}
+	return m.after(cmds)
+}
+
+// after is After for a line Parse read: one that callers asking several
+// questions of (ResultForm.Run) parse once, as a line may hold thousands
+// of commands.
+func (m Modes) after(cmds []Command) Modes {
 	for _, c := range cmds {
 		switch c.Name {
 		case "&F":
@@ -60,6 +67,7 @@ func (m Modes) After(line string) Modes {
 			switch c.Form {
 			case Exec:
 			case Set:
+				var err error
 				if v, err = c.Args[0].Int(); err != nil || v > 1 {
 					return m
 				}
@@ -84,8 +92,14 @@ func SetsVerbose(line string) (verbose, ok bool) { return DefaultModes().SetsVer
 // SetsVerbose is the package's SetsVerbose for a modem in m: ATZ sets V to
 // what m's AT&W stored.
 func (m Modes) SetsVerbose(line string) (verbose, ok bool) {
+	cmds, _ := Parse(line) // a line Parse refuses runs no command
+	return m.setsVerbose(cmds)
+}
+
+// setsVerbose is SetsVerbose for a line Parse read.
+func (m Modes) setsVerbose(cmds []Command) (verbose, ok bool) {
 	on, off := m, m
 	on.Verbose, off.Verbose = true, false
-	from1, from0 := on.After(line).Verbose, off.After(line).Verbose
+	from1, from0 := on.after(cmds).Verbose, off.after(cmds).Verbose
 	return from1, from1 == from0
 }

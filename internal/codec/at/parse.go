@@ -3,6 +3,7 @@ package at
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -100,6 +101,11 @@ func (c Command) String() string {
 // standard (V.250 §5.4.1), the others are vendor spaces ($, !, %, #, ^).
 const extPrefix = "+$!%#^"
 
+// letters name the basic commands: a name sliced from here, where
+// string(upper(c)) would allocate one for each of a line's commands (a
+// line may hold thousands: "ATE0V1Q0…").
+const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
 // isNameChar reports V.250 §5.4.1 extended name characters.
 func isNameChar(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
@@ -123,6 +129,11 @@ func Parse(line string) ([]Command, error) {
 		c, err := p.command()
 		if err != nil {
 			return nil, err
+		}
+		if len(cmds) == cap(cmds) {
+			// Doubled, where append grows a long slice by a quarter and
+			// copies a line of thousands of commands many times over.
+			cmds = slices.Grow(cmds, max(len(cmds), 1))
 		}
 		cmds = append(cmds, c)
 		p.skipSpace()
@@ -177,7 +188,10 @@ func (p *parser) command() (Command, error) {
 		if p.i+1 >= len(p.s) || !isAlpha(p.s[p.i+1]) {
 			return Command{}, fmt.Errorf("%w: %q must be followed by a letter at column %d", ErrSyntax, c, p.i+1)
 		}
-		name := string([]byte{c, upper(p.s[p.i+1])})
+		name := p.s[p.i : p.i+2]
+		if l := p.s[p.i+1]; upper(l) != l {
+			name = string([]byte{c, upper(l)}) // not as typed: no slice of the line
+		}
 		p.i += 2
 		return p.basicTail(name), nil
 	case upper(c) == 'S':
@@ -192,7 +206,8 @@ func (p *parser) command() (Command, error) {
 		return Command{Name: "D", Form: Set, Args: []Arg{{Raw: p.s[start:p.i]}}}, nil
 	case isAlpha(c):
 		p.i++
-		return p.basicTail(string(upper(c))), nil
+		u := upper(c) - 'A'
+		return p.basicTail(letters[u : u+1]), nil
 	case c == ';':
 		return Command{}, fmt.Errorf("%w: empty command at column %d", ErrSyntax, p.i+1)
 	}

@@ -3,6 +3,7 @@ package at
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +21,9 @@ func TestParse(t *testing.T) {
 		{"ATE0", []Command{{Name: "E", Form: Set, Args: []Arg{n("0")}}}},
 		{"ATE0V1Z", []Command{{Name: "E", Form: Set, Args: []Arg{n("0")}}, {Name: "V", Form: Set, Args: []Arg{n("1")}}, {Name: "Z"}}},
 		{"AT&F", []Command{{Name: "&F"}}},
+		// Names upper case however typed: "&w" is no slice of the line.
+		{`at&f&wz\q3&w0`, []Command{{Name: "&F"}, {Name: "&W"}, {Name: "Z"}, {Name: `\Q`, Form: Set, Args: []Arg{n("3")}}, {Name: "&W", Form: Set, Args: []Arg{n("0")}}}},
+		{"ateqvx", []Command{{Name: "E"}, {Name: "Q"}, {Name: "V"}, {Name: "X"}}},
 		{"atq0", []Command{{Name: "Q", Form: Set, Args: []Arg{n("0")}}}},
 		{"ATS0=2", []Command{{Name: "S0", Form: Set, Args: []Arg{n("2")}}}},
 		{"ATS3=?;S3?", []Command{{Name: "S3", Form: Test}, {Name: "S3", Form: Read}}},
@@ -58,6 +62,22 @@ func TestParse(t *testing.T) {
 				t.Errorf("got %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestParseLongLine: a line of thousands of basic commands costs a few
+// allocations for its slice, not one per command (a name each) nor a copy
+// at every quarter it grew by (the field-log reader met a line of a
+// million).
+func TestParseLongLine(t *testing.T) {
+	line := "AT" + strings.Repeat("EQVX", 1024)
+	allocs := testing.AllocsPerRun(10, func() {
+		if cmds, err := Parse(line); err != nil || len(cmds) != 4096 {
+			t.Fatalf("Parse: %d commands, %v", len(cmds), err)
+		}
+	})
+	if allocs > 16 { // log2(4096) growths and the error-free rest
+		t.Errorf("Parse of %d commands: %v allocations", 4096, allocs)
 	}
 }
 

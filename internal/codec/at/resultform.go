@@ -58,10 +58,13 @@ func NewOpenResultForm() ResultForm {
 
 // Run notes a command line the modem runs.
 func (f *ResultForm) Run(line string) {
-	v, ok := f.modes.SetsVerbose(line)
-	unknown := f.open && f.modes.loadsUnknown(line)
-	f.modes = f.modes.After(line)
-	f.restarts = Restarts(line)
+	// Parsed once for every question below: a line may hold thousands of
+	// commands (one a byte, "ATE0V1Q0…"). One Parse refuses runs none.
+	cmds, _ := Parse(line)
+	v, ok := f.modes.setsVerbose(cmds)
+	unknown := f.open && f.modes.loadsUnknown(cmds)
+	f.modes = f.modes.after(cmds)
+	f.restarts = restarts(line, cmds)
 	switch {
 	case unknown:
 		// An ATZ loading a profile stored before the log began: the
@@ -77,16 +80,16 @@ func (f *ResultForm) Run(line string) {
 	}
 }
 
-// loadsUnknown reports that line leaves V at what a Z loads from a
-// profile m does not know (no AT&W seen): the V after it differs with the
-// stored V.
-func (m Modes) loadsUnknown(line string) bool {
+// loadsUnknown reports that a line's commands leave V at what a Z loads
+// from a profile m does not know (no AT&W seen): the V after them differs
+// with the stored V.
+func (m Modes) loadsUnknown(cmds []Command) bool {
 	if m.stored {
 		return false
 	}
 	s0, s1 := m, m
 	s0.stored, s1.stored, s1.storedVerbose = true, true, true
-	return s0.After(line).Verbose != s1.After(line).Verbose
+	return s0.after(cmds).Verbose != s1.after(cmds).Verbose
 }
 
 // Boot notes the modem's power-on: it loads the profile AT&W stored, or

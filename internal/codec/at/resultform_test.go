@@ -197,6 +197,9 @@ func TestRestarts(t *testing.T) {
 			t.Errorf("Restarts(%q) = %v, want %v", line, got, want)
 		}
 	}
+	if v := VendorRestart(Command{}); v != "" { // no name to compare
+		t.Errorf("VendorRestart of no command = %q", v)
+	}
 }
 
 // IsPowerOnURC: the PowerURCs that say the modem came up, not those that
@@ -231,5 +234,18 @@ func TestIsPowerDownURC(t *testing.T) {
 		if want && (!IsPowerURC(line) || IsPowerOnURC(line)) {
 			t.Errorf("%q is a power-down URC but IsPowerURC %v, IsPowerOnURC %v", line, IsPowerURC(line), IsPowerOnURC(line))
 		}
+	}
+}
+
+// TestResultFormRunParsesOnce: Run asks a command line what it sets V
+// to, whether it loads an unknown profile, how it leaves the modes and
+// whether it restarts the modem, from one Parse: a line of thousands of
+// commands was parsed for each question, six times.
+func TestResultFormRunParsesOnce(t *testing.T) {
+	line := "AT" + strings.Repeat("EQVX", 1024)
+	f := NewOpenResultForm()
+	allocs := testing.AllocsPerRun(10, func() { f.Run(line) })
+	if allocs > 16 { // one Parse's: log2(4096) growths
+		t.Errorf("Run of a line of 4096 commands: %v allocations", allocs)
 	}
 }

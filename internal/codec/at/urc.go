@@ -54,13 +54,18 @@ var VendorPowerDowns = [...]string{"+QPOWD", "+CPWROFF", "+CPOWD"}
 // none): its name, form and parameters as listed (AT+CFUN=16, not
 // AT+CFUN=16,1 nor AT+CFUN?).
 func VendorRestart(c Command) string {
-	if c.Form != Exec && c.Form != Set {
+	if c.Form != Exec && c.Form != Set || c.Name == "" {
 		return ""
 	}
 	// Names first: the whole command is spelled out only for a restart's
 	// name (a +CGLA's hex is not, on every APDU).
 	s := ""
 	for _, v := range VendorRestarts {
+		// The first character before the cut: a line of thousands of
+		// basic commands (ATE0V1…) asks this of each.
+		if v[0] != c.Name[0] {
+			continue
+		}
 		if name, _, _ := strings.Cut(v, "="); name != c.Name {
 			continue
 		}
@@ -136,8 +141,15 @@ func ResetsCard(cmds []Command) bool {
 // (V.250 §6.1.1), which a Sierra or a Telit shows with no boot URC. The
 // one test: the readers of logs and the lab's recorder take it from here.
 func Restarts(line string) bool {
+	cmds, _ := Parse(line)
+	return restarts(line, cmds)
+}
+
+// restarts is Restarts for a line and its commands as Parse read them
+// (none if it refused the line).
+func restarts(line string, cmds []Command) bool {
 	const head, blanks = "AT+CFUN=", " \t\r\n\f"
-	if VendorRestartLine(line) != "" {
+	if len(cmds) == 1 && VendorRestart(cmds[0]) != "" {
 		return true
 	}
 	if len(line) < len(head) || !strings.EqualFold(line[:len(head)], head) {
