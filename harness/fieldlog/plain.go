@@ -195,8 +195,23 @@ var (
 const (
 	loggerName = `[A-Za-z_][\w.$]*(?:\[[\w.-]+\])?`
 	loggerSep  = `(?:\s*[-:|]\s*|\s+)`
-	loggerLead = `^(?:[-|:]\s*)?(?:\[[^\]]{1,40}\]\s*)?(?:` + loggerName + loggerSep + `)?\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?` + loggerSep
+	loggerLead = `^(?:[-|:]\s*)?(?:\[[^\]]{1,40}\]\s*)?(?:` + loggerName + loggerSep + `)?\[?(?:` + loggerLevels + `)\]?` + loggerSep
+	// loggerLevels are the levels loggerLead knows.
+	loggerLevels = `TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL`
 )
+
+// namesLevel reports that s holds one of loggerLevels, without which
+// loggerPrefix cannot match: asked first, it spares the regexp's walk of
+// a long line without a blank, all of which a logger's name may be (an
+// AT line of thousands of commands).
+func namesLevel(s string) bool {
+	for lvl := range strings.SplitSeq(loggerLevels, "|") {
+		if strings.Contains(s, lvl) {
+			return true
+		}
+	}
+	return false
+}
 
 // pipeLogger is the fields a "|" separates after the time in
 // nrf-softsim's log (its backend prints seconds since boot, the thread,
@@ -228,8 +243,15 @@ var loggerTTY = regexp.MustCompile(`\btty[A-Za-z]*\d+\b`)
 // loggerMessage takes a logging library's prefix (loggerPrefix) off the
 // text after a line's time: the message, and whether there was one.
 func loggerMessage(rest string) (string, bool) {
-	if m := pipeLogger.FindString(rest); m != "" {
-		return rest[len(m):], true
+	// Each regexp only where its separators are: both may walk a whole
+	// long line without a blank before they fail.
+	if strings.IndexByte(rest, '|') >= 0 {
+		if m := pipeLogger.FindString(rest); m != "" {
+			return rest[len(m):], true
+		}
+	}
+	if !namesLevel(rest) {
+		return rest, false
 	}
 	m := loggerPrefix.FindString(rest)
 	if m == "" {

@@ -125,8 +125,13 @@ func daemonLine(l string) (time.Time, Clock, string, string) {
 			c, l = Relative, l[len(m[0]):]
 		}
 	}
-	if m := daemonTag.FindStringSubmatch(l); m != nil {
-		return t, c, m[1], l[len(m[0]):]
+	// The tag's "]:" looked for first: the host's \S+ would otherwise
+	// walk the whole of a long line without blanks (an AT line of
+	// thousands of commands) in the regexp's slow engine.
+	if strings.Contains(l, "]:") {
+		if m := daemonTag.FindStringSubmatch(l); m != nil {
+			return t, c, m[1], l[len(m[0]):]
+		}
 	}
 	return t, c, "", l
 }
