@@ -26,14 +26,22 @@ import (
 // number still names the file's own line.
 
 // journalText is data with the journal's structured entries written as
-// short-iso-precise lines, and whether data was such a journal.
-func journalText(data []byte) ([]byte, bool) {
-	for _, f := range []func([]byte) ([]byte, bool){journalExport, journalJSON, journalVerbose} {
-		if out, ok := f(data); ok {
-			return out, true
-		}
+// short-iso-precise lines, and whether data was such a journal; together
+// is the line (1-based) of a json journal where entries run together,
+// which it does not read (0 for none), for Read to name when no reader
+// takes the file as it is.
+func journalText(data []byte) (_ []byte, ok bool, together int) {
+	if out, ok := journalExport(data); ok {
+		return out, true, 0
 	}
-	return data, false
+	out, ok, together := journalJSON(data)
+	if ok {
+		return out, true, 0
+	}
+	if out, ok := journalVerbose(data); ok {
+		return out, true, 0
+	}
+	return data, false, together
 }
 
 // journalEntry is what a short line gives of an entry.
@@ -179,22 +187,10 @@ func journalExport(data []byte) ([]byte, bool) {
 	return []byte(strings.Join(out, "\n")), true
 }
 
-// journalJSON reads -o json, json-seq, json-sse and json-pretty.
-func journalJSON(data []byte) ([]byte, bool) {
-	out, ok, _ := journalJSONRead(data)
-	return out, ok
-}
-
-// journalRunTogether is the line (1-based) of a json journal where two
-// entries run together, which journalJSON does not read; 0 for none.
-func journalRunTogether(data []byte) int {
-	_, _, line := journalJSONRead(data)
-	return line
-}
-
-// journalJSONRead is journalJSON, and where entries run together (0 for
-// nowhere).
-func journalJSONRead(data []byte) (_ []byte, ok bool, together int) {
+// journalJSON reads -o json, json-seq, json-sse and json-pretty; where
+// entries run together on a line, it reads none and says which
+// (together, 1-based; 0 for nowhere).
+func journalJSON(data []byte) (_ []byte, ok bool, together int) {
 	if !bytes.Contains(data, []byte(`"__REALTIME_TIMESTAMP"`)) && !bytes.Contains(data, []byte(`"__CURSOR"`)) {
 		return nil, false, 0
 	}
@@ -253,7 +249,7 @@ func journalJSONRead(data []byte) (_ []byte, ok bool, together int) {
 			// line feeds journalctl writes between them): the line can
 			// stand for one entry only, and the others would be lost
 			// without a word. Not read as a journal; Read names the
-			// line (journalRunTogether).
+			// line (journalText's together).
 			return nil, false, e.messageLine + 1
 		}
 		e.start = e.messageLine

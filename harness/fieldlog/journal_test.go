@@ -216,7 +216,7 @@ func FuzzJournalText(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if out, ok := journalText(data); ok && bytes.Count(out, []byte{'\n'}) != bytes.Count(data, []byte{'\n'}) {
+		if out, ok, _ := journalText(data); ok && bytes.Count(out, []byte{'\n'}) != bytes.Count(data, []byte{'\n'}) {
 			t.Fatalf("%d lines made %d", bytes.Count(data, []byte{'\n'})+1, bytes.Count(out, []byte{'\n'})+1)
 		}
 	})

@@ -124,11 +124,11 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		}
 		return nil, tooBig(file, int64(len(data)), f)
 	}
-	text, inv := logText(data)
+	text, inv, together := logText(data)
 	t, err := readLog(file, text, f)
 	if err != nil {
-		if n := journalRunTogether(crLines(unmarked(data))); n > 0 {
-			return nil, errAt(file, n, "journal entries run together on one line (journalctl -o json writes each on a line of its own; a paste lost the line feeds between them): split them, a line each (jq -c . FILE > FILE.json), and give that")
+		if together > 0 {
+			return nil, errAt(file, together, "journal entries run together on one line (journalctl -o json writes each on a line of its own; a paste lost the line feeds between them): split them, a line each (jq -c . FILE > FILE.json), and give that")
 		}
 	}
 	if err == nil {
@@ -730,14 +730,16 @@ func latin1Letter(l []byte, i int) bool {
 // end with LF, a CR inside one is where a modem's output ran on, and
 // stays.
 func LogText(data []byte) []byte {
-	text, _ := logText(data)
+	text, _, _ := logText(data)
 	return text
 }
 
-// logText is LogText, and what it took out as invisible (visible).
-func logText(data []byte) ([]byte, invisibles) {
+// logText is LogText, what it took out as invisible (visible), and the
+// line where a json journal's entries run together (journalText).
+func logText(data []byte) (_ []byte, _ invisibles, together int) {
 	data = crLines(unmarked(data))
-	if j, ok := journalText(data); ok {
+	j, ok, together := journalText(data)
+	if ok {
 		// journalctl's export, json or verbose output: its entries
 		// as the short lines every daemon's reader takes.
 		data = j
@@ -746,7 +748,8 @@ func logText(data []byte) ([]byte, invisibles) {
 	if page, ok := pageText(data); ok {
 		data = page
 	}
-	return visible(data)
+	text, inv := visible(data)
+	return text, inv, together
 }
 
 // crLines is data with CR-only line ends (an old Mac's, a terminal's
