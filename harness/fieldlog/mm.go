@@ -176,11 +176,11 @@ func mmClock(secs, frac string) (time.Time, Clock) {
 	if err != nil || s > 1<<40 {
 		return time.Time{}, NoTime
 	}
-	ns, _ := fracNanos(frac)
+	clock := Relative
 	if s >= 1e9 {
-		return time.Unix(s, int64(ns)).UTC(), Absolute
+		clock = Absolute
 	}
-	return RelativeEpoch.Add(time.Duration(s)*time.Second + ns), Relative
+	return secondsTime(s, frac, clock), clock
 }
 
 // mergeClock keeps the first kind of time a log shows.

@@ -79,18 +79,16 @@ func syslogPrefix(l string) (time.Time, Clock, int) {
 			return t, Absolute, pri + len(m[0])
 		}
 	}
-	if m := syslogUnix.FindStringSubmatch(l); m != nil && journalHost.MatchString(l[len(m[0]):]) {
-		s, err := strconv.ParseInt(m[1], 10, 64)
-		ns, ferr := fracNanos(m[2])
-		if err == nil && ferr == nil {
-			return time.Unix(s, int64(ns)).UTC(), Absolute, pri + len(m[0])
-		}
-	}
-	if m := syslogMono.FindStringSubmatch(l); m != nil && journalHost.MatchString(l[len(m[0]):]) {
-		s, err := strconv.ParseInt(m[1], 10, 64)
-		ns, ferr := fracNanos(m[2])
-		if err == nil && ferr == nil {
-			return RelativeEpoch.Add(time.Duration(s)*time.Second + ns), Relative, pri + len(m[0])
+	// short-unix's and short-monotonic's seconds: the output says
+	// which clock, not the number (mmClock's test would read a 9-digit
+	// short-unix stamp, before 2001, as time since boot).
+	for _, st := range [...]struct {
+		re    *regexp.Regexp
+		clock Clock
+	}{{syslogUnix, Absolute}, {syslogMono, Relative}} {
+		if m := st.re.FindStringSubmatch(l); m != nil && journalHost.MatchString(l[len(m[0]):]) {
+			s, _ := strconv.ParseInt(m[1], 10, 64) // 11 digits at most
+			return secondsTime(s, m[2], st.clock), st.clock, pri + len(m[0])
 		}
 	}
 	if m := syslogJournal.FindStringSubmatch(l); m != nil {
@@ -100,6 +98,17 @@ func syslogPrefix(l string) (time.Time, Clock, int) {
 		}
 	}
 	return time.Time{}, NoTime, pri
+}
+
+// secondsTime is the time s seconds and the fraction's digits (cut at
+// nanoseconds: fracNanos) give on clock: since 1970 (Absolute) or since
+// the clock's start (Relative, from RelativeEpoch).
+func secondsTime(s int64, frac string, clock Clock) time.Time {
+	ns, _ := fracNanos(frac) // digits or none: the callers' patterns take no other
+	if clock == Absolute {
+		return time.Unix(s, int64(ns)).UTC()
+	}
+	return RelativeEpoch.Add(time.Duration(s)*time.Second + ns)
 }
 
 // daemonLine splits a syslog, journal or stderr line of a daemon into

@@ -3,6 +3,7 @@ package fieldlog
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSyslogPrefixes: the lines of a daemon logging through syslog read
@@ -70,5 +71,60 @@ func TestSyslogPrefixes(t *testing.T) {
 	// Another daemon's lines behind a priority are no ">"/"<" transcript.
 	if f, err := Detect("s.log", []byte("<6>May 20 14:22:18 gw kernel: usb 1-1: new high-speed USB device\n<6>May 20 14:22:19 gw kernel: option 1-1:1.2: GSM modem converter detected\n")); err == nil {
 		t.Errorf("a kernel's syslog lines read as %q", f)
+	}
+}
+
+// TestSecondsStamps: the journal's short-unix stamp is seconds since 1970
+// whatever its size (nine digits: before 2001, not time since boot, as
+// ModemManager's own stamp below 10^9 is), short-monotonic's and
+// short-delta's bracketed seconds are since boot, a fraction is read to
+// the nanosecond; a stamp with no host and daemon after it, or a number
+// of other digits, is none.
+func TestSecondsStamps(t *testing.T) {
+	const tag = " gw ModemManager[812]: x"
+	unix := func(s, ns int64) time.Time { return time.Unix(s, ns).UTC() }
+	boot := func(d time.Duration) time.Time { return RelativeEpoch.Add(d) }
+	for _, tc := range []struct {
+		line  string
+		t     time.Time
+		clock Clock
+		n     int // the prefix's length
+	}{
+		{"1772445601.105911" + tag, unix(1772445601, 105911000), Absolute, 18},
+		{"100000000.5" + tag, unix(100000000, 5e8), Absolute, 12}, // 9 digits, 1973
+		{"999999999.000000001" + tag, unix(999999999, 1), Absolute, 20},
+		{"17724456010.1" + tag, unix(17724456010, 1e8), Absolute, 14},
+		{"<30>1772445601.123456789" + tag, unix(1772445601, 123456789), Absolute, 25},
+		{"12345678.5" + tag, time.Time{}, NoTime, 0},            // 8 digits
+		{"1772445601.1234567890" + tag, time.Time{}, NoTime, 0}, // 10 fractional digits
+		{"1772445601" + tag, time.Time{}, NoTime, 0},            // no fraction
+		{"[   41.203311]" + tag, boot(41203311 * time.Microsecond), Relative, 15},
+		{"[41.2]" + tag, boot(41200 * time.Millisecond), Relative, 7},
+		{"[999999999.999999999]" + tag, boot(999999999999999999), Relative, 22}, // not since 1970
+		{"[   41.213311 <    0.010000>]" + tag, boot(41213311 * time.Microsecond), Relative, 30},
+		{"[1772445601.105911]" + tag, time.Time{}, NoTime, 0}, // 10 digits: no monotonic stamp
+		{"[   41.203311]gw ModemManager[812]: x", time.Time{}, NoTime, 0},
+		{"[   41.203311] usb 1-1: new device", time.Time{}, NoTime, 0},
+	} {
+		got, c, n := syslogPrefix(tc.line)
+		if !got.Equal(tc.t) || c != tc.clock || n != tc.n {
+			t.Errorf("syslogPrefix(%q) = %v, %v, %d; want %v, %v, %d", tc.line, got, c, n, tc.t, tc.clock, tc.n)
+		}
+	}
+	// ModemManager's own stamp: the number says which clock.
+	for _, tc := range []struct {
+		secs, frac string
+		t          time.Time
+		clock      Clock
+	}{
+		{"1772445601", "105911", unix(1772445601, 105911000), Absolute},
+		{"1000000000", "", unix(1e9, 0), Absolute},
+		{"999999999", "5", boot(999999999*time.Second + 5e8), Relative},
+		{"41", "203311", boot(41203311 * time.Microsecond), Relative},
+		{"1099511627777", "0", time.Time{}, NoTime}, // past 2^40 s
+	} {
+		if got, c := mmClock(tc.secs, tc.frac); !got.Equal(tc.t) || c != tc.clock {
+			t.Errorf("mmClock(%q, %q) = %v, %v; want %v, %v", tc.secs, tc.frac, got, c, tc.t, tc.clock)
+		}
 	}
 }
