@@ -3,7 +3,6 @@ package fieldlog
 import (
 	"bytes"
 	"cmp"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -163,17 +162,27 @@ func journalExport(data []byte) ([]byte, bool) {
 			continue
 		}
 		// A binary-safe field: its name alone, then the length.
-		if !journalField.Match(l) || i+end+1+8 > len(data) {
-			return nil, false
-		}
 		p := i + end + 1
-		n := binary.LittleEndian.Uint64(data[p : p+8])
-		if n > uint64(len(data)-p-8) {
+		if !journalField.Match(l) {
 			return nil, false
 		}
-		v := data[p+8 : p+8+int(n)]
+		if p > len(data) {
+			break // cut inside a field's name: the entry ends there
+		}
+		size := data[p:min(p+8, len(data))]
+		n, ok := binaryLength(size)
+		if !ok {
+			return nil, false
+		}
+		if len(size) < 8 || n > uint64(len(data)-p-8) {
+			// The journal cut inside its last field: what came of it
+			// is the value, as a text field cut short gives its text,
+			// for the reader to say where the log stops.
+			n = uint64(max(0, len(data)-p-8))
+		}
+		v := data[min(p+8, len(data)) : min(p+8, len(data))+int(n)]
 		if string(l) == "MESSAGE" {
-			e.messageLine = line + 1 + bytes.Count(data[p:p+8], []byte{'\n'})
+			e.messageLine = line + 1 + bytes.Count(size, []byte{'\n'})
 		}
 		e.set(string(l), v)
 		next := p + 8 + int(n) + 1 // the value's line feed
@@ -185,6 +194,20 @@ func journalExport(data []byte) ([]byte, bool) {
 	}
 	flush()
 	return []byte(strings.Join(out, "\n")), true
+}
+
+// binaryLength reads a binary-safe field's length (little-endian, 64
+// bits), from as many of its bytes as a file cut inside it holds; ok
+// false where its upper half is not zero: no field's length (journald's
+// fields are far below 4 GiB), but text, a file that is no journal.
+func binaryLength(b []byte) (n uint64, ok bool) {
+	for i, c := range b {
+		if i >= 4 && c != 0 {
+			return 0, false
+		}
+		n |= uint64(c) << (8 * i)
+	}
+	return n, true
 }
 
 // journalJSON reads -o json, json-seq, json-sse and json-pretty; where

@@ -190,11 +190,67 @@ func TestJournalStructured(t *testing.T) {
 			}
 		})
 	}
-	// A journal cut inside its last entry is a log cut short, named so.
-	for _, cut := range []string{jsonLines("", "", false)[:len(jsonLines("", "", false))-30], export(func(int) bool { return false })[:strings.LastIndex(export(func(int) bool { return false }), "MESSAGE=")+40]} {
-		if _, err := Read("j.log", []byte(cut), MM); err == nil || !strings.Contains(err.Error(), "cut off") {
+	// A journal cut inside its last entry is a log cut short, named so:
+	// export's binary MESSAGE too, cut inside its value or its length
+	// (before, "not a journal": its raw fields read as another log).
+	binaries := export(func(int) bool { return true })
+	last := strings.LastIndex(binaries, "MESSAGE\n") + len("MESSAGE\n")
+	for _, cut := range []string{
+		jsonLines("", "", false)[:len(jsonLines("", "", false))-30],
+		export(func(int) bool { return false })[:strings.LastIndex(export(func(int) bool { return false }), "MESSAGE=")+40],
+		binaries[:last+8+30], binaries[:last+3], binaries[:last],
+	} {
+		_, err := Read("j.log", []byte(cut), MM)
+		if err == nil || !strings.Contains(err.Error(), "cut off") {
 			t.Errorf("a journal cut short: %v, want it named cut off", err)
 		}
+		if _, ok, _ := journalText([]byte(cut)); !ok && strings.HasPrefix(cut, "__CURSOR=") {
+			t.Errorf("an export journal cut short read as none: %q", cut[len(cut)-20:])
+		}
+	}
+}
+
+// TestJournalExportCutOrNot: an export journal cut inside a binary
+// field's length or value is a journal cut short, its value what the
+// file holds of it, as one cut inside a field's name; a file that opens as one but whose bare word is
+// followed by text, no length (its upper half not zero: no field is
+// 4 GiB), is no journal.
+func TestJournalExportCutOrNot(t *testing.T) {
+	var b strings.Builder
+	for i, m := range []string{"send (AT+CPIN?^M)", "expect (OK)", "AT+CPIN?^M^M", "+CPIN: READY^M", "OK"} {
+		fmt.Fprintf(&b, "__CURSOR=s=ab;i=%d\n__REALTIME_TIMESTAMP=%d\nSYSLOG_IDENTIFIER=chat\nSYSLOG_PID=537\n_HOSTNAME=gw\n", i, 1772445601105911+i*1000)
+		var n [8]byte
+		binaryLE(n[:], uint64(len(m)))
+		b.WriteString("MESSAGE\n" + string(n[:]) + m + "\n\n")
+	}
+	whole := b.String()
+	if _, err := Read("j.log", []byte(whole), ""); err != nil {
+		t.Fatal(err)
+	}
+	const cutShort = "j.log:7: the log ends before the final result of AT+CPIN?: truncated?"
+	for _, tc := range []struct {
+		name, log string
+		journal   bool
+		err       string // its start
+	}{
+		{"cut inside the last value", whole[:len(whole)-3], true, cutShort},
+		{"cut inside the last length", whole[:len(whole)-8], true, cutShort},
+		{"cut after the last name", whole[:len(whole)-12], true, cutShort},
+		{"cut inside the last name", whole[:len(whole)-15], true, cutShort},
+		{"a word, then text", "__CURSOR=s=ab;i=0\nNOTE\nthe modem hung here\n", false, ""},
+		{"a word, then a short text", "__CURSOR=s=ab;i=0\nNOTE\nhung!", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok, _ := journalText([]byte(tc.log)); ok != tc.journal {
+				t.Errorf("read as a journal: %v, want %v", ok, tc.journal)
+			}
+			if tc.err == "" {
+				return
+			}
+			if _, err := Read("j.log", []byte(tc.log), ""); err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+				t.Errorf("error %v, want %s…", err, tc.err)
+			}
+		})
 	}
 }
 
