@@ -498,7 +498,9 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			return f, d.ErrPath(yamlnode.Join(path, k), "applies only to platform: status faults")
 		}
 	}
-	if f.Until != 0 && f.Until <= f.From {
+	// An until given as 0s is a window that closes before it opens, not
+	// the open end that leaving until out means.
+	if given("until") && f.Until <= f.From {
 		return f, d.ErrPath(yamlnode.Join(path, "until"), "%v is not after from %v", f.Until, f.From)
 	}
 	return f, nil

@@ -382,6 +382,10 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`coverage lost of an empty operator`, `faults: [{coverage: lost, operator: ""}]`, `b.yaml:15:37: faults[0].operator: empty: name the operator whose network is out, or leave operator out for a dead zone (every network)`},
 		{`power cuts at, end to end`, `faults: [{power_cut: at, from: 1h, off: 10m}, {power_cut: at, from: 1h10m}, {power_cut: at, from: 1h10m20s}]`, `b.yaml:15:99: faults[2].from: 1h10m20s: faults[1] has the power off then (from 1h10m0s for 30s)`},
 		{`coverage lost of an unknown operator`, `faults: [{coverage: lost, operator: dt}]`, `b.yaml:15:37: faults[0].operator: unknown operator "dt"`},
+		// until: 0s is no open end: the window would close as it opens
+		// (outside tester t268 F1: it ran the whole run).
+		{`window until 0s`, `faults: [{attach_reject: 15, operator: sfr, until: 0s}]`, `b.yaml:15:52: faults[0].until: 0s is not after from 0s`},
+		{`window until from`, `faults: [{coverage: lost, from: 1h, until: 1h}]`, `b.yaml:15:44: faults[0].until: 1h0m0s is not after from 1h0m0s`},
 		{`coverage lost ending before it starts`, `faults: [{coverage: lost, from: 2h, until: 1h}]`, `b.yaml:15:44: faults[0].until: 1h0m0s is not after from 2h0m0s`},
 		{`AT port hang and a power cut`, `faults: [{at_port: hang, power_cut: refresh}]`, `b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage`},
 		{`duplicate power cut`, `faults: [{power_cut: refresh}, {power_cut: refresh, nth: 1, off: 1m}]`, `b.yaml:15:32: faults[1]: faults[0] already cuts the power after that event`},
