@@ -266,6 +266,13 @@ func TestParseErrors(t *testing.T) {
 		{"download fault on an operator without SM-DP+", "itinerary:", "faults: [{download: tampered_bpp, operator: sfr}]\nitinerary:", `b.yaml:15:45: faults[0].operator: operator "sfr" runs no SM-DP+ (network.operators[].smdp)`},
 		{"two kinds in one fault", "itinerary:", "faults: [{download: tampered_bpp, platform: no_ack, operator: sfr}]\nitinerary:", "b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage"},
 		{"bad SM-DP+ host", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: \"no host\"}", `b.yaml:5:64: network.operators[1].smdp: "no host" is not a host name`},
+		// An IP address, an empty name or another operator's SM-DP+
+		// passed the load and failed the run: an x509 error, no SM-DP+,
+		// every download taken to the other's (outside tester t268 F2).
+		{"SM-DP+ by IP address", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: \"10.0.0.1\"}", `b.yaml:5:64: network.operators[1].smdp: "10.0.0.1" is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)`},
+		{"SM-DP+ empty", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: \"\"}", `b.yaml:5:64: network.operators[1].smdp: an empty host name: leave smdp out for an operator without an SM-DP+`},
+		{"SM-DP+ of two operators", "country: CN}\n    - {id: sfr, plmn: \"20810\", country: FR, tariff: 0.5}", "country: CN, smdp: smdp.test}\n    - {id: sfr, plmn: \"20810\", country: FR, tariff: 0.5, smdp: smdp.test}",
+			`b.yaml:5:64: network.operators[1].smdp: smdp.test is already the SM-DP+ of network.operators[0] (line 4): each operator runs an SM-DP+ of its own, and the card would take this operator's orders to the other's, which holds none of them`},
 		{"allow-list EID", "itinerary:", "platform: {eligibility: {allow_eids: [\"123\"]}}\nitinerary:", `b.yaml:15:39: platform.eligibility.allow_eids[0]: "123" is not an EID (32 digits)`},
 		{"platform fault value", "itinerary:", "faults: [{platform: sluggish}]\nitinerary:", `b.yaml:15:21: faults[0].platform: unknown platform fault "sluggish" (known: unreachable, no_ack, garbled, slow, status)`},
 		{"fault window", "itinerary:", "faults: [{platform: unreachable, from: 2h, until: 1h}]\nitinerary:", "b.yaml:15:51: faults[0].until: 1h0m0s is not after from 2h0m0s"},

@@ -27,6 +27,7 @@ func (d *decoder) validate(s *Scenario) error {
 	}
 	ops := map[string]Operator{}
 	plmns := map[string]string{}
+	smdps := map[string]int{}
 	for i, o := range s.Network.Operators {
 		p := yamlnode.Index("network.operators", i)
 		switch {
@@ -70,8 +71,11 @@ func (d *decoder) validate(s *Scenario) error {
 			return d.ErrPath(p+".country", "%s, but the PLMN %s's MCC %s is %s's (ITU-T E.212): the platform would serve %s's list where the card sees %s",
 				o.Country, o.PLMN, o.PLMN[:3], cc, o.Country, cc)
 		}
-		if o.SMDP != "" && !ident.IsHostName(o.SMDP) {
-			return d.ErrPath(p+".smdp", "%q is not a host name", o.SMDP)
+		if err := d.smdpHost(p+".smdp", o.SMDP, smdps); err != nil {
+			return err
+		}
+		if o.SMDP != "" {
+			smdps[o.SMDP] = i
 		}
 		if err := d.pprs(p+".ppr", o.PPR); err != nil {
 			return err
@@ -834,4 +838,28 @@ func unservedLastAttach(s *Scenario, l *LastAttach) (field, why string) {
 		return "registration", fmt.Sprintf("%s has no roaming agreement (network.roaming: {home: %s, visited: …}): its subscriber roams nowhere", op, op)
 	}
 	return "registration", fmt.Sprintf("no partner of %s (network.roaming: %s) has a cell in an area of the itinerary (network.cells): its subscriber roams nowhere", op, strings.Join(partners, ", "))
+}
+
+// smdpHost checks an operator's SM-DP+ host name. The card reaches an
+// SM-DP+ by that name (the platform's order and the TLS certificate name
+// it too), so it is an FQDN, not an IP address, and no two operators
+// share one: the harness runs an SM-DP+ per operator, and the card would
+// reach the other operator's, which holds none of this one's orders.
+func (d *decoder) smdpHost(path, host string, seen map[string]int) error {
+	switch {
+	case host == "" && d.Node(path) != nil:
+		return d.ErrPath(path, "an empty host name: leave smdp out for an operator without an SM-DP+")
+	case host == "":
+		return nil
+	case !ident.IsHostName(host):
+		return d.ErrPath(path, "%q is not a host name", host)
+	case net.ParseIP(host) != nil:
+		return d.ErrPath(path, "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", host)
+	}
+	if j, ok := seen[host]; ok {
+		other := yamlnode.Index("network.operators", j)
+		return d.ErrPath(path, "%s is already the SM-DP+ of %s (%s): each operator runs an SM-DP+ of its own, and the card would take this operator's orders to the other's, which holds none of them",
+			host, other, d.line(other))
+	}
+	return nil
 }
