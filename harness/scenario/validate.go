@@ -457,6 +457,9 @@ func CheckNotifications(ns []Notification, onCard map[string]bool) *Notification
 		if net.ParseIP(n.Address) != nil {
 			return bad("address", "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", n.Address)
 		}
+		if strings.ToLower(n.Address) != n.Address {
+			return bad("address", "%s", lowerHostProblem(n.Address))
+		}
 	}
 	for i, n := range ns {
 		if n.Event != es10.EventEnable.String() && n.Event != es10.EventDisable.String() || onCard[n.ICCID] {
@@ -856,10 +859,29 @@ func (d *decoder) smdpHost(path, host string, seen map[string]int) error {
 	case net.ParseIP(host) != nil:
 		return d.ErrPath(path, "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", host)
 	}
+	if err := d.lowerHost(path, host); err != nil {
+		return err
+	}
 	if j, ok := seen[host]; ok {
 		other := yamlnode.Index("network.operators", j)
 		return d.ErrPath(path, "%s is already the SM-DP+ of %s (%s): each operator runs an SM-DP+ of its own, and the card would take this operator's orders to the other's, which holds none of them",
 			host, other, d.line(other))
 	}
 	return nil
+}
+
+// lowerHost refuses an SM-DP+ name with a capital letter. DNS names
+// compare case-insensitively (RFC 4343), but the harness matches them as
+// written — the world's resolver, an address naming an operator's SM-DP+,
+// the notes owed it — so SMDP.SFR.TEST would reach no SM-DP+ and stay
+// owed: one form, lower case, as kinds and platform are in expect.
+func (d *decoder) lowerHost(path, host string) error {
+	if strings.ToLower(host) != host {
+		return d.ErrPath(path, "%s", lowerHostProblem(host))
+	}
+	return nil
+}
+
+func lowerHostProblem(host string) string {
+	return fmt.Sprintf("%q: host names are matched as written, in lower case (DNS compares them case-insensitively, RFC 4343): give %q", host, strings.ToLower(host))
 }
