@@ -55,7 +55,17 @@ func (r *Rig) schedulePowerCuts() {
 			f["fault"], f["name"], f["target"], f["at"], f["entry"], f["off"] = string(pc.Kind), pc.Event, "device", "modem", i, pc.Off.String()
 			r.Log.Emit(eventlog.Harness, eventlog.KindFault, f)
 			r.Modem.PowerOff()
-			clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })
+			// A cut while the power is off already (one at the instant
+			// another's power comes back, one an event set off
+			// meanwhile) keeps it off for its own off too: the power
+			// comes back when the last cut has run out, not at the
+			// first's end with the later cut lost.
+			r.cutsOff++
+			clk.AfterFunc(pc.Off, func() {
+				if r.cutsOff--; r.cutsOff == 0 {
+					r.Modem.PowerOn()
+				}
+			})
 		}
 		if pc.Event == scenario.PowerCutAt {
 			// At a time: from loop work already (a timer), the card

@@ -238,6 +238,9 @@ type Rig struct {
 	// cut is how near a power cut set off by an event is, until the cut
 	// is done (cutState).
 	cut cutState
+	// cutsOff counts the power cuts whose off time runs (loop work
+	// only): the power comes back when the last of them has run out.
+	cutsOff int
 
 	Scenario *scenario.Scenario
 	Seed     int64
