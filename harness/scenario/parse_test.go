@@ -721,6 +721,41 @@ func TestLastAttachServed(t *testing.T) {
 	}
 }
 
+// A final registration no run can end on is refused at load as
+// last_attach's is: registered at the end is attached to the end (outside
+// tester t268 F5: a roaming end with no agreement loaded and failed
+// every run).
+func TestFinalServed(t *testing.T) {
+	const ops = "    - {id: sfr, plmn: \"20810\", country: FR, tariff: 0.5}\n"
+	more := ops + "    - {id: orange, plmn: \"20801\", country: FR}\n" +
+		"    - {id: tim, plmn: \"22201\", country: IT, smdp: smdp.tim.test}\n" +
+		"  roaming:\n    - {home: cmcc, visited: sfr}\n    - {home: sfr, visited: tim}\n"
+	cells := "    - {area: FR, operator: sfr, rsrp: -90}\n    - {area: FR, operator: orange, rsrp: -95}\n    - {area: IT, operator: tim, rsrp: -90}\n"
+	tests := []struct{ name, final, want string }{
+		{"never its subscriber", `{registration: home, operator: orange}`, `b.yaml:26:41: expect.final.operator: the card is never a subscriber of orange: it holds none of its profiles (device.profiles) and orange runs no SM-DP+ (network.operators[].smdp)`},
+		{"home with no cell on the way", `{registration: home, operator: tim}`, `b.yaml:26:25: expect.final.registration: tim has no cell in an area of the itinerary (network.cells): its subscriber is never home`},
+		{"roaming with no agreement", `{registration: roaming, operator: tim}`, `b.yaml:26:25: expect.final.registration: tim has no roaming agreement (network.roaming: {home: tim, visited: …}): its subscriber roams nowhere`},
+		{"roaming only on a partner off the way", `{registration: roaming, operator: sfr}`, `b.yaml:26:25: expect.final.registration: no partner of sfr (network.roaming: tim) has a cell in an area of the itinerary (network.cells): its subscriber roams nowhere`},
+		{"denied, whoever", `{registration: denied, operator: orange}`, ""},
+		{"home on its own", `{registration: home, operator: sfr}`, ""},
+		{"roaming on a partner", `{registration: roaming, operator: cmcc}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(base, ops, more, 1)
+			src = strings.Replace(src, "    - {area: FR, operator: sfr, rsrp: -90}\n", cells, 1)
+			src += "expect:\n  final: " + tt.final + "\n"
+			if tt.want == "" {
+				if _, err := Parse("b.yaml", []byte(src)); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantParseError(t, src, tt.want)
+		})
+	}
+}
+
 // A name with '"' and '\' loads: +COPS writes them as V.250 escapes.
 func TestOperatorNameQuotes(t *testing.T) {
 	src := strings.Replace(base, `{id: sfr,`, `{id: sfr, name: 'Tele "2" a\b',`, 1)

@@ -620,6 +620,15 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 				return d.ErrPath("expect.final.plmn", "%s", msg)
 			}
 		}
+		// Registered at the end is attached to the end: a subscriber
+		// home or roaming as last_attach says it can be, or never
+		// (outside tester t268 F5: a roaming end with no agreement
+		// loaded and failed every run).
+		if f.Operator != "" && (f.Registration == "home" || f.Registration == "roaming") {
+			if field, msg := unservedLastAttach(s, &LastAttach{Operator: f.Operator, Registration: f.Registration}); msg != "" {
+				return d.ErrPath("expect.final."+field, "%s", msg)
+			}
+		}
 		if f.Operator != "" && f.Registration == RegistrationOff {
 			return d.ErrPath("expect.final.operator", "a modem without power answers no AT+CIMI: leave the operator out")
 		}
