@@ -280,6 +280,11 @@ func TestParseErrors(t *testing.T) {
 		{"reject needs operator", "itinerary:", "faults: [{attach_reject: 15}]\nitinerary:", "b.yaml:15:10: faults[0].operator: required field missing"},
 		{"reject operator ref", "itinerary:", "faults: [{attach_reject: 15, operator: dt}]\nitinerary:", `b.yaml:15:40: faults[0].operator: unknown operator "dt"`},
 		{"expect registration", "itinerary:", "expect: {final: {operator: sfr, registration: guest}}\nitinerary:", `b.yaml:15:47: expect.final.registration: "guest": want one of home, roaming, denied, searching, none, off, hung, absent`},
+		// An end only a fault in force then makes: without one every
+		// run failed it (outside tester t268 F6).
+		{"expect off without a power cut", "itinerary:", "expect: {final: {registration: off}}\nitinerary:", `b.yaml:15:32: expect.final.registration: "off": no power_cut in faults, so the modem has power at the end of every run`},
+		{"expect hung with the hang over", "itinerary:", "faults: [{at_port: hang, from: 1h, until: 2h}]\nexpect: {final: {registration: hung}}\nitinerary:", `b.yaml:16:32: expect.final.registration: "hung": no at_port: hang in faults is in force at the end of the run (3h0m0s), so the AT port answers then`},
+		{"expect absent without the card gone", "itinerary:", "faults: [{at_port: hang}]\nexpect: {final: {registration: absent}}\nitinerary:", `b.yaml:16:32: expect.final.registration: "absent": no card: absent in faults is in force at the end of the run (3h0m0s), so the card is there then`},
 		{"expect absent with an operator", "itinerary:", "expect: {final: {operator: sfr, registration: absent}}\nitinerary:", `b.yaml:15:28: expect.final.operator: a device without its card has no subscriber (AT+CIMI answers SIM not inserted): leave the operator out`},
 		{"expect final plmn when denied", "itinerary:", "expect: {final: {registration: denied, plmn: \"20810\"}}\nitinerary:", `b.yaml:15:46: expect.final.plmn: a device whose registration is denied has no serving network`},
 		{"expect last attach registration", "itinerary:", "expect: {last_attach: {operator: sfr, registration: denied}}\nitinerary:", `b.yaml:15:53: expect.last_attach.registration: "denied": want home or roaming`},
