@@ -207,6 +207,12 @@ func TestParseErrors(t *testing.T) {
 		{"a cell given with the area's tac and then explicitly", "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, tac: 0x1001, cell_id: 9}",
 			"b.yaml:9:7: network.cells[2]: the same cell as network.cells[1] (line 8): area FR, operator sfr, tac 4097, cell_id 9; give one of them another cell_id"},
 		{"a roaming agreement given twice", "  cells:", "  roaming:\n    - {home: cmcc, visited: sfr}\n    - {home: sfr, visited: cmcc}\n    - {home: cmcc, visited: sfr}\n  cells:", "b.yaml:9:7: network.roaming[2]: the same agreement as network.roaming[0] (line 7): cmcc's subscribers roam on sfr once"},
+		// Its notifications could not be expected: kind@platform is the
+		// platform's, kind@to takes no space or second @ (outside tester
+		// t268 F7).
+		{"operator id platform", `{id: sfr,`, `{id: platform,`, `b.yaml:5:12: network.operators[1].id: "platform": expect.notifications names an operator as kind@<id>, where platform is the platform's and no space or second @ may stand; give it another id (the long form goes in name)`},
+		{"operator id with a space", `{id: sfr,`, `{id: "s fr",`, `b.yaml:5:12: network.operators[1].id: "s fr": expect.notifications names an operator as kind@<id>, where platform is the platform's and no space or second @ may stand; give it another id (the long form goes in name)`},
+		{"operator id with an @", `{id: sfr,`, `{id: s@fr,`, `b.yaml:5:12: network.operators[1].id: "s@fr": expect.notifications names an operator as kind@<id>, where platform is the platform's and no space or second @ may stand; give it another id (the long form goes in name)`},
 		{"missing name", "name: t\n", "", "b.yaml:1:1: name: required field missing"},
 		{"missing plmn", `{id: sfr, plmn: "20810", country: FR, tariff: 0.5}`, "{id: sfr, country: FR}", "b.yaml:5:7: network.operators[1].plmn: required field missing"},
 		{"operator id past serviceProviderName's 32 characters", `{id: sfr,`, `{id: sfr-operator-with-a-long-identiés,`,

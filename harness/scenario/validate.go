@@ -44,6 +44,13 @@ func (d *decoder) validate(s *Scenario) error {
 			// control character there moves the cursor or recolours the
 			// terminal, or breaks the line (outside tester sw130 N8).
 			return d.ErrPath(p+".id", "%q holds the control character U+%04X: an operator id is printed in verdict lines and names a lane; give it without one", o.ID, firstControl(o.ID))
+		case o.ID == "platform" || strings.ContainsFunc(o.ID, func(r rune) bool { return r == '@' || unicode.IsSpace(r) }):
+			// expect.notifications names an operator's SM-DP+ as
+			// kind@<id>: "platform" there is the platform, and kind@to
+			// holds no space and one @, so such an operator's
+			// notifications could not be expected (outside tester t268
+			// F7).
+			return d.ErrPath(p+".id", "%q: expect.notifications names an operator as kind@<id>, where platform is the platform's and no space or second @ may stand; give it another id (the long form goes in name)", o.ID)
 		case strings.IndexFunc(o.Name, isControl) >= 0:
 			// The name goes out in +COPS answers (27.007 §7.3): a TE
 			// character set carries no control character as text (IRA
