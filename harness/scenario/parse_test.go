@@ -213,6 +213,10 @@ func TestParseErrors(t *testing.T) {
 		{"operator id platform", `{id: sfr,`, `{id: platform,`, `b.yaml:5:12: network.operators[1].id: "platform": expect.notifications names an operator as kind@<id>, where platform is the platform's and no space or second @ may stand; give it another id (the long form goes in name)`},
 		{"operator id with a space", `{id: sfr,`, `{id: "s fr",`, `b.yaml:5:12: network.operators[1].id: "s fr": expect.notifications names an operator as kind@<id>, where platform is the platform's and no space or second @ may stand; give it another id (the long form goes in name)`},
 		{"operator id with an @", `{id: sfr,`, `{id: s@fr,`, `b.yaml:5:12: network.operators[1].id: "s@fr": expect.notifications names an operator as kind@<id>, where platform is the platform's and no space or second @ may stand; give it another id (the long form goes in name)`},
+		// Given empty is no choice: read as the default before (outside
+		// tester t268 F8).
+		{"personality empty", "check_interval: 5m", "check_interval: 5m\n  personality: \"\"", `b.yaml:12:16: device.personality: an empty name: leave personality out for generic`},
+		{"order_by empty", "itinerary:", "platform: {order_by: \"\"}\nitinerary:", `b.yaml:15:22: platform.order_by: an empty order: want tariff or signal (leave order_by out for tariff)`},
 		{"missing name", "name: t\n", "", "b.yaml:1:1: name: required field missing"},
 		{"missing plmn", `{id: sfr, plmn: "20810", country: FR, tariff: 0.5}`, "{id: sfr, country: FR}", "b.yaml:5:7: network.operators[1].plmn: required field missing"},
 		{"operator id past serviceProviderName's 32 characters", `{id: sfr,`, `{id: sfr-operator-with-a-long-identiés,`,

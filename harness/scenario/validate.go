@@ -337,6 +337,11 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 	if !ident.IsEID(dv.EID) {
 		return d.ErrPath("device.eid", "%s", ident.ExplainEID(dv.EID))
 	}
+	// An empty name given is no choice: refused, as attach_wait: 0s
+	// is, rather than read as the default (outside tester t268 F8).
+	if dv.Personality == "" && d.Node("device.personality") != nil {
+		return d.ErrPath("device.personality", "an empty name: leave personality out for generic")
+	}
 	if dv.Personality == "" {
 		dv.Personality = "generic"
 	} else if err := d.validatePersonality(dv); err != nil {
@@ -563,10 +568,12 @@ func isGID(s string) bool {
 
 func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error) error {
 	pl := &s.Platform
-	switch pl.OrderBy {
-	case "":
+	switch {
+	case pl.OrderBy == "" && d.Node("platform.order_by") != nil:
+		return d.ErrPath("platform.order_by", "an empty order: want tariff or signal (leave order_by out for tariff)")
+	case pl.OrderBy == "":
 		pl.OrderBy = "tariff"
-	case "tariff", "signal":
+	case pl.OrderBy == "tariff", pl.OrderBy == "signal":
 	default:
 		return d.ErrPath("platform.order_by", "%q: want tariff or signal", pl.OrderBy)
 	}
