@@ -217,6 +217,9 @@ func TestParseErrors(t *testing.T) {
 		// tester t268 F8).
 		{"personality empty", "check_interval: 5m", "check_interval: 5m\n  personality: \"\"", `b.yaml:12:16: device.personality: an empty name: leave personality out for generic`},
 		{"order_by empty", "itinerary:", "platform: {order_by: \"\"}\nitinerary:", `b.yaml:15:22: platform.order_by: an empty order: want tariff or signal (leave order_by out for tariff)`},
+		// Valid, but no EID the test EUM may issue: every request of
+		// the card was refused 401 (outside tester t268 F9).
+		{"EID outside the test EUM's range", `"89049032000001000000000000000171"`, `"89001012012341234012345678901224"`, `b.yaml:10:8: device.eid: 89001012012341234012345678901224 is outside the test EUM's range (EIDs starting 89049032): the platform and the SM-DP+s refuse a card whose EUM may not issue its EID (401 on every request)`},
 		{"missing name", "name: t\n", "", "b.yaml:1:1: name: required field missing"},
 		{"missing plmn", `{id: sfr, plmn: "20810", country: FR, tariff: 0.5}`, "{id: sfr, country: FR}", "b.yaml:5:7: network.operators[1].plmn: required field missing"},
 		{"operator id past serviceProviderName's 32 characters", `{id: sfr,`, `{id: sfr-operator-with-a-long-identiés,`,

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -336,6 +337,15 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 	dv := &s.Device
 	if !ident.IsEID(dv.EID) {
 		return d.ErrPath("device.eid", "%s", ident.ExplainEID(dv.EID))
+	}
+	// The card's certificate chains to the test EUM, whose certificate
+	// permits only its own EIDs (NameConstraints, checked as SGP.22 §5.6.2
+	// authenticateClient checks them): the platform and every
+	// SM-DP+ refuse any other, and the run got not one list (outside
+	// tester t268 F9).
+	if !slices.ContainsFunc(rsp.DefaultEIDPrefixes, func(p string) bool { return strings.HasPrefix(dv.EID, p) }) {
+		return d.ErrPath("device.eid", "%s is outside the test EUM's range (EIDs starting %s): the platform and the SM-DP+s refuse a card whose EUM may not issue its EID (401 on every request)",
+			dv.EID, strings.Join(rsp.DefaultEIDPrefixes, ", "))
 	}
 	// An empty name given is no choice: refused, as attach_wait: 0s
 	// is, rather than read as the default (outside tester t268 F8).
