@@ -285,15 +285,28 @@ func (f Fault) describe() string {
 			d += ", actor: " + f.Actor
 		}
 		return d
-	case Download:
-		return fmt.Sprintf("download: %s, operator: %s", f.Name, f.Operator)
 	}
+	// Whatever limits the entry, so two entries of one kind and operator
+	// read apart, and one limited to a subscriber does not read as every
+	// attach on the operator's network (outside tester t268).
 	d := string(f.Kind)
+	if f.Kind == Download {
+		d = "download: " + f.Name
+	}
 	if f.Operator != "" {
 		d += ", operator: " + f.Operator
 	}
+	if f.Subscriber != "" {
+		d += ", subscriber: " + f.Subscriber
+	}
 	if f.Attempt != 0 {
 		d += fmt.Sprintf(", attempt: %d", f.Attempt)
+	}
+	if f.From != 0 {
+		d += fmt.Sprintf(", from: %v", f.From)
+	}
+	if f.Until != 0 {
+		d += fmt.Sprintf(", until: %v", f.Until)
 	}
 	return d
 }

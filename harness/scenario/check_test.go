@@ -182,6 +182,26 @@ func TestUnfired(t *testing.T) {
 	}
 }
 
+// An unfired entry is named with what limits it: a subscriber, an
+// attempt, a window (outside tester t268: "attach_reject, operator: sfr,
+// attempt: 1" never fired though SFR's first attach was refused — it
+// was limited to SFR's subscribers).
+func TestUnfiredNamesItsLimits(t *testing.T) {
+	s := &Scenario{Faults: []Fault{
+		{Kind: AttachReject, Operator: "sfr", Subscriber: "sfr", Attempt: 1, Cause: 15},
+		{Kind: Download, Name: "tampered_bpp", Operator: "sfr", Attempt: 2, From: time.Hour, Until: 90 * time.Minute},
+		{Kind: CoverageLost, From: 2 * time.Hour},
+	}}
+	want := []string{
+		"faults[0] (attach_reject, operator: sfr, subscriber: sfr, attempt: 1) never fired",
+		"faults[1] (download: tampered_bpp, operator: sfr, attempt: 2, from: 1h0m0s, until: 1h30m0s) never fired",
+		"faults[2] (coverage_lost, from: 2h0m0s) never fired",
+	}
+	if got := Unfired(s, []eventlog.Event{{T: clock.Epoch, Actor: eventlog.Harness, Kind: "run_started"}}); !slices.Equal(got, want) {
+		t.Errorf("Unfired %q, want %q", got, want)
+	}
+}
+
 // Overlapping windows of one kind and target make one window: an entry
 // inside another's was in force though no edge names it; one in a window
 // of another target, or starting after the run, was not.
