@@ -339,9 +339,9 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 		return d.ErrPath("device.eid", "%s", ident.ExplainEID(dv.EID))
 	}
 	// The card's certificate chains to the test EUM, whose certificate
-	// permits only its own EIDs (NameConstraints, checked as SGP.22 §5.6.2
-	// authenticateClient checks them): the platform and every
-	// SM-DP+ refuse any other, and the run got not one list (outside
+	// permits only its own EIDs (fixtures/pki/README.md, "Permitted
+	// EIDs"): the platform and every SM-DP+ (authenticateClient, SGP.22
+	// §5.6.3) refuse any other, and the run got not one list (outside
 	// tester t268 F9).
 	if !slices.ContainsFunc(rsp.DefaultEIDPrefixes, func(p string) bool { return strings.HasPrefix(dv.EID, p) }) {
 		return d.ErrPath("device.eid", "%s is outside the test EUM's range (EIDs starting %s): the platform and the SM-DP+s refuse a card whose EUM may not issue its EID (401 on every request)",
