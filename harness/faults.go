@@ -3,6 +3,7 @@ package harness
 import (
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -202,7 +203,7 @@ func (p *faultPlan) card(name, address string) bool {
 	if h, _, err := net.SplitHostPort(address); err == nil {
 		host = h
 	}
-	return p.download(name, p.hostOp[host], "card")
+	return p.download(name, p.hostOp[strings.ToLower(host)], "card") // RFC 4343: no case
 }
 
 // observe follows the log: each download the card asks for starts an

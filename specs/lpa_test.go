@@ -686,11 +686,13 @@ func oddOrMismatch(t *ttyClient, data string, n int) (string, string) {
 
 // heldScenario is lpaScenario with a card that has not delivered three
 // notifications: the install and delete of an SFR profile it no longer
-// holds, and the disable of its CMCC profile (SGP.22 §3.5).
+// holds, and the disable of its CMCC profile (SGP.22 §3.5), that one's
+// address in upper case, as an activation code (a QR code's alphanumeric
+// mode) gives it: a host name has no case (RFC 4343).
 var heldScenario = strings.Replace(lpaScenario, "  profiles:\n", `  notifications:
     - {seq: 4, event: install, iccid: "89331000000000000094", address: smdp.sfr.test}
     - {seq: 5, event: delete, iccid: "89331000000000000094", address: smdp.sfr.test}
-    - {seq: 7, event: disable, iccid: "89860000000000000019", address: smdp.sfr.test}
+    - {seq: 7, event: disable, iccid: "89860000000000000019", address: SMDP.SFR.TEST}
   profiles:
 `, 1)
 
@@ -709,7 +711,7 @@ var _ = Describe("A card that starts with pending notifications", framework.Emul
 		Expect(notes).To(Equal([]es10.NotificationMetadata{
 			{Seq: 4, Event: es10.EventInstall, Address: "smdp.sfr.test", ICCID: "89331000000000000094"},
 			{Seq: 5, Event: es10.EventDelete, Address: "smdp.sfr.test", ICCID: "89331000000000000094"},
-			{Seq: 7, Event: es10.EventDisable, Address: "smdp.sfr.test", ICCID: cmccICCID},
+			{Seq: 7, Event: es10.EventDisable, Address: "SMDP.SFR.TEST", ICCID: cmccICCID},
 		}))
 		pending, code, err := es10.DecodeRetrieveNotificationsListResponse(c.es10(es10.RetrieveNotificationsListRequest{}.Encode()))
 		Expect(err).NotTo(HaveOccurred())
@@ -731,7 +733,7 @@ var _ = Describe("A card that starts with pending notifications", framework.Emul
 		for _, e := range framework.ActorEvents(r, eventlog.EUICC, "notification_sent") {
 			sent = append(sent, fmt.Sprintf("%s@%s %v", e.Str("kind"), e.Str("to"), e.Get("seq")))
 		}
-		Expect(sent).To(ContainElements("delete@smdp.sfr.test 5", "disable@smdp.sfr.test 7"))
+		Expect(sent).To(ContainElements("delete@smdp.sfr.test 5", "disable@SMDP.SFR.TEST 7"))
 		// The install result is of a download this SM-DP+ never ran: it
 		// knows no such transactionId. SGP.22 gives handleNotification no
 		// error, so it acknowledges (204) and discards it, its event log

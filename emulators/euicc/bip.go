@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -359,6 +360,12 @@ func (c *Card) resolve(address string, defPort uint16) (host string, ap netip.Ad
 	r, ok := c.cfg.Resolve[host]
 	if !ok {
 		r, ok = c.cfg.Resolve[address]
+	}
+	if !ok {
+		// A host name has no case (RFC 4343), and a card keeps an
+		// address as its activation code gave it: upper case as often
+		// as not, a QR code's alphanumeric mode having no lower case.
+		r, ok = c.cfg.Resolve[strings.ToLower(host)]
 	}
 	if !ok || !r.Addr().Is4() {
 		return "", netip.AddrPort{}, fmt.Errorf("address %q: host not resolvable to IPv4", address)

@@ -283,7 +283,7 @@ func TestParseErrors(t *testing.T) {
 		// passed the load and failed the run: an x509 error, no SM-DP+,
 		// every download taken to the other's (outside tester t268 F2).
 		{"SM-DP+ by IP address", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: \"10.0.0.1\"}", `b.yaml:5:64: network.operators[1].smdp: "10.0.0.1" is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)`},
-		{"SM-DP+ with a capital letter", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: SMDP.sfr.test}", `b.yaml:5:64: network.operators[1].smdp: "SMDP.sfr.test": host names are matched as written, in lower case (DNS compares them case-insensitively, RFC 4343): give "smdp.sfr.test"`},
+		{"SM-DP+ with a capital letter", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: SMDP.sfr.test}", `b.yaml:5:64: network.operators[1].smdp: "SMDP.sfr.test": an SM-DP+ is named in lower case (DNS names have no case, RFC 4343): give "smdp.sfr.test"`},
 		{"SM-DP+ empty", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: \"\"}", `b.yaml:5:64: network.operators[1].smdp: an empty host name: leave smdp out for an operator without an SM-DP+`},
 		{"SM-DP+ of two operators", "country: CN}\n    - {id: sfr, plmn: \"20810\", country: FR, tariff: 0.5}", "country: CN, smdp: smdp.test}\n    - {id: sfr, plmn: \"20810\", country: FR, tariff: 0.5, smdp: smdp.test}",
 			`b.yaml:5:64: network.operators[1].smdp: smdp.test is already the SM-DP+ of network.operators[0] (line 4): each operator runs an SM-DP+ of its own, and the card would take this operator's orders to the other's, which holds none of them`},

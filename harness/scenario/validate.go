@@ -479,9 +479,6 @@ func CheckNotifications(ns []Notification, onCard map[string]bool) *Notification
 		if net.ParseIP(n.Address) != nil {
 			return bad("address", "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", n.Address)
 		}
-		if strings.ToLower(n.Address) != n.Address {
-			return bad("address", "%s", lowerHostProblem(n.Address))
-		}
 	}
 	for i, n := range ns {
 		if n.Event != es10.EventEnable.String() && n.Event != es10.EventDisable.String() || onCard[n.ICCID] {
@@ -928,18 +925,15 @@ func (d *decoder) smdpHost(path, host string, seen map[string]int) error {
 	return nil
 }
 
-// lowerHost refuses an SM-DP+ name with a capital letter. DNS names
-// compare case-insensitively (RFC 4343), but the harness matches them as
-// written — the world's resolver, an address naming an operator's SM-DP+,
-// the notes owed it — so SMDP.SFR.TEST would reach no SM-DP+ and stay
-// owed: one form, lower case, as kinds and platform are in expect.
+// lowerHost refuses an operator's SM-DP+ name with a capital letter:
+// DNS names have no case (RFC 4343), and the harness keys an operator's
+// SM-DP+ — its certificate, the world's resolver, the notes owed it — by
+// one form, lower case, as kinds and platform are in expect. A card's
+// notification may name it in any case (device.notifications' address:
+// as an activation code gave it) and still reaches it.
 func (d *decoder) lowerHost(path, host string) error {
 	if strings.ToLower(host) != host {
-		return d.ErrPath(path, "%s", lowerHostProblem(host))
+		return d.ErrPath(path, "%q: an SM-DP+ is named in lower case (DNS names have no case, RFC 4343): give %q", host, strings.ToLower(host))
 	}
 	return nil
-}
-
-func lowerHostProblem(host string) string {
-	return fmt.Sprintf("%q: host names are matched as written, in lower case (DNS compares them case-insensitively, RFC 4343): give %q", host, strings.ToLower(host))
 }
