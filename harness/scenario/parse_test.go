@@ -724,19 +724,25 @@ func TestLastAttachServed(t *testing.T) {
 		{"a downloaded profile's, home", `{operator: free, registration: home}`, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src := strings.Replace(base, ops, more, 1)
-			src = strings.Replace(src, "    - {area: FR, operator: sfr, rsrp: -90}\n", cells, 1)
-			src += "expect:\n  last_attach: " + tt.last + "\n"
-			if tt.want == "" {
-				if _, err := Parse("b.yaml", []byte(src)); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			wantParseError(t, src, tt.want)
-		})
+		t.Run(tt.name, func(t *testing.T) { parseEnd(t, ops, more, cells, "last_attach: "+tt.last, tt.want) })
 	}
+}
+
+// parseEnd parses base with the operators more in place of ops, the
+// cells in place of its one, and expect's end given, and wants it
+// loaded (want "") or refused with want.
+func parseEnd(t *testing.T, ops, more, cells, end, want string) {
+	t.Helper()
+	src := strings.Replace(base, ops, more, 1)
+	src = strings.Replace(src, "    - {area: FR, operator: sfr, rsrp: -90}\n", cells, 1)
+	src += "expect:\n  " + end + "\n"
+	if want == "" {
+		if _, err := Parse("b.yaml", []byte(src)); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	wantParseError(t, src, want)
 }
 
 // A final registration no run can end on is refused at load as
@@ -759,18 +765,7 @@ func TestFinalServed(t *testing.T) {
 		{"roaming on a partner", `{registration: roaming, operator: cmcc}`, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src := strings.Replace(base, ops, more, 1)
-			src = strings.Replace(src, "    - {area: FR, operator: sfr, rsrp: -90}\n", cells, 1)
-			src += "expect:\n  final: " + tt.final + "\n"
-			if tt.want == "" {
-				if _, err := Parse("b.yaml", []byte(src)); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			wantParseError(t, src, tt.want)
-		})
+		t.Run(tt.name, func(t *testing.T) { parseEnd(t, ops, more, cells, "final: "+tt.final, tt.want) })
 	}
 }
 
