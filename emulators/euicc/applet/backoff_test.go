@@ -311,6 +311,56 @@ func TestBorderAreaBackoffInSightByProfile(t *testing.T) {
 	}
 }
 
+// TestLeftSameCountryTwiceBacksOff: two cycles in a row that both leave
+// the same list's country (border.go, outside tester t264: back and forth
+// across the Rhine, Vodafone silent in Kehl) back off there the attempts
+// a neighbour's network served in both — only those: an operator served
+// abroad in the second cycle alone had one chance, and is not. Whether
+// the lists named their country or not (samePlace: the list's country, or
+// else the MCC the cycle began on, not the one the last cycle reached).
+func TestLeftSameCountryTwiceBacksOff(t *testing.T) {
+	// Each cycle begins in Germany on Telekom's 26201; its first attempt
+	// is served by Orange France, and the fallback attaches in France.
+	cycle := func(op string) []string {
+		return []string{"check", "info normal 26201 cells=26201:-70",
+			"enabled " + op, "boot", "location normal 20801",
+			"enabled cmcc", "boot", "location normal 20801"}
+	}
+	tests := []struct {
+		name    string
+		second  string // the second cycle's list (the first's: vodafone-de)
+		country string // the lists' country argument
+		want    []string
+	}{
+		{"Vodafone twice", "vodafone-de", "", []string{"vodafone-de@262"}},
+		{"Vodafone twice, lists naming no country", "vodafone-de", " country=", []string{"vodafone-de@262"}},
+		{"Vodafone, then Telekom", "telekom-de", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &scriptRun{cfg: testCfg}
+			r.a = New(r.cfg, State{})
+			logs := runAnswered(t, r, "vodafone-de"+tt.country, append([]string{"card cmcc* vodafone-de telekom-de", "boot"}, cycle("vodafone-de")...))
+			logs = append(logs, runAnswered(t, r, tt.second+tt.country, cycle(tt.second))...)
+			var ended, backoffs []string
+			for _, l := range logs {
+				switch {
+				case strings.HasPrefix(l, "log cycle_ended "):
+					ended = append(ended, l)
+				case strings.HasPrefix(l, "log backoff "):
+					backoffs = append(backoffs, field(l, "operator")+"@"+field(l, "area"))
+				}
+			}
+			if len(ended) != 2 || !strings.Contains(ended[0], ReasonLeftArea) || !strings.Contains(ended[1], ReasonLeftArea) {
+				t.Fatalf("cycles ended %q, want left the area twice", ended)
+			}
+			if !slices.Equal(backoffs, tt.want) {
+				t.Errorf("back-offs %q, want %q", backoffs, tt.want)
+			}
+		})
+	}
+}
+
 // A LeftArea kept with its attempts' networks gives those; one from an
 // image written before they were kept gives the operator's first
 // profile's network.
