@@ -2,6 +2,7 @@ package applet
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -187,22 +188,25 @@ func TestDeletedProfileFreesRoom(t *testing.T) {
 	tests := []struct {
 		name      string
 		profiles  int
-		noRoom    bool   // free's SM-DP+ refused it for lack of memory, with the card as it is
+		noRoom    bool   // free's SM-DP+ refused it for lack of memory
+		noRoomAt  int    // with this many profiles on the card; 0: as it is
 		deleted   int    // profiles deleted (the last fillers); -1: an ICCID the applet never knew
 		lifted    string // no_room_lifted's fields, "" for none
 		downloads int    // download requests after the deletion
 	}{
-		{"full card, one filler deleted", 64, false, 1, "full_card=true iccids=[\"8944000000000000639\"] operators=[] profiles=63", 1},
-		{"no room for free, one filler deleted", 10, true, 1, "full_card=false iccids=[\"8944000000000000092\"] operators=[\"free\"] profiles=9", 1},
-		{"no room for free, nothing the applet knew deleted", 10, true, -1, "", 0},
-		{"room already, one filler deleted", 10, false, 1, "", 0}, // lifts nothing; free already serves
+		{"full card, one filler deleted", 64, false, 0, 1, "full_card=true iccids=[\"8944000000000000639\"] operators=[] profiles=63", 1},
+		{"no room for free, one filler deleted", 10, true, 0, 1, "full_card=false iccids=[\"8944000000000000092\"] operators=[\"free\"] profiles=9", 1},
+		{"no room for free, nothing the applet knew deleted", 10, true, 0, -1, "", 0},
+		{"room already, one filler deleted", 10, false, 0, 1, "", 0}, // lifts nothing; free already serves
+		// Refused with 9, one installed since: back to 9 is no more room.
+		{"no room for free at 9, 10 now, one filler deleted", 10, true, 9, 1, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSim([]simOp{free}, nil)
 			fillCard(s, tt.profiles)
 			if tt.noRoom {
-				s.a.st.NoRoom = []NoRoom{{Operator: "free", Profiles: tt.profiles, SMDP: true}}
+				s.a.st.NoRoom = []NoRoom{{Operator: "free", Profiles: cmp.Or(tt.noRoomAt, tt.profiles), SMDP: true}}
 			}
 			s.run(2)
 			before := 0
@@ -241,6 +245,15 @@ func TestDeletedProfileFreesRoom(t *testing.T) {
 			}
 			if want := "log no_room_lifted " + tt.lifted + "; "; tt.lifted != "" && (len(got) != 1 || got[0] != want) || tt.lifted == "" && len(got) != 0 {
 				t.Fatalf("no_room_lifted %q, want %q", got, tt.lifted)
+			}
+			if ignored := strings.Contains(show(effs), "log ignored input=profiles_deleted "); ignored != (tt.deleted < 0) {
+				t.Errorf("ignored: %v, want %v: %s", ignored, tt.deleted < 0, show(effs))
+			}
+			// The entries a deletion lifted go (noRoomFor would skip them).
+			for _, r := range s.a.st.NoRoom {
+				if r.Profiles > len(s.a.st.Profiles) {
+					t.Errorf("no-room entry %+v kept with %d profiles on the card", r, len(s.a.st.Profiles))
+				}
 			}
 			s.play(5)
 			if len(s.failures) > 0 {
