@@ -957,9 +957,15 @@ func TestCancelSessionTrust(t *testing.T) {
 				if tc.stage == "init" {
 					bound = ""
 				}
+				// The error form carries no reason: -1, not 0, which is
+				// endUserRejection's.
+				reason := -1
+				if r := tc.resp(c); r.ErrorCode == 0 {
+					reason = r.Reason
+				}
 				evs := e.log.Kind(KindSessionCancelled)
-				if len(evs) != 1 || evs[0].Get("verified") != tc.verified || evs[0].Str("order") != bound {
-					t.Fatalf("session_cancelled %v, want verified %v order %q", evs, tc.verified, bound)
+				if len(evs) != 1 || evs[0].Get("verified") != tc.verified || evs[0].Str("order") != bound || evs[0].Get("reason") != reason {
+					t.Fatalf("session_cancelled %v, want verified %v order %q reason %d", evs, tc.verified, bound, reason)
 				}
 			} else {
 				subj, reason, _ := strings.Cut(tc.fails, "/")
