@@ -128,3 +128,23 @@ func TestSecondsStamps(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonLineTag: a daemon's tag ("chat[537]:") is read wherever the
+// line's text begins, with a message or none (a daemon logs empty lines:
+// the tag then ends the line); a line without one has no daemon.
+func TestDaemonLineTag(t *testing.T) {
+	for _, tc := range []struct {
+		line, daemon, msg string
+	}{
+		{"May 20 14:22:18 gw chat[537]: send (AT^M)", "chat", "send (AT^M)"},
+		{"May 20 14:22:18 gw chat[537]:", "chat", ""},
+		{"May 20 14:22:18 gw chat[537]:\r", "chat", ""},
+		{"chat[537]: expect (OK)", "chat", "expect (OK)"},
+		{"AT+CSQ", "", "AT+CSQ"},
+		{"May 20 14:22:18 gw AT+CSQ", "", "gw AT+CSQ"},
+	} {
+		if _, _, d, msg := daemonLine(tc.line); d != tc.daemon || msg != tc.msg {
+			t.Errorf("daemonLine(%q) = daemon %q, message %q; want %q, %q", tc.line, d, msg, tc.daemon, tc.msg)
+		}
+	}
+}
