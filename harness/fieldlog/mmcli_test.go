@@ -21,6 +21,9 @@ func TestMMCLIShapes(t *testing.T) {
 		return s
 	}
 	const unknown = "error: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.MobileEquipment.Unknown: Unknown error'\n"
+	// The bus daemon's answer when ModemManager's reply did not come in
+	// the call's time (dbus-daemon's wording).
+	const noReply = "error: command failed: 'GDBus.Error:org.freedesktop.DBus.Error.NoReply: Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken.'"
 	for _, tc := range []struct {
 		name, log string
 		want      []string
@@ -98,6 +101,12 @@ func TestMMCLIShapes(t *testing.T) {
 		{"CR LF line ends",
 			"$ mmcli -m 0 --command=AT+CSQ\r\nresponse: '+CSQ: 30,99'\r\n",
 			[]string{"1 command AT+CSQ", "2 info +CSQ: 30,99", "2 final OK"}},
+		{"the bus's reply timeout is no answer either",
+			"$ mmcli -m 0 --command=AT+COPS=?\n" + noReply + "\n$ mmcli -m 0 --command=AT+CSQ\nresponse: '+CSQ: 30,99'\n",
+			[]string{"1 command AT+COPS=?", "2 note " + noReply + " (gave up on 1)", "3 command AT+CSQ", "4 info +CSQ: 30,99", "4 final OK"}},
+		{"a response's lines without the blanks that end them",
+			"$ mmcli -m 0 --command=ATI\nresponse: 'Quectel  \nEC25 \t\nRevision: EC25EFAR06A06M4G'\n",
+			[]string{"1 command ATI", "2 info Quectel", "3 info EC25", "4 info Revision: EC25EFAR06A06M4G", "4 final OK"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkDetected(t, MMCLI, tc.log, show, tc.want, "")
@@ -140,6 +149,21 @@ func TestMMCLIBad(t *testing.T) {
 		{"refused, each of them",
 			"$ mmcli -m any --command=AT+CSQ\nerror: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.Core.Unauthorized: Cannot send AT command to modem: operation only allowed in debug mode'\n",
 			"test.log:2: mmcli's --command lines, but each was refused before it reached the modem"},
+		{"refused, each of them: the first named",
+			"$ mmcli -m 5 --command=AT+CSQ\nerror: couldn't find modem\n$ mmcli -m 0 --timeout=1 --command=AT+CSQ\nerror: timeout is too short (0)\n",
+			"test.log:2: mmcli's --command lines, but each was refused before it reached the modem, as this one: error: couldn't find modem:"},
+		{"a shell expansion in the word after --command",
+			"$ mmcli -m 0 --command \"AT+CPIN=$PIN\"\nerror: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.MobileEquipment.IncorrectPassword: Incorrect password'\n",
+			"test.log:1: a shell expansion ($…, `…`) in --command"},
+		{"a shell expansion whose command timed out",
+			"$ mmcli -m 0 --command=\"AT+CSIM=10,\\\"$APDU\\\"\"\nerror: command failed: 'GDBus.Error:org.freedesktop.ModemManager1.Error.Serial.ResponseTimeout: Serial command timed out'\n",
+			"test.log:1: a shell expansion ($…, `…`) in --command"},
+		{"refused, then the log ends on an invocation",
+			"$ mmcli -m 5 --command=AT+CSQ\nerror: couldn't find modem\n$ mmcli -m 0 --command=AT+COPS?\n",
+			"test.log:3: the log ends before the final result of AT+COPS?"},
+		{"the log cut inside its last line, an invocation",
+			"$ mmcli -m 0 --command=AT+CSQ\nresponse: '+CSQ: 30,99'\n$ mmcli -m 0 --command=AT+COPS?",
+			"the log is cut off (its last line, 3, has no line ending)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Read("test.log", []byte(tc.log), "")
