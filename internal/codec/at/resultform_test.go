@@ -44,6 +44,7 @@ func TestResultForm(t *testing.T) {
 		{"a refused restart is no boot", []string{"> ATV0", "<# 0", "> AT+CFUN=1,1", "<# 4"}, VNumeric, true, true},
 		{"a restart's +CME ERROR is no boot", []string{"> ATV0", "<# 0", "> AT+CFUN=1,1", "< +CME ERROR: 3"}, VNumeric, true, true},
 		{"+CFUN=0 is no restart", []string{"> ATV0", "<# 0", "> AT+CFUN=0", "<# 0"}, VNumeric, true, true},
+		{"a vendor's restart (Quectel's +QRST=1) too", []string{"> ATV0", "<# 0", "> AT+QRST=1", "<# 0"}, VVerbose, false, false},
 		// The V a line sets holds until the next line runs: a final
 		// result noted after it (a log's earlier command's) reads it too.
 		{"setsV holds past a final", []string{"> AT+CSQ", "< OK", "> ATV0", "< ERROR", "< OK"}, VNumeric, true, true},
