@@ -43,7 +43,10 @@ build:
 # compared as resolved paths, as $(CURDIR) is (OUT=$$PWD through a
 # symlink reads as another path); or a directory holding the
 # repository's own files (OUT=fixtures removed fixtures/scenarios/)
-# (outside testers sw71, sw76, sw77).
+# (outside testers sw71, sw76, sw77), or its .git, which git ls-files
+# does not list; or one beginning with ~, which the shell expands to a
+# home directory where the guard reads ./~ (make clean OUT=~ removed
+# $HOME: v252).
 # rpath prints a path as GNU `realpath -m` does (absolute, each symlink
 # resolved, what does not exist taken as written, `..` after it dropping
 # the name before), in POSIX sh and readlink: macOS has no realpath -m.
@@ -55,8 +58,10 @@ rpath = rpath() { p=$$1; case $$p in /*) ;; *) p="$$(pwd -P)/$$p";; esac; o=/; n
 define check-out
 @if [ -z "$(strip $(OUT))" ]; then echo "make $@: OUT is empty: name the reports' directory (OUT=out)" >&2; exit 2; fi
 @case '$(OUT)' in *[!A-Za-z0-9._/+:@%=,~-]*) echo "make $@: OUT='$(OUT)' holds a character other than letters, digits and ._/+:@%=,~- (whitespace, which make splits into two paths, or a glob, which the shell expands): name a directory without it (OUT=out)" >&2; exit 2;; esac
+@case '$(OUT)' in '~'*) echo "make $@: OUT=$(OUT) begins with ~, which the recipe's shell expands to a home directory (make clean would remove it whole) where this check reads ./~: give the path itself (OUT=$$HOME/out)" >&2; exit 2;; esac
 @$(rpath); o="$$(rpath '$(OUT)')"; r="$$(rpath '$(CURDIR)')"; case "$$r/" in "$${o%/}/"*) \
-	echo "make $@: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac
+	echo "make $@: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac; \
+	case "$${o%/}/" in "$$r/.git/"*) echo "make $@: OUT=$(OUT) is the repository's .git or in it (git ls-files lists none of it, and make clean would remove it whole): name a directory of its own (OUT=out)" >&2; exit 2;; esac
 @$(rpath); o="$$(rpath '$(OUT)')"; if [ -n "$$(git -C '$(CURDIR)' ls-files -- "$$o" 2>/dev/null | head -n 1)" ]; then \
 	echo "make $@: OUT=$(OUT) holds the repository's own files (git ls-files), and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2; fi
 endef

@@ -134,6 +134,24 @@ func TestMakeRunRefusesTheRepositoryAsOut(t *testing.T) {
 			t.Fatalf("OUT=%q removed the sources: %v", out, err)
 		}
 	}
+	// A leading ~ is the shell's: expanded to a home directory in the
+	// recipe, read as ./~ by a guard (make clean OUT=~ removed $HOME:
+	// v252). HOME is a scratch one, so a guard that fails removes it.
+	home := filepath.Join(t.TempDir(), "home")
+	if err := os.MkdirAll(filepath.Join(home, "lab"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{"~", "~/", "~/lab"} {
+		cmd := exec.Command("make", "-s", "clean", "OUT="+out)
+		cmd.Dir = tree
+		cmd.Env = append(os.Environ(), "HOME="+home)
+		if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "begins with ~") {
+			t.Errorf("make clean OUT=%s: %v\n%s", out, err, b)
+		}
+		if _, err := os.Stat(filepath.Join(home, "lab")); err != nil {
+			t.Fatalf("make clean OUT=%s removed $HOME's files: %v", out, err)
+		}
+	}
 	// A directory of the repository's own files (OUT=fixtures removed
 	// fixtures/scenarios/: outside tester sw77), as git knows them.
 	if git, err := exec.LookPath("git"); err == nil {
@@ -150,6 +168,18 @@ func TestMakeRunRefusesTheRepositoryAsOut(t *testing.T) {
 			}
 			if _, err := os.Stat(src); err != nil {
 				t.Fatalf("OUT=%s removed the sources: %v", out, err)
+			}
+		}
+		// Its .git, which git ls-files does not list: make clean would
+		// remove the history whole (v252).
+		for _, out := range []string{".git", "./.git/", ".git/refs"} {
+			cmd := exec.Command("make", "-s", "clean", "OUT="+out)
+			cmd.Dir = tree
+			if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "is the repository's .git") {
+				t.Errorf("make clean OUT=%s: %v\n%s", out, err, b)
+			}
+			if _, err := os.Stat(filepath.Join(tree, ".git", "HEAD")); err != nil {
+				t.Fatalf("make clean OUT=%s removed .git: %v", out, err)
 			}
 		}
 	}
