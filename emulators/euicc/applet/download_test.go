@@ -565,6 +565,9 @@ func TestPendingNotificationGoesToItsAddress(t *testing.T) {
 		{"no SM-DP+ known", nil, "smdp.orange.test"},
 		{"another SM-DP+ known", []SMDPOperator{{Address: "smdp.sfr.test", Operator: "sfr"}}, "smdp.orange.test"},
 		{"its own and another known", []SMDPOperator{{Address: "smdp.orange.test", Operator: "orange-fr"}, {Address: "smdp.sfr.test", Operator: "sfr"}}, "orange-fr"},
+		// A host name has no case (RFC 4343): the same SM-DP+ however
+		// the addresses write it.
+		{"its own known in upper case", []SMDPOperator{{Address: "SMDP.Orange.TEST", Operator: "orange-fr"}}, "orange-fr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := New(testCfg, State{Profiles: testProfiles(), SMDPs: tc.known})

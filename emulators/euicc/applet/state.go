@@ -3,6 +3,7 @@ package applet
 import (
 	"bytes"
 	"slices"
+	"strings"
 )
 
 // StateVersion is the format of State as persisted (State.Version).
@@ -159,10 +160,13 @@ type SMDPOperator struct {
 // maxSMDPs bounds State.SMDPs.
 const maxSMDPs = 32
 
-// noteSMDP remembers that address delivers operator's profiles.
+// noteSMDP remembers that address delivers operator's profiles. An
+// address is a host name, which has no case (RFC 4343): a notification's
+// may be as an activation code gave it, upper case, and is the same
+// SM-DP+.
 func (s *State) noteSMDP(address, operator string) {
 	for i, e := range s.SMDPs {
-		if e.Address == address {
+		if strings.EqualFold(e.Address, address) {
 			s.SMDPs[i].Operator = operator
 			return
 		}
@@ -175,7 +179,7 @@ func (s *State) noteSMDP(address, operator string) {
 // smdpOperator is the operator address delivers for, "" if unknown.
 func (s *State) smdpOperator(address string) string {
 	for _, e := range s.SMDPs {
-		if e.Address == address {
+		if strings.EqualFold(e.Address, address) {
 			return e.Operator
 		}
 	}
