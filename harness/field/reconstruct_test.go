@@ -3096,3 +3096,82 @@ func TestChecksCountFromARadioCycle(t *testing.T) {
 		})
 	}
 }
+
+// TestGivenScenarioFieldEID: a whole scenario gives an EID the test EUM
+// issues (scenario.Parse refuses any other), so a field card's other EID,
+// as GetEID or the manifest shows it, is masked and the scenario's
+// stands in, as a reconstructed world's does; one the test EUM issues
+// must still be the scenario's (v252: such a fixture had no scenario
+// that loaded and agreed with its log).
+func TestGivenScenarioFieldEID(t *testing.T) {
+	const (
+		logged = "89049032003810000000000009523160" // the fixture's log
+		field  = "89033023000000000000000000123459" // another EUM's
+		test   = "89049032000001000000000000000171"
+	)
+	src := filepath.Join("..", "..", "fixtures", "field", "bg95-bare-cchc")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	log, manifest := read("lpac-chip-info.log"), read(ManifestFile)
+	manifest = manifest[:strings.Index(manifest, "  profiles:")] + "scenario: scenario.yaml\n" + manifest[strings.Index(manifest, "expected:"):]
+	scen := `name: bg95-bare-cchc
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+  cells:
+    - {area: FR, operator: orange-fr, rsrp: -90}
+device:
+  eid: "` + test + `"
+  personality: quectel-eg25
+  check_interval: 1h
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+itinerary:
+  - {at: 0s, area: FR}
+`
+	for _, tc := range []struct {
+		name, logEID, manifestEID string
+		err                       string // "" for masked
+	}{
+		{"GetEID's of another EUM", field, "", ""},
+		{"the manifest's of another EUM", "", field, "device.eid: " + field + ", but lpac-chip-info.log:35 answers GetEID with " + test},
+		{"both, of another EUM", field, field, ""},
+		{"GetEID's of the test EUM", logged, "", "answers GetEID with " + logged},
+		{"the manifest's of the test EUM", logged, logged, "device.eid: " + logged + ", but scenario.yaml says " + test},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := log
+			if tc.logEID == "" {
+				l = strings.ReplaceAll(l, "BF3E125A10"+logged, "BF3E125A10"+test)
+			} else {
+				l = strings.ReplaceAll(l, logged, tc.logEID)
+			}
+			m := manifest
+			if tc.manifestEID != "" {
+				m = strings.Replace(m, "  personality:", "  eid: \""+tc.manifestEID+"\"\n  personality:", 1)
+			}
+			f, err := Load(writeFixture(t, "bg95-bare-cchc", map[string]string{ManifestFile: m, "scenario.yaml": scen, "lpac-chip-info.log": l}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Reconstruct(f, Options{})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == "eid" }) || !assumed(p, "the card's EID is "+test, "not "+field) {
+				t.Errorf("masks %v, assumptions:\n%s", p.Masks, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
