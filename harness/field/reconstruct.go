@@ -2153,7 +2153,7 @@ func manifestField(path string) string {
 }
 
 // validEID reports an EID the test EUM may issue (README, PKI).
-func validEID(eid string) bool { return ident.IsEID(eid) && strings.HasPrefix(eid, "89049032") }
+func validEID(eid string) bool { return ident.IsEID(eid) && scenario.IssuedByTestEUM(eid) }
 
 // unmodelledStats names the registration lines whose <stat> the emulated
 // modem does not model, once per command and stat: what it is read as, so

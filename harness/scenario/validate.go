@@ -343,7 +343,7 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 	// EIDs"): the platform and every SM-DP+ (authenticateClient, SGP.22
 	// §5.6.3) refuse any other, and the run got not one list (outside
 	// tester t268 F9).
-	if !slices.ContainsFunc(rsp.DefaultEIDPrefixes, func(p string) bool { return strings.HasPrefix(dv.EID, p) }) {
+	if !IssuedByTestEUM(dv.EID) {
 		return d.ErrPath("device.eid", "%s is outside the test EUM's range (EIDs starting %s): the platform and the SM-DP+s refuse a card whose EUM may not issue its EID (401 on every request)",
 			dv.EID, strings.Join(rsp.DefaultEIDPrefixes, ", "))
 	}
@@ -936,4 +936,11 @@ func (d *decoder) lowerHost(path, host string) error {
 		return d.ErrPath(path, "%q: an SM-DP+ is named in lower case (DNS names have no case, RFC 4343): give %q", host, strings.ToLower(host))
 	}
 	return nil
+}
+
+// IssuedByTestEUM reports an EID the test EUM may issue (its permitted
+// EIDs, rsp.DefaultEIDPrefixes): the only ones the platform and the
+// SM-DP+s take, so the only ones a scenario loads.
+func IssuedByTestEUM(eid string) bool {
+	return slices.ContainsFunc(rsp.DefaultEIDPrefixes, func(p string) bool { return strings.HasPrefix(eid, p) })
 }

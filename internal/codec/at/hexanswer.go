@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/esimhil/esimhil/internal/codec/uphex"
 )
 
 // +CSIM (TS 27.007 §8.17) and +CGLA (§8.43) carry APDUs as hex. Their
@@ -43,7 +45,6 @@ func FormatHexAnswer(name string, rsp []byte, space bool) string {
 // AppendHexAnswer appends FormatHexAnswer's line to dst: a modem
 // answering APDUs in a loop builds each in the buffer of the last.
 func AppendHexAnswer(dst []byte, name string, rsp []byte, space bool) []byte {
-	const digits = "0123456789ABCDEF"
 	dst = append(dst, name...)
 	dst = append(dst, ':')
 	if space {
@@ -52,10 +53,7 @@ func AppendHexAnswer(dst []byte, name string, rsp []byte, space bool) []byte {
 	dst = strconv.AppendInt(dst, int64(2*len(rsp)), 10)
 	dst = append(dst, ',', '"')
 	dst = slices.Grow(dst, 2*len(rsp)+1)
-	for _, c := range rsp {
-		dst = append(dst, digits[c>>4], digits[c&0x0f])
-	}
-	return append(dst, '"')
+	return append(uphex.Append(dst, rsp...), '"')
 }
 
 // HexAnswerError is why an answer line of name is no response APDU;
