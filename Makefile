@@ -46,7 +46,8 @@ build:
 # (outside testers sw71, sw76, sw77), or its .git, which git ls-files
 # does not list; or one beginning with ~, which the shell expands to a
 # home directory where the guard reads ./~ (make clean OUT=~ removed
-# $HOME: v252).
+# $HOME: v252); or one beginning with -, which rm and mkdir take for an
+# option.
 # rpath prints a path as GNU `realpath -m` does (absolute, each symlink
 # resolved, what does not exist taken as written, `..` after it dropping
 # the name before), in POSIX sh and readlink: macOS has no realpath -m.
@@ -58,6 +59,7 @@ rpath = rpath() { p=$$1; case $$p in /*) ;; *) p="$$(pwd -P)/$$p";; esac; o=/; n
 define check-out
 @if [ -z "$(strip $(OUT))" ]; then echo "make $@: OUT is empty: name the reports' directory (OUT=out)" >&2; exit 2; fi
 @case '$(OUT)' in *[!A-Za-z0-9._/+:@%=,~-]*) echo "make $@: OUT='$(OUT)' holds a character other than letters, digits and ._/+:@%=,~- (whitespace, which make splits into two paths, or a glob, which the shell expands): name a directory without it (OUT=out)" >&2; exit 2;; esac
+@case '$(OUT)' in -*) echo "make $@: OUT=$(OUT) begins with -, which the recipe's rm -rf and mkdir -p read as an option: give it as ./$(OUT)" >&2; exit 2;; esac
 @case '$(OUT)' in '~'*) echo "make $@: OUT=$(OUT) begins with ~, which the recipe's shell expands to a home directory (make clean would remove it whole) where this check reads ./~: give the path itself (OUT=$$HOME/out)" >&2; exit 2;; esac
 @$(rpath); o="$$(rpath '$(OUT)')"; r="$$(rpath '$(CURDIR)')"; case "$$r/" in "$${o%/}/"*) \
 	echo "make $@: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac; \

@@ -134,6 +134,14 @@ func TestMakeRunRefusesTheRepositoryAsOut(t *testing.T) {
 			t.Fatalf("OUT=%q removed the sources: %v", out, err)
 		}
 	}
+	// A leading - is an option to the recipe's rm -rf and mkdir -p.
+	for _, out := range []string{"-rf", "-v", "--"} {
+		cmd := exec.Command("make", "-s", "clean", "OUT="+out)
+		cmd.Dir = tree
+		if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "begins with -") {
+			t.Errorf("make clean OUT=%s: %v\n%s", out, err, b)
+		}
+	}
 	// A leading ~ is the shell's: expanded to a home directory in the
 	// recipe, read as ./~ by a guard (make clean OUT=~ removed $HOME:
 	// v252). HOME is a scratch one, so a guard that fails removes it.
