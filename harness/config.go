@@ -18,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -147,7 +148,7 @@ var deviceCapabilities = es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}}
 // network adapts the world to what the modem asks of the radio.
 type network struct{ w *world.World }
 
-func (n *network) Attach(imsi string, forbidden []string) modem.Registration {
+func (n *network) Attach(imsi string, forbidden emm.Forbidden) modem.Registration {
 	return registration(n.w.Attach(imsi, forbidden))
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 // fakeCard is a small ISO 7816-4 card: an MF with EF ICCID, a USIM ADF with
@@ -248,17 +249,20 @@ type fakeNet struct {
 	fallback Registration
 	attaches []string
 	detaches int
-	// forbidden is the forbidden list each automatic attach was given.
-	forbidden [][]string
-	cells     []stkterm.Cell // nil: the default cells below
+	// forbidden is the forbidden list (EF FPLMN) each automatic attach
+	// was given, forbiddenEPS the ME's list for GPRS service.
+	forbidden    [][]string
+	forbiddenEPS [][]string
+	cells        []stkterm.Cell // nil: the default cells below
 	// names, when set, are the long and short names of the PLMNs it
 	// holds in place of the defaults below.
 	names map[string][2]string
 }
 
-func (n *fakeNet) Attach(imsi string, forbidden []string) Registration {
+func (n *fakeNet) Attach(imsi string, forbidden emm.Forbidden) Registration {
 	n.attaches = append(n.attaches, imsi)
-	n.forbidden = append(n.forbidden, forbidden)
+	n.forbidden = append(n.forbidden, forbidden.PLMNs)
+	n.forbiddenEPS = append(n.forbiddenEPS, forbidden.EPS)
 	if n.fallback.Stat != 0 {
 		return n.fallback
 	}

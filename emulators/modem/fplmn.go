@@ -17,16 +17,15 @@ import (
 // paths: MF, ADF USIM, 6F7B.
 var efFPLMN = []uint16{0x3F00, 0x7FFF, 0x6F7B}
 
-// causePLMNNotAllowed is EMM cause #11 (TS 24.301 §9.9.3.9).
-const causePLMNNotAllowed = 11
-
 // storeForbidden keeps the card's EF FPLMN as a terminal does: a reject
 // with cause #11 adds the PLMN to the forbidden list, which lives on the
 // USIM (TS 24.301 §5.5.1.2.5, TS 23.122 §3.1); a registration on a PLMN
 // of the list — only a manual selection tries one — takes it out again
 // (§3.1). m.st.forbidden follows the file; a card that cannot store the
 // entry leaves it in the modem's memory alone, until the card is read
-// again. Call it from inside loop work, after the registration changed.
+// again. A #14 goes on the ME's list of forbidden PLMNs for GPRS service
+// instead (forbidEPS). Call it from inside loop work, after the
+// registration changed.
 func (m *Modem) storeForbidden(r Registration) {
 	if !m.st.cardOn {
 		return
@@ -36,6 +35,7 @@ func (m *Modem) storeForbidden(r Registration) {
 	if r.Stat == 3 {
 		refused = append(slices.Clone(refused), emm.Reject{PLMN: r.PLMN, Cause: r.Cause})
 	}
+	m.forbidEPS(r, refused)
 	for _, x := range refused {
 		if p, err := bcd.PLMN(x.PLMN); err == nil && m.forbids(x) && !m.st.forbidden[x.PLMN] {
 			m.st.forbidden[x.PLMN] = true
@@ -72,6 +72,7 @@ func (m *Modem) loadForbidden() {
 	if m.st.imsi == "" {
 		return
 	}
+	m.usimEPSForbidden(m.st.imsi)
 	if list, err := m.readFPLMN(); err == nil {
 		m.st.forbidden = forbiddenSet(list)
 	}
@@ -88,9 +89,49 @@ func forbiddenSet(list []byte) map[string]bool {
 	return set
 }
 
-// forbiddenPLMNs is the forbidden list as automatic selection takes it.
-func (m *Modem) forbiddenPLMNs() []string {
-	return slices.Sorted(maps.Keys(m.st.forbidden))
+// forbiddenLists are the lists automatic selection skips the PLMNs of.
+func (m *Modem) forbiddenLists() emm.Forbidden {
+	return emm.Forbidden{
+		PLMNs: slices.Sorted(maps.Keys(m.st.forbidden)),
+		EPS:   slices.Sorted(maps.Keys(m.st.forbiddenEPS)),
+	}
+}
+
+// forbidEPS keeps the ME's list of forbidden PLMNs for GPRS service (TS
+// 23.122 §3.1): each PLMN of the selection that rejected with #14 goes
+// on it (TS 24.301 §5.5.1.2.5), the HPLMN too — §3.1 keeps only the
+// forbidden PLMN list of #11 free of it —, and a registration on one
+// of them, which only a manual selection makes, takes it off (§3.1).
+func (m *Modem) forbidEPS(r Registration, refused []emm.Reject) {
+	for _, x := range refused {
+		if emm.ForbidsPLMNForEPS(x.Cause) && x.PLMN != "" {
+			m.st.forbiddenEPS[x.PLMN] = true
+			m.st.forbiddenEPSOf = m.st.imsi
+		}
+	}
+	if r.Registered() {
+		delete(m.st.forbiddenEPS, r.PLMN)
+	}
+}
+
+// forgetEPSForbidden deletes the ME's list of forbidden PLMNs for GPRS
+// service, as TS 23.122 §3.1 has it when the MS is switched off or the
+// UICC holding the USIM is removed.
+func (m *Modem) forgetEPSForbidden() {
+	m.st.forbiddenEPS, m.st.forbiddenEPSOf = map[string]bool{}, ""
+}
+
+// usimEPSForbidden keeps the ME's list of forbidden PLMNs for GPRS
+// service across a reading of the USIM it was learned with, imsi — a
+// reset of the same USIM (+CFUN=0 then 1, a REFRESH that switches
+// nothing) is neither a switch-off nor a removal (TS 23.122 §3.1) — and
+// deletes it when another USIM is read: an eUICC's profile switch
+// (REFRESH eUICC Profile State Change or UICC reset, TS 102 223
+// §6.4.7) presents another subscription, as a UICC swapped would.
+func (m *Modem) usimEPSForbidden(imsi string) {
+	if imsi != "" && imsi != m.st.forbiddenEPSOf && m.st.forbiddenEPSOf != "" {
+		m.forgetEPSForbidden()
+	}
 }
 
 // efAD is EF AD (TS 31.102 §4.2.18): the low nibble of its fourth byte
@@ -102,7 +143,7 @@ var efAD = []uint16{0x3F00, 0x7FFF, 0x6FAD}
 // (TS 23.122 §3.1). Other causes forbid a tracking area, or nothing
 // (#17 network failure), never the PLMN.
 func (m *Modem) forbids(x emm.Reject) bool {
-	return x.Cause == causePLMNNotAllowed && x.PLMN != "" && !isHPLMN(m.st.imsi, x.PLMN, m.mncLength())
+	return emm.ForbidsPLMN(x.Cause) && x.PLMN != "" && !isHPLMN(m.st.imsi, x.PLMN, m.mncLength())
 }
 
 // mncLength is the MNC length EF AD gives for the card's IMSI (2 or 3),

@@ -198,3 +198,106 @@ func TestLimitedServiceCamped(t *testing.T) {
 		})
 	}
 }
+
+// TestForbiddenForEPS: a #14 (EPS services not allowed in this PLMN)
+// puts the PLMN on the ME's list of forbidden PLMNs for GPRS service,
+// not on EF FPLMN, the HPLMN too (TS 24.301 §5.5.1.2.5, TS 23.122 §3.1),
+// and automatic selection skips it from the next attach on; the list
+// outlasts a reset of the same USIM and goes at power off (a restart
+// too), when the card is taken out or another USIM is read (a profile
+// switch), and for the PLMN a manual registration on it. A #15 or a
+// #11 puts nothing on it.
+func TestForbiddenForEPS(t *testing.T) {
+	empty := strings.Repeat("FF", 12)
+	denied := func(cause int) Registration {
+		return Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: cause}
+	}
+	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -90}
+	homeRefused := onSFR
+	homeRefused.Refused = []emm.Reject{{PLMN: "20801", Cause: 14}}
+	cfun := func(t *testing.T, r *rig) {
+		r.cmd(t, "AT+CFUN=0")
+		r.cmd(t, "AT+CFUN=1")
+		r.advance(t, 2*time.Second)
+	}
+	refresh := func(imsi string) func(t *testing.T, r *rig) {
+		return func(t *testing.T, r *rig) {
+			if imsi != "" {
+				r.card.mu.Lock()
+				r.card.files[0x6F07] = mustHex(imsi)
+				r.card.mu.Unlock()
+			}
+			r.loop.Do(func() { r.m.Refresh(4) }) // UICC reset
+			r.advance(t, 0)
+			r.advance(t, 2*time.Second)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		reg   Registration
+		act   func(t *testing.T, r *rig)
+		first []string // the ME's list at the #14's own attach
+		want  []string // the ME's list at the next automatic attach
+	}{
+		{"a visited network's #14 is skipped at the T3402 retry", denied(14),
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, []string{}, []string{"20810"}},
+		{"the HPLMN's #14, the partner serving: skipped at the next selection", homeRefused,
+			func(t *testing.T, r *rig) { r.loop.Do(r.m.Reselect) }, []string{}, []string{"20801"}},
+		{"kept across +CFUN=0 and 1, the same USIM", denied(14), cfun, []string{}, []string{"20810"}},
+		{"kept across a UICC reset of the same USIM", denied(14), refresh(""), []string{}, []string{"20810"}},
+		{"deleted when the reset brings another USIM (a profile switch)", denied(14),
+			refresh("082980012143658709"), []string{}, []string{}},
+		{"deleted at power off", denied(14),
+			func(t *testing.T, r *rig) { r.powerCycle(t); r.advance(t, 2*time.Second) }, []string{}, []string{}},
+		{"deleted at a restart", denied(14),
+			func(t *testing.T, r *rig) { r.restart(t); r.advance(t, 2*time.Second) }, []string{}, []string{}},
+		{"deleted when the card is taken out", denied(14),
+			func(t *testing.T, r *rig) {
+				r.loop.Do(func() { r.m.SetCardPresent(false); r.m.SetCardPresent(true) })
+				r.advance(t, 2*time.Second)
+			}, []string{}, []string{}},
+		{"a manual registration takes it off", denied(14),
+			func(t *testing.T, r *rig) {
+				r.net.reg = onSFR
+				if got := r.pending(t, `AT+COPS=1,2,"20810"`, 2*time.Second); !strings.HasSuffix(got[0], "OK") {
+					t.Fatalf("manual selection: %q", got)
+				}
+				r.cmd(t, "AT+COPS=0")
+			}, []string{}, []string{}},
+		{"#15 forbids no PLMN: tried again at the T3402 retry", denied(15),
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, []string{}, []string{}},
+		{"#11 goes to EF FPLMN, not to the ME's list", denied(11),
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, []string{}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			r.card.files[0x6F7B] = mustHex(empty)
+			r.card.files[0x6FAD] = mustHex("00000002")
+			r.card.mu.Unlock()
+			r.net.reg = tc.reg
+			r.powerCycle(t)
+			r.advance(t, 2*time.Second)
+			n := len(r.net.forbiddenEPS)
+			if n == 0 || !slices.Equal(r.net.forbiddenEPS[n-1], tc.first) {
+				t.Fatalf("the attach refused: the ME's list %q, want %q", r.net.forbiddenEPS, tc.first)
+			}
+			tc.act(t, r)
+			if len(r.net.forbiddenEPS) <= n {
+				t.Fatal("no automatic attach after")
+			}
+			if got := r.net.forbiddenEPS[n]; !slices.Equal(got, tc.want) {
+				t.Errorf("next automatic attach skipped %q for EPS, want %q (all: %q)", got, tc.want, r.net.forbiddenEPS)
+			}
+			if tc.reg.Cause != 11 {
+				r.card.mu.Lock()
+				got := strings.ToUpper(hex.EncodeToString(r.card.files[0x6F7B]))
+				r.card.mu.Unlock()
+				if got != empty {
+					t.Errorf("EF FPLMN %s, want it untouched", got)
+				}
+			}
+		})
+	}
+}

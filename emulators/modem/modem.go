@@ -56,10 +56,10 @@ type STK interface {
 type Network interface {
 	// Attach runs automatic network selection and attach for the
 	// subscriber whose IMSI digits are given, selecting none of the
-	// forbidden PLMNs (the USIM's EF FPLMN, TS 23.122 §3.1); with only
-	// those in sight it tries none and camps in limited service (<stat> 2
-	// with the cell).
-	Attach(imsi string, forbidden []string) Registration
+	// forbidden PLMNs (the USIM's EF FPLMN and the ME's forbidden PLMNs
+	// for GPRS service, TS 23.122 §3.1); with only those in sight it
+	// tries none and camps in limited service (<stat> 2 with the cell).
+	Attach(imsi string, forbidden emm.Forbidden) Registration
 	// AttachTo attaches on plmn alone, the network the host chose
 	// (+COPS=1 manual selection); none of its cells visible is no service.
 	AttachTo(imsi, plmn string) Registration
@@ -234,6 +234,15 @@ type state struct {
 	// (TS 31.102 §4.2.16), as read with the IMSI and kept as the modem
 	// writes it: automatic selection skips these networks.
 	forbidden map[string]bool
+	// forbiddenEPS is the ME's list of forbidden PLMNs for GPRS service
+	// (TS 23.122 §3.1): the PLMNs that rejected an attach with #14, which
+	// automatic selection skips for EPS, the HPLMN too. It is the ME's,
+	// not the card's: kept across a reset of the same USIM, deleted at
+	// power off (a restart too) and when the UICC is removed or another
+	// USIM is read (a profile switch). forbiddenEPSOf is the IMSI of the
+	// USIM it was learned with.
+	forbiddenEPS   map[string]bool
+	forbiddenEPSOf string
 	// usimInvalid is the denial that made the USIM invalid
 	// (emm.InvalidatesUSIM), nil while it is valid: cleared when the card is
 	// read again (a power cycle, a reset, a REFRESH).
@@ -321,6 +330,7 @@ func New(o Options) (*Modem, error) {
 	m.resetSettings()
 	m.st.pdp.reset()
 	m.st.forbidden = map[string]bool{}
+	m.st.forbiddenEPS = map[string]bool{}
 	m.st.channels = map[int]bool{}
 	return m, nil
 }

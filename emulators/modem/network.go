@@ -232,12 +232,12 @@ func (m *Modem) manualFellBack(format int) error {
 // that fails in mode 4 (27.007 §7.3: the mode then is automatic).
 func (m *Modem) selectAndAttach() Registration {
 	if m.st.copsMode == 0 || m.st.copsPLMN == "" {
-		return m.o.Network.Attach(m.st.imsi, m.forbiddenPLMNs())
+		return m.o.Network.Attach(m.st.imsi, m.forbiddenLists())
 	}
 	r := m.o.Network.AttachTo(m.st.imsi, m.st.copsPLMN)
 	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout && !r.Interrupted {
 		m.st.copsMode, m.st.copsPLMN = 0, ""
-		r = m.o.Network.Attach(m.st.imsi, m.forbiddenPLMNs())
+		r = m.o.Network.Attach(m.st.imsi, m.forbiddenLists())
 	}
 	return r
 }

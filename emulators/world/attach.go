@@ -16,10 +16,9 @@ const (
 	StatRoaming       = 5
 )
 
-// EMM causes (TS 24.301 §9.9.3.9) the world sends.
-const (
-	CausePLMNNotAllowed = 11
-)
+// CausePLMNNotAllowed is the EMM cause (TS 24.301 §9.9.3.9) the world
+// rejects a subscriber with where no agreement lets it roam.
+const CausePLMNNotAllowed = emm.PLMNNotAllowed
 
 // Attachment is the outcome of an attach.
 type Attachment struct {
@@ -50,9 +49,10 @@ type Attachment struct {
 // Attach registers the subscriber imsi in the current area, in automatic
 // network selection mode as simplified from TS 23.122 §4.4.3.1: the home
 // PLMN first if one of its cells is visible, then the other visible PLMNs by
-// signal, leaving out those on forbidden, the USIM's forbidden PLMN list (EF
+// signal, leaving out those forbidden: the USIM's forbidden PLMN list (EF
 // FPLMN, §3.1: automatic mode does not select them; the HPLMN is never
-// forbidden). Each tried network accepts its own subscribers (home) and its
+// forbidden) and the ME's forbidden PLMNs for GPRS service (after a #14,
+// the HPLMN too: no EPS service there). Each tried network accepts its own subscribers (home) and its
 // roaming partners' (roaming), and rejects everyone else with EMM cause #11
 // PLMN not allowed (national roaming, cause #13, is not modelled). Injected
 // faults reject with their own cause (one that makes the USIM invalid,
@@ -63,21 +63,23 @@ type Attachment struct {
 // cells in sight but every one of a forbidden PLMN, nothing is tried: the
 // device camps on the strongest in limited service (§3.5; state A4, wait
 // for PLMNs to appear, §4.3.1.1), searching (<stat> 2) with that cell.
-func (w *World) Attach(imsi string, forbidden []string) Attachment {
+func (w *World) Attach(imsi string, forbidden emm.Forbidden) Attachment {
 	return w.attach(imsi, "", forbidden)
 }
 
 // AttachTo is Attach with the network chosen by the device (27.007 +COPS=1,
 // manual selection): only plmn's cells are tried, forbidden or not (§3.1:
 // the user may select a forbidden PLMN); none visible is no service.
-func (w *World) AttachTo(imsi, plmn string) Attachment { return w.attach(imsi, plmn, nil) }
+func (w *World) AttachTo(imsi, plmn string) Attachment {
+	return w.attach(imsi, plmn, emm.Forbidden{})
+}
 
 // selectable is the order automatic selection tries cells in: visible
 // (strongest first), the home PLMN's strongest first, without the cells of
-// a forbidden PLMN other than home.
-func selectable(visible []Cell, home string, forbidden []string) []Cell {
+// a PLMN automatic selection skips.
+func selectable(visible []Cell, home string, forbidden emm.Forbidden) []Cell {
 	order := slices.DeleteFunc(slices.Clone(visible), func(c Cell) bool {
-		return c.PLMN != home && slices.Contains(forbidden, c.PLMN)
+		return forbidden.Skips(c.PLMN, home)
 	})
 	for i, c := range order {
 		if c.PLMN == home {
@@ -87,7 +89,7 @@ func selectable(visible []Cell, home string, forbidden []string) []Cell {
 	return order
 }
 
-func (w *World) attach(imsi, only string, forbidden []string) Attachment {
+func (w *World) attach(imsi, only string, forbidden emm.Forbidden) Attachment {
 	home, _ := w.HomePLMN(imsi)
 	o, _ := w.OperatorByPLMN(home)
 	sub := o.ID

@@ -225,7 +225,7 @@ attach_result{"cause":11,"ok":false,"operator":"","plmn":"46000","registration":
 					t.Fatal(err)
 				}
 			}
-			got := r.w.Attach(tt.imsi, nil)
+			got := r.w.Attach(tt.imsi, emm.Forbidden{})
 			att := got
 			got.Refused = nil // TestAttachSkipsForbidden checks them
 			if !reflect.DeepEqual(got, tt.want) {
@@ -247,7 +247,7 @@ func TestFaultCountsAttemptsPerNetwork(t *testing.T) {
 	r := newRig(t, cfg)
 	r.w.SetArea("CN-Beijing")
 	for i, want := range []bool{true, false, true} {
-		if got := r.w.Attach("460001234567890", nil); got.OK != want {
+		if got := r.w.Attach("460001234567890", emm.Forbidden{}); got.OK != want {
 			t.Errorf("attempt %d: OK = %v, want %v (%+v)", i+1, got.OK, want, got)
 		}
 	}
@@ -265,7 +265,7 @@ func TestFaultKindsByAttempt(t *testing.T) {
 	r := newRig(t, cfg)
 	r.w.SetArea("CN-Beijing")
 	for i, want := range []string{"timeout", "none", "denied", "home"} {
-		got := r.w.Attach("460001234567890", nil)
+		got := r.w.Attach("460001234567890", emm.Forbidden{})
 		if got.Registration != want {
 			t.Errorf("attempt %d: %+v, want registration %s", i+1, got, want)
 		}
@@ -285,7 +285,7 @@ func TestSetRSRP(t *testing.T) {
 		t.Fatalf("strongest cell after SetRSRP: %+v", c[0])
 	}
 	// Claim 5 ordering by signal: network selection now tries SFR first.
-	r.w.Attach("460001234567890", nil)
+	r.w.Attach("460001234567890", emm.Forbidden{})
 	if e := r.log.Kind("attach_attempt"); len(e) == 0 || e[0].Str("plmn") != "20810" {
 		t.Fatalf("first attach attempt after SetRSRP: %v", e)
 	}
@@ -320,7 +320,7 @@ func TestDetachAndArea(t *testing.T) {
 	if r.w.Area() != "CN-Beijing" {
 		t.Fatal(r.w.Area())
 	}
-	r.w.Attach("460001234567890", nil)
+	r.w.Attach("460001234567890", emm.Forbidden{})
 	r.w.Detach()
 	r.w.Detach() // second detach: nothing attached, nothing logged
 	if _, ok := r.w.Attached(); ok {
@@ -340,7 +340,7 @@ func TestDetachAndArea(t *testing.T) {
 func TestDeadZone(t *testing.T) {
 	r := newRig(t, testConfig())
 	r.w.SetArea("CN-Beijing")
-	if a := r.w.Attach("460001234567890", nil); !a.OK {
+	if a := r.w.Attach("460001234567890", emm.Forbidden{}); !a.OK {
 		t.Fatalf("attach before: %+v", a)
 	}
 	r.w.SetCoverage(false)
@@ -350,14 +350,14 @@ func TestDeadZone(t *testing.T) {
 	if _, ok := r.w.Attached(); ok {
 		t.Fatal("still attached in a dead zone")
 	}
-	if a := r.w.Attach("460001234567890", nil); a.OK || a.Stat != StatSearching {
+	if a := r.w.Attach("460001234567890", emm.Forbidden{}); a.OK || a.Stat != StatSearching {
 		t.Fatalf("attach in a dead zone: %+v", a)
 	}
 	if n := len(r.log.Kind("detach")); n != 0 {
 		t.Fatalf("%d detach events: the network heard nothing", n)
 	}
 	r.w.SetCoverage(true)
-	if a := r.w.Attach("460001234567890", nil); !a.OK || a.PLMN != "46000" {
+	if a := r.w.Attach("460001234567890", emm.Forbidden{}); !a.OK || a.PLMN != "46000" {
 		t.Fatalf("attach after: %+v", a)
 	}
 }
@@ -369,7 +369,7 @@ func TestOutage(t *testing.T) {
 	r := newRig(t, testConfig())
 	r.w.SetArea("FR-Paris")
 	const roamer = "460001234567890"
-	if a := r.w.Attach(roamer, nil); !a.OK || a.Network != "orange-fr" {
+	if a := r.w.Attach(roamer, emm.Forbidden{}); !a.OK || a.Network != "orange-fr" {
 		t.Fatalf("attach before: %+v", a)
 	}
 	if dropped, err := r.w.SetOutage("orange-fr", true); err != nil || !dropped {
@@ -381,7 +381,7 @@ func TestOutage(t *testing.T) {
 	if _, ok := r.w.Attached(); ok {
 		t.Fatal("still attached to a network that is down")
 	}
-	if a := r.w.Attach(roamer, nil); a.OK || a.Stat != StatDenied || a.Network != "sfr" {
+	if a := r.w.Attach(roamer, emm.Forbidden{}); a.OK || a.Stat != StatDenied || a.Network != "sfr" {
 		t.Fatalf("attach with Orange down: %+v, want SFR's denial", a)
 	}
 	// A second outage overlapping the first; each ends on its own.
@@ -394,7 +394,7 @@ func TestOutage(t *testing.T) {
 	if _, err := r.w.SetOutage("orange-fr", false); err != nil {
 		t.Fatal(err)
 	}
-	if a := r.w.Attach(roamer, nil); !a.OK || a.Network != "orange-fr" {
+	if a := r.w.Attach(roamer, emm.Forbidden{}); !a.OK || a.Network != "orange-fr" {
 		t.Fatalf("attach after Orange's outage: %+v", a)
 	}
 	// SFR's outage leaves the device on Orange alone.
@@ -481,10 +481,10 @@ func TestFaultSubscriber(t *testing.T) {
 	if err := w.SetArea("FR"); err != nil {
 		t.Fatal(err)
 	}
-	if a := w.Attach("460000000000019", nil); !a.OK || a.Registration != "roaming" {
+	if a := w.Attach("460000000000019", emm.Forbidden{}); !a.OK || a.Registration != "roaming" {
 		t.Errorf("roamer: %+v, want roaming", a)
 	}
-	if a := w.Attach("208100000000027", nil); a.OK || a.Cause != 15 {
+	if a := w.Attach("208100000000027", emm.Forbidden{}); a.OK || a.Cause != 15 {
 		t.Errorf("own subscriber: %+v, want reject #15", a)
 	}
 }
@@ -513,7 +513,7 @@ func TestFaultWindowBounds(t *testing.T) {
 		if err := clock.NewLoop(r.clk).Advance(tc.at); err != nil {
 			t.Fatal(err)
 		}
-		a := r.w.Attach("460001234567890", nil)
+		a := r.w.Attach("460001234567890", emm.Forbidden{})
 		if got := !a.OK && a.Cause == 15; got != tc.refused {
 			want := "home (the fault not in force)"
 			if tc.refused {
@@ -553,13 +553,13 @@ func TestAttachTo(t *testing.T) {
 // TestRejectThatInvalidatesUSIM: after #3, #6, #7 or #8 from a network
 // the UE takes its USIM as invalid and tries no other one (TS 24.301
 // §5.5.1.2.5), so the denial and its cause are that network's; after
-// #11, #13, #15 or #17 selection goes on to the next network (here a
+// #11, #13, #14, #15 or #17 selection goes on to the next network (here a
 // partner that takes the subscriber).
 func TestRejectThatInvalidatesUSIM(t *testing.T) {
 	for _, tc := range []struct {
 		cause int
 		stops bool
-	}{{3, true}, {6, true}, {7, true}, {8, true}, {11, false}, {13, false}, {15, false}, {17, false}} {
+	}{{3, true}, {6, true}, {7, true}, {8, true}, {11, false}, {13, false}, {14, false}, {15, false}, {17, false}} {
 		cfg := testConfig()
 		cfg.Roaming = append(cfg.Roaming, Agreement{Home: "sfr", Visited: "orange-fr"})
 		cfg.Faults = []Fault{{Operator: "sfr", Subscriber: "sfr", Cause: tc.cause}}
@@ -567,7 +567,7 @@ func TestRejectThatInvalidatesUSIM(t *testing.T) {
 		if err := r.w.SetArea("FR-Paris"); err != nil {
 			t.Fatal(err)
 		}
-		a := r.w.Attach("208101234567890", nil)
+		a := r.w.Attach("208101234567890", emm.Forbidden{})
 		if tc.stops && (a.OK || a.Cause != tc.cause || a.PLMN != "20810" || a.Stat != StatDenied) {
 			t.Errorf("#%d: %+v, want denied by 20810 with #%d, no other network tried", tc.cause, a, tc.cause)
 		}
@@ -580,10 +580,13 @@ func TestRejectThatInvalidatesUSIM(t *testing.T) {
 // TestAttachSkipsForbidden: automatic selection does not select a PLMN
 // of the USIM's forbidden list (TS 23.122 §3.1, §4.4.3.1.1) — with only
 // those in sight it tries none and camps on the strongest cell in limited
-// service (§3.5) —, never skips the HPLMN, and a manual selection
-// (AttachTo) may still try a forbidden PLMN.
+// service (§3.5) —, never skips the HPLMN for it, and a manual selection
+// (AttachTo) may still try a forbidden PLMN. A PLMN of the ME's list of
+// forbidden PLMNs for GPRS service (#14) is skipped too, the HPLMN as
+// well: the subscriber's partner serves instead.
 func TestAttachSkipsForbidden(t *testing.T) {
 	cfg := testConfig()
+	cfg.Roaming = append(cfg.Roaming, Agreement{Home: "sfr", Visited: "orange-fr"})
 	cfg.Cells = append(cfg.Cells,
 		Cell{Area: "FR-Lyon", Operator: "sfr", RSRP: -80},
 		Cell{Area: "FR-Lyon", Operator: "orange-fr", RSRP: -95})
@@ -592,18 +595,23 @@ func TestAttachSkipsForbidden(t *testing.T) {
 		name      string
 		imsi      string
 		forbidden []string
-		manual    string // AttachTo this PLMN instead of Attach
+		eps       []string // forbidden PLMNs for GPRS service
+		manual    string   // AttachTo this PLMN instead of Attach
 		tried     []string
 		reg       string // Registration
 		plmn      string
 		refused   []emm.Reject
 	}{
-		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", Cause: 11}}},
-		{"SFR forbidden: Orange at once", roamer, []string{"20810"}, "", []string{"20801"}, "roaming", "20801", nil},
-		{"another country's network forbidden: as none", roamer, []string{"26202"}, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", Cause: 11}}},
-		{"every visible network forbidden: none tried, camped on the strongest", roamer, []string{"20801", "20810"}, "", nil, "limited", "20810", nil},
-		{"the HPLMN is never skipped", sfrSub, []string{"20810"}, "", []string{"20810"}, "home", "20810", nil},
-		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, "20810", []string{"20810"}, "denied", "20810", []emm.Reject{{PLMN: "20810", Cause: 11}}},
+		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, nil, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", Cause: 11}}},
+		{"SFR forbidden: Orange at once", roamer, []string{"20810"}, nil, "", []string{"20801"}, "roaming", "20801", nil},
+		{"another country's network forbidden: as none", roamer, []string{"26202"}, nil, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", Cause: 11}}},
+		{"every visible network forbidden: none tried, camped on the strongest", roamer, []string{"20801", "20810"}, nil, "", nil, "limited", "20810", nil},
+		{"the HPLMN is never skipped", sfrSub, []string{"20810"}, nil, "", []string{"20810"}, "home", "20810", nil},
+		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, nil, "20810", []string{"20810"}, "denied", "20810", []emm.Reject{{PLMN: "20810", Cause: 11}}},
+		{"SFR forbidden for EPS: Orange at once", roamer, nil, []string{"20810"}, "", []string{"20801"}, "roaming", "20801", nil},
+		{"the HPLMN forbidden for EPS (#14): its partner at once", sfrSub, nil, []string{"20810"}, "", []string{"20801"}, "roaming", "20801", nil},
+		{"every visible network forbidden, one for EPS: none tried", roamer, []string{"20801"}, []string{"20810"}, "", nil, "limited", "20810", nil},
+		{"a manual selection tries a network forbidden for EPS", sfrSub, nil, []string{"20810"}, "20810", []string{"20810"}, "home", "20810", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, cfg)
@@ -614,7 +622,7 @@ func TestAttachSkipsForbidden(t *testing.T) {
 			if tc.manual != "" {
 				a = r.w.AttachTo(tc.imsi, tc.manual)
 			} else {
-				a = r.w.Attach(tc.imsi, tc.forbidden)
+				a = r.w.Attach(tc.imsi, emm.Forbidden{PLMNs: tc.forbidden, EPS: tc.eps})
 			}
 			var tried []string
 			for _, e := range r.log.Events() {
