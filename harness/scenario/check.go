@@ -273,7 +273,8 @@ func (k FaultKind) mergesWindows() bool {
 	return false
 }
 
-// describe names a fault as the plan writes it.
+// describe names a fault by its kind as the event log's fault events do
+// (coverage_lost for coverage: lost), with what limits the entry.
 func (f Fault) describe() string {
 	switch f.Kind {
 	case PowerCut:
@@ -290,8 +291,11 @@ func (f Fault) describe() string {
 	// read apart, and one limited to a subscriber does not read as every
 	// attach on the operator's network (outside tester t268).
 	d := string(f.Kind)
-	if f.Kind == Download {
+	switch f.Kind {
+	case Download:
 		d = "download: " + f.Name
+	case AttachReject:
+		d += fmt.Sprintf(": %d", f.Cause) // two causes on one operator read apart
 	}
 	if f.Operator != "" {
 		d += ", operator: " + f.Operator

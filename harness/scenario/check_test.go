@@ -193,7 +193,7 @@ func TestUnfiredNamesItsLimits(t *testing.T) {
 		{Kind: CoverageLost, From: 2 * time.Hour},
 	}}
 	want := []string{
-		"faults[0] (attach_reject, operator: sfr, subscriber: sfr, attempt: 1) never fired",
+		"faults[0] (attach_reject: 15, operator: sfr, subscriber: sfr, attempt: 1) never fired",
 		"faults[1] (download: tampered_bpp, operator: sfr, attempt: 2, from: 1h0m0s, until: 1h30m0s) never fired",
 		"faults[2] (coverage_lost, from: 2h0m0s) never fired",
 	}
