@@ -48,7 +48,7 @@ var Invariants = []Invariant{
 	{"left-area-abroad", "claim 3, README \"Decisions on the open points\" (back-off: an area is a country): a cycle ends as the device having left the list's area only when its fallback attached in another country — one the scenario gives the network's operator —, not on another MCC of the list's country, nor, once the list named its country, on any network of it", checkLeftAreaAbroad},
 	{"rescue-home-first", "README \"Decisions on the open points\" (never stranded): a rescue tries the card's other profiles home first — the first-boot home profile, wherever the card lists it — when it tries the home profile at all", checkRescueHomeFirst},
 	{"backoff-forgotten-on-success", "README \"Decisions on the open points\" (back-off: the pauses grow for failures in a row; a late attach forgets the operator's back-off in that area, as a cycle's success does): an operator's first failure after it attached in a place counts as the first again", checkBackoffForgotten},
-	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
+	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached (a border area's and a second leave's excepted)", checkBackoffArea},
 	// The actors around the card, held to their specs (actors.go).
 	{"registration-urcs", "TS 27.007 §7.2, §10.1.20, §10.1.22: a registration change (the <stat>, and from n=2 the cell) yields the +CREG/+CGREG/+CEREG URC the host asked for, at once", checkRegistrationURCs},
 	{"location-status-to-card", "TS 102 223 §6.4.16, §7.5.4: once the card subscribed to the location status event, each change of service, network or cell reaches it as an ENVELOPE (EVENT DOWNLOAD) in the capture's APDU lane, in order", checkLocationStatusToCard},
@@ -1017,14 +1017,25 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 		ev   eventlog.Event
 		plmn string // the network the terminal last reported before it
 	}
+	// A cycle that leaves its list's country for the second time in a row
+	// backs off there the attempts a neighbour's network served both
+	// times (README, back-off: "Once is the chance an attempt gets").
+	type left struct {
+		area, country string
+		abroad        map[string]bool // operators a network of another country served or refused
+	}
+	type violation struct{ op, msg string }
 	var v []string
 	lastPLMN := ""                // the network the terminal last reported since the last switch
 	failures := map[string]fail{} // by operator: its last failure in this cycle
 	stayed := map[string]bool{}   // the countries a fallback attached in, this cycle
 	var stayedOn []string         // the MCCs a fallback attached on, this cycle
-	var pending []string          // this cycle's violations, unless it ends as a border area
+	var pending []violation       // this cycle's violations, unless it ends as a border area or a second leave
+	var cur, prev *left           // this cycle; the last, when it ended leaving its list's country
 	for _, e := range o.Events {
 		switch {
+		case is(e, eventlog.EUICC, applet.KindCycleStarted):
+			cur = &left{area: e.Str("area"), country: e.Str("country"), abroad: map[string]bool{}}
 		case is(e, eventlog.EUICC, applet.KindProfileEnabled):
 			lastPLMN = ""
 		case is(e, eventlog.Modem, modem.KindRegistration):
@@ -1034,6 +1045,9 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			}
 		case is(e, eventlog.EUICC, applet.KindAttachFailed), is(e, eventlog.EUICC, applet.KindFallbackFailed):
 			failures[e.Str("operator")] = fail{e, lastPLMN}
+			if cur != nil && len(lastPLMN) >= 3 && !cardMayPlace(lastPLMN[:3], cur.area, cur.country) {
+				cur.abroad[e.Str("operator")] = true
+			}
 		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
 			if p := e.Str("plmn"); len(p) >= 3 {
 				stayed[networkCountry(s, p)] = true
@@ -1042,10 +1056,19 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 		case is(e, eventlog.EUICC, applet.KindDownloadResult):
 			clear(failures) // a download's failure is no network's
 		case is(e, eventlog.EUICC, applet.KindCycleEnded):
-			if e.Str("reason") != applet.ReasonBorderArea {
-				v = append(v, pending...)
+			reason := e.Str("reason")
+			again := reason == applet.ReasonLeftArea && cur != nil && prev != nil &&
+				prev.country == cur.country && (cur.country != "" || cardMayPlace(prev.area, cur.area, ""))
+			for _, p := range pending {
+				if reason != applet.ReasonBorderArea && !(again && prev.abroad[p.op] && cur.abroad[p.op]) {
+					v = append(v, p.msg)
+				}
 			}
-			pending = nil
+			pending, prev = nil, nil
+			if reason == applet.ReasonLeftArea {
+				prev = cur
+			}
+			cur = nil
 			clear(failures)
 			clear(stayed)
 			stayedOn = stayedOn[:0]
@@ -1064,11 +1087,14 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			if slices.Contains(in, networkCountry(s, f.plmn)) || slices.ContainsFunc(in, func(c string) bool { return stayed[c] }) {
 				continue
 			}
-			pending = append(pending, fmt.Sprintf("%s: %s backed off in %s (%s) for a failure on %s, a network of another country (%s: %s)",
-				at(e), op, area, strings.Join(in, "/"), f.plmn, at(f.ev), f.ev.Str("reason")))
+			pending = append(pending, violation{op, fmt.Sprintf("%s: %s backed off in %s (%s) for a failure on %s, a network of another country (%s: %s)",
+				at(e), op, area, strings.Join(in, "/"), f.plmn, at(f.ev), f.ev.Str("reason"))})
 		}
 	}
-	return append(v, pending...)
+	for _, p := range pending {
+		v = append(v, p.msg)
+	}
+	return v
 }
 
 // cardMayPlace says whether the card may take a network of MCC m for the

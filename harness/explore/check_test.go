@@ -383,6 +383,13 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			started("208"), enable(fr1, "fr1", false), served("26201"), failed("fr1"), enable(orig, "cn1", true), served("26201"),
 			ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "26201"), backoff("fr1", "208"),
 			ev(eventlog.EUICC, "cycle_ended", "outcome", "list-exhausted", "reason", applet.ReasonBorderArea)}}, ""},
+		// The second leave of one list's country in a row backs off there
+		// the attempts a neighbour's network served both times (README,
+		// back-off; outside tester t264): exploration seed 460, a device
+		// moved to China right after each French attempt.
+		{"served abroad in two cycles in a row that both left the list's country", "README decisions (t264)", checkBackoffArea, Outcome{Events: secondLeave(true, false)}, ""},
+		{"served abroad in the second only", "README decisions (t264)", checkBackoffArea, Outcome{Events: secondLeave(false, false)}, "network of another country"},
+		{"served abroad twice, a cycle ended at home between", "README decisions (t264)", checkBackoffArea, Outcome{Events: secondLeave(true, true)}, "network of another country"},
 		// The rescue's home first, wherever the card lists it (tester t139
 		// M27); testScenario's home is cn1.
 		{"rescue tries the home profile first", "README decisions (never stranded)", checkRescueHomeFirst, Outcome{Events: []eventlog.Event{
@@ -621,4 +628,28 @@ func wantViolation(t *testing.T, got []string, want string) {
 		}
 	}
 	t.Fatalf("want a violation containing %q, got %q", want, got)
+}
+
+// secondLeave is two French cycles, each ending with the device in China
+// ("the device left the area of the list"), the second backing fr1 off in
+// France for its attach on China's network; in the first, fr1 was served
+// in China (abroad) or refused in France; between, a cycle ended at home
+// when between is set.
+func secondLeave(abroad, between bool) []eventlog.Event {
+	const fr1, orig = "89990000000000000014", "89860000000000000019"
+	first := served("46001")
+	if !abroad {
+		first = denied("20801")
+	}
+	es := []eventlog.Event{
+		placed("208", "FR"), enable(fr1, "fr1", false), first, failed("fr1"), enable(orig, "cn1", true),
+		served("46001"), ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "46001"), leftArea(),
+	}
+	if between {
+		es = append(es, placed("208", "FR"), enable(fr1, "fr1", false), served("20801"), ended("attach-success", 1, 3, "fr1"))
+	}
+	return append(es,
+		placed("208", "FR"), enable(fr1, "fr1", false), served("46001"), failed("fr1"), enable(orig, "cn1", true),
+		served("46001"), ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "46001"),
+		backoffN("fr1", "208", "FR", 1), leftArea())
 }
