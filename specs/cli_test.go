@@ -22,6 +22,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/harness/progress"
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
@@ -46,8 +47,14 @@ var _ = AfterSuite(gexec.CleanupBuildArtifacts)
 // spec leaves it running.
 func start(args ...string) *gexec.Session {
 	GinkgoHelper()
+	return startEnv(nil, args...)
+}
+
+// startEnv is start with env added to the child's environment.
+func startEnv(env []string, args ...string) *gexec.Session {
+	GinkgoHelper()
 	cmd := exec.Command(cli(), args...)
-	cmd.Env = append(os.Environ(), harness.CaptureEnv+"="+string(capture.Tap))
+	cmd.Env = append(append(os.Environ(), harness.CaptureEnv+"="+string(capture.Tap)), env...)
 	s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() { s.Kill().Wait(10 * time.Second) })
@@ -98,6 +105,11 @@ func lastEvent(path string) map[string]any {
 	return e
 }
 
+// soon has esimhil run print its progress every 200 ms, a long
+// scenario's "..." lines with it, so that a spec waiting for one to stop
+// the run in the middle waits that long, not 2 s.
+var soon = []string{progress.EnvEvery + "=200ms"}
+
 // progressLine is the run meter's plain line ("run 0/2 scenarios (0.0%), …").
 var progressLine = regexp.MustCompile(`^run \d+/\d+ scenarios `)
 
@@ -125,7 +137,7 @@ var _ = Describe("Signals", framework.Emulated, framework.Once, func() {
 			// time to be stopped in the middle.
 			scen := weekScenario(dir, "long-"+strings.ToLower(sig.name))
 			out := filepath.Join(dir, "out")
-			s := start("run", "--out", out, scen, scen)
+			s := startEnv(soon, "run", "--out", out, scen, scen)
 			Eventually(s.Err, 60*time.Second).Should(gbytes.Say(`\.\.\.   long-\w+: .* of 168h0m0s simulated`), "progress while it runs")
 			Expect(s.Command.Process.Signal(sig.sig)).To(Succeed())
 			Eventually(s, 20*time.Second).Should(gexec.Exit(sig.code))
@@ -209,7 +221,7 @@ var _ = Describe("Signals", framework.Emulated, framework.Once, func() {
 		out := filepath.Join(dir, "out")
 		next, err := filepath.Abs(filepath.Join("..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
 		Expect(err).NotTo(HaveOccurred())
-		s := start("run", "--out", out, scen, next)
+		s := startEnv(soon, "run", "--out", out, scen, next)
 		Eventually(s.Err, 60*time.Second).Should(gbytes.Say(`\.\.\.   long-kill: .* of 168h0m0s simulated`))
 		art := filepath.Join(out, "long-kill")
 		read := func(name string) func() string {

@@ -33,6 +33,14 @@ const (
 // duration, such as 30s).
 const EnvEvery = "ESIMHIL_PROGRESS_EVERY"
 
+// EnvPeriod is the period EnvEvery sets, and whether it sets one: a Go
+// duration greater than 0 (New warns about any other value and keeps its
+// default). esimhil run paces a long scenario's own "..." lines by it too.
+func EnvPeriod() (time.Duration, bool) {
+	v, err := time.ParseDuration(os.Getenv(EnvEvery))
+	return v, err == nil && v > 0
+}
+
 // EnvMode names the variable that chooses the live line ("live") or
 // plain lines ("plain") whatever the stream is: make explore's test
 // writes to go test's pipe, not to the terminal that shows it. Unset or
@@ -144,7 +152,7 @@ func New(w io.Writer, label string, total int, opts ...Option) *Meter {
 		o(m)
 	}
 	if d := os.Getenv(EnvEvery); d != "" {
-		if v, err := time.ParseDuration(d); err == nil && v > 0 {
+		if v, ok := EnvPeriod(); ok {
 			m.every = v
 		} else {
 			// Silently taking the default hid a typo ("1" for "1s") for as

@@ -437,8 +437,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			}
 		}
 		began := time.Now()
+		every, _ := progress.EnvPeriod() // 0: harness.ProgressEvery
 		res := harness.RunScenario(s, harness.Options{
 			Seed: runSeed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx, Dialect: override.p,
+			ProgressInterval: every,
 			Progress: func(now, horizon time.Duration) {
 				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +95,19 @@ func TestRunLinesGiveTheSpansETA(t *testing.T) {
 		}
 	}
 	t.Errorf("no line for 1 of 2 scenarios done:\n%s", stdout.String())
+}
+
+// ESIMHIL_PROGRESS_EVERY paces a long scenario's own "..." lines too, not
+// only the meter's: they came every 2 s whatever it said.
+func TestRunScenarioLinesFollowEvery(t *testing.T) {
+	t.Setenv(progress.EnvMode, "plain")
+	t.Setenv(progress.EnvEvery, "1ns")
+	var stdout, stderr strings.Builder
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	if code := cli(t.Context(), []string{"run", "--capture", "tap", "--out", t.TempDir(), scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !regexp.MustCompile(`(?m)^\.\.\.   roam-fr-preinstalled: \S+ of \S+ simulated$`).MatchString(stderr.String()) {
+		t.Errorf("no \"... of ... simulated\" line with %s=1ns:\n%s", progress.EnvEvery, stderr.String())
+	}
 }
