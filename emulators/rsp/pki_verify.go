@@ -70,10 +70,8 @@ func VerifyEUICC(ci *x509.Certificate, eumDER, euiccDER []byte, now time.Time) (
 	if !ident.IsEID(eid) {
 		return "", nil, fmt.Errorf("verify eUICC: subject serialNumber %q is not an EID: %w", eid, ErrBadChain)
 	}
-	for _, p := range prefixes {
-		if strings.HasPrefix(eid, p) {
-			return eid, pub, nil
-		}
+	if EIDPermitted(eid, prefixes) {
+		return eid, pub, nil
 	}
 	return "", nil, fmt.Errorf("verify eUICC: EID %s starts with none of %v: %w", eid, prefixes, ErrEIDOutOfRange)
 }
@@ -310,4 +308,11 @@ func CheckTLSKey(cs tls.ConnectionState) error {
 		return fmt.Errorf("server certificate %s has a %s key: %w", leaf.Subject, leaf.PublicKeyAlgorithm, ErrTLSKey)
 	}
 	return nil
+}
+
+// EIDPermitted reports whether an EUM permitted to issue the EIDs
+// starting with one of prefixes may have issued eid (SGP.22 §4.5.2.1.0.2:
+// the EUM certificate's permitted EIDs).
+func EIDPermitted(eid string, prefixes []string) bool {
+	return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(eid, p) })
 }

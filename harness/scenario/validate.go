@@ -477,7 +477,7 @@ func CheckNotifications(ns []Notification, onCard map[string]bool) *Notification
 			return bad("address", "%q is not an SM-DP+ address (a host name, SGP.22 FQDN)", n.Address)
 		}
 		if net.ParseIP(n.Address) != nil {
-			return bad("address", "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", n.Address)
+			return bad("address", "%s", ipHostProblem(n.Address))
 		}
 	}
 	for i, n := range ns {
@@ -912,10 +912,13 @@ func (d *decoder) smdpHost(path, host string, seen map[string]int) error {
 	case !ident.IsHostName(host):
 		return d.ErrPath(path, "%q is not a host name", host)
 	case net.ParseIP(host) != nil:
-		return d.ErrPath(path, "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", host)
-	}
-	if err := d.lowerHost(path, host); err != nil {
-		return err
+		return d.ErrPath(path, "%s", ipHostProblem(host))
+	case strings.ToLower(host) != host:
+		// DNS names have no case (RFC 4343), and the harness keys an
+		// operator's SM-DP+ — its certificate, the world's resolver, the
+		// notes owed it — by one form; a card's notification may name it
+		// in any case (device.notifications) and still reaches it.
+		return d.ErrPath(path, "%q: an SM-DP+ is named in lower case (DNS names have no case, RFC 4343): give %q", host, strings.ToLower(host))
 	}
 	if j, ok := seen[host]; ok {
 		other := yamlnode.Index("network.operators", j)
@@ -925,22 +928,14 @@ func (d *decoder) smdpHost(path, host string, seen map[string]int) error {
 	return nil
 }
 
-// lowerHost refuses an operator's SM-DP+ name with a capital letter:
-// DNS names have no case (RFC 4343), and the harness keys an operator's
-// SM-DP+ — its certificate, the world's resolver, the notes owed it — by
-// one form, lower case, as kinds and platform are in expect. A card's
-// notification may name it in any case (device.notifications' address:
-// as an activation code gave it) and still reaches it.
-func (d *decoder) lowerHost(path, host string) error {
-	if strings.ToLower(host) != host {
-		return d.ErrPath(path, "%q: an SM-DP+ is named in lower case (DNS names have no case, RFC 4343): give %q", host, strings.ToLower(host))
-	}
-	return nil
+// ipHostProblem says why an SM-DP+ named by an IP address is refused.
+func ipHostProblem(host string) string {
+	return fmt.Sprintf("%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", host)
 }
 
 // IssuedByTestEUM reports an EID the test EUM may issue (its permitted
 // EIDs, rsp.DefaultEIDPrefixes): the only ones the platform and the
 // SM-DP+s take, so the only ones a scenario loads.
 func IssuedByTestEUM(eid string) bool {
-	return slices.ContainsFunc(rsp.DefaultEIDPrefixes, func(p string) bool { return strings.HasPrefix(eid, p) })
+	return rsp.EIDPermitted(eid, rsp.DefaultEIDPrefixes)
 }
