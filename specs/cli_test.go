@@ -174,7 +174,7 @@ var _ = Describe("Signals", framework.Emulated, framework.Once, func() {
 		cmd := exec.Command(cli(), "run", "--out", out, short, long)
 		// A plain progress line every 200 ms: the write that finds the
 		// pipe closed comes while the long scenario runs.
-		cmd.Env = append(os.Environ(), harness.CaptureEnv+"="+string(capture.Tap), "ESIMHIL_PROGRESS_EVERY=200ms", "ESIMHIL_PROGRESS=plain")
+		cmd.Env = append(append(os.Environ(), harness.CaptureEnv+"="+string(capture.Tap), progress.EnvMode+"=plain"), soon...)
 		stdout, err := cmd.StdoutPipe()
 		Expect(err).NotTo(HaveOccurred())
 		stderr := gbytes.NewBuffer()
