@@ -63,8 +63,8 @@ define check-out
 @case '$(OUT)' in '~'*) echo "make $@: OUT=$(OUT) begins with ~, which the recipe's shell expands to a home directory (make clean would remove it whole) where this check reads ./~: give the path itself (OUT=$$HOME/out)" >&2; exit 2;; esac
 @$(rpath); o="$$(rpath '$(OUT)')"; r="$$(rpath '$(CURDIR)')"; case "$$r/" in "$${o%/}/"*) \
 	echo "make $@: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac; \
-	case "$${o%/}/" in "$$r/.git/"*) echo "make $@: OUT=$(OUT) is the repository's .git or in it (git ls-files lists none of it, and make clean would remove it whole): name a directory of its own (OUT=out)" >&2; exit 2;; esac
-@$(rpath); o="$$(rpath '$(OUT)')"; if [ -n "$$(git -C '$(CURDIR)' ls-files -- "$$o" 2>/dev/null | head -n 1)" ]; then \
+	case "$${o%/}/" in "$$r/.git/"*) echo "make $@: OUT=$(OUT) is the repository's .git or in it (git ls-files lists none of it, and make clean would remove it whole): name a directory of its own (OUT=out)" >&2; exit 2;; esac; \
+	if [ -n "$$(git -C '$(CURDIR)' ls-files -- "$$o" 2>/dev/null | head -n 1)" ]; then \
 	echo "make $@: OUT=$(OUT) holds the repository's own files (git ls-files), and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2; fi
 endef
 
@@ -108,7 +108,7 @@ fieldlog-scale:
 # on the emulated clock), so specs-all runs two at a time, each one's
 # output held and printed whole when it ends (-O); the first to fail
 # stops the rest from starting (t240). Specs labelled once (framework.Once:
-# the CLI stopped by signals, 16 s a run) run under generic alone: no
+# the CLI stopped by signals, 4 s a run) run under generic alone: no
 # dialect changes what they check.
 specs-all:
 	@$(MAKE) --no-print-directory -j2 -O $(SPEC_RUNS)
