@@ -357,15 +357,13 @@ func (c *Card) resolve(address string, defPort uint16) (host string, ap netip.Ad
 		}
 		return host, netip.AddrPortFrom(a, port), nil
 	}
-	r, ok := c.cfg.Resolve[host]
+	// Looked up in lower case, as Config.Resolve keeps its names: a host
+	// name has no case (RFC 4343), and a card keeps an address as its
+	// activation code gave it, upper case as often as not (a QR code's
+	// alphanumeric mode has none other).
+	r, ok := c.cfg.Resolve[strings.ToLower(host)]
 	if !ok {
-		r, ok = c.cfg.Resolve[address]
-	}
-	if !ok {
-		// A host name has no case (RFC 4343), and a card keeps an
-		// address as its activation code gave it: upper case as often
-		// as not, a QR code's alphanumeric mode having no lower case.
-		r, ok = c.cfg.Resolve[strings.ToLower(host)]
+		r, ok = c.cfg.Resolve[strings.ToLower(address)]
 	}
 	if !ok || !r.Addr().Is4() {
 		return "", netip.AddrPort{}, fmt.Errorf("address %q: host not resolvable to IPv4", address)

@@ -68,7 +68,8 @@ type Config struct {
 	// Resolve maps a host name (an SM-DP+ address's host, e.g.
 	// "smdp.sfr.test") to the IPv4 address and port the card opens a BIP
 	// channel to: OPEN CHANNEL carries an address, not a name. TLS still
-	// verifies the name. A port of 0 keeps the address's own port.
+	// verifies the name. A port of 0 keeps the address's own port. Names
+	// are in lower case: the card looks an address up lower-cased.
 	Resolve map[string]netip.AddrPort
 	// KeyLog, if set, receives the card's TLS session secrets in NSS
 	// key-log format (tls.Config.KeyLogWriter), so captures can be decrypted.
