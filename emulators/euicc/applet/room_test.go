@@ -231,7 +231,7 @@ func TestDeletedProfileFreesRoom(t *testing.T) {
 					}
 				}
 			} else {
-				card = append(slices.Clone(s.card), Profile{ICCID: "89000000000000000004"})
+				card = append(card, Profile{ICCID: "89000000000000000004"})
 			}
 			s.card = slices.Clone(card)
 			n := len(s.logs)
