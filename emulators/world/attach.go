@@ -52,11 +52,12 @@ type Attachment struct {
 // signal, leaving out those forbidden: the USIM's forbidden PLMN list (EF
 // FPLMN, §3.1: automatic mode does not select them; the HPLMN is never
 // forbidden) and the ME's forbidden PLMNs for GPRS service (after a #14,
-// the HPLMN too: no EPS service there). Each tried network accepts its own subscribers (home) and its
-// roaming partners' (roaming), and rejects everyone else with EMM cause #11
-// PLMN not allowed (national roaming, cause #13, is not modelled). Injected
-// faults reject with their own cause (one that makes the USIM invalid,
-// #3, #6, #7 or #8, ends the selection: no other network is tried), hide a network for one attempt (no
+// the HPLMN too: no EPS service there). Each tried network accepts its own
+// subscribers (home) and its roaming partners' (roaming), and rejects
+// everyone else with EMM cause #11 PLMN not allowed (national roaming,
+// cause #13, is not modelled). Injected faults reject with their own cause
+// (one that makes the USIM invalid, #3, #6, #7 or #8, ends the selection:
+// no other network is tried), hide a network for one attempt (no
 // service: selection moves on) or leave the attach unanswered (timeout:
 // selection stops, the modem's T3410 runs). With no cell answering the
 // device is left searching (<stat> 2): automatic mode keeps scanning. With
