@@ -22,14 +22,17 @@ func (p *Plan) given() error {
 	if s.Device.Personality != "" && s.Device.Personality != m.Device.Personality {
 		return m.errAt(m.Node("device.personality"), "device.personality", "%s, but %s says %s", m.Device.Personality, m.Scenario, s.Device.Personality)
 	}
-	if fs := p.Facts; m.Device.EID != "" && fs.EID != "" && m.Device.EID != fs.EID {
-		return m.errAt(m.Node("device.eid"), "device.eid", "%s, but %s answers GetEID with %s", m.Device.EID, fs.EIDSrc, fs.EID)
+	// The card's EID as the reconstructed world takes it (eid), the
+	// scenario's standing in for one the test EUM does not issue.
+	eid, whose, err := p.cardEID()
+	if err != nil {
+		return err
 	}
-	if m.Device.EID != "" && !p.givenEID(m.Device.EID, "the manifest's", s) {
-		return m.errAt(m.Node("device.eid"), "device.eid", "%s, but %s says %s", m.Device.EID, m.Scenario, s.Device.EID)
-	}
-	if fs := p.Facts; fs.EID != "" && fs.EID != m.Device.EID && !p.givenEID(fs.EID, "the one "+fs.EIDSrc.String()+" shows", s) {
-		return m.errAt(m.Node("scenario"), "scenario", "%s's EID is %s, but %s answers GetEID with %s", m.Scenario, s.Device.EID, fs.EIDSrc, fs.EID)
+	if eid != "" && p.testEID(eid, whose, s.Device.EID) != s.Device.EID {
+		if m.Device.EID != "" {
+			return m.errAt(m.Node("device.eid"), "device.eid", "%s, but %s says %s", m.Device.EID, m.Scenario, s.Device.EID)
+		}
+		return m.errAt(m.Node("scenario"), "scenario", "%s's EID is %s, but %s answers GetEID with %s", m.Scenario, s.Device.EID, p.Facts.EIDSrc, eid)
 	}
 	p.ScenarioYAML, p.Scenario = f.ScenarioText, s
 	p.Start = p.givenStart()
@@ -63,22 +66,4 @@ func (p *Plan) givenStart() time.Duration {
 	}
 	p.assume("the logs begin when the run starts")
 	return 0
-}
-
-// givenEID reports that the scenario's EID is the field card's eid
-// (whose), or stands in for it: a scenario loads only an EID the test
-// EUM issues (89049032…, its platform and SM-DP+s refuse any other), so
-// a field card's other EID is masked and the scenario's taken, as a
-// reconstructed world's is (testEID). Before, no scenario could agree
-// with such a card's GetEID.
-func (p *Plan) givenEID(eid, whose string, s *scenario.Scenario) bool {
-	switch {
-	case eid == s.Device.EID:
-		return true
-	case validEID(eid):
-		return false
-	}
-	p.assume("the card's EID is %s (%s's), not %s (%s): the test EUM issues 89049032…; EIDs are masked", s.Device.EID, p.Fixture.Manifest.Scenario, eid, whose)
-	p.addMask("eid")
-	return true
 }

@@ -962,27 +962,45 @@ func (p *Plan) shortName(ops []operator, n OperName, servingAt func(Obs) *operat
 
 // eid is the card's EID: the manifest's, the logs', or a test one.
 func (p *Plan) eid() (string, error) {
-	m := p.Fixture.Manifest
-	fs := p.Facts
-	switch {
-	case m.Device.EID != "" && fs.EID != "" && m.Device.EID != fs.EID:
-		return "", m.errAt(m.Node("device.eid"), "device.eid", "%s, but %s answers GetEID with %s", m.Device.EID, fs.EIDSrc, fs.EID)
-	case m.Device.EID != "":
-		return p.testEID(m.Device.EID, "the manifest's"), nil
-	case fs.EID != "":
-		return p.testEID(fs.EID, "the one "+fs.EIDSrc.String()+" shows"), nil
+	eid, whose, err := p.cardEID()
+	if err != nil {
+		return "", err
 	}
-	p.assume("EID 89049032000001000000000000000171: neither the manifest nor the logs give one%s", fs.lost(es10.FunctionName(es10.TagGetEuiccData)))
-	return "89049032000001000000000000000171", nil
+	if eid != "" {
+		return p.testEID(eid, whose, defaultEID), nil
+	}
+	p.assume("EID %s: neither the manifest nor the logs give one%s", defaultEID, p.Facts.lost(es10.FunctionName(es10.TagGetEuiccData)))
+	return defaultEID, nil
 }
 
-func (p *Plan) testEID(eid, whose string) string {
+// defaultEID is the test EUM's EID a card is given where the fixture
+// gives none it may issue.
+const defaultEID = "89049032000001000000000000000171"
+
+// cardEID is the EID the manifest gives, else the one the logs show
+// ("" for neither), and whose it is; an error where the two differ.
+func (p *Plan) cardEID() (eid, whose string, err error) {
+	m, fs := p.Fixture.Manifest, p.Facts
+	switch {
+	case m.Device.EID != "" && fs.EID != "" && m.Device.EID != fs.EID:
+		return "", "", m.errAt(m.Node("device.eid"), "device.eid", "%s, but %s answers GetEID with %s", m.Device.EID, fs.EIDSrc, fs.EID)
+	case m.Device.EID != "":
+		return m.Device.EID, "the manifest's", nil
+	case fs.EID != "":
+		return fs.EID, "the one " + fs.EIDSrc.String() + " shows", nil
+	}
+	return "", "", nil
+}
+
+// testEID is eid where the test EUM may issue it; else standIn, with
+// EIDs masked: a world loads only an EID the test EUM issues.
+func (p *Plan) testEID(eid, whose, standIn string) string {
 	if validEID(eid) {
 		return eid
 	}
-	p.assume("the card's EID is 89049032000001000000000000000171, not %s (%s): the test EUM issues 89049032…; EIDs are masked", eid, whose)
+	p.assume("the card's EID is %s, not %s (%s): the test EUM issues 89049032…; EIDs are masked", standIn, eid, whose)
 	p.addMask("eid")
-	return "89049032000001000000000000000171"
+	return standIn
 }
 
 func (p *Plan) addMask(name string) {
