@@ -212,9 +212,9 @@ func TestJournalStructured(t *testing.T) {
 
 // TestJournalExportCutOrNot: an export journal cut inside a binary
 // field's length or value is a journal cut short, its value what the
-// file holds of it, as one cut inside a field's name; a file that opens as one but whose bare word is
-// followed by text, no length (its upper half not zero: no field is
-// 4 GiB), is no journal.
+// file holds of it, as one cut inside a field's name; a file that opens
+// as one but whose bare word is followed by text, no length (its upper
+// half not zero: no field is 4 GiB), is no journal.
 func TestJournalExportCutOrNot(t *testing.T) {
 	var b strings.Builder
 	for i, m := range []string{"send (AT+CPIN?^M)", "expect (OK)", "AT+CPIN?^M^M", "+CPIN: READY^M", "OK"} {

@@ -53,8 +53,9 @@ func readEventLog(path string) (evs []event, lines int, err error) {
 // scanEventLog is readEventLog handing each event, as its line is read,
 // to each, which returns what to keep of it; room, before the first, is
 // told how many lines the file holds that are long enough to be an event
-// (an upper bound on its events). A long log's field maps are most of what its rows cost: kept all at once
-// beside the rows, a million-line log's page took 2 GB (t265).
+// (an upper bound on its events). A long log's field maps are most of
+// what its rows cost: kept all at once beside the rows, a million-line
+// log's page took 2 GB (t265).
 func scanEventLog(path string, room func(lines int), each func(event) event) (evs []event, lines int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
