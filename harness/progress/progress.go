@@ -35,10 +35,13 @@ const EnvEvery = "ESIMHIL_PROGRESS_EVERY"
 
 // EnvPeriod is the period EnvEvery sets, and whether it sets one: a Go
 // duration greater than 0 (New warns about any other value and keeps its
-// default). esimhil run paces a long scenario's own "..." lines by it too.
+// default); 0 when it sets none. esimhil run paces a long scenario's own "..." lines by it too.
 func EnvPeriod() (time.Duration, bool) {
 	v, err := time.ParseDuration(os.Getenv(EnvEvery))
-	return v, err == nil && v > 0
+	if err != nil || v <= 0 {
+		return 0, false
+	}
+	return v, true
 }
 
 // EnvMode names the variable that chooses the live line ("live") or
