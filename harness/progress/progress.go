@@ -35,7 +35,8 @@ const EnvEvery = "ESIMHIL_PROGRESS_EVERY"
 
 // EnvPeriod is the period EnvEvery sets, and whether it sets one: a Go
 // duration greater than 0 (New warns about any other value and keeps its
-// default); 0 when it sets none. esimhil run paces a long scenario's own "..." lines by it too.
+// default); 0 when it sets none. esimhil run paces a long scenario's own
+// "..." lines by it too.
 func EnvPeriod() (time.Duration, bool) {
 	v, err := time.ParseDuration(os.Getenv(EnvEvery))
 	if err != nil || v <= 0 {
