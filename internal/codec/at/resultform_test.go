@@ -197,9 +197,35 @@ func TestRestarts(t *testing.T) {
 		if got := Restarts(line); got != want {
 			t.Errorf("Restarts(%q) = %v, want %v", line, got, want)
 		}
+		// Run asks the same of the line it parsed once: an OK to it boots.
+		f := NewResultForm()
+		f.Run(line)
+		if f.Shown("OK", false); f.Booted() != want {
+			t.Errorf("OK to %q: Booted %v, want %v", line, f.Booted(), want)
+		}
 	}
 	if v := VendorRestart(Command{}); v != "" { // no name to compare
 		t.Errorf("VendorRestart of no command = %q", v)
+	}
+}
+
+// VendorRestartLine: the entry of VendorRestarts a line is, that command
+// alone on it, as Restarts counts it; not +CFUN with <rst> 1, which is
+// 27.007's own restart.
+func TestVendorRestartLine(t *testing.T) {
+	for line, want := range map[string]string{
+		"AT!RESET": "!RESET", " at#reboot ": "#REBOOT", "AT+CRESET": "+CRESET", "AT^RESET": "^RESET",
+		"at+cfun=16": "+CFUN=16", "AT+CFUN=15": "+CFUN=15", "AT+QRST=1": "+QRST=1",
+		"AT+CFUN=1,1": "", "AT+CFUN=16,1": "", "AT#REBOOT;+CSQ": "", "AT!RESET?": "", "AT+QRST=1,0": "",
+		"AT+QPOWD": "", "ATZ": "", "AT": "", "": "", "!RESET": "", "AT+CRESET;;": "",
+	} {
+		got := VendorRestartLine(line)
+		if got != want {
+			t.Errorf("VendorRestartLine(%q) = %q, want %q", line, got, want)
+		}
+		if got != "" && !Restarts(line) {
+			t.Errorf("VendorRestartLine(%q) = %q, but Restarts says no restart", line, got)
+		}
 	}
 }
 

@@ -82,8 +82,14 @@ func VendorRestart(c Command) string {
 // VendorRestartLine is the entry of VendorRestarts a command line is,
 // that command alone on it ("AT!RESET", "at+cfun=16"), or "".
 func VendorRestartLine(line string) string {
-	cmds, err := Parse(strings.TrimSpace(line))
-	if err != nil || len(cmds) != 1 {
+	cmds, _ := Parse(line) // none if it refused the line
+	return vendorRestartLine(cmds)
+}
+
+// vendorRestartLine is VendorRestartLine for a line's commands as Parse
+// read them: the one rule, which Restarts asks too.
+func vendorRestartLine(cmds []Command) string {
+	if len(cmds) != 1 {
 		return ""
 	}
 	return VendorRestart(cmds[0])
@@ -149,7 +155,7 @@ func Restarts(line string) bool {
 // (none if it refused the line).
 func restarts(line string, cmds []Command) bool {
 	const head, blanks = "AT+CFUN=", " \t\r\n\f"
-	if len(cmds) == 1 && VendorRestart(cmds[0]) != "" {
+	if vendorRestartLine(cmds) != "" {
 		return true
 	}
 	if len(line) < len(head) || !strings.EqualFold(line[:len(head)], head) {
