@@ -180,7 +180,8 @@ func mmClock(secs, frac string) (time.Time, Clock) {
 	if s >= 1e9 {
 		clock = Absolute
 	}
-	return secondsTime(s, frac, clock), clock
+	ns, _ := fracNanos(frac) // digits or none: mmStamp's
+	return secondsTime(s, ns, clock), clock
 }
 
 // mergeClock keeps the first kind of time a log shows.

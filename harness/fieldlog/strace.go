@@ -75,7 +75,7 @@ func (c *straceClock) read(file string, line int, s string) (time.Time, error) {
 			return time.Time{}, errAt(file, line, "strace time %q", s)
 		}
 		if n >= 1e9 { // -ttt: seconds since the epoch
-			t, clock = time.Unix(n, int64(ns)).UTC(), Absolute
+			t, clock = secondsTime(n, ns, Absolute), Absolute
 		} else { // -r: since the call before
 			c.rel += time.Duration(n)*time.Second + ns
 			t, clock = RelativeEpoch.Add(c.rel), Relative

@@ -3,6 +3,7 @@ package fieldlog
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Hand-made traces for what the recorded ones do not show.
@@ -50,6 +51,30 @@ func TestStraceForms(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			checkEntries(t, tc.trace, Strace, func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)
 		})
+	}
+}
+
+// TestStraceSeconds: -ttt's seconds are since 1970, to the nanosecond
+// its --timestamps=unix,ns gives; -r's add up from the trace's start.
+func TestStraceSeconds(t *testing.T) {
+	const call, answer = ` write(3, "AT\r", 3) = 3` + "\n", ` read(3, "\r\nOK\r\n", 64) = 6` + "\n"
+	for _, tc := range []struct {
+		stamp string
+		want  time.Time
+		clock Clock
+	}{
+		{"1796121486.049531", time.Unix(1796121486, 49531000).UTC(), Absolute},
+		{"1796121486.000000005", time.Unix(1796121486, 5).UTC(), Absolute},
+		{"1796121486.5", time.Unix(1796121486, 5e8).UTC(), Absolute},
+		{"0.000005", RelativeEpoch.Add(5 * time.Microsecond), Relative},
+	} {
+		tr, err := Read("test.log", []byte(tc.stamp+call+tc.stamp+answer), Strace)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.stamp, err)
+		}
+		if len(tr.Entries) == 0 || !tr.Entries[0].Time.Equal(tc.want) || tr.Clock != tc.clock {
+			t.Errorf("%s: entries %+v, clock %v; want the command at %v, %v", tc.stamp, tr.Entries, tr.Clock, tc.want, tc.clock)
+		}
 	}
 }
 

@@ -88,7 +88,8 @@ func syslogPrefix(l string) (time.Time, Clock, int) {
 	}{{syslogUnix, Absolute}, {syslogMono, Relative}} {
 		if m := st.re.FindStringSubmatch(l); m != nil && journalHost.MatchString(l[len(m[0]):]) {
 			s, _ := strconv.ParseInt(m[1], 10, 64) // 11 digits at most
-			return secondsTime(s, m[2], st.clock), st.clock, pri + len(m[0])
+			ns, _ := fracNanos(m[2])               // digits: the pattern's
+			return secondsTime(s, ns, st.clock), st.clock, pri + len(m[0])
 		}
 	}
 	if m := syslogJournal.FindStringSubmatch(l); m != nil {
@@ -100,11 +101,11 @@ func syslogPrefix(l string) (time.Time, Clock, int) {
 	return time.Time{}, NoTime, pri
 }
 
-// secondsTime is the time s seconds and the fraction's digits (cut at
-// nanoseconds: fracNanos) give on clock: since 1970 (Absolute) or since
-// the clock's start (Relative, from RelativeEpoch).
-func secondsTime(s int64, frac string, clock Clock) time.Time {
-	ns, _ := fracNanos(frac) // digits or none: the callers' patterns take no other
+// secondsTime is the time s seconds and a fraction's ns (fracNanos) give
+// on clock: since 1970 (Absolute) or since the clock's start (Relative,
+// from RelativeEpoch). The one rule of every seconds stamp: syslog's,
+// ModemManager's, a transcript's, strace -ttt's.
+func secondsTime(s int64, ns time.Duration, clock Clock) time.Time {
 	if clock == Absolute {
 		return time.Unix(s, int64(ns)).UTC()
 	}

@@ -57,7 +57,7 @@ func parseStamp(s string) (time.Time, Clock, bool) {
 		if err != nil {
 			return time.Time{}, NoTime, false
 		}
-		return RelativeEpoch.Add(time.Duration(n)*time.Second + ns), Relative, true
+		return secondsTime(n, ns, Relative), Relative, true
 	}
 	s = strings.Replace(s, ",", ".", 1)
 	s = strings.Replace(s, "  ", " ", 1) // a day of the month padded with a space

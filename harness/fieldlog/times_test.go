@@ -66,6 +66,9 @@ func TestStampForms(t *testing.T) {
 		{"10:00:01.120,OK", "", "10:00:01.120,OK"},
 		{"12.345AT", "", "12.345AT"},
 		{"[12.345]AT", "1970-01-01T00:00:12.345Z", "AT"},
+		// A fraction is read to the nanosecond, digits past it dropped.
+		{"[12.000000005] AT", "1970-01-01T00:00:12.000000005Z", "AT"},
+		{"[12.5000000019] AT", "1970-01-01T00:00:12.500000001Z", "AT"},
 		// dmesg's seconds since boot, padded to five places (outside
 		// tester sw115: refused as no known format).
 		{"[   41.203311] > AT", "1970-01-01T00:00:41.203311Z", "> AT"},
