@@ -46,12 +46,12 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 	for _, d := range dgs {
 		switch {
 		case d.Mark.CommandOK:
-			marks[d.Frame] = rowMark{events: d.Mark.Command, ok: true, afterEnd: d.Mark.AfterEnd}
+			marks[d.Frame] = rowMark{events: d.Mark.Command, afterEnd: d.Mark.AfterEnd}
 			if d.Mark.Events > d.Mark.Command {
-				answers[d.Frame] = rowMark{events: d.Mark.Events, ok: true, afterEnd: d.Mark.AfterEnd}
+				answers[d.Frame] = rowMark{events: d.Mark.Events, afterEnd: d.Mark.AfterEnd}
 			}
 		case d.Mark.OK:
-			marks[d.Frame] = rowMark{events: d.Mark.Events, ok: true, afterEnd: d.Mark.AfterEnd}
+			marks[d.Frame] = rowMark{events: d.Mark.Events, afterEnd: d.Mark.AfterEnd}
 		}
 	}
 	var earliest time.Time
@@ -70,7 +70,8 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 	b.t.Items = slices.Grow(b.t.Items, rows)
 	add := func(it Item, t time.Time, frame int) {
 		it.T, it.priority = t, prioEvent
-		b.addMarked(it, t, marks[frame].mark(), frame, sim)
+		m, ok := marks[frame]
+		b.addMarked(it, t, m.mark(ok), frame, sim)
 	}
 	// addSplit adds an APDU as its command, where it reached the card,
 	// and the card's answer after the events it logged meanwhile.
@@ -86,7 +87,7 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 		detail := a.Detail()
 		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), answer) + " …", Detail: detail, Source: src, bip: bipOf(a)}, a.Time, a.Frame)
 		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + answer, Detail: detail,
-			Failed: a.Failed(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m.mark(), a.Frame, sim)
+			Failed: a.Failed(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m.mark(true), a.Frame, sim)
 	}
 	for i, l := range tr.Lanes {
 		lane := LaneAPDU
@@ -124,14 +125,17 @@ func (b *Builder) addAPDUs(d capture.Datagrams) error {
 
 // rowMark is what placing a row reads of its frame's capture.Mark: a
 // long run's map of a quarter of a million full marks was a tenth of its
-// page's heap (t265).
+// page's heap (t265). Only marked frames have one, so whether the frame
+// is marked is the map's comma-ok, not a field.
 type rowMark struct {
-	events       int
-	ok, afterEnd bool
+	events   int
+	afterEnd bool
 }
 
-func (m rowMark) mark() capture.Mark {
-	return capture.Mark{Events: m.events, OK: m.ok, AfterEnd: m.afterEnd}
+// mark is the capture.Mark m stands for; ok false (no rowMark for the
+// frame) is none.
+func (m rowMark) mark(ok bool) capture.Mark {
+	return capture.Mark{Events: m.events, OK: ok, AfterEnd: m.afterEnd}
 }
 
 // bipUse is what an APDU does with a BIP channel (TS 102 223 §6.4.27–29,

@@ -26,7 +26,8 @@ const cutEvents = `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_st
 // its events by their frames' marks: the request before the SM-DP+'s
 // entry, its answer and the card's STORE DATA after it, all before the
 // power cut that followed them; frames without marks (older files) keep
-// their stamps, which follow every event of the instant.
+// their stamps, which follow every event of the instant, and are no
+// misplaced marks.
 func TestMarkedFramesAmongEvents(t *testing.T) {
 	cut := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
 	us := func(n int) time.Time { return cut.Add(time.Duration(n) * time.Microsecond) }
@@ -113,6 +114,13 @@ func TestMarkedFramesAmongEvents(t *testing.T) {
 			for _, it := range tl.Items {
 				if it.Kind == KindAPDU && !it.T.Equal(cut) && !it.T.Equal(us(9)) && !it.T.Equal(us(10)) {
 					t.Errorf("%s at %v: neither the cut's instant nor its own stamp", it.Source, it.T)
+				}
+			}
+			// A frame without a mark is no mark to doubt: only a mark
+			// that names events of another time is misplaced.
+			for _, n := range tl.Notes {
+				if strings.Contains(n, "not where") {
+					t.Errorf("note %q", n)
 				}
 			}
 		})
