@@ -200,12 +200,16 @@ const (
 	loggerLevels = `TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL`
 )
 
+// levelWords are loggerLevels' words, split once: namesLevel asks of
+// every line.
+var levelWords = strings.Split(loggerLevels, "|")
+
 // namesLevel reports that s holds one of loggerLevels, without which
 // loggerPrefix cannot match: asked first, it spares the regexp's walk of
 // a long line without a blank, all of which a logger's name may be (an
 // AT line of thousands of commands).
 func namesLevel(s string) bool {
-	for lvl := range strings.SplitSeq(loggerLevels, "|") {
+	for _, lvl := range levelWords {
 		if strings.Contains(s, lvl) {
 			return true
 		}
