@@ -40,18 +40,14 @@ const maxLineBytes = 1 << 20
 // a hand edit) worth reading past, thousands are not an event log.
 const maxBadLines = 100
 
-// readEventLog parses events.jsonl: one JSON object per line with t, actor
-// and event first. An unreadable line (one over eventlog.MaxLine too,
-// which the log writes none over: a damaged or foreign file's) is
+// scanEventLog parses events.jsonl: one JSON object per line with t,
+// actor and event first. An unreadable line (one over eventlog.MaxLine
+// too, which the log writes none over: a damaged or foreign file's) is
 // skipped and the rest read; the error names the lines left out (and a
 // last line cut short, which a write that stopped mid-line leaves). lines
 // is how many lines the file holds, 0 when reading stopped before its end.
-func readEventLog(path string) (evs []event, lines int, err error) {
-	return scanEventLog(path, nil, nil)
-}
-
-// scanEventLog is readEventLog handing each event, as its line is read,
-// to each, which returns what to keep of it; room, before the first, is
+// Each event, as its line is read, goes to each (if not nil), which
+// returns what to keep of it; room (if not nil), before the first, is
 // told how many lines the file holds that are long enough to be an event
 // (an upper bound on its events). A long log's field maps are most of
 // what its rows cost: kept all at once beside the rows, a million-line

@@ -27,7 +27,7 @@ func TestEventLogFromAPipe(t *testing.T) {
 		}
 		done <- err
 	}()
-	evs, lines, err := readEventLog(path)
+	evs, lines, err := scanEventLog(path, nil, nil)
 	if werr := <-done; werr != nil {
 		t.Fatal(werr)
 	}

@@ -45,7 +45,7 @@ func TestLongEventIsARow(t *testing.T) {
 			if err := f.Close(); err != nil || l.StreamErr() != nil {
 				t.Fatal(err, l.StreamErr())
 			}
-			evs, lines, err := readEventLog(filepath.Join(dir, "events.jsonl"))
+			evs, lines, err := scanEventLog(filepath.Join(dir, "events.jsonl"), nil, nil)
 			if err != nil || len(evs) != 3 || lines != 3 {
 				t.Fatalf("%d events of %d lines, %v; want 3 of 3, no error", len(evs), lines, err)
 			}

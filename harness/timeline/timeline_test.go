@@ -717,7 +717,7 @@ func TestEventLogReadsPastBadLines(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.log), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			evs, _, err := readEventLog(path)
+			evs, _, err := scanEventLog(path, nil, nil)
 			if len(evs) != tc.events {
 				t.Errorf("%d events, want %d", len(evs), tc.events)
 			}
