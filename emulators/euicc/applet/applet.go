@@ -142,6 +142,14 @@ func (a *Applet) location(svc Service, plmn string, ev Event) {
 		a.st.Serving = plmn
 		a.strandedService(plmn)
 	}
+	if e, ok := ev.(LocalInfo); ok {
+		// A location status event measures nothing (TS 102 223 §7.5.4):
+		// the cells last measured stand until the next look.
+		a.st.Measured = a.st.Measured[:0]
+		for _, c := range e.Cells {
+			a.st.Measured = append(a.st.Measured, c.PLMN)
+		}
+	}
 	if a.st.Online && !was {
 		// A bearer again: what waited for one goes out.
 		a.flush()
@@ -298,7 +306,7 @@ func (a *Applet) persistIfChanged() {
 // the same writes, each entry rewritten at every check.
 func (s State) durable() State {
 	s.Checks = min(s.Checks, s.backoffEnd())
-	s.Online, s.Serving, s.NoService = false, "", 0
+	s.Online, s.Serving, s.Measured, s.NoService = false, "", nil, 0
 	return s
 }
 

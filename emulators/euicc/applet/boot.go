@@ -14,7 +14,7 @@ func (a *Applet) boot(e Boot) {
 	a.unstrandUnlessEnabled()
 	a.st.InFlight = nil
 	a.st.Retry, a.st.RetryDue = nil, false
-	a.st.Online, a.st.Serving = false, ""
+	a.st.Online, a.st.Serving, a.st.Measured = false, "", nil
 	a.st.AttachArmed = false
 	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
 	a.resume(prev)

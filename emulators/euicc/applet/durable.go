@@ -57,6 +57,7 @@ func durableEqual(a, b *State) bool {
 		a.RetryDue == b.RetryDue &&
 		a.Online == b.Online &&
 		a.Serving == b.Serving &&
+		slices.Equal(a.Measured, b.Measured) &&
 		a.AttachArmed == b.AttachArmed &&
 		slices.Equal(a.SMDPs, b.SMDPs) &&
 		slices.Equal(a.NoRoom, b.NoRoom)
@@ -147,7 +148,7 @@ func durableOf(c State, s *State) State {
 // bad byte of a string as U+FFFD, and refuses NaN and infinities.
 // TestDurableCoversEveryField holds it to State's fields.
 func plainDurable(s *State) bool {
-	ok := utf8.ValidString(s.Home) && utf8.ValidString(string(s.Mode)) && utf8.ValidString(s.Serving)
+	ok := utf8.ValidString(s.Home) && utf8.ValidString(string(s.Mode)) && utf8.ValidString(s.Serving) && plainStrings(s.Measured)
 	for _, p := range s.Profiles {
 		ok = ok && plainProfile(&p)
 	}

@@ -90,16 +90,20 @@ func listPlace(area, country string) string {
 }
 
 // staleListNext says, for the reason of a list dropped as the country
-// left's, what the next check does where the device now is: at home —
-// the enabled profile's network, or the home profile's, which it comes
+// left's, what the next check does where the device now is, decided as
+// that check decides (idleCheck) of the network serving and the cells
+// last measured: at home — the enabled profile's network, or the home
+// profile's serving or measured and not backed off there, which it comes
 // home to without a list — it asks none; elsewhere it asks again (outside
 // tester t264: a device home while its list was on the way read "the
 // next check asks again", and no check asked).
 func (a *Applet) staleListNext() string {
-	s := a.st.Serving
 	cur, _ := a.enabled()
-	h, _ := a.profileByICCID(a.st.Home)
-	if s != "" && (s == cur.HomePLMN || s == h.HomePLMN) {
+	e := LocalInfo{Service: NormalService, PLMN: a.st.Serving, Cells: make([]Measurement, len(a.st.Measured))}
+	for i, p := range a.st.Measured {
+		e.Cells[i].PLMN = p
+	}
+	if _, ok := a.homeVisible(e, cur, mcc(e.PLMN)); ok || e.PLMN == cur.HomePLMN {
 		return "the device is home, where no list is asked"
 	}
 	return "the next check asks again"

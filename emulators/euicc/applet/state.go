@@ -126,6 +126,11 @@ type State struct {
 	// network.
 	Online  bool   `json:"online,omitempty"`
 	Serving string `json:"serving,omitempty"`
+	// Measured are the networks of the cells the last PROVIDE LOCAL
+	// INFORMATION measured since the last Boot (LocalInfo.Cells): with
+	// Serving, what the next check would be told, as a stale list's
+	// reason says it (staleListNext).
+	Measured []string `json:"measured,omitempty"`
 	// AttachArmed says the attach timer runs.
 	AttachArmed bool `json:"attach_armed,omitempty"`
 	// SMDPs names the operator of each SM-DP+ address the card was sent
@@ -373,6 +378,7 @@ func (s State) clone() State {
 	c.Outbox = append([]Note(nil), s.Outbox...)
 	c.SMDPs = append([]SMDPOperator(nil), s.SMDPs...)
 	c.NoRoom = append([]NoRoom(nil), s.NoRoom...)
+	c.Measured = append([]string(nil), s.Measured...)
 	if s.Retry != nil {
 		r := *s.Retry
 		r.Seqs = append([]int(nil), s.Retry.Seqs...)
