@@ -26,6 +26,8 @@ func (r *Rig) APDULane() (*simtrace.Lane, error) {
 		return nil, errNotClosed
 	case r.evidenceRead:
 		tr = simtrace.Decode(r.datagrams) // the evidence check's one pass read them
+	case r.dir == "" && r.trafficTaken:
+		return nil, errTrafficTaken
 	case r.dir == "":
 		return nil, errNoCapture
 	default:

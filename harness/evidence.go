@@ -102,12 +102,28 @@ func (r *Rig) serverLogs() []capture.ServerLog {
 	return logs
 }
 
-// DecodedTraffic is the capture as the evidence check decoded it, for the
-// timeline page to use rather than decode the file again; nil before the
-// rig is closed or when the capture did not decode.
+// DecodedTraffic is the capture as the evidence check decoded it, shared
+// with the rig (which keeps it); nil before the rig is closed, when the
+// capture did not decode, or once TakeDecodedTraffic gave it away. The
+// timeline page takes it instead (TakeDecodedTraffic).
 func (r *Rig) DecodedTraffic() *timeline.Decoded {
 	if !r.evidenceRead {
 		return nil
 	}
 	return &timeline.Decoded{Exchanges: r.exchanges, Datagrams: r.datagrams}
+}
+
+// TakeDecodedTraffic gives the decoded capture (DecodedTraffic) away, once,
+// to its last user, the timeline page: the rig forgets it, so that what
+// the page's build drops as it goes (the datagrams, once their APDUs are
+// decoded) is freed — shared with the rig, nothing was (t272: 71 MiB of a
+// 96 h run's). After it PlatformTraffic and APDULane decode
+// traffic.pcapng again (a rig without artifacts has none: they say so);
+// an APDU lane already read is kept.
+func (r *Rig) TakeDecodedTraffic() *timeline.Decoded {
+	d := r.DecodedTraffic()
+	if d != nil {
+		r.exchanges, r.datagrams, r.evidenceRead, r.trafficTaken = nil, capture.Datagrams{}, false, true
+	}
+	return d
 }

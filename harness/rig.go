@@ -284,10 +284,12 @@ type Rig struct {
 	// incomplete is why the run did not finish ("" if it did or still runs).
 	incomplete string
 	// exchanges and datagrams are the decoded capture, once closed and
-	// checked (evidenceRead).
+	// checked (evidenceRead), until the timeline takes them
+	// (trafficTaken: TakeDecodedTraffic).
 	exchanges    []capture.Exchange
 	datagrams    capture.Datagrams
 	evidenceRead bool
+	trafficTaken bool
 	// lane is the capture's APDU lane, once closed and checked; sniffing
 	// says the card's contacts are recorded.
 	lane     *simtrace.Lane
@@ -903,6 +905,8 @@ func (r *Rig) PlatformTraffic() ([]capture.Message, error) {
 		return nil, errNotClosed
 	case r.evidenceRead:
 		return capture.DecodeExchanges(r.exchanges)
+	case r.dir == "" && r.trafficTaken:
+		return nil, errTrafficTaken
 	case r.dir == "":
 		return nil, errNoCapture
 	}
@@ -916,6 +920,11 @@ var errNotClosed = errors.New("the rig is not closed: its capture is read once C
 
 // errClosed is a closed rig asked to run on.
 var errClosed = errors.New("the rig is closed: it runs no further")
+
+// errTrafficTaken is what a rig without artifacts says of its capture
+// once TakeDecodedTraffic gave the decoded capture away: no file to
+// decode again.
+var errTrafficTaken = errors.New("no capture to decode: the rig keeps no artifacts, and it gave its decoded capture away (TakeDecodedTraffic: read the traffic and the APDU lane before the timeline page)")
 
 // errNoCapture is what a rig without artifacts says of its capture when
 // Close did not decode it: it is gone, and no file holds it.

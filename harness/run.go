@@ -280,13 +280,15 @@ func (r Result) Verdict() string {
 	return "pass"
 }
 
-// TimelineRun describes the rig's run for its timeline page.
+// TimelineRun describes the rig's run for its timeline page, which it
+// gives the rig's decoded capture (TakeDecodedTraffic): the rig's last
+// reader of it, called after any other.
 func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run := timeline.Run{
 		Name: res.Name, Kind: "scenario", Seed: r.Seed, Personality: r.Personality.Name, Verdict: res.Verdict(),
 		Simulated: res.Simulated, Wall: res.Wall, Mismatches: res.Mismatches, SMDP: SMDPHosts(r.Scenario),
 		SMDPOrder: SMDPOperators(r.Scenario),
-		Traffic:   r.DecodedTraffic(),
+		Traffic:   r.TakeDecodedTraffic(),
 	}
 	if res.Err != nil {
 		run.Err = res.Err.Error()

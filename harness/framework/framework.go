@@ -220,12 +220,14 @@ func writeSpecEntry(dir string, rep ginkgo.SpecReport, seed int64, simulated tim
 // writeTimeline writes the spec's timeline page beside its artifacts and
 // names it in the report; why, the spec's failure, is its mismatch; speed
 // is a lab run's (timeline.Run.Speed), 0 for an emulated one. It returns
-// the page's path ("" when it could not be written).
+// the page's path ("" when it could not be written). The page takes the
+// rig's decoded capture (harness.Rig.TakeDecodedTraffic): the spec and its
+// cleanups have read it, and the rig lives on through the page.
 func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport, why string, wall time.Duration, speed float64) string {
 	run := timeline.Run{
 		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Personality: r.Personality.Name,
 		Simulated: r.Now(), Wall: wall, Speed: speed, SMDP: map[string]string{},
-		Traffic: r.DecodedTraffic(),
+		Traffic: r.TakeDecodedTraffic(),
 	}
 	for _, e := range r.SMDPEndpoints() {
 		run.SMDP[e.Host] = e.Operator
