@@ -14,9 +14,9 @@ import (
 
 // The timeline page takes the rig's decoded capture (TimelineRun): with
 // the rig alive through the page, as the specs' cleanup holds it, the
-// datagrams are garbage once the page's APDU reader has made its rows —
-// shared with the rig they were not, and a long run's page was built
-// with 71 MiB of datagrams live (t272). The rig's
+// datagrams and the HTTP exchanges are garbage once the page's readers
+// have made their rows — shared with the rig they were not, and a long
+// run's page was built with 71 MiB of datagrams live (t272). The rig's
 // other readers of the capture still answer, from traffic.pcapng.
 func TestTimelineTakesTheRigsDecodedCapture(t *testing.T) {
 	dir := t.TempDir()
@@ -27,23 +27,23 @@ func TestTimelineTakesTheRigsDecodedCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := r.DecodedTraffic()
-	if d == nil || len(d.Datagrams.List) == 0 {
-		t.Fatal("the closed rig offers no datagrams")
+	if d == nil || len(d.Datagrams.List) == 0 || len(d.Exchanges) == 0 {
+		t.Fatal("the closed rig offers no datagrams or exchanges")
 	}
 	// Weak: the test must not keep them alive itself.
-	dgs := weak.Make(&d.Datagrams.List[0])
+	dgs, exs := weak.Make(&d.Datagrams.List[0]), weak.Make(&d.Exchanges[0])
 	d = nil
 
-	var keptDatagrams, read bool
+	var keptDatagrams, keptExchanges, read bool
 	saved := timeline.Sources
 	t.Cleanup(func() { timeline.Sources = saved })
 	sources := slices.Clone(saved)
-	last := len(sources) - 1 // the APDU reader
+	last := len(sources) - 1 // the APDU reader, after the HTTP one
 	fromDecoded := sources[last].FromDecoded
 	sources[last].FromDecoded = func(d *timeline.Decoded, b *timeline.Builder) error {
 		err := fromDecoded(d, b)
 		runtime.GC()
-		keptDatagrams, read = dgs.Value() != nil, true
+		keptDatagrams, keptExchanges, read = dgs.Value() != nil, exs.Value() != nil, true
 		return err
 	}
 	timeline.Sources = sources
@@ -56,6 +56,9 @@ func TestTimelineTakesTheRigsDecodedCapture(t *testing.T) {
 	}
 	if keptDatagrams {
 		t.Error("the datagrams outlived the page's APDU reader: something (the rig?) still holds them")
+	}
+	if keptExchanges {
+		t.Error("the HTTP exchanges outlived the page's readers: something (the rig?) still holds them")
 	}
 	if r.DecodedTraffic() != nil || r.TakeDecodedTraffic() != nil {
 		t.Error("the rig still offers the decoded capture it gave away")

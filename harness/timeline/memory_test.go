@@ -134,7 +134,8 @@ func TestBuildKeepsNoDecodedCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	dgs := []capture.Datagram{{Frame: 1, Time: time.Unix(1, 0), Payload: []byte{1, 2, 3}}}
-	d := &Decoded{Datagrams: capture.Datagrams{List: dgs}}
+	exs := []capture.Exchange{{Frame: 2, Time: time.Unix(2, 0)}}
+	d := &Decoded{Exchanges: exs, Datagrams: capture.Datagrams{List: dgs}}
 	tl, err := Build(dir, Run{Name: "x", Traffic: d})
 	if err != nil {
 		t.Fatal(err)
@@ -144,5 +145,8 @@ func TestBuildKeepsNoDecodedCapture(t *testing.T) {
 	}
 	if len(d.Datagrams.List) != 1 || &d.Datagrams.List[0] != &dgs[0] {
 		t.Errorf("the caller's decoded capture was changed: %+v", d.Datagrams)
+	}
+	if len(d.Exchanges) != 1 || &d.Exchanges[0] != &exs[0] {
+		t.Errorf("the caller's decoded exchanges were changed: %+v", d.Exchanges)
 	}
 }

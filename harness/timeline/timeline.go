@@ -91,10 +91,10 @@ type Run struct {
 	// Traffic, if set, is traffic.pcapng as the caller already decoded it
 	// (optional: the rig decodes its capture once, to hold it against
 	// the servers' logs); the page is the same as from the file. Build
-	// does not keep it (Timeline.Run.Traffic is nil), nor change it; the
-	// APDU reader drops the datagrams from Build's copy once decoded,
-	// which frees them only if nothing else holds them (the rig gives
-	// them away: harness.Rig.TakeDecodedTraffic).
+	// does not keep it (Timeline.Run.Traffic is nil), nor change it; its
+	// readers drop the exchanges and the datagrams from Build's copy once
+	// read, which frees them only if nothing else holds them (the rig
+	// gives them away: harness.Rig.TakeDecodedTraffic).
 	Traffic *Decoded `json:"-"`
 }
 
@@ -213,7 +213,13 @@ type Source struct {
 var Sources = []Source{
 	{File: "events.jsonl", Read: readEvents},
 	{File: "at.log", Read: readATLog},
-	{File: "traffic.pcapng", Read: readTraffic, FromDecoded: func(d *Decoded, b *Builder) error { return b.addTraffic(d.Exchanges) }},
+	{File: "traffic.pcapng", Read: readTraffic, FromDecoded: func(d *Decoded, b *Builder) error {
+		// Handed over, not shared: nothing holds them once their rows
+		// are made (Build's copy of Run.Traffic).
+		ex := d.Exchanges
+		d.Exchanges = nil
+		return b.addTraffic(ex)
+	}},
 	{File: "traffic.pcapng", Read: readAPDUs, FromDecoded: func(d *Decoded, b *Builder) error {
 		// Handed over, not shared: addAPDUs drops them once decoded.
 		dgs := d.Datagrams
@@ -302,12 +308,12 @@ func Build(dir string, run Run) (*Timeline, error) {
 		b.lanes[SMDPLane(op)] = laneFor(SMDPLane(op))
 	}
 	// The decoded capture is read from Build's own copy, which the
-	// readers empty as they go (the APDU reader drops the datagrams once
-	// it has decoded them), and neither the timeline nor run keeps it.
-	// That frees them only if the caller gave them away
-	// (harness.Rig.TakeDecodedTraffic): at a 96 h run's close, 71 MiB of
-	// the 254 MiB live once the APDU rows are made (t272,
-	// docs/performance.md).
+	// readers empty as they go (the HTTP reader drops the exchanges once
+	// their rows are made, the APDU reader the datagrams once decoded),
+	// and neither the timeline nor run keeps it. That frees them only if
+	// the caller gave them away (harness.Rig.TakeDecodedTraffic): at a
+	// 96 h run's close, 79 MiB of the 254 MiB live once the APDU rows
+	// are made (t272, docs/performance.md).
 	var traffic *Decoded
 	if run.Traffic != nil {
 		d := *run.Traffic
