@@ -4,7 +4,10 @@
 // not, act on the same facts.
 package emm
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // InvalidatesUSIM reports a reject cause after which the UE takes its
 // USIM as invalid for EPS services until it is switched off or the UICC
@@ -38,11 +41,121 @@ func ForbidsPLMN(cause int) bool { return cause == PLMNNotAllowed }
 // (TS 24.301 §5.5.1.2.5, TS 23.122 §3.1): automatic selection does not
 // select it for EPS, the HPLMN included (§3.1 exempts the HPLMN from
 // the #11 list only); manual selection may. Causes #12, #13 and #15
-// forbid a tracking area, not the PLMN: another of its areas may serve.
+// forbid a tracking area, not the PLMN: another of its areas may serve
+// (ForbidsTA).
 func ForbidsPLMNForEPS(cause int) bool { return cause == EPSNotAllowedInThisPLMN }
 
+// Causes that forbid the tracking area they came from (TS 24.301
+// §9.9.3.9).
+const (
+	TANotAllowed          = 12 // #12 Tracking area not allowed
+	RoamingNotAllowedInTA = 13 // #13 Roaming not allowed in this tracking area
+	NoSuitableCellsInTA   = 15 // #15 No suitable cells in tracking area
+)
+
+// TAI is a tracking area identity (TS 23.003 §19.4.2.3): the PLMN and
+// the tracking area code within it.
+type TAI struct {
+	PLMN string
+	TAC  uint16
+}
+
+// TAList names one of the ME's two lists of forbidden tracking areas
+// (TS 24.301 §5.3.2).
+type TAList int
+
+const (
+	// NoTAList: the cause forbids no tracking area.
+	NoTAList TAList = iota
+	// RegionalTAs is "forbidden tracking areas for regional provision
+	// of service" (#12).
+	RegionalTAs
+	// RoamingTAs is "forbidden tracking areas for roaming" (#13, #15).
+	RoamingTAs
+)
+
+// ForbidsTA reports which list of forbidden tracking areas a reject
+// cause stores the current TAI in (TS 24.301 §5.5.1.2.5): #12 the list
+// for regional provision of service, #13 and #15 the list for roaming;
+// NoTAList for the others.
+func ForbidsTA(cause int) TAList {
+	switch cause {
+	case TANotAllowed:
+		return RegionalTAs
+	case RoamingNotAllowedInTA, NoSuitableCellsInTA:
+		return RoamingTAs
+	}
+	return NoTAList
+}
+
+// Next is where automatic selection looks after a reject.
+type Next int
+
+const (
+	// NextPLMN: the PLMN is done with; the next one in priority order.
+	NextPLMN Next = iota
+	// OtherTA: a suitable cell in another tracking area of the same
+	// PLMN first, then, if it has none, the next PLMN (#12, #15: TS
+	// 24.301 §5.5.1.2.5 "search for a suitable cell in another tracking
+	// area of the same PLMN", TS 23.122 §3.1).
+	OtherTA
+	// PLMNSelection: PLMN selection (#13, TS 24.301 §5.5.1.2.5): the
+	// other PLMNs in priority order, the same PLMN in another tracking
+	// area only after them — a #13 is a visited network's national
+	// roaming restriction, which another network likely does not share.
+	PLMNSelection
+	// Stop: no other network is tried (the USIM is invalid, #3, #6, #7,
+	// #8).
+	Stop
+)
+
+// After is what automatic selection does after a reject with cause.
+func After(cause int) Next {
+	switch {
+	case InvalidatesUSIM(cause):
+		return Stop
+	case cause == TANotAllowed || cause == NoSuitableCellsInTA:
+		return OtherTA
+	case cause == RoamingNotAllowedInTA:
+		return PLMNSelection
+	}
+	return NextPLMN
+}
+
+// MaxForbiddenTAs is how many entries each list of forbidden tracking
+// areas holds: TS 24.301 §5.3.2 asks for 40 or more, the oldest deleted
+// when it is full.
+const MaxForbiddenTAs = 40
+
+// TAPeriod is how long the ME keeps its lists of forbidden tracking
+// areas: TS 24.301 §5.3.2 deletes them "periodically (with a period in
+// the range 12 to 24 hours)"; the shortest, counted from the first entry
+// stored since they were last deleted.
+const TAPeriod = 12 * time.Hour
+
+// AddTA stores t at the end of a list of forbidden tracking areas: a TAI
+// already there stays where it is; a full list loses its oldest, the
+// first (TS 24.301 §5.3.2).
+func AddTA(list []TAI, t TAI) []TAI {
+	if slices.Contains(list, t) {
+		return list
+	}
+	list = append(list, t)
+	if n := len(list) - MaxForbiddenTAs; n > 0 {
+		list = slices.Delete(list, 0, n)
+	}
+	return list
+}
+
+// DropTA takes t off a list: the UE registered in it (TS 24.301 §5.3.2,
+// a manual selection can make it do so).
+func DropTA(list []TAI, t TAI) []TAI {
+	return slices.DeleteFunc(list, func(x TAI) bool { return x == t })
+}
+
 // Forbidden are the PLMNs automatic network selection selects none of
-// (TS 23.122 §4.4.3.1.1).
+// (TS 23.122 §4.4.3.1.1) and the tracking areas whose cells it takes as
+// not suitable (TS 36.304 §4.3).
 type Forbidden struct {
 	// PLMNs is the forbidden PLMN list (#11), the USIM's EF FPLMN: the
 	// HPLMN is never skipped for it (TS 23.122 §3.1).
@@ -50,6 +163,10 @@ type Forbidden struct {
 	// EPS is the list of forbidden PLMNs for GPRS service (#14), the
 	// ME's: skipped, the HPLMN too.
 	EPS []string
+	// Regional and Roaming are the ME's lists of forbidden tracking
+	// areas for regional provision of service (#12) and for roaming
+	// (#13, #15), the HPLMN's areas too.
+	Regional, Roaming []TAI
 }
 
 // Skips reports whether automatic selection leaves plmn out, home being
@@ -58,10 +175,20 @@ func (f Forbidden) Skips(plmn, home string) bool {
 	return slices.Contains(f.EPS, plmn) || plmn != home && slices.Contains(f.PLMNs, plmn)
 }
 
-// Reject is a network's ATTACH REJECT in a selection: its PLMN and EMM
-// cause. The world says which networks refused, the modem acts on each
-// (a #11 forbids its PLMN on the USIM, a #14 in the ME).
+// SkipsCell reports whether automatic selection leaves out a cell of
+// tracking area t: its PLMN skipped, or t on a list of forbidden
+// tracking areas, which makes the cell not suitable.
+func (f Forbidden) SkipsCell(t TAI, home string) bool {
+	return f.Skips(t.PLMN, home) || slices.Contains(f.Regional, t) || slices.Contains(f.Roaming, t)
+}
+
+// Reject is a network's ATTACH REJECT in a selection: its PLMN, the
+// tracking area of the cell that sent it, and its EMM cause. The world
+// says which networks refused, the modem acts on each (a #11 forbids its
+// PLMN on the USIM, a #14 in the ME, a #12, #13 or #15 the tracking area
+// in the ME).
 type Reject struct {
 	PLMN  string
+	TAC   uint16
 	Cause int
 }

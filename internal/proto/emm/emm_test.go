@@ -49,3 +49,100 @@ func TestForbiddenSkips(t *testing.T) {
 		}
 	}
 }
+
+// TestTACauses: which list of forbidden tracking areas each cause feeds
+// and where selection looks next (TS 24.301 §5.5.1.2.5): #12 the list
+// for regional provision of service and another TA of the PLMN, #15 the
+// list for roaming and another TA, #13 the list for roaming and PLMN
+// selection; the PLMN-wide causes none.
+func TestTACauses(t *testing.T) {
+	for _, tc := range []struct {
+		cause int
+		list  TAList
+		next  Next
+	}{
+		{12, RegionalTAs, OtherTA},
+		{13, RoamingTAs, PLMNSelection},
+		{15, RoamingTAs, OtherTA},
+		{11, NoTAList, NextPLMN},
+		{14, NoTAList, NextPLMN},
+		{17, NoTAList, NextPLMN},
+		{111, NoTAList, NextPLMN},
+		{7, NoTAList, Stop},
+		{3, NoTAList, Stop},
+	} {
+		if got := ForbidsTA(tc.cause); got != tc.list {
+			t.Errorf("ForbidsTA(%d) = %v, want %v", tc.cause, got, tc.list)
+		}
+		if got := After(tc.cause); got != tc.next {
+			t.Errorf("After(%d) = %v, want %v", tc.cause, got, tc.next)
+		}
+	}
+}
+
+// TestAddTA: a list of forbidden tracking areas keeps each TAI once, in
+// the order stored, and a full one (40) loses its oldest.
+func TestAddTA(t *testing.T) {
+	tai := func(tac int) TAI { return TAI{PLMN: "20801", TAC: uint16(tac)} }
+	full := func() []TAI {
+		var l []TAI
+		for i := 1; i <= MaxForbiddenTAs; i++ {
+			l = append(l, tai(i))
+		}
+		return l
+	}
+	for _, tc := range []struct {
+		name  string
+		list  []TAI
+		add   TAI
+		n     int
+		first TAI
+		last  TAI
+	}{
+		{"into an empty list", nil, tai(7), 1, tai(7), tai(7)},
+		{"at the end", []TAI{tai(1)}, tai(2), 2, tai(1), tai(2)},
+		{"already there: stays", []TAI{tai(1), tai(2)}, tai(1), 2, tai(1), tai(2)},
+		{"the same TAC of another PLMN is another TA", []TAI{tai(1)}, TAI{PLMN: "20810", TAC: 1}, 2, tai(1), TAI{PLMN: "20810", TAC: 1}},
+		{"full: the oldest goes", full(), tai(41), MaxForbiddenTAs, tai(2), tai(41)},
+		{"full, already there: nothing goes", full(), tai(1), MaxForbiddenTAs, tai(1), tai(MaxForbiddenTAs)},
+	} {
+		got := AddTA(tc.list, tc.add)
+		if len(got) != tc.n || got[0] != tc.first || got[len(got)-1] != tc.last {
+			t.Errorf("%s: %d entries %v…%v, want %d %v…%v", tc.name, len(got), got[0], got[len(got)-1], tc.n, tc.first, tc.last)
+		}
+	}
+	if got := DropTA([]TAI{tai(1), tai(2), tai(3)}, tai(2)); len(got) != 2 || got[0] != tai(1) || got[1] != tai(3) {
+		t.Errorf("DropTA: %v", got)
+	}
+}
+
+// TestForbiddenSkipsCell: a cell is left out for its PLMN (either PLMN
+// list) or for its tracking area on either TA list, the HPLMN's areas
+// too; another area of the same PLMN stays suitable.
+func TestForbiddenSkipsCell(t *testing.T) {
+	f := Forbidden{
+		PLMNs:    []string{"20810"},
+		EPS:      []string{"20815"},
+		Regional: []TAI{{"20801", 0x1000}},
+		Roaming:  []TAI{{"20801", 0x1001}, {"46000", 0x2000}},
+	}
+	for _, tc := range []struct {
+		tai  TAI
+		home string
+		want bool
+	}{
+		{TAI{"20801", 0x1000}, "46000", true},  // regional provision of service
+		{TAI{"20801", 0x1001}, "46000", true},  // roaming
+		{TAI{"20801", 0x1002}, "46000", false}, // another TA of the PLMN
+		{TAI{"46000", 0x2000}, "46000", true},  // the HPLMN's TA
+		{TAI{"46000", 0x2001}, "46000", false},
+		{TAI{"20810", 0x1000}, "46000", true}, // EF FPLMN
+		{TAI{"20810", 0x1000}, "20810", false},
+		{TAI{"20815", 0x1000}, "20815", true}, // #14
+		{TAI{"26202", 0x1001}, "46000", false},
+	} {
+		if got := f.SkipsCell(tc.tai, tc.home); got != tc.want {
+			t.Errorf("SkipsCell(%v) home %s = %v, want %v", tc.tai, tc.home, got, tc.want)
+		}
+	}
+}
