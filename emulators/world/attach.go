@@ -52,16 +52,21 @@ type Attachment struct {
 // signal, leaving out those forbidden: the USIM's forbidden PLMN list (EF
 // FPLMN, §3.1: automatic mode does not select them; the HPLMN is never
 // forbidden) and the ME's forbidden PLMNs for GPRS service (after a #14,
-// the HPLMN too: no EPS service there). Each tried network accepts its own
-// subscribers (home) and its roaming partners' (roaming), and rejects
-// everyone else with EMM cause #11 PLMN not allowed (national roaming,
-// cause #13, is not modelled). Injected faults reject with their own cause
-// (one that makes the USIM invalid, #3, #6, #7 or #8, ends the selection:
-// no other network is tried), hide a network for one attempt (no
+// the HPLMN too: no EPS service there); the cells of the ME's forbidden
+// tracking areas (#12, #13, #15) are not suitable either (TS 36.304 §4.3).
+// Each PLMN is tried in one tracking area, its strongest cell's, unless a
+// reject sends selection to another of its areas (plan). Each tried
+// network accepts its own subscribers (home) and its roaming partners'
+// (roaming), and rejects everyone else with EMM cause #11 PLMN not
+// allowed (national roaming restrictions come only from injected #13s).
+// Injected faults reject with their own cause (one that makes the USIM
+// invalid, #3, #6, #7 or #8, ends the selection: no other network is
+// tried; #12 and #15 send it to another tracking area of the PLMN, #13 to
+// the other PLMNs first), hide a network for one attempt (no
 // service: selection moves on) or leave the attach unanswered (timeout:
 // selection stops, the modem's T3410 runs). With no cell answering the
 // device is left searching (<stat> 2): automatic mode keeps scanning. With
-// cells in sight but every one of a forbidden PLMN, nothing is tried: the
+// cells in sight but every one forbidden, nothing is tried: the
 // device camps on the strongest in limited service (§3.5; state A4, wait
 // for PLMNs to appear, §4.3.1.1), searching (<stat> 2) with that cell.
 func (w *World) Attach(imsi string, forbidden emm.Forbidden) Attachment {
@@ -69,18 +74,20 @@ func (w *World) Attach(imsi string, forbidden emm.Forbidden) Attachment {
 }
 
 // AttachTo is Attach with the network chosen by the device (27.007 +COPS=1,
-// manual selection): only plmn's cells are tried, forbidden or not (§3.1:
-// the user may select a forbidden PLMN); none visible is no service.
+// manual selection): only plmn's cells are tried, forbidden or not, in a
+// forbidden tracking area too (§3.1: the user may select a forbidden
+// PLMN); none visible is no service.
 func (w *World) AttachTo(imsi, plmn string) Attachment {
 	return w.attach(imsi, plmn, emm.Forbidden{})
 }
 
 // selectable is the order automatic selection tries cells in: visible
 // (strongest first), the home PLMN's strongest first, without the cells of
-// a PLMN automatic selection skips.
+// a PLMN automatic selection skips or of a forbidden tracking area (not
+// suitable, TS 36.304 §4.3).
 func selectable(visible []Cell, home string, forbidden emm.Forbidden) []Cell {
 	order := slices.DeleteFunc(slices.Clone(visible), func(c Cell) bool {
-		return forbidden.Skips(c.PLMN, home)
+		return forbidden.SkipsCell(c.TAI(), home)
 	})
 	for i, c := range order {
 		if c.PLMN == home {
@@ -88,6 +95,68 @@ func selectable(visible []Cell, home string, forbidden emm.Forbidden) []Cell {
 		}
 	}
 	return order
+}
+
+// plmnCells are the cells a selection may still try in one PLMN: the
+// strongest of each of its tracking areas not tried yet, in order.
+type plmnCells struct {
+	plmn  string
+	cells []Cell
+}
+
+// plan is automatic selection's walk over the suitable cells, a pure
+// function of the cells and the rejects: the PLMNs in priority order,
+// one attempt in each tracking area at most, and what a reject's cause
+// says next (emm.After) — another area of the same PLMN first after a
+// #12 or #15, the other PLMNs first after a #13 (its other areas come
+// after them), the next PLMN after any other cause.
+type plan []plmnCells
+
+// newPlan groups order (selectable's) by PLMN, in the order their first
+// cells come, keeping each tracking area's first (strongest) cell.
+func newPlan(order []Cell) plan {
+	var p plan
+	seen := map[emm.TAI]bool{}
+	for _, c := range order {
+		if seen[c.TAI()] {
+			continue
+		}
+		seen[c.TAI()] = true
+		i := slices.IndexFunc(p, func(g plmnCells) bool { return g.plmn == c.PLMN })
+		if i < 0 {
+			i = len(p)
+			p = append(p, plmnCells{plmn: c.PLMN})
+		}
+		p[i].cells = append(p[i].cells, c)
+	}
+	return p
+}
+
+// next is the cell to try now.
+func (p plan) next() (Cell, bool) {
+	if len(p) == 0 {
+		return Cell{}, false
+	}
+	return p[0].cells[0], true
+}
+
+// after is the plan once next's cell answered: a reject with cause, or,
+// with cause 0, silence (no service: none of the network's cells
+// answers).
+func (p plan) after(cause int) plan {
+	g := p[0]
+	rest := plmnCells{plmn: g.plmn, cells: g.cells[1:]}
+	p = p[1:]
+	if len(rest.cells) == 0 || cause == 0 {
+		return p
+	}
+	switch emm.After(cause) {
+	case emm.OtherTA:
+		return append(plan{rest}, p...)
+	case emm.PLMNSelection:
+		return append(slices.Clone(p), rest)
+	}
+	return p
 }
 
 func (w *World) attach(imsi, only string, forbidden emm.Forbidden) Attachment {
@@ -99,20 +168,18 @@ func (w *World) attach(imsi, only string, forbidden emm.Forbidden) Attachment {
 	if only != "" {
 		visible = slices.DeleteFunc(visible, func(c Cell) bool { return c.PLMN != only })
 	}
-	// Each PLMN is tried once, in this order.
 	order := selectable(visible, home, forbidden)
 	if len(order) == 0 && len(visible) > 0 {
 		return w.limited(sub, visible[0])
 	}
 	res := Attachment{Stat: StatSearching, Registration: "none", Operator: sub}
-	tried := map[string]bool{}
 	answered := false
 	var refused []emm.Reject
-	for _, c := range order {
-		if tried[c.PLMN] {
-			continue
+	for p := newPlan(order); ; {
+		c, ok := p.next()
+		if !ok {
+			break
 		}
-		tried[c.PLMN] = true
 		r := w.try(sub, c)
 		if r.Interrupted || w.interrupted() {
 			// The power went with this attempt: no other network is
@@ -122,15 +189,17 @@ func (w *World) attach(imsi, only string, forbidden emm.Forbidden) Attachment {
 			break
 		}
 		if r.Registration == "none" {
+			p = p.after(0)
 			continue // its cells stayed silent: a denial seen before stands
 		}
 		if r.Stat == StatDenied {
-			refused = append(refused, emm.Reject{PLMN: r.PLMN, Cause: r.Cause})
+			refused = append(refused, emm.Reject{PLMN: r.PLMN, TAC: c.TAC, Cause: r.Cause})
 		}
 		res, answered = r, true
-		if res.OK || res.Timeout || emm.InvalidatesUSIM(res.Cause) {
+		if res.OK || res.Timeout || emm.After(res.Cause) == emm.Stop {
 			break
 		}
+		p = p.after(res.Cause)
 	}
 	if !answered {
 		w.log.Emit(eventlog.World, KindNoService, eventlog.F{"operator": sub, "area": w.Area()})
@@ -161,7 +230,7 @@ func (w *World) limited(sub string, c Cell) Attachment {
 // try attempts registration of subscribers of operator sub on cell c.
 func (w *World) try(sub string, c Cell) Attachment {
 	net := c.Operator
-	w.log.Emit(eventlog.World, KindAttachAttempt, eventlog.F{"operator": sub, "plmn": c.PLMN})
+	w.log.Emit(eventlog.World, KindAttachAttempt, eventlog.F{"operator": sub, "plmn": c.PLMN, "tac": int(c.TAC)})
 	w.mu.Lock()
 	if w.attempts == nil {
 		w.attempts = map[string]int{}
@@ -176,11 +245,14 @@ func (w *World) try(sub string, c Cell) Attachment {
 	}
 
 	res := Attachment{Operator: sub, Network: net, PLMN: c.PLMN}
-	f, faulty := w.activeFault(net, sub, n)
+	f, faulty := w.activeFault(net, sub, c.TAC, n)
 	if faulty {
 		fields := eventlog.F{"fault": "attach_" + f.Kind.String(), "target": net, "at": "world", "entry": f.Entry, "attempt": n, "subscriber": sub}
 		if f.Kind == Reject {
 			fields["cause"] = f.Cause
+		}
+		if f.TAC != 0 {
+			fields["tac"] = int(f.TAC)
 		}
 		w.log.Emit(eventlog.World, eventlog.KindFault, fields)
 	}
@@ -223,11 +295,11 @@ func (w *World) SetInterrupt(cut func() bool) { w.interrupt = cut }
 func (w *World) interrupted() bool { return w.interrupt != nil && w.interrupt() }
 
 // activeFault returns the first fault that applies to attempt n on network
-// net now.
-func (w *World) activeFault(net, sub string, n int) (Fault, bool) {
+// net, in tracking area tac, now.
+func (w *World) activeFault(net, sub string, tac uint16, n int) (Fault, bool) {
 	now := w.clk.Now()
 	for _, f := range w.faults {
-		if f.Operator != net || (f.Attempt != 0 && f.Attempt != n) || (f.Subscriber != "" && f.Subscriber != sub) {
+		if f.Operator != net || (f.Attempt != 0 && f.Attempt != n) || (f.Subscriber != "" && f.Subscriber != sub) || (f.TAC != 0 && f.TAC != tac) {
 			continue
 		}
 		if (!f.From.IsZero() && now.Before(f.From)) || (!f.Until.IsZero() && !now.Before(f.Until)) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 // Operator is a mobile network operator.
@@ -30,6 +31,9 @@ type Cell struct {
 	CellID   uint32 // 28-bit E-UTRAN cell identity; 0 → assigned by New
 	RSRP     int    // dBm, fixed per scenario
 }
+
+// TAI is the cell's tracking area identity.
+func (c Cell) TAI() emm.TAI { return emm.TAI{PLMN: c.PLMN, TAC: c.TAC} }
 
 // Agreement says that the Visited operator's network accepts the Home
 // operator's subscribers as roamers.
@@ -81,6 +85,9 @@ type Fault struct {
 	// Cause is the EMM cause sent by a Reject (TS 24.301 §9.9.3.9), e.g. 15
 	// no suitable cells in tracking area; 0 for the other kinds.
 	Cause int
+	// TAC, if set, limits a Reject to the operator's cells of that
+	// tracking area: #12, #13 and #15 refuse an area, not the network.
+	TAC uint16
 	// From and Until bound, on the world's clock, when the fault is active;
 	// zero values leave that side open.
 	From, Until time.Time
@@ -152,6 +159,8 @@ func (c *Config) validate() error {
 			return fmt.Errorf("faults[%d]: unknown kind %v", i, f.Kind)
 		case f.Kind != Reject && f.Cause != 0:
 			return fmt.Errorf("faults[%d]: %v fault carries EMM cause %d; only reject sends one", i, f.Kind, f.Cause)
+		case f.Kind != Reject && f.TAC != 0:
+			return fmt.Errorf("faults[%d]: %v fault limited to TAC %#04x; only a reject is", i, f.Kind, f.TAC)
 		}
 	}
 	if len(c.Operators) == 0 {

@@ -2,6 +2,7 @@ package world
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -93,7 +94,7 @@ func TestAttach(t *testing.T) {
 			name: "home network", area: "CN-Beijing", imsi: "460001234567890",
 			want: Attachment{OK: true, Stat: 1, Registration: "home", PLMN: "46000", Operator: "cmcc", Network: "cmcc",
 				Cell: Cell{Area: "CN-Beijing", Operator: "cmcc", PLMN: "46000", TAC: 0x1000, CellID: 0x10001, RSRP: -80}},
-			trace: `attach_attempt{"operator":"cmcc","plmn":"46000"}
+			trace: `attach_attempt{"operator":"cmcc","plmn":"46000","tac":4096}
 attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"46000","registration":"home"}
 `,
 		},
@@ -101,7 +102,7 @@ attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"46000","registration
 			name: "roaming partner by signal", area: "FR-Paris", imsi: "460001234567890",
 			want: Attachment{OK: true, Stat: 5, Registration: "roaming", PLMN: "20801", Operator: "cmcc", Network: "orange-fr",
 				Cell: Cell{Area: "FR-Paris", Operator: "orange-fr", PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85}},
-			trace: `attach_attempt{"operator":"cmcc","plmn":"20801"}
+			trace: `attach_attempt{"operator":"cmcc","plmn":"20801","tac":15003}
 attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"20801","registration":"roaming"}
 `,
 		},
@@ -109,7 +110,7 @@ attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"20801","registration
 			name: "home PLMN first although weaker", area: "FR-Paris", imsi: "208101234567890",
 			want: Attachment{OK: true, Stat: 1, Registration: "home", PLMN: "20810", Operator: "sfr", Network: "sfr",
 				Cell: Cell{Area: "FR-Paris", Operator: "sfr", PLMN: "20810", TAC: 0x1001, CellID: 0x20002, RSRP: -101}},
-			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
+			trace: `attach_attempt{"operator":"sfr","plmn":"20810","tac":4097}
 attach_result{"cause":0,"ok":true,"operator":"sfr","plmn":"20810","registration":"home"}
 `,
 		},
@@ -119,7 +120,7 @@ attach_result{"cause":0,"ok":true,"operator":"sfr","plmn":"20810","registration"
 			name: "one-way agreement: the reverse is refused with #11", area: "CN-Beijing", imsi: "208011234567890",
 			want: Attachment{Stat: 3, Registration: "denied", PLMN: "46000", Operator: "orange-fr", Network: "cmcc", Cause: 11,
 				Cell: Cell{Area: "CN-Beijing", Operator: "cmcc", PLMN: "46000", TAC: 0x1000, CellID: 0x10001, RSRP: -80}},
-			trace: `attach_attempt{"operator":"orange-fr","plmn":"46000"}
+			trace: `attach_attempt{"operator":"orange-fr","plmn":"46000","tac":4096}
 attach_result{"cause":11,"ok":false,"operator":"orange-fr","plmn":"46000","registration":"denied"}
 `,
 		},
@@ -127,9 +128,9 @@ attach_result{"cause":11,"ok":false,"operator":"orange-fr","plmn":"46000","regis
 			name: "no agreement: every network rejects with #11", area: "FR-Paris", imsi: "310410123456789",
 			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "att", Network: "sfr", Cause: 11,
 				Cell: Cell{Area: "FR-Paris", Operator: "sfr", PLMN: "20810", TAC: 4097, CellID: 131074, RSRP: -101}},
-			trace: `attach_attempt{"operator":"att","plmn":"20801"}
+			trace: `attach_attempt{"operator":"att","plmn":"20801","tac":15003}
 attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20801","registration":"denied"}
-attach_attempt{"operator":"att","plmn":"20810"}
+attach_attempt{"operator":"att","plmn":"20810","tac":4097}
 attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20810","registration":"denied"}
 `,
 		},
@@ -138,10 +139,10 @@ attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20810","registratio
 			faults: []Fault{{Operator: "sfr", Attempt: 1, Cause: 15}},
 			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "sfr", Network: "orange-fr", Cause: 11,
 				Cell: Cell{Area: "FR-Paris", Operator: "orange-fr", PLMN: "20801", TAC: 15003, CellID: 49981, RSRP: -85}},
-			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
+			trace: `attach_attempt{"operator":"sfr","plmn":"20810","tac":4097}
 fault{"at":"world","attempt":1,"cause":15,"entry":0,"fault":"attach_reject","subscriber":"sfr","target":"sfr"}
 attach_result{"cause":15,"ok":false,"operator":"sfr","plmn":"20810","registration":"denied"}
-attach_attempt{"operator":"sfr","plmn":"20801"}
+attach_attempt{"operator":"sfr","plmn":"20801","tac":15003}
 attach_result{"cause":11,"ok":false,"operator":"sfr","plmn":"20801","registration":"denied"}
 `,
 		},
@@ -152,10 +153,10 @@ attach_result{"cause":11,"ok":false,"operator":"sfr","plmn":"20801","registratio
 			faults: []Fault{{Operator: "orange-fr", Kind: NoService, Attempt: 1}},
 			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "cmcc", Network: "sfr", Cause: 11,
 				Cell: Cell{Area: "FR-Paris", Operator: "sfr", PLMN: "20810", TAC: 4097, CellID: 131074, RSRP: -101}},
-			trace: `attach_attempt{"operator":"cmcc","plmn":"20801"}
+			trace: `attach_attempt{"operator":"cmcc","plmn":"20801","tac":15003}
 fault{"at":"world","attempt":1,"entry":0,"fault":"attach_no_service","subscriber":"cmcc","target":"orange-fr"}
 attach_result{"cause":0,"ok":false,"operator":"cmcc","plmn":"20801","registration":"none"}
-attach_attempt{"operator":"cmcc","plmn":"20810"}
+attach_attempt{"operator":"cmcc","plmn":"20810","tac":4097}
 attach_result{"cause":11,"ok":false,"operator":"cmcc","plmn":"20810","registration":"denied"}
 `,
 		},
@@ -163,7 +164,7 @@ attach_result{"cause":11,"ok":false,"operator":"cmcc","plmn":"20810","registrati
 			name: "no_service on the only network: searching", area: "CN-Beijing", imsi: "460001234567890",
 			faults: []Fault{{Operator: "cmcc", Kind: NoService}},
 			want:   Attachment{Stat: 2, Registration: "none", Operator: "cmcc"},
-			trace: `attach_attempt{"operator":"cmcc","plmn":"46000"}
+			trace: `attach_attempt{"operator":"cmcc","plmn":"46000","tac":4096}
 fault{"at":"world","attempt":1,"entry":0,"fault":"attach_no_service","subscriber":"cmcc","target":"cmcc"}
 attach_result{"cause":0,"ok":false,"operator":"cmcc","plmn":"46000","registration":"none"}
 no_service{"area":"CN-Beijing","operator":"cmcc"}
@@ -174,9 +175,9 @@ no_service{"area":"CN-Beijing","operator":"cmcc"}
 			faults: []Fault{{Operator: "sfr", Kind: NoService}},
 			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "att", Network: "orange-fr", Cause: 11,
 				Cell: Cell{Area: "FR-Paris", Operator: "orange-fr", PLMN: "20801", TAC: 15003, CellID: 49981, RSRP: -85}},
-			trace: `attach_attempt{"operator":"att","plmn":"20801"}
+			trace: `attach_attempt{"operator":"att","plmn":"20801","tac":15003}
 attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20801","registration":"denied"}
-attach_attempt{"operator":"att","plmn":"20810"}
+attach_attempt{"operator":"att","plmn":"20810","tac":4097}
 fault{"at":"world","attempt":1,"entry":0,"fault":"attach_no_service","subscriber":"att","target":"sfr"}
 attach_result{"cause":0,"ok":false,"operator":"att","plmn":"20810","registration":"none"}
 `,
@@ -187,7 +188,7 @@ attach_result{"cause":0,"ok":false,"operator":"att","plmn":"20810","registration
 			name: "timeout fault leaves the attach unanswered", area: "FR-Paris", imsi: "208101234567890",
 			faults: []Fault{{Operator: "sfr", Kind: Timeout, Attempt: 1}},
 			want:   Attachment{Stat: 2, Registration: "timeout", PLMN: "20810", Operator: "sfr", Network: "sfr", Timeout: true},
-			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
+			trace: `attach_attempt{"operator":"sfr","plmn":"20810","tac":4097}
 fault{"at":"world","attempt":1,"entry":0,"fault":"attach_timeout","subscriber":"sfr","target":"sfr"}
 attach_result{"cause":0,"ok":false,"operator":"sfr","plmn":"20810","registration":"timeout"}
 `,
@@ -197,7 +198,7 @@ attach_result{"cause":0,"ok":false,"operator":"sfr","plmn":"20810","registration
 			faults: []Fault{{Operator: "cmcc", Cause: 15, From: clock.Epoch.Add(time.Hour)}},
 			want: Attachment{OK: true, Stat: 1, Registration: "home", PLMN: "46000", Operator: "cmcc", Network: "cmcc",
 				Cell: Cell{Area: "CN-Beijing", Operator: "cmcc", PLMN: "46000", TAC: 0x1000, CellID: 0x10001, RSRP: -80}},
-			trace: `attach_attempt{"operator":"cmcc","plmn":"46000"}
+			trace: `attach_attempt{"operator":"cmcc","plmn":"46000","tac":4096}
 attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"46000","registration":"home"}
 `,
 		},
@@ -205,7 +206,7 @@ attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"46000","registration
 			name: "unknown IMSI is rejected everywhere", area: "CN-Beijing", imsi: "999991234567890",
 			want: Attachment{Stat: 3, Registration: "denied", PLMN: "46000", Network: "cmcc", Cause: 11,
 				Cell: Cell{Area: "CN-Beijing", Operator: "cmcc", PLMN: "46000", TAC: 0x1000, CellID: 0x10001, RSRP: -80}},
-			trace: `attach_attempt{"operator":"","plmn":"46000"}
+			trace: `attach_attempt{"operator":"","plmn":"46000","tac":4096}
 attach_result{"cause":11,"ok":false,"operator":"","plmn":"46000","registration":"denied"}
 `,
 		},
@@ -450,6 +451,7 @@ func TestConfigErrors(t *testing.T) {
 		{"fault operator", func(c *Config) { c.Faults = []Fault{{Operator: "x", Cause: 15}} }, `faults[0]: unknown operator "x"`},
 		{"fault cause", func(c *Config) { c.Faults = []Fault{{Operator: "sfr"}} }, "faults[0]: EMM cause 0 out of 1..255"},
 		{"no_service with cause", func(c *Config) { c.Faults = []Fault{{Operator: "sfr", Kind: NoService, Cause: 15}} }, "faults[0]: no_service fault carries EMM cause 15; only reject sends one"},
+		{"timeout in a tracking area", func(c *Config) { c.Faults = []Fault{{Operator: "sfr", Kind: Timeout, TAC: 0x2001}} }, "faults[0]: timeout fault limited to TAC 0x2001; only a reject is"},
 		{"fault kind", func(c *Config) { c.Faults = []Fault{{Operator: "sfr", Kind: 9}} }, "faults[0]: unknown kind FaultKind(9)"},
 		{"fault attempt", func(c *Config) { c.Faults = []Fault{{Operator: "sfr", Attempt: -1, Cause: 15}} }, "faults[0]: attempt -1 is negative"},
 	}
@@ -602,12 +604,12 @@ func TestAttachSkipsForbidden(t *testing.T) {
 		plmn      string
 		refused   []emm.Reject
 	}{
-		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, nil, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", Cause: 11}}},
+		{"no forbidden list: SFR refuses, Orange takes the roamer", roamer, nil, nil, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", TAC: 0x1004, Cause: 11}}},
 		{"SFR forbidden: Orange at once", roamer, []string{"20810"}, nil, "", []string{"20801"}, "roaming", "20801", nil},
-		{"another country's network forbidden: as none", roamer, []string{"26202"}, nil, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", Cause: 11}}},
+		{"another country's network forbidden: as none", roamer, []string{"26202"}, nil, "", []string{"20810", "20801"}, "roaming", "20801", []emm.Reject{{PLMN: "20810", TAC: 0x1004, Cause: 11}}},
 		{"every visible network forbidden: none tried, camped on the strongest", roamer, []string{"20801", "20810"}, nil, "", nil, "limited", "20810", nil},
 		{"the HPLMN is never skipped", sfrSub, []string{"20810"}, nil, "", []string{"20810"}, "home", "20810", nil},
-		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, nil, "20810", []string{"20810"}, "denied", "20810", []emm.Reject{{PLMN: "20810", Cause: 11}}},
+		{"a manual selection tries a forbidden network", roamer, []string{"20810"}, nil, "20810", []string{"20810"}, "denied", "20810", []emm.Reject{{PLMN: "20810", TAC: 0x1004, Cause: 11}}},
 		{"SFR forbidden for EPS: Orange at once", roamer, nil, []string{"20810"}, "", []string{"20801"}, "roaming", "20801", nil},
 		{"the HPLMN forbidden for EPS (#14): its partner at once", sfrSub, nil, []string{"20810"}, "", []string{"20801"}, "roaming", "20801", nil},
 		{"every visible network forbidden, one for EPS: none tried", roamer, []string{"20801"}, []string{"20810"}, "", nil, "limited", "20810", nil},
@@ -641,6 +643,103 @@ func TestAttachSkipsForbidden(t *testing.T) {
 			}
 			if tc.reg == "limited" && (a.Stat != StatSearching || a.Cell.PLMN != tc.plmn || a.Cell.RSRP != -80) {
 				t.Errorf("limited service: %+v, want searching, camped on %s's -80 dBm cell", a, tc.plmn)
+			}
+		})
+	}
+}
+
+// TestAttachForbiddenTAs: a cell of the ME's forbidden tracking areas
+// (#12 regional provision of service, #13 and #15 roaming) is not
+// suitable — the HPLMN's too; another area of the PLMN is — and a reject
+// with one of those causes sends selection on as TS 24.301 §5.5.1.2.5
+// has it: #12 and #15 to another tracking area of the same PLMN, then to
+// the next PLMN; #13 to PLMN selection, the other PLMNs before the same
+// one's other areas. Each area is tried once, on its strongest cell;
+// another cause ends the PLMN.
+func TestAttachForbiddenTAs(t *testing.T) {
+	cfg := testConfig()
+	cfg.Roaming = append(cfg.Roaming, Agreement{Home: "sfr", Visited: "orange-fr"})
+	cfg.Cells = append(cfg.Cells,
+		Cell{Area: "FR-Lille", Operator: "sfr", TAC: 0x2001, RSRP: -80},
+		Cell{Area: "FR-Lille", Operator: "sfr", TAC: 0x2002, RSRP: -95},
+		Cell{Area: "FR-Lille", Operator: "orange-fr", TAC: 0x3001, RSRP: -85},
+		Cell{Area: "FR-Lille", Operator: "orange-fr", TAC: 0x3002, RSRP: -100},
+		Cell{Area: "FR-Lille", Operator: "sfr", TAC: 0x2001, RSRP: -90}, // the same area again
+	)
+	const sfrSub = "208101234567890"
+	sfr := func(tac uint16) emm.TAI { return emm.TAI{PLMN: "20810", TAC: tac} }
+	orange := func(tac uint16) emm.TAI { return emm.TAI{PLMN: "20801", TAC: tac} }
+	reject := func(op string, tac uint16, cause int) Fault {
+		return Fault{Operator: op, TAC: tac, Cause: cause}
+	}
+	for _, tc := range []struct {
+		name      string
+		faults    []Fault
+		forbidden emm.Forbidden
+		manual    bool // AttachTo SFR
+		tried     []string
+		reg       string
+		at        emm.TAI // the cell registered, denied or camped on
+		refused   []emm.Reject
+	}{
+		{"nothing forbidden: the HPLMN's strongest area", nil, emm.Forbidden{}, false,
+			[]string{"20810/2001"}, "home", sfr(0x2001), nil},
+		{"#15: another area of the HPLMN", []Fault{reject("sfr", 0x2001, 15)}, emm.Forbidden{}, false,
+			[]string{"20810/2001", "20810/2002"}, "home", sfr(0x2002), []emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 15}}},
+		{"#12: another area of the HPLMN", []Fault{reject("sfr", 0x2001, 12)}, emm.Forbidden{}, false,
+			[]string{"20810/2001", "20810/2002"}, "home", sfr(0x2002), []emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 12}}},
+		{"#15 in every area of the HPLMN: the next PLMN", []Fault{reject("sfr", 0, 15)}, emm.Forbidden{}, false,
+			[]string{"20810/2001", "20810/2002", "20801/3001"}, "roaming", orange(0x3001),
+			[]emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 15}, {PLMN: "20810", TAC: 0x2002, Cause: 15}}},
+		{"#13: PLMN selection, the partner before the HPLMN's other area", []Fault{reject("sfr", 0x2001, 13)}, emm.Forbidden{}, false,
+			[]string{"20810/2001", "20801/3001"}, "roaming", orange(0x3001), []emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 13}}},
+		{"#13 everywhere but one area: each PLMN's other areas after the other PLMN",
+			[]Fault{reject("sfr", 0, 13), reject("orange-fr", 0x3001, 13)}, emm.Forbidden{}, false,
+			[]string{"20810/2001", "20801/3001", "20810/2002", "20801/3002"}, "roaming", orange(0x3002),
+			[]emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 13}, {PLMN: "20801", TAC: 0x3001, Cause: 13}, {PLMN: "20810", TAC: 0x2002, Cause: 13}}},
+		{"#17 ends the PLMN: no other area of it", []Fault{reject("sfr", 0x2001, 17)}, emm.Forbidden{}, false,
+			[]string{"20810/2001", "20801/3001"}, "roaming", orange(0x3001), []emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 17}}},
+		{"an area forbidden for roaming: the HPLMN's other area", nil, emm.Forbidden{Roaming: []emm.TAI{sfr(0x2001)}}, false,
+			[]string{"20810/2002"}, "home", sfr(0x2002), nil},
+		{"the HPLMN's areas forbidden, one of each list: the partner", nil,
+			emm.Forbidden{Regional: []emm.TAI{sfr(0x2001)}, Roaming: []emm.TAI{sfr(0x2002)}}, false,
+			[]string{"20801/3001"}, "roaming", orange(0x3001), nil},
+		{"every area forbidden: none tried, camped on the strongest", nil,
+			emm.Forbidden{Regional: []emm.TAI{sfr(0x2001)}, Roaming: []emm.TAI{sfr(0x2002), orange(0x3001), orange(0x3002)}}, false,
+			nil, "limited", sfr(0x2001), nil},
+		{"an area forbidden for another PLMN's TAC: as none", nil, emm.Forbidden{Roaming: []emm.TAI{orange(0x2001)}}, false,
+			[]string{"20810/2001"}, "home", sfr(0x2001), nil},
+		{"a manual selection tries the forbidden area", nil, emm.Forbidden{Roaming: []emm.TAI{sfr(0x2001)}}, true,
+			[]string{"20810/2001"}, "home", sfr(0x2001), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := cfg
+			cfg.Faults = tc.faults
+			r := newRig(t, cfg)
+			if err := r.w.SetArea("FR-Lille"); err != nil {
+				t.Fatal(err)
+			}
+			var a Attachment
+			if tc.manual {
+				a = r.w.AttachTo(sfrSub, "20810")
+			} else {
+				a = r.w.Attach(sfrSub, tc.forbidden)
+			}
+			var tried []string
+			for _, e := range r.log.Events() {
+				if e.Kind == KindAttachAttempt {
+					tac, _ := e.Int("tac")
+					tried = append(tried, fmt.Sprintf("%s/%x", e.Str("plmn"), tac))
+				}
+			}
+			if !reflect.DeepEqual(tried, tc.tried) {
+				t.Errorf("tried %v, want %v", tried, tc.tried)
+			}
+			if a.Registration != tc.reg || a.Cell.TAI() != tc.at {
+				t.Errorf("attach: %s in %v, want %s in %v (%+v)", a.Registration, a.Cell.TAI(), tc.reg, tc.at, a)
+			}
+			if !reflect.DeepEqual(a.Refused, tc.refused) {
+				t.Errorf("refused %v, want %v", a.Refused, tc.refused)
 			}
 		})
 	}
