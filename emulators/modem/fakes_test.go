@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -253,6 +254,9 @@ type fakeNet struct {
 	// was given, forbiddenEPS the ME's list for GPRS service.
 	forbidden    [][]string
 	forbiddenEPS [][]string
+	// forbiddenTAs are the ME's lists of forbidden tracking areas each
+	// automatic attach was given, regional then roaming, as "PLMN/TAC".
+	forbiddenTAs [][2][]string
 	cells        []stkterm.Cell // nil: the default cells below
 	// names, when set, are the long and short names of the PLMNs it
 	// holds in place of the defaults below.
@@ -263,10 +267,20 @@ func (n *fakeNet) Attach(imsi string, forbidden emm.Forbidden) Registration {
 	n.attaches = append(n.attaches, imsi)
 	n.forbidden = append(n.forbidden, forbidden.PLMNs)
 	n.forbiddenEPS = append(n.forbiddenEPS, forbidden.EPS)
+	n.forbiddenTAs = append(n.forbiddenTAs, [2][]string{taNames(forbidden.Regional), taNames(forbidden.Roaming)})
 	if n.fallback.Stat != 0 {
 		return n.fallback
 	}
 	return n.reg
+}
+
+// taNames writes tracking areas as "PLMN/TAC", the TAC in hex.
+func taNames(l []emm.TAI) []string {
+	out := []string{}
+	for _, t := range l {
+		out = append(out, fmt.Sprintf("%s/%04x", t.PLMN, t.TAC))
+	}
+	return out
 }
 
 // AttachTo answers as Attach on the network the fake registers on, and

@@ -24,8 +24,9 @@ var efFPLMN = []uint16{0x3F00, 0x7FFF, 0x6F7B}
 // (§3.1). m.st.forbidden follows the file; a card that cannot store the
 // entry leaves it in the modem's memory alone, until the card is read
 // again. A #14 goes on the ME's list of forbidden PLMNs for GPRS service
-// instead (forbidEPS). Call it from inside loop work, after the
-// registration changed.
+// instead, a #12, #13 or #15 on its lists of forbidden tracking areas
+// (forbidInME). Call it from inside loop work, after the registration
+// changed.
 func (m *Modem) storeForbidden(r Registration) {
 	if !m.st.cardOn {
 		return
@@ -33,9 +34,9 @@ func (m *Modem) storeForbidden(r Registration) {
 	var add, drop [][3]byte
 	refused := r.Refused
 	if r.Stat == 3 {
-		refused = append(slices.Clone(refused), emm.Reject{PLMN: r.PLMN, Cause: r.Cause})
+		refused = append(slices.Clone(refused), emm.Reject{PLMN: r.PLMN, TAC: r.TAC, Cause: r.Cause})
 	}
-	m.forbidEPS(r, refused)
+	m.forbidInME(r, refused)
 	for _, x := range refused {
 		if p, err := bcd.PLMN(x.PLMN); err == nil && m.forbids(x) && !m.st.forbidden[x.PLMN] {
 			m.st.forbidden[x.PLMN] = true
@@ -72,7 +73,7 @@ func (m *Modem) loadForbidden() {
 	if m.st.imsi == "" {
 		return
 	}
-	m.usimEPSForbidden(m.st.imsi)
+	m.st.me.usim(m.st.imsi)
 	if list, err := m.readFPLMN(); err == nil {
 		m.st.forbidden = forbiddenSet(list)
 	}
@@ -89,50 +90,34 @@ func forbiddenSet(list []byte) map[string]bool {
 	return set
 }
 
-// forbiddenLists are the lists automatic selection skips the PLMNs of.
+// forbiddenLists are the lists automatic selection skips the PLMNs and
+// tracking areas of: the USIM's EF FPLMN and the ME's lists.
 func (m *Modem) forbiddenLists() emm.Forbidden {
-	return emm.Forbidden{
-		PLMNs: slices.Sorted(maps.Keys(m.st.forbidden)),
-		EPS:   slices.Sorted(maps.Keys(m.st.forbiddenEPS)),
-	}
+	return m.st.me.forbidden(emm.Forbidden{PLMNs: slices.Sorted(maps.Keys(m.st.forbidden))}, m.loop.Clock().Now())
 }
 
-// forbidEPS keeps the ME's list of forbidden PLMNs for GPRS service (TS
-// 23.122 §3.1): each PLMN of the selection that rejected with #14 goes
-// on it (TS 24.301 §5.5.1.2.5), the HPLMN too — §3.1 keeps only the
-// forbidden PLMN list of #11 free of it —, and a registration on one
-// of them, which only a manual selection makes, takes it off (§3.1).
-func (m *Modem) forbidEPS(r Registration, refused []emm.Reject) {
+// forbidInME keeps the ME's forbidden lists (meLists): each network of
+// the selection that rejected with #14 goes on the list of forbidden
+// PLMNs for GPRS service, the HPLMN too — TS 23.122 §3.1 keeps only the
+// forbidden PLMN list of #11 free of it —, each tracking area that
+// rejected with #12, #13 or #15 on its list of forbidden tracking areas
+// (TS 24.301 §5.5.1.2.5); a registration takes its PLMN and tracking
+// area off them, which for a forbidden one only a manual selection makes
+// (§3.1, TS 24.301 §5.3.2).
+func (m *Modem) forbidInME(r Registration, refused []emm.Reject) {
+	now := m.loop.Clock().Now()
 	for _, x := range refused {
-		if emm.ForbidsPLMNForEPS(x.Cause) && x.PLMN != "" {
-			m.st.forbiddenEPS[x.PLMN] = true
-			m.st.forbiddenEPSOf = m.st.imsi
-		}
+		m.st.me.store(m.st.imsi, x, now)
 	}
 	if r.Registered() {
-		delete(m.st.forbiddenEPS, r.PLMN)
+		m.st.me.registered(emm.TAI{PLMN: r.PLMN, TAC: r.TAC})
 	}
 }
 
-// forgetEPSForbidden deletes the ME's list of forbidden PLMNs for GPRS
-// service, as TS 23.122 §3.1 has it when the MS is switched off or the
-// UICC holding the USIM is removed.
-func (m *Modem) forgetEPSForbidden() {
-	m.st.forbiddenEPS, m.st.forbiddenEPSOf = map[string]bool{}, ""
-}
-
-// usimEPSForbidden keeps the ME's list of forbidden PLMNs for GPRS
-// service across a reading of the USIM it was learned with, imsi — a
-// reset of the same USIM (+CFUN=0 then 1, a REFRESH that switches
-// nothing) is neither a switch-off nor a removal (TS 23.122 §3.1) — and
-// deletes it when another USIM is read: an eUICC's profile switch
-// (REFRESH eUICC Profile State Change or UICC reset, TS 102 223
-// §6.4.7) presents another subscription, as a UICC swapped would.
-func (m *Modem) usimEPSForbidden(imsi string) {
-	if imsi != "" && imsi != m.st.forbiddenEPSOf && m.st.forbiddenEPSOf != "" {
-		m.forgetEPSForbidden()
-	}
-}
+// forgetMELists deletes the ME's forbidden lists, as TS 23.122 §3.1 and
+// TS 24.301 §5.3.2 have it when the MS is switched off or the UICC
+// holding the USIM is removed.
+func (m *Modem) forgetMELists() { m.st.me.forget() }
 
 // efAD is EF AD (TS 31.102 §4.2.18): the low nibble of its fourth byte
 // is the length of the MNC in the IMSI.

@@ -301,3 +301,179 @@ func TestForbiddenForEPS(t *testing.T) {
 		})
 	}
 }
+
+// TestForbiddenTAs: a #12 puts the tracking area it came from on the
+// ME's list of forbidden tracking areas for regional provision of
+// service, a #13 or #15 on the list for roaming (TS 24.301 §5.5.1.2.5),
+// the HPLMN's areas too, each reject of the selection; automatic
+// selection skips them from the next attach on. The lists outlast a
+// reset of the same USIM and go at power off (a restart too), when the
+// card is taken out or another USIM is read (a profile switch), every
+// emm.TAPeriod (TS 24.301 §5.3.2: 12 to 24 hours), and for the area a
+// registration in it. EF FPLMN is never written for them; #11 and #17
+// forbid no area.
+func TestForbiddenTAs(t *testing.T) {
+	empty := strings.Repeat("FF", 12)
+	denied := func(cause int) Registration {
+		return Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: cause}
+	}
+	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -90}
+	onOrange := Registration{Stat: 1, PLMN: "20801", TAC: 0x3a9c, CellID: 0xc33e, AcT: 7, RSRP: -110}
+	homeRefused := onOrange
+	homeRefused.Refused = []emm.Reject{{PLMN: "20801", TAC: 0x3a9b, Cause: 15}}
+	cfun := func(t *testing.T, r *rig) {
+		r.cmd(t, "AT+CFUN=0")
+		r.cmd(t, "AT+CFUN=1")
+		r.advance(t, 2*time.Second)
+	}
+	refresh := func(imsi string) func(t *testing.T, r *rig) {
+		return func(t *testing.T, r *rig) {
+			if imsi != "" {
+				r.card.mu.Lock()
+				r.card.files[0x6F07] = mustHex(imsi)
+				r.card.mu.Unlock()
+			}
+			r.loop.Do(func() { r.m.Refresh(4) }) // UICC reset
+			r.advance(t, 0)
+			r.advance(t, 2*time.Second)
+		}
+	}
+	// later serves elsewhere, waits d and selects again.
+	later := func(d time.Duration) func(t *testing.T, r *rig) {
+		return func(t *testing.T, r *rig) {
+			r.net.reg = onOrange
+			r.loop.Do(r.m.Reselect)
+			r.advance(t, d)
+			r.loop.Do(r.m.Reselect)
+		}
+	}
+	none := [2][]string{{}, {}}
+	roaming := [2][]string{{}, {"20810/0101"}}
+	for _, tc := range []struct {
+		name string
+		reg  Registration
+		act  func(t *testing.T, r *rig)
+		want [2][]string // the ME's lists (regional, roaming) at the next automatic attach
+	}{
+		{"#15's area is skipped at the T3402 retry", denied(15),
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, roaming},
+		{"#13's area goes on the list for roaming", denied(13),
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, roaming},
+		{"#12's area goes on the list for regional provision of service", denied(12),
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, [2][]string{{"20810/0101"}, {}}},
+		{"the HPLMN's area refused with #15, another serving: skipped at the next selection", homeRefused,
+			func(t *testing.T, r *rig) { r.loop.Do(r.m.Reselect) }, [2][]string{{}, {"20801/3a9b"}}},
+		{"kept across +CFUN=0 and 1, the same USIM", denied(15), cfun, roaming},
+		{"kept across a UICC reset of the same USIM", denied(15), refresh(""), roaming},
+		{"deleted when the reset brings another USIM (a profile switch)", denied(15),
+			refresh("082980012143658709"), none},
+		{"deleted at power off", denied(15),
+			func(t *testing.T, r *rig) { r.powerCycle(t); r.advance(t, 2*time.Second) }, none},
+		{"deleted at a restart", denied(13),
+			func(t *testing.T, r *rig) { r.restart(t); r.advance(t, 2*time.Second) }, none},
+		{"deleted when the card is taken out", denied(12),
+			func(t *testing.T, r *rig) {
+				r.loop.Do(func() { r.m.SetCardPresent(false); r.m.SetCardPresent(true) })
+				r.advance(t, 2*time.Second)
+			}, none},
+		{"kept a second short of the period", denied(15), later(emm.TAPeriod - 3*time.Second), roaming},
+		{"deleted when the period has run", denied(15), later(emm.TAPeriod), none},
+		{"a manual registration in the area takes it off", denied(15),
+			func(t *testing.T, r *rig) {
+				r.net.reg = onSFR
+				if got := r.pending(t, `AT+COPS=1,2,"20810"`, 2*time.Second); !strings.HasSuffix(got[0], "OK") {
+					t.Fatalf("manual selection: %q", got)
+				}
+				r.cmd(t, "AT+COPS=0")
+			}, none},
+		{"#11 forbids no area", denied(11),
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, none},
+		{"#17 forbids no area", denied(17),
+			func(t *testing.T, r *rig) { r.advance(t, T3402) }, none},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			r.card.files[0x6F7B] = mustHex(empty)
+			r.card.files[0x6FAD] = mustHex("00000002")
+			r.card.mu.Unlock()
+			r.net.reg = tc.reg
+			r.powerCycle(t)
+			r.advance(t, 2*time.Second)
+			n := len(r.net.forbiddenTAs)
+			if n == 0 || !slices.Equal(r.net.forbiddenTAs[n-1][0], none[0]) || !slices.Equal(r.net.forbiddenTAs[n-1][1], none[1]) {
+				t.Fatalf("the attach refused: the ME's lists %q, want none", r.net.forbiddenTAs)
+			}
+			tc.act(t, r)
+			if len(r.net.forbiddenTAs) <= n {
+				t.Fatal("no automatic attach after")
+			}
+			got := r.net.forbiddenTAs[len(r.net.forbiddenTAs)-1]
+			if !slices.Equal(got[0], tc.want[0]) || !slices.Equal(got[1], tc.want[1]) {
+				t.Errorf("the last automatic attach skipped %q, want %q (all: %q)", got, tc.want, r.net.forbiddenTAs)
+			}
+			if tc.reg.Cause != 11 {
+				r.card.mu.Lock()
+				got := strings.ToUpper(hex.EncodeToString(r.card.files[0x6F7B]))
+				r.card.mu.Unlock()
+				if got != empty {
+					t.Errorf("EF FPLMN %s, want it untouched", got)
+				}
+			}
+		})
+	}
+}
+
+// TestMEListsOwnedByAUSIM: no entry is stored without the IMSI of the
+// USIM it is learned with, so none outlives a change of USIM — a #14 or
+// a #15 taken before the IMSI was read would otherwise belong to none
+// and survive the next USIM's reading (usim ignores ""). The modem
+// attaches only with an IMSI, so this holds by construction; the table
+// pins it.
+func TestMEListsOwnedByAUSIM(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	eps := emm.Reject{PLMN: "20810", Cause: 14}
+	ta := emm.Reject{PLMN: "20810", TAC: 0x0101, Cause: 15}
+	for _, tc := range []struct {
+		name    string
+		steps   func(l *meLists)
+		eps, ta int
+	}{
+		{"stored without an IMSI: nothing", func(l *meLists) { l.store("", eps, now); l.store("", ta, now) }, 0, 0},
+		{"without an IMSI, then another USIM read: nothing", func(l *meLists) {
+			l.store("", eps, now)
+			l.store("", ta, now)
+			l.usim("208011111111111")
+		}, 0, 0},
+		{"with an IMSI: kept at its USIM's reading", func(l *meLists) {
+			l.store("208012222222222", eps, now)
+			l.store("208012222222222", ta, now)
+			l.usim("208012222222222")
+		}, 1, 1},
+		{"kept while no IMSI is read", func(l *meLists) {
+			l.store("208012222222222", eps, now)
+			l.store("208012222222222", ta, now)
+			l.usim("")
+		}, 1, 1},
+		{"deleted at another USIM's reading", func(l *meLists) {
+			l.store("208012222222222", eps, now)
+			l.store("208012222222222", ta, now)
+			l.usim("208011111111111")
+		}, 0, 0},
+		{"another USIM's reject replaces the lists", func(l *meLists) {
+			l.store("208012222222222", eps, now)
+			l.store("208011111111111", ta, now)
+		}, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var l meLists
+			l.forget()
+			tc.steps(&l)
+			f := l.forbidden(emm.Forbidden{}, now)
+			if len(f.EPS) != tc.eps || len(f.Roaming) != tc.ta {
+				t.Errorf("lists %+v, want %d for GPRS service, %d areas", f, tc.eps, tc.ta)
+			}
+		})
+	}
+}

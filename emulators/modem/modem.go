@@ -234,15 +234,10 @@ type state struct {
 	// (TS 31.102 §4.2.16), as read with the IMSI and kept as the modem
 	// writes it: automatic selection skips these networks.
 	forbidden map[string]bool
-	// forbiddenEPS is the ME's list of forbidden PLMNs for GPRS service
-	// (TS 23.122 §3.1): the PLMNs that rejected an attach with #14, which
-	// automatic selection skips for EPS, the HPLMN too. It is the ME's,
-	// not the card's: kept across a reset of the same USIM, deleted at
-	// power off (a restart too) and when the UICC is removed or another
-	// USIM is read (a profile switch). forbiddenEPSOf is the IMSI of the
-	// USIM it was learned with.
-	forbiddenEPS   map[string]bool
-	forbiddenEPSOf string
+	// me are the ME's forbidden lists (meLists): the forbidden PLMNs for
+	// GPRS service (#14) and the forbidden tracking areas (#12, #13,
+	// #15), which automatic selection skips, the HPLMN's too.
+	me meLists
 	// usimInvalid is the denial that made the USIM invalid
 	// (emm.InvalidatesUSIM), nil while it is valid: cleared when the card is
 	// read again (a power cycle, a reset, a REFRESH).
@@ -330,7 +325,7 @@ func New(o Options) (*Modem, error) {
 	m.resetSettings()
 	m.st.pdp.reset()
 	m.st.forbidden = map[string]bool{}
-	m.st.forbiddenEPS = map[string]bool{}
+	m.st.me.forget()
 	m.st.channels = map[int]bool{}
 	return m, nil
 }

@@ -65,7 +65,7 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 	m.st.forbidden = map[string]bool{}
 	m.st.usimInvalid = nil // a USIM read again is valid again
 	if !m.st.cardOn {
-		m.forgetEPSForbidden() // the UICC removed (TS 23.122 §3.1)
+		m.forgetMELists() // the UICC removed (TS 23.122 §3.1)
 		m.emit(KindCard, eventlog.F{"present": false})
 		m.owedDetach()
 		afterRead()
@@ -313,7 +313,7 @@ func (m *Modem) PowerOff() {
 	m.st.cardOn = false
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 	m.st.channels = map[int]bool{}
-	m.forgetEPSForbidden() // switched off: the ME's list goes (TS 23.122 §3.1)
+	m.forgetMELists() // switched off: the ME's lists go (TS 23.122 §3.1)
 	m.emit(KindPower, eventlog.F{"on": false})
 	m.dropHeldRefresh() // after the cause, in the log too
 }
@@ -580,7 +580,7 @@ func (m *Modem) restartKeeping(keepCard bool) {
 	}
 	m.emit(KindRestart, f)
 	m.stackDown(false, warm)
-	m.forgetEPSForbidden() // the MT switched off and on, its memory with it
+	m.forgetMELists() // the MT switched off and on, its memory with it
 	m.st.restarting = true
 	boots := m.st.boots
 	m.sayPowerDown(func() bool { return m.st.restarting && m.st.boots == boots }, nil)
@@ -726,7 +726,7 @@ func (m *Modem) SetCardPresent(present bool) {
 			}
 			m.detach()
 			m.powerDown(false)
-			m.forgetEPSForbidden() // the UICC removed (TS 23.122 §3.1)
+			m.forgetMELists() // the UICC removed (TS 23.122 §3.1)
 			m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 			m.emit(KindCard, eventlog.F{"present": false})
 		}

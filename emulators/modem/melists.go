@@ -1,0 +1,99 @@
+package modem
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/proto/emm"
+)
+
+// meLists are the forbidden lists the ME keeps, not the USIM: the
+// forbidden PLMNs for GPRS service (#14, TS 23.122 §3.1) and the
+// forbidden tracking areas for regional provision of service (#12) and
+// for roaming (#13, #15; TS 24.301 §5.3.2). They are deleted when the ME
+// is switched off and when the UICC holding the USIM is removed, and
+// kept across a reset of the same USIM (+CFUN=0 then 1, a REFRESH that
+// switches nothing), which is neither. Another USIM read (an eUICC's
+// profile switch: REFRESH eUICC Profile State Change or UICC reset, TS
+// 102 223 §6.4.7) presents another subscription, as a UICC swapped
+// would: its networks' restrictions are not this one's, so they go
+// too. The tracking areas go besides every emm.TAPeriod.
+//
+// Every entry is stored with the IMSI of the USIM it was learned with
+// (of): store refuses an entry without one, so a non-empty list always
+// has its USIM, and reading another one deletes it.
+type meLists struct {
+	of                string
+	eps               map[string]bool
+	regional, roaming []emm.TAI
+	// taSince is when the tracking-area lists last got their first
+	// entry; zero while both are empty.
+	taSince time.Time
+}
+
+// forget deletes every list.
+func (l *meLists) forget() { *l = meLists{eps: map[string]bool{}} }
+
+// usim is a reading of the USIM imsi: lists learned with another go.
+func (l *meLists) usim(imsi string) {
+	if imsi != "" && l.of != "" && imsi != l.of {
+		l.forget()
+	}
+}
+
+// store acts on a reject from the subscriber imsi at now: a #14 puts
+// its PLMN on the list for GPRS service, a #12, #13 or #15 its tracking
+// area on the list the cause names. Without an IMSI nothing is stored: no
+// attach runs without one, and an entry would belong to no USIM.
+func (l *meLists) store(imsi string, x emm.Reject, now time.Time) {
+	if imsi == "" || x.PLMN == "" {
+		return
+	}
+	list := emm.ForbidsTA(x.Cause)
+	if !emm.ForbidsPLMNForEPS(x.Cause) && list == emm.NoTAList {
+		return
+	}
+	l.usim(imsi)
+	l.of = imsi
+	if emm.ForbidsPLMNForEPS(x.Cause) {
+		l.eps[x.PLMN] = true
+		return
+	}
+	l.expire(now)
+	if len(l.regional) == 0 && len(l.roaming) == 0 {
+		l.taSince = now
+	}
+	t := emm.TAI{PLMN: x.PLMN, TAC: x.TAC}
+	if list == emm.RegionalTAs {
+		l.regional = emm.AddTA(l.regional, t)
+	} else {
+		l.roaming = emm.AddTA(l.roaming, t)
+	}
+}
+
+// registered takes the PLMN and the tracking area the UE registered in
+// off the lists (TS 23.122 §3.1, TS 24.301 §5.3.2): only a manual
+// selection registers in one of them.
+func (l *meLists) registered(t emm.TAI) {
+	delete(l.eps, t.PLMN)
+	l.regional = emm.DropTA(l.regional, t)
+	l.roaming = emm.DropTA(l.roaming, t)
+}
+
+// expire deletes the tracking-area lists once emm.TAPeriod has passed
+// since their first entry: the ME's periodic deletion, on the modem's
+// clock.
+func (l *meLists) expire(now time.Time) {
+	if !l.taSince.IsZero() && !now.Before(l.taSince.Add(emm.TAPeriod)) {
+		l.regional, l.roaming, l.taSince = nil, nil, time.Time{}
+	}
+}
+
+// forbidden fills the ME's lists into f as they stand at now.
+func (l *meLists) forbidden(f emm.Forbidden, now time.Time) emm.Forbidden {
+	l.expire(now)
+	f.EPS = slices.Sorted(maps.Keys(l.eps))
+	f.Regional, f.Roaming = slices.Clone(l.regional), slices.Clone(l.roaming)
+	return f
+}
