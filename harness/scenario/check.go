@@ -303,6 +303,9 @@ func (f Fault) describe() string {
 	if f.Subscriber != "" {
 		d += ", subscriber: " + f.Subscriber
 	}
+	if f.TAC != 0 {
+		d += fmt.Sprintf(", tac: %#04x", f.TAC) // as the cells give it
+	}
 	if f.Attempt != 0 {
 		d += fmt.Sprintf(", attempt: %d", f.Attempt)
 	}

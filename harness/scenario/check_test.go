@@ -191,11 +191,13 @@ func TestUnfiredNamesItsLimits(t *testing.T) {
 		{Kind: AttachReject, Operator: "sfr", Subscriber: "sfr", Attempt: 1, Cause: 15},
 		{Kind: Download, Name: "tampered_bpp", Operator: "sfr", Attempt: 2, From: time.Hour, Until: 90 * time.Minute},
 		{Kind: CoverageLost, From: 2 * time.Hour},
+		{Kind: AttachReject, Operator: "sfr", TAC: 0x2001, Cause: 13},
 	}}
 	want := []string{
 		"faults[0] (attach_reject: 15, operator: sfr, subscriber: sfr, attempt: 1) never fired",
 		"faults[1] (download: tampered_bpp, operator: sfr, attempt: 2, from: 1h0m0s, until: 1h30m0s) never fired",
 		"faults[2] (coverage_lost, from: 2h0m0s) never fired",
+		"faults[3] (attach_reject: 13, operator: sfr, tac: 0x2001) never fired",
 	}
 	if got := Unfired(s, []eventlog.Event{{T: clock.Epoch, Actor: eventlog.Harness, Kind: "run_started"}}); !slices.Equal(got, want) {
 		t.Errorf("Unfired %q, want %q", got, want)

@@ -266,11 +266,12 @@ const faultKinds = "platform: unreachable|no_ack|garbled|slow|status, attach_rej
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	var f Fault
 	var platform, download, attach, cut, port, card, coverage string
-	cause := -1
+	cause, tac := -1, 0
 	err := d.Mapping(n, path,
 		yamlnode.Optional("platform", d.Str(&platform)),
 		yamlnode.Optional("download", d.Str(&download)),
 		yamlnode.Optional("attach_reject", d.int(&cause, 1, 255)),
+		yamlnode.Optional("tac", d.int(&tac, 1, 0xFFFE)),
 		yamlnode.Optional("attach", d.Str(&attach)),
 		yamlnode.Optional("power_cut", d.Str(&cut)),
 		yamlnode.Optional("at_port", d.Str(&port)),
@@ -399,7 +400,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	case given("attach_reject") || given("attach"):
 		switch {
 		case cause >= 0:
-			f.Kind, f.Cause = AttachReject, cause
+			f.Kind, f.Cause, f.TAC = AttachReject, cause, uint16(tac)
 		case attach == "no_service":
 			f.Kind = AttachNoService
 		case attach == "timeout":
@@ -489,6 +490,9 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		}
 	default:
 		return f, d.ErrAt(n, path, "unknown fault kind: want one of %s", faultKinds)
+	}
+	if given("tac") && f.Kind != AttachReject {
+		return f, d.ErrPath(yamlnode.Join(path, "tac"), "applies only to attach_reject faults (a tracking area refused)")
 	}
 	if given("delay") && f.Kind != PlatformSlow {
 		return f, d.ErrPath(yamlnode.Join(path, "delay"), "applies only to platform: slow faults")

@@ -346,6 +346,10 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`attach and reject in one entry`, `faults: [{attach: timeout, attach_reject: 15, operator: sfr}]`, `b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage`},
 		{`attach fault with nth`, `faults: [{attach: timeout, operator: sfr, nth: 2}]`, `b.yaml:15:48: faults[0].nth: does not apply to attach faults`},
 		{`duplicate attach fault`, `faults: [{attach_reject: 15, operator: sfr, attempt: 2}, {attach: timeout, operator: sfr, attempt: 2, from: 1h}]`, `b.yaml:15:58: faults[1]: faults[0] already fails attempt #2 on sfr in that window`},
+		{`reject in a tracking area of no cell`, `faults: [{attach_reject: 15, operator: sfr, tac: 0x2001}]`, `b.yaml:15:50: faults[0].tac: operator "sfr" has no cell in tracking area 0x2001 (network.cells, given or assigned): the reject could never come`},
+		{`tac on an attach timeout`, `faults: [{attach: timeout, operator: sfr, tac: 4097}]`, `b.yaml:15:48: faults[0].tac: applies only to attach_reject faults (a tracking area refused)`},
+		{`tac 0`, `faults: [{attach_reject: 15, operator: sfr, tac: 0}]`, `b.yaml:15:50: faults[0].tac: 0 out of range 1..65534`},
+		{`duplicate reject in one tracking area`, `faults: [{attach_reject: 15, operator: sfr, tac: 4097}, {attach_reject: 13, operator: sfr}]`, `b.yaml:15:57: faults[1]: faults[0] already fails attempt every attempt on sfr in that window`},
 		{`platform fault with off`, `faults: [{platform: unreachable, off: 1m}]`, `b.yaml:15:39: faults[0].off: does not apply to platform faults`},
 		{`download fault with subscriber`, `faults: [{download: eligibility_refused, operator: sfr, subscriber: sfr}]`, `b.yaml:15:69: faults[0].subscriber: does not apply to download faults: a download is always for this device's card`},
 		{`download fault attempt zero`, `faults: [{download: eligibility_refused, operator: sfr, attempt: 0}]`, `b.yaml:15:66: faults[0].attempt: attempts count from 1; omit attempt to fail every attempt`},
@@ -437,6 +441,30 @@ func TestParseFaultPlanErrors(t *testing.T) {
 	want := `b.yaml:16:41: faults[0].operator: operator "dt" has no cell (network.cells): no attach on it can fail`
 	if _, err := Parse("b.yaml", []byte(src)); err == nil || err.Error() != want {
 		t.Errorf("error\n got: %v\nwant: %s", err, want)
+	}
+}
+
+// TestParseTACReject: an attach_reject limited to a tracking area
+// reaches the world with it, the area as the world numbers a cell left
+// without a TAC (0x1000 + the area's index) or as a cell gives it.
+func TestParseTACReject(t *testing.T) {
+	src := edit(t, "    - {area: FR, operator: sfr, rsrp: -90}", "    - {area: FR, operator: sfr, rsrp: -90}\n    - {area: FR, operator: sfr, rsrp: -100, tac: 0x2002}")
+	src = strings.Replace(src, "itinerary:", `faults:
+  - {attach_reject: 15, operator: sfr, tac: 0x1001}
+  - {attach_reject: 12, operator: sfr, tac: 0x2002}
+itinerary:`, 1)
+	s, err := Parse("p.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Fault{{Kind: AttachReject, Operator: "sfr", Cause: 15, TAC: 0x1001}, {Kind: AttachReject, Operator: "sfr", Cause: 12, TAC: 0x2002}}
+	if !reflect.DeepEqual(s.Faults, want) {
+		t.Errorf("faults\n got %+v\nwant %+v", s.Faults, want)
+	}
+	wc := s.WorldConfig(clock.Epoch)
+	wantWorld := []world.Fault{{Operator: "sfr", Kind: world.Reject, Cause: 15, TAC: 0x1001}, {Operator: "sfr", Kind: world.Reject, Cause: 12, TAC: 0x2002, Entry: 1}}
+	if !reflect.DeepEqual(wc.Faults, wantWorld) {
+		t.Errorf("world faults %+v", wc.Faults)
 	}
 }
 

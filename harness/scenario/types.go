@@ -357,6 +357,10 @@ type Fault struct {
 	Attempt int
 	// Cause is the EMM cause sent (attach_reject, TS 24.301 §9.9.3.9).
 	Cause int
+	// TAC limits an attach_reject to Operator's cells of that tracking
+	// area (#12, #13 and #15 refuse an area, not the network); 0 (omitted)
+	// rejects in every area.
+	TAC uint16
 	// From and Until bound the fault on the simulated clock, measured from
 	// the start of the run; Until 0 leaves it open-ended.
 	From, Until time.Duration

@@ -244,8 +244,19 @@ func (d *decoder) validateSignal(s *Scenario, opRef func(string, string) error) 
 // can never happen.
 func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
 	hasCell := map[string]bool{}
-	for _, c := range s.Network.Cells {
+	type opTAC struct {
+		op  string
+		tac uint16
+	}
+	hasTAC := map[opTAC]bool{} // the tracking areas of each operator's cells, as the world numbers them
+	areaIdx := map[string]int{}
+	for i, c := range s.Network.Cells {
 		hasCell[c.Operator] = true
+		if _, ok := areaIdx[c.Area]; !ok {
+			areaIdx[c.Area] = len(areaIdx)
+		}
+		tac, _ := world.Identity(areaIdx[c.Area], i, c.TAC, c.CellID)
+		hasTAC[opTAC{c.Operator, tac}] = true
 	}
 	hasSMDP, hasTimeout := false, false
 	for _, o := range s.Network.Operators {
@@ -269,8 +280,11 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 					return err
 				}
 			}
+			if f.TAC != 0 && !hasTAC[opTAC{f.Operator, f.TAC}] {
+				return d.ErrPath(p+".tac", "operator %q has no cell in tracking area %#04x (network.cells, given or assigned): the reject could never come", f.Operator, f.TAC)
+			}
 			for j, g := range s.Faults[:i] {
-				if g.Kind.IsAttach() && g.Operator == f.Operator && g.Subscriber == f.Subscriber && g.Attempt == f.Attempt && f.Overlaps(g) {
+				if g.Kind.IsAttach() && g.Operator == f.Operator && g.Subscriber == f.Subscriber && g.Attempt == f.Attempt && (f.TAC == g.TAC || f.TAC == 0 || g.TAC == 0) && f.Overlaps(g) {
 					return d.ErrPath(p, "faults[%d] already fails attempt %s on %s in that window", j, attemptName(f.Attempt), f.Operator)
 				}
 			}

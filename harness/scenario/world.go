@@ -31,7 +31,7 @@ func (s *Scenario) WorldConfig(start time.Time) world.Config {
 		default:
 			continue
 		}
-		wf := world.Fault{Operator: f.Operator, Subscriber: f.Subscriber, Kind: kind, Attempt: f.Attempt, Cause: f.Cause, Entry: i}
+		wf := world.Fault{Operator: f.Operator, Subscriber: f.Subscriber, Kind: kind, Attempt: f.Attempt, Cause: f.Cause, TAC: f.TAC, Entry: i}
 		if f.From > 0 {
 			wf.From = start.Add(f.From)
 		}
