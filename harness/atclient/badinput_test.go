@@ -60,19 +60,26 @@ func (m *ptyModem) plugIn() {
 	m.mu.Lock()
 	m.master, m.slave = master, slave
 	m.mu.Unlock()
-	// Answer every line with OK, like a modem with ATE0.
+	// Answer every line with OK, like a modem with ATE0, but AT+SILENT.
+	// Line by line: on a loaded machine the line sent after AT+SILENT
+	// timed out can arrive in the same read, and must be answered.
 	go func(master *os.File) {
 		buf := make([]byte, 256)
+		var line []byte
 		for {
 			n, err := master.Read(buf)
 			if err != nil {
 				return
 			}
-			for range strings.Count(string(buf[:n]), "\r") {
-				if strings.Contains(string(buf[:n]), "AT+SILENT") {
+			for _, b := range buf[:n] {
+				if b != '\r' {
+					line = append(line, b)
 					continue
 				}
-				master.Write([]byte("\r\nOK\r\n"))
+				if !strings.Contains(string(line), "AT+SILENT") {
+					master.Write([]byte("\r\nOK\r\n"))
+				}
+				line = line[:0]
 			}
 		}
 	}(master)
