@@ -349,7 +349,7 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`reject in a tracking area of no cell`, `faults: [{attach_reject: 15, operator: sfr, tac: 0x2001}]`, `b.yaml:15:50: faults[0].tac: operator "sfr" has no cell in tracking area 0x2001 (network.cells, given or assigned): the reject could never come`},
 		{`tac on an attach timeout`, `faults: [{attach: timeout, operator: sfr, tac: 4097}]`, `b.yaml:15:48: faults[0].tac: applies only to attach_reject faults (a tracking area refused)`},
 		{`tac 0`, `faults: [{attach_reject: 15, operator: sfr, tac: 0}]`, `b.yaml:15:50: faults[0].tac: 0 out of range 1..65534`},
-		{`duplicate reject in one tracking area`, `faults: [{attach_reject: 15, operator: sfr, tac: 4097}, {attach_reject: 13, operator: sfr}]`, `b.yaml:15:57: faults[1]: faults[0] already fails attempt every attempt on sfr in that window`},
+		{`duplicate reject in one tracking area`, `faults: [{attach_reject: 15, operator: sfr, tac: 4097}, {attach_reject: 13, operator: sfr}]`, `b.yaml:15:57: faults[1]: faults[0] already fails every attempt on sfr in that window`},
 		{`platform fault with off`, `faults: [{platform: unreachable, off: 1m}]`, `b.yaml:15:39: faults[0].off: does not apply to platform faults`},
 		{`download fault with subscriber`, `faults: [{download: eligibility_refused, operator: sfr, subscriber: sfr}]`, `b.yaml:15:69: faults[0].subscriber: does not apply to download faults: a download is always for this device's card`},
 		{`download fault attempt zero`, `faults: [{download: eligibility_refused, operator: sfr, attempt: 0}]`, `b.yaml:15:66: faults[0].attempt: attempts count from 1; omit attempt to fail every attempt`},

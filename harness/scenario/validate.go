@@ -285,7 +285,7 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			}
 			for j, g := range s.Faults[:i] {
 				if g.Kind.IsAttach() && g.Operator == f.Operator && g.Subscriber == f.Subscriber && g.Attempt == f.Attempt && (f.TAC == g.TAC || f.TAC == 0 || g.TAC == 0) && f.Overlaps(g) {
-					return d.ErrPath(p, "faults[%d] already fails attempt %s on %s in that window", j, attemptName(f.Attempt), f.Operator)
+					return d.ErrPath(p, "faults[%d] already fails %s on %s in that window", j, attemptName(f.Attempt), f.Operator)
 				}
 			}
 		case f.Kind == Download:
@@ -340,11 +340,13 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 	return nil
 }
 
+// attemptName names the attempts a fault fails, for a message: "attempt
+// #2", or "every attempt" when it names none.
 func attemptName(n int) string {
 	if n == 0 {
 		return "every attempt"
 	}
-	return fmt.Sprintf("#%d", n)
+	return fmt.Sprintf("attempt #%d", n)
 }
 
 func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
