@@ -197,7 +197,7 @@ func TestDerivedRejectFromThePowerOn(t *testing.T) {
 	log := "> AT+CEREG=2\n< OK\n< +CEREG: 2,\"0B2C\",\"01A2B3C4\",7\n< +CEREG: 3,\"0B2C\",\"01A2B3C4\",7\n" +
 		"> AT+CEER\n< +CEER: \"EMM cause 15: no suitable cells in tracking area\"\n< OK\n"
 	p := reconstruct(t, writeFixture(t, "untimed", map[string]string{ManifestFile: orangePlain("untimed", "generic"), "host.log": log}), Options{})
-	if y := string(p.ScenarioYAML); !strings.Contains(y, "{attach_reject: 15, operator: orange-fr, subscriber: orange-fr, from: 0s,") {
+	if y := string(p.ScenarioYAML); !strings.Contains(y, "{attach_reject: 15, operator: orange-fr, subscriber: orange-fr, tac: 0x0B2C, from: 0s,") {
 		t.Errorf("scenario:\n%s", y)
 	}
 }

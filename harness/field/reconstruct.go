@@ -103,6 +103,10 @@ type Plan struct {
 	// unreached says the device is out of coverage through the logs (the
 	// area reached an hour after them): no attach meets a fault.
 	unreached bool
+	// cellTACs are the tracking areas of each operator's cells in the
+	// scenario (operator id to TAC): a denial's fault is limited to its
+	// TA only where the scenario has a cell there.
+	cellTACs map[string]map[uint16]bool
 	// Preamble puts the modem in the host's state before the logs begin;
 	// its exchanges are not compared.
 	Preamble []string

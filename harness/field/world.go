@@ -18,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 	atcodec "github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/textcut"
 )
@@ -47,6 +48,21 @@ type cell struct {
 	origin         string
 	measured       bool // RSRP is a read's, not defaultRSRP assumed
 	selected       bool // the network the host chose by hand (+COPS=1), where it met a denial
+	// refusedTA: a #12, #13 or #15 refused the device in this cell's
+	// tracking area (TS 24.301 §5.5.1.2.5), a reject of the area, not of
+	// the network: the operator's cells of other TAs the logs show are
+	// cells of their own, where the device may register.
+	refusedTA bool
+	// denial is the first such reject in it, and next the registration
+	// after it in another cell: the field modem tried this one first.
+	denial, next *Reg
+}
+
+// taDenial says r is a reject of its tracking area the logs place: EMM
+// cause #12, #13 or #15 (TS 24.301 §5.3.2: the ME lists of forbidden
+// tracking areas) with the cell's <tac>.
+func taDenial(r Reg) bool {
+	return r.Stat == 3 && r.HasCells && r.TAC != "" && emm.ForbidsTA(r.Cause) != emm.NoTAList
 }
 
 // stop is a derived itinerary stop (fixture time).
@@ -405,7 +421,16 @@ func (p *Plan) world() error {
 		if area == "" {
 			continue
 		}
-		if k := slices.IndexFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }); k >= 0 {
+		if k := slices.IndexFunc(cells, func(c cell) bool {
+			// A reject of a tracking area keeps its cell apart from the
+			// operator's cells of other TAs: the device registered there
+			// after it (outside the TA the #12/#13/#15 forbids).
+			apart := c.TAC != "" && r.HasCells && c.TAC != r.TAC && (c.refusedTA || taDenial(r))
+			return c.Area == area && c.Operator == o.ID && !apart
+		}); k >= 0 {
+			if taDenial(r) && !cells[k].refusedTA {
+				cells[k].refusedTA, cells[k].denial = true, &r
+			}
 			// The cell is known; a signal read while registered on it
 			// again is its signal when none was read the first time.
 			if !cells[k].measured {
@@ -425,6 +450,9 @@ func (p *Plan) world() error {
 		if r.HasCells {
 			c.TAC, c.CI = r.TAC, r.CI
 		}
+		if taDenial(r) {
+			c.refusedTA, c.denial = true, &r
+		}
 		if r.Stat == 3 && sel != nil && o.ID != sub {
 			c.selected = true
 			where := "(the logs do not show its location)"
@@ -435,6 +463,7 @@ func (p *Plan) world() error {
 		}
 		cells = append(cells, c)
 	}
+	p.refusedFirst(cells, opByID, subscriberOf)
 	// A device searching for its network (stat 2) found a cell of it to
 	// try: the card would not have switched to a network it could not see.
 	// (Only a network of the country the device is in: a device abroad
@@ -571,22 +600,49 @@ func (p *Plan) world() error {
 	}
 	e.line("", "  cells:")
 	cn, hasCells := mapValue(m.Network, "cells")
-	if hasCells {
-		for _, it := range cn.Content {
-			e.line(m.pos(it), "    - %s", flow(p.withLocation(it, cells)))
+	p.cellTACs = map[string]map[uint16]bool{}
+	addTAC := func(op, text string) {
+		if tac, err := strconv.ParseUint(text, 0, 16); err == nil {
+			if p.cellTACs[op] == nil {
+				p.cellTACs[op] = map[uint16]bool{}
+			}
+			p.cellTACs[op][uint16(tac)] = true
 		}
 	}
-	for _, c := range cells {
-		if hasCells && slices.ContainsFunc(cn.Content, func(n *yaml.Node) bool {
+	var given []*yaml.Node // the manifest's cells, with the location the logs add
+	if hasCells {
+		for _, it := range cn.Content {
+			it = p.withLocation(it, cells)
+			given = append(given, it)
+			if o, ok := mapValue(it, "operator"); ok {
+				if t, ok := mapValue(it, "tac"); ok {
+					addTAC(o.Value, t.Value)
+				}
+			}
+			e.line(m.pos(it), "    - %s", flow(it))
+		}
+	}
+	for i, c := range cells {
+		if slices.ContainsFunc(given, func(n *yaml.Node) bool {
 			a, _ := mapValue(n, "area")
 			o, _ := mapValue(n, "operator")
-			return a != nil && o != nil && a.Value == c.Area && o.Value == c.Operator
+			if a == nil || o == nil || a.Value != c.Area || o.Value != c.Operator {
+				return false
+			}
+			// The manifest's cell stands for the operator's there, but
+			// for another tracking area the logs keep apart (refusedTA:
+			// a second cell of the operator there) that it is not in.
+			t, ok := mapValue(n, "tac")
+			apart := ok && c.TAC != "" && !sameTAC(t.Value, c.TAC) &&
+				slices.ContainsFunc(cells[:i], func(d cell) bool { return d.Area == c.Area && d.Operator == c.Operator })
+			return !apart
 		}) {
 			continue
 		}
 		extra := ""
 		if c.TAC != "" {
 			extra = fmt.Sprintf(", tac: 0x%s, cell_id: 0x%s", c.TAC, c.CI)
+			addTAC(c.Operator, "0x"+c.TAC)
 		}
 		e.line(c.origin, "    - {area: %s, operator: %s, rsrp: %d%s}", c.Area, c.Operator, c.RSRP, extra)
 	}
@@ -759,6 +815,82 @@ func (p *Plan) withLocation(it *yaml.Node, derived []cell) *yaml.Node {
 		}
 	}
 	return it
+}
+
+// refusedFirst makes the world try the cell of a tracking area a #12,
+// #13 or #15 refused before the cell the device registered on next, as
+// the field modem did: automatic selection tries the strongest first
+// (the home PLMN's before all), then by PLMN and cell id, so a cell the
+// logs give no signal for that would come after is given 1 dB more than
+// the other. Else the replay registers at once where the field device
+// registered only after the reject, and never shows it.
+func (p *Plan) refusedFirst(cells []cell, opByID func(string) *operator, subscriberOf func(Obs) string) {
+	plmnOf := func(c cell) string {
+		if o := opByID(c.Operator); o != nil {
+			return o.PLMN
+		}
+		return ""
+	}
+	ci := func(c cell) uint64 {
+		n, _ := strconv.ParseUint(c.CI, 16, 32)
+		return n
+	}
+	for i := range cells {
+		x := &cells[i]
+		if x.denial == nil {
+			continue
+		}
+		d := x.denial
+		j := slices.IndexFunc(p.Facts.Regs, func(n Reg) bool { return n.After(d.Obs) && (n.Stat == 1 || n.Stat == 5) })
+		if j < 0 || !p.Facts.Regs[j].HasCells {
+			continue
+		}
+		n := p.Facts.Regs[j]
+		k := slices.IndexFunc(cells, func(c cell) bool { return c.Area == x.Area && c.TAC == n.TAC && c.CI == n.CI })
+		if k < 0 || k == i {
+			continue
+		}
+		z := cells[k]
+		home := ""
+		if o := opByID(subscriberOf(d.Obs)); o != nil {
+			home = o.PLMN
+		}
+		xp, zp := plmnOf(*x), plmnOf(z)
+		switch {
+		case zp == home && xp != home:
+			continue // the home network's cell comes first whatever its signal: the world's rule
+		case xp == home && zp != home,
+			x.RSRP > z.RSRP,
+			x.RSRP == z.RSRP && (xp < zp || xp == zp && ci(*x) < ci(z)):
+			// tried first already
+		case x.measured:
+			p.assume("the cell of %s in tracking area %s, which refused the device with EMM cause #%d at %s, reads weaker than %s's of tracking area %s the device registered on next (%s): the replay tries that one first and registers there without the reject",
+				x.Operator, x.TAC, d.Cause, d.Src, z.Operator, z.TAC, n.Src)
+			continue
+		default:
+			x.RSRP = z.RSRP + 1
+			p.assume("the cell of %s in tracking area %s at %d dBm, 1 dB above %s's of tracking area %s: the device tried it first (the reject with EMM cause #%d at %s) and registered on the other after (%s), and automatic selection tries the strongest first",
+				x.Operator, x.TAC, x.RSRP, z.Operator, z.TAC, d.Cause, d.Src, n.Src)
+		}
+		if !d.URC || slices.ContainsFunc(p.Facts.Regs[:j], func(m Reg) bool { return m.After(d.Obs) && m.Stat != 2 }) {
+			continue
+		}
+		// Nothing but a search between: the field modem went on from the
+		// reject to the other cell in one selection, as the world's does
+		// (emm.After) — but the emulated modem reports a selection's
+		// outcome alone, not each reject on the way.
+		p.Unshown = append(p.Unshown, d.Src)
+		p.assume("the reject at %s (EMM cause #%d in tracking area %s) and the registration at %s are one selection in the replay, which walks from the refused tracking area on at once: the emulated modem reports the selection's outcome, not the reject on the way, so that URC is not compared (the world's event log has the reject)",
+			d.Src, d.Cause, x.TAC, n.Src)
+	}
+}
+
+// sameTAC says a manifest cell's tac (0x-prefixed hex or decimal) is
+// the log's hex one.
+func sameTAC(given, hex string) bool {
+	a, err := strconv.ParseUint(given, 0, 16)
+	b, err2 := strconv.ParseUint(hex, 16, 16)
+	return err == nil && err2 == nil && a == b
 }
 
 func hasManifestCells(m *Manifest) bool {
@@ -1878,28 +2010,54 @@ func (p *Plan) selectionReject(reject func(origin string, w rejectWindow), ops [
 				r.Src, o.ID, sel.Src, o.ID, fault(o.ID))
 			return
 		}
-		reject(r.Src.String(), rejectWindow{o.ID, sub, cause, from - p.Start, until - p.Start})
-		p.assume("%s's network rejected its subscriber with EMM cause #%d at %s, after the host selected it (%s)", o.ID, cause, r.Src, sel.Src)
+		tac := p.rejectTAC(o.ID, r)
+		reject(r.Src.String(), rejectWindow{o.ID, sub, tac, cause, from - p.Start, until - p.Start})
+		p.assume("%s's network rejected its subscriber with EMM cause #%d at %s, after the host selected it (%s)%s", o.ID, cause, r.Src, sel.Src, p.inTA(tac, r))
 	case cause == 0:
 		p.askFor("the registration denied at %s follows the host's manual selection of %s (%s) and has no reject cause in the log: the world's roaming agreements decide it; if %s turned %s's subscriber away, give the manifest faults: - %s",
 			r.Src, o.ID, sel.Src, o.ID, sub, fault(o.ID))
 	default:
-		reject(r.Src.String(), rejectWindow{o.ID, sub, cause, from, until})
-		p.assume("%s, the network the host selected at %s, rejected %s's subscriber with EMM cause #%d at %s (the visited network's cause, TS 24.301), from the command on",
-			o.ID, sel.Src, sub, cause, r.Src)
+		tac := p.rejectTAC(o.ID, r)
+		reject(r.Src.String(), rejectWindow{o.ID, sub, tac, cause, from, until})
+		p.assume("%s, the network the host selected at %s, rejected %s's subscriber with EMM cause #%d at %s (the visited network's cause, TS 24.301), from the command on%s",
+			o.ID, sel.Src, sub, cause, r.Src, p.inTA(tac, r))
 	}
 }
 
 // rejectWindow is an attach_reject fault a manual selection's denial
-// gives.
+// gives; tac, when set, is its ", tac: 0x…" (rejectTAC).
 type rejectWindow struct {
-	op, sub     string
-	cause       int
-	from, until time.Duration
+	op, sub, tac string
+	cause        int
+	from, until  time.Duration
 }
 
 func (w rejectWindow) String() string {
-	return fmt.Sprintf("{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", w.cause, w.op, w.sub, durString(w.from), durString(w.until))
+	return fmt.Sprintf("{attach_reject: %d, operator: %s, subscriber: %s%s, from: %s, until: %s}", w.cause, w.op, w.sub, w.tac, durString(w.from), durString(w.until))
+}
+
+// rejectTAC is the ", tac: 0x…" of the fault of denial r on op: a #12,
+// #13 or #15 refuses the tracking area the log shows it in, not the
+// network (TS 24.301 §5.5.1.2.5), where the scenario has a cell of op;
+// "" for the other causes, a denial without its <tac>, or a TA where op
+// has no cell (a fault the loader would refuse).
+func (p *Plan) rejectTAC(op string, r Reg) string {
+	if !taDenial(r) {
+		return ""
+	}
+	tac, err := strconv.ParseUint(r.TAC, 16, 16)
+	if err != nil || !p.cellTACs[op][uint16(tac)] {
+		return ""
+	}
+	return ", tac: 0x" + r.TAC
+}
+
+// inTA says, for an assumption, that a fault is its tracking area's.
+func (p *Plan) inTA(tac string, r Reg) string {
+	if tac == "" {
+		return ""
+	}
+	return fmt.Sprintf(", in tracking area %s only (a reject of the area, TS 24.301 §5.5.1.2.5: the device may register in another)", r.TAC)
 }
 
 // maxAttachTime is the longest the emulated modem's attach takes (the
@@ -1957,7 +2115,7 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 	var windowLine []int
 	reject := func(origin string, w rejectWindow) {
 		for k, v := range windows {
-			if v.op == w.op && v.sub == w.sub && v.cause == w.cause && w.from <= v.until {
+			if v.op == w.op && v.sub == w.sub && v.tac == w.tac && v.cause == w.cause && w.from <= v.until {
 				v.until = max(v.until, w.until)
 				windows[k], lines[windowLine[k]] = v, v.String()
 				return
@@ -2036,9 +2194,10 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				// after it).
 				from = 0
 			}
-			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", r.Cause, op, sub,
+			tac := p.rejectTAC(op, r)
+			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s%s, from: %s, until: %s}", r.Cause, op, sub, tac,
 				durString(from), durString(p.Start+r.At+time.Second))
-			p.assume("%s's network rejected %s's subscriber with EMM cause #%d at %s", op, sub, r.Cause, r.Src)
+			p.assume("%s's network rejected %s's subscriber with EMM cause #%d at %s%s", op, sub, r.Cause, r.Src, p.inTA(tac, r))
 			if r.Cause == 13 && r.PLMN == "" && !asked13 {
 				asked13 = true
 				// Roaming not allowed in this tracking area (TS 24.301
