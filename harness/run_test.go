@@ -468,7 +468,13 @@ func TestIncompleteUntilThePageIsWritten(t *testing.T) {
 // init script, to the horizon) and closes the rig, failing t on any error.
 func runClosed(t *testing.T, s *scenario.Scenario, dir string) *Rig {
 	t.Helper()
-	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
+	return runClosedWith(t, s, Options{Dir: dir, Capture: capture.Tap})
+}
+
+// runClosedWith is runClosed with the rig's options given.
+func runClosedWith(t *testing.T, s *scenario.Scenario, o Options) *Rig {
+	t.Helper()
+	r, err := NewRig(s, o)
 	if err != nil {
 		t.Fatal(err)
 	}

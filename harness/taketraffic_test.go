@@ -77,17 +77,7 @@ func TestTimelineTakesTheRigsDecodedCapture(t *testing.T) {
 // is taken: its readers say so, not that Close did not decode it.
 func TestTakenCaptureOfARigWithoutArtifacts(t *testing.T) {
 	s := loadFixture(t, "roam-fr-download.yaml")
-	r, err := NewRig(s, Options{Scratch: true, Capture: capture.Tap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = r.Script(HostInit)
-	if err == nil {
-		err = r.AdvanceTo(Horizon(s))
-	}
-	if cerr := r.Close(); err != nil || cerr != nil {
-		t.Fatal(err, cerr)
-	}
+	r := runClosedWith(t, s, Options{Scratch: true, Capture: capture.Tap})
 	if r.TakeDecodedTraffic() == nil {
 		t.Fatal("the closed rig gave no decoded capture")
 	}
