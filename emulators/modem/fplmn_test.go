@@ -199,6 +199,82 @@ func TestLimitedServiceCamped(t *testing.T) {
 	}
 }
 
+// The ME's lists' tables (TestForbiddenForEPS, TestForbiddenTAs) share
+// their registrations, the acts that keep or clear the lists, and the
+// rig they start from.
+
+// deniedOnSFR is SFR's cell refusing with cause.
+func deniedOnSFR(cause int) Registration {
+	return Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: cause}
+}
+
+// servedOnSFR is SFR's cell serving the device roaming.
+var servedOnSFR = Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -90}
+
+// emptyFPLMN is an EF FPLMN of four free entries.
+var emptyFPLMN = strings.Repeat("FF", 12)
+
+// Acts on a rig whose lists hold an entry.
+var (
+	actT3402    = func(t *testing.T, r *rig) { r.advance(t, T3402) }
+	actCFUN     = func(t *testing.T, r *rig) { r.cmd(t, "AT+CFUN=0"); r.cmd(t, "AT+CFUN=1"); r.advance(t, 2*time.Second) }
+	actPowerOff = func(t *testing.T, r *rig) { r.powerCycle(t); r.advance(t, 2*time.Second) }
+	actRestart  = func(t *testing.T, r *rig) { r.restart(t); r.advance(t, 2*time.Second) }
+	actCardOut  = func(t *testing.T, r *rig) {
+		r.loop.Do(func() { r.m.SetCardPresent(false); r.m.SetCardPresent(true) })
+		r.advance(t, 2*time.Second)
+	}
+	// actManualOnSFR registers by a manual selection where SFR serves,
+	// then goes back to automatic selection.
+	actManualOnSFR = func(t *testing.T, r *rig) {
+		r.net.reg = servedOnSFR
+		if got := r.pending(t, `AT+COPS=1,2,"20810"`, 2*time.Second); !strings.HasSuffix(got[0], "OK") {
+			t.Fatalf("manual selection: %q", got)
+		}
+		r.cmd(t, "AT+COPS=0")
+	}
+)
+
+// actUICCReset resets the UICC (REFRESH), which then holds imsi ("": the
+// same USIM).
+func actUICCReset(imsi string) func(t *testing.T, r *rig) {
+	return func(t *testing.T, r *rig) {
+		if imsi != "" {
+			r.card.mu.Lock()
+			r.card.files[0x6F07] = mustHex(imsi)
+			r.card.mu.Unlock()
+		}
+		r.loop.Do(func() { r.m.Refresh(4) }) // UICC reset
+		r.advance(t, 0)
+		r.advance(t, 2*time.Second)
+	}
+}
+
+// meListRig is a rig whose card has an empty EF FPLMN and a 2-digit MNC,
+// powered on into reg.
+func meListRig(t *testing.T, reg Registration) *rig {
+	r := newRig(t)
+	r.card.mu.Lock()
+	r.card.sized = true
+	r.card.files[0x6F7B] = mustHex(emptyFPLMN)
+	r.card.files[0x6FAD] = mustHex("00000002")
+	r.card.mu.Unlock()
+	r.net.reg = reg
+	r.powerCycle(t)
+	r.advance(t, 2*time.Second)
+	return r
+}
+
+// fplmnUntouched fails t when EF FPLMN was written: only a #11 does.
+func fplmnUntouched(t *testing.T, r *rig) {
+	r.card.mu.Lock()
+	got := strings.ToUpper(hex.EncodeToString(r.card.files[0x6F7B]))
+	r.card.mu.Unlock()
+	if got != emptyFPLMN {
+		t.Errorf("EF FPLMN %s, want it untouched", got)
+	}
+}
+
 // TestForbiddenForEPS: a #14 (EPS services not allowed in this PLMN)
 // puts the PLMN on the ME's list of forbidden PLMNs for GPRS service,
 // not on EF FPLMN, the HPLMN too (TS 24.301 §5.5.1.2.5, TS 23.122 §3.1),
@@ -208,30 +284,8 @@ func TestLimitedServiceCamped(t *testing.T) {
 // switch), and for the PLMN a manual registration on it. A #15 or a
 // #11 puts nothing on it.
 func TestForbiddenForEPS(t *testing.T) {
-	empty := strings.Repeat("FF", 12)
-	denied := func(cause int) Registration {
-		return Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: cause}
-	}
-	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -90}
-	homeRefused := onSFR
+	homeRefused := servedOnSFR
 	homeRefused.Refused = []emm.Reject{{PLMN: "20801", Cause: 14}}
-	cfun := func(t *testing.T, r *rig) {
-		r.cmd(t, "AT+CFUN=0")
-		r.cmd(t, "AT+CFUN=1")
-		r.advance(t, 2*time.Second)
-	}
-	refresh := func(imsi string) func(t *testing.T, r *rig) {
-		return func(t *testing.T, r *rig) {
-			if imsi != "" {
-				r.card.mu.Lock()
-				r.card.files[0x6F07] = mustHex(imsi)
-				r.card.mu.Unlock()
-			}
-			r.loop.Do(func() { r.m.Refresh(4) }) // UICC reset
-			r.advance(t, 0)
-			r.advance(t, 2*time.Second)
-		}
-	}
 	for _, tc := range []struct {
 		name  string
 		reg   Registration
@@ -239,46 +293,29 @@ func TestForbiddenForEPS(t *testing.T) {
 		first []string // the ME's list at the #14's own attach
 		want  []string // the ME's list at the next automatic attach
 	}{
-		{"a visited network's #14 is skipped at the T3402 retry", denied(14),
-			func(t *testing.T, r *rig) { r.advance(t, T3402) }, []string{}, []string{"20810"}},
+		{"a visited network's #14 is skipped at the T3402 retry", deniedOnSFR(14),
+			actT3402, []string{}, []string{"20810"}},
 		{"the HPLMN's #14, the partner serving: skipped at the next selection", homeRefused,
 			func(t *testing.T, r *rig) { r.loop.Do(r.m.Reselect) }, []string{}, []string{"20801"}},
-		{"kept across +CFUN=0 and 1, the same USIM", denied(14), cfun, []string{}, []string{"20810"}},
-		{"kept across a UICC reset of the same USIM", denied(14), refresh(""), []string{}, []string{"20810"}},
-		{"deleted when the reset brings another USIM (a profile switch)", denied(14),
-			refresh("082980012143658709"), []string{}, []string{}},
-		{"deleted at power off", denied(14),
-			func(t *testing.T, r *rig) { r.powerCycle(t); r.advance(t, 2*time.Second) }, []string{}, []string{}},
-		{"deleted at a restart", denied(14),
-			func(t *testing.T, r *rig) { r.restart(t); r.advance(t, 2*time.Second) }, []string{}, []string{}},
-		{"deleted when the card is taken out", denied(14),
-			func(t *testing.T, r *rig) {
-				r.loop.Do(func() { r.m.SetCardPresent(false); r.m.SetCardPresent(true) })
-				r.advance(t, 2*time.Second)
-			}, []string{}, []string{}},
-		{"a manual registration takes it off", denied(14),
-			func(t *testing.T, r *rig) {
-				r.net.reg = onSFR
-				if got := r.pending(t, `AT+COPS=1,2,"20810"`, 2*time.Second); !strings.HasSuffix(got[0], "OK") {
-					t.Fatalf("manual selection: %q", got)
-				}
-				r.cmd(t, "AT+COPS=0")
-			}, []string{}, []string{}},
-		{"#15 forbids no PLMN: tried again at the T3402 retry", denied(15),
-			func(t *testing.T, r *rig) { r.advance(t, T3402) }, []string{}, []string{}},
-		{"#11 goes to EF FPLMN, not to the ME's list", denied(11),
-			func(t *testing.T, r *rig) { r.advance(t, T3402) }, []string{}, []string{}},
+		{"kept across +CFUN=0 and 1, the same USIM", deniedOnSFR(14), actCFUN, []string{}, []string{"20810"}},
+		{"kept across a UICC reset of the same USIM", deniedOnSFR(14), actUICCReset(""), []string{}, []string{"20810"}},
+		{"deleted when the reset brings another USIM (a profile switch)", deniedOnSFR(14),
+			actUICCReset("082980012143658709"), []string{}, []string{}},
+		{"deleted at power off", deniedOnSFR(14),
+			actPowerOff, []string{}, []string{}},
+		{"deleted at a restart", deniedOnSFR(14),
+			actRestart, []string{}, []string{}},
+		{"deleted when the card is taken out", deniedOnSFR(14),
+			actCardOut, []string{}, []string{}},
+		{"a manual registration takes it off", deniedOnSFR(14),
+			actManualOnSFR, []string{}, []string{}},
+		{"#15 forbids no PLMN: tried again at the T3402 retry", deniedOnSFR(15),
+			actT3402, []string{}, []string{}},
+		{"#11 goes to EF FPLMN, not to the ME's list", deniedOnSFR(11),
+			actT3402, []string{}, []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t)
-			r.card.mu.Lock()
-			r.card.sized = true
-			r.card.files[0x6F7B] = mustHex(empty)
-			r.card.files[0x6FAD] = mustHex("00000002")
-			r.card.mu.Unlock()
-			r.net.reg = tc.reg
-			r.powerCycle(t)
-			r.advance(t, 2*time.Second)
+			r := meListRig(t, tc.reg)
 			n := len(r.net.forbiddenEPS)
 			if n == 0 || !slices.Equal(r.net.forbiddenEPS[n-1], tc.first) {
 				t.Fatalf("the attach refused: the ME's list %q, want %q", r.net.forbiddenEPS, tc.first)
@@ -291,12 +328,7 @@ func TestForbiddenForEPS(t *testing.T) {
 				t.Errorf("next automatic attach skipped %q for EPS, want %q (all: %q)", got, tc.want, r.net.forbiddenEPS)
 			}
 			if tc.reg.Cause != 11 {
-				r.card.mu.Lock()
-				got := strings.ToUpper(hex.EncodeToString(r.card.files[0x6F7B]))
-				r.card.mu.Unlock()
-				if got != empty {
-					t.Errorf("EF FPLMN %s, want it untouched", got)
-				}
+				fplmnUntouched(t, r)
 			}
 		})
 	}
@@ -313,31 +345,9 @@ func TestForbiddenForEPS(t *testing.T) {
 // registration in it. EF FPLMN is never written for them; #11 and #17
 // forbid no area.
 func TestForbiddenTAs(t *testing.T) {
-	empty := strings.Repeat("FF", 12)
-	denied := func(cause int) Registration {
-		return Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: cause}
-	}
-	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -90}
 	onOrange := Registration{Stat: 1, PLMN: "20801", TAC: 0x3a9c, CellID: 0xc33e, AcT: 7, RSRP: -110}
 	homeRefused := onOrange
 	homeRefused.Refused = []emm.Reject{{PLMN: "20801", TAC: 0x3a9b, Cause: 15}}
-	cfun := func(t *testing.T, r *rig) {
-		r.cmd(t, "AT+CFUN=0")
-		r.cmd(t, "AT+CFUN=1")
-		r.advance(t, 2*time.Second)
-	}
-	refresh := func(imsi string) func(t *testing.T, r *rig) {
-		return func(t *testing.T, r *rig) {
-			if imsi != "" {
-				r.card.mu.Lock()
-				r.card.files[0x6F07] = mustHex(imsi)
-				r.card.mu.Unlock()
-			}
-			r.loop.Do(func() { r.m.Refresh(4) }) // UICC reset
-			r.advance(t, 0)
-			r.advance(t, 2*time.Second)
-		}
-	}
 	// later serves elsewhere, waits d and selects again.
 	later := func(d time.Duration) func(t *testing.T, r *rig) {
 		return func(t *testing.T, r *rig) {
@@ -355,52 +365,35 @@ func TestForbiddenTAs(t *testing.T) {
 		act  func(t *testing.T, r *rig)
 		want [2][]string // the ME's lists (regional, roaming) at the next automatic attach
 	}{
-		{"#15's area is skipped at the T3402 retry", denied(15),
-			func(t *testing.T, r *rig) { r.advance(t, T3402) }, roaming},
-		{"#13's area goes on the list for roaming", denied(13),
-			func(t *testing.T, r *rig) { r.advance(t, T3402) }, roaming},
-		{"#12's area goes on the list for regional provision of service", denied(12),
-			func(t *testing.T, r *rig) { r.advance(t, T3402) }, [2][]string{{"20810/0101"}, {}}},
+		{"#15's area is skipped at the T3402 retry", deniedOnSFR(15),
+			actT3402, roaming},
+		{"#13's area goes on the list for roaming", deniedOnSFR(13),
+			actT3402, roaming},
+		{"#12's area goes on the list for regional provision of service", deniedOnSFR(12),
+			actT3402, [2][]string{{"20810/0101"}, {}}},
 		{"the HPLMN's area refused with #15, another serving: skipped at the next selection", homeRefused,
 			func(t *testing.T, r *rig) { r.loop.Do(r.m.Reselect) }, [2][]string{{}, {"20801/3a9b"}}},
-		{"kept across +CFUN=0 and 1, the same USIM", denied(15), cfun, roaming},
-		{"kept across a UICC reset of the same USIM", denied(15), refresh(""), roaming},
-		{"deleted when the reset brings another USIM (a profile switch)", denied(15),
-			refresh("082980012143658709"), none},
-		{"deleted at power off", denied(15),
-			func(t *testing.T, r *rig) { r.powerCycle(t); r.advance(t, 2*time.Second) }, none},
-		{"deleted at a restart", denied(13),
-			func(t *testing.T, r *rig) { r.restart(t); r.advance(t, 2*time.Second) }, none},
-		{"deleted when the card is taken out", denied(12),
-			func(t *testing.T, r *rig) {
-				r.loop.Do(func() { r.m.SetCardPresent(false); r.m.SetCardPresent(true) })
-				r.advance(t, 2*time.Second)
-			}, none},
-		{"kept a second short of the period", denied(15), later(emm.TAPeriod - 3*time.Second), roaming},
-		{"deleted when the period has run", denied(15), later(emm.TAPeriod), none},
-		{"a manual registration in the area takes it off", denied(15),
-			func(t *testing.T, r *rig) {
-				r.net.reg = onSFR
-				if got := r.pending(t, `AT+COPS=1,2,"20810"`, 2*time.Second); !strings.HasSuffix(got[0], "OK") {
-					t.Fatalf("manual selection: %q", got)
-				}
-				r.cmd(t, "AT+COPS=0")
-			}, none},
-		{"#11 forbids no area", denied(11),
-			func(t *testing.T, r *rig) { r.advance(t, T3402) }, none},
-		{"#17 forbids no area", denied(17),
-			func(t *testing.T, r *rig) { r.advance(t, T3402) }, none},
+		{"kept across +CFUN=0 and 1, the same USIM", deniedOnSFR(15), actCFUN, roaming},
+		{"kept across a UICC reset of the same USIM", deniedOnSFR(15), actUICCReset(""), roaming},
+		{"deleted when the reset brings another USIM (a profile switch)", deniedOnSFR(15),
+			actUICCReset("082980012143658709"), none},
+		{"deleted at power off", deniedOnSFR(15),
+			actPowerOff, none},
+		{"deleted at a restart", deniedOnSFR(13),
+			actRestart, none},
+		{"deleted when the card is taken out", deniedOnSFR(12),
+			actCardOut, none},
+		{"kept a second short of the period", deniedOnSFR(15), later(emm.TAPeriod - 3*time.Second), roaming},
+		{"deleted when the period has run", deniedOnSFR(15), later(emm.TAPeriod), none},
+		{"a manual registration in the area takes it off", deniedOnSFR(15),
+			actManualOnSFR, none},
+		{"#11 forbids no area", deniedOnSFR(11),
+			actT3402, none},
+		{"#17 forbids no area", deniedOnSFR(17),
+			actT3402, none},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t)
-			r.card.mu.Lock()
-			r.card.sized = true
-			r.card.files[0x6F7B] = mustHex(empty)
-			r.card.files[0x6FAD] = mustHex("00000002")
-			r.card.mu.Unlock()
-			r.net.reg = tc.reg
-			r.powerCycle(t)
-			r.advance(t, 2*time.Second)
+			r := meListRig(t, tc.reg)
 			n := len(r.net.forbiddenTAs)
 			if n == 0 || !slices.Equal(r.net.forbiddenTAs[n-1][0], none[0]) || !slices.Equal(r.net.forbiddenTAs[n-1][1], none[1]) {
 				t.Fatalf("the attach refused: the ME's lists %q, want none", r.net.forbiddenTAs)
@@ -414,12 +407,7 @@ func TestForbiddenTAs(t *testing.T) {
 				t.Errorf("the last automatic attach skipped %q, want %q (all: %q)", got, tc.want, r.net.forbiddenTAs)
 			}
 			if tc.reg.Cause != 11 {
-				r.card.mu.Lock()
-				got := strings.ToUpper(hex.EncodeToString(r.card.files[0x6F7B]))
-				r.card.mu.Unlock()
-				if got != empty {
-					t.Errorf("EF FPLMN %s, want it untouched", got)
-				}
+				fplmnUntouched(t, r)
 			}
 		})
 	}
