@@ -39,7 +39,7 @@ var Invariants = []Invariant{
 	{"download-notifications", "claim 2: each installed profile yields one download-success notification to its operator and one to the platform", checkDownloadNotifications},
 	{"attempt-on-a-held-profile", "claim 2, SGP.22 §3.1.3.3 (a refused install leaves no profile): an attempt via a preinstalled profile names an operator whose profile the card holds — preinstalled, or installed (profile_installed) before it", checkAttemptHeld},
 	{"capture-matches-platform", "issue 4 §4: the pcap and the platform's own log agree", checkCapture},
-	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names, and an attach fault every attach they cover", checkFaultScope},
+	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, tracking area, attempt and window its entry names, and an attach fault every attach they cover", checkFaultScope},
 	{"pin-locked-no-service", "TS 31.102 §5.1.1, README (modem): a profile whose PIN1 is enabled reads no IMSI and never attaches (the host never enters a PIN): no attach attempt, no attach reported, no run ending attached on it", checkPINLockedNoService},
 	{"pin-locked-falls-back", "claim 3: a switch to a PIN-locked profile fails when the attach wait runs out, and a failed attempt falls back before the next", checkPINLockedFallsBack},
 	{"one-judgment-per-failure", "README \"Decisions on the open points\" (back-off: a failure counts once; one outcome: attach-failure reports say what happened to each attempt): within a cycle an operator's attempt is judged failed once and backed off once per area, a power cut between the judgment and the fallback included", checkOneJudgment},

@@ -11,7 +11,7 @@ import (
 
 // checkFaultScope: a fault hits exactly what its entry names. Every
 // injection logged as a `fault` event lies within its entry's operator,
-// subscriber, attempt and window (counted here from the log, apart from
+// subscriber, tracking area, attempt and window (counted here from the log, apart from
 // the code that injected it); and a download that fails had something in
 // force against its own operator — a fault that fired on it, the platform
 // or its SM-DP+ unreachable, the platform's answers garbled or held, a
@@ -40,6 +40,7 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 	// try is the world's attach attempt under way, until its result.
 	type attachTry struct {
 		net, sub string
+		tac      int
 		n        int
 		t        time.Duration
 		fired    bool
@@ -66,10 +67,10 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 		case is(e, eventlog.World, "attach_attempt"):
 			net := netOf[e.Str("plmn")]
 			attaches[net]++
-			try = &attachTry{net: net, sub: e.Str("operator"), n: attaches[net], t: e.T.Sub(start)}
+			try = &attachTry{net: net, sub: e.Str("operator"), tac: intField(e, "tac"), n: attaches[net], t: e.T.Sub(start)}
 		case is(e, eventlog.World, "attach_result"):
 			if try != nil && !try.fired {
-				if i := attachFaultInForce(s, try.net, try.sub, try.n, try.t); i >= 0 {
+				if i := attachFaultInForce(s, try.net, try.sub, try.tac, try.n, try.t); i >= 0 {
 					v = append(v, fmt.Sprintf("%s: attempt %d on %s by %s's subscriber at %v, within faults[%d] (%s), but no fault fired on it",
 						at(e), try.n, try.net, orNone(try.sub), try.t, i, s.Faults[i].Kind))
 				}
@@ -81,6 +82,11 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 		case e.Kind == "fault":
 			if e.Actor == eventlog.World && try != nil {
 				try.fired = true
+				// A reject scoped to a tracking area fires only on an
+				// attempt in it (the attempt's cell's TAC).
+				if i, ok := e.Get("entry").(int); ok && i >= 0 && i < len(s.Faults) && s.Faults[i].TAC != 0 && int(s.Faults[i].TAC) != try.tac {
+					v = append(v, fmt.Sprintf("%s: hit tracking area %#04x, faults[%d] names %#04x", at(e), try.tac, i, s.Faults[i].TAC))
+				}
 			}
 			t := e.T.Sub(start)
 			if msg := faultInScope(s, e, t, downloads, attaches); msg != "" {
@@ -184,14 +190,15 @@ func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, downl
 }
 
 // attachFaultInForce is the first attach fault of the plan whose entry
-// covers attempt n on network net by sub's subscriber at t, or -1.
-func attachFaultInForce(s *scenario.Scenario, net, sub string, n int, t time.Duration) int {
+// covers attempt n on network net by sub's subscriber in tracking area
+// tac at t, or -1.
+func attachFaultInForce(s *scenario.Scenario, net, sub string, tac, n int, t time.Duration) int {
 	if net == "" {
 		return -1
 	}
 	for i, f := range s.Faults {
 		if f.Kind.IsAttach() && f.Operator == net && (f.Subscriber == "" || f.Subscriber == sub) &&
-			(f.Attempt == 0 || f.Attempt == n) && f.Active(t) {
+			(f.TAC == 0 || int(f.TAC) == tac) && (f.Attempt == 0 || f.Attempt == n) && f.Active(t) {
 			return i
 		}
 	}

@@ -21,6 +21,7 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 		{Kind: scenario.PlatformGarbled, Until: 2 * time.Hour},
 		{Kind: scenario.PlatformSlow, Delay: 45 * time.Second},
 		{Kind: scenario.AttachNoService, Operator: "de1", From: time.Hour, Until: 2 * time.Hour},
+		{Kind: scenario.AttachReject, Operator: "de1", Cause: 12, TAC: 0x2001, From: 3 * time.Hour, Until: 4 * time.Hour},
 	}
 	at := func(d time.Duration, e eventlog.Event) eventlog.Event {
 		e.T = e.T.Add(d)
@@ -39,6 +40,10 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 	result := func(d time.Duration, sub, plmn, reg string) eventlog.Event {
 		return at(d, ev(eventlog.World, "attach_result", "operator", sub, "plmn", plmn, "registration", reg))
 	}
+	tryIn := func(d time.Duration, sub, plmn string, tac int) eventlog.Event {
+		return at(d, ev(eventlog.World, "attach_attempt", "operator", sub, "plmn", plmn, "tac", tac))
+	}
+	regional := at(3*time.Hour, ev(eventlog.World, "fault", "fault", "attach_reject", "target", "de1", "subscriber", "de1", "entry", 6, "attempt", 1, "cause", 12, "tac", 0x2001))
 	noService := at(time.Hour, ev(eventlog.World, "fault", "fault", "attach_no_service", "target", "de1", "subscriber", "cn1", "entry", 5, "attempt", 1))
 	tests := []struct {
 		name   string
@@ -98,6 +103,20 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 		{"an attach fault over at its window's end", []eventlog.Event{start,
 			try(2*time.Hour, "cn1", "26201"), result(2*time.Hour, "cn1", "26201", "denied"),
 		}, ""},
+		// A reject scoped to a tracking area (tac): its area's attempts
+		// and no other's.
+		{"a tracking area's reject fires there", []eventlog.Event{start,
+			tryIn(3*time.Hour, "de1", "26201", 0x2001), regional, result(3*time.Hour, "de1", "26201", "denied"),
+		}, ""},
+		{"a tracking area's reject silent there", []eventlog.Event{start,
+			tryIn(3*time.Hour, "de1", "26201", 0x2001), result(3*time.Hour, "de1", "26201", "home"),
+		}, "within faults[6] (attach_reject), but no fault fired on it"},
+		{"another tracking area of the network is not the reject's", []eventlog.Event{start,
+			tryIn(3*time.Hour, "de1", "26201", 0x2002), result(3*time.Hour, "de1", "26201", "home"),
+		}, ""},
+		{"a tracking area's reject fires in another", []eventlog.Event{start,
+			tryIn(3*time.Hour, "de1", "26201", 0x2002), regional, result(3*time.Hour, "de1", "26201", "denied"),
+		}, "hit tracking area 0x2002, faults[6] names 0x2001"},
 		{"a download answered with garbage", []eventlog.Event{start,
 			at(time.Hour, dlReq("de2")), at(time.Hour, ev(eventlog.Harness, "fault", "fault", "platform_garbled", "target", "platform", "at", "platform", "entry", 3)), at(time.Hour, dlFail("de2")),
 		}, ""},
