@@ -465,3 +465,57 @@ func TestMEListsOwnedByAUSIM(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectsBeforeATimeout: a selection's rejects count though it ends
+// unanswered — a network refused, the next one's ATTACH REQUEST never
+// answered (T3410): the UE acted on each reject as it came (TS 24.301
+// §5.5.1.2.5). Before, the timeout's searching registration carried none
+// of them, so a #11 reached no EF FPLMN, a #14 or #15 no ME list, and the
+// next selection tried the refusing network or area again (explore, brief
+// t274: #13 in Puerto Rico's 0x2001, then a timeout on another network;
+// 14 min later the same area again).
+func TestRejectsBeforeATimeout(t *testing.T) {
+	empty := strings.Repeat("FF", 12)
+	for _, tc := range []struct {
+		name  string
+		x     emm.Reject
+		fplmn string   // EF FPLMN after the selection
+		eps   []string // the PLMNs forbidden for EPS at the next attach
+		ta    []string // the tracking areas forbidden for roaming then
+	}{
+		{"#11: the PLMN on EF FPLMN", emm.Reject{PLMN: "20810", TAC: 0x0101, Cause: 11}, "02F801" + strings.Repeat("FF", 9), nil, []string{}},
+		{"#14: the PLMN on the ME's list for GPRS service", emm.Reject{PLMN: "20810", TAC: 0x0101, Cause: 14}, empty, []string{"20810"}, []string{}},
+		{"#15: the area on the ME's list for roaming", emm.Reject{PLMN: "20810", TAC: 0x0101, Cause: 15}, empty, nil, []string{"20810/0101"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			r.card.files[0x6F7B] = mustHex(empty)
+			r.card.files[0x6FAD] = mustHex("00000002")
+			r.card.mu.Unlock()
+			r.net.reg = Registration{Stat: 2, PLMN: "20803", Timeout: true, Refused: []emm.Reject{tc.x}}
+			r.powerCycle(t)
+			r.advance(t, 2*time.Second)
+			n := len(r.net.attaches)
+			r.advance(t, T3410)
+			r.advance(t, T3402)
+			if len(r.net.attaches) <= n {
+				t.Fatalf("no attach after T3410 and T3402: %q", r.net.attaches)
+			}
+			r.card.mu.Lock()
+			got := strings.ToUpper(hex.EncodeToString(r.card.files[0x6F7B]))
+			r.card.mu.Unlock()
+			if got != tc.fplmn {
+				t.Errorf("EF FPLMN %s, want %s", got, tc.fplmn)
+			}
+			last := len(r.net.forbiddenEPS) - 1
+			if eps := r.net.forbiddenEPS[last]; !slices.Equal(eps, tc.eps) {
+				t.Errorf("the next attach skipped PLMNs %q for EPS, want %q", eps, tc.eps)
+			}
+			if ta := r.net.forbiddenTAs[last][1]; !slices.Equal(ta, tc.ta) {
+				t.Errorf("the next attach skipped tracking areas %q, want %q", ta, tc.ta)
+			}
+		})
+	}
+}

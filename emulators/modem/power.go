@@ -226,8 +226,10 @@ func (m *Modem) attach() {
 	// The network does not answer: EMM-REGISTERED-INITIATED shows as
 	// searching until T3410 expires; then the modem gives up (the T3411
 	// retries of TS 24.301 §5.5.1.2.6 are not modelled) and reports not
-	// registered, which the toolkit sees as no service.
-	m.setReg(Registration{Stat: 2})
+	// registered, which the toolkit sees as no service. The networks
+	// that refused before the unanswered one count as the others'
+	// rejects do (storeForbidden): the UE acted on each as it came.
+	m.setReg(Registration{Stat: 2, Refused: r.Refused})
 	plmn := r.PLMN
 	m.st.t3410 = m.afterFunc(T3410, func() {
 		m.st.t3410 = nil
