@@ -15,7 +15,9 @@ import (
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	atcodec "github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
@@ -54,6 +56,7 @@ var Invariants = []Invariant{
 	{"location-status-to-card", "TS 102 223 §6.4.16, §7.5.4: once the card subscribed to the location status event, each change of service, network or cell reaches it as an ENVELOPE (EVENT DOWNLOAD) in the capture's APDU lane, in order", checkLocationStatusToCard},
 	{"signal-report", "TS 31.111 §6.4.15 (NMR: the serving cell and up to eight others), README (platform order_by: signal): each list request's signal report names the networks with cells the device sees in its area then, each with the world's RSRP", checkSignalReport},
 	{"attach-by-agreement", "fixtures/scenarios/README.md (network: home subscribers home, partners' roaming, others denied; an agreement {home, visited} is one way), TS 24.301 §9.9.3.9 cause #11: every world attach_result is what the scenario's operators and roaming agreements give, or what an attach fault fired on that attempt says", checkAttachByAgreement},
+	{"forbidden-lists-kept", "TS 23.122 §3.1, TS 24.301 §5.3.2, §5.5.1.2.5, README (modem: the ME's lists): after a #12, #13 or #15 automatic selection makes no attempt in that tracking area for that subscriber, after a #14 none in that PLMN, until the power off, a restart, the card out, another USIM read, a registration there or (tracking areas) emm.TAPeriod after the lists' first entry", checkMELists},
 }
 
 // Check runs every invariant on one run and returns the violations, each
@@ -1315,4 +1318,167 @@ func cutsExchange(e eventlog.Event) bool {
 		return true
 	}
 	return cardRemoved(e)
+}
+
+// meEntry is an entry of the ME's forbidden lists as the log shows it:
+// the subscriber whose attach the network refused, and the refusal.
+type meEntry struct {
+	sub   string
+	cause int
+	at    eventlog.Event
+}
+
+// checkMELists: the ME's forbidden lists (TS 23.122 §3.1, TS 24.301
+// §5.3.2, §5.5.1.2.5), held from the event log alone. After a reject with
+// #12, #13 or #15 in a tracking area (the world's attach_result, the
+// tracking area its attach_attempt's cell's), automatic selection makes
+// no attach attempt in that tracking area for that subscriber, and after
+// a #14 none in that PLMN (the HPLMN too), until the lists go: the power
+// off (modem power {on: false}), a restart, the card out of reach (card
+// {present: false}), another USIM read (card {present: true} with another
+// IMSI: a profile switch), a registration there (attach_result ok in that
+// PLMN, in that tracking area for the TA lists), and for the TA lists
+// emm.TAPeriod after their first entry since they were last empty. The
+// modem stores a selection's rejects as the selection ends, at the same
+// simulated instant, so the period counted from the reject's is never
+// later than the modem's.
+//
+// A manual selection (+COPS=1 or 4, TS 23.122 §3.1: the user may choose
+// a forbidden network) is exempt: from the host's command until its
+// +COPS=0, a power off or a restart, attempts are not judged (mode 4's
+// fallback to automatic selection neither: the log does not tell its
+// attempts apart), though their rejects and registrations count.
+// Explore's host sends none (its script reads +COPS? only).
+func checkMELists(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	cops := copsModes(o.ATLog)
+	manual := false
+	eps := map[string]meEntry{}  // #14: PLMN → its reject
+	tas := map[emm.TAI]meEntry{} // #12, #13, #15
+	var taSince time.Time        // the TA lists' first entry since they were empty
+	of, imsi := "", ""           // the USIM the lists were learned with; the one read now
+	forget := func() {
+		clear(eps)
+		clear(tas)
+		taSince, of = time.Time{}, ""
+	}
+	expire := func(t time.Time) {
+		if !taSince.IsZero() && !t.Before(taSince.Add(emm.TAPeriod)) {
+			clear(tas)
+			taSince = time.Time{}
+		}
+	}
+	var try *eventlog.Event // the world's attempt awaiting its result
+	for i, e := range o.Events {
+		// The host's +COPS commands up to this instant (a command and
+		// the attempt it starts share one).
+		for ; len(cops) > 0 && !cops[0].t.After(e.T); cops = cops[1:] {
+			switch cops[0].mode {
+			case 0:
+				manual = false
+			case 1, 4:
+				manual = true
+			} // 2 deregisters, 3 sets the format: the mode stays
+		}
+		switch {
+		case is(e, eventlog.Modem, modem.KindPower) && !boolField(e, "on"),
+			is(e, eventlog.Modem, modem.KindRestart), cardRemoved(e):
+			forget()
+			if !is(e, eventlog.Modem, modem.KindRestart) {
+				imsi = ""
+			}
+			if !cardRemoved(e) {
+				manual = false // +COPS back to its default, automatic
+			}
+		case is(e, eventlog.Modem, modem.KindCard) && boolField(e, "present"):
+			if id := e.Str("imsi"); id != "" {
+				imsi = id
+				if of != "" && id != of {
+					forget()
+				}
+			}
+		case is(e, eventlog.World, world.KindAttachAttempt):
+			try = &o.Events[i]
+			t := emm.TAI{PLMN: e.Str("plmn"), TAC: uint16(intField(e, "tac"))}
+			sub := e.Str("operator")
+			expire(e.T)
+			if manual {
+				continue
+			}
+			if x, ok := eps[t.PLMN]; ok && x.sub == sub {
+				v = append(v, fmt.Sprintf("%s: automatic selection tried %s's subscriber on PLMN %s, forbidden for EPS since %s (#%d) with none of power off, restart, card out, another USIM or a registration there since",
+					at(e), orNone(sub), t.PLMN, at(x.at), x.cause))
+			}
+			if x, ok := tas[t]; ok && x.sub == sub {
+				v = append(v, fmt.Sprintf("%s: automatic selection tried %s's subscriber in tracking area %s/%#04x, forbidden since %s (#%d) with none of power off, restart, card out, another USIM, a registration there or %v since",
+					at(e), orNone(sub), t.PLMN, t.TAC, at(x.at), x.cause, emm.TAPeriod))
+			}
+		case is(e, eventlog.World, world.KindAttachResult) && try != nil:
+			t := emm.TAI{PLMN: try.Str("plmn"), TAC: uint16(intField(*try, "tac"))}
+			sub := try.Str("operator")
+			try = nil
+			if boolField(e, "ok") {
+				delete(eps, t.PLMN)
+				delete(tas, t)
+				continue
+			}
+			cause := intField(e, "cause")
+			list := emm.ForbidsTA(cause)
+			if imsi == "" || e.Str("registration") != "denied" || !emm.ForbidsPLMNForEPS(cause) && list == emm.NoTAList {
+				continue // none stored: no USIM read to hold it against, or no list's cause
+			}
+			if of != "" && of != imsi {
+				forget()
+			}
+			of = imsi
+			x := meEntry{sub: sub, cause: cause, at: e}
+			if emm.ForbidsPLMNForEPS(cause) {
+				eps[t.PLMN] = x
+				continue
+			}
+			expire(e.T)
+			if len(tas) == 0 {
+				taSince = e.T
+			}
+			if _, ok := tas[t]; !ok {
+				tas[t] = x
+			}
+		}
+	}
+	return v
+}
+
+// copsMode is a host's +COPS=<mode> (TS 27.007 §7.3) in at.log: when,
+// and the mode asked for.
+type copsMode struct {
+	t    time.Time
+	mode int
+}
+
+// copsModes are at.log's host +COPS set commands, in order.
+func copsModes(lines []string) []copsMode {
+	var out []copsMode
+	for _, l := range lines {
+		if !strings.Contains(strings.ToUpper(l), "COPS=") {
+			continue // most lines: no parse
+		}
+		al, err := atcodec.ParseLogLine(l)
+		if err != nil || al.Dir != atcodec.LogHost {
+			continue
+		}
+		text, _ := atcodec.CutQueued(al.Text)
+		cmds, err := atcodec.Parse(text)
+		if err != nil {
+			continue
+		}
+		for _, c := range cmds {
+			if c.Name != "+COPS" || c.Form != atcodec.Set || len(c.Args) == 0 {
+				continue
+			}
+			if m, err := c.Args[0].Int(); err == nil {
+				out = append(out, copsMode{al.T, m})
+			}
+		}
+	}
+	return out
 }
