@@ -101,8 +101,27 @@ func drawWorld(t *rapid.T, nc int) (string, []country) {
 // frequent enough that 1,000 cases hold well over a hundred.
 const pinCases = 8
 
-// emmCauses are the attach reject causes of issue 4 (TS 24.301 §9.9.3.9).
-var emmCauses = []int{11, 13, 15, 17}
+// emmCauses are the attach reject causes drawn (TS 24.301 §9.9.3.9):
+// issue 4's (#11 PLMN not allowed, #13 roaming not allowed in this
+// tracking area, #15 no suitable cells in tracking area, #17 network
+// failure) and the two the modem's ME lists added (#12 tracking area not
+// allowed, #14 EPS services not allowed in this PLMN: brief t274, none
+// drawn before, so no run stored a regional TA or an EPS-forbidden
+// PLMN). Drawn each as likely (uniform).
+var emmCauses = []int{11, 12, 13, 14, 15, 17}
+
+// twoTACs are the tracking areas of an operator with cells in two
+// tracking areas of its country's area (drawn in twoTACases): a real
+// network's area spans several, and a #12 or #15 in one sends selection
+// to the other first (TS 24.301 §5.5.1.2.5). TACs are a PLMN's own, so every such operator
+// may use the same two; the world's default TAC (0x1000 + area index)
+// is below them.
+var twoTACs = [2]uint16{0x2001, 0x2002}
+
+// twoTACases: a case's operators with cells may get a second tracking
+// area when a draw of 0..twoTACases-1 is 0 (about a third of the cases),
+// each of them then half the time.
+const twoTACases = 3
 
 // knownIssues are download faults left out of generation until a bug they
 // trip outside the card is fixed; each names the bug.
@@ -167,6 +186,10 @@ type op struct {
 	Tariff            float64
 	SMDP              bool
 	RSRP              int // its cell's RSRP in its country's area; 0: no cell
+	// TACs are the tracking areas of its cells in its country's area when
+	// it has two (twoTACs, the first cell's first), nil for one (the
+	// world's default TAC).
+	TACs []uint16
 	// PIN1 is its profiles' PIN1 (4–8 digits), "" for none; Locked:
 	// verification enabled (the host never enters it).
 	PIN1   string
@@ -179,8 +202,11 @@ type op struct {
 // (random, a tour of foreign countries, or a tour that comes home) 30 to
 // 90 min apart, or a network's failure, success and failure again in one
 // country with a trip home between, lists with the home or a profile's
-// operator, repeats or many entries, up to 4 faults (a power cut at any
-// point of the method as likely as another) and, in about one case in 20
+// operator, repeats or many entries, in a third of the cases networks in
+// two tracking areas of their area (twoTACs), up to 4 faults (a power cut
+// at any point of the method as likely as another; an attach reject of
+// any of emmCauses, on a network with two tracking areas mostly in one)
+// and, in about one case in 20
 // each, one of otherFaults (a garbled, slow or erring platform, a hung AT
 // port, an absent card, a dead zone or an outage), in about one in ten two
 // or three of those, a download's or the platform's, often overlapping
@@ -240,6 +266,16 @@ func Generator(f Features) *rapid.Generator[Case] {
 				}
 				ops = append(ops, o)
 				byCountry[c.Code] = append(byCountry[c.Code], o)
+			}
+		}
+		// Two tracking areas for some networks in their country's area
+		// (twoTACases): an area the ME lists take one of out of
+		// selection, the other still suitable (#12, #13, #15).
+		if rapid.IntRange(0, twoTACases-1).Draw(t, "two_tac_case") == 0 {
+			for i := range ops {
+				if ops[i].RSRP != 0 && rapid.Bool().Draw(t, "two_tacs") {
+					ops[i].TACs = twoTACs[:]
+				}
 			}
 		}
 		home := ops[0]
@@ -374,21 +410,33 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 		// cellsOf: the RSRP of every cell in a country's area, by operator.
 		cellsOf := map[string]map[string][]int{}
-		cell := func(o op, rsrp int) {
-			fmt.Fprintf(&b, "    - {area: %s-A, operator: %s, rsrp: %d}\n", o.Country, o.ID, rsrp)
+		cell := func(o op, rsrp int, tac uint16) {
+			tacText := ""
+			if tac != 0 {
+				tacText = fmt.Sprintf(", tac: %#04x", tac)
+			}
+			fmt.Fprintf(&b, "    - {area: %s-A, operator: %s, rsrp: %d%s}\n", o.Country, o.ID, rsrp, tacText)
 			if cellsOf[o.Country] == nil {
 				cellsOf[o.Country] = map[string][]int{}
 			}
 			cellsOf[o.Country][o.ID] = append(cellsOf[o.Country][o.ID], rsrp)
 		}
 		for _, o := range ops {
-			if o.RSRP != 0 {
-				cell(o, o.RSRP)
+			if o.RSRP == 0 {
+				continue
 			}
+			if len(o.TACs) == 0 {
+				cell(o, o.RSRP, 0)
+				continue
+			}
+			// The second area's cell drawn as the first's was: its area
+			// may come before the first in the walk, or after.
+			cell(o, o.RSRP, o.TACs[0])
+			cell(o, -60-5*rapid.IntRange(0, 12).Draw(t, "second_tac_rsrp"), o.TACs[1])
 		}
 		if crowd != "" {
 			for range rapid.IntRange(0, crowdedCells).Draw(t, "crowded_cells") {
-				cell(rapid.SampledFrom(byCountry[crowd]).Draw(t, "crowded_cell_op"), -60-5*rapid.IntRange(0, 12).Draw(t, "crowded_rsrp"))
+				cell(rapid.SampledFrom(byCountry[crowd]).Draw(t, "crowded_cell_op"), -60-5*rapid.IntRange(0, 12).Draw(t, "crowded_rsrp"), 0)
 			}
 		}
 		// A quarter of the cases with two foreign countries have a border
@@ -628,7 +676,11 @@ func Generator(f Features) *rapid.Generator[Case] {
 		if f.PowerCuts {
 			kinds = append(kinds, "power")
 		}
+		// attachUsed: operators with an attach fault on all their cells;
+		// tacUsed: those with a reject in one tracking area (twoTACs),
+		// which leaves the other area free for a second one.
 		attachUsed := map[string]bool{}
+		tacUsed := map[string]map[uint16]bool{}
 		hasTimeout, anySMDP := false, false
 		cutUsed := map[string]bool{}
 		for _, o := range ops {
@@ -640,7 +692,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 			// modem's selection right after is refused too, the retry
 			// after the back-off is not.
 			attachUsed[again.ID] = true
-			cause := rapid.SampledFrom(emmCauses).Draw(t, "again_cause")
+			cause := uniform(t, emmCauses, "again_cause")
 			for _, a := range []time.Duration{arrivals[0].at, arrivals[2].at} {
 				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}",
 					cause, again.ID, again.ID, shortDur(a), shortDur(nextCheck(a, interval)+time.Minute)))
@@ -656,29 +708,53 @@ func Generator(f Features) *rapid.Generator[Case] {
 			o := rapid.SampledFrom(ops).Draw(t, "fault_op")
 			// Attach faults need a network the device can try (a cell).
 			withCell := rapid.SampledFrom(celled).Draw(t, "fault_cell_op")
-			// One attach fault per operator: the loader refuses overlaps.
-			attachFree := !attachUsed[withCell.ID]
+			// One attach fault per operator, or per tracking area for
+			// rejects that name one: the loader refuses overlaps.
+			attachFree := !attachUsed[withCell.ID] && len(tacUsed[withCell.ID]) == 0
+			// A reject in one of the network's two tracking areas, two
+			// times in three it has two (the other still suitable): 0
+			// for all of its cells.
+			tac := uint16(0)
+			if len(withCell.TACs) > 0 && rapid.IntRange(0, 2).Draw(t, "reject_in_ta") > 0 {
+				tac = uniform(t, withCell.TACs, "reject_tac")
+			}
+			tacFree := !attachUsed[withCell.ID] && !tacUsed[withCell.ID][tac]
+			useAttach := func() {
+				if tac == 0 {
+					attachUsed[withCell.ID] = true
+					return
+				}
+				if tacUsed[withCell.ID] == nil {
+					tacUsed[withCell.ID] = map[uint16]bool{}
+				}
+				tacUsed[withCell.ID][tac] = true
+			}
+			tacText := ""
+			if tac != 0 {
+				tacText = fmt.Sprintf(", tac: %#04x", tac)
+			}
 			attempt := ""
 			if a := rapid.IntRange(0, 3).Draw(t, "attempt"); a > 0 {
 				attempt = fmt.Sprintf(", attempt: %d", a)
 			}
 			switch rapid.SampledFrom(kinds).Draw(t, "fault") {
 			case "reject":
-				if !attachFree {
+				if !(tac == 0 && attachFree || tac != 0 && tacFree) {
 					continue
 				}
-				attachUsed[withCell.ID] = true
-				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s%s}", rapid.SampledFrom(emmCauses).Draw(t, "cause"), withCell.ID, attempt))
+				useAttach()
+				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s%s%s}", uniform(t, emmCauses, "cause"), withCell.ID, attempt, tacText))
 			case "roamer":
 				// A network that stops taking one profile's roamers for a
-				// while: the profile that carried the device there may be
-				// denied when the card falls back to it.
+				// while (in one of its tracking areas, when the draw
+				// named one): the profile that carried the device there
+				// may be denied when the card falls back to it.
 				p := rapid.SampledFrom(profiles).Draw(t, "roamer")
-				if !attachFree || withCell.Country == p.Country {
+				if !(tac == 0 && attachFree || tac != 0 && tacFree) || withCell.Country == p.Country {
 					continue
 				}
-				attachUsed[withCell.ID] = true
-				faults = append(faults, fmt.Sprintf("{attach_reject: 13, operator: %s, subscriber: %s%s}", withCell.ID, p.ID, winText()))
+				useAttach()
+				faults = append(faults, fmt.Sprintf("{attach_reject: 13, operator: %s, subscriber: %s%s%s}", withCell.ID, p.ID, tacText, winText()))
 			case "no_service", "timeout":
 				if !attachFree {
 					continue

@@ -366,6 +366,16 @@ func TestGeneratorDraws(t *testing.T) {
 		// draws them (tester t239 M15: attach timeouts never drawn left
 		// every layer green).
 		{"a fault of kind attach_reject", n / 6},
+		// The ME lists' causes and tracking areas (brief t274: no #12,
+		// #14 or tac drawn before, every operator in one tracking area
+		// of an area): a network in two of its area, a reject in one of
+		// them, each list's cause.
+		{"an operator with cells in two tracking areas of an area", n / 5},
+		{"a reject in one tracking area of a network with two", n / 25},
+		{"a reject with cause #12", n / 40},
+		{"a reject with cause #14", n / 40},
+		{"a reject with cause #13", n / 20},
+		{"a reject with cause #15", n / 40},
 		{"a fault of kind attach_no_service", n / 12},
 		{"a fault of kind attach_timeout", n / 20},
 		{"a fault of kind download", n / 20},
@@ -439,6 +449,18 @@ func generatorDraws(s *scenario.Scenario) map[string]bool {
 		areas[c.Area] = append(areas[c.Area], c)
 	}
 	for area, cells := range areas {
+		tacs := map[string]map[uint16]bool{}
+		for _, c := range cells {
+			if tacs[c.Operator] == nil {
+				tacs[c.Operator] = map[uint16]bool{}
+			}
+			tacs[c.Operator][c.TAC] = true
+		}
+		for _, in := range tacs {
+			if len(in) >= 2 {
+				has["an operator with cells in two tracking areas of an area"] = true
+			}
+		}
 		slices.SortStableFunc(cells, func(x, y scenario.Cell) int {
 			if x.RSRP != y.RSRP {
 				return y.RSRP - x.RSRP
@@ -494,6 +516,12 @@ func generatorDraws(s *scenario.Scenario) map[string]bool {
 			}
 			if around {
 				has["a fault around the card in force at the end"] = true
+			}
+		}
+		if f.Kind == scenario.AttachReject {
+			has[fmt.Sprintf("a reject with cause #%d", f.Cause)] = true
+			if f.TAC != 0 {
+				has["a reject in one tracking area of a network with two"] = true
 			}
 		}
 		switch {
