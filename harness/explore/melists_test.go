@@ -25,7 +25,7 @@ func TestMEListsOracle(t *testing.T) {
 		imsiB = "208020000000002" // another profile's
 	)
 	card := func(d time.Duration, imsi string) eventlog.Event {
-		return at(d, ev(eventlog.Modem, "card", "present", true, "iccid", "8999000000000000001", "imsi", imsi))
+		return at(d, ev(eventlog.Modem, "card", "present", true, "iccid", "8999000000000000005", "imsi", imsi))
 	}
 	attempt := func(d time.Duration, sub, plmn string, tac int) eventlog.Event {
 		return at(d, ev(eventlog.World, "attach_attempt", "operator", sub, "plmn", plmn, "tac", tac))
