@@ -125,6 +125,25 @@ func TestAutomaticSelectionSkipsForbidden(t *testing.T) {
 				r.cmd(t, "AT+COPS=0")
 			}, []string{}, empty},
 		{"no EF FPLMN on the card: none forbidden", "", roaming(), nil, []string{}, ""},
+		// Five #11 then a #7 in one selection: the full list lost the
+		// first; the invalid USIM's later attaches (a move) act on none
+		// of them again, which wrote the lost one back in the oldest's
+		// place at each (TS 24.301 §5.5.1.2.5: a reject is acted on
+		// once), and the same USIM read again has the list as it was.
+		{"five #11 then #7, a move on the invalid USIM: EF FPLMN not written again", empty,
+			func() Registration {
+				r := Registration{Stat: 3, PLMN: "26203", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 7}
+				for _, p := range []string{"20810", "20820", "20815", "26201", "26202"} {
+					r.Refused = append(r.Refused, emm.Reject{PLMN: p, TAC: 0x0101, Cause: 11})
+				}
+				return r
+			}(),
+			func(t *testing.T, r *rig) {
+				r.loop.Do(r.m.Reselect)
+				r.loop.Do(r.m.Reselect)
+				r.net.reg = roaming()
+				actUICCReset("")(t, r)
+			}, []string{"20815", "20820", "26201", "26202"}, "02F80202F85162F21062F220"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)
@@ -359,6 +378,28 @@ func TestForbiddenTAs(t *testing.T) {
 	}
 	none := [2][]string{{}, {}}
 	roaming := [2][]string{{}, {"20810/0101"}}
+	// invalidated is a selection whose #15 in SFR's 0x0102 came before
+	// its #7 in 0x0101 (the USIM invalid from then on).
+	invalidated := deniedOnSFR(7)
+	invalidated.Refused = []emm.Reject{{PLMN: "20810", TAC: 0x0102, Cause: 15}}
+	// invalid waits d, lets again run an attach on the invalid USIM
+	// (which shows the denial again and tries no network), then reads
+	// the same USIM again, which keeps the ME's lists and attaches.
+	invalid := func(d time.Duration, again func(t *testing.T, r *rig)) func(t *testing.T, r *rig) {
+		return func(t *testing.T, r *rig) {
+			r.advance(t, d)
+			n := len(r.net.attaches)
+			again(t, r)
+			if len(r.net.attaches) != n {
+				t.Fatalf("an attach on the invalid USIM: %q", r.net.attaches[n:])
+			}
+			actUICCReset("")(t, r)
+		}
+	}
+	move := func(t *testing.T, r *rig) { r.loop.Do(r.m.Reselect) }
+	cops0 := func(t *testing.T, r *rig) { r.cmd(t, "AT+COPS=0") }
+	cfun41 := func(t *testing.T, r *rig) { r.cmd(t, "AT+CFUN=4"); r.cmd(t, "AT+CFUN=1"); r.advance(t, 2*time.Second) }
+	secondArea := [2][]string{{}, {"20810/0102"}}
 	for _, tc := range []struct {
 		name string
 		reg  Registration
@@ -391,6 +432,18 @@ func TestForbiddenTAs(t *testing.T) {
 			actT3402, none},
 		{"#17 forbids no area", deniedOnSFR(17),
 			actT3402, none},
+		// A reject is acted on once, when it comes (TS 24.301
+		// §5.5.1.2.5): the invalid USIM's attaches show the stored
+		// denial without storing its selection's areas again, so the
+		// period that ran out is not started again.
+		{"#15 then #7: kept within the period, a move on the invalid USIM", invalidated,
+			invalid(emm.TAPeriod-10*time.Second, move), secondArea},
+		{"#15 then #7: the period runs out, a move: the area not back", invalidated,
+			invalid(emm.TAPeriod, move), none},
+		{"#15 then #7: the period runs out, +COPS=0: the area not back", invalidated,
+			invalid(emm.TAPeriod, cops0), none},
+		{"#15 then #7: the period runs out, +CFUN=4 and 1: the area not back", invalidated,
+			invalid(emm.TAPeriod, cfun41), none},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := meListRig(t, tc.reg)

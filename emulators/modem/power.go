@@ -197,8 +197,9 @@ func (m *Modem) attach() {
 	}
 	if m.st.usimInvalid != nil {
 		// No attach on a USIM a network declared invalid: the denial
-		// stands until the card is read again.
-		m.setReg(*m.st.usimInvalid)
+		// stands until the card is read again, its rejects acted on
+		// when they came.
+		m.showReg(*m.st.usimInvalid)
 		m.selectionEnded()
 		return
 	}
@@ -353,7 +354,7 @@ func (m *Modem) detachShown(shown bool) {
 	if m.st.reg.Stat != 0 {
 		m.o.Network.Detach()
 	}
-	m.updateReg(Registration{}, shown)
+	m.updateReg(Registration{}, shown, true)
 	m.selectionEnded() // the card gone: the attempt ends, not registered
 }
 
