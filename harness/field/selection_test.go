@@ -37,6 +37,14 @@ func TestManualSelectionReject(t *testing.T) {
 				"{area: FR, operator: orange-fr, rsrp: -90}", "{at: 0s, area: FR}"},
 			[]string{"operator: orange-fr, subscriber: orange-fr", "cops_reject_error"},
 			[]string{"sfr, the network the host selected at host.log:3, rejected orange-fr's subscriber with EMM cause #11"}, ""},
+		// The host chose the subscriber's own network: its fault is on
+		// the run's clock as every other (the logs begin 10 s into the
+		// run here), not the logs' — a window of 1 s to 9 s closed
+		// before the logs began, and the reject at 19 s was not made.
+		{"its own network, cause #15", sfr, reject(`AT+COPS=1,2,"20801",7`, "15", "+CME ERROR: 30"),
+			[]string{"{attach_reject: 15, operator: orange-fr, subscriber: orange-fr, tac: 0x1A2B, from: 11s, until: 19s}"},
+			[]string{"operator: sfr, subscriber"},
+			[]string{"orange-fr's network rejected its subscriber with EMM cause #15 at host.log:5, after the host selected it (host.log:3)"}, ""},
 		{"by name, cause #15, answered 30", sfr, reject(`AT+COPS=1,0,"SFR"`, "15", "+CME ERROR: 30"),
 			[]string{"{attach_reject: 15, operator: sfr, subscriber: orange-fr,"},
 			nil, []string{"device.quirks.cops_reject_error: 30"}, ""},

@@ -1991,6 +1991,8 @@ func (p *Plan) selectionReject(reject func(origin string, w rejectWindow), ops [
 	if cause == 0 {
 		causeText = "<EMM cause, 15 when the log does not say>"
 	}
+	// The window on the run's clock, as the draft's faults are; the
+	// advice's on the logs' clock, as the manifest's faults are (shifted).
 	from, until := p.Start+sel.ran.At, p.Start+max(r.At, sel.ran.At+max(maxAttachTime, p.AttachDelay))+time.Second
 	fault := func(op string) string {
 		return fmt.Sprintf("{attach_reject: %s, operator: %s, subscriber: %s, from: %s, until: %s}", causeText, op, sub, durString(from-p.Start), durString(until-p.Start))
@@ -2011,7 +2013,7 @@ func (p *Plan) selectionReject(reject func(origin string, w rejectWindow), ops [
 			return
 		}
 		tac := p.rejectTAC(o.ID, r)
-		reject(r.Src.String(), rejectWindow{o.ID, sub, tac, cause, from - p.Start, until - p.Start})
+		reject(r.Src.String(), rejectWindow{o.ID, sub, tac, cause, from, until})
 		p.assume("%s's network rejected its subscriber with EMM cause #%d at %s, after the host selected it (%s)%s", o.ID, cause, r.Src, sel.Src, p.inTA(tac, r))
 	case cause == 0:
 		p.askFor("the registration denied at %s follows the host's manual selection of %s (%s) and has no reject cause in the log: the world's roaming agreements decide it; if %s turned %s's subscriber away, give the manifest faults: - %s",
