@@ -141,7 +141,7 @@ func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
 					yamlnode.Required("operator", d.Str(&c.Operator)),
 					// RSRP reporting range, TS 36.133 §9.1.4: -140..-44 dBm.
 					yamlnode.Required("rsrp", d.int(&c.RSRP, -140, -44)),
-					yamlnode.Optional("tac", d.int(&tac, 1, 0xFFFE)),
+					yamlnode.Optional("tac", d.tac(&tac)),
 					// E-UTRAN cell identity is 28 bits (TS 36.331).
 					yamlnode.Optional("cell_id", d.int(&cellID, 1, 0x0FFFFFFF)))
 				c.TAC, c.CellID = uint16(tac), uint32(cellID)
@@ -271,7 +271,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		yamlnode.Optional("platform", d.Str(&platform)),
 		yamlnode.Optional("download", d.Str(&download)),
 		yamlnode.Optional("attach_reject", d.int(&cause, 1, 255)),
-		yamlnode.Optional("tac", d.int(&tac, 1, 0xFFFE)),
+		yamlnode.Optional("tac", d.tac(&tac)),
 		yamlnode.Optional("attach", d.Str(&attach)),
 		yamlnode.Optional("power_cut", d.Str(&cut)),
 		yamlnode.Optional("at_port", d.Str(&port)),

@@ -187,6 +187,44 @@ func TestCellsOfTheirOwn(t *testing.T) {
 	}
 }
 
+// TestParseCellTAC: a cell's tac is any 16-bit TAC but the two TS 23.003
+// §19.4.2.3 reserves (0x0000, 0xfffe: a deleted TAI's), 0xffff included,
+// and an attach_reject may name the cell's.
+func TestParseCellTAC(t *testing.T) {
+	const deleted = "0xfffe is a reserved TAC, a deleted TAI's (TS 23.003 §19.4.2.3, TS 24.301 §9.9.3.32): no cell broadcasts it; give 1..0xfffd or 0xffff"
+	for _, tc := range []struct {
+		tac  string
+		want uint16
+		err  string
+	}{
+		{"1", 1, ""},
+		{"0xfffd", 0xFFFD, ""},
+		{"0xffff", 0xFFFF, ""},
+		{"65535", 0xFFFF, ""},
+		{"0xfffe", 0, "b.yaml:8:49: network.cells[1].tac: " + deleted},
+		{"65534", 0, "b.yaml:8:49: network.cells[1].tac: " + deleted},
+		{"0", 0, "b.yaml:8:49: network.cells[1].tac: 0 out of range 1..65535"},
+		{"0x10000", 0, "b.yaml:8:49: network.cells[1].tac: 65536 out of range 1..65535"},
+	} {
+		src := edit(t, "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90, tac: "+tc.tac+"}")
+		src = strings.Replace(src, "itinerary:", "faults: [{attach_reject: 15, operator: sfr, tac: "+tc.tac+"}]\nitinerary:", 1)
+		s, err := Parse("b.yaml", []byte(src))
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("tac %s: error %v, want %s", tc.tac, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("tac %s: %v", tc.tac, err)
+			continue
+		}
+		if s.Network.Cells[1].TAC != tc.want || s.Faults[0].TAC != tc.want {
+			t.Errorf("tac %s: cell %#x, fault %#x, want %#x", tc.tac, s.Network.Cells[1].TAC, s.Faults[0].TAC, tc.want)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, old, new, want string
@@ -348,7 +386,8 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`duplicate attach fault`, `faults: [{attach_reject: 15, operator: sfr, attempt: 2}, {attach: timeout, operator: sfr, attempt: 2, from: 1h}]`, `b.yaml:15:58: faults[1]: faults[0] already fails attempt #2 on sfr in that window`},
 		{`reject in a tracking area of no cell`, `faults: [{attach_reject: 15, operator: sfr, tac: 0x2001}]`, `b.yaml:15:50: faults[0].tac: operator "sfr" has no cell in tracking area 0x2001 (network.cells, given or assigned): the reject could never come`},
 		{`tac on an attach timeout`, `faults: [{attach: timeout, operator: sfr, tac: 4097}]`, `b.yaml:15:48: faults[0].tac: applies only to attach_reject faults (a tracking area refused)`},
-		{`tac 0`, `faults: [{attach_reject: 15, operator: sfr, tac: 0}]`, `b.yaml:15:50: faults[0].tac: 0 out of range 1..65534`},
+		{`tac 0`, `faults: [{attach_reject: 15, operator: sfr, tac: 0}]`, `b.yaml:15:50: faults[0].tac: 0 out of range 1..65535`},
+		{`tac 0xfffe, a deleted TAI's`, `faults: [{attach_reject: 15, operator: sfr, tac: 0xfffe}]`, `b.yaml:15:50: faults[0].tac: 0xfffe is a reserved TAC, a deleted TAI's (TS 23.003 §19.4.2.3, TS 24.301 §9.9.3.32): no cell broadcasts it; give 1..0xfffd or 0xffff`},
 		{`duplicate reject in one tracking area`, `faults: [{attach_reject: 15, operator: sfr, tac: 4097}, {attach_reject: 13, operator: sfr}]`, `b.yaml:15:57: faults[1]: faults[0] already fails every attempt on sfr in that window`},
 		{`platform fault with off`, `faults: [{platform: unreachable, off: 1m}]`, `b.yaml:15:39: faults[0].off: does not apply to platform faults`},
 		{`download fault with subscriber`, `faults: [{download: eligibility_refused, operator: sfr, subscriber: sfr}]`, `b.yaml:15:69: faults[0].subscriber: does not apply to download faults: a download is always for this device's card`},

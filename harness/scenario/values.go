@@ -68,6 +68,22 @@ func (d *decoder) int(dst *int, lo, hi int) yamlnode.Func {
 	}
 }
 
+// tac reads a tracking area code (a cell's, an attach_reject's): 16 bits
+// but for two reserved values (TS 23.003 §19.4.2.3). 0x0000 is below the
+// range; 0xFFFE marks a deleted TAI (TS 24.301 §9.9.3.32, as EF EPSLOCI
+// keeps it: saip.TACDeleted), which no cell broadcasts. 0xFFFF is a TAC
+// like another.
+func (d *decoder) tac(dst *int) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.integer(n, path, 1, 0xFFFF)
+		if err == nil && v == 0xFFFE {
+			err = d.ErrAt(n, path, "0xfffe is a reserved TAC, a deleted TAI's (TS 23.003 §19.4.2.3, TS 24.301 §9.9.3.32): no cell broadcasts it; give 1..0xfffd or 0xffff")
+		}
+		*dst = int(v)
+		return err
+	}
+}
+
 // freeNVM reads device.free_nvm, bytes. 0 is refused rather than taken as
 // the card's default, as a full card was meant (outside tester sw80: a
 // "full card" ran on an empty one and passed).
