@@ -28,7 +28,9 @@ type meLists struct {
 	eps               map[string]bool
 	regional, roaming []emm.TAI
 	// taSince is when the tracking-area lists last got their first
-	// entry; zero while both are empty.
+	// entry since they were empty; zero before any and after they are
+	// deleted (a registration that empties them leaves it: the next
+	// entry sets it again).
 	taSince time.Time
 }
 
