@@ -128,9 +128,7 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 	}
 	areas := map[string]bool{}
-	areaIdx := map[string]int{} // as emulators/world numbers them
-	type cellIdent struct{ tac, cellID uint32 }
-	idents := make([]cellIdent, 0, len(s.Network.Cells))
+	idents := worldIdentities(s.Network.Cells)
 	for i, c := range s.Network.Cells {
 		p := yamlnode.Index("network.cells", i)
 		if c.Area == "" {
@@ -139,15 +137,11 @@ func (d *decoder) validate(s *Scenario) error {
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
 		}
-		if _, ok := areaIdx[c.Area]; !ok {
-			areaIdx[c.Area] = len(areaIdx)
-		}
 		// Cells without a TAC or cell_id get them from the world
 		// (world.Identity); two whose identities, given or assigned, are
 		// the same are one cell given twice, of which only one would
 		// count — a default one included (outside tester sw51, F7).
-		tac, cellID := world.Identity(areaIdx[c.Area], i, c.TAC, c.CellID)
-		idents = append(idents, cellIdent{uint32(tac), cellID})
+		tac, cellID := idents[i].tac, idents[i].cellID
 		for j := range i {
 			o := s.Network.Cells[j]
 			if o.Area != c.Area || o.Operator != c.Operator || idents[j] != idents[i] {
@@ -240,6 +234,27 @@ func (d *decoder) validateSignal(s *Scenario, opRef func(string, string) error) 
 	return nil
 }
 
+// cellIdent is a cell's identity in the world: its TAC and cell id.
+type cellIdent struct {
+	tac    uint16
+	cellID uint32
+}
+
+// worldIdentities are the identities the world gives cells
+// (world.Identity): each one's given TAC and cell id, or the defaults of
+// its area's index (areas numbered by their first cell) and its own.
+func worldIdentities(cells []Cell) []cellIdent {
+	areaIdx := map[string]int{}
+	out := make([]cellIdent, len(cells))
+	for i, c := range cells {
+		if _, ok := areaIdx[c.Area]; !ok {
+			areaIdx[c.Area] = len(areaIdx)
+		}
+		out[i].tac, out[i].cellID = world.Identity(areaIdx[c.Area], i, c.TAC, c.CellID)
+	}
+	return out
+}
+
 // validateFaults checks the fault plan's references and refuses steps that
 // can never happen.
 func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
@@ -249,14 +264,10 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 		tac uint16
 	}
 	hasTAC := map[opTAC]bool{} // the tracking areas of each operator's cells, as the world numbers them
-	areaIdx := map[string]int{}
+	idents := worldIdentities(s.Network.Cells)
 	for i, c := range s.Network.Cells {
 		hasCell[c.Operator] = true
-		if _, ok := areaIdx[c.Area]; !ok {
-			areaIdx[c.Area] = len(areaIdx)
-		}
-		tac, _ := world.Identity(areaIdx[c.Area], i, c.TAC, c.CellID)
-		hasTAC[opTAC{c.Operator, tac}] = true
+		hasTAC[opTAC{c.Operator, idents[i].tac}] = true
 	}
 	hasSMDP, hasTimeout := false, false
 	for _, o := range s.Network.Operators {
