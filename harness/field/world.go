@@ -867,6 +867,12 @@ func (p *Plan) refusedFirst(cells []cell, opByID func(string) *operator, subscri
 			p.assume("the cell of %s in tracking area %s, which refused the device with EMM cause #%d at %s, reads weaker than %s's of tracking area %s the device registered on next (%s): the replay tries that one first and registers there without the reject",
 				x.Operator, x.TAC, d.Cause, d.Src, z.Operator, z.TAC, n.Src)
 			continue
+		case z.RSRP >= maxRSRP:
+			// No cell reads above it: a draft with one 1 dB stronger
+			// would not load.
+			p.assume("the cell of %s in tracking area %s, which refused the device with EMM cause #%d at %s, cannot read above %s's of tracking area %s the device registered on next (%s), at %d dBm, the strongest a cell reads: the replay tries that one first and registers there without the reject",
+				x.Operator, x.TAC, d.Cause, d.Src, z.Operator, z.TAC, n.Src, z.RSRP)
+			continue
 		default:
 			x.RSRP = z.RSRP + 1
 			p.assume("the cell of %s in tracking area %s at %d dBm, 1 dB above %s's of tracking area %s: the device tried it first (the reject with EMM cause #%d at %s) and registered on the other after (%s), and automatic selection tries the strongest first",
@@ -1515,8 +1521,12 @@ func (p *Plan) signalBefore() (int, Src, bool) {
 	return 0, Src{}, false
 }
 
+// maxRSRP is the strongest a cell reads (dBm): the top of the RSRP
+// reporting range, TS 36.133 §9.1.4, as the scenario loader has it.
+const maxRSRP = -44
+
 // clampRSRP keeps a reading within what a cell may have (dBm).
-func clampRSRP(rsrp int) int { return max(min(rsrp, -44), -140) }
+func clampRSRP(rsrp int) int { return max(min(rsrp, maxRSRP), -140) }
 
 // signalChange is a derived change of a cell's signal (fixture time).
 type signalChange struct {
