@@ -1758,6 +1758,18 @@ func (fs *Facts) oddLocation(text string, re *regexp.Regexp, src Src) string {
 	return m[1]
 }
 
+// reservedTAC says a +CxREG <tac> (hex) is one TS 23.003 §19.4.2.3
+// reserves, which no cell broadcasts: 0, or all ones but the last bit
+// (FFFE in E-UTRAN's 16 bits, FFFFFE in NR's 24).
+func reservedTAC(tac string) bool {
+	n, err := strconv.ParseUint(tac, 16, 32)
+	deleted := uint64(0xFFFE)
+	if len(tac) > 4 {
+		deleted = 0xFFFFFE
+	}
+	return err == nil && (n == 0 || n == deleted)
+}
+
 func (fs *Facts) addReg(o Obs, name, stat, tac, ci, act, causeType, cause string, urc bool) {
 	if tac != "" {
 		if act == "" {
@@ -1772,7 +1784,10 @@ func (fs *Facts) addReg(o Obs, name, stat, tac, ci, act, causeType, cause string
 		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "upper", o.Src, "the location in upper-case hex: " + tac + "/" + ci, 0})
 	}
 	s, _ := strconv.Atoi(stat)
-	r := Reg{Obs: o, Stat: s, Shown: s, Name: name, TAC: strings.ToUpper(tac), CI: strings.ToUpper(ci), URC: urc, HasCells: tac != ""}
+	// A reserved TAC (TS 23.003 §19.4.2.3: 0000, and FFFE, a deleted
+	// TAI's) is what some modems show while they have no tracking area:
+	// it places the device in no cell.
+	r := Reg{Obs: o, Stat: s, Shown: s, Name: name, TAC: strings.ToUpper(tac), CI: strings.ToUpper(ci), URC: urc, HasCells: tac != "" && !reservedTAC(tac)}
 	if s > 5 {
 		u, ok := unmodelledStat(name, s)
 		if !ok {
