@@ -15,20 +15,12 @@ var regCmds = []string{"+CREG", "+CGREG", "+CEREG"}
 
 // setReg records a registration; on a change it sends the enabled URCs,
 // logs the event and tells the toolkit terminal.
-func (m *Modem) setReg(r Registration) { m.updateReg(r, true, true) }
-
-// showReg is setReg for a registration whose rejects the modem acted on
-// when they came (the denial that made the USIM invalid, shown again at
-// each later attach): a UE acts on a reject once (TS 24.301 §5.5.1.2.5),
-// so a tracking area it forbade is not stored again — which would restart
-// the lists' period after it ran out — nor a #11 written to EF FPLMN again.
-func (m *Modem) showReg(r Registration) { m.updateReg(r, true, false) }
+func (m *Modem) setReg(r Registration) { m.updateReg(r, true) }
 
 // updateReg is setReg; with shown false the URCs are kept in and the
 // registration they left unsaid noted (quietFrom: a refresh_stat 2
-// module's silent detach); with fresh false r's rejects are not acted on
-// (showReg).
-func (m *Modem) updateReg(r Registration, shown, fresh bool) {
+// module's silent detach).
+func (m *Modem) updateReg(r Registration, shown bool) {
 	m.flushCardBack() // the card's URCs first: the registration needs it
 	if shown {
 		defer m.signalURC() // after the registration's own URCs
@@ -40,9 +32,7 @@ func (m *Modem) updateReg(r Registration, shown, fresh bool) {
 	}
 	// Each reject of the selection counts, even one whose outcome leaves
 	// the registration as it was (refused by SFR, roaming on Orange again).
-	if fresh {
-		m.storeForbidden(r)
-	}
+	m.storeForbidden(r)
 	if old.Stat == r.Stat && old.PLMN == r.PLMN && old.TAC == r.TAC && old.CellID == r.CellID && old.AcT == r.AcT {
 		return
 	}

@@ -197,9 +197,8 @@ func (m *Modem) attach() {
 	}
 	if m.st.usimInvalid != nil {
 		// No attach on a USIM a network declared invalid: the denial
-		// stands until the card is read again, its rejects acted on
-		// when they came.
-		m.showReg(*m.st.usimInvalid)
+		// stands until the card is read again.
+		m.setReg(*m.st.usimInvalid)
 		m.selectionEnded()
 		return
 	}
@@ -214,7 +213,15 @@ func (m *Modem) attach() {
 		m.setReg(r)
 		switch {
 		case r.Stat == 3 && emm.InvalidatesUSIM(r.Cause):
-			m.st.usimInvalid = &r
+			// Kept without its selection's rejects, acted on now: a UE
+			// acts on a reject once (TS 24.301 §5.5.1.2.5), and showing
+			// the denial again at each later attach must not store a
+			// tracking area again (restarting the lists' period after it
+			// ran out) nor write a #11 to EF FPLMN again. The denial's
+			// own cause (#3, #6, #7, #8) forbids nothing.
+			inv := r
+			inv.Refused = nil
+			m.st.usimInvalid = &inv
 		case !r.Registered():
 			m.retryAttach()
 		}
@@ -354,7 +361,7 @@ func (m *Modem) detachShown(shown bool) {
 	if m.st.reg.Stat != 0 {
 		m.o.Network.Detach()
 	}
-	m.updateReg(Registration{}, shown, true)
+	m.updateReg(Registration{}, shown)
 	m.selectionEnded() // the card gone: the attempt ends, not registered
 }
 
