@@ -19,6 +19,7 @@ import (
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -1763,7 +1764,7 @@ func (fs *Facts) oddLocation(text string, re *regexp.Regexp, src Src) string {
 // (FFFE in E-UTRAN's 16 bits, FFFFFE in NR's 24).
 func reservedTAC(tac string) bool {
 	n, err := strconv.ParseUint(tac, 16, 32)
-	deleted := uint64(0xFFFE)
+	deleted := uint64(saip.TACDeleted)
 	if len(tac) > 4 {
 		deleted = 0xFFFFFE
 	}

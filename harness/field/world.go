@@ -60,9 +60,10 @@ type cell struct {
 
 // taDenial says r is a reject of its tracking area the logs place: EMM
 // cause #12, #13 or #15 (TS 24.301 §5.3.2: the ME lists of forbidden
-// tracking areas) with the cell's <tac>.
+// tracking areas) with the cell's <tac> (HasCells: one given, not a
+// reserved one).
 func taDenial(r Reg) bool {
-	return r.Stat == 3 && r.HasCells && r.TAC != "" && emm.ForbidsTA(r.Cause) != emm.NoTAList
+	return r.Stat == 3 && r.HasCells && emm.ForbidsTA(r.Cause) != emm.NoTAList
 }
 
 // stop is a derived itinerary stop (fixture time).
