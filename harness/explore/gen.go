@@ -718,7 +718,11 @@ func Generator(f Features) *rapid.Generator[Case] {
 			if len(withCell.TACs) > 0 && rapid.IntRange(0, 2).Draw(t, "reject_in_ta") > 0 {
 				tac = uniform(t, withCell.TACs, "reject_tac")
 			}
-			tacFree := !attachUsed[withCell.ID] && !tacUsed[withCell.ID][tac]
+			// A reject's: the operator's every cell, or that one area.
+			rejectFree := attachFree
+			if tac != 0 {
+				rejectFree = !attachUsed[withCell.ID] && !tacUsed[withCell.ID][tac]
+			}
 			useAttach := func() {
 				if tac == 0 {
 					attachUsed[withCell.ID] = true
@@ -739,7 +743,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 			}
 			switch rapid.SampledFrom(kinds).Draw(t, "fault") {
 			case "reject":
-				if !(tac == 0 && attachFree || tac != 0 && tacFree) {
+				if !rejectFree {
 					continue
 				}
 				useAttach()
@@ -750,7 +754,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 				// named one): the profile that carried the device there
 				// may be denied when the card falls back to it.
 				p := rapid.SampledFrom(profiles).Draw(t, "roamer")
-				if !(tac == 0 && attachFree || tac != 0 && tacFree) || withCell.Country == p.Country {
+				if !rejectFree || withCell.Country == p.Country {
 					continue
 				}
 				useAttach()
