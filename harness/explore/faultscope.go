@@ -80,16 +80,12 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 			powerOff = !boolField(e, "on")
 			explainAll()
 		case e.Kind == "fault":
+			tac := 0 // the tracking area of the world's attempt it hit
 			if e.Actor == eventlog.World && try != nil {
-				try.fired = true
-				// A reject scoped to a tracking area fires only on an
-				// attempt in it (the attempt's cell's TAC).
-				if i, ok := e.Get("entry").(int); ok && i >= 0 && i < len(s.Faults) && s.Faults[i].TAC != 0 && int(s.Faults[i].TAC) != try.tac {
-					v = append(v, fmt.Sprintf("%s: hit tracking area %#04x, faults[%d] names %#04x", at(e), try.tac, i, s.Faults[i].TAC))
-				}
+				try.fired, tac = true, try.tac
 			}
 			t := e.T.Sub(start)
-			if msg := faultInScope(s, e, t, downloads, attaches); msg != "" {
+			if msg := faultInScope(s, e, t, tac, downloads, attaches); msg != "" {
 				v = append(v, fmt.Sprintf("%s: %s (%s)", at(e), msg, e))
 			}
 			target := e.Str("target")
@@ -139,8 +135,10 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 }
 
 // faultInScope checks one `fault` event against the entry it names; it
-// returns what is wrong, or "".
-func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, downloads, attaches map[string]int) string {
+// returns what is wrong, or "". tac is the tracking area of the world's
+// attach attempt the event hit (its cell's, from the attempt's event), 0
+// for none.
+func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, tac int, downloads, attaches map[string]int) string {
 	i, ok := e.Get("entry").(int)
 	if !ok {
 		return "fault event names no entry of the plan"
@@ -172,6 +170,10 @@ func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, downl
 		return fmt.Sprintf("at %v, outside faults[%d]'s window %v..%v", t, i, f.From, f.Until)
 	case f.Subscriber != "" && e.Str("subscriber") != f.Subscriber:
 		return fmt.Sprintf("hit subscriber %s, faults[%d] names %s", e.Str("subscriber"), i, f.Subscriber)
+	case f.TAC != 0 && tac != 0 && tac != int(f.TAC):
+		// A reject scoped to a tracking area fires only on an attempt
+		// in it.
+		return fmt.Sprintf("hit tracking area %#04x, faults[%d] names %#04x", tac, i, f.TAC)
 	}
 	if f.Attempt == 0 {
 		return ""
