@@ -1763,12 +1763,12 @@ func (fs *Facts) oddLocation(text string, re *regexp.Regexp, src Src) string {
 // reserves, which no cell broadcasts: 0, or all ones but the last bit
 // (FFFE in E-UTRAN's 16 bits, FFFFFE in NR's 24).
 func reservedTAC(tac string) bool {
-	n, err := strconv.ParseUint(tac, 16, 32)
-	deleted := uint64(saip.TACDeleted)
+	n, ok := logTAC(tac)
+	deleted := uint32(saip.TACDeleted)
 	if len(tac) > 4 {
 		deleted = 0xFFFFFE
 	}
-	return err == nil && (n == 0 || n == deleted)
+	return ok && (n == 0 || n == deleted)
 }
 
 func (fs *Facts) addReg(o Obs, name, stat, tac, ci, act, causeType, cause string, urc bool) {

@@ -104,9 +104,10 @@ type Plan struct {
 	// area reached an hour after them): no attach meets a fault.
 	unreached bool
 	// cellTACs are the tracking areas of each operator's cells in the
-	// scenario (operator id to TAC): a denial's fault is limited to its
-	// TA only where the scenario has a cell there.
-	cellTACs map[string]map[uint16]bool
+	// scenario, as the world numbers them (a cell without a tac in its
+	// area's default), filled when the world is emitted: a denial's
+	// fault is limited to its TA only where the scenario has a cell there.
+	cellTACs map[opTAC]bool
 	// Preamble puts the modem in the host's state before the logs begin;
 	// its exchanges are not compared.
 	Preamble []string

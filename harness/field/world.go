@@ -601,25 +601,27 @@ func (p *Plan) world() error {
 	}
 	e.line("", "  cells:")
 	cn, hasCells := mapValue(m.Network, "cells")
-	p.cellTACs = map[string]map[uint16]bool{}
-	addTAC := func(op, text string) {
-		if tac, err := strconv.ParseUint(text, 0, 16); err == nil {
-			if p.cellTACs[op] == nil {
-				p.cellTACs[op] = map[uint16]bool{}
-			}
-			p.cellTACs[op][uint16(tac)] = true
-		}
+	var emitted []scenario.Cell // the cells as the scenario will hold them, for cellTACs
+	addCell := func(area, op string, tac uint16) {
+		emitted = append(emitted, scenario.Cell{Area: area, Operator: op, TAC: tac})
 	}
 	var given []*yaml.Node // the manifest's cells, with the location the logs add
 	if hasCells {
 		for _, it := range cn.Content {
 			it = p.withLocation(it, cells)
 			given = append(given, it)
-			if o, ok := mapValue(it, "operator"); ok {
-				if t, ok := mapValue(it, "tac"); ok {
-					addTAC(o.Value, t.Value)
-				}
+			var area, op string
+			if a, ok := mapValue(it, "area"); ok {
+				area = a.Value
 			}
+			if o, ok := mapValue(it, "operator"); ok {
+				op = o.Value
+			}
+			tac := uint16(0) // the world's default for the area
+			if t, ok := mapValue(it, "tac"); ok {
+				tac, _ = manifestTAC(t.Value)
+			}
+			addCell(area, op, tac)
 			e.line(m.pos(it), "    - %s", flow(it))
 		}
 	}
@@ -641,11 +643,19 @@ func (p *Plan) world() error {
 			continue
 		}
 		extra := ""
+		tac := uint16(0)
 		if c.TAC != "" {
 			extra = fmt.Sprintf(", tac: 0x%s, cell_id: 0x%s", c.TAC, c.CI)
-			addTAC(c.Operator, "0x"+c.TAC)
+			if n, ok := logTAC(c.TAC); ok && n <= 0xFFFF {
+				tac = uint16(n)
+			}
 		}
+		addCell(c.Area, c.Operator, tac)
 		e.line(c.origin, "    - {area: %s, operator: %s, rsrp: %d%s}", c.Area, c.Operator, c.RSRP, extra)
+	}
+	p.cellTACs = map[opTAC]bool{}
+	for i, tac := range scenario.CellTACs(emitted) {
+		p.cellTACs[opTAC{emitted[i].Operator, tac}] = true
 	}
 	e.line("", "device:")
 	e.line(p.eidOrigin(), `  eid: "%s"`, eid)
@@ -892,12 +902,30 @@ func (p *Plan) refusedFirst(cells []cell, opByID func(string) *operator, subscri
 	}
 }
 
-// sameTAC says a manifest cell's tac (0x-prefixed hex or decimal) is
-// the log's hex one.
+// sameTAC says a manifest cell's tac is the log's hex one.
 func sameTAC(given, hex string) bool {
-	a, err := strconv.ParseUint(given, 0, 16)
-	b, err2 := strconv.ParseUint(hex, 16, 16)
-	return err == nil && err2 == nil && a == b
+	a, ok := manifestTAC(given)
+	b, ok2 := logTAC(hex)
+	return ok && ok2 && uint32(a) == b
+}
+
+// manifestTAC reads a manifest cell's tac as YAML gives it, 0x-prefixed
+// hex or decimal.
+func manifestTAC(text string) (uint16, bool) {
+	n, err := strconv.ParseUint(text, 0, 16)
+	return uint16(n), err == nil
+}
+
+// logTAC reads a +CxREG <tac>: hex, 16 bits in E-UTRAN, 24 in NR.
+func logTAC(hex string) (uint32, bool) {
+	n, err := strconv.ParseUint(hex, 16, 32)
+	return uint32(n), err == nil
+}
+
+// opTAC is a tracking area an operator has a cell in.
+type opTAC struct {
+	op  string
+	tac uint16
 }
 
 func hasManifestCells(m *Manifest) bool {
@@ -2058,8 +2086,8 @@ func (p *Plan) rejectTAC(op string, r Reg) string {
 	if !taDenial(r) {
 		return ""
 	}
-	tac, err := strconv.ParseUint(r.TAC, 16, 16)
-	if err != nil || !p.cellTACs[op][uint16(tac)] {
+	tac, ok := logTAC(r.TAC)
+	if !ok || tac > 0xFFFF || !p.cellTACs[opTAC{op, uint16(tac)}] {
 		return ""
 	}
 	return ", tac: 0x" + r.TAC

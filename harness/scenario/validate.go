@@ -966,3 +966,14 @@ func ipHostProblem(host string) string {
 func IssuedByTestEUM(eid string) bool {
 	return rsp.EIDPermitted(eid, rsp.DefaultEIDPrefixes)
 }
+
+// CellTACs are the tracking area codes the world gives cells, in order:
+// a cell's own, or its area's default (world.Identity) where it gives
+// none.
+func CellTACs(cells []Cell) []uint16 {
+	out := make([]uint16, len(cells))
+	for i, id := range worldIdentities(cells) {
+		out[i] = id.tac
+	}
+	return out
+}
