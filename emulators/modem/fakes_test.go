@@ -248,6 +248,9 @@ type fakeNet struct {
 	// fallback, when set, is Attach's answer (automatic selection) in
 	// place of reg.
 	fallback Registration
+	// pick, when set, is Attach's answer from the lists it is given, in
+	// place of both: a world that tries no forbidden area.
+	pick     func(emm.Forbidden) Registration
 	attaches []string
 	detaches int
 	// forbidden is the forbidden list (EF FPLMN) each automatic attach
@@ -268,6 +271,9 @@ func (n *fakeNet) Attach(imsi string, forbidden emm.Forbidden) Registration {
 	n.forbidden = append(n.forbidden, forbidden.PLMNs)
 	n.forbiddenEPS = append(n.forbiddenEPS, forbidden.EPS)
 	n.forbiddenTAs = append(n.forbiddenTAs, [2][]string{taNames(forbidden.Regional), taNames(forbidden.Roaming)})
+	if n.pick != nil {
+		return n.pick(forbidden)
+	}
 	if n.fallback.Stat != 0 {
 		return n.fallback
 	}

@@ -74,6 +74,7 @@ func (m *Modem) loadForbidden() {
 		return
 	}
 	m.st.me.usim(m.st.imsi)
+	m.armTAErase()
 	if list, err := m.readFPLMN(); err == nil {
 		m.st.forbidden = forbiddenSet(list)
 	}
@@ -93,6 +94,7 @@ func forbiddenSet(list []byte) map[string]bool {
 // forbiddenLists are the lists automatic selection skips the PLMNs and
 // tracking areas of: the USIM's EF FPLMN and the ME's lists.
 func (m *Modem) forbiddenLists() emm.Forbidden {
+	m.expireTAs()
 	return m.st.me.forbidden(emm.Forbidden{PLMNs: slices.Sorted(maps.Keys(m.st.forbidden))}, m.loop.Clock().Now())
 }
 
@@ -105,6 +107,7 @@ func (m *Modem) forbiddenLists() emm.Forbidden {
 // area off them, which for a forbidden one only a manual selection makes
 // (§3.1, TS 24.301 §5.3.2).
 func (m *Modem) forbidInME(r Registration, refused []emm.Reject) {
+	m.expireTAs()
 	now := m.loop.Clock().Now()
 	for _, x := range refused {
 		m.st.me.store(m.st.imsi, x, now)
@@ -112,12 +115,16 @@ func (m *Modem) forbidInME(r Registration, refused []emm.Reject) {
 	if r.Registered() {
 		m.st.me.registered(emm.TAI{PLMN: r.PLMN, TAC: r.TAC})
 	}
+	m.armTAErase()
 }
 
 // forgetMELists deletes the ME's forbidden lists, as TS 23.122 §3.1 and
 // TS 24.301 §5.3.2 have it when the MS is switched off or the UICC
 // holding the USIM is removed.
-func (m *Modem) forgetMELists() { m.st.me.forget() }
+func (m *Modem) forgetMELists() {
+	m.st.me.forget()
+	m.armTAErase()
+}
 
 // efAD is EF AD (TS 31.102 §4.2.18): the low nibble of its fourth byte
 // is the length of the MNC in the IMSI.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
@@ -18,7 +19,9 @@ import (
 // profile switch: REFRESH eUICC Profile State Change or UICC reset, TS
 // 102 223 §6.4.7) presents another subscription, as a UICC swapped
 // would: its networks' restrictions are not this one's, so they go
-// too. The tracking areas go besides every emm.TAPeriod.
+// too. The tracking areas go besides when emm.TAPeriod has run since
+// their first entry: at that instant, on the modem's clock (armTAErase),
+// not at the next selection that reads them.
 //
 // Every entry is stored with the IMSI of the USIM it was learned with
 // (of): store refuses an entry without one, so a non-empty list always
@@ -83,13 +86,26 @@ func (l *meLists) registered(t emm.TAI) {
 	l.roaming = emm.DropTA(l.roaming, t)
 }
 
+// taDue is when the tracking-area lists' period ends (emm.TAPeriod after
+// their first entry), zero while they hold none: what the erase timer
+// is set to (armTAErase).
+func (l *meLists) taDue() time.Time {
+	if l.taSince.IsZero() || len(l.regional) == 0 && len(l.roaming) == 0 {
+		return time.Time{}
+	}
+	return l.taSince.Add(emm.TAPeriod)
+}
+
 // expire deletes the tracking-area lists once emm.TAPeriod has passed
 // since their first entry: the ME's periodic deletion, on the modem's
-// clock.
-func (l *meLists) expire(now time.Time) {
-	if !l.taSince.IsZero() && !now.Before(l.taSince.Add(emm.TAPeriod)) {
-		l.regional, l.roaming, l.taSince = nil, nil, time.Time{}
+// clock. It reports whether that deleted an entry.
+func (l *meLists) expire(now time.Time) bool {
+	if l.taSince.IsZero() || now.Before(l.taSince.Add(emm.TAPeriod)) {
+		return false
 	}
+	erased := len(l.regional) > 0 || len(l.roaming) > 0
+	l.regional, l.roaming, l.taSince = nil, nil, time.Time{}
+	return erased
 }
 
 // forbidden fills the ME's lists into f as they stand at now.
@@ -98,4 +114,62 @@ func (l *meLists) forbidden(f emm.Forbidden, now time.Time) emm.Forbidden {
 	f.EPS = slices.Sorted(maps.Keys(l.eps))
 	f.Regional, f.Roaming = slices.Clone(l.regional), slices.Clone(l.roaming)
 	return f
+}
+
+// armTAErase sets the timer of the tracking-area lists' periodic
+// deletion to the end of their period (meLists.taDue), or stops it when
+// they hold nothing: call it after every change of the lists (an entry,
+// a registration taking one off, their deletion).
+func (m *Modem) armTAErase() {
+	due := m.st.me.taDue()
+	if m.st.taT != nil && due.Equal(m.st.taDue) {
+		return
+	}
+	if m.st.taT != nil {
+		m.st.taT.Stop()
+		m.st.taT = nil
+	}
+	m.st.taDue = due
+	if !due.IsZero() {
+		m.st.taT = m.afterFunc(due.Sub(m.loop.Clock().Now()), m.taPeriodEnded)
+	}
+}
+
+// expireTAs deletes the tracking-area lists if their period has run
+// out, logs it (ta_lists_erased, with how many entries each held) and
+// stops the timer: at the timer, or at a reading of the lists at that
+// instant ahead of it. It reports whether it deleted an entry.
+func (m *Modem) expireTAs() bool {
+	regional, roaming := len(m.st.me.regional), len(m.st.me.roaming)
+	if !m.st.me.expire(m.loop.Clock().Now()) {
+		return false
+	}
+	m.emit(KindTAListsErased, eventlog.F{"regional": regional, "roaming": roaming})
+	m.armTAErase()
+	return true
+}
+
+// taPeriodEnded is the timer of the lists' period: they go at once, not
+// at the next reading, and "when the lists are erased, the UE performs
+// cell selection" (TS 24.301 §5.3.2): a device in automatic selection
+// and not registered — in limited service because every cell in sight
+// was in a forbidden area, or denied — selects and attaches now, not at
+// its next T3402 retry up to 12 minutes later; a registered one is served
+// and only loses the lists, and manual selection does not read them.
+// Between attempts only: one under way (T3410, a manual selection's)
+// reads them at its end. With the radio off, the host's +COPS=2, no IMSI
+// or an invalid USIM, attach itself tries no network.
+func (m *Modem) taPeriodEnded() {
+	m.st.taT, m.st.taDue = nil, time.Time{}
+	m.mu.Lock()
+	closed := m.closed
+	m.mu.Unlock()
+	if closed || !m.expireTAs() {
+		return
+	}
+	if s := &m.st; s.copsMode != 0 || s.reg.Registered() || s.t3410 != nil {
+		return
+	}
+	m.cancelAttach() // the T3402 retry, or a scan about to attach
+	m.attach()
 }

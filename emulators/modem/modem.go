@@ -238,6 +238,10 @@ type state struct {
 	// GPRS service (#14) and the forbidden tracking areas (#12, #13,
 	// #15), which automatic selection skips, the HPLMN's too.
 	me meLists
+	// taT is the timer of the tracking-area lists' periodic deletion,
+	// due at taDue (armTAErase); nil while they hold nothing.
+	taT   clock.Timer
+	taDue time.Time
 	// usimInvalid is the denial that made the USIM invalid
 	// (emm.InvalidatesUSIM), nil while it is valid: cleared when the card is
 	// read again (a power cycle, a reset, a REFRESH).
