@@ -56,7 +56,7 @@ var Invariants = []Invariant{
 	{"location-status-to-card", "TS 102 223 §6.4.16, §7.5.4: once the card subscribed to the location status event, each change of service, network or cell reaches it as an ENVELOPE (EVENT DOWNLOAD) in the capture's APDU lane, in order", checkLocationStatusToCard},
 	{"signal-report", "TS 31.111 §6.4.15 (NMR: the serving cell and up to eight others), README (platform order_by: signal): each list request's signal report names the networks with cells the device sees in its area then, each with the world's RSRP", checkSignalReport},
 	{"attach-by-agreement", "fixtures/scenarios/README.md (network: home subscribers home, partners' roaming, others denied; an agreement {home, visited} is one way), TS 24.301 §9.9.3.9 cause #11: every world attach_result is what the scenario's operators and roaming agreements give, or what an attach fault fired on that attempt says", checkAttachByAgreement},
-	{"forbidden-lists-kept", "TS 23.122 §3.1, TS 24.301 §5.3.2, §5.5.1.2.5, README (modem: the ME's lists): after a #12, #13 or #15 automatic selection makes no attempt in that tracking area for that subscriber, after a #14 none in that PLMN, until the power off, a restart, the card out, another USIM read, a registration there or (tracking areas) emm.TAPeriod after the lists' first entry", checkMELists},
+	{"forbidden-lists-kept", "TS 23.122 §3.1, TS 24.301 §5.3.2, §5.5.1.2.5, README (modem: the ME's lists): after a #12, #13 or #15 automatic selection makes no attempt in that tracking area for that subscriber, after a #14 none in that PLMN, until the power off, a restart, the card out, another USIM read, a registration there or (tracking areas) emm.TAPeriod after the lists' first entry, when the modem's ta_lists_erased comes and no other instant", checkMELists},
 }
 
 // Check runs every invariant on one run and returns the violations, each
@@ -1356,6 +1356,7 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 	eps := map[string]meEntry{}  // #14: PLMN → its reject
 	tas := map[emm.TAI]meEntry{} // #12, #13, #15
 	var taSince time.Time        // the TA lists' first entry since they were empty
+	var expired time.Time        // when the period last emptied them, as seen here
 	of, imsi := "", ""           // the USIM the lists were learned with; the one read now
 	forget := func() {
 		clear(eps)
@@ -1364,6 +1365,9 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 	}
 	expire := func(t time.Time) {
 		if !taSince.IsZero() && !t.Before(taSince.Add(emm.TAPeriod)) {
+			if len(tas) > 0 {
+				expired = t
+			}
 			clear(tas)
 			taSince = time.Time{}
 		}
@@ -1397,6 +1401,22 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 					forget()
 				}
 			}
+		case is(e, eventlog.Modem, modem.KindTAListsErased):
+			// The period's end, at its instant. A selection that read
+			// or stored an entry at that instant came first (expired
+			// then, here too): the erasure was that one, logged after
+			// the world's events, and an entry stored since stays.
+			switch due := taSince.Add(emm.TAPeriod); {
+			case expired.Equal(e.T):
+				continue
+			case len(tas) == 0:
+				v = append(v, fmt.Sprintf("%s: the modem erased its forbidden tracking-area lists, which held no entry by the log", at(e)))
+			case !e.T.Equal(due):
+				v = append(v, fmt.Sprintf("%s: the modem erased its forbidden tracking-area lists, whose period (%v from their first entry at %s) ends at %s",
+					at(e), emm.TAPeriod, taSince.UTC().Format("15:04:05.000"), due.UTC().Format("15:04:05.000")))
+			}
+			clear(tas)
+			taSince = time.Time{}
 		case is(e, eventlog.World, world.KindAttachAttempt):
 			try = &o.Events[i]
 			t := emm.TAI{PLMN: e.Str("plmn"), TAC: uint16(intField(e, "tac"))}

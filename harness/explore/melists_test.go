@@ -40,6 +40,10 @@ func TestMEListsOracle(t *testing.T) {
 	refused := func(cause int) []eventlog.Event {
 		return []eventlog.Event{card(0, imsiA), attempt(0, "fr1", "20815", 0x2001), reject(0, "fr1", "20815", cause)}
 	}
+	// The modem's erasure of its tracking-area lists at d.
+	erased := func(d time.Duration) []eventlog.Event {
+		return []eventlog.Event{at(d, ev(eventlog.Modem, "ta_lists_erased", "regional", 0, "roaming", 1))}
+	}
 	// The same attempt again at d.
 	again := func(d time.Duration) []eventlog.Event {
 		return []eventlog.Event{attempt(d, "fr1", "20815", 0x2001), reject(d, "fr1", "20815", 17)}
@@ -90,6 +94,15 @@ func TestMEListsOracle(t *testing.T) {
 		{"the period since the lists' first entry", log(refused(13), again(emm.TAPeriod)), nil, ""},
 		{"#14 has no period", log(refused(14), again(emm.TAPeriod+time.Hour)), nil, "(#14)"},
 		{"in manual mode", log(refused(15), again(10*time.Minute)), []string{host(5*time.Minute, `AT+COPS=1,2,"20815"`)}, ""},
+		// The modem's erasure (ta_lists_erased): at the period's end
+		// and no other instant.
+		{"erased at the period's end, the area tried then", log(refused(13), erased(emm.TAPeriod), again(emm.TAPeriod)), nil, ""},
+		{"a selection at the period's end read them first", log(refused(15), one(attempt(emm.TAPeriod, "fr1", "20815", 0x2002)), erased(emm.TAPeriod)), nil, ""},
+		{"a manual #15 at the period's end stored first: the new entry stays", log(refused(15), again(emm.TAPeriod)[:1], one(reject(emm.TAPeriod, "fr1", "20815", 15)), erased(emm.TAPeriod), again(emm.TAPeriod+10*time.Minute)),
+			[]string{host(emm.TAPeriod-time.Minute, `AT+COPS=1,2,"20815"`), host(emm.TAPeriod+5*time.Minute, "AT+COPS=0")}, "forbidden since 12:00:00.000 world/attach_result (#15)"},
+		{"erased before the period's end", log(refused(15), erased(time.Hour)), nil, "ends at 12:00:00.000"},
+		{"erased after the period's end", log(refused(12), erased(emm.TAPeriod+time.Minute)), nil, "ends at 12:00:00.000"},
+		{"erased with nothing on the lists", log(refused(17), erased(emm.TAPeriod)), nil, "held no entry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
