@@ -156,9 +156,9 @@ func (m *Modem) expireTAs() bool {
 // was in a forbidden area, or denied — selects and attaches now, not at
 // its next T3402 retry up to 12 minutes later; a registered one is served
 // and only loses the lists, and manual selection does not read them.
-// Between attempts only: one under way (T3410, a manual selection's)
-// reads them at its end. With the radio off, the host's +COPS=2, no IMSI
-// or an invalid USIM, attach itself tries no network.
+// Between attempts only: one under way (T3410) runs on, the next one
+// finding them gone. With the radio off, the host's +COPS=2, no IMSI or
+// an invalid USIM, attach itself tries no network.
 func (m *Modem) taPeriodEnded() {
 	m.st.taT, m.st.taDue = nil, time.Time{}
 	m.mu.Lock()
