@@ -14,8 +14,7 @@ const (
 	KindPower         eventlog.Kind = "power"           // {on}
 	KindCFUN          eventlog.Kind = "cfun"            // {fun}
 	KindRestart       eventlog.Kind = "restart"         // +CFUN=1,1
-	KindTAListsErased eventlog.Kind = "ta_lists_erased" // {regional, roaming}: the ME's forbidden tracking-area lists deleted as their period ran out (emm.TAPeriod), with how many entries each held
 )
 
 var _ = eventlog.Register(eventlog.Modem, KindCard, KindCardError, KindSTKError, KindRegistration,
-	KindRefresh, KindRefreshLost, KindAttachTimeout, KindPower, KindCFUN, KindRestart, KindTAListsErased)
+	KindRefresh, KindRefreshLost, KindAttachTimeout, KindPower, KindCFUN, KindRestart)

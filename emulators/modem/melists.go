@@ -9,6 +9,14 @@ import (
 	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
+// KindTAListsErased is logged when the tracking-area lists go as their
+// period ends (README, "The event log"; the other kinds are in
+// events.go): {regional, roaming}, how many entries each held. Their
+// other deletions show as their causes (power, restart, card).
+const KindTAListsErased eventlog.Kind = "ta_lists_erased"
+
+var _ = eventlog.Register(eventlog.Modem, KindTAListsErased)
+
 // meLists are the forbidden lists the ME keeps, not the USIM: the
 // forbidden PLMNs for GPRS service (#14, TS 23.122 §3.1) and the
 // forbidden tracking areas for regional provision of service (#12) and
