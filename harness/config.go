@@ -148,8 +148,8 @@ var deviceCapabilities = es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}}
 // network adapts the world to what the modem asks of the radio.
 type network struct{ w *world.World }
 
-func (n *network) Attach(imsi string, forbidden emm.Forbidden) modem.Registration {
-	return registration(n.w.Attach(imsi, forbidden))
+func (n *network) Attach(imsi string, sel emm.Selection) modem.Registration {
+	return registration(n.w.Attach(imsi, sel))
 }
 
 func (n *network) AttachTo(imsi, plmn string) modem.Registration {

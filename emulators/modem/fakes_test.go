@@ -260,13 +260,17 @@ type fakeNet struct {
 	// forbiddenTAs are the ME's lists of forbidden tracking areas each
 	// automatic attach was given, regional then roaming, as "PLMN/TAC".
 	forbiddenTAs [][2][]string
-	cells        []stkterm.Cell // nil: the default cells below
+	// sels are the selections each automatic attach was given.
+	sels  []emm.Selection
+	cells []stkterm.Cell // nil: the default cells below
 	// names, when set, are the long and short names of the PLMNs it
 	// holds in place of the defaults below.
 	names map[string][2]string
 }
 
-func (n *fakeNet) Attach(imsi string, forbidden emm.Forbidden) Registration {
+func (n *fakeNet) Attach(imsi string, sel emm.Selection) Registration {
+	forbidden := sel.Forbidden
+	n.sels = append(n.sels, sel)
 	n.attaches = append(n.attaches, imsi)
 	n.forbidden = append(n.forbidden, forbidden.PLMNs)
 	n.forbiddenEPS = append(n.forbiddenEPS, forbidden.EPS)

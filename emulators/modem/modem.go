@@ -55,11 +55,13 @@ type STK interface {
 // Network is the radio world as the modem sees it.
 type Network interface {
 	// Attach runs automatic network selection and attach for the
-	// subscriber whose IMSI digits are given, selecting none of the
-	// forbidden PLMNs (the USIM's EF FPLMN and the ME's forbidden PLMNs
-	// for GPRS service, TS 23.122 §3.1); with only those in sight it
-	// tries none and camps in limited service (<stat> 2 with the cell).
-	Attach(imsi string, forbidden emm.Forbidden) Registration
+	// subscriber whose IMSI digits are given in sel's order (the RPLMN,
+	// the HPLMN, the USIM's PLMN selector lists, then the others by
+	// signal, TS 23.122 §4.4.3.1), selecting none of the forbidden PLMNs
+	// (the USIM's EF FPLMN and the ME's forbidden PLMNs for GPRS service,
+	// §3.1); with only those in sight it tries none and camps in limited
+	// service (<stat> 2 with the cell).
+	Attach(imsi string, sel emm.Selection) Registration
 	// AttachTo attaches on plmn alone, the network the host chose
 	// (+COPS=1 manual selection); none of its cells visible is no service.
 	AttachTo(imsi, plmn string) Registration
@@ -234,6 +236,20 @@ type state struct {
 	// (TS 31.102 §4.2.16), as read with the IMSI and kept as the modem
 	// writes it: automatic selection skips these networks.
 	forbidden map[string]bool
+	// rplmn is the registered PLMN (TS 23.122 §4.4.3.1), automatic
+	// selection's first: read from EF EPSLOCI with the IMSI, then the
+	// PLMN of each registration (trackRPLMN); "" none. userPLMNs and
+	// operatorPLMNs are EF PLMNwAcT's and EF OPLMNwAcT's E-UTRAN PLMNs in
+	// priority order, read with the IMSI (loadSelection).
+	rplmn                    string
+	userPLMNs, operatorPLMNs []string
+	// hpplmn is T, the period of the search for a higher priority PLMN
+	// on a VPLMN (EF HPPLMN, TS 23.122 §4.4.3.3.1; 0: none); searchT its
+	// timer (followVPLMN), searching true while the search's selection
+	// runs.
+	hpplmn    time.Duration
+	searchT   clock.Timer
+	searching bool
 	// me are the ME's forbidden lists (meLists): the forbidden PLMNs for
 	// GPRS service (#14) and the forbidden tracking areas (#12, #13,
 	// #15), which automatic selection skips, the HPLMN's too.

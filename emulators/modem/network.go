@@ -33,6 +33,8 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 	// Each reject of the selection counts, even one whose outcome leaves
 	// the registration as it was (refused by SFR, roaming on Orange again).
 	m.storeForbidden(r)
+	m.trackRPLMN(r)
+	m.followVPLMN(r)
 	if old.Stat == r.Stat && old.PLMN == r.PLMN && old.TAC == r.TAC && old.CellID == r.CellID && old.AcT == r.AcT {
 		return
 	}
@@ -232,12 +234,12 @@ func (m *Modem) manualFellBack(format int) error {
 // that fails in mode 4 (27.007 §7.3: the mode then is automatic).
 func (m *Modem) selectAndAttach() Registration {
 	if m.st.copsMode == 0 || m.st.copsPLMN == "" {
-		return m.o.Network.Attach(m.st.imsi, m.forbiddenLists())
+		return m.o.Network.Attach(m.st.imsi, m.selection())
 	}
 	r := m.o.Network.AttachTo(m.st.imsi, m.st.copsPLMN)
 	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout && !r.Interrupted {
 		m.st.copsMode, m.st.copsPLMN = 0, ""
-		r = m.o.Network.Attach(m.st.imsi, m.forbiddenLists())
+		r = m.o.Network.Attach(m.st.imsi, m.selection())
 	}
 	return r
 }

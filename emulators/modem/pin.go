@@ -168,7 +168,7 @@ func (m *Modem) unlocked() {
 		m.emit(KindCardError, eventlog.F{"error": err.Error()})
 	}
 	m.st.imsi = imsi
-	m.loadForbidden()
+	m.loadUSIM()
 	m.emit(KindCard, eventlog.F{"present": true, "iccid": m.st.iccid, "imsi": imsi})
 	for _, u := range append(append([]string(nil), m.o.Personality.BootURCs...), m.o.Personality.RefreshURCs...) {
 		if u == "+CPIN: "+pinReady {

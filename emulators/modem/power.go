@@ -63,6 +63,7 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 	}
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 	m.st.forbidden = map[string]bool{}
+	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs = "", nil, nil
 	m.st.usimInvalid = nil // a USIM read again is valid again
 	if !m.st.cardOn {
 		m.forgetMELists() // the UICC removed (TS 23.122 §3.1)
@@ -98,7 +99,7 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 		}
 		m.st.imsi = imsi
 		f["imsi"] = imsi
-		m.loadForbidden()
+		m.loadUSIM()
 	} else {
 		f["pin"] = pin
 	}
@@ -307,6 +308,10 @@ func (m *Modem) PowerOff() {
 	// A command waiting for its answer gets none, nor the lines after it.
 	m.st.pending, m.st.selecting = nil, nil
 	m.cancelAttach()
+	if m.st.searchT != nil {
+		m.st.searchT.Stop()
+		m.st.searchT = nil
+	}
 	if m.st.restartT != nil {
 		m.st.restartT.Stop()
 		m.st.restartT = nil
@@ -322,6 +327,7 @@ func (m *Modem) PowerOff() {
 	m.o.Card.PowerOff()
 	m.st.cardOn = false
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
+	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs = "", nil, nil // read again at power-on
 	m.st.channels = map[int]bool{}
 	m.forgetMELists() // switched off: the ME's lists go (TS 23.122 §3.1)
 	m.emit(KindPower, eventlog.F{"on": false})

@@ -47,9 +47,14 @@ type Attachment struct {
 }
 
 // Attach registers the subscriber imsi in the current area, in automatic
-// network selection mode as simplified from TS 23.122 §4.4.3.1: the home
-// PLMN first if one of its cells is visible, then the other visible PLMNs by
-// signal, leaving out those forbidden: the USIM's forbidden PLMN list (EF
+// network selection mode (TS 23.122 §4.4.3.1), trying the visible PLMNs in
+// sel's order (emm.Selection.Rank): the registered PLMN first (the modem
+// gives one at switch-on and on recovery from lack of coverage, and a UE
+// moving between cells stays in it), then the home PLMN, the USIM's user
+// controlled and operator controlled PLMN selector lists in their
+// priority order, then the others by signal (§4.4.3.1.1 iv and v: the
+// strongest first stands for "random order" among the high-quality
+// ones), leaving out those forbidden: the USIM's forbidden PLMN list (EF
 // FPLMN, §3.1: automatic mode does not select them; the HPLMN is never
 // forbidden) and the ME's forbidden PLMNs for GPRS service (after a #14,
 // the HPLMN too: no EPS service there); the cells of the ME's forbidden
@@ -69,8 +74,8 @@ type Attachment struct {
 // cells in sight but every one forbidden, nothing is tried: the
 // device camps on the strongest in limited service (§3.5; state A4, wait
 // for PLMNs to appear, §4.3.1.1), searching (<stat> 2) with that cell.
-func (w *World) Attach(imsi string, forbidden emm.Forbidden) Attachment {
-	return w.attach(imsi, "", forbidden)
+func (w *World) Attach(imsi string, sel emm.Selection) Attachment {
+	return w.attach(imsi, "", sel)
 }
 
 // AttachTo is Attach with the network chosen by the device (27.007 +COPS=1,
@@ -78,22 +83,21 @@ func (w *World) Attach(imsi string, forbidden emm.Forbidden) Attachment {
 // forbidden tracking area too (§3.1: the user may select a forbidden
 // PLMN); none visible is no service.
 func (w *World) AttachTo(imsi, plmn string) Attachment {
-	return w.attach(imsi, plmn, emm.Forbidden{})
+	return w.attach(imsi, plmn, emm.Selection{})
 }
 
 // selectable is the order automatic selection tries cells in: visible
-// (strongest first), the home PLMN's strongest first, without the cells of
-// a PLMN automatic selection skips or of a forbidden tracking area (not
-// suitable, TS 36.304 §4.3).
-func selectable(visible []Cell, home string, forbidden emm.Forbidden) []Cell {
+// (strongest first) ordered by their PLMN's rank in sel (the RPLMN, the
+// HPLMN, the selector lists, then the others), each rank's cells keeping
+// their signal order, without the cells of a PLMN automatic selection
+// skips or of a forbidden tracking area (not suitable, TS 36.304 §4.3).
+func selectable(visible []Cell, home string, sel emm.Selection) []Cell {
 	order := slices.DeleteFunc(slices.Clone(visible), func(c Cell) bool {
-		return forbidden.SkipsCell(c.TAI(), home)
+		return sel.SkipsCell(c.TAI(), home)
 	})
-	for i, c := range order {
-		if c.PLMN == home {
-			return append([]Cell{c}, append(order[:i:i], order[i+1:]...)...)
-		}
-	}
+	slices.SortStableFunc(order, func(a, b Cell) int {
+		return sel.Rank(a.PLMN, home) - sel.Rank(b.PLMN, home)
+	})
 	return order
 }
 
@@ -159,7 +163,7 @@ func (p plan) after(cause int) plan {
 	return p
 }
 
-func (w *World) attach(imsi, only string, forbidden emm.Forbidden) Attachment {
+func (w *World) attach(imsi, only string, sel emm.Selection) Attachment {
 	home, _ := w.HomePLMN(imsi)
 	o, _ := w.OperatorByPLMN(home)
 	sub := o.ID
@@ -168,7 +172,7 @@ func (w *World) attach(imsi, only string, forbidden emm.Forbidden) Attachment {
 	if only != "" {
 		visible = slices.DeleteFunc(visible, func(c Cell) bool { return c.PLMN != only })
 	}
-	order := selectable(visible, home, forbidden)
+	order := selectable(visible, home, sel)
 	if len(order) == 0 && len(visible) > 0 {
 		return w.limited(sub, visible[0])
 	}

@@ -226,7 +226,7 @@ attach_result{"cause":11,"ok":false,"operator":"","plmn":"46000","registration":
 					t.Fatal(err)
 				}
 			}
-			got := r.w.Attach(tt.imsi, emm.Forbidden{})
+			got := r.w.Attach(tt.imsi, emm.Selection{})
 			att := got
 			got.Refused = nil // TestAttachSkipsForbidden checks them
 			if !reflect.DeepEqual(got, tt.want) {
@@ -248,7 +248,7 @@ func TestFaultCountsAttemptsPerNetwork(t *testing.T) {
 	r := newRig(t, cfg)
 	r.w.SetArea("CN-Beijing")
 	for i, want := range []bool{true, false, true} {
-		if got := r.w.Attach("460001234567890", emm.Forbidden{}); got.OK != want {
+		if got := r.w.Attach("460001234567890", emm.Selection{}); got.OK != want {
 			t.Errorf("attempt %d: OK = %v, want %v (%+v)", i+1, got.OK, want, got)
 		}
 	}
@@ -266,7 +266,7 @@ func TestFaultKindsByAttempt(t *testing.T) {
 	r := newRig(t, cfg)
 	r.w.SetArea("CN-Beijing")
 	for i, want := range []string{"timeout", "none", "denied", "home"} {
-		got := r.w.Attach("460001234567890", emm.Forbidden{})
+		got := r.w.Attach("460001234567890", emm.Selection{})
 		if got.Registration != want {
 			t.Errorf("attempt %d: %+v, want registration %s", i+1, got, want)
 		}
@@ -286,7 +286,7 @@ func TestSetRSRP(t *testing.T) {
 		t.Fatalf("strongest cell after SetRSRP: %+v", c[0])
 	}
 	// Claim 5 ordering by signal: network selection now tries SFR first.
-	r.w.Attach("460001234567890", emm.Forbidden{})
+	r.w.Attach("460001234567890", emm.Selection{})
 	if e := r.log.Kind("attach_attempt"); len(e) == 0 || e[0].Str("plmn") != "20810" {
 		t.Fatalf("first attach attempt after SetRSRP: %v", e)
 	}
@@ -321,7 +321,7 @@ func TestDetachAndArea(t *testing.T) {
 	if r.w.Area() != "CN-Beijing" {
 		t.Fatal(r.w.Area())
 	}
-	r.w.Attach("460001234567890", emm.Forbidden{})
+	r.w.Attach("460001234567890", emm.Selection{})
 	r.w.Detach()
 	r.w.Detach() // second detach: nothing attached, nothing logged
 	if _, ok := r.w.Attached(); ok {
@@ -341,7 +341,7 @@ func TestDetachAndArea(t *testing.T) {
 func TestDeadZone(t *testing.T) {
 	r := newRig(t, testConfig())
 	r.w.SetArea("CN-Beijing")
-	if a := r.w.Attach("460001234567890", emm.Forbidden{}); !a.OK {
+	if a := r.w.Attach("460001234567890", emm.Selection{}); !a.OK {
 		t.Fatalf("attach before: %+v", a)
 	}
 	r.w.SetCoverage(false)
@@ -351,14 +351,14 @@ func TestDeadZone(t *testing.T) {
 	if _, ok := r.w.Attached(); ok {
 		t.Fatal("still attached in a dead zone")
 	}
-	if a := r.w.Attach("460001234567890", emm.Forbidden{}); a.OK || a.Stat != StatSearching {
+	if a := r.w.Attach("460001234567890", emm.Selection{}); a.OK || a.Stat != StatSearching {
 		t.Fatalf("attach in a dead zone: %+v", a)
 	}
 	if n := len(r.log.Kind("detach")); n != 0 {
 		t.Fatalf("%d detach events: the network heard nothing", n)
 	}
 	r.w.SetCoverage(true)
-	if a := r.w.Attach("460001234567890", emm.Forbidden{}); !a.OK || a.PLMN != "46000" {
+	if a := r.w.Attach("460001234567890", emm.Selection{}); !a.OK || a.PLMN != "46000" {
 		t.Fatalf("attach after: %+v", a)
 	}
 }
@@ -370,7 +370,7 @@ func TestOutage(t *testing.T) {
 	r := newRig(t, testConfig())
 	r.w.SetArea("FR-Paris")
 	const roamer = "460001234567890"
-	if a := r.w.Attach(roamer, emm.Forbidden{}); !a.OK || a.Network != "orange-fr" {
+	if a := r.w.Attach(roamer, emm.Selection{}); !a.OK || a.Network != "orange-fr" {
 		t.Fatalf("attach before: %+v", a)
 	}
 	if dropped, err := r.w.SetOutage("orange-fr", true); err != nil || !dropped {
@@ -382,7 +382,7 @@ func TestOutage(t *testing.T) {
 	if _, ok := r.w.Attached(); ok {
 		t.Fatal("still attached to a network that is down")
 	}
-	if a := r.w.Attach(roamer, emm.Forbidden{}); a.OK || a.Stat != StatDenied || a.Network != "sfr" {
+	if a := r.w.Attach(roamer, emm.Selection{}); a.OK || a.Stat != StatDenied || a.Network != "sfr" {
 		t.Fatalf("attach with Orange down: %+v, want SFR's denial", a)
 	}
 	// A second outage overlapping the first; each ends on its own.
@@ -395,7 +395,7 @@ func TestOutage(t *testing.T) {
 	if _, err := r.w.SetOutage("orange-fr", false); err != nil {
 		t.Fatal(err)
 	}
-	if a := r.w.Attach(roamer, emm.Forbidden{}); !a.OK || a.Network != "orange-fr" {
+	if a := r.w.Attach(roamer, emm.Selection{}); !a.OK || a.Network != "orange-fr" {
 		t.Fatalf("attach after Orange's outage: %+v", a)
 	}
 	// SFR's outage leaves the device on Orange alone.
@@ -483,10 +483,10 @@ func TestFaultSubscriber(t *testing.T) {
 	if err := w.SetArea("FR"); err != nil {
 		t.Fatal(err)
 	}
-	if a := w.Attach("460000000000019", emm.Forbidden{}); !a.OK || a.Registration != "roaming" {
+	if a := w.Attach("460000000000019", emm.Selection{}); !a.OK || a.Registration != "roaming" {
 		t.Errorf("roamer: %+v, want roaming", a)
 	}
-	if a := w.Attach("208100000000027", emm.Forbidden{}); a.OK || a.Cause != 15 {
+	if a := w.Attach("208100000000027", emm.Selection{}); a.OK || a.Cause != 15 {
 		t.Errorf("own subscriber: %+v, want reject #15", a)
 	}
 }
@@ -515,7 +515,7 @@ func TestFaultWindowBounds(t *testing.T) {
 		if err := clock.NewLoop(r.clk).Advance(tc.at); err != nil {
 			t.Fatal(err)
 		}
-		a := r.w.Attach("460001234567890", emm.Forbidden{})
+		a := r.w.Attach("460001234567890", emm.Selection{})
 		if got := !a.OK && a.Cause == 15; got != tc.refused {
 			want := "home (the fault not in force)"
 			if tc.refused {
@@ -569,7 +569,7 @@ func TestRejectThatInvalidatesUSIM(t *testing.T) {
 		if err := r.w.SetArea("FR-Paris"); err != nil {
 			t.Fatal(err)
 		}
-		a := r.w.Attach("208101234567890", emm.Forbidden{})
+		a := r.w.Attach("208101234567890", emm.Selection{})
 		if tc.stops && (a.OK || a.Cause != tc.cause || a.PLMN != "20810" || a.Stat != StatDenied) {
 			t.Errorf("#%d: %+v, want denied by 20810 with #%d, no other network tried", tc.cause, a, tc.cause)
 		}
@@ -624,7 +624,7 @@ func TestAttachSkipsForbidden(t *testing.T) {
 			if tc.manual != "" {
 				a = r.w.AttachTo(tc.imsi, tc.manual)
 			} else {
-				a = r.w.Attach(tc.imsi, emm.Forbidden{PLMNs: tc.forbidden, EPS: tc.eps})
+				a = r.w.Attach(tc.imsi, emm.Selection{Forbidden: emm.Forbidden{PLMNs: tc.forbidden, EPS: tc.eps}})
 			}
 			var tried []string
 			for _, e := range r.log.Events() {
@@ -723,7 +723,7 @@ func TestAttachForbiddenTAs(t *testing.T) {
 			if tc.manual {
 				a = r.w.AttachTo(sfrSub, "20810")
 			} else {
-				a = r.w.Attach(sfrSub, tc.forbidden)
+				a = r.w.Attach(sfrSub, emm.Selection{Forbidden: tc.forbidden})
 			}
 			var tried []string
 			for _, e := range r.log.Events() {
@@ -740,6 +740,81 @@ func TestAttachForbiddenTAs(t *testing.T) {
 			}
 			if !reflect.DeepEqual(a.Refused, tc.refused) {
 				t.Errorf("refused %v, want %v", a.Refused, tc.refused)
+			}
+		})
+	}
+}
+
+// TestAttachSelectionOrder: automatic selection tries the visible PLMNs
+// in TS 23.122 §4.4.3.1's order — the RPLMN, the HPLMN, EF PLMNwAcT's,
+// EF OPLMNwAcT's, then the others by signal — the forbidden ones left
+// out wherever they stand, a reject moving on to the next.
+func TestAttachSelectionOrder(t *testing.T) {
+	cfg := testConfig()
+	cfg.Operators = append(cfg.Operators,
+		Operator{ID: "dt", PLMN: "26201", Country: "DE"},
+		Operator{ID: "vodafone-de", PLMN: "26202", Country: "DE"},
+		Operator{ID: "o2-de", PLMN: "26203", Country: "DE"})
+	cfg.Roaming = append(cfg.Roaming,
+		Agreement{Home: "cmcc", Visited: "dt"}, Agreement{Home: "cmcc", Visited: "vodafone-de"}, Agreement{Home: "cmcc", Visited: "o2-de"})
+	cfg.Cells = append(cfg.Cells,
+		Cell{Area: "DE-Berlin", Operator: "dt", RSRP: -80},
+		Cell{Area: "DE-Berlin", Operator: "vodafone-de", RSRP: -95},
+		Cell{Area: "DE-Berlin", Operator: "o2-de", RSRP: -112},
+		Cell{Area: "DE-Berlin", Operator: "sfr", RSRP: -70}, // no agreement with cmcc
+		Cell{Area: "DE-Berlin", Operator: "cmcc", RSRP: -120})
+	const roamer = "460001234567890"
+	for _, tc := range []struct {
+		name   string
+		sel    emm.Selection
+		faults []Fault
+		tried  []string
+		plmn   string
+	}{
+		{"no lists: the HPLMN first however weak", emm.Selection{},
+			nil, []string{"46000"}, "46000"},
+		{"the RPLMN before the HPLMN", emm.Selection{RPLMN: "26203"},
+			nil, []string{"26203"}, "26203"},
+		{"the HPLMN refusing: the others by signal", emm.Selection{},
+			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "20810", "26201"}, "26201"},
+		{"the operator list steers to a weaker partner", emm.Selection{Operator: []string{"46000", "26203"}},
+			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26203"}, "26203"},
+		{"the operator list in its order, not by signal", emm.Selection{Operator: []string{"26203", "26202"}},
+			[]Fault{{Operator: "cmcc", Cause: 17}, {Operator: "o2-de", Cause: 17}}, []string{"46000", "26203", "26202"}, "26202"},
+		{"the user list before the operator list", emm.Selection{User: []string{"26202"}, Operator: []string{"26203"}},
+			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26202"}, "26202"},
+		{"a listed network not in sight: the next entry", emm.Selection{Operator: []string{"23410", "26203"}},
+			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26203"}, "26203"},
+		{"a listed network forbidden: left out", emm.Selection{Forbidden: emm.Forbidden{PLMNs: []string{"26203"}}, Operator: []string{"26203", "26202"}},
+			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26202"}, "26202"},
+		{"the RPLMN forbidden: left out", emm.Selection{Forbidden: emm.Forbidden{PLMNs: []string{"26203"}}, RPLMN: "26203"},
+			nil, []string{"46000"}, "46000"},
+		{"the RPLMN not in sight: the HPLMN", emm.Selection{RPLMN: "20801"},
+			nil, []string{"46000"}, "46000"},
+		{"the RPLMN refusing: the usual order after it", emm.Selection{RPLMN: "26202", Operator: []string{"26203"}},
+			[]Fault{{Operator: "vodafone-de", Cause: 17}}, []string{"26202", "46000"}, "46000"},
+		{"after the lists, the rest by signal", emm.Selection{Operator: []string{"26203"}},
+			[]Fault{{Operator: "cmcc", Cause: 17}, {Operator: "o2-de", Cause: 17}}, []string{"46000", "26203", "20810", "26201"}, "26201"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := cfg
+			cfg.Faults = tc.faults
+			r := newRig(t, cfg)
+			if err := r.w.SetArea("DE-Berlin"); err != nil {
+				t.Fatal(err)
+			}
+			a := r.w.Attach(roamer, tc.sel)
+			var tried []string
+			for _, e := range r.log.Events() {
+				if e.Kind == KindAttachAttempt {
+					tried = append(tried, e.Str("plmn"))
+				}
+			}
+			if !reflect.DeepEqual(tried, tc.tried) {
+				t.Errorf("tried %v, want %v", tried, tc.tried)
+			}
+			if !a.OK || a.PLMN != tc.plmn {
+				t.Errorf("attach: %s on %s, want registered on %s (%+v)", a.Registration, a.PLMN, tc.plmn, a)
 			}
 		})
 	}

@@ -192,3 +192,70 @@ type Reject struct {
 	TAC   uint16
 	Cause int
 }
+
+// Selection is what automatic network selection (TS 23.122 §4.4.3.1)
+// goes by besides the cells in sight: the forbidden lists, the
+// registered PLMN and the USIM's PLMN selector lists.
+type Selection struct {
+	Forbidden
+	// RPLMN is the registered PLMN, tried first when one of its cells is
+	// in sight and allowable (§4.4.3.1: at switch-on and on recovery
+	// from lack of coverage; a UE moving between cells stays in it, TS
+	// 36.304 §5.2.4): the PLMN of the last registration, at switch-on
+	// the one EF EPSLOCI's last registered TAI names while its update
+	// status is "updated". Empty: none.
+	RPLMN string
+	// User and Operator are the PLMNs of EF PLMNwAcT (user controlled,
+	// TS 31.102 §4.2.5) and EF OPLMNwAcT (operator controlled, §4.2.53)
+	// whose entries name E-UTRAN, in the files' priority order.
+	User, Operator []string
+}
+
+// Rank is plmn's place in automatic selection's order (TS 23.122
+// §4.4.3.1, §4.4.3.1.1), lower first, home being the HPLMN: the RPLMN,
+// then the HPLMN, then the User list's PLMNs in order, then the Operator
+// list's, then every other PLMN at one rank — the caller orders those by
+// signal (§4.4.3.1.1 iv and v: the high-quality ones, RSRP ≥ -110 dBm,
+// "in random order", then the others by decreasing signal; strongest
+// first is one such random order, and the deterministic one). A PLMN on
+// several lists takes its first place. Whether plmn may be selected at
+// all is Skips's to say.
+func (s Selection) Rank(plmn, home string) int {
+	switch {
+	case plmn == "":
+		return s.others()
+	case plmn == s.RPLMN:
+		return 0
+	case plmn == home:
+		return 1
+	}
+	if i := slices.Index(s.User, plmn); i >= 0 {
+		return 2 + i
+	}
+	if i := slices.Index(s.Operator, plmn); i >= 0 {
+		return 2 + len(s.User) + i
+	}
+	return s.others()
+}
+
+// others is the rank of the PLMNs on no list: after all of them.
+func (s Selection) others() int { return 2 + len(s.User) + len(s.Operator) }
+
+// HigherPriority reports whether automatic mode's periodic search for a
+// higher priority PLMN (TS 23.122 §4.4.3.3.1), made while on the VPLMN
+// serving, finds one among the visible tracking areas: a PLMN of the
+// same country (its MCC) that s ranks above serving leaving the RPLMN
+// aside — the HPLMN, a PLMN of the selector lists above serving's entry
+// —, in an area automatic selection does not skip. The PLMNs on no
+// list are never of higher priority.
+func (s Selection) HigherPriority(serving, home string, visible []TAI) bool {
+	s.RPLMN = ""
+	rank := s.Rank(serving, home)
+	for _, t := range visible {
+		if len(t.PLMN) >= 3 && len(serving) >= 3 && t.PLMN[:3] == serving[:3] &&
+			t.PLMN != serving && s.Rank(t.PLMN, home) < rank && !s.SkipsCell(t, home) {
+			return true
+		}
+	}
+	return false
+}

@@ -146,3 +146,71 @@ func TestForbiddenSkipsCell(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectionRank: TS 23.122 §4.4.3.1's order — the RPLMN, the HPLMN,
+// EF PLMNwAcT's PLMNs, EF OPLMNwAcT's, then the others together (by
+// signal, the caller's) — a PLMN on two lists at its first place.
+func TestSelectionRank(t *testing.T) {
+	const home = "20801"
+	full := Selection{RPLMN: "23415", User: []string{"26202", "23410"}, Operator: []string{home, "22210", "26202", "21401"}}
+	for _, tc := range []struct {
+		name string
+		s    Selection
+		plmn string
+		want int
+	}{
+		{"rplmn first", full, "23415", 0},
+		{"then home", full, home, 1},
+		{"user list in order", full, "26202", 2},
+		{"user list second", full, "23410", 3},
+		{"operator list after user", full, "22210", 5},
+		{"operator list last entry", full, "21401", 7},
+		{"others after all lists", full, "31026", 8},
+		{"the rplmn is the home", Selection{RPLMN: home}, home, 0},
+		{"no rplmn: home first", Selection{}, home, 1},
+		{"no lists: others", Selection{}, "26202", 2},
+		{"rplmn on a list goes first", Selection{RPLMN: "22210", Operator: []string{"21401", "22210"}}, "22210", 0},
+		{"operator list alone", Selection{Operator: []string{"21401", "22210"}}, "22210", 3},
+	} {
+		if got := tc.s.Rank(tc.plmn, home); got != tc.want {
+			t.Errorf("%s: Rank(%s) = %d, want %d", tc.name, tc.plmn, got, tc.want)
+		}
+	}
+}
+
+// TestHigherPriority: the periodic search on a VPLMN (TS 23.122
+// §4.4.3.3.1) looks for the HPLMN or a PLMN ranked above the serving one
+// on the selector lists, in the serving PLMN's country, not forbidden;
+// the RPLMN counts for nothing there.
+func TestHigherPriority(t *testing.T) {
+	const home = "20815" // Free
+	tai := func(plmns ...string) []TAI {
+		var out []TAI
+		for _, p := range plmns {
+			out = append(out, TAI{PLMN: p, TAC: 1})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		s       Selection
+		serving string
+		visible []TAI
+		want    bool
+	}{
+		{"the HPLMN in sight", Selection{}, "20801", tai("20801", "20815"), true},
+		{"the HPLMN in sight, the serving one the RPLMN", Selection{RPLMN: "20801"}, "20801", tai("20801", "20815"), true},
+		{"the HPLMN not in sight", Selection{}, "20801", tai("20801", "20810"), false},
+		{"only others, by signal, never higher", Selection{}, "20801", tai("20810"), false},
+		{"an operator list entry above the serving one", Selection{Operator: []string{"26202", "26201"}}, "26201", tai("26201", "26202"), true},
+		{"an operator list entry below the serving one", Selection{Operator: []string{"26201", "26202"}}, "26201", tai("26201", "26202"), false},
+		{"a listed PLMN serving: others are not higher", Selection{Operator: []string{"26201"}}, "26201", tai("26201", "26203"), false},
+		{"another country's HPLMN-ranked PLMN: not searched", Selection{Operator: []string{"26202"}}, "23410", tai("23410", "26202"), false},
+		{"the HPLMN forbidden for EPS", Selection{Forbidden: Forbidden{EPS: []string{home}}}, "20801", tai("20801", "20815"), false},
+		{"the HPLMN's area forbidden", Selection{Forbidden: Forbidden{Roaming: []TAI{{PLMN: home, TAC: 1}}}}, "20801", tai("20801", "20815"), false},
+	} {
+		if got := tc.s.HigherPriority(tc.serving, home, tc.visible); got != tc.want {
+			t.Errorf("%s: HigherPriority = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

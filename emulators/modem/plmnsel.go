@@ -1,0 +1,216 @@
+package modem
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/fcp"
+	"github.com/esimhil/esimhil/internal/proto/emm"
+	"github.com/esimhil/esimhil/internal/proto/saip"
+)
+
+// The USIM's files automatic network selection reads besides EF FPLMN, as
+// readWhole takes paths: EF PLMNwAcT (user controlled PLMN selector, TS
+// 31.102 §4.2.5), EF OPLMNwAcT (operator controlled, §4.2.53) and EF
+// EPSLOCI (§4.2.91), whose last registered TAI names the RPLMN.
+var (
+	efPLMNwAcT      = []uint16{0x3F00, 0x7FFF, 0x6F60}
+	efOPLMNwAcT     = []uint16{0x3F00, 0x7FFF, 0x6F61}
+	efEPSLOCIByPath = []uint16{0x3F00, 0x7FFF, 0x6FE3}
+	efHPPLMN        = []uint16{0x3F00, 0x7FFF, 0x6F31}
+)
+
+// DefaultHPPLMN is the period of the search for a higher priority PLMN
+// when the USIM does not give one (TS 23.122 §4.4.3.3.1: 60 minutes).
+const DefaultHPPLMN = 60 * time.Minute
+
+// loadUSIM reads what network selection needs of the USIM once EF IMSI
+// is read, as a terminal does at the USIM's initialisation (TS 31.102
+// §5.1.1.2): EF FPLMN, the PLMN selector lists and the RPLMN.
+func (m *Modem) loadUSIM() {
+	m.loadForbidden()
+	m.loadSelection()
+}
+
+// loadSelection reads the PLMN selector lists and EF EPSLOCI: a card
+// without a list (or refusing it) has an empty one, as for EF FPLMN; the
+// RPLMN is EF EPSLOCI's last registered TAI's PLMN while its EPS update
+// status is "updated" (TS 24.301 §5.1.3.2.2: EU1), none otherwise — a new
+// profile's holds the deleted TAI.
+func (m *Modem) loadSelection() {
+	m.st.userPLMNs, m.st.operatorPLMNs, m.st.rplmn = nil, nil, ""
+	m.st.hpplmn = DefaultHPPLMN
+	if m.st.imsi == "" {
+		return
+	}
+	if b, err := m.readFile(efHPPLMN, 1); err == nil && len(b) == 1 {
+		// n × 6 minutes; 0: no search (TS 31.102 §4.2.6).
+		m.st.hpplmn = time.Duration(b[0]) * 6 * time.Minute
+	}
+	if b, err := m.readWhole(efPLMNwAcT, "EF PLMNwAcT"); err == nil {
+		m.st.userPLMNs = eutranPLMNs(b)
+	}
+	if b, err := m.readWhole(efOPLMNwAcT, "EF OPLMNwAcT"); err == nil {
+		m.st.operatorPLMNs = eutranPLMNs(b)
+	}
+	if b, err := m.readWhole(efEPSLOCIByPath, "EF EPSLOCI"); err == nil {
+		m.st.rplmn = registeredPLMN(b)
+	}
+}
+
+// eutranPLMNs are the PLMNs of a PLMN selector with access technology
+// list (TS 31.102 §4.2.5: 3 bytes of PLMN, 2 of access technology, in
+// priority order) whose entry names E-UTRAN (first access technology
+// byte, b7: in WB-S1 mode, the world's cells), each once at its first
+// place; unused entries (FFFFFF) and undecodable ones are skipped.
+func eutranPLMNs(b []byte) []string {
+	var out []string
+	for i := 0; i+5 <= len(b); i += 5 {
+		if b[i+3]&0x40 == 0 {
+			continue
+		}
+		p, err := bcd.ParsePLMN(b[i : i+3])
+		if err != nil || slices.Contains(out, p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// registeredPLMN is the RPLMN EF EPSLOCI names (TS 31.102 §4.2.91: GUTI
+// in bytes 1-12, last visited registered TAI in 13-17, EPS update status
+// in 18): the TAI's PLMN when the status is "updated" and the TAI is not
+// deleted; "" otherwise.
+func registeredPLMN(b []byte) string {
+	if len(b) < 18 || b[17]&0x07 != saip.EPSUpdated {
+		return ""
+	}
+	if tac := uint16(b[15])<<8 | uint16(b[16]); tac == saip.TACDeleted {
+		return ""
+	}
+	p, err := bcd.ParsePLMN(b[12:15])
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// trackRPLMN keeps the RPLMN as the registrations go, as EF EPSLOCI does
+// (storeLocation): a registration makes its PLMN the RPLMN; a reject
+// that deletes the last registered TAI (setsEU3) leaves none. Call it
+// from inside loop work, after the registration changed.
+func (m *Modem) trackRPLMN(r Registration) {
+	switch {
+	case r.Registered():
+		m.st.rplmn = r.PLMN
+	case r.Stat == 3 && setsEU3(r.Cause):
+		m.st.rplmn = ""
+	}
+}
+
+// followVPLMN keeps the timer of the periodic search for a higher
+// priority PLMN (TS 23.122 §4.4.3.3.1) running while r is a registration
+// on a VPLMN (<stat> 5) in automatic mode, T from EF HPPLMN; anything
+// else stops it. Call it from inside loop work, after the registration
+// changed.
+func (m *Modem) followVPLMN(r Registration) {
+	if r.Stat != 5 || m.st.copsMode != 0 || m.st.copsOff || m.st.hpplmn <= 0 {
+		if m.st.searchT != nil {
+			m.st.searchT.Stop()
+			m.st.searchT = nil
+		}
+		return
+	}
+	if m.st.searchT == nil {
+		m.st.searchT = m.afterFunc(m.st.hpplmn, m.searchHigher)
+	}
+}
+
+// searchHigher is the periodic search on a VPLMN (TS 23.122 §4.4.3.3.1):
+// with a PLMN of higher priority in sight in the serving one's country
+// (emm.Selection.HigherPriority) the modem runs automatic selection
+// again from the top, the RPLMN left aside — registered there, it leaves
+// the VPLMN; refused, selection goes on down the order as at any attach.
+// Otherwise it looks again T later. An attach in progress, its retry
+// timer or T3410 running, is left alone.
+func (m *Modem) searchHigher() {
+	m.st.searchT = nil
+	r := m.st.reg
+	if m.st.attachT != nil || m.st.t3410 != nil || m.st.selecting != nil {
+		m.followVPLMN(r)
+		return
+	}
+	sel := m.selection()
+	var visible []emm.TAI
+	home := ""
+	for _, c := range m.o.Network.Cells() {
+		visible = append(visible, emm.TAI{PLMN: c.PLMN, TAC: c.TAC})
+		if home == "" && isHPLMN(m.st.imsi, c.PLMN, m.mncLength()) {
+			home = c.PLMN
+		}
+	}
+	if r.Stat != 5 || m.st.copsMode != 0 || m.st.copsOff || !sel.HigherPriority(r.PLMN, home, visible) {
+		m.followVPLMN(r)
+		return
+	}
+	m.emit(KindPLMNSearch, eventlog.F{"plmn": r.PLMN})
+	m.st.searching = true
+	m.attach()
+	m.st.searching = false
+	m.followVPLMN(m.st.reg)
+}
+
+// selection is what the modem's automatic network selection goes by:
+// the forbidden lists, the RPLMN and the USIM's PLMN selector lists (TS
+// 23.122 §4.4.3.1). Every automatic selection the modem makes is a
+// switch-on (power-on, restart, +CFUN=1, a card read again), a recovery
+// from lack of coverage (a retry, the world's cells coming back), a
+// move between cells (a UE stays in its RPLMN, TS 36.304 §5.2.4) or the
+// host's +COPS=0: each starts from the RPLMN.
+func (m *Modem) selection() emm.Selection {
+	rplmn := m.st.rplmn
+	if m.st.searching {
+		rplmn = "" // the search for a higher priority PLMN starts from the top
+	}
+	return emm.Selection{
+		Forbidden: m.forbiddenLists(),
+		RPLMN:     rplmn,
+		User:      slices.Clone(m.st.userPLMNs),
+		Operator:  slices.Clone(m.st.operatorPLMNs),
+	}
+}
+
+// readWhole reads a transparent EF whole, its size from the FCP, in
+// READ BINARYs of at most 255 bytes (TS 102 221 §11.1.3).
+func (m *Modem) readWhole(path []uint16, name string) ([]byte, error) {
+	raw, err := m.selectFCP(path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := fcp.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if t.Size < 1 || t.Size > 0x7FFF {
+		return nil, fmt.Errorf("%s: size %d", name, t.Size)
+	}
+	fid := path[len(path)-1]
+	var out []byte
+	for len(out) < t.Size {
+		n := min(t.Size-len(out), 0xFF)
+		off := len(out)
+		rsp, err := m.exchange([]byte{0x00, 0xB0, byte(off >> 8), byte(off), byte(n)})
+		if err != nil {
+			return nil, err
+		}
+		if !done(rsp) || len(rsp)-2 != n {
+			return nil, fmt.Errorf("READ BINARY %04X at %d: %d bytes, SW %04X", fid, off, len(rsp)-2, sw(rsp))
+		}
+		out = append(out, rsp[:n]...)
+	}
+	return out, nil
+}

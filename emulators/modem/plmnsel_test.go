@@ -1,0 +1,200 @@
+package modem
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/proto/emm"
+	"github.com/esimhil/esimhil/internal/proto/saip"
+)
+
+// epsloci is EF EPSLOCI with no GUTI, a TAI and an update status.
+func epsloci(plmn string, tac uint16, status byte) []byte {
+	p := map[string][3]byte{"20810": {0x02, 0xF8, 0x01}, "20801": {0x02, 0xF8, 0x10}}[plmn]
+	return saip.EPSLOCIOf(nil, p, tac, status)
+}
+
+// TestSelectionFromUSIM: with the IMSI the modem reads EF PLMNwAcT, EF
+// OPLMNwAcT and EF EPSLOCI over READ BINARY (TS 31.102 §5.1.1.2) and
+// gives automatic selection their E-UTRAN PLMNs in priority order and
+// the RPLMN — EF EPSLOCI's TAI while "updated" (TS 23.122 §4.4.3.1) —;
+// a card without a list has an empty one. The RPLMN then follows the
+// registrations: a registration's PLMN, none after a reject that
+// deletes the TAI (#13), and the card's again after a power cycle.
+func TestSelectionFromUSIM(t *testing.T) {
+	// EF PLMNwAcT: Vodafone DE (E-UTRAN), O2 UK in GSM only (not for
+	// this E-UTRAN world), an empty entry.
+	user := mustHex("62F220" + "4000" + "32F401" + "0080" + "FFFFFF0000")
+	// EF OPLMNwAcT: Orange, SFR, Orange again, empty entries.
+	operator := mustHex("02F810" + "4000" + "02F801" + "4080" + "02F810" + "4000" + strings.Repeat("FFFFFF0000", 3))
+	deniedTA := Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 13}
+	for _, tc := range []struct {
+		name           string
+		files          map[uint16][]byte
+		act            func(t *testing.T, r *rig)
+		rplmn          string
+		user, operator []string
+	}{
+		{"the lists and an updated EPSLOCI",
+			map[uint16][]byte{0x6F60: user, 0x6F61: operator, 0x6FE3: epsloci("20810", 0x0101, saip.EPSUpdated)},
+			nil, "20810", []string{"26202"}, []string{"20801", "20810"}},
+		{"a new profile's EPSLOCI: the TAI deleted, no RPLMN",
+			map[uint16][]byte{0x6F61: operator, 0x6FE3: saip.EPSLOCI([3]byte{0x02, 0xF8, 0x10})},
+			nil, "", nil, []string{"20801", "20810"}},
+		{"roaming not allowed: no RPLMN",
+			map[uint16][]byte{0x6FE3: epsloci("20810", 0x0101, saip.EPSRoamingNotAllowed)},
+			nil, "", nil, nil},
+		{"no such files: nothing", nil, nil, "", nil, nil},
+		{"a registration makes its PLMN the RPLMN",
+			map[uint16][]byte{0x6FE3: epsloci("20810", 0x0101, saip.EPSUpdated)},
+			func(t *testing.T, r *rig) { r.loop.Do(r.m.Reselect) }, "20801", nil, nil},
+		{"a reject deleting the TAI leaves none",
+			map[uint16][]byte{0x6FE3: epsloci("20801", 0x0101, saip.EPSUpdated)},
+			func(t *testing.T, r *rig) {
+				r.net.reg = deniedTA
+				r.loop.Do(r.m.Reselect)
+				r.loop.Do(r.m.Reselect)
+			}, "", nil, nil},
+		{"a power cycle reads the card's again",
+			map[uint16][]byte{0x6FE3: epsloci("20810", 0x0101, saip.EPSUpdated)},
+			func(t *testing.T, r *rig) {
+				// Registered on Orange; the fake card keeps its EPSLOCI.
+				r.loop.Do(r.m.Reselect)
+				r.powerCycle(t)
+				r.advance(t, 2*time.Second)
+			}, "20810", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			r.card.files[0x6FAD] = mustHex("00000002")
+			for fid, b := range tc.files {
+				r.card.files[fid] = slices.Clone(b)
+			}
+			r.card.apdus = nil
+			r.card.mu.Unlock()
+			r.powerCycle(t)
+			r.advance(t, 2*time.Second)
+			r.card.mu.Lock()
+			apdus := slices.Clone(r.card.apdus)
+			r.card.mu.Unlock()
+			for fid, b := range tc.files {
+				if !readWhole(apdus, fid, len(b)) {
+					t.Errorf("no SELECT %04X then READ BINARY of its %d bytes in %q", fid, len(b), apdus)
+				}
+			}
+			if tc.act != nil {
+				tc.act(t, r)
+			}
+			if len(r.net.sels) == 0 {
+				t.Fatal("no automatic attach")
+			}
+			sel := r.net.sels[len(r.net.sels)-1]
+			want := emm.Selection{RPLMN: tc.rplmn, User: tc.user, Operator: tc.operator}
+			if sel.RPLMN != want.RPLMN || !reflect.DeepEqual(sel.User, want.User) || !reflect.DeepEqual(sel.Operator, want.Operator) {
+				t.Errorf("last automatic attach: RPLMN %q, user %q, operator %q; want %q, %q, %q",
+					sel.RPLMN, sel.User, sel.Operator, want.RPLMN, want.User, want.Operator)
+			}
+			for _, e := range r.log.Events() {
+				if e.Kind == KindCardError {
+					t.Errorf("card error: %v", e.Fields)
+				}
+			}
+		})
+	}
+}
+
+// readWhole reports a SELECT of fid followed by a READ BINARY of n bytes
+// from offset 0 in a card's APDU log.
+func readWhole(apdus []string, fid uint16, n int) bool {
+	sel := fmt.Sprintf("00A4000402%04X", fid)
+	read := fmt.Sprintf("00B00000%02X", n)
+	for i, a := range apdus {
+		if strings.HasPrefix(a, sel) {
+			for _, b := range apdus[i+1:] {
+				if strings.HasPrefix(b, "00A4") {
+					break
+				}
+				if b == read {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// TestHigherPrioritySearch: roaming on a VPLMN in automatic mode, the
+// modem looks for a higher priority PLMN every T (EF HPPLMN: n × 6
+// minutes, 60 without the file, none for 0; TS 23.122 §4.4.3.3.1) and,
+// with the HPLMN in sight in the same country, runs automatic selection
+// again from the top, the RPLMN left aside; at home, in manual mode or
+// with only lower priority networks in sight it does not.
+func TestHigherPrioritySearch(t *testing.T) {
+	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
+	sfrOnly := []stkterm.Cell{{PLMN: "20810", TAC: 0x0101, CellID: 0x0202, RSRP: -101}}
+	for _, tc := range []struct {
+		name     string
+		hpplmn   string // EF HPPLMN; "" no such file
+		reg      Registration
+		cells    []stkterm.Cell
+		manual   bool
+		wait     time.Duration
+		searches int
+	}{
+		{"the HPLMN in sight: a search after T", "01", onSFR, nil, false, 6*time.Minute + 3*time.Second, 1},
+		{"not before T", "01", onSFR, nil, false, 5 * time.Minute, 0},
+		{"every T while roaming", "01", onSFR, nil, false, 18*time.Minute + 3*time.Second, 3},
+		{"no EF HPPLMN: 60 minutes", "", onSFR, nil, false, 59 * time.Minute, 0},
+		{"no EF HPPLMN: 60 minutes, then", "", onSFR, nil, false, 60*time.Minute + 3*time.Second, 1},
+		{"T = 0: no search", "00", onSFR, nil, false, 2 * time.Hour, 0},
+		{"at home: none", "01", roaming(), nil, false, time.Hour, 0},
+		{"the HPLMN not in sight: none", "01", onSFR, sfrOnly, false, time.Hour, 0},
+		{"manual mode: none", "01", onSFR, nil, true, time.Hour, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			r.card.files[0x6FAD] = mustHex("00000002")
+			if tc.hpplmn != "" {
+				r.card.files[0x6F31] = mustHex(tc.hpplmn)
+			}
+			r.card.mu.Unlock()
+			r.net.reg, r.net.cells = tc.reg, tc.cells
+			r.powerCycle(t)
+			r.advance(t, 2*time.Second)
+			if tc.manual {
+				r.cmd(t, `AT+COPS=1,2,"20810"`)
+			}
+			attaches := len(r.net.sels)
+			r.advance(t, tc.wait)
+			searches := 0
+			for _, e := range r.log.Events() {
+				if e.Kind == KindPLMNSearch {
+					searches++
+					if e.Str("plmn") != "20810" {
+						t.Errorf("search from %q, want 20810", e.Str("plmn"))
+					}
+				}
+			}
+			if searches != tc.searches {
+				t.Errorf("%d searches, want %d", searches, tc.searches)
+			}
+			if got := len(r.net.sels) - attaches; got != tc.searches {
+				t.Fatalf("%d automatic attaches after the first, want %d", got, tc.searches)
+			}
+			for _, sel := range r.net.sels[attaches:] {
+				if sel.RPLMN != "" {
+					t.Errorf("the search's selection starts from RPLMN %q, want none", sel.RPLMN)
+				}
+			}
+		})
+	}
+}
