@@ -195,8 +195,11 @@ func PlatformConfig(s *scenario.Scenario, clk clock.Clock, log *eventlog.Log) pl
 	return platformConfig(s, clk, log)
 }
 
-// DeliveredProfile is the seq-th profile operator o's SM-DP+ delivers.
-func DeliveredProfile(o scenario.Operator, seq int) smdp.Profile { return deliveredProfile(o, seq) }
+// DeliveredProfile is the seq-th profile operator o of scenario s's SM-DP+
+// delivers.
+func DeliveredProfile(s *scenario.Scenario, o scenario.Operator, seq int) smdp.Profile {
+	return deliveredProfile(s, o, seq)
+}
 
 // terminalProfile is the TERMINAL PROFILE the personality's modem
 // downloads: REFRESH in "eUICC Profile State Change" mode as it says, and

@@ -114,7 +114,7 @@ func (r *Rig) startSMDPs(listen string, noTickets bool) (map[string]netip.AddrPo
 			CI: r.PKI.CI.X509, CIKey: r.PKI.CI.Key, Certs: r.PKI.SMDP[op.ID],
 			Now: r.Loop.Clock().Now, Log: r.Log, KeyLog: r.Capture.KeyLog(), NoTickets: noTickets,
 			Random:     rsp.SeededRandom(r.Seed, "smdp "+op.ID),
-			NewProfile: func(seq int) smdp.Profile { return deliveredProfile(op, seq) },
+			NewProfile: func(seq int) smdp.Profile { return deliveredProfile(r.Scenario, op, seq) },
 			Inject:     func(name string) bool { return r.faults.download(name, op.ID, "smdp") },
 		})
 		if err != nil {
@@ -133,8 +133,9 @@ func (r *Rig) startSMDPs(listen string, noTickets bool) (map[string]netip.AddrPo
 // ICCID 89 + PLMN + serial + Luhn digit (20 digits, ITU-T E.118), IMSI the
 // operator's PLMN + serial, the operator's name on the handset, the
 // profile policy rules the operator sets (its ppr), its PIN1 and the
-// number its msisdn_prefix gives.
-func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
+// number its msisdn_prefix gives, and EF OPLMNwAcT as s has it
+// (Scenario.OperatorPLMNs).
+func deliveredProfile(s *scenario.Scenario, o scenario.Operator, seq int) smdp.Profile {
 	iccid, _ := ident.MakeICCID(fmt.Sprintf("89%s%0*d", o.PLMN, 17-len(o.PLMN), seq))
 	var pin1 scenario.PIN1
 	if o.PIN1 != nil {
@@ -152,6 +153,9 @@ func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
 		SPN:         spn(o),
 		PPR:         pprBits(o.PPR),
 		Icon:        operatorIcon(o.ID),
+		// EF OPLMNwAcT: the operator's PLMN, then the partners it steers
+		// its roamers to, as its preinstalled profiles have it.
+		OperatorPLMNs: s.OperatorPLMNs(o.ID),
 	}
 }
 

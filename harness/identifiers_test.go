@@ -23,7 +23,7 @@ func TestGeneratedIdentifiersValid(t *testing.T) {
 		s := loadFixture(t, filepath.Base(f))
 		for _, o := range s.Network.Operators {
 			for seq := 1; seq <= 20; seq++ {
-				p := deliveredProfile(o, seq)
+				p := deliveredProfile(s, o, seq)
 				if !ident.IsICCID(p.ICCID) || !ident.IsIMSI(p.IMSI) || p.IMSI[:len(o.PLMN)] != o.PLMN {
 					t.Errorf("%s: %s profile %d: ICCID %s, IMSI %s", s.Name, o.ID, seq, p.ICCID, p.IMSI)
 				}
@@ -45,11 +45,11 @@ func TestGeneratedIdentifiersValid(t *testing.T) {
 // operator name is cut at a character boundary, never mid-rune.
 func TestNamesFitSGP22(t *testing.T) {
 	o := scenario.Operator{ID: "x", Name: strings.Repeat("Télécom ", 10)}
-	p := deliveredProfile(o, 1)
+	p := deliveredProfile(nil, o, 1)
 	if len(p.SPN) > 32 || len(p.Name) > 64 || !utf8.ValidString(p.SPN) || !utf8.ValidString(p.Name) {
 		t.Fatalf("SPN %q (%d bytes), name %q (%d bytes)", p.SPN, len(p.SPN), p.Name, len(p.Name))
 	}
-	if short := deliveredProfile(scenario.Operator{ID: "sfr", Name: "SFR"}, 2); short.SPN != "SFR" || short.Name != "SFR test profile 2" {
+	if short := deliveredProfile(nil, scenario.Operator{ID: "sfr", Name: "SFR"}, 2); short.SPN != "SFR" || short.Name != "SFR test profile 2" {
 		t.Fatalf("short names changed: %q, %q", short.SPN, short.Name)
 	}
 }

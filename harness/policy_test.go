@@ -3,6 +3,7 @@ package harness
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -25,7 +26,7 @@ func TestPolicyRulesFromScenario(t *testing.T) {
 		t.Fatalf("RAT %+v, want %+v", got, want)
 	}
 	for _, o := range s.Network.Operators {
-		p := deliveredProfile(o, 1)
+		p := deliveredProfile(s, o, 1)
 		wantPPR := es10.Bits(0)
 		if o.ID == "sfr" {
 			wantPPR = es10.BitsOf(es10.PPR1)
@@ -55,9 +56,27 @@ func TestPIN1FromScenario(t *testing.T) {
 		}
 	}
 	for _, o := range s.Network.Operators {
-		p := deliveredProfile(o, 1)
+		p := deliveredProfile(s, o, 1)
 		if on := o.ID == "sfr"; p.PIN1Enabled != on || on && p.PIN1 != "1234" || !on && p.PIN1 != "" {
 			t.Errorf("%s delivers PIN1 %q enabled %v", o.ID, p.PIN1, p.PIN1Enabled)
+		}
+	}
+}
+
+// An operator's preferred_partners reach its profiles' EF OPLMNwAcT, the
+// preinstalled ones and those its SM-DP+ delivers alike: its PLMN, then
+// the partners'; the others list their own PLMN alone.
+func TestOperatorPLMNsFromScenario(t *testing.T) {
+	s := loadFixture(t, "roam-steered-partner.yaml")
+	want := map[string][]string{"cmcc": {"46000", "20810"}, "sfr": {"20810"}, "orange-fr": {"20801"}}
+	for _, p := range cardConfig(s, netip.AddrPort{}, nil).Profiles {
+		if !slices.Equal(p.OperatorPLMNs, want[p.Operator]) {
+			t.Errorf("preinstalled %s: EF OPLMNwAcT %q, want %q", p.Operator, p.OperatorPLMNs, want[p.Operator])
+		}
+	}
+	for _, o := range s.Network.Operators {
+		if p := deliveredProfile(s, o, 1); !slices.Equal(p.OperatorPLMNs, want[o.ID]) {
+			t.Errorf("delivered %s: EF OPLMNwAcT %q, want %q", o.ID, p.OperatorPLMNs, want[o.ID])
 		}
 	}
 }

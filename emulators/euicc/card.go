@@ -26,9 +26,6 @@ type profile struct {
 	Meta *es10.ProfileMetadata
 	// Nickname is the end user's name for the profile (SetNickname).
 	Nickname string
-	// OperatorPLMNs is a downloaded profile's EF OPLMNwAcT as its package
-	// carried it; nil for a preinstalled one, which lists its home network.
-	OperatorPLMNs []string
 	// pins are the profile's keys: codes, attempts left, PIN1 enabled or
 	// not (pin.go), kept in NVM with the profile.
 	pins pinState

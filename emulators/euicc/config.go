@@ -36,6 +36,12 @@ type ProfileSpec struct {
 	// digits, "+" first for an international one); "" leaves its record
 	// empty.
 	MSISDN string
+	// OperatorPLMNs is EF OPLMNwAcT (TS 31.102 §4.2.53), the networks
+	// the operator steers its roamers to in priority order (at most 32,
+	// each once); a downloaded profile's as its package carried it. nil
+	// lists the home network alone, as the SM-DP+ builds its packages by
+	// default.
+	OperatorPLMNs []string
 }
 
 // HomePLMN returns MCC+MNC of the profile's IMSI.
@@ -249,6 +255,14 @@ func validateProfiles(ps []ProfileSpec, minEnabled int) error {
 		}
 		if p.MSISDN != "" && !ident.IsMSISDN(p.MSISDN) {
 			return fmt.Errorf("euicc: profile %s: MSISDN %q: want 1 to 20 digits, \"+\" first for an international number", p.ICCID, p.MSISDN)
+		}
+		if len(p.OperatorPLMNs) > maxOperatorPLMNs {
+			return fmt.Errorf("euicc: profile %s: %d operator PLMNs, at most %d (EF OPLMNwAcT's entries)", p.ICCID, len(p.OperatorPLMNs), maxOperatorPLMNs)
+		}
+		for _, plmn := range p.OperatorPLMNs {
+			if !ident.IsPLMN(plmn) {
+				return fmt.Errorf("euicc: profile %s: operator PLMN %q: want MCC and MNC, 5 or 6 digits", p.ICCID, plmn)
+			}
 		}
 		if p.Enabled {
 			enabled++

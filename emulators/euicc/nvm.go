@@ -62,7 +62,8 @@ type nvmProfile struct {
 	// Metadata is the StoreMetadataRequest (BF25) a downloaded profile
 	// came with.
 	Metadata []byte `json:"metadata,omitempty"`
-	// OperatorPLMNs is a downloaded profile's EF OPLMNwAcT list.
+	// OperatorPLMNs is the profile's EF OPLMNwAcT list (nil: its home
+	// network alone).
 	OperatorPLMNs []string `json:"operator_plmns,omitempty"`
 	// Files are the USIM files the terminal wrote (profile.Files): file
 	// id to content, both in hex ("6F7E": "…").
@@ -221,9 +222,8 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		aid, _ := hex.DecodeString(p.AID)
 		q := &profile{
 			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen,
-				MSISDN: p.MSISDN, Enabled: p.Enabled},
-			AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname,
-			OperatorPLMNs: p.OperatorPLMNs}
+				MSISDN: p.MSISDN, Enabled: p.Enabled, OperatorPLMNs: p.OperatorPLMNs},
+			AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
 		if p.Metadata != nil {
 			m, err := es10.DecodeProfileMetadata(p.Metadata)
 			if err != nil || m.ICCID != p.ICCID {

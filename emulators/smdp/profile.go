@@ -35,6 +35,10 @@ type Profile struct {
 	// MSISDN is the subscriber number the package's EF MSISDN holds
 	// (ident.IsMSISDN); "": an empty record.
 	MSISDN string
+	// OperatorPLMNs is the package's EF OPLMNwAcT (TS 31.102 §4.2.53):
+	// the networks the operator steers its roamers to, in priority
+	// order, at most 32; nil lists the home network alone.
+	OperatorPLMNs []string
 }
 
 // The keys of every package this SM-DP+ builds (test values): PIN1 unless
@@ -90,8 +94,12 @@ func (s *Server) profilePackage(p Profile) ([]byte, error) {
 	if pin1 == "" {
 		pin1 = DefaultPIN1
 	}
+	oplmns := p.OperatorPLMNs
+	if oplmns == nil {
+		oplmns = []string{p.homePLMN()}
+	}
 	pkg, err := saip.Build(saip.Profile{ICCID: p.ICCID, ProfileType: p.Name, IMSI: p.IMSI, MNCLen: p.mncLen(), SPN: spn,
-		OperatorPLMNs: []string{p.homePLMN()}, MSISDN: p.MSISDN, PIN1: pin1, PIN1Enabled: p.PIN1Enabled, PUK1: DefaultPUK1, ADM1: DefaultADM1,
+		OperatorPLMNs: oplmns, MSISDN: p.MSISDN, PIN1: pin1, PIN1Enabled: p.PIN1Enabled, PUK1: DefaultPUK1, ADM1: DefaultADM1,
 		Ki: ki[:16], OPc: opc[:16]})
 	if err != nil {
 		return nil, fmt.Errorf("profile package for %s: %w", p.ICCID, err)

@@ -1,6 +1,7 @@
 package smdp
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/esimhil/esimhil/emulators/euicc"
@@ -58,5 +59,26 @@ func TestPackagePIN1(t *testing.T) {
 	}
 	if DefaultPIN1 != euicc.DefaultPIN1 || DefaultPUK1 != euicc.DefaultPUK1 || DefaultADM1 != euicc.DefaultADM1 {
 		t.Error("the SM-DP+'s default keys are not the card's")
+	}
+}
+
+// The order's operator PLMNs are the package's EF OPLMNwAcT, in order; an
+// order without them lists the home network alone.
+func TestPackageOperatorPLMNs(t *testing.T) {
+	for _, tc := range []struct {
+		plmns, want []string
+	}{{nil, []string{"20810"}}, {[]string{"20810", "26202", "20801"}, []string{"20810", "26202", "20801"}}} {
+		pkg, err := (&Server{}).profilePackage(Profile{ICCID: "89331000000000000029", IMSI: "208101234567890", Name: "SFR",
+			OperatorPLMNs: tc.plmns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := saip.Parse(pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.Profile.OperatorPLMNs, tc.want) {
+			t.Errorf("order %q: EF OPLMNwAcT %q, want %q", tc.plmns, p.Profile.OperatorPLMNs, tc.want)
+		}
 	}
 }

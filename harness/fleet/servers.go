@@ -140,7 +140,7 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 		srv, err := smdp.New(smdp.Config{
 			Operator: op.ID, Host: op.SMDP, CI: pki.CI.X509, CIKey: pki.CI.Key, Certs: pki.SMDP[op.ID],
 			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders, MaxSessions: maxSessions, MaxFinished: maxFinished,
-			NewProfile: func(seq int) smdp.Profile { return harness.DeliveredProfile(op, seq) },
+			NewProfile: func(seq int) smdp.Profile { return harness.DeliveredProfile(s, op, seq) },
 		})
 		if err != nil {
 			return sv, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)

@@ -146,6 +146,30 @@ func (s *Scenario) OperatorOfIMSI(imsi string) string {
 	return best
 }
 
+// OperatorPLMNs is EF OPLMNwAcT of operator id's profiles, preinstalled
+// and delivered alike: its PLMN, then its preferred partners' in order;
+// nil for an unknown operator.
+func (s *Scenario) OperatorPLMNs(id string) []string {
+	var out []string
+	if s == nil {
+		return nil
+	}
+	for _, o := range s.Network.Operators {
+		if o.ID != id {
+			continue
+		}
+		out = append(out, o.PLMN)
+		for _, p := range o.PreferredPartners {
+			for _, q := range s.Network.Operators {
+				if q.ID == p {
+					out = append(out, q.PLMN)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // OperatorOfSMDP returns the operator whose SM-DP+ is at address (an
 // SGP.22 notificationAddress, an FQDN: case does not matter), or "".
 func (s *Scenario) OperatorOfSMDP(address string) string {

@@ -66,7 +66,18 @@ type Operator struct {
 	// in 6 digits (DeliveredMSISDN); needs SMDP. Empty: delivered profiles
 	// carry no number.
 	MSISDNPrefix string
+	// PreferredPartners are the operators it steers its roamers to, in
+	// priority order: its profiles' EF OPLMNwAcT (TS 31.102 §4.2.53)
+	// lists its own PLMN then theirs (OperatorPLMNs), which automatic
+	// network selection tries after the HPLMN and before the other
+	// networks by signal (TS 23.122 §4.4.3.1.1). Empty: its own PLMN
+	// alone.
+	PreferredPartners []string
 }
+
+// MaxPreferredPartners is how many partners an operator may prefer: EF
+// OPLMNwAcT's 32 entries (saip.OPLMNwAcT), its own PLMN first.
+const MaxPreferredPartners = 31
 
 // DeliveredMSISDN is the number of the seq-th profile (from 1) the
 // operator's SM-DP+ delivers, "" when it gives none.

@@ -112,6 +112,24 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 		return nil
 	}
+	for i, o := range s.Network.Operators {
+		p := yamlnode.Index("network.operators", i) + ".preferred_partners"
+		if len(o.PreferredPartners) > MaxPreferredPartners {
+			return d.ErrPath(p, "%d operators, at most %d: EF OPLMNwAcT holds 32 entries, %s's own PLMN first", len(o.PreferredPartners), MaxPreferredPartners, o.ID)
+		}
+		for j, id := range o.PreferredPartners {
+			q := yamlnode.Index(p, j)
+			if err := opRef(q, id); err != nil {
+				return err
+			}
+			if id == o.ID {
+				return d.ErrPath(q, "%q is the operator itself: its own PLMN comes first in EF OPLMNwAcT already (did you mean a partner?)", id)
+			}
+			if k := slices.Index(o.PreferredPartners[:j], id); k >= 0 {
+				return d.ErrPath(q, "%q again: already at %s (%s); each network is one entry of EF OPLMNwAcT", id, yamlnode.Index(p, k), d.line(yamlnode.Index(p, k)))
+			}
+		}
+	}
 	for i, a := range s.Network.Roaming {
 		p := yamlnode.Index("network.roaming", i)
 		if err := opRef(p+".home", a.Home); err != nil {
