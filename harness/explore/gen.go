@@ -147,6 +147,8 @@ type Features struct {
 	PowerCuts bool
 	// PIN1: an operator's `pin1: {code, enabled}` for its profiles.
 	PIN1 bool
+	// Partners: an operator's `preferred_partners` (EF OPLMNwAcT).
+	Partners bool
 }
 
 // Probe asks the scenario loader which optional features it accepts.
@@ -170,6 +172,10 @@ faults: [{attach: timeout, operator: a, attempt: 1}]
 	pin := strings.Replace(probe, `country: FR}`, `country: FR, pin1: {code: "1234", enabled: true}}`, 1)
 	_, err = scenario.Parse("probe.yaml", []byte(pin))
 	f.PIN1 = err == nil
+	partners := strings.Replace(probe, `{id: a, plmn: "00101", country: FR}`,
+		`{id: a, plmn: "00101", country: FR, preferred_partners: [b]}, {id: b, plmn: "00102", country: FR}`, 1)
+	_, err = scenario.Parse("probe.yaml", []byte(partners))
+	f.Partners = err == nil
 	return f
 }
 
@@ -907,6 +913,9 @@ func Generator(f Features) *rapid.Generator[Case] {
 			}
 		}
 		text := b.String()
+		if f.Partners {
+			text = drawPartners(t, text, ops)
+		}
 		s, err := scenario.Parse(fmt.Sprintf("explore-%d.yaml", seed), []byte(text))
 		if err != nil {
 			// A generator bug, not a finding: every case must be valid.
@@ -914,6 +923,56 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 		return Case{Seed: seed, YAML: text, Scenario: s}
 	})
+}
+
+// partnerCases: a case has operators that steer their roamers
+// (preferred_partners) when a uniform draw of 0..partnerCases-1 is 0, and
+// in such a case each operator does when another such draw is: about one
+// case in three, a third of its operators; the others keep the plain
+// order by signal.
+const partnerCases = 3
+
+// drawPartners gives, in about one case in three, about one operator in
+// three of text's scenario one or two foreign operators as
+// preferred_partners, in a drawn order: its
+// profiles' EF OPLMNwAcT then sends its roamers to them before the
+// others by signal (TS 23.122 §4.4.3.1.1), whether they have an agreement
+// or not (one without refuses with #11 and selection goes on). Drawn
+// after everything else, so that the cases drawn before keep their other
+// draws.
+func drawPartners(t *rapid.T, text string, ops []op) string {
+	if rapid.IntRange(0, partnerCases-1).Draw(t, "partners") != 0 {
+		return text
+	}
+	for _, o := range ops {
+		if rapid.IntRange(0, partnerCases-1).Draw(t, "partners_case") != 0 {
+			continue
+		}
+		var foreign []string
+		for _, q := range ops {
+			if q.Country != o.Country {
+				foreign = append(foreign, q.ID)
+			}
+		}
+		if len(foreign) == 0 {
+			continue
+		}
+		n := min(len(foreign), rapid.IntRange(1, 2).Draw(t, "partners_n"))
+		var pick []string
+		for range n {
+			i := rapid.IntRange(0, len(foreign)-1).Draw(t, "partner")
+			pick = append(pick, foreign[i])
+			foreign = slices.Delete(foreign, i, i+1)
+		}
+		head := fmt.Sprintf("    - {id: %s, plmn: %q,", o.ID, o.PLMN)
+		i := strings.Index(text, head)
+		if i < 0 {
+			continue
+		}
+		end := i + strings.Index(text[i:], "}\n")
+		text = text[:end] + ", preferred_partners: [" + strings.Join(pick, ", ") + "]" + text[end:]
+	}
+	return text
 }
 
 // openWindows: one windowed fault in openWindows is drawn open to the end

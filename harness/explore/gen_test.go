@@ -657,3 +657,48 @@ func quarter(d, span time.Duration) int {
 	}
 	return min(3, max(0, int(4*d/(span+1))))
 }
+
+// TestGeneratorPartners: in about one case in three, about one operator
+// in three steers its roamers to one or two foreign operators
+// (preferred_partners); none without the feature in the loader.
+func TestGeneratorPartners(t *testing.T) {
+	const n = 300
+	count := func(f Features) (cases, ops, steering int) {
+		gen := Generator(f)
+		for i := 1; i <= n; i++ {
+			c := gen.Example(i)
+			has := false
+			for _, o := range c.Scenario.Network.Operators {
+				ops++
+				if len(o.PreferredPartners) > 0 {
+					steering++
+					has = true
+				}
+				for _, p := range o.PreferredPartners {
+					for _, q := range c.Scenario.Network.Operators {
+						if q.ID == p && q.Country == o.Country {
+							t.Errorf("case %d: %s steers to %s, of its own country", i, o.ID, p)
+						}
+					}
+				}
+			}
+			if has {
+				cases++
+			}
+		}
+		return cases, ops, steering
+	}
+	f := Probe()
+	if !f.Partners {
+		t.Fatal("the loader in this tree takes preferred_partners: Probe says it does not")
+	}
+	cases, ops, steering := count(f)
+	if cases < n/5 || cases > n/2 || steering < ops/20 || steering > ops/5 {
+		t.Errorf("%d of %d cases steer, %d of %d operators: want about a third of the operators in a third of the cases", cases, n, steering, ops)
+	}
+	t.Logf("%d of %d cases steer, %d of %d operators", cases, n, steering, ops)
+	f.Partners = false
+	if cases, _, _ := count(f); cases != 0 {
+		t.Errorf("without preferred_partners in the loader: %d cases steer", cases)
+	}
+}
