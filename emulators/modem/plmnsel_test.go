@@ -25,7 +25,8 @@ func epsloci(plmn string, tac uint16, status byte) []byte {
 // the RPLMN — EF EPSLOCI's TAI while "updated" (TS 23.122 §4.4.3.1) —;
 // a card without a list has an empty one. The RPLMN then follows the
 // registrations: a registration's PLMN, none after a reject that
-// deletes the TAI (#13), and the card's again after a power cycle.
+// deletes the TAI (#13; a #17 deletes nothing), and the card's again
+// after a power cycle.
 func TestSelectionFromUSIM(t *testing.T) {
 	// EF PLMNwAcT: Vodafone DE (E-UTRAN), O2 UK in GSM only (not for
 	// this E-UTRAN world), an empty entry.
@@ -60,6 +61,13 @@ func TestSelectionFromUSIM(t *testing.T) {
 				r.loop.Do(r.m.Reselect)
 				r.loop.Do(r.m.Reselect)
 			}, "", nil, nil},
+		{"a #17 deletes nothing: the RPLMN stays",
+			map[uint16][]byte{0x6FE3: epsloci("20801", 0x0101, saip.EPSUpdated)},
+			func(t *testing.T, r *rig) {
+				r.net.reg = Registration{Stat: 3, PLMN: "20801", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 17}
+				r.loop.Do(r.m.Reselect)
+				r.loop.Do(r.m.Reselect)
+			}, "20801", nil, nil},
 		{"a power cycle reads the card's again",
 			map[uint16][]byte{0x6FE3: epsloci("20810", 0x0101, saip.EPSUpdated)},
 			func(t *testing.T, r *rig) {
