@@ -133,8 +133,9 @@ func (m *Modem) followVPLMN(r Registration) {
 // searchHigher is the periodic search on a VPLMN (TS 23.122 §4.4.3.3.1):
 // with a PLMN of higher priority in sight in the serving one's country
 // (emm.Selection.HigherPriority) the modem runs automatic selection
-// again from the top, the RPLMN left aside — registered there, it leaves
-// the VPLMN; refused, selection goes on down the order as at any attach.
+// again in the search's order (emm.Selection.Search): the PLMNs of higher
+// priority, then the VPLMN it is on — registered on one of those, it
+// leaves the VPLMN; refused by all, it stays (registers again) there.
 // Otherwise it looks again T later. An attach in progress, its retry
 // timer or T3410 running, is left alone.
 func (m *Modem) searchHigher() {
@@ -172,13 +173,10 @@ func (m *Modem) searchHigher() {
 // move between cells (a UE stays in its RPLMN, TS 36.304 §5.2.4) or the
 // host's +COPS=0: each starts from the RPLMN.
 func (m *Modem) selection() emm.Selection {
-	rplmn := m.st.rplmn
-	if m.st.searching {
-		rplmn = "" // the search for a higher priority PLMN starts from the top
-	}
 	return emm.Selection{
 		Forbidden: m.forbiddenLists(),
-		RPLMN:     rplmn,
+		RPLMN:     m.st.rplmn,
+		Search:    m.st.searching,
 		User:      slices.Clone(m.st.userPLMNs),
 		Operator:  slices.Clone(m.st.operatorPLMNs),
 	}

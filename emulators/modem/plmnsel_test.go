@@ -142,7 +142,8 @@ func readWhole(apdus []string, fid uint16, n int) bool {
 // modem looks for a higher priority PLMN every T (EF HPPLMN: n × 6
 // minutes, 60 without the file, none for 0; TS 23.122 §4.4.3.3.1) and,
 // with the HPLMN in sight in the same country, runs automatic selection
-// again from the top, the RPLMN left aside; at home, in manual mode or
+// again in the search's order (the higher priority PLMNs, then the
+// VPLMN: emm.Selection.Search, the RPLMN the VPLMN); at home, in manual mode or
 // with only lower priority networks in sight it does not.
 func TestHigherPrioritySearch(t *testing.T) {
 	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
@@ -199,8 +200,8 @@ func TestHigherPrioritySearch(t *testing.T) {
 				t.Fatalf("%d automatic attaches after the first, want %d", got, tc.searches)
 			}
 			for _, sel := range r.net.sels[attaches:] {
-				if sel.RPLMN != "" {
-					t.Errorf("the search's selection starts from RPLMN %q, want none", sel.RPLMN)
+				if !sel.Search || sel.RPLMN != "20810" {
+					t.Errorf("the search's selection: search %v from RPLMN %q, want a search from 20810", sel.Search, sel.RPLMN)
 				}
 			}
 		})

@@ -793,6 +793,10 @@ func TestAttachSelectionOrder(t *testing.T) {
 			nil, []string{"46000"}, "46000"},
 		{"the RPLMN refusing: the usual order after it", emm.Selection{RPLMN: "26202", Operator: []string{"26203"}},
 			[]Fault{{Operator: "vodafone-de", Cause: 17}}, []string{"26202", "46000"}, "46000"},
+		{"the search on a VPLMN: the HPLMN first", emm.Selection{Search: true, RPLMN: "26203"},
+			nil, []string{"46000"}, "46000"},
+		{"the search, the HPLMN refusing: back on the VPLMN, not the strongest", emm.Selection{Search: true, RPLMN: "26203"},
+			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26203"}, "26203"},
 		{"after the lists, the rest by signal", emm.Selection{Operator: []string{"26203"}},
 			[]Fault{{Operator: "cmcc", Cause: 17}, {Operator: "o2-de", Cause: 17}}, []string{"46000", "26203", "20810", "26201"}, "26201"},
 	} {

@@ -209,6 +209,11 @@ type Selection struct {
 	// TS 31.102 §4.2.5) and EF OPLMNwAcT (operator controlled, §4.2.53)
 	// whose entries name E-UTRAN, in the files' priority order.
 	User, Operator []string
+	// Search is the periodic search for a higher priority PLMN made on
+	// the VPLMN RPLMN (TS 23.122 §4.4.3.3.1): the PLMNs of higher
+	// priority first, then the RPLMN — the MS stays on its VPLMN when
+	// none of them takes it —, then the rest.
+	Search bool
 }
 
 // Rank is plmn's place in automatic selection's order (TS 23.122
@@ -221,6 +226,18 @@ type Selection struct {
 // several lists takes its first place. Whether plmn may be selected at
 // all is Skips's to say.
 func (s Selection) Rank(plmn, home string) int {
+	if s.Search && s.RPLMN != "" {
+		// The RPLMN at its own place, before the PLMNs ranked with it.
+		rplmn, r := s.RPLMN, Selection{User: s.User, Operator: s.Operator}
+		own, at := r.Rank(rplmn, home), r.Rank(plmn, home)
+		switch {
+		case plmn == rplmn:
+			return own
+		case at >= own:
+			return at + 1
+		}
+		return at
+	}
 	switch {
 	case plmn == "":
 		return s.others()
@@ -249,7 +266,7 @@ func (s Selection) others() int { return 2 + len(s.User) + len(s.Operator) }
 // —, in an area automatic selection does not skip. The PLMNs on no
 // list are never of higher priority.
 func (s Selection) HigherPriority(serving, home string, visible []TAI) bool {
-	s.RPLMN = ""
+	s.RPLMN, s.Search = "", false
 	rank := s.Rank(serving, home)
 	for _, t := range visible {
 		if len(t.PLMN) >= 3 && len(serving) >= 3 && t.PLMN[:3] == serving[:3] &&

@@ -171,6 +171,14 @@ func TestSelectionRank(t *testing.T) {
 		{"no lists: others", Selection{}, "26202", 2},
 		{"rplmn on a list goes first", Selection{RPLMN: "22210", Operator: []string{"21401", "22210"}}, "22210", 0},
 		{"operator list alone", Selection{Operator: []string{"21401", "22210"}}, "22210", 3},
+		// The search on the VPLMN 22210 (an operator list entry): the
+		// PLMNs above it, then it, then those ranked with or below it.
+		{"search: the home first", Selection{Search: true, RPLMN: "22210", Operator: []string{"21401", "22210", "26202"}}, home, 1},
+		{"search: an entry above the RPLMN", Selection{Search: true, RPLMN: "22210", Operator: []string{"21401", "22210", "26202"}}, "21401", 2},
+		{"search: then the RPLMN", Selection{Search: true, RPLMN: "22210", Operator: []string{"21401", "22210", "26202"}}, "22210", 3},
+		{"search: an entry below it after it", Selection{Search: true, RPLMN: "22210", Operator: []string{"21401", "22210", "26202"}}, "26202", 5},
+		{"search: on an unlisted VPLMN, it before the others", Selection{Search: true, RPLMN: "31026"}, "31026", 2},
+		{"search: the others after it", Selection{Search: true, RPLMN: "31026"}, "26202", 3},
 	} {
 		if got := tc.s.Rank(tc.plmn, home); got != tc.want {
 			t.Errorf("%s: Rank(%s) = %d, want %d", tc.name, tc.plmn, got, tc.want)
