@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
-	"github.com/esimhil/esimhil/internal/codec/fcp"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/emm"
 )
@@ -168,27 +167,10 @@ func isHPLMN(imsi, plmn string, mnc int) bool {
 	return ident.HomePLMN(imsi, mnc) == plmn
 }
 
-// readFPLMN reads EF FPLMN whole, its size from the FCP.
+// readFPLMN reads EF FPLMN whole: at most 255 bytes, as editFPLMN
+// writes it back in one UPDATE BINARY.
 func (m *Modem) readFPLMN() ([]byte, error) {
-	raw, err := m.selectFCP(efFPLMN)
-	if err != nil {
-		return nil, err
-	}
-	t, err := fcp.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("EF FPLMN: %w", err)
-	}
-	if t.Size < 3 || t.Size > 0xFF {
-		return nil, fmt.Errorf("EF FPLMN: size %d", t.Size)
-	}
-	rsp, err := m.exchange([]byte{0x00, 0xB0, 0x00, 0x00, byte(t.Size)})
-	if err != nil {
-		return nil, err
-	}
-	if !done(rsp) || len(rsp)-2 != t.Size {
-		return nil, fmt.Errorf("READ BINARY 6F7B: %d bytes, SW %04X", len(rsp)-2, sw(rsp))
-	}
-	return rsp[:t.Size], nil
+	return m.readWhole(efFPLMN, "EF FPLMN", 3, 0xFF)
 }
 
 // editFPLMN reads EF FPLMN whole, applies edit and writes the file back

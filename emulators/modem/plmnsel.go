@@ -12,15 +12,15 @@ import (
 	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
-// The USIM's files automatic network selection reads besides EF FPLMN, as
+// The USIM's files automatic network selection reads besides EF FPLMN
+// and EF EPSLOCI (whose last registered TAI names the RPLMN), as
 // readWhole takes paths: EF PLMNwAcT (user controlled PLMN selector, TS
 // 31.102 §4.2.5), EF OPLMNwAcT (operator controlled, §4.2.53) and EF
-// EPSLOCI (§4.2.91), whose last registered TAI names the RPLMN.
+// HPPLMN (the higher priority PLMN search period, §4.2.6).
 var (
-	efPLMNwAcT      = []uint16{0x3F00, 0x7FFF, 0x6F60}
-	efOPLMNwAcT     = []uint16{0x3F00, 0x7FFF, 0x6F61}
-	efEPSLOCIByPath = []uint16{0x3F00, 0x7FFF, 0x6FE3}
-	efHPPLMN        = []uint16{0x3F00, 0x7FFF, 0x6F31}
+	efPLMNwAcT  = []uint16{0x3F00, 0x7FFF, 0x6F60}
+	efOPLMNwAcT = []uint16{0x3F00, 0x7FFF, 0x6F61}
+	efHPPLMN    = []uint16{0x3F00, 0x7FFF, 0x6F31}
 )
 
 // DefaultHPPLMN is the period of the search for a higher priority PLMN
@@ -50,13 +50,13 @@ func (m *Modem) loadSelection() {
 		// n × 6 minutes; 0: no search (TS 31.102 §4.2.6).
 		m.st.hpplmn = time.Duration(b[0]) * 6 * time.Minute
 	}
-	if b, err := m.readWhole(efPLMNwAcT, "EF PLMNwAcT"); err == nil {
+	if b, err := m.readWhole(efPLMNwAcT, "EF PLMNwAcT", 1, maxWhole); err == nil {
 		m.st.userPLMNs = eutranPLMNs(b)
 	}
-	if b, err := m.readWhole(efOPLMNwAcT, "EF OPLMNwAcT"); err == nil {
+	if b, err := m.readWhole(efOPLMNwAcT, "EF OPLMNwAcT", 1, maxWhole); err == nil {
 		m.st.operatorPLMNs = eutranPLMNs(b)
 	}
-	if b, err := m.readWhole(efEPSLOCIByPath, "EF EPSLOCI"); err == nil {
+	if b, err := m.readWhole(efEPSLOCI, "EF EPSLOCI", 1, maxWhole); err == nil {
 		m.st.rplmn = registeredPLMN(b)
 	}
 }
@@ -182,9 +182,15 @@ func (m *Modem) selection() emm.Selection {
 	}
 }
 
-// readWhole reads a transparent EF whole, its size from the FCP, in
-// READ BINARYs of at most 255 bytes (TS 102 221 §11.1.3).
-func (m *Modem) readWhole(path []uint16, name string) ([]byte, error) {
+// maxWhole bounds what readWhole reads of a file: a PLMN selector list
+// of 6,553 entries, far beyond any card's (TS 31.102 gives them no limit;
+// cards hold tens).
+const maxWhole = 0x7FFF
+
+// readWhole reads a transparent EF whole, its size from the FCP (lo to
+// hi bytes, else an error and no READ BINARY), in READ BINARYs of at
+// most 255 bytes (TS 102 221 §11.1.3).
+func (m *Modem) readWhole(path []uint16, name string, lo, hi int) ([]byte, error) {
 	raw, err := m.selectFCP(path)
 	if err != nil {
 		return nil, err
@@ -193,7 +199,7 @@ func (m *Modem) readWhole(path []uint16, name string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if t.Size < 1 || t.Size > 0x7FFF {
+	if t.Size < lo || t.Size > hi {
 		return nil, fmt.Errorf("%s: size %d", name, t.Size)
 	}
 	fid := path[len(path)-1]
