@@ -27,6 +27,20 @@ var (
 // when the USIM does not give one (TS 23.122 §4.4.3.3.1: 60 minutes).
 const DefaultHPPLMN = 60 * time.Minute
 
+// maxHPPLMN is EF HPPLMN's largest value: T is 6 minutes to 8 hours in
+// 6-minute steps (TS 23.122 §4.4.3.3.1).
+const maxHPPLMN = 8 * 60 / 6
+
+// hpplmnPeriod is T as EF HPPLMN codes it (TS 31.102 §4.2.6): '00' no
+// search, '01' to '50' that many 6 minutes, and any other value the
+// default period — not 81 × 6 minutes and more.
+func hpplmnPeriod(v byte) time.Duration {
+	if v > maxHPPLMN {
+		return DefaultHPPLMN
+	}
+	return time.Duration(v) * 6 * time.Minute
+}
+
 // loadUSIM reads what network selection needs of the USIM once EF IMSI
 // is read, as a terminal does at the USIM's initialisation (TS 31.102
 // §5.1.1.2): EF FPLMN, the PLMN selector lists and the RPLMN.
@@ -47,8 +61,7 @@ func (m *Modem) loadSelection() {
 		return
 	}
 	if b, err := m.readFile(efHPPLMN, 1); err == nil && len(b) == 1 {
-		// n × 6 minutes; 0: no search (TS 31.102 §4.2.6).
-		m.st.hpplmn = time.Duration(b[0]) * 6 * time.Minute
+		m.st.hpplmn = hpplmnPeriod(b[0])
 	}
 	if b, err := m.readWhole(efPLMNwAcT, "EF PLMNwAcT", 1, maxWhole); err == nil {
 		m.st.userPLMNs = eutranPLMNs(b)

@@ -140,7 +140,8 @@ func readWhole(apdus []string, fid uint16, n int) bool {
 
 // TestHigherPrioritySearch: roaming on a VPLMN in automatic mode, the
 // modem looks for a higher priority PLMN every T (EF HPPLMN: n × 6
-// minutes, 60 without the file, none for 0; TS 23.122 §4.4.3.3.1) and,
+// minutes up to 8 hours, 60 without the file or beyond '50', none for
+// 0; TS 31.102 §4.2.6, TS 23.122 §4.4.3.3.1) and,
 // with the HPLMN in sight in the same country, runs automatic selection
 // again in the search's order (the higher priority PLMNs, then the
 // VPLMN: emm.Selection.Search, the RPLMN the VPLMN); at home, in manual mode or
@@ -163,6 +164,10 @@ func TestHigherPrioritySearch(t *testing.T) {
 		{"no EF HPPLMN: 60 minutes", "", onSFR, nil, false, 59 * time.Minute, 0},
 		{"no EF HPPLMN: 60 minutes, then", "", onSFR, nil, false, 60*time.Minute + 3*time.Second, 1},
 		{"T = 0: no search", "00", onSFR, nil, false, 2 * time.Hour, 0},
+		{"'50': 8 hours, the longest", "50", onSFR, nil, false, 8*time.Hour + 3*time.Second, 1},
+		{"'50': none before", "50", onSFR, nil, false, 8*time.Hour - time.Minute, 0},
+		{"above '50': the default 60 minutes", "51", onSFR, nil, false, 60*time.Minute + 3*time.Second, 1},
+		{"'FF': the default 60 minutes", "FF", onSFR, nil, false, 2*time.Hour + 3*time.Second, 2},
 		{"at home: none", "01", roaming(), nil, false, time.Hour, 0},
 		{"the HPLMN not in sight: none", "01", onSFR, sfrOnly, false, time.Hour, 0},
 		{"manual mode: none", "01", onSFR, nil, true, time.Hour, 0},
