@@ -76,13 +76,13 @@ func (m *Modem) loadSelection() {
 
 // eutranPLMNs are the PLMNs of a PLMN selector with access technology
 // list (TS 31.102 §4.2.5: 3 bytes of PLMN, 2 of access technology, in
-// priority order) whose entry names E-UTRAN (first access technology
-// byte, b7: in WB-S1 mode, the world's cells), each once at its first
-// place; unused entries (FFFFFF) and undecodable ones are skipped.
+// priority order) whose entry names E-UTRAN in WB-S1 mode, the world's
+// cells (wbS1), each once at its first place; unused entries (FFFFFF)
+// and undecodable ones are skipped.
 func eutranPLMNs(b []byte) []string {
 	var out []string
 	for i := 0; i+5 <= len(b); i += 5 {
-		if b[i+3]&0x40 == 0 {
+		if !wbS1(b[i+3]) {
 			continue
 		}
 		p, err := bcd.ParsePLMN(b[i : i+3])
@@ -92,6 +92,14 @@ func eutranPLMNs(b []byte) []string {
 		out = append(out, p)
 	}
 	return out
+}
+
+// wbS1 reports whether an entry's first access technology byte selects
+// E-UTRAN in WB-S1 mode (TS 31.102 §4.2.5, table 4.2.5.1: b7 E-UTRAN,
+// b6 WB-S1, b5 NB-S1): b7 alone or with both is either mode, b7 with b6
+// WB-S1 only; b7 with b5 alone is NB-S1 only, b7 clear none.
+func wbS1(act byte) bool {
+	return act&0x40 != 0 && act&0x30 != 0x10
 }
 
 // registeredPLMN is the RPLMN EF EPSLOCI names (TS 31.102 §4.2.91: GUTI

@@ -29,8 +29,9 @@ func epsloci(plmn string, tac uint16, status byte) []byte {
 // after a power cycle.
 func TestSelectionFromUSIM(t *testing.T) {
 	// EF PLMNwAcT: Vodafone DE (E-UTRAN), O2 UK in GSM only (not for
-	// this E-UTRAN world), an empty entry.
-	user := mustHex("62F220" + "4000" + "32F401" + "0080" + "FFFFFF0000")
+	// this E-UTRAN world), Telekom DE in NB-S1 mode only (nor that: its
+	// cells are WB-S1), Bouygues in WB-S1 mode only, an empty entry.
+	user := mustHex("62F220" + "4000" + "32F401" + "0080" + "62F210" + "5000" + "02F802" + "6000" + "FFFFFF0000")
 	// EF OPLMNwAcT: Orange, SFR, Orange again, empty entries.
 	operator := mustHex("02F810" + "4000" + "02F801" + "4080" + "02F810" + "4000" + strings.Repeat("FFFFFF0000", 3))
 	deniedTA := Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 13}
@@ -43,7 +44,7 @@ func TestSelectionFromUSIM(t *testing.T) {
 	}{
 		{"the lists and an updated EPSLOCI",
 			map[uint16][]byte{0x6F60: user, 0x6F61: operator, 0x6FE3: epsloci("20810", 0x0101, saip.EPSUpdated)},
-			nil, "20810", []string{"26202"}, []string{"20801", "20810"}},
+			nil, "20810", []string{"26202", "20820"}, []string{"20801", "20810"}},
 		{"a new profile's EPSLOCI: the TAI deleted, no RPLMN",
 			map[uint16][]byte{0x6F61: operator, 0x6FE3: saip.EPSLOCI([3]byte{0x02, 0xF8, 0x10})},
 			nil, "", nil, []string{"20801", "20810"}},
@@ -210,5 +211,27 @@ func TestHigherPrioritySearch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWBS1: TS 31.102 table 4.2.5.1 — which first access technology
+// bytes of a PLMN selector entry select E-UTRAN in WB-S1 mode.
+func TestWBS1(t *testing.T) {
+	for _, tc := range []struct {
+		act  byte
+		want bool
+	}{
+		{0x40, true},  // E-UTRAN: WB-S1 and NB-S1
+		{0x70, true},  // WB-S1 and NB-S1, both bits
+		{0x60, true},  // WB-S1 only
+		{0x50, false}, // NB-S1 only
+		{0x20, false}, // b6 without b7: E-UTRAN not selected
+		{0x80, false}, // UTRAN
+		{0x08, false}, // NG-RAN
+		{0xC0, true},  // UTRAN and E-UTRAN
+	} {
+		if got := wbS1(tc.act); got != tc.want {
+			t.Errorf("wbS1(%02X) = %v, want %v", tc.act, got, tc.want)
+		}
 	}
 }
