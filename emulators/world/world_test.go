@@ -793,10 +793,14 @@ func TestAttachSelectionOrder(t *testing.T) {
 			nil, []string{"46000"}, "46000"},
 		{"the RPLMN refusing: the usual order after it", emm.Selection{RPLMN: "26202", Operator: []string{"26203"}},
 			[]Fault{{Operator: "vodafone-de", Cause: 17}}, []string{"26202", "46000"}, "46000"},
-		{"the search on a VPLMN: the HPLMN first", emm.Selection{Search: true, RPLMN: "26203"},
-			nil, []string{"46000"}, "46000"},
-		{"the search, the HPLMN refusing: back on the VPLMN, not the strongest", emm.Selection{Search: true, RPLMN: "26203"},
-			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26203"}, "26203"},
+		{"the search on a VPLMN: a higher entry of its country first", emm.Selection{Search: true, RPLMN: "26203", Operator: []string{"26202", "26203"}},
+			nil, []string{"26202"}, "26202"},
+		{"the search, the higher one refusing: back on the VPLMN, not the strongest", emm.Selection{Search: true, RPLMN: "26203", Operator: []string{"26202", "26203"}},
+			[]Fault{{Operator: "vodafone-de", Cause: 17}}, []string{"26202", "26203"}, "26203"},
+		// TS 23.122 §4.4.3.3.1 f: the search's attempts are the VPLMN's
+		// country's; China Mobile's cell in Berlin goes with the rest.
+		{"the search: another country's HPLMN not before the VPLMN", emm.Selection{Search: true, RPLMN: "26203"},
+			[]Fault{{Operator: "o2-de", Cause: 17}}, []string{"26203", "20810", "26201"}, "26201"},
 		{"after the lists, the rest by signal", emm.Selection{Operator: []string{"26203"}},
 			[]Fault{{Operator: "cmcc", Cause: 17}, {Operator: "o2-de", Cause: 17}}, []string{"46000", "26203", "20810", "26201"}, "26201"},
 	} {

@@ -7,6 +7,8 @@ package emm
 import (
 	"slices"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // InvalidatesUSIM reports a reject cause after which the UE takes its
@@ -211,8 +213,9 @@ type Selection struct {
 	User, Operator []string
 	// Search is the periodic search for a higher priority PLMN made on
 	// the VPLMN RPLMN (TS 23.122 §4.4.3.3.1): the PLMNs of higher
-	// priority first, then the RPLMN — the MS stays on its VPLMN when
-	// none of them takes it —, then the rest.
+	// priority in the RPLMN's country first (f: the attempts are limited
+	// to those), then the RPLMN — the MS stays on its VPLMN when none of
+	// them takes it —, then the rest.
 	Search bool
 }
 
@@ -235,6 +238,8 @@ func (s Selection) Rank(plmn, home string) int {
 			return own
 		case at >= own:
 			return at + 1
+		case !SameCountry(plmn, rplmn):
+			return r.others() + 1 // not searched: with the rest
 		}
 		return at
 	}
@@ -261,7 +266,7 @@ func (s Selection) others() int { return 2 + len(s.User) + len(s.Operator) }
 // HigherPriority reports whether automatic mode's periodic search for a
 // higher priority PLMN (TS 23.122 §4.4.3.3.1), made while on the VPLMN
 // serving, finds one among the visible tracking areas: a PLMN of the
-// same country (its MCC) that s ranks above serving leaving the RPLMN
+// same country (SameCountry) that s ranks above serving leaving the RPLMN
 // aside — the HPLMN, a PLMN of the selector lists above serving's entry
 // —, in an area automatic selection does not skip. The PLMNs on no
 // list are never of higher priority.
@@ -269,10 +274,25 @@ func (s Selection) HigherPriority(serving, home string, visible []TAI) bool {
 	s.RPLMN, s.Search = "", false
 	rank := s.Rank(serving, home)
 	for _, t := range visible {
-		if len(t.PLMN) >= 3 && len(serving) >= 3 && t.PLMN[:3] == serving[:3] &&
-			t.PLMN != serving && s.Rank(t.PLMN, home) < rank && !s.SkipsCell(t, home) {
+		if SameCountry(t.PLMN, serving) && t.PLMN != serving && s.Rank(t.PLMN, home) < rank && !s.SkipsCell(t, home) {
 			return true
 		}
 	}
 	return false
+}
+
+// SameCountry reports whether two PLMNs are of one country as TS 23.122
+// Annex B has it: the same MCC, or MCCs E.212 gives one country (the
+// United States' 310 to 316, India's 404 to 406). An MCC the table does
+// not know matches itself alone.
+func SameCountry(a, b string) bool {
+	if len(a) < 3 || len(b) < 3 {
+		return false
+	}
+	if a[:3] == b[:3] {
+		return true
+	}
+	ca, okA := ident.CountryOfMCC(a[:3])
+	cb, okB := ident.CountryOfMCC(b[:3])
+	return okA && okB && ca == cb && ca != "ZZ"
 }

@@ -171,14 +171,22 @@ func TestSelectionRank(t *testing.T) {
 		{"no lists: others", Selection{}, "26202", 2},
 		{"rplmn on a list goes first", Selection{RPLMN: "22210", Operator: []string{"21401", "22210"}}, "22210", 0},
 		{"operator list alone", Selection{Operator: []string{"21401", "22210"}}, "22210", 3},
-		// The search on the VPLMN 22210 (an operator list entry): the
-		// PLMNs above it, then it, then those ranked with or below it.
-		{"search: the home first", Selection{Search: true, RPLMN: "22210", Operator: []string{"21401", "22210", "26202"}}, home, 1},
-		{"search: an entry above the RPLMN", Selection{Search: true, RPLMN: "22210", Operator: []string{"21401", "22210", "26202"}}, "21401", 2},
-		{"search: then the RPLMN", Selection{Search: true, RPLMN: "22210", Operator: []string{"21401", "22210", "26202"}}, "22210", 3},
-		{"search: an entry below it after it", Selection{Search: true, RPLMN: "22210", Operator: []string{"21401", "22210", "26202"}}, "26202", 5},
+		// The search on the VPLMN 20810 (an operator list entry, in the
+		// HPLMN's country): the PLMNs above it, then it, then those
+		// ranked with or below it.
+		{"search: the home first", Selection{Search: true, RPLMN: "20810", Operator: []string{"20820", "20810", "20815"}}, home, 1},
+		{"search: an entry above the RPLMN", Selection{Search: true, RPLMN: "20810", Operator: []string{"20820", "20810", "20815"}}, "20820", 2},
+		{"search: then the RPLMN", Selection{Search: true, RPLMN: "20810", Operator: []string{"20820", "20810", "20815"}}, "20810", 3},
+		{"search: an entry below it after it", Selection{Search: true, RPLMN: "20810", Operator: []string{"20820", "20810", "20815"}}, "20815", 5},
 		{"search: on an unlisted VPLMN, it before the others", Selection{Search: true, RPLMN: "31026"}, "31026", 2},
 		{"search: the others after it", Selection{Search: true, RPLMN: "31026"}, "26202", 3},
+		// §4.4.3.3.1 f: the search tries the higher priority PLMNs of
+		// the VPLMN's country only; the others go with the rest.
+		{"search: the HPLMN of another country with the rest", Selection{Search: true, RPLMN: "26201", Operator: []string{"26202", "26201"}}, home, 5},
+		{"search: an entry above of another country with the rest", Selection{Search: true, RPLMN: "26201", Operator: []string{"23410", "26202", "26201"}}, "23410", 6},
+		{"search: an entry above in the country first", Selection{Search: true, RPLMN: "26201", Operator: []string{"23410", "26202", "26201"}}, "26202", 3},
+		{"search: the RPLMN after it", Selection{Search: true, RPLMN: "26201", Operator: []string{"23410", "26202", "26201"}}, "26201", 4},
+		{"search: Annex B, 311 is 310's country", Selection{Search: true, RPLMN: "310260", Operator: []string{"311480", "310260"}}, "311480", 2},
 	} {
 		if got := tc.s.Rank(tc.plmn, home); got != tc.want {
 			t.Errorf("%s: Rank(%s) = %d, want %d", tc.name, tc.plmn, got, tc.want)
@@ -214,6 +222,9 @@ func TestHigherPriority(t *testing.T) {
 		{"an operator list entry below the serving one", Selection{Operator: []string{"26201", "26202"}}, "26201", tai("26201", "26202"), false},
 		{"a listed PLMN serving: others are not higher", Selection{Operator: []string{"26201"}}, "26201", tai("26201", "26203"), false},
 		{"another country's HPLMN-ranked PLMN: not searched", Selection{Operator: []string{"26202"}}, "23410", tai("23410", "26202"), false},
+		{"Annex B: MCC 311 is 310's country", Selection{Operator: []string{"311480", "310260"}}, "310260", tai("310260", "311480"), true},
+		{"Annex B: 404 and 405 are India", Selection{Operator: []string{"40445"}}, "40510", tai("40510", "40445"), true},
+		{"Annex B: 330 (Puerto Rico) is not 310's country", Selection{Operator: []string{"330110"}}, "310260", tai("310260", "330110"), false},
 		{"the HPLMN forbidden for EPS", Selection{Forbidden: Forbidden{EPS: []string{home}}}, "20801", tai("20801", "20815"), false},
 		{"the HPLMN's area forbidden", Selection{Forbidden: Forbidden{Roaming: []TAI{{PLMN: home, TAC: 1}}}}, "20801", tai("20801", "20815"), false},
 	} {
