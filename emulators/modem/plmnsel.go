@@ -140,14 +140,21 @@ func (m *Modem) trackRPLMN(r Registration) {
 // changed.
 func (m *Modem) followVPLMN(r Registration) {
 	if r.Stat != 5 || m.st.copsMode != 0 || m.st.copsOff || m.st.hpplmn <= 0 {
-		if m.st.searchT != nil {
-			m.st.searchT.Stop()
-			m.st.searchT = nil
-		}
+		m.stopSearch()
 		return
 	}
 	if m.st.searchT == nil {
 		m.st.searchT = m.afterFunc(m.st.hpplmn, m.searchHigher)
+	}
+}
+
+// stopSearch stops the timer of the search for a higher priority PLMN:
+// off the VPLMN, and with the MT's stack going down (power off, a
+// restart), so that the next registration on a VPLMN starts it afresh.
+func (m *Modem) stopSearch() {
+	if m.st.searchT != nil {
+		m.st.searchT.Stop()
+		m.st.searchT = nil
 	}
 }
 

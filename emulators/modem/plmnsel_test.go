@@ -235,3 +235,45 @@ func TestWBS1(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchAfterSwitchOn: the MT switched off and on again — a restart
+// (+CFUN=1,1), a power cycle, +CFUN=0 then 1 —, or the host's +COPS=2
+// then 0, starts the search for a higher priority PLMN afresh: the first
+// attempt at least 2 minutes and at most T after it (TS 23.122
+// §4.4.3.3.1 b), not when the timer of before would have run out.
+func TestSearchAfterSwitchOn(t *testing.T) {
+	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
+	for _, tc := range []struct {
+		name string
+		act  func(t *testing.T, r *rig)
+	}{
+		{"+CFUN=1,1", func(t *testing.T, r *rig) { r.restart(t) }},
+		{"a power cycle", func(t *testing.T, r *rig) { r.powerCycle(t) }},
+		{"+CFUN=0, +CFUN=1", func(t *testing.T, r *rig) { r.cmd(t, "AT+CFUN=0"); r.cmd(t, "AT+CFUN=1") }},
+		{"+COPS=2, +COPS=0", func(t *testing.T, r *rig) { r.cmd(t, "AT+COPS=2"); r.cmd(t, "AT+COPS=0") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			r.card.files[0x6FAD] = mustHex("00000002")
+			r.card.files[0x6F31] = mustHex("01") // T = 6 minutes
+			r.card.mu.Unlock()
+			r.net.reg = onSFR
+			r.powerCycle(t)
+			r.advance(t, 5*time.Minute)
+			at := r.loop.Clock().Now()
+			tc.act(t, r)
+			r.advance(t, 8*time.Minute-r.loop.Clock().Now().Sub(at))
+			var searches []time.Duration
+			for _, e := range r.log.Events() {
+				if e.Kind == KindPLMNSearch {
+					searches = append(searches, e.T.Sub(at))
+				}
+			}
+			if len(searches) != 1 || searches[0] < 2*time.Minute || searches[0] > 7*time.Minute {
+				t.Errorf("searches %v after it, want one between 2 minutes and T (6) plus the re-attach", searches)
+			}
+		})
+	}
+}

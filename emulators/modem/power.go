@@ -308,10 +308,7 @@ func (m *Modem) PowerOff() {
 	// A command waiting for its answer gets none, nor the lines after it.
 	m.st.pending, m.st.selecting = nil, nil
 	m.cancelAttach()
-	if m.st.searchT != nil {
-		m.st.searchT.Stop()
-		m.st.searchT = nil
-	}
+	m.stopSearch()
 	if m.st.restartT != nil {
 		m.st.restartT.Stop()
 		m.st.restartT = nil
@@ -404,6 +401,7 @@ func (m *Modem) stackDown(report, keepCard bool) {
 		}
 		m.st.reg = Registration{}
 	}
+	m.stopSearch() // the MT's timers go with its stack, a silent detach's too
 	if m.st.cardOn {
 		if s := m.getSTK(); s != nil {
 			s.Stop()
