@@ -27,6 +27,21 @@ var (
 // when the USIM does not give one (TS 23.122 §4.4.3.3.1: 60 minutes).
 const DefaultHPPLMN = 60 * time.Minute
 
+// forgetUSIM drops what the modem read of the card — ICCID, IMSI, PIN
+// state and what network selection reads with the IMSI —, to be read
+// again with the card: at its reset, its removal and power off.
+func (m *Modem) forgetUSIM() {
+	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
+	m.forgetSelection()
+}
+
+// forgetSelection drops the RPLMN, the PLMN selector lists and T as read
+// from the USIM (loadSelection).
+func (m *Modem) forgetSelection() {
+	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs = "", nil, nil
+	m.st.hpplmn = DefaultHPPLMN
+}
+
 // maxHPPLMN is EF HPPLMN's largest value: T is 6 minutes to 8 hours in
 // 6-minute steps (TS 23.122 §4.4.3.3.1).
 const maxHPPLMN = 8 * 60 / 6
@@ -55,8 +70,7 @@ func (m *Modem) loadUSIM() {
 // status is "updated" (TS 24.301 §5.1.3.2.2: EU1), none otherwise — a new
 // profile's holds the deleted TAI.
 func (m *Modem) loadSelection() {
-	m.st.userPLMNs, m.st.operatorPLMNs, m.st.rplmn = nil, nil, ""
-	m.st.hpplmn = DefaultHPPLMN
+	m.forgetSelection()
 	if m.st.imsi == "" {
 		return
 	}

@@ -61,9 +61,8 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 		atr := m.resetCard()
 		m.st.cardOn = len(atr) > 0
 	}
-	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
+	m.forgetUSIM()
 	m.st.forbidden = map[string]bool{}
-	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs = "", nil, nil
 	m.st.usimInvalid = nil // a USIM read again is valid again
 	if !m.st.cardOn {
 		m.forgetMELists() // the UICC removed (TS 23.122 §3.1)
@@ -323,8 +322,7 @@ func (m *Modem) PowerOff() {
 	}
 	m.o.Card.PowerOff()
 	m.st.cardOn = false
-	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
-	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs = "", nil, nil // read again at power-on
+	m.forgetUSIM() // read again at power-on
 	m.st.channels = map[int]bool{}
 	m.forgetMELists() // switched off: the ME's lists go (TS 23.122 §3.1)
 	m.emit(KindPower, eventlog.F{"on": false})
@@ -741,7 +739,7 @@ func (m *Modem) SetCardPresent(present bool) {
 			m.detach()
 			m.powerDown(false)
 			m.forgetMELists() // the UICC removed (TS 23.122 §3.1)
-			m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
+			m.forgetUSIM()
 			m.emit(KindCard, eventlog.F{"present": false})
 		}
 		return
