@@ -169,10 +169,7 @@ func (m *Modem) expireTAs() bool {
 // an invalid USIM, attach itself tries no network.
 func (m *Modem) taPeriodEnded() {
 	m.st.taT, m.st.taDue = nil, time.Time{}
-	m.mu.Lock()
-	closed := m.closed
-	m.mu.Unlock()
-	if closed || !m.expireTAs() {
+	if m.isClosed() || !m.expireTAs() {
 		return
 	}
 	if s := &m.st; s.copsMode != 0 || s.reg.Registered() || s.t3410 != nil {

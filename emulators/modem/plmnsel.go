@@ -179,9 +179,12 @@ func (m *Modem) stopSearch() {
 // priority, then the VPLMN it is on — registered on one of those, it
 // leaves the VPLMN; refused by all, it stays (registers again) there.
 // Otherwise it looks again T later. An attach in progress, its retry
-// timer or T3410 running, is left alone.
+// timer or T3410 running, is left alone; a closed modem searches no more.
 func (m *Modem) searchHigher() {
 	m.st.searchT = nil
+	if m.isClosed() {
+		return // its timer outlives it on the loop's clock
+	}
 	r := m.st.reg
 	if m.st.attachT != nil || m.st.t3410 != nil || m.st.selecting != nil {
 		m.followVPLMN(r)

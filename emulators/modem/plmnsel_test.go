@@ -277,3 +277,31 @@ func TestSearchAfterSwitchOn(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchAfterClose: a closed modem searches no more — its timer,
+// left on the loop's clock, runs no selection (as the TA lists' erase
+// timer, TestTAEraseAfterClose).
+func TestSearchAfterClose(t *testing.T) {
+	r := newRig(t)
+	r.card.mu.Lock()
+	r.card.sized = true
+	r.card.files[0x6FAD] = mustHex("00000002")
+	r.card.files[0x6F31] = mustHex("01")
+	r.card.mu.Unlock()
+	r.net.reg = Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
+	r.powerCycle(t)
+	r.advance(t, 2*time.Second)
+	n := len(r.net.sels)
+	if err := r.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(t, time.Hour)
+	for _, e := range r.log.Events() {
+		if e.Kind == KindPLMNSearch {
+			t.Errorf("plmn_search at %v after the modem closed", e.T)
+		}
+	}
+	if len(r.net.sels) != n {
+		t.Errorf("%d automatic attaches after the modem closed", len(r.net.sels)-n)
+	}
+}

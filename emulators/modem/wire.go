@@ -35,11 +35,17 @@ func (m *Modem) startWire() error {
 // returns, so a host that writes a command finds the answer already sent.
 // Call it from outside simulated work (not from a timer callback).
 func (m *Modem) Input(b []byte) {
-	m.mu.Lock()
-	closed := m.closed
-	m.mu.Unlock()
-	if closed {
+	if m.isClosed() {
 		return
 	}
 	m.loop.Do(func() { m.takeBytes(b) })
+}
+
+// isClosed reports whether Close ran: the modem's timers stay on the
+// loop's clock after it, and those that would act (the TA lists' erase,
+// the higher priority PLMN search) ask this first.
+func (m *Modem) isClosed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
 }
