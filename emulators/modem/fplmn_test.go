@@ -272,16 +272,8 @@ func actUICCReset(imsi string) func(t *testing.T, r *rig) {
 // meListRig is a rig whose card has an empty EF FPLMN and a 2-digit MNC,
 // powered on into reg.
 func meListRig(t *testing.T, reg Registration) *rig {
-	r := newRig(t)
-	r.card.mu.Lock()
-	r.card.sized = true
-	r.card.files[0x6F7B] = mustHex(emptyFPLMN)
-	r.card.files[0x6FAD] = mustHex("00000002")
-	r.card.mu.Unlock()
-	r.net.reg = reg
-	r.powerCycle(t)
-	r.advance(t, 2*time.Second)
-	return r
+	t.Helper()
+	return usimRig(t, map[uint16][]byte{0x6F7B: mustHex(emptyFPLMN)}, reg, nil)
 }
 
 // fplmnUntouched fails t when EF FPLMN was written: only a #11 does.

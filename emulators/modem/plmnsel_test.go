@@ -19,6 +19,44 @@ func epsloci(plmn string, tac uint16, status byte) []byte {
 	return saip.EPSLOCIOf(nil, p, tac, status)
 }
 
+// usimRig is a rig whose card holds files besides EF AD (a 2-digit MNC),
+// its APDU log cleared, switched on with the network answering reg and
+// showing cells (nil: the fake's), 2 s on: the boot attach made.
+func usimRig(t *testing.T, files map[uint16][]byte, reg Registration, cells []stkterm.Cell) *rig {
+	t.Helper()
+	r := newRig(t)
+	r.card.mu.Lock()
+	r.card.sized = true
+	r.card.files[0x6FAD] = mustHex("00000002")
+	for fid, b := range files {
+		r.card.files[fid] = slices.Clone(b)
+	}
+	r.card.apdus = nil
+	r.card.mu.Unlock()
+	r.net.reg, r.net.cells = reg, cells
+	r.powerCycle(t)
+	r.advance(t, 2*time.Second)
+	return r
+}
+
+// onSFR is a registration roaming on SFR, its VPLMN, the HPLMN Orange
+// (the fake network's other cell) in sight.
+var onSFR = Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
+
+// hpplmn is a card's EF HPPLMN of value v.
+func hpplmn(v byte) map[uint16][]byte { return map[uint16][]byte{0x6F31: {v}} }
+
+// searches are the instants of the modem's plmn_search events.
+func searches(r *rig) []time.Time {
+	var at []time.Time
+	for _, e := range r.log.Events() {
+		if e.Kind == KindPLMNSearch {
+			at = append(at, e.T)
+		}
+	}
+	return at
+}
+
 // TestSelectionFromUSIM: with the IMSI the modem reads EF PLMNwAcT, EF
 // OPLMNwAcT and EF EPSLOCI over READ BINARY (TS 31.102 §5.1.1.2) and
 // gives automatic selection their E-UTRAN PLMNs in priority order and
@@ -79,17 +117,7 @@ func TestSelectionFromUSIM(t *testing.T) {
 			}, "20810", nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t)
-			r.card.mu.Lock()
-			r.card.sized = true
-			r.card.files[0x6FAD] = mustHex("00000002")
-			for fid, b := range tc.files {
-				r.card.files[fid] = slices.Clone(b)
-			}
-			r.card.apdus = nil
-			r.card.mu.Unlock()
-			r.powerCycle(t)
-			r.advance(t, 2*time.Second)
+			r := usimRig(t, tc.files, roaming(), nil)
 			r.card.mu.Lock()
 			apdus := slices.Clone(r.card.apdus)
 			r.card.mu.Unlock()
@@ -148,7 +176,6 @@ func readWhole(apdus []string, fid uint16, n int) bool {
 // VPLMN: emm.Selection.Search, the RPLMN the VPLMN); at home, in manual mode or
 // with only lower priority networks in sight it does not.
 func TestHigherPrioritySearch(t *testing.T) {
-	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
 	sfrOnly := []stkterm.Cell{{PLMN: "20810", TAC: 0x0101, CellID: 0x0202, RSRP: -101}}
 	for _, tc := range []struct {
 		name     string
@@ -174,33 +201,23 @@ func TestHigherPrioritySearch(t *testing.T) {
 		{"manual mode: none", "01", onSFR, nil, true, time.Hour, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t)
-			r.card.mu.Lock()
-			r.card.sized = true
-			r.card.files[0x6FAD] = mustHex("00000002")
+			var files map[uint16][]byte
 			if tc.hpplmn != "" {
-				r.card.files[0x6F31] = mustHex(tc.hpplmn)
+				files = map[uint16][]byte{0x6F31: mustHex(tc.hpplmn)}
 			}
-			r.card.mu.Unlock()
-			r.net.reg, r.net.cells = tc.reg, tc.cells
-			r.powerCycle(t)
-			r.advance(t, 2*time.Second)
+			r := usimRig(t, files, tc.reg, tc.cells)
 			if tc.manual {
 				r.cmd(t, `AT+COPS=1,2,"20810"`)
 			}
 			attaches := len(r.net.sels)
 			r.advance(t, tc.wait)
-			searches := 0
 			for _, e := range r.log.Events() {
-				if e.Kind == KindPLMNSearch {
-					searches++
-					if e.Str("plmn") != "20810" {
-						t.Errorf("search from %q, want 20810", e.Str("plmn"))
-					}
+				if e.Kind == KindPLMNSearch && e.Str("plmn") != "20810" {
+					t.Errorf("search from %q, want 20810", e.Str("plmn"))
 				}
 			}
-			if searches != tc.searches {
-				t.Errorf("%d searches, want %d", searches, tc.searches)
+			if n := len(searches(r)); n != tc.searches {
+				t.Errorf("%d searches, want %d", n, tc.searches)
 			}
 			if got := len(r.net.sels) - attaches; got != tc.searches {
 				t.Fatalf("%d automatic attaches after the first, want %d", got, tc.searches)
@@ -242,7 +259,6 @@ func TestWBS1(t *testing.T) {
 // attempt at least 2 minutes and at most T after it (TS 23.122
 // §4.4.3.3.1 b), not when the timer of before would have run out.
 func TestSearchAfterSwitchOn(t *testing.T) {
-	onSFR := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
 	for _, tc := range []struct {
 		name string
 		act  func(t *testing.T, r *rig)
@@ -253,26 +269,17 @@ func TestSearchAfterSwitchOn(t *testing.T) {
 		{"+COPS=2, +COPS=0", func(t *testing.T, r *rig) { r.cmd(t, "AT+COPS=2"); r.cmd(t, "AT+COPS=0") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t)
-			r.card.mu.Lock()
-			r.card.sized = true
-			r.card.files[0x6FAD] = mustHex("00000002")
-			r.card.files[0x6F31] = mustHex("01") // T = 6 minutes
-			r.card.mu.Unlock()
-			r.net.reg = onSFR
-			r.powerCycle(t)
+			r := usimRig(t, hpplmn(0x01), onSFR, nil) // T = 6 minutes
 			r.advance(t, 5*time.Minute)
 			at := r.loop.Clock().Now()
 			tc.act(t, r)
 			r.advance(t, 8*time.Minute-r.loop.Clock().Now().Sub(at))
-			var searches []time.Duration
-			for _, e := range r.log.Events() {
-				if e.Kind == KindPLMNSearch {
-					searches = append(searches, e.T.Sub(at))
-				}
+			var after []time.Duration
+			for _, s := range searches(r) {
+				after = append(after, s.Sub(at))
 			}
-			if len(searches) != 1 || searches[0] < 2*time.Minute || searches[0] > 7*time.Minute {
-				t.Errorf("searches %v after it, want one between 2 minutes and T (6) plus the re-attach", searches)
+			if len(after) != 1 || after[0] < 2*time.Minute || after[0] > 7*time.Minute {
+				t.Errorf("searches %v after it, want one between 2 minutes and T (6) plus the re-attach", after)
 			}
 		})
 	}
@@ -282,24 +289,14 @@ func TestSearchAfterSwitchOn(t *testing.T) {
 // left on the loop's clock, runs no selection (as the TA lists' erase
 // timer, TestTAEraseAfterClose).
 func TestSearchAfterClose(t *testing.T) {
-	r := newRig(t)
-	r.card.mu.Lock()
-	r.card.sized = true
-	r.card.files[0x6FAD] = mustHex("00000002")
-	r.card.files[0x6F31] = mustHex("01")
-	r.card.mu.Unlock()
-	r.net.reg = Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
-	r.powerCycle(t)
-	r.advance(t, 2*time.Second)
+	r := usimRig(t, hpplmn(0x01), onSFR, nil)
 	n := len(r.net.sels)
 	if err := r.m.Close(); err != nil {
 		t.Fatal(err)
 	}
 	r.advance(t, time.Hour)
-	for _, e := range r.log.Events() {
-		if e.Kind == KindPLMNSearch {
-			t.Errorf("plmn_search at %v after the modem closed", e.T)
-		}
+	if at := searches(r); len(at) != 0 {
+		t.Errorf("plmn_search at %v after the modem closed", at)
 	}
 	if len(r.net.sels) != n {
 		t.Errorf("%d automatic attaches after the modem closed", len(r.net.sels)-n)

@@ -626,12 +626,7 @@ func TestAttachSkipsForbidden(t *testing.T) {
 			} else {
 				a = r.w.Attach(tc.imsi, emm.Selection{Forbidden: emm.Forbidden{PLMNs: tc.forbidden, EPS: tc.eps}})
 			}
-			var tried []string
-			for _, e := range r.log.Events() {
-				if e.Kind == KindAttachAttempt {
-					tried = append(tried, e.Str("plmn"))
-				}
-			}
+			tried := triedPLMNs(r)
 			if !reflect.DeepEqual(tried, tc.tried) {
 				t.Errorf("tried %v, want %v", tried, tc.tried)
 			}
@@ -745,6 +740,17 @@ func TestAttachForbiddenTAs(t *testing.T) {
 	}
 }
 
+// triedPLMNs are the PLMNs of the world's attach_attempt events, in order.
+func triedPLMNs(r rig) []string {
+	var tried []string
+	for _, e := range r.log.Events() {
+		if e.Kind == KindAttachAttempt {
+			tried = append(tried, e.Str("plmn"))
+		}
+	}
+	return tried
+}
+
 // TestAttachSelectionOrder: automatic selection tries the visible PLMNs
 // in TS 23.122 §4.4.3.1's order — the RPLMN, the HPLMN, EF PLMNwAcT's,
 // EF OPLMNwAcT's, then the others by signal — the forbidden ones left
@@ -812,12 +818,7 @@ func TestAttachSelectionOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := r.w.Attach(roamer, tc.sel)
-			var tried []string
-			for _, e := range r.log.Events() {
-				if e.Kind == KindAttachAttempt {
-					tried = append(tried, e.Str("plmn"))
-				}
-			}
+			tried := triedPLMNs(r)
 			if !reflect.DeepEqual(tried, tc.tried) {
 				t.Errorf("tried %v, want %v", tried, tc.tried)
 			}
