@@ -14,7 +14,7 @@ const (
 	KindPower         eventlog.Kind = "power"           // {on}
 	KindCFUN          eventlog.Kind = "cfun"            // {fun}
 	KindRestart       eventlog.Kind = "restart"         // +CFUN=1,1
-	KindPLMNSearch    eventlog.Kind = "plmn_search"     // {plmn}: on VPLMN plmn, a higher priority PLMN in sight: automatic selection again, those first, then plmn (TS 23.122 §4.4.3.3.1)
+	KindPLMNSearch    eventlog.Kind = "plmn_search"     // {plmn}: on VPLMN plmn, a higher priority PLMN in sight: automatic selection again, those of its country first, then plmn (TS 23.122 §4.4.3.3.1)
 )
 
 var _ = eventlog.Register(eventlog.Modem, KindCard, KindCardError, KindSTKError, KindRegistration,
