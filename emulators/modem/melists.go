@@ -133,10 +133,7 @@ func (m *Modem) armTAErase() {
 	if m.st.taT != nil && due.Equal(m.st.taDue) {
 		return
 	}
-	if m.st.taT != nil {
-		m.st.taT.Stop()
-		m.st.taT = nil
-	}
+	stopTimer(&m.st.taT)
 	m.st.taDue = due
 	if !due.IsZero() {
 		m.st.taT = m.afterFunc(due.Sub(m.loop.Clock().Now()), m.taPeriodEnded)

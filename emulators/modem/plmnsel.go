@@ -165,12 +165,7 @@ func (m *Modem) followVPLMN(r Registration) {
 // stopSearch stops the timer of the search for a higher priority PLMN:
 // off the VPLMN, and with the MT's stack going down (power off, a
 // restart), so that the next registration on a VPLMN starts it afresh.
-func (m *Modem) stopSearch() {
-	if m.st.searchT != nil {
-		m.st.searchT.Stop()
-		m.st.searchT = nil
-	}
-}
+func (m *Modem) stopSearch() { stopTimer(&m.st.searchT) }
 
 // searchHigher is the periodic search on a VPLMN (TS 23.122 §4.4.3.3.1):
 // with a PLMN of higher priority in sight in the serving one's country

@@ -177,13 +177,15 @@ func (m *Modem) afterFunc(d time.Duration, f func()) clock.Timer {
 // cancelAttach stops a scheduled attach and an attach waiting for the
 // network's answer.
 func (m *Modem) cancelAttach() {
-	if m.st.attachT != nil {
-		m.st.attachT.Stop()
-		m.st.attachT = nil
-	}
-	if m.st.t3410 != nil {
-		m.st.t3410.Stop()
-		m.st.t3410 = nil
+	stopTimer(&m.st.attachT)
+	stopTimer(&m.st.t3410)
+}
+
+// stopTimer stops the timer *t if one is set and clears it.
+func stopTimer(t *clock.Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
 	}
 }
 
@@ -308,10 +310,7 @@ func (m *Modem) PowerOff() {
 	m.st.pending, m.st.selecting = nil, nil
 	m.cancelAttach()
 	m.stopSearch()
-	if m.st.restartT != nil {
-		m.st.restartT.Stop()
-		m.st.restartT = nil
-	}
+	stopTimer(&m.st.restartT)
 	m.st.restarting = false
 	if m.st.reg.Stat != 0 {
 		m.o.Network.Detach()
@@ -468,9 +467,7 @@ func (m *Modem) Refresh(qualifier byte) {
 	// refresh_delay: the host's commands meanwhile reach a card still
 	// in its session (a +CCHC right after the enable answers OK).
 	if d := m.o.Personality.RefreshDelay; d > 0 {
-		if m.st.refreshT != nil {
-			m.st.refreshT.Stop() // one reset does for both
-		}
+		stopTimer(&m.st.refreshT) // one reset does for both
 		m.st.refreshQ = qualifier
 		m.st.refreshT = m.afterFunc(d, func() {
 			m.st.refreshT = nil
