@@ -49,6 +49,7 @@ func TestParsePreferredPartnersErrors(t *testing.T) {
 		{"unknown", partners(`[sfr, orange]`), `b.yaml:4:72: network.operators[0].preferred_partners[1]: unknown operator "orange"`},
 		{"itself", partners(`[cmcc]`), `b.yaml:4:67: network.operators[0].preferred_partners[0]: "cmcc" is the operator itself: its own PLMN comes first in EF OPLMNwAcT already (did you mean a partner?)`},
 		{"twice", partners(`[sfr, sfr]`), `b.yaml:4:72: network.operators[0].preferred_partners[1]: "sfr" again: already at network.operators[0].preferred_partners[0] (line 4); each network is one entry of EF OPLMNwAcT`},
+		{"empty", partners(`[]`), `b.yaml:4:66: network.operators[0].preferred_partners: empty: name the partners cmcc steers its roamers to, or leave preferred_partners out for its own PLMN alone`},
 		{"not a list", partners(`sfr`), `b.yaml:4:66: network.operators[0].preferred_partners: want a list, got "sfr"`},
 		{"more than 31", tooMany, `b.yaml:4:66: network.operators[0].preferred_partners: 32 operators, at most 31: EF OPLMNwAcT holds 32 entries, cmcc's own PLMN first`},
 	}

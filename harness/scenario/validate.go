@@ -114,6 +114,11 @@ func (d *decoder) validate(s *Scenario) error {
 	}
 	for i, o := range s.Network.Operators {
 		p := yamlnode.Index("network.operators", i) + ".preferred_partners"
+		// Given empty, it is a list forgotten, not "no partner": leaving
+		// it out says that (as device.rat's empty lists).
+		if o.PreferredPartners != nil && len(o.PreferredPartners) == 0 {
+			return d.ErrPath(p, "empty: name the partners %s steers its roamers to, or leave preferred_partners out for its own PLMN alone", o.ID)
+		}
 		if len(o.PreferredPartners) > MaxPreferredPartners {
 			return d.ErrPath(p, "%d operators, at most %d: EF OPLMNwAcT holds 32 entries, %s's own PLMN first", len(o.PreferredPartners), MaxPreferredPartners, o.ID)
 		}
