@@ -42,6 +42,10 @@ type ProfileSpec struct {
 	// lists the home network alone, as the SM-DP+ builds its packages by
 	// default.
 	OperatorPLMNs []string
+	// HPPLMN is EF HPPLMN (TS 31.102 §4.2.6), the higher priority PLMN
+	// search period as saip.HPPLMNOf codes it; a downloaded profile's as
+	// its package carried it. nil: saip.HPPLMNDefault (60 minutes).
+	HPPLMN *byte
 }
 
 // HomePLMN returns MCC+MNC of the profile's IMSI.

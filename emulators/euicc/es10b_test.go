@@ -568,7 +568,7 @@ func TestOperationsNotListedAreNotNotified(t *testing.T) {
 }
 
 // A downloaded profile's USIM shows what its package carries: EF SPN, EF
-// OPLMNwAcT and EF MSISDN are the package's (not the metadata's service
+// OPLMNwAcT, EF HPPLMN and EF MSISDN are the package's (not the metadata's service
 // provider name), and stay so across an NVM image.
 func TestDownloadedProfileFiles(t *testing.T) {
 	cfg, _ := rspConfig(t)
@@ -577,6 +577,7 @@ func TestDownloadedProfileFiles(t *testing.T) {
 	l.pkg.SPN = "SFR Pro"
 	l.pkg.OperatorPLMNs = []string{"20810", "20820"}
 	l.pkg.MSISDN = "+33612340001"
+	l.pkg.HPPLMN = new(byte(0x00)) // no search
 	if ar := l.authenticate(); ar.ErrorCode != 0 {
 		t.Fatalf("AuthenticateServer error %d", ar.ErrorCode)
 	}
@@ -598,6 +599,7 @@ func TestDownloadedProfileFiles(t *testing.T) {
 		{"00B0910000", "02F801 4000 02F802 4000" + empty + "9000"},
 		{"00A4000C026F40", "9000"},
 		{"00B201041C", strings.Repeat("FF", 14) + "0791 3316320400F1 FFFFFFFF FFFF 9000"},
+		{"00B0920001", "00 9000"}, // EF HPPLMN by its SFI, 12
 	}
 	c.Reset()
 	runScript(t, c, steps)

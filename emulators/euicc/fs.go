@@ -229,7 +229,7 @@ var fsLayout = sync.OnceValue(func() *layout {
 	ef(u, fidEST, 0x05, saip.EST(), saip.ARRReadPINUpdatePIN2)
 	ef(u, fidSPN, 0, nil, saip.ARRReadAlwaysUpdateADM)
 	ef(u, fidACC, 0x06, nil, saip.ARRReadPINUpdateADM)
-	ef(u, fidHPPLMN, 0x12, saip.HPPLMN(), saip.ARRReadPINUpdateADM)
+	ef(u, fidHPPLMN, 0x12, nil, saip.ARRReadPINUpdateADM)
 	ef(u, fidStartHFN, 0x0F, saip.StartHFN(), saip.ARRReadPINUpdatePIN)
 	ef(u, fidThreshold, 0x10, saip.Threshold(), saip.ARRReadPINUpdateADM)
 	ef(u, fidNETPAR, 0, saip.NETPAR(), saip.ARRReadPINUpdatePIN)
@@ -338,6 +338,7 @@ func buildFS(p *profile) *fileSystem {
 		{l.usim.child(fidSPN), saip.SPN(or(p.SPN, p.Operator))},
 		{l.usim.child(fidACC), saip.ACC(p.IMSI)},
 		{l.usim.child(fidOPLMNwAcT), saip.OPLMNwAcT(oplmns)},
+		{l.usim.child(fidHPPLMN), saip.HPPLMN(p.HPPLMN)},
 		{l.usim.child(fidHPLMNwAcT), saip.HPLMNwAcT(hplmn)},
 		{l.usim.child(fidLOCI), saip.LOCI(home)},
 		{l.usim.child(fidPSLOCI), saip.PSLOCI(home)},

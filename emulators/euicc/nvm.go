@@ -65,6 +65,9 @@ type nvmProfile struct {
 	// OperatorPLMNs is the profile's EF OPLMNwAcT list (nil: its home
 	// network alone).
 	OperatorPLMNs []string `json:"operator_plmns,omitempty"`
+	// HPPLMN is the profile's EF HPPLMN byte (nil: saip.HPPLMNDefault);
+	// an int so that a value no byte holds is named, not a decode error.
+	HPPLMN *int `json:"hpplmn,omitempty"`
 	// Files are the USIM files the terminal wrote (profile.Files): file
 	// id to content, both in hex ("6F7E": "…").
 	Files map[string]string `json:"files,omitempty"`
@@ -122,6 +125,9 @@ func (c *Card) nvmLocked() ([]byte, error) {
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
 			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname, MSISDN: p.MSISDN,
 			OperatorPLMNs: p.OperatorPLMNs,
+		}
+		if p.HPPLMN != nil {
+			np.HPPLMN = new(int(*p.HPPLMN))
 		}
 		if p.Meta != nil {
 			np.Metadata = p.Meta.Encode()
@@ -224,6 +230,9 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen,
 				MSISDN: p.MSISDN, Enabled: p.Enabled, OperatorPLMNs: p.OperatorPLMNs},
 			AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
+		if p.HPPLMN != nil {
+			q.HPPLMN = new(byte(*p.HPPLMN)) // check took it
+		}
 		if p.Metadata != nil {
 			m, err := es10.DecodeProfileMetadata(p.Metadata)
 			if err != nil || m.ICCID != p.ICCID {
@@ -301,6 +310,11 @@ func (img *nvmFile) check(eid string) error {
 			if _, err := bcd.PLMN(plmn); err != nil {
 				return fail(fmt.Sprintf("profiles[%d].operator_plmns[%d]", i, j), "%q is not a PLMN (MCC and MNC, 5 or 6 digits)", plmn)
 			}
+		}
+		// Any byte is an EF HPPLMN (TS 31.102 §4.2.6: '51'-'FF' read as
+		// the default), as a package from another SM-DP+ may carry.
+		if p.HPPLMN != nil && (*p.HPPLMN < 0 || *p.HPPLMN > 0xFF) {
+			return fail(f("hpplmn"), "%d is not a byte (EF HPPLMN, 0..255)", *p.HPPLMN)
 		}
 		if _, err := decodeFiles(&profile{ProfileSpec: spec}, p.Files); err != nil {
 			return fail(f("files"), "%v", err)

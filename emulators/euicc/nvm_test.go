@@ -98,6 +98,8 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 			}
 			profiles(m)[1].(map[string]any)["operator_plmns"] = l
 		}), "profiles[1].operator_plmns: 33, at most 32"},
+		{"HPPLMN not a byte", bend(func(m map[string]any) { profiles(m)[1].(map[string]any)["hpplmn"] = 256 }), "profiles[1].hpplmn: 256 is not a byte"},
+		{"HPPLMN negative", bend(func(m map[string]any) { profiles(m)[0].(map[string]any)["hpplmn"] = -1 }), "profiles[0].hpplmn: -1 is not a byte"},
 		{"SMSP of the wrong size", bend(files(map[string]any{"6F42": "FF"})), "profiles[0].files: 6F42: 1 bytes, the file holds 40"},
 		{"UST is the operator's", bend(files(map[string]any{"6F38": "0000000000000000000000000000"})), "profiles[0].files: 6F38: not a USIM file the terminal may update"},
 		{"written file not updatable", bend(files(map[string]any{"6F07": "084906002143658709"})), "profiles[0].files: 6F07: not a USIM file the terminal may update"},

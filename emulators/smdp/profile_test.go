@@ -1,6 +1,7 @@
 package smdp
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -81,4 +82,34 @@ func TestPackageOperatorPLMNs(t *testing.T) {
 			t.Errorf("order %q: EF OPLMNwAcT %q, want %q", tc.plmns, p.Profile.OperatorPLMNs, tc.want)
 		}
 	}
+}
+
+// The order's HPPLMN is the package's EF HPPLMN; an order without it
+// carries the default, 60 minutes ('0A').
+func TestPackageHPPLMN(t *testing.T) {
+	for _, tc := range []struct {
+		hpplmn *byte
+		want   byte
+	}{{nil, 0x0A}, {new(byte(0x00)), 0x00}, {new(byte(0x50)), 0x50}} {
+		pkg, err := (&Server{}).profilePackage(Profile{ICCID: "89331000000000000029", IMSI: "208101234567890", Name: "SFR",
+			HPPLMN: tc.hpplmn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := saip.Parse(pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Profile.HPPLMN; got == nil || *got != tc.want {
+			t.Errorf("order %s: EF HPPLMN %s, want %02X", hexByte(tc.hpplmn), hexByte(got), tc.want)
+		}
+	}
+}
+
+// hexByte shows an optional byte: its hex, or nil.
+func hexByte(b *byte) string {
+	if b == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%02X", *b)
 }

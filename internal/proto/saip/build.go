@@ -33,6 +33,9 @@ type Profile struct {
 	// OperatorPLMNs is EF OPLMNwAcT: networks the operator prefers when
 	// roaming, E-UTRAN access, first most preferred.
 	OperatorPLMNs []string
+	// HPPLMN is EF HPPLMN, the higher priority PLMN search period as
+	// HPPLMNOf codes it; nil: HPPLMNDefault.
+	HPPLMN *byte
 	// PIN1, PUK1 and ADM1 are decimal digit strings (PIN1 4-8 digits,
 	// PUK1 and ADM1 8). PIN2 and PUK2 are the USIM's local PIN (key 81)
 	// and its PUK; "" builds them with PIN1's and PUK1's values.
@@ -360,7 +363,7 @@ func (p Profile) usim(home [3]byte) tlv.TLV {
 		ef(TagUSIM, 0xA4, accessRules(), ARRRecordLen),
 		u(0xA5, Keys()),
 		u(0xA6, Keys()), // ef-keysPS
-		u(0xA7, HPPLMN()),
+		u(0xA7, HPPLMN(p.HPPLMN)),
 		u(0xA8, UST()),
 		sparseFile(0xAA, bytes.Join(SMS(), nil)), // the template's size: no Fcp
 		ef(TagUSIM, 0xAB, SMSP(), SMSPRecordLen),

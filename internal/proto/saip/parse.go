@@ -559,6 +559,10 @@ func (r *Parsed) readUSIM(c map[uint32]tlv.TLV, e pe) error {
 		}
 	}
 	r.Profile.SPN = SPNName(files[0xAD])
+	if h := files[0xA7]; len(h) > 0 { // ef-hpplmn; without content, the template's
+		b := h[0]
+		r.Profile.HPPLMN = &b
+	}
 	return nil
 }
 

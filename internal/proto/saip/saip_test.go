@@ -37,6 +37,7 @@ func TestBuildParse(t *testing.T) {
 	}
 	want := testProfile
 	want.PIN2, want.PUK2 = testProfile.PIN1, testProfile.PUK1 // built from PIN1's and PUK1's
+	want.HPPLMN = new(HPPLMNDefault)                          // none given: the default, read back
 	if !reflect.DeepEqual(got.Profile, want) || got.EndID != idEnd || got.Size != len(b) {
 		t.Fatalf("parsed %+v\nwant   %+v", got, want)
 	}

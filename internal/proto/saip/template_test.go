@@ -33,7 +33,7 @@ func TestCreated(t *testing.T) {
 		{TagUSIM, "ARR", ARRRecordLen, accessRules(), true},
 		{TagUSIM, "Keys", 0, Keys(), false},
 		{TagUSIM, "KeysPS", 0, Keys(), false},
-		{TagUSIM, "HPPLMN", 0, HPPLMN(), false},
+		{TagUSIM, "HPPLMN", 0, HPPLMN(nil), false},
 		{TagUSIM, "UST", 0, UST(), false},
 		{TagUSIM, "SMS", SMSRecordLen, bytes.Join(SMS(), nil), false},
 		{TagUSIM, "SMSP", SMSPRecordLen, SMSP(), true}, // 40 bytes, the template's 38

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -87,9 +88,42 @@ func ACC(imsi string) []byte {
 	return acc
 }
 
-// HPPLMN is EF HPPLMN (TS 31.102 §4.2.6): look for the home network every
-// 10 × 6 minutes.
-func HPPLMN() []byte { return []byte{0x0A} }
+// HPPLMNDefault is EF HPPLMN as a profile holds it unless its operator
+// sets another period: 10 × 6 minutes.
+const HPPLMNDefault byte = 0x0A
+
+// HPPLMN is EF HPPLMN (TS 31.102 §4.2.6): *period as HPPLMNOf codes it,
+// HPPLMNDefault when nil.
+func HPPLMN(period *byte) []byte {
+	if period == nil {
+		return []byte{HPPLMNDefault}
+	}
+	return []byte{*period}
+}
+
+// The search periods EF HPPLMN can code (TS 31.102 §4.2.6): steps of 6
+// minutes, '01' to '50'.
+const (
+	HPPLMNStep = 6 * time.Minute
+	HPPLMNMax  = 0x50 * HPPLMNStep // 8 h
+)
+
+// HPPLMNOf is the EF HPPLMN byte of a higher priority PLMN search period
+// (TS 23.122 §4.4.3.3.1): 0 for no search ('00'), else n × 6 min, n in
+// 1..80 ('01'-'50'). Other periods have no coding: the values '51'-'FF'
+// mean the 60-minute default, not a period of their own, so they are
+// refused rather than written.
+func HPPLMNOf(d time.Duration) (byte, error) {
+	switch {
+	case d < 0:
+		return 0, fmt.Errorf("EF HPPLMN: period %v is negative", d)
+	case d%HPPLMNStep != 0:
+		return 0, fmt.Errorf("EF HPPLMN: period %v is not a multiple of %v (TS 31.102 §4.2.6)", d, HPPLMNStep)
+	case d > HPPLMNMax:
+		return 0, fmt.Errorf("EF HPPLMN: period %v is beyond %v, its longest (TS 31.102 §4.2.6)", d, HPPLMNMax)
+	}
+	return byte(d / HPPLMNStep), nil
+}
 
 // EST is EF EST (TS 31.102 §4.2.47): no service enabled.
 func EST() []byte { return []byte{0x00} }
