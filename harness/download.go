@@ -133,8 +133,8 @@ func (r *Rig) startSMDPs(listen string, noTickets bool) (map[string]netip.AddrPo
 // ICCID 89 + PLMN + serial + Luhn digit (20 digits, ITU-T E.118), IMSI the
 // operator's PLMN + serial, the operator's name on the handset, the
 // profile policy rules the operator sets (its ppr), its PIN1 and the
-// number its msisdn_prefix gives, and EF OPLMNwAcT as s has it
-// (Scenario.OperatorPLMNs).
+// number its msisdn_prefix gives, and EF OPLMNwAcT and EF HPPLMN as s
+// has them (Scenario.OperatorPLMNs, Scenario.HPPLMN).
 func deliveredProfile(s *scenario.Scenario, o scenario.Operator, seq int) smdp.Profile {
 	iccid, _ := ident.MakeICCID(fmt.Sprintf("89%s%0*d", o.PLMN, 17-len(o.PLMN), seq))
 	var pin1 scenario.PIN1
@@ -156,6 +156,9 @@ func deliveredProfile(s *scenario.Scenario, o scenario.Operator, seq int) smdp.P
 		// EF OPLMNwAcT: the operator's PLMN, then the partners it steers
 		// its roamers to, as its preinstalled profiles have it.
 		OperatorPLMNs: s.OperatorPLMNs(o.ID),
+		// EF HPPLMN: the operator's hplmn_search, as its preinstalled
+		// profiles have it.
+		HPPLMN: s.HPPLMN(o.ID),
 	}
 }
 

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -79,4 +80,31 @@ func TestOperatorPLMNsFromScenario(t *testing.T) {
 			t.Errorf("delivered %s: EF OPLMNwAcT %q, want %q", o.ID, p.OperatorPLMNs, want[o.ID])
 		}
 	}
+}
+
+// An operator's hplmn_search reaches its profiles' EF HPPLMN, the
+// preinstalled ones and those its SM-DP+ delivers alike; the others keep
+// the default (nil).
+func TestHPPLMNFromScenario(t *testing.T) {
+	s := loadFixture(t, "national-roaming-no-search.yaml")
+	want := map[string]*byte{"free": new(byte(0x00)), "orange-fr": nil}
+	same := func(a, b *byte) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+	for _, p := range cardConfig(s, netip.AddrPort{}, nil).Profiles {
+		if !same(p.HPPLMN, want[p.Operator]) {
+			t.Errorf("preinstalled %s: EF HPPLMN %s, want %s", p.Operator, hexByte(p.HPPLMN), hexByte(want[p.Operator]))
+		}
+	}
+	for _, o := range s.Network.Operators {
+		if p := deliveredProfile(s, o, 1); !same(p.HPPLMN, want[o.ID]) {
+			t.Errorf("delivered %s: EF HPPLMN %s, want %s", o.ID, hexByte(p.HPPLMN), hexByte(want[o.ID]))
+		}
+	}
+}
+
+// hexByte shows an optional byte: its hex, or nil (the default).
+func hexByte(b *byte) string {
+	if b == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%02X", *b)
 }

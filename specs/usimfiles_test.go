@@ -132,6 +132,26 @@ var _ = Describe("The enabled profile's USIM", framework.Emulated, func() {
 		}
 	})
 
+	It("holds its operator's hplmn_search in EF HPPLMN, preinstalled and downloaded", func() {
+		s := framework.Load("roam-fr-download.yaml")
+		off, twoHours := time.Duration(0), 2*time.Hour
+		for i, o := range s.Network.Operators {
+			switch o.ID {
+			case "cmcc":
+				s.Network.Operators[i].HPLMNSearch = &off
+			case "sfr":
+				s.Network.Operators[i].HPLMNSearch = &twoHours
+			}
+		}
+		r := framework.NewRig(s)
+		By("China Mobile's preinstalled profile: no search, '00'")
+		Expect(readAll(r, 0x6F31)).To(Equal([]byte{0x00}))
+		advanceTo(r, 2*time.Hour)
+		Expect(servingPLMN(r)).To(Equal("20810"), "on SFR's downloaded profile")
+		By("SFR's profile, from its SM-DP+: 2 h, 20 × 6 min, '14'")
+		Expect(readAll(r, 0x6F31)).To(Equal([]byte{0x14}))
+	})
+
 	It("keeps what the host writes to EF Keys, START-HFN, SMS, SMSS and EPSNSC through a modem restart", func() {
 		r := framework.NewRig(framework.Load("home-no-request.yaml"))
 		writes := []struct{ write, read, data string }{

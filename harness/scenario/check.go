@@ -12,6 +12,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/owed"
 	"github.com/esimhil/esimhil/internal/linescan"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // Check compares the run's event log and the registration a host read at
@@ -168,6 +169,25 @@ func (s *Scenario) OperatorPLMNs(id string) []string {
 		}
 	}
 	return out
+}
+
+// HPPLMN is EF HPPLMN of operator id's profiles, preinstalled and
+// delivered alike: its hplmn_search as saip.HPPLMNOf codes it; nil (the
+// default, 60 minutes) when it gives none or is unknown. The loader
+// refuses a period HPPLMNOf does not code, so only a Scenario built in
+// code can hold one: nil too.
+func (s *Scenario) HPPLMN(id string) *byte {
+	if s == nil {
+		return nil
+	}
+	for _, o := range s.Network.Operators {
+		if o.ID == id && o.HPLMNSearch != nil {
+			if b, err := saip.HPPLMNOf(*o.HPLMNSearch); err == nil {
+				return &b
+			}
+		}
+	}
+	return nil
 }
 
 // OperatorOfSMDP returns the operator whose SM-DP+ is at address (an

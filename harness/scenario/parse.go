@@ -113,6 +113,7 @@ func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
 					yamlnode.Optional("ppr", d.strings(&o.PPR)),
 					yamlnode.Optional("msisdn_prefix", d.Str(&o.MSISDNPrefix)),
 					yamlnode.Optional("preferred_partners", d.strings(&o.PreferredPartners)),
+					yamlnode.Optional("hplmn_search", d.hplmnSearch(&o.HPLMNSearch)),
 					yamlnode.Optional("pin1", func(n *yaml.Node, p string) error {
 						o.PIN1 = &PIN1{}
 						return d.Mapping(n, p,

@@ -73,6 +73,12 @@ type Operator struct {
 	// networks by signal (TS 23.122 §4.4.3.1.1). Empty: its own PLMN
 	// alone.
 	PreferredPartners []string
+	// HPLMNSearch is the period of the search for a higher priority PLMN
+	// its roamers' modems run on a VPLMN (TS 23.122 §4.4.3.3.1), which
+	// its profiles' EF HPPLMN holds (TS 31.102 §4.2.6, HPPLMN): a
+	// multiple of 6 minutes up to 8 hours, 0 for no search. nil: the
+	// profiles' default, 60 minutes.
+	HPLMNSearch *time.Duration
 }
 
 // MaxPreferredPartners is how many partners an operator may prefer: EF

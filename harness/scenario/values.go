@@ -8,6 +8,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/esimhil/esimhil/internal/proto/saip"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
@@ -161,6 +162,38 @@ func (d *decoder) positiveDuration(dst *time.Duration) yamlnode.Func {
 		if *dst == 0 {
 			return d.ErrAt(n, path, "0 is not a length of time (leave the field out for the default)")
 		}
+		return nil
+	}
+}
+
+// hplmnSearch reads an operator's hplmn_search: off (or 0) for no search,
+// else a period EF HPPLMN can code (saip.HPPLMNOf: n × 6 min, 6m to 8h).
+func (d *decoder) hplmnSearch(dst **time.Duration) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && n.Value == "off" {
+			*dst = new(time.Duration(0))
+			return nil
+		}
+		t, err := yamlnode.Duration(n)
+		switch {
+		case t < 0 || errors.Is(err, yamlnode.ErrDurationRange) && strings.HasPrefix(n.Value, "-"):
+			return d.ErrAt(n, path, "%s is negative: want off, or a period of 6m to 8h in steps of 6m (EF HPPLMN, TS 31.102 §4.2.6)", n.Value)
+		case errors.Is(err, yamlnode.ErrDurationRange):
+			return d.ErrAt(n, path, "%s is beyond 8h, the longest period EF HPPLMN codes (TS 31.102 §4.2.6)", n.Value)
+		case err != nil && n.ShortTag() == "!!int":
+			return d.ErrAt(n, path, "%s has no unit: write minutes or hours, such as %sm (6m to 8h in steps of 6m), or off", n.Value, n.Value)
+		case err != nil:
+			return d.ErrAt(n, path, "want off or a duration such as 2h (6m to 8h in steps of 6m), got %s", yamlnode.Describe(n))
+		}
+		if _, err := saip.HPPLMNOf(t); err != nil {
+			switch {
+			case t%saip.HPPLMNStep != 0:
+				return d.ErrAt(n, path, "%s is not a multiple of 6m: EF HPPLMN codes the period in steps of 6 minutes (TS 31.102 §4.2.6)", n.Value)
+			default:
+				return d.ErrAt(n, path, "%s is beyond 8h, the longest period EF HPPLMN codes (TS 31.102 §4.2.6)", n.Value)
+			}
+		}
+		*dst = &t
 		return nil
 	}
 }
