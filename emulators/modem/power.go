@@ -266,9 +266,11 @@ func (m *Modem) retryAttach() {
 
 // Reselect re-runs network selection and attach now, for a world whose
 // cells changed under the device (moving, a cell going down). Call it from
-// inside loop work. Without power it does nothing.
+// inside loop work. Without power, or restarting — the MT's stack down
+// until its boot, whose own attach finds the world as it is then, a
+// card it kept powered included —, it does nothing.
 func (m *Modem) Reselect() {
-	if m.st.off {
+	if m.st.off || m.st.restarting {
 		return
 	}
 	m.cancelAttach()

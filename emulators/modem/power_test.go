@@ -642,3 +642,62 @@ func TestNoRetryOnInvalidUSIM(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkWhileRestarting: between a restart and its boot the MT has no
+// stack (TS 24.301 §5.5.2.2: it detached switching off): a world that
+// changes under it (Reselect: a move, a cell back) makes no attach, no
+// registration and no +CEREG URC until the boot's own attach — with the
+// card reset, or kept powered (card_kept_restarts), whose IMSI the
+// modem still held.
+func TestWorkWhileRestarting(t *testing.T) {
+	base, err := personality.Load("ublox-sara-r5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := base.Override("lara.yaml", []byte("vendor_restarts: [\"AT+CFUN=15\", \"AT+CFUN=16\"]\ncard_kept_restarts: [\"AT+CFUN=15\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, restart string
+	}{
+		{"card kept", "AT+CFUN=15"},
+		{"card reset", "AT+CFUN=16"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := registeredRig(t, p)
+			if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			r.cmd(t, tc.restart)
+			r.advance(t, time.Second)
+			var attaches, regs int
+			r.loop.Do(func() {
+				attaches, regs = len(r.net.attaches), len(r.log.Kind(KindRegistration))
+				r.m.Reselect()
+			})
+			r.advance(t, 5*time.Second) // the restart takes 10 s
+			r.loop.Do(func() {
+				if d := len(r.net.attaches) - attaches; d != 0 {
+					t.Errorf("%d attaches while restarting", d)
+				}
+				if evs := r.log.Kind(KindRegistration)[regs:]; len(evs) != 0 {
+					t.Errorf("registrations while restarting: %v", evs)
+				}
+				if !r.m.Restarting() || r.m.Registration().Stat != 0 {
+					t.Errorf("restarting %v, registration %+v", r.m.Restarting(), r.m.Registration())
+				}
+			})
+			r.advance(t, time.Minute)
+			if _, err := r.c.WaitURC("+CPIN: READY", 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			// Then the boot attaches, once.
+			r.loop.Do(func() {
+				if d := len(r.net.attaches) - attaches; d != 1 || !r.m.Registration().Registered() {
+					t.Errorf("after the boot: %d attaches, registration %+v", d, r.m.Registration())
+				}
+			})
+		})
+	}
+}
