@@ -418,10 +418,13 @@ func (m *Modem) stackDown(report, keepCard bool) {
 // so the work is posted: detach, reset the card, restart the terminal,
 // re-attach.
 func (m *Modem) Refresh(qualifier byte) {
-	epoch := m.st.epoch
+	epoch, boots := m.st.epoch, m.st.boots
 	run := func() {
-		if m.st.off || m.st.epoch != epoch {
-			return // the power was cut before the REFRESH ran
+		if m.st.off || m.st.epoch != epoch || m.st.restarting || m.st.boots != boots {
+			// The power was cut, or the modem restarted, before the
+			// REFRESH ran: the card's reset at the boot does its work,
+			// and an MT with no stack reads no card nor attaches.
+			return
 		}
 		if m.o.Personality.RefreshIgnored {
 			// The card waits for a reset that does not come; the old

@@ -701,3 +701,54 @@ func TestWorkWhileRestarting(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshCaughtByRestart: a REFRESH the card asked for, posted to run
+// at once, that a restart overtakes (the host's +CFUN=1,1 already on its
+// way) is left to the boot's card reset, as one a power cut overtakes:
+// while restarting the modem resets no card, reads none and attaches
+// nowhere; the boot then resets it once and attaches once.
+func TestRefreshCaughtByRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		restart func(m *Modem)
+	}{
+		{"+CFUN=1,1", func(m *Modem) { m.restart() }},
+		{"card kept", func(m *Modem) { m.restartKeeping(true) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := registeredRig(t, personality.Generic())
+			var resets, attaches, regs int
+			r.loop.Do(func() {
+				resets, attaches, regs = r.card.resets, len(r.net.attaches), len(r.log.Kind(KindRegistration))
+				r.m.Refresh(stk.RefreshUICCReset)
+				tc.restart(r.m)
+			})
+			r.advance(t, 5*time.Second) // the restart takes 11 s
+			r.loop.Do(func() {
+				if d := r.card.resets - resets; d != 0 {
+					t.Errorf("%d card resets while restarting", d)
+				}
+				if d := len(r.net.attaches) - attaches; d != 0 {
+					t.Errorf("%d attaches while restarting", d)
+				}
+				if evs := r.log.Kind(KindRegistration)[regs:]; len(evs) != 0 {
+					t.Errorf("registrations while restarting: %v", evs)
+				}
+				if evs := r.log.Kind(KindRefresh); len(evs) != 0 {
+					t.Errorf("refresh run while restarting: %v", evs)
+				}
+			})
+			r.advance(t, time.Minute)
+			r.awaitRDY(t)
+			r.loop.Do(func() {
+				kept := tc.name == "card kept"
+				if d := r.card.resets - resets; d != map[bool]int{true: 0, false: 1}[kept] {
+					t.Errorf("%d card resets after the boot", d)
+				}
+				if d := len(r.net.attaches) - attaches; d != 1 {
+					t.Errorf("%d attaches after the boot, want 1", d)
+				}
+			})
+		})
+	}
+}
