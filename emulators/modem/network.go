@@ -317,7 +317,12 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg, act int) error {
 	m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, mode, plmn
 	m.st.copsFormat = format
 	if r := m.st.reg; r.Registered() && r.PLMN == plmn {
-		return nil // registered there already: nothing to select
+		// Registered there already: nothing to select, and no
+		// registration change to stop the search for a higher
+		// priority PLMN, which manual mode has none of (TS 23.122
+		// §4.4.3.3.1 a).
+		m.followVPLMN(r)
+		return nil
 	}
 	// 27.007 §7.3: the final result comes once the registration attempt
 	// ends (OK registered, +CME ERROR why not), after the scan AttachDelay

@@ -267,6 +267,14 @@ func TestSearchAfterSwitchOn(t *testing.T) {
 		{"a power cycle", func(t *testing.T, r *rig) { r.powerCycle(t) }},
 		{"+CFUN=0, +CFUN=1", func(t *testing.T, r *rig) { r.cmd(t, "AT+CFUN=0"); r.cmd(t, "AT+CFUN=1") }},
 		{"+COPS=2, +COPS=0", func(t *testing.T, r *rig) { r.cmd(t, "AT+COPS=2"); r.cmd(t, "AT+COPS=0") }},
+		// Manual mode on the VPLMN it is registered on: no search while
+		// manual (§4.4.3.3.1 a), automatic again a fresh timer, as after
+		// a manual selection of another network.
+		{"+COPS=1 on its VPLMN, +COPS=0", func(t *testing.T, r *rig) {
+			r.cmd(t, `AT+COPS=1,2,"20810"`)
+			r.advance(t, 30*time.Second)
+			r.cmd(t, "AT+COPS=0")
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := usimRig(t, hpplmn(0x01), onSFR, nil) // T = 6 minutes
