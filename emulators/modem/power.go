@@ -401,16 +401,26 @@ func (m *Modem) stackDown(report, keepCard bool) {
 		m.st.reg = Registration{}
 	}
 	m.stopSearch() // the MT's timers go with its stack, a silent detach's too
-	if m.st.cardOn {
-		if s := m.getSTK(); s != nil {
+	if keepCard {
+		if s := m.getSTK(); s != nil && m.st.cardOn {
 			s.Stop()
 		}
-		if !keepCard {
-			m.o.Card.PowerOff()
-			m.st.cardOn = false
-		}
+	} else {
+		m.cardOff()
 	}
 	m.st.channels = map[int]bool{}
+}
+
+// cardOff stops the toolkit and takes the card's power, if it had any.
+func (m *Modem) cardOff() {
+	if !m.st.cardOn {
+		return
+	}
+	if s := m.getSTK(); s != nil {
+		s.Stop()
+	}
+	m.o.Card.PowerOff()
+	m.st.cardOn = false
 }
 
 // Refresh implements stkterm.Host: the toolkit asks for a REFRESH
@@ -720,7 +730,8 @@ func (m *Modem) bootURCsFrom(i int, elapsed time.Duration) {
 // SetCardPresent takes the card out of the modem's reach, or gives it
 // back, as a contact failure or a SIM-detect line the card never asserts
 // does: taken out, the modem says so if its dialect does (CardGoneURCs),
-// detaches and the toolkit stops, the card loses its power, and the
+// the toolkit stops and the card loses its power, then the modem detaches
+// (the host sees it; the card, out of reach, is told nothing), and the
 // card's commands answer +CME ERROR: 10 (SIM not inserted) with no
 // subscriber to attach; given back, the modem reads it as at boot (the
 // toolkit starts, ICCID and IMSI, CardBackURCs — by default the
@@ -738,6 +749,9 @@ func (m *Modem) SetCardPresent(present bool) {
 			for _, u := range m.o.Personality.CardGoneURCs {
 				m.urc(u)
 			}
+			// Out of reach before the detach, which then tells it
+			// nothing: no location status event, no EF written.
+			m.cardOff()
 			m.detach()
 			m.powerDown(false)
 			m.forgetMELists() // the UICC removed (TS 23.122 §3.1)

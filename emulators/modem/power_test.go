@@ -752,3 +752,53 @@ func TestRefreshCaughtByRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestCardGoneTellsItNothing: a card out of the modem's reach (a contact
+// failure, SetCardPresent(false)) gets no APDU more: the detach that
+// follows its loss is shown to the host (+CEREG: 0) and logged, but its
+// location status event (TS 102 223 §7.5.4) has no card to go to, nor
+// has any EF update; the toolkit stops first. A radio off (+CFUN=4) with
+// the card there still tells the card (the fake toolkit sends no APDU;
+// a detach writes no EF).
+func TestCardGoneTellsItNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		act       func(t *testing.T, r *rig)
+		locations int // location status changes the toolkit is told of
+	}{
+		{"card gone", func(t *testing.T, r *rig) { r.loop.Do(func() { r.m.SetCardPresent(false) }) }, 0},
+		{"+CFUN=4, the card there", func(t *testing.T, r *rig) { r.cmd(t, "AT+CFUN=4") }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := registeredRig(t, personality.Generic())
+			if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			var locs, apdus, regs int
+			r.loop.Do(func() {
+				r.card.mu.Lock()
+				apdus = len(r.card.apdus)
+				r.card.mu.Unlock()
+				locs, regs = r.stk.locationChgs, len(r.log.Kind(KindRegistration))
+			})
+			tc.act(t, r)
+			if _, err := r.c.WaitURC("+CEREG: 0", 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			r.loop.Do(func() {
+				if d := r.stk.locationChgs - locs; d != tc.locations {
+					t.Errorf("the toolkit told of %d location changes, want %d", d, tc.locations)
+				}
+				r.card.mu.Lock()
+				got := r.card.apdus[apdus:]
+				r.card.mu.Unlock()
+				if len(got) > 0 {
+					t.Errorf("APDUs to the card after it: %q", got)
+				}
+				if evs := r.log.Kind(KindRegistration)[regs:]; len(evs) != 1 || evs[0].Get("stat") != 0 {
+					t.Errorf("registrations after it: %v, want one stat 0", evs)
+				}
+			})
+		})
+	}
+}

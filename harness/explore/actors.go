@@ -397,8 +397,8 @@ func cardItems(o Outcome) []cardItem {
 // card as an ENVELOPE (EVENT DOWNLOAD, location status, §7.5.4) in the
 // capture's APDU lane, in order, with that status (and, with normal
 // service, that PLMN, TAC and cell). A reset of the card (its ATR, the
-// modem's power or restart) ends the subscription and forgives what was
-// on its way. Tester t153's N02 note: a terminal that swallowed the event
+// modem's power or restart) or its loss (card {present: false}) ends the
+// subscription and forgives what was on its way. Tester t153's N02 note: a terminal that swallowed the event
 // when only the cell or PLMN changed — the event the card's roaming
 // detection rests on — passed every explored case.
 func checkLocationStatusToCard(s *scenario.Scenario, o Outcome) []string {
@@ -449,9 +449,11 @@ func checkLocationStatusToCard(s *scenario.Scenario, o Outcome) []string {
 		}
 		switch {
 		case is(e, eventlog.Modem, modem.KindPower), is(e, eventlog.Modem, modem.KindRestart),
-			is(e, eventlog.Modem, modem.KindRefresh) && !boolField(e, "ignored"):
+			is(e, eventlog.Modem, modem.KindRefresh) && !boolField(e, "ignored"), cardRemoved(e):
 			// The card resets (a REFRESH in eUICC Profile State Change
-			// mode with no ATR): the terminal starts anew.
+			// mode with no ATR): the terminal starts anew. Or it is out
+			// of reach: the detach its loss caused, logged just before,
+			// had no card to go to.
 			reset()
 		case is(e, eventlog.Modem, modem.KindRegistration) && subscribed:
 			k := locOf(e)

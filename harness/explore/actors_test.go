@@ -232,6 +232,39 @@ func TestLocationStatusToCard(t *testing.T) {
 	}
 }
 
+// TestLocationStatusCardGone: the card out of the modem's reach (card
+// {present: false}) ends the subscription as a reset does: the detach
+// its loss causes, logged just before, is owed to no card; the same
+// detach with the card there is owed to it.
+func TestLocationStatusCardGone(t *testing.T) {
+	gone := ev(eventlog.Modem, "card", "present", false)
+	gone.T = gone.T.Add(time.Hour)
+	evs := []eventlog.Event{
+		regAt(2*time.Second, 1, "46000", 0x1000, 0x10001), // 0
+		regAt(time.Hour, 0, ""),                           // 1: a detach
+	}
+	items := append(setUpEvents(0, stk.EventLocationStatus), locEnv(1, stk.LocNormal, "46000", 0x1000, 0x10001))
+	for _, tc := range []struct {
+		name   string
+		events []eventlog.Event
+		want   string
+	}{
+		{"the detach the card's loss causes, owed to no card", append(slices.Clone(evs), gone), ""},
+		{"the card there: the detach owed", evs, "owed an event for no service and got none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, marks := lane(items...)
+			got := checkLocationStatusToCard(actorsScenario(), Outcome{Events: tc.events, Card: l, CardMarks: marks})
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("want no violation, got %q", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("want one violation containing %q, got %q", tc.want, got)
+			}
+		})
+	}
+}
+
 func servedWith(sig ...any) eventlog.Event {
 	var l []eventlog.F
 	for i := 0; i+1 < len(sig); i += 2 {
