@@ -618,7 +618,7 @@ func (m *Modem) restartKeeping(keepCard bool) {
 		// A reboot comes up in automatic selection, as a power cycle
 		// does: +COPS=1/2 / +CGATT=0 last until then.
 		m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
-		m.bootWithURCs(warm)
+		m.bootWithURCs(warm && m.st.cardOn) // a kept card lost since: the holder read as at a power-on
 	})
 }
 
@@ -743,6 +743,13 @@ func (m *Modem) SetCardPresent(present bool) {
 	}
 	m.st.absent = !present
 	if !present {
+		if m.st.restarting {
+			// A card the restart kept powered loses its power; the MT,
+			// its stack down, says nothing: its boot finds the holder
+			// empty and says so then.
+			m.cardOff()
+			return
+		}
 		if m.st.cardOn {
 			// What the modem says as it finds the card gone, first: the
 			// detach follows from it.

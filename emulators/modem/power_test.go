@@ -802,3 +802,50 @@ func TestCardGoneTellsItNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestCardGoneWhileRestarting: the card lost in a restart's window — one
+// the restart keeps powered (card_kept_restarts) or one it reset — is
+// found gone at the boot, once: no card-gone URC from an MT with no
+// stack, one card {present: false}, and the card's commands answer SIM
+// not inserted.
+func TestCardGoneWhileRestarting(t *testing.T) {
+	base, err := personality.Load("ublox-sara-r5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := base.Override("lara.yaml", []byte("vendor_restarts: [\"AT+CFUN=15\", \"AT+CFUN=16\"]\ncard_kept_restarts: [\"AT+CFUN=15\"]\ncard_gone_urcs: [\"+CPIN: SIM REMOVED\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, restart string }{
+		{"card kept", "AT+CFUN=15"},
+		{"card reset", "AT+CFUN=16"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := registeredRig(t, p)
+			r.cmd(t, tc.restart)
+			r.advance(t, time.Second)
+			var cards int
+			r.loop.Do(func() {
+				cards = len(r.log.Kind(KindCard))
+				r.m.SetCardPresent(false)
+			})
+			r.advance(t, time.Minute)
+			if _, err := r.c.WaitURC("+CPIN: READY", 500*time.Millisecond); err == nil {
+				t.Errorf("+CPIN: READY after the boot, the card gone")
+			}
+			if got := r.c.URCs(); slices.Contains(got, "+CPIN: SIM REMOVED") {
+				t.Errorf("URCs %q: a card-gone URC from a restarting MT", got)
+			}
+			r.cmd(t, "ATE0;+CMEE=1") // the restart's defaults
+			r.exchanges(t, []exchange{{"AT+CPIN?", "+CME ERROR: 10"}})
+			var present []any
+			for _, e := range r.log.Kind(KindCard)[cards:] {
+				present = append(present, e.Get("present"))
+			}
+			if fmt.Sprint(present) != "[false]" {
+				t.Errorf("card events since the restart: present %v, want [false]", present)
+			}
+		})
+	}
+}
