@@ -473,14 +473,7 @@ func TestNVMPendingNotifications(t *testing.T) {
 	l.authenticate()
 	l.prepare()
 	pir := l.pir(l.load(l.bpp()))
-	img, err := c.NVM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c2, err := Restore(cfg, img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c2 := restored(t, cfg, c)
 	c2.Reset()
 	l2 := newLPA(t, c2)
 	if profileList(t, c2) != profileList(t, c) {
@@ -603,14 +596,7 @@ func TestDownloadedProfileFiles(t *testing.T) {
 	}
 	c.Reset()
 	runScript(t, c, steps)
-	img, err := c.NVM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Restore(cfg, img)
-	if err != nil {
-		t.Fatalf("Restore: %v", err)
-	}
+	r := restored(t, cfg, c)
 	r.Reset()
 	runScript(t, r, steps)
 }

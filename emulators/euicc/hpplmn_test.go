@@ -16,14 +16,7 @@ func TestPreinstalledHPPLMN(t *testing.T) {
 	cfg.Profiles[0].HPPLMN = new(byte(0x00)) // no search
 	c := newTestCard(t, cfg)
 	runScript(t, c, read)
-	img, err := c.NVM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Restore(cfg, img)
-	if err != nil {
-		t.Fatalf("Restore: %v", err)
-	}
+	r := restored(t, cfg, c)
 	r.Reset()
 	runScript(t, r, read)
 

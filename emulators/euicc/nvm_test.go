@@ -228,14 +228,7 @@ func TestUndecodableMetadataImageRestores(t *testing.T) {
 	if pir.Data.OK || pir.Data.CommandID != es10.BPPCmdStoreMetadata || pir.Data.Notification.ICCID != "" {
 		t.Fatalf("PIR %+v, want a StoreMetadata failure naming no profile", pir.Data)
 	}
-	img, err := c.NVM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Restore(cfg, img)
-	if err != nil {
-		t.Fatalf("Restore: %v", err)
-	}
+	r := restored(t, cfg, c)
 	if len(r.notifications) != 1 || r.notifications[0].Event != "install" || r.notifications[0].ICCID != "" {
 		t.Fatalf("restored notifications %+v, want the failed install result", r.notifications)
 	}
@@ -336,4 +329,19 @@ func hexBytes(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// restored is the card Restore makes of c's NVM image under cfg, as a
+// device powered on again finds it (not yet reset).
+func restored(t *testing.T, cfg Config, c *Card) *Card {
+	t.Helper()
+	img, err := c.NVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Restore(cfg, img)
+	if err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	return r
 }

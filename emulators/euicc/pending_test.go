@@ -137,15 +137,8 @@ func TestPendingAtStartRemovedAndNumbered(t *testing.T) {
 	if got, want := strings.Join(held, ", "), "install 9 smdp.example.com, disable 14 rsp.sfr.test, install 15 smdp.sfr.test:8443"; got != want {
 		t.Errorf("PendingNotifications %s, want %s", got, want)
 	}
-	img, err := c.NVM()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := c.cfg // with Pending: a restore must not add them again
-	c2, err := Restore(cfg, img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c2 := restored(t, cfg, c)
 	c2.Reset()
 	if got := seqs(c2); got != want {
 		t.Fatalf("pending after restore %s, want %s", got, want)

@@ -642,6 +642,22 @@ func TestRestartSaysPowerDown(t *testing.T) {
 	}
 }
 
+// laraRestarts is u-blox's SARA-R5 with its two vendor restarts, the
+// card kept through +CFUN=15 (card_kept_restarts) and reset by +CFUN=16,
+// and more personality fields.
+func laraRestarts(t *testing.T, more string) personality.Personality {
+	t.Helper()
+	base, err := personality.Load("ublox-sara-r5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := base.Override("lara.yaml", []byte("vendor_restarts: [\"AT+CFUN=15\", \"AT+CFUN=16\"]\ncard_kept_restarts: [\"AT+CFUN=15\"]\n"+more))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestCardKeptRestart: a restart of card_kept_restarts (u-blox's
 // +CFUN=15: the MT resets, its SIM not, UBX-13002752 §5.3) leaves the
 // card powered and its logical channels open — no reset, a +CSIM on the
@@ -649,14 +665,7 @@ func TestRestartSaysPowerDown(t *testing.T) {
 // old one is refused); one that is not (u-blox's +CFUN=16) resets the
 // card and its channels with the MT. The restart event says which.
 func TestCardKeptRestart(t *testing.T) {
-	base, err := personality.Load("ublox-sara-r5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := base.Override("lara.yaml", []byte("vendor_restarts: [\"AT+CFUN=15\", \"AT+CFUN=16\"]\ncard_kept_restarts: [\"AT+CFUN=15\"]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := laraRestarts(t, "")
 	for _, tc := range []struct {
 		restart string
 		kept    bool

@@ -650,14 +650,7 @@ func TestNoRetryOnInvalidUSIM(t *testing.T) {
 // card reset, or kept powered (card_kept_restarts), whose IMSI the
 // modem still held.
 func TestWorkWhileRestarting(t *testing.T) {
-	base, err := personality.Load("ublox-sara-r5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := base.Override("lara.yaml", []byte("vendor_restarts: [\"AT+CFUN=15\", \"AT+CFUN=16\"]\ncard_kept_restarts: [\"AT+CFUN=15\"]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := laraRestarts(t, "")
 	for _, tc := range []struct {
 		name, restart string
 	}{
@@ -809,14 +802,7 @@ func TestCardGoneTellsItNothing(t *testing.T) {
 // stack, one card {present: false}, and the card's commands answer SIM
 // not inserted.
 func TestCardGoneWhileRestarting(t *testing.T) {
-	base, err := personality.Load("ublox-sara-r5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := base.Override("lara.yaml", []byte("vendor_restarts: [\"AT+CFUN=15\", \"AT+CFUN=16\"]\ncard_kept_restarts: [\"AT+CFUN=15\"]\ncard_gone_urcs: [\"+CPIN: SIM REMOVED\"]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := laraRestarts(t, "card_gone_urcs: [\"+CPIN: SIM REMOVED\"]\n")
 	for _, tc := range []struct{ name, restart string }{
 		{"card kept", "AT+CFUN=15"},
 		{"card reset", "AT+CFUN=16"},
