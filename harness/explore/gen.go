@@ -149,6 +149,8 @@ type Features struct {
 	PIN1 bool
 	// Partners: an operator's `preferred_partners` (EF OPLMNwAcT).
 	Partners bool
+	// HPLMNSearch: an operator's `hplmn_search` (EF HPPLMN).
+	HPLMNSearch bool
 }
 
 // Probe asks the scenario loader which optional features it accepts.
@@ -176,6 +178,9 @@ faults: [{attach: timeout, operator: a, attempt: 1}]
 		`{id: a, plmn: "00101", country: FR, preferred_partners: [b]}, {id: b, plmn: "00102", country: FR}`, 1)
 	_, err = scenario.Parse("probe.yaml", []byte(partners))
 	f.Partners = err == nil
+	search := strings.Replace(probe, `country: FR}`, `country: FR, hplmn_search: 6m}`, 1)
+	_, err = scenario.Parse("probe.yaml", []byte(search))
+	f.HPLMNSearch = err == nil
 	return f
 }
 
@@ -916,6 +921,9 @@ func Generator(f Features) *rapid.Generator[Case] {
 		if f.Partners {
 			text = drawPartners(t, text, ops)
 		}
+		if f.HPLMNSearch {
+			text = drawHPLMNSearch(t, text, ops)
+		}
 		s, err := scenario.Parse(fmt.Sprintf("explore-%d.yaml", seed), []byte(text))
 		if err != nil {
 			// A generator bug, not a finding: every case must be valid.
@@ -971,6 +979,43 @@ func drawPartners(t *rapid.T, text string, ops []op) string {
 		}
 		end := i + strings.Index(text[i:], "}\n")
 		text = text[:end] + ", preferred_partners: [" + strings.Join(pick, ", ") + "]" + text[end:]
+	}
+	return text
+}
+
+// searchCases: a case sets some operators' hplmn_search when a uniform
+// draw of 0..searchCases-1 is 0; in such a case each operator has one
+// when a draw of 0..1 is 0.
+const searchCases = 4
+
+// searchPeriods are the hplmn_search values drawn: off (EF HPPLMN '00'),
+// the shortest period (many searches in a run, some inside a cycle, a
+// power cut or an install), and longer ones up to the longest EF HPPLMN
+// codes (TS 31.102 §4.2.6); an operator without one keeps the default 60
+// minutes.
+var searchPeriods = []string{"off", "6m", "12m", "30m", "2h", "8h"}
+
+// drawHPLMNSearch gives, in about one case in four, about half the
+// operators of text's scenario an hplmn_search from searchPeriods: how
+// often its roamers' modems, on a VPLMN, look for a higher priority PLMN
+// (TS 23.122 §4.4.3.3.1). Drawn last, after drawPartners, so that the
+// cases drawn before keep all their other draws.
+func drawHPLMNSearch(t *rapid.T, text string, ops []op) string {
+	if rapid.IntRange(0, searchCases-1).Draw(t, "hplmn_search") != 0 {
+		return text
+	}
+	for _, o := range ops {
+		if rapid.IntRange(0, 1).Draw(t, "hplmn_search_op") != 0 {
+			continue
+		}
+		period := rapid.SampledFrom(searchPeriods).Draw(t, "hplmn_search_period")
+		head := fmt.Sprintf("    - {id: %s, plmn: %q,", o.ID, o.PLMN)
+		i := strings.Index(text, head)
+		if i < 0 {
+			continue
+		}
+		end := i + strings.Index(text[i:], "}\n")
+		text = text[:end] + ", hplmn_search: " + period + text[end:]
 	}
 	return text
 }

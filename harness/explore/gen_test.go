@@ -702,3 +702,57 @@ func TestGeneratorPartners(t *testing.T) {
 		t.Errorf("without preferred_partners in the loader: %d cases steer", cases)
 	}
 }
+
+// TestGeneratorHPLMNSearch: in about one case in four, about half the
+// operators set hplmn_search, each value of searchPeriods drawn; none
+// without the feature in the loader, and the cases that draw none keep
+// the draws of a generator without it.
+func TestGeneratorHPLMNSearch(t *testing.T) {
+	const n = 300
+	count := func(f Features) (cases, ops, searching int, periods map[time.Duration]int) {
+		periods = map[time.Duration]int{}
+		gen := Generator(f)
+		for i := 1; i <= n; i++ {
+			c := gen.Example(i)
+			has := false
+			for _, o := range c.Scenario.Network.Operators {
+				ops++
+				if o.HPLMNSearch != nil {
+					searching++
+					periods[*o.HPLMNSearch]++
+					has = true
+				}
+			}
+			if has {
+				cases++
+			}
+		}
+		return cases, ops, searching, periods
+	}
+	f := Probe()
+	if !f.HPLMNSearch {
+		t.Fatal("the loader in this tree takes hplmn_search: Probe says it does not")
+	}
+	cases, ops, searching, periods := count(f)
+	if cases < n/8 || cases > n*2/5 || searching < ops/16 || searching > ops/4 {
+		t.Errorf("%d of %d cases set hplmn_search, %d of %d operators: want about half the operators in a quarter of the cases", cases, n, searching, ops)
+	}
+	for _, v := range []time.Duration{0, 6 * time.Minute, 12 * time.Minute, 30 * time.Minute, 2 * time.Hour, 8 * time.Hour} {
+		if periods[v] == 0 {
+			t.Errorf("no operator drew hplmn_search %v: %v", v, periods)
+		}
+	}
+	t.Logf("%d of %d cases set hplmn_search, %d of %d operators: %v", cases, n, searching, ops, periods)
+	f.HPLMNSearch = false
+	if cases, _, _, _ := count(f); cases != 0 {
+		t.Errorf("without hplmn_search in the loader: %d cases set it", cases)
+	}
+	// Drawn last: a case without it is the one the generator drew before.
+	with, without := Generator(Probe()), Generator(f)
+	for i := 1; i <= 60; i++ {
+		a, b := with.Example(i), without.Example(i)
+		if !strings.Contains(a.YAML, "hplmn_search") && a.YAML != b.YAML {
+			t.Errorf("case %d draws no hplmn_search but differs from the case drawn without the feature", i)
+		}
+	}
+}
