@@ -1,0 +1,101 @@
+package explore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// searchPeriodOf is T, the period of the search for a higher priority PLMN
+// the USIM with imsi gives (its operator's hplmn_search, EF HPPLMN), 0 for
+// none (off), modem.DefaultHPPLMN without one; the operator is the one
+// whose PLMN begins the IMSI (the longest such). ok false: no operator's.
+func searchPeriodOf(s *scenario.Scenario, imsi string) (t time.Duration, id string, ok bool) {
+	best := -1
+	for i, o := range s.Network.Operators {
+		if strings.HasPrefix(imsi, o.PLMN) && (best < 0 || len(o.PLMN) > len(s.Network.Operators[best].PLMN)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return 0, "", false
+	}
+	o := s.Network.Operators[best]
+	if o.HPLMNSearch == nil {
+		return modem.DefaultHPPLMN, o.ID, true
+	}
+	return *o.HPLMNSearch, o.ID, true
+}
+
+// checkHPLMNSearch: the modem's periodic search for a higher priority PLMN
+// (plmn_search) runs only in automatic mode, on the VPLMN it is registered
+// on (<stat> 5), with a USIM whose EF HPPLMN is not '00' (off), and no
+// sooner than T (the USIM's period) after the registration on a VPLMN that
+// began the stay (TS 23.122 §4.4.3.3.1, TS 31.102 §4.2.6). T is read with
+// the IMSI the stay began under. Only a lower bound: the search is logged
+// when a higher priority PLMN is in sight, and a search due during an
+// attach waits for it.
+func checkHPLMNSearch(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	cops := copsModes(o.ATLog)
+	manual := false
+	imsi := ""
+	var since time.Time     // the stay on VPLMNs began (zero: not on one)
+	var stayIMSI, on string // the IMSI read then; the VPLMN now
+	for _, e := range o.Events {
+		for ; len(cops) > 0 && !cops[0].t.After(e.T); cops = cops[1:] {
+			switch cops[0].mode {
+			case 0:
+				manual = false
+			case 1, 4:
+				manual = true
+			}
+		}
+		switch {
+		case is(e, eventlog.Modem, modem.KindPower) && !boolField(e, "on"),
+			is(e, eventlog.Modem, modem.KindRestart), cardRemoved(e):
+			since, on = time.Time{}, ""
+			if !is(e, eventlog.Modem, modem.KindRestart) {
+				imsi = ""
+			}
+			if !cardRemoved(e) {
+				manual = false
+			}
+		case is(e, eventlog.Modem, modem.KindCard) && boolField(e, "present"):
+			if id := e.Str("imsi"); id != "" {
+				imsi = id
+			}
+		case is(e, eventlog.Modem, modem.KindRegistration):
+			if intField(e, "stat") != 5 {
+				since, on = time.Time{}, ""
+				continue
+			}
+			if since.IsZero() {
+				since, stayIMSI = e.T, imsi
+			}
+			on = e.Str("plmn")
+		case is(e, eventlog.Modem, modem.KindPLMNSearch):
+			period, id, known := searchPeriodOf(s, stayIMSI)
+			switch plmn := e.Str("plmn"); {
+			case manual:
+				v = append(v, fmt.Sprintf("%s: the modem searched for a higher priority PLMN in manual mode (+COPS=1)", at(e)))
+			case since.IsZero():
+				v = append(v, fmt.Sprintf("%s: the modem searched for a higher priority PLMN from %s, not registered on a VPLMN (<stat> 5)", at(e), plmn))
+			case plmn != on:
+				v = append(v, fmt.Sprintf("%s: the search names %s, the modem is registered on %s", at(e), plmn, on))
+			case !known:
+				v = append(v, fmt.Sprintf("%s: the modem searched for a higher priority PLMN with IMSI %q, no operator's", at(e), stayIMSI))
+			case period == 0:
+				v = append(v, fmt.Sprintf("%s: the modem searched for a higher priority PLMN on %s, but %s's hplmn_search is off (EF HPPLMN '00')", at(e), plmn, id))
+			case e.T.Sub(since) < period:
+				v = append(v, fmt.Sprintf("%s: the modem searched for a higher priority PLMN %v after its registration on a VPLMN at %s, sooner than %s's period T %v",
+					at(e), e.T.Sub(since), since.UTC().Format("15:04:05.000"), id, period))
+			}
+		}
+	}
+	return v
+}
