@@ -20,6 +20,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness/progress"
 
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -312,7 +313,15 @@ type sweepTally struct {
 // card that kept that count would fail it: tester t139 M28), and the
 // cases with a power cut at bpp_segment_stored and those where it cut an
 // install short (install_interrupted).
-type drawTally struct{ judged, again, segmentCut, interrupted atomic.Int64 }
+//
+// And the cases that set an operator's hplmn_search, the searches for a
+// higher priority PLMN (plmn_search) in them and in the others, and the
+// searches that left the VPLMN (a registration on another network next):
+// what hplmn-search-by-period judged.
+type drawTally struct {
+	judged, again, segmentCut, interrupted                atomic.Int64
+	searchCases, searchesSet, searchesDefault, searchLeft atomic.Int64
+}
 
 func (d *drawTally) add(s *scenario.Scenario, o Outcome) {
 	for _, j := range afterAttach(o.Events) {
@@ -327,11 +336,36 @@ func (d *drawTally) add(s *scenario.Scenario, o Outcome) {
 			d.interrupted.Add(1)
 		}
 	}
+	set := slices.ContainsFunc(s.Network.Operators, func(op scenario.Operator) bool { return op.HPLMNSearch != nil })
+	if set {
+		d.searchCases.Add(1)
+	}
+	for i, e := range o.Events {
+		if !is(e, eventlog.Modem, modem.KindPLMNSearch) {
+			continue
+		}
+		if set {
+			d.searchesSet.Add(1)
+		} else {
+			d.searchesDefault.Add(1)
+		}
+		// The next registration: home (1), or another VPLMN.
+		for _, r := range o.Events[i+1:] {
+			if is(r, eventlog.Modem, modem.KindRegistration) {
+				if st := intField(r, "stat"); st == 1 || st == 5 && r.Str("plmn") != e.Str("plmn") {
+					d.searchLeft.Add(1)
+				}
+				break
+			}
+		}
+	}
 }
 
 func (d *drawTally) String() string {
-	return fmt.Sprintf("backoff-forgotten-on-success judged %d back-offs (%d after an earlier back-off there); %d cases cut the power at %s, %d of them mid-install",
-		d.judged.Load(), d.again.Load(), d.segmentCut.Load(), segmentStored, d.interrupted.Load())
+	return fmt.Sprintf("backoff-forgotten-on-success judged %d back-offs (%d after an earlier back-off there); %d cases cut the power at %s, %d of them mid-install; "+
+		"%d cases set hplmn_search: %d plmn_search in them, %d in the others, %d left the VPLMN",
+		d.judged.Load(), d.again.Load(), d.segmentCut.Load(), segmentStored, d.interrupted.Load(),
+		d.searchCases.Load(), d.searchesSet.Load(), d.searchesDefault.Load(), d.searchLeft.Load())
 }
 
 // pinTally counts, over a sweep, the cases with a PIN-locked profile, those

@@ -922,7 +922,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 			text = drawPartners(t, text, ops)
 		}
 		if f.HPLMNSearch {
-			text = drawHPLMNSearch(t, text, ops)
+			text = drawHPLMNSearch(t, text, ops, f.AttachKinds)
 		}
 		s, err := scenario.Parse(fmt.Sprintf("explore-%d.yaml", seed), []byte(text))
 		if err != nil {
@@ -1000,10 +1000,20 @@ var searchPeriods = []string{"off", "6m", "12m", "30m", "2h", "8h"}
 // often its roamers' modems, on a VPLMN, look for a higher priority PLMN
 // (TS 23.122 §4.4.3.3.1). Drawn last, after drawPartners, so that the
 // cases drawn before keep all their other draws.
-func drawHPLMNSearch(t *rapid.T, text string, ops []op) string {
+//
+// The search finds something only with a network of higher priority in
+// sight in the VPLMN's country, and selection took the VPLMN over it: in a
+// foreign country, a preferred partner that was not available then. So,
+// with attach faults in the loader (faults), half the operators given a
+// period that steer their roamers have their first partner's first attach
+// attempt fail (no_service, appended to the faults; a partner with a
+// cell): the roamer takes
+// another network, and the search, T later, finds the partner in sight.
+func drawHPLMNSearch(t *rapid.T, text string, ops []op, faults bool) string {
 	if rapid.IntRange(0, searchCases-1).Draw(t, "hplmn_search") != 0 {
 		return text
 	}
+	var failing []string
 	for _, o := range ops {
 		if rapid.IntRange(0, 1).Draw(t, "hplmn_search_op") != 0 {
 			continue
@@ -1015,7 +1025,29 @@ func drawHPLMNSearch(t *rapid.T, text string, ops []op) string {
 			continue
 		}
 		end := i + strings.Index(text[i:], "}\n")
+		line := text[i:end]
 		text = text[:end] + ", hplmn_search: " + period + text[end:]
+		const key = "preferred_partners: ["
+		k := strings.Index(line, key)
+		if !faults || k < 0 || rapid.IntRange(0, 1).Draw(t, "hplmn_search_partner_down") != 0 {
+			continue
+		}
+		first, _, _ := strings.Cut(line[k+len(key):], ",")
+		first, _, _ = strings.Cut(first, "]")
+		hasCell := slices.ContainsFunc(ops, func(q op) bool { return q.ID == first && q.RSRP != 0 })
+		if hasCell && !slices.Contains(failing, first) && !strings.Contains(text, fmt.Sprintf("{attach: no_service, operator: %s, attempt: 1}", first)) &&
+			!strings.Contains(text, fmt.Sprintf("{attach: timeout, operator: %s, attempt: 1}", first)) {
+			failing = append(failing, first)
+		}
+	}
+	if len(failing) == 0 {
+		return text
+	}
+	if !strings.Contains(text, "\nfaults:\n") {
+		text += "faults:\n"
+	}
+	for _, p := range failing {
+		text += fmt.Sprintf("  - {attach: no_service, operator: %s, attempt: 1}\n", p)
 	}
 	return text
 }

@@ -742,14 +742,34 @@ func TestGeneratorHPLMNSearch(t *testing.T) {
 			t.Errorf("no operator drew hplmn_search %v: %v", v, periods)
 		}
 	}
-	t.Logf("%d of %d cases set hplmn_search, %d of %d operators: %v", cases, n, searching, ops, periods)
+	// Half the steering operators given a period have their first
+	// partner's first attempt fail, so that the search finds it later.
+	down := 0
+	gen := Generator(f)
+	for i := 1; i <= n; i++ {
+		c := gen.Example(i)
+		for _, x := range c.Scenario.Network.Operators {
+			if x.HPLMNSearch == nil || len(x.PreferredPartners) == 0 {
+				continue
+			}
+			if slices.ContainsFunc(c.Scenario.Faults, func(fl scenario.Fault) bool {
+				return fl.Kind == scenario.AttachNoService && fl.Operator == x.PreferredPartners[0] && fl.Attempt == 1
+			}) {
+				down++
+			}
+		}
+	}
+	if down < 5 {
+		t.Errorf("%d operators with hplmn_search have their first partner's first attempt fail: want about half of those that steer", down)
+	}
+	t.Logf("%d of %d cases set hplmn_search, %d of %d operators: %v; %d first partners down", cases, n, searching, ops, periods, down)
 	f.HPLMNSearch = false
 	if cases, _, _, _ := count(f); cases != 0 {
 		t.Errorf("without hplmn_search in the loader: %d cases set it", cases)
 	}
 	// Drawn last: a case without it is the one the generator drew before.
 	with, without := Generator(Probe()), Generator(f)
-	for i := 1; i <= 60; i++ {
+	for i := 1; i <= n; i++ {
 		a, b := with.Example(i), without.Example(i)
 		if !strings.Contains(a.YAML, "hplmn_search") && a.YAML != b.YAML {
 			t.Errorf("case %d draws no hplmn_search but differs from the case drawn without the feature", i)
