@@ -1352,13 +1352,12 @@ type meEntry struct {
 // Explore's host sends none (its script reads +COPS? only).
 func checkMELists(s *scenario.Scenario, o Outcome) []string {
 	var v []string
-	cops := copsModes(o.ATLog)
-	manual := false
+	dev := newDevice(o.ATLog)
 	eps := map[string]meEntry{}  // #14: PLMN → its reject
 	tas := map[emm.TAI]meEntry{} // #12, #13, #15
 	var taSince time.Time        // the TA lists' first entry since they were empty
 	var expired time.Time        // when the period last emptied them, as seen here
-	of, imsi := "", ""           // the USIM the lists were learned with; the one read now
+	of := ""                     // the USIM the lists were learned with
 	forget := func() {
 		clear(eps)
 		clear(tas)
@@ -1375,32 +1374,13 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 	}
 	var try *eventlog.Event // the world's attempt awaiting its result
 	for i, e := range o.Events {
-		// The host's +COPS commands up to this instant (a command and
-		// the attempt it starts share one).
-		for ; len(cops) > 0 && !cops[0].t.After(e.T); cops = cops[1:] {
-			switch cops[0].mode {
-			case 0:
-				manual = false
-			case 1, 4:
-				manual = true
-			} // 2 deregisters, 3 sets the format: the mode stays
-		}
+		ended := dev.step(e)
 		switch {
-		case is(e, eventlog.Modem, modem.KindPower) && !boolField(e, "on"),
-			is(e, eventlog.Modem, modem.KindRestart), cardRemoved(e):
+		case ended:
 			forget()
-			if !is(e, eventlog.Modem, modem.KindRestart) {
-				imsi = ""
-			}
-			if !cardRemoved(e) {
-				manual = false // +COPS back to its default, automatic
-			}
 		case is(e, eventlog.Modem, modem.KindCard) && boolField(e, "present"):
-			if id := e.Str("imsi"); id != "" {
-				imsi = id
-				if of != "" && id != of {
-					forget()
-				}
+			if id := e.Str("imsi"); id != "" && of != "" && id != of {
+				forget()
 			}
 		case is(e, eventlog.Modem, modem.KindTAListsErased):
 			// The period's end, at its instant. A selection that read
@@ -1423,7 +1403,7 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 			t := emm.TAI{PLMN: e.Str("plmn"), TAC: uint16(intField(e, "tac"))}
 			sub := e.Str("operator")
 			expire(e.T)
-			if manual {
+			if dev.manual {
 				continue
 			}
 			if x, ok := eps[t.PLMN]; ok && x.sub == sub {
@@ -1445,13 +1425,13 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 			}
 			cause := intField(e, "cause")
 			list := emm.ForbidsTA(cause)
-			if imsi == "" || e.Str("registration") != "denied" || !emm.ForbidsPLMNForEPS(cause) && list == emm.NoTAList {
+			if dev.imsi == "" || e.Str("registration") != "denied" || !emm.ForbidsPLMNForEPS(cause) && list == emm.NoTAList {
 				continue // none stored: no USIM read to hold it against, or no list's cause
 			}
-			if of != "" && of != imsi {
+			if of != "" && of != dev.imsi {
 				forget()
 			}
-			of = imsi
+			of = dev.imsi
 			x := meEntry{sub: sub, cause: cause, at: e}
 			if emm.ForbidsPLMNForEPS(cause) {
 				eps[t.PLMN] = x
@@ -1467,6 +1447,51 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 		}
 	}
 	return v
+}
+
+// device follows what the oracles of the ME's state read of the device
+// beside their own events: the IMSI of the USIM in use and whether the
+// host's network selection (at.log's +COPS) is manual.
+type device struct {
+	cops   []copsMode // the host's +COPS set commands not applied yet
+	manual bool
+	imsi   string
+}
+
+func newDevice(atLog []string) *device { return &device{cops: copsModes(atLog)} }
+
+// step applies the host's +COPS commands up to e's instant (a command
+// and the attempt it starts share one; 0 is automatic, 1 and 4 manual,
+// 2 deregisters and 3 sets the format: the mode stays), then e, and
+// reports whether e ended the modem's stack: a power off, a restart or
+// the card taken out. The IMSI goes with all but a restart, which reads
+// it again; +COPS goes back to its default, automatic, with all but the
+// card taken out.
+func (d *device) step(e eventlog.Event) (ended bool) {
+	for ; len(d.cops) > 0 && !d.cops[0].t.After(e.T); d.cops = d.cops[1:] {
+		switch d.cops[0].mode {
+		case 0:
+			d.manual = false
+		case 1, 4:
+			d.manual = true
+		}
+	}
+	switch {
+	case is(e, eventlog.Modem, modem.KindPower) && !boolField(e, "on"),
+		is(e, eventlog.Modem, modem.KindRestart), cardRemoved(e):
+		if !is(e, eventlog.Modem, modem.KindRestart) {
+			d.imsi = ""
+		}
+		if !cardRemoved(e) {
+			d.manual = false
+		}
+		return true
+	case is(e, eventlog.Modem, modem.KindCard) && boolField(e, "present"):
+		if id := e.Str("imsi"); id != "" {
+			d.imsi = id
+		}
+	}
+	return false
 }
 
 // copsMode is a host's +COPS=<mode> (TS 27.007 §7.3) in at.log: when,

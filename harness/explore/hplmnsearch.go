@@ -41,47 +41,26 @@ func searchPeriodOf(s *scenario.Scenario, imsi string) (t time.Duration, id stri
 // attach waits for it.
 func checkHPLMNSearch(s *scenario.Scenario, o Outcome) []string {
 	var v []string
-	cops := copsModes(o.ATLog)
-	manual := false
-	imsi := ""
+	dev := newDevice(o.ATLog)
 	var since time.Time     // the stay on VPLMNs began (zero: not on one)
 	var stayIMSI, on string // the IMSI read then; the VPLMN now
 	for _, e := range o.Events {
-		for ; len(cops) > 0 && !cops[0].t.After(e.T); cops = cops[1:] {
-			switch cops[0].mode {
-			case 0:
-				manual = false
-			case 1, 4:
-				manual = true
-			}
-		}
 		switch {
-		case is(e, eventlog.Modem, modem.KindPower) && !boolField(e, "on"),
-			is(e, eventlog.Modem, modem.KindRestart), cardRemoved(e):
+		case dev.step(e):
 			since, on = time.Time{}, ""
-			if !is(e, eventlog.Modem, modem.KindRestart) {
-				imsi = ""
-			}
-			if !cardRemoved(e) {
-				manual = false
-			}
-		case is(e, eventlog.Modem, modem.KindCard) && boolField(e, "present"):
-			if id := e.Str("imsi"); id != "" {
-				imsi = id
-			}
 		case is(e, eventlog.Modem, modem.KindRegistration):
 			if intField(e, "stat") != 5 {
 				since, on = time.Time{}, ""
 				continue
 			}
 			if since.IsZero() {
-				since, stayIMSI = e.T, imsi
+				since, stayIMSI = e.T, dev.imsi
 			}
 			on = e.Str("plmn")
 		case is(e, eventlog.Modem, modem.KindPLMNSearch):
 			period, id, known := searchPeriodOf(s, stayIMSI)
 			switch plmn := e.Str("plmn"); {
-			case manual:
+			case dev.manual:
 				v = append(v, fmt.Sprintf("%s: the modem searched for a higher priority PLMN in manual mode (+COPS=1)", at(e)))
 			case since.IsZero():
 				v = append(v, fmt.Sprintf("%s: the modem searched for a higher priority PLMN from %s, not registered on a VPLMN (<stat> 5)", at(e), plmn))

@@ -14,11 +14,7 @@ import (
 // began, with EF HPPLMN '00', off a VPLMN, in manual mode — and of
 // searches in order.
 func TestHPLMNSearchOracle(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(d time.Duration, e eventlog.Event) eventlog.Event {
-		e.T = t0.Add(d)
-		return e
-	}
+	at := atOffset
 	off, six := time.Duration(0), 6*time.Minute
 	s := &scenario.Scenario{Network: scenario.Network{Operators: []scenario.Operator{
 		{ID: "free", PLMN: "20815", Country: "FR"},                     // the default, 60 min
@@ -36,9 +32,7 @@ func TestHPLMNSearchOracle(t *testing.T) {
 	search := func(d time.Duration, plmn string) eventlog.Event {
 		return at(d, ev(eventlog.Modem, "plmn_search", "plmn", plmn))
 	}
-	host := func(d time.Duration, cmd string) string {
-		return t0.Add(d).Format(time.RFC3339Nano) + " > " + cmd
-	}
+	host := hostLine
 	tests := []struct {
 		name   string
 		events []eventlog.Event

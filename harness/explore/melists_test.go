@@ -15,11 +15,7 @@ import (
 // each clearing event, or another subscriber, area or cause, makes the
 // same attempt right.
 func TestMEListsOracle(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(d time.Duration, e eventlog.Event) eventlog.Event {
-		e.T = t0.Add(d)
-		return e
-	}
+	at := atOffset
 	const (
 		imsiA = "208150000000001" // fr1's subscriber, the profile in use
 		imsiB = "208020000000002" // another profile's
@@ -56,9 +52,7 @@ func TestMEListsOracle(t *testing.T) {
 		return out
 	}
 	one := func(es ...eventlog.Event) []eventlog.Event { return es }
-	host := func(d time.Duration, cmd string) string {
-		return t0.Add(d).Format(time.RFC3339Nano) + " > " + cmd
-	}
+	host := hostLine
 	tests := []struct {
 		name   string
 		events []eventlog.Event
@@ -115,4 +109,18 @@ func TestMEListsOracle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tableStart is when the oracles' table logs begin.
+var tableStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// atOffset is e at d after tableStart.
+func atOffset(d time.Duration, e eventlog.Event) eventlog.Event {
+	e.T = tableStart.Add(d)
+	return e
+}
+
+// hostLine is at.log's line of the host's cmd at d after tableStart.
+func hostLine(d time.Duration, cmd string) string {
+	return tableStart.Add(d).Format(time.RFC3339Nano) + " > " + cmd
 }
