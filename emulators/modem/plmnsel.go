@@ -3,7 +3,6 @@ package modem
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
@@ -24,8 +23,9 @@ var (
 )
 
 // DefaultHPPLMN is the period of the search for a higher priority PLMN
-// when the USIM does not give one (TS 23.122 §4.4.3.3.1: 60 minutes).
-const DefaultHPPLMN = 60 * time.Minute
+// when the USIM does not give one (TS 23.122 §4.4.3.3.1: 60 minutes), as
+// the default EF HPPLMN codes it.
+var DefaultHPPLMN = saip.HPPLMNPeriod(saip.HPPLMNDefault)
 
 // forgetUSIM drops what the modem read of the card — ICCID, IMSI, PIN
 // state and what network selection reads with the IMSI —, to be read
@@ -40,20 +40,6 @@ func (m *Modem) forgetUSIM() {
 func (m *Modem) forgetSelection() {
 	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs = "", nil, nil
 	m.st.hpplmn = DefaultHPPLMN
-}
-
-// maxHPPLMN is EF HPPLMN's largest value: T is 6 minutes to 8 hours in
-// 6-minute steps (TS 23.122 §4.4.3.3.1).
-const maxHPPLMN = 8 * 60 / 6
-
-// hpplmnPeriod is T as EF HPPLMN codes it (TS 31.102 §4.2.6): '00' no
-// search, '01' to '50' that many 6 minutes, and any other value the
-// default period — not 81 × 6 minutes and more.
-func hpplmnPeriod(v byte) time.Duration {
-	if v > maxHPPLMN {
-		return DefaultHPPLMN
-	}
-	return time.Duration(v) * 6 * time.Minute
 }
 
 // loadUSIM reads what network selection needs of the USIM once EF IMSI
@@ -75,7 +61,7 @@ func (m *Modem) loadSelection() {
 		return
 	}
 	if b, err := m.readFile(efHPPLMN, 1); err == nil && len(b) == 1 {
-		m.st.hpplmn = hpplmnPeriod(b[0])
+		m.st.hpplmn = saip.HPPLMNPeriod(b[0])
 	}
 	if b, err := m.readWhole(efPLMNwAcT, "EF PLMNwAcT", 1, maxWhole); err == nil {
 		m.st.userPLMNs = eutranPLMNs(b)

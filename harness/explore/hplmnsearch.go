@@ -2,33 +2,28 @@ package explore
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // searchPeriodOf is T, the period of the search for a higher priority PLMN
-// the USIM with imsi gives (its operator's hplmn_search, EF HPPLMN), 0 for
-// none (off), modem.DefaultHPPLMN without one; the operator is the one
-// whose PLMN begins the IMSI (the longest such). ok false: no operator's.
+// the USIM with imsi gives: its operator's EF HPPLMN (hplmn_search, or the
+// default) as the modem decodes it, 0 for none (off). ok false: no
+// operator's IMSI.
 func searchPeriodOf(s *scenario.Scenario, imsi string) (t time.Duration, id string, ok bool) {
-	best := -1
-	for i, o := range s.Network.Operators {
-		if strings.HasPrefix(imsi, o.PLMN) && (best < 0 || len(o.PLMN) > len(s.Network.Operators[best].PLMN)) {
-			best = i
-		}
-	}
-	if best < 0 {
+	id = s.OperatorOfIMSI(imsi)
+	if id == "" {
 		return 0, "", false
 	}
-	o := s.Network.Operators[best]
-	if o.HPLMNSearch == nil {
-		return modem.DefaultHPPLMN, o.ID, true
+	v := saip.HPPLMNDefault
+	if b := s.HPPLMN(id); b != nil {
+		v = *b
 	}
-	return *o.HPLMNSearch, o.ID, true
+	return saip.HPPLMNPeriod(v), id, true
 }
 
 // checkHPLMNSearch: the modem's periodic search for a higher priority PLMN

@@ -61,3 +61,26 @@ func hexByte(b *byte) string {
 	}
 	return fmt.Sprintf("%02X", *b)
 }
+
+// TestHPPLMNPeriod: the byte decoded as the modem reads it — '00' no
+// search, '01'-'50' n × 6 min, anything above the 60-minute default —
+// and every period HPPLMNOf codes decodes back to itself.
+func TestHPPLMNPeriod(t *testing.T) {
+	for _, tc := range []struct {
+		v    byte
+		want time.Duration
+	}{
+		{0x00, 0}, {0x01, 6 * time.Minute}, {0x0A, time.Hour}, {0x50, 8 * time.Hour},
+		{0x51, time.Hour}, {0xFF, time.Hour},
+	} {
+		if got := HPPLMNPeriod(tc.v); got != tc.want {
+			t.Errorf("HPPLMNPeriod(%#02x) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+	for d := time.Duration(0); d <= HPPLMNMax; d += HPPLMNStep {
+		b, err := HPPLMNOf(d)
+		if err != nil || HPPLMNPeriod(b) != d {
+			t.Errorf("HPPLMNPeriod(HPPLMNOf(%v) = %#02x, %v) = %v", d, b, err, HPPLMNPeriod(b))
+		}
+	}
+}

@@ -108,6 +108,17 @@ const (
 	HPPLMNMax  = 0x50 * HPPLMNStep // 8 h
 )
 
+// HPPLMNPeriod is the period EF HPPLMN's byte v codes (TS 31.102
+// §4.2.6, TS 23.122 §4.4.3.3.1): 0 for '00' (no search), n × 6 minutes
+// for '01' to '50', and the default, 60 minutes, for any other value —
+// not 81 × 6 minutes and more.
+func HPPLMNPeriod(v byte) time.Duration {
+	if d := time.Duration(v) * HPPLMNStep; d <= HPPLMNMax {
+		return d
+	}
+	return time.Duration(HPPLMNDefault) * HPPLMNStep
+}
+
 // HPPLMNOf is the EF HPPLMN byte of a higher priority PLMN search period
 // (TS 23.122 §4.4.3.3.1): 0 for no search ('00'), else n × 6 min, n in
 // 1..80 ('01'-'50'). Other periods have no coding: the values '51'-'FF'
