@@ -94,7 +94,7 @@ func forbiddenSet(list []byte) map[string]bool {
 // tracking areas of: the USIM's EF FPLMN and the ME's lists.
 func (m *Modem) forbiddenLists() emm.Forbidden {
 	m.expireTAs()
-	return m.st.me.forbidden(emm.Forbidden{PLMNs: slices.Sorted(maps.Keys(m.st.forbidden))}, m.loop.Clock().Now())
+	return m.st.me.forbidden(emm.Forbidden{PLMNs: slices.Sorted(maps.Keys(m.st.forbidden))})
 }
 
 // forbidInME keeps the ME's forbidden lists (meLists): each network of

@@ -116,9 +116,10 @@ func (l *meLists) expire(now time.Time) bool {
 	return erased
 }
 
-// forbidden fills the ME's lists into f as they stand at now.
-func (l *meLists) forbidden(f emm.Forbidden, now time.Time) emm.Forbidden {
-	l.expire(now)
+// forbidden fills the ME's lists into f as they stand: their period's
+// end is expireTAs's (the timer's, or a reading at that instant ahead
+// of it), not a reading's.
+func (l *meLists) forbidden(f emm.Forbidden) emm.Forbidden {
 	f.EPS = slices.Sorted(maps.Keys(l.eps))
 	f.Regional, f.Roaming = slices.Clone(l.regional), slices.Clone(l.roaming)
 	return f
