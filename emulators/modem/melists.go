@@ -167,7 +167,7 @@ func (m *Modem) expireTAs() bool {
 // an invalid USIM, attach itself tries no network.
 func (m *Modem) taPeriodEnded() {
 	m.st.taT, m.st.taDue = nil, time.Time{}
-	if m.isClosed() || !m.expireTAs() {
+	if !m.expireTAs() {
 		return
 	}
 	if s := &m.st; s.copsMode != 0 || s.reg.Registered() || s.t3410 != nil {

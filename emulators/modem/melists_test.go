@@ -367,3 +367,24 @@ func TestTAEraseAfterClose(t *testing.T) {
 		t.Errorf("attaches after the modem closed: %q", r.net.attaches[n:])
 	}
 }
+
+// TestRetryAfterClose: the T3402 retry of a denied attach, armed when the
+// modem closes, attaches nowhere after: a closed modem's timers do
+// nothing, whichever armed them (afterFunc).
+func TestRetryAfterClose(t *testing.T) {
+	r := meListRig(t, Registration{Stat: 3, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33e, AcT: 7, RSRP: -110, Cause: 17,
+		Refused: []emm.Reject{{PLMN: "20801", TAC: 0x3a9b, Cause: 17}}})
+	n := len(r.net.attaches)
+	r.advance(t, 13*time.Minute)
+	if len(r.net.attaches) == n {
+		t.Fatal("no T3402 retry while open: the test shows nothing")
+	}
+	n = len(r.net.attaches)
+	if err := r.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(t, time.Hour)
+	if len(r.net.attaches) != n {
+		t.Errorf("attaches after the modem closed: %q", r.net.attaches[n:])
+	}
+}

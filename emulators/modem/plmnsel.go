@@ -163,9 +163,6 @@ func (m *Modem) stopSearch() { stopTimer(&m.st.searchT) }
 // timer or T3410 running, is left alone; a closed modem searches no more.
 func (m *Modem) searchHigher() {
 	m.st.searchT = nil
-	if m.isClosed() {
-		return // its timer outlives it on the loop's clock
-	}
 	r := m.st.reg
 	if m.st.attachT != nil || m.st.t3410 != nil || m.st.selecting != nil {
 		m.followVPLMN(r)

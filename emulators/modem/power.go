@@ -162,12 +162,15 @@ func (m *Modem) owedDetach() {
 	}
 }
 
-// afterFunc runs f after d unless the power has been cut meanwhile: a timer
+// afterFunc runs f after d unless the power has been cut or the modem closed
+// meanwhile: a timer
 // armed before a power cut must not act after it.
 func (m *Modem) afterFunc(d time.Duration, f func()) clock.Timer {
 	epoch := m.st.epoch
 	return m.loop.Clock().AfterFunc(d, func() {
-		if m.st.off || m.st.epoch != epoch {
+		// Closed, the modem's timers stay on the loop's clock (a rig's
+		// other actors run on): none acts.
+		if m.st.off || m.st.epoch != epoch || m.isClosed() {
 			return
 		}
 		f()

@@ -42,8 +42,7 @@ func (m *Modem) Input(b []byte) {
 }
 
 // isClosed reports whether Close ran: the modem's timers stay on the
-// loop's clock after it, and those that would act (the TA lists' erase,
-// the higher priority PLMN search) ask this first.
+// loop's clock after it, and afterFunc asks this before one acts.
 func (m *Modem) isClosed() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
