@@ -162,9 +162,8 @@ func (m *Modem) owedDetach() {
 	}
 }
 
-// afterFunc runs f after d unless the power has been cut or the modem closed
-// meanwhile: a timer
-// armed before a power cut must not act after it.
+// afterFunc runs f after d unless the power has been cut or the modem
+// closed meanwhile: a timer armed before either must not act after it.
 func (m *Modem) afterFunc(d time.Duration, f func()) clock.Timer {
 	epoch := m.st.epoch
 	return m.loop.Clock().AfterFunc(d, func() {
