@@ -50,6 +50,7 @@ func TestParseHPLMNSearchErrors(t *testing.T) {
 		{"seconds", "1h30s", at + "1h30s is not a multiple of 6m: EF HPPLMN codes the period in steps of 6 minutes (TS 31.102 §4.2.6)"},
 		{"beyond 8h", "8h6m", at + "8h6m is beyond 8h, the longest period EF HPPLMN codes (TS 31.102 §4.2.6)"},
 		{"a day", "24h", at + "24h is beyond 8h, the longest period EF HPPLMN codes (TS 31.102 §4.2.6)"},
+		{"past a duration's range", "3000000h", at + "3000000h is beyond 8h, the longest period EF HPPLMN codes (TS 31.102 §4.2.6)"},
 		{"negative", "-6m", at + "-6m is negative: want off, or a period of 6m to 8h in steps of 6m (EF HPPLMN, TS 31.102 §4.2.6)"},
 		{"not a duration", "hourly", at + `want off or a duration such as 2h (6m to 8h in steps of 6m), got "hourly"`},
 		{"no unit", "60", at + "60 has no unit: write minutes or hours, such as 60m (6m to 8h in steps of 6m), or off"},

@@ -174,12 +174,15 @@ func (d *decoder) hplmnSearch(dst **time.Duration) yamlnode.Func {
 			*dst = new(time.Duration(0))
 			return nil
 		}
+		beyond := func() error {
+			return d.ErrAt(n, path, "%s is beyond 8h, the longest period EF HPPLMN codes (TS 31.102 §4.2.6)", n.Value)
+		}
 		t, err := yamlnode.Duration(n)
 		switch {
 		case t < 0 || errors.Is(err, yamlnode.ErrDurationRange) && strings.HasPrefix(n.Value, "-"):
 			return d.ErrAt(n, path, "%s is negative: want off, or a period of 6m to 8h in steps of 6m (EF HPPLMN, TS 31.102 §4.2.6)", n.Value)
 		case errors.Is(err, yamlnode.ErrDurationRange):
-			return d.ErrAt(n, path, "%s is beyond 8h, the longest period EF HPPLMN codes (TS 31.102 §4.2.6)", n.Value)
+			return beyond()
 		case err != nil && n.ShortTag() == "!!int":
 			return d.ErrAt(n, path, "%s has no unit: write minutes or hours, such as %sm (6m to 8h in steps of 6m), or off", n.Value, n.Value)
 		case err != nil:
@@ -190,7 +193,7 @@ func (d *decoder) hplmnSearch(dst **time.Duration) yamlnode.Func {
 			case t%saip.HPPLMNStep != 0:
 				return d.ErrAt(n, path, "%s is not a multiple of 6m: EF HPPLMN codes the period in steps of 6 minutes (TS 31.102 §4.2.6)", n.Value)
 			default:
-				return d.ErrAt(n, path, "%s is beyond 8h, the longest period EF HPPLMN codes (TS 31.102 §4.2.6)", n.Value)
+				return beyond()
 			}
 		}
 		*dst = &t
