@@ -93,6 +93,21 @@ func (o *bipOp) start() stk.Command {
 // abort ends the protocol's goroutine when the runtime is discarded.
 func (o *bipOp) abort() { o.co.abort() }
 
+// abandon ends the exchange when the terminal's toolkit restarts under it
+// (runtime.rearm): the channel, its data and the reply guard went with
+// the old terminal, so there is nothing to close or deactivate. It
+// returns the applet's failed HTTPResult, sent or not as far as the card
+// can tell.
+func (o *bipOp) abandon() applet.Event {
+	o.co.abort()
+	if o.state == bipClosing || o.state == bipDisarming {
+		return o.ev // the outcome was known: only the goodbye was left
+	}
+	reason := "the terminal's toolkit restarted (TERMINAL PROFILE) during the exchange: channel lost"
+	o.r.errorf(KindBIPError, "%s: %s", o.what, reason)
+	return applet.HTTPResult{ReqID: o.reqID, Err: reason, Unsent: !o.flushed}
+}
+
 func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
 	switch o.state {
 	case bipOpening:

@@ -9,8 +9,9 @@ import (
 )
 
 // eventListOp is SET UP EVENT LIST for the events the runtime needs
-// (TS 102 223 §6.4.16); its completion boots the applet.
-type eventListOp struct{ boot applet.Boot }
+// (TS 102 223 §6.4.16); the first one's completion boots the applet, one
+// sent again to a restarted terminal (rearm) has no boot.
+type eventListOp struct{ boot applet.Event }
 
 func (o *eventListOp) start() stk.Command {
 	return stk.NewSetUpEventList(0, stk.EventLocationStatus, stk.EventDataAvailable, stk.EventChannelStatus)
@@ -49,6 +50,7 @@ func (o *timerOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.
 		r.pollAnswer(tr)
 	case !o.stop && !tr.Result.OK():
 		r.noTimers = true
+		r.armed[o.id] = 0
 		r.startPollTimer(o.id, o.d)
 		if r.clk.mode == pollNotAsked {
 			if cmd, ok := r.pollInterval(); ok {

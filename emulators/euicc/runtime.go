@@ -2,6 +2,7 @@ package euicc
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -44,6 +45,11 @@ type runtime struct {
 	// STATUS polls (clk, polltimers.go).
 	noTimers bool
 	clk      pollClock
+	// armed holds the applet's timers started in the terminal (TIMER
+	// MANAGEMENT, not counted in polls) and not known to have ended,
+	// each with its duration: a terminal whose toolkit restarts forgets
+	// them, and the card starts them again (rearm).
+	armed [BIPTimer]time.Duration
 	// switched: the terminal answered an eUICC Profile State Change
 	// REFRESH; the card resets itself before answering (Card.toolkit).
 	switched bool
@@ -88,17 +94,89 @@ func (r *runtime) busy() bool { return r.cur != nil || r.pending != nil }
 func (r *runtime) sessionOpen() bool { return r.pending != nil }
 
 // terminalProfile starts the runtime on the first TERMINAL PROFILE after a
-// reset: SET UP EVENT LIST, then Boot.
+// reset: SET UP EVENT LIST, then Boot. A later one re-arms the terminal
+// side (rearm). Either way the new profile's facilities are those in
+// force: whether the card's timers run on TIMER MANAGEMENT or on polls.
 func (r *runtime) terminalProfile(tp []byte) {
 	r.profile = append([]byte(nil), tp...)
+	p := stk.TerminalProfile(tp)
+	r.noTimers = !p.Has(stk.FacTimerStartStop) && p.Has(stk.FacPollInterval)
 	if r.started {
+		r.rearm()
 		return
 	}
 	r.started = true
-	p := stk.TerminalProfile(tp)
-	r.noTimers = !p.Has(stk.FacTimerStartStop) && p.Has(stk.FacPollInterval)
 	r.m = r.c.newMethod(r.c.appletConfig(), r.c.appletState)
 	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
+}
+
+// rearm takes a TERMINAL PROFILE the card hears while its toolkit runs:
+// the terminal's own toolkit restarted without resetting the card (a
+// modem's +CFUN=1,1 that keeps the UICC powered). The profile download is
+// the first command of a terminal's toolkit (TS 102 221 §11.2.1, TS 102
+// 223 §5), and the card can learn of the restart from nothing else. A
+// restarted terminal keeps none of its toolkit state: the event list
+// (TS 102 223 §6.4.16 keeps it until the terminal's power off or reset),
+// its timers (§6.4.21), its polling interval (§6.4.6), its channels
+// (§6.4.27). So the card, without a reset of its own and without a
+// second Boot of the applet (whose state machine knows of no reset):
+//   - ends the proactive session the old terminal left open: a command
+//     awaiting FETCH or its TERMINAL RESPONSE is dropped (the new
+//     terminal never saw it, and no answer to it will come: only that
+//     answer ends a proactive session, TS 102 223 §6.3). What it was for
+//     is asked again when it can be (abandon);
+//   - sends SET UP EVENT LIST again: without it no location status event
+//     (TS 31.111 §7.5) reaches the card any more;
+//   - starts the applet's timers again on the new terminal, or on its
+//     polls when its profile has no timers: with what was left of those
+//     counted in polls, with their whole duration for those the old
+//     terminal ran (the card cannot read what elapsed of them there).
+//
+// The applet's queued effects run after that, in their order.
+func (r *runtime) rearm() {
+	boot, redo := r.abandon()
+	var front []queued
+	if redo != nil {
+		front = append(front, queued{redo, r.steps})
+	}
+	for id := 1; id < BIPTimer; id++ {
+		d := r.armed[id]
+		if r.clk.running[id] {
+			d = r.clk.left[id]
+		}
+		r.armed[id], r.clk.running[id] = 0, false
+		if d > 0 {
+			front = append(front, queued{applet.StartTimer{ID: id, D: d}, r.steps})
+		}
+	}
+	r.clk.running[BIPTimer] = false
+	r.clk.mode, r.clk.every = pollNotAsked, 0 // the new terminal polls at its own pace, if asked
+	r.queue = append(front, r.queue...)
+	r.begin(&eventListOp{boot: boot})
+}
+
+// abandon ends the operation the old terminal carried (rearm) and returns
+// the Boot still owed if it was the first SET UP EVENT LIST, and the
+// effect to carry out again on the new terminal: a location read and a
+// REFRESH are asked again (the applet still waits for the one, the
+// profile switch still needs the other); a timer's command needs nothing,
+// the timers being started again from armed and the poll clock; a BIP
+// exchange cannot be: its channel was the old terminal's, so it ends as
+// failed, the applet told as for any failed exchange.
+func (r *runtime) abandon() (boot applet.Event, redo applet.Effect) {
+	o := r.cur
+	r.cur, r.pending, r.pendingCmd, r.fetched = nil, nil, stk.Command{}, false
+	switch o := o.(type) {
+	case *eventListOp:
+		return o.boot, nil
+	case *locationOp:
+		return nil, applet.ReadLocation{}
+	case *refreshOp:
+		return nil, applet.Refresh{}
+	case *bipOp:
+		r.step(o.abandon())
+	}
+	return nil, nil
 }
 
 // queued is an effect waiting its turn, with the step that made it.
@@ -181,9 +259,11 @@ func (r *runtime) run() {
 				continue
 			}
 			if !r.noTimers {
+				r.armed[e.ID] = e.D
 				r.begin(&timerOp{r: r, id: e.ID, d: e.D})
 				break
 			}
+			r.armed[e.ID] = 0
 			r.startPollTimer(e.ID, e.D)
 			if r.clk.mode == pollNotAsked {
 				if cmd, ok := r.pollInterval(); ok {
@@ -195,6 +275,7 @@ func (r *runtime) run() {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
 				continue
 			}
+			r.armed[e.ID] = 0
 			if r.noTimers {
 				r.stopPollTimer(e.ID)
 				break

@@ -121,6 +121,9 @@ func (r *runtime) envelopeAPDU(data []byte) apdu.Response {
 			r.advance(r.cur.envelope(env))
 		}
 	case env.Tag == stk.TagTimerExpiration:
+		if env.TimerID < BIPTimer {
+			r.armed[env.TimerID] = 0
+		}
 		r.step(applet.TimerExpired{ID: int(env.TimerID)})
 		r.run()
 	case env.Event == stk.EventLocationStatus:

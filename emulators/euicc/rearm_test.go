@@ -1,0 +1,239 @@
+package euicc
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/stk"
+)
+
+// describe names a proactive command as TestRepeatedTerminalProfile
+// lists them.
+func describe(cmd stk.Command) string {
+	switch cmd.Details.Type {
+	case stk.CmdSetUpEventList:
+		return fmt.Sprintf("event list %X", cmd.Events)
+	case stk.CmdTimerManagement:
+		if cmd.Details.Qualifier == stk.TimerDeactivate {
+			return fmt.Sprintf("timer stop %d", cmd.TimerID)
+		}
+		return fmt.Sprintf("timer start %d %s", cmd.TimerID, cmd.TimerValue)
+	case stk.CmdRefresh:
+		return fmt.Sprintf("refresh %02X", cmd.Details.Qualifier)
+	case stk.CmdProvideLocalInfo:
+		return fmt.Sprintf("local info %02X", cmd.Details.Qualifier)
+	case stk.CmdPollInterval:
+		return "poll interval " + cmd.Duration.D().String()
+	}
+	return stk.CommandName(cmd.Details.Type)
+}
+
+// TestRepeatedTerminalProfile: a TERMINAL PROFILE while the toolkit runs
+// is a terminal whose toolkit restarted without resetting the card (a
+// modem's +CFUN=1,1 that keeps the card powered). The card gets the new
+// terminal the event list again (else no location status event reaches
+// it), drops the proactive command the old terminal left unanswered and
+// asks again what it was for — the BIP exchange, whose channel was the
+// old terminal's, ends as failed —, starts the applet's timers again on
+// the new terminal as its profile allows (TIMER MANAGEMENT or polls), and
+// never boots the applet a second time. Until 2026-12-07 it ignored the
+// command: no event list, and a session left open refused every envelope
+// (93 00) for good.
+func TestRepeatedTerminalProfile(t *testing.T) {
+	withTimers := []stk.Facility{stk.FacTimerStartStop, stk.FacRefresh, stk.FacRefreshEUICCProfile}
+	pollsOnly := []stk.Facility{stk.FacPollInterval, stk.FacRefresh}
+	const events = "event list 03090A"
+	// Each case boots the card under first (the applet starts timer 1 at
+	// its boot), leaves it as the old terminal did (open), then sends the
+	// second profile and answers what the card asks, in order (want).
+	for _, tc := range []struct {
+		name          string
+		first, second []stk.Facility
+		trigger       applet.Effect // the applet's effect when timer 1 expires
+		open          func(tm *term)
+		want          []string
+		check         func(t *testing.T, fm *fakeMethod, log *eventlog.Log)
+	}{
+		{
+			name: "idle: event list, the applet's timer again", first: withTimers, second: withTimers,
+			open: func(tm *term) { tm.ok(tm.fetch(stk.CmdTimerManagement)) },
+			want: []string{events, "timer start 1 5m0s"},
+		},
+		{
+			name: "first SET UP EVENT LIST unanswered: the boot once, after the new one", first: withTimers, second: withTimers,
+			open: nil, // see below: the card is left with its first command fetched
+			want: []string{events, "timer start 1 5m0s"},
+		},
+		{
+			name: "timer start unanswered: asked again", first: withTimers, second: withTimers,
+			open: func(tm *term) { tm.fetch(stk.CmdTimerManagement) },
+			want: []string{events, "timer start 1 5m0s"},
+		},
+		{
+			name: "REFRESH fetched: asked again in the new profile's mode", first: withTimers, second: pollsOnly,
+			trigger: applet.Refresh{},
+			open:    expireAndFetch(stk.CmdRefresh),
+			want:    []string{events, "refresh 04"},
+		},
+		{
+			name: "location read fetched: asked again, answered once", first: withTimers, second: withTimers,
+			trigger: applet.ReadLocation{},
+			open:    expireAndFetch(stk.CmdProvideLocalInfo),
+			want:    []string{events, "local info 00"},
+			check: func(t *testing.T, fm *fakeMethod, _ *eventlog.Log) {
+				if n := count[applet.LocalInfo](fm); n != 1 {
+					t.Errorf("%d LocalInfo events, want 1", n)
+				}
+			},
+		},
+		{
+			name: "BIP channel opening: the exchange fails unsent", first: withTimers, second: withTimers,
+			trigger: notePost,
+			open:    expireAndFetch(stk.CmdOpenChannel),
+			want:    []string{events},
+			check:   abandonedPost(true),
+		},
+		{
+			name: "BIP request sent: the exchange fails, maybe sent, nothing closed", first: withTimers, second: withTimers,
+			trigger: notePost,
+			open: func(tm *term) {
+				expireAndFetch(0)(tm)
+				tm.openChannel()
+				tm.sendAll() // arms the reply guard: the card waits for the peer
+			},
+			want:  []string{events},
+			check: abandonedPost(false),
+		},
+		{
+			name: "to a terminal without timers: the timer on its polls", first: withTimers, second: pollsOnly,
+			open: func(tm *term) { tm.ok(tm.fetch(stk.CmdTimerManagement)) },
+			want: []string{events, "poll interval 5s"}, // and the polls below
+		},
+		{
+			name: "from polls to a terminal with timers: what was left of the timer", first: pollsOnly, second: withTimers,
+			open: func(tm *term) {
+				tm.expectSW(tm.grantPolls(tm.fetch(stk.CmdPollInterval), stk.Duration{Unit: stk.UnitSeconds, Interval: 5}), apdu.SWOK)
+				tm.poll()
+				tm.poll()
+			},
+			want: []string{events, "timer start 1 4m50s"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
+			cfg := testConfig()
+			cfg.Log = log
+			fm := &fakeMethod{}
+			fm.react = func(ev applet.Event) []applet.Effect {
+				switch ev := ev.(type) {
+				case applet.Boot:
+					return []applet.Effect{applet.StartTimer{ID: 1, D: 5 * time.Minute}}
+				case applet.TimerExpired:
+					if ev.ID == 1 && tc.trigger != nil {
+						return []applet.Effect{tc.trigger}
+					}
+				}
+				return nil
+			}
+			tm := newTerm(t, cfg, fm)
+			if tc.open == nil {
+				tm.terminalProfile(tc.first...)
+				tm.fetch(stk.CmdSetUpEventList)
+			} else {
+				tm.boot(tc.first...)
+				tc.open(tm)
+			}
+
+			tm.terminalProfile(tc.second...)
+			var got []string
+			for tm.lastSW>>8 == 0x91 && len(got) <= len(tc.want) {
+				cmd := tm.fetchAny()
+				got = append(got, describe(cmd))
+				if cmd.Details.Type == stk.CmdPollInterval {
+					tm.grantPolls(cmd, cmd.Duration)
+				} else {
+					tm.ok(cmd)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("after the second TERMINAL PROFILE: %q, want %q", got, tc.want)
+			}
+			if tm.lastSW != apdu.SWOK {
+				t.Fatalf("SW %04X after the last command, want 9000", tm.lastSW)
+			}
+			if n := count[applet.Boot](fm); n != 1 {
+				t.Errorf("%d Boot events, want 1: the applet booted again without a reset", n)
+			}
+			// The card hears the new terminal's location events.
+			tm.expectSW(tm.envelope(stk.NewLocationStatusEvent(stk.LocNormal, &stk.LocationInfo{PLMN: "20810", TAC: 1, CellID: 2})), apdu.SWOK)
+			if ls, ok := fm.last().(applet.LocationStatus); !ok || ls.PLMN != "20810" {
+				t.Errorf("last applet event %+v, want the location status", fm.last())
+			}
+			if slices.Equal(tc.second, pollsOnly) && tc.trigger == nil {
+				// The timer runs on the new terminal's polls: 5 min is
+				// 60 polls of 5 s.
+				for i := 1; i <= 60; i++ {
+					tm.expectSW(tm.poll(), apdu.SWOK)
+					if fired := count[applet.TimerExpired](fm) == 1; fired != (i == 60) {
+						t.Fatalf("poll %d: timer expired %v", i, fired)
+					}
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, fm, log)
+			}
+		})
+	}
+}
+
+// expireAndFetch expires the applet's timer 1 (started at its boot, its
+// TIMER MANAGEMENT answered) and fetches the first command of the effect
+// that follows, of type typ (0: left to the caller), without answering.
+func expireAndFetch(typ byte) func(tm *term) {
+	return func(tm *term) {
+		tm.t.Helper()
+		tm.ok(tm.fetch(stk.CmdTimerManagement))
+		tm.envelope(stk.NewTimerExpiration(1, 5*time.Minute))
+		if typ != 0 {
+			tm.fetch(typ)
+		}
+	}
+}
+
+// abandonedPost checks the applet heard its exchange fail, unsent or not,
+// with a bip_error saying why, and that no CLOSE CHANNEL was asked of the
+// new terminal (want lists none).
+func abandonedPost(unsent bool) func(t *testing.T, fm *fakeMethod, log *eventlog.Log) {
+	return func(t *testing.T, fm *fakeMethod, log *eventlog.Log) {
+		t.Helper()
+		var res []applet.HTTPResult
+		for _, ev := range fm.events {
+			if r, ok := ev.(applet.HTTPResult); ok {
+				res = append(res, r)
+			}
+		}
+		if len(res) != 1 || res[0].ReqID != notePost.ReqID || !strings.Contains(res[0].Err, "restarted") || res[0].Unsent != unsent {
+			t.Errorf("HTTP results %+v, want one failed, unsent %v", res, unsent)
+		}
+		if e := log.Kind(KindBIPError); len(e) != 1 || !strings.Contains(fmt.Sprint(e[0].Get("reason")), "TERMINAL PROFILE") {
+			t.Errorf("bip_error events %v", e)
+		}
+	}
+}
+
+// count is how many of the applet's events are of type E.
+func count[E applet.Event](fm *fakeMethod) int {
+	n := 0
+	for _, ev := range fm.events {
+		if _, ok := ev.(E); ok {
+			n++
+		}
+	}
+	return n
+}
