@@ -104,6 +104,9 @@ func (o *bipOp) abandon() applet.Event {
 		return o.ev // the outcome was known: only the goodbye was left
 	}
 	reason := "the terminal's toolkit restarted (TERMINAL PROFILE) during the exchange: channel lost"
+	if o.state == bipOpening {
+		reason = "the terminal's toolkit restarted (TERMINAL PROFILE) before the channel opened"
+	}
 	o.r.errorf(KindBIPError, "%s: %s", o.what, reason)
 	return applet.HTTPResult{ReqID: o.reqID, Err: reason, Unsent: !o.flushed}
 }

@@ -111,6 +111,31 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 			check: abandonedPost(false),
 		},
 		{
+			name: "BIP reply read, CLOSE CHANNEL fetched: the answer stands", first: withTimers, second: withTimers,
+			trigger: notePost,
+			open: func(tm *term) {
+				expireAndFetch(0)(tm)
+				tm.openChannel()
+				tm.sendAll()
+				tm.deliver([]byte("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"))
+				tm.held = nil // CLOSE CHANNEL fetched, never answered
+			},
+			want: []string{events},
+			check: func(t *testing.T, fm *fakeMethod, log *eventlog.Log) {
+				if n := count[applet.HTTPResult](fm); n != 1 {
+					t.Errorf("%d HTTP results, want 1", n)
+				}
+				for _, ev := range fm.events {
+					if r, ok := ev.(applet.HTTPResult); ok && (r.Status != 204 || r.Err != "") {
+						t.Errorf("HTTP result %+v, want the 204 read", r)
+					}
+				}
+				if e := log.Kind(KindBIPError); len(e) != 0 {
+					t.Errorf("bip_error events %v", e)
+				}
+			},
+		},
+		{
 			name: "to a terminal without timers: the timer on its polls", first: withTimers, second: pollsOnly,
 			open: func(tm *term) { tm.ok(tm.fetch(stk.CmdTimerManagement)) },
 			want: []string{events, "poll interval 5s"}, // and the polls below
