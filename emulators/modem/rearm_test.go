@@ -191,3 +191,41 @@ func TestCardKeptRestartWithRefreshFetched(t *testing.T) {
 		t.Fatalf("location events %q, want 20820's taken, not refused busy", got)
 	}
 }
+
+// TestHostTerminalProfile: a TERMINAL PROFILE a host sends through +CSIM
+// is, to the card, which cannot tell who sent it, a terminal whose
+// toolkit restarted: the card answers 91xx with SET UP EVENT LIST, which
+// the modem's own terminal fetches and carries out, and the location
+// events of a move afterwards still reach the card.
+func TestHostTerminalProfile(t *testing.T) {
+	r, sn := toolkitRig(t, laraRestarts(t, ""))
+	from := len(sn.list())
+	tp := append([]byte{0x80, stk.InsTerminalProfile, 0, 0, byte(len(stkterm.Profile(true)))}, stkterm.Profile(true)...)
+	got := r.cmd(t, fmt.Sprintf(`AT+CSIM=%d,"%X"`, 2*len(tp), tp))
+	if len(got) != 1 || !strings.Contains(got[0], `"91`) {
+		t.Fatalf("TERMINAL PROFILE through +CSIM: %q, want 91xx", got)
+	}
+	r.advance(t, time.Second)
+	var eventList bool
+	for _, e := range sn.list()[from:] {
+		f := strings.Fields(e)
+		if len(f) != 2 || !strings.HasPrefix(f[0], "8012") {
+			continue
+		}
+		rsp, err := hex.DecodeString(f[1])
+		if err != nil || len(rsp) < 2 {
+			continue
+		}
+		if cmd, err := stk.ParseCommand(rsp[:len(rsp)-2]); err == nil && cmd.Details.Type == stk.CmdSetUpEventList {
+			eventList = true
+		}
+	}
+	if !eventList {
+		t.Fatalf("no SET UP EVENT LIST fetched after the host's TERMINAL PROFILE: %q", sn.list()[from:])
+	}
+	from = len(sn.list())
+	r.move(t, "20820")
+	if got := locationEvents(t, sn, from); !hears(got, "20820") {
+		t.Fatalf("location events %q, want 20820's taken", got)
+	}
+}
