@@ -10,6 +10,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/fcp"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -693,6 +694,11 @@ func TestNew(t *testing.T) {
 		{"duplicate ICCID", mut(func(c *Config) { c.Profiles[1].ICCID = c.Profiles[0].ICCID }), false},
 		{"MNC length 4", mut(func(c *Config) { c.Profiles[1].MNCLen = 4 }), false},
 		{"IPv6 platform", mut(func(c *Config) { c.PlatformAddr = netip.MustParseAddrPort("[::1]:80") }), false},
+		{"check interval default", mut(func(c *Config) { c.CheckInterval = 0 }), true},
+		{"check interval longest", mut(func(c *Config) { c.CheckInterval = stk.MaxTimerValue }), true},
+		{"check interval negative", mut(func(c *Config) { c.CheckInterval = -time.Minute }), false},
+		{"check interval under a second", mut(func(c *Config) { c.CheckInterval = 500 * time.Millisecond }), false},
+		{"check interval past a toolkit timer", mut(func(c *Config) { c.CheckInterval = 100 * time.Hour }), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

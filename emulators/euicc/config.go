@@ -12,6 +12,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -126,7 +127,9 @@ type Config struct {
 	// FaultChains holds the chains presented instead of the card's own
 	// while FaultUnknownCI or FaultEIDOutOfRange is injected (by name).
 	FaultChains map[string]Chain
-	// CheckInterval is the autoswitch applet's roaming-check period.
+	// CheckInterval is the autoswitch applet's roaming-check period, a
+	// SIM Toolkit timer: whole seconds count, up to stk.MaxTimerValue;
+	// 0 means applet.DefaultCheckInterval.
 	CheckInterval time.Duration
 	// AttachWait bounds how long the applet waits for an attach after a
 	// switch before it falls back (claim 3); 0 means applet.DefaultAttachWait.
@@ -172,8 +175,12 @@ func (cfg Config) validate() error {
 	if cfg.PlatformAddr.IsValid() && !cfg.PlatformAddr.Addr().Is4() {
 		return fmt.Errorf("euicc: platform address %s: want IPv4 (BIP other address)", cfg.PlatformAddr)
 	}
-	if cfg.CheckInterval < 0 {
-		return fmt.Errorf("euicc: negative check interval %s", cfg.CheckInterval)
+	// A period the terminal's timer cannot hold would never start the
+	// check (TIMER MANAGEMENT codes whole seconds up to 99:59:59, TS 102
+	// 223 §8.38); one under a second would be coded 0 s and run at once,
+	// for ever.
+	if d := cfg.CheckInterval; d < 0 || d > 0 && d < time.Second || d > stk.MaxTimerValue {
+		return fmt.Errorf("euicc: check interval %s: want 1s to %s (a SIM Toolkit timer, TS 102 223 §8.38), or 0 for %s", d, stk.MaxTimerValue, applet.DefaultCheckInterval)
 	}
 	// A longer pause would make the card persist a back-off end its own
 	// state decoder refuses at the next boot (applet.State.Validate).

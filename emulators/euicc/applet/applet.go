@@ -105,7 +105,7 @@ func (a *Applet) timer(e TimerExpired) {
 			a.startRetry()
 		}
 		a.modeStep(e)
-		a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
+		a.emit(StartTimer{ID: CheckTimer, D: a.cfg.checkInterval()})
 		return
 	case AttachTimer:
 		if !a.st.AttachArmed || !a.st.Mode.awaiting() {

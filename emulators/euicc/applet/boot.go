@@ -16,7 +16,7 @@ func (a *Applet) boot(e Boot) {
 	a.st.Retry, a.st.RetryDue = nil, false
 	a.st.Online, a.st.Serving, a.st.Measured = false, "", nil
 	a.st.AttachArmed = false
-	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
+	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.checkInterval()})
 	a.resume(prev)
 	a.startRetry()
 }

@@ -164,6 +164,15 @@ const orangeList = `{"list_id":"l3","country":"FR","order_by":"signal","operator
 // request (claims 1, 2, 5: roaming, list, first operator not preinstalled).
 func toDownload(t *testing.T) *Applet { return toDownloadWith(t, testCfg) }
 
+// A zero period is the default one, not a timer of 0 s that a terminal
+// would run out and the card start again at once, for ever.
+func TestBootCheckIntervalDefault(t *testing.T) {
+	a := New(Config{EID: testCfg.EID}, State{})
+	runDL(t, a, []dlStep{
+		{ev(Boot{Profiles: testProfiles()}), "StartTimer 1 10m0s; ES10 ListNotification; "},
+	})
+}
+
 func toDownloadWith(t *testing.T, cfg Config) *Applet {
 	a := New(cfg, State{})
 	runDL(t, a, []dlStep{

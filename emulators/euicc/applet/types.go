@@ -234,7 +234,9 @@ func (Log) isEffect()           {}
 
 // Config is fixed for the life of the card.
 type Config struct {
-	EID           string
+	EID string
+	// CheckInterval is the roaming check's period; zero means
+	// DefaultCheckInterval.
 	CheckInterval time.Duration
 	// AttachWait bounds the wait for normal service after a switch or a
 	// fallback (claim 3); zero means DefaultAttachWait.
@@ -267,6 +269,17 @@ const MaxBackoffPeriods = 10000
 // modem to try several cells and run out T3410 (15 s, TS 24.301 §10.2) a
 // few times, short against a roaming-check period.
 const DefaultAttachWait = 3 * time.Minute
+
+// DefaultCheckInterval is Config.CheckInterval when it is zero. A timer
+// of 0 s would expire at once and be started again at once, for ever.
+const DefaultCheckInterval = 10 * time.Minute
+
+func (c Config) checkInterval() time.Duration {
+	if c.CheckInterval <= 0 {
+		return DefaultCheckInterval
+	}
+	return c.CheckInterval
+}
 
 func (c Config) attachWait() time.Duration {
 	if c.AttachWait <= 0 {
