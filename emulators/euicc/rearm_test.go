@@ -58,34 +58,40 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 		trigger       applet.Effect // the applet's effect when timer 1 expires
 		open          func(tm *term)
 		want          []string
+		restarted     string // the toolkit_restarted event's dropped/timers
 		check         func(t *testing.T, fm *fakeMethod, log *eventlog.Log)
 	}{
 		{
 			name: "idle: event list, the applet's timer again", first: withTimers, second: withTimers,
-			open: func(tm *term) { tm.ok(tm.fetch(stk.CmdTimerManagement)) },
-			want: []string{events, "timer start 1 5m0s"},
+			open:      func(tm *term) { tm.ok(tm.fetch(stk.CmdTimerManagement)) },
+			want:      []string{events, "timer start 1 5m0s"},
+			restarted: "<nil>/1",
 		},
 		{
 			name: "first SET UP EVENT LIST unanswered: the boot once, after the new one", first: withTimers, second: withTimers,
-			open: nil, // see below: the card is left with its first command fetched
-			want: []string{events, "timer start 1 5m0s"},
+			open:      nil, // see below: the card is left with its first command fetched
+			want:      []string{events, "timer start 1 5m0s"},
+			restarted: "SET UP EVENT LIST/0",
 		},
 		{
 			name: "timer start unanswered: asked again", first: withTimers, second: withTimers,
-			open: func(tm *term) { tm.fetch(stk.CmdTimerManagement) },
-			want: []string{events, "timer start 1 5m0s"},
+			open:      func(tm *term) { tm.fetch(stk.CmdTimerManagement) },
+			want:      []string{events, "timer start 1 5m0s"},
+			restarted: "TIMER MANAGEMENT/1",
 		},
 		{
 			name: "REFRESH fetched: asked again in the new profile's mode", first: withTimers, second: pollsOnly,
-			trigger: applet.Refresh{},
-			open:    expireAndFetch(stk.CmdRefresh),
-			want:    []string{events, "refresh 04"},
+			trigger:   applet.Refresh{},
+			open:      expireAndFetch(stk.CmdRefresh),
+			want:      []string{events, "refresh 04"},
+			restarted: "REFRESH/0",
 		},
 		{
 			name: "location read fetched: asked again, answered once", first: withTimers, second: withTimers,
-			trigger: applet.ReadLocation{},
-			open:    expireAndFetch(stk.CmdProvideLocalInfo),
-			want:    []string{events, "local info 00"},
+			trigger:   applet.ReadLocation{},
+			open:      expireAndFetch(stk.CmdProvideLocalInfo),
+			want:      []string{events, "local info 00"},
+			restarted: "PROVIDE LOCAL INFORMATION/0",
 			check: func(t *testing.T, fm *fakeMethod, _ *eventlog.Log) {
 				if n := count[applet.LocalInfo](fm); n != 1 {
 					t.Errorf("%d LocalInfo events, want 1", n)
@@ -94,10 +100,11 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 		},
 		{
 			name: "BIP channel opening: the exchange fails unsent", first: withTimers, second: withTimers,
-			trigger: notePost,
-			open:    expireAndFetch(stk.CmdOpenChannel),
-			want:    []string{events},
-			check:   abandonedPost(true),
+			trigger:   notePost,
+			open:      expireAndFetch(stk.CmdOpenChannel),
+			want:      []string{events},
+			restarted: "OPEN CHANNEL/0",
+			check:     abandonedPost(true),
 		},
 		{
 			name: "BIP request sent: the exchange fails, maybe sent, nothing closed", first: withTimers, second: withTimers,
@@ -107,8 +114,9 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 				tm.openChannel()
 				tm.sendAll() // arms the reply guard: the card waits for the peer
 			},
-			want:  []string{events},
-			check: abandonedPost(false),
+			want:      []string{events},
+			restarted: "<nil>/0",
+			check:     abandonedPost(false),
 		},
 		{
 			name: "BIP reply read, CLOSE CHANNEL fetched: the answer stands", first: withTimers, second: withTimers,
@@ -120,7 +128,8 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 				tm.deliver([]byte("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"))
 				tm.held = nil // CLOSE CHANNEL fetched, never answered
 			},
-			want: []string{events},
+			want:      []string{events},
+			restarted: "CLOSE CHANNEL/0",
 			check: func(t *testing.T, fm *fakeMethod, log *eventlog.Log) {
 				if n := count[applet.HTTPResult](fm); n != 1 {
 					t.Errorf("%d HTTP results, want 1", n)
@@ -137,8 +146,9 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 		},
 		{
 			name: "to a terminal without timers: the timer on its polls", first: withTimers, second: pollsOnly,
-			open: func(tm *term) { tm.ok(tm.fetch(stk.CmdTimerManagement)) },
-			want: []string{events, "poll interval 5s"}, // and the polls below
+			open:      func(tm *term) { tm.ok(tm.fetch(stk.CmdTimerManagement)) },
+			want:      []string{events, "poll interval 5s"}, // and the polls below
+			restarted: "<nil>/1",
 		},
 		{
 			name: "from polls to a terminal with timers: what was left of the timer", first: pollsOnly, second: withTimers,
@@ -147,7 +157,8 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 				tm.poll()
 				tm.poll()
 			},
-			want: []string{events, "timer start 1 4m50s"},
+			want:      []string{events, "timer start 1 4m50s"},
+			restarted: "<nil>/1",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,6 +202,15 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 			}
 			if tm.lastSW != apdu.SWOK {
 				t.Fatalf("SW %04X after the last command, want 9000", tm.lastSW)
+			}
+			// The log says the toolkit restarted, what it dropped and how
+			// many timers it started again, once.
+			var logged []string
+			for _, e := range log.Kind(KindToolkitRestarted) {
+				logged = append(logged, fmt.Sprintf("%v/%v", e.Get("dropped"), e.Get("timers")))
+			}
+			if !slices.Equal(logged, []string{tc.restarted}) {
+				t.Errorf("toolkit_restarted events %q, want %q", logged, tc.restarted)
 			}
 			if n := count[applet.Boot](fm); n != 1 {
 				t.Errorf("%d Boot events, want 1: the applet booted again without a reset", n)

@@ -134,11 +134,13 @@ func (r *runtime) terminalProfile(tp []byte) {
 //
 // The applet's queued effects run after that, in their order.
 func (r *runtime) rearm() {
-	boot, redo := r.abandon()
-	var front []queued
-	if redo != nil {
-		front = append(front, queued{redo, r.steps})
+	// Logged first: what the card then does (a BIP exchange failed, a
+	// REFRESH asked again) has its cause before it in the log.
+	f := eventlog.F{}
+	if r.pending != nil {
+		f["dropped"] = stk.CommandName(r.pendingCmd.Details.Type)
 	}
+	var timers []queued
 	for id := 1; id < BIPTimer; id++ {
 		d := r.armed[id]
 		if r.clk.running[id] {
@@ -146,9 +148,17 @@ func (r *runtime) rearm() {
 		}
 		r.armed[id], r.clk.running[id] = 0, false
 		if d > 0 {
-			front = append(front, queued{applet.StartTimer{ID: id, D: d}, r.steps})
+			timers = append(timers, queued{applet.StartTimer{ID: id, D: d}, r.steps})
 		}
 	}
+	f["timers"] = len(timers)
+	r.c.cfg.Log.Emit(eventlog.EUICC, KindToolkitRestarted, f)
+	boot, redo := r.abandon()
+	var front []queued
+	if redo != nil {
+		front = append(front, queued{redo, r.steps})
+	}
+	front = append(front, timers...)
 	r.clk.running[BIPTimer] = false
 	r.clk.mode, r.clk.every = pollNotAsked, 0 // the new terminal polls at its own pace, if asked
 	r.queue = append(front, r.queue...)
