@@ -776,3 +776,39 @@ func TestGeneratorHPLMNSearch(t *testing.T) {
 		}
 	}
 }
+
+// attachFaultRows: faults on fr2 and whether each already fails the first
+// attach attempt there for any subscriber (first) or any attempt (any).
+var attachFaultRows = []struct {
+	fault      string
+	first, any bool
+}{
+	{"{attach: no_service, operator: fr2, attempt: 1}", true, true},
+	{"{attach: timeout, operator: fr2, attempt: 1}", true, true},
+	{"{attach_reject: 13, operator: fr2, attempt: 1}", true, true},
+	{"{attach_reject: 15, operator: fr2, attempt: 1, tac: 0x2001}", true, true},
+	{"{attach_reject: 11, operator: fr2, attempt: 12}", false, true},
+	{"{attach: no_service, operator: fr2, attempt: 2}", false, true},
+	{"{attach_reject: 17, operator: fr2}", false, true},
+	{"{attach: no_service, operator: fr2, from: 1h, until: 2h}", false, true},
+	{"{attach_reject: 13, operator: fr2, subscriber: cn1, attempt: 1}", false, false},
+	{"{attach_reject: 13, operator: fr21, attempt: 1}", false, false},
+	{"{coverage: lost, operator: fr2, from: 1h, until: 2h}", false, false},
+	{"{download: expired_smdp_cert, operator: fr2, attempt: 1}", false, false},
+}
+
+func faultText(fault string) string {
+	return "itinerary:\n  - {at: 0s, area: FR-A}\nfaults:\n  - " + fault + "\n"
+}
+
+// TestFirstAttemptFaulted: drawHPLMNSearch gives a partner no first-attempt
+// fault where another already fails that attempt — a reject's too (before,
+// 2 of 2,000 Examples drew such a case, the loader refused it and rapid
+// quietly drew another in its place).
+func TestFirstAttemptFaulted(t *testing.T) {
+	for _, c := range attachFaultRows {
+		if got := firstAttemptFaulted(faultText(c.fault), "fr2"); got != c.first {
+			t.Errorf("firstAttemptFaulted(%s) = %t, want %t", c.fault, got, c.first)
+		}
+	}
+}
