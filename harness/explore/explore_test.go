@@ -321,6 +321,9 @@ type sweepTally struct {
 type drawTally struct {
 	judged, again, segmentCut, interrupted                atomic.Int64
 	searchCases, searchesSet, searchesDefault, searchLeft atomic.Int64
+	// nationalCases: the home operator has an agreement with a network of
+	// its country (drawSearchTarget); searched: cases with a plmn_search.
+	nationalCases, searched atomic.Int64
 }
 
 func (d *drawTally) add(s *scenario.Scenario, o Outcome) {
@@ -339,6 +342,14 @@ func (d *drawTally) add(s *scenario.Scenario, o Outcome) {
 	set := slices.ContainsFunc(s.Network.Operators, func(op scenario.Operator) bool { return op.HPLMNSearch != nil })
 	if set {
 		d.searchCases.Add(1)
+	}
+	if home := s.Network.Operators[0]; slices.ContainsFunc(s.Network.Roaming, func(a scenario.Agreement) bool {
+		return a.Home == home.ID && slices.ContainsFunc(s.Network.Operators, func(v scenario.Operator) bool { return v.ID == a.Visited && v.Country == home.Country })
+	}) {
+		d.nationalCases.Add(1)
+	}
+	if slices.ContainsFunc(o.Events, func(e eventlog.Event) bool { return is(e, eventlog.Modem, modem.KindPLMNSearch) }) {
+		d.searched.Add(1)
 	}
 	for i, e := range o.Events {
 		if !is(e, eventlog.Modem, modem.KindPLMNSearch) {
@@ -363,9 +374,9 @@ func (d *drawTally) add(s *scenario.Scenario, o Outcome) {
 
 func (d *drawTally) String() string {
 	return fmt.Sprintf("backoff-forgotten-on-success judged %d back-offs (%d after an earlier back-off there); %d cases cut the power at %s, %d of them mid-install; "+
-		"%d cases set hplmn_search: %d plmn_search in them, %d in the others, %d left the VPLMN",
+		"%d cases set hplmn_search: %d plmn_search in them, %d in the others, %d left the VPLMN; %d cases searched; %d cases roam nationally",
 		d.judged.Load(), d.again.Load(), d.segmentCut.Load(), segmentStored, d.interrupted.Load(),
-		d.searchCases.Load(), d.searchesSet.Load(), d.searchesDefault.Load(), d.searchLeft.Load())
+		d.searchCases.Load(), d.searchesSet.Load(), d.searchesDefault.Load(), d.searchLeft.Load(), d.searched.Load(), d.nationalCases.Load())
 }
 
 // pinTally counts, over a sweep, the cases with a PIN-locked profile, those

@@ -151,6 +151,9 @@ type Features struct {
 	Partners bool
 	// HPLMNSearch: an operator's `hplmn_search` (EF HPPLMN).
 	HPLMNSearch bool
+	// NationalRoaming: an agreement between two operators of one country
+	// (drawSearchTarget's national roaming).
+	NationalRoaming bool
 }
 
 // Probe asks the scenario loader which optional features it accepts.
@@ -181,6 +184,10 @@ faults: [{attach: timeout, operator: a, attempt: 1}]
 	search := strings.Replace(probe, `country: FR}`, `country: FR, hplmn_search: 6m}`, 1)
 	_, err = scenario.Parse("probe.yaml", []byte(search))
 	f.HPLMNSearch = err == nil
+	national := strings.Replace(partners, ", preferred_partners: [b]", "", 1)
+	national = strings.Replace(national, "  cells:", "  roaming: [{home: a, visited: b}]\n  cells:", 1)
+	_, err = scenario.Parse("probe.yaml", []byte(national))
+	f.NationalRoaming = err == nil
 	return f
 }
 
@@ -923,6 +930,13 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 		if f.HPLMNSearch {
 			text = drawHPLMNSearch(t, text, ops, f.AttachKinds)
+		}
+		if f.NationalRoaming && f.HPLMNSearch {
+			stops := []stop{{home.Country + "-A", 0}}
+			for _, a := range arrivals {
+				stops = append(stops, stop(a))
+			}
+			text = drawSearchTarget(t, text, ops, stops, horizon, f)
 		}
 		s, err := scenario.Parse(fmt.Sprintf("explore-%d.yaml", seed), []byte(text))
 		if err != nil {

@@ -767,8 +767,12 @@ func TestGeneratorHPLMNSearch(t *testing.T) {
 	if cases, _, _, _ := count(f); cases != 0 {
 		t.Errorf("without hplmn_search in the loader: %d cases set it", cases)
 	}
-	// Drawn last: a case without it is the one the generator drew before.
-	with, without := Generator(Probe()), Generator(f)
+	// Drawn last (but for drawSearchTarget, off here): a case without it
+	// is the one the generator drew before.
+	f.NationalRoaming = false
+	on := f
+	on.HPLMNSearch = true
+	with, without := Generator(on), Generator(f)
 	for i := 1; i <= n; i++ {
 		a, b := with.Example(i), without.Example(i)
 		if !strings.Contains(a.YAML, "hplmn_search") && a.YAML != b.YAML {
