@@ -106,6 +106,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 		wg       sync.WaitGroup
 		tally    = &sweepTally{}
 	)
+	before, _ := refused.since(0)
 	for range caseWorkers() {
 		wg.Go(func() {
 			for {
@@ -131,6 +132,9 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 	}
 	wg.Wait()
 	meter.Finish() // its last line, before the test's own lines below it
+	if k, err := refused.since(before); k > 0 {
+		t.Errorf("the loader refused %d generated cases, each replaced by another draw: a generator bug; the last: %v", k, err)
+	}
 	t.Logf("%d cases, %d failed; PIN1: %v; %v", n, len(failed), &tally.pin, &tally.draws)
 	tolerate.save(t)
 	logFailed(t, sweepRun{seed, n, feats}, failed) // a green sweep too: it removes its old list

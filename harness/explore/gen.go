@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"pgregory.net/rapid"
@@ -241,6 +242,32 @@ type op struct {
 // changes, the US's operators are on two MCCs, and three quarters are
 // worlds where an MCC does not name its country (drawWorld): a territory on
 // its parent's codes, test networks on 001, a network on 901.
+// refusals counts the generated cases the loader refused. rapid's Example
+// silently draws another case in such a case's place, so a generator bug
+// would only move the cases; the sweep reads this to fail on one.
+type refusals struct {
+	mu   sync.Mutex
+	n    int
+	last error
+}
+
+var refused refusals
+
+func (r *refusals) note(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	r.last = err
+}
+
+// since is how many were refused since a count n taken before, and the
+// last one's error.
+func (r *refusals) since(n int) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n - n, r.last
+}
+
 func Generator(f Features) *rapid.Generator[Case] {
 	return rapid.Custom(func(t *rapid.T) Case {
 		var b strings.Builder
@@ -941,6 +968,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 		s, err := scenario.Parse(fmt.Sprintf("explore-%d.yaml", seed), []byte(text))
 		if err != nil {
 			// A generator bug, not a finding: every case must be valid.
+			refused.note(err)
 			t.Fatalf("generated scenario does not load: %v\n%s", err, text)
 		}
 		return Case{Seed: seed, YAML: text, Scenario: s}
