@@ -74,8 +74,13 @@ type Attachment struct {
 // cells in sight but every one forbidden, nothing is tried: the
 // device camps on the strongest in limited service (§3.5; state A4, wait
 // for PLMNs to appear, §4.3.1.1), searching (<stat> 2) with that cell.
+//
+// sel.Only and sel.Failed carry the modem's attach attempt counter (TS
+// 24.301 §5.5.1.2.6): an attach restarted at T3411's expiry tries Only's
+// cells alone; the PLMNs whose attempts ran out (Failed) are neither
+// tried nor camped on, PLMN selection going on with the next in order.
 func (w *World) Attach(imsi string, sel emm.Selection) Attachment {
-	return w.attach(imsi, "", sel)
+	return w.attach(imsi, sel.Only, sel)
 }
 
 // AttachTo is Attach with the network chosen by the device (27.007 +COPS=1,
@@ -93,7 +98,7 @@ func (w *World) AttachTo(imsi, plmn string) Attachment {
 // skips or of a forbidden tracking area (not suitable, TS 36.304 §4.3).
 func selectable(visible []Cell, home string, sel emm.Selection) []Cell {
 	order := slices.DeleteFunc(slices.Clone(visible), func(c Cell) bool {
-		return sel.SkipsCell(c.TAI(), home)
+		return sel.Leaves(c.TAI(), home)
 	})
 	slices.SortStableFunc(order, func(a, b Cell) int {
 		return sel.Rank(a.PLMN, home) - sel.Rank(b.PLMN, home)
@@ -168,10 +173,9 @@ func (w *World) attach(imsi, only string, sel emm.Selection) Attachment {
 	o, _ := w.OperatorByPLMN(home)
 	sub := o.ID
 
-	visible := w.Cells()
-	if only != "" {
-		visible = slices.DeleteFunc(visible, func(c Cell) bool { return c.PLMN != only })
-	}
+	visible := slices.DeleteFunc(w.Cells(), func(c Cell) bool {
+		return only != "" && c.PLMN != only || slices.Contains(sel.Failed, c.PLMN)
+	})
 	order := selectable(visible, home, sel)
 	if len(order) == 0 && len(visible) > 0 {
 		return w.limited(sub, visible[0])

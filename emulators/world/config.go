@@ -54,7 +54,10 @@ const (
 	// visible network (TS 23.122 §4.4.3.1).
 	NoService
 	// Timeout: the network never answers the ATTACH REQUEST; the modem's
-	// T3410 expires (TS 24.301 §5.5.1.2.6) and selection stops there.
+	// T3410 expires (TS 24.301 §5.5.1.2.6) and this selection stops
+	// there: the modem restarts the attach on that network alone at
+	// T3411's expiry (emm.Selection.Only), and after the fifth expiry
+	// selects again past it (emm.Selection.Failed).
 	Timeout
 )
 

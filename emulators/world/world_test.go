@@ -809,6 +809,17 @@ func TestAttachSelectionOrder(t *testing.T) {
 			[]Fault{{Operator: "o2-de", Cause: 17}}, []string{"26203", "20810", "26201"}, "26201"},
 		{"after the lists, the rest by signal", emm.Selection{Operator: []string{"26203"}},
 			[]Fault{{Operator: "cmcc", Cause: 17}, {Operator: "o2-de", Cause: 17}}, []string{"46000", "26203", "20810", "26201"}, "26201"},
+		// The modem's attach attempt counter (TS 24.301 §5.5.1.2.6).
+		{"a T3411 restart: that PLMN alone", emm.Selection{Only: "26202"},
+			nil, []string{"26202"}, "26202"},
+		{"a T3411 restart: that PLMN's order among its areas, nothing else", emm.Selection{Only: "26201", RPLMN: "26202"},
+			nil, []string{"26201"}, "26201"},
+		{"past a PLMN whose attempts ran out: the next in order", emm.Selection{Failed: []string{"46000"}},
+			nil, []string{"20810", "26201"}, "26201"},
+		{"past the RPLMN and the HPLMN run out: the lists", emm.Selection{RPLMN: "26202", Failed: []string{"26202", "46000"}, Operator: []string{"26203"}},
+			nil, []string{"26203"}, "26203"},
+		{"the search past the silent higher one: back on the VPLMN", emm.Selection{Search: true, RPLMN: "26203", Operator: []string{"26202", "26203"}, Failed: []string{"26202"}},
+			nil, []string{"26203"}, "26203"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := cfg

@@ -217,6 +217,43 @@ type Selection struct {
 	// to those), then the RPLMN — the MS stays on its VPLMN when none of
 	// them takes it —, then the rest.
 	Search bool
+	// Only, when set, is the PLMN whose attach attempt counter runs: the
+	// attach procedure restarted at T3411's expiry (TS 24.301
+	// §5.5.1.2.6 c) tries that PLMN alone — the counter counts attempts
+	// on one PLMN, and selecting another resets it (§5.5.1.1).
+	Only string
+	// Failed are the PLMNs this selection is done with: the attach
+	// attempt counter reached MaxAttachAttempts on each (its T3410
+	// expiries), or a retry there ended otherwise. §5.5.1.2.6 then has
+	// the UE perform PLMN selection (TS 23.122): in automatic mode the
+	// next PLMN in the order (§4.4.3.1.1, state A3's "registration
+	// failure"), which for the search is the VPLMN the MS was on.
+	Failed []string
+}
+
+// MaxAttachAttempts is the attach attempt counter's limit (TS 24.301
+// §5.5.1.2.6): below it a T3410 expiry restarts the attach on the same
+// PLMN at T3411's expiry; at it the UE starts T3402 and performs PLMN
+// selection.
+const MaxAttachAttempts = 5
+
+// RetriesAttach reports whether, the attach attempt counter at n once
+// incremented for a T3410 expiry, the UE restarts the attach on the same
+// PLMN at T3411's expiry (TS 24.301 §5.5.1.2.6 c): below 5.
+func RetriesAttach(n int) bool { return n < MaxAttachAttempts }
+
+// Leaves reports whether automatic selection leaves out a cell of
+// tracking area t: SkipsCell's, one of a PLMN the selection is done
+// with (Failed), or of another PLMN than Only when set.
+func (s Selection) Leaves(t TAI, home string) bool {
+	return s.SkipsCell(t, home) || slices.Contains(s.Failed, t.PLMN) || s.Only != "" && t.PLMN != s.Only
+}
+
+// Remaining reports whether a visible tracking area is left for s to
+// try: after a PLMN's attach attempts ran out, whether PLMN selection
+// has a next network, or the UE waits for T3402.
+func (s Selection) Remaining(visible []TAI, home string) bool {
+	return slices.ContainsFunc(visible, func(t TAI) bool { return !s.Leaves(t, home) })
 }
 
 // Rank is plmn's place in automatic selection's order (TS 23.122

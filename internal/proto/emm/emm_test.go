@@ -233,3 +233,42 @@ func TestHigherPriority(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachAttempts: the attach attempt counter (TS 24.301 §5.5.1.2.6
+// c): restarted at T3411 below 5, PLMN selection at 5; a selection leaves
+// out the PLMNs it is done with, and, restarting on one PLMN, every other;
+// Remaining says whether anything is left to try.
+func TestAttachAttempts(t *testing.T) {
+	for n, want := range map[int]bool{1: true, 4: true, 5: false, 6: false} {
+		if got := RetriesAttach(n); got != want {
+			t.Errorf("RetriesAttach(%d) = %v, want %v", n, got, want)
+		}
+	}
+	sfr, orange := TAI{PLMN: "20810", TAC: 1}, TAI{PLMN: "20801", TAC: 2}
+	const home = "46000"
+	for _, tc := range []struct {
+		name          string
+		sel           Selection
+		leavesSFR     bool
+		leavesOrange  bool
+		remainingBoth bool
+	}{
+		{"a new selection", Selection{}, false, false, true},
+		{"a restart on SFR", Selection{Only: "20810"}, false, true, true},
+		{"SFR done with", Selection{Failed: []string{"20810"}}, true, false, true},
+		{"SFR done with, Orange forbidden", Selection{Failed: []string{"20810"}, Forbidden: Forbidden{PLMNs: []string{"20801"}}}, true, true, false},
+		{"both done with", Selection{Failed: []string{"20801", "20810"}}, true, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.sel.Leaves(sfr, home); got != tc.leavesSFR {
+				t.Errorf("Leaves(SFR) = %v", got)
+			}
+			if got := tc.sel.Leaves(orange, home); got != tc.leavesOrange {
+				t.Errorf("Leaves(Orange) = %v", got)
+			}
+			if got := tc.sel.Remaining([]TAI{sfr, orange}, home); got != tc.remainingBoth {
+				t.Errorf("Remaining = %v", got)
+			}
+		})
+	}
+}
