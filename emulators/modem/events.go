@@ -10,7 +10,8 @@ const (
 	KindRegistration  eventlog.Kind = "registration"    // {stat, plmn, cause}: a +CEREG change
 	KindRefresh       eventlog.Kind = "refresh"         // {qualifier}: REFRESH run
 	KindRefreshLost   eventlog.Kind = "refresh_dropped" // {qualifier}: one refresh_delay held, dropped by a power cut, +CFUN=0 or a restart
-	KindAttachTimeout eventlog.Kind = "attach_timeout"  // {plmn, timer}: T3410 expired
+	KindAttachTimeout eventlog.Kind = "attach_timeout"  // {plmn, timer, attempt}: T3410 expired on the attach attempt counter's attempt-th try on plmn
+	KindAttachRetry   eventlog.Kind = "attach_retry"    // {plmn, timer, attempt}: T3411 expired: the attach restarts on plmn, its attempt-th try (TS 24.301 §5.5.1.2.6)
 	KindPower         eventlog.Kind = "power"           // {on}
 	KindCFUN          eventlog.Kind = "cfun"            // {fun}
 	KindRestart       eventlog.Kind = "restart"         // +CFUN=1,1
@@ -18,4 +19,4 @@ const (
 )
 
 var _ = eventlog.Register(eventlog.Modem, KindCard, KindCardError, KindSTKError, KindRegistration,
-	KindRefresh, KindRefreshLost, KindAttachTimeout, KindPower, KindCFUN, KindRestart, KindPLMNSearch)
+	KindRefresh, KindRefreshLost, KindAttachTimeout, KindAttachRetry, KindPower, KindCFUN, KindRestart, KindPLMNSearch)

@@ -250,7 +250,13 @@ type fakeNet struct {
 	fallback Registration
 	// pick, when set, is Attach's answer from the lists it is given, in
 	// place of both: a world that tries no forbidden area.
-	pick     func(emm.Forbidden) Registration
+	pick func(emm.Forbidden) Registration
+	// choose, when set, is Attach's answer from the whole selection it
+	// is given, in place of all three.
+	choose func(emm.Selection) Registration
+	// silentTo, when set, says whether AttachTo's attempt goes
+	// unanswered (T3410), in place of its answer.
+	silentTo func() bool
 	attaches []string
 	detaches int
 	// forbidden is the forbidden list (EF FPLMN) each automatic attach
@@ -275,6 +281,9 @@ func (n *fakeNet) Attach(imsi string, sel emm.Selection) Registration {
 	n.forbidden = append(n.forbidden, forbidden.PLMNs)
 	n.forbiddenEPS = append(n.forbiddenEPS, forbidden.EPS)
 	n.forbiddenTAs = append(n.forbiddenTAs, [2][]string{taNames(forbidden.Regional), taNames(forbidden.Roaming)})
+	if n.choose != nil {
+		return n.choose(sel)
+	}
 	if n.pick != nil {
 		return n.pick(forbidden)
 	}
@@ -297,6 +306,9 @@ func taNames(l []emm.TAI) []string {
 // finds no cell of any other.
 func (n *fakeNet) AttachTo(imsi, plmn string) Registration {
 	n.attaches = append(n.attaches, imsi+"@"+plmn)
+	if n.silentTo != nil && n.silentTo() {
+		return Registration{Stat: 2, PLMN: plmn, Timeout: true}
+	}
 	if n.reg.PLMN == plmn {
 		return n.reg
 	}

@@ -300,6 +300,8 @@ type state struct {
 	pending   *pendingLine
 	selecting *selection
 	t3410     clock.Timer
+	// run is the attach attempt counter and its selection (attachRun).
+	run attachRun
 	// off is set by PowerOff; epoch counts power cycles so that work queued
 	// before a power cut (a posted REFRESH, a timer) finds it stale.
 	off   bool

@@ -2,12 +2,14 @@ package modem
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 // regCmds are the registration commands in the order their URCs go out.
@@ -234,14 +236,42 @@ func (m *Modem) manualFellBack(format int) error {
 // that fails in mode 4 (27.007 §7.3: the mode then is automatic).
 func (m *Modem) selectAndAttach() Registration {
 	if m.st.copsMode == 0 || m.st.copsPLMN == "" {
-		return m.o.Network.Attach(m.st.imsi, m.selection())
+		return m.automatic()
 	}
 	r := m.o.Network.AttachTo(m.st.imsi, m.st.copsPLMN)
 	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout && !r.Interrupted {
 		m.st.copsMode, m.st.copsPLMN = 0, ""
+		m.st.run.plmn, m.st.run.count = "", 0
 		r = m.o.Network.Attach(m.st.imsi, m.selection())
 	}
 	return r
+}
+
+// automatic is automatic selection's attach in the run under way: the
+// selection in order, or, while the attach attempt counter runs on a
+// PLMN (a T3411 restart), that PLMN alone (TS 24.301 §5.5.1.2.6). A
+// restart the PLMN answers otherwise than silence or an acceptance — a
+// reject, no cell — is done with it as a selection is: PLMN selection
+// goes on with the next in order, the reject acted on as well.
+func (m *Modem) automatic() Registration {
+	run := &m.st.run
+	if run.plmn == "" {
+		return m.o.Network.Attach(m.st.imsi, m.selection())
+	}
+	sel := m.selection()
+	sel.Only = run.plmn
+	r := m.o.Network.Attach(m.st.imsi, sel)
+	if r.Registered() || r.Timeout || r.Interrupted || r.Stat == 3 && emm.After(r.Cause) == emm.Stop {
+		return r
+	}
+	run.failed = append(run.failed, run.plmn)
+	run.plmn, run.count = "", 0
+	if !m.remaining() {
+		return r
+	}
+	next := m.o.Network.Attach(m.st.imsi, m.selection())
+	next.Refused = append(slices.Clone(r.Refused), next.Refused...)
+	return next
 }
 
 // manualSelection is +COPS=1 and 4: the host's network, by number or by

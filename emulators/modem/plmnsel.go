@@ -169,14 +169,7 @@ func (m *Modem) searchHigher() {
 		return
 	}
 	sel := m.selection()
-	var visible []emm.TAI
-	home := ""
-	for _, c := range m.o.Network.Cells() {
-		visible = append(visible, emm.TAI{PLMN: c.PLMN, TAC: c.TAC})
-		if home == "" && isHPLMN(m.st.imsi, c.PLMN, m.mncLength()) {
-			home = c.PLMN
-		}
-	}
+	visible, home := m.visibleTAIs()
 	if r.Stat != 5 || m.st.copsMode != 0 || m.st.copsOff || !sel.HigherPriority(r.PLMN, home, visible) {
 		m.followVPLMN(r)
 		return
@@ -186,6 +179,20 @@ func (m *Modem) searchHigher() {
 	m.attach()
 	m.st.searching = false
 	m.followVPLMN(m.st.reg)
+}
+
+// visibleTAIs are the tracking areas of the cells in sight, and the
+// HPLMN among them ("" when none is).
+func (m *Modem) visibleTAIs() ([]emm.TAI, string) {
+	var visible []emm.TAI
+	home := ""
+	for _, c := range m.o.Network.Cells() {
+		visible = append(visible, emm.TAI{PLMN: c.PLMN, TAC: c.TAC})
+		if home == "" && isHPLMN(m.st.imsi, c.PLMN, m.mncLength()) {
+			home = c.PLMN
+		}
+	}
+	return visible, home
 }
 
 // selection is what the modem's automatic network selection goes by:
@@ -199,7 +206,8 @@ func (m *Modem) selection() emm.Selection {
 	return emm.Selection{
 		Forbidden: m.forbiddenLists(),
 		RPLMN:     m.st.rplmn,
-		Search:    m.st.searching,
+		Search:    m.st.run.search,
+		Failed:    slices.Clone(m.st.run.failed),
 		User:      slices.Clone(m.st.userPLMNs),
 		Operator:  slices.Clone(m.st.operatorPLMNs),
 	}

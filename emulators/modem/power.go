@@ -191,9 +191,37 @@ func stopTimer(t *clock.Timer) {
 	}
 }
 
-// attach registers through the network. Without a readable IMSI there is no
+// T3411 is how long a UE waits, after a T3410 expiry below the attach
+// attempt counter's limit, before it restarts the attach on the same PLMN
+// (TS 24.301 §5.5.1.2.6 c, §10.2: 10 s).
+const T3411 = 10 * time.Second
+
+// attachRun is the attach attempt counter (TS 24.301 §5.5.1.1) and the
+// selection it counts in. A new selection starts one afresh (attach):
+// switch-on, a move (new cells, a new tracking area), T3402's expiry, the
+// host's +COPS and +CGATT; selecting another PLMN resets the counter; the
+// T3411 restarts and the PLMN selection after the fifth expiry keep it.
+type attachRun struct {
+	plmn  string // the PLMN the counter counts on; "" none yet
+	count int    // T3410 expiries on plmn
+	// search: the run is the periodic search's (TS 23.122 §4.4.3.3.1),
+	// whose order the selection keeps after a PLMN's attempts ran out.
+	search bool
+	failed []string // the PLMNs done with (emm.Selection.Failed)
+}
+
+// attach registers through the network, a new selection: the attach
+// attempt counter starts afresh. Without a readable IMSI there is no
 // subscriber to attach, so the modem stays unregistered.
 func (m *Modem) attach() {
+	m.st.run = attachRun{search: m.st.searching}
+	m.attempt()
+}
+
+// attempt is one attach procedure of the run under way (attachRun): the
+// selection's, a T3411 restart's on the PLMN whose counter runs, or the
+// PLMN selection that goes on once its attempts ran out.
+func (m *Modem) attempt() {
 	if m.st.off || !m.st.cardOn || m.st.imsi == "" || m.st.fun != 1 || m.st.copsOff {
 		m.setReg(Registration{})
 		m.selectionEnded()
@@ -235,30 +263,82 @@ func (m *Modem) attach() {
 	if sel := m.st.selecting; sel != nil {
 		sel.timedOut = true
 	}
+	run := &m.st.run
+	restart := r.PLMN == run.plmn && run.count > 0
+	if r.PLMN != run.plmn {
+		run.plmn, run.count = r.PLMN, 0 // a new PLMN selected (§5.5.1.1)
+	}
 	// The network does not answer: EMM-REGISTERED-INITIATED shows as
-	// searching until T3410 expires; then the modem gives up (the T3411
-	// retries of TS 24.301 §5.5.1.2.6 are not modelled) and reports not
-	// registered, which the toolkit sees as no service. The networks
-	// that refused before the unanswered one count as the others'
-	// rejects do (storeForbidden): the UE acted on each as it came.
-	m.setReg(Registration{Stat: 2, Refused: r.Refused})
+	// searching until T3410 expires, then ATTEMPTING-TO-ATTACH as not
+	// registered, and a T3411 restart says nothing until its outcome, as a
+	// field EG25 shows it (fixtures/field/reattach-slower-than-wait:
+	// +CEREG: 2, +CEREG: 0 15 s later, no URC at the restart 10 s after).
+	// The networks that refused before the unanswered one count as the
+	// others' rejects do (storeForbidden): the UE acted on each as it came.
+	shown := Registration{Stat: 2, Refused: r.Refused}
+	if restart {
+		shown.Stat = m.st.reg.Stat
+	}
+	m.setReg(shown)
 	plmn := r.PLMN
 	m.st.t3410 = m.afterFunc(T3410, func() {
 		m.st.t3410 = nil
-		m.emit(KindAttachTimeout, eventlog.F{"plmn": plmn, "timer": "T3410"})
-		m.setReg(Registration{})
-		m.retryAttach()
-		m.selectionEnded()
+		m.t3410Expired(plmn)
 	})
+}
+
+// t3410Expired is TS 24.301 §5.5.1.2.6 c: the attach procedure is
+// aborted and the attach attempt counter incremented; below 5, T3411
+// starts and the attach restarts on plmn at its expiry; at 5, T3402
+// starts and the UE performs PLMN selection (TS 23.122): automatic
+// selection goes on with the next PLMN in its order (mode 4's manual
+// attempt has failed: automatic too, 27.007 §7.3); with none left, or in
+// manual mode (+COPS=1: no other PLMN, §4.4.3.1.2), not registered until
+// T3402's expiry — and a pending +COPS=1 answers then (+CME ERROR: 31):
+// that is when the registration attempt on the host's network ends.
+func (m *Modem) t3410Expired(plmn string) {
+	run := &m.st.run
+	run.count++
+	m.emit(KindAttachTimeout, eventlog.F{"plmn": plmn, "timer": "T3410", "attempt": run.count})
+	if emm.RetriesAttach(run.count) {
+		m.setReg(Registration{})
+		next := run.count + 1
+		m.st.attachT = m.afterFunc(T3411, func() {
+			m.st.attachT = nil
+			m.emit(KindAttachRetry, eventlog.F{"plmn": plmn, "timer": "T3411", "attempt": next})
+			m.attempt()
+		})
+		return
+	}
+	run.failed = append(run.failed, plmn)
+	run.plmn, run.count = "", 0
+	if m.st.copsMode == 4 {
+		m.st.copsMode, m.st.copsPLMN = 0, ""
+	}
+	if m.st.copsMode == 0 && m.remaining() {
+		m.attempt()
+		return
+	}
+	m.setReg(Registration{})
+	m.retryAttach()
+	m.selectionEnded()
+}
+
+// remaining reports whether automatic selection has a network left to
+// try in the run under way (emm.Selection.Remaining).
+func (m *Modem) remaining() bool {
+	visible, home := m.visibleTAIs()
+	return m.selection().Remaining(visible, home)
 }
 
 // T3402 is how long a UE waits before it tries to attach again after the
 // attempts failed (TS 24.301 §10.2 default, 12 minutes).
 const T3402 = 12 * time.Minute
 
-// retryAttach schedules the next attempt after a denial, no service or a
-// T3410 expiry, so a network that comes back (or stops rejecting) is found
-// again without a host command.
+// retryAttach schedules the next attempt after a denial, no service or
+// the attach attempts run out on every network (T3402), so a network
+// that comes back (or stops rejecting) is found again without a host
+// command. Its expiry starts a new selection, the counter afresh.
 func (m *Modem) retryAttach() {
 	m.st.attachT = m.afterFunc(T3402, func() {
 		m.st.attachT = nil

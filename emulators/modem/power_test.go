@@ -26,10 +26,15 @@ func regStats(r *rig) []int {
 
 // TestAttachTimeout: an ATTACH REQUEST the network never answers (issue 4
 // §1, attach: timeout) shows as searching while T3410 (15 s, TS 24.301
-// §10.2) runs, then as not registered; the toolkit sees no service.
+// §10.2) runs, then as not registered (ATTEMPTING-TO-ATTACH), and the
+// T3411 restart 10 s later says nothing of its own, as a field EG25 shows
+// it (fixtures/field/reattach-slower-than-wait); the toolkit sees no
+// service throughout. Five expiries with nothing else in sight leave it
+// not registered.
 func TestAttachTimeout(t *testing.T) {
 	r := newRig(t)
 	r.net.reg = Registration{Stat: 2, PLMN: "20801", Timeout: true}
+	r.net.cells = []stkterm.Cell{{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85}}
 	r.cmd(t, "AT+CEREG=2")
 	r.advance(t, 2*time.Second)
 	if u, err := r.c.WaitURC("+CEREG:", 2*time.Second); err != nil || u != "+CEREG: 2" {
@@ -40,8 +45,8 @@ func TestAttachTimeout(t *testing.T) {
 			t.Errorf("location while T3410 runs: %+v", loc)
 		}
 	})
-	// The literal 15 s (TS 24.301 §10.2), not the constant: a wrong T3410
-	// must fail here rather than move the test along with it.
+	// The literal 15 s and 10 s (TS 24.301 §10.2), not the constants: a
+	// wrong timer must fail here rather than move the test along with it.
 	r.advance(t, 15*time.Second-time.Millisecond)
 	if n := len(r.log.Kind("attach_timeout")); n != 0 {
 		t.Fatalf("T3410 expired early: %d events", n)
@@ -52,8 +57,24 @@ func TestAttachTimeout(t *testing.T) {
 	}
 	evs := r.log.Kind("attach_timeout")
 	if len(evs) != 1 || evs[0].Str("plmn") != "20801" || evs[0].Str("timer") != "T3410" ||
-		!evs[0].T.Equal(r.loop.Now()) {
+		evs[0].Get("attempt") != 1 || !evs[0].T.Equal(r.loop.Now()) {
 		t.Errorf("attach_timeout events %v", evs)
+	}
+	r.advance(t, 10*time.Second-time.Millisecond)
+	if n := len(r.net.attaches); n != 1 {
+		t.Fatalf("T3411 expired early: %d attaches", n)
+	}
+	r.advance(t, time.Millisecond)
+	if rs := r.log.Kind("attach_retry"); len(rs) != 1 || rs[0].Str("timer") != "T3411" || rs[0].Get("attempt") != 2 || len(r.net.attaches) != 2 {
+		t.Fatalf("at T3411's expiry: retries %v, %d attaches", rs, len(r.net.attaches))
+	}
+	r.advance(t, 3*T3410+3*T3411+T3410) // the fifth expiry
+	if n := len(r.log.Kind("attach_timeout")); n != 5 {
+		t.Errorf("%d T3410 expiries, want 5", n)
+	}
+	r.cmd(t, "AT") // the URCs so far read
+	if n := strings.Count(r.atlog.String(), "< +CEREG:"); n != 2 {
+		t.Errorf("%d +CEREG URCs, want 2 (searching, then not registered):\n%s", n, r.atlog.String())
 	}
 	if got := regStats(r); !slices.Equal(got, []int{2, 0}) {
 		t.Errorf("registration stats %v, want [2 0]", got)
