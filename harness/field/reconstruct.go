@@ -1783,11 +1783,12 @@ func (p *Plan) steps(o Options) {
 			}
 			if m := copsSelect.FindStringSubmatch(line); t.Clock == fieldlog.NoTime && m != nil && m[1] != "0" && m[3] != "" && hasFinal(t, k) {
 				// The emulated modem answers a manual selection once its
-				// attempt ends (an attach's time, and T3410 for one the
-				// network left unanswered): the field host waited for it.
+				// attempt ends (an attach's time, and for one the network
+				// left unanswered its five tries, T3410 and T3411: TS
+				// 24.301 §5.5.1.2.6): the field host waited for it.
 				wait := max(maxAttachTime, p.AttachDelay)
 				if c, ok := at.Classify(FinalOf(t, k)).CME(); ok && c == 31 {
-					wait += t3410
+					wait += attachRun
 				}
 				restarted += wait
 				p.assume("%s has no times: the commands after the manual selection %s are played %v later, once the emulated modem has answered it (its registration attempt ends first)",

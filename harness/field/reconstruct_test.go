@@ -3175,3 +3175,37 @@ itinerary:
 		})
 	}
 }
+
+// TestTimeoutWindowCoversRestarts: an attach the logs show unanswered
+// (searching, not registered 15 s later: T3410) gives a derived attach:
+// timeout whose window covers the emulated modem's T3411 restarts on that
+// network (TS 24.301 §5.5.1.2.6: every 25 s, the fifth 100 s after the
+// first) — where the logs show nothing else, the restarts went
+// unanswered too —, ending a second before the logs' next registration
+// state, the restart the network answered. Before t283 it ended a second
+// after the first attempt: the emulated restart registered at once.
+func TestTimeoutWindowCoversRestarts(t *testing.T) {
+	const head = "[0.000] > AT+CEREG=1\n[0.010] < OK\n[5.000] > AT+CFUN=1\n[5.100] < OK\n[5.300] < +CEREG: 2\n[20.300] < +CEREG: 0\n"
+	for _, tc := range []struct {
+		name, log, window string
+	}{
+		// The logs begin 10 s into the run (from: 14.3s is the attach at
+		// 5.3 s, a second before it).
+		{"nothing after: the five attempts", head, "until: 1m56.3s}"},
+		{"registered 40 s later: until a second before", head + "[60.300] < +CEREG: 1\n", "until: 1m9.3s}"},
+		{"registered just after: until a second before", head + "[20.500] < +CEREG: 1\n", "until: 29.5s}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "silent", map[string]string{ManifestFile: orangePlain("silent", "generic"), "host.log": tc.log}), Options{})
+			y := string(p.ScenarioYAML)
+			i := strings.Index(y, "{attach: timeout, operator: orange-fr")
+			if i < 0 {
+				t.Fatalf("no attach: timeout derived:\n%s", y)
+			}
+			line, _, _ := strings.Cut(y[i:], "\n")
+			if !strings.Contains(line, tc.window) {
+				t.Errorf("derived %s, want its window to end %q", line, tc.window)
+			}
+		})
+	}
+}

@@ -1758,6 +1758,29 @@ func (p *Plan) leastStart(op string) time.Duration {
 // t3410 is the emulated modem's attach timer (TS 24.301 §10.2).
 const t3410 = 15 * time.Second
 
+// attachRun is how long after its first attempt the emulated modem gives
+// up on a network that never answers: T3410 five times, T3411 between
+// (TS 24.301 §5.5.1.2.6 c, the attach attempt counter).
+const attachRun = 5*t3410 + 4*10*time.Second
+
+// restartsUntil is the end of the window of a derived attach: timeout
+// whose attempt began at attach and which Regs[i] (searching) and n (not
+// registered) show unanswered: the emulated modem restarts the attach at
+// each T3411's expiry, and those restarts go unanswered as well — until
+// its last attempt, or until a second before the logs' next registration
+// state after n (the restart the network answered, another attach), the
+// earlier.
+func (p *Plan) restartsUntil(i int, n Reg, attach time.Duration) time.Duration {
+	until := attach + attachRun - t3410 + time.Second
+	for _, x := range p.Facts.Regs[i+1:] {
+		if x.At > n.At && x.Stat != 0 {
+			// At least 14 s after attach: n came T3410 after it.
+			return min(until, x.At-time.Second)
+		}
+	}
+	return until
+}
+
 // derivesAttachFault reports an attach fault the logs show (faults
 // derives it) that gives registration stat: a denial with its cause (3),
 // or a search that ended not registered when T3410 ran out (0).
@@ -2177,9 +2200,11 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		case r.Stat == 2 && r.URC:
 			if n, attach, ok := p.timedOut(i); ok {
 				op := subscriberAt(r.At)
+				until := p.restartsUntil(i, n, attach)
 				add(n.Src.String(), "{attach: timeout, operator: %s, from: %s, until: %s}", op,
-					durString(p.Start+attach-p.AttachDelay-time.Second), durString(p.Start+attach+time.Second))
-				p.assume("the attach on %s went unanswered (searching at %s, not registered 15 s later at %s: T3410)", op, r.Src, n.Src)
+					durString(p.Start+attach-p.AttachDelay-time.Second), durString(p.Start+until))
+				p.assume("the attach on %s went unanswered (searching at %s, not registered 15 s later at %s: T3410), and so do the emulated modem's T3411 restarts on it until %s, where the logs show nothing else",
+					op, r.Src, n.Src, durString(until))
 			}
 		case r.Stat == 3 && r.Cause == 0 && i > 0 && regs[i-1].Stat == 3:
 			// The same denial read again: asked for at its first line.
