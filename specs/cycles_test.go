@@ -115,8 +115,9 @@ var _ = Describe("Fallback in a second country", framework.Emulated, func() {
 	It("falls back when a profile roams across a border before it attached, and ends the cycle where the fallback attaches abroad", func() {
 		r := framework.NewRig(framework.Load("border-during-attach.yaml"))
 		send(r, "AT+CEREG=2")
-		advanceTo(r, 61*time.Minute)
-		Expect(iccid(r)).To(Equal(sfrICCID), "SFR enabled in Paris, its network silent")
+		advanceTo(r, 60*time.Minute+50*time.Second)
+		Expect(iccid(r)).To(Equal(sfrICCID), "SFR enabled in Paris, its network silent, the modem restarting its attach (T3411)")
+		Expect(len(events(r, "attach_retry"))).To(BeNumerically(">=", 1), "the T3411 restarts on SFR before the border")
 
 		advanceTo(r, 64*time.Minute)
 		By("the AT interface: SFR roamed on Vodafone in Berlin; the card fell back, China Mobile was refused there, Telekom attached at home")
