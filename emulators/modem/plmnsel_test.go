@@ -310,3 +310,57 @@ func TestSearchAfterClose(t *testing.T) {
 		t.Errorf("%d automatic attaches after the modem closed", len(r.net.sels)-n)
 	}
 }
+
+// TestSearchPastASilentHigherPriority: the search for a higher priority
+// PLMN (TS 23.122 §4.4.3.3.1) tries the HPLMN, whose network never
+// answers: the modem restarts the attach on it at each T3411, the
+// search's order kept, and at the fifth T3410 expiry (1 min 55 s after
+// the search) PLMN selection goes on with the next in that order, the
+// VPLMN it was on (TS 24.301 §5.5.1.2.6 c, outside tester o259 F1) — not
+// T3402's 12 minutes with no service. The next search comes T after
+// that registration.
+func TestSearchPastASilentHigherPriority(t *testing.T) {
+	r := usimRig(t, hpplmn(0x01), onSFR, nil)
+	r.loop.Do(func() {
+		r.net.choose = func(sel emm.Selection) Registration {
+			if !sel.Search {
+				t.Errorf("a selection outside the search: %+v", sel)
+			}
+			if slices.Contains(sel.Failed, "20801") {
+				return onSFR
+			}
+			return Registration{Stat: 2, PLMN: "20801", Timeout: true}
+		}
+	})
+	first := len(r.net.sels)
+	r.advance(t, 6*time.Minute)
+	at := searches(r)
+	if len(at) != 1 {
+		t.Fatalf("searches at %v, want one", at)
+	}
+	run := 5*15*time.Second + 4*10*time.Second
+	r.advance(t, at[0].Add(run).Sub(r.loop.Now())-time.Millisecond)
+	r.loop.Do(func() {
+		if got := r.m.Registration(); got.Registered() {
+			t.Errorf("registered before the fifth expiry: %+v", got)
+		}
+	})
+	r.advance(t, time.Millisecond)
+	var got []string
+	r.loop.Do(func() {
+		if reg := r.m.Registration(); reg.Stat != 5 || reg.PLMN != "20810" {
+			t.Errorf("after the fifth expiry %+v, want roaming on 20810 again", reg)
+		}
+		for _, sel := range r.net.sels[first:] {
+			got = append(got, fmt.Sprintf("only=%s failed=%v", sel.Only, sel.Failed))
+		}
+	})
+	want := []string{"only= failed=[]", "only=20801 failed=[]", "only=20801 failed=[]", "only=20801 failed=[]", "only=20801 failed=[]", "only= failed=[20801]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the search's attaches %q, want %q", got, want)
+	}
+	r.advance(t, 6*time.Minute)
+	if at := searches(r); len(at) != 2 || !at[1].Equal(at[0].Add(run+6*time.Minute)) {
+		t.Errorf("searches at %v, want the next 6 min after the return", at)
+	}
+}
