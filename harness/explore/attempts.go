@@ -1,0 +1,62 @@
+package explore
+
+import (
+	"fmt"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/emulators/world"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/proto/emm"
+)
+
+// checkAttachAttempts: the modem's attach attempt counter (TS 24.301
+// §5.5.1.2.6 c), from the event log alone. Every attach_timeout names an
+// attempt from 1 to 5; one after the first comes T3410 after the
+// attach_retry of the same attempt on the same PLMN, the modem's last
+// event of either kind; every attach_retry of attempt n comes T3411 after
+// the attach_timeout of attempt n-1 on its PLMN, the modem's last of
+// either kind, and the world's next attach_attempt — unless the restart
+// finds no cell (no_service, limited_service) — is on that PLMN: the
+// restart tries it alone.
+func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
+	var v []string
+	var last *eventlog.Event // the modem's last attach_timeout or attach_retry
+	restart := ""            // the PLMN an attach_retry restarts on, until the world's attempt
+	for i, e := range o.Events {
+		switch {
+		case is(e, eventlog.World, world.KindAttachAttempt) && restart != "":
+			if p := e.Str("plmn"); p != restart {
+				v = append(v, fmt.Sprintf("%s: the T3411 restart on %s tried %s", at(e), restart, p))
+			}
+			restart = ""
+		case is(e, eventlog.World, world.KindNoService), is(e, eventlog.World, world.KindLimitedService):
+			restart = ""
+		case is(e, eventlog.Modem, modem.KindAttachTimeout):
+			n := intField(e, "attempt")
+			switch {
+			case n < 1 || n > emm.MaxAttachAttempts:
+				v = append(v, fmt.Sprintf("%s: attempt %d on %s, outside 1 to %d", at(e), n, e.Str("plmn"), emm.MaxAttachAttempts))
+			case n > 1 && (last == nil || last.Kind != modem.KindAttachRetry || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n || !e.T.Equal(last.T.Add(modem.T3410))):
+				v = append(v, fmt.Sprintf("%s: T3410 ran out on attempt %d on %s, not %v after that attempt's T3411 restart (the modem's last: %s)", at(e), n, e.Str("plmn"), modem.T3410, describe(last)))
+			}
+			last = &o.Events[i]
+		case is(e, eventlog.Modem, modem.KindAttachRetry):
+			n := intField(e, "attempt")
+			if last == nil || last.Kind != modem.KindAttachTimeout || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n-1 || !e.T.Equal(last.T.Add(modem.T3411)) {
+				v = append(v, fmt.Sprintf("%s: attempt %d on %s restarted, not %v after attempt %d's T3410 expiry there (the modem's last: %s)", at(e), n, e.Str("plmn"), modem.T3411, n-1, describe(last)))
+			}
+			last = &o.Events[i]
+			restart = e.Str("plmn")
+		}
+	}
+	return v
+}
+
+// describe names an attach_timeout or attach_retry for a violation.
+func describe(e *eventlog.Event) string {
+	if e == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%s {plmn: %s, attempt: %d}", at(*e), e.Str("plmn"), intField(*e, "attempt"))
+}

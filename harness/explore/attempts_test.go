@@ -1,0 +1,63 @@
+package explore
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// TestAttachAttemptsOracle feeds attach-attempt-counter logs that keep
+// and break TS 24.301 §5.5.1.2.6 c's counter.
+func TestAttachAttemptsOracle(t *testing.T) {
+	to := func(d time.Duration, plmn string, n int) eventlog.Event {
+		return atOffset(d, ev(eventlog.Modem, "attach_timeout", "plmn", plmn, "timer", "T3410", "attempt", n))
+	}
+	re := func(d time.Duration, plmn string, n int) eventlog.Event {
+		return atOffset(d, ev(eventlog.Modem, "attach_retry", "plmn", plmn, "timer", "T3411", "attempt", n))
+	}
+	try := func(d time.Duration, plmn string) eventlog.Event {
+		return atOffset(d, ev(eventlog.World, "attach_attempt", "operator", "cmcc", "plmn", plmn, "tac", 4096))
+	}
+	s := time.Second
+	// chain is n attempts on 20810 from 0, the world's tries included.
+	chain := func(n int) []eventlog.Event {
+		var out []eventlog.Event
+		for k := 1; k <= n; k++ {
+			start := time.Duration(k-1) * 25 * s
+			if k > 1 {
+				out = append(out, re(start, "20810", k))
+			}
+			out = append(out, try(start, "20810"), to(start+15*s, "20810", k))
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		events []eventlog.Event
+		want   string // substring of the one violation; "" = none
+	}{
+		{"five attempts", chain(5), ""},
+		{"then the next PLMN", append(chain(5), try(115*s, "20801")), ""},
+		{"a fresh selection's first", append(chain(2), try(time.Hour, "20801"), to(time.Hour+15*s, "20801", 1)), ""},
+		{"a restart finding no cell", append(chain(1), re(25*s, "20810", 2), atOffset(25*s, ev(eventlog.World, "no_service", "operator", "cmcc", "area", "X")), try(time.Hour, "20801")), ""},
+		{"a sixth", append(chain(5), re(125*s, "20810", 6), try(125*s, "20810"), to(140*s, "20810", 6)), "outside 1 to 5"},
+		{"a restart too soon", append(chain(1), re(24*s, "20810", 2)), "not 10s after attempt 1"},
+		{"a restart on another PLMN", append(chain(1), re(25*s, "20801", 2)), "restarted, not 10s"},
+		{"a restart trying another PLMN", append(chain(1), re(25*s, "20810", 2), try(25*s, "20801")), "the T3411 restart on 20810 tried 20801"},
+		{"a second attempt with no restart", append(chain(1), try(25*s, "20810"), to(40*s, "20810", 2)), "not 15s after that attempt's T3411 restart"},
+		{"a second expiry late", append(chain(1), re(25*s, "20810", 2), try(25*s, "20810"), to(41*s, "20810", 2)), "T3410 ran out on attempt 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := checkAttachAttempts(nil, Outcome{Events: tt.events})
+			switch {
+			case tt.want == "" && len(v) != 0:
+				t.Errorf("violations %q, want none", v)
+			case tt.want != "" && (len(v) != 1 || !strings.Contains(v[0], tt.want)):
+				t.Errorf("violations %q, want one with %q", v, tt.want)
+			}
+		})
+	}
+}
