@@ -3194,6 +3194,9 @@ func TestTimeoutWindowCoversRestarts(t *testing.T) {
 		{"nothing after: the five attempts", head, "until: 1m56.3s}"},
 		{"registered 40 s later: until a second before", head + "[60.300] < +CEREG: 1\n", "until: 1m9.3s}"},
 		{"registered just after: until a second before", head + "[20.500] < +CEREG: 1\n", "until: 29.5s}"},
+		// A second search 10 s after the first ended: its window begins
+		// where the first's ends (one fault's windows never overlap).
+		{"searching again: until the second's window", head + "[30.000] > AT+COPS=0\n[30.100] < OK\n[30.300] < +CEREG: 2\n[45.300] < +CEREG: 0\n", "until: 39.3s}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := reconstruct(t, writeFixture(t, "silent", map[string]string{ManifestFile: orangePlain("silent", "generic"), "host.log": tc.log}), Options{})
@@ -3203,6 +3206,12 @@ func TestTimeoutWindowCoversRestarts(t *testing.T) {
 				t.Fatalf("no attach: timeout derived:\n%s", y)
 			}
 			line, _, _ := strings.Cut(y[i:], "\n")
+			if strings.Count(y, "{attach: timeout,") != strings.Count(tc.log, "< +CEREG: 0") {
+				t.Errorf("derived %d attach: timeout, want one for each search ending not registered:\n%s", strings.Count(y, "{attach: timeout,"), y)
+			}
+			if _, err := scenario.Parse("draft.yaml", p.ScenarioYAML); err != nil {
+				t.Errorf("the draft does not load: %v", err)
+			}
 			if !strings.Contains(line, tc.window) {
 				t.Errorf("derived %s, want its window to end %q", line, tc.window)
 			}

@@ -1767,18 +1767,20 @@ const attachRun = 5*t3410 + 4*10*time.Second
 // whose attempt began at attach and which Regs[i] (searching) and n (not
 // registered) show unanswered: the emulated modem restarts the attach at
 // each T3411's expiry, and those restarts go unanswered as well — until
-// its last attempt, or until a second before the logs' next registration
-// state after n (the restart the network answered, another attach), the
-// earlier.
+// its last attempt, or until the logs' next registration state after n
+// (the restart the network answered, another attach), less the attach
+// time and a second, as the window of a timeout derived there begins —
+// windows of one fault must not overlap —, the earlier; the first
+// attempt's always.
 func (p *Plan) restartsUntil(i int, n Reg, attach time.Duration) time.Duration {
 	until := attach + attachRun - t3410 + time.Second
 	for _, x := range p.Facts.Regs[i+1:] {
 		if x.At > n.At && x.Stat != 0 {
-			// At least 14 s after attach: n came T3410 after it.
-			return min(until, x.At-time.Second)
+			until = min(until, x.At-p.AttachDelay-time.Second)
+			break
 		}
 	}
-	return until
+	return max(until, attach+time.Second)
 }
 
 // derivesAttachFault reports an attach fault the logs show (faults
