@@ -819,7 +819,9 @@ func TestFirstAttemptFaulted(t *testing.T) {
 
 // Every drawn case loads: rapid's Example would draw another in a refused
 // case's place without a word (t281's partner fault did so in 2 of these
-// 2,000), so the count of refusals is what shows a generator bug.
+// 2,000), so the count of refusals is what shows a generator bug. The
+// same 2,000 each run: TestGeneratorEveryDrawLoads draws 100 new ones a
+// run, and met t281's bug in one make test of several.
 func TestGeneratorCasesLoad(t *testing.T) {
 	gen := Generator(Probe())
 	before, _ := refused.since(0)
