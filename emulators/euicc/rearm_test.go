@@ -87,6 +87,23 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 			restarted: "REFRESH/0",
 		},
 		{
+			// The terminal could not reset the card then (20: busy, a
+			// call): the switch is still half done, the new profile
+			// enabled and the old one's files served, and the runtime
+			// living on says no reset came since. The restarted terminal
+			// is asked again.
+			name: "REFRESH refused, no reset since: asked again", first: withTimers, second: pollsOnly,
+			trigger: applet.Refresh{},
+			open: func(tm *term) {
+				expireAndFetch(0)(tm)
+				cmd := tm.fetch(stk.CmdRefresh)
+				tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultTerminalUnable}))
+				tm.respond(stk.Respond(tm.fetch(stk.CmdRefresh), stk.Result{General: stk.ResultTerminalUnable}))
+			},
+			want:      []string{events, "refresh 04"},
+			restarted: "<nil>/0",
+		},
+		{
 			name: "location read fetched: asked again, answered once", first: withTimers, second: withTimers,
 			trigger:   applet.ReadLocation{},
 			open:      expireAndFetch(stk.CmdProvideLocalInfo),

@@ -53,6 +53,11 @@ type runtime struct {
 	// switched: the terminal answered an eUICC Profile State Change
 	// REFRESH; the card resets itself before answering (Card.toolkit).
 	switched bool
+	// resetOwed: a REFRESH was issued in this runtime, so the card waits
+	// for the reset it asks for; the reset ends the runtime, so while
+	// the runtime lives it has not come, whatever the terminal answered
+	// (a refusal, 20 while busy; or nothing yet). rearm asks again.
+	resetOwed bool
 }
 
 // op is an effect being carried out through proactive commands.
@@ -155,6 +160,14 @@ func (r *runtime) rearm() {
 	r.c.cfg.Log.Emit(eventlog.EUICC, KindToolkitRestarted, f)
 	boot, redo := r.abandon()
 	var front []queued
+	if r.resetOwed {
+		// The switch the REFRESH was for is still half done: the new
+		// terminal is asked for the reset (in the mode its profile
+		// allows), whether the old one refused it, or dropped it
+		// unanswered with its toolkit.
+		r.resetOwed = false
+		front = append(front, queued{applet.Refresh{}, r.steps})
+	}
 	if redo != nil {
 		front = append(front, queued{redo, r.steps})
 	}
@@ -167,12 +180,12 @@ func (r *runtime) rearm() {
 
 // abandon ends the operation the old terminal carried (rearm) and returns
 // the Boot still owed if it was the first SET UP EVENT LIST, and the
-// effect to carry out again on the new terminal: a location read and a
-// REFRESH are asked again (the applet still waits for the one, the
-// profile switch still needs the other); a timer's command needs nothing,
-// the timers being started again from armed and the poll clock; a BIP
-// exchange cannot be: its channel was the old terminal's, so it ends as
-// failed, the applet told as for any failed exchange.
+// effect to carry out again on the new terminal: a location read is asked
+// again (the applet still waits for it); a REFRESH needs nothing here,
+// being owed until the card's reset (resetOwed); a timer's command needs
+// nothing, the timers being started again from armed and the poll clock;
+// a BIP exchange cannot be: its channel was the old terminal's, so it
+// ends as failed, the applet told as for any failed exchange.
 func (r *runtime) abandon() (boot applet.Event, redo applet.Effect) {
 	o := r.cur
 	r.cur, r.pending, r.pendingCmd, r.fetched = nil, nil, stk.Command{}, false
@@ -181,8 +194,6 @@ func (r *runtime) abandon() (boot applet.Event, redo applet.Effect) {
 		return o.boot, nil
 	case *locationOp:
 		return nil, applet.ReadLocation{}
-	case *refreshOp:
-		return nil, applet.Refresh{}
 	case *bipOp:
 		r.step(o.abandon())
 	}
@@ -307,7 +318,7 @@ func (r *runtime) run() {
 			}
 			r.begin(o)
 		case applet.Refresh:
-			r.begin(&refreshOp{q: r.refreshMode()})
+			r.refresh()
 		case applet.ES10:
 			// The card's own IPA: the same ISD-R code path as STORE DATA.
 			resp, sw := r.c.es10(e.Req)
@@ -371,6 +382,13 @@ func (r *runtime) cardRefresh() {
 	if !r.started || r.busy() {
 		return
 	}
+	r.refresh()
+}
+
+// refresh issues REFRESH for a profile switch; the reset it asks for is
+// owed from then on (resetOwed).
+func (r *runtime) refresh() {
+	r.resetOwed = true
 	r.begin(&refreshOp{q: r.refreshMode()})
 }
 
