@@ -48,6 +48,7 @@ func describe(cmd stk.Command) string {
 func TestRepeatedTerminalProfile(t *testing.T) {
 	withTimers := []stk.Facility{stk.FacTimerStartStop, stk.FacRefresh, stk.FacRefreshEUICCProfile}
 	pollsOnly := []stk.Facility{stk.FacPollInterval, stk.FacRefresh}
+	timersAndPolls := []stk.Facility{stk.FacTimerStartStop, stk.FacPollInterval, stk.FacRefresh}
 	const events = "event list 03090A"
 	// Each case boots the card under first (the applet starts timer 1 at
 	// its boot), leaves it as the old terminal did (open), then sends the
@@ -160,6 +161,28 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 					t.Errorf("bip_error events %v", e)
 				}
 			},
+		},
+		{
+			name: "POLL INTERVAL fetched: asked again, the timer on the new polls", first: pollsOnly, second: pollsOnly,
+			open:      func(tm *term) { tm.fetch(stk.CmdPollInterval) },
+			want:      []string{events, "poll interval 5s"},
+			restarted: "POLL INTERVAL/1",
+		},
+		{
+			name: "timer start refused, POLL INTERVAL fetched: the timer whole on the new timers", first: timersAndPolls, second: withTimers,
+			open: func(tm *term) {
+				tm.respond(stk.Respond(tm.fetch(stk.CmdTimerManagement), stk.Result{General: stk.ResultBeyondCapabilities}))
+				tm.fetch(stk.CmdPollInterval)
+			},
+			want:      []string{events, "timer start 1 5m0s"},
+			restarted: "POLL INTERVAL/1",
+		},
+		{
+			name: "timer stop fetched: nothing started again", first: withTimers, second: withTimers,
+			trigger:   applet.StopTimer{ID: 1},
+			open:      expireAndFetch(stk.CmdTimerManagement),
+			want:      []string{events},
+			restarted: "TIMER MANAGEMENT/0",
 		},
 		{
 			name: "to a terminal without timers: the timer on its polls", first: withTimers, second: pollsOnly,
