@@ -94,21 +94,29 @@ func (o *bipOp) start() stk.Command {
 func (o *bipOp) abort() { o.co.abort() }
 
 // abandon ends the exchange when the terminal's toolkit restarts under it
-// (runtime.rearm): the channel, its data and the reply guard went with
-// the old terminal, so there is nothing to close or deactivate. It
-// returns the applet's failed HTTPResult, sent or not as far as the card
-// can tell.
-func (o *bipOp) abandon() applet.Event {
+// (runtime.rearm). It returns the applet's failed HTTPResult, sent or not
+// as far as the card can tell, and the channel the exchange had open, if
+// any, for the card to close on the new terminal: one that restarted
+// lost it with its data and answers 3A 03 (TS 102 223 §6.4.28), but a
+// TERMINAL PROFILE does not prove a restart (a host's through +CSIM, a
+// profile change, TS 31.111 §5.1), and a terminal whose toolkit ran on
+// keeps it taken, its only one, until the card closes it. The reply
+// guard is left to expire: a stale expiry is dropped (envelopeAPDU).
+func (o *bipOp) abandon() (applet.Event, byte) {
 	o.co.abort()
+	open := o.channel
+	if o.state == bipDisarming {
+		open = 0 // its CLOSE CHANNEL was answered
+	}
 	if o.state == bipClosing || o.state == bipDisarming {
-		return o.ev // the outcome was known: only the goodbye was left
+		return o.ev, open // the outcome was known: only the goodbye was left
 	}
 	reason := "the terminal's toolkit restarted (TERMINAL PROFILE) during the exchange: channel lost"
 	if o.state == bipOpening {
 		reason = "the terminal's toolkit restarted (TERMINAL PROFILE) before the channel opened"
 	}
 	o.r.errorf(KindBIPError, "%s: %s", o.what, reason)
-	return applet.HTTPResult{ReqID: o.reqID, Err: reason, Unsent: !o.flushed}
+	return applet.HTTPResult{ReqID: o.reqID, Err: reason, Unsent: !o.flushed}, open
 }
 
 func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {

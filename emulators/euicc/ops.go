@@ -10,14 +10,25 @@ import (
 
 // eventListOp is SET UP EVENT LIST for the events the runtime needs
 // (TS 102 223 §6.4.16); the first one's completion boots the applet, one
-// sent again to a restarted terminal (rearm) has no boot.
-type eventListOp struct{ boot applet.Event }
+// sent again to a restarted terminal (rearm) has no boot, and may close
+// the channel of an exchange the restart ended (bipOp.abandon), whatever
+// the terminal answers to that.
+type eventListOp struct {
+	boot    applet.Event
+	close   byte
+	closing bool
+}
 
 func (o *eventListOp) start() stk.Command {
 	return stk.NewSetUpEventList(0, stk.EventLocationStatus, stk.EventDataAvailable, stk.EventChannelStatus)
 }
 
 func (o *eventListOp) response(stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+	if o.close != 0 && !o.closing {
+		o.closing = true
+		cmd := stk.NewCloseChannel(0, o.close)
+		return &cmd, false, nil
+	}
 	return nil, true, o.boot
 }
 

@@ -30,6 +30,8 @@ func describe(cmd stk.Command) string {
 		return fmt.Sprintf("local info %02X", cmd.Details.Qualifier)
 	case stk.CmdPollInterval:
 		return "poll interval " + cmd.Duration.D().String()
+	case stk.CmdCloseChannel:
+		return fmt.Sprintf("CLOSE CHANNEL %d", cmd.Channel())
 	}
 	return stk.CommandName(cmd.Details.Type)
 }
@@ -125,14 +127,19 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 			check:     abandonedPost(true),
 		},
 		{
-			name: "BIP request sent: the exchange fails, maybe sent, nothing closed", first: withTimers, second: withTimers,
+			// The channel is closed after the event list: a terminal
+			// that restarted answers 3A 03 (no such channel), one whose
+			// toolkit did not (a host's TERMINAL PROFILE through +CSIM)
+			// frees it — else its one channel stays taken, and every
+			// later OPEN CHANNEL is refused 3A 01.
+			name: "BIP request sent: the exchange fails, maybe sent, its channel closed", first: withTimers, second: withTimers,
 			trigger: notePost,
 			open: func(tm *term) {
 				expireAndFetch(0)(tm)
 				tm.openChannel()
 				tm.sendAll() // arms the reply guard: the card waits for the peer
 			},
-			want:      []string{events},
+			want:      []string{events, "CLOSE CHANNEL 1"},
 			restarted: "<nil>/0",
 			check:     abandonedPost(false),
 		},
@@ -146,7 +153,7 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 				tm.deliver([]byte("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"))
 				tm.held = nil // CLOSE CHANNEL fetched, never answered
 			},
-			want:      []string{events},
+			want:      []string{events, "CLOSE CHANNEL 1"},
 			restarted: "CLOSE CHANNEL/0",
 			check: func(t *testing.T, fm *fakeMethod, log *eventlog.Log) {
 				if n := count[applet.HTTPResult](fm); n != 1 {
@@ -231,9 +238,14 @@ func TestRepeatedTerminalProfile(t *testing.T) {
 			for tm.lastSW>>8 == 0x91 && len(got) <= len(tc.want) {
 				cmd := tm.fetchAny()
 				got = append(got, describe(cmd))
-				if cmd.Details.Type == stk.CmdPollInterval {
+				switch cmd.Details.Type {
+				case stk.CmdPollInterval:
 					tm.grantPolls(cmd, cmd.Duration)
-				} else {
+				case stk.CmdCloseChannel:
+					// A restarted terminal has no such channel: the
+					// card takes that quietly (the bip_error checks).
+					tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultBIPError, Additional: []byte{stk.BIPChannelIDInvalid}}))
+				default:
 					tm.ok(cmd)
 				}
 			}
@@ -292,8 +304,7 @@ func expireAndFetch(typ byte) func(tm *term) {
 }
 
 // abandonedPost checks the applet heard its exchange fail, unsent or not,
-// with a bip_error saying why, and that no CLOSE CHANNEL was asked of the
-// new terminal (want lists none).
+// with a bip_error saying why.
 func abandonedPost(unsent bool) func(t *testing.T, fm *fakeMethod, log *eventlog.Log) {
 	return func(t *testing.T, fm *fakeMethod, log *eventlog.Log) {
 		t.Helper()
@@ -321,4 +332,61 @@ func count[E applet.Event](fm *fakeMethod) int {
 		}
 	}
 	return n
+}
+
+// TestTerminalProfileTwice: a terminal whose toolkit restarts twice in a
+// row (the second TERMINAL PROFILE before, or while, the re-sent event
+// list is carried out) has the card do the first restart's work once:
+// one event list, each timer started once, a REFRESH owed asked once.
+func TestTerminalProfileTwice(t *testing.T) {
+	withTimers := []stk.Facility{stk.FacTimerStartStop, stk.FacRefresh}
+	const events = "event list 03090A"
+	for _, tc := range []struct {
+		name    string
+		refresh bool // timer 1's expiry asks for a REFRESH, left fetched
+		fetched bool // the first restart's event list fetched before the second
+		want    []string
+	}{
+		{name: "event list pending", want: []string{events, "timer start 1 5m0s"}},
+		{name: "event list fetched", fetched: true, want: []string{events, "timer start 1 5m0s"}},
+		{name: "REFRESH owed", refresh: true, want: []string{events, "refresh 04"}},
+		{name: "REFRESH owed, event list fetched", refresh: true, fetched: true, want: []string{events, "refresh 04"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			fm := &fakeMethod{react: func(ev applet.Event) []applet.Effect {
+				switch ev.(type) {
+				case applet.Boot:
+					return []applet.Effect{applet.StartTimer{ID: 1, D: 5 * time.Minute}}
+				case applet.TimerExpired:
+					return []applet.Effect{applet.Refresh{}}
+				}
+				return nil
+			}}
+			tm := newTerm(t, cfg, fm)
+			tm.boot(withTimers...)
+			if tc.refresh {
+				expireAndFetch(stk.CmdRefresh)(tm)
+			} else {
+				tm.ok(tm.fetch(stk.CmdTimerManagement))
+			}
+			tm.terminalProfile(withTimers...)
+			if tc.fetched {
+				tm.fetch(stk.CmdSetUpEventList)
+			}
+			tm.terminalProfile(withTimers...)
+			var got []string
+			for tm.lastSW>>8 == 0x91 && len(got) <= len(tc.want) {
+				cmd := tm.fetchAny()
+				got = append(got, describe(cmd))
+				tm.ok(cmd)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("after two TERMINAL PROFILEs: %q, want %q", got, tc.want)
+			}
+			if n := count[applet.Boot](fm); n != 1 {
+				t.Errorf("%d Boot events, want 1", n)
+			}
+		})
+	}
 }

@@ -158,7 +158,7 @@ func (r *runtime) rearm() {
 	}
 	f["timers"] = len(timers)
 	r.c.cfg.Log.Emit(eventlog.EUICC, KindToolkitRestarted, f)
-	boot, redo := r.abandon()
+	boot, redo, ch := r.abandon()
 	var front []queued
 	if r.resetOwed {
 		// The switch the REFRESH was for is still half done: the new
@@ -175,7 +175,7 @@ func (r *runtime) rearm() {
 	r.clk.running[BIPTimer] = false
 	r.clk.mode, r.clk.every = pollNotAsked, 0 // the new terminal polls at its own pace, if asked
 	r.queue = append(front, r.queue...)
-	r.begin(&eventListOp{boot: boot})
+	r.begin(&eventListOp{boot: boot, close: ch})
 }
 
 // abandon ends the operation the old terminal carried (rearm) and returns
@@ -184,20 +184,24 @@ func (r *runtime) rearm() {
 // again (the applet still waits for it); a REFRESH needs nothing here,
 // being owed until the card's reset (resetOwed); a timer's command needs
 // nothing, the timers being started again from armed and the poll clock;
-// a BIP exchange cannot be: its channel was the old terminal's, so it
-// ends as failed, the applet told as for any failed exchange.
-func (r *runtime) abandon() (boot applet.Event, redo applet.Effect) {
+// a BIP exchange cannot be carried on (its channel was, as far as the
+// card can tell, the old terminal's), so it ends as failed, the applet
+// told as for any failed exchange, and ch is the channel it had open,
+// closed after the new event list.
+func (r *runtime) abandon() (boot applet.Event, redo applet.Effect, ch byte) {
 	o := r.cur
 	r.cur, r.pending, r.pendingCmd, r.fetched = nil, nil, stk.Command{}, false
 	switch o := o.(type) {
 	case *eventListOp:
-		return o.boot, nil
+		return o.boot, nil, o.close
 	case *locationOp:
-		return nil, applet.ReadLocation{}
+		return nil, applet.ReadLocation{}, 0
 	case *bipOp:
-		r.step(o.abandon())
+		ev, ch := o.abandon()
+		r.step(ev)
+		return nil, nil, ch
 	}
-	return nil, nil
+	return nil, nil, 0
 }
 
 // queued is an effect waiting its turn, with the step that made it.
