@@ -699,6 +699,11 @@ func TestNew(t *testing.T) {
 		{"check interval negative", mut(func(c *Config) { c.CheckInterval = -time.Minute }), false},
 		{"check interval under a second", mut(func(c *Config) { c.CheckInterval = 500 * time.Millisecond }), false},
 		{"check interval past a toolkit timer", mut(func(c *Config) { c.CheckInterval = 100 * time.Hour }), false},
+		{"attach wait default", mut(func(c *Config) { c.AttachWait = 0 }), true},
+		{"attach wait longest", mut(func(c *Config) { c.AttachWait = stk.MaxTimerValue }), true},
+		{"attach wait negative", mut(func(c *Config) { c.AttachWait = -time.Minute }), false},
+		{"attach wait under a second", mut(func(c *Config) { c.AttachWait = 500 * time.Millisecond }), false},
+		{"attach wait past a toolkit timer", mut(func(c *Config) { c.AttachWait = 100 * time.Hour }), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -132,7 +132,8 @@ type Config struct {
 	// 0 means applet.DefaultCheckInterval.
 	CheckInterval time.Duration
 	// AttachWait bounds how long the applet waits for an attach after a
-	// switch before it falls back (claim 3); 0 means applet.DefaultAttachWait.
+	// switch before it falls back (claim 3), a SIM Toolkit timer as
+	// CheckInterval; 0 means applet.DefaultAttachWait.
 	AttachWait time.Duration
 	// Backoff is the applet's retry policy for failed operators (zero:
 	// applet.DefaultBackoff).
@@ -167,6 +168,19 @@ type PendingSpec struct {
 	SmdpOID asn1.ObjectIdentifier
 }
 
+// toolkitPeriod checks a period the applet runs on a SIM Toolkit timer (0:
+// def). One the terminal's timer cannot hold would never start (TIMER
+// MANAGEMENT codes whole seconds up to 99:59:59, TS 102 223 §8.38): a
+// check that never runs, an attach waited for without end; one under a
+// second would be coded 0 s and expire at once (a check started again
+// as it fires, for ever; a fallback right after every switch).
+func toolkitPeriod(what string, d, def time.Duration) error {
+	if d < 0 || d > 0 && d < time.Second || d > stk.MaxTimerValue {
+		return fmt.Errorf("euicc: %s %s: want 1s to %s (a SIM Toolkit timer, TS 102 223 §8.38), or 0 for %s", what, d, stk.MaxTimerValue, def)
+	}
+	return nil
+}
+
 // validate checks cfg apart from its profile list.
 func (cfg Config) validate() error {
 	if !ident.IsEID(cfg.EID) {
@@ -175,12 +189,11 @@ func (cfg Config) validate() error {
 	if cfg.PlatformAddr.IsValid() && !cfg.PlatformAddr.Addr().Is4() {
 		return fmt.Errorf("euicc: platform address %s: want IPv4 (BIP other address)", cfg.PlatformAddr)
 	}
-	// A period the terminal's timer cannot hold would never start the
-	// check (TIMER MANAGEMENT codes whole seconds up to 99:59:59, TS 102
-	// 223 §8.38); one under a second would be coded 0 s and run at once,
-	// for ever.
-	if d := cfg.CheckInterval; d < 0 || d > 0 && d < time.Second || d > stk.MaxTimerValue {
-		return fmt.Errorf("euicc: check interval %s: want 1s to %s (a SIM Toolkit timer, TS 102 223 §8.38), or 0 for %s", d, stk.MaxTimerValue, applet.DefaultCheckInterval)
+	if err := toolkitPeriod("check interval", cfg.CheckInterval, applet.DefaultCheckInterval); err != nil {
+		return err
+	}
+	if err := toolkitPeriod("attach wait", cfg.AttachWait, applet.DefaultAttachWait); err != nil {
+		return err
 	}
 	// A longer pause would make the card persist a back-off end its own
 	// state decoder refuses at the next boot (applet.State.Validate).
