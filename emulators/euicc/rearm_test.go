@@ -390,3 +390,23 @@ func TestTerminalProfileTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshOwedBeforeTerminalProfile: an ES10c switch with refreshFlag
+// (SGP.22 §3.2.1) the card executes before the terminal's toolkit has
+// started — an LPA's enable ahead of the profile download — owes the
+// REFRESH all the same: it goes out once the toolkit runs, right after
+// the event list. Until 2026-12-07 none went: the card refused every
+// later switch (69 85) and served the old profile's files until some
+// reset.
+func TestRefreshOwedBeforeTerminalProfile(t *testing.T) {
+	tm := newTerm(t, testConfig(), &fakeMethod{})
+	runScript(t, tm.c, []step{{"00A4040C10" + isdrAID, "9000"}, {"80E2910014BF3111A00C5A0A" + iccidSFR + "8101FF00", "BF3103800100 9000"}})
+	if r := tm.boot(stk.FacRefresh); r.SW>>8 != 0x91 {
+		t.Fatalf("after SET UP EVENT LIST: %04X, want the REFRESH pending", r.SW)
+	}
+	if ref := tm.fetch(stk.CmdRefresh); ref.Details.Qualifier != stk.RefreshUICCReset {
+		t.Fatalf("REFRESH %02X, want UICC reset", ref.Details.Qualifier)
+	}
+	tm.c.Reset()
+	runScript(t, tm.c, []step{{"00A4000C022FE2", "9000"}, {"00B000000A", iccidSFR + "9000"}})
+}

@@ -113,6 +113,11 @@ func (r *runtime) terminalProfile(tp []byte) {
 	r.started = true
 	r.m = r.c.newMethod(r.c.appletConfig(), r.c.appletState)
 	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
+	if r.c.refreshDue {
+		// An ES10c switch with refreshFlag came before the toolkit
+		// (askRefresh could not issue it): its REFRESH goes first.
+		r.queue = append(r.queue, queued{applet.Refresh{}, r.steps})
+	}
 }
 
 // rearm takes a TERMINAL PROFILE the card hears while its toolkit runs:
