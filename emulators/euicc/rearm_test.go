@@ -9,6 +9,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/smdp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 )
@@ -409,4 +410,59 @@ func TestRefreshOwedBeforeTerminalProfile(t *testing.T) {
 	}
 	tm.c.Reset()
 	runScript(t, tm.c, []step{{"00A4000C022FE2", "9000"}, {"00B000000A", iccidSFR + "9000"}})
+}
+
+// TestRearmMidDownload: a terminal whose toolkit restarts while the
+// applet's download waits for its getBoundProfilePackage channel (OPEN
+// CHANNEL fetched, unanswered) — the real applet, ISD-R and SM-DP+. The
+// exchange fails unsent, the download ends as failed with the restart as
+// its reason, nothing is installed and the original profile stays
+// enabled; the applet's state is one its decoder takes back, its check
+// timer runs again on the new terminal, and the card is left idle, not
+// looping on the restart.
+func TestRearmMidDownload(t *testing.T) {
+	r := newE2ERig(t, smdp.Faults{})
+	tm := r.tm
+	// The list, the download request, initiateAuthentication and
+	// authenticateClient; then getBoundProfilePackage's channel.
+	for range 4 {
+		tm.relay(1000)
+	}
+	for tm.lastSW>>8 == 0x91 {
+		cmd := tm.fetchAny()
+		if cmd.Details.Type == stk.CmdOpenChannel {
+			break
+		}
+		tm.ok(cmd)
+	}
+	tm.terminalProfile()
+	got := []string{}
+	for i := 0; tm.lastSW>>8 == 0x91 && i < 32; i++ {
+		cmd := tm.fetchAny()
+		got = append(got, describe(cmd))
+		if cmd.Details.Type == stk.CmdOpenChannel {
+			tm.relayFrom(cmd, 1000) // the failure's notes to the platform
+			continue
+		}
+		tm.ok(cmd)
+	}
+	if tm.lastSW>>8 == 0x91 {
+		t.Fatalf("the card still asks after %q", got)
+	}
+	if len(got) == 0 || got[0] != "event list 03090A" || !slices.Contains(got, "timer start 1 5m0s") {
+		t.Fatalf("after the TERMINAL PROFILE: %q, want the event list first and the check timer started again", got)
+	}
+	res := r.log.Kind("download_result")
+	if len(res) != 1 || res[0].Fields["ok"] != false || !strings.Contains(fmt.Sprint(res[0].Fields["reason"]), "restarted") {
+		t.Fatalf("download_result %v\nevents: %s", res, kinds(r.log, "euicc"))
+	}
+	if len(r.c.profiles) != 2 || !r.c.profiles[0].Enabled {
+		t.Fatalf("profiles changed: %+v", r.c.profiles)
+	}
+	if err := r.c.appletState.Validate(); err != nil {
+		t.Fatalf("applet state after the restart: %v", err)
+	}
+	if n := len(r.log.Kind(KindToolkitRestarted)); n != 1 {
+		t.Fatalf("%d toolkit_restarted events, want 1", n)
+	}
 }
