@@ -1,6 +1,7 @@
 package euicc
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -464,5 +465,64 @@ func TestRearmMidDownload(t *testing.T) {
 	}
 	if n := len(r.log.Kind(KindToolkitRestarted)); n != 1 {
 		t.Fatalf("%d toolkit_restarted events, want 1", n)
+	}
+}
+
+// TestRearmAwaitingAttach: the real applet waits for the attach of the
+// profile it switched to (claim 3) when the terminal's toolkit restarts.
+// Its check and attach timers start again on the new terminal, whole; it
+// still waits, the attach timer still armed; and the attach the new
+// terminal reports ends the wait as before the restart: the attach timer
+// stopped, the applet idle.
+func TestRearmAwaitingAttach(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	runScript(t, c, []step{{"00A4040C10" + isdrAID, "9000"}, {"80E2910014BF3111A00C5A0A" + iccidSFR + "81010000", "BF3103800100 9000"}})
+	img, err := c.NVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(img, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["applet"] = json.RawMessage(`{"profiles":[{"ICCID":"89860000000000000019","Operator":"cmcc","HomePLMN":"46000","Original":true},{"ICCID":"89331000000000000029","Operator":"sfr","HomePLMN":"20810","Enabled":true}],"original":"89860000000000000019","await":{"iccid":"89331000000000000029","operator":"sfr","plmn":"20810"},"list":{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810"}]},"cycle":{"next":1,"phase":"attempt","current":"sfr","tried":["sfr"]}}`)
+	if img, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Restore(testConfig(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Reset()
+	t.Cleanup(r.PowerOff) // ends the attach note's exchange left open
+	tm := &term{t: t, c: r}
+	drain := func() (got []string) {
+		for tm.lastSW>>8 == 0x91 {
+			cmd := tm.fetchAny()
+			got = append(got, describe(cmd))
+			if cmd.Details.Type == stk.CmdOpenChannel {
+				break // the attach-success note: not this test's
+			}
+			tm.ok(cmd)
+		}
+		return got
+	}
+	tm.boot(stk.FacTimerStartStop)
+	if got, want := drain(), []string{"timer start 1 5m0s", "timer start 2 3m0s"}; !slices.Equal(got, want) {
+		t.Fatalf("at the boot: %q, want %q", got, want)
+	}
+	tm.terminalProfile(stk.FacTimerStartStop)
+	if got, want := drain(), []string{"event list 03090A", "timer start 1 5m0s", "timer start 2 3m0s"}; !slices.Equal(got, want) {
+		t.Fatalf("after the second TERMINAL PROFILE: %q, want %q", got, want)
+	}
+	if st := r.appletState; st.Mode != applet.ModeAttemptAwaitAttach || !st.AttachArmed {
+		t.Fatalf("after the restart: mode %s, attach timer armed %v; want still awaiting, armed", st.Mode, st.AttachArmed)
+	}
+	tm.envelope(stk.NewLocationStatusEvent(stk.LocNormal, &stk.LocationInfo{PLMN: "20810", TAC: 1, CellID: 2}))
+	if got := drain(); len(got) == 0 || got[0] != "timer stop 2" {
+		t.Fatalf("after the attach: %q, want the attach timer stopped first", got)
+	}
+	if st := r.appletState; st.Mode != applet.ModeIdle || st.AttachArmed {
+		t.Fatalf("after the attach: mode %s, attach timer armed %v; want idle, not armed", st.Mode, st.AttachArmed)
 	}
 }
