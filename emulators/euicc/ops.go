@@ -39,17 +39,26 @@ func (o *eventListOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) 
 // timerOp is TIMER MANAGEMENT start, or deactivate with stop (TS 102 223
 // §6.4.21). A refused start means the terminal has no timers: the timer,
 // and every later one, runs on the terminal's polls (polltimers.go).
+// With probe, a timer the card had started before a TERMINAL PROFILE
+// (rearm) is first asked for its current value: a terminal whose toolkit
+// ran on (a host's TERMINAL PROFILE through +CSIM) still runs it and
+// answers it, and it is left to run; one that restarted has none (24,
+// contradiction with the timer state) and it is started, whole.
 type timerOp struct {
 	r      *runtime
 	id     int
 	d      time.Duration
 	stop   bool
+	probe  bool
 	asking bool // POLL INTERVAL sent after the refusal
 }
 
 func (o *timerOp) start() stk.Command {
-	if o.stop {
+	switch {
+	case o.stop:
 		return stk.NewTimerDeactivate(0, byte(o.id))
+	case o.probe:
+		return stk.NewTimerGetValue(0, byte(o.id))
 	}
 	return stk.NewTimerStart(0, byte(o.id), o.d)
 }
@@ -57,6 +66,13 @@ func (o *timerOp) start() stk.Command {
 func (o *timerOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
 	r := o.r
 	switch {
+	case o.probe:
+		o.probe = false
+		if tr.Result.OK() {
+			return nil, true, nil // still running: its expiry will come
+		}
+		cmd := o.start()
+		return &cmd, false, nil
 	case o.asking:
 		r.pollAnswer(tr)
 	case !o.stop && !tr.Result.OK():

@@ -22,8 +22,11 @@ func describe(cmd stk.Command) string {
 	case stk.CmdSetUpEventList:
 		return fmt.Sprintf("event list %X", cmd.Events)
 	case stk.CmdTimerManagement:
-		if cmd.Details.Qualifier == stk.TimerDeactivate {
+		switch cmd.Details.Qualifier {
+		case stk.TimerDeactivate:
 			return fmt.Sprintf("timer stop %d", cmd.TimerID)
+		case stk.TimerGetValue:
+			return fmt.Sprintf("timer value %d", cmd.TimerID)
 		}
 		return fmt.Sprintf("timer start %d %s", cmd.TimerID, cmd.TimerValue)
 	case stk.CmdRefresh:
@@ -524,5 +527,73 @@ func TestRearmAwaitingAttach(t *testing.T) {
 	}
 	if st := r.appletState; st.Mode != applet.ModeIdle || st.AttachArmed {
 		t.Fatalf("after the attach: mode %s, attach timer armed %v; want idle, not armed", st.Mode, st.AttachArmed)
+	}
+}
+
+// TestRearmAsksTimersStillRunning: a terminal that announces TIMER
+// MANAGEMENT's get current value is asked, after a TERMINAL PROFILE, for
+// the timers the card had it run before starting them again. One whose
+// toolkit restarted runs none (24) and the timer starts again, whole,
+// with no stk_error for the expected answer; one whose toolkit ran on (a
+// host's TERMINAL PROFILE through +CSIM) still runs it, and the card
+// leaves it so: the check is not pushed back by a profile that restarted
+// nothing, and its expiry, when it comes, is taken.
+func TestRearmAsksTimersStillRunning(t *testing.T) {
+	profile := []stk.Facility{stk.FacTimerStartStop, stk.FacTimerGetValue}
+	for _, tc := range []struct {
+		name    string
+		running bool // the terminal still runs timer 1
+		want    []string
+	}{
+		{"restarted: started again", false, []string{"event list 03090A", "timer value 1", "timer start 1 5m0s"}},
+		{"ran on: left running", true, []string{"event list 03090A", "timer value 1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
+			cfg := testConfig()
+			cfg.Log = log
+			fm := &fakeMethod{react: func(ev applet.Event) []applet.Effect {
+				if _, ok := ev.(applet.Boot); ok {
+					return []applet.Effect{applet.StartTimer{ID: 1, D: 5 * time.Minute}}
+				}
+				return nil
+			}}
+			tm := newTerm(t, cfg, fm)
+			tm.boot(profile...)
+			tm.ok(tm.fetch(stk.CmdTimerManagement))
+			tm.terminalProfile(profile...)
+			var got []string
+			for tm.lastSW>>8 == 0x91 && len(got) <= len(tc.want) {
+				cmd := tm.fetchAny()
+				got = append(got, describe(cmd))
+				if cmd.Details.Type == stk.CmdTimerManagement && cmd.Details.Qualifier == stk.TimerGetValue {
+					if tc.running {
+						tr := stk.Respond(cmd, stk.Result{General: stk.ResultOK})
+						tr.TimerID, tr.TimerValue = 1, new(3*time.Minute)
+						tm.respond(tr)
+					} else {
+						tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultTimerContradiction}))
+					}
+					continue
+				}
+				tm.ok(cmd)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("after the second TERMINAL PROFILE: %q, want %q", got, tc.want)
+			}
+			if e := log.Kind(KindSTKError); len(e) != 0 {
+				t.Errorf("stk_error events %v", e)
+			}
+			tm.expectSW(tm.envelope(stk.NewTimerExpiration(1, 5*time.Minute)), apdu.SWOK)
+			if te, ok := fm.last().(applet.TimerExpired); !ok || te.ID != 1 {
+				t.Errorf("last applet event %+v, want timer 1's expiry", fm.last())
+			}
+			// A timer left running is still the card's: a second restart
+			// asks for it again (here: expired, so nothing to ask).
+			tm.terminalProfile(profile...)
+			if cmd := tm.fetch(stk.CmdSetUpEventList); tm.ok(cmd).SW != apdu.SWOK {
+				t.Errorf("after the second restart's event list: %04X, want nothing more", tm.lastSW)
+			}
+		})
 	}
 }

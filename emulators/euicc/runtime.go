@@ -50,6 +50,11 @@ type runtime struct {
 	// each with its duration: a terminal whose toolkit restarts forgets
 	// them, and the card starts them again (rearm).
 	armed [BIPTimer]time.Duration
+	// probe marks the timers rearm starts again that the old terminal
+	// ran: the new one is asked first whether it still runs them
+	// (timerOp), when its profile has TIMER MANAGEMENT's get current
+	// value.
+	probe [BIPTimer]bool
 	// switched: the terminal answered an eUICC Profile State Change
 	// REFRESH; the card resets itself before answering (Card.toolkit).
 	switched bool
@@ -151,8 +156,10 @@ func (r *runtime) rearm() {
 		f["dropped"] = stk.CommandName(r.pendingCmd.Details.Type)
 	}
 	var timers []queued
+	getValue := stk.TerminalProfile(r.profile).Has(stk.FacTimerGetValue)
 	for id := 1; id < BIPTimer; id++ {
 		d := r.armed[id]
+		r.probe[id] = d > 0 && getValue
 		if r.clk.running[id] {
 			d = r.clk.left[id]
 		}
@@ -288,9 +295,11 @@ func (r *runtime) run() {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
 				continue
 			}
+			probe := r.probe[e.ID]
+			r.probe[e.ID] = false
 			if !r.noTimers {
 				r.armed[e.ID] = e.D
-				r.begin(&timerOp{r: r, id: e.ID, d: e.D})
+				r.begin(&timerOp{r: r, id: e.ID, d: e.D, probe: probe})
 				break
 			}
 			r.armed[e.ID] = 0
@@ -305,7 +314,7 @@ func (r *runtime) run() {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
 				continue
 			}
-			r.armed[e.ID] = 0
+			r.armed[e.ID], r.probe[e.ID] = 0, false
 			if r.noTimers {
 				r.stopPollTimer(e.ID)
 				break

@@ -67,7 +67,7 @@ func (r *runtime) terminalResponse(data []byte) apdu.Response {
 	}
 	r.pending, r.fetched = nil, false
 	r.switched = sent.Type == stk.CmdRefresh && sent.Qualifier == stk.RefreshEUICCProfileChange && tr.Result.OK()
-	if !tr.Result.OK() && !isBIP(sent.Type) {
+	if !tr.Result.OK() && !isBIP(sent.Type) && !timerNotRunning(sent, tr.Result) {
 		r.resultErrorf(KindSTKError, tr.Result, "%s", refusedCommand(sent.Type, tr.Result))
 	}
 	if r.cur != nil {
@@ -94,6 +94,13 @@ func resultReason(what string, res stk.Result) string {
 		why += " (" + m + ")"
 	}
 	return why
+}
+
+// timerNotRunning is the answer to TIMER MANAGEMENT's get current value
+// for a timer the terminal does not run (24, TS 102 223 §6.4.21.2): what
+// the card asks to learn after a TERMINAL PROFILE (timerOp), no error.
+func timerNotRunning(sent stk.CommandDetails, res stk.Result) bool {
+	return sent.Type == stk.CmdTimerManagement && sent.Qualifier == stk.TimerGetValue && res.General == stk.ResultTimerContradiction
 }
 
 func isBIP(typ byte) bool {

@@ -111,6 +111,33 @@ func (r *rig) move(t *testing.T, plmn string) {
 	r.advance(t, 30*time.Second)
 }
 
+// fetched lists the proactive commands the terminal fetched on the lane
+// from its event from on, each as its TS 102 223 name and, for TIMER
+// MANAGEMENT, its qualifier ("TIMER MANAGEMENT 02": get current value).
+func fetched(sn *sniffer, from int) []string {
+	var out []string
+	for _, e := range sn.list()[from:] {
+		f := strings.Fields(e)
+		if len(f) != 2 || !strings.HasPrefix(f[0], "8012") {
+			continue
+		}
+		rsp, err := hex.DecodeString(f[1])
+		if err != nil || len(rsp) < 2 {
+			continue
+		}
+		cmd, err := stk.ParseCommand(rsp[:len(rsp)-2])
+		if err != nil {
+			continue
+		}
+		name := stk.CommandName(cmd.Details.Type)
+		if cmd.Details.Type == stk.CmdTimerManagement {
+			name += fmt.Sprintf(" %02X", cmd.Details.Qualifier)
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
 // hears reports whether the card took a location status event for plmn
 // among got: answered 9000, or 91xx with a command of its own, not 9300.
 func hears(got []string, plmn string) bool {
@@ -142,6 +169,11 @@ func TestCardKeptRestartRearmsToolkit(t *testing.T) {
 	restart := sn.list()[from:]
 	if slices.ContainsFunc(restart, func(e string) bool { return strings.HasPrefix(e, "ATR ") }) {
 		t.Fatalf("the card was reset (an ATR) by a restart that keeps it")
+	}
+	// The restarted terminal runs none of the card's timers: asked, it
+	// says so, and the card starts its check again.
+	if got := fetched(sn, from); !slices.Contains(got, "TIMER MANAGEMENT 02") || !slices.Contains(got, "TIMER MANAGEMENT 00") {
+		t.Fatalf("after +CFUN=15 the terminal fetched %q, want the check timer asked for, then started", got)
 	}
 	from = len(sn.list())
 	r.move(t, "20820")
@@ -206,22 +238,11 @@ func TestHostTerminalProfile(t *testing.T) {
 		t.Fatalf("TERMINAL PROFILE through +CSIM: %q, want 91xx", got)
 	}
 	r.advance(t, time.Second)
-	var eventList bool
-	for _, e := range sn.list()[from:] {
-		f := strings.Fields(e)
-		if len(f) != 2 || !strings.HasPrefix(f[0], "8012") {
-			continue
-		}
-		rsp, err := hex.DecodeString(f[1])
-		if err != nil || len(rsp) < 2 {
-			continue
-		}
-		if cmd, err := stk.ParseCommand(rsp[:len(rsp)-2]); err == nil && cmd.Details.Type == stk.CmdSetUpEventList {
-			eventList = true
-		}
-	}
-	if !eventList {
-		t.Fatalf("no SET UP EVENT LIST fetched after the host's TERMINAL PROFILE: %q", sn.list()[from:])
+	// The modem's terminal, whose toolkit ran on, still runs the card's
+	// check timer: asked (get current value), it answers, and the card
+	// leaves it running rather than push the check back.
+	if got, want := fetched(sn, from), []string{"SET UP EVENT LIST", "TIMER MANAGEMENT 02"}; !slices.Equal(got, want) {
+		t.Fatalf("after the host's TERMINAL PROFILE the terminal fetched %q, want %q", got, want)
 	}
 	from = len(sn.list())
 	r.move(t, "20820")
