@@ -15,7 +15,7 @@ const (
 	KindCardError           eventlog.Kind = "card_error"           // {reason, apdu}: a recovered panic (a bug)
 	KindSTKError            eventlog.Kind = "stk_error"            // {reason, result?}: a proactive command failed
 	KindBIPError            eventlog.Kind = "bip_error"            // {reason, result?}: a BIP exchange failed
-	KindToolkitRestarted    eventlog.Kind = "toolkit_restarted"    // {dropped?, timers}: a TERMINAL PROFILE while the toolkit ran; the proactive command it dropped, the timers started again
+	KindToolkitRestarted    eventlog.Kind = "toolkit_restarted"    // {dropped?, timers}: a TERMINAL PROFILE while the toolkit ran; the proactive command it dropped, the timers started again (or, still running, left so)
 )
 
 var _ = eventlog.Register(eventlog.EUICC, KindMutualAuth, KindProfileInstalled, KindNotificationDropped, KindBPPSegmentStored, KindInstallInterrupted,
