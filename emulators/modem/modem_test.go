@@ -26,6 +26,11 @@ type rig struct {
 	c     *atclient.Client
 	atlog *syncBuf
 	link  string
+	// For a rig on a real card: its toolkit terminal, made once the modem
+	// is (it reaches the card through the modem's contacts), and a
+	// sniffer on those contacts. Nil for the fakes.
+	term func(*Modem) STK
+	sn   Sniffer
 }
 
 func roaming() Registration {
@@ -48,18 +53,21 @@ func newRigWith(t *testing.T, p personality.Personality) *rig {
 	return r
 }
 
-// start starts r's modem on card, and r.stk's toolkit terminal when it
-// has one, on a real pty, and a client on its link; the test's end
+// start starts r's modem on card, and r.stk's toolkit terminal (or
+// r.term's) when it has one, on a real pty, and a client on its link; the test's end
 // closes both and checks the link is gone.
 func (r *rig) start(t *testing.T, card Card, p personality.Personality) {
 	t.Helper()
 	r.link = filepath.Join(t.TempDir(), "ttyMODEM")
-	m, err := New(Options{Loop: r.loop, Log: r.log, Card: card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p})
+	m, err := New(Options{Loop: r.loop, Log: r.log, Card: card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p, Sniffer: r.sn})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.stk != nil {
+	switch {
+	case r.stk != nil:
 		m.SetSTK(r.stk)
+	case r.term != nil:
+		m.SetSTK(r.term(m))
 	}
 	if err := m.Start(); err != nil {
 		t.Fatal(err)

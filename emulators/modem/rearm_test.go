@@ -3,8 +3,6 @@ package modem
 import (
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	"github.com/esimhil/esimhil/emulators/euicc"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
-	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -39,35 +36,12 @@ func toolkitRig(t *testing.T, p personality.Personality) (*rig, *sniffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(card.PowerOff) // after the modem's close (start's cleanup)
 	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
-	r := &rig{loop: loop, log: eventlog.New(loop.Now), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}}
 	sn := &sniffer{}
-	r.link = filepath.Join(t.TempDir(), "ttyMODEM")
-	m, err := New(Options{Loop: loop, Log: r.log, Card: card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p, Sniffer: sn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.SetSTK(stkterm.New(m.Contacts(), m, loop, r.log))
-	if err := m.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r.m = m
-	c, err := atclient.Open(m.Path(), atclient.WithTimeout(3*time.Second))
-	if err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	r.c = c
-	t.Cleanup(func() {
-		c.Close()
-		if err := m.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		card.PowerOff()
-		if _, err := os.Lstat(r.link); err == nil {
-			t.Errorf("link %s left behind", r.link)
-		}
-	})
+	r := &rig{loop: loop, log: eventlog.New(loop.Now), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}, sn: sn}
+	r.term = func(m *Modem) STK { return stkterm.New(m.Contacts(), m, loop, r.log) }
+	r.start(t, card, p)
 	r.cmd(t, "ATE0")
 	r.advance(t, 30*time.Second)
 	return r, sn
