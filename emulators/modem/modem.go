@@ -302,8 +302,11 @@ type state struct {
 	t3410     clock.Timer
 	// run is the attach attempt counter and its selection (attachRun).
 	run attachRun
-	// off is set by PowerOff; epoch counts power cycles so that work queued
-	// before a power cut (a posted REFRESH, a timer) finds it stale.
+	// off is set by PowerOff. epoch counts the lives of the protocol
+	// stack: bumped where one ends (a power cut, a restart) and where the
+	// next begins (power on, a restart's boot), so that work queued in an
+	// earlier one (a timer through afterFunc, a posted REFRESH or URC)
+	// finds it stale.
 	off   bool
 	epoch uint64
 	// boots counts the boots after power on and restarts (bootWithURCs),

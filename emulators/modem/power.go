@@ -162,8 +162,11 @@ func (m *Modem) owedDetach() {
 	}
 }
 
-// afterFunc runs f after d unless the power has been cut or the modem
-// closed meanwhile: a timer armed before either must not act after it.
+// afterFunc runs f after d unless the life of the modem's protocol stack
+// it was armed in has ended meanwhile (epoch: a power cut, a restart, the
+// boot after either) or the modem was closed: the stack's timers die
+// with it (TS 24.301's timers are ME state), whether or not the code
+// that ended it remembered to stop each one.
 func (m *Modem) afterFunc(d time.Duration, f func()) clock.Timer {
 	epoch := m.st.epoch
 	return m.loop.Clock().AfterFunc(d, func() {
@@ -350,7 +353,9 @@ func (m *Modem) retryAttach() {
 // cells changed under the device (moving, a cell going down). Call it from
 // inside loop work. Without power, or restarting — the MT's stack down
 // until its boot, whose own attach finds the world as it is then, a
-// card it kept powered included —, it does nothing.
+// card it kept powered included —, it does nothing. (The epoch stops
+// the old life's work; this is new work arriving in the window, which
+// the epoch cannot tell from the next life's.)
 func (m *Modem) Reselect() {
 	if m.st.off || m.st.restarting {
 		return
@@ -510,12 +515,14 @@ func (m *Modem) cardOff() {
 // so the work is posted: detach, reset the card, restart the terminal,
 // re-attach.
 func (m *Modem) Refresh(qualifier byte) {
-	epoch, boots := m.st.epoch, m.st.boots
+	epoch := m.st.epoch
 	run := func() {
-		if m.st.off || m.st.epoch != epoch || m.st.restarting || m.st.boots != boots {
+		if m.st.off || m.st.epoch != epoch || m.st.restarting {
 			// The power was cut, or the modem restarted, before the
-			// REFRESH ran: the card's reset at the boot does its work,
-			// and an MT with no stack reads no card nor attaches.
+			// REFRESH ran (the epoch): the card's reset at the boot
+			// does its work. One asked for while the stack is down
+			// (restarting: the terminal stopped, none should be) finds
+			// no MT to read the card nor attach.
 			return
 		}
 		if m.o.Personality.RefreshIgnored {
@@ -685,15 +692,18 @@ func (m *Modem) restartKeeping(keepCard bool) {
 		f["card_kept"] = true
 	}
 	m.emit(KindRestart, f)
+	m.st.epoch++ // the stack's life ends: its timers and posted work with it
 	m.stackDown(false, warm)
 	m.forgetMELists() // the MT switched off and on, its memory with it
 	m.st.restarting = true
-	boots := m.st.boots
-	m.sayPowerDown(func() bool { return m.st.restarting && m.st.boots == boots }, nil)
+	m.sayPowerDown(nil)
 	m.st.typing = at.Splitter{}
 	m.st.restartT = m.afterFunc(m.o.RestartDelay, func() {
 		m.st.restarting = false
 		m.st.restartT = nil
+		// A new life, as at PowerOn: what the window between queued (the
+		// power-down URCs, a second restart's boot) is not its.
+		m.st.epoch++
 		m.resetSettings()
 		m.st.pdp.reset()
 		m.st.fun, m.st.funShown = 1, 0
@@ -728,22 +738,22 @@ func cmdVendorPowerDown(m *Modem, c at.Command) error {
 	if !m.o.Personality.PowersDown(c) {
 		return errUnknown
 	}
-	m.sayPowerDown(func() bool { return true }, m.PowerOff)
+	m.sayPowerDown(m.PowerOff)
 	return nil
 }
 
 // sayPowerDown sends the personality's power-down URCs once the command
 // taking the modem down has its final result (UG96 Hardware Design
-// §3.7.2.1: "OK", then "POWERED DOWN"), then runs then (if not nil): on
-// the same power, while still is true — a power cut or a boot since
-// (a restart's) leaves the modem nothing of that shutdown to say.
-func (m *Modem) sayPowerDown(still func() bool, then func()) {
+// §3.7.2.1: "OK", then "POWERED DOWN"), then runs then (if not nil): in
+// the same epoch — a power cut or a boot since (a restart's) leaves the
+// modem nothing of that shutdown to say.
+func (m *Modem) sayPowerDown(then func()) {
 	urcs, epoch := m.o.Personality.PowerDownURCs, m.st.epoch
 	if len(urcs) == 0 && then == nil {
 		return
 	}
 	m.loop.Post(func() {
-		if m.st.off || m.st.epoch != epoch || !still() {
+		if m.st.off || m.st.epoch != epoch {
 			return
 		}
 		for _, u := range urcs {
@@ -790,17 +800,12 @@ func (m *Modem) bootURCDelay(i int) time.Duration {
 // bootURCsFrom sends the boot URCs from i on that are due at elapsed
 // (the time since the boot), and schedules the rest, one timer at a time
 // so that their order holds. A restart or a power cut meanwhile ends the
-// boot they belong to.
+// boot they belong to (afterFunc's epoch).
 func (m *Modem) bootURCsFrom(i int, elapsed time.Duration) {
 	urcs := m.o.Personality.BootURCs
 	for ; i < len(urcs); i++ {
 		if d := m.bootURCDelay(i); d > elapsed {
-			boots := m.st.boots
-			m.afterFunc(d-elapsed, func() {
-				if m.st.boots == boots && !m.st.restarting {
-					m.bootURCsFrom(i, d)
-				}
-			})
+			m.afterFunc(d-elapsed, func() { m.bootURCsFrom(i, d) })
 			return
 		}
 		if u := urcs[i]; !personality.CardStateURC(u) || m.st.cardOn {
