@@ -240,7 +240,8 @@ type queuedLine struct {
 // finishLine ends the pending command with err: the rest of its line
 // runs on success, then its final result code goes, then the lines typed
 // meanwhile run, each only while the modem still takes lines (deaf). A
-// power cycle since drops it: nothing is left to answer.
+// power cycle or a restart since (the epoch) drops it: nothing is left
+// to answer.
 func (m *Modem) finishLine(err error) {
 	pl := m.st.pending
 	if pl == nil {
