@@ -184,3 +184,15 @@ func TestUnlockThenRestart(t *testing.T) {
 		t.Errorf("after the unlock and the restart:\n%s\nwant no +CPIN: READY, the boot's +CPIN: SIM PIN", got)
 	}
 }
+
+// TestRestartEndsItsLine: the commands after +CFUN=1,1 on its line are
+// lost with the stack it ends (a rebooting modem runs nothing): the line
+// answers OK, the restart's, with no information text of the rest.
+func TestRestartEndsItsLine(t *testing.T) {
+	r := newRig(t)
+	if got := r.cmd(t, "AT+CFUN=1,1;+CGMI;+CGSN"); len(got) != 0 {
+		t.Errorf("AT+CFUN=1,1;+CGMI;+CGSN answered %q before its OK, want nothing: the modem restarts", got)
+	}
+	r.advance(t, time.Minute)
+	r.cmd(t, "AT")
+}

@@ -219,6 +219,12 @@ func (m *Modem) runCmds(cmds []at.Command) {
 		if err != nil {
 			break
 		}
+		if m.deaf() != "" {
+			// The command restarted the modem (+CFUN=1,1) or hung its
+			// port: the commands after it on the line are lost with the
+			// stack, as a line typed then would be; its OK still goes.
+			break
+		}
 	}
 	m.lineResult(err)
 }
