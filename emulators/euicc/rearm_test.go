@@ -597,3 +597,28 @@ func TestRearmAsksTimersStillRunning(t *testing.T) {
 		})
 	}
 }
+
+// unknownOp is an operation rearm was not taught (one added later).
+type unknownOp struct{}
+
+func (unknownOp) start() stk.Command { return stk.NewPollingOff(1) }
+func (unknownOp) response(stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+	return nil, true, nil
+}
+func (unknownOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) { return nil, false, nil }
+
+// An operation abandon does not know is dropped with an stk_error naming
+// it, not in silence.
+func TestRearmUnknownOperation(t *testing.T) {
+	log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
+	cfg := testConfig()
+	cfg.Log = log
+	tm := newTerm(t, cfg, &fakeMethod{})
+	tm.boot(stk.FacTimerStartStop)
+	tm.c.rt.cur = unknownOp{}
+	tm.terminalProfile(stk.FacTimerStartStop)
+	e := log.Kind(KindSTKError)
+	if len(e) != 1 || !strings.Contains(fmt.Sprint(e[0].Get("reason")), "unknownOp") {
+		t.Errorf("stk_error events %v, want one naming the dropped operation", e)
+	}
+}

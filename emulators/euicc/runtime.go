@@ -212,6 +212,12 @@ func (r *runtime) abandon() (boot applet.Event, redo applet.Effect, ch byte) {
 		ev, ch := o.abandon()
 		r.step(ev)
 		return nil, nil, ch
+	case nil, *timerOp, *pollOp, *refreshOp:
+		// Nothing to ask again, as above.
+	default:
+		// An operation added since, not taught here: dropped, and the
+		// log says so rather than the applet waiting without a word.
+		r.errorf(KindSTKError, "the terminal's toolkit restarted during %T: dropped, nothing asked again", o)
 	}
 	return nil, nil, 0
 }
