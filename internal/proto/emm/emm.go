@@ -333,3 +333,45 @@ func SameCountry(a, b string) bool {
 	cb, okB := ident.CountryOfMCC(b[:3])
 	return okA && okB && ca == cb && ca != "ZZ"
 }
+
+// UpdateStatus is the EPS update status (TS 24.301 §5.1.3.2.2), as EF
+// EPSLOCI stores it (TS 31.102 §4.2.91: '00', '01', '02').
+type UpdateStatus byte
+
+const (
+	EU1Updated           UpdateStatus = 0 // EU1 UPDATED
+	EU2NotUpdated        UpdateStatus = 1 // EU2 NOT UPDATED
+	EU3RoamingNotAllowed UpdateStatus = 2 // EU3 ROAMING NOT ALLOWED
+)
+
+// Location is what an attach that failed does to the UE's stored
+// location: the EPS update status it sets and whether it deletes the
+// GUTI, the last visited registered TAI, the TAI list and eKSI — the
+// last registered TAI being what names the RPLMN (TS 23.122 §4.4.3.1),
+// a deletion leaves the UE none.
+type Location struct {
+	Status UpdateStatus
+	Delete bool
+}
+
+// AttemptsRanOut is TS 24.301 §5.5.1.2.6 at an attach attempt counter of
+// 5 (MaxAttachAttempts, its T3410 expiries): the UE deletes the GUTI,
+// TAI list, last visited registered TAI and eKSI and sets EU2 NOT
+// UPDATED, then starts T3402 and performs PLMN selection.
+var AttemptsRanOut = Location{Status: EU2NotUpdated, Delete: true}
+
+// RejectLocation is what an ATTACH REJECT with cause does to the stored
+// location (TS 24.301 §5.5.1.2.5): #3, #6, #7, #8 (the USIM invalid),
+// #11, #12, #13, #14 and #15 set EU3 ROAMING NOT ALLOWED and delete the
+// GUTI, the last visited registered TAI, the TAI list and eKSI. ok false
+// for the other causes, abnormal cases (§5.5.1.2.6 d) which the attach
+// attempt counter governs: they touch the location only as the counter
+// reaches 5 (AttemptsRanOut). #25 (CSG) and #22 with T3346 are left
+// out: the emulated networks have no CSG cells and send no T3346.
+func RejectLocation(cause int) (l Location, ok bool) {
+	switch cause {
+	case 3, 6, 7, 8, 11, 12, 13, 14, 15:
+		return Location{Status: EU3RoamingNotAllowed, Delete: true}, true
+	}
+	return Location{}, false
+}

@@ -272,3 +272,34 @@ func TestAttachAttempts(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectLocation: TS 24.301 §5.5.1.2.5 — the causes it treats set
+// EU3 and delete the GUTI and last visited registered TAI; the others
+// (#17 network failure, #22 congestion without T3346, #111 protocol
+// error, ...) are abnormal (§5.5.1.2.6 d): nothing until the counter's
+// fifth, which sets EU2 and deletes the same.
+func TestRejectLocation(t *testing.T) {
+	eu3 := Location{Status: EU3RoamingNotAllowed, Delete: true}
+	for _, tc := range []struct {
+		cause int
+		want  Location
+		ok    bool
+	}{
+		{3, eu3, true}, {6, eu3, true}, {7, eu3, true}, {8, eu3, true},
+		{11, eu3, true}, {12, eu3, true}, {13, eu3, true}, {14, eu3, true}, {15, eu3, true},
+		{0, Location{}, false}, {17, Location{}, false}, {22, Location{}, false},
+		{25, Location{}, false}, {95, Location{}, false}, {111, Location{}, false},
+	} {
+		got, ok := RejectLocation(tc.cause)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("RejectLocation(%d) = %+v, %v; want %+v, %v", tc.cause, got, ok, tc.want, tc.ok)
+		}
+	}
+	if AttemptsRanOut != (Location{Status: EU2NotUpdated, Delete: true}) {
+		t.Errorf("AttemptsRanOut = %+v, want EU2 and deleted", AttemptsRanOut)
+	}
+	// EF EPSLOCI's byte 18 (TS 31.102 §4.2.91).
+	if EU1Updated != 0 || EU2NotUpdated != 1 || EU3RoamingNotAllowed != 2 {
+		t.Error("update status codes are not EF EPSLOCI's 00, 01, 02")
+	}
+}
