@@ -1,10 +1,13 @@
 package modem
 
 import (
+	"bytes"
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
@@ -14,31 +17,66 @@ import (
 var efEPSLOCI = []uint16{0x7FFF, 0x6FE3}
 
 // storeLocation keeps the card's EF EPSLOCI as a terminal does (TS 24.301
-// §5.5.1.2.4, §5.5.1.2.5, §5.5.3.2.4): an attach or a tracking area update
-// accepted stores the GUTI, the TAI and "updated"; a reject whose cause
-// sets the update status EU3 deletes the GUTI and the TAI and stores
-// "roaming not allowed". A card that refuses the update (no USIM, PIN1
-// not verified) keeps what it had. Call it from inside loop work, after
-// the registration changed.
+// §5.5.1.2.4, §5.5.3.2.4): an attach or a tracking area update accepted
+// stores the GUTI, the TAI and "updated". The failures that delete the
+// location are deleteLocation's and forgetLocation's. A card that refuses
+// the update (no USIM, PIN1 not verified) keeps what it had. Call it from
+// inside loop work, after the registration changed.
 func (m *Modem) storeLocation(old, r Registration) {
 	plmn, ok := m.cardPLMN(r)
+	if !ok || !r.Registered() || old.Registered() && old.PLMN == r.PLMN && old.TAC == r.TAC {
+		return
+	}
+	if !old.Registered() || old.PLMN != r.PLMN || m.st.guti == nil {
+		m.st.guti = m.newGUTI(plmn) // the network's, at attach
+	}
+	m.writeEPSLOCI(saip.EPSLOCIOf(m.st.guti, plmn, r.TAC, saip.EPSUpdated))
+}
+
+// deleteLocation acts on the rejects of a selection that ended without
+// a registration (TS 24.301 §5.5.1.2.5): each network that refused, the
+// final denial too, the last whose cause deletes the location
+// (emm.RejectLocation: EU3) leaving it deleted. A selection that ended
+// registered stores its registration instead (storeLocation).
+func (m *Modem) deleteLocation(r Registration) {
+	rejects := r.Refused
+	if r.Stat == 3 {
+		rejects = append(slices.Clone(rejects), emm.Reject{PLMN: r.PLMN, TAC: r.TAC, Cause: r.Cause})
+	}
+	for _, x := range slices.Backward(rejects) {
+		if l, ok := emm.RejectLocation(x.Cause); ok {
+			m.forgetLocation(x.PLMN, l)
+			return
+		}
+	}
+}
+
+// forgetLocation sets the EPS update status l says after an attach on
+// plmn failed and, as it says, deletes the GUTI and the last visited
+// registered TAI — the RPLMN with it (TS 23.122 §4.4.3.1: the UE has
+// none until its next registration). EF EPSLOCI then holds no GUTI
+// (all FF), plmn's TAI with the deleted TAC FFFE and the status; a
+// content the card already holds is not written again.
+func (m *Modem) forgetLocation(plmn string, l emm.Location) {
+	if l.Delete {
+		m.st.guti, m.st.rplmn = nil, ""
+	}
+	p, ok := m.cardPLMN(Registration{PLMN: plmn})
 	if !ok {
 		return
 	}
-	var data []byte
-	switch {
-	case r.Registered() && (!old.Registered() || old.PLMN != r.PLMN || old.TAC != r.TAC):
-		if !old.Registered() || old.PLMN != r.PLMN || m.st.guti == nil {
-			m.st.guti = m.newGUTI(plmn) // the network's, at attach
-		}
-		data = saip.EPSLOCIOf(m.st.guti, plmn, r.TAC, saip.EPSUpdated)
-	case r.Stat == 3 && setsEU3(r.Cause) && (old.Stat != 3 || old.PLMN != r.PLMN):
-		m.st.guti = nil
-		data = saip.EPSLOCIOf(nil, plmn, saip.TACDeleted, saip.EPSRoamingNotAllowed)
-	default:
+	m.writeEPSLOCI(saip.EPSLOCIOf(nil, p, saip.TACDeleted, byte(l.Status)))
+}
+
+// writeEPSLOCI writes EF EPSLOCI unless the card holds data already
+// (epsloci), and notes what it holds after a write it took.
+func (m *Modem) writeEPSLOCI(data []byte) {
+	if bytes.Equal(data, m.st.epsloci) {
 		return
 	}
-	_ = m.updateFile(efEPSLOCI, data)
+	if m.updateFile(efEPSLOCI, data) == nil {
+		m.st.epsloci = data
+	}
 }
 
 // cardPLMN is the network of a registration as the USIM's files store
@@ -49,19 +87,6 @@ func (m *Modem) cardPLMN(r Registration) ([3]byte, bool) {
 	}
 	plmn, err := bcd.PLMN(r.PLMN)
 	return plmn, err == nil
-}
-
-// setsEU3 reports an EMM reject cause after which the UE deletes its GUTI
-// and last visited TAI and sets EU3 ROAMING NOT ALLOWED (TS 24.301
-// §5.5.1.2.5): illegal UE or ME, EPS services not allowed, PLMN not
-// allowed, tracking area not allowed, roaming not allowed in it, EPS
-// services not allowed in this PLMN, no suitable cells in it.
-func setsEU3(cause int) bool {
-	switch cause {
-	case 3, 6, 7, 8, 11, 12, 13, 14, 15:
-		return true
-	}
-	return false
 }
 
 // newGUTI is the GUTI the network assigns at an attach: the serving

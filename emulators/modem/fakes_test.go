@@ -139,6 +139,15 @@ func (c *fakeCard) transmit(apdu []byte) []byte {
 			}
 			return []byte{0x6A, 0x82}
 		}
+		byPath := p1 == 0x08 && len(data) > 2 && len(data)%2 == 0
+		if byPath {
+			// By path from the MF through the current application (7FFF),
+			// the EF the path ends on; P2 0C asks for no FCP.
+			if data[0] != 0x7F || data[1] != 0xFF || c.app[ch] != usimAID {
+				return []byte{0x6A, 0x82}
+			}
+			data = data[len(data)-2:]
+		}
 		if len(data) != 2 {
 			return []byte{0x6A, 0x86}
 		}
@@ -155,6 +164,9 @@ func (c *fakeCard) transmit(apdu []byte) []byte {
 			return []byte{0x6A, 0x82}
 		}
 		c.cur[ch] = id
+		if byPath && p2 == 0x0C {
+			return []byte{0x90, 0x00}
+		}
 		if f, ok := c.files[id]; ok && c.sized {
 			// A transparent EF with its size (80), as editFPLMN wants it.
 			fcp = []byte{0x62, 0x08, 0x82, 0x02, 0x41, 0x21, 0x80, 0x02, byte(len(f) >> 8), byte(len(f))}

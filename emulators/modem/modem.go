@@ -267,8 +267,11 @@ type state struct {
 	mnc   int
 	// guti is the GUTI the serving network assigned at the last attach
 	// (nil: none), as EF EPSLOCI stores it; gutis counts the attaches.
-	guti     []byte
-	gutis    uint32
+	guti  []byte
+	gutis uint32
+	// epsloci is EF EPSLOCI as the modem last read or wrote it (nil:
+	// unknown), so that a deletion already stored is not written again.
+	epsloci  []byte
 	channels map[int]bool   // open logical channels (+CCHO)
 	pdp      pdpState       // +CGDCONT contexts and +CGACT activations
 	rtc      rtc            // +CCLK

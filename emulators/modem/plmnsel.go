@@ -39,6 +39,7 @@ func (m *Modem) forgetUSIM() {
 // from the USIM (loadSelection).
 func (m *Modem) forgetSelection() {
 	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs = "", nil, nil
+	m.st.epsloci = nil
 	m.st.hpplmn = DefaultHPPLMN
 }
 
@@ -70,7 +71,7 @@ func (m *Modem) loadSelection() {
 		m.st.operatorPLMNs = eutranPLMNs(b)
 	}
 	if b, err := m.readWhole(efEPSLOCI, "EF EPSLOCI", 1, maxWhole); err == nil {
-		m.st.rplmn = registeredPLMN(b)
+		m.st.rplmn, m.st.epsloci = registeredPLMN(b), b
 	}
 }
 
@@ -121,16 +122,18 @@ func registeredPLMN(b []byte) string {
 }
 
 // trackRPLMN keeps the RPLMN as the registrations go, as EF EPSLOCI does
-// (storeLocation): a registration makes its PLMN the RPLMN; a reject
-// that deletes the last registered TAI (setsEU3) leaves none. Call it
-// from inside loop work, after the registration changed.
+// (storeLocation): a registration makes its PLMN the RPLMN; a selection
+// that ends unregistered after a reject deleting the last registered TAI
+// (emm.RejectLocation: the final denial or any network that refused
+// before) leaves none (deleteLocation), as the attach attempt counter's
+// fifth T3410 expiry does (t3410Expired). Call it from inside loop work,
+// after the registration changed.
 func (m *Modem) trackRPLMN(r Registration) {
-	switch {
-	case r.Registered():
+	if r.Registered() {
 		m.st.rplmn = r.PLMN
-	case r.Stat == 3 && setsEU3(r.Cause):
-		m.st.rplmn = ""
+		return
 	}
+	m.deleteLocation(r)
 }
 
 // followVPLMN keeps the timer of the periodic search for a higher

@@ -110,11 +110,13 @@ func TestSelectionFromUSIM(t *testing.T) {
 		{"a power cycle reads the card's again",
 			map[uint16][]byte{0x6FE3: epsloci("20810", 0x0101, saip.EPSUpdated)},
 			func(t *testing.T, r *rig) {
-				// Registered on Orange; the fake card keeps its EPSLOCI.
+				// Registered on Orange, which EF EPSLOCI then holds
+				// (storeLocation): the power cycle forgets the RPLMN and
+				// reads it back from the card.
 				r.loop.Do(r.m.Reselect)
 				r.powerCycle(t)
 				r.advance(t, 2*time.Second)
-			}, "20810", nil, nil},
+			}, "20801", nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := usimRig(t, tc.files, roaming(), nil)

@@ -292,7 +292,8 @@ func (m *Modem) attempt() {
 
 // t3410Expired is TS 24.301 §5.5.1.2.6 c: the attach procedure is
 // aborted and the attach attempt counter incremented; below 5, T3411
-// starts and the attach restarts on plmn at its expiry; at 5, T3402
+// starts and the attach restarts on plmn at its expiry; at 5, the UE
+// deletes its location (forgetLocation: EU2, the RPLMN gone), T3402
 // starts and the UE performs PLMN selection (TS 23.122): automatic
 // selection goes on with the next PLMN in its order (mode 4's manual
 // attempt has failed: automatic too, 27.007 §7.3); with none left, or in
@@ -313,6 +314,10 @@ func (m *Modem) t3410Expired(plmn string) {
 		})
 		return
 	}
+	// The counter at 5: the GUTI and the last visited registered TAI
+	// deleted, EU2 NOT UPDATED (§5.5.1.2.6), so no RPLMN for the
+	// selection that goes on nor for the next.
+	m.forgetLocation(plmn, emm.AttemptsRanOut)
 	run.failed = append(run.failed, plmn)
 	run.plmn, run.count = "", 0
 	if m.st.copsMode == 4 {
