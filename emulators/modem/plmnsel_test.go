@@ -319,8 +319,8 @@ func TestSearchAfterClose(t *testing.T) {
 // search's order kept, and at the fifth T3410 expiry (1 min 55 s after
 // the search) PLMN selection goes on with the next in that order, the
 // VPLMN it was on (TS 24.301 §5.5.1.2.6 c, outside tester o259 F1) — not
-// T3402's 12 minutes with no service. The next search comes T after
-// that registration.
+// T3402's 12 minutes with no service —, without the RPLMN, which the
+// fifth expiry deleted. The next search comes T after that registration.
 func TestSearchPastASilentHigherPriority(t *testing.T) {
 	r := usimRig(t, hpplmn(0x01), onSFR, nil)
 	r.loop.Do(func() {
@@ -354,10 +354,13 @@ func TestSearchPastASilentHigherPriority(t *testing.T) {
 			t.Errorf("after the fifth expiry %+v, want roaming on 20810 again", reg)
 		}
 		for _, sel := range r.net.sels[first:] {
-			got = append(got, fmt.Sprintf("only=%s failed=%v", sel.Only, sel.Failed))
+			got = append(got, fmt.Sprintf("only=%s failed=%v rplmn=%s", sel.Only, sel.Failed, sel.RPLMN))
 		}
 	})
-	want := []string{"only= failed=[]", "only=20801 failed=[]", "only=20801 failed=[]", "only=20801 failed=[]", "only=20801 failed=[]", "only= failed=[20801]"}
+	// The fifth expiry deleted the last visited registered TAI (TS 24.301
+	// §5.5.1.2.6): the selection that goes on has no RPLMN.
+	want := []string{"only= failed=[] rplmn=20810", "only=20801 failed=[] rplmn=20810", "only=20801 failed=[] rplmn=20810",
+		"only=20801 failed=[] rplmn=20810", "only=20801 failed=[] rplmn=20810", "only= failed=[20801] rplmn="}
 	if !slices.Equal(got, want) {
 		t.Errorf("the search's attaches %q, want %q", got, want)
 	}
