@@ -75,7 +75,9 @@ func TestLocationAfterFailures(t *testing.T) {
 				return silentSFR
 			}, five,
 			[]string{"02F801FFFE 01", "02F8103A9B 00 +GUTI"},
-			[]string{"20810", "20810", "20810", "20810", "20810", ""}},
+			// The selection going on past SFR keeps the order it began
+			// with (attachRun.rplmn); the next would have none.
+			[]string{"20810", "20810", "20810", "20810", "20810", "20810"}},
 		{"four expiries and a registration: nothing deleted", "20810",
 			[]stkterm.Cell{sfrCell}, func(sel emm.Selection) Registration {
 				if sel.Only == "20810" {

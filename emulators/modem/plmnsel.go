@@ -206,9 +206,13 @@ func (m *Modem) visibleTAIs() ([]emm.TAI, string) {
 // move between cells (a UE stays in its RPLMN, TS 36.304 §5.2.4) or the
 // host's +COPS=0: each starts from the RPLMN.
 func (m *Modem) selection() emm.Selection {
+	rplmn := m.st.rplmn
+	if len(m.st.run.failed) > 0 {
+		rplmn = m.st.run.rplmn // going on past a PLMN, in the run's order
+	}
 	return emm.Selection{
 		Forbidden: m.forbiddenLists(),
-		RPLMN:     m.st.rplmn,
+		RPLMN:     rplmn,
 		Search:    m.st.run.search,
 		Failed:    slices.Clone(m.st.run.failed),
 		User:      slices.Clone(m.st.userPLMNs),

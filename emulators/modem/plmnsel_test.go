@@ -319,10 +319,13 @@ func TestSearchAfterClose(t *testing.T) {
 // search's order kept, and at the fifth T3410 expiry (1 min 55 s after
 // the search) PLMN selection goes on with the next in that order, the
 // VPLMN it was on (TS 24.301 §5.5.1.2.6 c, outside tester o259 F1) — not
-// T3402's 12 minutes with no service —, without the RPLMN, which the
-// fifth expiry deleted. The next search comes T after that registration.
+// T3402's 12 minutes with no service —, though the fifth expiry deleted
+// the RPLMN (EF EPSLOCI: EU2). The next search comes T after that
+// registration.
 func TestSearchPastASilentHigherPriority(t *testing.T) {
-	r := usimRig(t, hpplmn(0x01), onSFR, nil)
+	files := hpplmn(0x01)
+	files[0x6FE3] = epsloci("20810", 0x0101, saip.EPSUpdated)
+	r := usimRig(t, files, onSFR, nil)
 	r.loop.Do(func() {
 		r.net.choose = func(sel emm.Selection) Registration {
 			if !sel.Search {
@@ -358,11 +361,18 @@ func TestSearchPastASilentHigherPriority(t *testing.T) {
 		}
 	})
 	// The fifth expiry deleted the last visited registered TAI (TS 24.301
-	// §5.5.1.2.6): the selection that goes on has no RPLMN.
+	// §5.5.1.2.6: EU2, EF EPSLOCI written so), but the selection that goes
+	// on keeps the search's order, the VPLMN at its place (attachRun.rplmn).
 	want := []string{"only= failed=[] rplmn=20810", "only=20801 failed=[] rplmn=20810", "only=20801 failed=[] rplmn=20810",
-		"only=20801 failed=[] rplmn=20810", "only=20801 failed=[] rplmn=20810", "only= failed=[20801] rplmn="}
+		"only=20801 failed=[] rplmn=20810", "only=20801 failed=[] rplmn=20810", "only= failed=[20801] rplmn=20810"}
 	if !slices.Equal(got, want) {
 		t.Errorf("the search's attaches %q, want %q", got, want)
+	}
+	r.card.mu.Lock()
+	writes := epslociWrites(r.card.apdus)
+	r.card.mu.Unlock()
+	if want := []string{"02F810FFFE 01", "02F8010101 00 +GUTI"}; len(writes) < 2 || !slices.Equal(writes[len(writes)-2:], want) {
+		t.Errorf("EF EPSLOCI writes %q, want them to end with %q", writes, want)
 	}
 	r.advance(t, 6*time.Minute)
 	if at := searches(r); len(at) != 2 || !at[1].Equal(at[0].Add(run+6*time.Minute)) {

@@ -211,13 +211,19 @@ type attachRun struct {
 	// whose order the selection keeps after a PLMN's attempts ran out.
 	search bool
 	failed []string // the PLMNs done with (emm.Selection.Failed)
+	// rplmn is the RPLMN when the run began: PLMN selection going on past
+	// a failed PLMN keeps the order made then (TS 23.122 §4.4.3.1.1, a
+	// registration failure moves to the next PLMN in the list; the
+	// search's, §4.4.3.3.1, ends on the VPLMN), though the failure may
+	// have deleted the RPLMN since (forgetLocation) for the next selection.
+	rplmn string
 }
 
 // attach registers through the network, a new selection: the attach
 // attempt counter starts afresh. Without a readable IMSI there is no
 // subscriber to attach, so the modem stays unregistered.
 func (m *Modem) attach() {
-	m.st.run = attachRun{search: m.st.searching}
+	m.st.run = attachRun{search: m.st.searching, rplmn: m.st.rplmn}
 	m.attempt()
 }
 
@@ -315,8 +321,8 @@ func (m *Modem) t3410Expired(plmn string) {
 		return
 	}
 	// The counter at 5: the GUTI and the last visited registered TAI
-	// deleted, EU2 NOT UPDATED (§5.5.1.2.6), so no RPLMN for the
-	// selection that goes on nor for the next.
+	// deleted, EU2 NOT UPDATED (§5.5.1.2.6): no RPLMN for the next
+	// selection; the one that goes on keeps its order (attachRun.rplmn).
 	m.forgetLocation(plmn, emm.AttemptsRanOut)
 	run.failed = append(run.failed, plmn)
 	run.plmn, run.count = "", 0
