@@ -25,6 +25,12 @@ func (m *Modem) transmit(apdu []byte) ([]byte, error) {
 	if !m.st.cardOn {
 		return nil, errNoCard
 	}
+	if len(apdu) > 1 && apdu[1] == 0xD6 {
+		// An UPDATE BINARY, the host's (+CRSM, +CSIM, +CGLA) too, may
+		// change EF EPSLOCI: what the modem noted of it no longer holds
+		// (writeEPSLOCI notes its own write after it).
+		m.st.epsloci = nil
+	}
 	var rsp []byte
 	if s := m.getSTK(); s != nil {
 		rsp = s.Transmit(apdu)

@@ -1,6 +1,7 @@
 package modem
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -148,6 +149,54 @@ func TestLocationAfterFailures(t *testing.T) {
 			})
 			if !slices.Equal(rplmns, tc.rplmns) {
 				t.Errorf("attaches' RPLMNs %q, want %q", rplmns, tc.rplmns)
+			}
+		})
+	}
+}
+
+// TestLocationAfterHostWrite: a deletion is not written again while the
+// card holds it, but once the host has written EF EPSLOCI itself (here
+// +CRSM UPDATE BINARY, "updated" on Orange) the modem no longer knows
+// what the card holds, and the T3402 retry's same #13 writes EU3 again.
+func TestLocationAfterHostWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		host  bool
+		retry []string // EF EPSLOCI's writes at the T3402 retry
+	}{
+		{"no host write: EU3 once", false, nil},
+		{"the host's write: EU3 again", true, []string{"02F810FFFE 02"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.mu.Lock()
+			r.card.sized = true
+			r.card.files[0x6FAD] = mustHex("00000002")
+			r.card.files[0x6FE3] = epsloci("20801", 0x3a9b, saip.EPSUpdated)
+			r.card.mu.Unlock()
+			r.loop.Do(func() {
+				r.net.cells = []stkterm.Cell{{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85}}
+				r.net.choose = func(emm.Selection) Registration {
+					return Registration{Stat: 2, Refused: []emm.Reject{{PLMN: "20801", TAC: 0x3a9b, Cause: 13}}}
+				}
+			})
+			r.powerCycle(t)
+			r.advance(t, 2*time.Second)
+			if tc.host {
+				got := r.cmd(t, `AT+CRSM=214,28643,0,0,18,"`+fmt.Sprintf("%X", epsloci("20801", 0x3a9b, saip.EPSUpdated))+`"`)
+				if !slices.Contains(got, "+CRSM: 144,0") {
+					t.Fatalf("the host's UPDATE BINARY: %q", got)
+				}
+			}
+			r.card.mu.Lock()
+			r.card.apdus = nil
+			r.card.mu.Unlock()
+			r.advance(t, T3402)
+			r.card.mu.Lock()
+			writes := epslociWrites(r.card.apdus)
+			r.card.mu.Unlock()
+			if !slices.Equal(writes, tc.retry) {
+				t.Errorf("EF EPSLOCI writes at the T3402 retry %q, want %q", writes, tc.retry)
 			}
 		})
 	}
