@@ -163,3 +163,182 @@ func TestAttachAttemptsInManualMode(t *testing.T) {
 		})
 	}
 }
+
+// TestAbnormalRejects: TS 24.301 §5.5.1.2.6 d — an ATTACH REJECT whose
+// cause §5.5.1.2.5 does not treat (emm.Abnormal: #17, #22 without T3346,
+// #111...) counts in the attach attempt counter as a T3410 expiry does:
+// below 5 the attach restarts on the same PLMN at T3411's expiry, at 5
+// the UE performs PLMN selection or, with none left, waits for T3402.
+// The denial shows (<stat> 3, once: the restarts say nothing until their
+// outcome). A #11 is no abnormal case: no restart. SFR (20810) is first
+// in the fake's order and rejects its first `rejected` attempts; Orange
+// (20801) takes the device once SFR is done with.
+func TestAbnormalRejects(t *testing.T) {
+	sfr := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
+	orange := roaming()
+	both := []stkterm.Cell{
+		{PLMN: "20810", TAC: 0x0101, CellID: 0x0202, RSRP: -80},
+		{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85},
+	}
+	five := 4 * T3411 // the fifth reject, after the first
+	tests := []struct {
+		name     string
+		cause    int
+		rejected int // SFR's attempts rejected
+		cells    []stkterm.Cell
+		at       time.Duration // after the first attempt
+		stat     int
+		plmn     string
+		sels     []string // as in TestAttachAttemptCounter
+		counted  []int    // the attach_rejected events' attempts
+		retry    []int    // the attach_retry events' attempts
+		rplmn    string   // the RPLMN then ("" deleted)
+	}{
+		{"#17 once: the T3411 restart registers at 10 s", 17, 1, both,
+			T3411, 5, "20810", []string{"*", "only 20810"}, []int{1}, []int{2}, "20810"},
+		{"#17 once: denied until 10 s - 1 ms", 17, 1, both,
+			T3411 - time.Millisecond, 3, "20810", []string{"*"}, []int{1}, nil, "20801"},
+		{"#17 four times: the fifth attempt registers", 17, 4, both,
+			five, 5, "20810", []string{"*", "only 20810", "only 20810", "only 20810", "only 20810"}, []int{1, 2, 3, 4}, []int{2, 3, 4, 5}, "20810"},
+		{"#17 five times: the next PLMN at the fifth", 17, 99, both,
+			five, 5, "20801", []string{"*", "only 20810", "only 20810", "only 20810", "only 20810", "after 20810"}, []int{1, 2, 3, 4, 5}, []int{2, 3, 4, 5}, "20801"},
+		{"#111 five times: the next PLMN at the fifth", 111, 99, both,
+			five, 5, "20801", []string{"*", "only 20810", "only 20810", "only 20810", "only 20810", "after 20810"}, []int{1, 2, 3, 4, 5}, []int{2, 3, 4, 5}, "20801"},
+		{"#22 without T3346 twice: the third attempt registers", 22, 2, both,
+			2 * T3411, 5, "20810", []string{"*", "only 20810", "only 20810"}, []int{1, 2}, []int{2, 3}, "20810"},
+		{"#17, nothing else in sight: denied until T3402, the RPLMN deleted", 17, 99, both[:1],
+			five + T3402 - time.Millisecond, 3, "20810", []string{"*", "only 20810", "only 20810", "only 20810", "only 20810"}, []int{1, 2, 3, 4, 5}, []int{2, 3, 4, 5}, ""},
+		{"T3402's expiry selects afresh, the counter reset", 17, 99, both[:1],
+			five + T3402, 3, "20810", []string{"*", "only 20810", "only 20810", "only 20810", "only 20810", "*"}, []int{1, 2, 3, 4, 5, 1}, []int{2, 3, 4, 5}, ""},
+		// EU3: the location deleted at once (§5.5.1.2.5).
+		{"#11 is not abnormal: no restart, T3402", 11, 99, both,
+			five, 3, "20810", []string{"*"}, nil, nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			tries := 0
+			r.loop.Do(func() {
+				r.m.st.rplmn = "20801" // from an earlier registration
+				r.net.cells = tc.cells
+				r.net.choose = func(sel emm.Selection) Registration {
+					if slices.Contains(sel.Failed, "20810") {
+						return orange
+					}
+					if tries++; tries <= tc.rejected {
+						return Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: tc.cause}
+					}
+					return sfr
+				}
+			})
+			r.advance(t, 2*time.Second) // AttachDelay: the first attempt
+			r.advance(t, tc.at)
+			var sels []string
+			r.loop.Do(func() {
+				if got := r.m.Registration(); got.Stat != tc.stat || got.PLMN != tc.plmn {
+					t.Errorf("registration %+v, want stat %d on %q", got, tc.stat, tc.plmn)
+				}
+				if r.m.st.rplmn != tc.rplmn {
+					t.Errorf("RPLMN %q, want %q", r.m.st.rplmn, tc.rplmn)
+				}
+				for _, s := range r.net.sels {
+					switch {
+					case s.Only != "":
+						sels = append(sels, "only "+s.Only)
+					case len(s.Failed) > 0:
+						sels = append(sels, "after "+strings.Join(s.Failed, ","))
+					default:
+						sels = append(sels, "*")
+					}
+				}
+			})
+			if !slices.Equal(sels, tc.sels) {
+				t.Errorf("selections %q, want %q", sels, tc.sels)
+			}
+			var counted []int
+			for _, e := range r.log.Kind("attach_rejected") {
+				if c, _ := e.Int("cause"); e.Str("plmn") != "20810" || c != tc.cause {
+					t.Errorf("attach_rejected %v", e)
+				}
+				n, _ := e.Int("attempt")
+				counted = append(counted, n)
+			}
+			if !slices.Equal(counted, tc.counted) {
+				t.Errorf("attach_rejected attempts %v, want %v", counted, tc.counted)
+			}
+			var retries []int
+			for _, e := range r.log.Kind("attach_retry") {
+				n, _ := e.Int("attempt")
+				retries = append(retries, n)
+			}
+			if !slices.Equal(retries, tc.retry) {
+				t.Errorf("attach_retry attempts %v, want %v", retries, tc.retry)
+			}
+			denials := 0
+			for _, e := range r.log.Kind(KindRegistration) {
+				if s, _ := e.Int("stat"); s == 3 {
+					denials++
+				}
+			}
+			if want := min(1, tc.rejected); denials != want {
+				t.Errorf("%d stat-3 registration changes, want %d (the restarts say nothing)", denials, want)
+			}
+		})
+	}
+}
+
+// TestAbnormalRejectsInManualMode: in manual mode the abnormal rejects
+// count too, on the host's network (+COPS=1 and 4): mode 1 answers the
+// reject's error at the fifth, when the attempt on that network has
+// ended, or OK at a restart that registers; mode 4 falls back to
+// automatic selection past the network at the fifth.
+func TestAbnormalRejectsInManualMode(t *testing.T) {
+	const denied = `+CEREG: 2|+CEREG: 3,"0101","00000202",7`
+	tests := []struct {
+		name     string
+		line     string
+		rejected int
+		// want: what the modem sends at the first reject, just before the
+		// fifth and at it.
+		want [3]string
+	}{
+		{"mode 1, #17 always: 32 at the fifth", `AT+COPS=1,2,"20810"`, 99,
+			[3]string{denied, "", "+CME ERROR: 32"}},
+		{"mode 1, #17 twice: OK at the third attempt", `AT+COPS=1,2,"20810"`, 2,
+			[3]string{denied, `+CEREG: 5,"0101","00000202",7|OK`, ""}},
+		{"mode 4, #17 always: automatic past it at the fifth", `AT+COPS=4,2,"20810"`, 99,
+			[3]string{denied, "", `+CEREG: 5,"3a9b","0000c33d",7|OK`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.cmd(t, "ATE0;+CMEE=1;+CEREG=2")
+			r.advance(t, 2*time.Second) // roaming on 20801
+			r.cmd(t, "AT")
+			tries := 0
+			sfr := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7}
+			r.loop.Do(func() {
+				r.net.choose = func(sel emm.Selection) Registration {
+					if sel.Only != "" || !slices.Contains(sel.Failed, "20810") {
+						t.Errorf("automatic selection %+v", sel)
+					}
+					return roaming()
+				}
+				r.net.reg = Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 17}
+			})
+			r.net.silentTo = func() bool {
+				if tries++; tries > tc.rejected {
+					r.net.reg = sfr
+				}
+				return false
+			}
+			got := r.pending(t, tc.line, 2*time.Second, 4*T3411-time.Millisecond, time.Millisecond)
+			if !slices.Equal(got[:], tc.want[:]) {
+				t.Errorf("%s:\n got %q\nwant %q", tc.line, got, tc.want)
+			}
+			if n := len(r.log.Kind("attach_rejected")); n != min(tc.rejected, 5) {
+				t.Errorf("%d abnormal rejects counted", n)
+			}
+		})
+	}
+}

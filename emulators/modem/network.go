@@ -239,7 +239,7 @@ func (m *Modem) selectAndAttach() Registration {
 		return m.automatic()
 	}
 	r := m.o.Network.AttachTo(m.st.imsi, m.st.copsPLMN)
-	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout && !r.Interrupted {
+	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout && !r.Interrupted && !counted(r) {
 		m.st.copsMode, m.st.copsPLMN = 0, ""
 		m.st.run.plmn, m.st.run.count = "", 0
 		r = m.o.Network.Attach(m.st.imsi, m.selection())
@@ -247,12 +247,19 @@ func (m *Modem) selectAndAttach() Registration {
 	return r
 }
 
+// counted reports an abnormal reject (emm.Abnormal): the attach attempt
+// counter decides what follows (TS 24.301 §5.5.1.2.6 d), not selection.
+func counted(r Registration) bool {
+	return r.Stat == 3 && emm.After(r.Cause) == emm.AttemptCounter
+}
+
 // automatic is automatic selection's attach in the run under way: the
 // selection in order, or, while the attach attempt counter runs on a
 // PLMN (a T3411 restart), that PLMN alone (TS 24.301 §5.5.1.2.6). A
 // restart the PLMN answers otherwise than silence or an acceptance — a
 // reject, no cell — is done with it as a selection is: PLMN selection
-// goes on with the next in order, the reject acted on as well.
+// goes on with the next in order, the reject acted on as well; an
+// abnormal reject there counts as silence does (counted).
 func (m *Modem) automatic() Registration {
 	run := &m.st.run
 	if run.plmn == "" {
@@ -261,7 +268,7 @@ func (m *Modem) automatic() Registration {
 	sel := m.selection()
 	sel.Only = run.plmn
 	r := m.o.Network.Attach(m.st.imsi, sel)
-	if r.Registered() || r.Timeout || r.Interrupted || r.Stat == 3 && emm.After(r.Cause) == emm.Stop {
+	if r.Registered() || r.Timeout || r.Interrupted || r.Stat == 3 && emm.After(r.Cause) == emm.Stop || counted(r) {
 		return r
 	}
 	run.failed = append(run.failed, run.plmn)

@@ -82,8 +82,12 @@ func TestManualSelectionAnswersAfterTheAttempt(t *testing.T) {
 			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,13|+CME ERROR: 113`, ""}},
 		{"no suitable cells", nil, denied(15), `AT+COPS=1,2,"20810"`,
 			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,15|+CME ERROR: 115`, ""}},
-		{"a cause without its own error", nil, denied(22), `AT+COPS=1,2,"20810"`,
-			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,22|+CME ERROR: 32`, ""}},
+		{"a cause without its own error", nil, denied(42), `AT+COPS=1,2,"20810"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,42|+CME ERROR: 32`, ""}},
+		// An abnormal cause: the answer waits for the fifth attempt
+		// (TestAbnormalRejectsInManualMode).
+		{"an abnormal cause", nil, denied(22), `AT+COPS=1,2,"20810"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,22`, ""}},
 		{"cops_reject_error 30", func(p *personality.Personality) { p.COPSRejectError = 30 }, denied(11), `AT+COPS=1,2,"20810"`,
 			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,11|+CME ERROR: 30`, ""}},
 		{"the line stops at the error", nil, denied(11), `AT+COPS=1,2,"20810";+COPS?`,

@@ -263,6 +263,22 @@ func (m *Modem) attempt() {
 			inv := r
 			inv.Refused = nil
 			m.st.usimInvalid = &inv
+		case counted(r):
+			// An abnormal reject (§5.5.1.2.6 d) counts as T3410's expiry
+			// does. The denial shows (27.007 <stat> 3 with the cause, as
+			// modems show a #19) until the outcome of what follows.
+			if sel := m.st.selecting; sel != nil {
+				sel.timedOut = false
+			}
+			run := &m.st.run
+			if r.PLMN != run.plmn {
+				run.plmn, run.count = r.PLMN, 0 // a new PLMN selected (§5.5.1.1)
+			}
+			m.emit(KindAttachRejected, eventlog.F{"plmn": r.PLMN, "cause": r.Cause, "attempt": run.count + 1})
+			shown := r
+			shown.Refused = nil // acted on above (setReg): once
+			m.attemptFailed(r.PLMN, shown)
+			return
 		case !r.Registered():
 			m.retryAttach()
 		}
@@ -297,21 +313,32 @@ func (m *Modem) attempt() {
 }
 
 // t3410Expired is TS 24.301 §5.5.1.2.6 c: the attach procedure is
-// aborted and the attach attempt counter incremented; below 5, T3411
-// starts and the attach restarts on plmn at its expiry; at 5, the UE
-// deletes its location (forgetLocation: EU2, the RPLMN gone), T3402
-// starts and the UE performs PLMN selection (TS 23.122): automatic
-// selection goes on with the next PLMN in its order (mode 4's manual
-// attempt has failed: automatic too, 27.007 §7.3); with none left, or in
-// manual mode (+COPS=1: no other PLMN, §4.4.3.1.2), not registered until
-// T3402's expiry — and a pending +COPS=1 answers then (+CME ERROR: 31):
-// that is when the registration attempt on the host's network ends.
+// aborted and the attach attempt counter incremented (attemptFailed);
+// until the outcome the modem shows not registered.
 func (m *Modem) t3410Expired(plmn string) {
+	m.emit(KindAttachTimeout, eventlog.F{"plmn": plmn, "timer": "T3410", "attempt": m.st.run.count + 1})
+	m.attemptFailed(plmn, Registration{})
+}
+
+// attemptFailed is TS 24.301 §5.5.1.2.6 for an attach attempt on plmn
+// that failed abnormally — T3410's expiry (c) or an ATTACH REJECT with a
+// cause §5.5.1.2.5 does not treat (d, emm.Abnormal): the attach attempt
+// counter is incremented; below 5, T3411 starts and the attach restarts
+// on plmn at its expiry; at 5, the UE deletes its location
+// (forgetLocation: EU2, the RPLMN gone), T3402 starts and the UE performs
+// PLMN selection (TS 23.122): automatic selection goes on with the next
+// PLMN in its order (mode 4's manual attempt has failed: automatic too,
+// 27.007 §7.3); with none left, or in manual mode (+COPS=1: no other
+// PLMN, §4.4.3.1.2), shown until T3402's expiry — and a pending +COPS=1
+// answers then (+CME ERROR: 31 or the reject's): that is when the
+// registration attempt on the host's network ends. shown is what the
+// modem shows meanwhile: not registered after T3410, the denial after a
+// reject.
+func (m *Modem) attemptFailed(plmn string, shown Registration) {
 	run := &m.st.run
 	run.count++
-	m.emit(KindAttachTimeout, eventlog.F{"plmn": plmn, "timer": "T3410", "attempt": run.count})
 	if emm.RetriesAttach(run.count) {
-		m.setReg(Registration{})
+		m.setReg(shown)
 		next := run.count + 1
 		m.st.attachT = m.afterFunc(T3411, func() {
 			m.st.attachT = nil
@@ -333,7 +360,7 @@ func (m *Modem) t3410Expired(plmn string) {
 		m.attempt()
 		return
 	}
-	m.setReg(Registration{})
+	m.setReg(shown)
 	m.retryAttach()
 	m.selectionEnded()
 }

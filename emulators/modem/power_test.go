@@ -639,12 +639,16 @@ func TestCFUNLines(t *testing.T) {
 // TestNoRetryOnInvalidUSIM: after #3, #6, #7 or #8 the USIM is invalid
 // until the UE is switched off or the UICC removed (TS 24.301
 // §5.5.1.2.5): no T3402 retry, the denial and its cause stay; a power
-// cycle reads the card again and attaches. After #17 the modem retries.
+// cycle reads the card again and attaches. After #11 the modem retries
+// at T3402; after #17, with only that network in sight, at T3411 four
+// times, then at T3402 (the attach attempt counter, §5.5.1.2.6 d): five
+// attempts each 12 min.
 func TestNoRetryOnInvalidUSIM(t *testing.T) {
 	for _, tc := range []struct {
 		cause, retries int
-	}{{7, 0}, {3, 0}, {8, 0}, {17, 2}, {11, 2}} {
+	}{{7, 0}, {3, 0}, {8, 0}, {17, 4 + 5 + 5}, {11, 2}} {
 		r := newRig(t)
+		r.net.cells = []stkterm.Cell{{PLMN: "20810", TAC: 0x0101, CellID: 0x0202, RSRP: -101}}
 		r.net.reg = Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: tc.cause}
 		r.advance(t, 2*time.Second)
 		first := len(r.net.attaches)

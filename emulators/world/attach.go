@@ -67,12 +67,14 @@ type Attachment struct {
 // Injected faults reject with their own cause (one that makes the USIM
 // invalid, #3, #6, #7 or #8, ends the selection: no other network is
 // tried; #12 and #15 send it to another tracking area of the PLMN, #13 to
-// the other PLMNs first), hide a network for one attempt (no
-// service: selection moves on) or leave the attach unanswered (timeout:
-// selection stops, the modem's T3410 runs). With no cell answering the
-// device is left searching (<stat> 2): automatic mode keeps scanning. With
-// cells in sight but every one forbidden, nothing is tried: the
-// device camps on the strongest in limited service (§3.5; state A4, wait
+// the other PLMNs first; an abnormal one, emm.Abnormal, such as #17,
+// stops the selection on its PLMN as a timeout does: the modem's attach
+// attempt counter restarts there or goes on), hide a network for one
+// attempt (no service: selection moves on) or leave the attach
+// unanswered (timeout: selection stops, the modem's T3410 runs). With no
+// cell answering the device is left searching (<stat> 2): automatic mode
+// keeps scanning. With cells in sight but every one forbidden, nothing
+// is tried: the device camps on the strongest in limited service (§3.5; state A4, wait
 // for PLMNs to appear, §4.3.1.1), searching (<stat> 2) with that cell.
 //
 // sel.Only and sel.Failed carry the modem's attach attempt counter (TS
@@ -204,8 +206,8 @@ func (w *World) attach(imsi, only string, sel emm.Selection) Attachment {
 			refused = append(refused, emm.Reject{PLMN: r.PLMN, TAC: c.TAC, Cause: r.Cause})
 		}
 		res, answered = r, true
-		if res.OK || res.Timeout || emm.After(res.Cause) == emm.Stop {
-			break
+		if next := emm.After(res.Cause); res.OK || res.Timeout || next == emm.Stop || next == emm.AttemptCounter {
+			break // an abnormal reject, as silence, is the modem's counter's
 		}
 		p = p.after(res.Cause)
 	}

@@ -554,14 +554,15 @@ func TestAttachTo(t *testing.T) {
 
 // TestRejectThatInvalidatesUSIM: after #3, #6, #7 or #8 from a network
 // the UE takes its USIM as invalid and tries no other one (TS 24.301
-// §5.5.1.2.5), so the denial and its cause are that network's; after
-// #11, #13, #14, #15 or #17 selection goes on to the next network (here a
-// partner that takes the subscriber).
+// §5.5.1.2.5), so the denial and its cause are that network's, as after
+// an abnormal cause such as #17 or #111, the modem's attach attempt
+// counter's (§5.5.1.2.6 d); after #11, #13, #14 or #15 selection goes on
+// to the next network (here a partner that takes the subscriber).
 func TestRejectThatInvalidatesUSIM(t *testing.T) {
 	for _, tc := range []struct {
 		cause int
 		stops bool
-	}{{3, true}, {6, true}, {7, true}, {8, true}, {11, false}, {13, false}, {14, false}, {15, false}, {17, false}} {
+	}{{3, true}, {6, true}, {7, true}, {8, true}, {11, false}, {13, false}, {14, false}, {15, false}, {17, true}, {111, true}} {
 		cfg := testConfig()
 		cfg.Roaming = append(cfg.Roaming, Agreement{Home: "sfr", Visited: "orange-fr"})
 		cfg.Faults = []Fault{{Operator: "sfr", Subscriber: "sfr", Cause: tc.cause}}
@@ -692,8 +693,14 @@ func TestAttachForbiddenTAs(t *testing.T) {
 			[]Fault{reject("sfr", 0, 13), reject("orange-fr", 0x3001, 13)}, emm.Forbidden{}, false,
 			[]string{"20810/2001", "20801/3001", "20810/2002", "20801/3002"}, "roaming", orange(0x3002),
 			[]emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 13}, {PLMN: "20801", TAC: 0x3001, Cause: 13}, {PLMN: "20810", TAC: 0x2002, Cause: 13}}},
-		{"#17 ends the PLMN: no other area of it", []Fault{reject("sfr", 0x2001, 17)}, emm.Forbidden{}, false,
-			[]string{"20810/2001", "20801/3001"}, "roaming", orange(0x3001), []emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 17}}},
+		{"#11 ends the PLMN: no other area of it", []Fault{reject("sfr", 0x2001, 11)}, emm.Forbidden{}, false,
+			[]string{"20810/2001", "20801/3001"}, "roaming", orange(0x3001), []emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 11}}},
+		// An abnormal cause is the modem's attach attempt counter's (TS
+		// 24.301 §5.5.1.2.6 d): the selection stops there, as at a timeout.
+		{"#17 stops the selection on the PLMN", []Fault{reject("sfr", 0x2001, 17)}, emm.Forbidden{}, false,
+			[]string{"20810/2001"}, "denied", sfr(0x2001), []emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 17}}},
+		{"#95 stops the selection on the PLMN", []Fault{reject("sfr", 0x2001, 95)}, emm.Forbidden{}, false,
+			[]string{"20810/2001"}, "denied", sfr(0x2001), []emm.Reject{{PLMN: "20810", TAC: 0x2001, Cause: 95}}},
 		{"an area forbidden for roaming: the HPLMN's other area", nil, emm.Forbidden{Roaming: []emm.TAI{sfr(0x2001)}}, false,
 			[]string{"20810/2002"}, "home", sfr(0x2002), nil},
 		{"the HPLMN's areas forbidden, one of each list: the partner", nil,
@@ -782,33 +789,33 @@ func TestAttachSelectionOrder(t *testing.T) {
 		{"the RPLMN before the HPLMN", emm.Selection{RPLMN: "26203"},
 			nil, []string{"26203"}, "26203"},
 		{"the HPLMN refusing: the others by signal", emm.Selection{},
-			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "20810", "26201"}, "26201"},
+			[]Fault{{Operator: "cmcc", Cause: 11}}, []string{"46000", "20810", "26201"}, "26201"},
 		{"the operator list steers to a weaker partner", emm.Selection{Operator: []string{"46000", "26203"}},
-			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26203"}, "26203"},
+			[]Fault{{Operator: "cmcc", Cause: 11}}, []string{"46000", "26203"}, "26203"},
 		{"the operator list in its order, not by signal", emm.Selection{Operator: []string{"26203", "26202"}},
-			[]Fault{{Operator: "cmcc", Cause: 17}, {Operator: "o2-de", Cause: 17}}, []string{"46000", "26203", "26202"}, "26202"},
+			[]Fault{{Operator: "cmcc", Cause: 11}, {Operator: "o2-de", Cause: 11}}, []string{"46000", "26203", "26202"}, "26202"},
 		{"the user list before the operator list", emm.Selection{User: []string{"26202"}, Operator: []string{"26203"}},
-			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26202"}, "26202"},
+			[]Fault{{Operator: "cmcc", Cause: 11}}, []string{"46000", "26202"}, "26202"},
 		{"a listed network not in sight: the next entry", emm.Selection{Operator: []string{"23410", "26203"}},
-			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26203"}, "26203"},
+			[]Fault{{Operator: "cmcc", Cause: 11}}, []string{"46000", "26203"}, "26203"},
 		{"a listed network forbidden: left out", emm.Selection{Forbidden: emm.Forbidden{PLMNs: []string{"26203"}}, Operator: []string{"26203", "26202"}},
-			[]Fault{{Operator: "cmcc", Cause: 17}}, []string{"46000", "26202"}, "26202"},
+			[]Fault{{Operator: "cmcc", Cause: 11}}, []string{"46000", "26202"}, "26202"},
 		{"the RPLMN forbidden: left out", emm.Selection{Forbidden: emm.Forbidden{PLMNs: []string{"26203"}}, RPLMN: "26203"},
 			nil, []string{"46000"}, "46000"},
 		{"the RPLMN not in sight: the HPLMN", emm.Selection{RPLMN: "20801"},
 			nil, []string{"46000"}, "46000"},
 		{"the RPLMN refusing: the usual order after it", emm.Selection{RPLMN: "26202", Operator: []string{"26203"}},
-			[]Fault{{Operator: "vodafone-de", Cause: 17}}, []string{"26202", "46000"}, "46000"},
+			[]Fault{{Operator: "vodafone-de", Cause: 11}}, []string{"26202", "46000"}, "46000"},
 		{"the search on a VPLMN: a higher entry of its country first", emm.Selection{Search: true, RPLMN: "26203", Operator: []string{"26202", "26203"}},
 			nil, []string{"26202"}, "26202"},
 		{"the search, the higher one refusing: back on the VPLMN, not the strongest", emm.Selection{Search: true, RPLMN: "26203", Operator: []string{"26202", "26203"}},
-			[]Fault{{Operator: "vodafone-de", Cause: 17}}, []string{"26202", "26203"}, "26203"},
+			[]Fault{{Operator: "vodafone-de", Cause: 11}}, []string{"26202", "26203"}, "26203"},
 		// TS 23.122 §4.4.3.3.1 f: the search's attempts are the VPLMN's
 		// country's; China Mobile's cell in Berlin goes with the rest.
 		{"the search: another country's HPLMN not before the VPLMN", emm.Selection{Search: true, RPLMN: "26203"},
-			[]Fault{{Operator: "o2-de", Cause: 17}}, []string{"26203", "20810", "26201"}, "26201"},
+			[]Fault{{Operator: "o2-de", Cause: 11}}, []string{"26203", "20810", "26201"}, "26201"},
 		{"after the lists, the rest by signal", emm.Selection{Operator: []string{"26203"}},
-			[]Fault{{Operator: "cmcc", Cause: 17}, {Operator: "o2-de", Cause: 17}}, []string{"46000", "26203", "20810", "26201"}, "26201"},
+			[]Fault{{Operator: "cmcc", Cause: 11}, {Operator: "o2-de", Cause: 11}}, []string{"46000", "26203", "20810", "26201"}, "26201"},
 		// The modem's attach attempt counter (TS 24.301 §5.5.1.2.6).
 		{"a T3411 restart: that PLMN alone", emm.Selection{Only: "26202"},
 			nil, []string{"26202"}, "26202"},

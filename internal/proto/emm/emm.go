@@ -109,7 +109,29 @@ const (
 	// Stop: no other network is tried (the USIM is invalid, #3, #6, #7,
 	// #8).
 	Stop
+	// AttemptCounter: an abnormal case (Abnormal): selection stops on
+	// this PLMN and the attach attempt counter decides, as for T3410's
+	// expiry — a restart there at T3411's expiry below 5, PLMN selection
+	// at 5 (TS 24.301 §5.5.1.2.6 d).
+	AttemptCounter
 )
+
+// Abnormal reports an ATTACH REJECT cause that TS 24.301 §5.5.1.2.5 does
+// not treat, an abnormal case (§5.5.1.2.6 d: "other EMM cause values than
+// those treated in subclause 5.5.1.2.5"): #17 network failure, #19 ESM
+// failure, #95-#111 protocol errors, any cause not in the clause. Three
+// the clause lists are abnormal for the emulated UE as well: #22
+// congestion without a T3346 value (the emulated networks send none),
+// #25 from a non-CSG cell (they have no CSG cells) and #31 to a UE
+// without N1 mode (the emulated modem is E-UTRAN only). #35, #42 and #78
+// the clause treats: they are not abnormal. Cause 0 is no reject.
+func Abnormal(cause int) bool {
+	switch cause {
+	case 0, 3, 6, 7, 8, 11, 12, 13, 14, 15, 35, 42, 78:
+		return false
+	}
+	return true
+}
 
 // After is what automatic selection does after a reject with cause.
 func After(cause int) Next {
@@ -120,6 +142,8 @@ func After(cause int) Next {
 		return OtherTA
 	case cause == RoamingNotAllowedInTA:
 		return PLMNSelection
+	case Abnormal(cause):
+		return AttemptCounter
 	}
 	return NextPLMN
 }
@@ -238,7 +262,7 @@ type Selection struct {
 const MaxAttachAttempts = 5
 
 // RetriesAttach reports whether, the attach attempt counter at n once
-// incremented for a T3410 expiry, the UE restarts the attach on the same
+// incremented for a T3410 expiry or an abnormal reject (Abnormal), the UE restarts the attach on the same
 // PLMN at T3411's expiry (TS 24.301 §5.5.1.2.6 c): below 5.
 func RetriesAttach(n int) bool { return n < MaxAttachAttempts }
 

@@ -66,8 +66,8 @@ func TestTACauses(t *testing.T) {
 		{15, RoamingTAs, OtherTA},
 		{11, NoTAList, NextPLMN},
 		{14, NoTAList, NextPLMN},
-		{17, NoTAList, NextPLMN},
-		{111, NoTAList, NextPLMN},
+		{17, NoTAList, AttemptCounter},
+		{111, NoTAList, AttemptCounter},
 		{7, NoTAList, Stop},
 		{3, NoTAList, Stop},
 	} {
@@ -76,6 +76,38 @@ func TestTACauses(t *testing.T) {
 		}
 		if got := After(tc.cause); got != tc.next {
 			t.Errorf("After(%d) = %v, want %v", tc.cause, got, tc.next)
+		}
+	}
+}
+
+// TestAbnormal: the ATTACH REJECT causes TS 24.301 §5.5.1.2.5 treats
+// are not abnormal; every other one is (§5.5.1.2.6 d), and so are #22
+// without T3346, #25 from a non-CSG cell and #31 to a UE without N1
+// mode, as the emulated networks and modem always are.
+func TestAbnormal(t *testing.T) {
+	for _, tc := range []struct {
+		cause    int
+		abnormal bool
+	}{
+		{0, false}, // no reject
+		{3, false}, {6, false}, {7, false}, {8, false},
+		{11, false}, {12, false}, {13, false}, {14, false}, {15, false},
+		{35, false}, {42, false}, {78, false},
+		{2, true}, {5, true}, {9, true}, {10, true},
+		{16, true}, {17, true}, {18, true}, {19, true},
+		{22, true}, {25, true}, {31, true},
+		{40, true}, {95, true}, {96, true}, {97, true}, {98, true}, {99, true}, {100, true}, {101, true}, {111, true},
+	} {
+		if got := Abnormal(tc.cause); got != tc.abnormal {
+			t.Errorf("Abnormal(%d) = %v, want %v", tc.cause, got, tc.abnormal)
+		}
+		if got := After(tc.cause) == AttemptCounter; got != tc.abnormal {
+			t.Errorf("After(%d) = %v: AttemptCounter %v, want %v", tc.cause, After(tc.cause), got, tc.abnormal)
+		}
+		// The causes the clause treats touch the location; abnormal ones
+		// only as the counter runs out (AttemptsRanOut).
+		if _, ok := RejectLocation(tc.cause); ok && tc.abnormal {
+			t.Errorf("RejectLocation(%d) sets a location for an abnormal cause", tc.cause)
 		}
 	}
 }
