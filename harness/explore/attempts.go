@@ -11,17 +11,19 @@ import (
 )
 
 // checkAttachAttempts: the modem's attach attempt counter (TS 24.301
-// §5.5.1.2.6 c), from the event log alone. Every attach_timeout names an
-// attempt from 1 to 5; one after the first comes T3410 after the
-// attach_retry of the same attempt on the same PLMN, the modem's last
-// event of either kind; every attach_retry of attempt n comes T3411 after
-// the attach_timeout of attempt n-1 on its PLMN, the modem's last of
-// either kind, and the world's next attach_attempt — unless the restart
+// §5.5.1.2.6 c and d), from the event log alone. Every attach_timeout and
+// attach_rejected names an attempt from 1 to 5; one after the first comes
+// after the attach_retry of the same attempt on the same PLMN, the
+// modem's last event of these kinds: T3410 after it for a timeout, at
+// once for a reject, whose cause must be abnormal (emm.Abnormal); every
+// attach_retry of attempt n comes T3411 after the attach_timeout or
+// attach_rejected of attempt n-1 on its PLMN, the modem's last of these
+// kinds, and the world's next attach_attempt — unless the restart
 // finds no cell (no_service, limited_service) — is on that PLMN: the
 // restart tries it alone.
 func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
 	var v []string
-	var last *eventlog.Event // the modem's last attach_timeout or attach_retry
+	var last *eventlog.Event // the modem's last attach_timeout, attach_rejected or attach_retry
 	restart := ""            // the PLMN an attach_retry restarts on, until the world's attempt
 	for i, e := range o.Events {
 		switch {
@@ -41,10 +43,22 @@ func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
 				v = append(v, fmt.Sprintf("%s: T3410 ran out on attempt %d on %s, not %v after that attempt's T3411 restart (the modem's last: %s)", at(e), n, e.Str("plmn"), modem.T3410, describe(last)))
 			}
 			last = &o.Events[i]
+		case is(e, eventlog.Modem, modem.KindAttachRejected):
+			n := intField(e, "attempt")
+			switch {
+			case n < 1 || n > emm.MaxAttachAttempts:
+				v = append(v, fmt.Sprintf("%s: abnormal reject on attempt %d on %s, outside 1 to %d", at(e), n, e.Str("plmn"), emm.MaxAttachAttempts))
+			case !emm.Abnormal(intField(e, "cause")):
+				v = append(v, fmt.Sprintf("%s: #%d on %s counted, a cause TS 24.301 §5.5.1.2.5 treats", at(e), intField(e, "cause"), e.Str("plmn")))
+			case n > 1 && (last == nil || last.Kind != modem.KindAttachRetry || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n || !e.T.Equal(last.T)):
+				v = append(v, fmt.Sprintf("%s: the reject of attempt %d on %s is not that attempt's T3411 restart's answer (the modem's last: %s)", at(e), n, e.Str("plmn"), describe(last)))
+			}
+			last = &o.Events[i]
 		case is(e, eventlog.Modem, modem.KindAttachRetry):
 			n := intField(e, "attempt")
-			if last == nil || last.Kind != modem.KindAttachTimeout || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n-1 || !e.T.Equal(last.T.Add(modem.T3411)) {
-				v = append(v, fmt.Sprintf("%s: attempt %d on %s restarted, not %v after attempt %d's T3410 expiry there (the modem's last: %s)", at(e), n, e.Str("plmn"), modem.T3411, n-1, describe(last)))
+			failed := last != nil && (last.Kind == modem.KindAttachTimeout || last.Kind == modem.KindAttachRejected)
+			if !failed || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n-1 || !e.T.Equal(last.T.Add(modem.T3411)) {
+				v = append(v, fmt.Sprintf("%s: attempt %d on %s restarted, not %v after attempt %d failed there, by T3410's expiry or an abnormal reject (the modem's last: %s)", at(e), n, e.Str("plmn"), modem.T3411, n-1, describe(last)))
 			}
 			last = &o.Events[i]
 			restart = e.Str("plmn")
@@ -53,7 +67,8 @@ func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
 	return v
 }
 
-// describe names an attach_timeout or attach_retry for a violation.
+// describe names an attach_timeout, attach_rejected or attach_retry for
+// a violation.
 func describe(e *eventlog.Event) string {
 	if e == nil {
 		return "none"

@@ -33,6 +33,21 @@ func TestAttachAttemptsOracle(t *testing.T) {
 		}
 		return out
 	}
+	rej := func(d time.Duration, plmn string, n, cause int) eventlog.Event {
+		return atOffset(d, ev(eventlog.Modem, "attach_rejected", "plmn", plmn, "cause", cause, "attempt", n))
+	}
+	// rejects is n attempts on 20810 from 0 each rejected with cause.
+	rejects := func(n, cause int) []eventlog.Event {
+		var out []eventlog.Event
+		for k := 1; k <= n; k++ {
+			start := time.Duration(k-1) * 10 * s
+			if k > 1 {
+				out = append(out, re(start, "20810", k))
+			}
+			out = append(out, try(start, "20810"), rej(start, "20810", k, cause))
+		}
+		return out
+	}
 	tests := []struct {
 		name   string
 		events []eventlog.Event
@@ -47,6 +62,14 @@ func TestAttachAttemptsOracle(t *testing.T) {
 		{"a restart on another PLMN", append(chain(1), re(25*s, "20801", 2)), "restarted, not 10s"},
 		{"a restart trying another PLMN", append(chain(1), re(25*s, "20810", 2), try(25*s, "20801")), "the T3411 restart on 20810 tried 20801"},
 		{"a second attempt with no restart", append(chain(1), try(25*s, "20810"), to(40*s, "20810", 2)), "not 15s after that attempt's T3411 restart"},
+		{"five abnormal rejects", rejects(5, 17), ""},
+		{"rejects, then the next PLMN", append(rejects(5, 111), try(40*s, "20801")), ""},
+		{"a reject, then silence", append(rejects(2, 17), re(20*s, "20810", 3), try(20*s, "20810"), to(35*s, "20810", 3)), ""},
+		{"a timeout, then a reject", append(chain(1), re(25*s, "20810", 2), try(25*s, "20810"), rej(25*s, "20810", 2, 17)), ""},
+		{"a restart too soon after a reject", append(rejects(1, 17), re(9*s, "20810", 2)), "not 10s after attempt 1"},
+		{"a sixth reject", append(rejects(5, 17), re(50*s, "20810", 6), try(50*s, "20810"), rej(50*s, "20810", 6, 17)), "outside 1 to 5"},
+		{"a #11 counted", rejects(1, 11), "#11 on 20810 counted"},
+		{"a reject with no restart", append(rejects(1, 17), try(10*s, "20810"), rej(10*s, "20810", 2, 17)), "not that attempt's T3411 restart's answer"},
 		{"a second expiry late", append(chain(1), re(25*s, "20810", 2), try(25*s, "20810"), to(41*s, "20810", 2)), "T3410 ran out on attempt 2"},
 	}
 	for _, tt := range tests {
