@@ -78,16 +78,7 @@ func TestAttachAttemptCounter(t *testing.T) {
 				if got := r.m.Registration(); got.Stat != tc.stat || got.PLMN != tc.plmn {
 					t.Errorf("registration %+v, want stat %d on %q", got, tc.stat, tc.plmn)
 				}
-				for _, s := range r.net.sels {
-					switch {
-					case s.Only != "":
-						sels = append(sels, "only "+s.Only)
-					case len(s.Failed) > 0:
-						sels = append(sels, "after "+strings.Join(s.Failed, ","))
-					default:
-						sels = append(sels, "*")
-					}
-				}
+				sels = selections(r.net)
 			})
 			if !slices.Equal(sels, tc.sels) {
 				t.Errorf("selections %q, want %q", sels, tc.sels)
@@ -241,16 +232,7 @@ func TestAbnormalRejects(t *testing.T) {
 				if r.m.st.rplmn != tc.rplmn {
 					t.Errorf("RPLMN %q, want %q", r.m.st.rplmn, tc.rplmn)
 				}
-				for _, s := range r.net.sels {
-					switch {
-					case s.Only != "":
-						sels = append(sels, "only "+s.Only)
-					case len(s.Failed) > 0:
-						sels = append(sels, "after "+strings.Join(s.Failed, ","))
-					default:
-						sels = append(sels, "*")
-					}
-				}
+				sels = selections(r.net)
 			})
 			if !slices.Equal(sels, tc.sels) {
 				t.Errorf("selections %q, want %q", sels, tc.sels)
@@ -341,4 +323,22 @@ func TestAbnormalRejectsInManualMode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// selections names the selections the modem asked of net, in order: "*"
+// a new one, "only P" a T3411 restart on P, "after P,Q" one going on
+// past the PLMNs it failed on.
+func selections(net *fakeNet) []string {
+	var out []string
+	for _, s := range net.sels {
+		switch {
+		case s.Only != "":
+			out = append(out, "only "+s.Only)
+		case len(s.Failed) > 0:
+			out = append(out, "after "+strings.Join(s.Failed, ","))
+		default:
+			out = append(out, "*")
+		}
+	}
+	return out
 }

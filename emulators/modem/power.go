@@ -219,6 +219,14 @@ type attachRun struct {
 	rplmn string
 }
 
+// on is an attempt on plmn: selecting another PLMN resets the counter
+// (§5.5.1.1); a restart on the same one keeps it.
+func (run *attachRun) on(plmn string) {
+	if plmn != run.plmn {
+		run.plmn, run.count = plmn, 0
+	}
+}
+
 // attach registers through the network, a new selection: the attach
 // attempt counter starts afresh. Without a readable IMSI there is no
 // subscriber to attach, so the modem stays unregistered.
@@ -271,9 +279,7 @@ func (m *Modem) attempt() {
 				sel.timedOut = false
 			}
 			run := &m.st.run
-			if r.PLMN != run.plmn {
-				run.plmn, run.count = r.PLMN, 0 // a new PLMN selected (§5.5.1.1)
-			}
+			run.on(r.PLMN)
 			m.emit(KindAttachRejected, eventlog.F{"plmn": r.PLMN, "cause": r.Cause, "attempt": run.count + 1})
 			shown := r
 			shown.Refused = nil // acted on above (setReg): once
@@ -290,9 +296,7 @@ func (m *Modem) attempt() {
 	}
 	run := &m.st.run
 	restart := r.PLMN == run.plmn && run.count > 0
-	if r.PLMN != run.plmn {
-		run.plmn, run.count = r.PLMN, 0 // a new PLMN selected (§5.5.1.1)
-	}
+	run.on(r.PLMN)
 	// The network does not answer: EMM-REGISTERED-INITIATED shows as
 	// searching until T3410 expires, then ATTEMPTING-TO-ATTACH as not
 	// registered, and a T3411 restart says nothing until its outcome, as a
