@@ -271,8 +271,7 @@ func (m *Modem) automatic() Registration {
 	if r.Registered() || r.Timeout || r.Interrupted || r.Stat == 3 && emm.After(r.Cause) == emm.Stop || counted(r) {
 		return r
 	}
-	run.failed = append(run.failed, run.plmn)
-	run.plmn, run.count = "", 0
+	run.giveUp()
 	if !m.remaining() {
 		return r
 	}

@@ -227,6 +227,13 @@ func (run *attachRun) on(plmn string) {
 	}
 }
 
+// giveUp is the selection done with the PLMN the counter ran on: it goes
+// on past it (emm.Selection.Failed), no counter running.
+func (run *attachRun) giveUp() {
+	run.failed = append(run.failed, run.plmn)
+	run.plmn, run.count = "", 0
+}
+
 // attach registers through the network, a new selection: the attach
 // attempt counter starts afresh. Without a readable IMSI there is no
 // subscriber to attach, so the modem stays unregistered.
@@ -355,8 +362,7 @@ func (m *Modem) attemptFailed(plmn string, shown Registration) {
 	// deleted, EU2 NOT UPDATED (§5.5.1.2.6): no RPLMN for the next
 	// selection; the one that goes on keeps its order (attachRun.rplmn).
 	m.forgetLocation(plmn, emm.AttemptsRanOut)
-	run.failed = append(run.failed, plmn)
-	run.plmn, run.count = "", 0
+	run.giveUp()
 	if m.st.copsMode == 4 {
 		m.st.copsMode, m.st.copsPLMN = 0, ""
 	}
