@@ -2,6 +2,7 @@ package explore
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem"
@@ -39,7 +40,7 @@ func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
 			switch {
 			case n < 1 || n > emm.MaxAttachAttempts:
 				v = append(v, fmt.Sprintf("%s: attempt %d on %s, outside 1 to %d", at(e), n, e.Str("plmn"), emm.MaxAttachAttempts))
-			case n > 1 && (last == nil || last.Kind != modem.KindAttachRetry || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n || !e.T.Equal(last.T.Add(modem.T3410))):
+			case !afterRestart(last, e, n, modem.T3410):
 				v = append(v, fmt.Sprintf("%s: T3410 ran out on attempt %d on %s, not %v after that attempt's T3411 restart (the modem's last: %s)", at(e), n, e.Str("plmn"), modem.T3410, describe(last)))
 			}
 			last = &o.Events[i]
@@ -50,7 +51,7 @@ func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
 				v = append(v, fmt.Sprintf("%s: abnormal reject on attempt %d on %s, outside 1 to %d", at(e), n, e.Str("plmn"), emm.MaxAttachAttempts))
 			case !emm.Abnormal(intField(e, "cause")):
 				v = append(v, fmt.Sprintf("%s: #%d on %s counted, a cause TS 24.301 §5.5.1.2.5 treats", at(e), intField(e, "cause"), e.Str("plmn")))
-			case n > 1 && (last == nil || last.Kind != modem.KindAttachRetry || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n || !e.T.Equal(last.T)):
+			case !afterRestart(last, e, n, 0):
 				v = append(v, fmt.Sprintf("%s: the reject of attempt %d on %s is not that attempt's T3411 restart's answer (the modem's last: %s)", at(e), n, e.Str("plmn"), describe(last)))
 			}
 			last = &o.Events[i]
@@ -65,6 +66,17 @@ func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
 		}
 	}
 	return v
+}
+
+// afterRestart reports whether e, the failure of attempt n, comes d
+// after that attempt's restart, the modem's last event of these kinds
+// (last): the first attempt has none.
+func afterRestart(last *eventlog.Event, e eventlog.Event, n int, d time.Duration) bool {
+	if n == 1 {
+		return true
+	}
+	return last != nil && last.Kind == modem.KindAttachRetry && last.Str("plmn") == e.Str("plmn") &&
+		intField(*last, "attempt") == n && e.T.Equal(last.T.Add(d))
 }
 
 // describe names an attach_timeout, attach_rejected or attach_retry for
