@@ -193,8 +193,19 @@ func TestAbnormalRejects(t *testing.T) {
 			five, 5, "20810", []string{"*", "only 20810", "only 20810", "only 20810", "only 20810"}, []int{1, 2, 3, 4}, []int{2, 3, 4, 5}, "20810"},
 		{"#17 five times: the next PLMN at the fifth", 17, 99, both,
 			five, 5, "20801", []string{"*", "only 20810", "only 20810", "only 20810", "only 20810", "after 20810"}, []int{1, 2, 3, 4, 5}, []int{2, 3, 4, 5}, "20801"},
-		{"#111 five times: the next PLMN at the fifth", 111, 99, both,
+		{"#19 five times: counted one by one (its setting to 5 is a may)", 19, 99, both,
 			five, 5, "20801", []string{"*", "only 20810", "only 20810", "only 20810", "only 20810", "after 20810"}, []int{1, 2, 3, 4, 5}, []int{2, 3, 4, 5}, "20801"},
+		// §5.5.1.2.6 d: #95, #96, #97, #99 and #111 set the counter to 5:
+		// the next PLMN at the first, the location deleted as at the
+		// fifth (the selection keeps its order: the RPLMN's network).
+		{"#111 once: the counter at 5, the next PLMN at once", 111, 1, both,
+			0, 5, "20801", []string{"*", "after 20810"}, []int{1}, nil, "20801"},
+		{"#95 once: the next PLMN at once", 95, 1, both,
+			0, 5, "20801", []string{"*", "after 20810"}, []int{1}, nil, "20801"},
+		{"#99, nothing else in sight: denied until T3402, the RPLMN deleted", 99, 1, both[:1],
+			T3402 - time.Millisecond, 3, "20810", []string{"*"}, []int{1}, nil, ""},
+		{"#96, nothing else in sight: T3402's expiry selects afresh", 96, 1, both[:1],
+			T3402, 5, "20810", []string{"*", "*"}, []int{1}, nil, "20810"},
 		{"#22 without T3346 twice: the third attempt registers", 22, 2, both,
 			2 * T3411, 5, "20810", []string{"*", "only 20810", "only 20810"}, []int{1, 2}, []int{2, 3}, "20810"},
 		{"#17, nothing else in sight: denied until T3402, the RPLMN deleted", 17, 99, both[:1],

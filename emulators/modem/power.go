@@ -288,6 +288,11 @@ func (m *Modem) attempt() {
 			run := &m.st.run
 			run.on(r.PLMN)
 			m.emit(KindAttachRejected, eventlog.F{"plmn": r.PLMN, "cause": r.Cause, "attempt": run.count + 1})
+			if emm.EndsAttempts(r.Cause) {
+				// A protocol error sets the counter to 5: attemptFailed's
+				// increment brings it there, PLMN selection at once.
+				run.count = emm.MaxAttachAttempts - 1
+			}
 			shown := r
 			shown.Refused = nil // acted on above (setReg): once
 			m.attemptFailed(r.PLMN, shown)

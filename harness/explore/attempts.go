@@ -19,7 +19,8 @@ import (
 // once for a reject, whose cause must be abnormal (emm.Abnormal); every
 // attach_retry of attempt n comes T3411 after the attach_timeout or
 // attach_rejected of attempt n-1 on its PLMN, the modem's last of these
-// kinds, and the world's next attach_attempt — unless the restart
+// kinds, never after a reject whose cause sets the counter to 5
+// (emm.EndsAttempts), and the world's next attach_attempt — unless the restart
 // finds no cell (no_service, limited_service) — is on that PLMN: the
 // restart tries it alone.
 func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
@@ -58,8 +59,11 @@ func checkAttachAttempts(_ *scenario.Scenario, o Outcome) []string {
 		case is(e, eventlog.Modem, modem.KindAttachRetry):
 			n := intField(e, "attempt")
 			failed := last != nil && (last.Kind == modem.KindAttachTimeout || last.Kind == modem.KindAttachRejected)
-			if !failed || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n-1 || !e.T.Equal(last.T.Add(modem.T3411)) {
+			switch {
+			case !failed || last.Str("plmn") != e.Str("plmn") || intField(*last, "attempt") != n-1 || !e.T.Equal(last.T.Add(modem.T3411)):
 				v = append(v, fmt.Sprintf("%s: attempt %d on %s restarted, not %v after attempt %d failed there, by T3410's expiry or an abnormal reject (the modem's last: %s)", at(e), n, e.Str("plmn"), modem.T3411, n-1, describe(last)))
+			case last.Kind == modem.KindAttachRejected && emm.EndsAttempts(intField(*last, "cause")):
+				v = append(v, fmt.Sprintf("%s: attempt %d on %s restarted after #%d, which sets the attach attempt counter to 5", at(e), n, e.Str("plmn"), intField(*last, "cause")))
 			}
 			last = &o.Events[i]
 			restart = e.Str("plmn")

@@ -266,6 +266,20 @@ const MaxAttachAttempts = 5
 // PLMN at T3411's expiry (TS 24.301 §5.5.1.2.6 c): below 5.
 func RetriesAttach(n int) bool { return n < MaxAttachAttempts }
 
+// EndsAttempts reports an abnormal reject cause at which the UE sets the
+// attach attempt counter to 5 rather than incrementing it (TS 24.301
+// §5.5.1.2.6 d: "should" for #95, #96, #97, #99 and #111, the protocol
+// errors a restart on the same network would meet again): PLMN
+// selection at once, as at the fifth failure. #19's "may" is not taken:
+// an ESM failure counts one by one.
+func EndsAttempts(cause int) bool {
+	switch cause {
+	case 95, 96, 97, 99, 111:
+		return true
+	}
+	return false
+}
+
 // Leaves reports whether automatic selection leaves out a cell of
 // tracking area t: SkipsCell's, one of a PLMN the selection is done
 // with (Failed), or of another PLMN than Only when set.

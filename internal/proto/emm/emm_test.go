@@ -276,6 +276,18 @@ func TestAttachAttempts(t *testing.T) {
 			t.Errorf("RetriesAttach(%d) = %v, want %v", n, got, want)
 		}
 	}
+	// The causes that set the counter to 5 (§5.5.1.2.6 d), all abnormal;
+	// #98 and #100, #101 between them count one by one, and so does
+	// #19, whose setting is a "may".
+	for cause, want := range map[int]bool{95: true, 96: true, 97: true, 99: true, 111: true,
+		17: false, 19: false, 22: false, 98: false, 100: false, 101: false, 11: false, 0: false} {
+		if got := EndsAttempts(cause); got != want {
+			t.Errorf("EndsAttempts(%d) = %v, want %v", cause, got, want)
+		}
+		if want && !Abnormal(cause) {
+			t.Errorf("EndsAttempts(%d) for a cause that is not abnormal", cause)
+		}
+	}
 	sfr, orange := TAI{PLMN: "20810", TAC: 1}, TAI{PLMN: "20801", TAC: 2}
 	const home = "46000"
 	for _, tc := range []struct {
