@@ -34,6 +34,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 // flightArea is the area of a flight leg: one cell, the home operator's,
@@ -730,6 +731,15 @@ func Generator(f Features) *rapid.Generator[Case] {
 		attachUsed := map[string]bool{}
 		tacUsed := map[string]map[uint16]bool{}
 		hasTimeout, anySMDP := false, false
+		// An abnormal reject drawn (the power cut points inside the
+		// attach attempt counter need one), and one that restarts.
+		hasAbnormal, hasRestart := false, false
+		drewCause := func(cause int) {
+			if emm.Abnormal(cause) {
+				hasAbnormal = true
+				hasRestart = hasRestart || !emm.EndsAttempts(cause)
+			}
+		}
 		cutUsed := map[string]bool{}
 		for _, o := range ops {
 			anySMDP = anySMDP || o.SMDP
@@ -741,6 +751,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 			// after the back-off is not.
 			attachUsed[again.ID] = true
 			cause := uniform(t, emmCauses, "again_cause")
+			drewCause(cause)
 			for _, a := range []time.Duration{arrivals[0].at, arrivals[2].at} {
 				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}",
 					cause, again.ID, again.ID, shortDur(a), shortDur(nextCheck(a, interval)+time.Minute)))
@@ -795,7 +806,9 @@ func Generator(f Features) *rapid.Generator[Case] {
 					continue
 				}
 				useAttach()
-				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s%s%s}", uniform(t, emmCauses, "cause"), withCell.ID, attempt, tacText))
+				cause := uniform(t, emmCauses, "cause")
+				drewCause(cause)
+				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s%s%s}", cause, withCell.ID, attempt, tacText))
 			case "roamer":
 				// A network that stops taking one profile's roamers for a
 				// while (in one of its tracking areas, when the draw
@@ -839,7 +852,8 @@ func Generator(f Features) *rapid.Generator[Case] {
 				// refuses the others).
 				var points []string
 				for _, p := range scenario.PowerCutPointList {
-					if p.Needs == "" || p.Needs == "smdp" && anySMDP || p.Needs == "attach_timeout" && hasTimeout {
+					if p.Needs == "" || p.Needs == "smdp" && anySMDP || p.Needs == "attach_timeout" && hasTimeout ||
+						p.Needs == "abnormal_reject" && hasAbnormal || p.Needs == "attach_retry" && (hasRestart || hasTimeout) {
 						points = append(points, p.Event)
 					}
 				}

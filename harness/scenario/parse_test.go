@@ -421,8 +421,8 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`platform slow ending before it starts`, `faults: [{platform: slow, delay: 5s, from: 2h, until: 1h}]`, `b.yaml:15:55: faults[0].until: 1h0m0s is not after from 2h0m0s`},
 		{`no_ack operator ref`, `faults: [{platform: no_ack, operator: dt}]`, `b.yaml:15:39: faults[0].operator: unknown operator "dt"`},
 		{`out_of_memory without SM-DP+`, `faults: [{download: out_of_memory, operator: sfr}]`, `b.yaml:15:46: faults[0].operator: operator "sfr" runs no SM-DP+ (network.operators[].smdp)`},
-		{`power cut point`, `faults: [{power_cut: reboot}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "reboot" (known: preferred_list_served, preferred_list_received, list_passed_over, preferred_already_enabled, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, bpp_segment_stored, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_failed, fallback, fallback_attached, list_exhausted, cycle_ended, or at with from)`},
-		{`power cut empty`, `faults: [{power_cut: ""}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "" (known: preferred_list_served, preferred_list_received, list_passed_over, preferred_already_enabled, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, bpp_segment_stored, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_failed, fallback, fallback_attached, list_exhausted, cycle_ended, or at with from)`},
+		{`power cut point`, `faults: [{power_cut: reboot}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "reboot" (known: preferred_list_served, preferred_list_received, list_passed_over, preferred_already_enabled, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, bpp_segment_stored, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_rejected, attach_retry, attach_failed, fallback, fallback_attached, list_exhausted, cycle_ended, or at with from)`},
+		{`power cut empty`, `faults: [{power_cut: ""}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "" (known: preferred_list_served, preferred_list_received, list_passed_over, preferred_already_enabled, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, bpp_segment_stored, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_rejected, attach_retry, attach_failed, fallback, fallback_attached, list_exhausted, cycle_ended, or at with from)`},
 		{`power cut nth zero`, `faults: [{power_cut: profile_enabled, nth: 0}]`, `b.yaml:15:44: faults[0].nth: 0 out of range 1..1000`},
 		{`power cut actor`, `faults: [{power_cut: profile_enabled, actor: modem}]`, `b.yaml:15:46: faults[0].actor: "modem" never logs profile_enabled (logged by: euicc)`},
 		{`power cut off zero`, `faults: [{power_cut: profile_enabled, off: 0s}]`, `b.yaml:15:44: faults[0].off: 0s: want more than 0s and at most 24h0m0s`},
@@ -437,6 +437,8 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`power cuts at, the first still off`, `faults: [{power_cut: at, from: 1h5m}, {power_cut: at, from: 1h, off: 10m}]`, `b.yaml:15:70: faults[1].off: 10m0s: the power would still be off at faults[0]'s cut (1h5m0s)`},
 		{`power cut without SM-DP+`, `faults: [{power_cut: bpp_sent}]`, `b.yaml:15:22: faults[0].power_cut: bpp_sent never happens: no operator runs an SM-DP+ (network.operators[].smdp)`},
 		{`power cut T3410 without timeout fault`, `faults: [{power_cut: attach_timeout}]`, `b.yaml:15:22: faults[0].power_cut: attach_timeout never happens without an attach: timeout fault`},
+		{`power cut at an abnormal reject without one`, `faults: [{attach_reject: 15, operator: sfr}, {power_cut: attach_rejected}]`, `b.yaml:15:58: faults[1].power_cut: attach_rejected never happens without an attach_reject fault with an abnormal cause (#17, #19, #22, #95-#111…, TS 24.301 §5.5.1.2.6 d)`},
+		{`power cut at a T3411 restart without a failure that restarts`, `faults: [{attach_reject: 111, operator: sfr}, {power_cut: attach_retry}]`, `b.yaml:15:59: faults[1].power_cut: attach_retry never happens without an attach: timeout fault or an attach_reject fault with an abnormal cause that restarts the attach (not #95, #96, #97, #99, #111)`},
 		{`AT port fault unknown`, `faults: [{at_port: stuck}]`, `b.yaml:15:20: faults[0].at_port: unknown AT port fault "stuck" (known: hang)`},
 		{`AT port hang with operator`, `faults: [{at_port: hang, operator: sfr}]`, `b.yaml:15:36: faults[0].operator: does not apply to at_port faults`},
 		{`AT port hang with off`, `faults: [{at_port: hang, off: 1m}]`, `b.yaml:15:31: faults[0].off: does not apply to at_port faults`},
@@ -583,7 +585,7 @@ func TestPowerCutPoints(t *testing.T) {
 			}
 		}
 		switch p.Needs {
-		case "", "smdp", "attach_timeout":
+		case "", "smdp", "attach_timeout", "abnormal_reject", "attach_retry":
 		default:
 			t.Errorf("%s: needs %q", p.Event, p.Needs)
 		}

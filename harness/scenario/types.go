@@ -278,7 +278,10 @@ type PowerCutPoint struct {
 	Step   string // the step of the method it marks, for documentation
 	// Needs names what the scenario must have for the event to ever occur:
 	// "smdp" (an operator with an SM-DP+), "attach_timeout" (an attach:
-	// timeout fault), or "".
+	// timeout fault), "abnormal_reject" (an attach_reject fault with an
+	// abnormal cause, TS 24.301 §5.5.1.2.6 d), "attach_retry" (either of
+	// the last two, the reject's cause one that restarts the attach), or
+	// "".
 	Needs string
 }
 
@@ -303,6 +306,8 @@ var PowerCutPointList = []PowerCutPoint{
 	{"attach_attempt", []string{"world"}, "an attach attempt started, before the network answers", ""},
 	{"attach_result", []string{"world"}, "an attach attempt answered, before the modem acts on it", ""},
 	{"attach_timeout", []string{"modem"}, "T3410 expired", "attach_timeout"},
+	{"attach_rejected", []string{"modem"}, "an abnormal reject counted: T3411 running (the next network's attempt made, at the fifth)", "abnormal_reject"},
+	{"attach_retry", []string{"modem"}, "T3411 expired: the restart on the same network made", "attach_retry"},
 	{"attach_failed", []string{"euicc"}, "the card judged the attach failed (claim 3)", ""},
 	{"fallback", []string{"euicc"}, "switching back to the original profile (held behind an attach-failure in flight: before the enable)", ""},
 	{"fallback_attached", []string{"euicc"}, "back on the original, the next operator begun in the same step (or queued behind a note the step sent first)", ""},
