@@ -47,6 +47,67 @@ func ForbidsPLMN(cause int) bool { return cause == PLMNNotAllowed }
 // (ForbidsTA).
 func ForbidsPLMNForEPS(cause int) bool { return cause == EPSNotAllowedInThisPLMN }
 
+// SevereNetworkFailure is cause #42 (TS 24.301 §9.9.3.9).
+const SevereNetworkFailure = 42
+
+// BlocksPLMN reports cause #42 (severe network failure): the UE sets
+// EU2 NOT UPDATED and deletes the GUTI, the last visited registered
+// TAI, the TAI list and eKSI (RejectLocation), resets the attach attempt
+// counter and starts an implementation-specific timer of 2 × T
+// (BlockPeriod), while which the PLMN, with the RAT that sent the
+// reject — E-UTRAN, the emulated world's only one —, is no candidate
+// for PLMN selection (Forbidden.Blocked); it then performs PLMN
+// selection (TS 24.301 §5.5.1.2.5, from Rel-11's CR1473). No T3402 is
+// started for the cause itself.
+func BlocksPLMN(cause int) bool { return cause == SevereNetworkFailure }
+
+// DefaultSearchPeriod is T, the period of the search for a higher
+// priority PLMN, when the USIM stores none (TS 23.122 §4.4.3.3.1: 60
+// minutes).
+const DefaultSearchPeriod = time.Hour
+
+// BlockPeriod is how long a #42 keeps its PLMN out of PLMN selection:
+// 2 × T, t the USIM's period of the search for a higher priority PLMN
+// (EF HPPLMN). A card coding no search (EF HPPLMN '00', t zero) has no
+// period to double: the default T stands in, as for a card that stores
+// none — a block of no time would drop the rule, one without end would
+// lose the network until the ME is switched off.
+func BlockPeriod(t time.Duration) time.Duration {
+	if t <= 0 {
+		t = DefaultSearchPeriod
+	}
+	return 2 * t
+}
+
+// Block is a PLMN a #42 keeps out of PLMN selection until the timer's
+// expiry, Until: a candidate again from that instant on.
+type Block struct {
+	PLMN  string
+	Until time.Time
+}
+
+// AddBlock stores b on a list of blocked PLMNs at now: a PLMN blocked
+// already gets b's timer (a #42 again starts it afresh), and the blocks
+// run out by now go.
+func AddBlock(list []Block, b Block, now time.Time) []Block {
+	list = slices.DeleteFunc(slices.Clone(list), func(x Block) bool {
+		return x.PLMN == b.PLMN || !now.Before(x.Until)
+	})
+	return append(list, b)
+}
+
+// Blocked are the PLMNs of list whose timer runs at now, in the list's
+// order.
+func Blocked(list []Block, now time.Time) []string {
+	var out []string
+	for _, b := range list {
+		if now.Before(b.Until) {
+			out = append(out, b.PLMN)
+		}
+	}
+	return out
+}
+
 // Causes that forbid the tracking area they came from (TS 24.301
 // §9.9.3.9).
 const (
@@ -94,7 +155,8 @@ func ForbidsTA(cause int) TAList {
 type Next int
 
 const (
-	// NextPLMN: the PLMN is done with; the next one in priority order.
+	// NextPLMN: the PLMN is done with; the next one in priority order
+	// (after a #42 the PLMN is besides blocked for 2 × T: BlocksPLMN).
 	NextPLMN Next = iota
 	// OtherTA: a suitable cell in another tracking area of the same
 	// PLMN first, then, if it has none, the next PLMN (#12, #15: TS
@@ -193,12 +255,16 @@ type Forbidden struct {
 	// areas for regional provision of service (#12) and for roaming
 	// (#13, #15), the HPLMN's areas too.
 	Regional, Roaming []TAI
+	// Blocked are the PLMNs whose #42 timer runs (Blocked of the ME's
+	// Blocks at the selection's instant): no candidate for PLMN
+	// selection, the HPLMN too — the clause makes no exception.
+	Blocked []string
 }
 
 // Skips reports whether automatic selection leaves plmn out, home being
 // the subscriber's HPLMN.
 func (f Forbidden) Skips(plmn, home string) bool {
-	return slices.Contains(f.EPS, plmn) || plmn != home && slices.Contains(f.PLMNs, plmn)
+	return slices.Contains(f.EPS, plmn) || slices.Contains(f.Blocked, plmn) || plmn != home && slices.Contains(f.PLMNs, plmn)
 }
 
 // SkipsCell reports whether automatic selection leaves out a cell of
@@ -401,15 +467,18 @@ var AttemptsRanOut = Location{Status: EU2NotUpdated, Delete: true}
 // RejectLocation is what an ATTACH REJECT with cause does to the stored
 // location (TS 24.301 §5.5.1.2.5): #3, #6, #7, #8 (the USIM invalid),
 // #11, #12, #13, #14 and #15 set EU3 ROAMING NOT ALLOWED and delete the
-// GUTI, the last visited registered TAI, the TAI list and eKSI. ok false
-// for the other causes, abnormal cases (§5.5.1.2.6 d) which the attach
-// attempt counter governs: they touch the location only as the counter
-// reaches 5 (AttemptsRanOut). #25 (CSG) and #22 with T3346 are left
-// out: the emulated networks have no CSG cells and send no T3346.
+// GUTI, the last visited registered TAI, the TAI list and eKSI; #42
+// (severe network failure) sets EU2 NOT UPDATED and deletes the same.
+// ok false for the other causes, abnormal cases (§5.5.1.2.6 d) which the
+// attach attempt counter governs: they touch the location only as the
+// counter reaches 5 (AttemptsRanOut). #25 (CSG) and #22 with T3346 are
+// left out: the emulated networks have no CSG cells and send no T3346.
 func RejectLocation(cause int) (l Location, ok bool) {
 	switch cause {
 	case 3, 6, 7, 8, 11, 12, 13, 14, 15:
 		return Location{Status: EU3RoamingNotAllowed, Delete: true}, true
+	case SevereNetworkFailure:
+		return Location{Status: EU2NotUpdated, Delete: true}, true
 	}
 	return Location{}, false
 }

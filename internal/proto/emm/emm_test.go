@@ -1,6 +1,10 @@
 package emm
 
-import "testing"
+import (
+	"slices"
+	"testing"
+	"time"
+)
 
 func TestInvalidatesUSIM(t *testing.T) {
 	for cause, want := range map[int]bool{
@@ -66,6 +70,7 @@ func TestTACauses(t *testing.T) {
 		{15, RoamingTAs, OtherTA},
 		{11, NoTAList, NextPLMN},
 		{14, NoTAList, NextPLMN},
+		{42, NoTAList, NextPLMN},
 		{17, NoTAList, AttemptCounter},
 		{111, NoTAList, AttemptCounter},
 		{7, NoTAList, Stop},
@@ -318,7 +323,8 @@ func TestAttachAttempts(t *testing.T) {
 }
 
 // TestRejectLocation: TS 24.301 §5.5.1.2.5 — the causes it treats set
-// EU3 and delete the GUTI and last visited registered TAI; the others
+// EU3 and delete the GUTI and last visited registered TAI, #42 EU2 and
+// the same deletions; the others
 // (#17 network failure, #22 congestion without T3346, #111 protocol
 // error, ...) are abnormal (§5.5.1.2.6 d): nothing until the counter's
 // fifth, which sets EU2 and deletes the same.
@@ -331,6 +337,7 @@ func TestRejectLocation(t *testing.T) {
 	}{
 		{3, eu3, true}, {6, eu3, true}, {7, eu3, true}, {8, eu3, true},
 		{11, eu3, true}, {12, eu3, true}, {13, eu3, true}, {14, eu3, true}, {15, eu3, true},
+		{42, Location{Status: EU2NotUpdated, Delete: true}, true}, // severe network failure: EU2, deleted
 		{0, Location{}, false}, {17, Location{}, false}, {22, Location{}, false},
 		{25, Location{}, false}, {95, Location{}, false}, {111, Location{}, false},
 	} {
@@ -345,5 +352,109 @@ func TestRejectLocation(t *testing.T) {
 	// EF EPSLOCI's byte 18 (TS 31.102 §4.2.91).
 	if EU1Updated != 0 || EU2NotUpdated != 1 || EU3RoamingNotAllowed != 2 {
 		t.Error("update status codes are not EF EPSLOCI's 00, 01, 02")
+	}
+}
+
+// TestSevereNetworkFailure: #42 (TS 24.301 §5.5.1.2.5) blocks the PLMN
+// that sent it, the PLMN alone, for 2 × T (TS 23.122 §4.4.3.3.1's T:
+// EF HPPLMN's, 60 minutes when the card gives none or codes no search).
+func TestSevereNetworkFailure(t *testing.T) {
+	for cause, want := range map[int]bool{42: true, 0: false, 11: false, 14: false, 17: false, 22: false} {
+		if got := BlocksPLMN(cause); got != want {
+			t.Errorf("BlocksPLMN(%d) = %v, want %v", cause, got, want)
+		}
+	}
+	// Blocked for a while, not forbidden: on no list.
+	if ForbidsPLMN(42) || ForbidsPLMNForEPS(42) || ForbidsTA(42) != NoTAList || Abnormal(42) {
+		t.Error("#42 forbids a PLMN or a tracking area, or counts as abnormal")
+	}
+	for _, tc := range []struct {
+		t, want time.Duration
+	}{
+		{time.Hour, 2 * time.Hour},              // the default EF HPPLMN
+		{6 * time.Minute, 12 * time.Minute},     // '01'
+		{8 * time.Hour, 16 * time.Hour},         // '50', the longest
+		{0, 2 * DefaultSearchPeriod},            // '00', no search: the default T
+		{-time.Minute, 2 * DefaultSearchPeriod}, // none read
+	} {
+		if got := BlockPeriod(tc.t); got != tc.want {
+			t.Errorf("BlockPeriod(%v) = %v, want %v", tc.t, got, tc.want)
+		}
+	}
+}
+
+// TestBlocks: a #42's block runs until its timer's expiry, the PLMN a
+// candidate again from that instant; a #42 again starts the timer
+// afresh; expired blocks go as another is stored.
+func TestBlocks(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	b := func(plmn string, h int) Block { return Block{PLMN: plmn, Until: t0.Add(time.Duration(h) * time.Hour)} }
+	for _, tc := range []struct {
+		name    string
+		list    []Block
+		add     Block
+		at      int // hours after t0 it is added at
+		stored  []Block
+		blocked map[int][]string // hours after t0: Blocked then
+	}{
+		{"into an empty list", nil, b("20810", 2), 0, []Block{b("20810", 2)},
+			map[int][]string{0: {"20810"}, 1: {"20810"}, 2: nil, 3: nil}},
+		{"a second PLMN: both, each its own timer", []Block{b("20810", 2)}, b("20801", 3), 1,
+			[]Block{b("20810", 2), b("20801", 3)},
+			map[int][]string{1: {"20810", "20801"}, 2: {"20801"}, 3: nil}},
+		{"the same PLMN again: the new timer", []Block{b("20810", 2)}, b("20810", 3), 1, []Block{b("20810", 3)},
+			map[int][]string{2: {"20810"}, 3: nil}},
+		{"an expired block goes", []Block{b("20810", 2)}, b("20801", 4), 2, []Block{b("20801", 4)},
+			map[int][]string{2: {"20801"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := slices.Clone(tc.list)
+			got := AddBlock(tc.list, tc.add, t0.Add(time.Duration(tc.at)*time.Hour))
+			if !slices.Equal(got, tc.stored) {
+				t.Errorf("stored %v, want %v", got, tc.stored)
+			}
+			if !slices.Equal(tc.list, before) {
+				t.Errorf("AddBlock changed its argument: %v", tc.list)
+			}
+			for h, want := range tc.blocked {
+				if got := Blocked(got, t0.Add(time.Duration(h)*time.Hour)); !slices.Equal(got, want) {
+					t.Errorf("Blocked at +%dh = %v, want %v", h, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestBlockedSkipped: automatic selection leaves a blocked PLMN out,
+// the HPLMN too (#42 makes no exception for it), all its tracking
+// areas; the periodic search finds no higher priority PLMN in one.
+func TestBlockedSkipped(t *testing.T) {
+	const home = "20801"
+	f := Forbidden{Blocked: []string{"20810", home}}
+	for _, tc := range []struct {
+		tai  TAI
+		want bool
+	}{
+		{TAI{"20810", 1}, true},
+		{TAI{"20810", 2}, true},
+		{TAI{home, 1}, true},
+		{TAI{"20815", 1}, false},
+	} {
+		if got := f.SkipsCell(tc.tai, home); got != tc.want {
+			t.Errorf("SkipsCell(%v) = %v, want %v", tc.tai, got, tc.want)
+		}
+		if got := (Selection{Forbidden: f}).Leaves(tc.tai, home); got != tc.want {
+			t.Errorf("Leaves(%v) = %v, want %v", tc.tai, got, tc.want)
+		}
+	}
+	visible := []TAI{{"20815", 1}, {home, 1}}
+	if (Selection{Forbidden: f}).HigherPriority("20815", home, visible) {
+		t.Error("the blocked HPLMN found as a higher priority PLMN")
+	}
+	if !(Selection{}).HigherPriority("20815", home, visible) {
+		t.Error("the HPLMN unblocked not found as a higher priority PLMN")
+	}
+	if (Selection{Forbidden: f}).Remaining([]TAI{{"20810", 1}, {home, 1}}, home) {
+		t.Error("Remaining with only blocked PLMNs in sight")
 	}
 }
