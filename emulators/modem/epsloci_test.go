@@ -42,9 +42,10 @@ func epslociWrites(apdus []string) []string {
 // card's RPLMN gone for the selection that goes on and the next (TS
 // 23.122 §4.4.3.1). §5.5.1.2.5: a reject with #3, #6-#8, #11-#15 sets
 // EU3 and deletes the same, whether it is the selection's outcome or a
-// network that refused before the selection ended unregistered; other
-// causes (#17) touch neither. The card starts "updated" on start's TAI;
-// each row looks after the boot attach and `then` more (a T3402 retry).
+// network that refused before the selection ended unregistered, and #42
+// EU2 with the same deletions; other causes (#17) touch neither. The
+// card starts "updated" on start's TAI; each row looks after the boot
+// attach and `then` more (a T3402 retry).
 func TestLocationAfterFailures(t *testing.T) {
 	sfrCell := stkterm.Cell{PLMN: "20810", TAC: 0x0101, CellID: 0x0202, RSRP: -80}
 	orangeCell := stkterm.Cell{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85}
@@ -108,6 +109,26 @@ func TestLocationAfterFailures(t *testing.T) {
 			[]stkterm.Cell{sfrCell, orangeCell}, func(emm.Selection) Registration {
 				r := roaming()
 				r.Refused = []emm.Reject{{PLMN: "20810", TAC: 0x0101, Cause: 11}}
+				return r
+			}, 0,
+			[]string{"02F8103A9B 00 +GUTI"},
+			[]string{"20810"}},
+		// #42 (severe network failure): EU2 NOT UPDATED, the GUTI and
+		// TAI deleted (TS 24.301 §5.5.1.2.5), the RPLMN with them.
+		{"a #42 before an unregistered end: EU2, the RPLMN deleted", "20801",
+			[]stkterm.Cell{orangeCell}, orangeRejects(42), T3402,
+			[]string{"02F810FFFE 01"},
+			[]string{"20801", ""}},
+		{"a #42 denial, again at T3402: EU2 written once", "20801",
+			[]stkterm.Cell{orangeCell}, func(emm.Selection) Registration {
+				return Registration{Stat: 3, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, AcT: 7, Cause: 42}
+			}, T3402,
+			[]string{"02F810FFFE 01"},
+			[]string{"20801", ""}},
+		{"a #42 before a registration: updated there", "20810",
+			[]stkterm.Cell{sfrCell, orangeCell}, func(emm.Selection) Registration {
+				r := roaming()
+				r.Refused = []emm.Reject{{PLMN: "20810", TAC: 0x0101, Cause: 42}}
 				return r
 			}, 0,
 			[]string{"02F8103A9B 00 +GUTI"},

@@ -6,6 +6,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -94,7 +97,7 @@ func forbiddenSet(list []byte) map[string]bool {
 // tracking areas of: the USIM's EF FPLMN and the ME's lists.
 func (m *Modem) forbiddenLists() emm.Forbidden {
 	m.expireTAs()
-	return m.st.me.forbidden(emm.Forbidden{PLMNs: slices.Sorted(maps.Keys(m.st.forbidden))})
+	return m.st.me.forbidden(emm.Forbidden{PLMNs: slices.Sorted(maps.Keys(m.st.forbidden))}, m.loop.Clock().Now())
 }
 
 // forbidInME keeps the ME's forbidden lists (meLists): each network of
@@ -102,19 +105,37 @@ func (m *Modem) forbiddenLists() emm.Forbidden {
 // PLMNs for GPRS service, the HPLMN too — TS 23.122 §3.1 keeps only the
 // forbidden PLMN list of #11 free of it —, each tracking area that
 // rejected with #12, #13 or #15 on its list of forbidden tracking areas
-// (TS 24.301 §5.5.1.2.5); a registration takes its PLMN and tracking
-// area off them, which for a forbidden one only a manual selection makes
-// (§3.1, TS 24.301 §5.3.2).
+// (TS 24.301 §5.5.1.2.5), each network that rejected with #42 blocked
+// for 2 × T, T the USIM's (blockPLMN); a registration takes its PLMN
+// and tracking area off them, which for a forbidden one only a manual
+// selection makes (§3.1, TS 24.301 §5.3.2).
 func (m *Modem) forbidInME(r Registration, refused []emm.Reject) {
 	m.expireTAs()
 	now := m.loop.Clock().Now()
 	for _, x := range refused {
 		m.st.me.store(m.st.imsi, x, now)
+		if emm.BlocksPLMN(x.Cause) {
+			m.blockPLMN(x.PLMN, now)
+		}
 	}
 	if r.Registered() {
 		m.st.me.registered(emm.TAI{PLMN: r.PLMN, TAC: r.TAC})
 	}
 	m.armTAErase()
+}
+
+// blockPLMN acts on a #42 from plmn at now (TS 24.301 §5.5.1.2.5): the
+// PLMN no candidate for automatic selection for 2 × T
+// (emm.BlockPeriod, T from EF HPPLMN), logged (plmn_blocked). The
+// location's deletion (EU2) is deleteLocation's, with the other
+// rejects'.
+func (m *Modem) blockPLMN(plmn string, now time.Time) {
+	if m.st.imsi == "" || plmn == "" {
+		return
+	}
+	until := now.Add(emm.BlockPeriod(m.st.hpplmn))
+	m.st.me.block(m.st.imsi, plmn, now, until)
+	m.emit(KindPLMNBlocked, eventlog.F{"plmn": plmn, "cause": emm.SevereNetworkFailure, "until": until.UTC().Format(time.RFC3339Nano)})
 }
 
 // forgetMELists deletes the ME's forbidden lists, as TS 23.122 §3.1 and

@@ -503,7 +503,7 @@ func TestMEListsOwnedByAUSIM(t *testing.T) {
 			var l meLists
 			l.forget()
 			tc.steps(&l)
-			f := l.forbidden(emm.Forbidden{})
+			f := l.forbidden(emm.Forbidden{}, now)
 			if len(f.EPS) != tc.eps || len(f.Roaming) != tc.ta {
 				t.Errorf("lists %+v, want %d for GPRS service, %d areas", f, tc.eps, tc.ta)
 			}

@@ -15,7 +15,14 @@ import (
 // other deletions show as their causes (power, restart, card).
 const KindTAListsErased eventlog.Kind = "ta_lists_erased"
 
-var _ = eventlog.Register(eventlog.Modem, KindTAListsErased)
+// KindPLMNBlocked is logged when a #42 blocks its PLMN: {plmn, cause,
+// until}, until the instant (RFC 3339, UTC) the block's timer runs out
+// and the PLMN is a candidate again. Nothing marks that instant (the
+// modem acts on it at its next selection); the block's earlier end shows
+// as its cause (power, restart, card, a registration there).
+const KindPLMNBlocked eventlog.Kind = "plmn_blocked"
+
+var _ = eventlog.Register(eventlog.Modem, KindTAListsErased, KindPLMNBlocked)
 
 // meLists are the forbidden lists the ME keeps, not the USIM: the
 // forbidden PLMNs for GPRS service (#14, TS 23.122 §3.1) and the
@@ -31,6 +38,12 @@ var _ = eventlog.Register(eventlog.Modem, KindTAListsErased)
 // their first entry: at that instant, on the modem's clock (armTAErase),
 // not at the next selection that reads them.
 //
+// The PLMNs a #42 blocks (TS 24.301 §5.5.1.2.5: 2 × T, an
+// implementation-specific timer of the ME's) are kept with them and go
+// as they do — a power cycle, a restart, the card out, another USIM —,
+// each besides as its own timer runs out, read at the next selection
+// (the expiry asks for none).
+//
 // Every entry is stored with the IMSI of the USIM it was learned with
 // (of): store refuses an entry without one, so a non-empty list always
 // has its USIM, and reading another one deletes it.
@@ -38,6 +51,7 @@ type meLists struct {
 	of                string
 	eps               map[string]bool
 	regional, roaming []emm.TAI
+	blocked           []emm.Block
 	// taSince is when the tracking-area lists last got their first
 	// entry since they were empty; zero before any and after they are
 	// deleted (a registration that empties them leaves it: the next
@@ -85,11 +99,26 @@ func (l *meLists) store(imsi string, x emm.Reject, now time.Time) {
 	}
 }
 
+// block acts on a #42 from plmn at now for the subscriber imsi: the
+// PLMN blocked until until (emm.AddBlock). Without an IMSI nothing is
+// stored, as for store.
+func (l *meLists) block(imsi, plmn string, now, until time.Time) {
+	if imsi == "" || plmn == "" {
+		return
+	}
+	l.usim(imsi)
+	l.of = imsi
+	l.blocked = emm.AddBlock(l.blocked, emm.Block{PLMN: plmn, Until: until}, now)
+}
+
 // registered takes the PLMN and the tracking area the UE registered in
 // off the lists (TS 23.122 §3.1, TS 24.301 §5.3.2): only a manual
-// selection registers in one of them.
+// selection registers in one of them. A registration on a blocked PLMN
+// — a manual selection's too — ends its block: the network serves
+// again, and a selection after it (a move) must not leave it.
 func (l *meLists) registered(t emm.TAI) {
 	delete(l.eps, t.PLMN)
+	l.blocked = slices.DeleteFunc(l.blocked, func(b emm.Block) bool { return b.PLMN == t.PLMN })
 	l.regional = emm.DropTA(l.regional, t)
 	l.roaming = emm.DropTA(l.roaming, t)
 }
@@ -118,10 +147,11 @@ func (l *meLists) expire(now time.Time) bool {
 
 // forbidden fills the ME's lists into f as they stand: their period's
 // end is expireTAs's (the timer's, or a reading at that instant ahead
-// of it), not a reading's.
-func (l *meLists) forbidden(f emm.Forbidden) emm.Forbidden {
+// of it), not a reading's; the PLMNs blocked at now.
+func (l *meLists) forbidden(f emm.Forbidden, now time.Time) emm.Forbidden {
 	f.EPS = slices.Sorted(maps.Keys(l.eps))
 	f.Regional, f.Roaming = slices.Clone(l.regional), slices.Clone(l.roaming)
+	f.Blocked = emm.Blocked(l.blocked, now)
 	return f
 }
 
