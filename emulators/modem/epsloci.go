@@ -39,11 +39,7 @@ func (m *Modem) storeLocation(old, r Registration) {
 // (emm.RejectLocation: EU3) leaving it deleted. A selection that ended
 // registered stores its registration instead (storeLocation).
 func (m *Modem) deleteLocation(r Registration) {
-	rejects := r.Refused
-	if r.Stat == 3 {
-		rejects = append(slices.Clone(rejects), emm.Reject{PLMN: r.PLMN, TAC: r.TAC, Cause: r.Cause})
-	}
-	for _, x := range slices.Backward(rejects) {
+	for _, x := range slices.Backward(rejects(r)) {
 		if l, ok := emm.RejectLocation(x.Cause); ok {
 			m.forgetLocation(x.PLMN, l)
 			return

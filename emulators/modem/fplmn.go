@@ -34,10 +34,7 @@ func (m *Modem) storeForbidden(r Registration) {
 		return
 	}
 	var add, drop [][3]byte
-	refused := r.Refused
-	if r.Stat == 3 {
-		refused = append(slices.Clone(refused), emm.Reject{PLMN: r.PLMN, TAC: r.TAC, Cause: r.Cause})
-	}
+	refused := rejects(r)
 	m.forbidInME(r, refused)
 	for _, x := range refused {
 		if p, err := bcd.PLMN(x.PLMN); err == nil && m.forbids(x) && !m.st.forbidden[x.PLMN] {
@@ -64,6 +61,17 @@ func (m *Modem) storeForbidden(r Registration) {
 	if list, err := m.editFPLMN(edit); err == nil {
 		m.st.forbidden = forbiddenSet(list) // a full list lost its oldest
 	}
+}
+
+// rejects are the rejects of r's selection in order, its final denial
+// too: the world lists it among the refusals already, a denial not
+// listed there is added.
+func rejects(r Registration) []emm.Reject {
+	out := r.Refused
+	if last := (emm.Reject{PLMN: r.PLMN, TAC: r.TAC, Cause: r.Cause}); r.Stat == 3 && (len(out) == 0 || out[len(out)-1] != last) {
+		out = append(slices.Clone(out), last)
+	}
+	return out
 }
 
 // loadForbidden reads the enabled profile's EF FPLMN as a terminal does

@@ -22,6 +22,10 @@ import (
 func TestSevereNetworkFailureBlocks(t *testing.T) {
 	homeRefused := servedOnSFR
 	homeRefused.Refused = []emm.Reject{{PLMN: "20801", TAC: 0x3a9b, Cause: 42}}
+	// deniedWith42 is SFR's #42 as the world gives a denial: the last of
+	// its selection's refusals too.
+	deniedWith42 := deniedOnSFR(42)
+	deniedWith42.Refused = []emm.Reject{{PLMN: "20810", TAC: 0x0101, Cause: 42}}
 	after := func(d time.Duration) func(t *testing.T, r *rig) {
 		return func(t *testing.T, r *rig) { r.advance(t, d); r.loop.Do(r.m.Reselect) }
 	}
@@ -34,6 +38,8 @@ func TestSevereNetworkFailureBlocks(t *testing.T) {
 		period time.Duration // the plmn_blocked event's until, after the reject; 0: no event
 	}{
 		{"a visited network's #42: blocked at the T3402 retry", nil, deniedOnSFR(42),
+			actT3402, []string{"20810"}, 2 * time.Hour},
+		{"the world's denial, itself among the refusals: blocked once", nil, deniedWith42,
 			actT3402, []string{"20810"}, 2 * time.Hour},
 		{"the HPLMN's #42, the partner serving: blocked at the next selection", nil, homeRefused,
 			func(t *testing.T, r *rig) { r.loop.Do(r.m.Reselect) }, []string{"20801"}, 2 * time.Hour},
@@ -71,7 +77,7 @@ func TestSevereNetworkFailureBlocks(t *testing.T) {
 			// From now on a network that keeps failing: the rejecting
 			// PLMN is tried while it is a candidate.
 			refused := tc.reg.PLMN
-			if len(tc.reg.Refused) > 0 {
+			if len(tc.reg.Refused) > 0 && tc.reg.Stat != 3 {
 				refused = tc.reg.Refused[0].PLMN
 			}
 			r.loop.Do(func() {
