@@ -109,11 +109,12 @@ const pinCases = 8
 // failure) and the two the modem's ME lists added (#12 tracking area not
 // allowed, #14 EPS services not allowed in this PLMN: brief t274, none
 // drawn before, so no run stored a regional TA or an EPS-forbidden
-// PLMN), and #111 protocol error, unspecified, an abnormal cause that
-// sets the attach attempt counter to 5 (TS 24.301 §5.5.1.2.6 d: the next
-// network at once, where #17 restarts on the same one). Drawn each as
-// likely (uniform).
-var emmCauses = []int{11, 12, 13, 14, 15, 17, 111}
+// PLMN), #42 severe network failure (brief t288: the PLMN blocked for
+// 2 × T, which severe-failure-block holds), and #111 protocol error,
+// unspecified, an abnormal cause that sets the attach attempt counter to
+// 5 (TS 24.301 §5.5.1.2.6 d: the next network at once, where #17
+// restarts on the same one). Drawn each as likely (uniform).
+var emmCauses = []int{11, 12, 13, 14, 15, 17, 42, 111}
 
 // twoTACs are the tracking areas of an operator with cells in two
 // tracking areas of its country's area (drawn in twoTACases): a real

@@ -376,6 +376,7 @@ func TestGeneratorDraws(t *testing.T) {
 		{"a reject with cause #14", n / 40},
 		{"a reject with cause #13", n / 20},
 		{"a reject with cause #15", n / 40},
+		{"a reject with cause #42", n / 40},
 		{"a fault of kind attach_no_service", n / 12},
 		{"a fault of kind attach_timeout", n / 20},
 		{"a fault of kind download", n / 20},
