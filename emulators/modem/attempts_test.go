@@ -1,12 +1,14 @@
 package modem
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
@@ -352,4 +354,115 @@ func selections(net *fakeNet) []string {
 		}
 	}
 	return out
+}
+
+// TestAttemptQuirks: the two modem differences field logs show at the
+// attach attempt counter (TS 24.301 §5.5.1.2.6). abnormal_reject_moves_on
+// takes every abnormal reject as #111's, the counter at 5 at once: PLMN
+// selection goes on (a T3410 expiry still counts one by one).
+// restart_searching shows each T3411 restart as trying to attach (27.007
+// <stat> 2) and its outcome the attach's time (AttachDelay, 2 s here)
+// later; without it the restart says nothing until its outcome, at
+// T3411's expiry. SFR (20810) rejects (or leaves unanswered) its first
+// `failed` attempts; Orange (20801) takes the device once SFR is done
+// with. regs are the registration changes, as "stat@offset plmn" from
+// the first attempt.
+func TestAttemptQuirks(t *testing.T) {
+	sfr := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
+	both := []stkterm.Cell{
+		{PLMN: "20810", TAC: 0x0101, CellID: 0x0202, RSRP: -80},
+		{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85},
+	}
+	quirks := func(movesOn, shows bool) personality.Personality {
+		p := personality.Generic()
+		p.AbnormalRejectMovesOn, p.RestartSearching = movesOn, shows
+		return p
+	}
+	movesOn, shows := quirks(true, false), quirks(false, true)
+	tests := []struct {
+		name    string
+		p       personality.Personality
+		cause   int // 0: SFR leaves the attempt unanswered
+		failed  int
+		at      time.Duration // how long to look, after the first attempt
+		regs    []string
+		sels    []string // as in TestAttachAttemptCounter
+		counted []int    // the attach_rejected events' attempts
+		retry   []int    // the attach_retry events' attempts
+	}{
+		{"no quirk: #17, the restart silent until its outcome at T3411", quirks(false, false), 17, 1, time.Minute,
+			[]string{"3@0s 20810", "5@10s 20810"}, []string{"*", "only 20810"}, []int{1}, []int{2}},
+		{"abnormal_reject_moves_on: #17, the next PLMN at once", movesOn, 17, 99, time.Minute,
+			[]string{"3@0s 20810", "5@0s 20801"}, []string{"*", "after 20810"}, []int{1}, nil},
+		{"abnormal_reject_moves_on: #19 too", movesOn, 19, 99, time.Minute,
+			[]string{"3@0s 20810", "5@0s 20801"}, []string{"*", "after 20810"}, []int{1}, nil},
+		{"abnormal_reject_moves_on: #11 is no abnormal cause, T3402", movesOn, 11, 99, time.Minute,
+			[]string{"3@0s 20810"}, []string{"*"}, nil, nil},
+		{"abnormal_reject_moves_on: a T3410 expiry still restarts at T3411", movesOn, 0, 1, time.Minute,
+			[]string{"2@0s ", "0@15s ", "5@25s 20810"}, []string{"*", "only 20810"}, nil, []int{2}},
+		{"restart_searching: #17, searching at T3411, registered 2 s later", shows, 17, 1, time.Minute,
+			[]string{"3@0s 20810", "2@10s ", "5@12s 20810"}, []string{"*", "only 20810"}, []int{1}, []int{2}},
+		{"restart_searching: #17 twice, searching at each restart", shows, 17, 2, time.Minute,
+			[]string{"3@0s 20810", "2@10s ", "3@12s 20810", "2@22s ", "5@24s 20810"}, []string{"*", "only 20810", "only 20810"}, []int{1, 2}, []int{2, 3}},
+		{"restart_searching: not registered after T3410, searching at T3411", shows, 0, 1, time.Minute,
+			[]string{"2@0s ", "0@15s ", "2@25s ", "5@27s 20810"}, []string{"*", "only 20810"}, nil, []int{2}},
+		{"restart_searching: no restart after #111, nothing to show", shows, 111, 99, time.Minute,
+			[]string{"3@0s 20810", "5@0s 20801"}, []string{"*", "after 20810"}, []int{1}, nil},
+		{"both: #17 moves on, no restart to show", quirks(true, true), 17, 99, time.Minute,
+			[]string{"3@0s 20810", "5@0s 20801"}, []string{"*", "after 20810"}, []int{1}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRigWith(t, tc.p)
+			tries := 0
+			r.loop.Do(func() {
+				r.net.cells = both
+				r.net.choose = func(sel emm.Selection) Registration {
+					if slices.Contains(sel.Failed, "20810") {
+						return roaming()
+					}
+					if tries++; tries > tc.failed {
+						return sfr
+					}
+					if tc.cause == 0 {
+						return Registration{Stat: 2, PLMN: "20810", Timeout: true}
+					}
+					return Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: tc.cause}
+				}
+			})
+			r.advance(t, 2*time.Second) // AttachDelay: the first attempt
+			first := r.loop.Now()
+			r.advance(t, tc.at)
+			var regs []string
+			for _, e := range r.log.Kind(KindRegistration) {
+				s, _ := e.Int("stat")
+				regs = append(regs, fmt.Sprintf("%d@%v %s", s, e.T.Sub(first), e.Str("plmn")))
+			}
+			if !slices.Equal(regs, tc.regs) {
+				t.Errorf("registrations %q, want %q", regs, tc.regs)
+			}
+			var sels []string
+			r.loop.Do(func() { sels = selections(r.net) })
+			if !slices.Equal(sels, tc.sels) {
+				t.Errorf("selections %q, want %q", sels, tc.sels)
+			}
+			var counted, retries []int
+			rejected := map[int]time.Time{}
+			for _, e := range r.log.Kind("attach_rejected") {
+				n, _ := e.Int("attempt")
+				counted = append(counted, n)
+				rejected[n] = e.T
+			}
+			for _, e := range r.log.Kind("attach_retry") {
+				n, _ := e.Int("attempt")
+				retries = append(retries, n)
+				if at, ok := rejected[n-1]; ok && !e.T.Equal(at.Add(T3411)) {
+					t.Errorf("attach_retry %d %v after the reject, want T3411", n, e.T.Sub(at))
+				}
+			}
+			if !slices.Equal(counted, tc.counted) || !slices.Equal(retries, tc.retry) {
+				t.Errorf("attach_rejected attempts %v, attach_retry %v; want %v, %v", counted, retries, tc.counted, tc.retry)
+			}
+		})
+	}
 }

@@ -288,9 +288,11 @@ func (m *Modem) attempt() {
 			run := &m.st.run
 			run.on(r.PLMN)
 			m.emit(KindAttachRejected, eventlog.F{"plmn": r.PLMN, "cause": r.Cause, "attempt": run.count + 1})
-			if emm.EndsAttempts(r.Cause) {
-				// A protocol error sets the counter to 5: attemptFailed's
-				// increment brings it there, PLMN selection at once.
+			if emm.EndsAttempts(r.Cause) || m.o.Personality.AbnormalRejectMovesOn {
+				// A protocol error sets the counter to 5 (and any
+				// abnormal cause does for abnormal_reject_moves_on):
+				// attemptFailed's increment brings it there, PLMN
+				// selection at once.
 				run.count = emm.MaxAttachAttempts - 1
 			}
 			shown := r
@@ -359,6 +361,17 @@ func (m *Modem) attemptFailed(plmn string, shown Registration) {
 		m.st.attachT = m.afterFunc(T3411, func() {
 			m.st.attachT = nil
 			m.emit(KindAttachRetry, eventlog.F{"plmn": plmn, "timer": "T3411", "attempt": next})
+			if m.o.Personality.RestartSearching {
+				// restart_searching: the restart shows as trying to
+				// attach (27.007 <stat> 2), its outcome the attach's
+				// time later, as a selection's scan.
+				m.setReg(Registration{Stat: 2})
+				m.st.attachT = m.afterFunc(m.o.AttachDelay, func() {
+					m.st.attachT = nil
+					m.attempt()
+				})
+				return
+			}
 			m.attempt()
 		})
 		return

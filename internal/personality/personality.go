@@ -201,6 +201,22 @@ type Personality struct {
 	// "+CEREG: 0" between the old registration and the search (quirk
 	// refresh_stat: 2; 0, the default, shows the detach as not registered).
 	RefreshSearching bool
+	// RestartSearching shows the attach attempt counter's T3411 restart
+	// (TS 24.301 §5.5.1.2.6: after an abnormal reject or T3410's expiry,
+	// below the fifth attempt) as <stat> 2, trying to attach (27.007
+	// §7.2), at T3411's expiry, and its outcome the attach's time later
+	// (the restart's scan, as a selection's); without it the restart
+	// shows nothing until its outcome, as a field EG25 does after T3410
+	// (quirk restart_searching).
+	RestartSearching bool
+	// AbnormalRejectMovesOn goes on with PLMN selection at an abnormal
+	// ATTACH REJECT (emm.Abnormal: #17, #19, #22 …) instead of
+	// restarting the attach on the same network at T3411: every abnormal
+	// cause sets the attach attempt counter to 5, as §5.5.1.2.6 d has it
+	// for #95, #96, #97, #99 and #111 (emm.EndsAttempts) — the fifth
+	// attempt's handling at once: EU2 and the location deleted, T3402,
+	// the next network (quirk abnormal_reject_moves_on).
+	AbnormalRejectMovesOn bool
 	// CFUN0KeepsCard leaves the card powered and readable at +CFUN=0, as
 	// +CFUN=4 does (the radio off only), as u-blox's SARA-R4 does: +CPIN?
 	// answers READY; without it +CFUN=0 powers the card down.
@@ -664,6 +680,10 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 				err = fmt.Errorf("%d: want 0 (not registered) or 2 (searching)", n)
 			}
 			p.RefreshSearching = n == 2
+		case "restart_searching":
+			p.RestartSearching, err = boolValue(v)
+		case "abnormal_reject_moves_on":
+			p.AbnormalRejectMovesOn, err = boolValue(v)
 		case "cfun0_keeps_card":
 			p.CFUN0KeepsCard, err = boolValue(v)
 		case "cfun_modes":

@@ -163,6 +163,12 @@ func TestOverride(t *testing.T) {
 	if rs, err := g.Override("m.yaml", []byte("refresh_stat: 2\n")); err != nil || !rs.RefreshSearching || g.RefreshSearching {
 		t.Errorf("refresh_stat: %+v, %v", rs, err)
 	}
+	if ar, err := g.Override("m.yaml", []byte("restart_searching: true\nabnormal_reject_moves_on: true\n")); err != nil || !ar.RestartSearching || !ar.AbnormalRejectMovesOn || g.RestartSearching || g.AbnormalRejectMovesOn {
+		t.Errorf("restart_searching, abnormal_reject_moves_on: %+v, %v", ar, err)
+	}
+	if _, err := g.Override("m.yaml", []byte("abnormal_reject_moves_on: 17\n")); err == nil {
+		t.Error("abnormal_reject_moves_on: 17 accepted")
+	}
 	if nt, err := g.Override("m.yaml", []byte("no_timer_management: true\n")); err != nil || !nt.NoTimerManagement || g.NoTimerManagement {
 		t.Errorf("no_timer_management: %+v, %v", nt, err)
 	}
