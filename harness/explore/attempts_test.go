@@ -73,6 +73,11 @@ func TestAttachAttemptsOracle(t *testing.T) {
 		{"a sixth reject", append(rejects(5, 17), re(50*s, "20810", 6), try(50*s, "20810"), rej(50*s, "20810", 6, 17)), "outside 1 to 5"},
 		{"a #11 counted", rejects(1, 11), "#11 on 20810 counted"},
 		{"a reject with no restart", append(rejects(1, 17), try(10*s, "20810"), rej(10*s, "20810", 2, 17)), "not that attempt's T3411 restart's answer"},
+		// restart_searching: the restart's attach the scan's time after
+		// the retry, its outcome timed from it.
+		{"a shown restart rejected at its attach", append(rejects(1, 17), re(10*s, "20810", 2), try(12*s, "20810"), rej(12*s, "20810", 2, 17)), ""},
+		{"a shown restart's expiry", append(chain(1), re(25*s, "20810", 2), try(27*s, "20810"), to(42*s, "20810", 2)), ""},
+		{"a reject before the restart's attach", append(rejects(1, 17), re(10*s, "20810", 2), rej(10*s, "20810", 2, 17), try(12*s, "20810")), "not that attempt's T3411 restart's answer"},
 		{"a second expiry late", append(chain(1), re(25*s, "20810", 2), try(25*s, "20810"), to(41*s, "20810", 2)), "T3410 ran out on attempt 2"},
 	}
 	for _, tt := range tests {
