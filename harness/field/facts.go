@@ -18,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/saip"
 	yaml "go.yaml.in/yaml/v3"
@@ -552,6 +553,8 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs.searching()
 	fs.lossStat()
 	fs.refreshStat()
+	fs.restartShown()
+	fs.rejectMovesOn()
 	slices.SortStableFunc(fs.Selections, func(a, b Selection) int { return int(a.At - b.At) })
 	fs.copsRejectError()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
@@ -755,10 +758,11 @@ func (fs *Facts) searching() {
 		if !r.URC {
 			continue
 		}
-		if fs.unexplainedLoss(i) || fs.refreshScanAt(i) {
-			// A lost cell searched for: every modem shows that; and a
-			// switch shown as a scan is refresh_stat 2's, no evidence of
-			// searching_urc (outside tester sw122).
+		if _, restart := fs.restartScanAt(i); fs.unexplainedLoss(i) || fs.refreshScanAt(i) || restart {
+			// A lost cell searched for: every modem shows that; a
+			// switch shown as a scan is refresh_stat 2's (outside
+			// tester sw122), and a T3411 restart shown so
+			// restart_searching's: no evidence of searching_urc.
 			prev = nil
 			continue
 		}
@@ -785,6 +789,157 @@ func (fs *Facts) searching() {
 			}
 		}
 	}
+}
+
+// t3411 is TS 24.301's T3411 (§10.2): after an abnormal attach failure
+// below the fifth attempt, the UE restarts the attach on the same PLMN at
+// its expiry (§5.5.1.2.6).
+const t3411 = 10 * time.Second
+
+// restartWindow is how far a log's searching URC may be from T3411's
+// expiry after the failure it follows and still be the restart's: the
+// failure's URC may trail the network's answer by a second, the restart's
+// scan shows a little after the timer (a field log: 10.5 s).
+var restartWindow = [2]time.Duration{t3411 - time.Second, t3411 + 3*time.Second}
+
+// abnormalReject says r is an ATTACH REJECT the attach attempt counter
+// counts one by one (TS 24.301 §5.5.1.2.6 d): a denial with a cause
+// emm.Abnormal, not one that sets the counter to 5 (emm.EndsAttempts).
+func abnormalReject(r Reg) bool {
+	return r.Stat == 3 && emm.Abnormal(r.Cause) && !emm.EndsAttempts(r.Cause)
+}
+
+// restartShown notes a modem that shows the attach attempt counter's
+// T3411 restart as searching (restart_searching): restartScanAt. An
+// EG25 shows none after T3410 (fixtures/field/reattach-slower-than-wait):
+// only a stat 2 the logs show says so.
+func (fs *Facts) restartShown() {
+	for i, r := range fs.Regs {
+		if why, ok := fs.restartScanAt(i); ok {
+			fs.Dialect = append(fs.Dialect, Evidence{"restart_searching", "true", r.Src, why, 0})
+			return
+		}
+	}
+}
+
+// restartScanAt says whether Regs[i] is a T3411 restart shown as
+// searching, and why: a stat 2 URC T3411 (restartWindow) after the URC of
+// an abnormal reject (abnormalReject), or after the not registered URC of
+// a T3410 expiry (15 s after a searching one), nothing between.
+func (fs *Facts) restartScanAt(i int) (string, bool) {
+	if i < 1 || i >= len(fs.Regs) || !fs.Regs[i].URC || fs.Regs[i].Stat != 2 {
+		return "", false
+	}
+	r, prev := fs.Regs[i], fs.Regs[i-1]
+	gap := r.At - prev.At
+	if !prev.URC || gap < restartWindow[0] || gap > restartWindow[1] {
+		return "", false
+	}
+	switch {
+	case abnormalReject(prev):
+		return fmt.Sprintf("searching (stat 2) %v after the abnormal reject at %s (EMM cause #%d): the attach's T3411 restart on the same network (TS 24.301 §5.5.1.2.6 d) shown as trying to attach", gap, prev.Src, prev.Cause), true
+	case prev.Stat == 0 && i >= 2:
+		s := fs.Regs[i-2]
+		if d := prev.At - s.At; s.URC && s.Stat == 2 && d >= t3410-time.Second && d <= t3410+time.Second {
+			return fmt.Sprintf("searching (stat 2) %v after T3410's expiry shown at %s (not registered, 15 s after searching at %s): the attach's T3411 restart (TS 24.301 §5.5.1.2.6 c) shown as trying to attach", gap, prev.Src, s.Src), true
+		}
+	}
+	return "", false
+}
+
+// rejectMovesOn notes a modem that leaves a network at its abnormal
+// reject (abnormal_reject_moves_on): movedOnAt.
+func (fs *Facts) rejectMovesOn() {
+	for i := range fs.Regs {
+		if j, ok := fs.movedOnAt(i); ok {
+			r, n := fs.Regs[i], fs.Regs[j]
+			fs.Dialect = append(fs.Dialect, Evidence{"abnormal_reject_moves_on", "true", n.Src,
+				fmt.Sprintf("registered on another network %v after the abnormal reject at %s (EMM cause #%d), sooner than T3411's restart on the rejecting one (TS 24.301 §5.5.1.2.6 d, 10 s): the modem went on with PLMN selection at once", n.At-r.At, r.Src, r.Cause), 0})
+			return
+		}
+	}
+}
+
+// regAfter is the index of the first registration line after Regs[i]
+// that is not searching, -1 for none.
+func (fs *Facts) regAfter(i int) int {
+	for j := i + 1; j < len(fs.Regs); j++ {
+		if fs.Regs[j].Stat != 2 {
+			return j
+		}
+	}
+	return -1
+}
+
+// earlyAfterReject is the registration (its index) that follows the
+// abnormal reject Regs[i] sooner than its T3411 restart could have
+// registered, nothing but searching between; -1 for none. (After the
+// fifth attempt selection goes on at once: AttemptOf says which.)
+func (fs *Facts) earlyAfterReject(i int) int {
+	if i >= len(fs.Regs) || !abnormalReject(fs.Regs[i]) {
+		return -1
+	}
+	j := fs.regAfter(i)
+	if j < 0 {
+		return -1
+	}
+	if n := fs.Regs[j]; (n.Stat == 1 || n.Stat == 5) && n.At-fs.Regs[i].At < restartWindow[0] {
+		return j
+	}
+	return -1
+}
+
+// restartAttach bounds how long after T3411's expiry a log shows the
+// outcome of the restart's attach (its scan and the network's answer).
+const restartAttach = 5 * time.Second
+
+// AttemptOf is the attach attempt counter's attempt (TS 24.301
+// §5.5.1.2.6 d) the abnormal reject Regs[i] answered, as the logs show
+// it: 1, plus one for each abnormal reject of the same network before it
+// in a run, each T3411 and the restart's attach (restartAttach) after
+// the one before, nothing but searching between. 0: Regs[i] is no
+// abnormal reject.
+func (fs *Facts) AttemptOf(i int) int {
+	if i < 0 || i >= len(fs.Regs) || !abnormalReject(fs.Regs[i]) {
+		return 0
+	}
+	n := 1
+	for k := fs.attemptBefore(i); k >= 0; k = fs.attemptBefore(k) {
+		n++
+	}
+	return n
+}
+
+// attemptBefore is the abnormal reject (its index) of the attempt before
+// the abnormal reject Regs[i] in its run (AttemptOf), -1 for none.
+func (fs *Facts) attemptBefore(i int) int {
+	p := i - 1
+	for p >= 0 && fs.Regs[p].Stat == 2 {
+		p--
+	}
+	if p < 0 || !abnormalReject(fs.Regs[p]) || fs.Regs[p].PLMN != fs.Regs[i].PLMN {
+		return -1
+	}
+	if gap := fs.Regs[i].At - fs.Regs[p].At; gap < restartWindow[0] || gap > t3411+restartAttach {
+		return -1
+	}
+	return p
+}
+
+// movedOnAt reports whether the abnormal reject Regs[i] is followed,
+// sooner than T3411 (earlyAfterReject), by a registration on another
+// network, and its index: both networks named and different, or a
+// roaming one after a reject of a network the logs do not name (the
+// draft's world puts that reject on the subscriber's own network).
+func (fs *Facts) movedOnAt(i int) (int, bool) {
+	j := fs.earlyAfterReject(i)
+	if j < 0 {
+		return -1, false
+	}
+	r, n := fs.Regs[i], fs.Regs[j]
+	other := r.PLMN != "" && n.PLMN != "" && r.PLMN != n.PLMN || r.PLMN == "" && n.Stat == 5
+	// At the fifth attempt every UE goes on with PLMN selection.
+	return j, other && fs.AttemptOf(i) < emm.MaxAttachAttempts
 }
 
 // showsCEREG reports whether the fixture's AT logs show any +CEREG line:

@@ -1283,7 +1283,7 @@ var quirkFields = map[string]bool{
 	"apdu_answer_no_space": true, "ccho_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
 	"cfun0_keeps_card": true, "refresh_delay": true, "refresh_stat": true, "csim_open_repeats_6cxx": true,
-	"restart_delay": true,
+	"restart_delay": true, "restart_searching": true, "abnormal_reject_moves_on": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -1466,6 +1466,10 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "refresh_stat " + have, have == ev.Value
 	case "cfun0_keeps_card":
 		return "cfun0_keeps_card " + strconv.FormatBool(d.CFUN0KeepsCard), strconv.FormatBool(d.CFUN0KeepsCard) == ev.Value
+	case "restart_searching":
+		return "restart_searching " + strconv.FormatBool(d.RestartSearching), strconv.FormatBool(d.RestartSearching) == ev.Value
+	case "abnormal_reject_moves_on":
+		return "abnormal_reject_moves_on " + strconv.FormatBool(d.AbnormalRejectMovesOn), strconv.FormatBool(d.AbnormalRejectMovesOn) == ev.Value
 	case "location_hex":
 		have := d.LocationHex
 		if have == "" {

@@ -902,6 +902,76 @@ func (p *Plan) refusedFirst(cells []cell, opByID func(string) *operator, subscri
 	}
 }
 
+// afterAbnormal says, for the assumption of the reject regs[i] by op,
+// what the emulated modem does after it when its cause is abnormal (TS
+// 24.301 §5.5.1.2.6 d, emm.Abnormal): restart on op at T3411 below the
+// fifth attempt (Facts.AttemptOf), selection going on at the fifth — or
+// at once for #95, #96, #97, #99 and #111, and under
+// abnormal_reject_moves_on —, T3402 when no network is left. A denial
+// URC the logs repeat unchanged at a restart is one the emulated modem
+// shows once (27.007 has a URC at a change): not compared. "" for
+// another cause.
+func (p *Plan) afterAbnormal(i int, op string) string {
+	regs := p.Facts.Regs
+	r := regs[i]
+	if !emm.Abnormal(r.Cause) {
+		return ""
+	}
+	const moves = ": no restart, its location deleted (EU2), T3402 (12 min) started, and selection goes on with the next network at once — with none left, denied until T3402 runs out"
+	switch {
+	case emm.EndsAttempts(r.Cause):
+		return fmt.Sprintf("; #%d sets the attach attempt counter to 5 (TS 24.301 §5.5.1.2.6 d)%s", r.Cause, moves)
+	case p.Dialect.AbnormalRejectMovesOn:
+		return "; an abnormal cause (TS 24.301 §5.5.1.2.6 d), which this modem takes as setting the attach attempt counter to 5 (abnormal_reject_moves_on)" + moves
+	}
+	n := p.Facts.AttemptOf(i)
+	var b strings.Builder
+	switch {
+	case n < emm.MaxAttachAttempts:
+		shown := "with no URC until its outcome"
+		if p.Dialect.RestartSearching {
+			shown = "shown as searching (restart_searching), its outcome the attach's time later"
+		}
+		fmt.Fprintf(&b, "; an abnormal cause (TS 24.301 §5.5.1.2.6 d), attempt %d of %d on %s: the modem restarts the attach there at T3411's expiry (10 s), %s", n, emm.MaxAttachAttempts, op, shown)
+		if j := p.Facts.regAfter(i); j >= 0 && p.Facts.AttemptOf(j) == n+1 {
+			fmt.Fprintf(&b, ", and the network rejects it again (%s)", regs[j].Src)
+		}
+	case n == emm.MaxAttachAttempts:
+		fmt.Fprintf(&b, "; an abnormal cause (TS 24.301 §5.5.1.2.6 d), the fifth attempt on %s: the attach attempt counter at 5%s", op, moves)
+	default:
+		fmt.Fprintf(&b, "; an abnormal cause (TS 24.301 §5.5.1.2.6 d), the %dth reject T3411 apart, beyond the counter's %d attempts: the emulated modem went on with selection after the fifth (T3402), and tries %s again only after it", n, emm.MaxAttachAttempts, op)
+	}
+	if prev := i - 1; n > 1 && r.URC && regs[prev].URC && regs[prev].Stat == 3 && regs[prev].Cause == r.Cause && regs[prev].TAC == r.TAC && regs[prev].CI == r.CI {
+		p.Unshown = append(p.Unshown, r.Src)
+		fmt.Fprintf(&b, "; the emulated modem shows the denial once, not again at the restart's identical reject (27.007: a URC at a change), so %s is not compared (the event log has its attach_rejected)", r.Src)
+	}
+	return b.String()
+}
+
+// earlyAfterAbnormal is the to-do, and the limit at its line, for a
+// registration that follows the abnormal reject regs[i] by op sooner than
+// its T3411 restart could (Facts.earlyAfterReject) where the logs do not
+// show the modem went on to another network (abnormal_reject_moves_on's
+// evidence) nor the fifth attempt: the replay restarts on op at T3411.
+func (p *Plan) earlyAfterAbnormal(i int, op string) {
+	fs := p.Facts
+	j := fs.earlyAfterReject(i)
+	if j < 0 || fs.AttemptOf(i) >= emm.MaxAttachAttempts {
+		return
+	}
+	if _, other := fs.movedOnAt(i); other && p.Dialect.AbnormalRejectMovesOn {
+		return // the modem goes on to that network, as the logs show
+	}
+	r, n := fs.Regs[i], fs.Regs[j]
+	where := ""
+	if n.HasCells {
+		where = fmt.Sprintf(" with tac %s and cell_id %s", n.TAC, n.CI)
+	}
+	p.askFor("the registration at %s (%s stat %d) came %v after the abnormal reject at %s (EMM cause #%d), sooner than the attach's restart on %s at T3411 (TS 24.301 §5.5.1.2.6 d: 10 s) could have registered, and the logs do not show it on another network (no numeric +COPS? answer names it): the replay restarts on %s at T3411, so its registration differs there; if the modem went on to another network at once, name that network (a numeric +COPS? answer in the logs, or the manifest's network.operators and network.cells%s) and give device.quirks abnormal_reject_moves_on: true",
+		n.Src, n.Name, n.Shown, n.At-r.At, r.Src, r.Cause, op, op, where)
+	p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(n.Src.File), n.Src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
+}
+
 // sameTAC says a manifest cell's tac is the log's hex one.
 func sameTAC(given, hex string) bool {
 	a, ok := manifestTAC(given)
@@ -2262,10 +2332,17 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				// after it).
 				from = 0
 			}
+			if k := p.Facts.attemptBefore(i); k >= 0 && regs[k].Cause == r.Cause {
+				// A T3411 restart's reject: the window of the run's
+				// reject before it goes on to this one, whenever the
+				// replay's restart comes (its attach takes no time, the
+				// field modem's did).
+				from = p.Start + regs[k].At
+			}
 			tac := p.rejectTAC(op, r)
-			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s%s, from: %s, until: %s}", r.Cause, op, sub, tac,
-				durString(from), durString(p.Start+r.At+time.Second))
-			p.assume("%s's network rejected %s's subscriber with EMM cause #%d at %s%s", op, sub, r.Cause, r.Src, p.inTA(tac, r))
+			reject(r.Src.String(), rejectWindow{op: op, sub: sub, tac: tac, cause: r.Cause, from: from, until: p.Start + r.At + time.Second})
+			p.assume("%s's network rejected %s's subscriber with EMM cause #%d at %s%s%s", op, sub, r.Cause, r.Src, p.inTA(tac, r), p.afterAbnormal(i, op))
+			p.earlyAfterAbnormal(i, op)
 			if r.Cause == 13 && r.PLMN == "" && !asked13 {
 				asked13 = true
 				// Roaming not allowed in this tracking area (TS 24.301
