@@ -104,6 +104,17 @@ func TestAbnormalRejectsInTheLogs(t *testing.T) {
 			// One window for the run: the replay's restarts, whose
 			// attach takes no time, come before the field modem's.
 			"{attach_reject: 17, operator: free, subscriber: free, from: 1m52s, until: 2m35s}"},
+		// A standard modem shows no URC for a restart's reject that
+		// changes nothing: the logs' next state says how many there were.
+		{"one denial URC, registered there 31 s later: two silent restarts refused", abnormalLog(reject17("103.000"), `134.000 +CEREG: 1,"1A2C","01A2D402",7`),
+			nil, [][]string{{"attempt 1 of 5 on free", "refuses the next 2 restart(s) too, as the logs show (the same denial again, no URC), then takes the one after"}},
+			"", 0, nil, "{attach_reject: 17, operator: free, subscriber: free, from: 1m52s, until: 2m18s}"},
+		{"one denial URC, read again 25 s later", abnormalLog(reject17("103.000"), "128.000 AT+CEREG?", `128.010 +CEREG: 3,3,"1A2C","01A2D402",7,0,17`, "128.020 OK"),
+			nil, [][]string{{"refuses the next 2 restart(s) too"}, {"at session.log:14; a read of the denial shown since session.log:12"}},
+			"", 0, nil, "{attach_reject: 17, operator: free, subscriber: free, from: 1m52s, until: 2m19.01s}"},
+		{"one denial URC, another network 41.5 s later: the fifth attempt's selection", abnormalLog(append([]string{reject17("103.000")}, orangeNamed("144.500", "150.000")...)...),
+			nil, [][]string{{"attempt 1 of 5 on free", "refuses all 4 restarts left", "at the fifth attempt the counter is at 5", "T3402 (12 min)"}},
+			"", 0, nil, "{attach_reject: 17, operator: free, subscriber: free, from: 1m52s, until: 2m34s}"},
 		{"#111 then another network at once: the standard counter at 5", abnormalLog(append([]string{`103.000 +CEREG: 3,"1A2C","01A2D402",7,0,111`}, orangeNamed("103.500", "110.000")...)...),
 			nil, [][]string{{"#111 sets the attach attempt counter to 5"}}, "", 0, nil, ""},
 		{"a home registration on another cell at once: not placed", abnormalLog(reject17("103.000"), `106.000 +CEREG: 1,"2B3C","00ABCDEF",7`),

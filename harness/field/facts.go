@@ -936,10 +936,45 @@ func (fs *Facts) movedOnAt(i int) (int, bool) {
 	if j < 0 {
 		return -1, false
 	}
-	r, n := fs.Regs[i], fs.Regs[j]
-	other := r.PLMN != "" && n.PLMN != "" && r.PLMN != n.PLMN || r.PLMN == "" && n.Stat == 5
 	// At the fifth attempt every UE goes on with PLMN selection.
-	return j, other && fs.AttemptOf(i) < emm.MaxAttachAttempts
+	return j, otherNetwork(fs.Regs[i], fs.Regs[j]) && fs.AttemptOf(i) < emm.MaxAttachAttempts
+}
+
+// otherNetwork says registration n is on another network than the
+// denial r: both named and different, or roaming after a denial by a
+// network the logs do not name (the draft's world puts that one on the
+// subscriber's own network).
+func otherNetwork(r, n Reg) bool {
+	return r.PLMN != "" && n.PLMN != "" && r.PLMN != n.PLMN || r.PLMN == "" && n.Stat == 5
+}
+
+// RestartsRefused is how many of the T3411 restarts after the abnormal
+// reject Regs[i] the logs show refused as well, though they show no URC
+// for them (the same denial again: 27.007's URC comes at a change): those
+// before the registration on the same network that ends them (the
+// restart it answers, T3411 k times after the reject, accepted), those
+// before the last read of the same denial, and all of them when the next
+// registration is on another network (the fifth attempt's selection). -1
+// when the logs say nothing of them (another state next, or nothing). The
+// caller bounds it by the attempts left (AttemptOf).
+func (fs *Facts) RestartsRefused(i int) int {
+	r := fs.Regs[i]
+	refused := -1
+	for _, n := range fs.Regs[i+1:] {
+		switch {
+		case n.Stat == 2:
+		case n.Stat == 3 && n.Cause == r.Cause && n.PLMN == r.PLMN:
+			refused = int((n.At - r.At) / t3411)
+		case n.Stat == 1 || n.Stat == 5:
+			if otherNetwork(r, n) {
+				return emm.MaxAttachAttempts
+			}
+			return max(0, int((n.At-r.At+time.Second)/t3411)-1)
+		default:
+			return refused
+		}
+	}
+	return refused
 }
 
 // showsCEREG reports whether the fixture's AT logs show any +CEREG line:

@@ -918,6 +918,9 @@ func (p *Plan) afterAbnormal(i int, op string) string {
 		return ""
 	}
 	const moves = ": no restart, its location deleted (EU2), T3402 (12 min) started, and selection goes on with the next network at once — with none left, denied until T3402 runs out"
+	if prev := i - 1; !r.URC && prev >= 0 && regs[prev].Stat == 3 && regs[prev].Cause == r.Cause {
+		return fmt.Sprintf("; a read of the denial shown since %s, an abnormal cause (TS 24.301 §5.5.1.2.6 d): the network refused the modem's T3411 restarts since as well", regs[prev].Src)
+	}
 	switch {
 	case emm.EndsAttempts(r.Cause):
 		return fmt.Sprintf("; #%d sets the attach attempt counter to 5 (TS 24.301 §5.5.1.2.6 d)%s", r.Cause, moves)
@@ -933,8 +936,12 @@ func (p *Plan) afterAbnormal(i int, op string) string {
 			shown = "shown as searching (restart_searching), its outcome the attach's time later"
 		}
 		fmt.Fprintf(&b, "; an abnormal cause (TS 24.301 §5.5.1.2.6 d), attempt %d of %d on %s: the modem restarts the attach there at T3411's expiry (10 s), %s", n, emm.MaxAttachAttempts, op, shown)
-		if j := p.Facts.regAfter(i); j >= 0 && p.Facts.AttemptOf(j) == n+1 {
+		if j := p.Facts.regAfter(i); j >= 0 && p.Facts.attemptBefore(j) == i {
 			fmt.Fprintf(&b, ", and the network rejects it again (%s)", regs[j].Src)
+		} else if m, left := p.restartsRefused(i); m == left {
+			fmt.Fprintf(&b, ", and the network refuses all %d restarts left, as the logs show no other state until after them (the same denial again, no URC): at the fifth attempt the counter is at 5, the location deleted (EU2), T3402 (12 min) started, and selection goes on with the next network — with none left, denied until T3402 runs out", left)
+		} else if m > 0 {
+			fmt.Fprintf(&b, ", and the network refuses the next %d restart(s) too, as the logs show (the same denial again, no URC), then takes the one after", m)
 		}
 	case n == emm.MaxAttachAttempts:
 		fmt.Fprintf(&b, "; an abnormal cause (TS 24.301 §5.5.1.2.6 d), the fifth attempt on %s: the attach attempt counter at 5%s", op, moves)
@@ -946,6 +953,24 @@ func (p *Plan) afterAbnormal(i int, op string) string {
 		fmt.Fprintf(&b, "; the emulated modem shows the denial once, not again at the restart's identical reject (27.007: a URC at a change), so %s is not compared (the event log has its attach_rejected)", r.Src)
 	}
 	return b.String()
+}
+
+// restartsRefused is, for the abnormal reject regs[i] when the
+// emulated modem restarts after it (not under abnormal_reject_moves_on,
+// not a cause that sets the counter to 5) and it is the last of its run,
+// how many of the T3411 restarts left (left: 5 less its attempt) the logs
+// show refused (Facts.RestartsRefused), 0 for none or not known.
+func (p *Plan) restartsRefused(i int) (refused, left int) {
+	fs := p.Facts
+	n := fs.AttemptOf(i)
+	if n == 0 || p.Dialect.AbnormalRejectMovesOn {
+		return 0, 0
+	}
+	if j := fs.regAfter(i); j >= 0 && fs.attemptBefore(j) == i {
+		return 0, 0 // the next reject of the run says the next restart's
+	}
+	left = emm.MaxAttachAttempts - n
+	return max(0, min(fs.RestartsRefused(i), left)), left
 }
 
 // earlyAfterAbnormal is the to-do, and the limit at its line, for a
@@ -2339,8 +2364,18 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				// field modem's did).
 				from = p.Start + regs[k].At
 			}
+			until := p.Start + r.At + time.Second
+			if m, left := p.restartsRefused(i); m > 0 {
+				// The restarts the logs show refused (no URC of their
+				// own) are refused in the replay: the window goes on
+				// past the last of them, to halfway to the next one.
+				until = p.Start + r.At + time.Duration(m)*t3411 + time.Second
+				if m < left {
+					until += t3411/2 - time.Second
+				}
+			}
 			tac := p.rejectTAC(op, r)
-			reject(r.Src.String(), rejectWindow{op: op, sub: sub, tac: tac, cause: r.Cause, from: from, until: p.Start + r.At + time.Second})
+			reject(r.Src.String(), rejectWindow{op: op, sub: sub, tac: tac, cause: r.Cause, from: from, until: until})
 			p.assume("%s's network rejected %s's subscriber with EMM cause #%d at %s%s%s", op, sub, r.Cause, r.Src, p.inTA(tac, r), p.afterAbnormal(i, op))
 			p.earlyAfterAbnormal(i, op)
 			if r.Cause == 13 && r.PLMN == "" && !asked13 {

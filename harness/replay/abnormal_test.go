@@ -60,6 +60,10 @@ expect: reproduces
 			"abnormal_reject_moves_on: true", true, 1, 0},
 		{"standard", head + rej("103.000") + rej("113.000") + rej("123.500") + rej("133.500") + rej("144.000") + orange("144.500", "150.000"),
 			"", true, 5, 0},
+		{"silent-restarts", head + rej("103.000") + "[134.000] < +CEREG: 1,\"1A2C\",\"01A2D402\",7\n",
+			"", true, 3, 0},
+		{"silent-fifth", head + rej("103.000") + orange("144.500", "150.000"),
+			"", true, 5, 0},
 		{"moves-on-unnamed", head + rej("103.000") + "[106.000] < +CEREG: 1,\"2B3C\",\"00ABCDEF\",7\n",
 			"", false, 1, 13},
 	} {
