@@ -1680,12 +1680,26 @@ func (p *Plan) attachDelay() time.Duration {
 			break
 		}
 	}
+	what := "after the card is read again"
+	if p.Dialect.RestartSearching {
+		// A T3411 restart shown as searching (restart_searching) is an
+		// attach too, its outcome the next registration URC.
+		for i, r := range fs.Regs {
+			if _, ok := fs.restartScanAt(i); !ok || i+1 >= len(fs.Regs) {
+				continue
+			}
+			if n := fs.Regs[i+1]; n.URC && n.Stat != 2 && n.Stat != 0 && n.At > r.At && n.At-r.At < maxAttachDelay {
+				ds = append(ds, n.At-r.At)
+				what = "after the card is read again or a T3411 restart shows"
+			}
+		}
+	}
 	if len(ds) == 0 {
 		return 0
 	}
 	slices.Sort(ds)
 	d := ds[len(ds)/2].Round(time.Millisecond)
-	p.assume("an attach takes %v after the card is read again, the median of the %d the logs show", d, len(ds))
+	p.assume("an attach takes %v %s, the median of the %d the logs show", d, what, len(ds))
 	return d
 }
 

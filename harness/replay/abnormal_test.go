@@ -15,7 +15,10 @@ import (
 // registered 0.5 s later) gets restart_searching; one that registers on
 // another network 3 s after the reject abnormal_reject_moves_on; five
 // rejects 10 s apart and then another network are the standard counter,
-// no quirk. A home registration on another cell 3 s after the reject,
+// no quirk; a single reject and the next state T3411s later, the
+// restarts between refused with no URC, no quirk either. A modem showing
+// its restarts after T3410 gets restart_searching too, and its restart's
+// attach the time the logs show. A home registration on another cell 3 s after the reject,
 // whose network the logs do not name, is a limit the report names at its
 // line. Before, the first two diverged (the replay registered silently
 // at T3411; it restarted on Free and never showed the other network),
@@ -56,6 +59,12 @@ expect: reproduces
 	}{
 		{"restart-shown", head + rej("103.000") + "[113.500] < +CEREG: 2\n[114.000] < +CEREG: 1,\"1A2C\",\"01A2D402\",7\n",
 			"restart_searching: true", true, 1, 0},
+		// T3410 runs out twice, each restart shown searching; the
+		// restart's attach takes the time the logs show (0.5 s).
+		{"restart-shown-after-t3410", strings.TrimSuffix(head, "[100.000] < +CEREG: 2\n") +
+			"[50.000] > AT+CFUN=4\n[50.010] < +CEREG: 0\n[50.020] < OK\n[100.000] > AT+CFUN=1\n[100.005] < OK\n" +
+			"[100.010] < +CEREG: 2\n[115.010] < +CEREG: 0\n[125.500] < +CEREG: 2\n[140.500] < +CEREG: 0\n[150.500] < +CEREG: 2\n[151.000] < +CEREG: 1,\"1A2C\",\"01A2D402\",7\n",
+			"restart_searching: true", true, 0, 0},
 		{"moves-on", head + rej("103.000") + orange("106.000", "110.000"),
 			"abnormal_reject_moves_on: true", true, 1, 0},
 		{"standard", head + rej("103.000") + rej("113.000") + rej("123.500") + rej("133.500") + rej("144.000") + orange("144.500", "150.000"),
