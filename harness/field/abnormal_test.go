@@ -120,6 +120,24 @@ func TestAbnormalRejectsInTheLogs(t *testing.T) {
 		{"a home registration on another cell at once: not placed", abnormalLog(reject17("103.000"), `106.000 +CEREG: 1,"2B3C","00ABCDEF",7`),
 			nil, nil, "the registration at session.log:13 (+CEREG stat 1) came 3s after the abnormal reject at session.log:12 (EMM cause #17), sooner than the attach's restart on free at T3411", 13, nil, ""},
 	}
+	// A manifest that states a quirk the logs contradict is an error,
+	// naming the line that shows otherwise.
+	for _, tc := range []struct{ quirk, log, want string }{
+		{"abnormal_reject_moves_on: true", abnormalLog(five...), "session.log:13"},
+		{"restart_searching: true", abnormalLog(five...), "session.log:13"},
+		{"restart_searching: false", abnormalLog(reject17("103.000"), "113.500 +CEREG: 2", `114.000 +CEREG: 1,"1A2C","01A2D402",7`), "session.log:13"},
+	} {
+		t.Run("stated "+tc.quirk, func(t *testing.T) {
+			m := strings.Replace(strings.ReplaceAll(abnormalManifest, "%s", "ab"), "  personality: quectel-eg25\n", "  personality: quectel-eg25\n  quirks: {"+tc.quirk+"}\n", 1)
+			f, err := Load(writeFixture(t, "ab", map[string]string{ManifestFile: m, "session.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Reconstruct(f, Options{}); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), strings.TrimSuffix(strings.Fields(tc.quirk)[0], ":")) {
+				t.Errorf("stated %s: %v, want an error naming %s", tc.quirk, err, tc.want)
+			}
+		})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFixture(t, "ab", map[string]string{ManifestFile: strings.ReplaceAll(abnormalManifest, "%s", "ab"), "session.log": tc.log})

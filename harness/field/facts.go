@@ -813,10 +813,20 @@ func abnormalReject(r Reg) bool {
 // T3411 restart as searching (restart_searching): restartScanAt. An
 // EG25 shows none after T3410 (fixtures/field/reattach-slower-than-wait):
 // only a stat 2 the logs show says so.
+//
+// A reject URC of a run's restart (AttemptOf 2 or more) straight after
+// the one before, no searching between, is a restart the modem showed
+// nothing of: restart_searching false, which a manifest stating it
+// contradicts.
 func (fs *Facts) restartShown() {
 	for i, r := range fs.Regs {
 		if why, ok := fs.restartScanAt(i); ok {
 			fs.Dialect = append(fs.Dialect, Evidence{"restart_searching", "true", r.Src, why, 0})
+			return
+		}
+		if k := fs.attemptBefore(i); k >= 0 && k == i-1 && r.URC && fs.Regs[k].URC {
+			fs.Dialect = append(fs.Dialect, Evidence{"restart_searching", "false", r.Src,
+				fmt.Sprintf("the abnormal reject of the T3411 restart after %s, with no searching URC between: the restart shown by nothing until its outcome", fs.Regs[k].Src), 0})
 			return
 		}
 	}
@@ -849,12 +859,21 @@ func (fs *Facts) restartScanAt(i int) (string, bool) {
 
 // rejectMovesOn notes a modem that leaves a network at its abnormal
 // reject (abnormal_reject_moves_on): movedOnAt.
+// A reject of a run's restart (AttemptOf 2 or more) says the modem
+// restarted on the same network: abnormal_reject_moves_on false, which a
+// manifest stating it contradicts.
 func (fs *Facts) rejectMovesOn() {
 	for i := range fs.Regs {
 		if j, ok := fs.movedOnAt(i); ok {
 			r, n := fs.Regs[i], fs.Regs[j]
 			fs.Dialect = append(fs.Dialect, Evidence{"abnormal_reject_moves_on", "true", n.Src,
 				fmt.Sprintf("registered on another network %v after the abnormal reject at %s (EMM cause #%d), sooner than T3411's restart on the rejecting one (TS 24.301 §5.5.1.2.6 d, 10 s): the modem went on with PLMN selection at once", n.At-r.At, r.Src, r.Cause), 0})
+			return
+		}
+		if k := fs.attemptBefore(i); k >= 0 {
+			r := fs.Regs[i]
+			fs.Dialect = append(fs.Dialect, Evidence{"abnormal_reject_moves_on", "false", r.Src,
+				fmt.Sprintf("rejected again (EMM cause #%d) %v after the abnormal reject at %s: the modem restarted on the same network at T3411", r.Cause, r.At-fs.Regs[k].At, fs.Regs[k].Src), 0})
 			return
 		}
 	}
