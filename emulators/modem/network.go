@@ -234,17 +234,34 @@ func (m *Modem) manualFellBack(format int) error {
 // selectAndAttach attaches as the selection mode says: on the host's
 // network in manual mode (1), falling back to automatic selection when
 // that fails in mode 4 (27.007 §7.3: the mode then is automatic).
+//
+// The manual attempt is a selection of its own, ended when it fails: its
+// rejects are acted on then, once (TS 24.301 §5.5.1.2.5 whatever the
+// selection mode) — EF FPLMN, the ME's lists, a #42's block, the
+// location and the RPLMN deleted — so that the automatic selection after
+// it skips what they forbade and ranks without the RPLMN they deleted,
+// and its own outcome carries only its own rejects. A reject that makes
+// the USIM invalid (#3, #6, #7, #8) leaves no automatic selection to
+// fall back to: no network may be tried until the card is read again;
+// the denial is the outcome (attempt keeps it, selectionEnded answers
+// its error).
 func (m *Modem) selectAndAttach() Registration {
 	if m.st.copsMode == 0 || m.st.copsPLMN == "" {
 		return m.automatic()
 	}
 	r := m.o.Network.AttachTo(m.st.imsi, m.st.copsPLMN)
-	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout && !r.Interrupted && !counted(r) {
-		m.st.copsMode, m.st.copsPLMN = 0, ""
-		m.st.run.plmn, m.st.run.count = "", 0
-		r = m.o.Network.Attach(m.st.imsi, m.selection())
+	if m.st.copsMode != 4 || r.Registered() || r.Timeout || r.Interrupted || counted(r) {
+		return r
 	}
-	return r
+	m.st.copsMode, m.st.copsPLMN = 0, ""
+	if r.Stat == 3 && emm.InvalidatesUSIM(r.Cause) {
+		return r
+	}
+	m.storeForbidden(r)
+	m.deleteLocation(r)
+	// A new selection in automatic mode, its order from now on.
+	m.st.run.plmn, m.st.run.count, m.st.run.rplmn = "", 0, m.st.rplmn
+	return m.o.Network.Attach(m.st.imsi, m.selection())
 }
 
 // counted reports an abnormal reject (emm.Abnormal): the attach attempt
@@ -396,7 +413,10 @@ type selection struct {
 // detach that ended it): OK registered, and in mode 1 why not — 31 for a
 // network that never answered, the 27.007 §9.2.2.1 error of the reject
 // cause for a denial (or the personality's cops_reject_error), 30 for no
-// service. Mode 4 fell back to automatic selection, which answers OK.
+// service. Mode 4 fell back to automatic selection, which answers OK —
+// unless the USIM is invalid (#3, #6, #7, #8: the manual attempt's
+// denial, or the automatic one's), when no selection can register and
+// the denial's error answers as in mode 1.
 func (m *Modem) selectionEnded() {
 	sel := m.st.selecting
 	if sel == nil {
@@ -406,7 +426,7 @@ func (m *Modem) selectionEnded() {
 	r := m.st.reg
 	var err error
 	switch {
-	case r.Registered() || sel.mode == 4:
+	case r.Registered() || sel.mode == 4 && !(r.Stat == 3 && emm.InvalidatesUSIM(r.Cause)):
 	case sel.timedOut:
 		err = fmt.Errorf("+COPS=1 %s: no answer: %w", sel.plmn, at.CMENetworkTimeout)
 	case r.Stat == 3:
@@ -417,7 +437,7 @@ func (m *Modem) selectionEnded() {
 		if c := m.o.Personality.COPSRejectError; c != 0 {
 			code = at.CMEError(c)
 		}
-		err = fmt.Errorf("+COPS=1 %s: denied (EMM cause #%d): %w", sel.plmn, r.Cause, code)
+		err = fmt.Errorf("+COPS=%d %s: denied (EMM cause #%d): %w", sel.mode, sel.plmn, r.Cause, code)
 	default:
 		err = fmt.Errorf("+COPS=1 %s: %w", sel.plmn, at.CMENoNetworkService)
 	}
