@@ -97,6 +97,16 @@ func TestManualAutomaticActsOnTheReject(t *testing.T) {
 		{"#17: counted, automatic past SFR at the fifth, EU2", sfr(17), [2]string{searching + "|" + deniedSFR, onOrange}, noFPLMN,
 			&emm.Selection{RPLMN: "20801", Failed: []string{"20810"}},
 			[]string{"02F801FFFE 01", "02F8103A9B 00 +GUTI"}, 0},
+		// SFR's other area refused with #15 before the #17 (the world
+		// tries each area of the host's network): acted on at the
+		// first reject, kept through the restarts.
+		{"#17 after a #15 in another area: the area forbidden too", func() Registration {
+			r := sfr(17)
+			r.Refused = append([]emm.Reject{{PLMN: "20810", TAC: 0x0102, Cause: 15}}, r.Refused...)
+			return r
+		}(), [2]string{searching + "|" + deniedSFR, onOrange}, noFPLMN,
+			&emm.Selection{Forbidden: emm.Forbidden{Roaming: []emm.TAI{{PLMN: "20810", TAC: 0x0102}}}, RPLMN: "20801", Failed: []string{"20810"}},
+			[]string{"02F801FFFE 02", "02F801FFFE 01", "02F8103A9B 00 +GUTI"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := fallbackRig(t)
