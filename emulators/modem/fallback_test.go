@@ -40,7 +40,8 @@ func fallbackRig(t *testing.T) *rig {
 // OK. A #3 makes the USIM invalid: no automatic selection may register,
 // none is made, and the denial's error answers, as in mode 1. An
 // abnormal #17 is the attach attempt counter's: five rejects, EU2 at
-// the fifth, and the fallback goes on past SFR (Failed).
+// the fifth (the RPLMN deleted), and the fallback goes on past SFR
+// (Failed), ranking without the RPLMN.
 //
 // Before, the fallback's outcome replaced the manual attempt's and its
 // reject was never acted on: the fallback tried SFR again, nothing was
@@ -95,7 +96,7 @@ func TestManualAutomaticActsOnTheReject(t *testing.T) {
 		{"#3: the USIM invalid, no fallback, 103", sfr(3), [2]string{searching + "|" + deniedSFR + "|+CME ERROR: 103", ""}, noFPLMN,
 			nil, []string{"02F801FFFE 02"}, 0},
 		{"#17: counted, automatic past SFR at the fifth, EU2", sfr(17), [2]string{searching + "|" + deniedSFR, onOrange}, noFPLMN,
-			&emm.Selection{RPLMN: "20801", Failed: []string{"20810"}},
+			&emm.Selection{Failed: []string{"20810"}},
 			[]string{"02F801FFFE 01", "02F8103A9B 00 +GUTI"}, 0},
 		// SFR's other area refused with #15 before the #17 (the world
 		// tries each area of the host's network): acted on at the
@@ -105,7 +106,7 @@ func TestManualAutomaticActsOnTheReject(t *testing.T) {
 			r.Refused = append([]emm.Reject{{PLMN: "20810", TAC: 0x0102, Cause: 15}}, r.Refused...)
 			return r
 		}(), [2]string{searching + "|" + deniedSFR, onOrange}, noFPLMN,
-			&emm.Selection{Forbidden: emm.Forbidden{Roaming: []emm.TAI{{PLMN: "20810", TAC: 0x0102}}}, RPLMN: "20801", Failed: []string{"20810"}},
+			&emm.Selection{Forbidden: emm.Forbidden{Roaming: []emm.TAI{{PLMN: "20810", TAC: 0x0102}}}, Failed: []string{"20810"}},
 			[]string{"02F801FFFE 02", "02F801FFFE 01", "02F8103A9B 00 +GUTI"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -382,7 +382,11 @@ func (m *Modem) attemptFailed(plmn string, shown Registration) {
 	m.forgetLocation(plmn, emm.AttemptsRanOut)
 	run.giveUp()
 	if m.st.copsMode == 4 {
+		// +COPS=4's fallback: automatic selection begins now, past the
+		// host's network, in the order of the RPLMN as it is now (none:
+		// just deleted), as after a reject (selectAndAttach).
 		m.st.copsMode, m.st.copsPLMN = 0, ""
+		run.rplmn = m.st.rplmn
 	}
 	if m.st.copsMode == 0 && m.remaining() {
 		m.attempt()
