@@ -146,7 +146,8 @@ var _ = Describe("Fallback", framework.Emulated, func() {
 var _ = Describe("Power cuts", framework.Emulated, func() {
 	for _, p := range scenario.PowerCutPointList {
 		p := p
-		if p.Event == "attach_timeout" || p.Event == "list_exhausted" || p.Event == "list_passed_over" || p.Event == "preferred_already_enabled" {
+		switch p.Event {
+		case "attach_timeout", "attach_rejected", "attach_retry", "list_exhausted", "list_passed_over", "preferred_already_enabled":
 			continue // not reached in this scenario: see the cases below
 		}
 		It("recovers from a power cut after "+p.Event+" ("+p.Step+")", func() {
@@ -226,4 +227,39 @@ var _ = Describe("Power cuts where the list leads to the serving profile", frame
 		Expect(iccid(r)).To(Equal(cmccICCID), "still on the profile the list led to")
 		Expect(platformNotes(r, "attach-success")).To(BeNumerically("<=", 1), "a cycle's outcome once")
 	})
+})
+
+// Power cuts inside the attach attempt counter (TS 24.301 §5.5.1.2.6):
+// the China Mobile roamer's first attach in Paris is refused (#17) or
+// never answered; a cut while T3411 runs, at its restart or at T3410's
+// expiry leaves one enabled profile, and the device roams on Orange once
+// the power is back — the boot a new selection, the counter from 0.
+var _ = Describe("Power cuts in the attach attempt counter", framework.Emulated, func() {
+	const timeout = "{attach: timeout, operator: orange-fr, attempt: 1}"
+	for _, tc := range []struct {
+		point string
+		edits map[string]string
+	}{
+		{"attach_rejected", nil},
+		{"attach_retry", nil},
+		{"attach_retry", map[string]string{"{attach_reject: 17, operator: orange-fr, subscriber: cmcc, attempt: 1}": timeout}},
+		{"attach_timeout", map[string]string{"{attach_reject: 17, operator: orange-fr, subscriber: cmcc, attempt: 1}": timeout}},
+	} {
+		kind := "an abnormal reject"
+		if tc.edits != nil {
+			kind = "an unanswered attach"
+		}
+		It("recovers from a power cut after "+tc.point+" of "+kind, func() {
+			r := framework.NewRig(framework.Variant("abnormal-reject-restarts.yaml", "cut-counter-"+tc.point, tc.edits, "{power_cut: "+tc.point+", off: 30s}"))
+			advanceTo(r, time.Hour+5*time.Minute)
+			cut := false
+			for _, e := range events(r, "fault") {
+				cut = cut || e.Str("fault") == "power_cut" && e.Str("name") == tc.point
+			}
+			Expect(cut).To(BeTrue(), "the cut happened")
+			Expect(strings.Count(profileList(r), "9F700101")).To(Equal(1), "exactly one enabled profile")
+			Expect(one(r, "AT+COPS?")).To(ContainSubstring(`"20801"`), "roaming on Orange after the power came back")
+			Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: \d,5(,|$)`))
+		})
+	}
 })
