@@ -156,7 +156,7 @@ func detect(file string, lines []string) (Format, error) {
 	case looksLikeURCCapture(lines), looksLikeCutTerminal(lines):
 		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an EWF adapter trace, an AT parser's trace (X-CUBE-CELLULAR), an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, Zephyr's modem_chat debug log, a session of mmcli --command, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s%s", clip(first), unknownStamps(lines), jsonStringHint(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an EWF adapter trace, an AT parser's trace (X-CUBE-CELLULAR), an Mbed OS cellular trace (MBED_CONF_CELLULAR_DEBUG_AT), an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, Zephyr's modem_chat debug log, a session of mmcli --command, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s%s", clip(first), unknownStamps(lines), jsonStringHint(first))
 }
 
 // jsonStringHint says what a log pasted as one JSON string is (a ticket
@@ -180,6 +180,8 @@ func ownLine(l string, ll logcatLine, isLogcat bool) Format {
 		return EWF
 	case looksLikeATParser(l):
 		return ATParser
+	case looksLikeMbed(l):
+		return Mbed
 	case looksLikeSSCOM(l):
 		return SSCOM
 	case looksLikeQCOM(l):
@@ -263,7 +265,7 @@ func secondFormat(t *Transcript) error {
 // a session themselves.
 func watchesTerminal(f Format) bool {
 	switch f {
-	case LPAC, MM, Gammu, Chat, Ofono, Logcat, Luat, Zephyr:
+	case LPAC, MM, Gammu, Chat, Ofono, Logcat, Luat, Zephyr, Mbed:
 		return true
 	}
 	return false

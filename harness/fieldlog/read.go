@@ -411,6 +411,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readEWF(file, ls)
 	case ATParser:
 		t, err = readATParser(file, ls)
+	case Mbed:
+		t, err = readMbed(file, ls)
 	case SSCOM:
 		t, err = readSSCOM(file, ls)
 	case QCOM:

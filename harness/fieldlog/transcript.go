@@ -69,6 +69,11 @@ const (
 	// "*** SEND (size=12) ***" header before the bytes written, the
 	// bytes read indented, control characters by name ("OK<CR><LF>").
 	ATParser Format = "atparser"
+	// Mbed is Mbed OS's cellular framework trace
+	// (MBED_CONF_CELLULAR_DEBUG_AT): mbed-trace's "[INFO][CELL]: " tag,
+	// then ATHandler's "AT TX ( 8): AT+CPIN?" and "AT RX (24):
+	// <cr><ln>+CPIN: READY<cr><ln>…" buffers, CR and LF by name.
+	Mbed Format = "mbed"
 	// SSCOM is a log of SSCOM (串口调试助手), the Chinese serial
 	// assistant, with "show time" on: "[14:34:12.900]发→◇AT+CPIN?" sent,
 	// "[14:34:12.904]收←◆" and the lines received, text or HEX, UTF-8 or
@@ -127,7 +132,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, MMCLI, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, Mbed, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, MMCLI, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
