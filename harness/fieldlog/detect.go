@@ -449,7 +449,7 @@ func unknownStamps(lines []string) string {
 		}
 		// A stamp read in part ("01.02" of "01.02.2024 10:00:00") leaves
 		// the rest of it.
-		if _, c, rest := splitStamp(l); c != NoTime && !strings.ContainsAny(rest[:min(1, len(rest))], "0123456789.:/-") || !stampLike.MatchString(l) {
+		if _, c, rest := splitStamp(l); c != NoTime && !stampRest(rest) || !stampLike.MatchString(l) {
 			return ""
 		}
 		n++
@@ -458,6 +458,22 @@ func unknownStamps(lines []string) string {
 		return ""
 	}
 	return ", and its lines all start with a time stamp of a form not read (those read: RFC 3339, \"2006-01-02 15:04:05.000\", \"2006/01/02 15:04:05.000\", a time of day, \"[12.345]\" seconds since start (dmesg's \"[   12.345678]\" too), Tera Term's; bracketed or not)"
+}
+
+// stampRest reports text after a stamp read that is the rest of a longer
+// one: a digit, or a separator and a digit (".2024 10:00:00" after the
+// "01.02" of "01.02.2024 10:00:00"). A separator before a blank is the
+// log's own after a stamp read whole (Python's "%(asctime)s : %(levelname)s":
+// "2017-10-03 08:16:58,151 : DEBUG", IteadSIM800's log, was said to be
+// stamped in a form not read).
+func stampRest(rest string) bool {
+	switch {
+	case rest == "":
+		return false
+	case rest[0] >= '0' && rest[0] <= '9':
+		return true
+	}
+	return strings.IndexByte(".:/-", rest[0]) >= 0 && len(rest) > 1 && rest[1] >= '0' && rest[1] <= '9'
 }
 
 // firstLine is the 1-based number of the first non-blank line.

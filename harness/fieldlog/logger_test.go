@@ -57,3 +57,50 @@ func TestLoggingLibraryLines(t *testing.T) {
 		})
 	}
 }
+
+// TestLoggerArrowAfterLevel: a logging format that puts "->" between the
+// level and every message ("%(asctime)s : %(levelname)s -> %(message)s",
+// IteadSIM800's Python log, issue 4 of lamondlab/IteadSIM800, trimmed)
+// has no direction in it: its messages ("Setup", "GSM module ready.") are
+// the script's, not commands the host sent, and a log of them alone is of
+// no known format — not one cut before the final result of "GSM module
+// ready.", nor one whose stamps are of a form not read. The arrow after a
+// level still points where a log's two arrows say.
+func TestLoggerArrowAfterLevel(t *testing.T) {
+	iteadsim := "2017-10-03 08:16:58,151 : DEBUG -> Setup\n" +
+		"2017-10-03 08:16:58,152 : DEBUG -> Turn On\n" +
+		"2017-10-03 08:16:58,153 : DEBUG -> Send AT Command: AT\n" +
+		"2017-10-03 08:16:58,154 : DEBUG -> Attempt 1, (b'AT\\r')\n" +
+		"2017-10-03 08:16:58,682 : DEBUG -> Lines: ['OK']\n" +
+		"2017-10-03 08:16:58,682 : DEBUG -> Line: OK\n" +
+		"2017-10-03 08:16:58,683 : DEBUG -> GSM module ready.\n"
+	for _, tc := range []struct {
+		name, log    string
+		want, notAny []string
+	}{
+		{"the script's messages alone, a banner after", iteadsim + "Good to go!\n",
+			[]string{"bad.log:1: no known log format ("}, []string{"final result", "form not read"}},
+		{"every line stamped", iteadsim,
+			[]string{"bad.log:1: no known log format ("}, []string{"final result", "form not read"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Read("bad.log", []byte(tc.log), "")
+			if err == nil {
+				t.Fatal("read, want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v, want %q", err, w)
+				}
+			}
+			for _, w := range tc.notAny {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v, want no %q", err, w)
+				}
+			}
+		})
+	}
+	show := func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }
+	checkEntries(t, "2026-03-04 10:00:00,050 : DEBUG -> AT+CSQ\n2026-03-04 10:00:00,055 : DEBUG <- +CSQ: 17,99\n2026-03-04 10:00:00,056 : DEBUG <- OK\n",
+		"", show, []string{"command AT+CSQ", "info +CSQ: 17,99", "final OK"})
+}

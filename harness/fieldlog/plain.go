@@ -271,7 +271,15 @@ func loggerMessage(rest string) (string, bool) {
 	// The logger's name taken for a message's first word ("DEBUG >
 	// AT" has none): a marker right after the level is the message's.
 	if lvl := loggerLevel.FindString(rest); lvl != "" {
-		if after := rest[len(lvl):]; markedText(after) {
+		after := rest[len(lvl):]
+		if strings.HasSuffix(lvl, "-") && strings.HasPrefix(after, ">") {
+			// "DEBUG -> Setup": the dash is the arrow's, as above, not
+			// a separator before a ">" marker (IteadSIM800's Python
+			// log, "%(levelname)s -> %(message)s": its every message
+			// was read as a command the host sent).
+			after = rest[len(lvl)-1:]
+		}
+		if markedText(after) {
 			return after, true
 		}
 	}
