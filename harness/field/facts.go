@@ -118,6 +118,9 @@ type Facts struct {
 	// copsNames are the +COPS? answers naming the operator by name,
 	// kept as Operated when no registration line is in force.
 	copsNames []COPSReg
+	// copsBare are the +COPS? answers that name no operator ("+COPS:
+	// 0"): TS 27.007 §7.3 gives <format>,<oper> only while registered.
+	copsBare []Obs
 	// ceers are the EMM causes +CEER answers gave, for the denials
 	// that carry none (ceerCauses).
 	ceers []causeAt
@@ -549,6 +552,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	slices.SortStableFunc(fs.Operated, func(a, b COPSReg) int { return int(a.At - b.At) })
 	fs.ceerCauses()
 	fs.selectionDenials()
+	fs.unregisteredCOPS()
 	fs.fillPLMNs()
 	fs.searching()
 	fs.lossStat()
@@ -1573,7 +1577,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					charset = strings.ToUpper(m[1])
 				}
 			case strings.Contains(cmd, "+COPS?"):
-				if c, ok := dialect.ReadCOPS(e.Text); ok && c.Format >= 0 {
+				if c, ok := dialect.ReadCOPS(e.Text); ok && c.Format < 0 {
+					fs.copsBare = append(fs.copsBare, obs)
+				} else if ok {
 					if c.Format != 2 {
 						// A name the set does not decode stays as the log
 						// shows it: it names no operator either way.
@@ -2110,6 +2116,27 @@ func (fs *Facts) selectionDenials() {
 			i = len(fs.Regs)
 		}
 		fs.Regs = slices.Insert(fs.Regs, i, Reg{Obs: o, Stat: 3, Shown: 3, Name: "+COPS", Cause: cause})
+	}
+}
+
+// unregisteredCOPS takes the first +COPS? answer that names no operator
+// ("+COPS: 0") for the device not registered, when no registration line
+// in the logs says anything of its state and the host had not detached
+// it (+CFUN=4, +COPS=2) before: the modem's own word that it had no
+// network. Without it a log whose only word on the network is that answer
+// (mbed-os issue 13000: a SARA-R142 polling +COPS? while it finds none)
+// had the device attached somewhere, and its replay answered +COPS:
+// 0,2,"20801",7 there. The emulated modem answers +COPS: 0 out of
+// coverage, where it searches (stat 2).
+func (fs *Facts) unregisteredCOPS() {
+	if len(fs.Regs) > 0 {
+		return
+	}
+	for _, o := range fs.copsBare {
+		if !fs.detachedBefore(o) {
+			fs.Regs = append(fs.Regs, Reg{Obs: o, Stat: 2, Shown: 2, Name: "+COPS"})
+			return
+		}
 	}
 }
 

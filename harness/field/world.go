@@ -327,8 +327,12 @@ func (p *Plan) world() error {
 				case never.Stat == 4:
 					how = "; a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: out of coverage it shows 2"
 				}
-				said := fmt.Sprintf("the logs never show the device registered (%s: %s stat %d): it is out of coverage throughout the replay (%s), in %s an hour after the logs end%s",
-					never.Src, never.Name, never.Shown, shows, home.Country, how)
+				shown := fmt.Sprintf("%s stat %d", never.Name, never.Shown)
+				if never.Name == "+COPS" && never.Stat != 3 {
+					shown = "+COPS? names no operator: not registered"
+				}
+				said := fmt.Sprintf("the logs never show the device registered (%s: %s): it is out of coverage throughout the replay (%s), in %s an hour after the logs end%s",
+					never.Src, shown, shows, home.Country, how)
 				if how == "" || never.Stat == 3 {
 					// (A denial with no cause has its own to-do.)
 					p.assume("%s", said)
