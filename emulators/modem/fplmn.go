@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
-
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/emm"
