@@ -262,7 +262,9 @@ func (p *Plan) world() error {
 				if r.At < never.At || fs.SelectedAt(r.Obs) != nil || r.Stat == 2 {
 					continue
 				}
-				if r.Stat == 0 || r.Stat == 3 {
+				if (r.Stat == 0 || r.Stat == 3) && !fs.detachedBefore(r.Obs) {
+					// (Not registered after the host's own detach,
+					// +COPS=2 or +CFUN=4, is that detach's.)
 					never = r
 				}
 				break
@@ -346,6 +348,10 @@ func (p *Plan) world() error {
 					for _, src := range p.regLinesShowing(never.Shown) {
 						p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
 					}
+				}
+				p.searchBeforeLogs()
+				if never.Shown != 4 {
+					p.unknownStats()
 				}
 			case unnamed != nil:
 				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
@@ -1768,6 +1774,67 @@ func (p *Plan) cardWindows() []cardWindow {
 		last = &p.Facts.Card[i]
 	}
 	return out
+}
+
+// searchURC is a registration URC of any domain that shows the device
+// searching (<stat> 2), its location empty or quoted: a u-blox SARA-R4's
+// "+CEREG: 2,,,,,,,," (n=4, no cell) as well as "+CREG: 2".
+var searchURC = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: 2(?:$|,,|,")`)
+
+// searchBeforeLogs leaves out of the comparison the searching URCs a log
+// shows before anything starts an attach, when the device is out of
+// coverage throughout (ubxlib issue 202's SARA-R422 opens with "+CREG: 2"
+// and "+CEREG: 2,,,,,,,,"). The field modem's search began then, from a
+// state the logs do not show; the emulated modem's began at its power-on,
+// before the logs and before the replay sets the URCs on, and it sends
+// no registration URC again until a command, a restart or a boot starts
+// an attach (a search URC after one stays compared). A log that opens
+// with the power-on is the replay's boot, its search too: left as it is.
+func (p *Plan) searchBeforeLogs() {
+	fs := p.Facts
+	if p.PowerOn || p.detached || fs.Host.Fun == 0 || fs.Host.Fun == 4 {
+		return
+	}
+	starts := slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted, fs.Refreshes)
+	for li, t := range p.Fixture.Logs {
+		for k, e := range t.Entries {
+			if e.Role == fieldlog.Command && attachStart.MatchString(e.Text) {
+				starts = append(starts, Obs{p.Fixture.EntryTime(li, k), Src{t.File, e.Line}})
+			}
+		}
+	}
+	var left []string
+	for li, t := range p.Fixture.Logs {
+		for k, e := range t.Entries {
+			o := Obs{p.Fixture.EntryTime(li, k), Src{t.File, e.Line}}
+			if e.Role != fieldlog.URC || !searchURC.MatchString(e.Text) || !p.URCShown(o.Src) ||
+				slices.ContainsFunc(starts, func(st Obs) bool { return o.After(st) }) {
+				continue
+			}
+			p.Unshown = append(p.Unshown, o.Src)
+			left = append(left, fmt.Sprintf("%s (%s)", e.Text, o.Src))
+		}
+	}
+	if len(left) > 0 {
+		p.assume("the searching URCs %s, before anything in the logs starts an attach, the replay cannot show: the field modem's search began then, from a state the logs do not show, and the emulated modem, out of coverage from its power-on %v before the logs, has searched since, and sends no registration URC until a command (+CFUN=1, +COPS=0, +CGATT=1), a restart or a boot starts an attach: not compared",
+			strings.Join(left, ", "), p.Start)
+	}
+}
+
+// unknownStats names the registration lines that show stat 4 (unknown)
+// when the device is out of coverage throughout and the first state the
+// logs show is another (ubxlib issue 202's SARA-R422 answers +CGREG: 2,4
+// between +CEREG: 4,2 reads): the emulated modem never shows 4, so each
+// is a limit, as the first state's stat 4 is.
+func (p *Plan) unknownStats() {
+	lines := p.regLinesShowing(4)
+	if len(lines) == 0 {
+		return
+	}
+	p.askFor("%s: a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: out of coverage throughout the replay, it shows 2 there and at each line of stat 4 (%d in the logs), whatever the manifest says; cut the logs before it, or keep the fixture as one that shows the limit", lines[0], len(lines))
+	for _, src := range lines {
+		p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
+	}
 }
 
 // attachStart is a command after which the emulated modem starts an
