@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,13 +45,7 @@ func TestMEListsOracle(t *testing.T) {
 	again := func(d time.Duration) []eventlog.Event {
 		return []eventlog.Event{attempt(d, "fr1", "20815", 0x2001), reject(d, "fr1", "20815", 17)}
 	}
-	log := func(parts ...[]eventlog.Event) []eventlog.Event {
-		var out []eventlog.Event
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
+	log := slices.Concat[[]eventlog.Event]
 	one := func(es ...eventlog.Event) []eventlog.Event { return es }
 	host := hostLine
 	tests := []struct {

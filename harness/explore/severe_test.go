@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,13 +48,7 @@ func TestSevereBlocksOracle(t *testing.T) {
 	again := func(d time.Duration, sub string) []eventlog.Event {
 		return []eventlog.Event{attempt(d, sub, "20801"), ok(d, sub, "20801")}
 	}
-	log := func(parts ...[]eventlog.Event) []eventlog.Event {
-		var out []eventlog.Event
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
+	log := slices.Concat[[]eventlog.Event]
 	one := func(es ...eventlog.Event) []eventlog.Event { return es }
 	host := hostLine
 	tests := []struct {
