@@ -69,6 +69,12 @@ func (l *meLists) usim(imsi string) {
 	}
 }
 
+// own makes the lists imsi's, for an entry learned with that USIM.
+func (l *meLists) own(imsi string) {
+	l.usim(imsi)
+	l.of = imsi
+}
+
 // store acts on a reject from the subscriber imsi at now: a #14 puts
 // its PLMN on the list for GPRS service, a #12, #13 or #15 its tracking
 // area on the list the cause names. Without an IMSI nothing is stored: no
@@ -81,8 +87,7 @@ func (l *meLists) store(imsi string, x emm.Reject, now time.Time) {
 	if !emm.ForbidsPLMNForEPS(x.Cause) && list == emm.NoTAList {
 		return
 	}
-	l.usim(imsi)
-	l.of = imsi
+	l.own(imsi)
 	if emm.ForbidsPLMNForEPS(x.Cause) {
 		l.eps[x.PLMN] = true
 		return
@@ -106,8 +111,7 @@ func (l *meLists) block(imsi, plmn string, now, until time.Time) {
 	if imsi == "" || plmn == "" {
 		return
 	}
-	l.usim(imsi)
-	l.of = imsi
+	l.own(imsi)
 	l.blocked = emm.AddBlock(l.blocked, emm.Block{PLMN: plmn, Until: until}, now)
 }
 

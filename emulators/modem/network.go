@@ -254,7 +254,7 @@ func (m *Modem) selectAndAttach() Registration {
 		return r
 	}
 	m.st.copsMode, m.st.copsPLMN = 0, ""
-	if r.Stat == 3 && emm.InvalidatesUSIM(r.Cause) {
+	if invalidates(r) {
 		return r
 	}
 	m.storeForbidden(r)
@@ -268,6 +268,13 @@ func (m *Modem) selectAndAttach() Registration {
 // counter decides what follows (TS 24.301 §5.5.1.2.6 d), not selection.
 func counted(r Registration) bool {
 	return r.Stat == 3 && emm.After(r.Cause) == emm.AttemptCounter
+}
+
+// invalidates reports a denial that makes the USIM invalid (#3, #6, #7,
+// #8, emm.InvalidatesUSIM): no network is tried until the card is read
+// again.
+func invalidates(r Registration) bool {
+	return r.Stat == 3 && emm.InvalidatesUSIM(r.Cause)
 }
 
 // automatic is automatic selection's attach in the run under way: the
@@ -391,10 +398,7 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg, act int) error {
 		m.scanning()
 	}
 	m.st.selecting = &selection{mode: mode, plmn: plmn}
-	m.st.attachT = m.afterFunc(m.o.AttachDelay, func() {
-		m.st.attachT = nil
-		m.attach()
-	})
+	m.afterScan(m.attach)
 	return errPending
 }
 
@@ -426,7 +430,7 @@ func (m *Modem) selectionEnded() {
 	r := m.st.reg
 	var err error
 	switch {
-	case r.Registered() || sel.mode == 4 && !(r.Stat == 3 && emm.InvalidatesUSIM(r.Cause)):
+	case r.Registered() || sel.mode == 4 && !invalidates(r):
 	case sel.timedOut:
 		err = fmt.Errorf("+COPS=1 %s: no answer: %w", sel.plmn, at.CMENetworkTimeout)
 	case r.Stat == 3:

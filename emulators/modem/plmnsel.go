@@ -126,7 +126,7 @@ func registeredPLMN(b []byte) string {
 // that ends unregistered after a reject deleting the last registered TAI
 // (emm.RejectLocation: the final denial or any network that refused
 // before) leaves none (deleteLocation), as the attach attempt counter's
-// fifth T3410 expiry does (t3410Expired). Call it from inside loop work,
+// fifth failure does (attemptFailed). Call it from inside loop work,
 // after the registration changed.
 func (m *Modem) trackRPLMN(r Registration) {
 	if r.Registered() {

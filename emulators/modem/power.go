@@ -129,9 +129,16 @@ func (m *Modem) scheduleAttach() {
 	}
 	// The scan starts now; the attach's outcome comes AttachDelay later.
 	m.scanning()
+	m.afterScan(m.attach)
+}
+
+// afterScan runs attach (a new selection, or the run's next attempt) once
+// the attach's scan has taken its time (AttachDelay), as the pending
+// attach cancelAttach stops.
+func (m *Modem) afterScan(attach func()) {
 	m.st.attachT = m.afterFunc(m.o.AttachDelay, func() {
 		m.st.attachT = nil
-		m.attach()
+		attach()
 	})
 }
 
@@ -268,7 +275,7 @@ func (m *Modem) attempt() {
 		}
 		m.setReg(r)
 		switch {
-		case r.Stat == 3 && emm.InvalidatesUSIM(r.Cause):
+		case invalidates(r):
 			// Kept without its selection's rejects, acted on now: a UE
 			// acts on a reject once (TS 24.301 §5.5.1.2.5), and showing
 			// the denial again at each later attach must not store a
@@ -366,10 +373,7 @@ func (m *Modem) attemptFailed(plmn string, shown Registration) {
 				// attach (27.007 <stat> 2), its outcome the attach's
 				// time later, as a selection's scan.
 				m.setReg(Registration{Stat: 2})
-				m.st.attachT = m.afterFunc(m.o.AttachDelay, func() {
-					m.st.attachT = nil
-					m.attempt()
-				})
+				m.afterScan(m.attempt)
 				return
 			}
 			m.attempt()
