@@ -58,8 +58,7 @@ var Invariants = []Invariant{
 	{"attach-by-agreement", "fixtures/scenarios/README.md (network: home subscribers home, partners' roaming, others denied; an agreement {home, visited} is one way), TS 24.301 §9.9.3.9 cause #11: every world attach_result is what the scenario's operators and roaming agreements give, or what an attach fault fired on that attempt says", checkAttachByAgreement},
 	{"hplmn-search-by-period", "TS 23.122 §4.4.3.3.1, TS 31.102 §4.2.6, README (modem: plmn_search): the search for a higher priority PLMN runs only in automatic mode, on the VPLMN the modem is registered on, with a USIM whose EF HPPLMN is not '00' (hplmn_search: off), and no sooner than its period T after the registration that began the stay on a VPLMN", checkHPLMNSearch},
 	{"attach-attempt-counter", "TS 24.301 §5.5.1.2.6 c, §10.2, README (modem: attach_timeout, attach_retry): an unanswered attach is tried at most five times on one PLMN, each restart T3411 after the last T3410 expiry and on that PLMN alone, each expiry T3410 after its attempt", checkAttachAttempts},
-	{"forbidden-lists-kept", "TS 23.122 §3.1, TS 24.301 §5.3.2, §5.5.1.2.5, README (modem: the ME's lists): after a #12, #13 or #15 automatic selection makes no attempt in that tracking area for that subscriber, after a #14 none in that PLMN, until the power off, a restart, the card out, another USIM read, a registration there or (tracking areas) emm.TAPeriod after the lists' first entry, when the modem's ta_lists_erased comes and no other instant", checkMELists},
-	{"severe-failure-block", "TS 24.301 §5.5.1.2.5 (#42), TS 23.122 §4.4.3.3.1 (T), README (modem: plmn_blocked): after a #42 automatic selection makes no attempt on that PLMN for that subscriber for 2 × T (T from the USIM's EF HPPLMN, 60 minutes for none or '00'), until the power off, a restart, the card out, another USIM read or a registration there; the modem's plmn_blocked comes at the reject's instant with that end", checkSevereBlocks},
+	{"forbidden-lists-kept", "TS 23.122 §3.1, TS 24.301 §5.3.2, §5.5.1.2.5, README (modem: the ME's lists, plmn_blocked): after a #12, #13 or #15 automatic selection makes no attempt in that tracking area for that subscriber, after a #14 none in that PLMN, after a #42 none in that PLMN for 2 × T (TS 23.122 §4.4.3.3.1's T from the USIM's EF HPPLMN, 60 minutes for none or '00'), until the power off, a restart, the card out, another USIM read, a registration there or (tracking areas) emm.TAPeriod after the lists' first entry, when the modem's ta_lists_erased comes and no other instant; the modem's plmn_blocked comes at a #42's instant with its block's end", checkMELists},
 }
 
 // Check runs every invariant on one run and returns the violations, each
@@ -1336,7 +1335,9 @@ type meEntry struct {
 // #12, #13 or #15 in a tracking area (the world's attach_result, the
 // tracking area its attach_attempt's cell's), automatic selection makes
 // no attach attempt in that tracking area for that subscriber, and after
-// a #14 none in that PLMN (the HPLMN too), until the lists go: the power
+// a #14 none in that PLMN (the HPLMN too), after a #42 none in that PLMN
+// for 2 × T (the blocks the modem keeps with the lists: severe.go), until
+// the lists go: the power
 // off (modem power {on: false}), a restart, the card out of reach (card
 // {present: false}), another USIM read (card {present: true} with another
 // IMSI: a profile switch), a registration there (attach_result ok in that
@@ -1359,10 +1360,12 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 	tas := map[emm.TAI]meEntry{} // #12, #13, #15
 	var taSince time.Time        // the TA lists' first entry since they were empty
 	var expired time.Time        // when the period last emptied them, as seen here
+	var blocked blocks           // #42s: PLMN → its block
 	of := ""                     // the USIM the lists were learned with
 	forget := func() {
 		clear(eps)
 		clear(tas)
+		clear(blocked.on)
 		taSince, of = time.Time{}, ""
 	}
 	expire := func(t time.Time) {
@@ -1400,6 +1403,8 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 			}
 			clear(tas)
 			taSince = time.Time{}
+		case is(e, eventlog.Modem, modem.KindPLMNBlocked):
+			v = append(v, blocked.logged(e)...)
 		case is(e, eventlog.World, world.KindAttachAttempt):
 			try = &o.Events[i]
 			t := emm.TAI{PLMN: e.Str("plmn"), TAC: uint16(intField(e, "tac"))}
@@ -1416,6 +1421,10 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 				v = append(v, fmt.Sprintf("%s: automatic selection tried %s's subscriber in tracking area %s/%#04x, forbidden since %s (#%d) with none of power off, restart, card out, another USIM, a registration there or %v since",
 					at(e), orNone(sub), t.PLMN, t.TAC, at(x.at), x.cause, emm.TAPeriod))
 			}
+			if b, ok := blocked.on[t.PLMN]; ok && b.sub == sub && e.T.Before(b.until) {
+				v = append(v, fmt.Sprintf("%s: automatic selection tried %s's subscriber on PLMN %s, blocked since %s (#42) until %s, with none of power off, restart, card out, another USIM or a registration there since",
+					at(e), orNone(sub), t.PLMN, at(b.at), b.until.UTC().Format("15:04:05.000")))
+			}
 		case is(e, eventlog.World, world.KindAttachResult) && try != nil:
 			t := emm.TAI{PLMN: try.Str("plmn"), TAC: uint16(intField(*try, "tac"))}
 			sub := try.Str("operator")
@@ -1423,11 +1432,12 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 			if boolField(e, "ok") {
 				delete(eps, t.PLMN)
 				delete(tas, t)
+				delete(blocked.on, t.PLMN)
 				continue
 			}
 			cause := intField(e, "cause")
 			list := emm.ForbidsTA(cause)
-			if dev.imsi == "" || e.Str("registration") != "denied" || !emm.ForbidsPLMNForEPS(cause) && list == emm.NoTAList {
+			if dev.imsi == "" || e.Str("registration") != "denied" || !emm.ForbidsPLMNForEPS(cause) && !emm.BlocksPLMN(cause) && list == emm.NoTAList {
 				continue // none stored: no USIM read to hold it against, or no list's cause
 			}
 			if of != "" && of != dev.imsi {
@@ -1435,7 +1445,11 @@ func checkMELists(s *scenario.Scenario, o Outcome) []string {
 			}
 			of = dev.imsi
 			x := meEntry{sub: sub, cause: cause, at: e}
-			if emm.ForbidsPLMNForEPS(cause) {
+			switch {
+			case emm.BlocksPLMN(cause):
+				blocked.add(s, dev.imsi, t.PLMN, sub, e)
+				continue
+			case emm.ForbidsPLMNForEPS(cause):
 				eps[t.PLMN] = x
 				continue
 			}

@@ -110,7 +110,7 @@ const pinCases = 8
 // allowed, #14 EPS services not allowed in this PLMN: brief t274, none
 // drawn before, so no run stored a regional TA or an EPS-forbidden
 // PLMN), #42 severe network failure (brief t288: the PLMN blocked for
-// 2 × T, which severe-failure-block holds), and #111 protocol error,
+// 2 × T, which forbidden-lists-kept holds), and #111 protocol error,
 // unspecified, an abnormal cause that sets the attach attempt counter to
 // 5 (TS 24.301 §5.5.1.2.6 d: the next network at once, where #17
 // restarts on the same one). Drawn each as likely (uniform).

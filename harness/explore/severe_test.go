@@ -10,7 +10,7 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
-// TestSevereBlocksOracle feeds severe-failure-block logs that break the
+// TestSevereBlocksOracle feeds forbidden-lists-kept logs that break the
 // #42 rule — an automatic attempt on the PLMN within 2 × T of its #42,
 // none of the clearing events between; a plmn_blocked with another end,
 // or with no #42 — and logs that keep it: the attempt at or after 2 × T
@@ -90,7 +90,7 @@ func TestSevereBlocksOracle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := checkSevereBlocks(s, Outcome{Events: tt.events, ATLog: tt.at})
+			v := checkMELists(s, Outcome{Events: tt.events, ATLog: tt.at})
 			switch {
 			case tt.want == "" && len(v) != 0:
 				t.Errorf("violations %q, want none", v)
