@@ -34,7 +34,6 @@ import (
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
-	"github.com/esimhil/esimhil/internal/proto/emm"
 )
 
 // flightArea is the area of a flight leg: one cell, the home operator's,
@@ -731,19 +730,10 @@ func Generator(f Features) *rapid.Generator[Case] {
 		// which leaves the other area free for a second one.
 		attachUsed := map[string]bool{}
 		tacUsed := map[string]map[uint16]bool{}
-		hasTimeout, anySMDP := false, false
-		// An abnormal reject drawn (the power cut points inside the
-		// attach attempt counter need one), and one that restarts.
-		hasAbnormal, hasRestart := false, false
-		drewCause := func(cause int) {
-			if emm.Abnormal(cause) {
-				hasAbnormal = true
-				hasRestart = hasRestart || !emm.EndsAttempts(cause)
-			}
-		}
+		var needs scenario.CutNeeds // what the power cut points may need, drawn so far
 		cutUsed := map[string]bool{}
 		for _, o := range ops {
-			anySMDP = anySMDP || o.SMDP
+			needs.SMDP = needs.SMDP || o.SMDP
 		}
 		if again != nil {
 			// Refused at the check that first finds the device there (or
@@ -752,7 +742,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 			// after the back-off is not.
 			attachUsed[again.ID] = true
 			cause := uniform(t, emmCauses, "again_cause")
-			drewCause(cause)
+			needs.Reject(cause)
 			for _, a := range []time.Duration{arrivals[0].at, arrivals[2].at} {
 				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}",
 					cause, again.ID, again.ID, shortDur(a), shortDur(nextCheck(a, interval)+time.Minute)))
@@ -808,7 +798,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 				}
 				useAttach()
 				cause := uniform(t, emmCauses, "cause")
-				drewCause(cause)
+				needs.Reject(cause)
 				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s%s%s}", cause, withCell.ID, attempt, tacText))
 			case "roamer":
 				// A network that stops taking one profile's roamers for a
@@ -831,7 +821,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 					attempt = ", attempt: 1"
 				}
 				if rapid.Bool().Draw(t, "timeout") {
-					k, hasTimeout = "timeout", true
+					k, needs.Timeout = "timeout", true
 				}
 				faults = append(faults, fmt.Sprintf("{attach: %s, operator: %s%s}", k, withCell.ID, attempt))
 			case "download":
@@ -853,8 +843,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 				// refuses the others).
 				var points []string
 				for _, p := range scenario.PowerCutPointList {
-					if p.Needs == "" || p.Needs == "smdp" && anySMDP || p.Needs == "attach_timeout" && hasTimeout ||
-						p.Needs == "abnormal_reject" && hasAbnormal || p.Needs == "attach_retry" && (hasRestart || hasTimeout) {
+					if needs.Has(p) {
 						points = append(points, p.Event)
 					}
 				}

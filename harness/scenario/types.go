@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/emm"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -283,6 +284,45 @@ type PowerCutPoint struct {
 	// the last two, the reject's cause one that restarts the attach), or
 	// "".
 	Needs string
+}
+
+// CutNeeds is what a scenario holds that power-cut points may need
+// (PowerCutPoint.Needs): an operator with an SM-DP+, an attach: timeout
+// fault, an attach_reject fault with an abnormal cause (TS 24.301
+// §5.5.1.2.6 d) and one of those that restarts the attach (not a cause
+// that sets the counter to 5). The loader refuses a point the scenario
+// cannot reach; the exploration draws only the points it can.
+type CutNeeds struct{ SMDP, Timeout, Abnormal, Restart bool }
+
+// Reject notes an attach_reject fault with cause.
+func (n *CutNeeds) Reject(cause int) {
+	if emm.Abnormal(cause) {
+		n.Abnormal = true
+		n.Restart = n.Restart || !emm.EndsAttempts(cause)
+	}
+}
+
+// needsText says what a point's Needs lacks, for the loader's refusal.
+var needsText = map[string]string{
+	"smdp":            ": no operator runs an SM-DP+ (network.operators[].smdp)",
+	"attach_timeout":  " without an attach: timeout fault",
+	"abnormal_reject": " without an attach_reject fault with an abnormal cause (#17, #19, #22, #95-#111…, TS 24.301 §5.5.1.2.6 d)",
+	"attach_retry":    " without an attach: timeout fault or an attach_reject fault with an abnormal cause that restarts the attach (not #95, #96, #97, #99, #111)",
+}
+
+// Has reports whether point p can occur in a scenario holding n.
+func (n CutNeeds) Has(p PowerCutPoint) bool {
+	switch p.Needs {
+	case "smdp":
+		return n.SMDP
+	case "attach_timeout":
+		return n.Timeout
+	case "abnormal_reject":
+		return n.Abnormal
+	case "attach_retry":
+		return n.Restart || n.Timeout
+	}
+	return true
 }
 
 // PowerCutPointList lists, in method order, the events a power_cut fault

@@ -15,7 +15,6 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/internal/ident"
-	"github.com/esimhil/esimhil/internal/proto/emm"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 	"github.com/esimhil/esimhil/internal/yamlnode"
@@ -293,19 +292,16 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 		hasCell[c.Operator] = true
 		hasTAC[opTAC{c.Operator, idents[i].tac}] = true
 	}
-	hasSMDP, hasTimeout := false, false
+	var needs CutNeeds
 	for _, o := range s.Network.Operators {
-		hasSMDP = hasSMDP || o.SMDP != ""
+		needs.SMDP = needs.SMDP || o.SMDP != ""
 	}
-	hasAbnormal, hasRestart := false, false
 	for _, f := range s.Faults {
-		hasTimeout = hasTimeout || f.Kind == AttachTimeout
-		if f.Kind == AttachReject && emm.Abnormal(f.Cause) {
-			hasAbnormal = true
-			hasRestart = hasRestart || !emm.EndsAttempts(f.Cause)
+		needs.Timeout = needs.Timeout || f.Kind == AttachTimeout
+		if f.Kind == AttachReject {
+			needs.Reject(f.Cause)
 		}
 	}
-	hasRestart = hasRestart || hasTimeout
 	for i, f := range s.Faults {
 		p := yamlnode.Index("faults", i)
 		switch {
@@ -359,14 +355,8 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 		case f.Kind == PowerCut:
 			pt, _ := powerCutPoint(f.Event)
 			switch {
-			case pt.Needs == "smdp" && !hasSMDP:
-				return d.ErrPath(p+".power_cut", "%s never happens: no operator runs an SM-DP+ (network.operators[].smdp)", f.Event)
-			case pt.Needs == "attach_timeout" && !hasTimeout:
-				return d.ErrPath(p+".power_cut", "%s never happens without an attach: timeout fault", f.Event)
-			case pt.Needs == "abnormal_reject" && !hasAbnormal:
-				return d.ErrPath(p+".power_cut", "%s never happens without an attach_reject fault with an abnormal cause (#17, #19, #22, #95-#111…, TS 24.301 §5.5.1.2.6 d)", f.Event)
-			case pt.Needs == "attach_retry" && !hasRestart:
-				return d.ErrPath(p+".power_cut", "%s never happens without an attach: timeout fault or an attach_reject fault with an abnormal cause that restarts the attach (not #95, #96, #97, #99, #111)", f.Event)
+			case !needs.Has(pt):
+				return d.ErrPath(p+".power_cut", "%s never happens%s", f.Event, needsText[pt.Needs])
 			}
 			// No actor is the event's only actor, when it has one.
 			actor := func(f Fault) string {
