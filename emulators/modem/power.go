@@ -118,9 +118,9 @@ func (m *Modem) flushCardBack() {
 	}
 }
 
-// T3410 is the attach timer (TS 24.301 §10.2): how long the modem waits for
-// an answer to its ATTACH REQUEST.
-const T3410 = 15 * time.Second
+// T3410 is the attach timer (emm.T3410): how long the modem waits for an
+// answer to its ATTACH REQUEST.
+const T3410 = emm.T3410
 
 func (m *Modem) scheduleAttach() {
 	m.cancelAttach()
@@ -201,10 +201,10 @@ func stopTimer(t *clock.Timer) {
 	}
 }
 
-// T3411 is how long a UE waits, after a T3410 expiry below the attach
-// attempt counter's limit, before it restarts the attach on the same PLMN
-// (TS 24.301 §5.5.1.2.6 c, §10.2: 10 s).
-const T3411 = 10 * time.Second
+// T3411 is how long a UE waits, after an abnormal failure below the
+// attach attempt counter's limit, before it restarts the attach on the
+// same PLMN (emm.T3411).
+const T3411 = emm.T3411
 
 // attachRun is the attach attempt counter (TS 24.301 §5.5.1.1) and the
 // selection it counts in. A new selection starts one afresh (attach):
@@ -409,8 +409,8 @@ func (m *Modem) remaining() bool {
 }
 
 // T3402 is how long a UE waits before it tries to attach again after the
-// attempts failed (TS 24.301 §10.2 default, 12 minutes).
-const T3402 = 12 * time.Minute
+// attempts failed (emm.T3402).
+const T3402 = emm.T3402
 
 // retryAttach schedules the next attempt after a denial, no service or
 // the attach attempts run out on every network (T3402), so a network

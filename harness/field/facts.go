@@ -795,16 +795,11 @@ func (fs *Facts) searching() {
 	}
 }
 
-// t3411 is TS 24.301's T3411 (§10.2): after an abnormal attach failure
-// below the fifth attempt, the UE restarts the attach on the same PLMN at
-// its expiry (§5.5.1.2.6).
-const t3411 = 10 * time.Second
-
 // restartWindow is how far a log's searching URC may be from T3411's
 // expiry after the failure it follows and still be the restart's: the
 // failure's URC may trail the network's answer by a second, the restart's
 // scan shows a little after the timer (a field log: 10.5 s).
-var restartWindow = [2]time.Duration{t3411 - time.Second, t3411 + 3*time.Second}
+var restartWindow = [2]time.Duration{emm.T3411 - time.Second, emm.T3411 + 3*time.Second}
 
 // abnormalReject says r is an ATTACH REJECT the attach attempt counter
 // counts one by one (TS 24.301 §5.5.1.2.6 d): a denial with a cause
@@ -854,7 +849,7 @@ func (fs *Facts) restartScanAt(i int) (string, bool) {
 		return fmt.Sprintf("searching (stat 2) %v after the abnormal reject at %s (EMM cause #%d): the attach's T3411 restart on the same network (TS 24.301 §5.5.1.2.6 d) shown as trying to attach", gap, prev.Src, prev.Cause), true
 	case prev.Stat == 0 && i >= 2:
 		s := fs.Regs[i-2]
-		if d := prev.At - s.At; s.URC && s.Stat == 2 && d >= t3410-time.Second && d <= t3410+time.Second {
+		if d := prev.At - s.At; s.URC && s.Stat == 2 && d >= emm.T3410-time.Second && d <= emm.T3410+time.Second {
 			return fmt.Sprintf("searching (stat 2) %v after T3410's expiry shown at %s (not registered, 15 s after searching at %s): the attach's T3411 restart (TS 24.301 §5.5.1.2.6 c) shown as trying to attach", gap, prev.Src, s.Src), true
 		}
 	}
@@ -943,7 +938,7 @@ func (fs *Facts) attemptBefore(i int) int {
 	if p < 0 || !abnormalReject(fs.Regs[p]) || fs.Regs[p].PLMN != fs.Regs[i].PLMN {
 		return -1
 	}
-	if gap := fs.Regs[i].At - fs.Regs[p].At; gap < restartWindow[0] || gap > t3411+restartAttach {
+	if gap := fs.Regs[i].At - fs.Regs[p].At; gap < restartWindow[0] || gap > emm.T3411+restartAttach {
 		return -1
 	}
 	return p
@@ -987,12 +982,12 @@ func (fs *Facts) RestartsRefused(i int) int {
 		switch {
 		case n.Stat == 2:
 		case n.Stat == 3 && n.Cause == r.Cause && n.PLMN == r.PLMN:
-			refused = int((n.At - r.At) / t3411)
+			refused = int((n.At - r.At) / emm.T3411)
 		case n.Stat == 1 || n.Stat == 5:
 			if otherNetwork(r, n) {
 				return emm.MaxAttachAttempts
 			}
-			return max(0, int((n.At-r.At+time.Second)/t3411)-1)
+			return max(0, int((n.At-r.At+time.Second)/emm.T3411)-1)
 		default:
 			return refused
 		}

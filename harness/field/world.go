@@ -1913,21 +1913,18 @@ func (p *Plan) leastStart(op string) time.Duration {
 	}
 	if p.PowerOn {
 		p.assume("%s shows the device not registered (%s stat %d), but the logs begin at the power-on, before the emulated attach's T3410 (%v) can run out on the manifest's attach: timeout: the replay shows it searching (stat 2) there",
-			regs[0].Src, regs[0].Name, regs[0].Shown, t3410)
+			regs[0].Src, regs[0].Name, regs[0].Shown, emm.T3410)
 		return warmUp
 	}
 	p.assume("the logs begin once T3410 (%v) has run out on the power-on's attach (the manifest's attach: timeout on %s): %s shows the device not registered (%s stat %d) first",
-		t3410, op, regs[0].Src, regs[0].Name, regs[0].Shown)
-	return warmUp + t3410
+		emm.T3410, op, regs[0].Src, regs[0].Name, regs[0].Shown)
+	return warmUp + emm.T3410
 }
-
-// t3410 is the emulated modem's attach timer (TS 24.301 §10.2).
-const t3410 = 15 * time.Second
 
 // attachRun is how long after its first attempt the emulated modem gives
 // up on a network that never answers: T3410 five times, T3411 between
 // (TS 24.301 §5.5.1.2.6 c, the attach attempt counter).
-const attachRun = 5*t3410 + 4*10*time.Second
+const attachRun = emm.MaxAttachAttempts*emm.T3410 + (emm.MaxAttachAttempts-1)*emm.T3411
 
 // restartsUntil is the end of the window of a derived attach: timeout
 // whose attempt began at attach and which Regs[i] (searching) and n (not
@@ -1939,7 +1936,7 @@ const attachRun = 5*t3410 + 4*10*time.Second
 // windows of one fault must not overlap —, the earlier; the first
 // attempt's always.
 func (p *Plan) restartsUntil(i int, n Reg, attach time.Duration) time.Duration {
-	until := attach + attachRun - t3410 + time.Second
+	until := attach + attachRun - emm.T3410 + time.Second
 	for _, x := range p.Facts.Regs[i+1:] {
 		if x.At > n.At && x.Stat != 0 {
 			until = min(until, x.At-p.AttachDelay-time.Second)
@@ -2440,9 +2437,9 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				// The restarts the logs show refused (no URC of their
 				// own) are refused in the replay: the window goes on
 				// past the last of them, to halfway to the next one.
-				until = p.Start + r.At + time.Duration(m)*t3411 + time.Second
+				until = p.Start + r.At + time.Duration(m)*emm.T3411 + time.Second
 				if m < left {
-					until += t3411/2 - time.Second
+					until += emm.T3411/2 - time.Second
 				}
 			}
 			tac := p.rejectTAC(op, r)

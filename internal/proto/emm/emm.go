@@ -321,6 +321,19 @@ type Selection struct {
 	Failed []string
 }
 
+// The attach's timers, TS 24.301 §10.2's values: T3410, how long the UE
+// waits for an answer to its ATTACH REQUEST; T3411, how long after an
+// abnormal failure below the counter's limit it restarts the attach on
+// the same PLMN (§5.5.1.2.6); T3402, how long after the attempts failed
+// it tries again (the network may send another; the emulated ones do
+// not). The emulated modem runs them and the field reconstruction reads
+// logs by them.
+const (
+	T3410 = 15 * time.Second
+	T3411 = 10 * time.Second
+	T3402 = 12 * time.Minute
+)
+
 // MaxAttachAttempts is the attach attempt counter's limit (TS 24.301
 // §5.5.1.2.6): below it a T3410 expiry restarts the attach on the same
 // PLMN at T3411's expiry; at it the UE starts T3402 and performs PLMN
