@@ -97,6 +97,18 @@ func TestEchoPerByte(t *testing.T) {
 		{"a half-typed line is lost at power off", keys(typing("AT+CG"),
 			[]keystroke{{out: "\r\nRDY\r\n", do: func(t *testing.T, r *rig) { r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() }) }}},
 			typing("MI"), []keystroke{{in: "\r", out: "\r\r\nERROR\r\n"}})},
+		// So does the previous command line A/ repeats (V.250 §5.2.4):
+		// after a power cycle or a restart there is none, and A/ is an
+		// empty line, OK — not the line before, which here would restart
+		// the modem again.
+		{"A/ after a power cycle repeats nothing", keys(
+			[]keystroke{{in: "AT+CGMI\r", out: "AT+CGMI\r" + cgmi},
+				{out: "\r\nRDY\r\n", do: func(t *testing.T, r *rig) { r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() }) }}},
+			typing("A"), []keystroke{{in: "/", out: "/\r\nOK\r\n"}})},
+		{"A/ after a +CFUN=1,1 restart repeats nothing", keys(
+			[]keystroke{{in: "AT+CGMI;+CFUN=1,1\r", out: "AT+CGMI;+CFUN=1,1\r" + cgmi},
+				{out: "\r\nRDY\r\n", do: func(t *testing.T, r *rig) { r.advance(t, time.Minute) }}},
+			typing("A"), []keystroke{{in: "/", out: "/\r\nOK\r\n"}})},
 		// A URC is held back while a command runs, not while a line is
 		// typed: it comes between the echoed halves of the line.
 		{"a URC during a half-typed line", keys(

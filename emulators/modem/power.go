@@ -468,7 +468,7 @@ func (m *Modem) PowerOff() {
 	}
 	m.st.off = true
 	m.st.epoch++
-	m.st.typing = at.Splitter{}
+	m.forgetLines()
 	// A command waiting for its answer gets none, nor the lines after it.
 	m.st.pending, m.st.selecting = nil, nil
 	m.cancelAttach()
@@ -771,7 +771,7 @@ func (m *Modem) restartKeeping(keepCard bool) {
 	m.forgetMELists() // the MT switched off and on, its memory with it
 	m.st.restarting = true
 	m.sayPowerDown(nil)
-	m.st.typing = at.Splitter{}
+	m.forgetLines()
 	m.st.restartT = m.afterFunc(m.o.RestartDelay, func() {
 		m.st.restarting = false
 		m.st.restartT = nil
@@ -997,4 +997,13 @@ func (m *Modem) cardReady() error {
 		return at.CMESIMNotInserted
 	}
 	return nil
+}
+
+// forgetLines drops the command line being typed and the previous one A/
+// repeats (V.250 §5.2.4): both are in the MT's memory, which a power cut
+// or a restart clears, so A/ after one is an empty line (OK) rather than,
+// say, the +CFUN=1,1 that restarted it.
+func (m *Modem) forgetLines() {
+	m.st.typing = at.Splitter{}
+	m.st.lastLine, m.st.lastRefused = "", false
 }
