@@ -1,0 +1,281 @@
+package field
+
+import (
+	"slices"
+	"strings"
+)
+
+// The registration lines of TS 27.007 — +CEREG (§10.1.22), +CREG (§7.2),
+// +CGREG (§10.1.20), +C5GREG (§10.1.x) — read once, here, for every
+// reader in the package. A URC is
+//
+//	+CEREG: <stat>[,[<tac>],[<ci>],[<AcT>][,<cause_type>,<reject_cause>][,[<Active-Time>],[<Periodic-TAU>]]]
+//
+// and a read answer the same after <n>: "+CEREG: <n>,<stat>[,...]". The
+// two are ambiguous by their fields ("+CEREG: 1,2" is a read answer, or
+// a URC nobody writes), so the caller says which it expects: it knows
+// whether the line answers a read command.
+
+// regDomain is the domain a registration line reports.
+type regDomain int
+
+const (
+	regEPS regDomain = iota // +CEREG
+	regCS                   // +CREG
+	regPS                   // +CGREG
+	reg5GS                  // +C5GREG
+)
+
+// regNames are the registration commands, in regDomain's order.
+var regNames = [...]string{regEPS: "+CEREG", regCS: "+CREG", regPS: "+CGREG", reg5GS: "+C5GREG"}
+
+// regLoc is how a registration line gives what follows <stat>.
+type regLoc int
+
+const (
+	locNone   regLoc = iota // nothing: <stat> alone
+	locQuoted               // 27.007's quoted hex <tac>/<lac>,<ci>, then what the domain's form allows
+	// locEmpty: the location's fields there and empty, as a u-blox
+	// SARA-R4 without a cell writes n=4's "+CEREG: 2,,,,,,,,"; what
+	// follows them empty, digits or a quoted bit string.
+	locEmpty
+	// locOdd: a location not in 27.007's quoted hex — unquoted, decimal,
+	// spaced ("+CREG: 1, 1A2B, 01A2B3C4"; two or three such fields, then
+	// digits) — in +CEREG, +CREG and +CGREG.
+	locOdd
+	locBad // anything else after <stat>: no form the reader knows
+)
+
+// regLine is one registration line as a log writes it.
+type regLine struct {
+	Name   string // "+CEREG", "+CREG", "+CGREG" or "+C5GREG"
+	Domain regDomain
+	Read   bool   // the read answer's form, <n> before <stat>
+	N      int    // <n>; -1 in a URC
+	Stat   string // <stat> as written: one or two digits
+	Loc    regLoc
+	// TAC (<lac> in CS and PS) and CI as written without their quotes,
+	// AcT, CauseType and Cause as written: set only with locQuoted.
+	TAC, CI          string
+	AcT              string
+	CauseType, Cause string
+	// PSM: the line gives the PSM timers its network gave (+CEREG n=4
+	// or 5), one-byte bit strings of TS 24.008, Active and TAU.
+	PSM         bool
+	Active, TAU string
+	// Rest is all after <stat> as written, from its comma: an odd
+	// location's evidence.
+	Rest string
+}
+
+// regName is the registration command a line is of ("+CEREG" for
+// "+CEREG: 1"), or "" when it is none's.
+func regName(text string) string {
+	for _, n := range regNames {
+		if len(text) > len(n)+1 && text[:len(n)] == n && text[len(n)] == ':' && text[len(n)+1] == ' ' {
+			return n
+		}
+	}
+	return ""
+}
+
+// parseReg reads a registration line, in the read answer's form when read
+// is set, the URC's otherwise. ok is false when it is not a registration
+// line of that form at all: no command's name and one space, or no <n>
+// (one digit) or <stat> (one or two) where the form has them; Loc says
+// how what follows reads. In a URC, what reads as an odd location but is
+// a read answer in 27.007's form ("+CEREG: 2,1,\"1A2B\",\"01A2B3C4\"") is
+// no odd location: locBad.
+func parseReg(text string, read bool) (regLine, bool) {
+	name := regName(text)
+	if name == "" {
+		return regLine{}, false
+	}
+	r := regLine{Name: name, Read: read, N: -1}
+	for d, n := range regNames {
+		if n == name {
+			r.Domain = regDomain(d)
+		}
+	}
+	body := text[len(name)+2:]
+	if read {
+		n, after, found := strings.Cut(body, ",")
+		if !found || len(n) != 1 || !digits(n) {
+			return regLine{}, false
+		}
+		r.N, body = int(n[0]-'0'), after
+	}
+	stat, _, more := strings.Cut(body, ",")
+	if len(stat) < 1 || len(stat) > 2 || !digits(stat) {
+		return regLine{}, false
+	}
+	r.Stat, r.Rest = stat, body[len(stat):]
+	if !more {
+		return r, true // locNone
+	}
+	rest := strings.Split(r.Rest[1:], ",")
+	switch {
+	case r.quoted(rest):
+		r.Loc = locQuoted
+	case emptyLoc(rest):
+		r.Loc = locEmpty
+	case r.Domain != reg5GS && oddLoc(rest) && (read || !strictRead(text)):
+		r.Loc = locOdd
+	default:
+		r.Loc = locBad
+	}
+	return r, true
+}
+
+// strictRead says text is a read answer in 27.007's form, its location
+// quoted or none.
+func strictRead(text string) bool {
+	r, ok := parseReg(text, true)
+	return ok && (r.Loc == locNone || r.Loc == locQuoted)
+}
+
+// quoted reads rest, the fields after <stat>, as the domain's form with a
+// location in quoted hex, and sets r's fields from it when it is one.
+func (r *regLine) quoted(rest []string) bool {
+	if len(rest) < 2 || !quotedHex(rest[0]) || !quotedHex(rest[1]) {
+		return false
+	}
+	tac, ci, t := rest[0][1:len(rest[0])-1], rest[1][1:len(rest[1])-1], rest[2:]
+	switch r.Domain {
+	case regCS, regPS:
+		// <AcT> at most, and given when its comma is (what +CGREG's <rac>
+		// or a cause would add, the package has not needed).
+		if len(t) > 1 || len(t) == 1 && (t[0] == "" || !digits(t[0])) {
+			return false
+		}
+		if len(t) == 1 {
+			r.AcT = t[0]
+		}
+	case regEPS:
+		// Which fields follow the location is told by their count, each
+		// may be empty: <AcT>; the cause pair; both; the cause pair and
+		// the PSM timers; all three (an nRF91's
+		// "+CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000"").
+		var act, cause, psm []string
+		switch len(t) {
+		case 0:
+		case 1:
+			act = t
+		case 2:
+			cause = t
+		case 3:
+			act, cause = t[:1], t[1:]
+		case 4:
+			cause, psm = t[:2], t[2:]
+		case 5:
+			act, cause, psm = t[:1], t[1:3], t[3:]
+		default:
+			return false
+		}
+		for _, f := range slices.Concat(act, cause) {
+			if !digits(f) {
+				return false
+			}
+		}
+		for _, f := range psm {
+			if !bitString(f) {
+				return false
+			}
+		}
+		if act != nil {
+			r.AcT = act[0]
+		}
+		if cause != nil {
+			r.CauseType, r.Cause = cause[0], cause[1]
+		}
+		if psm != nil {
+			r.PSM, r.Active, r.TAU = true, psm[0][1:len(psm[0])-1], psm[1][1:len(psm[1])-1]
+		}
+	case reg5GS:
+		// Its <AcT> at most is read: no reader takes its slices.
+		if len(t) > 0 && t[0] != "" && digits(t[0]) {
+			r.AcT = t[0]
+		}
+	}
+	r.TAC, r.CI = tac, ci
+	return true
+}
+
+// emptyLoc says rest, the fields after <stat>, give the location's two
+// fields empty, and after them fields empty, of digits or quoted bits.
+func emptyLoc(rest []string) bool {
+	if len(rest) < 2 || rest[0] != "" || rest[1] != "" {
+		return false
+	}
+	for _, f := range rest[2:] {
+		if !digits(f) && !bitString(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// oddLoc says rest, the fields after <stat>, give a location in a form of
+// its own: two or three fields of hex digits, each quoted or not (a quote
+// on one side alone too), spaces around them, then fields of digits or
+// empty, spaces before them. A line ends with no space after a field
+// that is not empty.
+func oddLoc(rest []string) bool {
+	field := func(i int) string {
+		f := strings.TrimLeft(rest[i], " ")
+		if i < len(rest)-1 {
+			f = strings.TrimRight(f, " ")
+		}
+		return f
+	}
+	loc := func(i int) bool {
+		f := field(i)
+		f = strings.TrimPrefix(f, `"`)
+		f = strings.TrimSuffix(f, `"`)
+		return f != "" && hexDigits(f)
+	}
+	tail := func(from int) bool {
+		for i := from; i < len(rest); i++ {
+			if !digits(field(i)) {
+				return false
+			}
+		}
+		return true
+	}
+	if len(rest) < 2 || !loc(0) || !loc(1) {
+		return false
+	}
+	return tail(2) || len(rest) > 2 && loc(2) && tail(3)
+}
+
+// digits says s is ASCII digits or empty.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func hexDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// quotedHex is "<hex>", one digit at least.
+func quotedHex(f string) bool {
+	return len(f) > 2 && f[0] == '"' && f[len(f)-1] == '"' && hexDigits(f[1:len(f)-1])
+}
+
+// bitString is a quoted bit string, "11100000", empty too.
+func bitString(f string) bool {
+	if len(f) < 2 || f[0] != '"' || f[len(f)-1] != '"' {
+		return false
+	}
+	return strings.Trim(f[1:len(f)-1], "01") == ""
+}
