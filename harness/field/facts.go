@@ -491,15 +491,14 @@ var (
 	crsmICCID    = regexp.MustCompile(`^\+CRSM: 144,0,"?([0-9A-Fa-f]{20})"?$`)
 )
 
-// psmTimers reads the PSM timers a +CEREG line shows (URC or read form,
-// ceregURC and ceregRead), <Active-Time> and <Periodic-TAU>; ok false
-// when it shows none.
+// psmTimers reads the PSM timers a +CEREG line shows, URC or read form
+// (parseReg), <Active-Time> and <Periodic-TAU>; ok false when it shows
+// none.
 func psmTimers(text string) (active, tau string, ok bool) {
-	if m := ceregURC.FindStringSubmatch(text); m != nil && m[7] != "" {
-		return m[8], m[9], true
-	}
-	if m := ceregRead.FindStringSubmatch(text); m != nil && m[8] != "" {
-		return m[9], m[10], true
+	for _, read := range []bool{false, true} {
+		if r, ok := parseReg(text, read); ok && r.PSM {
+			return r.Active, r.TAU, true
+		}
 	}
 	return "", "", false
 }
@@ -1543,20 +1542,20 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				break // which command gave it the log cannot tell: no fact of either's
 			}
 			cmd := strings.ToUpper(t.CommandOf(e)) // of a line of several, the one e answers
-			text := fs.oddLocation(e.Text, oddLocationRead, obs.Src)
+			reg, isReg := fs.regLine(e.Text, true, obs.Src)
 			switch {
 			case strings.Contains(cmd, "+CEREG?"):
-				if m := ceregRead.FindStringSubmatch(text); m != nil {
-					fs.addReg(obs, "+CEREG", m[2], m[3], m[4], m[5], m[6], m[7], false)
+				if isReg && reg.Domain == regEPS {
+					fs.addReg(obs, reg.Name, reg.Stat, reg.TAC, reg.CI, reg.AcT, reg.CauseType, reg.Cause, false)
 					if !cceregSet && fs.Host.CEREG < 0 {
-						fs.Host.CEREG, fs.Host.CEREGSrc = int(m[1][0]-'0'), obs.Src
+						fs.Host.CEREG, fs.Host.CEREGSrc = reg.N, obs.Src
 					}
 				}
 			case strings.Contains(cmd, "+CREG?") || strings.Contains(cmd, "+CGREG?"):
-				if m := cregRead.FindStringSubmatch(text); m != nil {
-					regN(e.Text[:strings.IndexByte(e.Text, ':')], int(m[1][0]-'0'), obs)
+				if isReg && (reg.Domain == regCS || reg.Domain == regPS) {
+					regN(reg.Name, reg.N, obs)
 					if !fs.ceregShown {
-						fs.addReg(obs, e.Text[:strings.IndexByte(e.Text, ':')], m[2], m[3], m[4], m[5], "", "", false)
+						fs.addReg(obs, reg.Name, reg.Stat, reg.TAC, reg.CI, reg.AcT, "", "", false)
 					}
 				}
 			case strings.Contains(cmd, "+CMEE?"):
@@ -1653,37 +1652,37 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 		case fieldlog.URC:
 			fs.cardURC(e.Text, obs)
-			text := fs.oddLocation(e.Text, oddLocationURC, obs.Src)
-			located := text != e.Text // a location, in a form of its own
-			if m := cregURC.FindStringSubmatch(text); m != nil {
-				if m[1] == "1" || m[1] == "5" { // only a camped registration's form tells n
+			reg, isReg := fs.regLine(e.Text, false, obs.Src)
+			located := reg.Loc != locNone // a location, quoted or in a form of its own
+			if isReg && (reg.Domain == regCS || reg.Domain == regPS) {
+				if reg.Stat == "1" || reg.Stat == "5" { // only a camped registration's form tells n
 					n := 1
-					if m[2] != "" || located {
+					if located {
 						n = 2
 					}
-					regN(e.Text[:strings.IndexByte(e.Text, ':')], n, obs)
+					regN(reg.Name, n, obs)
 				}
 				if !fs.ceregShown {
-					fs.addReg(obs, e.Text[:strings.IndexByte(e.Text, ':')], m[1], m[2], m[3], m[4], "", "", true)
+					fs.addReg(obs, reg.Name, reg.Stat, reg.TAC, reg.CI, reg.AcT, "", "", true)
 				}
 				continue
 			}
-			if m := ceregURC.FindStringSubmatch(text); m != nil {
-				fs.addReg(obs, "+CEREG", m[1], m[2], m[3], m[4], m[5], m[6], true)
+			if isReg && reg.Domain == regEPS {
+				fs.addReg(obs, reg.Name, reg.Stat, reg.TAC, reg.CI, reg.AcT, reg.CauseType, reg.Cause, true)
 				if (len(fs.Restarts) > 0 || reset) && !ceregSinceRestart && fs.Host.StoredCEREG == nil {
 					fs.Host.StoredCEREG = &obs.Src
 				}
-				if !cceregSet && m[1] == "3" && m[6] != "" && fs.Host.CEREG < 3 {
+				if !cceregSet && reg.Stat == "3" && reg.Cause != "" && fs.Host.CEREG < 3 {
 					// A denial with its cause: n is 3 (or 5), whatever
 					// the camped URCs before it looked like.
 					fs.Host.CEREG, fs.Host.CEREGSrc = 3, obs.Src
 					continue
 				}
-				if cceregSet || fs.Host.CEREG >= 0 || m[1] != "1" && m[1] != "5" {
+				if cceregSet || fs.Host.CEREG >= 0 || reg.Stat != "1" && reg.Stat != "5" {
 					continue // only a camped registration's form tells n
 				}
 				fs.Host.CEREG, fs.Host.CEREGSrc = 1, obs.Src
-				if m[2] != "" || located {
+				if located {
 					fs.Host.CEREG = 2
 				}
 				continue
@@ -1707,7 +1706,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			} else if powerOn && fs.PowerOn != nil {
 				openEnded = -1 // booted again: what follows is that boot's
 			}
-			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) && !atcodec.IsPowerDownURC(e.Text) && strings.IndexFunc(e.Text, unicode.IsLetter) >= 0 {
+			if p := fs.PowerOn; p != nil && p.Src.File == t.File && regName(e.Text) == "" && !atcodec.IsPowerDownURC(e.Text) && strings.IndexFunc(e.Text, unicode.IsLetter) >= 0 {
 				// A line without a letter ("." a sketch prints as it
 				// waits, outside tester sw99) is no modem's boot URC.
 				// After the host's first answer only the personality's
@@ -1734,7 +1733,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			} else if powerOn {
 				goingDown = false
 			}
-			if afterRestart && !regURCLine.MatchString(e.Text) && !goingDown {
+			if afterRestart && regName(e.Text) == "" && !goingDown {
 				if bootList == nil {
 					bootSrc = obs.Src
 				}
@@ -1865,7 +1864,7 @@ func (fs *Facts) refreshList(t *fieldlog.Transcript, refreshURCs, bootURCs []str
 			if e.Role != fieldlog.URC || e.Text == refreshURCs[0] {
 				break
 			}
-			if regURCLine.MatchString(e.Text) {
+			if regName(e.Text) != "" {
 				continue
 			}
 			if !slices.Contains(bootURCs, e.Text) || slices.Contains(list, e.Text) {
@@ -1955,18 +1954,26 @@ func within(obs []Obs, at, d time.Duration) bool {
 // addReg records a registration state; stat, tac, ci and act as the URC
 // or read answer gives them, causeType and cause from the n=3 form. A
 // location with or without <AcT> is evidence of the dialect.
-// oddLocation is a registration line of re's form (oddLocationRead or
-// oddLocationURC) without its location, noted as OddLocation; any other
-// line as it is.
-func (fs *Facts) oddLocation(text string, re *regexp.Regexp, src Src) string {
-	m := re.FindStringSubmatch(text)
-	if m == nil || ceregRead.MatchString(text) || ceregURC.MatchString(text) || cregRead.MatchString(text) || cregURC.MatchString(text) {
-		return text
+// regLine reads a registration line of +CEREG, +CREG or +CGREG as the
+// facts take it (parseReg, in the read answer's form when read is set):
+// its location in 27.007's quoted hex, none, or in a form of its own
+// (unquoted, decimal, spaced), which is noted as OddLocation and read as
+// a location the line shows but no cell. ok false for any other line.
+func (fs *Facts) regLine(text string, read bool, src Src) (regLine, bool) {
+	r, ok := parseReg(text, read)
+	if !ok || r.Domain == reg5GS {
+		return r, false
 	}
-	if fs.OddLocation == nil {
-		fs.OddLocation = &Evidence{Field: "location", Value: strings.TrimPrefix(text, m[1]), Src: src, Why: fmt.Sprintf("%q", text)}
+	switch r.Loc {
+	case locOdd:
+		if fs.OddLocation == nil {
+			fs.OddLocation = &Evidence{Field: "location", Value: r.Rest, Src: src, Why: fmt.Sprintf("%q", text)}
+		}
+		return r, true
+	case locNone, locQuoted:
+		return r, true
 	}
-	return m[1]
+	return r, false
 }
 
 // reservedTAC says a +CxREG <tac> (hex) is one TS 23.003 §19.4.2.3

@@ -1341,21 +1341,11 @@ func (p *Plan) regLinesShowing(stat int) []Src {
 	var out []Src
 	for _, t := range p.Fixture.Logs {
 		for _, e := range t.Entries {
-			var m []string
-			switch e.Role {
-			case fieldlog.Info:
-				if m = ceregRead.FindStringSubmatch(e.Text); m == nil {
-					m = cregRead.FindStringSubmatch(e.Text)
-				}
-				if m != nil {
-					m = m[1:]
-				}
-			case fieldlog.URC:
-				if m = ceregURC.FindStringSubmatch(e.Text); m == nil {
-					m = cregURC.FindStringSubmatch(e.Text)
-				}
+			if e.Role != fieldlog.Info && e.Role != fieldlog.URC {
+				continue
 			}
-			if m != nil && m[1] == strconv.Itoa(stat) {
+			r, ok := parseReg(e.Text, e.Role == fieldlog.Info)
+			if ok && r.Domain != reg5GS && (r.Loc == locNone || r.Loc == locQuoted) && r.Stat == strconv.Itoa(stat) {
 				out = append(out, Src{t.File, e.Line})
 			}
 		}
@@ -1776,10 +1766,14 @@ func (p *Plan) cardWindows() []cardWindow {
 	return out
 }
 
-// searchURC is a registration URC of any domain that shows the device
-// searching (<stat> 2), its location empty or quoted: a u-blox SARA-R4's
-// "+CEREG: 2,,,,,,,," (n=4, no cell) as well as "+CREG: 2".
-var searchURC = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: 2(?:$|,,|,")`)
+// searchURC says text is a registration URC of any domain that shows
+// the device searching (<stat> 2), its location empty or quoted (what
+// follows <stat> begins so): a u-blox SARA-R4's "+CEREG: 2,,,,,,,," (n=4,
+// no cell) as well as "+CREG: 2".
+func searchURC(text string) bool {
+	r, ok := parseReg(text, false)
+	return ok && r.Stat == "2" && (r.Rest == "" || strings.HasPrefix(r.Rest, ",,") || strings.HasPrefix(r.Rest, `,"`))
+}
 
 // searchBeforeLogs leaves out of the comparison the searching URCs a log
 // shows before anything starts an attach, when the device is out of
@@ -1807,7 +1801,7 @@ func (p *Plan) searchBeforeLogs() {
 	for li, t := range p.Fixture.Logs {
 		for k, e := range t.Entries {
 			o := Obs{p.Fixture.EntryTime(li, k), Src{t.File, e.Line}}
-			if e.Role != fieldlog.URC || !searchURC.MatchString(e.Text) || !p.URCShown(o.Src) ||
+			if e.Role != fieldlog.URC || !searchURC(e.Text) || !p.URCShown(o.Src) ||
 				slices.ContainsFunc(starts, func(st Obs) bool { return o.After(st) }) {
 				continue
 			}
