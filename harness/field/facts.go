@@ -448,20 +448,6 @@ type RegSetting struct {
 }
 
 var (
-	// The <AcT> after the location may be left out, or empty before a
-	// reject cause (a modem of 27.007 before Release 7: reg_no_act).
-	// n=4 and 5 add the PSM timers the network gave, <Active-Time> and
-	// <Periodic-TAU> (§10.1.22: one-byte bit strings of TS 24.008), the
-	// cause fields before them empty when there was no denial (an nRF91's
-	// "+CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000"": outside
-	// tester sw115): psmTimers reads them.
-	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d*),(\d*)(,"([01]*)","([01]*)")?)?)?$`)
-	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d*),(\d*)(,"([01]*)","([01]*)")?)?)?$`)
-	// cregURC and cregRead are the circuit and packet domains' forms
-	// (+CREG, +CGREG: TS 27.007 §7.2, §10.1.20), <lac> where +CEREG has
-	// <tac>: the registrations of a log whose host never asks +CEREG.
-	cregURC  = regexp.MustCompile(`^\+CG?REG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
-	cregRead = regexp.MustCompile(`^\+CG?REG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
 	cfunRead = regexp.MustCompile(`^\+CFUN: ?(\d)$`)
 	// radioOn is +CFUN=1 or 4 (with <rst> 0), upper-cased: the radio,
 	// or the card alone, on again.
@@ -478,13 +464,6 @@ var (
 	// quoted or not, after its command's prefix (+CIMI:, +QCCID:, +CRSM's
 	// status words).
 	redactedID = regexp.MustCompile(`(?:^|[ ,"])\d{2,}[\dxX*]*[xX*]{3,}[\dxX*]*"?$`)
-	// oddLocation is a registration line, read answer (<n>,<stat>) or
-	// URC, whose location is not the quoted hex of 27.007: unquoted,
-	// decimal, spaced. Group 1 is what stays of it without the location.
-	oddLocationRead = regexp.MustCompile(`^(\+C(?:E|G)?REG: \d,\d{1,2}),(?: *"?[0-9A-Fa-f]+"? *,){1,2} *"?[0-9A-Fa-f]+"?(?: *, *\d*)*$`)
-	oddLocationURC  = regexp.MustCompile(`^(\+C(?:E|G)?REG: \d{1,2}),(?: *"?[0-9A-Fa-f]+"? *,){1,2} *"?[0-9A-Fa-f]+"?(?: *, *\d*)*$`)
-	// regURCLine is a registration URC of any domain.
-	regURCLine = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: `)
 	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
 	// ModemManager reads the ICCID of a modem it has no vendor command for.
 	crsmICCIDCmd = regexp.MustCompile(`^AT\+CRSM=176,12258(?:,|$)`)

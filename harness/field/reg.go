@@ -153,9 +153,12 @@ func (r *regLine) quoted(rest []string) bool {
 		}
 	case regEPS:
 		// Which fields follow the location is told by their count, each
-		// may be empty: <AcT>; the cause pair; both; the cause pair and
-		// the PSM timers; all three (an nRF91's
-		// "+CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000"").
+		// may be empty: <AcT>; the cause pair (a modem of 27.007 before
+		// Release 7 has no <AcT> field: reg_no_act); both; the cause
+		// pair and the PSM timers n=4 and 5 add, <Active-Time> and
+		// <Periodic-TAU> (one-byte bit strings of TS 24.008); all three
+		// (an nRF91's "+CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000"",
+		// its cause fields empty without a denial: outside tester sw115).
 		var act, cause, psm []string
 		switch len(t) {
 		case 0:
