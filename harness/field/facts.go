@@ -1933,26 +1933,24 @@ func within(obs []Obs, at, d time.Duration) bool {
 // addReg records a registration state; stat, tac, ci and act as the URC
 // or read answer gives them, causeType and cause from the n=3 form. A
 // location with or without <AcT> is evidence of the dialect.
-// regLine reads a registration line of +CEREG, +CREG or +CGREG as the
+// factReg reads a registration line of +CEREG, +CREG or +CGREG as the
 // facts take it (parseReg, in the read answer's form when read is set):
 // its location in 27.007's quoted hex, none, or in a form of its own
-// (unquoted, decimal, spaced), which is noted as OddLocation and read as
-// a location the line shows but no cell. ok false for any other line.
-func (fs *Facts) regLine(text string, read bool, src Src) (regLine, bool) {
+// (unquoted, decimal, spaced), read as a location the line shows but no
+// cell. ok false for any other line.
+func factReg(text string, read bool) (regLine, bool) {
 	r, ok := parseReg(text, read)
-	if !ok || r.Domain == reg5GS {
-		return r, false
+	return r, ok && r.Domain != reg5GS && (r.Loc == locNone || r.Loc == locQuoted || r.Loc == locOdd)
+}
+
+// regLine is factReg, noting the first location in a form of its own as
+// OddLocation.
+func (fs *Facts) regLine(text string, read bool, src Src) (regLine, bool) {
+	r, ok := factReg(text, read)
+	if ok && r.Loc == locOdd && fs.OddLocation == nil {
+		fs.OddLocation = &Evidence{Field: "location", Value: r.Rest, Src: src, Why: fmt.Sprintf("%q", text)}
 	}
-	switch r.Loc {
-	case locOdd:
-		if fs.OddLocation == nil {
-			fs.OddLocation = &Evidence{Field: "location", Value: r.Rest, Src: src, Why: fmt.Sprintf("%q", text)}
-		}
-		return r, true
-	case locNone, locQuoted:
-		return r, true
-	}
-	return r, false
+	return r, ok
 }
 
 // reservedTAC says a +CxREG <tac> (hex) is one TS 23.003 §19.4.2.3

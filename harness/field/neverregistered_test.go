@@ -50,3 +50,28 @@ func TestNeverRegisteredKnownWhereItDiffers(t *testing.T) {
 		})
 	}
 }
+
+// TestNeverRegisteredOddLine: a registration line the facts read is one
+// the known divergences name too, whatever its location's form: one in decimal
+// with spaces as gammu shows it ("+CREG: 2,1, 550014, 676"), here with
+// stat 0, which gives the never-registered state, was left out of them (regLinesShowing read
+// 27.007's quoted hex alone), so the replay failed there unexplained.
+func TestNeverRegisteredOddLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		line      int
+	}{
+		{"read, decimal with spaces", "> AT+CGREG?\n< +CGREG: 2,0, 550014, 676\n< OK\n", 2},
+		{"URC, unquoted hex", "> AT\n< OK\n< +CREG: 0,86A6,0001C33D\n", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "never", map[string]string{ManifestFile: orangePlain("never", "generic"), "host.log": tc.log}), Options{})
+			if len(p.Facts.Regs) != 1 || p.Facts.Regs[0].Stat != 0 || p.Facts.OddLocation == nil {
+				t.Fatalf("registrations %+v (odd location %v), want one of stat 0 in a form of its own", p.Facts.Regs, p.Facts.OddLocation)
+			}
+			if l, known := p.LimitAt(Src{"host.log", tc.line}); !known || !strings.Contains(l.Text, "no_service_stat: 0") {
+				t.Errorf("host.log:%d known %v (%q), want the never-registered to-do\n%s", tc.line, known, l.Text, strings.Join(p.ToDo, "\n"))
+			}
+		})
+	}
+}

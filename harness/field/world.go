@@ -1336,7 +1336,8 @@ func (p *Plan) checkOrigin() string {
 
 // regLinesShowing are the logs' registration lines, in any domain
 // (+CEREG, +CREG, +CGREG: TS 27.007 §10.1.22, §7.2, §10.1.20), read or
-// unasked, that show stat.
+// unasked, that show stat: every line the facts read (factReg), its
+// location in a form of its own too.
 func (p *Plan) regLinesShowing(stat int) []Src {
 	var out []Src
 	for _, t := range p.Fixture.Logs {
@@ -1344,8 +1345,7 @@ func (p *Plan) regLinesShowing(stat int) []Src {
 			if e.Role != fieldlog.Info && e.Role != fieldlog.URC {
 				continue
 			}
-			r, ok := parseReg(e.Text, e.Role == fieldlog.Info)
-			if ok && r.Domain != reg5GS && (r.Loc == locNone || r.Loc == locQuoted) && r.Stat == strconv.Itoa(stat) {
+			if r, ok := factReg(e.Text, e.Role == fieldlog.Info); ok && r.Stat == strconv.Itoa(stat) {
 				out = append(out, Src{t.File, e.Line})
 			}
 		}
