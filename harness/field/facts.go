@@ -1632,7 +1632,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 		case fieldlog.URC:
 			fs.cardURC(e.Text, obs)
 			reg, isReg := fs.regLine(e.Text, false, obs.Src)
-			located := reg.Loc != locNone // a location, quoted or in a form of its own
+			located := reg.Loc != locNone // a location's fields, quoted, empty or in a form of its own
 			if isReg && (reg.Domain == regCS || reg.Domain == regPS) {
 				if reg.Stat == "1" || reg.Stat == "5" { // only a camped registration's form tells n
 					n := 1
@@ -1935,12 +1935,13 @@ func within(obs []Obs, at, d time.Duration) bool {
 // location with or without <AcT> is evidence of the dialect.
 // factReg reads a registration line of +CEREG, +CREG or +CGREG as the
 // facts take it (parseReg, in the read answer's form when read is set):
-// its location in 27.007's quoted hex, none, or in a form of its own
+// its location in 27.007's quoted hex, none, its fields there and empty
+// (a SARA-R4's "+CEREG: 2,,,,,,,,": no cell), or in a form of its own
 // (unquoted, decimal, spaced), read as a location the line shows but no
 // cell. ok false for any other line.
 func factReg(text string, read bool) (regLine, bool) {
 	r, ok := parseReg(text, read)
-	return r, ok && r.Domain != reg5GS && (r.Loc == locNone || r.Loc == locQuoted || r.Loc == locOdd)
+	return r, ok && r.Domain != reg5GS && r.Loc != locBad
 }
 
 // regLine is factReg, noting the first location in a form of its own as

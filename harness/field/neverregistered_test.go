@@ -75,3 +75,29 @@ func TestNeverRegisteredOddLine(t *testing.T) {
 		})
 	}
 }
+
+// TestNeverRegisteredEmptyLocation: a registration line whose location's
+// fields are there and empty (27.007 leaves each optional: a u-blox
+// SARA-R4 at n=4 writes "+CEREG: 2,,,,,,,," without a cell) gives its
+// stat as the form without them does; the facts left it out, so logs
+// that showed the device not registered only so read as showing no
+// registration at all.
+func TestNeverRegisteredEmptyLocation(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		line      int
+	}{
+		{"URC, n=4", "> AT\n< OK\n< +CEREG: 0,,,,,,,,\n", 3},
+		{"read, n=2", "> AT+CEREG?\n< +CEREG: 2,0,,\n< OK\n", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "never", map[string]string{ManifestFile: orangePlain("never", "generic"), "host.log": tc.log}), Options{})
+			if len(p.Facts.Regs) != 1 || p.Facts.Regs[0].Stat != 0 || p.Facts.Regs[0].HasCells || p.Facts.Regs[0].Src.Line != tc.line {
+				t.Fatalf("registrations %+v, want one of stat 0 without a cell at host.log:%d", p.Facts.Regs, tc.line)
+			}
+			if l, known := p.LimitAt(Src{"host.log", tc.line}); !known || !strings.Contains(l.Text, "no_service_stat: 0") {
+				t.Errorf("host.log:%d known %v (%q), want the never-registered to-do\n%s", tc.line, known, l.Text, strings.Join(p.ToDo, "\n"))
+			}
+		})
+	}
+}
