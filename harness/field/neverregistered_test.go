@@ -101,3 +101,35 @@ func TestNeverRegisteredEmptyLocation(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchBeforeLogsOddLocation: a searching URC with its location in a
+// form of its own (decimal with spaces, as gammu shows one) is the field
+// modem's search as much as "+CREG: 2" is: the facts read it as stat 2,
+// and the plan leaves it out of the comparison when it comes before
+// anything starts an attach. (searchURC took an empty or quoted location
+// alone.)
+func TestSearchBeforeLogsOddLocation(t *testing.T) {
+	for _, tc := range []struct {
+		urc    string
+		search bool
+	}{
+		{"+CREG: 2, 550014, 676", true},
+		{"+CREG: 2,86A6,0001C33D", true},
+		{`+CEREG: 2,"1A2B","01A2B3C4",7`, true},
+		{"+CEREG: 2,,,,,,,,", true},
+		{"+CEREG: 2,,x", false},                  // no registration line the facts read
+		{`+CEREG: 2,"1A2B`, false},               // nor this
+		{`+CEREG: 2,1,"1A2B","01A2B3C4"`, false}, // a read answer's form
+	} {
+		t.Run(tc.urc, func(t *testing.T) {
+			if got := searchURC(tc.urc); got != tc.search {
+				t.Errorf("searchURC(%q) = %v, want %v", tc.urc, got, tc.search)
+			}
+		})
+	}
+	log := "< +CREG: 2, 550014, 676\n> AT+CREG?\n< +CREG: 2,2, 550014, 676\n< OK\n"
+	p := reconstruct(t, writeFixture(t, "search", map[string]string{ManifestFile: orangePlain("search", "generic"), "host.log": log}), Options{})
+	if !slices.Contains(p.Unshown, Src{"host.log", 1}) {
+		t.Errorf("host.log:1 compared, want it left out (%v):\n%s", p.Unshown, strings.Join(p.Assumptions, "\n"))
+	}
+}

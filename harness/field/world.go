@@ -1767,12 +1767,13 @@ func (p *Plan) cardWindows() []cardWindow {
 }
 
 // searchURC says text is a registration URC of any domain that shows
-// the device searching (<stat> 2), its location empty or quoted (what
-// follows <stat> begins so): a u-blox SARA-R4's "+CEREG: 2,,,,,,,," (n=4,
-// no cell) as well as "+CREG: 2".
+// the device searching (<stat> 2), in any form the facts read (factReg;
+// +C5GREG's, which they leave, too): "+CREG: 2", a u-blox SARA-R4's
+// "+CEREG: 2,,,,,,,," (n=4, no cell), a location quoted or in a form of
+// its own.
 func searchURC(text string) bool {
 	r, ok := parseReg(text, false)
-	return ok && r.Stat == "2" && (r.Rest == "" || strings.HasPrefix(r.Rest, ",,") || strings.HasPrefix(r.Rest, `,"`))
+	return ok && r.Stat == "2" && r.Loc != locBad
 }
 
 // searchBeforeLogs leaves out of the comparison the searching URCs a log
