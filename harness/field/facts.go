@@ -1534,6 +1534,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				if isReg && (reg.Domain == regCS || reg.Domain == regPS) {
 					regN(reg.Name, reg.N, obs)
 					if !fs.ceregShown {
+						// Their n=3 cause (a CS or PS domain's) is left:
+						// Reg.Cause is the EPS attach's.
 						fs.addReg(obs, reg.Name, reg.Stat, reg.TAC, reg.CI, reg.AcT, "", "", false)
 					}
 				}

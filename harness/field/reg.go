@@ -58,6 +58,7 @@ type regLine struct {
 	// AcT, CauseType and Cause as written: set only with locQuoted.
 	TAC, CI          string
 	AcT              string
+	RAC              string // +CGREG's <rac>, quotes off
 	CauseType, Cause string
 	// PSM: the line gives the PSM timers its network gave (+CEREG n=4
 	// or 5), one-byte bit strings of TS 24.008, Active and TAU.
@@ -143,13 +144,40 @@ func (r *regLine) quoted(rest []string) bool {
 	tac, ci, t := rest[0][1:len(rest[0])-1], rest[1][1:len(rest[1])-1], rest[2:]
 	switch r.Domain {
 	case regCS, regPS:
-		// <AcT> at most, and given when its comma is (what +CGREG's <rac>
-		// or a cause would add, the package has not needed).
-		if len(t) > 1 || len(t) == 1 && (t[0] == "" || !digits(t[0])) {
+		// <AcT> alone is given when its comma is; n=3 adds the cause
+		// pair after it, which may be empty then ("+CREG: 3,"3a9b",
+		// "0000c33d",7,0,15"). +CGREG has its <rac> (one byte, quoted
+		// hex, or empty) between them: §10.1.20.
+		var act, rac, cause []string
+		switch n := len(t); {
+		case n == 0:
+		case n == 1 && t[0] != "":
+			act = t
+		case n == 3 && r.Domain == regCS:
+			act, cause = t[:1], t[1:]
+		case n == 2 && r.Domain == regPS:
+			act, rac = t[:1], t[1:]
+		case n == 4 && r.Domain == regPS:
+			act, rac, cause = t[:1], t[1:2], t[2:]
+		default:
 			return false
 		}
-		if len(t) == 1 {
-			r.AcT = t[0]
+		for _, f := range slices.Concat(act, cause) {
+			if !digits(f) {
+				return false
+			}
+		}
+		if rac != nil && rac[0] != "" && !quotedHex(rac[0]) {
+			return false
+		}
+		if act != nil {
+			r.AcT = act[0]
+		}
+		if rac != nil {
+			r.RAC = strings.Trim(rac[0], `"`)
+		}
+		if cause != nil {
+			r.CauseType, r.Cause = cause[0], cause[1]
 		}
 	case regEPS:
 		// Which fields follow the location is told by their count, each

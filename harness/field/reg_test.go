@@ -33,9 +33,15 @@ func TestParseReg(t *testing.T) {
 		{`+CEREG: 2,,x`, false, true, regLine{Stat: "2", Loc: locBad}},
 		{`+CREG: 1,"0B5A","2BA7"`, false, true, regLine{Stat: "1", Loc: locQuoted, TAC: "0B5A", CI: "2BA7"}}, // a GERAN cell's two-byte <ci>
 		{`+CGREG: 5,"0B5A","00C3F21E",7`, false, true, regLine{Stat: "5", Loc: locQuoted, TAC: "0B5A", CI: "00C3F21E", AcT: "7"}},
-		{`+CREG: 1,"0B5A","00C3F21E",`, false, true, regLine{Stat: "1", Loc: locOdd}},        // <AcT>'s comma without it: not +CREG's form
-		{`+CGREG: 1,"0B5A","00C3F21E",7,"01"`, false, true, regLine{Stat: "1", Loc: locBad}}, // <rac>: not read
-		{`+CREG: 1,"0B5A","00C3F21E",7,0,15`, false, true, regLine{Stat: "1", Loc: locOdd}},  // a cause in +CREG: left with the location
+		{`+CREG: 1,"0B5A","00C3F21E",`, false, true, regLine{Stat: "1", Loc: locOdd}},                                                             // <AcT>'s comma without it: not +CREG's form
+		{`+CGREG: 1,"0B5A","00C3F21E",7,"01"`, false, true, regLine{Stat: "1", Loc: locQuoted, TAC: "0B5A", CI: "00C3F21E", AcT: "7", RAC: "01"}}, // <rac>
+		{`+CGREG: 3,"0B5A","00C3F21E",7,,0,15`, false, true, regLine{Stat: "3", Loc: locQuoted, TAC: "0B5A", CI: "00C3F21E", AcT: "7", CauseType: "0", Cause: "15"}},
+		{`+CGREG: 1,"0B5A","00C3F21E",7,01`, false, true, regLine{Stat: "1", Loc: locOdd}}, // <rac> unquoted
+		{`+CGREG: 1,"0B5A","00C3F21E",7,"0x"`, false, true, regLine{Stat: "1", Loc: locBad}},
+		{`+CREG: 1,"0B5A","00C3F21E",7,"01"`, false, true, regLine{Stat: "1", Loc: locBad}},                                                                        // no <rac> in +CREG
+		{`+CREG: 1,"0B5A","00C3F21E",7,0,15`, false, true, regLine{Stat: "1", Loc: locQuoted, TAC: "0B5A", CI: "00C3F21E", AcT: "7", CauseType: "0", Cause: "15"}}, // n=3
+		{`+CREG: 3,"0B5A","00C3F21E",,0,15`, false, true, regLine{Stat: "3", Loc: locQuoted, TAC: "0B5A", CI: "00C3F21E", CauseType: "0", Cause: "15"}},
+		{`+CREG: 3,"0B5A","00C3F21E",7,,0,15`, false, true, regLine{Stat: "3", Loc: locOdd}}, // +CGREG's form: digits after a location
 		{`+CREG: 1, 1A2B, 01A2B3C4`, false, true, regLine{Stat: "1", Loc: locOdd}},           // spaced, unquoted
 		{`+CEREG: 5,2860,27306436,7`, false, true, regLine{Stat: "5", Loc: locOdd}},          // decimal
 		{`+CEREG: 1,"1A2B" ,"01A2B3C4" , 7`, false, true, regLine{Stat: "1", Loc: locOdd}},
