@@ -640,17 +640,6 @@ func BootLimits(f *Fixture) []Limit {
 	return out
 }
 
-// regAcT reads the <AcT> of a registration line that shows a location
-// (URC or read form, +CREG/+CGREG/+CEREG).
-var regAcT = regexp.MustCompile(`^\+C(?:E|G)?REG: (?:\d,)?\d,"[0-9A-Fa-f]*","[0-9A-Fa-f]*",(\d+)`)
-
-// regShortCI reads a two-byte <ci> (four hex digits at most) from a +CREG
-// or +CGREG line that shows a location, URC or read form: a GERAN cell's
-// identity, 16 bits (TS 23.003 §4.3.1), which 27.007 §7.2 once gave as
-// "two byte cell ID in hexadecimal format". (+CEREG's <ci> is E-UTRAN's
-// four bytes by definition, §10.1.22: a short one there is no GERAN cell.)
-var regShortCI = regexp.MustCompile(`^\+CG?REG: (?:\d,)?\d{1,2},"[0-9A-Fa-f]+","([0-9A-Fa-f]{1,4})"(?:,|$)`)
-
 // actNames names the <AcT>s a field modem may show that the emulated
 // one lacks (TS 27.007 §7.3; 8 is EC-GSM-IoT there, but Quectel's BG95
 // and BG96 give it to eMTC, LTE Cat M1).
@@ -701,23 +690,23 @@ func RATLimits(f *Fixture) []Limit {
 					what = fmt.Sprintf("the host asks for <AcT> %s in %s, which the emulated modem refuses with +CME ERROR: 50 (it takes 7, E-UTRAN, or 9)", name(m[4]), e.Text)
 				}
 			case e.Role == fieldlog.URC || e.Role == fieldlog.Info:
-				if m := regAcT.FindStringSubmatch(e.Text); m != nil && m[1] != "7" {
-					key = "reg " + m[1]
-					what = fmt.Sprintf("the field modem reports <AcT> %s in %s, where the emulated modem, E-UTRAN alone, reports 7", name(m[1]), e.Text)
+				if act, ok := regOtherAcT(e.Text); ok {
+					key = "reg " + act
+					what = fmt.Sprintf("the field modem reports <AcT> %s in %s, where the emulated modem, E-UTRAN alone, reports 7", name(act), e.Text)
 				} else if c, ok := dialect.ReadCOPS(e.Text); ok && e.Role == fieldlog.Info && c.AcT >= 0 && c.AcT != 7 {
 					// +COPS?'s <AcT> is the registration's (outside
 					// tester t178 N9: GSM's 0 there got no to-do).
 					act := strconv.Itoa(c.AcT)
 					key = "reg " + act
 					what = fmt.Sprintf("the field modem reports <AcT> %s in %s, where the emulated modem, E-UTRAN alone, reports 7", name(act), e.Text)
-				} else if m := regShortCI.FindStringSubmatch(e.Text); m != nil {
+				} else if ci, ok := regShortCI(e.Text); ok {
 					// Its width alone differs: the scenario's cell has the
 					// log's identity, which the emulated modem writes as an
 					// E-UTRAN cell's (gammu issue 358's "2BA7", replayed
 					// "00002BA7").
 					key, lacks = "ci", "a GERAN cell"
 					what = fmt.Sprintf("the field modem reports a two-byte <ci> %q in %s, a GERAN cell's 16-bit identity (TS 23.003 §4.3.1; 27.007 §7.2's \"two byte cell ID\"), where the emulated modem, E-UTRAN alone, writes its cell's 28-bit E-UTRAN cell identity in eight hex digits (%q)",
-						m[1], e.Text, strings.Repeat("0", 8-len(m[1]))+m[1])
+						ci, e.Text, strings.Repeat("0", 8-len(ci))+ci)
 				} else if active, tau, ok := psmTimers(e.Text); ok {
 					key, lacks = "psm", "PSM"
 					what = fmt.Sprintf("the field modem shows the PSM timers its network gave (<Active-Time> %q, <Periodic-TAU> %q) in %s, where the emulated modem, which negotiates no PSM, shows none", active, tau, e.Text)

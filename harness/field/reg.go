@@ -310,3 +310,37 @@ func bitString(f string) bool {
 	}
 	return strings.Trim(f[1:len(f)-1], "01") == ""
 }
+
+// anyReg reads a line in whichever form it is in: a URC's, else a read
+// answer's (for a reader that does not know whether a read asked for it).
+func anyReg(text string) (regLine, bool) {
+	if r, ok := parseReg(text, false); ok && r.Loc != locBad {
+		return r, true
+	}
+	r, ok := parseReg(text, true)
+	return r, ok && r.Loc != locBad
+}
+
+// regOtherAcT is the <AcT> of a +CEREG, +CREG or +CGREG line that shows
+// a location in 27.007's form, when it is not E-UTRAN's 7.
+func regOtherAcT(text string) (string, bool) {
+	r, ok := anyReg(text)
+	act := r.AcT
+	if n := strings.Count(r.Rest, ",") - 2; r.Domain == regEPS && (n == 2 || n == 4) {
+		// As the regexp before read it: the field after <ci>, which is
+		// the cause type in the form without <AcT>.
+		act = r.CauseType
+	}
+	// <stat> of one digit, as the regexp before took.
+	return act, ok && r.Domain != reg5GS && r.Loc == locQuoted && len(r.Stat) == 1 && act != "" && act != "7"
+}
+
+// regShortCI is the two-byte <ci> (four hex digits at most) of a +CREG
+// or +CGREG line that shows a location in 27.007's form: a GERAN cell's
+// identity, 16 bits (TS 23.003 §4.3.1), which 27.007 §7.2 once gave as
+// "two byte cell ID in hexadecimal format". (+CEREG's <ci> is E-UTRAN's
+// four bytes by definition, §10.1.22: a short one there is no GERAN cell.)
+func regShortCI(text string) (string, bool) {
+	r, ok := anyReg(text)
+	return r.CI, ok && (r.Domain == regCS || r.Domain == regPS) && r.Loc == locQuoted && len(r.CI) <= 4
+}
