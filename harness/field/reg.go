@@ -325,14 +325,7 @@ func anyReg(text string) (regLine, bool) {
 // a location in 27.007's form, when it is not E-UTRAN's 7.
 func regOtherAcT(text string) (string, bool) {
 	r, ok := anyReg(text)
-	act := r.AcT
-	if n := strings.Count(r.Rest, ",") - 2; r.Domain == regEPS && (n == 2 || n == 4) {
-		// As the regexp before read it: the field after <ci>, which is
-		// the cause type in the form without <AcT>.
-		act = r.CauseType
-	}
-	// <stat> of one digit, as the regexp before took.
-	return act, ok && r.Domain != reg5GS && r.Loc == locQuoted && len(r.Stat) == 1 && act != "" && act != "7"
+	return r.AcT, ok && r.Domain != reg5GS && r.Loc == locQuoted && r.AcT != "" && r.AcT != "7"
 }
 
 // regShortCI is the two-byte <ci> (four hex digits at most) of a +CREG

@@ -171,6 +171,11 @@ func TestRATLimits(t *testing.T) {
 			[]string{`host.log:3: the field modem shows the PSM timers its network gave (<Active-Time> "11100000", <Periodic-TAU> "11100000") in +CEREG: 1,"0A2B","01A2B3C4",7,,,"11100000","11100000", where the emulated modem, which negotiates no PSM, shows none: no personality or manifest field gives the emulated modem PSM`}},
 		// A location of 0s and 1s (a lab network's) is no timer.
 		{"binary-looking location", "> AT+CEREG?\n< +CEREG: 2,1,\"0001\",\"0010\"\n< OK\n", nil},
+		// 27.007 before Release 7 has no <AcT> field: the 0 after <ci>
+		// is the cause type, no GSM.
+		{"denial without <AcT>", "< +CEREG: 3,\"1A2B\",\"01A2B3C4\",0,15\n", nil},
+		{"NB-IoT, <stat> of two digits", "< +CEREG: 10,\"1A2B\",\"01A2B3C4\",9\n",
+			[]string{`host.log:1: the field modem reports <AcT> 9 (NB-IoT, E-UTRAN NB-S1) in +CEREG: 10,"1A2B","01A2B3C4",9`}},
 		{"PSM timers none given", "< +CEREG: 1,\"0A2B\",\"01A2B3C4\",7,,,\"\",\"\"\n",
 			[]string{`host.log:1: the field modem shows the PSM timers its network gave (<Active-Time> "", <Periodic-TAU> "")`}},
 	} {
