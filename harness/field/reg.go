@@ -6,7 +6,7 @@ import (
 )
 
 // The registration lines of TS 27.007 — +CEREG (§10.1.22), +CREG (§7.2),
-// +CGREG (§10.1.20), +C5GREG (§10.1.x) — read once, here, for every
+// +CGREG (§10.1.20) and +C5GREG — read once, here, for every
 // reader in the package. A URC is
 //
 //	+CEREG: <stat>[,[<tac>],[<ci>],[<AcT>][,<cause_type>,<reject_cause>][,[<Active-Time>],[<Periodic-TAU>]]]
