@@ -266,14 +266,16 @@ func TestBorderBackoffInSight(t *testing.T) {
 func TestBorderAreaBackoffInSightByProfile(t *testing.T) {
 	// Cycle 1 in France: SFR is served by Telekom and the fallback
 	// attaches in Germany (the device left the area). Cycle 2 in
-	// Germany, SFR's 20810 in sight: SFR is served by Orange and the
-	// fallback attaches in France — back the way cycle 1 came.
+	// Germany, SFR's 20810 in sight: SFR is refused by Orange (served
+	// by Orange, a network of SFR's country, it would have attached:
+	// attachedAs) and the fallback attaches in France — back the way
+	// cycle 1 came.
 	setup := []string{"card cmcc* 89331011000000000034 sfr", "boot",
 		"check", "info normal 20801 cells=20801:-70",
 		"enabled sfr", "boot", "location normal 26201",
 		"enabled cmcc", "boot", "location normal 26201",
 		"check", "info normal 26201 cells=26201:-70,20810:-90",
-		"enabled sfr", "boot", "location normal 20801",
+		"enabled sfr", "boot", "location limited 20801",
 		"enabled cmcc", "boot", "location normal 20801"}
 	tests := []struct {
 		name  string

@@ -7,12 +7,13 @@ import (
 
 // judge decides the attach of the awaited profile from a report of the
 // terminal (claim 3). An attempt on a preferred operator succeeds on normal
-// service on that operator's own network (a rescue attempt: on any
-// network); a fallback succeeds on normal service anywhere (it may roam:
-// it is the channel to the platform). Limited service (registration
-// denied) fails at once; no service waits for the attach timer. An
-// attempt a network of another country than the list's served or refused
-// fails too, but its back-off waits for the fallback (Cycle.Abroad).
+// service as its operator (attachedAs: its own network, or national
+// roaming on a network of its country; a rescue attempt: on any network);
+// a fallback succeeds on normal service anywhere (it may roam: it is the
+// channel to the platform). Limited service (registration denied) fails
+// at once; no service waits for the attach timer. An attempt a network of
+// another country than the list's served or refused fails too, but its
+// back-off waits for the fallback (Cycle.Abroad).
 // Reports before the Boot on the new profile are about the old one.
 func (a *Applet) judge(svc Service, plmn string) {
 	c := a.st.Cycle
@@ -26,7 +27,7 @@ func (a *Applet) judge(svc Service, plmn string) {
 	}
 	fallback := a.st.Mode.fallback()
 	switch {
-	case svc == NormalService && (fallback || c.Trigger == TriggerRescue || plmn == target.HomePLMN):
+	case svc == NormalService && (fallback || c.Trigger == TriggerRescue || attachedAs(target, plmn)):
 		a.stopAttachTimer()
 		if fallback {
 			a.fallbackAttached(plmn)
@@ -62,6 +63,22 @@ func (a *Applet) judge(svc Service, plmn string) {
 	default:
 		a.attachFailedNow("normal service on another network " + plmn)
 	}
+}
+
+// attachedAs says whether normal service on network plmn is profile p's
+// attach as its operator's subscription (claims 3 and 7: did the preferred
+// operator's subscription attach): on the operator's own network, or on a
+// network of the country of its home PLMN — national roaming, on domestic
+// terms, by the rule TS 23.122 Annex B counts a country by (the same MCC,
+// or MCCs E.212 gives one country: the United States' 310 and 311). The
+// card keeps that state as preferred_already_enabled (the list's first is
+// the enabled profile, on a partner of its country), so reaching it is a
+// success too; failing it fell back to international roaming, often on
+// the very same network (outside tester o296, D1). A network of another
+// country is no attach as the operator: the border (judge's Abroad). The
+// late attach (strandedService) counts by the same rule.
+func attachedAs(p Profile, plmn string) bool {
+	return mcc(plmn) != "" && sameArea(mcc(plmn), mcc(p.HomePLMN))
 }
 
 func (a *Applet) attachFailedNow(reason string) {

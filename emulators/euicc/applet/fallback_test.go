@@ -1,6 +1,7 @@
 package applet
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -75,6 +76,12 @@ func TestFallbackPaths(t *testing.T) {
 		{"claim 1: first attaches, no fallback", []simOp{sfr(attachOK), orange(attachOK)}, nil, false, 3,
 			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) cycle_ended(sfr)(attach-success) notification_sent(attach-success)",
 			map[string]int{"attach-success": 1}},
+		// The next check finds SFR roaming on 20899 and first on the
+		// list: the state the card keeps as preferred_already_enabled.
+		{"claims 3 and 7: first attaches through national roaming (a network of its country), no fallback", []simOp{sfr(attachNational), orange(attachOK)}, nil, false, 3,
+			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) cycle_ended(sfr)(attach-success) notification_sent(attach-success) " +
+				"roaming_detected preferred_list_requested preferred_list_received preferred_already_enabled(sfr)",
+			map[string]int{"attach-success": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +121,7 @@ func TestAttachFailureReasons(t *testing.T) {
 	}{
 		{attachReject, "registration denied (limited service, camped on 20810)"},
 		{attachTimeout, "no normal service within 3m0s"},
-		{attachOther, "normal service on another network 20899"},
+		{attachOther, "normal service on another network 90188"},
 	}
 	for _, tt := range tests {
 		s := newSim([]simOp{{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: []outcome{tt.oc}}}, nil)
@@ -246,7 +253,7 @@ func FuzzFallback(f *testing.F) {
 			ops = append(ops, simOp{
 				ID: "op" + plmns[i], PLMN: plmns[i], ICCID: "8933" + plmns[i] + "0000000001",
 				Preinstalled: x&0x30 != 0x30 && x&0x30 != 0x20, DownloadOK: x&0x30 == 0x20,
-				Outcomes: []outcome{[]outcome{attachOK, attachReject, attachTimeout, attachOther, attachAbroad}[x%5], outcome(x >> 6)},
+				Outcomes: []outcome{[]outcome{attachOK, attachReject, attachTimeout, attachOther, attachAbroad, attachNational}[x%6], outcome(x >> 6)},
 			})
 		}
 		var orig []outcome
@@ -269,4 +276,59 @@ func FuzzFallback(f *testing.F) {
 			t.Fatal("no profile enabled")
 		}
 	})
+}
+
+// TestJudgeAttachedAs: an attempt's attach is normal service as its
+// operator's subscription (attachedAs) — on the operator's own network or,
+// national roaming, on a network of its home PLMN's country (TS 23.122
+// Annex B: the United States' 310 and 311 are one) —, a rescue attempt's
+// on any network; normal service in another country is no attach
+// (outside tester o296, D1: Free on Orange in the Creuse was judged
+// failed, and the card fell back to international roaming on the same
+// Orange). The attach-success names the operator's PLMN, the cycle's end
+// the serving one.
+func TestJudgeAttachedAs(t *testing.T) {
+	list := func(op, serving string) []string {
+		return []string{"card cmcc* " + op, "boot", "check", "info normal " + serving + " cells=" + serving + ":-70", "enabled " + op, "boot"}
+	}
+	rescue := []string{"card cmcc* sfr", "boot", "check", "info none", "check", "info none", "enabled sfr", "boot"}
+	tests := []struct {
+		name   string
+		op     string // the list's operator
+		script []string
+		plmn   string // the attempt's normal service
+		want   string
+	}{
+		{"its own network", "sfr", list("sfr", "20801"), "20810", "attach-success sfr serving 20810 report 20810"},
+		{"national roaming: Orange, of SFR's country", "sfr", list("sfr", "20801"), "20801", "attach-success sfr serving 20801 report 20810"},
+		{"national roaming on another MCC of the country: T-Mobile US on Verizon's 311", "tmo-us", list("tmo-us", "311480"), "311480", "attach-success tmo-us serving 311480 report 310260"},
+		{"another country, across the border: no attach", "sfr", list("sfr", "20801"), "26201", `attach_failed sfr: normal service on another network 26201`},
+		{"an operator of another country roaming in the list's: international roaming, no attach", "telekom-de", list("telekom-de", "20801"), "20801", `attach_failed telekom-de: normal service on another network 20801`},
+		{"a rescue attempt: any network, another country's too", "", rescue, "26201", "attach-success sfr serving 26201 report 20810"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &scriptRun{cfg: testCfg}
+			r.a = New(r.cfg, State{})
+			logs := runAnswered(t, r, tt.op, append(slices.Clone(tt.script), "location normal "+tt.plmn))
+			got, report := "", ""
+			for _, l := range logs {
+				switch {
+				case got == "" && strings.HasPrefix(l, "log attach_failed "):
+					reason := l[strings.Index(l, "reason=")+len("reason="):]
+					got = "attach_failed " + field(l, "operator") + ": " + strings.Trim(reason, `"`)
+				case got == "" && strings.HasPrefix(l, "log cycle_ended ") && field(l, "outcome") == OutcomeAttachSuccess:
+					got = "attach-success " + field(l, "operator") + " serving " + field(l, "plmn")
+				case strings.HasPrefix(l, "log notification_sent ") && field(l, "kind") == "attach-success":
+					report = field(l, "plmn")
+				}
+			}
+			if report != "" {
+				got += " report " + report
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q\n%s", got, tt.want, strings.Join(logs, "\n"))
+			}
+		})
+	}
 }

@@ -53,7 +53,10 @@ var probes = []probe{
 	}},
 	{"timer_expired check", func(State) bool { return true }, func(State) (Event, bool) { return TimerExpired{ID: CheckTimer}, true }},
 	{"timer_expired attach", func(st State) bool { return st.AttachArmed }, func(State) (Event, bool) { return TimerExpired{ID: AttachTimer}, true }},
-	{"local_info normal, roaming", nil, func(State) (Event, bool) { return LocalInfo{Service: NormalService, PLMN: "20801"}, true }},
+	// 20801 roams a French profile nationally (its attach: attachedAs),
+	// 26201 abroad.
+	{"local_info normal, roaming in France", nil, func(State) (Event, bool) { return LocalInfo{Service: NormalService, PLMN: "20801"}, true }},
+	{"local_info normal, roaming abroad", nil, func(State) (Event, bool) { return LocalInfo{Service: NormalService, PLMN: "26201"}, true }},
 	{"local_info limited", nil, func(State) (Event, bool) { return LocalInfo{Service: LimitedService, PLMN: "20810"}, true }},
 	{"location_status normal, target's network", nil, func(st State) (Event, bool) {
 		plmn := "20810"

@@ -20,12 +20,13 @@ import (
 type outcome byte
 
 const (
-	attachOK      outcome = iota // normal service on the profile's home network
-	attachReject                 // registration denied: limited service
-	attachTimeout                // no answer: no service until the attach wait expires
-	attachOther                  // normal service on another network
-	attachNone                   // no cell at all (the original's loss of coverage)
-	attachAbroad                 // normal service on a network of another country (a border area)
+	attachOK       outcome = iota // normal service on the profile's home network
+	attachReject                  // registration denied: limited service
+	attachTimeout                 // no answer: no service until the attach wait expires
+	attachOther                   // normal service on a network of the area but not of the operator's country (an international 901): not its attach
+	attachNone                    // no cell at all (the original's loss of coverage)
+	attachAbroad                  // normal service on a network of another country (a border area)
+	attachNational                // normal service on another network of the operator's country (national roaming): its attach
 )
 
 // visited is the network the original profile roams on.
@@ -160,6 +161,8 @@ func (s *sim) boot(powerCut bool) {
 	case attachReject:
 		s.reg = LocalInfo{Service: LimitedService, PLMN: home}
 	case attachOther:
+		s.reg = LocalInfo{Service: NormalService, PLMN: "90188"}
+	case attachNational:
 		s.reg = LocalInfo{Service: NormalService, PLMN: "20899"}
 	case attachAbroad:
 		s.reg = LocalInfo{Service: NormalService, PLMN: "26299"}

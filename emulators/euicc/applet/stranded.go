@@ -16,11 +16,12 @@ package applet
 //     (claim 7): the same note, the same outbox. It is no cycle outcome:
 //     the cycle ended and its report stands; it is logged `late_attach`.
 //
-// What counts as the attach is what the attempt's judge counted: normal
-// service on the operator's own network, on any network for a rescue
-// attempt. Normal service on another network ends the memory without a
-// report: the device is not on that operator, which is what the platform
-// heard, and the periodic check goes on from there.
+// What counts as the attach is what the attempt's judge counted
+// (attachedAs): normal service on the operator's own network or a network
+// of its country (national roaming), on any network for a rescue attempt.
+// Normal service on a network of another country ends the memory without
+// a report: the device is not on that operator's terms, which is what the
+// platform heard, and the periodic check goes on from there.
 
 // Stranded is the enabled profile, left there by a cycle after its attach
 // failed (as an attempt, a fallback, or as the profile a rescue began on).
@@ -37,7 +38,7 @@ type Stranded struct {
 	// owes attach-success.
 	Reported bool `json:"reported,omitempty"`
 	// AnyNetwork says normal service on any network is its attach (it
-	// failed as a rescue attempt); otherwise its operator's own network.
+	// failed as a rescue attempt); otherwise its operator's (attachedAs).
 	AnyNetwork bool `json:"any_network,omitempty"`
 }
 
@@ -85,7 +86,7 @@ func (a *Applet) strandedService(plmn string) {
 	}
 	a.st.Stranded = nil
 	p, ok := a.enabled()
-	if !ok || p.ICCID != s.ICCID || !s.Reported || !(s.AnyNetwork || plmn == p.HomePLMN) {
+	if !ok || p.ICCID != s.ICCID || !s.Reported || !(s.AnyNetwork || attachedAs(p, plmn)) {
 		return
 	}
 	a.backoffCleared(s.Operator, s.Area, s.Country)
