@@ -50,6 +50,7 @@ var Invariants = []Invariant{
 	{"left-area-abroad", "claim 3, README \"Decisions on the open points\" (back-off: an area is a country): a cycle ends as the device having left the list's area only when its fallback attached in another country — one the scenario gives the network's operator —, not on another MCC of the list's country, nor, once the list named its country, on any network of it", checkLeftAreaAbroad},
 	{"rescue-home-first", "README \"Decisions on the open points\" (never stranded): a rescue tries the card's other profiles home first — the first-boot home profile, wherever the card lists it — when it tries the home profile at all", checkRescueHomeFirst},
 	{"backoff-forgotten-on-success", "README \"Decisions on the open points\" (back-off: the pauses grow for failures in a row; a late attach forgets the operator's back-off in that area, as a cycle's success does): an operator's first failure after it attached in a place counts as the first again", checkBackoffForgotten},
+	{"attached-as-operator", "claims 3 and 7, README \"Decisions on the open points\" (Roaming is the network's, not the country's: an attempt attaches on its operator's own network or nationally roaming on a network of its country, TS 23.122 Annex B): no attempt is judged failed for normal service on a network of its operator's country", checkAttachedAsOperator},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached (a border area's and a second leave's excepted)", checkBackoffArea},
 	// The actors around the card, held to their specs (actors.go).
 	{"registration-urcs", "TS 27.007 §7.2, §10.1.20, §10.1.22: a registration change (the <stat>, and from n=2 the cell) yields the +CREG/+CGREG/+CEREG URC the host asked for, at once", checkRegistrationURCs},
@@ -1098,6 +1099,33 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	}
 	for _, p := range pending {
 		v = append(v, p.msg)
+	}
+	return v
+}
+
+// checkAttachedAsOperator: an attempt whose profile has normal service on
+// a network of its operator's country — its own, or a national partner's:
+// the same MCC, or MCCs E.212 gives one country (TS 23.122 Annex B, as the
+// modem's emm.SameCountry has it) — attached as its operator's
+// subscription, so the card does not judge it failed for normal service
+// there (outside tester o296, D1: Free on Orange in the Creuse judged
+// failed, five attempts, the run ended on international roaming beside
+// Free's cells). The attach_failed reason names what the card saw.
+func checkAttachedAsOperator(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	for _, e := range o.Events {
+		if !is(e, eventlog.EUICC, applet.KindAttachFailed) {
+			continue
+		}
+		plmn, ok := strings.CutPrefix(e.Str("reason"), "normal service on another network ")
+		if !ok {
+			continue
+		}
+		i := slices.IndexFunc(s.Network.Operators, func(op scenario.Operator) bool { return op.ID == e.Str("operator") })
+		if i >= 0 && emm.SameCountry(plmn, s.Network.Operators[i].PLMN) {
+			v = append(v, fmt.Sprintf("%s: %s judged failed for normal service on %s, a network of its operator's country (its PLMN %s)",
+				at(e), e.Str("operator"), plmn, s.Network.Operators[i].PLMN))
+		}
 	}
 	return v
 }

@@ -653,3 +653,40 @@ func secondLeave(abroad, between bool) []eventlog.Event {
 		served("46001"), ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "46001"),
 		backoffN("fr1", "208", "FR", 1), leftArea())
 }
+
+// TestAttachedAsOperator: attached-as-operator flags an attempt judged
+// failed for normal service on a network of its operator's country (its
+// own, or a national partner's: one MCC, or MCCs E.212 gives one country),
+// and not one served abroad or refused (outside tester o296, D1).
+func TestAttachedAsOperator(t *testing.T) {
+	s := &scenario.Scenario{Network: scenario.Network{Operators: []scenario.Operator{
+		{ID: "free", PLMN: "20815", Country: "FR"}, {ID: "orange-fr", PLMN: "20801", Country: "FR"},
+		{ID: "tmo-us", PLMN: "310260", Country: "US"}, {ID: "telekom-de", PLMN: "26201", Country: "DE"},
+	}}}
+	judged := func(op, reason string) eventlog.Event {
+		return ev(eventlog.EUICC, applet.KindAttachFailed, "operator", op, "reason", reason)
+	}
+	tests := []struct {
+		name string
+		e    eventlog.Event
+		want string // substring of the one violation; "" = none
+	}{
+		{"Free failed on Orange, national roaming", judged("free", "normal service on another network 20801"), "free judged failed for normal service on 20801"},
+		{"T-Mobile failed on Verizon's 311: one country", judged("tmo-us", "normal service on another network 311480"), "tmo-us judged failed for normal service on 311480"},
+		{"Free failed on Telekom, across the border", judged("free", "normal service on another network 26201"), ""},
+		{"Telekom failed on Orange, international roaming", judged("telekom-de", "normal service on another network 20801"), ""},
+		{"Free refused by Orange", judged("free", "registration denied (limited service, camped on 20801)"), ""},
+		{"an operator the scenario does not have", judged("sfr", "normal service on another network 20801"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := checkAttachedAsOperator(s, Outcome{Events: []eventlog.Event{tt.e}})
+			switch {
+			case tt.want == "" && len(v) != 0:
+				t.Errorf("violations %q, want none", v)
+			case tt.want != "" && (len(v) != 1 || !strings.Contains(v[0], tt.want)):
+				t.Errorf("violations %q, want one with %q", v, tt.want)
+			}
+		})
+	}
+}
