@@ -431,6 +431,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readZephyr(file, ls, cut)
 	case MMCLI:
 		t, err = readMMCLI(file, ls, cut)
+	case Gsmmodem:
+		t, err = readGsmmodem(file, ls)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

@@ -115,6 +115,11 @@ const (
 	// "response: '+CSQ: 20,99'" or "error: command failed:
 	// 'GDBus.Error:…MobileEquipment.SimBusy: SIM busy'"), untimed.
 	MMCLI Format = "mmcli"
+	// Gsmmodem is python-gsmmodem's debug log through Python's logging:
+	// "DEBUG: write: AT+CPIN?", "DEBUG: response: ['+CPIN: READY',
+	// 'OK']" (the lines read, as a Python list), "DEBUG: notification:
+	// […]" (URCs), the rest notes.
+	Gsmmodem Format = "gsmmodem"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (a minicom, picocom,
@@ -132,7 +137,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, Mbed, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, MMCLI, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, Mbed, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, MMCLI, Gsmmodem, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
