@@ -68,7 +68,7 @@ func Detect(file string, data []byte) (Format, error) {
 // tools' own markers decide at once; the harness's at.log and a plain transcript need most
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
-	var nonblank, atlog, plain, mmLines, logcat, zephyr, ownMsgs, dumps int
+	var nonblank, atlog, plain, mmLines, logcat, zephyr, mbed, ownMsgs, dumps int
 	var arrows [2]int // debug arrows: "-->" and "<--" (arrowMarker)
 	first := ""
 	logged := loggingLog(lines)
@@ -95,6 +95,9 @@ func detect(file string, lines []string) (Format, error) {
 		}
 		if _, ok := parseZephyr(l); ok || strings.Contains(l, zephyrBanner) {
 			zephyr++
+		}
+		if _, _, rest := splitStamp(l); mbedTag.MatchString(rest) {
+			mbed++
 		}
 		// ModemManager's own lines, behind a syslog, journal or logread
 		// prefix or not: at info level they hold no AT traffic.
@@ -153,6 +156,10 @@ func detect(file string, lines []string) (Format, error) {
 		return Logcat, nil // the reader says it holds no AT lines
 	case mmLines*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
+	case mbed*2 >= nonblank:
+		// An Mbed OS trace with ATHandler's own off (mbed-os-example-
+		// cellular issue 75): its lines would else be "no known format".
+		return "", errAt(file, firstLine(lines), "Mbed OS trace lines (mbed-trace's \"[DBG ][CELL]: \"), but none of ATHandler's AT traffic (\"[INFO][CELL]: AT TX ( 9): AT+CEREG?\", \"AT RX (…): <cr><ln>…\") in the first %d: nothing to replay; trace it with MBED_CONF_CELLULAR_DEBUG_AT=true (mbed_app.json's \"cellular.debug-at\": true)", sniffLines)
 	case zephyr*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "%s", zephyrNothing(fmt.Sprintf(" in the first %d lines", sniffLines)))
 	case looksLikeURCCapture(lines), looksLikeCutTerminal(lines):

@@ -78,3 +78,19 @@ func TestMbed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkDetected(t, Mbed, tc.log, tc.show, tc.want, tc.err) })
 	}
 }
+
+// TestMbedNoATTrace: an Mbed OS cellular trace with ATHandler's AT trace
+// off (mbed-os-example-cellular issue 75, a Dragonfly's, trimmed: the
+// framework's own lines and the raw URCs among them) says so, instead of
+// "no known log format".
+func TestMbedNoATTrace(t *testing.T) {
+	const log = "[00107259ms][DBG ][CELL]: urc_creg\n[00107259ms][WARN][CELL]: not registered\n" +
+		"[00107259ms][DBG ][CELL]: stat: 0, lac: -1, cellID: -1, act: -1\n" +
+		"[00107269ms][DBG ][CELL]: process_oob exit\n[00112255ms][DBG ][CELL]: process_oob readable=1, pos=0, len=0\n\n+CREG: 2\n" +
+		"[00112258ms][DBG ][CELL]: urc_creg\n[00112258ms][DBG ][CELL]: stat: 2, lac: -1, cellID: -1, act: -1\n"
+	_, err := Read("trace.log", []byte(log), "")
+	const want = "trace.log:1: Mbed OS trace lines (mbed-trace's \"[DBG ][CELL]: \"), but none of ATHandler's AT traffic"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "MBED_CONF_CELLULAR_DEBUG_AT=true") {
+		t.Errorf("err = %v; want %q… naming MBED_CONF_CELLULAR_DEBUG_AT=true", err, want)
+	}
+}
