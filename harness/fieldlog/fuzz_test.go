@@ -89,6 +89,9 @@ func FuzzZephyr(f *testing.F) { fuzzReader(f, Zephyr, "zephyr-sim7080.log") }
 func FuzzMMCLI(f *testing.F) {
 	fuzzReader(f, MMCLI, "mmcli-apdu.log", "mmcli-errors.log", "mmcli-eid.log", "mmcli-nodebug.log")
 }
+func FuzzGsmmodem(f *testing.F) {
+	fuzzReader(f, Gsmmodem, "gsmmodem-pin.log", "gsmmodem-timeout.log")
+}
 func FuzzDocklight(f *testing.F) {
 	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")
 }
@@ -105,5 +108,5 @@ func FuzzTerminal(f *testing.F) {
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "ofono-journal.log", "chat-syslog.log", "chat-stderr.log", "platform.json", "gammu-smsd-win.log", "plain-arrows-lib.log", "chat-busybox-pri.log", "terminal-ublox-versions.log", "zephyr-sim7080.log")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "ofono-journal.log", "chat-syslog.log", "chat-stderr.log", "platform.json", "gammu-smsd-win.log", "plain-arrows-lib.log", "chat-busybox-pri.log", "terminal-ublox-versions.log", "zephyr-sim7080.log", "gsmmodem-pin.log")
 }

@@ -28,6 +28,10 @@ func TestGolden(t *testing.T) {
 		{"lpac-vendors.log", LPAC},
 		{"lpac-two-runs.log", LPAC}, // two runs pasted one after the other: the driver's clock starts again
 		{"mm.log", MM},
+		// python-gsmmodem's DEBUG log, faucamp/python-gsmmodem issues 11
+		// (echo on, SIM PIN) and 77 (AT+CPIN? timed out, the traceback).
+		{"gsmmodem-pin.log", Gsmmodem},
+		{"gsmmodem-timeout.log", Gsmmodem},
 		{"mm-legacy.log", MM},
 		{"mm-srcloc.log", MM},  // modem-manager 0.x: "[mm-at-serial-port.c:333] debug_log(): (ttyACM0): -->"
 		{"mm-openwrt.log", MM}, // logread's prefix, [modem0/ttyUSB0/at]
