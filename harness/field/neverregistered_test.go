@@ -133,3 +133,21 @@ func TestSearchBeforeLogsOddLocation(t *testing.T) {
 		t.Errorf("host.log:1 compared, want it left out (%v):\n%s", p.Unshown, strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestUnknownStatBeforeRegistration: stat 4 lines in logs that do show the
+// device registered (Zephyr issue 98478's BG770, modem_chat's lines
+// rebuilt, trimmed: +CEREG: 4 and +CREG: 4, then roaming, the network
+// named here) are limits with a to-do too: the replay failed there
+// with nothing but "+CEREG: 4" against nothing.
+func TestUnknownStatBeforeRegistration(t *testing.T) {
+	const log = "< +CEREG: 4\n< +CREG: 4\n< +CEREG: 1\n> AT+COPS?\n< +COPS: 0,2,\"20801\",7\n< OK\n"
+	p := reconstruct(t, writeFixture(t, "unknown", map[string]string{ManifestFile: orangePlain("unknown", "generic"), "host.log": log}), Options{})
+	for _, line := range []int{1, 2} {
+		if l, known := p.LimitAt(Src{"host.log", line}); !known || !strings.Contains(l.Text, "a stat 4") {
+			t.Errorf("host.log:%d known %v (%q), want the stat 4 limit\n%s", line, known, l.Text, strings.Join(p.ToDo, "\n"))
+		}
+	}
+	if _, known := p.LimitAt(Src{"host.log", 3}); known {
+		t.Errorf("host.log:3 (+CEREG: 1) is a limit")
+	}
+}

@@ -369,6 +369,7 @@ func (p *Plan) world() error {
 			p.unpromptedSearch()
 		}
 		p.bothNoServiceStats()
+		p.unknownStatsElsewhere()
 	}
 	areaAt := func(t time.Duration) string {
 		if m.Itinerary != nil {
@@ -1827,6 +1828,28 @@ func (p *Plan) unknownStats() {
 		return
 	}
 	p.askFor("%s: a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: out of coverage throughout the replay, it shows 2 there and at each line of stat 4 (%d in the logs), whatever the manifest says; cut the logs before it, or keep the fixture as one that shows the limit", lines[0], len(lines))
+	for _, src := range lines {
+		p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
+	}
+}
+
+// unknownStatsElsewhere names the registration lines that show stat 4
+// (unknown) which no other limit covers: logs where the device does
+// register, before or after them (Zephyr issue 98478's BG770: +CEREG: 4
+// and +CREG: 4 URCs, then 5). The emulated modem never shows 4, so its
+// line differs there, and the verdict says why rather than only "+CEREG:
+// 4" against nothing.
+func (p *Plan) unknownStatsElsewhere() {
+	var lines []Src
+	for _, src := range p.regLinesShowing(4) {
+		if _, known := p.LimitAt(src); !known {
+			lines = append(lines, src)
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	p.askFor("%s: a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: its registration line differs there and at each line of stat 4 (%d in the logs); cut the logs before it, or keep the fixture as one that shows the limit", lines[0], len(lines))
 	for _, src := range lines {
 		p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
 	}
