@@ -274,6 +274,17 @@ func readZephyr(file string, lines []string, cut bool) (*Transcript, error) {
 			continue
 		}
 		z, ok := parseZephyr(l)
+		cutStamp := false
+		if !ok && len(recs) == 0 {
+			// The paste's first line, cut inside its stamp ("0:46:34.067,841]
+			// <dbg> modem_chat.…: +CEREG:  4", Zephyr issue 98478): the
+			// message after it is whole, its time lost.
+			if j := strings.Index(l, "] <"); j > 0 && !strings.Contains(l[:j], "[") {
+				if cz, cok := parseZephyr("[00:00:00.000,000" + l[j:]); cok {
+					z, ok, cutStamp = cz, true, true
+				}
+			}
+		}
 		if !ok {
 			text := strings.TrimRight(l, "\r")
 			if p := zephyrPrompt.FindString(text); p != "" && p != text {
@@ -286,7 +297,7 @@ func readZephyr(file string, lines []string, cut bool) (*Transcript, error) {
 			continue
 		}
 		t := last // raw ticks: the time before, if any
-		if z.timed {
+		if z.timed && !cutStamp {
 			t = RelativeEpoch.Add(base + z.at)
 			if booted {
 				booted = false

@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -256,5 +257,44 @@ func TestZephyrTrafficRules(t *testing.T) {
 		if d, text := zephyrTraffic(z); d != tc.dir || text != tc.text {
 			t.Errorf("%q: %v %q, want %v %q", tc.line, d, text, tc.dir, tc.text)
 		}
+	}
+}
+
+// TestZephyrCutFirstStamp: a paste whose first line lost the start of its
+// stamp (Zephyr issue 98478's BG770 log, trimmed: "0:46:34.067,841] <dbg>
+// modem_chat.…: +CEREG:  4") reads that line's message, without a time;
+// it was a note, its URC dropped from the conversation unsaid. Only the
+// first line: a line inside a log is whole or another program's.
+func TestZephyrCutFirstStamp(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []string
+	}{
+		{"first line cut in its stamp",
+			"0:46:34.067,841] <dbg> modem_chat.modem_chat_log_received_command: +CEREG:  4\n" +
+				"[00:46:34.078,633] <dbg> modem_chat.modem_chat_log_received_command: +CREG:  4\n",
+			[]string{"1 urc +CEREG: 4 notime", "2 urc +CREG: 4"}},
+		{"a later line so is a note",
+			"[00:46:34.078,633] <dbg> modem_chat.modem_chat_log_received_command: +CREG:  4\n" +
+				"0:46:34.089,549] <dbg> modem_chat.modem_chat_log_received_command: +CEREG:  5\n",
+			[]string{"1 urc +CREG: 4", "2 note 0:46:34.089,549] <dbg> modem_chat.modem_chat_log_received_command: +CEREG:  5"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("z.log", []byte(tc.log), Zephyr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				s := fmt.Sprintf("%d %s %s", e.Line, e.Role, e.Text)
+				if e.Time.IsZero() {
+					s += " notime"
+				}
+				got = append(got, s)
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
 	}
 }
