@@ -690,11 +690,14 @@ func cmdCFUN(m *Modem, c at.Command) error {
 		return nil
 	}
 	mode, vendor := p.CFUNModes[fun]
-	if !vendor && fun != 0 && fun != 1 && fun != 4 || rst > 1 || rst == 1 && (fun != 1 || vendor) {
+	if !vendor && fun != 0 && fun != 1 && fun != 4 || rst > 1 || rst == 1 && !p.ResetsTo(fun) {
 		return errParams
 	}
 	if rst == 1 {
-		m.restart()
+		// TS 27.007 §8.2: reset the MT, then set <fun> — 0 or 4 come
+		// up without the attach (cfun_reset_funs: where the modem
+		// takes it).
+		m.restartTo(false, fun)
 		return nil
 	}
 	// The command first, then what it causes (outside tester sw124: the
@@ -759,8 +762,17 @@ func (m *Modem) restart() { m.restartKeeping(false) }
 // keepCard (card_kept_restarts): the MT boots again and initialises it
 // without a reset, as after an eUICC's own (no ATR), its channels as
 // they were.
-func (m *Modem) restartKeeping(keepCard bool) {
+func (m *Modem) restartKeeping(keepCard bool) { m.restartTo(keepCard, 1) }
+
+// restartTo is restartKeeping, the MT coming up at <fun> fun (+CFUN=0,1
+// or 4,1): at 4 the card is read and the radio stays off, at 0 the card
+// stays unpowered too (unless cfun0_keeps_card), as +CFUN=0 leaves it;
+// either way no attach until a +CFUN=1.
+func (m *Modem) restartTo(keepCard bool, fun int) {
 	f := eventlog.F{}
+	if fun != 1 {
+		f["fun"] = fun
+	}
 	warm := keepCard && m.st.cardOn
 	if warm {
 		f["card_kept"] = true
@@ -780,10 +792,14 @@ func (m *Modem) restartKeeping(keepCard bool) {
 		m.st.epoch++
 		m.resetSettings()
 		m.st.pdp.reset()
-		m.st.fun, m.st.funShown = 1, 0
+		m.st.fun, m.st.funShown = fun, 0
 		// A reboot comes up in automatic selection, as a power cycle
 		// does: +COPS=1/2 / +CGATT=0 last until then.
 		m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
+		if fun == 0 && !m.o.Personality.CFUN0KeepsCard {
+			m.bootCardless()
+			return
+		}
 		m.bootWithURCs(warm && m.st.cardOn) // a kept card lost since: the holder read as at a power-on
 	})
 }
@@ -861,6 +877,16 @@ func (m *Modem) bootWithURCs(warm bool) {
 		m.urc(urcs[i])
 	}
 	m.bootCard(warm, false, func() { m.bootURCsFrom(i, 0) })
+}
+
+// bootCardless boots at +CFUN=0 (a +CFUN=0,1): the card is not powered,
+// so nothing is read of it and the card-state boot URCs stay unsaid; a
+// +CFUN=1 or 4 then reads it as after +CFUN=0 (cardBack).
+func (m *Modem) bootCardless() {
+	m.st.boots++
+	m.forgetUSIM()
+	m.st.channels = map[int]bool{}
+	m.bootURCsFrom(0, 0)
 }
 
 // bootURCDelay is how long after the boot boot URC i comes.

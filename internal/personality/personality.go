@@ -231,6 +231,13 @@ type Personality struct {
 	// host restarts it with +CFUN=0 then 1, or a system reset, not an AT
 	// command): AT+CFUN=1,1 is refused as bad parameters.
 	NoCFUNReset bool
+	// CFUNResetFuns are the <fun>s with which +CFUN takes <rst> 1 (reset
+	// the MT, then go to <fun>): TS 27.007 §8.2 restricts none, so nil
+	// means 0, 1 and 4; a manual that allows the reset only before full
+	// functionality (Quectel's EC2x: only when <fun> is 1) lists [1], and
+	// +CFUN=<fun>,1 with any other <fun> is bad parameters. A
+	// manufacturer's <fun> (CFUNModes) never takes it.
+	CFUNResetFuns []int
 	// Settings are vendor commands whose set form the modem keeps and
 	// whose read form shows it ("%XSYSTEMMODE" → "1,0,1,0", the
 	// default): a set with another number of parameters than the
@@ -529,6 +536,7 @@ func (p Personality) clone() Personality {
 	q.CardBackURCs = slices.Clone(p.CardBackURCs)
 	q.Identify = slices.Clone(p.Identify)
 	q.VendorRestarts = slices.Clone(p.VendorRestarts)
+	q.CFUNResetFuns = slices.Clone(p.CFUNResetFuns)
 	q.CardKeptRestarts = slices.Clone(p.CardKeptRestarts)
 	q.PowerDowns = slices.Clone(p.PowerDowns)
 	q.PowerDownURCs = slices.Clone(p.PowerDownURCs)
@@ -690,6 +698,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			err = cfunModes(d, v, k.Value, &p.CFUNModes)
 		case "no_cfun_reset":
 			p.NoCFUNReset, err = boolValue(v)
+		case "cfun_reset_funs":
+			p.CFUNResetFuns, err = cfunResetFuns(d, v, k.Value)
 		case "settings":
 			err = settings(d, v, k.Value, &p.Settings)
 		case "cesq_notifications":
@@ -741,7 +751,53 @@ func (p Personality) check(d *yamlnode.Decoder, root *yaml.Node) error {
 			return d.ErrAt(at("card_kept_restarts"), "card_kept_restarts", "%s: not one of vendor_restarts %q: want a restart the modem takes", r, p.VendorRestarts)
 		}
 	}
+	if p.NoCFUNReset && p.CFUNResetFuns != nil {
+		return d.ErrAt(at("cfun_reset_funs"), "cfun_reset_funs", "%v with no_cfun_reset: a +CFUN without <rst> resets before none", p.CFUNResetFuns)
+	}
 	return nil
+}
+
+// cfunResetFuns reads cfun_reset_funs: 27.007's <fun> 0, 1 and 4, each
+// once, 1 among them (the reset to full functionality every modem with
+// <rst> takes).
+func cfunResetFuns(d *yamlnode.Decoder, n *yaml.Node, path string) ([]int, error) {
+	if err := d.Kind(n, path, yaml.SequenceNode, "a list of <fun>s"); err != nil {
+		return nil, err
+	}
+	out := []int{}
+	for i, c := range n.Content {
+		f, err := intValue(c)
+		switch {
+		case err != nil:
+			return nil, d.ErrAt(c, yamlnode.Index(path, i), "%v", err)
+		case f != 0 && f != 1 && f != 4:
+			return nil, d.ErrAt(c, yamlnode.Index(path, i), "%d: want 0, 1 or 4 (27.007's <fun>s a reset goes to)", f)
+		case slices.Contains(out, f):
+			return nil, d.ErrAt(c, yamlnode.Index(path, i), "%d twice", f)
+		}
+		out = append(out, f)
+	}
+	if !slices.Contains(out, 1) {
+		return nil, d.ErrAt(n, path, "%v: want 1 among them (AT+CFUN=1,1, the restart)", out)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ResetsTo reports whether AT+CFUN=<fun>,1 resets the MT and brings it
+// up at fun (CFUNResetFuns): a 27.007 <fun> the personality takes <rst>
+// 1 with.
+func (p Personality) ResetsTo(fun int) bool {
+	if p.NoCFUNReset {
+		return false
+	}
+	if _, vendor := p.CFUNModes[fun]; vendor {
+		return false
+	}
+	if p.CFUNResetFuns == nil {
+		return fun == 0 || fun == 1 || fun == 4
+	}
+	return slices.Contains(p.CFUNResetFuns, fun)
 }
 
 // intValue and boolValue read a scalar as YAML does, with an error that

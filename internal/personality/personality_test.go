@@ -501,7 +501,7 @@ func spoil(t *testing.T, v reflect.Value, path string) {
 			switch e.Kind() {
 			case reflect.String:
 				e.SetString(e.String() + " (changed)")
-			case reflect.Int64:
+			case reflect.Int64, reflect.Int:
 				e.SetInt(e.Int() + 1)
 			default:
 				t.Fatalf("%s: elements of kind %s: teach clone and this test to copy them", path, e.Kind())
@@ -575,5 +575,57 @@ func TestCFUNModes(t *testing.T) {
 	}
 	if n.CFUNModes[41].Read != 41 || len(n.CFUNModes) != 8 || len(n.Settings) != 1 {
 		t.Errorf("the override changed the loaded one: %+v %q", n.CFUNModes, n.Settings)
+	}
+}
+
+// TestCFUNResetFuns: cfun_reset_funs lists the 27.007 <fun>s a reset goes
+// to, 1 among them; left out, every one of 0, 1 and 4 (§8.2 restricts
+// none); a manufacturer's <fun> and a modem without <rst> take none.
+func TestCFUNResetFuns(t *testing.T) {
+	for _, tc := range []struct {
+		yaml    string
+		resets  []int // of 0, 1, 4, 16
+		wantErr string
+	}{
+		{"", []int{0, 1, 4}, ""},
+		{"cfun_reset_funs: [1]\n", []int{1}, ""},
+		{"cfun_reset_funs: [4, 1]\n", []int{1, 4}, ""},
+		{"cfun_reset_funs: [1]\nno_cfun_reset: true\n", nil, "with no_cfun_reset"},
+		{"no_cfun_reset: true\n", nil, ""},
+		{"cfun_modes: {4: {radio: off, card: off}}\n", []int{0, 1}, ""},
+		{"cfun_reset_funs: [4]\n", nil, "want 1 among them"},
+		{"cfun_reset_funs: [1, 16]\n", nil, "16: want 0, 1 or 4"},
+		{"cfun_reset_funs: [1, 1]\n", nil, "1 twice"},
+		{"cfun_reset_funs: 1\n", nil, "a list of <fun>s"},
+	} {
+		p, err := Parse("p.yaml", []byte("name: r\nbase: generic\n"+tc.yaml))
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: %v, want an error with %q", tc.yaml, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.yaml, err)
+			continue
+		}
+		var got []int
+		for _, f := range []int{0, 1, 4, 16} {
+			if p.ResetsTo(f) {
+				got = append(got, f)
+			}
+		}
+		if !slices.Equal(got, tc.resets) {
+			t.Errorf("%q: resets to %v, want %v", tc.yaml, got, tc.resets)
+		}
+	}
+	for name, want := range map[string][]int{"quectel-eg25": {1}, "ublox-sara-r5": {1, 4}, "generic": nil} {
+		p, err := Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.CFUNResetFuns, want) {
+			t.Errorf("%s: cfun_reset_funs %v, want %v", name, p.CFUNResetFuns, want)
+		}
 	}
 }
