@@ -176,6 +176,11 @@ func (n *network) Cells() []stkterm.Cell {
 	return out
 }
 
+func (n *network) PDNAddress(imsi string, cid int) (v4, v6 netip.Addr) {
+	a, _ := n.w.PDNAddress(imsi, cid)
+	return a.V4, a.V6
+}
+
 func (n *network) OperatorName(plmn string) (long, short string) {
 	o, ok := n.w.OperatorByPLMN(plmn)
 	if !ok {

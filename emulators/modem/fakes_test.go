@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 
@@ -327,6 +328,14 @@ func (n *fakeNet) AttachTo(imsi, plmn string) Registration {
 	return Registration{}
 }
 func (n *fakeNet) Detach() { n.detaches++ }
+
+// PDNAddress gives each connection its own addresses, from the IMSI's
+// last digit and the cid, as a network's pool would.
+func (n *fakeNet) PDNAddress(imsi string, cid int) (v4, v6 netip.Addr) {
+	d := imsi[len(imsi)-1] - '0'
+	return netip.AddrFrom4([4]byte{100, 64, d, byte(cid)}),
+		netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(cid), 14: d})
+}
 func (n *fakeNet) Cells() []stkterm.Cell {
 	if n.cells != nil {
 		return n.cells

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"sync"
 	"time"
@@ -71,6 +72,11 @@ type Network interface {
 	Cells() []stkterm.Cell
 	// OperatorName returns the long and short alphanumeric names of a PLMN.
 	OperatorName(plmn string) (long, short string)
+	// PDNAddress returns the IPv4 and IPv6 addresses the network gives
+	// the subscriber's PDN connection of context cid as it is
+	// established (TS 23.401 §5.3.1: the PDN GW allocates them), each
+	// invalid when the network has none for it.
+	PDNAddress(imsi string, cid int) (v4, v6 netip.Addr)
 }
 
 // Registration is the outcome of an attach (TS 27.007 §7.2, §10.1.22).

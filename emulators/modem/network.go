@@ -30,7 +30,7 @@ func (m *Modem) updateReg(r Registration, shown bool) {
 	old := m.st.reg
 	m.st.reg = r
 	if old.Registered() != r.Registered() {
-		m.st.pdp.attached(r.Registered())
+		m.pdpAttached(r.Registered())
 	}
 	// Each reject of the selection counts, even one whose outcome leaves
 	// the registration as it was (refused by SFR, roaming on Orange again).

@@ -3,7 +3,9 @@ package modem
 import (
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
@@ -12,8 +14,9 @@ import (
 // Packet data as an IoT module's bring-up sees it: +CGDCONT defines
 // contexts (TS 27.007 §10.1.1), +CGATT is the registration itself (§10.1.9:
 // on LTE the PS attach is the EPS attach +CEREG reports), +CGACT marks
-// contexts active (§10.1.10). There is no bearer behind them: no PDP
-// address, no +CGPADDR, no data call.
+// contexts active (§10.1.10) and +CGPADDR shows the addresses the network
+// gave an active one (§10.1.14). There is no bearer behind them: no data
+// call.
 
 const (
 	maxCID    = 15  // <cid> 1..15
@@ -39,22 +42,53 @@ type pdpState struct {
 	// active holds the activated cids; it is emptied whenever the modem
 	// leaves registration and means something only while registered.
 	active map[int]bool
+	// addr holds the addresses the network gave each active context at
+	// its activation, until it is deactivated.
+	addr map[int]pdnAddr
 }
+
+// pdnAddr is an active context's addresses: IPv4, IPv6, or both for
+// IPV4V6 (each invalid when not given).
+type pdnAddr struct{ v4, v6 netip.Addr }
 
 // reset is the boot default: cid 1, IPv4v6 with the network's default APN,
 // the context an LTE module attaches with.
 func (p *pdpState) reset() {
 	p.ctx = map[int]pdpContext{attachCID: {typ: "IPV4V6"}}
 	p.active = map[int]bool{}
+	p.addr = map[int]pdnAddr{}
 }
 
 // attached follows the registration: the attach activates the attach
 // context (its default bearer), a detach deactivates everything.
 func (p *pdpState) attached(on bool) {
 	p.active = map[int]bool{}
+	p.addr = map[int]pdnAddr{}
 	if _, ok := p.ctx[attachCID]; on && ok {
 		p.active[attachCID] = true
 	}
+}
+
+// pdpAttached is pdpState.attached, the attach context's addresses asked
+// of the network as its default bearer comes up.
+func (m *Modem) pdpAttached(on bool) {
+	m.st.pdp.attached(on)
+	if m.st.pdp.active[attachCID] {
+		m.assignAddress(attachCID)
+	}
+}
+
+// assignAddress takes the addresses the network gives context cid as it
+// is activated, of the families its <PDP_type> asks for.
+func (m *Modem) assignAddress(cid int) {
+	v4, v6 := m.o.Network.PDNAddress(m.st.imsi, cid)
+	switch m.st.pdp.ctx[cid].typ {
+	case "IP":
+		v6 = netip.Addr{}
+	case "IPV6":
+		v4 = netip.Addr{}
+	}
+	m.st.pdp.addr[cid] = pdnAddr{v4, v6}
 }
 
 // pdpActive reports a context's +CGACT state.
@@ -103,7 +137,7 @@ func stringArg(name string, a at.Arg, max int) (string, error) {
 // +CGDCONT=<cid>[,<PDP_type>[,<APN>[,<PDP_addr>[,<d_comp>[,<h_comp>]]]]]
 // defines or replaces a context, +CGDCONT=<cid> undefines it. The read form
 // echoes <PDP_addr> as set ("" when none was given), never an address the
-// network assigned (that is +CGPADDR's, §10.1.14, not emulated).
+// network assigned (that is +CGPADDR's, §10.1.14).
 func cmdCGDCONT(m *Modem, c at.Command) error {
 	p := &m.st.pdp
 	switch c.Form {
@@ -154,6 +188,7 @@ func (m *Modem) defineContext(args []at.Arg) error {
 		}
 		delete(p.ctx, cid)
 		delete(p.active, cid)
+		delete(p.addr, cid)
 		return nil
 	}
 	t := args[1]
@@ -298,7 +333,10 @@ func (m *Modem) activate(cids []int) error {
 		cids = slices.Collect(maps.Keys(p.ctx))
 	}
 	for _, cid := range cids {
-		p.active[cid] = true
+		if !p.active[cid] {
+			p.active[cid] = true
+			m.assignAddress(cid)
+		}
 	}
 	return nil
 }
@@ -323,8 +361,87 @@ func (m *Modem) deactivate(cids []int) error {
 	}
 	for _, cid := range cids {
 		delete(p.active, cid)
+		delete(p.addr, cid)
 	}
 	return nil
+}
+
+// cmdCGPADDR is +CGPADDR (TS 27.007 §10.1.14): +CGPADDR[=<cid>[,<cid>…]]
+// answers "+CGPADDR: <cid>[,<PDP_addr_1>[,<PDP_addr_2>]]" for each cid
+// given, or every defined one without a list: an active context's
+// addresses as the network gave them (IPv4, IPv6, or both, IPv4 first),
+// an inactive one's the static <PDP_addr> of +CGDCONT, or none. IPv6 is
+// in the dotted form of 16 decimal octets, +CGPIAF's default (§8.62;
+// +CGPIAF itself is not emulated). +CGPADDR=? lists the defined cids.
+func cmdCGPADDR(m *Modem, c at.Command) error {
+	p := &m.st.pdp
+	defined := slices.Sorted(maps.Keys(p.ctx))
+	switch c.Form {
+	case at.Test:
+		list := make([]string, len(defined))
+		for i, cid := range defined {
+			list[i] = strconv.Itoa(cid)
+		}
+		m.info("+CGPADDR: (" + strings.Join(list, ",") + ")")
+		return nil
+	case at.Exec:
+	case at.Set:
+		if len(c.Args) > maxCID {
+			return errParams
+		}
+		if len(c.Args) == 0 || len(c.Args) == 1 && c.Args[0].Empty && !c.Args[0].Quoted {
+			break // AT+CGPADDR=: no list, every defined context
+		}
+		var cids []int
+		for _, a := range c.Args {
+			cid, err := cidArg(a)
+			if err != nil {
+				return err
+			}
+			if _, ok := p.ctx[cid]; !ok {
+				return fmt.Errorf("+CGPADDR: <cid> %d is not defined: %w", cid, at.CMEIncorrectParameters)
+			}
+			cids = append(cids, cid)
+		}
+		defined = cids
+	default:
+		return errUnknown
+	}
+	for _, cid := range defined {
+		m.info(m.pdpAddrLine(cid))
+	}
+	return nil
+}
+
+// pdpAddrLine is +CGPADDR's line for a defined context.
+func (m *Modem) pdpAddrLine(cid int) string {
+	var addrs []string
+	if a, ok := m.st.pdp.addr[cid]; ok && m.pdpActive(cid) {
+		if a.v4.IsValid() {
+			addrs = append(addrs, a.v4.String())
+		}
+		if a.v6.IsValid() {
+			addrs = append(addrs, dottedIPv6(a.v6))
+		}
+	} else if s := m.st.pdp.ctx[cid].addr; s != "" {
+		addrs = append(addrs, s) // static, as +CGDCONT set it
+	}
+	line := fmt.Sprintf("+CGPADDR: %d", cid)
+	for _, a := range addrs {
+		line += `,"` + a + `"`
+	}
+	return line
+}
+
+// dottedIPv6 is an IPv6 address as 27.007 writes it by default
+// (§10.1.14, +CGPIAF=0): its 16 octets in decimal, dot-separated.
+func dottedIPv6(a netip.Addr) string {
+	b := a.As16()
+	parts := make([]string, len(b))
+	for i, o := range b {
+		parts[i] = strconv.Itoa(int(o))
+	}
+	return strings.Join(parts, ".")
 }
 
 func boolInt(b bool) int {

@@ -141,6 +141,61 @@ func TestPacketDataCommands(t *testing.T) {
 	})
 }
 
+// TestCGPADDR: +CGPADDR (27.007 §10.1.14) shows the addresses the
+// network gave each active context — IPv4, IPv6 in 16 dotted decimal
+// octets (+CGPIAF's default), both for IPV4V6 —, kept until it is
+// deactivated or the modem detaches; an inactive context shows its static
+// +CGDCONT <PDP_addr> or nothing; every defined context without a list;
+// the test form lists the defined cids.
+func TestCGPADDR(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0")
+	r.cmd(t, "AT+CMEE=1")
+	const (
+		v4cid1 = `"100.64.0.1"`
+		v6cid1 = `"32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.1"`
+	)
+	r.exchanges(t, []exchange{
+		{"AT+CGPADDR=1", "+CGPADDR: 1|OK"}, // not attached yet
+	})
+	r.advance(t, 2*time.Second)
+	r.exchanges(t, []exchange{
+		{"AT+CGPADDR=?", "+CGPADDR: (1)|OK"},
+		{"AT+CGPADDR=1", "+CGPADDR: 1," + v4cid1 + "," + v6cid1 + "|OK"},
+		{`AT+CGDCONT=2,"IP","iot"`, "OK"},
+		{`AT+CGDCONT=3,"IPV6"`, "OK"},
+		{`AT+CGDCONT=4,"IP","static","10.1.2.3"`, "OK"},
+		{"AT+CGPADDR=?", "+CGPADDR: (1,2,3,4)|OK"},
+		{"AT+CGPADDR", "+CGPADDR: 1," + v4cid1 + "," + v6cid1 + `|+CGPADDR: 2|+CGPADDR: 3|+CGPADDR: 4,"10.1.2.3"|OK`},
+		{"AT+CGACT=1,2,3", "OK"},
+		{"AT+CGPADDR=3,2", `+CGPADDR: 3,"32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.3"|+CGPADDR: 2,"100.64.0.2"|OK`},
+		{"AT+CGACT=0,2;+CGPADDR=2", "+CGPADDR: 2|OK"},
+		{"AT+CGPADDR=", "+CGPADDR: 1," + v4cid1 + "," + v6cid1 + `|+CGPADDR: 2|+CGPADDR: 3,"32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.3"|+CGPADDR: 4,"10.1.2.3"|OK`},
+		// A redefinition serves the next activation: the address stays.
+		{`AT+CGDCONT=1,"IP","iot"`, "OK"},
+		{"AT+CGPADDR=1", "+CGPADDR: 1," + v4cid1 + "," + v6cid1 + "|OK"},
+		// Detached, nothing is active; attached again, the attach
+		// context gets its address of its type now.
+		{"AT+CGATT=0;+CGPADDR=1,3", "+CGPADDR: 1|+CGPADDR: 3|OK"},
+		{"AT+CGATT=1;+CGPADDR=1", "+CGPADDR: 1," + v4cid1 + "|OK"},
+		// Bad input.
+		{"AT+CGPADDR=5", "+CME ERROR: 50"}, // not defined
+		{"AT+CGPADDR=1,5", "+CME ERROR: 50"},
+		{"AT+CGPADDR=0", "+CME ERROR: 50"},
+		{"AT+CGPADDR=16", "+CME ERROR: 50"},
+		{"AT+CGPADDR=x", "+CME ERROR: 50"},
+		{`AT+CGPADDR="1"`, "+CME ERROR: 50"},
+		{"AT+CGPADDR=1" + strings.Repeat(",1", 15), "+CME ERROR: 50"},
+		{"AT+CGPADDR?", "ERROR"},
+	})
+	// The addresses are the network's for this subscriber and cid.
+	r.loop.Do(func() {
+		if v4, _ := r.net.PDNAddress("208011234567890", 1); v4.String() != "100.64.0.1" {
+			t.Errorf("the fake network's address %v", v4)
+		}
+	})
+}
+
 // TestControlCharsInAPN: the splitter refuses control bytes on the wire; a
 // line that reaches the interpreter another way is refused there too.
 func TestControlCharsInAPN(t *testing.T) {
@@ -444,6 +499,9 @@ func TestPacketDataPersonalities(t *testing.T) {
 				{"AT+CGDCONT?", `+CGDCONT: 1,"IP","iot.example","",0,0|OK`},
 				{"AT+CGATT?", "+CGATT: 1|OK"},
 				{"AT+CGACT=1,1;+CGACT?", "+CGACT: 1,1|OK"},
+				// The attach's context, redefined while active: the
+				// addresses of its activation stay.
+				{"AT+CGPADDR=1", `+CGPADDR: 1,"100.64.0.1","32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.1"|OK`},
 				{"AT+CGATT=?", test},
 			})
 		})
