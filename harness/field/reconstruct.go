@@ -2368,6 +2368,7 @@ identity:
 		{"+CEDRXRDP: ", "AT+CEDRXRDP", "the eDRX a field network granted is not the emulated network's, which grants none: +CEDRXRDP lines are not compared"},
 		{"+CPSMS: ", "AT+CPSMS?", "the power saving a field module had stored may predate the logs: +CPSMS? lines are not compared"},
 		{"+CEDRXS: ", "AT+CEDRXS?", "the eDRX a field module had stored may predate the logs: +CEDRXS? lines are not compared"},
+		{"+CGPADDR: ", "AT+CGPADDR", "the addresses a field network gave its PDP contexts are not the emulated network's (its operator's pool, by IMSI and cid): +CGPADDR lines are not compared"},
 	} {
 	scan:
 		for _, t := range p.Fixture.Logs {

@@ -247,8 +247,8 @@ func TestArtifacts(t *testing.T) {
 	}
 }
 
-// TestUncomparedAnswers: a field module's +CGDCONT?, +CGACT?, +CCLK?, +COPS=? and +CNUM
-// lines are its network's contexts, its own clock and its scan, which no replay
+// TestUncomparedAnswers: a field module's +CGDCONT?, +CGACT?, +CCLK?, +COPS=?, +CNUM
+// and +CGPADDR lines are its network's contexts and addresses, its own clock and its scan, which no replay
 // gives again: a recording with them still reproduces (the plan says
 // why), but the final result of those commands is still compared.
 func TestUncomparedAnswers(t *testing.T) {
@@ -276,6 +276,9 @@ func TestUncomparedAnswers(t *testing.T) {
 		at + `81100000Z < +CEDRXS: 5,"0101"`,
 		at + `81200000Z < +CEDRXRDP: 5,"0101","0101","0011"`,
 		at + "81300000Z < OK",
+		at + "90000000Z > AT+CGPADDR=1",
+		at + `91000000Z < +CGPADDR: 1,"10.123.45.67"`,
+		at + "91100000Z < OK",
 	}
 	for _, tc := range []struct {
 		name    string
@@ -286,7 +289,7 @@ func TestUncomparedAnswers(t *testing.T) {
 		none    bool // the field module lists no PDP context
 	}{
 		{"reproduces", "OK", true, 0, []string{"+CGDCONT? lines are not compared", "+CGACT? lines are not compared", "+CCLK? lines are not compared", "+COPS=? lists are not compared", "+CNUM lines are not compared",
-			"+CPSMS? lines are not compared", "+CEDRXS? lines are not compared", "+CEDRXRDP lines are not compared"}, false},
+			"+CPSMS? lines are not compared", "+CEDRXS? lines are not compared", "+CEDRXRDP lines are not compared", "+CGPADDR lines are not compared"}, false},
 		{"final result still compared", "ERROR", false, 186, nil, false},
 		// sw115: an nRF91 with no context answers OK alone, the emulated
 		// modem lists its default one.
