@@ -208,3 +208,33 @@ func TestHomePLMN(t *testing.T) {
 		}
 	}
 }
+
+// TestSameCountry: TS 23.122 Annex B's country of two MCCs, which the card's
+// areas and the modem's selection both use.
+func TestSameCountry(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"208", "208", true},
+		{"208", "262", false},
+		{"310", "313", true}, // the United States' codes
+		{"311", "316", true},
+		{"404", "406", true},  // India's
+		{"440", "441", true},  // Japan's
+		{"460", "461", true},  // China's
+		{"234", "235", true},  // the United Kingdom's
+		{"310", "302", false}, // US and Canada
+		{"001", "901", false}, // no country's: areas of their own
+		{"901", "901", true},
+		{"999", "998", false}, // codes the table does not know
+		{"", "208", false},
+	} {
+		if got := SameCountry(c.a, c.b); got != c.want {
+			t.Errorf("SameCountry(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+		if got := SameCountry(c.b, c.a); got != c.want {
+			t.Errorf("SameCountry(%q, %q) = %v, want %v", c.b, c.a, got, c.want)
+		}
+	}
+}

@@ -51,6 +51,21 @@ func CountryOfMCC(mcc string) (string, bool) {
 	return c, ok
 }
 
+// SameCountry reports whether two MCCs are of one country as TS 23.122
+// Annex B has it: the same code, or codes E.212 gives one country (the
+// United States' 310–316, India's 404–406, Japan's 440 and 441, China's
+// 460 and 461). A code the table does not know, and the test (001) and
+// international (901) codes, which no country owns, match themselves
+// alone.
+func SameCountry(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ca, oka := countries[a]
+	cb, okb := countries[b]
+	return oka && okb && ca != "ZZ" && ca == cb
+}
+
 // sharedMCC lists the territories whose networks use another country's
 // MCCs (E.212 assigns 310–316 to the United States, which Guam's, the
 // Northern Marianas' and the Virgin Islands' operators use; the Crown

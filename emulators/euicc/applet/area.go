@@ -5,22 +5,12 @@ import "github.com/esimhil/esimhil/internal/ident"
 // An area is a country, as the platform's lists are (docs/platform-api.md:
 // a list is for the country of the serving network's operator). The card
 // keeps the MCC it saw (Cycle.Area, BackoffEntry.Area: what its events and
-// its NVM record) and compares areas by the country E.212 gives each MCC:
-// the United States' networks use 310–316, India's 404–406, Japan's 440
-// and 441, China's 460 and 461, and a fallback that lands on another of
-// the same country's codes has not left the list's area (outside tester
-// t78: a US cycle on 313 ended "the device left the area" when the
-// original profile attached on 310, skipping the list's next operator).
-// An MCC the table does not know, and the test (001) and international
-// (901) codes, which no country owns, are an area of their own.
-func sameArea(a, b string) bool {
-	if a == b {
-		return true
-	}
-	ca, oka := ident.CountryOfMCC(a)
-	cb, okb := ident.CountryOfMCC(b)
-	return oka && okb && ca != "ZZ" && ca == cb
-}
+// its NVM record) and compares areas by the country E.212 gives each MCC
+// (ident.SameCountry, the relation the modem's selection uses too): a
+// fallback that lands on another of the same country's codes has not left
+// the list's area (outside tester t78: a US cycle on 313 ended "the device
+// left the area" when the original profile attached on 310, skipping the
+// list's next operator).
 
 // inArea says whether a network of MCC m is in the area of a cycle begun
 // on MCC area whose list is for country ("" before the list came, and for
@@ -42,7 +32,7 @@ func sameArea(a, b string) bool {
 // tester t87: a fallback on a German 99901 walked on through the French
 // list).
 func inArea(m, area, country string) bool {
-	if sameArea(m, area) {
+	if ident.SameCountry(m, area) {
 		return true
 	}
 	_, known := ident.CountryOfMCC(m)
@@ -58,11 +48,11 @@ func inArea(m, area, country string) bool {
 // country, are one place only under one list country (a French list's
 // failure on 901 says nothing of 901 under a German list). Without a list
 // on either side (the rescue, coming home, an entry from before the card
-// kept the list's country) the MCCs are all the card has: sameArea, 901
+// kept the list's country) the MCCs are all the card has: ident.SameCountry, 901
 // with 901 included, or a back-off earned at sea would never hold there.
 func samePlace(a, ca, b, cb string) bool {
 	if ca != "" && cb != "" {
 		return ca == cb
 	}
-	return sameArea(a, b)
+	return ident.SameCountry(a, b)
 }

@@ -3,6 +3,8 @@ package applet
 import (
 	"fmt"
 	"slices"
+
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // judge decides the attach of the awaited profile from a report of the
@@ -78,7 +80,7 @@ func (a *Applet) judge(svc Service, plmn string) {
 // country is no attach as the operator: the border (judge's Abroad). The
 // late attach (strandedService) counts by the same rule.
 func attachedAs(p Profile, plmn string) bool {
-	return mcc(plmn) != "" && sameArea(mcc(plmn), mcc(p.HomePLMN))
+	return mcc(plmn) != "" && ident.SameCountry(mcc(plmn), mcc(p.HomePLMN))
 }
 
 func (a *Applet) attachFailedNow(reason string) {

@@ -216,7 +216,7 @@ const (
 // attaches (the cycle's original first) before the next.
 type Cycle struct {
 	Trigger string `json:"trigger"` // TriggerList, TriggerHome, TriggerRescue
-	// Area is the MCC the cycle began on, whose country (sameArea) is
+	// Area is the MCC the cycle began on, whose country (ident.SameCountry) is
 	// the cycle's area: with Country, where its failures are backed off.
 	Area string `json:"area,omitempty"`
 	// Country is the list's country, as the platform named it (a list

@@ -23,6 +23,8 @@ package applet
 // a report: the device is not on that operator's terms, which is what the
 // platform heard, and the periodic check goes on from there.
 
+import "github.com/esimhil/esimhil/internal/ident"
+
 // Stranded is the enabled profile, left there by a cycle after its attach
 // failed (as an attempt, a fallback, or as the profile a rescue began on).
 type Stranded struct {
@@ -60,7 +62,7 @@ func (a *Applet) strand(p Profile, area, country string, counted, reported, anyN
 // twice.
 func (a *Applet) strandedCounted(p Profile, area string) bool {
 	s := a.st.Stranded
-	return s != nil && s.ICCID == p.ICCID && (sameArea(s.Area, area) || area == "") && s.Counted
+	return s != nil && s.ICCID == p.ICCID && (ident.SameCountry(s.Area, area) || area == "") && s.Counted
 }
 
 // unstrandUnlessEnabled forgets the stranded profile once another is

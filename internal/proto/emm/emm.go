@@ -436,19 +436,10 @@ func (s Selection) HigherPriority(serving, home string, visible []TAI) bool {
 }
 
 // SameCountry reports whether two PLMNs are of one country as TS 23.122
-// Annex B has it: the same MCC, or MCCs E.212 gives one country (the
-// United States' 310 to 316, India's 404 to 406). An MCC the table does
-// not know matches itself alone.
+// Annex B has it: ident.SameCountry on their MCCs, the relation the card
+// compares its areas by too.
 func SameCountry(a, b string) bool {
-	if len(a) < 3 || len(b) < 3 {
-		return false
-	}
-	if a[:3] == b[:3] {
-		return true
-	}
-	ca, okA := ident.CountryOfMCC(a[:3])
-	cb, okB := ident.CountryOfMCC(b[:3])
-	return okA && okB && ca == cb && ca != "ZZ"
+	return len(a) >= 3 && len(b) >= 3 && ident.SameCountry(a[:3], b[:3])
 }
 
 // UpdateStatus is the EPS update status (TS 24.301 §5.1.3.2.2), as EF
