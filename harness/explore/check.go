@@ -50,7 +50,7 @@ var Invariants = []Invariant{
 	{"left-area-abroad", "claim 3, README \"Decisions on the open points\" (back-off: an area is a country): a cycle ends as the device having left the list's area only when its fallback attached in another country — one the scenario gives the network's operator —, not on another MCC of the list's country, nor, once the list named its country, on any network of it", checkLeftAreaAbroad},
 	{"rescue-home-first", "README \"Decisions on the open points\" (never stranded): a rescue tries the card's other profiles home first — the first-boot home profile, wherever the card lists it — when it tries the home profile at all", checkRescueHomeFirst},
 	{"backoff-forgotten-on-success", "README \"Decisions on the open points\" (back-off: the pauses grow for failures in a row; a late attach forgets the operator's back-off in that area, as a cycle's success does): an operator's first failure after it attached in a place counts as the first again", checkBackoffForgotten},
-	{"attached-as-operator", "claims 3 and 7, README \"Decisions on the open points\" (Roaming is the network's, not the country's: an attempt attaches on its operator's own network or nationally roaming on a network of its country, TS 23.122 Annex B): no attempt is judged failed for normal service on a network of its operator's country", checkAttachedAsOperator},
+	{"attached-as-operator", "claims 3 and 7, README \"Decisions on the open points\" (Roaming is the network's, not the country's: an attempt attaches on its operator's own network or nationally roaming on a network of its country, TS 23.122 Annex B): no attempt is judged failed for normal service on a network of its operator's country, nor attached (a rescue's aside) on a network of another country", checkAttachedAsOperator},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached (a border area's and a second leave's excepted)", checkBackoffArea},
 	// The actors around the card, held to their specs (actors.go).
 	{"registration-urcs", "TS 27.007 §7.2, §10.1.20, §10.1.22: a registration change (the <stat>, and from n=2 the cell) yields the +CREG/+CGREG/+CEREG URC the host asked for, at once", checkRegistrationURCs},
@@ -1103,28 +1103,49 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	return v
 }
 
-// checkAttachedAsOperator: an attempt whose profile has normal service on
-// a network of its operator's country — its own, or a national partner's:
-// the same MCC, or MCCs E.212 gives one country (TS 23.122 Annex B, as the
-// modem's emm.SameCountry has it) — attached as its operator's
-// subscription, so the card does not judge it failed for normal service
-// there (outside tester o296, D1: Free on Orange in the Creuse judged
+// checkAttachedAsOperator: an attempt's attach is normal service as its
+// operator's subscription — on its own network, or a national partner's:
+// the same MCC, or MCCs E.212 gives one country (TS 23.122 Annex B, as
+// the modem's emm.SameCountry has it) —, both ways: the card judges no
+// attempt failed for normal service on a network of its operator's
+// country (outside tester o296, D1: Free on Orange in the Creuse judged
 // failed, five attempts, the run ended on international roaming beside
-// Free's cells). The attach_failed reason names what the card saw.
+// Free's cells; the attach_failed reason names what the card saw), and
+// judges none attached on a network of another country (a border: the
+// device is there on roaming terms). A rescue attempt attaches on any
+// network, and a cycle whose walk reached the profile already serving
+// (preferred_already_enabled) judged no attach: neither is held here.
 func checkAttachedAsOperator(s *scenario.Scenario, o Outcome) []string {
 	var v []string
+	home := func(id string) (string, bool) {
+		i := slices.IndexFunc(s.Network.Operators, func(op scenario.Operator) bool { return op.ID == id })
+		if i < 0 {
+			return "", false
+		}
+		return s.Network.Operators[i].PLMN, true
+	}
+	trigger, serving := "", ""
 	for _, e := range o.Events {
-		if !is(e, eventlog.EUICC, applet.KindAttachFailed) {
-			continue
-		}
-		plmn, ok := strings.CutPrefix(e.Str("reason"), "normal service on another network ")
-		if !ok {
-			continue
-		}
-		i := slices.IndexFunc(s.Network.Operators, func(op scenario.Operator) bool { return op.ID == e.Str("operator") })
-		if i >= 0 && emm.SameCountry(plmn, s.Network.Operators[i].PLMN) {
-			v = append(v, fmt.Sprintf("%s: %s judged failed for normal service on %s, a network of its operator's country (its PLMN %s)",
-				at(e), e.Str("operator"), plmn, s.Network.Operators[i].PLMN))
+		switch {
+		case is(e, eventlog.EUICC, applet.KindCycleStarted):
+			trigger, serving = e.Str("trigger"), ""
+		case is(e, eventlog.EUICC, applet.KindPreferredAlreadyEnabled):
+			serving = e.Str("operator")
+		case is(e, eventlog.EUICC, applet.KindAttachFailed):
+			plmn, ok := strings.CutPrefix(e.Str("reason"), "normal service on another network ")
+			if h, known := home(e.Str("operator")); ok && known && emm.SameCountry(plmn, h) {
+				v = append(v, fmt.Sprintf("%s: %s judged failed for normal service on %s, a network of its operator's country (its PLMN %s)",
+					at(e), e.Str("operator"), plmn, h))
+			}
+		case is(e, eventlog.EUICC, applet.KindCycleEnded) && e.Str("outcome") == applet.OutcomeAttachSuccess:
+			op, plmn := e.Str("operator"), e.Str("plmn")
+			if trigger == applet.TriggerRescue || op == serving || plmn == "" {
+				continue
+			}
+			if h, known := home(op); known && !emm.SameCountry(plmn, h) {
+				v = append(v, fmt.Sprintf("%s: %s judged attached on %s, a network of another country than its operator's (its PLMN %s)",
+					at(e), op, plmn, h))
+			}
 		}
 	}
 	return v

@@ -657,18 +657,29 @@ func secondLeave(abroad, between bool) []eventlog.Event {
 // TestAttachedAsOperator: attached-as-operator flags an attempt judged
 // failed for normal service on a network of its operator's country (its
 // own, or a national partner's: one MCC, or MCCs E.212 gives one country),
-// and not one served abroad or refused (outside tester o296, D1).
+// and one judged attached on a network of another country; not one served
+// abroad or refused, a rescue's attach anywhere, nor a walk that reached
+// the profile already serving (outside tester o296, D1).
 func TestAttachedAsOperator(t *testing.T) {
 	s := &scenario.Scenario{Network: scenario.Network{Operators: []scenario.Operator{
 		{ID: "free", PLMN: "20815", Country: "FR"}, {ID: "orange-fr", PLMN: "20801", Country: "FR"},
 		{ID: "tmo-us", PLMN: "310260", Country: "US"}, {ID: "telekom-de", PLMN: "26201", Country: "DE"},
 	}}}
-	judged := func(op, reason string) eventlog.Event {
-		return ev(eventlog.EUICC, applet.KindAttachFailed, "operator", op, "reason", reason)
+	judged := func(op, reason string) []eventlog.Event {
+		return []eventlog.Event{ev(eventlog.EUICC, applet.KindAttachFailed, "operator", op, "reason", reason)}
+	}
+	started := func(trigger string) eventlog.Event {
+		return ev(eventlog.EUICC, applet.KindCycleStarted, "trigger", trigger)
+	}
+	ended := func(op, plmn string) eventlog.Event {
+		return ev(eventlog.EUICC, applet.KindCycleEnded, "outcome", applet.OutcomeAttachSuccess, "operator", op, "plmn", plmn)
+	}
+	already := func(op string) eventlog.Event {
+		return ev(eventlog.EUICC, applet.KindPreferredAlreadyEnabled, "operator", op)
 	}
 	tests := []struct {
 		name string
-		e    eventlog.Event
+		es   []eventlog.Event
 		want string // substring of the one violation; "" = none
 	}{
 		{"Free failed on Orange, national roaming", judged("free", "normal service on another network 20801"), "free judged failed for normal service on 20801"},
@@ -677,10 +688,17 @@ func TestAttachedAsOperator(t *testing.T) {
 		{"Telekom failed on Orange, international roaming", judged("telekom-de", "normal service on another network 20801"), ""},
 		{"Free refused by Orange", judged("free", "registration denied (limited service, camped on 20801)"), ""},
 		{"an operator the scenario does not have", judged("sfr", "normal service on another network 20801"), ""},
+		{"Free attached on Orange, national roaming", []eventlog.Event{started(applet.TriggerList), ended("free", "20801")}, ""},
+		{"Free attached on Telekom, across the border", []eventlog.Event{started(applet.TriggerList), ended("free", "26201")}, "free judged attached on 26201"},
+		{"the home profile attached abroad, coming home", []eventlog.Event{started(applet.TriggerHome), ended("free", "26201")}, "free judged attached on 26201"},
+		{"a rescue attempt attached abroad", []eventlog.Event{started(applet.TriggerRescue), ended("free", "26201")}, ""},
+		{"the walk reached Telekom, already serving on Orange", []eventlog.Event{started(applet.TriggerList), already("telekom-de"), ended("telekom-de", "20801")}, ""},
+		{"a rescue's trigger does not outlast its cycle", []eventlog.Event{started(applet.TriggerRescue), started(applet.TriggerList), ended("free", "26201")}, "free judged attached on 26201"},
+		{"nor does a walk's serving profile", []eventlog.Event{started(applet.TriggerList), already("free"), started(applet.TriggerList), ended("free", "26201")}, "free judged attached on 26201"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := checkAttachedAsOperator(s, Outcome{Events: []eventlog.Event{tt.e}})
+			v := checkAttachedAsOperator(s, Outcome{Events: tt.es})
 			switch {
 			case tt.want == "" && len(v) != 0:
 				t.Errorf("violations %q, want none", v)
