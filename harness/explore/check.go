@@ -1115,8 +1115,14 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 // device is there on roaming terms). A rescue attempt attaches on any
 // network, and a cycle whose walk reached the profile already serving
 // (preferred_already_enabled) judged no attach: neither is held here.
+// An MCC no country owns (001, 901, one ident does not know) has no
+// domestic terms: there only the operator's own network is its attach.
 func checkAttachedAsOperator(s *scenario.Scenario, o Outcome) []string {
 	var v []string
+	national := func(plmn, home string) bool {
+		c, ok := ident.CountryOfMCC(plmn[:min(3, len(plmn))])
+		return plmn == home || ok && c != "ZZ" && emm.SameCountry(plmn, home)
+	}
 	home := func(id string) (string, bool) {
 		i := slices.IndexFunc(s.Network.Operators, func(op scenario.Operator) bool { return op.ID == id })
 		if i < 0 {
@@ -1133,7 +1139,7 @@ func checkAttachedAsOperator(s *scenario.Scenario, o Outcome) []string {
 			serving = e.Str("operator")
 		case is(e, eventlog.EUICC, applet.KindAttachFailed):
 			plmn, ok := strings.CutPrefix(e.Str("reason"), "normal service on another network ")
-			if h, known := home(e.Str("operator")); ok && known && emm.SameCountry(plmn, h) {
+			if h, known := home(e.Str("operator")); ok && known && national(plmn, h) {
 				v = append(v, fmt.Sprintf("%s: %s judged failed for normal service on %s, a network of its operator's country (its PLMN %s)",
 					at(e), e.Str("operator"), plmn, h))
 			}
@@ -1142,8 +1148,8 @@ func checkAttachedAsOperator(s *scenario.Scenario, o Outcome) []string {
 			if trigger == applet.TriggerRescue || op == serving || plmn == "" {
 				continue
 			}
-			if h, known := home(op); known && !emm.SameCountry(plmn, h) {
-				v = append(v, fmt.Sprintf("%s: %s judged attached on %s, a network of another country than its operator's (its PLMN %s)",
+			if h, known := home(op); known && !national(plmn, h) {
+				v = append(v, fmt.Sprintf("%s: %s judged attached on %s, not a network of its operator's country (its PLMN %s)",
 					at(e), op, plmn, h))
 			}
 		}

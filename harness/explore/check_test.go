@@ -664,6 +664,7 @@ func TestAttachedAsOperator(t *testing.T) {
 	s := &scenario.Scenario{Network: scenario.Network{Operators: []scenario.Operator{
 		{ID: "free", PLMN: "20815", Country: "FR"}, {ID: "orange-fr", PLMN: "20801", Country: "FR"},
 		{ID: "tmo-us", PLMN: "310260", Country: "US"}, {ID: "telekom-de", PLMN: "26201", Country: "DE"},
+		{ID: "iot", PLMN: "90128", Country: "FR"}, {ID: "mcp", PLMN: "90112", Country: "FR"},
 	}}}
 	judged := func(op, reason string) []eventlog.Event {
 		return []eventlog.Event{ev(eventlog.EUICC, applet.KindAttachFailed, "operator", op, "reason", reason)}
@@ -691,6 +692,9 @@ func TestAttachedAsOperator(t *testing.T) {
 		{"Free attached on Orange, national roaming", []eventlog.Event{started(applet.TriggerList), ended("free", "20801")}, ""},
 		{"Free attached on Telekom, across the border", []eventlog.Event{started(applet.TriggerList), ended("free", "26201")}, "free judged attached on 26201"},
 		{"the home profile attached abroad, coming home", []eventlog.Event{started(applet.TriggerHome), ended("free", "26201")}, "free judged attached on 26201"},
+		{"the IoT operator failed on another 901 network: no country's, international roaming", judged("iot", "normal service on another network 90112"), ""},
+		{"the IoT operator attached on another 901 network", []eventlog.Event{started(applet.TriggerList), ended("iot", "90112")}, "iot judged attached on 90112"},
+		{"the IoT operator attached on its own 901 network", []eventlog.Event{started(applet.TriggerList), ended("iot", "90128")}, ""},
 		{"a rescue attempt attached abroad", []eventlog.Event{started(applet.TriggerRescue), ended("free", "26201")}, ""},
 		{"the walk reached Telekom, already serving on Orange", []eventlog.Event{started(applet.TriggerList), already("telekom-de"), ended("telekom-de", "20801")}, ""},
 		{"a rescue's trigger does not outlast its cycle", []eventlog.Event{started(applet.TriggerRescue), started(applet.TriggerList), ended("free", "26201")}, "free judged attached on 26201"},

@@ -78,9 +78,18 @@ func (a *Applet) judge(svc Service, plmn string) {
 // success too; failing it fell back to international roaming, often on
 // the very same network (outside tester o296, D1). A network of another
 // country is no attach as the operator: the border (judge's Abroad). The
-// late attach (strandedService) counts by the same rule.
+// late attach (strandedService) counts by the same rule. A code no
+// country owns — the test networks' 001, E.212's international 901, one
+// the table does not know — has no domestic terms: two networks on it are
+// two operators' (a global IoT operator's subscriber on a maritime
+// network roams internationally), so there only the operator's own
+// network is its attach.
 func attachedAs(p Profile, plmn string) bool {
-	return mcc(plmn) != "" && ident.SameCountry(mcc(plmn), mcc(p.HomePLMN))
+	if plmn == p.HomePLMN {
+		return true
+	}
+	c, ok := ident.CountryOfMCC(mcc(plmn))
+	return ok && c != "ZZ" && ident.SameCountry(mcc(plmn), mcc(p.HomePLMN))
 }
 
 func (a *Applet) attachFailedNow(reason string) {

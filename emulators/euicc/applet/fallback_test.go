@@ -304,6 +304,8 @@ func TestJudgeAttachedAs(t *testing.T) {
 		{"national roaming on another MCC of the country: T-Mobile US on Verizon's 311", "tmo-us", list("tmo-us", "311480"), "311480", "attach-success tmo-us serving 311480 report 310260"},
 		{"another country, across the border: no attach", "sfr", list("sfr", "20801"), "26201", `attach_failed sfr: normal service on another network 26201`},
 		{"an operator of another country roaming in the list's: international roaming, no attach", "telekom-de", list("telekom-de", "20801"), "20801", `attach_failed telekom-de: normal service on another network 20801`},
+		{"an international 901 operator on another 901 network: no country's, international roaming, no attach", "iot-901", list("iot-901", "90112"), "90112", `attach_failed iot-901: normal service on another network 90112`},
+		{"an international 901 operator on its own network", "iot-901", list("iot-901", "90112"), "90128", "attach-success iot-901 serving 90128 report 90128"},
 		{"a rescue attempt: any network, another country's too", "", rescue, "26201", "attach-success sfr serving 26201 report 20810"},
 	}
 	for _, tt := range tests {

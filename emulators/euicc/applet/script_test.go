@@ -57,6 +57,8 @@ var fixtures = []Profile{
 	{ICCID: "89101200000000000024", Operator: "liberty-pr", HomePLMN: "310030"},
 	{ICCID: "89012600000000000037", Operator: "tmo-us", HomePLMN: "310260"},
 	{ICCID: "89520200000000000041", Operator: "telcel", HomePLMN: "334020"},
+	// A global IoT operator's, on E.212's international 901.
+	{ICCID: "89882390000000000011", Operator: "iot-901", HomePLMN: "90128"},
 	// A second SFR profile on another of SFR's networks, named by its
 	// ICCID (the operator's name gives the one above).
 	{ICCID: "89331011000000000034", Operator: "sfr", HomePLMN: "20811"},
