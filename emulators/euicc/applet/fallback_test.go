@@ -334,3 +334,34 @@ func TestJudgeAttachedAs(t *testing.T) {
 		})
 	}
 }
+
+// TestNationalSuccessNoPingPong: a profile that attached through national
+// roaming still roams by claim 1's judge (idle.go), so every check asks
+// for the list. When the list's first is another operator that fails, the
+// card keeps the enabled one (preferred_already_enabled, or the walk
+// reaching it) and tries the first again only as its back-off lapses:
+// four times in 16 checks, not at every one: no REFRESH storm.
+func TestNationalSuccessNoPingPong(t *testing.T) {
+	rep := func(o outcome) []outcome { return slices.Repeat([]outcome{o}, 20) }
+	s := newSim([]simOp{
+		{ID: "orange-fr", PLMN: "20801", ICCID: iccidOrange, Preinstalled: true, Outcomes: rep(attachReject)},
+		{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: rep(attachNational)},
+	}, nil)
+	s.run(16)
+	if len(s.failures) > 0 {
+		t.Fatalf("invariants: %s\nlog: %s", strings.Join(s.failures, "\n"), s.kinds())
+	}
+	log := s.kinds()
+	if n := strings.Count(log, "profile_enabled(orange-fr)"); n != 4 {
+		t.Errorf("orange-fr tried %d times in 16 checks, want 4 (its back-off growing)\nlog: %s", n, log)
+	}
+	if got, want := s.count("attach-failure", "orange-fr"), 4; got != want {
+		t.Errorf("attach-failure reports for orange-fr %d, want %d", got, want)
+	}
+	if got, want := s.count("attach-success", "sfr"), 4; got != want {
+		t.Errorf("attach-success reports for sfr %d, want %d", got, want)
+	}
+	if strings.Contains(log, "list_exhausted") {
+		t.Errorf("a cycle exhausted the list: sfr's national attach was judged failed\nlog: %s", log)
+	}
+}
