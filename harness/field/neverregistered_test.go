@@ -51,49 +51,35 @@ func TestNeverRegisteredKnownWhereItDiffers(t *testing.T) {
 	}
 }
 
-// TestNeverRegisteredOddLine: a registration line the facts read is one
-// the known divergences name too, whatever its location's form: one in decimal
-// with spaces as gammu shows it ("+CREG: 2,1, 550014, 676"), here with
-// stat 0, which gives the never-registered state, was left out of them (regLinesShowing read
-// 27.007's quoted hex alone), so the replay failed there unexplained.
-func TestNeverRegisteredOddLine(t *testing.T) {
+// TestNeverRegisteredLineForms: a registration line the facts read is one
+// the known divergences name too, whatever its location's form, and a
+// never-registered stat gives the never-registered to-do from it:
+//   - in a form of its own, decimal with spaces as gammu shows it
+//     ("+CREG: 2,1, 550014, 676", here with stat 0), was left out of them
+//     (regLinesShowing read 27.007's quoted hex alone), so the replay
+//     failed there unexplained;
+//   - with its location's fields there and empty (27.007 leaves each
+//     optional: a u-blox SARA-R4 at n=4 writes "+CEREG: 2,,,,,,,," without
+//     a cell) it gives its stat as the form without them does; the facts
+//     left it out, so logs that showed the device not registered only so
+//     read as showing no registration at all.
+func TestNeverRegisteredLineForms(t *testing.T) {
 	for _, tc := range []struct {
 		name, log string
 		line      int
+		odd       bool // a location in a form of its own; else none, its fields empty
 	}{
-		{"read, decimal with spaces", "> AT+CGREG?\n< +CGREG: 2,0, 550014, 676\n< OK\n", 2},
-		{"URC, unquoted hex", "> AT\n< OK\n< +CREG: 0,86A6,0001C33D\n", 3},
+		{"odd: read, decimal with spaces", "> AT+CGREG?\n< +CGREG: 2,0, 550014, 676\n< OK\n", 2, true},
+		{"odd: URC, unquoted hex", "> AT\n< OK\n< +CREG: 0,86A6,0001C33D\n", 3, true},
+		{"empty location: URC, n=4", "> AT\n< OK\n< +CEREG: 0,,,,,,,,\n", 3, false},
+		{"empty location: read, n=2", "> AT+CEREG?\n< +CEREG: 2,0,,\n< OK\n", 2, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := reconstruct(t, writeFixture(t, "never", map[string]string{ManifestFile: orangePlain("never", "generic"), "host.log": tc.log}), Options{})
-			if len(p.Facts.Regs) != 1 || p.Facts.Regs[0].Stat != 0 || p.Facts.OddLocation == nil {
-				t.Fatalf("registrations %+v (odd location %v), want one of stat 0 in a form of its own", p.Facts.Regs, p.Facts.OddLocation)
-			}
-			if l, known := p.LimitAt(Src{"host.log", tc.line}); !known || !strings.Contains(l.Text, "no_service_stat: 0") {
-				t.Errorf("host.log:%d known %v (%q), want the never-registered to-do\n%s", tc.line, known, l.Text, strings.Join(p.ToDo, "\n"))
-			}
-		})
-	}
-}
-
-// TestNeverRegisteredEmptyLocation: a registration line whose location's
-// fields are there and empty (27.007 leaves each optional: a u-blox
-// SARA-R4 at n=4 writes "+CEREG: 2,,,,,,,," without a cell) gives its
-// stat as the form without them does; the facts left it out, so logs
-// that showed the device not registered only so read as showing no
-// registration at all.
-func TestNeverRegisteredEmptyLocation(t *testing.T) {
-	for _, tc := range []struct {
-		name, log string
-		line      int
-	}{
-		{"URC, n=4", "> AT\n< OK\n< +CEREG: 0,,,,,,,,\n", 3},
-		{"read, n=2", "> AT+CEREG?\n< +CEREG: 2,0,,\n< OK\n", 2},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := reconstruct(t, writeFixture(t, "never", map[string]string{ManifestFile: orangePlain("never", "generic"), "host.log": tc.log}), Options{})
-			if len(p.Facts.Regs) != 1 || p.Facts.Regs[0].Stat != 0 || p.Facts.Regs[0].HasCells || p.Facts.Regs[0].Src.Line != tc.line {
-				t.Fatalf("registrations %+v, want one of stat 0 without a cell at host.log:%d", p.Facts.Regs, tc.line)
+			if len(p.Facts.Regs) != 1 || p.Facts.Regs[0].Stat != 0 || p.Facts.Regs[0].Src.Line != tc.line ||
+				(p.Facts.OddLocation != nil) != tc.odd || !tc.odd && p.Facts.Regs[0].HasCells {
+				t.Fatalf("registrations %+v (odd location %v), want one of stat 0 at host.log:%d, odd %v, without a cell if not odd",
+					p.Facts.Regs, p.Facts.OddLocation, tc.line, tc.odd)
 			}
 			if l, known := p.LimitAt(Src{"host.log", tc.line}); !known || !strings.Contains(l.Text, "no_service_stat: 0") {
 				t.Errorf("host.log:%d known %v (%q), want the never-registered to-do\n%s", tc.line, known, l.Text, strings.Join(p.ToDo, "\n"))
