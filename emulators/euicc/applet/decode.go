@@ -137,7 +137,7 @@ func (s *State) Validate() error {
 	if t := s.Stranded; t != nil {
 		switch {
 		case !ident.IsICCID(t.ICCID):
-			return fmt.Errorf("stranded.iccid: %q is not 18-20 digits", t.ICCID)
+			return fmt.Errorf("stranded.iccid: %s", ident.ExplainICCID(t.ICCID))
 		case len(s.Profiles) > 0 && !has(t.ICCID):
 			return fmt.Errorf("stranded.iccid: ICCID %s is not in profiles", t.ICCID)
 		case t.Operator == "":
@@ -159,7 +159,7 @@ func (s *State) Validate() error {
 		case n.Report < 1 || n.Report > s.LastReport:
 			return fmt.Errorf("outbox[%d].report: %d outside 1..last_report %d", i, n.Report, s.LastReport)
 		case n.ICCID != "" && !ident.IsICCID(n.ICCID):
-			return fmt.Errorf("outbox[%d].iccid: %q is not 18-20 digits", i, n.ICCID)
+			return fmt.Errorf("outbox[%d].iccid: %s", i, ident.ExplainICCID(n.ICCID))
 		case n.PLMN != "" && !ident.IsPLMN(n.PLMN):
 			return fmt.Errorf("outbox[%d].plmn: %q is not 5 or 6 digits", i, n.PLMN)
 		}
@@ -185,7 +185,7 @@ func validProfiles(ps []Profile) error {
 	for i, p := range ps {
 		switch {
 		case !ident.IsICCID(p.ICCID):
-			return fmt.Errorf("profiles[%d].iccid: %q is not 18-20 digits", i, p.ICCID)
+			return fmt.Errorf("profiles[%d].iccid: %s", i, ident.ExplainICCID(p.ICCID))
 		case p.Operator == "":
 			return fmt.Errorf("profiles[%d].operator: missing", i)
 		case !ident.IsPLMN(p.HomePLMN):
@@ -240,7 +240,7 @@ func (s *State) validCycle(has func(string) bool) error {
 	}
 	for i, id := range c.Failed {
 		if !ident.IsICCID(id) {
-			return fmt.Errorf("cycle.failed[%d]: %q is not 18-20 digits", i, id)
+			return fmt.Errorf("cycle.failed[%d]: %s", i, ident.ExplainICCID(id))
 		}
 	}
 	needTarget := s.Mode.enabling() || s.Mode.awaiting()
@@ -265,7 +265,7 @@ func (s *State) validCycle(has func(string) bool) error {
 		case d.Seg < 0:
 			return fmt.Errorf("cycle.download.seg: %d is negative", d.Seg)
 		case d.Profile != nil && !ident.IsICCID(d.Profile.ICCID):
-			return fmt.Errorf("cycle.download.profile.iccid: %q is not 18-20 digits", d.Profile.ICCID)
+			return fmt.Errorf("cycle.download.profile.iccid: %s", ident.ExplainICCID(d.Profile.ICCID))
 		}
 	}
 	return nil
