@@ -565,7 +565,7 @@ func TestScale(t *testing.T) {
 		t.Skip("a single goroutine's work at scale: make test runs it without -race")
 	}
 	const n = 40000
-	var plain, mm, platform, sscom, qcom, logcat, gammu, ofono, luat, chat, zephyr strings.Builder
+	var plain, mm, platform, sscom, qcom, logcat, gammu, ofono, luat, chat, zephyr, espidf strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&plain, "> AT+CGLA=%d,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"6A88\"\n< OK\n", i%4000)
 		fmt.Fprintf(&mm, "<dbg> [%d.000001] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [%d.000002] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", 1772445601+i, 1772445601+i)
@@ -588,6 +588,8 @@ func TestScale(t *testing.T) {
 		fmt.Fprintf(&luat, "%s.000] [I]-[ril.sendat] AT+CSQ\n%s.031] [I]-[ril.proatc] +CSQ: 20,99\n%s.032] [I]-[net.csq] 20\n%s.033] [I]-[ril.proatc] OK\n", s, s, s, s)
 		z := fmt.Sprintf("[%02d:%02d:%02d.%03d,000]", int(at.Hours()), int(at.Minutes())%60, int(at.Seconds())%60, i%1000)
 		fmt.Fprintf(&zephyr, "%s <dbg> modem_chat: modem_chat_script_next: sending: AT+CSQ\n%s <dbg> modem_chat: modem_chat_log_received_command: +CSQ:  20 99\n%s <dbg> modem_cellular: modem_cellular_chat_on_csq: rssi 20\n%s <dbg> modem_chat: modem_chat_log_received_command: OK\n", z, z, z, z)
+		ms := int(at / time.Millisecond)
+		fmt.Fprintf(&espidf, "D (%d) esp-modem: writing:\nD (%d) esp-modem: 0x3f404a04   41 54 2b 43 53 51 0d   |AT+CSQ.|\nD (%d) uart-rx: 0x3ffb9be4   0d 0a 2b 43 53 51 3a 20  32 30 2c 39 39 0d 0a 0d  |..+CSQ: 20,99...|\nD (%d) uart-rx: 0x3ffb9bf4   0a 4f 4b 0d 0a   |.OK..|\n", ms, ms, ms+40, ms+40)
 		fmt.Fprintf(&chat, "%s gw chat[6514]: send (AT+CSQ^M)\n%s gw chat[6514]: expect (OK)\n%s gw chat[6514]: ^M\n%s gw chat[6514]: AT+CSQ^M^M\n%s gw chat[6514]: +CSQ: 20,99^M\n%s gw chat[6514]: ^M\n%s gw chat[6514]: OK\n%s gw chat[6514]:  -- got it\n", j, j, j, j, j, j, j, j)
 	}
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(sscom.String())
@@ -597,7 +599,7 @@ func TestScale(t *testing.T) {
 	for _, tc := range []struct {
 		f    Format
 		data string
-	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}, {Ofono, ofono.String()}, {Luat, luat.String()}, {Chat, chat.String()}, {Zephyr, zephyr.String()}} {
+	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}, {Ofono, ofono.String()}, {Luat, luat.String()}, {Chat, chat.String()}, {Zephyr, zephyr.String()}, {ESPIDF, espidf.String()}} {
 		tr, err := Read("big.log", []byte(tc.data), tc.f)
 		if err != nil {
 			t.Fatal(err)

@@ -86,6 +86,7 @@ func FuzzChat(f *testing.F) {
 	fuzzReader(f, Chat, "chat-syslog.log", "chat-stderr.log", "chat-connect.log", "chat-ppp.log", "chat-busybox-pri.log")
 }
 func FuzzZephyr(f *testing.F) { fuzzReader(f, Zephyr, "zephyr-sim7080.log") }
+func FuzzESPIDF(f *testing.F) { fuzzReader(f, ESPIDF, "espidf-sim7600.log", "espidf-cmux.log") }
 func FuzzMMCLI(f *testing.F) {
 	fuzzReader(f, MMCLI, "mmcli-apdu.log", "mmcli-errors.log", "mmcli-eid.log", "mmcli-nodebug.log")
 }
@@ -108,5 +109,5 @@ func FuzzTerminal(f *testing.F) {
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "ofono-journal.log", "chat-syslog.log", "chat-stderr.log", "platform.json", "gammu-smsd-win.log", "plain-arrows-lib.log", "chat-busybox-pri.log", "terminal-ublox-versions.log", "zephyr-sim7080.log", "gsmmodem-pin.log")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "ofono-journal.log", "chat-syslog.log", "chat-stderr.log", "platform.json", "gammu-smsd-win.log", "plain-arrows-lib.log", "chat-busybox-pri.log", "terminal-ublox-versions.log", "zephyr-sim7080.log", "gsmmodem-pin.log", "espidf-sim7600.log")
 }

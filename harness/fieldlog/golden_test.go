@@ -197,6 +197,14 @@ func TestGolden(t *testing.T) {
 		// +CME ERROR, shell prompts, both module forms, the dial script
 		// timing out on ATD*99#, a line of another firmware's.
 		{"zephyr-sim7080.log", Zephyr},
+		// ESP-IDF's log of esp-modem's UART: espressif/esp-protocols
+		// issue 789 whole (uart-tx/uart-rx dumps, PPP and a CMUX SABM
+		// among AT, the modem's boot URCs in rows that cut a line);
+		// issues 140 and 103's CMUX dumps (SABM, UA, MSC, PPP on DLCI 1
+		// across reads, its times 10 s on to follow) around an AT exchange on DLCI 1 written as
+		// esp_modem's CMux::write logs it (header, data, footer apart).
+		{"espidf-sim7600.log", ESPIDF},
+		{"espidf-cmux.log", ESPIDF},
 		// mmcli 1.20 --command sessions against the emulated modem under
 		// ModemManager 1.20.4 --debug: APDUs over +CSIM and +CGLA, a
 		// compound command's lines; the modem's errors, mmcli's own

@@ -429,6 +429,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readChat(file, ls)
 	case Zephyr:
 		t, err = readZephyr(file, ls, cut)
+	case ESPIDF:
+		t, err = readESPIDF(file, ls)
 	case MMCLI:
 		t, err = readMMCLI(file, ls, cut)
 	case Gsmmodem:

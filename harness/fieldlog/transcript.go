@@ -110,6 +110,12 @@ const (
 	// ("modem_chat_log_received_command: +CREG:  1 0", rebuilt as
 	// "+CREG: 1,0"), times since boot, the rest notes.
 	Zephyr Format = "zephyr"
+	// ESPIDF is ESP-IDF's log of an AT host on an ESP32 (esp-modem):
+	// "D (920) esp-modem: 0x3f404a04   41 54 0d   |AT.|" hexdump rows of
+	// the UART's bytes after "writing:"/"reading:" or tagged
+	// uart-tx/uart-rx, CMUX and PPP frames de-framed, esp-modem's
+	// "Sending command:" text, milliseconds since boot.
+	ESPIDF Format = "espidf"
 	// MMCLI is a terminal session of mmcli sending AT commands through
 	// ModemManager ("$ mmcli -m 0 --command='AT+CSQ'", then mmcli's
 	// "response: '+CSQ: 20,99'" or "error: command failed:
@@ -137,7 +143,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, Mbed, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, MMCLI, Gsmmodem, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, Mbed, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, ESPIDF, MMCLI, Gsmmodem, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
