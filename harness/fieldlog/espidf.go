@@ -48,8 +48,12 @@ import (
 // stream are padding, dropped.
 //
 // esp-modem's own text of its traffic, "Sending command:AT+CGREG?" and
-// "Handling line: >>+CGREG: 0,2", is read for a direction that no dump
-// in the log shows: where both are there (issue 351's log dumps what it
+// "Handling line: >>+CGREG: 0,2" (the old esp-modem), "command_lib:
+// generic_command command AT" and "command_lib: Response: AT" with the
+// lines it runs on to (esp_modem 1.x, esp-protocols issue 181: logged
+// each time the command's callback is given the answer so far, so a
+// Response that repeats the last one's text adds only what follows it),
+// is read for a direction that no dump in the log shows: where both are there (issue 351's log dumps what it
 // reads and prints what it sends) the dump is the bytes and the text
 // line the same bytes again, a note. An esp-modem or DCE error that says
 // a command timed out is the host giving up on it; the application's
@@ -161,6 +165,9 @@ func espText(e espMsg) (Dir, string) {
 	if cmd, ok := strings.CutPrefix(e.msg, "Sending command:"); ok {
 		return Host, strings.TrimSpace(cmd)
 	}
+	if cmd, ok := strings.CutPrefix(e.msg, "generic_command command "); ok && e.tag == "command_lib" {
+		return Host, strings.TrimSpace(cmd)
+	}
 	if l, ok := strings.CutPrefix(e.msg, "Handling line: >>"); ok {
 		return Modem, strings.TrimRight(strings.TrimSuffix(strings.TrimRight(l, "\r\n"), "<<"), "\r\n")
 	}
@@ -212,10 +219,15 @@ func readESPIDF(file string, lines []string) (*Transcript, error) {
 		wires   = map[Dir]*espWire{Host: {dir: Host}, Modem: {dir: Modem}}
 		header  = Tool // the direction the last "writing:"/"reading:" named
 		seen    bool
+		resp    espResponse
 	)
 	for n, l := range textRows(lines) {
 		e, ok := parseESPIDF(l)
 		if !ok {
+			if resp.open {
+				resp.add(n, espUncsv(l))
+				continue
+			}
 			// The line a message ran on to (esp-modem's "<<" after the
 			// line it handled), a boot ROM's line, a CSV's empty field.
 			if text := strings.TrimSpace(espUncsv(l)); text != "" {
@@ -223,9 +235,16 @@ func readESPIDF(file string, lines []string) (*Transcript, error) {
 			}
 			continue
 		}
+		recs = append(recs, resp.close(streams)...)
 		t, err := k.take(file, n, e.t, e.c)
 		if err != nil {
 			return nil, err
+		}
+		if r, ok := strings.CutPrefix(e.msg, "Response: "); ok && e.tag == "command_lib" && !dumped[Modem] {
+			seen = true
+			resp.open, resp.t = true, t
+			resp.add(n, r)
+			continue
 		}
 		if label, hx, ok := espHexRow(e); ok {
 			d := espDir(label)
@@ -253,6 +272,9 @@ func readESPIDF(file string, lines []string) (*Transcript, error) {
 			header = Modem
 		}
 		if d, text := espText(e); d != Tool && !dumped[d] && text != "" {
+			if d == Host {
+				resp.prev = "" // a new command's answer
+			}
 			seen = true
 			recs = append(recs, record{line: n, dir: d, t: t, text: text})
 			continue
@@ -268,10 +290,63 @@ func readESPIDF(file string, lines []string) (*Transcript, error) {
 	if !seen {
 		return nil, errAt(file, firstLine(lines), "ESP-IDF log lines, but none of the modem's UART traffic (hexdump rows \"D (920) esp-modem: 0x3f404a04   41 54 0d   |AT.|\" after \"writing:\"/\"reading:\", or tagged uart-tx/uart-rx; esp-modem's \"Sending command:\"): nothing to replay; log the UART with ESP_LOG_BUFFER_HEXDUMP at a level the build shows (esp-modem's debug logs, CONFIG_ESP_MODEM_ADD_DEBUG_LOGS)")
 	}
+	recs = append(recs, resp.close(streams)...)
 	for _, w := range []*espWire{wires[Host], wires[Modem]} {
 		recs = append(recs, w.end()...)
 	}
 	return streams.wire(file, k.c, recs, false)
+}
+
+// espResponse gathers esp_modem 1.x's "Response: " message, the bytes
+// the command's callback was given, over the lines it runs on to. The
+// callback is called each time a line more came, with all of them from
+// the answer's start: a message that starts with the last one's text
+// adds only what follows it.
+type espResponse struct {
+	open bool
+	t    time.Time
+	segs []espSeg
+	prev string // the command's answer so far, as the last message showed it
+}
+
+type espSeg struct {
+	line int
+	text string
+}
+
+// add takes line n of the message.
+func (r *espResponse) add(n int, text string) {
+	r.segs = append(r.segs, espSeg{n, strings.TrimRight(text, "\r")})
+}
+
+// close ends the message: its new lines, cut by the line cutter.
+func (r *espResponse) close(sl serialLines) []record {
+	if !r.open {
+		return nil
+	}
+	r.open = false
+	var all strings.Builder
+	for _, s := range r.segs {
+		all.WriteString(s.text + "\n")
+	}
+	skip := 0
+	if full := all.String(); r.prev != "" && strings.HasPrefix(full, r.prev) {
+		skip = len(r.prev)
+	}
+	r.prev = all.String()
+	var out []record
+	for _, s := range r.segs {
+		text := s.text + "\n"
+		if skip >= len(text) {
+			skip -= len(text)
+			continue
+		}
+		out = append(out, sl.feed("", Modem, text[skip:], s.line, r.t)...)
+		skip = 0
+	}
+	out = append(out, sl.flush("", Modem)...)
+	r.segs = r.segs[:0]
+	return out
 }
 
 // espWire follows one direction's bytes through CMUX and PPP framing:

@@ -113,6 +113,32 @@ func TestESPIDF(t *testing.T) {
 			[]string{"1 note modem CMUX DLCI 1 data: 53 bytes PPP, not AT @6.843s",
 				"4 note modem CMUX DLCI 1 data: 46 bytes PPP, not AT @6.863s",
 				"5 note CMUX: Payload frame: dlci:01 type:ef payload:53 available:60 @6.863s"}},
+		{"esp_modem 1.x's command_lib text: the command, the response it was given (espressif/esp-protocols issue 181)",
+			"V (2926) command_lib: sync\n" +
+				"V (2936) command_lib: generic_command\n" +
+				"D (2936) command_lib: generic_command command AT\n" +
+				"\n" +
+				"W (3446) cmux_example: sync no Success after 0 try\n" +
+				"D (3446) command_lib: generic_command command AT\n" +
+				"\n" +
+				"D (3506) command_lib: Response: AT\n" +
+				"OK\n" +
+				"\n" +
+				"I (3506) cmux_example: sync Success after 1 try\n" +
+				"D (3516) command_lib: generic_command command AT+IFC=2, 2\n" +
+				"\n" +
+				// The callback called again as a line more came: the
+				// second message repeats the first's lines.
+				"D (3606) command_lib: Response: AT+IFC=2, 2\n" +
+				"\n" +
+				"D (3606) command_lib: Response: AT+IFC=2, 2\n" +
+				"OK\n" +
+				"\n" +
+				"I (3606) cmux_example: set_flow_control OK\n",
+			[]string{"1 note command_lib: sync @2.926s", "2 note command_lib: generic_command @2.936s", "3 command AT @2.936s",
+				"5 note cmux_example: sync no Success after 0 try @3.446s", "6 command AT @3.446s", "8 echo AT @3.506s", "9 final OK @3.506s",
+				"11 note cmux_example: sync Success after 1 try @3.506s", "12 command AT+IFC=2, 2 @3.516s", "14 echo AT+IFC=2, 2 @3.606s",
+				"17 final OK @3.606s", "19 note cmux_example: set_flow_control OK @3.606s"}},
 		{"esp-modem says the command timed out: the host gave up on it (espressif/esp-idf issue 11329's lines)",
 			"D (44000) esp-modem: writing:\n" +
 				"D (44000) esp-modem: 0x3f404a04   41 54 0d                                          |AT.|\n" +
