@@ -59,6 +59,10 @@ import (
 // a command timed out is the host giving up on it; the application's
 // lines ("E (38120) app: esp_modem_sync failed with -1") are notes.
 //
+// A chip's reset (the ROM bootloader's "rst:0x…", "ets …" lines) starts
+// the time since boot again: the times after it run on from the last
+// before it.
+//
 // A serial logger's CSV (issue 351's: `"5/9/2023 1:39:00 PM",<line>`)
 // is read through: the quoted date before the first comma is dropped,
 // ESP-IDF's own time being the finer one; so is a serial tool's stamp
@@ -70,6 +74,11 @@ var (
 	// buffer's address, the bytes, the text column (its closing bar may
 	// be cut off).
 	espRow = regexp.MustCompile(`^(?:(.{1,64}?): )?0x[0-9a-fA-F]{8}  +([^|]*)(?:\|.*)?$`)
+	// espBoot is the ROM bootloader's first lines at a chip's reset
+	// ("ets Jun  8 2016 00:22:57", "rst:0xc (SW_CPU_RESET),boot:0x13
+	// (SPI_FAST_FLASH_BOOT)", the newer chips' "ESP-ROM:esp32s3-20210327"):
+	// the time since boot starts again after them.
+	espBoot = regexp.MustCompile(`^(?:ets [A-Z][a-z]{2} [ \d]\d \d{4} |rst:0x[0-9a-fA-F]{1,2} \(|ESP-ROM:)`)
 	// espCSV is a serial logger's CSV field before the line.
 	espCSV = regexp.MustCompile(`^"[^"]{1,64}",`)
 )
@@ -220,6 +229,8 @@ func readESPIDF(file string, lines []string) (*Transcript, error) {
 		header  = Tool // the direction the last "writing:"/"reading:" named
 		seen    bool
 		resp    espResponse
+		base    time.Duration // the times before the last reset
+		reset   bool          // a reset since the last stamp
 	)
 	for n, l := range textRows(lines) {
 		e, ok := parseESPIDF(l)
@@ -230,12 +241,19 @@ func readESPIDF(file string, lines []string) (*Transcript, error) {
 			}
 			// The line a message ran on to (esp-modem's "<<" after the
 			// line it handled), a boot ROM's line, a CSV's empty field.
+			if text := strings.TrimSpace(espUncsv(l)); espBoot.MatchString(text) && k.c == Relative && !reset {
+				base, reset = k.last.Sub(RelativeEpoch), true
+			}
 			if text := strings.TrimSpace(espUncsv(l)); text != "" {
 				recs = append(recs, record{line: n, dir: Tool, t: k.last, text: text})
 			}
 			continue
 		}
 		recs = append(recs, resp.close(streams)...)
+		if e.c == Relative {
+			e.t = e.t.Add(base) // the times run on over a reset
+		}
+		reset = false
 		t, err := k.take(file, n, e.t, e.c)
 		if err != nil {
 			return nil, err

@@ -139,6 +139,20 @@ func TestESPIDF(t *testing.T) {
 				"5 note cmux_example: sync no Success after 0 try @3.446s", "6 command AT @3.446s", "8 echo AT @3.506s", "9 final OK @3.506s",
 				"11 note cmux_example: sync Success after 1 try @3.506s", "12 command AT+IFC=2, 2 @3.516s", "14 echo AT+IFC=2, 2 @3.606s",
 				"17 final OK @3.606s", "19 note cmux_example: set_flow_control OK @3.606s"}},
+		{"a reset: the ROM bootloader's lines, the time since boot again from 0",
+			"D (5000) uart-tx: 0x3f419c18   41 54 0d   |AT.|\n" +
+				"D (5040) uart-rx: 0x3ffc962c   0d 0a 4f 4b 0d 0a   |..OK..|\n" +
+				"Guru Meditation Error: Core  0 panic'ed (LoadProhibited). Exception was unhandled.\n" +
+				"Rebooting...\n" +
+				"ets Jun  8 2016 00:22:57\n" +
+				"\n" +
+				"rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n" +
+				"I (29) boot: ESP-IDF v4.4 2nd stage bootloader\n" +
+				"D (1200) uart-tx: 0x3f419c18   41 54 0d   |AT.|\n" +
+				"D (1240) uart-rx: 0x3ffc962c   0d 0a 4f 4b 0d 0a   |..OK..|\n",
+			[]string{"1 command AT @5s", "2 final OK @5.04s", "3 note Guru Meditation Error: Core  0 panic'ed (LoadProhibited). Exception was unhandled. @5.04s",
+				"4 note Rebooting... @5.04s", "5 note ets Jun  8 2016 00:22:57 @5.04s", "7 note rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT) @5.04s",
+				"8 note boot: ESP-IDF v4.4 2nd stage bootloader @5.069s", "9 command AT @6.24s", "10 final OK @6.28s"}},
 		{"esp-modem says the command timed out: the host gave up on it (espressif/esp-idf issue 11329's lines)",
 			"D (44000) esp-modem: writing:\n" +
 				"D (44000) esp-modem: 0x3f404a04   41 54 0d                                          |AT.|\n" +
