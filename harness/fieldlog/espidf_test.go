@@ -167,23 +167,7 @@ func TestESPIDF(t *testing.T) {
 				"[2019-12-11 15:34:58.690]  I (10:00:01.020) uart-rx: 0x3f404a04   0d 0a 4f 4b 0d 0a   |..OK..|\n",
 			[]string{"1 note esp-modem: writing: @10:00:01.000", "2 command AT @10:00:01.010", "3 final OK @10:00:01.020"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f, err := Detect("esp.log", []byte(tc.log))
-			if err != nil || f != ESPIDF {
-				t.Fatalf("Detect: %v, %v; want %s", f, err, ESPIDF)
-			}
-			tr, err := Read("esp.log", []byte(tc.log), "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range tr.Entries {
-				got = append(got, show(e))
-			}
-			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
-				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkDetected(t, ESPIDF, tc.log, show, tc.want, "") })
 	}
 }
 

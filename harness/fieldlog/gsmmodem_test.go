@@ -62,23 +62,7 @@ func TestGsmmodem(t *testing.T) {
 				"2026-03-02 10:00:01,105 - gsmmodem.modem.GsmModem - DEBUG - write: AT+COPS?\n2026-03-02 10:00:01,180 - gsmmodem.modem.GsmModem - DEBUG - response: [u'+COPS: 0,0,\"Orange F\"', u'OK']\n",
 			[]string{"1 command AT+CSQ", "2 info +CSQ: 17,99", "2 final OK", "3 command AT+COPS?", `4 info +COPS: 0,0,"Orange F"`, "4 final OK"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f, err := Detect("test.log", []byte(tc.log))
-			if err != nil || f != Gsmmodem {
-				t.Fatalf("Detect = %q, %v; want gsmmodem", f, err)
-			}
-			tr, err := Read("test.log", []byte(tc.log), "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range tr.Entries {
-				got = append(got, show(e))
-			}
-			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
-				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkDetected(t, Gsmmodem, tc.log, show, tc.want, "") })
 	}
 }
 
