@@ -413,12 +413,16 @@ const (
 )
 
 type pending struct {
-	line   string          // the command line as sent, for echo detection
-	text   string          // the line as given, untrimmed: what commands parses
-	echoed bool            // its echo came
-	reset  bool            // its echo came after echo was off: the modem reset
-	names  map[string]bool // command names of the line: "+CEREG", "+CSIM" (nil: none)
-	echoOK bool            // the echo may still come
+	line   string // the command line as sent, for echo detection
+	text   string // the line as given, untrimmed: what commands parses
+	echoed bool   // its echo came
+	reset  bool   // its echo came after echo was off: the modem reset
+	// setUpFirst: a command's line (not a set-up's, a boot check's, a
+	// resync's or a probe's): the set-up goes before it if the port came
+	// back since it last ran (errSetUpFirst).
+	setUpFirst bool
+	names      map[string]bool // command names of the line: "+CEREG", "+CSIM" (nil: none)
+	echoOK     bool            // the echo may still come
 	// echoPart is the echo's first piece(s) when a URC split it
 	// (echoLine).
 	echoPart string
@@ -634,7 +638,7 @@ func (c *Client) command(cmd string, timeout time.Duration, answers []string, po
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
 	c.setUpAgain(c.upWait(timeout, poll))
-	return c.do(cmd, timeout, answers, poll)
+	return c.doSetUp(cmd, timeout, answers, poll, true)
 }
 
 // setUpAgain runs the set-up (WithSetUp) when the port came back or the
@@ -833,6 +837,18 @@ func (c *Client) kickSetUp() {
 
 // do sends one command line and waits for its answer; cmdMu held.
 func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
+	return c.doSetUp(cmd, timeout, answers, poll, false)
+}
+
+// errSetUpFirst is send's answer when the port came back after the
+// command's set-up check (setUpAgain) and before its line went out.
+var errSetUpFirst = errors.New("the port came back: the set-up goes first")
+
+// doSetUp is do; with setUp, a port that comes back between the set-up
+// check and the line going out (ser2net restarted while the client waits
+// for a late answer or for the line to go quiet) gets the set-up before
+// the line, as one that came back before the command began does.
+func (c *Client) doSetUp(cmd string, timeout time.Duration, answers []string, poll, setUp bool) (*Response, error) {
 	// A port on its way back is waited for before the late answer is:
 	// the command its drop cut may still be answered there. It is given
 	// the reconnect window, not only the command's time (a ser2net back
@@ -847,7 +863,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	}
 	c.awaitQuiet()
 	p := c.reusePending(cmd)
-	p.poll = poll
+	p.poll, p.setUpFirst = poll, setUp && c.setUp != nil
 	if cmds, ok := p.commands(); ok {
 		for _, x := range cmds {
 			p.addName(x.Name)
@@ -865,7 +881,17 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	// modem's: the timeout is of the client's running time (t179 F1).
 	wait := stall.BeginAt(c.stalls, now, timeout)
 	defer func() { lim.stop() }() // the last lim: the loop below replaces it
-	if err := c.send(p, cmd, timeout, &lim); err != nil {
+	err := c.send(p, cmd, timeout, &lim)
+	for errors.Is(err, errSetUpFirst) {
+		c.setUpAgain(c.timeout)
+		c.awaitQuiet()
+		now = time.Now()
+		lim.stop()
+		lim = limit{from: now, deadline: now.Add(timeout)}
+		wait = stall.BeginAt(c.stalls, now, timeout)
+		err = c.send(p, cmd, timeout, &lim)
+	}
+	if err != nil {
 		return nil, err
 	}
 	final, how := c.await(p, &lim)
@@ -1258,6 +1284,10 @@ func (c *Client) send(p *pending, cmd string, timeout time.Duration, lim *limit)
 		sent = time.Now()
 	}
 	c.mu.Lock()
+	if p.setUpFirst && c.reopens != c.setUpReopens {
+		c.mu.Unlock()
+		return errSetUpFirst
+	}
 	c.pending = p
 	if col := c.collector; col != nil && len(col.lines) > 0 {
 		// An answer the modem owed was under way (a probe's "013", its

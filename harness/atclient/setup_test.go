@@ -83,3 +83,45 @@ func TestSetUpAfterPortBack(t *testing.T) {
 		t.Errorf("trace, want the port back, the set-up, then the command:\n%s", got)
 	}
 }
+
+// A port that drops after a command began but before its line went out
+// (here while the client waits for an earlier command's late answer; on
+// a bench, ser2net restarted in the 30 ms the client lets the line go
+// quiet) comes back with the modem's defaults as one that dropped between
+// commands does: the set-up goes out before that command line, not after
+// it (outside tester o303: AT+CCHC=1 went out on the port back, then the
+// set-up).
+func TestSetUpAfterPortBackMidCommand(t *testing.T) {
+	m := newPTYModem(t, t.TempDir())
+	p, err := transport.Open(context.Background(), m.link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace strings.Builder
+	tw := &lockedWriter{w: &trace}
+	c := New(p, WithTimeout(600*time.Millisecond), WithReconnect(5*time.Second), WithTrace(tw),
+		WithSetUp(func(do func(string) (*Response, error)) error { _, err := do("ATE0"); return err }, "RDY"))
+	defer c.Close()
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Command("AT+SILENT"); err == nil {
+		t.Fatal("AT+SILENT answered")
+	}
+	done := make(chan error, 1)
+	go func() { _, err := c.Command("AT+CSQ"); done <- err }()
+	time.Sleep(150 * time.Millisecond) // AT+CSQ waits for AT+SILENT's late answer
+	m.unplug()
+	time.Sleep(200 * time.Millisecond)
+	m.plugIn()
+	if err := <-done; err != nil {
+		t.Fatalf("after the port came back: %v\n%s", err, tw.String())
+	}
+	got := tw.String()
+	back := strings.Index(got, "# port back")
+	ate0 := strings.LastIndex(got, "> ATE0")
+	csq := strings.Index(got, "> AT+CSQ")
+	if back < 0 || ate0 < back || csq < ate0 {
+		t.Errorf("trace, want the port back, the set-up, then AT+CSQ:\n%s", got)
+	}
+}
