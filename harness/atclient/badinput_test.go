@@ -424,6 +424,40 @@ func TestSer2netDeviceGone(t *testing.T) {
 	}
 }
 
+// ser2net's refusal that comes after the transport's watch (a loaded lab
+// host: outside tester o303 saw one 100 ms late after 16 in time) is no
+// port back either: its text is not the modem's, Reopens does not count
+// it, and the wait goes on in the same window.
+func TestSer2netLateRefusal(t *testing.T) {
+	t.Parallel()
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case n == 2:
+			return "Device open failure: Value or file not found\r\n", true
+		case n == 3 && in == "":
+			time.Sleep(500 * time.Millisecond) // past the transport's 150 ms watch
+			return "Device open failure: Value or file not found\r\n", true
+		case in == "":
+			return "", false
+		case strings.Contains(in, "AT+CFUN=1,1"):
+			return "", true
+		}
+		return "\r\nOK\r\n", false
+	})
+	c, tw := reopeningClient(t, link)
+	if _, err := c.Command("AT+CFUN=1,1"); !errors.Is(err, ErrPortDown) {
+		t.Fatalf("%v", err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatalf("after the modem came back: %v\n%s", err, tw.String())
+	}
+	got := tw.String()
+	if n := c.Reopens(); n != 1 || strings.Contains(got, "< Device open failure") ||
+		!strings.Contains(got, "ser2net refused the connection after all, the port was not back") {
+		t.Errorf("reopens %d, want 1; trace:\n%.3000s", n, got)
+	}
+}
+
 // A port that drops while the modem is in the middle of its answer: a
 // line it cut is traced as cut, never handed to the command as a whole
 // answer line; and the command's error says its answer was cut

@@ -311,6 +311,8 @@ type Client struct {
 	upSig      chan struct{} // closed and replaced when the port is back
 	reopens    int           // times the port came back
 	heard      int           // lines read since the port last came back
+	notBack    int           // reopens ser2net refused after all (Reopens leaves them out)
+	window     stall.Wait    // the reconnect window of the last drop
 	backoff    time.Duration // the last wait before a reopen (reader's own)
 	err        error         // terminal error
 	done       chan struct{}

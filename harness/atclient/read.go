@@ -1,6 +1,7 @@
 package atclient
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -72,12 +73,27 @@ func (c *Client) reopen(cause error) error {
 	// (a server that accepts and hangs up) is not reopened at once: the
 	// client backs off, 50 ms doubling to 1 s, within the window.
 	quick := c.reopens > 0 && c.heard == 0
-	c.mu.Unlock()
-	c.tracef("#", fmt.Sprintf("port dropped (%v); reopening, up to %v", cause, c.reconnect))
-	start := time.Now()
+	// ser2net's refusal as the first thing a connection said, after the
+	// transport's watch had let it through (a loaded host, a long link):
+	// the port was never back, and the wait for it goes on in the same
+	// window rather than a new one.
+	notBack := quick && errors.Is(cause, transport.ErrRefused)
 	// Of the client's running time (WithStalls): a modem that came back
 	// while the process was stopped is back.
-	ctx, cancel := stall.Begin(c.stalls, c.reconnect).Context(c.ctx)
+	window := stall.Begin(c.stalls, c.reconnect)
+	if notBack {
+		c.notBack++
+		window = c.window
+	}
+	c.window = window
+	c.mu.Unlock()
+	if notBack {
+		c.tracef("#", fmt.Sprintf("port dropped (%v): ser2net refused the connection after all, the port was not back; reopening, up to %v more", cause, window.Left(time.Now()).Round(time.Millisecond)))
+	} else {
+		c.tracef("#", fmt.Sprintf("port dropped (%v); reopening, up to %v", cause, c.reconnect))
+	}
+	start := time.Now()
+	ctx, cancel := window.Context(c.ctx)
 	defer cancel()
 	if quick {
 		c.backoff = min(max(2*c.backoff, reopenBackoff), time.Second)
@@ -436,7 +452,7 @@ func (c *Client) PortErr() error {
 func (c *Client) Reopens() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.reopens
+	return c.reopens - c.notBack
 }
 
 // Boots is how many times the modem said it booted (its boot URC,

@@ -45,6 +45,8 @@ func TestUnaskedRestart(t *testing.T) {
 		{[]string{"env:lab", "needs:port-control"}, "tcp://lab:2001", 1, false, []string{"RDY"}, "", ""},
 		// The command in flight failed before the port was back.
 		{[]string{"env:lab"}, "tcp://lab:2001", 0, true, nil, "the modem's port dropped during this spec, which did not ask for it, and is not back: a modem that reset (or a transport that failed) under it; or another client connected to tcp://lab:2001", ""},
+		// Back once, then away again as the spec ends (outside tester o303).
+		{[]string{"env:lab"}, "tcp://lab:2001", 1, true, nil, "the modem's port dropped and came back 1 time(s) during this spec, which did not ask for it, then dropped again and is not back: a modem", ""},
 	} {
 		got := unaskedRestart(tc.labels, tc.port, tc.reopens, tc.down, tc.boots)
 		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) || tc.not != "" && strings.Contains(got, tc.not) {

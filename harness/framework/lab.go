@@ -108,7 +108,11 @@ func unaskedRestart(labels []string, port string, reopens int, down bool, bootSi
 		if reopens == 0 {
 			return fmt.Sprintf("the modem's port dropped during this spec, which did not ask for it, and is not back: a modem that reset (or a transport that failed) under it%s", kick)
 		}
-		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it%s, so what it then saw may be the restart's, not what the spec checks", reopens, kick)
+		again := ""
+		if down {
+			again = ", then dropped again and is not back" // not "came back": it is away as the spec ends
+		}
+		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it%s: a modem that reset (or a transport that failed) under it%s, so what it then saw may be the restart's, not what the spec checks", reopens, again, kick)
 	case len(bootSigns) > 0:
 		return fmt.Sprintf("the modem booted %d time(s) during this spec (%s), which did not ask for it: what it then saw may be the reboot's, not what the spec checks",
 			len(bootSigns), strings.Join(slices.Compact(slices.Clone(bootSigns)), "; "))

@@ -1204,3 +1204,56 @@ func TestRFC2217SettingsRefusedInWords(t *testing.T) {
 func comPortAcks(t *testing.T, acks map[byte][]byte) string {
 	return fakeServer(t, func(c net.Conn) { serveRFC2217Acks(c, acks) })
 }
+
+// ser2net's refusal can come after the watch (a loaded lab host, a long
+// link): as the new connection's first line it is still a refusal, never
+// the modem's text (outside tester o303: a late "Device open failure"
+// was taken as the port back and written to at.log as the modem's line).
+// A modem's first line that starts like one ("Port…") passes whole.
+func TestSer2netRefusalAfterTheWatch(t *testing.T) {
+	saved := refusalWait
+	refusalWait = 30 * time.Millisecond
+	t.Cleanup(func() { refusalWait = saved })
+	for _, tc := range []struct{ says, want string }{
+		{"\r\nDevice open failure: Value or file not found\r\n", ""},
+		{"Device open failure: gone", ""}, // then the close, no line end
+		{"\r\nPort 1 ready\r\n", "\r\nPort 1 ready\r\n"},
+		{"\r\nOK\r\n", "\r\nOK\r\n"},
+	} {
+		addr := fakeServer(t, func(c net.Conn) {
+			time.Sleep(300 * time.Millisecond)
+			c.Write([]byte(tc.says))
+			if tc.want != "" {
+				<-waitClosed(c)
+			}
+		})
+		p, err := Open(context.Background(), "tcp://"+addr, Config{})
+		if err != nil {
+			t.Fatalf("%q: open: %v", tc.says, err)
+		}
+		if tc.want != "" {
+			if got := readFull(t, p, len(tc.want)); string(got) != tc.want {
+				t.Errorf("read %q, want %q", got, tc.want)
+			}
+		} else {
+			// A reader's deadline that passes first (the AT client polls
+			// with them) is no answer either way.
+			dl := p.(interface{ SetReadDeadline(time.Time) error })
+			if err := dl.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := p.Read(make([]byte, 64)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("%q: read %d bytes, %v before the refusal came; want the deadline", tc.says, n, err)
+			}
+			if err := dl.SetReadDeadline(time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			n, err := p.Read(make([]byte, 64))
+			var r *RefusedError
+			if n != 0 || !errors.As(err, &r) || r.Text != strings.Trim(tc.says, "\r\n") {
+				t.Errorf("%q: read %d bytes, %v; want ser2net's refusal", tc.says, n, err)
+			}
+		}
+		p.Close()
+	}
+}
