@@ -458,6 +458,40 @@ func TestSer2netLateRefusal(t *testing.T) {
 	}
 }
 
+// A port that dropped and did not come back within the window is still
+// a port down (ErrPortDown) once the client gives up on it: a lab spec
+// names it as such (outside tester o303: the spec's failure said
+// nothing of the drop once the client had given up).
+func TestPortNotBackIsDown(t *testing.T) {
+	t.Parallel()
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case n > 1:
+			return "Device open failure: Value or file not found\r\n", true
+		case in == "":
+			return "", false
+		case strings.Contains(in, "AT+CFUN=1,1"):
+			return "", true
+		}
+		return "\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(p, WithTimeout(time.Second), WithReconnect(300*time.Millisecond))
+	defer c.Close()
+	if _, err := c.Command("AT+CFUN=1,1"); !errors.Is(err, ErrPortDown) {
+		t.Fatalf("%v", err)
+	}
+	if _, err := c.Command("AT"); err == nil {
+		t.Fatal("AT answered with the port gone")
+	}
+	if err := c.PortErr(); !errors.Is(err, ErrPortDown) || !errors.Is(err, ErrClosed) {
+		t.Errorf("PortErr %v, want the port down and the client given up", err)
+	}
+}
+
 // A port that drops while the modem is in the middle of its answer: a
 // line it cut is traced as cut, never handed to the command as a whole
 // answer line; and the command's error says its answer was cut

@@ -886,6 +886,12 @@ func (c *Client) doSetUp(cmd string, timeout time.Duration, answers []string, po
 	err := c.send(p, cmd, timeout, &lim)
 	for errors.Is(err, errSetUpFirst) {
 		c.setUpAgain(c.timeout)
+		// As before any line: a set-up line that timed out is owed its
+		// late answer, which must not be taken for this command's.
+		c.settleLate(true)
+		if err := c.probe(cmd, timeout); err != nil {
+			return nil, err
+		}
 		c.awaitQuiet()
 		now = time.Now()
 		lim.stop()

@@ -349,7 +349,9 @@ func (c *Client) readFailed(err error) bool {
 		return true
 	}
 	if rerr := c.reopen(err); rerr != nil {
-		c.fail(fmt.Errorf("%w: %w", ErrClosed, rerr))
+		// Still ErrPortDown (PortErr): the port dropped and stayed away,
+		// which a lab spec names as such, not as a client closed.
+		c.fail(fmt.Errorf("%w: %w: %w", ErrClosed, ErrPortDown, rerr))
 		return true
 	}
 	c.lr = at.NewLineReader(activity{c.port, c.clock, c.lastByte, c.raw})

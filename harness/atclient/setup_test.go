@@ -125,3 +125,40 @@ func TestSetUpAfterPortBackMidCommand(t *testing.T) {
 		t.Errorf("trace, want the port back, the set-up, then AT+CSQ:\n%s", got)
 	}
 }
+
+// The set-up that goes before such a line may itself go unanswered (the
+// modem still booting on the port back: outside tester o303's ATE0 sent
+// as RDY came): the command line then waits for that late answer and
+// resynchronises first, as after any command that timed out, rather than
+// go out at once and take the set-up's answer for its own.
+func TestSetUpUnansweredBeforeMidCommandLine(t *testing.T) {
+	m := newPTYModem(t, t.TempDir())
+	p, err := transport.Open(context.Background(), m.link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace strings.Builder
+	tw := &lockedWriter{w: &trace}
+	c := New(p, WithTimeout(600*time.Millisecond), WithReconnect(5*time.Second), WithTrace(tw),
+		WithSetUp(func(do func(string) (*Response, error)) error { _, err := do("AT+SILENT"); return err }, "RDY"))
+	defer c.Close()
+	if _, err := c.Command("AT+SILENT"); err == nil {
+		t.Fatal("AT+SILENT answered")
+	}
+	done := make(chan error, 1)
+	go func() { _, err := c.Command("AT+CSQ"); done <- err }()
+	time.Sleep(150 * time.Millisecond)
+	m.unplug()
+	time.Sleep(200 * time.Millisecond)
+	m.plugIn()
+	if err := <-done; err != nil {
+		t.Fatalf("after the port came back: %v\n%s", err, tw.String())
+	}
+	got := tw.String()
+	setUp := strings.LastIndex(got, "> AT+SILENT")
+	resync := strings.LastIndex(got, "# resynchronising after AT+SILENT")
+	csq := strings.Index(got, "> AT+CSQ")
+	if setUp < 0 || resync < setUp || csq < resync {
+		t.Errorf("trace, want the set-up's AT+SILENT, its resync, then AT+CSQ:\n%s", got)
+	}
+}
