@@ -32,23 +32,26 @@ func TestUnaskedRestart(t *testing.T) {
 		port    string
 		reopens int
 		down    bool
+		refused string
 		boots   []string
 		want    string
 		not     string
 	}{
-		{nil, "/dev/ttyUSB2", 0, false, nil, "", ""},
-		{[]string{"env:lab"}, "/dev/ttyUSB2", 1, false, nil, "port dropped and came back 1 time(s) during this spec, which did not ask for it", "kickolduser"},
-		{[]string{"env:lab"}, "tcp://lab:2001", 1, false, nil, "or another client connected to tcp://lab:2001, which a ser2net with kickolduser hands the port to", ""},
-		{[]string{"env:lab"}, "rfc2217://lab:2002", 1, false, nil, "a ser2net with kickolduser", ""},
-		{[]string{"env:lab"}, "/dev/ttyUSB2", 0, false, []string{"RDY", "RDY"}, "the modem booted 2 time(s) during this spec (RDY), which did not ask for it", ""},
-		{[]string{"env:lab"}, "/dev/ttyUSB2", 0, false, []string{"its echo back on after ATE0"}, "the modem booted 1 time(s) during this spec (its echo back on after ATE0)", ""},
-		{[]string{"env:lab", "needs:port-control"}, "tcp://lab:2001", 1, false, []string{"RDY"}, "", ""},
+		{nil, "/dev/ttyUSB2", 0, false, "", nil, "", ""},
+		{[]string{"env:lab"}, "/dev/ttyUSB2", 1, false, "", nil, "port dropped and came back 1 time(s) during this spec, which did not ask for it", "kickolduser"},
+		{[]string{"env:lab"}, "tcp://lab:2001", 1, false, "", nil, "or another client connected to tcp://lab:2001, which a ser2net with kickolduser hands the port to", ""},
+		{[]string{"env:lab"}, "rfc2217://lab:2002", 1, false, "", nil, "a ser2net with kickolduser", ""},
+		{[]string{"env:lab"}, "/dev/ttyUSB2", 0, false, "", []string{"RDY", "RDY"}, "the modem booted 2 time(s) during this spec (RDY), which did not ask for it", ""},
+		{[]string{"env:lab"}, "/dev/ttyUSB2", 0, false, "", []string{"its echo back on after ATE0"}, "the modem booted 1 time(s) during this spec (its echo back on after ATE0)", ""},
+		{[]string{"env:lab", "needs:port-control"}, "tcp://lab:2001", 1, false, "", []string{"RDY"}, "", ""},
 		// The command in flight failed before the port was back.
-		{[]string{"env:lab"}, "tcp://lab:2001", 0, true, nil, "the modem's port dropped during this spec, which did not ask for it, and is not back: a modem that reset (or a transport that failed) under it; or another client connected to tcp://lab:2001", ""},
+		{[]string{"env:lab"}, "tcp://lab:2001", 0, true, "", nil, "the modem's port dropped during this spec, which did not ask for it, and is not back: a modem that reset (or a transport that failed) under it; or another client connected to tcp://lab:2001", ""},
+		// ser2net said the device is gone: not another client (outside tester o303).
+		{[]string{"env:lab"}, "tcp://lab:2001", 0, true, "Device open failure: Value or file not found", nil, `ser2net at tcp://lab:2001 says "Device open failure: Value or file not found": the device behind it is gone`, "kickolduser"},
 		// Back once, then away again as the spec ends (outside tester o303).
-		{[]string{"env:lab"}, "tcp://lab:2001", 1, true, nil, "the modem's port dropped and came back 1 time(s) during this spec, which did not ask for it, then dropped again and is not back: a modem", ""},
+		{[]string{"env:lab"}, "tcp://lab:2001", 1, true, "", nil, "the modem's port dropped and came back 1 time(s) during this spec, which did not ask for it, then dropped again and is not back: a modem", ""},
 	} {
-		got := unaskedRestart(tc.labels, tc.port, tc.reopens, tc.down, tc.boots)
+		got := unaskedRestart(tc.labels, tc.port, tc.reopens, tc.down, tc.refused, tc.boots)
 		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) || tc.not != "" && strings.Contains(got, tc.not) {
 			t.Errorf("%v on %s, %d reopens, boots %q: %q, want %q", tc.labels, tc.port, tc.reopens, tc.boots, got, tc.want)
 		}
@@ -58,7 +61,7 @@ func TestUnaskedRestart(t *testing.T) {
 // A lab spec whose own assertion failed because its modem reset says so
 // in that failure: Ginkgo shows only the first one.
 func TestFailMessageNamesTheUnaskedRestart(t *testing.T) {
-	drop := unaskedRestart([]string{"env:lab"}, "/dev/ttyUSB2", 1, false, nil)
+	drop := unaskedRestart([]string{"env:lab"}, "/dev/ttyUSB2", 1, false, "", nil)
 	for _, tc := range []struct {
 		name    string
 		unasked func() string

@@ -24,6 +24,7 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/ser2net"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -90,7 +91,7 @@ var why = map[string]string{
 // went away or booted under it ("" when it did not, or the spec asked for
 // it: needs:port-control drops the port on purpose); down says the port
 // is away now.
-func unaskedRestart(labels []string, port string, reopens int, down bool, bootSigns []string) string {
+func unaskedRestart(labels []string, port string, reopens int, down bool, refused string, bootSigns []string) string {
 	if slices.Contains(labels, "needs:"+lab.PortControl) {
 		return ""
 	}
@@ -102,7 +103,12 @@ func unaskedRestart(labels []string, port string, reopens int, down bool, bootSi
 		// when the command in flight failed before the port was back
 		// (outside tester sw66).
 		kick := ""
-		if strings.HasPrefix(port, "tcp://") || strings.HasPrefix(port, "rfc2217://") {
+		switch {
+		case down && refused != "":
+			// ser2net said in words that the device is gone: not a
+			// client's doing (outside tester o303).
+			kick = "; ser2net at " + port + " says " + strconv.Quote(refused) + ": the device behind it is gone (a modem resetting or re-enumerating, unplugged, or its emulator stopped), not taken by another client"
+		case strings.HasPrefix(port, "tcp://") || strings.HasPrefix(port, "rfc2217://"):
 			kick = "; or another client connected to " + port + ", which a ser2net with kickolduser hands the port to, dropping this run's connection"
 		}
 		if reopens == 0 {
@@ -280,7 +286,12 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	}
 	reopens0, boots0 := r.SetUpReopens, r.SetUpBoots
 	unaskedNow := func() string {
-		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.Modem, r.AT.Reopens()-reopens0, errors.Is(r.AT.PortErr(), atclient.ErrPortDown), r.AT.BootSigns()[boots0:])
+		perr := r.AT.PortErr()
+		refused := ""
+		if re := (*transport.RefusedError)(nil); errors.As(perr, &re) {
+			refused = re.Text
+		}
+		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.Modem, r.AT.Reopens()-reopens0, errors.Is(perr, atclient.ErrPortDown), refused, r.AT.BootSigns()[boots0:])
 	}
 	setLabUnasked(unaskedNow)
 	setLabDialect(r.Modem, r.DialectHint)
