@@ -209,7 +209,10 @@ func (r *regLine) quoted(rest []string) bool {
 			}
 		}
 		for _, f := range psm {
-			if !bitString(f) {
+			// Each timer may be left out (27.007 §10.1.22's
+			// [<Active-Time>],[<Periodic-TAU>]): a network that gives
+			// no T3324 leaves the first empty.
+			if f != "" && !bitString(f) {
 				return false
 			}
 		}
@@ -219,8 +222,8 @@ func (r *regLine) quoted(rest []string) bool {
 		if cause != nil {
 			r.CauseType, r.Cause = cause[0], cause[1]
 		}
-		if psm != nil {
-			r.PSM, r.Active, r.TAU = true, psm[0][1:len(psm[0])-1], psm[1][1:len(psm[1])-1]
+		if psm != nil && psm[0]+psm[1] != "" {
+			r.PSM, r.Active, r.TAU = true, strings.Trim(psm[0], `"`), strings.Trim(psm[1], `"`)
 		}
 	case reg5GS:
 		// Its <AcT> at most is read: no reader takes its slices.

@@ -26,6 +26,10 @@ func TestParseReg(t *testing.T) {
 		{`+CEREG: 3,"1A2B","01A2B3C4",0,15`, false, true, regLine{Stat: "3", Loc: locQuoted, TAC: "1A2B", CI: "01A2B3C4", CauseType: "0", Cause: "15"}}, // before Release 7: no <AcT> field
 		{`+CEREG: 1,"0A2B","01A2B3C4",7,,,` + psm + `,"00000110"`, false, true, regLine{Stat: "1", Loc: locQuoted, TAC: "0A2B", CI: "01A2B3C4", AcT: "7", PSM: true, Active: "11100000", TAU: "00000110"}},
 		{`+CEREG: 1,"0A2B","01A2B3C4",,,` + psm + `,""`, false, true, regLine{Stat: "1", Loc: locQuoted, TAC: "0A2B", CI: "01A2B3C4", PSM: true, Active: "11100000"}},
+		// A timer left out altogether (27.007's [<Active-Time>]): a
+		// network that gives no T3324 (v301).
+		{`+CEREG: 1,"0A2B","01A2B3C4",7,,,,"00000110"`, false, true, regLine{Stat: "1", Loc: locQuoted, TAC: "0A2B", CI: "01A2B3C4", AcT: "7", PSM: true, TAU: "00000110"}},
+		{`+CEREG: 1,"0A2B","01A2B3C4",7,,,,`, false, true, regLine{Stat: "1", Loc: locQuoted, TAC: "0A2B", CI: "01A2B3C4", AcT: "7"}},
 		{`+CEREG: 1,"0A2B","01A2B3C4",7,,,"1110000x",""`, false, true, regLine{Stat: "1", Loc: locBad}}, // no bit string
 		{`+CEREG: 2,,,,,,,,`, false, true, regLine{Stat: "2", Loc: locEmpty}},                           // a SARA-R4 without a cell, n=4
 		{`+CEREG: 2,,`, false, true, regLine{Stat: "2", Loc: locEmpty}},
