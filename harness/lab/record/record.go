@@ -69,6 +69,20 @@ type Log struct {
 	// es10 are the last Run's ES10 steps, each with its error (nil: the
 	// card answered).
 	es10 []stepErr
+	// settingUp: SetUp is sending the preparation again, and its lines
+	// are written as "# set-up" notes (setUpNote). restarting: the
+	// script asked for a restart (Run), whose drop and defaults are the
+	// conversation's, not set up again. setUps are SetUp's runs since
+	// the last Reset; steps the script's steps, to name them.
+	settingUp, restarting bool
+	setUps                []setUpRun
+	steps                 []string
+}
+
+// setUpRun is one run of SetUp: where it began in lines, and its error.
+type setUpRun struct {
+	line int
+	err  error
 }
 
 // stepErr is a step and what became of it.
@@ -163,7 +177,10 @@ func (l *Log) Write(p []byte) (int, error) {
 		}
 		if len(l.lines) < maxLogLines {
 			line := string(l.part[:i])
-			if l.polling {
+			switch {
+			case l.settingUp:
+				line = setUpNote(line)
+			case l.polling:
 				line = pollNote(line)
 			}
 			l.lines = append(l.lines, line)
@@ -198,6 +215,22 @@ func pollNote(line string) string {
 	return line
 }
 
+// setUpNote turns a line of the set-up sent again after a drop into a
+// note ("<time> # set-up > ATE0"): lab record's own commands, not the
+// script's, so that neither Diff nor Draft takes them for a step. A URC
+// the modem sent meanwhile (its boot URCs, marked by the client) stays a
+// line of the conversation.
+func setUpNote(line string) string {
+	ts, rest, ok := strings.Cut(line, " ")
+	if !ok || len(rest) < 2 || (rest[0] != '>' && rest[0] != '<') {
+		return line
+	}
+	if _, urc := at.CutURC(rest); urc {
+		return line
+	}
+	return ts + " # set-up " + rest
+}
+
 // setPolling turns the poll notes on or off.
 func (l *Log) setPolling(on bool) {
 	l.mu.Lock()
@@ -210,6 +243,7 @@ func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.lines, l.part, l.timedOut, l.cut, l.strays, l.dropped, l.es10 = nil, nil, nil, nil, 0, 0, nil
+	l.setUps, l.restarting = nil, false
 }
 
 // Prepare puts a modem in the state every recording starts from: it
@@ -224,12 +258,105 @@ func Prepare(c *atclient.Client) error {
 	if err := lab.Check(c); err != nil {
 		return err
 	}
-	for _, cmd := range []string{"ATE0", "AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0", "AT+CMEE=1"} {
-		if _, err := c.Command(cmd); err != nil && (cmd == "ATE0" || !isFinalError(err)) {
-			return prepareFailed(cmd, err, c.Timeouts())
-		}
+	if cmd, err := prepare(c.Command); err != nil {
+		return prepareFailed(cmd, err, c.Timeouts())
 	}
 	return nil
+}
+
+// prepare sends Prepare's settings with do; it returns the command that
+// failed, and how.
+func prepare(do func(string) (*atclient.Response, error)) (string, error) {
+	for _, cmd := range []string{"ATE0", "AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0", "AT+CMEE=1"} {
+		if _, err := do(cmd); err != nil && (cmd == "ATE0" || !isFinalError(err)) {
+			return cmd, err
+		}
+	}
+	return "", nil
+}
+
+// SetUp is lab record's set-up for atclient.WithSetUp: when the port
+// came back from a drop the script did not ask for (ser2net restarted, a
+// USB modem that reset and re-enumerated) or the modem restarted on its
+// own, it is back at its defaults (echo on, +CEREG=0, +CMEE=0), and the
+// steps after it would be recorded against a modem in another state than
+// those before. It sends Prepare's settings again, as "# set-up" notes,
+// and keeps what came of it for Drops. After a restart the script asked
+// for (AT+CFUN=1,1, until its next command step) it sends nothing: the
+// modem's defaults are then the conversation's, as the emulator's are
+// in lab diff.
+func (l *Log) SetUp(do func(string) (*atclient.Response, error)) error {
+	l.mu.Lock()
+	asked := l.restarting
+	l.mu.Unlock()
+	if asked {
+		return nil // at.log as before: the restart's notes say it all
+	}
+	l.mu.Lock()
+	l.settingUp = true
+	start := len(l.lines)
+	l.mu.Unlock()
+	cmd, err := prepare(do)
+	if err != nil && !strings.HasPrefix(err.Error(), cmd+":") {
+		err = fmt.Errorf("%s: %w", cmd, err) // a final result (ERROR) does not name it
+	}
+	l.mu.Lock()
+	l.settingUp = false
+	l.setUps = append(l.setUps, setUpRun{line: start, err: err})
+	l.mu.Unlock()
+	return err
+}
+
+// Drops names each time the last Run set the modem up again (SetUp):
+// where in the script the port dropped (the last step note before it),
+// when it dropped and came back (at.log's # port dropped and # port back
+// notes), and whether the set-up went through ("after step 11
+// (AT+CEREG?): port dropped at …, back at …, set up again"). failed says
+// whether one did not: the steps after it were recorded against a modem
+// in another state.
+func (l *Log) Drops() (drops []string, failed bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// cur is the step whose note came last, last the last step with a
+	// line of the modem's conversation: the drop came after it (the
+	// reader may notice it before or after the next step's note).
+	from, cur, last := 0, 0, 0
+	for _, su := range l.setUps {
+		dropped, back := "", ""
+		for k := from; k < su.line && k < len(l.lines); k++ {
+			ts, rest, _ := strings.Cut(l.lines[k], " ")
+			note, isNote := strings.CutPrefix(rest, "# ")
+			switch {
+			case !isNote && dropped == "" && (strings.HasPrefix(rest, "> ") || strings.HasPrefix(rest, "< ")):
+				last = cur
+			case !isNote:
+			case strings.HasPrefix(note, "step ") && dropped == "":
+				fmt.Sscanf(note, "step %d:", &cur)
+			case strings.HasPrefix(note, "port dropped") && dropped == "":
+				dropped = ts
+			case strings.HasPrefix(note, "port back"):
+				back = ts
+			}
+		}
+		from = su.line
+		where := "before step 1"
+		if last > 0 && last <= len(l.steps) {
+			where = fmt.Sprintf("after step %d (%s)", last, l.steps[last-1])
+		}
+		what := "the modem restarted on its own (its echo back on, or a boot URC)"
+		if dropped != "" {
+			what = "port dropped at " + dropped
+			if back != "" {
+				what += ", back at " + back
+			}
+		}
+		outcome := "set up again"
+		if su.err != nil {
+			outcome, failed = "setting it up again failed: "+su.err.Error(), true
+		}
+		drops = append(drops, where+": "+what+", "+outcome)
+	}
+	return drops, failed
 }
 
 // prepareFailed words a failure of Prepare: the client's error names the
@@ -374,7 +501,10 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	reopened, attributed := c.Reopens(), 0
 	strays := c.Strays()
 	log.mu.Lock()
-	log.es10 = nil
+	log.es10, log.steps = nil, nil
+	for _, st := range s.Steps {
+		log.steps = append(log.steps, st.String())
+	}
 	log.mu.Unlock()
 	defer func() {
 		log.mu.Lock()
@@ -383,6 +513,13 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	}()
 	for i, st := range s.Steps {
 		log.Note(clk.Now(), "step %d: %s", i+1, st)
+		if st.Ready == 0 && st.Await == "" {
+			// A restart the script asks for lasts until its next command
+			// step: its ready and await steps see the modem come back.
+			log.mu.Lock()
+			log.restarting = st.AT != "" && at.Restarts(st.AT)
+			log.mu.Unlock()
+		}
 		if st.Await == "" {
 			c.ClearURCs()
 		}
@@ -604,6 +741,11 @@ type Manifest struct {
 	// ("every ES10 step (3) was refused there too (the first: …)").
 	RetriedUnder string `yaml:"retried_under,omitempty"`
 	Retried      string `yaml:"retried,omitempty"`
+	// Drops names each drop of the port between steps the script did not
+	// ask for (Log.Drops): where, when it dropped and came back, and that
+	// the modem was set up again before the next step. The recording is
+	// whole with them; one whose set-up failed is incomplete: too.
+	Drops []string `yaml:"drops,omitempty"`
 }
 
 // Accept is one accepted difference, with the reason.
@@ -622,7 +764,7 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), may("no_identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"), may("timeout"), may("retried_under"), may("retried"))
+	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), may("no_identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"), may("timeout"), may("retried_under"), may("retried"), may("drops"))
 	if err != nil {
 		return m, err
 	}
@@ -643,6 +785,19 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	if n := fields["timeout"]; n != nil {
 		if m.Timeout, err = f.duration(n, "timeout"); err != nil {
 			return m, err
+		}
+	}
+	if n := fields["drops"]; n != nil {
+		items, err := f.list(n, "drops", "a list of texts")
+		if err != nil {
+			return m, err
+		}
+		for i, item := range items {
+			d, err := f.str(item, fmt.Sprintf("drops[%d]", i))
+			if err != nil {
+				return m, err
+			}
+			m.Drops = append(m.Drops, d)
 		}
 	}
 	if n := fields["accept"]; n != nil {

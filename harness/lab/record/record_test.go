@@ -151,7 +151,7 @@ func TestLoadManifestErrors(t *testing.T) {
 		{good + "accept: [{line: 3, reason: r, why: x}]\n", "manifest.yaml:6:31: accept[0].why: unknown field (the fields: line, pattern, reason)"},
 		{strings.Replace(good, "2026-11-30T17:20:37Z", "yesterday", 1), `manifest.yaml:4:11: recorded: want a time like 2026-11-30T17:20:37Z, got "yesterday"`},
 		{strings.Replace(good, "generic", "{name: generic}", 1), "manifest.yaml:3:14: personality: want a string, got a mapping"},
-		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, no_identity, recorded, scenario, accept, note, incomplete, cut, timeout, retried_under, retried)"},
+		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, no_identity, recorded, scenario, accept, note, incomplete, cut, timeout, retried_under, retried, drops)"},
 		{good + "timeout: soon\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "soon"`},
 		{good + "timeout: 0s\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "0s"`},
 		{good + "incomplete: the port went away\n", "manifest.yaml: the recording stopped before the script's end (the port went away): record it again"},
@@ -533,7 +533,8 @@ func TestManifestRoundTrip(t *testing.T) {
 		NoIdentity: "the answer to AT+CGMM held no line that can be the model", Recorded: time.Date(2026, 11, 30, 17, 20, 37, 0, time.UTC),
 		Timeout: 10 * time.Second, Scenario: "home-no-request", Accept: []Accept{{Line: 3, Reason: "r"}, {Pattern: "x", Reason: "s"}},
 		Note: "EG25-G, R2.1", Incomplete: "the port went away", Cut: "step 3",
-		RetriedUnder: "generic", Retried: "every ES10 step (3) was refused there too (the first: step 18 (es10 BF3E035C015A): AT+CCHO: +CME ERROR: 4 (operation not supported))"}
+		RetriedUnder: "generic", Retried: "every ES10 step (3) was refused there too (the first: step 18 (es10 BF3E035C015A): AT+CCHO: +CME ERROR: 4 (operation not supported))",
+		Drops: []string{"after step 2 (AT+CEREG?): port dropped at 2026-11-30T17:21:00Z, back at 2026-11-30T17:21:02Z, set up again"}}
 	v := reflect.ValueOf(m)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {
