@@ -261,7 +261,12 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// starts at the script's first step, and the manifest's accept list
 	// names its lines by number.
 	c, err := openAT(ctx, *modem, *baud, *timeout, func(s string) { fmt.Fprintf(stderr, "esimhil lab record: %s\n", s) },
-		atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithReconnect(*restart))
+		atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithReconnect(*restart),
+		// A port that drops and comes back between steps brings a modem
+		// at its defaults: the preparation goes out again before the next
+		// step, as "# set-up" notes, and drops: says so (outside tester
+		// o303: "# port dropped", "# port back", exit 0, nothing else).
+		atclient.WithSetUp(log.SetUp))
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
@@ -297,6 +302,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// flood still being dropped would make each count differ.
 	recorded, nKept, nDropped := log.Snapshot()
 	cut, timedOut, noisy, strays := log.Cut(), log.TimedOut(), log.Noisy(), log.Strays()
+	drops, setUpFailed := log.Drops()
 	// Every ES10 step refused, none reached the card: never a silent
 	// success (outside tester t72: a probed simcom-a7600 sent +CSIM to a
 	// module that refuses it and has +CCHO/+CGLA, exit 0). A probed
@@ -313,6 +319,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			identity = record.IdentityOf(log.Lines())
 			recorded, nKept, nDropped = log.Snapshot()
 			cut, timedOut, noisy, strays = log.Cut(), log.TimedOut(), log.Noisy(), log.Strays()
+			drops, setUpFailed = log.Drops()
 		}
 		if cardWarning != "" {
 			recorded = append(recorded, fmt.Sprintf("%s # warning: %s", time.Now().Format(time.RFC3339Nano), cardWarning))
@@ -320,7 +327,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity.Text, NoIdentity: identity.Missing, Timeout: *timeout,
 		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(cut, "; "),
-		RetriedUnder: retry.under, Retried: retry.outcome}
+		RetriedUnder: retry.under, Retried: retry.outcome, Drops: drops}
 	if recErr != nil {
 		// What came before is kept, and says it is not the whole script.
 		m.Incomplete = recErr.Error()
@@ -338,6 +345,11 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		m.Incomplete = fmt.Sprintf("%d line(s) past the %d a recording keeps were dropped (a flood of URCs or noise?): the steps after them are not in %s", n, record.MaxLogLines, record.LogFile)
 		m.Identity = ""
 		m.NoIdentity = "not taken from a recording that is incomplete: " + m.Incomplete
+	}
+	if setUpFailed && m.Incomplete == "" {
+		// The steps after it were recorded against a modem at its
+		// defaults (echo on, +CMEE=0), not in the state of those before.
+		m.Incomplete = fmt.Sprintf("the port dropped between steps and the modem could not be set up again (drops: %s): the steps after it are not in the recording's state", strings.Join(drops, "; "))
 	}
 	if n := strays; n > 0 && m.Incomplete == "" {
 		m.Incomplete = fmt.Sprintf("the modem sent %d final result(s) with no command pending (# ... with no command pending in %s): an answer may be filed under the wrong command", n, record.LogFile)
@@ -379,6 +391,11 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s%s\n", nKept, *modem, p.Name, *out, kept)
+	// Whole, but never silent: a drop the script did not ask for is named,
+	// with the set-up that went out again after it.
+	for _, d := range drops {
+		fmt.Fprintf(stderr, "esimhil lab record: warning: the port dropped between steps, the script did not ask for it: %s (# set-up in %s; drops: in the manifest)\n", d, filepath.Join(*out, record.LogFile))
+	}
 	if m.Identity == "" {
 		// Loud, not silent: a recording without the modem's model drafts
 		// none (outside tester sw128 F3).

@@ -644,3 +644,114 @@ func TestDiffAndPersonalityRefuseAlike(t *testing.T) {
 		})
 	}
 }
+
+// A port that drops between steps, the script not asking for it (ser2net
+// restarted, a USB modem that reset and re-enumerated), brings the modem
+// back at its defaults: echo on, +CMEE=0. lab record sends its
+// preparation again before the next step, as # set-up notes, names the
+// drop in drops: and on standard error, and exits 0 when the set-up went
+// through, 1 marked incomplete: when it did not; a restart the script
+// asked for (AT+CFUN=1,1) is the conversation's, as before: no set-up,
+// no drops:, no warning (outside tester o303: only # port dropped and
+// # port back, exit 0).
+func TestRecordDropBetweenSteps(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		script string
+		// ate0Refused: the modem back after the drop refuses ATE0.
+		ate0Refused bool
+		code        int
+		drop        string // drops[0]'s prefix and stderr's; "" for none
+		setUpSent   bool   // # set-up > ATE0 in at.log after the drop
+		incomplete  bool
+	}{
+		{name: "unasked, set up again", script: "  - AT+CGMM\n  - AT+CEREG?\n  - {await: NEVER, within: 1s}\n  - AT+CMEE?\n",
+			code: 0, drop: "after step 2 (AT+CEREG?): port dropped at ", setUpSent: true},
+		{name: "unasked, set-up refused", script: "  - AT+CGMM\n  - AT+CEREG?\n  - {await: NEVER, within: 1s}\n  - AT+CMEE?\n",
+			ate0Refused: true, code: 1, drop: "after step 2 (AT+CEREG?): port dropped at ", setUpSent: true, incomplete: true},
+		{name: "asked", script: "  - AT+CGMM\n  - AT+CFUN=1,1\n  - {ready: 5s}\n  - AT+CMEE?\n", code: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			echo := map[int]bool{}
+			link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				if _, ok := echo[n]; !ok {
+					echo[n] = true // a modem's default (V.250)
+				}
+				if in == "" {
+					if n > 1 {
+						return "\r\nRDY\r\n", false
+					}
+					return "", false
+				}
+				out := ""
+				if echo[n] {
+					out = in
+				}
+				cmd := strings.TrimSpace(in)
+				switch {
+				case cmd == "ATE0" && n > 1 && tc.ate0Refused:
+					return out + "\r\nERROR\r\n", false
+				case cmd == "ATE0":
+					echo[n] = false
+				case cmd == "AT+CGMM":
+					return out + "\r\nFM100\r\n\r\nOK\r\n", false
+				case cmd == "AT+CEREG?":
+					// The answer goes out, then the port drops.
+					return out + "\r\n+CEREG: 0,1\r\n\r\nOK\r\n", n == 1
+				case cmd == "AT+CFUN=1,1":
+					return out + "\r\nOK\r\n", n == 1
+				case cmd == "AT+CMEE?":
+					return out + "\r\n+CMEE: 1\r\n\r\nOK\r\n", false
+				}
+				return out + "\r\nOK\r\n", false
+			})
+			dir := t.TempDir()
+			script := filepath.Join(dir, "s.yaml")
+			if err := os.WriteFile(script, []byte("name: s\nsteps:\n"+tc.script), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "rec")
+			var stdout, stderr bytes.Buffer
+			code := cli(context.Background(), []string{"lab", "record", "--modem", link, "--out", out, "--script", script, "--personality", "generic", "--restart", "5s", "--timeout", "2s"}, &stdout, &stderr)
+			b, err := os.ReadFile(filepath.Join(out, record.ManifestFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := record.ParseManifest("manifest.yaml", b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logText, err := os.ReadFile(filepath.Join(out, record.LogFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstderr %s", code, tc.code, stderr.String())
+			}
+			if tc.drop == "" {
+				if len(m.Drops) != 0 || strings.Contains(stderr.String(), "dropped") {
+					t.Errorf("drops %q\nstderr %s", m.Drops, stderr.String())
+				}
+			} else if len(m.Drops) != 1 || !strings.HasPrefix(m.Drops[0], tc.drop) || !strings.Contains(m.Drops[0], ", back at ") || !strings.Contains(stderr.String(), tc.drop) {
+				t.Errorf("drops %q, want one %q…\nstderr %s", m.Drops, tc.drop, stderr.String())
+			}
+			if sent := strings.Contains(string(logText), " # set-up > ATE0"); sent != tc.setUpSent {
+				t.Errorf("set-up in at.log %v, want %v:\n%s", sent, tc.setUpSent, logText)
+			}
+			if (m.Incomplete != "") != tc.incomplete {
+				t.Errorf("incomplete: %q\n%s", m.Incomplete, b)
+			}
+			// The set-up is lab record's, not a step: the draft's reading
+			// of at.log (no > line of it) and the steps after it answered
+			// without their echo, as before the drop.
+			if tc.setUpSent && !tc.incomplete {
+				if strings.Contains(string(logText), "> ATE0") && !strings.Contains(string(logText), "# set-up > ATE0") || strings.Contains(string(logText), "< AT+CMEE?") {
+					t.Errorf("at.log:\n%s", logText)
+				}
+			}
+		})
+	}
+}
