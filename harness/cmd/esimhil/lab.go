@@ -349,7 +349,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if setUpFailed && m.Incomplete == "" {
 		// The steps after it were recorded against a modem at its
 		// defaults (echo on, +CMEE=0), not in the state of those before.
-		m.Incomplete = fmt.Sprintf("the port dropped between steps and the modem could not be set up again (drops: %s): the steps after it are not in the recording's state", strings.Join(drops, "; "))
+		m.Incomplete = fmt.Sprintf("the port dropped, the script not asking for it, and the modem could not be set up again (drops: %s): the steps after it are not in the recording's state", strings.Join(drops, "; "))
 	}
 	if n := strays; n > 0 && m.Incomplete == "" {
 		m.Incomplete = fmt.Sprintf("the modem sent %d final result(s) with no command pending (# ... with no command pending in %s): an answer may be filed under the wrong command", n, record.LogFile)
@@ -394,7 +394,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// Whole, but never silent: a drop the script did not ask for is named,
 	// with the set-up that went out again after it.
 	for _, d := range drops {
-		fmt.Fprintf(stderr, "esimhil lab record: warning: the port dropped between steps, the script did not ask for it: %s (# set-up in %s; drops: in the manifest)\n", d, filepath.Join(*out, record.LogFile))
+		fmt.Fprintf(stderr, "esimhil lab record: warning: the port dropped and came back, the script did not ask for it: %s (# set-up in %s; drops: in the manifest)\n", d, filepath.Join(*out, record.LogFile))
 	}
 	if m.Identity == "" {
 		// Loud, not silent: a recording without the modem's model drafts

@@ -741,10 +741,11 @@ type Manifest struct {
 	// ("every ES10 step (3) was refused there too (the first: …)").
 	RetriedUnder string `yaml:"retried_under,omitempty"`
 	Retried      string `yaml:"retried,omitempty"`
-	// Drops names each drop of the port between steps the script did not
-	// ask for (Log.Drops): where, when it dropped and came back, and that
-	// the modem was set up again before the next step. The recording is
-	// whole with them; one whose set-up failed is incomplete: too.
+	// Drops names each drop of the port the script did not ask for
+	// (Log.Drops): where, when it dropped and came back, and that the
+	// modem was set up again before the next step. Between steps the
+	// recording is whole with them; one whose set-up failed is
+	// incomplete: too, and a drop that cut a step's answer is in cut:.
 	Drops []string `yaml:"drops,omitempty"`
 }
 
