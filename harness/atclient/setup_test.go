@@ -90,75 +90,61 @@ func TestSetUpAfterPortBack(t *testing.T) {
 // quiet) comes back with the modem's defaults as one that dropped between
 // commands does: the set-up goes out before that command line, not after
 // it (outside tester o303: AT+CCHC=1 went out on the port back, then the
-// set-up).
-func TestSetUpAfterPortBackMidCommand(t *testing.T) {
-	m := newPTYModem(t, t.TempDir())
-	p, err := transport.Open(context.Background(), m.link, transport.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trace strings.Builder
-	tw := &lockedWriter{w: &trace}
-	c := New(p, WithTimeout(600*time.Millisecond), WithReconnect(5*time.Second), WithTrace(tw),
-		WithSetUp(func(do func(string) (*Response, error)) error { _, err := do("ATE0"); return err }, "RDY"))
-	defer c.Close()
-	if _, err := c.Command("AT"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Command("AT+SILENT"); err == nil {
-		t.Fatal("AT+SILENT answered")
-	}
-	done := make(chan error, 1)
-	go func() { _, err := c.Command("AT+CSQ"); done <- err }()
-	time.Sleep(150 * time.Millisecond) // AT+CSQ waits for AT+SILENT's late answer
-	m.unplug()
-	time.Sleep(200 * time.Millisecond)
-	m.plugIn()
-	if err := <-done; err != nil {
-		t.Fatalf("after the port came back: %v\n%s", err, tw.String())
-	}
-	got := tw.String()
-	back := strings.Index(got, "# port back")
-	ate0 := strings.LastIndex(got, "> ATE0")
-	csq := strings.Index(got, "> AT+CSQ")
-	if back < 0 || ate0 < back || csq < ate0 {
-		t.Errorf("trace, want the port back, the set-up, then AT+CSQ:\n%s", got)
-	}
-}
-
-// The set-up that goes before such a line may itself go unanswered (the
-// modem still booting on the port back: outside tester o303's ATE0 sent
-// as RDY came): the command line then waits for that late answer and
-// resynchronises first, as after any command that timed out, rather than
-// go out at once and take the set-up's answer for its own.
-func TestSetUpUnansweredBeforeMidCommandLine(t *testing.T) {
-	m := newPTYModem(t, t.TempDir())
-	p, err := transport.Open(context.Background(), m.link, transport.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trace strings.Builder
-	tw := &lockedWriter{w: &trace}
-	c := New(p, WithTimeout(600*time.Millisecond), WithReconnect(5*time.Second), WithTrace(tw),
-		WithSetUp(func(do func(string) (*Response, error)) error { _, err := do("AT+SILENT"); return err }, "RDY"))
-	defer c.Close()
-	if _, err := c.Command("AT+SILENT"); err == nil {
-		t.Fatal("AT+SILENT answered")
-	}
-	done := make(chan error, 1)
-	go func() { _, err := c.Command("AT+CSQ"); done <- err }()
-	time.Sleep(150 * time.Millisecond)
-	m.unplug()
-	time.Sleep(200 * time.Millisecond)
-	m.plugIn()
-	if err := <-done; err != nil {
-		t.Fatalf("after the port came back: %v\n%s", err, tw.String())
-	}
-	got := tw.String()
-	setUp := strings.LastIndex(got, "> AT+SILENT")
-	resync := strings.LastIndex(got, "# resynchronising after AT+SILENT")
-	csq := strings.Index(got, "> AT+CSQ")
-	if setUp < 0 || resync < setUp || csq < resync {
-		t.Errorf("trace, want the set-up's AT+SILENT, its resync, then AT+CSQ:\n%s", got)
+// set-up). The set-up may itself go unanswered (the modem still booting
+// on the port back: o303's ATE0 sent as RDY came): the command line then
+// waits for that late answer and resynchronises first, as after any
+// command that timed out, rather than go out at once and take the
+// set-up's answer for its own. want: trace marks in their order (the
+// last of each, the command's first).
+func TestSetUpBeforeMidCommandLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, setUp string
+		before      []string
+		want        []string
+	}{
+		{"the port back", "ATE0", []string{"AT"}, []string{"# port back", "> ATE0"}},
+		{"the set-up unanswered", "AT+SILENT", nil, []string{"> AT+SILENT", "# resynchronising after AT+SILENT"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newPTYModem(t, t.TempDir())
+			p, err := transport.Open(context.Background(), m.link, transport.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var trace strings.Builder
+			tw := &lockedWriter{w: &trace}
+			c := New(p, WithTimeout(600*time.Millisecond), WithReconnect(5*time.Second), WithTrace(tw),
+				WithSetUp(func(do func(string) (*Response, error)) error { _, err := do(tc.setUp); return err }, "RDY"))
+			defer c.Close()
+			for _, line := range tc.before {
+				if _, err := c.Command(line); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := c.Command("AT+SILENT"); err == nil {
+				t.Fatal("AT+SILENT answered")
+			}
+			done := make(chan error, 1)
+			go func() { _, err := c.Command("AT+CSQ"); done <- err }()
+			time.Sleep(150 * time.Millisecond) // AT+CSQ waits for AT+SILENT's late answer
+			m.unplug()
+			time.Sleep(200 * time.Millisecond)
+			m.plugIn()
+			if err := <-done; err != nil {
+				t.Fatalf("after the port came back: %v\n%s", err, tw.String())
+			}
+			got := tw.String()
+			at := -1
+			for _, mark := range append(tc.want, "> AT+CSQ") {
+				i := strings.LastIndex(got, mark)
+				if mark == "> AT+CSQ" {
+					i = strings.Index(got, mark)
+				}
+				if i < 0 || i < at {
+					t.Fatalf("trace, want %q in this order:\n%s", append(tc.want, "> AT+CSQ"), got)
+				}
+				at = i
+			}
+		})
 	}
 }
