@@ -36,8 +36,9 @@ const (
 	locNone   regLoc = iota // nothing: <stat> alone
 	locQuoted               // 27.007's quoted hex <tac>/<lac>,<ci>, then what the domain's form allows
 	// locEmpty: the location's fields there and empty, as a u-blox
-	// SARA-R4 without a cell writes n=4's "+CEREG: 2,,,,,,,,"; what
-	// follows them empty, digits or a quoted bit string.
+	// SARA-R4 without a cell writes n=4's "+CEREG: 2,,,,,,,,", or empty
+	// strings ("+CEREG: 2,"",""); what follows them empty, digits or a
+	// quoted bit string.
 	locEmpty
 	// locOdd: a location not in 27.007's quoted hex — unquoted, decimal,
 	// spaced ("+CREG: 1, 1A2B, 01A2B3C4"; two or three such fields, then
@@ -237,8 +238,12 @@ func (r *regLine) quoted(rest []string) bool {
 
 // emptyLoc says rest, the fields after <stat>, give the location's two
 // fields empty, and after them fields empty, of digits or quoted bits.
+// An empty location field may be an empty string too ("+CEREG: 2,"",""):
+// 27.007 types <tac>/<lac> and <ci> as strings, and a modem with no cell
+// may write them empty rather than leave them out.
 func emptyLoc(rest []string) bool {
-	if len(rest) < 2 || rest[0] != "" || rest[1] != "" {
+	empty := func(f string) bool { return f == "" || f == `""` }
+	if len(rest) < 2 || !empty(rest[0]) || !empty(rest[1]) {
 		return false
 	}
 	for _, f := range rest[2:] {

@@ -34,6 +34,14 @@ func TestParseReg(t *testing.T) {
 		{`+CEREG: 2,,,,,,,,`, false, true, regLine{Stat: "2", Loc: locEmpty}},                           // a SARA-R4 without a cell, n=4
 		{`+CEREG: 2,,`, false, true, regLine{Stat: "2", Loc: locEmpty}},
 		{`+CEREG: 2,,,,,,"",""`, false, true, regLine{Stat: "2", Loc: locEmpty}},
+		// The location as empty strings (27.007's string types): stat
+		// given, no cell, in every domain (t296's left-alone).
+		{`+CEREG: 2,"",""`, false, true, regLine{Stat: "2", Loc: locEmpty}},
+		{`+CREG: 2,"",""`, false, true, regLine{Stat: "2", Loc: locEmpty}},
+		{`+CGREG: 2,"","",,""`, false, true, regLine{Stat: "2", Loc: locEmpty}},
+		{`+C5GREG: 0,"","",,,""`, false, true, regLine{Stat: "0", Loc: locEmpty}},
+		{`+CEREG: 2,"",`, false, true, regLine{Stat: "2", Loc: locEmpty}},
+		{`+CEREG: 2,"","x"`, false, true, regLine{Stat: "2", Loc: locBad}},
 		{`+CEREG: 2,,x`, false, true, regLine{Stat: "2", Loc: locBad}},
 		{`+CREG: 1,"0B5A","2BA7"`, false, true, regLine{Stat: "1", Loc: locQuoted, TAC: "0B5A", CI: "2BA7"}}, // a GERAN cell's two-byte <ci>
 		{`+CGREG: 5,"0B5A","00C3F21E",7`, false, true, regLine{Stat: "5", Loc: locQuoted, TAC: "0B5A", CI: "00C3F21E", AcT: "7"}},
@@ -65,6 +73,10 @@ func TestParseReg(t *testing.T) {
 		{`+CEREG: 2,1,"1A2B","01A2B3C4",7`, true, true, regLine{N: 2, Stat: "1", Loc: locQuoted, TAC: "1A2B", CI: "01A2B3C4", AcT: "7"}},
 		{`+CEREG: 5,1,"0A2B","01A2B3C4",7,,,` + psm + `,"00000110"`, true, true, regLine{N: 5, Stat: "1", Loc: locQuoted, TAC: "0A2B", CI: "01A2B3C4", AcT: "7", PSM: true, Active: "11100000", TAU: "00000110"}},
 		{`+CEREG: 4,2,,,,,,,`, true, true, regLine{N: 4, Stat: "2", Loc: locEmpty}},
+		{`+CEREG: 2,2,"",""`, true, true, regLine{N: 2, Stat: "2", Loc: locEmpty}},
+		{`+CREG: 2,0,"",""`, true, true, regLine{N: 2, Stat: "0", Loc: locEmpty}},
+		{`+CGREG: 2,4,"",""`, true, true, regLine{N: 2, Stat: "4", Loc: locEmpty}},
+		{`+C5GREG: 2,2,"",""`, true, true, regLine{N: 2, Stat: "2", Loc: locEmpty}},
 		{`+CGREG: 2,1,"0B5A","2BA7",0`, true, true, regLine{N: 2, Stat: "1", Loc: locQuoted, TAC: "0B5A", CI: "2BA7", AcT: "0"}},
 		{`+CREG: 2,1,0B5A,2BA7`, true, true, regLine{N: 2, Stat: "1", Loc: locOdd}},
 		{`+CEREG: 2,1,"1A2B", 01A2B3C4,7`, true, true, regLine{N: 2, Stat: "1", Loc: locOdd}},
