@@ -40,6 +40,11 @@ type rfc2217 struct {
 	// asked is the handshake's first request, heard the first bytes the
 	// server sent before it agreed: the same bytes are a modem's echo.
 	asked, heard []byte
+	// state is the last modem state passed to cfg.OnModemState, when
+	// stateSeen: ser2net notifies its state again with nothing changed
+	// (twice on every connect), which is no news.
+	state     byte
+	stateSeen bool
 }
 
 // dialRFC2217 connects, negotiates BINARY, SGA and COM-PORT-OPTION, sets
@@ -369,13 +374,25 @@ func (r *rfc2217) event(e telnet.Event) {
 			return // garbage from the server: the data stream goes on
 		}
 		if cp.Cmd == telnet.CPNotifyModemState {
-			if v, err := cp.Byte(); err == nil && r.cfg.OnModemState != nil {
+			if v, err := cp.Byte(); err == nil && r.cfg.OnModemState != nil && r.newState(v) {
 				r.cfg.OnModemState(v)
 			}
 			return
 		}
 		r.acks = append(r.acks, cp)
 	}
+}
+
+// newState reports whether modem state v is news, and takes it as the
+// last: a first state is, and so is one that differs from the last or
+// carries a delta bit (RFC 2217's DCD, TERI, DDSR, DCTS: a line changed,
+// as a ring's trailing edge twice in a row); the same state again with
+// none is not.
+func (r *rfc2217) newState(v byte) bool {
+	const deltas = telnet.ModemDeltaCD | telnet.ModemTERI | telnet.ModemDeltaDSR | telnet.ModemDeltaCTS
+	news := !r.stateSeen || v != r.state || v&deltas != 0
+	r.state, r.stateSeen = v, true
+	return news
 }
 
 // negotiate runs f on the option state and sends what it returns, under

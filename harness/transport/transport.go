@@ -64,7 +64,9 @@ type Config struct {
 	// handshake (default 5 s).
 	DialTimeout time.Duration
 	// OnModemState, if set, receives the RFC 2217 server's modem-state
-	// notifications (telnet.ModemCD, ModemDSR, ... bits).
+	// notifications (telnet.ModemCD, ModemDSR, ... bits): the first, and
+	// then each that changes the state or carries a delta bit, not the
+	// same state notified again.
 	OnModemState func(state byte)
 }
 

@@ -388,6 +388,60 @@ func TestRFC2217Garbage(t *testing.T) {
 	}
 }
 
+// A server that notifies its modem state again with nothing changed, as
+// ser2net does twice on every connect (outside tester o303: "# modem
+// state (none)" twice in at.log): only news reaches OnModemState — the
+// first state, a change, and a delta bit (a ring's trailing edge) even
+// when it repeats.
+func TestRFC2217ModemStateRepeats(t *testing.T) {
+	notify := func(s byte) []byte { return telnet.EncodeComPort(telnet.CPNotifyModemState, true, []byte{s}) }
+	sent := []byte{0, 0, telnet.ModemDSR | telnet.ModemCD, telnet.ModemDSR | telnet.ModemCD, telnet.ModemTERI, telnet.ModemTERI, telnet.ModemDSR, telnet.ModemDSR}
+	addr := fakeServer(t, func(c net.Conn) {
+		var d telnet.Decoder
+		buf := make([]byte, 1024)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			data, evs := d.Feed(buf[:n])
+			for _, e := range evs {
+				switch {
+				case e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == 44:
+					c.Write(telnet.Negotiate(telnet.DO, 44))
+				case e.Kind == telnet.Subnegotiation && e.Opt == 44:
+					c.Write(telnet.EncodeComPort(e.Payload[0], true, e.Payload[1:]))
+				}
+			}
+			if bytes.Contains(data, []byte("AT\r")) {
+				var out []byte
+				for _, s := range sent {
+					out = append(out, notify(s)...)
+				}
+				c.Write(append(out, "\r\nOK\r\n"...))
+			}
+		}
+	})
+	states := make(chan byte, len(sent))
+	p, err := Open(context.Background(), "rfc2217://"+addr, Config{OnModemState: func(s byte) { states <- s }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Write([]byte("AT\r"))
+	if got := readFull(t, p, 6); string(got) != "\r\nOK\r\n" {
+		t.Errorf("%q", got)
+	}
+	var got []byte
+	for len(states) > 0 {
+		got = append(got, <-states)
+	}
+	want := []byte{0, telnet.ModemDSR | telnet.ModemCD, telnet.ModemTERI, telnet.ModemTERI, telnet.ModemDSR}
+	if !bytes.Equal(got, want) {
+		t.Errorf("states % X; want % X", got, want)
+	}
+}
+
 func TestRFC2217Refused(t *testing.T) {
 	addr := fakeServer(t, func(c net.Conn) {
 		c.Read(make([]byte, 64)) // the client's WILL COM-PORT-OPTION
