@@ -21,7 +21,8 @@ import (
 // a Python list ("response: ", its repr): the echo with its CR (a line
 // the modem ended with CR alone, which the library splits only at LF),
 // the answer, the final result, blank lines left out. The reader thread
-// logs lines no command awaited as "notification: " lists. A command
+// logs lines no command awaited as "notification: " lists (a final
+// result among them the modem sent late, Entry.Late). A command
 // the modem never finished raises TimeoutException, which the script's
 // traceback (or its own log) prints: the library gave up on it. The
 // library's other messages and the script's prints are notes.
@@ -73,7 +74,8 @@ func looksLikeGsmmodem(lines []string) bool {
 func readGsmmodem(file string, lines []string) (*Transcript, error) {
 	var recs []record
 	clock := NoTime
-	pending := "" // the command written and not yet answered
+	pending := ""              // the command written and not yet answered
+	notified := map[int]bool{} // the lines of notification lists
 	for i, raw := range lines {
 		n, l := i+1, strings.TrimRight(raw, "\r")
 		if strings.TrimSpace(l) == "" {
@@ -114,9 +116,26 @@ func readGsmmodem(file string, lines []string) (*Transcript, error) {
 		if kind == "response" {
 			pending = ""
 		}
+		notified[n] = kind == "notification"
 	}
-	return finish(file, clock, recs, false)
+	t, err := finish(file, clock, recs, false)
+	if err != nil {
+		return nil, err
+	}
+	// A final result in a notification came after its command's own
+	// (the library calls it "Unhandled unsolicited"): the modem sent
+	// it, so the log stands, but it answers nothing the replay plays.
+	for i, e := range t.Entries {
+		if e.Dir == Modem && e.Role == Final && e.Cmd < 0 && notified[e.Line] {
+			t.Entries[i].Late = LateNotification
+		}
+	}
+	return t, nil
 }
+
+// LateNotification is Entry.Late on a final result python-gsmmodem logged
+// as a notification.
+const LateNotification = "python-gsmmodem's notification: a final result no command awaits (sent late by the modem): not compared"
 
 // pyStrList reads a Python list of strings as repr prints it: ['a',
 // "b'c"], each item in single quotes (double quotes when it holds a

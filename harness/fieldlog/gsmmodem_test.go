@@ -19,6 +19,9 @@ func TestGsmmodem(t *testing.T) {
 		if e.GaveUpOn > 0 {
 			s += fmt.Sprintf(" (gave up on %d)", e.GaveUpOn)
 		}
+		if e.Late != "" {
+			s += " (" + e.Late + ")"
+		}
 		return s
 	}
 	for _, tc := range []struct {
@@ -48,6 +51,17 @@ func TestGsmmodem(t *testing.T) {
 		{"URCs in a response, a notification",
 			"DEBUG: write: AT+CUSD=1,\"8574\",15\nDEBUG: response: ['+CREG: 1, 5C9, 39E5', 'OK']\nDEBUG: notification: ['+CUSD: 5']\n",
 			[]string{`1 command AT+CUSD=1,"8574",15`, "2 urc +CREG: 1, 5C9, 39E5", "2 final OK", "3 urc +CUSD: 5"}},
+		// faucamp/python-gsmmodem issue 97 again, as pasted: the modem
+		// ended the USSD with a final result after the command's OK,
+		// which the library logs as a notification ("Unhandled
+		// unsolicited"): read, marked late and not compared (o300 F1).
+		{"a late final result in a notification",
+			"DEBUG: write: AT+CUSD=1,\"8574\",15\nDEBUG: response: ['+CREG: 1, 5C9, 39E5', '+CGREG: 1, 5C9, 39E5', 'OK']\n" +
+				"DEBUG: notification: ['+CME ERROR: 258']\nDEBUG: Unhandled unsolicited modem notification: ['+CME ERROR: 258']\n" +
+				"DEBUG: notification: ['+CUSD: 5']\nException in thread Thread-6:\n",
+			[]string{`1 command AT+CUSD=1,"8574",15`, "2 urc +CREG: 1, 5C9, 39E5", "2 urc +CGREG: 1, 5C9, 39E5", "2 final OK",
+				"3 final +CME ERROR: 258 (python-gsmmodem's notification: a final result no command awaits (sent late by the modem): not compared)",
+				"4 note DEBUG: Unhandled unsolicited modem notification: ['+CME ERROR: 258']", "5 urc +CUSD: 5", "6 note Exception in thread Thread-6:"}},
 		// faucamp/python-gsmmodem issue 77: AT+CPIN? never answered,
 		// the script's traceback ending in the library's timeout.
 		{"a traceback's TimeoutException gives up on the command",
@@ -63,6 +77,34 @@ func TestGsmmodem(t *testing.T) {
 			[]string{"1 command AT+CSQ", "2 info +CSQ: 17,99", "2 final OK", "3 command AT+COPS?", `4 info +COPS: 0,0,"Orange F"`, "4 final OK"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkDetected(t, Gsmmodem, tc.log, show, tc.want, "") })
+	}
+}
+
+// TestGsmmodemLateRendered: the transcript shows the late final result's
+// note beside it, and a final result in a notification before any
+// command stays the answer the log begins inside, not a late one.
+func TestGsmmodemLateRendered(t *testing.T) {
+	for _, tc := range []struct{ name, log, want, not string }{
+		{"after its command's OK",
+			"DEBUG: write: AT+CUSD=1,\"8574\",15\nDEBUG: response: ['OK']\nDEBUG: notification: ['+CME ERROR: 258']\n",
+			"test.log:3  <  final    +CME ERROR: 258  (python-gsmmodem's notification: a final result no command awaits (sent late by the modem): not compared)\n", ""},
+		{"before any command",
+			"DEBUG: notification: ['+CME ERROR: 258']\nDEBUG: write: AT\nDEBUG: response: ['OK']\n",
+			"(the answer the log begins inside: skipped)", "sent late"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("test.log", []byte(tc.log), Gsmmodem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := tr.Render(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), tc.want) || tc.not != "" && strings.Contains(b.String(), tc.not) {
+				t.Errorf("rendered:\n%s\nwant %q, not %q", b.String(), tc.want, tc.not)
+			}
+		})
 	}
 }
 

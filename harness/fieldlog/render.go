@@ -63,6 +63,9 @@ func (t *Transcript) Render(w io.Writer) error {
 		if e.OpenAnswer {
 			b.WriteString("  (the answer the log begins inside: skipped)")
 		}
+		if e.Late != "" {
+			fmt.Fprintf(&b, "  (%s)", e.Late)
+		}
 		if e.DataMode != "" {
 			fmt.Fprintf(&b, "  (%s)", e.DataMode)
 		}

@@ -275,6 +275,12 @@ type Entry struct {
 	// says so: "data mode since line 21", "PPP frames: the modem is in
 	// data mode"; "" else. Such a line is no AT.
 	DataMode string
+	// Late is, on a final result no command awaits that the log's writer
+	// shows the modem sent unasked (python-gsmmodem's notification: some
+	// modems end a USSD session so, after its command's own result),
+	// what says so: the replay pairs it with no command and does not
+	// compare it. "" else.
+	Late string
 	// GaveUpOn is, on a note of the log's writer giving up waiting for an
 	// answer (gammu's "[Retrying 1 type 0x00]", ModemManager's "Serial
 	// command timed out", the harness's "# no answer: AT+CSQ"), the line

@@ -448,6 +448,10 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 			switch {
 			case cmd >= 0:
 				why = notPlayed(t.Entries[cmd].Text)
+			case e.Late != "":
+				// A final result after its command's own: paired with
+				// no command, so in no exchange the replay compares.
+				why = e.Late
 			case e.Event != nil:
 				// The LPA's own word on a step: the replay plays the card
 				// and the modem, not the LPA's HTTPS or its verdicts.
@@ -459,8 +463,11 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 			case why != "" && firstSrc.File == "":
 				firstSrc, firstWhat = s, w
 				in := "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first, and a plain OK shows none: when no answer does, the failure is the SM-DP+'s or the LPA's own and no replay shows it)"
-				if cmd >= 0 {
+				switch {
+				case cmd >= 0:
 					in = fmt.Sprintf("is in the exchange of %s, which the replay does not play (%s)", textcut.Cut(t.Entries[cmd].Text, commandWidth), why)
+				case e.Late != "":
+					in = fmt.Sprintf("is no line the replay compares (%s)", e.Late)
 				}
 				unplayed = fmt.Sprintf("%s (%s) %s", s, w, in)
 			case why != "":

@@ -400,6 +400,8 @@ func notComparedWhy(p *field.Plan, src field.Src) string {
 			return fmt.Sprintf("%q: a URC from before the replay's window", what)
 		case e.Role == fieldlog.Info:
 			return fmt.Sprintf("%q: an information line the plan leaves uncompared", what)
+		case e.Late != "":
+			return fmt.Sprintf("%q: %s", what, e.Late)
 		}
 		return fmt.Sprintf("%q: a %s line, not one of the AT conversation's", what, e.Role)
 	}
