@@ -342,17 +342,14 @@ func waitClosed(c net.Conn) <-chan struct{} {
 	return ch
 }
 
-// A server that answers COM-PORT commands, after garbage and oversized
-// subnegotiations, and sends modem-state notifications between data.
-func TestRFC2217Garbage(t *testing.T) {
-	addr := fakeServer(t, func(c net.Conn) {
+// comPortAT is a fake RFC 2217 server that first writes pre, then agrees
+// to COM-PORT-OPTION, acknowledges every COM-PORT command and writes
+// answer to each "AT\r" it reads.
+func comPortAT(t *testing.T, pre, answer []byte) string {
+	return fakeServer(t, func(c net.Conn) {
 		var d telnet.Decoder
 		buf := make([]byte, 1024)
-		var junk []byte
-		junk = append(junk, telnet.IAC, telnet.SB, 44) // overlong, never closed by SE
-		junk = append(junk, bytes.Repeat([]byte{9}, telnet.MaxSubneg+5)...)
-		junk = append(junk, telnet.IAC, telnet.SE, telnet.IAC, 0x42, telnet.IAC, telnet.SB, 44, 250, telnet.IAC, telnet.SE)
-		c.Write(junk)
+		c.Write(pre)
 		for {
 			n, err := c.Read(buf)
 			if err != nil {
@@ -368,11 +365,21 @@ func TestRFC2217Garbage(t *testing.T) {
 				}
 			}
 			if bytes.Contains(data, []byte("AT\r")) {
-				c.Write(append(telnet.EncodeComPort(telnet.CPNotifyModemState, true, []byte{telnet.ModemDSR | telnet.ModemCD}),
-					[]byte("\r\nOK\xff\xff\r\n")...))
+				c.Write(answer)
 			}
 		}
 	})
+}
+
+// A server that answers COM-PORT commands, after garbage and oversized
+// subnegotiations, and sends modem-state notifications between data.
+func TestRFC2217Garbage(t *testing.T) {
+	var junk []byte
+	junk = append(junk, telnet.IAC, telnet.SB, 44) // overlong, never closed by SE
+	junk = append(junk, bytes.Repeat([]byte{9}, telnet.MaxSubneg+5)...)
+	junk = append(junk, telnet.IAC, telnet.SE, telnet.IAC, 0x42, telnet.IAC, telnet.SB, 44, 250, telnet.IAC, telnet.SE)
+	addr := comPortAT(t, junk, append(telnet.EncodeComPort(telnet.CPNotifyModemState, true, []byte{telnet.ModemDSR | telnet.ModemCD}),
+		[]byte("\r\nOK\xff\xff\r\n")...))
 	states := make(chan byte, 4)
 	p, err := Open(context.Background(), "rfc2217://"+addr, Config{OnModemState: func(s byte) { states <- s }})
 	if err != nil {
@@ -394,34 +401,12 @@ func TestRFC2217Garbage(t *testing.T) {
 // first state, a change, and a delta bit (a ring's trailing edge) even
 // when it repeats.
 func TestRFC2217ModemStateRepeats(t *testing.T) {
-	notify := func(s byte) []byte { return telnet.EncodeComPort(telnet.CPNotifyModemState, true, []byte{s}) }
 	sent := []byte{0, 0, telnet.ModemDSR | telnet.ModemCD, telnet.ModemDSR | telnet.ModemCD, telnet.ModemTERI, telnet.ModemTERI, telnet.ModemDSR, telnet.ModemDSR}
-	addr := fakeServer(t, func(c net.Conn) {
-		var d telnet.Decoder
-		buf := make([]byte, 1024)
-		for {
-			n, err := c.Read(buf)
-			if err != nil {
-				return
-			}
-			data, evs := d.Feed(buf[:n])
-			for _, e := range evs {
-				switch {
-				case e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == 44:
-					c.Write(telnet.Negotiate(telnet.DO, 44))
-				case e.Kind == telnet.Subnegotiation && e.Opt == 44:
-					c.Write(telnet.EncodeComPort(e.Payload[0], true, e.Payload[1:]))
-				}
-			}
-			if bytes.Contains(data, []byte("AT\r")) {
-				var out []byte
-				for _, s := range sent {
-					out = append(out, notify(s)...)
-				}
-				c.Write(append(out, "\r\nOK\r\n"...))
-			}
-		}
-	})
+	var answer []byte
+	for _, s := range sent {
+		answer = append(answer, telnet.EncodeComPort(telnet.CPNotifyModemState, true, []byte{s})...)
+	}
+	addr := comPortAT(t, nil, append(answer, "\r\nOK\r\n"...))
 	states := make(chan byte, len(sent))
 	p, err := Open(context.Background(), "rfc2217://"+addr, Config{OnModemState: func(s byte) { states <- s }})
 	if err != nil {
