@@ -120,14 +120,7 @@ func TestSilentModem(t *testing.T) {
 // waits for it.
 func TestResetMidCommand(t *testing.T) {
 	m := newPTYModem(t, t.TempDir())
-	p, err := transport.Open(context.Background(), m.link, transport.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trace strings.Builder
-	tw := &lockedWriter{w: &trace}
-	c := New(p, WithTimeout(3*time.Second), WithReconnect(5*time.Second), WithTrace(tw))
-	defer c.Close()
+	c, tw := reopeningClient(t, m.link, WithReconnect(5*time.Second))
 	if _, err := c.Command("AT"); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +130,7 @@ func TestResetMidCommand(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		m.plugIn()
 	}()
-	_, err = c.Command("AT+SILENT")
+	_, err := c.Command("AT+SILENT")
 	if !errors.Is(err, ErrPortDown) || !strings.Contains(err.Error(), "AT+SILENT: no final result: at: port dropped: "+m.link) {
 		t.Fatalf("%v", err)
 	}
@@ -669,16 +662,17 @@ func TestBytesButNoLine(t *testing.T) {
 	}
 }
 
-// reopeningClient is a client of the modem at link (an answertcp port)
-// that waits up to 10 s for a dropped port, and its trace.
-func reopeningClient(t *testing.T, link string) (*Client, *lockedWriter) {
+// reopeningClient is a client of the modem at link (an answertcp port or
+// a newPTYModem's link) that waits up to 10 s for a dropped port, and its
+// trace; opts come after those defaults, so they may change them.
+func reopeningClient(t *testing.T, link string, opts ...Option) (*Client, *lockedWriter) {
 	t.Helper()
 	p, err := transport.Open(context.Background(), link, transport.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tw := &lockedWriter{w: &strings.Builder{}}
-	c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
+	c := New(p, append([]Option{WithTimeout(3 * time.Second), WithReconnect(10 * time.Second), WithTrace(tw)}, opts...)...)
 	t.Cleanup(func() { c.Close() })
 	return c, tw
 }

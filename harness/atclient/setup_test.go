@@ -1,12 +1,9 @@
 package atclient
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/esimhil/esimhil/harness/transport"
 )
 
 // A modem that restarts says RDY and is back to its defaults: the client
@@ -56,15 +53,8 @@ func testSetUpAfterBoot(t *testing.T, kind string) {
 // set-up goes out before the next command, and the trace says why.
 func TestSetUpAfterPortBack(t *testing.T) {
 	m := newPTYModem(t, t.TempDir())
-	p, err := transport.Open(context.Background(), m.link, transport.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trace strings.Builder
-	tw := &lockedWriter{w: &trace}
-	c := New(p, WithTimeout(3*time.Second), WithReconnect(5*time.Second), WithTrace(tw),
+	c, tw := reopeningClient(t, m.link, WithReconnect(5*time.Second),
 		WithSetUp(func(do func(string) (*Response, error)) error { _, err := do("ATE0"); return err }, "RDY"))
-	defer c.Close()
 	if _, err := c.Command("AT"); err != nil {
 		t.Fatal(err)
 	}
@@ -107,15 +97,8 @@ func TestSetUpBeforeMidCommandLine(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newPTYModem(t, t.TempDir())
-			p, err := transport.Open(context.Background(), m.link, transport.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var trace strings.Builder
-			tw := &lockedWriter{w: &trace}
-			c := New(p, WithTimeout(600*time.Millisecond), WithReconnect(5*time.Second), WithTrace(tw),
+			c, tw := reopeningClient(t, m.link, WithTimeout(600*time.Millisecond), WithReconnect(5*time.Second),
 				WithSetUp(func(do func(string) (*Response, error)) error { _, err := do(tc.setUp); return err }, "RDY"))
-			defer c.Close()
 			for _, line := range tc.before {
 				if _, err := c.Command(line); err != nil {
 					t.Fatal(err)
