@@ -287,12 +287,10 @@ func prepare(do func(string) (*atclient.Response, error)) (string, error) {
 // in lab diff.
 func (l *Log) SetUp(do func(string) (*atclient.Response, error)) error {
 	l.mu.Lock()
-	asked := l.restarting
-	l.mu.Unlock()
-	if asked {
+	if l.restarting {
+		l.mu.Unlock()
 		return nil // at.log as before: the restart's notes say it all
 	}
-	l.mu.Lock()
 	l.settingUp = true
 	start := len(l.lines)
 	l.mu.Unlock()
