@@ -1120,8 +1120,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 func checkAttachedAsOperator(s *scenario.Scenario, o Outcome) []string {
 	var v []string
 	national := func(plmn, home string) bool {
-		c, ok := ident.CountryOfMCC(plmn[:min(3, len(plmn))])
-		return plmn == home || ok && c != "ZZ" && emm.SameCountry(plmn, home)
+		return plmn == home || ident.OneCountry(plmn[:min(3, len(plmn))], home[:min(3, len(home))])
 	}
 	home := func(id string) (string, bool) {
 		i := slices.IndexFunc(s.Network.Operators, func(op scenario.Operator) bool { return op.ID == id })

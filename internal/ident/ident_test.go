@@ -238,3 +238,22 @@ func TestSameCountry(t *testing.T) {
 		}
 	}
 }
+
+func TestOneCountry(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"208", "208", true},
+		{"310", "313", true},
+		{"208", "262", false},
+		{"001", "001", false}, // no country's: no domestic terms
+		{"901", "901", false},
+		{"999", "999", false}, // a code the table does not know
+		{"", "", false},
+	} {
+		if got := OneCountry(c.a, c.b); got != c.want {
+			t.Errorf("OneCountry(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -58,9 +58,14 @@ func CountryOfMCC(mcc string) (string, bool) {
 // international (901) codes, which no country owns, match themselves
 // alone.
 func SameCountry(a, b string) bool {
-	if a == b {
-		return true
-	}
+	return a == b || OneCountry(a, b)
+}
+
+// OneCountry reports whether two MCCs are both a country's, the same one:
+// SameCountry without its code-matches-itself rule, so a code no country
+// owns (001, 901, one the table does not know) matches nothing — national
+// roaming's test, as no country's domestic terms hold there.
+func OneCountry(a, b string) bool {
 	ca, oka := countries[a]
 	cb, okb := countries[b]
 	return oka && okb && ca != "ZZ" && ca == cb

@@ -88,8 +88,7 @@ func attachedAs(p Profile, plmn string) bool {
 	if plmn == p.HomePLMN {
 		return true
 	}
-	c, ok := ident.CountryOfMCC(mcc(plmn))
-	return ok && c != "ZZ" && ident.SameCountry(mcc(plmn), mcc(p.HomePLMN))
+	return ident.OneCountry(mcc(plmn), mcc(p.HomePLMN))
 }
 
 func (a *Applet) attachFailedNow(reason string) {
