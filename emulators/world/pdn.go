@@ -16,7 +16,7 @@ type PDNAddresses struct{ V4, V6 netip.Addr }
 // PDNAddress is the address pair the subscriber imsi's PDN connection cid
 // gets (TS 23.401 §5.3.1: the PDN GW allocates it at the connection's
 // establishment). The connection is home routed, as roaming IoT
-// subscriptions are: the home operator's PDN GW allocates from its pool
+// subscriptions are: the home operator's PDN GW allocates from its pool.
 // The pools are the operator's by its place in the world — IPv4 in
 // 100.64.0.0/10 (RFC 6598, the carrier-grade NAT range), 100.(64+i).0.0/16;
 // IPv6 in 2001:db8::/32 (RFC 3849, documentation), 2001:db8:i+1::/48 —
