@@ -1105,8 +1105,8 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 
 // checkAttachedAsOperator: an attempt's attach is normal service as its
 // operator's subscription — on its own network, or a national partner's:
-// the same MCC, or MCCs E.212 gives one country (TS 23.122 Annex B, as
-// the modem's emm.SameCountry has it) —, both ways: the card judges no
+// the same MCC, or MCCs E.212 gives one country (TS 23.122 Annex B:
+// ident.OneCountry, as the card's judge has it) —, both ways: the card judges no
 // attempt failed for normal service on a network of its operator's
 // country (outside tester o296, D1: Free on Orange in the Creuse judged
 // failed, five attempts, the run ended on international roaming beside
