@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -536,14 +537,7 @@ func (w *espWire) cmux(sl serialLines, f []byte) (_ []record, again []byte) {
 }
 
 // isPPP reports bytes that hold a PPP frame's flag (RFC 1662).
-func isPPP(b []byte) bool {
-	for _, c := range b {
-		if c == 0x7E {
-			return true
-		}
-	}
-	return false
-}
+func isPPP(b []byte) bool { return bytes.IndexByte(b, 0x7E) >= 0 }
 
 // atText reports bytes that are AT text: printable ASCII, CR, LF, tab,
 // and the Ctrl-Z and ESC that end an SMS's text.
