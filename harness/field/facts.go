@@ -471,15 +471,11 @@ var (
 )
 
 // psmTimers reads the PSM timers a +CEREG line shows, URC or read form
-// (parseReg), <Active-Time> and <Periodic-TAU>; ok false when it shows
+// (anyReg), <Active-Time> and <Periodic-TAU>; ok false when it shows
 // none.
 func psmTimers(text string) (active, tau string, ok bool) {
-	for _, read := range []bool{false, true} {
-		if r, ok := parseReg(text, read); ok && r.PSM {
-			return r.Active, r.TAU, true
-		}
-	}
-	return "", "", false
+	r, ok := anyReg(text)
+	return r.Active, r.TAU, ok && r.PSM
 }
 
 // swappedICCID reads EF ICCID's content (digits in swapped nibbles, F
