@@ -73,12 +73,21 @@ type regLine struct {
 // regName is the registration command a line is of ("+CEREG" for
 // "+CEREG: 1"), or "" when it is none's.
 func regName(text string) string {
-	for _, n := range regNames {
-		if len(text) > len(n)+1 && text[:len(n)] == n && text[len(n)] == ':' && text[len(n)+1] == ' ' {
-			return n
-		}
+	if d, ok := regDomainOf(text); ok {
+		return regNames[d]
 	}
 	return ""
+}
+
+// regDomainOf is the domain of the registration command a line is of;
+// ok false when it is none's.
+func regDomainOf(text string) (regDomain, bool) {
+	for d, n := range regNames {
+		if len(text) > len(n)+1 && text[:len(n)] == n && text[len(n)] == ':' && text[len(n)+1] == ' ' {
+			return regDomain(d), true
+		}
+	}
+	return 0, false
 }
 
 // parseReg reads a registration line, in the read answer's form when read
@@ -89,16 +98,12 @@ func regName(text string) string {
 // a read answer in 27.007's form ("+CEREG: 2,1,\"1A2B\",\"01A2B3C4\"") is
 // no odd location: locBad.
 func parseReg(text string, read bool) (regLine, bool) {
-	name := regName(text)
-	if name == "" {
+	d, isReg := regDomainOf(text)
+	if !isReg {
 		return regLine{}, false
 	}
-	r := regLine{Name: name, Read: read, N: -1}
-	for d, n := range regNames {
-		if n == name {
-			r.Domain = regDomain(d)
-		}
-	}
+	name := regNames[d]
+	r := regLine{Name: name, Domain: d, Read: read, N: -1}
 	body := text[len(name)+2:]
 	if read {
 		n, after, found := strings.Cut(body, ",")
