@@ -192,7 +192,10 @@ func pyStrList(s string) ([]string, string) {
 			case '\\', '\'', '"':
 				b.WriteByte(e)
 			case 'x', 'u':
-				w := map[byte]int{'x': 2, 'u': 4}[e]
+				w := 2 // \xhh
+				if e == 'u' {
+					w = 4 // \uhhhh
+				}
 				if i+w >= len(s) {
 					return nil, "an escape cut short"
 				}
