@@ -497,6 +497,14 @@ func (p *Plan) limitOf(src Src, from bool, format string, args ...any) {
 	p.limit(Limit{Src: Src{filepath.Base(src.File), src.Line}, From: from, Text: fmt.Sprintf(format, args...)})
 }
 
+// limitLines records one to-do and, under it, a limit at each of lines.
+func (p *Plan) limitLines(lines []Src, format string, args ...any) {
+	p.askFor(format, args...)
+	for _, src := range lines {
+		p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
+	}
+}
+
 // LimitAt is the limit a divergence at src falls under: one at its line
 // or in the same exchange (its command, its answer; the lines of a cut
 // command's exchange that continue it, Step.Part), or one before it whose

@@ -344,10 +344,7 @@ func (p *Plan) world() error {
 					// there names (outside tester t193: an xmm7360's
 					// +CGREG: 2,0 failed the replay with only -v saying
 					// why).
-					p.askFor("%s", said)
-					for _, src := range p.regLinesShowing(never.Shown) {
-						p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
-					}
+					p.limitLines(p.regLinesShowing(never.Shown), "%s", said)
 				}
 				p.searchBeforeLogs()
 				if never.Shown != 4 {
@@ -1827,10 +1824,7 @@ func (p *Plan) unknownStats() {
 	if len(lines) == 0 {
 		return
 	}
-	p.askFor("%s: a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: out of coverage throughout the replay, it shows 2 there and at each line of stat 4 (%d in the logs), whatever the manifest says; cut the logs before it, or keep the fixture as one that shows the limit", lines[0], len(lines))
-	for _, src := range lines {
-		p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
-	}
+	p.limitLines(lines, "%s: a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: out of coverage throughout the replay, it shows 2 there and at each line of stat 4 (%d in the logs), whatever the manifest says; cut the logs before it, or keep the fixture as one that shows the limit", lines[0], len(lines))
 }
 
 // unknownStatsElsewhere names the registration lines that show stat 4
@@ -1849,10 +1843,7 @@ func (p *Plan) unknownStatsElsewhere() {
 	if len(lines) == 0 {
 		return
 	}
-	p.askFor("%s: a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: its registration line differs there and at each line of stat 4 (%d in the logs); cut the logs before it, or keep the fixture as one that shows the limit", lines[0], len(lines))
-	for _, src := range lines {
-		p.Limits = append(p.Limits, Limit{Src: Src{filepath.Base(src.File), src.Line}, Text: p.ToDo[len(p.ToDo)-1]})
-	}
+	p.limitLines(lines, "%s: a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: its registration line differs there and at each line of stat 4 (%d in the logs); cut the logs before it, or keep the fixture as one that shows the limit", lines[0], len(lines))
 }
 
 // attachStart is a command after which the emulated modem starts an
