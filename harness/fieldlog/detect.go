@@ -138,6 +138,8 @@ func detect(file string, lines []string) (Format, error) {
 		return MMCLI, nil
 	case looksLikeGsmmodem(lines):
 		return Gsmmodem, nil
+	case looksLikeShx(lines):
+		return Shx, nil
 	case looksLikeJpnevulator(lines):
 		return Jpnevulator, nil
 	case looksLikeBareChat(lines):
@@ -165,7 +167,7 @@ func detect(file string, lines []string) (Format, error) {
 	case looksLikeURCCapture(lines), looksLikeCutTerminal(lines):
 		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an EWF adapter trace, an AT parser's trace (X-CUBE-CELLULAR), an Mbed OS cellular trace (MBED_CONF_CELLULAR_DEBUG_AT), an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, Zephyr's modem_chat debug log, an ESP-IDF log of esp-modem's UART hexdumps, a session of mmcli --command, python-gsmmodem's debug log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s%s", clip(first), unknownStamps(lines), jsonStringHint(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an EWF adapter trace, an AT parser's trace (X-CUBE-CELLULAR), an Mbed OS cellular trace (MBED_CONF_CELLULAR_DEBUG_AT), an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, Zephyr's modem_chat debug log, an ESP-IDF log of esp-modem's UART hexdumps, a session of mmcli --command, python-gsmmodem's debug log, a shell's trace (sh -x) of sms_tool or atinout, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s%s", clip(first), unknownStamps(lines), jsonStringHint(first))
 }
 
 // jsonStringHint says what a log pasted as one JSON string is (a ticket

@@ -75,6 +75,9 @@ func FuzzStrace(f *testing.F) {
 func FuzzJpnevulator(f *testing.F) {
 	fuzzReader(f, Jpnevulator, "jpnevulator-timed-ascii.log", "jpnevulator-plain.log", "jpnevulator-alias-count.log")
 }
+func FuzzShx(f *testing.F) {
+	fuzzReader(f, Shx, "shx-3ginfo-debug.log", "shx-3ginfo-telekom.log", "shx-bananawrt-error.log", "shx-fibocom-l850.log", "shx-fibocom-l860.log")
+}
 func FuzzLogcat(f *testing.F) {
 	fuzzReader(f, Logcat, "logcat-threadtime.log", "logcat-time-channels.log", "logcat-brief.log")
 }

@@ -32,6 +32,16 @@ func TestGolden(t *testing.T) {
 		// (echo on, SIM PIN) and 77 (AT+CPIN? timed out, the traceback).
 		{"gsmmodem-pin.log", Gsmmodem},
 		{"gsmmodem-timeout.log", Gsmmodem},
+		// sh -x traces of OpenWrt's 3ginfo-lite (4IceG/luci-app-3ginfo-lite
+		// issues 47, 82 and 39, pull request 32; SuperKali/BananaWRT issue
+		// 58): sms_tool -D's answers with their OK (a terminal's "'K") or
+		// ERROR; without -D no final result; an output piped through
+		// xargs no answer; BusyBox's pipeline traces run together.
+		{"shx-3ginfo-debug.log", Shx},
+		{"shx-3ginfo-telekom.log", Shx},
+		{"shx-bananawrt-error.log", Shx},
+		{"shx-fibocom-l850.log", Shx},
+		{"shx-fibocom-l860.log", Shx},
 		{"mm-legacy.log", MM},
 		{"mm-srcloc.log", MM},  // modem-manager 0.x: "[mm-at-serial-port.c:333] debug_log(): (ttyACM0): -->"
 		{"mm-openwrt.log", MM}, // logread's prefix, [modem0/ttyUSB0/at]

@@ -53,6 +53,10 @@ type record struct {
 	// command before it ran (at.QueuedMark, taken off text): the modem
 	// answers it after that command's final result.
 	queued bool
+	// noFinal and noAnswer, on a command, say why the log's writer does
+	// not show its final result, or its whole answer (Entry.NoFinal,
+	// Entry.NoAnswer): the log ending before them is no log cut short.
+	noFinal, noAnswer string
 }
 
 // timedOut is the conversation whose pending command a writer's timeout
@@ -170,6 +174,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 		case r.dir == Host:
 			e := base
 			e.Role, e.Text, e.Queued = Command, r.text, r.queued
+			e.NoFinal, e.NoAnswer = r.noFinal, r.noAnswer
 			add(e)
 			if r.queued && c.cmd >= 0 {
 				// Its answer comes after the running one's (next).
@@ -306,6 +311,9 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			e := t.Entries[c.cmd]
 			if ControlOnly(e.Text) && len(t.Answer(c.cmd)) == 0 {
 				continue // gammu's ESC: no command line, so no answer is owed
+			}
+			if e.NoFinal != "" || e.NoAnswer != "" {
+				continue // its writer does not show the final result
 			}
 			if slices.ContainsFunc(t.Entries[c.cmd+1:], func(n Entry) bool { return n.Port == e.Port && n.Dir == Modem && at.IsPowerURC(n.Text) }) {
 				// The modem booted with the command in flight (a

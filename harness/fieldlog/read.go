@@ -435,6 +435,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readMMCLI(file, ls, cut)
 	case Gsmmodem:
 		t, err = readGsmmodem(file, ls)
+	case Shx:
+		t, err = readShx(file, ls)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

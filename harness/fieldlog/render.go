@@ -66,6 +66,12 @@ func (t *Transcript) Render(w io.Writer) error {
 		if e.Late != "" {
 			fmt.Fprintf(&b, "  (%s)", e.Late)
 		}
+		if e.NoFinal != "" {
+			fmt.Fprintf(&b, "  (%s)", e.NoFinal)
+		}
+		if e.NoAnswer != "" {
+			fmt.Fprintf(&b, "  (%s)", e.NoAnswer)
+		}
 		if e.DataMode != "" {
 			fmt.Fprintf(&b, "  (%s)", e.DataMode)
 		}

@@ -126,6 +126,13 @@ const (
 	// 'OK']" (the lines read, as a Python list), "DEBUG: notification:
 	// […]" (URCs), the rest notes.
 	Gsmmodem Format = "gsmmodem"
+	// Shx is a shell's execution trace (sh -x) of a script that sends AT
+	// commands through a tool (OpenWrt's 3ginfo-lite, modemband):
+	// "+ sms_tool -d /dev/ttyUSB2 at AT+CSQ" and the traced assignment of
+	// its output ("+ O='+CSQ: 17,99'"), atinout fed by an echo, or an
+	// echo into a port a cat reads; the other traced lines notes,
+	// untimed.
+	Shx Format = "shx"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (a minicom, picocom,
@@ -143,7 +150,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, Mbed, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, ESPIDF, MMCLI, Gsmmodem, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, EWF, ATParser, Mbed, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Zephyr, ESPIDF, MMCLI, Gsmmodem, Shx, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
@@ -281,6 +288,15 @@ type Entry struct {
 	// what says so: the replay pairs it with no command and does not
 	// compare it. "" else.
 	Late string
+	// NoFinal is, on a command whose answer the log shows without its
+	// final result because the log's writer does not print it (sms_tool
+	// without -D), what says so: the final result is not known, and a
+	// replay does not compare it. "" else.
+	NoFinal string
+	// NoAnswer is, on a command whose answer the log's writer does not
+	// show at all (a shell trace of a tool whose output a filter took,
+	// | xargs), what says so: the exchange is not compared. "" else.
+	NoAnswer string
 	// GaveUpOn is, on a note of the log's writer giving up waiting for an
 	// answer (gammu's "[Retrying 1 type 0x00]", ModemManager's "Serial
 	// command timed out", the harness's "# no answer: AT+CSQ"), the line
@@ -288,6 +304,11 @@ type Entry struct {
 	// else.
 	GaveUpOn int
 }
+
+// FinalUnknown reports a command whose final result the log's writer
+// does not show (NoFinal, NoAnswer): neither answered nor left unanswered
+// as far as the log says.
+func (e Entry) FinalUnknown() bool { return e.NoFinal != "" || e.NoAnswer != "" }
 
 // Holds reports whether line is one the entry's text is on: its Line,
 // or one up to its End.
