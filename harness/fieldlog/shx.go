@@ -82,7 +82,8 @@ type shxLine struct {
 
 // shxSplit splits the traced command starting with s (the text after
 // the trace's "+ " on lines[i]) into words as the shell quoted them:
-// '…' (a ' inside as '\''), "…", $'…' with its C escapes, a backslash
+// '…' (a ' inside as the quote closed, \' and the quote opened again),
+// "…", $'…' with its C escapes, a backslash
 // outside quotes. A quote left open at a line end runs on to the next
 // line; trace says a line that starts with "+ " ends it (the quote was
 // no value's: an interleaved pipeline's trace). err says why it does
