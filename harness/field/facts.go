@@ -2414,9 +2414,10 @@ func finalIn(ans []fieldlog.Entry) string {
 }
 
 // hasFinal reports whether command cmd of t has a final result, or the
-// "> " prompt for its text (+CMGS: the final result is the text's).
+// "> " prompt for its text (+CMGS: the final result is the text's), or
+// one its log's writer does not show (a tool that prints none).
 func hasFinal(t *fieldlog.Transcript, cmd int) bool {
-	return slices.ContainsFunc(t.Answer(cmd), func(a fieldlog.Entry) bool {
+	return t.Entries[cmd].FinalUnknown() || slices.ContainsFunc(t.Answer(cmd), func(a fieldlog.Entry) bool {
 		return a.Role == fieldlog.Final || a.Role == fieldlog.Info && strings.TrimSpace(a.Text) == ">"
 	})
 }

@@ -100,7 +100,7 @@ func TestManifestErrors(t *testing.T) {
 		{"log in another directory", "file: mm.log", "file: ../mm.log", `demo/manifest.yaml:5:5: logs[1].file: "../mm.log": want a file name in the fixture's directory`},
 		{"log file a number", "file: mm.log", "file: 5", "demo/manifest.yaml:5:12: logs[1].file: want a file name, got 5"},
 		{"log twice", "file: mm.log", "file: lpac.log", `demo/manifest.yaml:5:5: logs[1].file: "lpac.log" listed twice`},
-		{"unknown format", "format: lpac", "format: minicom", `demo/manifest.yaml:4:30: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, docklight, ewf, atparser, mbed, sscom, qcom, logcat, gammu, ofono, luat, chat, zephyr, espidf, mmcli, gsmmodem, plain, terminal, platform, events`},
+		{"unknown format", "format: lpac", "format: minicom", `demo/manifest.yaml:4:30: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, docklight, ewf, atparser, mbed, sscom, qcom, logcat, gammu, ofono, luat, chat, zephyr, espidf, mmcli, gsmmodem, shx, plain, terminal, platform, events`},
 		{"unknown personality", "personality: quectel-eg25", "personality: nokia-3310", `demo/manifest.yaml:7:16: device.personality: unknown personality "nokia-3310" (known: `},
 		{"bad quirk", "cgla_max_apdu: 64", "cgla_max_apdu: 3", "demo/manifest.yaml:8:27: device.quirks.cgla_max_apdu: want 5..261 bytes"},
 		{"quirk not a number", "cgla_max_apdu: 64", `cgla_max_apdu: "sixty-four"`, `demo/manifest.yaml:8:27: device.quirks.cgla_max_apdu: want a number, got "sixty-four"`},

@@ -74,7 +74,7 @@ func TestBadFixtures(t *testing.T) {
 			""},
 		{"a log in no known format", "ec20f-long-cgla", "lpac-download.log",
 			func(s string) string { return "Hi, here is what lpac printed:\n\nthe download fails with ERROR\n" },
-			`lpac-download.log:1: no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an EWF adapter trace, an AT parser's trace (X-CUBE-CELLULAR), an Mbed OS cellular trace (MBED_CONF_CELLULAR_DEBUG_AT), an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, Zephyr's modem_chat debug log, an ESP-IDF log of esp-modem's UART hexdumps, a session of mmcli --command, python-gsmmodem's debug log, a platform request log, a ">"/"<" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts "Hi, here is what lpac printed:"`},
+			`lpac-download.log:1: no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an EWF adapter trace, an AT parser's trace (X-CUBE-CELLULAR), an Mbed OS cellular trace (MBED_CONF_CELLULAR_DEBUG_AT), an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, Zephyr's modem_chat debug log, an ESP-IDF log of esp-modem's UART hexdumps, a session of mmcli --command, python-gsmmodem's debug log, a shell's trace (sh -x) of sms_tool or atinout, a platform request log, a ">"/"<" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts "Hi, here is what lpac printed:"`},
 		{"a log in another format than stated", "eg25-echo-runs-on", "manifest.yaml", // the log is a plain transcript
 			func(s string) string {
 				return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log, format: mm}", 1)
@@ -85,7 +85,7 @@ func TestBadFixtures(t *testing.T) {
 			"lpac-chip-info.log:31: binary data (byte 0x01 at column 19): not a text log"}, // the NUL before it is nothing
 		{"an unknown format", "bg95-bare-cchc", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "format: lpac", "format: minicom", 1) },
-			`manifest.yaml:9:40: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, docklight, ewf, atparser, mbed, sscom, qcom, logcat, gammu, ofono, luat, chat, zephyr, espidf, mmcli, gsmmodem, plain, terminal, platform, events`},
+			`manifest.yaml:9:40: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, docklight, ewf, atparser, mbed, sscom, qcom, logcat, gammu, ofono, luat, chat, zephyr, espidf, mmcli, gsmmodem, shx, plain, terminal, platform, events`},
 		{"a manifest naming another directory", "bg95-bare-cchc", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "name: bg95-bare-cchc", "name: bg96", 1) },
 			`manifest.yaml:6:7: name: "bg96", but the fixture's directory is "bg95-bare-cchc"`},

@@ -170,12 +170,20 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 			continue
 		}
 		rec := f.Logs[s.Log]
+		if rec.Entries[s.Entry].NoAnswer != "" {
+			continue // its log's writer shows none of its answer
+		}
 		echo := rec.ShowsEcho // the replay's host log always shows it
 		noText := p.TextUncompared(s.Line)
 		a := answerLines(rec, s.Entry, echo)
 		unpaired := p.Unpaired(rec, a)
 		a = compared(rec, a, p, noText, unpaired)
 		b := compared(rp.host, answerLines(rp.host, k, echo), p, noText, unpaired)
+		if rec.Entries[s.Entry].NoFinal != "" {
+			// Its log's writer does not show the final result (sms_tool
+			// without -D): the replay's is not compared.
+			b = slices.DeleteFunc(b, func(e fieldlog.Entry) bool { return e.Role == fieldlog.Final })
+		}
 		res.Compared[Exchanges]++
 		res.markCompared(rec.File, s.Src.Line)
 		for _, e := range a {

@@ -632,7 +632,7 @@ func selfBoot(t *fieldlog.Transcript, k int, bootURCs []string, answered, restar
 // (" (ignored: …)") and a line of control characters alone (gammu's ESC
 // before its first command, no command line).
 func unanswered(t *fieldlog.Transcript, k int) bool {
-	if t.Entries[k].Role != fieldlog.Command || strings.Contains(t.Entries[k].Text, " (ignored: ") || fieldlog.ControlOnly(t.Entries[k].Text) {
+	if t.Entries[k].Role != fieldlog.Command || strings.Contains(t.Entries[k].Text, " (ignored: ") || fieldlog.ControlOnly(t.Entries[k].Text) || t.Entries[k].FinalUnknown() {
 		return false
 	}
 	answer := t.Answer(k)
