@@ -76,7 +76,7 @@ func FuzzJpnevulator(f *testing.F) {
 	fuzzReader(f, Jpnevulator, "jpnevulator-timed-ascii.log", "jpnevulator-plain.log", "jpnevulator-alias-count.log")
 }
 func FuzzShx(f *testing.F) {
-	fuzzReader(f, Shx, "shx-3ginfo-debug.log", "shx-3ginfo-telekom.log", "shx-bananawrt-error.log", "shx-fibocom-l850.log", "shx-fibocom-l860.log")
+	fuzzReader(f, Shx, "shx-3ginfo-debug.log", "shx-3ginfo-telekom.log", "shx-bananawrt-error.log", "shx-fibocom-l850.log", "shx-fibocom-l860.log", "shx-huawei-interleaved.log")
 }
 func FuzzLogcat(f *testing.F) {
 	fuzzReader(f, Logcat, "logcat-threadtime.log", "logcat-time-channels.log", "logcat-brief.log")

@@ -42,6 +42,7 @@ func TestGolden(t *testing.T) {
 		{"shx-bananawrt-error.log", Shx},
 		{"shx-fibocom-l850.log", Shx},
 		{"shx-fibocom-l860.log", Shx},
+		{"shx-huawei-interleaved.log", Shx}, // issue 124: the CRs pasted as line ends, pipelines' traces run together
 		{"mm-legacy.log", MM},
 		{"mm-srcloc.log", MM},  // modem-manager 0.x: "[mm-at-serial-port.c:333] debug_log(): (ttyACM0): -->"
 		{"mm-openwrt.log", MM}, // logread's prefix, [modem0/ttyUSB0/at]
