@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -61,6 +62,10 @@ var shxFilters = map[string]bool{"xargs": true, "awk": true, "sed": true, "grep"
 
 // smsToolNoFinal is Entry.NoFinal of an sms_tool command run without -D.
 const smsToolNoFinal = "sms_tool prints no final result without -D (it stops at OK, ERROR, +CME ERROR or COMMAND NOT SUPPORT, unprinted): the final result is not in the log"
+
+// gcomNoFinal is Entry.NoFinal of a gcom command whose output holds no
+// final result: its script prints what came in a fixed time.
+const gcomNoFinal = "gcom's script prints what the modem sent within its time (get N \"\" $r), which ended before the final result: the final result is not in the log"
 
 // smsToolTimeout is what sms_tool prints on stderr when its alarm (5 s
 // for "at") goes off before a final result.
@@ -276,7 +281,11 @@ type shxInvocation struct {
 // parseShxTool reads words as a modem tool's invocation; ok is false for
 // any other command. bad says why one cannot be read.
 func parseShxTool(words []string) (inv shxInvocation, ok bool, bad string) {
+	env := ""
 	for len(words) > 0 && shxName.MatchString(words[0]) {
+		if v, ok := strings.CutPrefix(words[0], "COMMAND="); ok {
+			env = v
+		}
 		words = words[1:] // VAR=value before the command: its environment
 	}
 	if len(words) > 0 && (words[0] == "timeout" || words[0] == "sudo") {
@@ -317,6 +326,17 @@ func parseShxTool(words []string) (inv shxInvocation, ok bool, bad string) {
 		if !debug {
 			inv.noFinal = smsToolNoFinal
 		}
+		return inv, true, ""
+	case "gcom", "comgt":
+		// COMMAND=AT… gcom -d PORT -s SCRIPT: the scripts OpenWrt's
+		// users write for it (run-at.gcom) send $env("COMMAND") and a
+		// CR, then print what the modem sent for a few seconds. Another
+		// script's commands are in its file, which the trace does not
+		// show: a note.
+		if env == "" || !slices.Contains(words, "-s") {
+			return inv, false, ""
+		}
+		inv.command, inv.noFinal = env, gcomNoFinal
 		return inv, true, ""
 	case "atinout":
 		// atinout INPUT DEVICE OUTPUT: the commands from INPUT, "-" its
@@ -380,7 +400,7 @@ func looksLikeShx(lines []string) bool {
 			break
 		}
 		m := shxTrace.FindStringSubmatch(strings.TrimRight(l, "\r"))
-		if m == nil || !strings.Contains(m[2], "sms_tool") && !strings.Contains(m[2], "atinout") && !strings.Contains(m[2], "cat ") {
+		if m == nil || !strings.Contains(m[2], "sms_tool") && !strings.Contains(m[2], "atinout") && !strings.Contains(m[2], "gcom") && !strings.Contains(m[2], "cat ") {
 			continue
 		}
 		sl, err := shxSplit(lines, i, m[2], true)

@@ -78,6 +78,12 @@ func TestShx(t *testing.T) {
 			"+ echo AT+CSQ\n+ atinout - /dev/ttyUSB2 -\n+ O='AT+CSQ\n+CSQ: 14,99\n\nOK'\n+ atinout - /dev/ttyUSB2 -\n+ echo -e 'AT+CPIN?'\n+ O='+CME ERROR: 10'\n",
 			[]string{"1 note + echo AT+CSQ", "2 command AT+CSQ", "3 note + O='AT+CSQ", "3 echo AT+CSQ", "4 info +CSQ: 14,99", "6 final OK",
 				"7 note + atinout - /dev/ttyUSB2 -", "8 command AT+CPIN?", "9 note + O='+CME ERROR: 10'", "9 final +CME ERROR: 10"}},
+		// gcom running a script that sends $env("COMMAND"): what came in
+		// its time, the final result too unless it came later.
+		{"gcom with COMMAND",
+			"+ COMMAND=AT+CSQ gcom -d /dev/ttyUSB2 -s /etc/gcom/run-at.gcom\n+ O='AT+CSQ\n+CSQ: 21,99\n\nOK'\n+ COMMAND='AT+COPS=?' gcom -d /dev/ttyUSB2 -s /etc/gcom/run-at.gcom\n+ O=''\n+ gcom -d /dev/ttyUSB2 -s /etc/gcom/getstrength.gcom\n",
+			[]string{"1 command AT+CSQ", "2 note + O='AT+CSQ", "2 echo AT+CSQ", "3 info +CSQ: 21,99", "5 final OK",
+				"6 command AT+COPS=? (no answer)", "7 note + O=''", "8 note + gcom -d /dev/ttyUSB2 -s /etc/gcom/getstrength.gcom"}},
 		// An echo into the port, a cat of it reading the answer.
 		{"echo into the port, cat reads it",
 			"+ echo -e 'AT+CEREG?\\r'\n+ sleep 1\n+ timeout 1 cat /dev/ttyUSB2\n+ O='\n+CEREG: 2,1,\"1A2B\",\"01C2D3E4\",7\n\nOK'\n+ echo 'AT+CEREG?'\n",

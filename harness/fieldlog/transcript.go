@@ -4,7 +4,7 @@
 // and QCOM's log files, Android radio logs of a RIL speaking AT, gammu's,
 // oFono's and pppd chat's debug logs, terminal
 // sessions (PuTTY, Tera Term, minicom, …), mmcli's --command ones and
-// shell traces (sh -x) of scripts sending AT through sms_tool or atinout,
+// shell traces (sh -x) of scripts sending AT through sms_tool, atinout or gcom,
 // plain ">"/"<" transcripts with or without timestamps, and the
 // management platform's request log — into one normalised transcript:
 // who sent each line, when (absolute, relative to the tool's start, or
