@@ -130,9 +130,9 @@ const (
 	// Shx is a shell's execution trace (sh -x) of a script that sends AT
 	// commands through a tool (OpenWrt's 3ginfo-lite, modemband):
 	// "+ sms_tool -d /dev/ttyUSB2 at AT+CSQ" and the traced assignment of
-	// its output ("+ O='+CSQ: 17,99'"), atinout fed by an echo, or an
-	// echo into a port a cat reads; the other traced lines notes,
-	// untimed.
+	// its output ("+ O='+CSQ: 17,99'"), atinout fed by an echo, gcom
+	// sending $COMMAND, or an echo into a port a cat reads; the other
+	// traced lines notes, untimed.
 	Shx Format = "shx"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
