@@ -67,6 +67,10 @@ const smsToolNoFinal = "sms_tool prints no final result without -D (it stops at 
 // final result: its script prints what came in a fixed time.
 const gcomNoFinal = "gcom's script prints what the modem sent within its time (get N \"\" $r), which ended before the final result: the final result is not in the log"
 
+// smsToolPortError is one of sms_tool's messages (on stderr, among the
+// trace) that the port did not open: the command never reached a modem.
+var smsToolPortError = regexp.MustCompile(`^(?:(?:re)?open|tcgetattr|tcsetattr)\(/dev/[^)]*\)$|^open port failed$`)
+
 // smsToolTimeout is what sms_tool prints on stderr when its alarm (5 s
 // for "at") goes off before a final result.
 const smsToolTimeout = "No response from modem."
@@ -469,8 +473,8 @@ func readShx(file string, lines []string) (*Transcript, error) {
 	note := func(n int, text string) { recs = append(recs, record{line: n, dir: Tool, text: text}) }
 	sent := 0
 	portRead := false // a cat of a port ran: an echo of a command line is written to it
-	// words reads the traced line at i (m its command) as words; a line
-	// that does not split stays one note.
+	// readAt reads the traced line at i as words; one that does not
+	// split stays a note, unless it names a modem tool.
 	type traced struct {
 		ok    bool
 		words []string
@@ -485,7 +489,7 @@ func readShx(file string, lines []string) (*Transcript, error) {
 		}
 		sl, err := shxSplit(lines, i, m[2], true)
 		if err != "" {
-			tool := strings.Contains(m[2], "sms_tool") || strings.Contains(m[2], "atinout")
+			tool := strings.Contains(m[2], "sms_tool") || strings.Contains(m[2], "atinout") || strings.Contains(m[2], "gcom")
 			return traced{ok: true, sl: shxLine{last: i}, err: err, tool: tool}
 		}
 		return traced{ok: true, words: sl.words, sl: sl}
@@ -589,6 +593,18 @@ func readShx(file string, lines []string) (*Transcript, error) {
 				break
 			}
 			switch {
+			case inv.tool == "sms_tool" && smsToolPortError.MatchString(strings.TrimSpace(o)):
+				// Not sent: the invocation is a note, and so is what
+				// follows it.
+				if recs[hostAt].dir == Host {
+					recs[hostAt] = record{line: recs[hostAt].line, dir: Tool, text: strings.TrimRight(lines[recs[hostAt].line-1], "\r")}
+					sent--
+				}
+				note(j+1, o)
+			case recs[hostAt].dir == Tool:
+				if strings.TrimSpace(o) != "" {
+					note(j+1, o)
+				}
 			case strings.TrimSpace(o) == smsToolTimeout:
 				recs = append(recs, record{line: j + 1, dir: Tool, text: o, timeout: true, gaveUpOn: command})
 				recs[hostAt].noFinal, gaveUp = "", true
@@ -601,7 +617,7 @@ func readShx(file string, lines []string) (*Transcript, error) {
 			}
 		}
 		i = j - 1
-		if printed || j == len(lines) {
+		if printed || j == len(lines) || recs[hostAt].dir == Tool {
 			continue
 		}
 		nx := readAt(j)
@@ -629,7 +645,7 @@ func readShx(file string, lines []string) (*Transcript, error) {
 		}
 	}
 	if sent == 0 {
-		return nil, errAt(file, firstLine(lines), "a shell trace (sh -x), but no modem command in it: no sms_tool … at, atinout fed by an echo, or echo into a port a cat reads (\"+ sms_tool -d /dev/ttyUSB2 at AT+CSQ\"): nothing to replay")
+		return nil, errAt(file, firstLine(lines), "a shell trace (sh -x), but no modem command in it: no sms_tool … at, atinout fed by an echo, COMMAND=… gcom -s, or echo into a port a cat reads (\"+ sms_tool -d /dev/ttyUSB2 at AT+CSQ\"): nothing to replay")
 	}
 	t, err := finish(file, NoTime, recs, false)
 	if err != nil {

@@ -72,6 +72,12 @@ func TestShx(t *testing.T) {
 			"+ sms_tool -D -d /dev/ttyUSB0 at ATI\nATI\nManufacturer: BroadMobi\nModel: BM806C\n\nOK\n+ sms_tool -d /dev/ttyUSB3 at ATI\nNo response from modem.\n+ exit 0\n",
 			[]string{"1 command ATI", "2 echo ATI", "3 info Manufacturer: BroadMobi", "4 info Model: BM806C", "6 final OK",
 				"7 command ATI", "8 note No response from modem. (gave up on 7)", "9 note + exit 0"}},
+		// The port did not open (sms_tool's messages on stderr): the
+		// command never reached a modem.
+		{"sms_tool's port not opened",
+			"+ sms_tool -d /dev/ttyUSB9 at AT+CSQ\nopen(/dev/ttyUSB9)\ntcgetattr(/dev/ttyUSB9)\nSegmentation fault\n+ O=\n+ sms_tool -d /dev/ttyUSB2 at AT+CSQ\n+ O='+CSQ: 20,99\n'\n",
+			[]string{"1 note + sms_tool -d /dev/ttyUSB9 at AT+CSQ", "2 note open(/dev/ttyUSB9)", "3 note tcgetattr(/dev/ttyUSB9)", "4 note Segmentation fault", "5 note + O=",
+				"6 command AT+CSQ (no final)", "7 note + O='+CSQ: 20,99", "7 info +CSQ: 20,99"}},
 		// atinout, fed by an echo traced before or after it (the
 		// pipeline's stages trace in either order).
 		{"atinout",
