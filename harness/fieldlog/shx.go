@@ -31,8 +31,9 @@ import (
 // printf traced beside it in the pipeline), or the text an echo writes
 // when a cat of a /dev/tty* port reads the answer. The answer is the
 // tool's output: the assignment the next traced line makes of it (a
-// command substitution, O=$(sms_tool …)), or the untraced lines the tool
-// printed when its output was not captured. sms_tool prints each line it
+// command substitution, O=$(sms_tool …)) or the echo it makes of it (echo
+// "$(sms_tool …)"), or the untraced lines the tool printed when its
+// output was not captured. sms_tool prints each line it
 // reads up to the final result, which it prints only with -D: without
 // it the final result is not in the log (Entry.NoFinal), and never
 // invented. A tool's output piped through a filter (| xargs, | awk) is
@@ -462,6 +463,18 @@ func shxAssignment(words []string) (string, bool) {
 	return words[0][loc[1]:], true
 }
 
+// shxEchoArg reads a traced line's words as an echo of one argument
+// (echo "$(tool …)" traced after the tool): the argument.
+func shxEchoArg(words []string) (string, bool) {
+	if len(words) == 3 && words[0] == "echo" && (words[1] == "-e" || words[1] == "-n") {
+		words = []string{words[0], words[2]}
+	}
+	if len(words) != 2 || words[0] != "echo" {
+		return "", false
+	}
+	return words[1], true
+}
+
 // shxBlankAssignment is a terminal's copy of "+ O='\r'" (an answer of one
 // blank line, sms_tool's without -D for a bare OK): the closing quote,
 // after the CR, over the line's "+".
@@ -625,6 +638,10 @@ func readShx(file string, lines []string) (*Transcript, error) {
 			return nil, errAt(file, j+1, "the assignment of %s's output (line %d) does not read: %s", inv.tool, n, nx.err)
 		}
 		value, ok := shxAssignment(nx.words)
+		if !ok {
+			// echo "$(sms_tool …)": the output as echo's argument.
+			value, ok = shxEchoArg(nx.words)
+		}
 		switch {
 		case gaveUp && !ok:
 			// Nothing captured: the tool's alarm went off first.

@@ -66,6 +66,10 @@ func TestShx(t *testing.T) {
 		{"bash's ++ and $'…'",
 			"++ sms_tool -D -d /dev/ttyUSB2 at 'AT+COPS?'\n+ O=$'+COPS: 0,0,\"Orange F\",7\\r\\n\\r\\nOK\\r'\n+ echo 'it'\\''s up'\n",
 			[]string{"1 command AT+COPS?", "2 note + O=$'+COPS: 0,0,\"Orange F\",7\\r\\n\\r\\nOK\\r'", `2 info +COPS: 0,0,"Orange F",7`, "2 final OK", `3 note + echo 'it'\''s up'`}},
+		// echo "$(sms_tool …)": the output is echo's argument.
+		{"echoed",
+			"++ sms_tool -D -d /dev/ttyUSB2 at AT+CGSN\n+ echo '866758040000000\n\nOK'\n866758040000000\n\nOK\n",
+			[]string{"1 command AT+CGSN", "2 note + echo '866758040000000", "2 info 866758040000000", "4 final OK", "5 note 866758040000000", "7 note OK"}},
 		// Run by hand, not captured: its lines printed untraced; the
 		// alarm's message on stderr gives up on the command.
 		{"printed, and sms_tool's timeout",
