@@ -483,7 +483,11 @@ var shxBlankAssignment = regexp.MustCompile(`^' [A-Za-z_][A-Za-z0-9_]*='$`)
 // readShx reads a shell's trace of a script's modem tool.
 func readShx(file string, lines []string) (*Transcript, error) {
 	var recs []record
-	note := func(n int, text string) { recs = append(recs, record{line: n, dir: Tool, text: text}) }
+	note := func(n int, text string) {
+		if strings.TrimSpace(text) != "" { // a blank line of a value, as blank lines anywhere
+			recs = append(recs, record{line: n, dir: Tool, text: text})
+		}
+	}
 	sent := 0
 	portRead := false // a cat of a port ran: an echo of a command line is written to it
 	// readAt reads the traced line at i as words; one that does not
