@@ -69,13 +69,36 @@ func listOf(e eventlog.Event) platformapi.ListResponse {
 	return l
 }
 
+// signalOf reads the signal report a card logged with
+// preferred_list_requested ([{plmn, rsrp}] as sent, live events:
+// []eventlog.F), by PLMN; nil when the event has none (a card that logs
+// no report: nothing to hold a list's rsrp to).
+func signalOf(e eventlog.Event) map[string]int {
+	sig, ok := e.Get("signal").([]eventlog.F)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]int, len(sig))
+	for _, r := range sig {
+		plmn, _ := r["plmn"].(string)
+		if v, ok := r["rsrp"].(int); ok && plmn != "" {
+			out[plmn] = v
+		}
+	}
+	return out
+}
+
 // listBroken says how a list breaks what the API fixes whatever a
 // platform's business rules ("" when it does not): an operator the
 // template's network does not know, or under another PLMN, one named
-// twice, an order its own tariff or rsrp fields contradict. It fails its
-// device in either mode. (A list for a country the serving network does
-// not serve the card refuses itself: preferred_list_failed.)
-func (t *Template) listBroken(l platformapi.ListResponse) string {
+// twice, an rsrp that is not the one its card reported (reported: the
+// card's signal report by PLMN, nil when unknown — the API's rsrp is the
+// device's measurement, so a list ranked by another device's, or by
+// none, is no answer to this card's request), an order its own tariff or
+// rsrp fields contradict. It fails its device in either mode. (A list
+// for a country the serving network does not serve the card refuses
+// itself: preferred_list_failed.)
+func (t *Template) listBroken(l platformapi.ListResponse, reported map[string]int) string {
 	for i, o := range l.Operators {
 		known, ok := t.operator(o.ID)
 		switch {
@@ -83,6 +106,14 @@ func (t *Template) listBroken(l platformapi.ListResponse) string {
 			return fmt.Sprintf("operators[%d]: %s, an operator the template's network does not have", i, o.ID)
 		case known.PLMN != o.PLMN:
 			return fmt.Sprintf("operators[%d]: %s with plmn %s, the template's has %s", i, o.ID, o.PLMN, known.PLMN)
+		}
+		if o.RSRP == nil || reported == nil {
+			continue
+		}
+		if v, ok := reported[o.PLMN]; !ok {
+			return fmt.Sprintf("operators[%d]: %s with rsrp %d, and the card reported no signal of %s", i, o.ID, *o.RSRP, o.PLMN)
+		} else if v != *o.RSRP {
+			return fmt.Sprintf("operators[%d]: %s with rsrp %d, the card reported %d for %s", i, o.ID, *o.RSRP, v, o.PLMN)
 		}
 	}
 	return platformapi.OrderContradiction(l)
@@ -93,11 +124,13 @@ func (t *Template) listBroken(l platformapi.ListResponse) string {
 // order_by, an operator left out or added, another order. The expected
 // list is the template's operators for the country, ordered by the same
 // rule the emulated platform orders them by (platformapi.SortList), with
-// the rsrp the list reports (the device's own measurements, which the
-// fleet does not see). A list may leave its country out (the card needs
+// the rsrp its card reported (reported, by PLMN: a list that leaves out
+// the rsrp of a network the card measured ranks it among the unreported,
+// which the template's does not); when that is unknown (nil), the rsrp
+// the list carries. A list may leave its country out (the card needs
 // none: docs/platform-api.md); it is then held to the country the
 // template's platform serves the card's serving network servedBy.
-func (t *Template) listDeparture(l platformapi.ListResponse, servedBy string) string {
+func (t *Template) listDeparture(l platformapi.ListResponse, servedBy string, reported map[string]int) string {
 	p := t.Base.Platform
 	orderBy := p.OrderBy
 	if orderBy == "" {
@@ -125,7 +158,14 @@ func (t *Template) listDeparture(l platformapi.ListResponse, servedBy string) st
 	want := make([]platformapi.ListedOperator, 0, len(ids))
 	for _, id := range ids {
 		o, _ := t.operator(id)
-		want = append(want, platformapi.ListedOperator{ID: id, PLMN: o.PLMN, Tariff: o.Tariff, RSRP: rsrp[id]})
+		r := rsrp[id]
+		if reported != nil {
+			r = nil
+			if v, ok := reported[o.PLMN]; ok {
+				r = &v
+			}
+		}
+		want = append(want, platformapi.ListedOperator{ID: id, PLMN: o.PLMN, Tariff: o.Tariff, RSRP: r})
 	}
 	platformapi.SortList(want, orderBy)
 	got, exp := opIDs(l.Operators), opIDs(want)

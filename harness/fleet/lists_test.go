@@ -51,7 +51,7 @@ func TestListsHeldToTemplate(t *testing.T) {
 		{"no country, unknown network", platformapi.ListResponse{OrderBy: "tariff", Operators: []platformapi.ListedOperator{sfr, orange}}, "", "a list naming no country, for serving network 31026, where the template's platform serves none", "31026"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			broken := tp.listBroken(tc.l)
+			broken := tp.listBroken(tc.l, nil)
 			if (tc.broken == "") != (broken == "") || !strings.Contains(broken, tc.broken) {
 				t.Fatalf("listBroken: %q, want %q", broken, tc.broken)
 			}
@@ -62,7 +62,65 @@ func TestListsHeldToTemplate(t *testing.T) {
 			if servedBy == "" {
 				servedBy = "20801"
 			}
-			dept := tp.listDeparture(tc.l, servedBy)
+			dept := tp.listDeparture(tc.l, servedBy, nil)
+			if (tc.dept == "") != (dept == "") || !strings.Contains(dept, tc.dept) {
+				t.Fatalf("listDeparture: %q, want %q", dept, tc.dept)
+			}
+		})
+	}
+}
+
+// A list's rsrp is the card's own report (docs/platform-api.md: rsrp on
+// the entries the device reported, the signal order by the reported
+// rsrp): a list carrying other figures — another device's measurements,
+// made-up ones — is broken, and under order_by signal the template's
+// order is the one the card's report gives, not the list's figures
+// (outside tester o308: a platform ranking by other measurements passed
+// --lists strict).
+func TestListRSRPHeldToCardReport(t *testing.T) {
+	tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := *tp
+	base := *tp.Base
+	base.Platform.OrderBy = "signal"
+	sig.Base = &base
+	rs := func(v int) *int { return &v }
+	reported := map[string]int{"20801": -85, "20810": -101}
+	for _, tc := range []struct {
+		name         string
+		tp           *Template
+		l            platformapi.ListResponse
+		reported     map[string]int
+		broken, dept string
+	}{
+		{"as reported", &sig, platformapi.ListResponse{Country: "FR", OrderBy: "signal", Operators: []platformapi.ListedOperator{
+			{ID: "orange-fr", PLMN: "20801", Tariff: 0.8, RSRP: rs(-85)}, {ID: "sfr", PLMN: "20810", Tariff: 0.5, RSRP: rs(-101)}}}, reported, "", ""},
+		{"another device's rsrp", &sig, platformapi.ListResponse{Country: "FR", OrderBy: "signal", Operators: []platformapi.ListedOperator{
+			{ID: "sfr", PLMN: "20810", Tariff: 0.5, RSRP: rs(-70)}, {ID: "orange-fr", PLMN: "20801", Tariff: 0.8, RSRP: rs(-85)}}}, reported,
+			"operators[0]: sfr with rsrp -70, the card reported -101 for 20810", ""},
+		{"rsrp of a network not reported", &sig, platformapi.ListResponse{Country: "FR", OrderBy: "signal", Operators: []platformapi.ListedOperator{
+			{ID: "orange-fr", PLMN: "20801", Tariff: 0.8, RSRP: rs(-85)}, {ID: "sfr", PLMN: "20810", Tariff: 0.5, RSRP: rs(-101)}}}, map[string]int{"20801": -85},
+			"operators[1]: sfr with rsrp -101, and the card reported no signal of 20810", ""},
+		{"made-up rsrp under tariff", tp, platformapi.ListResponse{Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{
+			{ID: "sfr", PLMN: "20810", Tariff: 0.5, RSRP: rs(-60)}, {ID: "orange-fr", PLMN: "20801", Tariff: 0.8}}}, reported,
+			"sfr with rsrp -60, the card reported -101", ""},
+		{"reported rsrp left out", &sig, platformapi.ListResponse{Country: "FR", OrderBy: "signal", Operators: []platformapi.ListedOperator{
+			{ID: "sfr", PLMN: "20810", Tariff: 0.5, RSRP: rs(-101)}, {ID: "orange-fr", PLMN: "20801", Tariff: 0.8}}}, reported,
+			"", "FR's list [sfr orange-fr] is not the template's [orange-fr sfr]: not by descending reported rsrp"},
+		{"no report logged: the list's own", &sig, platformapi.ListResponse{Country: "FR", OrderBy: "signal", Operators: []platformapi.ListedOperator{
+			{ID: "sfr", PLMN: "20810", Tariff: 0.5, RSRP: rs(-70)}, {ID: "orange-fr", PLMN: "20801", Tariff: 0.8, RSRP: rs(-85)}}}, nil, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			broken := tc.tp.listBroken(tc.l, tc.reported)
+			if (tc.broken == "") != (broken == "") || !strings.Contains(broken, tc.broken) {
+				t.Fatalf("listBroken: %q, want %q", broken, tc.broken)
+			}
+			if broken != "" {
+				return
+			}
+			dept := tc.tp.listDeparture(tc.l, "20801", tc.reported)
 			if (tc.dept == "") != (dept == "") || !strings.Contains(dept, tc.dept) {
 				t.Fatalf("listDeparture: %q, want %q", dept, tc.dept)
 			}
@@ -141,6 +199,10 @@ func TestWrongListsFailStrict(t *testing.T) {
 			"FAILED          4 preferred list: FR's list [] is not the template's [sfr orange-fr]: sfr, orange-fr left out (--lists strict)"},
 		{"another country's", `{"list_id":"1","country":"CN","order_by":"tariff","operators":[{"id":"cmcc","plmn":"46000"}]}`,
 			`FAILED          4 preferred list: a list for "CN", for which the template configures none (--lists strict)`},
+		// rsrp from another device's measurements (the cards report
+		// 20810 at -101 dBm): outside tester o308, passed.
+		{"another device's rsrp", `{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810","tariff":0.5,"rsrp":-70},{"id":"orange-fr","plmn":"20801","tariff":0.8,"rsrp":-85}]}`,
+			"FAILED          4 preferred list: operators[0]: sfr with rsrp -70, the card reported -101 for 20810"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tp, url := listServer(t, 4, tc.body)

@@ -131,8 +131,11 @@ type live struct {
 	// card fall back as designed (outside tester sw129).
 	listFirst, firstFailed, passedOver string
 	// servedBy is the serving network of the card's last preferred-list
-	// request: the country of a list that names none (listDeparture).
+	// request: the country of a list that names none (listDeparture);
+	// reported its signal report, by PLMN (nil: none logged), which the
+	// list's rsrp must be.
 	servedBy string
+	reported map[string]int
 	// listBad is why a list the card got fails the device: it breaks
 	// what the API fixes, or (--lists strict) departs from the
 	// template's (outside tester t146 F1); "" when none did.
@@ -896,6 +899,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 	case e.Actor == eventlog.EUICC && (e.Kind == "preferred_list_requested" || e.Kind == "download_requested"):
 		if e.Kind == "preferred_list_requested" {
 			l.servedBy = e.Str("serving_plmn")
+			l.reported = signalOf(e)
 		}
 		s.mu.Lock()
 		s.res.PlatformRequests++
@@ -909,10 +913,10 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 // operator out, passed storms whose devices went where their lists said
 // (outside tester t146 F1).
 func (s *storm) heldToTemplate(l *live, got platformapi.ListResponse) {
-	bad := s.t.listBroken(got)
+	bad := s.t.listBroken(got, l.reported)
 	dep := ""
 	if bad == "" {
-		dep = s.t.listDeparture(got, l.servedBy)
+		dep = s.t.listDeparture(got, l.servedBy, l.reported)
 	}
 	s.mu.Lock()
 	countWhy(&s.res.Lists, listKey(got), 1)

@@ -178,7 +178,7 @@ func toDownloadWith(t *testing.T, cfg Config) *Applet {
 	runDL(t, a, []dlStep{
 		{ev(Boot{Profiles: testProfiles()}), "StartTimer 1 5m0s; ES10 ListNotification; "},
 		{ev(ES10Result{ReqID: 1, Resp: es10.EncodeListNotificationResponse(nil), SW: 0x9000}), ""},
-		{ev(parisInfo), `log roaming_detected serving_plmn=20801; log mode mode=awaiting-list; log preferred_list_requested serving_plmn=20801; ` +
+		{ev(parisInfo), `log roaming_detected serving_plmn=20801; log mode mode=awaiting-list; log preferred_list_requested serving_plmn=20801 signal=[{"plmn":"20801","rsrp":-85},{"plmn":"20810","rsrp":-101}]; ` +
 			`HTTPPost seq=1 /v1/preferred-list {"cell_id":"0000c33d","home_plmn":"46000","iccid":"89860000000000000019","serving_plmn":"20801","signal":[{"plmn":"20801","rsrp":-85},{"plmn":"20810","rsrp":-101}],"tac":"3a9b"}; `},
 		// claim 2: not preinstalled → download request to the platform.
 		{httpAns(200, orangeList), `log preferred_list_received country=FR operators=["orange-fr"] order_by=signal plmns=["20801"] rsrp=[-85] tariffs=[0]; log cycle_started area=208 country=FR operators=["orange-fr"] original=cmcc trigger=list; ` +

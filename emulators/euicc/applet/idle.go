@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -93,8 +94,14 @@ func (a *Applet) idleCheck(e LocalInfo) {
 	a.st.Cycle = &Cycle{Trigger: TriggerList, Area: area, Serving: e.PLMN, Original: cur.ICCID, Visible: visibleNetworks(e)}
 	a.become(ModeAwaitingList)
 	// Logged before the post: the runtime carries effects out in order and
-	// the exchange itself makes the platform log its answer.
-	a.log(KindPreferredListRequested, "serving_plmn", e.PLMN)
+	// the exchange itself makes the platform log its answer. The signal
+	// report goes with it, as sent: a list's rsrp must be the card's own
+	// (esimhil fleet holds an external platform's lists to it).
+	signal := make([]eventlog.F, len(req.Signal))
+	for i, r := range req.Signal {
+		signal[i] = eventlog.F{"plmn": r.PLMN, "rsrp": r.RSRP}
+	}
+	a.log(KindPreferredListRequested, "serving_plmn", e.PLMN, "signal", signal)
 	a.post(ownerList, PathPreferredList, mustJSON(req))
 }
 

@@ -11,7 +11,7 @@ const (
 	KindMode                    eventlog.Kind = "mode"                      // {mode, operator?}: the applet entered a mode
 	KindCheck                   eventlog.Kind = "check"                     // {service, busy?, error?}: a periodic check that could not judge
 	KindRoamingDetected         eventlog.Kind = "roaming_detected"          // {serving_plmn}
-	KindPreferredListRequested  eventlog.Kind = "preferred_list_requested"  // {serving_plmn}
+	KindPreferredListRequested  eventlog.Kind = "preferred_list_requested"  // {serving_plmn, signal}
 	KindPreferredListReceived   eventlog.Kind = "preferred_list_received"   // {operators, plmns, tariffs, rsrp, country, order_by}
 	KindPreferredListFailed     eventlog.Kind = "preferred_list_failed"     // {reason, result?}
 	KindPreferredListEmpty      eventlog.Kind = "preferred_list_empty"      // {}
