@@ -436,6 +436,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 				notKept += fmt.Sprintf("; the %s there is an earlier run's, not this one's (not removed: %v): do not rerun from it", ScenarioCopy, err)
 			}
 		}
+		closing, advanced := span.scenario(i)
 		began := time.Now()
 		every, _ := progress.EnvPeriod() // 0: harness.ProgressEvery
 		res := harness.RunScenario(s, harness.Options{
@@ -445,8 +446,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
 			Stage:    func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
-			Closing:  func() { span.closing(i) },
-			Advanced: func(now, _ time.Duration) { span.at(i, now) },
+			Closing:  closing,
+			Advanced: advanced,
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
 			Simulated: res.Simulated, Wall: res.Wall, RunTime: time.Since(began), Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Dropped: res.Dropped, Owed: res.Owed, OpenCycle: res.OpenCycle, Capture: res.Capture,

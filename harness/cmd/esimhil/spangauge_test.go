@@ -111,3 +111,37 @@ func TestRunScenarioLinesFollowEvery(t *testing.T) {
 		t.Errorf("no \"... of ... simulated\" line with %s=1ns:\n%s", progress.EnvEvery, stderr.String())
 	}
 }
+
+// A scenario's wall time starts with its rig's, not with its first
+// simulated step: a short scenario whose rig took 50 ms to start, then
+// simulated for 5 ms and closed for 55 ms spent half its wall time
+// closing, not 92%, which gave a week's run after it a close nine times
+// its simulation and an ETA of a minute to its end (outside tester o309).
+func TestRunCloseShareCountsTheRigsStart(t *testing.T) {
+	fix := func(name string) string {
+		return filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml")
+	}
+	paths := []string{fix("home-no-request"), fix("roam-fr-preinstalled")}
+	now := time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC)
+	m := progress.New(io.Discard, "run", len(paths), progress.Unit("scenarios"), progress.Live(false), progress.Clock(func() time.Time { return now }))
+	loaded := make([]loadedScenario, len(paths))
+	for i, p := range paths {
+		loaded[i].s, loaded[i].source, loaded[i].err = scenario.LoadSource(p)
+		if loaded[i].err != nil {
+			t.Fatal(loaded[i].err)
+		}
+	}
+	g := newSpanGauge(m, loaded, func() time.Time { return now })
+	g.creepEvery = 0
+	closing, advanced := g.scenario(0)
+	now = now.Add(50 * time.Millisecond) // the rig starts: no simulated step yet
+	advanced(0, g.spans[0])
+	now = now.Add(5 * time.Millisecond)
+	advanced(g.spans[0], g.spans[0])
+	closing()
+	now = now.Add(55 * time.Millisecond)
+	g.finished(0)
+	if got := g.closeShare(); got != 0.5 {
+		t.Errorf("close share %v, want 0.5 (55 ms starting and simulating, 55 ms closing)", got)
+	}
+}
