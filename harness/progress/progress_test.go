@@ -404,11 +404,39 @@ func TestFitKeepsTheETA(t *testing.T) {
 		// columns showed the rate and no ETA).
 		{80, "", "fleet 0/100000 devices (0.0%), 0 failed, ETA unknown: no progress for 1m2s, …"},
 		{64, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, stopped by SIGINT, …"},
-		{60, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, …"},
+		// The counts and why it stopped fit without the marker: it goes
+		// first (outside tester o309).
+		{60, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, stopped by SIGINT"},
+		{57, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, …"},
 	} {
 		m.stopped = tc.stop
 		if got := fit(m.partsLocked(now), tc.cells); got != tc.want {
 			t.Errorf("%d cells, %q:\n got %q\nwant %q", tc.cells, tc.stop, got, tc.want)
+		}
+	}
+}
+
+// The counts and the ETA stay in 50 columns though ", …" does not fit
+// beside them: the marker goes, not the ETA (outside tester o309: `esimhil
+// run` over 8 scenarios read "run 3/8 scenarios (37.5%), 0 failed, …").
+func TestFitDropsTheMarkerBeforeTheETA(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start
+	m := New(io.Discard, "run", 8, Clock(func() time.Time { return now }), Unit("scenarios"))
+	m.Add(3, 0)
+	now = start.Add(900 * time.Millisecond)
+	m.SetFraction(0.5)
+	for _, tc := range []struct {
+		cells int
+		want  string
+	}{
+		{80, "run 3/8 scenarios (37.5%), 0 failed, 3.3/s, 900ms elapsed, ETA ~900ms"},
+		{60, "run 3/8 scenarios (37.5%), 0 failed, 3.3/s, ETA ~900ms, …"},
+		{49, "run 3/8 scenarios (37.5%), 0 failed, ETA ~900ms"},
+		{46, "run 3/8 scenarios (37.5%), 0 failed, …"},
+	} {
+		if got := fit(m.partsLocked(now), tc.cells); got != tc.want {
+			t.Errorf("%d cells:\n got %q\nwant %q", tc.cells, got, tc.want)
 		}
 	}
 }
