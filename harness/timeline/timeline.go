@@ -350,6 +350,19 @@ func Build(dir string, run Run) (*Timeline, error) {
 		if err != nil || strings.HasPrefix(text, PagePending) {
 			continue
 		}
+		if text == "" {
+			// Made but never given its reason (a full disk, a kill
+			// between the two): still the run's word that something is
+			// not whole. Matched against an empty Run.Incomplete below,
+			// it was passed over in silence (outside tester o309).
+			what := "run's artifacts"
+			if marker == "traffic.INCOMPLETE" {
+				what = "capture"
+			}
+			b.Note("%s: empty: whoever made it stopped, or could not write, before it said why (a full disk, a kill): take the %s as not whole", marker, what)
+			t.Artifacts = append(t.Artifacts, marker)
+			continue
+		}
 		if marker == "INCOMPLETE" && text == strings.TrimSpace(run.Incomplete) {
 			// The banner on top says it already; the file is linked.
 			t.Artifacts = append(t.Artifacts, marker)

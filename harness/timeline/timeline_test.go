@@ -818,6 +818,26 @@ func TestIncompleteBannerSaysWhy(t *testing.T) {
 	}
 }
 
+// An INCOMPLETE or traffic.INCOMPLETE that was made but is empty (its
+// write failed on a full disk, or a kill came between) is named on the
+// page: an empty INCOMPLETE matched the empty reason of a rebuilt run
+// and the page said nothing of it (outside tester o309, a 2 MiB tmpfs).
+func TestEmptyIncompleteMarkerNamed(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents, "INCOMPLETE": "", "traffic.INCOMPLETE": "\n"})
+	tl, err := Build(dir, Run{Name: "x", Verdict: "error"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, marker := range []string{"INCOMPLETE", "traffic.INCOMPLETE"} {
+		if !slices.ContainsFunc(tl.Notes, func(n string) bool { return strings.HasPrefix(n, marker+": empty: ") }) {
+			t.Errorf("no note of the empty %s: notes %q", marker, tl.Notes)
+		}
+		if !slices.Contains(tl.Artifacts, marker) {
+			t.Errorf("%s not linked: %q", marker, tl.Artifacts)
+		}
+	}
+}
+
 // A stopped run's page says its stop once: INCOMPLETE's reason is the
 // error's own text, so one banner, headed Stopped, says both (outside
 // tester sw127 F14: "The run stopped early…" and "Stopped:" repeated it).
