@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
@@ -375,7 +376,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	named := map[string]string{}
 	for i, path := range fs.Args() {
 		if ctx.Err() != nil {
-			results = notRun(ctx, meter, results, fs.Args()[i:], loaded[i:])
+			results = notRun(ctx, meter, results, fs.Args()[i:], loaded[i:], named)
 			return interrupted()
 		}
 		s, source, err := loaded[i].s, loaded[i].source, loaded[i].err
@@ -408,7 +409,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		// (a CI dashboard would count fewer tests than were asked for).
 		pending := []report.Entry{{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
 			Personality: spoke, PersonalityEnv: override.env, Unfinished: true, Message: pendingWhy("not finished: esimhil run was in this scenario") + "; its directory holds what was written, and INCOMPLETE"}}
-		pending = append(pending, notReached(fs.Args()[i+1:], loaded[i+1:], pendingWhy("not run: esimhil run had not reached it"))...)
+		pending = append(pending, notReached(fs.Args()[i+1:], loaded[i+1:], named, pendingWhy("not run: esimhil run had not reached it"))...)
 		// Worded for every way this record can be the last one: read
 		// while the run goes on, after a kill, or after a results.json
 		// that could no longer be written (a full disk: outside tester
@@ -475,7 +476,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			// Counted as results.json records it: an error, not unrun
 			// (its share of the simulated time stays as far as it got).
 			meter.Errored()
-			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:], loaded[i+1:])
+			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:], loaded[i+1:], named)
 			return interrupted()
 		case res.Err != nil:
 			meter.Printf("ERROR %s (seed %d): %s [%s]\n", s.Name, res.Seed, continued(res.Err.Error()), res.Dir)
@@ -615,17 +616,32 @@ func pendingWhy(what string) string {
 const ScenarioCopy = harness.ScenarioCopy
 
 // notReached records the scenario files a run has not reached as
-// skipped, why, each under its path — but one that did not load (all are
-// read before the first runs) as the error it is however the run ends: the
-// record written before each scenario, and the one a signal leaves.
-func notReached(paths []string, loaded []loadedScenario, why string) []report.Entry {
+// skipped, why, each under its scenario's name, as a run would name it (a
+// CI server tracks a case by its name: under the file's path a scenario
+// skipped in one job and run in the next were two tests, outside tester
+// o309), its file in the message; under its path when it has no name of
+// its own in the run (named: the names taken so far, a name to its file;
+// a second file of that name would be an error when reached). One that
+// did not load (all are read before the first runs) is the error it is
+// however the run ends: the record written before each scenario, and the
+// one a signal leaves.
+func notReached(paths []string, loaded []loadedScenario, named map[string]string, why string) []report.Entry {
 	var es []report.Entry
+	taken := make(map[string]string, len(named))
+	maps.Copy(taken, named)
 	for i, p := range paths {
 		if err := loaded[i].err; err != nil {
 			es = append(es, loadError(p, err))
 			continue
 		}
-		es = append(es, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: why})
+		name, msg := p, why
+		if s := loaded[i].s; s != nil {
+			if _, dup := taken[s.Name]; !dup && s.Name != "" {
+				name, msg = s.Name, why+" ("+p+")"
+				taken[s.Name] = p
+			}
+		}
+		es = append(es, report.Entry{Kind: "scenario", Name: name, Verdict: "skipped", Message: msg})
 	}
 	return es
 }
@@ -641,14 +657,14 @@ func loadError(path string, err error) report.Entry {
 // only those it reached, and says so: a file that did not load is an
 // ERROR as when the run goes on, a stop does not hide a broken or missing
 // file (outside tester t135 F4).
-func notRun(ctx context.Context, meter *progress.Meter, results []report.Entry, paths []string, loaded []loadedScenario) []report.Entry {
+func notRun(ctx context.Context, meter *progress.Meter, results []report.Entry, paths []string, loaded []loadedScenario, named map[string]string) []report.Entry {
 	var skipped []string
-	for _, e := range notReached(paths, loaded, "not run: "+context.Cause(ctx).Error()) {
+	for i, e := range notReached(paths, loaded, named, "not run: "+context.Cause(ctx).Error()) {
 		if e.Verdict == "error" {
 			meter.Printf("ERROR %s: %s\n", e.Name, continued(e.Message))
 			meter.Errored()
 		} else {
-			skipped = append(skipped, e.Name)
+			skipped = append(skipped, paths[i]) // the files to run again
 		}
 		results = append(results, e)
 	}
