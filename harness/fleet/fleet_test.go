@@ -2675,7 +2675,7 @@ func TestLogStillFailingAfterTheStorm(t *testing.T) {
 	// time and rate (outside tester sw126: 1.6/s over 38 s beside 7.5/s
 	// over 8 s).
 	p := progress.String()
-	last, again := strings.LastIndex(p, "fleet 2/2 devices (100.0%)"), strings.Index(p, "the storm is over; the platform's log is read again for up to 1s: its last read failed: ")
+	last, again := strings.LastIndex(p, "fleet 2/2 devices (100.0%)"), strings.Index(p, "the storm is over; the platform's log is read again, 1s of retries after the read in flight (up to ")
 	if last < 0 || again < last {
 		t.Errorf("progress: want the storm's last line, then the reads after it said:\n%s", p)
 	}

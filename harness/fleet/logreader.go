@@ -433,11 +433,14 @@ func (l *logReader[E]) settle(lagging func() bool) {
 		defer cancel()
 		l.ctx, l.problem, l.afterSignal = ctx, "", true
 	}
+	from := time.Now()
 	l.poll()
 	// The storm is over, nothing else waits for the reads.
 	l.pollWhile(finishRetryFor, l.pause, func() bool { return l.retryErr != "" })
 	if l.retryErr != "" && l.problem == "" {
-		l.problem = fmt.Sprintf("%s (still failing after the storm: %d reads failed, the last %v after it ended)", l.retryErr, l.failures, finishRetryFor)
+		// How long the reads went on, measured: a read's own limit
+		// comes on top of finishRetryFor.
+		l.problem = fmt.Sprintf("%s (still failing after the storm: %d reads failed, the last %v after the reads after it began)", l.retryErr, l.failures, time.Since(from).Round(time.Second))
 	}
 	// Pages that stop before an entry not settled yet (another client's
 	// request, with a slow body): it, and the cards' after it, come once

@@ -343,7 +343,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.res.Simulated = s.loop.Now().Sub(clock.Epoch)
 	if s.ext != nil {
 		if why := s.ext.retrying(); why != "" {
-			fmt.Fprintf(orDiscard(s.cfg.Progress), "the storm is over; the platform's log is read again for up to %v: %s\n", finishRetryFor, why)
+			// The bound said is the whole phase's: a read in flight, the
+			// retries, and the last retry's own limit (outside tester
+			// o308: "up to 30s" took 50 s).
+			fmt.Fprintf(orDiscard(s.cfg.Progress), "the storm is over; the platform's log is read again, %v of retries after the read in flight (up to %v in all, each read up to %v): %s\n", finishRetryFor, finishRetryFor+2*inspectTimeout, inspectTimeout, why)
 		}
 		s.ext.finish(s.res)
 	}
