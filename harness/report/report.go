@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -437,7 +438,7 @@ func specEntries(suites []types.Report) []Entry {
 			case sp.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 				e.Message = sp.Failure.Message // Skip's reason
 				if e.Message == "" && sp.State == types.SpecStateSkipped {
-					e.Message = notSelected(s.SuiteConfig.LabelFilter, sp.Labels())
+					e.Message = notSelected(s, sp)
 				}
 			}
 			for _, re := range sp.ReportEntries {
@@ -479,21 +480,54 @@ func specEntries(suites []types.Report) []Entry {
 }
 
 // notSelected says why a spec skipped without a reason of its own did
-// not run when the suite's label filter rules it out: Ginkgo's report
-// gives filtered-out specs no message. "" when the filter selects it
-// (skipped by --focus, --skip…: the report does not say which).
-func notSelected(filter string, labels []string) string {
-	if filter == "" {
+// not run: Ginkgo's report gives the specs its filters rule out no
+// message, so each filter the suite ran with is applied again as Ginkgo
+// applies it (internal/focus.go: the label filter over the suite's and
+// the spec's labels, --focus and --skip over the suite's description and
+// the spec's text, the file filters over code locations). "" when none
+// rules it out: a spec skipped by an interrupt or --fail-fast, which the
+// report does not tell apart. The file filters are held to the locations
+// the report keeps (its containers' and its own; Ginkgo also counts its
+// setup nodes'), so a --focus-file reason says which were looked at.
+func notSelected(s types.Report, sp types.SpecReport) string {
+	cfg := s.SuiteConfig
+	var why []string
+	if cfg.LabelFilter != "" {
+		labels := append(slices.Clone(s.SuiteLabels), sp.Labels()...)
+		if match, err := types.ParseLabelFilter(cfg.LabelFilter); err == nil && !match(labels) {
+			if len(labels) == 0 {
+				why = append(why, fmt.Sprintf("it has no labels, which --label-filter %q does not match", cfg.LabelFilter))
+			} else {
+				why = append(why, fmt.Sprintf("its labels [%s] do not match --label-filter %q", strings.Join(labels, ", "), cfg.LabelFilter))
+			}
+		}
+	}
+	locs := append(slices.Clone(sp.ContainerHierarchyLocations), sp.LeafNodeLocation)
+	if len(cfg.FocusFiles) > 0 {
+		if ff, err := types.ParseFileFilters(cfg.FocusFiles); err == nil && !ff.Matches(locs) {
+			why = append(why, fmt.Sprintf("its containers' and its own file and line match no --focus-file %q", strings.Join(cfg.FocusFiles, " ")))
+		}
+	}
+	if len(cfg.SkipFiles) > 0 {
+		if ff, err := types.ParseFileFilters(cfg.SkipFiles); err == nil && ff.Matches(locs) {
+			why = append(why, fmt.Sprintf("its file and line match --skip-file %q", strings.Join(cfg.SkipFiles, " ")))
+		}
+	}
+	text := s.SuiteDescription + " " + sp.FullText()
+	if focus := strings.Join(cfg.FocusStrings, "|"); focus != "" {
+		if re, err := regexp.Compile(focus); err == nil && !re.MatchString(text) {
+			why = append(why, fmt.Sprintf("its text does not match --focus %q", focus))
+		}
+	}
+	if skip := strings.Join(cfg.SkipStrings, "|"); skip != "" {
+		if re, err := regexp.Compile(skip); err == nil && re.MatchString(text) {
+			why = append(why, fmt.Sprintf("its text matches --skip %q", skip))
+		}
+	}
+	if len(why) == 0 {
 		return ""
 	}
-	match, err := types.ParseLabelFilter(filter)
-	if err != nil || match(labels) {
-		return ""
-	}
-	if len(labels) == 0 {
-		return fmt.Sprintf("not selected: it has no labels, which --label-filter %q does not match", filter)
-	}
-	return fmt.Sprintf("not selected: its labels [%s] do not match --label-filter %q", strings.Join(labels, ", "), filter)
+	return "not selected: " + strings.Join(why, "; ")
 }
 
 // failureOf is a failed node's message: a panic's names its value.

@@ -911,8 +911,9 @@ func TestSkippedSpecsSayWhy(t *testing.T) {
 			"needs:radio-control — no callbox"},
 		{"an explicit Skip of a spec not selected either", "env:emulated", []string{"env:lab"}, nil, types.SpecStateSkipped, "no callbox",
 			"no callbox"},
-		// Selected by its labels, skipped for another reason (--focus):
-		// the report does not say which, nor does the entry.
+		// Selected by every filter, skipped all the same (an
+		// interrupt, --fail-fast): the report does not say why, nor
+		// does the entry.
 		{"selected, skipped without a reason", "env:emulated", []string{"env:emulated"}, nil, types.SpecStateSkipped, "", ""},
 		{"no label filter", "", []string{"env:lab"}, nil, types.SpecStateSkipped, "", ""},
 		{"pending", "env:emulated", []string{"env:lab"}, nil, types.SpecStatePending, "", ""},
@@ -1306,5 +1307,42 @@ func TestReadSpecDirsBrokenReplayRecord(t *testing.T) {
 	es, _, err := ReadSpecDirs(specs)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, SpecFile)) {
 		t.Errorf("entries %v, error %v: want an error naming %s", es, err, filepath.Join(dir, SpecFile))
+	}
+}
+
+// A spec --focus, --skip or a file filter ruled out says which, as one
+// the label filter ruled out does (outside tester o309: under `ginkgo
+// --focus` 281 specs were skipped in the JUnit with no message): each
+// filter applied again as Ginkgo applies it, to the suite's description
+// and the spec's text ("s lab x" here) or to its code locations.
+func TestSkippedSpecsNameTheirFilter(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  types.SuiteConfig
+		want string
+	}{
+		{"ruled out by --focus", types.SuiteConfig{FocusStrings: []string{"Field failures", "roam"}},
+			`not selected: its text does not match --focus "Field failures|roam"`},
+		{"--focus matches the description and text", types.SuiteConfig{FocusStrings: []string{"^s lab x$"}}, ""},
+		{"ruled out by --skip", types.SuiteConfig{SkipStrings: []string{"lab"}}, `not selected: its text matches --skip "lab"`},
+		{"--skip does not match", types.SuiteConfig{SkipStrings: []string{"replay"}}, ""},
+		{"ruled out by --focus-file", types.SuiteConfig{FocusFiles: []string{"fleet_test.go"}},
+			`not selected: its containers' and its own file and line match no --focus-file "fleet_test.go"`},
+		{"--focus-file matches its container's line", types.SuiteConfig{FocusFiles: []string{"lab_test.go:3"}}, ""},
+		{"--focus-file matches another line", types.SuiteConfig{FocusFiles: []string{"lab_test.go:20-30"}},
+			`not selected: its containers' and its own file and line match no --focus-file "lab_test.go:20-30"`},
+		{"ruled out by --skip-file", types.SuiteConfig{SkipFiles: []string{"specs/lab"}}, `not selected: its file and line match --skip-file "specs/lab"`},
+		{"ruled out twice", types.SuiteConfig{LabelFilter: "env:emulated", FocusStrings: []string{"replay"}},
+			`not selected: its labels [env:lab] do not match --label-filter "env:emulated"; its text does not match --focus "replay"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sp := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "x", ContainerHierarchyTexts: []string{"lab"},
+				ContainerHierarchyLabels: [][]string{{"env:lab"}}, State: types.SpecStateSkipped,
+				ContainerHierarchyLocations: []types.CodeLocation{{FileName: "/src/specs/lab_test.go", LineNumber: 3}},
+				LeafNodeLocation:            types.CodeLocation{FileName: "/src/specs/lab_test.go", LineNumber: 9}}
+			if got := notSelected(types.Report{SuiteDescription: "s", SuiteConfig: tc.cfg}, sp); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
