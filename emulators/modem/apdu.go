@@ -168,13 +168,15 @@ func linearShape(b []byte) (recLen, n int, err error) {
 	return d.RecLen, d.Records, nil
 }
 
-// readICCID reads EF ICCID (2FE2 under the MF, TS 102 221 §13.2).
-func (m *Modem) readICCID() (string, error) {
+// readICCID reads EF ICCID (2FE2 under the MF, TS 102 221 §13.2): its
+// digits and how many F nibbles fill the file after them.
+func (m *Modem) readICCID() (iccid string, filler int, err error) {
 	b, err := m.readFile([]uint16{0x3F00, 0x2FE2}, 10)
 	if err != nil {
-		return "", fmt.Errorf("read ICCID: %w", err)
+		return "", 0, fmt.Errorf("read ICCID: %w", err)
 	}
-	return decodeICCID(b)
+	iccid, err = decodeICCID(b)
+	return iccid, 2*len(b) - len(iccid), err
 }
 
 // readIMSI reads EF IMSI (6F07 in the USIM ADF, TS 31.102 §4.2.2).

@@ -227,7 +227,10 @@ type state struct {
 	absent bool
 	cardOn bool
 	iccid  string
-	imsi   string
+	// iccidFiller is how many F nibbles follow the ICCID's digits in EF
+	// ICCID (1 for a 19-digit ICCID), printed under iccid_filler: keep.
+	iccidFiller int
+	imsi        string
 	// pin is the card's PIN1 state as +CPIN? reports it (READY, SIM PIN,
 	// SIM PUK), "" without a card: the USIM is read only once READY.
 	pin        string

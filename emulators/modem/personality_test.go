@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/internal/personality"
@@ -433,6 +435,52 @@ func TestNordicCESQ(t *testing.T) {
 				if g := strings.Join(got, "|"); g != s.want {
 					t.Errorf("step %d (%q, %d dBm): %q, want %q", i, s.line, s.rsrp, g, s.want)
 				}
+			}
+		})
+	}
+}
+
+// TestICCIDFiller: the ICCID command prints EF ICCID's F filler under
+// iccid_filler: keep, as an L860-GL's "+CCID: 8937105220100124117F",
+// and the digits alone under strip (the default); a 20-digit ICCID has
+// none either way.
+func TestICCIDFiller(t *testing.T) {
+	const (
+		ef20 = "98331032547698103224" // 89330123456789012342
+		ef19 = "983301214365870921F1" // 8933101234567890121
+		ef18 = "983301214365870981FF" // 893310123456789018
+	)
+	for _, tc := range []struct {
+		name, personality, quirks, ef, line, want string
+	}{
+		{"generic strips", "generic", "", ef19, "AT+CCID", "+CCID: 8933101234567890121|OK"},
+		{"keep over generic", "generic", "iccid_filler: keep\n", ef19, "AT+CCID", "+CCID: 8933101234567890121F|OK"},
+		{"keep, 18 digits: both Fs", "generic", "iccid_filler: keep\n", ef18, "AT+CCID", "+CCID: 893310123456789018FF|OK"},
+		{"keep, 20 digits: no filler", "generic", "iccid_filler: keep\n", ef20, "AT+CCID", "+CCID: 89330123456789012342|OK"},
+		{"fibocom-l850 keeps", "fibocom-l850", "", ef19, "AT+CCID", "+CCID: 8933101234567890121F|OK"},
+		{"quectel-eg25 keeps", "quectel-eg25", "", ef19, "AT+QCCID", "+QCCID: 8933101234567890121F|OK"},
+		{"nordic-nrf9160 keeps", "nordic-nrf9160", "", ef19, "AT%XICCID", "%XICCID: 8933101234567890121F|OK"},
+		{"strip over quectel-eg25", "quectel-eg25", "iccid_filler: strip\n", ef19, "AT+QCCID", "+QCCID: 8933101234567890121|OK"},
+		{"simcom-a7600 strips", "simcom-a7600", "", ef19, "AT+CICCID", "+ICCID: 8933101234567890121|OK"},
+		{"sierra-em7511 strips", "sierra-em7511", "", ef19, "AT!ICCID?", "!ICCID: 8933101234567890121|OK"},
+		{"ublox-sara-r5 strips", "ublox-sara-r5", "", ef19, "AT+CCID", "+CCID: 8933101234567890121|OK"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := personality.Load(tc.personality)
+			if err == nil && tc.quirks != "" {
+				p, err = p.Override("quirks.yaml", []byte(tc.quirks))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
+			r := &rig{loop: loop, log: eventlog.New(loop.Now), card: newFakeCard(), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}}
+			r.card.files[0x2FE2] = mustHex(tc.ef)
+			r.stk = &fakeSTK{card: r.card}
+			r.start(t, r.card, p)
+			r.cmd(t, "ATE0")
+			if got := r.answer(tc.line); got != tc.want {
+				t.Errorf("%s: %q, want %q", tc.line, got, tc.want)
 			}
 		})
 	}

@@ -31,7 +31,7 @@ var DefaultHPPLMN = saip.HPPLMNPeriod(saip.HPPLMNDefault)
 // state and what network selection reads with the IMSI —, to be read
 // again with the card: at its reset, its removal and power off.
 func (m *Modem) forgetUSIM() {
-	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
+	m.st.iccid, m.st.iccidFiller, m.st.imsi, m.st.pin, m.st.tries = "", 0, "", "", nil
 	m.forgetSelection()
 }
 

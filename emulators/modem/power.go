@@ -3,6 +3,7 @@ package modem
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -76,11 +77,11 @@ func (m *Modem) bootCard(warm, afterAnswer bool, afterRead func()) {
 			m.emit(KindSTKError, eventlog.F{"error": err.Error()})
 		}
 	}
-	iccid, err := m.readICCID()
+	iccid, filler, err := m.readICCID()
 	if err != nil {
 		m.emit(KindCardError, eventlog.F{"error": err.Error()})
 	}
-	m.st.iccid = iccid
+	m.st.iccid, m.st.iccidFiller = iccid, filler
 	// The user verification comes before the USIM's files (TS 31.102
 	// §5.1.1): while PIN1 is required EF IMSI does not read, so there is
 	// no subscriber to attach until the host enters the PIN.
@@ -1014,7 +1015,11 @@ func cmdCCID(m *Modem, c at.Command) error {
 	if m.st.iccid == "" {
 		return at.CMESIMFailure
 	}
-	m.info(m.o.Personality.ICCIDPrefix + m.st.iccid)
+	iccid := m.st.iccid
+	if m.o.Personality.ICCIDFiller == personality.FillerKeep {
+		iccid += strings.Repeat("F", m.st.iccidFiller) // as EF ICCID holds it
+	}
+	m.info(m.o.Personality.ICCIDPrefix + iccid)
 	return nil
 }
 

@@ -171,6 +171,12 @@ type Personality struct {
 	// +CREG/+CGREG/+CEREG: HexLower (the default) or HexUpper (27.007's
 	// own examples, most Quectel and SIMCom firmwares).
 	LocationHex string
+	// ICCIDFiller is what the ICCID command prints of EF ICCID's F filler
+	// (TS 102 221 §13.2: a 19-digit ICCID's tenth octet ends in F):
+	// FillerStrip (the default, "") prints the digits alone, FillerKeep
+	// the F too ("+CCID: 8937105220100124117F"), as a Fibocom L850/L860
+	// and a Quectel EG25 do (quirk iccid_filler).
+	ICCIDFiller string
 	// RegNoAcT leaves <AcT> out of the +CREG/+CGREG/+CEREG forms that
 	// show a location ("+CREG: 2,1,\"0B5A\",\"00C3F21E\""), as modems
 	// built to 27.007 before Release 7 (which added it) answer: older
@@ -290,6 +296,12 @@ const MaxRefreshDelay = 5 * time.Minute
 const (
 	HexLower = "lower"
 	HexUpper = "upper"
+)
+
+// What the ICCID command prints of EF ICCID's F filler (ICCIDFiller).
+const (
+	FillerStrip = "strip"
+	FillerKeep  = "keep"
 )
 
 // Timeouts are how long a host waits for a modem of this personality in a
@@ -706,6 +718,10 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.CESQNotifications, err = boolValue(v)
 		case "no_timer_management":
 			p.NoTimerManagement, err = boolValue(v)
+		case "iccid_filler":
+			if err = str(&p.ICCIDFiller); err == nil && p.ICCIDFiller != FillerStrip && p.ICCIDFiller != FillerKeep {
+				err = fmt.Errorf("%q: want keep or strip", p.ICCIDFiller)
+			}
 		case "location_hex":
 			if err = str(&p.LocationHex); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
 				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)

@@ -100,6 +100,8 @@ func TestErrors(t *testing.T) {
 		{base + "card_kept_restarts: [\"AT+QPOWD\"]\n", `p.yaml:7:22: card_kept_restarts[0]: "AT+QPOWD": want one of the restarts the AT codec knows`},
 		{base + "power_downs: [\"AT+CFUN=0\"]\n", `p.yaml:7:15: power_downs[0]: "AT+CFUN=0": want one of the power-downs the AT codec knows (AT+QPOWD, AT+CPWROFF, AT+CPOWD)`},
 		{base + "power_downs: [\"+QPOWD\"]\n", `p.yaml:7:15: power_downs[0]: "+QPOWD": want one of the power-downs`},
+		{base + "iccid_filler: F\n", `p.yaml:7:15: iccid_filler: "F": want keep or strip`},
+		{base + "iccid_filler: [keep]\n", "p.yaml:7:15: iccid_filler: want a string, got a list"},
 		{base + "power_down_urcs: [RDY]\n", `p.yaml:7:19: power_down_urcs[0]: "RDY": want one of the power-down URCs the AT codec knows (^SHUTDOWN, NORMAL POWER DOWN, `},
 	}
 	for _, tc := range tests {
@@ -627,5 +629,32 @@ func TestCFUNResetFuns(t *testing.T) {
 		if !slices.Equal(p.CFUNResetFuns, want) {
 			t.Errorf("%s: cfun_reset_funs %v, want %v", name, p.CFUNResetFuns, want)
 		}
+	}
+}
+
+// TestICCIDFiller: the built-ins print the F filler as their vendors'
+// real logs show it; a vendor with no 19-digit ICCID in any log found
+// keeps the default, strip.
+func TestICCIDFiller(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"generic", ""},
+		{"quectel-eg25", FillerKeep},   // commaai/openpilot pull request 38021: +QCCID: 8944476500008878576F
+		{"fibocom-l850", FillerKeep},   // 3ginfo-lite issues 82 (L850-GL) and 39 (L860-GL)
+		{"nordic-nrf9160", FillerKeep}, // the nRF91 AT reference's %XICCID example
+		{"simcom-a7600", ""},
+		{"sierra-em7511", ""},
+		{"ublox-sara-r5", ""},
+	} {
+		p, err := Load(tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.ICCIDFiller != tc.want {
+			t.Errorf("%s: iccid_filler %q, want %q", tc.name, p.ICCIDFiller, tc.want)
+		}
+	}
+	q, err := Parse("q.yaml", []byte("name: q\nbase: quectel-eg25\niccid_filler: strip\n"))
+	if err != nil || q.ICCIDFiller != FillerStrip {
+		t.Errorf("strip over a keep base: %q, %v", q.ICCIDFiller, err)
 	}
 }
