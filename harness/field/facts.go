@@ -459,7 +459,9 @@ var (
 	csqRead       = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
 	cscsRead      = regexp.MustCompile(`^\+CSCS: ?"([^"]+)"$`)
 	cesqRead      = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
-	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*(?:CCID|SCID): )?"?(89\d{16,18})F?"?(?:,"[^"]*")?$`)
+	// iccidLine is an ICCID answer: the digits, then EF ICCID's F
+	// filler if the modem prints it (iccid_filler).
+	iccidLine = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*(?:CCID|SCID): )?"?(89\d{16,18})([Ff]{0,2})"?(?:,"[^"]*")?$`)
 	// redactedID is an identity answer with digits hidden by x or *,
 	// quoted or not, after its command's prefix (+CIMI:, +QCCID:, +CRSM's
 	// status words).
@@ -476,6 +478,20 @@ var (
 func psmTimers(text string) (active, tau string, ok bool) {
 	r, ok := anyReg(text)
 	return r.Active, r.TAU, ok && r.PSM
+}
+
+// iccidFiller is what an ICCID answer shows of iccid_filler: an F after
+// the digits keeps EF ICCID's filler, an ICCID of fewer than 20 digits
+// without one strips it (TS 102 221 §13.2: the file's 10 octets hold
+// F after them); a 20-digit ICCID has none to show.
+func iccidFiller(digits, fs, text string, src Src) (Evidence, bool) {
+	switch {
+	case fs != "":
+		return Evidence{"iccid_filler", personality.FillerKeep, src, fmt.Sprintf("the ICCID answer %q ends in EF ICCID's F filler", text), 0}, true
+	case len(digits) < 20:
+		return Evidence{"iccid_filler", personality.FillerStrip, src, fmt.Sprintf("the ICCID answer %q: %d digits, without EF ICCID's F filler", text, len(digits)), 0}, true
+	}
+	return Evidence{}, false
 }
 
 // swappedICCID reads EF ICCID's content (digits in swapped nibbles, F
@@ -1609,6 +1625,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					fs.Identities = append(fs.Identities, Identity{Obs: obs, ICCID: m[1]})
 					prefix, _ := ICCIDAnswer(e.Text)
 					fs.Dialect = append(fs.Dialect, Evidence{"iccid_prefix", prefix, obs.Src, fmt.Sprintf("the ICCID answer %q", e.Text), 0})
+					if ev, ok := iccidFiller(m[1], m[2], e.Text, obs.Src); ok {
+						fs.Dialect = append(fs.Dialect, ev)
+					}
 				}
 			}
 			if a := e.APDU; a != nil && a.Done {

@@ -1296,7 +1296,7 @@ var quirkFields = map[string]bool{
 	"apdu_answer_no_space": true, "ccho_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
 	"cfun0_keeps_card": true, "refresh_delay": true, "refresh_stat": true, "csim_open_repeats_6cxx": true,
-	"restart_delay": true, "restart_searching": true, "abnormal_reject_moves_on": true,
+	"restart_delay": true, "restart_searching": true, "abnormal_reject_moves_on": true, "iccid_filler": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -1489,6 +1489,12 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 			have = personality.HexLower
 		}
 		return "location_hex " + have, have == ev.Value
+	case "iccid_filler":
+		have := d.ICCIDFiller
+		if have == "" {
+			have = personality.FillerStrip
+		}
+		return "iccid_filler " + have, have == ev.Value
 	case "iccid_prefix":
 		return fmt.Sprintf("iccid_prefix %q", d.ICCIDPrefix), strings.TrimSpace(d.ICCIDPrefix) == strings.TrimSpace(ev.Value)
 	case "refresh_urcs":

@@ -3218,3 +3218,50 @@ func TestTimeoutWindowCoversRestarts(t *testing.T) {
 		})
 	}
 }
+
+// TestICCIDFillerIsAQuirk: an ICCID answer ending in EF ICCID's F filler
+// adds iccid_filler: keep to a dialect that strips it, and one of 19
+// digits without it strip to one that keeps it, naming the line; a
+// 20-digit ICCID shows neither, and a manifest the log contradicts is an
+// error.
+func TestICCIDFillerIsAQuirk(t *testing.T) {
+	const iccid19, iccid20 = "8933101234567890121", "89330100005021044451"
+	for _, tc := range []struct {
+		name, personality, quirks, cmd, answer, iccid string
+		want, assumption, err                         string
+	}{
+		{"F over generic", "generic", "", "AT+CCID", "+CCID: " + iccid19 + "F", iccid19, personality.FillerKeep, `device.quirks.iccid_filler: "keep"`, ""},
+		{"F over fibocom-l850", "fibocom-l850", "", "AT+CCID", "+CCID: " + iccid19 + "F", iccid19, personality.FillerKeep, "", ""},
+		{"no F over quectel-eg25", "quectel-eg25", "", "AT+QCCID", "+QCCID: " + iccid19, iccid19, personality.FillerStrip, `device.quirks.iccid_filler: "strip"`, ""},
+		{"no F over generic", "generic", "", "AT+CCID", "+CCID: " + iccid19, iccid19, "", "", ""},
+		{"20 digits show nothing", "quectel-eg25", "", "AT+QCCID", "+QCCID: " + iccid20, iccid20, personality.FillerKeep, "", ""},
+		{"a stated strip the F contradicts", "generic", "  quirks: {iccid_filler: strip}\n", "AT+CCID", "+CCID: " + iccid19 + "F", iccid19, "", "",
+			`device.quirks.iccid_filler: contradicts host.log:2: the ICCID answer "+CCID: 8933101234567890121F" ends in EF ICCID's F filler`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := strings.Replace(orangePlain("filler", tc.personality), "  profiles:\n", tc.quirks+"  profiles:\n", 1)
+			manifest = strings.Replace(manifest, iccid20, tc.iccid, 1)
+			log := "> " + tc.cmd + "\n< " + tc.answer + "\n< OK\n"
+			f, err := Load(writeFixture(t, "filler", map[string]string{ManifestFile: manifest, "host.log": log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Reconstruct(f, Options{})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Dialect.ICCIDFiller != tc.want {
+				t.Errorf("iccid_filler %q, want %q", p.Dialect.ICCIDFiller, tc.want)
+			}
+			if got := assumed(p, "device.quirks.iccid_filler"); got != (tc.assumption != "") || got && !assumed(p, tc.assumption, "host.log:2") {
+				t.Errorf("want assumption %q at host.log:2; assumptions:\n%s", tc.assumption, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
