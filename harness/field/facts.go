@@ -494,6 +494,18 @@ func iccidFiller(digits, fs, text string, src Src) (Evidence, bool) {
 	return Evidence{}, false
 }
 
+// ICCIDFiller is what an ICCID answer ("+CCID: 8937…117F") shows of
+// iccid_filler: keep, strip, or nothing (ok false: a 20-digit ICCID, or
+// no ICCID answer).
+func ICCIDFiller(text string) (value string, ok bool) {
+	m := iccidLine.FindStringSubmatch(text)
+	if m == nil {
+		return "", false
+	}
+	ev, ok := iccidFiller(m[1], m[2], text, Src{})
+	return ev.Value, ok
+}
+
 // swappedICCID reads EF ICCID's content (digits in swapped nibbles, F
 // padding, TS 102 221 §13.2) as an ICCID, or "".
 func swappedICCID(hex string) string {

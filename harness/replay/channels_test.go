@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // balong writes a Balong RIL's logcat lines: each {channel, dir, text} at
@@ -272,5 +273,32 @@ func TestSwitchShownAsSearching(t *testing.T) {
 	}
 	if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.HasPrefix(a, "device.quirks.refresh_stat: 2") }) {
 		t.Errorf("refresh_stat not drafted: assumptions:\n%s", strings.Join(res.Plan.Assumptions, "\n"))
+	}
+}
+
+// TestICCIDFillerAsQuirk: an ICCID answer ending in F is drafted as
+// iccid_filler: keep beside an ICCID command no personality has (the
+// quirks say the dialect the logs show), and over a personality that has
+// the command the reconstruction takes it from the line; either way the
+// replay answers the ICCID as recorded and gets as far as the denial.
+func TestICCIDFillerAsQuirk(t *testing.T) {
+	for _, tc := range []struct{ model, cmd, quirks string }{
+		{"LE910C1-EUX", "#CCID", `{iccid_command: "#CCID", iccid_prefix: "#CCID: ", iccid_filler: keep}`},
+		{"esimhil modem emulator", "+CCID", ""},
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			log := "AT+CGMM\r\r\n" + tc.model + "\r\n\r\nOK\r\nAT" + tc.cmd + "\r\r\n" + tc.cmd + ": 8933010000000000010F\r\n\r\nOK\r\n" +
+				"AT+CIMI\r\r\n208011234567890\r\n\r\nOK\r\nAT+CEREG?\r\r\n+CEREG: 0,3\r\n\r\nOK\r\n"
+			d, res := draftLog(t, "picocom.log", log)
+			if d.Quirks != tc.quirks {
+				t.Fatalf("quirks %q, want %q (tried %q)", d.Quirks, tc.quirks, d.Tried)
+			}
+			if d.Plan == nil || d.Plan.Dialect.ICCIDFiller != personality.FillerKeep {
+				t.Fatalf("plan %v, problem %v: want iccid_filler keep", d.Plan, d.Problem)
+			}
+			if d := res.Divergence; d == nil || d.Src.Line != 14 {
+				t.Fatalf("want the first divergence at the denial, picocom.log:14:\n%s", Report(res))
+			}
+		})
 	}
 }

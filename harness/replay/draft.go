@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -855,10 +856,15 @@ func (w draftWay) String() string {
 // the logs' dialect.
 func dialectQuirks(ts []*fieldlog.Transcript, base personality.Personality) string {
 	var q []string
-	if cmd, prefix, ok := iccidRead(ts); ok && !slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool {
+	cmd, prefix, answer, read := iccidRead(ts)
+	if read && !slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool {
 		return p.ICCIDCommand == cmd && strings.TrimSpace(p.ICCIDPrefix) == strings.TrimSpace(prefix)
 	}) {
 		q = append(q, "iccid_command: "+strconv.Quote(cmd), "iccid_prefix: "+strconv.Quote(prefix))
+	}
+	if filler, ok := field.ICCIDFiller(answer); read && ok && filler != cmp.Or(base.ICCIDFiller, personality.FillerStrip) {
+		// As field facts read it: the F after a 19-digit ICCID, or none.
+		q = append(q, "iccid_filler: "+filler)
 	}
 	if form, ok := cchoForm(ts); ok && form != base.CCHOForm {
 		q = append(q, "ccho_form: "+form)
@@ -873,9 +879,9 @@ func dialectQuirks(ts []*fieldlog.Transcript, base personality.Personality) stri
 	return "{" + strings.Join(q, ", ") + "}"
 }
 
-// iccidRead is the first ICCID command the logs show answered and its
-// answer's prefix.
-func iccidRead(ts []*fieldlog.Transcript) (cmd, prefix string, ok bool) {
+// iccidRead is the first ICCID command the logs show answered, its
+// answer's prefix and the answer.
+func iccidRead(ts []*fieldlog.Transcript) (cmd, prefix, answer string, ok bool) {
 	for _, t := range ts {
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
@@ -887,12 +893,12 @@ func iccidRead(ts []*fieldlog.Transcript) (cmd, prefix string, ok bool) {
 			}
 			for _, a := range t.Answer(k) {
 				if prefix, ok := field.ICCIDAnswer(a.Text); ok && a.Role == fieldlog.Info {
-					return cmd, prefix, true
+					return cmd, prefix, a.Text, true
 				}
 			}
 		}
 	}
-	return "", "", false
+	return "", "", "", false
 }
 
 // cchoForm is the form of the logs' first +CCHO answer.
