@@ -17,9 +17,10 @@ import (
 
 // Draft writes a personality YAML for the recorded modem: the recording's
 // personality as its base, and the fields the conversation shows to differ
-// (model, ICCID command and answer prefix, +CCHO answer form, missing
-// +CCHC, missing "=?" forms), each with the at.log line it comes from. What
-// the script did not exercise stays the base's, and the draft says so.
+// (model, ICCID command and answer prefix and the ICCID's F filler,
+// +CCHO answer form, missing +CCHC, missing "=?" forms), each with the
+// at.log line it comes from. What the script did not exercise stays the
+// base's, and the draft says so.
 func Draft(rec *Recording, name string) (string, error) {
 	base, err := personality.Load(rec.Manifest.Personality)
 	if err != nil {
@@ -41,7 +42,7 @@ func Draft(rec *Recording, name string) (string, error) {
 	}
 	answer := func(i int) (info []exchange, final exchange) { return answerIn(ex, i) }
 	text := lineText
-	iccidLine := regexp.MustCompile(`^(.*?)"?(89\d{16,18})F?"?$`)
+	iccidLine := regexp.MustCompile(`^(.*?)"?(89\d{16,18})([Ff]{0,2})"?$`)
 	// The first test form that tells whether the modem has test forms
 	// speaks (personality.TestFormVerdicts: a refusal counts only for a
 	// command that works).
@@ -61,6 +62,37 @@ func Draft(rec *Recording, name string) (string, error) {
 		if e.raw[0] == '>' && strings.EqualFold(text(e), "AT"+base.ICCIDCommand) {
 			info, final := answer(i)
 			baseReads = baseReads || text(final) == "OK" && slices.ContainsFunc(info, func(l exchange) bool { return iccidLine.MatchString(text(l)) })
+		}
+	}
+	// The F filler after a 19-digit ICCID (iccid_filler), as the command
+	// the draft reads the ICCID with prints it: the base's own, else the
+	// first that answered (iccid_command below).
+filler:
+	for i, e := range ex {
+		c := strings.ToUpper(text(e))
+		if e.raw[0] != '>' || baseReads && c != "AT"+base.ICCIDCommand || !baseReads && !isICCIDCommand(c) {
+			continue
+		}
+		info, final := answer(i)
+		if text(final) != "OK" {
+			continue
+		}
+		for _, l := range info {
+			m := iccidLine.FindStringSubmatch(text(l))
+			if m == nil {
+				continue
+			}
+			v := ""
+			switch {
+			case m[3] != "":
+				v = personality.FillerKeep
+			case len(m[2]) < 20:
+				v = personality.FillerStrip
+			}
+			if v != "" && v != cmp.Or(base.ICCIDFiller, personality.FillerStrip) {
+				set(l.line, "iccid_filler", v, "the ICCID answer "+strconv.Quote(text(l)))
+			}
+			break filler
 		}
 	}
 	// Every +CGLA refused with ERROR while +CCHO opened a channel, and a

@@ -772,3 +772,45 @@ func TestDraftVendorRestarts(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftICCIDFiller: the F after a 19-digit ICCID, as the command the
+// draft reads the ICCID with prints it, drafts iccid_filler where the
+// base differs; another ICCID command's answer says nothing, nor does a
+// 20-digit ICCID.
+func TestDraftICCIDFiller(t *testing.T) {
+	for _, tc := range []struct {
+		name, base string
+		lines      []string
+		want       string // the draft's field line, "" for none
+	}{
+		{"F over generic", "generic", []string{"T > AT+CCID", "T < +CCID: 8933101234567890121F", "T < OK"}, "iccid_filler: keep"},
+		{"no F over quectel-eg25", "quectel-eg25", []string{"T > AT+QCCID", "T < +QCCID: 8933101234567890121", "T < OK"}, "iccid_filler: strip"},
+		{"F over fibocom-l850", "fibocom-l850", []string{"T > AT+CCID", "T < +CCID: 8933101234567890121F", "T < OK"}, ""},
+		{"no F over generic", "generic", []string{"T > AT+CCID", "T < +CCID: 8933101234567890121", "T < OK"}, ""},
+		{"20 digits", "quectel-eg25", []string{"T > AT+QCCID", "T < +QCCID: 89330100000000000012", "T < OK"}, ""},
+		// An EG25 answers AT+CCID too: its own AT+QCCID speaks.
+		{"the base's command speaks", "quectel-eg25", []string{"T > AT+CCID", "T < +CCID: 8933101234567890121", "T < OK",
+			"T > AT+QCCID", "T < +QCCID: 8933101234567890121F", "T < OK"}, ""},
+		{"the command drafted speaks", "generic", []string{"T > AT+CCID", "T < ERROR",
+			"T > AT!ICCID?", "T < !ICCID: 8933101234567890121F", "T < OK", "T > AT+QCCID", "T < +QCCID: 8933101234567890121", "T < OK"}, "iccid_filler: keep"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rec(t, tc.lines...)
+			r.Manifest.Personality = tc.base
+			y, err := Draft(r, "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" && strings.Contains(y, "iccid_filler") || tc.want != "" && !strings.Contains(y, "\n"+tc.want+"\n") {
+				t.Errorf("want %q, draft:\n%s", tc.want, y)
+			}
+			p, err := personality.Parse("x.yaml", []byte(y))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want != "" && p.ICCIDFiller != strings.TrimPrefix(tc.want, "iccid_filler: ") {
+				t.Errorf("parsed iccid_filler %q", p.ICCIDFiller)
+			}
+		})
+	}
+}
