@@ -174,3 +174,79 @@ func TestTapRecordsWhatTheCardSent(t *testing.T) {
 		})
 	}
 }
+
+// TestTapCardBytesInTheirSendData holds the place of the card's bytes in
+// a tap file against the APDU lane beside them: the modem writes a SEND
+// DATA's channel data to the socket between the FETCH that carried it and
+// its TERMINAL RESPONSE, so each client segment falls there — the full
+// handshake's ClientHello and ClientKeyExchange flight too. The tap used to
+// hold those flights until the server's next write, as it must for a
+// client out of process that logs no secret: the card's ClientHello came
+// after the TERMINAL RESPONSE and the TIMER MANAGEMENT that followed it
+// (outside tester o314: 7 of the run's 27 client segments out of place).
+func TestTapCardBytesInTheirSendData(t *testing.T) {
+	file := twoHoursCaptured(t, "roam-fr-download.yaml", capture.Tap)
+	tr, err := simtrace.Read(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lane := tr.Lane(capture.SIMTapAddr)
+	if lane == nil || len(lane.APDUs) == 0 {
+		t.Fatal("no APDU lane in the capture")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers := map[layers.TCPPort]bool{}
+	segments, wrong := 0, 0
+	next := 0 // the lane's first APDU after the frame read
+	for frame := 1; ; frame++ {
+		data, _, err := r.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for next < len(lane.APDUs) && lane.APDUs[next].Frame <= frame {
+			next++
+		}
+		tcp, _ := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.NoCopy).Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if tcp == nil {
+			continue
+		}
+		if tcp.SYN && !tcp.ACK {
+			servers[tcp.DstPort] = true
+		}
+		if !servers[tcp.DstPort] || len(tcp.Payload) == 0 {
+			continue
+		}
+		segments++
+		before := "none"
+		ok := next > 0 && lane.APDUs[next-1].IsProactive(stk.CmdSendData)
+		if next > 0 {
+			before = lane.APDUs[next-1].String()
+		}
+		if ok && next < len(lane.APDUs) {
+			a := lane.APDUs[next]
+			ok = a.TR != nil && a.TR.Details.Type == stk.CmdSendData
+		}
+		if !ok {
+			if wrong++; wrong <= 5 {
+				t.Errorf("frame %d: %d bytes of the card's (port %d) after %q, not between a FETCH SEND DATA and its TERMINAL RESPONSE", frame, len(tcp.Payload), tcp.SrcPort, before)
+			}
+		}
+	}
+	if segments == 0 {
+		t.Fatal("no client segment in the capture")
+	}
+	if wrong > 0 {
+		t.Errorf("%d of %d client segments out of their SEND DATA", wrong, segments)
+	}
+}

@@ -144,8 +144,10 @@ type flow struct {
 	// reader (Wireshark) must meet the Decryption Secrets Block before
 	// the Finished or it decrypts none of the client's records (outside
 	// tester sw65: a host LPA's ES9+ requests all undecryptable). The
-	// emulated card logs its secrets before it sends, so its flights
-	// were in order already.
+	// emulated card logs its secrets before it sends, so a dialed flow
+	// holds nothing (clientSend): held, its flights fell after the
+	// TERMINAL RESPONSE of the SEND DATA that carried them (outside
+	// tester o314).
 	//
 	// The hold ends with the client's ChangeCipherSpec, or with the
 	// server's when that comes first: an abbreviated handshake (a
@@ -460,7 +462,11 @@ func (f *flow) clientSend(b []byte) {
 	}
 	f.cSent += int64(len(b))
 	if !f.sClosed {
-		f.clientDataLocked(b)
+		// Written as sent, never held: an in-process client (the card)
+		// logs its secrets before its flight goes out, and its bytes
+		// belong where it sent them — between the SEND DATA that carried
+		// them and its TERMINAL RESPONSE on the APDU lane.
+		f.dataLocked(true, b)
 		return
 	}
 	f.flushHeld()
