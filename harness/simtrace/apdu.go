@@ -3,6 +3,7 @@ package simtrace
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -325,6 +326,9 @@ type decoder struct {
 	// their command, and the ES10 requests on their way, by channel.
 	channels cardtrace.Channels[int, int]
 	fetched  bool // a proactive command was fetched and not yet answered
+	// fetchedAt and fetchedType are that command's frame and type.
+	fetchedAt   int
+	fetchedType byte
 	// lost is set when the datagram before this one was lost (Lane.lost):
 	// lostAt says where ("the datagram skipped at frame 5").
 	lost   bool
@@ -372,6 +376,13 @@ func (l *Lane) lastFrame() (int, time.Time) {
 }
 
 func (l *Lane) addATR(frame int, t time.Time, b []byte) {
+	if err := checkATR(b); err != nil {
+		// Bytes lost on the card's interface, not a reset the lane can
+		// vouch for: what was on its way ends, the card's state is kept.
+		l.add(frame, t, NotATR, "%v", err)
+		l.lost(-1, skippedAt(frame))
+		return
+	}
 	l.ATRs = append(l.ATRs, ATR{Frame: frame, Time: t, Bytes: append([]byte(nil), b...)})
 	// A reset ends every logical channel, pending answer and session.
 	l.dec = decoder{sawATR: true, toldLate: l.dec.toldLate, warnings: l.dec.warnings[:0]}
@@ -416,6 +427,11 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		// channel it closes.
 		d.channels.End(n)
 	}
+	fetched := d.fetched
+	if g.INS == stk.InsTerminalResponse {
+		// Answered, whatever the card made of the answer.
+		d.fetched = false
+	}
 	switch ins := g.INS; {
 	case (g.NoData() || g.PartData()) && (ins == stk.InsTerminalResponse || ins == stk.InsEnvelope):
 		// Refused after its header, or part of its data: there is no
@@ -427,6 +443,12 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		}
 		a.For = step.Key
 	case ins == stk.InsFetch:
+		if fetched {
+			// The card sends no proactive command before the last one's
+			// TERMINAL RESPONSE (TS 102 223 §6.2): that is missing.
+			l.add(frame, t, MidSession, "FETCH, but %s of frame %d has no TERMINAL RESPONSE: it is not in the trace%s", stk.CommandName(d.fetchedType), d.fetchedAt, d.afterLoss())
+			d.fetched = false
+		}
 		if a.SW == 0x9000 && len(a.Response) > 0 {
 			c, err := stk.ParseCommand(a.Response)
 			if err != nil {
@@ -434,7 +456,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 				break
 			}
 			a.Proactive = &c
-			d.fetched = true
+			d.fetched, d.fetchedAt, d.fetchedType = true, frame, c.Details.Type
 		}
 	case ins == stk.InsTerminalResponse:
 		r, err := stk.ParseTerminalResponse(a.Data)
@@ -443,10 +465,9 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			break
 		}
 		a.TR = &r
-		if !d.fetched {
+		if !fetched {
 			l.add(frame, t, MidSession, "TERMINAL RESPONSE to %s with no FETCH before it", stk.CommandName(r.Details.Type))
 		}
-		d.fetched = false
 	case ins == stk.InsEnvelope:
 		e, err := stk.ParseEnvelope(a.Data)
 		switch {
@@ -526,4 +547,46 @@ func (l *Lane) add(frame int, t time.Time, k Kind, format string, a ...any) {
 	detail := fmt.Sprintf(format, a...)
 	l.warnings.add(frame, t, k, "%s", detail)
 	l.dec.warnings = append(l.dec.warnings, string(k)+": "+detail)
+}
+
+// checkATR says why b is no Answer-to-Reset (ISO/IEC 7816-3 §8.2): TS is
+// 3B or 3F (the conventions), T0 and each TDi say which interface bytes
+// follow, T0 how many historical bytes, and TCK ends it when any protocol
+// but T=0 is indicated. A SIMtrace2 sends the ATR it parsed that way, no
+// byte more or less; anything else is bytes lost on the line.
+func checkATR(b []byte) error {
+	switch {
+	case len(b) == 0:
+		return errors.New("no TS: an ATR of no bytes")
+	case b[0] != 0x3B && b[0] != 0x3F:
+		return fmt.Errorf("TS %02X, neither convention (3B, 3F)", b[0])
+	case len(b) == 1:
+		return errors.New("cut short after TS: no T0")
+	}
+	n, y, tck := 2, b[1]>>4, false // the bytes announced so far; Yi; TCK due
+	atLeast := ""                  // cut before a TDi: more may be announced
+	for {
+		td := n + bits.OnesCount8(y&0x7) // TDi's index, when present
+		n += bits.OnesCount8(y)
+		if y&0x8 == 0 {
+			break
+		}
+		if td >= len(b) {
+			atLeast = "at least "
+			break
+		}
+		tck = tck || b[td]&0x0F != 0
+		y = b[td] >> 4
+	}
+	n += int(b[1] & 0x0F) // the historical bytes
+	if tck {
+		n++
+	}
+	switch {
+	case len(b) < n:
+		return fmt.Errorf("cut short: %d of %s%d bytes", len(b), atLeast, n)
+	case len(b) > n:
+		return fmt.Errorf("%d bytes more than the %d its T0 and TD bytes announce", len(b)-n, n)
+	}
+	return nil
 }

@@ -35,7 +35,7 @@ func FuzzDecode(f *testing.F) {
 		tr := decode(stream(payloads...))
 		items := tr.Total()
 		for _, l := range tr.Lanes {
-			items += len(l.ATRs) + len(l.APDUs) + l.Count(NoResponse) + l.Count(BadAPDU)
+			items += len(l.ATRs) + len(l.APDUs) + l.Count(NoResponse) + l.Count(BadAPDU) + l.Count(NotATR)
 			for _, a := range l.APDUs {
 				_ = a.String()
 				if a.For >= len(l.APDUs) {

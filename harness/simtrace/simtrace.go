@@ -51,6 +51,7 @@ const (
 	Unassembled  Kind = "datagram in IP fragments not reassembled"
 	NoResponse   Kind = "APDU without a response"     // skipped: no status word
 	BadAPDU      Kind = "not an APDU"                 // skipped: PPS bytes, INS or SW1 no card sends
+	NotATR       Kind = "not an ATR"                  // skipped: an ATR datagram whose bytes are none (ISO/IEC 7816-3 §8.2)
 	MidSession   Kind = "sniffer started mid-session" // kept: context lost (GET RESPONSE without 61xx, …)
 	Undecoded    Kind = "APDU data does not decode"   // kept untyped: a FETCH, ENVELOPE, … whose contents are malformed
 	// Said on a sender's lane at its last frame: the receiver skipped a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -749,5 +750,97 @@ func TestDescriptionsAsFmt(t *testing.T) {
 		if want := fmt.Sprintf("TERMINAL RESPONSE %s: %s 0000", stk.CommandName(stk.CmdSendData), r); a.String() != want {
 			t.Errorf("row %q, want %q", a.String(), want)
 		}
+	}
+}
+
+// A datagram of sub-type ATR whose bytes are no ATR (ISO/IEC 7816-3 §8.2:
+// TS 3B or 3F, then T0 and the interface, historical and check bytes it
+// announces) is no reset of the card: it is counted, never a lane's ATR,
+// and what was on its way on the lane ends there, as at any bytes lost.
+// The lane used to take an empty one for a card reset (outside tester
+// o314: `ATR  (card reset)` in lab sniff, the GET RESPONSE after it then
+// blamed on a sniffer started mid-session).
+func TestDecodeNotAnATR(t *testing.T) {
+	for _, tc := range []struct {
+		name, atr, want string
+	}{
+		{"empty", "", "no TS"},
+		{"TS alone", "3B", "cut short after TS"},
+		{"no TS", "00 00", "TS 00"},
+		{"historical bytes cut", "3B 02 80", "cut short: 3 of 4 bytes"},
+		{"interface bytes cut", "3B 9A 96", "cut short: 3 of at least 14 bytes"},
+		{"no TCK for T=1", "3B 80 01", "cut short: 3 of 4 bytes"},
+		{"bytes after its end", "3B 00 90 00", "2 bytes more than the 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := decode(stream(
+				sim(t, gsmtap.SubATR, "3B 00"),
+				sim(t, gsmtap.SubAPDU, "00 A4 00 04 02 3F 00 61 22"),
+				sim(t, gsmtap.SubATR, tc.atr),
+				sim(t, gsmtap.SubAPDU, "00 C0 00 00 22 "+strings.Repeat("00 ", 0x22)+"90 00"),
+			)).Only()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.ATRs) != 1 || l.Count(NotATR) != 1 {
+				t.Fatalf("%d ATRs, %d not an ATR: %s", len(l.ATRs), l.Count(NotATR), l.Summary())
+			}
+			if w := l.Warnings()[0]; w.Frame != 3 || !strings.Contains(w.Detail, tc.want) {
+				t.Errorf("warning %v, want frame 3 saying %q", w, tc.want)
+			}
+			// The GET RESPONSE after it continues nothing: lost, not a
+			// sniffer that started mid-session after a reset.
+			if g := l.APDUs[1]; g.For != -1 || !slices.ContainsFunc(l.Warnings(), func(w Warning) bool {
+				return w.Kind == MidSession && strings.Contains(w.Detail, "just after the datagram skipped at frame 3")
+			}) {
+				t.Errorf("GET RESPONSE after it: For %d, warnings %v", g.For, l.Warnings())
+			}
+		})
+	}
+	for _, atr := range []string{"3B 00", "3F 00", "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4", "3B 9A 96 80 3F C7 82 80 31 E0 73 FE 21 1F 82 90 00 06"} {
+		l, err := decode(stream(sim(t, gsmtap.SubATR, atr))).Only()
+		if err != nil || len(l.ATRs) != 1 || l.Total() != 0 {
+			t.Errorf("ATR %s: %v, %d ATRs, %s", atr, err, len(l.ATRs), l.Summary())
+		}
+	}
+}
+
+// A FETCH while the proactive command fetched before it has had no
+// TERMINAL RESPONSE: the card sends no proactive command before the
+// terminal answered the last (TS 102 223 §6.2), so the response is missing
+// from the trace — counted, as one without its FETCH is. The lane used to
+// say nothing (outside tester o314: 4 of 18 datagrams dropped from a
+// replayed lane, each a TERMINAL RESPONSE, went unnoticed).
+func TestDecodeFetchWithoutTheResponseBefore(t *testing.T) {
+	const (
+		fetchTimer = "80 12 00 00 0E D0 0C 81 03 01 27 01 82 02 81 82 A4 01 01 90 00"
+		trTimer    = "80 14 00 00 0F 81 03 01 27 01 82 02 82 81 83 01 00 A4 01 01 91 0E"
+		trRefused  = "80 14 00 00 0F 6F 00"
+	)
+	for _, tc := range []struct {
+		name  string
+		apdus []string
+		want  int
+	}{
+		{"answered", []string{fetchTimer, trTimer, fetchTimer, trTimer}, 0},
+		{"response missing", []string{fetchTimer, fetchTimer, trTimer}, 1},
+		{"response refused after its header", []string{fetchTimer, trRefused, fetchTimer, trTimer}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := [][]byte{sim(t, gsmtap.SubATR, "3B 00")}
+			for _, a := range tc.apdus {
+				p = append(p, sim(t, gsmtap.SubAPDU, a))
+			}
+			l, err := decode(stream(p...)).Only()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := l.Count(MidSession); got != tc.want {
+				t.Errorf("%d warnings, want %d: %v", got, tc.want, l.Warnings())
+			}
+			if tc.want > 0 && !strings.Contains(l.Warnings()[0].Detail, "TIMER MANAGEMENT of frame 2 has no TERMINAL RESPONSE") {
+				t.Errorf("warning %v", l.Warnings()[0])
+			}
+		})
 	}
 }
