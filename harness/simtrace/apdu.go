@@ -329,6 +329,10 @@ type decoder struct {
 	// fetchedAt and fetchedType are that command's frame and type.
 	fetchedAt   int
 	fetchedType byte
+	// fetchLost: bytes were lost while a proactive command was
+	// fetched: its TERMINAL RESPONSE may have gone with them, already
+	// said (Lane.lost), so neither its absence nor its coming is.
+	fetchLost bool
 	// lost is set when the datagram before this one was lost (Lane.lost):
 	// lostAt says where ("the datagram skipped at frame 5").
 	lost   bool
@@ -348,6 +352,9 @@ func (l *Lane) lost(ch int, where string) {
 	d := &l.dec
 	d.channels.Lost(ch, ch >= 0)
 	d.lost, d.lostAt = true, where
+	if d.fetched {
+		d.fetched, d.fetchLost = false, true
+	}
 }
 
 // skippedAt names a datagram of the capture a lane skipped.
@@ -427,10 +434,11 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 		// channel it closes.
 		d.channels.End(n)
 	}
-	fetched := d.fetched
-	if g.INS == stk.InsTerminalResponse {
-		// Answered, whatever the card made of the answer.
-		d.fetched = false
+	fetched, fetchLost := d.fetched, d.fetchLost
+	if g.INS == stk.InsTerminalResponse || g.INS == stk.InsFetch {
+		// Answered, whatever the card made of the answer; or a new
+		// command fetched, said below if the last was not answered.
+		d.fetched, d.fetchLost = false, false
 	}
 	switch ins := g.INS; {
 	case (g.NoData() || g.PartData()) && (ins == stk.InsTerminalResponse || ins == stk.InsEnvelope):
@@ -447,7 +455,6 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			// The card sends no proactive command before the last one's
 			// TERMINAL RESPONSE (TS 102 223 §6.2): that is missing.
 			l.add(frame, t, MidSession, "FETCH, but %s of frame %d has no TERMINAL RESPONSE: it is not in the trace%s", stk.CommandName(d.fetchedType), d.fetchedAt, d.afterLoss())
-			d.fetched = false
 		}
 		if a.SW == 0x9000 && len(a.Response) > 0 {
 			c, err := stk.ParseCommand(a.Response)
@@ -465,7 +472,7 @@ func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
 			break
 		}
 		a.TR = &r
-		if !fetched {
+		if !fetched && !fetchLost {
 			l.add(frame, t, MidSession, "TERMINAL RESPONSE to %s with no FETCH before it", stk.CommandName(r.Details.Type))
 		}
 	case ins == stk.InsEnvelope:

@@ -825,10 +825,17 @@ func TestDecodeFetchWithoutTheResponseBefore(t *testing.T) {
 		{"answered", []string{fetchTimer, trTimer, fetchTimer, trTimer}, 0},
 		{"response missing", []string{fetchTimer, fetchTimer, trTimer}, 1},
 		{"response refused after its header", []string{fetchTimer, trRefused, fetchTimer, trTimer}, 0},
+		// Bytes lost between: the loss is said, not again at the FETCH.
+		{"response lost with a datagram", []string{fetchTimer, "lost", fetchTimer, trTimer}, 0},
+		{"lost, then answered", []string{fetchTimer, "lost", trTimer}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := [][]byte{sim(t, gsmtap.SubATR, "3B 00")}
 			for _, a := range tc.apdus {
+				if a == "lost" {
+					p = append(p, []byte("not GSMTAP"))
+					continue
+				}
 				p = append(p, sim(t, gsmtap.SubAPDU, a))
 			}
 			l, err := decode(stream(p...)).Only()
