@@ -556,6 +556,38 @@ func (l *Lane) add(frame int, t time.Time, k Kind, format string, a ...any) {
 	l.dec.warnings = append(l.dec.warnings, string(k)+": "+detail)
 }
 
+// end says what the lane's last exchange left waiting when the trace
+// ends (Trace.End). A terminal fetches the proactive command a 91xx
+// announces, answers the one it fetched (TS 102 223 §6.2), sends GET
+// RESPONSE after 61xx and the command again after 6Cxx (TS 102 221
+// §7.3.1.1.5) at once: one missing at the end is a trace cut there — a
+// sniffer stopped mid-exchange — or a terminal that stopped. Not after a
+// loss, said already, nor after an ATR.
+func (l *Lane) end() {
+	n := len(l.APDUs)
+	if n == 0 {
+		return
+	}
+	a := l.APDUs[n-1]
+	if f, _ := l.lastFrame(); f != a.Frame || l.dec.lost {
+		return
+	}
+	var what string
+	switch sw1 := byte(a.SW >> 8); {
+	case l.dec.fetched:
+		what = fmt.Sprintf("%s of frame %d has no TERMINAL RESPONSE", stk.CommandName(l.dec.fetchedType), l.dec.fetchedAt)
+	case sw1 == 0x61:
+		what = fmt.Sprintf("%s answered %04X, not the GET RESPONSE for the rest of its answer", a.Name, a.SW)
+	case sw1 == 0x6C:
+		what = fmt.Sprintf("%s answered %04X, not the command again with that length", a.Name, a.SW)
+	case sw1 == 0x91:
+		what = fmt.Sprintf("%s answered %04X, not the FETCH of the proactive command it announced", a.Name, a.SW)
+	default:
+		return
+	}
+	l.add(a.Frame, a.Time, EndsInExchange, "%s: the trace ends there (the sniffer, or the terminal, stopped)", what)
+}
+
 // checkATR says why b is no Answer-to-Reset (ISO/IEC 7816-3 §8.2): TS is
 // 3B or 3F (the conventions), T0 and each TDi say which interface bytes
 // follow, T0 how many historical bytes, and TCK ends it when any protocol

@@ -63,6 +63,11 @@ const (
 	// (capture.Mark.KernelDropped): the kernel does not say whose they
 	// were, so what was on its way on every lane ends there.
 	KernelDropped Kind = "overflow of the kernel's receive buffer"
+	// Said on a lane's last frame when the trace ends inside an exchange
+	// (Trace.End): a proactive command without its TERMINAL RESPONSE, a
+	// 61xx without its GET RESPONSE, a 6Cxx without the command again, a
+	// 91xx without its FETCH — each of which a terminal sends at once.
+	EndsInExchange Kind = "trace ends inside an exchange"
 	// Said of a datagram kept whole: IP fragments repeating its bytes
 	// came after it, discarded as duplicates (nothing lost).
 	DuplicateFragments Kind = "IP fragments repeated"
@@ -172,6 +177,7 @@ type Trace struct {
 	// is made that large (an APDU is 248 bytes; growing the slice was
 	// half of the lane's decoding).
 	sizeHint int
+	ended    bool // End was called
 	// last is the latest datagram taken: where a skip after every frame
 	// is said when its sender has no lane.
 	last struct {
@@ -251,7 +257,22 @@ func Decode(d capture.Datagrams) *Trace {
 	}
 	tr.SkippedAtEnd(d.SkippedAtEnd)
 	tr.KernelDroppedAtEnd(d.KernelDroppedAtEnd)
+	tr.End()
 	return tr
+}
+
+// End says, on each lane whose last exchange is not over, that the trace
+// ends inside it (EndsInExchange): Decode calls it after the capture's
+// last datagram, a live view when it stops. Datagrams taken after it are
+// decoded as ever; it says nothing a second time.
+func (tr *Trace) End() {
+	if tr.ended {
+		return
+	}
+	tr.ended = true
+	for _, l := range tr.Lanes {
+		l.end()
+	}
 }
 
 // Lane returns the lane of the sniffer at src, or nil.

@@ -616,7 +616,7 @@ func TestLostDatagramEndsStoreData(t *testing.T) {
 		sim(t, gsmtap.SubATR, "3B 00"),
 		sim(t, gsmtap.SubAPDU, "81 E2 11 00 02 BF 38 90 00"),
 		sim(t, gsmtap.SubAPDU, "81 E2 11 01 02 30 00 90 00"),
-		sim(t, gsmtap.SubAPDU, "81 E2 91 02 02 80 00 61 10"),
+		sim(t, gsmtap.SubAPDU, "81 E2 91 02 02 80 00 90 00"), // ended: no GET RESPONSE due at the trace's end
 	)
 	dgs[2].Payload, dgs[2].Truncated = dgs[2].Payload[:20], true
 	l, err := decode(dgs).Only()
@@ -847,6 +847,61 @@ func TestDecodeFetchWithoutTheResponseBefore(t *testing.T) {
 			}
 			if tc.want > 0 && !strings.Contains(l.Warnings()[0].Detail, "TIMER MANAGEMENT of frame 2 has no TERMINAL RESPONSE") {
 				t.Errorf("warning %v", l.Warnings()[0])
+			}
+		})
+	}
+}
+
+// A trace that ends inside an exchange says so on its lane's last frame:
+// a terminal sends the TERMINAL RESPONSE, the GET RESPONSE, the command
+// again with the right length and the FETCH at once, so one missing at
+// the end is a trace cut there (a sniffer stopped mid-exchange) or a
+// terminal that stopped. The lane used to end on it without a word
+// (outside tester o314: a sender stopped after SELECT … 6122).
+func TestDecodeEndsInsideAnExchange(t *testing.T) {
+	const (
+		profile = "80 10 00 00 01 FF 91 0E"
+		fetch   = "80 12 00 00 0E D0 0C 81 03 01 27 01 82 02 81 82 A4 01 01 90 00"
+		tr      = "80 14 00 00 0F 81 03 01 27 01 82 02 82 81 83 01 00 A4 01 01 90 00"
+		trMore  = "80 14 00 00 0F 81 03 01 27 01 82 02 82 81 83 01 00 A4 01 01 91 0E"
+	)
+	for _, tc := range []struct {
+		name  string
+		apdus []string // after the ATR; "ATR": another
+		want  string
+	}{
+		{"answered", []string{profile, fetch, tr}, ""},
+		{"a read answered", []string{profile, fetch, tr, "00 B0 00 00 02 98 68 90 00"}, ""},
+		{"FETCH without its response", []string{profile, fetch}, "TIMER MANAGEMENT of frame 3 has no TERMINAL RESPONSE"},
+		{"61xx without GET RESPONSE", []string{"00 A4 00 04 02 3F 00 61 22"}, "SELECT answered 6122, not the GET RESPONSE"},
+		{"6Cxx without the command again", []string{"00 B0 00 00 00 6C 0A"}, "READ BINARY answered 6C0A, not the command again"},
+		{"91xx without FETCH", []string{profile, fetch, trMore}, "TERMINAL RESPONSE answered 910E, not the FETCH"},
+		{"an ATR last", []string{profile, fetch, "ATR"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := [][]byte{sim(t, gsmtap.SubATR, "3B 00")}
+			for _, a := range tc.apdus {
+				if a == "ATR" {
+					p = append(p, sim(t, gsmtap.SubATR, "3B 00"))
+					continue
+				}
+				p = append(p, sim(t, gsmtap.SubAPDU, a))
+			}
+			l, err := decode(stream(p...)).Only()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if l.Total() != 0 {
+					t.Errorf("warnings %v", l.Warnings())
+				}
+				return
+			}
+			if l.Count(EndsInExchange) != 1 || l.Total() != 1 {
+				t.Fatalf("warnings %v, want one %q", l.Warnings(), EndsInExchange)
+			}
+			if w := l.Warnings()[0]; w.Frame != len(p) || !strings.Contains(w.Detail, tc.want) {
+				t.Errorf("warning %v, want frame %d saying %q", w, len(p), tc.want)
 			}
 		})
 	}

@@ -159,6 +159,7 @@ func (v *laneView) KernelDroppedAtEnd(at time.Time, n int) {
 func (v *laneView) summary(w io.Writer) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.tr.End() // as a reader of the file ends it
 	if s := v.tr.Summary(); s != "" {
 		fmt.Fprintf(w, "skipped datagrams: %s\n", s)
 	}
