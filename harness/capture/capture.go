@@ -34,6 +34,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/internal/lagwrite"
 )
 
 // Mode selects how packets are recorded.
@@ -123,8 +124,8 @@ type Session struct {
 	released bool
 
 	mu     sync.Mutex
-	bw     *bufio.Writer // the packets' buffer on the file (nil while held)
-	epb    []byte        // writePacket's block, reused
+	bw     *lagwrite.Writer // the packets' buffer on the file (nil while held)
+	epb    []byte           // writePacket's block, reused
 	closed bool
 	// held, while holding (Config.NoKeysFile, Config.InMemory), is every
 	// packet block so far, not yet written.
@@ -224,9 +225,7 @@ func Start(cfg Config) (*Session, error) {
 	if cfg.InMemory || lv == nil && cfg.KeyLog && cfg.NoKeysFile {
 		s.held, s.holding = getHeld(), true
 	} else {
-		// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
-		// hundreds of KiB, written one small frame after another.
-		s.bw = bufio.NewWriterSize(s.file, 64<<10)
+		s.bw = newFileBuffer(s.file)
 		if s.keys != nil {
 			s.keys.inline = s.writeDSB
 		}
@@ -385,7 +384,7 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) erro
 		}
 		// A long run: on to the file as it comes.
 		s.holding = false
-		s.bw = bufio.NewWriterSize(s.file, 64<<10)
+		s.bw = newFileBuffer(s.file)
 		_, err := s.file.Write(*s.held)
 		*s.held = (*s.held)[:0]
 		if err != nil {
@@ -505,7 +504,7 @@ func (s *Session) Close() error {
 		}
 	}
 	if s.bw != nil {
-		if err := s.bw.Flush(); err != nil {
+		if err := s.bw.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("capture: flush: %w", err))
 		}
 	}
@@ -580,4 +579,18 @@ func (s *Session) Release() error {
 		}
 	}
 	return nil
+}
+
+// fileLag bounds how long a written block waits in the buffer before it
+// reaches the file (outside tester o314: `esimhil emulate`'s capture
+// stayed at its 92-byte header for a whole lab session, so tshark on the
+// running file saw nothing, and a kill -9 lost up to the buffer's 64 KiB).
+const fileLag = 250 * time.Millisecond
+
+// newFileBuffer buffers the packets for the file: 64 KiB at a time
+// instead of pcapgo's 4 KiB (a run's capture is hundreds of KiB, written
+// one small frame after another), on the disk at most fileLag after they
+// were written.
+func newFileBuffer(f *os.File) *lagwrite.Writer {
+	return lagwrite.New(f, 64<<10, fileLag)
 }

@@ -57,6 +57,13 @@ func (l *Writer) timedFlush() {
 	_ = l.w.Flush()
 }
 
+// Flush writes what is buffered now; the writer stays open.
+func (l *Writer) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Flush()
+}
+
 // Close flushes what is left and stops the timer; it does not close the
 // underlying writer. It returns the first error of any flush (bufio keeps
 // it).
