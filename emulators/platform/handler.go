@@ -217,28 +217,7 @@ func (s *Server) hold(r *http.Request) (time.Duration, bool) {
 	if d <= 0 {
 		return 0, true
 	}
-	s.mu.Lock()
-	s.parked[r.RemoteAddr]++
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		if s.parked[r.RemoteAddr]--; s.parked[r.RemoteAddr] == 0 {
-			delete(s.parked, r.RemoteAddr)
-		}
-		s.mu.Unlock()
-	}()
-	if s.wait != nil {
-		return d, s.wait(d, r.RemoteAddr, r.Context().Done())
-	}
-	done := make(chan struct{})
-	t := s.clk.AfterFunc(d, func() { close(done) })
-	select {
-	case <-done:
-		return d, true
-	case <-r.Context().Done():
-		t.Stop()
-		return d, false
-	}
+	return d, s.held.Hold(d, r, nil)
 }
 
 // writeRaw sends b as it is, declared JSON: a garbled answer.

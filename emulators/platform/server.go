@@ -17,7 +17,6 @@ import (
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
-	"github.com/esimhil/esimhil/internal/stall"
 )
 
 // Config sets up a platform.
@@ -103,7 +102,7 @@ type Server struct {
 	inject   func(fault, operator string) bool
 	status   func(path string) int
 	slow     func() time.Duration
-	wait     func(d time.Duration, client string, stop <-chan struct{}) bool
+	held     *httpserve.Hold // nil without Slow
 	limits   httpserve.Limits
 	onReplay func(map[string]uint64) error
 
@@ -121,7 +120,6 @@ type Server struct {
 	ackOrder   map[string][]string // EID → its identities in acked, oldest first (AckWindow)
 	quota      map[string]dayCount // EID → forwarded downloads today
 	faults     Faults
-	parked     map[string]int // client address → answers held for it (hold)
 
 	// lifecycle, guarded by life
 	life sync.Mutex
@@ -155,10 +153,17 @@ func New(cfg Config) (*Server, error) {
 	if lastSeq == nil {
 		lastSeq = map[string]uint64{}
 	}
+	var held *httpserve.Hold
+	if cfg.Slow != nil {
+		held = &httpserve.Hold{After: func(d time.Duration, f func()) { clk.AfterFunc(d, f) }}
+		if w := cfg.Wait; w != nil {
+			held.Wait = func(d time.Duration, client string, stop <-chan struct{}, _ func()) bool { return w(d, client, stop) }
+		}
+	}
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, status: cfg.Status, slow: cfg.Slow, wait: cfg.Wait, limits: cfg.Limits, onReplay: cfg.OnReplay,
+		held: held, clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, status: cfg.Status, slow: cfg.Slow, limits: cfg.Limits, onReplay: cfg.OnReplay,
 		received: httpserve.NewRing[platformapi.Received](MaxReceived), logStarted: clk.Now(), pending: map[int]struct{}{},
-		lastSeq: lastSeq, acked: map[string]string{}, ackOrder: map[string][]string{}, parked: map[string]int{}, quota: map[string]dayCount{},
+		lastSeq: lastSeq, acked: map[string]string{}, ackOrder: map[string][]string{}, quota: map[string]dayCount{},
 	}, nil
 }
 
@@ -250,35 +255,7 @@ func (s *Server) Consumed(client netip.AddrPort, n int64, limit time.Duration) b
 	if ep == nil {
 		return true
 	}
-	if s.slow == nil {
-		return ep.Consumed(client, n, limit)
-	}
-	// The handler may park while we wait: look again every step.
-	key := netip.AddrPortFrom(client.Addr().Unmap(), client.Port()).String()
-	// Of the process's running time, as the endpoint's own wait.
-	w := stall.Begin(nil, limit)
-	for {
-		if s.isParked(key) {
-			return true
-		}
-		left := w.Left(time.Now())
-		if left <= 0 {
-			return false
-		}
-		if ep.Consumed(client, n, min(left, consumedStep)) || s.isParked(key) {
-			return true
-		}
-	}
-}
-
-// consumedStep is how often Consumed looks for a parked handler (wall
-// time).
-const consumedStep = 20 * time.Millisecond
-
-func (s *Server) isParked(client string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.parked[client] > 0
+	return s.held.Consumed(ep, client, n, limit)
 }
 
 // SetReachable(false) closes the listener and open connections, so new
