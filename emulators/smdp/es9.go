@@ -122,6 +122,24 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	whole = true
+	if s.held != nil && strings.HasPrefix(r.URL.Path, es9.PathPrefix) {
+		// smdp: slow: every answer of the function, a failure's too,
+		// waits; an answer nobody waits for any more is not sent.
+		w.hold = func(status int) {
+			d := s.cfg.Slow(fn)
+			// Logged as the answer would have gone (Hold's dropped): the
+			// SM-DP+ finds its client gone as it writes.
+			dropped := func() {
+				s.emit(KindAnswerDropped, eventlog.F{"operator": s.cfg.Operator, "function": fn, "status": status, "delay": d.String(),
+					"reason": fmt.Sprintf("the %d, held %s (smdp: slow), was dropped: the connection closed first", status, d)})
+			}
+			if s.held.Hold(d, r, dropped) {
+				return
+			}
+			w.dropped = true
+			panic(http.ErrAbortHandler) // net/http drops the connection
+		}
+	}
 	out, err := h(w, body)
 	var e *es9Error
 	switch {
@@ -166,10 +184,19 @@ type statusWriter struct {
 	failed *es9Error
 	// onAnswer, if set, is called as the answer's status is written.
 	onAnswer func()
+	// hold, if set, holds the answer before its status is written
+	// (Config.Slow); it does not return if the answer is dropped.
+	hold func(status int)
+	// dropped: the answer was held and nobody waited for it any more.
+	dropped bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
+	if w.status == 0 && !w.dropped {
+		if h := w.hold; h != nil {
+			w.hold = nil
+			h(code)
+		}
 		w.status = code
 		// Date is when the answer was made (RFC 9110 §6.6.1), by the
 		// virtual clock: the rig's time, so a run's traffic is the same

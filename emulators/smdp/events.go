@@ -12,7 +12,8 @@ const (
 	KindSessionCancelled      eventlog.Kind = "session_cancelled"      // {operator, reason, order, verified}
 	KindES9Error              eventlog.Kind = "es9_error"              // {operator, function, subject, reason, message}
 	KindRequestCut            eventlog.Kind = "request_cut"            // {operator, function, reason}: the SM-DP+ stopped while reading it; not answered
+	KindAnswerDropped         eventlog.Kind = "answer_dropped"         // {operator, function, status, delay, reason}: a held answer (smdp: slow) nobody waited for any more; not sent
 )
 
 var _ = eventlog.Register(eventlog.SMDP, KindOrder, KindMutualAuth, KindBPPSent, KindNotificationReceived,
-	KindNotificationDuplicate, KindSessionCancelled, KindES9Error, KindRequestCut)
+	KindNotificationDuplicate, KindSessionCancelled, KindES9Error, KindRequestCut, KindAnswerDropped)

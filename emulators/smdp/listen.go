@@ -71,12 +71,13 @@ func (s *Server) tlsConfig() *tls.Config {
 
 // Consumed reports, waiting at most limit, when the SM-DP+ has handled
 // everything the client at client wrote to it, n bytes in all
-// (httpserve.Endpoint.Consumed).
+// (httpserve.Endpoint.Consumed). A client whose answer is held
+// (Config.Slow) counts as handled.
 func (s *Server) Consumed(client netip.AddrPort, n int64, limit time.Duration) bool {
 	s.net.mu.Lock()
 	ep := s.net.ep
 	s.net.mu.Unlock()
-	return ep == nil || ep.Consumed(client, n, limit)
+	return s.held.Consumed(ep, client, n, limit)
 }
 
 // SetReachable(false) closes the listener and every open connection, so a

@@ -85,6 +85,14 @@ type Config struct {
 	// with their sessions' install records, and, apart, the
 	// notifications remembered as taken; past it the oldest goes (keep).
 	MaxFinished int
+	// Slow, if set, is asked as the answer to each ES9+ function call is
+	// about to be written (its body read whole): how long to hold it
+	// (smdp: slow; 0: not at all). The caller scopes and logs it.
+	Slow func(function string) time.Duration
+	// Wait holds an answer for d of simulated time (httpserve.Hold's
+	// Wait: dropped is called at the instant a dropped answer would have
+	// gone); required with Slow.
+	Wait func(d time.Duration, client string, stop <-chan struct{}, dropped func()) bool
 }
 
 // MaxRequests bounds the server's own request log (Requests).
@@ -121,6 +129,8 @@ type Faults struct {
 // Server is one operator's SM-DP+.
 type Server struct {
 	cfg Config
+	// held holds answers (Config.Slow); nil without.
+	held *httpserve.Hold
 
 	mu     sync.Mutex
 	faults Faults
@@ -189,6 +199,9 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Certs.TLS.X509.VerifyHostname(cfg.Host); err != nil {
 		return nil, fmt.Errorf("smdp %s: TLS certificate: %w", cfg.Operator, err)
 	}
+	if cfg.Slow != nil && cfg.Wait == nil {
+		return nil, fmt.Errorf("smdp %s: Slow needs Wait (the clock its answers are held on)", cfg.Operator)
+	}
 	if cfg.TransactionTTL <= 0 {
 		cfg.TransactionTTL = DefaultTransactionTTL
 	}
@@ -205,8 +218,13 @@ func New(cfg Config) (*Server, error) {
 			return Profile{ICCID: iccid, IMSI: fmt.Sprintf("20810%010d", seq), Operator: op, Name: op + " " + strconv.Itoa(seq)}
 		}
 	}
+	var held *httpserve.Hold
+	if cfg.Slow != nil {
+		held = &httpserve.Hold{Wait: cfg.Wait}
+	}
 	return &Server{
 		cfg:           cfg,
+		held:          held,
 		tx:            map[string]*transaction{},
 		orders:        map[string]*order{},
 		allocated:     map[string]*order{},
