@@ -9,7 +9,9 @@ import (
 	"image/color"
 	"image/png"
 	"net/netip"
+	"slices"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/emulators/euicc"
@@ -109,6 +111,10 @@ func (r *Rig) startSMDPs(listen string, noTickets bool) (map[string]netip.AddrPo
 			continue
 		}
 		op := o
+		var slow func(string) time.Duration
+		if slices.ContainsFunc(r.Scenario.Faults, func(f scenario.Fault) bool { return f.Kind == scenario.SMDPSlow && f.Operator == op.ID }) {
+			slow = r.faults.smdpSlow(op.ID)
+		}
 		srv, err := smdp.New(smdp.Config{
 			Operator: op.ID, Host: op.SMDP,
 			CI: r.PKI.CI.X509, CIKey: r.PKI.CI.Key, Certs: r.PKI.SMDP[op.ID],
@@ -116,6 +122,7 @@ func (r *Rig) startSMDPs(listen string, noTickets bool) (map[string]netip.AddrPo
 			Random:     rsp.SeededRandom(r.Seed, "smdp "+op.ID),
 			NewProfile: func(seq int) smdp.Profile { return deliveredProfile(r.Scenario, op, seq) },
 			Inject:     func(name string) bool { return r.faults.download(name, op.ID, "smdp") },
+			Slow:       slow, Wait: r.faults.holdOnCard,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
@@ -261,7 +268,10 @@ func (r *Rig) platformSecurity(c *platform.Config) error {
 		c.Status = r.faults.status
 	}
 	if r.Scenario.HasFault(scenario.PlatformSlow) {
-		c.Slow, c.Wait = r.faults.slow, r.faults.platformWait
+		c.Slow = r.faults.slow
+		c.Wait = func(d time.Duration, client string, stop <-chan struct{}) bool {
+			return r.faults.holdOnCard(d, client, stop, nil)
+		}
 	}
 	for i := range c.Operators {
 		if srv, ok := r.SMDP[c.Operators[i].ID]; ok {

@@ -163,15 +163,51 @@ func (p *faultPlan) slow() time.Duration {
 	return 0
 }
 
-// platformWait is the platform's Config.Wait: it holds an answer for d
-// of simulated time. The card's data channel holds the loop while it is
-// open, so it lets go of it meanwhile (stkterm's Suspend) and takes it
-// again as d ends, the answer then arriving at that instant. Called on
-// the platform's goroutine with the loop held by that channel, after
-// slow was asked (and logged) at the request's instant.
-func (p *faultPlan) platformWait(d time.Duration, client string, stop <-chan struct{}) bool {
+// smdpSlow is the delay of the first smdp: slow entry in force now for
+// operator's SM-DP+ and function, logged as its injection (with the
+// delay and the function), or 0: the SM-DP+ asks it for each ES9+
+// answer it is about to send.
+func (p *faultPlan) smdpSlow(operator string) func(function string) time.Duration {
+	return func(function string) time.Duration {
+		t := p.elapsed()
+		for i, f := range p.faults {
+			if f.Kind != scenario.SMDPSlow || !f.Active(t) || f.Operator != operator || f.Function != "" && f.Function != function {
+				continue
+			}
+			p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": operator, "at": "smdp", "entry": i, "delay": f.Delay.String(), "function": function})
+			return f.Delay
+		}
+		return 0
+	}
+}
+
+// holdOnCard is the platform's and the SM-DP+'s Config.Wait: it holds an
+// answer for d of simulated time. The card's data channel holds the loop
+// while it is open, so it lets go of it meanwhile (stkterm's Suspend) and
+// takes it again as d ends, the answer then arriving at that instant.
+// Called on the server's goroutine with the loop held by that channel,
+// after slow (or smdpSlow) was asked, and logged, at the answer's
+// instant. An answer nobody waits for any more calls dropped, if not
+// nil, as simulated work at the instant it would have gone (the card
+// gave up or left before: its goodbye's instant is shared by the card's
+// own events, which the server's goroutine would race).
+func (p *faultPlan) holdOnCard(d time.Duration, client string, stop <-chan struct{}, dropped func()) bool {
 	local, perr := netip.ParseAddrPort(client)
 	done := make(chan bool, 1)
+	var (
+		mu          sync.Mutex
+		fired, gone bool // the hold ended; the server gave up first (stop)
+	)
+	end := func(ok bool) {
+		mu.Lock()
+		fired = true
+		ok = ok && !gone
+		mu.Unlock()
+		if !ok && dropped != nil {
+			dropped()
+		}
+		done <- ok
+	}
 	p.r.Loop.Post(func() {
 		resume := func() bool { return true } // no card of ours: nothing to hold
 		if p.r.Terminal != nil {
@@ -179,7 +215,13 @@ func (p *faultPlan) platformWait(d time.Duration, client string, stop <-chan str
 			if perr != nil || !ok {
 				// The card's channel is gone already (a power cut left it
 				// as the request arrived): nobody waits for the answer.
+				mu.Lock()
+				fired = true
+				mu.Unlock()
 				done <- false
+				if dropped != nil {
+					p.r.Loop.Clock().AfterFunc(d, dropped)
+				}
 				return
 			}
 			resume = res
@@ -187,12 +229,19 @@ func (p *faultPlan) platformWait(d time.Duration, client string, stop <-chan str
 		// The answer goes only to a card still waiting for it: one that
 		// gave up or lost power meanwhile closed or left its channel, and
 		// its bytes would reach the wire or not as real TCP goes.
-		p.r.Loop.Clock().AfterFunc(d, func() { done <- resume() })
+		p.r.Loop.Clock().AfterFunc(d, func() { end(resume()) })
 	})
 	select {
 	case ok := <-done:
 		return ok
 	case <-stop:
+		mu.Lock()
+		if fired {
+			mu.Unlock()
+			return <-done
+		}
+		gone = true
+		mu.Unlock()
 		return false
 	}
 }

@@ -262,15 +262,17 @@ func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 }
 
 // faultKinds is the one-line summary of the fault keys, for errors.
-const faultKinds = "platform: unreachable|no_ack|garbled|slow|status, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"
+const faultKinds = "platform: unreachable|no_ack|garbled|slow|status, smdp: slow, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"
 
 // fault decodes one fault; its kind is given by which kind key it holds.
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	var f Fault
-	var platform, download, attach, cut, port, card, coverage string
+	var platform, smdp, download, attach, cut, port, card, coverage string
 	cause, tac := -1, 0
 	err := d.Mapping(n, path,
 		yamlnode.Optional("platform", d.Str(&platform)),
+		yamlnode.Optional("smdp", d.Str(&smdp)),
+		yamlnode.Optional("function", d.Str(&f.Function)),
 		yamlnode.Optional("download", d.Str(&download)),
 		yamlnode.Optional("attach_reject", d.int(&cause, 1, 255)),
 		yamlnode.Optional("tac", d.tac(&tac)),
@@ -298,7 +300,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	// value is still that kind, and only some kinds take some keys.
 	given := func(key string) bool { return d.Node(yamlnode.Join(path, key)) != nil }
 	kinds := 0
-	for _, k := range []string{"platform", "attach_reject", "attach", "download", "power_cut", "at_port", "card", "coverage"} {
+	for _, k := range []string{"platform", "smdp", "attach_reject", "attach", "download", "power_cut", "at_port", "card", "coverage"} {
 		if given(k) {
 			kinds++
 		}
@@ -321,9 +323,21 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		}
 		return nil
 	}
+	// slowDelay checks a slow server's delay (platform: slow, smdp: slow).
+	slowDelay := func(kind string) error {
+		switch {
+		case !given("delay"):
+			return d.Missing(n, yamlnode.Join(path, "delay"), kind+" holds each answer for delay")
+		case f.Delay <= 0 || f.Delay > MaxPlatformDelay:
+			return d.ErrPath(yamlnode.Join(path, "delay"), "%v: want more than 0s and at most %v", f.Delay, MaxPlatformDelay)
+		case f.Delay == CardReplyGuard:
+			return d.ErrPath(yamlnode.Join(path, "delay"), "%v is the card's reply guard to the instant: whether the answer or the card's timeout comes first is a tie; give a delay on either side of it", f.Delay)
+		}
+		return nil
+	}
 	switch {
 	case kinds > 1:
-		return f, d.ErrAt(n, path, "one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage")
+		return f, d.ErrAt(n, path, "one fault per entry: give one of platform, smdp, attach_reject, attach, download, power_cut, at_port, card, coverage")
 	case given("platform"):
 		switch platform {
 		case "unreachable":
@@ -356,13 +370,8 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			return f, err
 		}
 		if f.Kind == PlatformSlow {
-			switch {
-			case !given("delay"):
-				return f, d.Missing(n, yamlnode.Join(path, "delay"), "platform: slow holds each answer for delay")
-			case f.Delay <= 0 || f.Delay > MaxPlatformDelay:
-				return f, d.ErrPath(yamlnode.Join(path, "delay"), "%v: want more than 0s and at most %v", f.Delay, MaxPlatformDelay)
-			case f.Delay == CardReplyGuard:
-				return f, d.ErrPath(yamlnode.Join(path, "delay"), "%v is the card's reply guard to the instant: whether the answer or the card's timeout comes first is a tie; give a delay on either side of it", f.Delay)
+			if err := slowDelay("platform: slow"); err != nil {
+				return f, err
 			}
 		}
 		if f.Kind == PlatformStatus {
@@ -379,6 +388,23 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			return f, d.ErrPath(yamlnode.Join(path, "attempt"), "does not apply to platform faults (attempts count attaches and downloads)")
 		}
 		if err := refuse("platform", "nth", "actor", "off", "subscriber"); err != nil {
+			return f, err
+		}
+	case given("smdp"):
+		if smdp != "slow" {
+			return f, d.ErrPath(yamlnode.Join(path, "smdp"), "unknown SM-DP+ fault %q (known: slow)", smdp)
+		}
+		f.Kind = SMDPSlow
+		if f.Operator == "" {
+			return f, d.Missing(n, yamlnode.Join(path, "operator"), "smdp: slow holds the answers of that operator's SM-DP+")
+		}
+		if err := slowDelay("smdp: slow"); err != nil {
+			return f, err
+		}
+		if given("function") && !contains(ES9Functions, f.Function) {
+			return f, d.ErrPath(yamlnode.Join(path, "function"), "%q is no ES9+ function: want one of %s, or leave function out (every one)", f.Function, strings.Join(ES9Functions, ", "))
+		}
+		if err := refuse("smdp", "subscriber", "attempt", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
 	case given("download"):
@@ -496,8 +522,11 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	if given("tac") && f.Kind != AttachReject {
 		return f, d.ErrPath(yamlnode.Join(path, "tac"), "applies only to attach_reject faults (a tracking area refused)")
 	}
-	if given("delay") && f.Kind != PlatformSlow {
-		return f, d.ErrPath(yamlnode.Join(path, "delay"), "applies only to platform: slow faults")
+	if given("delay") && f.Kind != PlatformSlow && f.Kind != SMDPSlow {
+		return f, d.ErrPath(yamlnode.Join(path, "delay"), "applies only to platform: slow and smdp: slow faults")
+	}
+	if given("function") && f.Kind != SMDPSlow {
+		return f, d.ErrPath(yamlnode.Join(path, "function"), "applies only to smdp: slow faults")
 	}
 	for _, k := range []string{"code", "path"} {
 		if given(k) && f.Kind != PlatformStatus {

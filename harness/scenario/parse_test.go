@@ -162,6 +162,55 @@ func TestParsePlatformAnswerFaults(t *testing.T) {
 	}
 }
 
+// TestParseSMDPSlow: smdp: slow loads with its operator, delay, function
+// and window, and is refused in the protocol's terms where it could never
+// hold an answer (no SM-DP+, no such ES9+ function) or where its delay is
+// platform: slow's bad one (outside tester o296, G1: the schema had no way
+// to make an SM-DP+ slow).
+func TestParseSMDPSlow(t *testing.T) {
+	withSMDP := edit(t, "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: smdp.sfr.test}")
+	tests := []struct {
+		name, plan string
+		want       Fault  // when err is ""
+		err        string // the error, after "f.yaml:15:"
+	}{
+		{name: "every function", plan: "{smdp: slow, operator: sfr, delay: 20s}",
+			want: Fault{Kind: SMDPSlow, Operator: "sfr", Delay: 20 * time.Second}},
+		{name: "one function in a window", plan: "{smdp: slow, operator: sfr, delay: 45s, function: getBoundProfilePackage, from: 1h, until: 2h}",
+			want: Fault{Kind: SMDPSlow, Operator: "sfr", Delay: 45 * time.Second, Function: "getBoundProfilePackage", From: time.Hour, Until: 2 * time.Hour}},
+		{name: "at the limit", plan: "{smdp: slow, operator: sfr, delay: 10m, function: handleNotification}",
+			want: Fault{Kind: SMDPSlow, Operator: "sfr", Delay: MaxPlatformDelay, Function: "handleNotification"}},
+		{name: "unknown kind", plan: "{smdp: down, operator: sfr, delay: 5s}", err: `12: faults[0].smdp: unknown SM-DP+ fault "down" (known: slow)`},
+		{name: "no operator", plan: "{smdp: slow, delay: 5s}", err: `5: faults[0].operator: required field missing (smdp: slow holds the answers of that operator's SM-DP+)`},
+		{name: "no delay", plan: "{smdp: slow, operator: sfr}", err: `5: faults[0].delay: required field missing (smdp: slow holds each answer for delay)`},
+		{name: "delay at the card's guard", plan: "{smdp: slow, operator: sfr, delay: 30s}", err: `40: faults[0].delay: 30s is the card's reply guard to the instant: whether the answer or the card's timeout comes first is a tie; give a delay on either side of it`},
+		{name: "delay too long", plan: "{smdp: slow, operator: sfr, delay: 11m}", err: `40: faults[0].delay: 11m0s: want more than 0s and at most 10m0s`},
+		{name: "no such function", plan: "{smdp: slow, operator: sfr, delay: 5s, function: getProfile}", err: `54: faults[0].function: "getProfile" is no ES9+ function: want one of initiateAuthentication, authenticateClient, getBoundProfilePackage, handleNotification, cancelSession, or leave function out (every one)`},
+		{name: "function on platform: slow", plan: "{platform: slow, delay: 5s, function: authenticateClient}", err: `43: faults[0].function: applies only to smdp: slow faults`},
+		{name: "with attempt", plan: "{smdp: slow, operator: sfr, delay: 5s, attempt: 1}", err: `53: faults[0].attempt: does not apply to smdp faults`},
+		{name: "unknown operator", plan: "{smdp: slow, operator: dt, delay: 5s}", err: `28: faults[0].operator: unknown operator "dt"`},
+		{name: "operator without SM-DP+", plan: "{smdp: slow, operator: cmcc, delay: 5s}", err: `28: faults[0].operator: operator "cmcc" runs no SM-DP+ (network.operators[].smdp)`},
+		{name: "with a platform kind", plan: "{smdp: slow, platform: slow, operator: sfr, delay: 5s}", err: `5: faults[0]: one fault per entry: give one of platform, smdp, attach_reject, attach, download, power_cut, at_port, card, coverage`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("f.yaml", []byte(withSMDP+"faults:\n  - "+tt.plan+"\n"))
+			if tt.err != "" {
+				if err == nil || err.Error() != "f.yaml:19:"+tt.err {
+					t.Fatalf("error\n got: %v\nwant: f.yaml:19:%s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Faults) != 1 || s.Faults[0] != tt.want {
+				t.Fatalf("faults %+v, want %+v", s.Faults, tt.want)
+			}
+		})
+	}
+}
+
 // edit replaces the first occurrence of old in base (which must exist).
 func edit(t *testing.T, old, new string) string {
 	t.Helper()
@@ -308,14 +357,14 @@ func TestParseErrors(t *testing.T) {
 		{"preferred ref", "itinerary:", "platform:\n  preferred: {FR: [sfr, dt]}\nitinerary:", `b.yaml:16:25: platform.preferred.FR[1]: unknown operator "dt"`},
 		{"preferred for a country without networks", "itinerary:", "platform:\n  preferred: {FI: [sfr]}\nitinerary:",
 			`b.yaml:16:19: platform.preferred.FI: no operator of network.operators is in FI, so no card is ever served this list (the platform serves the serving network's country's)`},
-		{"unknown fault kind", "itinerary:", "faults: [{smdp: down}]\nitinerary:", "b.yaml:15:11: faults[0].smdp: unknown field"},
-		{"fault without kind", "itinerary:", "faults: [{from: 1h}]\nitinerary:", "b.yaml:15:10: faults[0]: unknown fault kind: want one of platform: unreachable|no_ack|garbled|slow|status, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"},
+		{"unknown fault kind", "itinerary:", "faults: [{modem: down}]\nitinerary:", "b.yaml:15:11: faults[0].modem: unknown field"},
+		{"fault without kind", "itinerary:", "faults: [{from: 1h}]\nitinerary:", "b.yaml:15:10: faults[0]: unknown fault kind: want one of platform: unreachable|no_ack|garbled|slow|status, smdp: slow, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"},
 		{"attach fault subscriber unknown", "itinerary:", "faults: [{attach_reject: 15, operator: sfr, subscriber: nobody}]\nitinerary:", `b.yaml:15:57: faults[0].subscriber: unknown operator "nobody"`},
 		{"subscriber on a download fault", "itinerary:", "faults: [{platform: no_ack, subscriber: sfr}]\nitinerary:", `b.yaml:15:41: faults[0].subscriber: does not apply to platform faults`},
 		{"download fault value", "itinerary:", "faults: [{download: slow, operator: sfr}]\nitinerary:", `b.yaml:15:21: faults[0].download: unknown download fault "slow" (known: smdp_unreachable, tls_failure, unknown_ci, expired_smdp_cert, bad_server_signature, bad_euicc_signature, wrong_transaction_id, eid_out_of_range, eligibility_refused, connection_reset, tampered_bpp, truncated_bpp, out_of_memory)`},
 		{"download fault without operator", "itinerary:", "faults: [{download: tampered_bpp}]\nitinerary:", "b.yaml:15:10: faults[0].operator: required field missing"},
 		{"download fault on an operator without SM-DP+", "itinerary:", "faults: [{download: tampered_bpp, operator: sfr}]\nitinerary:", `b.yaml:15:45: faults[0].operator: operator "sfr" runs no SM-DP+ (network.operators[].smdp)`},
-		{"two kinds in one fault", "itinerary:", "faults: [{download: tampered_bpp, platform: no_ack, operator: sfr}]\nitinerary:", "b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage"},
+		{"two kinds in one fault", "itinerary:", "faults: [{download: tampered_bpp, platform: no_ack, operator: sfr}]\nitinerary:", "b.yaml:15:10: faults[0]: one fault per entry: give one of platform, smdp, attach_reject, attach, download, power_cut, at_port, card, coverage"},
 		{"bad SM-DP+ host", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: \"no host\"}", `b.yaml:5:64: network.operators[1].smdp: "no host" is not a host name`},
 		// An IP address, an empty name or another operator's SM-DP+
 		// passed the load and failed the run: an x509 error, no SM-DP+,
@@ -381,7 +430,7 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`attach attempt zero`, `faults: [{attach: timeout, operator: sfr, attempt: 0}]`, `b.yaml:15:52: faults[0].attempt: attempts count from 1; omit attempt to fail every attempt`},
 		{`attach attempt negative`, `faults: [{attach: timeout, operator: sfr, attempt: -1}]`, `b.yaml:15:52: faults[0].attempt: -1 out of range 1..1000`},
 		{`reject attempt zero`, `faults: [{attach_reject: 15, operator: sfr, attempt: 0}]`, `b.yaml:15:54: faults[0].attempt: attempts count from 1; omit attempt to fail every attempt`},
-		{`attach and reject in one entry`, `faults: [{attach: timeout, attach_reject: 15, operator: sfr}]`, `b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage`},
+		{`attach and reject in one entry`, `faults: [{attach: timeout, attach_reject: 15, operator: sfr}]`, `b.yaml:15:10: faults[0]: one fault per entry: give one of platform, smdp, attach_reject, attach, download, power_cut, at_port, card, coverage`},
 		{`attach fault with nth`, `faults: [{attach: timeout, operator: sfr, nth: 2}]`, `b.yaml:15:48: faults[0].nth: does not apply to attach faults`},
 		{`duplicate attach fault`, `faults: [{attach_reject: 15, operator: sfr, attempt: 2}, {attach: timeout, operator: sfr, attempt: 2, from: 1h}]`, `b.yaml:15:58: faults[1]: faults[0] already fails attempt #2 on sfr in that window`},
 		{`reject in a tracking area of no cell`, `faults: [{attach_reject: 15, operator: sfr, tac: 0x2001}]`, `b.yaml:15:50: faults[0].tac: operator "sfr" has no cell in tracking area 0x2001 (network.cells, given or assigned): the reject could never come`},
@@ -416,8 +465,8 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`platform slow delay negative`, `faults: [{platform: slow, delay: -5s}]`, `b.yaml:15:34: faults[0].delay: -5s is negative: times count from the start of the run and lengths are positive`},
 		{`platform slow delay too long`, `faults: [{platform: slow, delay: 11m}]`, `b.yaml:15:34: faults[0].delay: 11m0s: want more than 0s and at most 10m0s`},
 		{`platform slow delay at the card's guard`, `faults: [{platform: slow, delay: 30s}]`, `b.yaml:15:34: faults[0].delay: 30s is the card's reply guard to the instant: whether the answer or the card's timeout comes first is a tie; give a delay on either side of it`},
-		{`delay on a garbled platform`, `faults: [{platform: garbled, delay: 5s}]`, `b.yaml:15:37: faults[0].delay: applies only to platform: slow faults`},
-		{`delay on an attach fault`, `faults: [{attach: timeout, operator: sfr, delay: 5s}]`, `b.yaml:15:50: faults[0].delay: applies only to platform: slow faults`},
+		{`delay on a garbled platform`, `faults: [{platform: garbled, delay: 5s}]`, `b.yaml:15:37: faults[0].delay: applies only to platform: slow and smdp: slow faults`},
+		{`delay on an attach fault`, `faults: [{attach: timeout, operator: sfr, delay: 5s}]`, `b.yaml:15:50: faults[0].delay: applies only to platform: slow and smdp: slow faults`},
 		{`platform slow ending before it starts`, `faults: [{platform: slow, delay: 5s, from: 2h, until: 1h}]`, `b.yaml:15:55: faults[0].until: 1h0m0s is not after from 2h0m0s`},
 		{`no_ack operator ref`, `faults: [{platform: no_ack, operator: dt}]`, `b.yaml:15:39: faults[0].operator: unknown operator "dt"`},
 		{`out_of_memory without SM-DP+`, `faults: [{download: out_of_memory, operator: sfr}]`, `b.yaml:15:46: faults[0].operator: operator "sfr" runs no SM-DP+ (network.operators[].smdp)`},
@@ -458,7 +507,7 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`window until 0s`, `faults: [{attach_reject: 15, operator: sfr, until: 0s}]`, `b.yaml:15:52: faults[0].until: 0s is not after from 0s`},
 		{`window until from`, `faults: [{coverage: lost, from: 1h, until: 1h}]`, `b.yaml:15:44: faults[0].until: 1h0m0s is not after from 1h0m0s`},
 		{`coverage lost ending before it starts`, `faults: [{coverage: lost, from: 2h, until: 1h}]`, `b.yaml:15:44: faults[0].until: 1h0m0s is not after from 2h0m0s`},
-		{`AT port hang and a power cut`, `faults: [{at_port: hang, power_cut: refresh}]`, `b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage`},
+		{`AT port hang and a power cut`, `faults: [{at_port: hang, power_cut: refresh}]`, `b.yaml:15:10: faults[0]: one fault per entry: give one of platform, smdp, attach_reject, attach, download, power_cut, at_port, card, coverage`},
 		{`duplicate power cut`, `faults: [{power_cut: refresh}, {power_cut: refresh, nth: 1, off: 1m}]`, `b.yaml:15:32: faults[1]: faults[0] already cuts the power after that event`},
 		{`duplicate power cut, its only actor named`, `faults: [{power_cut: refresh}, {power_cut: refresh, actor: modem, off: 5m}]`, `b.yaml:15:32: faults[1]: faults[0] already cuts the power after that event`},
 		{`power cut of an empty actor`, `faults: [{power_cut: refresh, actor: ""}]`, `b.yaml:15:38: faults[0].actor: empty: give one of modem, or leave actor out (any of them)`},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/proto/emm"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -227,6 +228,10 @@ const (
 	// PlatformSlow: the platform holds each answer for Delay of simulated
 	// time before it sends it (platform: slow).
 	PlatformSlow FaultKind = "platform_slow"
+	// SMDPSlow: Operator's SM-DP+ holds each ES9+ answer (of Function,
+	// if given) for Delay of simulated time before it sends it (smdp:
+	// slow): a slow server, a TLS handshake over a long path.
+	SMDPSlow FaultKind = "smdp_slow"
 	// PlatformStatus: the platform answers card requests (those on Path,
 	// if given) with the HTTP status Code and its JSON error body
 	// (platform: status): a server error, as a real platform's gateway
@@ -437,8 +442,12 @@ type Fault struct {
 	// Off is how long the power stays off (PowerCut; default
 	// DefaultPowerOff).
 	Off time.Duration
-	// Delay is how long the platform holds each answer (PlatformSlow).
+	// Delay is how long the platform or the SM-DP+ holds each answer
+	// (PlatformSlow, SMDPSlow).
 	Delay time.Duration
+	// Function limits an SMDPSlow fault to one ES9+ function (one of
+	// ES9Functions); "" holds them all.
+	Function string
 	// Code is the HTTP status the platform answers with (PlatformStatus).
 	Code int
 	// Path limits a PlatformStatus fault to one card route (one of
@@ -449,6 +458,10 @@ type Fault struct {
 // CardPaths are the platform routes a card asks, which a platform:
 // status fault's path may name.
 var CardPaths = []string{platformapi.PathPreferredList, platformapi.PathDownload, platformapi.PathNotifications}
+
+// ES9Functions are the ES9+ functions an smdp: slow fault's function may
+// name (SGP.22 §5.6).
+var ES9Functions = []string{es9.FnInitiateAuthentication, es9.FnAuthenticateClient, es9.FnGetBoundProfilePackage, es9.FnHandleNotification, es9.FnCancelSession}
 
 // Active reports whether f is in force at elapsed time t.
 func (f Fault) Active(t time.Duration) bool {

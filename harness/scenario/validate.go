@@ -332,6 +332,13 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			if f.Name != EligibilityRefused && ops[f.Operator].SMDP == "" {
 				return d.ErrPath(p+".operator", "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
 			}
+		case f.Kind == SMDPSlow:
+			if err := opRef(p+".operator", f.Operator); err != nil {
+				return err
+			}
+			if ops[f.Operator].SMDP == "" {
+				return d.ErrPath(p+".operator", "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
+			}
 		case f.Kind == PlatformNoAck && f.Operator != "":
 			if err := opRef(p+".operator", f.Operator); err != nil {
 				return err
