@@ -7,6 +7,7 @@ package world
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/ident"
@@ -20,6 +21,17 @@ type Operator struct {
 	Country string // ISO 3166 alpha-2, e.g. "FR"
 	Name    string
 	Tariff  float64 // roaming price per MB, for preferred lists ordered by tariff
+	// EHPLMNs are the operator's other networks its subscribers are at
+	// home on, equivalent home PLMNs (TS 23.122 §1.2; EF EHPLMN, TS
+	// 31.102 §4.2.84): China Mobile's 46002 and 46007 beside 46000. Its
+	// cells may be on any of them; an IMSI is of PLMN alone.
+	EHPLMNs []string
+}
+
+// Owns reports whether plmn is one of o's networks: its PLMN or an
+// equivalent home PLMN.
+func (o Operator) Owns(plmn string) bool {
+	return plmn != "" && (plmn == o.PLMN || slices.Contains(o.EHPLMNs, plmn))
 }
 
 // Cell is one cell of an operator in an area.
@@ -129,6 +141,15 @@ func (c *Config) validate() error {
 		}
 		ops[o.ID] = true
 		plmns[o.PLMN] = o.ID
+		for _, e := range o.EHPLMNs {
+			switch {
+			case !ident.IsPLMN(e):
+				return fmt.Errorf("operators[%d] %s: ehplmn %q is not 5 or 6 digits", i, o.ID, e)
+			case plmns[e] != "":
+				return fmt.Errorf("operators[%d] %s: ehplmn %s already belongs to %s", i, o.ID, e, plmns[e])
+			}
+			plmns[e] = o.ID
+		}
 	}
 	for i, a := range c.Roaming {
 		if !ops[a.Home] {

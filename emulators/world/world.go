@@ -209,10 +209,11 @@ func (w *World) Operator(id string) (Operator, bool) {
 	return Operator{}, false
 }
 
-// OperatorByPLMN returns the operator owning plmn.
+// OperatorByPLMN returns the operator owning plmn, its PLMN or one of
+// its equivalent home PLMNs.
 func (w *World) OperatorByPLMN(plmn string) (Operator, bool) {
 	for _, o := range w.ops {
-		if o.PLMN == plmn {
+		if o.Owns(plmn) {
 			return o, true
 		}
 	}

@@ -846,3 +846,90 @@ func TestAttachSelectionOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestEHPLMNs: an operator's equivalent home PLMNs (TS 23.122 §1.2) are
+// its networks: cells of each, its subscribers at home on any of them
+// (+CEREG stat 1), automatic selection preferring EF EHPLMN's order over
+// signal (§4.4.3.1.1 i), and the lookups name the operator by any.
+func TestEHPLMNs(t *testing.T) {
+	cfg := Config{
+		Operators: []Operator{
+			{ID: "cmcc", PLMN: "46000", Country: "CN", EHPLMNs: []string{"46002", "46007"}},
+			{ID: "cucc", PLMN: "46001", Country: "CN"},
+		},
+		Roaming: []Agreement{{Home: "cmcc", Visited: "cucc"}},
+		Cells: []Cell{
+			{Area: "CN-Guangzhou", Operator: "cmcc", PLMN: "46007", RSRP: -95},
+			{Area: "CN-Guangzhou", Operator: "cmcc", PLMN: "46002", RSRP: -100},
+			{Area: "CN-Guangzhou", Operator: "cucc", RSRP: -70},
+		},
+	}
+	const sub = "460001234567890"
+	for _, tc := range []struct {
+		name    string
+		sel     emm.Selection
+		tried   []string
+		plmn    string
+		stat    int
+		regText string
+	}{
+		{"EF EHPLMN's highest priority available first", emm.Selection{EHPLMNs: []string{"46000", "46002", "46007"}}, []string{"46002"}, "46002", StatHome, "home"},
+		{"EF EHPLMN's order, not signal", emm.Selection{EHPLMNs: []string{"46007", "46002"}}, []string{"46007"}, "46007", StatHome, "home"},
+		// No list: the HPLMN alone is home's step; 46000 has no cell
+		// here, so selection goes by signal, and a cell of 46007 is
+		// still the operator's: home.
+		{"no EF EHPLMN: by signal, the operator's other PLMN still home", emm.Selection{}, []string{"46001"}, "46001", StatRoaming, "roaming"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, cfg)
+			if err := r.w.SetArea("CN-Guangzhou"); err != nil {
+				t.Fatal(err)
+			}
+			a := r.w.Attach(sub, tc.sel)
+			if tried := triedPLMNs(r); !reflect.DeepEqual(tried, tc.tried) {
+				t.Errorf("tried %v, want %v", tried, tc.tried)
+			}
+			if !a.OK || a.PLMN != tc.plmn || a.Stat != tc.stat || a.Registration != tc.regText || a.Network != "cmcc" && tc.stat == StatHome {
+				t.Errorf("attach %+v, want %s on %s (stat %d)", a, tc.regText, tc.plmn, tc.stat)
+			}
+		})
+	}
+	r := newRig(t, cfg)
+	r.w.SetArea("CN-Guangzhou")
+	if a := r.w.AttachTo(sub, "46007"); !a.OK || a.Stat != StatHome {
+		t.Errorf("manual selection of 46007: %+v, want home", a)
+	}
+	if o, ok := r.w.OperatorByPLMN("46007"); !ok || o.ID != "cmcc" {
+		t.Errorf("OperatorByPLMN(46007) = %+v, %v; want cmcc", o, ok)
+	}
+	if h, _ := r.w.HomePLMN(sub); h != "46000" {
+		t.Errorf("HomePLMN = %s, want the IMSI's 46000", h)
+	}
+}
+
+func TestEHPLMNConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+		want string
+	}{
+		{"bad code", func(c *Config) { c.Operators[0].EHPLMNs = []string{"4600"} }, `ehplmn "4600" is not 5 or 6 digits`},
+		{"twice", func(c *Config) { c.Operators[0].EHPLMNs = []string{"46002", "46002"} }, "ehplmn 46002 already belongs to cmcc"},
+		{"its own plmn", func(c *Config) { c.Operators[0].EHPLMNs = []string{"46000"} }, "ehplmn 46000 already belongs to cmcc"},
+		{"another operator's", func(c *Config) { c.Operators[1].EHPLMNs = []string{"46000"} }, "ehplmn 46000 already belongs to cmcc"},
+		{"taken later as a plmn", func(c *Config) { c.Operators[0].EHPLMNs = []string{"20810"} }, "plmn 20810 already belongs to cmcc"},
+		{"a cell on another operator's ehplmn", func(c *Config) {
+			c.Operators[0].EHPLMNs = []string{"46007"}
+			c.Cells = append(c.Cells, Cell{Area: "X", Operator: "sfr", PLMN: "46007", RSRP: -80})
+		}, `plmn "46007" is not operator sfr's`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			tc.mod(&cfg)
+			_, err := New(cfg, clock.NewVirtual(clock.Epoch), eventlog.New(clock.NewVirtual(clock.Epoch).Now))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New: %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -301,6 +301,12 @@ type Selection struct {
 	// TS 31.102 §4.2.5) and EF OPLMNwAcT (operator controlled, §4.2.53)
 	// whose entries name E-UTRAN, in the files' priority order.
 	User, Operator []string
+	// EHPLMNs are EF EHPLMN's PLMNs (TS 31.102 §4.2.84), in its priority
+	// order: when the list holds any, selection's home step takes the
+	// highest priority EHPLMN available rather than the HPLMN the IMSI
+	// names (TS 23.122 §4.4.3.1.1 i), the next ones after it; empty, the
+	// HPLMN.
+	EHPLMNs []string
 	// Search is the periodic search for a higher priority PLMN made on
 	// the VPLMN RPLMN (TS 23.122 §4.4.3.3.1): the PLMNs of higher
 	// priority in the RPLMN's country first (f: the attempts are limited
@@ -385,7 +391,7 @@ func (s Selection) Remaining(visible []TAI, home string) bool {
 func (s Selection) Rank(plmn, home string) int {
 	if s.Search && s.RPLMN != "" {
 		// The RPLMN at its own place, before the PLMNs ranked with it.
-		rplmn, r := s.RPLMN, Selection{User: s.User, Operator: s.Operator}
+		rplmn, r := s.RPLMN, Selection{User: s.User, Operator: s.Operator, EHPLMNs: s.EHPLMNs}
 		own, at := r.Rank(rplmn, home), r.Rank(plmn, home)
 		switch {
 		case plmn == rplmn:
@@ -402,20 +408,32 @@ func (s Selection) Rank(plmn, home string) int {
 		return s.others()
 	case plmn == s.RPLMN:
 		return 0
-	case plmn == home:
-		return 1
 	}
+	homes := s.homes(home)
+	if i := slices.Index(homes, plmn); i >= 0 {
+		return 1 + i
+	}
+	n := 1 + len(homes)
 	if i := slices.Index(s.User, plmn); i >= 0 {
-		return 2 + i
+		return n + i
 	}
 	if i := slices.Index(s.Operator, plmn); i >= 0 {
-		return 2 + len(s.User) + i
+		return n + len(s.User) + i
 	}
 	return s.others()
 }
 
+// homes are the PLMNs of selection's home step in priority order: EF
+// EHPLMN's when it holds any, else the HPLMN.
+func (s Selection) homes(home string) []string {
+	if len(s.EHPLMNs) > 0 {
+		return s.EHPLMNs
+	}
+	return []string{home}
+}
+
 // others is the rank of the PLMNs on no list: after all of them.
-func (s Selection) others() int { return 2 + len(s.User) + len(s.Operator) }
+func (s Selection) others() int { return 1 + max(1, len(s.EHPLMNs)) + len(s.User) + len(s.Operator) }
 
 // HigherPriority reports whether automatic mode's periodic search for a
 // higher priority PLMN (TS 23.122 §4.4.3.3.1), made while on the VPLMN

@@ -224,6 +224,15 @@ func TestSelectionRank(t *testing.T) {
 		{"search: an entry above in the country first", Selection{Search: true, RPLMN: "26201", Operator: []string{"23410", "26202", "26201"}}, "26202", 3},
 		{"search: the RPLMN after it", Selection{Search: true, RPLMN: "26201", Operator: []string{"23410", "26202", "26201"}}, "26201", 4},
 		{"search: Annex B, 311 is 310's country", Selection{Search: true, RPLMN: "310260", Operator: []string{"311480", "310260"}}, "311480", 2},
+		// EF EHPLMN (§4.4.3.1.1 i): its PLMNs in its order take the
+		// home step; the HPLMN not on it is one of the others.
+		{"ehplmn: first of the list", Selection{EHPLMNs: []string{"20815", home}}, "20815", 1},
+		{"ehplmn: the HPLMN second", Selection{EHPLMNs: []string{"20815", home}}, home, 2},
+		{"ehplmn: user list after the list", Selection{EHPLMNs: []string{"20815", home}, User: []string{"26202"}}, "26202", 3},
+		{"ehplmn: the HPLMN not listed is another", Selection{EHPLMNs: []string{"20815"}}, home, 2},
+		{"ehplmn: others after the list", Selection{EHPLMNs: []string{"20815", "20820", home}}, "26202", 4},
+		{"ehplmn: the rplmn still first", Selection{RPLMN: "23415", EHPLMNs: []string{"20815", home}}, "23415", 0},
+		{"ehplmn search: an EHPLMN above the VPLMN of its country", Selection{Search: true, RPLMN: "20810", EHPLMNs: []string{"20815", home}}, "20815", 1},
 	} {
 		if got := tc.s.Rank(tc.plmn, home); got != tc.want {
 			t.Errorf("%s: Rank(%s) = %d, want %d", tc.name, tc.plmn, got, tc.want)
