@@ -488,7 +488,8 @@ func TestUSIMFiles(t *testing.T) {
 			{"00B2010414", "11F2FF" + strings.Repeat("FF", 16) + "00 9000"}, // ECC is now current
 			{"00B2010C36", "11F2FF" + strings.Repeat("FF", 16) + "00 9000"}, // after 6C14: ECC's records are 20 bytes
 			{"00B201F414", "6981"}, // SFI 1E: EPSLOCI is transparent
-			{"00B201EC14", "6A82"}, // SFI 1D: none
+			{"00B201EC14", "6981"}, // SFI 1D: EHPLMN is transparent
+			{"00B201E414", "6A82"}, // SFI 1C: none
 			{"00B201FC14", "6A86"}, // SFI 1F: RFU
 			{"00B2010D14", "6A86"}, // b3-b1 101: not absolute
 		}},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -15,6 +16,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // ProfileSpec describes one preinstalled profile.
@@ -43,6 +45,11 @@ type ProfileSpec struct {
 	// lists the home network alone, as the SM-DP+ builds its packages by
 	// default.
 	OperatorPLMNs []string
+	// EHPLMNs is EF EHPLMN (TS 31.102 §4.2.84), the equivalent home PLMNs
+	// in priority order (at most saip.EHPLMNEntries, each once); EF UST
+	// announces the service (n°71) when it holds any. nil: none, the
+	// terminal selects the HPLMN the IMSI names.
+	EHPLMNs []string
 	// HPPLMN is EF HPPLMN (TS 31.102 §4.2.6), the higher priority PLMN
 	// search period as saip.HPPLMNOf codes it; a downloaded profile's as
 	// its package carried it. nil: saip.HPPLMNDefault (60 minutes).
@@ -288,6 +295,9 @@ func validateProfiles(ps []ProfileSpec, minEnabled int) error {
 				return fmt.Errorf("euicc: profile %s: operator PLMN %q: want MCC and MNC, 5 or 6 digits", p.ICCID, plmn)
 			}
 		}
+		if err := checkEHPLMNs(p.EHPLMNs); err != nil {
+			return fmt.Errorf("euicc: profile %s: %w", p.ICCID, err)
+		}
 		if p.Enabled {
 			enabled++
 		}
@@ -300,3 +310,20 @@ func validateProfiles(ps []ProfileSpec, minEnabled int) error {
 
 // maxProfiles bounds the profile list (ISD-P AIDs are numbered in one byte).
 const maxProfiles = 64
+
+// checkEHPLMNs checks an EF EHPLMN list: PLMNs, each once, as many as
+// the file holds.
+func checkEHPLMNs(plmns []string) error {
+	if len(plmns) > saip.EHPLMNEntries {
+		return fmt.Errorf("%d EHPLMNs, at most %d (EF EHPLMN's entries)", len(plmns), saip.EHPLMNEntries)
+	}
+	for i, plmn := range plmns {
+		if !ident.IsPLMN(plmn) {
+			return fmt.Errorf("EHPLMN %q: want MCC and MNC, 5 or 6 digits", plmn)
+		}
+		if slices.Index(plmns, plmn) < i {
+			return fmt.Errorf("EHPLMN %s twice", plmn)
+		}
+	}
+	return nil
+}

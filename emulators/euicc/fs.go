@@ -73,6 +73,7 @@ const (
 	fidPLMNwAcT  = 0x6F60
 	fidOPLMNwAcT = 0x6F61
 	fidHPLMNwAcT = 0x6F62
+	fidEHPLMN    = 0x6FD9
 	fidECC       = 0x6FB7
 	fidSMSP      = 0x6F42
 	// The files every USIM holds for the terminal's own use: languages,
@@ -237,6 +238,9 @@ var fsLayout = sync.OnceValue(func() *layout {
 	ef(u, fidPLMNwAcT, 0x0A, saip.PLMNwAcT(), saip.ARRReadPINUpdatePIN)
 	ef(u, fidOPLMNwAcT, 0x11, nil, saip.ARRReadPINUpdateADM)
 	ef(u, fidHPLMNwAcT, 0x13, nil, saip.ARRReadPINUpdateADM)
+	// EF EHPLMN (TS 31.102 §4.2.84, SFI 1D): every profile has the file,
+	// EF UST says whether its list is in service (n°71).
+	ef(u, fidEHPLMN, 0x1D, nil, saip.ARRReadPINUpdateADM)
 	ef(u, fidLOCI, 0x0B, nil, saip.ARRReadPINUpdatePIN)
 	ef(u, fidPSLOCI, 0x0C, nil, saip.ARRReadPINUpdatePIN)
 	ef(u, fidFPLMN, 0x0D, saip.FPLMN(), saip.ARRReadPINUpdatePIN)
@@ -340,6 +344,8 @@ func buildFS(p *profile) *fileSystem {
 		{l.usim.child(fidOPLMNwAcT), saip.OPLMNwAcT(oplmns)},
 		{l.usim.child(fidHPPLMN), saip.HPPLMN(p.HPPLMN)},
 		{l.usim.child(fidHPLMNwAcT), saip.HPLMNwAcT(hplmn)},
+		{l.usim.child(fidEHPLMN), saip.EHPLMN(p.EHPLMNs)},
+		{l.usim.child(fidUST), ust(p.EHPLMNs)},
 		{l.usim.child(fidLOCI), saip.LOCI(home)},
 		{l.usim.child(fidPSLOCI), saip.PSLOCI(home)},
 		{l.usim.child(fidEPSLOCI), saip.EPSLOCI(home)},
@@ -522,4 +528,13 @@ func (fs *fileSystem) size(n *node) int {
 		}
 	}
 	return size
+}
+
+// ust is a profile's EF UST: the services every profile has, and EHPLMN
+// (n°71) when its EF EHPLMN holds a list.
+func ust(ehplmns []string) []byte {
+	if len(ehplmns) > 0 {
+		return saip.UST(saip.ServiceEHPLMN)
+	}
+	return saip.UST()
 }

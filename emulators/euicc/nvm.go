@@ -65,6 +65,8 @@ type nvmProfile struct {
 	// OperatorPLMNs is the profile's EF OPLMNwAcT list (nil: its home
 	// network alone).
 	OperatorPLMNs []string `json:"operator_plmns,omitempty"`
+	// EHPLMNs is the profile's EF EHPLMN list (nil: none).
+	EHPLMNs []string `json:"ehplmns,omitempty"`
 	// HPPLMN is the profile's EF HPPLMN byte (nil: saip.HPPLMNDefault);
 	// an int so that a value no byte holds is named, not a decode error.
 	HPPLMN *int `json:"hpplmn,omitempty"`
@@ -124,7 +126,7 @@ func (c *Card) nvmLocked() ([]byte, error) {
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
 			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname, MSISDN: p.MSISDN,
-			OperatorPLMNs: p.OperatorPLMNs,
+			OperatorPLMNs: p.OperatorPLMNs, EHPLMNs: p.EHPLMNs,
 		}
 		if p.HPPLMN != nil {
 			np.HPPLMN = new(int(*p.HPPLMN))
@@ -228,7 +230,7 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		aid, _ := hex.DecodeString(p.AID)
 		q := &profile{
 			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen,
-				MSISDN: p.MSISDN, Enabled: p.Enabled, OperatorPLMNs: p.OperatorPLMNs},
+				MSISDN: p.MSISDN, Enabled: p.Enabled, OperatorPLMNs: p.OperatorPLMNs, EHPLMNs: p.EHPLMNs},
 			AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
 		if p.HPPLMN != nil {
 			q.HPPLMN = new(byte(*p.HPPLMN)) // check took it
@@ -310,6 +312,9 @@ func (img *nvmFile) check(eid string) error {
 			if _, err := bcd.PLMN(plmn); err != nil {
 				return fail(fmt.Sprintf("profiles[%d].operator_plmns[%d]", i, j), "%q is not a PLMN (MCC and MNC, 5 or 6 digits)", plmn)
 			}
+		}
+		if err := checkEHPLMNs(p.EHPLMNs); err != nil {
+			return fail(f("ehplmns"), "%v", err)
 		}
 		// Any byte is an EF HPPLMN (TS 31.102 §4.2.6: '51'-'FF' read as
 		// the default), as a package from another SM-DP+ may carry.

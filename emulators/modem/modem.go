@@ -252,6 +252,9 @@ type state struct {
 	// priority order, read with the IMSI (loadSelection).
 	rplmn                    string
 	userPLMNs, operatorPLMNs []string
+	// ehplmns are EF EHPLMN's PLMNs in priority order, read only when EF
+	// UST announces the service (n°71).
+	ehplmns []string
 	// hpplmn is T, the period of the search for a higher priority PLMN
 	// on a VPLMN (EF HPPLMN, TS 23.122 §4.4.3.3.1; 0: none); searchT its
 	// timer (followVPLMN), searching true while the search's selection

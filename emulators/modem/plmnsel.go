@@ -20,6 +20,8 @@ var (
 	efPLMNwAcT  = []uint16{0x3F00, 0x7FFF, 0x6F60}
 	efOPLMNwAcT = []uint16{0x3F00, 0x7FFF, 0x6F61}
 	efHPPLMN    = []uint16{0x3F00, 0x7FFF, 0x6F31}
+	efUST       = []uint16{0x3F00, 0x7FFF, 0x6F38}
+	efEHPLMN    = []uint16{0x3F00, 0x7FFF, 0x6FD9}
 )
 
 // DefaultHPPLMN is the period of the search for a higher priority PLMN
@@ -38,7 +40,7 @@ func (m *Modem) forgetUSIM() {
 // forgetSelection drops the RPLMN, the PLMN selector lists and T as read
 // from the USIM (loadSelection).
 func (m *Modem) forgetSelection() {
-	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs = "", nil, nil
+	m.st.rplmn, m.st.userPLMNs, m.st.operatorPLMNs, m.st.ehplmns = "", nil, nil, nil
 	m.st.epsloci = nil
 	m.st.hpplmn = DefaultHPPLMN
 }
@@ -73,6 +75,28 @@ func (m *Modem) loadSelection() {
 	if b, err := m.readWhole(efEPSLOCI, "EF EPSLOCI", 1, maxWhole); err == nil {
 		m.st.rplmn, m.st.epsloci = registeredPLMN(b), b
 	}
+	// EF EHPLMN only where EF UST announces it (TS 31.102 §4.2.84:
+	// service n°71); none, selection's home is the IMSI's HPLMN.
+	if ust, err := m.readWhole(efUST, "EF UST", 1, maxWhole); err == nil && saip.HasService(ust, saip.ServiceEHPLMN) {
+		if b, err := m.readWhole(efEHPLMN, "EF EHPLMN", 3, maxWhole); err == nil {
+			m.st.ehplmns = plmnsOf(b)
+		}
+	}
+}
+
+// plmnsOf are the PLMNs of a list of 3-byte PLMN codes (EF EHPLMN, TS
+// 31.102 §4.2.84), in order, each once; unused entries (FFFFFF) and
+// undecodable ones are skipped.
+func plmnsOf(b []byte) []string {
+	var out []string
+	for i := 0; i+3 <= len(b); i += 3 {
+		p, err := bcd.ParsePLMN(b[i : i+3])
+		if err != nil || slices.Contains(out, p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // eutranPLMNs are the PLMNs of a PLMN selector with access technology
@@ -217,6 +241,7 @@ func (m *Modem) selection() emm.Selection {
 		Failed:    slices.Clone(m.st.run.failed),
 		User:      slices.Clone(m.st.userPLMNs),
 		Operator:  slices.Clone(m.st.operatorPLMNs),
+		EHPLMNs:   slices.Clone(m.st.ehplmns),
 	}
 }
 

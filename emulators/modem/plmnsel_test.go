@@ -379,3 +379,37 @@ func TestSearchPastASilentHigherPriority(t *testing.T) {
 		t.Errorf("searches at %v, want the next 6 min after the return", at)
 	}
 }
+
+// TestEHPLMNFromUSIM: the modem reads EF EHPLMN (TS 31.102 §4.2.84) when
+// EF UST announces the service (n°71), and gives automatic selection its
+// PLMNs in order (TS 23.122 §4.4.3.1.1 i); without the service the file
+// is not the list, and without either the list is empty: the HPLMN.
+func TestEHPLMNFromUSIM(t *testing.T) {
+	list := saip.EHPLMN([]string{"20810", "20801"}) // SFR first, then Orange
+	for _, tc := range []struct {
+		name  string
+		files map[uint16][]byte
+		want  []string
+	}{
+		{"service 71 and the list", map[uint16][]byte{0x6F38: saip.UST(saip.ServiceEHPLMN), 0x6FD9: list}, []string{"20810", "20801"}},
+		{"the file without the service: no list", map[uint16][]byte{0x6F38: saip.UST(), 0x6FD9: list}, nil},
+		{"the service with an empty file: no list", map[uint16][]byte{0x6F38: saip.UST(saip.ServiceEHPLMN), 0x6FD9: saip.EHPLMN(nil)}, nil},
+		{"neither", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := usimRig(t, tc.files, roaming(), nil)
+			if len(r.net.sels) == 0 {
+				t.Fatal("no automatic attach")
+			}
+			if got := r.net.sels[len(r.net.sels)-1].EHPLMNs; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("automatic attach's EHPLMNs %q, want %q", got, tc.want)
+			}
+			r.card.mu.Lock()
+			apdus := slices.Clone(r.card.apdus)
+			r.card.mu.Unlock()
+			if read := readWhole(apdus, 0x6FD9, len(list)); read != (tc.files[0x6F38] != nil && saip.HasService(tc.files[0x6F38], saip.ServiceEHPLMN)) {
+				t.Errorf("EF EHPLMN read %v with EF UST %X: %q", read, tc.files[0x6F38], apdus)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,11 +24,44 @@ import (
 // (85).
 var ustServices = []int{10, 12, 19, 20, 21, 33, 42, 43, 85}
 
-// UST is EF UST (TS 31.102 §4.2.8): one bit a service, 14 bytes.
-func UST() []byte {
+// UST is EF UST (TS 31.102 §4.2.8): one bit a service, 14 bytes; extra
+// services are announced too (ServiceEHPLMN for a profile with EF
+// EHPLMN's list).
+func UST(extra ...int) []byte {
 	b := make([]byte, 14)
-	for _, n := range ustServices {
+	for _, n := range append(slices.Clone(ustServices), extra...) {
 		b[(n-1)/8] |= 1 << ((n - 1) % 8)
+	}
+	return b
+}
+
+// ServiceEHPLMN is EF UST's service n°71, "Equivalent HPLMN" (TS 31.102
+// §4.2.8): EF EHPLMN holds the list a terminal reads.
+const ServiceEHPLMN = 71
+
+// HasService reports whether EF UST ust announces service n.
+func HasService(ust []byte, n int) bool {
+	return n >= 1 && (n-1)/8 < len(ust) && ust[(n-1)/8]&(1<<((n-1)%8)) != 0
+}
+
+// EHPLMNEntries is how many PLMNs EF EHPLMN holds here: TS 31.102
+// §4.2.84 sizes it n×3 bytes, n the operator's; 8 covers China Mobile's
+// six codes.
+const EHPLMNEntries = 8
+
+// EHPLMN is EF EHPLMN (TS 31.102 §4.2.84): the equivalent home PLMNs in
+// priority order, 3 bytes each as TS 24.008 Table 10.5.3 codes a PLMN,
+// EHPLMNEntries entries, unused ones FFFFFF.
+func EHPLMN(plmns []string) []byte {
+	var b []byte
+	for i := range EHPLMNEntries {
+		if i < len(plmns) {
+			if p, err := bcd.PLMN(plmns[i]); err == nil {
+				b = append(b, p[:]...)
+				continue
+			}
+		}
+		b = append(b, 0xFF, 0xFF, 0xFF)
 	}
 	return b
 }
