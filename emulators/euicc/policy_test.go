@@ -365,7 +365,7 @@ func TestDeleteTellsTheApplet(t *testing.T) {
 			if len(got) != 1 {
 				t.Fatalf("applet heard %+v, want one ProfilesDeleted", fm.events[n:])
 			}
-			if want := tm.c.appletProfiles(); !slices.Equal(got[0].Profiles, want) || slices.ContainsFunc(want, func(p applet.Profile) bool { return p.ICCID == dl }) {
+			if want := tm.c.appletProfiles(); !reflect.DeepEqual(got[0].Profiles, want) || slices.ContainsFunc(want, func(p applet.Profile) bool { return p.ICCID == dl }) {
 				t.Fatalf("ProfilesDeleted lists %+v, want the card's list without %s: %+v", got[0].Profiles, dl, want)
 			}
 		})

@@ -2,6 +2,7 @@ package euicc
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -449,7 +450,7 @@ func (c *Card) appletConfig() applet.Config {
 func (c *Card) appletProfiles() []applet.Profile {
 	out := make([]applet.Profile, 0, len(c.profiles))
 	for _, p := range c.profiles {
-		out = append(out, applet.Profile{ICCID: p.ICCID, Operator: p.Operator, HomePLMN: p.HomePLMN(), Enabled: p.Enabled, Original: p.Original})
+		out = append(out, applet.Profile{ICCID: p.ICCID, Operator: p.Operator, HomePLMN: p.HomePLMN(), EHPLMNs: slices.Clone(p.EHPLMNs), Enabled: p.Enabled, Original: p.Original})
 	}
 	return out
 }

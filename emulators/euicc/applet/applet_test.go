@@ -237,19 +237,25 @@ func TestPlatformAnswerStatus(t *testing.T) {
 func TestRoamingJudgedOnWholePLMN(t *testing.T) {
 	for _, tc := range []struct {
 		name, home, serving string
+		ehplmns             []string
 		roaming             bool
 	}{
-		{"at home", "20801", "20801", false},
-		{"another country, same MNC digits", "20801", "26201", true},
-		{"another country, same MNC digits, 3-digit MNC", "310260", "311260", true},
-		{"national roaming, same MCC", "20815", "20801", true},
-		{"at home, 3-digit MNC", "310260", "310260", false},
+		{"at home", "20801", "20801", nil, false},
+		{"another country, same MNC digits", "20801", "26201", nil, true},
+		{"another country, same MNC digits, 3-digit MNC", "310260", "311260", nil, true},
+		{"national roaming, same MCC", "20815", "20801", nil, true},
+		{"at home, 3-digit MNC", "310260", "310260", nil, false},
+		// EF EHPLMN (TS 23.122 §1.2): the operator's other PLMNs are home.
+		{"at home on an EHPLMN", "46000", "46007", []string{"46000", "46002", "46007"}, false},
+		{"at home on an EHPLMN, HPLMN not listed", "26202", "26209", []string{"26209"}, false},
+		{"national roaming beside EHPLMNs", "46000", "46001", []string{"46000", "46007"}, true},
+		{"another country, EHPLMNs", "46000", "20801", []string{"46000", "46007"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := New(testCfg, State{})
 			var effs []Effect
 			for _, ev := range []Event{
-				Boot{Profiles: []Profile{{ICCID: "89330100000000000012", Operator: "op", HomePLMN: tc.home, Enabled: true, Original: true}}},
+				Boot{Profiles: []Profile{{ICCID: "89330100000000000012", Operator: "op", HomePLMN: tc.home, EHPLMNs: tc.ehplmns, Enabled: true, Original: true}}},
 				TimerExpired{ID: CheckTimer},
 				LocalInfo{Service: NormalService, PLMN: tc.serving, Cells: []Measurement{{PLMN: tc.serving, RSRP: -90}}},
 			} {

@@ -193,6 +193,11 @@ func validProfiles(ps []Profile) error {
 		case slices.ContainsFunc(ps[:i], func(q Profile) bool { return q.ICCID == p.ICCID }):
 			return fmt.Errorf("profiles[%d].iccid: %s listed twice", i, p.ICCID)
 		}
+		for j, e := range p.EHPLMNs {
+			if !ident.IsPLMN(e) {
+				return fmt.Errorf("profiles[%d].ehplmns[%d]: %q is not 5 or 6 digits", i, j, e)
+			}
+		}
 		if p.Enabled {
 			enabled++
 		}

@@ -33,7 +33,7 @@ func durableChanged(d, saved *State, savedPlain bool) (changed, dPlain bool) {
 // differently, as long as both are plainDurable.
 func durableEqual(a, b *State) bool {
 	return a.Version == b.Version &&
-		slices.Equal(a.Profiles, b.Profiles) &&
+		slices.EqualFunc(a.Profiles, b.Profiles, profileEqual) &&
 		a.Home == b.Home &&
 		a.Mode == b.Mode &&
 		ptrEqual(a.Cycle, b.Cycle, cycleEqual) &&
@@ -102,7 +102,7 @@ func downloadEqual(a, b *Download) bool {
 		a.TxID == b.TxID &&
 		a.Seg == b.Seg &&
 		a.Seq == b.Seq &&
-		ptrEqual(a.Profile, b.Profile, func(a, b *Profile) bool { return *a == *b }) &&
+		ptrEqual(a.Profile, b.Profile, func(a, b *Profile) bool { return profileEqual(*a, *b) }) &&
 		a.Failed == b.Failed &&
 		a.Refused == b.Refused &&
 		a.ServerGone == b.ServerGone &&
@@ -197,7 +197,7 @@ func plainDurable(s *State) bool {
 }
 
 func plainProfile(p *Profile) bool {
-	return utf8.ValidString(p.ICCID) && utf8.ValidString(p.Operator) && utf8.ValidString(p.HomePLMN)
+	return utf8.ValidString(p.ICCID) && utf8.ValidString(p.Operator) && utf8.ValidString(p.HomePLMN) && plainStrings(p.EHPLMNs)
 }
 
 func plainOps(ops []ListOperator) bool {
@@ -216,4 +216,10 @@ func plainStrings(ss []string) bool {
 		}
 	}
 	return true
+}
+
+// profileEqual compares two profiles field by field, EHPLMNs by content.
+func profileEqual(a, b Profile) bool {
+	return a.ICCID == b.ICCID && a.Operator == b.Operator && a.HomePLMN == b.HomePLMN &&
+		slices.Equal(a.EHPLMNs, b.EHPLMNs) && a.Enabled == b.Enabled && a.Original == b.Original
 }

@@ -85,7 +85,7 @@ func (a *Applet) judge(svc Service, plmn string) {
 // network roams internationally), so there only the operator's own
 // network is its attach.
 func attachedAs(p Profile, plmn string) bool {
-	if plmn == p.HomePLMN {
+	if p.AtHome(plmn) {
 		return true
 	}
 	return ident.OneCountry(mcc(plmn), mcc(p.HomePLMN))

@@ -365,3 +365,27 @@ func TestNationalSuccessNoPingPong(t *testing.T) {
 		t.Errorf("a cycle exhausted the list: sfr's national attach was judged failed\nlog: %s", log)
 	}
 }
+
+// TestAttachedAsEHPLMN: an attempt's operator attached on one of its
+// profile's EHPLMNs (EF EHPLMN, TS 23.122 §1.2) attached on its own
+// network — one of another MCC too (an operator's network on E.212's
+// international 901, listed by its profile as home) —, and on a network
+// of another country it did not.
+func TestAttachedAsEHPLMN(t *testing.T) {
+	p := Profile{ICCID: "89490200000000000013", Operator: "vodafone-de", HomePLMN: "26202", EHPLMNs: []string{"26202", "26209", "90128"}}
+	for _, tt := range []struct {
+		plmn string
+		want bool
+	}{
+		{"26202", true},
+		{"26209", true},
+		{"90128", true},
+		{"26203", true}, // national roaming, as before
+		{"20801", false},
+		{"90112", false},
+	} {
+		if got := attachedAs(p, tt.plmn); got != tt.want {
+			t.Errorf("attachedAs(%v, %s) = %v, want %v", p.EHPLMNs, tt.plmn, got, tt.want)
+		}
+	}
+}

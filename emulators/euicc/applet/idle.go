@@ -67,8 +67,8 @@ func (a *Applet) idleCheck(e LocalInfo) {
 		a.log(KindCheck, "service", e.Service.String())
 		return
 	}
-	if e.PLMN == cur.HomePLMN {
-		return // at home
+	if cur.AtHome(e.PLMN) {
+		return // at home, on its HPLMN or an EHPLMN
 	}
 	a.log(KindRoamingDetected, "serving_plmn", e.PLMN)
 	if a.platformHeld(e.PLMN) {
@@ -118,12 +118,12 @@ func (a *Applet) homeVisible(e LocalInfo, cur Profile, area string) (Profile, bo
 	if !ok || h.ICCID == cur.ICCID {
 		return Profile{}, false
 	}
-	if e.Service == NormalService && e.PLMN == cur.HomePLMN {
+	if e.Service == NormalService && cur.AtHome(e.PLMN) {
 		return Profile{}, false // the enabled profile is at home itself
 	}
-	seen := e.Service != NoService && e.PLMN == h.HomePLMN
+	seen := e.Service != NoService && h.AtHome(e.PLMN)
 	for _, c := range e.Cells {
-		seen = seen || c.PLMN == h.HomePLMN
+		seen = seen || h.AtHome(c.PLMN)
 	}
 	if !seen {
 		return Profile{}, false

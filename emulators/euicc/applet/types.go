@@ -1,6 +1,7 @@
 package applet
 
 import (
+	"slices"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -34,7 +35,11 @@ type Profile struct {
 	ICCID    string `json:"iccid"`
 	Operator string `json:"operator"`  // operator id (the profile's service provider)
 	HomePLMN string `json:"home_plmn"` // MCC+MNC of the profile's IMSI, e.g. "46000"
-	Enabled  bool   `json:"enabled,omitempty"`
+	// EHPLMNs are its EF EHPLMN's equivalent home PLMNs (TS 23.122 §1.2):
+	// the operator's networks the subscription is at home on, besides
+	// HomePLMN (China Mobile's 46002, 46007 beside 46000).
+	EHPLMNs []string `json:"ehplmns,omitempty"`
+	Enabled bool     `json:"enabled,omitempty"`
 	// Original marks the card's home profile: the one enabled at the first
 	// Boot (the device's own subscription). The runtime flags it; the
 	// applet keeps it in State.Home whatever later Boots say.
@@ -317,3 +322,10 @@ const (
 	PathNotifications = "/v1/notifications"
 	PathDownload      = "/v1/download"
 )
+
+// AtHome reports whether serving network plmn is p's home network: its
+// HPLMN or one of its EHPLMNs (TS 23.122 §1.2, §4.4.3: registration on
+// any of them is at home, not roaming).
+func (p Profile) AtHome(plmn string) bool {
+	return plmn != "" && (plmn == p.HomePLMN || slices.Contains(p.EHPLMNs, plmn))
+}
