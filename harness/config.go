@@ -66,6 +66,7 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 			SPN: spn(op), Name: profileName(op, "preinstalled profile"),
 			Enabled: p.Enabled, MNCLen: len(op.PLMN) - 3, MSISDN: p.MSISDN,
 			OperatorPLMNs: s.OperatorPLMNs(p.Operator),
+			EHPLMNs:       op.ProfileEHPLMNs(),
 			HPPLMN:        s.HPPLMN(p.Operator),
 		}
 		if op.PIN1 != nil {

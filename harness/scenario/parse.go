@@ -114,6 +114,7 @@ func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
 					yamlnode.Optional("msisdn_prefix", d.Str(&o.MSISDNPrefix)),
 					yamlnode.Optional("preferred_partners", d.strings(&o.PreferredPartners)),
 					yamlnode.Optional("hplmn_search", d.hplmnSearch(&o.HPLMNSearch)),
+					yamlnode.Optional("ehplmns", d.strings(&o.EHPLMNs)),
 					yamlnode.Optional("pin1", func(n *yaml.Node, p string) error {
 						o.PIN1 = &PIN1{}
 						return d.Mapping(n, p,
@@ -141,6 +142,7 @@ func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
 				err := d.Mapping(n, p,
 					yamlnode.Required("area", d.Str(&c.Area)),
 					yamlnode.Required("operator", d.Str(&c.Operator)),
+					yamlnode.Optional("plmn", d.Str(&c.PLMN)),
 					// RSRP reporting range, TS 36.133 §9.1.4: -140..-44 dBm.
 					yamlnode.Required("rsrp", d.int(&c.RSRP, -140, -44)),
 					yamlnode.Optional("tac", d.tac(&tac)),

@@ -81,6 +81,28 @@ type Operator struct {
 	// multiple of 6 minutes up to 8 hours, 0 for no search. nil: the
 	// profiles' default, 60 minutes.
 	HPLMNSearch *time.Duration
+	// EHPLMNs are the operator's other networks, equivalent home PLMNs
+	// (TS 23.122 §1.2): its cells may be on any of them (Cell.PLMN), its
+	// subscribers are at home there (+CEREG stat 1), and its profiles'
+	// EF EHPLMN (TS 31.102 §4.2.84) lists its PLMN then these, in
+	// priority order (ProfileEHPLMNs). Empty: its PLMN alone, no EF
+	// EHPLMN service.
+	EHPLMNs []string
+}
+
+// MaxEHPLMNs is how many equivalent home PLMNs an operator may have: the
+// card's EF EHPLMN holds 8 entries (saip.EHPLMNEntries: TS 31.102
+// §4.2.84 gives the file n×3 bytes and no bound; 8 covers China Mobile's
+// six codes), its own PLMN first.
+const MaxEHPLMNs = 7
+
+// ProfileEHPLMNs is EF EHPLMN of operator o's profiles: its PLMN then
+// its equivalent home PLMNs, nil when it has none.
+func (o Operator) ProfileEHPLMNs() []string {
+	if len(o.EHPLMNs) == 0 {
+		return nil
+	}
+	return append([]string{o.PLMN}, o.EHPLMNs...)
 }
 
 // MaxPreferredPartners is how many partners an operator may prefer: EF
@@ -118,9 +140,12 @@ type Agreement struct{ Home, Visited string }
 // Cell is a cell of Operator in Area; TAC and CellID 0 let the world assign them.
 type Cell struct {
 	Area, Operator string
-	RSRP           int
-	TAC            uint16
-	CellID         uint32
+	// PLMN is the operator's network the cell is of: its PLMN or one of
+	// its EHPLMNs; "" its PLMN.
+	PLMN   string
+	RSRP   int
+	TAC    uint16
+	CellID uint32
 }
 
 // Device is the device under test and its eUICC.

@@ -102,6 +102,9 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 		ops[o.ID] = o
 		plmns[o.PLMN] = o.ID
+		if err := d.ehplmns(p+".ehplmns", o, plmns); err != nil {
+			return err
+		}
 	}
 	if len(ops) == 0 {
 		return d.ErrPath("network.operators", "at least one operator is required")
@@ -159,6 +162,9 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
+		}
+		if o := ops[c.Operator]; c.PLMN != "" && c.PLMN != o.PLMN && !slices.Contains(o.EHPLMNs, c.PLMN) {
+			return d.ErrPath(p+".plmn", "%q is not one of %s's networks (its plmn %s or its ehplmns)", c.PLMN, c.Operator, o.PLMN)
 		}
 		// Cells without a TAC or cell_id get them from the world
 		// (world.Identity); two whose identities, given or assigned, are
@@ -870,12 +876,12 @@ func firstControl(s string) rune {
 // and roaming only where its operator has an agreement (outside tester
 // t195: a typo in plmn failed every run rather than the load).
 func unservedFinal(n *Network, f *Final) string {
-	i := slices.IndexFunc(n.Operators, func(o Operator) bool { return o.PLMN == f.PLMN })
+	i := slices.IndexFunc(n.Operators, func(o Operator) bool { return o.PLMN == f.PLMN || slices.Contains(o.EHPLMNs, f.PLMN) })
 	if i < 0 {
 		return fmt.Sprintf("%q is no operator's network (network.operators): AT+COPS? never answers it", f.PLMN)
 	}
 	net := n.Operators[i].ID
-	if !slices.ContainsFunc(n.Cells, func(c Cell) bool { return c.Operator == net }) {
+	if !slices.ContainsFunc(n.Cells, func(c Cell) bool { return c.Operator == net && n.cellPLMN(c) == f.PLMN }) {
 		return fmt.Sprintf("%q is %s's network, which has no cell (network.cells): nothing registers on it", f.PLMN, net)
 	}
 	if f.Operator == "" {
@@ -1007,4 +1013,48 @@ func CellTACs(cells []Cell) []uint16 {
 		out[i] = id.tac
 	}
 	return out
+}
+
+// ehplmns checks operator o's equivalent home PLMNs against the networks
+// of the operators before it (plmns) and adds them there: each a PLMN of
+// o alone, given once, and no more than EF EHPLMN holds.
+func (d *decoder) ehplmns(p string, o Operator, plmns map[string]string) error {
+	if d.Node(p) != nil && len(o.EHPLMNs) == 0 {
+		return d.ErrPath(p, "empty: name %s's other home networks, or leave ehplmns out for its PLMN alone", o.ID)
+	}
+	if len(o.EHPLMNs) > MaxEHPLMNs {
+		return d.ErrPath(p, "%d networks, at most %d: the profiles' EF EHPLMN holds %d entries, %s's PLMN first", len(o.EHPLMNs), MaxEHPLMNs, MaxEHPLMNs+1, o.ID)
+	}
+	for k, e := range o.EHPLMNs {
+		q := yamlnode.Index(p, k)
+		switch {
+		case !ident.IsPLMN(e):
+			return d.ErrPath(q, "%q is not a PLMN (MCC+MNC, 5 or 6 digits)", e)
+		case e == o.PLMN:
+			return d.ErrPath(q, "%s is %s's plmn: EF EHPLMN lists it first already", e, o.ID)
+		case plmns[e] == o.ID:
+			return d.ErrPath(q, "%s again: each network is one entry of EF EHPLMN", e)
+		case plmns[e] != "":
+			return d.ErrPath(q, "%s already belongs to %s", e, plmns[e])
+		case !ident.MCCServes(e[:3], o.Country):
+			cc, _ := ident.CountryOfMCC(e[:3])
+			return d.ErrPath(q, "%s's MCC %s is %s's (ITU-T E.212), not %s's: a home network is of the operator's country", e, e[:3], cc, o.Country)
+		}
+		plmns[e] = o.ID
+	}
+	return nil
+}
+
+// cellPLMN is the network cell c is of: its own plmn, else its
+// operator's PLMN.
+func (n *Network) cellPLMN(c Cell) string {
+	if c.PLMN != "" {
+		return c.PLMN
+	}
+	for _, o := range n.Operators {
+		if o.ID == c.Operator {
+			return o.PLMN
+		}
+	}
+	return ""
 }

@@ -11,13 +11,13 @@ import (
 func (s *Scenario) WorldConfig(start time.Time) world.Config {
 	var c world.Config
 	for _, o := range s.Network.Operators {
-		c.Operators = append(c.Operators, world.Operator{ID: o.ID, PLMN: o.PLMN, Country: o.Country, Name: o.Name, Tariff: o.Tariff})
+		c.Operators = append(c.Operators, world.Operator{ID: o.ID, PLMN: o.PLMN, Country: o.Country, Name: o.Name, Tariff: o.Tariff, EHPLMNs: o.EHPLMNs})
 	}
 	for _, a := range s.Network.Roaming {
 		c.Roaming = append(c.Roaming, world.Agreement{Home: a.Home, Visited: a.Visited})
 	}
 	for _, cl := range s.Network.Cells {
-		c.Cells = append(c.Cells, world.Cell{Area: cl.Area, Operator: cl.Operator, RSRP: cl.RSRP, TAC: cl.TAC, CellID: cl.CellID})
+		c.Cells = append(c.Cells, world.Cell{Area: cl.Area, Operator: cl.Operator, PLMN: cl.PLMN, RSRP: cl.RSRP, TAC: cl.TAC, CellID: cl.CellID})
 	}
 	for i, f := range s.Faults {
 		var kind world.FaultKind
