@@ -166,6 +166,8 @@ func deliveredProfile(s *scenario.Scenario, o scenario.Operator, seq int) smdp.P
 		// EF HPPLMN: the operator's hplmn_search, as its preinstalled
 		// profiles have it.
 		HPPLMN: s.HPPLMN(o.ID),
+		// EF EHPLMN: the operator's plmn then its ehplmns.
+		EHPLMNs: o.ProfileEHPLMNs(),
 	}
 }
 

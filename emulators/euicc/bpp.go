@@ -128,7 +128,7 @@ func (c *Card) installProfile(meta es10.ProfileMetadata, pkg saip.Parsed, smdp s
 	pp := pkg.Profile
 	p := &profile{ProfileSpec: ProfileSpec{ICCID: pp.ICCID, Operator: m.ServiceProviderName, SPN: pp.SPN, Name: m.ProfileName,
 		IMSI: pp.IMSI, MNCLen: pp.MNCLen, MSISDN: pp.MSISDN, OperatorPLMNs: slices.Clone(pp.OperatorPLMNs),
-		HPPLMN: pp.HPPLMN},
+		EHPLMNs: slices.Clone(pp.EHPLMNs), HPPLMN: pp.HPPLMN},
 		AID: aid, SMDP: smdp, Size: pkg.Size, Meta: &m, pins: packagePINState(pp)}
 	c.profiles = append(c.profiles, p)
 	return p

@@ -39,6 +39,10 @@ type Profile struct {
 	// the networks the operator steers its roamers to, in priority
 	// order, at most 32; nil lists the home network alone.
 	OperatorPLMNs []string
+	// EHPLMNs is the package's EF EHPLMN (TS 31.102 §4.2.84), the
+	// equivalent home PLMNs in priority order, with EF UST's service
+	// n°71; nil: none.
+	EHPLMNs []string
 	// HPPLMN is the package's EF HPPLMN (TS 31.102 §4.2.6), the higher
 	// priority PLMN search period as saip.HPPLMNOf codes it; nil:
 	// saip.HPPLMNDefault (60 minutes).
@@ -103,7 +107,7 @@ func (s *Server) profilePackage(p Profile) ([]byte, error) {
 		oplmns = []string{p.homePLMN()}
 	}
 	pkg, err := saip.Build(saip.Profile{ICCID: p.ICCID, ProfileType: p.Name, IMSI: p.IMSI, MNCLen: p.mncLen(), SPN: spn,
-		OperatorPLMNs: oplmns, HPPLMN: p.HPPLMN, MSISDN: p.MSISDN, PIN1: pin1, PIN1Enabled: p.PIN1Enabled, PUK1: DefaultPUK1, ADM1: DefaultADM1,
+		OperatorPLMNs: oplmns, EHPLMNs: p.EHPLMNs, HPPLMN: p.HPPLMN, MSISDN: p.MSISDN, PIN1: pin1, PIN1Enabled: p.PIN1Enabled, PUK1: DefaultPUK1, ADM1: DefaultADM1,
 		Ki: ki[:16], OPc: opc[:16]})
 	if err != nil {
 		return nil, fmt.Errorf("profile package for %s: %w", p.ICCID, err)

@@ -21,7 +21,7 @@ func saipValues(t *testing.T, rec *recorder) {
 	for i, p := range []saip.Profile{
 		{ICCID: newICC, ProfileType: newName, IMSI: newIMSI, MNCLen: 2, SPN: newName, OperatorPLMNs: []string{"20801"}},
 		{ICCID: "8944200000000000009", ProfileType: "three digit MNC", IMSI: "310150123456789", MNCLen: 3, SPN: "AT&T",
-			MSISDN: "15551234567", OperatorPLMNs: []string{"310150", "310410"}},
+			MSISDN: "15551234567", OperatorPLMNs: []string{"310150", "310410"}, EHPLMNs: []string{"310150", "311180"}},
 	} {
 		ki, opc := sha256.Sum256([]byte("Ki"+p.ICCID)), sha256.Sum256([]byte("OPc"+p.ICCID))
 		p.PIN1, p.PUK1, p.ADM1, p.Ki, p.OPc = "0000", "12345678", "88888888", ki[:16], opc[:16]
@@ -38,7 +38,12 @@ func saipValues(t *testing.T, rec *recorder) {
 				t.Fatalf("package %d element %d: %v", i, n, err)
 			}
 			el := rest[:len(rest)-len(r)]
-			rec.add(fmt.Sprintf("SM-DP+ profile package %d element %d (%X)", i, n, obj.Tag), "ProfileElement", el)
+			var checks []check
+			if obj.Tag == saip.TagOptUSIM && len(p.EHPLMNs) > 0 {
+				// EF EHPLMN at ef-ehplmn ([58], BF 3A), not a neighbour.
+				checks = append(checks, exists("opt-usim.ef-ehplmn"))
+			}
+			rec.add(fmt.Sprintf("SM-DP+ profile package %d element %d (%X)", i, n, obj.Tag), "ProfileElement", el, checks...)
 			last, rest = el, r
 		}
 		if i > 0 {

@@ -33,6 +33,10 @@ type Profile struct {
 	// OperatorPLMNs is EF OPLMNwAcT: networks the operator prefers when
 	// roaming, E-UTRAN access, first most preferred.
 	OperatorPLMNs []string
+	// EHPLMNs is EF EHPLMN (TS 31.102 §4.2.84): the equivalent home
+	// PLMNs in priority order, at most EHPLMNEntries; with any, EF UST
+	// announces service n°71. nil: no file, no service.
+	EHPLMNs []string
 	// HPPLMN is EF HPPLMN, the higher priority PLMN search period as
 	// HPPLMNOf codes it; nil: HPPLMNDefault.
 	HPPLMN *byte
@@ -116,6 +120,14 @@ func (p Profile) check() error {
 	for _, o := range p.OperatorPLMNs {
 		if !ident.IsPLMN(o) {
 			return fmt.Errorf("operator PLMN %q", o)
+		}
+	}
+	if len(p.EHPLMNs) > EHPLMNEntries {
+		return fmt.Errorf("%d EHPLMNs, at most %d", len(p.EHPLMNs), EHPLMNEntries)
+	}
+	for _, o := range p.EHPLMNs {
+		if !ident.IsPLMN(o) {
+			return fmt.Errorf("EHPLMN %q", o)
 		}
 	}
 	return nil
@@ -364,7 +376,7 @@ func (p Profile) usim(home [3]byte) tlv.TLV {
 		u(0xA5, Keys()),
 		u(0xA6, Keys()), // ef-keysPS
 		u(0xA7, HPPLMN(p.HPPLMN)),
-		u(0xA8, UST()),
+		u(0xA8, p.ust()),
 		sparseFile(0xAA, bytes.Join(SMS(), nil)), // the template's size: no Fcp
 		ef(TagUSIM, 0xAB, SMSP(), SMSPRecordLen),
 		u(0xAC, SMSS()),
@@ -427,7 +439,18 @@ func (p Profile) optUSIM(home [3]byte) tlv.TLV {
 	cs = append(cs, ef(TagOptUSIM, 0xA7, MSISDN(p.MSISDN), MSISDNRecordLen))
 	cs = append(cs, ef(TagOptUSIM, 0xAF, PLMNwAcT(), 0), ef(TagOptUSIM, 0xB0, OPLMNwAcT(p.OperatorPLMNs), 0),
 		ef(TagOptUSIM, 0xB1, HPLMNwAcT(hplmn), 0))
+	if len(p.EHPLMNs) > 0 {
+		cs = append(cs, ef(TagOptUSIM, 0xBF3A, EHPLMN(p.EHPLMNs), 0))
+	}
 	return tlv.Constructed(TagOptUSIM, cs...)
+}
+
+// ust is the package's EF UST: service n°71 (EHPLMN) with a list.
+func (p Profile) ust() []byte {
+	if len(p.EHPLMNs) > 0 {
+		return UST(ServiceEHPLMN)
+	}
+	return UST()
 }
 
 // securityDomain is the MNO-SD (PE-SecurityDomain, GlobalPlatform Card

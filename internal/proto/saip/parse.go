@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/asn1"
 	"fmt"
+	"slices"
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
@@ -24,6 +25,9 @@ type Parsed struct {
 	Profile Profile
 	EndID   int
 	Size    int
+	// ehplmnService: the USIM's EF UST announces service n°71, so that
+	// EF EHPLMN's list is the profile's (TS 31.102 §4.2.84).
+	ehplmnService bool
 }
 
 // pe is the element being read, for error reports.
@@ -559,6 +563,7 @@ func (r *Parsed) readUSIM(c map[uint32]tlv.TLV, e pe) error {
 		}
 	}
 	r.Profile.SPN = SPNName(files[0xAD])
+	r.ehplmnService = HasService(files[0xA8], ServiceEHPLMN)
 	if h := files[0xA7]; len(h) > 0 { // ef-hpplmn; without content, the template's
 		b := h[0]
 		r.Profile.HPPLMN = &b
@@ -598,6 +603,24 @@ func (r *Parsed) readOptUSIM(c map[uint32]tlv.TLV, e pe) error {
 			return e.fail(StatusBadValues, "EF OPLMNwAcT entry %d: %v", i/5, err)
 		}
 		r.Profile.OperatorPLMNs = append(r.Profile.OperatorPLMNs, p)
+	}
+	// EF EHPLMN, its list the profile's where EF UST announces it.
+	if list := files[0xBF3A]; r.ehplmnService && len(list) > 0 {
+		if len(list)%3 != 0 || len(list) > 3*EHPLMNEntries {
+			return e.fail(StatusBadValues, "EF EHPLMN of %d bytes (n × 3, at most %d entries)", len(list), EHPLMNEntries)
+		}
+		for i := 0; i < len(list); i += 3 {
+			if list[i] == 0xFF {
+				continue
+			}
+			p, err := bcd.ParsePLMN(list[i : i+3])
+			if err != nil {
+				return e.fail(StatusBadValues, "EF EHPLMN entry %d: %v", i/3, err)
+			}
+			if !slices.Contains(r.Profile.EHPLMNs, p) {
+				r.Profile.EHPLMNs = append(r.Profile.EHPLMNs, p)
+			}
+		}
 	}
 	return nil
 }

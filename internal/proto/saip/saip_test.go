@@ -29,6 +29,42 @@ func build(t *testing.T) []byte {
 	return b
 }
 
+// A profile's EHPLMNs go in EF EHPLMN (ef-ehplmn) with EF UST's service
+// n°71 and read back; without the service the file's list is not the
+// profile's.
+func TestBuildParseEHPLMN(t *testing.T) {
+	p := testProfile
+	p.EHPLMNs = []string{"20810", "20811"}
+	b, err := Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Profile.EHPLMNs, p.EHPLMNs) {
+		t.Errorf("EHPLMNs read back %q, want %q", got.Profile.EHPLMNs, p.EHPLMNs)
+	}
+	if !bytes.Contains(b, append([]byte{0xBF, 0x3A}, []byte{}...)) {
+		t.Error("no ef-ehplmn (BF3A) in the package")
+	}
+	// The same package with EF UST's service 71 cleared.
+	on, off := UST(ServiceEHPLMN), UST()
+	i := bytes.Index(b, on)
+	if i < 0 {
+		t.Fatal("EF UST with service 71 not in the package")
+	}
+	b2 := slices.Concat(b[:i], off, b[i+len(on):])
+	if got, err := Parse(b2); err != nil || got.Profile.EHPLMNs != nil {
+		t.Errorf("without service 71: EHPLMNs %q, %v; want none", got.Profile.EHPLMNs, err)
+	}
+	p.EHPLMNs = []string{"2081"}
+	if _, err := Build(p); err == nil {
+		t.Error("Build took a bad EHPLMN")
+	}
+}
+
 func TestBuildParse(t *testing.T) {
 	b := build(t)
 	got, err := Parse(b)

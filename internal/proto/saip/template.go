@@ -69,6 +69,9 @@ var Template = []TemplateFile{
 	{PE: TagOptUSIM, Tag: 0xAF, FID: 0x6F60, Name: "PLMNwAcT", Size: 40, ARR: ARRReadPINUpdatePIN},
 	{PE: TagOptUSIM, Tag: 0xB0, FID: 0x6F61, Name: "OPLMNwAcT", Size: 40, ARR: ARRReadPINUpdateADM},
 	{PE: TagOptUSIM, Tag: 0xB1, FID: 0x6F62, Name: "HPLMNwAcT", Size: 5, ARR: ARRReadPINUpdateADM},
+	// ef-ehplmn, PE-OPT-USIM's 59th component ([58]); the template
+	// leaves its size to the package (n × 3 bytes).
+	{PE: TagOptUSIM, Tag: 0xBF3A, FID: 0x6FD9, Name: "EHPLMN", ARR: ARRReadPINUpdateADM},
 }
 
 // USIMFID is the file identifier the package gives ADF USIM (its Fcp's
