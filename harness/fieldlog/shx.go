@@ -126,6 +126,31 @@ func shxSplit(lines []string, i int, s string, trace bool) (shxLine, string) {
 		w.WriteByte('\n')
 		return true
 	}
+	// quoted reads a quoted word's text up to its closing quote q (left
+	// at pos), running on over line ends; esc, if any, takes a backslash
+	// with a character after it on the line.
+	quoted := func(q byte, esc func()) string {
+		for {
+			if pos >= len(s) {
+				if !next() {
+					return fmt.Sprintf("a quote (%c) not closed: the trace is cut inside a value", q)
+				}
+				continue
+			}
+			d := s[pos]
+			if d == q {
+				return ""
+			}
+			if esc != nil && d == '\\' && pos+1 < len(s) {
+				esc()
+				continue
+			}
+			if d != '\r' {
+				w.WriteByte(d)
+			}
+			pos++
+		}
+	}
 	for pos < len(s) {
 		c := s[pos]
 		switch {
@@ -142,26 +167,12 @@ func shxSplit(lines []string, i int, s string, trace bool) (shxLine, string) {
 				pos++
 			}
 			pos++
-			for {
-				if pos >= len(s) {
-					if !next() {
-						return out, "a quote (') not closed: the trace is cut inside a value"
-					}
-					continue
-				}
-				d := s[pos]
-				if d == '\'' {
-					break
-				}
-				if ansi && d == '\\' && pos+1 < len(s) {
-					n := shxEscape(s[pos+1:], &w)
-					pos += 1 + n
-					continue
-				}
-				if d != '\r' {
-					w.WriteByte(d)
-				}
-				pos++
+			esc := func() { pos += 1 + shxEscape(s[pos+1:], &w) }
+			if !ansi {
+				esc = nil
+			}
+			if err := quoted('\'', esc); err != "" {
+				return out, err
 			}
 			col0 = pos == 0 && line > i
 			pos++
@@ -177,25 +188,16 @@ func shxSplit(lines []string, i int, s string, trace bool) (shxLine, string) {
 			continue
 		case c == '"':
 			pos++
-			for {
-				if pos >= len(s) {
-					if !next() {
-						return out, "a quote (\") not closed: the trace is cut inside a value"
-					}
-					continue
-				}
-				d := s[pos]
-				if d == '"' {
-					break
-				}
-				if d == '\\' && pos+1 < len(s) && strings.IndexByte("\\\"$`", s[pos+1]) >= 0 {
+			esc := func() {
+				// Only \, \", \$ and \` are escapes in "…".
+				if strings.IndexByte("\\\"$`", s[pos+1]) >= 0 {
 					pos++
-					d = s[pos]
 				}
-				if d != '\r' {
-					w.WriteByte(d)
-				}
+				w.WriteByte(s[pos])
 				pos++
+			}
+			if err := quoted('"', esc); err != "" {
+				return out, err
 			}
 			col0 = pos == 0 && line > i
 			pos++

@@ -126,3 +126,33 @@ func TestShxBad(t *testing.T) {
 		})
 	}
 }
+
+// TestShxSplit: a traced command's words as each quoting writes them:
+// a backslash in "…" escapes only \ " $ `, $'…' has its C escapes, '…'
+// none; a quote left open runs on over the line end and, cut, says
+// which quote it was.
+func TestShxSplit(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		words []string
+		err   string
+	}{
+		{"double quote escapes", []string{"a \"x\\\"y\\$z\\\\w\\q\\`v\""}, []string{"a", "x\"y$z\\w\\q`v"}, ""},
+		{"ansi escapes", []string{`$'a\tb\rc\'d'`}, []string{"a\tbc'd"}, ""},
+		{"single quote has none", []string{`'a\tb' 'x'\''y'`}, []string{`a\tb`, "x'y"}, ""},
+		{"runs on", []string{`"OK`, `ERR" 'a`, `b'`}, []string{"OK\nERR", "a\nb"}, ""},
+		{"double cut", []string{`x "OK`}, nil, `a quote (") not closed: the trace is cut inside a value`},
+		{"single cut", []string{`x $'OK\n`, `+ next`}, nil, `a quote (') not closed: the trace is cut inside a value`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sl, err := shxSplit(tc.lines, 0, tc.lines[0], true)
+			if err != tc.err {
+				t.Fatalf("err %q, want %q", err, tc.err)
+			}
+			if tc.err == "" && fmt.Sprintf("%q", sl.words) != fmt.Sprintf("%q", tc.words) {
+				t.Errorf("words %q, want %q", sl.words, tc.words)
+			}
+		})
+	}
+}
