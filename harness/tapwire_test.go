@@ -31,18 +31,26 @@ type tcpStream struct {
 	serverAfterRST bool // … one of the server's own, not a further RST
 }
 
-// tcpStreams reads a capture's TCP connections in the order of their SYNs.
-func tcpStreams(t *testing.T, path string) []*tcpStream {
+// ngReader opens a pcapng capture for reading; the file closes with the
+// test.
+func ngReader(t *testing.T, path string) *pcapgo.NgReader {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// tcpStreams reads a capture's TCP connections in the order of their SYNs.
+func tcpStreams(t *testing.T, path string) []*tcpStream {
+	t.Helper()
+	r := ngReader(t, path)
 	var out []*tcpStream
 	open := map[[2]layers.TCPPort]*tcpStream{}
 	for {
@@ -194,15 +202,7 @@ func TestTapCardBytesInTheirSendData(t *testing.T) {
 	if lane == nil || len(lane.APDUs) == 0 {
 		t.Fatal("no APDU lane in the capture")
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := ngReader(t, file)
 	servers := map[layers.TCPPort]bool{}
 	segments, wrong := 0, 0
 	next := 0 // the lane's first APDU after the frame read
