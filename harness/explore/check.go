@@ -735,7 +735,7 @@ func endsAttached(s *scenario.Scenario, events []eventlog.Event) bool {
 // one of its ehplmns; false (and the zero operator) for none.
 func operatorOfPLMN(s *scenario.Scenario, plmn string) (scenario.Operator, bool) {
 	for _, op := range s.Network.Operators {
-		if op.PLMN == plmn || slices.Contains(op.EHPLMNs, plmn) {
+		if op.Owns(plmn) {
 			return op, true
 		}
 	}
@@ -1121,14 +1121,9 @@ func checkAttachedAsOperator(s *scenario.Scenario, o Outcome) []string {
 	var v []string
 	// The operator's own networks are its PLMN and its ehplmns (EF
 	// EHPLMN, TS 23.122 §1.2).
-	own := map[string]string{}
-	for _, op := range s.Network.Operators {
-		for _, p := range append([]string{op.PLMN}, op.EHPLMNs...) {
-			own[p] = op.PLMN
-		}
-	}
 	national := func(plmn, home string) bool {
-		return plmn == home || own[plmn] == home || ident.OneCountry(plmn[:min(3, len(plmn))], home[:min(3, len(home))])
+		op, own := operatorOfPLMN(s, plmn)
+		return plmn == home || own && op.PLMN == home || ident.OneCountry(plmn[:min(3, len(plmn))], home[:min(3, len(home))])
 	}
 	home := func(id string) (string, bool) {
 		i := slices.IndexFunc(s.Network.Operators, func(op scenario.Operator) bool { return op.ID == id })

@@ -656,15 +656,16 @@ func secondLeave(abroad, between bool) []eventlog.Event {
 
 // TestAttachedAsOperator: attached-as-operator flags an attempt judged
 // failed for normal service on a network of its operator's country (its
-// own, or a national partner's: one MCC, or MCCs E.212 gives one country),
-// and one judged attached on a network of another country; not one served
+// own, one of its ehplmns, or a national partner's: one MCC, or MCCs
+// E.212 gives one country), and one judged attached on a network of
+// another country; not one served
 // abroad or refused, a rescue's attach anywhere, nor a walk that reached
 // the profile already serving (outside tester o296, D1).
 func TestAttachedAsOperator(t *testing.T) {
 	s := &scenario.Scenario{Network: scenario.Network{Operators: []scenario.Operator{
 		{ID: "free", PLMN: "20815", Country: "FR"}, {ID: "orange-fr", PLMN: "20801", Country: "FR"},
 		{ID: "tmo-us", PLMN: "310260", Country: "US"}, {ID: "telekom-de", PLMN: "26201", Country: "DE"},
-		{ID: "iot", PLMN: "90128", Country: "FR"}, {ID: "mcp", PLMN: "90112", Country: "FR"},
+		{ID: "iot", PLMN: "90128", Country: "FR", EHPLMNs: []string{"90129"}}, {ID: "mcp", PLMN: "90112", Country: "FR"},
 	}}}
 	judged := func(op, reason string) []eventlog.Event {
 		return []eventlog.Event{ev(eventlog.EUICC, applet.KindAttachFailed, "operator", op, "reason", reason)}
@@ -695,6 +696,8 @@ func TestAttachedAsOperator(t *testing.T) {
 		{"the IoT operator failed on another 901 network: no country's, international roaming", judged("iot", "normal service on another network 90112"), ""},
 		{"the IoT operator attached on another 901 network", []eventlog.Event{started(applet.TriggerList), ended("iot", "90112")}, "iot judged attached on 90112"},
 		{"the IoT operator attached on its own 901 network", []eventlog.Event{started(applet.TriggerList), ended("iot", "90128")}, ""},
+		{"the IoT operator attached on its equivalent home 901 network", []eventlog.Event{started(applet.TriggerList), ended("iot", "90129")}, ""},
+		{"the IoT operator failed on its equivalent home 901 network", judged("iot", "normal service on another network 90129"), "iot judged failed for normal service on 90129"},
 		{"a rescue attempt attached abroad", []eventlog.Event{started(applet.TriggerRescue), ended("free", "26201")}, ""},
 		{"the walk reached Telekom, already serving on Orange", []eventlog.Event{started(applet.TriggerList), already("telekom-de"), ended("telekom-de", "20801")}, ""},
 		{"a rescue's trigger does not outlast its cycle", []eventlog.Event{started(applet.TriggerRescue), started(applet.TriggerList), ended("free", "26201")}, "free judged attached on 26201"},

@@ -10,6 +10,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -95,6 +96,13 @@ type Operator struct {
 // §4.2.84 gives the file n×3 bytes and no bound; 8 covers China Mobile's
 // six codes), its own PLMN first.
 const MaxEHPLMNs = 7
+
+// Owns reports whether plmn is one of o's networks, its PLMN or an
+// equivalent home PLMN: the relation world.Operator.Owns holds for the
+// operator the world is given.
+func (o Operator) Owns(plmn string) bool {
+	return plmn != "" && (plmn == o.PLMN || slices.Contains(o.EHPLMNs, plmn))
+}
 
 // ProfileEHPLMNs is EF EHPLMN of operator o's profiles: its PLMN then
 // its equivalent home PLMNs, nil when it has none.

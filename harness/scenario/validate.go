@@ -163,7 +163,7 @@ func (d *decoder) validate(s *Scenario) error {
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
 		}
-		if o := ops[c.Operator]; c.PLMN != "" && c.PLMN != o.PLMN && !slices.Contains(o.EHPLMNs, c.PLMN) {
+		if o := ops[c.Operator]; c.PLMN != "" && !o.Owns(c.PLMN) {
 			return d.ErrPath(p+".plmn", "%q is not one of %s's networks (its plmn %s or its ehplmns)", c.PLMN, c.Operator, o.PLMN)
 		}
 		// Cells without a TAC or cell_id get them from the world
@@ -876,7 +876,7 @@ func firstControl(s string) rune {
 // and roaming only where its operator has an agreement (outside tester
 // t195: a typo in plmn failed every run rather than the load).
 func unservedFinal(n *Network, f *Final) string {
-	i := slices.IndexFunc(n.Operators, func(o Operator) bool { return o.PLMN == f.PLMN || slices.Contains(o.EHPLMNs, f.PLMN) })
+	i := slices.IndexFunc(n.Operators, func(o Operator) bool { return o.Owns(f.PLMN) })
 	if i < 0 {
 		return fmt.Sprintf("%q is no operator's network (network.operators): AT+COPS? never answers it", f.PLMN)
 	}
