@@ -345,7 +345,7 @@ func buildFS(p *profile) *fileSystem {
 		{l.usim.child(fidHPPLMN), saip.HPPLMN(p.HPPLMN)},
 		{l.usim.child(fidHPLMNwAcT), saip.HPLMNwAcT(hplmn)},
 		{l.usim.child(fidEHPLMN), saip.EHPLMN(p.EHPLMNs)},
-		{l.usim.child(fidUST), ust(p.EHPLMNs)},
+		{l.usim.child(fidUST), saip.ProfileUST(p.EHPLMNs)},
 		{l.usim.child(fidLOCI), saip.LOCI(home)},
 		{l.usim.child(fidPSLOCI), saip.PSLOCI(home)},
 		{l.usim.child(fidEPSLOCI), saip.EPSLOCI(home)},
@@ -528,13 +528,4 @@ func (fs *fileSystem) size(n *node) int {
 		}
 	}
 	return size
-}
-
-// ust is a profile's EF UST: the services every profile has, and EHPLMN
-// (n°71) when its EF EHPLMN holds a list.
-func ust(ehplmns []string) []byte {
-	if len(ehplmns) > 0 {
-		return saip.UST(saip.ServiceEHPLMN)
-	}
-	return saip.UST()
 }

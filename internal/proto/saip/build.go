@@ -376,7 +376,7 @@ func (p Profile) usim(home [3]byte) tlv.TLV {
 		u(0xA5, Keys()),
 		u(0xA6, Keys()), // ef-keysPS
 		u(0xA7, HPPLMN(p.HPPLMN)),
-		u(0xA8, p.ust()),
+		u(0xA8, ProfileUST(p.EHPLMNs)),
 		sparseFile(0xAA, bytes.Join(SMS(), nil)), // the template's size: no Fcp
 		ef(TagUSIM, 0xAB, SMSP(), SMSPRecordLen),
 		u(0xAC, SMSS()),
@@ -443,14 +443,6 @@ func (p Profile) optUSIM(home [3]byte) tlv.TLV {
 		cs = append(cs, ef(TagOptUSIM, 0xBF3A, EHPLMN(p.EHPLMNs), 0))
 	}
 	return tlv.Constructed(TagOptUSIM, cs...)
-}
-
-// ust is the package's EF UST: service n°71 (EHPLMN) with a list.
-func (p Profile) ust() []byte {
-	if len(p.EHPLMNs) > 0 {
-		return UST(ServiceEHPLMN)
-	}
-	return UST()
 }
 
 // securityDomain is the MNO-SD (PE-SecurityDomain, GlobalPlatform Card

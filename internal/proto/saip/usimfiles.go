@@ -35,6 +35,16 @@ func UST(extra ...int) []byte {
 	return b
 }
 
+// ProfileUST is EF UST of a profile whose EF EHPLMN holds ehplmns: the
+// services every profile has, and EHPLMN (n°71) when that list is not
+// empty. The package's and the emulated card's file alike.
+func ProfileUST(ehplmns []string) []byte {
+	if len(ehplmns) > 0 {
+		return UST(ServiceEHPLMN)
+	}
+	return UST()
+}
+
 // ServiceEHPLMN is EF UST's service n°71, "Equivalent HPLMN" (TS 31.102
 // §4.2.8): EF EHPLMN holds the list a terminal reads.
 const ServiceEHPLMN = 71
