@@ -92,10 +92,8 @@ func (m *Modem) loadForbidden() {
 // forbiddenSet is the PLMNs of a forbidden list's used entries.
 func forbiddenSet(list []byte) map[string]bool {
 	set := map[string]bool{}
-	for i := 0; i+3 <= len(list); i += 3 {
-		if p, err := bcd.ParsePLMN(list[i : i+3]); err == nil {
-			set[p] = true
-		}
+	for _, p := range plmnsOf(list) {
+		set[p] = true
 	}
 	return set
 }

@@ -85,8 +85,8 @@ func (m *Modem) loadSelection() {
 }
 
 // plmnsOf are the PLMNs of a list of 3-byte PLMN codes (EF EHPLMN, TS
-// 31.102 §4.2.84), in order, each once; unused entries (FFFFFF) and
-// undecodable ones are skipped.
+// 31.102 §4.2.84; EF FPLMN, §4.2.16), in order, each once; unused
+// entries (FFFFFF) and undecodable ones are skipped.
 func plmnsOf(b []byte) []string {
 	var out []string
 	for i := 0; i+3 <= len(b); i += 3 {
