@@ -271,9 +271,7 @@ func (r *Rig) platformSecurity(c *platform.Config) error {
 	}
 	if r.Scenario.HasFault(scenario.PlatformSlow) {
 		c.Slow = r.faults.slow
-		c.Wait = func(d time.Duration, client string, stop <-chan struct{}) bool {
-			return r.faults.holdOnCard(d, client, stop, nil)
-		}
+		c.Wait = r.faults.holdOnCard
 	}
 	for i := range c.Operators {
 		if srv, ok := r.SMDP[c.Operators[i].ID]; ok {

@@ -94,7 +94,7 @@ func TestSlowAnswers(t *testing.T) {
 	var gotClient string
 	s, lg := newTestServer(t, func(c *Config) {
 		c.Slow = func() time.Duration { asked++; return 45 * time.Second }
-		c.Wait = func(d time.Duration, client string, stop <-chan struct{}) bool {
+		c.Wait = func(d time.Duration, client string, stop <-chan struct{}, _ func()) bool {
 			gotDelay, gotClient = d, client
 			if asked > 2 {
 				// Only the two lists are held: a refusal held too
@@ -281,7 +281,7 @@ func TestHeldAnswerShownOnceGone(t *testing.T) {
 			parked, release := make(chan struct{}), make(chan bool)
 			s, _ := newTestServer(t, func(c *Config) {
 				c.Slow = func() time.Duration { return 45 * time.Second }
-				c.Wait = func(time.Duration, string, <-chan struct{}) bool { close(parked); return <-release }
+				c.Wait = func(time.Duration, string, <-chan struct{}, func()) bool { close(parked); return <-release }
 			})
 			done := make(chan struct{})
 			go func() {

@@ -58,11 +58,13 @@ type Config struct {
 	// platform accepted (2xx) is sent: how long to hold it (FaultSlow; 0:
 	// not at all). The caller scopes it to windows and logs each delay.
 	Slow func() time.Duration
-	// Wait holds a slow answer for d of simulated time: it returns true
-	// when d has passed, false if stop closed first (the client went away,
-	// the server closes), and then nothing is sent. Nil waits on Clock; a
-	// rig whose loop the client's channel holds lets go of it meanwhile.
-	Wait func(d time.Duration, client string, stop <-chan struct{}) bool
+	// Wait holds a slow answer for d of simulated time (httpserve.Hold's
+	// Wait, as the SM-DP+'s): it returns true when d has passed, false if
+	// stop closed first (the client went away, the server closes), and
+	// then nothing is sent; the platform passes no dropped. Nil waits on
+	// Clock; a rig whose loop the client's channel holds lets go of it
+	// meanwhile.
+	Wait func(d time.Duration, client string, stop <-chan struct{}, dropped func()) bool
 	// Limits bound what one client can make the server hold (zero fields:
 	// httpserve.Default).
 	Limits httpserve.Limits
@@ -155,10 +157,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	var held *httpserve.Hold
 	if cfg.Slow != nil {
-		held = &httpserve.Hold{After: func(d time.Duration, f func()) { clk.AfterFunc(d, f) }}
-		if w := cfg.Wait; w != nil {
-			held.Wait = func(d time.Duration, client string, stop <-chan struct{}, _ func()) bool { return w(d, client, stop) }
-		}
+		held = &httpserve.Hold{Wait: cfg.Wait, After: func(d time.Duration, f func()) { clk.AfterFunc(d, f) }}
 	}
 	return &Server{
 		held: held, clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, status: cfg.Status, slow: cfg.Slow, limits: cfg.Limits, onReplay: cfg.OnReplay,
