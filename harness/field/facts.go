@@ -480,15 +480,13 @@ func psmTimers(text string) (active, tau string, ok bool) {
 	return r.Active, r.TAU, ok && r.PSM
 }
 
-// iccidFiller is what an ICCID answer shows of iccid_filler: an F after
-// the digits keeps EF ICCID's filler, an ICCID of fewer than 20 digits
-// without one strips it (TS 102 221 §13.2: the file's 10 octets hold
-// F after them); a 20-digit ICCID has none to show.
+// iccidFiller is what an ICCID answer shows of iccid_filler
+// (personality.FillerShown); false for a 20-digit ICCID.
 func iccidFiller(digits, fs, text string, src Src) (Evidence, bool) {
-	switch {
-	case fs != "":
+	switch personality.FillerShown(digits, fs) {
+	case personality.FillerKeep:
 		return Evidence{"iccid_filler", personality.FillerKeep, src, fmt.Sprintf("the ICCID answer %q ends in EF ICCID's F filler", text), 0}, true
-	case len(digits) < 20:
+	case personality.FillerStrip:
 		return Evidence{"iccid_filler", personality.FillerStrip, src, fmt.Sprintf("the ICCID answer %q: %d digits, without EF ICCID's F filler", text, len(digits)), 0}, true
 	}
 	return Evidence{}, false

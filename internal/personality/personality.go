@@ -304,6 +304,21 @@ const (
 	FillerKeep  = "keep"
 )
 
+// FillerShown is the ICCIDFiller an ICCID answer shows, from its digits
+// and the F nibbles after them: keep when Fs follow, strip when fewer
+// than 20 digits come without one (TS 102 221 §13.2: EF ICCID's 10
+// octets hold F after them); "" for a 20-digit ICCID, which has none to
+// show.
+func FillerShown(digits, fs string) string {
+	switch {
+	case fs != "":
+		return FillerKeep
+	case len(digits) < 20:
+		return FillerStrip
+	}
+	return ""
+}
+
 // Timeouts are how long a host waits for a modem of this personality in a
 // lab run, from real-hardware figures (DefaultTimeouts) unless the file says
 // otherwise.

@@ -658,3 +658,18 @@ func TestICCIDFiller(t *testing.T) {
 		t.Errorf("strip over a keep base: %q, %v", q.ICCIDFiller, err)
 	}
 }
+
+// TestFillerShown: an ICCID answer's F after its digits shows keep, a
+// 19-digit one without shows strip, a 20-digit one shows neither.
+func TestFillerShown(t *testing.T) {
+	for _, c := range []struct{ digits, fs, want string }{
+		{"8933150319120005117", "F", FillerKeep},
+		{"8933150319120005117", "f", FillerKeep},
+		{"8933150319120005117", "", FillerStrip},
+		{"89331503191200051171", "", ""},
+	} {
+		if got := FillerShown(c.digits, c.fs); got != c.want {
+			t.Errorf("FillerShown(%s, %q) = %q, want %q", c.digits, c.fs, got, c.want)
+		}
+	}
+}

@@ -82,14 +82,7 @@ filler:
 			if m == nil {
 				continue
 			}
-			v := ""
-			switch {
-			case m[3] != "":
-				v = personality.FillerKeep
-			case len(m[2]) < 20:
-				v = personality.FillerStrip
-			}
-			if v != "" && v != cmp.Or(base.ICCIDFiller, personality.FillerStrip) {
+			if v := personality.FillerShown(m[2], m[3]); v != "" && v != cmp.Or(base.ICCIDFiller, personality.FillerStrip) {
 				set(l.line, "iccid_filler", v, "the ICCID answer "+strconv.Quote(text(l)))
 			}
 			break filler
