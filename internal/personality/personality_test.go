@@ -666,7 +666,7 @@ func TestFillerShown(t *testing.T) {
 		{"8933150319120005117", "F", FillerKeep},
 		{"8933150319120005117", "f", FillerKeep},
 		{"8933150319120005117", "", FillerStrip},
-		{"89331503191200051171", "", ""},
+		{"89331503191200051177", "", ""},
 	} {
 		if got := FillerShown(c.digits, c.fs); got != c.want {
 			t.Errorf("FillerShown(%s, %q) = %q, want %q", c.digits, c.fs, got, c.want)
