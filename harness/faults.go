@@ -118,49 +118,42 @@ func (p *faultPlan) platform(name, operator string) bool {
 	default:
 		return false
 	}
-	t := p.elapsed()
-	for i, f := range p.faults {
-		if f.Kind != kind || !f.Active(t) || f.Operator != "" && f.Operator != operator {
-			continue
-		}
-		target := "platform"
-		if f.Operator != "" {
-			target = f.Operator
-		}
-		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": target, "at": "platform", "entry": i})
-		return true
+	i, f := p.inForce(func(f scenario.Fault) bool { return f.Kind == kind && (f.Operator == "" || f.Operator == operator) })
+	if i < 0 {
+		return false
 	}
-	return false
+	target := "platform"
+	if f.Operator != "" {
+		target = f.Operator
+	}
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": target, "at": "platform", "entry": i})
+	return true
 }
 
 // status is the status a platform: status entry in force now answers a
 // card request on path with, logged as its injection (with the code and
 // path), or 0: the platform asks it about each card request it accepts.
 func (p *faultPlan) status(path string) int {
-	t := p.elapsed()
-	for i, f := range p.faults {
-		if f.Kind != scenario.PlatformStatus || !f.Active(t) || f.Path != "" && f.Path != path {
-			continue
-		}
-		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": "platform", "at": "platform", "entry": i, "code": f.Code, "path": path})
-		return f.Code
+	i, f := p.inForce(func(f scenario.Fault) bool {
+		return f.Kind == scenario.PlatformStatus && (f.Path == "" || f.Path == path)
+	})
+	if i < 0 {
+		return 0
 	}
-	return 0
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": "platform", "at": "platform", "entry": i, "code": f.Code, "path": path})
+	return f.Code
 }
 
 // slow is the delay of the platform: slow entry in force now, logged as
 // its injection (with the delay), or 0: the platform asks it for each
 // answer it is about to send.
 func (p *faultPlan) slow() time.Duration {
-	t := p.elapsed()
-	for i, f := range p.faults {
-		if f.Kind != scenario.PlatformSlow || !f.Active(t) {
-			continue
-		}
-		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": "platform", "at": "platform", "entry": i, "delay": f.Delay.String()})
-		return f.Delay
+	i, f := p.inForce(func(f scenario.Fault) bool { return f.Kind == scenario.PlatformSlow })
+	if i < 0 {
+		return 0
 	}
-	return 0
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": "platform", "at": "platform", "entry": i, "delay": f.Delay.String()})
+	return f.Delay
 }
 
 // smdpSlow is the delay of the first smdp: slow entry in force now for
@@ -169,15 +162,14 @@ func (p *faultPlan) slow() time.Duration {
 // answer it is about to send.
 func (p *faultPlan) smdpSlow(operator string) func(function string) time.Duration {
 	return func(function string) time.Duration {
-		t := p.elapsed()
-		for i, f := range p.faults {
-			if f.Kind != scenario.SMDPSlow || !f.Active(t) || f.Operator != operator || f.Function != "" && f.Function != function {
-				continue
-			}
-			p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": operator, "at": "smdp", "entry": i, "delay": f.Delay.String(), "function": function})
-			return f.Delay
+		i, f := p.inForce(func(f scenario.Fault) bool {
+			return f.Kind == scenario.SMDPSlow && f.Operator == operator && (f.Function == "" || f.Function == function)
+		})
+		if i < 0 {
+			return 0
 		}
-		return 0
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": operator, "at": "smdp", "entry": i, "delay": f.Delay.String(), "function": function})
+		return f.Delay
 	}
 }
 
@@ -363,16 +355,22 @@ func (p *faultPlan) edge(kind scenario.FaultKind, state *int) (on bool, entry in
 	return p.edgeOf(func(f scenario.Fault) bool { return f.Kind == kind }, state)
 }
 
-// edgeOf is edge over the entries match picks.
-func (p *faultPlan) edgeOf(match func(scenario.Fault) bool, state *int) (on bool, entry int, changed bool) {
+// inForce is the first entry match picks that is in force now, and its
+// index; -1 for none (the plan's entries are asked in their order, the
+// first one wins).
+func (p *faultPlan) inForce(match func(scenario.Fault) bool) (int, scenario.Fault) {
 	t := p.elapsed()
-	now := -1
 	for i, f := range p.faults {
 		if match(f) && f.Active(t) {
-			now = i
-			break
+			return i, f
 		}
 	}
+	return -1, scenario.Fault{}
+}
+
+// edgeOf is edge over the entries match picks.
+func (p *faultPlan) edgeOf(match func(scenario.Fault) bool, state *int) (on bool, entry int, changed bool) {
+	now, _ := p.inForce(match)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	was := *state
